@@ -1,0 +1,73 @@
+"""recovery-rules: service-recovery policy as typed, tested, explainable rules.
+
+A host app (help desk, hotel, shop, park) asks the library what an employee
+may grant for a complaint, what to escalate and to whom, and which
+alternatives to offer instead of a bare "no"::
+
+    from datetime import datetime, timezone
+    from recovery_rules import Complaint, Customer, Money, Remedy, presets
+
+    policy = presets.ritz_carlton()
+    complaint = Complaint(
+        customer=Customer(id="10442", tier="gold"),
+        category="room_not_ready",
+        requested=Remedy(kind="refund", amount=Money("250.00", "USD")),
+        received_at=datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc),
+    )
+    resolution = policy.decide(complaint, by="staff")
+    resolution.outcome  # Outcome.APPROVED
+
+The public API is what this module exports; everything in a ``_module`` is
+private and may change without notice.
+"""
+
+from __future__ import annotations
+
+from . import presets
+from ._engine import RULES
+from ._models import Complaint, ComplaintNumber, Customer, Remedy
+from ._money import Money
+from ._policy import Policy
+from ._policy_parts import Alternative, AuthorityLevel
+from ._resolution import Outcome, Resolution, TraceEntry
+from ._time import Window
+from .exceptions import (
+    CurrencyMismatchError,
+    InvalidInputError,
+    MissingDependencyError,
+    PolicyCheckError,
+    PolicyError,
+    Problem,
+    RecoveryRulesError,
+    UnknownLevelError,
+    UnknownRemedyError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "RULES",
+    "Alternative",
+    "AuthorityLevel",
+    "Complaint",
+    "ComplaintNumber",
+    "CurrencyMismatchError",
+    "Customer",
+    "InvalidInputError",
+    "MissingDependencyError",
+    "Money",
+    "Outcome",
+    "Policy",
+    "PolicyCheckError",
+    "PolicyError",
+    "Problem",
+    "RecoveryRulesError",
+    "Remedy",
+    "Resolution",
+    "TraceEntry",
+    "UnknownLevelError",
+    "UnknownRemedyError",
+    "Window",
+    "__version__",
+    "presets",
+]

@@ -1,0 +1,213 @@
+"""The base of every recovery-rules model, and the shared field types.
+
+Models turn pydantic's ``ValidationError`` into :class:`InvalidInputError`
+(or, for policies, :class:`PolicyError`), whose message lists every invalid
+field with its location and never repeats the input it refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Annotated, Any, ClassVar, Final, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+from .exceptions import InvalidInputError, Problem
+
+__all__ = [
+    "CONSEQUENTIAL",
+    "LOCATED_PROBLEMS",
+    "Identifier",
+    "RecoveryModel",
+    "Text",
+    "Word",
+    "located_problems",
+    "problems_from",
+]
+
+CONSEQUENTIAL: Final = "consequential"
+"""Error type of a problem that only follows from another one; it is not reported."""
+
+LOCATED_PROBLEMS: Final = "located_problems"
+"""Error type carrying several :class:`Problem` items (in ``ctx["problems"]``) found by one check."""
+
+
+def located_problems(problems: list[Problem]) -> PydanticCustomError:
+    """One pydantic error that carries several located problems (see :func:`problems_from`)."""
+    return PydanticCustomError(LOCATED_PROBLEMS, "{count} problems", {"count": len(problems), "problems": problems})
+
+
+_FRIENDLY: Final[dict[str, str]] = {
+    "missing": "is required",
+    "extra_forbidden": "is not a field here; check the spelling",
+    "timezone_aware": "must be timezone-aware; pass tzinfo, for example datetime(..., tzinfo=timezone.utc)",
+    "string_type": "must be a string",
+    "bool_type": "must be true or false",
+    "int_type": "must be an integer",
+    "list_type": "must be a list",
+    "dict_type": "must be a table (a mapping of names to values)",
+    "model_type": "must be a table (a mapping of field names to values)",
+    "datetime_type": "must be a date and time with a time zone, such as 2026-11-23T09:30:00+00:00",
+    "datetime_parsing": "must be a date and time with a time zone, such as 2026-11-23T09:30:00+00:00",
+    "datetime_from_date_parsing": "must be a date and time with a time zone, such as 2026-11-23T09:30:00+00:00",
+}
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _message(error: ErrorDetails) -> str:
+    kind = error["type"]
+    if kind in _FRIENDLY:
+        return _FRIENDLY[kind]
+    message = error["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            message = message[len(prefix) :]
+    return message
+
+
+def problems_from(error: ValidationError, prefix: str = "") -> list[Problem]:
+    """The problems of a pydantic ``ValidationError``, with readable locations."""
+    problems = []
+    for detail in error.errors(include_url=False, include_input=False, include_context=True):
+        if detail["type"] == CONSEQUENTIAL:
+            continue  # follows from another problem already listed
+        location = _location(tuple(detail["loc"]))
+        if detail["type"] == LOCATED_PROBLEMS:
+            for inner in detail.get("ctx", {}).get("problems", ()):
+                where = ".".join(part for part in (prefix, location, inner.location) if part)
+                problems.append(Problem(where.replace(".[", "["), inner.message))
+            continue
+        if prefix:
+            location = f"{prefix}.{location}" if location else prefix
+        problems.append(Problem(location, _message(detail)))
+    return problems
+
+
+class RecoveryModel(BaseModel):
+    """Base of the library's models: frozen, strict about unknown fields, errors typed."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        hide_input_in_errors=True,
+        validate_default=False,
+        arbitrary_types_allowed=False,
+    )
+
+    _what: ClassVar[str] = ""
+
+    @classmethod
+    def _invalid(cls, error: ValidationError) -> Exception:
+        return InvalidInputError(cls._what or cls.__name__, problems_from(error))
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as error:
+            raise type(self)._invalid(error) from None
+
+    # pydantic calls a model's own ``__init__`` when validating it nested inside
+    # another model, unless the ``__init__`` is marked as the base one. This one
+    # only translates errors at the top level, so nested validation may skip it:
+    # the nested problems then keep their full location (``customer.id``).
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):  # pydantic's private attributes, set while a model is built
+            super().__setattr__(name, value)
+            return
+        raise AttributeError(
+            f"{type(self).__name__} is immutable; make a changed copy with model_copy(update={{{name!r}: ...}})"
+        )
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Self:
+        try:
+            return super().model_validate(obj, **kwargs)
+        except ValidationError as error:
+            raise cls._invalid(error) from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Self:
+        try:
+            return super().model_validate_json(json_data, **kwargs)
+        except ValidationError as error:
+            raise cls._invalid(error) from None
+
+    @classmethod
+    def model_validate_strings(cls, obj: Any, **kwargs: Any) -> Self:
+        try:
+            return super().model_validate_strings(obj, **kwargs)
+        except ValidationError as error:
+            raise cls._invalid(error) from None
+
+
+def _pattern_check(pattern: str, max_length: int, description: str, example: str) -> Callable[[str], str]:
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not value:
+            raise PydanticCustomError("empty", f"must not be empty; write {description}, such as {example!r}")
+        if len(value) > max_length:
+            raise PydanticCustomError("too_long", f"is {len(value):,} characters long; the most is {max_length}")
+        if not compiled.fullmatch(value):
+            raise PydanticCustomError("pattern", f"must be {description}, such as {example!r}")
+        return value
+
+    return check
+
+
+Word = Annotated[
+    str,
+    AfterValidator(
+        _pattern_check(
+            r"[a-z][a-z0-9_]*",
+            64,
+            "a lower-case word of ASCII letters, digits and '_' that starts with a letter",
+            "room_not_ready",
+        )
+    ),
+]
+"""A name from a policy's vocabulary: a level, tier, category or remedy kind."""
+
+Identifier = Annotated[
+    str,
+    AfterValidator(
+        _pattern_check(
+            r"[A-Za-z0-9][A-Za-z0-9_.-]*",
+            64,
+            "ASCII letters, digits, '_', '.' or '-', starting with a letter or digit",
+            "10442",
+        )
+    ),
+]
+"""An identifier chosen by the host app (customer number, alternative id)."""
+
+
+def _text_check(max_length: int) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if len(value) > max_length:
+            raise PydanticCustomError("too_long", f"is {len(value):,} characters long; the most is {max_length:,}")
+        if "\x00" in value:
+            raise PydanticCustomError("nul", "must not contain NUL characters")
+        return value
+
+    return check
+
+
+Text = Annotated[str, AfterValidator(_text_check(10_000))]
+"""Free text written by people (descriptions, directions), at most 10,000 characters."""

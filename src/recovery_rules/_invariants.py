@@ -1,0 +1,180 @@
+"""What must hold of every resolution, checked from the policy's own data.
+
+This is an independent statement of the rules, written from the policy's
+public fields rather than the engine's indexes, so that testing one against
+the other means something. :mod:`recovery_rules.testing` runs it over
+generated complaints; host apps can run it over their own policies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ._models import Complaint
+from ._money import DECIMAL_CONTEXT, Money
+from ._policy import Policy
+from ._policy_parts import AuthorityLevel
+from ._resolution import Outcome, Resolution
+
+__all__ = ["resolution_violations"]
+
+
+def _limit(level: AuthorityLevel, tier: str) -> Decimal | None:
+    money = level.tier_limits.get(tier, level.limit)
+    return None if money is None else money.amount
+
+
+def _can_grant(level: AuthorityLevel, tier: str, kind: str, total: Decimal) -> bool:
+    limit = _limit(level, tier)
+    return (level.may_grant is None or kind in level.may_grant) and (limit is None or total <= limit)
+
+
+@dataclass(frozen=True)
+class _Case:
+    """The figures every check needs, computed once from the policy's public data."""
+
+    policy: Policy
+    complaint: Complaint
+    by: str
+    actor: AuthorityLevel
+    ranks: dict[str, int]
+    before: Decimal
+    total: Decimal
+    cap: Decimal | None
+
+    @property
+    def tier(self) -> str:
+        return self.complaint.customer.tier
+
+    @property
+    def kind(self) -> str:
+        return self.complaint.requested.kind
+
+    def grantable(self, level: AuthorityLevel) -> bool:
+        return _can_grant(level, self.tier, self.kind, self.total)
+
+    @property
+    def barred(self) -> bool:
+        """Refused remedy or over the cap: nobody may grant it."""
+        return self.kind in self.policy.refused_remedies or (self.cap is not None and self.total > self.cap)
+
+
+def resolution_violations(
+    policy: Policy,
+    complaint: Complaint,
+    by: str,
+    granted: Money | None,
+    resolution: Resolution,
+    *,
+    now: dt.datetime | None = None,
+) -> list[str]:
+    """Every way ``resolution`` breaks the policy's promises; empty when it keeps them all."""
+    before = Decimal(0) if granted is None else granted.amount
+    case = _Case(
+        policy=policy,
+        complaint=complaint,
+        by=by,
+        actor=policy.level(by),
+        ranks={level.name: rank for rank, level in enumerate(policy.levels)},
+        before=before,
+        total=DECIMAL_CONTEXT.add(before, complaint.requested.amount.amount),
+        cap=None if policy.hard_cap is None else policy.hard_cap.amount,
+    )
+    problems: list[str] = []
+    outcome = resolution.outcome
+    if resolution.total.amount != case.total:
+        problems.append(f"total is {resolution.total} but granted + asked is {case.total}")
+    if case.barred and outcome is not Outcome.DENIED:
+        problems.append(
+            f"'{case.kind}' for {case.total} is refused or over the cap, but the outcome is {outcome.value}"
+        )
+    if outcome is Outcome.APPROVED:
+        problems.extend(_approval_violations(case, resolution))
+    elif case.grantable(case.actor) and not case.barred:
+        problems.append(f"{by} may grant {case.total} for '{case.kind}' but the outcome is {outcome.value}")
+    if outcome is Outcome.ESCALATED:
+        problems.extend(_escalation_violations(case, resolution, now))
+    if outcome is Outcome.DENIED:
+        problems.extend(_denial_violations(case, resolution))
+    if outcome is not Outcome.APPROVED:
+        problems.extend(_alternative_violations(policy, complaint, case.actor, before, resolution))
+    return problems
+
+
+def _approval_violations(case: _Case, resolution: Resolution) -> list[str]:
+    problems = []
+    if resolution.authorized_by != case.by:
+        problems.append(f"approved by {resolution.authorized_by!r}, not by the acting level {case.by!r}")
+    if not case.grantable(case.actor):
+        problems.append(f"approved {case.total} for '{case.kind}' beyond {case.by}'s authority")
+    if resolution.delivered_by != case.by:
+        problems.append("an approval is delivered by the employee who grants it")
+    return problems
+
+
+def _escalation_violations(case: _Case, resolution: Resolution, now: dt.datetime | None) -> list[str]:
+    problems = []
+    name = resolution.escalate_to or ""
+    if resolution.delivered_by != case.by:
+        problems.append("an escalation is explained by the employee, who promises the callback")
+    if name not in case.ranks:
+        return [*problems, f"escalated to {name!r}, which is not a level of the policy"]
+    target = case.policy.levels[case.ranks[name]]
+    if case.ranks[name] <= case.ranks[case.by]:
+        problems.append(f"escalated to {name}, which is not above {case.by}")
+    if not case.grantable(target):
+        problems.append(f"escalated to {name}, which cannot grant {case.total} for '{case.kind}'")
+    skipped = [level.name for level in case.policy.levels[case.ranks[case.by] + 1 : case.ranks[name]]]
+    lower = [level for level in skipped if case.grantable(case.policy.level(level))]
+    if lower:
+        problems.append(f"escalated to {name} although {lower[0]} is lower and can grant it")
+    promised = None if now is None or target.callback_within is None else now + target.callback_within
+    if promised is not None and resolution.callback_by != promised:
+        problems.append("callback_by is not now + the target level's callback_within")
+    return problems
+
+
+def _denial_violations(case: _Case, resolution: Resolution) -> list[str]:
+    problems = []
+    manager = case.ranks[case.policy.denials_delivered_by]
+    expected = case.by if case.ranks[case.by] >= manager else case.policy.denials_delivered_by
+    if resolution.delivered_by != expected:
+        problems.append(f"a denial is delivered by {expected}, not {resolution.delivered_by}")
+    higher = case.policy.levels[case.ranks[case.by] + 1 :]
+    if not case.barred and any(case.grantable(level) for level in higher):
+        problems.append("denied although a higher level could grant it")
+    return problems
+
+
+def _alternative_violations(
+    policy: Policy, complaint: Complaint, actor: AuthorityLevel, before: Decimal, resolution: Resolution
+) -> list[str]:
+    problems = []
+    alternatives = resolution.alternatives
+    if len(alternatives) < policy.min_alternatives:
+        problems.append(
+            f"a {resolution.outcome.value} resolution offers {len(alternatives)} alternatives; "
+            f"the policy promises {policy.min_alternatives}"
+        )
+    if len({alternative.kind for alternative in alternatives}) != len(alternatives):
+        problems.append("alternatives are not of distinct kinds")
+    room = [amount for amount in (_limit(actor, complaint.customer.tier),) if amount is not None]
+    if policy.hard_cap is not None:
+        room.append(policy.hard_cap.amount)
+    budget = None if not room else max(DECIMAL_CONTEXT.subtract(min(room), before), Decimal(0))
+    catalog = {alternative.id: alternative for alternative in policy.catalog}
+    asked = complaint.requested.amount.amount
+    distances = []
+    for alternative in alternatives:
+        if catalog.get(alternative.id) != alternative:
+            problems.append(f"alternative {alternative.id!r} is not the policy's catalog entry")
+        if budget is not None and alternative.value.amount > budget:
+            problems.append(f"alternative {alternative.id!r} is worth more than {actor.name} may still grant")
+        if not alternative.relevant_to(complaint.category, complaint.requested.kind):
+            problems.append(f"alternative {alternative.id!r} does not apply to this complaint")
+        distances.append(DECIMAL_CONTEXT.subtract(alternative.value.amount, asked).copy_abs())
+    if distances != sorted(distances):
+        problems.append("alternatives are not ordered closest in value to what was asked first")
+    return problems

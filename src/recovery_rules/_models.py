@@ -1,0 +1,220 @@
+"""The inputs of a decision: ``Customer``, ``Remedy``, ``Complaint``, ``ComplaintNumber``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, ClassVar, Final, Self
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
+
+from ._base import CONSEQUENTIAL, Identifier, RecoveryModel, Text, Word
+from ._money import Money
+from .exceptions import InvalidInputError, Problem
+
+__all__ = ["Complaint", "ComplaintNumber", "Customer", "NonNegativeMoney", "Remedy"]
+
+_NUMBER_TEXT: Final = re.compile(
+    r"(?P<date>[0-9]{8})-(?P<customer>[A-Za-z0-9][A-Za-z0-9_.-]{0,63})(?:/(?P<sequence>[1-9][0-9]{0,5}))?"
+)
+
+
+def _non_negative(value: Money) -> Money:
+    if value.amount < 0:
+        raise PydanticCustomError("negative", "must not be negative")
+    return value
+
+
+NonNegativeMoney = Annotated[Money, AfterValidator(_non_negative)]
+"""A :class:`Money` of zero or more."""
+
+
+class ComplaintNumber:
+    """The number a case is filed under: the date followed by the customer number.
+
+    ``20261123-10442`` is customer ``10442``'s complaint of 23 November 2026.
+    A second complaint by the same customer on the same day carries a sequence
+    number: ``20261123-10442/2``.
+
+    >>> n = ComplaintNumber.parse("20261123-10442")
+    >>> n.date, n.customer_id, n.sequence
+    (datetime.date(2026, 11, 23), '10442', 1)
+    >>> str(n)
+    '20261123-10442'
+    """
+
+    __slots__ = ("customer_id", "date", "sequence")
+
+    date: dt.date
+    customer_id: str
+    sequence: int
+
+    def __init__(self, date: dt.date, customer_id: str, sequence: int = 1) -> None:
+        if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
+            raise InvalidInputError("complaint number", [Problem("date", "must be a datetime.date")])
+        if isinstance(sequence, bool) or not isinstance(sequence, int) or not 1 <= sequence <= 999_999:
+            raise InvalidInputError("complaint number", [Problem("sequence", "must be an integer from 1 to 999999")])
+        text = f"{date:%Y%m%d}-{customer_id}" + (f"/{sequence}" if sequence > 1 else "")
+        if not isinstance(customer_id, str) or not _NUMBER_TEXT.fullmatch(text):
+            raise InvalidInputError(
+                "complaint number",
+                [Problem("customer_id", "must be a customer number of ASCII letters, digits, '_', '.' or '-'")],
+            )
+        object.__setattr__(self, "date", date)
+        object.__setattr__(self, "customer_id", customer_id)
+        object.__setattr__(self, "sequence", sequence)
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        """Read a complaint number such as ``20261123-10442`` or ``20261123-10442/2``."""
+        match = _NUMBER_TEXT.fullmatch(text) if isinstance(text, str) else None
+        date = None
+        if match is not None:
+            try:
+                digits = match["date"]
+                date = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+            except ValueError:
+                date = None
+        if match is None or date is None:
+            raise InvalidInputError(
+                "complaint number",
+                [
+                    Problem(
+                        "number",
+                        "must be the date as YYYYMMDD, '-', and the customer number, "
+                        "optionally '/' and a sequence number: for example 20261123-10442",
+                    )
+                ],
+            )
+        return cls(date, match["customer"], int(match["sequence"] or 1))
+
+    @classmethod
+    def for_complaint(cls, customer_id: str, received_at: dt.datetime, sequence: int = 1) -> Self:
+        """The number of a complaint received at ``received_at`` (its own local date)."""
+        return cls(received_at.date(), customer_id, sequence)
+
+    def __str__(self) -> str:
+        base = f"{self.date:%Y%m%d}-{self.customer_id}"
+        return base if self.sequence == 1 else f"{base}/{self.sequence}"
+
+    def __repr__(self) -> str:
+        return f"ComplaintNumber.parse({str(self)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ComplaintNumber):
+            return NotImplemented
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("ComplaintNumber is immutable")
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return (ComplaintNumber.parse, (str(self),))
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: type[Any], handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            _validate_number,
+            serialization=core_schema.plain_serializer_function_ser_schema(str, when_used="json-unless-none"),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {
+            "type": "string",
+            "title": "ComplaintNumber",
+            "pattern": "^" + _NUMBER_TEXT.pattern + "$",
+            "examples": ["20261123-10442"],
+        }
+
+
+def _validate_number(value: object) -> ComplaintNumber:
+    if isinstance(value, ComplaintNumber):
+        return value
+    if isinstance(value, str):
+        try:
+            return ComplaintNumber.parse(value)
+        except InvalidInputError as error:
+            raise PydanticCustomError("complaint_number", error.problems[0].message) from None
+    raise PydanticCustomError("complaint_number", "must be a complaint number such as '20261123-10442'")
+
+
+class Customer(RecoveryModel):
+    """The guest or customer who complains.
+
+    ``tier`` is a word of the policy (``standard``, ``silver``, ``gold``...);
+    levels may grant more to better tiers. ``name`` is personal data: it is used
+    in wording and never appears in error messages.
+    """
+
+    _what: ClassVar[str] = "customer"
+
+    id: Identifier
+    tier: Word = "standard"
+    name: Text = ""
+
+
+class Remedy(RecoveryModel):
+    """What is asked for or granted: a kind (``refund``, ``credit``...) and an amount."""
+
+    _what: ClassVar[str] = "remedy"
+
+    kind: Word
+    amount: NonNegativeMoney
+    description: Text = ""
+
+
+class Complaint(RecoveryModel):
+    """A customer's complaint, as the host app received it.
+
+    ``received_at`` must be timezone-aware. ``number`` is the complaint number
+    the paper trail is filed under; when omitted it is made from the date of
+    ``received_at`` (in its own time zone) and the customer number.
+    """
+
+    _what: ClassVar[str] = "complaint"
+
+    customer: Customer
+    category: Word
+    requested: Remedy
+    received_at: AwareDatetime
+    description: Text = ""
+    number: ComplaintNumber = Field(default=None, validate_default=True)  # filled in by _fill_number
+
+    @field_validator("number", mode="before")
+    @classmethod
+    def _fill_number(cls, value: object, info: ValidationInfo) -> object:
+        if value is not None:
+            return value
+        customer = info.data.get("customer")
+        received_at = info.data.get("received_at")
+        if customer is None or received_at is None:
+            # customer or received_at is itself invalid and reported; nothing to derive from.
+            raise PydanticCustomError(CONSEQUENTIAL, "cannot be made without a valid customer and received_at")
+        return ComplaintNumber.for_complaint(customer.id, received_at)
+
+    @model_validator(mode="after")
+    def _number_matches_customer(self) -> Self:
+        if self.number.customer_id != self.customer.id:
+            raise PydanticCustomError(
+                "complaint_number",
+                "number: the complaint number's customer part does not match customer.id; "
+                "leave number out to have it made for you",
+            )
+        return self

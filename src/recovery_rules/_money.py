@@ -1,0 +1,351 @@
+"""``Money``: an exact amount in an ISO 4217 currency.
+
+Amounts are :class:`decimal.Decimal`, never ``float``. All arithmetic runs in
+the library's own decimal context (:data:`DECIMAL_CONTEXT`), which traps any
+rounding, so a host app that changed its thread's precision or rounding mode
+cannot move a limit, and an inexact result raises instead of passing quietly.
+"""
+
+from __future__ import annotations
+
+import decimal
+import math
+import re
+from decimal import Decimal
+from typing import Any, Final, Self
+
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
+
+from ._currencies import MINOR_UNITS, SYMBOLS
+from .exceptions import CurrencyMismatchError, InvalidInputError, Problem
+
+__all__ = ["DECIMAL_CONTEXT", "MAX_AMOUNT", "Money"]
+
+DECIMAL_CONTEXT: Final = decimal.Context(
+    prec=40,
+    rounding=decimal.ROUND_HALF_EVEN,
+    Emin=-40,
+    Emax=40,
+    traps=[
+        decimal.InvalidOperation,
+        decimal.DivisionByZero,
+        decimal.Overflow,
+        decimal.Underflow,
+        decimal.Inexact,
+        decimal.Rounded,
+        decimal.Subnormal,
+        decimal.Clamped,
+    ],
+)
+"""The decimal context of every computation on money: exact or an exception."""
+
+MAX_AMOUNT: Final = Decimal("1000000000000000")
+"""Amounts must be smaller than this (10**15) in absolute value."""
+
+_AMOUNT_TEXT: Final = re.compile(r"-?[0-9]{1,16}(?:\.[0-9]{1,8})?")
+_MONEY_TEXT: Final = re.compile(r"(?P<amount>\S{1,40}) (?P<currency>\S{1,8})")
+_QUANTA: Final = {places: Decimal(1).scaleb(-places) for places in range(5)}
+
+
+def _amount_problem(message: str) -> InvalidInputError:
+    return InvalidInputError("amount", [Problem("amount", message)])
+
+
+def _parse_currency(currency: object) -> str:
+    if not isinstance(currency, str):
+        raise InvalidInputError(
+            "amount",
+            [Problem("currency", "must be an ISO 4217 code such as 'USD' (a string)")],
+        )
+    if currency not in MINOR_UNITS:
+        hint = (
+            f"write it in capitals: {currency.upper()!r}"
+            if currency.upper() in MINOR_UNITS
+            else "use an ISO 4217 code such as 'USD', 'EUR' or 'JPY'"
+        )
+        shown = currency if len(currency) <= 8 and currency.isprintable() else currency[:8] + "..."
+        raise InvalidInputError("amount", [Problem("currency", f"{shown!r} is not an ISO 4217 currency; {hint}")])
+    return currency
+
+
+def _parse_amount(amount: object, currency: str) -> Decimal:
+    if isinstance(amount, bool):
+        raise _amount_problem("must be a Decimal, int or string, not a bool")
+    if isinstance(amount, float):
+        raise _amount_problem(
+            f"a float cannot hold money exactly ({amount!r}); pass a Decimal or a string, "
+            f"for example Decimal('{amount:.2f}') or '{amount:.2f}'"
+            if math.isfinite(amount) and abs(amount) < 1e15
+            else "a float cannot hold money exactly; pass a Decimal or a string such as '12.50'"
+        )
+    if isinstance(amount, int):
+        if abs(amount) >= MAX_AMOUNT:
+            raise _amount_problem(f"must be smaller than {MAX_AMOUNT:,} in absolute value")
+        value = Decimal(amount)
+    elif isinstance(amount, str):
+        if not _AMOUNT_TEXT.fullmatch(amount):
+            shown = amount if len(amount) <= 24 and amount.isprintable() else amount[:24] + "..."
+            raise _amount_problem(
+                f"{shown!r} is not a plain decimal number; write digits with an optional "
+                "'.' and sign, no thousands separators or exponent, for example '1000.00'"
+            )
+        value = Decimal(amount)
+    elif isinstance(amount, Decimal):
+        if not amount.is_finite():
+            raise _amount_problem("must be a finite number, not NaN or infinity")
+        value = amount
+    else:
+        raise _amount_problem(f"must be a Decimal, int or string, not {type(amount).__name__}")
+    if value.is_zero() and value.is_signed():
+        raise _amount_problem("negative zero is not an amount; write 0")
+    if value.copy_abs() >= MAX_AMOUNT:
+        raise _amount_problem(f"must be smaller than {MAX_AMOUNT:,} in absolute value")
+    places = MINOR_UNITS[currency]
+    try:
+        return value.quantize(_QUANTA[places], context=DECIMAL_CONTEXT)
+    except decimal.DecimalException:
+        raise _amount_problem(
+            f"{currency} amounts have {places} decimal places and {value} has more; "
+            "recovery-rules never rounds silently, so round it yourself first"
+        ) from None
+
+
+class Money:
+    """An exact amount of money in one currency.
+
+    >>> Money("12.50", "USD")
+    Money('12.50', 'USD')
+    >>> Money("12.50 USD") + Money(1, "USD")
+    Money('13.50', 'USD')
+
+    ``amount`` may be a :class:`~decimal.Decimal`, an ``int`` or a string of
+    digits. A ``float`` is refused, as are NaN, infinities, negative zero and
+    more decimal places than the currency has: nothing is ever rounded
+    silently. ``+``, ``-`` and ordering work only between amounts of the same
+    currency; anything else raises :class:`~recovery_rules.CurrencyMismatchError`.
+    ``==`` between different currencies is simply ``False``.
+
+    In JSON an amount is ``{"amount": "12.50", "currency": "USD"}``; the string
+    ``"12.50 USD"`` is accepted as input too.
+    """
+
+    __slots__ = ("amount", "currency")
+
+    amount: Decimal
+    currency: str
+
+    def __init__(self, amount: Decimal | int | str, currency: str | None = None) -> None:
+        if currency is None:
+            if not isinstance(amount, str):
+                raise InvalidInputError(
+                    "amount",
+                    [Problem("currency", "is missing; write Money('12.50', 'USD')")],
+                )
+            amount, currency = _split_text(amount)
+        code = _parse_currency(currency)
+        object.__setattr__(self, "currency", code)
+        object.__setattr__(self, "amount", _parse_amount(amount, code))
+
+    @classmethod
+    def _trusted(cls, amount: Decimal, currency: str) -> Self:
+        """Build from values already known to be valid (internal fast path)."""
+        money = object.__new__(cls)
+        object.__setattr__(money, "amount", amount)
+        object.__setattr__(money, "currency", currency)
+        return money
+
+    @classmethod
+    def zero(cls, currency: str) -> Self:
+        """Zero in ``currency``."""
+        return cls(0, currency)
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        """Read the ``"12.50 USD"`` form."""
+        return cls(text)
+
+    # -- immutability --------------------------------------------------------
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Money is immutable; build a new Money instead")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Money is immutable")
+
+    def __copy__(self) -> Self:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        return self
+
+    def __reduce__(self) -> tuple[type[Money], tuple[str, str]]:
+        return (Money, (str(self.amount), self.currency))
+
+    # -- arithmetic and comparison ------------------------------------------
+    def _check(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise CurrencyMismatchError(self.currency, other.currency)
+
+    def __add__(self, other: object) -> Money:
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._check(other)
+        return Money._trusted(DECIMAL_CONTEXT.add(self.amount, other.amount), self.currency)
+
+    def __sub__(self, other: object) -> Money:
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._check(other)
+        return Money._trusted(DECIMAL_CONTEXT.subtract(self.amount, other.amount), self.currency)
+
+    def __neg__(self) -> Money:
+        if self.amount.is_zero():
+            return self
+        return Money._trusted(DECIMAL_CONTEXT.minus(self.amount), self.currency)
+
+    def __abs__(self) -> Money:
+        return Money._trusted(self.amount.copy_abs(), self.currency)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        return self.currency == other.currency and self.amount == other.amount
+
+    def __hash__(self) -> int:
+        return hash((self.amount, self.currency))
+
+    def __lt__(self, other: Money) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._check(other)
+        return self.amount < other.amount
+
+    def __le__(self, other: Money) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._check(other)
+        return self.amount <= other.amount
+
+    def __gt__(self, other: Money) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._check(other)
+        return self.amount > other.amount
+
+    def __ge__(self, other: Money) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._check(other)
+        return self.amount >= other.amount
+
+    @property
+    def is_zero(self) -> bool:
+        """Whether the amount is zero."""
+        return self.amount.is_zero()
+
+    # -- text ---------------------------------------------------------------
+    def __repr__(self) -> str:
+        return f"Money({str(self.amount)!r}, {self.currency!r})"
+
+    def __str__(self) -> str:
+        """The ``"12.50 USD"`` form, which :class:`Money` reads back."""
+        return f"{self.amount} {self.currency}"
+
+    def display(self) -> str:
+        """The amount written for people: ``$2,000.00``, ``€12.50``, ``1,500 CHF``."""
+        places = MINOR_UNITS[self.currency]
+        sign = "-" if self.amount < 0 else ""
+        digits = f"{self.amount.copy_abs():,.{places}f}"
+        symbol = SYMBOLS.get(self.currency)
+        return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits} {self.currency}"
+
+    def to_json(self) -> dict[str, str]:
+        """The JSON form: ``{"amount": "12.50", "currency": "USD"}``."""
+        return {"amount": str(self.amount), "currency": self.currency}
+
+    # -- pydantic -----------------------------------------------------------
+    @classmethod
+    def validate(cls, value: object) -> Money:
+        """Build a :class:`Money` from any accepted form (used by pydantic models)."""
+        if isinstance(value, Money):
+            return value
+        if isinstance(value, str):
+            return cls(value)
+        if isinstance(value, dict):
+            unknown = set(value) - {"amount", "currency"}
+            if unknown:
+                raise InvalidInputError(
+                    "amount",
+                    [Problem("", f"unknown keys {sorted(map(str, unknown))}; use amount and currency")],
+                )
+            if "amount" not in value or "currency" not in value:
+                raise InvalidInputError(
+                    "amount",
+                    [Problem("", 'needs both keys: {"amount": "12.50", "currency": "USD"}')],
+                )
+            return cls(value["amount"], value["currency"])
+        if isinstance(value, (int, Decimal, float)) and not isinstance(value, bool):
+            raise InvalidInputError(
+                "amount",
+                [Problem("", 'needs a currency: write {"amount": "12.50", "currency": "USD"} or "12.50 USD"')],
+            )
+        raise InvalidInputError(
+            "amount",
+            [
+                Problem(
+                    "", f'must be {{"amount": "12.50", "currency": "USD"}} or "12.50 USD", not {type(value).__name__}'
+                )
+            ],
+        )
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: type[Any], handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            _validate_for_pydantic,
+            serialization=core_schema.plain_serializer_function_ser_schema(Money.to_json, when_used="json-unless-none"),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return MONEY_JSON_SCHEMA
+
+
+MONEY_JSON_SCHEMA: Final[dict[str, Any]] = {
+    "title": "Money",
+    "description": 'An exact amount: {"amount": "12.50", "currency": "USD"} or "12.50 USD".',
+    "anyOf": [
+        {
+            "type": "object",
+            "properties": {
+                "amount": {"type": "string", "pattern": r"^-?[0-9]{1,16}(\.[0-9]{1,8})?$"},
+                "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+            },
+            "required": ["amount", "currency"],
+            "additionalProperties": False,
+        },
+        {"type": "string", "pattern": r"^-?[0-9]{1,16}(\.[0-9]{1,8})? [A-Z]{3}$"},
+    ],
+}
+
+
+def _split_text(text: str) -> tuple[str, str]:
+    match = _MONEY_TEXT.fullmatch(text)
+    if match is None:
+        raise InvalidInputError(
+            "amount",
+            [Problem("", "write an amount and its currency, for example '12.50 USD'")],
+        )
+    return match["amount"], match["currency"]
+
+
+def _validate_for_pydantic(value: object) -> Money:
+    try:
+        return Money.validate(value)
+    except InvalidInputError as error:
+        message = "; ".join(
+            problem.message if problem.location in ("", "amount") else str(problem) for problem in error.problems
+        )
+        raise PydanticCustomError("money", message) from None

@@ -1,0 +1,324 @@
+"""``Policy``: a business's service-recovery rules, checked when they load."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Literal, Self
+
+from pydantic import AfterValidator, Field, PrivateAttr, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
+
+from ._base import RecoveryModel, Text, Word, located_problems, problems_from
+from ._catalog import CatalogIndex
+from ._currencies import MINOR_UNITS
+from ._engine import INFINITY, CompiledPolicy, compile_policy, decide
+from ._models import Complaint, NonNegativeMoney
+from ._money import Money
+from ._policy_file import parse_policy_text, read_policy_file
+from ._policy_parts import ANY, DEFAULT_REMEDY_KINDS, Alternative, AuthorityLevel, WordSet
+from ._resolution import Resolution
+from ._time import TimeZoneName, Window
+from .exceptions import PolicyError, Problem, UnknownLevelError
+
+__all__ = ["Policy"]
+
+
+def _currency_code(value: str) -> str:
+    if value not in MINOR_UNITS:
+        raise PydanticCustomError("currency", "must be an ISO 4217 currency code in capitals, such as 'USD'")
+    return value
+
+
+def _non_empty(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("empty", "must not be empty")
+    return value
+
+
+def _with_currency(value: object, currency: str) -> object:
+    """A bare amount in a policy (``"2000.00"``, ``2000``) is in the policy's currency."""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return {"amount": value, "currency": currency}
+    if isinstance(value, str) and " " not in value and value != "unlimited":
+        return {"amount": value, "currency": currency}
+    return value
+
+
+class Policy(RecoveryModel):
+    """A business's service-recovery policy: who may grant what, and the Plan B catalog.
+
+    - ``levels``: the authority ladder, lowest first.
+    - ``window``: how far back a guest's earlier grants count against limits.
+    - ``hard_cap``: the most any guest may be granted within the window, by anyone.
+    - ``min_alternatives``: how many alternatives every denial and escalation offers.
+    - ``denials_delivered_by``: the level that delivers denials (a manager).
+    - ``catalog``: the alternatives employees can offer instead of a bare "no".
+    - ``refused_remedies``: remedy kinds never granted.
+    - ``remedy_kinds``: the remedy vocabulary; ``categories``: the complaint
+      categories the catalog speaks of (complaints of other categories still
+      get the alternatives that apply to everything).
+
+    A policy that cannot keep its promises does not load: every problem is
+    reported at once in a :class:`~recovery_rules.PolicyError`.
+    """
+
+    _what: ClassVar[str] = "policy"
+
+    name: Annotated[Text, Field(max_length=200), AfterValidator(_non_empty)]
+    description: Text = ""
+    currency: Annotated[str, AfterValidator(_currency_code)]
+    timezone: TimeZoneName = "UTC"
+    window: Window
+    levels: Annotated[tuple[AuthorityLevel, ...], Field(min_length=1, max_length=1000)]
+    hard_cap: NonNegativeMoney | None = None
+    min_alternatives: Annotated[int, Field(ge=1, le=20)] = 3
+    denials_delivered_by: Word
+    catalog: Annotated[tuple[Alternative, ...], Field(max_length=10_000)] = ()
+    refused_remedies: WordSet = ()
+    remedy_kinds: Annotated[tuple[Word, ...], Field(min_length=1, max_length=100)] = DEFAULT_REMEDY_KINDS
+    categories: Annotated[WordSet, Field(max_length=1000)] = ()
+
+    _compiled: CompiledPolicy = PrivateAttr()
+
+    @classmethod
+    def _invalid(cls, error: ValidationError) -> Exception:
+        return PolicyError(problems_from(error))
+
+    # -- reading ------------------------------------------------------------
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> Self:
+        """Load a policy from a TOML, JSON or YAML file (YAML needs the ``yaml`` extra)."""
+        data, source = read_policy_file(path)
+        return cls._from_data(data, source)
+
+    @classmethod
+    def from_text(cls, text: str, *, format: Literal["toml", "json", "yaml"] = "toml") -> Self:
+        """Load a policy from the text of a policy file."""
+        return cls._from_data(parse_policy_text(text, format, source=f"<{format} text>"), None)
+
+    @classmethod
+    def _from_data(cls, data: object, source: str | None) -> Self:
+        try:
+            return cls.model_validate(data)
+        except PolicyError as error:
+            raise PolicyError(error.problems, source=source) from None
+
+    # -- checks -------------------------------------------------------------
+    @model_validator(mode="before")
+    @classmethod
+    def _amounts_in_policy_currency(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("currency"), str):
+            return data
+        # With an invalid currency, the currency field's own error is the one to report: reading the
+        # bare amounts in a stand-in currency keeps each amount's other problems without repeating it.
+        currency = data["currency"] if data["currency"] in MINOR_UNITS else "USD"
+        data = dict(data)
+        if "hard_cap" in data:
+            data["hard_cap"] = _with_currency(data["hard_cap"], currency)
+        if isinstance(data.get("levels"), (list, tuple)):
+            levels = []
+            for raw in data["levels"]:
+                level = dict(raw) if isinstance(raw, dict) else raw
+                if isinstance(level, dict):
+                    if "limit" in level:
+                        level["limit"] = _with_currency(level["limit"], currency)
+                    if isinstance(level.get("tier_limits"), dict):
+                        level["tier_limits"] = {
+                            tier: _with_currency(amount, currency) for tier, amount in level["tier_limits"].items()
+                        }
+                levels.append(level)
+            data["levels"] = levels
+        if isinstance(data.get("catalog"), (list, tuple)):
+            data["catalog"] = [
+                {**entry, "value": _with_currency(entry["value"], currency)}
+                if isinstance(entry, dict) and "value" in entry
+                else entry
+                for entry in data["catalog"]
+            ]
+        return data
+
+    @model_validator(mode="after")
+    def _keeps_its_promises(self) -> Self:
+        problems = list(_problems(self))
+        if not problems:
+            compiled = compile_policy(self)
+            problems = list(_plan_b_gaps(self, compiled.catalog))
+        if problems:
+            raise located_problems(problems)
+        # pydantic has set up private attributes by the time "after" validators run
+        self._compiled = compiled
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        # Two policies are equal when their fields are; the compiled indexes follow from them.
+        if not isinstance(other, Policy):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # policies hold dicts; they are values, but not hashable
+
+    # -- use ----------------------------------------------------------------
+    @property
+    def vocabulary(self) -> tuple[str, ...]:
+        """Every remedy kind a complaint may ask for: ``remedy_kinds`` plus ``refused_remedies``."""
+        return self.remedy_kinds + tuple(kind for kind in self.refused_remedies if kind not in self.remedy_kinds)
+
+    def level(self, name: str) -> AuthorityLevel:
+        """The level called ``name``; :class:`~recovery_rules.UnknownLevelError` if there is none."""
+        for level in self.levels:
+            if level.name == name:
+                return level
+        raise UnknownLevelError(name, [level.name for level in self.levels])
+
+    def decide(
+        self,
+        complaint: Complaint,
+        *,
+        by: str,
+        granted: Money | None = None,
+        now: dt.datetime | None = None,
+    ) -> Resolution:
+        """Decide what an employee of level ``by`` may do about ``complaint``.
+
+        ``granted`` is what this guest was already granted within the policy's
+        window (zero when omitted); ``now`` is the time of the decision (the
+        current time when omitted; pass it for reproducible results).
+
+        Returns a :class:`~recovery_rules.Resolution`; raises only for misuse
+        (an unknown level, a foreign currency, a remedy kind outside the
+        vocabulary, a naive ``now``). Pure and thread-safe.
+        """
+        return decide(self._compiled, complaint, by=by, granted=granted, now=now)
+
+
+# -- load-time guarantees ------------------------------------------------------
+
+
+def _problems(policy: Policy) -> Iterator[Problem]:
+    names = [level.name for level in policy.levels]
+    vocabulary = set(policy.vocabulary)
+    categories = set(policy.categories)
+    for i, level in enumerate(policy.levels):
+        at = f"levels[{i}]"
+        if names.index(level.name) < i:
+            yield Problem(f"{at}.name", f"{level.name!r} is used by more than one level; level names are unique")
+        if i > 0 and level.callback_within is None:
+            yield Problem(
+                f"{at}.callback_within",
+                "is required: it is the callback promised when a case escalates to this level (for example '4h')",
+            )
+        for kind in level.may_grant or ():
+            if kind not in vocabulary:
+                yield Problem(f"{at}.may_grant", f"{kind!r} is not a remedy kind of the policy")
+    if policy.denials_delivered_by not in names:
+        yield Problem("denials_delivered_by", f"names no level; use one of: {', '.join(names)}")
+    overlap = categories & vocabulary
+    if overlap:
+        yield Problem(
+            "categories", f"{', '.join(sorted(overlap))} is both a category and a remedy kind; rename one of them"
+        )
+    foreign = list(_currency_problems(policy))
+    if foreign:
+        yield from foreign
+        return  # the checks below compare amounts, which needs them all in one currency
+    yield from _limit_problems(policy)
+    yield from _catalog_problems(policy, vocabulary, categories)
+
+
+def _plan_b_gaps(policy: Policy, index: CatalogIndex) -> Iterator[Problem]:
+    """Every denial must be able to offer ``min_alternatives`` options, whatever is left to grant.
+
+    The worst case is the lowest level with nothing left to grant: then only free
+    alternatives (value zero) fit, unless that level has no limit and there is no cap.
+    """
+    lowest = policy.levels[0]
+    unbounded = policy.hard_cap is None and lowest.limit is None and not lowest.tier_limits
+    budget = None if unbounded else Decimal(0)
+    need = policy.min_alternatives
+    for category in (*policy.categories, None):
+        short = []
+        for kind in policy.vocabulary:
+            found = index.shelf(category, kind).kinds_within(budget)
+            if len(found) < need:
+                short.append(f"{kind} ({len(found)})")
+        if short:
+            what = "a category the policy does not list" if category is None else f"category {category!r}"
+            free = "" if unbounded else "free (value 0) "
+            where = '"*"' if category is None else f'{category!r} or "*"'
+            yield Problem(
+                "catalog",
+                f"a complaint of {what} asking for {', '.join(short)} would get fewer than {need} {free}"
+                f"alternatives of distinct kinds, which is what {lowest.name} must be able to offer with nothing "
+                f"left to grant; add {free}alternatives whose applies_to includes {where}",
+            )
+
+
+def _currency_problems(policy: Policy) -> Iterator[Problem]:
+    amounts: list[tuple[str, Money | None]] = [("hard_cap", policy.hard_cap)]
+    for i, level in enumerate(policy.levels):
+        amounts.append((f"levels[{i}].limit", level.limit))
+        amounts.extend((f"levels[{i}].tier_limits.{tier}", money) for tier, money in level.tier_limits.items())
+    amounts.extend((f"catalog[{i}].value", alternative.value) for i, alternative in enumerate(policy.catalog))
+    for location, money in amounts:
+        if money is not None and money.currency != policy.currency:
+            yield Problem(location, f"is in {money.currency} but the policy's currency is {policy.currency}")
+
+
+def _limit_problems(policy: Policy) -> Iterator[Problem]:
+    cap = INFINITY if policy.hard_cap is None else policy.hard_cap.amount
+
+    def show(amount: Decimal) -> str:
+        return "unlimited" if amount is INFINITY else Money._trusted(amount, policy.currency).display()
+
+    tiers = sorted({tier for level in policy.levels for tier in level.tier_limits})
+
+    def limit(level: AuthorityLevel, tier: str | None) -> Decimal:
+        money = level.tier_limits.get(tier, level.limit) if tier is not None else level.limit
+        return INFINITY if money is None else money.amount
+
+    for i, level in enumerate(policy.levels):
+        at = f"levels[{i}]"
+        if limit(level, None) > cap and level.limit is not None:
+            yield Problem(f"{at}.limit", f"{show(limit(level, None))} is above the hard cap of {show(cap)}")
+        for tier_name, amount in level.tier_limits.items():
+            if amount.amount > cap:
+                yield Problem(
+                    f"{at}.tier_limits.{tier_name}", f"{show(amount.amount)} is above the hard cap of {show(cap)}"
+                )
+        if i == 0:
+            continue
+        below = policy.levels[i - 1]
+        for tier in (None, *tiers):
+            if limit(level, tier) < limit(below, tier):
+                whose = "limit" if tier is None else f"limit for {tier} guests"
+                field = f"{at}.limit" if tier is None or tier not in level.tier_limits else f"{at}.tier_limits.{tier}"
+                yield Problem(
+                    field,
+                    f"{level.name}'s {whose} ({show(limit(level, tier))}) is below {below.name}'s "
+                    f"({show(limit(below, tier))}); levels are listed lowest first and a higher level "
+                    "may grant at least what a lower one may",
+                )
+
+
+def _catalog_problems(policy: Policy, vocabulary: set[str], categories: set[str]) -> Iterator[Problem]:
+    ids: set[str] = set()
+    cap = INFINITY if policy.hard_cap is None else policy.hard_cap.amount
+    for i, alternative in enumerate(policy.catalog):
+        at = f"catalog[{i}]"
+        if alternative.id in ids:
+            yield Problem(f"{at}.id", f"{alternative.id!r} is used by more than one alternative; ids are unique")
+        ids.add(alternative.id)
+        if alternative.kind in policy.refused_remedies:
+            yield Problem(f"{at}.kind", f"{alternative.kind!r} is a refused remedy, so it cannot be offered instead")
+        if alternative.value.amount > cap:
+            yield Problem(f"{at}.value", "is above the hard cap, so no one could ever offer it")
+        unknown = [name for name in alternative.applies_to if name != ANY and name not in vocabulary | categories]
+        if unknown:
+            yield Problem(
+                f"{at}.applies_to",
+                f"{', '.join(map(repr, unknown))} is neither a category of the policy nor a remedy kind; "
+                "add it to categories or remedy_kinds, or fix the spelling",
+            )

@@ -1,0 +1,122 @@
+"""Reading policy files: TOML, JSON and (with the ``yaml`` extra) YAML.
+
+Syntax errors, duplicate keys, files too large or nested too deeply all become
+a :class:`~recovery_rules.PolicyError` that names the file and, where the parser
+knows it, the line and column.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from .exceptions import MissingDependencyError, PolicyError, Problem
+
+__all__ = ["MAX_POLICY_BYTES", "parse_policy_text", "read_policy_file"]
+
+MAX_POLICY_BYTES: Final = 5_000_000
+"""Policy files larger than this (5 MB) are refused."""
+
+_FORMATS: Final[dict[str, Literal["toml", "json", "yaml"]]] = {
+    ".toml": "toml",
+    ".json": "json",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+}
+
+
+def read_policy_file(path: str | os.PathLike[str]) -> tuple[Any, str]:
+    """The parsed content of a policy file, and its name for messages."""
+    file = Path(path)
+    source = str(file)
+    format = _FORMATS.get(file.suffix.lower())
+    if format is None:
+        raise PolicyError(
+            [Problem("", f"cannot tell the format from the extension {file.suffix!r}; use .toml, .json or .yaml")],
+            source=source,
+        )
+    try:
+        size = file.stat().st_size
+        if size > MAX_POLICY_BYTES:
+            raise PolicyError([Problem("", f"is {size:,} bytes; the most is {MAX_POLICY_BYTES:,}")], source=source)
+        raw = file.read_bytes()
+    except OSError as error:
+        raise PolicyError([Problem("", f"cannot be read: {error.strerror or error}")], source=source) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise PolicyError(
+            [Problem("", f"is not UTF-8 text (bad byte at offset {error.start})")], source=source
+        ) from None
+    return parse_policy_text(text, format, source=source), source
+
+
+def parse_policy_text(text: str, format: Literal["toml", "json", "yaml"], *, source: str) -> Any:
+    """Parse the text of a policy file; raises :class:`PolicyError` on any syntax problem."""
+    if len(text) > MAX_POLICY_BYTES:
+        raise PolicyError([Problem("", f"is longer than {MAX_POLICY_BYTES:,} characters")], source=source)
+    try:
+        if format == "toml":
+            return _toml(text)
+        if format == "json":
+            return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+        if format == "yaml":
+            return _yaml(text)
+    except json.JSONDecodeError as error:
+        raise PolicyError(
+            [Problem(f"line {error.lineno}, column {error.colno}", f"is not valid JSON: {error.msg}")], source=source
+        ) from None
+    except RecursionError:
+        raise PolicyError([Problem("", "is nested too deeply to be a policy")], source=source) from None
+    except PolicyError as error:
+        raise PolicyError(error.problems, source=source) from None
+    raise PolicyError([Problem("", f"unknown format {format!r}; use toml, json or yaml")], source=source)
+
+
+def _toml(text: str) -> Any:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise PolicyError([Problem("", f"is not valid TOML: {error}")]) from None
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise PolicyError(
+                [Problem("", f"is not valid JSON for a policy: the key {key!r} appears twice in one object")]
+            )
+        result[key] = value
+    return result
+
+
+def _yaml(text: str) -> Any:
+    try:
+        import yaml  # noqa: PLC0415 - optional dependency, imported only when a YAML file is read
+    except ImportError:
+        raise MissingDependencyError("reading YAML policy files", "yaml", "PyYAML") from None
+
+    class _UniqueKeyLoader(yaml.SafeLoader):
+        pass
+
+    def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in seen:
+                mark = key_node.start_mark
+                raise PolicyError(
+                    [Problem(f"line {mark.line + 1}, column {mark.column + 1}", f"the key {key!r} appears twice")]
+                )
+            seen.add(key)
+        return loader.construct_mapping(node, deep=deep)
+
+    _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as error:
+        raise PolicyError([Problem("", f"is not valid YAML: {error}")]) from None

@@ -1,0 +1,111 @@
+"""The output of a decision: ``Outcome``, ``Resolution`` and its ``TraceEntry`` items."""
+
+from __future__ import annotations
+
+import enum
+from typing import ClassVar, Self
+
+from pydantic import AwareDatetime, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from ._base import RecoveryModel
+from ._models import ComplaintNumber, Remedy
+from ._money import Money
+from ._policy_parts import Alternative
+
+__all__ = ["Outcome", "Resolution", "TraceEntry"]
+
+
+class Outcome(enum.StrEnum):
+    """What the decision is."""
+
+    APPROVED = "approved"
+    """The acting employee may grant the remedy now, and delivers the good news."""
+    ESCALATED = "escalated"
+    """Beyond the acting employee's authority: a higher level decides; the employee promises a callback."""
+    DENIED = "denied"
+    """Nobody may grant it; a manager delivers the news, with the reason and alternatives."""
+
+
+class TraceEntry(RecoveryModel):
+    """One rule that took part in a decision.
+
+    ``rule`` is a stable id (``cap.hard``, ``limit.authority``...), ``passed``
+    whether the request passed that check, ``message`` the finding in words a
+    support agent can read out, and ``figures`` the amounts it compared.
+    """
+
+    _what: ClassVar[str] = "trace entry"
+
+    rule: str
+    passed: bool
+    message: str
+    figures: dict[str, Money] = Field(default_factory=dict)
+
+
+class Resolution(RecoveryModel):
+    """The decision on a complaint, with everything needed to act on it and explain it.
+
+    A ``DENIED`` or ``ESCALATED`` resolution always carries alternatives (Plan B):
+    one without them cannot be constructed.
+
+    - ``remedy``: what was asked for; ``total``: it plus what the guest was
+      already granted within the policy's window (``granted_before``).
+    - ``authorized_by``: the level that grants it (``APPROVED`` only).
+    - ``escalate_to`` and ``callback_by``: who decides next and by when the
+      customer hears back (``ESCALATED`` only).
+    - ``delivered_by``: the level that tells the customer; the employee for good
+      news and a promised callback, a manager for a denial.
+    - ``alternatives``: what the acting employee can authorize right now instead,
+      closest in value to what was asked first, each of a different kind.
+    - ``suggestions``: with an approval, the policy's "extra mile" ideas for
+      this kind of complaint (what to do instead, where else to go).
+    - ``actor_can_grant``: the most the acting level can still grant this guest
+      now (``None``: no limit); ``grantable_by``: the lowest level that could grant
+      what was asked (``None``: none can).
+    - ``trace``: every rule that decided, with the figures it compared.
+    """
+
+    _what: ClassVar[str] = "resolution"
+
+    complaint_number: ComplaintNumber
+    policy: str
+    outcome: Outcome
+    remedy: Remedy
+    acting_level: str
+    granted_before: Money
+    total: Money
+    authorized_by: str | None = None
+    escalate_to: str | None = None
+    callback_by: AwareDatetime | None = None
+    alternatives: tuple[Alternative, ...] = ()
+    suggestions: tuple[Alternative, ...] = ()
+    reason: str
+    delivered_by: str
+    actor_can_grant: Money | None = None
+    grantable_by: str | None = None
+    trace: tuple[TraceEntry, ...] = ()
+    decided_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        problems = []
+        if self.outcome is not Outcome.APPROVED and not self.alternatives:
+            problems.append(f"a {self.outcome.value} resolution must offer alternatives (Plan B); never a bare no")
+        if self.outcome is Outcome.APPROVED and (self.authorized_by is None or self.escalate_to is not None):
+            problems.append("an approved resolution names authorized_by and has no escalate_to")
+        if self.outcome is Outcome.ESCALATED and (self.escalate_to is None or self.callback_by is None):
+            problems.append("an escalated resolution names escalate_to and callback_by")
+        if self.outcome is Outcome.DENIED and (self.authorized_by is not None or self.escalate_to is not None):
+            problems.append("a denied resolution has neither authorized_by nor escalate_to")
+        kinds = [alternative.kind for alternative in self.alternatives]
+        if len(set(kinds)) != len(kinds):
+            problems.append("alternatives must be of distinct kinds")
+        if problems:
+            raise PydanticCustomError("resolution", "; ".join(problems))
+        return self
+
+    @property
+    def approved(self) -> bool:
+        """Whether the outcome is ``APPROVED``."""
+        return self.outcome is Outcome.APPROVED

@@ -1,0 +1,189 @@
+"""Time in policies: durations (``"2h"``, ``"PT2H"``), the ledger ``Window`` and time zones."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from typing import Annotated, Any, Final, Literal, Self
+
+from pydantic import BeforeValidator, GetCoreSchemaHandler, GetJsonSchemaHandler, TypeAdapter
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
+
+from .exceptions import InvalidInputError, Problem
+
+__all__ = ["Duration", "TimeZoneName", "Window", "format_duration", "parse_duration"]
+
+_SHORT: Final = re.compile(
+    r"(?:(?P<d>[0-9]{1,4})d)?(?:(?P<h>[0-9]{1,5})h)?(?:(?P<m>[0-9]{1,6})m)?(?:(?P<s>[0-9]{1,7})s)?"
+)
+_ISO: Final = TypeAdapter(dt.timedelta)
+_MAX: Final = dt.timedelta(days=3660)
+_HINT: Final = "write a duration such as '2h', '30m', '1d', '1h30m' or ISO 8601 'PT2H'"
+
+
+def parse_duration(value: object) -> dt.timedelta:
+    """Read a positive duration: a ``timedelta``, ``"2h"``, ``"1h30m"``, ``"3d"`` or ISO 8601 ``"PT2H"``."""
+    if isinstance(value, dt.timedelta):
+        result = value
+    elif isinstance(value, str):
+        short = _SHORT.fullmatch(value) if value else None
+        if short is not None and any(short.groupdict().values()):
+            parts = {key: int(number) for key, number in short.groupdict().items() if number}
+            result = dt.timedelta(
+                days=parts.get("d", 0), hours=parts.get("h", 0), minutes=parts.get("m", 0), seconds=parts.get("s", 0)
+            )
+        elif value.startswith("P") and len(value) <= 40:
+            try:
+                result = _ISO.validate_python(value)
+            except ValueError:
+                raise InvalidInputError("duration", [Problem("", _HINT)]) from None
+        else:
+            raise InvalidInputError("duration", [Problem("", _HINT)])
+    else:
+        raise InvalidInputError("duration", [Problem("", _HINT)])
+    if result <= dt.timedelta(0):
+        raise InvalidInputError("duration", [Problem("", "must be longer than zero")])
+    if result > _MAX:
+        raise InvalidInputError("duration", [Problem("", "must be at most about ten years (3660 days)")])
+    return result
+
+
+def format_duration(value: dt.timedelta) -> str:
+    """The short form of a duration: ``2h``, ``1h30m``, ``3d``."""
+    seconds = int(value.total_seconds())
+    out = ""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            out += f"{count}{unit}"
+    return out or "0s"
+
+
+def _duration_for_pydantic(value: object) -> dt.timedelta:
+    try:
+        return parse_duration(value)
+    except InvalidInputError as error:
+        raise PydanticCustomError("duration", error.problems[0].message) from None
+
+
+Duration = Annotated[dt.timedelta, BeforeValidator(_duration_for_pydantic)]
+"""A positive ``timedelta``; policy files may write ``"2h"``, ``"30m"``, ``"1d"`` or ``"PT2H"``."""
+
+
+def _time_zone(value: object) -> str:
+    if not isinstance(value, str) or not value or len(value) > 64:
+        raise PydanticCustomError("time_zone", "must be an IANA time zone name such as 'America/New_York' or 'UTC'")
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise PydanticCustomError(
+            "time_zone", "is not a known IANA time zone; use a name such as 'America/New_York' or 'UTC'"
+        ) from None
+    return value
+
+
+TimeZoneName = Annotated[str, BeforeValidator(_time_zone)]
+"""An IANA time zone name, checked against the system's time zone database."""
+
+
+class Window:
+    """How far back a guest's earlier grants count against a limit.
+
+    - ``Window.incident()`` (``"incident"``): only what was granted for this complaint;
+    - ``Window.day()`` (``"day"``): the calendar day, in the policy's time zone;
+    - ``Window.rolling(timedelta(days=30))`` (``"30d"``, ``"P30D"``): a rolling period.
+    """
+
+    __slots__ = ("duration", "kind")
+
+    kind: Literal["incident", "day", "rolling"]
+    duration: dt.timedelta | None
+
+    def __init__(self, kind: Literal["incident", "day", "rolling"], duration: dt.timedelta | None = None) -> None:
+        if kind not in ("incident", "day", "rolling"):
+            raise InvalidInputError(
+                "window", [Problem("window", "must be 'incident', 'day' or a duration such as '30d'")]
+            )
+        if (kind == "rolling") != (duration is not None):
+            raise InvalidInputError("window", [Problem("window", "a rolling window, and only it, has a duration")])
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "duration", None if duration is None else parse_duration(duration))
+
+    @classmethod
+    def incident(cls) -> Self:
+        """Only grants for the same complaint count."""
+        return cls("incident")
+
+    @classmethod
+    def day(cls) -> Self:
+        """Grants on the same calendar day (in the policy's time zone) count."""
+        return cls("day")
+
+    @classmethod
+    def rolling(cls, duration: dt.timedelta) -> Self:
+        """Grants within ``duration`` before now count."""
+        return cls("rolling", duration)
+
+    @classmethod
+    def parse(cls, text: object) -> Self:
+        """Read ``"incident"``, ``"day"`` or a duration such as ``"30d"``."""
+        if text in ("incident", "day"):
+            return cls(text)
+        try:
+            return cls("rolling", parse_duration(text))
+        except InvalidInputError:
+            raise InvalidInputError(
+                "window", [Problem("window", "must be 'incident', 'day' or a duration such as '30d' or 'P30D'")]
+            ) from None
+
+    def __str__(self) -> str:
+        return self.kind if self.duration is None else format_duration(self.duration)
+
+    def __repr__(self) -> str:
+        return f"Window.parse({str(self)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Window):
+            return NotImplemented
+        return (self.kind, self.duration) == (other.kind, other.duration)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.duration))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Window is immutable")
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return (Window.parse, (str(self),))
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: type[Any], handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            _window_for_pydantic,
+            serialization=core_schema.plain_serializer_function_ser_schema(str, when_used="json-unless-none"),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {
+            "title": "Window",
+            "description": "'incident', 'day' (calendar day in the policy's time zone) or a rolling duration",
+            "anyOf": [
+                {"enum": ["incident", "day"]},
+                {"type": "string", "pattern": r"^([0-9]+[dhms])+$|^P"},
+            ],
+            "examples": ["incident", "day", "30d"],
+        }
+
+
+def _window_for_pydantic(value: object) -> Window:
+    if isinstance(value, Window):
+        return value
+    try:
+        return Window.parse(value)
+    except InvalidInputError as error:
+        raise PydanticCustomError("window", error.problems[0].message) from None

@@ -1,0 +1,172 @@
+"""The exceptions recovery-rules raises.
+
+Deciding a complaint never raises for a business reason: a refusal is a
+``DENIED`` resolution, not an exception. Exceptions mean misuse: input that is
+not valid, a policy that cannot be trusted, a missing optional dependency.
+
+Every exception derives from :class:`RecoveryRulesError`, and each one also
+derives from the builtin exception a caller would naturally catch, so
+``except ValueError`` keeps working around code that feeds the library bad
+input::
+
+    RecoveryRulesError
+    ├── InvalidInputError (ValueError)       a value the library was given is not valid
+    │   ├── CurrencyMismatchError            two amounts in different currencies were combined
+    │   ├── UnknownLevelError                an authority level the policy does not define
+    │   └── UnknownRemedyError               a remedy kind outside the policy's vocabulary
+    ├── PolicyError (ValueError)             a policy does not load; lists every problem
+    ├── PolicyCheckError (AssertionError)   recovery_rules.testing found a broken promise
+    └── MissingDependencyError (ImportError) an optional extra is not installed
+
+Error messages say what was wrong and how to fix it. They never repeat
+personal data a caller passed in (names, descriptions, customer ids).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = [
+    "CurrencyMismatchError",
+    "InvalidInputError",
+    "MissingDependencyError",
+    "PolicyCheckError",
+    "PolicyError",
+    "Problem",
+    "RecoveryRulesError",
+    "UnknownLevelError",
+    "UnknownRemedyError",
+]
+
+
+class RecoveryRulesError(Exception):
+    """The root of every exception raised by recovery-rules."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an input: where it is and what is wrong.
+
+    ``location`` is a dotted path into the input (``levels[1].limit``), or
+    ``""`` for the input as a whole.
+    """
+
+    location: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+
+def _render(headline: str, problems: tuple[Problem, ...]) -> str:
+    if len(problems) == 1:
+        return f"{headline}: {problems[0]}"
+    lines = "\n".join(f"  - {problem}" for problem in problems)
+    return f"{headline} ({len(problems)} problems):\n{lines}"
+
+
+class InvalidInputError(RecoveryRulesError, ValueError):
+    """A value given to the library is not valid.
+
+    ``problems`` lists every invalid field with its location, so a host app can
+    show all of them at once (for instance as a 422 response).
+    """
+
+    def __init__(self, what: str, problems: Iterable[Problem]) -> None:
+        self.what = what
+        self.problems: tuple[Problem, ...] = tuple(problems) or (Problem("", "invalid value"),)
+        super().__init__(_render(f"invalid {what}", self.problems))
+
+
+class CurrencyMismatchError(InvalidInputError):
+    """Amounts in two different currencies were added, subtracted or compared."""
+
+    def __init__(self, left: str, right: str, *, location: str = "") -> None:
+        self.currencies = (left, right)
+        super().__init__(
+            "amount",
+            [
+                Problem(
+                    location,
+                    f"cannot combine {left} with {right}; convert one amount to the other's "
+                    "currency first (recovery-rules never converts currencies itself)",
+                )
+            ],
+        )
+
+
+class UnknownLevelError(InvalidInputError):
+    """An authority level name that the policy does not define."""
+
+    def __init__(self, name: str, known: Iterable[str]) -> None:
+        self.name = name
+        self.known = tuple(known)
+        super().__init__(
+            "authority level",
+            [
+                Problem(
+                    "by",
+                    f"the policy has no level named {name!r}; use one of: {', '.join(self.known)}",
+                )
+            ],
+        )
+
+
+class UnknownRemedyError(InvalidInputError):
+    """A remedy kind that is not a word of the policy's vocabulary."""
+
+    def __init__(self, kind: str, known: Iterable[str]) -> None:
+        self.kind = kind
+        self.known = tuple(known)
+        super().__init__(
+            "remedy",
+            [
+                Problem(
+                    "requested.kind",
+                    f"{kind!r} is not a remedy kind of this policy; use one of: "
+                    f"{', '.join(self.known)} (or add it to the policy's remedy_kinds)",
+                )
+            ],
+        )
+
+
+class PolicyError(RecoveryRulesError, ValueError):
+    """A policy is not valid, so it does not load.
+
+    ``problems`` lists every problem found, not only the first, each with its
+    location in the policy (``levels[2].limit``, ``catalog[7].value``...).
+    ``source`` names the file, when the policy came from one.
+    """
+
+    def __init__(self, problems: Iterable[Problem], *, source: str | None = None) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems) or (Problem("", "invalid policy"),)
+        self.source = source
+        headline = f"policy {source} does not load" if source else "the policy does not load"
+        super().__init__(_render(headline, self.problems))
+
+
+class PolicyCheckError(RecoveryRulesError, AssertionError):
+    """:func:`recovery_rules.testing.check_policy` found a decision that breaks a promise.
+
+    ``violations`` says what was broken; ``example`` is the decision input, ready to re-run.
+    """
+
+    def __init__(self, violations: Iterable[str], example: str) -> None:
+        self.violations = tuple(violations)
+        self.example = example
+        lines = "\n".join(f"  - {violation}" for violation in self.violations)
+        super().__init__(f"the policy breaks a promise:\n{lines}\nfor this decision:\n{example}")
+
+
+class MissingDependencyError(RecoveryRulesError, ImportError):
+    """An optional feature was used without its extra installed."""
+
+    def __init__(self, feature: str, extra: str, package: str) -> None:
+        self.feature = feature
+        self.extra = extra
+        self.package = package
+        super().__init__(
+            f"{feature} needs the optional dependency {package!r}; "
+            f"install it with: pip install 'recovery-rules[{extra}]'"
+        )

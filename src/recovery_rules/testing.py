@@ -1,0 +1,289 @@
+"""Property-test service-recovery policies the way recovery-rules tests its own.
+
+Needs the ``testing`` extra (``pip install 'recovery-rules[testing]'``), which
+brings `Hypothesis <https://hypothesis.readthedocs.io>`_.
+
+Check your own policy against every promise the library makes, over hundreds of
+generated complaints aimed at its limits and caps::
+
+    from recovery_rules import Policy
+    from recovery_rules.testing import check_policy
+
+    def test_our_policy_keeps_its_promises() -> None:
+        check_policy(Policy.from_file("policy.toml"))
+
+Or write your own properties with the strategies::
+
+    from hypothesis import given
+    from recovery_rules.testing import decisions
+
+    @given(decisions(policy))
+    def test_no_refund_over_500(decision):
+        resolution = decision.run(policy)
+        ...
+
+The strategies: :func:`policies` (valid policies of any shape), :func:`decisions`
+(complaint, acting level, amount already granted and time, for one policy) and
+:func:`money`. :func:`resolution_violations` states the promises themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Final
+
+from ._currencies import MINOR_UNITS
+from ._invariants import resolution_violations
+from ._models import Complaint, Customer, Remedy
+from ._money import DECIMAL_CONTEXT, Money
+from ._policy import Policy
+from ._resolution import Outcome, Resolution
+from .exceptions import MissingDependencyError, PolicyCheckError
+
+try:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover - exercised only without the extra
+    raise MissingDependencyError("recovery_rules.testing", "testing", "hypothesis") from None
+
+__all__ = [
+    "DecisionInput",
+    "check_policy",
+    "decision_violations",
+    "decisions",
+    "money",
+    "policies",
+    "resolution_violations",
+]
+
+UNKNOWN_CATEGORY: Final = "category_never_heard_of"
+"""A category no generated policy lists: complaints of it must still get a Plan B."""
+
+UNKNOWN_TIER: Final = "tier_never_heard_of"
+"""A customer tier no generated policy mentions: it gets the base limits."""
+
+_RANK: Final = {Outcome.APPROVED: 0, Outcome.ESCALATED: 1, Outcome.DENIED: 2}
+_NOW: Final = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
+
+
+def _amount(minor_units: int, currency: str) -> Money:
+    places = MINOR_UNITS[currency]
+    return Money(Decimal(minor_units).scaleb(-places, context=DECIMAL_CONTEXT), currency)
+
+
+def _minor(money: Money) -> int:
+    return int(money.amount.scaleb(MINOR_UNITS[money.currency], context=DECIMAL_CONTEXT))
+
+
+def money(currency: str = "USD", *, max_minor_units: int = 10**9) -> st.SearchStrategy[Money]:
+    """Amounts in ``currency`` from zero to ``max_minor_units`` (cents, for USD)."""
+    return st.integers(0, max_minor_units).map(lambda minor: _amount(minor, currency))
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    """One call of :meth:`Policy.decide`: the complaint, who acts, what was granted before, when."""
+
+    complaint: Complaint
+    by: str
+    granted: Money
+    now: dt.datetime
+
+    def run(self, policy: Policy) -> Resolution:
+        """Decide it with ``policy``."""
+        return policy.decide(self.complaint, by=self.by, granted=self.granted, now=self.now)
+
+    def with_asked(self, asked: Money) -> DecisionInput:
+        """The same decision, asking for ``asked`` instead."""
+        requested = self.complaint.requested.model_copy(update={"amount": asked})
+        return DecisionInput(
+            self.complaint.model_copy(update={"requested": requested}), self.by, self.granted, self.now
+        )
+
+    def __str__(self) -> str:
+        return (
+            f"policy.decide(Complaint.model_validate_json({self.complaint.model_dump_json()!r}), "
+            f"by={self.by!r}, granted=Money({str(self.granted)!r}), now={self.now!r})"
+        )
+
+
+def _boundaries(policy: Policy, tier: str) -> list[int]:
+    """Amounts (in minor units) where a decision can change for a customer of ``tier``."""
+    points = [0]
+    for level in policy.levels:
+        limit = level.tier_limits.get(tier, level.limit)
+        if limit is not None:
+            points.append(_minor(limit))
+    if policy.hard_cap is not None:
+        points.append(_minor(policy.hard_cap))
+    points.extend(_minor(alternative.value) for alternative in policy.catalog)
+    return sorted({max(point + step, 0) for point in points for step in (-1, 0, 1)})
+
+
+@st.composite
+def decisions(draw: st.DrawFn, policy: Policy, *, now: dt.datetime | None = None) -> DecisionInput:
+    """Decision inputs for ``policy``, aimed at its limits, caps and catalog values.
+
+    Categories and tiers include ones the policy never mentions; remedy kinds
+    cover the whole vocabulary, refused kinds included.
+    """
+    tiers = sorted({tier for level in policy.levels for tier in level.tier_limits} | {"standard", UNKNOWN_TIER})
+    tier = draw(st.sampled_from(tiers))
+    boundaries = _boundaries(policy, tier)
+    top = boundaries[-1] * 2 + 100
+    total = draw(st.one_of(st.sampled_from(boundaries), st.integers(0, top)))
+    granted = draw(st.one_of(st.just(0), st.integers(0, total)))
+    currency = policy.currency
+    complaint = Complaint(
+        customer=Customer(id=draw(st.sampled_from(["10442", "C-7", "guest.1"])), tier=tier),
+        category=draw(st.sampled_from([*policy.categories, UNKNOWN_CATEGORY])),
+        requested=Remedy(kind=draw(st.sampled_from(policy.vocabulary)), amount=_amount(total - granted, currency)),
+        received_at=_NOW,
+    )
+    return DecisionInput(
+        complaint=complaint,
+        by=draw(st.sampled_from([level.name for level in policy.levels])),
+        granted=_amount(granted, currency),
+        now=now or _NOW,
+    )
+
+
+_ALTERNATIVE_KINDS: Final = ("callback", "other_branch", "referral", "voucher_offer", "upgrade_offer", "follow_up")
+_REMEDIES: Final = ("refund", "credit", "upgrade", "voucher", "comp", "replacement")
+_CATEGORIES: Final = ("room_not_ready", "out_of_stock", "rained_out", "noise", "billing_error")
+
+
+@st.composite
+def policies(
+    draw: st.DrawFn,
+    *,
+    max_levels: int = 5,
+    max_catalog: int = 12,
+    currencies: tuple[str, ...] = ("USD", "EUR", "JPY", "KWD"),
+) -> Policy:
+    """Valid policies of every shape: ladders of 1 to ``max_levels`` levels, tier
+    overrides, restricted remedy kinds, optional caps, catalogs of free and paid
+    alternatives (at least enough free ones that the policy loads)."""
+    currency = draw(st.sampled_from(currencies))
+    count = draw(st.integers(1, max_levels))
+    top = 10**7
+    base = sorted(draw(st.lists(st.integers(0, top), min_size=count, max_size=count)))
+    unlimited_from = draw(st.integers(1, count)) if draw(st.booleans()) else count
+    finite = base[:unlimited_from]
+    cap = draw(st.integers(max(finite, default=0), 2 * top)) if draw(st.booleans()) else None
+    ceiling = cap if cap is not None else 2 * top
+    remedy_kinds = draw(st.lists(st.sampled_from(_REMEDIES), min_size=1, max_size=len(_REMEDIES), unique=True))
+    refused = draw(st.lists(st.sampled_from(("cash", "gift_card")), unique=True, max_size=2))
+    vocabulary = [*remedy_kinds, *refused]
+    categories = draw(st.lists(st.sampled_from(_CATEGORIES), unique=True, max_size=len(_CATEGORIES)))
+    tiers = draw(st.lists(st.sampled_from(("silver", "gold", "platinum")), unique=True, max_size=2))
+    tier_limits: dict[str, list[int]] = {
+        tier: sorted(draw(st.lists(st.integers(0, ceiling), min_size=unlimited_from, max_size=unlimited_from)))
+        for tier in tiers
+    }
+    levels: list[dict[str, Any]] = []
+    for rank in range(count):
+        level: dict[str, Any] = {
+            "name": f"level_{rank}",
+            "limit": "unlimited" if rank >= unlimited_from else str(_amount(base[rank], currency).amount),
+            "tier_limits": {
+                tier: str(_amount(values[rank], currency).amount)
+                for tier, values in tier_limits.items()
+                if rank < unlimited_from
+            },
+        }
+        if rank:
+            level["callback_within"] = draw(st.sampled_from(("30m", "1h", "2h", "1d")))
+        if draw(st.integers(0, 3)) == 0:
+            level["may_grant"] = draw(st.lists(st.sampled_from(vocabulary), unique=True))
+        levels.append(level)
+    min_alternatives = draw(st.integers(1, 4))
+    catalog: list[dict[str, Any]] = [
+        {
+            "id": f"free-{i}",
+            "kind": f"plan_b_{i}",
+            "description": f"Free option {i}",
+            "value": "0",
+            "applies_to": ["*"],
+        }
+        for i in range(min_alternatives)
+    ]
+    targets = ["*", *categories, *remedy_kinds]
+    for i in range(draw(st.integers(0, max(max_catalog - min_alternatives, 0)))):
+        catalog.append(
+            {
+                "id": f"alt-{i}",
+                "kind": draw(st.sampled_from(_ALTERNATIVE_KINDS)),
+                "description": f"Option {i}",
+                "value": str(_amount(draw(st.integers(0, min(ceiling, top))), currency).amount),
+                "applies_to": draw(st.lists(st.sampled_from(targets), min_size=1, max_size=3, unique=True)),
+                "extra_mile": draw(st.booleans()),
+            }
+        )
+    data = {
+        "name": "generated policy",
+        "currency": currency,
+        "window": draw(st.sampled_from(("incident", "day", "30d"))),
+        "levels": levels,
+        "min_alternatives": min_alternatives,
+        "denials_delivered_by": draw(st.sampled_from([level["name"] for level in levels])),
+        "catalog": catalog,
+        "refused_remedies": refused,
+        "remedy_kinds": remedy_kinds,
+        "categories": categories,
+    }
+    if cap is not None:
+        data["hard_cap"] = str(_amount(cap, currency).amount)
+    return Policy.model_validate(data)
+
+
+def decision_violations(policy: Policy, decision: DecisionInput, *, raise_by: Money | None = None) -> list[str]:
+    """Every broken promise in deciding ``decision`` with ``policy``.
+
+    Besides :func:`resolution_violations`: deciding twice gives the same
+    resolution, the inputs are not changed, and asking ``raise_by`` more never
+    gives a better outcome (approved < escalated < denied).
+    """
+    before = decision.complaint.model_dump()
+    resolution = decision.run(policy)
+    problems = resolution_violations(
+        policy, decision.complaint, decision.by, decision.granted, resolution, now=decision.now
+    )
+    if decision.run(policy) != resolution:
+        problems.append("deciding the same input twice gave different resolutions")
+    if decision.complaint.model_dump() != before:
+        problems.append("deciding changed the complaint")
+    if raise_by is not None:
+        higher = decision.with_asked(decision.complaint.requested.amount + raise_by).run(policy)
+        if _RANK[higher.outcome] < _RANK[resolution.outcome]:
+            problems.append(f"asking {raise_by} more turned {resolution.outcome.value} into {higher.outcome.value}")
+    return problems
+
+
+def check_policy(policy: Policy, *, max_examples: int = 300) -> None:
+    """Run every promise of the library against ``policy`` over generated decisions.
+
+    Raises :class:`~recovery_rules.PolicyCheckError` with the smallest
+    counterexample Hypothesis finds. The promises: every denial and escalation
+    offers at least ``min_alternatives`` alternatives of distinct kinds that the
+    acting employee can authorize now; no approval beyond authority or the cap;
+    every escalation goes to the lowest higher level that can grant it; denials
+    are delivered by a manager; decisions are deterministic, leave their inputs
+    alone, and never improve when more is asked.
+    """
+
+    @settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(decision=decisions(policy), raise_by=st.integers(1, 10**6))
+    def run(decision: DecisionInput, raise_by: int) -> None:
+        problems = decision_violations(policy, decision, raise_by=_amount(raise_by, policy.currency))
+        if problems:
+            raise PolicyCheckError(problems, str(decision))
+
+    run()

@@ -1,0 +1,73 @@
+"""Helpers shared by the tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from recovery_rules import Complaint, Customer, Money, Remedy
+
+NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
+
+
+def usd(amount: str) -> Money:
+    return Money(amount, "USD")
+
+
+def complaint(
+    amount: str,
+    *,
+    kind: str = "refund",
+    category: str = "room_not_ready",
+    tier: str = "standard",
+    customer: str = "10442",
+) -> Complaint:
+    return Complaint(
+        customer=Customer(id=customer, tier=tier),
+        category=category,
+        requested=Remedy(kind=kind, amount=usd(amount)),
+        received_at=NOW,
+    )
+
+
+def policy_data(**changes: object) -> dict[str, Any]:
+    """A small valid policy as a dict, with ``changes`` applied on top."""
+    data: dict[str, Any] = {
+        "name": "Test hotel",
+        "currency": "USD",
+        "window": "incident",
+        "hard_cap": "5000.00",
+        "denials_delivered_by": "manager",
+        "categories": ["room_not_ready", "out_of_stock"],
+        "levels": [
+            {"name": "staff", "limit": "100.00", "tier_limits": {"gold": "300.00"}},
+            {"name": "supervisor", "limit": "500.00", "tier_limits": {"gold": "800.00"}, "callback_within": "1h"},
+            {"name": "manager", "limit": "2000.00", "callback_within": "4h"},
+            {"name": "owner", "limit": "unlimited", "callback_within": "1d"},
+        ],
+        "catalog": [
+            {
+                "id": "callback",
+                "kind": "callback",
+                "description": "Call back by 5 pm",
+                "value": "0",
+                "applies_to": ["*"],
+            },
+            {"id": "follow", "kind": "follow_up", "description": "Manager calls", "value": "0", "applies_to": ["*"]},
+            {"id": "tips", "kind": "local_tips", "description": "What to do nearby", "value": "0", "applies_to": ["*"]},
+            {"id": "drink", "kind": "voucher", "description": "A drink", "value": "15", "applies_to": ["*"]},
+            {"id": "dinner", "kind": "credit", "description": "Dinner credit", "value": "80", "applies_to": ["*"]},
+            {
+                "id": "branch",
+                "kind": "other_branch",
+                "description": "Our other branch has it",
+                "value": "0",
+                "applies_to": ["out_of_stock"],
+                "contact": "+1 555 0100",
+                "url": "https://example.com/branch",
+                "directions": "Two blocks north",
+            },
+        ],
+    }
+    data.update(changes)
+    return data

@@ -1,0 +1,289 @@
+"""Decisions in the situations the seed articles describe."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from recovery_rules import (
+    Complaint,
+    CurrencyMismatchError,
+    Customer,
+    InvalidInputError,
+    Money,
+    Outcome,
+    Policy,
+    Remedy,
+    Resolution,
+    UnknownLevelError,
+    UnknownRemedyError,
+)
+
+from ._helpers import NOW, complaint, policy_data, usd
+
+
+def rules_of(resolution: Resolution) -> list[tuple[str, bool]]:
+    return [(entry.rule, entry.passed) for entry in resolution.trace]
+
+
+# -- the Ritz-Carlton: $2,000 per guest, no approval needed ---------------------
+
+
+def test_issue_example_gold_guest_refund_is_approved_by_staff(ritz: Policy) -> None:
+    resolution = ritz.decide(complaint("250.00", tier="gold"), by="staff", granted=usd("0"), now=NOW)
+    assert resolution.outcome is Outcome.APPROVED
+    assert resolution.authorized_by == "staff"
+    assert resolution.delivered_by == "staff"
+    assert resolution.alternatives == ()
+    assert str(resolution.complaint_number) == "20261123-10442"
+    assert rules_of(resolution) == [
+        ("remedy.refused", True),
+        ("cap.hard", True),
+        ("limit.authority", True),
+        ("delivery", True),
+    ]
+    authority = resolution.trace[2]
+    assert authority.figures == {"total": usd("250.00"), "limit": usd("2000.00")}
+    assert authority.message == "$250.00 asked is within Staff member's authority of $2,000.00"
+
+
+def test_ritz_limit_2000_approved(ritz: Policy) -> None:
+    resolution = ritz.decide(complaint("2000.00"), by="staff", now=NOW)
+    assert resolution.outcome is Outcome.APPROVED
+
+
+def test_ritz_limit_2000_01_escalated_with_a_callback(ritz: Policy) -> None:
+    resolution = ritz.decide(complaint("2000.01"), by="staff", now=NOW)
+    assert resolution.outcome is Outcome.ESCALATED
+    assert resolution.escalate_to == "manager"
+    assert resolution.callback_by == NOW + dt.timedelta(hours=2)
+    assert resolution.delivered_by == "staff"  # the employee promises the callback
+    assert resolution.actor_can_grant == usd("2000.00")
+    assert resolution.grantable_by == "manager"
+    assert len(resolution.alternatives) == 3
+    assert len({alternative.kind for alternative in resolution.alternatives}) == 3
+    assert (
+        resolution.reason
+        == "$2,000.01 asked is above Staff member's authority of $2,000.00; Duty manager can approve it"
+    )
+    assert ("limit.authority", False) in rules_of(resolution)
+    assert ("escalation.path", True) in rules_of(resolution)
+
+
+def test_the_cap_is_cumulative_per_guest(ritz: Policy) -> None:
+    resolution = ritz.decide(complaint("500.00"), by="staff", granted=usd("1600.00"), now=NOW)
+    assert resolution.outcome is Outcome.ESCALATED
+    assert resolution.total == usd("2100.00")
+    assert resolution.actor_can_grant == usd("400.00")
+    assert all(alternative.value <= usd("400.00") for alternative in resolution.alternatives)
+    assert "$2,100.00 in total ($1,600.00 already granted + $500.00 asked)" in resolution.reason
+
+
+def test_gold_guests_get_more_from_the_manager(ritz: Policy) -> None:
+    standard = ritz.decide(complaint("6000.00"), by="manager", now=NOW)
+    gold = ritz.decide(complaint("6000.00", tier="gold"), by="manager", now=NOW)
+    assert standard.outcome is Outcome.ESCALATED
+    assert standard.escalate_to == "general_manager"
+    assert gold.outcome is Outcome.APPROVED
+    assert "for a gold guest" in gold.reason
+
+
+def test_over_the_hard_cap_is_denied_by_the_manager_with_alternatives(ritz: Policy) -> None:
+    resolution = ritz.decide(complaint("200.00"), by="staff", granted=usd("9900.00"), now=NOW)
+    assert resolution.outcome is Outcome.DENIED
+    assert resolution.delivered_by == "manager"
+    assert resolution.reason.endswith("is over the per-guest cap of $10,000.00")
+    assert resolution.actor_can_grant == usd("0.00")
+    assert resolution.grantable_by is None
+    assert [alternative.value for alternative in resolution.alternatives] == [usd("0")] * 3
+    assert ("cap.hard", False) in rules_of(resolution)
+
+
+def test_a_general_manager_delivers_their_own_denial(ritz: Policy) -> None:
+    resolution = ritz.decide(complaint("20000.00"), by="general_manager", now=NOW)
+    assert resolution.outcome is Outcome.DENIED
+    assert resolution.delivered_by == "general_manager"
+
+
+def test_refused_remedies_are_denied_with_alternatives(ritz: Policy) -> None:
+    resolution = ritz.decide(complaint("5.00", kind="cash_payment"), by="general_manager", now=NOW)
+    assert resolution.outcome is Outcome.DENIED
+    assert resolution.reason == "'cash_payment' is not a remedy we can grant"
+    assert rules_of(resolution)[0] == ("remedy.refused", False)
+    assert len(resolution.alternatives) == 3
+
+
+# -- the retail shop: Plan B for an out-of-stock item ---------------------------
+
+
+def test_out_of_stock_plan_b(retail: Policy) -> None:
+    """ "Let me call our other branch", "Can I take your details?", and the competitor."""
+    refund = complaint("40.00", kind="refund", category="out_of_stock")
+    resolution = retail.decide(refund, by="associate", now=NOW)
+    assert resolution.outcome is Outcome.ESCALATED  # associates may not grant refunds, whatever the amount
+    assert resolution.escalate_to == "supervisor"
+    assert resolution.callback_by == NOW + dt.timedelta(hours=1)
+    assert resolution.reason == "Sales associate may not grant 'refund'; Shift supervisor can approve it"
+    assert ("authority.kind", False) in rules_of(resolution)
+    kinds = {alternative.kind for alternative in resolution.alternatives}
+    assert len(resolution.alternatives) == 3
+    assert kinds <= {
+        "other_branch",
+        "callback",
+        "referral",
+        "similar_item",
+        "follow_up",
+        "discount",
+        "credit",
+        "delivery",
+    }
+
+
+def test_out_of_stock_with_nothing_left_to_grant_offers_the_free_plan_b(retail: Policy) -> None:
+    ask = complaint("30.00", kind="discount", category="out_of_stock")
+    resolution = retail.decide(ask, by="associate", granted=usd("1500.00"), now=NOW)
+    assert resolution.outcome is Outcome.DENIED
+    by_id = {alternative.id: alternative for alternative in resolution.alternatives}
+    assert set(by_id) == {"other-branch", "backorder-callback", "competitor-referral"}
+    branch, competitor = by_id["other-branch"], by_id["competitor-referral"]
+    assert all((branch.contact, branch.url, branch.directions))
+    assert competitor.refers_elsewhere
+    assert all((competitor.contact, competitor.directions, competitor.url))
+
+
+def test_escalation_skips_levels_that_cannot_grant_the_kind() -> None:
+    data = policy_data()
+    data["levels"][1]["may_grant"] = ["voucher"]
+    policy = Policy.model_validate(data)
+    resolution = policy.decide(complaint("200.00"), by="staff", now=NOW)
+    assert resolution.escalate_to == "manager"
+    assert resolution.callback_by == NOW + dt.timedelta(hours=4)
+
+
+def test_nobody_can_grant_it_is_a_denial() -> None:
+    data = policy_data()
+    data["levels"] = data["levels"][:3]
+    policy = Policy.model_validate(data)
+    resolution = policy.decide(complaint("3000.00"), by="staff", now=NOW)
+    assert resolution.outcome is Outcome.DENIED
+    assert (
+        resolution.reason
+        == "no one here can grant $3,000.00 for 'refund'; the most any level may grant this guest is $2,000.00"
+    )
+    assert ("escalation.path", False) in rules_of(resolution)
+    assert resolution.delivered_by == "manager"
+
+
+# -- the theme park: a day lost to rain ----------------------------------------
+
+
+def test_rained_out_day_gets_a_credit_plus_ideas_of_what_to_do_instead(theme_park: Policy) -> None:
+    rain = Complaint(
+        customer=Customer(id="P-2231"),
+        category="weather_closure",
+        requested=Remedy(kind="rain_check", amount=usd("129.00"), description="Return another day"),
+        received_at=NOW,
+    )
+    resolution = theme_park.decide(rain, by="ticket_agent", now=NOW)
+    assert resolution.outcome is Outcome.APPROVED
+    assert [suggestion.id for suggestion in resolution.suggestions] == [
+        "indoor-shows",
+        "aquarium-nearby",
+        "return-planner",
+    ]
+    aquarium = resolution.suggestions[1]
+    assert aquarium.refers_elsewhere
+    assert all((aquarium.contact, aquarium.directions, aquarium.url))
+    assert ("suggestions.offered", True) in rules_of(resolution)
+
+
+def test_no_suggestions_for_complaints_without_extra_mile_ideas(theme_park: Policy) -> None:
+    food = complaint("20.00", kind="voucher", category="food_quality")
+    assert theme_park.decide(food, by="ticket_agent", now=NOW).suggestions == ()
+
+
+def test_season_pass_holders_get_the_higher_tier_limit(theme_park: Policy) -> None:
+    ask = complaint("200.00", kind="credit", category="ride_closed", tier="season_pass")
+    assert theme_park.decide(ask, by="ticket_agent", now=NOW).outcome is Outcome.APPROVED
+    standard = complaint("200.00", kind="credit", category="ride_closed")
+    assert theme_park.decide(standard, by="ticket_agent", now=NOW).outcome is Outcome.ESCALATED
+
+
+# -- alternatives: closest first, distinct kinds, within budget ---------------
+
+
+def test_alternatives_are_closest_in_value_to_what_was_asked(ritz: Policy) -> None:
+    resolution = ritz.decide(complaint("2500.00", category="noise"), by="staff", now=NOW)
+    assert [alternative.id for alternative in resolution.alternatives] == [
+        "suite-upgrade",
+        "spa-treatment",
+        "dining-credit",
+    ]
+    small = ritz.decide(complaint("160.00", kind="cash_payment", category="noise"), by="staff", now=NOW)
+    assert [alternative.id for alternative in small.alternatives] == [
+        "spa-treatment",
+        "dining-credit",
+        "callback-with-answer",
+    ]
+
+
+def test_unknown_categories_still_get_a_plan_b(ritz: Policy) -> None:
+    odd = complaint("90000.00", category="ghost_in_the_closet")
+    resolution = ritz.decide(odd, by="staff", now=NOW)
+    assert resolution.outcome is Outcome.DENIED
+    assert len(resolution.alternatives) == 3
+
+
+# -- misuse raises, with a message that says what to do --------------------------
+
+
+def test_unknown_level(ritz: Policy) -> None:
+    with pytest.raises(UnknownLevelError, match="no level named 'intern'; use one of: staff, manager, general_manager"):
+        ritz.decide(complaint("1"), by="intern", now=NOW)
+
+
+def test_unknown_remedy_kind(ritz: Policy) -> None:
+    with pytest.raises(UnknownRemedyError, match="'refnud' is not a remedy kind of this policy"):
+        ritz.decide(complaint("1", kind="refnud"), by="staff", now=NOW)
+
+
+def test_currency_the_policy_does_not_use(ritz: Policy) -> None:
+    euro = complaint("1").model_copy(update={"requested": Remedy(kind="refund", amount=Money("1", "EUR"))})
+    with pytest.raises(CurrencyMismatchError, match=r"requested\.amount: cannot combine USD with EUR"):
+        ritz.decide(euro, by="staff", now=NOW)
+    with pytest.raises(CurrencyMismatchError, match="granted"):
+        ritz.decide(complaint("1"), by="staff", granted=Money("1", "EUR"), now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"granted": Money("-1", "USD")}, "granted: must not be negative"),
+        ({"granted": 5}, "granted: must be a Money"),
+        ({"now": dt.datetime(2026, 1, 1)}, "now: must be a timezone-aware datetime"),  # noqa: DTZ001
+        ({"by": 3}, "no level named 'int'"),
+    ],
+)
+def test_bad_arguments(ritz: Policy, kwargs: dict[str, object], message: str) -> None:
+    arguments: dict[str, object] = {"by": "staff", "now": NOW, **kwargs}
+    with pytest.raises(InvalidInputError, match=message):
+        ritz.decide(complaint("1"), **arguments)  # type: ignore[arg-type]
+
+
+def test_complaint_must_be_a_complaint(ritz: Policy) -> None:
+    with pytest.raises(InvalidInputError, match="must be a Complaint"):
+        ritz.decide({"customer": {}}, by="staff")  # type: ignore[arg-type]
+
+
+def test_now_defaults_to_the_current_time(ritz: Policy) -> None:
+    before = dt.datetime.now(dt.UTC)
+    resolution = ritz.decide(complaint("2000.01"), by="staff")
+    assert before <= resolution.decided_at <= dt.datetime.now(dt.UTC)
+    assert resolution.callback_by == resolution.decided_at + dt.timedelta(hours=2)
+
+
+def test_resolutions_round_trip_through_json(ritz: Policy) -> None:
+    for amount in ("10", "2000.01", "20000"):
+        resolution = ritz.decide(complaint(amount), by="staff", now=NOW)
+        assert Resolution.model_validate_json(resolution.model_dump_json()) == resolution

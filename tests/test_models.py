@@ -1,0 +1,127 @@
+"""Customer, Remedy, Complaint and ComplaintNumber: validated once, at the boundary."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from recovery_rules import Complaint, ComplaintNumber, Customer, InvalidInputError, Money, Remedy
+
+from ._helpers import NOW, complaint
+
+
+def test_complaint_number_is_date_then_customer_number() -> None:
+    assert str(complaint("1").number) == "20261123-10442"
+
+
+def test_complaint_number_uses_the_local_date_of_received_at() -> None:
+    tokyo = dt.timezone(dt.timedelta(hours=9))
+    late = Complaint(
+        customer=Customer(id="7"),
+        category="noise",
+        requested=Remedy(kind="refund", amount=Money("1", "USD")),
+        received_at=dt.datetime(2026, 11, 23, 23, 30, tzinfo=tokyo),
+    )
+    assert str(late.number) == "20261123-7"
+
+
+def test_complaint_number_parses_back() -> None:
+    number = ComplaintNumber.parse("20261123-10442")
+    assert number.date == dt.date(2026, 11, 23)
+    assert number.customer_id == "10442"
+    assert number.sequence == 1
+    second = ComplaintNumber.parse("20261123-C-7/2")
+    assert (second.customer_id, second.sequence, str(second)) == ("C-7", 2, "20261123-C-7/2")
+    assert ComplaintNumber.parse(str(second)) == second
+
+
+@pytest.mark.parametrize(
+    "text", ["", "2026-11-23-1", "20261323-1", "20261123", "20261123-", "20261123-a b", "20261123-1/0", "x" * 10_000]
+)
+def test_bad_complaint_numbers_are_refused(text: str) -> None:
+    with pytest.raises(InvalidInputError, match="YYYYMMDD"):
+        ComplaintNumber.parse(text)
+
+
+def test_given_number_must_match_the_customer() -> None:
+    good = complaint("1").model_copy()
+    assert Complaint.model_validate({**good.model_dump(), "number": "20261120-10442/3"}).number.sequence == 3
+    with pytest.raises(InvalidInputError, match=r"does not match customer\.id"):
+        Complaint.model_validate({**good.model_dump(), "number": "20261123-99999"})
+
+
+def test_naive_datetime_is_refused() -> None:
+    with pytest.raises(InvalidInputError, match="received_at: must be timezone-aware"):
+        Complaint(
+            customer=Customer(id="1"),
+            category="noise",
+            requested=Remedy(kind="refund", amount=Money("1", "USD")),
+            received_at=dt.datetime(2026, 11, 23, 9, 30),  # noqa: DTZ001 - the point of the test
+        )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("customer", {"id": ""}, "customer.id: must not be empty"),
+        ("customer", {"id": "x" * 65}, "customer.id: is 65 characters long"),
+        ("customer", {"id": "ｌ0442"}, "customer.id: must be ASCII letters"),
+        ("customer", {"id": "10442\u200b"}, "customer.id: must be ASCII letters"),
+        ("customer", {"id": "1", "tier": "Gold"}, "customer.tier: must be a lower-case word"),
+        ("category", "", "category: must not be empty"),
+        ("category", "Room Not Ready", "category: must be a lower-case word"),
+        ("requested", {"kind": "refund", "amount": "-1.00 USD"}, "requested.amount: must not be negative"),
+        ("requested", {"kind": "refund", "amount": 1.5}, "requested.amount: needs a currency"),
+        ("requested", {"kind": "refund", "amount": {"amount": 1.5, "currency": "USD"}}, "float"),
+        ("description", "x" * 10_001, "description: is 10,001 characters long"),
+        ("description", "a\x00b", "description: must not contain NUL"),
+        ("received_at", "yesterday", "received_at: must be a date and time"),
+    ],
+)
+def test_bad_fields_get_typed_errors_naming_the_field(field: str, value: object, message: str) -> None:
+    data = complaint("1").model_dump()
+    data.pop("number")
+    data[field] = value
+    with pytest.raises(InvalidInputError) as caught:
+        Complaint.model_validate(data)
+    assert message in str(caught.value)
+    assert isinstance(caught.value, ValueError)
+
+
+def test_every_problem_is_listed_at_once() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        Complaint.model_validate(
+            {"customer": {"id": ""}, "category": "?", "requested": {"kind": "refund", "amount": 1}, "received_at": "x"}
+        )
+    locations = [problem.location for problem in caught.value.problems]
+    assert locations == ["customer.id", "category", "requested.amount", "received_at"]
+
+
+def test_unknown_fields_are_refused() -> None:
+    with pytest.raises(InvalidInputError, match="colour: is not a field here"):
+        Customer.model_validate({"id": "1", "colour": "blue"})
+
+
+def test_errors_do_not_repeat_personal_data() -> None:
+    personal = "Jane Q. Guest, room 1204, card 4111111111111111"
+    with pytest.raises(InvalidInputError) as caught:
+        Complaint.model_validate(
+            {
+                "customer": {"id": personal, "name": personal},
+                "category": "noise",
+                "requested": {"kind": "refund", "amount": "1.00 USD"},
+                "received_at": NOW.isoformat(),
+                "description": personal * 1000,
+            }
+        )
+    assert personal not in str(caught.value)
+    assert "4111" not in repr(caught.value.problems)
+
+
+def test_models_are_frozen_values() -> None:
+    value = complaint("1")
+    with pytest.raises(AttributeError, match=r"Complaint is immutable; make a changed copy with model_copy"):
+        value.category = "noise"  # type: ignore[misc]
+    assert value == complaint("1")
+    assert Complaint.model_validate_json(value.model_dump_json()) == value

@@ -1,0 +1,180 @@
+"""Money: exact amounts, never floats, never rounded silently."""
+
+from __future__ import annotations
+
+import decimal
+import pickle
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import BaseModel
+
+from recovery_rules import CurrencyMismatchError, InvalidInputError, Money, RecoveryRulesError
+
+
+def test_built_from_str_int_and_decimal() -> None:
+    assert Money("250.00", "USD").amount == Decimal("250.00")
+    assert Money(250, "USD").amount == Decimal("250.00")
+    assert Money(Decimal("250.5"), "USD").amount == Decimal("250.50")
+    assert str(Money(7, "USD").amount) == "7.00"
+
+
+def test_amount_is_kept_with_the_currencys_places() -> None:
+    assert str(Money("5", "JPY").amount) == "5"
+    assert str(Money("1.5", "KWD").amount) == "1.500"
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [
+        (12.5, "float cannot hold money exactly"),
+        (0.1 + 0.2, "Decimal('0.30') or '0.30'"),
+        (float("nan"), "float cannot hold money exactly"),
+        (float("inf"), "float cannot hold money exactly"),
+        (Decimal("NaN"), "finite number"),
+        (Decimal("sNaN"), "finite number"),
+        (Decimal("Infinity"), "finite number"),
+        (Decimal("-Infinity"), "finite number"),
+        ("NaN", "not a plain decimal number"),
+        ("Infinity", "not a plain decimal number"),
+        (Decimal("-0"), "negative zero"),
+        ("-0", "negative zero"),
+        ("-0.00", "negative zero"),
+        ("1,000.00", "no thousands separators"),
+        ("1e3", "not a plain decimal number"),
+        (" 12", "not a plain decimal number"),
+        ("+5", "not a plain decimal number"),
+        ("", "not a plain decimal number"),
+        ("١٢", "not a plain decimal number"),
+        ("12.345", "2 decimal places"),
+        ("12.500", "2 decimal places"),
+        (True, "not a bool"),
+        (None, "not NoneType"),
+        ([1], "not list"),
+        (10**15, "smaller than"),
+        ("1" * 17, "not a plain decimal number"),
+        ("9" * 200_000, "not a plain decimal number"),
+    ],
+)
+def test_bad_amounts_are_refused_with_a_clear_message(amount: object, expected: str) -> None:
+    with pytest.raises(InvalidInputError, match="amount") as caught:
+        Money(amount, "USD")  # type: ignore[arg-type]
+    assert expected in str(caught.value)
+    assert len(str(caught.value)) < 300
+
+
+def test_float_message_says_what_to_pass_instead() -> None:
+    with pytest.raises(ValueError, match=r"pass a Decimal or a string"):
+        Money(12.5, "USD")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("currency", ["usd", "US", "XXX1", "", "Dollar", 840, None])
+def test_unknown_currencies_are_refused(currency: object) -> None:
+    with pytest.raises(InvalidInputError, match="currency"):
+        Money("1.00", currency)  # type: ignore[arg-type]
+
+
+def test_lower_case_currency_gets_a_hint() -> None:
+    with pytest.raises(InvalidInputError, match="'USD'"):
+        Money("1.00", "usd")
+
+
+def test_text_form_parses() -> None:
+    assert Money("12.50 USD") == Money("12.50", "USD")
+    assert Money.parse("3 JPY") == Money(3, "JPY")
+    with pytest.raises(InvalidInputError):
+        Money("12.50")
+    with pytest.raises(InvalidInputError):
+        Money("12.50  USD")
+
+
+def test_arithmetic_and_ordering_within_one_currency() -> None:
+    assert Money("1.10", "USD") + Money("2.20", "USD") == Money("3.30", "USD")
+    assert Money("5", "USD") - Money("7.5", "USD") == Money("-2.50", "USD")
+    assert -Money("2", "USD") == Money("-2", "USD")
+    assert abs(Money("-2", "USD")) == Money("2", "USD")
+    assert Money("1.00", "USD") < Money("1.01", "USD") <= Money("1.01", "USD")
+    assert Money("2", "USD") > Money("1", "USD") >= Money("1", "USD")
+    assert Money("0", "USD").is_zero
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        lambda a, b: a + b,
+        lambda a, b: a - b,
+        lambda a, b: a < b,
+        lambda a, b: a <= b,
+        lambda a, b: a > b,
+        lambda a, b: a >= b,
+    ],
+)
+def test_mixing_currencies_raises(operation: object) -> None:
+    with pytest.raises(CurrencyMismatchError, match="cannot combine USD with EUR") as caught:
+        operation(Money("1", "USD"), Money("1", "EUR"))  # type: ignore[operator]
+    assert isinstance(caught.value, ValueError)
+    assert isinstance(caught.value, RecoveryRulesError)
+
+
+def test_equality_across_currencies_is_false_not_an_error() -> None:
+    assert Money("1", "USD") != Money("1", "EUR")
+    assert Money("1", "USD") != Decimal(1)
+    assert len({Money("1", "USD"), Money("1.00", "USD"), Money("1", "EUR")}) == 2
+
+
+def test_money_is_immutable() -> None:
+    money = Money("1", "USD")
+    with pytest.raises(AttributeError):
+        money.amount = Decimal(2)
+    assert pickle.loads(pickle.dumps(money)) == money  # noqa: S301 - our own bytes, made one line above
+
+
+def test_display_for_people() -> None:
+    assert Money("2000", "USD").display() == "$2,000.00"
+    assert Money("-12.5", "EUR").display() == "-€12.50"
+    assert Money("1500", "CHF").display() == "1,500.00 CHF"
+    assert Money("1500", "JPY").display() == "¥1,500"
+
+
+class _Holder(BaseModel):
+    price: Money
+
+
+def test_json_form_round_trips_inside_models() -> None:
+    holder = _Holder(price=Money("12.50", "USD"))
+    assert holder.model_dump(mode="json") == {"price": {"amount": "12.50", "currency": "USD"}}
+    assert _Holder.model_validate_json(holder.model_dump_json()) == holder
+    assert _Holder.model_validate({"price": "12.50 USD"}) == holder
+    assert Money("12.50", "USD").to_json() == {"amount": "12.50", "currency": "USD"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"price": {"amount": 12.5, "currency": "USD"}}, "float"),
+        ({"price": {"amount": "12.50"}}, "needs both keys"),
+        ({"price": {"amount": "1", "currency": "USD", "rate": 1}}, "unknown keys"),
+        ({"price": 12}, "needs a currency"),
+        ({"price": "12.50"}, "write an amount and its currency"),
+    ],
+)
+def test_json_input_errors_name_the_problem(raw: dict[str, object], expected: str) -> None:
+    with pytest.raises(ValueError, match=expected):
+        _Holder.model_validate(raw)
+
+
+@given(
+    st.integers(-(10**14), 10**14),
+    st.integers(-(10**14), 10**14),
+    st.sampled_from([1, 2, 3, 28]),
+)
+def test_sums_are_exact_under_any_thread_context(a: int, b: int, precision: int) -> None:
+    with decimal.localcontext() as hostile:
+        hostile.prec = precision
+        hostile.rounding = decimal.ROUND_FLOOR
+        total = Money(Decimal(a).scaleb(-2, context=decimal.Context(prec=40)), "USD") + Money(
+            Decimal(b).scaleb(-2, context=decimal.Context(prec=40)), "USD"
+        )
+    assert total.amount * 100 == a + b

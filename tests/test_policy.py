@@ -1,0 +1,197 @@
+"""Policy: load-time guarantees, and every problem reported at once."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from recovery_rules import AuthorityLevel, Money, Policy, PolicyError, Window
+
+from ._helpers import policy_data
+
+
+def test_a_valid_policy_loads_with_amounts_in_its_currency() -> None:
+    policy = Policy.model_validate(policy_data())
+    assert policy.levels[0].limit == Money("100.00", "USD")
+    assert policy.levels[0].tier_limits == {"gold": Money("300.00", "USD")}
+    assert policy.levels[3].limit is None
+    assert policy.levels[1].callback_within == dt.timedelta(hours=1)
+    assert policy.window == Window.incident()
+    assert policy.min_alternatives == 3
+
+
+def test_policy_round_trips_through_json() -> None:
+    policy = Policy.model_validate(policy_data(window="30d"))
+    again = Policy.model_validate_json(policy.model_dump_json())
+    assert again == policy
+    assert again.window == Window.rolling(dt.timedelta(days=30))
+
+
+def test_policy_can_be_built_from_models() -> None:
+    data = policy_data()
+    levels = [
+        AuthorityLevel(name="staff", limit=Money("100", "USD")),
+        AuthorityLevel(name="manager", limit=None, callback_within=dt.timedelta(hours=2)),
+    ]
+    policy = Policy.model_validate({**data, "levels": levels, "hard_cap": None})
+    assert [level.name for level in policy.levels] == ["staff", "manager"]
+
+
+def problems_of(data: dict[str, Any]) -> list[str]:
+    with pytest.raises(PolicyError) as caught:
+        Policy.model_validate(data)
+    assert isinstance(caught.value, ValueError)
+    return [str(problem) for problem in caught.value.problems]
+
+
+def test_limit_above_the_hard_cap_is_refused() -> None:
+    data = policy_data(hard_cap="1000.00")
+    assert "levels[2].limit: $2,000.00 is above the hard cap of $1,000.00" in problems_of(data)
+
+
+def test_limits_must_not_fall_as_levels_rise() -> None:
+    data = policy_data()
+    data["levels"][1]["limit"] = "50.00"
+    (problem,) = [p for p in problems_of(data) if "below" in p]
+    assert problem.startswith("levels[1].limit: supervisor's limit ($50.00) is below staff's ($100.00)")
+
+
+def test_tier_limits_must_not_fall_as_levels_rise() -> None:
+    data = policy_data()
+    del data["levels"][1]["tier_limits"]
+    data["levels"][0]["tier_limits"] = {"gold": "600.00"}
+    (problem,) = problems_of(data)
+    assert "supervisor's limit for gold guests ($500.00) is below staff's ($600.00)" in problem
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    data = policy_data(denials_delivered_by="boss")
+    data["levels"][1]["callback_within"] = None
+    data["levels"].append(copy.deepcopy(data["levels"][0]))
+    data["catalog"][1]["id"] = "callback"
+    problems = problems_of(data)
+    assert any(p.startswith("levels[1].callback_within: is required") for p in problems)
+    assert any(p.startswith("levels[4].name: 'staff' is used by more than one level") for p in problems)
+    assert any(p.startswith("denials_delivered_by: names no level") for p in problems)
+    assert any(p.startswith("catalog[1].id: 'callback' is used by more than one") for p in problems)
+
+
+def test_field_errors_are_all_reported_with_locations() -> None:
+    data = policy_data(currency="usd", min_alternatives=0, colour="red")
+    data["levels"][0]["limit"] = 100.5
+    data["catalog"][0]["url"] = "javascript:alert(1)"
+    problems = problems_of(data)
+    locations = {p.split(":")[0] for p in problems}
+    assert {"currency", "min_alternatives", "colour", "catalog[0].url"} <= locations
+    assert any("float cannot hold money exactly" in p for p in problems)
+
+
+def test_foreign_currency_amounts_are_refused() -> None:
+    data = policy_data()
+    data["catalog"][3]["value"] = "15.00 EUR"
+    assert problems_of(data) == ["catalog[3].value: is in EUR but the policy's currency is USD"]
+
+
+def test_a_catalog_without_enough_free_alternatives_does_not_load() -> None:
+    data = policy_data()
+    data["catalog"] = [entry for entry in data["catalog"] if entry["id"] != "tips"]
+    first, second = problems_of(data)
+    assert first.startswith("catalog: a complaint of category 'room_not_ready' asking for refund (2)")
+    assert "fewer than 3 free (value 0) alternatives" in first
+    assert second.startswith("catalog: a complaint of a category the policy does not list asking for refund (2)")
+
+
+def test_unknown_categories_are_covered_by_the_check() -> None:
+    data = policy_data()
+    for entry in data["catalog"]:
+        if entry["id"] == "tips":
+            entry["applies_to"] = ["room_not_ready", "out_of_stock"]
+    (problem,) = problems_of(data)
+    assert "a category the policy does not list" in problem
+
+
+def test_free_alternatives_of_one_kind_count_once() -> None:
+    data = policy_data()
+    for entry in data["catalog"]:
+        if entry["id"] == "tips":
+            entry["kind"] = "callback"
+    assert problems_of(data)
+
+
+def test_min_alternatives_can_be_lowered() -> None:
+    data = policy_data(min_alternatives=2)
+    data["catalog"] = [entry for entry in data["catalog"] if entry["id"] != "tips"]
+    assert Policy.model_validate(data).min_alternatives == 2
+
+
+def test_applies_to_names_must_be_known() -> None:
+    data = policy_data()
+    data["catalog"][4]["applies_to"] = ["room_not_redy"]
+    (problem,) = problems_of(data)
+    assert problem.startswith("catalog[4].applies_to: 'room_not_redy' is neither a category")
+
+
+def test_refused_remedies_cannot_be_offered_as_alternatives() -> None:
+    data = policy_data(refused_remedies=["voucher"])
+    (problem,) = problems_of(data)
+    assert problem.startswith("catalog[3].kind: 'voucher' is a refused remedy")
+
+
+def test_levels_above_the_lowest_need_a_callback_time() -> None:
+    data = policy_data()
+    del data["levels"][2]["callback_within"]
+    assert problems_of(data) == [
+        "levels[2].callback_within: is required: it is the callback promised when a case escalates "
+        "to this level (for example '4h')"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("0m", "longer than zero"), ("soon", "write a duration"), ("P10000D", "at most"), (-5, "write a duration")],
+)
+def test_bad_durations(value: object, message: str) -> None:
+    data = policy_data()
+    data["levels"][1]["callback_within"] = value
+    (problem,) = problems_of(data)
+    assert problem.startswith("levels[1].callback_within:")
+    assert message in problem
+
+
+def test_durations_in_several_forms() -> None:
+    for text, expected in [("90m", 90), ("1h30m", 90), ("PT1H30M", 90), ("1d", 1440)]:
+        data = policy_data()
+        data["levels"][1]["callback_within"] = text
+        assert Policy.model_validate(data).levels[1].callback_within == dt.timedelta(minutes=expected)
+
+
+def test_unknown_time_zone_is_refused() -> None:
+    assert problems_of(policy_data(timezone="Mars/Olympus")) == [
+        "timezone: is not a known IANA time zone; use a name such as 'America/New_York' or 'UTC'"
+    ]
+
+
+@pytest.mark.parametrize("window", ["week", "", 30, "0d"])
+def test_bad_windows_are_refused(window: object) -> None:
+    (problem,) = problems_of(policy_data(window=window))
+    assert problem.startswith("window: must be 'incident', 'day' or a duration")
+
+
+def test_category_and_remedy_names_must_not_overlap() -> None:
+    (problem,) = problems_of(policy_data(categories=["refund", "room_not_ready", "out_of_stock"]))
+    assert "refund is both a category and a remedy kind" in problem
+
+
+def test_level_lookup(ritz: Policy) -> None:
+    assert ritz.level("manager").callback_within == dt.timedelta(hours=2)
+    assert "cash_payment" in ritz.vocabulary
+
+
+def test_json_schema_is_available() -> None:
+    schema = Policy.model_json_schema()
+    assert schema["title"] == "Policy"
+    assert {"name", "currency", "levels", "window", "catalog"} <= set(schema["properties"])
+    assert "levels" in schema["required"]

@@ -1,0 +1,114 @@
+"""Reading policy files: TOML, JSON, YAML; every kind of broken file gives a PolicyError."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from recovery_rules import Policy, PolicyError, presets
+
+from ._helpers import policy_data
+
+
+@pytest.fixture
+def toml_text() -> str:
+    return presets.path("ritz-carlton").read_text(encoding="utf-8")
+
+
+def test_toml_json_and_yaml_give_the_same_policy(tmp_path: Path) -> None:
+    yaml = pytest.importorskip("yaml", reason="PyYAML is in the dev extra; this runs in CI")
+    data = policy_data()
+    (tmp_path / "p.json").write_text(json.dumps(data), encoding="utf-8")
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    from_json = Policy.from_file(tmp_path / "p.json")
+    assert Policy.from_file(tmp_path / "p.yaml") == from_json
+    assert from_json == Policy.model_validate(data)
+
+
+def test_presets_are_toml_files(toml_text: str) -> None:
+    assert Policy.from_text(toml_text) == presets.ritz_carlton()
+
+
+def test_broken_toml_syntax_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text('name = "x"\ncurrency = \n', encoding="utf-8")
+    with pytest.raises(PolicyError, match=r"broken.toml does not load: is not valid TOML: .*line 2") as caught:
+        Policy.from_file(path)
+    assert caught.value.source == str(path)
+
+
+def test_duplicate_keys_are_refused_in_every_format(tmp_path: Path, toml_text: str) -> None:
+    (tmp_path / "dup.toml").write_text('name = "again"\n' + toml_text, encoding="utf-8")
+    with pytest.raises(PolicyError, match="not valid TOML"):
+        Policy.from_file(tmp_path / "dup.toml")
+    (tmp_path / "dup.json").write_text('{"name": "a", "name": "b"}', encoding="utf-8")
+    with pytest.raises(PolicyError, match="the key 'name' appears twice"):
+        Policy.from_file(tmp_path / "dup.json")
+    pytest.importorskip("yaml", reason="PyYAML is in the dev extra; this runs in CI")
+    (tmp_path / "dup.yaml").write_text("name: a\nname: b\n", encoding="utf-8")
+    with pytest.raises(PolicyError, match="line 2, column 1: the key 'name' appears twice"):
+        Policy.from_file(tmp_path / "dup.yaml")
+
+
+def test_unknown_fields_are_refused(toml_text: str) -> None:
+    with pytest.raises(PolicyError, match=r"levels\[0\].limt: is not a field here"):
+        Policy.from_text(toml_text.replace('limit = "2000.00"', 'limt = "2000.00"'))
+
+
+def test_float_amounts_are_refused_with_advice(toml_text: str) -> None:
+    with pytest.raises(PolicyError, match=r"levels\[0\].limit: a float cannot hold money exactly.*'2000.00'"):
+        Policy.from_text(toml_text.replace('limit = "2000.00"', "limit = 2000.0"))
+
+
+def test_integer_amounts_are_fine(toml_text: str) -> None:
+    policy = Policy.from_text(toml_text.replace('limit = "2000.00"', "limit = 2000"))
+    assert str(policy.levels[0].limit) == "2000.00 USD"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("p.txt", "x", "cannot tell the format"),
+        ("p.json", "[1, 2", "not valid JSON"),
+        ("p.json", "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ("p.json", "[]", "must be a table"),
+        ("p.json", "null", "must be a table"),
+        ("p.toml", "", "is required"),
+    ],
+)
+def test_malformed_files(tmp_path: Path, name: str, content: str, message: str) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(PolicyError, match=message):
+        Policy.from_file(path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match="cannot be read"):
+        Policy.from_file(tmp_path / "nope.toml")
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('name = "Caf\xe9"'.encode("latin-1"))
+    with pytest.raises(PolicyError, match="not UTF-8"):
+        Policy.from_file(path)
+
+
+def test_huge_strings_are_refused(toml_text: str) -> None:
+    with pytest.raises(PolicyError, match=r"name: is 1,000,000 characters long"):
+        Policy.from_text(toml_text.replace('name = "Ritz-Carlton style hotel"', f'name = "{"x" * 1_000_000}"'))
+
+
+def test_policy_error_lists_problems_from_the_file(toml_text: str) -> None:
+    broken = toml_text.replace('hard_cap = "10000.00"', 'hard_cap = "1000.00"').replace(
+        'denials_delivered_by = "manager"', 'denials_delivered_by = "boss"'
+    )
+    with pytest.raises(PolicyError) as caught:
+        Policy.from_text(broken)
+    locations = [problem.location for problem in caught.value.problems]
+    assert "denials_delivered_by" in locations
+    assert "levels[0].limit" in locations
+    assert "levels[1].limit" in locations

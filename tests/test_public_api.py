@@ -1,0 +1,74 @@
+"""The public surface: what recovery_rules exports, and the exception tree."""
+
+from __future__ import annotations
+
+import importlib.resources
+import subprocess
+import sys
+
+import recovery_rules
+from recovery_rules import exceptions
+
+
+def test_all_is_sorted_and_importable() -> None:
+    names = [name for name in recovery_rules.__all__ if name != "__version__"]
+    assert names == sorted(names, key=lambda name: (not name.isupper(), name.lower() if name.islower() else name))
+    for name in recovery_rules.__all__:
+        assert getattr(recovery_rules, name) is not None
+
+
+def test_the_contract_names_are_exported() -> None:
+    for name in (
+        "Money",
+        "Customer",
+        "Remedy",
+        "Complaint",
+        "ComplaintNumber",
+        "AuthorityLevel",
+        "Alternative",
+        "Policy",
+        "Outcome",
+        "Resolution",
+        "presets",
+        "RecoveryRulesError",
+        "PolicyError",
+        "CurrencyMismatchError",
+        "UnknownLevelError",
+    ):
+        assert name in recovery_rules.__all__
+
+
+def test_every_exception_derives_from_the_root_and_a_builtin() -> None:
+    for name in exceptions.__all__:
+        error = getattr(exceptions, name)
+        if isinstance(error, type) and issubclass(error, Exception):
+            assert issubclass(error, recovery_rules.RecoveryRulesError)
+            if error is not recovery_rules.RecoveryRulesError:
+                assert any(base.__module__ == "builtins" for base in error.__mro__[1:-2]), name
+
+
+def test_input_errors_are_value_errors() -> None:
+    for error in (
+        recovery_rules.InvalidInputError,
+        recovery_rules.PolicyError,
+        recovery_rules.CurrencyMismatchError,
+        recovery_rules.UnknownLevelError,
+        recovery_rules.UnknownRemedyError,
+    ):
+        assert issubclass(error, ValueError)
+    assert issubclass(recovery_rules.MissingDependencyError, ImportError)
+
+
+def test_py_typed_is_shipped() -> None:
+    assert importlib.resources.files("recovery_rules").joinpath("py.typed").is_file()
+
+
+def test_the_core_imports_without_optional_dependencies() -> None:
+    code = (
+        "import sys\n"
+        "import recovery_rules\n"
+        "recovery_rules.presets.ritz_carlton()\n"
+        "loaded = [name for name in ('hypothesis', 'durable', 'yaml') if name in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -1,0 +1,47 @@
+"""recovery_rules.testing: the checks host apps run have teeth."""
+
+from __future__ import annotations
+
+import pytest
+
+from recovery_rules import Outcome, Policy, PolicyCheckError, presets
+from recovery_rules import _engine as engine_module
+from recovery_rules.testing import check_policy
+
+
+@pytest.mark.parametrize("name", presets.NAMES)
+def test_presets_pass_check_policy(name: str) -> None:
+    check_policy(presets.load(name), max_examples=150)
+
+
+def test_check_policy_catches_a_missing_plan_b(monkeypatch: pytest.MonkeyPatch, ritz: Policy) -> None:
+    original = engine_module._Decision.plan_b
+    monkeypatch.setattr(engine_module._Decision, "plan_b", lambda self: original(self)[:1])
+    with pytest.raises(PolicyCheckError, match="offers 1 alternatives; the policy promises 3") as caught:
+        check_policy(ritz, max_examples=200)
+    assert "policy.decide(Complaint.model_validate_json(" in caught.value.example
+
+
+def test_check_policy_catches_an_approval_beyond_authority(monkeypatch: pytest.MonkeyPatch, ritz: Policy) -> None:
+    original = engine_module.CompiledLevel.limit_for
+
+    def generous(self: engine_module.CompiledLevel, tier: str) -> object:
+        limit = original(self, tier)
+        return limit + 1 if limit.is_finite() else limit
+
+    monkeypatch.setattr(engine_module.CompiledLevel, "limit_for", generous)
+    with pytest.raises(PolicyCheckError, match=r"beyond (staff|manager)'s authority"):
+        check_policy(ritz, max_examples=300)
+
+
+def test_check_policy_catches_a_manager_delivering_good_news(monkeypatch: pytest.MonkeyPatch, ritz: Policy) -> None:
+    original = engine_module._Decision.build
+
+    def build(self: engine_module._Decision, outcome: Outcome, **kwargs: object) -> object:
+        if outcome is Outcome.APPROVED:
+            kwargs["delivered_by"] = "general_manager"
+        return original(self, outcome, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine_module._Decision, "build", build)
+    with pytest.raises(PolicyCheckError, match="an approval is delivered by the employee who grants it"):
+        check_policy(ritz, max_examples=100)
