@@ -18,6 +18,7 @@ from recovery_rules import (
     Resolution,
     UnknownLevelError,
     UnknownRemedyError,
+    _engine,
 )
 
 from ._helpers import NOW, complaint, policy_data, usd
@@ -287,3 +288,27 @@ def test_resolutions_round_trip_through_json(ritz: Policy) -> None:
     for amount in ("10", "2000.01", "20000"):
         resolution = ritz.decide(complaint(amount), by="staff", now=NOW)
         assert Resolution.model_validate_json(resolution.model_dump_json()) == resolution
+
+
+def test_a_denial_without_alternatives_cannot_be_constructed(ritz: Policy) -> None:
+    denied = ritz.decide(complaint("20000.00"), by="staff", now=NOW)
+    data = denied.model_dump()
+    with pytest.raises(InvalidInputError, match=r"must offer alternatives \(Plan B\); never a bare no"):
+        Resolution.model_validate({**data, "alternatives": ()})
+    escalated = ritz.decide(complaint("2000.01"), by="staff", now=NOW).model_dump()
+    with pytest.raises(InvalidInputError, match="escalated resolution must offer alternatives"):
+        Resolution.model_validate({**escalated, "alternatives": []})
+    with pytest.raises(InvalidInputError, match="names escalate_to and callback_by"):
+        Resolution.model_validate({**escalated, "callback_by": None})
+    repeated = [data["alternatives"][0]] * 3
+    with pytest.raises(InvalidInputError, match="distinct kinds"):
+        Resolution.model_validate({**data, "alternatives": repeated})
+
+
+def test_an_error_inside_a_rule_never_becomes_an_approval(monkeypatch: pytest.MonkeyPatch, ritz: Policy) -> None:
+    def broken(self: object, tier: str) -> object:
+        raise ArithmeticError("a rule failed")
+
+    monkeypatch.setattr(_engine.CompiledLevel, "limit_for", broken)
+    with pytest.raises(ArithmeticError):
+        ritz.decide(complaint("1.00"), by="staff", now=NOW)
