@@ -27,10 +27,12 @@ from . import presets
 from ._engine import RULES
 from ._models import Complaint, ComplaintNumber, Customer, Remedy
 from ._money import Money
+from ._phrases import forbidden_phrases
 from ._policy import Policy
 from ._policy_parts import Alternative, AuthorityLevel
 from ._resolution import Outcome, Resolution, TraceEntry
 from ._time import Window
+from ._wording import LocaleWording, Wording, say
 from .exceptions import (
     CurrencyMismatchError,
     InvalidInputError,
@@ -40,6 +42,7 @@ from .exceptions import (
     Problem,
     RecoveryRulesError,
     UnknownLevelError,
+    UnknownLocaleError,
     UnknownRemedyError,
 )
 
@@ -54,6 +57,7 @@ __all__ = [
     "CurrencyMismatchError",
     "Customer",
     "InvalidInputError",
+    "LocaleWording",
     "MissingDependencyError",
     "Money",
     "Outcome",
@@ -66,8 +70,12 @@ __all__ = [
     "Resolution",
     "TraceEntry",
     "UnknownLevelError",
+    "UnknownLocaleError",
     "UnknownRemedyError",
     "Window",
+    "Wording",
     "__version__",
+    "forbidden_phrases",
     "presets",
+    "say",
 ]
