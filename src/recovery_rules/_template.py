@@ -1,7 +1,9 @@
 """The template language of the wording: text with named slots, and nothing else.
 
 ``"I'll call you back by {callback_time}."``: a slot is a lower-case name in
-braces. ``{{`` and ``}}`` write a literal brace. That is the whole language:
+braces. ``{{`` and ``}}`` write a literal brace (but a pair of them around
+text, ``{{ name }}``, is taken for Jinja and refused). That is the whole
+language:
 
 - no attribute access (``{remedy.kind}``), indexing (``{alternatives[0]}``),
   format specifications (``{total:>10}``), conversions (``{reason!r}``) or
@@ -27,8 +29,9 @@ __all__ = ["Slot", "Template", "TemplateSyntaxError", "parse_template"]
 
 SLOT_NAME: Final = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _BRACE: Final = re.compile(r"\{\{|\}\}|\{|\}")
+_JINJA: Final = "is a Jinja-style expression"
 _FOREIGN: Final = (
-    (re.compile(r"\{\{[^{}]*\}\}"), "is a Jinja-style expression"),
+    (re.compile(r"\{\{[^{}]+\}\}"), _JINJA),
     (re.compile(r"\{%|%\}"), "is a Jinja-style statement"),
     (re.compile(r"\$\{"), "is a ${...} placeholder"),
     (re.compile(r"(?<![\w%])%(?:\([^)]{0,40}\))?[sdifrx](?!\w)"), "is a printf-style placeholder"),
@@ -100,8 +103,9 @@ def parse_template(text: str) -> Template:
     for pattern, what in _FOREIGN:
         found = pattern.search(text)
         if found:
+            hint = _HINT if what != _JINJA else "templates use named slots only: write {name} for a slot"
             raise TemplateSyntaxError(
-                f"{_snippet(found.group())!r} ({_where(text, found.start())}) {what}, not a slot; {_HINT}"
+                f"{_snippet(found.group())!r} ({_where(text, found.start())}) {what}, not a slot; {hint}"
             )
     lines: list[tuple[Part, ...]] = []
     line: list[Part] = []

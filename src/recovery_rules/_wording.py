@@ -398,19 +398,31 @@ class Wording:
 
     __slots__ = ("_levels", "_policy_name", "_voice", "_zone")
 
+    _voice: _Voice
+    _zone: zoneinfo.ZoneInfo
+    _policy_name: str
+    _levels: Mapping[str, str]
+
     def __init__(self, policy: Policy, locale: str = "en") -> None:
         voice = _voice(policy.wording, locale) if isinstance(locale, str) and _TAG.fullmatch(locale) else None
         if voice is None:
             known = sorted({*BUILT_IN, *policy.wording})
             raise UnknownLocaleError(str(locale) if isinstance(locale, str) else type(locale).__name__, known)
         english = locale.split("-", maxsplit=1)[0].casefold() == "en"
-        self._voice = voice
-        self._zone = zoneinfo.ZoneInfo(policy.timezone)
-        self._policy_name = policy.name
-        self._levels = {
+        levels = {
             level.name: voice.names.get(level.name) or _in_a_sentence(level.display_name, english)
             for level in policy.levels
         }
+        for name, value in (
+            ("_voice", voice),
+            ("_zone", zoneinfo.ZoneInfo(policy.timezone)),
+            ("_policy_name", policy.name),
+            ("_levels", MappingProxyType(levels)),
+        ):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Wording is immutable")
 
     @property
     def locale(self) -> str:
