@@ -33,7 +33,7 @@ from markdown_it import MarkdownIt
 
 from recovery_rules import Alternative, Money, Outcome, Policy, Remedy, Resolution, Wording
 from recovery_rules import _document as document
-from recovery_rules._wording import MESSAGES
+from recovery_rules._locale import MESSAGES
 
 from ._helpers import policy_data
 

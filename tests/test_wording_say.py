@@ -26,7 +26,7 @@ from recovery_rules import (
     Wording,
     say,
 )
-from recovery_rules._wording import BUILT_IN, MESSAGES
+from recovery_rules._locale import BUILT_IN, MESSAGES
 from recovery_rules.testing import DecisionInput, decisions, policies
 
 from ._helpers import policy_data

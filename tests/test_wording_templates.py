@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from recovery_rules import LocaleWording, Policy, PolicyError, presets
+from recovery_rules._locale import BUILT_IN, MESSAGES
 from recovery_rules._template import Slot, TemplateSyntaxError, parse_template
-from recovery_rules._wording import BUILT_IN, MESSAGES
 
 from ._helpers import policy_data
 

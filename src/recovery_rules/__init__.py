@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from . import presets
 from ._engine import RULES
+from ._locale import LocaleWording
 from ._models import Complaint, ComplaintNumber, Customer, Remedy
 from ._money import Money
 from ._phrases import forbidden_phrases
@@ -32,7 +33,7 @@ from ._policy import Policy
 from ._policy_parts import Alternative, AuthorityLevel
 from ._resolution import Outcome, Resolution, TraceEntry
 from ._time import Window
-from ._wording import LocaleWording, Wording, say
+from ._wording import Wording, say
 from .exceptions import (
     CurrencyMismatchError,
     InvalidInputError,

@@ -15,13 +15,13 @@ from ._base import RecoveryModel, Text, Word, located_problems, problems_from
 from ._catalog import CatalogIndex
 from ._currencies import MINOR_UNITS
 from ._engine import INFINITY, CompiledPolicy, compile_policy, decide
+from ._locale import LocaleTag, LocaleWording, wording_problems
 from ._models import Complaint, NonNegativeMoney
 from ._money import Money
 from ._policy_file import parse_policy_text, read_policy_file
 from ._policy_parts import ANY, DEFAULT_REMEDY_KINDS, Alternative, AuthorityLevel, WordSet
 from ._resolution import Resolution
 from ._time import TimeZoneName, Window
-from ._wording import LocaleTag, LocaleWording, wording_problems
 from .exceptions import PolicyError, Problem, UnknownLevelError
 
 __all__ = ["Policy"]
