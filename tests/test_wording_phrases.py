@@ -68,6 +68,9 @@ ACCEPTED = [
     "A policy of ours: you get a callback within the hour.",
     "We always do our best.",
     "Noon is when the lounge opens.",
+    "The 4-D theatre runs every half hour, llueva o no.",
+    "Would you like a receipt, yes or no?",
+    "Ob ja oder nein, wir helfen Ihnen gern.",
 ]
 
 

@@ -349,6 +349,28 @@ def test_names_say_levels_and_remedies_the_policys_way(ritz: Policy) -> None:
     assert "The $2,000.01 money-back needs approval from our Manager on Duty" in say(resolution, policy)
 
 
+def test_alternatives_are_said_in_the_locales_words(ritz: Policy) -> None:
+    data = ritz.model_dump(mode="json")
+    data["wording"] = {
+        "en-GB": {
+            "alternatives": {
+                "spa-treatment": {"description": "A 50-minute spa treatment of your choosing."},
+                "concierge-arranges": {"description": "Our concierge arranges it.", "contact": "Concierge, ext. 7000"},
+            }
+        }
+    }
+    policy = Policy.model_validate(data)
+    escalated = policy.decide(hotel_complaint("2000.01"), by="staff", now=NOW)
+    british = say(escalated, policy, locale="en-GB")
+    assert (
+        "2. A 50-minute spa treatment of your choosing.\n   More information: https://example.com/hotel/spa\n"
+        in british
+    )
+    denied = policy.decide(hotel_complaint("20.00", kind="cash_payment"), by="staff", now=NOW)
+    assert "2. Our concierge arranges it.\n   Contact: Concierge, ext. 7000\n" in say(denied, policy, locale="en-GB")
+    assert "2. The concierge arranges what the guest needs instead" in say(denied, policy)
+
+
 def test_an_unknown_locale_is_refused_with_the_known_ones(ritz: Policy) -> None:
     with pytest.raises(UnknownLocaleError) as caught:
         Wording(ritz, "fr")

@@ -176,6 +176,18 @@ def test_names_must_be_levels_or_remedy_kinds_of_the_policy() -> None:
     assert problem == "wording.en.names.refnud: is neither a level nor a remedy kind of the policy"
 
 
+def test_alternatives_in_a_locales_words_must_be_in_the_catalog() -> None:
+    alternatives = {"callback": {"description": "We call you back by 5:00."}, "call-back": {"description": "Hi"}}
+    (problem,) = problems_of(with_wording({"en": {"alternatives": alternatives}}))
+    assert problem == "wording.en.alternatives.call-back: is not the id of an alternative in the catalog"
+
+
+def test_alternatives_in_a_locales_words_pass_the_phrase_check() -> None:
+    alternatives = {"follow": {"description": "Nope, the manager calls."}}
+    (problem,) = problems_of(with_wording({"en": {"alternatives": alternatives}}))
+    assert problem.startswith('wording.en.alternatives.follow.description: says "nope": a bare "no"')
+
+
 def test_settings_are_checked() -> None:
     problems = problems_of(
         with_wording({"en": {"clock": "13h", "weekdays": ["Monday"], "decimal_mark": ";", "names": {"refund": "a\nb"}}})

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from . import presets
 from ._engine import RULES
-from ._locale import LocaleWording
+from ._locale import AlternativeWording, LocaleWording
 from ._models import Complaint, ComplaintNumber, Customer, Remedy
 from ._money import Money
 from ._phrases import forbidden_phrases
@@ -52,6 +52,7 @@ __version__ = "0.1.0"
 __all__ = [
     "RULES",
     "Alternative",
+    "AlternativeWording",
     "AuthorityLevel",
     "Complaint",
     "ComplaintNumber",

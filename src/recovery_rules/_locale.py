@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Literal, Self
 
 from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 
-from ._base import RecoveryModel, Text, Word, located_problems
+from ._base import Identifier, RecoveryModel, Text, Word, located_problems
 from ._phrases import forbidden_phrases
 from ._template import Slot, Template, TemplateSyntaxError, parse_template
 from .exceptions import Problem
@@ -40,6 +40,7 @@ __all__ = [
     "BUILT_IN",
     "MESSAGES",
     "TAG",
+    "AlternativeWording",
     "LocaleTag",
     "LocaleWording",
     "MessageSpec",
@@ -188,6 +189,23 @@ def _one_line(value: str) -> str:
 Name = Annotated[Text, Field(min_length=1, max_length=200), AfterValidator(_one_line)]
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+class AlternativeWording(RecoveryModel):
+    """An alternative of the catalog, in a locale's words: its ``description``, and optionally its
+    ``contact`` and ``directions`` (the catalog's own are used where these are left out)."""
+
+    _what: ClassVar[str] = "alternative wording"
+
+    description: Annotated[Text, AfterValidator(_not_blank)]
+    contact: Annotated[Text, Field(max_length=500)] | None = None
+    directions: Text | None = None
+
+
 class LocaleWording(RecoveryModel):
     """The wording of one locale: messages, ``names``, and how to write times and numbers.
 
@@ -197,7 +215,8 @@ class LocaleWording(RecoveryModel):
 
     - ``messages``: templates by message name (see :data:`MESSAGES`).
     - ``names``: how to say the policy's level names and remedy kinds
-      (``{"refund": "reembolso", "manager": "gerente"}``).
+      (``{"refund": "un reembolso", "manager": "gerente"}``).
+    - ``alternatives``: the catalog's alternatives in this locale's words, by id.
     - ``clock``: ``"12h"`` (``5:00``) or ``"24h"`` (``17:00``).
     - ``weekdays``: the seven names from Monday; ``months``: the twelve from January.
     - ``decimal_mark`` and ``group_separator``: how to write ``1,234.50``.
@@ -207,6 +226,9 @@ class LocaleWording(RecoveryModel):
 
     messages: dict[str, Annotated[Text, Field(max_length=2000)]] = Field(default_factory=dict)
     names: dict[Word, Name] = Field(default_factory=dict)
+    alternatives: Annotated[dict[Identifier, AlternativeWording], Field(max_length=10_000)] = Field(
+        default_factory=dict
+    )
     clock: Literal["12h", "24h"] | None = None
     weekdays: Annotated[tuple[Name, ...], Field(min_length=7, max_length=7)] | None = None
     months: Annotated[tuple[Name, ...], Field(min_length=12, max_length=12)] | None = None
@@ -238,6 +260,11 @@ class LocaleWording(RecoveryModel):
                 templates[name] = template
         for word, name in self.names.items():
             problems.extend(Problem(f"names.{word}", message) for message in forbidden_phrases(name))
+        for alternative_id, alternative in self.alternatives.items():
+            problems.extend(
+                Problem(f"alternatives.{alternative_id}.description", message)
+                for message in forbidden_phrases(alternative.description)
+            )
         if problems:
             raise located_problems(problems)
         self._templates = MappingProxyType(templates)
@@ -288,6 +315,7 @@ class Voice:
     tag: str
     templates: Mapping[str, Template]
     names: Mapping[str, str]
+    alternatives: Mapping[str, AlternativeWording]
     clock: str
     weekdays: tuple[str, ...] | None
     months: tuple[str, ...] | None
@@ -319,9 +347,11 @@ def voice(own: Mapping[str, LocaleWording], tag: str) -> Voice | None:
         return None
     templates: dict[str, Template] = {}
     names: dict[str, str] = {}
+    alternatives: dict[str, AlternativeWording] = {}
     for layer in layers:
         templates.update(layer._templates)
         names.update(layer.names)
+        alternatives.update(layer.alternatives)
 
     def last(setting: str) -> Any:
         return next((value for layer in reversed(layers) if (value := getattr(layer, setting)) is not None), None)
@@ -330,6 +360,7 @@ def voice(own: Mapping[str, LocaleWording], tag: str) -> Voice | None:
         tag=tag,
         templates=MappingProxyType(templates),
         names=MappingProxyType(names),
+        alternatives=MappingProxyType(alternatives),
         clock=last("clock") or "24h",
         weekdays=last("weekdays"),
         months=last("months"),
@@ -344,6 +375,7 @@ def wording_problems(policy: Policy) -> Iterator[Problem]:
         for message in forbidden_phrases(alternative.description):
             yield Problem(f"catalog[{i}].description", message)
     known = {level.name for level in policy.levels} | set(policy.vocabulary)
+    ids = {alternative.id for alternative in policy.catalog}
     seen: dict[str, str] = {}
     for tag, wording in policy.wording.items():
         at = f"wording.{tag}"
@@ -354,6 +386,9 @@ def wording_problems(policy: Policy) -> Iterator[Problem]:
         for word in wording.names:
             if word not in known:
                 yield Problem(f"{at}.names.{word}", "is neither a level nor a remedy kind of the policy")
+        for alternative_id in wording.alternatives:
+            if alternative_id not in ids:
+                yield Problem(f"{at}.alternatives.{alternative_id}", "is not the id of an alternative in the catalog")
         merged = voice(policy.wording, tag)
         missing = merged.missing() if merged is not None else []
         if missing:

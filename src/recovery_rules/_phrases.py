@@ -10,10 +10,11 @@ which positive form to use instead.
 word *no* (or *nein*) that no other word follows in its clause, that is, at
 the end of the text or followed by punctuation. "No.", "No, sorry.", "The
 answer is no!" and "No - " are refused; "no charge", "no one here", "no later
-than 5:00" and Spanish "no podemos" are not, because a word follows. Two
-exceptions and three additions:
+than 5:00" and Spanish "no podemos" are not, because a word follows. Also:
 
-- the abbreviation "No. 5" (*no.* and then a number) is not an answer;
+- the abbreviation "No. 5" (*no.* and then a number) is not an answer, and
+  neither is "no" as the second half of a choice: "yes or no", Spanish
+  "llueva o no" (rain or shine), German "ja oder nein";
 - a hyphen or apostrophe joined to it makes another word ("no-show");
 - "nope" and "nah" are refused wherever they are, and "no way" and
   "no can do" when they stand as an answer.
@@ -63,7 +64,8 @@ _RULES: Final = (
     ),
     (
         re.compile(
-            r"(?<![\w'-])(?:no|nein)" + _END_OF_CLAUSE + r"|(?<![\w'-])no\s+(?:way|can\s+do)" + _END_OF_CLAUSE,
+            r"(?<![\w'-])(?<!\bo )(?<!\bor )(?<!\boder )(?:no|nein)" + _END_OF_CLAUSE
+            + r"|(?<![\w'-])no\s+(?:way|can\s+do)" + _END_OF_CLAUSE,
         ),
         _BARE_NO,
     ),

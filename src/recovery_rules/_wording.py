@@ -286,14 +286,18 @@ class Wording:
         items = []
         for alternative in alternatives:
             message = "alternative_elsewhere" if alternative.refers_elsewhere else "alternative"
+            words = self._voice.alternatives.get(alternative.id)
+            description = alternative.description if words is None else words.description
+            contact = alternative.contact if words is None or words.contact is None else words.contact
+            directions = alternative.directions if words is None or words.directions is None else words.directions
             details = []
-            if alternative.contact:
-                details.append(self._inline("contact", contact=(alternative.contact,)))
-            if alternative.directions:
-                details.append(self._inline("directions", directions=(alternative.directions,)))
+            if contact:
+                details.append(self._inline("contact", contact=(contact,)))
+            if directions:
+                details.append(self._inline("directions", directions=(directions,)))
             if alternative.url:
                 details.append(self._inline("link", url=(Link(alternative.url),)))
-            items.append(Item(self._inline(message, description=(alternative.description,)), tuple(details)))
+            items.append(Item(self._inline(message, description=(description,)), tuple(details)))
         return tuple(items)
 
     def _money(self, money: Money) -> Segments:
