@@ -64,8 +64,10 @@ _RULES: Final = (
     ),
     (
         re.compile(
-            r"(?<![\w'-])(?<!\bo )(?<!\bor )(?<!\boder )(?:no|nein)" + _END_OF_CLAUSE
-            + r"|(?<![\w'-])no\s+(?:way|can\s+do)" + _END_OF_CLAUSE,
+            r"(?<![\w'-])(?<!\bo )(?<!\bor )(?<!\boder )(?:no|nein)"
+            + _END_OF_CLAUSE
+            + r"|(?<![\w'-])no\s+(?:way|can\s+do)"
+            + _END_OF_CLAUSE,
         ),
         _BARE_NO,
     ),
