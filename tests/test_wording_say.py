@@ -432,6 +432,17 @@ def test_every_message_has_a_use() -> None:
         assert spec.lists <= set(spec.slots), name
 
 
+def test_one_wording_serves_many_threads(ritz: Policy) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    wording = Wording(ritz)
+    resolutions = [ritz.decide(hotel_complaint(amount), by="staff", now=NOW) for amount in ("25.00", "2000.01")]
+    expected = [wording.say(resolution, format="markdown") for resolution in resolutions]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        said = list(pool.map(lambda i: wording.say(resolutions[i % 2], format="markdown"), range(400)))
+    assert said == [expected[i % 2] for i in range(400)]
+
+
 def test_a_wording_is_immutable(ritz: Policy) -> None:
     wording = Wording(ritz)
     with pytest.raises(AttributeError):

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 from urllib.parse import quote
@@ -74,19 +74,24 @@ def _text_inline(segments: Segments) -> str:
     return "".join(segment.url if isinstance(segment, Link) else segment for segment in segments)
 
 
-def _text(blocks: Sequence[Block]) -> str:
+def _numbered(blocks: Sequence[Block], inline: Callable[[Segments], str], detail_marker: str) -> str:
+    """Paragraphs and numbered lists, for the two formats that are lines of text."""
     out = []
     for block in blocks:
         if isinstance(block, Paragraph):
-            out.append(_text_inline(block.segments))
+            out.append(inline(block.segments))
             continue
         lines = []
         for number, item in enumerate(block.items, start=1):
             marker = f"{number}. "
-            lines.append(marker + _text_inline(item.text))
-            lines.extend(" " * len(marker) + _text_inline(detail) for detail in item.details)
+            lines.append(marker + inline(item.text))
+            lines.extend(" " * len(marker) + detail_marker + inline(detail) for detail in item.details)
         out.append("\n".join(lines))
     return "\n\n".join(out)
+
+
+def _text(blocks: Sequence[Block]) -> str:
+    return _numbered(blocks, _text_inline, "")
 
 
 # -- Markdown -------------------------------------------------------------------
@@ -120,18 +125,7 @@ def _md_inline(segments: Segments) -> str:
 
 
 def _markdown(blocks: Sequence[Block]) -> str:
-    out = []
-    for block in blocks:
-        if isinstance(block, Paragraph):
-            out.append(_md_inline(block.segments))
-            continue
-        lines = []
-        for number, item in enumerate(block.items, start=1):
-            marker = f"{number}. "
-            lines.append(marker + _md_inline(item.text))
-            lines.extend(" " * len(marker) + "- " + _md_inline(detail) for detail in item.details)
-        out.append("\n".join(lines))
-    return "\n\n".join(out)
+    return _numbered(blocks, _md_inline, "- ")
 
 
 # -- HTML -----------------------------------------------------------------------
