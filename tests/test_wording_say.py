@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import zoneinfo
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -433,8 +434,6 @@ def test_every_message_has_a_use() -> None:
 
 
 def test_one_wording_serves_many_threads(ritz: Policy) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
     wording = Wording(ritz)
     resolutions = [ritz.decide(hotel_complaint(amount), by="staff", now=NOW) for amount in ("25.00", "2000.01")]
     expected = [wording.say(resolution, format="markdown") for resolution in resolutions]
