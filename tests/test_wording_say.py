@@ -154,6 +154,7 @@ def test_the_customer_is_apologized_to_by_name(ritz: Policy) -> None:
     assert say(resolution, ritz, customer_name="Ms. Okafor").startswith(
         "I'm so sorry, Ms. Okafor - let's figure this out!\n\n"
     )
+    assert say(resolution, ritz, customer_name="  ").startswith(APOLOGY + "\n\n")
 
 
 def test_a_rule_without_a_message_of_its_own_gives_the_resolutions_reason(ritz: Policy) -> None:

@@ -127,7 +127,7 @@ class Wording:
             raise InvalidInputError("wording", [Problem("customer_name", "must be a string")])
         number: Segments = (str(resolution.complaint_number),)
         blocks: list[Block] = []
-        if customer_name:
+        if customer_name.strip():
             blocks += self._fill("apology_named", customer_name=(customer_name,), complaint_number=number)
         else:
             blocks += self._fill("apology", complaint_number=number)
