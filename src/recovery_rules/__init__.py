@@ -25,12 +25,15 @@ from __future__ import annotations
 
 from . import presets
 from ._engine import RULES
+from ._locale import AlternativeWording, LocaleWording
 from ._models import Complaint, ComplaintNumber, Customer, Remedy
 from ._money import Money
+from ._phrases import forbidden_phrases
 from ._policy import Policy
 from ._policy_parts import Alternative, AuthorityLevel
 from ._resolution import Outcome, Resolution, TraceEntry
 from ._time import Window
+from ._wording import Wording, say
 from .exceptions import (
     CurrencyMismatchError,
     InvalidInputError,
@@ -40,6 +43,7 @@ from .exceptions import (
     Problem,
     RecoveryRulesError,
     UnknownLevelError,
+    UnknownLocaleError,
     UnknownRemedyError,
 )
 
@@ -48,12 +52,14 @@ __version__ = "0.1.0"
 __all__ = [
     "RULES",
     "Alternative",
+    "AlternativeWording",
     "AuthorityLevel",
     "Complaint",
     "ComplaintNumber",
     "CurrencyMismatchError",
     "Customer",
     "InvalidInputError",
+    "LocaleWording",
     "MissingDependencyError",
     "Money",
     "Outcome",
@@ -66,8 +72,12 @@ __all__ = [
     "Resolution",
     "TraceEntry",
     "UnknownLevelError",
+    "UnknownLocaleError",
     "UnknownRemedyError",
     "Window",
+    "Wording",
     "__version__",
+    "forbidden_phrases",
     "presets",
+    "say",
 ]

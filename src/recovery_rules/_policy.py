@@ -15,6 +15,7 @@ from ._base import RecoveryModel, Text, Word, located_problems, problems_from
 from ._catalog import CatalogIndex
 from ._currencies import MINOR_UNITS
 from ._engine import INFINITY, CompiledPolicy, compile_policy, decide
+from ._locale import LocaleTag, LocaleWording, wording_problems
 from ._models import Complaint, NonNegativeMoney
 from ._money import Money
 from ._policy_file import parse_policy_text, read_policy_file
@@ -60,6 +61,8 @@ class Policy(RecoveryModel):
     - ``remedy_kinds``: the remedy vocabulary; ``categories``: the complaint
       categories the catalog speaks of (complaints of other categories still
       get the alternatives that apply to everything).
+    - ``wording``: the policy's own wording per locale (``en``, ``es``...),
+      overriding the built-in templates; see :class:`~recovery_rules.Wording`.
 
     A policy that cannot keep its promises does not load: every problem is
     reported at once in a :class:`~recovery_rules.PolicyError`.
@@ -80,6 +83,7 @@ class Policy(RecoveryModel):
     refused_remedies: WordSet = ()
     remedy_kinds: Annotated[tuple[Word, ...], Field(min_length=1, max_length=100)] = DEFAULT_REMEDY_KINDS
     categories: Annotated[WordSet, Field(max_length=1000)] = ()
+    wording: Annotated[dict[LocaleTag, LocaleWording], Field(max_length=100)] = Field(default_factory=dict)
 
     _compiled: CompiledPolicy = PrivateAttr()
 
@@ -213,6 +217,7 @@ def _problems(policy: Policy) -> Iterator[Problem]:
         for kind in level.may_grant or ():
             if kind not in vocabulary:
                 yield Problem(f"{at}.may_grant", f"{kind!r} is not a remedy kind of the policy")
+    yield from wording_problems(policy)
     if policy.denials_delivered_by not in names:
         yield Problem("denials_delivered_by", f"names no level; use one of: {', '.join(names)}")
     overlap = categories & vocabulary

@@ -13,6 +13,7 @@ input::
     ├── InvalidInputError (ValueError)       a value the library was given is not valid
     │   ├── CurrencyMismatchError            two amounts in different currencies were combined
     │   ├── UnknownLevelError                an authority level the policy does not define
+    │   ├── UnknownLocaleError               a locale that neither the library nor the policy speaks
     │   └── UnknownRemedyError               a remedy kind outside the policy's vocabulary
     ├── PolicyError (ValueError)             a policy does not load; lists every problem
     ├── PolicyCheckError (AssertionError)   recovery_rules.testing found a broken promise
@@ -36,6 +37,7 @@ __all__ = [
     "Problem",
     "RecoveryRulesError",
     "UnknownLevelError",
+    "UnknownLocaleError",
     "UnknownRemedyError",
 ]
 
@@ -108,6 +110,25 @@ class UnknownLevelError(InvalidInputError):
                 Problem(
                     "by",
                     f"the policy has no level named {name!r}; use one of: {', '.join(self.known)}",
+                )
+            ],
+        )
+
+
+class UnknownLocaleError(InvalidInputError):
+    """A locale that neither the built-in wording nor the policy's ``wording`` speaks."""
+
+    def __init__(self, locale: str, known: Iterable[str]) -> None:
+        self.locale = locale
+        self.known = tuple(known)
+        shown = locale if len(locale) <= 35 and locale.isprintable() else locale[:32] + "..."
+        super().__init__(
+            "locale",
+            [
+                Problem(
+                    "locale",
+                    f"there is no wording for {shown!r}; use one of: {', '.join(self.known)} "
+                    f"(or add a [wording.<tag>] table to the policy)",
                 )
             ],
         )

@@ -1,0 +1,400 @@
+"""The wording of a locale, as the built-in files and a policy's ``wording`` table write it.
+
+A locale's wording is a set of named *messages*, each a template (see
+:mod:`._template`) with the slots :data:`MESSAGES` lists, plus a few settings
+(the clock, weekday and month names, number separators) and ``names``: how to
+say the policy's level names and remedy kinds. English is built in
+(``locales/en.toml``); a policy overrides any message per locale, or adds a
+locale by writing every message.
+
+Everything is checked when the policy loads, so saying a resolution never
+fails on wording: a template that is not text with named slots, uses a slot
+its message does not have, leaves out a required one (the callback time of an
+escalation, the alternatives and the reason of a denial), puts a list anywhere
+but on a line of its own, or says what the seeds forbid (see :mod:`._phrases`)
+is refused with its location.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Literal, Self
+
+from pydantic import AfterValidator, Field, PrivateAttr, model_validator
+
+from ._base import Identifier, RecoveryModel, Text, Word, located_problems
+from ._phrases import forbidden_phrases
+from ._template import Slot, Template, TemplateSyntaxError, parse_template
+from .exceptions import Problem
+
+if TYPE_CHECKING:
+    from ._policy import Policy
+
+__all__ = [
+    "BUILT_IN",
+    "MESSAGES",
+    "TAG",
+    "AlternativeWording",
+    "LocaleTag",
+    "LocaleWording",
+    "MessageSpec",
+    "Voice",
+    "voice",
+    "wording_problems",
+]
+
+
+# -- the messages ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSpec:
+    """What one message is for, the slots it may use, and the ones it must."""
+
+    about: str
+    slots: tuple[str, ...]
+    required: Mapping[str, str] = field(default_factory=dict)
+    """Each required slot, with why it is required."""
+    lists: frozenset[str] = frozenset()
+    """The slots that are lists: each must stand on a line of its own."""
+
+
+_ASKED: Final = ("remedy", "remedy_kind", "amount", "request", "employee", "complaint_number")
+_PLAN_B: Final = "the customer must hear what we CAN do right now (Plan B)"
+_TIME: Final = {"time": "it is the time itself"}
+
+
+def _time_messages() -> dict[str, MessageSpec]:
+    specs = {}
+    for part in ("morning", "afternoon", "evening", "night"):
+        specs[f"time_today_{part}"] = MessageSpec(f"a callback time today, in the {part}", ("time",), _TIME)
+        specs[f"time_tomorrow_{part}"] = MessageSpec(f"a callback time tomorrow, in the {part}", ("time",), _TIME)
+        specs[f"time_later_{part}"] = MessageSpec(
+            f"a callback time two or more days ahead, in the {part}",
+            ("time", "weekday", "day", "month", "year"),
+            {**_TIME, "day": "the customer must hear which day", "month": "the customer must hear which day"},
+        )
+    return specs
+
+
+MESSAGES: Final[Mapping[str, MessageSpec]] = MappingProxyType(
+    {
+        "apology": MessageSpec("the first words, for every outcome", ("complaint_number",)),
+        "apology_named": MessageSpec(
+            "the first words, when the customer's name is known",
+            ("customer_name", "complaint_number"),
+            {"customer_name": "it is the apology used when the customer's name is known"},
+        ),
+        "thanks": MessageSpec("the last words, for every outcome", ("complaint_number",)),
+        "approved": MessageSpec(
+            "an approval, delivered by the employee", _ASKED, {"remedy": "the customer must hear what they get"}
+        ),
+        "suggestions": MessageSpec(
+            "an approval's extra-mile suggestions",
+            ("suggestions",),
+            {"suggestions": "it is the list of suggestions"},
+            frozenset({"suggestions"}),
+        ),
+        "escalated": MessageSpec(
+            "an escalation, with the promised callback and what the employee can do right now",
+            (*_ASKED, "escalate_to", "reason", "callback_time", "alternatives"),
+            {"callback_time": "the customer must hear when they will hear back", "alternatives": _PLAN_B},
+            frozenset({"alternatives"}),
+        ),
+        "denied": MessageSpec(
+            "a denial, in positive form: we can't do that, but we CAN do this",
+            (*_ASKED, "delivered_by", "reason", "alternatives"),
+            {"reason": "the customer must leave knowing the reason why", "alternatives": _PLAN_B},
+            frozenset({"alternatives"}),
+        ),
+        "reason_refused": MessageSpec("why: the remedy is one the policy never grants", ("remedy", "remedy_kind")),
+        "reason_over_cap": MessageSpec(
+            "why: the total would be over the per-customer cap", ("remedy", "remedy_kind", "total", "cap")
+        ),
+        "reason_no_level": MessageSpec("why: no level may grant the total", ("remedy", "remedy_kind", "total")),
+        "reason_over_limit": MessageSpec(
+            "why: the total is over the employee's authority", ("remedy", "remedy_kind", "total", "limit")
+        ),
+        "reason_not_mine": MessageSpec(
+            "why: the employee may not grant this kind of remedy", ("remedy", "remedy_kind", "escalate_to")
+        ),
+        "reason_other": MessageSpec(
+            "why, for a rule with no message of its own: the resolution's reason",
+            ("reason",),
+            {"reason": "it is the reason"},
+        ),
+        "alternative": MessageSpec(
+            "an alternative in a list",
+            ("description",),
+            {"description": "the customer must hear what the alternative is"},
+        ),
+        "alternative_elsewhere": MessageSpec(
+            "an alternative at another business", ("description",), {"description": "the customer must hear what it is"}
+        ),
+        "contact": MessageSpec(
+            "whom to contact for an alternative", ("contact",), {"contact": "it is what the customer acts on"}
+        ),
+        "directions": MessageSpec(
+            "how to get to an alternative", ("directions",), {"directions": "they are what the customer acts on"}
+        ),
+        "link": MessageSpec("an alternative's web address", ("url",), {"url": "it is what the customer acts on"}),
+        "remedy": MessageSpec(
+            "what was asked for",
+            ("kind", "amount"),
+            {"kind": "the customer must hear what they asked for", "amount": "the customer must hear how much"},
+        ),
+        "remedy_free": MessageSpec(
+            "what was asked for, when it has no amount",
+            ("kind",),
+            {"kind": "the customer must hear what they asked for"},
+        ),
+        "money": MessageSpec(
+            "an amount in a currency with a symbol", ("amount", "symbol", "currency"), {"amount": "it is the amount"}
+        ),
+        "money_code": MessageSpec(
+            "an amount in a currency without a symbol", ("amount", "currency"), {"amount": "it is the amount"}
+        ),
+        **_time_messages(),
+    }
+)
+"""Every message, by name."""
+
+# -- one locale's wording, as a policy or the built-in files write it -----------------------------
+
+TAG: Final = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}")
+
+
+def _locale_tag(value: str) -> str:
+    if not TAG.fullmatch(value):
+        raise ValueError("must be a language tag such as 'en', 'es', 'de' or 'en-GB'")
+    return value
+
+
+LocaleTag = Annotated[str, AfterValidator(_locale_tag)]
+"""A BCP 47 language tag: a lower-case language, optionally a region or script (``en``, ``es-MX``)."""
+
+
+def _one_line(value: str) -> str:
+    if "\n" in value or "\r" in value:
+        raise ValueError("must be one line")
+    return value
+
+
+Name = Annotated[Text, Field(min_length=1, max_length=200), AfterValidator(_one_line)]
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+class AlternativeWording(RecoveryModel):
+    """An alternative of the catalog, in a locale's words: its ``description``, and optionally its
+    ``contact`` and ``directions`` (the catalog's own are used where these are left out)."""
+
+    _what: ClassVar[str] = "alternative wording"
+
+    description: Annotated[Text, AfterValidator(_not_blank)]
+    contact: Annotated[Text, Field(max_length=500)] | None = None
+    directions: Text | None = None
+
+
+class LocaleWording(RecoveryModel):
+    """The wording of one locale: messages, ``names``, and how to write times and numbers.
+
+    Every field may be left out where a built-in locale of the same language
+    provides it (English, ``en``, is built in); a locale of another language
+    writes every message and the weekday and month names.
+
+    - ``messages``: templates by message name (see :data:`MESSAGES`).
+    - ``names``: how to say the policy's level names and remedy kinds
+      (``{"refund": "un reembolso", "manager": "gerente"}``).
+    - ``alternatives``: the catalog's alternatives in this locale's words, by id.
+    - ``clock``: ``"12h"`` (``5:00``) or ``"24h"`` (``17:00``).
+    - ``weekdays``: the seven names from Monday; ``months``: the twelve from January.
+    - ``decimal_mark`` and ``group_separator``: how to write ``1,234.50``.
+    """
+
+    _what: ClassVar[str] = "wording"
+
+    messages: dict[str, Annotated[Text, Field(max_length=2000)]] = Field(default_factory=dict)
+    names: dict[Word, Name] = Field(default_factory=dict)
+    alternatives: Annotated[dict[Identifier, AlternativeWording], Field(max_length=10_000)] = Field(
+        default_factory=dict
+    )
+    clock: Literal["12h", "24h"] | None = None
+    weekdays: Annotated[tuple[Name, ...], Field(min_length=7, max_length=7)] | None = None
+    months: Annotated[tuple[Name, ...], Field(min_length=12, max_length=12)] | None = None
+    decimal_mark: Literal[".", ","] | None = None
+    group_separator: Literal[",", ".", " ", "\u00a0", "\u202f", "'", ""] | None = None
+
+    _templates: Mapping[str, Template] = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _templates_are_sound(self) -> Self:
+        templates: dict[str, Template] = {}
+        problems: list[Problem] = []
+        for name, text in self.messages.items():
+            at = f"messages.{name}"
+            spec = MESSAGES.get(name)
+            if spec is None:
+                close = difflib.get_close_matches(name, MESSAGES, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else "; see the list of messages in the docs"
+                problems.append(Problem(at, f"is not a message{hint}"))
+                continue
+            try:
+                template = parse_template(text)
+            except TemplateSyntaxError as error:
+                problems.append(Problem(at, str(error)))
+                continue
+            found = list(_template_problems(template, spec))
+            problems.extend(Problem(at, message) for message in found)
+            if not found:
+                templates[name] = template
+        for word, name in self.names.items():
+            problems.extend(Problem(f"names.{word}", message) for message in forbidden_phrases(name))
+        for alternative_id, alternative in self.alternatives.items():
+            problems.extend(
+                Problem(f"alternatives.{alternative_id}.description", message)
+                for message in forbidden_phrases(alternative.description)
+            )
+        if problems:
+            raise located_problems(problems)
+        self._templates = MappingProxyType(templates)
+        return self
+
+
+def _template_problems(template: Template, spec: MessageSpec) -> Iterator[str]:
+    if not any(part.strip() if isinstance(part, str) else True for line in template.lines for part in line):
+        yield "must not be empty"
+        return
+    used = template.slots
+    for name in sorted(used - set(spec.slots)):
+        yield f"{{{name}}} is not a slot of this message; its slots are " + ", ".join(f"{{{s}}}" for s in spec.slots)
+    for name, why in spec.required.items():
+        if name not in used:
+            yield f"must contain {{{name}}}: {why}"
+    for line in template.lines:
+        slots = [part.name for part in line if isinstance(part, Slot)]
+        alone = len(slots) == 1 and all(isinstance(part, Slot) or not part.strip() for part in line)
+        for name in spec.lists.intersection(slots):
+            if not alone:
+                yield f"{{{name}}} is a list, so it must stand on a line of its own"
+    yield from forbidden_phrases(template.literal_text(" X "))
+
+
+def _load_built_in() -> Mapping[str, LocaleWording]:
+    folder = resources.files(__package__).joinpath("locales")
+    built_in = {}
+    for entry in folder.iterdir():
+        if entry.name.endswith(".toml"):
+            built_in[entry.name.removesuffix(".toml")] = LocaleWording.model_validate(
+                tomllib.loads(entry.read_text(encoding="utf-8"))
+            )
+    return MappingProxyType(built_in)
+
+
+BUILT_IN: Final = _load_built_in()
+"""The built-in locales, by tag: English (``en``)."""
+
+
+# -- merging the layers of a locale --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Voice:
+    """Everything needed to speak one locale: the layers of built-in and policy wording, merged."""
+
+    tag: str
+    templates: Mapping[str, Template]
+    names: Mapping[str, str]
+    alternatives: Mapping[str, AlternativeWording]
+    clock: str
+    weekdays: tuple[str, ...] | None
+    months: tuple[str, ...] | None
+    decimal_mark: str
+    group_separator: str
+
+    def missing(self) -> list[str]:
+        missing = [name for name in MESSAGES if name not in self.templates]
+        missing += [setting for setting in ("weekdays", "months") if getattr(self, setting) is None]
+        return missing
+
+
+def _chain(tag: str) -> list[str]:
+    """``es-MX`` -> ``["es", "es-MX"]``: the most general tag first."""
+    parts = tag.split("-")
+    return ["-".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def voice(own: Mapping[str, LocaleWording], tag: str) -> Voice | None:
+    """The wording of locale ``tag``: built-in and policy (``own``) layers, general to specific; ``None`` if none."""
+    by_folded = {key.casefold(): value for key, value in own.items()}
+    layers: list[LocaleWording] = []
+    for candidate in _chain(tag):
+        folded = candidate.casefold()
+        layers += [wording for key, wording in BUILT_IN.items() if key.casefold() == folded]
+        if folded in by_folded:
+            layers.append(by_folded[folded])
+    if not layers:
+        return None
+    templates: dict[str, Template] = {}
+    names: dict[str, str] = {}
+    alternatives: dict[str, AlternativeWording] = {}
+    for layer in layers:
+        templates.update(layer._templates)
+        names.update(layer.names)
+        alternatives.update(layer.alternatives)
+
+    def last(setting: str) -> Any:
+        return next((value for layer in reversed(layers) if (value := getattr(layer, setting)) is not None), None)
+
+    return Voice(
+        tag=tag,
+        templates=MappingProxyType(templates),
+        names=MappingProxyType(names),
+        alternatives=MappingProxyType(alternatives),
+        clock=last("clock") or "24h",
+        weekdays=last("weekdays"),
+        months=last("months"),
+        decimal_mark=last("decimal_mark") or ".",
+        group_separator=last("group_separator") if last("group_separator") is not None else ",",
+    )
+
+
+def wording_problems(policy: Policy) -> Iterator[Problem]:
+    """The policy-wide checks of a policy's wording, and the phrase check of its alternatives."""
+    for i, alternative in enumerate(policy.catalog):
+        for message in forbidden_phrases(alternative.description):
+            yield Problem(f"catalog[{i}].description", message)
+    known = {level.name for level in policy.levels} | set(policy.vocabulary)
+    ids = {alternative.id for alternative in policy.catalog}
+    seen: dict[str, str] = {}
+    for tag, wording in policy.wording.items():
+        at = f"wording.{tag}"
+        if tag.casefold() in seen:
+            yield Problem(at, f"is the same locale as {seen[tag.casefold()]!r}; write each locale once")
+            continue
+        seen[tag.casefold()] = tag
+        for word in wording.names:
+            if word not in known:
+                yield Problem(f"{at}.names.{word}", "is neither a level nor a remedy kind of the policy")
+        for alternative_id in wording.alternatives:
+            if alternative_id not in ids:
+                yield Problem(f"{at}.alternatives.{alternative_id}", "is not the id of an alternative in the catalog")
+        merged = voice(policy.wording, tag)
+        missing = merged.missing() if merged is not None else []
+        if missing:
+            yield Problem(
+                at,
+                f"does not say {', '.join(missing)}: a locale of a language that is not built in (English, 'en', "
+                "is) writes every message and the weekday and month names; start from a copy of "
+                "recovery_rules/locales/en.toml",
+            )

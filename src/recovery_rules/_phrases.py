@@ -1,0 +1,99 @@
+"""The phrase check: wording the seed articles forbid, and what to say instead.
+
+"Never say, 'That's our policy,' or 'That's the way it's always been done
+here.'" and "Forbid your employees to tell the customer 'No.'" The check finds
+those phrases (in English, with the Spanish and German equivalents) in
+templates, names and the descriptions of a policy's alternatives, and says
+which positive form to use instead.
+
+**What counts as a bare "no".** "No" as an answer, not "no" as a word: the
+word *no* (or *nein*) that no other word follows in its clause, that is, at
+the end of the text or followed by punctuation. "No.", "No, sorry.", "The
+answer is no!" and "No - " are refused; "no charge", "no one here", "no later
+than 5:00" and Spanish "no podemos" are not, because a word follows. Also:
+
+- the abbreviation "No. 5" (*no.* and then a number) is not an answer, and
+  neither is "no" as the second half of a choice: "yes or no", Spanish
+  "llueva o no" (rain or shine), German "ja oder nein";
+- a hyphen or apostrophe joined to it makes another word ("no-show");
+- "nope" and "nah" are refused wherever they are, and "no way" and
+  "no can do" when they stand as an answer.
+
+A template's slots count as words ("no {remedy}" passes), since whatever fills
+them is text. The check is deliberately strict about "no" quoted as a word
+('we never say "no"'): customer-facing wording does not need it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Final
+
+__all__ = ["forbidden_phrases"]
+
+_POSITIVE_NO: Final = '"We can\'t do that, but we CAN do this..."'
+_BARE_NO: Final = (
+    'a bare "no" leaves the customer two options, to find someone with more authority or to go to a competitor; '
+    "say what you CAN do instead: " + _POSITIVE_NO
+)
+_END_OF_CLAUSE: Final = r"(?![\w'-])(?!\.\s*\d)(?=\s*(?:$|[^\w\s]))"
+
+_RULES: Final = (
+    (
+        re.compile(
+            r"\b(?:that|this|it)(?:'s|\s+is|\s+was)(?:\s+just)?"
+            r"(?:\s+(?:our|the|company|store|shop|hotel|park|house)){0,3}\s+polic(?:y|ies)\b"
+            r"|\b(?:against|per)\s+(?:our\s+|the\s+|company\s+)?policy\b"
+            r"|\b(?:es|son)\s+(?:nuestra|la)s?\s+pol[ií]ticas?\b"
+            r"|\bdas\s+ist\s+(?:unsere|die)\s+(?:firmen)?(?:richtlinie|vorschrift|politik)\b"
+        ),
+        "reciting policy tells the customer nothing they can act on; give the reason in plain words, then what "
+        "you CAN do: " + _POSITIVE_NO,
+    ),
+    (
+        re.compile(
+            r"\balways\s+been\s+done\b"
+            r"|\bwe(?:'ve|\s+have)\s+always\s+done\s+it\b"
+            r"|\bthe\s+way\s+(?:it|things)(?:'s|\s+has|\s+have)\s+always\s+been\b"
+            r"|\bas[ií]\s+se\s+ha\s+hecho\s+siempre\b|\bsiempre\s+se\s+ha\s+hecho\s+as[ií]\b"
+            r"|\b(?:haben|machen)\s+wir\s+(?:schon\s+)?immer\s+so\s+gemacht\b|\bwar\s+schon\s+immer\s+so\b"
+        ),
+        "defending the old way does not help the customer; offer what will work: \"We can't do it that way, but I can "
+        'suggest an alternative that will achieve the same for you."',
+    ),
+    (
+        re.compile(
+            r"(?<![\w'-])(?<!\bo )(?<!\bor )(?<!\boder )(?:no|nein)"
+            + _END_OF_CLAUSE
+            + r"|(?<![\w'-])no\s+(?:way|can\s+do)"
+            + _END_OF_CLAUSE,
+        ),
+        _BARE_NO,
+    ),
+    (
+        re.compile(r"(?<![\w'-])(?:nope|nah)(?![\w'-])"),
+        _BARE_NO,
+    ),
+)
+
+_QUOTES: Final = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold())
+
+
+def forbidden_phrases(text: str) -> tuple[str, ...]:
+    """What is wrong with ``text`` as customer-facing wording: one message per forbidden phrase found.
+
+    An empty tuple means the text passes. Each message quotes the phrase and
+    suggests a positive form: ``forbidden_phrases("Sorry, that's our policy.")``
+    is one message, which starts with ``says "that's our policy": reciting policy``.
+    """
+    normal = _normal(text)
+    found: list[str] = []
+    for pattern, advice in _RULES:
+        for match in pattern.finditer(normal):
+            found.append(f'says "{match.group().strip()}": {advice}')
+    return tuple(found)

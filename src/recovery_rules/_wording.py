@@ -1,0 +1,360 @@
+"""What the employee says: every outcome in words, from the locale's templates.
+
+:class:`Wording` speaks one locale of one policy: an apology first, then the
+outcome in positive form (an approval; an escalation with the callback time,
+said in the policy's time zone; a denial as the positive no, with the reason
+why), each alternative with what makes it easy to act on, and thanks. It
+writes plain text, Markdown or HTML (see :mod:`._document`), and fills a
+template only with text: nothing a value holds is ever interpreted.
+
+Times and amounts are written from the locale's own settings, never from the
+process's locale or ``TZ``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Final
+
+from ._currencies import MINOR_UNITS, SYMBOLS
+from ._document import FORMATS, Block, Format, Item, ItemList, Link, Paragraph, Segments, write
+from ._locale import BUILT_IN, MESSAGES, TAG, Voice, voice
+from ._money import Money
+from ._policy_parts import Alternative
+from ._resolution import Outcome, Resolution
+from ._template import Slot
+from .exceptions import InvalidInputError, Problem, UnknownLocaleError
+
+if TYPE_CHECKING:
+    from ._policy import Policy
+
+__all__ = ["Wording", "say"]
+
+_REASONS: Final = {
+    Outcome.DENIED: {
+        "remedy.refused": "reason_refused",
+        "cap.hard": "reason_over_cap",
+        "escalation.path": "reason_no_level",
+    },
+    Outcome.ESCALATED: {"limit.authority": "reason_over_limit", "authority.kind": "reason_not_mine"},
+}
+"""The message that gives the reason, by outcome and the rule that decided (the last one that failed)."""
+
+
+Value = Segments | tuple[Item, ...]
+SlotValue = str | Sequence[Alternative]
+
+
+def _part_of_day(hour: int) -> str:
+    if 5 <= hour < 12:
+        return "morning"
+    if 12 <= hour < 17:
+        return "afternoon"
+    if 17 <= hour < 21:
+        return "evening"
+    return "night"
+
+
+def _check_format(format: object) -> Format:
+    if format not in FORMATS:
+        raise InvalidInputError("wording", [Problem("format", "must be 'text', 'markdown' or 'html'")])
+    return format
+
+
+class Wording:
+    """What the employee says, in one locale, with one policy's wording and time zone.
+
+    ``Wording(policy, "es")`` merges the built-in wording of the locale's
+    language (if any) with the policy's own, from the most general tag to the
+    most specific (``es``, then ``es-MX``).
+    :class:`~recovery_rules.UnknownLocaleError` if neither speaks it.
+
+    Immutable and safe to share between threads.
+    """
+
+    __slots__ = ("_levels", "_policy_name", "_voice", "_zone")
+
+    _voice: Voice
+    _zone: zoneinfo.ZoneInfo
+    _policy_name: str
+    _levels: Mapping[str, str]
+
+    def __init__(self, policy: Policy, locale: str = "en") -> None:
+        spoken = voice(policy.wording, locale) if isinstance(locale, str) and TAG.fullmatch(locale) else None
+        if spoken is None:
+            known = sorted({*BUILT_IN, *policy.wording})
+            raise UnknownLocaleError(str(locale) if isinstance(locale, str) else type(locale).__name__, known)
+        english = locale.split("-", maxsplit=1)[0].casefold() == "en"
+        levels = {
+            level.name: spoken.names.get(level.name) or _in_a_sentence(level.display_name, english)
+            for level in policy.levels
+        }
+        for name, value in (
+            ("_voice", spoken),
+            ("_zone", zoneinfo.ZoneInfo(policy.timezone)),
+            ("_policy_name", policy.name),
+            ("_levels", MappingProxyType(levels)),
+        ):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Wording is immutable")
+
+    @property
+    def locale(self) -> str:
+        """The locale tag this wording speaks."""
+        return self._voice.tag
+
+    # -- public ---------------------------------------------------------------
+    def say(self, resolution: Resolution, *, format: Format = "text", customer_name: str = "") -> str:
+        """What the employee says about ``resolution``, in ``format`` (``"text"``, ``"markdown"``, ``"html"``).
+
+        An apology first (by name when ``customer_name`` is given), then the
+        outcome in positive form with the reason when something is refused,
+        the callback time and the alternatives, and a thank-you.
+        """
+        format = _check_format(format)
+        if not isinstance(resolution, Resolution):
+            raise InvalidInputError("wording", [Problem("resolution", "must be a Resolution from Policy.decide")])
+        if resolution.policy != self._policy_name:
+            raise InvalidInputError(
+                "wording", [Problem("resolution", "was decided under another policy; word it with that policy")]
+            )
+        if not isinstance(customer_name, str):
+            raise InvalidInputError("wording", [Problem("customer_name", "must be a string")])
+        number: Segments = (str(resolution.complaint_number),)
+        blocks: list[Block] = []
+        if customer_name.strip():
+            blocks += self._fill("apology_named", customer_name=(customer_name,), complaint_number=number)
+        else:
+            blocks += self._fill("apology", complaint_number=number)
+        asked = self._asked(resolution)
+        if resolution.outcome is Outcome.APPROVED:
+            blocks += self._fill("approved", **asked)
+            if resolution.suggestions:
+                blocks += self._fill("suggestions", suggestions=self._items(resolution.suggestions))
+        elif resolution.outcome is Outcome.ESCALATED:
+            if resolution.callback_by is None or resolution.escalate_to is None:
+                raise InvalidInputError(
+                    "wording", [Problem("resolution", "an escalation names escalate_to and callback_by")]
+                )
+            blocks += self._fill(
+                "escalated",
+                **asked,
+                escalate_to=(self._level(resolution.escalate_to),),
+                reason=self._reason(resolution),
+                callback_time=self._time(resolution.callback_by, resolution.decided_at),
+                alternatives=self._items(resolution.alternatives),
+            )
+        else:
+            blocks += self._fill(
+                "denied",
+                **asked,
+                delivered_by=(self._level(resolution.delivered_by),),
+                reason=self._reason(resolution),
+                alternatives=self._items(resolution.alternatives),
+            )
+        blocks += self._fill("thanks", complaint_number=number)
+        return write(blocks, format)
+
+    def render(self, message: str, /, *, format: Format = "text", **slots: SlotValue) -> str:
+        """One message, with its slots filled from ``slots``: text for most, alternatives for lists.
+
+        For wording a step of a case, say: ``render("apology")``, or
+        ``render("denied", remedy="refund", reason="...", alternatives=resolution.alternatives)``.
+        Every slot the template uses must be given; a slot the message does not have is refused.
+        """
+        format = _check_format(format)
+        spec = MESSAGES.get(message) if isinstance(message, str) else None
+        if spec is None:
+            raise InvalidInputError("wording", [Problem("message", "is not a message; see the list of messages")])
+        values: dict[str, Value] = {}
+        for name, value in slots.items():
+            if name not in spec.slots:
+                raise InvalidInputError(
+                    "wording", [Problem(name, f"is not a slot of {message!r}; its slots are {', '.join(spec.slots)}")]
+                )
+            if name in spec.lists:
+                if isinstance(value, str) or not all(isinstance(item, Alternative) for item in value):
+                    raise InvalidInputError("wording", [Problem(name, "must be a sequence of Alternative")])
+                values[name] = self._items(value)
+            elif isinstance(value, str):
+                values[name] = (value,)
+            else:
+                raise InvalidInputError("wording", [Problem(name, "must be a string")])
+        missing = sorted(self._voice.templates[message].slots - values.keys())
+        if missing:
+            raise InvalidInputError(
+                "wording", [Problem(name, f"is used by the {message!r} template; pass it") for name in missing]
+            )
+        return write(self._fill(message, **values), format)
+
+    def money(self, amount: Money) -> str:
+        """``amount`` as this locale writes it: ``$2,000.00``, ``2.000,00 US$``."""
+        return "".join(str(part) for part in self._money(amount))
+
+    def time(self, when: dt.datetime, *, now: dt.datetime) -> str:
+        """``when`` as said at ``now``, in the policy's time zone: ``5:00 this afternoon``."""
+        for name, value in (("when", when), ("now", now)):
+            if not isinstance(value, dt.datetime) or value.utcoffset() is None:
+                raise InvalidInputError("wording", [Problem(name, "must be a timezone-aware datetime")])
+        return "".join(str(part) for part in self._time(when, now))
+
+    # -- the pieces -------------------------------------------------------------
+    def _fill(self, message: str, **values: Value) -> list[Block]:
+        spec = MESSAGES[message]
+        blocks: list[Block] = []
+        for line in self._voice.templates[message].lines:
+            slots = [part.name for part in line if isinstance(part, Slot)]
+            if len(slots) == 1 and slots[0] in spec.lists:
+                items = values[slots[0]]
+                blocks.append(ItemList(items))  # type: ignore[arg-type]  # list slots hold items
+                continue
+            segments = self._segments(line, values)
+            if any(isinstance(segment, Link) or segment.strip() for segment in segments):
+                blocks.append(Paragraph(segments))
+        return blocks
+
+    def _inline(self, message: str, **values: Value) -> Segments:
+        """A message used inside another one: its lines joined by spaces."""
+        out: list[str | Link] = []
+        for line in self._voice.templates[message].lines:
+            segments = self._segments(line, values)
+            if segments:
+                out += [" "] if out else []
+                out += segments
+        return tuple(out)
+
+    @staticmethod
+    def _segments(line: tuple[str | Slot, ...], values: Mapping[str, Value]) -> Segments:
+        out: list[str | Link] = []
+        last = len(line) - 1
+        for i, part in enumerate(line):
+            if isinstance(part, Slot):
+                out += values[part.name]  # type: ignore[arg-type]  # inline slots hold segments
+                continue
+            text = part.lstrip() if i == 0 else part
+            out.append(text.rstrip() if i == last else text)
+        return tuple(out)
+
+    def _word(self, word: str) -> str:
+        return self._voice.names.get(word) or word.replace("_", " ")
+
+    def _level(self, name: str) -> str:
+        return self._levels.get(name) or self._word(name)
+
+    def _asked(self, resolution: Resolution) -> dict[str, Value]:
+        remedy = resolution.remedy
+        kind = (self._word(remedy.kind),)
+        amount = self._money(remedy.amount)
+        phrase = (
+            self._inline("remedy_free", kind=kind)
+            if remedy.amount.is_zero
+            else self._inline("remedy", kind=kind, amount=amount)
+        )
+        return {
+            "remedy": phrase,
+            "remedy_kind": kind,
+            "amount": amount,
+            "request": (remedy.description,),
+            "employee": (self._level(resolution.acting_level),),
+            "complaint_number": (str(resolution.complaint_number),),
+        }
+
+    def _reason(self, resolution: Resolution) -> Segments:
+        failed = [entry for entry in resolution.trace if not entry.passed]
+        decisive = failed[-1] if failed else None
+        message = _REASONS.get(resolution.outcome, {}).get(decisive.rule) if decisive else None
+        asked = self._asked(resolution)
+        values: dict[str, Value] = {"remedy": asked["remedy"], "remedy_kind": asked["remedy_kind"]}
+        if message is not None and decisive is not None:
+            figures = decisive.figures
+            values["total"] = self._money(figures.get("total", resolution.total))
+            values["escalate_to"] = (self._level(resolution.escalate_to or ""),)
+            for figure in ("cap", "limit"):
+                if figure in figures:
+                    values[figure] = self._money(figures[figure])
+            needs = {"reason_over_cap": "cap", "reason_over_limit": "limit"}.get(message)
+            if needs is None or needs in values:
+                return self._inline(message, **values)
+        return self._inline("reason_other", reason=(resolution.reason,))
+
+    def _items(self, alternatives: Sequence[Alternative]) -> tuple[Item, ...]:
+        items = []
+        for alternative in alternatives:
+            message = "alternative_elsewhere" if alternative.refers_elsewhere else "alternative"
+            words = self._voice.alternatives.get(alternative.id)
+            description = alternative.description if words is None else words.description
+            contact = alternative.contact if words is None or words.contact is None else words.contact
+            directions = alternative.directions if words is None or words.directions is None else words.directions
+            details = []
+            if contact:
+                details.append(self._inline("contact", contact=(contact,)))
+            if directions:
+                details.append(self._inline("directions", directions=(directions,)))
+            if alternative.url:
+                details.append(self._inline("link", url=(Link(alternative.url),)))
+            items.append(Item(self._inline(message, description=(description,)), tuple(details)))
+        return tuple(items)
+
+    def _money(self, money: Money) -> Segments:
+        places = MINOR_UNITS[money.currency]
+        digits = f"{money.amount.copy_abs():,.{places}f}"  # "," and "." here never depend on the process locale
+        digits = digits.replace(",", "\x00").replace(".", self._voice.decimal_mark)
+        digits = ("-" if money.amount < 0 else "") + digits.replace("\x00", self._voice.group_separator)
+        symbol = SYMBOLS.get(money.currency)
+        currency = (money.currency,)
+        if symbol is None:
+            return self._inline("money_code", amount=(digits,), currency=currency)
+        return self._inline("money", amount=(digits,), symbol=(symbol,), currency=currency)
+
+    def _time(self, when: dt.datetime, now: dt.datetime) -> Segments:
+        """``when`` said at ``now``; seconds are dropped, so the promise is never later than the deadline."""
+        local = when.astimezone(self._zone)
+        today = now.astimezone(self._zone).date()
+        # Until 5:00 in the morning, it is still "tonight" of the day before.
+        evening_of = local.date() - dt.timedelta(days=1) if local.hour < 5 else local.date()
+        days = (evening_of - today).days
+        part = _part_of_day(local.hour)
+        if self._voice.clock == "12h":
+            clock = f"{local.hour % 12 or 12}:{local.minute:02d}"
+        else:
+            clock = f"{local.hour:02d}:{local.minute:02d}"
+        time = (clock,)
+        if days <= 0:
+            return self._inline(f"time_today_{part}", time=time)
+        if days == 1:
+            return self._inline(f"time_tomorrow_{part}", time=time)
+        weekdays = self._voice.weekdays or ()
+        months = self._voice.months or ()
+        return self._inline(
+            f"time_later_{part}",
+            time=time,
+            weekday=(weekdays[local.weekday()],),
+            day=(str(local.day),),
+            month=(months[local.month - 1],),
+            year=(str(local.year),),
+        )
+
+
+def _in_a_sentence(title: str, english: bool) -> str:
+    """``Duty manager`` -> ``duty manager`` in English, where titles are not capitalized mid-sentence;
+    ``VIP host`` stays as it is."""
+    if english and len(title) > 1 and title[0].isupper() and title[1].islower():
+        return title[0].lower() + title[1:]
+    return title
+
+
+def say(
+    resolution: Resolution,
+    policy: Policy,
+    *,
+    locale: str = "en",
+    format: Format = "text",
+    customer_name: str = "",
+) -> str:
+    """What the employee says about ``resolution``: ``Wording(policy, locale).say(resolution, ...)``."""
+    return Wording(policy, locale).say(resolution, format=format, customer_name=customer_name)

@@ -1,0 +1,451 @@
+"""What the employee says for every outcome: an apology, the outcome in positive form, the reason, Plan B, thanks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import zoneinfo
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from recovery_rules import (
+    Complaint,
+    Customer,
+    InvalidInputError,
+    Money,
+    Outcome,
+    Policy,
+    Remedy,
+    UnknownLocaleError,
+    Wording,
+    say,
+)
+from recovery_rules._locale import BUILT_IN, MESSAGES
+from recovery_rules.testing import DecisionInput, decisions, policies
+
+from ._helpers import policy_data
+
+ROOT = Path(__file__).resolve().parents[1]
+NOW = dt.datetime(2026, 11, 23, 14, 30, tzinfo=dt.UTC)  # 9:30 in the morning in New York
+APOLOGY = "I'm so sorry - let's figure this out!"
+THANKS = "Thank you for letting us know, and for giving us the chance to make it right."
+
+
+def hotel_complaint(amount: str, kind: str = "refund", tier: str = "standard") -> Complaint:
+    return Complaint(
+        customer=Customer(id="10442", tier=tier),
+        category="room_not_ready",
+        requested=Remedy(kind=kind, amount=Money(amount, "USD")),
+        received_at=NOW,
+    )
+
+
+# -- every outcome, as the employee says it ---------------------------------------------
+
+
+def test_an_approval_is_good_news_from_the_employee(ritz: Policy) -> None:
+    resolution = ritz.decide(hotel_complaint("250.00"), by="staff", now=NOW)
+    assert resolution.outcome is Outcome.APPROVED
+    assert say(resolution, ritz) == (
+        f"{APOLOGY}\n\n"
+        "Good news: I can give you the $250.00 refund right now, and I'll take care of it myself.\n\n"
+        f"{THANKS} Your complaint number is 20261123-10442."
+    )
+
+
+def test_an_escalation_promises_a_callback_at_a_concrete_time(ritz: Policy) -> None:
+    resolution = ritz.decide(hotel_complaint("2000.01"), by="staff", now=NOW)
+    assert resolution.outcome is Outcome.ESCALATED
+    assert say(resolution, ritz) == (
+        f"{APOLOGY}\n\n"
+        "I want to get this right for you. The $2,000.01 refund needs approval from our duty manager, "
+        "because it comes to $2,000.01, more than the $2,000.00 I can approve myself.\n\n"
+        "I'll be happy to propose it and call you back by 11:30 this morning. Would that be all right?\n\n"
+        "In the meantime, here is what I can do for you right now:\n\n"
+        "1. An upgrade to a suite for the rest of the stay, when one is free.\n"
+        "2. A 50-minute spa treatment of the guest's choice.\n"
+        "   More information: https://example.com/hotel/spa\n"
+        "3. A $100 credit at any of the hotel's restaurants.\n\n"
+        f"{THANKS} Your complaint number is 20261123-10442."
+    )
+
+
+def test_a_denial_is_the_positive_no_with_the_reason_and_plan_b(ritz: Policy) -> None:
+    resolution = ritz.decide(hotel_complaint("20.00", kind="cash_payment"), by="staff", now=NOW)
+    assert resolution.outcome is Outcome.DENIED
+    assert say(resolution, ritz) == (
+        f"{APOLOGY}\n\n"
+        "We can't give you the $20.00 cash payment, because cash payment is not something we are able to offer.\n\n"
+        "But here is what we CAN do for you, right now:\n\n"
+        "1. Take the guest's details and call back with a firm answer by a set time.\n"
+        "2. The concierge arranges what the guest needs instead: a table, a car, tickets.\n"
+        "   Contact: Concierge desk, lobby level, extension 7000\n"
+        "3. Guest relations follows up in person before the end of the stay to make sure all is well.\n"
+        "   Contact: Guest relations, extension 7100\n\n"
+        f"{THANKS} Your complaint number is 20261123-10442."
+    )
+
+
+def test_a_denial_over_the_cap_says_so(ritz: Policy) -> None:
+    resolution = ritz.decide(hotel_complaint("2500.00"), by="staff", granted=Money("8000.00", "USD"), now=NOW)
+    assert resolution.outcome is Outcome.DENIED
+    assert (
+        "We can't give you the $2,500.00 refund, because it would bring the total to $10,500.00, "
+        "more than the $10,000.00 we can offer any one customer." in say(resolution, ritz)
+    )
+
+
+def test_a_denial_beyond_every_level_says_so() -> None:
+    policy = Policy.model_validate(policy_data(hard_cap=None, levels=policy_data()["levels"][:3]))
+    resolution = policy.decide(
+        Complaint(
+            customer=Customer(id="7"),
+            category="room_not_ready",
+            requested=Remedy(kind="refund", amount=Money("2500.00", "USD")),
+            received_at=NOW,
+        ),
+        by="staff",
+        now=NOW,
+    )
+    assert resolution.outcome is Outcome.DENIED
+    assert "because it comes to $2,500.00, more than anyone here is able to approve." in say(resolution, policy)
+
+
+def test_an_escalation_of_a_kind_the_employee_may_not_grant_says_so(retail: Policy) -> None:
+    complaint = Complaint(
+        customer=Customer(id="C-77"),
+        category="out_of_stock",
+        requested=Remedy(kind="refund", amount=Money("80.00", "USD")),
+        received_at=NOW,
+    )
+    text = say(retail.decide(complaint, by="associate", now=NOW), retail)
+    assert "The $80.00 refund needs approval from our shift supervisor, because I'm not able to approve it" in text
+    assert "call you back by 9:30 this morning." in text  # Chicago, one hour later
+
+
+def test_an_approval_comes_with_the_extra_mile_suggestions(theme_park: Policy) -> None:
+    complaint = Complaint(
+        customer=Customer(id="P-2231", tier="season_pass"),
+        category="weather_closure",
+        requested=Remedy(kind="rain_check", amount=Money("129.00", "USD")),
+        received_at=NOW,
+    )
+    resolution = theme_park.decide(complaint, by="ticket_agent", now=NOW)
+    text = say(resolution, theme_park)
+    assert "And if you like, here are a few ideas for what you could do instead:\n\n1. Seats at" in text
+    assert (
+        "2. The city aquarium is twenty minutes away and open until 8 p.m.; show the park ticket for 20% off. "
+        "(another business we're happy to recommend)\n"
+        "   Contact: City Aquarium, +1 213 555 0175\n"
+        "   How to get there: Take the park shuttle to Harbor Station, then walk two blocks south.\n"
+        "   More information: https://example.com/aquarium\n"
+    ) in text
+
+
+def test_the_customer_is_apologized_to_by_name(ritz: Policy) -> None:
+    resolution = ritz.decide(hotel_complaint("25.00"), by="staff", now=NOW)
+    assert say(resolution, ritz, customer_name="Ms. Okafor").startswith(
+        "I'm so sorry, Ms. Okafor - let's figure this out!\n\n"
+    )
+    assert say(resolution, ritz, customer_name="  ").startswith(APOLOGY + "\n\n")
+
+
+def test_a_rule_without_a_message_of_its_own_gives_the_resolutions_reason(ritz: Policy) -> None:
+    resolution = ritz.decide(hotel_complaint("20.00", kind="cash_payment"), by="staff", now=NOW)
+    bare = resolution.model_copy(update={"trace": (), "reason": "the front office is closed until noon"})
+    assert "because the front office is closed until noon." in say(bare, ritz)
+
+
+@st.composite
+def policy_and_decision(draw: st.DrawFn) -> tuple[Policy, DecisionInput]:
+    policy = draw(policies())
+    return policy, draw(decisions(policy))
+
+
+@given(policy_and_decision(), st.sampled_from(["text", "markdown", "html"]))
+def test_every_resolution_can_be_said(case: tuple[Policy, DecisionInput], format: Any) -> None:
+    policy, decision = case
+    resolution = decision.run(policy)
+    wording = Wording(policy)
+    text = wording.say(resolution)
+    paragraphs = text.split("\n\n")
+    assert paragraphs[0] == APOLOGY
+    assert paragraphs[-1].startswith(THANKS)
+    for alternative in (*resolution.alternatives, *resolution.suggestions):
+        assert alternative.description in text
+    if resolution.outcome is Outcome.ESCALATED:
+        assert resolution.callback_by is not None
+        assert f"call you back by {wording.time(resolution.callback_by, now=resolution.decided_at)}." in text
+    if resolution.outcome is Outcome.DENIED:
+        assert "But here is what we CAN do for you, right now:" in text
+    assert wording.say(resolution, format=format)
+
+
+# -- the callback time ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("now", "when", "said"),
+    [
+        # New York; the decision at 9:30 in the morning
+        ("2026-11-23T09:30", "2026-11-23T11:30", "11:30 this morning"),
+        ("2026-11-23T09:30", "2026-11-23T12:00", "12:00 this afternoon"),
+        ("2026-11-23T09:30", "2026-11-23T17:00", "5:00 this evening"),
+        ("2026-11-23T09:30", "2026-11-23T16:59:59", "4:59 this afternoon"),  # seconds dropped: never later
+        ("2026-11-23T21:30", "2026-11-23T23:30", "11:30 tonight"),
+        ("2026-11-23T22:30", "2026-11-24T00:30", "12:30 tonight"),  # after midnight, still tonight
+        ("2026-11-23T23:30", "2026-11-24T04:59", "4:59 tonight"),
+        ("2026-11-23T23:30", "2026-11-24T05:00", "5:00 tomorrow morning"),
+        ("2026-11-24T02:00", "2026-11-24T04:00", "4:00 tonight"),
+        ("2026-11-24T02:00", "2026-11-24T10:00", "10:00 this morning"),
+        ("2026-11-23T09:30", "2026-11-24T09:30", "9:30 tomorrow morning"),
+        ("2026-11-23T09:30", "2026-11-24T13:15", "1:15 tomorrow afternoon"),
+        ("2026-11-23T09:30", "2026-11-24T19:00", "7:00 tomorrow evening"),
+        ("2026-11-23T09:30", "2026-11-25T02:00", "2:00 tomorrow night"),
+        ("2026-11-23T09:30", "2026-11-25T09:30", "9:30 in the morning on Wednesday, November 25"),
+        ("2026-11-23T09:30", "2026-11-27T15:00", "3:00 in the afternoon on Friday, November 27"),
+        ("2026-11-23T09:30", "2026-11-28T18:45", "6:45 in the evening on Saturday, November 28"),
+        ("2026-11-23T09:30", "2026-12-31T23:00", "11:00 at night on Thursday, December 31"),
+        ("2026-11-23T09:30", "2026-11-23T00:00", "12:00 tonight"),  # a time in the past still reads
+        # the night the clocks go forward: 1:30 EST plus two hours is 4:30 EDT
+        ("2026-03-08T01:30", "2026-03-08T04:30", "4:30 tonight"),
+    ],
+)
+def test_the_callback_time_is_said_in_the_policys_time_zone(ritz: Policy, now: str, when: str, said: str) -> None:
+    new_york = zoneinfo.ZoneInfo("America/New_York")
+    local_now = dt.datetime.fromisoformat(now).replace(tzinfo=new_york)
+    local_when = dt.datetime.fromisoformat(when).replace(tzinfo=new_york)
+    # given in UTC, as a host app would store them: the policy's time zone decides how they read
+    assert Wording(ritz).time(local_when.astimezone(dt.UTC), now=local_now.astimezone(dt.UTC)) == said
+
+
+def test_the_clock_and_the_day_names_come_from_the_locale(ritz: Policy) -> None:
+    data = ritz.model_dump(mode="json")
+    data["wording"] = {
+        "en-GB": {"clock": "24h", "messages": {"time_later_afternoon": "{time} on {weekday} {day} {month}"}}
+    }
+    policy = Policy.model_validate(data)
+    when = dt.datetime(2026, 11, 27, 20, 0, tzinfo=dt.UTC)  # 15:00 in New York
+    assert Wording(policy, "en-GB").time(when, now=NOW) == "15:00 on Friday 27 November"
+    assert Wording(policy, "en-GB").time(NOW + dt.timedelta(hours=2), now=NOW) == "11:30 this morning"
+
+
+def test_times_must_be_timezone_aware(ritz: Policy) -> None:
+    with pytest.raises(InvalidInputError, match="now: must be a timezone-aware datetime"):
+        Wording(ritz).time(NOW, now=dt.datetime(2026, 11, 23, 9, 30))  # noqa: DTZ001 - the naive time under test
+
+
+def test_what_is_said_depends_on_neither_the_process_time_zone_nor_its_locale(ritz: Policy) -> None:
+    resolution = ritz.decide(hotel_complaint("2000.01"), by="staff", now=NOW)
+    script = (
+        "import locale, sys\n"
+        "for name in ('de_DE.UTF-8', 'fr_FR.UTF-8', 'C.UTF-8'):\n"
+        "    try:\n"
+        "        locale.setlocale(locale.LC_ALL, name)\n"
+        "        break\n"
+        "    except locale.Error:\n"
+        "        pass\n"
+        "from recovery_rules import Resolution, presets, say\n"
+        "resolution = Resolution.model_validate_json(sys.stdin.read())\n"
+        "print(say(resolution, presets.ritz_carlton()), end='')\n"
+    )
+    env = {**os.environ, "TZ": "Asia/Tokyo", "LANG": "de_DE.UTF-8", "LC_ALL": "de_DE.UTF-8"}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        input=resolution.model_dump_json(),
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=120,
+    )
+    assert result.stdout == say(resolution, ritz)
+    assert "call you back by 11:30 this morning" in result.stdout
+
+
+def test_the_wording_never_reads_the_process_locale() -> None:
+    # strftime's %A, %B, %p and format's "n" follow the process locale; the wording uses none of them.
+    for module in ("_wording.py", "_document.py", "_template.py", "_phrases.py"):
+        source = (ROOT / "src" / "recovery_rules" / module).read_text(encoding="utf-8")
+        assert "strftime" not in source, module
+        assert "import locale" not in source, module
+        assert ':n}"' not in source, module
+
+
+# -- amounts --------------------------------------------------------------------------------
+
+
+def test_amounts_are_written_the_locales_way(ritz: Policy) -> None:
+    data = ritz.model_dump(mode="json")
+    data["wording"] = {
+        "en-IE": {"decimal_mark": ",", "group_separator": ".", "messages": {"money": "{amount} {symbol}"}}
+    }
+    policy = Policy.model_validate(data)
+    assert Wording(policy).money(Money("12345.60", "USD")) == "$12,345.60"
+    assert Wording(policy, "en-IE").money(Money("12345.60", "USD")) == "12.345,60 $"
+    assert Wording(policy).money(Money("1500", "CHF")) == "1,500.00 CHF"
+    assert Wording(policy).money(Money("1500", "JPY")) == "¥1,500"
+    assert Wording(policy).money(Money("-2.5", "KWD")) == "-2.500 KWD"
+
+
+# -- locales -------------------------------------------------------------------------------
+
+
+def every_message(prefix: str) -> dict[str, str]:
+    """Every English message with ``prefix`` in front: a complete locale for the tests."""
+    return {name: f"{prefix} {text.strip()}" for name, text in BUILT_IN["en"].messages.items()}
+
+
+SPANISH_MONTHS = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto"]
+SPANISH_MONTHS += ["septiembre", "octubre", "noviembre", "diciembre"]
+
+
+def test_a_policy_can_add_a_locale_and_a_regional_variant(ritz: Policy) -> None:
+    data = ritz.model_dump(mode="json")
+    data["wording"] = {
+        "es": {
+            "messages": every_message("[es]"),
+            "clock": "24h",
+            "weekdays": ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"],
+            "months": SPANISH_MONTHS,
+            "names": {"manager": "gerente de turno", "refund": "reembolso"},
+        },
+        "es-MX": {"messages": {"apology": "¡Cuánto lo siento! Vamos a resolverlo."}},
+    }
+    policy = Policy.model_validate(data)
+    resolution = policy.decide(hotel_complaint("2000.01"), by="staff", now=NOW)
+    spanish = say(resolution, policy, locale="es")
+    assert spanish.startswith("[es] I'm so sorry")
+    assert "our gerente de turno" in spanish
+    assert "call you back by [es] 11:30 this morning" in spanish
+    mexican = say(resolution, policy, locale="es-MX")
+    assert mexican.startswith("¡Cuánto lo siento! Vamos a resolverlo.\n\n[es] I want to get this right")
+    assert Wording(policy, "es-mx").locale == "es-mx"
+
+
+def test_a_regional_english_falls_back_to_english(ritz: Policy) -> None:
+    resolution = ritz.decide(hotel_complaint("25.00"), by="staff", now=NOW)
+    assert say(resolution, ritz, locale="en-US") == say(resolution, ritz)
+
+
+def test_a_policy_can_change_one_english_message(ritz: Policy) -> None:
+    data = ritz.model_dump(mode="json")
+    data["wording"] = {"en": {"messages": {"apology": "So sorry - let's put this right!"}}}
+    policy = Policy.model_validate(data)
+    resolution = policy.decide(hotel_complaint("25.00"), by="staff", now=NOW)
+    assert say(resolution, policy).startswith("So sorry - let's put this right!\n\nGood news:")
+
+
+def test_names_say_levels_and_remedies_the_policys_way(ritz: Policy) -> None:
+    data = ritz.model_dump(mode="json")
+    data["wording"] = {"en": {"names": {"manager": "Manager on Duty", "refund": "money-back"}}}
+    policy = Policy.model_validate(data)
+    resolution = policy.decide(hotel_complaint("2000.01"), by="staff", now=NOW)
+    assert "The $2,000.01 money-back needs approval from our Manager on Duty" in say(resolution, policy)
+
+
+def test_alternatives_are_said_in_the_locales_words(ritz: Policy) -> None:
+    data = ritz.model_dump(mode="json")
+    data["wording"] = {
+        "en-GB": {
+            "alternatives": {
+                "spa-treatment": {"description": "A 50-minute spa treatment of your choosing."},
+                "concierge-arranges": {"description": "Our concierge arranges it.", "contact": "Concierge, ext. 7000"},
+            }
+        }
+    }
+    policy = Policy.model_validate(data)
+    escalated = policy.decide(hotel_complaint("2000.01"), by="staff", now=NOW)
+    british = say(escalated, policy, locale="en-GB")
+    assert (
+        "2. A 50-minute spa treatment of your choosing.\n   More information: https://example.com/hotel/spa\n"
+        in british
+    )
+    denied = policy.decide(hotel_complaint("20.00", kind="cash_payment"), by="staff", now=NOW)
+    assert "2. Our concierge arranges it.\n   Contact: Concierge, ext. 7000\n" in say(denied, policy, locale="en-GB")
+    assert "2. The concierge arranges what the guest needs instead" in say(denied, policy)
+
+
+def test_an_unknown_locale_is_refused_with_the_known_ones(ritz: Policy) -> None:
+    with pytest.raises(UnknownLocaleError) as caught:
+        Wording(ritz, "fr")
+    assert str(caught.value) == (
+        "invalid locale: locale: there is no wording for 'fr'; use one of: en "
+        "(or add a [wording.<tag>] table to the policy)"
+    )
+    assert isinstance(caught.value, ValueError)
+    with pytest.raises(UnknownLocaleError):
+        Wording(ritz, "not a tag")
+
+
+# -- misuse and the generic message ---------------------------------------------------------------
+
+
+def test_a_resolution_is_said_with_the_policy_that_decided_it(ritz: Policy, retail: Policy) -> None:
+    resolution = ritz.decide(hotel_complaint("25.00"), by="staff", now=NOW)
+    with pytest.raises(InvalidInputError, match="was decided under another policy"):
+        say(resolution, retail)
+
+
+def test_an_unknown_format_is_refused(ritz: Policy) -> None:
+    resolution = ritz.decide(hotel_complaint("25.00"), by="staff", now=NOW)
+    with pytest.raises(InvalidInputError, match="format: must be 'text', 'markdown' or 'html'"):
+        say(resolution, ritz, format="pdf")  # type: ignore[arg-type]  # the misuse under test
+
+
+def test_any_message_can_be_rendered_with_its_slots(ritz: Policy) -> None:
+    wording = Wording(ritz)
+    assert wording.render("apology") == APOLOGY
+    assert wording.render("apology_named", customer_name="*Ana*", format="markdown") == (
+        "I'm so sorry, \\*Ana\\* - let's figure this out!"
+    )
+    resolution = ritz.decide(hotel_complaint("20.00", kind="cash_payment"), by="staff", now=NOW)
+    text = wording.render("denied", remedy="cash payment", reason="it is cash", alternatives=resolution.alternatives)
+    assert text.startswith("We can't give you the cash payment, because it is cash.\n\nBut here is what we CAN do")
+    assert "1. Take the guest's details" in text
+
+
+@pytest.mark.parametrize(
+    ("message", "slots", "error"),
+    [
+        ("apologie", {}, "message: is not a message"),
+        ("apology", {"customer_name": "Ana"}, "customer_name: is not a slot of 'apology'"),
+        ("apology_named", {}, "customer_name: is used by the 'apology_named' template; pass it"),
+        ("apology_named", {"customer_name": 7}, "customer_name: must be a string"),
+        ("denied", {"alternatives": "three things"}, "alternatives: must be a sequence of Alternative"),
+    ],
+)
+def test_rendering_a_message_wrongly_is_refused(ritz: Policy, message: str, slots: dict[str, Any], error: str) -> None:
+    with pytest.raises(InvalidInputError, match=error):
+        Wording(ritz).render(message, **slots)
+
+
+def test_every_message_has_a_use() -> None:
+    assert {"apology", "apology_named", "approved", "escalated", "denied", "thanks"} <= set(MESSAGES)
+    for name, spec in MESSAGES.items():
+        assert set(spec.required) <= set(spec.slots), name
+        assert spec.lists <= set(spec.slots), name
+
+
+def test_one_wording_serves_many_threads(ritz: Policy) -> None:
+    wording = Wording(ritz)
+    resolutions = [ritz.decide(hotel_complaint(amount), by="staff", now=NOW) for amount in ("25.00", "2000.01")]
+    expected = [wording.say(resolution, format="markdown") for resolution in resolutions]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        said = list(pool.map(lambda i: wording.say(resolutions[i % 2], format="markdown"), range(400)))
+    assert said == [expected[i % 2] for i in range(400)]
+
+
+def test_a_wording_is_immutable(ritz: Policy) -> None:
+    wording = Wording(ritz)
+    with pytest.raises(AttributeError):
+        wording.locale = "fr"  # type: ignore[misc]  # the misuse under test
+    with pytest.raises(AttributeError, match="Wording is immutable"):
+        wording._zone = zoneinfo.ZoneInfo("Asia/Tokyo")
