@@ -41,6 +41,7 @@ MAX_INPUT_BYTES: Final = 5_000_000
 
 _FORMATS: Final = {".toml": "toml", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 _LINE_COLUMN: Final = re.compile(r"line (\d+), column (\d+)")
+_AT_LINE_COLUMN: Final = re.compile(r" \(at line \d+, column \d+\)")
 
 
 def file_format(path: Path) -> str | None:
@@ -86,6 +87,7 @@ def locate_problems(problems: Iterable[Problem], text: str | None, format: str |
             position = Position(int(syntax[1]), int(syntax[2]))
             if _LINE_COLUMN.fullmatch(location):
                 location = ""
+            message = _AT_LINE_COLUMN.sub("", message)
         elif found is not None and location:
             hit = found.find(location)
             position = hit[0] if hit else None

@@ -10,7 +10,7 @@ from recovery_rules import InvalidInputError, Policy, presets
 from recovery_rules._time import format_duration
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
-from recovery_rules.cli._inputs import policy_path, policy_problems
+from recovery_rules.cli._inputs import file_format, policy_path, policy_problems
 
 from . import options
 
@@ -28,8 +28,10 @@ def command(*, policy: str, as_json: bool) -> int:
     valid, 1 when it has problems, 2 when the file cannot be read at all.
     """
     path = policy_path(policy)
-    if not path.exists():
-        raise CliInputError(f"there is no policy file {policy}")
+    if not path.is_file():
+        raise CliInputError(f"there is no policy file {policy}" if not path.exists() else f"{policy} is not a file")
+    if file_format(path) is None:
+        raise CliInputError(f"{policy}: a policy file is .toml, .json or .yaml")
     try:
         loaded, problems = policy_problems(path)
     except (InvalidInputError, ImportError) as error:  # YAML without its extra

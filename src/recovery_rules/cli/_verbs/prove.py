@@ -78,11 +78,15 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
             f"{policy}: {proof.regions:,} regions in {proof.slices:,} slices ({dimensions}): all invariants hold"
         )
         return ExitCode.OK
-    click.echo(f"{policy}: counterexample found after {proof.regions:,} regions ({dimensions} slices in all)")
-    click.echo(f"{found.by} deciding, {found.granted.display()} already granted, at {found.now.isoformat()}:")
+    outcome = "deciding raised an error" if found.outcome is None else f"the outcome is {found.outcome.value}"
+    click.echo(f"{policy}: counterexample in region {proof.regions:,} of {total:,} ({dimensions}):")
+    click.echo(
+        f"{found.by} decides, {found.granted.display()} already granted, at {found.now.isoformat()}; "
+        f"{outcome}, which breaks:"
+    )
     for violation in found.violations:
         click.echo(f"  - {violation}")
-    click.echo(f"the complaint{f' (saved to {save})' if save else ', saved as counterexample.json'}:")
+    click.echo(f"the complaint (saved to {save}):" if save else "the complaint (save it as counterexample.json):")
     click.echo(json.dumps(found.complaint_json(), indent=2))
     click.echo("run it with:")
     click.echo(f"  {command_line}")

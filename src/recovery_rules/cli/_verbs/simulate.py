@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -74,7 +75,12 @@ def _render(result: Simulation, policy: str, candidate: str) -> None:
     console.print(f"{result.decisions:,} recorded complaints from {result.source}{skipped}", markup=False)
     console.print(f"  current:   {policy}\n  candidate: {candidate}", markup=False)
 
-    matrix = Table(title="Outcomes: current (rows) -> candidate (columns)", title_justify="left")
+    matrix = Table(
+        title="outcomes: current (rows) -> candidate (columns)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+    )
     matrix.add_column("current")
     for outcome in OUTCOMES:
         matrix.add_column(outcome.value, justify="right")
@@ -97,14 +103,23 @@ def _render(result: Simulation, policy: str, candidate: str) -> None:
         f"{result.rerouted} sent to another level)",
         markup=False,
     )
+    targets = sorted(set(before.escalations_to) | set(after.escalations_to))
+    if targets:
+        console.print(
+            "escalated to: "
+            + "; ".join(f"{name} {before.escalations_to[name]} -> {after.escalations_to[name]}" for name in targets),
+            markup=False,
+        )
     for outcome, words in (
         (Outcome.APPROVED, "granted on the spot"),
-        (Outcome.ESCALATED, "escalated"),
-        (Outcome.DENIED, "denied"),
+        (Outcome.ESCALATED, "asked in escalations"),
+        (Outcome.DENIED, "asked in denials"),
     ):
         console.print(f"{words}: {_change(before.amount(outcome), after.amount(outcome))}", markup=False)
 
-    levels = Table(title="Per acting level: current -> candidate", title_justify="left")
+    levels = Table(
+        title="per acting level: current -> candidate", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False
+    )
     for name, justify in (
         ("level", "left"),
         ("decisions", "right"),
