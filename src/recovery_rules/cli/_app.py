@@ -6,8 +6,6 @@ adding one is writing its module and listing its command in :data:`VERBS`.
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -62,7 +60,11 @@ for _verb in VERBS:
 
 
 def run(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code instead of exiting."""
+    """Run the command line; return the exit code instead of exiting.
+
+    A reader that goes away (``recovery-rules schema | head``) is click's to
+    handle: it silences the broken pipe and exits quietly.
+    """
     try:
         result = app.main(
             args=list(argv) if argv is not None else None, prog_name="recovery-rules", standalone_mode=False
@@ -73,15 +75,5 @@ def run(argv: Sequence[str] | None = None) -> int:
     except click.Abort:
         click.echo("Aborted.", err=True)
         return 130
-    except BrokenPipeError:
-        _silence_stdout()  # the reader went away (`recovery-rules schema | head`): not an error worth a traceback
-        return ExitCode.OK
     return int(result) if isinstance(result, int) else ExitCode.OK
 
-
-def _silence_stdout() -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass

@@ -25,21 +25,41 @@ writes only what differs.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, BeforeValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from recovery_rules import InvalidInputError, Money, Outcome, Policy, Problem, Resolution
 from recovery_rules._base import RecoveryModel, Text, Word
 
-from ._records import Amount, DecisionRecord
+from ._records import Amount, DecisionRecord, amount_or_money
 
 __all__ = ["Case", "CaseResult", "CasesFile", "Expectation", "Mismatch", "case_problems", "run_case"]
 
-NoneOf = Literal[False]
-"""``false`` in a cases file: the field must be empty (no level can grant it, no escalation...)."""
+_WORD = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def _level_or_false(value: object) -> object:
+    if value is None or value is False:
+        return value
+    if isinstance(value, str) and _WORD.fullmatch(value):
+        return value
+    raise PydanticCustomError("level", "must be the name of a level of the policy, or false for none")
+
+
+def _amount_or_false(value: object) -> object:
+    return value if value is False else amount_or_money(value)
+
+
+LevelOrNone = Annotated[str | Literal[False] | None, BeforeValidator(_level_or_false)]
+"""A level name, or ``false`` in a cases file: the field must be empty (no escalation, no level can grant it)."""
+
+AmountOrNone = Annotated[Money | str | Literal[False] | None, BeforeValidator(_amount_or_false)]
+"""An amount, or ``false``: no limit."""
 
 
 class Expectation(RecoveryModel):
@@ -60,16 +80,16 @@ class Expectation(RecoveryModel):
     _what: ClassVar[str] = "expectation"
 
     outcome: Outcome | None = None
-    authorized_by: Word | NoneOf | None = None
-    escalate_to: Word | NoneOf | None = None
+    authorized_by: LevelOrNone = None
+    escalate_to: LevelOrNone = None
     delivered_by: Word | None = None
-    grantable_by: Word | NoneOf | None = None
+    grantable_by: LevelOrNone = None
     callback_by: AwareDatetime | None = None
     alternatives: tuple[str, ...] | None = None
     alternatives_include: tuple[str, ...] | None = None
     suggestions: tuple[str, ...] | None = None
     total: Amount = None
-    actor_can_grant: Amount | NoneOf = None
+    actor_can_grant: AmountOrNone = None
     reason_contains: Text | None = None
     failed_rules: tuple[str, ...] | None = None
 

@@ -28,10 +28,12 @@ from ._errors import CliInputError
 
 __all__ = [
     "SOURCES",
+    "Amount",
     "DecisionRecord",
     "JsonLinesSource",
     "RecordSource",
     "Recorded",
+    "amount_or_money",
     "open_source",
 ]
 
@@ -39,7 +41,7 @@ MAX_LINE_BYTES: Final = 1_000_000
 """A recorded complaint longer than this (1 MB) on one line is refused."""
 
 
-def _amount(value: object) -> object:
+def amount_or_money(value: object) -> object:
     """``"150.00 USD"`` and ``{"amount": ..., "currency": ...}`` are Money; a bare amount waits for the policy."""
     if value is None or isinstance(value, Money):
         return value
@@ -59,7 +61,7 @@ def _amount(value: object) -> object:
     raise PydanticCustomError("amount", "must be an amount such as '150.00' or '150.00 USD'")
 
 
-Amount = Annotated[Money | str | None, BeforeValidator(_amount)]
+Amount = Annotated[Money | str | None, BeforeValidator(amount_or_money)]
 """An amount with its currency, or a bare one (``"150.00"``) in the policy's currency."""
 
 

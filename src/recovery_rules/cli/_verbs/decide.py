@@ -18,7 +18,7 @@ from . import options
 __all__ = ["command", "describe"]
 
 _STYLES = {Outcome.APPROVED: "bold green", Outcome.ESCALATED: "bold yellow", Outcome.DENIED: "bold red"}
-_LABEL = 14
+_LABEL = 15
 
 
 @click.command("decide", short_help="Decide one complaint and print the resolution.")
