@@ -76,4 +76,3 @@ def run(argv: Sequence[str] | None = None) -> int:
         click.echo("Aborted.", err=True)
         return 130
     return int(result) if isinstance(result, int) else ExitCode.OK
-

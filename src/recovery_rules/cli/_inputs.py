@@ -19,7 +19,7 @@ from typing import Any, Final
 from recovery_rules import Complaint, InvalidInputError, Money, Policy, PolicyError, Problem, presets
 
 from ._errors import CliInputError
-from ._locate import Position, source_map
+from ._locate import Position, parse_location, source_map
 
 __all__ = [
     "MAX_INPUT_BYTES",
@@ -71,12 +71,20 @@ class LocatedProblem:
         }
 
 
-def locate_problems(problems: Iterable[Problem], text: str | None, format: str | None) -> list[LocatedProblem]:
+def locate_problems(
+    problems: Iterable[Problem],
+    text: str | None,
+    format: str | None,
+    *,
+    inherited: tuple[str, str] | None = None,
+) -> list[LocatedProblem]:
     """Add the line and column of each problem in ``text``, the file it was found in.
 
     Syntax errors carry their line and column in the message or location
     (``line 3, column 9``); other problems have a path such as
-    ``levels[1].limit``, looked up in a map of the file.
+    ``levels[1].limit``, looked up in a map of the file. ``inherited`` is a
+    pattern and a replacement naming where a value not written at its own
+    location came from (a test case's field from the file's ``defaults``).
     """
     found = source_map(text, format) if text is not None and format is not None else None
     located = []
@@ -90,6 +98,10 @@ def locate_problems(problems: Iterable[Problem], text: str | None, format: str |
             message = _AT_LINE_COLUMN.sub("", message)
         elif found is not None and location:
             hit = found.find(location)
+            if inherited is not None and (hit is None or hit[1] != parse_location(location)):
+                origin = found.find(re.sub(inherited[0], inherited[1], location))
+                if origin is not None and origin[1] == parse_location(re.sub(inherited[0], inherited[1], location)):
+                    hit = origin
             position = hit[0] if hit else None
         located.append(LocatedProblem(location, message, position))
     return located

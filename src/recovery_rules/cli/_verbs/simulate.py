@@ -63,7 +63,7 @@ def command(*, records: str, policy: str, candidate: str, skip_invalid: bool, as
             + "\n(--skip-invalid leaves them out and counts them)"
         )
     if as_json:
-        _console.echo_json({"policy": policy, "candidate": candidate, **result.to_json()})
+        _console.echo_json({"policies": {"current": policy, "candidate": candidate}, **result.to_json()})
         return ExitCode.OK
     _render(result, policy, candidate)
     return ExitCode.OK

@@ -14,6 +14,9 @@ from . import options
 
 __all__ = ["command"]
 
+_FROM_DEFAULTS = (r"^cases\[\d+\]\.", "defaults.")
+"""A case's field that is not written in the case comes from the file's defaults."""
+
 
 @click.command("test", short_help="Run policy test cases written as data.")
 @click.argument("policy", metavar="POLICY")
@@ -34,9 +37,9 @@ def command(*, policy: str, cases_file: str, as_json: bool) -> int:
     try:
         cases = CasesFile.model_validate(data)
     except InvalidInputError as error:
-        problems = locate_problems(error.problems, text, format)
+        problems = locate_problems(error.problems, text, format, inherited=_FROM_DEFAULTS)
         raise CliInputError(render_problems(f"{cases_file} has invalid test cases", problems, cases_file)) from None
-    problems = locate_problems(list(case_problems(loaded.policy, cases)), text, format)
+    problems = locate_problems(list(case_problems(loaded.policy, cases)), text, format, inherited=_FROM_DEFAULTS)
     if problems:
         raise CliInputError(
             render_problems(f"{cases_file} has test cases the policy {policy} cannot decide", problems, cases_file)
