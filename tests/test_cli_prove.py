@@ -64,15 +64,6 @@ def points(draw: st.DrawFn, part: Slice) -> tuple[int, int]:
 # -- the command ------------------------------------------------------------------
 
 
-def test_prove_the_example_policy(capsys: pytest.CaptureFixture[str]) -> None:
-    result = run(capsys, "prove", POLICY)
-    assert result.code == 0
-    assert result.out == (
-        f"{POLICY}: 43,032 regions in 144 slices (3 levels × 2 tiers × 6 remedy kinds × 4 categories): "
-        "all invariants hold\n"
-    )
-
-
 def test_prove_json(capsys: pytest.CaptureFixture[str]) -> None:
     result = run(capsys, "prove", "theme-park", "--json")
     assert result.code == 0
@@ -101,7 +92,6 @@ def test_every_region_is_counted_once_and_covers_every_slice() -> None:
         found = list(part.points())
         assert len(found) == len(set(found))
         assert all(part.region(*point) == point for point in found), "each point stands for its own region"
-    assert prove(policy, planned=planned).regions == sum(len(list(part.points())) for part in planned)
 
 
 # -- soundness: one point per region stands for all of it ----------------------------
@@ -204,7 +194,9 @@ def test_alternatives_in_the_wrong_order_are_found(monkeypatch: pytest.MonkeyPat
 
 
 def test_suggestions_beyond_what_is_left_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
-    data = policy_data()
+    data = policy_data(categories=["room_not_ready"], remedy_kinds=["refund", "credit"])
+    data["levels"] = [data["levels"][0], data["levels"][2]]
+    data["catalog"] = [entry for entry in data["catalog"] if entry["id"] != "branch"]
     for entry in data["catalog"]:
         if entry["id"] == "dinner":
             entry["extra_mile"] = True
@@ -219,6 +211,7 @@ def test_suggestions_beyond_what_is_left_are_found(monkeypatch: pytest.MonkeyPat
     found = prove(policy).counterexample
     assert found is not None
     assert "suggestion 'dinner' is worth more than staff may still grant after the approval" in found.violations
+    assert found.outcome is Outcome.APPROVED
 
 
 def test_an_exception_while_deciding_is_a_counterexample(monkeypatch: pytest.MonkeyPatch) -> None:
