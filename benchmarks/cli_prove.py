@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 from recovery_rules import Complaint, Customer, Money, Remedy, presets
-from recovery_rules.cli._proof import _money, default_now, prove, slices
+from recovery_rules.cli._proof import default_now, money, prove, slices
 
 
 def decide_only(name: str) -> float:
@@ -27,9 +27,9 @@ def decide_only(name: str) -> float:
         )
         for granted, asked in part.points():
             complaint = base.model_copy(
-                update={"requested": Remedy(kind=part.kind, amount=_money(asked, policy.currency))}
+                update={"requested": Remedy(kind=part.kind, amount=money(asked, policy.currency))}
             )
-            policy.decide(complaint, by=part.by, granted=_money(granted, policy.currency), now=now)
+            policy.decide(complaint, by=part.by, granted=money(granted, policy.currency), now=now)
     return time.perf_counter() - start
 
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from recovery_rules import Complaint, Customer, Money, Outcome, Policy, Remedy, Resolution, presets
 from recovery_rules import _catalog as catalog_module
 from recovery_rules import _engine as engine_module
-from recovery_rules.cli._proof import Slice, _money, default_now, prove, slices
+from recovery_rules.cli._proof import Slice, default_now, money, prove, slices
 from recovery_rules.testing import policies
 
 from ._cli import POLICY, run
@@ -42,10 +42,10 @@ def decide(policy: Policy, part: Slice, granted: int, asked: int) -> Resolution:
     complaint = Complaint(
         customer=Customer(id="x", tier=part.tier),
         category=part.category,
-        requested=Remedy(kind=part.kind, amount=_money(asked, policy.currency)),
+        requested=Remedy(kind=part.kind, amount=money(asked, policy.currency)),
         received_at=now,
     )
-    return policy.decide(complaint, by=part.by, granted=_money(granted, policy.currency), now=now)
+    return policy.decide(complaint, by=part.by, granted=money(granted, policy.currency), now=now)
 
 
 @st.composite

@@ -43,21 +43,34 @@ from zoneinfo import ZoneInfo
 
 from recovery_rules import Alternative, AuthorityLevel, Complaint, Customer, Money, Outcome, Policy, Remedy, Resolution
 from recovery_rules._currencies import MINOR_UNITS
+from recovery_rules._money import MAX_AMOUNT
 from recovery_rules.testing import resolution_violations
 
-__all__ = ["Counterexample", "Proof", "Slice", "prove", "slices"]
+__all__ = [
+    "Counterexample",
+    "Proof",
+    "Slice",
+    "categories",
+    "check",
+    "default_now",
+    "money",
+    "prove",
+    "slices",
+    "suggestion_violations",
+    "tiers",
+]
 
 _UNLISTED_CATEGORY: Final = "unlisted_category"
 _UNMENTIONED_TIER: Final = "unmentioned_tier"
 _CUSTOMER: Final = "counterexample"
-_MAX_MINOR: Final = 10**15  # Money refuses amounts of 10**15 or more; no input can reach beyond
 
 
-def _minor(money: Money) -> int:
-    return int(money.amount.scaleb(MINOR_UNITS[money.currency]))
+def _minor(amount: Money) -> int:
+    return int(amount.amount.scaleb(MINOR_UNITS[amount.currency]))
 
 
-def _money(minor: int, currency: str) -> Money:
+def money(minor: int, currency: str) -> Money:
+    """``minor`` units (cents) of ``currency`` as :class:`Money`."""
     return Money(Decimal(minor).scaleb(-MINOR_UNITS[currency]), currency)
 
 
@@ -94,6 +107,8 @@ class Slice:
     granted: tuple[Cell, ...]
     asked: tuple[Cell, ...]
     total: tuple[Cell, ...]
+    ceiling: int
+    """No amount reaches this many minor units: :class:`Money` refuses it."""
     _total_starts: list[int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -109,7 +124,7 @@ class Slice:
                 if high is not None and t_cell[0] > high:
                     break
                 point = _point(g_cell, a_cell, t_cell)
-                if point[0] < _MAX_MINOR and point[1] < _MAX_MINOR:
+                if point[0] < self.ceiling and point[1] < self.ceiling:
                     yield point
 
     def region(self, granted: int, asked: int) -> tuple[int, int]:
@@ -150,6 +165,7 @@ def categories(policy: Policy) -> list[str]:
 def slices(policy: Policy) -> list[Slice]:
     """Every slice of ``policy``'s input space, with its regions' thresholds, in a fixed order."""
     cap = None if policy.hard_cap is None else _minor(policy.hard_cap)
+    ceiling = int(MAX_AMOUNT.scaleb(MINOR_UNITS[policy.currency]))
     result = []
     for actor, tier in itertools.product(policy.levels, tiers(policy)):
         limits = [_limit(level, tier) for level in policy.levels]
@@ -166,13 +182,14 @@ def slices(policy: Policy) -> list[Slice]:
             if room is not None:
                 total.update(room - value for value in extra)
             asked = {*values, *((low + high) // 2 for low, high in itertools.combinations(values, 2))}
-            result.append(Slice(actor.name, tier, kind, category, _cells(granted), _cells(asked), _cells(total)))
+            cells = (_cells(granted), _cells(asked), _cells(total))
+            result.append(Slice(actor.name, tier, kind, category, *cells, ceiling))
     return result
 
 
 def _limit(level: AuthorityLevel, tier: str) -> int | None:
-    money = level.tier_limits.get(tier, level.limit)
-    return None if money is None else _minor(money)
+    limit = level.tier_limits.get(tier, level.limit)
+    return None if limit is None else _minor(limit)
 
 
 # -- checking -------------------------------------------------------------------
@@ -244,9 +261,9 @@ def prove(
         count = 0
         for granted_minor, asked_minor in part.points():
             count += 1
-            granted = _money(granted_minor, currency)
+            granted = money(granted_minor, currency)
             complaint = base.model_copy(
-                update={"requested": Remedy(kind=part.kind, amount=_money(asked_minor, currency))}
+                update={"requested": Remedy(kind=part.kind, amount=money(asked_minor, currency))}
             )
             violations, outcome = check(policy, complaint, part.by, granted, now)
             if violations:
@@ -285,7 +302,7 @@ def suggestion_violations(
     catalog: dict[str, Alternative] = {alternative.id: alternative for alternative in policy.catalog}
     actor = policy.level(by)
     own = actor.tier_limits.get(complaint.customer.tier, actor.limit)
-    bounds = [money for money in (own, policy.hard_cap) if money is not None]
+    bounds = [bound for bound in (own, policy.hard_cap) if bound is not None]
     total = granted + complaint.requested.amount
     left = None if not bounds else max(min(bounds) - total, Money.zero(policy.currency))
     if len({suggestion.kind for suggestion in suggestions}) != len(suggestions):
