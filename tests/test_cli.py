@@ -124,7 +124,7 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('{"customer": ', ":1:14: the complaint is not valid JSON: Expecting value"),
+        ('{"customer": ', ":1:14: the complaint file is not valid JSON: Expecting value"),
         ("[]", "is not a valid complaint"),
         (
             '{\n "customer": {"id": "x"},\n "category": "Room",\n "requested": {"kind": "refund", "amount": 5}\n}',

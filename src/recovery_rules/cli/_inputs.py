@@ -145,8 +145,12 @@ def read_data_file(path: str, what: str) -> tuple[Any, str, str]:
     if format not in ("toml", "json"):
         raise CliInputError(f"the {what} file {path} must be .toml or .json")
     text = read_text(path, what)
+    return _parse(text, format, path, what), text, format
+
+
+def _parse(text: str, format: str, path: str, what: str) -> Any:
     try:
-        data = tomllib.loads(text) if format == "toml" else json.loads(text)
+        return tomllib.loads(text) if format == "toml" else json.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise CliInputError(f"{path}: the {what} file is not valid TOML: {error}") from None
     except json.JSONDecodeError as error:
@@ -155,7 +159,6 @@ def read_data_file(path: str, what: str) -> tuple[Any, str, str]:
         ) from None
     except RecursionError:
         raise CliInputError(f"{path}: the {what} file is nested too deeply") from None
-    return data, text, format
 
 
 # -- policies -------------------------------------------------------------------
@@ -225,14 +228,7 @@ def load_policy(spec: str, *, option: str = "--policy") -> LoadedPolicy:
 def load_complaint(path: str) -> Complaint:
     """The complaint in the JSON file ``path`` (``-``: standard input)."""
     text = read_text(path, "complaint")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise CliInputError(
-            f"{path}:{error.lineno}:{error.colno}: the complaint is not valid JSON: {error.msg}"
-        ) from None
-    except RecursionError:
-        raise CliInputError(f"{path}: the complaint is nested too deeply") from None
+    data = _parse(text, "json", path, "complaint")
     try:
         return Complaint.model_validate(data)
     except InvalidInputError as error:
