@@ -1,0 +1,78 @@
+"""The ``recovery-rules`` command group: its verbs, and how errors become exit codes.
+
+A verb is a click command in ``_verbs/`` that returns an :class:`ExitCode`;
+adding one is writing its module and listing its command in :data:`VERBS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+import click
+
+from recovery_rules import RecoveryRulesError, __version__
+
+from ._errors import CliInputError, ExitCode
+from ._verbs import check, decide, prove, schema, simulate, test
+
+__all__ = ["VERBS", "app", "run"]
+
+VERBS: Final[tuple[click.Command, ...]] = (
+    decide.command,
+    check.command,
+    prove.command,
+    test.command,
+    simulate.command,
+    schema.command,
+)
+"""Every verb, in the order ``--help`` lists them."""
+
+
+class _Verbs(click.Group):
+    """Lists verbs in :data:`VERBS` order and turns any library error a verb lets through into exit code 2."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [verb.name for verb in VERBS if verb.name is not None and verb.name in self.commands]
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RecoveryRulesError as error:  # verbs report their own errors with context; this is the net
+            raise CliInputError(str(error)) from None
+
+
+@click.group(cls=_Verbs, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="recovery-rules")
+def app() -> None:
+    """Decide complaints, check, prove, test and pilot service-recovery policies.
+
+    A POLICY is a policy file (.toml, .json, .yaml) or the name of a shipped
+    preset: ritz-carlton, retail, theme-park.
+
+    Exit codes: 0 the verb did its job; 1 it found what it looks for (check: a
+    problem, prove: a counterexample, test: a failing case); 2 bad usage or input.
+    """
+
+
+for _verb in VERBS:
+    app.add_command(_verb)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code instead of exiting.
+
+    A reader that goes away (``recovery-rules schema | head``) is click's to
+    handle: it silences the broken pipe and exits quietly.
+    """
+    try:
+        result = app.main(
+            args=list(argv) if argv is not None else None, prog_name="recovery-rules", standalone_mode=False
+        )
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    return int(result) if isinstance(result, int) else ExitCode.OK

@@ -1,0 +1,269 @@
+"""``test``: policy test cases written as data, so a business can pin the behaviour it relies on.
+
+A cases file (TOML or JSON) has optional ``defaults`` and a list of
+``cases``. Each case is a decision (complaint, acting level, amount already
+granted, time) and what the business expects of it::
+
+    [defaults]
+    by = "staff"
+    now = 2026-11-23T15:00:00Z
+    [defaults.complaint]
+    customer = { id = "10442" }
+    category = "room_not_ready"
+    requested = { kind = "refund", amount = "100.00 USD" }
+    received_at = 2026-11-23T09:30:00-05:00
+
+    [[cases]]
+    name = "one cent over the limit goes to the duty manager"
+    complaint.requested.amount = "2000.01 USD"
+    expect = { outcome = "escalated", escalate_to = "manager" }
+
+A case's fields are merged over the defaults (tables key by key), so each case
+writes only what differs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AwareDatetime, BeforeValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from recovery_rules import InvalidInputError, Money, Outcome, Policy, Problem, Resolution
+from recovery_rules._base import RecoveryModel, Text, Word
+
+from ._records import Amount, DecisionRecord, amount_or_money
+
+__all__ = ["Case", "CaseResult", "CasesFile", "Expectation", "Mismatch", "case_problems", "run_case"]
+
+_WORD = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def _level_or_false(value: object) -> object:
+    if value is None or value is False:
+        return value
+    if isinstance(value, str) and _WORD.fullmatch(value):
+        return value
+    raise PydanticCustomError("level", "must be the name of a level of the policy, or false for none")
+
+
+def _amount_or_false(value: object) -> object:
+    return value if value is False else amount_or_money(value)
+
+
+LevelOrNone = Annotated[str | Literal[False] | None, BeforeValidator(_level_or_false)]
+"""A level name, or ``false`` in a cases file: the field must be empty (no escalation, no level can grant it)."""
+
+AmountOrNone = Annotated[Money | str | Literal[False] | None, BeforeValidator(_amount_or_false)]
+"""An amount, or ``false``: no limit."""
+
+
+class Expectation(RecoveryModel):
+    """What a case expects; every field left out is not checked.
+
+    - ``outcome``: ``approved``, ``escalated`` or ``denied``.
+    - ``authorized_by``, ``escalate_to``, ``delivered_by``, ``grantable_by``:
+      level names, or ``false`` for none.
+    - ``callback_by``: the promised callback time.
+    - ``alternatives``: the ids of the alternatives offered, in order;
+      ``alternatives_include``: ids that must be among them.
+    - ``suggestions``: the ids of the extra-mile suggestions, in order.
+    - ``total``, ``actor_can_grant``: amounts (``actor_can_grant = false``: no limit).
+    - ``reason_contains``: words the reason must contain.
+    - ``failed_rules``: the ids of the rules that did not pass, in trace order.
+    """
+
+    _what: ClassVar[str] = "expectation"
+
+    outcome: Outcome | None = None
+    authorized_by: LevelOrNone = None
+    escalate_to: LevelOrNone = None
+    delivered_by: Word | None = None
+    grantable_by: LevelOrNone = None
+    callback_by: AwareDatetime | None = None
+    alternatives: tuple[str, ...] | None = None
+    alternatives_include: tuple[str, ...] | None = None
+    suggestions: tuple[str, ...] | None = None
+    total: Amount = None
+    actor_can_grant: AmountOrNone = None
+    reason_contains: Text | None = None
+    failed_rules: tuple[str, ...] | None = None
+
+    @model_validator(mode="after")
+    def _expects_something(self) -> Expectation:
+        if not self.model_fields_set:
+            raise ValueError('expects nothing; add at least one field, such as outcome = "approved"')
+        return self
+
+
+class Case(DecisionRecord):
+    """One policy test case: a decision and what is expected of it."""
+
+    _what: ClassVar[str] = "test case"
+
+    name: Annotated[Text, Field(min_length=1, max_length=500)]
+    expect: Expectation
+
+
+def _merge(base: Any, override: Any) -> Any:
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = _merge(base.get(key), value) if key in base else value
+        return merged
+    return override
+
+
+class CasesFile(RecoveryModel):
+    """A file of policy test cases: ``defaults`` merged under each of ``cases``."""
+
+    _what: ClassVar[str] = "test cases"
+
+    defaults: dict[str, Any] = Field(default_factory=dict)
+    cases: Annotated[tuple[Case, ...], Field(min_length=1, max_length=100_000)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_defaults(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("defaults", {}), dict):
+            return data
+        defaults = data.get("defaults", {})
+        cases = data.get("cases")
+        if defaults and isinstance(cases, list):
+            data = {**data, "cases": [_merge(defaults, case) if isinstance(case, dict) else case for case in cases]}
+        return data
+
+
+# -- running --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    """A field whose value differs from what the case expects."""
+
+    field: str
+    expected: str
+    actual: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseResult:
+    """One case's result: it passed when there are no mismatches."""
+
+    name: str
+    mismatches: tuple[Mismatch, ...]
+    resolution: Resolution
+
+    @property
+    def passed(self) -> bool:
+        return not self.mismatches
+
+
+def case_problems(policy: Policy, cases: CasesFile) -> Iterator[Problem]:
+    """What in ``cases`` cannot be decided with ``policy`` at all: unknown levels, currencies, remedy kinds."""
+    levels = [level.name for level in policy.levels]
+    for i, case in enumerate(cases.cases):
+        at = f"cases[{i}]"
+        if case.by not in levels:
+            yield Problem(f"{at}.by", f"the policy has no level {case.by!r}; use one of: {', '.join(levels)}")
+        for name in ("authorized_by", "escalate_to", "delivered_by", "grantable_by"):
+            value = getattr(case.expect, name)
+            if isinstance(value, str) and value not in levels:
+                yield Problem(
+                    f"{at}.expect.{name}", f"the policy has no level {value!r}; use one of: {', '.join(levels)}"
+                )
+        try:
+            case.granted_in(policy.currency)
+            for name in ("total", "actor_can_grant"):
+                _amount_in(getattr(case.expect, name), policy.currency, f"expect.{name}")
+        except InvalidInputError as error:
+            yield from (Problem(f"{at}.{problem.location}", problem.message) for problem in error.problems)
+        requested = case.complaint.requested
+        if requested.amount.currency != policy.currency:
+            yield Problem(
+                f"{at}.complaint.requested.amount",
+                f"is in {requested.amount.currency} but the policy's currency is {policy.currency}",
+            )
+        if requested.kind not in policy.vocabulary:
+            yield Problem(
+                f"{at}.complaint.requested.kind",
+                f"{requested.kind!r} is not a remedy kind of the policy; use one of: {', '.join(policy.vocabulary)}",
+            )
+
+
+def _amount_in(value: Money | str | bool | None, currency: str, location: str) -> Money | None:
+    if value is None or value is False or value is True:
+        return None
+    if isinstance(value, str):
+        try:
+            return Money(value, currency)
+        except InvalidInputError as error:
+            raise InvalidInputError("amount", [Problem(location, error.problems[0].message)]) from None
+    if value.currency != currency:
+        raise InvalidInputError(
+            "amount", [Problem(location, f"is in {value.currency} but the policy's currency is {currency}")]
+        )
+    return value
+
+
+def run_case(policy: Policy, case: Case) -> CaseResult:
+    """Decide ``case`` with ``policy`` and compare with what it expects."""
+    granted = case.granted_in(policy.currency)
+    resolution = policy.decide(case.complaint, by=case.by, granted=granted, now=case.decided_at)
+    expect = case.expect
+    mismatches: list[Mismatch] = []
+
+    def compare(name: str, expected: object, actual: object) -> None:
+        if expected != actual:
+            mismatches.append(Mismatch(name, _show(expected), _show(actual)))
+
+    if expect.outcome is not None:
+        compare("outcome", expect.outcome, resolution.outcome)
+    for name in ("authorized_by", "escalate_to", "delivered_by", "grantable_by"):
+        expected = getattr(expect, name)
+        if expected is not None:
+            compare(name, None if expected is False else expected, getattr(resolution, name))
+    if expect.callback_by is not None:
+        compare("callback_by", expect.callback_by, resolution.callback_by)
+    offered = tuple(alternative.id for alternative in resolution.alternatives)
+    if expect.alternatives is not None:
+        compare("alternatives", expect.alternatives, offered)
+    if expect.alternatives_include is not None:
+        missing = [wanted for wanted in expect.alternatives_include if wanted not in offered]
+        if missing:
+            mismatches.append(Mismatch("alternatives_include", _show(tuple(missing)), _show(offered)))
+    if expect.suggestions is not None:
+        compare("suggestions", expect.suggestions, tuple(alternative.id for alternative in resolution.suggestions))
+    if expect.total is not None:
+        compare("total", _amount_in(expect.total, policy.currency, "expect.total"), resolution.total)
+    if expect.actor_can_grant is not None:
+        compare(
+            "actor_can_grant",
+            _amount_in(expect.actor_can_grant, policy.currency, "expect.actor_can_grant"),
+            resolution.actor_can_grant,
+        )
+    if expect.reason_contains is not None and expect.reason_contains not in resolution.reason:
+        mismatches.append(Mismatch("reason_contains", repr(expect.reason_contains), repr(resolution.reason)))
+    if expect.failed_rules is not None:
+        compare(
+            "failed_rules", expect.failed_rules, tuple(entry.rule for entry in resolution.trace if not entry.passed)
+        )
+    return CaseResult(case.name, tuple(mismatches), resolution)
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, Outcome):
+        return value.value
+    if isinstance(value, Money):
+        return value.display()
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return str(value)

@@ -1,0 +1,39 @@
+"""Exit codes scripts can rely on, and the error every bad input becomes."""
+
+from __future__ import annotations
+
+import enum
+
+import click
+
+__all__ = ["CliInputError", "ExitCode"]
+
+
+class ExitCode(enum.IntEnum):
+    """What ``recovery-rules`` exits with; the same for every verb.
+
+    - ``OK`` (0): the verb did its job: a decision was printed (whatever its
+      outcome), the policy is valid, every region keeps every promise, every
+      test case passed, the simulation ran.
+    - ``FAILED`` (1): the verb found what it looks for: ``check`` found
+      problems, ``prove`` found a counterexample, ``test`` had a failing case.
+    - ``INPUT`` (2): the command line or an input was wrong: an unknown option,
+      a file that is missing or unreadable, an unknown preset or level, a
+      complaint or a test case that is not valid, a policy that does not load
+      (except for ``check``, whose job is to say so). Click's own usage errors
+      exit with 2 as well.
+    """
+
+    OK = 0
+    FAILED = 1
+    INPUT = 2
+
+
+class CliInputError(click.ClickException):
+    """Bad input: ``Error: ...`` on stderr, exit code 2, never a traceback.
+
+    The message says what was wrong, where (file, line, field) and how to fix
+    it; like the library's own errors it never repeats personal data.
+    """
+
+    exit_code = ExitCode.INPUT

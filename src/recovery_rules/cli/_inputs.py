@@ -1,0 +1,269 @@
+"""Reading what the command line is given: policies (files or presets), complaints, amounts, times.
+
+Every failure becomes a :class:`CliInputError` whose message names the file,
+the line and the field, and says how to fix it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from recovery_rules import Complaint, InvalidInputError, Money, Policy, PolicyError, Problem, presets
+
+from ._errors import CliInputError
+from ._locate import Position, parse_location, source_map
+
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "LoadedPolicy",
+    "LocatedProblem",
+    "file_format",
+    "load_complaint",
+    "load_policy",
+    "locate_problems",
+    "parse_amount",
+    "parse_time",
+    "read_data_file",
+    "read_text",
+    "render_problems",
+]
+
+MAX_INPUT_BYTES: Final = 5_000_000
+"""Complaint and test-case files larger than this (5 MB) are refused."""
+
+_FORMATS: Final = {".toml": "toml", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
+_LINE_COLUMN: Final = re.compile(r"line (\d+), column (\d+)")
+_AT_LINE_COLUMN: Final = re.compile(r" \(at line \d+, column \d+\)")
+
+
+def file_format(path: Path) -> str | None:
+    """``toml``, ``json`` or ``yaml`` from a file name's extension; ``None`` for any other."""
+    return _FORMATS.get(path.suffix.lower())
+
+
+@dataclass(frozen=True, slots=True)
+class LocatedProblem:
+    """A problem of an input file, with its line and column when they are known."""
+
+    location: str
+    message: str
+    position: Position | None
+
+    def render(self, source: str) -> str:
+        """``policy.toml:12:1: levels[1].limit: ...``, the way compilers and linters write it."""
+        where = f"{source}:{self.position}" if self.position else source
+        return f"{where}: {self.location}: {self.message}" if self.location else f"{where}: {self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "location": self.location,
+            "line": self.position.line if self.position else None,
+            "column": self.position.column if self.position else None,
+            "message": self.message,
+        }
+
+
+def locate_problems(
+    problems: Iterable[Problem],
+    text: str | None,
+    format: str | None,
+    *,
+    inherited: tuple[str, str] | None = None,
+) -> list[LocatedProblem]:
+    """Add the line and column of each problem in ``text``, the file it was found in.
+
+    Syntax errors carry their line and column in the message or location
+    (``line 3, column 9``); other problems have a path such as
+    ``levels[1].limit``, looked up in a map of the file. ``inherited`` is a
+    pattern and a replacement naming where a value not written at its own
+    location came from (a test case's field from the file's ``defaults``).
+    """
+    found = source_map(text, format) if text is not None and format is not None else None
+    located = []
+    for problem in problems:
+        location, message, position = problem.location, problem.message, None
+        syntax = _LINE_COLUMN.fullmatch(location) or _LINE_COLUMN.search(message)
+        if syntax:
+            position = Position(int(syntax[1]), int(syntax[2]))
+            if _LINE_COLUMN.fullmatch(location):
+                location = ""
+            message = _AT_LINE_COLUMN.sub("", message)
+        elif found is not None and location:
+            hit = found.find(location)
+            if inherited is not None and (hit is None or hit[1] != parse_location(location)):
+                origin = found.find(re.sub(inherited[0], inherited[1], location))
+                if origin is not None and origin[1] == parse_location(re.sub(inherited[0], inherited[1], location)):
+                    hit = origin
+            position = hit[0] if hit else None
+        located.append(LocatedProblem(location, message, position))
+    return located
+
+
+def render_problems(headline: str, problems: list[LocatedProblem], source: str) -> str:
+    """One message: the headline, then each problem on its own line with its place in the file."""
+    lines = "\n".join(f"  {problem.render(source)}" for problem in problems)
+    return f"{headline}:\n{lines}"
+
+
+# -- files ----------------------------------------------------------------------
+
+
+def read_text(path: str, what: str, *, limit: int = MAX_INPUT_BYTES) -> str:
+    """The UTF-8 text of ``path`` (``-`` for standard input), or a clear error naming ``what`` it is."""
+    try:
+        if path == "-":
+            raw = sys.stdin.buffer.read(limit + 1)
+        else:
+            file = Path(path)
+            if file.is_dir():
+                raise CliInputError(f"{path} is a directory; give the {what} file")
+            with file.open("rb") as stream:
+                raw = stream.read(limit + 1)
+    except FileNotFoundError:
+        raise CliInputError(f"there is no {what} file {path}") from None
+    except OSError as error:
+        raise CliInputError(f"cannot read the {what} file {path}: {error.strerror or error}") from None
+    if len(raw) > limit:
+        raise CliInputError(f"the {what} file {path} is larger than {limit:,} bytes")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise CliInputError(f"the {what} file {path} is not UTF-8 text (bad byte at offset {error.start})") from None
+
+
+def read_data_file(path: str, what: str) -> tuple[Any, str, str]:
+    """The parsed content of a TOML or JSON file, with its text and format (``-``: JSON from stdin)."""
+    format = "json" if path == "-" else file_format(Path(path))
+    if format not in ("toml", "json"):
+        raise CliInputError(f"the {what} file {path} must be .toml or .json")
+    text = read_text(path, what)
+    return _parse(text, format, path, what), text, format
+
+
+def _parse(text: str, format: str, path: str, what: str) -> Any:
+    try:
+        return tomllib.loads(text) if format == "toml" else json.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise CliInputError(f"{path}: the {what} file is not valid TOML: {error}") from None
+    except json.JSONDecodeError as error:
+        raise CliInputError(
+            f"{path}:{error.lineno}:{error.colno}: the {what} file is not valid JSON: {error.msg}"
+        ) from None
+    except RecursionError:
+        raise CliInputError(f"{path}: the {what} file is nested too deeply") from None
+
+
+# -- policies -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedPolicy:
+    """A policy and where it came from: ``spec`` as given on the command line, ``path`` the file read."""
+
+    policy: Policy
+    spec: str
+    path: Path
+
+
+def policy_path(spec: str) -> Path:
+    """The file of a policy given as a path or a preset name (``ritz-carlton``)."""
+    if spec in presets.NAMES:
+        return presets.path(spec)
+    path = Path(spec)
+    if file_format(path) is None and not path.exists():
+        raise CliInputError(
+            f"there is no policy {spec!r}: give a policy file (.toml, .json or .yaml) "
+            f"or the name of a preset: {', '.join(presets.NAMES)}"
+        )
+    return path
+
+
+def policy_problems(path: Path) -> tuple[Policy | None, list[LocatedProblem]]:
+    """Load the policy at ``path``: the policy, or every problem with its line in the file."""
+    try:
+        return Policy.from_file(path), []
+    except PolicyError as error:
+        format = file_format(path)
+        try:
+            text: str | None = path.read_text(encoding="utf-8") if format else None
+        except (OSError, UnicodeDecodeError):
+            text = None
+        return None, locate_problems(error.problems, text, format)
+
+
+def load_policy(spec: str, *, option: str = "--policy") -> LoadedPolicy:
+    """The policy ``spec`` names, or a :class:`CliInputError` listing every problem with its line."""
+    path = policy_path(spec)
+    if not path.exists():
+        raise CliInputError(f"{option}: there is no policy file {spec}")
+    try:
+        policy, problems = policy_problems(path)
+    except InvalidInputError as error:  # a missing optional dependency (YAML) or a bad preset name
+        raise CliInputError(f"{option}: {error}") from None
+    except ImportError as error:
+        raise CliInputError(f"{option}: {error}") from None
+    if policy is None:
+        count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
+        raise CliInputError(
+            render_problems(
+                f"{option}: the policy {spec} does not load ({count})",
+                problems,
+                str(path) if spec not in presets.NAMES else spec,
+            )
+        )
+    return LoadedPolicy(policy, spec, path)
+
+
+# -- complaints, amounts, times --------------------------------------------------
+
+
+def load_complaint(path: str) -> Complaint:
+    """The complaint in the JSON file ``path`` (``-``: standard input)."""
+    text = read_text(path, "complaint")
+    data = _parse(text, "json", path, "complaint")
+    try:
+        return Complaint.model_validate(data)
+    except InvalidInputError as error:
+        problems = locate_problems(error.problems, text, "json")
+        raise CliInputError(
+            render_problems(f"{path} is not a valid complaint", problems, path)
+            + "\n(`recovery-rules schema complaint` prints the JSON Schema of a complaint)"
+        ) from None
+
+
+def parse_amount(text: str, currency: str, *, option: str) -> Money:
+    """An amount from the command line: ``150``, ``150.00`` (in ``currency``) or ``150.00 USD``."""
+    try:
+        money = Money(text) if " " in text.strip() else Money(text.strip(), currency)
+    except InvalidInputError as error:
+        raise CliInputError(f"{option}: {error.problems[0].message}") from None
+    if money.currency != currency:
+        raise CliInputError(
+            f"{option}: {money} is in {money.currency} but the policy's currency is {currency}; "
+            "recovery-rules never converts currencies"
+        )
+    if money.amount < 0:
+        raise CliInputError(f"{option}: must not be negative")
+    return money
+
+
+def parse_time(text: str, *, option: str) -> dt.datetime:
+    """A timezone-aware ISO 8601 time from the command line (``2026-11-23T15:00:00Z``)."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.utcoffset() is None:
+        raise CliInputError(
+            f"{option}: {'needs a time zone' if moment else 'is not an ISO 8601 time'}; write it like "
+            "2026-11-23T15:00:00Z or 2026-11-23T10:00:00-05:00"
+        )
+    return moment

@@ -1,0 +1,197 @@
+"""Recorded decisions: what ``simulate`` replays and what a policy test case decides.
+
+A :class:`DecisionRecord` is one call of :meth:`Policy.decide`, written as
+data: the complaint, the acting level, what the guest was already granted and
+when it was decided. ``simulate`` reads them from a :class:`RecordSource`; this
+module has the JSON Lines one (:class:`JsonLinesSource`). Another source (the
+case journal) only has to yield :class:`Recorded` items the same way and be
+registered in :data:`SOURCES` under its scheme (``journal:``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Final, Protocol
+
+from pydantic import AwareDatetime, BeforeValidator
+from pydantic_core import PydanticCustomError
+
+from recovery_rules import Complaint, InvalidInputError, Money, Problem
+from recovery_rules._base import RecoveryModel, Word
+
+from ._errors import CliInputError
+
+__all__ = [
+    "SOURCES",
+    "Amount",
+    "DecisionRecord",
+    "JsonLinesSource",
+    "RecordSource",
+    "Recorded",
+    "amount_or_money",
+    "open_source",
+]
+
+MAX_LINE_BYTES: Final = 1_000_000
+"""A recorded complaint longer than this (1 MB) on one line is refused."""
+
+
+def amount_or_money(value: object) -> object:
+    """``"150.00 USD"`` and ``{"amount": ..., "currency": ...}`` are Money; a bare amount waits for the policy."""
+    if value is None or isinstance(value, Money):
+        return value
+    if isinstance(value, float):
+        raise PydanticCustomError(
+            "float", "a float cannot hold money exactly; write the amount as a string such as '150.00'"
+        )
+    if isinstance(value, dict) or (isinstance(value, str) and " " in value.strip()):
+        try:
+            return Money.validate(value)
+        except InvalidInputError as error:
+            raise PydanticCustomError("amount", error.problems[0].message) from None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str):
+        return value.strip()
+    raise PydanticCustomError("amount", "must be an amount such as '150.00' or '150.00 USD'")
+
+
+Amount = Annotated[Money | str | None, BeforeValidator(amount_or_money)]
+"""An amount with its currency, or a bare one (``"150.00"``) in the policy's currency."""
+
+
+class DecisionRecord(RecoveryModel):
+    """One decision to make: ``policy.decide(complaint, by=by, granted=granted, now=now)``.
+
+    ``granted`` defaults to nothing granted before; ``now`` to the moment the
+    complaint was received.
+    """
+
+    _what: ClassVar[str] = "recorded decision"
+
+    complaint: Complaint
+    by: Word
+    granted: Amount = None
+    now: AwareDatetime | None = None
+
+    def granted_in(self, currency: str) -> Money:
+        """What was granted before, in the policy's ``currency``; :class:`InvalidInputError` if it cannot be."""
+        value = self.granted
+        if value is None:
+            return Money.zero(currency)
+        if isinstance(value, str):
+            try:
+                value = Money(value, currency)
+            except InvalidInputError as error:
+                raise InvalidInputError("granted", [Problem("granted", error.problems[0].message)]) from None
+        if value.currency != currency:
+            raise InvalidInputError(
+                "granted",
+                [Problem("granted", f"is in {value.currency} but the policy's currency is {currency}")],
+            )
+        if value.amount < Decimal(0):
+            raise InvalidInputError("granted", [Problem("granted", "must not be negative")])
+        return value
+
+    @property
+    def decided_at(self) -> dt.datetime:
+        return self.now or self.complaint.received_at
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A record as a source yields it: where it is (``line 17``), how far the source has got, and the record.
+
+    ``record`` is ``None`` when the entry is not valid; ``problems`` then say why.
+    """
+
+    where: str
+    progress: int
+    record: DecisionRecord | None
+    problems: tuple[Problem, ...] = ()
+
+
+class RecordSource(Protocol):
+    """Somewhere ``simulate`` reads recorded decisions from."""
+
+    @property
+    def name(self) -> str:
+        """What to call it in messages: a file name, a journal address."""
+        ...
+
+    @property
+    def total(self) -> int | None:
+        """How far :attr:`Recorded.progress` will go (bytes, entries), for a progress bar; ``None``: unknown."""
+        ...
+
+    def __iter__(self) -> Iterator[Recorded]: ...
+
+
+class JsonLinesSource:
+    """A JSON Lines file: one recorded decision per line; blank lines are skipped."""
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise CliInputError(f"there is no recorded-complaints file {path}")
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    @property
+    def total(self) -> int | None:
+        return self.path.stat().st_size
+
+    def __iter__(self) -> Iterator[Recorded]:
+        read = 0
+        try:
+            with self.path.open("rb") as stream:
+                for number, raw in enumerate(stream, start=1):
+                    read += len(raw)
+                    if not raw.strip():
+                        continue
+                    yield self._parse(raw, f"line {number}", read)
+        except OSError as error:
+            raise CliInputError(f"cannot read {self.path}: {error.strerror or error}") from None
+
+    @staticmethod
+    def _parse(raw: bytes, where: str, read: int) -> Recorded:
+        if len(raw) > MAX_LINE_BYTES:
+            return Recorded(where, read, None, (Problem("", f"is longer than {MAX_LINE_BYTES:,} bytes"),))
+        try:
+            data: Any = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            return Recorded(where, read, None, (Problem("", "is not UTF-8 text"),))
+        except json.JSONDecodeError as error:
+            return Recorded(where, read, None, (Problem("", f"is not valid JSON: {error.msg} (column {error.colno})"),))
+        except RecursionError:
+            return Recorded(where, read, None, (Problem("", "is nested too deeply"),))
+        try:
+            return Recorded(where, read, DecisionRecord.model_validate(data))
+        except InvalidInputError as error:
+            return Recorded(where, read, None, error.problems)
+
+
+SOURCES: Final[dict[str, Callable[[str], RecordSource]]] = {"jsonl": JsonLinesSource}
+"""Record sources by scheme: ``simulate ... jsonl:PATH`` or just ``PATH`` for a JSON Lines file."""
+
+_DEFAULT_SCHEME: Final = "jsonl"
+
+
+def open_source(spec: str) -> RecordSource:
+    """The record source ``spec`` names: ``PATH`` (JSON Lines) or ``SCHEME:ADDRESS``."""
+    scheme, colon, address = spec.partition(":")
+    if colon and scheme in SOURCES:
+        return SOURCES[scheme](address)
+    if colon and len(scheme) > 1 and scheme.isalpha() and not Path(spec).exists():
+        raise CliInputError(
+            f"unknown source {scheme!r} in {spec!r}; give a JSON Lines file or one of: "
+            + ", ".join(f"{name}:..." for name in SOURCES)
+        )
+    return SOURCES[_DEFAULT_SCHEME](spec)

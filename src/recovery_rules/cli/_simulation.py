@@ -1,0 +1,210 @@
+"""``simulate``: replay recorded decisions under the current policy and a candidate, and compare.
+
+The seeds' advice is to pilot a change and track what it does. Before the
+pilot, the recorded complaints of the last months answer most of it: how
+many escalations a higher limit avoids, how much more is granted on the spot,
+which levels it touches. Every record is decided twice, at the time it was
+decided, and the two resolutions are compared.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from recovery_rules import InvalidInputError, Money, Outcome, Policy, Problem, Resolution
+
+from ._records import DecisionRecord, RecordSource
+
+__all__ = ["Change", "Invalid", "LevelFigures", "Side", "Simulation", "simulate"]
+
+OUTCOMES = tuple(Outcome)
+
+
+@dataclass
+class Side:
+    """The figures of one policy over the replayed decisions."""
+
+    currency: str
+    outcomes: Counter[Outcome] = field(default_factory=Counter)
+    escalations_to: Counter[str] = field(default_factory=Counter)
+    amounts: dict[Outcome, Money] = field(default_factory=dict)
+
+    def add(self, resolution: Resolution) -> None:
+        outcome = resolution.outcome
+        self.outcomes[outcome] += 1
+        if resolution.escalate_to is not None:
+            self.escalations_to[resolution.escalate_to] += 1
+        self.amounts[outcome] = self.amount(outcome) + resolution.remedy.amount
+
+    def amount(self, outcome: Outcome) -> Money:
+        """The sum of what was asked in decisions with ``outcome`` (for approvals: granted on the spot)."""
+        return self.amounts.get(outcome) or Money.zero(self.currency)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "outcomes": {outcome.value: self.outcomes[outcome] for outcome in OUTCOMES},
+            "amounts": {outcome.value: str(self.amount(outcome)) for outcome in OUTCOMES},
+            "escalations_to": dict(sorted(self.escalations_to.items())),
+        }
+
+
+@dataclass
+class LevelFigures:
+    """The decisions one acting level made, under both policies."""
+
+    current: Side
+    candidate: Side
+    decisions: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"decisions": self.decisions, "current": self.current.to_json(), "candidate": self.candidate.to_json()}
+
+
+@dataclass(frozen=True)
+class Change:
+    """A recorded decision that comes out differently under the candidate."""
+
+    where: str
+    by: str
+    current: Outcome
+    candidate: Outcome
+    current_to: str | None
+    candidate_to: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "where": self.where,
+            "by": self.by,
+            "current": {"outcome": self.current.value, "escalate_to": self.current_to},
+            "candidate": {"outcome": self.candidate.value, "escalate_to": self.candidate_to},
+        }
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """A record that could not be replayed, and why."""
+
+    where: str
+    problems: tuple[Problem, ...]
+
+    def __str__(self) -> str:
+        return f"{self.where}: " + "; ".join(str(problem) for problem in self.problems)
+
+
+@dataclass
+class Simulation:
+    """What changes when the recorded decisions are decided under the candidate instead."""
+
+    source: str
+    currency: str
+    current: Side
+    candidate: Side
+    matrix: Counter[tuple[Outcome, Outcome]] = field(default_factory=Counter)
+    per_level: dict[str, LevelFigures] = field(default_factory=dict)
+    changes: list[Change] = field(default_factory=list)
+    invalid: list[Invalid] = field(default_factory=list)
+    decisions: int = 0
+
+    @property
+    def escalations_avoided(self) -> int:
+        return sum(n for (old, new), n in self.matrix.items() if old is Outcome.ESCALATED and new is not old)
+
+    @property
+    def escalations_added(self) -> int:
+        return sum(n for (old, new), n in self.matrix.items() if new is Outcome.ESCALATED and new is not old)
+
+    @property
+    def rerouted(self) -> int:
+        """Escalated under both policies, but to a different level."""
+        return sum(
+            1
+            for change in self.changes
+            if change.current is change.candidate is Outcome.ESCALATED and change.current_to != change.candidate_to
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "decisions": self.decisions,
+            "skipped": [str(invalid) for invalid in self.invalid],
+            "current": self.current.to_json(),
+            "candidate": self.candidate.to_json(),
+            "moved": [
+                {"from": old.value, "to": new.value, "count": self.matrix[old, new]}
+                for old in OUTCOMES
+                for new in OUTCOMES
+                if old is not new and self.matrix[old, new]
+            ],
+            "matrix": {old.value: {new.value: self.matrix[old, new] for new in OUTCOMES} for old in OUTCOMES},
+            "escalations": {
+                "current": self.current.outcomes[Outcome.ESCALATED],
+                "candidate": self.candidate.outcomes[Outcome.ESCALATED],
+                "avoided": self.escalations_avoided,
+                "added": self.escalations_added,
+                "rerouted": self.rerouted,
+            },
+            "per_level": {name: figures.to_json() for name, figures in self.per_level.items()},
+            "changes": [change.to_json() for change in self.changes],
+        }
+
+
+def simulate(
+    current: Policy,
+    candidate: Policy,
+    source: RecordSource,
+    *,
+    advance: Callable[[int], None] | None = None,
+) -> Simulation:
+    """Decide every record of ``source`` under both policies and compare.
+
+    A record that is not valid, or that one of the policies cannot decide
+    (a level it does not have, a remedy kind outside its vocabulary), is
+    collected in :attr:`Simulation.invalid` and left out of the figures.
+    """
+    currency = current.currency
+    result = Simulation(source.name, currency, Side(currency), Side(currency))
+    for name in dict.fromkeys(level.name for level in (*current.levels, *candidate.levels)):
+        result.per_level[name] = LevelFigures(Side(currency), Side(currency))
+    reached = 0
+    for recorded in source:
+        if advance is not None and recorded.progress > reached:
+            advance(recorded.progress - reached)
+            reached = recorded.progress
+        record = recorded.record
+        if record is None:
+            result.invalid.append(Invalid(recorded.where, recorded.problems))
+            continue
+        try:
+            granted = record.granted_in(currency)
+            before = _decide(current, "current", record, granted)
+            after = _decide(candidate, "candidate", record, granted)
+        except InvalidInputError as error:
+            result.invalid.append(Invalid(recorded.where, error.problems))
+            continue
+        result.decisions += 1
+        result.current.add(before)
+        result.candidate.add(after)
+        result.matrix[before.outcome, after.outcome] += 1
+        level = result.per_level[record.by]
+        level.decisions += 1
+        level.current.add(before)
+        level.candidate.add(after)
+        if (before.outcome, before.escalate_to) != (after.outcome, after.escalate_to):
+            result.changes.append(
+                Change(recorded.where, record.by, before.outcome, after.outcome, before.escalate_to, after.escalate_to)
+            )
+    result.per_level = {name: figures for name, figures in result.per_level.items() if figures.decisions}
+    return result
+
+
+def _decide(policy: Policy, which: str, record: DecisionRecord, granted: Money) -> Resolution:
+    try:
+        return policy.decide(record.complaint, by=record.by, granted=granted, now=record.decided_at)
+    except InvalidInputError as error:
+        raise InvalidInputError(
+            "recorded decision",
+            [Problem(problem.location, f"{problem.message} (in the {which} policy)") for problem in error.problems],
+        ) from None

@@ -1,0 +1,1 @@
+"""One module per verb; each has a click ``command`` that returns an exit code."""

@@ -1,0 +1,81 @@
+"""``recovery-rules check``: validate a policy and report every problem with its place in the file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from recovery_rules import InvalidInputError, Policy, presets
+from recovery_rules._time import format_duration
+from recovery_rules.cli import _console
+from recovery_rules.cli._errors import CliInputError, ExitCode
+from recovery_rules.cli._inputs import file_format, policy_path, policy_problems
+
+from . import options
+
+__all__ = ["command", "summary"]
+
+
+@click.command("check", short_help="Validate a policy; list every problem with its line.")
+@click.argument("policy", metavar="POLICY")
+@options.json
+def command(*, policy: str, as_json: bool) -> int:
+    """Validate POLICY and report every problem with its line and column in the file.
+
+    Problems are printed the way compilers print them (file:line:column:
+    location: message), all of them at once. Exit code 0 when the policy is
+    valid, 1 when it has problems, 2 when the file cannot be read at all.
+    """
+    path = policy_path(policy)
+    if not path.is_file():
+        raise CliInputError(f"there is no policy file {policy}" if not path.exists() else f"{policy} is not a file")
+    if file_format(path) is None:
+        raise CliInputError(f"{policy}: a policy file is .toml, .json or .yaml")
+    try:
+        loaded, problems = policy_problems(path)
+    except (InvalidInputError, ImportError) as error:  # YAML without its extra
+        raise CliInputError(str(error)) from None
+    source = policy if policy in presets.NAMES else str(path)
+    if as_json:
+        _console.echo_json(
+            {
+                "policy": policy,
+                "file": str(path),
+                "valid": loaded is not None,
+                "problems": [problem.to_json() for problem in problems],
+            }
+        )
+    elif loaded is None:
+        for problem in problems:
+            click.echo(problem.render(source))
+        count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
+        click.echo(f"{source}: {count}; the policy does not load")
+    else:
+        click.echo(f"{source}: ok")
+        for line in summary(loaded):
+            click.echo(f"  {line}")
+    return ExitCode.OK if loaded is not None else ExitCode.FAILED
+
+
+def summary(policy: Policy) -> list[str]:
+    """What a valid policy says, in a few lines: the ladder, the cap, the Plan B catalog."""
+
+    def amount(money: Any) -> str:
+        return "unlimited" if money is None else str(money.display())
+
+    lines = [f"{policy.name} ({policy.currency}, {policy.timezone}, window: {policy.window})"]
+    for level in policy.levels:
+        parts = [f"{level.name}: {amount(level.limit)}"]
+        parts.extend(f"{tier} {amount(limit)}" for tier, limit in level.tier_limits.items())
+        if level.callback_within is not None:
+            parts.append(f"callback within {format_duration(level.callback_within)}")
+        if level.may_grant is not None:
+            parts.append(f"may grant only {', '.join(level.may_grant)}")
+        lines.append("level " + ", ".join(parts))
+    lines.append(f"hard cap: {amount(policy.hard_cap)}; denials delivered by {policy.denials_delivered_by}")
+    lines.append(
+        f"Plan B: {len(policy.catalog)} alternatives, {policy.min_alternatives} offered with every denial "
+        f"and escalation; {len(policy.categories)} categories, {len(policy.vocabulary)} remedy kinds"
+    )
+    return lines

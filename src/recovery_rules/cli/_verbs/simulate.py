@@ -1,0 +1,162 @@
+"""``recovery-rules simulate``: replay recorded complaints under the current policy and a candidate."""
+
+from __future__ import annotations
+
+import click
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from recovery_rules import Money, Outcome
+from recovery_rules.cli import _console
+from recovery_rules.cli._errors import CliInputError, ExitCode
+from recovery_rules.cli._inputs import load_policy
+from recovery_rules.cli._records import open_source
+from recovery_rules.cli._simulation import OUTCOMES, Side, Simulation, simulate
+
+from . import options
+
+__all__ = ["command"]
+
+_SHOWN_CHANGES = 10
+_SHOWN_INVALID = 10
+
+
+@click.command("simulate", short_help="Replay recorded complaints under a candidate policy and compare.")
+@click.argument("records", metavar="COMPLAINTS.jsonl")
+@options.policy
+@click.option(
+    "--candidate", "-c", required=True, metavar="POLICY", help="The policy to compare: " + options.POLICY_HELP
+)
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Leave out records that are not valid or that a policy cannot decide, and count them, instead of stopping.",
+)
+@options.json
+def command(*, records: str, policy: str, candidate: str, skip_invalid: bool, as_json: bool) -> int:
+    """Replay the recorded complaints in COMPLAINTS.jsonl under --policy and --candidate and compare.
+
+    Each line is a JSON object: {"complaint": {...}, "by": LEVEL, "granted":
+    AMOUNT, "now": TIME}; granted defaults to 0 and now to when the complaint
+    was received. Reports the outcomes moved (a from -> to matrix), the
+    escalations avoided and added, what is granted on the spot, and all of it
+    per acting level. Exit code 0, or 2 when a record is not valid (unless
+    --skip-invalid).
+    """
+    current = load_policy(policy)
+    proposed = load_policy(candidate, option="--candidate")
+    if current.policy.currency != proposed.policy.currency:
+        raise CliInputError(
+            f"the policies are in different currencies ({current.policy.currency} and "
+            f"{proposed.policy.currency}); recovery-rules never converts currencies"
+        )
+    source = open_source(records)
+    with _console.progress("replaying", source.total, unit="bytes") as advance:
+        result = simulate(current.policy, proposed.policy, source, advance=advance)
+    if result.invalid and not skip_invalid:
+        shown = "\n".join(f"  {source.name}: {invalid}" for invalid in result.invalid[:_SHOWN_INVALID])
+        more = len(result.invalid) - _SHOWN_INVALID
+        raise CliInputError(
+            f"{len(result.invalid)} recorded complaints cannot be replayed:\n{shown}"
+            + (f"\n  ... and {more} more" if more > 0 else "")
+            + "\n(--skip-invalid leaves them out and counts them)"
+        )
+    if as_json:
+        _console.echo_json({"policies": {"current": policy, "candidate": candidate}, **result.to_json()})
+        return ExitCode.OK
+    _render(result, policy, candidate)
+    return ExitCode.OK
+
+
+def _render(result: Simulation, policy: str, candidate: str) -> None:
+    console = _console.stdout()
+    skipped = f" ({len(result.invalid)} skipped as invalid)" if result.invalid else ""
+    console.print(f"{result.decisions:,} recorded complaints from {result.source}{skipped}", markup=False)
+    console.print(f"  current:   {policy}\n  candidate: {candidate}", markup=False)
+
+    matrix = Table(
+        title="outcomes: current (rows) -> candidate (columns)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+    )
+    matrix.add_column("current")
+    for outcome in OUTCOMES:
+        matrix.add_column(outcome.value, justify="right")
+    matrix.add_column("total", justify="right")
+    for old in OUTCOMES:
+        cells = []
+        for new in OUTCOMES:
+            count = result.matrix[old, new]
+            cells.append(Text(str(count), style="bold" if count and old is not new else ""))
+        matrix.add_row(old.value, *cells, str(result.current.outcomes[old]))
+    matrix.add_row("total", *(str(result.candidate.outcomes[new]) for new in OUTCOMES), str(result.decisions))
+    console.print()
+    console.print(matrix)
+
+    before, after = result.current, result.candidate
+    console.print()
+    console.print(
+        f"escalations: {before.outcomes[Outcome.ESCALATED]} -> {after.outcomes[Outcome.ESCALATED]} "
+        f"({result.escalations_avoided} avoided, {result.escalations_added} added, "
+        f"{result.rerouted} sent to another level)",
+        markup=False,
+    )
+    targets = sorted(set(before.escalations_to) | set(after.escalations_to))
+    if targets:
+        console.print(
+            "escalated to: "
+            + "; ".join(f"{name} {before.escalations_to[name]} -> {after.escalations_to[name]}" for name in targets),
+            markup=False,
+        )
+    for outcome, words in (
+        (Outcome.APPROVED, "granted on the spot"),
+        (Outcome.ESCALATED, "asked in escalations"),
+        (Outcome.DENIED, "asked in denials"),
+    ):
+        console.print(f"{words}: {_change(before.amount(outcome), after.amount(outcome))}", markup=False)
+
+    levels = Table(
+        title="per acting level: current -> candidate", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False
+    )
+    for name, justify in (
+        ("level", "left"),
+        ("decisions", "right"),
+        ("approved", "right"),
+        ("escalated", "right"),
+        ("denied", "right"),
+        ("granted on the spot", "right"),
+    ):
+        levels.add_column(name, justify=justify)  # type: ignore[arg-type]  # the literals are valid justify values
+    for name, figures in result.per_level.items():
+        levels.add_row(
+            name,
+            str(figures.decisions),
+            *(_counts(figures.current, figures.candidate, outcome) for outcome in OUTCOMES),
+            _change(figures.current.amount(Outcome.APPROVED), figures.candidate.amount(Outcome.APPROVED)),
+        )
+    console.print()
+    console.print(levels)
+
+    if result.changes:
+        console.print()
+        shown = result.changes[:_SHOWN_CHANGES]
+        console.print(f"changed decisions ({len(shown)} of {len(result.changes)}; --json lists all):", markup=False)
+        for change in shown:
+            was = change.current.value + (f" to {change.current_to}" if change.current_to else "")
+            becomes = change.candidate.value + (f" to {change.candidate_to}" if change.candidate_to else "")
+            console.print(f"  {change.where}: {change.by}: {was} -> {becomes}", markup=False)
+
+
+def _counts(before: Side, after: Side, outcome: Outcome) -> str:
+    old, new = before.outcomes[outcome], after.outcomes[outcome]
+    return str(old) if old == new else f"{old} -> {new}"
+
+
+def _change(before: Money, after: Money) -> str:
+    if before == after:
+        return f"{before.display()} (no change)"
+    difference = after - before
+    sign = "+" if difference.amount > 0 else ""
+    return f"{before.display()} -> {after.display()} ({sign}{difference.display()})"

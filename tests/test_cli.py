@@ -1,0 +1,436 @@
+"""The recovery-rules command line: decide, check, schema, exit codes and errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from recovery_rules import Outcome, Policy, Resolution, presets
+from recovery_rules.cli import _console, main
+
+from ._cli import CANDIDATE, COMPLAINT, EXAMPLES, NOW, POLICY, RECORDS, ROOT, run
+
+
+def write(path: Path, text: str) -> str:
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+# -- decide ---------------------------------------------------------------------
+
+
+def test_decide_prints_the_resolution_readably(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "decide", "--policy", POLICY, COMPLAINT, "--by", "front_desk", "--granted", "50", "--now", NOW)
+    assert result.code == 0, result.err
+    out = result.out
+    assert out.startswith("ESCALATED  complaint 20261123-10442 under Harbour Hotel")
+    assert "refund $300.00 ($350.00 with earlier grants)" in out
+    assert "escalate to    Shift supervisor (supervisor)" in out
+    # the callback, an hour after the decision, in the policy's time zone
+    assert "callback by    2026-11-23 16:20 EST (America/New_York)" in out
+    assert "delivered by   Front-desk agent (front_desk)" in out
+    assert "1. A harbour-view room for the rest of the stay" in out
+    assert "✗ limit.authority" in out
+    assert "\x1b[" not in out, "no colour codes when writing to a pipe or file"
+
+
+def test_decide_shows_contact_details_of_the_alternatives(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(
+        capsys, "decide", "-p", POLICY, COMPLAINT, "--by", "front_desk", "--granted", "250.00 USD", "--now", NOW
+    )
+    assert result.code == 0, result.err
+    assert "contact: Front desk of the Quay Hotel, +1 212 555 0187" in result.out
+    assert "where: Across Harbour Square" in result.out
+    assert "web: https://example.com/quay-hotel" in result.out
+    assert "left to grant  $0.00 by front_desk now" in result.out
+
+
+def test_decide_json_is_the_resolution(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "decide", "--policy", POLICY, COMPLAINT, "--by", "supervisor", "--now", NOW, "--json")
+    assert result.code == 0
+    resolution = Resolution.model_validate_json(result.out)
+    assert resolution.outcome is Outcome.APPROVED
+    assert resolution.authorized_by == "supervisor"
+    assert resolution.decided_at.isoformat() == NOW
+
+
+@pytest.mark.parametrize("name", presets.NAMES)
+def test_decide_with_a_preset_by_name(capsys: pytest.CaptureFixture[str], name: str) -> None:
+    policy = presets.load(name)
+    complaint = json.dumps(
+        {
+            "customer": {"id": "10442"},
+            "category": policy.categories[0],
+            "requested": {"kind": policy.remedy_kinds[0], "amount": f"0 {policy.currency}"},
+            "received_at": NOW,
+        }
+    )
+    monkey_stdin = io.TextIOWrapper(io.BytesIO(complaint.encode()))
+    old, sys.stdin = sys.stdin, monkey_stdin
+    try:
+        result = run(capsys, "decide", "--policy", name, "-", "--by", policy.levels[-1].name, "--now", NOW, "--json")
+    finally:
+        sys.stdin = old
+    assert result.code == 0, result.err
+    assert Resolution.model_validate_json(result.out).policy == policy.name
+
+
+def test_decide_defaults_now_to_the_current_time(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "decide", "--policy", POLICY, COMPLAINT, "--by", "front_desk", "--json")
+    assert result.code == 0
+    assert Resolution.model_validate_json(result.out).decided_at.year >= 2026
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--policy", "nope", "there is no policy 'nope': give a policy file (.toml, .json or .yaml) or the name"),
+        ("--policy", "missing.toml", "--policy: there is no policy file missing.toml"),
+        ("--by", "janitor", "--by: the policy has no level named 'janitor'; use one of: front_desk, supervisor"),
+        ("--granted", "1.234", "--granted: USD amounts have 2 decimal places and 1.234 has more"),
+        ("--granted", "5 EUR", "--granted: 5.00 EUR is in EUR but the policy's currency is USD"),
+        ("--granted", "-5", "--granted: must not be negative"),
+        ("--granted", "lots", "--granted: 'lots' is not a plain decimal number"),
+        ("--now", "2026-11-23T10:00", "--now: needs a time zone; write it like 2026-11-23T15:00:00Z"),
+        ("--now", "yesterday", "--now: is not an ISO 8601 time"),
+    ],
+)
+def test_decide_bad_arguments_exit_2_with_one_clear_message(
+    capsys: pytest.CaptureFixture[str], option: str, value: str, message: str
+) -> None:
+    given = {"--policy": POLICY, "--by": "front_desk", option: value}
+    result = run(capsys, "decide", COMPLAINT, *(word for pair in given.items() for word in pair))
+    assert result.code == 2
+    assert result.out == ""
+    assert result.err == f"Error: {message}" + result.err.removeprefix(f"Error: {message}")
+    assert result.err.count("\n") == 1, "one paragraph"
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    unknown = run(capsys, "decide", COMPLAINT, "--policy", POLICY, "--by", "front_desk", "--bogus")
+    assert unknown.code == 2
+    assert "No such option" in unknown.err
+    missing = run(capsys, "decide", COMPLAINT, "--policy", POLICY)
+    assert missing.code == 2
+    assert "Missing option '--by'" in missing.err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"customer": ', ":1:14: the complaint file is not valid JSON: Expecting value"),
+        ("[]", "is not a valid complaint"),
+        (
+            '{\n "customer": {"id": "x"},\n "category": "Room",\n "requested": {"kind": "refund", "amount": 5}\n}',
+            ":3:2: category: must be a lower-case word",
+        ),
+        (
+            '{"customer": {"id": "x"}, "category": "room", "requested": {"kind": "massage", "amount": "5 USD"},'
+            ' "received_at": "2026-11-23T10:00:00Z"}',
+            "'massage' is not a remedy kind of this policy",
+        ),
+        (
+            '{"customer": {"id": "x"}, "category": "room", "requested": {"kind": "refund", "amount": "5 EUR"},'
+            ' "received_at": "2026-11-23T10:00:00Z"}',
+            "cannot combine USD with EUR",
+        ),
+    ],
+)
+def test_invalid_complaints_exit_2_and_say_where(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str, message: str
+) -> None:
+    path = write(tmp_path / "complaint.json", content)
+    result = run(capsys, "decide", "--policy", POLICY, path, "--by", "front_desk", "--now", NOW)
+    assert result.code == 2
+    assert message in result.err
+    assert "Traceback" not in result.err
+
+
+def test_invalid_complaints_never_repeat_personal_data(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    complaint = {
+        "customer": {"id": "Jane Doe!", "name": "Jane Doe"},
+        "category": "room_not_ready",
+        "requested": {"kind": "refund", "amount": "5 USD"},
+        "received_at": NOW,
+    }
+    path = write(tmp_path / "c.json", json.dumps(complaint))
+    result = run(capsys, "decide", "--policy", POLICY, path, "--by", "front_desk")
+    assert result.code == 2
+    assert "customer.id" in result.err
+    assert "Jane" not in result.err
+
+
+def test_a_complaint_file_that_is_missing_or_a_directory(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing = run(capsys, "decide", "--policy", POLICY, str(tmp_path / "nope.json"), "--by", "front_desk")
+    assert missing.code == 2
+    assert missing.err.startswith("Error: there is no complaint file")
+    directory = run(capsys, "decide", "--policy", POLICY, str(tmp_path), "--by", "front_desk")
+    assert directory.code == 2
+    assert "is a directory" in directory.err
+
+
+def test_a_policy_that_does_not_load_lists_its_problems_with_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "decide", "--policy", str(EXAMPLES / "draft-policy.toml"), COMPLAINT, "--by", "front_desk")
+    assert result.code == 2
+    assert "does not load (4 problems)" in result.err
+    assert "draft-policy.toml:33:1: levels[2].limit: $3,500.00 is above the hard cap of $3,000.00" in result.err
+
+
+# -- check ----------------------------------------------------------------------
+
+
+def test_check_a_valid_policy(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "check", POLICY)
+    assert result.code == 0
+    assert result.out.splitlines()[0] == f"{POLICY}: ok"
+    assert "level supervisor: $500.00, gold $800.00, callback within 1h" in result.out
+
+
+@pytest.mark.parametrize("name", presets.NAMES)
+def test_check_presets_by_name(capsys: pytest.CaptureFixture[str], name: str) -> None:
+    result = run(capsys, "check", name)
+    assert result.code == 0
+    assert result.out.startswith(f"{name}: ok\n")
+
+
+def test_check_reports_every_problem_with_its_line(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(EXAMPLES / "draft-policy.toml")
+    result = run(capsys, "check", path)
+    assert result.code == 1
+    lines = result.out.splitlines()
+    assert lines == [
+        f"{path}:24:1: levels[1].callback_within: is required: it is the callback promised when a case escalates "
+        "to this level (for example '4h')",
+        f"{path}:27:1: levels[1].limit: supervisor's limit ($50.00) is below front_desk's ($100.00); levels are "
+        "listed lowest first and a higher level may grant at least what a lower one may",
+        f"{path}:33:1: levels[2].limit: $3,500.00 is above the hard cap of $3,000.00",
+        f"{path}:41:1: catalog[0].applies_to: 'nosie' is neither a category of the policy nor a remedy kind; add it "
+        "to categories or remedy_kinds, or fix the spelling",
+        f"{path}: 4 problems; the policy does not load",
+    ]
+    text = Path(path).read_text(encoding="utf-8").splitlines()
+    assert text[26] == 'limit = "50.00"'
+    assert text[40].startswith('applies_to = ["room_not_ready", "nosie"]')
+
+
+def test_check_json(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "check", str(EXAMPLES / "draft-policy.toml"), "--json")
+    assert result.code == 1
+    report = json.loads(result.out)
+    assert report["valid"] is False
+    assert report["problems"][2] == {
+        "location": "levels[2].limit",
+        "line": 33,
+        "column": 1,
+        "message": "$3,500.00 is above the hard cap of $3,000.00",
+    }
+    valid = json.loads(run(capsys, "check", POLICY, "--json").out)
+    assert valid == {"policy": POLICY, "file": POLICY, "valid": True, "problems": []}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("p.toml", 'name = "x"\ncurrency = \n', "p.toml:2:12: is not valid TOML: Invalid value"),
+        ("p.json", '{"name": "x",\n "currency": }', "p.json:2:14: is not valid JSON: Expecting value"),
+        ("p.json", '{"name": "x", "name": "y"}', "the key 'name' appears twice"),
+        ("p.yaml", "name: x\ncurrency: [\n", "p.yaml:3:1: is not valid YAML"),
+        ("p.yaml", "name: x\nname: y\n", "p.yaml:2:1: the key 'name' appears twice"),
+    ],
+)
+def test_check_syntax_errors_show_line_and_column(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, content: str, expected: str
+) -> None:
+    if name.endswith(".yaml"):
+        pytest.importorskip("yaml", reason="PyYAML is in the dev extra; this runs in CI")
+    result = run(capsys, "check", write(tmp_path / name, content))
+    assert result.code == 1
+    assert expected in result.out
+
+
+def test_check_locates_problems_in_json_and_yaml(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    yaml = pytest.importorskip("yaml", reason="PyYAML is in the dev extra; this runs in CI")
+    data = Policy.from_file(POLICY).model_dump(mode="json")
+    data["levels"][1]["limit"] = "5000.00"
+    data["levels"][1]["tier_limits"] = {"gold": "oops"}
+    json_path = write(tmp_path / "p.json", json.dumps(data, indent=2))
+    result = run(capsys, "check", json_path)
+    assert result.code == 1
+    line = Path(json_path).read_text(encoding="utf-8").splitlines()
+    located = result.out.splitlines()[0]
+    assert located.startswith(f"{json_path}:")
+    number = int(located.split(":")[1])
+    assert '"gold": "oops"' in line[number - 1]
+    yaml_path = write(tmp_path / "p.yaml", yaml.safe_dump(data))
+    result = run(capsys, "check", yaml_path)
+    number = int(result.out.splitlines()[0].split(":")[1])
+    assert "gold: oops" in Path(yaml_path).read_text(encoding="utf-8").splitlines()[number - 1]
+
+
+def test_check_unreadable_inputs_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert run(capsys, "check", str(tmp_path)).code == 2
+    assert run(capsys, "check", str(tmp_path / "nope.toml")).code == 2
+    assert run(capsys, "check", write(tmp_path / "policy.txt", "x")).code == 2
+    assert run(capsys, "check", "no-such-preset").code == 2
+
+
+def test_check_non_utf8_is_a_problem_of_the_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_bytes(b'name = "\xff"\n')
+    result = run(capsys, "check", str(path))
+    assert result.code == 1
+    assert "is not UTF-8 text" in result.out
+
+
+# -- schema ---------------------------------------------------------------------
+
+
+def test_schema_prints_the_policy_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "schema")
+    assert result.code == 0
+    assert json.loads(result.out) == Policy.model_json_schema()
+
+
+@pytest.mark.parametrize("what", ["complaint", "resolution", "test-cases", "record"])
+def test_schema_of_the_other_inputs(capsys: pytest.CaptureFixture[str], what: str) -> None:
+    result = run(capsys, "schema", what)
+    assert result.code == 0
+    assert json.loads(result.out)["type"] == "object"
+
+
+def test_schema_of_something_unknown_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "schema", "banana")
+    assert result.code == 2
+    assert "'banana' is not one of 'policy', 'complaint'" in result.err
+
+
+# -- the command as a whole ---------------------------------------------------------
+
+
+def test_help_lists_every_verb_and_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "--help")
+    assert result.code == 0
+    for verb in ("decide", "check", "prove", "test", "simulate", "schema"):
+        assert f"\n  {verb} " in result.out
+    assert "Exit codes: 0" in result.out
+
+
+def test_unknown_verbs_and_no_verb_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "bogus").code == 2
+    assert run(capsys).code == 2
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from recovery_rules import __version__  # noqa: PLC0415 - read here to compare with the output
+
+    result = run(capsys, "--version")
+    assert result == type(result)(0, f"recovery-rules, version {__version__}\n", "")
+
+
+def test_the_library_never_imports_the_cli() -> None:
+    code = (
+        "import sys, recovery_rules, recovery_rules.testing\n"
+        "from recovery_rules import presets\n"
+        "presets.ritz_carlton()\n"
+        "loaded = [m for m in ('click', 'rich', 'recovery_rules.cli') if m in sys.modules]\n"
+        "assert not loaded, loaded"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_without_the_cli_extra_the_command_says_what_to_install(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [name for name in sys.modules if name.startswith("recovery_rules.cli.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "click", None)  # what an uninstalled package looks like to import
+    assert main(["check", POLICY]) == 2
+    assert "pip install 'recovery-rules[cli]'" in capsys.readouterr().err
+
+
+def test_the_installed_script_runs_and_exits_with_the_documented_codes(tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("recovery-rules")
+    assert script.exists(), "the [project.scripts] entry is installed with the package"
+    ok = subprocess.run(
+        [
+            str(script),
+            "decide",
+            "-p",
+            "ritz-carlton",
+            COMPLAINT.replace("complaint.json", "complaint.json"),
+            "--by",
+            "staff",
+            "--now",
+            NOW,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("APPROVED  complaint 20261123-10442 under Ritz-Carlton style hotel")
+    failed = subprocess.run(
+        [str(script), "check", str(EXAMPLES / "draft-policy.toml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert failed.returncode == 1
+    bad = subprocess.run(
+        [str(script), "decide", "-p", POLICY, str(tmp_path / "none.json"), "--by", "front_desk"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (bad.returncode, bad.stdout) == (2, "")
+    assert bad.stderr.startswith("Error: there is no complaint file")
+
+
+def test_python_dash_m_runs_the_same_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "recovery_rules.cli", "schema", "complaint"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        cwd=ROOT,
+    )
+    assert json.loads(result.stdout)["title"] == "Complaint"
+
+
+def test_a_closed_pipe_is_not_a_traceback(tmp_path: Path) -> None:
+    records = tmp_path / "many.jsonl"
+    records.write_text(Path(RECORDS).read_text(encoding="utf-8") * 40, encoding="utf-8")
+    script = Path(sys.executable).with_name("recovery-rules")
+    reader = subprocess.Popen(  # like `recovery-rules simulate ... --json | head -c 100`
+        [str(script), "simulate", "-p", POLICY, "-c", CANDIDATE, str(records), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert reader.stdout is not None
+    assert reader.stdout.read(100)
+    reader.stdout.close()
+    _, err = reader.communicate(timeout=120)
+    assert "Traceback" not in err.decode()
+    assert "BrokenPipeError" not in err.decode()
+
+
+def test_progress_shows_on_a_terminal_only(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    screen = io.StringIO()
+    monkeypatch.setattr(
+        _console, "stderr", lambda: Console(file=screen, force_terminal=True, width=80, color_system="standard")
+    )
+    result = run(capsys, "prove", "theme-park")
+    assert result.code == 0
+    assert "proving (regions)" in screen.getvalue()
+    assert result.out.startswith("theme-park: 17,712 regions")
+    assert "proving" not in result.out + result.err

@@ -1,0 +1,187 @@
+"""``recovery-rules test``: policy test cases written as data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ._cli import CANDIDATE, CASES, POLICY, run
+
+BASE: dict[str, Any] = {
+    "defaults": {
+        "by": "front_desk",
+        "now": "2026-11-23T15:20:00-05:00",
+        "complaint": {
+            "customer": {"id": "10442"},
+            "category": "room_not_ready",
+            "requested": {"kind": "refund", "amount": "100.01 USD"},
+            "received_at": "2026-11-23T15:10:00-05:00",
+        },
+    },
+}
+
+
+def cases_file(tmp_path: Path, *cases: dict[str, Any], name: str = "cases.json") -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps({**BASE, "cases": list(cases)}, indent=2), encoding="utf-8")
+    return str(path)
+
+
+def test_the_example_cases_pass(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "test", POLICY, CASES)
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0] == "PASS  the front desk grants up to $100 and delivers the good news"
+    assert lines[-1] == "7 cases: 7 passed, 0 failed"
+
+
+def test_the_candidate_breaks_pinned_behaviour(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "test", CANDIDATE, CASES)
+    assert result.code == 1
+    assert "FAIL  one cent more goes to the shift supervisor, with a callback within the hour" in result.out
+    assert "        outcome: expected escalated, got approved" in result.out
+    assert "        actor_can_grant: expected $40.00, got $240.00" in result.out
+    assert result.out.splitlines()[-1] == "7 cases: 3 passed, 4 failed"
+
+
+def test_json_results(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "test", CANDIDATE, CASES, "--json")
+    assert result.code == 1
+    report = json.loads(result.out)
+    assert (report["cases"], report["passed"], report["failed"]) == (7, 3, 4)
+    failing = report["results"][1]
+    assert failing["passed"] is False
+    assert failing["outcome"] == "approved"
+    assert failing["mismatches"][0] == {"field": "outcome", "expected": "escalated", "actual": "approved"}
+
+
+@pytest.mark.parametrize(
+    ("expect", "field"),
+    [
+        ({"outcome": "approved"}, "outcome"),
+        ({"escalate_to": "manager"}, "escalate_to"),
+        ({"escalate_to": False}, "escalate_to"),
+        ({"authorized_by": "front_desk"}, "authorized_by"),
+        ({"delivered_by": "supervisor"}, "delivered_by"),
+        ({"grantable_by": "manager"}, "grantable_by"),
+        ({"callback_by": "2026-11-23T16:21:00-05:00"}, "callback_by"),
+        ({"alternatives": ["callback", "breakfast", "bar-credit"]}, "alternatives"),
+        ({"alternatives_include": ["folio-review"]}, "alternatives_include"),
+        ({"suggestions": ["breakfast"]}, "suggestions"),
+        ({"total": "100.00"}, "total"),
+        ({"actor_can_grant": "99.99 USD"}, "actor_can_grant"),
+        ({"actor_can_grant": False}, "actor_can_grant"),
+        ({"reason_contains": "within"}, "reason_contains"),
+        ({"failed_rules": []}, "failed_rules"),
+    ],
+)
+def test_each_expectation_fails_when_wrong(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, expect: dict[str, Any], field: str
+) -> None:
+    path = cases_file(tmp_path, {"name": "wrong on purpose", "expect": expect})
+    result = run(capsys, "test", POLICY, path)
+    assert result.code == 1, result.err
+    assert f"        {field}: expected " in result.out
+
+
+def test_each_expectation_passes_when_right(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    expect = {
+        "outcome": "escalated",
+        "escalate_to": "supervisor",
+        "authorized_by": False,
+        "delivered_by": "front_desk",
+        "grantable_by": "supervisor",
+        "callback_by": "2026-11-23T21:20:00Z",
+        "alternatives": ["breakfast", "bar-credit", "sister-hotel"],
+        "alternatives_include": ["bar-credit"],
+        "suggestions": [],
+        "total": "100.01 USD",
+        "actor_can_grant": "100.00",
+        "reason_contains": "Shift supervisor can approve it",
+        "failed_rules": ["limit.authority"],
+    }
+    result = run(capsys, "test", POLICY, cases_file(tmp_path, {"name": "right", "expect": expect}))
+    assert result.code == 0, result.out
+    assert result.out == "PASS  right\n1 cases: 1 passed, 0 failed\n"
+
+
+def test_a_case_overrides_defaults_key_by_key(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    case = {
+        "name": "gold",
+        "complaint": {"customer": {"tier": "gold"}},
+        "granted": "150",
+        "expect": {"outcome": "approved", "total": "250.01"},
+    }
+    result = run(capsys, "test", POLICY, cases_file(tmp_path, case))
+    assert result.code == 1
+    assert "total: expected $250.01, got $250.01" not in result.out
+    assert "outcome: expected approved, got escalated" in result.out  # 150 + 100.01 is over gold's 250
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ({"name": "x", "expect": {"outcome": "approve"}}, "cases[0].expect.outcome: Input should be"),
+        ({"name": "x", "expect": {}}, "cases[0].expect: expects nothing"),
+        ({"name": "x"}, "cases[0].expect: is required"),
+        ({"name": "x", "by": "janitor", "expect": {"outcome": "approved"}}, "cases[0].by: the policy has no level"),
+        ({"name": "x", "expect": {"escalate_to": "boss"}}, "cases[0].expect.escalate_to: the policy has no level"),
+        ({"name": "x", "granted": "1 EUR", "expect": {"outcome": "approved"}}, "cases[0].granted: is in EUR"),
+        ({"name": "x", "granted": 1.5, "expect": {"outcome": "approved"}}, "cases[0].granted: a float cannot"),
+        ({"name": "x", "expect": {"total": "1.001"}}, "cases[0].expect.total: USD amounts have 2 decimal places"),
+        (
+            {"name": "x", "complaint": {"requested": {"kind": "massage"}}, "expect": {"outcome": "denied"}},
+            "cases[0].complaint.requested.kind: 'massage' is not a remedy kind of the policy",
+        ),
+    ],
+)
+def test_invalid_cases_exit_2_with_their_place_in_the_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, case: dict[str, Any], message: str
+) -> None:
+    path = cases_file(tmp_path, case)
+    result = run(capsys, "test", POLICY, path)
+    assert result.code == 2
+    assert message in result.err
+    assert f"{path}:" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_lines_in_a_toml_cases_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    text = (
+        Path(CASES).read_text(encoding="utf-8").replace('expect.escalate_to = "supervisor"', "expect.escalate_to = 7")
+    )
+    path = tmp_path / "cases.toml"
+    path.write_text(text, encoding="utf-8")
+    result = run(capsys, "test", POLICY, str(path))
+    assert result.code == 2
+    line = next(number for number, row in enumerate(text.splitlines(), 1) if row.startswith("expect.escalate_to"))
+    assert f"{path}:{line}:8: cases[1].expect.escalate_to: must be the name of a level of the policy" in result.err
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("cases.toml", "[[cases]\n", "the test cases file is not valid TOML"),
+        ("cases.json", "{", ":1:2: the test cases file is not valid JSON"),
+        ("cases.yaml", "cases: []", "must be .toml or .json"),
+        ("cases.json", "{}", "cases: is required"),
+        ("cases.json", '{"cases": []}', "cases: "),
+    ],
+)
+def test_broken_cases_files(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, content: str, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    result = run(capsys, "test", POLICY, str(path))
+    assert result.code == 2
+    assert message in result.err
+
+
+def test_a_missing_cases_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    result = run(capsys, "test", POLICY, str(tmp_path / "nope.toml"))
+    assert result.code == 2
+    assert "there is no test cases file" in result.err

@@ -1,0 +1,177 @@
+"""``recovery-rules simulate``: replaying recorded complaints under a candidate policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recovery_rules import Complaint, Money, Outcome, Policy
+from recovery_rules.cli._records import JsonLinesSource, open_source
+from recovery_rules.cli._simulation import simulate
+
+from ._cli import CANDIDATE, POLICY, RECORDS, run
+
+
+def records() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in Path(RECORDS).read_text(encoding="utf-8").splitlines()]
+
+
+def write_records(path: Path, lines: list[str]) -> str:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_the_figures_are_what_deciding_each_record_twice_gives(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "simulate", "--policy", POLICY, "--candidate", CANDIDATE, RECORDS, "--json")
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+
+    current, candidate = Policy.from_file(POLICY), Policy.from_file(CANDIDATE)
+    moved: Counter[tuple[str, str]] = Counter()
+    approved = {"current": Money("0", "USD"), "candidate": Money("0", "USD")}
+    per_level: Counter[str] = Counter()
+    for record in records():
+        complaint = Complaint.model_validate(record["complaint"])
+        granted = Money(record["granted"]) if "granted" in record else None
+        now = dt.datetime.fromisoformat(record.get("now", record["complaint"]["received_at"]))
+        before = current.decide(complaint, by=record["by"], granted=granted, now=now)
+        after = candidate.decide(complaint, by=record["by"], granted=granted, now=now)
+        moved[before.outcome.value, after.outcome.value] += 1
+        per_level[record["by"]] += 1
+        for name, resolution in (("current", before), ("candidate", after)):
+            if resolution.outcome is Outcome.APPROVED:
+                approved[name] += resolution.remedy.amount
+
+    assert report["decisions"] == len(records()) == 48
+    assert report["skipped"] == []
+    assert {(old, new): count for old, row in report["matrix"].items() for new, count in row.items() if count} == moved
+    assert {(row["from"], row["to"]): row["count"] for row in report["moved"]} == {
+        pair: count for pair, count in moved.items() if pair[0] != pair[1]
+    }
+    assert report["current"]["amounts"]["approved"] == str(approved["current"])
+    assert report["candidate"]["amounts"]["approved"] == str(approved["candidate"])
+    escalations = report["escalations"]
+    assert escalations["avoided"] == sum(n for (old, new), n in moved.items() if old == "escalated" != new)
+    assert escalations["added"] == sum(n for (old, new), n in moved.items() if new == "escalated" != old)
+    assert escalations["current"] - escalations["avoided"] + escalations["added"] == escalations["candidate"]
+    assert {name: figures["decisions"] for name, figures in report["per_level"].items()} == per_level
+    assert len(report["changes"]) == sum(n for (old, new), n in moved.items() if old != new) + escalations["rerouted"]
+    assert report["changes"][0] == {
+        "where": "line 1",
+        "by": "front_desk",
+        "current": {"outcome": "escalated", "escalate_to": "supervisor"},
+        "candidate": {"outcome": "approved", "escalate_to": None},
+    }
+
+
+def test_the_table_reads_well(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, RECORDS)
+    assert result.code == 0
+    out = result.out
+    assert out.startswith(f"48 recorded complaints from {RECORDS}\n")
+    assert "escalations: 26 -> 10 (16 avoided, 0 added, 0 sent to another level)" in out
+    assert "granted on the spot: $2,745.00 -> $6,180.00 (+$3,435.00)" in out
+    assert " escalated         16          10        0      26" in out
+    assert " front_desk          40   15 -> 31     24 -> 8        1   $1,500.00 -> $4,935.00 (+$3,435.00)" in out
+    assert "changed decisions (10 of 16; --json lists all):" in out
+    assert "  line 1: front_desk: escalated to supervisor -> approved" in out
+
+
+def test_the_same_policy_changes_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "simulate", "-p", POLICY, "-c", POLICY, RECORDS, "--json")
+    report = json.loads(result.out)
+    assert report["moved"] == []
+    assert report["changes"] == []
+    assert report["current"] == report["candidate"]
+
+
+def test_invalid_records_stop_the_run_with_their_lines(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    good = Path(RECORDS).read_text(encoding="utf-8").splitlines()
+    bad_level = json.loads(good[1])
+    bad_level["by"] = "night_porter"
+    bad_complaint = json.loads(good[2])
+    bad_complaint["complaint"]["customer"]["name"] = "Jane Doe"
+    bad_complaint["complaint"]["category"] = "Jane Doe"
+    lines = [good[0], "{not json", json.dumps(bad_level), "", json.dumps(bad_complaint), '{"by": 5}', good[3]]
+    path = write_records(tmp_path / "r.jsonl", lines)
+    result = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, path)
+    assert result.code == 2
+    assert result.out == ""
+    err = result.err
+    assert "Error: 4 recorded complaints cannot be replayed:" in err
+    assert f"{path}: line 2: is not valid JSON: Expecting property name enclosed in double quotes (column 2)" in err
+    assert f"{path}: line 3: by: the policy has no level named 'night_porter'" in err
+    assert "(in the current policy)" in err
+    assert f"{path}: line 5: complaint.category: must be a lower-case word" in err
+    assert f"{path}: line 6: " in err
+    assert "Jane" not in err
+    assert "--skip-invalid leaves them out" in err
+
+    skipped = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, path, "--skip-invalid", "--json")
+    assert skipped.code == 0
+    report = json.loads(skipped.out)
+    assert report["decisions"] == 2
+    assert len(report["skipped"]) == 4
+    text = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, path, "--skip-invalid")
+    assert text.out.startswith(f"2 recorded complaints from {path} (4 skipped as invalid)")
+
+
+def test_a_level_the_candidate_removed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    renamed = Path(CANDIDATE).read_text(encoding="utf-8").replace('"front_desk"', '"reception"')
+    candidate = tmp_path / "candidate.toml"
+    candidate.write_text(renamed, encoding="utf-8")
+    result = run(capsys, "simulate", "-p", POLICY, "-c", str(candidate), RECORDS)
+    assert result.code == 2
+    assert "line 1: by: the policy has no level named 'front_desk'" in result.err
+    assert "(in the candidate policy)" in result.err
+
+
+def test_records_in_another_currency(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    record = records()[0]
+    record["granted"] = "10.00 EUR"
+    path = write_records(tmp_path / "r.jsonl", [json.dumps(record)])
+    result = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, path)
+    assert result.code == 2
+    assert "line 1: granted: is in EUR but the policy's currency is USD" in result.err
+
+
+def test_bare_amounts_are_in_the_policy_currency(tmp_path: Path) -> None:
+    record = records()[1]
+    record["granted"] = "60.00"
+    path = write_records(tmp_path / "r.jsonl", [json.dumps(record)])
+    policy = Policy.from_file(POLICY)
+    result = simulate(policy, policy, open_source(path))
+    assert result.decisions == 1
+    assert not result.invalid
+
+
+def test_policies_in_different_currencies(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    euros = tmp_path / "euros.toml"
+    euros.write_text(Path(CANDIDATE).read_text(encoding="utf-8").replace('"USD"', '"EUR"'), encoding="utf-8")
+    result = run(capsys, "simulate", "-p", POLICY, "-c", str(euros), RECORDS)
+    assert result.code == 2
+    assert "the policies are in different currencies (USD and EUR)" in result.err
+
+
+def test_sources(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    explicit = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, f"jsonl:{RECORDS}", "--json")
+    assert json.loads(explicit.out)["decisions"] == 48
+    missing = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, str(tmp_path / "none.jsonl"))
+    assert missing.code == 2
+    assert "there is no recorded-complaints file" in missing.err
+    unknown = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, "journal:cases.sqlite3")
+    assert unknown.code == 2
+    assert "unknown source 'journal'" in unknown.err
+
+
+def test_progress_follows_the_bytes_read() -> None:
+    seen: list[int] = []
+    policy = Policy.from_file(POLICY)
+    source = JsonLinesSource(RECORDS)
+    simulate(policy, policy, source, advance=seen.append)
+    assert sum(seen) == source.total == Path(RECORDS).stat().st_size
