@@ -2,13 +2,16 @@
 #   make demo   decide the example complaints against the shipped presets
 #   make test   lint, type-check and run the whole test suite
 #   make lint   ruff and mypy --strict only
+#   make docs   build the documentation site into site/ (mkdocs build --strict)
+#   make docs-serve  preview the documentation at http://127.0.0.1:8000 while editing it
+#   make schema regenerate docs/policy.schema.json from the Policy model
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test lint format clean
+.PHONY: demo test lint format clean docs docs-serve schema
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +22,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e .
 	@touch $@
 
-# The package with every development tool.
+# The package with every development tool (the documentation tools included).
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed $(VENV)/.installed-docs
+
+# The package with the documentation tools only.
+$(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e '.[docs]'
 	@touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
@@ -35,9 +43,19 @@ lint: $(VENV)/.installed-dev
 test: lint
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -n auto -p no:cacheprovider
 
+# NO_MKDOCS_2_WARNING: mkdocs-material prints a banner about MkDocs 2 on every build; the pin is mkdocs<2.
+docs: $(VENV)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+docs-serve: $(VENV)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
+
+schema: $(VENV)/.installed
+	$(BIN)/python docs/_tools/policy_schema.py
+
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) build dist site .mypy_cache .ruff_cache .pytest_cache .hypothesis
