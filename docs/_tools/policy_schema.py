@@ -31,7 +31,7 @@ _DIGITS: Final = r"[0-9]{1,16}(\.[0-9]{1,8})?"
 AMOUNT: Final[dict[str, Any]] = {
     "title": "Amount",
     "description": (
-        "An amount that is not negative, in the policy's currency: \"2000.00\" or 2000; "
+        'An amount that is not negative, in the policy\'s currency: "2000.00" or 2000; '
         'or with its currency: "2000.00 USD" or {"amount": "2000.00", "currency": "USD"}.'
     ),
     "anyOf": [
@@ -94,7 +94,7 @@ def render() -> str:
 
 def main() -> None:
     SCHEMA_FILE.write_text(render(), encoding="utf-8")
-    print(f"wrote {SCHEMA_FILE}")  # noqa: T201 - a command-line tool reports what it wrote
+    print(f"wrote {SCHEMA_FILE}")
 
 
 if __name__ == "__main__":
