@@ -122,7 +122,9 @@ def run_block(block: Block, workdir: Path) -> str:
     """Run ``block`` in ``workdir`` next to the files its page shows; what it printed."""
     page_blocks = blocks(block.page)
     _write_files(shown_files(page_blocks, page_blocks.index(block)), workdir)
-    namespace: dict[str, Any] = {"__name__": "__main__"}
+    # A block showing a file of the repository (an included example) runs as that file would.
+    shown_as = ROOT / block.file_name if block.file_name and (ROOT / block.file_name).exists() else None
+    namespace: dict[str, Any] = {"__name__": "__main__", "__file__": str(shown_as or workdir / "block.py")}
     printed = io.StringIO()
     modules_before = set(sys.modules)
     sys.path.insert(0, str(workdir))
@@ -198,8 +200,9 @@ def test_pycon_sessions_go_as_shown(page: Path, tmp_path: Path) -> None:
     assert run_session(page, tmp_path).attempted
 
 
-def test_the_docs_have_python_blocks_in_every_part() -> None:
-    parts = {block.page.relative_to(DOCS).parts[0] for block in python_blocks()}
+def test_the_docs_have_runnable_code_in_every_part() -> None:
+    runnable = [block for block in _all_blocks() if block.language in ("python", "pycon")]
+    parts = {block.page.relative_to(DOCS).parts[0] for block in runnable}
     assert {"tutorial", "how-to", "explanation"} <= parts
 
 
@@ -344,3 +347,20 @@ def test_a_session_that_prints_something_else_fails(tmp_path: Path) -> None:
     assert run_session(_page(tmp_path, text.format("4")), tmp_path).attempted == 2
     with pytest.raises(AssertionError, match="does not go as the page shows"):
         run_session(_page(tmp_path, text.format("5")), tmp_path)
+
+
+def test_included_python_is_out_of_the_formatters_reach() -> None:
+    """``ruff format`` formats Python blocks in Markdown, and would turn ``--8<-- "x"`` into ``--8 < --"x"``."""
+    for page in pages():
+        suppressed = False
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), start=1):
+            stripped = line.strip()
+            if stripped == "<!-- fmt:off -->":
+                suppressed = True
+            elif stripped == "<!-- fmt:on -->":
+                suppressed = False
+            elif _SNIPPET.match(line) or "--8 < --" in line:
+                assert suppressed, (
+                    f"{page.relative_to(DOCS)}:{number}: wrap the code block that includes a file in "
+                    "<!-- fmt:off --> and <!-- fmt:on --> lines, so that ruff format leaves the include alone"
+                )
