@@ -102,7 +102,7 @@ def _split_blocks(text: str) -> Iterator[tuple[str, str]]:
         yield "prose", "".join(prose)
         prose = []
         code = textwrap.dedent("".join(lines[start:end]))
-        yield "code", f"\n```{_language(code)}\n{code.rstrip()}\n```\n\n"
+        yield "code", f"\n```{_language(code)}\n{code.rstrip()}\n```\n"
         i = end
     yield "prose", "".join(prose)
 
