@@ -13,12 +13,17 @@ The pages under ``docs/`` are what readers copy, so the suite runs them:
 - ``--8<-- "path"`` lines include files the way ``pymdownx.snippets`` does, so an example shown in
   the docs is the example file the suite runs, not a copy that drifts;
 - the commands shown (``make ...``, ``pip install 'recovery-rules[...]'``) exist.
+
+A block that needs an optional dependency some supported Python lacks (durable-rules is for Python
+3.12 and older) says so on the line before its fence, in a comment readers do not see:
+``<!-- requires: durable -->``. Where that module cannot be imported, the block is skipped, saying why.
 """
 
 from __future__ import annotations
 
 import contextlib
 import doctest
+import importlib.util
 import io
 import json
 import re
@@ -40,6 +45,7 @@ _SNIPPET = re.compile(r'^(?P<indent>[ \t]*)-+8<-+[ \t]+"(?P<path>[^"]+)"[ \t]*$'
 _SNIPPET_BLOCK = re.compile(r"^[ \t]*-+8<-+[ \t]*$")
 _ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
 _FILE_NAME = re.compile(r"[\w.-]+(/[\w.-]+)*\.\w+")
+_REQUIRES = re.compile(r"^\s*<!-- requires: (?P<module>[\w.]+) -->\s*$")
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,8 @@ class Block:
     language: str
     title: str
     code: str
+    requires: str | None = None
+    """A module the block needs, from a ``<!-- requires: module -->`` line just before it."""
 
     @property
     def id(self) -> str:
@@ -100,7 +108,9 @@ def blocks(page: Path, base: Path = ROOT) -> list[Block]:
         body = "\n".join(_dedent(line, indent) for line in lines[i + 1 : end])
         language = info.split(maxsplit=1)[0].lstrip(".{") if info else ""
         title = dict(_ATTRIBUTE.findall(info)).get("title", "")
-        found.append(Block(page, i + 1, language, title, body + "\n"))
+        before = next((line for line in reversed(lines[:i]) if line.strip()), "")
+        requires = _REQUIRES.match(before)
+        found.append(Block(page, i + 1, language, title, body + "\n", requires["module"] if requires else None))
         i = end + 1
     return found
 
@@ -120,6 +130,8 @@ def python_blocks() -> list[Block]:
 
 def run_block(block: Block, workdir: Path) -> str:
     """Run ``block`` in ``workdir`` next to the files its page shows; what it printed."""
+    if block.requires and importlib.util.find_spec(block.requires) is None:
+        pytest.skip(f"{block.id} needs {block.requires}, which is not installed for this Python")
     page_blocks = blocks(block.page)
     _write_files(shown_files(page_blocks, page_blocks.index(block)), workdir)
     # A block showing a file of the repository (an included example) runs as that file would.
@@ -364,3 +376,13 @@ def test_included_python_is_out_of_the_formatters_reach() -> None:
                     f"{page.relative_to(DOCS)}:{number}: wrap the code block that includes a file in "
                     "<!-- fmt:off --> and <!-- fmt:on --> lines, so that ruff format leaves the include alone"
                 )
+
+
+def test_a_block_can_require_an_optional_module(tmp_path: Path) -> None:
+    text = "<!-- requires: a_module_nobody_has -->\n```python\nimport a_module_nobody_has\n```\n"
+    [block] = blocks(_page(tmp_path, text))
+    assert block.requires == "a_module_nobody_has"
+    with pytest.raises(pytest.skip.Exception, match="needs a_module_nobody_has"):
+        run_block(block, tmp_path)
+    [plain] = blocks(_page(tmp_path, "```python\nimport json\n```\n"))
+    assert plain.requires is None
