@@ -27,28 +27,11 @@ from recovery_rules import Policy
 SCHEMA_FILE: Final = Path(__file__).resolve().parents[1] / "policy.schema.json"
 DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
 
-_DIGITS: Final = r"[0-9]{1,16}(\.[0-9]{1,8})?"
-AMOUNT: Final[dict[str, Any]] = {
-    "title": "Amount",
-    "description": (
-        'An amount that is not negative, in the policy\'s currency: "2000.00" or 2000; '
-        'or with its currency: "2000.00 USD" or {"amount": "2000.00", "currency": "USD"}.'
-    ),
-    "anyOf": [
-        {"type": "string", "pattern": f"^{_DIGITS}$"},
-        {"type": "integer", "minimum": 0},
-        {"type": "string", "pattern": f"^{_DIGITS} [A-Z]{{3}}$"},
-        {
-            "type": "object",
-            "properties": {
-                "amount": {"type": "string", "pattern": f"^{_DIGITS}$"},
-                "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
-            },
-            "required": ["amount", "currency"],
-            "additionalProperties": False,
-        },
-    ],
-}
+_BARE_AMOUNTS: Final[list[dict[str, Any]]] = [
+    {"type": "string", "pattern": r"^[0-9]{1,16}(\.[0-9]{1,8})?$"},
+    {"type": "integer", "minimum": 0},
+]
+"""What a policy file may write besides the forms of ``Money``: an amount in the policy's currency."""
 UNLIMITED: Final[dict[str, Any]] = {"const": "unlimited", "description": "No limit of its own: only the hard cap."}
 DURATION: Final[dict[str, Any]] = {
     "title": "Duration",
@@ -66,13 +49,36 @@ def _is_money(node: dict[str, Any]) -> bool:
     return isinstance(description, str) and description.startswith("An exact amount:") and "anyOf" in node
 
 
+def _not_negative(node: Any) -> Any:
+    """``node`` with every amount pattern's optional minus sign taken out: policies hold no negative amounts."""
+    if isinstance(node, dict):
+        return {
+            key: value.replace("^-?", "^") if key == "pattern" else _not_negative(value) for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_not_negative(item) for item in node]
+    return node
+
+
+def _amount(money: dict[str, Any]) -> dict[str, Any]:
+    """The schema of an amount in a policy file, from the schema of ``Money``."""
+    return {
+        "title": "Amount",
+        "description": (
+            'An amount that is not negative, in the policy\'s currency: "2000.00" or 2000; '
+            'or with its currency: "2000.00 USD" or {"amount": "2000.00", "currency": "USD"}.'
+        ),
+        "anyOf": [*copy.deepcopy(_BARE_AMOUNTS), *_not_negative(money["anyOf"])],
+    }
+
+
 def _rewrite(node: Any, path: tuple[str, ...]) -> Any:
     if isinstance(node, list):
         return [_rewrite(item, path) for item in node]
     if not isinstance(node, dict):
         return node
     if _is_money(node):
-        return copy.deepcopy(AMOUNT)
+        return _amount(node)
     if node.get("format") == "duration" and node.get("type") == "string":
         return copy.deepcopy(DURATION)
     out = {key: _rewrite(value, (*path, key)) for key, value in node.items()}
