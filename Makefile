@@ -3,13 +3,16 @@
 #   make test   lint, type-check and run the whole test suite
 #   make lint   ruff and mypy --strict only
 #   make test-pythons   the suite on every other supported Python found under pyenv (3.12, 3.13)
+#   make docs   build the documentation site into site/ (mkdocs build --strict)
+#   make docs-serve  preview the documentation at http://127.0.0.1:8000 while editing it
+#   make schema regenerate docs/policy.schema.json from the Policy model
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test lint format clean test-pythons
+.PHONY: demo test lint format clean test-pythons docs docs-serve schema
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +23,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e .
 	@touch $@
 
-# The package with every development tool.
+# The package with every development tool (the documentation tools included).
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed $(VENV)/.installed-docs
+
+# The package with the documentation tools only.
+$(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e '.[docs]'
 	@touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
@@ -50,10 +58,19 @@ test-pythons:
 		$$venv/bin/python -m pip install --quiet -e '.[dev]' && \
 		$$venv/bin/python -m pytest -q -n auto -p no:cacheprovider || exit 1; \
 	done
+# NO_MKDOCS_2_WARNING: mkdocs-material prints a banner about MkDocs 2 on every build; the pin is mkdocs<2.
+docs: $(VENV)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+docs-serve: $(VENV)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
+
+schema: $(VENV)/.installed
+	$(BIN)/python docs/_tools/policy_schema.py
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .venv-3.* build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-3.* build dist site .mypy_cache .ruff_cache .pytest_cache .hypothesis

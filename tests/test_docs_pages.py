@@ -1,0 +1,388 @@
+"""Every code block in the documentation works as written.
+
+The pages under ``docs/`` are what readers copy, so the suite runs them:
+
+- every ```` ```python ```` block runs on its own: a fresh namespace (``__name__ == "__main__"``, as
+  ``python file.py`` runs it) in an empty working directory that holds the files the page shows
+  (a block with ``title="policy.toml"`` is written to ``policy.toml`` first). The ``test_*``
+  functions a block defines are then called, so a page that shows a test runs it;
+- a block titled ``Output`` right after a Python block is what that block prints, exactly;
+- the ```` ```pycon ```` blocks of a page are one interactive session, run with doctest: each
+  ``>>>`` line must print what the page shows after it (the tutorial reads this way);
+- every TOML, JSON and YAML block parses; every fence names its language;
+- ``--8<-- "path"`` lines include files the way ``pymdownx.snippets`` does, so an example shown in
+  the docs is the example file the suite runs, not a copy that drifts;
+- the commands shown (``make ...``, ``pip install 'recovery-rules[...]'``) exist.
+
+A block that needs an optional dependency some supported Python lacks (durable-rules is for Python
+3.12 and older) says so on the line before its fence, in a comment readers do not see:
+``<!-- requires: durable -->``. Where that module cannot be imported, the block is skipped, saying why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import doctest
+import importlib.util
+import io
+import json
+import re
+import shlex
+import sys
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+
+_OPEN = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
+_SNIPPET = re.compile(r'^(?P<indent>[ \t]*)-+8<-+[ \t]+"(?P<path>[^"]+)"[ \t]*$')
+_SNIPPET_BLOCK = re.compile(r"^[ \t]*-+8<-+[ \t]*$")
+_ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
+_FILE_NAME = re.compile(r"[\w.-]+(/[\w.-]+)*\.\w+")
+_REQUIRES = re.compile(r"^\s*<!-- requires: (?P<module>[\w.]+) -->\s*$")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One fenced code block of a page."""
+
+    page: Path
+    line: int
+    language: str
+    title: str
+    code: str
+    requires: str | None = None
+    """A module the block needs, from a ``<!-- requires: module -->`` line just before it."""
+
+    @property
+    def id(self) -> str:
+        page = self.page.relative_to(DOCS).as_posix() if self.page.is_relative_to(DOCS) else self.page.name
+        return f"{page}:{self.line}"
+
+    @property
+    def file_name(self) -> str | None:
+        """The file this block shows, when its title is a file name (``policy.toml``)."""
+        return self.title if _FILE_NAME.fullmatch(self.title) else None
+
+
+def include_snippets(text: str, base: Path = ROOT) -> str:
+    """``text`` with each ``--8<-- "path"`` line replaced by the file, as pymdownx.snippets does."""
+    lines = []
+    for line in text.splitlines():
+        if _SNIPPET_BLOCK.match(line):
+            raise AssertionError("block-form snippets are not supported by the docs tests; include one file a line")
+        match = _SNIPPET.match(line)
+        if match is None:
+            lines.append(line)
+            continue
+        path, *span = match["path"].split(":")
+        content = (base / path).read_text(encoding="utf-8").splitlines()
+        if span:
+            start, end = (int(number) if number else None for number in (*span, "")[:2])
+            content = content[(start or 1) - 1 : end]
+        lines.extend(match["indent"] + included if included else "" for included in content)
+    return "\n".join(lines) + "\n"
+
+
+def blocks(page: Path, base: Path = ROOT) -> list[Block]:
+    """The fenced code blocks of ``page``, with snippets included."""
+    lines = include_snippets(page.read_text(encoding="utf-8"), base).splitlines()
+    found = []
+    i = 0
+    while i < len(lines):
+        opening = _OPEN.match(lines[i])
+        if opening is None:
+            i += 1
+            continue
+        indent, fence, info = len(opening["indent"]), opening["fence"], opening["info"].strip()
+        closing = re.compile(rf"^ {{0,{indent}}}{re.escape(fence[0])}{{{len(fence)},}}\s*$")
+        end = i + 1
+        while end < len(lines) and not closing.match(lines[end]):
+            end += 1
+        body = "\n".join(_dedent(line, indent) for line in lines[i + 1 : end])
+        language = info.split(maxsplit=1)[0].lstrip(".{") if info else ""
+        title = dict(_ATTRIBUTE.findall(info)).get("title", "")
+        before = next((line for line in reversed(lines[:i]) if line.strip()), "")
+        requires = _REQUIRES.match(before)
+        found.append(Block(page, i + 1, language, title, body + "\n", requires["module"] if requires else None))
+        i = end + 1
+    return found
+
+
+def _dedent(line: str, indent: int) -> str:
+    """``line`` without the indentation of its fence (a block inside a tab or an admonition)."""
+    return line[indent:] if not line[:indent].strip() else line.lstrip(" ")
+
+
+def pages() -> list[Path]:
+    return sorted(path for path in DOCS.rglob("*.md") if "_tools" not in path.parts)
+
+
+def python_blocks() -> list[Block]:
+    return [block for page in pages() for block in blocks(page) if block.language == "python"]
+
+
+def run_block(block: Block, workdir: Path) -> str:
+    """Run ``block`` in ``workdir`` next to the files its page shows; what it printed."""
+    if block.requires and importlib.util.find_spec(block.requires) is None:
+        pytest.skip(f"{block.id} needs {block.requires}, which is not installed for this Python")
+    page_blocks = blocks(block.page)
+    _write_files(shown_files(page_blocks, page_blocks.index(block)), workdir)
+    # A block showing a file of the repository (an included example) runs as that file would.
+    shown_as = ROOT / block.file_name if block.file_name and (ROOT / block.file_name).exists() else None
+    namespace: dict[str, Any] = {"__name__": "__main__", "__file__": str(shown_as or workdir / "block.py")}
+    printed = io.StringIO()
+    modules_before = set(sys.modules)
+    sys.path.insert(0, str(workdir))
+    try:
+        with contextlib.chdir(workdir), contextlib.redirect_stdout(printed):
+            exec(compile(block.code, block.id, "exec"), namespace)  # noqa: S102 - the documentation's own code
+            for name, value in list(namespace.items()):
+                if name.startswith("test_") and callable(value) and getattr(value, "__module__", "") == "__main__":
+                    value()
+    finally:
+        sys.path.remove(str(workdir))
+        for name in set(sys.modules) - modules_before:  # modules the page showed, imported from workdir
+            if str(workdir) in str(getattr(sys.modules[name], "__file__", "") or ""):
+                del sys.modules[name]
+    output = printed.getvalue()
+    following = page_blocks[page_blocks.index(block) + 1 :][:1]
+    if following and following[0].title == "Output":
+        assert output.rstrip() == following[0].code.rstrip(), f"{block.id} prints something else than its Output"
+    return output
+
+
+def _write_files(files: dict[str, str], workdir: Path) -> None:
+    for name, code in files.items():
+        target = workdir / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(code, encoding="utf-8")
+
+
+def shown_files(page_blocks: list[Block], before: int) -> dict[str, str]:
+    """The files a page shows, as they stand at block number ``before``.
+
+    A file shown twice (a first draft, then the finished file) has the last version shown before that
+    block; a file shown only further down the page is there too.
+    """
+    files: dict[str, str] = {}
+    for number, shown in enumerate(page_blocks):
+        if shown.file_name and (number < before or shown.file_name not in files):
+            files[shown.file_name] = shown.code
+    return files
+
+
+def run_session(page: Path, workdir: Path) -> doctest.TestResults:
+    """Run the ``pycon`` blocks of ``page`` as one doctest session in ``workdir``."""
+    page_blocks = blocks(page)
+    parser = doctest.DocTestParser()
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    session: dict[str, Any] = {"__name__": "__main__"}
+    report = io.StringIO()
+    with contextlib.chdir(workdir):
+        for number, block in enumerate(page_blocks):
+            if block.language == "pycon":
+                # The files as the page shows them so far: a session sees a file change when the page does.
+                _write_files(shown_files(page_blocks, number), workdir)
+                test = parser.get_doctest(block.code, session, block.id, str(page), block.line)
+                test.globs = session  # DocTest copies the namespace it is given; a session shares one
+                runner.run(test, out=report.write, clear_globs=False)
+    results = runner.summarize(verbose=False)
+    assert not results.failed, f"the session on {page.name} does not go as the page shows:\n{report.getvalue()}"
+    return results
+
+
+@pytest.mark.parametrize("block", python_blocks(), ids=lambda block: block.id)
+def test_python_blocks_run_as_written(block: Block, tmp_path: Path) -> None:
+    run_block(block, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [page for page in pages() if any(block.language == "pycon" for block in blocks(page))],
+    ids=lambda page: page.relative_to(DOCS).as_posix(),
+)
+def test_pycon_sessions_go_as_shown(page: Path, tmp_path: Path) -> None:
+    assert run_session(page, tmp_path).attempted
+
+
+def test_the_docs_have_runnable_code_in_every_part() -> None:
+    runnable = [block for block in _all_blocks() if block.language in ("python", "pycon")]
+    parts = {block.page.relative_to(DOCS).parts[0] for block in runnable}
+    assert {"tutorial", "how-to", "explanation"} <= parts
+
+
+def _all_blocks() -> Iterator[Block]:
+    for page in pages():
+        yield from blocks(page)
+
+
+def test_every_fence_names_its_language() -> None:
+    unnamed = [block.id for block in _all_blocks() if not block.language]
+    assert not unnamed, f"give these code blocks a language (python, toml, json, console, text): {unnamed}"
+
+
+def test_toml_json_and_yaml_blocks_parse() -> None:
+    yaml = pytest.importorskip("yaml", reason="PyYAML is in the dev extra; this runs in CI")
+    for block in _all_blocks():
+        if block.language == "toml":
+            tomllib.loads(block.code)
+        elif block.language == "json":
+            json.loads(block.code)
+        elif block.language == "yaml":
+            yaml.safe_load(block.code)
+
+
+def _makefile_targets() -> set[str]:
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    return set(re.findall(r"^([a-z][\w-]*):", text, flags=re.MULTILINE))
+
+
+def _extras() -> set[str]:
+    return set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"])
+
+
+def test_commands_shown_in_the_docs_exist() -> None:
+    targets, extras = _makefile_targets(), _extras()
+    shown = [block for block in _all_blocks() if block.language in ("console", "bash", "shell", "sh")]
+    assert shown
+    for block in shown:
+        for line in block.code.splitlines():
+            command = line.removeprefix("$ ").split("#", 1)[0].strip()
+            if not command:
+                continue
+            words = shlex.split(command)
+            if words[0] == "make":
+                assert set(words[1:]) <= targets, f"{block.id}: no such make target in {words}"
+            for word in words:
+                extra = re.fullmatch(r"recovery-rules\[([\w,-]+)\]", word)
+                if extra:
+                    assert set(extra[1].split(",")) <= extras, f"{block.id}: no such extra in {word}"
+                if word.startswith("examples/"):
+                    assert (ROOT / word).exists(), f"{block.id}: {word} does not exist"
+
+
+def _nav_pages(node: object) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, list):
+        for item in node:
+            yield from _nav_pages(item)
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _nav_pages(value)
+
+
+def test_every_page_is_in_the_nav_and_every_nav_entry_is_a_page() -> None:
+    yaml = pytest.importorskip("yaml", reason="PyYAML is in the dev extra; this runs in CI")
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    listed = list(_nav_pages(config["nav"]))
+    assert len(listed) == len(set(listed)), "a page is listed twice in the nav"
+    on_disk = {path.relative_to(DOCS).as_posix() for path in pages()}
+    assert set(listed) <= on_disk, f"the nav lists pages that do not exist: {sorted(set(listed) - on_disk)}"
+    missing = sorted(on_disk - set(listed))
+    assert not missing, f"add these pages to the nav in mkdocs.yml: {missing}"
+
+
+def test_every_example_program_is_shown_in_the_docs() -> None:
+    included = "\n".join(path.read_text(encoding="utf-8") for path in pages())
+    programs = [*(ROOT / "examples").glob("*.py"), *(ROOT / "examples").glob("*/*.py")]
+    for program in programs:
+        relative = program.relative_to(ROOT).as_posix()
+        assert f'--8<-- "{relative}"' in included, f"include {relative} in a page (docs/examples.md)"
+
+
+# -- the checks above have teeth ---------------------------------------------------------------
+
+
+def _page(tmp_path: Path, text: str) -> Path:
+    page = tmp_path / "docs" / "page.md"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(text, encoding="utf-8")
+    return page
+
+
+def test_a_broken_block_fails(tmp_path: Path) -> None:
+    page = _page(tmp_path, '# Page\n\n```python\nfrom recovery_rules import Money\nMoney(12.5, "USD")\n```\n')
+    [block] = blocks(page)
+    with pytest.raises(ValueError, match="a float cannot hold money exactly"):
+        run_block(block, tmp_path)
+
+
+def test_a_test_the_page_defines_is_run(tmp_path: Path) -> None:
+    page = _page(tmp_path, "```python\ndef test_something():\n    assert 1 + 1 == 3\n```\n")
+    with pytest.raises(AssertionError):
+        run_block(blocks(page)[0], tmp_path)
+
+
+def test_a_wrong_output_fails_and_a_right_one_passes(tmp_path: Path) -> None:
+    text = '```python\nprint("approved")\n```\n\n```text title="Output"\n{}\n```\n'
+    with pytest.raises(AssertionError, match="prints something else"):
+        run_block(blocks(_page(tmp_path, text.format("denied")))[0], tmp_path)
+    assert run_block(blocks(_page(tmp_path, text.format("approved")))[0], tmp_path) == "approved\n"
+
+
+def test_files_the_page_shows_are_there_and_indented_blocks_are_found(tmp_path: Path) -> None:
+    text = (
+        '=== "TOML"\n\n'
+        '    ```toml title="limits.toml"\n    staff = "2000.00"\n    ```\n\n'
+        "```python\nimport tomllib\nfrom pathlib import Path\n"
+        'print(tomllib.loads(Path("limits.toml").read_text())["staff"])\n```\n'
+    )
+    page = _page(tmp_path, text)
+    assert [(block.language, block.file_name) for block in blocks(page)] == [("toml", "limits.toml"), ("python", None)]
+    assert run_block(blocks(page)[1], tmp_path / "docs") == "2000.00\n"
+
+
+def test_snippets_include_the_file_and_a_missing_file_fails(tmp_path: Path) -> None:
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "hello.py").write_text('print("hello")\nprint("world")\n', encoding="utf-8")
+    page = _page(
+        tmp_path, '```python\n--8<-- "examples/hello.py"\n```\n\n```python\n--8<-- "examples/hello.py:2:2"\n```\n'
+    )
+    assert [block.code for block in blocks(page, base=tmp_path)] == [
+        'print("hello")\nprint("world")\n',
+        'print("world")\n',
+    ]
+    with pytest.raises(FileNotFoundError):
+        blocks(_page(tmp_path, '```python\n--8<-- "examples/missing.py"\n```\n'), base=tmp_path)
+
+
+def test_a_session_that_prints_something_else_fails(tmp_path: Path) -> None:
+    text = "```pycon\n>>> total = 2 + 2\n```\n\nThen:\n\n```pycon\n>>> total\n{}\n```\n"
+    assert run_session(_page(tmp_path, text.format("4")), tmp_path).attempted == 2
+    with pytest.raises(AssertionError, match="does not go as the page shows"):
+        run_session(_page(tmp_path, text.format("5")), tmp_path)
+
+
+def test_included_python_is_out_of_the_formatters_reach() -> None:
+    """``ruff format`` formats Python blocks in Markdown, and would turn ``--8<-- "x"`` into ``--8 < --"x"``."""
+    for page in pages():
+        suppressed = False
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), start=1):
+            stripped = line.strip()
+            if stripped == "<!-- fmt:off -->":
+                suppressed = True
+            elif stripped == "<!-- fmt:on -->":
+                suppressed = False
+            elif _SNIPPET.match(line) or "--8 < --" in line:
+                assert suppressed, (
+                    f"{page.relative_to(DOCS)}:{number}: wrap the code block that includes a file in "
+                    "<!-- fmt:off --> and <!-- fmt:on --> lines, so that ruff format leaves the include alone"
+                )
+
+
+def test_a_block_can_require_an_optional_module(tmp_path: Path) -> None:
+    text = "<!-- requires: a_module_nobody_has -->\n```python\nimport a_module_nobody_has\n```\n"
+    [block] = blocks(_page(tmp_path, text))
+    assert block.requires == "a_module_nobody_has"
+    with pytest.raises(pytest.skip.Exception, match="needs a_module_nobody_has"):
+        run_block(block, tmp_path)
+    [plain] = blocks(_page(tmp_path, "```python\nimport json\n```\n"))
+    assert plain.requires is None
