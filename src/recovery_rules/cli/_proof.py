@@ -43,8 +43,8 @@ from zoneinfo import ZoneInfo
 
 from recovery_rules import Alternative, AuthorityLevel, Complaint, Customer, Money, Outcome, Policy, Remedy, Resolution
 from recovery_rules._currencies import MINOR_UNITS
+from recovery_rules._invariants import resolution_violations
 from recovery_rules._money import MAX_AMOUNT
-from recovery_rules.testing import resolution_violations
 
 __all__ = [
     "Counterexample",
