@@ -24,7 +24,20 @@ private and may change without notice.
 from __future__ import annotations
 
 from . import presets
+from ._case import Case
+from ._case_path import CaseOutcome, CaseState, CaseStep
 from ._engine import RULES
+from ._journal import (
+    CaseSummary,
+    ChainHead,
+    Draft,
+    Event,
+    Journal,
+    Ledger,
+    MemoryJournal,
+    SQLiteJournal,
+    Verification,
+)
 from ._models import Complaint, ComplaintNumber, Customer, Remedy
 from ._money import Money
 from ._policy import Policy
@@ -32,15 +45,21 @@ from ._policy_parts import Alternative, AuthorityLevel
 from ._resolution import Outcome, Resolution, TraceEntry
 from ._time import Window
 from .exceptions import (
+    AuthorityError,
     CurrencyMismatchError,
+    IdempotencyConflictError,
     InvalidInputError,
+    JournalError,
+    JournalIntegrityError,
     MissingDependencyError,
     PolicyCheckError,
     PolicyError,
     Problem,
     RecoveryRulesError,
+    StaleCaseError,
     UnknownLevelError,
     UnknownRemedyError,
+    WorkflowError,
 )
 
 __version__ = "0.1.0"
@@ -48,12 +67,27 @@ __version__ = "0.1.0"
 __all__ = [
     "RULES",
     "Alternative",
+    "AuthorityError",
     "AuthorityLevel",
+    "Case",
+    "CaseOutcome",
+    "CaseState",
+    "CaseStep",
+    "CaseSummary",
+    "ChainHead",
     "Complaint",
     "ComplaintNumber",
     "CurrencyMismatchError",
     "Customer",
+    "Draft",
+    "Event",
+    "IdempotencyConflictError",
     "InvalidInputError",
+    "Journal",
+    "JournalError",
+    "JournalIntegrityError",
+    "Ledger",
+    "MemoryJournal",
     "MissingDependencyError",
     "Money",
     "Outcome",
@@ -64,10 +98,14 @@ __all__ = [
     "RecoveryRulesError",
     "Remedy",
     "Resolution",
+    "SQLiteJournal",
+    "StaleCaseError",
     "TraceEntry",
     "UnknownLevelError",
     "UnknownRemedyError",
+    "Verification",
     "Window",
+    "WorkflowError",
     "__version__",
     "presets",
 ]
