@@ -150,9 +150,8 @@ class Case:
         key = key or uuid.uuid4().hex
         number = complaint.number
         while True:
-            if not explicit and journal.version(number) > 0:
-                number = _next(number)
-                continue
+            if not explicit:
+                number = _free_number(journal, number)
             filed = complaint.model_copy(update={"number": number})
             draft = Draft(
                 kind="opened",
@@ -812,6 +811,24 @@ def _moment(now: dt.datetime | None, clock: Clock) -> dt.datetime:
     if not isinstance(moment, dt.datetime) or moment.utcoffset() is None:
         raise InvalidInputError("now", [Problem("now", "must be a timezone-aware datetime")])
     return moment.astimezone(dt.UTC)
+
+
+def _free_number(journal: Journal, number: ComplaintNumber) -> ComplaintNumber:
+    """The first sequence from ``number``'s on that no case uses yet (a few reads, however many there are)."""
+
+    def used(sequence: int) -> bool:
+        return journal.version(ComplaintNumber(number.date, number.customer_id, sequence)) > 0
+
+    low = number.sequence
+    if not used(low):
+        return number
+    high = low + 1
+    while high < _MAX_SEQUENCE and used(high):  # gallop: sequences are handed out one after another
+        low, high = high, min(high * 2, _MAX_SEQUENCE)
+    while high - low > 1:  # low is used, high is free (or the last one): find the first free one between
+        middle = (low + high) // 2
+        low, high = (middle, high) if used(middle) else (low, middle)
+    return ComplaintNumber(number.date, number.customer_id, high) if high <= _MAX_SEQUENCE else _next(number)
 
 
 def _next(number: ComplaintNumber) -> ComplaintNumber:

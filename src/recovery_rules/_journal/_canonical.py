@@ -30,6 +30,7 @@ __all__ = [
     "canonical_time",
     "check_json",
     "digest",
+    "dumps",
     "parse_canonical_time",
 ]
 
@@ -56,7 +57,7 @@ def parse_canonical_time(text: str) -> dt.datetime:
     """Read a time written by :func:`canonical_time`; any other spelling is refused."""
     if not isinstance(text, str) or not _TIME_TEXT.fullmatch(text):
         raise ValueError("not a canonical UTC time such as 2026-11-23T09:30:00.000000Z")
-    return dt.datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=dt.UTC)
+    return dt.datetime.fromisoformat(text[:-1]).replace(tzinfo=dt.UTC)
 
 
 def check_json(value: object, *, location: str = "data") -> JSONValue:
@@ -66,21 +67,20 @@ def check_json(value: object, *, location: str = "data") -> JSONValue:
 
 
 def _check(value: object, location: str, depth: int) -> None:
-    if depth > _MAX_DEPTH:
-        raise InvalidInputError("event data", [Problem(location, f"is nested more than {_MAX_DEPTH} levels deep")])
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _SAFE_INTEGER:
-        raise InvalidInputError(
-            "event data", [Problem(location, "is an integer too large for JSON; store it as a string")]
-        )
-    if value is None or isinstance(value, (str, bool, int)):
-        if isinstance(value, str):
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise InvalidInputError(
-                    "event data", [Problem(location, "contains a lone surrogate, which is not text")]
-                ) from None
+    if isinstance(value, str):
+        if not value.isascii():
+            _check_text(value, location)
         return
+    if value is None or isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        if abs(value) > _SAFE_INTEGER:
+            raise InvalidInputError(
+                "event data", [Problem(location, "is an integer too large for JSON; store it as a string")]
+            )
+        return
+    if depth >= _MAX_DEPTH:
+        raise InvalidInputError("event data", [Problem(location, f"is nested more than {_MAX_DEPTH} levels deep")])
     if isinstance(value, list):
         for i, item in enumerate(value):
             _check(item, f"{location}[{i}]", depth + 1)
@@ -89,13 +89,22 @@ def _check(value: object, location: str, depth: int) -> None:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise InvalidInputError("event data", [Problem(location, "has a key that is not a string")])
-            _check(key, location, depth + 1)
+            if not key.isascii():
+                _check_text(key, location)
             _check(item, f"{location}.{key}", depth + 1)
         return
     hint = " (write amounts as strings such as '12.50')" if isinstance(value, float) else ""
     raise InvalidInputError(
         "event data", [Problem(location, f"{type(value).__name__} is not a value the journal stores{hint}")]
     )
+
+
+def _check_text(text: str, location: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        problem = Problem(location, "contains a lone surrogate, which is not text")
+        raise InvalidInputError("event data", [problem]) from None
 
 
 def _ordered(value: JSONValue) -> JSONValue:
@@ -107,10 +116,23 @@ def _ordered(value: JSONValue) -> JSONValue:
     return value
 
 
+def dumps(value: JSONValue) -> bytes:
+    """The canonical bytes of ``value``, already known to be a :data:`JSONValue`.
+
+    Sorting by code point (what ``sort_keys`` does) and by UTF-16 code unit (what
+    RFC 8785 asks) differ only for characters beyond U+FFFF, so only a text that
+    has one is sorted again the slow, exact way.
+    """
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    if not text.isascii() and max(text) > "\uffff":
+        text = json.dumps(_ordered(value), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return text.encode("utf-8")
+
+
 def canonical_json(value: JSONValue) -> bytes:
     """The canonical bytes of ``value``: sorted keys, no whitespace, UTF-8 (RFC 8785 for these values)."""
     check_json(value)
-    return json.dumps(_ordered(value), separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return dumps(value)
 
 
 def digest(value: JSONValue) -> str:

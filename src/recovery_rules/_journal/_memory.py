@@ -14,7 +14,7 @@ from recovery_rules._models import ComplaintNumber
 from recovery_rules.exceptions import JournalError
 
 from ._base import Journal, Record, Store
-from ._canonical import GENESIS, JSONValue, canonical_json, canonical_time
+from ._canonical import GENESIS, JSONValue, canonical_time, dumps
 from ._ledger import GrantQuery
 
 __all__ = ["MemoryJournal"]
@@ -115,7 +115,7 @@ class _MemoryStore(Store):
 
     def insert(self, record: dict[str, JSONValue]) -> None:
         journal = self._journal
-        stored: dict[str, object] = {**record, "data": canonical_json(record["data"]).decode("utf-8")}
+        stored: dict[str, object] = {**record, "data": dumps(record["data"]).decode("utf-8")}
         position = len(journal._records)
         number = str(record["number"])
         journal._records.append(stored)

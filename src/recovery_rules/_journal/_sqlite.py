@@ -16,8 +16,10 @@
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Final
@@ -26,7 +28,7 @@ from recovery_rules._models import ComplaintNumber
 from recovery_rules.exceptions import JournalError
 
 from ._base import Journal, Record, Store
-from ._canonical import GENESIS, JSONValue, canonical_json, canonical_time
+from ._canonical import GENESIS, JSONValue, canonical_time, dumps
 from ._ledger import GrantQuery
 
 __all__ = ["SQLiteJournal"]
@@ -34,6 +36,9 @@ __all__ = ["SQLiteJournal"]
 APPLICATION_ID: Final = 0x52524A4C  # "RRJL": recovery-rules journal
 SCHEMA_VERSION: Final = 1
 _BATCH: Final = 500
+_FIRST_PAUSE: Final = 0.0002  # seconds
+_LONGEST_PAUSE: Final = 0.005
+_BUSY: Final = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS events (
@@ -64,6 +69,16 @@ _COLUMNS: Final = (
     "seq, format, number, customer_id, version, kind, state, actor, at, key, request, data, "
     "grant_amount, grant_currency, callback_due, prev, hash"
 )
+# Every statement is built from these constants; values are always bound as parameters.
+_SELECT: Final = "SELECT " + _COLUMNS + " FROM events"  # noqa: S608 - constants only
+_INSERT: Final = "INSERT INTO events (" + _COLUMNS + ") VALUES (" + ", ".join("?" * 17) + ")"  # noqa: S608 - constants
+_LATEST: Final = (
+    "SELECT "  # noqa: S608 - constants only
+    + ", ".join(f"e.{name.strip()}" for name in _COLUMNS.split(","))
+    + ", (SELECT o.at FROM events o WHERE o.number = e.number AND o.version = 1) AS opened_at "
+    "FROM events e JOIN (SELECT number, MAX(version) AS last FROM events GROUP BY number) l "
+    "ON e.number = l.number AND e.version = l.last"
+)
 
 
 class SQLiteJournal(Journal):
@@ -86,6 +101,7 @@ class SQLiteJournal(Journal):
         self._timeout = timeout
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._writer = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._pid = os.getpid()
         self._closed = False
@@ -98,6 +114,7 @@ class SQLiteJournal(Journal):
         if os.getpid() != self._pid:  # a forked child: the parent's connections are not ours to use
             with self._lock:
                 self._pid, self._connections, self._local = os.getpid(), [], threading.local()
+                self._writer = threading.Lock()
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
         if connection is None:
             connection = self._open()
@@ -168,12 +185,12 @@ class SQLiteJournal(Journal):
 
     # -- transactions -----------------------------------------------------------
     @contextmanager
-    def _transaction(self, begin: str) -> Iterator[Store]:
+    def _transaction(self, write: bool) -> Iterator[Store]:
         connection = self._connection()
-        try:
-            connection.execute(begin)
-        except sqlite3.OperationalError as error:
-            raise JournalError(f"the journal is busy or cannot be written: {error}") from None
+        if write:
+            self._begin_immediate(connection)
+        else:
+            connection.execute("BEGIN")
         try:
             yield _SQLiteStore(connection)
         except BaseException:
@@ -187,11 +204,42 @@ class SQLiteJournal(Journal):
                 connection.execute("ROLLBACK")
             raise JournalError(f"the journal could not commit: {error}") from None
 
+    def _begin_immediate(self, connection: sqlite3.Connection) -> None:
+        """Take SQLite's write lock, waiting for other writers in short, growing, jittered pauses.
+
+        SQLite's own busy handler sleeps up to 100 ms at a time, far longer than
+        an append holds the lock; polling in short pauses keeps many writers moving.
+        """
+        deadline = time.monotonic() + self._timeout
+        pause = _FIRST_PAUSE
+        connection.execute("PRAGMA busy_timeout = 0")
+        try:
+            while True:
+                try:
+                    connection.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as error:
+                    if getattr(error, "sqlite_errorcode", None) not in _BUSY:
+                        raise JournalError(f"the journal cannot be written: {error}") from None
+                    if time.monotonic() >= deadline:
+                        raise JournalError(
+                            f"the journal stayed busy for {self._timeout:g} seconds: another writer holds it"
+                        ) from None
+                time.sleep(pause * (0.5 + random.random()))  # noqa: S311 - jitter, not secrecy
+                pause = min(pause * 2, _LONGEST_PAUSE)
+        finally:
+            connection.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+
+    @contextmanager
+    def _writing(self) -> Iterator[Store]:
+        with self._writer, self._transaction(write=True) as store:  # this handle's threads take turns
+            yield store
+
     def _write(self) -> AbstractContextManager[Store]:
-        return self._transaction("BEGIN IMMEDIATE")
+        return self._writing()
 
     def _read(self) -> AbstractContextManager[Store]:
-        return self._transaction("BEGIN")
+        return self._transaction(write=False)
 
     # -- reads ------------------------------------------------------------------
     def _scan(self, start: int) -> Iterator[tuple[int, Record]]:
@@ -201,7 +249,7 @@ class SQLiteJournal(Journal):
             rows = (
                 self._connection()
                 .execute(
-                    f"SELECT {_COLUMNS} FROM events WHERE seq >= ? ORDER BY seq LIMIT ?",  # noqa: S608 - constant columns
+                    _SELECT + " WHERE seq >= ? ORDER BY seq LIMIT ?",
                     (position, _BATCH),
                 )
                 .fetchall()
@@ -214,20 +262,18 @@ class SQLiteJournal(Journal):
 
     def _case_records(self, number: str) -> list[Record]:
         rows = self._connection().execute(
-            f"SELECT {_COLUMNS} FROM events WHERE number = ? ORDER BY version",  # noqa: S608 - constant columns
+            _SELECT + " WHERE number = ? ORDER BY version",
             (number,),
         )
         return [_record(row) for row in rows.fetchall()]
 
     def _latest_records(self, *, callback_before: str | None) -> list[tuple[Record, str]]:
-        columns = ", ".join(f"e.{name.strip()}" for name in _COLUMNS.split(","))
-        where = "" if callback_before is None else "WHERE e.callback_due IS NOT NULL AND e.callback_due < ?"
-        rows = self._connection().execute(
-            f"SELECT {columns}, (SELECT o.at FROM events o WHERE o.number = e.number AND o.version = 1) AS opened_at "  # noqa: S608 - constant SQL
-            "FROM events e JOIN (SELECT number, MAX(version) AS last FROM events GROUP BY number) l "
-            f"ON e.number = l.number AND e.version = l.last {where}",
-            () if callback_before is None else (callback_before,),
-        )
+        if callback_before is None:
+            rows = self._connection().execute(_LATEST)
+        else:
+            rows = self._connection().execute(
+                _LATEST + " WHERE e.callback_due IS NOT NULL AND e.callback_due < ?", (callback_before,)
+            )
         return [(_record(row), row["opened_at"]) for row in rows.fetchall()]
 
 
@@ -239,7 +285,7 @@ class _SQLiteStore(Store):
 
     def find(self, key: str) -> Record | None:
         row = self._connection.execute(
-            f"SELECT {_COLUMNS} FROM events WHERE key = ?",  # noqa: S608 - constant columns
+            _SELECT + " WHERE key = ?",
             (key,),
         ).fetchone()
         return None if row is None else _record(row)
@@ -253,7 +299,7 @@ class _SQLiteStore(Store):
         return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
 
     def grants(self, query: GrantQuery) -> list[Record]:
-        sql = f"SELECT {_COLUMNS} FROM events WHERE customer_id = ? AND grant_amount IS NOT NULL"  # noqa: S608 - constant columns
+        sql = _SELECT + " WHERE customer_id = ? AND grant_amount IS NOT NULL"
         parameters: list[str] = [query.customer_id]
         if query.number is not None:
             sql += " AND number = ?"
@@ -271,7 +317,7 @@ class _SQLiteStore(Store):
         amount, currency = (grant["amount"], grant["currency"]) if isinstance(grant, dict) else (None, None)
         number = str(record["number"])
         self._connection.execute(
-            f"INSERT INTO events ({_COLUMNS}) VALUES ({', '.join('?' * 17)})",  # noqa: S608 - constant columns
+            _INSERT,
             (
                 record["seq"],
                 record["format"],
@@ -284,7 +330,7 @@ class _SQLiteStore(Store):
                 record["at"],
                 record["key"],
                 record["request"],
-                canonical_json(record["data"]).decode("utf-8"),
+                dumps(record["data"]).decode("utf-8"),
                 amount,
                 currency,
                 record["callback_due"],
