@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from hypothesis import HealthCheck, settings
 from hypothesis import event as note_event
@@ -87,6 +87,26 @@ AMOUNTS: Final = [
 ]
 
 
+class Spec(NamedTuple):
+    """What a complaint of the machine's is made of."""
+
+    customer: str
+    tier: str
+    amount: str
+    kind: str
+    level: str
+
+
+COMPLAINTS: Final = st.builds(
+    Spec,
+    customer=st.sampled_from(["10442", "77"]),  # two guests, so the ledger spans cases
+    tier=st.sampled_from(["standard", "gold"]),
+    amount=st.sampled_from(AMOUNTS),  # around every limit
+    kind=st.sampled_from(["refund", "refund", "credit", "cash_payment"]),  # cash_payment is refused
+    level=st.sampled_from(["staff", "staff", "supervisor"]),
+)
+
+
 def allowed(case: Case) -> set[str]:
     state = case.state.value
     if state == "alternatives_declined":
@@ -121,32 +141,20 @@ class CasePath(RuleBasedStateMachine):
     def time_passes(self, minutes: int) -> None:
         self.now += dt.timedelta(minutes=minutes)
 
-    @initialize(
-        customer=st.sampled_from(["10442", "77"]),
-        tier=st.sampled_from(["standard", "gold"]),
-        amount=st.sampled_from(AMOUNTS),
-        kind=st.sampled_from(["refund", "refund", "credit", "cash_payment"]),
-        level=st.sampled_from(["staff", "staff", "supervisor"]),
-    )
-    def first_case(self, customer: str, tier: str, amount: str, kind: str, level: str) -> None:
-        self.open_case(customer, tier, amount, kind, level)
+    @initialize(spec=COMPLAINTS)
+    def first_case(self, spec: Spec) -> None:
+        self.open_case(spec)
 
     @precondition(lambda self: sum(not case.closed for case in self.cases) < 3)
-    @rule(
-        customer=st.sampled_from(["10442", "77"]),
-        tier=st.sampled_from(["standard", "gold"]),
-        amount=st.sampled_from(AMOUNTS),
-        kind=st.sampled_from(["refund", "refund", "credit", "cash_payment"]),
-        level=st.sampled_from(["staff", "staff", "supervisor"]),
-    )
-    def open_case(self, customer: str, tier: str, amount: str, kind: str, level: str) -> None:
+    @rule(spec=COMPLAINTS)
+    def open_case(self, spec: Spec) -> None:
         complaint = Complaint(
-            customer=Customer(id=customer, tier=tier),
+            customer=Customer(id=spec.customer, tier=spec.tier),
             category="room_not_ready",
-            requested=Remedy(kind=kind, amount=Money(amount, "USD")),
+            requested=Remedy(kind=spec.kind, amount=Money(spec.amount, "USD")),
             received_at=self.now,
         )
-        case = Case.open(self.journal, POLICY, complaint, by=level, clock=self.clock)
+        case = Case.open(self.journal, POLICY, complaint, by=spec.level, clock=self.clock)
         assert case.state.value == "opened"
         self.cases.append(case)
         self.touched = case
