@@ -137,10 +137,6 @@ class CasePath(RuleBasedStateMachine):
         return self.now
 
     # -- rules ----------------------------------------------------------------------------
-    @rule(minutes=st.integers(1, 600))
-    def time_passes(self, minutes: int) -> None:
-        self.now += dt.timedelta(minutes=minutes)
-
     @initialize(spec=COMPLAINTS)
     def first_case(self, spec: Spec) -> None:
         self.open_case(spec)
@@ -162,12 +158,19 @@ class CasePath(RuleBasedStateMachine):
     @precondition(lambda self: any(not case.closed for case in self.cases))
     @rule(data=st.data(), level=st.sampled_from(LEVELS))
     def advance(self, data: st.DataObject, level: str) -> None:
-        """A step the model allows, on an open case: how a case gets along its path."""
+        """A few steps the model allows, on one open case: how a case gets along its path.
+
+        The invariants are checked after each of them, as after every rule.
+        """
         case = data.draw(st.sampled_from([case for case in self.cases if not case.closed]), label="case")
-        step = data.draw(st.sampled_from(sorted(allowed(case))), label="step")
-        if step in {"manager_approves", "manager_denies"} and case.escalated_to and data.draw(st.booleans()):
-            level = data.draw(st.sampled_from(LEVELS[LEVELS.index(case.escalated_to) :]), label="higher level")
-        self.attempt(data, case, step, level)
+        for _ in range(data.draw(st.integers(1, 4), label="steps")):
+            if case.closed:
+                break
+            step = data.draw(st.sampled_from(sorted(allowed(case))), label="step")
+            if step in {"manager_approves", "manager_denies"} and case.escalated_to and data.draw(st.booleans()):
+                level = data.draw(st.sampled_from(LEVELS[LEVELS.index(case.escalated_to) :]), label="higher level")
+            self.attempt(data, case, step, level)
+            self.check_all()
 
     @precondition(lambda self: self.cases)
     @rule(data=st.data(), step=st.sampled_from(STEPS), level=st.sampled_from(LEVELS))
@@ -177,6 +180,7 @@ class CasePath(RuleBasedStateMachine):
 
     def attempt(self, data: st.DataObject, case: Case, step: str, level: str) -> None:
         self.touched = case
+        self.now += dt.timedelta(minutes=data.draw(st.sampled_from([0, 5, 90, 600, 1440]), label="minutes later"))
         arguments = self.arguments(data, case, step, level)
         before_head, before_state = self.journal.head(), case.state.value
         legal = step in allowed(case)
@@ -266,6 +270,12 @@ class CasePath(RuleBasedStateMachine):
         return total
 
     # -- invariants ---------------------------------------------------------------------------
+    def check_all(self) -> None:
+        self.the_journal_verifies()
+        self.a_rebuilt_case_is_the_live_case()
+        self.grants_never_pass_the_granting_levels_authority()
+        self.closed_cases_kept_every_promise()
+
     @invariant()
     def the_journal_verifies(self) -> None:
         result = self.journal.verify()
@@ -317,8 +327,8 @@ class CasePath(RuleBasedStateMachine):
 
 
 CasePath.TestCase.settings = settings(
-    # a quarter of the profile's examples (make test's "ci" profile: 100), each of up to 60 steps
-    max_examples=max(40, (settings.default.max_examples if settings.default else 100) // 4),
+    # a sixth of the profile's examples (make test's "ci" profile: 66), each of up to 60 rules
+    max_examples=max(40, (settings.default.max_examples if settings.default else 100) // 6),
     stateful_step_count=60,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
