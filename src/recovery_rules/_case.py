@@ -555,7 +555,7 @@ class Case:
     def decline_alternatives(self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None) -> Event:
         """The customer declines both alternatives."""
         return self._simple(
-            CaseStep.DECLINE_ALTERNATIVES, CaseState.ALTERNATIVES_DECLINED, notes, key, now, by="offered"
+            CaseStep.DECLINE_ALTERNATIVES, CaseState.ALTERNATIVES_DECLINED, notes, key, now, by_offerer=True
         )
 
     def make_final_offer(self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None) -> Event:
@@ -587,7 +587,9 @@ class Case:
 
     def decline_final_offer(self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None) -> Event:
         """The customer declines the final offer too: say you understand, and that a report will go to a manager."""
-        return self._simple(CaseStep.DECLINE_FINAL_OFFER, CaseState.FINAL_OFFER_DECLINED, notes, key, now, by="offered")
+        return self._simple(
+            CaseStep.DECLINE_FINAL_OFFER, CaseState.FINAL_OFFER_DECLINED, notes, key, now, by_offerer=True
+        )
 
     def write_report(
         self,
@@ -643,13 +645,20 @@ class Case:
 
     # -- machinery ------------------------------------------------------------------
     def _simple(
-        self, step: CaseStep, state: CaseState, notes: str, key: str | None, now: dt.datetime | None, *, by: str = ""
+        self,
+        step: CaseStep,
+        state: CaseState,
+        notes: str,
+        key: str | None,
+        now: dt.datetime | None,
+        *,
+        by_offerer: bool = False,
     ) -> Event:
         """A step that only records itself (no callback is pending at any of them, or deliver ends it)."""
         notes = _text(notes, "notes")
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
-            actor = _required(view.offered_by) if by == "offered" else view.employee
+            actor = _required(view.offered_by) if by_offerer else view.employee
             return self._draft(step, state, actor, at, view, notes=notes)
 
         return self._record(step, {"notes": notes}, build, key, now)
