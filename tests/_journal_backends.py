@@ -9,10 +9,11 @@ way someone with access to the storage could.
 from __future__ import annotations
 
 import abc
+import contextlib
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -118,10 +119,14 @@ class SQLiteHarness(Harness):
         self._journals.append(journal)
         return journal
 
-    def _connect(self) -> sqlite3.Connection:
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
         connection = sqlite3.connect(self.path, isolation_level=None)
         connection.row_factory = sqlite3.Row
-        return connection
+        try:
+            yield connection
+        finally:
+            connection.close()
 
     def record(self, seq: int) -> dict[str, Any]:
         with self._connect() as connection:

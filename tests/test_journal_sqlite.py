@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from pathlib import Path
@@ -65,18 +66,18 @@ def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
 
 def test_another_applications_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "other.sqlite3"
-    with sqlite3.connect(path) as connection:
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
         connection.execute("CREATE TABLE invoices (id INTEGER)")
     with pytest.raises(JournalError, match="SQLite database of something else"):
         SQLiteJournal(path)
-    with sqlite3.connect(path) as connection:
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
         assert connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 1  # untouched
 
 
 def test_a_journal_of_a_newer_format_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite3"
     SQLiteJournal(path).close()
-    with sqlite3.connect(path) as connection:
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
         connection.execute("PRAGMA user_version = 2")
     with pytest.raises(JournalError, match="newer than this recovery-rules reads"):
         SQLiteJournal(path)
