@@ -8,8 +8,8 @@ SQLite file with ``synchronous=FULL``, where each append waits for the disk).
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 import functools
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
