@@ -24,7 +24,20 @@ private and may change without notice.
 from __future__ import annotations
 
 from . import presets
+from ._case import Case
+from ._case_path import CaseOutcome, CaseState, CaseStep
 from ._engine import RULES
+from ._journal import (
+    CaseSummary,
+    ChainHead,
+    Draft,
+    Event,
+    Journal,
+    Ledger,
+    MemoryJournal,
+    SQLiteJournal,
+    Verification,
+)
 from ._locale import AlternativeWording, LocaleWording
 from ._models import Complaint, ComplaintNumber, Customer, Remedy
 from ._money import Money
@@ -35,16 +48,22 @@ from ._resolution import Outcome, Resolution, TraceEntry
 from ._time import Window
 from ._wording import Wording, say
 from .exceptions import (
+    AuthorityError,
     CurrencyMismatchError,
+    IdempotencyConflictError,
     InvalidInputError,
+    JournalError,
+    JournalIntegrityError,
     MissingDependencyError,
     PolicyCheckError,
     PolicyError,
     Problem,
     RecoveryRulesError,
+    StaleCaseError,
     UnknownLevelError,
     UnknownLocaleError,
     UnknownRemedyError,
+    WorkflowError,
 )
 
 __version__ = "0.1.0"
@@ -53,13 +72,28 @@ __all__ = [
     "RULES",
     "Alternative",
     "AlternativeWording",
+    "AuthorityError",
     "AuthorityLevel",
+    "Case",
+    "CaseOutcome",
+    "CaseState",
+    "CaseStep",
+    "CaseSummary",
+    "ChainHead",
     "Complaint",
     "ComplaintNumber",
     "CurrencyMismatchError",
     "Customer",
+    "Draft",
+    "Event",
+    "IdempotencyConflictError",
     "InvalidInputError",
+    "Journal",
+    "JournalError",
+    "JournalIntegrityError",
+    "Ledger",
     "LocaleWording",
+    "MemoryJournal",
     "MissingDependencyError",
     "Money",
     "Outcome",
@@ -70,12 +104,16 @@ __all__ = [
     "RecoveryRulesError",
     "Remedy",
     "Resolution",
+    "SQLiteJournal",
+    "StaleCaseError",
     "TraceEntry",
     "UnknownLevelError",
     "UnknownLocaleError",
     "UnknownRemedyError",
+    "Verification",
     "Window",
     "Wording",
+    "WorkflowError",
     "__version__",
     "forbidden_phrases",
     "presets",

@@ -14,10 +14,16 @@ input::
     │   ├── CurrencyMismatchError            two amounts in different currencies were combined
     │   ├── UnknownLevelError                an authority level the policy does not define
     │   ├── UnknownLocaleError               a locale that neither the library nor the policy speaks
-    │   └── UnknownRemedyError               a remedy kind outside the policy's vocabulary
+    │   ├── UnknownRemedyError               a remedy kind outside the policy's vocabulary
+    │   └── IdempotencyConflictError         an idempotency key reused for a different step
     ├── PolicyError (ValueError)             a policy does not load; lists every problem
     ├── PolicyCheckError (AssertionError)   recovery_rules.testing found a broken promise
-    └── MissingDependencyError (ImportError) an optional extra is not installed
+    ├── MissingDependencyError (ImportError) an optional extra is not installed
+    ├── WorkflowError (RuntimeError)         a case step not allowed now; names the steps allowed next
+    │   ├── AuthorityError                   the acting level may not grant or deliver this
+    │   └── StaleCaseError                   the case moved on in the journal since it was read
+    └── JournalError (RuntimeError)          a journal cannot be used as it is
+        └── JournalIntegrityError            a stored event was edited, removed or reordered
 
 Error messages say what was wrong and how to fix it. They never repeat
 personal data a caller passed in (names, descriptions, customer ids).
@@ -29,16 +35,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
+    "AuthorityError",
     "CurrencyMismatchError",
+    "IdempotencyConflictError",
     "InvalidInputError",
+    "JournalError",
+    "JournalIntegrityError",
     "MissingDependencyError",
     "PolicyCheckError",
     "PolicyError",
     "Problem",
     "RecoveryRulesError",
+    "StaleCaseError",
     "UnknownLevelError",
     "UnknownLocaleError",
     "UnknownRemedyError",
+    "WorkflowError",
 ]
 
 
@@ -191,3 +203,100 @@ class MissingDependencyError(RecoveryRulesError, ImportError):
             f"{feature} needs the optional dependency {package!r}; "
             f"install it with: pip install 'recovery-rules[{extra}]'"
         )
+
+
+class IdempotencyConflictError(InvalidInputError):
+    """An idempotency key that was already used for a different request.
+
+    A repeated step with the same key and the same content returns the first
+    result without writing; the same key with different content is refused,
+    because it means two different requests were given one key. ``seq`` is the
+    journal position of the event first recorded under the key and ``recorded``
+    its kind. The key itself is not repeated in the message.
+    """
+
+    def __init__(self, *, seq: int, recorded: str) -> None:
+        self.seq = seq
+        self.recorded = recorded
+        super().__init__(
+            "idempotency key",
+            [
+                Problem(
+                    "key",
+                    f"was already used for a different request (a {recorded!r} event, journal event {seq}); "
+                    "use a new key for a new request, and the same key only to repeat the same request",
+                )
+            ],
+        )
+
+
+class WorkflowError(RecoveryRulesError, RuntimeError):
+    """A case step that is not allowed in the case's current state.
+
+    ``step`` is the step tried, ``state`` the case's state and ``allowed`` the
+    steps allowed next, which the message names too. Nothing was recorded.
+    It is a ``RuntimeError`` (the call is fine, the moment is not), as Python
+    raises for an operation the object's state does not allow.
+    """
+
+    def __init__(self, step: str, state: str, allowed: Iterable[str], *, detail: str = "") -> None:
+        self.step = step
+        self.state = state
+        self.allowed = tuple(allowed)
+        next_steps = ", ".join(self.allowed) if self.allowed else "none (the case is closed)"
+        what = detail or f"{step} is not allowed now: the case is {state.replace('_', ' ')}"
+        super().__init__(f"{what}; the steps allowed next are: {next_steps}")
+
+
+class AuthorityError(WorkflowError):
+    """The acting level may not do this step: grant this amount, or deliver this news.
+
+    ``level`` is the level that tried; ``needed`` the lowest level that could
+    (``None`` when no level can, for instance over the per-guest cap).
+    Nothing was recorded; the steps in ``allowed`` are still open.
+    """
+
+    def __init__(
+        self, step: str, state: str, allowed: Iterable[str], *, level: str, needed: str | None, detail: str
+    ) -> None:
+        self.level = level
+        self.needed = needed
+        super().__init__(step, state, allowed, detail=f"{step} by {level} is refused: {detail}")
+
+
+class StaleCaseError(WorkflowError):
+    """The case has more events in the journal than the writer expected.
+
+    Another writer recorded a step first. :class:`~recovery_rules.Case` reloads
+    and re-checks the step by itself; a caller appending to a journal directly
+    sees this error and should read the case again.
+    """
+
+    def __init__(self, *, expected: int, found: int) -> None:
+        self.expected = expected
+        self.found = found
+        self.step = "append"
+        self.state = ""
+        self.allowed = ()
+        RuntimeError.__init__(
+            self,
+            f"another writer recorded a step of this case first: the journal holds {found} events of it, "
+            f"not {expected}; read the case again and re-check the step",
+        )
+
+
+class JournalError(RecoveryRulesError, RuntimeError):
+    """A journal cannot be used as it is: not a journal file, or a newer format."""
+
+
+class JournalIntegrityError(JournalError):
+    """A stored event does not match the hash chain: something was edited, removed or reordered.
+
+    ``seq`` is the journal position of the first bad event and ``problem``
+    says what is wrong with it.
+    """
+
+    def __init__(self, seq: int, problem: str) -> None:
+        self.seq = seq
+        self.problem = problem
+        super().__init__(f"journal event {seq} is bad: {problem}")

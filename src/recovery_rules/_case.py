@@ -1,0 +1,846 @@
+"""``Case``: one complaint's path from complaint to thanks, every step recorded in a journal.
+
+A host app opens a case for a complaint and drives it with the steps a support
+agent knows: listen, apologize, ask the preferred solution, decide, escalate,
+deliver, explain a denial, offer alternatives, make the final offer, write the
+report, thank, close. Each step checks that it is allowed now (else
+:class:`~recovery_rules.WorkflowError`, naming the steps allowed next) and appends
+one event to the journal under the complaint number. The states and the table of
+which step may follow which are in ``_case_path.py``.
+
+Decisions use the ledger: what the guest was already granted within the
+policy's window is read from the journal inside the same transaction that
+records the decision, so the limit and the cap hold across employees, shifts,
+threads and processes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any, Final, TypeVar
+
+from pydantic import TypeAdapter, ValidationError
+
+from ._base import Text, problems_from
+from ._case_path import (
+    DECIDED_STATE,
+    CaseOutcome,
+    CaseState,
+    CaseStep,
+    CaseView,
+    allowed_steps,
+    apply,
+    event_kind,
+    start,
+)
+from ._journal import Draft, Event, Journal, JSONValue, Ledger, digest
+from ._models import Complaint, ComplaintNumber, Remedy
+from ._money import Money
+from ._policy import Policy
+from ._policy_parts import Alternative
+from ._resolution import Outcome, Resolution
+from .exceptions import (
+    AuthorityError,
+    IdempotencyConflictError,
+    InvalidInputError,
+    Problem,
+    StaleCaseError,
+    WorkflowError,
+)
+
+__all__ = ["Case"]
+
+Clock = Callable[[], dt.datetime]
+_T = TypeVar("_T")
+
+_TEXT: Final = TypeAdapter(Text)
+_RETRIES: Final = 1000  # writers that overtake this one; each retry means another step was recorded
+_MAX_SEQUENCE: Final = 999_999
+
+
+def _system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _text(value: object, field: str) -> str:
+    try:
+        return _TEXT.validate_python(value)
+    except ValidationError as error:
+        raise InvalidInputError(field, problems_from(error, field)) from None
+
+
+def _json(model: Resolution | Remedy | Alternative | Complaint) -> dict[str, JSONValue]:
+    dumped: dict[str, JSONValue] = model.model_dump(mode="json")
+    return dumped
+
+
+class Case:
+    """A complaint's case, driven step by step and recorded in a :class:`~recovery_rules.Journal`.
+
+    Open one with :meth:`open` or read one back with :meth:`load`. Its state
+    (:attr:`state`, :meth:`allowed_steps`) and full history (:attr:`history`, the
+    recorded events) are readable at any time. Every step method:
+
+    - raises :class:`~recovery_rules.WorkflowError` (naming the steps allowed
+      next) when it is not allowed now, and records nothing;
+    - takes ``key``, an idempotency key (a new one is made when omitted): a repeat
+      with the same key returns the first result without writing again, and the
+      same key with different content raises
+      :class:`~recovery_rules.IdempotencyConflictError`;
+    - takes ``now`` (timezone-aware; the case's clock when omitted).
+
+    :meth:`decide` and :meth:`manager_approves` return the
+    :class:`~recovery_rules.Resolution`; the other steps return the recorded
+    :class:`~recovery_rules.Event`. A ``Case`` object may be shared between
+    threads; two ``Case`` objects for one complaint (two processes, say) stay
+    consistent too: a step that finds the journal ahead of it reads the new
+    events first and checks again.
+    """
+
+    __slots__ = ("_clock", "_journal", "_lock", "_policy", "_view")
+
+    def __init__(self, journal: Journal, policy: Policy, view: CaseView, clock: Clock) -> None:
+        """Use :meth:`open` or :meth:`load`."""
+        self._journal = journal
+        self._policy = policy
+        self._view = view
+        self._clock = clock
+        self._lock = threading.RLock()
+
+    # -- opening and loading ------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        journal: Journal,
+        policy: Policy,
+        complaint: Complaint,
+        *,
+        by: str,
+        key: str | None = None,
+        now: dt.datetime | None = None,
+        clock: Clock | None = None,
+    ) -> Case:
+        """Open the case of ``complaint``, handled by an employee of level ``by``.
+
+        The case is filed under the complaint's number. When the complaint did
+        not set ``number`` itself and the customer already has a case that day,
+        the next sequence is used: ``20261123-10442/2``. A complaint that sets a
+        number already in use is refused. ``clock`` gives the time of each step
+        whose ``now`` is omitted (the system clock by default).
+        """
+        if not isinstance(complaint, Complaint):
+            raise InvalidInputError("complaint", [Problem("complaint", "must be a Complaint")])
+        clock = clock or _system_clock
+        at = _moment(now, clock)
+        policy.decide(complaint, by=by, now=at)  # refuses an unknown level, a foreign currency or remedy kind now
+        explicit = "number" in complaint.model_fields_set
+        details = complaint.model_dump(mode="json")
+        if not explicit:
+            details.pop("number")
+        request: dict[str, JSONValue] = {"step": "open", "complaint": details, "policy": policy.name, "by": by}
+        if key is not None:
+            existing = journal.find(key)
+            if existing is not None:
+                if existing.request != digest(request):
+                    raise IdempotencyConflictError(seq=existing.seq, recorded=existing.kind)
+                return cls.load(journal, policy, existing.number, clock=clock)
+        key = key or uuid.uuid4().hex
+        number = complaint.number
+        while True:
+            if not explicit:
+                number = _free_number(journal, number)
+            filed = complaint.model_copy(update={"number": number})
+            draft = Draft(
+                kind="opened",
+                state=CaseState.OPENED,
+                actor=by,
+                at=at,
+                data={"complaint": _json(filed), "policy": policy.name},
+            )
+            try:
+                event = journal.append(number, draft, expected_version=0, key=key, request=request)
+            except StaleCaseError:
+                if explicit:
+                    raise InvalidInputError(
+                        "complaint",
+                        [
+                            Problem(
+                                "number",
+                                "a case with this complaint number already exists; leave number out "
+                                "to have the next sequence number chosen",
+                            )
+                        ],
+                    ) from None
+                number = _next(number)
+                continue
+            if event.number != number:  # the same request, recorded by an earlier call
+                return cls.load(journal, policy, event.number, clock=clock)
+            return cls(journal, policy, start(event), clock)
+
+    @classmethod
+    def load(
+        cls, journal: Journal, policy: Policy, number: ComplaintNumber | str, *, clock: Clock | None = None
+    ) -> Case:
+        """The case filed under ``number``, rebuilt from its recorded events alone.
+
+        Raises :class:`~recovery_rules.InvalidInputError` when the journal has no
+        such case or it was opened under another policy, and
+        :class:`~recovery_rules.JournalIntegrityError` when its events do not
+        form a valid path.
+        """
+        if isinstance(number, str):
+            number = ComplaintNumber.parse(number)
+        events = journal.events(number)
+        if not events:
+            raise InvalidInputError("case", [Problem("number", "the journal has no case with this complaint number")])
+        view = start(events[0])
+        for event in events[1:]:
+            view = apply(view, event)
+        if view.policy != policy.name:
+            raise InvalidInputError(
+                "case",
+                [Problem("policy", f"the case was opened under the policy {view.policy!r}; load it with that policy")],
+            )
+        return cls(journal, policy, view, clock or _system_clock)
+
+    # -- reading --------------------------------------------------------------------
+    @property
+    def number(self) -> ComplaintNumber:
+        """The complaint number the case is filed under."""
+        return self._view.complaint.number
+
+    @property
+    def complaint(self) -> Complaint:
+        """The complaint, as opened (with the number it is filed under)."""
+        return self._view.complaint
+
+    @property
+    def policy(self) -> Policy:
+        """The policy the case's decisions follow."""
+        return self._policy
+
+    @property
+    def journal(self) -> Journal:
+        """The journal the case is recorded in."""
+        return self._journal
+
+    @property
+    def employee(self) -> str:
+        """The level of the employee who opened the case and delivers good news."""
+        return self._view.employee
+
+    @property
+    def state(self) -> CaseState:
+        """Where the case stands now."""
+        return self._view.state
+
+    @property
+    def version(self) -> int:
+        """How many events the case has."""
+        return self._view.version
+
+    @property
+    def history(self) -> tuple[Event, ...]:
+        """Every recorded event of the case, in order."""
+        return self._view.history
+
+    @property
+    def preferred(self) -> Remedy | None:
+        """The remedy the customer said they would prefer (once asked)."""
+        return self._view.preferred
+
+    @property
+    def decision(self) -> Resolution | None:
+        """The decision of the employee's :meth:`decide`, with its Plan B."""
+        return self._view.decision
+
+    @property
+    def resolution(self) -> Resolution | None:
+        """The latest decision: the employee's, or the manager's approval."""
+        return self._view.resolution
+
+    @property
+    def escalated_to(self) -> str | None:
+        """The level the case was escalated to, if it was."""
+        return self._view.escalated_to
+
+    @property
+    def callback_by(self) -> dt.datetime | None:
+        """When the customer must hear back at the latest, while a callback is owed."""
+        return self._view.callback_by
+
+    @property
+    def denial_reason(self) -> str | None:
+        """Why the remedy was denied, if it was."""
+        return self._view.denial_reason
+
+    @property
+    def alternatives_offered(self) -> tuple[Alternative, ...]:
+        """The alternatives offered with the denial."""
+        return self._view.alternatives_offered
+
+    @property
+    def backup(self) -> Alternative | None:
+        """The final back-up offer held in reserve, if the Plan B has one left."""
+        return self._view.backup
+
+    @property
+    def final_offer(self) -> Alternative | None:
+        """The final back-up offer, once made."""
+        return self._view.final_offer
+
+    @property
+    def accepted(self) -> Alternative | None:
+        """The alternative or final offer the customer accepted, if any."""
+        return self._view.accepted
+
+    @property
+    def granted(self) -> Money:
+        """What this case granted the guest."""
+        return self._view.granted
+
+    @property
+    def outcome(self) -> CaseOutcome | None:
+        """How the case was resolved, once it was."""
+        return self._view.outcome
+
+    @property
+    def report(self) -> Mapping[str, Any] | None:
+        """The written report, if one went to a manager."""
+        return self._view.report
+
+    @property
+    def closed(self) -> bool:
+        """Whether the case is closed."""
+        return self._view.state is CaseState.CLOSED
+
+    def allowed_steps(self) -> tuple[str, ...]:
+        """The names of the steps allowed next."""
+        return tuple(step.value for step in allowed_steps(self._view))
+
+    def refresh(self) -> None:
+        """Read events other writers recorded for this case since it was read."""
+        with self._lock:
+            for event in self._journal.events(self.number)[self._view.version :]:
+                self._view = apply(self._view, event)
+
+    def __repr__(self) -> str:
+        # The complaint number holds the customer number: keep it out of reprs, which end up in logs.
+        return f"<Case {self._view.state.value}, {self._view.version} events>"
+
+    # -- the steps ------------------------------------------------------------------
+    def listen(self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None) -> Event:
+        """Listen to the grievance in its entirety; ``notes`` records what the customer said."""
+        return self._simple(CaseStep.LISTEN, CaseState.LISTENED, notes, key, now)
+
+    def apologize(self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None) -> Event:
+        """Apologize and validate the customer's feelings ("I understand how you must feel")."""
+        return self._simple(CaseStep.APOLOGIZE, CaseState.APOLOGIZED, notes, key, now)
+
+    def ask_preferred_solution(
+        self,
+        remedy: Remedy | None = None,
+        *,
+        notes: str = "",
+        key: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> Event:
+        """Ask what the customer would prefer, and restate it: ``remedy`` (the complaint's request when omitted)."""
+        preferred = self._view.complaint.requested if remedy is None else remedy
+        if not isinstance(preferred, Remedy):
+            raise InvalidInputError("remedy", [Problem("remedy", "must be a Remedy")])
+        notes = _text(notes, "notes")
+        asked = self._view.complaint.model_copy(update={"requested": preferred})
+        self._policy.decide(asked, by=self._view.employee, now=self._moment(now))  # refuses a foreign remedy now
+
+        def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            return self._draft(
+                CaseStep.ASK_PREFERRED_SOLUTION,
+                CaseState.SOLUTION_ASKED,
+                view.employee,
+                at,
+                view,
+                remedy=_json(preferred),
+                notes=notes,
+            )
+
+        return self._record(
+            CaseStep.ASK_PREFERRED_SOLUTION, {"remedy": _json(preferred), "notes": notes}, build, key, now
+        )
+
+    def decide(self, *, by: str | None = None, key: str | None = None, now: dt.datetime | None = None) -> Resolution:
+        """Decide the preferred remedy with the authority of level ``by`` (the case's employee by default).
+
+        What the guest was already granted comes from the journal (the policy's
+        window), read in the same transaction that records the decision.
+        Approved: the employee delivers it next. Beyond their authority:
+        :meth:`escalate`. Denied: a manager will :meth:`explain_denial`.
+        """
+        level = self._level(by)
+
+        def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            resolution = self._decision(view, ledger, level, at)
+            grant = resolution.remedy.amount if resolution.approved else None
+            return self._draft(
+                CaseStep.DECIDE,
+                DECIDED_STATE[resolution.outcome],
+                level,
+                at,
+                view,
+                grant=grant,
+                resolution=_json(resolution),
+            )
+
+        event = self._record(CaseStep.DECIDE, {"by": level}, build, key, now)
+        return Resolution.model_validate(event.data["resolution"])
+
+    def escalate(self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None) -> Event:
+        """Explain that more authority is needed, promise the callback, and pass the case up.
+
+        The callback is promised by the decision's ``callback_by``; until the
+        customer hears back, the journal lists the case among
+        :meth:`~recovery_rules.Journal.overdue_callbacks` once that time passes.
+        """
+        notes = _text(notes, "notes")
+
+        def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            decision = _required(view.decision)
+            return self._draft(
+                CaseStep.ESCALATE,
+                CaseState.ESCALATED,
+                view.employee,
+                at,
+                view,
+                callback_due=decision.callback_by,
+                to=decision.escalate_to,
+                notes=notes,
+            )
+
+        return self._record(CaseStep.ESCALATE, {"notes": notes}, build, key, now)
+
+    def manager_approves(
+        self, *, by: str, notes: str = "", key: str | None = None, now: dt.datetime | None = None
+    ) -> Resolution:
+        """A higher level approves the escalated remedy; the employee then delivers the good news.
+
+        The approval is a decision with level ``by``'s authority and the ledger
+        as it stands now: a level that could not grant it cannot approve it
+        (:class:`~recovery_rules.AuthorityError`, naming the level that could).
+        """
+        level = self._level(by)
+        notes = _text(notes, "notes")
+
+        def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            resolution = self._decision(view, ledger, level, at)
+            if resolution.outcome is not Outcome.APPROVED:
+                needed = resolution.escalate_to if resolution.outcome is Outcome.ESCALATED else None
+                raise AuthorityError(
+                    CaseStep.MANAGER_APPROVES,
+                    view.state,
+                    [step.value for step in allowed_steps(view)],
+                    level=level,
+                    needed=needed,
+                    detail=resolution.reason,
+                )
+            return self._draft(
+                CaseStep.MANAGER_APPROVES,
+                CaseState.APPROVED,
+                level,
+                at,
+                view,
+                grant=resolution.remedy.amount,
+                callback_due=view.callback_by,
+                resolution=_json(resolution),
+                notes=notes,
+            )
+
+        event = self._record(CaseStep.MANAGER_APPROVES, {"by": level, "notes": notes}, build, key, now)
+        return Resolution.model_validate(event.data["resolution"])
+
+    def manager_denies(self, *, by: str, reason: str, key: str | None = None, now: dt.datetime | None = None) -> Event:
+        """The level the case was escalated to (or a higher one) denies it, saying why.
+
+        ``reason`` is what the customer will be told ("over a dollar limit", "not
+        practical"). The manager then delivers it: :meth:`explain_denial`.
+        """
+        level = self._level(by)
+        reason = _text(reason, "reason")
+        if not reason.strip():
+            raise InvalidInputError("reason", [Problem("reason", "must say why, so the customer can be told")])
+
+        def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            target = _required(view.escalated_to)
+            if self._rank(level) < self._rank(target):
+                raise AuthorityError(
+                    CaseStep.MANAGER_DENIES,
+                    view.state,
+                    [step.value for step in allowed_steps(view)],
+                    level=level,
+                    needed=target,
+                    detail=f"the case was escalated to {target}, so {level} cannot decide it",
+                )
+            return self._draft(
+                CaseStep.MANAGER_DENIES, CaseState.DENIED, level, at, view, callback_due=view.callback_by, reason=reason
+            )
+
+        return self._record(CaseStep.MANAGER_DENIES, {"by": level, "reason": reason}, build, key, now)
+
+    def deliver(self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None) -> Event:
+        """The employee delivers the approved remedy (the good news), whoever approved it."""
+        return self._simple(CaseStep.DELIVER, CaseState.RESOLVED, notes, key, now)
+
+    def explain_denial(
+        self, *, by: str | None = None, notes: str = "", key: str | None = None, now: dt.datetime | None = None
+    ) -> Event:
+        """A manager tells the customer the reason, and offers two alternatives.
+
+        ``by`` is the level delivering it: the manager who denied it by default,
+        and at least the policy's ``denials_delivered_by``. The alternatives are
+        the first two of the decision's Plan B (closest in value first); the next
+        one is kept as the final back-up offer.
+        """
+        notes = _text(notes, "notes")
+        required = self._policy.denials_delivered_by
+        if by is not None:
+            level = self._level(by)
+        else:
+            denier = self._view.denied_by
+            level = denier if denier is not None and self._rank(denier) >= self._rank(required) else required
+
+        def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            if self._rank(level) < self._rank(required):
+                raise AuthorityError(
+                    CaseStep.EXPLAIN_DENIAL,
+                    view.state,
+                    [step.value for step in allowed_steps(view)],
+                    level=level,
+                    needed=required,
+                    detail=f"denials are delivered by {required} or above, never by {level}",
+                )
+            plan_b = _required(view.decision).alternatives
+            reason = view.denial_reason or _required(view.decision).reason
+            return self._draft(
+                CaseStep.EXPLAIN_DENIAL,
+                CaseState.ALTERNATIVES_OFFERED,
+                level,
+                at,
+                view,
+                reason=reason,
+                alternatives=[_json(alternative) for alternative in plan_b[:2]],
+                backup=_json(plan_b[2]) if len(plan_b) > 2 else None,
+                notes=notes,
+            )
+
+        return self._record(CaseStep.EXPLAIN_DENIAL, {"by": level, "notes": notes}, build, key, now)
+
+    def accept_alternative(
+        self, alternative_id: str, *, key: str | None = None, now: dt.datetime | None = None
+    ) -> Event:
+        """The customer accepts one of the two alternatives offered (by its ``id``).
+
+        Its value is granted by the manager who offered it, checked against what
+        that level may still grant the guest (the ledger, in the same transaction).
+        """
+        chosen = self._offered(alternative_id)
+
+        def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            alternative = chosen(view)
+            return self._grant_alternative(CaseStep.ACCEPT_ALTERNATIVE, view, ledger, at, alternative)
+
+        return self._record(CaseStep.ACCEPT_ALTERNATIVE, {"alternative": alternative_id}, build, key, now)
+
+    def decline_alternatives(self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None) -> Event:
+        """The customer declines both alternatives."""
+        return self._simple(
+            CaseStep.DECLINE_ALTERNATIVES, CaseState.ALTERNATIVES_DECLINED, notes, key, now, by_offerer=True
+        )
+
+    def make_final_offer(self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None) -> Event:
+        """Make the final back-up offer: the next alternative of the Plan B."""
+        notes = _text(notes, "notes")
+
+        def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            backup = _required(view.backup)
+            offerer = _required(view.offered_by)
+            return self._draft(
+                CaseStep.MAKE_FINAL_OFFER,
+                CaseState.FINAL_OFFER_MADE,
+                offerer,
+                at,
+                view,
+                alternative=_json(backup),
+                notes=notes,
+            )
+
+        return self._record(CaseStep.MAKE_FINAL_OFFER, {"notes": notes}, build, key, now)
+
+    def accept_final_offer(self, *, key: str | None = None, now: dt.datetime | None = None) -> Event:
+        """The customer accepts the final offer; its value is granted as for :meth:`accept_alternative`."""
+
+        def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            return self._grant_alternative(CaseStep.ACCEPT_FINAL_OFFER, view, ledger, at, _required(view.final_offer))
+
+        return self._record(CaseStep.ACCEPT_FINAL_OFFER, {}, build, key, now)
+
+    def decline_final_offer(self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None) -> Event:
+        """The customer declines the final offer too: say you understand, and that a report will go to a manager."""
+        return self._simple(
+            CaseStep.DECLINE_FINAL_OFFER, CaseState.FINAL_OFFER_DECLINED, notes, key, now, by_offerer=True
+        )
+
+    def write_report(
+        self,
+        *,
+        summary: str = "",
+        to: str | None = None,
+        key: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> Event:
+        """Submit a written report on the situation to a manager, who will call the customer personally.
+
+        ``to`` is that manager's level (the policy's ``denials_delivered_by`` by
+        default, never lower). The report states the problem, what was decided
+        and why, every offer declined, and ``summary``.
+        """
+        summary = _text(summary, "summary")
+        required = self._policy.denials_delivered_by
+        reader = required if to is None else self._level(to)
+        if self._rank(reader) < self._rank(required):
+            raise InvalidInputError("report", [Problem("to", f"a report goes to {required} or above")])
+
+        def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            decision = _required(view.decision)
+            report: dict[str, JSONValue] = {
+                "to": reader,
+                "category": view.complaint.category,
+                "requested": _json(_required(view.preferred)),
+                "decision": decision.reason,
+                "escalated_to": view.escalated_to,
+                "denied_by": view.denied_by,
+                "denial_reason": view.denial_reason,
+                "alternatives_declined": [alternative.id for alternative in view.alternatives_offered],
+                "final_offer_declined": None if view.final_offer is None else view.final_offer.id,
+                "summary": summary,
+            }
+            writer = view.offered_by or view.employee
+            return self._draft(CaseStep.WRITE_REPORT, CaseState.REPORTED, writer, at, view, report=report)
+
+        return self._record(CaseStep.WRITE_REPORT, {"to": reader, "summary": summary}, build, key, now)
+
+    def thank(self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None) -> Event:
+        """Thank the customer for the chance to make it right."""
+        return self._simple(CaseStep.THANK, CaseState.THANKED, notes, key, now)
+
+    def close(self, *, key: str | None = None, now: dt.datetime | None = None) -> Event:
+        """Close the case; it records how it was resolved. Nothing can be recorded after."""
+
+        def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            outcome = _required(view.outcome)
+            return self._draft(CaseStep.CLOSE, CaseState.CLOSED, view.employee, at, view, outcome=outcome.value)
+
+        return self._record(CaseStep.CLOSE, {}, build, key, now)
+
+    # -- machinery ------------------------------------------------------------------
+    def _simple(
+        self,
+        step: CaseStep,
+        state: CaseState,
+        notes: str,
+        key: str | None,
+        now: dt.datetime | None,
+        *,
+        by_offerer: bool = False,
+    ) -> Event:
+        """A step that only records itself (no callback is pending at any of them, or deliver ends it)."""
+        notes = _text(notes, "notes")
+
+        def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            actor = _required(view.offered_by) if by_offerer else view.employee
+            return self._draft(step, state, actor, at, view, notes=notes)
+
+        return self._record(step, {"notes": notes}, build, key, now)
+
+    def _draft(
+        self,
+        step: CaseStep,
+        state: CaseState,
+        actor: str,
+        at: dt.datetime,
+        view: CaseView,
+        *,
+        grant: Money | None = None,
+        callback_due: dt.datetime | None = None,
+        **data: JSONValue,
+    ) -> Draft:
+        return Draft(
+            kind=event_kind(step),
+            state=state,
+            actor=actor,
+            at=at,
+            data=data,
+            grant=grant,
+            callback_due=callback_due,
+        )
+
+    def _record(
+        self,
+        step: CaseStep,
+        args: dict[str, JSONValue],
+        build: Callable[[CaseView, Ledger, dt.datetime], Draft],
+        key: str | None,
+        now: dt.datetime | None,
+    ) -> Event:
+        with self._lock:
+            request: dict[str, JSONValue] = {"step": step.value, "number": str(self.number), "args": args}
+            if key is not None:
+                existing = self._journal.find(key)
+                if existing is not None:
+                    return self._repeat(existing, request)
+            key = key or uuid.uuid4().hex
+            at = self._moment(now)
+            for _ in range(_RETRIES):
+                view = self._view
+                allowed = allowed_steps(view)
+                if step not in allowed:
+                    raise WorkflowError(step.value, view.state.value, [s.value for s in allowed])
+                try:
+                    event = self._journal.append(
+                        self.number,
+                        _bind(build, view, at),
+                        expected_version=view.version,
+                        key=key,
+                        request=request,
+                    )
+                except StaleCaseError:
+                    self.refresh()  # another writer recorded a step first: read it, then check again
+                    continue
+                self._advance(event)
+                return event
+            raise WorkflowError(
+                step.value,
+                self._view.state.value,
+                [s.value for s in allowed_steps(self._view)],
+                detail=f"{step.value} gave up: other writers kept changing the case first",
+            )
+
+    def _repeat(self, existing: Event, request: dict[str, JSONValue]) -> Event:
+        if existing.request != digest(request) or existing.number != self.number:
+            raise IdempotencyConflictError(seq=existing.seq, recorded=existing.kind)
+        if existing.version > self._view.version:
+            self.refresh()
+        return existing
+
+    def _advance(self, event: Event) -> None:
+        if event.version == self._view.version + 1:
+            self._view = apply(self._view, event)
+        elif event.version > self._view.version:
+            self.refresh()
+
+    def _moment(self, now: dt.datetime | None) -> dt.datetime:
+        return _moment(now, self._clock)
+
+    def _level(self, by: str | None) -> str:
+        name = self._view.employee if by is None else by
+        return self._policy.level(name).name
+
+    def _rank(self, level: str) -> int:
+        return [candidate.name for candidate in self._policy.levels].index(level)
+
+    def _decision(self, view: CaseView, ledger: Ledger, level: str, at: dt.datetime) -> Resolution:
+        policy = self._policy
+        granted = ledger.granted(
+            view.complaint.number, window=policy.window, timezone=policy.timezone, currency=policy.currency, now=at
+        )
+        asked = view.complaint.model_copy(update={"requested": _required(view.preferred)})
+        return policy.decide(asked, by=level, granted=granted, now=at)
+
+    def _offered(self, alternative_id: str) -> Callable[[CaseView], Alternative]:
+        def chosen(view: CaseView) -> Alternative:
+            for alternative in view.alternatives_offered:
+                if alternative.id == alternative_id:
+                    return alternative
+            offered = ", ".join(alternative.id for alternative in view.alternatives_offered) or "none yet"
+            raise InvalidInputError(
+                "alternative", [Problem("alternative_id", f"is not one of the alternatives offered ({offered})")]
+            )
+
+        return chosen
+
+    def _grant_alternative(
+        self, step: CaseStep, view: CaseView, ledger: Ledger, at: dt.datetime, alternative: Alternative
+    ) -> Draft:
+        policy = self._policy
+        offerer = _required(view.offered_by)
+        granted = ledger.granted(
+            view.complaint.number, window=policy.window, timezone=policy.timezone, currency=policy.currency, now=at
+        )
+        room = _room(policy, offerer, view.complaint.customer.tier)
+        if room is not None and granted + alternative.value > room:
+            left = room - granted if room > granted else Money.zero(policy.currency)
+            raise AuthorityError(
+                step,
+                view.state,
+                [s.value for s in allowed_steps(view)],
+                level=offerer,
+                needed=None,
+                detail=(
+                    f"it is worth {alternative.value.display()} and {offerer} may grant this guest only "
+                    f"{left.display()} more now"
+                ),
+            )
+        return self._draft(
+            step, CaseState.RESOLVED, offerer, at, view, grant=alternative.value, alternative=_json(alternative)
+        )
+
+
+def _bind(
+    build: Callable[[CaseView, Ledger, dt.datetime], Draft], view: CaseView, at: dt.datetime
+) -> Callable[[Ledger], Draft]:
+    return lambda ledger: build(view, ledger, at)
+
+
+def _room(policy: Policy, level_name: str, tier: str) -> Money | None:
+    """The most ``level_name`` may grant a guest of ``tier`` within the window: its limit and the cap."""
+    level = policy.level(level_name)
+    bounds = [money for money in (level.tier_limits.get(tier, level.limit), policy.hard_cap) if money is not None]
+    return min(bounds) if bounds else None
+
+
+def _required(value: _T | None) -> _T:
+    if value is None:  # the path guarantees it; reaching this is a bug, not a caller's mistake
+        raise AssertionError("the case path lacks a value it guarantees at this step")
+    return value
+
+
+def _moment(now: dt.datetime | None, clock: Clock) -> dt.datetime:
+    moment = clock() if now is None else now
+    if not isinstance(moment, dt.datetime) or moment.utcoffset() is None:
+        raise InvalidInputError("now", [Problem("now", "must be a timezone-aware datetime")])
+    return moment.astimezone(dt.UTC)
+
+
+def _free_number(journal: Journal, number: ComplaintNumber) -> ComplaintNumber:
+    """The first sequence from ``number``'s on that no case uses yet (a few reads, however many there are)."""
+
+    def used(sequence: int) -> bool:
+        return journal.version(ComplaintNumber(number.date, number.customer_id, sequence)) > 0
+
+    low = number.sequence
+    if not used(low):
+        return number
+    high = low + 1
+    while high < _MAX_SEQUENCE and used(high):  # gallop: sequences are handed out one after another
+        low, high = high, min(high * 2, _MAX_SEQUENCE)
+    while high - low > 1:  # low is used, high is free (or the last one): find the first free one between
+        middle = (low + high) // 2
+        low, high = (middle, high) if used(middle) else (low, middle)
+    return ComplaintNumber(number.date, number.customer_id, high) if high <= _MAX_SEQUENCE else _next(number)
+
+
+def _next(number: ComplaintNumber) -> ComplaintNumber:
+    if number.sequence >= _MAX_SEQUENCE:
+        raise InvalidInputError("complaint", [Problem("number", "this customer has too many complaints on one day")])
+    return ComplaintNumber(number.date, number.customer_id, number.sequence + 1)

@@ -1,0 +1,355 @@
+"""The case path: its states, its steps, which step may follow which, and how events replay.
+
+This module is the state machine itself, with no I/O: :class:`~recovery_rules.Case`
+drives it and records each step in the journal, and a case is rebuilt by
+replaying its events through :func:`apply`, the same function a live step goes
+through, so a live case and a rebuilt one cannot differ.
+
+The path (seed 003, "Sample flow path for addressing a customer problem")::
+
+    opened ─listen─► listened ─apologize─► apologized ─ask_preferred_solution─► solution_asked
+    solution_asked ─decide─► approved | beyond_authority | denied
+    beyond_authority ─escalate─► escalated (callback promised)
+    escalated ─manager_approves─► approved      escalated ─manager_denies─► denied
+    approved ─deliver─► resolved                denied ─explain_denial─► alternatives_offered
+    alternatives_offered ─accept_alternative─► resolved
+    alternatives_offered ─decline_alternatives─► alternatives_declined
+    alternatives_declined ─make_final_offer─► final_offer_made   (─write_report─► reported, if no back-up is left)
+    final_offer_made ─accept_final_offer─► resolved
+    final_offer_made ─decline_final_offer─► final_offer_declined ─write_report─► reported
+    resolved | reported ─thank─► thanked ─close─► closed
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from ._journal import Event
+from ._models import Complaint, Remedy
+from ._money import Money
+from ._policy_parts import Alternative
+from ._resolution import Outcome, Resolution
+from .exceptions import InvalidInputError, JournalIntegrityError
+
+__all__ = [
+    "DECIDED_STATE",
+    "GRANTING",
+    "OPENED_KIND",
+    "STEPS_FROM",
+    "CaseOutcome",
+    "CaseState",
+    "CaseStep",
+    "CaseView",
+    "allowed_steps",
+    "apply",
+    "event_kind",
+    "start",
+]
+
+
+class CaseState(enum.StrEnum):
+    """Where a case stands on the path."""
+
+    OPENED = "opened"
+    """The complaint is recorded under its complaint number."""
+    LISTENED = "listened"
+    """The employee heard the grievance in its entirety."""
+    APOLOGIZED = "apologized"
+    """The employee apologized and validated the customer's feelings."""
+    SOLUTION_ASKED = "solution_asked"
+    """The customer said what they would prefer, and the employee restated it."""
+    APPROVED = "approved"
+    """Someone with the authority approved the remedy; the employee delivers it."""
+    BEYOND_AUTHORITY = "beyond_authority"
+    """The remedy is beyond the employee's authority; they explain and escalate."""
+    ESCALATED = "escalated"
+    """A higher level decides; the customer was promised a callback by ``callback_by``."""
+    DENIED = "denied"
+    """No one will grant the remedy; the manager explains why, with alternatives."""
+    ALTERNATIVES_OFFERED = "alternatives_offered"
+    """The manager gave the reason and offered two alternatives."""
+    ALTERNATIVES_DECLINED = "alternatives_declined"
+    """The customer declined both alternatives; the final back-up offer comes next."""
+    FINAL_OFFER_MADE = "final_offer_made"
+    """The final back-up offer was made."""
+    FINAL_OFFER_DECLINED = "final_offer_declined"
+    """The customer declined the final offer too; a written report goes to a manager."""
+    RESOLVED = "resolved"
+    """The customer has a remedy they accepted."""
+    REPORTED = "reported"
+    """A written report went to a manager, who calls the customer personally."""
+    THANKED = "thanked"
+    """The customer was thanked."""
+    CLOSED = "closed"
+    """The case is closed; nothing more can be recorded."""
+
+
+class CaseStep(enum.StrEnum):
+    """The steps of the path: each is a method of :class:`~recovery_rules.Case` of the same name."""
+
+    LISTEN = "listen"
+    APOLOGIZE = "apologize"
+    ASK_PREFERRED_SOLUTION = "ask_preferred_solution"
+    DECIDE = "decide"
+    ESCALATE = "escalate"
+    MANAGER_APPROVES = "manager_approves"
+    MANAGER_DENIES = "manager_denies"
+    DELIVER = "deliver"
+    EXPLAIN_DENIAL = "explain_denial"
+    ACCEPT_ALTERNATIVE = "accept_alternative"
+    DECLINE_ALTERNATIVES = "decline_alternatives"
+    MAKE_FINAL_OFFER = "make_final_offer"
+    ACCEPT_FINAL_OFFER = "accept_final_offer"
+    DECLINE_FINAL_OFFER = "decline_final_offer"
+    WRITE_REPORT = "write_report"
+    THANK = "thank"
+    CLOSE = "close"
+
+
+class CaseOutcome(enum.StrEnum):
+    """How a case was resolved."""
+
+    REMEDY_DELIVERED = "remedy_delivered"
+    """The remedy asked for was approved and delivered."""
+    ALTERNATIVE_ACCEPTED = "alternative_accepted"
+    """The customer accepted one of the two alternatives."""
+    FINAL_OFFER_ACCEPTED = "final_offer_accepted"
+    """The customer accepted the final back-up offer."""
+    REPORTED = "reported"
+    """Nothing was accepted; a written report went to a manager who calls the customer."""
+
+
+S = CaseState
+STEPS_FROM: Final[Mapping[CaseState, tuple[CaseStep, ...]]] = {
+    S.OPENED: (CaseStep.LISTEN,),
+    S.LISTENED: (CaseStep.APOLOGIZE,),
+    S.APOLOGIZED: (CaseStep.ASK_PREFERRED_SOLUTION,),
+    S.SOLUTION_ASKED: (CaseStep.DECIDE,),
+    S.APPROVED: (CaseStep.DELIVER,),
+    S.BEYOND_AUTHORITY: (CaseStep.ESCALATE,),
+    S.ESCALATED: (CaseStep.MANAGER_APPROVES, CaseStep.MANAGER_DENIES),
+    S.DENIED: (CaseStep.EXPLAIN_DENIAL,),
+    S.ALTERNATIVES_OFFERED: (CaseStep.ACCEPT_ALTERNATIVE, CaseStep.DECLINE_ALTERNATIVES),
+    S.ALTERNATIVES_DECLINED: (CaseStep.MAKE_FINAL_OFFER, CaseStep.WRITE_REPORT),
+    S.FINAL_OFFER_MADE: (CaseStep.ACCEPT_FINAL_OFFER, CaseStep.DECLINE_FINAL_OFFER),
+    S.FINAL_OFFER_DECLINED: (CaseStep.WRITE_REPORT,),
+    S.RESOLVED: (CaseStep.THANK,),
+    S.REPORTED: (CaseStep.THANK,),
+    S.THANKED: (CaseStep.CLOSE,),
+    S.CLOSED: (),
+}
+"""The steps each state allows (from ``alternatives_declined``: the final offer if a back-up
+is left, else the report; :func:`allowed_steps` applies that)."""
+
+_KINDS: Final[Mapping[CaseStep, str]] = {
+    CaseStep.LISTEN: "listened",
+    CaseStep.APOLOGIZE: "apologized",
+    CaseStep.ASK_PREFERRED_SOLUTION: "solution_asked",
+    CaseStep.DECIDE: "decided",
+    CaseStep.ESCALATE: "escalated",
+    CaseStep.MANAGER_APPROVES: "manager_approved",
+    CaseStep.MANAGER_DENIES: "manager_denied",
+    CaseStep.DELIVER: "delivered",
+    CaseStep.EXPLAIN_DENIAL: "denial_explained",
+    CaseStep.ACCEPT_ALTERNATIVE: "alternative_accepted",
+    CaseStep.DECLINE_ALTERNATIVES: "alternatives_declined",
+    CaseStep.MAKE_FINAL_OFFER: "final_offer_made",
+    CaseStep.ACCEPT_FINAL_OFFER: "final_offer_accepted",
+    CaseStep.DECLINE_FINAL_OFFER: "final_offer_declined",
+    CaseStep.WRITE_REPORT: "report_written",
+    CaseStep.THANK: "thanked",
+    CaseStep.CLOSE: "closed",
+}
+OPENED_KIND: Final = "opened"
+GRANTING: Final = frozenset(
+    {CaseStep.DECIDE, CaseStep.MANAGER_APPROVES, CaseStep.ACCEPT_ALTERNATIVE, CaseStep.ACCEPT_FINAL_OFFER}
+)
+"""The steps that may grant the guest something (the ledger sums their grants)."""
+_STEP_OF_KIND: Final = {kind: step for step, kind in _KINDS.items()}
+DECIDED_STATE: Final[Mapping[Outcome, CaseState]] = {
+    Outcome.APPROVED: S.APPROVED,
+    Outcome.ESCALATED: S.BEYOND_AUTHORITY,
+    Outcome.DENIED: S.DENIED,
+}
+
+
+def event_kind(step: CaseStep) -> str:
+    """The kind of the event a step records (``listen`` records ``listened``)."""
+    return _KINDS[step]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CaseView:
+    """Everything known about a case, as its events so far say. Immutable; each event makes a new one."""
+
+    state: CaseState
+    history: tuple[Event, ...]
+    complaint: Complaint
+    policy: str
+    employee: str
+    granted: Money
+    preferred: Remedy | None = None
+    decision: Resolution | None = None
+    resolution: Resolution | None = None
+    escalated_to: str | None = None
+    callback_by: dt.datetime | None = None
+    denied_by: str | None = None
+    denial_reason: str | None = None
+    offered_by: str | None = None
+    alternatives_offered: tuple[Alternative, ...] = ()
+    backup: Alternative | None = None
+    final_offer: Alternative | None = None
+    accepted: Alternative | None = None
+    outcome: CaseOutcome | None = None
+    report: Mapping[str, Any] | None = None
+
+    @property
+    def version(self) -> int:
+        return len(self.history)
+
+
+def allowed_steps(view: CaseView) -> tuple[CaseStep, ...]:
+    """The steps allowed next in ``view``."""
+    if view.state is S.ALTERNATIVES_DECLINED:
+        return (CaseStep.MAKE_FINAL_OFFER,) if view.backup is not None else (CaseStep.WRITE_REPORT,)
+    return STEPS_FROM[view.state]
+
+
+def start(event: Event) -> CaseView:
+    """The view of a case whose first event is ``event`` (an ``opened`` event)."""
+    if event.kind != OPENED_KIND or event.version != 1 or event.state != S.OPENED:
+        raise JournalIntegrityError(event.seq, "the first event of a case must be an 'opened' event")
+    try:
+        complaint = Complaint.model_validate(event.data["complaint"])
+        policy = event.data["policy"]
+    except (KeyError, InvalidInputError) as error:
+        raise JournalIntegrityError(event.seq, f"its data cannot be read ({_short(error)})") from None
+    if complaint.number != event.number or not isinstance(policy, str):
+        raise JournalIntegrityError(event.seq, "its complaint does not match its complaint number")
+    return CaseView(
+        state=S.OPENED,
+        history=(event,),
+        complaint=complaint,
+        policy=policy,
+        employee=event.actor,
+        granted=Money.zero(complaint.requested.amount.currency),
+    )
+
+
+def apply(view: CaseView, event: Event) -> CaseView:
+    """The view after ``event``; :class:`~recovery_rules.JournalIntegrityError` if the path does not allow it."""
+    step = _STEP_OF_KIND.get(event.kind)
+    if step is None:
+        raise JournalIntegrityError(event.seq, f"{event.kind!r} is not a kind of case event")
+    if step not in allowed_steps(view):
+        raise JournalIntegrityError(event.seq, f"a {event.kind!r} event cannot follow state {view.state.value!r}")
+    if event.version != view.version + 1:
+        raise JournalIntegrityError(event.seq, f"it is version {event.version} of its case, not {view.version + 1}")
+    try:
+        changes = _CHANGES[step](view, event)
+    except (KeyError, TypeError, InvalidInputError) as error:
+        raise JournalIntegrityError(event.seq, f"its data cannot be read ({_short(error)})") from None
+    if event.grant is not None:
+        if step not in GRANTING:
+            raise JournalIntegrityError(event.seq, f"a {event.kind!r} event cannot grant anything")
+        changes["granted"] = view.granted + event.grant
+    new = dataclasses.replace(view, history=(*view.history, event), **changes)
+    if event.state != new.state:
+        raise JournalIntegrityError(event.seq, f"it records state {event.state!r} where the path leads to {new.state}")
+    if event.callback_due != new.callback_by:
+        raise JournalIntegrityError(event.seq, "the callback it records is not the one the case owes")
+    return new
+
+
+def _short(error: Exception) -> str:
+    return str(error).splitlines()[0][:200]
+
+
+def _resolution(event: Event) -> Resolution:
+    return Resolution.model_validate(event.data["resolution"])
+
+
+def _alternative(event: Event) -> Alternative:
+    return Alternative.model_validate(event.data["alternative"])
+
+
+def _decided(view: CaseView, event: Event) -> dict[str, Any]:
+    resolution = _resolution(event)
+    return {"state": DECIDED_STATE[resolution.outcome], "decision": resolution, "resolution": resolution}
+
+
+def _escalated(view: CaseView, event: Event) -> dict[str, Any]:
+    return {"state": S.ESCALATED, "escalated_to": str(event.data["to"]), "callback_by": event.callback_due}
+
+
+def _manager_approved(view: CaseView, event: Event) -> dict[str, Any]:
+    return {"state": S.APPROVED, "resolution": _resolution(event)}
+
+
+def _manager_denied(view: CaseView, event: Event) -> dict[str, Any]:
+    return {"state": S.DENIED, "denied_by": event.actor, "denial_reason": str(event.data["reason"])}
+
+
+def _denial_explained(view: CaseView, event: Event) -> dict[str, Any]:
+    raw = event.data["alternatives"]
+    offered = tuple(Alternative.model_validate(item) for item in raw) if isinstance(raw, list) else ()
+    backup = event.data.get("backup")
+    return {
+        "state": S.ALTERNATIVES_OFFERED,
+        "offered_by": event.actor,
+        "denial_reason": str(event.data["reason"]),
+        "alternatives_offered": offered,
+        "backup": None if backup is None else Alternative.model_validate(backup),
+        "callback_by": None,
+    }
+
+
+def _final_offer_made(view: CaseView, event: Event) -> dict[str, Any]:
+    return {"state": S.FINAL_OFFER_MADE, "final_offer": _alternative(event)}
+
+
+def _report_written(view: CaseView, event: Event) -> dict[str, Any]:
+    report = event.data["report"]
+    if not isinstance(report, dict):
+        raise TypeError("the report is not an object")
+    return {"state": S.REPORTED, "report": report, "outcome": CaseOutcome.REPORTED}
+
+
+def _to(state: CaseState, **more: Any) -> Callable[[CaseView, Event], dict[str, Any]]:
+    return lambda view, event: {"state": state, **more}
+
+
+_CHANGES: Final[Mapping[CaseStep, Callable[[CaseView, Event], dict[str, Any]]]] = {
+    CaseStep.LISTEN: _to(S.LISTENED),
+    CaseStep.APOLOGIZE: _to(S.APOLOGIZED),
+    CaseStep.ASK_PREFERRED_SOLUTION: lambda view, event: {
+        "state": S.SOLUTION_ASKED,
+        "preferred": Remedy.model_validate(event.data["remedy"]),
+    },
+    CaseStep.DECIDE: _decided,
+    CaseStep.ESCALATE: _escalated,
+    CaseStep.MANAGER_APPROVES: _manager_approved,
+    CaseStep.MANAGER_DENIES: _manager_denied,
+    CaseStep.DELIVER: _to(S.RESOLVED, outcome=CaseOutcome.REMEDY_DELIVERED, callback_by=None),
+    CaseStep.EXPLAIN_DENIAL: _denial_explained,
+    CaseStep.ACCEPT_ALTERNATIVE: lambda view, event: {
+        "state": S.RESOLVED,
+        "accepted": _alternative(event),
+        "outcome": CaseOutcome.ALTERNATIVE_ACCEPTED,
+    },
+    CaseStep.DECLINE_ALTERNATIVES: _to(S.ALTERNATIVES_DECLINED),
+    CaseStep.MAKE_FINAL_OFFER: _final_offer_made,
+    CaseStep.ACCEPT_FINAL_OFFER: lambda view, event: {
+        "state": S.RESOLVED,
+        "accepted": _alternative(event),
+        "outcome": CaseOutcome.FINAL_OFFER_ACCEPTED,
+    },
+    CaseStep.DECLINE_FINAL_OFFER: _to(S.FINAL_OFFER_DECLINED),
+    CaseStep.WRITE_REPORT: _report_written,
+    CaseStep.THANK: _to(S.THANKED),
+    CaseStep.CLOSE: _to(S.CLOSED),
+}

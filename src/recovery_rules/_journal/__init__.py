@@ -1,0 +1,40 @@
+"""The journal: an append-only, hash-chained record of every step of every case.
+
+- ``Journal``: the interface (an abstract base class) every backend has;
+- ``MemoryJournal`` and ``SQLiteJournal``: the backends;
+- ``Event``, ``Draft``, ``ChainHead``, ``Verification``, ``CaseSummary``: what goes in and comes out;
+- ``Ledger``: what a guest was granted within a policy's window, read inside a write;
+- ``canonical_json``, ``digest``: the canonical form events are hashed in.
+"""
+
+from __future__ import annotations
+
+from ._base import CLOSED, Journal, Record, Store
+from ._canonical import GENESIS, JSONValue, canonical_json, canonical_time, digest
+from ._events import FORMAT, CaseSummary, ChainHead, Draft, Event, Verification
+from ._ledger import GrantQuery, Ledger, grant_query
+from ._memory import MemoryJournal
+from ._sqlite import SQLiteJournal
+
+__all__ = [
+    "CLOSED",
+    "FORMAT",
+    "GENESIS",
+    "CaseSummary",
+    "ChainHead",
+    "Draft",
+    "Event",
+    "GrantQuery",
+    "JSONValue",
+    "Journal",
+    "Ledger",
+    "MemoryJournal",
+    "Record",
+    "SQLiteJournal",
+    "Store",
+    "Verification",
+    "canonical_json",
+    "canonical_time",
+    "digest",
+    "grant_query",
+]

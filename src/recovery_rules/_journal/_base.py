@@ -1,0 +1,309 @@
+"""``Journal``: the interface every journal backend has, and the logic they share.
+
+A backend (memory, SQLite, and later PostgreSQL) implements a handful of storage
+primitives: an exclusive write transaction and a read view (both a
+:class:`Store`), a scan of every record in journal order, the records of one case
+and the latest record of each case. Everything else, the hash chain, idempotency,
+the optimistic check of the case's version, the ledger and ``verify``, is here,
+once, so every backend behaves the same and passes the same tests.
+
+Stored records are :meth:`Event.record` dictionaries; ``data`` may be kept as
+its canonical JSON text. Backends may add index columns (``customer_id``),
+which :meth:`Event.from_record` checks against the event itself.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from types import TracebackType
+from typing import Final, Self
+
+from pydantic import TypeAdapter, ValidationError
+
+from recovery_rules._base import problems_from
+from recovery_rules._models import ComplaintNumber
+from recovery_rules._money import Money
+from recovery_rules._time import Window
+from recovery_rules.exceptions import (
+    IdempotencyConflictError,
+    InvalidInputError,
+    JournalIntegrityError,
+    Problem,
+    StaleCaseError,
+)
+
+from ._canonical import JSONValue, canonical_time, digest, parse_canonical_time
+from ._events import CaseSummary, ChainHead, Draft, Event, IdempotencyKey, Verification
+from ._ledger import GrantQuery, Ledger, grant_query, total
+from ._verify import ChainCheck
+
+__all__ = ["CLOSED", "Journal", "Record", "Store"]
+
+Record = Mapping[str, object]
+"""A stored event: :meth:`Event.record`, possibly with ``data`` as JSON text and index columns."""
+
+CLOSED: Final = "closed"
+"""The state of a closed case: a case is open until an event leaves it in this state."""
+
+_KEY: Final = TypeAdapter(IdempotencyKey)
+
+
+class Store(abc.ABC):
+    """The storage primitives a backend offers inside a transaction or read view."""
+
+    @abc.abstractmethod
+    def find(self, key: str) -> Record | None:
+        """The record stored under idempotency key ``key``, if any."""
+
+    @abc.abstractmethod
+    def version(self, number: str) -> int:
+        """The highest ``version`` of case ``number`` (0 when it has no events)."""
+
+    @abc.abstractmethod
+    def head(self) -> tuple[int, str]:
+        """``seq`` and ``hash`` of the last record (``(0, GENESIS)`` when empty)."""
+
+    @abc.abstractmethod
+    def grants(self, query: GrantQuery) -> list[Record]:
+        """The records with a ``grant`` that match ``query`` (times compared as canonical text)."""
+
+    @abc.abstractmethod
+    def insert(self, record: dict[str, JSONValue]) -> None:
+        """Store ``record``; it is durable once the write transaction commits."""
+
+
+class _StoreLedger:
+    """The :class:`Ledger` of one transaction."""
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def granted(
+        self, number: ComplaintNumber, *, window: Window, timezone: str, currency: str, now: dt.datetime
+    ) -> Money:
+        query = grant_query(number, window=window, timezone=timezone, now=now)
+        events = [Event.from_record(record, position=0) for record in self._store.grants(query)]
+        return total((event.grant for event in events if event.grant is not None), currency)
+
+
+class Journal(abc.ABC):
+    """An append-only record of every event of every case, each event chained to the one before.
+
+    Use :class:`MemoryJournal` (tests, one process) or :class:`SQLiteJournal` (one
+    file, many threads and processes). Every method is safe to call from many
+    threads at once. A journal is a context manager that closes itself.
+
+    Writing: :meth:`append` (what :class:`~recovery_rules.Case` uses). Reading:
+    :meth:`events`, :meth:`iter_events`, :meth:`find`, :meth:`version`,
+    :meth:`head`, :meth:`granted`, :meth:`cases`, :meth:`overdue_callbacks`.
+    Proving: :meth:`verify`.
+    """
+
+    # -- what a backend implements ---------------------------------------------
+    @abc.abstractmethod
+    def _write(self) -> AbstractContextManager[Store]:
+        """An exclusive write transaction: commits (durably) on normal exit, rolls back on an exception."""
+
+    @abc.abstractmethod
+    def _read(self) -> AbstractContextManager[Store]:
+        """A consistent view for reading."""
+
+    @abc.abstractmethod
+    def _scan(self, start: int) -> Iterator[tuple[int, Record]]:
+        """Every stored record from position ``start`` on, in journal order, with its position."""
+
+    @abc.abstractmethod
+    def _case_records(self, number: str) -> list[Record]:
+        """The records of case ``number``, by ``version``."""
+
+    @abc.abstractmethod
+    def _latest_records(self, *, callback_before: str | None) -> list[tuple[Record, str]]:
+        """The latest record of each case, with its first record's ``at``.
+
+        With ``callback_before`` (a canonical time), only those whose ``callback_due``
+        is set and earlier.
+        """
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release the journal's resources; it cannot be used afterwards."""
+
+    # -- writing ----------------------------------------------------------------
+    def append(
+        self,
+        number: ComplaintNumber,
+        build: Draft | Callable[[Ledger], Draft],
+        *,
+        expected_version: int,
+        key: str,
+        request: Mapping[str, JSONValue],
+    ) -> Event:
+        """Record the next event of case ``number``, atomically, and return it.
+
+        In one exclusive transaction:
+
+        1. if an event was already recorded under idempotency ``key``: return it
+           when ``request`` is the same as then (nothing is written), else raise
+           :class:`~recovery_rules.IdempotencyConflictError`;
+        2. if the case does not have exactly ``expected_version`` events, raise
+           :class:`~recovery_rules.StaleCaseError` (another writer was first);
+        3. ``build`` (a :class:`Draft`, or a function of the :class:`Ledger`
+           returning one) makes the event: a function reads the ledger inside the
+           transaction, so what it decides from it cannot be overtaken. If it
+           raises, nothing is written and the exception propagates;
+        4. the event is sealed into the chain after the last event and stored.
+
+        ``request`` is what identifies the request for idempotency: the step and
+        its arguments (not the time); only its SHA-256 is stored.
+        """
+        if not isinstance(number, ComplaintNumber):
+            raise InvalidInputError("append", [Problem("number", "must be a ComplaintNumber")])
+        if isinstance(expected_version, bool) or not isinstance(expected_version, int) or expected_version < 0:
+            raise InvalidInputError("append", [Problem("expected_version", "must be an integer of 0 or more")])
+        checked_key = _checked_key(key)
+        request_hash = digest(dict(request))
+        with self._write() as store:
+            existing = store.find(checked_key)
+            if existing is not None:
+                event = Event.from_record(existing, position=0)
+                if event.request != request_hash or event.number != number:
+                    raise IdempotencyConflictError(seq=event.seq, recorded=event.kind)
+                return event
+            found = store.version(str(number))
+            if found != expected_version:
+                raise StaleCaseError(expected=expected_version, found=found)
+            draft = build(_StoreLedger(store)) if callable(build) else build
+            if not isinstance(draft, Draft):
+                raise InvalidInputError("append", [Problem("build", "must be a Draft or return one")])
+            seq, prev = store.head()
+            event = Event.seal(
+                draft,
+                seq=seq + 1,
+                number=number,
+                version=found + 1,
+                key=checked_key,
+                request=request_hash,
+                prev=prev,
+            )
+            store.insert(event.record())
+            return event
+
+    # -- reading ----------------------------------------------------------------
+    def find(self, key: str) -> Event | None:
+        """The event recorded under idempotency ``key``, if any."""
+        checked_key = _checked_key(key)
+        with self._read() as store:
+            record = store.find(checked_key)
+        return None if record is None else Event.from_record(record, position=0)
+
+    def version(self, number: ComplaintNumber) -> int:
+        """How many events case ``number`` has (0 for a case never opened)."""
+        with self._read() as store:
+            return store.version(str(number))
+
+    def events(self, number: ComplaintNumber) -> tuple[Event, ...]:
+        """Every event of case ``number``, in order.
+
+        Each event's own hash is checked, and the case's versions must run 1, 2,
+        3...; otherwise :class:`~recovery_rules.JournalIntegrityError`. (Whether
+        the chain as a whole is intact is what :meth:`verify` proves.)
+        """
+        events = tuple(Event.from_record(record, position=0) for record in self._case_records(str(number)))
+        for expected, event in enumerate(events, start=1):
+            if event.number != number:
+                raise JournalIntegrityError(event.seq, "it is filed under another complaint number")
+            if event.version != expected:
+                raise JournalIntegrityError(event.seq, f"it is version {event.version} of its case, not {expected}")
+        return events
+
+    def iter_events(self, start: int = 1) -> Iterator[Event]:
+        """Every event of the journal from position ``start``, in order; each event's own hash is checked."""
+        for position, record in self._scan(start):
+            yield Event.from_record(record, position=position)
+
+    def head(self) -> ChainHead:
+        """The chain head now: the number of events and the last event's hash."""
+        with self._read() as store:
+            count, hash_ = store.head()
+        return ChainHead(count=count, hash=hash_)
+
+    def granted(
+        self, number: ComplaintNumber, *, window: Window, timezone: str, currency: str, now: dt.datetime
+    ) -> Money:
+        """What the customer of ``number`` was granted within ``window`` (in ``timezone``) as of ``now``."""
+        with self._read() as store:
+            return _StoreLedger(store).granted(number, window=window, timezone=timezone, currency=currency, now=now)
+
+    def cases(self, *, open_only: bool = False) -> list[CaseSummary]:
+        """A summary of every case (only those not closed, with ``open_only``), by complaint number."""
+        summaries = [_summary(record, opened) for record, opened in self._latest_records(callback_before=None)]
+        if open_only:
+            summaries = [summary for summary in summaries if summary.state != CLOSED]
+        return sorted(
+            summaries, key=lambda summary: (summary.number.date, summary.number.customer_id, summary.number.sequence)
+        )
+
+    def overdue_callbacks(self, now: dt.datetime) -> list[CaseSummary]:
+        """Open cases whose promised callback time has passed at ``now``, most overdue first.
+
+        For a host's scheduler to act on: the library runs no background threads.
+        """
+        before = canonical_time(now)
+        summaries = [_summary(record, opened) for record, opened in self._latest_records(callback_before=before)]
+        overdue = [s for s in summaries if s.state != CLOSED and s.callback_by is not None and s.callback_by < now]
+        return sorted(overdue, key=lambda summary: (summary.callback_by, str(summary.number)))
+
+    # -- proving ----------------------------------------------------------------
+    def verify(self, *, expected_head: ChainHead | None = None) -> Verification:
+        """Check the whole chain: every event intact, in place, linked to the one before.
+
+        Returns a :class:`Verification`: ``ok``, or the position of the first bad
+        event (``first_bad``) and what is wrong with it (``problem``). Finds any
+        edited, removed, inserted or reordered event; an event edited and given a
+        new hash is found too, because the next event was chained to its old hash.
+        A cut-off tail leaves a shorter chain that is still whole: pass a saved
+        ``expected_head`` to find that too (the journal must still hold that
+        head's events unchanged).
+        """
+        check = ChainCheck(expected_head)
+        for position, record in self._scan(1):
+            if not check.feed(position, record):
+                break
+        return check.result()
+
+    # -- lifetime ---------------------------------------------------------------
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def _checked_key(key: object) -> str:
+    try:
+        return _KEY.validate_python(key)
+    except ValidationError as error:
+        raise InvalidInputError("idempotency key", problems_from(error, "key")) from None
+
+
+def _summary(record: Record, opened_at: str) -> CaseSummary:
+    event = Event.from_record(record, position=0)
+    try:
+        opened = parse_canonical_time(opened_at)
+    except ValueError:
+        raise JournalIntegrityError(event.seq, "the first event of its case has no readable time") from None
+    return CaseSummary(
+        number=event.number,
+        state=event.state,
+        version=event.version,
+        opened_at=opened,
+        last_at=event.at,
+        callback_by=event.callback_due,
+    )

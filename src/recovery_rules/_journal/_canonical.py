@@ -1,0 +1,140 @@
+"""The canonical form events are hashed in: JSON with one spelling for every value.
+
+- objects with their keys sorted, no whitespace, UTF-8;
+- amounts as strings (``"250.00"``), never numbers, so no float ever rounds them;
+- times in UTC as ISO 8601 with microseconds and ``Z``: ``2026-11-23T09:30:00.000000Z``
+  (fixed width, so the text sorts in time order, which the SQLite backend relies on);
+- integers as JSON integers; floats, NaN and infinities are refused.
+
+For the values the journal stores (string keys, strings, integers, booleans,
+null, lists, objects, no floats) this is exactly RFC 8785, the JSON
+Canonicalization Scheme: another implementation of JCS, in any language, computes
+the same bytes and so the same hashes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from typing import Final, TypeAlias
+
+from recovery_rules.exceptions import InvalidInputError, Problem
+
+__all__ = [
+    "GENESIS",
+    "JSONValue",
+    "canonical_json",
+    "canonical_time",
+    "check_json",
+    "digest",
+    "dumps",
+    "parse_canonical_time",
+]
+
+JSONValue: TypeAlias = "str | int | bool | list[JSONValue] | dict[str, JSONValue] | None"
+"""A JSON value the journal can store and hash: no floats."""
+
+GENESIS: Final = "0" * 64
+"""The ``prev`` hash of the first event of a journal."""
+
+_TIME_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
+_TIME_TEXT: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
+_MAX_DEPTH: Final = 32
+_SAFE_INTEGER: Final = 2**53 - 1  # the integers every JSON implementation reads exactly
+
+
+def canonical_time(moment: dt.datetime) -> str:
+    """``moment`` in UTC, as ``2026-11-23T09:30:00.000000Z``; it must be timezone-aware."""
+    if not isinstance(moment, dt.datetime) or moment.utcoffset() is None:
+        raise InvalidInputError("time", [Problem("", "must be a timezone-aware datetime")])
+    return moment.astimezone(dt.UTC).strftime(_TIME_FORMAT)
+
+
+def parse_canonical_time(text: str) -> dt.datetime:
+    """Read a time written by :func:`canonical_time`; any other spelling is refused."""
+    if not isinstance(text, str) or not _TIME_TEXT.fullmatch(text):
+        raise ValueError("not a canonical UTC time such as 2026-11-23T09:30:00.000000Z")
+    return dt.datetime.fromisoformat(text[:-1]).replace(tzinfo=dt.UTC)
+
+
+def check_json(value: object, *, location: str = "data") -> JSONValue:
+    """``value`` itself, once checked to be a :data:`JSONValue` (no floats, string keys, not too deep)."""
+    _check(value, location, 0)
+    return value  # type: ignore[return-value]  # checked just above
+
+
+def _check(value: object, location: str, depth: int) -> None:
+    if isinstance(value, str):
+        if not value.isascii():
+            _check_text(value, location)
+        return
+    if value is None or isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        if abs(value) > _SAFE_INTEGER:
+            raise InvalidInputError(
+                "event data", [Problem(location, "is an integer too large for JSON; store it as a string")]
+            )
+        return
+    if depth >= _MAX_DEPTH:
+        raise InvalidInputError("event data", [Problem(location, f"is nested more than {_MAX_DEPTH} levels deep")])
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            _check(item, f"{location}[{i}]", depth + 1)
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidInputError("event data", [Problem(location, "has a key that is not a string")])
+            if not key.isascii():
+                _check_text(key, location)
+            _check(item, f"{location}.{key}", depth + 1)
+        return
+    hint = " (write amounts as strings such as '12.50')" if isinstance(value, float) else ""
+    raise InvalidInputError(
+        "event data", [Problem(location, f"{type(value).__name__} is not a value the journal stores{hint}")]
+    )
+
+
+def _check_text(text: str, location: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        problem = Problem(location, "contains a lone surrogate, which is not text")
+        raise InvalidInputError("event data", [problem]) from None
+
+
+def _ordered(value: JSONValue) -> JSONValue:
+    """``value`` with every object's keys in RFC 8785 order: by their UTF-16 code units."""
+    if isinstance(value, dict):
+        return {key: _ordered(value[key]) for key in sorted(value, key=lambda key: key.encode("utf-16-be"))}
+    if isinstance(value, list):
+        return [_ordered(item) for item in value]
+    return value
+
+
+def dumps(value: JSONValue) -> bytes:
+    """The canonical bytes of ``value``, already known to be a :data:`JSONValue`.
+
+    Sorting by code point (what ``sort_keys`` does) and by UTF-16 code unit (what
+    RFC 8785 asks) differ only for characters beyond U+FFFF, so only a text that
+    has one is sorted again the slow, exact way.
+    """
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    if not text.isascii() and max(text) > "\uffff":
+        text = json.dumps(_ordered(value), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return text.encode("utf-8")
+
+
+def canonical_json(value: JSONValue) -> bytes:
+    """The canonical bytes of ``value``: sorted keys, no whitespace, UTF-8 (RFC 8785 for these values)."""
+    check_json(value)
+    return dumps(value)
+
+
+def digest(value: JSONValue) -> str:
+    """The SHA-256 of ``value``'s canonical form, as 64 lower-case hex digits."""
+    return hashlib.sha256(canonical_json(value)).hexdigest()

@@ -1,0 +1,358 @@
+"""``SQLiteJournal``: the journal in one SQLite file (standard library only).
+
+- WAL mode, so readers never block the writer; ``synchronous=FULL``, so an
+  append that returned survives a crash or a power cut.
+- Every append is one ``BEGIN IMMEDIATE`` transaction: the idempotency check,
+  the case's version check, the ledger read, the decision made from it and the
+  insert happen under SQLite's write lock, so writers in many threads and many
+  processes are serialized and two approvals for one guest can never together
+  pass a limit.
+- One connection per thread (SQLite connections must not be shared between
+  threads mid-transaction); a forked child opens its own.
+- The file is marked as a recovery-rules journal (``PRAGMA application_id``)
+  and carries its schema version (``PRAGMA user_version``).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Final
+
+from recovery_rules._models import ComplaintNumber
+from recovery_rules.exceptions import JournalError
+
+from ._base import Journal, Record, Store
+from ._canonical import GENESIS, JSONValue, canonical_time, dumps
+from ._ledger import GrantQuery
+
+__all__ = ["SQLiteJournal"]
+
+APPLICATION_ID: Final = 0x52524A4C  # "RRJL": recovery-rules journal
+SCHEMA_VERSION: Final = 1
+_BATCH: Final = 500
+_FIRST_PAUSE: Final = 0.0002  # seconds
+_LONGEST_PAUSE: Final = 0.005
+_BUSY: Final = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+
+_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS events (
+    seq            INTEGER PRIMARY KEY,
+    format         INTEGER NOT NULL,
+    number         TEXT    NOT NULL,
+    customer_id    TEXT    NOT NULL,
+    version        INTEGER NOT NULL,
+    kind           TEXT    NOT NULL,
+    state          TEXT    NOT NULL,
+    actor          TEXT    NOT NULL,
+    at             TEXT    NOT NULL,
+    key            TEXT    NOT NULL UNIQUE,
+    request        TEXT    NOT NULL,
+    data           TEXT    NOT NULL,
+    grant_amount   TEXT,
+    grant_currency TEXT,
+    callback_due   TEXT,
+    prev           TEXT    NOT NULL,
+    hash           TEXT    NOT NULL,
+    UNIQUE (number, version)
+);
+CREATE INDEX IF NOT EXISTS events_grants ON events (customer_id, at) WHERE grant_amount IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_callbacks ON events (callback_due) WHERE callback_due IS NOT NULL;
+"""
+
+_COLUMNS: Final = (
+    "seq, format, number, customer_id, version, kind, state, actor, at, key, request, data, "
+    "grant_amount, grant_currency, callback_due, prev, hash"
+)
+# Every statement is built from these constants; values are always bound as parameters.
+_SELECT: Final = "SELECT " + _COLUMNS + " FROM events"  # noqa: S608 - constants only
+_INSERT: Final = "INSERT INTO events (" + _COLUMNS + ") VALUES (" + ", ".join("?" * 17) + ")"  # noqa: S608 - constants
+_LATEST: Final = (
+    "SELECT "  # noqa: S608 - constants only
+    + ", ".join(f"e.{name.strip()}" for name in _COLUMNS.split(","))
+    + ", (SELECT o.at FROM events o WHERE o.number = e.number AND o.version = 1) AS opened_at "
+    "FROM events e JOIN (SELECT number, MAX(version) AS last FROM events GROUP BY number) l "
+    "ON e.number = l.number AND e.version = l.last"
+)
+
+
+class SQLiteJournal(Journal):
+    """A journal in one SQLite file, safe for many threads and many processes at once.
+
+    ``path`` is created if it does not exist. ``timeout`` is how many seconds a
+    writer waits for another one to finish before giving up with a
+    :class:`~recovery_rules.JournalError`.
+
+    >>> import tempfile, pathlib
+    >>> from recovery_rules import SQLiteJournal
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     with SQLiteJournal(pathlib.Path(folder) / "journal.sqlite3") as journal:
+    ...         journal.head().count
+    0
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
+        self.path = os.fspath(path)
+        self._timeout = timeout
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._writer = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._pid = os.getpid()
+        self._closed = False
+        self._connection()  # create or check the file now, so a bad path fails here
+
+    # -- connections ------------------------------------------------------------
+    def _connection(self) -> sqlite3.Connection:
+        if self._closed:
+            raise JournalError("the journal is closed")
+        if os.getpid() != self._pid:  # a forked child: the parent's connections are not ours to use
+            with self._lock:
+                self._pid, self._connections, self._local = os.getpid(), [], threading.local()
+                self._writer = threading.Lock()
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._open()
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            connection = sqlite3.connect(
+                self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as error:
+            raise JournalError(f"cannot open the journal file: {error}") from None
+        try:
+            connection.row_factory = sqlite3.Row
+            connection.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+            if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if mode != "wal":
+                    raise JournalError(f"the journal file cannot use write-ahead logging (mode {mode!r})")
+            connection.execute("PRAGMA synchronous = FULL")
+            self._prepare(connection)
+        except sqlite3.DatabaseError as error:
+            connection.close()
+            raise JournalError(f"{self.path!r} is not a usable recovery-rules journal: {error}") from None
+        except JournalError:
+            connection.close()
+            raise
+        return connection
+
+    def _prepare(self, connection: sqlite3.Connection) -> None:
+        application_id, version = _marks(connection)
+        if application_id == APPLICATION_ID and version == SCHEMA_VERSION:
+            return
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            application_id, version = _marks(connection)
+            if application_id == 0 and version == 0:
+                tables = connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+                if tables:
+                    raise JournalError(f"{self.path!r} is an SQLite database of something else, not a journal")
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        connection.execute(statement)
+                connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif application_id != APPLICATION_ID:
+                raise JournalError(f"{self.path!r} is an SQLite database of something else, not a journal")
+            elif version > SCHEMA_VERSION:
+                raise JournalError(
+                    f"the journal has format {version}, newer than this recovery-rules reads ({SCHEMA_VERSION}); "
+                    "upgrade recovery-rules"
+                )
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            connection.close()
+
+    # -- transactions -----------------------------------------------------------
+    @contextmanager
+    def _transaction(self, write: bool) -> Iterator[Store]:
+        connection = self._connection()
+        if write:
+            self._begin_immediate(connection)
+        else:
+            connection.execute("BEGIN")
+        try:
+            yield _SQLiteStore(connection)
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+        try:
+            connection.execute("COMMIT")
+        except sqlite3.Error as error:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise JournalError(f"the journal could not commit: {error}") from None
+
+    def _begin_immediate(self, connection: sqlite3.Connection) -> None:
+        """Take SQLite's write lock, waiting for other writers in short, growing, jittered pauses.
+
+        SQLite's own busy handler sleeps up to 100 ms at a time, far longer than
+        an append holds the lock; polling in short pauses keeps many writers moving.
+        """
+        deadline = time.monotonic() + self._timeout
+        pause = _FIRST_PAUSE
+        connection.execute("PRAGMA busy_timeout = 0")
+        try:
+            while True:
+                try:
+                    connection.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as error:
+                    if getattr(error, "sqlite_errorcode", None) not in _BUSY:
+                        raise JournalError(f"the journal cannot be written: {error}") from None
+                    if time.monotonic() >= deadline:
+                        raise JournalError(
+                            f"the journal stayed busy for {self._timeout:g} seconds: another writer holds it"
+                        ) from None
+                time.sleep(pause * (0.5 + random.random()))  # noqa: S311 - jitter, not secrecy
+                pause = min(pause * 2, _LONGEST_PAUSE)
+        finally:
+            connection.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+
+    @contextmanager
+    def _writing(self) -> Iterator[Store]:
+        with self._writer, self._transaction(write=True) as store:  # this handle's threads take turns
+            yield store
+
+    def _write(self) -> AbstractContextManager[Store]:
+        return self._writing()
+
+    def _read(self) -> AbstractContextManager[Store]:
+        return self._transaction(write=False)
+
+    # -- reads ------------------------------------------------------------------
+    def _scan(self, start: int) -> Iterator[tuple[int, Record]]:
+        position = max(start, 1)
+        while True:
+            # A batch at a time, so no statement stays open while the caller works.
+            rows = (
+                self._connection()
+                .execute(
+                    _SELECT + " WHERE seq >= ? ORDER BY seq LIMIT ?",
+                    (position, _BATCH),
+                )
+                .fetchall()
+            )
+            for row in rows:
+                yield row["seq"], _record(row)
+            if len(rows) < _BATCH:
+                return
+            position = rows[-1]["seq"] + 1
+
+    def _case_records(self, number: str) -> list[Record]:
+        rows = self._connection().execute(
+            _SELECT + " WHERE number = ? ORDER BY version",
+            (number,),
+        )
+        return [_record(row) for row in rows.fetchall()]
+
+    def _latest_records(self, *, callback_before: str | None) -> list[tuple[Record, str]]:
+        if callback_before is None:
+            rows = self._connection().execute(_LATEST)
+        else:
+            rows = self._connection().execute(
+                _LATEST + " WHERE e.callback_due IS NOT NULL AND e.callback_due < ?", (callback_before,)
+            )
+        return [(_record(row), row["opened_at"]) for row in rows.fetchall()]
+
+
+class _SQLiteStore(Store):
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def find(self, key: str) -> Record | None:
+        row = self._connection.execute(
+            _SELECT + " WHERE key = ?",
+            (key,),
+        ).fetchone()
+        return None if row is None else _record(row)
+
+    def version(self, number: str) -> int:
+        row = self._connection.execute("SELECT MAX(version) FROM events WHERE number = ?", (number,)).fetchone()
+        return int(row[0] or 0)
+
+    def head(self) -> tuple[int, str]:
+        row = self._connection.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
+
+    def grants(self, query: GrantQuery) -> list[Record]:
+        sql = _SELECT + " WHERE customer_id = ? AND grant_amount IS NOT NULL"
+        parameters: list[str] = [query.customer_id]
+        if query.number is not None:
+            sql += " AND number = ?"
+            parameters.append(str(query.number))
+        if query.since is not None:
+            sql += " AND at >= ?"
+            parameters.append(canonical_time(query.since))
+        if query.until is not None:
+            sql += " AND at < ?"
+            parameters.append(canonical_time(query.until))
+        return [_record(row) for row in self._connection.execute(sql, parameters).fetchall()]
+
+    def insert(self, record: dict[str, JSONValue]) -> None:
+        grant = record["grant"]
+        amount, currency = (grant["amount"], grant["currency"]) if isinstance(grant, dict) else (None, None)
+        number = str(record["number"])
+        self._connection.execute(
+            _INSERT,
+            (
+                record["seq"],
+                record["format"],
+                number,
+                _customer(number),
+                record["version"],
+                record["kind"],
+                record["state"],
+                record["actor"],
+                record["at"],
+                record["key"],
+                record["request"],
+                dumps(record["data"]).decode("utf-8"),
+                amount,
+                currency,
+                record["callback_due"],
+                record["prev"],
+                record["hash"],
+            ),
+        )
+
+
+def _marks(connection: sqlite3.Connection) -> tuple[int, int]:
+    application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    return int(application_id), int(version)
+
+
+def _customer(number: str) -> str:
+    return ComplaintNumber.parse(number).customer_id
+
+
+def _record(row: sqlite3.Row) -> Record:
+    names = row.keys()  # a sqlite3.Row iterates its values; its names come from keys()
+    record: dict[str, object] = {name: row[name] for name in names if name not in ("grant_amount", "grant_currency")}
+    amount, currency = row["grant_amount"], row["grant_currency"]
+    record["grant"] = None if amount is None and currency is None else {"amount": amount, "currency": currency}
+    return record

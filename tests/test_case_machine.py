@@ -1,0 +1,336 @@
+"""Random sequences of case steps against a model of the path (Hypothesis ``RuleBasedStateMachine``).
+
+The machine opens cases for two guests and tries any step on any case, with
+any level, as time passes. The model below (written out again here, not taken
+from the library) says which steps each state allows. After every step:
+
+- an illegal step was refused with ``WorkflowError`` naming exactly the steps
+  the model allows, and nothing was written;
+- a legal step was recorded, or refused with ``AuthorityError`` only when an
+  independent check agrees the level could not do it;
+- the journal verifies, and a case rebuilt from its events is the live case;
+- no closed case lacks a decision and a resolution; every denial was
+  explained with alternatives, every declined pair of alternatives was followed
+  by the final offer (when the Plan B has one), every declined final offer by a
+  report;
+- replaying the grants in journal order, no guest's total within the window
+  ever passes what the granting level may grant, nor the cap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any, Final, NamedTuple
+
+from hypothesis import HealthCheck, settings
+from hypothesis import event as note_event
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from recovery_rules import (
+    AuthorityError,
+    Case,
+    Complaint,
+    Customer,
+    Event,
+    InvalidInputError,
+    MemoryJournal,
+    Money,
+    Outcome,
+    Policy,
+    Remedy,
+    WorkflowError,
+)
+
+from ._helpers import policy_data
+
+POLICY: Final = Policy.model_validate(
+    policy_data(window="day", timezone="America/New_York", refused_remedies=["cash_payment"])
+)
+ZONE: Final = zoneinfo.ZoneInfo("America/New_York")
+START: Final = dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC)
+LEVELS: Final = [level.name for level in POLICY.levels]
+
+# The path, written out independently of the library's table.
+MODEL: Final[dict[str, set[str]]] = {
+    "opened": {"listen"},
+    "listened": {"apologize"},
+    "apologized": {"ask_preferred_solution"},
+    "solution_asked": {"decide"},
+    "approved": {"deliver"},
+    "beyond_authority": {"escalate"},
+    "escalated": {"manager_approves", "manager_denies"},
+    "denied": {"explain_denial"},
+    "alternatives_offered": {"accept_alternative", "decline_alternatives"},
+    "alternatives_declined": {"make_final_offer"},  # or write_report when no back-up is left: see allowed()
+    "final_offer_made": {"accept_final_offer", "decline_final_offer"},
+    "final_offer_declined": {"write_report"},
+    "resolved": {"thank"},
+    "reported": {"thank"},
+    "thanked": {"close"},
+    "closed": set(),
+}
+STEPS: Final = sorted({step for steps in MODEL.values() for step in steps} | {"write_report"})
+AMOUNTS: Final = [
+    "0.00",
+    "15.00",
+    "79.99",
+    "100.00",
+    "100.01",
+    "300.00",
+    "500.01",
+    "1999.99",
+    "2000.01",
+    "4999.99",
+    "6000",
+]
+
+
+class Spec(NamedTuple):
+    """What a complaint of the machine's is made of."""
+
+    customer: str
+    tier: str
+    amount: str
+    kind: str
+    level: str
+
+
+COMPLAINTS: Final = st.builds(
+    Spec,
+    customer=st.sampled_from(["10442", "77"]),  # two guests, so the ledger spans cases
+    tier=st.sampled_from(["standard", "gold"]),
+    amount=st.sampled_from(AMOUNTS),  # around every limit
+    kind=st.sampled_from(["refund", "refund", "credit", "cash_payment"]),  # cash_payment is refused
+    level=st.sampled_from(["staff", "staff", "supervisor"]),
+)
+
+
+def allowed(case: Case) -> set[str]:
+    state = case.state.value
+    if state == "alternatives_declined":
+        return {"make_final_offer"} if case.backup is not None else {"write_report"}
+    return MODEL[state]
+
+
+def limit(level: str, tier: str) -> Money | None:
+    found = POLICY.level(level)
+    return found.tier_limits.get(tier, found.limit)
+
+
+def day_of(event: Event) -> dt.date:
+    return event.at.astimezone(ZONE).date()
+
+
+class CasePath(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.journal = MemoryJournal()
+        self.now = START
+        self.cases: list[Case] = []
+        self.last: tuple[Case, str, dict[str, Any], str, object] | None = None
+        self.counter = 0
+        self.touched: Case | None = None  # the case the last step went to, to rebuild and compare
+
+    def clock(self) -> dt.datetime:
+        return self.now
+
+    # -- rules ----------------------------------------------------------------------------
+    @initialize(spec=COMPLAINTS)
+    def first_case(self, spec: Spec) -> None:
+        self.open_case(spec)
+
+    @precondition(lambda self: sum(not case.closed for case in self.cases) < 3)
+    @rule(spec=COMPLAINTS)
+    def open_case(self, spec: Spec) -> None:
+        complaint = Complaint(
+            customer=Customer(id=spec.customer, tier=spec.tier),
+            category="room_not_ready",
+            requested=Remedy(kind=spec.kind, amount=Money(spec.amount, "USD")),
+            received_at=self.now,
+        )
+        case = Case.open(self.journal, POLICY, complaint, by=spec.level, clock=self.clock)
+        assert case.state.value == "opened"
+        self.cases.append(case)
+        self.touched = case
+
+    @precondition(lambda self: any(not case.closed for case in self.cases))
+    @rule(data=st.data(), level=st.sampled_from(LEVELS))
+    def advance(self, data: st.DataObject, level: str) -> None:
+        """A few steps the model allows, on one open case: how a case gets along its path.
+
+        The invariants are checked after each of them, as after every rule.
+        """
+        case = data.draw(st.sampled_from([case for case in self.cases if not case.closed]), label="case")
+        for _ in range(data.draw(st.integers(1, 4), label="steps")):
+            if case.closed:
+                break
+            step = data.draw(st.sampled_from(sorted(allowed(case))), label="step")
+            if step in {"manager_approves", "manager_denies"} and case.escalated_to and data.draw(st.booleans()):
+                level = data.draw(st.sampled_from(LEVELS[LEVELS.index(case.escalated_to) :]), label="higher level")
+            self.attempt(data, case, step, level)
+            self.check_all()
+
+    @precondition(lambda self: self.cases)
+    @rule(data=st.data(), step=st.sampled_from(STEPS), level=st.sampled_from(LEVELS))
+    def try_any_step(self, data: st.DataObject, step: str, level: str) -> None:
+        """Any step at all, on any case, allowed or not."""
+        self.attempt(data, data.draw(st.sampled_from(self.cases), label="case"), step, level)
+
+    def attempt(self, data: st.DataObject, case: Case, step: str, level: str) -> None:
+        self.touched = case
+        self.now += dt.timedelta(minutes=data.draw(st.sampled_from([0, 5, 90, 600, 1440]), label="minutes later"))
+        arguments = self.arguments(data, case, step, level)
+        before_head, before_state = self.journal.head(), case.state.value
+        legal = step in allowed(case)
+        self.counter += 1
+        key = f"k{self.counter}"
+        refusal: WorkflowError | InvalidInputError | None = None
+        try:
+            result = getattr(case, step)(**arguments, key=key)
+        except (WorkflowError, InvalidInputError) as error:
+            refusal = error
+        if refusal is not None:
+            assert self.journal.head() == before_head, "a refused step wrote to the journal"
+            if isinstance(refusal, AuthorityError):
+                note_event(f"{step}: refused for lack of authority")
+                assert legal, f"{step} in {before_state} should be a plain WorkflowError"
+                self.check_refusal(case, step, arguments, refusal)
+            elif isinstance(refusal, WorkflowError):
+                assert not legal, f"{step} is allowed in {before_state} but was refused: {refusal}"
+                assert set(refusal.allowed) == allowed(case)
+            else:
+                assert (step, arguments.get("alternative_id")) == ("accept_alternative", "no-such-alternative")
+            return
+        note_event(f"{step}: recorded")
+        assert legal, f"{step} is not allowed in {before_state} but was recorded"
+        assert self.journal.head().count == before_head.count + 1
+        assert case.history[-1].kind in {event.kind for event in case.history}
+        self.last = (case, step, arguments, key, result)
+
+    @precondition(lambda self: self.last is not None)
+    @rule()
+    def repeat_the_last_step(self) -> None:
+        """A retried request (same key, same content) returns the first result and writes nothing."""
+        assert self.last is not None
+        case, step, arguments, key, result = self.last
+        head = self.journal.head()
+        assert getattr(case, step)(**arguments, key=key) == result
+        assert self.journal.head() == head
+
+    def arguments(self, data: st.DataObject, case: Case, step: str, level: str) -> dict[str, Any]:
+        if step in {"decide", "manager_approves"}:
+            return {"by": level}
+        if step == "manager_denies":
+            return {"by": level, "reason": "Not practical."}
+        if step == "explain_denial":
+            return {"by": data.draw(st.sampled_from([None, level]), label="by")}
+        if step == "accept_alternative":
+            ids = [alternative.id for alternative in case.alternatives_offered] or ["no-such-alternative"]
+            return {"alternative_id": data.draw(st.sampled_from([*ids, "no-such-alternative"]), label="id")}
+        if step == "write_report":
+            return {"summary": "The guest wants more."}
+        return {}
+
+    def check_refusal(self, case: Case, step: str, arguments: dict[str, Any], error: AuthorityError) -> None:
+        """An AuthorityError must be right: check it independently of the library's ledger."""
+        rank = LEVELS.index
+        if step == "manager_approves":
+            granted = self.granted_today(case.complaint.customer.id)
+            asked = case.complaint.model_copy(update={"requested": case.preferred})
+            verdict = POLICY.decide(asked, by=arguments["by"], granted=granted, now=self.now)
+            assert verdict.outcome is not Outcome.APPROVED
+        elif step == "manager_denies":
+            assert case.escalated_to is not None
+            assert rank(arguments["by"]) < rank(case.escalated_to)
+        elif step == "explain_denial":
+            assert arguments["by"] is not None
+            assert rank(arguments["by"]) < rank(POLICY.denials_delivered_by)
+        elif step in {"accept_alternative", "accept_final_offer"}:
+            chosen = (
+                case.final_offer
+                if step == "accept_final_offer"
+                else next(a for a in case.alternatives_offered if a.id == arguments["alternative_id"])
+            )
+            assert chosen is not None
+            offerer = next(event.actor for event in reversed(case.history) if event.kind == "denial_explained")
+            room = [m for m in (limit(offerer, case.complaint.customer.tier), POLICY.hard_cap) if m is not None]
+            assert room
+            assert self.granted_today(case.complaint.customer.id) + chosen.value > min(room)
+        else:
+            raise AssertionError(f"{step} raised AuthorityError: {error}")
+
+    def granted_today(self, customer: str) -> Money:
+        today = self.now.astimezone(ZONE).date()
+        total = Money.zero("USD")
+        for event in self.journal.iter_events():
+            if event.grant is not None and event.customer_id == customer and day_of(event) == today:
+                total += event.grant
+        return total
+
+    # -- invariants ---------------------------------------------------------------------------
+    def check_all(self) -> None:
+        self.the_journal_verifies()
+        self.a_rebuilt_case_is_the_live_case()
+        self.grants_never_pass_the_granting_levels_authority()
+        self.closed_cases_kept_every_promise()
+
+    @invariant()
+    def the_journal_verifies(self) -> None:
+        result = self.journal.verify()
+        assert result.ok, result.problem
+
+    @invariant()
+    def a_rebuilt_case_is_the_live_case(self) -> None:
+        case, self.touched = self.touched, None
+        if case is not None:
+            rebuilt = Case.load(self.journal, POLICY, case.number)
+            assert (rebuilt.state, rebuilt.history, rebuilt.granted) == (case.state, case.history, case.granted)
+
+    @invariant()
+    def grants_never_pass_the_granting_levels_authority(self) -> None:
+        totals: dict[tuple[str, dt.date], Money] = {}
+        tiers = {str(case.number): case.complaint.customer.tier for case in self.cases}
+        grants = sorted(
+            (event for case in self.cases for event in case.history if event.grant is not None),
+            key=lambda event: event.seq,
+        )
+        for event in grants:  # in journal order (the journal itself verifies against these events)
+            day = (event.customer_id, day_of(event))
+            totals[day] = totals.get(day, Money.zero("USD")) + event.grant
+            bound = limit(event.actor, tiers[str(event.number)])
+            assert bound is None or totals[day] <= bound, (event.actor, totals[day], bound)
+            assert POLICY.hard_cap is None or totals[day] <= POLICY.hard_cap
+
+    @invariant()
+    def closed_cases_kept_every_promise(self) -> None:
+        for case in self.cases:
+            if not case.closed:
+                continue
+            kinds = [event.kind for event in case.history]
+            assert "decided" in kinds, "closed without a decision"
+            assert {"delivered", "alternative_accepted", "final_offer_accepted", "report_written"} & set(kinds)
+            assert case.outcome is not None
+            decision = case.decision
+            assert decision is not None
+            denied = decision.outcome is Outcome.DENIED or "manager_denied" in kinds
+            if denied:
+                explained = case.history[kinds.index("denial_explained")]
+                assert len(explained.data["alternatives"]) == min(2, len(decision.alternatives))  # type: ignore[arg-type]
+            if "alternatives_declined" in kinds:
+                assert "final_offer_made" in kinds or case.backup is None
+                assert "report_written" in kinds or "final_offer_accepted" in kinds
+            if "final_offer_declined" in kinds:
+                assert "report_written" in kinds
+            assert kinds[-2:] == ["thanked", "closed"]
+
+
+CasePath.TestCase.settings = settings(
+    # a sixth of the profile's examples (make test's "ci" profile: 66), each of up to 60 rules
+    max_examples=max(40, (settings.default.max_examples if settings.default else 100) // 6),
+    stateful_step_count=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+TestCasePath = CasePath.TestCase

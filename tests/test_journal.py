@@ -1,0 +1,368 @@
+"""The journal's contract, on every backend: append, idempotency, versions, reads, verify, tampering."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from recovery_rules import (
+    ChainHead,
+    ComplaintNumber,
+    Draft,
+    IdempotencyConflictError,
+    InvalidInputError,
+    Journal,
+    JournalIntegrityError,
+    Money,
+    StaleCaseError,
+)
+from recovery_rules._journal import GENESIS
+
+from ._journal_backends import BACKENDS, Harness
+
+T0 = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)
+A = ComplaintNumber.parse("20261123-10442")
+B = ComplaintNumber.parse("20261123-10442/2")
+C = ComplaintNumber.parse("20261123-77")
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
+    harness = BACKENDS[request.param](tmp_path)
+    yield harness
+    harness.close()
+
+
+def draft(kind: str = "noted", *, minutes: int = 0, grant: str | None = None, due: int | None = None) -> Draft:
+    return Draft(
+        kind=kind,
+        state=kind,
+        actor="staff",
+        at=T0 + dt.timedelta(minutes=minutes),
+        data={"notes": f"step at +{minutes} minutes", "amount": grant or "0"},
+        grant=None if grant is None else Money(grant, "USD"),
+        callback_due=None if due is None else T0 + dt.timedelta(hours=due),
+    )
+
+
+def add(journal: Journal, number: ComplaintNumber, kind: str = "noted", **options: object) -> None:
+    version = journal.version(number)
+    journal.append(
+        number,
+        draft(kind, **options),  # type: ignore[arg-type]
+        expected_version=version,
+        key=f"{number}-{version + 1}",
+        request={"n": str(number), "v": version + 1},
+    )
+
+
+def fill(journal: Journal, count: int = 9) -> None:
+    """``count`` events over three interleaved cases, some with grants."""
+    numbers = (A, B, C)
+    for i in range(count):
+        add(journal, numbers[i % 3], minutes=i, grant="10.00" if i % 4 == 3 else None)
+
+
+# -- writing and reading --------------------------------------------------------------
+
+
+def test_events_are_chained_and_read_back_in_order(backend: Harness) -> None:
+    journal = backend.journal()
+    fill(journal, 9)
+    events = list(journal.iter_events())
+    assert [event.seq for event in events] == list(range(1, 10))
+    assert events[0].prev == GENESIS
+    assert all(later.prev == earlier.hash for earlier, later in itertools.pairwise(events))
+    assert [event.version for event in journal.events(A)] == [1, 2, 3]
+    assert [event.seq for event in journal.events(B)] == [2, 5, 8]
+    assert journal.version(C) == 3
+    assert journal.version(ComplaintNumber.parse("20261124-1")) == 0
+    assert journal.events(ComplaintNumber.parse("20261124-1")) == ()
+    assert journal.head() == ChainHead(count=9, hash=events[-1].hash)
+    assert list(journal.iter_events(8)) == events[7:]
+    found = journal.find(f"{A}-2")
+    assert found is not None
+    assert found == events[3]
+    assert journal.find("never-used") is None
+    event = events[3]
+    assert event.at == T0 + dt.timedelta(minutes=3)
+    assert event.grant == Money("10.00", "USD")
+    assert event.customer_id == "10442"
+    assert event.data == {"notes": "step at +3 minutes", "amount": "10.00"}
+
+
+def test_a_second_handle_sees_the_same_journal(backend: Harness) -> None:
+    fill(backend.journal(), 5)
+    again = backend.journal()
+    assert again.head().count == 5
+    assert again.verify().ok
+
+
+def test_a_repeated_request_returns_the_first_event_and_writes_nothing(backend: Harness) -> None:
+    journal = backend.journal()
+    first = journal.append(A, draft("opened"), expected_version=0, key="k-1", request={"step": "open"})
+    # A retry: the same key and request, even with a later time and a stale expected version.
+    again = journal.append(A, draft("opened", minutes=5), expected_version=7, key="k-1", request={"step": "open"})
+    assert again == first
+    assert journal.head().count == 1
+
+
+def test_the_same_key_with_different_content_is_refused(backend: Harness) -> None:
+    journal = backend.journal()
+    journal.append(A, draft("opened"), expected_version=0, key="k-1", request={"step": "open"})
+    with pytest.raises(IdempotencyConflictError, match="already used for a different request") as caught:
+        journal.append(A, draft("listened"), expected_version=1, key="k-1", request={"step": "listen"})
+    assert caught.value.seq == 1
+    assert "k-1" not in str(caught.value)
+    with pytest.raises(IdempotencyConflictError):  # the same request, for another case
+        journal.append(C, draft("opened"), expected_version=0, key="k-1", request={"step": "open"})
+    assert journal.head().count == 1
+
+
+def test_a_stale_writer_is_refused_and_nothing_is_written(backend: Harness) -> None:
+    journal = backend.journal()
+    fill(journal, 3)
+    with pytest.raises(StaleCaseError, match="holds 1 events of it, not 0"):
+        journal.append(A, draft(), expected_version=0, key="late", request={})
+    assert journal.head().count == 3
+    assert journal.find("late") is None
+
+
+def test_a_build_that_raises_writes_nothing(backend: Harness) -> None:
+    journal = backend.journal()
+    fill(journal, 2)
+
+    def build(ledger: object) -> Draft:
+        raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        journal.append(A, build, expected_version=1, key="boom", request={})
+    assert journal.head().count == 2
+    assert journal.find("boom") is None
+    add(journal, A)  # and the journal goes on
+    assert journal.verify().ok
+
+
+@pytest.mark.parametrize("key", ["", "has space", "x" * 201, "é", 12])
+def test_bad_keys_are_refused(backend: Harness, key: object) -> None:
+    journal = backend.journal()
+    with pytest.raises(InvalidInputError, match="key"):
+        journal.append(A, draft(), expected_version=0, key=key, request={})  # type: ignore[arg-type]
+
+
+def test_data_must_be_json_without_floats(backend: Harness) -> None:
+    journal = backend.journal()
+    bad = Draft(kind="noted", state="noted", actor="staff", at=T0, data={"amount": 12.5})  # type: ignore[dict-item]
+    with pytest.raises(InvalidInputError, match="float is not a value the journal stores"):
+        journal.append(A, bad, expected_version=0, key="k", request={})
+    naive_time = dt.datetime(2026, 11, 23)  # noqa: DTZ001 - naive on purpose: it must be refused
+    naive = Draft(kind="noted", state="noted", actor="staff", at=naive_time)
+    with pytest.raises(InvalidInputError, match="timezone-aware"):
+        journal.append(A, naive, expected_version=0, key="k", request={})
+    assert journal.head().count == 0
+
+
+def test_many_threads_append_without_losing_or_breaking_anything(backend: Harness) -> None:
+    journal = backend.journal()
+    numbers = [ComplaintNumber.parse(f"20261123-{customer}") for customer in range(8)]
+
+    def write(number: ComplaintNumber) -> None:
+        for version in range(25):
+            journal.append(
+                number, draft(minutes=version), expected_version=version, key=f"{number}:{version}", request={}
+            )
+
+    threads = [threading.Thread(target=write, args=(number,)) for number in numbers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert journal.head().count == 8 * 25
+    assert journal.verify().ok
+    assert all(journal.version(number) == 25 for number in numbers)
+
+
+# -- listings -------------------------------------------------------------------------
+
+
+def test_cases_and_overdue_callbacks(backend: Harness) -> None:
+    journal = backend.journal()
+    add(journal, A, "opened")
+    add(journal, A, "escalated", due=2)  # callback owed by 16:00
+    add(journal, B, "opened", minutes=1)
+    add(journal, B, "escalated", minutes=1, due=1)  # by 15:00
+    add(journal, B, "closed", minutes=2)
+    add(journal, C, "opened", minutes=3)
+    add(journal, C, "escalated", minutes=3, due=3)  # by 17:00
+    summaries = journal.cases()
+    assert [str(summary.number) for summary in summaries] == ["20261123-10442", "20261123-10442/2", "20261123-77"]
+    assert [summary.state for summary in journal.cases(open_only=True)] == ["escalated", "escalated"]
+    a = summaries[0]
+    assert (a.version, a.opened_at, a.last_at, a.callback_by) == (2, T0, T0, T0 + dt.timedelta(hours=2))
+    assert journal.overdue_callbacks(T0 + dt.timedelta(hours=2)) == []  # due at 16:00 is not overdue at 16:00
+    late = journal.overdue_callbacks(T0 + dt.timedelta(hours=2, minutes=30))
+    assert [str(summary.number) for summary in late] == ["20261123-10442"]
+    later = journal.overdue_callbacks(T0 + dt.timedelta(days=1))
+    assert [str(summary.number) for summary in later] == ["20261123-10442", "20261123-77"]  # most overdue first
+    add(journal, A, "called_back")  # the callback is made: nothing owed any more
+    assert [str(summary.number) for summary in journal.overdue_callbacks(T0 + dt.timedelta(days=1))] == ["20261123-77"]
+
+
+# -- verify and tampering ---------------------------------------------------------------
+
+EVENTS = 9
+
+
+def test_an_intact_journal_verifies(backend: Harness) -> None:
+    journal = backend.journal()
+    empty = journal.verify()
+    assert (empty.ok, empty.count, empty.head) == (True, 0, ChainHead(count=0, hash=GENESIS))
+    fill(journal, EVENTS)
+    result = journal.verify()
+    assert (result.ok, result.count, result.first_bad, result.problem) == (True, EVENTS, None, None)
+    assert result.head == journal.head()
+    result.raise_for_problem()  # does nothing
+
+
+EDITS = (
+    ("data", '{"amount":"0","notes":"nothing happened"}'),
+    ("actor", "manager"),
+    ("at", "2026-11-23T13:59:59.000000Z"),
+    ("at", "2026-11-23T14:00:00Z"),  # the same time, spelt otherwise
+    ("grant", {"amount": "1.00", "currency": "USD"}),
+    ("prev", "f" * 64),
+    ("hash", "e" * 64),
+    ("number", "20261123-99999"),
+    ("version", 7),
+    ("key", "another-key"),
+)
+
+
+@pytest.mark.parametrize("seq", range(1, EVENTS + 1))
+def test_editing_any_field_of_any_event_fails_at_that_event(backend: Harness, seq: int) -> None:
+    journal = backend.journal()
+    fill(journal, EVENTS)
+    original = backend.record(seq)
+    for field, value in EDITS:
+        backend.edit(seq, field, value)
+        result = journal.verify()
+        assert (result.ok, result.first_bad, result.count) == (False, seq, seq - 1), field
+        assert result.head == ChainHead(count=seq - 1, hash=GENESIS if seq == 1 else backend.record(seq - 1)["hash"])
+        with pytest.raises(JournalIntegrityError, match=f"journal event {seq} is bad") as caught:
+            result.raise_for_problem()
+        assert caught.value.seq == seq
+        with pytest.raises(JournalIntegrityError):
+            list(journal.iter_events())
+        backend.put(seq, original)
+        assert journal.verify().ok
+
+
+@pytest.mark.parametrize("seq", range(1, EVENTS - 1))
+def test_an_edit_given_a_new_hash_fails_at_that_event(backend: Harness, seq: int) -> None:
+    journal = backend.journal()
+    fill(journal, EVENTS)
+    backend.edit(seq, "data", '{"amount":"0","notes":"rewritten"}', rehashed=True)
+    result = journal.verify()
+    assert (result.ok, result.first_bad, result.count) == (False, seq, seq - 1)
+    assert "re-hashed" in (result.problem or "") or seq == 1
+
+
+def test_a_rehashed_edit_of_the_last_events_is_found_with_a_saved_head(backend: Harness) -> None:
+    journal = backend.journal()
+    fill(journal, EVENTS)
+    head = journal.head()
+    backend.edit(EVENTS - 1, "data", '{"notes":"rewritten"}', rehashed=True)
+    result = journal.verify()  # the last event is chained to the old hash: one of the two was changed
+    assert (result.ok, result.first_bad) == (False, EVENTS)
+    backend.edit(EVENTS, "prev", backend.record(EVENTS - 1)["hash"], rehashed=True)
+    assert journal.verify().ok  # a whole rewritten tail is a valid chain ...
+    rewritten = journal.verify(expected_head=head)  # ... but not the one whose head was saved
+    assert (rewritten.ok, rewritten.first_bad) == (False, EVENTS)
+    assert "rewritten" in (rewritten.problem or "")
+
+
+@pytest.mark.parametrize("seq", range(1, EVENTS))
+def test_deleting_any_event_fails_at_its_place(backend: Harness, seq: int) -> None:
+    journal = backend.journal()
+    fill(journal, EVENTS)
+    backend.delete(seq)
+    result = journal.verify()
+    assert (result.ok, result.first_bad, result.count) == (False, seq, seq - 1)
+    assert "missing" in (result.problem or "")
+
+
+@pytest.mark.parametrize("seq", range(1, EVENTS))
+def test_swapping_any_two_neighbours_fails_at_the_first(backend: Harness, seq: int) -> None:
+    journal = backend.journal()
+    fill(journal, EVENTS)
+    backend.swap(seq, seq + 1)
+    result = journal.verify()
+    assert (result.ok, result.first_bad) == (False, seq)
+
+
+def test_swapping_distant_events_fails_at_the_first(backend: Harness) -> None:
+    journal = backend.journal()
+    fill(journal, EVENTS)
+    backend.swap(2, 7)
+    assert journal.verify().first_bad == 2
+
+
+def test_a_cut_off_tail_is_found_with_a_saved_head(backend: Harness) -> None:
+    journal = backend.journal()
+    fill(journal, EVENTS)
+    head = journal.head()
+    assert journal.verify(expected_head=head).ok
+    assert journal.verify(expected_head=ChainHead.parse(str(head))).ok
+    backend.delete(EVENTS)
+    backend.delete(EVENTS - 1)
+    assert journal.verify().ok  # the chain alone cannot tell
+    result = journal.verify(expected_head=head)
+    assert (result.ok, result.first_bad, result.count) == (False, EVENTS - 1, EVENTS - 2)
+    assert "tail was cut off" in (result.problem or "")
+    # the journal goes on after the cut: the saved head still shows it was rewritten
+    add(journal, A)
+    add(journal, A)
+    assert journal.verify().ok
+    assert journal.verify(expected_head=head).first_bad == EVENTS
+
+
+def test_an_earlier_head_still_verifies_after_more_appends(backend: Harness) -> None:
+    journal = backend.journal()
+    fill(journal, 4)
+    head = journal.head()
+    fill(journal, 3)
+    assert journal.verify(expected_head=head).ok
+    assert journal.verify(expected_head=ChainHead(count=0, hash=GENESIS)).ok
+    assert not journal.verify(expected_head=ChainHead(count=0, hash="1" * 64)).ok
+
+
+def test_reading_a_case_checks_its_events(backend: Harness) -> None:
+    journal = backend.journal()
+    fill(journal, EVENTS)
+    backend.edit(4, "actor", "manager")  # event 4 is version 2 of case A
+    with pytest.raises(JournalIntegrityError, match="journal event 4 is bad: its content does not match its hash"):
+        journal.events(A)
+    assert len(journal.events(B)) == 3
+
+
+def test_a_case_with_a_missing_version_is_refused_on_read(backend: Harness) -> None:
+    journal = backend.journal()
+    fill(journal, EVENTS)
+    backend.delete(4)
+    with pytest.raises(
+        JournalIntegrityError, match=r"is bad: it is (version 3 of its case, not 2|filed under another)"
+    ):
+        journal.events(A)
+
+
+def test_chain_head_text_form() -> None:
+    head = ChainHead(count=12, hash="9f" * 32)
+    assert ChainHead.parse(str(head)) == head
+    for text in ("12", "x:" + "9f" * 32, "12:xyz", ""):
+        with pytest.raises(InvalidInputError):
+            ChainHead.parse(text)

@@ -1,0 +1,132 @@
+"""The canonical form events are hashed in: one spelling per value, RFC 8785 for what the journal stores."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pytest
+import rfc8785
+from hypothesis import given
+from hypothesis import strategies as st
+
+from recovery_rules import ComplaintNumber, Draft, Event, InvalidInputError, JournalIntegrityError, Money
+from recovery_rules._journal import JSONValue, canonical_json, canonical_time, digest
+from recovery_rules._journal._canonical import parse_canonical_time
+
+EVENT = Event.seal(
+    Draft(
+        kind="decided",
+        state="approved",
+        actor="staff",
+        at=dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC),
+        data={"résumé": "Zimmer nicht fertig", "n": 3, "ok": True, "none": None, "list": ["a", {"b": "2"}]},
+        grant=Money("250.00", "USD"),
+        callback_due=dt.datetime(2026, 11, 23, 6, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+    ),
+    seq=2,
+    number=ComplaintNumber.parse("20261123-10442"),
+    version=2,
+    key="req-7",
+    request="a" * 64,
+    prev="b" * 64,
+)
+
+
+def test_the_canonical_form_of_an_event_is_fixed() -> None:
+    # Changing any of this would make every journal already written fail to verify: it is the format.
+    assert canonical_json(EVENT.body()).decode() == (
+        '{"actor":"staff","at":"2026-11-23T09:30:00.000000Z","callback_due":"2026-11-23T11:30:00.000000Z",'
+        '"data":{"list":["a",{"b":"2"}],"n":3,"none":null,"ok":true,"résumé":"Zimmer nicht fertig"},'
+        '"format":1,"grant":{"amount":"250.00","currency":"USD"},"key":"req-7","kind":"decided",'
+        '"number":"20261123-10442","prev":"' + "b" * 64 + '","request":"' + "a" * 64 + '","seq":2,'
+        '"state":"approved","version":2}'
+    )
+    assert EVENT.hash == "1588a91d52f49c07435f88495caf7b2bfecf9b5bbeee3784656728c6cd883bbb"
+    assert EVENT.hash == hashlib.sha256(canonical_json(EVENT.body())).hexdigest() == EVENT.computed_hash()
+
+
+def test_an_event_reads_back_from_its_record() -> None:
+    assert Event.from_record(EVENT.record(), position=2) == EVENT
+    stored = {**EVENT.record(), "data": canonical_json(EVENT.data).decode(), "customer_id": "10442"}
+    assert Event.from_record(stored, position=2) == EVENT
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"format": 2}, "its format is 2"),
+        ({"at": "2026-11-23T09:30:00Z"}, "cannot be read"),
+        ({"at": "2026-11-23T09:30:00.000000+00:00"}, "cannot be read"),
+        ({"grant": {"amount": "250.0", "currency": "USD"}}, "grant is not stored in its one canonical spelling"),
+        ({"grant": {"amount": 250, "currency": "USD"}}, "grant is not stored in its one canonical spelling"),
+        ({"data": "{not json"}, "cannot be read"),
+        ({"number": "20261123-10442/1"}, "number is not stored in its one canonical spelling"),
+        ({"data": '{"n": 3}'}, "does not match its hash"),
+        ({"data": canonical_json(EVENT.data).decode().replace(":", ": ")}, "data is not stored in its one"),
+        ({"customer_id": "10443"}, "customer index does not match"),
+        ({"hash": None}, "cannot be read"),
+    ],
+)
+def test_a_record_spelt_otherwise_is_refused(change: dict[str, object], problem: str) -> None:
+    with pytest.raises(JournalIntegrityError, match=problem) as caught:
+        Event.from_record({**EVENT.record(), **change}, position=5)
+    assert caught.value.seq == 2
+
+
+def test_times_are_utc_with_microseconds() -> None:
+    moment = dt.datetime(2026, 3, 8, 1, 59, 59, 123, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    assert canonical_time(moment) == "2026-03-08T06:59:59.000123Z"
+    assert parse_canonical_time("2026-03-08T06:59:59.000123Z") == moment
+    for text in ("2026-03-08T06:59:59Z", "2026-03-08 06:59:59.000123Z", "2026-03-08T06:59:59.000123+00:00"):
+        with pytest.raises(ValueError, match="not a canonical UTC time"):
+            parse_canonical_time(text)
+    with pytest.raises(InvalidInputError, match="timezone-aware"):
+        canonical_time(dt.datetime(2026, 3, 8))  # noqa: DTZ001 - naive on purpose
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ({"amount": 12.5}, "float is not a value"),
+        ({"n": 2**53}, "too large for JSON"),
+        ({"s": "\ud800"}, "lone surrogate"),
+        ({1: "x"}, "key that is not a string"),
+        ({"x": object()}, "object is not a value"),
+        ({"x": ("a", "b")}, "tuple is not a value"),
+    ],
+)
+def test_values_without_one_spelling_are_refused(value: object, problem: str) -> None:
+    with pytest.raises(InvalidInputError, match=problem):
+        canonical_json(value)  # type: ignore[arg-type]
+
+
+def test_deep_nesting_is_refused() -> None:
+    value: JSONValue = "x"
+    for _ in range(40):
+        value = [value]
+    with pytest.raises(InvalidInputError, match="nested more than"):
+        canonical_json(value)
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53) + 1, 2**53 - 1)
+    | st.text(st.characters(exclude_categories=["Cs"])),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(st.characters(exclude_categories=["Cs"]), max_size=6), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(json_values)
+def test_the_canonical_form_is_rfc_8785(value: JSONValue) -> None:
+    assert canonical_json(value) == rfc8785.dumps(value)
+
+
+@given(st.dictionaries(st.text(max_size=5), st.integers(0, 9), max_size=6))
+def test_key_order_does_not_change_the_digest(mapping: dict[str, JSONValue]) -> None:
+    assert digest(mapping) == digest(dict(reversed(list(mapping.items()))))

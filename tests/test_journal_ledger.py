@@ -1,0 +1,140 @@
+"""The ledger: what a guest was granted within a policy's window, read from the journal's grant events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from recovery_rules import (
+    ComplaintNumber,
+    CurrencyMismatchError,
+    Draft,
+    InvalidInputError,
+    Journal,
+    MemoryJournal,
+    Money,
+    Window,
+)
+
+from ._journal_backends import BACKENDS, Harness
+
+NEW_YORK = "America/New_York"
+# 23 November 2026 in New York is UTC-5: local midnight is 05:00 UTC.
+MIDNIGHT = dt.datetime(2026, 11, 24, 5, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
+    harness = BACKENDS[request.param](tmp_path)
+    yield harness
+    harness.close()
+
+
+def grant(journal: Journal, number: str, amount: str, at: dt.datetime, *, currency: str = "USD") -> None:
+    case = ComplaintNumber.parse(number)
+    version = journal.version(case)
+    journal.append(
+        case,
+        Draft(kind="granted", state="granted", actor="staff", at=at, grant=Money(amount, currency)),
+        expected_version=version,
+        key=f"{number}-{version}",
+        request={},
+    )
+
+
+def note(journal: Journal, number: str, at: dt.datetime) -> None:
+    case = ComplaintNumber.parse(number)
+    version = journal.version(case)
+    journal.append(
+        case,
+        Draft(kind="noted", state="noted", actor="staff", at=at),
+        expected_version=version,
+        key=f"{number}-{version}",
+        request={},
+    )
+
+
+def granted(journal: Journal, number: str, window: Window, now: dt.datetime, timezone: str = NEW_YORK) -> Money:
+    return journal.granted(ComplaintNumber.parse(number), window=window, timezone=timezone, currency="USD", now=now)
+
+
+@pytest.fixture
+def ledger(backend: Harness) -> Journal:
+    """Guest 10442: grants on two local days and three cases; guest 555 and events without grants around."""
+    journal = backend.journal()
+    second = dt.timedelta(seconds=1)
+    grant(journal, "20261123-10442", "100.00", MIDNIGHT - dt.timedelta(hours=20))  # 09:00 local on the 23rd
+    note(journal, "20261123-10442", MIDNIGHT - dt.timedelta(hours=19))
+    grant(journal, "20261123-10442/2", "40.00", MIDNIGHT - second)  # 23:59:59 local on the 23rd
+    grant(journal, "20261123-555", "999.00", MIDNIGHT - dt.timedelta(hours=2))  # another guest
+    grant(journal, "20261124-10442", "7.50", MIDNIGHT)  # 00:00:00 local on the 24th
+    grant(journal, "20261124-10442", "2.50", MIDNIGHT + dt.timedelta(hours=3))
+    return journal
+
+
+def test_incident_counts_only_this_complaint(ledger: Journal) -> None:
+    now = MIDNIGHT + dt.timedelta(hours=5)
+    assert granted(ledger, "20261123-10442", Window.incident(), now) == Money("100.00", "USD")
+    assert granted(ledger, "20261123-10442/2", Window.incident(), now) == Money("40.00", "USD")
+    assert granted(ledger, "20261124-10442", Window.incident(), now) == Money("10.00", "USD")
+    assert granted(ledger, "20261125-10442", Window.incident(), now) == Money("0.00", "USD")
+
+
+def test_day_is_the_calendar_day_in_the_policys_time_zone(ledger: Journal) -> None:
+    on_the_23rd = MIDNIGHT - dt.timedelta(minutes=1)
+    on_the_24th = MIDNIGHT + dt.timedelta(hours=12)
+    assert granted(ledger, "20261123-10442", Window.day(), on_the_23rd) == Money("140.00", "USD")
+    assert granted(ledger, "20261124-10442", Window.day(), on_the_24th) == Money("10.00", "USD")
+    assert granted(ledger, "20261124-10442", Window.day(), MIDNIGHT) == Money("10.00", "USD")
+    # In UTC the day boundary falls elsewhere: 09:00 New York is 14:00 UTC on the 23rd, 23:59 is 04:59 on the 24th.
+    utc_23rd = dt.datetime(2026, 11, 23, 23, 0, tzinfo=dt.UTC)
+    assert granted(ledger, "20261123-10442", Window.day(), utc_23rd, "UTC") == Money("100.00", "USD")
+    assert granted(ledger, "20261124-10442", Window.day(), MIDNIGHT, "UTC") == Money("50.00", "USD")
+
+
+def test_day_follows_daylight_saving_changes() -> None:
+    journal = MemoryJournal()
+    # New York falls back on 1 November 2026: that local day is 25 hours long (04:00 UTC to 05:00 UTC next day).
+    grant(journal, "20261101-1", "1.00", dt.datetime(2026, 11, 1, 4, 0, tzinfo=dt.UTC))  # 00:00 local
+    grant(journal, "20261101-1", "2.00", dt.datetime(2026, 11, 2, 4, 59, tzinfo=dt.UTC))  # 23:59 local
+    grant(journal, "20261102-1", "4.00", dt.datetime(2026, 11, 2, 5, 0, tzinfo=dt.UTC))  # 00:00 on the 2nd
+    now = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
+    assert granted(journal, "20261101-1", Window.day(), now) == Money("3.00", "USD")
+
+
+def test_a_rolling_window_counts_what_is_later_than_now_minus_its_length(ledger: Journal) -> None:
+    first = MIDNIGHT - dt.timedelta(hours=20)
+    day = Window.rolling(dt.timedelta(days=1))
+    assert granted(ledger, "20261124-10442", day, first + dt.timedelta(days=1)) == Money("50.00", "USD")
+    assert granted(ledger, "20261124-10442", day, first + dt.timedelta(days=1, microseconds=-1)) == Money(
+        "150.00", "USD"
+    )
+    hour = Window.rolling(dt.timedelta(hours=1))
+    assert granted(ledger, "20261124-10442", hour, MIDNIGHT + dt.timedelta(hours=3, minutes=30)) == Money("2.50", "USD")
+    assert granted(ledger, "20261124-10442", hour, MIDNIGHT + dt.timedelta(hours=4)) == Money("0.00", "USD")
+    # grants stamped after now (a clock running ahead elsewhere) count: the ledger errs on the side of the limit
+    assert granted(ledger, "20261124-10442", hour, MIDNIGHT - dt.timedelta(hours=30)) == Money("150.00", "USD")
+
+
+def test_only_grant_events_of_this_guest_count(ledger: Journal) -> None:
+    everything = Window.rolling(dt.timedelta(days=3650))
+    now = MIDNIGHT + dt.timedelta(days=1)
+    assert granted(ledger, "20261201-10442", everything, now) == Money("150.00", "USD")
+    assert granted(ledger, "20261201-555", everything, now) == Money("999.00", "USD")
+    assert granted(ledger, "20261201-1", everything, now) == Money("0.00", "USD")
+    assert granted(ledger, "20261201-1044", everything, now) == Money("0.00", "USD")  # not a prefix match
+
+
+def test_grants_in_another_currency_are_refused(backend: Harness) -> None:
+    journal = backend.journal()
+    grant(journal, "20261123-1", "10.00", MIDNIGHT, currency="EUR")
+    with pytest.raises(CurrencyMismatchError):
+        granted(journal, "20261123-1", Window.incident(), MIDNIGHT)
+
+
+def test_now_must_be_timezone_aware(ledger: Journal) -> None:
+    with pytest.raises(InvalidInputError, match="timezone-aware"):
+        granted(ledger, "20261123-1", Window.day(), dt.datetime(2026, 11, 23))  # noqa: DTZ001 - naive on purpose

@@ -1,0 +1,88 @@
+"""What only the SQLite backend has: the file, its settings, and refusing files that are not journals."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from recovery_rules import JournalError, SQLiteJournal
+
+from .test_journal import A, fill
+
+
+def test_the_file_uses_write_ahead_logging_and_full_sync(tmp_path: Path) -> None:
+    with SQLiteJournal(tmp_path / "journal.sqlite3") as journal:
+        connection = journal._connection()
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert connection.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert connection.execute("PRAGMA application_id").fetchone()[0] == 0x52524A4C
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+def test_events_survive_closing_and_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    with SQLiteJournal(path) as journal:
+        fill(journal, 6)
+        head = journal.head()
+    with SQLiteJournal(path) as journal:
+        assert journal.head() == head
+        assert journal.verify(expected_head=head).ok
+        assert len(journal.events(A)) == 2
+
+
+def test_each_thread_gets_its_own_connection(tmp_path: Path) -> None:
+    with SQLiteJournal(tmp_path / "journal.sqlite3") as journal:
+        fill(journal, 3)
+        seen: list[int] = []
+
+        def read() -> None:
+            seen.append(journal.head().count)
+            assert journal._connection() is not journal._connections[0]
+
+        thread = threading.Thread(target=read)
+        thread.start()
+        thread.join()
+        assert seen == [3]
+        assert len(journal._connections) == 2
+
+
+def test_a_closed_journal_cannot_be_used(tmp_path: Path) -> None:
+    journal = SQLiteJournal(tmp_path / "journal.sqlite3")
+    journal.close()
+    with pytest.raises(JournalError, match="closed"):
+        journal.head()
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("not a database, just some notes that are long enough to look like a header" * 20)
+    with pytest.raises(JournalError, match="not a usable recovery-rules journal"):
+        SQLiteJournal(path)
+
+
+def test_another_applications_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.sqlite3"
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        connection.execute("CREATE TABLE invoices (id INTEGER)")
+    with pytest.raises(JournalError, match="SQLite database of something else"):
+        SQLiteJournal(path)
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        assert connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 1  # untouched
+
+
+def test_a_journal_of_a_newer_format_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    SQLiteJournal(path).close()
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        connection.execute("PRAGMA user_version = 2")
+    with pytest.raises(JournalError, match="newer than this recovery-rules reads"):
+        SQLiteJournal(path)
+
+
+def test_a_path_that_cannot_be_opened_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(JournalError, match="cannot open the journal file"):
+        SQLiteJournal(tmp_path / "no such folder" / "journal.sqlite3")
