@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import runpy
 import sqlite3
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 
 from recovery_rules import (
     ComplaintNumber,
@@ -27,7 +29,7 @@ from recovery_rules import (
     SQLiteJournal,
 )
 from recovery_rules._case_path import CaseState, apply, start
-from recovery_rules.cli import _journal_reader
+from recovery_rules.cli import _console, _journal_reader
 from recovery_rules.cli._journal_reader import CaseReplay
 from recovery_rules.cli._report import build_report
 
@@ -375,3 +377,16 @@ def _views(journal: Journal, now: dt.datetime) -> list[Any]:
             continue
         views[number] = start(event) if number not in views else apply(views[number], event)
     return list(views.values())
+
+
+def test_simulate_shows_the_events_read_on_a_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    screen = io.StringIO()
+    monkeypatch.setattr(
+        _console, "stderr", lambda: Console(file=screen, force_terminal=True, width=80, color_system="standard")
+    )
+    result = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, f"journal:{JOURNAL}")
+    assert result.code == 0
+    assert "replaying (events)" in screen.getvalue()
+    assert "replaying" not in result.out + result.err

@@ -132,6 +132,11 @@ class RecordSource(Protocol):
         """How far :attr:`Recorded.progress` will go (bytes, entries), for a progress bar; ``None``: unknown."""
         ...
 
+    @property
+    def unit(self) -> str:
+        """What :attr:`Recorded.progress` counts, for the progress bar: ``bytes``, ``events``."""
+        ...
+
     def __iter__(self) -> Iterator[Recorded]: ...
 
 
@@ -150,6 +155,10 @@ class JsonLinesSource:
     @property
     def total(self) -> int | None:
         return self.path.stat().st_size
+
+    @property
+    def unit(self) -> str:
+        return "bytes"
 
     def __iter__(self) -> Iterator[Recorded]:
         read = 0
@@ -205,6 +214,10 @@ class JournalSource:
     @property
     def total(self) -> int | None:
         return self._total
+
+    @property
+    def unit(self) -> str:
+        return "events"
 
     def __iter__(self) -> Iterator[Recorded]:
         with open_journal(self.address) as journal:

@@ -53,7 +53,7 @@ def command(*, records: str, policy: str, candidate: str, skip_invalid: bool, as
             f"{proposed.policy.currency}); recovery-rules never converts currencies"
         )
     source = open_source(records)
-    with _console.progress("replaying", source.total, unit="bytes") as advance:
+    with _console.progress("replaying", source.total, unit=source.unit) as advance:
         result = simulate(current.policy, proposed.policy, source, advance=advance)
     if result.invalid and not skip_invalid:
         shown = "\n".join(f"  {source.name}: {invalid}" for invalid in result.invalid[:_SHOWN_INVALID])
