@@ -1,6 +1,7 @@
 """Build ``journal.sqlite3``: the Harbour Hotel's autumn of complaints, for ``recovery-rules report``.
 
-    python examples/cli/make_journal.py [PATH]
+    python examples/cli/make_journal.py          # build it in a temporary folder: is journal.sqlite3 up to date?
+    python examples/cli/make_journal.py --write  # write examples/cli/journal.sqlite3 again
 
 Thirty-six cases from September to 23 November 2026, every one driven through
 :class:`~recovery_rules.Case` under ``policy.toml`` the way a front desk would:
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import tempfile
 import zoneinfo
 from pathlib import Path
 from typing import Final, NamedTuple
@@ -155,9 +157,20 @@ def _record(journal: SQLiteJournal, policy: Policy, index: int, row: Row) -> Non
 
 
 def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "journal.sqlite3"
-    head = build(path)
-    print(f"{path}: {len(CASES)} cases, {head.count} events, chain head {head}")
+    committed = HERE / "journal.sqlite3"
+    if "--write" in sys.argv[1:]:
+        head = build(committed)
+        print(f"wrote {committed.name}: {len(CASES)} cases, {head.count} events, chain head {head}")
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        head = build(Path(folder) / committed.name)
+    if not committed.is_file():
+        state = "missing: run with --write"
+    else:
+        with SQLiteJournal(committed) as journal:
+            state = "up to date" if journal.head() == head else "out of date: run with --write"
+    print(f"{len(CASES)} cases, {head.count} events, chain head {head.count}:{head.hash[:12]}...")
+    print(f"{committed.name} is {state}")
 
 
 if __name__ == "__main__":
