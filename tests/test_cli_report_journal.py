@@ -49,9 +49,11 @@ def report(capsys: pytest.CaptureFixture[str], address: str, *args: str) -> tupl
 
 def test_addresses_name_an_sqlite_file(capsys: pytest.CaptureFixture[str]) -> None:
     plain = run(capsys, "report", JOURNAL, "--now", REPORT_NOW, "--json")
-    schemed = run(capsys, "report", f"sqlite:{JOURNAL}", "--now", REPORT_NOW, "--json")
-    assert plain.code == schemed.code == 0
-    assert json.loads(plain.out)["journal"] == json.loads(schemed.out)["journal"]
+    assert plain.code == 0, plain.err
+    for address in (f"sqlite:{JOURNAL}", f"journal:{JOURNAL}", f"journal:sqlite:{JOURNAL}"):
+        schemed = run(capsys, "report", address, "--now", REPORT_NOW, "--json")
+        assert schemed.code == 0, schemed.err
+        assert json.loads(schemed.out)["journal"] == json.loads(plain.out)["journal"]
 
 
 @pytest.mark.parametrize(

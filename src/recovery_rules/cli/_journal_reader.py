@@ -67,7 +67,11 @@ _SCHEME: Final = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]+):")  # two lett
 
 
 def open_journal(address: str) -> Journal:
-    """The journal ``address`` names: ``PATH`` or ``sqlite:PATH`` (an SQLite file), or ``SCHEME:...``."""
+    """The journal ``address`` names: ``PATH`` or ``sqlite:PATH`` (an SQLite file), or ``SCHEME:...``.
+
+    A leading ``journal:`` is allowed, as ``simulate`` names its sources.
+    """
+    address = address.removeprefix("journal:")  # as simulate's sources write it
     if not address:
         raise CliInputError("give the journal's address: an SQLite file such as cases.sqlite3")
     match = _SCHEME.match(address)
@@ -170,9 +174,12 @@ class CaseReplay:
         """The error to stop with: what :meth:`Journal.verify` finds, or else what the replay found."""
         try:
             verification = self.journal.verify(expected_head=self.expected_head)
-        except JournalError:
-            verification = None
-        if verification is not None and not verification.ok:
+        except JournalError as error:
+            return CliInputError(
+                f"the journal {self.name} cannot be read past event {found.seq - 1} ({found.problem}), "
+                f"nor verified: {error}"
+            )
+        if not verification.ok:
             return CliInputError(
                 f"the journal {self.name} fails its integrity check: event {verification.first_bad} is bad: "
                 f"{verification.problem}. Figures from a journal that was changed cannot be trusted, so none "
