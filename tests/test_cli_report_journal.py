@@ -22,6 +22,7 @@ from recovery_rules import (
     ComplaintNumber,
     Draft,
     Journal,
+    JournalError,
     MemoryJournal,
     Money,
     Outcome,
@@ -108,6 +109,19 @@ def _newer_journal(path: Path) -> Path:
     SQLiteJournal(path).close()
     execute(path, "PRAGMA user_version = 99")
     return path
+
+
+def test_a_backend_that_cannot_open_says_why(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable(address: str) -> Journal:
+        raise JournalError("cannot connect to the journal's database: connection refused")
+
+    monkeypatch.setitem(_journal_reader.JOURNALS, "postgresql", unreachable)
+    code, out, err = report(capsys, "postgresql://reports@db.example.org/cases")
+    assert code == 2
+    assert out == ""
+    assert err == "Error: cannot connect to the journal's database: connection refused\n"
 
 
 def test_an_unknown_kind_of_journal(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,8 +2,8 @@
 
 An address names a journal: ``cases.sqlite3`` or ``sqlite:cases.sqlite3`` is an
 SQLite file. Another backend plugs in with one line, an opener registered in
-:data:`JOURNALS` under its scheme (``JOURNALS["postgresql"] = ...`` for
-``postgresql://...`` addresses).
+:data:`JOURNALS` under its scheme, which is given the whole address
+(``JOURNALS["postgresql"] = PostgresJournal`` for ``postgresql://...``).
 
 :class:`CaseReplay` reads every event once, in journal order. As it goes it
 checks what :meth:`Journal.verify` checks (each event's own hash, its place, its
@@ -35,7 +35,8 @@ from ._errors import CliInputError
 __all__ = ["JOURNALS", "CaseReplay", "JournalOpener", "Replayed", "open_journal"]
 
 JournalOpener = Callable[[str], Journal]
-"""Opens the journal at an address (the whole address, scheme included); a :class:`CliInputError` if it cannot."""
+"""Opens the journal at an address (the whole address, scheme included); a :class:`JournalError` (or a
+:class:`CliInputError`) if it cannot."""
 
 
 def _open_sqlite(address: str) -> Journal:
@@ -78,7 +79,10 @@ def open_journal(address: str) -> Journal:
     if match is not None:
         scheme = match["scheme"].lower()
         if scheme in JOURNALS:
-            return JOURNALS[scheme](address)
+            try:
+                return JOURNALS[scheme](address)
+            except JournalError as error:
+                raise CliInputError(str(error)) from None
         if address[match.end() :].startswith("//"):
             raise CliInputError(
                 f"unknown kind of journal {scheme!r}; give an SQLite file (cases.sqlite3) or an address "
