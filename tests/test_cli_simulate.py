@@ -164,9 +164,12 @@ def test_sources(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     missing = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, str(tmp_path / "none.jsonl"))
     assert missing.code == 2
     assert "there is no recorded-complaints file" in missing.err
-    unknown = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, "journal:cases.sqlite3")
+    unknown = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, "ledger:cases.sqlite3")
     assert unknown.code == 2
-    assert "unknown source 'journal'" in unknown.err
+    assert "unknown source 'ledger'" in unknown.err
+    no_journal = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, f"journal:{tmp_path / 'cases.sqlite3'}")
+    assert no_journal.code == 2
+    assert "there is no journal file" in no_journal.err
 
 
 def test_progress_follows_the_bytes_read() -> None:

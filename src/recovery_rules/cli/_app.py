@@ -14,7 +14,7 @@ import click
 from recovery_rules import RecoveryRulesError, __version__
 
 from ._errors import CliInputError, ExitCode
-from ._verbs import check, decide, prove, schema, simulate, test
+from ._verbs import check, decide, prove, report, schema, simulate, test
 
 __all__ = ["VERBS", "app", "run"]
 
@@ -24,6 +24,7 @@ VERBS: Final[tuple[click.Command, ...]] = (
     prove.command,
     test.command,
     simulate.command,
+    report.command,
     schema.command,
 )
 """Every verb, in the order ``--help`` lists them."""
@@ -45,7 +46,7 @@ class _Verbs(click.Group):
 @click.group(cls=_Verbs, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="recovery-rules")
 def app() -> None:
-    """Decide complaints, check, prove, test and pilot service-recovery policies.
+    """Decide complaints, check, prove, test and pilot service-recovery policies; report the metrics.
 
     A POLICY is a policy file (.toml, .json, .yaml) or the name of a shipped
     preset: ritz-carlton, retail, theme-park.

@@ -2,10 +2,11 @@
 
 A :class:`DecisionRecord` is one call of :meth:`Policy.decide`, written as
 data: the complaint, the acting level, what the guest was already granted and
-when it was decided. ``simulate`` reads them from a :class:`RecordSource`; this
-module has the JSON Lines one (:class:`JsonLinesSource`). Another source (the
-case journal) only has to yield :class:`Recorded` items the same way and be
-registered in :data:`SOURCES` under its scheme (``journal:``).
+when it was decided. ``simulate`` reads them from a :class:`RecordSource`: a
+JSON Lines file (:class:`JsonLinesSource`) or a case journal
+(:class:`JournalSource`, ``journal:ADDRESS``). Another source only has to yield
+:class:`Recorded` items the same way and be registered in :data:`SOURCES` under
+its scheme.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ from recovery_rules import Complaint, InvalidInputError, Money, Problem
 from recovery_rules._base import RecoveryModel, Word
 
 from ._errors import CliInputError
+from ._journal_reader import CaseReplay, open_journal
 
 __all__ = [
     "SOURCES",
     "Amount",
     "DecisionRecord",
+    "JournalSource",
     "JsonLinesSource",
     "RecordSource",
     "Recorded",
@@ -129,6 +132,11 @@ class RecordSource(Protocol):
         """How far :attr:`Recorded.progress` will go (bytes, entries), for a progress bar; ``None``: unknown."""
         ...
 
+    @property
+    def unit(self) -> str:
+        """What :attr:`Recorded.progress` counts, for the progress bar: ``bytes``, ``events``."""
+        ...
+
     def __iter__(self) -> Iterator[Recorded]: ...
 
 
@@ -147,6 +155,10 @@ class JsonLinesSource:
     @property
     def total(self) -> int | None:
         return self.path.stat().st_size
+
+    @property
+    def unit(self) -> str:
+        return "bytes"
 
     def __iter__(self) -> Iterator[Recorded]:
         read = 0
@@ -178,8 +190,59 @@ class JsonLinesSource:
             return Recorded(where, read, None, error.problems)
 
 
-SOURCES: Final[dict[str, Callable[[str], RecordSource]]] = {"jsonl": JsonLinesSource}
-"""Record sources by scheme: ``simulate ... jsonl:PATH`` or just ``PATH`` for a JSON Lines file."""
+class JournalSource:
+    """The decisions recorded in a case journal: each case's first decision, as its ``decided`` event has it.
+
+    The complaint is the one the case was opened with, asking for the remedy
+    the customer said they preferred; the acting level, what the guest was
+    granted before (the ledger, under the policy in force then) and the time
+    come from the decision. Records are named by their event's journal
+    position (``event 57``), never by the complaint number, which holds the
+    customer's. The journal is verified as it is read: one that was changed
+    stops the run.
+    """
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        with open_journal(address) as journal:  # fails now, before any work, when it cannot be opened
+            self._total = journal.head().count
+
+    @property
+    def name(self) -> str:
+        return self.address
+
+    @property
+    def total(self) -> int | None:
+        return self._total
+
+    @property
+    def unit(self) -> str:
+        return "events"
+
+    def __iter__(self) -> Iterator[Recorded]:
+        with open_journal(self.address) as journal:
+            for replayed in CaseReplay(journal, self.address):
+                event, case = replayed.event, replayed.case
+                if event.kind != "decided" or case.decision is None:
+                    continue
+                decision = case.decision
+                where = f"event {event.seq}"
+                try:
+                    record = DecisionRecord(
+                        complaint=case.complaint.model_copy(update={"requested": decision.remedy}),
+                        by=decision.acting_level,
+                        granted=decision.granted_before,
+                        now=event.at,
+                    )
+                except InvalidInputError as error:
+                    yield Recorded(where, event.seq, None, error.problems)
+                    continue
+                yield Recorded(where, event.seq, record)
+
+
+SOURCES: Final[dict[str, Callable[[str], RecordSource]]] = {"jsonl": JsonLinesSource, "journal": JournalSource}
+"""Record sources by scheme: ``simulate ... jsonl:PATH`` or just ``PATH`` for a JSON Lines file;
+``journal:ADDRESS`` for a case journal (``journal:cases.sqlite3``)."""
 
 _DEFAULT_SCHEME: Final = "jsonl"
 

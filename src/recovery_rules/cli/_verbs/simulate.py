@@ -39,7 +39,8 @@ def command(*, records: str, policy: str, candidate: str, skip_invalid: bool, as
 
     Each line is a JSON object: {"complaint": {...}, "by": LEVEL, "granted":
     AMOUNT, "now": TIME}; granted defaults to 0 and now to when the complaint
-    was received. Reports the outcomes moved (a from -> to matrix), the
+    was received. journal:JOURNAL instead replays the first decision of every
+    case recorded in a case journal (journal:cases.sqlite3). Reports the outcomes moved (a from -> to matrix), the
     escalations avoided and added, what is granted on the spot, and all of it
     per acting level. Exit code 0, or 2 when a record is not valid (unless
     --skip-invalid).
@@ -52,7 +53,7 @@ def command(*, records: str, policy: str, candidate: str, skip_invalid: bool, as
             f"{proposed.policy.currency}); recovery-rules never converts currencies"
         )
     source = open_source(records)
-    with _console.progress("replaying", source.total, unit="bytes") as advance:
+    with _console.progress("replaying", source.total, unit=source.unit) as advance:
         result = simulate(current.policy, proposed.policy, source, advance=advance)
     if result.invalid and not skip_invalid:
         shown = "\n".join(f"  {source.name}: {invalid}" for invalid in result.invalid[:_SHOWN_INVALID])

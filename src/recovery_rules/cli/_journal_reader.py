@@ -1,0 +1,195 @@
+"""Reading a case journal from the command line: opening it by its address, replaying its cases, verified.
+
+An address names a journal: ``cases.sqlite3`` or ``sqlite:cases.sqlite3`` is an
+SQLite file. Another backend plugs in with one line, an opener registered in
+:data:`JOURNALS` under its scheme, which is given the whole address
+(``JOURNALS["postgresql"] = PostgresJournal`` for ``postgresql://...``).
+
+:class:`CaseReplay` reads every event once, in journal order. As it goes it
+checks what :meth:`Journal.verify` checks (each event's own hash, its place, its
+link to the event before, its case's versions) and replays each case through the
+case path, so the figures built on it come from an intact journal written the
+way :class:`~recovery_rules.Case` writes one. The first problem stops the read:
+the journal's own :meth:`~recovery_rules.Journal.verify` then names the first
+bad event, and the command refuses to report from it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from recovery_rules import ChainHead, Journal, JournalError, JournalIntegrityError, SQLiteJournal
+from recovery_rules._case_path import CaseState, CaseView, apply, start
+from recovery_rules._journal import GENESIS, Event
+from recovery_rules._journal._sqlite import APPLICATION_ID
+
+from ._errors import CliInputError
+
+__all__ = ["JOURNALS", "CaseReplay", "JournalOpener", "Replayed", "open_journal"]
+
+JournalOpener = Callable[[str], Journal]
+"""Opens the journal at an address (the whole address, scheme included); a :class:`JournalError` (or a
+:class:`CliInputError`) if it cannot."""
+
+
+def _open_sqlite(address: str) -> Journal:
+    path = address.removeprefix("sqlite:")
+    file = Path(path)
+    if not file.exists():
+        raise CliInputError(f"there is no journal file {path}")
+    if not file.is_file():
+        raise CliInputError(f"{path} is not a file; give the journal's SQLite file")
+    if file.stat().st_size == 0:  # SQLite would make an empty file a new journal: a reader never creates one
+        raise CliInputError(f"{path} is an empty file, not a recovery-rules journal")
+    try:  # look before opening: opening a file as a journal switches it to write-ahead logging
+        with closing(sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True)) as probe:
+            application_id = probe.execute("PRAGMA application_id").fetchone()[0]
+    except sqlite3.Error as error:
+        raise CliInputError(f"{path} is not a recovery-rules journal: {error}") from None
+    if application_id != APPLICATION_ID:
+        raise CliInputError(f"{path} is an SQLite database of something else, not a recovery-rules journal")
+    try:
+        return SQLiteJournal(file)
+    except JournalError as error:
+        raise CliInputError(str(error)) from None
+
+
+JOURNALS: Final[dict[str, JournalOpener]] = {"sqlite": _open_sqlite}
+"""Journal backends by address scheme; an address without a known scheme is an SQLite file."""
+
+_SCHEME: Final = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]+):")  # two letters at least: C:\ is a drive
+
+
+def open_journal(address: str) -> Journal:
+    """The journal ``address`` names: ``PATH`` or ``sqlite:PATH`` (an SQLite file), or ``SCHEME:...``.
+
+    A leading ``journal:`` is allowed, as ``simulate`` names its sources.
+    """
+    address = address.removeprefix("journal:")  # as simulate's sources write it
+    if not address:
+        raise CliInputError("give the journal's address: an SQLite file such as cases.sqlite3")
+    match = _SCHEME.match(address)
+    if match is not None:
+        scheme = match["scheme"].lower()
+        if scheme in JOURNALS:
+            try:
+                return JOURNALS[scheme](address)
+            except JournalError as error:
+                raise CliInputError(str(error)) from None
+        if address[match.end() :].startswith("//"):
+            raise CliInputError(
+                f"unknown kind of journal {scheme!r}; give an SQLite file (cases.sqlite3) or an address "
+                "starting with one of: " + ", ".join(f"{name}:" for name in JOURNALS)
+            )
+    return _open_sqlite(address)
+
+
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    """One event, and its case as it stands after it."""
+
+    event: Event
+    case: CaseView
+
+
+class CaseReplay:
+    """Every event of a journal in order, each applied to its case, with the chain checked on the way.
+
+    - ``now``: events later than this are left out (counted in :attr:`later`),
+      and so is everything after them in their case: the cases as they stood
+      at ``now``.
+    - ``expected_head``: a chain head saved earlier; the journal must still
+      hold its events unchanged (see :meth:`Journal.verify`).
+
+    Iterate once. Afterwards :attr:`head` is the chain head of the events read
+    and :meth:`unfinished` the cases that were not closed.
+    """
+
+    def __init__(
+        self,
+        journal: Journal,
+        name: str,
+        *,
+        now: dt.datetime | None = None,
+        expected_head: ChainHead | None = None,
+    ) -> None:
+        self.journal = journal
+        self.name = name
+        self.now = now
+        self.expected_head = expected_head
+        self.total = journal.head().count
+        self.head = ChainHead(count=0, hash=GENESIS)
+        self.later = 0
+        self._open: dict[str, CaseView] = {}
+
+    def __iter__(self) -> Iterator[Replayed]:
+        hash_, count, at_head = GENESIS, 0, None
+        closed: set[str] = set()
+        versions: dict[str, int] = {}
+        frozen: set[str] = set()  # cases with an event later than now: left as they stood
+        try:
+            for event in self.journal.iter_events():
+                number = str(event.number)
+                if event.seq != count + 1:
+                    raise JournalIntegrityError(count + 1, f"event {count + 1} is missing or out of place")
+                if event.prev != hash_:
+                    raise JournalIntegrityError(event.seq, "it is not linked to the event before it")
+                if event.version != versions.get(number, 0) + 1:
+                    raise JournalIntegrityError(event.seq, f"it is version {event.version} of its case")
+                versions[number] = event.version
+                hash_, count = event.hash, event.seq
+                if self.expected_head is not None and count == self.expected_head.count:
+                    at_head = hash_
+                if number in frozen or (self.now is not None and event.at > self.now):
+                    frozen.add(number)
+                    self.later += 1
+                    continue
+                if number in closed:
+                    raise JournalIntegrityError(event.seq, "its case was already closed")
+                view = self._open.get(number)
+                view = start(event) if view is None else apply(view, event)
+                if view.state is CaseState.CLOSED:
+                    self._open.pop(number, None)
+                    closed.add(number)
+                else:
+                    self._open[number] = view
+                yield Replayed(event, view)
+        except JournalIntegrityError as error:
+            raise self._refusal(error) from None
+        except JournalError as error:
+            raise CliInputError(f"cannot read the journal {self.name}: {error}") from None
+        self.head = ChainHead(count=count, hash=hash_)
+        saved = self.expected_head
+        if saved is not None and (saved.count > count or (saved.count and at_head != saved.hash)):
+            raise self._refusal(JournalIntegrityError(min(saved.count, count + 1), "the saved head does not match"))
+
+    def unfinished(self) -> list[CaseView]:
+        """The cases not closed (as they stood at ``now``), once the replay is done."""
+        return list(self._open.values())
+
+    def _refusal(self, found: JournalIntegrityError) -> CliInputError:
+        """The error to stop with: what :meth:`Journal.verify` finds, or else what the replay found."""
+        try:
+            verification = self.journal.verify(expected_head=self.expected_head)
+        except JournalError as error:
+            return CliInputError(
+                f"the journal {self.name} cannot be read past event {found.seq - 1} ({found.problem}), "
+                f"nor verified: {error}"
+            )
+        if not verification.ok:
+            return CliInputError(
+                f"the journal {self.name} fails its integrity check: event {verification.first_bad} is bad: "
+                f"{verification.problem}. Figures from a journal that was changed cannot be trusted, so none "
+                f"are reported; the first {verification.count} events are intact (chain head {verification.head})"
+            )
+        return CliInputError(
+            f"the journal {self.name} holds events that do not follow the case path: event {found.seq}: "
+            f"{found.problem}. Only journals written by recovery-rules' Case can be reported on"
+        )

@@ -1,0 +1,218 @@
+"""``report --chart``: the report as a PNG image, for people who would rather look than read.
+
+Drawn with matplotlib (the ``chart`` extra), imported only when a chart is
+asked for. It draws on its own ``Figure`` with the Agg canvas: no pyplot, no
+global backend switch, no window. The image is deterministic: a fixed size,
+the fonts matplotlib ships, and no timestamp or software version in the PNG's
+metadata, so the same report gives the same file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from recovery_rules import CaseOutcome, MissingDependencyError, Outcome
+
+from ._errors import CliInputError
+from ._report import CAP_BANDS, Report, nearest_rank
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["SIZE", "write_chart"]
+
+SIZE: Final = (1500, 1000)
+"""The image's width and height in pixels."""
+_DPI: Final = 100
+_COLOURS: Final = {
+    Outcome.APPROVED: "#2e7d32",
+    Outcome.ESCALATED: "#f9a825",
+    Outcome.DENIED: "#c62828",
+    "undecided": "#9e9e9e",
+}
+_ACCENT: Final = "#1565c0"
+_FONT: Final = 10
+
+
+def write_chart(report: Report, path: str) -> None:
+    """Draw ``report`` into the PNG file ``path``, replacing it whole or not at all."""
+    target = Path(path)
+    if target.suffix.lower() != ".png":
+        raise CliInputError(f"--chart: {path} must be a .png file")
+    if not target.parent.is_dir():
+        raise CliInputError(f"--chart: there is no folder {target.parent} to write {target.name} in")
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 - the chart extra, when asked
+        from matplotlib.figure import Figure  # noqa: PLC0415 - the chart extra, only when a chart is asked for
+    except ImportError:
+        raise MissingDependencyError("report --chart", "chart", "matplotlib") from None
+
+    figure = Figure(figsize=(SIZE[0] / _DPI, SIZE[1] / _DPI), dpi=_DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    figure.suptitle(_title(report), fontsize=_FONT + 4)
+    grid = figure.subplots(2, 3)
+    _rates(grid[0][0], report)
+    _first_decisions(grid[0][1], report)
+    _resolution_times(grid[0][2], report)
+    _granted(grid[1][0], report)
+    _cap_share(grid[1][1], report)
+    _callbacks(grid[1][2], report)
+
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with temporary.open("xb") as stream:
+            figure.savefig(stream, format="png", dpi=_DPI, metadata={"Software": None})
+        os.replace(temporary, target)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise CliInputError(f"--chart: cannot write {path}: {error.strerror or error}") from None
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _title(report: Report) -> str:
+    policies = ", ".join(sorted(report.policies)) or "No policy"
+    period = "".join(
+        f" {word} {moment.astimezone(report.now.tzinfo):%Y-%m-%d %H:%M}"
+        for word, moment in (("opened from", report.since), ("until", report.until))
+        if moment is not None
+    )
+    return f"{policies}: {report.cases} cases{period}, as of {report.now:%Y-%m-%d %H:%M %Z}"
+
+
+def _empty(axes: Axes, title: str) -> None:
+    axes.set_title(title, fontsize=_FONT + 2, loc="left")
+    axes.text(0.5, 0.5, "no cases", ha="center", va="center", fontsize=_FONT, color="#757575")
+    axes.set_axis_off()
+
+
+def _bars(axes: Axes, labels: list[str], values: list[float], texts: list[str], colour: Any = _ACCENT) -> None:
+    """Horizontal bars, first label on top, each with its figure written after it."""
+    positions = list(range(len(labels)))[::-1]
+    axes.barh(positions, values, color=colour, height=0.6)
+    axes.set_yticks(positions, labels, fontsize=_FONT)
+    _labels(axes, positions, values, texts)
+
+
+def _labels(axes: Axes, positions: list[int], values: list[float], texts: list[str], room: float = 1.4) -> None:
+    """Write each bar's figure after it, leaving room on the right for the longest (``room`` times the longest bar)."""
+    top = max(values, default=0.0) or 1.0
+    axes.set_xlim(0, top * room)
+    for position, value, text in zip(positions, values, texts, strict=True):
+        axes.text(value + top * 0.02, position, text, va="center", fontsize=_FONT - 1)
+    _plain(axes)
+
+
+def _plain(axes: Axes) -> None:
+    axes.tick_params(labelsize=_FONT - 1)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+
+
+def _rates(axes: Axes, report: Report) -> None:
+    rates = report.rates()
+    labels = [name for _, name, _ in rates]
+    values = [float(rate.value * 100) if rate.value is not None else 0.0 for _, _, rate in rates]
+    texts = [f"{rate.percent()} ({rate.count} of {rate.of})" for _, _, rate in rates]
+    _bars(axes, labels, values, texts)
+    axes.set_xlim(0, 135)
+    axes.set_xlabel("%", fontsize=_FONT)
+    axes.set_title("Rates", fontsize=_FONT + 2, loc="left")
+
+
+def _first_decisions(axes: Axes, report: Report) -> None:
+    categories = report.categories()
+    if not categories:
+        _empty(axes, "First decisions per category")
+        return
+    names = [name for name, _ in categories]
+    positions = list(range(len(names)))[::-1]
+    left = [0] * len(names)
+    keys: list[Outcome | str] = [*Outcome, "undecided"]
+    for key in keys:
+        if isinstance(key, Outcome):
+            counts = [figures.first[key] for _, figures in categories]
+        else:
+            counts = [figures.cases - sum(figures.first.values()) for _, figures in categories]
+        label = key.value if isinstance(key, Outcome) else key
+        axes.barh(positions, counts, left=left, color=_COLOURS[key], height=0.6, label=label)
+        left = [a + b for a, b in zip(left, counts, strict=True)]
+    axes.set_yticks(positions, [name.replace("_", " ") for name in names], fontsize=_FONT)
+    _plain(axes)
+    axes.legend(fontsize=_FONT - 1, frameon=False, loc="lower right")
+    axes.set_xlabel("cases", fontsize=_FONT)
+    axes.set_title("First decisions per category", fontsize=_FONT + 2, loc="left")
+
+
+def _resolution_times(axes: Axes, report: Report) -> None:
+    outcomes = [outcome for outcome in CaseOutcome if report.resolution_times(outcome)]
+    if not outcomes:
+        _empty(axes, "Time to resolution (hours)")
+        return
+    labels = [outcome.value.replace("_", " ") for outcome in outcomes]
+    medians, p90s = [], []
+    for outcome in outcomes:
+        times = report.resolution_times(outcome)
+        medians.append(nearest_rank(times, 50))
+        p90s.append(nearest_rank(times, 90))
+    positions = list(range(len(labels)))[::-1]
+    hours = [time.total_seconds() / 3600 for time in p90s]
+    axes.barh([p + 0.18 for p in positions], [t.total_seconds() / 3600 for t in medians], height=0.35, color=_ACCENT)
+    axes.barh([p - 0.18 for p in positions], hours, height=0.35, color="#90caf9")
+    axes.set_yticks(positions, labels, fontsize=_FONT)
+    texts = [f"median {_hours(m)}\n90% within {_hours(p)}" for m, p in zip(medians, p90s, strict=True)]
+    _labels(axes, positions, hours, texts, room=1.9)
+    axes.set_xlabel("hours from opening", fontsize=_FONT)
+    axes.set_title("Time to resolution", fontsize=_FONT + 2, loc="left")
+
+
+def _hours(time: dt.timedelta) -> str:
+    minutes = round(time.total_seconds() / 60)
+    return f"{minutes // 60}h {minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
+
+
+def _granted(axes: Axes, report: Report) -> None:
+    levels = [(name, figures) for name, figures in report.per_level.items() if figures.grants]
+    if not levels:
+        _empty(axes, "Granted per level")
+        return
+    values = [float(figures.granted.largest()) for _, figures in levels]
+    texts = [f"{figures.granted.text(report.currency)} ({figures.grants})" for _, figures in levels]
+    _bars(axes, [name.replace("_", " ") for name, _ in levels], values, texts)
+    axes.set_xlabel(f"granted ({report.currency or ''}; number of grants)", fontsize=_FONT)
+    axes.set_title("Granted per level", fontsize=_FONT + 2, loc="left")
+
+
+def _cap_share(axes: Axes, report: Report) -> None:
+    shares = report.cap_shares()
+    if not shares:
+        _empty(axes, "Share of the cap used per guest")
+        return
+    bands = report.cap_bands(shares)
+    names = [name for name, _ in CAP_BANDS]
+    axes.bar(range(len(names)), [bands[name] for name in names], color=_ACCENT, width=0.7)
+    axes.set_xticks(range(len(names)), [name.replace("up to ", "up to\n") for name in names], fontsize=_FONT - 1)
+    axes.set_ylabel("guests", fontsize=_FONT)
+    caps = ", ".join(cap.display() for cap in sorted(set(report.caps.values()), key=str))
+    highest = shares[-1] * Decimal(100)
+    axes.set_title(f"Share of the cap used per guest (cap {caps})", fontsize=_FONT + 2, loc="left")
+    axes.set_xlabel(f"highest {highest:.1f}%", fontsize=_FONT)
+    _plain(axes)
+
+
+def _callbacks(axes: Axes, report: Report) -> None:
+    names = ["kept", "late", "overdue", "pending"]
+    counts = [report.callbacks[name] for name in names]
+    if not any(counts):
+        _empty(axes, "Callbacks promised")
+        return
+    colours = ["#2e7d32", "#f9a825", "#c62828", "#9e9e9e"]
+    _bars(axes, names, [float(count) for count in counts], [str(count) for count in counts], colours)
+    axes.set_xlabel("callbacks", fontsize=_FONT)
+    axes.set_title("Callbacks promised", fontsize=_FONT + 2, loc="left")

@@ -1,0 +1,51 @@
+"""Journal files for the report and journal-source tests: copies of the sample journal, and ways to damage them."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+from ._cli import EXAMPLES, NOW
+from ._journal_backends import SQLiteHarness, rehash
+
+JOURNAL = str(EXAMPLES / "journal.sqlite3")
+"""The Harbour Hotel's autumn: 36 cases, built by examples/cli/make_journal.py."""
+REPORT_NOW = NOW
+
+
+def copy_journal(folder: Path, name: str = "cases.sqlite3") -> Path:
+    """A copy of the sample journal to damage (the original stays as it is)."""
+    target = folder / name
+    shutil.copyfile(JOURNAL, target)
+    return target
+
+
+def tamper(folder: Path) -> SQLiteHarness:
+    """The journal tests' tampering harness, over a copy of the sample journal (``folder/journal.sqlite3``)."""
+    harness = SQLiteHarness(folder)
+    copy_journal(folder, harness.path.name)
+    return harness
+
+
+def execute(path: Path, sql: str, *parameters: Any) -> list[tuple[Any, ...]]:
+    """Run one statement on the journal file directly, behind the library's back."""
+    with closing(sqlite3.connect(path)) as connection:
+        rows = connection.execute(sql, parameters).fetchall()
+        connection.commit()
+    return rows
+
+
+def rewrite_from(harness: SQLiteHarness, seq: int, grant: dict[str, str]) -> None:
+    """Forge event ``seq``'s grant and re-chain every event after it: a journal rewritten whole from there."""
+    harness.edit(seq, "grant", grant, rehashed=True)
+    previous = harness.record(seq)["hash"]
+    position = seq + 1
+    while execute(harness.path, "SELECT 1 FROM events WHERE seq = ?", position):
+        record = harness.record(position)
+        record["prev"] = previous
+        record["hash"] = previous = rehash(record)
+        harness.put(position, record)
+        position += 1
