@@ -72,6 +72,7 @@ def test_another_applications_database_is_refused(tmp_path: Path) -> None:
         SQLiteJournal(path)
     with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
         assert connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 1  # untouched
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # not switched to WAL either
 
 
 def test_a_journal_of_a_newer_format_is_refused(tmp_path: Path) -> None:

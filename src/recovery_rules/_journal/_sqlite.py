@@ -133,12 +133,13 @@ class SQLiteJournal(Journal):
         try:
             connection.row_factory = sqlite3.Row
             connection.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+            # Check (or create) the journal first: a database of something else is refused untouched.
+            self._prepare(connection)
             if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if mode != "wal":
                     raise JournalError(f"the journal file cannot use write-ahead logging (mode {mode!r})")
             connection.execute("PRAGMA synchronous = FULL")
-            self._prepare(connection)
         except sqlite3.DatabaseError as error:
             connection.close()
             raise JournalError(f"{self.path!r} is not a usable recovery-rules journal: {error}") from None
