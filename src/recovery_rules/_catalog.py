@@ -86,10 +86,11 @@ class Shelf:
 class CatalogIndex:
     """Every shelf of a catalog, keyed by (category, remedy kind)."""
 
-    __slots__ = ("_categories", "_shelves")
+    __slots__ = ("_any", "_categories", "_shelves")
 
     def __init__(self, catalog: Sequence[Alternative], categories: Iterable[str], remedy_kinds: Iterable[str]) -> None:
         self._categories = frozenset(categories)
+        self._any = bool(catalog)
         for_all: list[int] = []
         by_category: dict[str, list[int]] = {}
         by_kind: dict[str, list[int]] = {}
@@ -108,6 +109,10 @@ class CatalogIndex:
             for category in self._categories.intersection(by_category):
                 members = general.union(by_category[category])
                 self._shelves[category, kind] = Shelf.of([(i, catalog[i]) for i in sorted(members)])
+
+    def __bool__(self) -> bool:
+        """Whether the catalog has any alternative at all."""
+        return self._any
 
     def shelf(self, category: str | None, remedy_kind: str) -> Shelf:
         """The shelf for a complaint of ``category`` asking for ``remedy_kind`` (a known kind).
