@@ -612,6 +612,20 @@ class _Decision:
             self._budget = budget
         return budget
 
+    def budget_money(self) -> Money | None:
+        """:meth:`budget` as money (``None`` for no limit): often the acting level's limit or the cap themselves."""
+        budget = self.budget()
+        if budget is INFINITY:
+            return None
+        actor, policy = self.actor, self.policy
+        money = actor.tier_limit_money.get(self.tier, actor.limit_money)
+        if money is not None and money.amount is budget:
+            return money
+        money = policy.cap_money
+        if money is not None and money.amount is budget:
+            return money
+        return _money(budget, policy.currency)
+
     def plan_b(self) -> tuple[Alternative, ...]:
         policy = self.policy
         budget = self.budget()
@@ -620,14 +634,15 @@ class _Decision:
         chosen = shelf.select(self.asked, None if budget is INFINITY else budget, count)
         if len(chosen) < count:  # the policy's load-time check makes this unreachable
             raise AssertionError(f"only {len(chosen)} alternatives for a {self.complaint.category!r} complaint")
-        limit_words = "no limit" if budget is INFINITY else f"{policy.show(budget)} left to grant"
+        budget_money = self.budget_money()
+        limit_words = "no limit" if budget_money is None else f"{policy.show(budget)} left to grant"
         self.trace.append(
             _entry(
                 "alternatives.offered",
                 True,
                 f"{len(chosen)} alternatives {self.actor.display_name} can authorize now ({limit_words}), "
                 "closest in value to what was asked first",
-                NO_FIGURES if budget is INFINITY else {"budget": self.money(budget)},
+                NO_FIGURES if budget_money is None else {"budget": budget_money},
             )
         )
         return chosen
@@ -661,17 +676,7 @@ class _Decision:
         alternatives: Sequence[Alternative] = (),
         suggestions: Sequence[Alternative] = (),
     ) -> Resolution:
-        budget = self.budget()
         complaint = self.complaint
-        if budget is INFINITY:
-            can_grant = None
-        else:  # often the acting level's limit or the cap themselves, already written as money
-            actor, policy = self.actor, self.policy
-            can_grant = actor.tier_limit_money.get(self.tier, actor.limit_money)
-            if can_grant is None or can_grant.amount is not budget:
-                can_grant = policy.cap_money
-                if can_grant is None or can_grant.amount is not budget:
-                    can_grant = _money(budget, policy.currency)
         # Every field, in the order Resolution declares them (its repr follows this order).
         return trusted_resolution(
             {
@@ -689,7 +694,7 @@ class _Decision:
                 "suggestions": tuple(suggestions),
                 "reason": reason,
                 "delivered_by": delivered_by,
-                "actor_can_grant": can_grant,
+                "actor_can_grant": self.budget_money(),
                 "grantable_by": grantable_by,
                 "trace": tuple(self.trace),
                 "decided_at": self.now,
