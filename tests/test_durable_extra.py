@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from recovery_rules import DurableEngine, MissingDependencyError, Policy
+from recovery_rules import DurableEngine, InvalidInputError, MissingDependencyError, Policy
 
 
 def test_without_durable_rules_the_backend_says_which_extra_to_install(
@@ -18,3 +18,8 @@ def test_without_durable_rules_the_backend_says_which_extra_to_install(
     assert caught.value.extra == "durable"
     assert "Python 3.11 and 3.12" in str(caught.value)
     assert isinstance(caught.value, ImportError)
+
+
+def test_the_backend_needs_a_policy() -> None:
+    with pytest.raises(InvalidInputError, match="must be a Policy"):
+        DurableEngine({"name": "not a policy"})  # type: ignore[arg-type]

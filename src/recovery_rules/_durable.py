@@ -50,7 +50,8 @@ from typing import TYPE_CHECKING, Any, Final, Self
 from ._currencies import MINOR_UNITS
 from ._engine import INFINITY, CompiledPolicy, Finding, Verdict, decide
 from ._money import DECIMAL_CONTEXT
-from .exceptions import EngineError, MissingDependencyError
+from ._policy import Policy
+from .exceptions import EngineError, InvalidInputError, MissingDependencyError, Problem
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -58,7 +59,6 @@ if TYPE_CHECKING:
     from ._engine import _Decision, _Rungs
     from ._models import Complaint
     from ._money import Money
-    from ._policy import Policy
     from ._resolution import Resolution
 
 __all__ = ["DurableEngine"]
@@ -276,6 +276,8 @@ class DurableEngine:
     )
 
     def __init__(self, policy: Policy) -> None:
+        if not isinstance(policy, Policy):
+            raise InvalidInputError("policy", [Problem("policy", "must be a Policy, such as Policy.from_file(path)")])
         engine = _load()
         compiled: CompiledPolicy = policy.__pydantic_private__["_compiled"]  # type: ignore[index]
         places = MINOR_UNITS[compiled.currency]
