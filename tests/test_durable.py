@@ -278,6 +278,25 @@ def test_the_rulesets_are_chains_of_shared_prefixes(big: Policy, big_engine: Dur
     assert big_engine.rulesets["refund"]
 
 
+def test_a_limit_beyond_durable_rules_integers_says_so() -> None:
+    # 999,999,999,999,999.9999 CLF is 9,999,999,999,999,999,999 ten-thousandths: more than 2**63 - 1.
+    data = policy_data(
+        currency="CLF",
+        hard_cap=None,
+        levels=[
+            {"name": "staff", "limit": "999999999999999.9999"},
+            {"name": "owner", "limit": "unlimited", "callback_within": "1d"},
+        ],
+        denials_delivered_by="owner",
+        catalog=[
+            {"id": f"free-{i}", "kind": f"plan_{i}", "description": "Free", "value": "0", "applies_to": ["*"]}
+            for i in range(3)
+        ],
+    )
+    with pytest.raises(EngineError, match="64-bit integers"):
+        DurableEngine(Policy.model_validate(data))
+
+
 def test_a_policy_too_large_for_durable_rules_says_so() -> None:
     # A thousand levels, each with a limit of its own and one for gold guests: over 4,096 rules per remedy kind.
     ladder = [
