@@ -258,8 +258,8 @@ class DurableEngine:
     threads at once. Its rulesets live in durable-rules' memory until
     :meth:`close` (or a ``with`` block, or garbage collection) deletes them;
     close it only when no decision is running. A policy too large for
-    durable-rules (more than 4,096 rules for one remedy kind, about a
-    thousand-level ladder) raises :class:`~recovery_rules.EngineError`.
+    durable-rules (more than 4,096 rules for one remedy kind: a ladder of
+    several hundred levels) raises :class:`~recovery_rules.EngineError`.
     """
 
     __slots__ = (

@@ -147,7 +147,7 @@ class CompiledLevel:
     may_grant: frozenset[str] | None
     callback_within: dt.timedelta | None
     authority: str
-    """``"Staff member's authority of $2,000.00"``; see :meth:`authority_for`."""
+    """``"Staff member's authority of $2,000.00"`` (empty when unlimited); ``tier_authority`` per tier."""
     tier_authority: Mapping[str, str]
     limit_money: Money | None
     tier_limit_money: Mapping[str, Money]
@@ -163,10 +163,6 @@ class CompiledLevel:
 
     def may_grant_kind(self, kind: str) -> bool:
         return self.may_grant is None or kind in self.may_grant
-
-    def authority_for(self, tier: str) -> str:
-        """This level's limit for ``tier`` in words, with the tier when it has a limit of its own."""
-        return self.tier_authority.get(tier, self.authority)
 
     def limit_money_for(self, tier: str) -> Money | None:
         return self.tier_limit_money.get(tier, self.limit_money)
@@ -556,7 +552,7 @@ class _Decision:
         callback_within = target.callback_within
         if callback_within is None:  # the policy guarantees it for every level but the lowest
             raise AssertionError(f"level {target.name!r} has no callback_within")
-        target_limit = target.tier_limit_money.get(tier, target.limit_money)
+        target_limit = target.limit_money_for(tier)
         self.trace.append(
             _entry(
                 "escalation.path",
