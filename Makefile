@@ -6,13 +6,14 @@
 #   make docs   build the documentation site into site/ (mkdocs build --strict)
 #   make docs-serve  preview the documentation at http://127.0.0.1:8000 while editing it
 #   make schema regenerate docs/policy.schema.json from the Policy model
+#   make bench  speed and memory against a hand-written floor (a table, and benchmarks/results/latest.json)
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test lint format clean test-pythons docs docs-serve schema
+.PHONY: demo test lint format clean test-pythons docs docs-serve schema bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +68,10 @@ docs-serve: $(VENV)/.installed-docs
 
 schema: $(VENV)/.installed
 	$(BIN)/python docs/_tools/policy_schema.py
+
+# Not part of the test suite: the numbers depend on the machine, so every row is shown next to the floor.
+bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

@@ -26,6 +26,7 @@ from __future__ import annotations
 from . import presets
 from ._case import Case
 from ._case_path import CaseOutcome, CaseState, CaseStep
+from ._durable import DurableEngine
 from ._engine import RULES
 from ._journal import (
     CaseSummary,
@@ -50,6 +51,7 @@ from ._wording import Wording, say
 from .exceptions import (
     AuthorityError,
     CurrencyMismatchError,
+    EngineError,
     IdempotencyConflictError,
     InvalidInputError,
     JournalError,
@@ -85,6 +87,8 @@ __all__ = [
     "CurrencyMismatchError",
     "Customer",
     "Draft",
+    "DurableEngine",
+    "EngineError",
     "Event",
     "IdempotencyConflictError",
     "InvalidInputError",

@@ -33,6 +33,7 @@ class Shelf:
 
     values: tuple[Decimal, ...]
     alternatives: tuple[Alternative, ...]
+    kinds: tuple[str, ...]
     run_start: tuple[int, ...]
     run_end: tuple[int, ...]
 
@@ -46,7 +47,9 @@ class Shelf:
         run_end = [0] * len(values)
         for i in range(len(values) - 1, -1, -1):
             run_end[i] = run_end[i + 1] if i + 1 < len(values) and values[i + 1] == values[i] else i + 1
-        return cls(values, tuple(alternative for _, alternative in ordered), tuple(run_start), tuple(run_end))
+        alternatives = tuple(alternative for _, alternative in ordered)
+        kinds = tuple(alternative.kind for alternative in alternatives)
+        return cls(values, alternatives, kinds, tuple(run_start), tuple(run_end))
 
     def select(self, asked: Decimal, budget: Decimal | None, count: int) -> tuple[Alternative, ...]:
         """Up to ``count`` alternatives of distinct kinds worth at most ``budget``.
@@ -60,21 +63,22 @@ class Shelf:
         up = down + 1
         chosen: list[Alternative] = []
         kinds: set[str] = set()
-        alternatives = self.alternatives
+        alternatives, kind_of, run_start, run_end = self.alternatives, self.kinds, self.run_start, self.run_end
         subtract = DECIMAL_CONTEXT.subtract
-        while len(chosen) < count and (down >= 0 or up < end):
+        while down >= 0 or up < end:
             if down >= 0 and (up >= end or subtract(asked, values[down]) <= subtract(values[up], asked)):
-                first, last = self.run_start[down], down + 1
+                first, last = run_start[down], down + 1
                 down = first - 1
             else:
-                first, last = up, min(self.run_end[up], end)
+                first, last = up, min(run_end[up], end)
                 up = last
-            for alternative in alternatives[first:last]:
-                if alternative.kind not in kinds:
-                    kinds.add(alternative.kind)
-                    chosen.append(alternative)
+            for at in range(first, last):
+                kind = kind_of[at]
+                if kind not in kinds:
+                    kinds.add(kind)
+                    chosen.append(alternatives[at])
                     if len(chosen) == count:
-                        break
+                        return tuple(chosen)
         return tuple(chosen)
 
     def kinds_within(self, budget: Decimal | None) -> set[str]:
@@ -86,10 +90,11 @@ class Shelf:
 class CatalogIndex:
     """Every shelf of a catalog, keyed by (category, remedy kind)."""
 
-    __slots__ = ("_categories", "_shelves")
+    __slots__ = ("_any", "_categories", "_shelves")
 
     def __init__(self, catalog: Sequence[Alternative], categories: Iterable[str], remedy_kinds: Iterable[str]) -> None:
         self._categories = frozenset(categories)
+        self._any = bool(catalog)
         for_all: list[int] = []
         by_category: dict[str, list[int]] = {}
         by_kind: dict[str, list[int]] = {}
@@ -108,6 +113,10 @@ class CatalogIndex:
             for category in self._categories.intersection(by_category):
                 members = general.union(by_category[category])
                 self._shelves[category, kind] = Shelf.of([(i, catalog[i]) for i in sorted(members)])
+
+    def __bool__(self) -> bool:
+        """Whether the catalog has any alternative at all."""
+        return self._any
 
     def shelf(self, category: str | None, remedy_kind: str) -> Shelf:
         """The shelf for a complaint of ``category`` asking for ``remedy_kind`` (a known kind).

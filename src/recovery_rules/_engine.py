@@ -2,9 +2,11 @@
 
 A policy is compiled once, when it is built (:func:`compile_policy`): limits
 become ``Decimal`` (unlimited is ``Infinity``), the ladder is indexed per
-customer tier and remedy kind, and the catalog per category and remedy kind.
-:func:`decide` then does a constant amount of work for any ladder or catalog
-size: dictionary look-ups, binary searches and a short walk over the catalog.
+customer tier and remedy kind, the catalog per category and remedy kind, and
+every piece of text that depends only on the policy (limits written for
+people, level titles, callback times) is written once. :func:`decide` then
+does a constant amount of work for any ladder or catalog size: dictionary
+look-ups, binary searches and a short walk over the catalog.
 
 The rules, with ``total = granted + asked``:
 
@@ -15,6 +17,11 @@ The rules, with ``total = granted + asked``:
    grant it, with a callback promised by ``now + callback_within``;
 4. when no level may grant it, ``DENIED``.
 
+Applying them yields a :class:`Verdict`; :meth:`_Decision.conclude` turns a
+verdict into the :class:`~recovery_rules.Resolution`, with its trace and its
+Plan B. Other engines (the durable-rules backend) reach the verdict their own
+way and share that second half, so both explain a decision in the same words.
+
 Every ``DENIED`` and ``ESCALATED`` resolution carries alternatives the acting
 level can authorize now. Arithmetic runs in the library's own decimal context,
 never the caller's, and every failure raises: nothing here approves by default.
@@ -23,27 +30,50 @@ never the caller's, and every failure raises: nothing here approves by default.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from ._catalog import CatalogIndex
+from ._currencies import MINOR_UNITS, SYMBOLS
 from ._models import Complaint
 from ._money import DECIMAL_CONTEXT, Money
 from ._policy_parts import Alternative, AuthorityLevel
-from ._resolution import Outcome, Resolution, TraceEntry
+from ._resolution import NO_FIGURES, Outcome, Resolution, TraceEntry, trusted_resolution
+from ._resolution import trusted_trace_entry as _entry
 from .exceptions import CurrencyMismatchError, InvalidInputError, Problem, UnknownLevelError, UnknownRemedyError
 
 if TYPE_CHECKING:
     from ._policy import Policy
 
-__all__ = ["RULES", "CompiledLevel", "CompiledPolicy", "compile_policy", "decide"]
+__all__ = [
+    "RULES",
+    "CompiledLevel",
+    "CompiledPolicy",
+    "Finding",
+    "Verdict",
+    "compile_policy",
+    "decide",
+]
 
 INFINITY: Final = Decimal("Infinity")
 _ADD: Final = DECIMAL_CONTEXT.add
 _SUBTRACT: Final = DECIMAL_CONTEXT.subtract
+_new: Final = object.__new__
+_set_amount: Final = Money.__dict__["amount"].__set__
+_set_currency: Final = Money.__dict__["currency"].__set__
+
+
+def _money(amount: Decimal, currency: str) -> Money:
+    """``Money._trusted``, twice as fast: a decision builds one or two of these."""
+    money = _new(Money)
+    _set_amount(money, amount)
+    _set_currency(money, currency)
+    return money
+
 
 RULES: Final = {
     "remedy.refused": "the remedy kind asked for is one the policy never grants",
@@ -58,9 +88,56 @@ RULES: Final = {
 """Every rule id that can appear in a trace, with what the rule says."""
 
 
+class Finding(enum.Enum):
+    """Which of the rules decided."""
+
+    REFUSED = "the remedy kind is refused"
+    OVER_CAP = "the total is over the hard cap"
+    APPROVED = "the acting level may grant it"
+    ESCALATED = "a higher level may grant it"
+    NO_LEVEL = "no level may grant it"
+
+
+class Verdict(NamedTuple):
+    """What applying the rules found, before it is explained.
+
+    ``lowest`` is the rank of the lowest level that may grant the total
+    (``None`` when none may, and for a refused remedy or a total over the
+    cap); ``target`` the rank of the level an escalation goes to.
+    """
+
+    finding: Finding
+    lowest: int | None = None
+    target: int | None = None
+
+
+_THOUSAND: Final = Decimal(1000)
+
+
+def _shower(currency: str) -> Callable[[Decimal], str]:
+    """``Money.display`` for amounts of one currency, without building a ``Money`` each time.
+
+    Every amount the engine shows has the currency's decimal places (inputs are
+    validated, and sums and differences keep them), so below a thousand, where
+    there is no separator to add, ``str`` writes it as formatting would, faster.
+    """
+    spec = f",.{MINOR_UNITS[currency]}f"
+    symbol = SYMBOLS.get(currency)
+    prefix, suffix = (symbol, "") if symbol else ("", f" {currency}")
+
+    def show(amount: Decimal) -> str:
+        if amount.is_signed():
+            return Money._trusted(amount, currency).display()
+        if amount < _THOUSAND:
+            return f"{prefix}{amount}{suffix}"
+        return f"{prefix}{amount:{spec}}{suffix}"
+
+    return show
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledLevel:
-    """An authority level, ready for arithmetic."""
+    """An authority level, ready for arithmetic, with the text that describes it."""
 
     rank: int
     name: str
@@ -69,6 +146,16 @@ class CompiledLevel:
     tier_limits: Mapping[str, Decimal]
     may_grant: frozenset[str] | None
     callback_within: dt.timedelta | None
+    authority: str
+    """``"Staff member's authority of $2,000.00"`` (empty when unlimited); ``tier_authority`` per tier."""
+    tier_authority: Mapping[str, str]
+    limit_money: Money | None
+    tier_limit_money: Mapping[str, Money]
+    callback: str
+    """``"; the customer gets a callback within 2 hours"`` (empty for the lowest level)."""
+    good_news: TraceEntry
+    bad_news: TraceEntry
+    no_limit: str
 
     def limit_for(self, tier: str) -> Decimal:
         """This level's limit for a customer of ``tier`` (``Infinity`` when unlimited)."""
@@ -76,6 +163,9 @@ class CompiledLevel:
 
     def may_grant_kind(self, kind: str) -> bool:
         return self.may_grant is None or kind in self.may_grant
+
+    def limit_money_for(self, tier: str) -> Money | None:
+        return self.tier_limit_money.get(tier, self.limit_money)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,16 +195,25 @@ class CompiledPolicy:
     cap: Decimal
     refused: frozenset[str]
     vocabulary: frozenset[str]
-    rungs: Mapping[tuple[str | None, str], _Rungs]
+    rungs: Mapping[str, Mapping[str | None, _Rungs]]
+    """Per remedy kind, per customer tier (``None``: any other tier), the levels that may grant it."""
     catalog: CatalogIndex
     extra_mile: CatalogIndex
     min_alternatives: int
     denials_rank: int
     zero: Decimal
     """Zero with the currency's decimal places (``0.00`` for USD)."""
+    zero_money: Money
+    cap_money: Money | None
+    cap_text: str
+    show: Callable[[Decimal], str]
+    """An amount in the policy's currency written for people (``Money.display``)."""
+    grantable: Mapping[str, TraceEntry]
+    """Per remedy kind the policy may grant: the trace entry saying so."""
 
     def rungs_for(self, tier: str, kind: str) -> _Rungs:
-        return self.rungs.get((tier, kind)) or self.rungs[None, kind]
+        by_tier = self.rungs[kind]
+        return by_tier.get(tier) or by_tier[None]
 
 
 def _limit(money: Money | None) -> Decimal:
@@ -123,27 +222,29 @@ def _limit(money: Money | None) -> Decimal:
 
 def compile_policy(policy: Policy) -> CompiledPolicy:
     """Index a valid policy for :func:`decide`."""
-    levels = tuple(_compile_level(rank, level) for rank, level in enumerate(policy.levels))
+    show = _shower(policy.currency)
+    levels = tuple(_compile_level(rank, level, show) for rank, level in enumerate(policy.levels))
     vocabulary = frozenset(policy.vocabulary)
     tiers: set[str | None] = {None}
     for level in levels:
         tiers.update(level.tier_limits)
-    rungs = {}
+    rungs: dict[str, dict[str | None, _Rungs]] = {kind: {} for kind in vocabulary}
     for tier in tiers:
         for kind in vocabulary:
             granting = [level for level in levels if level.may_grant_kind(kind)]
-            rungs[tier, kind] = _Rungs(
+            rungs[kind][tier] = _Rungs(
                 tuple(level.rank for level in granting),
                 tuple(level.limit if tier is None else level.limit_for(tier) for level in granting),
             )
     by_name = {level.name: level for level in levels}
+    refused = frozenset(policy.refused_remedies)
     return CompiledPolicy(
         name=policy.name,
         currency=policy.currency,
         levels=levels,
         by_name=by_name,
         cap=_limit(policy.hard_cap),
-        refused=frozenset(policy.refused_remedies),
+        refused=refused,
         vocabulary=vocabulary,
         rungs=rungs,
         catalog=CatalogIndex(policy.catalog, policy.categories, policy.vocabulary),
@@ -155,18 +256,42 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         min_alternatives=policy.min_alternatives,
         denials_rank=by_name[policy.denials_delivered_by].rank,
         zero=Money.zero(policy.currency).amount,
+        zero_money=Money.zero(policy.currency),
+        cap_money=policy.hard_cap,
+        cap_text="" if policy.hard_cap is None else show(policy.hard_cap.amount),
+        show=show,
+        grantable={
+            kind: _entry("remedy.refused", True, f"'{kind}' is a remedy this policy can grant", NO_FIGURES)
+            for kind in vocabulary - refused
+        },
     )
 
 
-def _compile_level(rank: int, level: AuthorityLevel) -> CompiledLevel:
+def _compile_level(rank: int, level: AuthorityLevel, show: Callable[[Decimal], str]) -> CompiledLevel:
+    who = level.display_name
+    limit = _limit(level.limit)
+    authority = "" if limit is INFINITY else f"{who}'s authority of {show(limit)}"
     return CompiledLevel(
         rank=rank,
         name=level.name,
-        display_name=level.display_name,
-        limit=_limit(level.limit),
+        display_name=who,
+        limit=limit,
         tier_limits={tier: money.amount for tier, money in level.tier_limits.items()},
         may_grant=None if level.may_grant is None else frozenset(level.may_grant),
         callback_within=level.callback_within,
+        authority=authority,
+        tier_authority={
+            tier: f"{who}'s authority of {show(money.amount)} for a {tier.replace('_', ' ')} guest"
+            for tier, money in level.tier_limits.items()
+        },
+        limit_money=level.limit,
+        tier_limit_money=dict(level.tier_limits),
+        callback=""
+        if level.callback_within is None
+        else f"; the customer gets a callback within {_hours(level.callback_within)}",
+        good_news=_entry("delivery", True, f"{who} grants it and delivers the good news", NO_FIGURES),
+        bad_news=_entry("delivery", True, f"{who} delivers the news, with the reason and the alternatives", NO_FIGURES),
+        no_limit=f"{who} has no limit of their own; only the per-guest cap applies",
     )
 
 
@@ -176,12 +301,17 @@ def _compile_level(rank: int, level: AuthorityLevel) -> CompiledLevel:
 def decide(
     policy: CompiledPolicy,
     complaint: Complaint,
-    *,
     by: str,
     granted: Money | None = None,
     now: dt.datetime | None = None,
+    *,
+    rules: Callable[[_Decision], Verdict] | None = None,
 ) -> Resolution:
-    """Decide ``complaint`` for an employee of level ``by``; see the module docstring."""
+    """Decide ``complaint`` for an employee of level ``by``; see the module docstring.
+
+    ``rules`` is another engine's way to reach the verdict (the durable-rules
+    backend); by default the rules are applied here.
+    """
     if not isinstance(complaint, Complaint):
         raise InvalidInputError(
             "complaint",
@@ -196,176 +326,256 @@ def decide(
         raise UnknownLevelError(str(by) if isinstance(by, str) else type(by).__name__, policy.by_name)
     currency = policy.currency
     requested = complaint.requested
-    if requested.amount.currency != currency:
-        raise CurrencyMismatchError(currency, requested.amount.currency, location="requested.amount")
-    kind = requested.kind
-    if kind not in policy.vocabulary:
-        raise UnknownRemedyError(kind, sorted(policy.vocabulary))
+    asked = requested.amount
+    if asked.currency != currency:
+        raise CurrencyMismatchError(currency, asked.currency, location="requested.amount")
+    if requested.kind not in policy.vocabulary:
+        raise UnknownRemedyError(requested.kind, sorted(policy.vocabulary))
     if granted is None:
-        before = policy.zero
+        granted = policy.zero_money
     elif not isinstance(granted, Money):
         raise InvalidInputError("granted", [Problem("granted", "must be a Money in the policy's currency, or None")])
     elif granted.currency != currency:
         raise CurrencyMismatchError(currency, granted.currency, location="granted")
     elif granted.amount < 0:
         raise InvalidInputError("granted", [Problem("granted", "must not be negative")])
-    else:
-        before = granted.amount
     if now is None:
         now = dt.datetime.now(dt.UTC)
-    elif not isinstance(now, dt.datetime) or now.utcoffset() is None:
+    elif not isinstance(now, dt.datetime) or (now.tzinfo is not dt.UTC and now.utcoffset() is None):
         raise InvalidInputError("now", [Problem("now", "must be a timezone-aware datetime")])
-
-    return _Decision(policy, complaint, level, before, now).resolve()
+    decision = _Decision(policy, complaint, level, granted, now)
+    return decision.resolve() if rules is None else decision.conclude(rules(decision))
 
 
 class _Decision:
     """One decision in progress; builds the trace as the rules are applied."""
 
     __slots__ = (
+        "_budget",
+        "_total_text",
+        "_totals",
         "actor",
         "asked",
+        "asked_money",
         "before",
+        "before_money",
         "complaint",
         "kind",
         "now",
         "policy",
         "tier",
         "total",
+        "total_money",
         "trace",
     )
 
     def __init__(
-        self, policy: CompiledPolicy, complaint: Complaint, actor: CompiledLevel, before: Decimal, now: dt.datetime
+        self, policy: CompiledPolicy, complaint: Complaint, actor: CompiledLevel, granted: Money, now: dt.datetime
     ) -> None:
+        requested = complaint.requested
+        asked = requested.amount
         self.policy = policy
         self.complaint = complaint
         self.actor = actor
-        self.before = before
         self.now = now
-        self.asked = complaint.requested.amount.amount
-        self.total = _ADD(before, self.asked)
-        self.kind = complaint.requested.kind
+        self.before_money = granted
+        self.asked_money = asked
+        self.before = before = granted.amount
+        self.asked = asked.amount
+        if before.is_zero():  # the total is what is asked, to the last digit
+            self.total, self.total_money = asked.amount, asked
+        else:
+            self.total = total = _ADD(before, asked.amount)
+            self.total_money = _money(total, policy.currency)
+        self.kind = requested.kind
         self.tier = complaint.customer.tier
         self.trace: list[TraceEntry] = []
+        self._totals: str | None = None
+        self._total_text: str | None = None
+        self._budget: Decimal | None = None
 
     # -- helpers ----------------------------------------------------------
     def money(self, amount: Decimal) -> Money:
-        return Money._trusted(amount, self.policy.currency)
+        return _money(amount, self.policy.currency)
 
-    def show(self, amount: Decimal) -> str:
-        return Money._trusted(amount, self.policy.currency).display()
-
-    def note(self, rule: str, passed: bool, message: str, **figures: Decimal) -> None:
-        self.trace.append(
-            TraceEntry.model_construct(
-                rule=rule,
-                passed=passed,
-                message=message,
-                figures={name: self.money(value) for name, value in figures.items()},
-            )
-        )
+    def total_text(self) -> str:
+        text = self._total_text
+        if text is None:
+            text = self._total_text = self.policy.show(self.total)
+        return text
 
     def totals(self) -> str:
-        if self.before.is_zero():
-            return f"{self.show(self.total)} asked"
-        granted, asked = self.show(self.before), self.show(self.asked)
-        return f"{self.show(self.total)} in total ({granted} already granted + {asked} asked)"
+        """The total in words: ``$250.00 asked``, or with what was already granted."""
+        text = self._totals
+        if text is None:
+            if self.before.is_zero():
+                text = f"{self.total_text()} asked"
+            else:
+                show = self.policy.show
+                text = f"{self.total_text()} in total ({show(self.before)} already granted + {show(self.asked)} asked)"
+            self._totals = text
+        return text
 
-    def tier_phrase(self, level: CompiledLevel) -> str:
-        return f" for a {self.tier.replace('_', ' ')} guest" if self.tier in level.tier_limits else ""
+    def authority(self, limit: Decimal) -> tuple[str, Money]:
+        """The acting level's ``limit`` in words and as money."""
+        actor, tier = self.actor, self.tier
+        money = actor.tier_limit_money.get(tier, actor.limit_money)
+        if money is not None and money.amount is limit:
+            return actor.tier_authority.get(tier, actor.authority), money
+        # ``limit`` is not the policy's own figure (only a test replacing limit_for gets here)
+        words = f"{actor.display_name}'s authority of {self.policy.show(limit)}"
+        if tier in actor.tier_limits:
+            words += f" for a {tier.replace('_', ' ')} guest"
+        return words, self.money(limit)
 
     # -- the rules --------------------------------------------------------
     def resolve(self) -> Resolution:
+        """Apply the rules (see the module docstring) and explain the verdict."""
         policy, actor, kind, total = self.policy, self.actor, self.kind, self.total
         if kind in policy.refused:
-            self.note("remedy.refused", False, f"'{kind}' is a remedy this policy never grants")
-            return self.deny(f"'{kind}' is not a remedy we can grant", grantable_by=None)
-        self.note("remedy.refused", True, f"'{kind}' is a remedy this policy can grant")
-
-        cap = policy.cap
-        if cap is not INFINITY:
-            within_cap = total <= cap
-            self.note(
-                "cap.hard",
-                within_cap,
-                f"{self.totals()} is {'within' if within_cap else 'over'} the per-guest cap of {self.show(cap)}",
-                granted=self.before,
-                asked=self.asked,
-                total=total,
-                cap=cap,
-            )
-            if not within_cap:
-                return self.deny(f"{self.totals()} is over the per-guest cap of {self.show(cap)}", grantable_by=None)
-
-        rungs = policy.rungs_for(self.tier, kind)
+            return self.refuse()
+        if total > policy.cap:
+            return self.over_cap()
+        by_tier = policy.rungs[kind]
+        rungs = by_tier.get(self.tier) or by_tier[None]
         lowest = rungs.lowest_granting(total)
-        grantable_by = None if lowest is None else policy.levels[lowest].name
-        limit = actor.limit_for(self.tier)
-        who = actor.display_name
-        if not actor.may_grant_kind(kind):
-            self.note("authority.kind", False, f"{who} may not grant '{kind}'")
-        else:
-            within = total <= limit
-            if limit is INFINITY:
-                message = f"{who} has no limit of their own; only the per-guest cap applies"
-            else:
-                message = (
-                    f"{self.totals()} is {'within' if within else 'over'} {who}'s authority of "
-                    f"{self.show(limit)}{self.tier_phrase(actor)}"
-                )
-            self.note(
-                "limit.authority", within, message, total=total, **({} if limit is INFINITY else {"limit": limit})
-            )
-            if within:
-                suggestions = self.extra_mile(limit)
-                self.note("delivery", True, f"{who} grants it and delivers the good news")
-                return self.build(
-                    Outcome.APPROVED,
-                    reason=message,
-                    authorized_by=actor.name,
-                    delivered_by=actor.name,
-                    grantable_by=grantable_by,
-                    suggestions=suggestions,
-                )
+        if actor.may_grant is None or kind in actor.may_grant:
+            limit = actor.limit_for(self.tier)
+            if total <= limit:
+                return self.approve(lowest, limit)
+        return self.refer(lowest, rungs.lowest_granting(total, above=actor.rank))
 
-        target_rank = rungs.lowest_granting(total, above=actor.rank)
-        if target_rank is None:
-            self.note("escalation.path", False, f"no level above {who} can grant {self.show(total)}")
-            top = rungs.limits[-1] if rungs.limits else None
-            most = (
-                ""
-                if top is None or top is INFINITY
-                else f"; the most any level may grant this guest is {self.show(top)}"
+    def conclude(self, verdict: Verdict) -> Resolution:
+        """The resolution for ``verdict``, reached by whichever engine applied the rules."""
+        finding = verdict.finding
+        if finding is Finding.REFUSED:
+            return self.refuse()
+        if finding is Finding.OVER_CAP:
+            return self.over_cap()
+        if finding is Finding.APPROVED:
+            return self.approve(verdict.lowest, self.actor.limit_for(self.tier))
+        if (finding is Finding.ESCALATED) is (verdict.target is None):
+            raise AssertionError(f"{finding.name} with escalation target {verdict.target}")
+        return self.refer(verdict.lowest, verdict.target)
+
+    def refuse(self) -> Resolution:
+        kind = self.kind
+        self.trace.append(_entry("remedy.refused", False, f"'{kind}' is a remedy this policy never grants"))
+        return self.deny(f"'{kind}' is not a remedy we can grant", grantable_by=None)
+
+    def over_cap(self) -> Resolution:
+        self.trace.append(self.policy.grantable[self.kind])
+        self.check_cap(False)
+        return self.deny(f"{self.totals()} is over the per-guest cap of {self.policy.cap_text}", grantable_by=None)
+
+    def check_cap(self, within: bool) -> None:
+        policy = self.policy
+        if policy.cap_money is None:
+            return
+        self.trace.append(
+            _entry(
+                "cap.hard",
+                within,
+                f"{self.totals()} is {'within' if within else 'over'} the per-guest cap of {policy.cap_text}",
+                {
+                    "granted": self.before_money,
+                    "asked": self.asked_money,
+                    "total": self.total_money,
+                    "cap": policy.cap_money,
+                },
             )
-            return self.deny(f"no one here can grant {self.show(total)} for '{kind}'{most}", grantable_by=grantable_by)
-        target = policy.levels[target_rank]
+        )
+
+    def approve(self, lowest: int | None, limit: Decimal) -> Resolution:
+        actor, policy, trace = self.actor, self.policy, self.trace
+        trace.append(policy.grantable[self.kind])
+        self.check_cap(True)
+        if limit is INFINITY:
+            message = actor.no_limit
+            trace.append(_entry("limit.authority", True, message, {"total": self.total_money}))
+        else:
+            authority, limit_money = self.authority(limit)
+            message = f"{self.totals()} is within {authority}"
+            trace.append(_entry("limit.authority", True, message, {"total": self.total_money, "limit": limit_money}))
+        suggestions = self.extra_mile(limit) if policy.extra_mile else ()
+        trace.append(actor.good_news)
+        return self.build(
+            Outcome.APPROVED,
+            reason=message,
+            authorized_by=actor.name,
+            delivered_by=actor.name,
+            grantable_by=None if lowest is None else policy.levels[lowest].name,
+            suggestions=suggestions,
+        )
+
+    def refer(self, lowest: int | None, target: int | None) -> Resolution:
+        """Beyond the acting level: escalate to rank ``target``, or deny when no level may grant it."""
+        policy, actor, kind = self.policy, self.actor, self.kind
+        self.trace.append(policy.grantable[kind])
+        self.check_cap(True)
+        grantable_by = None if lowest is None else policy.levels[lowest].name
+        beyond = None  # the actor's limit in words, when the total is over it
+        if not actor.may_grant_kind(kind):
+            self.trace.append(_entry("authority.kind", False, f"{actor.display_name} may not grant '{kind}'"))
+        else:
+            limit = actor.limit_for(self.tier)
+            if limit is INFINITY:  # only the cap bounds this level, and the total is within it
+                raise AssertionError(f"{actor.name} has no limit of its own but did not approve")
+            beyond, limit_money = self.authority(limit)
+            self.trace.append(
+                _entry(
+                    "limit.authority",
+                    False,
+                    f"{self.totals()} is over {beyond}",
+                    {"total": self.total_money, "limit": limit_money},
+                )
+            )
+        if target is None:
+            return self.no_level(grantable_by)
+        return self.escalate(policy.levels[target], grantable_by, beyond)
+
+    def no_level(self, grantable_by: str | None) -> Resolution:
+        policy, kind = self.policy, self.kind
+        total = self.total_text()
+        self.trace.append(
+            _entry("escalation.path", False, f"no level above {self.actor.display_name} can grant {total}")
+        )
+        limits = policy.rungs_for(self.tier, kind).limits
+        top = limits[-1] if limits else None
+        most = (
+            "" if top is None or top is INFINITY else f"; the most any level may grant this guest is {policy.show(top)}"
+        )
+        return self.deny(f"no one here can grant {total} for '{kind}'{most}", grantable_by=grantable_by)
+
+    def escalate(self, target: CompiledLevel, grantable_by: str | None, beyond: str | None) -> Resolution:
+        actor, tier = self.actor, self.tier
         callback_within = target.callback_within
         if callback_within is None:  # the policy guarantees it for every level but the lowest
             raise AssertionError(f"level {target.name!r} has no callback_within")
-        callback_by = self.now + callback_within
-        target_limit = target.limit_for(self.tier)
-        self.note(
-            "escalation.path",
-            True,
-            f"{target.display_name} can grant {self.show(total)}; the customer gets a callback "
-            f"within {_hours(callback_within)}",
-            total=total,
-            **({} if target_limit is INFINITY else {"limit": target_limit}),
-        )
-        self.note("delivery", True, f"{who} explains, escalates to {target.display_name} and promises the callback")
-        if actor.may_grant_kind(kind):
-            reason = (
-                f"{self.totals()} is above {who}'s authority of {self.show(limit)}{self.tier_phrase(actor)}; "
-                f"{target.display_name} can approve it"
+        target_limit = target.limit_money_for(tier)
+        self.trace.append(
+            _entry(
+                "escalation.path",
+                True,
+                f"{target.display_name} can grant {self.total_text()}{target.callback}",
+                {"total": self.total_money}
+                if target_limit is None
+                else {"total": self.total_money, "limit": target_limit},
             )
+        )
+        who = actor.display_name
+        self.trace.append(
+            _entry("delivery", True, f"{who} explains, escalates to {target.display_name} and promises the callback")
+        )
+        if beyond is not None:
+            reason = f"{self.totals()} is above {beyond}; {target.display_name} can approve it"
         else:
-            reason = f"{who} may not grant '{kind}'; {target.display_name} can approve it"
+            reason = f"{who} may not grant '{self.kind}'; {target.display_name} can approve it"
         return self.build(
             Outcome.ESCALATED,
             reason=reason,
             escalate_to=target.name,
-            callback_by=callback_by,
+            callback_by=self.now + callback_within,
             delivered_by=actor.name,
             grantable_by=grantable_by,
             alternatives=self.plan_b(),
@@ -375,7 +585,7 @@ class _Decision:
         policy, actor = self.policy, self.actor
         deliverer = actor if actor.rank >= policy.denials_rank else policy.levels[policy.denials_rank]
         alternatives = self.plan_b()
-        self.note("delivery", True, f"{deliverer.display_name} delivers the news, with the reason and the alternatives")
+        self.trace.append(deliverer.bad_news)
         return self.build(
             Outcome.DENIED,
             reason=reason,
@@ -386,43 +596,66 @@ class _Decision:
 
     def budget(self) -> Decimal:
         """What the acting level can still grant this guest now (``Infinity`` for no limit)."""
-        room = min(self.actor.limit_for(self.tier), self.policy.cap)
-        if room is INFINITY:
-            return INFINITY
-        left = _SUBTRACT(room, self.before)
-        return left if left > 0 else self.policy.zero
+        budget = self._budget
+        if budget is None:
+            limit, cap = self.actor.limit_for(self.tier), self.policy.cap
+            room = limit if limit <= cap else cap
+            if room is INFINITY or self.before.is_zero():
+                budget = room
+            else:
+                left = _SUBTRACT(room, self.before)
+                budget = left if left > 0 else self.policy.zero
+            self._budget = budget
+        return budget
+
+    def budget_money(self) -> Money | None:
+        """:meth:`budget` as money (``None`` for no limit): often the acting level's limit or the cap themselves."""
+        budget = self.budget()
+        if budget is INFINITY:
+            return None
+        actor, policy = self.actor, self.policy
+        money = actor.tier_limit_money.get(self.tier, actor.limit_money)
+        if money is not None and money.amount is budget:
+            return money
+        money = policy.cap_money
+        if money is not None and money.amount is budget:
+            return money
+        return _money(budget, policy.currency)
 
     def plan_b(self) -> tuple[Alternative, ...]:
+        policy = self.policy
         budget = self.budget()
-        count = self.policy.min_alternatives
-        shelf = self.policy.catalog.shelf(self.complaint.category, self.kind)
+        count = policy.min_alternatives
+        shelf = policy.catalog.shelf(self.complaint.category, self.kind)
         chosen = shelf.select(self.asked, None if budget is INFINITY else budget, count)
         if len(chosen) < count:  # the policy's load-time check makes this unreachable
             raise AssertionError(f"only {len(chosen)} alternatives for a {self.complaint.category!r} complaint")
-        limit_words = "no limit" if budget is INFINITY else f"{self.show(budget)} left to grant"
-        self.note(
-            "alternatives.offered",
-            True,
-            f"{len(chosen)} alternatives {self.actor.display_name} can authorize now ({limit_words}), "
-            "closest in value to what was asked first",
-            **({} if budget is INFINITY else {"budget": budget}),
+        budget_money = self.budget_money()
+        limit_words = "no limit" if budget_money is None else f"{policy.show(budget)} left to grant"
+        self.trace.append(
+            _entry(
+                "alternatives.offered",
+                True,
+                f"{len(chosen)} alternatives {self.actor.display_name} can authorize now ({limit_words}), "
+                "closest in value to what was asked first",
+                NO_FIGURES if budget_money is None else {"budget": budget_money},
+            )
         )
         return chosen
 
     def extra_mile(self, limit: Decimal) -> tuple[Alternative, ...]:
         """Extra-mile suggestions that fit what is left once the approved remedy is granted."""
-        shelf = self.policy.extra_mile.shelf(self.complaint.category, self.kind)
+        policy = self.policy
+        shelf = policy.extra_mile.shelf(self.complaint.category, self.kind)
         if not shelf.values:
             return ()
-        room = min(limit, self.policy.cap)
+        room = limit if limit <= policy.cap else policy.cap
         left = None if room is INFINITY else _SUBTRACT(room, self.total)
-        budget = None if left is None else max(left, self.policy.zero)
-        chosen = shelf.select(self.policy.zero, budget, self.policy.min_alternatives)
+        budget = None if left is None else max(left, policy.zero)
+        chosen = shelf.select(policy.zero, budget, policy.min_alternatives)
         if chosen:
-            self.note(
-                "suggestions.offered",
-                True,
-                f"{len(chosen)} extra-mile suggestions for what to do instead",
+            self.trace.append(
+                _entry("suggestions.offered", True, f"{len(chosen)} extra-mile suggestions for what to do instead")
             )
         return chosen
 
@@ -439,28 +672,29 @@ class _Decision:
         alternatives: Sequence[Alternative] = (),
         suggestions: Sequence[Alternative] = (),
     ) -> Resolution:
-        budget = self.budget()
         complaint = self.complaint
-        # The engine upholds every invariant Resolution checks (tests prove it), so it skips re-validation.
-        return Resolution.model_construct(
-            complaint_number=complaint.number,
-            policy=self.policy.name,
-            outcome=outcome,
-            remedy=complaint.requested,
-            acting_level=self.actor.name,
-            granted_before=self.money(self.before),
-            total=self.money(self.total),
-            authorized_by=authorized_by,
-            escalate_to=escalate_to,
-            callback_by=callback_by,
-            alternatives=tuple(alternatives),
-            suggestions=tuple(suggestions),
-            reason=reason,
-            delivered_by=delivered_by,
-            actor_can_grant=None if budget is INFINITY else self.money(budget),
-            grantable_by=grantable_by,
-            trace=tuple(self.trace),
-            decided_at=self.now,
+        # Every field, in the order Resolution declares them (its repr follows this order).
+        return trusted_resolution(
+            {
+                "complaint_number": complaint.number,
+                "policy": self.policy.name,
+                "outcome": outcome,
+                "remedy": complaint.requested,
+                "acting_level": self.actor.name,
+                "granted_before": self.before_money,
+                "total": self.total_money,
+                "authorized_by": authorized_by,
+                "escalate_to": escalate_to,
+                "callback_by": callback_by,
+                "alternatives": tuple(alternatives),
+                "suggestions": tuple(suggestions),
+                "reason": reason,
+                "delivered_by": delivered_by,
+                "actor_can_grant": self.budget_money(),
+                "grantable_by": grantable_by,
+                "trace": tuple(self.trace),
+                "decided_at": self.now,
+            }
         )
 
 

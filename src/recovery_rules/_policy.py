@@ -195,7 +195,9 @@ class Policy(RecoveryModel):
         (an unknown level, a foreign currency, a remedy kind outside the
         vocabulary, a naive ``now``). Pure and thread-safe.
         """
-        return decide(self._compiled, complaint, by=by, granted=granted, now=now)
+        # Not self._compiled: pydantic's __getattr__ for private attributes costs more than a decision.
+        compiled: CompiledPolicy = self.__pydantic_private__["_compiled"]  # type: ignore[index]
+        return decide(compiled, complaint, by, granted, now)
 
 
 # -- load-time guarantees ------------------------------------------------------

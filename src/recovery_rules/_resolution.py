@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
-from typing import ClassVar, Self
+from collections.abc import Mapping
+from typing import Any, ClassVar, Final, NoReturn, Self
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from ._base import RecoveryModel
@@ -13,7 +14,7 @@ from ._models import ComplaintNumber, Remedy
 from ._money import Money
 from ._policy_parts import Alternative
 
-__all__ = ["Outcome", "Resolution", "TraceEntry"]
+__all__ = ["NO_FIGURES", "Outcome", "Resolution", "TraceEntry", "trusted_resolution", "trusted_trace_entry"]
 
 
 class Outcome(enum.StrEnum):
@@ -109,3 +110,66 @@ class Resolution(RecoveryModel):
     def approved(self) -> bool:
         """Whether the outcome is ``APPROVED``."""
         return self.outcome is Outcome.APPROVED
+
+
+# -- the engine's fast path ------------------------------------------------------
+#
+# The engine upholds every invariant the models check (the tests prove it), so it
+# builds its outputs without validation. ``model_construct`` would do the same, but
+# it walks every field looking for aliases and defaults on each call; these set
+# exactly what it sets, from values the engine already has, in a fraction of the time.
+
+_new: Final = object.__new__
+# The slots every pydantic model has, set directly: what model_construct does, without its per-field walk.
+_set_dict: Final = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set: Final = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra: Final = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private: Final = BaseModel.__dict__["__pydantic_private__"].__set__
+# Every engine-built model says all its fields were set, as model_construct would; they share one set
+# of names per class. pydantic never changes the set of a frozen model (model_copy copies it first).
+_ENTRY_FIELDS: Final = set(TraceEntry.model_fields)
+_RESOLUTION_FIELDS: Final = set(Resolution.model_fields)
+
+
+class _ReadOnlyDict(dict[str, Money]):
+    """An empty ``figures`` that trace entries shared between resolutions can safely hold."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("the figures of a trace entry are read-only")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
+
+    def __copy__(self) -> Self:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        return self
+
+    def __reduce__(self) -> tuple[type[dict[str, Money]], tuple[dict[str, Money]]]:
+        return (dict, (dict(self),))
+
+
+NO_FIGURES: Final[dict[str, Money]] = _ReadOnlyDict()
+"""The ``figures`` of a trace entry that compares no amounts; safe to share, since nobody can change it."""
+
+
+def trusted_trace_entry(rule: str, passed: bool, message: str, figures: Mapping[str, Money] = NO_FIGURES) -> TraceEntry:
+    """A :class:`TraceEntry` from values known to be valid (``figures`` a dict, or :data:`NO_FIGURES`)."""
+    entry = _new(TraceEntry)
+    _set_dict(entry, {"rule": rule, "passed": passed, "message": message, "figures": figures})
+    _set_fields_set(entry, _ENTRY_FIELDS)
+    _set_extra(entry, None)
+    _set_private(entry, None)
+    return entry
+
+
+def trusted_resolution(fields: dict[str, Any]) -> Resolution:
+    """A :class:`Resolution` from a dict holding every field, with values known to keep its invariants."""
+    resolution = _new(Resolution)
+    _set_dict(resolution, fields)
+    _set_fields_set(resolution, _RESOLUTION_FIELDS)
+    _set_extra(resolution, None)
+    _set_private(resolution, None)
+    return resolution

@@ -22,8 +22,9 @@ input::
     ├── WorkflowError (RuntimeError)         a case step not allowed now; names the steps allowed next
     │   ├── AuthorityError                   the acting level may not grant or deliver this
     │   └── StaleCaseError                   the case moved on in the journal since it was read
-    └── JournalError (RuntimeError)          a journal cannot be used as it is
-        └── JournalIntegrityError            a stored event was edited, removed or reordered
+    ├── JournalError (RuntimeError)          a journal cannot be used as it is
+    │   └── JournalIntegrityError            a stored event was edited, removed or reordered
+    └── EngineError (RuntimeError)           the durable-rules backend cannot run a policy, or failed
 
 Error messages say what was wrong and how to fix it. They never repeat
 personal data a caller passed in (names, descriptions, customer ids).
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 __all__ = [
     "AuthorityError",
     "CurrencyMismatchError",
+    "EngineError",
     "IdempotencyConflictError",
     "InvalidInputError",
     "JournalError",
@@ -300,3 +302,10 @@ class JournalIntegrityError(JournalError):
         self.seq = seq
         self.problem = problem
         super().__init__(f"journal event {seq} is bad: {problem}")
+
+
+class EngineError(RecoveryRulesError, RuntimeError):
+    """An alternative engine (:class:`~recovery_rules.DurableEngine`) cannot run a policy, or failed.
+
+    The policy itself is valid, and :meth:`Policy.decide <recovery_rules.Policy.decide>` decides it.
+    """
