@@ -54,11 +54,12 @@ class ComplaintNumber:
     '20261123-10442'
     """
 
-    __slots__ = ("customer_id", "date", "sequence")
+    __slots__ = ("_text", "customer_id", "date", "sequence")
 
     date: dt.date
     customer_id: str
     sequence: int
+    _text: str
 
     def __init__(self, date: dt.date, customer_id: str, sequence: int = 1) -> None:
         if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
@@ -74,6 +75,7 @@ class ComplaintNumber:
         object.__setattr__(self, "date", date)
         object.__setattr__(self, "customer_id", customer_id)
         object.__setattr__(self, "sequence", sequence)
+        object.__setattr__(self, "_text", text)  # the text form, made once: it is written into every record
 
     @classmethod
     def parse(cls, text: str) -> Self:
@@ -105,8 +107,7 @@ class ComplaintNumber:
         return cls(received_at.date(), customer_id, sequence)
 
     def __str__(self) -> str:
-        base = f"{self.date:%Y%m%d}-{self.customer_id}"
-        return base if self.sequence == 1 else f"{base}/{self.sequence}"
+        return self._text
 
     def __repr__(self) -> str:
         return f"ComplaintNumber.parse({str(self)!r})"
@@ -114,10 +115,10 @@ class ComplaintNumber:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ComplaintNumber):
             return NotImplemented
-        return str(self) == str(other)
+        return self._text == other._text
 
     def __hash__(self) -> int:
-        return hash(str(self))
+        return hash(self._text)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("ComplaintNumber is immutable")

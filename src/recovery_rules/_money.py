@@ -131,10 +131,11 @@ class Money:
     ``"12.50 USD"`` is accepted as input too.
     """
 
-    __slots__ = ("amount", "currency")
+    __slots__ = ("_json", "amount", "currency")
 
     amount: Decimal
     currency: str
+    _json: dict[str, str]  # the JSON form, made on first use (see _json_form)
 
     def __init__(self, amount: Decimal | int | str, currency: str | None = None) -> None:
         if currency is None:
@@ -262,7 +263,17 @@ class Money:
 
     def to_json(self) -> dict[str, str]:
         """The JSON form: ``{"amount": "12.50", "currency": "USD"}``."""
-        return {"amount": str(self.amount), "currency": self.currency}
+        return dict(self._json_form())
+
+    def _json_form(self) -> dict[str, str]:
+        # Made once per Money and shared with the serializer, which only reads it: a resolution's
+        # amounts are mostly the policy's own (limits, the cap, catalog values), written again and again.
+        try:
+            return self._json
+        except AttributeError:
+            form = {"amount": str(self.amount), "currency": self.currency}
+            object.__setattr__(self, "_json", form)
+            return form
 
     # -- pydantic -----------------------------------------------------------
     @classmethod
@@ -303,7 +314,9 @@ class Money:
     def __get_pydantic_core_schema__(cls, source: type[Any], handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         return core_schema.no_info_plain_validator_function(
             _validate_for_pydantic,
-            serialization=core_schema.plain_serializer_function_ser_schema(Money.to_json, when_used="json-unless-none"),
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                Money._json_form, when_used="json-unless-none"
+            ),
         )
 
     @classmethod
