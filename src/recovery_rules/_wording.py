@@ -308,9 +308,7 @@ class Wording:
         if not all(isinstance(event, Event) for event in history):
             raise InvalidInputError("wording", [Problem("case", "must be a Case (Case.open or Case.load)")])
         if case.policy.name != self._policy_name:
-            raise InvalidInputError(
-                "wording", [Problem("case", "follows another policy; word it with that policy")]
-            )
+            raise InvalidInputError("wording", [Problem("case", "follows another policy; word it with that policy")])
         return case
 
     def _words(self, plan: Plan, format: Format) -> StepWords:
