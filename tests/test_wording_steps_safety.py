@@ -38,66 +38,19 @@ from .test_wording_safety import (
     _ALLOWED_MARKDOWN,
     NASTY,
     URL,
+    Fields,
     _html_read,
     _markdown_read,
     _url,
     every_slot_templates,
-    nasty,
+    fields_strategy,
+    uniform,
 )
 
 NOW = dt.datetime(2026, 11, 23, 14, 30, tzinfo=dt.UTC)
 
 
-@dataclass(frozen=True)
-class CaseFields:
-    """Every free-text field that reaches what the employee says at the steps of a case."""
-
-    customer_name: str
-    request: str
-    reason: str
-    description_0: str
-    description_1: str
-    description_2: str
-    contact_0: str
-    contact_1: str
-    contact_2: str
-    directions_0: str
-    directions_2: str
-    url_0: str
-    url_1: str
-
-    @classmethod
-    def stand_ins(cls) -> CaseFields:
-        return cls(**{field.name: f"\ue000{i}\ue001" for i, field in enumerate(fields(cls))})
-
-    def items(self) -> Iterator[tuple[str, str]]:
-        for field in fields(self):
-            yield field.name, getattr(self, field.name)
-
-
-def _fits(name: str) -> st.SearchStrategy[str]:
-    """Nasty text within what the field accepts: contacts are at most 500 characters, descriptions not blank."""
-    if name.startswith("contact"):
-        return nasty.map(lambda text: text[:500])
-    if name.startswith("description"):
-        return nasty.filter(str.strip)
-    return nasty
-
-
-case_fields = st.builds(CaseFields, **{field.name: _fits(field.name) for field in fields(CaseFields)})
-
-
-def uniform(value: str) -> CaseFields:
-    """``value`` in every field, as far as each field takes it."""
-    return CaseFields(
-        **{
-            field.name: value[:500] if field.name.startswith("contact") else value if value.strip() else "x" + value
-            for field in fields(CaseFields)
-        }
-    )
-
-
-STAND_INS = CaseFields.stand_ins()
+STAND_INS = Fields.stand_ins()
 
 
 def _catalog() -> list[dict[str, Any]]:
@@ -110,10 +63,11 @@ def _catalog() -> list[dict[str, Any]]:
             "description": getattr(STAND_INS, f"description_{i}"),
             "value": "0",
             "applies_to": ["*"],
-            "contact": getattr(STAND_INS, f"contact_{i}"),
             "refers_elsewhere": i == 1,
             "extra_mile": True,
         }
+        if i != 2:
+            entry["contact"] = getattr(STAND_INS, f"contact_{i}")
         if i != 1:
             entry["directions"] = getattr(STAND_INS, f"directions_{i}")
         if i != 2:
@@ -226,13 +180,13 @@ PATHS = {
 _STAND_IN: Final = re.compile("\ue000([0-9]+)\ue001")
 
 
-def _swap(text: str, values: CaseFields) -> str:
+def _swap(text: str, values: Fields) -> str:
     """``text`` with each stand-in replaced by its value (a web address keeps its start)."""
     put = [_url(value)[len(URL) :] if name.startswith("url") else value for name, value in values.items()]
     return _STAND_IN.sub(lambda found: put[int(found.group(1))], text)
 
 
-def _swap_json(value: JSONValue, values: CaseFields) -> JSONValue:
+def _swap_json(value: JSONValue, values: Fields) -> JSONValue:
     if isinstance(value, str):
         return _swap(value, values) if "\ue000" in value else value
     if isinstance(value, list):
@@ -242,7 +196,7 @@ def _swap_json(value: JSONValue, values: CaseFields) -> JSONValue:
     return value
 
 
-def swapped(snapshots: tuple[Recorded, ...], values: CaseFields) -> tuple[Recorded, ...]:
+def swapped(snapshots: tuple[Recorded, ...], values: Fields) -> tuple[Recorded, ...]:
     """The recorded case at each version as if every stand-in had been ``values``.
 
     Events are not re-sealed (no one verifies them here); each version's history is a prefix of the last.
@@ -273,21 +227,21 @@ def said_with_stand_ins(wording: str, path: str, format: Format) -> list[str]:
     return said(WORDINGS[wording], PATHS[path], format)
 
 
-def said_with(wording: str, path: str, values: CaseFields, format: Format) -> list[str]:
+def said_with(wording: str, path: str, values: Fields, format: Format) -> list[str]:
     return said(WORDINGS[wording], swapped(PATHS[path], values), format)
 
 
 # -- the checks, per format ------------------------------------------------------------------------------------
 
 
-def pairs(wording: str, path: str, values: CaseFields, format: Format) -> list[tuple[str, str]]:
+def pairs(wording: str, path: str, values: Fields, format: Format) -> list[tuple[str, str]]:
     """Each different pair of words: with the stand-ins, and with the values."""
     expected = said_with_stand_ins(wording, path, format)
     actual = said_with(wording, path, values, format)
     return list(dict.fromkeys(zip(expected, actual, strict=True)))
 
 
-def text_problems(wording: str, path: str, values: CaseFields) -> list[str]:
+def text_problems(wording: str, path: str, values: Fields) -> list[str]:
     return [
         f"{expected[:30]!r}...: not the stand-in words with the values put in"
         for expected, actual in pairs(wording, path, values, "text")
@@ -298,7 +252,7 @@ def text_problems(wording: str, path: str, values: CaseFields) -> list[str]:
 _markdown_read_stand_ins = functools.cache(_markdown_read)
 
 
-def markdown_problems(wording: str, path: str, values: CaseFields) -> list[str]:
+def markdown_problems(wording: str, path: str, values: Fields) -> list[str]:
     problems = []
     for i, (expected_source, source) in enumerate(pairs(wording, path, values, "markdown")):
         expected_structure, expected_text, _ = _markdown_read_stand_ins(expected_source)
@@ -316,7 +270,7 @@ def markdown_problems(wording: str, path: str, values: CaseFields) -> list[str]:
     return problems
 
 
-def html_problems(wording: str, path: str, values: CaseFields) -> list[str]:
+def html_problems(wording: str, path: str, values: Fields) -> list[str]:
     problems = []
     for i, (expected_source, source) in enumerate(pairs(wording, path, values, "html")):
         expected, actual = _html_read(expected_source), _html_read(source)
@@ -335,18 +289,18 @@ wordings = st.sampled_from(sorted(WORDINGS))
 paths = st.sampled_from(sorted(PATHS))
 
 
-@given(wording=wordings, path=paths, values=case_fields)
-def test_step_words_hold_every_value_verbatim(wording: str, path: str, values: CaseFields) -> None:
+@given(wording=wordings, path=paths, values=fields_strategy)
+def test_step_words_hold_every_value_verbatim(wording: str, path: str, values: Fields) -> None:
     assert text_problems(wording, path, values) == []
 
 
-@given(wording=wordings, path=paths, values=case_fields)
-def test_step_words_let_no_value_become_markdown(wording: str, path: str, values: CaseFields) -> None:
+@given(wording=wordings, path=paths, values=fields_strategy)
+def test_step_words_let_no_value_become_markdown(wording: str, path: str, values: Fields) -> None:
     assert markdown_problems(wording, path, values) == []
 
 
-@given(wording=wordings, path=paths, values=case_fields)
-def test_step_words_let_no_value_become_html(wording: str, path: str, values: CaseFields) -> None:
+@given(wording=wordings, path=paths, values=fields_strategy)
+def test_step_words_let_no_value_become_html(wording: str, path: str, values: Fields) -> None:
     assert html_problems(wording, path, values) == []
 
 
@@ -372,11 +326,11 @@ def test_every_field_reaches_the_words_of_some_step() -> None:
 
 # -- the checks have teeth: each catches a deliberately broken writer --------------------------------------------
 
-BREAKING = CaseFields(
+BREAKING = Fields(
     **{
-        **dict.fromkeys((field.name for field in fields(CaseFields)), "*em* <b>bold</b> [a](https://evil.example) {{"),
+        **dict.fromkeys((field.name for field in fields(Fields)), "*em* <b>bold</b> [a](https://evil.example) {{"),
         "description_2": "# a heading",  # the final back-up offer: a bulleted item that starts with a value
-        "contact_2": "- a list",
+        "directions_2": "- a list",
     }
 )
 
