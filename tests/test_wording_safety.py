@@ -127,15 +127,14 @@ def _url(text: str) -> str:
 
 
 def _fits(name: str) -> st.SearchStrategy[str]:
-    """Nasty text within what the field accepts: contacts are at most 500 characters, descriptions not blank.
-
-    A customer's name is not blank either: a blank name is no name (the plain apology is said instead), so
-    the words would differ from the stand-in words by design, not by a value being interpreted.
-    """
+    """Nasty text within what the field accepts: contacts are at most 500 characters, descriptions and names
+    not blank."""
     if name.startswith("contact"):
         return nasty.map(lambda text: text[:500])
-    if name.startswith("description") or name == "customer_name":
+    if name.startswith("description"):
         return nasty.filter(str.strip)
+    if name == "customer_name":
+        return nasty.filter(str.strip)  # a blank name is no name: the apology is then not addressed to anyone
     return nasty
 
 
