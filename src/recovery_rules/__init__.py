@@ -46,6 +46,7 @@ from ._phrases import forbidden_phrases
 from ._policy import Policy
 from ._policy_parts import Alternative, AuthorityLevel
 from ._resolution import Outcome, Resolution, TraceEntry
+from ._step_words import StepWords
 from ._time import Window
 from ._wording import Wording, say
 from .exceptions import (
@@ -110,6 +111,7 @@ __all__ = [
     "Resolution",
     "SQLiteJournal",
     "StaleCaseError",
+    "StepWords",
     "TraceEntry",
     "UnknownLevelError",
     "UnknownLocaleError",

@@ -1,7 +1,8 @@
 """What the employee says as a small document, written out as plain text, Markdown or HTML.
 
-A document is a sequence of blocks: paragraphs, and numbered lists whose items
-may carry detail lines (contact, directions, web address). The words come from
+A document is a sequence of blocks: paragraphs, and lists (numbered, or a
+bulleted one for a single offer) whose items may carry detail lines (contact,
+directions, web address). The words come from
 templates and from data (alternatives' descriptions, names, amounts); all of
 it is plain text, and the writer adds the structure. So the writers escape
 every word they are given:
@@ -52,7 +53,7 @@ class Paragraph:
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """An item of a numbered list: its text, and detail lines under it."""
+    """An item of a list: its text, and detail lines under it."""
 
     text: Segments
     details: tuple[Segments, ...] = ()
@@ -60,7 +61,10 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class ItemList:
+    """A list of items: numbered (the alternatives to choose from), or bulleted (one offer on its own)."""
+
     items: tuple[Item, ...]
+    numbered: bool = True
 
 
 Block = Paragraph | ItemList
@@ -74,8 +78,8 @@ def _text_inline(segments: Segments) -> str:
     return "".join(segment.url if isinstance(segment, Link) else segment for segment in segments)
 
 
-def _numbered(blocks: Sequence[Block], inline: Callable[[Segments], str], detail_marker: str) -> str:
-    """Paragraphs and numbered lists, for the two formats that are lines of text."""
+def _lines(blocks: Sequence[Block], inline: Callable[[Segments], str], detail_marker: str) -> str:
+    """Paragraphs and lists, for the two formats that are lines of text."""
     out = []
     for block in blocks:
         if isinstance(block, Paragraph):
@@ -83,7 +87,7 @@ def _numbered(blocks: Sequence[Block], inline: Callable[[Segments], str], detail
             continue
         lines = []
         for number, item in enumerate(block.items, start=1):
-            marker = f"{number}. "
+            marker = f"{number}. " if block.numbered else "- "
             lines.append(marker + inline(item.text))
             lines.extend(" " * len(marker) + detail_marker + inline(detail) for detail in item.details)
         out.append("\n".join(lines))
@@ -91,7 +95,7 @@ def _numbered(blocks: Sequence[Block], inline: Callable[[Segments], str], detail
 
 
 def _text(blocks: Sequence[Block]) -> str:
-    return _numbered(blocks, _text_inline, "")
+    return _lines(blocks, _text_inline, "")
 
 
 # -- Markdown -------------------------------------------------------------------
@@ -125,7 +129,7 @@ def _md_inline(segments: Segments) -> str:
 
 
 def _markdown(blocks: Sequence[Block]) -> str:
-    return _numbered(blocks, _md_inline, "- ")
+    return _lines(blocks, _md_inline, "- ")
 
 
 # -- HTML -----------------------------------------------------------------------
@@ -148,11 +152,12 @@ def _html(blocks: Sequence[Block]) -> str:
         if isinstance(block, Paragraph):
             out.append(f"<p>{_html_inline(block.segments)}</p>")
             continue
-        out.append("<ol>")
+        tag = "ol" if block.numbered else "ul"
+        out.append(f"<{tag}>")
         for item in block.items:
             details = "".join(f"<li>{_html_inline(detail)}</li>" for detail in item.details)
             out.append(f"<li>{_html_inline(item.text)}" + (f"<ul>{details}</ul>" if details else "") + "</li>")
-        out.append("</ol>")
+        out.append(f"</{tag}>")
     return "\n".join(out)
 
 

@@ -5,7 +5,9 @@ A locale's wording is a set of named *messages*, each a template (see
 (the clock, weekday and month names, number separators) and ``names``: how to
 say the policy's level names and remedy kinds. English is built in
 (``locales/en.toml``); a policy overrides any message per locale, or adds a
-locale by writing every message.
+locale by writing every message (the case steps' ``step_*`` messages may be
+left out: such a step is then said in English, so a locale written before
+they existed keeps loading).
 
 Everything is checked when the policy loads, so saying a resolution never
 fails on wording: a template that is not text with named slots, uses a slot
@@ -63,6 +65,11 @@ class MessageSpec:
     """Each required slot, with why it is required."""
     lists: frozenset[str] = frozenset()
     """The slots that are lists: each must stand on a line of its own."""
+    one_item: frozenset[str] = frozenset()
+    """The list slots that hold a single offer, written as one bulleted item rather than a numbered list."""
+    english_fallback: bool = False
+    """Whether a locale of another language may leave the message out: what it is part of is then said in
+    English (the case steps' messages, and every message added after the first release)."""
 
 
 _ASKED: Final = ("remedy", "remedy_kind", "amount", "request", "employee", "complaint_number")
@@ -81,6 +88,70 @@ def _time_messages() -> dict[str, MessageSpec]:
             {**_TIME, "day": "the customer must hear which day", "month": "the customer must hear which day"},
         )
     return specs
+
+
+def _step_messages() -> dict[str, MessageSpec]:
+    """The words for the steps of a case (seed 003's flow path, seed 004's phrases, LAST's order)."""
+
+    def step(about: str, slots: tuple[str, ...], required: Mapping[str, str] | None = None, **more: Any) -> MessageSpec:
+        return MessageSpec(about, slots, required or {}, english_fallback=True, **more)
+
+    number = ("complaint_number",)
+    return {
+        "step_listen": step("listen: after the apology, ask to hear the whole grievance", number),
+        "step_apologize": step("apologize: validate the customer's feelings", number),
+        "step_ask": step("ask the preferred solution: the question", number),
+        "step_restate": step(
+            "ask the preferred solution: the answer restated, asking if it is right",
+            _ASKED,
+            {"remedy": "the customer must hear what they asked for, to say whether it is right"},
+        ),
+        "step_escalate": step(
+            "escalate: above the employee's authority, proposed to a manager, with the promised callback",
+            (*_ASKED, "escalate_to", "reason", "callback_time"),
+            {"callback_time": "the customer must hear when they will hear back"},
+        ),
+        "step_deliver": step(
+            "deliver: the good news, by the employee who approved it",
+            _ASKED,
+            {"remedy": "the customer must hear what they get"},
+        ),
+        "step_deliver_approval": step(
+            "deliver: a manager's approval, delivered by the employee",
+            (*_ASKED, "approved_by"),
+            {"remedy": "the customer must hear what they get"},
+        ),
+        "step_explain_denial": step(
+            "explain a denial: a manager gives the reason and two alternatives",
+            (*_ASKED, "delivered_by", "reason", "alternatives"),
+            {"reason": "the customer must leave knowing the reason why", "alternatives": _PLAN_B},
+            lists=frozenset({"alternatives"}),
+        ),
+        "step_reason": step(
+            "explain a denial: the rules' reason (a reason_* message) as a sentence",
+            ("reason",),
+            {"reason": "it is the reason"},
+        ),
+        "step_accept": step(
+            "an alternative or the final offer accepted",
+            ("accepted", "complaint_number"),
+            {"accepted": "the customer must hear what they get"},
+            lists=frozenset({"accepted"}),
+            one_item=frozenset({"accepted"}),
+        ),
+        "step_final_offer": step(
+            "make the final back-up offer",
+            ("offer", "complaint_number"),
+            {"offer": "it is the offer"},
+            lists=frozenset({"offer"}),
+            one_item=frozenset({"offer"}),
+        ),
+        "step_report": step(
+            "write the report: sorry it could not be resolved, a manager will call personally",
+            ("report_to", "complaint_number"),
+            {"report_to": "the customer must hear who will call them"},
+        ),
+    }
 
 
 MESSAGES: Final[Mapping[str, MessageSpec]] = MappingProxyType(
@@ -161,6 +232,7 @@ MESSAGES: Final[Mapping[str, MessageSpec]] = MappingProxyType(
             "an amount in a currency without a symbol", ("amount", "currency"), {"amount": "it is the amount"}
         ),
         **_time_messages(),
+        **_step_messages(),
     }
 )
 """Every message, by name."""
@@ -211,7 +283,9 @@ class LocaleWording(RecoveryModel):
 
     Every field may be left out where a built-in locale of the same language
     provides it (English, ``en``, is built in); a locale of another language
-    writes every message and the weekday and month names.
+    writes every message and the weekday and month names, except the messages
+    of a case's steps (``step_*``): a step whose messages it leaves out is said
+    in English, whole (see :attr:`MessageSpec.english_fallback`).
 
     - ``messages``: templates by message name (see :data:`MESSAGES`).
     - ``names``: how to say the policy's level names and remedy kinds
@@ -323,7 +397,8 @@ class Voice:
     group_separator: str
 
     def missing(self) -> list[str]:
-        missing = [name for name in MESSAGES if name not in self.templates]
+        """What the locale must say and does not: messages without an English fallback, and settings."""
+        missing = [name for name, spec in MESSAGES.items() if not spec.english_fallback and name not in self.templates]
         missing += [setting for setting in ("weekdays", "months") if getattr(self, setting) is None]
         return missing
 

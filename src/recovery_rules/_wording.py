@@ -1,9 +1,11 @@
-"""What the employee says: every outcome in words, from the locale's templates.
+"""What the employee says: every outcome and every step of a case in words, from the locale's templates.
 
 :class:`Wording` speaks one locale of one policy: an apology first, then the
 outcome in positive form (an approval; an escalation with the callback time,
 said in the policy's time zone; a denial as the positive no, with the reason
-why), each alternative with what makes it easy to act on, and thanks. It
+why), each alternative with what makes it easy to act on, and thanks. For a
+case, it says what the employee says now and what was said at each recorded
+step (which messages, with which facts, is planned in :mod:`._step_words`). It
 writes plain text, Markdown or HTML (see :mod:`._document`), and fills a
 template only with text: nothing a value holds is ever interpreted.
 
@@ -21,14 +23,34 @@ from typing import TYPE_CHECKING, Final
 
 from ._currencies import MINOR_UNITS, SYMBOLS
 from ._document import FORMATS, Block, Format, Item, ItemList, Link, Paragraph, Segments, write
+from ._journal import Event
 from ._locale import BUILT_IN, MESSAGES, TAG, Voice, voice
+from ._models import Remedy
 from ._money import Money
 from ._policy_parts import Alternative
 from ._resolution import Outcome, Resolution
+from ._step_words import (
+    Amount,
+    Asked,
+    Because,
+    CaseRecord,
+    Fact,
+    Kind,
+    Level,
+    Nested,
+    Offers,
+    Plan,
+    StepWords,
+    Text,
+    Time,
+    history_plans,
+    next_plans,
+)
 from ._template import Slot
 from .exceptions import InvalidInputError, Problem, UnknownLocaleError
 
 if TYPE_CHECKING:
+    from ._case import Case
     from ._policy import Policy
 
 __all__ = ["Wording", "say"]
@@ -64,6 +86,12 @@ def _check_format(format: object) -> Format:
     return format
 
 
+def _check_name(customer_name: object) -> str | None:
+    if customer_name is not None and not isinstance(customer_name, str):
+        raise InvalidInputError("wording", [Problem("customer_name", "must be a string")])
+    return customer_name
+
+
 class Wording:
     """What the employee says, in one locale, with one policy's wording and time zone.
 
@@ -72,15 +100,21 @@ class Wording:
     most specific (``es``, then ``es-MX``).
     :class:`~recovery_rules.UnknownLocaleError` if neither speaks it.
 
+    A locale of a language that is not built in may leave out the messages of
+    a case's steps (``step_*``): a step whose messages it does not write is
+    said in English, whole (:attr:`untranslated` lists them).
+
     Immutable and safe to share between threads.
     """
 
-    __slots__ = ("_levels", "_policy_name", "_voice", "_zone")
+    __slots__ = ("_english", "_levels", "_policy_name", "_untranslated", "_voice", "_zone")
 
     _voice: Voice
     _zone: zoneinfo.ZoneInfo
     _policy_name: str
     _levels: Mapping[str, str]
+    _untranslated: tuple[str, ...]
+    _english: Wording | None
 
     def __init__(self, policy: Policy, locale: str = "en") -> None:
         spoken = voice(policy.wording, locale) if isinstance(locale, str) and TAG.fullmatch(locale) else None
@@ -92,11 +126,16 @@ class Wording:
             level.name: spoken.names.get(level.name) or _in_a_sentence(level.display_name, english)
             for level in policy.levels
         }
+        untranslated = tuple(
+            name for name, spec in MESSAGES.items() if spec.english_fallback and name not in spoken.templates
+        )
         for name, value in (
             ("_voice", spoken),
             ("_zone", zoneinfo.ZoneInfo(policy.timezone)),
             ("_policy_name", policy.name),
             ("_levels", MappingProxyType(levels)),
+            ("_untranslated", untranslated),
+            ("_english", Wording(policy, "en") if untranslated else None),
         ):
             object.__setattr__(self, name, value)
 
@@ -107,6 +146,15 @@ class Wording:
     def locale(self) -> str:
         """The locale tag this wording speaks."""
         return self._voice.tag
+
+    @property
+    def untranslated(self) -> tuple[str, ...]:
+        """The messages this locale leaves to English: a case step that uses one is said in English.
+
+        Empty for English and for a locale that writes every message; a policy's
+        tests can assert that it is empty, to keep a locale complete.
+        """
+        return self._untranslated
 
     # -- public ---------------------------------------------------------------
     def say(self, resolution: Resolution, *, format: Format = "text", customer_name: str = "") -> str:
@@ -160,6 +208,55 @@ class Wording:
         blocks += self._fill("thanks", complaint_number=number)
         return write(blocks, format)
 
+    def say_next(
+        self,
+        case: Case,
+        *,
+        format: Format = "text",
+        customer_name: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> tuple[StepWords, ...]:
+        """What the employee says now in ``case``: the rest of the last step, then the next step's words.
+
+        The rest of the last step is its reply, if it has one (the preferred
+        solution restated after it was asked, an accepted offer confirmed);
+        then come the words that take each step allowed next (the apology and
+        the question to listen, the promise to escalate, the good news to
+        deliver, a manager's reason and two alternatives, the final offer, the
+        report, the thanks). Each :class:`StepWords` names its step and who
+        says it (``version`` is set for the last step's reply, ``None`` for a
+        step not taken yet). Empty while the next move is someone else's: a
+        manager deciding, the customer choosing between offers, or a case
+        thanked or closed.
+
+        ``customer_name`` is the name the apology uses (the complaint's
+        customer name by default; ``""`` for none); ``now`` is when the words
+        are said (the time of the last recorded step by default), for the
+        callback time.
+        """
+        format = _check_format(format)
+        record = self._check_case(case)
+        if now is not None and (not isinstance(now, dt.datetime) or now.utcoffset() is None):
+            raise InvalidInputError("wording", [Problem("now", "must be a timezone-aware datetime")])
+        plans = next_plans(record, _check_name(customer_name), now)
+        return tuple(self._words(plan, format) for plan in plans)
+
+    def say_history(
+        self, case: Case, *, format: Format = "text", customer_name: str | None = None
+    ) -> tuple[StepWords, ...]:
+        """What was said at each recorded step of ``case``: one :class:`StepWords` per event, in order.
+
+        ``result[i]`` belongs to ``case.history[i]`` (its ``version`` is the
+        event's); its ``text`` is empty for a step that says nothing to the
+        customer (deciding, a manager's decision, the customer declining,
+        closing). Times are said as at each step: a callback time relative to
+        when it was promised.
+        """
+        format = _check_format(format)
+        record = self._check_case(case)
+        plans = history_plans(record, _check_name(customer_name))
+        return tuple(self._words(plan, format) for plan in plans)
+
     def render(self, message: str, /, *, format: Format = "text", **slots: SlotValue) -> str:
         """One message, with its slots filled from ``slots``: text for most, alternatives for lists.
 
@@ -203,6 +300,49 @@ class Wording:
                 raise InvalidInputError("wording", [Problem(name, "must be a timezone-aware datetime")])
         return "".join(str(part) for part in self._time(when, now))
 
+    # -- the steps of a case ---------------------------------------------------------
+    def _check_case(self, case: object) -> CaseRecord:
+        history = getattr(case, "history", None)
+        if not isinstance(case, CaseRecord) or not isinstance(history, tuple) or not history:
+            raise InvalidInputError("wording", [Problem("case", "must be a Case (Case.open or Case.load)")])
+        if not all(isinstance(event, Event) for event in history):
+            raise InvalidInputError("wording", [Problem("case", "must be a Case (Case.open or Case.load)")])
+        if case.policy.name != self._policy_name:
+            raise InvalidInputError("wording", [Problem("case", "follows another policy; word it with that policy")])
+        return case
+
+    def _words(self, plan: Plan, format: Format) -> StepWords:
+        """A step's words, in this locale; in English if the locale leaves one of its messages out."""
+        speaking = self
+        if self._english is not None and any(message not in self._voice.templates for message in plan.messages()):
+            speaking = self._english
+        blocks: list[Block] = []
+        for line in plan.lines:
+            blocks += speaking._fill(line.message, **{slot: speaking._fact(fact) for slot, fact in line.facts.items()})
+        return StepWords(step=plan.step, speaker=plan.speaker, text=write(blocks, format), version=plan.version)
+
+    def _fact(self, fact: Fact) -> Value:
+        """What fills a slot, said in this locale."""
+        match fact:
+            case Text(value):
+                return (value,)
+            case Level(name):
+                return (self._level(name),)
+            case Kind(name):
+                return (self._word(name),)
+            case Amount(money):
+                return self._money(money)
+            case Asked(remedy):
+                return self._phrase(remedy)
+            case Time(when, now):
+                return self._time(when, now)
+            case Offers(alternatives):
+                return self._items(alternatives)
+            case Because(resolution):
+                return self._reason(resolution)
+            case Nested(message, facts):
+                return self._inline(message, **{slot: self._fact(inner) for slot, inner in facts.items()})
+
     # -- the pieces -------------------------------------------------------------
     def _fill(self, message: str, **values: Value) -> list[Block]:
         spec = MESSAGES[message]
@@ -211,7 +351,8 @@ class Wording:
             slots = [part.name for part in line if isinstance(part, Slot)]
             if len(slots) == 1 and slots[0] in spec.lists:
                 items = values[slots[0]]
-                blocks.append(ItemList(items))  # type: ignore[arg-type]  # list slots hold items
+                numbered = slots[0] not in spec.one_item
+                blocks.append(ItemList(items, numbered))  # type: ignore[arg-type]  # list slots hold items
                 continue
             segments = self._segments(line, values)
             if any(isinstance(segment, Link) or segment.strip() for segment in segments):
@@ -246,19 +387,19 @@ class Wording:
     def _level(self, name: str) -> str:
         return self._levels.get(name) or self._word(name)
 
+    def _phrase(self, remedy: Remedy) -> Segments:
+        """What was asked for, said whole: ``$250.00 refund``."""
+        kind = (self._word(remedy.kind),)
+        if remedy.amount.is_zero:
+            return self._inline("remedy_free", kind=kind)
+        return self._inline("remedy", kind=kind, amount=self._money(remedy.amount))
+
     def _asked(self, resolution: Resolution) -> dict[str, Value]:
         remedy = resolution.remedy
-        kind = (self._word(remedy.kind),)
-        amount = self._money(remedy.amount)
-        phrase = (
-            self._inline("remedy_free", kind=kind)
-            if remedy.amount.is_zero
-            else self._inline("remedy", kind=kind, amount=amount)
-        )
         return {
-            "remedy": phrase,
-            "remedy_kind": kind,
-            "amount": amount,
+            "remedy": self._phrase(remedy),
+            "remedy_kind": (self._word(remedy.kind),),
+            "amount": self._money(remedy.amount),
             "request": (remedy.description,),
             "employee": (self._level(resolution.acting_level),),
             "complaint_number": (str(resolution.complaint_number),),

@@ -1,0 +1,447 @@
+"""What is said at each step of a case: which messages, filled with which facts.
+
+The words follow the seeds' flow path (seed 003) in LAST's order (seed 002:
+Listen, Apologize, Solve, Thank), with seed 004's phrases. A step's words have
+up to two parts:
+
+- its **lead**, what the employee says to take the step: the apology and "Can
+  you help me understand what happened?" to listen; "I understand how you must
+  feel..." to apologize; "What would you like us to do to resolve this for you
+  right now?" to ask; the promise with its callback time to escalate; the good
+  news to deliver; the reason and two alternatives to explain a denial; the
+  final back-up offer; the report and the manager's personal call; the thanks;
+- its **reply**, what the employee answers to what the step recorded: the
+  preferred solution restated ("Is that correct?"), an accepted offer confirmed.
+
+Steps that decide (``decide``, ``manager_approves``, ``manager_denies``), that
+record the customer's answer ``decline_*`` or that close the case say nothing
+to the customer. A recorded step's words are its lead and reply; what is said
+*now* is the reply of the last recorded step and the lead of each step allowed
+next.
+
+This module plans the words; :class:`~recovery_rules.Wording` writes them in a
+locale and a format. It reads a case only through its public API (``history``,
+``complaint``, ``employee``, ``policy``, ``allowed_steps()``) and the data its
+events recorded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, ClassVar, Final, Protocol, TypeVar, runtime_checkable
+
+from ._base import RecoveryModel
+from ._journal import Event
+from ._models import Complaint, Remedy
+from ._money import Money
+from ._policy_parts import Alternative
+from ._resolution import Resolution
+
+if TYPE_CHECKING:
+    from ._policy import Policy
+
+__all__ = [
+    "OFFERED_WITH_A_DENIAL",
+    "STEP_OF_KIND",
+    "Amount",
+    "Asked",
+    "Because",
+    "CaseRecord",
+    "Fact",
+    "Kind",
+    "Level",
+    "Line",
+    "Nested",
+    "Offers",
+    "Plan",
+    "StepWords",
+    "Text",
+    "Time",
+    "history_plans",
+    "next_plans",
+]
+
+STEP_OF_KIND: Final[Mapping[str, str]] = {
+    "opened": "open",
+    "listened": "listen",
+    "apologized": "apologize",
+    "solution_asked": "ask_preferred_solution",
+    "decided": "decide",
+    "escalated": "escalate",
+    "manager_approved": "manager_approves",
+    "manager_denied": "manager_denies",
+    "delivered": "deliver",
+    "denial_explained": "explain_denial",
+    "alternative_accepted": "accept_alternative",
+    "alternatives_declined": "decline_alternatives",
+    "final_offer_made": "make_final_offer",
+    "final_offer_accepted": "accept_final_offer",
+    "final_offer_declined": "decline_final_offer",
+    "report_written": "write_report",
+    "thanked": "thank",
+    "closed": "close",
+}
+"""The step that records each kind of event (``Case.open`` records ``opened``)."""
+
+_T = TypeVar("_T")
+
+OFFERED_WITH_A_DENIAL: Final = 2
+"""How many of the Plan B's alternatives the manager offers with a denial (seed 003: "two alternative
+solutions"); the next one is the final back-up offer. ``Case.explain_denial`` records them."""
+
+
+class StepWords(RecoveryModel):
+    """What the employee says at one step of a case.
+
+    - ``step``: the step, a :class:`~recovery_rules.CaseStep` value (``"open"`` for
+      the event that opened the case).
+    - ``speaker``: the level of who says it: the employee who has the case, or
+      the manager who delivers a denial and makes the offers that follow it.
+    - ``text``: the words, in the format asked for; empty at a step that says
+      nothing to the customer (deciding, a manager's decision, the customer's
+      answer, closing).
+    - ``version``: the event of the case the words belong to (its ``version``);
+      ``None`` for a step not taken yet.
+    """
+
+    _what: ClassVar[str] = "step words"
+
+    step: str
+    speaker: str
+    text: str
+    version: int | None = None
+
+
+# -- facts: what fills a slot, before a locale says it ------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Text:
+    """Text said exactly as written (a name, the customer's request, a manager's reason)."""
+
+    value: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Level:
+    """An authority level, said by its name in the locale (``names``) or its title."""
+
+    name: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Kind:
+    """A remedy kind, said by its name in the locale (``names``)."""
+
+    name: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Amount:
+    """An amount, written the locale's way."""
+
+    money: Money
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Asked:
+    """What was asked for, said whole: the ``remedy`` (or ``remedy_free``) message."""
+
+    remedy: Remedy
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Time:
+    """A callback time, said at ``now`` in the policy's time zone."""
+
+    when: dt.datetime
+    now: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Offers:
+    """Alternatives, each with what makes it easy to act on."""
+
+    alternatives: tuple[Alternative, ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Because:
+    """The reason the rules gave for a resolution: the ``reason_*`` message of the rule that decided."""
+
+    resolution: Resolution
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Nested:
+    """Another message, said inside this one."""
+
+    message: str
+    facts: Mapping[str, Fact]
+
+
+Fact = Text | Level | Kind | Amount | Asked | Time | Offers | Because | Nested
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Line:
+    """One message of a step's words, with a fact for each of its slots."""
+
+    message: str
+    facts: Mapping[str, Fact]
+
+    def messages(self) -> Iterator[str]:
+        """This line's message and every message said inside it."""
+        yield self.message
+        for fact in self.facts.values():
+            if isinstance(fact, Nested):
+                yield from Line(fact.message, fact.facts).messages()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Plan:
+    """The words of one step: who says them, for which event, and the lines."""
+
+    step: str
+    speaker: str
+    version: int | None
+    lines: tuple[Line, ...]
+
+    def messages(self) -> Iterator[str]:
+        for line in self.lines:
+            yield from line.messages()
+
+
+# -- the case, as far as the words need it --------------------------------------------------------
+
+
+@runtime_checkable
+class CaseRecord(Protocol):
+    """What the words read from a :class:`~recovery_rules.Case`: its public API, nothing else."""
+
+    @property
+    def history(self) -> tuple[Event, ...]: ...
+
+    @property
+    def complaint(self) -> Complaint: ...
+
+    @property
+    def employee(self) -> str: ...
+
+    @property
+    def policy(self) -> Policy: ...
+
+    def allowed_steps(self) -> tuple[str, ...]: ...
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Story:
+    """What the events so far say, as far as the words need it."""
+
+    policy: Policy
+    complaint: Complaint
+    employee: str
+    customer_name: str
+    preferred: Remedy | None = None
+    decision: Resolution | None = None
+    approval: Resolution | None = None
+    approved_by: str | None = None
+    denied_by: str | None = None
+    denial_reason: str | None = None
+    offered_by: str | None = None
+    backup: Alternative | None = None
+
+    def then(self, event: Event) -> _Story:
+        """The story once ``event`` happened."""
+        data = event.data
+        match event.kind:
+            case "solution_asked":
+                return dataclasses.replace(self, preferred=Remedy.model_validate(data["remedy"]))
+            case "decided":
+                return dataclasses.replace(self, decision=Resolution.model_validate(data["resolution"]))
+            case "manager_approved":
+                approval = Resolution.model_validate(data["resolution"])
+                return dataclasses.replace(self, approval=approval, approved_by=event.actor)
+            case "manager_denied":
+                return dataclasses.replace(self, denied_by=event.actor, denial_reason=str(data["reason"]))
+            case "denial_explained":
+                backup = data.get("backup")
+                return dataclasses.replace(
+                    self, offered_by=event.actor, backup=None if backup is None else Alternative.model_validate(backup)
+                )
+        return self
+
+    @property
+    def number(self) -> dict[str, Fact]:
+        return {"complaint_number": Text(str(self.complaint.number))}
+
+    def asked(self, remedy: Remedy) -> dict[str, Fact]:
+        """The slots every message about what was asked has."""
+        return {
+            "remedy": Asked(remedy),
+            "remedy_kind": Kind(remedy.kind),
+            "amount": Amount(remedy.amount),
+            "request": Text(remedy.description),
+            "employee": Level(self.employee),
+            **self.number,
+        }
+
+
+def _required(value: _T | None) -> _T:
+    if value is None:  # the case path guarantees it at this step; reaching this is a bug
+        raise AssertionError("the case lacks a value its path guarantees at this step")
+    return value
+
+
+def _alternative(event: Event, field: str = "alternative") -> Alternative:
+    return Alternative.model_validate(event.data[field])
+
+
+def _lead(step: str, story: _Story, event: Event | None, now: dt.datetime) -> tuple[Line, ...]:
+    """What the employee says to take ``step``: from ``event`` once recorded, else from the story so far."""
+    number = story.number
+    match step:
+        case "listen":
+            name = story.customer_name
+            apology = (
+                Line("apology_named", {"customer_name": Text(name), **number})
+                if name.strip()
+                else Line("apology", number)
+            )
+            return (apology, Line("step_listen", number))
+        case "apologize":
+            return (Line("step_apologize", number),)
+        case "ask_preferred_solution":
+            return (Line("step_ask", number),)
+        case "escalate":
+            decision = _required(story.decision)
+            facts = {
+                **story.asked(decision.remedy),
+                "escalate_to": Level(_required(decision.escalate_to)),
+                "reason": Because(decision),
+                "callback_time": Time(_required(decision.callback_by), now),
+            }
+            return (Line("step_escalate", facts),)
+        case "deliver":
+            resolution = story.approval or _required(story.decision)
+            asked = story.asked(resolution.remedy)
+            good_news = (
+                Line("step_deliver", asked)
+                if story.approved_by is None
+                else Line("step_deliver_approval", {**asked, "approved_by": Level(story.approved_by)})
+            )
+            if not resolution.suggestions:
+                return (good_news,)
+            return (good_news, Line("suggestions", {"suggestions": Offers(resolution.suggestions)}))
+        case "explain_denial":
+            return (_denial(story, event),)
+        case "make_final_offer":
+            offer = _alternative(event) if event is not None else _required(story.backup)
+            return (Line("step_final_offer", {"offer": Offers((offer,)), **number}),)
+        case "write_report":
+            to = str(_report(event)["to"]) if event is not None else story.policy.denials_delivered_by
+            return (Line("step_report", {"report_to": Level(to), **number}),)
+        case "thank":
+            return (Line("thanks", number),)
+    return ()
+
+
+def _report(event: Event) -> Mapping[str, object]:
+    report = event.data["report"]
+    if not isinstance(report, dict):
+        raise AssertionError("a report_written event records its report")  # the case path checked it
+    return report
+
+
+def _denial(story: _Story, event: Event | None) -> Line:
+    decision = _required(story.decision)
+    if event is not None:
+        raw = event.data["alternatives"]
+        offered = tuple(Alternative.model_validate(item) for item in raw) if isinstance(raw, list) else ()
+        speaker = event.actor
+    else:
+        offered = decision.alternatives[:OFFERED_WITH_A_DENIAL]
+        speaker = _denial_speaker(story)
+    reason: Fact
+    if story.denied_by is None:  # the rules denied it: their reason, in the locale's words
+        reason = Nested("step_reason", {"reason": Because(decision)})
+    else:  # a manager denied it: their reason, as they gave it
+        reason = Text(str(event.data["reason"]) if event is not None else _required(story.denial_reason))
+    facts = {
+        **story.asked(decision.remedy),
+        "delivered_by": Level(speaker),
+        "reason": reason,
+        "alternatives": Offers(offered),
+    }
+    return Line("step_explain_denial", facts)
+
+
+def _denial_speaker(story: _Story) -> str:
+    """Who explains a denial when the host does not say: the manager who denied it, at least the policy's
+    ``denials_delivered_by`` (as ``Case.explain_denial`` chooses)."""
+    ranks = [level.name for level in story.policy.levels]
+    required = story.policy.denials_delivered_by
+    denier = story.denied_by
+    return denier if denier is not None and ranks.index(denier) >= ranks.index(required) else required
+
+
+def _reply(step: str, story: _Story, event: Event) -> tuple[Line, ...]:
+    """What the employee answers to what ``event`` recorded; ``story`` includes it."""
+    match step:
+        case "ask_preferred_solution":
+            return (Line("step_restate", story.asked(_required(story.preferred))),)
+        case "accept_alternative" | "accept_final_offer":
+            return (Line("step_accept", {"accepted": Offers((_alternative(event),)), **story.number}),)
+    return ()
+
+
+def _speaker(step: str, story: _Story) -> str:
+    """Who takes ``step`` next."""
+    if step == "explain_denial":
+        return _denial_speaker(story)
+    if step in ("make_final_offer", "write_report"):
+        return story.offered_by or story.employee
+    return story.employee
+
+
+def _story(case: CaseRecord, customer_name: str | None) -> _Story:
+    complaint = case.complaint
+    return _Story(
+        policy=case.policy,
+        complaint=complaint,
+        employee=case.employee,
+        customer_name=complaint.customer.name if customer_name is None else customer_name,
+    )
+
+
+def history_plans(case: CaseRecord, customer_name: str | None) -> list[Plan]:
+    """The words of every recorded step of ``case``, one plan per event."""
+    story = _story(case, customer_name)
+    plans = []
+    for event in case.history:
+        step = STEP_OF_KIND.get(event.kind, event.kind)
+        lead = _lead(step, story, event, event.at)
+        story = story.then(event)
+        plans.append(Plan(step, event.actor, event.version, lead + _reply(step, story, event)))
+    return plans
+
+
+def next_plans(case: CaseRecord, customer_name: str | None, now: dt.datetime | None) -> list[Plan]:
+    """What is said now: the reply of the last recorded step, then the lead of each step allowed next."""
+    history: Sequence[Event] = case.history
+    story = _story(case, customer_name)
+    for event in history:
+        story = story.then(event)
+    last = history[-1]
+    plans = []
+    step = STEP_OF_KIND.get(last.kind, last.kind)
+    reply = _reply(step, story, last)
+    if reply:
+        plans.append(Plan(step, last.actor, last.version, reply))
+    for allowed in case.allowed_steps():
+        lead = _lead(str(allowed), story, None, now or last.at)
+        if lead:
+            plans.append(Plan(str(allowed), _speaker(str(allowed), story), None, lead))
+    return plans
