@@ -112,3 +112,12 @@ def test_policy_error_lists_problems_from_the_file(toml_text: str) -> None:
     assert "denials_delivered_by" in locations
     assert "levels[0].limit" in locations
     assert "levels[1].limit" in locations
+
+
+def test_a_json_policy_may_name_its_schema(tmp_path: Path) -> None:
+    data = {"$schema": "./policy.schema.json", **policy_data()}
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert Policy.from_file(path) == Policy.model_validate(policy_data())
+    with pytest.raises(PolicyError, match=r"\$schema"):
+        Policy.model_validate({**policy_data(), "$schema": 5})

@@ -90,6 +90,11 @@ def _rewrite(node: Any, path: tuple[str, ...]) -> Any:
 def policy_file_schema() -> dict[str, Any]:
     """The JSON Schema of a policy file (TOML, JSON or YAML)."""
     schema = _rewrite(Policy.model_json_schema(), ())
+    # A JSON policy may name this schema in a "$schema" key for its editor; the policy ignores the key.
+    schema["properties"] = {
+        "$schema": {"type": "string", "description": "The JSON Schema of this file, for editors; ignored."},
+        **schema["properties"],
+    }
     return {"$schema": DIALECT, **schema}
 
 

@@ -113,6 +113,15 @@ class Policy(RecoveryModel):
     # -- checks -------------------------------------------------------------
     @model_validator(mode="before")
     @classmethod
+    def _drop_schema_reference(cls, data: Any) -> Any:
+        # A JSON or YAML policy may name its JSON Schema ("$schema": ".../policy.schema.json") so that
+        # editors complete and check it; the key is for editors, not part of the policy.
+        if isinstance(data, dict) and isinstance(data.get("$schema"), str):
+            return {key: value for key, value in data.items() if key != "$schema"}
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
     def _amounts_in_policy_currency(cls, data: Any) -> Any:
         if not isinstance(data, dict) or not isinstance(data.get("currency"), str):
             return data

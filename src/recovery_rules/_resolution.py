@@ -92,7 +92,10 @@ class Resolution(RecoveryModel):
     def _consistent(self) -> Self:
         problems = []
         if self.outcome is not Outcome.APPROVED and not self.alternatives:
-            problems.append(f"a {self.outcome.value} resolution must offer alternatives (Plan B); never a bare no")
+            article = "an" if self.outcome is Outcome.ESCALATED else "a"
+            problems.append(
+                f"{article} {self.outcome.value} resolution must offer alternatives (Plan B); never a bare no"
+            )
         if self.outcome is Outcome.APPROVED and (self.authorized_by is None or self.escalate_to is not None):
             problems.append("an approved resolution names authorized_by and has no escalate_to")
         if self.outcome is Outcome.ESCALATED and (self.escalate_to is None or self.callback_by is None):
