@@ -35,6 +35,7 @@ from ._journal import (
     Journal,
     Ledger,
     MemoryJournal,
+    PostgresJournal,
     SQLiteJournal,
     Verification,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "Policy",
     "PolicyCheckError",
     "PolicyError",
+    "PostgresJournal",
     "Problem",
     "RecoveryRulesError",
     "Remedy",
