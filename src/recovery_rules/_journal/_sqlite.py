@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import sqlite3
@@ -194,9 +195,12 @@ class SQLiteJournal(Journal):
             connection.execute("BEGIN")
         try:
             yield _SQLiteStore(connection)
-        except BaseException:
+        except BaseException as error:
             if connection.in_transaction:
-                connection.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back by itself already
+                    connection.execute("ROLLBACK")
+            if isinstance(error, sqlite3.Error):  # a full disk, an I/O error: a JournalError, nothing written
+                raise JournalError(f"the journal cannot be {'written' if write else 'read'}: {error}") from None
             raise
         try:
             connection.execute("COMMIT")
