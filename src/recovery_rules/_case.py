@@ -176,6 +176,12 @@ class Case:
                     ) from None
                 number = _next(number)
                 continue
+            except IdempotencyConflictError:
+                # A concurrent call with this key recorded the same request first, under the number it chose.
+                existing = journal.find(key)
+                if existing is None or existing.request != digest(request):
+                    raise
+                return cls.load(journal, policy, existing.number, clock=clock)
             if event.number != number:  # the same request, recorded by an earlier call
                 return cls.load(journal, policy, event.number, clock=clock)
             return cls(journal, policy, start(event), clock)
