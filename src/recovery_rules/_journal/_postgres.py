@@ -303,8 +303,9 @@ class PostgresJournal(Journal):
 
     def _abandon(self, connection: psycopg.Connection[Any]) -> None:
         """Roll back whatever ``connection`` was doing, and give it back (or drop it if that failed)."""
+        idle = self._psycopg.pq.TransactionStatus.IDLE
         try:
-            if not connection.closed:
+            if not connection.closed and connection.info.transaction_status != idle:
                 connection.execute("ROLLBACK")
         except self._psycopg.Error:
             connection.close()
@@ -340,14 +341,22 @@ class PostgresJournal(Journal):
         return self._transaction(write=False)
 
     def _query(self, statement: str, parameters: tuple[object, ...] = ()) -> list[dict[str, Any]]:
-        """The rows of one read-only statement, run on its own (one statement is one consistent view)."""
+        """The rows of one read-only statement, run on its own (one statement is one consistent view).
+
+        As for a transaction, an idle connection found dead is replaced once.
+        """
         driver = self._psycopg
-        with self._connection() as connection:
+        while True:
+            connection, was_idle = self._checkout()
             try:
                 rows: list[dict[str, Any]] = connection.execute(statement, parameters).fetchall()
             except driver.Error as error:
+                self._abandon(connection)
+                if was_idle and connection.closed:
+                    continue
                 raise _failure(error, "the journal cannot be read") from None
-        return rows
+            self._checkin(connection)
+            return rows
 
     # -- reads ------------------------------------------------------------------
     def _scan(self, start: int) -> Iterator[tuple[int, Record]]:
