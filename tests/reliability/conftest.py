@@ -17,6 +17,12 @@ def place(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Place]:
     if request.param == "sqlite":
         yield Place("sqlite", str(tmp_path / "journal.sqlite3"))
         return
+    yield request.getfixturevalue("postgres_place")
+
+
+@pytest.fixture
+def postgres_place() -> Iterator[Place]:
+    """A fresh schema on the PostgreSQL test server, for what only PostgreSQL has."""
     dsn = _postgres.dsn()  # skips (fails in CI) without a server
     schema = _postgres.new_schema()
     yield Place("postgres", dsn, schema)
