@@ -12,7 +12,8 @@ The check walks the records in journal order and stops at the first bad one:
 - a record not linked to the one before (its ``prev`` is not that one's hash):
   one of the two was edited and re-hashed. The record after settles which: if it
   is chained to the unlinked record, that record is authentic and the one before
-  it was re-hashed; otherwise the unlinked record itself was changed;
+  it was re-hashed; otherwise the unlinked record itself was changed. For the
+  last record, a saved head naming it settles it the same way;
 - a case whose versions do not run 1, 2, 3...
 
 A saved :class:`ChainHead` adds what the chain alone cannot show: that no
@@ -107,8 +108,12 @@ class ChainCheck:
 
     def result(self) -> Verification:
         """What the check found, once every record was fed (or :meth:`feed` said to stop)."""
-        if self._problem is None and self._unlinked is not None:
-            self._fail(self._unlinked.seq, _UNLINKED)
+        unlinked, saved = self._unlinked, self._expected_head
+        if self._problem is None and unlinked is not None:
+            if saved is not None and (saved.count, saved.hash) == (unlinked.seq, unlinked.hash):
+                self._fail(unlinked.seq - 1, _REHASHED)  # the saved head vouches for the last event: the one before
+            else:
+                self._fail(unlinked.seq, _UNLINKED)
         if self._problem is None:
             self._problem = self._head_problem()
         head = ChainHead(count=self._count, hash=self._hashes[-1])
