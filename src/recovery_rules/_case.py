@@ -133,6 +133,9 @@ class Case:
         """
         if not isinstance(complaint, Complaint):
             raise InvalidInputError("complaint", [Problem("complaint", "must be a Complaint")])
+        # model_copy(update=...) does not validate: check the complaint again, or the journal could
+        # record a case that can never be read back.
+        Complaint.model_validate(complaint.model_dump())
         clock = clock or _system_clock
         at = _moment(now, clock)
         policy.decide(complaint, by=by, now=at)  # refuses an unknown level, a foreign currency or remedy kind now
