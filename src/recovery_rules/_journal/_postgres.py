@@ -164,8 +164,12 @@ class PostgresJournal(Journal):
         self._closed = False
         quoted = f'"{schema}"'  # safe: the name was checked to be a plain lower-case identifier
         self._sql = _Statements(quoted)
-        with self._connection() as connection:  # create or check the schema now, so a bad address fails here
-            self._prepare(connection)
+        try:
+            with self._connection() as connection:  # create or check the schema now, so a bad address fails here
+                self._prepare(connection)
+        except BaseException:
+            self.close()
+            raise
 
     def __repr__(self) -> str:
         return f"<PostgresJournal schema={self.schema!r}>"  # never the connection string: it may hold a password
