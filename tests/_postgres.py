@@ -37,8 +37,8 @@ SHARE_VARIABLE = "RECOVERY_RULES_TEST_SHARE"
 """The session's shared folder (set by ``conftest.py`` before workers start): where the cluster is recorded."""
 PORT = 5432  # only names the socket file: the cluster listens on no TCP port
 HOW = (
-    "install PostgreSQL 15 or later (Debian: apt-get install postgresql; initdb and pg_ctl are then found "
-    "under /usr/lib/postgresql/*/bin) so the tests start a throwaway server, or set "
+    "install PostgreSQL 15 or later (make postgres, or apt-get install postgresql: initdb and pg_ctl are then "
+    "found under /usr/lib/postgresql/*/bin) so the tests start a throwaway server, or set "
     f"{DSN_VARIABLE}=postgresql://user@host/db to use a running one"
 )
 
@@ -235,3 +235,22 @@ def drop_schema(dsn_: str, schema: str) -> None:
 
     with psycopg.connect(dsn_, autocommit=True) as connection:
         connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def new_database(dsn_: str) -> str:
+    """A new, empty database on the server of ``dsn_``; its address (the user needs CREATEDB)."""
+    import psycopg  # noqa: PLC0415 - as above
+
+    name = f"db_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(dsn_, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return psycopg.conninfo.make_conninfo(dsn_, dbname=name)
+
+
+def drop_database(dsn_: str) -> None:
+    """Drop the database ``dsn_`` names, whoever is still connected to it."""
+    import psycopg  # noqa: PLC0415 - as above
+
+    name = psycopg.conninfo.conninfo_to_dict(dsn_)["dbname"]
+    with psycopg.connect(psycopg.conninfo.make_conninfo(dsn_, dbname="postgres"), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

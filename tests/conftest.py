@@ -13,7 +13,7 @@ listed at the end of the run, with or without ``-s`` and with ``pytest -n`` too.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -76,6 +76,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def postgres_dsn() -> str:
     """The address of the test server (skipped, or failed in CI, without one)."""
     return _postgres.dsn()
+
+
+@pytest.fixture
+def postgres_database(postgres_dsn: str) -> Iterator[str]:
+    """The address of a new, empty database on the test server, dropped afterwards."""
+    database = _postgres.new_database(postgres_dsn)
+    yield database
+    _postgres.drop_database(database)
 
 
 # -- figures -----------------------------------------------------------------------------
