@@ -200,9 +200,8 @@ class PostgresJournal(Journal):
         return connection
 
     def _reason(self, error: Exception) -> str:
-        """libpq's reason a connection failed, its last line, never the password."""
-        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-        reason = lines[-1] if lines else type(error).__name__
+        """libpq's reason a connection failed (where it tried, and why), on one line, never the password."""
+        reason = " ".join(line.strip() for line in str(error).splitlines() if line.strip()) or type(error).__name__
         password = _password(self._psycopg, self._conninfo)
         return reason.replace(password, "***") if password else reason
 
