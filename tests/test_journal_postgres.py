@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import json
 import os
+import runpy
 import sys
 import threading
+import urllib.parse
 import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from recovery_rules import ComplaintNumber, Draft, JournalError, MissingDependencyError, PostgresJournal
+from recovery_rules import ComplaintNumber, Draft, JournalError, MissingDependencyError, Policy, PostgresJournal
 
 from . import _postgres
+from ._cli import EXAMPLES, NOW, POLICY, run
+from ._journal_files import JOURNAL
 from .test_journal import A, fill
 
 psycopg = pytest.importorskip("psycopg", reason="the postgres extra is not installed (the dev extra includes it)")
@@ -239,3 +244,44 @@ def test_without_psycopg_the_journal_says_which_extra_to_install(monkeypatch: py
     monkeypatch.setattr(builtins, "__import__", no_psycopg)
     with pytest.raises(MissingDependencyError, match=r"pip install 'recovery-rules\[postgres\]'"):
         PostgresJournal("host=/nowhere")
+
+
+# -- the command line reads it ------------------------------------------------------------------------------
+
+
+def uri(dsn: str) -> str:
+    """The libpq keyword form of the test server's address as a ``postgresql://`` URI, as a user types it."""
+    parts = psycopg.conninfo.conninfo_to_dict(dsn)
+    query = urllib.parse.urlencode({"host": parts["host"], "port": parts.get("port", "5432")})
+    return f"postgresql://{parts.get('user', '')}@/{parts['dbname']}?{query}"
+
+
+def test_the_command_line_reports_from_a_postgres_journal(
+    postgres_database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal_py = runpy.run_path(str(EXAMPLES / "make_journal.py"))
+    policy = Policy.from_file(POLICY)
+    with PostgresJournal(postgres_database) as journal:  # the sample journal's cases, recorded again in PostgreSQL
+        for index, row in enumerate(journal_py["CASES"], start=1):
+            journal_py["_record"](journal, policy, index, row)
+    expected = json.loads(run(capsys, "report", JOURNAL, "--now", NOW, "--json").out)
+    password = "pw-0f-the-reports-user"  # noqa: S105 - made up: the test server trusts every local user
+    with_password = uri(postgres_database).replace("@", f":{password}@", 1)
+    for address in (uri(postgres_database), "journal:" + with_password.replace("postgresql:", "postgres:")):
+        result = run(capsys, "report", address, "--now", NOW, "--json")
+        assert result.code == 0, result.err
+        got = json.loads(result.out)
+        assert got["journal"] == expected["journal"]  # the same chain head: the very same events
+        assert {**got, "source": ""} == {**expected, "source": ""}  # the same report
+        assert password not in result.out + result.err
+    assert got["source"].startswith("journal:postgres://postgres:***@/")  # shown, with the password hidden
+
+
+def test_the_command_line_never_creates_a_postgres_journal(
+    postgres_database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run(capsys, "report", uri(postgres_database), "--now", NOW)
+    assert result.code == 2
+    assert "has no recovery-rules journal in the schema 'recovery_rules'" in result.err
+    with admin(postgres_database) as connection:
+        assert connection.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'recovery_rules'").fetchone() is None

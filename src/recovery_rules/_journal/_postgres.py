@@ -142,10 +142,14 @@ class PostgresJournal(Journal):
     needs ``CREATE`` on the database; afterwards only rights on the schema).
     ``timeout`` is how many seconds a writer waits for the others before giving
     up with a :class:`~recovery_rules.JournalError`, and how long connecting may
-    take. Needs the ``postgres`` extra: ``pip install 'recovery-rules[postgres]'``.
+    take. With ``create=False`` a journal that is not there yet is refused
+    rather than created (for readers). Needs the ``postgres`` extra:
+    ``pip install 'recovery-rules[postgres]'``.
     """
 
-    def __init__(self, conninfo: str, *, schema: str = "recovery_rules", timeout: float = 30.0) -> None:
+    def __init__(
+        self, conninfo: str, *, schema: str = "recovery_rules", timeout: float = 30.0, create: bool = True
+    ) -> None:
         self._psycopg = _driver()
         if not isinstance(schema, str) or not _SCHEMA_NAME.fullmatch(schema):
             raise JournalError(
@@ -157,6 +161,7 @@ class PostgresJournal(Journal):
         self.schema = schema
         self._conninfo = _checked_conninfo(self._psycopg, conninfo)
         self._timeout = float(timeout)
+        self._create = bool(create)
         self._lock = threading.Lock()
         self._idle: list[psycopg.Connection[Any]] = []
         self._inherited: list[psycopg.Connection[Any]] = []  # a forked child's copies: never used, never closed
@@ -255,9 +260,11 @@ class PostgresJournal(Journal):
             with connection.transaction():
                 # Two servers starting at once must not both create the tables: one waits for the other.
                 connection.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{APPLICATION} {self.schema}",))
-                if connection.execute(sql.has_schema, (self.schema,)).fetchone() is None:
-                    connection.execute(sql.create_schema)
                 if connection.execute(sql.has_marker, (self.schema,)).fetchone() is None:
+                    if not self._create:
+                        raise JournalError(f"the database has no recovery-rules journal in the schema {self.schema!r}")
+                    if connection.execute(sql.has_schema, (self.schema,)).fetchone() is None:
+                        connection.execute(sql.create_schema)
                     if connection.execute(sql.has_anything, (self.schema,)).fetchone() is not None:
                         raise JournalError(
                             f"the schema {self.schema!r} holds something else, not a recovery-rules journal; "
