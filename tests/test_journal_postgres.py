@@ -184,6 +184,27 @@ def test_a_user_with_only_the_documented_rights_can_write(postgres_dsn: str, sch
             connection.execute(f'DROP ROLE "{desk}"')
 
 
+def test_a_read_only_user_can_read_and_verify(postgres_dsn: str, schema: str) -> None:
+    with PostgresJournal(postgres_dsn, schema=schema) as journal:
+        fill(journal, 3)
+    reader = f"reader_{schema}"
+    with admin(postgres_dsn) as connection:
+        connection.execute(f'CREATE ROLE "{reader}" LOGIN')
+        connection.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO "{reader}"')
+        connection.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO "{reader}"')
+    try:
+        as_reader = psycopg.conninfo.make_conninfo(postgres_dsn, user=reader)
+        with PostgresJournal(as_reader, schema=schema, create=False) as journal:
+            assert journal.verify().ok
+            assert len(journal.events(A)) == 1
+            with pytest.raises(JournalError, match="lacks a privilege"):
+                fill(journal, 1)
+    finally:
+        with admin(postgres_dsn) as connection:
+            connection.execute(f'DROP OWNED BY "{reader}"')
+            connection.execute(f'DROP ROLE "{reader}"')
+
+
 def test_a_user_who_may_not_create_the_schema_is_told_what_is_missing(postgres_dsn: str, schema: str) -> None:
     guest = f"guest_{schema}"
     with admin(postgres_dsn) as connection:
