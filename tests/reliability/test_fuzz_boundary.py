@@ -245,7 +245,7 @@ def test_malformed_complaints_end_in_typed_errors(figure: Callable[[str], None])
 def test_malformed_policy_files_end_in_typed_errors(figure: Callable[[str], None]) -> None:
     seen: Counter[str] = Counter()
 
-    @fuzz(400)
+    @fuzz(1000)
     @given(st.data())
     def run(data: st.DataObject) -> None:
         form = data.draw(st.sampled_from(["toml text", "json text", "yaml text", "data"]))
