@@ -48,6 +48,17 @@ def rehash(record: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
+def replaced_columns(record: dict[str, Any]) -> dict[str, Any]:
+    """The columns a tamperer overwrites with ``record`` (as :meth:`Harness.record` gives it): all but ``seq``."""
+    columns = {name: value for name, value in record.items() if name not in ("grant", "seq")}
+    grant = record["grant"]
+    columns["grant_amount"] = None if grant is None else grant["amount"]
+    columns["grant_currency"] = None if grant is None else grant["currency"]
+    if not isinstance(columns["data"], str):
+        columns["data"] = canonical_json(columns["data"]).decode()
+    return columns
+
+
 def stored_columns(record: dict[str, Any]) -> dict[str, Any]:
     """The table columns of an :meth:`Event.record` (as the SQL backends store it)."""
     columns = {name: value for name, value in record.items() if name != "grant"}
@@ -162,12 +173,7 @@ class SQLiteHarness(Harness):
         return record
 
     def put(self, seq: int, record: dict[str, Any]) -> None:
-        columns = {name: value for name, value in record.items() if name not in ("grant", "seq")}
-        grant = record["grant"]
-        columns["grant_amount"] = None if grant is None else grant["amount"]
-        columns["grant_currency"] = None if grant is None else grant["currency"]
-        if not isinstance(columns["data"], str):
-            columns["data"] = canonical_json(columns["data"]).decode()
+        columns = replaced_columns(record)
         assignments = ", ".join(f"{name} = ?" for name in columns)
         with self._connect() as connection:
             update = f"UPDATE events SET {assignments} WHERE seq = ?"  # noqa: S608 - the test's own column names
@@ -235,12 +241,7 @@ class PostgresHarness(Harness):
         return record
 
     def put(self, seq: int, record: dict[str, Any]) -> None:
-        columns = {name: value for name, value in record.items() if name not in ("grant", "seq")}
-        grant = record["grant"]
-        columns["grant_amount"] = None if grant is None else grant["amount"]
-        columns["grant_currency"] = None if grant is None else grant["currency"]
-        if not isinstance(columns["data"], str):
-            columns["data"] = canonical_json(columns["data"]).decode()
+        columns = replaced_columns(record)
         assignments = ", ".join(f"{name} = %s" for name in columns)
         with self._connect() as connection:
             update = f"UPDATE {self._table()} SET {assignments} WHERE seq = %s"  # noqa: S608 - the test's own names

@@ -36,11 +36,11 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
-from recovery_rules._models import ComplaintNumber
 from recovery_rules.exceptions import JournalError, MissingDependencyError
 
 from ._base import Journal, Record, Store
-from ._canonical import GENESIS, JSONValue, canonical_time, dumps
+from ._canonical import GENESIS, JSONValue
+from ._columns import COLUMNS, grant_conditions, record_of, row_of
 from ._ledger import GrantQuery
 
 if TYPE_CHECKING:
@@ -84,13 +84,10 @@ CREATE TABLE {s}.events (
 CREATE INDEX events_grants ON {s}.events (customer_id, at) WHERE grant_amount IS NOT NULL;
 CREATE INDEX events_callbacks ON {s}.events (callback_due) WHERE callback_due IS NOT NULL
 """
-_COLUMNS: Final = (
-    "seq, format, number, customer_id, version, kind, state, actor, at, key, request, data, "
-    "grant_amount, grant_currency, callback_due, prev, hash"
-)
+_COLUMNS: Final = ", ".join(COLUMNS)
 _LATEST: Final = (
     "SELECT "  # noqa: S608 - constants only
-    + ", ".join(f"e.{name.strip()}" for name in _COLUMNS.split(","))
+    + ", ".join(f"e.{name}" for name in COLUMNS)
     + ", (SELECT o.at FROM {s}.events o WHERE o.number = e.number AND o.version = 1) AS opened_at "
     "FROM {s}.events e JOIN (SELECT number, MAX(version) AS last FROM {s}.events GROUP BY number) l "
     "ON e.number = l.number AND e.version = l.last"
@@ -375,20 +372,20 @@ class PostgresJournal(Journal):
             # A batch at a time, so no statement stays open while the caller works.
             rows = self._query(self._sql.scan, (position, _BATCH))
             for row in rows:
-                yield row["seq"], _record(row)
+                yield row["seq"], record_of(row)
             if len(rows) < _BATCH:
                 return
             position = rows[-1]["seq"] + 1
 
     def _case_records(self, number: str) -> list[Record]:
-        return [_record(row) for row in self._query(self._sql.case, (number,))]
+        return [record_of(row) for row in self._query(self._sql.case, (number,))]
 
     def _latest_records(self, *, callback_before: str | None) -> list[tuple[Record, str]]:
         if callback_before is None:
             rows = self._query(self._sql.latest)
         else:
             rows = self._query(self._sql.latest_due, (callback_before,))
-        return [(_record(row), row["opened_at"]) for row in rows]
+        return [(record_of(row), row["opened_at"]) for row in rows]
 
 
 class _Statements:
@@ -436,7 +433,7 @@ class _Statements:
         self.version = f"SELECT MAX(version) AS version FROM {s}.events WHERE number = %s"  # noqa: S608 - as above
         self.head = f"SELECT seq, hash FROM {s}.events ORDER BY seq DESC LIMIT 1"  # noqa: S608 - as above
         self.grants = f"{select} WHERE customer_id = %s AND grant_amount IS NOT NULL"
-        self.insert = f"INSERT INTO {s}.events ({_COLUMNS}) VALUES ({', '.join(['%s'] * 17)})"  # noqa: S608
+        self.insert = f"INSERT INTO {s}.events ({_COLUMNS}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"  # noqa: S608
         self.scan = f"{select} WHERE seq >= %s ORDER BY seq LIMIT %s"
         self.case = f"{select} WHERE number = %s ORDER BY version"
         self.latest = _LATEST.format(s=s)
@@ -452,7 +449,7 @@ class _PostgresStore(Store):
 
     def find(self, key: str) -> Record | None:
         row = self._connection.execute(self._sql.find, (key,)).fetchone()
-        return None if row is None else _record(row)
+        return None if row is None else record_of(row)
 
     def version(self, number: str) -> int:
         row = self._connection.execute(self._sql.version, (number,)).fetchone()
@@ -463,52 +460,12 @@ class _PostgresStore(Store):
         return (0, GENESIS) if row is None else (int(row["seq"]), str(row["hash"]))
 
     def grants(self, query: GrantQuery) -> list[Record]:
-        statement = self._sql.grants
-        parameters: list[str] = [query.customer_id]
-        if query.number is not None:
-            statement += " AND number = %s"
-            parameters.append(str(query.number))
-        if query.since is not None:
-            statement += " AND at >= %s"
-            parameters.append(canonical_time(query.since))
-        if query.until is not None:
-            statement += " AND at < %s"
-            parameters.append(canonical_time(query.until))
-        return [_record(row) for row in self._connection.execute(statement, parameters).fetchall()]
+        conditions, values = grant_conditions(query, "%s")
+        rows = self._connection.execute(self._sql.grants + conditions, [query.customer_id, *values]).fetchall()
+        return [record_of(row) for row in rows]
 
     def insert(self, record: dict[str, JSONValue]) -> None:
-        grant = record["grant"]
-        amount, currency = (grant["amount"], grant["currency"]) if isinstance(grant, dict) else (None, None)
-        number = str(record["number"])
-        self._connection.execute(
-            self._sql.insert,
-            (
-                record["seq"],
-                record["format"],
-                number,
-                ComplaintNumber.parse(number).customer_id,
-                record["version"],
-                record["kind"],
-                record["state"],
-                record["actor"],
-                record["at"],
-                record["key"],
-                record["request"],
-                dumps(record["data"]).decode("utf-8"),
-                amount,
-                currency,
-                record["callback_due"],
-                record["prev"],
-                record["hash"],
-            ),
-        )
-
-
-def _record(row: dict[str, Any]) -> Record:
-    record = {name: value for name, value in row.items() if name not in ("grant_amount", "grant_currency")}
-    amount, currency = row["grant_amount"], row["grant_currency"]
-    record["grant"] = None if amount is None and currency is None else {"amount": amount, "currency": currency}
-    return record
+        self._connection.execute(self._sql.insert, row_of(record))
 
 
 def _checked_conninfo(driver: Any, conninfo: object) -> str:
