@@ -7,13 +7,19 @@
 #   make docs-serve  preview the documentation at http://127.0.0.1:8000 while editing it
 #   make schema regenerate docs/policy.schema.json from the Policy model
 #   make bench  speed and memory against a hand-written floor (a table, and benchmarks/results/latest.json)
+#   make reliability  the reliability suite at full size (the cap hammer: 8 processes x 4 threads x 200 attempts...)
+#   make postgres     install PostgreSQL's server programs for the tests when missing (Debian's packages)
+#
+# The tests that need PostgreSQL start a throwaway server of their own (initdb into a temporary folder, a unix
+# socket only), or use the one RECOVERY_RULES_TEST_DSN names; without either they are skipped, saying how to get
+# one, except under CI or RECOVERY_RULES_REQUIRE_POSTGRES=1, where that is a failure.
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test lint format clean test-pythons docs docs-serve schema bench
+.PHONY: demo test lint format clean test-pythons docs docs-serve schema bench reliability postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +50,13 @@ lint: $(VENV)/.installed-dev
 
 test: lint
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -n auto -p no:cacheprovider
+
+# The full sizes take several minutes; each test prints its figures (listed again at the end of the run).
+reliability: $(VENV)/.installed-dev
+	RECOVERY_RULES_RELIABILITY=full RECOVERY_RULES_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -p no:cacheprovider -q tests/reliability
+
+postgres:
+	bash .ci/install-postgres
 
 # Each other supported Python gets its own venv; durable-rules is skipped by its marker on 3.13.
 OTHER_PYTHONS ?= $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3 $(HOME)/.pyenv/versions/3.13*/bin/python3)

@@ -17,8 +17,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from recovery_rules import Journal, MemoryJournal, SQLiteJournal
+from recovery_rules import ComplaintNumber, Journal, MemoryJournal, PostgresJournal, SQLiteJournal
 from recovery_rules._journal import canonical_json
+
+from . import _postgres
 
 BODY = (
     "format",
@@ -46,6 +48,29 @@ def rehash(record: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
+def replaced_columns(record: dict[str, Any]) -> dict[str, Any]:
+    """The columns a tamperer overwrites with ``record`` (as :meth:`Harness.record` gives it): all but ``seq``."""
+    columns = {name: value for name, value in record.items() if name not in ("grant", "seq")}
+    grant = record["grant"]
+    columns["grant_amount"] = None if grant is None else grant["amount"]
+    columns["grant_currency"] = None if grant is None else grant["currency"]
+    if not isinstance(columns["data"], str):
+        columns["data"] = canonical_json(columns["data"]).decode()
+    return columns
+
+
+def stored_columns(record: dict[str, Any]) -> dict[str, Any]:
+    """The table columns of an :meth:`Event.record` (as the SQL backends store it)."""
+    columns = {name: value for name, value in record.items() if name != "grant"}
+    grant = record["grant"]
+    columns["grant_amount"] = None if grant is None else grant["amount"]
+    columns["grant_currency"] = None if grant is None else grant["currency"]
+    columns["customer_id"] = ComplaintNumber.parse(str(record["number"])).customer_id
+    if not isinstance(columns["data"], str):
+        columns["data"] = canonical_json(columns["data"]).decode()
+    return columns
+
+
 class Harness(abc.ABC):
     """One backend's storage: journals over it, and tampering with what it stores."""
 
@@ -66,6 +91,10 @@ class Harness(abc.ABC):
     @abc.abstractmethod
     def delete(self, seq: int) -> None:
         """Remove the stored event ``seq``."""
+
+    @abc.abstractmethod
+    def insert(self, seq: int, record: dict[str, Any]) -> None:
+        """Store ``record`` at position ``seq``, moving the events from ``seq`` on one place further."""
 
     def edit(self, seq: int, field: str, value: object, *, rehashed: bool = False) -> None:
         """Change one field of event ``seq``; with ``rehashed``, give it the hash of its new content."""
@@ -106,6 +135,12 @@ class MemoryHarness(Harness):
     def delete(self, seq: int) -> None:
         del self._records()[seq - 1]
 
+    def insert(self, seq: int, record: dict[str, Any]) -> None:
+        stored = dict(record)
+        if not isinstance(stored["data"], str):
+            stored["data"] = canonical_json(stored["data"]).decode()
+        self._records().insert(seq - 1, stored)
+
 
 class SQLiteHarness(Harness):
     name = "sqlite"
@@ -138,12 +173,7 @@ class SQLiteHarness(Harness):
         return record
 
     def put(self, seq: int, record: dict[str, Any]) -> None:
-        columns = {name: value for name, value in record.items() if name not in ("grant", "seq")}
-        grant = record["grant"]
-        columns["grant_amount"] = None if grant is None else grant["amount"]
-        columns["grant_currency"] = None if grant is None else grant["currency"]
-        if not isinstance(columns["data"], str):
-            columns["data"] = canonical_json(columns["data"]).decode()
+        columns = replaced_columns(record)
         assignments = ", ".join(f"{name} = ?" for name in columns)
         with self._connect() as connection:
             update = f"UPDATE events SET {assignments} WHERE seq = ?"  # noqa: S608 - the test's own column names
@@ -162,10 +192,94 @@ class SQLiteHarness(Harness):
         with self._connect() as connection:
             connection.execute("DELETE FROM events WHERE seq = ?", (seq,))
 
+    def insert(self, seq: int, record: dict[str, Any]) -> None:
+        columns = stored_columns(record)
+        with self._connect() as connection:
+            last = connection.execute("SELECT MAX(seq) FROM events").fetchone()[0] or 0
+            for moved in range(last, seq - 1, -1):  # the last first, so no two rows ever share a seq
+                connection.execute("UPDATE events SET seq = seq + 1 WHERE seq = ?", (moved,))
+            names, marks = ", ".join(columns), ", ".join("?" * len(columns))
+            connection.execute(f"INSERT INTO events ({names}) VALUES ({marks})", tuple(columns.values()))  # noqa: S608
+
     def close(self) -> None:
         for journal in self._journals:
             journal.close()
 
 
-BACKENDS: dict[str, Callable[[Path], Harness]] = {"memory": MemoryHarness, "sqlite": SQLiteHarness}
+class PostgresHarness(Harness):
+    """A schema of its own on the test server (``tests/_postgres.py``), dropped afterwards."""
+
+    name = "postgres"
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.dsn = _postgres.dsn()  # skips (fails in CI) without a server
+        self.schema = _postgres.new_schema()
+        self._journals: list[PostgresJournal] = []
+
+    def journal(self) -> Journal:
+        journal = PostgresJournal(self.dsn, schema=self.schema)
+        self._journals.append(journal)
+        return journal
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[Any]:
+        import psycopg  # noqa: PLC0415 - the postgres extra; _postgres.dsn() skipped the test without it
+        from psycopg.rows import dict_row  # noqa: PLC0415 - as above
+
+        with psycopg.connect(self.dsn, autocommit=True, row_factory=dict_row) as connection:
+            yield connection
+
+    def _table(self) -> str:
+        return f'"{self.schema}".events'
+
+    def record(self, seq: int) -> dict[str, Any]:
+        with self._connect() as connection:
+            row = connection.execute(f"SELECT * FROM {self._table()} WHERE seq = %s", (seq,)).fetchone()  # noqa: S608
+        record = dict(row)
+        amount, currency = record.pop("grant_amount"), record.pop("grant_currency")
+        record["grant"] = None if amount is None else {"amount": amount, "currency": currency}
+        return record
+
+    def put(self, seq: int, record: dict[str, Any]) -> None:
+        columns = replaced_columns(record)
+        assignments = ", ".join(f"{name} = %s" for name in columns)
+        with self._connect() as connection:
+            update = f"UPDATE {self._table()} SET {assignments} WHERE seq = %s"  # noqa: S608 - the test's own names
+            connection.execute(update, (*columns.values(), seq))
+
+    def swap(self, first: int, second: int) -> None:
+        a, b = self.record(first), self.record(second)
+        with self._connect() as connection:  # out of the way of the unique keys first, as a tamperer would
+            connection.execute(
+                f"UPDATE {self._table()} SET key = key || '~', number = number || '~' WHERE seq IN (%s, %s)",  # noqa: S608
+                (first, second),
+            )
+        self.put(first, b)
+        self.put(second, a)
+
+    def delete(self, seq: int) -> None:
+        with self._connect() as connection:
+            connection.execute(f"DELETE FROM {self._table()} WHERE seq = %s", (seq,))  # noqa: S608
+
+    def insert(self, seq: int, record: dict[str, Any]) -> None:
+        columns = stored_columns(record)
+        table = self._table()
+        with self._connect() as connection, connection.transaction():
+            last = connection.execute(f"SELECT MAX(seq) AS last FROM {table}").fetchone()["last"] or 0  # noqa: S608
+            for moved in range(last, seq - 1, -1):  # the last first, so no two rows ever share a seq
+                connection.execute(f"UPDATE {table} SET seq = seq + 1 WHERE seq = %s", (moved,))  # noqa: S608
+            names, marks = ", ".join(columns), ", ".join(["%s"] * len(columns))
+            connection.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", tuple(columns.values()))  # noqa: S608
+
+    def close(self) -> None:
+        for journal in self._journals:
+            journal.close()
+        _postgres.drop_schema(self.dsn, self.schema)
+
+
+BACKENDS: dict[str, Callable[[Path], Harness]] = {
+    "memory": MemoryHarness,
+    "sqlite": SQLiteHarness,
+    "postgres": PostgresHarness,
+}
 """Every backend, by name. A third backend adds its harness here."""

@@ -4,16 +4,24 @@
 the same commit always gets the same verdict (CI must not be flaky); the default profile keeps a
 local run quick and random, so each local run explores new examples. Neither uses a deadline:
 the machine is shared.
+
+The PostgreSQL server the tests use is started on first need and stopped when the
+session ends (``tests/_postgres.py``); the figures the reliability tests record are
+listed at the end of the run, with or without ``-s`` and with ``pytest -n`` too.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from recovery_rules import Policy, presets
+
+from . import _postgres
 
 settings.register_profile(
     "ci",
@@ -45,3 +53,65 @@ def retail() -> Policy:
 @pytest.fixture(scope="session")
 def theme_park() -> Policy:
     return presets.theme_park()
+
+
+# -- the PostgreSQL server ------------------------------------------------------------------
+
+_SHARE = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The controller (or a run without -n) makes the session's shared folder before any worker starts.
+    if not hasattr(config, "workerinput") and _postgres.SHARE_VARIABLE not in os.environ:
+        config.stash[_SHARE] = _postgres.start_session()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    share = config.stash.get(_SHARE, None)
+    if share is not None:
+        _postgres.end_session(share)
+
+
+@pytest.fixture
+def postgres_dsn() -> str:
+    """The address of the test server (skipped, or failed in CI, without one)."""
+    return _postgres.dsn()
+
+
+@pytest.fixture
+def postgres_database(postgres_dsn: str) -> Iterator[str]:
+    """The address of a new, empty database on the test server, dropped afterwards."""
+    database = _postgres.new_database(postgres_dsn)
+    yield database
+    _postgres.drop_database(database)
+
+
+# -- figures -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def figure(record_property: Callable[[str, object], None]) -> Callable[[str], None]:
+    """Report a measured figure: printed, kept in the test report, and listed at the end of the run."""
+
+    def report(text: str) -> None:
+        print(text)
+        record_property("figure", text)
+
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The figures the tests reported, after the run (the reports carry them back from -n workers)."""
+    lines = []
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) == "call":
+                for name, value in getattr(report, "user_properties", ()):
+                    if name == "figure":
+                        lines.append((report.nodeid, str(value)))
+    if lines:
+        terminalreporter.section("figures")
+        for nodeid, text in sorted(lines):
+            terminalreporter.write_line(f"{nodeid}:")
+            for line in text.strip("\n").splitlines():
+                terminalreporter.write_line(f"    {line}")

@@ -125,9 +125,9 @@ def test_a_backend_that_cannot_open_says_why(
 
 
 def test_an_unknown_kind_of_journal(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = report(capsys, "postgresql://reports@db.example.org/cases")
+    code, _, err = report(capsys, "mysql://reports@db.example.org/cases")
     assert code == 2
-    assert "unknown kind of journal 'postgresql'" in err
+    assert "unknown kind of journal 'mysql'" in err
     assert "sqlite:" in err
 
 

@@ -17,6 +17,8 @@ The pages under ``docs/`` are what readers copy, so the suite runs them:
 A block that needs an optional dependency some supported Python lacks (durable-rules is for Python
 3.12 and older) says so on the line before its fence, in a comment readers do not see:
 ``<!-- requires: durable -->``. Where that module cannot be imported, the block is skipped, saying why.
+``<!-- requires: postgres -->`` gives a block a new database on the tests' PostgreSQL server, its address
+in ``RECOVERY_RULES_DSN`` (see ``tests/_postgres.py``).
 """
 
 from __future__ import annotations
@@ -130,7 +132,7 @@ def python_blocks() -> list[Block]:
 
 def run_block(block: Block, workdir: Path) -> str:
     """Run ``block`` in ``workdir`` next to the files its page shows; what it printed."""
-    if block.requires and importlib.util.find_spec(block.requires) is None:
+    if block.requires and block.requires != "postgres" and importlib.util.find_spec(block.requires) is None:
         pytest.skip(f"{block.id} needs {block.requires}, which is not installed for this Python")
     page_blocks = blocks(block.page)
     _write_files(shown_files(page_blocks, page_blocks.index(block)), workdir)
@@ -199,7 +201,11 @@ def run_session(page: Path, workdir: Path) -> doctest.TestResults:
 
 
 @pytest.mark.parametrize("block", python_blocks(), ids=lambda block: block.id)
-def test_python_blocks_run_as_written(block: Block, tmp_path: Path) -> None:
+def test_python_blocks_run_as_written(
+    block: Block, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if block.requires == "postgres":
+        monkeypatch.setenv("RECOVERY_RULES_DSN", request.getfixturevalue("postgres_database"))
     run_block(block, tmp_path)
 
 

@@ -36,6 +36,7 @@ from ._journal import (
     Journal,
     Ledger,
     MemoryJournal,
+    PostgresJournal,
     SQLiteJournal,
     Verification,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "Policy",
     "PolicyCheckError",
     "PolicyError",
+    "PostgresJournal",
     "Problem",
     "RecoveryRulesError",
     "Remedy",

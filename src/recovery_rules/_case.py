@@ -133,6 +133,9 @@ class Case:
         """
         if not isinstance(complaint, Complaint):
             raise InvalidInputError("complaint", [Problem("complaint", "must be a Complaint")])
+        # model_copy(update=...) does not validate: check the complaint again, or the journal could
+        # record a case that can never be read back.
+        Complaint.model_validate(complaint.model_dump())
         clock = clock or _system_clock
         at = _moment(now, clock)
         policy.decide(complaint, by=by, now=at)  # refuses an unknown level, a foreign currency or remedy kind now
@@ -176,6 +179,12 @@ class Case:
                     ) from None
                 number = _next(number)
                 continue
+            except IdempotencyConflictError:
+                # A concurrent call with this key recorded the same request first, under the number it chose.
+                existing = journal.find(key)
+                if existing is None or existing.request != digest(request):
+                    raise
+                return cls.load(journal, policy, existing.number, clock=clock)
             if event.number != number:  # the same request, recorded by an earlier call
                 return cls.load(journal, policy, event.number, clock=clock)
             return cls(journal, policy, start(event), clock)

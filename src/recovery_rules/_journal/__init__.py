@@ -1,7 +1,7 @@
 """The journal: an append-only, hash-chained record of every step of every case.
 
 - ``Journal``: the interface (an abstract base class) every backend has;
-- ``MemoryJournal`` and ``SQLiteJournal``: the backends;
+- ``MemoryJournal``, ``SQLiteJournal`` and ``PostgresJournal``: the backends;
 - ``Event``, ``Draft``, ``ChainHead``, ``Verification``, ``CaseSummary``: what goes in and comes out;
 - ``Ledger``: what a guest was granted within a policy's window, read inside a write;
 - ``canonical_json``, ``digest``: the canonical form events are hashed in.
@@ -14,6 +14,7 @@ from ._canonical import GENESIS, JSONValue, canonical_json, canonical_time, dige
 from ._events import FORMAT, CaseSummary, ChainHead, Draft, Event, Verification
 from ._ledger import GrantQuery, Ledger, grant_query
 from ._memory import MemoryJournal
+from ._postgres import PostgresJournal
 from ._sqlite import SQLiteJournal
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Journal",
     "Ledger",
     "MemoryJournal",
+    "PostgresJournal",
     "Record",
     "SQLiteJournal",
     "Store",

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import sqlite3
@@ -24,11 +25,11 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Final
 
-from recovery_rules._models import ComplaintNumber
 from recovery_rules.exceptions import JournalError
 
 from ._base import Journal, Record, Store
-from ._canonical import GENESIS, JSONValue, canonical_time, dumps
+from ._canonical import GENESIS, JSONValue
+from ._columns import COLUMNS, grant_conditions, record_of, row_of
 from ._ledger import GrantQuery
 
 __all__ = ["SQLiteJournal"]
@@ -65,16 +66,13 @@ CREATE INDEX IF NOT EXISTS events_grants ON events (customer_id, at) WHERE grant
 CREATE INDEX IF NOT EXISTS events_callbacks ON events (callback_due) WHERE callback_due IS NOT NULL;
 """
 
-_COLUMNS: Final = (
-    "seq, format, number, customer_id, version, kind, state, actor, at, key, request, data, "
-    "grant_amount, grant_currency, callback_due, prev, hash"
-)
+_COLUMNS: Final = ", ".join(COLUMNS)
 # Every statement is built from these constants; values are always bound as parameters.
 _SELECT: Final = "SELECT " + _COLUMNS + " FROM events"  # noqa: S608 - constants only
-_INSERT: Final = "INSERT INTO events (" + _COLUMNS + ") VALUES (" + ", ".join("?" * 17) + ")"  # noqa: S608 - constants
+_INSERT: Final = "INSERT INTO events (" + _COLUMNS + ") VALUES (" + ", ".join("?" * len(COLUMNS)) + ")"  # noqa: S608
 _LATEST: Final = (
     "SELECT "  # noqa: S608 - constants only
-    + ", ".join(f"e.{name.strip()}" for name in _COLUMNS.split(","))
+    + ", ".join(f"e.{name}" for name in COLUMNS)
     + ", (SELECT o.at FROM events o WHERE o.number = e.number AND o.version = 1) AS opened_at "
     "FROM events e JOIN (SELECT number, MAX(version) AS last FROM events GROUP BY number) l "
     "ON e.number = l.number AND e.version = l.last"
@@ -194,9 +192,12 @@ class SQLiteJournal(Journal):
             connection.execute("BEGIN")
         try:
             yield _SQLiteStore(connection)
-        except BaseException:
+        except BaseException as error:
             if connection.in_transaction:
-                connection.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back by itself already
+                    connection.execute("ROLLBACK")
+            if isinstance(error, sqlite3.Error):  # a full disk, an I/O error: a JournalError, nothing written
+                raise JournalError(f"the journal cannot be {'written' if write else 'read'}: {error}") from None
             raise
         try:
             connection.execute("COMMIT")
@@ -300,45 +301,12 @@ class _SQLiteStore(Store):
         return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
 
     def grants(self, query: GrantQuery) -> list[Record]:
-        sql = _SELECT + " WHERE customer_id = ? AND grant_amount IS NOT NULL"
-        parameters: list[str] = [query.customer_id]
-        if query.number is not None:
-            sql += " AND number = ?"
-            parameters.append(str(query.number))
-        if query.since is not None:
-            sql += " AND at >= ?"
-            parameters.append(canonical_time(query.since))
-        if query.until is not None:
-            sql += " AND at < ?"
-            parameters.append(canonical_time(query.until))
-        return [_record(row) for row in self._connection.execute(sql, parameters).fetchall()]
+        conditions, values = grant_conditions(query, "?")
+        sql = _SELECT + " WHERE customer_id = ? AND grant_amount IS NOT NULL" + conditions
+        return [_record(row) for row in self._connection.execute(sql, [query.customer_id, *values]).fetchall()]
 
     def insert(self, record: dict[str, JSONValue]) -> None:
-        grant = record["grant"]
-        amount, currency = (grant["amount"], grant["currency"]) if isinstance(grant, dict) else (None, None)
-        number = str(record["number"])
-        self._connection.execute(
-            _INSERT,
-            (
-                record["seq"],
-                record["format"],
-                number,
-                _customer(number),
-                record["version"],
-                record["kind"],
-                record["state"],
-                record["actor"],
-                record["at"],
-                record["key"],
-                record["request"],
-                dumps(record["data"]).decode("utf-8"),
-                amount,
-                currency,
-                record["callback_due"],
-                record["prev"],
-                record["hash"],
-            ),
-        )
+        self._connection.execute(_INSERT, row_of(record))
 
 
 def _marks(connection: sqlite3.Connection) -> tuple[int, int]:
@@ -347,13 +315,6 @@ def _marks(connection: sqlite3.Connection) -> tuple[int, int]:
     return int(application_id), int(version)
 
 
-def _customer(number: str) -> str:
-    return ComplaintNumber.parse(number).customer_id
-
-
 def _record(row: sqlite3.Row) -> Record:
     names = row.keys()  # a sqlite3.Row iterates its values; its names come from keys()
-    record: dict[str, object] = {name: row[name] for name in names if name not in ("grant_amount", "grant_currency")}
-    amount, currency = row["grant_amount"], row["grant_currency"]
-    record["grant"] = None if amount is None and currency is None else {"amount": amount, "currency": currency}
-    return record
+    return record_of({name: row[name] for name in names})

@@ -6,10 +6,14 @@ The check walks the records in journal order and stops at the first bad one:
   was edited (it is the bad one);
 - a record whose ``seq`` is not the next position: the event that belongs there
   is missing, or the records were reordered (the position is the bad one);
+- a record that is the authentic event of the position before it, chained to
+  the event before that one: an event was inserted in front of it (the inserted
+  one is the bad one, however well it was forged);
 - a record not linked to the one before (its ``prev`` is not that one's hash):
   one of the two was edited and re-hashed. The record after settles which: if it
   is chained to the unlinked record, that record is authentic and the one before
-  it was re-hashed; otherwise the unlinked record itself was changed;
+  it was re-hashed; otherwise the unlinked record itself was changed. For the
+  last record, a saved head naming it settles it the same way;
 - a case whose versions do not run 1, 2, 3...
 
 A saved :class:`ChainHead` adds what the chain alone cannot show: that no
@@ -30,6 +34,7 @@ __all__ = ["ChainCheck"]
 
 _UNLINKED: Final = "it is not linked to the event before it: one of the two was changed"
 _REHASHED: Final = "its hash is not the one the next event was chained to: it was edited and re-hashed"
+_INSERTED: Final = "it was inserted: the event after it is the one that stood here, chained to the event before it"
 
 
 class ChainCheck:
@@ -53,10 +58,16 @@ class ChainCheck:
         try:
             event = Event.from_record(record, position=position)
         except JournalIntegrityError as error:
-            return self._fail(expected, error.problem) if unlinked is None else self._fail(unlinked.seq, _UNLINKED)
+            if unlinked is not None:
+                return self._fail(unlinked.seq, _UNLINKED)
+            if self._displaced(record, expected):  # stored one place further on, its seq rewritten to fit
+                return self._fail(expected - 1, _INSERTED)
+            return self._fail(expected, error.problem)
         if event.seq != expected:
             if unlinked is not None:
                 return self._fail(unlinked.seq, _UNLINKED)
+            if event.seq == expected - 1 and self._count and event.prev == self._hashes[-2]:
+                return self._fail(expected - 1, _INSERTED)
             return self._fail(expected, f"event {expected} is missing or out of place: event {event.seq} stands there")
         if unlinked is not None:
             if event.prev == unlinked.hash:  # the unlinked event is confirmed: the one before it was re-hashed
@@ -78,6 +89,16 @@ class ChainCheck:
             self._at_head = event.hash
         return True
 
+    def _displaced(self, record: Mapping[str, object], position: int) -> bool:
+        """Whether ``record`` is the authentic event of ``position - 1``, chained to the event before that one."""
+        if not self._count:
+            return False
+        try:
+            event = Event.from_record({**record, "seq": position - 1}, position=position)
+        except JournalIntegrityError:
+            return False
+        return event.prev == self._hashes[-2]
+
     def _fail(self, seq: int, problem: str) -> bool:
         self._problem = (seq, problem)
         if seq <= self._count:  # the last event counted good was the re-hashed one
@@ -87,8 +108,12 @@ class ChainCheck:
 
     def result(self) -> Verification:
         """What the check found, once every record was fed (or :meth:`feed` said to stop)."""
-        if self._problem is None and self._unlinked is not None:
-            self._fail(self._unlinked.seq, _UNLINKED)
+        unlinked, saved = self._unlinked, self._expected_head
+        if self._problem is None and unlinked is not None:
+            if saved is not None and (saved.count, saved.hash) == (unlinked.seq, unlinked.hash):
+                self._fail(unlinked.seq - 1, _REHASHED)  # the saved head vouches for the last event: the one before
+            else:
+                self._fail(unlinked.seq, _UNLINKED)
         if self._problem is None:
             self._problem = self._head_problem()
         head = ChainHead(count=self._count, hash=self._hashes[-1])

@@ -1,9 +1,10 @@
 """Reading a case journal from the command line: opening it by its address, replaying its cases, verified.
 
 An address names a journal: ``cases.sqlite3`` or ``sqlite:cases.sqlite3`` is an
-SQLite file. Another backend plugs in with one line, an opener registered in
-:data:`JOURNALS` under its scheme, which is given the whole address
-(``JOURNALS["postgresql"] = PostgresJournal`` for ``postgresql://...``).
+SQLite file, ``postgresql://user@host/db`` (or ``postgres://``) the journal in
+that PostgreSQL database (schema ``recovery_rules``; the ``postgres`` extra).
+Another backend plugs in with one line, an opener registered in
+:data:`JOURNALS` under its scheme, which is given the whole address.
 
 :class:`CaseReplay` reads every event once, in journal order. As it goes it
 checks what :meth:`Journal.verify` checks (each event's own hash, its place, its
@@ -25,14 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from recovery_rules import ChainHead, Journal, JournalError, JournalIntegrityError, SQLiteJournal
+from recovery_rules import ChainHead, Journal, JournalError, JournalIntegrityError, PostgresJournal, SQLiteJournal
 from recovery_rules._case_path import CaseState, CaseView, apply, start
 from recovery_rules._journal import GENESIS, Event
 from recovery_rules._journal._sqlite import APPLICATION_ID
 
 from ._errors import CliInputError
 
-__all__ = ["JOURNALS", "CaseReplay", "JournalOpener", "Replayed", "open_journal"]
+__all__ = ["JOURNALS", "CaseReplay", "JournalOpener", "Replayed", "open_journal", "shown"]
 
 JournalOpener = Callable[[str], Journal]
 """Opens the journal at an address (the whole address, scheme included); a :class:`JournalError` (or a
@@ -61,10 +62,30 @@ def _open_sqlite(address: str) -> Journal:
         raise CliInputError(str(error)) from None
 
 
-JOURNALS: Final[dict[str, JournalOpener]] = {"sqlite": _open_sqlite}
+def _open_postgres(address: str) -> Journal:
+    return PostgresJournal(address, create=False)  # a reader never creates a journal
+
+
+JOURNALS: Final[dict[str, JournalOpener]] = {
+    "sqlite": _open_sqlite,
+    "postgresql": _open_postgres,
+    "postgres": _open_postgres,
+}
 """Journal backends by address scheme; an address without a known scheme is an SQLite file."""
 
 _SCHEME: Final = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]+):")  # two letters at least: C:\ is a drive
+
+
+_URI_PASSWORD: Final = re.compile(r"^(?P<user>(?:[A-Za-z][A-Za-z0-9+.-]*:)+//[^:/@?#]*):[^@/]*@")  # journal:postgres://
+_QUERY_PASSWORD: Final = re.compile(r"(?P<key>[?&]password=)[^&#]*", re.IGNORECASE)
+_KEYWORD_PASSWORD: Final = re.compile(r"(?P<key>\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+
+
+def shown(address: str) -> str:
+    """``address`` as reports and messages show it: a password in it (a database's address) becomes ``***``."""
+    if "://" in address:
+        return _QUERY_PASSWORD.sub(r"\g<key>***", _URI_PASSWORD.sub(r"\g<user>:***@", address))
+    return _KEYWORD_PASSWORD.sub(r"\g<key>***", address)
 
 
 def open_journal(address: str) -> Journal:
@@ -121,7 +142,7 @@ class CaseReplay:
         expected_head: ChainHead | None = None,
     ) -> None:
         self.journal = journal
-        self.name = name
+        self.name = shown(name)
         self.now = now
         self.expected_head = expected_head
         self.total = journal.head().count

@@ -26,7 +26,7 @@ from recovery_rules import Complaint, InvalidInputError, Money, Problem
 from recovery_rules._base import RecoveryModel, Word
 
 from ._errors import CliInputError
-from ._journal_reader import CaseReplay, open_journal
+from ._journal_reader import CaseReplay, open_journal, shown
 
 __all__ = [
     "SOURCES",
@@ -209,7 +209,7 @@ class JournalSource:
 
     @property
     def name(self) -> str:
-        return self.address
+        return shown(self.address)
 
     @property
     def total(self) -> int | None:

@@ -1,0 +1,501 @@
+"""``PostgresJournal``: the journal in a PostgreSQL database, shared by many servers.
+
+- The journal lives in a schema of its own (``recovery_rules`` by default): a
+  one-row table ``journal`` that marks the schema as a recovery-rules journal
+  and carries its format, and the table ``events``. Both are created on first
+  use; a schema holding anything else, or a journal of a newer format, is
+  refused.
+- Every append is one transaction that first locks the ``journal`` row
+  (``SELECT ... FOR UPDATE``). The hash chain is global (each event names the
+  hash of the one before it), so appends must take turns on the chain's head
+  whatever guest they are for; that one row lock is the turn. Every read inside
+  the transaction (the idempotency key, the case's version, the ledger, the
+  head) runs after the lock is granted, in READ COMMITTED, so it sees every
+  append committed before: two servers can never both approve past a guest's
+  limit. A per-guest lock would not let more through, because the chain orders
+  every event anyway; SERIALIZABLE would make writers retry on every clash
+  instead of queueing.
+- ``synchronous_commit`` is raised to ``on`` if the server has it ``off``, so an
+  append that returned is on the server's disk (and survives the server's
+  crash); the server's own ``fsync`` must stay on.
+- Connections: a journal opens them as threads need them and keeps a few idle
+  ones; a connection is never shared by two threads at once; a forked child
+  opens its own. A connection found dead (the server restarted) is replaced.
+- Errors from the driver become :class:`~recovery_rules.JournalError` with
+  the SQLSTATE and what it means; the server's own message text is not
+  repeated, because it can quote stored values, and the connection string
+  (which may hold a password) never appears in a message.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING, Any, Final
+
+from recovery_rules.exceptions import JournalError, MissingDependencyError
+
+from ._base import Journal, Record, Store
+from ._canonical import GENESIS, JSONValue
+from ._columns import COLUMNS, grant_conditions, record_of, row_of
+from ._ledger import GrantQuery
+
+if TYPE_CHECKING:
+    import psycopg
+
+__all__ = ["PostgresJournal"]
+
+APPLICATION: Final = "recovery-rules journal"
+SCHEMA_VERSION: Final = 1
+_BATCH: Final = 500
+_IDLE: Final = 8  # idle connections kept for the next transaction
+_SCHEMA_NAME: Final = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+# Every statement is built from these constants and the checked schema name; values are always bound.
+_TABLES: Final = """
+CREATE TABLE {s}.journal (
+    singleton      boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    application    text    NOT NULL,
+    format         integer NOT NULL
+);
+CREATE TABLE {s}.events (
+    seq            bigint  PRIMARY KEY CHECK (seq >= 1),
+    format         integer NOT NULL,
+    number         text    COLLATE "C" NOT NULL,
+    customer_id    text    COLLATE "C" NOT NULL,
+    version        integer NOT NULL CHECK (version >= 1),
+    kind           text    COLLATE "C" NOT NULL,
+    state          text    COLLATE "C" NOT NULL,
+    actor          text    COLLATE "C" NOT NULL,
+    at             text    COLLATE "C" NOT NULL,
+    key            text    COLLATE "C" NOT NULL UNIQUE,
+    request        text    COLLATE "C" NOT NULL,
+    data           text    COLLATE "C" NOT NULL,
+    grant_amount   text    COLLATE "C",
+    grant_currency text    COLLATE "C",
+    callback_due   text    COLLATE "C",
+    prev           text    COLLATE "C" NOT NULL,
+    hash           text    COLLATE "C" NOT NULL,
+    UNIQUE (number, version)
+);
+CREATE INDEX events_grants ON {s}.events (customer_id, at) WHERE grant_amount IS NOT NULL;
+CREATE INDEX events_callbacks ON {s}.events (callback_due) WHERE callback_due IS NOT NULL
+"""
+_COLUMNS: Final = ", ".join(COLUMNS)
+_LATEST: Final = (
+    "SELECT "  # noqa: S608 - constants only
+    + ", ".join(f"e.{name}" for name in COLUMNS)
+    + ", (SELECT o.at FROM {s}.events o WHERE o.number = e.number AND o.version = 1) AS opened_at "
+    "FROM {s}.events e JOIN (SELECT number, MAX(version) AS last FROM {s}.events GROUP BY number) l "
+    "ON e.number = l.number AND e.version = l.last"
+)
+
+# What a failure's SQLSTATE means, by the most specific code or class (its first two characters) known.
+_MEANINGS: Final = {
+    "55P03": "the journal stayed busy: another writer held it longer than the journal's timeout",
+    "57014": "the statement was cancelled (a statement timeout, or an operator)",
+    "53100": "the database server's disk is full",
+    "53": "the database server ran out of resources (memory, disk or connections)",
+    "57P01": "the database server is shutting down",
+    "57P02": "the database server crashed",
+    "57P03": "the database server is starting up or shutting down",
+    "57": "the database server stopped the session",
+    "08": "the connection to the database failed",
+    "40": "the database rolled the transaction back (a deadlock or a serialization failure)",
+    "42P01": "the journal's tables are missing: was the schema dropped?",
+    "3F000": "the journal's schema is missing: was it dropped?",
+    "42501": "the database user lacks a privilege the journal needs (CREATE on the database, or rights on the schema)",
+    "25006": "the database is read-only (a standby server?)",
+    "28": "the database refused the login: check the user and password",
+    "3D000": "the database does not exist",
+    "23": "the database refused the event: it breaks a constraint of the journal's tables",
+    "22": "the database refused a value the journal stored",
+}
+_UNKNOWN_OUTCOME: Final = (
+    "; whether the step was recorded is not known: repeat it with the same idempotency key, which records it "
+    "at most once"
+)
+
+
+def _driver() -> Any:
+    """The ``psycopg`` module, imported on first use (the ``postgres`` extra)."""
+    try:
+        import psycopg  # noqa: PLC0415 - an optional dependency, imported where it is needed
+    except ImportError:
+        raise MissingDependencyError("the PostgreSQL journal", "postgres", "psycopg") from None
+    return psycopg
+
+
+class PostgresJournal(Journal):
+    """A journal in a PostgreSQL database, safe for many threads, processes and servers at once.
+
+    ``conninfo`` is a libpq connection string (``postgresql://app@db.example/hotel``
+    or ``host=db.example dbname=hotel user=app``); a password is better kept out
+    of it, in a ``PGPASSWORD`` variable or a ``.pgpass`` file. The journal's
+    tables live in ``schema``, created on first use (the database user then
+    needs ``CREATE`` on the database; afterwards only rights on the schema).
+    ``timeout`` is how many seconds a writer waits for the others before giving
+    up with a :class:`~recovery_rules.JournalError`, and how long connecting may
+    take. With ``create=False`` a journal that is not there yet is refused
+    rather than created (for readers). Needs the ``postgres`` extra:
+    ``pip install 'recovery-rules[postgres]'``.
+    """
+
+    def __init__(
+        self, conninfo: str, *, schema: str = "recovery_rules", timeout: float = 30.0, create: bool = True
+    ) -> None:
+        self._psycopg = _driver()
+        if not isinstance(schema, str) or not _SCHEMA_NAME.fullmatch(schema):
+            raise JournalError(
+                "the schema name must be 1 to 63 lower-case ASCII letters, digits and '_', starting with a "
+                "letter or '_', such as 'recovery_rules'"
+            )
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 86_400:
+            raise JournalError("the timeout must be a number of seconds above 0 (and at most a day)")
+        self.schema = schema
+        self._conninfo = _checked_conninfo(self._psycopg, conninfo)
+        self._timeout = float(timeout)
+        self._create = bool(create)
+        self._lock = threading.Lock()
+        self._idle: list[psycopg.Connection[Any]] = []
+        self._inherited: list[psycopg.Connection[Any]] = []  # a forked child's copies: never used, never closed
+        self._pid = os.getpid()
+        self._closed = False
+        quoted = f'"{schema}"'  # safe: the name was checked to be a plain lower-case identifier
+        self._sql = _Statements(quoted)
+        try:
+            with self._connection() as connection:  # create or check the schema now, so a bad address fails here
+                self._prepare(connection)
+        except BaseException:
+            self.close()
+            raise
+
+    def __repr__(self) -> str:
+        return f"<PostgresJournal schema={self.schema!r}>"  # never the connection string: it may hold a password
+
+    # -- connections ------------------------------------------------------------
+    def _open(self) -> psycopg.Connection[Any]:
+        driver = self._psycopg
+        try:
+            connection: psycopg.Connection[Any] = driver.connect(
+                self._conninfo,
+                autocommit=True,
+                connect_timeout=max(1, round(self._timeout)),
+                row_factory=driver.rows.dict_row,
+            )
+        except driver.Error as error:
+            raise JournalError(f"cannot connect to the journal's database: {self._reason(error)}") from None
+        try:
+            timeout = f"{round(self._timeout * 1000)}ms"
+            connection.execute("SELECT set_config('lock_timeout', %s, false)", (timeout,))
+            # A writer that stalls inside a transaction would hold the chain's head from every other server.
+            connection.execute("SELECT set_config('idle_in_transaction_session_timeout', %s, false)", ("60s",))
+            row = connection.execute("SHOW synchronous_commit").fetchone()
+            if row is not None and row["synchronous_commit"] == "off":
+                connection.execute("SET synchronous_commit = on")  # an acknowledged append must be on disk
+        except driver.Error as error:
+            connection.close()
+            raise _failure(error, "cannot set up a connection to the journal's database") from None
+        return connection
+
+    def _reason(self, error: Exception) -> str:
+        """libpq's reason a connection failed (where it tried, and why), on one line, never the password."""
+        reason = " ".join(line.strip() for line in str(error).splitlines() if line.strip()) or type(error).__name__
+        password = _password(self._psycopg, self._conninfo)
+        return reason.replace(password, "***") if password else reason
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A connection for this thread's use alone, returned to the idle ones afterwards if still good."""
+        connection, _ = self._checkout()
+        try:
+            yield connection
+        finally:
+            self._checkin(connection)
+
+    def _checkout(self) -> tuple[psycopg.Connection[Any], bool]:
+        """A connection, and whether it was idle (it may have died since) rather than new."""
+        with self._lock:
+            if self._closed:
+                raise JournalError("the journal is closed")
+            if os.getpid() != self._pid:  # a forked child: the parent's connections are not ours to use
+                self._inherited.extend(self._idle)
+                self._idle, self._pid = [], os.getpid()
+            if self._idle:
+                return self._idle.pop(), True
+        return self._open(), False
+
+    def _checkin(self, connection: psycopg.Connection[Any]) -> None:
+        idle = self._psycopg.pq.TransactionStatus.IDLE
+        usable = not connection.closed and connection.info.transaction_status == idle
+        with self._lock:
+            keep = usable and not self._closed and os.getpid() == self._pid and len(self._idle) < _IDLE
+            if keep:
+                self._idle.append(connection)
+                return
+        if os.getpid() == self._pid:
+            connection.close()
+        else:
+            self._inherited.append(connection)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        if os.getpid() == self._pid:
+            for connection in idle:
+                connection.close()
+
+    # -- the schema -------------------------------------------------------------
+    def _prepare(self, connection: psycopg.Connection[Any]) -> None:
+        driver = self._psycopg
+        sql = self._sql
+        try:
+            with connection.transaction():
+                # Two servers starting at once must not both create the tables: one waits for the other.
+                connection.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{APPLICATION} {self.schema}",))
+                if connection.execute(sql.has_marker, (self.schema,)).fetchone() is None:
+                    if not self._create:
+                        raise JournalError(f"the database has no recovery-rules journal in the schema {self.schema!r}")
+                    if connection.execute(sql.has_schema, (self.schema,)).fetchone() is None:
+                        connection.execute(sql.create_schema)
+                    if connection.execute(sql.has_anything, (self.schema,)).fetchone() is not None:
+                        raise JournalError(
+                            f"the schema {self.schema!r} holds something else, not a recovery-rules journal; "
+                            "choose another schema"
+                        )
+                    for statement in sql.tables:
+                        connection.execute(statement)
+                    connection.execute(sql.mark, (APPLICATION, SCHEMA_VERSION))
+                else:
+                    self._check_marker(connection.execute(sql.marker).fetchone())
+        except driver.Error as error:
+            raise _failure(error, f"cannot create or check the journal in the schema {self.schema!r}") from None
+
+    def _check_marker(self, row: dict[str, Any] | None) -> None:
+        if row is None or row["application"] != APPLICATION:
+            raise JournalError(
+                f"the schema {self.schema!r} holds something else, not a recovery-rules journal; choose another schema"
+            )
+        if row["format"] > SCHEMA_VERSION:
+            raise JournalError(
+                f"the journal has format {row['format']}, newer than this recovery-rules reads ({SCHEMA_VERSION}); "
+                "upgrade recovery-rules"
+            )
+        if row["format"] != SCHEMA_VERSION:
+            raise JournalError(f"the journal has format {row['format']}, which this recovery-rules does not read")
+
+    # -- transactions -----------------------------------------------------------
+    def _begin(self, begin: str) -> tuple[psycopg.Connection[Any], dict[str, Any] | None]:
+        """A connection inside a new transaction, and the first row ``begin`` returned.
+
+        A connection that was idle may have died since (the server restarted): it
+        is replaced once, which is safe because nothing was sent on it yet.
+        """
+        driver = self._psycopg
+        while True:
+            connection, was_idle = self._checkout()
+            try:
+                cursor = connection.execute(begin)
+                row = cursor.fetchone() if cursor.nextset() else None  # the row of the statement after BEGIN
+                return connection, row
+            except driver.Error as error:
+                self._abandon(connection)
+                if was_idle and connection.closed:
+                    continue
+                raise _failure(error, "the journal cannot be used") from None
+
+    def _abandon(self, connection: psycopg.Connection[Any]) -> None:
+        """Roll back whatever ``connection`` was doing, and give it back (or drop it if that failed)."""
+        idle = self._psycopg.pq.TransactionStatus.IDLE
+        try:
+            if not connection.closed and connection.info.transaction_status != idle:
+                connection.execute("ROLLBACK")
+        except self._psycopg.Error:
+            connection.close()
+        self._checkin(connection)
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[Store]:
+        driver = self._psycopg
+        connection, marker = self._begin(self._sql.begin_write if write else self._sql.begin_read)
+        try:
+            if write:
+                self._check_marker(marker)
+            yield _PostgresStore(connection, self._sql)
+        except driver.Error as error:
+            self._abandon(connection)
+            raise _failure(error, "the journal cannot be written" if write else "the journal cannot be read") from None
+        except BaseException:
+            self._abandon(connection)
+            raise
+        try:
+            connection.execute("COMMIT")
+        except driver.Error as error:
+            self._abandon(connection)
+            # The server may have committed before the connection broke: the caller cannot know.
+            unknown = _UNKNOWN_OUTCOME if write and connection.closed else ""
+            raise _failure(error, "the journal could not commit", after=unknown) from None
+        self._checkin(connection)
+
+    def _write(self) -> AbstractContextManager[Store]:
+        return self._transaction(write=True)
+
+    def _read(self) -> AbstractContextManager[Store]:
+        return self._transaction(write=False)
+
+    def _query(self, statement: str, parameters: tuple[object, ...] = ()) -> list[dict[str, Any]]:
+        """The rows of one read-only statement, run on its own (one statement is one consistent view).
+
+        As for a transaction, an idle connection found dead is replaced once.
+        """
+        driver = self._psycopg
+        while True:
+            connection, was_idle = self._checkout()
+            try:
+                rows: list[dict[str, Any]] = connection.execute(statement, parameters).fetchall()
+            except driver.Error as error:
+                self._abandon(connection)
+                if was_idle and connection.closed:
+                    continue
+                raise _failure(error, "the journal cannot be read") from None
+            self._checkin(connection)
+            return rows
+
+    # -- reads ------------------------------------------------------------------
+    def _scan(self, start: int) -> Iterator[tuple[int, Record]]:
+        position = max(start, 1)
+        while True:
+            # A batch at a time, so no statement stays open while the caller works.
+            rows = self._query(self._sql.scan, (position, _BATCH))
+            for row in rows:
+                yield row["seq"], record_of(row)
+            if len(rows) < _BATCH:
+                return
+            position = rows[-1]["seq"] + 1
+
+    def _case_records(self, number: str) -> list[Record]:
+        return [record_of(row) for row in self._query(self._sql.case, (number,))]
+
+    def _latest_records(self, *, callback_before: str | None) -> list[tuple[Record, str]]:
+        if callback_before is None:
+            rows = self._query(self._sql.latest)
+        else:
+            rows = self._query(self._sql.latest_due, (callback_before,))
+        return [(record_of(row), row["opened_at"]) for row in rows]
+
+
+class _Statements:
+    """The journal's SQL for one schema, built once."""
+
+    __slots__ = (
+        "begin_read",
+        "begin_write",
+        "case",
+        "create_schema",
+        "find",
+        "grants",
+        "has_anything",
+        "has_marker",
+        "has_schema",
+        "head",
+        "insert",
+        "latest",
+        "latest_due",
+        "mark",
+        "marker",
+        "scan",
+        "tables",
+        "version",
+    )
+
+    def __init__(self, s: str) -> None:
+        select = f"SELECT {_COLUMNS} FROM {s}.events"  # noqa: S608 - constants and a checked identifier only
+        self.has_schema = "SELECT 1 FROM pg_namespace WHERE nspname = %s"
+        self.has_marker = (
+            "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname = 'journal'"
+        )
+        self.has_anything = (
+            "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s LIMIT 1"
+        )
+        self.create_schema = f"CREATE SCHEMA {s}"
+        self.tables = [statement.format(s=s) for statement in _TABLES.split(";")]
+        self.mark = f"INSERT INTO {s}.journal (application, format) VALUES (%s, %s)"  # noqa: S608 - as above
+        self.marker = f"SELECT application, format FROM {s}.journal"  # noqa: S608 - as above
+        # The write lock: the one row every append locks first, so appends from every server take turns.
+        self.begin_write = f"BEGIN; SELECT application, format FROM {s}.journal FOR UPDATE"  # noqa: S608 - as above
+        self.begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+        self.find = f"{select} WHERE key = %s"
+        self.version = f"SELECT MAX(version) AS version FROM {s}.events WHERE number = %s"  # noqa: S608 - as above
+        self.head = f"SELECT seq, hash FROM {s}.events ORDER BY seq DESC LIMIT 1"  # noqa: S608 - as above
+        self.grants = f"{select} WHERE customer_id = %s AND grant_amount IS NOT NULL"
+        self.insert = f"INSERT INTO {s}.events ({_COLUMNS}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"  # noqa: S608
+        self.scan = f"{select} WHERE seq >= %s ORDER BY seq LIMIT %s"
+        self.case = f"{select} WHERE number = %s ORDER BY version"
+        self.latest = _LATEST.format(s=s)
+        self.latest_due = self.latest + " WHERE e.callback_due IS NOT NULL AND e.callback_due < %s"
+
+
+class _PostgresStore(Store):
+    __slots__ = ("_connection", "_sql")
+
+    def __init__(self, connection: psycopg.Connection[Any], sql: _Statements) -> None:
+        self._connection = connection
+        self._sql = sql
+
+    def find(self, key: str) -> Record | None:
+        row = self._connection.execute(self._sql.find, (key,)).fetchone()
+        return None if row is None else record_of(row)
+
+    def version(self, number: str) -> int:
+        row = self._connection.execute(self._sql.version, (number,)).fetchone()
+        return int(row["version"] or 0) if row is not None else 0
+
+    def head(self) -> tuple[int, str]:
+        row = self._connection.execute(self._sql.head).fetchone()
+        return (0, GENESIS) if row is None else (int(row["seq"]), str(row["hash"]))
+
+    def grants(self, query: GrantQuery) -> list[Record]:
+        conditions, values = grant_conditions(query, "%s")
+        rows = self._connection.execute(self._sql.grants + conditions, [query.customer_id, *values]).fetchall()
+        return [record_of(row) for row in rows]
+
+    def insert(self, record: dict[str, JSONValue]) -> None:
+        self._connection.execute(self._sql.insert, row_of(record))
+
+
+def _checked_conninfo(driver: Any, conninfo: object) -> str:
+    """``conninfo`` once libpq can read it; the message never repeats it (it may hold a password)."""
+    if not isinstance(conninfo, str) or not conninfo.strip():
+        raise JournalError("the connection string must be a non-empty string, such as 'postgresql://app@db/hotel'")
+    try:
+        driver.conninfo.conninfo_to_dict(conninfo)
+    except driver.Error:
+        raise JournalError(
+            "the connection string cannot be read; write it as 'postgresql://user@host:port/dbname' or "
+            "'host=... dbname=... user=...' (it is not repeated here, since it may hold a password)"
+        ) from None
+    return conninfo
+
+
+def _password(driver: Any, conninfo: str) -> str:
+    try:
+        return str(driver.conninfo.conninfo_to_dict(conninfo).get("password") or "")
+    except driver.Error:  # pragma: no cover - checked when the journal was made
+        return ""
+
+
+def _failure(error: Exception, doing: str, *, after: str = "") -> JournalError:
+    """A :class:`JournalError` for a driver error: its SQLSTATE and what that means, never the server's text."""
+    sqlstate = str(getattr(error, "sqlstate", None) or "")
+    meaning = _MEANINGS.get(sqlstate) or _MEANINGS.get(sqlstate[:2])
+    if meaning is None:
+        broken = sqlstate == "" and type(error).__name__ in ("OperationalError", "InterfaceError")
+        meaning = "the connection to the database was lost" if broken else "the database failed"
+        meaning += "" if broken else f" ({type(error).__name__})"
+    code = f" (SQLSTATE {sqlstate})" if sqlstate else ""
+    return JournalError(f"{doing}: {meaning}{code}{after}")

@@ -1,0 +1,222 @@
+"""Tampering: every way of changing stored events, at every position, is found at the right event.
+
+A journal of twelve events (four cases, grants among them) is written, its
+chain head exported (``count:hash``, what a host saves somewhere the journal's
+writers cannot reach), and then someone with access to the database changes
+it, one way at one position per fresh journal:
+
+- edit: one field of the event changed (a different field at each position);
+- edit and re-hash: the event changed and given the hash of its new content;
+- delete: the event removed;
+- swap: the event and the next exchanged;
+- insert: a forged event put in front of it, correctly chained to the event
+  before, the events from there on moved one place;
+- truncate: the event and every later one cut off;
+- re-encode: the event stored in another spelling of the same content (JSON
+  with spaces, escaped Unicode, a time with ``+00:00``, an amount as ``10.0``).
+
+``verify(expected_head=...)`` must report each one at the right position: the
+event changed, removed or inserted, the first of a swapped pair, the first
+event cut off. The figures also say how many the chain finds without the
+saved head: everything but a truncated tail (and a re-hashed last event).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recovery_rules import ChainHead, ComplaintNumber, Draft, Event, Journal, Money
+from recovery_rules._journal import GENESIS
+from tests import _postgres
+from tests._journal_backends import Harness, PostgresHarness, SQLiteHarness
+
+T0 = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)
+EVENTS = 12
+CASES = [
+    ComplaintNumber.parse(number) for number in ("20261123-10442", "20261123-10442/2", "20261123-77", "20261123-9")
+]
+EDITS: tuple[tuple[str, object], ...] = (
+    ("data", '{"notes":"nothing happened"}'),
+    ("actor", "manager"),
+    ("at", "2026-11-23T13:59:59.000000Z"),
+    ("grant", {"amount": "1.00", "currency": "USD"}),
+    ("prev", "f" * 64),
+    ("hash", "e" * 64),
+    ("number", "20261123-99999"),
+    ("version", 7),
+    ("key", "another-key"),
+    ("kind", "approved"),
+    ("request", "0" * 64),
+    ("callback_due", "2026-11-24T14:00:00.000000Z"),
+)
+
+
+def fill(harness: Harness) -> ChainHead:
+    journal = harness.journal()
+    for i in range(EVENTS):
+        number = CASES[i % len(CASES)]
+        version = journal.version(number)
+        draft = Draft(
+            kind="noted",
+            state="noted",
+            actor="staff",
+            at=T0 + dt.timedelta(minutes=i),
+            data={"notes": f"step {i}: Zoë waited", "i": i},  # non-ASCII, so an escaped spelling differs
+            grant=Money("10.00", "USD") if i % 3 == 1 else None,
+        )
+        journal.append(number, draft, expected_version=version, key=f"k{i}", request={"i": i})
+    return journal.head()
+
+
+def reencoded(record: dict[str, Any], seq: int) -> dict[str, Any]:
+    """``record`` with the same content in another spelling."""
+    data = json.loads(record["data"]) if isinstance(record["data"], str) else record["data"]
+    spellings: list[tuple[str, object]] = [
+        ("data", json.dumps(data, sort_keys=True)),  # spaces after ':' and ','
+        ("data", json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)),  # \u00eb for ë
+        ("at", record["at"].replace(".000000Z", "+00:00")),
+    ]
+    if record["grant"] is not None:
+        spellings.append(("grant", {"amount": "10.0", "currency": "USD"}))
+    field, value = spellings[seq % len(spellings)]
+    return {**record, field: value}
+
+
+def forged(harness: Harness, seq: int) -> dict[str, Any]:
+    """A well-made forgery: a valid event chained to the one before ``seq``."""
+    prev = GENESIS if seq == 1 else harness.record(seq - 1)["hash"]
+    draft = Draft(kind="approved", state="approved", actor="manager", at=T0, grant=Money("2000.00", "USD"))
+    number = ComplaintNumber.parse("20261123-forged")
+    return Event.seal(
+        draft, seq=seq, number=number, version=1, key=f"forged-{seq}", request="0" * 64, prev=prev
+    ).record()
+
+
+@dataclasses.dataclass
+class Tally:
+    tampered: int = 0
+    right: int = 0
+    by_chain_alone: int = 0
+    wrong: list[str] = dataclasses.field(default_factory=list)
+
+
+def tamper(harness: Harness, kind: str, seq: int) -> int:
+    """Change the stored journal; the position ``verify`` must report."""
+    if kind == "edit":
+        field, value = EDITS[(seq - 1) % len(EDITS)]
+        harness.edit(seq, field, value)
+    elif kind == "edit and re-hash":
+        harness.edit(seq, "data", '{"notes":"rewritten"}', rehashed=True)
+    elif kind == "delete":
+        harness.delete(seq)
+    elif kind == "swap":
+        harness.swap(seq, seq + 1)
+    elif kind == "insert":
+        harness.insert(seq, forged(harness, seq))
+    elif kind == "truncate":
+        for cut in range(EVENTS, seq - 1, -1):
+            harness.delete(cut)
+    elif kind == "re-encode":
+        harness.put(seq, reencoded(harness.record(seq), seq))
+    return seq
+
+
+KINDS = {
+    "edit": range(1, EVENTS + 1),
+    "edit and re-hash": range(1, EVENTS + 1),
+    "delete": range(1, EVENTS + 1),
+    "swap": range(1, EVENTS),
+    "insert": range(1, EVENTS + 1),
+    "truncate": range(1, EVENTS + 1),
+    "re-encode": range(1, EVENTS + 1),
+}
+
+
+Verify = Callable[[Journal, ChainHead | None], tuple[bool, int | None]]
+"""A way to check a journal (against a saved head, or none): whether it is good, and its first bad position."""
+
+
+def library_verify(journal: Journal, head: ChainHead | None) -> tuple[bool, int | None]:
+    result = journal.verify(expected_head=head)
+    return result.ok, result.first_bad
+
+
+def score(backend: str, folder: Path, verify: Verify, kinds: dict[str, range]) -> dict[str, Tally]:
+    """Tamper one way at one position per fresh journal; how often ``verify`` names the right event."""
+    tallies: dict[str, Tally] = {}
+    for kind, positions in kinds.items():
+        tally = tallies[kind] = Tally()
+        for seq in positions:
+            harness = make(backend, folder / f"{kind}-{seq}".replace(" ", "-"))
+            try:
+                head = fill(harness)
+                assert ChainHead.parse(str(head)) == head  # exported as text, read back
+                expected = tamper(harness, kind, seq)
+                journal = harness.journal()
+                ok, first_bad = verify(journal, head)
+                alone_ok, alone_first_bad = verify(journal, None)
+            finally:
+                harness.close()
+            tally.tampered += 1
+            if not ok and first_bad == expected:
+                tally.right += 1
+            else:
+                tally.wrong.append(f"{kind} at {seq}: reported {first_bad}")
+            tally.by_chain_alone += not alone_ok and alone_first_bad == expected
+    return tallies
+
+
+def test_every_tampering_is_found_at_the_right_event(
+    tmp_path: Path, figure: Callable[[str], None], backend: str
+) -> None:
+    tallies = score(backend, tmp_path, library_verify, KINDS)
+    total = sum(tally.tampered for tally in tallies.values())
+    right = sum(tally.right for tally in tallies.values())
+    name = "SQLite" if backend == "sqlite" else "PostgreSQL"
+    lines = [f"{name}: {right}/{total} tamperings found at the right event, with the exported chain head"]
+    lines += [
+        f"  {kind:17} {tally.right:2}/{tally.tampered} at the right event "
+        f"({tally.by_chain_alone}/{tally.tampered} by the chain alone, without the saved head)"
+        for kind, tally in tallies.items()
+    ]
+    figure("\n".join(lines))
+    assert [wrong for tally in tallies.values() for wrong in tally.wrong] == []
+    assert tallies["truncate"].by_chain_alone == 0  # a shorter chain is still a chain: the saved head is needed
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgres":
+        _postgres.dsn()  # skips (fails in CI) without a server
+    return str(request.param)
+
+
+def make(backend: str, folder: Path) -> Harness:
+    if backend == "sqlite":
+        folder.mkdir()
+        return SQLiteHarness(folder)
+    return PostgresHarness(folder)
+
+
+def links_only(journal: Journal, head: ChainHead | None) -> tuple[bool, int | None]:
+    """BROKEN ON PURPOSE: checks positions and links, never recomputes a hash, ignores the saved head."""
+    previous = GENESIS
+    for position, record in journal._scan(1):
+        if record["seq"] != position or record["prev"] != previous:
+            return False, position
+        previous = str(record["hash"])
+    return True, None
+
+
+def test_the_tamper_check_catches_a_verify_that_does_not_recompute_hashes(tmp_path: Path) -> None:
+    """Teeth: a check that trusts stored hashes misses edits and truncations, and the tally says so."""
+    tallies = score("sqlite", tmp_path, links_only, {"edit": range(1, 4), "truncate": range(10, 13)})
+    assert tallies["edit"].right < tallies["edit"].tampered  # an edited actor or time keeps its old hash
+    assert tallies["truncate"].right == 0
