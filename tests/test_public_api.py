@@ -72,3 +72,24 @@ def test_the_core_imports_without_optional_dependencies() -> None:
         "assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_cases_journals_wording_and_engines_load_on_first_use() -> None:
+    code = (
+        "import sys\n"
+        "import recovery_rules\n"
+        "lazy = ('recovery_rules._case', 'recovery_rules._journal', 'recovery_rules._wording',\n"
+        "        'recovery_rules._durable', 'recovery_rules._step_words', 'sqlite3')\n"
+        "loaded = [name for name in lazy if name in sys.modules]\n"
+        "assert not loaded, loaded\n"
+        "assert 'Case' in dir(recovery_rules)\n"
+        "from recovery_rules import Case, SQLiteJournal, say\n"
+        "assert recovery_rules.Case is Case and 'recovery_rules._case' in sys.modules\n"
+        "try:\n"
+        "    recovery_rules.Nope\n"
+        "except AttributeError as error:\n"
+        "    assert 'Nope' in str(error)\n"
+        "else:\n"
+        "    raise AssertionError('no AttributeError')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

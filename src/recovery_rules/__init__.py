@@ -23,23 +23,11 @@ private and may change without notice.
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Final
+
 from . import presets
-from ._case import Case
-from ._case_path import CaseOutcome, CaseState, CaseStep
-from ._durable import DurableEngine
 from ._engine import RULES
-from ._journal import (
-    CaseSummary,
-    ChainHead,
-    Draft,
-    Event,
-    Journal,
-    Ledger,
-    MemoryJournal,
-    PostgresJournal,
-    SQLiteJournal,
-    Verification,
-)
 from ._locale import AlternativeWording, LocaleWording
 from ._models import Complaint, ComplaintNumber, Customer, Remedy
 from ._money import Money
@@ -47,9 +35,7 @@ from ._phrases import forbidden_phrases
 from ._policy import Policy
 from ._policy_parts import Alternative, AuthorityLevel
 from ._resolution import Outcome, Resolution, TraceEntry
-from ._step_words import StepWords
 from ._time import Window
-from ._wording import Wording, say
 from .exceptions import (
     AuthorityError,
     CurrencyMismatchError,
@@ -70,7 +56,63 @@ from .exceptions import (
     WorkflowError,
 )
 
+if TYPE_CHECKING:
+    from ._case import Case
+    from ._case_path import CaseOutcome, CaseState, CaseStep
+    from ._durable import DurableEngine
+    from ._journal import (
+        CaseSummary,
+        ChainHead,
+        Draft,
+        Event,
+        Journal,
+        Ledger,
+        MemoryJournal,
+        PostgresJournal,
+        SQLiteJournal,
+        Verification,
+    )
+    from ._step_words import StepWords
+    from ._wording import Wording, say
+
 __version__ = "0.1.0"
+
+# Cases, journals, wording and the durable-rules engine are loaded on first use, so that a host app
+# that only decides does not pay for them when it imports the library (see benchmarks/run.py).
+_LOADED_ON_FIRST_USE: Final = {
+    "Case": "_case",
+    "CaseOutcome": "_case_path",
+    "CaseState": "_case_path",
+    "CaseStep": "_case_path",
+    "CaseSummary": "_journal",
+    "ChainHead": "_journal",
+    "Draft": "_journal",
+    "DurableEngine": "_durable",
+    "Event": "_journal",
+    "Journal": "_journal",
+    "Ledger": "_journal",
+    "MemoryJournal": "_journal",
+    "PostgresJournal": "_journal",
+    "SQLiteJournal": "_journal",
+    "StepWords": "_step_words",
+    "Verification": "_journal",
+    "Wording": "_wording",
+    "say": "_wording",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LOADED_ON_FIRST_USE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later look-ups find it directly, like any imported name
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "RULES",
