@@ -53,7 +53,8 @@ def command(
     """Compute the service metrics of the cases recorded in JOURNAL, as they stood at --now.
 
     JOURNAL is the case journal's SQLite file (cases.sqlite3, or
-    sqlite:cases.sqlite3). Reports the escalation and denial rates, how often
+    sqlite:cases.sqlite3) or its PostgreSQL address (postgresql://user@host/db,
+    with the postgres extra); it is never created. Reports the escalation and denial rates, how often
     an alternative and the final offer were accepted, the callbacks kept and
     overdue, the time to resolution, what each level granted, the share of the
     per-guest cap used, and the cases per category, for the cases opened

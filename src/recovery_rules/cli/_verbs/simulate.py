@@ -40,9 +40,10 @@ def command(*, records: str, policy: str, candidate: str, skip_invalid: bool, as
     Each line is a JSON object: {"complaint": {...}, "by": LEVEL, "granted":
     AMOUNT, "now": TIME}; granted defaults to 0 and now to when the complaint
     was received. journal:JOURNAL instead replays the first decision of every
-    case recorded in a case journal (journal:cases.sqlite3). Reports the outcomes moved (a from -> to matrix), the
-    escalations avoided and added, what is granted on the spot, and all of it
-    per acting level. Exit code 0, or 2 when a record is not valid (unless
+    case recorded in a case journal (journal:cases.sqlite3, or
+    journal:postgresql://user@host/db). Reports the outcomes moved (a from -> to
+    matrix), the escalations avoided and added, what is granted on the spot, and
+    all of it per acting level. Exit code 0, or 2 when a record is not valid (unless
     --skip-invalid).
     """
     current = load_policy(policy)
