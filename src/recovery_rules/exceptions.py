@@ -288,7 +288,17 @@ class StaleCaseError(WorkflowError):
 
 
 class JournalError(RecoveryRulesError, RuntimeError):
-    """A journal cannot be used as it is: not a journal file, or a newer format."""
+    """A journal cannot be used as it is, or its storage failed.
+
+    The file or schema is not a recovery-rules journal, or of a newer format;
+    the journal is closed; or the storage refused or failed the operation: the
+    database cannot be reached, another writer held the journal past the
+    timeout, the disk is full, the user may only read. The message says which
+    (with the SQLSTATE, for PostgreSQL) and never repeats the database's own
+    text, which can quote stored values. A step that raised recorded nothing,
+    unless the message says that is not known: then repeat it with the same
+    idempotency key.
+    """
 
 
 class JournalIntegrityError(JournalError):
