@@ -184,9 +184,14 @@ class Remedy(RecoveryModel):
 class Complaint(RecoveryModel):
     """A customer's complaint, as the host app received it.
 
-    ``received_at`` must be timezone-aware. ``number`` is the complaint number
-    the paper trail is filed under; when omitted it is made from the date of
-    ``received_at`` (in its own time zone) and the customer number.
+    ``category`` is what the complaint is about, a word such as
+    ``room_not_ready`` (one the policy does not list still gets the
+    alternatives that apply to everything); ``requested`` is what the customer
+    asks for. ``received_at`` must be timezone-aware. ``description`` is the
+    customer's account in their own words: personal data, never in error
+    messages. ``number`` is the complaint number the paper trail is filed under;
+    when omitted it is made from the date of ``received_at`` (in its own time
+    zone) and the customer number.
     """
 
     _what: ClassVar[str] = "complaint"

@@ -50,8 +50,13 @@ class Resolution(RecoveryModel):
     A ``DENIED`` or ``ESCALATED`` resolution always carries alternatives (Plan B):
     one without them cannot be constructed.
 
+    - ``complaint_number``: the number the case is filed under; ``policy``: the
+      name of the policy that decided; ``acting_level``: the level that asked
+      (``by``); ``decided_at``: when (``now``).
     - ``remedy``: what was asked for; ``total``: it plus what the guest was
       already granted within the policy's window (``granted_before``).
+    - ``reason``: why, in one sentence an employee can read out (the rule that
+      decided; the whole story is in ``trace``).
     - ``authorized_by``: the level that grants it (``APPROVED`` only).
     - ``escalate_to`` and ``callback_by``: who decides next and by when the
       customer hears back (``ESCALATED`` only).
