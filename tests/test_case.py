@@ -267,7 +267,7 @@ def test_a_step_out_of_order_is_refused_and_names_the_steps_allowed(journal: Jou
         case.decide()
     error = caught.value
     assert (error.step, error.state, error.allowed) == ("decide", "opened", ("listen",))
-    assert str(error) == "decide is not allowed now: the case is opened; the steps allowed next are: listen"
+    assert str(error) == "decide is not allowed now: the case is in state 'opened'; the steps allowed next are: listen"
     assert not isinstance(error, AuthorityError)
     assert isinstance(error, RuntimeError)
     assert case.version == journal.version(case.number) == 1
@@ -283,7 +283,7 @@ def test_nothing_can_follow_closing(journal: Journal, ritz: Policy) -> None:
     case.deliver()
     case.thank()
     case.close()
-    with pytest.raises(WorkflowError, match="the case is closed; the steps allowed next are: none"):
+    with pytest.raises(WorkflowError, match="the case is in state 'closed'; the steps allowed next are: none"):
         case.listen()
 
 
@@ -434,7 +434,7 @@ def test_two_handles_on_one_case_stay_consistent(backend: Harness, ritz: Policy)
     desk = Case.open(backend.journal(), ritz, complaint("250.00"), by="staff", clock=clock)
     phone = Case.load(backend.journal(), ritz, desk.number, clock=clock)
     desk.listen()
-    with pytest.raises(WorkflowError, match="the case is listened"):
+    with pytest.raises(WorkflowError, match="the case is in state 'listened'"):
         phone.listen()  # the other desk already did
     phone.apologize()  # reads what the other desk recorded, then goes on
     assert phone.version == 3

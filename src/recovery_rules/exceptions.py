@@ -246,7 +246,7 @@ class WorkflowError(RecoveryRulesError, RuntimeError):
         self.state = state
         self.allowed = tuple(allowed)
         next_steps = ", ".join(self.allowed) if self.allowed else "none (the case is closed)"
-        what = detail or f"{step} is not allowed now: the case is {state.replace('_', ' ')}"
+        what = detail or f"{step} is not allowed now: the case is in state {state!r}"
         super().__init__(f"{what}; the steps allowed next are: {next_steps}")
 
 
