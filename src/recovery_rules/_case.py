@@ -827,7 +827,7 @@ def _required(value: _T | None) -> _T:
 def _moment(now: dt.datetime | None, clock: Clock) -> dt.datetime:
     moment = clock() if now is None else now
     if not isinstance(moment, dt.datetime) or moment.utcoffset() is None:
-        raise InvalidInputError("now", [Problem("now", "must be a timezone-aware datetime")])
+        raise InvalidInputError("time", [Problem("now", "must be a timezone-aware datetime")])
     return moment.astimezone(dt.UTC)
 
 

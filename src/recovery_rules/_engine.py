@@ -334,15 +334,18 @@ def decide(
     if granted is None:
         granted = policy.zero_money
     elif not isinstance(granted, Money):
-        raise InvalidInputError("granted", [Problem("granted", "must be a Money in the policy's currency, or None")])
+        example = f"Money('150.00', {currency!r})"
+        raise InvalidInputError(
+            "amount", [Problem("granted", f"must be a Money in the policy's currency, such as {example}, or None")]
+        )
     elif granted.currency != currency:
         raise CurrencyMismatchError(currency, granted.currency, location="granted")
     elif granted.amount < 0:
-        raise InvalidInputError("granted", [Problem("granted", "must not be negative")])
+        raise InvalidInputError("amount", [Problem("granted", "must not be negative")])
     if now is None:
         now = dt.datetime.now(dt.UTC)
     elif not isinstance(now, dt.datetime) or (now.tzinfo is not dt.UTC and now.utcoffset() is None):
-        raise InvalidInputError("now", [Problem("now", "must be a timezone-aware datetime")])
+        raise InvalidInputError("time", [Problem("now", "must be a timezone-aware datetime")])
     decision = _Decision(policy, complaint, level, granted, now)
     return decision.resolve() if rules is None else decision.conclude(rules(decision))
 

@@ -272,8 +272,9 @@ def check_policy(policy: Policy, *, max_examples: int = 300, seed: int | None = 
     acting employee can authorize now; no approval beyond authority or the cap;
     every escalation goes to the lowest higher level that can grant it; denials
     are delivered by the policy's ``denials_delivered_by`` level (or by the
-    acting employee, when theirs is that high or higher); decisions are deterministic, leave their inputs alone, and never improve
-    when more is asked.
+    acting employee, when theirs is that high or higher); decisions are
+    deterministic, leave their inputs alone, and never improve when more is
+    asked.
 
     Pass ``seed`` to explore the same examples on every run (reproducible CI).
     """

@@ -40,7 +40,7 @@ class GrantQuery:
 def grant_query(number: ComplaintNumber, *, window: Window, timezone: str, now: dt.datetime) -> GrantQuery:
     """The grants that count for a decision on ``number`` at ``now`` under ``window``."""
     if not isinstance(now, dt.datetime) or now.utcoffset() is None:
-        raise InvalidInputError("now", [Problem("now", "must be a timezone-aware datetime")])
+        raise InvalidInputError("time", [Problem("now", "must be a timezone-aware datetime")])
     customer = number.customer_id
     if window.kind == "incident":
         return GrantQuery(customer, number=number)
