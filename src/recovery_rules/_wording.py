@@ -16,6 +16,7 @@ process's locale or ``TZ``.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
@@ -267,7 +268,9 @@ class Wording:
         format = _check_format(format)
         spec = MESSAGES.get(message) if isinstance(message, str) else None
         if spec is None:
-            raise InvalidInputError("wording", [Problem("message", "is not a message; see the list of messages")])
+            close = difflib.get_close_matches(message, MESSAGES, n=1) if isinstance(message, str) else []
+            hint = f"did you mean {close[0]!r}?" if close else "the guide Customize the wording lists every message"
+            raise InvalidInputError("wording", [Problem("message", f"is not a message; {hint}")])
         values: dict[str, Value] = {}
         for name, value in slots.items():
             if name not in spec.slots:
