@@ -93,8 +93,16 @@ def _boundary(text: str | None, option: str, now: dt.datetime) -> dt.datetime | 
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
-        return parse_time(text, option=option)
-    return dt.datetime(day.year, day.month, day.day, tzinfo=now.tzinfo)
+        pass
+    else:
+        return dt.datetime(day.year, day.month, day.day, tzinfo=now.tzinfo)
+    try:
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise CliInputError(
+            f"{option}: is neither a date nor an ISO 8601 time; write it like 2026-09-01 or 2026-11-23T15:00:00Z"
+        ) from None
+    return parse_time(text, option=option)  # a time: it must carry its time zone
 
 
 def _head(text: str) -> ChainHead:
