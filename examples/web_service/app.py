@@ -1,6 +1,6 @@
 """A help-desk web service: ``POST /complaints`` decides a complaint and returns the resolution as JSON.
 
-Needs the ``examples`` extra: ``pip install 'recovery-rules[examples]'`` (FastAPI, httpx, uvicorn).
+Needs the ``examples`` extra: ``pip install 'recovery-rules[examples]'`` (FastAPI, uvicorn, httpx2).
 
 - ``python examples/web_service/app.py`` sends three complaints through FastAPI's test client and
   prints the answers; ``python examples/web_service/app.py serve`` serves it on http://127.0.0.1:8000
