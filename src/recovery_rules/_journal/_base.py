@@ -160,6 +160,12 @@ class Journal(abc.ABC):
 
         ``request`` is what identifies the request for idempotency: the step and
         its arguments (not the time); only its SHA-256 is stored.
+
+        :class:`~recovery_rules.Case` appends through this method. The journal
+        records any event, but :meth:`Case.load <recovery_rules.Case.load>` and
+        ``recovery-rules report`` replay every case along the case path and
+        refuse a journal holding events of a complaint number that do not follow
+        it: record a case's steps through ``Case``.
         """
         if not isinstance(number, ComplaintNumber):
             raise InvalidInputError("append", [Problem("number", "must be a ComplaintNumber")])
