@@ -162,10 +162,10 @@ class Journal(abc.ABC):
         its arguments (not the time); only its SHA-256 is stored.
 
         :class:`~recovery_rules.Case` appends through this method. The journal
-        records any event, but :meth:`Case.load <recovery_rules.Case.load>` and
-        ``recovery-rules report`` replay every case along the case path and
-        refuse a journal holding events of a complaint number that do not follow
-        it: record a case's steps through ``Case``.
+        records any event, but events that do not follow the case path make
+        :meth:`Case.load <recovery_rules.Case.load>` refuse that case and
+        ``recovery-rules report`` the whole journal: record a case's steps
+        through ``Case``.
         """
         if not isinstance(number, ComplaintNumber):
             raise InvalidInputError("append", [Problem("number", "must be a ComplaintNumber")])
