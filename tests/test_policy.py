@@ -99,9 +99,9 @@ def test_a_catalog_without_enough_free_alternatives_does_not_load() -> None:
     data = policy_data()
     data["catalog"] = [entry for entry in data["catalog"] if entry["id"] != "tips"]
     first, second = problems_of(data)
-    assert first.startswith("catalog: a complaint of category 'room_not_ready' asking for refund (2)")
+    assert first.startswith("catalog: a complaint of category 'room_not_ready' asking for refund (2 found)")
     assert "fewer than 3 free (value 0) alternatives" in first
-    assert second.startswith("catalog: a complaint of a category the policy does not list asking for refund (2)")
+    assert second.startswith("catalog: a complaint of a category the policy does not list asking for refund (2 found)")
 
 
 def test_unknown_categories_are_covered_by_the_check() -> None:

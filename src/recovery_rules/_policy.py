@@ -259,7 +259,7 @@ def _plan_b_gaps(policy: Policy, index: CatalogIndex) -> Iterator[Problem]:
         for kind in policy.vocabulary:
             found = index.shelf(category, kind).kinds_within(budget)
             if len(found) < need:
-                short.append(f"{kind} ({len(found)})")
+                short.append(f"{kind} ({len(found)} found)")
         if short:
             what = "a category the policy does not list" if category is None else f"category {category!r}"
             free = "" if unbounded else "free (value 0) "
@@ -267,8 +267,8 @@ def _plan_b_gaps(policy: Policy, index: CatalogIndex) -> Iterator[Problem]:
             yield Problem(
                 "catalog",
                 f"a complaint of {what} asking for {', '.join(short)} would get fewer than {need} {free}"
-                f"alternatives of distinct kinds, which is what {lowest.name} must be able to offer with nothing "
-                f"left to grant; add {free}alternatives whose applies_to includes {where}",
+                f"alternatives of distinct kinds, which is what the lowest level, {lowest.name}, must be able to "
+                f"offer with nothing left to grant; add {free}alternatives whose applies_to includes {where}",
             )
 
 
