@@ -37,8 +37,8 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
     of each region is decided and checked: every denial and escalation offers
     the promised alternatives, which the employee can authorize now; nothing is
     approved beyond authority or the cap; every escalation goes to the lowest
-    level that can grant it, with its callback; denials are delivered by a
-    manager. Prints "N regions, all invariants hold" (exit 0) or the first
+    level that can grant it, with its callback; denials are delivered by the
+    policy's denials_delivered_by level. Prints "N regions, all invariants hold" (exit 0) or the first
     counterexample as a complaint ready to run with `decide` (exit 1).
     """
     loaded = load_policy(policy, option="POLICY")

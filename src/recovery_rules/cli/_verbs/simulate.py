@@ -26,7 +26,11 @@ _SHOWN_INVALID = 10
 @click.argument("records", metavar="COMPLAINTS.jsonl")
 @options.policy
 @click.option(
-    "--candidate", "-c", required=True, metavar="POLICY", help="The policy to compare: " + options.POLICY_HELP
+    "--candidate",
+    "-c",
+    required=True,
+    metavar="POLICY",
+    help="The policy to compare with --policy. " + options.POLICY_HELP,
 )
 @click.option(
     "--skip-invalid",
