@@ -243,19 +243,19 @@ class SQLiteJournal(Journal):
     def _read(self) -> AbstractContextManager[Store]:
         return self._transaction(write=False)
 
+    def _query(self, statement: str, parameters: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        """The rows of one read-only statement, run on its own (one statement is one consistent view)."""
+        try:
+            return self._connection().execute(statement, parameters).fetchall()
+        except sqlite3.Error as error:  # a damaged file, an I/O error: a JournalError, as inside a transaction
+            raise JournalError(f"the journal cannot be read: {error}") from None
+
     # -- reads ------------------------------------------------------------------
     def _scan(self, start: int) -> Iterator[tuple[int, Record]]:
         position = max(start, 1)
         while True:
             # A batch at a time, so no statement stays open while the caller works.
-            rows = (
-                self._connection()
-                .execute(
-                    _SELECT + " WHERE seq >= ? ORDER BY seq LIMIT ?",
-                    (position, _BATCH),
-                )
-                .fetchall()
-            )
+            rows = self._query(_SELECT + " WHERE seq >= ? ORDER BY seq LIMIT ?", (position, _BATCH))
             for row in rows:
                 yield row["seq"], _record(row)
             if len(rows) < _BATCH:
@@ -263,20 +263,14 @@ class SQLiteJournal(Journal):
             position = rows[-1]["seq"] + 1
 
     def _case_records(self, number: str) -> list[Record]:
-        rows = self._connection().execute(
-            _SELECT + " WHERE number = ? ORDER BY version",
-            (number,),
-        )
-        return [_record(row) for row in rows.fetchall()]
+        return [_record(row) for row in self._query(_SELECT + " WHERE number = ? ORDER BY version", (number,))]
 
     def _latest_records(self, *, callback_before: str | None) -> list[tuple[Record, str]]:
         if callback_before is None:
-            rows = self._connection().execute(_LATEST)
+            rows = self._query(_LATEST)
         else:
-            rows = self._connection().execute(
-                _LATEST + " WHERE e.callback_due IS NOT NULL AND e.callback_due < ?", (callback_before,)
-            )
-        return [(_record(row), row["opened_at"]) for row in rows.fetchall()]
+            rows = self._query(_LATEST + " WHERE e.callback_due IS NOT NULL AND e.callback_due < ?", (callback_before,))
+        return [(_record(row), row["opened_at"]) for row in rows]
 
 
 class _SQLiteStore(Store):
