@@ -161,8 +161,7 @@ class Journal(abc.ABC):
         ``request`` is what identifies the request for idempotency: the step and
         its arguments (not the time); only its SHA-256 is stored.
         """
-        if not isinstance(number, ComplaintNumber):
-            raise InvalidInputError("append", [Problem("number", "must be a ComplaintNumber")])
+        _checked_number(number, "append")
         if isinstance(expected_version, bool) or not isinstance(expected_version, int) or expected_version < 0:
             raise InvalidInputError("append", [Problem("expected_version", "must be an integer of 0 or more")])
         checked_key = _checked_key(key)
@@ -203,6 +202,7 @@ class Journal(abc.ABC):
 
     def version(self, number: ComplaintNumber) -> int:
         """How many events case ``number`` has (0 for a case never opened)."""
+        _checked_number(number, "number")
         with self._read() as store:
             return store.version(str(number))
 
@@ -213,6 +213,7 @@ class Journal(abc.ABC):
         3...; otherwise :class:`~recovery_rules.JournalIntegrityError`. (Whether
         the chain as a whole is intact is what :meth:`verify` proves.)
         """
+        _checked_number(number, "number")
         events = tuple(Event.from_record(record, position=0) for record in self._case_records(str(number)))
         for expected, event in enumerate(events, start=1):
             if event.number != number:
@@ -284,6 +285,11 @@ class Journal(abc.ABC):
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.close()
+
+
+def _checked_number(number: object, what: str) -> None:
+    if not isinstance(number, ComplaintNumber):  # a number as text would read as another case's events
+        raise InvalidInputError(what, [Problem("number", "must be a ComplaintNumber")])
 
 
 def _checked_key(key: object) -> str:
