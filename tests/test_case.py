@@ -507,6 +507,18 @@ def test_loading_refuses_events_the_path_does_not_allow(ritz: Policy) -> None:
         Case.load(journal, ritz, "20261123-5")
 
 
+def test_loading_refuses_a_grant_in_another_currency(ritz: Policy) -> None:
+    case = opened(MemoryJournal(), ritz, "250.00")
+    case.decide()
+    copy = MemoryJournal()  # the same events, the grant of the decision in euros: a chain intact but not a case
+    for event in case.history:
+        grant = None if event.grant is None else Money(event.grant.amount, "EUR")
+        draft = Draft(kind=event.kind, state=event.state, actor=event.actor, at=event.at, data=event.data, grant=grant)
+        copy.append(event.number, draft, expected_version=event.version - 1, key=event.key, request={})
+    with pytest.raises(JournalIntegrityError, match="event 5 is bad: its grant is not in the currency of the case"):
+        Case.load(copy, ritz, case.number)
+
+
 def test_loading_refuses_an_edited_event(backend: Harness, ritz: Policy) -> None:
     case = opened(backend.journal(), ritz, "250.00")
     case.decide()

@@ -256,6 +256,8 @@ def apply(view: CaseView, event: Event) -> CaseView:
     if event.grant is not None:
         if step not in GRANTING:
             raise JournalIntegrityError(event.seq, f"a {event.kind!r} event cannot grant anything")
+        if event.grant.currency != view.granted.currency:
+            raise JournalIntegrityError(event.seq, "its grant is not in the currency of the case")
         changes["granted"] = view.granted + event.grant
     new = dataclasses.replace(view, history=(*view.history, event), **changes)
     if event.state != new.state:
