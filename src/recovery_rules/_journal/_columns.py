@@ -9,15 +9,15 @@ compares them as text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Final
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Final
 
 from recovery_rules._models import ComplaintNumber
 
 from ._canonical import JSONValue, canonical_time, dumps
 from ._ledger import GrantQuery
 
-__all__ = ["COLUMNS", "grant_conditions", "record_of", "row_of"]
+__all__ = ["COLUMNS", "grant_conditions", "record_of", "row_of", "scan"]
 
 COLUMNS: Final = (
     "seq",
@@ -39,6 +39,8 @@ COLUMNS: Final = (
     "hash",
 )
 """The events table's columns, in the order :func:`row_of` gives their values."""
+
+_BATCH: Final = 500
 
 
 def row_of(record: Mapping[str, JSONValue]) -> tuple[JSONValue, ...]:
@@ -80,3 +82,21 @@ def grant_conditions(query: GrantQuery, mark: str) -> tuple[str, list[str]]:
         conditions += f" AND at < {mark}"
         values.append(canonical_time(query.until))
     return conditions, values
+
+
+def scan(
+    rows_from: Callable[[int, int], Sequence[Mapping[str, Any]]], start: int
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Every stored record from position ``start`` on, in journal order, with its position.
+
+    ``rows_from(seq, limit)`` reads the rows from ``seq`` on, at most ``limit`` of
+    them: a batch at a time, so no statement stays open while the caller works.
+    """
+    position = max(start, 1)
+    while True:
+        rows = rows_from(position, _BATCH)
+        for row in rows:
+            yield row["seq"], record_of(row)
+        if len(rows) < _BATCH:
+            return
+        position = rows[-1]["seq"] + 1

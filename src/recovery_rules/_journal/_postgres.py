@@ -40,7 +40,7 @@ from recovery_rules.exceptions import JournalError, MissingDependencyError
 
 from ._base import Journal, Record, Store
 from ._canonical import GENESIS, JSONValue
-from ._columns import COLUMNS, grant_conditions, record_of, row_of
+from ._columns import COLUMNS, grant_conditions, record_of, row_of, scan
 from ._ledger import GrantQuery
 
 if TYPE_CHECKING:
@@ -50,7 +50,6 @@ __all__ = ["PostgresJournal"]
 
 APPLICATION: Final = "recovery-rules journal"
 SCHEMA_VERSION: Final = 1
-_BATCH: Final = 500
 _IDLE: Final = 8  # idle connections kept for the next transaction
 _SCHEMA_NAME: Final = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
@@ -367,15 +366,7 @@ class PostgresJournal(Journal):
 
     # -- reads ------------------------------------------------------------------
     def _scan(self, start: int) -> Iterator[tuple[int, Record]]:
-        position = max(start, 1)
-        while True:
-            # A batch at a time, so no statement stays open while the caller works.
-            rows = self._query(self._sql.scan, (position, _BATCH))
-            for row in rows:
-                yield row["seq"], record_of(row)
-            if len(rows) < _BATCH:
-                return
-            position = rows[-1]["seq"] + 1
+        return scan(lambda seq, limit: self._query(self._sql.scan, (seq, limit)), start)
 
     def _case_records(self, number: str) -> list[Record]:
         return [record_of(row) for row in self._query(self._sql.case, (number,))]

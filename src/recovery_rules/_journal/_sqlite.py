@@ -29,14 +29,13 @@ from recovery_rules.exceptions import JournalError
 
 from ._base import Journal, Record, Store
 from ._canonical import GENESIS, JSONValue
-from ._columns import COLUMNS, grant_conditions, record_of, row_of
+from ._columns import COLUMNS, grant_conditions, record_of, row_of, scan
 from ._ledger import GrantQuery
 
 __all__ = ["SQLiteJournal"]
 
 APPLICATION_ID: Final = 0x52524A4C  # "RRJL": recovery-rules journal
 SCHEMA_VERSION: Final = 1
-_BATCH: Final = 500
 _FIRST_PAUSE: Final = 0.0002  # seconds
 _LONGEST_PAUSE: Final = 0.005
 _BUSY: Final = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
@@ -70,6 +69,7 @@ _COLUMNS: Final = ", ".join(COLUMNS)
 # Every statement is built from these constants; values are always bound as parameters.
 _SELECT: Final = "SELECT " + _COLUMNS + " FROM events"  # noqa: S608 - constants only
 _INSERT: Final = "INSERT INTO events (" + _COLUMNS + ") VALUES (" + ", ".join("?" * len(COLUMNS)) + ")"  # noqa: S608
+_SCAN: Final = _SELECT + " WHERE seq >= ? ORDER BY seq LIMIT ?"
 _LATEST: Final = (
     "SELECT "  # noqa: S608 - constants only
     + ", ".join(f"e.{name}" for name in COLUMNS)
@@ -252,15 +252,7 @@ class SQLiteJournal(Journal):
 
     # -- reads ------------------------------------------------------------------
     def _scan(self, start: int) -> Iterator[tuple[int, Record]]:
-        position = max(start, 1)
-        while True:
-            # A batch at a time, so no statement stays open while the caller works.
-            rows = self._query(_SELECT + " WHERE seq >= ? ORDER BY seq LIMIT ?", (position, _BATCH))
-            for row in rows:
-                yield row["seq"], _record(row)
-            if len(rows) < _BATCH:
-                return
-            position = rows[-1]["seq"] + 1
+        return scan(lambda seq, limit: [_mapping(row) for row in self._query(_SCAN, (seq, limit))], start)
 
     def _case_records(self, number: str) -> list[Record]:
         return [_record(row) for row in self._query(_SELECT + " WHERE number = ? ORDER BY version", (number,))]
@@ -309,6 +301,10 @@ def _marks(connection: sqlite3.Connection) -> tuple[int, int]:
     return int(application_id), int(version)
 
 
-def _record(row: sqlite3.Row) -> Record:
+def _mapping(row: sqlite3.Row) -> dict[str, object]:
     names = row.keys()  # a sqlite3.Row iterates its values; its names come from keys()
-    return record_of({name: row[name] for name in names})
+    return {name: row[name] for name in names}
+
+
+def _record(row: sqlite3.Row) -> Record:
+    return record_of(_mapping(row))
