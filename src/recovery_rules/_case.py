@@ -27,6 +27,7 @@ from pydantic import TypeAdapter, ValidationError
 from ._base import Text, problems_from
 from ._case_path import (
     DECIDED_STATE,
+    OFFERED_WITH_A_DENIAL,
     CaseOutcome,
     CaseState,
     CaseStep,
@@ -530,8 +531,8 @@ class Case:
                 level,
                 at,
                 reason=reason,
-                alternatives=[_json(alternative) for alternative in plan_b[:2]],
-                backup=_json(plan_b[2]) if len(plan_b) > 2 else None,
+                alternatives=[_json(alternative) for alternative in plan_b[:OFFERED_WITH_A_DENIAL]],
+                backup=_json(plan_b[OFFERED_WITH_A_DENIAL]) if len(plan_b) > OFFERED_WITH_A_DENIAL else None,
                 notes=notes,
             )
 

@@ -38,6 +38,7 @@ from .exceptions import InvalidInputError, JournalIntegrityError
 __all__ = [
     "DECIDED_STATE",
     "GRANTING",
+    "OFFERED_WITH_A_DENIAL",
     "OPENED_KIND",
     "STEPS_FROM",
     "CaseOutcome",
@@ -170,6 +171,11 @@ GRANTING: Final = frozenset(
 )
 """The steps that may grant the guest something (the ledger sums their grants)."""
 _STEP_OF_KIND: Final = {kind: step for step, kind in _KINDS.items()}
+OFFERED_WITH_A_DENIAL: Final = 2
+"""How many of the Plan B's alternatives the manager offers with a denial (seed 003: "two alternative
+solutions"); the next one is the final back-up offer. ``Case.explain_denial`` records them."""
+
+
 DECIDED_STATE: Final[Mapping[Outcome, CaseState]] = {
     Outcome.APPROVED: S.APPROVED,
     Outcome.ESCALATED: S.BEYOND_AUTHORITY,
