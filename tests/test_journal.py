@@ -184,6 +184,7 @@ MISUSE = {
     "granted in a time zone that is not a name": lambda journal: journal.granted(
         A, window=Window.day(), timezone=5, currency="USD", now=T0
     ),
+    "verified against a chain head as text": lambda journal: journal.verify(expected_head=str(journal.head())),
 }
 
 
@@ -192,7 +193,7 @@ def test_reading_with_arguments_of_the_wrong_kind_is_refused(misuse: Callable[[J
     """Not a false alarm about the journal's integrity, nor an error from deep inside."""
     journal = MemoryJournal()
     fill(journal, 3)
-    with pytest.raises(InvalidInputError, match=r"^invalid (number|window|timezone): "):
+    with pytest.raises(InvalidInputError, match=r"^invalid (number|window|timezone|chain head): "):
         misuse(journal)
 
 

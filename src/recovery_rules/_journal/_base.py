@@ -271,6 +271,11 @@ class Journal(abc.ABC):
         ``expected_head`` to find that too (the journal must still hold that
         head's events unchanged).
         """
+        if expected_head is not None and not isinstance(expected_head, ChainHead):
+            raise InvalidInputError(
+                "chain head",
+                [Problem("expected_head", "must be a ChainHead; read a saved count:hash with ChainHead.parse")],
+            )
         check = ChainCheck(expected_head)
         for position, record in self._scan(1):
             if not check.feed(position, record):
