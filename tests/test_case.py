@@ -338,6 +338,19 @@ def test_opening_checks_the_complaint_against_the_policy(journal: Journal, ritz:
     assert journal.head().count == 0
 
 
+def test_a_case_needs_a_journal_and_a_policy(ritz: Policy) -> None:
+    journal = MemoryJournal()
+    with pytest.raises(InvalidInputError, match="journal: must be a Journal"):
+        Case.open("journal.sqlite3", ritz, complaint("10.00"), by="staff")  # type: ignore[arg-type]  # the misuse
+    with pytest.raises(InvalidInputError, match="policy: must be a Policy"):
+        Case.open(journal, ritz.model_dump(), complaint("10.00"), by="staff")  # type: ignore[arg-type]  # the misuse
+    number = Case.open(journal, ritz, complaint("10.00"), by="staff", clock=clock).number
+    with pytest.raises(InvalidInputError, match="journal: must be a Journal"):
+        Case.load("journal.sqlite3", ritz, number)  # type: ignore[arg-type]  # the misuse under test
+    with pytest.raises(InvalidInputError, match="policy: must be a Policy"):
+        Case.load(journal, "Ritz-Carlton style hotel", number)  # type: ignore[arg-type]  # the misuse under test
+
+
 # -- the preferred solution -------------------------------------------------------------------
 
 

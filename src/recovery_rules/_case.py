@@ -132,6 +132,7 @@ class Case:
         number already in use is refused. ``clock`` gives the time of each step
         whose ``now`` is omitted (the system clock by default).
         """
+        _check_parts(journal, policy)
         if not isinstance(complaint, Complaint):
             raise InvalidInputError("complaint", [Problem("complaint", "must be a Complaint")])
         # model_copy(update=...) does not validate: check the complaint again, or the journal could
@@ -201,6 +202,7 @@ class Case:
         :class:`~recovery_rules.JournalIntegrityError` when its events do not
         form a valid path.
         """
+        _check_parts(journal, policy)
         if isinstance(number, str):
             number = ComplaintNumber.parse(number)
         events = journal.events(number)
@@ -781,6 +783,13 @@ def _draft(
     return Draft(
         kind=event_kind(step), state=state, actor=actor, at=at, data=data, grant=grant, callback_due=callback_due
     )
+
+
+def _check_parts(journal: object, policy: object) -> None:
+    if not isinstance(journal, Journal):
+        raise InvalidInputError("case", [Problem("journal", "must be a Journal, such as SQLiteJournal(path)")])
+    if not isinstance(policy, Policy):
+        raise InvalidInputError("case", [Problem("policy", "must be a Policy, such as Policy.from_file(path)")])
 
 
 def _names(steps: tuple[CaseStep, ...]) -> tuple[str, ...]:
