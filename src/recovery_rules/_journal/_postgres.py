@@ -84,6 +84,7 @@ CREATE INDEX events_grants ON {s}.events (customer_id, at) WHERE grant_amount IS
 CREATE INDEX events_callbacks ON {s}.events (callback_due) WHERE callback_due IS NOT NULL
 """
 _COLUMNS: Final = ", ".join(COLUMNS)
+_MARKS: Final = ", ".join(["%s"] * len(COLUMNS))
 _LATEST: Final = (
     "SELECT "  # noqa: S608 - constants only
     + ", ".join(f"e.{name}" for name in COLUMNS)
@@ -424,7 +425,7 @@ class _Statements:
         self.version = f"SELECT MAX(version) AS version FROM {s}.events WHERE number = %s"  # noqa: S608 - as above
         self.head = f"SELECT seq, hash FROM {s}.events ORDER BY seq DESC LIMIT 1"  # noqa: S608 - as above
         self.grants = f"{select} WHERE customer_id = %s AND grant_amount IS NOT NULL"
-        self.insert = f"INSERT INTO {s}.events ({_COLUMNS}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"  # noqa: S608
+        self.insert = f"INSERT INTO {s}.events ({_COLUMNS}) VALUES ({_MARKS})"  # noqa: S608 - as above
         self.scan = f"{select} WHERE seq >= %s ORDER BY seq LIMIT %s"
         self.case = f"{select} WHERE number = %s ORDER BY version"
         self.latest = _LATEST.format(s=s)

@@ -68,7 +68,8 @@ CREATE INDEX IF NOT EXISTS events_callbacks ON events (callback_due) WHERE callb
 _COLUMNS: Final = ", ".join(COLUMNS)
 # Every statement is built from these constants; values are always bound as parameters.
 _SELECT: Final = "SELECT " + _COLUMNS + " FROM events"  # noqa: S608 - constants only
-_INSERT: Final = "INSERT INTO events (" + _COLUMNS + ") VALUES (" + ", ".join("?" * len(COLUMNS)) + ")"  # noqa: S608
+_MARKS: Final = ", ".join("?" * len(COLUMNS))
+_INSERT: Final = "INSERT INTO events (" + _COLUMNS + ") VALUES (" + _MARKS + ")"  # noqa: S608 - constants only
 _SCAN: Final = _SELECT + " WHERE seq >= ? ORDER BY seq LIMIT ?"
 _LATEST: Final = (
     "SELECT "  # noqa: S608 - constants only
