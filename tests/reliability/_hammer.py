@@ -158,6 +158,17 @@ class Figures:
         )
 
 
+def assert_the_limits_held(figures: Figures) -> None:
+    """What a hammer run against a sound journal must show (a helper module: each message shows the figures)."""
+    shown = figures.line("the run")
+    assert figures.violations == 0, shown
+    assert figures.answered == figures.decided == figures.distinct == figures.attempts, shown  # each recorded once
+    assert figures.outcomes == figures.recorded, shown  # each answer is the one recorded
+    assert figures.ledgers_agree, shown
+    assert figures.verified, shown
+    assert figures.most > CAP - ASKS[-1], shown  # the guests were driven to the cap: the limits were really tested
+
+
 def run_hammer(place: Place, run: Size, *, naive: bool) -> Figures:
     place.open().close()  # create the storage before the processes race for it
     started = time.monotonic()
