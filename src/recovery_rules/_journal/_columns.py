@@ -17,7 +17,7 @@ from recovery_rules._models import ComplaintNumber
 from ._canonical import JSONValue, canonical_time, dumps
 from ._ledger import GrantQuery
 
-__all__ = ["COLUMNS", "grant_conditions", "record_of", "row_of", "scan"]
+__all__ = ["COLUMNS", "grant_conditions", "latest_statements", "record_of", "row_of", "scan"]
 
 COLUMNS: Final = (
     "seq",
@@ -82,6 +82,20 @@ def grant_conditions(query: GrantQuery, mark: str) -> tuple[str, list[str]]:
         conditions += f" AND at < {mark}"
         values.append(canonical_time(query.until))
     return conditions, values
+
+
+def latest_statements(events: str, mark: str) -> tuple[str, str]:
+    """The latest record of each case in the table ``events``, with its first record's ``at`` (``opened_at``);
+    and the same for the cases whose callback is due before a time (``mark`` is the driver's placeholder)."""
+    # Built from constants and the backend's own table name only; values are always bound as parameters.
+    columns = ", ".join(f"e.{name}" for name in COLUMNS)
+    opened = f"(SELECT o.at FROM {events} o WHERE o.number = e.number AND o.version = 1)"  # noqa: S608 - as above
+    last = f"(SELECT number, MAX(version) AS last FROM {events} GROUP BY number)"  # noqa: S608 - as above
+    latest = (
+        f"SELECT {columns}, {opened} AS opened_at "  # noqa: S608 - as above
+        f"FROM {events} e JOIN {last} l ON e.number = l.number AND e.version = l.last"
+    )
+    return latest, f"{latest} WHERE e.callback_due IS NOT NULL AND e.callback_due < {mark}"
 
 
 def scan(

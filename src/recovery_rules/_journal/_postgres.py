@@ -40,7 +40,7 @@ from recovery_rules.exceptions import JournalError, MissingDependencyError
 
 from ._base import Journal, Record, Store
 from ._canonical import GENESIS, JSONValue
-from ._columns import COLUMNS, grant_conditions, record_of, row_of, scan
+from ._columns import COLUMNS, grant_conditions, latest_statements, record_of, row_of, scan
 from ._ledger import GrantQuery
 
 if TYPE_CHECKING:
@@ -85,13 +85,6 @@ CREATE INDEX events_callbacks ON {s}.events (callback_due) WHERE callback_due IS
 """
 _COLUMNS: Final = ", ".join(COLUMNS)
 _MARKS: Final = ", ".join(["%s"] * len(COLUMNS))
-_LATEST: Final = (
-    "SELECT "  # noqa: S608 - constants only
-    + ", ".join(f"e.{name}" for name in COLUMNS)
-    + ", (SELECT o.at FROM {s}.events o WHERE o.number = e.number AND o.version = 1) AS opened_at "
-    "FROM {s}.events e JOIN (SELECT number, MAX(version) AS last FROM {s}.events GROUP BY number) l "
-    "ON e.number = l.number AND e.version = l.last"
-)
 
 # What a failure's SQLSTATE means, by the most specific code or class (its first two characters) known.
 _MEANINGS: Final = {
@@ -428,8 +421,7 @@ class _Statements:
         self.insert = f"INSERT INTO {s}.events ({_COLUMNS}) VALUES ({_MARKS})"  # noqa: S608 - as above
         self.scan = f"{select} WHERE seq >= %s ORDER BY seq LIMIT %s"
         self.case = f"{select} WHERE number = %s ORDER BY version"
-        self.latest = _LATEST.format(s=s)
-        self.latest_due = self.latest + " WHERE e.callback_due IS NOT NULL AND e.callback_due < %s"
+        self.latest, self.latest_due = latest_statements(f"{s}.events", "%s")
 
 
 class _PostgresStore(Store):

@@ -29,7 +29,7 @@ from recovery_rules.exceptions import JournalError
 
 from ._base import Journal, Record, Store
 from ._canonical import GENESIS, JSONValue
-from ._columns import COLUMNS, grant_conditions, record_of, row_of, scan
+from ._columns import COLUMNS, grant_conditions, latest_statements, record_of, row_of, scan
 from ._ledger import GrantQuery
 
 __all__ = ["SQLiteJournal"]
@@ -71,13 +71,7 @@ _SELECT: Final = "SELECT " + _COLUMNS + " FROM events"  # noqa: S608 - constants
 _MARKS: Final = ", ".join("?" * len(COLUMNS))
 _INSERT: Final = "INSERT INTO events (" + _COLUMNS + ") VALUES (" + _MARKS + ")"  # noqa: S608 - constants only
 _SCAN: Final = _SELECT + " WHERE seq >= ? ORDER BY seq LIMIT ?"
-_LATEST: Final = (
-    "SELECT "  # noqa: S608 - constants only
-    + ", ".join(f"e.{name}" for name in COLUMNS)
-    + ", (SELECT o.at FROM events o WHERE o.number = e.number AND o.version = 1) AS opened_at "
-    "FROM events e JOIN (SELECT number, MAX(version) AS last FROM events GROUP BY number) l "
-    "ON e.number = l.number AND e.version = l.last"
-)
+_LATEST, _LATEST_DUE = latest_statements("events", "?")
 
 
 class SQLiteJournal(Journal):
@@ -259,10 +253,7 @@ class SQLiteJournal(Journal):
         return [_record(row) for row in self._query(_SELECT + " WHERE number = ? ORDER BY version", (number,))]
 
     def _latest_records(self, *, callback_before: str | None) -> list[tuple[Record, str]]:
-        if callback_before is None:
-            rows = self._query(_LATEST)
-        else:
-            rows = self._query(_LATEST + " WHERE e.callback_due IS NOT NULL AND e.callback_due < ?", (callback_before,))
+        rows = self._query(_LATEST) if callback_before is None else self._query(_LATEST_DUE, (callback_before,))
         return [(_record(row), row["opened_at"]) for row in rows]
 
 
