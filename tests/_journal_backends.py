@@ -176,7 +176,7 @@ class SQLiteHarness(Harness):
         columns = replaced_columns(record)
         assignments = ", ".join(f"{name} = ?" for name in columns)
         with self._connect() as connection:
-            update = f"UPDATE events SET {assignments} WHERE seq = ?"  # noqa: S608 - the test's own column names
+            update = f"UPDATE events SET {assignments} WHERE seq = ?"
             connection.execute(update, (*columns.values(), seq))
 
     def swap(self, first: int, second: int) -> None:
@@ -199,7 +199,7 @@ class SQLiteHarness(Harness):
             for moved in range(last, seq - 1, -1):  # the last first, so no two rows ever share a seq
                 connection.execute("UPDATE events SET seq = seq + 1 WHERE seq = ?", (moved,))
             names, marks = ", ".join(columns), ", ".join("?" * len(columns))
-            connection.execute(f"INSERT INTO events ({names}) VALUES ({marks})", tuple(columns.values()))  # noqa: S608
+            connection.execute(f"INSERT INTO events ({names}) VALUES ({marks})", tuple(columns.values()))
 
     def close(self) -> None:
         for journal in self._journals:
@@ -234,7 +234,7 @@ class PostgresHarness(Harness):
 
     def record(self, seq: int) -> dict[str, Any]:
         with self._connect() as connection:
-            row = connection.execute(f"SELECT * FROM {self._table()} WHERE seq = %s", (seq,)).fetchone()  # noqa: S608
+            row = connection.execute(f"SELECT * FROM {self._table()} WHERE seq = %s", (seq,)).fetchone()
         record = dict(row)
         amount, currency = record.pop("grant_amount"), record.pop("grant_currency")
         record["grant"] = None if amount is None else {"amount": amount, "currency": currency}
@@ -244,14 +244,14 @@ class PostgresHarness(Harness):
         columns = replaced_columns(record)
         assignments = ", ".join(f"{name} = %s" for name in columns)
         with self._connect() as connection:
-            update = f"UPDATE {self._table()} SET {assignments} WHERE seq = %s"  # noqa: S608 - the test's own names
+            update = f"UPDATE {self._table()} SET {assignments} WHERE seq = %s"
             connection.execute(update, (*columns.values(), seq))
 
     def swap(self, first: int, second: int) -> None:
         a, b = self.record(first), self.record(second)
         with self._connect() as connection:  # out of the way of the unique keys first, as a tamperer would
             connection.execute(
-                f"UPDATE {self._table()} SET key = key || '~', number = number || '~' WHERE seq IN (%s, %s)",  # noqa: S608
+                f"UPDATE {self._table()} SET key = key || '~', number = number || '~' WHERE seq IN (%s, %s)",
                 (first, second),
             )
         self.put(first, b)
@@ -259,17 +259,17 @@ class PostgresHarness(Harness):
 
     def delete(self, seq: int) -> None:
         with self._connect() as connection:
-            connection.execute(f"DELETE FROM {self._table()} WHERE seq = %s", (seq,))  # noqa: S608
+            connection.execute(f"DELETE FROM {self._table()} WHERE seq = %s", (seq,))
 
     def insert(self, seq: int, record: dict[str, Any]) -> None:
         columns = stored_columns(record)
         table = self._table()
         with self._connect() as connection, connection.transaction():
-            last = connection.execute(f"SELECT MAX(seq) AS last FROM {table}").fetchone()["last"] or 0  # noqa: S608
+            last = connection.execute(f"SELECT MAX(seq) AS last FROM {table}").fetchone()["last"] or 0
             for moved in range(last, seq - 1, -1):  # the last first, so no two rows ever share a seq
-                connection.execute(f"UPDATE {table} SET seq = seq + 1 WHERE seq = %s", (moved,))  # noqa: S608
+                connection.execute(f"UPDATE {table} SET seq = seq + 1 WHERE seq = %s", (moved,))
             names, marks = ", ".join(columns), ", ".join(["%s"] * len(columns))
-            connection.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", tuple(columns.values()))  # noqa: S608
+            connection.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", tuple(columns.values()))
 
     def close(self) -> None:
         for journal in self._journals:

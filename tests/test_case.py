@@ -338,6 +338,19 @@ def test_opening_checks_the_complaint_against_the_policy(journal: Journal, ritz:
     assert journal.head().count == 0
 
 
+def test_a_case_needs_a_journal_and_a_policy(ritz: Policy) -> None:
+    journal = MemoryJournal()
+    with pytest.raises(InvalidInputError, match="journal: must be a Journal"):
+        Case.open("journal.sqlite3", ritz, complaint("10.00"), by="staff")  # type: ignore[arg-type]  # the misuse
+    with pytest.raises(InvalidInputError, match="policy: must be a Policy"):
+        Case.open(journal, ritz.model_dump(), complaint("10.00"), by="staff")  # type: ignore[arg-type]  # the misuse
+    number = Case.open(journal, ritz, complaint("10.00"), by="staff", clock=clock).number
+    with pytest.raises(InvalidInputError, match="journal: must be a Journal"):
+        Case.load("journal.sqlite3", ritz, number)  # type: ignore[arg-type]  # the misuse under test
+    with pytest.raises(InvalidInputError, match="policy: must be a Policy"):
+        Case.load(journal, "Ritz-Carlton style hotel", number)  # type: ignore[arg-type]  # the misuse under test
+
+
 # -- the preferred solution -------------------------------------------------------------------
 
 
@@ -505,6 +518,18 @@ def test_loading_refuses_events_the_path_does_not_allow(ritz: Policy) -> None:
     )
     with pytest.raises(JournalIntegrityError, match="must be an 'opened' event"):
         Case.load(journal, ritz, "20261123-5")
+
+
+def test_loading_refuses_a_grant_in_another_currency(ritz: Policy) -> None:
+    case = opened(MemoryJournal(), ritz, "250.00")
+    case.decide()
+    copy = MemoryJournal()  # the same events, the grant of the decision in euros: a chain intact but not a case
+    for event in case.history:
+        grant = None if event.grant is None else Money(event.grant.amount, "EUR")
+        draft = Draft(kind=event.kind, state=event.state, actor=event.actor, at=event.at, data=event.data, grant=grant)
+        copy.append(event.number, draft, expected_version=event.version - 1, key=event.key, request={})
+    with pytest.raises(JournalIntegrityError, match="event 5 is bad: its grant is not in the currency of the case"):
+        Case.load(copy, ritz, case.number)
 
 
 def test_loading_refuses_an_edited_event(backend: Harness, ritz: Policy) -> None:

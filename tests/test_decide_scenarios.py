@@ -257,12 +257,15 @@ def test_currency_the_policy_does_not_use(ritz: Policy) -> None:
         ritz.decide(complaint("1"), by="staff", granted=Money("1", "EUR"), now=NOW)
 
 
+NAIVE = dt.datetime(2026, 1, 1)  # noqa: DTZ001 - naive on purpose: it must be refused
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
         ({"granted": Money("-1", "USD")}, "granted: must not be negative"),
         ({"granted": 5}, "granted: must be a Money"),
-        ({"now": dt.datetime(2026, 1, 1)}, "now: must be a timezone-aware datetime"),  # noqa: DTZ001
+        ({"now": NAIVE}, "now: must be a timezone-aware datetime"),
         ({"by": 3}, "no level named 'int'"),
     ],
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,8 +18,10 @@ from recovery_rules import (
     InvalidInputError,
     Journal,
     JournalIntegrityError,
+    MemoryJournal,
     Money,
     StaleCaseError,
+    Window,
 )
 from recovery_rules._journal import GENESIS
 
@@ -165,6 +167,34 @@ def test_data_must_be_json_without_floats(backend: Harness) -> None:
     with pytest.raises(InvalidInputError, match="timezone-aware"):
         journal.append(A, naive, expected_version=0, key="k", request={})
     assert journal.head().count == 0
+
+
+MISUSE = {
+    "events of a number as text": lambda journal: journal.events(str(A)),
+    "version of a number as text": lambda journal: journal.version(str(A)),
+    "granted to a number as text": lambda journal: journal.granted(
+        str(A), window=Window.day(), timezone="UTC", currency="USD", now=T0
+    ),
+    "granted within a window by name": lambda journal: journal.granted(
+        A, window="day", timezone="UTC", currency="USD", now=T0
+    ),
+    "granted in an unknown time zone": lambda journal: journal.granted(
+        A, window=Window.day(), timezone="Nowhere/Nope", currency="USD", now=T0
+    ),
+    "granted in a time zone that is not a name": lambda journal: journal.granted(
+        A, window=Window.day(), timezone=5, currency="USD", now=T0
+    ),
+    "verified against a chain head as text": lambda journal: journal.verify(expected_head=str(journal.head())),
+}
+
+
+@pytest.mark.parametrize("misuse", MISUSE.values(), ids=MISUSE.keys())
+def test_reading_with_arguments_of_the_wrong_kind_is_refused(misuse: Callable[[Journal], object]) -> None:
+    """Not a false alarm about the journal's integrity, nor an error from deep inside."""
+    journal = MemoryJournal()
+    fill(journal, 3)
+    with pytest.raises(InvalidInputError, match=r"^invalid (number|window|timezone|chain head): "):
+        misuse(journal)
 
 
 def test_many_threads_append_without_losing_or_breaking_anything(backend: Harness) -> None:

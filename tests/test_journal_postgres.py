@@ -46,7 +46,7 @@ def test_the_schema_is_marked_and_survives_reopening(postgres_dsn: str, schema: 
         fill(journal, 6)
         head = journal.head()
     with admin(postgres_dsn) as connection:
-        marker = connection.execute(f'SELECT application, format FROM "{schema}".journal').fetchall()  # noqa: S608
+        marker = connection.execute(f'SELECT application, format FROM "{schema}".journal').fetchall()
         tables = connection.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = %s ORDER BY 1", (schema,)
         ).fetchall()
@@ -75,7 +75,7 @@ def test_a_table_named_journal_of_something_else_is_refused(postgres_dsn: str, s
     with admin(postgres_dsn) as connection:
         connection.execute(f'CREATE SCHEMA "{schema}"')
         connection.execute(f'CREATE TABLE "{schema}".journal (application text, format integer)')
-        connection.execute(f"INSERT INTO \"{schema}\".journal VALUES ('ledger app', 3)")  # noqa: S608
+        connection.execute(f"INSERT INTO \"{schema}\".journal VALUES ('ledger app', 3)")
     with pytest.raises(JournalError, match="holds something else"):
         PostgresJournal(postgres_dsn, schema=schema)
 
@@ -92,7 +92,7 @@ def test_a_journal_of_a_newer_format_is_refused_even_by_an_open_handle(postgres_
     journal = PostgresJournal(postgres_dsn, schema=schema)
     fill(journal, 1)
     with admin(postgres_dsn) as connection:
-        connection.execute(f'UPDATE "{schema}".journal SET format = 2')  # noqa: S608
+        connection.execute(f'UPDATE "{schema}".journal SET format = 2')
     with pytest.raises(JournalError, match="newer than this recovery-rules reads"):
         PostgresJournal(postgres_dsn, schema=schema)
     with pytest.raises(JournalError, match="newer than this recovery-rules reads"):  # checked under the lock

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from recovery_rules import JournalError, SQLiteJournal
+from recovery_rules import JournalError, SQLiteJournal, Window
 
-from .test_journal import A, fill
+from .test_journal import T0, A, fill
 
 
 def test_the_file_uses_write_ahead_logging_and_full_sync(tmp_path: Path) -> None:
@@ -87,3 +89,29 @@ def test_a_journal_of_a_newer_format_is_refused(tmp_path: Path) -> None:
 def test_a_path_that_cannot_be_opened_is_refused(tmp_path: Path) -> None:
     with pytest.raises(JournalError, match="cannot open the journal file"):
         SQLiteJournal(tmp_path / "no such folder" / "journal.sqlite3")
+
+
+READS: dict[str, Callable[[SQLiteJournal], object]] = {
+    "head": lambda journal: journal.head(),
+    "version": lambda journal: journal.version(A),
+    "find": lambda journal: journal.find("a-key"),
+    "events": lambda journal: journal.events(A),
+    "iter_events": lambda journal: list(journal.iter_events()),
+    "granted": lambda journal: journal.granted(A, window=Window.day(), timezone="UTC", currency="USD", now=T0),
+    "cases": lambda journal: journal.cases(),
+    "overdue_callbacks": lambda journal: journal.overdue_callbacks(T0 + dt.timedelta(days=1)),
+    "verify": lambda journal: journal.verify(),
+}
+
+
+@pytest.mark.parametrize("read", READS.values(), ids=READS.keys())
+def test_a_file_that_fails_under_a_read_raises_a_journal_error(
+    tmp_path: Path, read: Callable[[SQLiteJournal], object]
+) -> None:
+    path = tmp_path / "journal.sqlite3"
+    with SQLiteJournal(path) as journal:
+        fill(journal, 3)
+        with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
+            connection.execute("DROP TABLE events")  # what an operator's mistake or a damaged file looks like
+        with pytest.raises(JournalError, match="the journal cannot be read: no such table: events"):
+            read(journal)

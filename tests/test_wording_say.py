@@ -400,6 +400,14 @@ def test_an_unknown_format_is_refused(ritz: Policy) -> None:
         say(resolution, ritz, format="pdf")  # type: ignore[arg-type]  # the misuse under test
 
 
+def test_wording_needs_a_policy(ritz: Policy) -> None:
+    resolution = ritz.decide(hotel_complaint("25.00"), by="staff", now=NOW)
+    with pytest.raises(InvalidInputError, match="policy: must be a Policy"):
+        Wording(ritz.name)  # type: ignore[arg-type]  # the misuse under test
+    with pytest.raises(InvalidInputError, match="policy: must be a Policy"):
+        say(resolution, ritz.name)  # type: ignore[arg-type]  # the misuse under test
+
+
 def test_any_message_can_be_rendered_with_its_slots(ritz: Policy) -> None:
     wording = Wording(ritz)
     assert wording.render("apology") == APOLOGY

@@ -19,11 +19,13 @@ from .exceptions import InvalidInputError, Problem
 __all__ = [
     "CONSEQUENTIAL",
     "LOCATED_PROBLEMS",
+    "WORD",
     "Identifier",
     "RecoveryModel",
     "Text",
     "Word",
     "located_problems",
+    "non_empty",
     "problems_from",
 ]
 
@@ -171,6 +173,9 @@ def _pattern_check(pattern: str, max_length: int, description: str, example: str
     return check
 
 
+WORD: Final = re.compile(r"[a-z][a-z0-9_]{0,63}")
+"""What a :data:`Word` is, for checks outside a model: a lower-case word of at most 64 characters."""
+
 Word = Annotated[
     str,
     AfterValidator(
@@ -196,6 +201,13 @@ Identifier = Annotated[
     ),
 ]
 """An identifier chosen by the host app (customer number, alternative id)."""
+
+
+def non_empty(value: str) -> str:
+    """Refuse text that is empty or only white space (an ``AfterValidator`` for :data:`Text` fields)."""
+    if not value.strip():
+        raise PydanticCustomError("empty", "must not be empty")
+    return value
 
 
 def _text_check(max_length: int) -> Callable[[str], str]:

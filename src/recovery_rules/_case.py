@@ -27,6 +27,7 @@ from pydantic import TypeAdapter, ValidationError
 from ._base import Text, problems_from
 from ._case_path import (
     DECIDED_STATE,
+    OFFERED_WITH_A_DENIAL,
     CaseOutcome,
     CaseState,
     CaseStep,
@@ -131,6 +132,7 @@ class Case:
         number already in use is refused. ``clock`` gives the time of each step
         whose ``now`` is omitted (the system clock by default).
         """
+        _check_parts(journal, policy)
         if not isinstance(complaint, Complaint):
             raise InvalidInputError("complaint", [Problem("complaint", "must be a Complaint")])
         # model_copy(update=...) does not validate: check the complaint again, or the journal could
@@ -200,6 +202,7 @@ class Case:
         :class:`~recovery_rules.JournalIntegrityError` when its events do not
         form a valid path.
         """
+        _check_parts(journal, policy)
         if isinstance(number, str):
             number = ComplaintNumber.parse(number)
         events = journal.events(number)
@@ -328,7 +331,7 @@ class Case:
 
     def allowed_steps(self) -> tuple[str, ...]:
         """The names of the steps allowed next."""
-        return tuple(step.value for step in allowed_steps(self._view))
+        return _names(allowed_steps(self._view))
 
     def refresh(self) -> None:
         """Read events other writers recorded for this case since it was read."""
@@ -366,12 +369,11 @@ class Case:
         self._policy.decide(asked, by=self._view.employee, now=self._moment(now))  # refuses a foreign remedy now
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
-            return self._draft(
+            return _draft(
                 CaseStep.ASK_PREFERRED_SOLUTION,
                 CaseState.SOLUTION_ASKED,
                 view.employee,
                 at,
-                view,
                 remedy=_json(preferred),
                 notes=notes,
             )
@@ -393,12 +395,11 @@ class Case:
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             resolution = self._decision(view, ledger, level, at)
             grant = resolution.remedy.amount if resolution.approved else None
-            return self._draft(
+            return _draft(
                 CaseStep.DECIDE,
                 DECIDED_STATE[resolution.outcome],
                 level,
                 at,
-                view,
                 grant=grant,
                 resolution=_json(resolution),
             )
@@ -417,12 +418,11 @@ class Case:
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             decision = _required(view.decision)
-            return self._draft(
+            return _draft(
                 CaseStep.ESCALATE,
                 CaseState.ESCALATED,
                 view.employee,
                 at,
-                view,
                 callback_due=decision.callback_by,
                 to=decision.escalate_to,
                 notes=notes,
@@ -446,20 +446,18 @@ class Case:
             resolution = self._decision(view, ledger, level, at)
             if resolution.outcome is not Outcome.APPROVED:
                 needed = resolution.escalate_to if resolution.outcome is Outcome.ESCALATED else None
-                raise AuthorityError(
+                raise _refusal(
                     CaseStep.MANAGER_APPROVES,
-                    view.state,
-                    [step.value for step in allowed_steps(view)],
+                    view,
                     level=level,
                     needed=needed,
                     detail=resolution.reason,
                 )
-            return self._draft(
+            return _draft(
                 CaseStep.MANAGER_APPROVES,
                 CaseState.APPROVED,
                 level,
                 at,
-                view,
                 grant=resolution.remedy.amount,
                 callback_due=view.callback_by,
                 resolution=_json(resolution),
@@ -483,16 +481,15 @@ class Case:
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             target = _required(view.escalated_to)
             if self._rank(level) < self._rank(target):
-                raise AuthorityError(
+                raise _refusal(
                     CaseStep.MANAGER_DENIES,
-                    view.state,
-                    [step.value for step in allowed_steps(view)],
+                    view,
                     level=level,
                     needed=target,
                     detail=f"the case was escalated to {target}, so {level} cannot decide it",
                 )
-            return self._draft(
-                CaseStep.MANAGER_DENIES, CaseState.DENIED, level, at, view, callback_due=view.callback_by, reason=reason
+            return _draft(
+                CaseStep.MANAGER_DENIES, CaseState.DENIED, level, at, callback_due=view.callback_by, reason=reason
             )
 
         return self._record(CaseStep.MANAGER_DENIES, {"by": level, "reason": reason}, build, key, now)
@@ -521,25 +518,23 @@ class Case:
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             if self._rank(level) < self._rank(required):
-                raise AuthorityError(
+                raise _refusal(
                     CaseStep.EXPLAIN_DENIAL,
-                    view.state,
-                    [step.value for step in allowed_steps(view)],
+                    view,
                     level=level,
                     needed=required,
                     detail=f"denials are delivered by {required} or above, never by {level}",
                 )
             plan_b = _required(view.decision).alternatives
             reason = view.denial_reason or _required(view.decision).reason
-            return self._draft(
+            return _draft(
                 CaseStep.EXPLAIN_DENIAL,
                 CaseState.ALTERNATIVES_OFFERED,
                 level,
                 at,
-                view,
                 reason=reason,
-                alternatives=[_json(alternative) for alternative in plan_b[:2]],
-                backup=_json(plan_b[2]) if len(plan_b) > 2 else None,
+                alternatives=[_json(alternative) for alternative in plan_b[:OFFERED_WITH_A_DENIAL]],
+                backup=_json(plan_b[OFFERED_WITH_A_DENIAL]) if len(plan_b) > OFFERED_WITH_A_DENIAL else None,
                 notes=notes,
             )
 
@@ -574,12 +569,11 @@ class Case:
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             backup = _required(view.backup)
             offerer = _required(view.offered_by)
-            return self._draft(
+            return _draft(
                 CaseStep.MAKE_FINAL_OFFER,
                 CaseState.FINAL_OFFER_MADE,
                 offerer,
                 at,
-                view,
                 alternative=_json(backup),
                 notes=notes,
             )
@@ -635,7 +629,7 @@ class Case:
                 "summary": summary,
             }
             writer = view.offered_by or view.employee
-            return self._draft(CaseStep.WRITE_REPORT, CaseState.REPORTED, writer, at, view, report=report)
+            return _draft(CaseStep.WRITE_REPORT, CaseState.REPORTED, writer, at, report=report)
 
         return self._record(CaseStep.WRITE_REPORT, {"to": reader, "summary": summary}, build, key, now)
 
@@ -648,7 +642,7 @@ class Case:
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             outcome = _required(view.outcome)
-            return self._draft(CaseStep.CLOSE, CaseState.CLOSED, view.employee, at, view, outcome=outcome.value)
+            return _draft(CaseStep.CLOSE, CaseState.CLOSED, view.employee, at, outcome=outcome.value)
 
         return self._record(CaseStep.CLOSE, {}, build, key, now)
 
@@ -668,31 +662,9 @@ class Case:
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             actor = _required(view.offered_by) if by_offerer else view.employee
-            return self._draft(step, state, actor, at, view, notes=notes)
+            return _draft(step, state, actor, at, notes=notes)
 
         return self._record(step, {"notes": notes}, build, key, now)
-
-    def _draft(
-        self,
-        step: CaseStep,
-        state: CaseState,
-        actor: str,
-        at: dt.datetime,
-        view: CaseView,
-        *,
-        grant: Money | None = None,
-        callback_due: dt.datetime | None = None,
-        **data: JSONValue,
-    ) -> Draft:
-        return Draft(
-            kind=event_kind(step),
-            state=state,
-            actor=actor,
-            at=at,
-            data=data,
-            grant=grant,
-            callback_due=callback_due,
-        )
 
     def _record(
         self,
@@ -714,7 +686,7 @@ class Case:
                 view = self._view
                 allowed = allowed_steps(view)
                 if step not in allowed:
-                    raise WorkflowError(step.value, view.state.value, [s.value for s in allowed])
+                    raise WorkflowError(step.value, view.state.value, _names(allowed))
                 try:
                     event = self._journal.append(
                         self.number,
@@ -731,7 +703,7 @@ class Case:
             raise WorkflowError(
                 step.value,
                 self._view.state.value,
-                [s.value for s in allowed_steps(self._view)],
+                _names(allowed_steps(self._view)),
                 detail=f"{step.value} gave up: other writers kept changing the case first",
             )
 
@@ -760,9 +732,7 @@ class Case:
 
     def _decision(self, view: CaseView, ledger: Ledger, level: str, at: dt.datetime) -> Resolution:
         policy = self._policy
-        granted = ledger.granted(
-            view.complaint.number, window=policy.window, timezone=policy.timezone, currency=policy.currency, now=at
-        )
+        granted = _granted(policy, ledger, view, at)
         asked = view.complaint.model_copy(update={"requested": _required(view.preferred)})
         return policy.decide(asked, by=level, granted=granted, now=at)
 
@@ -783,16 +753,13 @@ class Case:
     ) -> Draft:
         policy = self._policy
         offerer = _required(view.offered_by)
-        granted = ledger.granted(
-            view.complaint.number, window=policy.window, timezone=policy.timezone, currency=policy.currency, now=at
-        )
+        granted = _granted(policy, ledger, view, at)
         room = _room(policy, offerer, view.complaint.customer.tier)
         if room is not None and granted + alternative.value > room:
             left = room - granted if room > granted else Money.zero(policy.currency)
-            raise AuthorityError(
+            raise _refusal(
                 step,
-                view.state,
-                [s.value for s in allowed_steps(view)],
+                view,
                 level=offerer,
                 needed=None,
                 detail=(
@@ -800,9 +767,44 @@ class Case:
                     f"{left.display()} more now"
                 ),
             )
-        return self._draft(
-            step, CaseState.RESOLVED, offerer, at, view, grant=alternative.value, alternative=_json(alternative)
-        )
+        return _draft(step, CaseState.RESOLVED, offerer, at, grant=alternative.value, alternative=_json(alternative))
+
+
+def _draft(
+    step: CaseStep,
+    state: CaseState,
+    actor: str,
+    at: dt.datetime,
+    *,
+    grant: Money | None = None,
+    callback_due: dt.datetime | None = None,
+    **data: JSONValue,
+) -> Draft:
+    return Draft(
+        kind=event_kind(step), state=state, actor=actor, at=at, data=data, grant=grant, callback_due=callback_due
+    )
+
+
+def _check_parts(journal: object, policy: object) -> None:
+    if not isinstance(journal, Journal):
+        raise InvalidInputError("case", [Problem("journal", "must be a Journal, such as SQLiteJournal(path)")])
+    if not isinstance(policy, Policy):
+        raise InvalidInputError("case", [Problem("policy", "must be a Policy, such as Policy.from_file(path)")])
+
+
+def _names(steps: tuple[CaseStep, ...]) -> tuple[str, ...]:
+    return tuple(step.value for step in steps)
+
+
+def _refusal(step: CaseStep, view: CaseView, *, level: str, needed: str | None, detail: str) -> AuthorityError:
+    """``level`` may not take ``step`` in ``view``; the steps allowed there are still open."""
+    return AuthorityError(step, view.state, _names(allowed_steps(view)), level=level, needed=needed, detail=detail)
+
+
+def _granted(policy: Policy, ledger: Ledger, view: CaseView, at: dt.datetime) -> Money:
+    """What the case's guest was already granted within the policy's window, as of ``at``."""
+    number = view.complaint.number
+    return ledger.granted(number, window=policy.window, timezone=policy.timezone, currency=policy.currency, now=at)
 
 
 def _bind(

@@ -38,6 +38,7 @@ from .exceptions import InvalidInputError, JournalIntegrityError
 __all__ = [
     "DECIDED_STATE",
     "GRANTING",
+    "OFFERED_WITH_A_DENIAL",
     "OPENED_KIND",
     "STEPS_FROM",
     "CaseOutcome",
@@ -170,6 +171,11 @@ GRANTING: Final = frozenset(
 )
 """The steps that may grant the guest something (the ledger sums their grants)."""
 _STEP_OF_KIND: Final = {kind: step for step, kind in _KINDS.items()}
+OFFERED_WITH_A_DENIAL: Final = 2
+"""How many of the Plan B's alternatives the manager offers with a denial (seed 003: "two alternative
+solutions"); the next one is the final back-up offer. ``Case.explain_denial`` records them."""
+
+
 DECIDED_STATE: Final[Mapping[Outcome, CaseState]] = {
     Outcome.APPROVED: S.APPROVED,
     Outcome.ESCALATED: S.BEYOND_AUTHORITY,
@@ -256,6 +262,8 @@ def apply(view: CaseView, event: Event) -> CaseView:
     if event.grant is not None:
         if step not in GRANTING:
             raise JournalIntegrityError(event.seq, f"a {event.kind!r} event cannot grant anything")
+        if event.grant.currency != view.granted.currency:
+            raise JournalIntegrityError(event.seq, "its grant is not in the currency of the case")
         changes["granted"] = view.granted + event.grant
     new = dataclasses.replace(view, history=(*view.history, event), **changes)
     if event.state != new.state:

@@ -38,7 +38,6 @@ import importlib
 import itertools
 import json
 import queue
-import re
 import uuid
 import weakref
 from collections.abc import Iterator, Mapping
@@ -47,6 +46,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self
 
+from ._base import WORD
 from ._currencies import MINOR_UNITS
 from ._engine import INFINITY, CompiledPolicy, Finding, Verdict, decide
 from ._money import DECIMAL_CONTEXT
@@ -67,7 +67,6 @@ MAX_RULES: Final = 4096
 """The most rules durable-rules 2.0.28 holds in one ruleset (``MAX_ACTIONS``)."""
 
 _MAX_INTEGER: Final = 2**63 - 1
-_WORD: Final = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _RULES_OK: Final = 0
 _LOWEST: Final = 1
 """Question 1: the rank of the lowest level that may grant the total."""
@@ -346,7 +345,7 @@ class DurableEngine:
     # -- the verdict ------------------------------------------------------------
     def _verdict(self, decision: _Decision) -> Verdict:
         kind, tier = decision.kind, decision.tier
-        if _WORD.fullmatch(tier) is None:  # a validated Complaint's tier always is a word
+        if WORD.fullmatch(tier) is None:  # a validated Complaint's tier always is a word
             raise EngineError("the customer tier is not a word of the policy's vocabulary")
         # Every limit is below the largest integer durable-rules holds (checked when the rules are
         # written), so a larger total compares with each of them as that integer does.

@@ -11,7 +11,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 from pydantic import AfterValidator, Field, PrivateAttr, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
-from ._base import RecoveryModel, Text, Word, located_problems, problems_from
+from ._base import RecoveryModel, Text, Word, located_problems, non_empty, problems_from
 from ._catalog import CatalogIndex
 from ._currencies import MINOR_UNITS
 from ._engine import INFINITY, CompiledPolicy, compile_policy, decide
@@ -30,12 +30,6 @@ __all__ = ["Policy"]
 def _currency_code(value: str) -> str:
     if value not in MINOR_UNITS:
         raise PydanticCustomError("currency", "must be an ISO 4217 currency code in capitals, such as 'USD'")
-    return value
-
-
-def _non_empty(value: str) -> str:
-    if not value.strip():
-        raise PydanticCustomError("empty", "must not be empty")
     return value
 
 
@@ -70,7 +64,7 @@ class Policy(RecoveryModel):
 
     _what: ClassVar[str] = "policy"
 
-    name: Annotated[Text, Field(max_length=200), AfterValidator(_non_empty)]
+    name: Annotated[Text, Field(max_length=200), AfterValidator(non_empty)]
     description: Text = ""
     currency: Annotated[str, AfterValidator(_currency_code)]
     timezone: TimeZoneName = "UTC"

@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, Final
 from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
-from ._base import Identifier, RecoveryModel, Text, Word
+from ._base import WORD, Identifier, RecoveryModel, Text, Word, non_empty
 from ._models import NonNegativeMoney
 from ._time import Duration
 
@@ -47,12 +47,6 @@ def _url(value: str) -> str:
 Url = Annotated[str, AfterValidator(_url)]
 
 
-def _non_empty(value: str) -> str:
-    if not value.strip():
-        raise PydanticCustomError("empty", "must not be empty")
-    return value
-
-
 def _applies_to(value: Any) -> Any:
     if isinstance(value, str):
         raise PydanticCustomError("applies_to", 'must be a list of names, for example ["out_of_stock"] or ["*"]')
@@ -71,7 +65,7 @@ def _applies_to_words(value: tuple[str, ...]) -> tuple[str, ...]:
     if not value:
         raise PydanticCustomError("empty", 'must name at least one category or remedy kind, or "*" for all')
     for name in value:
-        if name != ANY and not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", name):
+        if name != ANY and not WORD.fullmatch(name):
             raise PydanticCustomError(
                 "applies_to", 'each entry is a category or remedy kind (a lower-case word) or "*"'
             )
@@ -125,7 +119,7 @@ class Alternative(RecoveryModel):
 
     id: Identifier
     kind: Word
-    description: Annotated[Text, AfterValidator(_non_empty)]
+    description: Annotated[Text, AfterValidator(non_empty)]
     value: NonNegativeMoney
     applies_to: Annotated[tuple[str, ...], BeforeValidator(_applies_to), AfterValidator(_applies_to_words)]
     contact: Annotated[Text, Field(max_length=500)] | None = None

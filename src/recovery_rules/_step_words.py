@@ -33,6 +33,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar, Final, Protocol, TypeVar, runtime_checkable
 
 from ._base import RecoveryModel
+from ._case_path import OFFERED_WITH_A_DENIAL, OPENED_KIND, CaseStep, event_kind
 from ._journal import Event
 from ._models import Complaint, Remedy
 from ._money import Money
@@ -63,33 +64,10 @@ __all__ = [
     "next_plans",
 ]
 
-STEP_OF_KIND: Final[Mapping[str, str]] = {
-    "opened": "open",
-    "listened": "listen",
-    "apologized": "apologize",
-    "solution_asked": "ask_preferred_solution",
-    "decided": "decide",
-    "escalated": "escalate",
-    "manager_approved": "manager_approves",
-    "manager_denied": "manager_denies",
-    "delivered": "deliver",
-    "denial_explained": "explain_denial",
-    "alternative_accepted": "accept_alternative",
-    "alternatives_declined": "decline_alternatives",
-    "final_offer_made": "make_final_offer",
-    "final_offer_accepted": "accept_final_offer",
-    "final_offer_declined": "decline_final_offer",
-    "report_written": "write_report",
-    "thanked": "thank",
-    "closed": "close",
-}
+STEP_OF_KIND: Final[Mapping[str, str]] = {OPENED_KIND: "open", **{event_kind(step): step.value for step in CaseStep}}
 """The step that records each kind of event (``Case.open`` records ``opened``)."""
 
 _T = TypeVar("_T")
-
-OFFERED_WITH_A_DENIAL: Final = 2
-"""How many of the Plan B's alternatives the manager offers with a denial (seed 003: "two alternative
-solutions"); the next one is the final back-up offer. ``Case.explain_denial`` records them."""
 
 
 class StepWords(RecoveryModel):

@@ -28,6 +28,7 @@ from ._journal import Event
 from ._locale import BUILT_IN, MESSAGES, TAG, Voice, voice
 from ._models import Remedy
 from ._money import Money
+from ._policy import Policy
 from ._policy_parts import Alternative
 from ._resolution import Outcome, Resolution
 from ._step_words import (
@@ -52,7 +53,6 @@ from .exceptions import InvalidInputError, Problem, UnknownLocaleError
 
 if TYPE_CHECKING:
     from ._case import Case
-    from ._policy import Policy
 
 __all__ = ["Wording", "say"]
 
@@ -118,6 +118,8 @@ class Wording:
     _english: Wording | None
 
     def __init__(self, policy: Policy, locale: str = "en") -> None:
+        if not isinstance(policy, Policy):
+            raise InvalidInputError("wording", [Problem("policy", "must be a Policy, such as Policy.from_file(path)")])
         spoken = voice(policy.wording, locale) if isinstance(locale, str) and TAG.fullmatch(locale) else None
         if spoken is None:
             known = sorted({*BUILT_IN, *policy.wording})

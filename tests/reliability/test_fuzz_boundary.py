@@ -319,7 +319,10 @@ def test_journal_writes_end_in_typed_errors_and_read_back_exactly(
 
         tally(seen, write, never=(JournalIntegrityError,))
         complaint = VALID.model_copy(update={"description": notes})  # not validated: Case.open must check it
-        opened = lambda: Case.open(journal, POLICY, complaint, by="staff", now=NOW, key=key).listen(notes=notes)  # noqa: E731
+
+        def opened() -> None:
+            Case.open(journal, POLICY, complaint, by="staff", now=NOW, key=key).listen(notes=notes)
+
         tally(seen, opened, never=(JournalIntegrityError,))
 
     run()

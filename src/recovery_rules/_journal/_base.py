@@ -167,8 +167,7 @@ class Journal(abc.ABC):
         ``recovery-rules report`` the whole journal: record a case's steps
         through ``Case``.
         """
-        if not isinstance(number, ComplaintNumber):
-            raise InvalidInputError("append", [Problem("number", "must be a ComplaintNumber")])
+        _checked_number(number, "append")
         if isinstance(expected_version, bool) or not isinstance(expected_version, int) or expected_version < 0:
             raise InvalidInputError("append", [Problem("expected_version", "must be an integer of 0 or more")])
         checked_key = _checked_key(key)
@@ -209,6 +208,7 @@ class Journal(abc.ABC):
 
     def version(self, number: ComplaintNumber) -> int:
         """How many events case ``number`` has (0 for a case never opened)."""
+        _checked_number(number, "number")
         with self._read() as store:
             return store.version(str(number))
 
@@ -219,6 +219,7 @@ class Journal(abc.ABC):
         3...; otherwise :class:`~recovery_rules.JournalIntegrityError`. (Whether
         the chain as a whole is intact is what :meth:`verify` proves.)
         """
+        _checked_number(number, "number")
         events = tuple(Event.from_record(record, position=0) for record in self._case_records(str(number)))
         for expected, event in enumerate(events, start=1):
             if event.number != number:
@@ -276,6 +277,11 @@ class Journal(abc.ABC):
         ``expected_head`` to find that too (the journal must still hold that
         head's events unchanged).
         """
+        if expected_head is not None and not isinstance(expected_head, ChainHead):
+            raise InvalidInputError(
+                "chain head",
+                [Problem("expected_head", "must be a ChainHead; read a saved count:hash with ChainHead.parse")],
+            )
         check = ChainCheck(expected_head)
         for position, record in self._scan(1):
             if not check.feed(position, record):
@@ -290,6 +296,11 @@ class Journal(abc.ABC):
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.close()
+
+
+def _checked_number(number: object, what: str) -> None:
+    if not isinstance(number, ComplaintNumber):  # a number as text would read as another case's events
+        raise InvalidInputError(what, [Problem("number", "must be a ComplaintNumber")])
 
 
 def _checked_key(key: object) -> str:

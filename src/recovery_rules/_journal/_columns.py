@@ -9,15 +9,15 @@ compares them as text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Final
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Final
 
 from recovery_rules._models import ComplaintNumber
 
 from ._canonical import JSONValue, canonical_time, dumps
 from ._ledger import GrantQuery
 
-__all__ = ["COLUMNS", "grant_conditions", "record_of", "row_of"]
+__all__ = ["COLUMNS", "grant_conditions", "latest_statements", "record_of", "row_of", "scan"]
 
 COLUMNS: Final = (
     "seq",
@@ -39,6 +39,8 @@ COLUMNS: Final = (
     "hash",
 )
 """The events table's columns, in the order :func:`row_of` gives their values."""
+
+_BATCH: Final = 500
 
 
 def row_of(record: Mapping[str, JSONValue]) -> tuple[JSONValue, ...]:
@@ -80,3 +82,35 @@ def grant_conditions(query: GrantQuery, mark: str) -> tuple[str, list[str]]:
         conditions += f" AND at < {mark}"
         values.append(canonical_time(query.until))
     return conditions, values
+
+
+def latest_statements(events: str, mark: str) -> tuple[str, str]:
+    """The latest record of each case in the table ``events``, with its first record's ``at`` (``opened_at``);
+    and the same for the cases whose callback is due before a time (``mark`` is the driver's placeholder)."""
+    # Built from constants and the backend's own table name only; values are always bound as parameters.
+    columns = ", ".join(f"e.{name}" for name in COLUMNS)
+    opened = f"(SELECT o.at FROM {events} o WHERE o.number = e.number AND o.version = 1)"  # noqa: S608 - as above
+    last = f"(SELECT number, MAX(version) AS last FROM {events} GROUP BY number)"  # noqa: S608 - as above
+    latest = (
+        f"SELECT {columns}, {opened} AS opened_at "  # noqa: S608 - as above
+        f"FROM {events} e JOIN {last} l ON e.number = l.number AND e.version = l.last"
+    )
+    return latest, f"{latest} WHERE e.callback_due IS NOT NULL AND e.callback_due < {mark}"
+
+
+def scan(
+    rows_from: Callable[[int, int], Sequence[Mapping[str, Any]]], start: int
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Every stored record from position ``start`` on, in journal order, with its position.
+
+    ``rows_from(seq, limit)`` reads the rows from ``seq`` on, at most ``limit`` of
+    them: a batch at a time, so no statement stays open while the caller works.
+    """
+    position = max(start, 1)
+    while True:
+        rows = rows_from(position, _BATCH)
+        for row in rows:
+            yield row["seq"], record_of(row)
+        if len(rows) < _BATCH:
+            return
+        position = rows[-1]["seq"] + 1

@@ -17,14 +17,19 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Final, Protocol
 
+from pydantic import TypeAdapter, ValidationError
+
+from recovery_rules._base import problems_from
 from recovery_rules._models import ComplaintNumber
 from recovery_rules._money import Money
-from recovery_rules._time import Window
+from recovery_rules._time import TimeZoneName, Window
 from recovery_rules.exceptions import InvalidInputError, Problem
 
 __all__ = ["GrantQuery", "Ledger", "grant_query", "total"]
+
+_TIME_ZONE: Final = TypeAdapter(TimeZoneName)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +44,14 @@ class GrantQuery:
 
 def grant_query(number: ComplaintNumber, *, window: Window, timezone: str, now: dt.datetime) -> GrantQuery:
     """The grants that count for a decision on ``number`` at ``now`` under ``window``."""
+    if not isinstance(number, ComplaintNumber):
+        raise InvalidInputError("number", [Problem("number", "must be a ComplaintNumber")])
+    if not isinstance(window, Window):
+        raise InvalidInputError("window", [Problem("window", "must be a Window, such as the policy's window")])
+    try:
+        _TIME_ZONE.validate_python(timezone)
+    except ValidationError as error:
+        raise InvalidInputError("timezone", problems_from(error, "timezone")) from None
     if not isinstance(now, dt.datetime) or now.utcoffset() is None:
         raise InvalidInputError("time", [Problem("now", "must be a timezone-aware datetime")])
     customer = number.customer_id

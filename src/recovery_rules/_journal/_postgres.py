@@ -40,7 +40,7 @@ from recovery_rules.exceptions import JournalError, MissingDependencyError
 
 from ._base import Journal, Record, Store
 from ._canonical import GENESIS, JSONValue
-from ._columns import COLUMNS, grant_conditions, record_of, row_of
+from ._columns import COLUMNS, grant_conditions, latest_statements, record_of, row_of, scan
 from ._ledger import GrantQuery
 
 if TYPE_CHECKING:
@@ -50,7 +50,6 @@ __all__ = ["PostgresJournal"]
 
 APPLICATION: Final = "recovery-rules journal"
 SCHEMA_VERSION: Final = 1
-_BATCH: Final = 500
 _IDLE: Final = 8  # idle connections kept for the next transaction
 _SCHEMA_NAME: Final = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
@@ -85,13 +84,7 @@ CREATE INDEX events_grants ON {s}.events (customer_id, at) WHERE grant_amount IS
 CREATE INDEX events_callbacks ON {s}.events (callback_due) WHERE callback_due IS NOT NULL
 """
 _COLUMNS: Final = ", ".join(COLUMNS)
-_LATEST: Final = (
-    "SELECT "  # noqa: S608 - constants only
-    + ", ".join(f"e.{name}" for name in COLUMNS)
-    + ", (SELECT o.at FROM {s}.events o WHERE o.number = e.number AND o.version = 1) AS opened_at "
-    "FROM {s}.events e JOIN (SELECT number, MAX(version) AS last FROM {s}.events GROUP BY number) l "
-    "ON e.number = l.number AND e.version = l.last"
-)
+_MARKS: Final = ", ".join(["%s"] * len(COLUMNS))
 
 # What a failure's SQLSTATE means, by the most specific code or class (its first two characters) known.
 _MEANINGS: Final = {
@@ -367,15 +360,7 @@ class PostgresJournal(Journal):
 
     # -- reads ------------------------------------------------------------------
     def _scan(self, start: int) -> Iterator[tuple[int, Record]]:
-        position = max(start, 1)
-        while True:
-            # A batch at a time, so no statement stays open while the caller works.
-            rows = self._query(self._sql.scan, (position, _BATCH))
-            for row in rows:
-                yield row["seq"], record_of(row)
-            if len(rows) < _BATCH:
-                return
-            position = rows[-1]["seq"] + 1
+        return scan(lambda seq, limit: self._query(self._sql.scan, (seq, limit)), start)
 
     def _case_records(self, number: str) -> list[Record]:
         return [record_of(row) for row in self._query(self._sql.case, (number,))]
@@ -433,11 +418,10 @@ class _Statements:
         self.version = f"SELECT MAX(version) AS version FROM {s}.events WHERE number = %s"  # noqa: S608 - as above
         self.head = f"SELECT seq, hash FROM {s}.events ORDER BY seq DESC LIMIT 1"  # noqa: S608 - as above
         self.grants = f"{select} WHERE customer_id = %s AND grant_amount IS NOT NULL"
-        self.insert = f"INSERT INTO {s}.events ({_COLUMNS}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"  # noqa: S608
+        self.insert = f"INSERT INTO {s}.events ({_COLUMNS}) VALUES ({_MARKS})"  # noqa: S608 - as above
         self.scan = f"{select} WHERE seq >= %s ORDER BY seq LIMIT %s"
         self.case = f"{select} WHERE number = %s ORDER BY version"
-        self.latest = _LATEST.format(s=s)
-        self.latest_due = self.latest + " WHERE e.callback_due IS NOT NULL AND e.callback_due < %s"
+        self.latest, self.latest_due = latest_statements(f"{s}.events", "%s")
 
 
 class _PostgresStore(Store):

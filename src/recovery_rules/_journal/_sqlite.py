@@ -29,14 +29,13 @@ from recovery_rules.exceptions import JournalError
 
 from ._base import Journal, Record, Store
 from ._canonical import GENESIS, JSONValue
-from ._columns import COLUMNS, grant_conditions, record_of, row_of
+from ._columns import COLUMNS, grant_conditions, latest_statements, record_of, row_of, scan
 from ._ledger import GrantQuery
 
 __all__ = ["SQLiteJournal"]
 
 APPLICATION_ID: Final = 0x52524A4C  # "RRJL": recovery-rules journal
 SCHEMA_VERSION: Final = 1
-_BATCH: Final = 500
 _FIRST_PAUSE: Final = 0.0002  # seconds
 _LONGEST_PAUSE: Final = 0.005
 _BUSY: Final = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
@@ -69,14 +68,10 @@ CREATE INDEX IF NOT EXISTS events_callbacks ON events (callback_due) WHERE callb
 _COLUMNS: Final = ", ".join(COLUMNS)
 # Every statement is built from these constants; values are always bound as parameters.
 _SELECT: Final = "SELECT " + _COLUMNS + " FROM events"  # noqa: S608 - constants only
-_INSERT: Final = "INSERT INTO events (" + _COLUMNS + ") VALUES (" + ", ".join("?" * len(COLUMNS)) + ")"  # noqa: S608
-_LATEST: Final = (
-    "SELECT "  # noqa: S608 - constants only
-    + ", ".join(f"e.{name}" for name in COLUMNS)
-    + ", (SELECT o.at FROM events o WHERE o.number = e.number AND o.version = 1) AS opened_at "
-    "FROM events e JOIN (SELECT number, MAX(version) AS last FROM events GROUP BY number) l "
-    "ON e.number = l.number AND e.version = l.last"
-)
+_MARKS: Final = ", ".join("?" * len(COLUMNS))
+_INSERT: Final = "INSERT INTO events (" + _COLUMNS + ") VALUES (" + _MARKS + ")"  # noqa: S608 - constants only
+_SCAN: Final = _SELECT + " WHERE seq >= ? ORDER BY seq LIMIT ?"
+_LATEST, _LATEST_DUE = latest_statements("events", "?")
 
 
 class SQLiteJournal(Journal):
@@ -243,40 +238,23 @@ class SQLiteJournal(Journal):
     def _read(self) -> AbstractContextManager[Store]:
         return self._transaction(write=False)
 
+    def _query(self, statement: str, parameters: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        """The rows of one read-only statement, run on its own (one statement is one consistent view)."""
+        try:
+            return self._connection().execute(statement, parameters).fetchall()
+        except sqlite3.Error as error:  # a damaged file, an I/O error: a JournalError, as inside a transaction
+            raise JournalError(f"the journal cannot be read: {error}") from None
+
     # -- reads ------------------------------------------------------------------
     def _scan(self, start: int) -> Iterator[tuple[int, Record]]:
-        position = max(start, 1)
-        while True:
-            # A batch at a time, so no statement stays open while the caller works.
-            rows = (
-                self._connection()
-                .execute(
-                    _SELECT + " WHERE seq >= ? ORDER BY seq LIMIT ?",
-                    (position, _BATCH),
-                )
-                .fetchall()
-            )
-            for row in rows:
-                yield row["seq"], _record(row)
-            if len(rows) < _BATCH:
-                return
-            position = rows[-1]["seq"] + 1
+        return scan(lambda seq, limit: [_mapping(row) for row in self._query(_SCAN, (seq, limit))], start)
 
     def _case_records(self, number: str) -> list[Record]:
-        rows = self._connection().execute(
-            _SELECT + " WHERE number = ? ORDER BY version",
-            (number,),
-        )
-        return [_record(row) for row in rows.fetchall()]
+        return [_record(row) for row in self._query(_SELECT + " WHERE number = ? ORDER BY version", (number,))]
 
     def _latest_records(self, *, callback_before: str | None) -> list[tuple[Record, str]]:
-        if callback_before is None:
-            rows = self._connection().execute(_LATEST)
-        else:
-            rows = self._connection().execute(
-                _LATEST + " WHERE e.callback_due IS NOT NULL AND e.callback_due < ?", (callback_before,)
-            )
-        return [(_record(row), row["opened_at"]) for row in rows.fetchall()]
+        rows = self._query(_LATEST) if callback_before is None else self._query(_LATEST_DUE, (callback_before,))
+        return [(_record(row), row["opened_at"]) for row in rows]
 
 
 class _SQLiteStore(Store):
@@ -315,6 +293,10 @@ def _marks(connection: sqlite3.Connection) -> tuple[int, int]:
     return int(application_id), int(version)
 
 
-def _record(row: sqlite3.Row) -> Record:
+def _mapping(row: sqlite3.Row) -> dict[str, object]:
     names = row.keys()  # a sqlite3.Row iterates its values; its names come from keys()
-    return record_of({name: row[name] for name in names})
+    return {name: row[name] for name in names}
+
+
+def _record(row: sqlite3.Row) -> Record:
+    return record_of(_mapping(row))

@@ -25,7 +25,6 @@ writes only what differs.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
@@ -34,19 +33,17 @@ from pydantic import AwareDatetime, BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from recovery_rules import InvalidInputError, Money, Outcome, Policy, Problem, Resolution
-from recovery_rules._base import RecoveryModel, Text, Word
+from recovery_rules._base import WORD, RecoveryModel, Text, Word
 
 from ._records import Amount, DecisionRecord, amount_or_money
 
 __all__ = ["Case", "CaseResult", "CasesFile", "Expectation", "Mismatch", "case_problems", "run_case"]
 
-_WORD = re.compile(r"[a-z][a-z0-9_]{0,63}")
-
 
 def _level_or_false(value: object) -> object:
     if value is None or value is False:
         return value
-    if isinstance(value, str) and _WORD.fullmatch(value):
+    if isinstance(value, str) and WORD.fullmatch(value):
         return value
     raise PydanticCustomError("level", "must be the name of a level of the policy, or false for none")
 
