@@ -3,99 +3,26 @@
 Run it with ``make schema`` after changing the policy models; the test suite
 fails while the file is out of date.
 
-The schema is ``Policy.model_json_schema()`` with the shorthands a policy
-*file* allows and the model alone does not know about, so that an editor does
-not flag a valid file:
-
-- an amount may be written bare, in the policy's currency (``"2000.00"`` or
-  ``2000``), besides ``"2000.00 USD"`` and ``{"amount": ..., "currency": ...}``;
-  amounts in a policy are never negative;
-- a level's ``limit`` may be ``"unlimited"``;
-- a duration may be short (``"2h"``, ``"1h30m"``, ``"1d"``) as well as ISO 8601
-  (``"PT2H"``).
+The schema is ``Policy.model_json_schema()``, which describes a policy as it
+is written in a file, shorthands included (see ``recovery_rules._policy_schema``),
+as a stand-alone document. ``recovery-rules schema`` prints the same.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any, Final
 
 from recovery_rules import Policy
+from recovery_rules._policy_schema import schema_document
 
 SCHEMA_FILE: Final = Path(__file__).resolve().parents[1] / "policy.schema.json"
-DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
-
-_BARE_AMOUNTS: Final[list[dict[str, Any]]] = [
-    {"type": "string", "pattern": r"^[0-9]{1,16}(\.[0-9]{1,8})?$"},
-    {"type": "integer", "minimum": 0},
-]
-"""What a policy file may write besides the forms of ``Money``: an amount in the policy's currency."""
-UNLIMITED: Final[dict[str, Any]] = {"const": "unlimited", "description": "No limit of its own: only the hard cap."}
-DURATION: Final[dict[str, Any]] = {
-    "title": "Duration",
-    "description": "A duration: '2h', '30m', '1d', '1h30m', or ISO 8601 such as 'PT2H'.",
-    "type": "string",
-    "anyOf": [
-        {"pattern": "^([0-9]{1,4}d)?([0-9]{1,5}h)?([0-9]{1,6}m)?([0-9]{1,7}s)?$", "minLength": 2},
-        {"pattern": "^P[0-9YMWDTHS.]+$"},
-    ],
-}
-
-
-def _is_money(node: dict[str, Any]) -> bool:
-    description = node.get("description")
-    return isinstance(description, str) and description.startswith("An exact amount:") and "anyOf" in node
-
-
-def _not_negative(node: Any) -> Any:
-    """``node`` with every amount pattern's optional minus sign taken out: policies hold no negative amounts."""
-    if isinstance(node, dict):
-        return {
-            key: value.replace("^-?", "^") if key == "pattern" else _not_negative(value) for key, value in node.items()
-        }
-    if isinstance(node, list):
-        return [_not_negative(item) for item in node]
-    return node
-
-
-def _amount(money: dict[str, Any]) -> dict[str, Any]:
-    """The schema of an amount in a policy file, from the schema of ``Money``."""
-    return {
-        "title": "Amount",
-        "description": (
-            'An amount that is not negative, in the policy\'s currency: "2000.00" or 2000; '
-            'or with its currency: "2000.00 USD" or {"amount": "2000.00", "currency": "USD"}.'
-        ),
-        "anyOf": [*copy.deepcopy(_BARE_AMOUNTS), *_not_negative(money["anyOf"])],
-    }
-
-
-def _rewrite(node: Any, path: tuple[str, ...]) -> Any:
-    if isinstance(node, list):
-        return [_rewrite(item, path) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if _is_money(node):
-        return _amount(node)
-    if node.get("format") == "duration" and node.get("type") == "string":
-        return copy.deepcopy(DURATION)
-    out = {key: _rewrite(value, (*path, key)) for key, value in node.items()}
-    if path == ("$defs", "AuthorityLevel", "properties", "limit"):
-        out["anyOf"] = [*out["anyOf"], copy.deepcopy(UNLIMITED)]
-    return out
 
 
 def policy_file_schema() -> dict[str, Any]:
     """The JSON Schema of a policy file (TOML, JSON or YAML)."""
-    schema = _rewrite(Policy.model_json_schema(), ())
-    # A JSON policy may name this schema in a "$schema" key for its editor; the policy ignores the key.
-    schema["properties"] = {
-        "$schema": {"type": "string", "description": "The JSON Schema of this file, for editors; ignored."},
-        **schema["properties"],
-    }
-    return {"$schema": DIALECT, **schema}
+    return schema_document(Policy.model_json_schema())
 
 
 def render() -> str:

@@ -49,6 +49,7 @@ from .exceptions import (
     InvalidInputError,
     Problem,
     StaleCaseError,
+    UnknownLevelError,
     WorkflowError,
 )
 
@@ -610,7 +611,7 @@ class Case:
         """
         summary = _text(summary, "summary")
         required = self._policy.denials_delivered_by
-        reader = required if to is None else self._level(to)
+        reader = required if to is None else self._level(to, location="to")
         if self._rank(reader) < self._rank(required):
             raise InvalidInputError("report", [Problem("to", f"a report goes to {required} or above")])
 
@@ -723,9 +724,12 @@ class Case:
     def _moment(self, now: dt.datetime | None) -> dt.datetime:
         return _moment(now, self._clock)
 
-    def _level(self, by: str | None) -> str:
+    def _level(self, by: str | None, *, location: str = "by") -> str:
         name = self._view.employee if by is None else by
-        return self._policy.level(name).name
+        try:
+            return self._policy.level(name).name
+        except UnknownLevelError as error:
+            raise UnknownLevelError(error.name, error.known, location=location) from None
 
     def _rank(self, level: str) -> int:
         return [candidate.name for candidate in self._policy.levels].index(level)

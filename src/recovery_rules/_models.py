@@ -140,7 +140,7 @@ class ComplaintNumber:
         return {
             "type": "string",
             "title": "ComplaintNumber",
-            "pattern": "^" + _NUMBER_TEXT.pattern + "$",
+            "pattern": "^" + re.sub(r"\(\?P<\w+>", "(", _NUMBER_TEXT.pattern) + "$",  # no Python-only named groups
             "examples": ["20261123-10442"],
         }
 

@@ -20,6 +20,7 @@ from ._models import Complaint, NonNegativeMoney
 from ._money import Money
 from ._policy_file import parse_policy_text, read_policy_file
 from ._policy_parts import ANY, DEFAULT_REMEDY_KINDS, Alternative, AuthorityLevel, WordSet
+from ._policy_schema import with_file_shorthands
 from ._resolution import Resolution
 from ._time import TimeZoneName, Window
 from .exceptions import PolicyError, Problem, UnknownLevelError
@@ -80,6 +81,17 @@ class Policy(RecoveryModel):
     wording: Annotated[dict[LocaleTag, LocaleWording], Field(max_length=100)] = Field(default_factory=dict)
 
     _compiled: CompiledPolicy = PrivateAttr()
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The JSON Schema of a policy as written in a file: every shorthand ``from_file`` reads included.
+
+        Bare amounts in the policy's currency (``"2000.00"``), ``"unlimited"`` limits, short durations
+        (``"2h"``) and a ``"$schema"`` key are described, so an editor using it flags no valid file.
+        """
+        schema = super().model_json_schema(*args, **kwargs)
+        mode = kwargs.get("mode", args[3] if len(args) > 3 else "validation")
+        return with_file_shorthands(schema) if mode == "validation" else schema
 
     @classmethod
     def _invalid(cls, error: ValidationError) -> Exception:
@@ -178,7 +190,7 @@ class Policy(RecoveryModel):
         for level in self.levels:
             if level.name == name:
                 return level
-        raise UnknownLevelError(name, [level.name for level in self.levels])
+        raise UnknownLevelError(name, [level.name for level in self.levels], location="name")
 
     def decide(
         self,

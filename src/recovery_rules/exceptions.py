@@ -113,16 +113,20 @@ class CurrencyMismatchError(InvalidInputError):
 
 
 class UnknownLevelError(InvalidInputError):
-    """An authority level name that the policy does not define."""
+    """An authority level name that the policy does not define.
 
-    def __init__(self, name: str, known: Iterable[str]) -> None:
+    ``location`` names the argument that held it: ``by`` when deciding, ``to``
+    for a case's report, ``name`` for :meth:`Policy.level`.
+    """
+
+    def __init__(self, name: str, known: Iterable[str], *, location: str = "by") -> None:
         self.name = name
         self.known = tuple(known)
         super().__init__(
             "authority level",
             [
                 Problem(
-                    "by",
+                    location,
                     f"the policy has no level named {name!r}; use one of: {', '.join(self.known)}",
                 )
             ],

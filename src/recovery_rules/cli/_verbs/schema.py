@@ -8,6 +8,7 @@ import click
 from pydantic import BaseModel
 
 from recovery_rules import Complaint, Policy, Resolution
+from recovery_rules._policy_schema import schema_document
 from recovery_rules.cli import _console
 from recovery_rules.cli._cases import CasesFile
 from recovery_rules.cli._errors import ExitCode
@@ -34,5 +35,5 @@ def command(what: str) -> int:
     Editors use it to complete and check policy files as they are written;
     the test-cases and record schemas describe the inputs of `test` and `simulate`.
     """
-    _console.echo_json(SCHEMAS[what].model_json_schema())
+    _console.echo_json(schema_document(SCHEMAS[what].model_json_schema()))
     return ExitCode.OK
