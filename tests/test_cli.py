@@ -294,7 +294,10 @@ def test_check_non_utf8_is_a_problem_of_the_file(capsys: pytest.CaptureFixture[s
 def test_schema_prints_the_policy_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
     result = run(capsys, "schema")
     assert result.code == 0
-    assert json.loads(result.out) == Policy.model_json_schema()
+    printed = json.loads(result.out)
+    assert printed.pop("$schema") == "https://json-schema.org/draft/2020-12/schema"
+    assert printed == Policy.model_json_schema()
+    assert json.loads(result.out) == json.loads((ROOT / "docs" / "policy.schema.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("what", ["complaint", "resolution", "test-cases", "record"])
