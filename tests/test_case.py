@@ -148,6 +148,25 @@ def test_a_level_that_cannot_grant_it_cannot_approve_it(journal: Journal, ritz: 
     assert case.manager_approves(by="general_manager").approved
 
 
+@pytest.mark.parametrize(
+    ("reason", "quoted"),
+    [("Sorry, that's our policy.", "that's our policy"), ("No.", "no"), ("It's always been done this way.", "always")],
+)
+def test_a_managers_reason_that_the_seeds_forbid_is_refused_and_nothing_is_written(
+    journal: Journal, ritz: Policy, reason: str, quoted: str
+) -> None:
+    case = opened(journal, ritz, "3000.00")
+    case.decide()
+    case.escalate()
+    version = case.version
+    with pytest.raises(InvalidInputError, match="we CAN do this|alternative") as caught:
+        case.manager_denies(by="manager", reason=reason)
+    assert [problem.location for problem in caught.value.problems] == ["reason"]
+    assert quoted in str(caught.value).casefold()
+    assert case.version == version == journal.version(case.number)
+    assert case.manager_denies(by="manager", reason="A full refund is over what we can grant for a delay.").kind
+
+
 def test_the_manager_denies_then_alternatives_final_offer_and_report(journal: Journal, ritz: Policy) -> None:
     case = opened(journal, ritz, "3000.00")
     plan_b = case.decide().alternatives

@@ -41,6 +41,7 @@ from ._journal import Draft, Event, Journal, JSONValue, Ledger, digest
 from ._models import Complaint, ComplaintNumber, Remedy
 from ._money import Money
 from ._policy import Policy
+from ._phrases import forbidden_phrases
 from ._policy_parts import Alternative
 from ._resolution import Outcome, Resolution
 from .exceptions import (
@@ -472,12 +473,16 @@ class Case:
         """The level the case was escalated to (or a higher one) denies it, saying why.
 
         ``reason`` is what the customer will be told ("over a dollar limit", "not
-        practical"). The manager then delivers it: :meth:`explain_denial`.
+        practical"), so it passes the phrase check (:func:`forbidden_phrases`):
+        "that's our policy" or a bare "no" is refused with a positive form to
+        use instead. The manager then delivers it: :meth:`explain_denial`.
         """
         level = self._level(by)
         reason = _text(reason, "reason")
         if not reason.strip():
             raise InvalidInputError("reason", [Problem("reason", "must say why, so the customer can be told")])
+        if said_wrong := forbidden_phrases(reason):
+            raise InvalidInputError("reason", [Problem("reason", message) for message in said_wrong])
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             target = _required(view.escalated_to)
