@@ -159,7 +159,7 @@ def test_a_managers_reason_that_the_seeds_forbid_is_refused_and_nothing_is_writt
     case.decide()
     case.escalate()
     version = case.version
-    with pytest.raises(InvalidInputError, match="we CAN do this|alternative") as caught:
+    with pytest.raises(InvalidInputError, match=r"we CAN do this|alternative") as caught:
         case.manager_denies(by="manager", reason=reason)
     assert [problem.location for problem in caught.value.problems] == ["reason"]
     assert quoted in str(caught.value).casefold()

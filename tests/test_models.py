@@ -103,6 +103,21 @@ def test_unknown_fields_are_refused() -> None:
         Customer.model_validate({"id": "1", "colour": "blue"})
 
 
+def test_an_unknown_nested_field_names_the_closest_field_of_its_own_model() -> None:
+    data = {
+        "customer": {"id": "1", "teir": "gold"},
+        "category": "room_not_ready",
+        "requested": {"kind": "refund", "amount": "5.00 USD", "amont": "5.00"},
+        "received_at": "2026-11-23T09:30:00+00:00",
+    }
+    with pytest.raises(InvalidInputError) as caught:
+        Complaint.model_validate(data)
+    assert [(problem.location, problem.message) for problem in caught.value.problems] == [
+        ("customer.teir", "is not a field here; did you mean 'tier'?"),
+        ("requested.amont", "is not a field here; did you mean 'amount'?"),
+    ]
+
+
 def test_errors_do_not_repeat_personal_data() -> None:
     personal = "Jane Q. Guest, room 1204, card 4111111111111111"
     with pytest.raises(InvalidInputError) as caught:

@@ -53,8 +53,22 @@ def test_duplicate_keys_are_refused_in_every_format(tmp_path: Path, toml_text: s
 
 
 def test_unknown_fields_are_refused(toml_text: str) -> None:
-    with pytest.raises(PolicyError, match=r"levels\[0\].limt: is not a field here"):
+    with pytest.raises(PolicyError, match=r"levels\[0\].limt: is not a field here; did you mean 'limit'\?"):
         Policy.from_text(toml_text.replace('limit = "2000.00"', 'limt = "2000.00"'))
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("hardcap", "hardcap: is not a field here; did you mean 'hard_cap'?"),
+        ("Currency", "Currency: is not a field here; did you mean 'currency'?"),
+        ("colour", "colour: is not a field here; check the spelling"),
+    ],
+)
+def test_an_unknown_field_names_the_closest_field_at_its_place(toml_text: str, written: str, message: str) -> None:
+    with pytest.raises(PolicyError) as caught:
+        Policy.from_text(f'{written} = "1"\n' + toml_text)
+    assert [str(problem) for problem in caught.value.problems] == [message]
 
 
 def test_float_amounts_are_refused_with_advice(toml_text: str) -> None:

@@ -7,9 +7,11 @@ field with its location and never repeats the input it refused.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Callable
-from typing import Annotated, Any, ClassVar, Final, Self
+import types
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Any, ClassVar, Final, Self, Union, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
@@ -78,8 +80,52 @@ def _message(error: ErrorDetails) -> str:
     return message
 
 
-def problems_from(error: ValidationError, prefix: str = "") -> list[Problem]:
-    """The problems of a pydantic ``ValidationError``, with readable locations."""
+def _inside(annotation: Any, part: int | str) -> Any:
+    """The type found at ``part`` inside a value of type ``annotation``, or None when it cannot be told."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _inside(get_args(annotation)[0], part)
+    if origin is Union or origin is types.UnionType:
+        found = (_inside(arg, part) for arg in get_args(annotation) if arg is not type(None))
+        return next((inner for inner in found if inner is not None), None)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(part) if isinstance(part, str) else None
+        return None if field is None else field.annotation
+    if isinstance(origin, type) and isinstance(part, int) and issubclass(origin, Sequence):
+        return get_args(annotation)[0] if get_args(annotation) else None
+    if isinstance(origin, type) and isinstance(part, str) and issubclass(origin, Mapping):
+        return get_args(annotation)[1] if len(get_args(annotation)) == 2 else None
+    return None
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> tuple[str, ...]:
+    """The field names of the model at ``loc`` inside ``model``; empty when there is none."""
+    annotation: Any = model
+    for part in loc:
+        annotation = _inside(annotation, part)
+    for candidate in (annotation, *get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return tuple(candidate.model_fields)
+    return ()
+
+
+def _unknown_field(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str:
+    """The message for a field ``model`` does not have at ``loc``: the closest known name, when one is close."""
+    message = _FRIENDLY["extra_forbidden"]
+    name = loc[-1] if loc else None
+    if model is None or not isinstance(name, str):
+        return message
+    fields = _fields_at(model, loc[:-1])
+    close = difflib.get_close_matches(name.casefold(), fields, n=1, cutoff=0.6)
+    return f"is not a field here; did you mean {close[0]!r}?" if close else message
+
+
+def problems_from(error: ValidationError, prefix: str = "", model: type[BaseModel] | None = None) -> list[Problem]:
+    """The problems of a pydantic ``ValidationError``, with readable locations.
+
+    With the ``model`` that was validated, an unknown field's message suggests
+    the closest field name at its place ("did you mean 'limit'?").
+    """
     problems = []
     for detail in error.errors(include_url=False, include_input=False, include_context=True):
         if detail["type"] == CONSEQUENTIAL:
@@ -92,6 +138,9 @@ def problems_from(error: ValidationError, prefix: str = "") -> list[Problem]:
             continue
         if prefix:
             location = f"{prefix}.{location}" if location else prefix
+        if detail["type"] == "extra_forbidden":
+            problems.append(Problem(location, _unknown_field(model, tuple(detail["loc"]))))
+            continue
         problems.append(Problem(location, _message(detail)))
     return problems
 
@@ -111,7 +160,7 @@ class RecoveryModel(BaseModel):
 
     @classmethod
     def _invalid(cls, error: ValidationError) -> Exception:
-        return InvalidInputError(cls._what or cls.__name__, problems_from(error))
+        return InvalidInputError(cls._what or cls.__name__, problems_from(error, model=cls))
 
     def __init__(self, /, **data: Any) -> None:
         try:

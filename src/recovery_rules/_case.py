@@ -40,8 +40,8 @@ from ._case_path import (
 from ._journal import Draft, Event, Journal, JSONValue, Ledger, digest
 from ._models import Complaint, ComplaintNumber, Remedy
 from ._money import Money
-from ._policy import Policy
 from ._phrases import forbidden_phrases
+from ._policy import Policy
 from ._policy_parts import Alternative
 from ._resolution import Outcome, Resolution
 from .exceptions import (

@@ -95,7 +95,7 @@ class Policy(RecoveryModel):
 
     @classmethod
     def _invalid(cls, error: ValidationError) -> Exception:
-        return PolicyError(problems_from(error))
+        return PolicyError(problems_from(error, model=cls))
 
     # -- reading ------------------------------------------------------------
     @classmethod
