@@ -199,6 +199,12 @@ def test_check_presets_by_name(capsys: pytest.CaptureFixture[str], name: str) ->
     assert result.out.startswith(f"{name}: ok\n")
 
 
+def test_a_preset_may_be_named_as_its_function_is(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "check", "theme_park").out.startswith("theme_park: ok\n")
+    result = run(capsys, "decide", "--policy", "ritz_carlton", COMPLAINT, "--by", "staff")
+    assert result.code == 0, result.err
+
+
 def test_check_reports_every_problem_with_its_line(capsys: pytest.CaptureFixture[str]) -> None:
     path = str(EXAMPLES / "draft-policy.toml")
     result = run(capsys, "check", path)

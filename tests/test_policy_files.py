@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from recovery_rules import Policy, PolicyError, presets
+from recovery_rules import InvalidInputError, Policy, PolicyError, presets
 
 from ._helpers import policy_data
 
@@ -135,3 +136,23 @@ def test_a_json_policy_may_name_its_schema(tmp_path: Path) -> None:
     assert Policy.from_file(path) == Policy.model_validate(policy_data())
     with pytest.raises(PolicyError, match=r"\$schema"):
         Policy.model_validate({**policy_data(), "$schema": 5})
+
+
+def test_a_preset_is_found_by_its_name_or_its_functions_name() -> None:
+    assert presets.path("ritz_carlton") == presets.path("ritz-carlton")
+    assert presets.load("theme_park") == presets.theme_park()
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("themepark", "there is no preset 'themepark'; did you mean 'theme-park'? The presets are: ritz-carlton"),
+        ("bank", "there is no preset 'bank'; use one of: ritz-carlton, retail, theme-park"),
+        (None, "there is no preset None; use one of"),
+    ],
+)
+def test_an_unknown_preset_is_refused_with_the_names_there_are(name: Any, message: str) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        presets.path(name)
+    assert caught.value.problems[0].location == "name"
+    assert message in caught.value.problems[0].message

@@ -173,9 +173,14 @@ class LoadedPolicy:
     path: Path
 
 
+def is_preset(spec: str) -> bool:
+    """Whether ``spec`` names a preset (``ritz-carlton``, or ``ritz_carlton`` as its function is called)."""
+    return spec.replace("_", "-") in presets.NAMES
+
+
 def policy_path(spec: str) -> Path:
     """The file of a policy given as a path or a preset name (``ritz-carlton``)."""
-    if spec in presets.NAMES:
+    if is_preset(spec):
         return presets.path(spec)
     path = Path(spec)
     if file_format(path) is None and not path.exists():
@@ -216,7 +221,7 @@ def load_policy(spec: str, *, option: str = "--policy") -> LoadedPolicy:
             render_problems(
                 f"{option}: the policy {spec} does not load ({count})",
                 problems,
-                str(path) if spec not in presets.NAMES else spec,
+                spec if is_preset(spec) else str(path),
             )
         )
     return LoadedPolicy(policy, spec, path)

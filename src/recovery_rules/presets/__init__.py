@@ -13,6 +13,7 @@ Each is a complete, documented policy to start from: copy its file (see
 
 from __future__ import annotations
 
+import difflib
 from importlib import resources
 from pathlib import Path
 from typing import Final
@@ -27,12 +28,16 @@ NAMES: Final = ("ritz-carlton", "retail", "theme-park")
 
 
 def path(name: str) -> Path:
-    """The TOML file of the preset called ``name`` (``"ritz-carlton"``, ``"retail"``, ``"theme-park"``)."""
-    if name not in NAMES:
-        raise InvalidInputError(
-            "preset", [Problem("name", f"there is no preset {name!r}; use one of: {', '.join(NAMES)}")]
-        )
-    return Path(str(resources.files(__name__).joinpath(name.replace("-", "_") + ".toml")))
+    """The TOML file of the preset called ``name`` (``"ritz-carlton"``, ``"retail"``, ``"theme-park"``).
+
+    The name of the preset's function is accepted too (``"ritz_carlton"``).
+    """
+    known = name.replace("_", "-") if isinstance(name, str) else ""
+    if known not in NAMES:
+        close = difflib.get_close_matches(known, NAMES, n=1)
+        hint = f"did you mean {close[0]!r}? The presets are" if close else "use one of"
+        raise InvalidInputError("preset", [Problem("name", f"there is no preset {name!r}; {hint}: {', '.join(NAMES)}")])
+    return Path(str(resources.files(__name__).joinpath(known.replace("-", "_") + ".toml")))
 
 
 def load(name: str) -> Policy:

@@ -6,11 +6,11 @@ from typing import Any
 
 import click
 
-from recovery_rules import InvalidInputError, Policy, presets
+from recovery_rules import InvalidInputError, Policy
 from recovery_rules._time import format_duration
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
-from recovery_rules.cli._inputs import file_format, policy_path, policy_problems
+from recovery_rules.cli._inputs import file_format, is_preset, policy_path, policy_problems
 
 from . import options
 
@@ -36,7 +36,7 @@ def command(*, policy: str, as_json: bool) -> int:
         loaded, problems = policy_problems(path)
     except (InvalidInputError, ImportError) as error:  # YAML without its extra
         raise CliInputError(str(error)) from None
-    source = policy if policy in presets.NAMES else str(path)
+    source = policy if is_preset(policy) else str(path)
     if as_json:
         _console.echo_json(
             {
