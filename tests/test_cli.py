@@ -138,7 +138,7 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
         (
             '{"customer": {"id": "x"}, "category": "room", "requested": {"kind": "refund", "amount": "5 EUR"},'
             ' "received_at": "2026-11-23T10:00:00Z"}',
-            "cannot combine USD with EUR",
+            "is in EUR, but the policy's amounts are in USD",
         ),
     ],
 )

@@ -251,9 +251,12 @@ def test_unknown_remedy_kind(ritz: Policy) -> None:
 
 def test_currency_the_policy_does_not_use(ritz: Policy) -> None:
     euro = complaint("1").model_copy(update={"requested": Remedy(kind="refund", amount=Money("1", "EUR"))})
-    with pytest.raises(CurrencyMismatchError, match=r"requested\.amount: cannot combine USD with EUR"):
+    with pytest.raises(
+        CurrencyMismatchError, match=r"requested\.amount: is in EUR, but the policy's amounts are in USD; convert"
+    ) as caught:
         ritz.decide(euro, by="staff", now=NOW)
-    with pytest.raises(CurrencyMismatchError, match="granted"):
+    assert caught.value.currencies == ("USD", "EUR")
+    with pytest.raises(CurrencyMismatchError, match="granted: is in EUR, but the policy's amounts are in USD"):
         ritz.decide(complaint("1"), by="staff", granted=Money("1", "EUR"), now=NOW)
 
 

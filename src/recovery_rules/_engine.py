@@ -328,7 +328,7 @@ def decide(
     requested = complaint.requested
     asked = requested.amount
     if asked.currency != currency:
-        raise CurrencyMismatchError(currency, asked.currency, location="requested.amount")
+        raise CurrencyMismatchError(currency, asked.currency, location="requested.amount", policy=True)
     if requested.kind not in policy.vocabulary:
         raise UnknownRemedyError(requested.kind, sorted(policy.vocabulary))
     if granted is None:
@@ -339,7 +339,7 @@ def decide(
             "amount", [Problem("granted", f"must be a Money in the policy's currency, such as {example}, or None")]
         )
     elif granted.currency != currency:
-        raise CurrencyMismatchError(currency, granted.currency, location="granted")
+        raise CurrencyMismatchError(currency, granted.currency, location="granted", policy=True)
     elif granted.amount < 0:
         raise InvalidInputError("amount", [Problem("granted", "must not be negative")])
     if now is None:

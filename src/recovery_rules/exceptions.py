@@ -96,20 +96,20 @@ class InvalidInputError(RecoveryRulesError, ValueError):
 
 
 class CurrencyMismatchError(InvalidInputError):
-    """Amounts in two different currencies were added, subtracted or compared."""
+    """Amounts in two different currencies were added, subtracted or compared.
 
-    def __init__(self, left: str, right: str, *, location: str = "") -> None:
+    ``currencies`` holds the two codes. With ``policy=True`` the first is the
+    policy's currency and the message says the amount at ``location`` is not in it.
+    """
+
+    def __init__(self, left: str, right: str, *, location: str = "", policy: bool = False) -> None:
         self.currencies = (left, right)
-        super().__init__(
-            "amount",
-            [
-                Problem(
-                    location,
-                    f"cannot combine {left} with {right}; convert one amount to the other's "
-                    "currency first (recovery-rules never converts currencies itself)",
-                )
-            ],
+        message = (
+            f"is in {right}, but the policy's amounts are in {left}; convert it to {left} first"
+            if policy
+            else f"cannot combine {left} with {right}; convert one amount to the other's currency first"
         )
+        super().__init__("amount", [Problem(location, message + " (recovery-rules never converts currencies itself)")])
 
 
 class UnknownLevelError(InvalidInputError):
