@@ -36,6 +36,14 @@ def test_complaint_number_parses_back() -> None:
     assert ComplaintNumber.parse(str(second)) == second
 
 
+def test_a_complaint_number_is_made_from_a_timezone_aware_time_only() -> None:
+    evening = dt.datetime(2026, 11, 23, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    assert str(ComplaintNumber.for_complaint("10442", evening)) == "20261123-10442"  # its own local date
+    for naive in (evening.replace(tzinfo=None), dt.date(2026, 11, 23), "2026-11-23"):
+        with pytest.raises(InvalidInputError, match="received_at: must be a timezone-aware datetime"):
+            ComplaintNumber.for_complaint("10442", naive)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     "text", ["", "2026-11-23-1", "20261323-1", "20261123", "20261123-", "20261123-a b", "20261123-1/0", "x" * 10_000]
 )

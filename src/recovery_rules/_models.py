@@ -103,7 +103,22 @@ class ComplaintNumber:
 
     @classmethod
     def for_complaint(cls, customer_id: str, received_at: dt.datetime, sequence: int = 1) -> Self:
-        """The number of a complaint received at ``received_at`` (its own local date)."""
+        """The number of a complaint received at ``received_at`` (its own local date).
+
+        ``received_at`` must be timezone-aware, as in a :class:`Complaint`: the date
+        of a naive time depends on the machine that reads it.
+        """
+        if not isinstance(received_at, dt.datetime) or received_at.utcoffset() is None:
+            raise InvalidInputError(
+                "complaint number",
+                [
+                    Problem(
+                        "received_at",
+                        "must be a timezone-aware datetime; pass tzinfo, "
+                        "for example datetime(..., tzinfo=timezone.utc)",
+                    )
+                ],
+            )
         return cls(received_at.date(), customer_id, sequence)
 
     def __str__(self) -> str:
