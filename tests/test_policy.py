@@ -64,7 +64,7 @@ def test_tier_limits_must_not_fall_as_levels_rise() -> None:
     del data["levels"][1]["tier_limits"]
     data["levels"][0]["tier_limits"] = {"gold": "600.00"}
     (problem,) = problems_of(data)
-    assert "supervisor's limit for gold guests ($500.00) is below staff's ($600.00)" in problem
+    assert "supervisor's limit for the gold tier ($500.00) is below staff's ($600.00)" in problem
 
 
 def test_every_problem_is_reported_at_once() -> None:

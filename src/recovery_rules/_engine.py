@@ -77,9 +77,9 @@ def _money(amount: Decimal, currency: str) -> Money:
 
 RULES: Final = {
     "remedy.refused": "the remedy kind asked for is one the policy never grants",
-    "cap.hard": "the guest's total within the window must stay within the policy's hard cap",
+    "cap.hard": "the customer's total within the window must stay within the policy's hard cap",
     "authority.kind": "the acting level may grant only the remedy kinds it is allowed to",
-    "limit.authority": "the guest's total within the window must stay within the acting level's limit",
+    "limit.authority": "the customer's total within the window must stay within the acting level's limit",
     "escalation.path": "beyond the acting level's authority, the lowest higher level that can grant it decides",
     "alternatives.offered": "every denial and escalation offers alternatives the acting level can authorize now",
     "suggestions.offered": "an approval comes with the policy's extra-mile suggestions for the complaint",
@@ -206,6 +206,9 @@ class CompiledPolicy:
     zero_money: Money
     cap_money: Money | None
     cap_text: str
+    """The cap in the reasons: "the per-guest cap of $2,000.00" (empty without a cap)."""
+    customer: str
+    """What the policy calls a customer ("guest", "customer"), for the reasons."""
     show: Callable[[Decimal], str]
     """An amount in the policy's currency written for people (``Money.display``)."""
     grantable: Mapping[str, TraceEntry]
@@ -223,7 +226,8 @@ def _limit(money: Money | None) -> Decimal:
 def compile_policy(policy: Policy) -> CompiledPolicy:
     """Index a valid policy for :func:`decide`."""
     show = _shower(policy.currency)
-    levels = tuple(_compile_level(rank, level, show) for rank, level in enumerate(policy.levels))
+    customer = policy.customer_noun.replace("_", " ")
+    levels = tuple(_compile_level(rank, level, show, customer) for rank, level in enumerate(policy.levels))
     vocabulary = frozenset(policy.vocabulary)
     tiers: set[str | None] = {None}
     for level in levels:
@@ -258,7 +262,8 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         zero=Money.zero(policy.currency).amount,
         zero_money=Money.zero(policy.currency),
         cap_money=policy.hard_cap,
-        cap_text="" if policy.hard_cap is None else show(policy.hard_cap.amount),
+        cap_text="" if policy.hard_cap is None else f"the per-{customer} cap of {show(policy.hard_cap.amount)}",
+        customer=customer,
         show=show,
         grantable={
             kind: _entry("remedy.refused", True, f"'{kind}' is a remedy this policy can grant", NO_FIGURES)
@@ -267,7 +272,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     )
 
 
-def _compile_level(rank: int, level: AuthorityLevel, show: Callable[[Decimal], str]) -> CompiledLevel:
+def _compile_level(rank: int, level: AuthorityLevel, show: Callable[[Decimal], str], customer: str) -> CompiledLevel:
     who = level.display_name
     limit = _limit(level.limit)
     authority = "" if limit is INFINITY else f"{who}'s authority of {show(limit)}"
@@ -281,7 +286,7 @@ def _compile_level(rank: int, level: AuthorityLevel, show: Callable[[Decimal], s
         callback_within=level.callback_within,
         authority=authority,
         tier_authority={
-            tier: f"{who}'s authority of {show(money.amount)} for a {tier.replace('_', ' ')} guest"
+            tier: f"{who}'s authority of {show(money.amount)} for a {tier.replace('_', ' ')} {customer}"
             for tier, money in level.tier_limits.items()
         },
         limit_money=level.limit,
@@ -291,7 +296,7 @@ def _compile_level(rank: int, level: AuthorityLevel, show: Callable[[Decimal], s
         else f"; the customer gets a callback within {_hours(level.callback_within)}",
         good_news=_entry("delivery", True, f"{who} grants it and delivers the good news", NO_FIGURES),
         bad_news=_entry("delivery", True, f"{who} delivers the news, with the reason and the alternatives", NO_FIGURES),
-        no_limit=f"{who} has no limit of their own; only the per-guest cap applies",
+        no_limit=f"{who} has no limit of their own; only the per-{customer} cap applies",
     )
 
 
@@ -428,7 +433,7 @@ class _Decision:
         # ``limit`` is not the policy's own figure (only a test replacing limit_for gets here)
         words = f"{actor.display_name}'s authority of {self.policy.show(limit)}"
         if tier in actor.tier_limits:
-            words += f" for a {tier.replace('_', ' ')} guest"
+            words += f" for a {tier.replace('_', ' ')} {self.policy.customer}"
         return words, self.money(limit)
 
     # -- the rules --------------------------------------------------------
@@ -469,7 +474,7 @@ class _Decision:
     def over_cap(self) -> Resolution:
         self.trace.append(self.policy.grantable[self.kind])
         self.check_cap(False)
-        return self.deny(f"{self.totals()} is over the per-guest cap of {self.policy.cap_text}", grantable_by=None)
+        return self.deny(f"{self.totals()} is over {self.policy.cap_text}", grantable_by=None)
 
     def check_cap(self, within: bool) -> None:
         policy = self.policy
@@ -479,7 +484,7 @@ class _Decision:
             _entry(
                 "cap.hard",
                 within,
-                f"{self.totals()} is {'within' if within else 'over'} the per-guest cap of {policy.cap_text}",
+                f"{self.totals()} is {'within' if within else 'over'} {policy.cap_text}",
                 {
                     "granted": self.before_money,
                     "asked": self.asked_money,
@@ -546,7 +551,9 @@ class _Decision:
         limits = policy.rungs_for(self.tier, kind).limits
         top = limits[-1] if limits else None
         most = (
-            "" if top is None or top is INFINITY else f"; the most any level may grant this guest is {policy.show(top)}"
+            ""
+            if top is None or top is INFINITY
+            else f"; the most any level may grant this {policy.customer} is {policy.show(top)}"
         )
         return self.deny(f"no one here can grant {total} for '{kind}'{most}", grantable_by=grantable_by)
 

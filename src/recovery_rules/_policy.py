@@ -56,6 +56,8 @@ class Policy(RecoveryModel):
     - ``remedy_kinds``: the remedy vocabulary; ``categories``: the complaint
       categories the catalog speaks of (complaints of other categories still
       get the alternatives that apply to everything).
+    - ``customer_noun``: what the business calls its customers (``guest`` in a
+      hotel or a park), in the reasons a decision gives: "the per-guest cap".
     - ``wording``: the policy's own wording per locale (``en``, ``es``...),
       overriding the built-in templates; see :class:`~recovery_rules.Wording`.
 
@@ -78,6 +80,7 @@ class Policy(RecoveryModel):
     refused_remedies: WordSet = ()
     remedy_kinds: Annotated[tuple[Word, ...], Field(min_length=1, max_length=100)] = DEFAULT_REMEDY_KINDS
     categories: Annotated[WordSet, Field(max_length=1000)] = ()
+    customer_noun: Word = "customer"
     wording: Annotated[dict[LocaleTag, LocaleWording], Field(max_length=100)] = Field(default_factory=dict)
 
     _compiled: CompiledPolicy = PrivateAttr()
@@ -315,7 +318,7 @@ def _limit_problems(policy: Policy) -> Iterator[Problem]:
         below = policy.levels[i - 1]
         for tier in (None, *tiers):
             if limit(level, tier) < limit(below, tier):
-                whose = "limit" if tier is None else f"limit for {tier} guests"
+                whose = "limit" if tier is None else f"limit for the {tier} tier"
                 field = f"{at}.limit" if tier is None or tier not in level.tier_limits else f"{at}.tier_limits.{tier}"
                 yield Problem(
                     field,
