@@ -26,6 +26,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -83,25 +84,35 @@ def start_writer(place: Place, run: str, *, broken: bool = False) -> subprocess.
 
 
 def acknowledged_until(writer: subprocess.Popen[str], acks: int, stop: Callable[[], object]) -> dict[int, str]:
-    """The writer's acknowledgements: after ``acks`` of them, ``stop`` (a kill); then what it printed before dying."""
+    """The writer's acknowledgements: after ``acks`` of them, ``stop`` (a kill); then what it printed before dying.
+
+    Everything is read through ``writer.stdout`` itself, to the end: ``communicate()`` would read the
+    pipe underneath it and miss what the line iterator had already buffered, starting mid-line.
+    A last line without its newline was cut by the kill: it is not an acknowledgement.
+    """
     assert writer.stdout is not None
+    assert writer.stderr is not None
     acknowledged: dict[int, str] = {}
+    watchdog = threading.Timer(120, writer.kill)  # a writer that outlives its stop by two minutes is killed
     try:
-        for line in writer.stdout:
-            seq, hash_ = line.split()
-            acknowledged[int(seq)] = hash_
-            if len(acknowledged) >= acks:
+        for line in writer.stdout:  # acknowledgements printed before the stop landed count too
+            if line.endswith("\n"):
+                seq, hash_ = line.split()
+                acknowledged[int(seq)] = hash_
+            if len(acknowledged) >= acks and not watchdog.is_alive():
                 stop()
-                break
-        rest, errors = writer.communicate(timeout=120)  # acknowledgements printed before the kill landed count too
+                watchdog.start()
+        errors = writer.stderr.read()
+        writer.wait(timeout=120)
     finally:
+        watchdog.cancel()
         if writer.poll() is None:
             writer.kill()
             writer.wait()
+        for stream in (writer.stdin, writer.stdout, writer.stderr):
+            if stream is not None:
+                stream.close()
     assert len(acknowledged) >= acks, errors
-    for line in rest.splitlines():
-        seq, hash_ = line.split()
-        acknowledged[int(seq)] = hash_
     return acknowledged
 
 
