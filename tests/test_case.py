@@ -31,6 +31,7 @@ from recovery_rules import (
     WorkflowError,
     presets,
 )
+from recovery_rules._case import CLOCK_SKEW
 
 from ._helpers import policy_data, usd
 from ._journal_backends import BACKENDS, Harness
@@ -399,11 +400,27 @@ def test_the_ledger_spans_a_guests_cases_within_the_window(journal: Journal) -> 
     assert resolution.outcome is Outcome.ESCALATED  # $80 granted earlier today + $30 is over staff's $100
     assert resolution.granted_before == usd("80.00")
     # the next day in New York (05:00 UTC), the staff member may grant it again
-    tomorrow = Case.open(journal, policy, complaint("30.00"), by="staff", now=NOW + dt.timedelta(hours=15))
+    later = NOW + dt.timedelta(hours=15)
+    tomorrow = Case.open(journal, policy, complaint("30.00"), by="staff", clock=lambda: later)
     tomorrow.listen()
     tomorrow.apologize()
     tomorrow.ask_preferred_solution()
-    assert tomorrow.decide(now=NOW + dt.timedelta(hours=15)).approved
+    assert tomorrow.decide().approved
+
+
+def test_a_step_dated_before_the_cases_last_step_is_refused_beyond_clock_skew(journal: Journal, ritz: Policy) -> None:
+    case = Case.open(journal, ritz, complaint("250.00"), by="staff", now=NOW)
+    first = case.listen(now=NOW + dt.timedelta(hours=1), key="listen-1")
+    version = case.version
+    with pytest.raises(
+        InvalidInputError, match=r"before the case's last step \(listened at 2026-11-23 15:00:00"
+    ) as caught:
+        case.apologize(now=NOW)  # an hour earlier: a wrong clock or time zone, not skew
+    assert [problem.location for problem in caught.value.problems] == ["now"]
+    assert case.version == version == journal.version(case.number)
+    skewed = NOW + dt.timedelta(hours=1) - CLOCK_SKEW  # another server's clock, a little behind
+    assert case.apologize(now=skewed).at == skewed
+    assert case.listen(now=NOW + dt.timedelta(hours=1), key="listen-1") == first  # a retry is still answered
 
 
 def test_an_alternative_no_longer_affordable_is_refused(journal: Journal) -> None:

@@ -148,3 +148,11 @@ def test_models_are_frozen_values() -> None:
         value.category = "noise"  # type: ignore[misc]
     assert value == complaint("1")
     assert Complaint.model_validate_json(value.model_dump_json()) == value
+
+
+def test_a_huge_unknown_key_is_shortened_in_the_message() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        Customer.model_validate({"id": "1", "k" * 1_000_000: "v"})
+    (problem,) = caught.value.problems
+    assert problem.location == "k" * 32 + "...(1,000,000 characters)"
+    assert len(str(caught.value)) < 200

@@ -59,13 +59,21 @@ _FRIENDLY: Final[dict[str, str]] = {
 }
 
 
+_LONGEST_KEY: Final = 64
+"""A key longer than this (only an unknown one can be) is shortened in a location."""
+
+
+def _key(part: str) -> str:
+    return part if len(part) <= _LONGEST_KEY else f"{part[:32]}...({len(part):,} characters)"
+
+
 def _location(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            out += f".{_key(part)}" if out else _key(str(part))
     return out
 
 
@@ -113,7 +121,7 @@ def _unknown_field(model: type[BaseModel] | None, loc: tuple[int | str, ...]) ->
     """The message for a field ``model`` does not have at ``loc``: the closest known name, when one is close."""
     message = _FRIENDLY["extra_forbidden"]
     name = loc[-1] if loc else None
-    if model is None or not isinstance(name, str):
+    if model is None or not isinstance(name, str) or len(name) > 100:  # no field name is long; compare no essay
         return message
     fields = _fields_at(model, loc[:-1])
     close = difflib.get_close_matches(name.casefold(), fields, n=1, cutoff=0.6)

@@ -60,6 +60,8 @@ Clock = Callable[[], dt.datetime]
 _T = TypeVar("_T")
 
 _TEXT: Final = TypeAdapter(Text)
+CLOCK_SKEW: Final = dt.timedelta(minutes=5)
+"""How far before a case's last step a new step's time may be (servers' clocks differ a little); more is refused."""
 _RETRIES: Final = 1000  # writers that overtake this one; each retry means another step was recorded
 _MAX_SEQUENCE: Final = 999_999
 
@@ -693,6 +695,7 @@ class Case:
                 allowed = allowed_steps(view)
                 if step not in allowed:
                     raise WorkflowError(step.value, view.state.value, _names(allowed))
+                _check_in_order(view, at)
                 try:
                     event = self._journal.append(
                         self.number,
@@ -840,6 +843,23 @@ def _moment(now: dt.datetime | None, clock: Clock) -> dt.datetime:
     if not isinstance(moment, dt.datetime) or moment.utcoffset() is None:
         raise InvalidInputError("time", [Problem("now", "must be a timezone-aware datetime")])
     return moment.astimezone(dt.UTC)
+
+
+def _check_in_order(view: CaseView, at: dt.datetime) -> None:
+    """Refuse a step dated well before the case's last one: a wrong ``now`` would falsify the record."""
+    last = view.history[-1]
+    if at < last.at - CLOCK_SKEW:
+        raise InvalidInputError(
+            "time",
+            [
+                Problem(
+                    "now",
+                    f"is {at:%Y-%m-%d %H:%M:%S} UTC, before the case's last step ({last.kind} at "
+                    f"{last.at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC); steps are recorded in the order they "
+                    "happen: pass the current time, with its time zone",
+                )
+            ],
+        )
 
 
 def _free_number(journal: Journal, number: ComplaintNumber) -> ComplaintNumber:

@@ -139,7 +139,9 @@ def case_steps(seen: Collected, place: Place) -> None:
         case.listen(notes=DESCRIPTION, now=NOW)
         seen.expect(lambda: case.listen(notes=DESCRIPTION + "\x00", now=NOW))
         case.apologize(now=NOW)
-        case.ask_preferred_solution(Remedy(kind="refund", amount=Money("5000.00", "USD"), description=DESCRIPTION))
+        case.ask_preferred_solution(
+            Remedy(kind="refund", amount=Money("5000.00", "USD"), description=DESCRIPTION), now=NOW
+        )
         case.decide(now=NOW)  # over the staff limit: escalated
         case.escalate(notes=DESCRIPTION, now=NOW)
         seen.expect(lambda: case.manager_approves(by="staff", notes=DESCRIPTION, now=NOW))  # not enough authority
