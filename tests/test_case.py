@@ -358,6 +358,21 @@ def test_opening_checks_the_complaint_against_the_policy(journal: Journal, ritz:
     assert journal.head().count == 0
 
 
+def test_policies_sharing_a_journal_and_a_customer_must_share_a_currency(journal: Journal) -> None:
+    dollars = Policy.model_validate(policy_data(window="day"))
+    euros = Policy.model_validate(policy_data(window="day", currency="EUR"))
+    assert opened(journal, dollars, "80.00").decide().approved
+    in_euros = complaint("30.00").model_copy(update={"requested": Remedy(kind="refund", amount=Money("30", "EUR"))})
+    case = Case.open(journal, euros, in_euros, by="staff", clock=clock)
+    case.listen()
+    case.apologize()
+    case.ask_preferred_solution()
+    version = case.version
+    with pytest.raises(CurrencyMismatchError, match="was granted amounts in USD within the window, and the policy"):
+        case.decide()  # the ledger never converts: it refuses
+    assert case.version == version == journal.version(case.number)
+
+
 def test_a_case_needs_a_journal_and_a_policy(ritz: Policy) -> None:
     journal = MemoryJournal()
     with pytest.raises(InvalidInputError, match="journal: must be a Journal"):

@@ -131,8 +131,11 @@ def test_only_grant_events_of_this_guest_count(ledger: Journal) -> None:
 def test_grants_in_another_currency_are_refused(backend: Harness) -> None:
     journal = backend.journal()
     grant(journal, "20261123-1", "10.00", MIDNIGHT, currency="EUR")
-    with pytest.raises(CurrencyMismatchError):
+    with pytest.raises(CurrencyMismatchError, match="policies that share a journal must use one currency") as caught:
         granted(journal, "20261123-1", Window.incident(), MIDNIGHT)
+    assert caught.value.currencies == ("USD", "EUR")
+    assert [problem.location for problem in caught.value.problems] == ["currency"]
+    assert "20261123-1" not in str(caught.value)  # the customer number is personal data
 
 
 def test_now_must_be_timezone_aware(ledger: Journal) -> None:

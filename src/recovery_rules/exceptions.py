@@ -100,15 +100,20 @@ class CurrencyMismatchError(InvalidInputError):
 
     ``currencies`` holds the two codes. With ``policy=True`` the first is the
     policy's currency and the message says the amount at ``location`` is not in it.
+    A journal's ledger raises it when a customer was granted amounts in another
+    currency than the deciding policy's (policies sharing a journal share a currency).
     """
 
-    def __init__(self, left: str, right: str, *, location: str = "", policy: bool = False) -> None:
+    def __init__(
+        self, left: str, right: str, *, location: str = "", policy: bool = False, message: str | None = None
+    ) -> None:
         self.currencies = (left, right)
-        message = (
-            f"is in {right}, but the policy's amounts are in {left}; convert it to {left} first"
-            if policy
-            else f"cannot combine {left} with {right}; convert one amount to the other's currency first"
-        )
+        if message is None:
+            message = (
+                f"is in {right}, but the policy's amounts are in {left}; convert it to {left} first"
+                if policy
+                else f"cannot combine {left} with {right}; convert one amount to the other's currency first"
+            )
         super().__init__("amount", [Problem(location, message + " (recovery-rules never converts currencies itself)")])
 
 
