@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -185,3 +187,27 @@ def test_a_missing_cases_file(capsys: pytest.CaptureFixture[str], tmp_path: Path
     result = run(capsys, "test", POLICY, str(tmp_path / "nope.toml"))
     assert result.code == 2
     assert "there is no test cases file" in result.err
+
+
+def _toml_values_as_json(value: Any) -> Any:
+    """TOML data as a JSON document would hold it: dates and times as ISO 8601 text."""
+    if isinstance(value, dict):
+        return {key: _toml_values_as_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_toml_values_as_json(item) for item in value]
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def test_the_schema_of_a_test_cases_file_describes_it_as_written(capsys: pytest.CaptureFixture[str]) -> None:
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is in the dev extra; this runs in CI")
+    schema = json.loads(run(capsys, "schema", "test-cases").out)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    written = _toml_values_as_json(tomllib.loads(Path(CASES).read_text(encoding="utf-8")))
+    assert "by" not in written["cases"][0], "the example relies on its defaults"
+    assert not [error.message for error in validator.iter_errors(written)]
+    broken = {"defaults": {"by": "front_desk", "grnted": "1"}, "cases": [{"expect": {"outcome": "approved"}}]}
+    assert sorted(error.message for error in validator.iter_errors(broken)) == [
+        "'name' is a required property",
+        "Additional properties are not allowed ('grnted' was unexpected)",
+    ]

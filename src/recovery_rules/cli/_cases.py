@@ -24,6 +24,7 @@ writes only what differs.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -123,6 +124,13 @@ class CasesFile(RecoveryModel):
     defaults: dict[str, Any] = Field(default_factory=dict)
     cases: Annotated[tuple[Case, ...], Field(min_length=1, max_length=100_000)]
 
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The JSON Schema of a test-cases file as written: what ``defaults`` gives, a case may leave out."""
+        schema = super().model_json_schema(*args, **kwargs)
+        mode = kwargs.get("mode", args[3] if len(args) > 3 else "validation")
+        return _as_written(schema) if mode == "validation" else schema
+
     @model_validator(mode="before")
     @classmethod
     def _apply_defaults(cls, data: Any) -> Any:
@@ -133,6 +141,39 @@ class CasesFile(RecoveryModel):
         if defaults and isinstance(cases, list):
             data = {**data, "cases": [_merge(defaults, case) if isinstance(case, dict) else case for case in cases]}
         return data
+
+
+def _as_written(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` of a merged test-cases file turned into one of the file as written.
+
+    Each case may leave out what ``defaults`` gives (any field but ``name``), and
+    a case's complaint may give only the fields that differ from the default one.
+    """
+    schema = copy.deepcopy(schema)
+    defs = schema["$defs"]
+    parts = {f"#/$defs/{name}": f"#/$defs/{name}Part" for name in ("Complaint", "Customer", "Remedy")}
+    for ref, part_ref in parts.items():
+        whole = defs[ref.rsplit("/", 1)[1]]
+        part = {key: value for key, value in copy.deepcopy(whole).items() if key != "required"}
+        for field in part["properties"].values():
+            if field.get("$ref") in parts:
+                field["$ref"] = parts[field["$ref"]]
+        part["title"] = f"{whole['title']} (part)"
+        part["description"] = f"Part of a {whole['title'].lower()}, merged over the one in defaults."
+        defs[part_ref.rsplit("/", 1)[1]] = part
+    case = defs["Case"]
+    case["properties"]["complaint"] = {"$ref": parts["#/$defs/Complaint"]}
+    case["required"] = ["name"]
+    case["description"] = "One policy test case, merged over defaults: it writes only what differs."
+    defs["Defaults"] = {
+        "title": "Defaults",
+        "description": "What every case has unless it says otherwise.",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {name: field for name, field in case["properties"].items() if name != "name"},
+    }
+    schema["properties"]["defaults"] = {"$ref": "#/$defs/Defaults"}
+    return schema
 
 
 # -- running --------------------------------------------------------------------
