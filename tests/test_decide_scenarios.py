@@ -171,7 +171,7 @@ def test_nobody_can_grant_it_is_a_denial() -> None:
     assert resolution.outcome is Outcome.DENIED
     assert (
         resolution.reason
-        == "no one here can grant $3,000.00 for 'refund'; the most any level may grant this customer is $2,000.00"
+        == "no one here can grant $3,000.00 for 'refund'; the most any level may grant this guest is $2,000.00"
     )
     assert ("escalation.path", False) in rules_of(resolution)
     assert resolution.delivered_by == "manager"
@@ -187,14 +187,14 @@ def test_the_reasons_call_customers_what_the_policy_calls_them() -> None:
         ]
 
     assert reasons() == [
-        "$6,000.00 asked is over the per-customer cap of $5,000.00",
-        "$300.00 asked is within staff's authority of $300.00 for a gold customer",
+        "$6,000.00 asked is over the per-guest cap of $5,000.00",
+        "$300.00 asked is within staff's authority of $300.00 for a gold guest",
     ]
     assert reasons(customer_noun="visitor") == [
         "$6,000.00 asked is over the per-visitor cap of $5,000.00",
         "$300.00 asked is within staff's authority of $300.00 for a gold visitor",
     ]
-    assert "per-guest cap" in presets.ritz_carlton().decide(complaint("50000.00"), by="staff", now=NOW).reason
+    assert "per-customer cap" in presets.retail().decide(complaint("50000.00"), by="associate", now=NOW).reason
 
 
 # -- the theme park: a day lost to rain ----------------------------------------

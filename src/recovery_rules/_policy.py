@@ -56,8 +56,9 @@ class Policy(RecoveryModel):
     - ``remedy_kinds``: the remedy vocabulary; ``categories``: the complaint
       categories the catalog speaks of (complaints of other categories still
       get the alternatives that apply to everything).
-    - ``customer_noun``: what the business calls its customers (``guest`` in a
-      hotel or a park), in the reasons a decision gives: "the per-guest cap".
+    - ``customer_noun``: what the business calls its customers in the reasons a
+      decision gives: "the per-guest cap" by default, "the per-customer cap"
+      for a shop that says ``customer``.
     - ``wording``: the policy's own wording per locale (``en``, ``es``...),
       overriding the built-in templates; see :class:`~recovery_rules.Wording`.
 
@@ -80,7 +81,7 @@ class Policy(RecoveryModel):
     refused_remedies: WordSet = ()
     remedy_kinds: Annotated[tuple[Word, ...], Field(min_length=1, max_length=100)] = DEFAULT_REMEDY_KINDS
     categories: Annotated[WordSet, Field(max_length=1000)] = ()
-    customer_noun: Word = "customer"
+    customer_noun: Word = "guest"
     wording: Annotated[dict[LocaleTag, LocaleWording], Field(max_length=100)] = Field(default_factory=dict)
 
     _compiled: CompiledPolicy = PrivateAttr()
