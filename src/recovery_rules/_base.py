@@ -121,7 +121,7 @@ def _unknown_field(model: type[BaseModel] | None, loc: tuple[int | str, ...]) ->
     """The message for a field ``model`` does not have at ``loc``: the closest known name, when one is close."""
     message = _FRIENDLY["extra_forbidden"]
     name = loc[-1] if loc else None
-    if model is None or not isinstance(name, str) or len(name) > 100:  # no field name is long; compare no essay
+    if model is None or not isinstance(name, str) or len(name) > _LONGEST_KEY:  # no field name is that long
         return message
     fields = _fields_at(model, loc[:-1])
     close = difflib.get_close_matches(name.casefold(), fields, n=1, cutoff=0.6)

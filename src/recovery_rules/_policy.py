@@ -20,7 +20,7 @@ from ._models import Complaint, NonNegativeMoney
 from ._money import Money
 from ._policy_file import parse_policy_text, read_policy_file
 from ._policy_parts import ANY, DEFAULT_REMEDY_KINDS, Alternative, AuthorityLevel, WordSet
-from ._policy_schema import with_file_shorthands
+from ._policy_schema import for_validation, with_file_shorthands
 from ._resolution import Resolution
 from ._time import TimeZoneName, Window
 from .exceptions import PolicyError, Problem, UnknownLevelError
@@ -94,8 +94,7 @@ class Policy(RecoveryModel):
         (``"2h"``) and a ``"$schema"`` key are described, so an editor using it flags no valid file.
         """
         schema = super().model_json_schema(*args, **kwargs)
-        mode = kwargs.get("mode", args[3] if len(args) > 3 else "validation")
-        return with_file_shorthands(schema) if mode == "validation" else schema
+        return with_file_shorthands(schema) if for_validation(args, kwargs) else schema
 
     @classmethod
     def _invalid(cls, error: ValidationError) -> Exception:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Final
 
-__all__ = ["DIALECT", "schema_document", "with_file_shorthands"]
+__all__ = ["DIALECT", "for_validation", "schema_document", "with_file_shorthands"]
 
 DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
 """The JSON Schema dialect the schema is written in."""
@@ -95,3 +95,9 @@ def with_file_shorthands(node: Any, path: tuple[str, ...] = ()) -> Any:
 def schema_document(schema: dict[str, Any]) -> dict[str, Any]:
     """``schema`` as a stand-alone document: the dialect it is written in, first."""
     return {"$schema": DIALECT, **schema}
+
+
+def for_validation(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Whether a ``model_json_schema(*args, **kwargs)`` call asks for the input (validation) schema."""
+    mode: object = kwargs.get("mode", args[3] if len(args) > 3 else "validation")
+    return mode == "validation"

@@ -28,7 +28,6 @@ from recovery_rules._models import ComplaintNumber
 from recovery_rules._money import Money
 from recovery_rules._time import Window
 from recovery_rules.exceptions import (
-    CurrencyMismatchError,
     IdempotencyConflictError,
     InvalidInputError,
     JournalIntegrityError,
@@ -89,17 +88,7 @@ class _StoreLedger:
     ) -> Money:
         query = grant_query(number, window=window, timezone=timezone, now=now)
         events = [Event.from_record(record, position=0) for record in self._store.grants(query)]
-        grants = [event.grant for event in events if event.grant is not None]
-        for grant in grants:
-            if grant.currency != currency:
-                raise CurrencyMismatchError(
-                    currency,
-                    grant.currency,
-                    location="currency",
-                    message=f"this customer was granted amounts in {grant.currency} within the window, and the "
-                    f"policy deciding now counts in {currency}: policies that share a journal must use one currency",
-                )
-        return total(grants, currency)
+        return total((event.grant for event in events if event.grant is not None), currency)
 
 
 class Journal(abc.ABC):

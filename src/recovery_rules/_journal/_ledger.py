@@ -25,7 +25,7 @@ from recovery_rules._base import problems_from
 from recovery_rules._models import ComplaintNumber
 from recovery_rules._money import Money
 from recovery_rules._time import TimeZoneName, Window
-from recovery_rules.exceptions import InvalidInputError, Problem
+from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, Problem
 
 __all__ = ["GrantQuery", "Ledger", "grant_query", "total"]
 
@@ -71,10 +71,22 @@ def grant_query(number: ComplaintNumber, *, window: Window, timezone: str, now: 
 
 
 def total(grants: Iterable[Money], currency: str) -> Money:
-    """The sum of ``grants``, zero in ``currency`` when there are none."""
+    """The sum of ``grants``, zero in ``currency`` when there are none.
+
+    A grant in another currency raises :class:`CurrencyMismatchError`: the ledger
+    never converts, so policies that share a journal must use one currency.
+    """
     result = Money.zero(currency)
     for grant in grants:
-        result = result + grant  # raises CurrencyMismatchError for a grant in another currency
+        if grant.currency != currency:
+            raise CurrencyMismatchError(
+                currency,
+                grant.currency,
+                location="currency",
+                message=f"this customer was granted amounts in {grant.currency} within the window, and the "
+                f"policy deciding now counts in {currency}: policies that share a journal must use one currency",
+            )
+        result = result + grant
     return result
 
 

@@ -35,6 +35,7 @@ from pydantic_core import PydanticCustomError
 
 from recovery_rules import InvalidInputError, Money, Outcome, Policy, Problem, Resolution
 from recovery_rules._base import WORD, RecoveryModel, Text, Word
+from recovery_rules._policy_schema import for_validation
 
 from ._records import Amount, DecisionRecord, amount_or_money
 
@@ -128,8 +129,7 @@ class CasesFile(RecoveryModel):
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """The JSON Schema of a test-cases file as written: what ``defaults`` gives, a case may leave out."""
         schema = super().model_json_schema(*args, **kwargs)
-        mode = kwargs.get("mode", args[3] if len(args) > 3 else "validation")
-        return _as_written(schema) if mode == "validation" else schema
+        return _as_written(schema) if for_validation(args, kwargs) else schema
 
     @model_validator(mode="before")
     @classmethod

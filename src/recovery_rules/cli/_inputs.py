@@ -174,8 +174,12 @@ class LoadedPolicy:
 
 
 def is_preset(spec: str) -> bool:
-    """Whether ``spec`` names a preset (``ritz-carlton``, or ``ritz_carlton`` as its function is called)."""
-    return spec.replace("_", "-") in presets.NAMES
+    """Whether ``spec`` names a preset, as :func:`presets.path` reads names (``ritz-carlton``, ``ritz_carlton``)."""
+    try:
+        presets.path(spec)
+    except InvalidInputError:
+        return False
+    return True
 
 
 def policy_path(spec: str) -> Path:
