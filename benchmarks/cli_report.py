@@ -52,9 +52,12 @@ def copy_to_sqlite(source: MemoryJournal, path: Path) -> None:
     SQLiteJournal(path).close()
     with closing(sqlite3.connect(path, isolation_level=None)) as connection:
         connection.execute("BEGIN IMMEDIATE")
-        store = _SQLiteStore(connection)
+        store = _SQLiteStore(connection, 0)
         for event in source.iter_events():
             store.insert(event.record())
+            if event.ledger is not None:
+                store.set_ledger_head("guest", event.customer_id, event.seq, event.hash)
+                store.set_ledger_head("incident", str(event.ledger.incident), event.seq, event.hash)
         connection.execute("COMMIT")
 
 

@@ -43,8 +43,11 @@ BODY = (
 def rehash(record: dict[str, Any]) -> str:
     """The hash ``record`` would have if it had been written as it is now."""
     body = {name: record[name] for name in BODY}
-    if isinstance(body["data"], str):
-        body["data"] = json.loads(body["data"])
+    if record["format"] >= 2:
+        body["ledger"] = record.get("ledger")
+    for name in ("data", "ledger"):
+        if isinstance(body.get(name), str):
+            body[name] = json.loads(body[name])
     return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
@@ -54,9 +57,17 @@ def replaced_columns(record: dict[str, Any]) -> dict[str, Any]:
     grant = record["grant"]
     columns["grant_amount"] = None if grant is None else grant["amount"]
     columns["grant_currency"] = None if grant is None else grant["currency"]
+    _as_text(columns)
+    return columns
+
+
+def _as_text(columns: dict[str, Any]) -> None:
+    """``data`` and ``ledger`` as the SQL backends store them: canonical JSON text."""
     if not isinstance(columns["data"], str):
         columns["data"] = canonical_json(columns["data"]).decode()
-    return columns
+    ledger = columns.get("ledger")
+    if ledger is not None and not isinstance(ledger, str):
+        columns["ledger"] = canonical_json(ledger).decode()
 
 
 def stored_columns(record: dict[str, Any]) -> dict[str, Any]:
@@ -66,8 +77,12 @@ def stored_columns(record: dict[str, Any]) -> dict[str, Any]:
     columns["grant_amount"] = None if grant is None else grant["amount"]
     columns["grant_currency"] = None if grant is None else grant["currency"]
     columns["customer_id"] = ComplaintNumber.parse(str(record["number"])).customer_id
-    if not isinstance(columns["data"], str):
-        columns["data"] = canonical_json(columns["data"]).decode()
+    ledger = columns.get("ledger")
+    if isinstance(ledger, str):
+        ledger = json.loads(ledger)
+    columns["ledger_at"] = None if ledger is None else ledger["at"]
+    columns["incident"] = None if ledger is None else ledger["incident"]
+    _as_text(columns)
     return columns
 
 
@@ -110,6 +125,10 @@ class Harness(abc.ABC):
         self.put(first, b)
         self.put(second, a)
 
+    @abc.abstractmethod
+    def set_head(self, scope: str, key: str, head: tuple[int, str] | None) -> None:
+        """Overwrite (or, with ``None``, delete) the ledger's head of guest or incident ``key``."""
+
     def close(self) -> None:  # noqa: B027 - optional: most harnesses hold nothing
         """Release whatever the harness holds."""
 
@@ -140,6 +159,13 @@ class MemoryHarness(Harness):
         if not isinstance(stored["data"], str):
             stored["data"] = canonical_json(stored["data"]).decode()
         self._records().insert(seq - 1, stored)
+
+    def set_head(self, scope: str, key: str, head: tuple[int, str] | None) -> None:
+        heads = self._journal._heads
+        if head is None:
+            heads.pop((scope, key), None)  # type: ignore[arg-type]  # a scope the test names
+        else:
+            heads[(scope, key)] = head  # type: ignore[index]  # as above
 
 
 class SQLiteHarness(Harness):
@@ -191,6 +217,12 @@ class SQLiteHarness(Harness):
     def delete(self, seq: int) -> None:
         with self._connect() as connection:
             connection.execute("DELETE FROM events WHERE seq = ?", (seq,))
+
+    def set_head(self, scope: str, key: str, head: tuple[int, str] | None) -> None:
+        with self._connect() as connection:
+            connection.execute("DELETE FROM ledger_heads WHERE scope = ? AND key = ?", (scope, key))
+            if head is not None:
+                connection.execute("INSERT INTO ledger_heads VALUES (?, ?, ?, ?)", (scope, key, *head))
 
     def insert(self, seq: int, record: dict[str, Any]) -> None:
         columns = stored_columns(record)
@@ -260,6 +292,13 @@ class PostgresHarness(Harness):
     def delete(self, seq: int) -> None:
         with self._connect() as connection:
             connection.execute(f"DELETE FROM {self._table()} WHERE seq = %s", (seq,))
+
+    def set_head(self, scope: str, key: str, head: tuple[int, str] | None) -> None:
+        heads = f'"{self.schema}".ledger_heads'
+        with self._connect() as connection, connection.transaction():
+            connection.execute(f"DELETE FROM {heads} WHERE scope = %s AND key = %s", (scope, key))
+            if head is not None:
+                connection.execute(f"INSERT INTO {heads} VALUES (%s, %s, %s, %s)", (scope, key, *head))
 
     def insert(self, seq: int, record: dict[str, Any]) -> None:
         columns = stored_columns(record)

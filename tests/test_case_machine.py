@@ -126,7 +126,7 @@ def day_of(event: Event) -> dt.date:
 class CasePath(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.journal = MemoryJournal()
+        self.journal = MemoryJournal(clock=self.clock)  # the steps are dated by the machine's own clock
         self.now = START
         self.cases: list[Case] = []
         self.last: tuple[Case, str, dict[str, Any], str, object] | None = None

@@ -10,27 +10,63 @@ import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
-from recovery_rules import ComplaintNumber, Draft, Event, InvalidInputError, JournalIntegrityError, Money
+from recovery_rules import (
+    ComplaintNumber,
+    Draft,
+    Event,
+    InvalidInputError,
+    JournalIntegrityError,
+    LedgerEntry,
+    Money,
+    RunningTotal,
+)
 from recovery_rules._journal import JSONValue, canonical_json, canonical_time, digest
 from recovery_rules._journal._canonical import parse_canonical_time
 
+DRAFT = Draft(
+    kind="decided",
+    state="approved",
+    actor="staff",
+    at=dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC),
+    data={"résumé": "Zimmer nicht fertig", "n": 3, "ok": True, "none": None, "list": ["a", {"b": "2"}]},
+    grant=Money("250.00", "USD"),
+    callback_due=dt.datetime(2026, 11, 23, 6, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+)
+NUMBER = ComplaintNumber.parse("20261123-10442")
 EVENT = Event.seal(
-    Draft(
-        kind="decided",
-        state="approved",
-        actor="staff",
-        at=dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC),
-        data={"résumé": "Zimmer nicht fertig", "n": 3, "ok": True, "none": None, "list": ["a", {"b": "2"}]},
-        grant=Money("250.00", "USD"),
-        callback_due=dt.datetime(2026, 11, 23, 6, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
-    ),
+    DRAFT,
     seq=2,
-    number=ComplaintNumber.parse("20261123-10442"),
+    number=NUMBER,
     version=2,
     key="req-7",
     request="a" * 64,
     prev="b" * 64,
+    ledger=LedgerEntry(
+        at=dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC),
+        incident=NUMBER,
+        guest=RunningTotal(count=2, total=Money("300.00", "USD"), prev_seq=1, prev_hash="c" * 64),
+        incident_total=RunningTotal(count=1, total=Money("250.00", "USD"), prev_seq=0, prev_hash="0" * 64),
+    ),
 )
+
+# An event as the first release wrote it (format 1, no ledger entry): journals hold such events for good.
+FORMAT_1_RECORD: dict[str, object] = {
+    "actor": "staff",
+    "at": "2026-11-23T09:30:00.000000Z",
+    "callback_due": "2026-11-23T11:30:00.000000Z",
+    "data": {"list": ["a", {"b": "2"}], "n": 3, "none": None, "ok": True, "résumé": "Zimmer nicht fertig"},
+    "format": 1,
+    "grant": {"amount": "250.00", "currency": "USD"},
+    "key": "req-7",
+    "kind": "decided",
+    "number": "20261123-10442",
+    "prev": "b" * 64,
+    "request": "a" * 64,
+    "seq": 2,
+    "state": "approved",
+    "version": 2,
+    "hash": "1588a91d52f49c07435f88495caf7b2bfecf9b5bbeee3784656728c6cd883bbb",
+}
 
 
 def test_the_canonical_form_of_an_event_is_fixed() -> None:
@@ -38,33 +74,77 @@ def test_the_canonical_form_of_an_event_is_fixed() -> None:
     assert canonical_json(EVENT.body()).decode() == (
         '{"actor":"staff","at":"2026-11-23T09:30:00.000000Z","callback_due":"2026-11-23T11:30:00.000000Z",'
         '"data":{"list":["a",{"b":"2"}],"n":3,"none":null,"ok":true,"résumé":"Zimmer nicht fertig"},'
-        '"format":1,"grant":{"amount":"250.00","currency":"USD"},"key":"req-7","kind":"decided",'
+        '"format":2,"grant":{"amount":"250.00","currency":"USD"},"key":"req-7","kind":"decided",'
+        '"ledger":{"at":"2026-11-23T09:30:00.000000Z","guest":{"count":2,"prev_hash":"' + "c" * 64 + '",'
+        '"prev_seq":1,"total":"300.00"},"incident":"20261123-10442","incident_total":{"count":1,'
+        '"prev_hash":"' + "0" * 64 + '","prev_seq":0,"total":"250.00"}},'
         '"number":"20261123-10442","prev":"' + "b" * 64 + '","request":"' + "a" * 64 + '","seq":2,'
         '"state":"approved","version":2}'
     )
-    assert EVENT.hash == "1588a91d52f49c07435f88495caf7b2bfecf9b5bbeee3784656728c6cd883bbb"
+    assert EVENT.hash == "513d73e614060b2e857fe16fe10738f88737552d91af53d8b21891850a928e94"
     assert EVENT.hash == hashlib.sha256(canonical_json(EVENT.body())).hexdigest() == EVENT.computed_hash()
+
+
+def test_an_event_of_the_first_format_reads_back_as_written() -> None:
+    event = Event.from_record(FORMAT_1_RECORD, position=2)
+    assert event.format == 1
+    assert event.ledger is None
+    assert event.record() == FORMAT_1_RECORD
+    assert event.computed_hash() == FORMAT_1_RECORD["hash"]
+    with pytest.raises(JournalIntegrityError, match="ledger"):
+        Event.from_record({**FORMAT_1_RECORD, "ledger": "{}"}, position=2)
 
 
 def test_an_event_reads_back_from_its_record() -> None:
     assert Event.from_record(EVENT.record(), position=2) == EVENT
-    stored = {**EVENT.record(), "data": canonical_json(EVENT.data).decode(), "customer_id": "10442"}
+    stored = {
+        **EVENT.record(),
+        "data": canonical_json(EVENT.data).decode(),
+        "ledger": canonical_json(EVENT.body()["ledger"]).decode(),
+        "customer_id": "10442",
+        "ledger_at": "2026-11-23T09:30:00.000000Z",
+        "incident": "20261123-10442",
+    }
     assert Event.from_record(stored, position=2) == EVENT
+
+
+def test_a_grant_needs_its_ledger_entry_and_only_a_grant_has_one() -> None:
+    with pytest.raises(InvalidInputError, match="a grant event, and only a grant event, has a ledger entry"):
+        Event.seal(DRAFT, seq=2, number=NUMBER, version=2, key="k", request="a" * 64, prev="b" * 64)
+    without_grant = Draft(kind="noted", state="noted", actor="staff", at=DRAFT.at)
+    with pytest.raises(InvalidInputError, match="a grant event, and only a grant event, has a ledger entry"):
+        Event.seal(
+            without_grant,
+            seq=2,
+            number=NUMBER,
+            version=2,
+            key="k",
+            request="a" * 64,
+            prev="b" * 64,
+            ledger=EVENT.ledger,
+        )
 
 
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
-        ({"format": 2}, "its format is 2"),
+        ({"format": 3}, "its format is 3"),
+        ({"format": True}, "its format is True"),
         ({"at": "2026-11-23T09:30:00Z"}, "cannot be read"),
         ({"at": "2026-11-23T09:30:00.000000+00:00"}, "cannot be read"),
         ({"grant": {"amount": "250.0", "currency": "USD"}}, "grant is not stored in its one canonical spelling"),
         ({"grant": {"amount": 250, "currency": "USD"}}, "grant is not stored in its one canonical spelling"),
+        ({"grant": None}, "cannot be read"),
         ({"data": "{not json"}, "cannot be read"),
+        ({"data": "[" * 100_000 + "]" * 100_000}, "cannot be read"),
         ({"number": "20261123-10442/1"}, "number is not stored in its one canonical spelling"),
         ({"data": '{"n": 3}'}, "does not match its hash"),
         ({"data": canonical_json(EVENT.data).decode().replace(":", ": ")}, "data is not stored in its one"),
         ({"customer_id": "10443"}, "customer index does not match"),
+        ({"ledger_at": "2026-11-22T09:30:00.000000Z"}, "ledger time index does not match"),
+        ({"ledger_at": None}, "ledger time index does not match"),
+        ({"incident": "20261123-10442/2"}, "incident index does not match"),
+        ({"ledger": None}, "cannot be read"),
         ({"hash": None}, "cannot be read"),
     ],
 )

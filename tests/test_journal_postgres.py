@@ -50,8 +50,8 @@ def test_the_schema_is_marked_and_survives_reopening(postgres_dsn: str, schema: 
         tables = connection.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = %s ORDER BY 1", (schema,)
         ).fetchall()
-    assert marker == [("recovery-rules journal", 1)]
-    assert tables == [("events",), ("journal",)]
+    assert marker == [("recovery-rules journal", 2)]
+    assert tables == [("events",), ("journal",), ("ledger_heads",)]
     with PostgresJournal(postgres_dsn, schema=schema) as journal:
         assert journal.head() == head
         assert journal.verify(expected_head=head).ok
@@ -92,7 +92,7 @@ def test_a_journal_of_a_newer_format_is_refused_even_by_an_open_handle(postgres_
     journal = PostgresJournal(postgres_dsn, schema=schema)
     fill(journal, 1)
     with admin(postgres_dsn) as connection:
-        connection.execute(f'UPDATE "{schema}".journal SET format = 2')
+        connection.execute(f'UPDATE "{schema}".journal SET format = 3')
     with pytest.raises(JournalError, match="newer than this recovery-rules reads"):
         PostgresJournal(postgres_dsn, schema=schema)
     with pytest.raises(JournalError, match="newer than this recovery-rules reads"):  # checked under the lock
@@ -172,6 +172,7 @@ def test_a_user_with_only_the_documented_rights_can_write(postgres_dsn: str, sch
         connection.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO "{desk}"')
         connection.execute(f'GRANT SELECT, INSERT ON "{schema}".events TO "{desk}"')
         connection.execute(f'GRANT SELECT, UPDATE ON "{schema}".journal TO "{desk}"')
+        connection.execute(f'GRANT SELECT, INSERT, UPDATE ON "{schema}".ledger_heads TO "{desk}"')
     try:
         as_desk = psycopg.conninfo.make_conninfo(postgres_dsn, user=desk)
         with PostgresJournal(as_desk, schema=schema) as journal:

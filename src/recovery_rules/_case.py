@@ -16,6 +16,7 @@ threads and processes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 import uuid
@@ -48,6 +49,7 @@ from .exceptions import (
     AuthorityError,
     IdempotencyConflictError,
     InvalidInputError,
+    JournalIntegrityError,
     Problem,
     StaleCaseError,
     UnknownLevelError,
@@ -127,6 +129,7 @@ class Case:
         key: str | None = None,
         now: dt.datetime | None = None,
         clock: Clock | None = None,
+        incident: ComplaintNumber | str | None = None,
     ) -> Case:
         """Open the case of ``complaint``, handled by an employee of level ``by``.
 
@@ -135,6 +138,12 @@ class Case:
         the next sequence is used: ``20261123-10442/2``. A complaint that sets a
         number already in use is refused. ``clock`` gives the time of each step
         whose ``now`` is omitted (the system clock by default).
+
+        ``incident`` files a follow-up under an earlier case of the same
+        customer: its grants count against that incident's authority (under the
+        policy's ``incident`` window). A complaint opened again while its first
+        case exists (the same complaint, number left out) joins the first
+        case's incident by itself, so opening it twice never gives it two caps.
         """
         _check_parts(journal, policy)
         if not isinstance(complaint, Complaint):
@@ -149,7 +158,10 @@ class Case:
         details = complaint.model_dump(mode="json")
         if not explicit:
             details.pop("number")
+        earlier = _incident_of(journal, complaint, incident)
         request: dict[str, JSONValue] = {"step": "open", "complaint": details, "policy": policy.name, "by": by}
+        if incident is not None:
+            request["incident"] = str(earlier)
         if key is not None:
             existing = journal.find(key)
             if existing is not None:
@@ -162,13 +174,11 @@ class Case:
             if not explicit:
                 number = _free_number(journal, number)
             filed = complaint.model_copy(update={"number": number})
-            draft = Draft(
-                kind="opened",
-                state=CaseState.OPENED,
-                actor=by,
-                at=at,
-                data={"complaint": _json(filed), "policy": policy.name},
-            )
+            joins = earlier if earlier is not None else (None if explicit else _same_complaint(journal, filed))
+            data: dict[str, JSONValue] = {"complaint": _json(filed), "policy": policy.name}
+            if joins is not None and joins != number:
+                data["incident"] = str(joins)
+            draft = Draft(kind="opened", state=CaseState.OPENED, actor=by, at=at, data=data)
             try:
                 event = journal.append(number, draft, expected_version=0, key=key, request=request)
             except StaleCaseError:
@@ -690,12 +700,18 @@ class Case:
                     return self._repeat(existing, request)
             key = key or uuid.uuid4().hex
             at = self._moment(now)
+            refreshed = False
             for _ in range(_RETRIES):
                 view = self._view
                 allowed = allowed_steps(view)
-                if step not in allowed:
-                    raise WorkflowError(step.value, view.state.value, _names(allowed))
-                _check_in_order(view, at)
+                if step not in allowed or _out_of_order(view, at):
+                    if not refreshed:  # the journal may be ahead of this object: judge the step on the news
+                        refreshed = True
+                        self.refresh()
+                        continue
+                    if step not in allowed:
+                        raise WorkflowError(step.value, view.state.value, _names(allowed))
+                    _check_in_order(view, at)
                 try:
                     event = self._journal.append(
                         self.number,
@@ -816,13 +832,24 @@ def _refusal(step: CaseStep, view: CaseView, *, level: str, needed: str | None, 
 def _granted(policy: Policy, ledger: Ledger, view: CaseView, at: dt.datetime) -> Money:
     """What the case's guest was already granted within the policy's window, as of ``at``."""
     number = view.complaint.number
-    return ledger.granted(number, window=policy.window, timezone=policy.timezone, currency=policy.currency, now=at)
+    return ledger.granted(
+        number,
+        window=policy.window,
+        timezone=policy.timezone,
+        currency=policy.currency,
+        now=at,
+        incident=view.incident,
+    )
 
 
 def _bind(
     build: Callable[[CaseView, Ledger, dt.datetime], Draft], view: CaseView, at: dt.datetime
 ) -> Callable[[Ledger], Draft]:
-    return lambda ledger: build(view, ledger, at)
+    def bound(ledger: Ledger) -> Draft:
+        draft = build(view, ledger, at)
+        return draft if view.incident is None else dataclasses.replace(draft, incident=view.incident)
+
+    return bound
 
 
 def _room(policy: Policy, level_name: str, tier: str) -> Money | None:
@@ -845,10 +872,14 @@ def _moment(now: dt.datetime | None, clock: Clock) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
+def _out_of_order(view: CaseView, at: dt.datetime) -> bool:
+    return at < view.history[-1].at - CLOCK_SKEW
+
+
 def _check_in_order(view: CaseView, at: dt.datetime) -> None:
     """Refuse a step dated well before the case's last one: a wrong ``now`` would falsify the record."""
     last = view.history[-1]
-    if at < last.at - CLOCK_SKEW:
+    if _out_of_order(view, at):
         raise InvalidInputError(
             "time",
             [
@@ -860,6 +891,44 @@ def _check_in_order(view: CaseView, at: dt.datetime) -> None:
                 )
             ],
         )
+
+
+def _incident_of(
+    journal: Journal, complaint: Complaint, incident: ComplaintNumber | str | None
+) -> ComplaintNumber | None:
+    """The incident a follow-up names (the first case of it, if that one joined another), checked."""
+    if incident is None:
+        return None
+    number = ComplaintNumber.parse(incident) if isinstance(incident, str) else incident
+    if not isinstance(number, ComplaintNumber):
+        raise InvalidInputError("case", [Problem("incident", "must be the ComplaintNumber of an earlier case")])
+    if number.customer_id != complaint.customer.id:
+        raise InvalidInputError("case", [Problem("incident", "must be an earlier case of the same customer")])
+    events = journal.events(number)
+    if not events:
+        raise InvalidInputError("case", [Problem("incident", "the journal has no case with this complaint number")])
+    return start(events[0]).incident or number
+
+
+def _same_complaint(journal: Journal, filed: Complaint) -> ComplaintNumber | None:
+    """The incident of an earlier case of the very same complaint (the customer's that day), if one exists."""
+    number = filed.number
+    wanted = filed.model_dump(mode="json")
+    wanted.pop("number")
+    for sequence in range(1, number.sequence):
+        earlier = ComplaintNumber(number.date, number.customer_id, sequence)
+        events = journal.events(earlier)
+        if not events:
+            continue
+        try:
+            view = start(events[0])
+        except JournalIntegrityError:  # events recorded without Case under that number: not a case of this complaint
+            continue
+        opened = view.complaint.model_dump(mode="json")
+        opened.pop("number")
+        if opened == wanted:
+            return view.incident or earlier
+    return None
 
 
 def _free_number(journal: Journal, number: ComplaintNumber) -> ComplaintNumber:

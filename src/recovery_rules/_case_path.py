@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from ._journal import Event
-from ._models import Complaint, Remedy
+from ._models import Complaint, ComplaintNumber, Remedy
 from ._money import Money
 from ._policy_parts import Alternative
 from ._resolution import Outcome, Resolution
@@ -212,6 +212,8 @@ class CaseView:
     accepted: Alternative | None = None
     outcome: CaseOutcome | None = None
     report: Mapping[str, Any] | None = None
+    incident: ComplaintNumber | None = None
+    """The incident the case's grants count against, when not its own complaint number."""
 
     @property
     def version(self) -> int:
@@ -232,11 +234,16 @@ def start(event: Event) -> CaseView:
     try:
         complaint = Complaint.model_validate(event.data["complaint"])
         policy = event.data["policy"]
+        incident_text = event.data.get("incident")
+        incident = None if incident_text is None else ComplaintNumber.parse(incident_text)  # type: ignore[arg-type]
     except (KeyError, InvalidInputError) as error:
         raise JournalIntegrityError(event.seq, f"its data cannot be read ({_short(error)})") from None
     if complaint.number != event.number or not isinstance(policy, str):
         raise JournalIntegrityError(event.seq, "its complaint does not match its complaint number")
+    if incident is not None and (incident.customer_id != event.customer_id or incident == event.number):
+        raise JournalIntegrityError(event.seq, "its incident is not an earlier complaint of the same customer")
     return CaseView(
+        incident=incident,
         state=S.OPENED,
         history=(event,),
         complaint=complaint,

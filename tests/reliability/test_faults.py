@@ -46,13 +46,13 @@ from recovery_rules import (
     SQLiteJournal,
     presets,
 )
-from recovery_rules._journal import GrantQuery, JSONValue, Record, Store
+from recovery_rules._journal import GrantQuery, JSONValue, Record, Scope, Store
 
 from ._journals import Place, Wrapped
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 POLICY = presets.ritz_carlton()  # incident window: a guest's ledger is the grants of the case
-POINTS = ("find", "version", "grants", "head", "insert", "commit", "after commit")
+POINTS = ("find", "version", "ledger_head", "head", "insert", "set_ledger_head", "commit", "after commit")
 FAULTS = ("disk full", "connection lost", "lock timeout")
 
 
@@ -88,17 +88,41 @@ class FaultyStore(Store):
         self.fail("version")
         return self.inner.version(number)
 
-    def grants(self, query: GrantQuery) -> list[Record]:
-        self.fail("grants")
-        return self.inner.grants(query)
-
     def head(self) -> tuple[int, str]:
         self.fail("head")
         return self.inner.head()
 
+    def record_at(self, seq: int) -> Record | None:
+        self.fail("record_at")
+        return self.inner.record_at(seq)
+
+    def ledger_head(self, scope: Scope, key: str) -> tuple[int, str] | None:
+        self.fail("ledger_head")
+        return self.inner.ledger_head(scope, key)
+
+    def later_grant(self, scope: Scope, key: str, after: int) -> int | None:
+        self.fail("later_grant")
+        return self.inner.later_grant(scope, key, after)
+
+    def grant_before(self, customer_id: str, before: str) -> Record | None:
+        self.fail("grant_before")
+        return self.inner.grant_before(customer_id, before)
+
+    def next_grant(self, customer_id: str, after: int) -> Record | None:
+        self.fail("next_grant")
+        return self.inner.next_grant(customer_id, after)
+
+    def legacy_grants(self, query: GrantQuery) -> list[Record]:
+        self.fail("legacy_grants")
+        return self.inner.legacy_grants(query)
+
     def insert(self, record: dict[str, JSONValue]) -> None:
         self.fail("insert")
         self.inner.insert(record)
+
+    def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
+        self.fail("set_ledger_head")
+        self.inner.set_ledger_head(scope, key, seq, hash_)
 
 
 class Faulty(Wrapped):

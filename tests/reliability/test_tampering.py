@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from recovery_rules import ChainHead, ComplaintNumber, Draft, Event, Journal, Money
+from recovery_rules import ChainHead, ComplaintNumber, Draft, Event, Journal, LedgerEntry, Money, RunningTotal
 from recovery_rules._journal import GENESIS
 from tests import _postgres
 from tests._journal_backends import Harness, PostgresHarness, SQLiteHarness
@@ -92,10 +92,13 @@ def reencoded(record: dict[str, Any], seq: int) -> dict[str, Any]:
 def forged(harness: Harness, seq: int) -> dict[str, Any]:
     """A well-made forgery: a valid event chained to the one before ``seq``."""
     prev = GENESIS if seq == 1 else harness.record(seq - 1)["hash"]
-    draft = Draft(kind="approved", state="approved", actor="manager", at=T0, grant=Money("2000.00", "USD"))
+    grant = Money("2000.00", "USD")
+    draft = Draft(kind="approved", state="approved", actor="manager", at=T0, grant=grant)
     number = ComplaintNumber.parse("20261123-forged")
+    first = RunningTotal(count=1, total=grant, prev_seq=0, prev_hash=GENESIS)
+    ledger = LedgerEntry(at=T0, incident=number, guest=first, incident_total=first)
     return Event.seal(
-        draft, seq=seq, number=number, version=1, key=f"forged-{seq}", request="0" * 64, prev=prev
+        draft, seq=seq, number=number, version=1, key=f"forged-{seq}", request="0" * 64, prev=prev, ledger=ledger
     ).record()
 
 

@@ -3,36 +3,44 @@
 - ``Journal``: the interface (an abstract base class) every backend has;
 - ``MemoryJournal``, ``SQLiteJournal`` and ``PostgresJournal``: the backends;
 - ``Event``, ``Draft``, ``ChainHead``, ``Verification``, ``CaseSummary``: what goes in and comes out;
+- ``LedgerEntry``, ``RunningTotal``: the running totals a grant event carries;
 - ``Ledger``: what a guest was granted within a policy's window, read inside a write;
 - ``canonical_json``, ``digest``: the canonical form events are hashed in.
 """
 
 from __future__ import annotations
 
-from ._base import CLOSED, Journal, Record, Store
+from ._base import CLOSED, MAX_AHEAD, Clock, Journal
 from ._canonical import GENESIS, JSONValue, canonical_json, canonical_time, digest
-from ._events import FORMAT, CaseSummary, ChainHead, Draft, Event, Verification
+from ._events import FORMAT, FORMATS, CaseSummary, ChainHead, Draft, Event, LedgerEntry, RunningTotal, Verification
 from ._ledger import GrantQuery, Ledger, grant_query
 from ._memory import MemoryJournal
 from ._postgres import PostgresJournal
 from ._sqlite import SQLiteJournal
+from ._store import Record, Scope, Store
 
 __all__ = [
     "CLOSED",
     "FORMAT",
+    "FORMATS",
     "GENESIS",
+    "MAX_AHEAD",
     "CaseSummary",
     "ChainHead",
+    "Clock",
     "Draft",
     "Event",
     "GrantQuery",
     "JSONValue",
     "Journal",
     "Ledger",
+    "LedgerEntry",
     "MemoryJournal",
     "PostgresJournal",
     "Record",
+    "RunningTotal",
     "SQLiteJournal",
+    "Scope",
     "Store",
     "Verification",
     "canonical_json",

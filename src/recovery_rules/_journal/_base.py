@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Final, Self
+from typing import Final, Self, TypeAlias
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -37,58 +37,24 @@ from recovery_rules.exceptions import (
 
 from ._canonical import JSONValue, canonical_time, digest, parse_canonical_time
 from ._events import CaseSummary, ChainHead, Draft, Event, IdempotencyKey, Verification
-from ._ledger import GrantQuery, Ledger, grant_query, total
+from ._ledger import Ledger, StoreLedger
+from ._store import Record, Store
 from ._verify import ChainCheck
 
-__all__ = ["CLOSED", "Journal", "Record", "Store"]
+__all__ = ["CLOSED", "MAX_AHEAD", "Clock", "Journal", "Record", "Store"]
 
-Record = Mapping[str, object]
-"""A stored event: :meth:`Event.record`, possibly with ``data`` as JSON text and index columns."""
+Clock: TypeAlias = Callable[[], dt.datetime]
+"""A function giving the time now, timezone-aware."""
+
+MAX_AHEAD: Final = dt.timedelta(minutes=5)
+"""How far ahead of the journal's clock a step may be dated by default (clocks of servers differ a little)."""
+
+_LONGEST_AHEAD: Final = dt.timedelta(days=1)
 
 CLOSED: Final = "closed"
 """The state of a closed case: a case is open until an event leaves it in this state."""
 
 _KEY: Final = TypeAdapter(IdempotencyKey)
-
-
-class Store(abc.ABC):
-    """The storage primitives a backend offers inside a transaction or read view."""
-
-    @abc.abstractmethod
-    def find(self, key: str) -> Record | None:
-        """The record stored under idempotency key ``key``, if any."""
-
-    @abc.abstractmethod
-    def version(self, number: str) -> int:
-        """The highest ``version`` of case ``number`` (0 when it has no events)."""
-
-    @abc.abstractmethod
-    def head(self) -> tuple[int, str]:
-        """``seq`` and ``hash`` of the last record (``(0, GENESIS)`` when empty)."""
-
-    @abc.abstractmethod
-    def grants(self, query: GrantQuery) -> list[Record]:
-        """The records with a ``grant`` that match ``query`` (times compared as canonical text)."""
-
-    @abc.abstractmethod
-    def insert(self, record: dict[str, JSONValue]) -> None:
-        """Store ``record``; it is durable once the write transaction commits."""
-
-
-class _StoreLedger:
-    """The :class:`Ledger` of one transaction."""
-
-    __slots__ = ("_store",)
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-
-    def granted(
-        self, number: ComplaintNumber, *, window: Window, timezone: str, currency: str, now: dt.datetime
-    ) -> Money:
-        query = grant_query(number, window=window, timezone=timezone, now=now)
-        events = [Event.from_record(record, position=0) for record in self._store.grants(query)]
-        return total((event.grant for event in events if event.grant is not None), currency)
 
 
 class Journal(abc.ABC):
@@ -102,7 +68,52 @@ class Journal(abc.ABC):
     :meth:`events`, :meth:`iter_events`, :meth:`find`, :meth:`version`,
     :meth:`head`, :meth:`granted`, :meth:`cases`, :meth:`overdue_callbacks`.
     Proving: :meth:`verify`.
+
+    Every backend takes ``clock`` (a function giving the time now; the system
+    clock by default) and ``max_ahead``: a step dated more than that ahead of
+    the clock is refused with :class:`~recovery_rules.InvalidInputError`, so a
+    host whose clock runs far ahead cannot lock a case or skew a guest's window
+    (5 minutes by default, at most a day).
     """
+
+    _clock: Clock | None = None  # the system clock
+    _max_ahead: dt.timedelta = MAX_AHEAD
+
+    def _set_clock(self, clock: Clock | None, max_ahead: dt.timedelta) -> None:
+        """Check and keep the backend's ``clock`` and ``max_ahead`` arguments."""
+        if clock is not None and not callable(clock):
+            raise InvalidInputError("journal", [Problem("clock", "must be a function returning the time now")])
+        if isinstance(max_ahead, bool) or not isinstance(max_ahead, dt.timedelta):
+            raise InvalidInputError(
+                "journal", [Problem("max_ahead", "must be a timedelta, such as timedelta(minutes=5)")]
+            )
+        if not dt.timedelta(0) <= max_ahead <= _LONGEST_AHEAD:
+            raise InvalidInputError("journal", [Problem("max_ahead", "must be between 0 and one day")])
+        self._clock = clock
+        self._max_ahead = max_ahead
+
+    def _check_not_ahead(self, at: dt.datetime) -> None:
+        """Refuse a step dated more than ``max_ahead`` after the journal's clock."""
+        try:
+            now = (self._clock or _system_clock)()
+            if not isinstance(now, dt.datetime) or now.utcoffset() is None:
+                raise InvalidInputError("journal", [Problem("clock", "must return a timezone-aware datetime")])
+            latest = now.astimezone(dt.UTC) + self._max_ahead
+        except OverflowError:  # a clock at the end of time: nothing is ahead of it
+            return
+        if at.astimezone(dt.UTC) > latest:
+            raise InvalidInputError(
+                "time",
+                [
+                    Problem(
+                        "now",
+                        f"is {at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC, more than "
+                        f"{_minutes(self._max_ahead)} ahead of the journal's clock "
+                        f"({now.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC): a step is recorded when it happens; "
+                        "check the clock of the machine that gave the time",
+                    )
+                ],
+            )
 
     # -- what a backend implements ---------------------------------------------
     @abc.abstractmethod
@@ -122,8 +133,8 @@ class Journal(abc.ABC):
         """The records of case ``number``, by ``version``."""
 
     @abc.abstractmethod
-    def _latest_records(self, *, callback_before: str | None) -> list[tuple[Record, str]]:
-        """The latest record of each case, with its first record's ``at``.
+    def _latest_records(self, *, callback_before: str | None) -> list[tuple[Record, object, object]]:
+        """The latest record of each case, with its first record's ``at`` and ``seq``.
 
         With ``callback_before`` (a canonical time), only those whose ``callback_due``
         is set and earlier.
@@ -182,9 +193,13 @@ class Journal(abc.ABC):
             found = store.version(str(number))
             if found != expected_version:
                 raise StaleCaseError(expected=expected_version, found=found)
-            draft = build(_StoreLedger(store)) if callable(build) else build
+            ledger = StoreLedger(store)
+            draft = build(ledger) if callable(build) else build
             if not isinstance(draft, Draft):
                 raise InvalidInputError("append", [Problem("build", "must be a Draft or return one")])
+            _check_draft_times(draft)
+            self._check_not_ahead(draft.at)
+            entry = ledger.entry(draft, number)
             seq, prev = store.head()
             event = Event.seal(
                 draft,
@@ -194,8 +209,12 @@ class Journal(abc.ABC):
                 key=checked_key,
                 request=request_hash,
                 prev=prev,
+                ledger=entry,
             )
             store.insert(event.record())
+            if entry is not None:
+                store.set_ledger_head("guest", number.customer_id, event.seq, event.hash)
+                store.set_ledger_head("incident", str(entry.incident), event.seq, event.hash)
             return event
 
     # -- reading ----------------------------------------------------------------
@@ -240,15 +259,30 @@ class Journal(abc.ABC):
         return ChainHead(count=count, hash=hash_)
 
     def granted(
-        self, number: ComplaintNumber, *, window: Window, timezone: str, currency: str, now: dt.datetime
+        self,
+        number: ComplaintNumber,
+        *,
+        window: Window,
+        timezone: str,
+        currency: str,
+        now: dt.datetime,
+        incident: ComplaintNumber | None = None,
     ) -> Money:
-        """What the customer of ``number`` was granted within ``window`` (in ``timezone``) as of ``now``."""
+        """What the customer of ``number`` was granted within ``window`` (in ``timezone``) as of ``now``.
+
+        For the ``incident`` window, the grants of ``incident`` (``number`` itself
+        by default) count. A grant deleted, edited or re-dated so that the guest
+        would be counted as having received less raises
+        :class:`~recovery_rules.JournalIntegrityError`.
+        """
         with self._read() as store:
-            return _StoreLedger(store).granted(number, window=window, timezone=timezone, currency=currency, now=now)
+            return StoreLedger(store).granted(
+                number, window=window, timezone=timezone, currency=currency, now=now, incident=incident
+            )
 
     def cases(self, *, open_only: bool = False) -> list[CaseSummary]:
         """A summary of every case (only those not closed, with ``open_only``), by complaint number."""
-        summaries = [_summary(record, opened) for record, opened in self._latest_records(callback_before=None)]
+        summaries = [_summary(*latest) for latest in self._latest_records(callback_before=None)]
         if open_only:
             summaries = [summary for summary in summaries if summary.state != CLOSED]
         return sorted(
@@ -261,7 +295,7 @@ class Journal(abc.ABC):
         For a host's scheduler to act on: the library runs no background threads.
         """
         before = canonical_time(now)
-        summaries = [_summary(record, opened) for record, opened in self._latest_records(callback_before=before)]
+        summaries = [_summary(*latest) for latest in self._latest_records(callback_before=before)]
         overdue = [s for s in summaries if s.state != CLOSED and s.callback_by is not None and s.callback_by < now]
         return sorted(overdue, key=lambda summary: (summary.callback_by, str(summary.number)))
 
@@ -310,12 +344,13 @@ def _checked_key(key: object) -> str:
         raise InvalidInputError("idempotency key", problems_from(error, "key")) from None
 
 
-def _summary(record: Record, opened_at: str) -> CaseSummary:
+def _summary(record: Record, opened_at: object, opened_seq: object) -> CaseSummary:
     event = Event.from_record(record, position=0)
     try:
-        opened = parse_canonical_time(opened_at)
+        opened = parse_canonical_time(opened_at)  # type: ignore[arg-type]  # checked inside
     except ValueError:
-        raise JournalIntegrityError(event.seq, "the first event of its case has no readable time") from None
+        first = opened_seq if isinstance(opened_seq, int) and not isinstance(opened_seq, bool) else event.seq
+        raise JournalIntegrityError(first, "the first event of its case has no readable time") from None
     return CaseSummary(
         number=event.number,
         state=event.state,
@@ -324,3 +359,19 @@ def _summary(record: Record, opened_at: str) -> CaseSummary:
         last_at=event.at,
         callback_by=event.callback_due,
     )
+
+
+def _system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _check_draft_times(draft: Draft) -> None:
+    for name in ("at", "callback_due"):
+        moment = getattr(draft, name)
+        if (name == "at" or moment is not None) and (not isinstance(moment, dt.datetime) or moment.utcoffset() is None):
+            raise InvalidInputError("append", [Problem(name, "must be a timezone-aware datetime")])
+
+
+def _minutes(span: dt.timedelta) -> str:
+    minutes = span.total_seconds() / 60
+    return f"{minutes:g} minute{'' if minutes == 1 else 's'}"

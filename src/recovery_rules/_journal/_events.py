@@ -5,6 +5,13 @@ An event is one step of one case. It carries its position in the journal
 it (``prev``) and its own hash: SHA-256 over the canonical JSON of every other
 field (see ``_canonical.py``). Editing, removing or reordering stored events
 therefore breaks the chain, which :meth:`Journal.verify` finds.
+
+A grant event (format 2) also carries its :class:`LedgerEntry`: the guest's and
+the incident's running totals after it, and links to their previous grants. The
+ledger reads a window's total from two such hash-checked events instead of
+summing rows it found through index columns nobody vouches for (see ``_ledger.py``).
+Events of format 1 (written before running totals existed) read back and verify
+as they were written.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Self
 
-from pydantic import AfterValidator, AwareDatetime, Field, PlainValidator, ValidationInfo
+from pydantic import AfterValidator, AwareDatetime, Field, PlainValidator, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from recovery_rules._base import RecoveryModel, Word
@@ -26,10 +33,23 @@ from recovery_rules.exceptions import InvalidInputError, JournalIntegrityError, 
 
 from ._canonical import GENESIS, JSONValue, canonical_time, check_json, dumps, parse_canonical_time
 
-__all__ = ["FORMAT", "CaseSummary", "ChainHead", "Draft", "Event", "Verification"]
+__all__ = [
+    "FORMAT",
+    "FORMATS",
+    "CaseSummary",
+    "ChainHead",
+    "Draft",
+    "Event",
+    "LedgerEntry",
+    "RunningTotal",
+    "Verification",
+]
 
-FORMAT: Final = 1
-"""The version of the event format, recorded in every event's hashed body as ``format``."""
+FORMAT: Final = 2
+"""The version of the event format new events are written in, recorded in every event's hashed body as ``format``."""
+
+FORMATS: Final = (1, 2)
+"""Every event format this release reads: 1 (no running totals) and 2 (grants carry a :class:`LedgerEntry`)."""
 
 
 _STORED: Final = "recovery_rules.stored"
@@ -91,6 +111,8 @@ class Draft:
     - ``data``: the step's details, a JSON object (amounts as strings, no floats).
     - ``grant``: what this step granted the guest, if anything; the ledger sums these.
     - ``callback_due``: the callback the customer is owed after this step, if any.
+    - ``incident``: the incident a grant counts against (the case's own number
+      when omitted): a follow-up case of an earlier complaint names that one.
     """
 
     kind: str
@@ -100,6 +122,92 @@ class Draft:
     data: Mapping[str, JSONValue] = field(default_factory=dict)
     grant: Money | None = None
     callback_due: dt.datetime | None = None
+    incident: ComplaintNumber | None = None
+
+
+class RunningTotal(RecoveryModel):
+    """What a guest (or an incident) was granted in all, up to and including one grant event.
+
+    - ``count``: how many grants so far (this one included), from 1;
+    - ``total``: their sum, in the grants' currency;
+    - ``prev_seq`` and ``prev_hash``: the journal position and hash of the previous
+      grant of the same guest (or incident); 0 and 64 zeros for the first.
+    """
+
+    _what: ClassVar[str] = "running total"
+
+    count: Annotated[int, Field(ge=1)]
+    total: NonNegativeMoney
+    prev_seq: Annotated[int, Field(ge=0)]
+    prev_hash: Hash
+
+    def body(self) -> dict[str, JSONValue]:
+        """This running total in canonical JSON values."""
+        return {
+            "count": self.count,
+            "total": str(self.total.amount),
+            "prev_seq": self.prev_seq,
+            "prev_hash": self.prev_hash,
+        }
+
+    @classmethod
+    def from_body(cls, body: object, currency: str) -> Self:
+        """Read :meth:`body` back (the currency is the grant's)."""
+        if not isinstance(body, Mapping):
+            raise ValueError("a running total must be a JSON object")
+        return cls(
+            count=body.get("count"),  # type: ignore[arg-type]  # validated by the model
+            total=Money(body.get("total"), currency),  # type: ignore[arg-type]  # validated by Money
+            prev_seq=body.get("prev_seq"),  # type: ignore[arg-type]  # validated by the model
+            prev_hash=body.get("prev_hash"),  # type: ignore[arg-type]  # validated by the model
+        )
+
+
+class LedgerEntry(RecoveryModel):
+    """How the ledger counts one grant event: sealed into the event with it.
+
+    - ``at``: when the ledger counts the grant: the event's time, or the guest's
+      previous grant's if that is later (a clock running behind cannot move a
+      grant out of a window the guest's earlier grants are in);
+    - ``incident``: the incident the grant counts against;
+    - ``guest``: the guest's running total after this grant;
+    - ``incident_total``: the incident's running total after this grant.
+
+    A window's total is then the difference of two running totals, and a grant
+    deleted or edited below them cannot make the ledger count less.
+    """
+
+    _what: ClassVar[str] = "ledger entry"
+
+    at: UTCDatetime
+    incident: ComplaintNumber
+    guest: RunningTotal
+    incident_total: RunningTotal
+
+    def body(self) -> dict[str, JSONValue]:
+        """This entry in canonical JSON values."""
+        return {
+            "at": canonical_time(self.at),
+            "incident": str(self.incident),
+            "guest": self.guest.body(),
+            "incident_total": self.incident_total.body(),
+        }
+
+    @classmethod
+    def from_body(cls, body: object, currency: str) -> Self:
+        """Read :meth:`body` back (the currency is the grant's)."""
+        if not isinstance(body, Mapping):
+            raise ValueError("a ledger entry must be a JSON object")
+        at = body.get("at")
+        incident = body.get("incident")
+        if not isinstance(incident, str):
+            raise ValueError("a ledger entry's incident must be a complaint number")
+        return cls(
+            at=parse_canonical_time(at),  # type: ignore[arg-type]  # checked inside
+            incident=ComplaintNumber.parse(incident),
+            guest=RunningTotal.from_body(body.get("guest"), currency),
+            incident_total=RunningTotal.from_body(body.get("incident_total"), currency),
+        )
 
 
 class Event(RecoveryModel):
@@ -111,8 +219,11 @@ class Event(RecoveryModel):
       as in :class:`Draft` (times in UTC).
     - ``key``: the idempotency key of the request that recorded it; ``request``:
       the SHA-256 of that request's canonical content.
+    - ``ledger``: for a grant (format 2), the :class:`LedgerEntry` that counts it;
+      ``None`` for every other event.
     - ``prev``: the hash of event ``seq - 1`` (64 zeros for the first);
       ``hash``: SHA-256 of the canonical JSON of :meth:`body`.
+    - ``format``: the layout the event was written in (:data:`FORMATS`).
     """
 
     _what: ClassVar[str] = "journal event"
@@ -129,8 +240,29 @@ class Event(RecoveryModel):
     data: JSONObject
     grant: NonNegativeMoney | None = None
     callback_due: UTCDatetime | None = None
+    ledger: LedgerEntry | None = None
     prev: Hash
     hash: Hash
+    format: Annotated[int, Field(ge=1, le=FORMAT)] = FORMAT
+
+    @model_validator(mode="after")
+    def _ledger_matches_grant(self) -> Self:
+        if self.format == 1:
+            if self.ledger is not None:
+                raise ValueError("an event of format 1 has no ledger entry")
+            return self
+        if (self.grant is None) != (self.ledger is None):
+            raise ValueError("a grant event, and only a grant event, has a ledger entry")
+        if self.ledger is not None and self.grant is not None:
+            ledger = self.ledger
+            if ledger.incident.customer_id != self.number.customer_id:
+                raise ValueError("a grant counts against an incident of its own customer")
+            for running in (ledger.guest, ledger.incident_total):
+                if running.total.currency != self.grant.currency or running.total < self.grant:
+                    raise ValueError("a running total includes its own grant, in the grant's currency")
+                if running.prev_seq >= self.seq or (running.prev_seq == 0) != (running.count == 1):
+                    raise ValueError("a running total links to an earlier grant, or none for the first")
+        return self
 
     @property
     def customer_id(self) -> str:
@@ -139,8 +271,8 @@ class Event(RecoveryModel):
 
     def body(self) -> dict[str, JSONValue]:
         """Every field but ``hash``, in canonical JSON values: what the hash is computed over."""
-        return {
-            "format": FORMAT,
+        body: dict[str, JSONValue] = {
+            "format": self.format,
             "seq": self.seq,
             "number": str(self.number),
             "version": self.version,
@@ -157,6 +289,9 @@ class Event(RecoveryModel):
             "callback_due": None if self.callback_due is None else canonical_time(self.callback_due),
             "prev": self.prev,
         }
+        if self.format >= 2:
+            body["ledger"] = None if self.ledger is None else self.ledger.body()
+        return body
 
     def computed_hash(self) -> str:
         """The hash this event's content has (equal to ``hash`` unless it was edited)."""
@@ -168,9 +303,21 @@ class Event(RecoveryModel):
 
     @classmethod
     def seal(
-        cls, draft: Draft, *, seq: int, number: ComplaintNumber, version: int, key: str, request: str, prev: str
+        cls,
+        draft: Draft,
+        *,
+        seq: int,
+        number: ComplaintNumber,
+        version: int,
+        key: str,
+        request: str,
+        prev: str,
+        ledger: LedgerEntry | None = None,
     ) -> Self:
-        """Make the event of ``draft`` at journal position ``seq``, after the event whose hash is ``prev``."""
+        """Make the event of ``draft`` at journal position ``seq``, after the event whose hash is ``prev``.
+
+        A grant needs its ``ledger`` entry (the journal works it out from the guest's earlier grants).
+        """
         fields: dict[str, Any] = {
             "seq": seq,
             "number": number,
@@ -184,6 +331,7 @@ class Event(RecoveryModel):
             "data": dict(draft.data),
             "grant": draft.grant,
             "callback_due": draft.callback_due,
+            "ledger": ledger,
             "prev": prev,
             "hash": GENESIS,  # replaced below, once the body is known
         }
@@ -195,36 +343,67 @@ class Event(RecoveryModel):
         """Read a stored record back; :class:`JournalIntegrityError` if it was edited or cannot be read.
 
         ``position`` is where the record was found, reported when the record's own
-        ``seq`` cannot be trusted. A record may carry ``customer_id`` (an index
-        column some backends keep): it must agree with the complaint number.
+        ``seq`` cannot be trusted. A record may carry index columns some backends
+        keep (``customer_id``, ``ledger_at``, ``incident``): each must agree with
+        the event itself.
         """
         seq = record.get("seq")
         where = seq if isinstance(seq, int) and not isinstance(seq, bool) else position
         try:
-            if record.get("format") != FORMAT:
-                raise ValueError(f"its format is {record.get('format')!r}, not {FORMAT}")
-            fields = {name: record.get(name) for name in cls.model_fields}
+            format_ = record.get("format")
+            if format_ not in FORMATS or isinstance(format_, bool):
+                raise ValueError(f"its format is {format_!r}, not one of {', '.join(map(str, FORMATS))}")
+            fields = {name: record.get(name) for name in cls.model_fields if name != "ledger"}
             if isinstance(fields["data"], str):
                 fields["data"] = json.loads(fields["data"])
             for name in _TIMES:
                 text = fields[name]
                 if text is not None:
                     fields[name] = parse_canonical_time(text)  # type: ignore[arg-type]  # checked inside
+            ledger = record.get("ledger")
+            if isinstance(ledger, str):
+                ledger = json.loads(ledger)
+            if ledger is not None:
+                grant = record.get("grant")
+                currency = grant.get("currency") if isinstance(grant, Mapping) else None
+                fields["ledger"] = LedgerEntry.from_body(ledger, currency)  # type: ignore[arg-type]  # checked
             event = cls.model_validate(fields, context={_STORED: True})
-        except (InvalidInputError, ValueError, TypeError) as error:
+        except (InvalidInputError, ValueError, TypeError, RecursionError) as error:
             raise JournalIntegrityError(where, f"it cannot be read ({_first_line(error)})") from None
         body = event.body()
         if hashlib.sha256(dumps(body)).hexdigest() != event.hash:
             raise JournalIntegrityError(event.seq, "its content does not match its hash: it was edited")
         for name, canonical in body.items():
             stored = record.get(name)
-            value = dumps(canonical).decode("utf-8") if name == "data" and isinstance(stored, str) else canonical
+            text = name in _JSON_TEXT and isinstance(stored, str)
+            value = dumps(canonical).decode("utf-8") if text else canonical
             if stored != value or type(stored) is not type(value):
                 raise JournalIntegrityError(event.seq, f"its {name} is not stored in its one canonical spelling")
-        customer_id = record.get("customer_id", event.customer_id)
-        if customer_id != event.customer_id:
-            raise JournalIntegrityError(event.seq, "its customer index does not match its complaint number")
+        if event.format == 1 and record.get("ledger") is not None:
+            raise JournalIntegrityError(event.seq, "its ledger is not stored in its one canonical spelling")
+        for name, value in event.index_columns().items():
+            if name in record and record[name] != value:
+                raise JournalIntegrityError(event.seq, f"its {_INDEXES[name]} does not match the event")
         return event
+
+    def index_columns(self) -> dict[str, str | None]:
+        """The values of the index columns a backend may keep beside the event, from the event itself."""
+        ledger = self.ledger
+        return {
+            "customer_id": self.customer_id,
+            "ledger_at": None if ledger is None else canonical_time(ledger.at),
+            "incident": None if ledger is None else str(ledger.incident),
+        }
+
+
+_JSON_TEXT: Final = frozenset({"data", "ledger"})
+"""The fields a backend may store as their canonical JSON text."""
+
+_INDEXES: Final = {
+    "customer_id": "customer index",
+    "ledger_at": "ledger time index",
+    "incident": "incident index",
+}
 
 
 def _first_line(error: Exception) -> str:

@@ -1,14 +1,29 @@
 """The per-guest ledger: what a guest was granted within a policy's window.
 
-The ledger is computed from the journal's grant events (events whose ``grant``
-is set), never taken from the caller:
+The ledger is computed from the journal's grant events, never taken from the
+caller, and only from events whose hash it checked:
 
-- ``incident``: the grants of this complaint number;
-- ``day``: the grants whose time falls on the same calendar day as ``now``, in
-  the policy's time zone (the day runs from local midnight to local midnight);
-- a rolling duration ``d``: the grants later than ``now - d``. Grants stamped
-  after ``now`` (another host's clock running ahead) count too: the ledger errs
-  on the side of the limit.
+- ``incident``: the incident's running total, read from its latest grant;
+- ``day``: the guest's running total at its latest grant, less the running
+  total at the guest's last grant counted before local midnight (the day runs
+  from local midnight, in the policy's time zone);
+- a rolling duration ``d``: the same, less the running total at the guest's last
+  grant counted at ``now - d`` or earlier.
+
+Grants counted after ``now`` (another host's clock running ahead, or a decision
+dated in the past) count too: the ledger errs on the side of the limit.
+
+Every grant event of format 2 carries the guest's and the incident's running
+totals after it (:class:`~recovery_rules.LedgerEntry`), so any window's total is
+two indexed look-ups, whatever the size of the journal or of the guest's
+history. The latest grant is found through the journal's ledger heads and
+checked three ways: its hash, that it is the event the head names, and that no
+grant of that guest or incident was stored after it. So deleting, editing or
+re-dating a grant, or rewinding a head, makes the next decision for that guest
+raise :class:`~recovery_rules.JournalIntegrityError` rather than count less.
+
+Grants written before the upgrade to format 2 carry no running totals: they
+are found and summed as the earlier release did (see :meth:`Store.legacy_grants`).
 """
 
 from __future__ import annotations
@@ -17,7 +32,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -25,16 +40,22 @@ from recovery_rules._base import problems_from
 from recovery_rules._models import ComplaintNumber
 from recovery_rules._money import Money
 from recovery_rules._time import TimeZoneName, Window
-from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, Problem
+from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, JournalIntegrityError, Problem
 
-__all__ = ["GrantQuery", "Ledger", "grant_query", "total"]
+from ._canonical import GENESIS, canonical_time
+from ._events import Draft, Event, LedgerEntry, RunningTotal
+
+if TYPE_CHECKING:
+    from ._store import Scope, Store
+
+__all__ = ["GrantQuery", "Ledger", "StoreLedger", "grant_query", "total"]
 
 _TIME_ZONE: Final = TypeAdapter(TimeZoneName)
 
 
 @dataclass(frozen=True, slots=True)
 class GrantQuery:
-    """Which grant events count: one customer's, of one case or within ``[since, until)``."""
+    """Which grants count: one customer's, of one incident, or counted from ``since`` (and before ``until``)."""
 
     customer_id: str
     number: ComplaintNumber | None = None
@@ -42,10 +63,23 @@ class GrantQuery:
     until: dt.datetime | None = None
 
 
-def grant_query(number: ComplaintNumber, *, window: Window, timezone: str, now: dt.datetime) -> GrantQuery:
-    """The grants that count for a decision on ``number`` at ``now`` under ``window``."""
+def grant_query(
+    number: ComplaintNumber,
+    *,
+    window: Window,
+    timezone: str,
+    now: dt.datetime,
+    incident: ComplaintNumber | None = None,
+) -> GrantQuery:
+    """The grants that count for a decision on ``number`` (of ``incident``, itself by default) at ``now``."""
     if not isinstance(number, ComplaintNumber):
         raise InvalidInputError("number", [Problem("number", "must be a ComplaintNumber")])
+    if incident is not None and (
+        not isinstance(incident, ComplaintNumber) or incident.customer_id != number.customer_id
+    ):
+        raise InvalidInputError(
+            "incident", [Problem("incident", "must be the ComplaintNumber of an earlier case of the same customer")]
+        )
     if not isinstance(window, Window):
         raise InvalidInputError("window", [Problem("window", "must be a Window, such as the policy's window")])
     try:
@@ -56,17 +90,20 @@ def grant_query(number: ComplaintNumber, *, window: Window, timezone: str, now: 
         raise InvalidInputError("time", [Problem("now", "must be a timezone-aware datetime")])
     customer = number.customer_id
     if window.kind == "incident":
-        return GrantQuery(customer, number=number)
-    if window.kind == "day":
-        zone = zoneinfo.ZoneInfo(timezone)
-        day = now.astimezone(zone).date()
-        start = dt.datetime.combine(day, dt.time(0), tzinfo=zone)
-        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
-        return GrantQuery(customer, since=start.astimezone(dt.UTC), until=end.astimezone(dt.UTC))
-    if window.duration is None:  # pragma: no cover - a rolling Window always has a duration
-        raise AssertionError("a rolling window without a duration")
-    # "later than now - d": the smallest stored time step is a microsecond
-    since = (now - window.duration).astimezone(dt.UTC) + dt.timedelta(microseconds=1)
+        return GrantQuery(customer, number=incident or number)
+    try:
+        if window.kind == "day":
+            zone = zoneinfo.ZoneInfo(timezone)
+            day = now.astimezone(zone).date()
+            start = dt.datetime.combine(day, dt.time(0), tzinfo=zone)
+            end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
+            return GrantQuery(customer, since=start.astimezone(dt.UTC), until=end.astimezone(dt.UTC))
+        if window.duration is None:  # pragma: no cover - a rolling Window always has a duration
+            raise AssertionError("a rolling window without a duration")
+        # "later than now - d", in absolute time: the smallest stored time step is a microsecond
+        since = now.astimezone(dt.UTC) - window.duration + dt.timedelta(microseconds=1)
+    except OverflowError:  # a window reaching before year 1: every grant counts
+        return GrantQuery(customer)
     return GrantQuery(customer, since=since)
 
 
@@ -79,15 +116,19 @@ def total(grants: Iterable[Money], currency: str) -> Money:
     result = Money.zero(currency)
     for grant in grants:
         if grant.currency != currency:
-            raise CurrencyMismatchError(
-                currency,
-                grant.currency,
-                location="currency",
-                message=f"this customer was granted amounts in {grant.currency} within the window, and the "
-                f"policy deciding now counts in {currency}: policies that share a journal must use one currency",
-            )
+            raise _currency_mismatch(currency, grant.currency)
         result = result + grant
     return result
+
+
+def _currency_mismatch(expected: str, found: str) -> CurrencyMismatchError:
+    return CurrencyMismatchError(
+        expected,
+        found,
+        location="currency",
+        message=f"this customer was granted amounts in {found} within the window, and the "
+        f"policy deciding now counts in {expected}: policies that share a journal must use one currency",
+    )
 
 
 class Ledger(Protocol):
@@ -98,7 +139,182 @@ class Ledger(Protocol):
     """
 
     def granted(
-        self, number: ComplaintNumber, *, window: Window, timezone: str, currency: str, now: dt.datetime
+        self,
+        number: ComplaintNumber,
+        *,
+        window: Window,
+        timezone: str,
+        currency: str,
+        now: dt.datetime,
+        incident: ComplaintNumber | None = None,
     ) -> Money:
-        """What the customer of ``number`` was granted within ``window`` as of ``now``."""
+        """What the customer of ``number`` was granted within ``window`` as of ``now``.
+
+        For the ``incident`` window, the grants of ``incident`` (the case's own
+        number by default) count.
+        """
         ...
+
+
+class StoreLedger:
+    """The :class:`Ledger` of one transaction, and the running totals of the next grant."""
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def granted(
+        self,
+        number: ComplaintNumber,
+        *,
+        window: Window,
+        timezone: str,
+        currency: str,
+        now: dt.datetime,
+        incident: ComplaintNumber | None = None,
+    ) -> Money:
+        query = grant_query(number, window=window, timezone=timezone, now=now, incident=incident)
+        counted = Money.zero(currency)
+        if query.number is not None:
+            latest = self.latest("incident", str(query.number))
+            if latest is not None:
+                counted = _ledger(latest).incident_total.total
+        else:
+            last = self.latest("guest", query.customer_id)
+            if last is not None and query.until is not None and _ledger(last).at >= query.until:
+                last = self._last_before(last, query.until)  # the window ends before the guest's latest grant
+            if last is not None:
+                counted = _ledger(last).guest.total
+                if query.since is not None:
+                    before = self._before(last, query.since)
+                    if before is not None:
+                        counted = counted - _ledger(before).guest.total
+        old = [_event(record).grant for record in self._store.legacy_grants(query)]
+        return total([counted, *(grant for grant in old if grant is not None)], currency)
+
+    def latest(self, scope: Scope, key: str) -> Event | None:
+        """The latest grant of guest or incident ``key``, checked against the heads and the grant index."""
+        store = self._store
+        head = store.ledger_head(scope, key)
+        if head is None:
+            later = store.later_grant(scope, key, 0)
+            if later is not None:
+                raise JournalIntegrityError(
+                    later, f"the ledger has no record of this {scope}'s grants: its bookkeeping was changed"
+                )
+            return None
+        seq, hash_ = head
+        record = store.record_at(seq)
+        if record is None:
+            raise JournalIntegrityError(seq, f"the {scope}'s latest grant is missing: it was deleted")
+        event = _event(record, position=seq)
+        entry = event.ledger
+        owner = None if entry is None else (event.customer_id if scope == "guest" else str(entry.incident))
+        if event.hash != hash_ or event.seq != seq or owner != key:
+            raise JournalIntegrityError(
+                seq, f"it is not the {scope}'s latest grant the ledger recorded: it was replaced or edited"
+            )
+        later = store.later_grant(scope, key, seq)
+        if later is not None:
+            raise JournalIntegrityError(
+                later, f"it is a grant of the same {scope} after the one the ledger names: the ledger was rewound"
+            )
+        return event
+
+    def _before(self, latest: Event, since: dt.datetime) -> Event | None:
+        """The guest's last grant counted before ``since``, if it is not the latest one itself."""
+        latest_entry = _ledger(latest)
+        if latest_entry.at < since:
+            return latest  # nothing was counted since: the window's total is zero
+        record = self._store.grant_before(latest.customer_id, canonical_time(since))
+        if record is None:
+            return None
+        event = _event(record)
+        entry = event.ledger
+        if (
+            entry is None
+            or event.customer_id != latest.customer_id
+            or entry.at >= since
+            or entry.guest.count >= latest_entry.guest.count
+        ):
+            raise JournalIntegrityError(event.seq, "its ledger index does not match the event: it was edited")
+        return event
+
+    def _last_before(self, latest: Event, until: dt.datetime) -> Event | None:
+        """The guest's last grant counted before ``until``, when ``latest`` is counted at or after it.
+
+        Found through the ledger time index, then proved to be the last one: the
+        guest's next grant must link to it and be counted at ``until`` or later
+        (a grant hidden from the index breaks that link).
+        """
+        store = self._store
+        record = store.grant_before(latest.customer_id, canonical_time(until))
+        last = None if record is None else _event(record)
+        if last is not None:
+            entry = last.ledger
+            if entry is None or last.customer_id != latest.customer_id or entry.at >= until:
+                raise JournalIntegrityError(last.seq, "its ledger index does not match the event: it was edited")
+        following = store.next_grant(latest.customer_id, 0 if last is None else last.seq)
+        successor = None if following is None else _event(following)
+        entry = None if successor is None else successor.ledger
+        if (
+            successor is None
+            or entry is None
+            or successor.customer_id != latest.customer_id
+            or entry.guest.prev_seq != (0 if last is None else last.seq)
+            or entry.guest.prev_hash != (GENESIS if last is None else last.hash)
+            or entry.at < until
+        ):
+            where = (last or latest).seq if successor is None else successor.seq
+            raise JournalIntegrityError(
+                where, "the guest's grants are not linked one to the next: a grant was removed or edited"
+            )
+        return last
+
+    def entry(self, draft: Draft, number: ComplaintNumber) -> LedgerEntry | None:
+        """The :class:`LedgerEntry` of ``draft``'s grant, appended next for case ``number`` (``None`` if no grant)."""
+        grant = draft.grant
+        if grant is None:
+            return None
+        incident = draft.incident or number
+        if incident.customer_id != number.customer_id:
+            raise InvalidInputError(
+                "incident", [Problem("incident", "must be an incident of the same customer as the case")]
+            )
+        guest = self.latest("guest", number.customer_id)
+        same = self.latest("incident", str(incident))
+        at = draft.at.astimezone(dt.UTC)
+        if guest is not None:
+            at = max(at, _ledger(guest).at)
+        return LedgerEntry(
+            at=at,
+            incident=incident,
+            guest=_next_total(guest, grant, lambda entry: entry.guest),
+            incident_total=_next_total(same, grant, lambda entry: entry.incident_total),
+        )
+
+
+def _next_total(previous: Event | None, grant: Money, running: _Pick) -> RunningTotal:
+    if previous is None:
+        return RunningTotal(count=1, total=grant, prev_seq=0, prev_hash=GENESIS)
+    before = running(_ledger(previous))
+    if before.total.currency != grant.currency:
+        raise _currency_mismatch(grant.currency, before.total.currency)
+    return RunningTotal(
+        count=before.count + 1, total=before.total + grant, prev_seq=previous.seq, prev_hash=previous.hash
+    )
+
+
+class _Pick(Protocol):
+    def __call__(self, entry: LedgerEntry, /) -> RunningTotal: ...
+
+
+def _event(record: object, *, position: int = 0) -> Event:
+    return Event.from_record(record, position=position)  # type: ignore[arg-type]  # a Record
+
+
+def _ledger(event: Event) -> LedgerEntry:
+    if event.ledger is None:  # pragma: no cover - latest() and _before() only return grants of format 2
+        raise JournalIntegrityError(event.seq, "it is not a grant the ledger counts")
+    return event.ledger

@@ -6,6 +6,8 @@ either happens whole or not at all. Nothing survives the process.
 
 from __future__ import annotations
 
+import bisect
+import datetime as dt
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -13,9 +15,10 @@ from contextlib import AbstractContextManager, contextmanager
 from recovery_rules._models import ComplaintNumber
 from recovery_rules.exceptions import JournalError
 
-from ._base import Journal, Record, Store
-from ._canonical import GENESIS, JSONValue, canonical_time, dumps
+from ._base import MAX_AHEAD, Clock, Journal
+from ._canonical import GENESIS, JSONValue, dumps
 from ._ledger import GrantQuery
+from ._store import Record, Scope, Store
 
 __all__ = ["MemoryJournal"]
 
@@ -29,14 +32,17 @@ class MemoryJournal(Journal):
     0
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, clock: Clock | None = None, max_ahead: dt.timedelta = MAX_AHEAD) -> None:
+        self._set_clock(clock, max_ahead)
         self._lock = threading.RLock()
         # The storage: records in journal order, data kept as canonical JSON text (no shared mutable state).
         self._records: list[dict[str, object]] = []
         # Indexes into _records (positions), maintained on insert.
         self._by_key: dict[str, int] = {}
         self._by_case: dict[str, list[int]] = {}
-        self._grants_of: dict[str, list[int]] = {}
+        self._grants_of: dict[tuple[Scope, str], list[int]] = {}  # a guest's or an incident's grants
+        self._counted: dict[str, tuple[list[str], list[int]]] = {}  # a guest's grants' ledger times, in order
+        self._heads: dict[tuple[Scope, str], tuple[int, str]] = {}
         self._closed = False
 
     def close(self) -> None:
@@ -65,15 +71,16 @@ class MemoryJournal(Journal):
         with self._session():
             return [self._records[position] for position in self._by_case.get(number, ())]
 
-    def _latest_records(self, *, callback_before: str | None) -> list[tuple[Record, str]]:
+    def _latest_records(self, *, callback_before: str | None) -> list[tuple[Record, object, object]]:
         with self._session():
-            out: list[tuple[Record, str]] = []
+            out: list[tuple[Record, object, object]] = []
             for positions in self._by_case.values():
                 latest = self._records[positions[-1]]
                 due = latest.get("callback_due")
                 if callback_before is not None and not (isinstance(due, str) and due < callback_before):
                     continue
-                out.append((latest, str(self._records[positions[0]]["at"])))
+                first = self._records[positions[0]]
+                out.append((latest, first["at"], first["seq"]))
             return out
 
 
@@ -97,21 +104,34 @@ class _MemoryStore(Store):
         last = records[-1]
         return int(str(last["seq"])), str(last["hash"])
 
-    def grants(self, query: GrantQuery) -> list[Record]:
-        journal = self._journal
-        out: list[Record] = []
-        number = None if query.number is None else str(query.number)
-        since = None if query.since is None else canonical_time(query.since)
-        until = None if query.until is None else canonical_time(query.until)
-        for position in journal._grants_of.get(query.customer_id, ()):
-            record = journal._records[position]
-            at = str(record["at"])
-            if number is not None and record["number"] != number:
-                continue
-            if (since is not None and at < since) or (until is not None and at >= until):
-                continue
-            out.append(record)
-        return out
+    def record_at(self, seq: int) -> Record | None:
+        records = self._journal._records
+        return records[seq - 1] if 1 <= seq <= len(records) else None
+
+    def ledger_head(self, scope: Scope, key: str) -> tuple[int, str] | None:
+        return self._journal._heads.get((scope, key))
+
+    def later_grant(self, scope: Scope, key: str, after: int) -> int | None:
+        positions = self._journal._grants_of.get((scope, key), ())
+        if positions and positions[-1] + 1 > after:
+            return positions[-1] + 1
+        return None
+
+    def grant_before(self, customer_id: str, before: str) -> Record | None:
+        counted = self._journal._counted.get(customer_id)
+        if counted is None:
+            return None
+        times, positions = counted
+        index = bisect.bisect_left(times, before)  # ledger times never fall within a guest's grants
+        return self._journal._records[positions[index - 1]] if index else None
+
+    def next_grant(self, customer_id: str, after: int) -> Record | None:
+        positions = self._journal._grants_of.get(("guest", customer_id), [])
+        index = bisect.bisect_right(positions, after - 1)  # positions are seq - 1
+        return self._journal._records[positions[index]] if index < len(positions) else None
+
+    def legacy_grants(self, query: GrantQuery) -> list[Record]:
+        return []  # a memory journal is always begun by this release
 
     def insert(self, record: dict[str, JSONValue]) -> None:
         journal = self._journal
@@ -121,5 +141,14 @@ class _MemoryStore(Store):
         journal._records.append(stored)
         journal._by_key[str(record["key"])] = position
         journal._by_case.setdefault(number, []).append(position)
-        if record["grant"] is not None:
-            journal._grants_of.setdefault(ComplaintNumber.parse(number).customer_id, []).append(position)
+        ledger = record.get("ledger")
+        if isinstance(ledger, dict):
+            customer_id = ComplaintNumber.parse(number).customer_id
+            journal._grants_of.setdefault(("guest", customer_id), []).append(position)
+            journal._grants_of.setdefault(("incident", str(ledger["incident"])), []).append(position)
+            times, positions = journal._counted.setdefault(customer_id, ([], []))
+            times.append(str(ledger["at"]))
+            positions.append(position)
+
+    def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
+        self._journal._heads[(scope, key)] = (seq, hash_)

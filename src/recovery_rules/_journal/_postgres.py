@@ -2,9 +2,11 @@
 
 - The journal lives in a schema of its own (``recovery_rules`` by default): a
   one-row table ``journal`` that marks the schema as a recovery-rules journal
-  and carries its format, and the table ``events``. Both are created on first
-  use; a schema holding anything else, or a journal of a newer format, is
-  refused.
+  and carries its format, the table ``events`` and the ledger's heads
+  (``ledger_heads``). They are created on first use; a schema holding anything
+  else, or a journal of a newer format, is refused. A journal of format 1 (the
+  first release) is upgraded in place when opened: the ledger's columns, indexes
+  and heads are added, and its events stay exactly as they were.
 - Every append is one transaction that first locks the ``journal`` row
   (``SELECT ... FOR UPDATE``). The hash chain is global (each event names the
   hash of the one before it), so appends must take turns on the chain's head
@@ -29,6 +31,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import threading
@@ -38,10 +41,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 from recovery_rules.exceptions import JournalError, MissingDependencyError
 
-from ._base import Journal, Record, Store
+from ._base import MAX_AHEAD, Clock, Journal
 from ._canonical import GENESIS, JSONValue
 from ._columns import COLUMNS, grant_conditions, latest_statements, record_of, row_of, scan
 from ._ledger import GrantQuery
+from ._store import Record, Scope, Store
 
 if TYPE_CHECKING:
     import psycopg
@@ -49,7 +53,7 @@ if TYPE_CHECKING:
 __all__ = ["PostgresJournal"]
 
 APPLICATION: Final = "recovery-rules journal"
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 _IDLE: Final = 8  # idle connections kept for the next transaction
 _SCHEMA_NAME: Final = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
@@ -58,7 +62,8 @@ _TABLES: Final = """
 CREATE TABLE {s}.journal (
     singleton      boolean PRIMARY KEY DEFAULT true CHECK (singleton),
     application    text    NOT NULL,
-    format         integer NOT NULL
+    format         integer NOT NULL,
+    legacy_until   bigint  NOT NULL DEFAULT 0
 );
 CREATE TABLE {s}.events (
     seq            bigint  PRIMARY KEY CHECK (seq >= 1),
@@ -78,10 +83,31 @@ CREATE TABLE {s}.events (
     callback_due   text    COLLATE "C",
     prev           text    COLLATE "C" NOT NULL,
     hash           text    COLLATE "C" NOT NULL,
+    ledger         text    COLLATE "C",
+    ledger_at      text    COLLATE "C",
+    incident       text    COLLATE "C",
     UNIQUE (number, version)
 );
-CREATE INDEX events_grants ON {s}.events (customer_id, at) WHERE grant_amount IS NOT NULL;
 CREATE INDEX events_callbacks ON {s}.events (callback_due) WHERE callback_due IS NOT NULL
+"""
+# What format 1 lacks (its events table gets the three ledger columns first, by ALTER TABLE).
+_LEDGER: Final = """
+CREATE INDEX events_guest_grants ON {s}.events (customer_id, seq) WHERE grant_amount IS NOT NULL;
+CREATE INDEX events_incident_grants ON {s}.events (incident, seq) WHERE incident IS NOT NULL;
+CREATE INDEX events_ledger_at ON {s}.events (customer_id, ledger_at, seq) WHERE ledger_at IS NOT NULL;
+CREATE TABLE {s}.ledger_heads (
+    scope          text    COLLATE "C" NOT NULL,
+    key            text    COLLATE "C" NOT NULL,
+    seq            bigint  NOT NULL,
+    hash           text    COLLATE "C" NOT NULL,
+    PRIMARY KEY (scope, key)
+)
+"""
+_UPGRADE_1: Final = """
+ALTER TABLE {s}.events ADD COLUMN ledger text COLLATE "C", ADD COLUMN ledger_at text COLLATE "C",
+    ADD COLUMN incident text COLLATE "C";
+ALTER TABLE {s}.journal ADD COLUMN legacy_until bigint NOT NULL DEFAULT 0;
+UPDATE {s}.journal SET legacy_until = (SELECT COALESCE(MAX(seq), 0) FROM {s}.events)
 """
 _COLUMNS: Final = ", ".join(COLUMNS)
 _MARKS: Final = ", ".join(["%s"] * len(COLUMNS))
@@ -133,13 +159,24 @@ class PostgresJournal(Journal):
     ``timeout`` is how many seconds a writer waits for the others before giving
     up with a :class:`~recovery_rules.JournalError`, and how long connecting may
     take. With ``create=False`` a journal that is not there yet is refused
-    rather than created (for readers). Needs the ``postgres`` extra:
+    rather than created (for readers); a journal of the first release's format
+    is upgraded in place all the same (the database user needs the rights to
+    alter its tables once). ``clock`` and ``max_ahead``: see
+    :class:`~recovery_rules.Journal`. Needs the ``postgres`` extra:
     ``pip install 'recovery-rules[postgres]'``.
     """
 
     def __init__(
-        self, conninfo: str, *, schema: str = "recovery_rules", timeout: float = 30.0, create: bool = True
+        self,
+        conninfo: str,
+        *,
+        schema: str = "recovery_rules",
+        timeout: float = 30.0,
+        create: bool = True,
+        clock: Clock | None = None,
+        max_ahead: dt.timedelta = MAX_AHEAD,
     ) -> None:
+        self._set_clock(clock, max_ahead)
         self._psycopg = _driver()
         if not isinstance(schema, str) or not _SCHEMA_NAME.fullmatch(schema):
             raise JournalError(
@@ -152,6 +189,7 @@ class PostgresJournal(Journal):
         self._conninfo = _checked_conninfo(self._psycopg, conninfo)
         self._timeout = float(timeout)
         self._create = bool(create)
+        self._legacy_until = 0
         self._lock = threading.Lock()
         self._idle: list[psycopg.Connection[Any]] = []
         self._inherited: list[psycopg.Connection[Any]] = []  # a forked child's copies: never used, never closed
@@ -260,10 +298,22 @@ class PostgresJournal(Journal):
                             f"the schema {self.schema!r} holds something else, not a recovery-rules journal; "
                             "choose another schema"
                         )
-                    for statement in sql.tables:
+                    for statement in [*sql.tables, *sql.ledger]:
                         connection.execute(statement)
                     connection.execute(sql.mark, (APPLICATION, SCHEMA_VERSION))
                 else:
+                    marker = connection.execute(sql.marker_format).fetchone()
+                    if marker is None or marker["application"] != APPLICATION:
+                        raise JournalError(
+                            f"the schema {self.schema!r} holds something else, not a recovery-rules journal; "
+                            "choose another schema"
+                        )
+                    if marker["format"] == 1:  # the first release's layout: upgraded in place, events untouched
+                        for statement in [*sql.upgrade, *sql.ledger]:
+                            connection.execute(statement)
+                        connection.execute(sql.set_format, (SCHEMA_VERSION,))
+                    elif marker["format"] > SCHEMA_VERSION:
+                        self._check_marker(marker)  # newer than this release: refused, saying so
                     self._check_marker(connection.execute(sql.marker).fetchone())
         except driver.Error as error:
             raise _failure(error, f"cannot create or check the journal in the schema {self.schema!r}") from None
@@ -280,6 +330,10 @@ class PostgresJournal(Journal):
             )
         if row["format"] != SCHEMA_VERSION:
             raise JournalError(f"the journal has format {row['format']}, which this recovery-rules does not read")
+        legacy_until = row.get("legacy_until")
+        if isinstance(legacy_until, bool) or not isinstance(legacy_until, int) or legacy_until < 0:
+            raise JournalError("the journal is damaged: its setting 'legacy_until' is not a position")
+        self._legacy_until = legacy_until
 
     # -- transactions -----------------------------------------------------------
     def _begin(self, begin: str) -> tuple[psycopg.Connection[Any], dict[str, Any] | None]:
@@ -318,7 +372,7 @@ class PostgresJournal(Journal):
         try:
             if write:
                 self._check_marker(marker)
-            yield _PostgresStore(connection, self._sql)
+            yield _PostgresStore(connection, self._sql, self._legacy_until)
         except driver.Error as error:
             self._abandon(connection)
             raise _failure(error, "the journal cannot be written" if write else "the journal cannot be read") from None
@@ -365,35 +419,45 @@ class PostgresJournal(Journal):
     def _case_records(self, number: str) -> list[Record]:
         return [record_of(row) for row in self._query(self._sql.case, (number,))]
 
-    def _latest_records(self, *, callback_before: str | None) -> list[tuple[Record, str]]:
+    def _latest_records(self, *, callback_before: str | None) -> list[tuple[Record, object, object]]:
         if callback_before is None:
             rows = self._query(self._sql.latest)
         else:
             rows = self._query(self._sql.latest_due, (callback_before,))
-        return [(record_of(row), row["opened_at"]) for row in rows]
+        return [(record_of(row), row["opened_at"], row["opened_seq"]) for row in rows]
 
 
 class _Statements:
     """The journal's SQL for one schema, built once."""
 
     __slots__ = (
+        "before",
         "begin_read",
         "begin_write",
         "case",
         "create_schema",
         "find",
-        "grants",
         "has_anything",
         "has_marker",
         "has_schema",
         "head",
         "insert",
+        "later",
         "latest",
         "latest_due",
+        "ledger",
+        "ledger_head",
+        "legacy",
         "mark",
         "marker",
+        "marker_format",
+        "next_grant",
+        "record_at",
         "scan",
+        "set_format",
+        "set_head",
         "tables",
+        "upgrade",
         "version",
     )
 
@@ -409,15 +473,38 @@ class _Statements:
         )
         self.create_schema = f"CREATE SCHEMA {s}"
         self.tables = [statement.format(s=s) for statement in _TABLES.split(";")]
+        self.ledger = [statement.format(s=s) for statement in _LEDGER.split(";")]
+        self.upgrade = [statement.format(s=s) for statement in _UPGRADE_1.split(";")]
         self.mark = f"INSERT INTO {s}.journal (application, format) VALUES (%s, %s)"  # noqa: S608 - as above
-        self.marker = f"SELECT application, format FROM {s}.journal"  # noqa: S608 - as above
+        self.marker_format = f"SELECT application, format FROM {s}.journal"  # noqa: S608 - as above
+        self.marker = f"SELECT application, format, legacy_until FROM {s}.journal"  # noqa: S608 - as above
+        self.set_format = f"UPDATE {s}.journal SET format = %s"  # noqa: S608 - as above
         # The write lock: the one row every append locks first, so appends from every server take turns.
-        self.begin_write = f"BEGIN; SELECT application, format FROM {s}.journal FOR UPDATE"  # noqa: S608 - as above
+        self.begin_write = f"BEGIN; SELECT application, format, legacy_until FROM {s}.journal FOR UPDATE"  # noqa: S608 - as above
         self.begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
         self.find = f"{select} WHERE key = %s"
         self.version = f"SELECT MAX(version) AS version FROM {s}.events WHERE number = %s"  # noqa: S608 - as above
         self.head = f"SELECT seq, hash FROM {s}.events ORDER BY seq DESC LIMIT 1"  # noqa: S608 - as above
-        self.grants = f"{select} WHERE customer_id = %s AND grant_amount IS NOT NULL"
+        self.legacy = f"{select} WHERE customer_id = %s AND grant_amount IS NOT NULL AND seq <= %s"
+        self.record_at = f"{select} WHERE seq = %s"
+        self.ledger_head = f"SELECT seq, hash FROM {s}.ledger_heads WHERE scope = %s AND key = %s"  # noqa: S608
+        self.later = {
+            "guest": f"SELECT seq FROM {s}.events WHERE customer_id = %s AND grant_amount IS NOT NULL "  # noqa: S608
+            "AND seq > %s ORDER BY seq DESC LIMIT 1",
+            "incident": f"SELECT seq FROM {s}.events WHERE incident = %s AND seq > %s "  # noqa: S608 - as above
+            "ORDER BY seq DESC LIMIT 1",
+        }
+        self.before = (
+            f"{select} WHERE customer_id = %s AND ledger_at IS NOT NULL AND ledger_at < %s "
+            "ORDER BY ledger_at DESC, seq DESC LIMIT 1"
+        )
+        self.next_grant = (
+            f"{select} WHERE customer_id = %s AND grant_amount IS NOT NULL AND seq > %s ORDER BY seq LIMIT 1"
+        )
+        self.set_head = (
+            f"INSERT INTO {s}.ledger_heads (scope, key, seq, hash) VALUES (%s, %s, %s, %s) "  # noqa: S608
+            "ON CONFLICT (scope, key) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash"
+        )
         self.insert = f"INSERT INTO {s}.events ({_COLUMNS}) VALUES ({_MARKS})"  # noqa: S608 - as above
         self.scan = f"{select} WHERE seq >= %s ORDER BY seq LIMIT %s"
         self.case = f"{select} WHERE number = %s ORDER BY version"
@@ -425,31 +512,62 @@ class _Statements:
 
 
 class _PostgresStore(Store):
-    __slots__ = ("_connection", "_sql")
+    __slots__ = ("_connection", "_legacy_until", "_sql")
 
-    def __init__(self, connection: psycopg.Connection[Any], sql: _Statements) -> None:
+    def __init__(self, connection: psycopg.Connection[Any], sql: _Statements, legacy_until: int) -> None:
         self._connection = connection
         self._sql = sql
+        self._legacy_until = legacy_until
+
+    def _one(self, statement: str, parameters: tuple[object, ...]) -> dict[str, Any] | None:
+        row: dict[str, Any] | None = self._connection.execute(statement, parameters).fetchone()
+        return row
 
     def find(self, key: str) -> Record | None:
-        row = self._connection.execute(self._sql.find, (key,)).fetchone()
+        row = self._one(self._sql.find, (key,))
         return None if row is None else record_of(row)
 
     def version(self, number: str) -> int:
-        row = self._connection.execute(self._sql.version, (number,)).fetchone()
+        row = self._one(self._sql.version, (number,))
         return int(row["version"] or 0) if row is not None else 0
 
     def head(self) -> tuple[int, str]:
-        row = self._connection.execute(self._sql.head).fetchone()
+        row = self._one(self._sql.head, ())
         return (0, GENESIS) if row is None else (int(row["seq"]), str(row["hash"]))
 
-    def grants(self, query: GrantQuery) -> list[Record]:
+    def record_at(self, seq: int) -> Record | None:
+        row = self._one(self._sql.record_at, (seq,))
+        return None if row is None else record_of(row)
+
+    def ledger_head(self, scope: Scope, key: str) -> tuple[int, str] | None:
+        row = self._one(self._sql.ledger_head, (scope, key))
+        return None if row is None else (int(row["seq"]), str(row["hash"]))
+
+    def later_grant(self, scope: Scope, key: str, after: int) -> int | None:
+        row = self._one(self._sql.later[scope], (key, max(after, self._legacy_until)))
+        return None if row is None else int(row["seq"])
+
+    def grant_before(self, customer_id: str, before: str) -> Record | None:
+        row = self._one(self._sql.before, (customer_id, before))
+        return None if row is None else record_of(row)
+
+    def next_grant(self, customer_id: str, after: int) -> Record | None:
+        row = self._one(self._sql.next_grant, (customer_id, max(after, self._legacy_until)))
+        return None if row is None else record_of(row)
+
+    def legacy_grants(self, query: GrantQuery) -> list[Record]:
+        if not self._legacy_until:
+            return []
         conditions, values = grant_conditions(query, "%s")
-        rows = self._connection.execute(self._sql.grants + conditions, [query.customer_id, *values]).fetchall()
+        statement = self._sql.legacy + conditions
+        rows = self._connection.execute(statement, [query.customer_id, self._legacy_until, *values]).fetchall()
         return [record_of(row) for row in rows]
 
     def insert(self, record: dict[str, JSONValue]) -> None:
         self._connection.execute(self._sql.insert, row_of(record))
+
+    def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
+        self._connection.execute(self._sql.set_head, (scope, key, seq, hash_))
 
 
 def _checked_conninfo(driver: Any, conninfo: object) -> str:

@@ -10,12 +10,15 @@
 - One connection per thread (SQLite connections must not be shared between
   threads mid-transaction); a forked child opens its own.
 - The file is marked as a recovery-rules journal (``PRAGMA application_id``)
-  and carries its schema version (``PRAGMA user_version``).
+  and carries its schema version (``PRAGMA user_version``). A file of schema 1
+  (the first release) is upgraded in place when opened: the ledger's columns,
+  indexes and heads are added, and its events stay exactly as they were.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import random
 import sqlite3
@@ -27,20 +30,21 @@ from typing import Final
 
 from recovery_rules.exceptions import JournalError
 
-from ._base import Journal, Record, Store
+from ._base import MAX_AHEAD, Clock, Journal
 from ._canonical import GENESIS, JSONValue
-from ._columns import COLUMNS, grant_conditions, latest_statements, record_of, row_of, scan
+from ._columns import COLUMNS, LEGACY_UNTIL, grant_conditions, latest_statements, record_of, row_of, scan
 from ._ledger import GrantQuery
+from ._store import Record, Scope, Store
 
 __all__ = ["SQLiteJournal"]
 
 APPLICATION_ID: Final = 0x52524A4C  # "RRJL": recovery-rules journal
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 _FIRST_PAUSE: Final = 0.0002  # seconds
 _LONGEST_PAUSE: Final = 0.005
 _BUSY: Final = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 
-_SCHEMA: Final = """
+_EVENTS: Final = """
 CREATE TABLE IF NOT EXISTS events (
     seq            INTEGER PRIMARY KEY,
     format         INTEGER NOT NULL,
@@ -59,10 +63,31 @@ CREATE TABLE IF NOT EXISTS events (
     callback_due   TEXT,
     prev           TEXT    NOT NULL,
     hash           TEXT    NOT NULL,
+    ledger         TEXT,
+    ledger_at      TEXT,
+    incident       TEXT,
     UNIQUE (number, version)
 );
-CREATE INDEX IF NOT EXISTS events_grants ON events (customer_id, at) WHERE grant_amount IS NOT NULL;
-CREATE INDEX IF NOT EXISTS events_callbacks ON events (callback_due) WHERE callback_due IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_callbacks ON events (callback_due) WHERE callback_due IS NOT NULL
+"""
+# What schema 1 lacks: the ledger's columns (added by ALTER TABLE in an upgrade), indexes and tables.
+_LEDGER_COLUMNS: Final = ("ledger", "ledger_at", "incident")
+_LEDGER: Final = """
+CREATE INDEX IF NOT EXISTS events_guest_grants ON events (customer_id, seq) WHERE grant_amount IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_incident_grants ON events (incident, seq) WHERE incident IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_ledger_at ON events (customer_id, ledger_at, seq) WHERE ledger_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS ledger_heads (
+    scope TEXT NOT NULL,
+    key   TEXT NOT NULL,
+    seq   INTEGER NOT NULL,
+    hash  TEXT NOT NULL,
+    PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS journal_settings (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO journal_settings (name, value) SELECT 'legacy_until', COALESCE(MAX(seq), 0) FROM events
 """
 
 _COLUMNS: Final = ", ".join(COLUMNS)
@@ -72,6 +97,17 @@ _MARKS: Final = ", ".join("?" * len(COLUMNS))
 _INSERT: Final = "INSERT INTO events (" + _COLUMNS + ") VALUES (" + _MARKS + ")"  # noqa: S608 - constants only
 _SCAN: Final = _SELECT + " WHERE seq >= ? ORDER BY seq LIMIT ?"
 _LATEST, _LATEST_DUE = latest_statements("events", "?")
+_LATER: Final[dict[Scope, str]] = {
+    "guest": "SELECT seq FROM events WHERE customer_id = ? AND grant_amount IS NOT NULL AND seq > ? "
+    "ORDER BY seq DESC LIMIT 1",
+    "incident": "SELECT seq FROM events WHERE incident = ? AND seq > ? ORDER BY seq DESC LIMIT 1",
+}
+_BEFORE: Final = (
+    _SELECT + " WHERE customer_id = ? AND ledger_at IS NOT NULL AND ledger_at < ? "
+    "ORDER BY ledger_at DESC, seq DESC LIMIT 1"
+)
+_NEXT: Final = _SELECT + " WHERE customer_id = ? AND grant_amount IS NOT NULL AND seq > ? ORDER BY seq LIMIT 1"
+_SET_HEAD: Final = "INSERT OR REPLACE INTO ledger_heads (scope, key, seq, hash) VALUES (?, ?, ?, ?)"
 
 
 class SQLiteJournal(Journal):
@@ -79,7 +115,9 @@ class SQLiteJournal(Journal):
 
     ``path`` is created if it does not exist. ``timeout`` is how many seconds a
     writer waits for another one to finish before giving up with a
-    :class:`~recovery_rules.JournalError`.
+    :class:`~recovery_rules.JournalError`. ``clock`` and ``max_ahead``: see
+    :class:`~recovery_rules.Journal` (a step dated more than ``max_ahead`` after
+    the clock is refused).
 
     >>> import tempfile, pathlib
     >>> from recovery_rules import SQLiteJournal
@@ -89,9 +127,20 @@ class SQLiteJournal(Journal):
     0
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
-        self.path = os.fspath(path)
-        self._timeout = timeout
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        timeout: float = 30.0,
+        clock: Clock | None = None,
+        max_ahead: dt.timedelta = MAX_AHEAD,
+    ) -> None:
+        self._set_clock(clock, max_ahead)
+        self.path = _checked_path(path)
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 86_400:
+            raise JournalError("the timeout must be a number of seconds above 0 (and at most a day)")
+        self._timeout = float(timeout)
+        self._legacy_until = 0
         self._local = threading.local()
         self._lock = threading.Lock()
         self._writer = threading.Lock()
@@ -143,32 +192,43 @@ class SQLiteJournal(Journal):
 
     def _prepare(self, connection: sqlite3.Connection) -> None:
         application_id, version = _marks(connection)
-        if application_id == APPLICATION_ID and version == SCHEMA_VERSION:
-            return
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            application_id, version = _marks(connection)
-            if application_id == 0 and version == 0:
-                tables = connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-                if tables:
-                    raise JournalError(f"{self.path!r} is an SQLite database of something else, not a journal")
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        connection.execute(statement)
-                connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            elif application_id != APPLICATION_ID:
+        if application_id != APPLICATION_ID or version != SCHEMA_VERSION:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                self._create_or_upgrade(connection)
+                connection.execute("COMMIT")
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+        row = connection.execute("SELECT value FROM journal_settings WHERE name = ?", (LEGACY_UNTIL,)).fetchone()
+        if row is None or isinstance(row[0], bool) or not isinstance(row[0], int) or row[0] < 0:
+            raise JournalError(f"{self.path!r} is a damaged journal: its setting {LEGACY_UNTIL!r} is missing")
+        self._legacy_until = row[0]
+
+    def _create_or_upgrade(self, connection: sqlite3.Connection) -> None:
+        """Inside the write lock: create the tables of a new file, or upgrade a journal of schema 1."""
+        application_id, version = _marks(connection)
+        if application_id == 0 and version == 0:
+            tables = connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if tables:
                 raise JournalError(f"{self.path!r} is an SQLite database of something else, not a journal")
-            elif version > SCHEMA_VERSION:
-                raise JournalError(
-                    f"the journal has format {version}, newer than this recovery-rules reads ({SCHEMA_VERSION}); "
-                    "upgrade recovery-rules"
-                )
-            connection.execute("COMMIT")
-        except BaseException:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise
+            _run(connection, _EVENTS)
+        elif application_id != APPLICATION_ID:
+            raise JournalError(f"{self.path!r} is an SQLite database of something else, not a journal")
+        elif version > SCHEMA_VERSION:
+            raise JournalError(
+                f"the journal has format {version}, newer than this recovery-rules reads ({SCHEMA_VERSION}); "
+                "upgrade recovery-rules"
+            )
+        elif version == 1:  # the first release's layout: add the ledger's columns; the events stay as written
+            for column in _LEDGER_COLUMNS:
+                connection.execute(f"ALTER TABLE events ADD COLUMN {column} TEXT")
+        elif version != SCHEMA_VERSION:
+            raise JournalError(f"the journal has format {version}, which this recovery-rules does not read")
+        _run(connection, _LEDGER)
+        connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
         with self._lock:
@@ -186,7 +246,7 @@ class SQLiteJournal(Journal):
         else:
             connection.execute("BEGIN")
         try:
-            yield _SQLiteStore(connection)
+            yield _SQLiteStore(connection, self._legacy_until)
         except BaseException as error:
             if connection.in_transaction:
                 with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back by itself already
@@ -252,39 +312,86 @@ class SQLiteJournal(Journal):
     def _case_records(self, number: str) -> list[Record]:
         return [_record(row) for row in self._query(_SELECT + " WHERE number = ? ORDER BY version", (number,))]
 
-    def _latest_records(self, *, callback_before: str | None) -> list[tuple[Record, str]]:
+    def _latest_records(self, *, callback_before: str | None) -> list[tuple[Record, object, object]]:
         rows = self._query(_LATEST) if callback_before is None else self._query(_LATEST_DUE, (callback_before,))
-        return [(_record(row), row["opened_at"]) for row in rows]
+        return [(_record(row), row["opened_at"], row["opened_seq"]) for row in rows]
 
 
 class _SQLiteStore(Store):
-    __slots__ = ("_connection",)
+    __slots__ = ("_connection", "_legacy_until")
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, legacy_until: int) -> None:
         self._connection = connection
+        self._legacy_until = legacy_until
+
+    def _one(self, statement: str, parameters: tuple[object, ...]) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self._connection.execute(statement, parameters).fetchone()
+        return row
 
     def find(self, key: str) -> Record | None:
-        row = self._connection.execute(
-            _SELECT + " WHERE key = ?",
-            (key,),
-        ).fetchone()
+        row = self._one(_SELECT + " WHERE key = ?", (key,))
         return None if row is None else _record(row)
 
     def version(self, number: str) -> int:
-        row = self._connection.execute("SELECT MAX(version) FROM events WHERE number = ?", (number,)).fetchone()
-        return int(row[0] or 0)
+        row = self._one("SELECT MAX(version) FROM events WHERE number = ?", (number,))
+        return int(row[0] or 0) if row is not None else 0
 
     def head(self) -> tuple[int, str]:
-        row = self._connection.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        row = self._one("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", ())
         return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
 
-    def grants(self, query: GrantQuery) -> list[Record]:
+    def record_at(self, seq: int) -> Record | None:
+        row = self._one(_SELECT + " WHERE seq = ?", (seq,))
+        return None if row is None else _record(row)
+
+    def ledger_head(self, scope: Scope, key: str) -> tuple[int, str] | None:
+        row = self._one("SELECT seq, hash FROM ledger_heads WHERE scope = ? AND key = ?", (scope, key))
+        return None if row is None else (row[0], row[1])
+
+    def later_grant(self, scope: Scope, key: str, after: int) -> int | None:
+        row = self._one(_LATER[scope], (key, max(after, self._legacy_until)))
+        return None if row is None else int(row[0])
+
+    def grant_before(self, customer_id: str, before: str) -> Record | None:
+        row = self._one(_BEFORE, (customer_id, before))
+        return None if row is None else _record(row)
+
+    def next_grant(self, customer_id: str, after: int) -> Record | None:
+        row = self._one(_NEXT, (customer_id, max(after, self._legacy_until)))
+        return None if row is None else _record(row)
+
+    def legacy_grants(self, query: GrantQuery) -> list[Record]:
+        if not self._legacy_until:
+            return []
         conditions, values = grant_conditions(query, "?")
-        sql = _SELECT + " WHERE customer_id = ? AND grant_amount IS NOT NULL" + conditions
-        return [_record(row) for row in self._connection.execute(sql, [query.customer_id, *values]).fetchall()]
+        sql = _SELECT + " WHERE customer_id = ? AND grant_amount IS NOT NULL AND seq <= ?" + conditions
+        rows = self._connection.execute(sql, [query.customer_id, self._legacy_until, *values]).fetchall()
+        return [_record(row) for row in rows]
 
     def insert(self, record: dict[str, JSONValue]) -> None:
         self._connection.execute(_INSERT, row_of(record))
+
+    def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
+        self._connection.execute(_SET_HEAD, (scope, key, seq, hash_))
+
+
+def _run(connection: sqlite3.Connection, script: str) -> None:
+    for statement in script.split(";"):
+        if statement.strip():
+            connection.execute(statement)
+
+
+def _checked_path(path: object) -> str:
+    if isinstance(path, bytes):
+        raise JournalError("the journal's path must be text, not bytes")
+    if not isinstance(path, str | os.PathLike):
+        raise JournalError("the journal's path must be a str or a path-like object")
+    text = os.fspath(path)
+    if isinstance(text, bytes):
+        raise JournalError("the journal's path must be text, not bytes")
+    if not text or "\0" in text:
+        raise JournalError("the journal's path must be a non-empty file name without NUL characters")
+    return text
 
 
 def _marks(connection: sqlite3.Connection) -> tuple[int, int]:

@@ -1,0 +1,86 @@
+"""``Store``: the storage primitives a journal backend offers inside a transaction or a read view.
+
+Everything a backend must do is here; everything that must behave the same on
+every backend (the chain, idempotency, versions, the ledger) is built on these
+in ``_base.py`` and ``_ledger.py``. Records are :meth:`Event.record`
+dictionaries, possibly with ``data`` and ``ledger`` as canonical JSON text and
+with index columns beside them (``customer_id``, ``ledger_at``, ``incident``),
+which :meth:`Event.from_record` checks against the event.
+
+The ledger's bookkeeping is a table of *heads*: for each guest (scope
+``guest``, keyed by customer number) and each incident (scope ``incident``,
+keyed by complaint number), the position and hash of its latest grant. A head
+is bookkeeping, not evidence: the ledger checks the event it names and that no
+later grant of the same guest or incident exists.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Literal, TypeAlias
+
+from ._canonical import JSONValue
+
+if TYPE_CHECKING:
+    from ._ledger import GrantQuery
+
+__all__ = ["Record", "Scope", "Store"]
+
+Record: TypeAlias = Mapping[str, object]
+"""A stored event: :meth:`Event.record`, possibly with ``data`` as JSON text and index columns."""
+
+Scope: TypeAlias = Literal["guest", "incident"]
+"""Whose running total a ledger head follows: a guest's (by customer number) or an incident's (by complaint number)."""
+
+
+class Store(abc.ABC):
+    """The storage primitives a backend offers inside a transaction or read view."""
+
+    @abc.abstractmethod
+    def find(self, key: str) -> Record | None:
+        """The record stored under idempotency key ``key``, if any."""
+
+    @abc.abstractmethod
+    def version(self, number: str) -> int:
+        """The highest ``version`` of case ``number`` (0 when it has no events)."""
+
+    @abc.abstractmethod
+    def head(self) -> tuple[int, str]:
+        """``seq`` and ``hash`` of the last record (``(0, GENESIS)`` when empty)."""
+
+    @abc.abstractmethod
+    def record_at(self, seq: int) -> Record | None:
+        """The record stored at position ``seq``, if any."""
+
+    @abc.abstractmethod
+    def ledger_head(self, scope: Scope, key: str) -> tuple[int, str] | None:
+        """``seq`` and ``hash`` of the latest grant of guest or incident ``key``, as the heads table says."""
+
+    @abc.abstractmethod
+    def later_grant(self, scope: Scope, key: str, after: int) -> int | None:
+        """The position of a grant of guest or incident ``key`` stored after position ``after``, if any.
+
+        Found through the grant columns (``grant_amount`` and ``customer_id``, or
+        ``incident``), whatever the heads table says.
+        """
+
+    @abc.abstractmethod
+    def grant_before(self, customer_id: str, before: str) -> Record | None:
+        """The guest's latest grant of format 2 whose ``ledger_at`` is earlier than ``before`` (canonical time)."""
+
+    @abc.abstractmethod
+    def next_grant(self, customer_id: str, after: int) -> Record | None:
+        """The guest's first grant of format 2 stored after position ``after``, found through the grant columns."""
+
+    @abc.abstractmethod
+    def legacy_grants(self, query: GrantQuery) -> list[Record]:
+        """The grants of format 1 (written before the upgrade) that match ``query``; empty in a journal without any."""
+
+    @abc.abstractmethod
+    def insert(self, record: dict[str, JSONValue]) -> None:
+        """Store ``record``; it is durable once the write transaction commits."""
+
+    @abc.abstractmethod
+    def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
+        """Record that the latest grant of guest or incident ``key`` is now the event at ``seq`` with ``hash_``."""

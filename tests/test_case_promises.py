@@ -1,0 +1,232 @@
+"""Promises a case keeps against an unlucky host: stale objects, wrong clocks, a complaint opened twice, bad files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from recovery_rules import (
+    Case,
+    Complaint,
+    ComplaintNumber,
+    Customer,
+    InvalidInputError,
+    Journal,
+    JournalError,
+    JournalIntegrityError,
+    MemoryJournal,
+    Money,
+    Outcome,
+    Remedy,
+    SQLiteJournal,
+    Window,
+    WorkflowError,
+    presets,
+)
+
+from ._journal_backends import BACKENDS, Harness, SQLiteHarness
+
+NOW = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)
+RITZ = presets.ritz_carlton()  # staff may grant up to $2,000 for a guest's incident
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
+    harness = BACKENDS[request.param](tmp_path)
+    yield harness
+    harness.close()
+
+
+def complaint(amount: str = "2000.00", *, customer: str = "10442", category: str = "room_not_ready") -> Complaint:
+    return Complaint(
+        customer=Customer(id=customer),
+        category=category,
+        requested=Remedy(kind="refund", amount=Money(amount, "USD")),
+        received_at=NOW,
+    )
+
+
+def at_decision(case: Case, now: dt.datetime = NOW) -> Case:
+    case.listen(now=now)
+    case.apologize(now=now)
+    case.ask_preferred_solution(now=now)
+    return case
+
+
+# -- a Case object that fell behind the journal ---------------------------------------------------------------
+
+
+def test_a_stale_case_reads_the_news_before_refusing_a_step(backend: Harness) -> None:
+    opened = Case.open(backend.journal(), RITZ, complaint(), by="staff", now=NOW)
+    desk = Case.load(backend.journal(), RITZ, opened.number)
+    phone = Case.load(backend.journal(), RITZ, opened.number)
+    desk.listen(now=NOW)
+    phone.apologize(now=NOW)  # 'opened' allows no apology; the journal says the case was listened to meanwhile
+    assert [event.kind for event in phone.history] == ["opened", "listened", "apologized"]
+    desk.ask_preferred_solution(now=NOW)  # and the other way round
+    assert desk.version == 4
+
+
+def test_a_stale_case_still_refuses_what_the_journal_does_not_allow(backend: Harness) -> None:
+    opened = Case.open(backend.journal(), RITZ, complaint(), by="staff", now=NOW)
+    stale = Case.load(backend.journal(), RITZ, opened.number)
+    opened.listen(now=NOW)
+    with pytest.raises(WorkflowError, match="the case is in state 'listened'"):
+        stale.close(now=NOW)
+    assert backend.journal().version(opened.number) == 2
+
+
+# -- a clock far ahead ----------------------------------------------------------------------------------------
+
+
+def test_a_step_dated_far_ahead_of_the_journals_clock_is_refused(backend: Harness) -> None:
+    journal = backend.journal()
+    journal._set_clock(lambda: NOW, dt.timedelta(minutes=5))  # the harness's journal, on a fixed clock
+    case = Case.open(journal, RITZ, complaint(), by="staff", now=NOW)
+    with pytest.raises(InvalidInputError, match="more than 5 minutes ahead of the journal's clock") as caught:
+        case.listen(now=NOW + dt.timedelta(days=3650))
+    assert [problem.location for problem in caught.value.problems] == ["now"]
+    assert journal.version(case.number) == 1  # nothing written: the case is not locked
+    case.listen(now=NOW + dt.timedelta(minutes=5))  # within the bound
+    case.apologize(now=NOW)  # a correctly dated step still follows
+    assert case.version == 3
+
+
+def test_how_far_ahead_is_configurable() -> None:
+    strict = MemoryJournal(clock=lambda: NOW, max_ahead=dt.timedelta(0))
+    with pytest.raises(InvalidInputError, match="more than 0 minutes ahead"):
+        Case.open(strict, RITZ, complaint(), by="staff", now=NOW + dt.timedelta(seconds=1))
+    Case.open(strict, RITZ, complaint(), by="staff", now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("max_ahead", "problem"),
+    [
+        (dt.timedelta(minutes=-1), "between 0 and one day"),
+        (dt.timedelta(days=2), "between 0 and one day"),
+        (300, "must be a timedelta"),
+        (True, "must be a timedelta"),
+    ],
+)
+def test_a_bad_bound_is_refused(max_ahead: object, problem: str, tmp_path: Path) -> None:
+    with pytest.raises(InvalidInputError, match=problem):
+        MemoryJournal(max_ahead=max_ahead)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match=problem):
+        SQLiteJournal(tmp_path / "journal.sqlite3", max_ahead=max_ahead)  # type: ignore[arg-type]
+
+
+def test_a_clock_that_gives_no_aware_time_is_refused() -> None:
+    journal = MemoryJournal(clock=lambda: dt.datetime(2026, 11, 23))  # noqa: DTZ001 - naive on purpose
+    with pytest.raises(InvalidInputError, match="clock: must return a timezone-aware datetime"):
+        Case.open(journal, RITZ, complaint(), by="staff", now=NOW)
+
+
+# -- one complaint, one incident ------------------------------------------------------------------------------
+
+
+def test_opening_the_same_complaint_twice_joins_the_first_incident(backend: Harness) -> None:
+    journal = backend.journal()
+    first = at_decision(Case.open(journal, RITZ, complaint(), by="staff", now=NOW))
+    again = at_decision(Case.open(journal, RITZ, complaint(), by="staff", now=NOW))
+    assert str(again.number) == "20261123-10442/2"
+    assert again.history[0].data["incident"] == "20261123-10442"
+    assert first.decide(now=NOW).outcome is Outcome.APPROVED  # $2,000: staff's authority for the incident
+    assert again.decide(now=NOW).outcome is Outcome.ESCALATED  # not a second $2,000: the same incident
+    other = at_decision(Case.open(journal, RITZ, complaint(category="noise"), by="staff", now=NOW))
+    assert "incident" not in other.history[0].data  # another complaint that day is an incident of its own
+    assert other.decide(now=NOW).outcome is Outcome.APPROVED
+
+
+def test_a_follow_up_counts_against_the_earlier_incident(backend: Harness) -> None:
+    journal = backend.journal()
+    first = at_decision(Case.open(journal, RITZ, complaint("1500.00"), by="staff", now=NOW))
+    assert first.decide(now=NOW).outcome is Outcome.APPROVED
+    later = NOW + dt.timedelta(days=1)
+    follow_up = Complaint(
+        customer=Customer(id="10442"),
+        category="room_not_ready",
+        requested=Remedy(kind="refund", amount=Money("600.00", "USD")),
+        received_at=later,
+    )
+    case = at_decision(Case.open(journal, RITZ, follow_up, by="staff", now=later, incident=first.number), later)
+    assert str(case.number) == "20261124-10442"
+    assert case.decide(now=later).outcome is Outcome.ESCALATED  # $1,500 + $600 is beyond staff's $2,000
+    ledger = journal.granted(
+        case.number, window=Window.incident(), timezone=RITZ.timezone, currency="USD", now=later, incident=first.number
+    )
+    assert ledger == Money("1500.00", "USD")
+    reloaded = Case.load(journal, RITZ, case.number)
+    assert reloaded.decision is not None
+    assert reloaded.decision.outcome is Outcome.ESCALATED
+
+
+@pytest.mark.parametrize(
+    ("incident", "problem"),
+    [
+        ("20261123-77", "an earlier case of the same customer"),
+        ("20261120-10442", "the journal has no case with this complaint number"),
+        (42, "must be the ComplaintNumber of an earlier case"),
+    ],
+)
+def test_a_follow_up_of_no_such_incident_is_refused(incident: object, problem: str) -> None:
+    journal = MemoryJournal()
+    with pytest.raises(InvalidInputError, match=problem):
+        Case.open(journal, RITZ, complaint(), by="staff", now=NOW, incident=incident)  # type: ignore[arg-type]
+    assert journal.head().count == 0
+
+
+# -- journals that cannot be trusted, or opened ---------------------------------------------------------------
+
+
+def test_a_garbled_opening_time_names_the_first_event_of_its_case(tmp_path: Path) -> None:
+    harness = SQLiteHarness(tmp_path)
+    journal = harness.journal()
+    case = at_decision(Case.open(journal, RITZ, complaint(), by="staff", now=NOW))
+    first = case.history[0].seq
+    harness.edit(first, "at", "garbled")
+    with pytest.raises(JournalIntegrityError) as caught:
+        harness.journal().cases()
+    assert caught.value.seq == first
+    harness.close()
+
+
+def test_deeply_nested_stored_data_is_refused_not_a_recursion_error(tmp_path: Path) -> None:
+    harness = SQLiteHarness(tmp_path)
+    journal = harness.journal()
+    case = Case.open(journal, RITZ, complaint(), by="staff", now=NOW)
+    harness.edit(1, "data", "[" * 100_000 + "]" * 100_000)
+    reader = harness.journal()
+    with pytest.raises(JournalIntegrityError, match="cannot be read"):
+        reader.events(case.number)
+    result = reader.verify()
+    assert not result.ok
+    assert result.first_bad == 1
+    harness.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [("jour\0nal.sqlite3", "without NUL characters"), ("", "non-empty"), (b"journal", "must be text"), (7, "a str or")],
+)
+def test_a_journal_path_that_cannot_be_a_file_name_is_refused(path: object, problem: str) -> None:
+    with pytest.raises(JournalError, match=problem):
+        SQLiteJournal(path)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("timeout", [math.nan, math.inf, -1.0, 0, True, "30"])
+def test_a_journal_timeout_that_is_not_a_time_is_refused(timeout: object, tmp_path: Path) -> None:
+    with pytest.raises(JournalError, match="the timeout must be a number of seconds"):
+        SQLiteJournal(tmp_path / "journal.sqlite3", timeout=timeout)  # type: ignore[arg-type]
+
+
+def test_each_step_stays_readable_as_json(backend: Harness) -> None:
+    """The opening event of a joined incident is ordinary JSON a verifier in any language reads."""
+    journal: Journal = backend.journal()
+    Case.open(journal, RITZ, complaint(), by="staff", now=NOW)
+    again = Case.open(journal, RITZ, complaint(), by="staff", now=NOW)
+    assert json.loads(json.dumps(again.history[0].data))["incident"] == str(ComplaintNumber.parse("20261123-10442"))

@@ -1,0 +1,187 @@
+"""A journal written by release 0.1.0 opens, verifies, counts its old grants and takes new cases (SQLite, PostgreSQL).
+
+``data/journal-0.1.0.sqlite3`` was written by release 0.1.0 itself (``data/make_journal_0_1_0.py``): events of
+format 1, schema 1. The PostgreSQL test loads the same rows into a schema laid out as release 0.1.0 laid it out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recovery_rules import (
+    Case,
+    ChainHead,
+    Complaint,
+    ComplaintNumber,
+    Customer,
+    Journal,
+    Money,
+    Outcome,
+    PostgresJournal,
+    Remedy,
+    SQLiteJournal,
+    presets,
+)
+
+from . import _postgres
+
+DATA = Path(__file__).parent / "data"
+LEGACY = DATA / "journal-0.1.0.sqlite3"
+LEGACY_HEAD = ChainHead.parse("28:5675f19e0b7758a1ed7c4d0711649810fd4727b58bb1dad58b030022a6bd7dd0")
+POLICY = presets.theme_park()
+DAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+LATER = DAY + dt.timedelta(hours=1)
+
+# Release 0.1.0's PostgreSQL layout, as it created it.
+TABLES_0_1_0 = """
+CREATE TABLE {s}.journal (
+    singleton      boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    application    text    NOT NULL,
+    format         integer NOT NULL
+);
+CREATE TABLE {s}.events (
+    seq            bigint  PRIMARY KEY CHECK (seq >= 1),
+    format         integer NOT NULL,
+    number         text    COLLATE "C" NOT NULL,
+    customer_id    text    COLLATE "C" NOT NULL,
+    version        integer NOT NULL CHECK (version >= 1),
+    kind           text    COLLATE "C" NOT NULL,
+    state          text    COLLATE "C" NOT NULL,
+    actor          text    COLLATE "C" NOT NULL,
+    at             text    COLLATE "C" NOT NULL,
+    key            text    COLLATE "C" NOT NULL UNIQUE,
+    request        text    COLLATE "C" NOT NULL,
+    data           text    COLLATE "C" NOT NULL,
+    grant_amount   text    COLLATE "C",
+    grant_currency text    COLLATE "C",
+    callback_due   text    COLLATE "C",
+    prev           text    COLLATE "C" NOT NULL,
+    hash           text    COLLATE "C" NOT NULL,
+    UNIQUE (number, version)
+);
+CREATE INDEX events_grants ON {s}.events (customer_id, at) WHERE grant_amount IS NOT NULL;
+CREATE INDEX events_callbacks ON {s}.events (callback_due) WHERE callback_due IS NOT NULL
+"""
+COLUMNS_0_1_0 = [
+    *("seq", "format", "number", "customer_id", "version", "kind", "state", "actor", "at", "key", "request"),
+    *("data", "grant_amount", "grant_currency", "callback_due", "prev", "hash"),
+]
+
+
+def legacy_rows() -> list[tuple[Any, ...]]:
+    with contextlib.closing(sqlite3.connect(LEGACY)) as connection:
+        return connection.execute(f"SELECT {', '.join(COLUMNS_0_1_0)} FROM events ORDER BY seq").fetchall()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def opened(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Journal]]:
+    """Opens the legacy journal (upgraded on first open) with the current release, as often as asked."""
+    journals: list[Journal] = []
+    if request.param == "sqlite":
+        path = tmp_path / "journal.sqlite3"
+        shutil.copy(LEGACY, path)
+
+        def open_it() -> Journal:
+            journals.append(SQLiteJournal(path))
+            return journals[-1]
+
+        yield open_it
+    else:
+        import psycopg  # noqa: PLC0415 - the postgres extra; dsn() skips (fails in CI) without a server
+
+        dsn = _postgres.dsn()
+        schema = _postgres.new_schema()
+        with psycopg.connect(dsn, autocommit=True) as connection, connection.transaction():
+            connection.execute(f'CREATE SCHEMA "{schema}"')
+            for statement in TABLES_0_1_0.format(s=f'"{schema}"').split(";"):
+                connection.execute(statement)
+            connection.execute(
+                f'INSERT INTO "{schema}".journal (application, format) VALUES (%s, 1)', ("recovery-rules journal",)
+            )
+            marks = ", ".join(["%s"] * len(COLUMNS_0_1_0))
+            for row in legacy_rows():
+                connection.execute(f'INSERT INTO "{schema}".events ({", ".join(COLUMNS_0_1_0)}) VALUES ({marks})', row)
+
+        def open_it() -> Journal:
+            journals.append(PostgresJournal(dsn, schema=schema))
+            return journals[-1]
+
+        yield open_it
+        for journal in journals:
+            journal.close()
+        _postgres.drop_schema(dsn, schema)
+        return
+    for journal in journals:
+        journal.close()
+
+
+def day_ledger(journal: Journal, customer: str) -> Money:
+    number = ComplaintNumber.parse(f"20261123-{customer}")
+    return journal.granted(number, window=POLICY.window, timezone=POLICY.timezone, currency="USD", now=LATER)
+
+
+def test_the_fixture_was_written_by_release_0_1_0() -> None:
+    with contextlib.closing(sqlite3.connect(LEGACY)) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone() == (1,)
+        assert connection.execute("SELECT DISTINCT format FROM events").fetchall() == [(1,)]
+    assert len(legacy_rows()) == LEGACY_HEAD.count
+
+
+def test_an_old_journal_verifies_and_reads_as_written(opened: Callable[[], Journal]) -> None:
+    journal = opened()
+    result = journal.verify(expected_head=LEGACY_HEAD)  # the head saved before the upgrade still holds
+    assert result.ok, result.problem
+    assert journal.head() == LEGACY_HEAD
+    assert {event.format for event in journal.iter_events()} == {1}
+    assert Case.load(journal, POLICY, "20261123-10442").granted == Money("150.00", "USD")
+    assert Case.load(journal, POLICY, "20261123-777").escalated_to == "park_manager"
+    assert [str(summary.number) for summary in journal.overdue_callbacks(DAY + dt.timedelta(days=1))] == [
+        "20261123-777"
+    ]
+
+
+def test_the_old_grants_count_in_the_ledger(opened: Callable[[], Journal]) -> None:
+    journal = opened()
+    assert day_ledger(journal, "10442") == Money("190.00", "USD")
+    assert day_ledger(journal, "555") == Money("100.00", "USD")
+    incident = POLICY.window.incident()
+    for number, amount in (("20261123-10442", "150.00"), ("20261123-10442/2", "40.00")):
+        assert journal.granted(
+            ComplaintNumber.parse(number), window=incident, timezone=POLICY.timezone, currency="USD", now=LATER
+        ) == Money(amount, "USD")
+
+
+def test_new_cases_count_old_and_new_grants_together(opened: Callable[[], Journal]) -> None:
+    journal = opened()
+    complaint = Complaint(
+        customer=Customer(id="10442"),
+        category="food_quality",
+        requested=Remedy(kind="refund", amount=Money("100.00", "USD")),
+        received_at=LATER,
+    )
+    case = Case.open(journal, POLICY, complaint, by="ticket_agent", now=LATER)
+    assert str(case.number) == "20261123-10442/3"
+    case.listen(now=LATER)
+    case.apologize(now=LATER)
+    case.ask_preferred_solution(now=LATER)
+    assert case.decide(now=LATER).outcome is Outcome.ESCALATED  # $190 already today: beyond the ticket agent's $150
+    case.escalate(now=LATER)
+    assert case.manager_approves(by="guest_relations", now=LATER).outcome is Outcome.APPROVED
+    grant = case.history[-1]
+    assert grant.format == 2
+    assert grant.ledger is not None
+    assert grant.ledger.guest.count == 1  # the running totals start with the first grant of the new format
+    assert grant.ledger.guest.total == Money("100.00", "USD")
+    reopened = opened()  # a second open finds the journal upgraded already
+    assert day_ledger(reopened, "10442") == Money("290.00", "USD")
+    result = reopened.verify(expected_head=LEGACY_HEAD)
+    assert result.ok, result.problem
+    assert result.count == LEGACY_HEAD.count + 7  # opened, listened, apologized, asked, decided, escalated, approved

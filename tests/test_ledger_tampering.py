@@ -1,0 +1,334 @@
+"""The ledger against tampering: no edit, deletion or re-dating of a stored row makes it count less.
+
+The promise: what the ledger counts for a guest is never less than what the guest's verified grants add up to. A
+journal is written (grants for one guest in three cases, one filed under another's incident, and another guest's
+around them), the ledger is read, then someone with access to the database changes one row, one way: a grant's
+amount or its columns set to NULL, its customer or incident index changed, the event or only its ledger time moved
+a day, its running total lowered, the row deleted, a ledger head rewound or deleted. Read again, the ledger must
+refuse (:class:`~recovery_rules.JournalIntegrityError`) or count at least as much as before.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from recovery_rules import (
+    Case,
+    Complaint,
+    ComplaintNumber,
+    Customer,
+    Draft,
+    Journal,
+    JournalIntegrityError,
+    MemoryJournal,
+    Money,
+    Outcome,
+    Remedy,
+    SQLiteJournal,
+    Window,
+    presets,
+)
+from recovery_rules._journal import canonical_json, canonical_time
+from recovery_rules._journal._ledger import grant_query
+
+from ._journal_backends import BACKENDS, Harness
+
+ZONE = "America/New_York"
+T0 = dt.datetime(2026, 11, 20, 17, 0, tzinfo=dt.UTC)  # noon in New York
+GUEST = "10442"
+CASES = {
+    "first": ComplaintNumber.parse("20261120-10442"),
+    "second": ComplaintNumber.parse("20261120-10442/2"),
+    "follow-up": ComplaintNumber.parse("20261121-10442"),  # filed under the first case's incident
+    "other guest": ComplaintNumber.parse("20261120-555"),
+}
+WINDOWS = {
+    "day": Window.day(),
+    "6 hours": Window.rolling(dt.timedelta(hours=6)),
+    "incident": Window.incident(),
+}
+TAMPERINGS = (
+    "grant set to NULL",
+    "amount lowered",
+    "customer index changed",
+    "incident index changed",
+    "moved a day earlier",
+    "ledger time moved a day earlier",
+    "ledger time moved a day later",
+    "running total lowered",
+    "format changed",
+    "row deleted",
+    "guest head rewound",
+    "guest head deleted",
+    "incident head rewound",
+    "incident head deleted",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Grant:
+    case: str
+    minutes: int  # after T0
+    amount: str
+
+
+def append(journal: Journal, grant: Grant) -> None:
+    number = CASES[grant.case]
+    version = journal.version(number)
+    incident = CASES["first"] if grant.case == "follow-up" else None
+    at = T0 + dt.timedelta(minutes=grant.minutes)
+    note = Draft(kind="noted", state="noted", actor="staff", at=at)
+    journal.append(number, note, expected_version=version, key=f"{number}-{version}", request={})
+    draft = Draft(kind="granted", state="granted", actor="staff", at=at, grant=Money(grant.amount, "USD"))
+    journal.append(
+        number,
+        dataclasses.replace(draft, incident=incident),
+        expected_version=version + 1,
+        key=f"{number}-{version + 1}",
+        request={},
+    )
+
+
+grants = st.builds(
+    Grant,
+    case=st.sampled_from(list(CASES)),
+    minutes=st.sampled_from([0, 5, 30, 240, 600, 1440, 1500, 2880]),
+    amount=st.sampled_from(["10.00", "25.50", "100.00"]),
+)
+histories = st.lists(grants, min_size=1, max_size=8).map(lambda items: sorted(items, key=lambda g: g.minutes))
+nows = st.sampled_from([-60, 0, 200, 700, 1439, 1441, 2000, 2900, 5000]).map(lambda m: T0 + dt.timedelta(minutes=m))
+
+
+def ledger(journal: Journal, window: str, now: dt.datetime, case: str = "first") -> Money:
+    return journal.granted(CASES[case], window=WINDOWS[window], timezone=ZONE, currency="USD", now=now)
+
+
+def naive(journal: Journal, window: str, now: dt.datetime, case: str = "first") -> Money:
+    """What the ledger means, summed from every event of the verified chain."""
+    assert journal.verify().ok
+    query = grant_query(CASES[case], window=WINDOWS[window], timezone=ZONE, now=now, incident=None)
+    counted = Money.zero("USD")
+    for event in journal.iter_events():
+        if event.ledger is None or event.grant is None or event.customer_id != query.customer_id:
+            continue
+        at = event.ledger.at
+        if query.number is not None:
+            wanted = event.ledger.incident == query.number
+        else:
+            wanted = (query.since is None or at >= query.since) and (query.until is None or at < query.until)
+        if wanted:
+            counted = counted + event.grant
+    return counted
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
+    harness = BACKENDS[request.param](tmp_path)
+    yield harness
+    harness.close()
+
+
+@settings(max_examples=60, deadline=None)
+@given(history=histories, window=st.sampled_from(list(WINDOWS)), now=nows, case=st.sampled_from(["first", "second"]))
+def test_the_ledger_counts_what_its_window_means(
+    history: list[Grant], window: str, now: dt.datetime, case: str
+) -> None:
+    journal = MemoryJournal()
+    for grant in history:
+        append(journal, grant)
+    assert ledger(journal, window, now, case) == naive(journal, window, now, case)
+    times = [event.ledger.at for event in journal.iter_events() if event.ledger and event.customer_id == GUEST]
+    assert times == sorted(times)  # a guest's grants are counted in the order they were recorded
+
+
+def _tampered_grant(harness: Harness, journal: Journal, pick: int) -> int:
+    seqs = [event.seq for event in journal.iter_events() if event.grant is not None and event.customer_id == GUEST]
+    return seqs[pick % len(seqs)]
+
+
+def _day(text: str, days: int) -> str:
+    moment = dt.datetime.fromisoformat(text[:-1]).replace(tzinfo=dt.UTC) + dt.timedelta(days=days)
+    return canonical_time(moment)
+
+
+def tamper(harness: Harness, journal: Journal, how: str, pick: int) -> None:
+    """Change one stored row (or one head) the way ``how`` says."""
+    seq = _tampered_grant(harness, journal, pick)
+    event = next(event for event in journal.iter_events(seq))
+    assert event.ledger is not None
+    if how.endswith(("head rewound", "head deleted")):
+        scope = "guest" if how.startswith("guest") else "incident"
+        key = GUEST if scope == "guest" else str(event.ledger.incident)
+        latest = [
+            e
+            for e in journal.iter_events()
+            if e.ledger and (e.customer_id if scope == "guest" else str(e.ledger.incident)) == key
+        ][-1]
+        assert latest.ledger is not None
+        running = latest.ledger.guest if scope == "guest" else latest.ledger.incident_total
+        rewound = None if running.prev_seq == 0 else (running.prev_seq, running.prev_hash)
+        harness.set_head(scope, key, None if how.endswith("deleted") else rewound)
+        return
+    if how == "row deleted":
+        harness.delete(seq)
+        return
+    record = harness.record(seq)
+    ledger_body = json.loads(record["ledger"]) if isinstance(record["ledger"], str) else dict(record["ledger"])
+    if how == "grant set to NULL":
+        record["grant"] = None
+    elif how == "amount lowered":
+        record["grant"] = {"amount": "0.01", "currency": "USD"}
+    elif how == "customer index changed":
+        record["customer_id"] = "99999"
+    elif how == "incident index changed":
+        record["incident"] = "20261120-99999"
+    elif how == "moved a day earlier":
+        record["at"] = _day(record["at"], -1)
+        record["ledger_at"] = _day(ledger_body["at"], -1)
+        ledger_body["at"] = record["ledger_at"]
+    elif how == "ledger time moved a day earlier":
+        record["ledger_at"] = _day(ledger_body["at"], -1)
+    elif how == "ledger time moved a day later":
+        record["ledger_at"] = _day(ledger_body["at"], 1)
+    elif how == "running total lowered":
+        ledger_body["guest"]["total"] = "0.00"
+        ledger_body["incident_total"]["total"] = "0.00"
+    elif how == "format changed":
+        record["format"] = 1
+    else:  # pragma: no cover - every kind is listed above
+        raise AssertionError(how)
+    if how in ("moved a day earlier", "running total lowered"):
+        record["ledger"] = canonical_json(ledger_body).decode()  # in its one spelling: only the content differs
+    harness.put(seq, record)
+
+
+def counts_no_less(journal: Journal, window: str, now: dt.datetime, case: str, before: Money) -> str:
+    """``refused`` or ``no less``; fails the test when the ledger counts less than ``before``."""
+    try:
+        after = ledger(journal, window, now, case)
+    except JournalIntegrityError:
+        return "refused"
+    assert after >= before, f"counted {after} after tampering, {before} before"
+    return "no less"
+
+
+SQL = ["sqlite", "postgres"]
+
+
+@pytest.mark.parametrize("backend", SQL, indirect=True)
+def test_no_tampering_with_one_row_makes_the_ledger_count_less(backend: Harness) -> None:
+    outcomes: dict[str, set[str]] = {how: set() for how in TAMPERINGS}
+    examples = 0
+
+    @settings(
+        max_examples=60 if backend.name == "sqlite" else 25,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(
+        history=histories,
+        window=st.sampled_from(list(WINDOWS)),
+        now=nows,
+        case=st.sampled_from(["first", "second"]),
+        how=st.sampled_from(TAMPERINGS),
+        pick=st.integers(0, 7),
+    )
+    def check(  # noqa: PLR0917 - hypothesis passes what it draws by keyword; the names are the scenario
+        history: list[Grant], window: str, now: dt.datetime, case: str, how: str, pick: int
+    ) -> None:
+        nonlocal examples
+        if not any(grant.case != "other guest" for grant in history):
+            history = [*history, Grant("first", 2900, "10.00")]
+        with tempfile.TemporaryDirectory() as folder:
+            harness = BACKENDS[backend.name](Path(folder))
+            try:
+                journal = harness.journal()
+                for grant in history:
+                    append(journal, grant)
+                before = ledger(journal, window, now, case)
+                tamper(harness, journal, how, pick)
+                outcomes[how].add(counts_no_less(harness.journal(), window, now, case, before))
+                examples += 1
+            finally:
+                harness.close()
+
+    check()
+    assert examples
+
+
+@pytest.mark.parametrize("backend", SQL, indirect=True)
+@pytest.mark.parametrize("how", TAMPERINGS)
+def test_tampering_with_the_latest_grant_is_refused(backend: Harness, how: str) -> None:
+    """Teeth: each way of tampering, done to the guest's latest grant of a two-grant day, is refused outright."""
+    journal = backend.journal()
+    append(journal, Grant("first", 0, "100.00"))
+    append(journal, Grant("first", 30, "50.00"))
+    now = T0 + dt.timedelta(hours=1)
+    assert ledger(journal, "day", now) == Money("150.00", "USD")
+    tamper(backend, journal, how, pick=1)
+    reader = backend.journal()
+    if how in ("ledger time moved a day earlier", "ledger time moved a day later"):
+        # Only the index column moved: the latest grant is found through its head and checked whole.
+        with pytest.raises(JournalIntegrityError):
+            ledger(reader, "day", now)
+        return
+    window = "incident" if how.startswith("incident") else "day"
+    with pytest.raises(JournalIntegrityError):
+        ledger(reader, window, now)
+
+
+# -- the red team's repro: the theme park, $150 a guest a day, a grant edited away in the database --------------
+
+
+def park_case(journal: Journal, customer: str, now: dt.datetime) -> Case:
+    complaint = Complaint(
+        customer=Customer(id=customer),
+        category="ride_closed",
+        requested=Remedy(kind="refund", amount=Money("150.00", "USD")),
+        received_at=now,
+    )
+    case = Case.open(journal, presets.theme_park(), complaint, by="ticket_agent", now=now)
+    case.listen(now=now)
+    case.apologize(now=now)
+    case.ask_preferred_solution(now=now)
+    return case
+
+
+REDTEAM: dict[str, Callable[[Harness, int], None]] = {
+    "grant set to NULL": lambda harness, seq: harness.edit(seq, "grant", None),
+    "customer changed": lambda harness, seq: harness.edit(seq, "customer_id", "G8"),
+    "moved to the day before": lambda harness, seq: harness.edit(seq, "at", _day(str(harness.record(seq)["at"]), -1)),
+    "row deleted": lambda harness, seq: harness.delete(seq),
+}
+
+
+@pytest.mark.parametrize("backend", SQL, indirect=True)
+@pytest.mark.parametrize("how", list(REDTEAM))
+def test_a_grant_edited_away_makes_the_next_decision_refuse(backend: Harness, how: str) -> None:
+    now = dt.datetime(2026, 11, 20, 18, 0, tzinfo=dt.UTC)
+    journal = backend.journal()
+    first = park_case(journal, "G7", now)
+    assert first.decide(now=now).outcome is Outcome.APPROVED
+    granted = next(event.seq for event in first.history if event.grant is not None)
+    REDTEAM[how](backend, granted)
+    later = now + dt.timedelta(minutes=10)
+    with pytest.raises(JournalIntegrityError):  # the guest's new case is refused, at the latest when it decides
+        park_case(backend.journal(), "G7", later).decide(now=later)
+
+
+def test_an_untouched_journal_escalates_the_second_150(tmp_path: Path) -> None:
+    """The same scenario without tampering: the second $150 of the day is beyond the ticket agent."""
+    now = dt.datetime(2026, 11, 20, 18, 0, tzinfo=dt.UTC)
+    with SQLiteJournal(tmp_path / "journal.sqlite3") as journal:
+        assert park_case(journal, "G7", now).decide(now=now).outcome is Outcome.APPROVED
+        second = park_case(journal, "G7", now + dt.timedelta(minutes=10))
+        assert second.decide(now=now + dt.timedelta(minutes=11)).outcome is Outcome.ESCALATED
