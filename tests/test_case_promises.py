@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -230,3 +232,16 @@ def test_each_step_stays_readable_as_json(backend: Harness) -> None:
     Case.open(journal, RITZ, complaint(), by="staff", now=NOW)
     again = Case.open(journal, RITZ, complaint(), by="staff", now=NOW)
     assert json.loads(json.dumps(again.history[0].data))["incident"] == str(ComplaintNumber.parse("20261123-10442"))
+
+
+def test_an_entry_of_the_table_of_cases_that_names_another_event_is_refused(tmp_path: Path) -> None:
+    harness = SQLiteHarness(tmp_path)
+    journal = harness.journal()
+    case = Case.open(journal, RITZ, complaint(), by="staff", now=NOW)
+    at_decision(case)
+    case.decide(now=NOW)
+    with contextlib.closing(sqlite3.connect(harness.path, isolation_level=None)) as connection:
+        connection.execute("UPDATE cases SET last_seq = 2")  # a bookkeeping row pointing elsewhere
+    with pytest.raises(JournalIntegrityError, match="not the event the journal's table of cases names"):
+        harness.journal().cases()
+    harness.close()

@@ -51,7 +51,7 @@ def test_the_schema_is_marked_and_survives_reopening(postgres_dsn: str, schema: 
             "SELECT table_name FROM information_schema.tables WHERE table_schema = %s ORDER BY 1", (schema,)
         ).fetchall()
     assert marker == [("recovery-rules journal", 2)]
-    assert tables == [("events",), ("journal",), ("ledger_heads",)]
+    assert tables == [("cases",), ("events",), ("journal",), ("ledger_heads",)]
     with PostgresJournal(postgres_dsn, schema=schema) as journal:
         assert journal.head() == head
         assert journal.verify(expected_head=head).ok
@@ -173,6 +173,7 @@ def test_a_user_with_only_the_documented_rights_can_write(postgres_dsn: str, sch
         connection.execute(f'GRANT SELECT, INSERT ON "{schema}".events TO "{desk}"')
         connection.execute(f'GRANT SELECT, UPDATE ON "{schema}".journal TO "{desk}"')
         connection.execute(f'GRANT SELECT, INSERT, UPDATE ON "{schema}".ledger_heads TO "{desk}"')
+        connection.execute(f'GRANT SELECT, INSERT, UPDATE ON "{schema}".cases TO "{desk}"')
     try:
         as_desk = psycopg.conninfo.make_conninfo(postgres_dsn, user=desk)
         with PostgresJournal(as_desk, schema=schema) as journal:

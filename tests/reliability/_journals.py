@@ -74,9 +74,6 @@ class Wrapped(Journal):
     def _case_records(self, number: str) -> list[Record]:
         return self.inner._case_records(number)
 
-    def _latest_records(self, *, callback_before: str | None) -> list[tuple[Record, object, object]]:
-        return self.inner._latest_records(callback_before=callback_before)
-
     def close(self) -> None:
         self.inner.close()
 

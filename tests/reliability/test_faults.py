@@ -25,7 +25,7 @@ import contextlib
 import datetime as dt
 import functools
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -47,12 +47,23 @@ from recovery_rules import (
     presets,
 )
 from recovery_rules._journal import GrantQuery, JSONValue, Record, Scope, Store
+from recovery_rules._journal._store import CaseHead
 
 from ._journals import Place, Wrapped
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 POLICY = presets.ritz_carlton()  # incident window: a guest's ledger is the grants of the case
-POINTS = ("find", "version", "ledger_head", "head", "insert", "set_ledger_head", "commit", "after commit")
+POINTS = (
+    "find",
+    "version",
+    "ledger_head",
+    "head",
+    "insert",
+    "set_case_head",
+    "set_ledger_head",
+    "commit",
+    "after commit",
+)
 FAULTS = ("disk full", "connection lost", "lock timeout")
 
 
@@ -123,6 +134,18 @@ class FaultyStore(Store):
     def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
         self.fail("set_ledger_head")
         self.inner.set_ledger_head(scope, key, seq, hash_)
+
+    def case_heads(
+        self, *, callback_before: str | None = None, opened_since: str | None = None, opened_until: str | None = None
+    ) -> list[CaseHead]:
+        self.fail("case_heads")
+        return self.inner.case_heads(
+            callback_before=callback_before, opened_since=opened_since, opened_until=opened_until
+        )
+
+    def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:
+        self.fail("set_case_head")
+        self.inner.set_case_head(record, open_callback=open_callback)
 
 
 class Faulty(Wrapped):

@@ -35,10 +35,10 @@ from recovery_rules.exceptions import (
     StaleCaseError,
 )
 
-from ._canonical import JSONValue, canonical_time, digest, parse_canonical_time
+from ._canonical import JSONValue, canonical_time, digest
 from ._events import CaseSummary, ChainHead, Draft, Event, IdempotencyKey, Verification
 from ._ledger import Ledger, StoreLedger
-from ._store import Record, Store
+from ._store import CaseHead, Record, Store
 from ._verify import ChainCheck
 
 __all__ = ["CLOSED", "MAX_AHEAD", "Clock", "Journal", "Record", "Store"]
@@ -133,14 +133,6 @@ class Journal(abc.ABC):
         """The records of case ``number``, by ``version``."""
 
     @abc.abstractmethod
-    def _latest_records(self, *, callback_before: str | None) -> list[tuple[Record, object, object]]:
-        """The latest record of each case, with its first record's ``at`` and ``seq``.
-
-        With ``callback_before`` (a canonical time), only those whose ``callback_due``
-        is set and earlier.
-        """
-
-    @abc.abstractmethod
     def close(self) -> None:
         """Release the journal's resources; it cannot be used afterwards."""
 
@@ -211,7 +203,10 @@ class Journal(abc.ABC):
                 prev=prev,
                 ledger=entry,
             )
-            store.insert(event.record())
+            record = event.record()
+            store.insert(record)
+            open_callback = None if event.state == CLOSED or event.callback_due is None else record["callback_due"]
+            store.set_case_head(record, open_callback=open_callback)  # type: ignore[arg-type]  # a str, when set
             if entry is not None:
                 store.set_ledger_head("guest", number.customer_id, event.seq, event.hash)
                 store.set_ledger_head("incident", str(entry.incident), event.seq, event.hash)
@@ -280,9 +275,20 @@ class Journal(abc.ABC):
                 number, window=window, timezone=timezone, currency=currency, now=now, incident=incident
             )
 
-    def cases(self, *, open_only: bool = False) -> list[CaseSummary]:
-        """A summary of every case (only those not closed, with ``open_only``), by complaint number."""
-        summaries = [_summary(*latest) for latest in self._latest_records(callback_before=None)]
+    def cases(
+        self, *, open_only: bool = False, since: dt.datetime | None = None, until: dt.datetime | None = None
+    ) -> list[CaseSummary]:
+        """A summary of every case, by complaint number.
+
+        ``open_only``: only the cases not closed; ``since`` and ``until``: only
+        the cases opened at or after ``since`` and before ``until``, found through
+        an index of opening times (so a range costs what it holds, not what the
+        journal holds). Each summary is read from the case's first and latest
+        events, their hashes checked.
+        """
+        opened_since = None if since is None else canonical_time(since)
+        opened_until = None if until is None else canonical_time(until)
+        summaries = self._summaries(opened_since=opened_since, opened_until=opened_until)
         if open_only:
             summaries = [summary for summary in summaries if summary.state != CLOSED]
         return sorted(
@@ -293,11 +299,31 @@ class Journal(abc.ABC):
         """Open cases whose promised callback time has passed at ``now``, most overdue first.
 
         For a host's scheduler to act on: the library runs no background threads.
+        The cases are found through an index of the callbacks still owed, so a
+        poll costs what it finds, however large the journal.
         """
-        before = canonical_time(now)
-        summaries = [_summary(*latest) for latest in self._latest_records(callback_before=before)]
+        summaries = self._summaries(callback_before=canonical_time(now))
         overdue = [s for s in summaries if s.state != CLOSED and s.callback_by is not None and s.callback_by < now]
         return sorted(overdue, key=lambda summary: (summary.callback_by, str(summary.number)))
+
+    def _summaries(self, **filters: str | None) -> list[CaseSummary]:
+        """The summaries of the cases the table of cases lists (with ``filters``), each read from its events."""
+        summaries = []
+        with self._read() as store:
+            for head in store.case_heads(**filters):
+                first = _case_event(store, head, head.first_seq, 1, None)
+                last = _case_event(store, head, head.last_seq, head.version, head.last_hash)
+                summaries.append(
+                    CaseSummary(
+                        number=last.number,
+                        state=last.state,
+                        version=last.version,
+                        opened_at=first.at,
+                        last_at=last.at,
+                        callback_by=last.callback_due,
+                    )
+                )
+        return summaries
 
     # -- proving ----------------------------------------------------------------
     def verify(self, *, expected_head: ChainHead | None = None) -> Verification:
@@ -344,21 +370,15 @@ def _checked_key(key: object) -> str:
         raise InvalidInputError("idempotency key", problems_from(error, "key")) from None
 
 
-def _summary(record: Record, opened_at: object, opened_seq: object) -> CaseSummary:
-    event = Event.from_record(record, position=0)
-    try:
-        opened = parse_canonical_time(opened_at)  # type: ignore[arg-type]  # checked inside
-    except ValueError:
-        first = opened_seq if isinstance(opened_seq, int) and not isinstance(opened_seq, bool) else event.seq
-        raise JournalIntegrityError(first, "the first event of its case has no readable time") from None
-    return CaseSummary(
-        number=event.number,
-        state=event.state,
-        version=event.version,
-        opened_at=opened,
-        last_at=event.at,
-        callback_by=event.callback_due,
-    )
+def _case_event(store: Store, head: CaseHead, seq: int, version: int, hash_: str | None) -> Event:
+    """The event at ``seq``, checked to be version ``version`` of the case ``head`` names (with ``hash_``)."""
+    record = store.record_at(seq)
+    if record is None:
+        raise JournalIntegrityError(seq, "an event the journal's table of cases names is missing: it was deleted")
+    event = Event.from_record(record, position=seq)
+    if str(event.number) != head.number or event.version != version or (hash_ is not None and event.hash != hash_):
+        raise JournalIntegrityError(seq, "it is not the event the journal's table of cases names: it was replaced")
+    return event
 
 
 def _system_clock() -> dt.datetime:

@@ -19,7 +19,17 @@ from recovery_rules._models import ComplaintNumber
 from ._canonical import JSONValue, canonical_time, dumps
 from ._ledger import GrantQuery
 
-__all__ = ["COLUMNS", "LEGACY_UNTIL", "grant_conditions", "latest_statements", "record_of", "row_of", "scan"]
+__all__ = [
+    "COLUMNS",
+    "LEGACY_UNTIL",
+    "case_filter",
+    "case_head_values",
+    "case_statements",
+    "grant_conditions",
+    "record_of",
+    "row_of",
+    "scan",
+]
 
 COLUMNS: Final = (
     "seq",
@@ -96,20 +106,57 @@ def grant_conditions(query: GrantQuery, mark: str) -> tuple[str, list[object]]:
     return conditions, values
 
 
-def latest_statements(events: str, mark: str) -> tuple[str, str]:
-    """The latest record of each case in the table ``events``, with its first record's ``at`` and ``seq``
-    (``opened_at``, ``opened_seq``); and the same for the cases whose callback is due before a time (``mark``
-    is the driver's placeholder)."""
-    # Built from constants and the backend's own table name only; values are always bound as parameters.
-    columns = ", ".join(f"e.{name}" for name in COLUMNS)
-    first = f"FROM {events} o WHERE o.number = e.number AND o.version = 1"
-    opened = f"(SELECT o.at {first}) AS opened_at, (SELECT o.seq {first}) AS opened_seq"
-    last = f"(SELECT number, MAX(version) AS last FROM {events} GROUP BY number)"  # noqa: S608 - as above
-    latest = (
-        f"SELECT {columns}, {opened} "  # noqa: S608 - as above
-        f"FROM {events} e JOIN {last} l ON e.number = l.number AND e.version = l.last"
-    )
-    return latest, f"{latest} WHERE e.callback_due IS NOT NULL AND e.callback_due < {mark}"
+def case_statements(cases: str, events: str, mark: str) -> dict[str, str]:
+    """The SQL of the table of cases ``cases`` (over the events table ``events``), with the driver's ``mark``."""
+    # Built from constants and the backend's own table names only; values are always bound as parameters.
+    head = f"SELECT number, version, first_seq, last_seq, last_hash FROM {cases}"  # noqa: S608 - as above
+    return {
+        "all": f"{head} ORDER BY number",
+        "due": f"{head} WHERE callback_due IS NOT NULL AND callback_due < {mark} ORDER BY callback_due",
+        "opened": f"{head} WHERE opened_at >= {mark} AND opened_at < {mark} ORDER BY opened_at",
+        "open": (
+            f"INSERT INTO {cases} (number, customer_id, version, state, first_seq, opened_at, last_seq, "  # noqa: S608
+            f"last_hash, callback_due) VALUES ({', '.join([mark] * 9)})"
+        ),
+        "advance": (
+            f"UPDATE {cases} SET version = {mark}, state = {mark}, last_seq = {mark}, "  # noqa: S608 - as above
+            f"last_hash = {mark}, callback_due = {mark} WHERE number = {mark}"
+        ),
+        # An upgrade of a journal of release 0.1.0: the table of cases filled from its events, once.
+        "fill": (
+            f"INSERT INTO {cases} (number, customer_id, version, state, first_seq, opened_at, last_seq, "  # noqa: S608
+            "last_hash, callback_due) "
+            "SELECT e.number, e.customer_id, e.version, e.state, f.seq, f.at, e.seq, e.hash, "
+            f"CASE WHEN e.state <> 'closed' THEN e.callback_due END FROM {events} e "
+            f"JOIN (SELECT number, MAX(version) AS last FROM {events} GROUP BY number) l "
+            f"ON e.number = l.number AND e.version = l.last JOIN {events} f ON f.number = e.number AND f.version = 1"
+        ),
+    }
+
+
+def case_head_values(record: Mapping[str, object], open_callback: str | None) -> tuple[object, ...]:
+    """The values of :func:`case_statements`' ``open`` (a first event) or ``advance`` (a later one) for ``record``."""
+    number = str(record["number"])
+    if record["version"] == 1:
+        customer_id = ComplaintNumber.parse(number).customer_id
+        at, seq, hash_ = record["at"], record["seq"], record["hash"]
+        return (number, customer_id, 1, record["state"], seq, at, seq, hash_, open_callback)
+    return (record["version"], record["state"], record["seq"], record["hash"], open_callback, number)
+
+
+def case_filter(
+    statements: Mapping[str, str],
+    *,
+    callback_before: str | None,
+    opened_since: str | None,
+    opened_until: str | None,
+) -> tuple[str, tuple[str, ...]]:
+    """The statement and values that list the case heads :meth:`Store.case_heads` asks for."""
+    if callback_before is not None:
+        return statements["due"], (callback_before,)
+    if opened_since is not None or opened_until is not None:
+        return statements["opened"], (opened_since or "", opened_until or "~")  # "~" sorts after every time
+    return statements["all"], ()
 
 
 def scan(

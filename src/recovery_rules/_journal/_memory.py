@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 
 from recovery_rules._models import ComplaintNumber
@@ -18,7 +18,7 @@ from recovery_rules.exceptions import JournalError
 from ._base import MAX_AHEAD, Clock, Journal
 from ._canonical import GENESIS, JSONValue, dumps
 from ._ledger import GrantQuery
-from ._store import Record, Scope, Store
+from ._store import CaseHead, Record, Scope, Store
 
 __all__ = ["MemoryJournal"]
 
@@ -43,6 +43,7 @@ class MemoryJournal(Journal):
         self._grants_of: dict[tuple[Scope, str], list[int]] = {}  # a guest's or an incident's grants
         self._counted: dict[str, tuple[list[str], list[int]]] = {}  # a guest's grants' ledger times, in order
         self._heads: dict[tuple[Scope, str], tuple[int, str]] = {}
+        self._cases: dict[str, tuple[CaseHead, str, str | None]] = {}  # a case's head, its opening time and callback
         self._closed = False
 
     def close(self) -> None:
@@ -70,18 +71,6 @@ class MemoryJournal(Journal):
     def _case_records(self, number: str) -> list[Record]:
         with self._session():
             return [self._records[position] for position in self._by_case.get(number, ())]
-
-    def _latest_records(self, *, callback_before: str | None) -> list[tuple[Record, object, object]]:
-        with self._session():
-            out: list[tuple[Record, object, object]] = []
-            for positions in self._by_case.values():
-                latest = self._records[positions[-1]]
-                due = latest.get("callback_due")
-                if callback_before is not None and not (isinstance(due, str) and due < callback_before):
-                    continue
-                first = self._records[positions[0]]
-                out.append((latest, first["at"], first["seq"]))
-            return out
 
 
 class _MemoryStore(Store):
@@ -152,3 +141,27 @@ class _MemoryStore(Store):
 
     def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
         self._journal._heads[(scope, key)] = (seq, hash_)
+
+    def case_heads(
+        self, *, callback_before: str | None = None, opened_since: str | None = None, opened_until: str | None = None
+    ) -> list[CaseHead]:
+        heads = []
+        for head, opened_at, callback in self._journal._cases.values():
+            if callback_before is not None and not (callback is not None and callback < callback_before):
+                continue
+            if opened_since is not None and opened_at < opened_since:
+                continue
+            if opened_until is not None and opened_at >= opened_until:
+                continue
+            heads.append(head)
+        return heads
+
+    def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:
+        number, seq, hash_ = str(record["number"]), int(str(record["seq"])), str(record["hash"])
+        version = int(str(record["version"]))
+        cases = self._journal._cases
+        if version == 1:
+            cases[number] = (CaseHead(number, 1, seq, seq, hash_), str(record["at"]), open_callback)
+            return
+        head, opened_at, _ = cases[number]
+        cases[number] = (CaseHead(number, version, head.first_seq, seq, hash_), opened_at, open_callback)

@@ -35,7 +35,7 @@ import datetime as dt
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
@@ -43,9 +43,18 @@ from recovery_rules.exceptions import JournalError, MissingDependencyError
 
 from ._base import MAX_AHEAD, Clock, Journal
 from ._canonical import GENESIS, JSONValue
-from ._columns import COLUMNS, grant_conditions, latest_statements, record_of, row_of, scan
+from ._columns import (
+    COLUMNS,
+    case_filter,
+    case_head_values,
+    case_statements,
+    grant_conditions,
+    record_of,
+    row_of,
+    scan,
+)
 from ._ledger import GrantQuery
-from ._store import Record, Scope, Store
+from ._store import CaseHead, Record, Scope, Store
 
 if TYPE_CHECKING:
     import psycopg
@@ -87,8 +96,7 @@ CREATE TABLE {s}.events (
     ledger_at      text    COLLATE "C",
     incident       text    COLLATE "C",
     UNIQUE (number, version)
-);
-CREATE INDEX events_callbacks ON {s}.events (callback_due) WHERE callback_due IS NOT NULL
+)
 """
 # What format 1 lacks (its events table gets the three ledger columns first, by ALTER TABLE).
 _LEDGER: Final = """
@@ -101,7 +109,20 @@ CREATE TABLE {s}.ledger_heads (
     seq            bigint  NOT NULL,
     hash           text    COLLATE "C" NOT NULL,
     PRIMARY KEY (scope, key)
-)
+);
+CREATE TABLE {s}.cases (
+    number         text    COLLATE "C" PRIMARY KEY,
+    customer_id    text    COLLATE "C" NOT NULL,
+    version        integer NOT NULL,
+    state          text    COLLATE "C" NOT NULL,
+    first_seq      bigint  NOT NULL,
+    opened_at      text    COLLATE "C" NOT NULL,
+    last_seq       bigint  NOT NULL,
+    last_hash      text    COLLATE "C" NOT NULL,
+    callback_due   text    COLLATE "C"
+);
+CREATE INDEX cases_callbacks ON {s}.cases (callback_due) WHERE callback_due IS NOT NULL;
+CREATE INDEX cases_opened ON {s}.cases (opened_at)
 """
 _UPGRADE_1: Final = """
 ALTER TABLE {s}.events ADD COLUMN ledger text COLLATE "C", ADD COLUMN ledger_at text COLLATE "C",
@@ -309,7 +330,7 @@ class PostgresJournal(Journal):
                             "choose another schema"
                         )
                     if marker["format"] == 1:  # the first release's layout: upgraded in place, events untouched
-                        for statement in [*sql.upgrade, *sql.ledger]:
+                        for statement in [*sql.upgrade, *sql.ledger, sql.cases["fill"]]:
                             connection.execute(statement)
                         connection.execute(sql.set_format, (SCHEMA_VERSION,))
                     elif marker["format"] > SCHEMA_VERSION:
@@ -419,13 +440,6 @@ class PostgresJournal(Journal):
     def _case_records(self, number: str) -> list[Record]:
         return [record_of(row) for row in self._query(self._sql.case, (number,))]
 
-    def _latest_records(self, *, callback_before: str | None) -> list[tuple[Record, object, object]]:
-        if callback_before is None:
-            rows = self._query(self._sql.latest)
-        else:
-            rows = self._query(self._sql.latest_due, (callback_before,))
-        return [(record_of(row), row["opened_at"], row["opened_seq"]) for row in rows]
-
 
 class _Statements:
     """The journal's SQL for one schema, built once."""
@@ -435,6 +449,7 @@ class _Statements:
         "begin_read",
         "begin_write",
         "case",
+        "cases",
         "create_schema",
         "find",
         "has_anything",
@@ -443,8 +458,6 @@ class _Statements:
         "head",
         "insert",
         "later",
-        "latest",
-        "latest_due",
         "ledger",
         "ledger_head",
         "legacy",
@@ -508,7 +521,7 @@ class _Statements:
         self.insert = f"INSERT INTO {s}.events ({_COLUMNS}) VALUES ({_MARKS})"  # noqa: S608 - as above
         self.scan = f"{select} WHERE seq >= %s ORDER BY seq LIMIT %s"
         self.case = f"{select} WHERE number = %s ORDER BY version"
-        self.latest, self.latest_due = latest_statements(f"{s}.events", "%s")
+        self.cases = case_statements(f"{s}.cases", f"{s}.events", "%s")
 
 
 class _PostgresStore(Store):
@@ -568,6 +581,21 @@ class _PostgresStore(Store):
 
     def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
         self._connection.execute(self._sql.set_head, (scope, key, seq, hash_))
+
+    def case_heads(
+        self, *, callback_before: str | None = None, opened_since: str | None = None, opened_until: str | None = None
+    ) -> list[CaseHead]:
+        statement, values = case_filter(
+            self._sql.cases, callback_before=callback_before, opened_since=opened_since, opened_until=opened_until
+        )
+        rows = self._connection.execute(statement, values).fetchall()
+        return [
+            CaseHead(row["number"], row["version"], row["first_seq"], row["last_seq"], row["last_hash"]) for row in rows
+        ]
+
+    def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:
+        statement = self._sql.cases["open"] if record["version"] == 1 else self._sql.cases["advance"]
+        self._connection.execute(statement, case_head_values(record, open_callback))
 
 
 def _checked_conninfo(driver: Any, conninfo: object) -> str:

@@ -24,7 +24,7 @@ import random
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Final
 
@@ -32,9 +32,19 @@ from recovery_rules.exceptions import JournalError
 
 from ._base import MAX_AHEAD, Clock, Journal
 from ._canonical import GENESIS, JSONValue
-from ._columns import COLUMNS, LEGACY_UNTIL, grant_conditions, latest_statements, record_of, row_of, scan
+from ._columns import (
+    COLUMNS,
+    LEGACY_UNTIL,
+    case_filter,
+    case_head_values,
+    case_statements,
+    grant_conditions,
+    record_of,
+    row_of,
+    scan,
+)
 from ._ledger import GrantQuery
-from ._store import Record, Scope, Store
+from ._store import CaseHead, Record, Scope, Store
 
 __all__ = ["SQLiteJournal"]
 
@@ -67,8 +77,7 @@ CREATE TABLE IF NOT EXISTS events (
     ledger_at      TEXT,
     incident       TEXT,
     UNIQUE (number, version)
-);
-CREATE INDEX IF NOT EXISTS events_callbacks ON events (callback_due) WHERE callback_due IS NOT NULL
+)
 """
 # What schema 1 lacks: the ledger's columns (added by ALTER TABLE in an upgrade), indexes and tables.
 _LEDGER_COLUMNS: Final = ("ledger", "ledger_at", "incident")
@@ -87,6 +96,19 @@ CREATE TABLE IF NOT EXISTS journal_settings (
     name  TEXT PRIMARY KEY,
     value INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS cases (
+    number       TEXT    PRIMARY KEY,
+    customer_id  TEXT    NOT NULL,
+    version      INTEGER NOT NULL,
+    state        TEXT    NOT NULL,
+    first_seq    INTEGER NOT NULL,
+    opened_at    TEXT    NOT NULL,
+    last_seq     INTEGER NOT NULL,
+    last_hash    TEXT    NOT NULL,
+    callback_due TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS cases_callbacks ON cases (callback_due) WHERE callback_due IS NOT NULL;
+CREATE INDEX IF NOT EXISTS cases_opened ON cases (opened_at);
 INSERT OR IGNORE INTO journal_settings (name, value) SELECT 'legacy_until', COALESCE(MAX(seq), 0) FROM events
 """
 
@@ -96,7 +118,7 @@ _SELECT: Final = "SELECT " + _COLUMNS + " FROM events"  # noqa: S608 - constants
 _MARKS: Final = ", ".join("?" * len(COLUMNS))
 _INSERT: Final = "INSERT INTO events (" + _COLUMNS + ") VALUES (" + _MARKS + ")"  # noqa: S608 - constants only
 _SCAN: Final = _SELECT + " WHERE seq >= ? ORDER BY seq LIMIT ?"
-_LATEST, _LATEST_DUE = latest_statements("events", "?")
+_CASES: Final = case_statements("cases", "events", "?")
 _LATER: Final[dict[Scope, str]] = {
     "guest": "SELECT seq FROM events WHERE customer_id = ? AND grant_amount IS NOT NULL AND seq > ? "
     "ORDER BY seq DESC LIMIT 1",
@@ -227,6 +249,8 @@ class SQLiteJournal(Journal):
         elif version != SCHEMA_VERSION:
             raise JournalError(f"the journal has format {version}, which this recovery-rules does not read")
         _run(connection, _LEDGER)
+        if version == 1:
+            connection.execute(_CASES["fill"])
         connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -312,10 +336,6 @@ class SQLiteJournal(Journal):
     def _case_records(self, number: str) -> list[Record]:
         return [_record(row) for row in self._query(_SELECT + " WHERE number = ? ORDER BY version", (number,))]
 
-    def _latest_records(self, *, callback_before: str | None) -> list[tuple[Record, object, object]]:
-        rows = self._query(_LATEST) if callback_before is None else self._query(_LATEST_DUE, (callback_before,))
-        return [(_record(row), row["opened_at"], row["opened_seq"]) for row in rows]
-
 
 class _SQLiteStore(Store):
     __slots__ = ("_connection", "_legacy_until")
@@ -373,6 +393,18 @@ class _SQLiteStore(Store):
 
     def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
         self._connection.execute(_SET_HEAD, (scope, key, seq, hash_))
+
+    def case_heads(
+        self, *, callback_before: str | None = None, opened_since: str | None = None, opened_until: str | None = None
+    ) -> list[CaseHead]:
+        statement, values = case_filter(
+            _CASES, callback_before=callback_before, opened_since=opened_since, opened_until=opened_until
+        )
+        return [CaseHead(*row) for row in self._connection.execute(statement, values).fetchall()]
+
+    def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:
+        statement = _CASES["open"] if record["version"] == 1 else _CASES["advance"]
+        self._connection.execute(statement, case_head_values(record, open_callback))
 
 
 def _run(connection: sqlite3.Connection, script: str) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from ._canonical import JSONValue
@@ -25,13 +26,28 @@ from ._canonical import JSONValue
 if TYPE_CHECKING:
     from ._ledger import GrantQuery
 
-__all__ = ["Record", "Scope", "Store"]
+__all__ = ["CaseHead", "Record", "Scope", "Store"]
 
 Record: TypeAlias = Mapping[str, object]
 """A stored event: :meth:`Event.record`, possibly with ``data`` as JSON text and index columns."""
 
 Scope: TypeAlias = Literal["guest", "incident"]
 """Whose running total a ledger head follows: a guest's (by customer number) or an incident's (by complaint number)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseHead:
+    """Where a case stands, as the journal's table of cases says: bookkeeping the journal checks on reading.
+
+    ``first_seq`` and ``last_seq`` are the positions of the case's first and latest events, ``last_hash`` the
+    latest one's hash, ``version`` how many events it has.
+    """
+
+    number: str
+    version: int
+    first_seq: int
+    last_seq: int
+    last_hash: str
 
 
 class Store(abc.ABC):
@@ -84,3 +100,20 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
         """Record that the latest grant of guest or incident ``key`` is now the event at ``seq`` with ``hash_``."""
+
+    @abc.abstractmethod
+    def case_heads(
+        self, *, callback_before: str | None = None, opened_since: str | None = None, opened_until: str | None = None
+    ) -> list[CaseHead]:
+        """The table of cases: every case, or those whose callback is due before a time, or opened in a range.
+
+        Times are canonical text; ``callback_before`` lists only cases not closed whose callback is due
+        before it; ``opened_since`` and ``opened_until`` bound the first event's time (at or after, before).
+        """
+
+    @abc.abstractmethod
+    def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:
+        """Record that ``record`` (an :meth:`Event.record`) is now the latest event of its case.
+
+        ``open_callback``: the callback still owed after it (``None`` when none is, or the case is closed).
+        """
