@@ -29,6 +29,7 @@ __all__ = [
     "record_of",
     "row_of",
     "scan",
+    "scan_rows",
 ]
 
 COLUMNS: Final = (
@@ -59,6 +60,7 @@ LEGACY_UNTIL: Final = "legacy_until"
 """The journal setting naming the last event written before the upgrade to format 2 (0 in a journal begun after)."""
 
 _BATCH: Final = 500
+_ROW_BATCH: Final = 5000
 
 
 def row_of(record: Mapping[str, JSONValue]) -> tuple[JSONValue, ...]:
@@ -157,6 +159,18 @@ def case_filter(
     if opened_since is not None or opened_until is not None:
         return statements["opened"], (opened_since or "", opened_until or "~")  # "~" sorts after every time
     return statements["all"], ()
+
+
+def scan_rows(rows_from: Callable[[int, int], Sequence[Sequence[object]]], start: int) -> Iterator[tuple[object, ...]]:
+    """Every stored row from position ``start`` on, as tuples in :data:`COLUMNS` order, a batch at a time."""
+    position = max(start, 1)
+    while True:
+        rows = rows_from(position, _ROW_BATCH)
+        for row in rows:
+            yield tuple(row)
+        if len(rows) < _ROW_BATCH:
+            return
+        position = int(rows[-1][0]) + 1  # type: ignore[call-overload]  # seq, an integer column
 
 
 def scan(

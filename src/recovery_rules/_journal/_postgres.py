@@ -52,6 +52,7 @@ from ._columns import (
     record_of,
     row_of,
     scan,
+    scan_rows,
 )
 from ._ledger import GrantQuery
 from ._store import CaseHead, Record, Scope, Store
@@ -436,6 +437,26 @@ class PostgresJournal(Journal):
     # -- reads ------------------------------------------------------------------
     def _scan(self, start: int) -> Iterator[tuple[int, Record]]:
         return scan(lambda seq, limit: self._query(self._sql.scan, (seq, limit)), start)
+
+    def _scan_rows(self, start: int) -> Iterator[tuple[object, ...]]:
+        tuples = self._psycopg.rows.tuple_row
+
+        def rows_from(seq: int, limit: int) -> list[tuple[object, ...]]:
+            driver = self._psycopg
+            while True:
+                connection, was_idle = self._checkout()
+                try:
+                    with connection.cursor(row_factory=tuples) as cursor:
+                        rows: list[tuple[object, ...]] = cursor.execute(self._sql.scan, (seq, limit)).fetchall()
+                except driver.Error as error:
+                    self._abandon(connection)
+                    if was_idle and connection.closed:
+                        continue
+                    raise _failure(error, "the journal cannot be read") from None
+                self._checkin(connection)
+                return rows
+
+        return scan_rows(rows_from, start)
 
     def _case_records(self, number: str) -> list[Record]:
         return [record_of(row) for row in self._query(self._sql.case, (number,))]

@@ -42,6 +42,7 @@ from ._columns import (
     record_of,
     row_of,
     scan,
+    scan_rows,
 )
 from ._ledger import GrantQuery
 from ._store import CaseHead, Record, Scope, Store
@@ -332,6 +333,17 @@ class SQLiteJournal(Journal):
     # -- reads ------------------------------------------------------------------
     def _scan(self, start: int) -> Iterator[tuple[int, Record]]:
         return scan(lambda seq, limit: [_mapping(row) for row in self._query(_SCAN, (seq, limit))], start)
+
+    def _scan_rows(self, start: int) -> Iterator[tuple[object, ...]]:
+        def rows_from(seq: int, limit: int) -> list[tuple[object, ...]]:
+            cursor = self._connection().cursor()
+            cursor.row_factory = None  # plain tuples, in COLUMNS order
+            try:
+                return cursor.execute(_SCAN, (seq, limit)).fetchall()
+            except sqlite3.Error as error:
+                raise JournalError(f"the journal cannot be read: {error}") from None
+
+        return scan_rows(rows_from, start)
 
     def _case_records(self, number: str) -> list[Record]:
         return [_record(row) for row in self._query(_SELECT + " WHERE number = ? ORDER BY version", (number,))]

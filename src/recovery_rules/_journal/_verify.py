@@ -14,23 +14,35 @@ The check walks the records in journal order and stops at the first bad one:
   is chained to the unlinked record, that record is authentic and the one before
   it was re-hashed; otherwise the unlinked record itself was changed. For the
   last record, a saved head naming it settles it the same way;
-- a case whose versions do not run 1, 2, 3...
 
 A saved :class:`ChainHead` adds what the chain alone cannot show: that no
-event was cut off the end, and that the head's event is still the same.
+event was cut off the end, and that the head's event is still the same; and a
+check may start from one (``start``), checking only what came after it.
+
+The check keeps two hashes, whatever the journal's size. Each record is first
+hashed the fast way: its canonical body put together from the stored columns
+as they are, whose hash equals the stored one only if every stored value is
+exactly what was hashed when it was written. Only a record that fails that is
+read the slow way (:meth:`Event.from_record`), to say precisely what is wrong.
+Case versions are not checked again: :meth:`Journal.append` gives every event
+the next version of its case inside the transaction that seals it into the
+chain, so an intact chain has them in order.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
 from recovery_rules.exceptions import JournalIntegrityError
 
-from ._canonical import GENESIS
-from ._events import ChainHead, Event, Verification
+from ._canonical import GENESIS, dumps
+from ._columns import COLUMNS, record_of
+from ._events import FORMATS, ChainHead, Event, Verification
 
-__all__ = ["ChainCheck"]
+__all__ = ["ChainCheck", "fast_hash", "row_hash"]
 
 _UNLINKED: Final = "it is not linked to the event before it: one of the two was changed"
 _REHASHED: Final = "its hash is not the one the next event was chained to: it was edited and re-hashed"
@@ -40,21 +52,45 @@ _INSERTED: Final = "it was inserted: the event after it is the one that stood he
 class ChainCheck:
     """Feed it the stored records in order (:meth:`feed`), then read the :meth:`result`."""
 
-    __slots__ = ("_at_head", "_count", "_expected_head", "_hashes", "_problem", "_unlinked", "_versions")
+    __slots__ = ("_at_head", "_count", "_expected_head", "_hashes", "_problem", "_unlinked")
 
-    def __init__(self, expected_head: ChainHead | None) -> None:
+    def __init__(self, expected_head: ChainHead | None, *, start: tuple[int, str, str] | None = None) -> None:
+        """``start``: the count, the hash of the event before the last one, and the last one's, already checked."""
         self._expected_head = expected_head
         self._count = 0
         self._hashes = [GENESIS]  # the hashes of the last good events, GENESIS first
-        self._versions: dict[str, int] = {}
         self._unlinked: Event | None = None  # not linked to the event before it; the next record decides
         self._problem: tuple[int, str] | None = None
         self._at_head: str | None = None
+        if start is not None:
+            self._count, before, last = start
+            self._hashes = [before, last]
+            if expected_head is not None and expected_head.count == self._count:
+                self._at_head = last
+
+    def feed_row(self, position: int, row: tuple[object, ...]) -> bool:
+        """Check the next stored row (its columns in :data:`COLUMNS` order); as :meth:`feed`."""
+        if self._unlinked is None and row[0] == self._count + 1 and row[15] == self._hashes[-1]:
+            hash_ = row[16]
+            if row_hash(row) == hash_:
+                self._count += 1
+                self._hashes = [self._hashes[-1], str(hash_)]
+                if self._expected_head is not None and self._count == self._expected_head.count:
+                    self._at_head = str(hash_)
+                return True
+        return self.feed(position, record_of(dict(zip(COLUMNS, row, strict=True))))
 
     def feed(self, position: int, record: Mapping[str, object]) -> bool:
         """Check the next record; ``False`` once a problem is found (feed no more)."""
         unlinked = self._unlinked
         expected = self._count + (1 if unlinked is None else 2)
+        if unlinked is None and _intact(record, expected, self._hashes[-1]):
+            self._count = expected
+            hash_ = str(record["hash"])
+            self._hashes = [self._hashes[-1], hash_]
+            if self._expected_head is not None and expected == self._expected_head.count:
+                self._at_head = hash_
+            return True
         try:
             event = Event.from_record(record, position=position)
         except JournalIntegrityError as error:
@@ -78,11 +114,6 @@ class ChainCheck:
                 return self._fail(1, "it is not chained to the start of the journal")
             self._unlinked = event
             return True
-        case = str(event.number)
-        version = self._versions.get(case, 0) + 1
-        if event.version != version:
-            return self._fail(expected, f"it is version {event.version} of its case, not {version}")
-        self._versions[case] = version
         self._count = expected
         self._hashes = [self._hashes[-1], event.hash]
         if self._expected_head is not None and expected == self._expected_head.count:
@@ -136,3 +167,157 @@ class ChainCheck:
         if self._at_head != saved.hash:
             return (saved.count, "it is not the event the saved head names: the chain was rewritten")
         return None
+
+
+def _quoted(text: object) -> str:
+    """``text`` as a canonical JSON string (the common case, printable ASCII, without calling ``json``)."""
+    if type(text) is not str:
+        raise TypeError("not a string")
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _object_text(value: object) -> str:
+    """A stored JSON object's canonical text: as stored (SQL), or written out (a memory journal's record)."""
+    if type(value) is str:
+        if not (value.startswith("{") and value.endswith("}")):
+            raise TypeError("not a JSON object")
+        return value
+    if isinstance(value, dict):
+        return dumps(value).decode("utf-8")
+    raise TypeError("not a JSON object")
+
+
+def fast_hash(record: Mapping[str, object]) -> str | None:
+    """The hash of ``record``'s canonical body, put together from its stored values as they are.
+
+    It equals the stored hash only if every stored value is in the spelling that
+    was hashed when the event was written. ``None`` when the record cannot be
+    put together this way (the slow way then says why).
+    """
+    try:
+        format_, seq, version = record["format"], record["seq"], record["version"]
+        if type(format_) is not int or format_ not in FORMATS or type(seq) is not int or type(version) is not int:
+            return None
+        grant = record["grant"]
+        if grant is None:
+            grant_text = "null"
+        elif isinstance(grant, dict) and len(grant) == 2:
+            grant_text = f'{{"amount":{_quoted(grant["amount"])},"currency":{_quoted(grant["currency"])}}}'
+        else:
+            return None
+        callback = record["callback_due"]
+        parts = [
+            '{"actor":',
+            _quoted(record["actor"]),
+            ',"at":',
+            _quoted(record["at"]),
+            ',"callback_due":',
+            "null" if callback is None else _quoted(callback),
+            ',"data":',
+            _object_text(record["data"]),
+            ',"format":',
+            str(format_),
+            ',"grant":',
+            grant_text,
+            ',"key":',
+            _quoted(record["key"]),
+            ',"kind":',
+            _quoted(record["kind"]),
+        ]
+        if format_ >= 2:
+            ledger = record.get("ledger")
+            parts += [',"ledger":', "null" if ledger is None else _object_text(ledger)]
+        elif record.get("ledger") is not None:
+            return None
+        parts += [
+            ',"number":',
+            _quoted(record["number"]),
+            ',"prev":',
+            _quoted(record["prev"]),
+            ',"request":',
+            _quoted(record["request"]),
+            f',"seq":{seq},"state":',
+            _quoted(record["state"]),
+            f',"version":{version}}}',
+        ]
+    except (KeyError, TypeError, ValueError):
+        return None
+    return hashlib.sha256("".join(parts).encode("utf-8")).hexdigest()
+
+
+def row_hash(row: tuple[object, ...]) -> str | None:
+    """:func:`fast_hash` of a stored row, its columns in :data:`COLUMNS` order, checking its index columns too.
+
+    ``None`` when the row is not simply an intact event (the slow way then says what it is).
+    """
+    (_, format_, number, customer_id, version, kind, state, actor, at, key, request, data) = row[:12]
+    (amount, currency, callback, prev, _, ledger, ledger_at, incident) = row[12:]
+    if type(format_) is not int or type(version) is not int or type(data) is not str:
+        return None
+    if not (data.startswith("{") and data.endswith("}")):
+        return None
+    if callback is not None and type(callback) is not str:
+        return None
+    if (amount is None) != (currency is None) or (amount is not None and (type(amount), type(currency)) != (str, str)):
+        return None
+    texts = (actor, at, key, kind, number, prev, request, state, callback or "", amount or "", currency or "")
+    for text in texts:
+        if type(text) is not str:
+            return None
+    plain = "".join(texts)  # type: ignore[arg-type]  # every one a str, checked just above
+    if not (plain.isascii() and plain.isprintable()) or '"' in plain or "\\" in plain:
+        return None  # a text that JSON escapes: the general way
+    assert isinstance(number, str)  # noqa: S101 - checked above; for the type checker
+    if number[number.find("-") + 1 :].partition("/")[0] != customer_id:
+        return None
+    callback_text = "null" if callback is None else f'"{callback}"'
+    grant_text = "null" if amount is None else f'{{"amount":"{amount}","currency":"{currency}"}}'
+    head = (
+        f'{{"actor":"{actor}","at":"{at}","callback_due":{callback_text},"data":{data},"format":{format_},'
+        f'"grant":{grant_text},"key":"{key}","kind":"{kind}"'
+    )
+    tail = (
+        f',"number":"{number}","prev":"{prev}","request":"{request}","seq":{row[0]},'
+        f'"state":"{state}","version":{version}}}'
+    )
+    if format_ == 1:
+        if ledger is not None or ledger_at is not None or incident is not None:
+            return None
+        return hashlib.sha256((head + tail).encode("utf-8")).hexdigest()
+    if format_ not in FORMATS:
+        return None
+    if ledger is None:
+        if ledger_at is not None or incident is not None:
+            return None
+        ledger_text = "null"
+    else:
+        if type(ledger) is not str or not (ledger.startswith('{"at":"') and ledger.endswith("}")):
+            return None
+        start = ledger.find('"incident":"') + 12
+        if ledger[7:34] != ledger_at or start < 12 or ledger[start : ledger.find('"', start)] != incident:
+            return None
+        ledger_text = ledger
+    return hashlib.sha256(f'{head},"ledger":{ledger_text}{tail}'.encode()).hexdigest()
+
+
+def _intact(record: Mapping[str, object], seq: int, prev: str) -> bool:
+    """Whether ``record`` is, the fast way, the intact event ``seq`` chained to ``prev``, its index columns too."""
+    if record.get("seq") != seq or record.get("prev") != prev or fast_hash(record) != record.get("hash"):
+        return False
+    customer_id = record.get("customer_id")
+    if customer_id is not None:
+        number = str(record["number"])
+        if number[number.find("-") + 1 :].partition("/")[0] != customer_id:
+            return False
+    ledger = record.get("ledger")
+    if "ledger_at" in record or "incident" in record:
+        if ledger is None:
+            return record.get("ledger_at") is None and record.get("incident") is None
+        try:
+            entry: Any = json.loads(ledger) if isinstance(ledger, str) else ledger
+            return bool(entry["at"] == record.get("ledger_at") and entry["incident"] == record.get("incident"))
+        except (ValueError, TypeError, KeyError):
+            return False
+    return True
