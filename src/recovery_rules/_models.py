@@ -8,7 +8,6 @@ from typing import Annotated, Any, ClassVar, Final, Self
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
@@ -21,6 +20,7 @@ from pydantic_core import PydanticCustomError, core_schema
 
 from ._base import CONSEQUENTIAL, Identifier, RecoveryModel, Text, Word
 from ._money import Money
+from ._time import InputTime
 from .exceptions import InvalidInputError, Problem
 
 __all__ = ["Complaint", "ComplaintNumber", "Customer", "NonNegativeMoney", "Remedy"]
@@ -66,7 +66,7 @@ class ComplaintNumber:
             raise InvalidInputError("complaint number", [Problem("date", "must be a datetime.date")])
         if isinstance(sequence, bool) or not isinstance(sequence, int) or not 1 <= sequence <= 999_999:
             raise InvalidInputError("complaint number", [Problem("sequence", "must be an integer from 1 to 999999")])
-        text = f"{date:%Y%m%d}-{customer_id}" + (f"/{sequence}" if sequence > 1 else "")
+        text = f"{date.year:04d}{date.month:02d}{date.day:02d}-{customer_id}" + (f"/{sequence}" if sequence > 1 else "")
         if not isinstance(customer_id, str) or not _NUMBER_TEXT.fullmatch(text):
             raise InvalidInputError(
                 "complaint number",
@@ -214,7 +214,7 @@ class Complaint(RecoveryModel):
     customer: Customer
     category: Word
     requested: Remedy
-    received_at: AwareDatetime
+    received_at: InputTime
     description: Text = ""
     number: ComplaintNumber = Field(default=None, validate_default=True)  # filled in by _fill_number
 
