@@ -27,6 +27,7 @@ import pytest
 from recovery_rules import InvalidInputError, Policy, PolicyError, presets
 from recovery_rules._files import read_regular_file
 from recovery_rules._policy_file import MAX_POLICY_BYTES
+from recovery_rules.cli._locate import source_map
 
 from ._cli import COMPLAINT, POLICY, RECORDS, run
 
@@ -339,3 +340,42 @@ def test_the_command_line_reports_a_huge_integer_in_a_complaint_or_cases_file(
     result = run(capsys, "check", str(policy))
     assert result.code == 1
     assert "is a number of 5,000 digits" in result.out
+
+
+# -- the command line places problems on their lines without walking into traps -----------------
+
+
+def test_a_yaml_alias_bomb_is_mapped_once_not_once_per_alias(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Six levels of nine aliases name 531,441 strings; the map of the file holds each node once."""
+    bomb = "bomb:\n  a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"  a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 9)}]\n" for level in range(1, 7)
+    )
+    assert len(source_map(bomb, "yaml")) < 200
+    path = tmp_path / "policy.yaml"
+    path.write_text(bomb + "name: p\n", encoding="utf-8")
+    started = time.perf_counter()
+    result = run(capsys, "check", str(path))
+    assert time.perf_counter() - started < QUICK
+    assert result.code == 1
+    assert f"{path}:1:1: bomb: is not a field here" in result.out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"name": 1_0, [1]: 2}',
+        '{"name": "p", {"a": 1}: 2',
+        '{"levels": [{"limit": 1_000}, {[]: 1}]}',
+    ],
+)
+def test_check_places_the_syntax_error_of_a_json_policy_its_map_cannot_read(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str
+) -> None:
+    path = tmp_path / "policy.json"
+    path.write_text(text, encoding="utf-8")
+    result = run(capsys, "check", str(path))
+    assert result.code == 1, result.err
+    assert "is not valid JSON" in result.out
+    assert "Traceback" not in result.err

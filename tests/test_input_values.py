@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import tomllib
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from recovery_rules import (
     Complaint,
@@ -22,13 +25,15 @@ from recovery_rules import (
     MemoryJournal,
     Policy,
     PolicyError,
+    RecoveryRulesError,
     Window,
     presets,
 )
 
 from ._helpers import NOW, policy_data
 
-RITZ_DATA = tomllib.loads(presets.path("ritz-carlton").read_text(encoding="utf-8"))
+RITZ_TEXT = presets.path("ritz-carlton").read_text(encoding="utf-8")
+RITZ_DATA = tomllib.loads(RITZ_TEXT)
 COMPLAINT: dict[str, Any] = {
     "customer": {"id": "10442", "tier": "gold"},
     "category": "room_not_ready",
@@ -141,3 +146,98 @@ def test_a_complaint_number_of_a_year_before_1000_is_written_with_four_digits() 
     number = ComplaintNumber(dt.date(1, 1, 1), "10442")
     assert str(number) == "00010101-10442"
     assert ComplaintNumber.parse(str(number)) == number
+
+
+# -- the promise: any input gives a typed error or a result ----------------------------------
+
+HOSTILE = [
+    "9" * 5000,
+    "-" + "9" * 4301,
+    "1" + "_0" * 4400,
+    "true",
+    "false",
+    "1e400",
+    "nan",
+    "{[a, b]: 1}",
+    '"America"',
+    '"Etc"',
+    '"0001-01-01T00:00:00+05:00"',
+    "0001-01-01T00:00:00+05:00",
+    "9999-12-31T23:59:59-05:00",
+    "2026-02-30",
+    "[" * 2000,
+]
+json_leaves = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.integers().map(str),
+    st.text(max_size=20).map(json.dumps),
+    st.sampled_from(["null", "0", "3", '"2000.00"', '"USD"', '"2h"', '"day"']),
+)
+json_texts = st.recursive(
+    json_leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4).map(lambda items: "[" + ", ".join(items) + "]"),
+        st.dictionaries(st.text(max_size=12), inner, max_size=4).map(
+            lambda pairs: "{" + ", ".join(f"{json.dumps(key)}: {value}" for key, value in pairs.items()) + "}"
+        ),
+    ),
+    max_leaves=10,
+)
+POLICY_KEYS = list(RITZ_DATA)
+COMPLAINT_KEYS = [*COMPLAINT, "customer.id", "requested.amount", "number", "description"]
+
+
+@st.composite
+def policy_texts(draw: st.DrawFn) -> tuple[str, str]:
+    """A policy's text in any format: arbitrary text, or a valid policy with one value replaced by anything."""
+    format = draw(st.sampled_from(["toml", "json", "yaml"]))
+    if draw(st.booleans()):
+        return draw(st.text(max_size=200)), format
+    key = draw(st.sampled_from(POLICY_KEYS))
+    text = json.dumps({**RITZ_DATA, key: "@@"}).replace('"@@"', draw(json_texts))
+    if format == "toml":  # the key's line of the preset, with the value replaced (JSON values are mostly TOML)
+        line = re.compile(rf"^{key} = .*$", re.MULTILINE)
+        value = draw(json_texts)
+        text = line.sub(lambda _: f"{key} = {value}", RITZ_TEXT, count=1)
+        if text == RITZ_TEXT:  # an array of tables ([[levels]]): written once more, as a key
+            text = f"{key} = {value}\n" + RITZ_TEXT
+    if format == "yaml" and draw(st.booleans()):
+        text = "? [a, b]\n: 1\n" + text
+    return text, format
+
+
+@given(policy_texts())
+@settings(max_examples=100)
+def test_any_policy_text_gives_a_typed_error_or_a_policy(case: tuple[str, str]) -> None:
+    text, format = case
+    try:
+        policy = Policy.from_text(text, format=format)  # type: ignore[arg-type]  # one of the three
+    except RecoveryRulesError:
+        return
+    assert isinstance(policy, Policy)
+
+
+@st.composite
+def complaint_texts(draw: st.DrawFn) -> str:
+    """A complaint's JSON: arbitrary text, or a valid complaint with one value replaced by anything."""
+    if draw(st.booleans()):
+        return draw(st.text(max_size=200) | json_texts)
+    data: dict[str, Any] = json.loads(json.dumps(COMPLAINT))
+    key = draw(st.sampled_from(COMPLAINT_KEYS))
+    outer, _, inner = key.partition(".")
+    if inner:
+        data[outer] = {**data[outer], inner: "@@"} if isinstance(data[outer], dict) else {inner: "@@"}
+    else:
+        data[outer] = "@@"
+    return json.dumps(data).replace('"@@"', draw(json_texts))
+
+
+@given(complaint_texts())
+@settings(max_examples=200)
+def test_any_complaint_json_gives_a_typed_error_or_a_complaint(text: str) -> None:
+    try:
+        complaint = Complaint.model_validate_json(text)
+    except RecoveryRulesError:
+        return
+    assert isinstance(complaint, Complaint)
+    assert complaint.received_at.utcoffset() is not None

@@ -202,7 +202,9 @@ class Complaint(RecoveryModel):
     ``category`` is what the complaint is about, a word such as
     ``room_not_ready`` (one the policy does not list still gets the
     alternatives that apply to everything); ``requested`` is what the customer
-    asks for. ``received_at`` must be timezone-aware. ``description`` is the
+    asks for. ``received_at`` must be timezone-aware, a ``datetime`` or ISO 8601
+    text (never a number: seconds and milliseconds since 1970 cannot be told
+    apart), from the year 1900 to 8999 in UTC. ``description`` is the
     customer's account in their own words: personal data, never in error
     messages. ``number`` is the complaint number the paper trail is filed under;
     when omitted it is made from the date of ``received_at`` (in its own time

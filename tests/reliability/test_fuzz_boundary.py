@@ -55,7 +55,13 @@ from recovery_rules import (
     presets,
 )
 from recovery_rules.cli._errors import CliInputError
-from recovery_rules.cli._inputs import MAX_INPUT_BYTES, load_complaint, read_data_file
+from recovery_rules.cli._inputs import (
+    MAX_INPUT_BYTES,
+    load_complaint,
+    policy_problems,
+    read_data_file,
+    render_problems,
+)
 from recovery_rules.cli._records import JsonLinesSource
 
 from ._journals import Place, size
@@ -404,10 +410,16 @@ BARE_TIMES = [  # date-times of TOML and YAML; not JSON
     "2026-11-23T09:30:00",
 ]
 COMPLEX_KEYS = ["{[a, b]: 1}", "{? {x: 1} : 2}", "{? [levels] : 1}"]
+ALIAS_BOMB = "bomb:\n  a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"  a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 9)}]\n" for level in range(1, 7)
+)
+"""Seven levels of nine aliases (``*a6``): 4.8 million strings to anything that walks it as a tree."""
+YAML_PREFIXES = ["", "? [a, b]\n: 1\n", ALIAS_BOMB]
 hostile_literals = st.one_of(
     st.builds(lambda sign, count: sign + "9" * count, st.sampled_from(["", "-"]), st.integers(4000, 6000)),
     st.builds(lambda count: "1" + "_0" * count, st.integers(4300, 5000)),  # TOML and YAML allow '_' in numbers
-    st.sampled_from(["true", "false", "1.0", "1e400", "-0", "nan", "inf", ".nan", "null", "[]", "{}", *COMPLEX_KEYS]),
+    st.sampled_from(["true", "false", "1.0", "1e400", "-0", "nan", "inf", ".nan", "null", "[]", "{}", "*a6"]),
+    st.sampled_from(COMPLEX_KEYS),
     st.sampled_from([*ZONE_FOLDERS, *ODD_ZONES]).map(json.dumps),
     st.sampled_from(EXTREME_TIMES).map(json.dumps),
     st.sampled_from(BARE_TIMES),
@@ -497,24 +509,44 @@ def with_literal(text: str, literal: str, format: str) -> str:
     return text.replace(quoted, literal)
 
 
-def test_hostile_values_in_policy_files_give_typed_errors_within_bounds(figure: Callable[[str], None]) -> None:
+def as_check_reads(file: Path) -> Policy:
+    """The policy in ``file`` read as ``recovery-rules check`` reads it; its problems, placed on their lines, raised."""
+    policy, problems = policy_problems(file)
+    if policy is None:
+        raise CliInputError(render_problems("does not load", problems, str(file)))
+    return policy
+
+
+def test_hostile_values_in_policy_files_give_typed_errors_within_bounds(
+    tmp_path: Path, figure: Callable[[str], None]
+) -> None:
+    """The library's reader (``Policy.from_text``) and the command line's (which places each problem on its line)."""
     seen: Counter[str] = Counter()
     worst = Worst()
 
-    @fuzz(80)
+    @fuzz(40)
     @given(
         format=st.sampled_from(["toml", "json", "yaml"]),
         path=st.sampled_from(POLICY_PATHS),
         literal=hostile_literals,
-        complex_key=st.booleans(),
+        prefix=st.sampled_from(YAML_PREFIXES),
     )
-    def run(format: str, path: tuple[str | int, ...], literal: str, complex_key: bool) -> None:
+    def run(format: str, path: tuple[str | int, ...], literal: str, prefix: str) -> None:
         text = with_literal(policy_text(replaced_at(RITZ_DATA, path, PLACEHOLDER), format), literal, format)
-        if format == "yaml" and complex_key:
-            text = "? [a, b]\n: 1\n" + text
+        if format == "yaml":
+            text = prefix + text
         bounded(seen, worst, lambda: Policy.from_text(text, format=format))  # type: ignore[arg-type]  # one of three
+        file = tmp_path / f"policy.{format}"
+        file.write_text(text, encoding="utf-8")
+        bounded(seen, worst, lambda: as_check_reads(file), typed=(CliInputError,))
 
     run()
+    for key in ("name", "levels", "catalog", "wording"):
+        text = ALIAS_BOMB + policy_text({**RITZ_DATA, key: PLACEHOLDER}, "yaml").replace(PLACEHOLDER, "*a6")
+        bounded(seen, worst, lambda text=text: Policy.from_text(text, format="yaml"))  # type: ignore[misc]
+        file = tmp_path / "bomb.yaml"
+        file.write_text(text, encoding="utf-8")
+        bounded(seen, worst, lambda file=file: as_check_reads(file), typed=(CliInputError,))  # type: ignore[misc]
     number = VALID.number
     with MemoryJournal() as journal:
         for name in ZONE_FOLDERS:
