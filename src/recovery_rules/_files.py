@@ -32,9 +32,10 @@ from .exceptions import InvalidInputError, Problem
 
 __all__ = ["open_regular_file", "parse_problem", "read_regular_file"]
 
+_NONBLOCK: Final[int] = getattr(os, "O_NONBLOCK", 0)
 _OPEN_FLAGS: Final = (
     os.O_RDONLY
-    | getattr(os, "O_NONBLOCK", 0)  # a FIFO swapped in after the check opens at once instead of waiting
+    | _NONBLOCK  # a FIFO swapped in after the check opens at once instead of waiting
     | getattr(os, "O_NOCTTY", 0)
     | getattr(os, "O_CLOEXEC", 0)
     | getattr(os, "O_BINARY", 0)
@@ -89,7 +90,8 @@ def _open(path: str | os.PathLike[str]) -> int:
         raise _unreadable(error) from None
     try:
         _check_regular(os.fstat(descriptor).st_mode)  # the file opened is the one checked, not a swapped one
-        os.set_blocking(descriptor, True)
+        if _NONBLOCK:
+            os.set_blocking(descriptor, True)
     except BaseException:
         os.close(descriptor)
         raise

@@ -10,6 +10,12 @@ byte order marks, NULs, lone surrogates). Each call either works or raises a
 (Hypothesis then shows the input). Journal writes go to SQLite and PostgreSQL,
 and whatever a journal accepts reads back exactly as it was written.
 
+Hostile values and files, at the end, are held to time and memory bounds as
+well: integers of thousands of digits, YAML keys that are lists, YAML alias
+bombs, time zone names that are folders, booleans for numbers, times Python
+cannot convert to UTC, and paths that are FIFOs, /dev/zero, directories or
+sparse files of gigabytes, through the library and the command line's readers.
+
 ``make test`` runs a few thousand inputs in all; ``make reliability`` ten times as many.
 """
 
