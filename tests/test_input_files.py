@@ -179,11 +179,18 @@ def test_a_fifo_swapped_in_after_the_check_is_refused_without_waiting(
     assert seconds < QUICK
 
 
+class BytesPath(os.PathLike[bytes]):
+    def __fspath__(self) -> bytes:
+        return b"policy.toml"
+
+
 def test_a_policy_path_that_cannot_be_a_file_name_is_typed(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="not a valid file name"):
         Policy.from_file(str(tmp_path / "nul\x00.toml"))
     with pytest.raises(PolicyError, match=r"must be a str or os\.PathLike"):
         Policy.from_file(42)  # type: ignore[arg-type]  # what a host app passing the wrong value does
+    with pytest.raises(PolicyError, match=r"must be a str or os\.PathLike, not BytesPath"):
+        Policy.from_file(BytesPath())  # type: ignore[arg-type]  # a path of bytes, which Path cannot hold
     with pytest.raises(PolicyError, match="cannot be read: there is no such file"):
         Policy.from_file(tmp_path / "missing.toml")
     loop = tmp_path / "loop.toml"

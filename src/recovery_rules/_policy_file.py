@@ -42,9 +42,10 @@ def read_policy_text(path: str | os.PathLike[str]) -> tuple[str, Literal["toml",
     :data:`MAX_POLICY_BYTES` of it: a FIFO, a device, a directory or a file too
     large is a :class:`PolicyError`.
     """
-    if not isinstance(path, str | os.PathLike):
-        raise PolicyError([Problem("", f"the path must be a str or os.PathLike, not {type(path).__name__}")])
-    file = Path(path)
+    try:
+        file = Path(path)
+    except TypeError:  # not a path at all, or an os.PathLike of bytes
+        raise PolicyError([Problem("", f"the path must be a str or os.PathLike, not {type(path).__name__}")]) from None
     source = str(file)
     format = _FORMATS.get(file.suffix.lower())
     if format is None:

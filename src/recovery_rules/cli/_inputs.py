@@ -17,15 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from recovery_rules import (
-    Complaint,
-    InvalidInputError,
-    Money,
-    Policy,
-    PolicyError,
-    Problem,
-    presets,
-)
+from recovery_rules import Complaint, InvalidInputError, Money, Policy, PolicyError, Problem, presets
 from recovery_rules._files import parse_problem, read_regular_file
 from recovery_rules._policy_file import read_policy_text
 
