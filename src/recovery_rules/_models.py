@@ -8,7 +8,6 @@ from typing import Annotated, Any, ClassVar, Final, Self
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
@@ -21,6 +20,7 @@ from pydantic_core import PydanticCustomError, core_schema
 
 from ._base import CONSEQUENTIAL, Identifier, RecoveryModel, Text, Word
 from ._money import Money
+from ._time import InputTime
 from .exceptions import InvalidInputError, Problem
 
 __all__ = ["Complaint", "ComplaintNumber", "Customer", "NonNegativeMoney", "Remedy"]
@@ -66,7 +66,7 @@ class ComplaintNumber:
             raise InvalidInputError("complaint number", [Problem("date", "must be a datetime.date")])
         if isinstance(sequence, bool) or not isinstance(sequence, int) or not 1 <= sequence <= 999_999:
             raise InvalidInputError("complaint number", [Problem("sequence", "must be an integer from 1 to 999999")])
-        text = f"{date:%Y%m%d}-{customer_id}" + (f"/{sequence}" if sequence > 1 else "")
+        text = f"{date.year:04d}{date.month:02d}{date.day:02d}-{customer_id}" + (f"/{sequence}" if sequence > 1 else "")
         if not isinstance(customer_id, str) or not _NUMBER_TEXT.fullmatch(text):
             raise InvalidInputError(
                 "complaint number",
@@ -202,7 +202,9 @@ class Complaint(RecoveryModel):
     ``category`` is what the complaint is about, a word such as
     ``room_not_ready`` (one the policy does not list still gets the
     alternatives that apply to everything); ``requested`` is what the customer
-    asks for. ``received_at`` must be timezone-aware. ``description`` is the
+    asks for. ``received_at`` must be timezone-aware, a ``datetime`` or ISO 8601
+    text (never a number: seconds and milliseconds since 1970 cannot be told
+    apart), from the year 1900 to 8999 in UTC. ``description`` is the
     customer's account in their own words: personal data, never in error
     messages. ``number`` is the complaint number the paper trail is filed under;
     when omitted it is made from the date of ``received_at`` (in its own time
@@ -214,7 +216,7 @@ class Complaint(RecoveryModel):
     customer: Customer
     category: Word
     requested: Remedy
-    received_at: AwareDatetime
+    received_at: InputTime
     description: Text = ""
     number: ComplaintNumber = Field(default=None, validate_default=True)  # filled in by _fill_number
 

@@ -75,7 +75,7 @@ class Policy(RecoveryModel):
     window: Window
     levels: Annotated[tuple[AuthorityLevel, ...], Field(min_length=1, max_length=1000)]
     hard_cap: NonNegativeMoney | None = None
-    min_alternatives: Annotated[int, Field(ge=1, le=20)] = 3
+    min_alternatives: Annotated[int, Field(ge=1, le=20, strict=True)] = 3  # strict: true is not 1
     denials_delivered_by: Word
     catalog: Annotated[tuple[Alternative, ...], Field(max_length=10_000)] = ()
     refused_remedies: WordSet = ()

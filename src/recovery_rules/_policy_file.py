@@ -13,9 +13,10 @@ import tomllib
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from .exceptions import MissingDependencyError, PolicyError, Problem
+from ._files import parse_problem, read_regular_file
+from .exceptions import InvalidInputError, MissingDependencyError, PolicyError, Problem
 
-__all__ = ["MAX_POLICY_BYTES", "parse_policy_text", "read_policy_file"]
+__all__ = ["MAX_POLICY_BYTES", "parse_policy_text", "read_policy_file", "read_policy_text"]
 
 MAX_POLICY_BYTES: Final = 5_000_000
 """Policy files larger than this (5 MB) are refused."""
@@ -30,7 +31,21 @@ _FORMATS: Final[dict[str, Literal["toml", "json", "yaml"]]] = {
 
 def read_policy_file(path: str | os.PathLike[str]) -> tuple[Any, str]:
     """The parsed content of a policy file, and its name for messages."""
-    file = Path(path)
+    text, format, source = read_policy_text(path)
+    return parse_policy_text(text, format, source=source), source
+
+
+def read_policy_text(path: str | os.PathLike[str]) -> tuple[str, Literal["toml", "json", "yaml"], str]:
+    """The text of a policy file, its format and its name for messages; the file is not parsed.
+
+    Only a regular file is read (symbolic links followed), and at most
+    :data:`MAX_POLICY_BYTES` of it: a FIFO, a device, a directory or a file too
+    large is a :class:`PolicyError`.
+    """
+    try:
+        file = Path(path)
+    except TypeError:  # not a path at all, or an os.PathLike of bytes
+        raise PolicyError([Problem("", f"the path must be a str or os.PathLike, not {type(path).__name__}")]) from None
     source = str(file)
     format = _FORMATS.get(file.suffix.lower())
     if format is None:
@@ -39,19 +54,16 @@ def read_policy_file(path: str | os.PathLike[str]) -> tuple[Any, str]:
             source=source,
         )
     try:
-        size = file.stat().st_size
-        if size > MAX_POLICY_BYTES:
-            raise PolicyError([Problem("", f"is {size:,} bytes; the most is {MAX_POLICY_BYTES:,}")], source=source)
-        raw = file.read_bytes()
-    except OSError as error:
-        raise PolicyError([Problem("", f"cannot be read: {error.strerror or error}")], source=source) from None
+        raw = read_regular_file(file, limit=MAX_POLICY_BYTES)
+    except InvalidInputError as error:
+        raise PolicyError(error.problems, source=source) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise PolicyError(
             [Problem("", f"is not UTF-8 text (bad byte at offset {error.start})")], source=source
         ) from None
-    return parse_policy_text(text, format, source=source), source
+    return text, format, source
 
 
 def parse_policy_text(text: str, format: Literal["toml", "json", "yaml"], *, source: str) -> Any:
@@ -73,6 +85,8 @@ def parse_policy_text(text: str, format: Literal["toml", "json", "yaml"], *, sou
         raise PolicyError([Problem("", "is nested too deeply to be a policy")], source=source) from None
     except PolicyError as error:
         raise PolicyError(error.problems, source=source) from None
+    except (ValueError, TypeError, OverflowError) as error:  # beside syntax: a huge integer, a list as a key...
+        raise PolicyError([parse_problem(error, text, format)], source=source) from None
     raise PolicyError([Problem("", f"unknown format {format!r}; use toml, json or yaml")], source=source)
 
 
@@ -101,17 +115,30 @@ def _yaml(text: str) -> Any:
         raise MissingDependencyError("reading YAML policy files", "yaml", "PyYAML") from None
 
     class _UniqueKeyLoader(yaml.SafeLoader):
-        pass
+        def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+            # A value YAML resolves but Python cannot build (an integer of 5,000 digits, the date
+            # 2026-02-30) raises a plain ValueError or TypeError: locate it at its node.
+            try:
+                return super().construct_object(node, deep=deep)
+            except PolicyError:
+                raise
+            except (ValueError, TypeError, OverflowError) as error:
+                mark = node.start_mark
+                problem = parse_problem(error, str(node.value) if isinstance(node, yaml.ScalarNode) else "", "yaml")
+                raise PolicyError(
+                    [Problem(f"line {mark.line + 1}, column {mark.column + 1}", problem.message)]
+                ) from None
 
     def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            mark = key_node.start_mark
+            where = f"line {mark.line + 1}, column {mark.column + 1}"
+            if not isinstance(key_node, yaml.ScalarNode):  # "? [a, b]": a list or a table as a key
+                raise PolicyError([Problem(where, "a key must be a name, not a list or a table")])
             key = loader.construct_object(key_node, deep=deep)
             if key in seen:
-                mark = key_node.start_mark
-                raise PolicyError(
-                    [Problem(f"line {mark.line + 1}, column {mark.column + 1}", f"the key {key!r} appears twice")]
-                )
+                raise PolicyError([Problem(where, f"the key {key!r} appears twice")])
             seen.add(key)
         return loader.construct_mapping(node, deep=deep)
 

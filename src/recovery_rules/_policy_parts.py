@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, ClassVar, Final
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, StrictBool
 from pydantic_core import PydanticCustomError
 
 from ._base import WORD, Identifier, RecoveryModel, Text, Word, non_empty
@@ -125,8 +125,8 @@ class Alternative(RecoveryModel):
     contact: Annotated[Text, Field(max_length=500)] | None = None
     url: Url | None = None
     directions: Text | None = None
-    refers_elsewhere: bool = False
-    extra_mile: bool = False
+    refers_elsewhere: StrictBool = False
+    extra_mile: StrictBool = False
 
     def relevant_to(self, category: str, remedy_kind: str) -> bool:
         """Whether this option fits a complaint of ``category`` asking for ``remedy_kind``."""

@@ -1,19 +1,36 @@
-"""Time in policies: durations (``"2h"``, ``"PT2H"``), the ledger ``Window`` and time zones."""
+"""Time in policies and inputs: durations (``"2h"``, ``"PT2H"``), the ledger ``Window``, time zones, input times."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import zoneinfo
+from decimal import Decimal
 from typing import Annotated, Any, Final, Literal, Self
 
-from pydantic import BeforeValidator, GetCoreSchemaHandler, GetJsonSchemaHandler, TypeAdapter
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    TypeAdapter,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
 from .exceptions import InvalidInputError, Problem
 
-__all__ = ["Duration", "TimeZoneName", "Window", "format_duration", "parse_duration"]
+__all__ = [
+    "EARLIEST_INPUT_TIME",
+    "LATEST_INPUT_TIME",
+    "Duration",
+    "InputTime",
+    "TimeZoneName",
+    "Window",
+    "format_duration",
+    "parse_duration",
+]
 
 _SHORT: Final = re.compile(
     r"(?:(?P<d>[0-9]{1,4})d)?(?:(?P<h>[0-9]{1,5})h)?(?:(?P<m>[0-9]{1,6})m)?(?:(?P<s>[0-9]{1,7})s)?"
@@ -77,7 +94,9 @@ def _time_zone(value: object) -> str:
         raise PydanticCustomError("time_zone", "must be an IANA time zone name such as 'America/New_York' or 'UTC'")
     try:
         zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: a folder of the time zone database ("America", "Etc") or a file that cannot be read;
+        # ValueError: a path outside the database, a NUL, a file that is not a time zone.
         raise PydanticCustomError(
             "time_zone", "is not a known IANA time zone; use a name such as 'America/New_York' or 'UTC'"
         ) from None
@@ -86,6 +105,47 @@ def _time_zone(value: object) -> str:
 
 TimeZoneName = Annotated[str, BeforeValidator(_time_zone)]
 """An IANA time zone name, checked against the system's time zone database."""
+
+
+EARLIEST_INPUT_TIME: Final = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+"""The earliest time an input may give (a complaint's ``received_at``): 1 January 1900, UTC."""
+
+LATEST_INPUT_TIME: Final = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+"""Input times must be before this (the year 9000, UTC): far from where adding a duration overflows."""
+
+_NUMBER_TEXT: Final = re.compile(r"\s*[-+]?[0-9]+(?:\.[0-9]*)?\s*")
+_TIME_HINT: Final = "must be a date and time with a time zone, such as 2026-11-23T09:30:00+00:00"
+
+
+def _not_a_number(value: object) -> object:
+    # pydantic reads a number (or a string of digits) as seconds since 1970, or as milliseconds when
+    # it is large: a count that could mean either is not a time, and true is not one either.
+    if isinstance(value, bool):
+        raise PydanticCustomError("time_bool", _TIME_HINT + ", not true or false")
+    if isinstance(value, int | float | Decimal) or (isinstance(value, str) and _NUMBER_TEXT.fullmatch(value)):
+        raise PydanticCustomError(
+            "time_number", _TIME_HINT + " (a number is refused: seconds and milliseconds cannot be told apart)"
+        )
+    return value
+
+
+def _in_range(value: dt.datetime) -> dt.datetime:
+    try:
+        utc = value.astimezone(dt.UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+05:00 is before the first time Python can hold in UTC
+        utc = None
+    if utc is None or not EARLIEST_INPUT_TIME <= utc < LATEST_INPUT_TIME:
+        raise PydanticCustomError(
+            "datetime_range",
+            f"is out of range: a time must be from the year {EARLIEST_INPUT_TIME.year} "
+            f"to {LATEST_INPUT_TIME.year - 1} (in UTC); check the date",
+        )
+    return value
+
+
+InputTime = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_in_range)]
+"""A timezone-aware time given as input: a ``datetime`` or ISO 8601 text, never a number, within
+:data:`EARLIEST_INPUT_TIME` and :data:`LATEST_INPUT_TIME` once converted to UTC."""
 
 
 class Window:

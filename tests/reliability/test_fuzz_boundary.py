@@ -10,20 +10,36 @@ byte order marks, NULs, lone surrogates). Each call either works or raises a
 (Hypothesis then shows the input). Journal writes go to SQLite and PostgreSQL,
 and whatever a journal accepts reads back exactly as it was written.
 
+Hostile values and files, at the end, are held to time and memory bounds as
+well: integers of thousands of digits, YAML keys that are lists, YAML alias
+bombs, time zone names that are folders, booleans for numbers, times Python
+cannot convert to UTC, and paths that are FIFOs, /dev/zero, directories or
+sparse files of gigabytes, through the library and the command line's readers.
+
 ``make test`` runs a few thousand inputs in all; ``make reliability`` ten times as many.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
+import signal
+import tempfile
+import threading
+import time
 import tomllib
+import tracemalloc
+import zoneinfo
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -37,11 +53,22 @@ from recovery_rules import (
     InvalidInputError,
     Journal,
     JournalIntegrityError,
+    MemoryJournal,
     Money,
     Policy,
     RecoveryRulesError,
+    Window,
     presets,
 )
+from recovery_rules.cli._errors import CliInputError
+from recovery_rules.cli._inputs import (
+    MAX_INPUT_BYTES,
+    load_complaint,
+    policy_problems,
+    read_data_file,
+    render_problems,
+)
+from recovery_rules.cli._records import JsonLinesSource
 
 from ._journals import Place, size
 
@@ -347,3 +374,287 @@ def test_a_complaint_copied_past_its_limits_is_refused_before_anything_is_record
         with pytest.raises(InvalidInputError, match="description"):
             Case.open(journal, POLICY, too_long, by="staff", now=NOW)
         assert journal.head().count == 0
+
+
+# -- hostile values and hostile files, within time and memory bounds -------------------------------
+#
+# The classes an adversary reaches for: integers of thousands of digits (Python refuses to convert them),
+# YAML keys that are lists or tables, time zone names that are folders of the time zone database,
+# booleans where numbers belong (and numbers where times belong), times at the ends of what Python can
+# hold, and paths that are not regular files (a FIFO, /dev/zero, a directory, a sparse file of
+# gigabytes). Every call gives a typed error or a result, within SECONDS and PEAK_BYTES.
+
+SECONDS = 5.0
+"""The most one call may take on a shared machine; a hang is stopped (and fails the run) at four times that."""
+
+PEAK_BYTES = 64 * MEGABYTE
+"""The most Python may allocate for one call (tracemalloc's peak): a read of /dev/zero or of gigabytes is far more."""
+
+PLACEHOLDER = "HOSTILE_VALUE_PLACEHOLDER"
+ZONE_FOLDERS = sorted(
+    {name.rsplit("/", 1)[0] for name in zoneinfo.available_timezones() if "/" in name}
+    | {name.split("/")[0] for name in zoneinfo.available_timezones() if "/" in name}
+)
+ODD_ZONES = ["America/", "Etc/../America", "../America/New_York", "/usr/share/zoneinfo/UTC", "UTC\x00", "zone.tab", ""]
+EXTREME_TIMES = [
+    "0001-01-01T00:00:00+05:00",  # before the first time Python can hold in UTC
+    "0001-01-01T00:00:00Z",
+    "9999-12-31T23:59:59-05:00",  # after the last one
+    "9999-12-31T23:59:59.999999+00:00",
+    "1899-12-31T23:59:59Z",
+    "2026-02-30T09:30:00Z",
+    "2026-11-23T09:30:00+24:00",
+    "2026-11-23T09:30:00",
+    "1700000000",
+    "1700000000000",
+]
+BARE_TIMES = [  # date-times of TOML and YAML; not JSON
+    "0001-01-01T00:00:00+05:00",
+    "9999-12-31T23:59:59-05:00",
+    "2026-02-30",
+    "0001-01-01",
+    "2026-11-23T09:30:00",
+]
+COMPLEX_KEYS = ["{[a, b]: 1}", "{? {x: 1} : 2}", "{? [levels] : 1}"]
+ALIAS_BOMB = "bomb:\n  a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"  a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 9)}]\n" for level in range(1, 7)
+)
+"""Seven levels of nine aliases (``*a6``): 4.8 million strings to anything that walks it as a tree."""
+YAML_PREFIXES = ["", "? [a, b]\n: 1\n", ALIAS_BOMB]
+hostile_literals = st.one_of(
+    st.builds(lambda sign, count: sign + "9" * count, st.sampled_from(["", "-"]), st.integers(4000, 6000)),
+    st.builds(lambda count: "1" + "_0" * count, st.integers(4300, 5000)),  # TOML and YAML allow '_' in numbers
+    st.sampled_from(["true", "false", "1.0", "1e400", "-0", "nan", "inf", ".nan", "null", "[]", "{}", "*a6"]),
+    st.sampled_from(COMPLEX_KEYS),
+    st.sampled_from([*ZONE_FOLDERS, *ODD_ZONES]).map(json.dumps),
+    st.sampled_from(EXTREME_TIMES).map(json.dumps),
+    st.sampled_from(BARE_TIMES),
+)
+
+
+class Hung(BaseException):
+    """A call went on past its deadline (a BaseException, so no ``except OSError`` or ``Exception`` swallows it)."""
+
+
+@contextlib.contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Stop the block with :class:`Hung` after ``seconds`` (in the main thread, where signals arrive)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expired(signum: int, frame: object) -> None:
+        raise Hung(f"still running after {seconds} seconds")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@dataclass
+class Worst:
+    """The longest call and the largest peak allocation seen."""
+
+    seconds: float = 0.0
+    peak: int = 0
+
+    def __str__(self) -> str:
+        return f"slowest call {self.seconds:.2f} s, largest peak {self.peak / MEGABYTE:.1f} MB"
+
+
+def bounded(
+    seen: Counter[str], worst: Worst, call: Callable[[], object], *, typed: tuple[type[Exception], ...] = ()
+) -> None:
+    """:func:`tally` ``call`` (``typed`` errors count as typed too), within SECONDS and PEAK_BYTES."""
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with deadline(4 * SECONDS):
+            try:
+                tally(seen, call)
+            except typed as error:
+                seen[type(error).__name__] += 1
+    finally:
+        seconds = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    worst.seconds, worst.peak = max(worst.seconds, seconds), max(worst.peak, peak)
+    assert seconds < SECONDS, f"took {seconds:.1f} s"
+    assert peak < PEAK_BYTES, f"allocated {peak:,} bytes at the peak"
+
+
+def toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a TOML basic string
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    return "{" + ", ".join(f"{json.dumps(key)} = {toml_value(item)}" for key, item in value.items()) + "}"
+
+
+def policy_text(data: Any, format: str) -> str:
+    """``data`` written as a policy file of ``format``; PLACEHOLDER is written as a plain word (YAML) or string."""
+    if format == "json":
+        return json.dumps(data, indent=1)
+    if format == "yaml":
+        return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    if not isinstance(data, dict):
+        return f"x = {toml_value(data)}"
+    return "\n".join(f"{json.dumps(key)} = {toml_value(value)}" for key, value in data.items())
+
+
+def with_literal(text: str, literal: str, format: str) -> str:
+    quoted = PLACEHOLDER if format == "yaml" else json.dumps(PLACEHOLDER)
+    return text.replace(quoted, literal)
+
+
+def as_check_reads(file: Path) -> Policy:
+    """The policy in ``file`` read as ``recovery-rules check`` reads it; its problems, placed on their lines, raised."""
+    policy, problems = policy_problems(file)
+    if policy is None:
+        raise CliInputError(render_problems("does not load", problems, str(file)))
+    return policy
+
+
+def test_hostile_values_in_policy_files_give_typed_errors_within_bounds(
+    tmp_path: Path, figure: Callable[[str], None]
+) -> None:
+    """The library's reader (``Policy.from_text``) and the command line's (which places each problem on its line)."""
+    seen: Counter[str] = Counter()
+    worst = Worst()
+
+    @fuzz(40)
+    @given(
+        format=st.sampled_from(["toml", "json", "yaml"]),
+        path=st.sampled_from(POLICY_PATHS),
+        literal=hostile_literals,
+        prefix=st.sampled_from(YAML_PREFIXES),
+    )
+    def run(format: str, path: tuple[str | int, ...], literal: str, prefix: str) -> None:
+        text = with_literal(policy_text(replaced_at(RITZ_DATA, path, PLACEHOLDER), format), literal, format)
+        if format == "yaml":
+            text = prefix + text
+        bounded(seen, worst, lambda: Policy.from_text(text, format=format))  # type: ignore[arg-type]  # one of three
+        file = tmp_path / f"policy.{format}"
+        file.write_text(text, encoding="utf-8")
+        bounded(seen, worst, lambda: as_check_reads(file), typed=(CliInputError,))
+
+    run()
+    for key in ("name", "levels", "catalog", "wording"):
+        text = ALIAS_BOMB + policy_text({**RITZ_DATA, key: PLACEHOLDER}, "yaml").replace(PLACEHOLDER, "*a6")
+        bounded(seen, worst, lambda text=text: Policy.from_text(text, format="yaml"))  # type: ignore[misc]
+        file = tmp_path / "bomb.yaml"
+        file.write_text(text, encoding="utf-8")
+        bounded(seen, worst, lambda file=file: as_check_reads(file), typed=(CliInputError,))  # type: ignore[misc]
+    number = VALID.number
+    with MemoryJournal() as journal:
+        for name in ZONE_FOLDERS:
+            bounded(seen, worst, lambda name=name: Policy.model_validate({**RITZ_DATA, "timezone": name}))  # type: ignore[misc]
+            bounded(
+                seen,
+                worst,
+                lambda name=name: journal.granted(  # type: ignore[misc]
+                    number, window=Window.day(), timezone=name, currency="USD", now=NOW
+                ),
+            )
+    assert "accepted" in seen  # some hostile values land where they are harmless, and load
+    figure(f"{summary('policies with hostile values (TOML, JSON, YAML)', seen)}; {worst}")
+
+
+def test_hostile_values_in_complaint_json_give_typed_errors_within_bounds(
+    tmp_path: Path, figure: Callable[[str], None]
+) -> None:
+    seen: Counter[str] = Counter()
+    worst = Worst()
+    file = tmp_path / "complaint.json"
+
+    @fuzz(150)
+    @given(path=st.sampled_from(COMPLAINT_PATHS), literal=hostile_literals)
+    def run(path: tuple[str, ...], literal: str) -> None:
+        text = with_literal(json.dumps(replaced(COMPLAINT, path, PLACEHOLDER)), literal, "json")
+        bounded(seen, worst, lambda: POLICY.decide(Complaint.model_validate_json(text), by="staff", now=NOW))
+        file.write_text(text, encoding="utf-8")
+        bounded(seen, worst, lambda: load_complaint(str(file)), typed=(CliInputError,))
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):  # Python's own JSON reader refuses it: the library never sees it
+            return
+        bounded(seen, worst, lambda: POLICY.decide(Complaint.model_validate(data), by="staff", now=NOW))
+
+    run()
+    figure(f"{summary('complaints with hostile values (JSON text, the CLI, Python objects)', seen)}; {worst}")
+
+
+FILE_KINDS = [
+    "regular",
+    "fifo",
+    "link-to-dev-zero",
+    "link-to-fifo",
+    "directory",
+    "link-to-directory",
+    "sparse",
+    "dangling-link",
+    "link-loop",
+    "nul-in-name",
+]
+
+
+def make_file(kind: str, folder: Path, suffix: str, size: int, content: str) -> str:
+    """A path of ``kind`` in ``folder``: a FIFO, a link to /dev/zero, a sparse file of ``size`` bytes..."""
+    path = folder / f"input{suffix}"
+    if kind == "regular":
+        path.write_text(content, encoding="utf-8")
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "link-to-dev-zero":
+        path.symlink_to("/dev/zero")
+    elif kind == "link-to-fifo":
+        os.mkfifo(folder / "pipe")
+        path.symlink_to(folder / "pipe")
+    elif kind == "directory":
+        path.mkdir()
+    elif kind == "link-to-directory":
+        path.symlink_to(folder)
+    elif kind == "sparse":
+        with path.open("wb") as stream:
+            stream.truncate(size)
+    elif kind == "dangling-link":
+        path.symlink_to(folder / "nowhere")
+    elif kind == "link-loop":
+        path.symlink_to(path)
+    else:
+        return str(folder / f"in\x00put{suffix}")
+    return str(path)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs and /dev/zero are POSIX")
+def test_files_that_are_not_regular_give_typed_errors_within_bounds(figure: Callable[[str], None]) -> None:
+    seen: Counter[str] = Counter()
+    worst = Worst()
+
+    @fuzz(80)
+    @given(
+        kind=st.sampled_from(FILE_KINDS),
+        suffix=st.sampled_from([".toml", ".json", ".yaml", ".yml", ".jsonl"]),
+        size=st.sampled_from([MAX_INPUT_BYTES - 1, MAX_INPUT_BYTES, MAX_INPUT_BYTES + 1, 64 * MEGABYTE, 10 * 2**30]),
+        literal=hostile_literals,
+    )
+    def run(kind: str, suffix: str, size: int, literal: str) -> None:
+        content = with_literal(json.dumps(replaced(COMPLAINT, ("received_at",), PLACEHOLDER)), literal, "json")
+        with tempfile.TemporaryDirectory() as folder:
+            path = make_file(kind, Path(folder), suffix, size, content)
+            bounded(seen, worst, lambda: Policy.from_file(path))
+            bounded(seen, worst, lambda: load_complaint(path), typed=(CliInputError,))
+            bounded(seen, worst, lambda: read_data_file(path, "test cases"), typed=(CliInputError,))
+            if kind != "sparse" or size <= 64 * MEGABYTE:  # JSON Lines are streamed: time grows with the size
+                bounded(seen, worst, lambda: list(JsonLinesSource(path)), typed=(CliInputError,))
+
+    run()
+    figure(f"{summary('paths of every kind (FIFO, /dev/zero, directory, sparse...) read as inputs', seen)}; {worst}")

@@ -30,12 +30,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AwareDatetime, BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from recovery_rules import InvalidInputError, Money, Outcome, Policy, Problem, Resolution
 from recovery_rules._base import WORD, RecoveryModel, Text, Word
 from recovery_rules._policy_schema import for_validation
+from recovery_rules._time import InputTime
 
 from ._records import Amount, DecisionRecord, amount_or_money
 
@@ -83,7 +84,7 @@ class Expectation(RecoveryModel):
     escalate_to: LevelOrNone = None
     delivered_by: Word | None = None
     grantable_by: LevelOrNone = None
-    callback_by: AwareDatetime | None = None
+    callback_by: InputTime | None = None
     alternatives: tuple[str, ...] | None = None
     alternatives_include: tuple[str, ...] | None = None
     suggestions: tuple[str, ...] | None = None

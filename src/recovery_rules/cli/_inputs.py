@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import sys
 import tomllib
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from recovery_rules import Complaint, InvalidInputError, Money, Policy, PolicyError, Problem, presets
+from recovery_rules._files import parse_problem, read_regular_file
+from recovery_rules._policy_file import read_policy_text
 
 from ._errors import CliInputError
 from ._locate import Position, parse_location, source_map
@@ -117,22 +120,25 @@ def render_problems(headline: str, problems: list[LocatedProblem], source: str) 
 
 
 def read_text(path: str, what: str, *, limit: int = MAX_INPUT_BYTES) -> str:
-    """The UTF-8 text of ``path`` (``-`` for standard input), or a clear error naming ``what`` it is."""
-    try:
-        if path == "-":
+    """The UTF-8 text of ``path`` (``-`` for standard input), or a clear error naming ``what`` it is.
+
+    Only a regular file is read (symbolic links followed), and at most ``limit``
+    bytes of it: a FIFO, a device or a directory is refused without waiting on it.
+    """
+    if path == "-":
+        try:
             raw = sys.stdin.buffer.read(limit + 1)
-        else:
-            file = Path(path)
-            if file.is_dir():
-                raise CliInputError(f"{path} is a directory; give the {what} file")
-            with file.open("rb") as stream:
-                raw = stream.read(limit + 1)
-    except FileNotFoundError:
-        raise CliInputError(f"there is no {what} file {path}") from None
-    except OSError as error:
-        raise CliInputError(f"cannot read the {what} file {path}: {error.strerror or error}") from None
-    if len(raw) > limit:
-        raise CliInputError(f"the {what} file {path} is larger than {limit:,} bytes")
+        except OSError as error:
+            raise CliInputError(f"cannot read the {what} from standard input: {error.strerror or error}") from None
+        if len(raw) > limit:
+            raise CliInputError(f"the {what} on standard input is larger than {limit:,} bytes")
+    else:
+        try:
+            raw = read_regular_file(path, limit=limit)
+        except InvalidInputError as error:
+            if not os.path.lexists(path):
+                raise CliInputError(f"there is no {what} file {path}") from None
+            raise CliInputError(f"the {what} file {path} {error.problems[0].message}") from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -159,6 +165,11 @@ def _parse(text: str, format: str, path: str, what: str) -> Any:
         ) from None
     except RecursionError:
         raise CliInputError(f"{path}: the {what} file is nested too deeply") from None
+    except (ValueError, TypeError, OverflowError) as error:  # beside syntax: an integer of 5,000 digits
+        problem = parse_problem(error, text, format)
+        where = _LINE_COLUMN.fullmatch(problem.location)
+        place = f"{path}:{where[1]}:{where[2]}" if where else path
+        raise CliInputError(f"{place}: the {what} file {problem.message}") from None
 
 
 # -- policies -------------------------------------------------------------------
@@ -201,9 +212,9 @@ def policy_problems(path: Path) -> tuple[Policy | None, list[LocatedProblem]]:
         return Policy.from_file(path), []
     except PolicyError as error:
         format = file_format(path)
-        try:
-            text: str | None = path.read_text(encoding="utf-8") if format else None
-        except (OSError, UnicodeDecodeError):
+        try:  # read again, the safe way, to place each problem on its line
+            text: str | None = read_policy_text(path)[0] if format else None
+        except PolicyError:
             text = None
         return None, locate_problems(error.problems, text, format)
 

@@ -7,10 +7,10 @@ for TOML (no TOML library keeps positions), a recursive walk for JSON (the
 standard library's own string and number scanners do the tokens) and the node
 marks of PyYAML for YAML.
 
-The scanners run only on text the policy parser has already accepted, so they
-can assume it is well formed; if they meet anything they do not expect they
-stop and return what they mapped so far: a location without a line is shown
-without one, never a crash.
+The scanners assume the text is well formed (a syntax error already carries
+its own line and column); if they meet anything they do not expect, in text
+the parser refused too, they stop and return what they mapped so far: a
+location without a line is shown without one, never a crash.
 """
 
 from __future__ import annotations
@@ -84,8 +84,8 @@ def source_map(text: str, format: str) -> SourceMap:
             _JsonScanner(text, offsets).document()
         elif format == "yaml":
             _yaml_offsets(text, offsets)
-    except (IndexError, ValueError, KeyError, RecursionError):
-        pass  # keep what was mapped before the surprise; see the module docstring
+    except (IndexError, ValueError, KeyError, RecursionError, TypeError):
+        pass  # keep what was mapped before the surprise (text the parser refused, too); see the module docstring
     return SourceMap(text, offsets)
 
 
@@ -318,6 +318,8 @@ class _JsonScanner:
                 return at + 1
             while True:
                 key, end = _DECODER.raw_decode(text, at)
+                if not isinstance(key, str):  # text the parser refused: a key that is not a string
+                    raise ValueError("not JSON")
                 self.offsets.setdefault((*path, key), at)
                 at = self.space(end)
                 at = self.space(at + 1)  # the ':'
@@ -355,10 +357,15 @@ def _yaml_offsets(text: str, offsets: dict[Path, int]) -> None:
     except yaml.YAMLError:
         return
 
+    walked: set[int] = set()
+
     def walk(node: Any, path: Path, depth: int) -> None:
         if depth > _MAX_DEPTH:
             return
         offsets.setdefault(path, node.start_mark.index)
+        if id(node) in walked:  # an alias: its anchor was walked once; walking it again for every alias of
+            return  # aliases of aliases would take exponential time (nine levels of nine: 387 million paths)
+        walked.add(id(node))
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 key = (*path, str(key_node.value))

@@ -13,17 +13,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Final, Protocol
+from typing import Annotated, Any, BinaryIO, ClassVar, Final, Protocol
 
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from recovery_rules import Complaint, InvalidInputError, Money, Problem
 from recovery_rules._base import RecoveryModel, Word
+from recovery_rules._files import open_regular_file, parse_problem
+from recovery_rules._time import InputTime
 
 from ._errors import CliInputError
 from ._journal_reader import CaseReplay, open_journal, shown
@@ -42,6 +46,8 @@ __all__ = [
 
 MAX_LINE_BYTES: Final = 1_000_000
 """A recorded complaint longer than this (1 MB) on one line is refused."""
+
+_DROP_CHUNK: Final = 1 << 20
 
 
 def amount_or_money(value: object) -> object:
@@ -80,7 +86,7 @@ class DecisionRecord(RecoveryModel):
     complaint: Complaint
     by: Word
     granted: Amount = None
-    now: AwareDatetime | None = None
+    now: InputTime | None = None
 
     def granted_in(self, currency: str) -> Money:
         """What was granted before, in the policy's ``currency``; :class:`InvalidInputError` if it cannot be."""
@@ -145,8 +151,18 @@ class JsonLinesSource:
 
     def __init__(self, path: str) -> None:
         self.path = Path(path)
-        if not self.path.is_file():
-            raise CliInputError(f"there is no recorded-complaints file {path}")
+        with self._open():  # fails now, before any work, when it is not a regular file that can be read
+            pass
+
+    @contextmanager
+    def _open(self) -> Iterator[BinaryIO]:
+        try:
+            with open_regular_file(self.path) as stream:
+                yield stream
+        except InvalidInputError as error:
+            if not os.path.lexists(self.path):
+                raise CliInputError(f"there is no recorded-complaints file {self.path}") from None
+            raise CliInputError(f"the recorded-complaints file {self.path} {error.problems[0].message}") from None
 
     @property
     def name(self) -> str:
@@ -163,10 +179,10 @@ class JsonLinesSource:
     def __iter__(self) -> Iterator[Recorded]:
         read = 0
         try:
-            with self.path.open("rb") as stream:
-                for number, raw in enumerate(stream, start=1):
-                    read += len(raw)
-                    if not raw.strip():
+            with self._open() as stream:
+                for number, (raw, length) in enumerate(_lines(stream), start=1):
+                    read += length
+                    if length <= MAX_LINE_BYTES and not raw.strip():
                         continue
                     yield self._parse(raw, f"line {number}", read)
         except OSError as error:
@@ -177,17 +193,37 @@ class JsonLinesSource:
         if len(raw) > MAX_LINE_BYTES:
             return Recorded(where, read, None, (Problem("", f"is longer than {MAX_LINE_BYTES:,} bytes"),))
         try:
-            data: Any = json.loads(raw.decode("utf-8"))
+            text = raw.decode("utf-8")
+            data: Any = json.loads(text)
         except UnicodeDecodeError:
             return Recorded(where, read, None, (Problem("", "is not UTF-8 text"),))
         except json.JSONDecodeError as error:
             return Recorded(where, read, None, (Problem("", f"is not valid JSON: {error.msg} (column {error.colno})"),))
         except RecursionError:
             return Recorded(where, read, None, (Problem("", "is nested too deeply"),))
+        except (ValueError, TypeError, OverflowError) as error:  # beside syntax: an integer of 5,000 digits
+            problem = parse_problem(error, text, "json")
+            return Recorded(where, read, None, (Problem("", problem.message),))
         try:
             return Recorded(where, read, DecisionRecord.model_validate(data))
         except InvalidInputError as error:
             return Recorded(where, read, None, error.problems)
+
+
+def _lines(stream: BinaryIO) -> Iterator[tuple[bytes, int]]:
+    """Each line of ``stream`` (its first ``MAX_LINE_BYTES + 1`` bytes when longer) and its whole length.
+
+    A line longer than the most is never held whole: the rest of it is read and
+    dropped in pieces, so one endless line cannot exhaust memory.
+    """
+    while raw := stream.readline(MAX_LINE_BYTES + 1):
+        length = len(raw)
+        if length > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while rest := stream.readline(_DROP_CHUNK):
+                length += len(rest)
+                if rest.endswith(b"\n"):
+                    break
+        yield raw, length
 
 
 class JournalSource:

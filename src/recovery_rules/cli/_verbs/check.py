@@ -29,7 +29,11 @@ def command(*, policy: str, as_json: bool) -> int:
     """
     path = policy_path(policy)
     if not path.is_file():
-        raise CliInputError(f"there is no policy file {policy}" if not path.exists() else f"{policy} is not a file")
+        raise CliInputError(
+            f"there is no policy file {policy}"
+            if not path.exists()
+            else f"the policy file {policy} is not a regular file; give the path of a file"
+        )
     if file_format(path) is None:
         raise CliInputError(f"{policy}: a policy file is .toml, .json or .yaml")
     try:
