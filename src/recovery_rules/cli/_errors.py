@@ -22,11 +22,14 @@ class ExitCode(enum.IntEnum):
       complaint or a test case that is not valid, a policy that does not load
       (except for ``check``, whose job is to say so). Click's own usage errors
       exit with 2 as well.
+    - ``INTERNAL`` (3): recovery-rules failed in a way nobody expected: a bug,
+      reported as one paragraph (what failed and where), never a traceback.
     """
 
     OK = 0
     FAILED = 1
     INPUT = 2
+    INTERNAL = 3
 
 
 class CliInputError(click.ClickException):

@@ -48,13 +48,13 @@ def command(*, policy: str, as_json: bool) -> int:
         )
     elif loaded is None:
         for problem in problems:
-            click.echo(problem.render(source))
+            _console.echo(problem.render(source))
         count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
-        click.echo(f"{source}: {count}; the policy does not load")
+        _console.echo(f"{source}: {count}; the policy does not load")
     else:
-        click.echo(f"{source}: ok")
+        _console.echo(f"{source}: ok")
         for line in summary(loaded):
-            click.echo(f"  {line}")
+            _console.echo(f"  {line}")
     return ExitCode.OK if loaded is not None else ExitCode.FAILED
 
 

@@ -58,7 +58,7 @@ def command(*, complaint_file: str, policy: str, by: str, granted: str | None, n
     except InvalidInputError as error:
         raise CliInputError(f"{complaint_file}: {error}") from None
     if as_json:
-        click.echo(resolution.model_dump_json(indent=2))
+        _console.echo_json_text(resolution.model_dump_json(indent=2))
     else:
         _console.stdout().print(describe(resolution, rules))
     return ExitCode.OK

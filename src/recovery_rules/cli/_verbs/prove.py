@@ -74,22 +74,22 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
         return ExitCode.OK if proof.holds else ExitCode.FAILED
     dimensions = " × ".join(f"{len(values)} {name.replace('_', ' ')}" for name, values in shape.items())
     if found is None:
-        click.echo(
+        _console.echo(
             f"{policy}: {proof.regions:,} regions in {proof.slices:,} slices ({dimensions}): all invariants hold"
         )
         return ExitCode.OK
     outcome = "deciding raised an error" if found.outcome is None else f"the outcome is {found.outcome.value}"
-    click.echo(f"{policy}: counterexample in region {proof.regions:,} of {total:,} ({dimensions}):")
-    click.echo(
+    _console.echo(f"{policy}: counterexample in region {proof.regions:,} of {total:,} ({dimensions}):")
+    _console.echo(
         f"{found.by} decides, {found.granted.display()} already granted, at {found.now.isoformat()}; "
         f"{outcome}, which breaks:"
     )
     for violation in found.violations:
-        click.echo(f"  - {violation}")
-    click.echo(f"the complaint (saved to {save}):" if save else "the complaint (save it as counterexample.json):")
-    click.echo(json.dumps(found.complaint_json(), indent=2))
-    click.echo("run it with:")
-    click.echo(f"  {command_line}")
+        _console.echo(f"  - {violation}")
+    _console.echo(f"the complaint (saved to {save}):" if save else "the complaint (save it as counterexample.json):")
+    _console.echo(json.dumps(found.complaint_json(), indent=2))
+    _console.echo("run it with:")
+    _console.echo(f"  {command_line}")
     return ExitCode.FAILED
 
 
