@@ -12,14 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from recovery_rules import CaseOutcome, MissingDependencyError, Outcome
 
 from ._errors import CliInputError
-from ._report import CAP_BANDS, Report, nearest_rank
+from ._report import CAP_BANDS, Report, nearest_rank, percent
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -118,7 +117,7 @@ def _plain(axes: Axes) -> None:
 def _rates(axes: Axes, report: Report) -> None:
     rates = report.rates()
     labels = [name for _, name, _ in rates]
-    values = [float(rate.value * 100) if rate.value is not None else 0.0 for _, _, rate in rates]
+    values = [float(rate.value) * 100 if rate.value is not None else 0.0 for _, _, rate in rates]
     texts = [f"{rate.percent()} ({rate.count} of {rate.of})" for _, _, rate in rates]
     _bars(axes, labels, values, texts)
     axes.set_xlim(0, 135)
@@ -200,9 +199,8 @@ def _cap_share(axes: Axes, report: Report) -> None:
     axes.set_xticks(range(len(names)), [name.replace("up to ", "up to\n") for name in names], fontsize=_FONT - 1)
     axes.set_ylabel("guests", fontsize=_FONT)
     caps = ", ".join(cap.display() for cap in sorted(set(report.caps.values()), key=str))
-    highest = shares[-1] * Decimal(100)
     axes.set_title(f"Share of the cap used per guest (cap {caps})", fontsize=_FONT + 2, loc="left")
-    axes.set_xlabel(f"highest {highest:.1f}%", fontsize=_FONT)
+    axes.set_xlabel(f"highest {percent(shares[-1])}", fontsize=_FONT)
     _plain(axes)
 
 
