@@ -10,6 +10,7 @@ error; with ``--json`` the parsed document holds them exactly.
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import json
 import re
@@ -22,6 +23,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.table import Table
 
 from recovery_rules import Case, Complaint, Customer, Money, Policy, Remedy, SQLiteJournal
 from recovery_rules.cli import _console
@@ -314,3 +316,47 @@ def test_json_output_parses_back_to_the_same_text(text: str) -> None:
         _console.echo_json({"text": text, text: [text]})
     assert UNSAFE.search(out.getvalue()) is None
     assert json.loads(out.getvalue()) == {"text": text, text: [text]}
+
+
+def test_the_consoles_never_read_markup(capsys: pytest.CaptureFixture[str]) -> None:
+    table = Table("name", title="[bold]title[/bold]")
+    table.add_row("[link=https://evil.example/]cell[/link]")
+    _console.stdout().print(table, "[red]text[/red]")
+    out = capsys.readouterr().out
+    assert "[bold]title[/bold]" in out
+    assert "[link=https://evil.example/]cell[/link]" in out
+    assert "[red]text[/red]" in out
+
+
+CLI = Path(_console.__file__).parent
+WRITERS = {"echo", "secho", "print", "write", "Console", "print_json", "log"}
+"""What writes to a stream: only the console module calls these (``print`` and ``log`` as a console's)."""
+
+
+def test_every_output_goes_through_the_console_module() -> None:
+    """The root, kept: no other module of the command line writes to a stream or makes a console."""
+    offenders = []
+    for module in sorted(CLI.rglob("*.py")):
+        if module.name == "_console.py" or module == CLI / "__init__.py":  # __init__: click and rich may be missing
+            continue
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            owner = node.func.value if isinstance(node.func, ast.Attribute) else None
+            through_console = isinstance(owner, ast.Name) and owner.id in ("console", "_console")
+            if name in WRITERS and not through_console and not _is_console_call(owner):
+                offenders.append(f"{module.relative_to(CLI)}:{node.lineno}: {ast.unparse(node.func)}")
+            if any(keyword.arg == "markup" for keyword in node.keywords):
+                offenders.append(f"{module.relative_to(CLI)}:{node.lineno}: markup=")
+    assert offenders == []
+
+
+def _is_console_call(owner: ast.expr | None) -> bool:
+    """``_console.stdout().print(...)``: a console the console module made."""
+    return (
+        isinstance(owner, ast.Call)
+        and isinstance(owner.func, ast.Attribute)
+        and isinstance(owner.func.value, ast.Name)
+        and owner.func.value.id == "_console"
+    )

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
+import stat
 import sys
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import IO, Any, Final
 
 from recovery_rules import Complaint, InvalidInputError, Money, Policy, PolicyError, Problem, presets
+from recovery_rules._policy_file import MAX_POLICY_BYTES
 
 from ._errors import CliInputError
 from ._locate import Position, parse_location, source_map
@@ -29,15 +32,25 @@ __all__ = [
     "load_complaint",
     "load_policy",
     "locate_problems",
+    "open_input",
     "parse_amount",
     "parse_time",
     "read_data_file",
     "read_text",
+    "regular_file",
     "render_problems",
+    "show_time",
+    "within_range",
 ]
 
 MAX_INPUT_BYTES: Final = 5_000_000
 """Complaint and test-case files larger than this (5 MB) are refused."""
+
+EARLIEST: Final = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+LATEST: Final = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+"""Times given on the command line (``--now``, ``--since``, ``--until``) lie between these: far enough
+from the ends of the calendar Python can count in that adding a callback's hours or a window's days, or
+showing the time in any time zone, always has a result."""
 
 _FORMATS: Final = {".toml": "toml", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 _LINE_COLUMN: Final = re.compile(r"line (\d+), column (\d+)")
@@ -115,22 +128,79 @@ def render_problems(headline: str, problems: list[LocatedProblem], source: str) 
 
 # -- files ----------------------------------------------------------------------
 
+_NOT_BLOCKING: Final = getattr(os, "O_NONBLOCK", 0)
+"""Opening a named pipe (FIFO) waits for a writer unless it is opened non-blocking (POSIX only)."""
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _unreadable(path: str, what: str, error: OSError | ValueError) -> CliInputError:
+    if isinstance(error, FileNotFoundError):
+        return CliInputError(f"there is no {what} file {path}")
+    reason = error.strerror or str(error) if isinstance(error, OSError) else "it is not a valid file name"
+    return CliInputError(f"cannot read the {what} file {path}: {reason}")
+
+
+def regular_file(path: str, what: str) -> Path:
+    """``path`` when it names a regular file (or a symbolic link to one); else an error saying what it is.
+
+    Directories, named pipes, devices (``/dev/zero``) and sockets are refused
+    before anything opens them: one could hang the command, another feed it
+    without end.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError) as error:  # ValueError: a NUL or an unencodable character in the name
+        raise _unreadable(path, what, error) from None
+    if not stat.S_ISREG(mode):
+        raise CliInputError(f"{path} is {_kind(mode)}; give the {what} file")
+    return Path(path)
+
+
+def open_input(path: str, what: str) -> IO[bytes]:
+    """``path`` opened for reading in binary: a regular file, checked before and after it is opened.
+
+    It is opened non-blocking, so a named pipe swapped in after the first
+    check cannot hang the command, and checked again on the open file.
+    """
+    regular_file(path, what)
+    try:
+        descriptor = os.open(path, os.O_RDONLY | _NOT_BLOCKING | getattr(os, "O_BINARY", 0))
+    except (OSError, ValueError) as error:
+        raise _unreadable(path, what, error) from None
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            raise CliInputError(f"{path} is {_kind(mode)}; give the {what} file")
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
 
 def read_text(path: str, what: str, *, limit: int = MAX_INPUT_BYTES) -> str:
-    """The UTF-8 text of ``path`` (``-`` for standard input), or a clear error naming ``what`` it is."""
+    """The UTF-8 text of ``path`` (``-`` for standard input), or a clear error naming ``what`` it is.
+
+    At most ``limit`` + 1 bytes are read, whatever the file claims to be.
+    """
     try:
         if path == "-":
             raw = sys.stdin.buffer.read(limit + 1)
         else:
-            file = Path(path)
-            if file.is_dir():
-                raise CliInputError(f"{path} is a directory; give the {what} file")
-            with file.open("rb") as stream:
+            with open_input(path, what) as stream:
                 raw = stream.read(limit + 1)
-    except FileNotFoundError:
-        raise CliInputError(f"there is no {what} file {path}") from None
     except OSError as error:
-        raise CliInputError(f"cannot read the {what} file {path}: {error.strerror or error}") from None
+        raise _unreadable(path, what, error) from None
     if len(raw) > limit:
         raise CliInputError(f"the {what} file {path} is larger than {limit:,} bytes")
     try:
@@ -159,6 +229,11 @@ def _parse(text: str, format: str, path: str, what: str) -> Any:
         ) from None
     except RecursionError:
         raise CliInputError(f"{path}: the {what} file is nested too deeply") from None
+    except ValueError:  # Python's limit on the digits of an integer (4,300 by default)
+        raise CliInputError(
+            f"{path}: the {what} file holds a number with too many digits; amounts are strings such as "
+            "'150.00', counts are small numbers"
+        ) from None
 
 
 # -- policies -------------------------------------------------------------------
@@ -187,7 +262,7 @@ def policy_path(spec: str) -> Path:
     if is_preset(spec):
         return presets.path(spec)
     path = Path(spec)
-    if file_format(path) is None and not path.exists():
+    if file_format(path) is None and not _exists(path):
         raise CliInputError(
             f"there is no policy {spec!r}: give a policy file (.toml, .json or .yaml) "
             f"or the name of a preset: {', '.join(presets.NAMES)}"
@@ -195,15 +270,27 @@ def policy_path(spec: str) -> Path:
     return path
 
 
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long for the file system, say: there is no such file
+        return False
+
+
 def policy_problems(path: Path) -> tuple[Policy | None, list[LocatedProblem]]:
-    """Load the policy at ``path``: the policy, or every problem with its line in the file."""
+    """Load the policy at ``path``: the policy, or every problem with its line in the file.
+
+    ``path`` must be a regular file (:func:`regular_file`): the command line
+    never hands the library a pipe or a device to read.
+    """
+    regular_file(str(path), "policy")
     try:
         return Policy.from_file(path), []
     except PolicyError as error:
         format = file_format(path)
         try:
-            text: str | None = path.read_text(encoding="utf-8") if format else None
-        except (OSError, UnicodeDecodeError):
+            text: str | None = read_text(str(path), "policy", limit=MAX_POLICY_BYTES) if format else None
+        except CliInputError:
             text = None
         return None, locate_problems(error.problems, text, format)
 
@@ -211,8 +298,12 @@ def policy_problems(path: Path) -> tuple[Policy | None, list[LocatedProblem]]:
 def load_policy(spec: str, *, option: str = "--policy") -> LoadedPolicy:
     """The policy ``spec`` names, or a :class:`CliInputError` listing every problem with its line."""
     path = policy_path(spec)
-    if not path.exists():
+    if not _exists(path):
         raise CliInputError(f"{option}: there is no policy file {spec}")
+    try:
+        regular_file(str(path), "policy")
+    except CliInputError as error:
+        raise CliInputError(f"{option}: {error.message}") from None
     try:
         policy, problems = policy_problems(path)
     except InvalidInputError as error:  # a missing optional dependency (YAML) or a bad preset name
@@ -265,7 +356,8 @@ def parse_amount(text: str, currency: str, *, option: str) -> Money:
 
 
 def parse_time(text: str, *, option: str) -> dt.datetime:
-    """A timezone-aware ISO 8601 time from the command line (``2026-11-23T15:00:00Z``)."""
+    """A timezone-aware ISO 8601 time from the command line (``2026-11-23T15:00:00Z``), within the years
+    :data:`EARLIEST` and :data:`LATEST` span."""
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
@@ -275,4 +367,23 @@ def parse_time(text: str, *, option: str) -> dt.datetime:
             f"{option}: {'needs a time zone' if moment else 'is not an ISO 8601 time'}; write it like "
             "2026-11-23T15:00:00Z or 2026-11-23T10:00:00-05:00"
         )
+    return within_range(moment, option=option)
+
+
+def within_range(moment: dt.datetime, *, option: str) -> dt.datetime:
+    """``moment`` (timezone-aware) when it lies between :data:`EARLIEST` and :data:`LATEST`; else an error."""
+    if not EARLIEST <= moment < LATEST:
+        raise CliInputError(
+            f"{option}: {moment.isoformat()} is out of range; give a time between the years "
+            f"{EARLIEST.year} and {LATEST.year - 1}"
+        )
     return moment
+
+
+def show_time(moment: dt.datetime, zone: dt.tzinfo | None, format: str = "%Y-%m-%d %H:%M %Z") -> str:
+    """``moment`` in the time zone ``zone``, as ``format`` writes it; as recorded (ISO 8601) when the
+    calendar cannot hold it there (a time a journal holds near the year 1 or 9999)."""
+    try:
+        return moment.astimezone(zone).strftime(format)
+    except (OverflowError, ValueError):
+        return moment.isoformat()

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Final, Protocol
+from typing import IO, Annotated, Any, ClassVar, Final, Protocol
 
 from pydantic import AwareDatetime, BeforeValidator
 from pydantic_core import PydanticCustomError
@@ -26,6 +26,7 @@ from recovery_rules import Complaint, InvalidInputError, Money, Problem
 from recovery_rules._base import RecoveryModel, Word
 
 from ._errors import CliInputError
+from ._inputs import open_input, regular_file
 from ._journal_reader import CaseReplay, open_journal, shown
 
 __all__ = [
@@ -144,9 +145,7 @@ class JsonLinesSource:
     """A JSON Lines file: one recorded decision per line; blank lines are skipped."""
 
     def __init__(self, path: str) -> None:
-        self.path = Path(path)
-        if not self.path.is_file():
-            raise CliInputError(f"there is no recorded-complaints file {path}")
+        self.path = regular_file(path, "recorded-complaints")
 
     @property
     def name(self) -> str:
@@ -163,18 +162,18 @@ class JsonLinesSource:
     def __iter__(self) -> Iterator[Recorded]:
         read = 0
         try:
-            with self.path.open("rb") as stream:
-                for number, raw in enumerate(stream, start=1):
-                    read += len(raw)
+            with open_input(str(self.path), "recorded-complaints") as stream:
+                for number, (raw, length) in enumerate(_lines(stream), start=1):
+                    read += length
                     if not raw.strip():
                         continue
-                    yield self._parse(raw, f"line {number}", read)
+                    yield self._parse(raw, f"line {number}", read, length)
         except OSError as error:
             raise CliInputError(f"cannot read {self.path}: {error.strerror or error}") from None
 
     @staticmethod
-    def _parse(raw: bytes, where: str, read: int) -> Recorded:
-        if len(raw) > MAX_LINE_BYTES:
+    def _parse(raw: bytes, where: str, read: int, length: int) -> Recorded:
+        if length > MAX_LINE_BYTES:
             return Recorded(where, read, None, (Problem("", f"is longer than {MAX_LINE_BYTES:,} bytes"),))
         try:
             data: Any = json.loads(raw.decode("utf-8"))
@@ -184,10 +183,31 @@ class JsonLinesSource:
             return Recorded(where, read, None, (Problem("", f"is not valid JSON: {error.msg} (column {error.colno})"),))
         except RecursionError:
             return Recorded(where, read, None, (Problem("", "is nested too deeply"),))
+        except ValueError:  # Python's limit on the digits of an integer
+            return Recorded(where, read, None, (Problem("", "holds a number with too many digits"),))
         try:
             return Recorded(where, read, DecisionRecord.model_validate(data))
         except InvalidInputError as error:
             return Recorded(where, read, None, error.problems)
+
+
+def _lines(stream: IO[bytes]) -> Iterator[tuple[bytes, int]]:
+    """Each line of ``stream`` and its length in bytes; of a line longer than :data:`MAX_LINE_BYTES`, only the start.
+
+    Memory stays bounded however long a line is (a file with no line break at all).
+    """
+    while True:
+        line = stream.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        length = len(line)
+        if length > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            while True:  # skip the rest of the line, a piece at a time
+                rest = stream.readline(MAX_LINE_BYTES)
+                length += len(rest)
+                if not rest or rest.endswith(b"\n"):
+                    break
+        yield line, length
 
 
 class JournalSource:

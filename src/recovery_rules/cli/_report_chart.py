@@ -9,6 +9,7 @@ metadata, so the same report gives the same file.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import uuid
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 from recovery_rules import CaseOutcome, MissingDependencyError, Outcome
 
 from ._errors import CliInputError
+from ._inputs import show_time
 from ._report import CAP_BANDS, Report, nearest_rank, percent
 
 if TYPE_CHECKING:
@@ -39,37 +41,52 @@ _FONT: Final = 10
 
 
 def write_chart(report: Report, path: str) -> None:
-    """Draw ``report`` into the PNG file ``path``, replacing it whole or not at all."""
+    """Draw ``report`` into the PNG file ``path``, replacing it whole or not at all.
+
+    Text is drawn as written: a ``$`` in a policy's name is a dollar sign, not
+    the start of a formula (matplotlib's mathtext is off).
+    """
     target = Path(path)
     if target.suffix.lower() != ".png":
         raise CliInputError(f"--chart: {path} must be a .png file")
-    if not target.parent.is_dir():
+    try:
+        folder = target.parent.is_dir()
+    except (OSError, ValueError):  # a name too long, or with a NUL in it
+        folder = False
+    if not folder:
         raise CliInputError(f"--chart: there is no folder {target.parent} to write {target.name} in")
     try:
+        import matplotlib  # noqa: PLC0415 - the chart extra, only when a chart is asked for
         from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 - the chart extra, when asked
         from matplotlib.figure import Figure  # noqa: PLC0415 - the chart extra, only when a chart is asked for
     except ImportError:
         raise MissingDependencyError("report --chart", "chart", "matplotlib") from None
 
-    figure = Figure(figsize=(SIZE[0] / _DPI, SIZE[1] / _DPI), dpi=_DPI, layout="constrained")
-    FigureCanvasAgg(figure)
-    figure.suptitle(_title(report), fontsize=_FONT + 4)
-    grid = figure.subplots(2, 3)
-    _rates(grid[0][0], report)
-    _first_decisions(grid[0][1], report)
-    _resolution_times(grid[0][2], report)
-    _granted(grid[1][0], report)
-    _cap_share(grid[1][1], report)
-    _callbacks(grid[1][2], report)
+    with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
+        figure = Figure(figsize=(SIZE[0] / _DPI, SIZE[1] / _DPI), dpi=_DPI, layout="constrained")
+        FigureCanvasAgg(figure)
+        figure.suptitle(_title(report), fontsize=_FONT + 4)
+        grid = figure.subplots(2, 3)
+        _rates(grid[0][0], report)
+        _first_decisions(grid[0][1], report)
+        _resolution_times(grid[0][2], report)
+        _granted(grid[1][0], report)
+        _cap_share(grid[1][1], report)
+        _callbacks(grid[1][2], report)
+        _save(figure, target, path)
 
+
+def _save(figure: Any, target: Path, path: str) -> None:
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:
         with temporary.open("xb") as stream:
             figure.savefig(stream, format="png", dpi=_DPI, metadata={"Software": None})
         os.replace(temporary, target)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise CliInputError(f"--chart: cannot write {path}: {error.strerror or error}") from None
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the name
+        with contextlib.suppress(OSError, ValueError):
+            temporary.unlink(missing_ok=True)
+        reason = error.strerror or str(error) if isinstance(error, OSError) else "it is not a valid file name"
+        raise CliInputError(f"--chart: cannot write {path}: {reason}") from None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
@@ -78,7 +95,7 @@ def write_chart(report: Report, path: str) -> None:
 def _title(report: Report) -> str:
     policies = ", ".join(sorted(report.policies)) or "No policy"
     period = "".join(
-        f" {word} {moment.astimezone(report.now.tzinfo):%Y-%m-%d %H:%M}"
+        f" {word} {show_time(moment, report.now.tzinfo, '%Y-%m-%d %H:%M')}"
         for word, moment in (("opened from", report.since), ("until", report.until))
         if moment is not None
     )

@@ -11,7 +11,7 @@ from rich.text import Text
 from recovery_rules import Alternative, InvalidInputError, Outcome, Policy, Resolution
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
-from recovery_rules.cli._inputs import load_complaint, load_policy, parse_amount, parse_time
+from recovery_rules.cli._inputs import load_complaint, load_policy, parse_amount, parse_time, show_time
 
 from . import options
 
@@ -92,8 +92,8 @@ def describe(resolution: Resolution, policy: Policy) -> Text:
     if resolution.escalate_to is not None:
         line("escalate to", _level(policy, resolution.escalate_to))
     if resolution.callback_by is not None:
-        local = resolution.callback_by.astimezone(ZoneInfo(policy.timezone))
-        line("callback by", f"{local:%Y-%m-%d %H:%M %Z} ({policy.timezone})")
+        local = show_time(resolution.callback_by, ZoneInfo(policy.timezone))
+        line("callback by", f"{local} ({policy.timezone})")
     line("delivered by", _level(policy, resolution.delivered_by))
     if outcome is not Outcome.APPROVED:
         grantable = resolution.grantable_by

@@ -24,7 +24,6 @@ __all__ = ["command"]
 @click.option(
     "--save",
     metavar="FILE",
-    type=click.Path(dir_okay=False),
     help="Write the counterexample complaint to FILE (JSON), ready for `recovery-rules decide`.",
 )
 @options.json
@@ -41,6 +40,8 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
     policy's denials_delivered_by level. Prints "N regions, all invariants hold" (exit 0) or the first
     counterexample as a complaint ready to run with `decide` (exit 1).
     """
+    if save is not None and _is_directory(save):  # before the work, as a usage error would be
+        raise CliInputError(f"--save: {save} is a directory; give the file to write the counterexample to")
     loaded = load_policy(policy, option="POLICY")
     rules = loaded.policy
     planned = slices(rules)
@@ -57,8 +58,9 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
     if found is not None and save is not None:
         try:
             Path(save).write_text(json.dumps(found.complaint_json(), indent=2) + "\n", encoding="utf-8")
-        except OSError as error:
-            raise CliInputError(f"--save: cannot write {save}: {error.strerror or error}") from None
+        except (OSError, ValueError) as error:  # ValueError: a NUL in the name
+            reason = error.strerror or str(error) if isinstance(error, OSError) else "it is not a valid file name"
+            raise CliInputError(f"--save: cannot write {save}: {reason}") from None
     command_line = None if found is None else _decide_command(policy, save or "counterexample.json", found)
     if as_json:
         _console.echo_json(
@@ -91,6 +93,13 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
     _console.echo("run it with:")
     _console.echo(f"  {command_line}")
     return ExitCode.FAILED
+
+
+def _is_directory(path: str) -> bool:
+    try:
+        return Path(path).is_dir()
+    except OSError:  # a name too long: not a directory; writing it will say why
+        return False
 
 
 def _decide_command(policy: str, file: str, found: Counterexample) -> str:

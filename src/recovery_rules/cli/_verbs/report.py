@@ -12,7 +12,7 @@ from rich.table import Table
 from recovery_rules import CaseOutcome, ChainHead, InvalidInputError, Outcome
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
-from recovery_rules.cli._inputs import parse_time
+from recovery_rules.cli._inputs import parse_time, show_time, within_range
 from recovery_rules.cli._journal_reader import CaseReplay, open_journal
 from recovery_rules.cli._report import CAP_BANDS, Report, build_report, nearest_rank, percent
 
@@ -94,7 +94,7 @@ def _boundary(text: str | None, option: str, now: dt.datetime) -> dt.datetime | 
     except ValueError:
         pass
     else:
-        return dt.datetime(day.year, day.month, day.day, tzinfo=now.tzinfo)
+        return within_range(dt.datetime(day.year, day.month, day.day, tzinfo=now.tzinfo), option=option)
     try:
         dt.datetime.fromisoformat(text)
     except ValueError:
@@ -115,7 +115,7 @@ def _head(text: str) -> ChainHead:
 
 def _when(moment: dt.datetime, now: dt.datetime) -> str:
     """A time in the time zone of --now: ``2026-11-23 15:20 UTC-05:00``."""
-    return moment.astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M %Z")
+    return show_time(moment, now.tzinfo)
 
 
 def _duration(delta: dt.timedelta) -> str:
