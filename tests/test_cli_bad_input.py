@@ -10,6 +10,7 @@ named with dollar signs is charted as written.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from decimal import Decimal
@@ -181,3 +182,15 @@ def test_a_dollar_sign_in_a_policy_name_is_charted_as_written(
     result = run(capsys, "report", str(journal), "--now", REPORT_NOW, "--chart", str(chart))
     assert result.code == 0, result.err
     assert chart.read_bytes().startswith(b"\x89PNG")
+
+
+def test_standard_input_replaced_by_the_host_is_read_or_missing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    argv = ["decide", "-", "-p", POLICY, "--by", "front_desk", "--now", NOW, "--json"]
+    monkeypatch.setattr("sys.stdin", io.StringIO(Path(COMPLAINT).read_text(encoding="utf-8")))  # text, no .buffer
+    assert run(capsys, *argv).code == 0
+    monkeypatch.setattr("sys.stdin", None)
+    missing = run(capsys, *argv)
+    assert missing.code == 2
+    assert missing.err.startswith("Error: there is no standard input to read the complaint from")

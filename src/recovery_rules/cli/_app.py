@@ -57,7 +57,8 @@ def app() -> None:
     preset: ritz-carlton, retail, theme-park.
 
     Exit codes: 0 the verb did its job; 1 it found what it looks for (check: a
-    problem, prove: a counterexample, test: a failing case); 2 bad usage or input.
+    problem, prove: a counterexample, test: a failing case); 2 bad usage or input;
+    3 a bug in recovery-rules (please report it).
     """
 
 

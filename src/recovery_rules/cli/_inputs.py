@@ -188,6 +188,17 @@ def open_input(path: str, what: str) -> IO[bytes]:
         raise
 
 
+def _read_stdin(what: str, size: int) -> bytes:
+    """Up to ``size`` bytes of standard input; a host that runs :func:`~recovery_rules.cli.main` in-process
+    may have replaced it with a text stream, or have none."""
+    if sys.stdin is None:
+        raise CliInputError(f"there is no standard input to read the {what} from; give the {what} file")
+    binary = getattr(sys.stdin, "buffer", None)
+    if binary is not None:
+        return bytes(binary.read(size))
+    return str(sys.stdin.read(size)).encode("utf-8", "surrogateescape")[:size]
+
+
 def read_text(path: str, what: str, *, limit: int = MAX_INPUT_BYTES) -> str:
     """The UTF-8 text of ``path`` (``-`` for standard input), or a clear error naming ``what`` it is.
 
@@ -195,7 +206,7 @@ def read_text(path: str, what: str, *, limit: int = MAX_INPUT_BYTES) -> str:
     """
     try:
         if path == "-":
-            raw = sys.stdin.buffer.read(limit + 1)
+            raw = _read_stdin(what, limit + 1)
         else:
             with open_input(path, what) as stream:
                 raw = stream.read(limit + 1)
