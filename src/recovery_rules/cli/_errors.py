@@ -6,7 +6,7 @@ import enum
 
 import click
 
-__all__ = ["CliInputError", "ExitCode"]
+__all__ = ["CliInputError", "ExitCode", "why_unusable"]
 
 
 class ExitCode(enum.IntEnum):
@@ -40,3 +40,11 @@ class CliInputError(click.ClickException):
     """
 
     exit_code = ExitCode.INPUT
+
+
+def why_unusable(error: OSError | ValueError) -> str:
+    """Why a file name could not be used: the system's reason (``No such file or directory``), or, for
+    the ``ValueError`` a NUL or an unencodable character in a name raises, that it is no file name."""
+    if isinstance(error, OSError):
+        return error.strerror or str(error)
+    return "it is not a valid file name"

@@ -21,7 +21,7 @@ from typing import IO, Any, Final
 from recovery_rules import Complaint, InvalidInputError, Money, Policy, PolicyError, Problem, presets
 from recovery_rules._policy_file import MAX_POLICY_BYTES
 
-from ._errors import CliInputError
+from ._errors import CliInputError, why_unusable
 from ._locate import Position, parse_location, source_map
 
 __all__ = [
@@ -147,7 +147,7 @@ def _kind(mode: int) -> str:
 def _unreadable(path: str, what: str, error: OSError | ValueError) -> CliInputError:
     if isinstance(error, FileNotFoundError):
         return CliInputError(f"there is no {what} file {path}")
-    reason = error.strerror or str(error) if isinstance(error, OSError) else "it is not a valid file name"
+    reason = why_unusable(error)
     return CliInputError(f"cannot read the {what} file {path}: {reason}")
 
 

@@ -32,7 +32,7 @@ from recovery_rules._case_path import CaseState, CaseView, apply, start
 from recovery_rules._journal import GENESIS, Event
 from recovery_rules._journal._sqlite import APPLICATION_ID
 
-from ._errors import CliInputError
+from ._errors import CliInputError, why_unusable
 
 __all__ = ["JOURNALS", "CaseReplay", "JournalOpener", "Replayed", "open_journal", "shown"]
 
@@ -49,7 +49,7 @@ def _open_sqlite(address: str) -> Journal:
     except FileNotFoundError:
         raise CliInputError(f"there is no journal file {path}") from None
     except (OSError, ValueError) as error:  # ValueError: a NUL or an unencodable character in the name
-        reason = error.strerror or str(error) if isinstance(error, OSError) else "it is not a valid file name"
+        reason = why_unusable(error)
         raise CliInputError(f"cannot read the journal file {path}: {reason}") from None
     if not stat.S_ISREG(mode):  # a directory, a named pipe, a device: never opened
         raise CliInputError(f"{path} is not a file; give the journal's SQLite file")

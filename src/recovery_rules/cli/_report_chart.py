@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from recovery_rules import CaseOutcome, MissingDependencyError, Outcome
 
-from ._errors import CliInputError
+from ._errors import CliInputError, why_unusable
 from ._inputs import show_time
 from ._report import CAP_BANDS, Report, nearest_rank, percent
 
@@ -85,7 +85,7 @@ def _save(figure: Any, target: Path, path: str) -> None:
     except (OSError, ValueError) as error:  # ValueError: a NUL in the name
         with contextlib.suppress(OSError, ValueError):
             temporary.unlink(missing_ok=True)
-        reason = error.strerror or str(error) if isinstance(error, OSError) else "it is not a valid file name"
+        reason = why_unusable(error)
         raise CliInputError(f"--chart: cannot write {path}: {reason}") from None
     except BaseException:
         temporary.unlink(missing_ok=True)

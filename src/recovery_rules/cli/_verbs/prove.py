@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from recovery_rules.cli import _console
-from recovery_rules.cli._errors import CliInputError, ExitCode
+from recovery_rules.cli._errors import CliInputError, ExitCode, why_unusable
 from recovery_rules.cli._inputs import load_policy
 from recovery_rules.cli._proof import Counterexample, categories, prove, slices, tiers
 
@@ -59,7 +59,7 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
         try:
             Path(save).write_text(json.dumps(found.complaint_json(), indent=2) + "\n", encoding="utf-8")
         except (OSError, ValueError) as error:  # ValueError: a NUL in the name
-            reason = error.strerror or str(error) if isinstance(error, OSError) else "it is not a valid file name"
+            reason = why_unusable(error)
             raise CliInputError(f"--save: cannot write {save}: {reason}") from None
     command_line = None if found is None else _decide_command(policy, save or "counterexample.json", found)
     if as_json:
