@@ -14,6 +14,7 @@ import ast
 import datetime as dt
 import json
 import re
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from io import StringIO
@@ -181,10 +182,17 @@ VERBS: dict[str, Callable[[dict[str, str]], list[str]]] = {
 
 def _assert_neutralised(result: Result) -> None:
     for name, stream in (("stdout", result.out), ("stderr", result.err)):
-        assert "\x1b" not in stream, f"ESC in {name}"
+        _assert_no_control_bytes(name, stream.encode("utf-8", "surrogateescape"))
         raw = UNSAFE.search(stream)
         assert raw is None, f"{raw[0]!r} raw in {name}"
     assert "Traceback" not in result.out + result.err
+
+
+def _assert_no_control_bytes(name: str, raw: bytes) -> None:
+    """No ESC, and neither CSI nor OSC as 8-bit bytes (0x9b, 0x9d), alone or UTF-8 encoded (C2 9B)."""
+    for byte in (b"\x1b", b"\x9b", b"\x9d"):
+        assert byte not in raw, f"byte {byte!r} in {name}"
+    assert re.search(rb"\xc2[\x80-\x9f]", raw) is None, f"a C1 control in {name}"
 
 
 @pytest.mark.parametrize("verb", list(VERBS))
@@ -276,6 +284,28 @@ def test_invalid_inputs_are_reported_with_escapes(
     result = run(capsys, "simulate", str(bad), "-p", files["policy"], "-c", files["policy"])
     assert result.code == 2
     _assert_neutralised(result)
+
+
+@pytest.mark.parametrize("verb", ["decide", "report"])
+def test_the_installed_command_writes_no_control_byte(files: dict[str, str], verb: str) -> None:
+    """The real process, its bytes as a terminal would get them."""
+    argv = VERBS[verb](files)
+    done = subprocess.run(
+        [sys.executable, "-m", "recovery_rules.cli", *argv], capture_output=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert b"\\x1b]0;T" in done.stdout  # the title change, shown
+    _assert_no_control_bytes("stdout", done.stdout)
+    _assert_no_control_bytes("stderr", done.stderr)
+    missing = subprocess.run(
+        [sys.executable, "-m", "recovery_rules.cli", "check", files["policy"] + SAFE_NAME],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert missing.returncode == 2
+    assert missing.stderr.startswith(b"Error: there is no policy ")
+    _assert_no_control_bytes("stderr", missing.stderr)
 
 
 class _Terminal(StringIO):
