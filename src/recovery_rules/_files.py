@@ -74,7 +74,11 @@ def _unreadable(error: OSError) -> InvalidInputError:
     return _refused(f"cannot be read: {error.strerror or type(error).__name__}")
 
 
-def _open(path: str | os.PathLike[str]) -> int:
+def check_regular_file(path: str | os.PathLike[str]) -> None:
+    """Refuse ``path`` unless it is a regular file once symbolic links are followed (nothing is opened).
+
+    Raises :class:`~recovery_rules.InvalidInputError` as :func:`open_regular_file`.
+    """
     if not isinstance(path, str | os.PathLike):
         raise _refused(f"must be a path (a str or os.PathLike), not {type(path).__name__}")
     try:
@@ -83,7 +87,11 @@ def _open(path: str | os.PathLike[str]) -> int:
         raise _unreadable(error) from None
     except (ValueError, TypeError):  # a NUL in the name, a path object that is not text
         raise _refused("is not a valid file name (it contains a NUL character or is not text)") from None
-    _check_regular(mode)  # before opening: a device is never opened at all
+    _check_regular(mode)
+
+
+def _open(path: str | os.PathLike[str]) -> int:
+    check_regular_file(path)  # before opening: a device is never opened at all
     try:
         descriptor = os.open(path, _OPEN_FLAGS)
     except OSError as error:
@@ -96,6 +104,11 @@ def _open(path: str | os.PathLike[str]) -> int:
         os.close(descriptor)
         raise
     return descriptor
+
+
+def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
+    """The regular file at ``path``, open for reading in binary (the caller closes it); as :func:`open_regular_file`."""
+    return os.fdopen(_open(path), "rb")
 
 
 @contextmanager

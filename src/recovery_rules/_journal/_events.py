@@ -428,7 +428,7 @@ class ChainHead(RecoveryModel):
     def parse(cls, text: str) -> Self:
         """Read the ``count:hash`` form."""
         count, _, hash_ = text.partition(":") if isinstance(text, str) else ("", "", "")
-        if not count.isdigit() or not hash_:
+        if not count.isdigit() or not count.isascii() or len(count) > 18 or not hash_:
             raise InvalidInputError("chain head", [Problem("", "write it as count:hash, such as 12:9f86d0...")])
         return cls(count=int(count), hash=hash_)
 

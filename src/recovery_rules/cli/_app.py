@@ -6,13 +6,18 @@ adding one is writing its module and listing its command in :data:`VERBS`.
 
 from __future__ import annotations
 
+import decimal
+import traceback
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Final
 
 import click
 
 from recovery_rules import RecoveryRulesError, __version__
+from recovery_rules._money import DECIMAL_CONTEXT
 
+from . import _console
 from ._errors import CliInputError, ExitCode
 from ._verbs import check, decide, prove, report, schema, simulate, test
 
@@ -52,7 +57,8 @@ def app() -> None:
     preset: ritz-carlton, retail, theme-park.
 
     Exit codes: 0 the verb did its job; 1 it found what it looks for (check: a
-    problem, prove: a counterexample, test: a failing case); 2 bad usage or input.
+    problem, prove: a counterexample, test: a failing case); 2 bad usage or input;
+    3 a bug in recovery-rules (please report it).
     """
 
 
@@ -63,17 +69,38 @@ for _verb in VERBS:
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code instead of exiting.
 
-    A reader that goes away (``recovery-rules schema | head``) is click's to
-    handle: it silences the broken pipe and exits quietly.
+    It runs in the library's own decimal context, whatever the calling
+    thread's is (a host app that traps ``Rounded`` or lowered the precision
+    changes nothing). Errors are one paragraph on standard error, never a
+    traceback: bad input exits with 2; an error nobody expected (a bug) says
+    so, names where it happened, and exits with 3. A reader that goes away
+    (``recovery-rules schema | head``) is click's to handle: it silences the
+    broken pipe and exits quietly.
     """
     try:
-        result = app.main(
-            args=list(argv) if argv is not None else None, prog_name="recovery-rules", standalone_mode=False
-        )
+        with decimal.localcontext(DECIMAL_CONTEXT):
+            result = app.main(
+                args=list(argv) if argv is not None else None, prog_name="recovery-rules", standalone_mode=False
+            )
     except click.ClickException as error:
-        error.show()
+        _console.show_error(error)
         return error.exit_code
     except click.Abort:
-        click.echo("Aborted.", err=True)
+        _console.echo("Aborted.", err=True)
         return 130
+    except RecoveryRulesError as error:  # raised outside a verb (while parsing the command line): still input
+        _console.show_error(CliInputError(str(error)))
+        return ExitCode.INPUT
+    except Exception as error:  # the last net: a bug still gets one paragraph, not a traceback
+        _console.echo(f"Error: {_internal(error)}", err=True)
+        return ExitCode.INTERNAL
     return int(result) if isinstance(result, int) else ExitCode.OK
+
+
+def _internal(error: Exception) -> str:
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return (  # the exception's own message is left out: it may hold whatever the input held (personal data)
+        f"recovery-rules failed unexpectedly ({type(error).__name__}{where}). This is a bug in recovery-rules; "
+        "please report it with the command that caused it."
+    )

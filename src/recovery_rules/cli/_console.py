@@ -1,30 +1,178 @@
-"""Writing output: plain text for pipes and files, colour and progress bars on a terminal, JSON on request."""
+"""Writing output: plain text for pipes and files, colour and progress bars on a terminal, JSON on request.
+
+Every character the command line writes goes through this module, and text
+from its inputs (policy files, complaints, test cases, recorded complaints, a
+journal, the command line itself) reaches a terminal only through
+:func:`neutralise`: a control character in a policy's name cannot change the
+window's title, plant a hyperlink, clear the screen or reverse the text
+around it. The rules:
+
+- text output (:func:`echo`, the consoles of :func:`stdout` and :func:`stderr`,
+  the progress bar, error messages through :func:`show_error`) shows each such
+  character as a visible escape: ``\\x1b``, ``\\x9b``, ``\\u202e``;
+- the consoles never read text as rich markup: ``[bold]`` and
+  ``[link=...]`` in a policy are printed as written;
+- JSON output (:func:`echo_json`, :func:`echo_json_text`) keeps the text
+  exact: the same characters come back when it is parsed, written as
+  ``\\u001b`` escapes, so the document itself holds none of them either.
+"""
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, Final
+from typing import IO, Any, Final, cast
 
 import click
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.segment import Segment
+from rich.text import Text
 
-__all__ = ["WIDTH", "echo_json", "progress", "stderr", "stdout"]
+__all__ = [
+    "UNSAFE",
+    "WIDTH",
+    "echo",
+    "echo_json",
+    "echo_json_text",
+    "neutralise",
+    "progress",
+    "show_error",
+    "stderr",
+    "stdout",
+]
 
 WIDTH: Final = 100
 """Output width when not writing to a terminal, so that files and pipes get the same text everywhere."""
 
+UNSAFE: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""The characters a terminal may act on instead of showing: the C0 controls but new line and tab (ESC
+starts the CSI and OSC sequences that move the cursor, recolour, retitle the window or plant a hyperlink;
+carriage return and backspace overwrite what was printed), DEL, the C1 controls (0x9b and 0x9d are CSI
+and OSC on their own), and the bidirectional embeddings, overrides and isolates that reorder the text
+around them (U+202A-U+202E, U+2066-U+2069)."""
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match[0]):04x}"
+
+
+def neutralise(text: str) -> str:
+    """``text`` safe to show on a terminal: each :data:`UNSAFE` character as a visible escape (``\\x1b``).
+
+    New lines and tabs stay, the layout needs them; everything else is left as it is.
+    """
+    return UNSAFE.sub(_escape, text)
+
+
+# -- plain text ----------------------------------------------------------------------------------------------
+
+
+class _Neutralising(io.TextIOBase):
+    """A text stream that neutralises what is written to it before passing it on (for click's own messages)."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(neutralise(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return bool(self._stream.isatty())
+
+    def writable(self) -> bool:
+        return True
+
+
+def echo(message: str = "", *, err: bool = False) -> None:
+    """A line of text on standard output (standard error with ``err``), neutralised."""
+    click.echo(neutralise(message), err=err)
+
+
+def show_error(error: click.ClickException) -> None:
+    """``Error: ...`` on standard error, with the usage line for a usage error, neutralised.
+
+    Click's messages repeat what was typed (``No such option: --x``), and the
+    command line's own name files and policies.
+    """
+    error.show(file=cast(IO[str], _Neutralising(sys.stderr)))  # a text stream; typeshed's IO is a wider protocol
+
+
+# -- JSON ------------------------------------------------------------------------------------------------------
+
+
+def echo_json_text(document: str) -> None:
+    """A JSON document (already serialised) on standard output, with every :data:`UNSAFE` character escaped.
+
+    JSON itself escapes the C0 controls; DEL, the C1 controls and the
+    bidirectional characters may be written raw, and are escaped here
+    (``\\u009b``). They can only stand inside strings, so the document parses
+    to exactly the same values. Its new lines are the layout's: a new line
+    inside a string is always written ``\\n``.
+    """
+    click.echo(UNSAFE.sub(_json_escape, document))
+
+
+def echo_json(data: Any) -> None:
+    """``data`` as indented JSON on standard output; its text is kept exact (see :func:`echo_json_text`)."""
+    echo_json_text(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+# -- rich ------------------------------------------------------------------------------------------------------
+
+
+class _NeutralisingConsole(Console):
+    """A rich console that never reads markup and shows every :data:`UNSAFE` character as a visible escape.
+
+    Strings are neutralised before they become text, so tables measure what is
+    shown; a :class:`~rich.text.Text` built with such characters is rebuilt
+    with them neutralised, its styles kept; and every rendered segment that is
+    not one of rich's own control codes (a progress bar moving the cursor) is
+    neutralised once more, whatever produced it.
+    """
+
+    def render_str(self, text: str, **options: Any) -> Text:
+        return super().render_str(neutralise(text), **options)
+
+    def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Iterable[Segment]:
+        if isinstance(renderable, Text) and UNSAFE.search(renderable.plain):
+            renderable = self._neutralised(renderable)
+        for segment in super().render(renderable, options):
+            if segment.control is None and UNSAFE.search(segment.text):
+                yield Segment(neutralise(segment.text), segment.style)
+            else:
+                yield segment
+
+    def _neutralised(self, text: Text) -> Text:
+        safe = Text(justify=text.justify, overflow=text.overflow, no_wrap=text.no_wrap, end=text.end)
+        safe.tab_size = text.tab_size
+        for segment in text.render(self, end=""):
+            safe.append(neutralise(segment.text), segment.style)
+        return safe
+
 
 def _console(stream: Any) -> Console:
-    probe = Console(file=stream)
-    return Console(
+    terminal = Console(file=stream).is_terminal
+    return _NeutralisingConsole(
         file=stream,
-        width=None if probe.is_terminal else WIDTH,
+        width=None if terminal else WIDTH,
+        markup=False,
         highlight=False,
-        soft_wrap=not probe.is_terminal,
+        soft_wrap=not terminal,
         emoji=False,
     )
 
@@ -39,11 +187,6 @@ def stderr() -> Console:
     return _console(sys.stderr)
 
 
-def echo_json(data: Any) -> None:
-    """``data`` as indented JSON on standard output."""
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-
-
 @contextmanager
 def progress(description: str, total: int | None, *, unit: str = "") -> Iterator[Callable[[int], None]]:
     """A progress bar on standard error while the block runs, only when it is a terminal.
@@ -55,7 +198,7 @@ def progress(description: str, total: int | None, *, unit: str = "") -> Iterator
     if not console.is_terminal:
         yield lambda _: None
         return
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
+    columns = [TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(f"{description}{f' ({unit})' if unit else ''}", total=total)
         yield lambda count: bar.advance(task, count)

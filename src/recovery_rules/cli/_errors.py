@@ -6,7 +6,7 @@ import enum
 
 import click
 
-__all__ = ["CliInputError", "ExitCode"]
+__all__ = ["CliInputError", "ExitCode", "why_unusable"]
 
 
 class ExitCode(enum.IntEnum):
@@ -22,11 +22,14 @@ class ExitCode(enum.IntEnum):
       complaint or a test case that is not valid, a policy that does not load
       (except for ``check``, whose job is to say so). Click's own usage errors
       exit with 2 as well.
+    - ``INTERNAL`` (3): recovery-rules failed in a way nobody expected: a bug,
+      reported as one paragraph (what failed and where), never a traceback.
     """
 
     OK = 0
     FAILED = 1
     INPUT = 2
+    INTERNAL = 3
 
 
 class CliInputError(click.ClickException):
@@ -37,3 +40,11 @@ class CliInputError(click.ClickException):
     """
 
     exit_code = ExitCode.INPUT
+
+
+def why_unusable(error: OSError | ValueError) -> str:
+    """Why a file name could not be used: the system's reason (``No such file or directory``), or, for
+    the ``ValueError`` a NUL or an unencodable character in a name raises, that it is no file name."""
+    if isinstance(error, OSError):
+        return error.strerror or str(error)
+    return "it is not a valid file name"

@@ -15,13 +15,13 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import IO, Any, Final
 
 from recovery_rules import Complaint, InvalidInputError, Money, Policy, PolicyError, Problem, presets
-from recovery_rules._files import parse_problem, read_regular_file
+from recovery_rules._files import check_regular_file, open_regular, parse_problem, read_regular_file
 from recovery_rules._policy_file import read_policy_text
 
-from ._errors import CliInputError
+from ._errors import CliInputError, why_unusable
 from ._locate import Position, parse_location, source_map
 
 __all__ = [
@@ -32,15 +32,25 @@ __all__ = [
     "load_complaint",
     "load_policy",
     "locate_problems",
+    "open_input",
     "parse_amount",
     "parse_time",
     "read_data_file",
     "read_text",
+    "regular_file",
     "render_problems",
+    "show_time",
+    "within_range",
 ]
 
 MAX_INPUT_BYTES: Final = 5_000_000
 """Complaint and test-case files larger than this (5 MB) are refused."""
+
+EARLIEST: Final = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+LATEST: Final = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+"""Times given on the command line (``--now``, ``--since``, ``--until``) lie between these: far enough
+from the ends of the calendar Python can count in that adding a callback's hours or a window's days, or
+showing the time in any time zone, always has a result."""
 
 _FORMATS: Final = {".toml": "toml", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 _LINE_COLUMN: Final = re.compile(r"line (\d+), column (\d+)")
@@ -119,26 +129,75 @@ def render_problems(headline: str, problems: list[LocatedProblem], source: str) 
 # -- files ----------------------------------------------------------------------
 
 
+def _unreadable(path: str, what: str, error: OSError | ValueError) -> CliInputError:
+    if isinstance(error, FileNotFoundError):
+        return CliInputError(f"there is no {what} file {path}")
+    reason = why_unusable(error)
+    return CliInputError(f"cannot read the {what} file {path}: {reason}")
+
+
+def _refused(path: str, what: str, error: InvalidInputError) -> CliInputError:
+    if not os.path.lexists(path):
+        return CliInputError(f"there is no {what} file {path}")
+    return CliInputError(f"the {what} file {path} {error.problems[0].message}")
+
+
+def regular_file(path: str, what: str) -> Path:
+    """``path`` when it names a regular file (or a symbolic link to one); else an error saying what it is.
+
+    Directories, named pipes, devices (``/dev/zero``) and sockets are refused
+    before anything opens them: one could hang the command, another feed it
+    without end.
+    """
+    try:
+        check_regular_file(path)
+    except InvalidInputError as error:
+        raise _refused(path, what, error) from None
+    return Path(path)
+
+
+def open_input(path: str, what: str) -> IO[bytes]:
+    """``path`` opened for reading in binary: a regular file, checked before and after it is opened.
+
+    It is opened non-blocking, so a named pipe swapped in after the first
+    check cannot hang the command, and checked again on the open file.
+    """
+    try:
+        return open_regular(path)
+    except InvalidInputError as error:
+        raise _refused(path, what, error) from None
+
+
+def _read_stdin(what: str, size: int) -> bytes:
+    """Up to ``size`` bytes of standard input; a host that runs :func:`~recovery_rules.cli.main` in-process
+    may have replaced it with a text stream, or have none."""
+    if sys.stdin is None:
+        raise CliInputError(f"there is no standard input to read the {what} from; give the {what} file")
+    binary = getattr(sys.stdin, "buffer", None)
+    if binary is not None:
+        return bytes(binary.read(size))
+    return str(sys.stdin.read(size)).encode("utf-8", "surrogateescape")[:size]
+
+
 def read_text(path: str, what: str, *, limit: int = MAX_INPUT_BYTES) -> str:
     """The UTF-8 text of ``path`` (``-`` for standard input), or a clear error naming ``what`` it is.
 
     Only a regular file is read (symbolic links followed), and at most ``limit``
-    bytes of it: a FIFO, a device or a directory is refused without waiting on it.
+    + 1 bytes of it, whatever the file claims to be: a FIFO, a device or a
+    directory is refused without waiting on it.
     """
     if path == "-":
         try:
-            raw = sys.stdin.buffer.read(limit + 1)
+            raw = _read_stdin(what, limit + 1)
         except OSError as error:
-            raise CliInputError(f"cannot read the {what} from standard input: {error.strerror or error}") from None
+            raise _unreadable(path, what, error) from None
         if len(raw) > limit:
             raise CliInputError(f"the {what} on standard input is larger than {limit:,} bytes")
     else:
         try:
             raw = read_regular_file(path, limit=limit)
         except InvalidInputError as error:
-            if not os.path.lexists(path):
-                raise CliInputError(f"there is no {what} file {path}") from None
-            raise CliInputError(f"the {what} file {path} {error.problems[0].message}") from None
+            raise _refused(path, what, error) from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -198,7 +257,7 @@ def policy_path(spec: str) -> Path:
     if is_preset(spec):
         return presets.path(spec)
     path = Path(spec)
-    if file_format(path) is None and not path.exists():
+    if file_format(path) is None and not _exists(path):
         raise CliInputError(
             f"there is no policy {spec!r}: give a policy file (.toml, .json or .yaml) "
             f"or the name of a preset: {', '.join(presets.NAMES)}"
@@ -206,8 +265,20 @@ def policy_path(spec: str) -> Path:
     return path
 
 
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long for the file system, say: there is no such file
+        return False
+
+
 def policy_problems(path: Path) -> tuple[Policy | None, list[LocatedProblem]]:
-    """Load the policy at ``path``: the policy, or every problem with its line in the file."""
+    """Load the policy at ``path``: the policy, or every problem with its line in the file.
+
+    ``path`` must be a regular file (:func:`regular_file`): the command line
+    never hands the library a pipe or a device to read.
+    """
+    regular_file(str(path), "policy")
     try:
         return Policy.from_file(path), []
     except PolicyError as error:
@@ -222,8 +293,12 @@ def policy_problems(path: Path) -> tuple[Policy | None, list[LocatedProblem]]:
 def load_policy(spec: str, *, option: str = "--policy") -> LoadedPolicy:
     """The policy ``spec`` names, or a :class:`CliInputError` listing every problem with its line."""
     path = policy_path(spec)
-    if not path.exists():
+    if not _exists(path):
         raise CliInputError(f"{option}: there is no policy file {spec}")
+    try:
+        regular_file(str(path), "policy")
+    except CliInputError as error:
+        raise CliInputError(f"{option}: {error.message}") from None
     try:
         policy, problems = policy_problems(path)
     except InvalidInputError as error:  # a missing optional dependency (YAML) or a bad preset name
@@ -276,7 +351,8 @@ def parse_amount(text: str, currency: str, *, option: str) -> Money:
 
 
 def parse_time(text: str, *, option: str) -> dt.datetime:
-    """A timezone-aware ISO 8601 time from the command line (``2026-11-23T15:00:00Z``)."""
+    """A timezone-aware ISO 8601 time from the command line (``2026-11-23T15:00:00Z``), within the years
+    :data:`EARLIEST` and :data:`LATEST` span."""
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
@@ -286,4 +362,23 @@ def parse_time(text: str, *, option: str) -> dt.datetime:
             f"{option}: {'needs a time zone' if moment else 'is not an ISO 8601 time'}; write it like "
             "2026-11-23T15:00:00Z or 2026-11-23T10:00:00-05:00"
         )
+    return within_range(moment, option=option)
+
+
+def within_range(moment: dt.datetime, *, option: str) -> dt.datetime:
+    """``moment`` (timezone-aware) when it lies between :data:`EARLIEST` and :data:`LATEST`; else an error."""
+    if not EARLIEST <= moment < LATEST:
+        raise CliInputError(
+            f"{option}: {moment.isoformat()} is out of range; give a time between the years "
+            f"{EARLIEST.year} and {LATEST.year - 1}"
+        )
     return moment
+
+
+def show_time(moment: dt.datetime, zone: dt.tzinfo | None, format: str = "%Y-%m-%d %H:%M %Z") -> str:
+    """``moment`` in the time zone ``zone``, as ``format`` writes it; as recorded (ISO 8601) when the
+    calendar cannot hold it there (a time a journal holds near the year 1 or 9999)."""
+    try:
+        return moment.astimezone(zone).strftime(format)
+    except (OverflowError, ValueError):
+        return moment.isoformat()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from recovery_rules._case_path import CaseState, CaseView, apply, start
 from recovery_rules._journal import GENESIS, Event
 from recovery_rules._journal._sqlite import APPLICATION_ID
 
-from ._errors import CliInputError
+from ._errors import CliInputError, why_unusable
 
 __all__ = ["JOURNALS", "CaseReplay", "JournalOpener", "Replayed", "open_journal", "shown"]
 
@@ -43,9 +44,14 @@ JournalOpener = Callable[[str], Journal]
 def _open_sqlite(address: str) -> Journal:
     path = address.removeprefix("sqlite:")
     file = Path(path)
-    if not file.exists():
-        raise CliInputError(f"there is no journal file {path}")
-    if not file.is_file():
+    try:
+        mode = file.stat().st_mode
+    except FileNotFoundError:
+        raise CliInputError(f"there is no journal file {path}") from None
+    except (OSError, ValueError) as error:  # ValueError: a NUL or an unencodable character in the name
+        reason = why_unusable(error)
+        raise CliInputError(f"cannot read the journal file {path}: {reason}") from None
+    if not stat.S_ISREG(mode):  # a directory, a named pipe, a device: never opened
         raise CliInputError(f"{path} is not a file; give the journal's SQLite file")
     if file.stat().st_size == 0:  # SQLite would make an empty file a new journal: a reader never creates one
         raise CliInputError(f"{path} is an empty file, not a recovery-rules journal")

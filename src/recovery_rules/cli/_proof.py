@@ -44,7 +44,7 @@ from zoneinfo import ZoneInfo
 from recovery_rules import Alternative, AuthorityLevel, Complaint, Customer, Money, Outcome, Policy, Remedy, Resolution
 from recovery_rules._currencies import MINOR_UNITS
 from recovery_rules._invariants import resolution_violations
-from recovery_rules._money import MAX_AMOUNT
+from recovery_rules._money import DECIMAL_CONTEXT, MAX_AMOUNT
 
 __all__ = [
     "Counterexample",
@@ -66,12 +66,16 @@ _CUSTOMER: Final = "counterexample"
 
 
 def _minor(amount: Money) -> int:
-    return int(amount.amount.scaleb(MINOR_UNITS[amount.currency]))
+    return int(amount.amount.scaleb(MINOR_UNITS[amount.currency], context=DECIMAL_CONTEXT))
 
 
 def money(minor: int, currency: str) -> Money:
-    """``minor`` units (cents) of ``currency`` as :class:`Money`."""
-    return Money(Decimal(minor).scaleb(-MINOR_UNITS[currency]), currency)
+    """``minor`` units (cents) of ``currency`` as :class:`Money`.
+
+    Like all arithmetic on amounts, in the library's decimal context: exact,
+    whatever the calling thread's context (its precision, rounding or traps).
+    """
+    return Money(Decimal(minor).scaleb(-MINOR_UNITS[currency], context=DECIMAL_CONTEXT), currency)
 
 
 Cell = tuple[int, int | None]
@@ -165,7 +169,7 @@ def categories(policy: Policy) -> list[str]:
 def slices(policy: Policy) -> list[Slice]:
     """Every slice of ``policy``'s input space, with its regions' thresholds, in a fixed order."""
     cap = None if policy.hard_cap is None else _minor(policy.hard_cap)
-    ceiling = int(MAX_AMOUNT.scaleb(MINOR_UNITS[policy.currency]))
+    ceiling = int(MAX_AMOUNT.scaleb(MINOR_UNITS[policy.currency], context=DECIMAL_CONTEXT))
     result = []
     for actor, tier in itertools.product(policy.levels, tiers(policy)):
         limits = [_limit(level, tier) for level in policy.levels]

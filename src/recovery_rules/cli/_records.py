@@ -13,23 +13,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO, ClassVar, Final, Protocol
+from typing import IO, Annotated, Any, ClassVar, Final, Protocol
 
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from recovery_rules import Complaint, InvalidInputError, Money, Problem
 from recovery_rules._base import RecoveryModel, Word
-from recovery_rules._files import open_regular_file, parse_problem
+from recovery_rules._files import parse_problem
 from recovery_rules._time import InputTime
 
 from ._errors import CliInputError
+from ._inputs import open_input, regular_file
 from ._journal_reader import CaseReplay, open_journal, shown
 
 __all__ = [
@@ -46,8 +45,6 @@ __all__ = [
 
 MAX_LINE_BYTES: Final = 1_000_000
 """A recorded complaint longer than this (1 MB) on one line is refused."""
-
-_DROP_CHUNK: Final = 1 << 20
 
 
 def amount_or_money(value: object) -> object:
@@ -150,19 +147,7 @@ class JsonLinesSource:
     """A JSON Lines file: one recorded decision per line; blank lines are skipped."""
 
     def __init__(self, path: str) -> None:
-        self.path = Path(path)
-        with self._open():  # fails now, before any work, when it is not a regular file that can be read
-            pass
-
-    @contextmanager
-    def _open(self) -> Iterator[BinaryIO]:
-        try:
-            with open_regular_file(self.path) as stream:
-                yield stream
-        except InvalidInputError as error:
-            if not os.path.lexists(self.path):
-                raise CliInputError(f"there is no recorded-complaints file {self.path}") from None
-            raise CliInputError(f"the recorded-complaints file {self.path} {error.problems[0].message}") from None
+        self.path = regular_file(path, "recorded-complaints")
 
     @property
     def name(self) -> str:
@@ -179,18 +164,18 @@ class JsonLinesSource:
     def __iter__(self) -> Iterator[Recorded]:
         read = 0
         try:
-            with self._open() as stream:
+            with open_input(str(self.path), "recorded-complaints") as stream:
                 for number, (raw, length) in enumerate(_lines(stream), start=1):
                     read += length
-                    if length <= MAX_LINE_BYTES and not raw.strip():
+                    if not raw.strip():
                         continue
-                    yield self._parse(raw, f"line {number}", read)
+                    yield self._parse(raw, f"line {number}", read, length)
         except OSError as error:
             raise CliInputError(f"cannot read {self.path}: {error.strerror or error}") from None
 
     @staticmethod
-    def _parse(raw: bytes, where: str, read: int) -> Recorded:
-        if len(raw) > MAX_LINE_BYTES:
+    def _parse(raw: bytes, where: str, read: int, length: int) -> Recorded:
+        if length > MAX_LINE_BYTES:
             return Recorded(where, read, None, (Problem("", f"is longer than {MAX_LINE_BYTES:,} bytes"),))
         try:
             text = raw.decode("utf-8")
@@ -210,20 +195,23 @@ class JsonLinesSource:
             return Recorded(where, read, None, error.problems)
 
 
-def _lines(stream: BinaryIO) -> Iterator[tuple[bytes, int]]:
-    """Each line of ``stream`` (its first ``MAX_LINE_BYTES + 1`` bytes when longer) and its whole length.
+def _lines(stream: IO[bytes]) -> Iterator[tuple[bytes, int]]:
+    """Each line of ``stream`` and its length in bytes; of a line longer than :data:`MAX_LINE_BYTES`, only the start.
 
-    A line longer than the most is never held whole: the rest of it is read and
-    dropped in pieces, so one endless line cannot exhaust memory.
+    Memory stays bounded however long a line is (a file with no line break at all).
     """
-    while raw := stream.readline(MAX_LINE_BYTES + 1):
-        length = len(raw)
-        if length > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-            while rest := stream.readline(_DROP_CHUNK):
+    while True:
+        line = stream.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        length = len(line)
+        if length > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            while True:  # skip the rest of the line, a piece at a time
+                rest = stream.readline(MAX_LINE_BYTES)
                 length += len(rest)
-                if rest.endswith(b"\n"):
+                if not rest or rest.endswith(b"\n"):
                     break
-        yield raw, length
+        yield line, length
 
 
 class JournalSource:

@@ -26,7 +26,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Context, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 from typing import Any, Final, TypeVar
 
 from recovery_rules import CaseOutcome, CaseState, ChainHead, Money, Outcome, Resolution
@@ -44,14 +44,28 @@ __all__ = [
     "Report",
     "build_report",
     "nearest_rank",
+    "percent",
 ]
 
 _T = TypeVar("_T")
 
 OUTCOMES: Final = tuple(Outcome)
 CASE_OUTCOMES: Final = tuple(CaseOutcome)
-_RATIOS: Final = Context(prec=12, rounding=ROUND_HALF_EVEN)
-"""Rates and shares are ratios, not money: rounded to 12 digits (money's own context refuses any rounding)."""
+_RATIOS: Final = Context(
+    prec=12,
+    rounding=ROUND_HALF_EVEN,
+    Emin=-999_999,
+    Emax=999_999,
+    capitals=1,
+    clamp=0,
+    flags=[],
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
+"""Rates and shares are ratios, not money: rounded to 12 digits (money's own context refuses any rounding).
+
+Every figure of it is written out, none copied from :data:`decimal.DefaultContext`, which a host app
+may have changed; every computation on a ratio names it, so the thread's own context changes nothing."""
+_TENTH: Final = Decimal("0.1")
 _RESOLVING: Final = frozenset({"delivered", "alternative_accepted", "final_offer_accepted", "report_written"})
 """The kinds of event that resolve a case: the moment its outcome is known."""
 
@@ -75,6 +89,11 @@ CAP_BANDS: Final = (
     ("75-100%", Decimal(1)),
 )
 """Bands of the share of the cap a guest used, each with its upper bound (inclusive)."""
+
+
+def percent(ratio: Decimal) -> str:
+    """A ratio as a percentage with one decimal, ``33.3%``, the same whatever the calling thread's decimal context."""
+    return f"{_RATIOS.multiply(ratio, 100).quantize(_TENTH, context=_RATIOS):f}%"
 
 
 def nearest_rank(values: Sequence[_T], percent: int) -> _T:
@@ -129,7 +148,7 @@ class Rate:
 
     def percent(self) -> str:
         value = self.value
-        return "-" if value is None else f"{value * 100:.1f}%"
+        return "-" if value is None else percent(value)
 
     def to_json(self) -> dict[str, Any]:
         value = self.value

@@ -9,17 +9,18 @@ metadata, so the same report gives the same file.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import uuid
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from recovery_rules import CaseOutcome, MissingDependencyError, Outcome
 
-from ._errors import CliInputError
-from ._report import CAP_BANDS, Report, nearest_rank
+from ._errors import CliInputError, why_unusable
+from ._inputs import show_time
+from ._report import CAP_BANDS, Report, nearest_rank, percent
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -40,37 +41,52 @@ _FONT: Final = 10
 
 
 def write_chart(report: Report, path: str) -> None:
-    """Draw ``report`` into the PNG file ``path``, replacing it whole or not at all."""
+    """Draw ``report`` into the PNG file ``path``, replacing it whole or not at all.
+
+    Text is drawn as written: a ``$`` in a policy's name is a dollar sign, not
+    the start of a formula (matplotlib's mathtext is off).
+    """
     target = Path(path)
     if target.suffix.lower() != ".png":
         raise CliInputError(f"--chart: {path} must be a .png file")
-    if not target.parent.is_dir():
+    try:
+        folder = target.parent.is_dir()
+    except (OSError, ValueError):  # a name too long, or with a NUL in it
+        folder = False
+    if not folder:
         raise CliInputError(f"--chart: there is no folder {target.parent} to write {target.name} in")
     try:
+        import matplotlib  # noqa: PLC0415 - the chart extra, only when a chart is asked for
         from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 - the chart extra, when asked
         from matplotlib.figure import Figure  # noqa: PLC0415 - the chart extra, only when a chart is asked for
     except ImportError:
         raise MissingDependencyError("report --chart", "chart", "matplotlib") from None
 
-    figure = Figure(figsize=(SIZE[0] / _DPI, SIZE[1] / _DPI), dpi=_DPI, layout="constrained")
-    FigureCanvasAgg(figure)
-    figure.suptitle(_title(report), fontsize=_FONT + 4)
-    grid = figure.subplots(2, 3)
-    _rates(grid[0][0], report)
-    _first_decisions(grid[0][1], report)
-    _resolution_times(grid[0][2], report)
-    _granted(grid[1][0], report)
-    _cap_share(grid[1][1], report)
-    _callbacks(grid[1][2], report)
+    with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
+        figure = Figure(figsize=(SIZE[0] / _DPI, SIZE[1] / _DPI), dpi=_DPI, layout="constrained")
+        FigureCanvasAgg(figure)
+        figure.suptitle(_title(report), fontsize=_FONT + 4)
+        grid = figure.subplots(2, 3)
+        _rates(grid[0][0], report)
+        _first_decisions(grid[0][1], report)
+        _resolution_times(grid[0][2], report)
+        _granted(grid[1][0], report)
+        _cap_share(grid[1][1], report)
+        _callbacks(grid[1][2], report)
+        _save(figure, target, path)
 
+
+def _save(figure: Any, target: Path, path: str) -> None:
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:
         with temporary.open("xb") as stream:
             figure.savefig(stream, format="png", dpi=_DPI, metadata={"Software": None})
         os.replace(temporary, target)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise CliInputError(f"--chart: cannot write {path}: {error.strerror or error}") from None
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the name
+        with contextlib.suppress(OSError, ValueError):
+            temporary.unlink(missing_ok=True)
+        reason = why_unusable(error)
+        raise CliInputError(f"--chart: cannot write {path}: {reason}") from None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
@@ -79,7 +95,7 @@ def write_chart(report: Report, path: str) -> None:
 def _title(report: Report) -> str:
     policies = ", ".join(sorted(report.policies)) or "No policy"
     period = "".join(
-        f" {word} {moment.astimezone(report.now.tzinfo):%Y-%m-%d %H:%M}"
+        f" {word} {show_time(moment, report.now.tzinfo, '%Y-%m-%d %H:%M')}"
         for word, moment in (("opened from", report.since), ("until", report.until))
         if moment is not None
     )
@@ -118,7 +134,7 @@ def _plain(axes: Axes) -> None:
 def _rates(axes: Axes, report: Report) -> None:
     rates = report.rates()
     labels = [name for _, name, _ in rates]
-    values = [float(rate.value * 100) if rate.value is not None else 0.0 for _, _, rate in rates]
+    values = [float(rate.value) * 100 if rate.value is not None else 0.0 for _, _, rate in rates]
     texts = [f"{rate.percent()} ({rate.count} of {rate.of})" for _, _, rate in rates]
     _bars(axes, labels, values, texts)
     axes.set_xlim(0, 135)
@@ -200,9 +216,8 @@ def _cap_share(axes: Axes, report: Report) -> None:
     axes.set_xticks(range(len(names)), [name.replace("up to ", "up to\n") for name in names], fontsize=_FONT - 1)
     axes.set_ylabel("guests", fontsize=_FONT)
     caps = ", ".join(cap.display() for cap in sorted(set(report.caps.values()), key=str))
-    highest = shares[-1] * Decimal(100)
     axes.set_title(f"Share of the cap used per guest (cap {caps})", fontsize=_FONT + 2, loc="left")
-    axes.set_xlabel(f"highest {highest:.1f}%", fontsize=_FONT)
+    axes.set_xlabel(f"highest {percent(shares[-1])}", fontsize=_FONT)
     _plain(axes)
 
 

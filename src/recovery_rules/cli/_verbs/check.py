@@ -10,7 +10,7 @@ from recovery_rules import InvalidInputError, Policy
 from recovery_rules._time import format_duration
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
-from recovery_rules.cli._inputs import file_format, is_preset, policy_path, policy_problems
+from recovery_rules.cli._inputs import file_format, is_preset, policy_path, policy_problems, regular_file
 
 from . import options
 
@@ -27,13 +27,7 @@ def command(*, policy: str, as_json: bool) -> int:
     location: message), all of them at once. Exit code 0 when the policy is
     valid, 1 when it has problems, 2 when the file cannot be read at all.
     """
-    path = policy_path(policy)
-    if not path.is_file():
-        raise CliInputError(
-            f"there is no policy file {policy}"
-            if not path.exists()
-            else f"the policy file {policy} is not a regular file; give the path of a file"
-        )
+    path = regular_file(str(policy_path(policy)), "policy")
     if file_format(path) is None:
         raise CliInputError(f"{policy}: a policy file is .toml, .json or .yaml")
     try:
@@ -52,13 +46,13 @@ def command(*, policy: str, as_json: bool) -> int:
         )
     elif loaded is None:
         for problem in problems:
-            click.echo(problem.render(source))
+            _console.echo(problem.render(source))
         count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
-        click.echo(f"{source}: {count}; the policy does not load")
+        _console.echo(f"{source}: {count}; the policy does not load")
     else:
-        click.echo(f"{source}: ok")
+        _console.echo(f"{source}: ok")
         for line in summary(loaded):
-            click.echo(f"  {line}")
+            _console.echo(f"  {line}")
     return ExitCode.OK if loaded is not None else ExitCode.FAILED
 
 

@@ -11,7 +11,7 @@ from rich.text import Text
 from recovery_rules import Alternative, InvalidInputError, Outcome, Policy, Resolution
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
-from recovery_rules.cli._inputs import load_complaint, load_policy, parse_amount, parse_time
+from recovery_rules.cli._inputs import load_complaint, load_policy, parse_amount, parse_time, show_time
 
 from . import options
 
@@ -58,7 +58,7 @@ def command(*, complaint_file: str, policy: str, by: str, granted: str | None, n
     except InvalidInputError as error:
         raise CliInputError(f"{complaint_file}: {error}") from None
     if as_json:
-        click.echo(resolution.model_dump_json(indent=2))
+        _console.echo_json_text(resolution.model_dump_json(indent=2))
     else:
         _console.stdout().print(describe(resolution, rules))
     return ExitCode.OK
@@ -92,8 +92,8 @@ def describe(resolution: Resolution, policy: Policy) -> Text:
     if resolution.escalate_to is not None:
         line("escalate to", _level(policy, resolution.escalate_to))
     if resolution.callback_by is not None:
-        local = resolution.callback_by.astimezone(ZoneInfo(policy.timezone))
-        line("callback by", f"{local:%Y-%m-%d %H:%M %Z} ({policy.timezone})")
+        local = show_time(resolution.callback_by, ZoneInfo(policy.timezone))
+        line("callback by", f"{local} ({policy.timezone})")
     line("delivered by", _level(policy, resolution.delivered_by))
     if outcome is not Outcome.APPROVED:
         grantable = resolution.grantable_by

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from recovery_rules.cli import _console
-from recovery_rules.cli._errors import CliInputError, ExitCode
+from recovery_rules.cli._errors import CliInputError, ExitCode, why_unusable
 from recovery_rules.cli._inputs import load_policy
 from recovery_rules.cli._proof import Counterexample, categories, prove, slices, tiers
 
@@ -24,7 +24,6 @@ __all__ = ["command"]
 @click.option(
     "--save",
     metavar="FILE",
-    type=click.Path(dir_okay=False),
     help="Write the counterexample complaint to FILE (JSON), ready for `recovery-rules decide`.",
 )
 @options.json
@@ -41,6 +40,8 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
     policy's denials_delivered_by level. Prints "N regions, all invariants hold" (exit 0) or the first
     counterexample as a complaint ready to run with `decide` (exit 1).
     """
+    if save is not None and _is_directory(save):  # before the work, as a usage error would be
+        raise CliInputError(f"--save: {save} is a directory; give the file to write the counterexample to")
     loaded = load_policy(policy, option="POLICY")
     rules = loaded.policy
     planned = slices(rules)
@@ -57,8 +58,9 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
     if found is not None and save is not None:
         try:
             Path(save).write_text(json.dumps(found.complaint_json(), indent=2) + "\n", encoding="utf-8")
-        except OSError as error:
-            raise CliInputError(f"--save: cannot write {save}: {error.strerror or error}") from None
+        except (OSError, ValueError) as error:  # ValueError: a NUL in the name
+            reason = why_unusable(error)
+            raise CliInputError(f"--save: cannot write {save}: {reason}") from None
     command_line = None if found is None else _decide_command(policy, save or "counterexample.json", found)
     if as_json:
         _console.echo_json(
@@ -74,23 +76,30 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
         return ExitCode.OK if proof.holds else ExitCode.FAILED
     dimensions = " × ".join(f"{len(values)} {name.replace('_', ' ')}" for name, values in shape.items())
     if found is None:
-        click.echo(
+        _console.echo(
             f"{policy}: {proof.regions:,} regions in {proof.slices:,} slices ({dimensions}): all invariants hold"
         )
         return ExitCode.OK
     outcome = "deciding raised an error" if found.outcome is None else f"the outcome is {found.outcome.value}"
-    click.echo(f"{policy}: counterexample in region {proof.regions:,} of {total:,} ({dimensions}):")
-    click.echo(
+    _console.echo(f"{policy}: counterexample in region {proof.regions:,} of {total:,} ({dimensions}):")
+    _console.echo(
         f"{found.by} decides, {found.granted.display()} already granted, at {found.now.isoformat()}; "
         f"{outcome}, which breaks:"
     )
     for violation in found.violations:
-        click.echo(f"  - {violation}")
-    click.echo(f"the complaint (saved to {save}):" if save else "the complaint (save it as counterexample.json):")
-    click.echo(json.dumps(found.complaint_json(), indent=2))
-    click.echo("run it with:")
-    click.echo(f"  {command_line}")
+        _console.echo(f"  - {violation}")
+    _console.echo(f"the complaint (saved to {save}):" if save else "the complaint (save it as counterexample.json):")
+    _console.echo(json.dumps(found.complaint_json(), indent=2))
+    _console.echo("run it with:")
+    _console.echo(f"  {command_line}")
     return ExitCode.FAILED
+
+
+def _is_directory(path: str) -> bool:
+    try:
+        return Path(path).is_dir()
+    except OSError:  # a name too long: not a directory; writing it will say why
+        return False
 
 
 def _decide_command(policy: str, file: str, found: Counterexample) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import click
 from rich import box
@@ -13,9 +12,9 @@ from rich.table import Table
 from recovery_rules import CaseOutcome, ChainHead, InvalidInputError, Outcome
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
-from recovery_rules.cli._inputs import parse_time
+from recovery_rules.cli._inputs import parse_time, show_time, within_range
 from recovery_rules.cli._journal_reader import CaseReplay, open_journal
-from recovery_rules.cli._report import CAP_BANDS, Report, build_report, nearest_rank
+from recovery_rules.cli._report import CAP_BANDS, Report, build_report, nearest_rank, percent
 
 from . import options
 
@@ -82,7 +81,7 @@ def command(
     else:
         _render(report)
     if chart is not None:
-        _console.stderr().print(f"chart written to {chart}", markup=False)
+        _console.stderr().print(f"chart written to {chart}")
     return ExitCode.OK
 
 
@@ -95,7 +94,7 @@ def _boundary(text: str | None, option: str, now: dt.datetime) -> dt.datetime | 
     except ValueError:
         pass
     else:
-        return dt.datetime(day.year, day.month, day.day, tzinfo=now.tzinfo)
+        return within_range(dt.datetime(day.year, day.month, day.day, tzinfo=now.tzinfo), option=option)
     try:
         dt.datetime.fromisoformat(text)
     except ValueError:
@@ -116,7 +115,7 @@ def _head(text: str) -> ChainHead:
 
 def _when(moment: dt.datetime, now: dt.datetime) -> str:
     """A time in the time zone of --now: ``2026-11-23 15:20 UTC-05:00``."""
-    return moment.astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M %Z")
+    return show_time(moment, now.tzinfo)
 
 
 def _duration(delta: dt.timedelta) -> str:
@@ -146,18 +145,18 @@ def _render(report: Report) -> None:
     now = report.now
     policies = sorted(report.policies.items())
     under = policies[0][0] if len(policies) == 1 else ", ".join(f"{name} ({count})" for name, count in policies)
-    console.print(f"{report.cases} cases from {report.source}" + (f", under {under}" if under else ""), markup=False)
+    console.print(f"{report.cases} cases from {report.source}" + (f", under {under}" if under else ""))
     period = (f"opened from {_when(report.since, now)}" if report.since else "opened any time") + (
         f" until {_when(report.until, now)}" if report.until else ""
     )
-    console.print(f"  {period}; as of {_when(now, now)}", markup=False)
+    console.print(f"  {period}; as of {_when(now, now)}")
     head = report.head or ChainHead(count=0, hash="0" * 64)
-    console.print(f"  journal: {head.count} events, chain intact, head {head}", markup=False)
+    console.print(f"  journal: {head.count} events, chain intact, head {head}")
     if report.expected_head is not None:
         expected = report.expected_head
-        console.print(f"  it still holds the expected head {expected.count}:{expected.hash[:12]}...", markup=False)
+        console.print(f"  it still holds the expected head {expected.count}:{expected.hash[:12]}...")
     if report.later:
-        console.print(f"  {report.later} events recorded later than --now left out", markup=False)
+        console.print(f"  {report.later} events recorded later than --now left out")
 
     _decisions(console, report)
     _callbacks(console, report)
@@ -173,13 +172,11 @@ def _decisions(console: Console, report: Report) -> None:
     console.print()
     console.print(
         f"first decisions: {first[Outcome.APPROVED]} approved, {first[Outcome.ESCALATED]} escalated, "
-        f"{first[Outcome.DENIED]} denied; {report.undecided} not decided yet",
-        markup=False,
+        f"{first[Outcome.DENIED]} denied; {report.undecided} not decided yet"
     )
     console.print(
         f"escalations: {escalations['approved']} approved and {escalations['denied']} denied by the higher level, "
-        f"{waiting} waiting",
-        markup=False,
+        f"{waiting} waiting"
     )
 
     rates = _table("rates")
@@ -204,8 +201,7 @@ def _callbacks(console: Console, report: Report) -> None:
     overdue = report.overdue_sorted()
     console.print(
         f"callbacks: {report.callbacks['kept']} kept, {report.callbacks['late']} late, "
-        f"{report.callbacks['overdue']} overdue, {report.callbacks['pending']} not yet due",
-        markup=False,
+        f"{report.callbacks['overdue']} overdue, {report.callbacks['pending']} not yet due"
     )
     if overdue:
         late = _table(f"overdue callbacks at {_when(now, now)}")
@@ -221,7 +217,7 @@ def _callbacks(console: Console, report: Report) -> None:
             late.add_row(owed.number, _when(owed.due, now), _duration(now - owed.due), owed.state, owed.escalated_to)
         console.print(late)
         if len(overdue) > _SHOWN_OVERDUE:
-            console.print(f"  ... and {len(overdue) - _SHOWN_OVERDUE} more (--json lists all)", markup=False)
+            console.print(f"  ... and {len(overdue) - _SHOWN_OVERDUE} more (--json lists all)")
 
 
 def _outcomes(console: Console, report: Report) -> None:
@@ -282,24 +278,19 @@ def _cap_share(console: Console, report: Report) -> None:
             else "no cap known"
         )
     console.print()
-    console.print(f"share of the cap used per guest, within the policy's window ({cap})", markup=False)
+    console.print(f"share of the cap used per guest, within the policy's window ({cap})")
     if shares:
         bands = report.cap_bands(shares)
-        console.print("  " + ", ".join(f"{name}: {bands[name]}" for name, _ in CAP_BANDS), markup=False)
+        console.print("  " + ", ".join(f"{name}: {bands[name]}" for name, _ in CAP_BANDS))
         console.print(
-            f"  {len(shares)} guests; median {_percent(nearest_rank(shares, 50))}, "
-            f"90% at most {_percent(nearest_rank(shares, 90))}, highest {_percent(shares[-1])}",
-            markup=False,
+            f"  {len(shares)} guests; median {percent(nearest_rank(shares, 50))}, "
+            f"90% at most {percent(nearest_rank(shares, 90))}, highest {percent(shares[-1])}"
         )
     else:
-        console.print("  no guest of a policy with a cap", markup=False)
+        console.print("  no guest of a policy with a cap")
 
 
 def _spread(times: list[dt.timedelta]) -> tuple[str, str]:
     if not times:
         return "-", "-"
     return _duration(nearest_rank(times, 50)), _duration(nearest_rank(times, 90))
-
-
-def _percent(share: Decimal) -> str:
-    return f"{share * 100:.1f}%"

@@ -78,8 +78,8 @@ def command(*, records: str, policy: str, candidate: str, skip_invalid: bool, as
 def _render(result: Simulation, policy: str, candidate: str) -> None:
     console = _console.stdout()
     skipped = f" ({len(result.invalid)} skipped as invalid)" if result.invalid else ""
-    console.print(f"{result.decisions:,} recorded complaints from {result.source}{skipped}", markup=False)
-    console.print(f"  current:   {policy}\n  candidate: {candidate}", markup=False)
+    console.print(f"{result.decisions:,} recorded complaints from {result.source}{skipped}")
+    console.print(f"  current:   {policy}\n  candidate: {candidate}")
 
     matrix = Table(
         title="outcomes: current (rows) -> candidate (columns)",
@@ -106,22 +106,20 @@ def _render(result: Simulation, policy: str, candidate: str) -> None:
     console.print(
         f"escalations: {before.outcomes[Outcome.ESCALATED]} -> {after.outcomes[Outcome.ESCALATED]} "
         f"({result.escalations_avoided} avoided, {result.escalations_added} added, "
-        f"{result.rerouted} sent to another level)",
-        markup=False,
+        f"{result.rerouted} sent to another level)"
     )
     targets = sorted(set(before.escalations_to) | set(after.escalations_to))
     if targets:
         console.print(
             "escalated to: "
-            + "; ".join(f"{name} {before.escalations_to[name]} -> {after.escalations_to[name]}" for name in targets),
-            markup=False,
+            + "; ".join(f"{name} {before.escalations_to[name]} -> {after.escalations_to[name]}" for name in targets)
         )
     for outcome, words in (
         (Outcome.APPROVED, "granted on the spot"),
         (Outcome.ESCALATED, "asked in escalations"),
         (Outcome.DENIED, "asked in denials"),
     ):
-        console.print(f"{words}: {_change(before.amount(outcome), after.amount(outcome))}", markup=False)
+        console.print(f"{words}: {_change(before.amount(outcome), after.amount(outcome))}")
 
     levels = Table(
         title="per acting level: current -> candidate", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False
@@ -148,11 +146,11 @@ def _render(result: Simulation, policy: str, candidate: str) -> None:
     if result.changes:
         console.print()
         shown = result.changes[:_SHOWN_CHANGES]
-        console.print(f"changed decisions ({len(shown)} of {len(result.changes)}; --json lists all):", markup=False)
+        console.print(f"changed decisions ({len(shown)} of {len(result.changes)}; --json lists all):")
         for change in shown:
             was = change.current.value + (f" to {change.current_to}" if change.current_to else "")
             becomes = change.candidate.value + (f" to {change.candidate_to}" if change.candidate_to else "")
-            console.print(f"  {change.where}: {change.by}: {was} -> {becomes}", markup=False)
+            console.print(f"  {change.where}: {change.by}: {was} -> {becomes}")
 
 
 def _counts(before: Side, after: Side, outcome: Outcome) -> str:

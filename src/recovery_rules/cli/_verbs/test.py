@@ -60,12 +60,10 @@ def command(*, policy: str, cases_file: str, as_json: bool) -> int:
         console = _console.stdout()
         for result in results:
             console.print("PASS" if result.passed else "FAIL", style="green" if result.passed else "bold red", end="")
-            console.print(f"  {result.name}", markup=False)
+            console.print(f"  {result.name}")
             for mismatch in result.mismatches:
-                console.print(
-                    f"        {mismatch.field}: expected {mismatch.expected}, got {mismatch.actual}", markup=False
-                )
-        console.print(f"{len(results)} cases: {len(results) - failed} passed, {failed} failed", markup=False)
+                console.print(f"        {mismatch.field}: expected {mismatch.expected}, got {mismatch.actual}")
+        console.print(f"{len(results)} cases: {len(results) - failed} passed, {failed} failed")
     return ExitCode.FAILED if failed else ExitCode.OK
 
 
