@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recovery_rules import (
+    BulkEntry,
     ChainHead,
     ComplaintNumber,
     Draft,
@@ -467,3 +468,54 @@ def test_verify_refuses_to_resume_from_a_head_the_journal_no_longer_holds(backen
         journal.verify(resume_from="4:abc")  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="must not be before resume_from"):
         journal.verify(resume_from=saved, expected_head=ChainHead(count=2, hash=saved.hash))
+
+
+# -- append_many: the bulk path -------------------------------------------------------------------------------
+
+
+def test_append_many_seals_and_chains_every_event_as_append_does(backend: Harness) -> None:
+    journal = backend.journal()
+    entries = [
+        BulkEntry(A, draft(minutes=0), key="b0"),
+        BulkEntry(B, draft(minutes=1, grant="40.00"), key="b1"),
+        BulkEntry(A, draft(minutes=2, grant="60.00"), key="b2", request={"step": 2}),
+        BulkEntry(A, draft(minutes=3), key="b3", expected_version=2),
+    ]
+    head = journal.append_many(entries, per_transaction=3)
+    assert head == journal.head()
+    assert head.count == 4
+    assert journal.verify().ok
+    assert [event.version for event in journal.events(A)] == [1, 2, 3]
+    assert journal.granted(A, window=Window.day(), timezone="UTC", currency="USD", now=T0) == Money("100.00", "USD")
+    assert journal.append_many(entries) == head  # the same keys and requests again: nothing is written
+
+
+def test_append_many_records_the_transactions_before_a_failure_and_none_of_its_own(backend: Harness) -> None:
+    journal = backend.journal()
+    entries = [
+        BulkEntry(A, draft(minutes=0), key="c0"),
+        BulkEntry(A, draft(minutes=1), key="c1"),
+        BulkEntry(A, draft(minutes=2), key="c2"),
+        BulkEntry(A, draft(minutes=3), key="c3", expected_version=0),  # stale: the case has three events by then
+    ]
+    with pytest.raises(StaleCaseError):
+        journal.append_many(entries, per_transaction=2)
+    assert journal.head().count == 2  # the first transaction's two; the second's first entry was rolled back
+    assert journal.verify().ok
+
+
+@pytest.mark.parametrize(
+    ("entries", "per_transaction", "problem"),
+    [
+        ([BulkEntry(A, draft(), key="d0")], 0, "per_transaction: must be an integer of 1 or more"),
+        ([BulkEntry(A, draft(), key="d0")], True, "per_transaction: must be an integer of 1 or more"),
+        ([("not", "an", "entry")], 10, "entries: must be BulkEntry items"),
+        ([BulkEntry(A, draft(), key="d0", expected_version=-1)], 10, "expected_version: must be an integer"),
+        ([BulkEntry(A, draft(), key="has space")], 10, "key"),
+    ],
+)
+def test_append_many_refuses_what_append_refuses(entries: list[object], per_transaction: object, problem: str) -> None:
+    journal = MemoryJournal()
+    with pytest.raises(InvalidInputError, match=problem):
+        journal.append_many(entries, per_transaction=per_transaction)  # type: ignore[arg-type]
+    assert journal.head().count == 0

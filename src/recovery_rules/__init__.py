@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from ._case_path import CaseOutcome, CaseState, CaseStep
     from ._durable import DurableEngine
     from ._journal import (
+        BulkEntry,
         CaseSummary,
         ChainHead,
         Draft,
@@ -86,6 +87,7 @@ _LOADED_ON_FIRST_USE: Final = {
     "CaseOutcome": "_case_path",
     "CaseState": "_case_path",
     "CaseStep": "_case_path",
+    "BulkEntry": "_journal",
     "CaseSummary": "_journal",
     "ChainHead": "_journal",
     "Draft": "_journal",
@@ -124,6 +126,7 @@ __all__ = [
     "AlternativeWording",
     "AuthorityError",
     "AuthorityLevel",
+    "BulkEntry",
     "Case",
     "CaseOutcome",
     "CaseState",

@@ -12,7 +12,18 @@ from __future__ import annotations
 
 from ._base import CLOSED, MAX_AHEAD, Clock, Journal
 from ._canonical import GENESIS, JSONValue, canonical_json, canonical_time, digest
-from ._events import FORMAT, FORMATS, CaseSummary, ChainHead, Draft, Event, LedgerEntry, RunningTotal, Verification
+from ._events import (
+    FORMAT,
+    FORMATS,
+    BulkEntry,
+    CaseSummary,
+    ChainHead,
+    Draft,
+    Event,
+    LedgerEntry,
+    RunningTotal,
+    Verification,
+)
 from ._ledger import GrantQuery, Ledger, grant_query
 from ._memory import MemoryJournal
 from ._postgres import PostgresJournal
@@ -25,6 +36,7 @@ __all__ = [
     "FORMATS",
     "GENESIS",
     "MAX_AHEAD",
+    "BulkEntry",
     "CaseSummary",
     "ChainHead",
     "Clock",

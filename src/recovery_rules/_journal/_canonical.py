@@ -31,6 +31,7 @@ __all__ = [
     "check_json",
     "digest",
     "dumps",
+    "dumps_body",
     "parse_canonical_time",
 ]
 
@@ -127,6 +128,82 @@ def dumps(value: JSONValue) -> bytes:
     if not text.isascii() and max(text) > "\uffff":
         text = json.dumps(_ordered(value), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return text.encode("utf-8")
+
+
+def _quoted(text: object) -> str:
+    """``text`` as a canonical JSON string (the common case, printable ASCII, without calling ``json``)."""
+    if type(text) is not str:
+        raise TypeError("not a string")
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _object_text(value: object) -> str:
+    """A stored JSON object's canonical text: as stored (SQL), or written out (a memory journal's record)."""
+    if type(value) is str:
+        if not (value.startswith("{") and value.endswith("}")):
+            raise TypeError("not a JSON object")
+        return value
+    if isinstance(value, dict):
+        return dumps(value).decode("utf-8")
+    raise TypeError("not a JSON object")
+
+
+def dumps_body(record: Mapping[str, object]) -> bytes:
+    """The canonical bytes of an event's body, put together from a stored record (``data`` and ``ledger`` as text).
+
+    The same bytes as :func:`dumps` of the body, written out without parsing
+    what is stored as JSON text: how an event is hashed when it is sealed, and
+    checked when :meth:`Journal.verify` reads it back. Raises ``KeyError``,
+    ``TypeError`` or ``ValueError`` for a record that is not a body.
+    """
+    format_, seq, version = record["format"], record["seq"], record["version"]
+    if type(format_) is not int or format_ not in (1, 2) or type(seq) is not int or type(version) is not int:
+        raise TypeError("not an event body")
+    grant = record["grant"]
+    if grant is None:
+        grant_text = "null"
+    elif isinstance(grant, dict) and len(grant) == 2:
+        grant_text = f'{{"amount":{_quoted(grant["amount"])},"currency":{_quoted(grant["currency"])}}}'
+    else:
+        raise TypeError("not a grant")
+    callback = record["callback_due"]
+    parts = [
+        '{"actor":',
+        _quoted(record["actor"]),
+        ',"at":',
+        _quoted(record["at"]),
+        ',"callback_due":',
+        "null" if callback is None else _quoted(callback),
+        ',"data":',
+        _object_text(record["data"]),
+        ',"format":',
+        str(format_),
+        ',"grant":',
+        grant_text,
+        ',"key":',
+        _quoted(record["key"]),
+        ',"kind":',
+        _quoted(record["kind"]),
+    ]
+    ledger = record.get("ledger")
+    if format_ >= 2:
+        parts += [',"ledger":', "null" if ledger is None else _object_text(ledger)]
+    elif ledger is not None:
+        raise TypeError("an event of format 1 has no ledger entry")
+    parts += [
+        ',"number":',
+        _quoted(record["number"]),
+        ',"prev":',
+        _quoted(record["prev"]),
+        ',"request":',
+        _quoted(record["request"]),
+        f',"seq":{seq},"state":',
+        _quoted(record["state"]),
+        f',"version":{version}}}',
+    ]
+    return "".join(parts).encode("utf-8")
 
 
 def canonical_json(value: JSONValue) -> bytes:

@@ -11,6 +11,7 @@ ledger compares them as text.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
@@ -68,16 +69,17 @@ def row_of(record: Mapping[str, JSONValue]) -> tuple[JSONValue, ...]:
     grant = record["grant"]
     amount, currency = (grant["amount"], grant["currency"]) if isinstance(grant, dict) else (None, None)
     number = str(record["number"])
-    ledger = record.get("ledger")
+    data, ledger = record["data"], record.get("ledger")
+    entry = json.loads(ledger) if isinstance(ledger, str) else ledger
     stored: dict[str, JSONValue] = {
         **record,
         "customer_id": ComplaintNumber.parse(number).customer_id,
-        "data": dumps(record["data"]).decode("utf-8"),
+        "data": data if isinstance(data, str) else dumps(data).decode("utf-8"),
         "grant_amount": amount,
         "grant_currency": currency,
-        "ledger": None if ledger is None else dumps(ledger).decode("utf-8"),
-        "ledger_at": ledger["at"] if isinstance(ledger, dict) else None,
-        "incident": ledger["incident"] if isinstance(ledger, dict) else None,
+        "ledger": ledger if isinstance(ledger, str) or ledger is None else dumps(ledger).decode("utf-8"),
+        "ledger_at": entry["at"] if isinstance(entry, dict) else None,
+        "incident": entry["incident"] if isinstance(entry, dict) else None,
     }
     return tuple(stored[name] for name in COLUMNS)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Self
 
@@ -31,7 +31,7 @@ from recovery_rules._models import ComplaintNumber, NonNegativeMoney
 from recovery_rules._money import Money
 from recovery_rules.exceptions import InvalidInputError, JournalIntegrityError, Problem
 
-from ._canonical import GENESIS, JSONValue, canonical_time, check_json, dumps, parse_canonical_time
+from ._canonical import GENESIS, JSONValue, canonical_time, check_json, dumps, dumps_body, parse_canonical_time
 
 __all__ = [
     "FORMAT",
@@ -94,6 +94,8 @@ UTCDatetime = Annotated[AwareDatetime, AfterValidator(_utc)]
 Hash = Annotated[str, AfterValidator(_hex64)]
 IdempotencyKey = Annotated[str, AfterValidator(_key)]
 if TYPE_CHECKING:
+    from ._ledger import Ledger
+
     JSONObject = dict[str, JSONValue]
 else:  # pydantic cannot build a schema for the recursive alias; the validator checks it instead
     JSONObject = Annotated[dict[str, Any], PlainValidator(_json_object)]
@@ -123,6 +125,21 @@ class Draft:
     grant: Money | None = None
     callback_due: dt.datetime | None = None
     incident: ComplaintNumber | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BulkEntry:
+    """One event for :meth:`Journal.append_many`: what :meth:`Journal.append` takes, as one value.
+
+    ``build`` is a :class:`Draft` or a function of the ledger returning one;
+    ``expected_version`` ``None`` makes it the next event of its case.
+    """
+
+    number: ComplaintNumber
+    build: Draft | Callable[[Ledger], Draft]
+    key: str
+    request: Mapping[str, JSONValue] = field(default_factory=dict)
+    expected_version: int | None = None
 
 
 class RunningTotal(RecoveryModel):
@@ -337,6 +354,49 @@ class Event(RecoveryModel):
         }
         unsealed = cls(**fields)
         return unsealed.model_copy(update={"hash": unsealed.computed_hash()})
+
+    @classmethod
+    def sealed(
+        cls,
+        draft: Draft,
+        *,
+        seq: int,
+        number: ComplaintNumber,
+        version: int,
+        key: str,
+        request: str,
+        prev: str,
+        ledger: LedgerEntry | None = None,
+    ) -> tuple[Self, dict[str, JSONValue]]:
+        """:meth:`seal`, and the record a backend stores, each value serialized once.
+
+        The record holds ``data`` and ``ledger`` as their canonical JSON text, and
+        its hash is computed over the body put together from those texts: the
+        very bytes :meth:`Journal.verify` puts together again from what is stored.
+        """
+        unsealed = cls(
+            seq=seq,
+            number=number,
+            version=version,
+            kind=draft.kind,
+            state=draft.state,
+            actor=draft.actor,
+            at=draft.at,
+            key=key,
+            request=request,
+            data=dict(draft.data),
+            grant=draft.grant,
+            callback_due=draft.callback_due,
+            ledger=ledger,
+            prev=prev,
+            hash=GENESIS,  # replaced below, once the body is known
+        )
+        record = unsealed.body()
+        record["data"] = dumps(unsealed.data).decode("utf-8")
+        record["ledger"] = None if ledger is None else dumps(ledger.body()).decode("utf-8")
+        hash_ = hashlib.sha256(dumps_body(record)).hexdigest()
+        record["hash"] = hash_
+        return unsealed.model_copy(update={"hash": hash_}), record
 
     @classmethod
     def from_record(cls, record: Mapping[str, object], *, position: int) -> Self:

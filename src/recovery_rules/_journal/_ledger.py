@@ -159,10 +159,11 @@ class Ledger(Protocol):
 class StoreLedger:
     """The :class:`Ledger` of one transaction, and the running totals of the next grant."""
 
-    __slots__ = ("_store",)
+    __slots__ = ("_latest", "_store")
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._latest: dict[tuple[Scope, str], Event | None] = {}  # read once per transaction, before any insert
 
     def granted(
         self,
@@ -195,6 +196,12 @@ class StoreLedger:
 
     def latest(self, scope: Scope, key: str) -> Event | None:
         """The latest grant of guest or incident ``key``, checked against the heads and the grant index."""
+        if (scope, key) in self._latest:
+            return self._latest[(scope, key)]
+        event = self._latest[(scope, key)] = self._checked_latest(scope, key)
+        return event
+
+    def _checked_latest(self, scope: Scope, key: str) -> Event | None:
         store = self._store
         head = store.ledger_head(scope, key)
         if head is None:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import json
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 from recovery_rules._models import ComplaintNumber
 from recovery_rules.exceptions import JournalError
 
-from ._base import MAX_AHEAD, Clock, Journal
+from ._base import CLOSED, MAX_AHEAD, Clock, Journal
 from ._canonical import GENESIS, JSONValue, dumps
 from ._ledger import GrantQuery
 from ._store import CaseHead, Record, Scope, Store
@@ -57,8 +59,36 @@ class MemoryJournal(Journal):
                 raise JournalError("the journal is closed")
             yield _MemoryStore(self)
 
+    @contextmanager
+    def _writing(self) -> Iterator[Store]:
+        """A write that fails leaves nothing: what it stored is taken out again, and the indexes rebuilt."""
+        with self._session() as store:
+            before = len(self._records)
+            try:
+                yield store
+            except BaseException:
+                if len(self._records) > before:
+                    self._rebuild(self._records[:before])
+                raise
+
+    def _rebuild(self, records: list[dict[str, object]]) -> None:
+        """Keep only ``records``, with every index made again from them (a failed bulk write's undo)."""
+        self._records, self._by_key, self._by_case, self._grants_of = [], {}, {}, {}
+        self._counted, self._heads, self._cases = {}, {}, {}
+        store = _MemoryStore(self)
+        for record in records:
+            store.insert(record)  # type: ignore[arg-type]  # a record this journal stored
+            open_callback = None if record["state"] == CLOSED else record.get("callback_due")
+            store.set_case_head(record, open_callback=open_callback)  # type: ignore[arg-type]  # a str or None
+            ledger = record.get("ledger")
+            if ledger is not None:
+                entry: Any = json.loads(ledger) if isinstance(ledger, str) else ledger
+                number, seq, hash_ = str(record["number"]), int(str(record["seq"])), str(record["hash"])
+                store.set_ledger_head("guest", ComplaintNumber.parse(number).customer_id, seq, hash_)
+                store.set_ledger_head("incident", str(entry["incident"]), seq, hash_)
+
     def _write(self) -> AbstractContextManager[Store]:
-        return self._session()
+        return self._writing()
 
     def _read(self) -> AbstractContextManager[Store]:
         return self._session()
@@ -124,13 +154,16 @@ class _MemoryStore(Store):
 
     def insert(self, record: dict[str, JSONValue]) -> None:
         journal = self._journal
-        stored: dict[str, object] = {**record, "data": dumps(record["data"]).decode("utf-8")}
+        data = record["data"]
+        stored: dict[str, object] = {**record, "data": data if isinstance(data, str) else dumps(data).decode("utf-8")}
         position = len(journal._records)
         number = str(record["number"])
         journal._records.append(stored)
         journal._by_key[str(record["key"])] = position
         journal._by_case.setdefault(number, []).append(position)
         ledger = record.get("ledger")
+        if isinstance(ledger, str):
+            ledger = json.loads(ledger)
         if isinstance(ledger, dict):
             customer_id = ComplaintNumber.parse(number).customer_id
             journal._grants_of.setdefault(("guest", customer_id), []).append(position)

@@ -38,7 +38,7 @@ from typing import Any, Final
 
 from recovery_rules.exceptions import JournalIntegrityError
 
-from ._canonical import GENESIS, dumps
+from ._canonical import GENESIS, dumps_body
 from ._columns import COLUMNS, record_of
 from ._events import FORMATS, ChainHead, Event, Verification
 
@@ -169,26 +169,6 @@ class ChainCheck:
         return None
 
 
-def _quoted(text: object) -> str:
-    """``text`` as a canonical JSON string (the common case, printable ASCII, without calling ``json``)."""
-    if type(text) is not str:
-        raise TypeError("not a string")
-    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
-        return f'"{text}"'
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _object_text(value: object) -> str:
-    """A stored JSON object's canonical text: as stored (SQL), or written out (a memory journal's record)."""
-    if type(value) is str:
-        if not (value.startswith("{") and value.endswith("}")):
-            raise TypeError("not a JSON object")
-        return value
-    if isinstance(value, dict):
-        return dumps(value).decode("utf-8")
-    raise TypeError("not a JSON object")
-
-
 def fast_hash(record: Mapping[str, object]) -> str | None:
     """The hash of ``record``'s canonical body, put together from its stored values as they are.
 
@@ -197,54 +177,9 @@ def fast_hash(record: Mapping[str, object]) -> str | None:
     put together this way (the slow way then says why).
     """
     try:
-        format_, seq, version = record["format"], record["seq"], record["version"]
-        if type(format_) is not int or format_ not in FORMATS or type(seq) is not int or type(version) is not int:
-            return None
-        grant = record["grant"]
-        if grant is None:
-            grant_text = "null"
-        elif isinstance(grant, dict) and len(grant) == 2:
-            grant_text = f'{{"amount":{_quoted(grant["amount"])},"currency":{_quoted(grant["currency"])}}}'
-        else:
-            return None
-        callback = record["callback_due"]
-        parts = [
-            '{"actor":',
-            _quoted(record["actor"]),
-            ',"at":',
-            _quoted(record["at"]),
-            ',"callback_due":',
-            "null" if callback is None else _quoted(callback),
-            ',"data":',
-            _object_text(record["data"]),
-            ',"format":',
-            str(format_),
-            ',"grant":',
-            grant_text,
-            ',"key":',
-            _quoted(record["key"]),
-            ',"kind":',
-            _quoted(record["kind"]),
-        ]
-        if format_ >= 2:
-            ledger = record.get("ledger")
-            parts += [',"ledger":', "null" if ledger is None else _object_text(ledger)]
-        elif record.get("ledger") is not None:
-            return None
-        parts += [
-            ',"number":',
-            _quoted(record["number"]),
-            ',"prev":',
-            _quoted(record["prev"]),
-            ',"request":',
-            _quoted(record["request"]),
-            f',"seq":{seq},"state":',
-            _quoted(record["state"]),
-            f',"version":{version}}}',
-        ]
+        return hashlib.sha256(dumps_body(record)).hexdigest()
     except (KeyError, TypeError, ValueError):
         return None
-    return hashlib.sha256("".join(parts).encode("utf-8")).hexdigest()
 
 
 def row_hash(row: tuple[object, ...]) -> str | None:
