@@ -406,3 +406,43 @@ def test_simulate_shows_the_events_read_on_a_terminal(
     assert result.code == 0
     assert "replaying (events)" in screen.getvalue()
     assert "replaying" not in result.out + result.err
+
+
+# -- a period: its cases only ---------------------------------------------------------------------------------
+
+
+def test_a_periods_report_reads_only_its_cases(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    harness = tamper(tmp_path)
+    harness.edit(2, "actor", "manager")  # an event of September's first case, outside the period
+    code, out, err = report(capsys, str(harness.path), "--since", "2026-11-01", "--json")
+    assert code == 0, err
+    figures = json.loads(out)
+    assert figures["cases"]["total"] == 13
+    assert figures["journal"]["verified"] is False  # the chain was not walked: the edit outside is not seen
+    code, _, err = report(capsys, str(harness.path))  # the whole journal's report walks the chain
+    assert code == 2
+    assert "event 2 is bad" in err
+
+
+def test_a_periods_report_refuses_an_edited_event_of_its_cases(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    harness = tamper(tmp_path)
+    harness.edit(229, "actor", "manager")  # the opening of a case of 4 November
+    code, out, err = report(capsys, str(harness.path), "--since", "2026-11-01")
+    assert (code, out) == (2, "")
+    assert "event 229 is bad" in err
+
+
+def test_a_periods_report_checks_the_chain_from_the_expected_head(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    harness = tamper(tmp_path)
+    with SQLiteJournal(harness.path) as journal:
+        saved = str(journal.verify().head)
+    code, out, err = report(capsys, str(harness.path), "--since", "2026-11-20", "--expected-head", saved, "--json")
+    assert code == 0, err
+    harness.edit(322, "actor", "manager")  # the last event, in the period and after nothing: its hash no longer fits
+    code, _, err = report(capsys, str(harness.path), "--since", "2026-11-20", "--expected-head", saved)
+    assert code == 2
+    assert "event 322 is bad" in err

@@ -27,7 +27,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from recovery_rules import ChainHead, Journal, JournalError, JournalIntegrityError, PostgresJournal, SQLiteJournal
+from recovery_rules import (
+    ChainHead,
+    ComplaintNumber,
+    Journal,
+    JournalError,
+    JournalIntegrityError,
+    PostgresJournal,
+    SQLiteJournal,
+)
 from recovery_rules._case_path import CaseState, CaseView, apply, start
 from recovery_rules._journal import GENESIS, Event
 from recovery_rules._journal._sqlite import APPLICATION_ID
@@ -139,6 +147,9 @@ class CaseReplay:
     and :meth:`unfinished` the cases that were not closed.
     """
 
+    walked = True
+    """Whether the whole chain was walked and checked (a period's replay reads only its cases)."""
+
     def __init__(
         self,
         journal: Journal,
@@ -220,3 +231,70 @@ class CaseReplay:
             f"the journal {self.name} holds events that do not follow the case path: event {found.seq}: "
             f"{found.problem}. Only journals written by recovery-rules' Case can be reported on"
         )
+
+
+class PeriodReplay(CaseReplay):
+    """The cases opened within ``[since, until)`` only, each read whole, its events checked: not the whole journal.
+
+    The cases are found through the journal's index of opening times, so the
+    work is the period's, however large the journal. Each event read has its
+    hash checked and each case's versions must run 1, 2, 3...; the chain as a
+    whole is not walked (:attr:`walked` is ``False``), except from
+    ``expected_head`` on when one is given: the journal must still hold that
+    head's event, and every event after it is checked and chained
+    (:meth:`Journal.verify` with ``resume_from``).
+    """
+
+    walked = False
+
+    def __init__(
+        self,
+        journal: Journal,
+        name: str,
+        *,
+        now: dt.datetime,
+        since: dt.datetime | None,
+        until: dt.datetime | None,
+        expected_head: ChainHead | None = None,
+    ) -> None:
+        super().__init__(journal, name, now=now, expected_head=expected_head)
+        self.since = since
+        self.until = until
+
+    def __iter__(self) -> Iterator[Replayed]:
+        try:
+            if self.expected_head is not None:
+                checked = self.journal.verify(resume_from=self.expected_head)
+                if not checked.ok:
+                    raise CliInputError(
+                        f"the journal {self.name} fails its integrity check from the expected head on: event "
+                        f"{checked.first_bad} is bad: {checked.problem}. Figures from a journal that was changed "
+                        "cannot be trusted, so none are reported"
+                    )
+                self.head = checked.head
+            else:
+                self.head = self.journal.head()
+            summaries = self.journal.cases(since=self.since, until=self.until)
+            self.total = len(summaries)
+            for summary in summaries:
+                yield from self._case(summary.number)
+        except JournalIntegrityError as error:
+            raise CliInputError(
+                f"the journal {self.name} fails its integrity check: event {error.seq} is bad: {error.problem}. "
+                "Figures from a journal that was changed cannot be trusted, so none are reported"
+            ) from None
+        except JournalError as error:
+            raise CliInputError(f"cannot read the journal {self.name}: {error}") from None
+
+    def _case(self, number: ComplaintNumber) -> Iterator[Replayed]:
+        view: CaseView | None = None
+        for event in self.journal.events(number):
+            if self.now is not None and event.at > self.now:
+                self.later += 1
+                continue
+            if view is not None and view.state is CaseState.CLOSED:
+                raise JournalIntegrityError(event.seq, "its case was already closed")
+            view = start(event) if view is None else apply(view, event)
+            yield Replayed(event, view)
+        if view is not None and view.state is not CaseState.CLOSED:
+            self._open[str(number)] = view

@@ -194,6 +194,7 @@ class Report:
     since: dt.datetime | None = None
     until: dt.datetime | None = None
     head: ChainHead | None = None
+    walked: bool = True  # the whole chain walked and checked (a period's report reads only its cases)
     expected_head: ChainHead | None = None
     later: int = 0
     currency: str | None = None
@@ -395,7 +396,7 @@ class Report:
             "journal": {
                 "events": self.head.count if self.head else 0,
                 "head": str(self.head) if self.head else None,
-                "verified": True,
+                "verified": self.walked,
                 "expected_head": str(self.expected_head) if self.expected_head else None,
                 "later_than_now": self.later,
             },
@@ -520,6 +521,7 @@ def build_report(
         if counted(view):
             report.add(view)
     report.head = replay.head
+    report.walked = replay.walked
     report.expected_head = replay.expected_head
     report.later = replay.later
     return report

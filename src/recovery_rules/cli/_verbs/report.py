@@ -13,7 +13,7 @@ from recovery_rules import CaseOutcome, ChainHead, InvalidInputError, Outcome
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
 from recovery_rules.cli._inputs import parse_time, show_time, within_range
-from recovery_rules.cli._journal_reader import CaseReplay, open_journal
+from recovery_rules.cli._journal_reader import CaseReplay, PeriodReplay, open_journal
 from recovery_rules.cli._report import CAP_BANDS, Report, build_report, nearest_rank, percent
 
 from . import options
@@ -69,7 +69,10 @@ def command(
         raise CliInputError("--since must be earlier than --until")
     head = _head(expected_head) if expected_head else None
     with open_journal(journal) as opened:
-        replay = CaseReplay(opened, journal, now=moment, expected_head=head)
+        if start is None and end is None:
+            replay = CaseReplay(opened, journal, now=moment, expected_head=head)
+        else:  # only the period's cases, found through the journal's index of opening times
+            replay = PeriodReplay(opened, journal, now=moment, since=start, until=end, expected_head=head)
         with _console.progress("reading the journal", replay.total, unit="events") as advance:
             report = build_report(replay, since=start, until=end, advance=advance)
     if chart is not None:
@@ -151,7 +154,10 @@ def _render(report: Report) -> None:
     )
     console.print(f"  {period}; as of {_when(now, now)}")
     head = report.head or ChainHead(count=0, hash="0" * 64)
-    console.print(f"  journal: {head.count} events, chain intact, head {head}")
+    if report.walked:
+        console.print(f"  journal: {head.count} events, chain intact, head {head}")
+    else:
+        console.print(f"  journal: {head.count} events, head {head}; the period's cases read, each event checked")
     if report.expected_head is not None:
         expected = report.expected_head
         console.print(f"  it still holds the expected head {expected.count}:{expected.hash[:12]}...")
