@@ -442,6 +442,7 @@ def test_a_periods_report_checks_the_chain_from_the_expected_head(
         saved = str(journal.verify().head)
     code, out, err = report(capsys, str(harness.path), "--since", "2026-11-20", "--expected-head", saved, "--json")
     assert code == 0, err
+    assert json.loads(out)["journal"]["head"] == saved  # checked from the head on: the head the check ended at
     harness.edit(322, "actor", "manager")  # the last event, in the period and after nothing: its hash no longer fits
     code, _, err = report(capsys, str(harness.path), "--since", "2026-11-20", "--expected-head", saved)
     assert code == 2
