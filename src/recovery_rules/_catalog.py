@@ -1,55 +1,97 @@
 """The alternatives catalog, indexed when a policy is built.
 
-For every (complaint category, requested remedy kind) pair the index holds the
-relevant alternatives sorted by value, so choosing the Plan B for a decision
-is a binary search and a short walk outward from the amount asked, whatever
-the size of the catalog. Categories the policy has never heard of share one
-entry: the alternatives that apply to everything or to the remedy kind.
+An alternative applies to everything (``"*"``), or to the categories and remedy
+kinds it names. The index keeps one *group* per name (and one for everything):
+the alternatives that apply to it, split by their own kind, each kind's sorted
+by value. A complaint of category ``c`` asking for remedy kind ``r`` draws on
+three groups, everything's, ``c``'s (when the policy lists ``c``) and ``r``'s,
+never copied into a shelf of their own: the index's size and the time to build
+it grow with the catalog and the names it uses, not with their product.
+
+Choosing the Plan B is then, for each kind of alternative in those groups, a
+binary search for the one closest in value to the amount asked (within the
+budget), and the closest of those kinds first: the work grows with the number
+of kinds, not with the number of alternatives, however they cluster in value.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Final
 
 from ._money import DECIMAL_CONTEXT
 from ._policy_parts import ANY, Alternative
 
 __all__ = ["CatalogIndex", "Shelf"]
 
-_UNKNOWN: Final = None
+_Candidate = tuple[Decimal, Decimal, int, Alternative]
+"""How close an alternative is to the amount asked, its value and its place in the catalog: the order offered."""
 
 
 @dataclass(frozen=True, slots=True)
-class Shelf:
-    """The alternatives relevant to one kind of complaint, cheapest first.
+class _Row:
+    """The alternatives of one kind in one group, cheapest first (equal values in catalog order).
 
-    Equal values keep catalog order. ``run_start[i]``/``run_end[i]`` bound the
-    run of entries whose value equals ``values[i]``.
+    ``run_start[i]`` is where the run of entries whose value equals ``values[i]`` starts.
     """
 
     values: tuple[Decimal, ...]
+    positions: tuple[int, ...]
     alternatives: tuple[Alternative, ...]
-    kinds: tuple[str, ...]
     run_start: tuple[int, ...]
-    run_end: tuple[int, ...]
 
     @classmethod
-    def of(cls, members: Sequence[tuple[int, Alternative]]) -> Shelf:
+    def of(cls, members: Sequence[tuple[int, Alternative]]) -> _Row:
         ordered = sorted(members, key=lambda item: (item[1].value.amount, item[0]))
         values = tuple(alternative.value.amount for _, alternative in ordered)
         run_start: list[int] = []
         for i, value in enumerate(values):
             run_start.append(run_start[-1] if i and values[i - 1] == value else i)
-        run_end = [0] * len(values)
-        for i in range(len(values) - 1, -1, -1):
-            run_end[i] = run_end[i + 1] if i + 1 < len(values) and values[i + 1] == values[i] else i + 1
-        alternatives = tuple(alternative for _, alternative in ordered)
-        kinds = tuple(alternative.kind for alternative in alternatives)
-        return cls(values, alternatives, kinds, tuple(run_start), tuple(run_end))
+        return cls(
+            values,
+            tuple(position for position, _ in ordered),
+            tuple(alternative for _, alternative in ordered),
+            tuple(run_start),
+        )
+
+    def closest(self, asked: Decimal, budget: Decimal | None) -> _Candidate | None:
+        """This kind's alternative closest in value to ``asked``, worth at most ``budget``.
+
+        Of two equally close, the cheaper; of equal value, the one listed first in the catalog.
+        """
+        values = self.values
+        end = len(values) if budget is None else bisect_right(values, budget)
+        if not end:
+            return None
+        below = bisect_right(values, asked, 0, end) - 1
+        subtract = DECIMAL_CONTEXT.subtract
+        best: _Candidate | None = None
+        if below >= 0:
+            at = self.run_start[below]
+            best = (subtract(asked, values[at]), values[at], self.positions[at], self.alternatives[at])
+        if below + 1 < end:
+            at = below + 1  # the first of its run: every value before it is at most what was asked
+            above = (subtract(values[at], asked), values[at], self.positions[at], self.alternatives[at])
+            if best is None or above[:3] < best[:3]:
+                best = above
+        return best
+
+
+_Group = Mapping[str, _Row]
+"""The alternatives that apply to one name (or to everything), by their own kind."""
+
+
+@dataclass(frozen=True, slots=True)
+class Shelf:
+    """The alternatives relevant to one kind of complaint: the groups it draws on."""
+
+    groups: tuple[_Group, ...]
+
+    def __bool__(self) -> bool:
+        """Whether any alternative is relevant at all."""
+        return any(self.groups)
 
     def select(self, asked: Decimal, budget: Decimal | None, count: int) -> tuple[Alternative, ...]:
         """Up to ``count`` alternatives of distinct kinds worth at most ``budget``.
@@ -57,71 +99,56 @@ class Shelf:
         The closest in value to ``asked`` come first; of two equally close, the
         cheaper; of equal value, the one listed first in the catalog.
         """
-        values = self.values
-        end = len(values) if budget is None else bisect_right(values, budget)
-        down = bisect_right(values, asked, 0, end) - 1
-        up = down + 1
-        chosen: list[Alternative] = []
-        kinds: set[str] = set()
-        alternatives, kind_of, run_start, run_end = self.alternatives, self.kinds, self.run_start, self.run_end
-        subtract = DECIMAL_CONTEXT.subtract
-        while down >= 0 or up < end:
-            if down >= 0 and (up >= end or subtract(asked, values[down]) <= subtract(values[up], asked)):
-                first, last = run_start[down], down + 1
-                down = first - 1
-            else:
-                first, last = up, min(run_end[up], end)
-                up = last
-            for at in range(first, last):
-                kind = kind_of[at]
-                if kind not in kinds:
-                    kinds.add(kind)
-                    chosen.append(alternatives[at])
-                    if len(chosen) == count:
-                        return tuple(chosen)
-        return tuple(chosen)
+        best: dict[str, _Candidate] = {}
+        for group in self.groups:
+            for kind, row in group.items():
+                candidate = row.closest(asked, budget)
+                if candidate is not None:
+                    known = best.get(kind)
+                    if known is None or candidate[:3] < known[:3]:
+                        best[kind] = candidate
+        ranked = sorted(best.values(), key=lambda candidate: candidate[:3])
+        return tuple(candidate[3] for candidate in ranked[:count])
 
     def kinds_within(self, budget: Decimal | None) -> set[str]:
         """The distinct kinds among alternatives worth at most ``budget``."""
-        end = len(self.values) if budget is None else bisect_right(self.values, budget)
-        return {alternative.kind for alternative in self.alternatives[:end]}
+        return {
+            kind for group in self.groups for kind, row in group.items() if budget is None or row.values[0] <= budget
+        }
 
 
 class CatalogIndex:
-    """Every shelf of a catalog, keyed by (category, remedy kind)."""
+    """A catalog's alternatives, grouped by the names they apply to and by their own kind."""
 
-    __slots__ = ("_any", "_categories", "_shelves")
+    __slots__ = ("_any", "_categories", "_everything", "_named")
 
-    def __init__(self, catalog: Sequence[Alternative], categories: Iterable[str], remedy_kinds: Iterable[str]) -> None:
+    def __init__(self, catalog: Sequence[Alternative], categories: Iterable[str]) -> None:
         self._categories = frozenset(categories)
         self._any = bool(catalog)
-        for_all: list[int] = []
-        by_category: dict[str, list[int]] = {}
-        by_kind: dict[str, list[int]] = {}
+        everything: dict[str, list[tuple[int, Alternative]]] = {}
+        named: dict[str, dict[str, list[tuple[int, Alternative]]]] = {}
         for position, alternative in enumerate(catalog):
             if ANY in alternative.applies_to:
-                for_all.append(position)
+                everything.setdefault(alternative.kind, []).append((position, alternative))
                 continue
-            for name in alternative.applies_to:
-                by_category.setdefault(name, []).append(position)
-                by_kind.setdefault(name, []).append(position)
-        # Categories without alternatives of their own share the shelves of unknown categories.
-        self._shelves: dict[tuple[str | None, str], Shelf] = {}
-        for kind in remedy_kinds:
-            general = set(for_all).union(by_kind.get(kind, ()))
-            self._shelves[_UNKNOWN, kind] = Shelf.of([(i, catalog[i]) for i in sorted(general)])
-            for category in self._categories.intersection(by_category):
-                members = general.union(by_category[category])
-                self._shelves[category, kind] = Shelf.of([(i, catalog[i]) for i in sorted(members)])
+            for name in dict.fromkeys(alternative.applies_to):
+                named.setdefault(name, {}).setdefault(alternative.kind, []).append((position, alternative))
+        self._everything: _Group = {kind: _Row.of(members) for kind, members in everything.items()}
+        self._named: dict[str, _Group] = {
+            name: {kind: _Row.of(members) for kind, members in by_kind.items()} for name, by_kind in named.items()
+        }
 
     def __bool__(self) -> bool:
         """Whether the catalog has any alternative at all."""
         return self._any
 
     def shelf(self, category: str | None, remedy_kind: str) -> Shelf:
-        """The shelf for a complaint of ``category`` asking for ``remedy_kind`` (a known kind).
+        """The shelf for a complaint of ``category`` asking for ``remedy_kind``.
 
         ``None``, like any category the policy does not list, means a category it has never heard of.
         """
-        shelves = self._shelves
-        return shelves.get((category, remedy_kind)) or shelves[_UNKNOWN, remedy_kind]
+        named = self._named
+        groups = [self._everything, named.get(remedy_kind, {})]
+        if category is not None and category in self._categories:
+            groups.append(named.get(category, {}))
+        return Shelf(tuple(group for group in groups if group))

@@ -251,11 +251,9 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         refused=refused,
         vocabulary=vocabulary,
         rungs=rungs,
-        catalog=CatalogIndex(policy.catalog, policy.categories, policy.vocabulary),
+        catalog=CatalogIndex(policy.catalog, policy.categories),
         extra_mile=CatalogIndex(
-            [alternative for alternative in policy.catalog if alternative.extra_mile],
-            policy.categories,
-            policy.vocabulary,
+            [alternative for alternative in policy.catalog if alternative.extra_mile], policy.categories
         ),
         min_alternatives=policy.min_alternatives,
         denials_rank=by_name[policy.denials_delivered_by].rank,
@@ -657,7 +655,7 @@ class _Decision:
         """Extra-mile suggestions that fit what is left once the approved remedy is granted."""
         policy = self.policy
         shelf = policy.extra_mile.shelf(self.complaint.category, self.kind)
-        if not shelf.values:
+        if not shelf:
             return ()
         room = limit if limit <= policy.cap else policy.cap
         left = None if room is INFINITY else _SUBTRACT(room, self.total)

@@ -1,0 +1,91 @@
+"""The catalog index: the Plan B it chooses is the one the rule defines, and its size grows with the catalog only."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from recovery_rules import Alternative, Money
+from recovery_rules._catalog import CatalogIndex
+
+CATEGORIES = ("room_not_ready", "noise", "billing")
+REMEDY_KINDS = ("refund", "credit")
+KINDS = ("callback", "voucher", "upgrade", "other_branch", "dinner")
+
+
+def alternative(position: int, kind: str, value: str, applies_to: tuple[str, ...]) -> Alternative:
+    return Alternative(
+        id=f"a{position}",
+        kind=kind,
+        description="An alternative.",
+        value=Money(value, "USD"),
+        applies_to=applies_to,
+    )
+
+
+catalogs = st.lists(
+    st.tuples(
+        st.sampled_from(KINDS),
+        st.integers(0, 40).map(lambda cents: f"{cents * 5}.00"),
+        st.one_of(
+            st.just(("*",)),
+            st.lists(st.sampled_from(CATEGORIES + REMEDY_KINDS), min_size=1, max_size=3, unique=True).map(tuple),
+        ),
+    ),
+    max_size=25,
+).map(lambda items: [alternative(i, *item) for i, item in enumerate(items)])
+
+
+def rule(
+    catalog: list[Alternative], category: str | None, kind: str, asked: Decimal, budget: Decimal | None, count: int
+) -> tuple[Alternative, ...]:
+    """The rule, the slow way: every relevant alternative within budget, closest to ``asked`` first (then cheaper,
+    then first listed), the first of each kind, ``count`` of them."""
+    relevant = [
+        (abs(asked - item.value.amount), item.value.amount, position, item)
+        for position, item in enumerate(catalog)
+        if (
+            "*" in item.applies_to
+            or kind in item.applies_to
+            or (category in CATEGORIES and category in item.applies_to)
+        )
+        and (budget is None or item.value.amount <= budget)
+    ]
+    chosen: list[Alternative] = []
+    for *_, item in sorted(relevant, key=lambda entry: entry[:3]):
+        if item.kind not in {picked.kind for picked in chosen}:
+            chosen.append(item)
+    return tuple(chosen[:count])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    catalog=catalogs,
+    category=st.sampled_from([*CATEGORIES, "unheard_of", None]),
+    kind=st.sampled_from(REMEDY_KINDS),
+    asked=st.integers(0, 250).map(Decimal),
+    budget=st.one_of(st.none(), st.integers(0, 250).map(Decimal)),
+    count=st.integers(1, 5),
+)
+def test_the_index_chooses_what_the_rule_says(
+    catalog: list[Alternative], category: str | None, kind: str, asked: Decimal, budget: Decimal | None, count: int
+) -> None:
+    shelf = CatalogIndex(catalog, CATEGORIES).shelf(category, kind)
+    assert shelf.select(asked, budget, count) == rule(catalog, category, kind, asked, budget, count)
+    within = {item.kind for item in rule(catalog, category, kind, Decimal(0), budget, len(KINDS))}
+    assert shelf.kinds_within(budget) == within
+    assert bool(shelf) == bool(rule(catalog, category, kind, Decimal(0), None, 1))
+
+
+def test_the_index_holds_each_alternative_once_per_name_it_applies_to() -> None:
+    """A thousand categories and five hundred general alternatives: 500 entries, not 500,000 (no copy per category)."""
+    categories = [f"category_{i}" for i in range(1000)]
+    general = [alternative(i, KINDS[i % len(KINDS)], f"{i % 50}.00", ("*",)) for i in range(500)]
+    own = [alternative(500 + i, "dinner", "20.00", (categories[i],)) for i in range(1000)]
+    index = CatalogIndex([*general, *own], categories)
+    stored = [len(row.values) for group in (index._everything, *index._named.values()) for row in group.values()]
+    assert sum(stored) == 1500
+    shelf = index.shelf("category_7", "refund")
+    assert [item.id for item in shelf.select(Decimal(20), None, 3)] == ["a20", "a507", "a21"]
