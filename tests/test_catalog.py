@@ -39,7 +39,7 @@ catalogs = st.lists(
 
 
 def rule(
-    catalog: list[Alternative], category: str | None, kind: str, asked: Decimal, budget: Decimal | None, count: int
+    catalog: list[Alternative], category: str | None, kind: str, asked: Decimal, *, budget: Decimal | None, count: int
 ) -> tuple[Alternative, ...]:
     """The rule, the slow way: every relevant alternative within budget, closest to ``asked`` first (then cheaper,
     then first listed), the first of each kind, ``count`` of them."""
@@ -69,14 +69,14 @@ def rule(
     budget=st.one_of(st.none(), st.integers(0, 250).map(Decimal)),
     count=st.integers(1, 5),
 )
-def test_the_index_chooses_what_the_rule_says(
+def test_the_index_chooses_what_the_rule_says(  # noqa: PLR0917 - hypothesis passes what it draws by keyword
     catalog: list[Alternative], category: str | None, kind: str, asked: Decimal, budget: Decimal | None, count: int
 ) -> None:
     shelf = CatalogIndex(catalog, CATEGORIES).shelf(category, kind)
-    assert shelf.select(asked, budget, count) == rule(catalog, category, kind, asked, budget, count)
-    within = {item.kind for item in rule(catalog, category, kind, Decimal(0), budget, len(KINDS))}
+    assert shelf.select(asked, budget, count) == rule(catalog, category, kind, asked, budget=budget, count=count)
+    within = {item.kind for item in rule(catalog, category, kind, Decimal(0), budget=budget, count=len(KINDS))}
     assert shelf.kinds_within(budget) == within
-    assert bool(shelf) == bool(rule(catalog, category, kind, Decimal(0), None, 1))
+    assert bool(shelf) == bool(rule(catalog, category, kind, Decimal(0), budget=None, count=1))
 
 
 def test_the_index_holds_each_alternative_once_per_name_it_applies_to() -> None:
