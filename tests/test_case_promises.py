@@ -245,3 +245,14 @@ def test_an_entry_of_the_table_of_cases_that_names_another_event_is_refused(tmp_
     with pytest.raises(JournalIntegrityError, match="not the event the journal's table of cases names"):
         harness.journal().cases()
     harness.close()
+
+
+def test_the_next_case_fills_the_first_free_sequence() -> None:
+    journal = MemoryJournal()
+    for sequence in (1, 2, 4):
+        chosen = Complaint.model_validate({**complaint().model_dump(), "number": f"20261123-10442/{sequence}"})
+        Case.open(journal, RITZ, chosen, by="staff", now=NOW)
+    other = Case.open(journal, RITZ, complaint(category="noise"), by="staff", now=NOW)
+    assert str(other.number) == "20261123-10442/3"
+    last = Case.open(journal, RITZ, complaint(category="billing_error"), by="staff", now=NOW)
+    assert str(last.number) == "20261123-10442/5"

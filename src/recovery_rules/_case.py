@@ -932,21 +932,14 @@ def _same_complaint(journal: Journal, filed: Complaint) -> ComplaintNumber | Non
 
 
 def _free_number(journal: Journal, number: ComplaintNumber) -> ComplaintNumber:
-    """The first sequence from ``number``'s on that no case uses yet (a few reads, however many there are)."""
+    """The first sequence from ``number``'s on that no case uses yet.
 
-    def used(sequence: int) -> bool:
-        return journal.version(ComplaintNumber(number.date, number.customer_id, sequence)) > 0
-
-    low = number.sequence
-    if not used(low):
-        return number
-    high = low + 1
-    while high < _MAX_SEQUENCE and used(high):  # gallop: sequences are handed out one after another
-        low, high = high, min(high * 2, _MAX_SEQUENCE)
-    while high - low > 1:  # low is used, high is free (or the last one): find the first free one between
-        middle = (low + high) // 2
-        low, high = (middle, high) if used(middle) else (low, middle)
-    return ComplaintNumber(number.date, number.customer_id, high) if high <= _MAX_SEQUENCE else _next(number)
+    One read per case the customer already has that day: sequences are handed out one after another, and a
+    number chosen by hand can leave a gap, which the next case fills.
+    """
+    while journal.version(number) > 0:
+        number = _next(number)
+    return number
 
 
 def _next(number: ComplaintNumber) -> ComplaintNumber:
