@@ -21,7 +21,7 @@ from pydantic_core import PydanticCustomError, core_schema
 from ._currencies import MINOR_UNITS, SYMBOLS
 from .exceptions import CurrencyMismatchError, InvalidInputError, Problem
 
-__all__ = ["DECIMAL_CONTEXT", "MAX_AMOUNT", "Money"]
+__all__ = ["DECIMAL_CONTEXT", "MAX_AMOUNT", "Money", "money_problems"]
 
 DECIMAL_CONTEXT: Final = decimal.Context(
     prec=40,
@@ -342,6 +342,35 @@ MONEY_JSON_SCHEMA: Final[dict[str, Any]] = {
         {"type": "string", "pattern": r"^-?[0-9]{1,16}(\.[0-9]{1,8})? [A-Z]{3}$"},
     ],
 }
+
+
+def money_problems(money: object, location: str, *, negative: bool = True) -> list[Problem]:
+    """What is wrong with ``money`` as a :class:`Money`, located at ``location``; empty when nothing is.
+
+    For values that did not go through :class:`Money`'s own checks: a model changed
+    with ``model_copy(update=...)`` or built with ``model_construct`` holds whatever
+    it was given. ``negative=False`` refuses amounts below zero too.
+    """
+    if not isinstance(money, Money):
+        return [Problem(location, f"must be a Money, such as Money('12.50', 'USD'), not {type(money).__name__}")]
+    currency = getattr(money, "currency", None)
+    amount = getattr(money, "amount", None)
+    problems = []
+    if not isinstance(currency, str) or currency not in MINOR_UNITS:
+        problems.append(Problem(f"{location}.currency", "is not an ISO 4217 currency code such as 'USD'"))
+    if not isinstance(amount, Decimal):
+        problems.append(Problem(location, f"must hold a Decimal amount, not {type(amount).__name__}"))
+    elif not amount.is_finite():
+        problems.append(Problem(location, "must be a finite number, not NaN or infinity"))
+    elif amount.is_signed() and amount.is_zero():
+        problems.append(Problem(location, "negative zero is not an amount; write 0"))
+    elif amount.is_signed() and not negative:
+        problems.append(Problem(location, "must not be negative"))
+    elif amount.copy_abs() >= MAX_AMOUNT:
+        problems.append(Problem(location, f"must be smaller than {MAX_AMOUNT:,} in absolute value"))
+    elif isinstance(currency, str) and currency in MINOR_UNITS and amount.as_tuple().exponent != -MINOR_UNITS[currency]:
+        problems.append(Problem(location, f"{currency} amounts have exactly {MINOR_UNITS[currency]} decimal places"))
+    return problems
 
 
 def _split_text(text: str) -> tuple[str, str]:

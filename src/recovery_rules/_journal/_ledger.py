@@ -24,7 +24,7 @@ from pydantic import TypeAdapter, ValidationError
 from recovery_rules._base import problems_from
 from recovery_rules._models import ComplaintNumber
 from recovery_rules._money import Money
-from recovery_rules._time import TimeZoneName, Window
+from recovery_rules._time import TimeZoneName, Window, earlier
 from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, Problem
 
 __all__ = ["GrantQuery", "Ledger", "grant_query", "total"]
@@ -66,7 +66,7 @@ def grant_query(number: ComplaintNumber, *, window: Window, timezone: str, now: 
     if window.duration is None:  # pragma: no cover - a rolling Window always has a duration
         raise AssertionError("a rolling window without a duration")
     # "later than now - d": the smallest stored time step is a microsecond
-    since = (now - window.duration).astimezone(dt.UTC) + dt.timedelta(microseconds=1)
+    since = earlier(now, window.duration, purpose="count the grants of the last") + dt.timedelta(microseconds=1)
     return GrantQuery(customer, since=since)
 
 
