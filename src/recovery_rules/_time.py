@@ -48,6 +48,8 @@ EARLIEST: Final = dt.datetime.min.replace(tzinfo=dt.UTC) + dt.timedelta(days=2)
 """The earliest instant a promised time may be: any time zone can show it, and the day before it still exists."""
 LATEST: Final = dt.datetime.max.replace(tzinfo=dt.UTC) - dt.timedelta(days=2)
 """The latest instant a promised time may be: any time zone can show it, and the day after it still exists."""
+_FIRST_DAY: Final = EARLIEST.date().isoformat()  # strftime writes the year 1 as "1" on some systems
+_LAST_DAY: Final = LATEST.date().isoformat()
 
 
 def utc(moment: object, *, field: str = "now") -> dt.datetime:
@@ -96,7 +98,7 @@ def later(
             [
                 Problem(
                     field,
-                    f"is too far in the past to {purpose}: it is before {EARLIEST:%Y-%m-%d} UTC; pass the current time",
+                    f"is too far in the past to {purpose}: it is before {_FIRST_DAY} UTC; pass the current time",
                 )
             ],
         )
@@ -106,7 +108,7 @@ def later(
             Problem(
                 field,
                 f"is too far in the future to {purpose} {format_duration(duration)} later: that would fall after "
-                f"{LATEST:%Y-%m-%d} UTC, the last day recovery-rules can show; pass the current time",
+                f"{_LAST_DAY} UTC, the last day recovery-rules can show; pass the current time",
             )
         ],
     )
@@ -145,7 +147,7 @@ def instant(moment: object, *, field: str = "now") -> dt.datetime:
             [
                 Problem(
                     field,
-                    f"must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} UTC, the times recovery-rules can "
+                    f"must be between {_FIRST_DAY} and {_LAST_DAY} UTC, the times recovery-rules can "
                     "show in every time zone; pass the current time",
                 )
             ],
