@@ -14,7 +14,8 @@ The rules, with ``total = granted + asked``:
 2. a total within the acting level's limit (its tier override first), for a
    kind it may grant, is ``APPROVED`` by that level;
 3. otherwise the case is ``ESCALATED`` to the lowest higher level that may
-   grant it, with a callback promised by ``now + callback_within``;
+   grant it, with a callback promised ``callback_within`` after ``now`` in
+   absolute time (UTC; never on a wall clock, which repeats or skips an hour);
 4. when no level may grant it, ``DENIED``.
 
 Applying them yields a :class:`Verdict`; :meth:`_Decision.conclude` turns a
