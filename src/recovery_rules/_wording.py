@@ -49,6 +49,7 @@ from ._step_words import (
     next_plans,
 )
 from ._template import Slot
+from ._time import is_aware
 from ._time import local as wall_clock
 from .exceptions import InvalidInputError, Problem, UnknownLocaleError
 
@@ -240,7 +241,7 @@ class Wording:
         """
         format = _check_format(format)
         record = self._check_case(case)
-        if now is not None and (not isinstance(now, dt.datetime) or now.utcoffset() is None):
+        if now is not None and (not isinstance(now, dt.datetime) or not is_aware(now)):
             raise InvalidInputError("wording", [Problem("now", "must be a timezone-aware datetime")])
         plans = next_plans(record, _check_name(customer_name), now)
         return tuple(self._words(plan, format) for plan in plans)
@@ -302,7 +303,7 @@ class Wording:
     def time(self, when: dt.datetime, *, now: dt.datetime) -> str:
         """``when`` as said at ``now``, in the policy's time zone: ``5:00 this afternoon``."""
         for name, value in (("when", when), ("now", now)):
-            if not isinstance(value, dt.datetime) or value.utcoffset() is None:
+            if not isinstance(value, dt.datetime) or not is_aware(value):
                 raise InvalidInputError("wording", [Problem(name, "must be a timezone-aware datetime")])
         return "".join(str(part) for part in self._time(when, now))
 
