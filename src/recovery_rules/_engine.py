@@ -70,6 +70,7 @@ _SUBTRACT: Final = DECIMAL_CONTEXT.subtract
 _new: Final = object.__new__
 _set_amount: Final = Money.__dict__["amount"].__set__
 _set_currency: Final = Money.__dict__["currency"].__set__
+_set_checked: Final = Money.__dict__["_checked"].__set__
 
 
 def _money(amount: Decimal, currency: str) -> Money:
@@ -77,6 +78,7 @@ def _money(amount: Decimal, currency: str) -> Money:
     money = _new(Money)
     _set_amount(money, amount)
     _set_currency(money, currency)
+    _set_checked(money, True)
     return money
 
 
@@ -338,7 +340,6 @@ def decide(
     # anything. Each part a decision reads is read once here and checked with exact-type tests and compares
     # (a full re-validation would cost more than the decision); anything unusual (a missing field, a
     # subclass, another time zone class) goes to the careful check, which names what is wrong or lets it pass.
-    places = policy.zero  # zero with the currency's decimal places: the quantum of every amount
     try:
         fields = complaint.__dict__
         customer, requested, category = fields["customer"], fields["requested"], fields["category"]
@@ -350,9 +351,9 @@ def decide(
             type(customer) is Customer
             and type(requested) is Remedy
             and type(asked) is Money
-            and not amount.is_signed()  # a Decimal (nothing else has these methods), neither negative nor -0,
-            and amount < MAX_AMOUNT  # nor infinite, nor NaN (which fails or raises),
-            and amount.same_quantum(places)  # with the currency's decimal places
+            and asked._checked  # made by Money's constructor or its arithmetic: finite, exact, in a currency
+            and not amount.is_signed()  # neither negative nor -0
+            and amount < MAX_AMOUNT  # nor beyond Money's range (arithmetic can get there)
             and type(kind) is str
             and type(tier) is str
             and type(category) is str
@@ -384,10 +385,10 @@ def decide(
             before = granted.amount
             trusted = (
                 type(granted) is Money
+                and granted._checked
                 and granted.currency == currency
                 and not before.is_signed()
                 and before < MAX_AMOUNT
-                and before.same_quantum(places)
             )
         except Exception:  # not even an amount to read: the careful check says what it is
             trusted = False

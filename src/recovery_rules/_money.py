@@ -131,11 +131,15 @@ class Money:
     ``"12.50 USD"`` is accepted as input too.
     """
 
-    __slots__ = ("_json", "amount", "currency")
+    __slots__ = ("_checked", "_json", "amount", "currency")
 
     amount: Decimal
     currency: str
     _json: dict[str, str]  # the JSON form, made on first use (see _json_form)
+    _checked: bool
+    """Set by the constructor and by arithmetic on such amounts: the amount is finite, has the currency's
+    decimal places, and the currency is a code. A Money made any other way lacks it, so the engine checks
+    that one in full (a remedy changed with ``model_copy`` can hold anything)."""
 
     def __init__(self, amount: Decimal | int | str, currency: str | None = None) -> None:
         if currency is None:
@@ -148,6 +152,7 @@ class Money:
         code = _parse_currency(currency)
         object.__setattr__(self, "currency", code)
         object.__setattr__(self, "amount", _parse_amount(amount, code))
+        object.__setattr__(self, "_checked", True)
 
     @classmethod
     def _trusted(cls, amount: Decimal, currency: str) -> Self:
@@ -155,6 +160,7 @@ class Money:
         money = object.__new__(cls)
         object.__setattr__(money, "amount", amount)
         object.__setattr__(money, "currency", currency)
+        object.__setattr__(money, "_checked", True)
         return money
 
     @classmethod

@@ -48,6 +48,9 @@ EARLIEST: Final = dt.datetime.min.replace(tzinfo=dt.UTC) + dt.timedelta(days=2)
 """The earliest instant a promised time may be: any time zone can show it, and the day before it still exists."""
 LATEST: Final = dt.datetime.max.replace(tzinfo=dt.UTC) - dt.timedelta(days=2)
 """The latest instant a promised time may be: any time zone can show it, and the day after it still exists."""
+_NEVER: Final = dt.datetime.max.replace(tzinfo=dt.UTC)  # stands for a time past the end of the calendar
+_DATETIME: Final = dt.datetime
+_UTC: Final = dt.UTC
 _FIRST_DAY: Final = EARLIEST.date().isoformat()  # strftime writes the year 1 as "1" on some systems
 _LAST_DAY: Final = LATEST.date().isoformat()
 
@@ -77,20 +80,21 @@ def is_aware(moment: dt.datetime) -> bool:
 
 
 def later(
-    moment: dt.datetime, duration: dt.timedelta, *, field: str = "now", purpose: str = "promise a callback"
+    moment: dt.datetime, duration: dt.timedelta, field: str = "now", purpose: str = "promise a callback"
 ) -> dt.datetime:
     """The instant ``duration`` after ``moment``, in UTC: the duration is added in absolute time.
 
     ``moment`` and the result must lie within :data:`EARLIEST` and :data:`LATEST`,
     so that both can be shown in any time zone; otherwise ``field`` is refused as
-    too far in the future (or the past) to ``purpose``.
+    too far in the future (or the past) to ``purpose``. (``field`` and ``purpose``
+    are positional: deciding calls this, and keyword-only defaults make a call slower.)
     """
-    start = moment if type(moment) is dt.datetime and moment.tzinfo is dt.UTC else utc(moment, field=field)
+    start = moment if type(moment) is _DATETIME and moment.tzinfo is _UTC else utc(moment, field=field)
     try:
         end = start + duration
     except OverflowError:
-        end = None
-    if end is not None and start >= EARLIEST and end <= LATEST:
+        end = _NEVER
+    if end <= LATEST and start >= EARLIEST:
         return end
     if start < EARLIEST:
         raise InvalidInputError(
