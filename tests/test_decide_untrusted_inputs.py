@@ -14,6 +14,7 @@ import decimal
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, note, settings
@@ -32,6 +33,7 @@ from recovery_rules import (
     Policy,
     RecoveryRulesError,
     Remedy,
+    _engine,
     presets,
 )
 from recovery_rules._money import MAX_AMOUNT
@@ -137,6 +139,10 @@ BAD_COMPLAINTS: dict[str, tuple[Callable[[], Complaint], str]] = {
     "a tiny exponent": (
         lambda: asking(trusted(Decimal("1E-60"))),
         r"requested\.amount: USD amounts have exactly 2 decimal places",
+    ),
+    "beyond Money's range, by arithmetic": (
+        lambda: asking(Money("999999999999999.99", "USD") + usd("0.01")),
+        r"requested\.amount: must be smaller than",
     ),
     "a currency in lower case": (
         lambda: asking(trusted(Decimal("10.00"), "usd")),
@@ -282,6 +288,25 @@ def test_valid_but_unusual_inputs_are_decided_as_usual(ritz: Policy) -> None:
     assert ritz.decide(copied, by="staff", granted=usd("10.00"), now=NOW) == usual
     zero = ritz.decide(complaint("0.00"), by="staff", now=NOW)  # asking for nothing is valid: zero is an amount
     assert zero.outcome is Outcome.APPROVED
+
+
+def test_a_valid_complaint_takes_the_fast_path(ritz: Policy, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Complaints built the usual ways are checked with compares only, never with the careful check."""
+
+    def careful(*args: object) -> None:
+        raise AssertionError("the careful check ran for a valid complaint")
+
+    monkeypatch.setattr(_engine, "check_complaint", careful)
+    monkeypatch.setattr(_engine, "money_problems", careful)
+    built = complaint("100.00")
+    parsed = Complaint.model_validate_json(built.model_dump_json())  # received_at in pydantic's own UTC class
+    local = built.model_copy(
+        update={"received_at": dt.datetime(2026, 11, 23, 4, 30, tzinfo=ZoneInfo("America/New_York"))}
+    )
+    copied = built.model_copy(update={"requested": Remedy(kind="refund", amount=usd("40.00") + usd("60.00"))})
+    for same in (built, parsed, local, copied):
+        resolution = ritz.decide(same, by="staff", granted=usd("10.00") + usd("0.50"), now=NOW)
+        assert resolution.approved
 
 
 # -- the property: no approval for an input outside the models' invariants ---------------------------------------
