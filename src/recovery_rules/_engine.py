@@ -410,7 +410,7 @@ _ALWAYS_AWARE: Final = frozenset({dt.timezone, ZoneInfo, TzInfo})
 
 def _check_granted(granted: object, currency: str) -> None:
     """Refuse a ``granted`` that is not a valid, non-negative amount in the policy's ``currency``."""
-    problems = money_problems(granted, "granted", negative=False)
+    problems = money_problems(granted, "granted", non_negative=True)
     if problems:
         raise InvalidInputError("amount", problems)
     granted_in = granted.currency  # type: ignore[attr-defined]  # a valid Money: money_problems found none

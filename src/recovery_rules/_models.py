@@ -274,7 +274,7 @@ def check_complaint(complaint: Complaint) -> None:
     else:
         if not isinstance(getattr(requested, "kind", None), str):
             problems.append(Problem("requested.kind", "must be a str"))
-        problems += money_problems(getattr(requested, "amount", None), "requested.amount", negative=False)
+        problems += money_problems(getattr(requested, "amount", None), "requested.amount", non_negative=True)
     received_at = getattr(complaint, "received_at", None)
     if not isinstance(received_at, dt.datetime) or not is_aware(received_at):
         problems.append(Problem("received_at", "must be a timezone-aware datetime"))

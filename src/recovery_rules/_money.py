@@ -350,12 +350,12 @@ MONEY_JSON_SCHEMA: Final[dict[str, Any]] = {
 }
 
 
-def money_problems(money: object, location: str, *, negative: bool = True) -> list[Problem]:
+def money_problems(money: object, location: str, *, non_negative: bool = False) -> list[Problem]:
     """What is wrong with ``money`` as a :class:`Money`, located at ``location``; empty when nothing is.
 
     For values that did not go through :class:`Money`'s own checks: a model changed
     with ``model_copy(update=...)`` or built with ``model_construct`` holds whatever
-    it was given. ``negative=False`` refuses amounts below zero too.
+    it was given. ``non_negative=True`` refuses amounts below zero too.
     """
     if not isinstance(money, Money):
         return [Problem(location, f"must be a Money, such as Money('12.50', 'USD'), not {type(money).__name__}")]
@@ -370,7 +370,7 @@ def money_problems(money: object, location: str, *, negative: bool = True) -> li
         problems.append(Problem(location, "must be a finite number, not NaN or infinity"))
     elif amount.is_signed() and amount.is_zero():
         problems.append(Problem(location, "negative zero is not an amount; write 0"))
-    elif amount.is_signed() and not negative:
+    elif amount.is_signed() and non_negative:
         problems.append(Problem(location, "must not be negative"))
     elif amount.copy_abs() >= MAX_AMOUNT:
         problems.append(Problem(location, f"must be smaller than {MAX_AMOUNT:,} in absolute value"))
