@@ -324,18 +324,6 @@ def decide(
     ``rules`` is another engine's way to reach the verdict (the durable-rules
     backend); by default the rules are applied here.
     """
-    if not isinstance(complaint, Complaint):
-        raise InvalidInputError(
-            "complaint",
-            [
-                Problem(
-                    "complaint", "must be a Complaint; build one with Complaint(...) or Complaint.model_validate(data)"
-                )
-            ],
-        )
-    level = policy.by_name.get(by) if isinstance(by, str) else None
-    if level is None:
-        raise UnknownLevelError(str(by) if isinstance(by, str) else type(by).__name__, policy.by_name)
     # model_copy(update=...) and model_construct skip validation, so the complaint and ``granted`` may hold
     # anything. Each part a decision reads is read once here and checked with exact-type tests and compares
     # (a full re-validation would cost more than the decision); anything unusual (a missing field, a
@@ -348,7 +336,8 @@ def decide(
         tier, kind, asked = customer.tier, remedy["kind"], remedy["amount"]
         amount = asked.amount
         trusted = (
-            type(customer) is Customer
+            type(complaint) is Complaint
+            and type(customer) is Customer
             and type(requested) is Remedy
             and type(asked) is Money
             and asked._checked  # made by Money's constructor or its arithmetic: finite, exact, in a currency
@@ -364,6 +353,16 @@ def decide(
     except Exception:  # any failure to read or compare a part only sends the complaint to the careful check
         trusted = False
     if not trusted:
+        if not isinstance(complaint, Complaint):
+            raise InvalidInputError(
+                "complaint",
+                [
+                    Problem(
+                        "complaint",
+                        "must be a Complaint; build one with Complaint(...) or Complaint.model_validate(data)",
+                    )
+                ],
+            )
         check_complaint(complaint)  # raises, naming what is wrong; passes what is only unusual
         customer, requested, category, number = (
             complaint.customer,
@@ -373,6 +372,9 @@ def decide(
         )
         tier, kind, asked = customer.tier, requested.kind, requested.amount
         amount = asked.amount
+    level = policy.by_name.get(by) if isinstance(by, str) else None
+    if level is None:
+        raise UnknownLevelError(str(by) if isinstance(by, str) else type(by).__name__, policy.by_name)
     currency = policy.currency
     if asked.currency != currency:
         raise _foreign(asked.currency, currency, "requested.amount")
