@@ -252,6 +252,15 @@ def test_a_case_refuses_a_preferred_remedy_built_without_validation(ritz: Policy
     assert len(case.history) == recorded  # nothing was recorded
 
 
+@pytest.mark.parametrize("amount", [Decimal("NaN"), Decimal("Infinity"), 12.5, Decimal("10.001")])
+def test_validating_a_model_checks_a_money_its_constructor_did_not_make(ritz: Policy, amount: object) -> None:
+    forged = trusted(amount)
+    with pytest.raises(InvalidInputError, match="amount"):
+        Remedy(kind="refund", amount=forged)
+    with pytest.raises(InvalidInputError, match=r"requested\.amount"):  # Case.open validates the complaint again
+        Case.open(MemoryJournal(), ritz, asking(forged), by="staff", now=NOW)
+
+
 # -- what the fast path lets through: the unusual but valid --------------------------------------------------
 
 

@@ -284,9 +284,16 @@ class Money:
     # -- pydantic -----------------------------------------------------------
     @classmethod
     def validate(cls, value: object) -> Money:
-        """Build a :class:`Money` from any accepted form (used by pydantic models)."""
+        """Build a :class:`Money` from any accepted form (used by pydantic models).
+
+        A Money its constructor (or arithmetic on such amounts) did not make, say
+        one built with ``object.__new__``, is checked again as the constructor would.
+        """
         if isinstance(value, Money):
-            return value
+            if getattr(value, "_checked", False):
+                return value
+            amount = getattr(value, "amount", None)
+            return cls(amount, _parse_currency(getattr(value, "currency", None)))  # type: ignore[arg-type]  # Money checks it
         if isinstance(value, str):
             return cls(value)
         if isinstance(value, dict):
