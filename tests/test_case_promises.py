@@ -256,3 +256,15 @@ def test_the_next_case_fills_the_first_free_sequence() -> None:
     assert str(other.number) == "20261123-10442/3"
     last = Case.open(journal, RITZ, complaint(category="billing_error"), by="staff", now=NOW)
     assert str(last.number) == "20261123-10442/5"
+
+
+def test_the_ends_of_the_calendar_are_typed_errors_in_the_journals_reads() -> None:
+    journal = MemoryJournal()
+    number = ComplaintNumber.parse("20261123-10442")
+    end_of_time = dt.datetime(9999, 12, 31, 23, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    with pytest.raises(InvalidInputError, match="beyond the years a journal records"):
+        journal.overdue_callbacks(end_of_time)
+    last_day = dt.datetime(9999, 12, 31, 12, 0, tzinfo=dt.UTC)
+    assert journal.granted(number, window=Window.day(), timezone="UTC", currency="USD", now=last_day) == Money(
+        "0.00", "USD"
+    )

@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,8 @@ def test_decide_json_is_the_resolution(capsys: pytest.CaptureFixture[str]) -> No
     resolution = Resolution.model_validate_json(result.out)
     assert resolution.outcome is Outcome.APPROVED
     assert resolution.authorized_by == "supervisor"
-    assert resolution.decided_at.isoformat() == NOW
+    assert resolution.decided_at == datetime.fromisoformat(NOW)  # the same instant, in UTC
+    assert resolution.decided_at.utcoffset() == timedelta(0)
 
 
 @pytest.mark.parametrize("name", presets.NAMES)

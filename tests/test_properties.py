@@ -14,8 +14,6 @@ from recovery_rules._currencies import MINOR_UNITS
 from recovery_rules._money import DECIMAL_CONTEXT
 from recovery_rules.testing import DecisionInput, decision_violations, decisions, policies, resolution_violations
 
-from ._helpers import NOW
-
 
 @st.composite
 def policy_and_decision(draw: st.DrawFn) -> tuple[Policy, DecisionInput]:
@@ -28,7 +26,10 @@ def test_every_resolution_keeps_the_policys_promises(case: tuple[Policy, Decisio
     policy, decision = case
     resolution = decision.run(policy)
     note(str(decision))
-    assert resolution_violations(policy, decision.complaint, decision.by, decision.granted, resolution, now=NOW) == []
+    assert (
+        resolution_violations(policy, decision.complaint, decision.by, decision.granted, resolution, now=decision.now)
+        == []
+    )
 
 
 @given(policy_and_decision())

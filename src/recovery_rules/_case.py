@@ -45,6 +45,7 @@ from ._phrases import forbidden_phrases
 from ._policy import Policy
 from ._policy_parts import Alternative
 from ._resolution import Outcome, Resolution
+from ._time import instant
 from .exceptions import (
     AuthorityError,
     IdempotencyConflictError,
@@ -866,14 +867,11 @@ def _required(value: _T | None) -> _T:
 
 
 def _moment(now: dt.datetime | None, clock: Clock) -> dt.datetime:
-    moment = clock() if now is None else now
-    if not isinstance(moment, dt.datetime) or moment.utcoffset() is None:
-        raise InvalidInputError("time", [Problem("now", "must be a timezone-aware datetime")])
-    return moment.astimezone(dt.UTC)
+    return instant(clock() if now is None else now)
 
 
 def _out_of_order(view: CaseView, at: dt.datetime) -> bool:
-    return at < view.history[-1].at - CLOCK_SKEW
+    return view.history[-1].at - at > CLOCK_SKEW  # both UTC: an absolute difference, which cannot overflow
 
 
 def _check_in_order(view: CaseView, at: dt.datetime) -> None:

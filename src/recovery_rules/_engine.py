@@ -14,7 +14,8 @@ The rules, with ``total = granted + asked``:
 2. a total within the acting level's limit (its tier override first), for a
    kind it may grant, is ``APPROVED`` by that level;
 3. otherwise the case is ``ESCALATED`` to the lowest higher level that may
-   grant it, with a callback promised by ``now + callback_within``;
+   grant it, with a callback promised ``callback_within`` after ``now`` in
+   absolute time (UTC; never on a wall clock, which repeats or skips an hour);
 4. when no level may grant it, ``DENIED``.
 
 Applying them yields a :class:`Verdict`; :meth:`_Decision.conclude` turns a
@@ -36,14 +37,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final, NamedTuple
+from zoneinfo import ZoneInfo
+
+from pydantic_core import TzInfo
 
 from ._catalog import CatalogIndex
 from ._currencies import MINOR_UNITS, SYMBOLS
-from ._models import Complaint
-from ._money import DECIMAL_CONTEXT, Money
+from ._models import Complaint, ComplaintNumber, Customer, Remedy, check_complaint
+from ._money import DECIMAL_CONTEXT, MAX_AMOUNT, Money, money_problems
 from ._policy_parts import Alternative, AuthorityLevel
 from ._resolution import NO_FIGURES, Outcome, Resolution, TraceEntry, trusted_resolution
 from ._resolution import trusted_trace_entry as _entry
+from ._time import later, utc
 from .exceptions import CurrencyMismatchError, InvalidInputError, Problem, UnknownLevelError, UnknownRemedyError
 
 if TYPE_CHECKING:
@@ -65,6 +70,7 @@ _SUBTRACT: Final = DECIMAL_CONTEXT.subtract
 _new: Final = object.__new__
 _set_amount: Final = Money.__dict__["amount"].__set__
 _set_currency: Final = Money.__dict__["currency"].__set__
+_set_checked: Final = Money.__dict__["_checked"].__set__
 
 
 def _money(amount: Decimal, currency: str) -> Money:
@@ -72,6 +78,7 @@ def _money(amount: Decimal, currency: str) -> Money:
     money = _new(Money)
     _set_amount(money, amount)
     _set_currency(money, currency)
+    _set_checked(money, True)
     return money
 
 
@@ -315,42 +322,109 @@ def decide(
     ``rules`` is another engine's way to reach the verdict (the durable-rules
     backend); by default the rules are applied here.
     """
-    if not isinstance(complaint, Complaint):
-        raise InvalidInputError(
-            "complaint",
-            [
-                Problem(
-                    "complaint", "must be a Complaint; build one with Complaint(...) or Complaint.model_validate(data)"
-                )
-            ],
+    # model_copy(update=...) and model_construct skip validation, so the complaint and ``granted`` may hold
+    # anything. Each part a decision reads is read once here and checked with exact-type tests and compares
+    # (a full re-validation would cost more than the decision); anything unusual (a missing field, a
+    # subclass, another time zone class) goes to the careful check, which names what is wrong or lets it pass.
+    try:
+        fields = complaint.__dict__
+        customer, requested, category = fields["customer"], fields["requested"], fields["category"]
+        number, received_at = fields["number"], fields["received_at"]
+        remedy = requested.__dict__
+        tier, kind, asked = customer.tier, remedy["kind"], remedy["amount"]
+        amount = asked.amount
+        trusted = (
+            type(complaint) is Complaint
+            and type(customer) is Customer
+            and type(requested) is Remedy
+            and type(asked) is Money
+            and asked._checked  # made by Money's constructor or its arithmetic: finite, exact, in a currency
+            and not amount.is_signed()  # neither negative nor -0
+            and amount < MAX_AMOUNT  # nor beyond Money's range (arithmetic can get there)
+            and type(kind) is str
+            and type(tier) is str
+            and type(category) is str
+            and type(number) is ComplaintNumber
+            and type(received_at) is _DATETIME
+            and type(received_at.tzinfo) in _ALWAYS_AWARE
         )
+    except Exception:  # any failure to read or compare a part only sends the complaint to the careful check
+        trusted = False
+    if not trusted:
+        if not isinstance(complaint, Complaint):
+            raise InvalidInputError(
+                "complaint",
+                [
+                    Problem(
+                        "complaint",
+                        "must be a Complaint; build one with Complaint(...) or Complaint.model_validate(data)",
+                    )
+                ],
+            )
+        check_complaint(complaint)  # raises, naming what is wrong; passes what is only unusual
+        customer, requested, category, number = (
+            complaint.customer,
+            complaint.requested,
+            complaint.category,
+            complaint.number,
+        )
+        tier, kind, asked = customer.tier, requested.kind, requested.amount
+        amount = asked.amount
     level = policy.by_name.get(by) if isinstance(by, str) else None
     if level is None:
         raise UnknownLevelError(str(by) if isinstance(by, str) else type(by).__name__, policy.by_name)
     currency = policy.currency
-    requested = complaint.requested
-    asked = requested.amount
     if asked.currency != currency:
-        raise CurrencyMismatchError(currency, asked.currency, location="requested.amount", policy=True)
-    if requested.kind not in policy.vocabulary:
-        raise UnknownRemedyError(requested.kind, sorted(policy.vocabulary))
+        raise _foreign(asked.currency, currency, "requested.amount")
+    if kind not in policy.vocabulary:
+        raise UnknownRemedyError(kind, sorted(policy.vocabulary))
     if granted is None:
         granted = policy.zero_money
-    elif not isinstance(granted, Money):
-        example = f"Money('150.00', {currency!r})"
-        raise InvalidInputError(
-            "amount", [Problem("granted", f"must be a Money in the policy's currency, such as {example}, or None")]
-        )
-    elif granted.currency != currency:
-        raise CurrencyMismatchError(currency, granted.currency, location="granted", policy=True)
-    elif granted.amount < 0:
-        raise InvalidInputError("amount", [Problem("granted", "must not be negative")])
+    else:
+        try:
+            before = granted.amount
+            trusted = (
+                type(granted) is Money
+                and granted._checked
+                and granted.currency == currency
+                and not before.is_signed()
+                and before < MAX_AMOUNT
+            )
+        except Exception:  # not even an amount to read: the careful check says what it is
+            trusted = False
+        if not trusted:
+            _check_granted(granted, currency)  # raises, naming what is wrong; passes a valid subclass of Money
     if now is None:
         now = dt.datetime.now(dt.UTC)
-    elif not isinstance(now, dt.datetime) or (now.tzinfo is not dt.UTC and now.utcoffset() is None):
-        raise InvalidInputError("time", [Problem("now", "must be a timezone-aware datetime")])
-    decision = _Decision(policy, complaint, level, granted, now)
+    elif type(now) is not _DATETIME or now.tzinfo is not _UTC:
+        now = utc(now)  # one instant, one resolution, whatever the time zone it was given in
+    decision = _Decision(policy, complaint, level, granted, now, requested, asked, amount, kind, tier, category, number)
     return decision.resolve() if rules is None else decision.conclude(rules(decision))
+
+
+_DATETIME: Final = dt.datetime
+_UTC: Final = dt.UTC
+_ALWAYS_AWARE: Final = frozenset({dt.timezone, ZoneInfo, TzInfo})
+"""The ``tzinfo`` classes whose ``utcoffset`` is never ``None``: the standard library's and pydantic's."""
+
+
+def _check_granted(granted: object, currency: str) -> None:
+    """Refuse a ``granted`` that is not a valid, non-negative amount in the policy's ``currency``."""
+    problems = money_problems(granted, "granted", non_negative=True)
+    if problems:
+        raise InvalidInputError("amount", problems)
+    granted_in = granted.currency  # type: ignore[attr-defined]  # a valid Money: money_problems found none
+    if granted_in != currency:
+        raise _foreign(granted_in, currency, "granted")
+
+
+def _foreign(code: object, currency: str, location: str) -> InvalidInputError:
+    """The error for an amount at ``location`` in the currency ``code`` rather than the policy's ``currency``."""
+    if not isinstance(code, str) or code not in MINOR_UNITS:  # never repeat what is not a currency code
+        return InvalidInputError(
+            "amount", [Problem(f"{location}.currency", "is not an ISO 4217 currency code such as 'USD'")]
+        )
+    return CurrencyMismatchError(currency, code, location=location, policy=True)
 
 
 class _Decision:
@@ -365,36 +439,52 @@ class _Decision:
         "asked_money",
         "before",
         "before_money",
+        "category",
         "complaint",
         "kind",
         "now",
+        "number",
         "policy",
+        "requested",
         "tier",
         "total",
         "total_money",
         "trace",
     )
 
-    def __init__(
-        self, policy: CompiledPolicy, complaint: Complaint, actor: CompiledLevel, granted: Money, now: dt.datetime
+    def __init__(  # noqa: PLR0917 - the parts decide read and checked, passed on as they are
+        self,
+        policy: CompiledPolicy,
+        complaint: Complaint,
+        actor: CompiledLevel,
+        granted: Money,
+        now: dt.datetime,
+        requested: Remedy,
+        asked_money: Money,
+        asked: Decimal,
+        kind: str,
+        tier: str,
+        category: str,
+        number: ComplaintNumber,
     ) -> None:
-        requested = complaint.requested
-        asked = requested.amount
         self.policy = policy
         self.complaint = complaint
         self.actor = actor
         self.now = now
+        self.requested = requested
+        self.category = category
+        self.number = number
         self.before_money = granted
-        self.asked_money = asked
+        self.asked_money = asked_money
         self.before = before = granted.amount
-        self.asked = asked.amount
+        self.asked = asked
         if before.is_zero():  # the total is what is asked, to the last digit
-            self.total, self.total_money = asked.amount, asked
+            self.total, self.total_money = asked, asked_money
         else:
-            self.total = total = _ADD(before, asked.amount)
+            self.total = total = _ADD(before, asked)
             self.total_money = _money(total, policy.currency)
-        self.kind = requested.kind
-        self.tier = complaint.customer.tier
+        self.kind = kind
+        self.tier = tier
         self.trace: list[TraceEntry] = []
         self._totals: str | None = None
         self._total_text: str | None = None
@@ -583,7 +673,7 @@ class _Decision:
             Outcome.ESCALATED,
             reason=reason,
             escalate_to=target.name,
-            callback_by=self.now + callback_within,
+            callback_by=later(self.now, callback_within),
             delivered_by=actor.name,
             grantable_by=grantable_by,
             alternatives=self.plan_b(),
@@ -634,10 +724,10 @@ class _Decision:
         policy = self.policy
         budget = self.budget()
         count = policy.min_alternatives
-        shelf = policy.catalog.shelf(self.complaint.category, self.kind)
+        shelf = policy.catalog.shelf(self.category, self.kind)
         chosen = shelf.select(self.asked, None if budget is INFINITY else budget, count)
         if len(chosen) < count:  # the policy's load-time check makes this unreachable
-            raise AssertionError(f"only {len(chosen)} alternatives for a {self.complaint.category!r} complaint")
+            raise AssertionError(f"only {len(chosen)} alternatives for a {self.category!r} complaint")
         budget_money = self.budget_money()
         limit_words = "no limit" if budget_money is None else f"{policy.show(budget)} left to grant"
         self.trace.append(
@@ -654,7 +744,7 @@ class _Decision:
     def extra_mile(self, limit: Decimal) -> tuple[Alternative, ...]:
         """Extra-mile suggestions that fit what is left once the approved remedy is granted."""
         policy = self.policy
-        shelf = policy.extra_mile.shelf(self.complaint.category, self.kind)
+        shelf = policy.extra_mile.shelf(self.category, self.kind)
         if not shelf:
             return ()
         room = limit if limit <= policy.cap else policy.cap
@@ -680,14 +770,13 @@ class _Decision:
         alternatives: Sequence[Alternative] = (),
         suggestions: Sequence[Alternative] = (),
     ) -> Resolution:
-        complaint = self.complaint
         # Every field, in the order Resolution declares them (its repr follows this order).
         return trusted_resolution(
             {
-                "complaint_number": complaint.number,
+                "complaint_number": self.number,
                 "policy": self.policy.name,
                 "outcome": outcome,
-                "remedy": complaint.requested,
+                "remedy": self.requested,
                 "acting_level": self.actor.name,
                 "granted_before": self.before_money,
                 "total": self.total_money,

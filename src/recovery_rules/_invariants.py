@@ -94,8 +94,12 @@ def resolution_violations(
         problems.extend(_approval_violations(case, resolution))
     elif case.grantable(case.actor) and not case.barred:
         problems.append(f"{by} may grant {case.total} for '{case.kind}' but the outcome is {outcome.value}")
+    if now is not None and _absolute(resolution.decided_at) != _absolute(now):
+        problems.append(
+            f"decided_at is {resolution.decided_at.isoformat()}, not the instant of now ({now.isoformat()})"
+        )
     if outcome is Outcome.ESCALATED:
-        problems.extend(_escalation_violations(case, resolution, now))
+        problems.extend(_escalation_violations(case, resolution))
     if outcome is Outcome.DENIED:
         problems.extend(_denial_violations(case, resolution))
     if outcome is not Outcome.APPROVED:
@@ -114,7 +118,7 @@ def _approval_violations(case: _Case, resolution: Resolution) -> list[str]:
     return problems
 
 
-def _escalation_violations(case: _Case, resolution: Resolution, now: dt.datetime | None) -> list[str]:
+def _escalation_violations(case: _Case, resolution: Resolution) -> list[str]:
     problems = []
     name = resolution.escalate_to or ""
     if resolution.delivered_by != case.by:
@@ -130,9 +134,30 @@ def _escalation_violations(case: _Case, resolution: Resolution, now: dt.datetime
     lower = [level for level in skipped if case.grantable(case.policy.level(level))]
     if lower:
         problems.append(f"escalated to {name} although {lower[0]} is lower and can grant it")
-    promised = None if now is None or target.callback_within is None else now + target.callback_within
-    if promised is not None and resolution.callback_by != promised:
-        problems.append("callback_by is not now + the target level's callback_within")
+    problems.extend(_callback_violations(resolution, target.callback_within))
+    return problems
+
+
+def _absolute(moment: dt.datetime) -> dt.datetime:
+    """The instant ``moment`` names, in UTC: times are compared and durations added there, never on a wall
+    clock (where 30 minutes after the second 1:10 of the night a clock goes back is 1:40 of the first pass,
+    half an hour *before* it)."""
+    return moment.astimezone(dt.UTC)
+
+
+def _callback_violations(resolution: Resolution, within: dt.timedelta | None) -> list[str]:
+    """The callback is promised ``within`` after the decision in absolute time, so strictly after it."""
+    problems = []
+    callback_by, decided_at = resolution.callback_by, resolution.decided_at
+    if callback_by is None or within is None:
+        return ["an escalation promises a callback from a level with a callback time"]
+    if not _absolute(callback_by) > _absolute(decided_at):
+        problems.append(f"callback_by ({callback_by.isoformat()}) is not after the decision ({decided_at.isoformat()})")
+    elif _absolute(callback_by) - _absolute(decided_at) != within:
+        problems.append(
+            f"callback_by ({callback_by.isoformat()}) is not {within} after the decision "
+            f"({decided_at.isoformat()}) in absolute time"
+        )
     return problems
 
 

@@ -19,11 +19,11 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
 from ._base import CONSEQUENTIAL, Identifier, RecoveryModel, Text, Word
-from ._money import Money
-from ._time import InputTime
+from ._money import Money, money_problems
+from ._time import InputTime, is_aware
 from .exceptions import InvalidInputError, Problem
 
-__all__ = ["Complaint", "ComplaintNumber", "Customer", "NonNegativeMoney", "Remedy"]
+__all__ = ["Complaint", "ComplaintNumber", "Customer", "NonNegativeMoney", "Remedy", "check_complaint"]
 
 _NUMBER_TEXT: Final = re.compile(
     r"(?P<date>[0-9]{8})-(?P<customer>[A-Za-z0-9][A-Za-z0-9_.-]{0,63})(?:/(?P<sequence>[1-9][0-9]{0,5}))?"
@@ -241,3 +241,49 @@ class Complaint(RecoveryModel):
                 "leave number out to have it made for you",
             )
         return self
+
+
+_UNVALIDATED: Final = (
+    "model_copy(update=...) and model_construct do not validate; build the complaint with Complaint(...) "
+    "or check a changed one with Complaint.model_validate(complaint.model_dump())"
+)
+
+
+def check_complaint(complaint: Complaint) -> None:
+    """Refuse a complaint that breaks the models' invariants, whichever way it was built.
+
+    Raises :class:`~recovery_rules.InvalidInputError` naming every field that is
+    wrong. The checks are those a decision relies on, the same the engine makes
+    on its fast path: the parts are a ``Customer``, a ``Remedy`` and a
+    ``ComplaintNumber``; the words (``category``, the tier, the remedy kind) are
+    strings; the amount asked is a valid, non-negative :class:`Money`;
+    ``received_at`` is a timezone-aware ``datetime``. (The finer rules of the
+    models, such as the spelling of words and the lengths of texts, are checked
+    when a complaint is validated, as :meth:`Case.open <recovery_rules.Case.open>` does.)
+    """
+    problems: list[Problem] = []
+    customer = getattr(complaint, "customer", None)
+    if not isinstance(customer, Customer):
+        problems.append(Problem("customer", "must be a Customer, such as Customer(id='10442')"))
+    elif not isinstance(getattr(customer, "tier", None), str):
+        problems.append(Problem("customer.tier", "must be a str"))
+    if not isinstance(getattr(complaint, "category", None), str):
+        problems.append(Problem("category", "must be a str"))
+    requested = getattr(complaint, "requested", None)
+    if not isinstance(requested, Remedy):
+        problems.append(Problem("requested", "must be a Remedy, such as Remedy(kind='refund', amount=Money(...))"))
+    else:
+        if not isinstance(getattr(requested, "kind", None), str):
+            problems.append(Problem("requested.kind", "must be a str"))
+        problems += money_problems(getattr(requested, "amount", None), "requested.amount", non_negative=True)
+    received_at = getattr(complaint, "received_at", None)
+    if not isinstance(received_at, dt.datetime) or not is_aware(received_at):
+        problems.append(Problem("received_at", "must be a timezone-aware datetime"))
+    if not isinstance(getattr(complaint, "number", None), ComplaintNumber):
+        problems.append(
+            Problem("number", "must be a ComplaintNumber (Complaint(...) makes it from customer.id and received_at)")
+        )
+    if problems:
+        last = problems[-1]
+        problems[-1] = Problem(last.location, f"{last.message}. {_UNVALIDATED}")
+        raise InvalidInputError("complaint", problems)

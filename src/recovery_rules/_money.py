@@ -21,7 +21,7 @@ from pydantic_core import PydanticCustomError, core_schema
 from ._currencies import MINOR_UNITS, SYMBOLS
 from .exceptions import CurrencyMismatchError, InvalidInputError, Problem
 
-__all__ = ["DECIMAL_CONTEXT", "MAX_AMOUNT", "Money"]
+__all__ = ["DECIMAL_CONTEXT", "MAX_AMOUNT", "Money", "money_problems"]
 
 DECIMAL_CONTEXT: Final = decimal.Context(
     prec=40,
@@ -131,11 +131,15 @@ class Money:
     ``"12.50 USD"`` is accepted as input too.
     """
 
-    __slots__ = ("_json", "amount", "currency")
+    __slots__ = ("_checked", "_json", "amount", "currency")
 
     amount: Decimal
     currency: str
     _json: dict[str, str]  # the JSON form, made on first use (see _json_form)
+    _checked: bool
+    """Set by the constructor and by arithmetic on such amounts: the amount is finite, has the currency's
+    decimal places, and the currency is a code. A Money made any other way lacks it, so the engine checks
+    that one in full (a remedy changed with ``model_copy`` can hold anything)."""
 
     def __init__(self, amount: Decimal | int | str, currency: str | None = None) -> None:
         if currency is None:
@@ -148,6 +152,7 @@ class Money:
         code = _parse_currency(currency)
         object.__setattr__(self, "currency", code)
         object.__setattr__(self, "amount", _parse_amount(amount, code))
+        object.__setattr__(self, "_checked", True)
 
     @classmethod
     def _trusted(cls, amount: Decimal, currency: str) -> Self:
@@ -155,6 +160,7 @@ class Money:
         money = object.__new__(cls)
         object.__setattr__(money, "amount", amount)
         object.__setattr__(money, "currency", currency)
+        object.__setattr__(money, "_checked", True)
         return money
 
     @classmethod
@@ -278,9 +284,16 @@ class Money:
     # -- pydantic -----------------------------------------------------------
     @classmethod
     def validate(cls, value: object) -> Money:
-        """Build a :class:`Money` from any accepted form (used by pydantic models)."""
+        """Build a :class:`Money` from any accepted form (used by pydantic models).
+
+        A Money its constructor (or arithmetic on such amounts) did not make, say
+        one built with ``object.__new__``, is checked again as the constructor would.
+        """
         if isinstance(value, Money):
-            return value
+            if getattr(value, "_checked", False):
+                return value
+            amount = getattr(value, "amount", None)
+            return cls(amount, _parse_currency(getattr(value, "currency", None)))  # type: ignore[arg-type]  # Money checks it
         if isinstance(value, str):
             return cls(value)
         if isinstance(value, dict):
@@ -342,6 +355,35 @@ MONEY_JSON_SCHEMA: Final[dict[str, Any]] = {
         {"type": "string", "pattern": r"^-?[0-9]{1,16}(\.[0-9]{1,8})? [A-Z]{3}$"},
     ],
 }
+
+
+def money_problems(money: object, location: str, *, non_negative: bool = False) -> list[Problem]:
+    """What is wrong with ``money`` as a :class:`Money`, located at ``location``; empty when nothing is.
+
+    For values that did not go through :class:`Money`'s own checks: a model changed
+    with ``model_copy(update=...)`` or built with ``model_construct`` holds whatever
+    it was given. ``non_negative=True`` refuses amounts below zero too.
+    """
+    if not isinstance(money, Money):
+        return [Problem(location, f"must be a Money, such as Money('12.50', 'USD'), not {type(money).__name__}")]
+    currency = getattr(money, "currency", None)
+    amount = getattr(money, "amount", None)
+    problems = []
+    if not isinstance(currency, str) or currency not in MINOR_UNITS:
+        problems.append(Problem(f"{location}.currency", "is not an ISO 4217 currency code such as 'USD'"))
+    if not isinstance(amount, Decimal):
+        problems.append(Problem(location, f"must hold a Decimal amount, not {type(amount).__name__}"))
+    elif not amount.is_finite():
+        problems.append(Problem(location, "must be a finite number, not NaN or infinity"))
+    elif amount.is_signed() and amount.is_zero():
+        problems.append(Problem(location, "negative zero is not an amount; write 0"))
+    elif amount.is_signed() and non_negative:
+        problems.append(Problem(location, "must not be negative"))
+    elif amount.copy_abs() >= MAX_AMOUNT:
+        problems.append(Problem(location, f"must be smaller than {MAX_AMOUNT:,} in absolute value"))
+    elif isinstance(currency, str) and currency in MINOR_UNITS and amount.as_tuple().exponent != -MINOR_UNITS[currency]:
+        problems.append(Problem(location, f"{currency} amounts have exactly {MINOR_UNITS[currency]} decimal places"))
+    return problems
 
 
 def _split_text(text: str) -> tuple[str, str]:

@@ -207,11 +207,18 @@ class Policy(RecoveryModel):
 
         ``granted`` is what this guest was already granted within the policy's
         window (zero when omitted); ``now`` is the time of the decision (the
-        current time when omitted; pass it for reproducible results).
+        current time when omitted; pass it for reproducible results). Only the
+        instant counts: the resolution's ``decided_at`` and ``callback_by`` are
+        in UTC, the callback ``callback_within`` after ``now`` in real time.
 
-        Returns a :class:`~recovery_rules.Resolution`; raises only for misuse
-        (an unknown level, a foreign currency, a remedy kind outside the
-        vocabulary, a naive ``now``). Pure and thread-safe.
+        Returns a :class:`~recovery_rules.Resolution`; raises
+        :class:`~recovery_rules.InvalidInputError` only for misuse: an unknown
+        level, a foreign currency, a remedy kind outside the vocabulary, a
+        naive ``now`` or one too far in the future to promise a callback, and
+        a complaint or ``granted`` that breaks the models' rules (changed with
+        ``model_copy(update=...)`` or built with ``model_construct``, which do
+        not validate: a negative amount, a float, a naive time...). Pure and
+        thread-safe.
         """
         # Not self._compiled: pydantic's __getattr__ for private attributes costs more than a decision.
         compiled: CompiledPolicy = self.__pydantic_private__["_compiled"]  # type: ignore[index]

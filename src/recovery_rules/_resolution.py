@@ -52,14 +52,15 @@ class Resolution(RecoveryModel):
 
     - ``complaint_number``: the number the case is filed under; ``policy``: the
       name of the policy that decided; ``acting_level``: the level that asked
-      (``by``); ``decided_at``: when (``now``).
+      (``by``); ``decided_at``: when (``now``, in UTC).
     - ``remedy``: what was asked for; ``total``: it plus what the guest was
       already granted within the policy's window (``granted_before``).
     - ``reason``: why, in one sentence an employee can read out (the rule that
       decided; the whole story is in ``trace``).
     - ``authorized_by``: the level that grants it (``APPROVED`` only).
     - ``escalate_to`` and ``callback_by``: who decides next and by when the
-      customer hears back (``ESCALATED`` only).
+      customer hears back (``ESCALATED`` only): the level's ``callback_within``
+      after ``decided_at`` in real time, in UTC.
     - ``delivered_by``: the level that tells the customer; the employee for good
       news and a promised callback, a manager for a denial.
     - ``alternatives``: what the acting employee can authorize right now instead,

@@ -1,4 +1,12 @@
-"""Time in policies and inputs: durations (``"2h"``, ``"PT2H"``), the ledger ``Window``, time zones, input times."""
+"""Time in policies and inputs: durations (``"2h"``, ``"PT2H"``), the ledger ``Window``, time zones, input times,
+and time arithmetic.
+
+Every duration the library adds or subtracts is added in absolute time: the
+moment is converted to UTC first (:func:`later`, :func:`earlier`), and only
+shown on the policy's wall clock (:func:`local`). Adding two hours to a local
+wall-clock time would give one or three real hours across a daylight-saving
+change, and a time before the decision in the hour a clock repeats.
+"""
 
 from __future__ import annotations
 
@@ -22,14 +30,22 @@ from pydantic_core import PydanticCustomError, core_schema
 from .exceptions import InvalidInputError, Problem
 
 __all__ = [
+    "EARLIEST",
     "EARLIEST_INPUT_TIME",
+    "LATEST",
     "LATEST_INPUT_TIME",
     "Duration",
     "InputTime",
     "TimeZoneName",
     "Window",
+    "earlier",
     "format_duration",
+    "instant",
+    "is_aware",
+    "later",
+    "local",
     "parse_duration",
+    "utc",
 ]
 
 _SHORT: Final = re.compile(
@@ -38,6 +54,126 @@ _SHORT: Final = re.compile(
 _ISO: Final = TypeAdapter(dt.timedelta)
 _MAX: Final = dt.timedelta(days=3660)
 _HINT: Final = "write a duration such as '2h', '30m', '1d', '1h30m' or ISO 8601 'PT2H'"
+_AWARE: Final = "must be a timezone-aware datetime; pass tzinfo, for example datetime(..., tzinfo=timezone.utc)"
+
+EARLIEST: Final = dt.datetime.min.replace(tzinfo=dt.UTC) + dt.timedelta(days=2)
+"""The earliest instant a promised time may be: any time zone can show it, and the day before it still exists."""
+LATEST: Final = dt.datetime.max.replace(tzinfo=dt.UTC) - dt.timedelta(days=2)
+"""The latest instant a promised time may be: any time zone can show it, and the day after it still exists."""
+_NEVER: Final = dt.datetime.max.replace(tzinfo=dt.UTC)  # stands for a time past the end of the calendar
+_DATETIME: Final = dt.datetime
+_UTC: Final = dt.UTC
+_FIRST_DAY: Final = EARLIEST.date().isoformat()  # strftime writes the year 1 as "1" on some systems
+_LAST_DAY: Final = LATEST.date().isoformat()
+
+
+def utc(moment: object, *, field: str = "now") -> dt.datetime:
+    """``moment`` as the same instant in UTC, the form every computation on time uses.
+
+    Refuses, naming ``field``, anything but a timezone-aware ``datetime`` and an
+    instant outside the years 1 to 9999 once in UTC.
+    """
+    if not isinstance(moment, dt.datetime) or not is_aware(moment):
+        raise InvalidInputError("time", [Problem(field, _AWARE)])
+    if moment.tzinfo is dt.UTC:
+        return moment
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError:
+        raise InvalidInputError("time", [Problem(field, "is outside the years 1 to 9999 once in UTC")]) from None
+
+
+def is_aware(moment: dt.datetime) -> bool:
+    """Whether ``moment`` is timezone-aware: it has a ``tzinfo`` that gives it an offset from UTC."""
+    try:
+        return moment.utcoffset() is not None
+    except (TypeError, ValueError):  # a tzinfo whose utcoffset is not a valid offset
+        return False
+
+
+def later(
+    moment: dt.datetime, duration: dt.timedelta, field: str = "now", purpose: str = "promise a callback"
+) -> dt.datetime:
+    """The instant ``duration`` after ``moment``, in UTC: the duration is added in absolute time.
+
+    ``moment`` and the result must lie within :data:`EARLIEST` and :data:`LATEST`,
+    so that both can be shown in any time zone; otherwise ``field`` is refused as
+    too far in the future (or the past) to ``purpose``. (``field`` and ``purpose``
+    are positional: deciding calls this, and keyword-only defaults make a call slower.)
+    """
+    start = moment if type(moment) is _DATETIME and moment.tzinfo is _UTC else utc(moment, field=field)
+    try:
+        end = start + duration
+    except OverflowError:
+        end = _NEVER
+    if end <= LATEST and start >= EARLIEST:
+        return end
+    if start < EARLIEST:
+        raise InvalidInputError(
+            "time",
+            [
+                Problem(
+                    field,
+                    f"is too far in the past to {purpose}: it is before {_FIRST_DAY} UTC; pass the current time",
+                )
+            ],
+        )
+    raise InvalidInputError(
+        "time",
+        [
+            Problem(
+                field,
+                f"is too far in the future to {purpose} {format_duration(duration)} later: that would fall after "
+                f"{_LAST_DAY} UTC, the last day recovery-rules can show; pass the current time",
+            )
+        ],
+    )
+
+
+def earlier(
+    moment: dt.datetime, duration: dt.timedelta, *, field: str = "now", purpose: str = "look back"
+) -> dt.datetime:
+    """The instant ``duration`` before ``moment``, in UTC: the duration is subtracted in absolute time."""
+    start = utc(moment, field=field)
+    try:
+        return start - duration
+    except OverflowError:
+        raise InvalidInputError(
+            "time",
+            [
+                Problem(
+                    field,
+                    f"is too far in the past to {purpose} {format_duration(duration)}: "
+                    "that would fall before the year 1; pass the current time",
+                )
+            ],
+        ) from None
+
+
+def instant(moment: object, *, field: str = "now") -> dt.datetime:
+    """``moment`` in UTC (as :func:`utc`), refused unless within :data:`EARLIEST` to :data:`LATEST`.
+
+    For a time the library records or shows: any time zone can show it, and its
+    calendar day, the one before and the one after all exist.
+    """
+    moment = utc(moment, field=field)
+    if not EARLIEST <= moment <= LATEST:
+        raise InvalidInputError(
+            "time",
+            [
+                Problem(
+                    field,
+                    f"must be between {_FIRST_DAY} and {_LAST_DAY} UTC, the times recovery-rules can "
+                    "show in every time zone; pass the current time",
+                )
+            ],
+        )
+    return moment
+
+
+def local(moment: object, zone: dt.tzinfo, *, field: str) -> dt.datetime:
+    """``moment`` on the wall clock of ``zone``, for showing it, never for arithmetic (see :func:`instant`)."""
+    return instant(moment, field=field).astimezone(zone)
 
 
 def parse_duration(value: object) -> dt.timedelta:

@@ -49,6 +49,8 @@ from ._step_words import (
     next_plans,
 )
 from ._template import Slot
+from ._time import is_aware
+from ._time import local as wall_clock
 from .exceptions import InvalidInputError, Problem, UnknownLocaleError
 
 if TYPE_CHECKING:
@@ -197,7 +199,7 @@ class Wording:
                 **asked,
                 escalate_to=(self._level(resolution.escalate_to),),
                 reason=self._reason(resolution),
-                callback_time=self._time(resolution.callback_by, resolution.decided_at),
+                callback_time=self._time(resolution.callback_by, resolution.decided_at, ("callback_by", "decided_at")),
                 alternatives=self._items(resolution.alternatives),
             )
         else:
@@ -239,7 +241,7 @@ class Wording:
         """
         format = _check_format(format)
         record = self._check_case(case)
-        if now is not None and (not isinstance(now, dt.datetime) or now.utcoffset() is None):
+        if now is not None and (not isinstance(now, dt.datetime) or not is_aware(now)):
             raise InvalidInputError("wording", [Problem("now", "must be a timezone-aware datetime")])
         plans = next_plans(record, _check_name(customer_name), now)
         return tuple(self._words(plan, format) for plan in plans)
@@ -301,7 +303,7 @@ class Wording:
     def time(self, when: dt.datetime, *, now: dt.datetime) -> str:
         """``when`` as said at ``now``, in the policy's time zone: ``5:00 this afternoon``."""
         for name, value in (("when", when), ("now", now)):
-            if not isinstance(value, dt.datetime) or value.utcoffset() is None:
+            if not isinstance(value, dt.datetime) or not is_aware(value):
                 raise InvalidInputError("wording", [Problem(name, "must be a timezone-aware datetime")])
         return "".join(str(part) for part in self._time(when, now))
 
@@ -340,7 +342,7 @@ class Wording:
             case Asked(remedy):
                 return self._phrase(remedy)
             case Time(when, now):
-                return self._time(when, now)
+                return self._time(when, now, ("callback_by", "now"))
             case Offers(alternatives):
                 return self._items(alternatives)
             case Because(resolution):
@@ -457,10 +459,13 @@ class Wording:
             return self._inline("money_code", amount=(digits,), currency=currency)
         return self._inline("money", amount=(digits,), symbol=(symbol,), currency=currency)
 
-    def _time(self, when: dt.datetime, now: dt.datetime) -> Segments:
-        """``when`` said at ``now``; seconds are dropped, so the promise is never later than the deadline."""
-        local = when.astimezone(self._zone)
-        today = now.astimezone(self._zone).date()
+    def _time(self, when: dt.datetime, now: dt.datetime, names: tuple[str, str] = ("when", "now")) -> Segments:
+        """``when`` said at ``now``; seconds are dropped, so the promise is never later than the deadline.
+
+        Both are instants, shown on the policy's wall clock (``names``: the fields they came from, for an error).
+        """
+        local = wall_clock(when, self._zone, field=names[0])
+        today = wall_clock(now, self._zone, field=names[1]).date()
         # Until 5:00 in the morning, it is still "tonight" of the day before.
         evening_of = local.date() - dt.timedelta(days=1) if local.hour < 5 else local.date()
         days = (evening_of - today).days

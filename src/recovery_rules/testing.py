@@ -30,6 +30,7 @@ The strategies: :func:`policies` (valid policies of any shape), :func:`decisions
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
@@ -67,6 +68,66 @@ UNKNOWN_TIER: Final = "tier_never_heard_of"
 
 _RANK: Final = {Outcome.APPROVED: 0, Outcome.ESCALATED: 1, Outcome.DENIED: 2}
 _NOW: Final = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
+_ZONES: Final = ("America/Los_Angeles", "Europe/London", "Australia/Lord_Howe", "America/Santiago", "Asia/Kolkata")
+"""Time zones whose clocks change (by an hour, by half an hour, at midnight) and one whose clock never does."""
+
+
+def _transitions(zone: zoneinfo.ZoneInfo, year: int) -> list[dt.datetime]:
+    """The instants (UTC) in ``year`` when ``zone``'s clocks change, found day by day, then to the minute."""
+    found = []
+    day = dt.datetime(year, 1, 1, tzinfo=dt.UTC)
+    for _ in range(366):
+        after = day + dt.timedelta(days=1)
+        if day.astimezone(zone).utcoffset() != after.astimezone(zone).utcoffset():
+            low, high = day, after
+            while high - low > dt.timedelta(minutes=1):
+                middle = low + (high - low) / 2
+                low, high = (
+                    (middle, high)
+                    if middle.astimezone(zone).utcoffset() == low.astimezone(zone).utcoffset()
+                    else (low, middle)
+                )
+            found.append(high.replace(second=0, microsecond=0))
+        day = after
+    return found
+
+
+def _zone_and_changes() -> tuple[tuple[zoneinfo.ZoneInfo, tuple[dt.datetime, ...]], ...]:
+    zones = []
+    for name in _ZONES:
+        try:
+            zone = zoneinfo.ZoneInfo(name)
+        except zoneinfo.ZoneInfoNotFoundError:  # pragma: no cover - a system without this zone
+            continue
+        zones.append((zone, (_NOW, *_transitions(zone, _NOW.year))))
+    return tuple(zones)
+
+
+_CLOCK_CHANGES: Final = _zone_and_changes()
+"""Per time zone, the instants its clocks change in the year of ``_NOW`` (and ``_NOW``)."""
+
+
+@st.composite
+def _moments(draw: st.DrawFn) -> dt.datetime:
+    """Decision times near the moments clocks change, in UTC, a fixed offset or a zone's wall time, ``fold`` either way.
+
+    The wall time with the other ``fold`` names the other instant of an hour the clock repeats, or a time that
+    does not exist on that clock (it still names one instant): a decision must hold whichever it is given.
+    """
+    if not _CLOCK_CHANGES:  # pragma: no cover - a system without a time zone database
+        return _NOW
+    zone, changes = draw(st.sampled_from(_CLOCK_CHANGES))
+    moment = draw(st.sampled_from(changes)) + dt.timedelta(minutes=draw(st.integers(-180, 180)))
+    wall = moment.astimezone(zone)
+    form = draw(st.sampled_from(("wall", "other fold", "utc", "fixed offset")))
+    if form == "wall":
+        return wall
+    if form == "other fold":
+        return wall.replace(fold=1 - wall.fold)
+    if form == "utc":
+        return moment
+    offset = wall.utcoffset()
+    return moment.astimezone(dt.timezone(offset if offset is not None else dt.timedelta(0)))
 
 
 def _amount(minor_units: int, currency: str) -> Money:
@@ -128,7 +189,9 @@ def decisions(draw: st.DrawFn, policy: Policy, *, now: dt.datetime | None = None
     """Decision inputs for ``policy``, aimed at its limits, caps and catalog values.
 
     Categories and tiers include ones the policy never mentions; remedy kinds
-    cover the whole vocabulary, refused kinds included.
+    cover the whole vocabulary, refused kinds included. Without ``now``, the
+    decision times include the hours around daylight-saving changes in several
+    time zones, given as wall times (with either ``fold``), fixed offsets or UTC.
     """
     tiers = sorted({tier for level in policy.levels for tier in level.tier_limits} | {"standard", UNKNOWN_TIER})
     tier = draw(st.sampled_from(tiers))
@@ -147,7 +210,7 @@ def decisions(draw: st.DrawFn, policy: Policy, *, now: dt.datetime | None = None
         complaint=complaint,
         by=draw(st.sampled_from([level.name for level in policy.levels])),
         granted=_amount(granted, currency),
-        now=now or _NOW,
+        now=now or draw(st.one_of(st.just(_NOW), _moments())),
     )
 
 
@@ -244,8 +307,9 @@ def decision_violations(policy: Policy, decision: DecisionInput, *, raise_by: Mo
     """Every broken promise in deciding ``decision`` with ``policy``.
 
     Besides :func:`resolution_violations`: deciding twice gives the same
-    resolution, the inputs are not changed, and asking ``raise_by`` more never
-    gives a better outcome (approved < escalated < denied).
+    resolution, so does the same instant given in UTC, the inputs are not
+    changed, and asking ``raise_by`` more never gives a better outcome
+    (approved < escalated < denied).
     """
     before = decision.complaint.model_dump()
     resolution = decision.run(policy)
@@ -254,6 +318,9 @@ def decision_violations(policy: Policy, decision: DecisionInput, *, raise_by: Mo
     )
     if decision.run(policy) != resolution:
         problems.append("deciding the same input twice gave different resolutions")
+    in_utc = DecisionInput(decision.complaint, decision.by, decision.granted, decision.now.astimezone(dt.UTC))
+    if in_utc.run(policy) != resolution:
+        problems.append("the same instant given in UTC gave a different resolution")
     if decision.complaint.model_dump() != before:
         problems.append("deciding changed the complaint")
     if raise_by is not None:
@@ -270,11 +337,13 @@ def check_policy(policy: Policy, *, max_examples: int = 300, seed: int | None = 
     counterexample Hypothesis finds. The promises: every denial and escalation
     offers at least ``min_alternatives`` alternatives of distinct kinds that the
     acting employee can authorize now; no approval beyond authority or the cap;
-    every escalation goes to the lowest higher level that can grant it; denials
+    every escalation goes to the lowest higher level that can grant it, with a
+    callback promised exactly that level's ``callback_within`` after the
+    decision in absolute time (so after it, across clock changes too); denials
     are delivered by the policy's ``denials_delivered_by`` level (or by the
     acting employee, when theirs is that high or higher); decisions are
-    deterministic, leave their inputs alone, and never improve when more is
-    asked.
+    deterministic, the same for one instant in any time zone, leave their
+    inputs alone, and never improve when more is asked.
 
     Pass ``seed`` to explore the same examples on every run (reproducible CI).
     """

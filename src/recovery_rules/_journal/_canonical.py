@@ -51,7 +51,12 @@ def canonical_time(moment: dt.datetime) -> str:
     """``moment`` in UTC, as ``2026-11-23T09:30:00.000000Z``; it must be timezone-aware."""
     if not isinstance(moment, dt.datetime) or moment.utcoffset() is None:
         raise InvalidInputError("time", [Problem("", "must be a timezone-aware datetime")])
-    return moment.astimezone(dt.UTC).strftime(_TIME_FORMAT)
+    try:
+        return moment.astimezone(dt.UTC).strftime(_TIME_FORMAT)
+    except OverflowError:  # the last hours of year 9999 east of UTC, or the first of year 1 west of it
+        raise InvalidInputError(
+            "time", [Problem("", "is beyond the years a journal records (1 to 9999 in UTC)")]
+        ) from None
 
 
 def parse_canonical_time(text: str) -> dt.datetime:

@@ -1,0 +1,433 @@
+"""decide refuses inputs that break the models' invariants, however they were built.
+
+``model_copy(update=...)`` and ``model_construct`` do not validate: a complaint changed that way can hold a
+negative amount, a float, a naive time or a dict where a ``Remedy`` belongs. Such an input is refused with an
+``InvalidInputError`` naming the field, by ``Policy.decide``, the durable-rules engine and ``Case``, and is never
+approved. The engine checks with exact-type tests and compares first, and sends anything unusual to a careful
+check: what that lets through is only the unusual but valid (a subclass of Money, a time zone class of the host's).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel
+
+from recovery_rules import (
+    Case,
+    Complaint,
+    CurrencyMismatchError,
+    Customer,
+    InvalidInputError,
+    MemoryJournal,
+    Money,
+    Outcome,
+    Policy,
+    RecoveryRulesError,
+    Remedy,
+    _engine,
+    presets,
+)
+from recovery_rules._money import MAX_AMOUNT
+
+from ._helpers import NOW, complaint, usd
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def construct(model: type[_Model], **fields: Any) -> _Model:
+    """``model.model_construct(**fields)``: a model built without validation, holding whatever it is given."""
+    return model.model_construct(**fields)
+
+
+def trusted(amount: object, currency: object = "USD") -> Money:
+    """A Money that never went through Money's checks (as a model_construct'ed remedy can hold)."""
+    money = object.__new__(Money)
+    object.__setattr__(money, "amount", amount)
+    object.__setattr__(money, "currency", currency)
+    return money
+
+
+def asking(amount: object, base: Complaint | None = None) -> Complaint:
+    """``base`` asking for ``amount`` (anything at all), changed without validation."""
+    base = base or complaint("100.00")
+    return base.model_copy(update={"requested": construct(Remedy, kind="refund", amount=amount)})
+
+
+# -- the red team's example -----------------------------------------------------------------------------------
+
+
+def test_a_negative_remedy_on_top_of_earlier_grants_is_refused_not_approved(ritz: Policy) -> None:
+    changed = complaint("100.00").model_copy(
+        update={"requested": construct(Remedy, kind="refund", amount=usd("-8000.00"))}
+    )
+    with pytest.raises(InvalidInputError, match=r"requested\.amount: must not be negative") as refused:
+        ritz.decide(changed, by="general_manager", granted=usd("9000.00"), now=NOW)
+    assert isinstance(refused.value, RecoveryRulesError)
+    assert isinstance(refused.value, ValueError)
+    assert "model_copy(update=...) and model_construct do not validate" in str(refused.value)
+
+
+def test_a_remedy_copied_with_a_negative_amount_is_refused(ritz: Policy) -> None:
+    base = complaint("100.00")
+    negative = base.requested.model_copy(update={"amount": usd("-8000.00")})
+    with pytest.raises(InvalidInputError, match=r"requested\.amount: must not be negative"):
+        ritz.decide(base.model_copy(update={"requested": negative}), by="staff", granted=usd("9000.00"), now=NOW)
+
+
+# -- every part of the complaint ---------------------------------------------------------------------------------
+
+BASE = complaint("100.00")
+NAIVE = dt.datetime(2026, 11, 23, 9, 30)  # noqa: DTZ001 - a naive time is the point
+
+
+def _changed(**update: object) -> Complaint:
+    return BASE.model_copy(update=update)
+
+
+BAD_COMPLAINTS: dict[str, tuple[Callable[[], Complaint], str]] = {
+    "customer as a dict": (lambda: _changed(customer={"id": "10442"}), "customer: must be a Customer"),
+    "customer missing": (
+        lambda: construct(Complaint, category="noise", requested=BASE.requested, received_at=NOW),
+        "customer: must be a Customer",
+    ),
+    "tier as a list": (
+        lambda: _changed(customer=construct(Customer, id="10442", tier=["gold"], name="")),
+        "customer.tier: must be a str",
+    ),
+    "category as None": (lambda: _changed(category=None), "category: must be a str"),
+    "requested as a dict": (
+        lambda: _changed(requested={"kind": "refund", "amount": "100.00 USD"}),
+        "requested: must be a Remedy",
+    ),
+    "requested missing": (
+        lambda: construct(Complaint, customer=BASE.customer, category="noise", received_at=NOW),
+        "requested: must be a Remedy",
+    ),
+    "kind as a list": (
+        lambda: _changed(requested=construct(Remedy, kind=["refund"], amount=usd("1.00"))),
+        r"requested\.kind: must be a str",
+    ),
+    "amount missing": (
+        lambda: _changed(requested=construct(Remedy, kind="refund")),
+        r"requested\.amount: must be a Money, such as Money\('12.50', 'USD'\), not NoneType",
+    ),
+    "a float for the money": (lambda: asking(12.5), r"requested\.amount: must be a Money.*not float"),
+    "a Decimal for the money": (lambda: asking(Decimal("12.50")), r"requested\.amount: must be a Money.*not Decimal"),
+    "a float inside the money": (
+        lambda: asking(trusted(12.5)),
+        r"requested\.amount: must hold a Decimal amount, not float",
+    ),
+    "NaN": (lambda: asking(trusted(Decimal("NaN"))), r"requested\.amount: must be a finite number"),
+    "signalling NaN": (lambda: asking(trusted(Decimal("sNaN"))), r"requested\.amount: must be a finite number"),
+    "infinity": (lambda: asking(trusted(Decimal("Infinity"))), r"requested\.amount: must be a finite number"),
+    "negative zero": (lambda: asking(trusted(Decimal("-0.00"))), r"requested\.amount: negative zero is not an amount"),
+    "too large": (lambda: asking(trusted(Decimal("1E+20"))), r"requested\.amount: must be smaller than"),
+    "a tenth of a cent": (
+        lambda: asking(trusted(Decimal("10.001"))),
+        r"requested\.amount: USD amounts have exactly 2 decimal places",
+    ),
+    "no cents": (lambda: asking(trusted(Decimal(10))), r"requested\.amount: USD amounts have exactly 2 decimal places"),
+    "a tiny exponent": (
+        lambda: asking(trusted(Decimal("1E-60"))),
+        r"requested\.amount: USD amounts have exactly 2 decimal places",
+    ),
+    "beyond Money's range, by arithmetic": (
+        lambda: asking(Money("999999999999999.99", "USD") + usd("0.01")),
+        r"requested\.amount: must be smaller than",
+    ),
+    "a currency in lower case": (
+        lambda: asking(trusted(Decimal("10.00"), "usd")),
+        r"requested\.amount\.currency: is not an ISO 4217 currency code",
+    ),
+    "no currency": (
+        lambda: asking(trusted(Decimal("10.00"), None)),
+        r"requested\.amount\.currency: is not an ISO 4217 currency code",
+    ),
+    "naive received_at": (lambda: _changed(received_at=NAIVE), "received_at: must be a timezone-aware datetime"),
+    "received_at as text": (
+        lambda: _changed(received_at="2026-11-23T09:30:00Z"),
+        "received_at: must be a timezone-aware datetime",
+    ),
+    "received_at as a date": (
+        lambda: _changed(received_at=dt.date(2026, 11, 23)),
+        "received_at: must be a timezone-aware datetime",
+    ),
+    "number missing": (
+        lambda: construct(
+            Complaint, customer=BASE.customer, category="noise", requested=BASE.requested, received_at=NOW
+        ),
+        "number: must be a ComplaintNumber",
+    ),
+    "number as text": (lambda: _changed(number="20261123-10442"), "number: must be a ComplaintNumber"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_COMPLAINTS))
+def test_a_complaint_changed_without_validation_is_refused_naming_the_field(ritz: Policy, name: str) -> None:
+    build, message = BAD_COMPLAINTS[name]
+    with pytest.raises(InvalidInputError, match=message):
+        ritz.decide(build(), by="general_manager", now=NOW)
+
+
+def test_every_wrong_part_is_named_at_once(ritz: Policy) -> None:
+    bad = _changed(category=7, received_at=NAIVE, requested=construct(Remedy, kind="refund", amount=usd("-1.00")))
+    with pytest.raises(InvalidInputError) as refused:
+        ritz.decide(bad, by="staff", now=NOW)
+    assert [problem.location for problem in refused.value.problems] == ["category", "requested.amount", "received_at"]
+
+
+def test_an_amount_in_another_currency_is_still_a_currency_mismatch(ritz: Policy) -> None:
+    with pytest.raises(CurrencyMismatchError, match=r"requested\.amount: is in EUR"):
+        ritz.decide(asking(Money("10.00", "EUR")), by="staff", now=NOW)
+
+
+# -- what was granted before ---------------------------------------------------------------------------------------
+
+BAD_GRANTED: dict[str, tuple[object, type[InvalidInputError], str]] = {
+    "negative": (usd("-1.00"), InvalidInputError, "granted: must not be negative"),
+    "negative zero": (trusted(Decimal("-0.00")), InvalidInputError, "granted: negative zero is not an amount"),
+    "NaN": (trusted(Decimal("NaN")), InvalidInputError, "granted: must be a finite number"),
+    "infinity": (trusted(Decimal("Infinity")), InvalidInputError, "granted: must be a finite number"),
+    "a float inside": (trusted(0.5), InvalidInputError, "granted: must hold a Decimal amount, not float"),
+    "a tenth of a cent": (trusted(Decimal("0.001")), InvalidInputError, "granted: USD amounts have exactly 2"),
+    "too large": (trusted(MAX_AMOUNT), InvalidInputError, "granted: must be smaller than"),
+    "no currency code": (trusted(Decimal("1.00"), "XYZ"), InvalidInputError, r"granted\.currency: is not an ISO 4217"),
+    "another currency": (Money("1.00", "EUR"), CurrencyMismatchError, "granted: is in EUR"),
+    "a float": (0.5, InvalidInputError, "granted: must be a Money"),
+    "a Decimal": (Decimal("0.50"), InvalidInputError, "granted: must be a Money"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_GRANTED))
+def test_a_granted_amount_outside_the_invariants_is_refused(ritz: Policy, name: str) -> None:
+    granted, error, message = BAD_GRANTED[name]
+    with pytest.raises(error, match=message):
+        ritz.decide(complaint("100.00"), by="staff", granted=granted, now=NOW)  # type: ignore[arg-type]  # the point
+
+
+# -- under the host's decimal context, through every engine ---------------------------------------------------
+
+
+@pytest.mark.parametrize("trap", [True, False])
+def test_nan_is_refused_whatever_the_host_decimal_context_traps(ritz: Policy, trap: bool) -> None:
+    with decimal.localcontext() as context:
+        context.traps[decimal.InvalidOperation] = trap
+        with pytest.raises(InvalidInputError, match="must be a finite number"):
+            ritz.decide(asking(trusted(Decimal("NaN"))), by="staff", now=NOW)
+        with pytest.raises(InvalidInputError, match="must be a finite number"):
+            ritz.decide(complaint("10.00"), by="staff", granted=trusted(Decimal("NaN")), now=NOW)
+
+
+def test_the_durable_rules_engine_refuses_them_too(ritz: Policy) -> None:
+    durable = pytest.importorskip("durable", reason="durable-rules is not installed (extra 'durable')")
+    assert durable is not None
+    from recovery_rules import DurableEngine  # noqa: PLC0415 - only with the extra
+
+    engine = DurableEngine(ritz)
+    try:
+        with pytest.raises(InvalidInputError, match=r"requested\.amount: must not be negative"):
+            engine.decide(asking(usd("-8000.00")), by="general_manager", granted=usd("9000.00"), now=NOW)
+        with pytest.raises(InvalidInputError, match="received_at: must be a timezone-aware datetime"):
+            engine.decide(_changed(received_at=NAIVE), by="staff", now=NOW)
+    finally:
+        engine.close()
+
+
+def test_a_case_refuses_a_preferred_remedy_built_without_validation(ritz: Policy) -> None:
+    case = Case.open(MemoryJournal(), ritz, complaint("100.00"), by="staff", now=NOW)
+    case.listen(now=NOW)
+    case.apologize(now=NOW)
+    recorded = len(case.history)
+    with pytest.raises(InvalidInputError, match=r"requested\.amount: must not be negative"):
+        case.ask_preferred_solution(construct(Remedy, kind="refund", amount=usd("-8000.00")), now=NOW)
+    assert len(case.history) == recorded  # nothing was recorded
+
+
+@pytest.mark.parametrize("amount", [Decimal("NaN"), Decimal("Infinity"), 12.5, Decimal("10.001")])
+def test_validating_a_model_checks_a_money_its_constructor_did_not_make(ritz: Policy, amount: object) -> None:
+    forged = trusted(amount)
+    with pytest.raises(InvalidInputError, match="amount"):
+        Remedy(kind="refund", amount=forged)
+    with pytest.raises(InvalidInputError, match=r"requested\.amount"):  # Case.open validates the complaint again
+        Case.open(MemoryJournal(), ritz, asking(forged), by="staff", now=NOW)
+
+
+# -- what the fast path lets through: the unusual but valid --------------------------------------------------
+
+
+class Coins(Money):
+    """A subclass of Money: unusual, but its amounts keep Money's rules."""
+
+
+class Eastern(dt.tzinfo):
+    """A time zone class of the host's own: UTC-5, always."""
+
+    def utcoffset(self, moment: dt.datetime | None) -> dt.timedelta:
+        return dt.timedelta(hours=-5)
+
+    def dst(self, moment: dt.datetime | None) -> dt.timedelta:
+        return dt.timedelta(0)
+
+    def tzname(self, moment: dt.datetime | None) -> str:
+        return "EST"
+
+
+def test_valid_but_unusual_inputs_are_decided_as_usual(ritz: Policy) -> None:
+    usual = ritz.decide(complaint("100.00"), by="staff", granted=usd("10.00"), now=NOW)
+    coins = Complaint(
+        customer=Customer(id="10442"),
+        category="room_not_ready",
+        requested=Remedy(kind="refund", amount=Coins("100.00", "USD")),
+        received_at=NOW,
+    )
+    assert ritz.decide(coins, by="staff", granted=Coins("10.00", "USD"), now=NOW) == usual
+    eastern = dt.datetime(2026, 11, 23, 4, 30, tzinfo=Eastern())
+    own_zone = complaint("100.00").model_copy(update={"received_at": eastern})
+    assert ritz.decide(own_zone, by="staff", granted=usd("10.00"), now=NOW) == usual
+    copied = complaint("50.00").model_copy(update={"requested": Remedy(kind="refund", amount=usd("100.00"))})
+    assert ritz.decide(copied, by="staff", granted=usd("10.00"), now=NOW) == usual
+    zero = ritz.decide(complaint("0.00"), by="staff", now=NOW)  # asking for nothing is valid: zero is an amount
+    assert zero.outcome is Outcome.APPROVED
+
+
+def test_a_valid_complaint_takes_the_fast_path(ritz: Policy, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Complaints built the usual ways are checked with compares only, never with the careful check."""
+
+    def careful(*args: object) -> None:
+        raise AssertionError("the careful check ran for a valid complaint")
+
+    monkeypatch.setattr(_engine, "check_complaint", careful)
+    monkeypatch.setattr(_engine, "money_problems", careful)
+    built = complaint("100.00")
+    parsed = Complaint.model_validate_json(built.model_dump_json())  # received_at in pydantic's own UTC class
+    local = built.model_copy(
+        update={"received_at": dt.datetime(2026, 11, 23, 4, 30, tzinfo=ZoneInfo("America/New_York"))}
+    )
+    copied = built.model_copy(update={"requested": Remedy(kind="refund", amount=usd("40.00") + usd("60.00"))})
+    for same in (built, parsed, local, copied):
+        resolution = ritz.decide(same, by="staff", granted=usd("10.00") + usd("0.50"), now=NOW)
+        assert resolution.approved
+
+
+# -- the property: no approval for an input outside the models' invariants ---------------------------------------
+
+_bad_decimals = st.one_of(
+    st.decimals(max_value=Decimal("-0.01"), places=2, allow_nan=False, allow_infinity=False),
+    st.sampled_from([Decimal("-0.00"), Decimal("NaN"), Decimal("-NaN"), Decimal("sNaN"), Decimal("Infinity")]),
+    st.sampled_from([Decimal("-Infinity"), Decimal("1E+15"), Decimal("1E+40"), Decimal("1E-45")]),
+    st.decimals(min_value=0, max_value=10**6, places=3).filter(lambda value: value.as_tuple().exponent == -3),
+    st.integers(0, 10**6).map(Decimal),  # no cents
+)
+_not_decimals = st.one_of(st.floats(), st.integers(-(10**6), 10**6), st.text(max_size=5), st.none())
+_bad_currencies = st.one_of(
+    st.text(max_size=5).filter(lambda code: code not in ("USD", "EUR", "JPY", "GBP", "CHF", "KWD")),
+    st.none(),
+    st.integers(),
+)
+_valid_amounts = st.integers(0, 10**8).map(lambda cents: Decimal(cents).scaleb(-2))
+
+
+@st.composite
+def bad_money(draw: st.DrawFn) -> object:
+    """Something in place of a valid, non-negative Money in USD."""
+    choice = draw(st.sampled_from(["amount", "inside", "currency", "not money", "negative money"]))
+    if choice == "amount":
+        return trusted(draw(_bad_decimals))
+    if choice == "inside":
+        return trusted(draw(_not_decimals))
+    if choice == "currency":
+        return trusted(draw(_valid_amounts), draw(_bad_currencies))
+    if choice == "not money":
+        return draw(st.one_of(_not_decimals, _bad_decimals, st.builds(dict)))
+    return Money(-draw(_valid_amounts) - Decimal("0.01"), "USD")  # a valid Money, but not a valid remedy
+
+
+_not_text = st.one_of(st.none(), st.integers(), st.floats(), st.lists(st.text(max_size=3), max_size=2))
+_not_times = st.one_of(
+    st.datetimes(),  # naive
+    st.dates(),
+    st.text(max_size=25),
+    st.none(),
+    st.datetimes(timezones=st.timezones()).map(lambda moment: moment.timetz()),  # a time of day with a zone
+)
+
+
+@st.composite
+def untrusted(draw: st.DrawFn) -> tuple[Policy, Complaint, str, Any]:
+    """A preset, a complaint and ``granted`` with at least one part outside the models' invariants."""
+    policy = presets.load(draw(st.sampled_from(presets.NAMES)))
+    base = Complaint(
+        customer=Customer(id="10442", tier=draw(st.sampled_from(["standard", "gold", "season_pass"]))),
+        category=draw(st.sampled_from([*policy.categories, "never_heard_of"])),
+        requested=Remedy(kind=draw(st.sampled_from(policy.vocabulary)), amount=Money(draw(_valid_amounts), "USD")),
+        received_at=NOW,
+    )
+    granted: Any = draw(st.one_of(st.none(), st.builds(lambda amount: Money(amount, "USD"), _valid_amounts)))
+    corruptions = draw(
+        st.lists(
+            st.sampled_from(
+                ["amount", "remedy", "customer", "tier", "kind", "category", "received_at", "number", "granted"]
+            ),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        )
+    )
+    update: dict[str, Any] = {}
+    for part in corruptions:
+        if part == "amount":
+            build = draw(st.sampled_from(["construct", "copy"]))
+            amount = draw(bad_money())
+            update["requested"] = (
+                construct(Remedy, kind=base.requested.kind, amount=amount)
+                if build == "construct"
+                else base.requested.model_copy(update={"amount": amount})
+            )
+        elif part == "remedy":
+            update["requested"] = draw(st.one_of(_not_text, st.builds(dict), st.just(base.customer)))
+        elif part == "customer":
+            update["customer"] = draw(st.one_of(_not_text, st.builds(dict), st.just(base.requested)))
+        elif part == "tier":
+            update["customer"] = base.customer.model_copy(update={"tier": draw(_not_text)})
+        elif part == "kind":
+            update["requested"] = base.requested.model_copy(update={"kind": draw(_not_text)})
+        elif part == "category":
+            update["category"] = draw(_not_text)
+        elif part == "received_at":
+            update["received_at"] = draw(_not_times)
+        elif part == "number":
+            update["number"] = draw(st.one_of(_not_text, st.text(max_size=20)))
+        else:
+            granted = draw(bad_money())
+    build = draw(st.sampled_from(["copy", "construct"]))
+    if build == "copy":
+        changed = base.model_copy(update=update)
+    else:
+        fields = {name: getattr(base, name) for name in type(base).model_fields}
+        changed = construct(Complaint, **(fields | update))
+    return policy, changed, draw(st.sampled_from([level.name for level in policy.levels])), granted
+
+
+@settings(max_examples=300)
+@given(untrusted(), st.booleans())
+def test_no_approval_for_an_input_outside_the_models_invariants(
+    case: tuple[Policy, Complaint, str, Any], trap_nan: bool
+) -> None:
+    policy, changed, by, granted = case
+    note(f"by={by!r} granted={granted!r}")
+    with decimal.localcontext() as context:
+        context.traps[decimal.InvalidOperation] = trap_nan
+        try:
+            resolution = policy.decide(changed, by=by, granted=granted, now=NOW)
+        except InvalidInputError:
+            return
+    pytest.fail(f"decided instead of refusing: {resolution.outcome.value}: {resolution.reason}")
