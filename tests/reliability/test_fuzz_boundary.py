@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import os
 import signal
+import sqlite3
 import tempfile
 import threading
 import time
@@ -57,6 +58,7 @@ from recovery_rules import (
     Money,
     Policy,
     RecoveryRulesError,
+    SQLiteJournal,
     Window,
     presets,
 )
@@ -660,3 +662,69 @@ def test_files_that_are_not_regular_give_typed_errors_within_bounds(figure: Call
 
     run()
     figure(f"{summary('paths of every kind (FIFO, /dev/zero, directory, sparse...) read as inputs', seen)}; {worst}")
+
+
+# -- journal rows: whatever is stored, reading it ends in a typed error or a result -----------------------------
+
+ROW_COLUMNS = (
+    "format",
+    "number",
+    "customer_id",
+    "version",
+    "kind",
+    "state",
+    "at",
+    "data",
+    "grant_amount",
+    "grant_currency",
+    "callback_due",
+    "prev",
+    "hash",
+    "ledger",
+    "ledger_at",
+    "incident",
+)
+stored_values = st.one_of(
+    st.none(),
+    st.integers(-(2**63), 2**63 - 1),
+    st.floats(allow_nan=True),
+    texts,
+    st.sampled_from(['{"a":', "[" * 2000 + "]" * 2000, "2026-11-23T15:00:00.000000Z", "20261123-10442", "{}"]),
+    st.binary(max_size=40),
+)
+
+
+def test_garbled_journal_rows_end_in_typed_errors(tmp_path: Path, figure: Callable[[str], None]) -> None:
+    """Any value in any column of a stored row: every read ends in a typed error or a result."""
+    seen: Counter[str] = Counter()
+    path = tmp_path / "rows.sqlite3"
+    with SQLiteJournal(path) as journal:
+        case = Case.open(journal, POLICY, VALID, by="staff", now=NOW)
+        case.listen(now=NOW)
+        case.apologize(now=NOW)
+        case.ask_preferred_solution(now=NOW)
+        case.decide(now=NOW)
+    pristine = path.read_bytes()
+
+    @fuzz(60)
+    @given(seq=st.integers(1, 5), column=st.sampled_from(ROW_COLUMNS), value=stored_values)
+    def run(seq: int, column: str, value: object) -> None:
+        path.write_bytes(pristine)
+        with contextlib.closing(sqlite3.connect(path)) as connection:
+            try:
+                connection.execute(f"UPDATE events SET {column} = ? WHERE seq = ?", (value, seq))
+                connection.commit()
+            except sqlite3.Error:
+                return  # the database itself refused the value (NOT NULL, UNIQUE): nothing to read
+        with SQLiteJournal(path) as journal:
+            number = case.number
+            tally(seen, lambda: journal.events(number))
+            tally(seen, journal.verify)
+            tally(seen, journal.cases)
+            tally(seen, lambda: journal.overdue_callbacks(NOW))
+            tally(seen, lambda: journal.granted(number, window=Window.day(), timezone="UTC", currency="USD", now=NOW))
+            tally(seen, lambda: Case.load(journal, POLICY, number).decide(now=NOW))
+
+    run()
+    figure(summary("reads of journal rows with a garbled column", seen))
+    assert seen["JournalIntegrityError"]  # garbled rows are found out
