@@ -135,9 +135,15 @@ def problems_from(error: ValidationError, prefix: str = "", model: type[BaseMode
     the closest field name at its place ("did you mean 'limit'?").
     """
     problems = []
-    for detail in error.errors(include_url=False, include_input=False, include_context=True):
+    details = error.errors(include_url=False, include_input=False, include_context=True)
+    failed_items = {tuple(detail["loc"][:-1]) for detail in details if len(detail["loc"]) > 1}
+    for detail in details:
         if detail["type"] == CONSEQUENTIAL:
             continue  # follows from another problem already listed
+        if detail["type"] == "too_short" and any(
+            failed[: len(detail["loc"])] == tuple(detail["loc"]) for failed in failed_items
+        ):
+            continue  # "at least 1 item after validation": its items' own problems are the ones to fix
         location = _location(tuple(detail["loc"]))
         if detail["type"] == LOCATED_PROBLEMS:
             for inner in detail.get("ctx", {}).get("problems", ()):

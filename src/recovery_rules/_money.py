@@ -112,6 +112,13 @@ def _parse_amount(amount: object, currency: str) -> Decimal:
         ) from None
 
 
+def _as_text(value: float) -> str:
+    """A float as the amount text a person probably meant (``100.5`` as ``100.50``), for an example in a message."""
+    if value != value or value in (float("inf"), float("-inf")):  # NaN, infinities: any example will do
+        return "12.50"
+    return f"{value:.2f}" if abs(value) < 1e15 else "12.50"
+
+
 class Money:
     """An exact amount of money in one currency.
 
@@ -309,7 +316,18 @@ class Money:
                     [Problem("", 'needs both keys: {"amount": "12.50", "currency": "USD"}')],
                 )
             return cls(value["amount"], value["currency"])
-        if isinstance(value, (int, Decimal, float)) and not isinstance(value, bool):
+        if isinstance(value, float):  # both problems at once: a float rounds, and an amount needs its currency
+            raise InvalidInputError(
+                "amount",
+                [
+                    Problem(
+                        "",
+                        f"is the floating-point number {value!r}, which cannot hold an exact amount, and has no "
+                        f'currency: write it as text with its currency, such as "{_as_text(value)} USD"',
+                    )
+                ],
+            )
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
             raise InvalidInputError(
                 "amount",
                 [Problem("", 'needs a currency: write {"amount": "12.50", "currency": "USD"} or "12.50 USD"')],

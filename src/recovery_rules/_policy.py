@@ -132,11 +132,12 @@ class Policy(RecoveryModel):
     @model_validator(mode="before")
     @classmethod
     def _amounts_in_policy_currency(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or not isinstance(data.get("currency"), str):
+        if not isinstance(data, dict):
             return data
-        # With an invalid currency, the currency field's own error is the one to report: reading the
+        # With a missing or invalid currency, the currency field's own error is the one to report: reading the
         # bare amounts in a stand-in currency keeps each amount's other problems without repeating it.
-        currency = data["currency"] if data["currency"] in MINOR_UNITS else "USD"
+        given = data.get("currency")
+        currency = given if isinstance(given, str) and given in MINOR_UNITS else "USD"
         data = dict(data)
         if "hard_cap" in data:
             data["hard_cap"] = _with_currency(data["hard_cap"], currency)

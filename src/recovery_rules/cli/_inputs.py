@@ -117,7 +117,13 @@ def locate_problems(
                     hit = origin
             position = hit[0] if hit else None
         located.append(LocatedProblem(location, message, position))
-    return located
+    # In the order of the file, as a reader fixes them; problems with no place in it last.
+    return sorted(located, key=_place)
+
+
+def _place(problem: LocatedProblem) -> tuple[bool, int, int]:
+    position = problem.position
+    return (True, 0, 0) if position is None else (False, position.line, position.column)
 
 
 def render_problems(headline: str, problems: list[LocatedProblem], source: str) -> str:
