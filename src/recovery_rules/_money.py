@@ -114,9 +114,7 @@ def _parse_amount(amount: object, currency: str) -> Decimal:
 
 def _as_text(value: float) -> str:
     """A float as the amount text a person probably meant (``100.5`` as ``100.50``), for an example in a message."""
-    if value != value or value in (float("inf"), float("-inf")):  # NaN, infinities: any example will do
-        return "12.50"
-    return f"{value:.2f}" if abs(value) < 1e15 else "12.50"
+    return f"{value:.2f}" if math.isfinite(value) and abs(value) < 1e15 else "12.50"  # else any example will do
 
 
 class Money:
