@@ -445,3 +445,40 @@ def test_progress_shows_on_a_terminal_only(capsys: pytest.CaptureFixture[str], m
     assert "proving (regions)" in screen.getvalue()
     assert result.out.startswith("theme-park: 17,712 regions")
     assert "proving" not in result.out + result.err
+
+
+# -- --json makes errors JSON too -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["decide", "no-such-complaint.json", "-p", "ritz-carlton", "--by", "staff", "--json"],
+        ["test", POLICY, "no-such-cases.toml", "--json"],
+        ["report", "no-such-journal.sqlite3", "--json"],
+        ["decide", "-", "-p", "no-such-preset", "--by", "staff", "--json"],
+    ],
+)
+def test_json_errors_are_one_json_object(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    result = run(capsys, *argv)
+    assert result.code == 2
+    document = json.loads(result.out)
+    assert document["error"]["exit_code"] == 2
+    assert document["error"]["problems"]
+    assert result.err.startswith("Error: ")  # and for people, on standard error as ever
+
+
+def test_json_errors_give_each_problem_its_place(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    cases = tmp_path / "cases.toml"
+    cases.write_text(
+        '[[cases]]\nname = "a float"\nby = "front_desk"\nnow = 2026-11-23T15:20:00-05:00\n'
+        'complaint = { customer = { id = "10442" }, category = "room_not_ready", requested = { kind = "refund", '
+        "amount = 100.5 }, received_at = 2026-11-23T15:10:00-05:00 }\nexpect = { outcome = \"approved\" }\n",
+        encoding="utf-8",
+    )
+    result = run(capsys, "test", POLICY, str(cases), "--json")
+    assert result.code == 2
+    (problem,) = json.loads(result.out)["error"]["problems"]
+    assert problem["location"] == "cases[0].complaint.requested.amount"
+    assert (problem["line"], problem["column"]) == (5, 104)
+    assert "floating-point number 100.5" in problem["message"]

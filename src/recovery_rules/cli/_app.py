@@ -7,6 +7,7 @@ adding one is writing its module and listing its command in :data:`VERBS`.
 from __future__ import annotations
 
 import decimal
+import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +19,7 @@ from recovery_rules import RecoveryRulesError, __version__
 from recovery_rules._money import DECIMAL_CONTEXT
 
 from . import _console
-from ._errors import CliInputError, ExitCode
+from ._errors import CliInputError, ExitCode, problem_json
 from ._verbs import check, decide, prove, report, schema, simulate, test
 
 __all__ = ["VERBS", "app", "run"]
@@ -45,7 +46,7 @@ class _Verbs(click.Group):
         try:
             return super().invoke(ctx)
         except RecoveryRulesError as error:  # verbs report their own errors with context; this is the net
-            raise CliInputError(str(error)) from None
+            raise _input_error(error) from None
 
 
 @click.group(cls=_Verbs, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -77,24 +78,42 @@ def run(argv: Sequence[str] | None = None) -> int:
     (``recovery-rules schema | head``) is click's to handle: it silences the
     broken pipe and exits quietly.
     """
+    arguments = list(argv) if argv is not None else sys.argv[1:]
+    as_json = "--json" in arguments[: arguments.index("--")] if "--" in arguments else "--json" in arguments
     try:
         with decimal.localcontext(DECIMAL_CONTEXT):
-            result = app.main(
-                args=list(argv) if argv is not None else None, prog_name="recovery-rules", standalone_mode=False
-            )
+            result = app.main(args=arguments, prog_name="recovery-rules", standalone_mode=False)
     except click.ClickException as error:
-        _console.show_error(error)
+        _show(error, as_json=as_json)
         return error.exit_code
     except click.Abort:
         _console.echo("Aborted.", err=True)
         return 130
     except RecoveryRulesError as error:  # raised outside a verb (while parsing the command line): still input
-        _console.show_error(CliInputError(str(error)))
+        _show(_input_error(error), as_json=as_json)
         return ExitCode.INPUT
     except Exception as error:  # the last net: a bug still gets one paragraph, not a traceback
-        _console.echo(f"Error: {_internal(error)}", err=True)
+        _show(click.ClickException(_internal(error)), as_json=as_json, exit_code=ExitCode.INTERNAL)
         return ExitCode.INTERNAL
     return int(result) if isinstance(result, int) else ExitCode.OK
+
+
+def _input_error(error: RecoveryRulesError) -> CliInputError:
+    problems = [problem_json(problem.location, problem.message) for problem in getattr(error, "problems", ())]
+    return CliInputError(str(error), problems=problems)
+
+
+def _show(error: click.ClickException, *, as_json: bool, exit_code: int | None = None) -> None:
+    """An error on standard error for people; with ``--json``, also one JSON object on standard output.
+
+    The object is ``{"error": {"exit_code", "message", "problems"}}``; each problem has its ``location``
+    (a field path), ``line`` and ``column`` in the file when they are known, and ``message``.
+    """
+    _console.show_error(error)
+    if as_json:
+        problems = list(getattr(error, "problems", ())) or [problem_json("", error.format_message())]
+        code = error.exit_code if exit_code is None else exit_code
+        _console.echo_json({"error": {"exit_code": code, "message": error.format_message(), "problems": problems}})
 
 
 def _internal(error: Exception) -> str:

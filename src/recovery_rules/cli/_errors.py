@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping, Sequence
 
 import click
 
-__all__ = ["CliInputError", "ExitCode", "why_unusable"]
+__all__ = ["CliInputError", "ExitCode", "problem_json", "why_unusable"]
 
 
 class ExitCode(enum.IntEnum):
@@ -37,9 +38,22 @@ class CliInputError(click.ClickException):
 
     The message says what was wrong, where (file, line, field) and how to fix
     it; like the library's own errors it never repeats personal data.
+    ``problems``: each problem with its place (``location``, ``line``,
+    ``column``, ``message``), for ``--json``, which prints them as JSON.
     """
 
     exit_code = ExitCode.INPUT
+
+    def __init__(self, message: str, *, problems: Sequence[Mapping[str, object]] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(dict(problem) for problem in problems)
+
+
+def problem_json(
+    location: str, message: str, *, line: int | None = None, column: int | None = None
+) -> dict[str, object]:
+    """One problem as ``--json`` prints it."""
+    return {"location": location, "line": line, "column": column, "message": message}
 
 
 def why_unusable(error: OSError | ValueError) -> str:

@@ -132,6 +132,13 @@ def render_problems(headline: str, problems: list[LocatedProblem], source: str) 
     return f"{headline}:\n{lines}"
 
 
+def problems_error(headline: str, problems: list[LocatedProblem], source: str, *, after: str = "") -> CliInputError:
+    """The input error of a file's problems: rendered for people, and each with its place for ``--json``."""
+    return CliInputError(
+        render_problems(headline, problems, source) + after, problems=[problem.to_json() for problem in problems]
+    )
+
+
 # -- files ----------------------------------------------------------------------
 
 
@@ -313,12 +320,8 @@ def load_policy(spec: str, *, option: str = "--policy") -> LoadedPolicy:
         raise CliInputError(f"{option}: {error}") from None
     if policy is None:
         count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
-        raise CliInputError(
-            render_problems(
-                f"{option}: the policy {spec} does not load ({count})",
-                problems,
-                spec if is_preset(spec) else str(path),
-            )
+        raise problems_error(
+            f"{option}: the policy {spec} does not load ({count})", problems, spec if is_preset(spec) else str(path)
         )
     return LoadedPolicy(policy, spec, path)
 
@@ -334,9 +337,11 @@ def load_complaint(path: str) -> Complaint:
         return Complaint.model_validate(data)
     except InvalidInputError as error:
         problems = locate_problems(error.problems, text, "json")
-        raise CliInputError(
-            render_problems(f"{path} is not a valid complaint", problems, path)
-            + "\n(`recovery-rules schema complaint` prints the JSON Schema of a complaint)"
+        raise problems_error(
+            f"{path} is not a valid complaint",
+            problems,
+            path,
+            after="\n(`recovery-rules schema complaint` prints the JSON Schema of a complaint)",
         ) from None
 
 

@@ -7,8 +7,8 @@ import click
 from recovery_rules import InvalidInputError
 from recovery_rules.cli import _console
 from recovery_rules.cli._cases import CaseResult, CasesFile, case_problems, run_case
-from recovery_rules.cli._errors import CliInputError, ExitCode
-from recovery_rules.cli._inputs import load_policy, locate_problems, read_data_file, render_problems
+from recovery_rules.cli._errors import ExitCode
+from recovery_rules.cli._inputs import load_policy, locate_problems, problems_error, read_data_file
 
 from . import options
 
@@ -38,12 +38,10 @@ def command(*, policy: str, cases_file: str, as_json: bool) -> int:
         cases = CasesFile.model_validate(data)
     except InvalidInputError as error:
         problems = locate_problems(error.problems, text, format, inherited=_FROM_DEFAULTS)
-        raise CliInputError(render_problems(f"{cases_file} has invalid test cases", problems, cases_file)) from None
+        raise problems_error(f"{cases_file} has invalid test cases", problems, cases_file) from None
     problems = locate_problems(list(case_problems(loaded.policy, cases)), text, format, inherited=_FROM_DEFAULTS)
     if problems:
-        raise CliInputError(
-            render_problems(f"{cases_file} has test cases the policy {policy} cannot decide", problems, cases_file)
-        )
+        raise problems_error(f"{cases_file} has test cases the policy {policy} cannot decide", problems, cases_file)
     results = [run_case(loaded.policy, case) for case in cases.cases]
     failed = sum(1 for result in results if not result.passed)
     if as_json:
