@@ -473,7 +473,7 @@ def test_json_errors_give_each_problem_its_place(capsys: pytest.CaptureFixture[s
     cases.write_text(
         '[[cases]]\nname = "a float"\nby = "front_desk"\nnow = 2026-11-23T15:20:00-05:00\n'
         'complaint = { customer = { id = "10442" }, category = "room_not_ready", requested = { kind = "refund", '
-        "amount = 100.5 }, received_at = 2026-11-23T15:10:00-05:00 }\nexpect = { outcome = \"approved\" }\n",
+        'amount = 100.5 }, received_at = 2026-11-23T15:10:00-05:00 }\nexpect = { outcome = "approved" }\n',
         encoding="utf-8",
     )
     result = run(capsys, "test", POLICY, str(cases), "--json")

@@ -14,6 +14,7 @@ from recovery_rules import (
     Money,
     Outcome,
     Policy,
+    PolicyError,
     Remedy,
     Resolution,
     UnknownLevelError,
@@ -339,3 +340,32 @@ def test_an_error_inside_a_rule_never_becomes_an_approval(monkeypatch: pytest.Mo
     monkeypatch.setattr(_engine.CompiledLevel, "limit_for", broken)
     with pytest.raises(ArithmeticError):
         ritz.decide(complaint("1.00"), by="staff", now=NOW)
+
+
+# -- a category the policy does not list ----------------------------------------------------------------------
+
+
+def test_an_unlisted_category_is_decided_with_a_warning_naming_the_closest(ritz: Policy) -> None:
+    now = NOW
+    typo = Complaint(
+        customer=Customer(id="10442"),
+        category="room_not_redy",
+        requested=Remedy(kind="refund", amount=Money("50.00", "USD")),
+        received_at=now,
+    )
+    resolution = ritz.decide(typo, by="staff", now=now)
+    assert resolution.outcome is Outcome.APPROVED
+    (warning,) = [entry for entry in resolution.trace if entry.rule == "category.listed"]
+    assert not warning.passed
+    assert "did you mean 'room_not_ready'?" in warning.message
+    listed = ritz.decide(typo.model_copy(update={"category": "room_not_ready"}), by="staff", now=now)
+    assert "category.listed" not in [entry.rule for entry in listed.trace]
+    strict = Policy.model_validate({**ritz.model_dump(mode="json"), "strict_categories": True})
+    with pytest.raises(InvalidInputError, match=r"category: is not one of the policy's categories \(did you mean"):
+        strict.decide(typo, by="staff", now=now)
+
+
+def test_strict_categories_needs_categories() -> None:
+    data = presets.retail().model_dump(mode="json")
+    with pytest.raises(PolicyError, match="strict_categories: needs the policy's categories"):
+        Policy.model_validate({**data, "categories": [], "catalog": [], "strict_categories": True})

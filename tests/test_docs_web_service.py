@@ -79,7 +79,7 @@ def test_a_denial_over_the_cap_is_delivered_by_a_manager(client: TestClient) -> 
         (
             {"by": "staff", "complaint": complaint(requested={"kind": "refund", "amount": 250.0})},
             ["body", "complaint", "requested", "amount"],
-            "needs a currency",
+            "is the floating-point number 250.0",
         ),
         (
             {

@@ -31,6 +31,7 @@ never the caller's, and every failure raises: nothing here approves by default.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import enum
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
@@ -83,6 +84,7 @@ def _money(amount: Decimal, currency: str) -> Money:
 
 
 RULES: Final = {
+    "category.listed": "a complaint's category is one the policy lists (a warning; an error with strict_categories)",
     "remedy.refused": "the remedy kind asked for is one the policy never grants",
     "cap.hard": "the customer's total within the window must stay within the policy's hard cap",
     "authority.kind": "the acting level may grant only the remedy kinds it is allowed to",
@@ -220,6 +222,9 @@ class CompiledPolicy:
     """An amount in the policy's currency written for people (``Money.display``)."""
     grantable: Mapping[str, TraceEntry]
     """Per remedy kind the policy may grant: the trace entry saying so."""
+    categories: frozenset[str]
+    """The categories the policy lists (none: it names none, and any category is its own)."""
+    strict_categories: bool
 
     def rungs_for(self, tier: str, kind: str) -> _Rungs:
         by_tier = self.rungs[kind]
@@ -274,6 +279,8 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
             kind: _entry("remedy.refused", True, f"'{kind}' is a remedy this policy can grant", NO_FIGURES)
             for kind in vocabulary - refused
         },
+        categories=frozenset(policy.categories),
+        strict_categories=policy.strict_categories,
     )
 
 
@@ -378,6 +385,9 @@ def decide(
         raise _foreign(asked.currency, currency, "requested.amount")
     if kind not in policy.vocabulary:
         raise UnknownRemedyError(kind, sorted(policy.vocabulary))
+    unlisted = None
+    if policy.categories and category not in policy.categories:
+        unlisted = _unlisted(category, policy)  # raises with strict_categories
     if granted is None:
         granted = policy.zero_money
     else:
@@ -399,7 +409,32 @@ def decide(
     elif type(now) is not _DATETIME or now.tzinfo is not _UTC:
         now = utc(now)  # one instant, one resolution, whatever the time zone it was given in
     decision = _Decision(policy, complaint, level, granted, now, requested, asked, amount, kind, tier, category, number)
+    if unlisted is not None:
+        decision.trace.append(unlisted)
     return decision.resolve() if rules is None else decision.conclude(rules(decision))
+
+
+def _unlisted(category: str, policy: CompiledPolicy) -> TraceEntry:
+    """The warning for a ``category`` the policy does not list; with ``strict_categories``, the refusal."""
+    close = difflib.get_close_matches(category, sorted(policy.categories), n=1, cutoff=0.6) if category else []
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    if policy.strict_categories:
+        raise InvalidInputError(
+            "complaint",
+            [
+                Problem(
+                    "category",
+                    f"is not one of the policy's categories{hint}; this policy decides only the categories it "
+                    f"lists: {', '.join(sorted(policy.categories))}",
+                )
+            ],
+        )
+    return _entry(
+        "category.listed",
+        False,
+        f"this is not a category the policy lists{hint}, so it is decided as a category the policy has never "
+        "heard of",
+    )
 
 
 _DATETIME: Final = dt.datetime

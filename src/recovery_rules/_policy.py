@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import AfterValidator, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import AfterValidator, Field, PrivateAttr, StrictBool, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from ._base import RecoveryModel, Text, Word, located_problems, non_empty, problems_from
@@ -56,6 +56,10 @@ class Policy(RecoveryModel):
     - ``remedy_kinds``: the remedy vocabulary; ``categories``: the complaint
       categories the catalog speaks of (complaints of other categories still
       get the alternatives that apply to everything).
+    - ``strict_categories``: with ``categories``, a complaint of a category the
+      policy does not list is refused (``InvalidInputError`` naming the closest
+      listed one) instead of decided as one the policy never heard of, with a
+      warning in its trace (the default).
     - ``customer_noun``: what the business calls its customers in the reasons a
       decision gives: "the per-guest cap" by default, "the per-customer cap"
       for a shop that says ``customer``.
@@ -81,6 +85,7 @@ class Policy(RecoveryModel):
     refused_remedies: WordSet = ()
     remedy_kinds: Annotated[tuple[Word, ...], Field(min_length=1, max_length=100)] = DEFAULT_REMEDY_KINDS
     categories: Annotated[WordSet, Field(max_length=1000)] = ()
+    strict_categories: StrictBool = False
     customer_noun: Word = "guest"
     wording: Annotated[dict[LocaleTag, LocaleWording], Field(max_length=100)] = Field(default_factory=dict)
 
@@ -248,6 +253,8 @@ def _problems(policy: Policy) -> Iterator[Problem]:
     yield from wording_problems(policy)
     if policy.denials_delivered_by not in names:
         yield Problem("denials_delivered_by", f"names no level; use one of: {', '.join(names)}")
+    if policy.strict_categories and not categories:
+        yield Problem("strict_categories", "needs the policy's categories: list them in categories, or leave it out")
     overlap = categories & vocabulary
     if overlap:
         yield Problem(
