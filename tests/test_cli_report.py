@@ -194,7 +194,7 @@ def test_an_empty_journal_has_no_figures(capsys: pytest.CaptureFixture[str], tmp
     assert text.code == 0
     assert text.out.startswith(f"0 cases from {path}\n")
     assert " escalation rate           -   0 of 0 decided" in [line.rstrip() for line in text.out.splitlines()]
-    assert "  no guest of a policy with a cap" in text.out
+    assert "  no customer of a policy with a cap" in text.out
 
 
 # -- bad input ----------------------------------------------------------------------------------------------

@@ -432,8 +432,7 @@ def _unlisted(category: str, policy: CompiledPolicy) -> TraceEntry:
     return _entry(
         "category.listed",
         False,
-        f"this is not a category the policy lists{hint}, so it is decided as a category the policy has never "
-        "heard of",
+        f"this is not a category the policy lists{hint}, so it is decided as a category the policy has never heard of",
     )
 
 

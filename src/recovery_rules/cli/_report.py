@@ -23,6 +23,7 @@ the cases were resolved within, the 90th percentile one at least 90% were.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,9 @@ from recovery_rules import CaseOutcome, CaseState, ChainHead, Money, Outcome, Re
 from recovery_rules._case_path import CaseView
 
 from ._journal_reader import CaseReplay
+
+_NOUN: Final = re.compile(r"\bthe per-([a-z][a-z0-9_]*) cap\b")
+"""How a decision's trace names the customer in its cap: "the per-guest cap of $2,000.00"."""
 
 __all__ = [
     "CAP_BANDS",
@@ -218,6 +222,8 @@ class Report:
     granted: Amounts = field(default_factory=Amounts)
     caps: dict[str, Money] = field(default_factory=dict)
     """The per-guest cap of each policy, as the decisions' traces state it."""
+    nouns: dict[str, str] = field(default_factory=dict)
+    """What each policy calls its customers ("guest", "customer"), as its decisions' traces say it."""
     _guests: dict[str, tuple[str, list[tuple[str, Money]]]] = field(default_factory=dict)
     """Each guest's policy and, for each grant, the policy and the guest's total within the window after it."""
 
@@ -298,6 +304,9 @@ class Report:
             cap = entry.figures.get("cap") if entry.rule == "cap.hard" else None
             if cap is not None:
                 self.caps[resolution.policy] = cap
+                noun = _NOUN.search(entry.message)
+                if noun is not None:
+                    self.nouns[resolution.policy] = noun[1]
         return resolution
 
     def _grant(self, level: str, grant: Money, category: CategoryFigures) -> None:
@@ -371,6 +380,12 @@ class Report:
     @property
     def guests(self) -> int:
         return len(self._guests)
+
+    @property
+    def customer_noun(self) -> str:
+        """What the policies call a customer, when they agree ("guest"); "customer" when they differ or say nothing."""
+        nouns = set(self.nouns.values())
+        return nouns.pop() if len(nouns) == 1 else "customer"
 
     def cap_bands(self, shares: Iterable[Decimal]) -> dict[str, int]:
         bands = dict.fromkeys((name for name, _ in CAP_BANDS), 0)

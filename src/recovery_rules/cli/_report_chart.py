@@ -208,15 +208,15 @@ def _granted(axes: Axes, report: Report) -> None:
 def _cap_share(axes: Axes, report: Report) -> None:
     shares = report.cap_shares()
     if not shares:
-        _empty(axes, "Share of the cap used per guest")
+        _empty(axes, f"Share of the cap used per {report.customer_noun}")
         return
     bands = report.cap_bands(shares)
     names = [name for name, _ in CAP_BANDS]
     axes.bar(range(len(names)), [bands[name] for name in names], color=_ACCENT, width=0.7)
     axes.set_xticks(range(len(names)), [name.replace("up to ", "up to\n") for name in names], fontsize=_FONT - 1)
-    axes.set_ylabel("guests", fontsize=_FONT)
+    axes.set_ylabel(f"{report.customer_noun}s", fontsize=_FONT)
     caps = ", ".join(cap.display() for cap in sorted(set(report.caps.values()), key=str))
-    axes.set_title(f"Share of the cap used per guest (cap {caps})", fontsize=_FONT + 2, loc="left")
+    axes.set_title(f"Share of the cap used per {report.customer_noun} (cap {caps})", fontsize=_FONT + 2, loc="left")
     axes.set_xlabel(f"highest {percent(shares[-1])}", fontsize=_FONT)
     _plain(axes)
 

@@ -28,7 +28,7 @@ _LABEL = 15
 @click.option(
     "--granted",
     metavar="AMOUNT",
-    help="What this guest was already granted within the policy's window: 150.00 or '150.00 USD'. Default 0.",
+    help="What this customer was already granted within the policy's window: 150.00 or '150.00 USD'. Default 0.",
 )
 @click.option(
     "--now",

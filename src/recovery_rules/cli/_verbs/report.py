@@ -56,7 +56,7 @@ def command(
     with the postgres extra); it is never created. Reports the escalation and denial rates, how often
     an alternative and the final offer were accepted, the callbacks kept and
     overdue, the time to resolution, what each level granted, the share of the
-    per-guest cap used, and the cases per category, for the cases opened
+    per-customer cap used, and the cases per category, for the cases opened
     between --since and --until. Times are shown, and dates read, in the time
     zone of --now (UTC by default). The journal is verified as it is read: one
     that was changed is refused. Exit code 0, or 2 when the journal cannot be
@@ -284,16 +284,17 @@ def _cap_share(console: Console, report: Report) -> None:
             else "no cap known"
         )
     console.print()
-    console.print(f"share of the cap used per guest, within the policy's window ({cap})")
+    noun = report.customer_noun
+    console.print(f"share of the cap used per {noun}, within the policy's window ({cap})")
     if shares:
         bands = report.cap_bands(shares)
         console.print("  " + ", ".join(f"{name}: {bands[name]}" for name, _ in CAP_BANDS))
         console.print(
-            f"  {len(shares)} guests; median {percent(nearest_rank(shares, 50))}, "
+            f"  {len(shares)} {noun}s; median {percent(nearest_rank(shares, 50))}, "
             f"90% at most {percent(nearest_rank(shares, 90))}, highest {percent(shares[-1])}"
         )
     else:
-        console.print("  no guest of a policy with a cap")
+        console.print(f"  no {noun} of a policy with a cap")
 
 
 def _spread(times: list[dt.timedelta]) -> tuple[str, str]:
