@@ -17,7 +17,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
 
-from recovery_rules import Case, CaseOutcome, Money, Outcome, Policy, SQLiteJournal
+from recovery_rules import (
+    Case,
+    CaseOutcome,
+    Complaint,
+    Customer,
+    Money,
+    Outcome,
+    Policy,
+    Remedy,
+    SQLiteJournal,
+    presets,
+)
 from recovery_rules.cli import _console
 from recovery_rules.cli._report import nearest_rank
 
@@ -271,3 +282,26 @@ def test_the_page_shows_the_refusal_report_prints(
     assert result.code == 2
     assert result.out == ""
     assert result.err.strip() == shown[1]
+
+
+def test_the_report_calls_customers_what_the_policy_calls_them(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    now = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
+    path = tmp_path / "shop.sqlite3"
+    with SQLiteJournal(path) as journal:
+        complaint = Complaint(
+            customer=Customer(id="c-1"),
+            category="defective_item",
+            requested=Remedy(kind="refund", amount=Money("20.00", "USD")),
+            received_at=now,
+        )
+        case = Case.open(journal, presets.retail(), complaint, by=presets.retail().levels[0].name, now=now)
+        case.listen(now=now)
+        case.apologize(now=now)
+        case.ask_preferred_solution(now=now)
+        case.decide(now=now)
+    text = run(capsys, "report", str(path), "--now", "2026-11-23T16:00:00Z").out
+    assert "share of the cap used per customer" in text
+    assert "1 customers; median" in text
+    assert "guest" not in text
