@@ -482,3 +482,19 @@ def test_json_errors_give_each_problem_its_place(capsys: pytest.CaptureFixture[s
     assert problem["location"] == "cases[0].complaint.requested.amount"
     assert (problem["line"], problem["column"]) == (5, 104)
     assert "floating-point number 100.5" in problem["message"]
+
+
+def test_shell_completion_scripts_and_answers_come_from_the_installed_command() -> None:
+    command = Path(sys.executable).parent / "recovery-rules"
+    script = subprocess.run(
+        [str(command)], env={"_RECOVERY_RULES_COMPLETE": "bash_source"}, capture_output=True, text=True, check=True
+    )
+    assert "_recovery_rules_completion()" in script.stdout
+    answer = subprocess.run(
+        [str(command)],
+        env={"_RECOVERY_RULES_COMPLETE": "bash_complete", "COMP_WORDS": "recovery-rules re", "COMP_CWORD": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert answer.stdout.split() == ["plain,report"]
