@@ -161,7 +161,7 @@ class CompiledLevel:
     limit_money: Money | None
     tier_limit_money: Mapping[str, Money]
     callback: str
-    """``"; the customer gets a callback within 2 hours"`` (empty for the lowest level)."""
+    """``"; the guest gets a callback within 2 hours"`` (empty for the lowest level)."""
     good_news: TraceEntry
     bad_news: TraceEntry
     no_limit: str
@@ -305,7 +305,7 @@ def _compile_level(rank: int, level: AuthorityLevel, show: Callable[[Decimal], s
         tier_limit_money=dict(level.tier_limits),
         callback=""
         if level.callback_within is None
-        else f"; the customer gets a callback within {_hours(level.callback_within)}",
+        else f"; the {customer} gets a callback within {_hours(level.callback_within)}",
         good_news=_entry("delivery", True, f"{who} grants it and delivers the good news", NO_FIGURES),
         bad_news=_entry("delivery", True, f"{who} delivers the news, with the reason and the alternatives", NO_FIGURES),
         no_limit=f"{who} has no limit of their own; only the per-{customer} cap applies",
