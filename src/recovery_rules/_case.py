@@ -148,7 +148,7 @@ class Case:
         """
         _check_parts(journal, policy)
         if not isinstance(complaint, Complaint):
-            raise InvalidInputError("complaint", [Problem("complaint", "must be a Complaint")])
+            raise InvalidInputError.at("complaint", "complaint", "must be a Complaint")
         # model_copy(update=...) does not validate: check the complaint again, or the journal could
         # record a case that can never be read back.
         Complaint.model_validate(complaint.model_dump())
@@ -184,15 +184,11 @@ class Case:
                 event = journal.append(number, draft, expected_version=0, key=key, request=request)
             except StaleCaseError:
                 if explicit:
-                    raise InvalidInputError(
+                    raise InvalidInputError.at(
                         "complaint",
-                        [
-                            Problem(
-                                "number",
-                                "a case with this complaint number already exists; leave number out "
-                                "to have the next sequence number chosen",
-                            )
-                        ],
+                        "number",
+                        "a case with this complaint number already exists; leave number out "
+                        "to have the next sequence number chosen",
                     ) from None
                 number = _next(number)
                 continue
@@ -222,14 +218,13 @@ class Case:
             number = ComplaintNumber.parse(number)
         events = journal.events(number)
         if not events:
-            raise InvalidInputError("case", [Problem("number", "the journal has no case with this complaint number")])
+            raise InvalidInputError.at("case", "number", "the journal has no case with this complaint number")
         view = start(events[0])
         for event in events[1:]:
             view = apply(view, event)
         if view.policy != policy.name:
-            raise InvalidInputError(
-                "case",
-                [Problem("policy", f"the case was opened under the policy {view.policy!r}; load it with that policy")],
+            raise InvalidInputError.at(
+                "case", "policy", f"the case was opened under the policy {view.policy!r}; load it with that policy"
             )
         return cls(journal, policy, view, clock or _system_clock)
 
@@ -378,7 +373,7 @@ class Case:
         """Ask what the customer would prefer, and restate it: ``remedy`` (the complaint's request when omitted)."""
         preferred = self._view.complaint.requested if remedy is None else remedy
         if not isinstance(preferred, Remedy):
-            raise InvalidInputError("remedy", [Problem("remedy", "must be a Remedy")])
+            raise InvalidInputError.at("remedy", "remedy", "must be a Remedy")
         notes = _text(notes, "notes")
         asked = self._view.complaint.model_copy(update={"requested": preferred})
         self._policy.decide(asked, by=self._view.employee, now=self._moment(now))  # refuses a foreign remedy now
@@ -493,7 +488,7 @@ class Case:
         level = self._level(by)
         reason = _text(reason, "reason")
         if not reason.strip():
-            raise InvalidInputError("reason", [Problem("reason", "must say why, so the customer can be told")])
+            raise InvalidInputError.at("reason", "reason", "must say why, so the customer can be told")
         if said_wrong := forbidden_phrases(reason):
             raise InvalidInputError("reason", [Problem("reason", message) for message in said_wrong])
 
@@ -631,7 +626,7 @@ class Case:
         required = self._policy.denials_delivered_by
         reader = required if to is None else self._level(to, location="to")
         if self._rank(reader) < self._rank(required):
-            raise InvalidInputError("report", [Problem("to", f"a report goes to {required} or above")])
+            raise InvalidInputError.at("report", "to", f"a report goes to {required} or above")
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             decision = _required(view.decision)
@@ -771,8 +766,8 @@ class Case:
                 if alternative.id == alternative_id:
                     return alternative
             offered = ", ".join(alternative.id for alternative in view.alternatives_offered) or "none yet"
-            raise InvalidInputError(
-                "alternative", [Problem("alternative_id", f"is not one of the alternatives offered ({offered})")]
+            raise InvalidInputError.at(
+                "alternative", "alternative_id", f"is not one of the alternatives offered ({offered})"
             )
 
         return chosen
@@ -816,9 +811,9 @@ def _draft(
 
 def _check_parts(journal: object, policy: object) -> None:
     if not isinstance(journal, Journal):
-        raise InvalidInputError("case", [Problem("journal", "must be a Journal, such as SQLiteJournal(path)")])
+        raise InvalidInputError.at("case", "journal", "must be a Journal, such as SQLiteJournal(path)")
     if not isinstance(policy, Policy):
-        raise InvalidInputError("case", [Problem("policy", "must be a Policy, such as Policy.from_file(path)")])
+        raise InvalidInputError.at("case", "policy", "must be a Policy, such as Policy.from_file(path)")
 
 
 def _names(steps: tuple[CaseStep, ...]) -> tuple[str, ...]:
@@ -878,16 +873,12 @@ def _check_in_order(view: CaseView, at: dt.datetime) -> None:
     """Refuse a step dated well before the case's last one: a wrong ``now`` would falsify the record."""
     last = view.history[-1]
     if _out_of_order(view, at):
-        raise InvalidInputError(
+        raise InvalidInputError.at(
             "time",
-            [
-                Problem(
-                    "now",
-                    f"is {at:%Y-%m-%d %H:%M:%S} UTC, before the case's last step ({last.kind} at "
-                    f"{last.at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC); steps are recorded in the order they "
-                    "happen: pass the current time, with its time zone",
-                )
-            ],
+            "now",
+            f"is {at:%Y-%m-%d %H:%M:%S} UTC, before the case's last step ({last.kind} at "
+            f"{last.at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC); steps are recorded in the order they "
+            "happen: pass the current time, with its time zone",
         )
 
 
@@ -899,12 +890,12 @@ def _incident_of(
         return None
     number = ComplaintNumber.parse(incident) if isinstance(incident, str) else incident
     if not isinstance(number, ComplaintNumber):
-        raise InvalidInputError("case", [Problem("incident", "must be the ComplaintNumber of an earlier case")])
+        raise InvalidInputError.at("case", "incident", "must be the ComplaintNumber of an earlier case")
     if number.customer_id != complaint.customer.id:
-        raise InvalidInputError("case", [Problem("incident", "must be an earlier case of the same customer")])
+        raise InvalidInputError.at("case", "incident", "must be an earlier case of the same customer")
     events = journal.events(number)
     if not events:
-        raise InvalidInputError("case", [Problem("incident", "the journal has no case with this complaint number")])
+        raise InvalidInputError.at("case", "incident", "the journal has no case with this complaint number")
     return start(events[0]).incident or number
 
 
@@ -942,5 +933,5 @@ def _free_number(journal: Journal, number: ComplaintNumber) -> ComplaintNumber:
 
 def _next(number: ComplaintNumber) -> ComplaintNumber:
     if number.sequence >= _MAX_SEQUENCE:
-        raise InvalidInputError("complaint", [Problem("number", "this customer has too many complaints on one day")])
+        raise InvalidInputError.at("complaint", "number", "this customer has too many complaints on one day")
     return ComplaintNumber(number.date, number.customer_id, number.sequence + 1)

@@ -51,7 +51,7 @@ from ._currencies import MINOR_UNITS
 from ._engine import INFINITY, CompiledPolicy, Finding, Verdict, decide
 from ._money import DECIMAL_CONTEXT
 from ._policy import Policy
-from .exceptions import EngineError, InvalidInputError, MissingDependencyError, Problem
+from .exceptions import EngineError, InvalidInputError, MissingDependencyError
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -276,7 +276,7 @@ class DurableEngine:
 
     def __init__(self, policy: Policy) -> None:
         if not isinstance(policy, Policy):
-            raise InvalidInputError("policy", [Problem("policy", "must be a Policy, such as Policy.from_file(path)")])
+            raise InvalidInputError.at("policy", "policy", "must be a Policy, such as Policy.from_file(path)")
         engine = _load()
         compiled: CompiledPolicy = policy.__pydantic_private__["_compiled"]  # type: ignore[index]
         places = MINOR_UNITS[compiled.currency]

@@ -50,7 +50,7 @@ from ._policy_parts import Alternative, AuthorityLevel
 from ._resolution import NO_FIGURES, Outcome, Resolution, TraceEntry, trusted_resolution
 from ._resolution import trusted_trace_entry as _entry
 from ._time import later, utc
-from .exceptions import CurrencyMismatchError, InvalidInputError, Problem, UnknownLevelError, UnknownRemedyError
+from .exceptions import CurrencyMismatchError, InvalidInputError, UnknownLevelError, UnknownRemedyError
 
 if TYPE_CHECKING:
     from ._policy import Policy
@@ -359,14 +359,10 @@ def decide(
         trusted = False
     if not trusted:
         if not isinstance(complaint, Complaint):
-            raise InvalidInputError(
+            raise InvalidInputError.at(
                 "complaint",
-                [
-                    Problem(
-                        "complaint",
-                        "must be a Complaint; build one with Complaint(...) or Complaint.model_validate(data)",
-                    )
-                ],
+                "complaint",
+                "must be a Complaint; build one with Complaint(...) or Complaint.model_validate(data)",
             )
         check_complaint(complaint)  # raises, naming what is wrong; passes what is only unusual
         customer, requested, category, number = (
@@ -419,15 +415,11 @@ def _unlisted(category: str, policy: CompiledPolicy) -> TraceEntry:
     close = difflib.get_close_matches(category, sorted(policy.categories), n=1, cutoff=0.6) if category else []
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     if policy.strict_categories:
-        raise InvalidInputError(
+        raise InvalidInputError.at(
             "complaint",
-            [
-                Problem(
-                    "category",
-                    f"is not one of the policy's categories{hint}; this policy decides only the categories it "
-                    f"lists: {', '.join(sorted(policy.categories))}",
-                )
-            ],
+            "category",
+            f"is not one of the policy's categories{hint}; this policy decides only the categories it "
+            f"lists: {', '.join(sorted(policy.categories))}",
         )
     return _entry(
         "category.listed",
@@ -455,9 +447,7 @@ def _check_granted(granted: object, currency: str) -> None:
 def _foreign(code: object, currency: str, location: str) -> InvalidInputError:
     """The error for an amount at ``location`` in the currency ``code`` rather than the policy's ``currency``."""
     if not isinstance(code, str) or code not in MINOR_UNITS:  # never repeat what is not a currency code
-        return InvalidInputError(
-            "amount", [Problem(f"{location}.currency", "is not an ISO 4217 currency code such as 'USD'")]
-        )
+        return InvalidInputError.at("amount", f"{location}.currency", "is not an ISO 4217 currency code such as 'USD'")
     return CurrencyMismatchError(currency, code, location=location, policy=True)
 
 

@@ -46,7 +46,7 @@ _QUOTED_LIMIT: Final = 200
 
 
 def _refused(message: str) -> InvalidInputError:
-    return InvalidInputError("file", [Problem("", message)])
+    return InvalidInputError.at("file", "", message)
 
 
 def _kind(mode: int) -> str:

@@ -63,14 +63,13 @@ class ComplaintNumber:
 
     def __init__(self, date: dt.date, customer_id: str, sequence: int = 1) -> None:
         if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
-            raise InvalidInputError("complaint number", [Problem("date", "must be a datetime.date")])
+            raise InvalidInputError.at("complaint number", "date", "must be a datetime.date")
         if isinstance(sequence, bool) or not isinstance(sequence, int) or not 1 <= sequence <= 999_999:
-            raise InvalidInputError("complaint number", [Problem("sequence", "must be an integer from 1 to 999999")])
+            raise InvalidInputError.at("complaint number", "sequence", "must be an integer from 1 to 999999")
         text = f"{date.year:04d}{date.month:02d}{date.day:02d}-{customer_id}" + (f"/{sequence}" if sequence > 1 else "")
         if not isinstance(customer_id, str) or not _NUMBER_TEXT.fullmatch(text):
-            raise InvalidInputError(
-                "complaint number",
-                [Problem("customer_id", "must be a customer number of ASCII letters, digits, '_', '.' or '-'")],
+            raise InvalidInputError.at(
+                "complaint number", "customer_id", "must be a customer number of ASCII letters, digits, '_', '.' or '-'"
             )
         object.__setattr__(self, "date", date)
         object.__setattr__(self, "customer_id", customer_id)
@@ -89,15 +88,11 @@ class ComplaintNumber:
             except ValueError:
                 date = None
         if match is None or date is None:
-            raise InvalidInputError(
+            raise InvalidInputError.at(
                 "complaint number",
-                [
-                    Problem(
-                        "number",
-                        "must be the date as YYYYMMDD, '-', and the customer number, "
-                        "optionally '/' and a sequence number: for example 20261123-10442",
-                    )
-                ],
+                "number",
+                "must be the date as YYYYMMDD, '-', and the customer number, "
+                "optionally '/' and a sequence number: for example 20261123-10442",
             )
         return cls(date, match["customer"], int(match["sequence"] or 1))
 
@@ -109,15 +104,10 @@ class ComplaintNumber:
         of a naive time depends on the machine that reads it.
         """
         if not isinstance(received_at, dt.datetime) or received_at.utcoffset() is None:
-            raise InvalidInputError(
+            raise InvalidInputError.at(
                 "complaint number",
-                [
-                    Problem(
-                        "received_at",
-                        "must be a timezone-aware datetime; pass tzinfo, "
-                        "for example datetime(..., tzinfo=timezone.utc)",
-                    )
-                ],
+                "received_at",
+                "must be a timezone-aware datetime; pass tzinfo, for example datetime(..., tzinfo=timezone.utc)",
             )
         return cls(received_at.date(), customer_id, sequence)
 

@@ -50,15 +50,12 @@ _QUANTA: Final = {places: Decimal(1).scaleb(-places) for places in range(5)}
 
 
 def _amount_problem(message: str) -> InvalidInputError:
-    return InvalidInputError("amount", [Problem("amount", message)])
+    return InvalidInputError.at("amount", "amount", message)
 
 
 def _parse_currency(currency: object) -> str:
     if not isinstance(currency, str):
-        raise InvalidInputError(
-            "amount",
-            [Problem("currency", "must be an ISO 4217 code such as 'USD' (a string)")],
-        )
+        raise InvalidInputError.at("amount", "currency", "must be an ISO 4217 code such as 'USD' (a string)")
     if currency not in MINOR_UNITS:
         hint = (
             f"write it in capitals: {currency.upper()!r}"
@@ -66,7 +63,7 @@ def _parse_currency(currency: object) -> str:
             else "use an ISO 4217 code such as 'USD', 'EUR' or 'JPY'"
         )
         shown = currency if len(currency) <= 8 and currency.isprintable() else currency[:8] + "..."
-        raise InvalidInputError("amount", [Problem("currency", f"{shown!r} is not an ISO 4217 currency; {hint}")])
+        raise InvalidInputError.at("amount", "currency", f"{shown!r} is not an ISO 4217 currency; {hint}")
     return currency
 
 
@@ -149,10 +146,7 @@ class Money:
     def __init__(self, amount: Decimal | int | str, currency: str | None = None) -> None:
         if currency is None:
             if not isinstance(amount, str):
-                raise InvalidInputError(
-                    "amount",
-                    [Problem("currency", "is missing; write Money('12.50', 'USD')")],
-                )
+                raise InvalidInputError.at("amount", "currency", "is missing; write Money('12.50', 'USD')")
             amount, currency = _split_text(amount)
         code = _parse_currency(currency)
         object.__setattr__(self, "currency", code)
@@ -304,39 +298,25 @@ class Money:
         if isinstance(value, dict):
             unknown = set(value) - {"amount", "currency"}
             if unknown:
-                raise InvalidInputError(
-                    "amount",
-                    [Problem("", f"unknown keys {sorted(map(str, unknown))}; use amount and currency")],
+                raise InvalidInputError.at(
+                    "amount", "", f"unknown keys {sorted(map(str, unknown))}; use amount and currency"
                 )
             if "amount" not in value or "currency" not in value:
-                raise InvalidInputError(
-                    "amount",
-                    [Problem("", 'needs both keys: {"amount": "12.50", "currency": "USD"}')],
-                )
+                raise InvalidInputError.at("amount", "", 'needs both keys: {"amount": "12.50", "currency": "USD"}')
             return cls(value["amount"], value["currency"])
         if isinstance(value, float):  # both problems at once: a float rounds, and an amount needs its currency
-            raise InvalidInputError(
+            raise InvalidInputError.at(
                 "amount",
-                [
-                    Problem(
-                        "",
-                        f"is the floating-point number {value!r}, which cannot hold an exact amount, and has no "
-                        f'currency: write it as text with its currency, such as "{_as_text(value)} USD"',
-                    )
-                ],
+                "",
+                f"is the floating-point number {value!r}, which cannot hold an exact amount, and has no "
+                f'currency: write it as text with its currency, such as "{_as_text(value)} USD"',
             )
         if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-            raise InvalidInputError(
-                "amount",
-                [Problem("", 'needs a currency: write {"amount": "12.50", "currency": "USD"} or "12.50 USD"')],
+            raise InvalidInputError.at(
+                "amount", "", 'needs a currency: write {"amount": "12.50", "currency": "USD"} or "12.50 USD"'
             )
-        raise InvalidInputError(
-            "amount",
-            [
-                Problem(
-                    "", f'must be {{"amount": "12.50", "currency": "USD"}} or "12.50 USD", not {type(value).__name__}'
-                )
-            ],
+        raise InvalidInputError.at(
+            "amount", "", f'must be {{"amount": "12.50", "currency": "USD"}} or "12.50 USD", not {type(value).__name__}'
         )
 
     @classmethod
@@ -405,10 +385,7 @@ def money_problems(money: object, location: str, *, non_negative: bool = False) 
 def _split_text(text: str) -> tuple[str, str]:
     match = _MONEY_TEXT.fullmatch(text)
     if match is None:
-        raise InvalidInputError(
-            "amount",
-            [Problem("", "write an amount and its currency, for example '12.50 USD'")],
-        )
+        raise InvalidInputError.at("amount", "", "write an amount and its currency, for example '12.50 USD'")
     return match["amount"], match["currency"]
 
 

@@ -27,7 +27,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
-from .exceptions import InvalidInputError, Problem
+from .exceptions import InvalidInputError
 
 __all__ = [
     "EARLIEST",
@@ -74,13 +74,13 @@ def utc(moment: object, *, field: str = "now") -> dt.datetime:
     instant outside the years 1 to 9999 once in UTC.
     """
     if not isinstance(moment, dt.datetime) or not is_aware(moment):
-        raise InvalidInputError("time", [Problem(field, _AWARE)])
+        raise InvalidInputError.at("time", field, _AWARE)
     if moment.tzinfo is dt.UTC:
         return moment
     try:
         return moment.astimezone(dt.UTC)
     except OverflowError:
-        raise InvalidInputError("time", [Problem(field, "is outside the years 1 to 9999 once in UTC")]) from None
+        raise InvalidInputError.at("time", field, "is outside the years 1 to 9999 once in UTC") from None
 
 
 def is_aware(moment: dt.datetime) -> bool:
@@ -109,24 +109,14 @@ def later(
     if end <= LATEST and start >= EARLIEST:
         return end
     if start < EARLIEST:
-        raise InvalidInputError(
-            "time",
-            [
-                Problem(
-                    field,
-                    f"is too far in the past to {purpose}: it is before {_FIRST_DAY} UTC; pass the current time",
-                )
-            ],
+        raise InvalidInputError.at(
+            "time", field, f"is too far in the past to {purpose}: it is before {_FIRST_DAY} UTC; pass the current time"
         )
-    raise InvalidInputError(
+    raise InvalidInputError.at(
         "time",
-        [
-            Problem(
-                field,
-                f"is too far in the future to {purpose} {format_duration(duration)} later: that would fall after "
-                f"{_LAST_DAY} UTC, the last day recovery-rules can show; pass the current time",
-            )
-        ],
+        field,
+        f"is too far in the future to {purpose} {format_duration(duration)} later: that would fall after "
+        f"{_LAST_DAY} UTC, the last day recovery-rules can show; pass the current time",
     )
 
 
@@ -138,15 +128,11 @@ def earlier(
     try:
         return start - duration
     except OverflowError:
-        raise InvalidInputError(
+        raise InvalidInputError.at(
             "time",
-            [
-                Problem(
-                    field,
-                    f"is too far in the past to {purpose} {format_duration(duration)}: "
-                    "that would fall before the year 1; pass the current time",
-                )
-            ],
+            field,
+            f"is too far in the past to {purpose} {format_duration(duration)}: "
+            "that would fall before the year 1; pass the current time",
         ) from None
 
 
@@ -158,15 +144,11 @@ def instant(moment: object, *, field: str = "now") -> dt.datetime:
     """
     moment = utc(moment, field=field)
     if not EARLIEST <= moment <= LATEST:
-        raise InvalidInputError(
+        raise InvalidInputError.at(
             "time",
-            [
-                Problem(
-                    field,
-                    f"must be between {_FIRST_DAY} and {_LAST_DAY} UTC, the times recovery-rules can "
-                    "show in every time zone; pass the current time",
-                )
-            ],
+            field,
+            f"must be between {_FIRST_DAY} and {_LAST_DAY} UTC, the times recovery-rules can "
+            "show in every time zone; pass the current time",
         )
     return moment
 
@@ -191,15 +173,15 @@ def parse_duration(value: object) -> dt.timedelta:
             try:
                 result = _ISO.validate_python(value)
             except ValueError:
-                raise InvalidInputError("duration", [Problem("", _HINT)]) from None
+                raise InvalidInputError.at("duration", "", _HINT) from None
         else:
-            raise InvalidInputError("duration", [Problem("", _HINT)])
+            raise InvalidInputError.at("duration", "", _HINT)
     else:
-        raise InvalidInputError("duration", [Problem("", _HINT)])
+        raise InvalidInputError.at("duration", "", _HINT)
     if result <= dt.timedelta(0):
-        raise InvalidInputError("duration", [Problem("", "must be longer than zero")])
+        raise InvalidInputError.at("duration", "", "must be longer than zero")
     if result > _MAX:
-        raise InvalidInputError("duration", [Problem("", "must be at most about ten years (3660 days)")])
+        raise InvalidInputError.at("duration", "", "must be at most about ten years (3660 days)")
     return result
 
 
@@ -299,11 +281,9 @@ class Window:
 
     def __init__(self, kind: Literal["incident", "day", "rolling"], duration: dt.timedelta | None = None) -> None:
         if kind not in ("incident", "day", "rolling"):
-            raise InvalidInputError(
-                "window", [Problem("window", "must be 'incident', 'day' or a duration such as '30d'")]
-            )
+            raise InvalidInputError.at("window", "window", "must be 'incident', 'day' or a duration such as '30d'")
         if (kind == "rolling") != (duration is not None):
-            raise InvalidInputError("window", [Problem("window", "a rolling window, and only it, has a duration")])
+            raise InvalidInputError.at("window", "window", "a rolling window, and only it, has a duration")
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "duration", None if duration is None else parse_duration(duration))
 
@@ -330,8 +310,8 @@ class Window:
         try:
             return cls("rolling", parse_duration(text))
         except InvalidInputError:
-            raise InvalidInputError(
-                "window", [Problem("window", "must be 'incident', 'day' or a duration such as '30d' or 'P30D'")]
+            raise InvalidInputError.at(
+                "window", "window", "must be 'incident', 'day' or a duration such as '30d' or 'P30D'"
             ) from None
 
     def __str__(self) -> str:

@@ -85,13 +85,13 @@ def _part_of_day(hour: int) -> str:
 
 def _check_format(format: object) -> Format:
     if format not in FORMATS:
-        raise InvalidInputError("wording", [Problem("format", "must be 'text', 'markdown' or 'html'")])
+        raise InvalidInputError.at("wording", "format", "must be 'text', 'markdown' or 'html'")
     return format
 
 
 def _check_name(customer_name: object) -> str | None:
     if customer_name is not None and not isinstance(customer_name, str):
-        raise InvalidInputError("wording", [Problem("customer_name", "must be a string")])
+        raise InvalidInputError.at("wording", "customer_name", "must be a string")
     return customer_name
 
 
@@ -121,7 +121,7 @@ class Wording:
 
     def __init__(self, policy: Policy, locale: str = "en") -> None:
         if not isinstance(policy, Policy):
-            raise InvalidInputError("wording", [Problem("policy", "must be a Policy, such as Policy.from_file(path)")])
+            raise InvalidInputError.at("wording", "policy", "must be a Policy, such as Policy.from_file(path)")
         spoken = voice(policy.wording, locale) if isinstance(locale, str) and TAG.fullmatch(locale) else None
         if spoken is None:
             known = sorted({*BUILT_IN, *policy.wording})
@@ -171,13 +171,13 @@ class Wording:
         """
         format = _check_format(format)
         if not isinstance(resolution, Resolution):
-            raise InvalidInputError("wording", [Problem("resolution", "must be a Resolution from Policy.decide")])
+            raise InvalidInputError.at("wording", "resolution", "must be a Resolution from Policy.decide")
         if resolution.policy != self._policy_name:
-            raise InvalidInputError(
-                "wording", [Problem("resolution", "was decided under another policy; word it with that policy")]
+            raise InvalidInputError.at(
+                "wording", "resolution", "was decided under another policy; word it with that policy"
             )
         if not isinstance(customer_name, str):
-            raise InvalidInputError("wording", [Problem("customer_name", "must be a string")])
+            raise InvalidInputError.at("wording", "customer_name", "must be a string")
         number: Segments = (str(resolution.complaint_number),)
         blocks: list[Block] = []
         if customer_name.strip():
@@ -191,9 +191,7 @@ class Wording:
                 blocks += self._fill("suggestions", suggestions=self._items(resolution.suggestions))
         elif resolution.outcome is Outcome.ESCALATED:
             if resolution.callback_by is None or resolution.escalate_to is None:
-                raise InvalidInputError(
-                    "wording", [Problem("resolution", "an escalation names escalate_to and callback_by")]
-                )
+                raise InvalidInputError.at("wording", "resolution", "an escalation names escalate_to and callback_by")
             blocks += self._fill(
                 "escalated",
                 **asked,
@@ -242,7 +240,7 @@ class Wording:
         format = _check_format(format)
         record = self._check_case(case)
         if now is not None and (not isinstance(now, dt.datetime) or not is_aware(now)):
-            raise InvalidInputError("wording", [Problem("now", "must be a timezone-aware datetime")])
+            raise InvalidInputError.at("wording", "now", "must be a timezone-aware datetime")
         plans = next_plans(record, _check_name(customer_name), now)
         return tuple(self._words(plan, format) for plan in plans)
 
@@ -274,21 +272,21 @@ class Wording:
         if spec is None:
             close = difflib.get_close_matches(message, MESSAGES, n=1) if isinstance(message, str) else []
             hint = f"did you mean {close[0]!r}?" if close else "the guide Customize the wording lists every message"
-            raise InvalidInputError("wording", [Problem("message", f"is not a message; {hint}")])
+            raise InvalidInputError.at("wording", "message", f"is not a message; {hint}")
         values: dict[str, Value] = {}
         for name, value in slots.items():
             if name not in spec.slots:
-                raise InvalidInputError(
-                    "wording", [Problem(name, f"is not a slot of {message!r}; its slots are {', '.join(spec.slots)}")]
+                raise InvalidInputError.at(
+                    "wording", name, f"is not a slot of {message!r}; its slots are {', '.join(spec.slots)}"
                 )
             if name in spec.lists:
                 if isinstance(value, str) or not all(isinstance(item, Alternative) for item in value):
-                    raise InvalidInputError("wording", [Problem(name, "must be a sequence of Alternative")])
+                    raise InvalidInputError.at("wording", name, "must be a sequence of Alternative")
                 values[name] = self._items(value)
             elif isinstance(value, str):
                 values[name] = (value,)
             else:
-                raise InvalidInputError("wording", [Problem(name, "must be a string")])
+                raise InvalidInputError.at("wording", name, "must be a string")
         missing = sorted(self._voice.templates[message].slots - values.keys())
         if missing:
             raise InvalidInputError(
@@ -304,18 +302,18 @@ class Wording:
         """``when`` as said at ``now``, in the policy's time zone: ``5:00 this afternoon``."""
         for name, value in (("when", when), ("now", now)):
             if not isinstance(value, dt.datetime) or not is_aware(value):
-                raise InvalidInputError("wording", [Problem(name, "must be a timezone-aware datetime")])
+                raise InvalidInputError.at("wording", name, "must be a timezone-aware datetime")
         return "".join(str(part) for part in self._time(when, now))
 
     # -- the steps of a case ---------------------------------------------------------
     def _check_case(self, case: object) -> CaseRecord:
         history = getattr(case, "history", None)
         if not isinstance(case, CaseRecord) or not isinstance(history, tuple) or not history:
-            raise InvalidInputError("wording", [Problem("case", "must be a Case (Case.open or Case.load)")])
+            raise InvalidInputError.at("wording", "case", "must be a Case (Case.open or Case.load)")
         if not all(isinstance(event, Event) for event in history):
-            raise InvalidInputError("wording", [Problem("case", "must be a Case (Case.open or Case.load)")])
+            raise InvalidInputError.at("wording", "case", "must be a Case (Case.open or Case.load)")
         if case.policy.name != self._policy_name:
-            raise InvalidInputError("wording", [Problem("case", "follows another policy; word it with that policy")])
+            raise InvalidInputError.at("wording", "case", "follows another policy; word it with that policy")
         return case
 
     def _words(self, plan: Plan, format: Format) -> StepWords:

@@ -94,6 +94,11 @@ class InvalidInputError(RecoveryRulesError, ValueError):
         self.problems: tuple[Problem, ...] = tuple(problems) or (Problem("", "invalid value"),)
         super().__init__(_render(f"invalid {what}", self.problems))
 
+    @classmethod
+    def at(cls, what: str, location: str, message: str) -> InvalidInputError:
+        """The error of one problem: the value ``what`` is invalid at ``location``, because ``message``."""
+        return cls(what, [Problem(location, message)])
+
 
 class CurrencyMismatchError(InvalidInputError):
     """Amounts in two different currencies were added, subtracted or compared.

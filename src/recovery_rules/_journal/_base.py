@@ -31,7 +31,6 @@ from recovery_rules.exceptions import (
     IdempotencyConflictError,
     InvalidInputError,
     JournalIntegrityError,
-    Problem,
     StaleCaseError,
 )
 
@@ -82,13 +81,11 @@ class Journal(abc.ABC):
     def _set_clock(self, clock: Clock | None, max_ahead: dt.timedelta) -> None:
         """Check and keep the backend's ``clock`` and ``max_ahead`` arguments."""
         if clock is not None and not callable(clock):
-            raise InvalidInputError("journal", [Problem("clock", "must be a function returning the time now")])
+            raise InvalidInputError.at("journal", "clock", "must be a function returning the time now")
         if isinstance(max_ahead, bool) or not isinstance(max_ahead, dt.timedelta):
-            raise InvalidInputError(
-                "journal", [Problem("max_ahead", "must be a timedelta, such as timedelta(minutes=5)")]
-            )
+            raise InvalidInputError.at("journal", "max_ahead", "must be a timedelta, such as timedelta(minutes=5)")
         if not dt.timedelta(0) <= max_ahead <= _LONGEST_AHEAD:
-            raise InvalidInputError("journal", [Problem("max_ahead", "must be between 0 and one day")])
+            raise InvalidInputError.at("journal", "max_ahead", "must be between 0 and one day")
         self._clock = clock
         self._max_ahead = max_ahead
 
@@ -97,22 +94,18 @@ class Journal(abc.ABC):
         try:
             now = (self._clock or _system_clock)()
             if not isinstance(now, dt.datetime) or now.utcoffset() is None:
-                raise InvalidInputError("journal", [Problem("clock", "must return a timezone-aware datetime")])
+                raise InvalidInputError.at("journal", "clock", "must return a timezone-aware datetime")
             latest = now.astimezone(dt.UTC) + self._max_ahead
         except OverflowError:  # a clock at the end of time: nothing is ahead of it
             return
         if at.astimezone(dt.UTC) > latest:
-            raise InvalidInputError(
+            raise InvalidInputError.at(
                 "time",
-                [
-                    Problem(
-                        "now",
-                        f"is {at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC, more than "
-                        f"{_minutes(self._max_ahead)} ahead of the journal's clock "
-                        f"({now.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC): a step is recorded when it happens; "
-                        "check the clock of the machine that gave the time",
-                    )
-                ],
+                "now",
+                f"is {at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC, more than "
+                f"{_minutes(self._max_ahead)} ahead of the journal's clock "
+                f"({now.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC): a step is recorded when it happens; "
+                "check the clock of the machine that gave the time",
             )
 
     # -- what a backend implements ---------------------------------------------
@@ -179,7 +172,7 @@ class Journal(abc.ABC):
         """
         _checked_number(number, "append")
         if isinstance(expected_version, bool) or not isinstance(expected_version, int) or expected_version < 0:
-            raise InvalidInputError("append", [Problem("expected_version", "must be an integer of 0 or more")])
+            raise InvalidInputError.at("append", "expected_version", "must be an integer of 0 or more")
         checked_key = _checked_key(key)
         request_hash = digest(dict(request))
         with self._write() as store:
@@ -198,16 +191,16 @@ class Journal(abc.ABC):
         transactions before it are. Returns the chain head after the last entry.
         """
         if isinstance(per_transaction, bool) or not isinstance(per_transaction, int) or per_transaction < 1:
-            raise InvalidInputError("append_many", [Problem("per_transaction", "must be an integer of 1 or more")])
+            raise InvalidInputError.at("append_many", "per_transaction", "must be an integer of 1 or more")
         pending: list[tuple[ComplaintNumber, Draft | Callable[[Ledger], Draft], int | None, str, str]] = []
         for entry in entries:
             if not isinstance(entry, BulkEntry):
-                raise InvalidInputError("append_many", [Problem("entries", "must be BulkEntry items")])
+                raise InvalidInputError.at("append_many", "entries", "must be BulkEntry items")
             _checked_number(entry.number, "append_many")
             expected = entry.expected_version
             if expected is not None and (isinstance(expected, bool) or not isinstance(expected, int) or expected < 0):
-                raise InvalidInputError(
-                    "append_many", [Problem("expected_version", "must be an integer of 0 or more, or None")]
+                raise InvalidInputError.at(
+                    "append_many", "expected_version", "must be an integer of 0 or more, or None"
                 )
             pending.append((entry.number, entry.build, expected, _checked_key(entry.key), digest(dict(entry.request))))
             if len(pending) == per_transaction:
@@ -247,7 +240,7 @@ class Journal(abc.ABC):
         ledger = StoreLedger(store)
         draft = build(ledger) if callable(build) else build
         if not isinstance(draft, Draft):
-            raise InvalidInputError("append", [Problem("build", "must be a Draft or return one")])
+            raise InvalidInputError.at("append", "build", "must be a Draft or return one")
         _check_draft_times(draft)
         self._check_not_ahead(draft.at)
         entry = ledger.entry(draft, number)
@@ -404,16 +397,14 @@ class Journal(abc.ABC):
         """
         for name, head in (("expected_head", expected_head), ("resume_from", resume_from)):
             if head is not None and not isinstance(head, ChainHead):
-                raise InvalidInputError(
-                    "chain head",
-                    [Problem(name, "must be a ChainHead; read a saved count:hash with ChainHead.parse")],
+                raise InvalidInputError.at(
+                    "chain head", name, "must be a ChainHead; read a saved count:hash with ChainHead.parse"
                 )
         start = None
         if resume_from is not None and resume_from.count:
             if expected_head is not None and expected_head.count < resume_from.count:
-                raise InvalidInputError(
-                    "chain head",
-                    [Problem("expected_head", "must not be before resume_from: the check starts after it")],
+                raise InvalidInputError.at(
+                    "chain head", "expected_head", "must not be before resume_from: the check starts after it"
                 )
             start, failure = self._resumed(resume_from)
             if failure is not None:
@@ -468,7 +459,7 @@ class Journal(abc.ABC):
 
 def _checked_number(number: object, what: str) -> None:
     if not isinstance(number, ComplaintNumber):  # a number as text would read as another case's events
-        raise InvalidInputError(what, [Problem("number", "must be a ComplaintNumber")])
+        raise InvalidInputError.at(what, "number", "must be a ComplaintNumber")
 
 
 def _checked_key(key: object) -> str:
@@ -497,7 +488,7 @@ def _check_draft_times(draft: Draft) -> None:
     for name in ("at", "callback_due"):
         moment = getattr(draft, name)
         if (name == "at" or moment is not None) and (not isinstance(moment, dt.datetime) or moment.utcoffset() is None):
-            raise InvalidInputError("append", [Problem(name, "must be a timezone-aware datetime")])
+            raise InvalidInputError.at("append", name, "must be a timezone-aware datetime")
 
 
 def _minutes(span: dt.timedelta) -> str:

@@ -50,13 +50,11 @@ _SAFE_INTEGER: Final = 2**53 - 1  # the integers every JSON implementation reads
 def canonical_time(moment: dt.datetime) -> str:
     """``moment`` in UTC, as ``2026-11-23T09:30:00.000000Z``; it must be timezone-aware."""
     if not isinstance(moment, dt.datetime) or moment.utcoffset() is None:
-        raise InvalidInputError("time", [Problem("", "must be a timezone-aware datetime")])
+        raise InvalidInputError.at("time", "", "must be a timezone-aware datetime")
     try:
         return moment.astimezone(dt.UTC).strftime(_TIME_FORMAT)
     except OverflowError:  # the last hours of year 9999 east of UTC, or the first of year 1 west of it
-        raise InvalidInputError(
-            "time", [Problem("", "is beyond the years a journal records (1 to 9999 in UTC)")]
-        ) from None
+        raise InvalidInputError.at("time", "", "is beyond the years a journal records (1 to 9999 in UTC)") from None
 
 
 def parse_canonical_time(text: str) -> dt.datetime:
@@ -81,12 +79,10 @@ def _check(value: object, location: str, depth: int) -> None:
         return
     if isinstance(value, int):
         if abs(value) > _SAFE_INTEGER:
-            raise InvalidInputError(
-                "event data", [Problem(location, "is an integer too large for JSON; store it as a string")]
-            )
+            raise InvalidInputError.at("event data", location, "is an integer too large for JSON; store it as a string")
         return
     if depth >= _MAX_DEPTH:
-        raise InvalidInputError("event data", [Problem(location, f"is nested more than {_MAX_DEPTH} levels deep")])
+        raise InvalidInputError.at("event data", location, f"is nested more than {_MAX_DEPTH} levels deep")
     if isinstance(value, list):
         for i, item in enumerate(value):
             _check(item, f"{location}[{i}]", depth + 1)
@@ -94,14 +90,14 @@ def _check(value: object, location: str, depth: int) -> None:
     if isinstance(value, Mapping):
         for key, item in value.items():
             if not isinstance(key, str):
-                raise InvalidInputError("event data", [Problem(location, "has a key that is not a string")])
+                raise InvalidInputError.at("event data", location, "has a key that is not a string")
             if not key.isascii():
                 _check_text(key, location)
             _check(item, f"{location}.{key}", depth + 1)
         return
     hint = " (write amounts as strings such as '12.50')" if isinstance(value, float) else ""
-    raise InvalidInputError(
-        "event data", [Problem(location, f"{type(value).__name__} is not a value the journal stores{hint}")]
+    raise InvalidInputError.at(
+        "event data", location, f"{type(value).__name__} is not a value the journal stores{hint}"
     )
 
 

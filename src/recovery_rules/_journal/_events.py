@@ -29,7 +29,7 @@ from pydantic_core import PydanticCustomError
 from recovery_rules._base import RecoveryModel, Word
 from recovery_rules._models import ComplaintNumber, NonNegativeMoney
 from recovery_rules._money import Money
-from recovery_rules.exceptions import InvalidInputError, JournalIntegrityError, Problem
+from recovery_rules.exceptions import InvalidInputError, JournalIntegrityError
 
 from ._canonical import GENESIS, JSONValue, canonical_time, check_json, dumps, dumps_body, parse_canonical_time
 
@@ -489,7 +489,7 @@ class ChainHead(RecoveryModel):
         """Read the ``count:hash`` form."""
         count, _, hash_ = text.partition(":") if isinstance(text, str) else ("", "", "")
         if not count.isdigit() or not count.isascii() or len(count) > 18 or not hash_:
-            raise InvalidInputError("chain head", [Problem("", "write it as count:hash, such as 12:9f86d0...")])
+            raise InvalidInputError.at("chain head", "", "write it as count:hash, such as 12:9f86d0...")
         return cls(count=int(count), hash=hash_)
 
     def __str__(self) -> str:

@@ -40,7 +40,7 @@ from recovery_rules._base import problems_from
 from recovery_rules._models import ComplaintNumber
 from recovery_rules._money import Money
 from recovery_rules._time import TimeZoneName, Window
-from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, JournalIntegrityError, Problem
+from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, JournalIntegrityError
 
 from ._canonical import GENESIS, canonical_time
 from ._events import Draft, Event, LedgerEntry, RunningTotal
@@ -73,21 +73,21 @@ def grant_query(
 ) -> GrantQuery:
     """The grants that count for a decision on ``number`` (of ``incident``, itself by default) at ``now``."""
     if not isinstance(number, ComplaintNumber):
-        raise InvalidInputError("number", [Problem("number", "must be a ComplaintNumber")])
+        raise InvalidInputError.at("number", "number", "must be a ComplaintNumber")
     if incident is not None and (
         not isinstance(incident, ComplaintNumber) or incident.customer_id != number.customer_id
     ):
-        raise InvalidInputError(
-            "incident", [Problem("incident", "must be the ComplaintNumber of an earlier case of the same customer")]
+        raise InvalidInputError.at(
+            "incident", "incident", "must be the ComplaintNumber of an earlier case of the same customer"
         )
     if not isinstance(window, Window):
-        raise InvalidInputError("window", [Problem("window", "must be a Window, such as the policy's window")])
+        raise InvalidInputError.at("window", "window", "must be a Window, such as the policy's window")
     try:
         _TIME_ZONE.validate_python(timezone)
     except ValidationError as error:
         raise InvalidInputError("timezone", problems_from(error, "timezone")) from None
     if not isinstance(now, dt.datetime) or now.utcoffset() is None:
-        raise InvalidInputError("time", [Problem("now", "must be a timezone-aware datetime")])
+        raise InvalidInputError.at("time", "now", "must be a timezone-aware datetime")
     customer = number.customer_id
     if window.kind == "incident":
         return GrantQuery(customer, number=incident or number)
@@ -286,9 +286,7 @@ class StoreLedger:
             return None
         incident = draft.incident or number
         if incident.customer_id != number.customer_id:
-            raise InvalidInputError(
-                "incident", [Problem("incident", "must be an incident of the same customer as the case")]
-            )
+            raise InvalidInputError.at("incident", "incident", "must be an incident of the same customer as the case")
         guest = self.latest("guest", number.customer_id)
         same = self.latest("incident", str(incident))
         at = draft.at.astimezone(dt.UTC)

@@ -241,10 +241,10 @@ def _amount_in(value: Money | str | bool | None, currency: str, location: str) -
         try:
             return Money(value, currency)
         except InvalidInputError as error:
-            raise InvalidInputError("amount", [Problem(location, error.problems[0].message)]) from None
+            raise InvalidInputError.at("amount", location, error.problems[0].message) from None
     if value.currency != currency:
-        raise InvalidInputError(
-            "amount", [Problem(location, f"is in {value.currency} but the policy's currency is {currency}")]
+        raise InvalidInputError.at(
+            "amount", location, f"is in {value.currency} but the policy's currency is {currency}"
         )
     return value
 

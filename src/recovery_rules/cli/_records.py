@@ -94,14 +94,13 @@ class DecisionRecord(RecoveryModel):
             try:
                 value = Money(value, currency)
             except InvalidInputError as error:
-                raise InvalidInputError("granted", [Problem("granted", error.problems[0].message)]) from None
+                raise InvalidInputError.at("granted", "granted", error.problems[0].message) from None
         if value.currency != currency:
-            raise InvalidInputError(
-                "granted",
-                [Problem("granted", f"is in {value.currency} but the policy's currency is {currency}")],
+            raise InvalidInputError.at(
+                "granted", "granted", f"is in {value.currency} but the policy's currency is {currency}"
             )
         if value.amount < Decimal(0):
-            raise InvalidInputError("granted", [Problem("granted", "must not be negative")])
+            raise InvalidInputError.at("granted", "granted", "must not be negative")
         return value
 
     @property

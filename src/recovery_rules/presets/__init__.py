@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Final
 
 from recovery_rules._policy import Policy
-from recovery_rules.exceptions import InvalidInputError, Problem
+from recovery_rules.exceptions import InvalidInputError
 
 __all__ = ["NAMES", "load", "path", "retail", "ritz_carlton", "theme_park"]
 
@@ -36,7 +36,7 @@ def path(name: str) -> Path:
     if known not in NAMES:
         close = difflib.get_close_matches(known, NAMES, n=1)
         hint = f"did you mean {close[0]!r}? The presets are" if close else "use one of"
-        raise InvalidInputError("preset", [Problem("name", f"there is no preset {name!r}; {hint}: {', '.join(NAMES)}")])
+        raise InvalidInputError.at("preset", "name", f"there is no preset {name!r}; {hint}: {', '.join(NAMES)}")
     return Path(str(resources.files(__name__).joinpath(known.replace("-", "_") + ".toml")))
 
 
