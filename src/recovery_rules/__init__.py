@@ -24,6 +24,7 @@ private and may change without notice.
 from __future__ import annotations
 
 import importlib
+import inspect
 from typing import TYPE_CHECKING, Final
 
 from . import presets
@@ -107,11 +108,21 @@ _LOADED_ON_FIRST_USE: Final = {
 }
 
 
+def _public(value: object) -> object:
+    """``value`` shown as ``recovery_rules.X``: where it lives inside the package may change, its name does not.
+
+    Pickles, reprs and the API reference name the class by the module it is exported from (as httpx does).
+    """
+    if isinstance(value, type) or inspect.isfunction(value):
+        value.__module__ = __name__
+    return value
+
+
 def __getattr__(name: str) -> object:
     module = _LOADED_ON_FIRST_USE.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    value = _public(getattr(importlib.import_module(f"{__name__}.{module}"), name))
     globals()[name] = value  # later look-ups find it directly, like any imported name
     return value
 
@@ -178,3 +189,7 @@ __all__ = [
     "presets",
     "say",
 ]
+
+for _name in __all__:
+    if _name in globals():
+        _public(globals()[_name])

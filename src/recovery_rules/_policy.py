@@ -188,6 +188,10 @@ class Policy(RecoveryModel):
 
     __hash__ = None  # type: ignore[assignment]  # policies hold dicts; they are values, but not hashable
 
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        # A policy travels (to a worker process, say) as its fields, and is checked and compiled again there.
+        return (type(self).model_validate, (self.model_dump(),))
+
     # -- use ----------------------------------------------------------------
     @property
     def vocabulary(self) -> tuple[str, ...]:
