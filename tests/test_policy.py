@@ -8,7 +8,18 @@ from typing import Any
 
 import pytest
 
-from recovery_rules import AuthorityLevel, Money, Policy, PolicyError, Window
+from recovery_rules import (
+    AuthorityLevel,
+    Complaint,
+    Customer,
+    Money,
+    Outcome,
+    Policy,
+    PolicyError,
+    Remedy,
+    Window,
+    presets,
+)
 
 from ._helpers import policy_data
 
@@ -195,3 +206,24 @@ def test_json_schema_is_available() -> None:
     assert schema["title"] == "Policy"
     assert {"name", "currency", "levels", "window", "catalog"} <= set(schema["properties"])
     assert "levels" in schema["required"]
+
+
+def test_a_policy_changed_without_validation_is_checked_before_it_decides() -> None:
+    policy = presets.ritz_carlton()
+    now = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)
+    complaint = Complaint(
+        customer=Customer(id="10442"),
+        category="noise",
+        requested=Remedy(kind="refund", amount=Money("3000.00", "USD")),
+        received_at=now,
+    )
+    assert policy.decide(complaint, by="staff", now=now).outcome is Outcome.ESCALATED
+    # A cap below the staff's limit breaks a promise: once, it was decided with the old policy's indexes.
+    broken = policy.model_copy(update={"hard_cap": Money("100.00", "USD")})
+    with pytest.raises(PolicyError, match=r"is above the hard cap of \$100\.00"):
+        broken.decide(complaint, by="staff", now=now)
+    lower = policy.model_copy(update={"hard_cap": Money("8000.00", "USD")})  # still keeps every promise
+    nine_thousand = complaint.model_copy(update={"requested": Remedy(kind="refund", amount=Money("9000.00", "USD"))})
+    assert policy.decide(nine_thousand, by="staff", now=now).outcome is Outcome.ESCALATED
+    assert lower.decide(nine_thousand, by="staff", now=now).outcome is Outcome.DENIED  # over the new cap
+    assert copy.deepcopy(policy).decide(complaint, by="staff", now=now) == policy.decide(complaint, by="staff", now=now)

@@ -50,7 +50,7 @@ from ._base import WORD
 from ._currencies import MINOR_UNITS
 from ._engine import INFINITY, CompiledPolicy, Finding, Verdict, decide
 from ._money import DECIMAL_CONTEXT
-from ._policy import Policy
+from ._policy import Policy, compiled_policy
 from .exceptions import EngineError, InvalidInputError, MissingDependencyError
 
 if TYPE_CHECKING:
@@ -278,7 +278,7 @@ class DurableEngine:
         if not isinstance(policy, Policy):
             raise InvalidInputError.at("policy", "policy", "must be a Policy, such as Policy.from_file(path)")
         engine = _load()
-        compiled: CompiledPolicy = policy.__pydantic_private__["_compiled"]  # type: ignore[index]
+        compiled: CompiledPolicy = compiled_policy(policy)
         places = MINOR_UNITS[compiled.currency]
         books = {kind: _rulebook(compiled, kind, places) for kind in sorted(compiled.vocabulary)}
         for kind, book in books.items():

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import AfterValidator, Field, PrivateAttr, StrictBool, ValidationError, model_validator
+from pydantic import AfterValidator, Field, StrictBool, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from ._base import RecoveryModel, Text, Word, located_problems, non_empty, problems_from
@@ -23,7 +23,7 @@ from ._policy_parts import ANY, DEFAULT_REMEDY_KINDS, Alternative, AuthorityLeve
 from ._policy_schema import for_validation, with_file_shorthands
 from ._resolution import Resolution
 from ._time import TimeZoneName, Window
-from .exceptions import PolicyError, Problem, UnknownLevelError
+from .exceptions import InvalidInputError, PolicyError, Problem, UnknownLevelError
 
 __all__ = ["Policy"]
 
@@ -89,7 +89,10 @@ class Policy(RecoveryModel):
     customer_noun: Word = "guest"
     wording: Annotated[dict[LocaleTag, LocaleWording], Field(max_length=100)] = Field(default_factory=dict)
 
-    _compiled: CompiledPolicy = PrivateAttr()
+    # The compiled indexes live in a slot of the instance's own, outside pydantic's fields and private
+    # attributes: a copy made with model_copy (which skips validation) has none, so it cannot decide with the
+    # indexes of the policy it was copied from.
+    __slots__ = ("_compiled_policy",)
 
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -176,8 +179,7 @@ class Policy(RecoveryModel):
             problems = list(_plan_b_gaps(self, compiled.catalog))
         if problems:
             raise located_problems(problems)
-        # pydantic has set up private attributes by the time "after" validators run
-        self._compiled = compiled
+        object.__setattr__(self, "_compiled_policy", compiled)  # the policy's own slot, set once, when checked
         return self
 
     def __eq__(self, other: object) -> bool:
@@ -230,9 +232,26 @@ class Policy(RecoveryModel):
         not validate: a negative amount, a float, a naive time...). Pure and
         thread-safe.
         """
-        # Not self._compiled: pydantic's __getattr__ for private attributes costs more than a decision.
-        compiled: CompiledPolicy = self.__pydantic_private__["_compiled"]  # type: ignore[index]
-        return decide(compiled, complaint, by, granted, now)
+        return decide(compiled_policy(self), complaint, by, granted, now)
+
+
+def compiled_policy(policy: Policy) -> CompiledPolicy:
+    """The indexes ``policy`` was compiled into when it was checked.
+
+    A policy copied or changed without validation (``copy.deepcopy``, ``model_copy(update=...)``,
+    ``model_construct``) has none: it is checked now, as if loaded, and refused with its problems
+    (:class:`PolicyError`) if it no longer keeps its promises, so no decision is ever made with the
+    indexes of another policy, or with promises nobody checked.
+    """
+    try:
+        compiled: CompiledPolicy = policy._compiled_policy  # type: ignore[attr-defined]  # the slot, set when checked
+    except AttributeError:
+        if not isinstance(policy, Policy):
+            raise InvalidInputError.at("policy", "", "must be a Policy, such as Policy.from_file(path)") from None
+        checked = type(policy).model_validate(policy.model_dump())  # raises PolicyError, with every problem
+        compiled = checked._compiled_policy  # type: ignore[attr-defined]  # set by the validation just done
+        object.__setattr__(policy, "_compiled_policy", compiled)  # the same fields: the same indexes
+    return compiled
 
 
 # -- load-time guarantees ------------------------------------------------------
