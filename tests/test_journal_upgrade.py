@@ -77,7 +77,7 @@ COLUMNS_0_1_0 = [
 
 
 def legacy_rows() -> list[tuple[Any, ...]]:
-    with contextlib.closing(sqlite3.connect(LEGACY)) as connection:
+    with contextlib.closing(sqlite3.connect(f"{LEGACY.as_uri()}?mode=ro&immutable=1", uri=True)) as connection:
         return connection.execute(f"SELECT {', '.join(COLUMNS_0_1_0)} FROM events ORDER BY seq").fetchall()
 
 
@@ -129,7 +129,7 @@ def day_ledger(journal: Journal, customer: str) -> Money:
 
 
 def test_the_fixture_was_written_by_release_0_1_0() -> None:
-    with contextlib.closing(sqlite3.connect(LEGACY)) as connection:
+    with contextlib.closing(sqlite3.connect(f"{LEGACY.as_uri()}?mode=ro&immutable=1", uri=True)) as connection:
         assert connection.execute("PRAGMA user_version").fetchone() == (1,)
         assert connection.execute("SELECT DISTINCT format FROM events").fetchall() == [(1,)]
     assert len(legacy_rows()) == LEGACY_HEAD.count
