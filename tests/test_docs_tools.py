@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 
-from .test_docs_reference import load_tool
+from ._docs import ROOT, load_tool
 
-ROOT = Path(__file__).resolve().parents[1]
 RST = load_tool("griffe_rst")
 griffe = pytest.importorskip("griffe", reason="the docs extra, which dev installs")
 

@@ -31,11 +31,7 @@ from recovery_rules._journal._columns import row_of
 from recovery_rules._journal._verify import fast_hash, row_hash
 
 from ._journal_backends import BACKENDS, Harness
-
-T0 = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)
-A = ComplaintNumber.parse("20261123-10442")
-B = ComplaintNumber.parse("20261123-10442/2")
-C = ComplaintNumber.parse("20261123-77")
+from ._journal_events import T0, A, B, C, add, draft, fill
 
 
 @pytest.fixture(params=sorted(BACKENDS))
@@ -43,36 +39,6 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
     harness = BACKENDS[request.param](tmp_path)
     yield harness
     harness.close()
-
-
-def draft(kind: str = "noted", *, minutes: int = 0, grant: str | None = None, due: int | None = None) -> Draft:
-    return Draft(
-        kind=kind,
-        state=kind,
-        actor="staff",
-        at=T0 + dt.timedelta(minutes=minutes),
-        data={"notes": f"step at +{minutes} minutes", "amount": grant or "0"},
-        grant=None if grant is None else Money(grant, "USD"),
-        callback_due=None if due is None else T0 + dt.timedelta(hours=due),
-    )
-
-
-def add(journal: Journal, number: ComplaintNumber, kind: str = "noted", **options: object) -> None:
-    version = journal.version(number)
-    journal.append(
-        number,
-        draft(kind, **options),  # type: ignore[arg-type]
-        expected_version=version,
-        key=f"{number}-{version + 1}",
-        request={"n": str(number), "v": version + 1},
-    )
-
-
-def fill(journal: Journal, count: int = 9) -> None:
-    """``count`` events over three interleaved cases, some with grants."""
-    numbers = (A, B, C)
-    for i in range(count):
-        add(journal, numbers[i % 3], minutes=i, grant="10.00" if i % 4 == 3 else None)
 
 
 # -- writing and reading --------------------------------------------------------------

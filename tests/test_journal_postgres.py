@@ -24,8 +24,8 @@ from recovery_rules import ComplaintNumber, Draft, JournalError, MissingDependen
 
 from . import _postgres
 from ._cli import EXAMPLES, NOW, POLICY, run
+from ._journal_events import A, fill
 from ._journal_files import JOURNAL
-from .test_journal import A, fill
 
 psycopg = pytest.importorskip("psycopg", reason="the postgres extra is not installed (the dev extra includes it)")
 

@@ -13,7 +13,7 @@ import pytest
 
 from recovery_rules import JournalError, SQLiteJournal, Window
 
-from .test_journal import T0, A, fill
+from ._journal_events import T0, A, fill
 
 
 def test_the_file_uses_write_ahead_logging_and_full_sync(tmp_path: Path) -> None:
