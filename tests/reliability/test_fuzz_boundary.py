@@ -221,9 +221,10 @@ def deep_json(depth: int) -> str:
     return '{"name": ' + "[" * depth + "1" + "]" * depth + "}"
 
 
-def fuzz(examples: int) -> Callable[[Callable[..., None]], Callable[..., None]]:
+def fuzz(examples: int, full: int | None = None) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """``examples`` Hypothesis examples at CI size; ``full`` (else ten times as many) in ``make reliability``."""
     return settings(
-        max_examples=size(examples, examples * 10),
+        max_examples=size(examples, examples * 10 if full is None else full),
         deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
@@ -254,7 +255,7 @@ def summary(what: str, seen: Counter[str]) -> str:
 def test_malformed_complaints_end_in_typed_errors(figure: Callable[[str], None]) -> None:
     seen: Counter[str] = Counter()
 
-    @fuzz(1500)
+    @fuzz(300, 15_000)  # each draw is a whole complaint: a few hundred reach every path and kind of value
     @given(path=st.sampled_from(COMPLAINT_PATHS), value=anything, by=st.one_of(st.just("staff"), texts))
     def run(path: tuple[str, ...], value: Any, by: str) -> None:
         data = replaced(COMPLAINT, path, value)
@@ -274,7 +275,7 @@ def test_malformed_complaints_end_in_typed_errors(figure: Callable[[str], None])
 def test_malformed_policy_files_end_in_typed_errors(figure: Callable[[str], None]) -> None:
     seen: Counter[str] = Counter()
 
-    @fuzz(1000)
+    @fuzz(250, 10_000)
     @given(st.data())
     def run(data: st.DataObject) -> None:
         form = data.draw(st.sampled_from(["toml text", "json text", "yaml text", "data"]))
