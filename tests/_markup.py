@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from html.parser import HTMLParser
 
+import pytest
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
@@ -67,6 +68,9 @@ NASTY = [
     "}" * 9_999,
     "{}" * 4_999,
 ]
+
+NASTY_MARKED = [pytest.param(value, marks=pytest.mark.slow) if len(value) > 1_000 else value for value in NASTY]
+"""``NASTY`` for ``pytest.mark.parametrize``, the brace runs of thousands marked slow (seconds each in Markdown)."""
 
 _CHARACTERS = st.characters(codec="utf-8", exclude_characters="\x00", exclude_categories=("Cs", "Co"))
 nasty = st.one_of(

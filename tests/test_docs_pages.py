@@ -115,7 +115,15 @@ def run_session(page: Path, workdir: Path) -> doctest.TestResults:
     return results
 
 
-@pytest.mark.parametrize("block", python_blocks(), ids=lambda block: block.id)
+@pytest.mark.parametrize(
+    "block",
+    # a block that runs check_policy explores hundreds of decisions: seconds a block
+    [
+        pytest.param(block, marks=pytest.mark.slow) if "check_policy(" in block.code else block
+        for block in python_blocks()
+    ],
+    ids=lambda block: block.id,
+)
 def test_python_blocks_run_as_written(
     block: Block, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,6 +13,7 @@ import recovery_rules
 from recovery_rules import RULES, AuthorityLevel, Policy, PolicyError, exceptions, presets, testing
 
 from ._docs import DOCS, blocks, load_tool, pages
+from ._helpers import examples
 
 REFERENCE = DOCS / "reference"
 
@@ -190,7 +191,7 @@ def test_the_strategies_generate_policies_the_schema_accepts() -> None:
 
     validator = _validator()
 
-    @settings(max_examples=50, deadline=None)
+    @settings(max_examples=examples(50), deadline=None)
     @given(testing.policies())
     def check(policy: Policy) -> None:
         data = json.loads(policy.model_dump_json())

@@ -77,12 +77,14 @@ def decide_both_ways(case: tuple[Policy, list[DecisionInput]]) -> None:
             assert_same(policy, engine, decision)
 
 
+@pytest.mark.slow  # each example builds durable-rules rulesets for a new policy
 @DIFFERENTIAL
 @given(policy_and_decisions(max_levels=100, max_catalog=40))
 def test_durable_rules_decide_what_the_core_decides(case: tuple[Policy, list[DecisionInput]]) -> None:
     decide_both_ways(case)
 
 
+@pytest.mark.slow
 @settings(DIFFERENTIAL, max_examples=examples(15))
 @given(policy_and_decisions(max_levels=12, max_catalog=1000))
 def test_durable_rules_decide_what_the_core_decides_with_large_catalogs(
@@ -145,6 +147,7 @@ def big_engine(big: Policy) -> Iterator[DurableEngine]:
         yield engine
 
 
+@pytest.mark.slow
 @settings(DIFFERENTIAL, max_examples=examples(30))  # every limit to the cent is checked below, one by one
 @given(data=st.data())
 def test_a_hundred_levels_and_a_thousand_alternatives(
@@ -154,6 +157,7 @@ def test_a_hundred_levels_and_a_thousand_alternatives(
         assert_same(big, big_engine, decision)
 
 
+@pytest.mark.slow
 def test_every_limit_to_the_cent_for_every_acting_level(big: Policy, big_engine: DurableEngine) -> None:
     limits = sorted({level.limit.amount for level in big.levels if level.limit is not None})
     amounts = [Decimal(0), *(limit + step for limit in limits[::5] for step in (Decimal("-0.01"), 0, Decimal("0.01")))]
@@ -174,6 +178,7 @@ def test_every_limit_to_the_cent_for_every_acting_level(big: Policy, big_engine:
     assert count > 1000
 
 
+@pytest.mark.slow
 def test_the_presets_decide_the_same(ritz: Policy, retail: Policy, theme_park: Policy) -> None:
     for policy in (ritz, retail, theme_park):
         with DurableEngine(policy) as engine:
@@ -269,6 +274,7 @@ def test_a_closed_engine_refuses_to_decide(ritz: Policy) -> None:
     engine.close()  # closing twice is harmless
 
 
+@pytest.mark.slow
 def test_the_rulesets_are_chains_of_shared_prefixes(big: Policy, big_engine: DurableEngine) -> None:
     rulesets = big_engine.rulesets
     assert set(rulesets) == set(big.vocabulary)
@@ -300,6 +306,7 @@ def test_a_limit_beyond_durable_rules_integers_says_so() -> None:
         DurableEngine(Policy.model_validate(data))
 
 
+@pytest.mark.slow
 def test_a_policy_too_large_for_durable_rules_says_so() -> None:
     # A thousand levels, each with a limit of its own and one for gold guests: over 4,096 rules per remedy kind.
     ladder = [
@@ -340,6 +347,7 @@ def _decide_in_threads(engines: dict[int, DurableEngine], cases: list[tuple[Poli
         return list(pool.map(decide, cases, chunksize=3))
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("switch_often")
 def test_eight_threads_get_the_sequential_results_with_two_policies(ritz: Policy, big: Policy) -> None:
     """Real threads, switching every microsecond: a smoke test (the lockstep tests below force the worst order)."""
@@ -452,12 +460,14 @@ def _pairs(policy: Policy) -> list[tuple[DecisionInput, DecisionInput]]:
     return pairs[:10]
 
 
+@pytest.mark.slow
 def test_two_threads_in_the_worst_order_get_their_own_answers(ritz: Policy) -> None:
     with DurableEngine(ritz) as engine:
         for first, second in _pairs(ritz):
             assert _decide_in_lockstep(engine, (first, second)) == [first.run(ritz), second.run(ritz)]
 
 
+@pytest.mark.slow
 def test_the_lockstep_catches_a_session_shared_between_threads(monkeypatch: pytest.MonkeyPatch, ritz: Policy) -> None:
     class OneSession:
         """The broken design: every caller uses the same durable-rules session."""
@@ -480,6 +490,7 @@ def test_the_lockstep_catches_a_session_shared_between_threads(monkeypatch: pyte
 
 
 # The failing example is not shrunk (that takes long), so Hypothesis warns that it prints a large policy.
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning")
 def test_the_differential_test_catches_a_rule_one_cent_off(monkeypatch: pytest.MonkeyPatch, ritz: Policy) -> None:
     original = _durable._threshold

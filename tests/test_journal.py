@@ -30,6 +30,7 @@ from recovery_rules._journal import GENESIS, canonical_json
 from recovery_rules._journal._columns import row_of
 from recovery_rules._journal._verify import fast_hash, row_hash
 
+from ._helpers import examples
 from ._journal_backends import BACKENDS, Harness
 from ._journal_events import T0, A, B, C, add, draft, fill
 
@@ -375,7 +376,7 @@ def test_chain_head_text_form() -> None:
 texts = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(
     notes=texts,
     key=st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=20),

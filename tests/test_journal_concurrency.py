@@ -14,8 +14,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from .reliability._hammer import Figures, Size, assert_the_limits_held, run_hammer
 from .reliability._journals import Place
+
+pytestmark = pytest.mark.slow  # processes and threads: seconds a test
 
 EIGHT_THREADS = Size(processes=1, threads=8, attempts=26, guests=1)
 FOUR_PROCESSES = Size(processes=4, threads=2, attempts=26, guests=1)

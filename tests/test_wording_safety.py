@@ -37,6 +37,7 @@ from ._helpers import policy_data
 from ._markup import (
     ALLOWED_MARKDOWN,
     NASTY,
+    NASTY_MARKED,
     URL,
     Fields,
     every_slot_templates,
@@ -175,7 +176,7 @@ def test_markdown_lets_no_value_become_markup(policy: Policy, outcome: Outcome, 
     assert markdown_problems(policy, outcome, values) == []
 
 
-@pytest.mark.parametrize("value", NASTY)
+@pytest.mark.parametrize("value", NASTY_MARKED)
 def test_each_nasty_value_stays_text_in_markdown(value: str) -> None:
     values = uniform(value)
     for outcome in Outcome:

@@ -36,7 +36,7 @@ from recovery_rules._journal import JSONValue
 from ._helpers import policy_data
 from ._markup import (
     ALLOWED_MARKDOWN,
-    NASTY,
+    NASTY_MARKED,
     URL,
     Fields,
     every_slot_templates,
@@ -304,7 +304,7 @@ def test_step_words_let_no_value_become_html(wording: str, path: str, values: Fi
     assert html_problems(wording, path, values) == []
 
 
-@pytest.mark.parametrize("value", NASTY)
+@pytest.mark.parametrize("value", NASTY_MARKED)
 def test_each_nasty_value_stays_text_at_every_step(value: str) -> None:
     values = uniform(value)
     for path in PATHS:
