@@ -159,13 +159,15 @@ def test_every_fence_names_its_language() -> None:
 
 def test_toml_json_and_yaml_blocks_parse() -> None:
     yaml = pytest.importorskip("yaml", reason="PyYAML is in the dev extra; this runs in CI")
-    for block in _all_blocks():
-        if block.language == "toml":
-            tomllib.loads(block.code)
-        elif block.language == "json":
-            json.loads(block.code)
-        elif block.language == "yaml":
-            yaml.safe_load(block.code)
+    readers = {"toml": tomllib.loads, "json": json.loads, "yaml": yaml.safe_load}
+    parsed = {
+        block.id: (block.language, readers[block.language](block.code))
+        for block in _all_blocks()
+        if block.language in readers
+    }
+    empty = [name for name, (_, value) in parsed.items() if not isinstance(value, dict | list) or not value]
+    assert not empty, f"these blocks parse to no table or list: what do they show? {empty}"
+    assert {language for language, _ in parsed.values()} == set(readers)  # the check reads a block of each
 
 
 def _makefile_targets() -> set[str]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Final
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recovery_rules import Case, Complaint, Customer, Event, MemoryJournal, Money, Policy, Remedy, Wording
@@ -33,7 +33,7 @@ from recovery_rules import _document as document
 from recovery_rules._document import FORMATS, Format
 from recovery_rules._journal import JSONValue
 
-from ._helpers import policy_data
+from ._helpers import examples, policy_data
 from ._markup import (
     ALLOWED_MARKDOWN,
     NASTY_MARKED,
@@ -289,11 +289,15 @@ wordings = st.sampled_from(sorted(WORDINGS))
 paths = st.sampled_from(sorted(PATHS))
 
 
+# each example drives a case along a path and reads every prefix back; every hostile value of NASTY
+# runs at every step below (test_each_nasty_value_stays_text_at_every_step)
+@settings(max_examples=examples(200))
 @given(wording=wordings, path=paths, values=fields_strategy)
 def test_step_words_hold_every_value_verbatim(wording: str, path: str, values: Fields) -> None:
     assert text_problems(wording, path, values) == []
 
 
+@settings(max_examples=examples(100))  # see above; and Markdown parses slowly the brace runs of thousands
 @given(wording=wordings, path=paths, values=fields_strategy)
 def test_step_words_let_no_value_become_markdown(wording: str, path: str, values: Fields) -> None:
     assert markdown_problems(wording, path, values) == []

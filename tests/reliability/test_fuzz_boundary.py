@@ -267,9 +267,12 @@ def test_malformed_complaints_end_in_typed_errors(figure: Callable[[str], None])
         tally(seen, lambda: Complaint.model_validate_json(text))
 
     run()
+    refused = seen["InvalidInputError"]
     for depth in (1_000, 100_000):
         tally(seen, lambda depth=depth: Complaint.model_validate_json(deep_json(depth)))  # type: ignore[misc]
     figure(summary("malformed complaints (Python objects and JSON text)", seen))
+    assert refused > 0  # the harness reached the checks, not only the happy path
+    assert seen["InvalidInputError"] == refused + 2  # JSON nested 1,000 and 100,000 deep: refused, said why
 
 
 def test_malformed_policy_files_end_in_typed_errors(figure: Callable[[str], None]) -> None:
@@ -289,10 +292,14 @@ def test_malformed_policy_files_end_in_typed_errors(figure: Callable[[str], None
         tally(seen, lambda: Policy.from_text(text, format=format))  # type: ignore[arg-type]
 
     run()
+    refused = seen["PolicyError"]
     for depth in (1_000, 100_000):
         tally(seen, lambda depth=depth: Policy.from_text(deep_json(depth), format="json"))  # type: ignore[misc]
         tally(seen, lambda depth=depth: Policy.from_text("a = " + "[" * depth, format="toml"))  # type: ignore[misc]
     figure(summary("malformed policies (TOML, JSON and YAML text, and data)", seen))
+    assert refused > 0  # garbled files are refused
+    assert seen["accepted"] > 0  # and some changes leave a valid policy
+    assert seen["PolicyError"] == refused + 4  # JSON and TOML nested 1,000 and 100,000 deep: refused, said why
 
 
 def test_other_boundaries_end_in_typed_errors(figure: Callable[[str], None]) -> None:
@@ -310,6 +317,8 @@ def test_other_boundaries_end_in_typed_errors(figure: Callable[[str], None]) -> 
 
     run()
     figure(summary("complaint numbers, chain heads, amounts, ids and levels", seen))
+    assert seen["accepted"] > 0  # each boundary takes some values
+    assert sum(seen.values()) > seen["accepted"]  # and refuses others, typed
 
 
 VALID = Complaint.model_validate(COMPLAINT)
@@ -595,6 +604,8 @@ def test_hostile_values_in_complaint_json_give_typed_errors_within_bounds(
 
     run()
     figure(f"{summary('complaints with hostile values (JSON text, the CLI, Python objects)', seen)}; {worst}")
+    assert seen["InvalidInputError"] > 0  # the library refused some
+    assert seen["CliInputError"] > 0  # and so did the CLI
 
 
 FILE_KINDS = [
@@ -663,6 +674,8 @@ def test_files_that_are_not_regular_give_typed_errors_within_bounds(figure: Call
 
     run()
     figure(f"{summary('paths of every kind (FIFO, /dev/zero, directory, sparse...) read as inputs', seen)}; {worst}")
+    assert seen["CliInputError"] > 0  # what is not a readable file is refused, typed
+    assert seen["PolicyError"] > 0
 
 
 # -- journal rows: whatever is stored, reading it ends in a typed error or a result -----------------------------
