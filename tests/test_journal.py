@@ -20,6 +20,7 @@ from recovery_rules import (
     IdempotencyConflictError,
     InvalidInputError,
     Journal,
+    JournalError,
     JournalIntegrityError,
     MemoryJournal,
     Money,
@@ -68,6 +69,14 @@ def test_events_are_chained_and_read_back_in_order(backend: Harness) -> None:
     assert event.grant == Money("10.00", "USD")
     assert event.customer_id == "10442"
     assert event.data == {"notes": "step at +3 minutes", "amount": "10.00"}
+
+
+def test_a_closed_journal_cannot_be_used(backend: Harness) -> None:
+    journal = backend.journal()
+    journal.close()
+    with pytest.raises(JournalError, match="closed"):
+        journal.head()
+    journal.close()  # closing twice is harmless
 
 
 def test_a_second_handle_sees_the_same_journal(backend: Harness) -> None:

@@ -148,13 +148,6 @@ def test_the_repr_shows_the_schema_not_the_connection_string(postgres_dsn: str, 
         assert repr(journal) == f"<PostgresJournal schema={schema!r}>"
 
 
-def test_a_closed_journal_cannot_be_used(postgres_dsn: str, schema: str) -> None:
-    journal = PostgresJournal(postgres_dsn, schema=schema)
-    journal.close()
-    with pytest.raises(JournalError, match="closed"):
-        journal.head()
-
-
 def test_synchronous_commit_is_raised_to_on(postgres_dsn: str, schema: str) -> None:
     lax = psycopg.conninfo.make_conninfo(postgres_dsn, options="-c synchronous_commit=off")
     with PostgresJournal(lax, schema=schema) as journal:

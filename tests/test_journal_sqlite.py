@@ -52,13 +52,6 @@ def test_each_thread_gets_its_own_connection(tmp_path: Path) -> None:
         assert len(journal._connections) == 2
 
 
-def test_a_closed_journal_cannot_be_used(tmp_path: Path) -> None:
-    journal = SQLiteJournal(tmp_path / "journal.sqlite3")
-    journal.close()
-    with pytest.raises(JournalError, match="closed"):
-        journal.head()
-
-
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("not a database, just some notes that are long enough to look like a header" * 20)

@@ -13,6 +13,7 @@ from ._helpers import examples
 
 @pytest.mark.parametrize("name", presets.NAMES)
 def test_presets_pass_check_policy(name: str) -> None:
+    """Every shipped preset keeps every promise, checked the way a host app checks its own policy."""
     check_policy(presets.load(name), max_examples=examples(150))
 
 

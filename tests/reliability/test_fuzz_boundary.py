@@ -25,10 +25,8 @@ import contextlib
 import datetime as dt
 import json
 import os
-import signal
 import sqlite3
 import tempfile
-import threading
 import time
 import tomllib
 import tracemalloc
@@ -72,6 +70,7 @@ from recovery_rules.cli._inputs import (
 )
 from recovery_rules.cli._records import JsonLinesSource
 
+from ._alarm import alarm
 from ._journals import Place, size
 
 PRESETS = Path(presets.__file__).parent
@@ -448,25 +447,6 @@ class Hung(BaseException):
     """A call went on past its deadline (a BaseException, so no ``except OSError`` or ``Exception`` swallows it)."""
 
 
-@contextlib.contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    """Stop the block with :class:`Hung` after ``seconds`` (in the main thread, where signals arrive)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def expired(signum: int, frame: object) -> None:
-        raise Hung(f"still running after {seconds} seconds")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 @dataclass
 class Worst:
     """The longest call and the largest peak allocation seen."""
@@ -485,7 +465,7 @@ def bounded(
     tracemalloc.start()
     started = time.perf_counter()
     try:
-        with deadline(4 * SECONDS):
+        with alarm(4 * SECONDS, Hung):
             try:
                 tally(seen, call)
             except typed as error:
