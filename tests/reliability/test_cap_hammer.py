@@ -30,7 +30,9 @@ def test_no_guest_is_granted_past_a_limit_under_the_hammer(place: Place, figure:
     figures = run_hammer(place, SIZE, naive=False)
     figure(figures.line(f"{place}, {SIZE}"))
     assert_the_limits_held(figures)
-    assert set(figures.outcomes) == {"approved", "escalated", "denied"}
+    # Approvals until the cap, denials after it, in every interleaving; an escalation needs a staff request
+    # decided while its guest's total was still under the cap, which the threads' order decides.
+    assert {"approved", "denied"} <= set(figures.outcomes) <= {"approved", "escalated", "denied"}
 
 
 def test_the_hammer_catches_a_store_that_reads_then_writes(place: Place, figure: Callable[[str], None]) -> None:
