@@ -85,7 +85,7 @@ def test_durable_rules_decide_what_the_core_decides(case: tuple[Policy, list[Dec
 
 
 @pytest.mark.slow
-@settings(DIFFERENTIAL, max_examples=examples(15))
+@settings(DIFFERENTIAL, max_examples=examples(10))  # each decision searches up to 1,000 alternatives
 @given(policy_and_decisions(max_levels=12, max_catalog=1000))
 def test_durable_rules_decide_what_the_core_decides_with_large_catalogs(
     case: tuple[Policy, list[DecisionInput]],
