@@ -328,8 +328,8 @@ class CasePath(RuleBasedStateMachine):
 
 CasePath.TestCase.settings = settings(
     # a sixth of the profile's examples, at least 40 (make test's "ci" profile: 66), each of up to 60 steps;
-    # the quick profile's few (make check)
-    max_examples=examples(max(40, examples(400) // 6)),
+    # examples() keeps the quick profile's few (make check)
+    max_examples=examples(max(40, (settings.default.max_examples if settings.default else 100) // 6)),
     stateful_step_count=60,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
