@@ -1,8 +1,12 @@
 # recovery-rules: every command works on a fresh machine from nothing.
 #   make demo   decide the example complaints against the shipped presets
-#   make test   lint, type-check and run the whole test suite
+#   make check  the edit loop, in about a minute: ruff, mypy --strict and the fast tests (the quick Hypothesis
+#               profile, 10 examples a property; no tests/reliability, no test marked slow, no PostgreSQL)
+#   make test   lint, type-check and run the whole test suite with the CI Hypothesis profile (400 examples a
+#               property, derandomized), the reliability suite at its CI size included
 #   make lint   ruff and mypy --strict only
-#   make test-pythons   the suite on every other supported Python found under pyenv (3.12, 3.13)
+#   make test-pythons   the suite but tests/reliability on every other supported Python found under pyenv
+#               (3.12, 3.13), with the dev Hypothesis profile: the reliability suite runs once, in make test
 #   make docs   build the documentation site into site/ (mkdocs build --strict)
 #   make docs-serve  preview the documentation at http://127.0.0.1:8000 while editing it
 #   make schema regenerate docs/policy.schema.json from the Policy model
@@ -13,13 +17,15 @@
 # The tests that need PostgreSQL start a throwaway server of their own (initdb into a temporary folder, a unix
 # socket only), or use the one RECOVERY_RULES_TEST_DSN names; without either they are skipped, saying how to get
 # one, except under CI or RECOVERY_RULES_REQUIRE_POSTGRES=1, where that is a failure.
+# Hypothesis profiles (tests/conftest.py): HYPOTHESIS_PROFILE=quick, dev (the default) or ci. A test marked slow
+# (pytest -m slow lists them) is one that takes seconds whatever the profile; make check leaves those out.
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test lint format clean test-pythons docs docs-serve schema bench reliability postgres
+.PHONY: demo check test lint format clean test-pythons docs docs-serve schema bench reliability postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +57,10 @@ lint: $(VENV)/.installed-dev
 test: lint
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -n auto -p no:cacheprovider
 
+check: lint
+	HYPOTHESIS_PROFILE=quick $(BIN)/python -m pytest -n auto -p no:cacheprovider -q \
+		--ignore=tests/reliability -m "not slow and not postgres"
+
 # The full sizes take several minutes; each test prints its figures (listed again at the end of the run).
 reliability: $(VENV)/.installed-dev
 	RECOVERY_RULES_RELIABILITY=full RECOVERY_RULES_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -p no:cacheprovider -q tests/reliability
@@ -58,7 +68,8 @@ reliability: $(VENV)/.installed-dev
 postgres:
 	bash .ci/install-postgres
 
-# Each other supported Python gets its own venv; durable-rules is skipped by its marker on 3.13.
+# Each other supported Python gets its own venv; durable-rules is skipped by its marker on 3.13. The reliability
+# suite is left out (make test runs it on the main Python), and the dev Hypothesis profile is used, not ci.
 OTHER_PYTHONS ?= $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3 $(HOME)/.pyenv/versions/3.13*/bin/python3)
 
 test-pythons:
@@ -70,7 +81,8 @@ test-pythons:
 		test -x $$venv/bin/python || $$python -m venv $$venv || exit 1; \
 		$$venv/bin/python -m pip install --quiet --upgrade pip && \
 		$$venv/bin/python -m pip install --quiet -e '.[dev]' && \
-		$$venv/bin/python -m pytest -q -n auto -p no:cacheprovider || exit 1; \
+		HYPOTHESIS_PROFILE=dev $$venv/bin/python -m pytest -q -n auto -p no:cacheprovider \
+			--ignore=tests/reliability || exit 1; \
 	done
 # NO_MKDOCS_2_WARNING: mkdocs-material prints a banner about MkDocs 2 on every build; the pin is mkdocs<2.
 docs: $(VENV)/.installed-docs

@@ -5,9 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from hypothesis import settings
+
 from recovery_rules import Complaint, Customer, Money, Remedy
 
 NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
+
+
+def examples(count: int) -> int:
+    """``count`` Hypothesis examples, or fewer when the loaded profile runs fewer.
+
+    For a property that needs fewer examples than the CI profile's 400 (each one is slow, or
+    ``count`` already explores every case): ``@settings(max_examples=examples(50))`` runs 50
+    under ``HYPOTHESIS_PROFILE=ci``, and the ``quick`` profile's few under ``make check``.
+    """
+    loaded = settings.default
+    return count if loaded is None else min(count, loaded.max_examples)
 
 
 def usd(amount: str) -> Money:

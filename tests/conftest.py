@@ -1,9 +1,15 @@
-"""Shared fixtures and Hypothesis profiles.
+"""Shared fixtures, Hypothesis profiles and markers.
 
 ``HYPOTHESIS_PROFILE=ci`` (set by ``make test``) runs more examples, derandomized so that
-the same commit always gets the same verdict (CI must not be flaky); the default profile keeps a
-local run quick and random, so each local run explores new examples. Neither uses a deadline:
-the machine is shared.
+the same commit always gets the same verdict (CI must not be flaky); the default profile (``dev``)
+keeps a local run quick and random, so each local run explores new examples; ``quick`` (set by
+``make check``) runs a few examples a property, for the edit loop. None uses a deadline: the machine
+is shared. A test whose property needs fewer examples than a profile runs says so with
+``settings(max_examples=examples(n))`` (``tests/_helpers.py``), which the quick profile still lowers.
+
+Two markers select tests: ``slow`` (written on the test) for what takes seconds whatever the
+profile (subprocesses, many threads, documentation builds), and ``postgres``, put here on every
+test that uses the PostgreSQL test server. ``make check`` leaves both out.
 
 The PostgreSQL server the tests use is started on first need and stopped when the
 session ends (``tests/_postgres.py``); the figures the reliability tests record are
@@ -32,6 +38,13 @@ settings.register_profile(
     print_blob=True,
 )
 settings.register_profile(
+    "quick",
+    max_examples=10,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
     "dev",
     max_examples=100,
     deadline=None,
@@ -56,6 +69,17 @@ def theme_park() -> Policy:
 
 
 # -- the PostgreSQL server ------------------------------------------------------------------
+
+_POSTGRES_FIXTURES = frozenset({"postgres_dsn", "postgres_database", "postgres_place"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``postgres`` the tests that use the test server: by a fixture, or ``postgres`` in their name or id."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & _POSTGRES_FIXTURES or "postgres" in item.nodeid.lower():
+            item.add_marker(pytest.mark.postgres)
+
 
 _SHARE = pytest.StashKey[Path]()
 

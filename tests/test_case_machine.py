@@ -43,7 +43,7 @@ from recovery_rules import (
     WorkflowError,
 )
 
-from ._helpers import policy_data
+from ._helpers import examples, policy_data
 
 POLICY: Final = Policy.model_validate(
     policy_data(window="day", timezone="America/New_York", refused_remedies=["cash_payment"])
@@ -327,8 +327,9 @@ class CasePath(RuleBasedStateMachine):
 
 
 CasePath.TestCase.settings = settings(
-    # a sixth of the profile's examples (make test's "ci" profile: 66), each of up to 60 rules
-    max_examples=max(40, (settings.default.max_examples if settings.default else 100) // 6),
+    # a sixth of the profile's examples, at least 40 (make test's "ci" profile: 66), each of up to 60 steps;
+    # examples() keeps the quick profile's few (make check)
+    max_examples=examples(max(40, (settings.default.max_examples if settings.default else 100) // 6)),
     stateful_step_count=60,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from recovery_rules import Alternative, Money
 from recovery_rules._catalog import CatalogIndex
 
+from ._helpers import examples
+
 CATEGORIES = ("room_not_ready", "noise", "billing")
 REMEDY_KINDS = ("refund", "credit")
 KINDS = ("callback", "voucher", "upgrade", "other_branch", "dinner")
@@ -60,7 +62,7 @@ def rule(
     return tuple(chosen[:count])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     catalog=catalogs,
     category=st.sampled_from([*CATEGORIES, "unheard_of", None]),

@@ -344,6 +344,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert result == type(result)(0, f"recovery-rules, version {__version__}\n", "")
 
 
+@pytest.mark.slow
 def test_the_library_never_imports_the_cli() -> None:
     code = (
         "import sys, recovery_rules, recovery_rules.testing\n"
@@ -365,6 +366,7 @@ def test_without_the_cli_extra_the_command_says_what_to_install(
     assert "pip install 'recovery-rules[cli]'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_the_installed_script_runs_and_exits_with_the_documented_codes(tmp_path: Path) -> None:
     script = Path(sys.executable).with_name("recovery-rules")
     assert script.exists(), "the [project.scripts] entry is installed with the package"
@@ -406,6 +408,7 @@ def test_the_installed_script_runs_and_exits_with_the_documented_codes(tmp_path:
     assert bad.stderr.startswith("Error: there is no complaint file")
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_the_same_command() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "recovery_rules.cli", "schema", "complaint"],
@@ -418,6 +421,7 @@ def test_python_dash_m_runs_the_same_command() -> None:
     assert json.loads(result.stdout)["title"] == "Complaint"
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_is_not_a_traceback(tmp_path: Path) -> None:
     records = tmp_path / "many.jsonl"
     records.write_text(Path(RECORDS).read_text(encoding="utf-8") * 40, encoding="utf-8")
@@ -435,6 +439,7 @@ def test_a_closed_pipe_is_not_a_traceback(tmp_path: Path) -> None:
     assert "BrokenPipeError" not in err.decode()
 
 
+@pytest.mark.slow
 def test_progress_shows_on_a_terminal_only(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     screen = io.StringIO()
     monkeypatch.setattr(

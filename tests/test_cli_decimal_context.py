@@ -116,6 +116,7 @@ def test_every_verb_prints_the_same_under_a_hostile_context(capsys: pytest.Captu
         assert result == baseline, name
 
 
+@pytest.mark.slow
 def test_prove_prints_the_same_under_a_hostile_context(capsys: pytest.CaptureFixture[str], small_policy: str) -> None:
     results = _outputs(capsys, ["prove", small_policy])
     assert results["default"][0] == 0, results["default"][2]
@@ -124,6 +125,7 @@ def test_prove_prints_the_same_under_a_hostile_context(capsys: pytest.CaptureFix
         assert result == results["default--json" if name.endswith("--json") else "default"], name
 
 
+@pytest.mark.slow
 def test_the_chart_is_drawn_under_a_hostile_context(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     pytest.importorskip("matplotlib", reason="the chart needs the chart extra, which dev installs")
     chart = tmp_path / "report.png"

@@ -118,7 +118,12 @@ def _rewrite(page: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest
     page.write_text(_BLOCK.sub(block, page.read_text(encoding="utf-8")), encoding="utf-8")
 
 
-@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+@pytest.mark.parametrize(
+    "page",
+    # prove explores every region of a policy: seconds a command
+    [pytest.param(page, marks=pytest.mark.slow) if page.name == "prove.md" else page for page in PAGES],
+    ids=lambda page: page.name,
+)
 def test_the_pages_show_real_output(
     page: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from recovery_rules import presets
 from recovery_rules.cli._locate import Path, Position, parse_location, source_map
+
+from ._helpers import examples
 
 
 def paths(data: Any, prefix: Path = ()) -> Iterator[tuple[Path, Any]]:
@@ -112,6 +114,7 @@ json_values = st.recursive(
 )
 
 
+@settings(max_examples=examples(200))  # documents of up to 20 values: a few hundred cover the nestings
 @given(data=st.dictionaries(st.text(max_size=6), json_values, max_size=5), indent=st.sampled_from([None, 0, 2]))
 def test_every_json_key_and_element_is_found(data: dict[str, Any], indent: int | None) -> None:
     text = json.dumps(data, indent=indent)
@@ -145,6 +148,23 @@ def test_every_yaml_key_is_found() -> None:
 
 
 @given(text=st.text(max_size=200), format=st.sampled_from(["toml", "json", "yaml", "ini"]))
+# text cut short after a good start, so that the scanners map something before they stop
+@example(text='name = "x"\n[[levels]]\nlimit = [1, {', format="toml")
+@example(text='{"name": "x", "levels": [{"limit": 1}, {"limit": [', format="json")
+@example(text="name: x\nlevels:\n  - limit: 1\n  - limit: [", format="yaml")
+@example(text='name = "x"\n', format="ini")
 def test_text_that_is_not_what_it_claims_never_crashes_the_scanners(text: str, format: str) -> None:
     found = source_map(text, format)
-    found.find("levels[0].limit")
+    if format == "ini":
+        assert len(found) == 0  # a format it does not know: nothing is mapped, nothing is made up
+    lines = text.split("\n")
+    for location in ("levels[0].limit", "levels", "name", "catalog[1].applies_to[0]"):
+        hit = found.find(location)
+        if hit is None:
+            continue
+        position, where = hit
+        asked = parse_location(location)
+        assert where == asked[: len(where)]  # the location itself, or one that encloses it
+        assert where, "never the empty path: that is not a place in the file"
+        assert 1 <= position.line <= len(lines)  # a place in the text, counted from 1
+        assert 1 <= position.column <= len(lines[position.line - 1]) + 1

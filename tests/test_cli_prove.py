@@ -20,7 +20,7 @@ from recovery_rules.cli._proof import Slice, default_now, money, prove, slices
 from recovery_rules.testing import policies
 
 from ._cli import POLICY, run
-from ._helpers import policy_data
+from ._helpers import examples, policy_data
 
 
 def signature(resolution: Resolution) -> tuple[Any, ...]:
@@ -64,6 +64,7 @@ def points(draw: st.DrawFn, part: Slice) -> tuple[int, int]:
 # -- the command ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_prove_json(capsys: pytest.CaptureFixture[str]) -> None:
     result = run(capsys, "prove", "theme-park", "--json")
     assert result.code == 0
@@ -97,7 +98,7 @@ def test_every_region_is_counted_once_and_covers_every_slice() -> None:
 # -- soundness: one point per region stands for all of it ----------------------------
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(policy=policies(max_levels=4, max_catalog=8), data=st.data())
 def test_every_point_decides_like_its_regions_point(policy: Policy, data: st.DataObject) -> None:
     planned = slices(policy)
@@ -110,7 +111,7 @@ def test_every_point_decides_like_its_regions_point(policy: Policy, data: st.Dat
 
 
 @pytest.mark.parametrize("name", presets.NAMES)
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(data=st.data())
 def test_preset_points_decide_like_their_regions_point(name: str, data: st.DataObject) -> None:
     policy = presets.load(name)

@@ -48,6 +48,7 @@ def check_png(png: bytes) -> None:
     assert len(set(pixels)) > 16, "something is drawn"
 
 
+@pytest.mark.slow
 def test_the_chart_is_a_png_of_the_promised_size(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     target = tmp_path / "report.png"
     result = run(capsys, "report", JOURNAL, "--now", REPORT_NOW, "--chart", str(target))
@@ -58,6 +59,7 @@ def test_the_chart_is_a_png_of_the_promised_size(capsys: pytest.CaptureFixture[s
     assert sorted(path.name for path in tmp_path.iterdir()) == ["report.png"], "no temporary file left behind"
 
 
+@pytest.mark.slow
 def test_the_same_report_draws_the_same_image(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     images = []
     for name in ("first.png", "second.png"):
@@ -77,6 +79,7 @@ def test_an_empty_journal_draws_an_empty_chart(capsys: pytest.CaptureFixture[str
     check_png((tmp_path / "empty.png").read_bytes())
 
 
+@pytest.mark.slow
 def test_no_pyplot_and_no_backend_switch(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     import matplotlib  # noqa: PLC0415 - only once the chart extra is known to be installed
 

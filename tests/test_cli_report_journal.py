@@ -35,6 +35,7 @@ from recovery_rules.cli._journal_reader import CaseReplay
 from recovery_rules.cli._report import build_report
 
 from ._cli import CANDIDATE, EXAMPLES, POLICY, run
+from ._helpers import examples
 from ._journal_files import JOURNAL, REPORT_NOW, copy_journal, execute, rewrite_from, tamper
 
 MAKE_JOURNAL = runpy.run_path(str(EXAMPLES / "make_journal.py"))
@@ -345,7 +346,7 @@ def rows(draw: st.DrawFn) -> list[Any]:
     return drawn
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), suppress_health_check=[HealthCheck.too_slow])
 @given(rows(), st.integers(min_value=0, max_value=24 * 8))
 def test_the_figures_always_add_up(drawn: list[Any], hours: int) -> None:
     policy = Policy.from_file(POLICY)

@@ -30,6 +30,7 @@ from recovery_rules import Case, Complaint, Customer, Money, Policy, Remedy, SQL
 from recovery_rules.cli import _console
 
 from ._cli import Result, run
+from ._helpers import examples
 
 EVIL = (
     "\x1b]0;TITLE\x07"  # OSC 0: set the window title
@@ -40,6 +41,8 @@ EVIL = (
     "\u202e\u2066"  # bidi override and isolate
     "[bold]B[/bold][link=https://evil.example/]L[/link]"  # rich markup
 )
+
+
 """Everything a hostile text field can hold (NUL is refused by the models, so it is left out)."""
 
 SAFE_NAME = "x\x1b]0;T\x07\x1b[2J\x9b31m\u202e[bold]y[red]z"
@@ -286,6 +289,7 @@ def test_invalid_inputs_are_reported_with_escapes(
     _assert_neutralised(result)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("verb", ["decide", "report"])
 def test_the_installed_command_writes_no_control_byte(files: dict[str, str], verb: str) -> None:
     """The real process, its bytes as a terminal would get them."""
@@ -327,7 +331,7 @@ def test_on_a_terminal_only_the_command_lines_own_colours_reach_it(
     assert UNSAFE.search(re.sub(r"\x1b\[[0-9;]*m", "", shown)) is None  # and colours (SGR) are all that came
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(st.text())
 def test_neutralise_leaves_nothing_a_terminal_acts_on(text: str) -> None:
     shown = _console.neutralise(text)
@@ -337,7 +341,7 @@ def test_neutralise_leaves_nothing_a_terminal_acts_on(text: str) -> None:
         assert shown == text
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(st.text())
 def test_json_output_parses_back_to_the_same_text(text: str) -> None:
     out = StringIO()

@@ -38,7 +38,7 @@ from recovery_rules import (
 )
 from recovery_rules._money import MAX_AMOUNT
 
-from ._helpers import NOW, complaint, usd
+from ._helpers import NOW, complaint, examples, usd
 
 _Model = TypeVar("_Model", bound=BaseModel)
 
@@ -417,7 +417,7 @@ def untrusted(draw: st.DrawFn) -> tuple[Policy, Complaint, str, Any]:
     return policy, changed, draw(st.sampled_from([level.name for level in policy.levels])), granted
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(untrusted(), st.booleans())
 def test_no_approval_for_an_input_outside_the_models_invariants(
     case: tuple[Policy, Complaint, str, Any], trap_nan: bool

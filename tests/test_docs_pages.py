@@ -33,97 +33,12 @@ import shlex
 import sys
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "docs"
-
-_OPEN = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
-_SNIPPET = re.compile(r'^(?P<indent>[ \t]*)-+8<-+[ \t]+"(?P<path>[^"]+)"[ \t]*$')
-_SNIPPET_BLOCK = re.compile(r"^[ \t]*-+8<-+[ \t]*$")
-_ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
-_FILE_NAME = re.compile(r"[\w.-]+(/[\w.-]+)*\.\w+")
-_REQUIRES = re.compile(r"^\s*<!-- requires: (?P<module>[\w.]+) -->\s*$")
-
-
-@dataclass(frozen=True)
-class Block:
-    """One fenced code block of a page."""
-
-    page: Path
-    line: int
-    language: str
-    title: str
-    code: str
-    requires: str | None = None
-    """A module the block needs, from a ``<!-- requires: module -->`` line just before it."""
-
-    @property
-    def id(self) -> str:
-        page = self.page.relative_to(DOCS).as_posix() if self.page.is_relative_to(DOCS) else self.page.name
-        return f"{page}:{self.line}"
-
-    @property
-    def file_name(self) -> str | None:
-        """The file this block shows, when its title is a file name (``policy.toml``)."""
-        return self.title if _FILE_NAME.fullmatch(self.title) else None
-
-
-def include_snippets(text: str, base: Path = ROOT) -> str:
-    """``text`` with each ``--8<-- "path"`` line replaced by the file, as pymdownx.snippets does."""
-    lines = []
-    for line in text.splitlines():
-        if _SNIPPET_BLOCK.match(line):
-            raise AssertionError("block-form snippets are not supported by the docs tests; include one file a line")
-        match = _SNIPPET.match(line)
-        if match is None:
-            lines.append(line)
-            continue
-        path, *span = match["path"].split(":")
-        content = (base / path).read_text(encoding="utf-8").splitlines()
-        if span:
-            start, end = (int(number) if number else None for number in (*span, "")[:2])
-            content = content[(start or 1) - 1 : end]
-        lines.extend(match["indent"] + included if included else "" for included in content)
-    return "\n".join(lines) + "\n"
-
-
-def blocks(page: Path, base: Path = ROOT) -> list[Block]:
-    """The fenced code blocks of ``page``, with snippets included."""
-    lines = include_snippets(page.read_text(encoding="utf-8"), base).splitlines()
-    found = []
-    i = 0
-    while i < len(lines):
-        opening = _OPEN.match(lines[i])
-        if opening is None:
-            i += 1
-            continue
-        indent, fence, info = len(opening["indent"]), opening["fence"], opening["info"].strip()
-        closing = re.compile(rf"^ {{0,{indent}}}{re.escape(fence[0])}{{{len(fence)},}}\s*$")
-        end = i + 1
-        while end < len(lines) and not closing.match(lines[end]):
-            end += 1
-        body = "\n".join(_dedent(line, indent) for line in lines[i + 1 : end])
-        language = info.split(maxsplit=1)[0].lstrip(".{") if info else ""
-        title = dict(_ATTRIBUTE.findall(info)).get("title", "")
-        before = next((line for line in reversed(lines[:i]) if line.strip()), "")
-        requires = _REQUIRES.match(before)
-        found.append(Block(page, i + 1, language, title, body + "\n", requires["module"] if requires else None))
-        i = end + 1
-    return found
-
-
-def _dedent(line: str, indent: int) -> str:
-    """``line`` without the indentation of its fence (a block inside a tab or an admonition)."""
-    return line[indent:] if not line[:indent].strip() else line.lstrip(" ")
-
-
-def pages() -> list[Path]:
-    return sorted(path for path in DOCS.rglob("*.md") if "_tools" not in path.parts)
+from ._docs import DOCS, ROOT, SNIPPET, Block, blocks, pages
 
 
 def python_blocks() -> list[Block]:
@@ -200,7 +115,15 @@ def run_session(page: Path, workdir: Path) -> doctest.TestResults:
     return results
 
 
-@pytest.mark.parametrize("block", python_blocks(), ids=lambda block: block.id)
+@pytest.mark.parametrize(
+    "block",
+    # a block that runs check_policy explores hundreds of decisions: seconds a block
+    [
+        pytest.param(block, marks=pytest.mark.slow) if "check_policy(" in block.code else block
+        for block in python_blocks()
+    ],
+    ids=lambda block: block.id,
+)
 def test_python_blocks_run_as_written(
     block: Block, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -236,13 +159,15 @@ def test_every_fence_names_its_language() -> None:
 
 def test_toml_json_and_yaml_blocks_parse() -> None:
     yaml = pytest.importorskip("yaml", reason="PyYAML is in the dev extra; this runs in CI")
-    for block in _all_blocks():
-        if block.language == "toml":
-            tomllib.loads(block.code)
-        elif block.language == "json":
-            json.loads(block.code)
-        elif block.language == "yaml":
-            yaml.safe_load(block.code)
+    readers = {"toml": tomllib.loads, "json": json.loads, "yaml": yaml.safe_load}
+    parsed = {
+        block.id: (block.language, readers[block.language](block.code))
+        for block in _all_blocks()
+        if block.language in readers
+    }
+    empty = [name for name, (_, value) in parsed.items() if not isinstance(value, dict | list) or not value]
+    assert not empty, f"these blocks parse to no table or list: what do they show? {empty}"
+    assert {language for language, _ in parsed.values()} == set(readers)  # the check reads a block of each
 
 
 def _makefile_targets() -> set[str]:
@@ -379,7 +304,7 @@ def test_included_python_is_out_of_the_formatters_reach() -> None:
                 suppressed = True
             elif stripped == "<!-- fmt:on -->":
                 suppressed = False
-            elif _SNIPPET.match(line) or "--8 < --" in line:
+            elif SNIPPET.match(line) or "--8 < --" in line:
                 assert suppressed, (
                     f"{page.relative_to(DOCS)}:{number}: wrap the code block that includes a file in "
                     "<!-- fmt:off --> and <!-- fmt:on --> lines, so that ruff format leaves the include alone"

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import tomllib
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -15,21 +12,10 @@ import pytest
 import recovery_rules
 from recovery_rules import RULES, AuthorityLevel, Policy, PolicyError, exceptions, presets, testing
 
-from .test_docs_pages import blocks, pages
+from ._docs import DOCS, blocks, load_tool, pages
+from ._helpers import examples
 
-ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "docs"
 REFERENCE = DOCS / "reference"
-
-
-def load_tool(name: str) -> ModuleType:
-    """A module of docs/_tools (they are scripts, not part of the package)."""
-    spec = importlib.util.spec_from_file_location(f"docs_tools_{name}", DOCS / "_tools" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def documented() -> set[str]:
@@ -205,7 +191,7 @@ def test_the_strategies_generate_policies_the_schema_accepts() -> None:
 
     validator = _validator()
 
-    @settings(max_examples=50, deadline=None)
+    @settings(max_examples=examples(50), deadline=None)
     @given(testing.policies())
     def check(policy: Policy) -> None:
         data = json.loads(policy.model_dump_json())

@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 
-from .test_docs_reference import load_tool
+from ._docs import ROOT, load_tool
 
-ROOT = Path(__file__).resolve().parents[1]
 RST = load_tool("griffe_rst")
 griffe = pytest.importorskip("griffe", reason="the docs extra, which dev installs")
 
@@ -112,17 +111,20 @@ plugins:
     )
 
 
+@pytest.mark.slow
 def test_the_strict_build_passes_with_resolved_references(tmp_path: Path) -> None:
     result = _build(tmp_path, "# API\n\n::: recovery_rules.Outcome\n\nSee [`Outcome`][recovery_rules.Outcome].\n")
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_the_strict_build_fails_on_a_reference_to_nothing(tmp_path: Path) -> None:
     result = _build(tmp_path, "# API\n\n::: recovery_rules.Outcome\n\nSee [`Nope`][recovery_rules.Nope].\n")
     assert result.returncode != 0
     assert "recovery_rules.Nope" in result.stderr
 
 
+@pytest.mark.slow
 def test_the_strict_build_fails_when_a_docstring_names_an_undocumented_object(tmp_path: Path) -> None:
     # Money's docstring names CurrencyMismatchError, which this one-page site does not document.
     result = _build(tmp_path, "# API\n\n::: recovery_rules.Money\n")

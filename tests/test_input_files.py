@@ -259,6 +259,7 @@ def test_the_command_line_refuses_a_huge_sparse_complaint(capsys: pytest.Capture
     assert "is 10,737,418,240 bytes; the most is 5,000,000" in result.err
 
 
+@pytest.mark.slow
 def test_one_endless_line_of_recorded_complaints_is_refused_without_holding_it(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

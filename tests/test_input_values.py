@@ -30,7 +30,7 @@ from recovery_rules import (
     presets,
 )
 
-from ._helpers import NOW, policy_data
+from ._helpers import NOW, examples, policy_data
 
 RITZ_TEXT = presets.path("ritz-carlton").read_text(encoding="utf-8")
 RITZ_DATA = tomllib.loads(RITZ_TEXT)
@@ -207,7 +207,7 @@ def policy_texts(draw: st.DrawFn) -> tuple[str, str]:
 
 
 @given(policy_texts())
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 def test_any_policy_text_gives_a_typed_error_or_a_policy(case: tuple[str, str]) -> None:
     text, format = case
     try:
@@ -233,7 +233,7 @@ def complaint_texts(draw: st.DrawFn) -> str:
 
 
 @given(complaint_texts())
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 def test_any_complaint_json_gives_a_typed_error_or_a_complaint(text: str) -> None:
     try:
         complaint = Complaint.model_validate_json(text)

@@ -20,6 +20,7 @@ from recovery_rules import (
     IdempotencyConflictError,
     InvalidInputError,
     Journal,
+    JournalError,
     JournalIntegrityError,
     MemoryJournal,
     Money,
@@ -30,12 +31,9 @@ from recovery_rules._journal import GENESIS, canonical_json
 from recovery_rules._journal._columns import row_of
 from recovery_rules._journal._verify import fast_hash, row_hash
 
+from ._helpers import examples
 from ._journal_backends import BACKENDS, Harness
-
-T0 = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)
-A = ComplaintNumber.parse("20261123-10442")
-B = ComplaintNumber.parse("20261123-10442/2")
-C = ComplaintNumber.parse("20261123-77")
+from ._journal_events import T0, A, B, C, add, draft, fill
 
 
 @pytest.fixture(params=sorted(BACKENDS))
@@ -43,36 +41,6 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
     harness = BACKENDS[request.param](tmp_path)
     yield harness
     harness.close()
-
-
-def draft(kind: str = "noted", *, minutes: int = 0, grant: str | None = None, due: int | None = None) -> Draft:
-    return Draft(
-        kind=kind,
-        state=kind,
-        actor="staff",
-        at=T0 + dt.timedelta(minutes=minutes),
-        data={"notes": f"step at +{minutes} minutes", "amount": grant or "0"},
-        grant=None if grant is None else Money(grant, "USD"),
-        callback_due=None if due is None else T0 + dt.timedelta(hours=due),
-    )
-
-
-def add(journal: Journal, number: ComplaintNumber, kind: str = "noted", **options: object) -> None:
-    version = journal.version(number)
-    journal.append(
-        number,
-        draft(kind, **options),  # type: ignore[arg-type]
-        expected_version=version,
-        key=f"{number}-{version + 1}",
-        request={"n": str(number), "v": version + 1},
-    )
-
-
-def fill(journal: Journal, count: int = 9) -> None:
-    """``count`` events over three interleaved cases, some with grants."""
-    numbers = (A, B, C)
-    for i in range(count):
-        add(journal, numbers[i % 3], minutes=i, grant="10.00" if i % 4 == 3 else None)
 
 
 # -- writing and reading --------------------------------------------------------------
@@ -101,6 +69,14 @@ def test_events_are_chained_and_read_back_in_order(backend: Harness) -> None:
     assert event.grant == Money("10.00", "USD")
     assert event.customer_id == "10442"
     assert event.data == {"notes": "step at +3 minutes", "amount": "10.00"}
+
+
+def test_a_closed_journal_cannot_be_used(backend: Harness) -> None:
+    journal = backend.journal()
+    journal.close()
+    with pytest.raises(JournalError, match="closed"):
+        journal.head()
+    journal.close()  # closing twice is harmless
 
 
 def test_a_second_handle_sees_the_same_journal(backend: Harness) -> None:
@@ -409,7 +385,7 @@ def test_chain_head_text_form() -> None:
 texts = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(
     notes=texts,
     key=st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=20),

@@ -14,8 +14,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from .reliability._hammer import Figures, Size, assert_the_limits_held, run_hammer
 from .reliability._journals import Place
+
+pytestmark = pytest.mark.slow  # processes and threads: seconds a test
 
 EIGHT_THREADS = Size(processes=1, threads=8, attempts=26, guests=1)
 FOUR_PROCESSES = Size(processes=4, threads=2, attempts=26, guests=1)
@@ -30,7 +34,10 @@ def run(tmp_path: Path, size: Size) -> Figures:
 
 def test_eight_threads_approving_for_one_guest(tmp_path: Path) -> None:
     figures = run(tmp_path, EIGHT_THREADS)
-    assert set(figures.outcomes) == {"approved", "escalated", "denied"}
+    # Approvals until the cap, denials after it, in every interleaving. Whether a staff request is escalated
+    # (asked while the total was still under the cap) or denied depends on how far the other threads had
+    # brought the total when it was decided: both are right, and some runs have no escalation at all.
+    assert {"approved", "denied"} <= set(figures.outcomes) <= {"approved", "escalated", "denied"}
 
 
 def test_four_processes_approving_for_one_guest(tmp_path: Path) -> None:

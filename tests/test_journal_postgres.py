@@ -24,8 +24,8 @@ from recovery_rules import ComplaintNumber, Draft, JournalError, MissingDependen
 
 from . import _postgres
 from ._cli import EXAMPLES, NOW, POLICY, run
+from ._journal_events import A, fill
 from ._journal_files import JOURNAL
-from .test_journal import A, fill
 
 psycopg = pytest.importorskip("psycopg", reason="the postgres extra is not installed (the dev extra includes it)")
 
@@ -146,13 +146,6 @@ def test_a_connection_string_is_never_repeated(tmp_path: Any) -> None:
 def test_the_repr_shows_the_schema_not_the_connection_string(postgres_dsn: str, schema: str) -> None:
     with PostgresJournal(postgres_dsn, schema=schema) as journal:
         assert repr(journal) == f"<PostgresJournal schema={schema!r}>"
-
-
-def test_a_closed_journal_cannot_be_used(postgres_dsn: str, schema: str) -> None:
-    journal = PostgresJournal(postgres_dsn, schema=schema)
-    journal.close()
-    with pytest.raises(JournalError, match="closed"):
-        journal.head()
 
 
 def test_synchronous_commit_is_raised_to_on(postgres_dsn: str, schema: str) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from recovery_rules import JournalError, SQLiteJournal, Window
 
-from .test_journal import T0, A, fill
+from ._journal_events import T0, A, fill
 
 
 def test_the_file_uses_write_ahead_logging_and_full_sync(tmp_path: Path) -> None:
@@ -50,13 +50,6 @@ def test_each_thread_gets_its_own_connection(tmp_path: Path) -> None:
         thread.join()
         assert seen == [3]
         assert len(journal._connections) == 2
-
-
-def test_a_closed_journal_cannot_be_used(tmp_path: Path) -> None:
-    journal = SQLiteJournal(tmp_path / "journal.sqlite3")
-    journal.close()
-    with pytest.raises(JournalError, match="closed"):
-        journal.head()
 
 
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:

@@ -78,7 +78,7 @@ COLUMNS_0_1_0 = [
 
 def legacy_rows() -> list[tuple[Any, ...]]:
     assert LEGACY.is_file(), f"{LEGACY} is missing: it is committed with the tests"
-    with contextlib.closing(sqlite3.connect(f"file:{LEGACY}?mode=ro", uri=True)) as connection:
+    with contextlib.closing(sqlite3.connect(f"{LEGACY.as_uri()}?mode=ro&immutable=1", uri=True)) as connection:
         return connection.execute(f"SELECT {', '.join(COLUMNS_0_1_0)} FROM events ORDER BY seq").fetchall()
 
 
@@ -131,7 +131,7 @@ def day_ledger(journal: Journal, customer: str) -> Money:
 
 def test_the_fixture_was_written_by_release_0_1_0() -> None:
     assert LEGACY.is_file(), f"{LEGACY} is missing: it is committed with the tests"
-    with contextlib.closing(sqlite3.connect(f"file:{LEGACY}?mode=ro", uri=True)) as connection:
+    with contextlib.closing(sqlite3.connect(f"{LEGACY.as_uri()}?mode=ro&immutable=1", uri=True)) as connection:
         assert connection.execute("PRAGMA user_version").fetchone() == (1,)
         assert connection.execute("SELECT DISTINCT format FROM events").fetchall() == [(1,)]
     assert len(legacy_rows()) == LEGACY_HEAD.count

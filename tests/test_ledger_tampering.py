@@ -40,6 +40,7 @@ from recovery_rules import (
 from recovery_rules._journal import canonical_json, canonical_time
 from recovery_rules._journal._ledger import grant_query
 
+from ._helpers import examples
 from ._journal_backends import BACKENDS, Harness
 
 ZONE = "America/New_York"
@@ -137,7 +138,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
     harness.close()
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(history=histories, window=st.sampled_from(list(WINDOWS)), now=nows, case=st.sampled_from(["first", "second"]))
 def test_the_ledger_counts_what_its_window_means(
     history: list[Grant], window: str, now: dt.datetime, case: str
@@ -227,10 +228,10 @@ SQL = ["sqlite", "postgres"]
 @pytest.mark.parametrize("backend", SQL, indirect=True)
 def test_no_tampering_with_one_row_makes_the_ledger_count_less(backend: Harness) -> None:
     outcomes: dict[str, set[str]] = {how: set() for how in TAMPERINGS}
-    examples = 0
+    tried = 0
 
     @settings(
-        max_examples=60 if backend.name == "sqlite" else 25,
+        max_examples=examples(60 if backend.name == "sqlite" else 25),
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
@@ -245,7 +246,7 @@ def test_no_tampering_with_one_row_makes_the_ledger_count_less(backend: Harness)
     def check(  # noqa: PLR0917 - hypothesis passes what it draws by keyword; the names are the scenario
         history: list[Grant], window: str, now: dt.datetime, case: str, how: str, pick: int
     ) -> None:
-        nonlocal examples
+        nonlocal tried
         if not any(grant.case != "other guest" for grant in history):
             history = [*history, Grant("first", 2900, "10.00")]
         with tempfile.TemporaryDirectory() as folder:
@@ -257,12 +258,12 @@ def test_no_tampering_with_one_row_makes_the_ledger_count_less(backend: Harness)
                 before = ledger(journal, window, now, case)
                 tamper(harness, journal, how, pick)
                 outcomes[how].add(counts_no_less(harness.journal(), window, now, case, before))
-                examples += 1
+                tried += 1
             finally:
                 harness.close()
 
     check()
-    assert examples
+    assert tried
 
 
 @pytest.mark.parametrize("backend", SQL, indirect=True)

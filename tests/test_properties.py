@@ -5,11 +5,10 @@ from __future__ import annotations
 import copy
 from decimal import Decimal
 
-import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from recovery_rules import Money, Outcome, Policy, presets
+from recovery_rules import Money, Outcome, Policy
 from recovery_rules._currencies import MINOR_UNITS
 from recovery_rules._money import DECIMAL_CONTEXT
 from recovery_rules.testing import DecisionInput, decision_violations, decisions, policies, resolution_violations
@@ -85,11 +84,3 @@ def test_decide_is_deterministic_and_leaves_its_inputs_alone(case: tuple[Policy,
     policy_before = copy.deepcopy(policy.model_dump())
     assert decision_violations(policy, decision) == []
     assert policy.model_dump() == policy_before
-
-
-@pytest.mark.parametrize("name", presets.NAMES)
-@given(data=st.data())
-def test_presets_keep_their_promises(name: str, data: st.DataObject) -> None:
-    policy = presets.load(name)
-    decision = data.draw(decisions(policy))
-    assert decision_violations(policy, decision) == []

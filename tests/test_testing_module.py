@@ -8,12 +8,16 @@ from recovery_rules import Outcome, Policy, PolicyCheckError, presets
 from recovery_rules import _engine as engine_module
 from recovery_rules.testing import check_policy
 
+from ._helpers import examples
+
 
 @pytest.mark.parametrize("name", presets.NAMES)
 def test_presets_pass_check_policy(name: str) -> None:
-    check_policy(presets.load(name), max_examples=150)
+    """Every shipped preset keeps every promise, checked the way a host app checks its own policy."""
+    check_policy(presets.load(name), max_examples=examples(150))
 
 
+@pytest.mark.slow
 def test_check_policy_catches_a_missing_plan_b(monkeypatch: pytest.MonkeyPatch, ritz: Policy) -> None:
     original = engine_module._Decision.plan_b
     monkeypatch.setattr(engine_module._Decision, "plan_b", lambda self: original(self)[:1])
@@ -22,6 +26,7 @@ def test_check_policy_catches_a_missing_plan_b(monkeypatch: pytest.MonkeyPatch, 
     assert "policy.decide(Complaint.model_validate_json(" in caught.value.example
 
 
+@pytest.mark.slow
 def test_check_policy_catches_an_approval_beyond_authority(monkeypatch: pytest.MonkeyPatch, ritz: Policy) -> None:
     original = engine_module.CompiledLevel.limit_for
 
@@ -34,6 +39,7 @@ def test_check_policy_catches_an_approval_beyond_authority(monkeypatch: pytest.M
         check_policy(ritz, max_examples=300, seed=1)
 
 
+@pytest.mark.slow
 def test_check_policy_catches_a_manager_delivering_good_news(monkeypatch: pytest.MonkeyPatch, ritz: Policy) -> None:
     original = engine_module._Decision.build
 

@@ -34,6 +34,8 @@ from recovery_rules import (
 )
 from recovery_rules.testing import policies, resolution_violations
 
+from ._helpers import examples
+
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
 NEW_YORK = ZoneInfo("America/New_York")
 RECEIVED = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
@@ -256,7 +258,7 @@ def escalations(draw: st.DrawFn) -> tuple[Policy, Complaint, str, dt.datetime]:
     return policy, complaint, lowest.name, now
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(escalations(), st.sampled_from(_ZONES))
 def test_one_instant_gives_one_resolution_and_every_callback_is_a_real_promise(
     case: tuple[Policy, Complaint, str, dt.datetime], elsewhere: dt.tzinfo
@@ -281,7 +283,7 @@ def test_one_instant_gives_one_resolution_and_every_callback_is_a_real_promise(
     assert resolution_violations(policy, complaint, by, None, resolution, now=now) == []
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(escalations())
 def test_a_case_promises_the_callback_of_its_decision_in_absolute_time(
     case: tuple[Policy, Complaint, str, dt.datetime],

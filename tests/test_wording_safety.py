@@ -21,134 +21,34 @@ from __future__ import annotations
 import datetime as dt
 import re
 import types
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields, replace
-from html.parser import HTMLParser
+from collections.abc import Callable
+from dataclasses import fields, replace
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from markdown_it import MarkdownIt
 
 from recovery_rules import Alternative, Money, Outcome, Policy, Remedy, Resolution, Wording
 from recovery_rules import _document as document
 from recovery_rules._locale import MESSAGES
 
-from ._helpers import policy_data
-
-NOW = dt.datetime(2026, 11, 23, 14, 30, tzinfo=dt.UTC)
-URL = "https://example.com/"
-
-NASTY = [
-    "{x}",
-    "{{",
-    "}}",
-    "{{x}}",
-    "{}",
-    "{0}",
-    "${x}",
-    "{0.__class__}",
-    "{0.__class__.__mro__[1].__subclasses__()}",
-    "{remedy}",
-    "{callback_time}",
-    "{alternatives}",
-    "%s",
-    "%(name)s",
-    "%d%%",
-    "{{ customer.name }}",
-    "{{ 7*7 }}",
-    "{% for x in range(9) %}{{ x }}{% endfor %}",
-    "#{7*7}",
-    "<script>alert(1)</script>",
-    "<b>bold</b> &amp; &copy; &#x27;",
-    "*em* **strong** _u_ `code` ~~strike~~ $math$",
-    "[a link](javascript:alert(1)) ![an image](https://evil.example/x.png) <https://evil.example>",
-    "# a heading",
-    "> a quote",
-    "- a list",
-    "1. a list",
-    "2) a list",
-    "+ a list",
-    "=== a setext",
-    "---",
-    "| a | b |\n|---|---|\n| 1 | 2 |",
-    "```\ncode\n```",
-    "    indented code",
-    "a line\n\n# then a heading\n- and a list",
-    "trailing hard break  \nnext",
-    "back\\slash\\",
-    "\\*not em\\*",
-    "\u202eright-to-left",
-    "  spaced  out  ",
-    "{" * 9_999,
-    "}" * 9_999,
-    "{}" * 4_999,
-]
-
-_CHARACTERS = st.characters(codec="utf-8", exclude_characters="\x00", exclude_categories=("Cs", "Co"))
-nasty = st.one_of(
-    st.sampled_from(NASTY),
-    st.text(_CHARACTERS, min_size=1, max_size=40),
-    st.text(st.sampled_from("{}[]()<>*_`#%$!\\|~&;.-+= \n"), min_size=1, max_size=40),
-    st.lists(st.sampled_from(NASTY[:40]), min_size=2, max_size=5).map("".join),
-    st.tuples(st.sampled_from("{}"), st.integers(1, 9_999)).map(lambda pair: pair[0] * pair[1]),
+from ._helpers import examples, policy_data
+from ._markup import (
+    ALLOWED_MARKDOWN,
+    NASTY,
+    NASTY_MARKED,
+    URL,
+    Fields,
+    every_slot_templates,
+    fields_strategy,
+    html_read,
+    markdown_read,
+    uniform,
+    web_address,
 )
 
-
-@dataclass(frozen=True)
-class Fields:
-    """Every free-text field that reaches what the employee says."""
-
-    customer_name: str
-    request: str
-    reason: str
-    description_0: str
-    description_1: str
-    description_2: str
-    contact_0: str
-    contact_1: str
-    directions_0: str
-    directions_2: str
-    url_0: str
-    url_1: str
-
-    @classmethod
-    def stand_ins(cls) -> Fields:
-        return cls(**{field.name: f"\ue000{i}\ue001" for i, field in enumerate(fields(cls))})
-
-    def items(self) -> Iterator[tuple[str, str]]:
-        for field in fields(self):
-            yield field.name, getattr(self, field.name)
-
-
-def _url(text: str) -> str:
-    return URL + re.sub(r"\s", "", text)[:1900] or "x"
-
-
-def _fits(name: str) -> st.SearchStrategy[str]:
-    """Nasty text within what the field accepts: contacts are at most 500 characters, descriptions and names
-    not blank."""
-    if name.startswith("contact"):
-        return nasty.map(lambda text: text[:500])
-    if name.startswith("description"):
-        return nasty.filter(str.strip)
-    if name == "customer_name":
-        return nasty.filter(str.strip)  # a blank name is no name: the apology is then not addressed to anyone
-    return nasty
-
-
-fields_strategy = st.builds(Fields, **{field.name: _fits(field.name) for field in fields(Fields)})
-
-
-def uniform(value: str) -> Fields:
-    """``value`` in every field, as far as each field takes it."""
-    return Fields(
-        **{
-            field.name: value[:500] if field.name.startswith("contact") else value if value.strip() else "x" + value
-            for field in fields(Fields)
-        }
-    )
+NOW = dt.datetime(2026, 11, 23, 14, 30, tzinfo=dt.UTC)
 
 
 def resolution(outcome: Outcome, values: Fields) -> Resolution:
@@ -161,7 +61,7 @@ def resolution(outcome: Outcome, values: Fields) -> Resolution:
             applies_to=("*",),
             contact=getattr(values, f"contact_{i}", None),
             directions=getattr(values, f"directions_{i}", None),
-            url=_url(getattr(values, f"url_{i}")) if hasattr(values, f"url_{i}") else None,
+            url=web_address(getattr(values, f"url_{i}")) if hasattr(values, f"url_{i}") else None,
             refers_elsewhere=i == 1,
         )
         for i in range(3)
@@ -190,16 +90,6 @@ def resolution(outcome: Outcome, values: Fields) -> Resolution:
     return Resolution(**common, delivered_by="manager", alternatives=alternatives)
 
 
-def every_slot_templates() -> dict[str, str]:
-    """A template for every message that uses every one of its slots."""
-    templates = {}
-    for name, spec in MESSAGES.items():
-        inline = " ".join(f"[{slot}={{{slot}}}]" for slot in spec.slots if slot not in spec.lists)
-        lists = "".join(f"\n{{{slot}}}" for slot in spec.slots if slot in spec.lists)
-        templates[name] = f"<{name}> {inline}{lists}"
-    return templates
-
-
 BUILT_IN_POLICY = Policy.model_validate(policy_data())
 EVERY_SLOT_POLICY = Policy.model_validate(policy_data(wording={"en": {"messages": every_slot_templates()}}))
 POLICIES = {"built-in templates": BUILT_IN_POLICY, "every slot": EVERY_SLOT_POLICY}
@@ -209,10 +99,10 @@ def said(policy: Policy, outcome: Outcome, values: Fields, format: document.Form
     return Wording(policy).say(resolution(outcome, values), format=format, customer_name=values.customer_name)
 
 
-def put_in(text: str, stand_ins: Fields, values: Fields, *, as_url: bool = False) -> str:
-    """``text`` with each stand-in replaced by its value (as it is written into a web address, if so)."""
+def put_in(text: str, stand_ins: Fields, values: Fields) -> str:
+    """``text`` with each stand-in replaced by its value (a web address field as it is written into one)."""
     for (name, stand_in), (_, value) in zip(stand_ins.items(), values.items(), strict=True):
-        text = text.replace(stand_in, _url(value)[len(URL) :] if name.startswith("url") else value)
+        text = text.replace(stand_in, web_address(value)[len(URL) :] if name.startswith("url") else value)
     return text
 
 
@@ -234,7 +124,7 @@ def test_text_holds_every_value_verbatim(policy: Policy, outcome: Outcome, value
     text = said(policy, outcome, values, "text")
     for name, value in values.items():
         if name.startswith("url"):
-            assert _url(value) in text
+            assert web_address(value) in text
             continue
         quoted = name != "request" or policy is EVERY_SLOT_POLICY  # the built-in wording does not quote the request
         if quoted and (name != "reason" or outcome is not Outcome.APPROVED):  # an approval needs no reason
@@ -265,44 +155,13 @@ def test_nothing_in_a_value_is_evaluated(value: str) -> None:
 
 # -- Markdown: the same structure, and the values read back as text ----------------------------
 
-MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
-_ALLOWED_MARKDOWN = {
-    "paragraph_open",
-    "paragraph_close",
-    "ordered_list_open",
-    "ordered_list_close",
-    "bullet_list_open",
-    "bullet_list_close",
-    "list_item_open",
-    "list_item_close",
-    "inline",
-    "text",
-    "link_open",
-    "link_close",
-}
-
-
-def _markdown_read(source: str) -> tuple[list[str], str, list[str]]:
-    """The token structure, the text a reader sees, and the links."""
-    structure, texts, links = [], [], []
-    for token in MARKDOWN.parse(source):
-        structure.append(f"{token.type}/{token.level}")
-        for child in token.children or ():
-            structure.append(f"  {child.type}")
-            if child.type == "text":
-                texts.append(child.content)
-            elif child.type == "link_open":
-                links.append(str(child.attrs.get("href", "")))
-        texts.append(" ")
-    return structure, " ".join(" ".join(texts).split()), links
-
 
 def markdown_problems(policy: Policy, outcome: Outcome, values: Fields) -> list[str]:
     stand_ins = Fields.stand_ins()
-    expected_structure, expected_text, _ = _markdown_read(said(policy, outcome, stand_ins, "markdown"))
-    structure, text, links = _markdown_read(said(policy, outcome, values, "markdown"))
+    expected_structure, expected_text, _ = markdown_read(said(policy, outcome, stand_ins, "markdown"))
+    structure, text, links = markdown_read(said(policy, outcome, values, "markdown"))
     problems = [
-        f"{kind.strip()} in the output" for kind in structure if kind.split("/")[0].strip() not in _ALLOWED_MARKDOWN
+        f"{kind.strip()} in the output" for kind in structure if kind.split("/")[0].strip() not in ALLOWED_MARKDOWN
     ]
     if structure != expected_structure:
         problems.append("the structure differs from the stand-in structure")
@@ -312,12 +171,14 @@ def markdown_problems(policy: Policy, outcome: Outcome, values: Fields) -> list[
     return problems
 
 
+# every hostile value of NASTY runs alone below (test_each_nasty_value_stays_text_in_markdown); here, mixtures
+@settings(max_examples=examples(150))
 @given(policy=st.sampled_from(list(POLICIES.values())), outcome=st.sampled_from(Outcome), values=fields_strategy)
 def test_markdown_lets_no_value_become_markup(policy: Policy, outcome: Outcome, values: Fields) -> None:
     assert markdown_problems(policy, outcome, values) == []
 
 
-@pytest.mark.parametrize("value", NASTY)
+@pytest.mark.parametrize("value", NASTY_MARKED)
 def test_each_nasty_value_stays_text_in_markdown(value: str) -> None:
     values = uniform(value)
     for outcome in Outcome:
@@ -327,35 +188,10 @@ def test_each_nasty_value_stays_text_in_markdown(value: str) -> None:
 # -- HTML: the same tags, and the values as text ------------------------------------------------
 
 
-class _Reader(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[str] = []
-        self.links: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(f"<{tag} {sorted(name for name, _ in attrs)}>")
-        self.links += [value or "" for name, value in attrs if name == "href"]
-
-    def handle_endtag(self, tag: str) -> None:
-        self.tags.append(f"</{tag}>")
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def _html_read(source: str) -> _Reader:
-    reader = _Reader()
-    reader.feed(source)
-    reader.close()
-    return reader
-
-
 def html_problems(policy: Policy, outcome: Outcome, values: Fields) -> list[str]:
     stand_ins = Fields.stand_ins()
-    expected = _html_read(said(policy, outcome, stand_ins, "html"))
-    actual = _html_read(said(policy, outcome, values, "html"))
+    expected = html_read(said(policy, outcome, stand_ins, "html"))
+    actual = html_read(said(policy, outcome, values, "html"))
     problems = []
     if actual.tags != expected.tags:
         problems.append("the tags differ from the stand-in tags")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recovery_rules import (
@@ -30,7 +30,7 @@ from recovery_rules import (
 from recovery_rules._locale import BUILT_IN, MESSAGES
 from recovery_rules.testing import DecisionInput, decisions, policies
 
-from ._helpers import policy_data
+from ._helpers import examples, policy_data
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = dt.datetime(2026, 11, 23, 14, 30, tzinfo=dt.UTC)  # 9:30 in the morning in New York
@@ -169,6 +169,7 @@ def policy_and_decision(draw: st.DrawFn) -> tuple[Policy, DecisionInput]:
     return policy, draw(decisions(policy))
 
 
+@settings(max_examples=examples(200))  # each example generates a whole policy
 @given(policy_and_decision(), st.sampled_from(["text", "markdown", "html"]))
 def test_every_resolution_can_be_said(case: tuple[Policy, DecisionInput], format: Any) -> None:
     policy, decision = case

@@ -25,7 +25,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Final
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recovery_rules import Case, Complaint, Customer, Event, MemoryJournal, Money, Policy, Remedy, Wording
@@ -33,18 +33,18 @@ from recovery_rules import _document as document
 from recovery_rules._document import FORMATS, Format
 from recovery_rules._journal import JSONValue
 
-from ._helpers import policy_data
-from .test_wording_safety import (
-    _ALLOWED_MARKDOWN,
-    NASTY,
+from ._helpers import examples, policy_data
+from ._markup import (
+    ALLOWED_MARKDOWN,
+    NASTY_MARKED,
     URL,
     Fields,
-    _html_read,
-    _markdown_read,
-    _url,
     every_slot_templates,
     fields_strategy,
+    html_read,
+    markdown_read,
     uniform,
+    web_address,
 )
 
 NOW = dt.datetime(2026, 11, 23, 14, 30, tzinfo=dt.UTC)
@@ -71,7 +71,7 @@ def _catalog() -> list[dict[str, Any]]:
         if i != 1:
             entry["directions"] = getattr(STAND_INS, f"directions_{i}")
         if i != 2:
-            entry["url"] = _url(getattr(STAND_INS, f"url_{i}"))
+            entry["url"] = web_address(getattr(STAND_INS, f"url_{i}"))
         catalog.append(entry)
     return catalog
 
@@ -182,7 +182,7 @@ _STAND_IN: Final = re.compile("\ue000([0-9]+)\ue001")
 
 def _swap(text: str, values: Fields) -> str:
     """``text`` with each stand-in replaced by its value (a web address keeps its start)."""
-    put = [_url(value)[len(URL) :] if name.startswith("url") else value for name, value in values.items()]
+    put = [web_address(value)[len(URL) :] if name.startswith("url") else value for name, value in values.items()]
     return _STAND_IN.sub(lambda found: put[int(found.group(1))], text)
 
 
@@ -249,18 +249,18 @@ def text_problems(wording: str, path: str, values: Fields) -> list[str]:
     ]
 
 
-_markdown_read_stand_ins = functools.cache(_markdown_read)
+markdown_read_stand_ins = functools.cache(markdown_read)
 
 
 def markdown_problems(wording: str, path: str, values: Fields) -> list[str]:
     problems = []
     for i, (expected_source, source) in enumerate(pairs(wording, path, values, "markdown")):
-        expected_structure, expected_text, _ = _markdown_read_stand_ins(expected_source)
-        structure, text, links = _markdown_read(source)
+        expected_structure, expected_text, _ = markdown_read_stand_ins(expected_source)
+        structure, text, links = markdown_read(source)
         problems += [
             f"{i}: {kind.strip()} in the output"
             for kind in structure
-            if kind.split("/")[0].strip() not in _ALLOWED_MARKDOWN
+            if kind.split("/")[0].strip() not in ALLOWED_MARKDOWN
         ]
         if structure != expected_structure:
             problems.append(f"{i}: the structure differs from the stand-in structure")
@@ -273,7 +273,7 @@ def markdown_problems(wording: str, path: str, values: Fields) -> list[str]:
 def html_problems(wording: str, path: str, values: Fields) -> list[str]:
     problems = []
     for i, (expected_source, source) in enumerate(pairs(wording, path, values, "html")):
-        expected, actual = _html_read(expected_source), _html_read(source)
+        expected, actual = html_read(expected_source), html_read(source)
         if actual.tags != expected.tags:
             problems.append(f"{i}: the tags differ from the stand-in tags")
         if "".join(actual.text) != _swap("".join(expected.text), values):
@@ -289,11 +289,15 @@ wordings = st.sampled_from(sorted(WORDINGS))
 paths = st.sampled_from(sorted(PATHS))
 
 
+# each example drives a case along a path and reads every prefix back; every hostile value of NASTY
+# runs at every step below (test_each_nasty_value_stays_text_at_every_step)
+@settings(max_examples=examples(200))
 @given(wording=wordings, path=paths, values=fields_strategy)
 def test_step_words_hold_every_value_verbatim(wording: str, path: str, values: Fields) -> None:
     assert text_problems(wording, path, values) == []
 
 
+@settings(max_examples=examples(100))  # see above; and Markdown parses slowly the brace runs of thousands
 @given(wording=wordings, path=paths, values=fields_strategy)
 def test_step_words_let_no_value_become_markdown(wording: str, path: str, values: Fields) -> None:
     assert markdown_problems(wording, path, values) == []
@@ -304,7 +308,7 @@ def test_step_words_let_no_value_become_html(wording: str, path: str, values: Fi
     assert html_problems(wording, path, values) == []
 
 
-@pytest.mark.parametrize("value", NASTY)
+@pytest.mark.parametrize("value", NASTY_MARKED)
 def test_each_nasty_value_stays_text_at_every_step(value: str) -> None:
     values = uniform(value)
     for path in PATHS:

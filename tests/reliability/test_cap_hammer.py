@@ -13,7 +13,7 @@ The same run against a journal that reads the ledger outside its write
 transaction (read, then write) passes the limits: the checks catch a race.
 
 Full size (``make reliability``): 8 processes x 4 threads x 200 attempts over 20
-guests; in ``make test``: 4 x 4 x 25 over 5 guests.
+guests; in ``make test``: 3 x 4 x 12 over 3 guests (48 attempts a guest, which drive each to the cap).
 """
 
 from __future__ import annotations
@@ -23,14 +23,16 @@ from collections.abc import Callable
 from ._hammer import Size, assert_the_limits_held, run_hammer
 from ._journals import Place, size
 
-SIZE = Size(size(4, 8), 4, size(25, 200), size(5, 20))
+SIZE = Size(size(3, 8), 4, size(12, 200), size(3, 20))
 
 
 def test_no_guest_is_granted_past_a_limit_under_the_hammer(place: Place, figure: Callable[[str], None]) -> None:
     figures = run_hammer(place, SIZE, naive=False)
     figure(figures.line(f"{place}, {SIZE}"))
     assert_the_limits_held(figures)
-    assert set(figures.outcomes) == {"approved", "escalated", "denied"}
+    # Approvals until the cap, denials after it, in every interleaving; an escalation needs a staff request
+    # decided while its guest's total was still under the cap, which the threads' order decides.
+    assert {"approved", "denied"} <= set(figures.outcomes) <= {"approved", "escalated", "denied"}
 
 
 def test_the_hammer_catches_a_store_that_reads_then_writes(place: Place, figure: Callable[[str], None]) -> None:

@@ -25,10 +25,8 @@ import contextlib
 import datetime as dt
 import json
 import os
-import signal
 import sqlite3
 import tempfile
-import threading
 import time
 import tomllib
 import tracemalloc
@@ -72,6 +70,7 @@ from recovery_rules.cli._inputs import (
 )
 from recovery_rules.cli._records import JsonLinesSource
 
+from ._alarm import alarm
 from ._journals import Place, size
 
 PRESETS = Path(presets.__file__).parent
@@ -221,9 +220,10 @@ def deep_json(depth: int) -> str:
     return '{"name": ' + "[" * depth + "1" + "]" * depth + "}"
 
 
-def fuzz(examples: int) -> Callable[[Callable[..., None]], Callable[..., None]]:
+def fuzz(examples: int, full: int | None = None) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """``examples`` Hypothesis examples at CI size; ``full`` (else ten times as many) in ``make reliability``."""
     return settings(
-        max_examples=size(examples, examples * 10),
+        max_examples=size(examples, examples * 10 if full is None else full),
         deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
@@ -254,7 +254,7 @@ def summary(what: str, seen: Counter[str]) -> str:
 def test_malformed_complaints_end_in_typed_errors(figure: Callable[[str], None]) -> None:
     seen: Counter[str] = Counter()
 
-    @fuzz(1500)
+    @fuzz(300, 15_000)  # each draw is a whole complaint: a few hundred reach every path and kind of value
     @given(path=st.sampled_from(COMPLAINT_PATHS), value=anything, by=st.one_of(st.just("staff"), texts))
     def run(path: tuple[str, ...], value: Any, by: str) -> None:
         data = replaced(COMPLAINT, path, value)
@@ -266,15 +266,18 @@ def test_malformed_complaints_end_in_typed_errors(figure: Callable[[str], None])
         tally(seen, lambda: Complaint.model_validate_json(text))
 
     run()
+    refused = seen["InvalidInputError"]
     for depth in (1_000, 100_000):
         tally(seen, lambda depth=depth: Complaint.model_validate_json(deep_json(depth)))  # type: ignore[misc]
     figure(summary("malformed complaints (Python objects and JSON text)", seen))
+    assert refused > 0  # the harness reached the checks, not only the happy path
+    assert seen["InvalidInputError"] == refused + 2  # JSON nested 1,000 and 100,000 deep: refused, said why
 
 
 def test_malformed_policy_files_end_in_typed_errors(figure: Callable[[str], None]) -> None:
     seen: Counter[str] = Counter()
 
-    @fuzz(1000)
+    @fuzz(250, 10_000)
     @given(st.data())
     def run(data: st.DataObject) -> None:
         form = data.draw(st.sampled_from(["toml text", "json text", "yaml text", "data"]))
@@ -288,10 +291,14 @@ def test_malformed_policy_files_end_in_typed_errors(figure: Callable[[str], None
         tally(seen, lambda: Policy.from_text(text, format=format))  # type: ignore[arg-type]
 
     run()
+    refused = seen["PolicyError"]
     for depth in (1_000, 100_000):
         tally(seen, lambda depth=depth: Policy.from_text(deep_json(depth), format="json"))  # type: ignore[misc]
         tally(seen, lambda depth=depth: Policy.from_text("a = " + "[" * depth, format="toml"))  # type: ignore[misc]
     figure(summary("malformed policies (TOML, JSON and YAML text, and data)", seen))
+    assert refused > 0  # garbled files are refused
+    assert seen["accepted"] > 0  # and some changes leave a valid policy
+    assert seen["PolicyError"] == refused + 4  # JSON and TOML nested 1,000 and 100,000 deep: refused, said why
 
 
 def test_other_boundaries_end_in_typed_errors(figure: Callable[[str], None]) -> None:
@@ -309,6 +316,8 @@ def test_other_boundaries_end_in_typed_errors(figure: Callable[[str], None]) -> 
 
     run()
     figure(summary("complaint numbers, chain heads, amounts, ids and levels", seen))
+    assert seen["accepted"] > 0  # each boundary takes some values
+    assert sum(seen.values()) > seen["accepted"]  # and refuses others, typed
 
 
 VALID = Complaint.model_validate(COMPLAINT)
@@ -438,25 +447,6 @@ class Hung(BaseException):
     """A call went on past its deadline (a BaseException, so no ``except OSError`` or ``Exception`` swallows it)."""
 
 
-@contextlib.contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    """Stop the block with :class:`Hung` after ``seconds`` (in the main thread, where signals arrive)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def expired(signum: int, frame: object) -> None:
-        raise Hung(f"still running after {seconds} seconds")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 @dataclass
 class Worst:
     """The longest call and the largest peak allocation seen."""
@@ -475,7 +465,7 @@ def bounded(
     tracemalloc.start()
     started = time.perf_counter()
     try:
-        with deadline(4 * SECONDS):
+        with alarm(4 * SECONDS, Hung):
             try:
                 tally(seen, call)
             except typed as error:
@@ -594,6 +584,8 @@ def test_hostile_values_in_complaint_json_give_typed_errors_within_bounds(
 
     run()
     figure(f"{summary('complaints with hostile values (JSON text, the CLI, Python objects)', seen)}; {worst}")
+    assert seen["InvalidInputError"] > 0  # the library refused some
+    assert seen["CliInputError"] > 0  # and so did the CLI
 
 
 FILE_KINDS = [
@@ -662,6 +654,8 @@ def test_files_that_are_not_regular_give_typed_errors_within_bounds(figure: Call
 
     run()
     figure(f"{summary('paths of every kind (FIFO, /dev/zero, directory, sparse...) read as inputs', seen)}; {worst}")
+    assert seen["CliInputError"] > 0  # what is not a readable file is refused, typed
+    assert seen["PolicyError"] > 0
 
 
 # -- journal rows: whatever is stored, reading it ends in a typed error or a result -----------------------------

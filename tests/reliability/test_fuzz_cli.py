@@ -27,13 +27,11 @@ import io
 import os
 import re
 import resource
-import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import pytest
@@ -44,6 +42,7 @@ from recovery_rules import Case, Complaint, Customer, Money, Policy, Remedy, SQL
 from recovery_rules.cli import main
 from tests._cli import CANDIDATE, CASES, COMPLAINT, POLICY, RECORDS
 
+from ._alarm import alarm
 from ._journals import size
 
 SECONDS: float = 20
@@ -355,22 +354,6 @@ def argvs(draw: st.DrawFn) -> list[str]:
     return argv
 
 
-@contextlib.contextmanager
-def _alarm(seconds: float) -> Iterator[None]:
-    """``TimeoutError`` in this thread after ``seconds``: a hang fails the run instead of stopping the suite."""
-
-    def expire(signum: int, frame: FrameType | None) -> None:
-        raise TimeoutError(f"no answer within {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def _peak_megabytes() -> float:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB on Linux
@@ -382,7 +365,7 @@ def run_cli(argv: list[str], stdin: bytes = b"") -> tuple[int, str, str, float, 
     before = _peak_megabytes()
     started = time.monotonic()
     with (
-        _alarm(SECONDS * 2),
+        alarm(SECONDS * 2),  # TimeoutError: the command reports it as unexpected, and the check fails
         contextlib.redirect_stdout(out),
         contextlib.redirect_stderr(err),
         pytest.MonkeyPatch.context() as patch,
