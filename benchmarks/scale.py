@@ -40,7 +40,6 @@ import json
 import logging
 import os
 import platform
-import resource
 import sqlite3
 import statistics
 import subprocess
@@ -644,9 +643,10 @@ def bench_reading(context: Context) -> None:
                     json.loads(row[DATA])
         return len(numbers)
 
-    cases = report()
+    cases = report()  # also warms up
     assert report_floor() == cases, (report_floor(), cases)
-    spent, floor_spent = alternate(report, report_floor, max(1, context.settings.listings // 2), warm=1)
+    repeat = 1 if cases > 5000 else max(1, context.settings.listings // 2)  # a day of a hotel group takes minutes
+    spent, floor_spent = alternate(report, report_floor, repeat, warm=0)
     context.record(
         "report --since/--until: one day (build_report)",
         spent,
@@ -815,6 +815,15 @@ def _rss() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def _peak_rss() -> int:
+    """The process's peak resident size (VmHWM: unlike ``ru_maxrss``, not inherited from the parent across exec)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def verify_child(backend: str, target: str, mode: str, resume: str | None) -> dict[str, Any]:
     """In a fresh process: one check of the whole chain (or from ``resume`` on), its time and memory."""
     head = None if resume is None else ChainHead.parse(resume)
@@ -838,7 +847,7 @@ def verify_child(backend: str, target: str, mode: str, resume: str | None) -> di
         ok, count, last = _floor_verify(connection, statement, head)
         seconds = time.perf_counter() - start
         connection.close()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = _peak_rss()
     return {"ok": ok, "count": count, "head": last, "seconds": seconds, "rss_before": before, "rss_peak": peak}
 
 
@@ -971,7 +980,7 @@ def catalog_child(path: str) -> dict[str, Any]:
     seconds = time.perf_counter() - start
     gc.collect()
     after = _rss()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = _peak_rss()
     return {
         "seconds": seconds,
         "rss_growth": after - before,
@@ -1197,6 +1206,45 @@ def table(rows: list[dict[str, Any]], sizes: list[int], backends: list[str]) -> 
             print(line + f"   {growth:5.2f}x")
 
 
+def markdown(results: dict[str, Any]) -> str:
+    """The figures of a results file as Markdown tables, one per backend (for docs/explanation/performance.md)."""
+    rows = [row for row in results["rows"] if "backend" in row]
+    sizes = sorted({row["size"] for row in rows})
+    lines = []
+    for backend in dict.fromkeys(row["backend"] for row in rows):
+        lines += [
+            "",
+            f"**{'SQLite' if backend == 'sqlite' else 'PostgreSQL'}**: library / floor, median",
+            "",
+            "| operation | "
+            + " | ".join(sj.label(size) for size in sizes)
+            + f" | {sj.label(sizes[-1])} / {sj.label(sizes[0])} |",
+            "| --- |" + " ---: |" * (len(sizes) + 1),
+        ]
+        for what in dict.fromkeys(row["what"] for row in rows):
+            cells = {row["size"]: row for row in rows if row["what"] == what and row["backend"] == backend}
+            if not cells:
+                continue
+            shown = []
+            for size in sizes:
+                row = cells.get(size)
+                if row is None:
+                    shown.append("")
+                    continue
+                text = _shown(row["median_us"]).replace(" us", " µs")
+                if row["floor_us"] is not None:
+                    text += " / " + _shown(row["floor_us"]).replace(" us", " µs")
+                if "found" in row and what.startswith(("cases", "report", "overdue")):
+                    text += f" ({row['found']:,})"
+                if "events_per_s" in row:
+                    text += f" ({row['events_per_s']:,}/s, +{row['memory_growth_mb']:.0f} MB)"
+                shown.append(text)
+            present = [cells[size] for size in sizes if size in cells]
+            growth = f"{present[-1]['median_us'] / present[0]['median_us']:.2f}×" if len(present) > 1 else ""
+            lines.append(f"| {what} | " + " | ".join(shown) + f" | {growth} |")
+    return "\n".join(lines) + "\n"
+
+
 def targets(rows: list[dict[str, Any]], sizes: list[int]) -> dict[str, dict[str, Any]]:
     """The issue's targets, each with what was measured."""
     found: dict[str, dict[str, Any]] = {}
@@ -1291,6 +1339,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--output", type=Path, default=ROOT / "benchmarks" / "results" / "scale.json", help="where to write the JSON"
     )
+    parser.add_argument("--markdown", type=Path, help="print the figures of this results file as Markdown, and stop")
     args = parser.parse_args()
     args.sizes = [sj.SIZES[name] if name in sj.SIZES else int(name) for name in args.sizes.split(",")]
     args.backends = args.backends.split(",")
@@ -1363,6 +1412,9 @@ def run_journals(
 def main() -> None:
     global TEMPLATES  # noqa: PLW0603 - recorded once per run, read by the stamping helpers
     args = arguments()
+    if args.markdown:
+        print(markdown(json.loads(args.markdown.read_text(encoding="utf-8"))), end="")
+        return
     settings = Settings(reads=40, writes=10, cases=4, listings=2) if args.quick else Settings(200, 40, 15, 5)
     TEMPLATES = sj.record_templates()
     environment = describe(settings)
