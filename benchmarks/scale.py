@@ -1339,7 +1339,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--output", type=Path, default=ROOT / "benchmarks" / "results" / "scale.json", help="where to write the JSON"
     )
-    parser.add_argument("--markdown", type=Path, help="print the figures of this results file as Markdown, and stop")
+    parser.add_argument(
+        "--markdown", type=Path, nargs="+", help="print the figures of these results files as Markdown, and stop"
+    )
     args = parser.parse_args()
     args.sizes = [sj.SIZES[name] if name in sj.SIZES else int(name) for name in args.sizes.split(",")]
     args.backends = args.backends.split(",")
@@ -1413,7 +1415,8 @@ def main() -> None:
     global TEMPLATES  # noqa: PLW0603 - recorded once per run, read by the stamping helpers
     args = arguments()
     if args.markdown:
-        print(markdown(json.loads(args.markdown.read_text(encoding="utf-8"))), end="")
+        found = [json.loads(path.read_text(encoding="utf-8")) for path in args.markdown]
+        print(markdown({"rows": [row for results in found for row in results["rows"]]}), end="")
         return
     settings = Settings(reads=40, writes=10, cases=4, listings=2) if args.quick else Settings(200, 40, 15, 5)
     TEMPLATES = sj.record_templates()
