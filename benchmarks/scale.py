@@ -316,41 +316,21 @@ def _us(call: Callable[[], object]) -> float:
     return (time.perf_counter_ns() - start) / 1000
 
 
-def alternate(
-    subject: Callable[[], object], floor: Callable[[], object], repeat: int, *, warm: int = 3
-) -> tuple[float, float]:
-    """Median microseconds of ``subject`` and ``floor``, measured in alternation (so both see the same machine)."""
-    for _ in range(warm):
-        subject()
-        floor()
-    subjects, floors = [], []
-    for index in range(repeat):
-        if index % 2:
-            floors.append(_us(floor))
-            subjects.append(_us(subject))
-        else:
-            subjects.append(_us(subject))
-            floors.append(_us(floor))
-    return statistics.median(subjects), statistics.median(floors)
+@dataclasses.dataclass
+class Probe:
+    """One operation on one journal, ready to be timed next to its floor.
 
-
-def alternate_writes(
-    prepare: Callable[[int], Trace], subject: Callable[[int], object], floor: Callable[[Trace], object], repeat: int
-) -> tuple[float, float, int]:
-    """As :func:`alternate` for writes: each floor replays a dry run prepared (untimed) just before it.
-
-    Also returns how many statements the last dry run recorded.
+    ``prepare`` (writes only) runs untimed just before each ``floor``: the dry run whose statements the
+    floor replays. ``finish`` runs after the timing: checks, and figures to show beside the times.
     """
-    subjects, floors = [], []
-    trace: Trace = []
-    for index in range(repeat + 2):
-        trace = prepare(index)
-        spent_floor = _us(lambda trace=trace: floor(trace))  # type: ignore[misc]  # bound now, on purpose
-        spent_subject = _us(lambda index=index: subject(index))  # type: ignore[misc]  # as above
-        if index >= 2:  # the first two warm up
-            floors.append(spent_floor)
-            subjects.append(spent_subject)
-    return statistics.median(subjects), statistics.median(floors), len(trace)
+
+    what: str
+    subject: Callable[[], object]
+    floor: Callable[[], object]
+    samples: int
+    prepare: Callable[[], object] | None = None
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+    finish: Callable[[], dict[str, Any]] | None = None
 
 
 @dataclasses.dataclass
@@ -359,6 +339,7 @@ class Settings:
     writes: int
     cases: int
     listings: int
+    rounds: int
 
 
 @dataclasses.dataclass
@@ -398,7 +379,7 @@ class Context:
         self.rows.append(row)
         floor_text = "" if floor_us is None else f"   floor {_shown(floor_us):>10}  x{subject_us / floor_us:5.2f}"
         notes = "  " + ", ".join(f"{name} {value}" for name, value in extra.items()) if extra else ""
-        print(f"  {what:58} {_shown(subject_us):>10}{floor_text}{notes}", flush=True)
+        print(f"  {sj.label(self.size):>5} {what:60} {_shown(subject_us):>10}{floor_text}{notes}", flush=True)
 
     def fresh_day(self) -> dt.date:
         """A day before the journal's first one on which the heavy guest has no case yet (a new one each call)."""
@@ -416,12 +397,86 @@ class Context:
         return self.fresh.pop(0)
 
 
+def run_probes(contexts: dict[int, Context], make: Callable[[Context], list[Probe]]) -> None:
+    """Time one kind of operation on every journal, the sizes taking turns, each next to its floor.
+
+    The samples of each size are taken in rounds, the sizes one after another in each round, so that a
+    machine speeding up or slowing down (a busy one does, from minute to minute) is seen by every size.
+    """
+    made = {size: make(context) for size, context in contexts.items()}
+    names = list(dict.fromkeys(probe.what for probes in made.values() for probe in probes))
+    for name in names:
+        present = {size: probe for size, probes in made.items() for probe in probes if probe.what == name}
+        found: dict[int, tuple[list[float], list[float]]] = {size: ([], []) for size in present}
+        for probe in present.values():  # warm up
+            for _ in range(2 if probe.samples > 3 else 0):
+                _sample(probe, 0)
+        rounds = max(1, min(contexts[next(iter(present))].settings.rounds, *(p.samples for p in present.values())))
+        for turn in range(rounds):
+            for size, probe in present.items():
+                for index in range(probe.samples // rounds + (1 if turn < probe.samples % rounds else 0)):
+                    subject_us, floor_us = _sample(probe, index)
+                    found[size][0].append(subject_us)
+                    found[size][1].append(floor_us)
+        for size, probe in present.items():
+            extra = {**probe.extra, **(probe.finish() if probe.finish is not None else {})}
+            subjects, floors = found[size]
+            contexts[size].record(name, statistics.median(subjects), statistics.median(floors), **extra)
+
+
+def _sample(probe: Probe, index: int) -> tuple[float, float]:
+    """One timing of the subject and one of the floor (a write's floor right after its dry run)."""
+    if probe.prepare is not None:
+        probe.prepare()
+        floor_us = _us(probe.floor)
+        return _us(probe.subject), floor_us
+    if index % 2:
+        floor_us = _us(probe.floor)
+        return _us(probe.subject), floor_us
+    subject_us = _us(probe.subject)
+    return subject_us, _us(probe.floor)
+
+
 def _shown(us: float) -> str:
     if us >= 1_000_000:
         return f"{us / 1_000_000:.2f} s"
     if us >= 1000:
         return f"{us / 1000:.2f} ms"
     return f"{us:.1f} us"
+
+
+def _write_probe(
+    what: str,
+    backend: Backend,
+    dry: Callable[[int], object],
+    subject: Callable[[int], object],
+    *,
+    samples: int,
+    finish: Callable[[], dict[str, Any]] | None = None,
+) -> Probe:
+    """A write's probe: each floor replays the statements of a dry run of ``dry(n)``; the subject does ``subject(n)``.
+
+    ``n`` counts from 0 for each; the figure ``statements`` is how many the last dry run recorded.
+    """
+    state: dict[str, Any] = {"dry": 0, "done": 0, "trace": []}
+
+    def prepare() -> None:
+        number = state["dry"]
+        state["dry"] += 1
+        state["trace"] = backend.dry(lambda: dry(number))
+
+    def floor() -> object:
+        return backend.replay(state["trace"])
+
+    def timed() -> object:
+        number = state["done"]
+        state["done"] += 1
+        return subject(number)
+
+    def finished() -> dict[str, Any]:
+        return {"statements": len(state["trace"]), **(finish() if finish is not None else {})}
+
+    return Probe(what, timed, floor, samples, prepare=prepare, finish=finished)
 
 
 # -- b. the ledger ---------------------------------------------------------------------------------------------------
@@ -465,11 +520,12 @@ def ledger_floor(
     return floor
 
 
-def bench_ledger(context: Context) -> None:
-    journal = context.journal
-    heavy_grant = context.backend.raw(
-        "SELECT number, ledger_at FROM {s}.events WHERE customer_id = ? AND ledger IS NOT NULL "
-        "ORDER BY seq DESC LIMIT 1".replace("?", "%s" if context.backend.name == "postgres" else "?"),
+def ledger_probes(context: Context) -> list[Probe]:
+    journal, backend = context.journal, context.backend
+    mark = "%s" if backend.name == "postgres" else "?"
+    heavy_grant = backend.raw(
+        f"SELECT number, ledger_at FROM {{s}}.events WHERE customer_id = {mark} AND ledger IS NOT NULL "  # noqa: S608 - a constant
+        "ORDER BY seq DESC LIMIT 1",
         (sj.HEAVY,),
     )
     latest_number, latest_at = ComplaintNumber.parse(heavy_grant[0][0]), heavy_grant[0][1]
@@ -482,6 +538,7 @@ def bench_ledger(context: Context) -> None:
     ]
     if context.end - sj.JOURNAL_START > dt.timedelta(days=2):
         reads.append(("ledger: heavy guest, day window, a past day", Window("day"), now - dt.timedelta(days=1), None))
+    probes = []
     for what, window, moment, incident in reads:
 
         def subject(window: Window = window, moment: dt.datetime = moment, incident: Any = incident) -> Decimal:
@@ -489,7 +546,7 @@ def bench_ledger(context: Context) -> None:
                 number, window=window, timezone=TIMEZONE, currency=CURRENCY, now=moment, incident=incident
             ).amount
 
-        trace = context.backend.recorded(subject)
+        trace = backend.recorded(subject)
         since = until = None
         if window.kind == "day":
             start = dt.datetime.combine(moment.astimezone(_zone()).date(), dt.time(0), tzinfo=_zone())
@@ -499,12 +556,12 @@ def bench_ledger(context: Context) -> None:
             assert window.duration is not None
             since = canonical_time(moment - window.duration + dt.timedelta(microseconds=1))
         scope = "incident_total" if window.kind == "incident" else "guest"
-        floor = ledger_floor(context.backend, trace, scope=scope, since=since, until=until)
-        assert floor() == subject(), (what, floor(), subject())
+        floor = ledger_floor(backend, trace, scope=scope, since=since, until=until)
         found = subject()
-        context.record(
-            what, *alternate(subject, floor, context.settings.reads), statements=len(trace), granted=str(found)
-        )
+        assert floor() == found, (what, floor(), found)
+        extra = {"statements": len(trace), "records": sum(1 for sql, _ in trace if "SELECT seq, format" in sql)}
+        probes.append(Probe(what, subject, floor, context.settings.reads, extra={**extra, "granted": str(found)}))
+    return probes
 
 
 def _zone() -> Any:
@@ -522,7 +579,7 @@ def _pairs(trace: Trace, results: list[list[tuple[Any, ...]]]) -> list[tuple[tup
     return list(zip(rows[0::2], rows[1::2], strict=True))
 
 
-def bench_overdue(context: Context) -> None:
+def overdue_probes(context: Context) -> list[Probe]:
     backend = context.backend
     mark = "%s" if backend.name == "postgres" else "?"
     due = backend.raw(
@@ -530,53 +587,36 @@ def bench_overdue(context: Context) -> None:
         f"LIMIT 1 OFFSET {mark}",
         (OVERDUE_FOUND - 1,),
     )
-    now = dt.datetime.fromisoformat(due[0][0].replace("Z", "+00:00")) + dt.timedelta(microseconds=1)
-
-    def subject() -> list[tuple[str, str]]:
-        overdue = context.journal.overdue_callbacks(now)
-        return [(str(s.number), canonical_time(s.callback_by)) for s in overdue if s.callback_by is not None]
-
-    trace = backend.recorded(subject)
-    cutoff = canonical_time(now)
-
-    def floor() -> list[tuple[str, str]]:
-        results = backend.replay(trace)
-        found = [
-            (last[NUMBER], last[CALLBACK])
-            for _, last in _pairs(trace, results)
-            if last[STATE] != "closed" and last[CALLBACK] is not None and last[CALLBACK] < cutoff
-        ]
-        return sorted(found, key=lambda item: (item[1], item[0]))
-
-    assert floor() == subject()
-    context.record(
-        "overdue_callbacks(now): one poll", *alternate(subject, floor, context.settings.reads), found=len(subject())
+    probes = []
+    polls = (
+        ("overdue_callbacks(now): one poll", dt.datetime.fromisoformat(due[0][0].replace("Z", "+00:00"))),
+        ("overdue_callbacks(end of journal)", context.end),
     )
-    # As a scheduler polls: now = the journal's end, finding what is overdue then.
-    at_end = context.end
+    for what, moment in polls:
+        now = moment + dt.timedelta(microseconds=1)
 
-    def poll() -> int:
-        return len(context.journal.overdue_callbacks(at_end))
+        def subject(now: dt.datetime = now) -> list[tuple[str, str]]:
+            overdue = context.journal.overdue_callbacks(now)
+            return [(str(s.number), canonical_time(s.callback_by)) for s in overdue if s.callback_by is not None]
 
-    found = poll()
-    trace = backend.recorded(poll)
+        trace = backend.recorded(subject)
 
-    def poll_floor() -> int:
-        results = backend.replay(trace)
-        cutoff = canonical_time(at_end)
-        return sum(
-            1
-            for _, last in _pairs(trace, results)
-            if last[STATE] != "closed" and last[CALLBACK] is not None and last[CALLBACK] < cutoff
-        )
+        def floor(trace: Trace = trace, cutoff: str = canonical_time(now)) -> list[tuple[str, str]]:
+            results = backend.replay(trace)
+            found = [
+                (last[NUMBER], last[CALLBACK])
+                for _, last in _pairs(trace, results)
+                if last[STATE] != "closed" and last[CALLBACK] is not None and last[CALLBACK] < cutoff
+            ]
+            return sorted(found, key=lambda item: (item[1], item[0]))
 
-    assert poll_floor() == found
-    context.record(
-        "overdue_callbacks(end of journal)", *alternate(poll, poll_floor, context.settings.reads), found=found
-    )
+        found = subject()
+        assert floor() == found
+        probes.append(Probe(what, subject, floor, context.settings.reads, extra={"found": len(found)}))
+    return probes
 
 
-def bench_reading(context: Context) -> None:
+def load_probes(context: Context) -> list[Probe]:
     backend, journal = context.backend, context.journal
     mark = "%s" if backend.name == "postgres" else "?"
     middle = max(1, context.facts.events // 2)
@@ -597,10 +637,12 @@ def bench_reading(context: Context) -> None:
         return len(views), rows[-1][STATE]
 
     assert load_floor() == load()
-    context.record("Case.load: one case", *alternate(load, load_floor, context.settings.reads), events=load()[0])
+    return [Probe("Case.load: one case", load, load_floor, context.settings.reads, extra={"events": load()[0]})]
 
-    since = sj.JOURNAL_START
-    until = since + dt.timedelta(days=1)
+
+def listing_probes(context: Context) -> list[Probe]:
+    backend, journal = context.backend, context.journal
+    since, until = _first_day(context)
 
     def listing() -> list[str]:
         return [str(summary.number) for summary in journal.cases(since=since, until=until)]
@@ -613,19 +655,26 @@ def bench_reading(context: Context) -> None:
 
     listed = listing()
     assert listing_floor() == listed
-    spent, floor_spent = alternate(listing, listing_floor, context.settings.listings, warm=1)
-    context.record(
-        "cases(since=, until=): one day",
-        spent,
-        floor_spent,
-        found=len(listed),
-        per_case_us=round(spent / len(listed), 2),
-    )
+    cases = len(listed)
+    return [
+        Probe(
+            "cases(since=, until=): one day",
+            listing,
+            listing_floor,
+            context.settings.listings,
+            extra={"found": cases},
+        )
+    ]
 
+
+def report_probes(context: Context) -> list[Probe]:
     from recovery_rules.cli._journal_reader import PeriodReplay  # noqa: PLC0415 - what report --since/--until runs
     from recovery_rules.cli._report import build_report  # noqa: PLC0415 - as above
 
+    backend, journal = context.backend, context.journal
+    since, until = _first_day(context)
     report_now = context.end + dt.timedelta(hours=1)
+    cutoff = canonical_time(report_now)
 
     def report() -> int:
         replay = PeriodReplay(journal, "bench", now=report_now, since=since, until=until)
@@ -637,23 +686,24 @@ def bench_reading(context: Context) -> None:
         results = backend.replay(trace)
         numbers = set()
         for (sql, parameters), rows in zip(trace, results, strict=True):
-            if "ORDER BY version" in sql:
+            if "ORDER BY version" in sql and rows and rows[0][AT] <= cutoff:  # a case as it stood at now
                 numbers.add(parameters[0])
                 for row in rows:
                     json.loads(row[DATA])
         return len(numbers)
 
-    cases = report()  # also warms up
+    cases = report()
     assert report_floor() == cases, (report_floor(), cases)
-    repeat = 1 if cases > 5000 else max(1, context.settings.listings // 2)  # a day of a hotel group takes minutes
-    spent, floor_spent = alternate(report, report_floor, repeat, warm=0)
-    context.record(
-        "report --since/--until: one day (build_report)",
-        spent,
-        floor_spent,
-        found=cases,
-        per_case_us=round(spent / cases, 2),
-    )
+    samples = 1 if cases > 5000 else max(1, context.settings.listings // 2)  # a day of a hotel group takes minutes
+    return [
+        Probe("report --since/--until: one day (build_report)", report, report_floor, samples, extra={"found": cases})
+    ]
+
+
+def _first_day(context: Context) -> tuple[dt.datetime, dt.datetime]:
+    """The journal's first day, or the whole journal when it is shorter (events written while measuring left out)."""
+    end = min(sj.JOURNAL_START + dt.timedelta(days=1), context.end + dt.timedelta(seconds=1))
+    return sj.JOURNAL_START, end
 
 
 def _number_key(text: str) -> tuple[str, str, int]:
@@ -691,43 +741,47 @@ def _append(journal: Journal, entry: BulkEntry) -> object:
     )
 
 
-def _check_still_valid(context: Context, head: ChainHead, what: str) -> None:
-    checked = context.journal.verify(resume_from=head)
-    assert checked.ok, (what, checked)
+def _still_valid(context: Context, head: ChainHead, what: str) -> Callable[[], dict[str, Any]]:
+    """A check, after a series of writes: every event written since ``head`` (the floor's too) is intact and chained."""
+
+    def check() -> dict[str, Any]:
+        checked = context.journal.verify(resume_from=head)
+        assert checked.ok, (what, checked)
+        return {}
+
+    return check
 
 
-def bench_appends(context: Context) -> None:
+def append_probes(context: Context) -> list[Probe]:
     journal, backend = context.journal, context.backend
-    repeat = context.settings.writes
+    count = context.settings.writes + 8  # the samples, the warm-up and a few more
     head = journal.head()
     # An append without a grant: the first event of a new guest's case.
     opened = [
-        _stamped(context, 0, f"N{context.run}{i:05d}", context.end.date(), slice(0, 1))[0]
-        for i in range(2 * repeat + 4)
+        _stamped(context, 0, f"N{context.run}{i:05d}", context.fresh_day(), slice(0, 1))[0] for i in range(2 * count)
     ]
-
-    def prepare(index: int) -> Trace:
-        return backend.dry(lambda: _append(journal, opened[2 * index]))
-
-    subject_us, floor_us, statements = alternate_writes(
-        prepare, lambda index: _append(journal, opened[2 * index + 1]), backend.replay, repeat
-    )
-    context.record("append: one event, no grant", subject_us, floor_us, statements=statements)
-    _check_still_valid(context, head, "append")
     # An append of a grant: the decision of a heavy guest's case (the ledger's running totals read and written).
-    head = journal.head()
-    days = [context.fresh_day() for _ in range(2 * repeat + 4)]
+    days = [context.fresh_day() for _ in range(2 * count)]
     prepared = [_stamped(context, 0, sj.HEAVY, day, slice(0, 5)) for day in days]
     journal.append_many(entry for entries in prepared for entry in entries[:4])
-
-    def prepare_grant(index: int) -> Trace:
-        return backend.dry(lambda: _append(journal, prepared[2 * index][4]))
-
-    subject_us, floor_us, statements = alternate_writes(
-        prepare_grant, lambda index: _append(journal, prepared[2 * index + 1][4]), backend.replay, repeat
-    )
-    context.record("append: one grant (heavy guest's running totals)", subject_us, floor_us, statements=statements)
-    _check_still_valid(context, head, "append a grant")
+    return [
+        _write_probe(
+            "append: one event, no grant",
+            backend,
+            lambda n: _append(journal, opened[2 * n]),
+            lambda n: _append(journal, opened[2 * n + 1]),
+            samples=context.settings.writes,
+            finish=_still_valid(context, head, "append"),
+        ),
+        _write_probe(
+            "append: one grant (heavy guest's running totals)",
+            backend,
+            lambda n: _append(journal, prepared[2 * n][4]),
+            lambda n: _append(journal, prepared[2 * n + 1][4]),
+            samples=context.settings.writes,
+            finish=_still_valid(context, head, "append a grant"),
+        ),
+    ]
 
 
 def _whole_case(journal: Journal, policy: Policy, customer: str, at: dt.datetime, amount: str) -> tuple[str, int]:
@@ -748,56 +802,63 @@ def _whole_case(journal: Journal, policy: Policy, customer: str, at: dt.datetime
     return resolution.outcome.value, case.number.sequence
 
 
-def bench_cases(context: Context) -> None:
+def case_probes(context: Context) -> list[Probe]:
     journal, backend = context.journal, context.backend
-    repeat = context.settings.cases
+    head = journal.head()
     same_day = context.end + dt.timedelta(minutes=1)
+
+    def fresh(_: int) -> tuple[str, dt.datetime]:
+        return sj.HEAVY, dt.datetime.combine(context.fresh_day(), dt.time(15), tzinfo=dt.UTC)
+
+    def new_guest(index: int) -> tuple[str, dt.datetime]:
+        return f"N{context.run}c{index:05d}", dt.datetime.combine(context.fresh_day(), dt.time(15), tzinfo=dt.UTC)
+
+    def busy_day(index: int) -> tuple[str, dt.datetime]:
+        return sj.HEAVY, same_day + dt.timedelta(seconds=10 * index)  # another complaint each time
+
     variants: list[tuple[str, Policy, Callable[[int], tuple[str, dt.datetime]], str]] = [
-        (
-            "case: heavy guest, incident window, first case of its day",
-            context.ritz,
-            lambda _: (sj.HEAVY, dt.datetime.combine(context.fresh_day(), dt.time(15), tzinfo=dt.UTC)),
-            "250.00",
-        ),
-        (
-            "case: new guest, incident window",
-            context.ritz,
-            lambda index: (f"N{context.run}c{index:05d}", same_day + dt.timedelta(seconds=10 * index)),
-            "250.00",
-        ),
-        (
-            "case: heavy guest, day window (theme park), first case of its day",
-            context.park,
-            lambda _: (sj.HEAVY, dt.datetime.combine(context.fresh_day(), dt.time(15), tzinfo=dt.UTC)),
-            "100.00",
-        ),
-        (
-            "case: heavy guest, incident window, on a day of many cases",
-            context.ritz,
-            lambda index: (sj.HEAVY, same_day + dt.timedelta(seconds=10 * index)),  # another complaint each time
-            "250.00",
-        ),
+        ("case: heavy guest, incident window, first case of its day", context.ritz, fresh, "250.00"),
+        ("case: new guest, incident window", context.ritz, new_guest, "250.00"),
+        ("case: heavy guest, day window (theme park), first case of its day", context.park, fresh, "100.00"),
+        ("case: heavy guest, incident window, on a day of many cases", context.ritz, busy_day, "250.00"),
     ]
+    probes = []
     for what, policy, who, amount in variants:
-        head = journal.head()
         sequences: list[int] = []
 
-        def prepare(index: int, policy: Policy = policy, who: Any = who, amount: str = amount) -> Trace:
-            customer, at = who(2 * index)
-            return backend.dry(lambda: _whole_case(journal, policy, customer, at, amount))
+        def dry(n: int, policy: Policy = policy, who: Any = who, amount: str = amount) -> object:
+            customer, at = who(2 * n)
+            return _whole_case(journal, policy, customer, at, amount)
 
         def subject(
-            index: int, policy: Policy = policy, who: Any = who, amount: str = amount, sequences: list[int] = sequences
+            n: int, policy: Policy = policy, who: Any = who, amount: str = amount, sequences: list[int] = sequences
         ) -> None:
-            customer, at = who(2 * index + 1)
+            customer, at = who(2 * n + 1)
             sequences.append(_whole_case(journal, policy, customer, at, amount)[1])
 
-        subject_us, floor_us, statements = alternate_writes(prepare, subject, backend.replay, repeat)
-        extra: dict[str, Any] = {"statements": statements}
-        if "many cases" in what:
-            extra["earlier_cases_that_day"] = f"{sequences[0] - 1}-{sequences[-1] - 1}"
-        context.record(what, subject_us, floor_us, **extra)
-        _check_still_valid(context, head, what)
+        check = _still_valid(context, head, what)
+
+        def finish(
+            what: str = what, sequences: list[int] = sequences, check: Callable[[], dict[str, Any]] = check
+        ) -> dict[str, Any]:
+            check()
+            if "many cases" not in what:
+                return {}
+            return {"earlier_cases_that_day": f"{sequences[0] - 1}-{sequences[-1] - 1}"}
+
+        probes.append(_write_probe(what, backend, dry, subject, samples=context.settings.cases, finish=finish))
+    return probes
+
+
+OPERATIONS: Final = (
+    ledger_probes,
+    overdue_probes,
+    load_probes,
+    listing_probes,
+    report_probes,
+    append_probes,
+    case_probes,
+)
 
 
 # -- e. verify, in a process of its own --------------------------------------------------------------------------------
@@ -1159,24 +1220,23 @@ def ensure(backend: str, size: int, folder: Path, dsn: str | None, rebuild: bool
 
 
 def measure(
-    *, backend: Backend, size: int, facts: sj.BuildFacts, settings: Settings, rows: list[dict[str, Any]], target: str
-) -> None:
-    context = Context(
-        backend=backend,
-        size=size,
-        facts=facts,
-        settings=settings,
-        rows=rows,
-        ritz=presets.ritz_carlton(),
-        park=presets.load("theme_park"),
-    )
-    print(f"\n{backend.name}, {sj.label(size)} events ({context.journal.head().count:,} now)", flush=True)
-    bench_ledger(context)
-    bench_overdue(context)
-    bench_reading(context)
-    bench_appends(context)
-    bench_cases(context)
-    bench_verify(context, target)
+    backends: dict[int, Backend], facts: dict[int, sj.BuildFacts], targets: dict[int, str], settings: Settings
+) -> list[dict[str, Any]]:
+    """Every operation on the journals of one backend, the sizes side by side; the rows of figures."""
+    rows: list[dict[str, Any]] = []
+    ritz, park = presets.ritz_carlton(), presets.load("theme_park")
+    contexts = {
+        size: Context(backend=backend, size=size, facts=facts[size], settings=settings, rows=rows, ritz=ritz, park=park)
+        for size, backend in backends.items()
+    }
+    name = next(iter(backends.values())).name
+    counts = ", ".join(f"{sj.label(size)}: {context.journal.head().count:,}" for size, context in contexts.items())
+    print(f"\n{name} (events now: {counts})", flush=True)
+    for make in OPERATIONS:
+        run_probes(contexts, make)
+    for size, context in contexts.items():
+        bench_verify(context, targets[size])
+    return rows
 
 
 # -- the table ---------------------------------------------------------------------------------------------------------
@@ -1393,20 +1453,20 @@ def run_journals(
         if args.build_only:
             return builds
         for name in args.backends:
-            for size in args.sizes:
-                backend: Backend
-                if name == "sqlite":
-                    path = sj.sqlite_path(args.folder, size)
-                    backend, target = SQLiteBackend(path), str(path)
-                else:
-                    assert dsn is not None
-                    backend = PostgresBackend(dsn, sj.pg_schema(size))
-                    target = f"{dsn}|{sj.pg_schema(size)}"
-                try:
-                    measure(
-                        backend=backend, size=size, facts=facts[name, size], settings=settings, rows=rows, target=target
-                    )
-                finally:
+            backends: dict[int, Backend] = {}
+            targets: dict[int, str] = {}
+            try:
+                for size in args.sizes:
+                    if name == "sqlite":
+                        path = sj.sqlite_path(args.folder, size)
+                        backends[size], targets[size] = SQLiteBackend(path), str(path)
+                    else:
+                        assert dsn is not None
+                        backends[size] = PostgresBackend(dsn, sj.pg_schema(size))
+                        targets[size] = f"{dsn}|{sj.pg_schema(size)}"
+                rows += measure(backends, {size: facts[name, size] for size in args.sizes}, targets, settings)
+            finally:
+                for backend in backends.values():
                     backend.close()
     return builds
 
@@ -1418,7 +1478,11 @@ def main() -> None:
         found = [json.loads(path.read_text(encoding="utf-8")) for path in args.markdown]
         print(markdown({"rows": [row for results in found for row in results["rows"]]}), end="")
         return
-    settings = Settings(reads=40, writes=10, cases=4, listings=2) if args.quick else Settings(200, 40, 15, 5)
+    settings = (
+        Settings(reads=40, writes=10, cases=4, listings=2, rounds=2)
+        if args.quick
+        else Settings(reads=200, writes=40, cases=15, listings=5, rounds=5)
+    )
     TEMPLATES = sj.record_templates()
     environment = describe(settings)
     rows: list[dict[str, Any]] = []
