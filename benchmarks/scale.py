@@ -559,7 +559,9 @@ def ledger_probes(context: Context) -> list[Probe]:
         floor = ledger_floor(backend, trace, scope=scope, since=since, until=until)
         found = subject()
         assert floor() == found, (what, floor(), found)
-        extra = {"statements": len(trace), "records": sum(1 for sql, _ in trace if "SELECT seq, format" in sql)}
+        read = backend.replay(trace)  # how many events the read fetched (each one hash-checked by the library)
+        events = sum(1 for (sql, _), rows in zip(trace, read, strict=True) if "SELECT seq, format" in sql and rows)
+        extra = {"statements": len(trace), "events_read": events}
         probes.append(Probe(what, subject, floor, context.settings.reads, extra={**extra, "granted": str(found)}))
     return probes
 
