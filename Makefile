@@ -11,6 +11,7 @@
 #   make docs-serve  preview the documentation at http://127.0.0.1:8000 while editing it
 #   make schema regenerate docs/policy.schema.json from the Policy model
 #   make bench  speed and memory against a hand-written floor (a table, and benchmarks/results/latest.json)
+#   make bench-scale  the journal at 10k to 10M events and huge catalogs, against the raw database (issue 14)
 #   make reliability  the reliability suite at full size (the cap hammer: 8 processes x 4 threads x 200 attempts...)
 #   make postgres     install PostgreSQL's server programs for the tests when missing (Debian's packages)
 #
@@ -25,7 +26,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo check test lint format clean test-pythons docs docs-serve schema bench reliability postgres
+.PHONY: demo check test lint format clean test-pythons docs docs-serve schema bench bench-scale reliability postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -97,6 +98,13 @@ schema: $(VENV)/.installed
 # Not part of the test suite: the numbers depend on the machine, so every row is shown next to the floor.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+# Builds the journals it lacks first (SQLite and PostgreSQL, 10k to 10M events, through Journal.append_many) into
+# benchmarks/journals/ (git-ignored; RECOVERY_RULES_BENCH_DIR elsewhere): about 30 GB and several hours the first
+# time; later runs reuse them. A PostgreSQL server of its own is started there and stopped after, unless
+# RECOVERY_RULES_BENCH_DSN names one. See docs/explanation/performance.md; SCALE_ARGS=--tiny checks the script.
+bench-scale: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/scale.py $(SCALE_ARGS)
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
