@@ -42,7 +42,7 @@ from ._journal import Draft, Event, Journal, JSONValue, Ledger, digest
 from ._models import Complaint, ComplaintNumber, Remedy
 from ._money import Money
 from ._phrases import forbidden_phrases
-from ._policy import Policy
+from ._policy import Policy, compiled_policy
 from ._policy_parts import Alternative
 from ._resolution import Outcome, Resolution
 from ._time import instant
@@ -778,9 +778,9 @@ class Case:
         policy = self._policy
         offerer = _required(view.offered_by)
         granted = _granted(policy, ledger, view, at)
-        room = _room(policy, offerer, view.complaint.customer.tier)
-        if room is not None and granted + alternative.value > room:
-            left = room - granted if room > granted else Money.zero(policy.currency)
+        compiled = compiled_policy(policy)
+        left = compiled.room_left(compiled.by_name[offerer], view.complaint.customer.tier, granted.amount)
+        if alternative.value.amount > left:
             raise _refusal(
                 step,
                 view,
@@ -788,7 +788,7 @@ class Case:
                 needed=None,
                 detail=(
                     f"it is worth {alternative.value.display()} and {offerer} may grant this guest only "
-                    f"{left.display()} more now"
+                    f"{Money(left, policy.currency).display()} more now"
                 ),
             )
         return _draft(step, CaseState.RESOLVED, offerer, at, grant=alternative.value, alternative=_json(alternative))
@@ -846,13 +846,6 @@ def _bind(
         return draft if view.incident is None else dataclasses.replace(draft, incident=view.incident)
 
     return bound
-
-
-def _room(policy: Policy, level_name: str, tier: str) -> Money | None:
-    """The most ``level_name`` may grant a guest of ``tier`` within the window: its limit and the cap."""
-    level = policy.level(level_name)
-    bounds = [money for money in (level.tier_limits.get(tier, level.limit), policy.hard_cap) if money is not None]
-    return min(bounds) if bounds else None
 
 
 def _required(value: _T | None) -> _T:

@@ -230,6 +230,24 @@ class CompiledPolicy:
         by_tier = self.rungs[kind]
         return by_tier.get(tier) or by_tier[None]
 
+    def room(self, level: CompiledLevel, tier: str) -> Decimal:
+        """The most ``level`` may grant a customer of ``tier`` within the window, in all.
+
+        Its limit for the tier, bounded by the hard cap (``Infinity`` when neither
+        bounds it). The one place this is worked out: the decision, Plan B, the
+        extra mile and a case's step granting an alternative all ask here.
+        """
+        limit = level.limit_for(tier)
+        return limit if limit <= self.cap else self.cap
+
+    def room_left(self, level: CompiledLevel, tier: str, before: Decimal) -> Decimal:
+        """What ``level`` may still grant a customer of ``tier`` already granted ``before``: never below zero."""
+        room = self.room(level, tier)
+        if room is INFINITY or before.is_zero():
+            return room
+        left = _SUBTRACT(room, before)
+        return left if left > 0 else self.zero
+
 
 def _limit(money: Money | None) -> Decimal:
     return INFINITY if money is None else money.amount
@@ -617,7 +635,7 @@ class _Decision:
             authority, limit_money = self.authority(limit)
             message = f"{self.totals()} is within {authority}"
             trace.append(_entry("limit.authority", True, message, {"total": self.total_money, "limit": limit_money}))
-        suggestions = self.extra_mile(limit) if policy.extra_mile else ()
+        suggestions = self.extra_mile() if policy.extra_mile else ()
         trace.append(actor.good_news)
         return self.build(
             Outcome.APPROVED,
@@ -720,14 +738,7 @@ class _Decision:
         """What the acting level can still grant this guest now (``Infinity`` for no limit)."""
         budget = self._budget
         if budget is None:
-            limit, cap = self.actor.limit_for(self.tier), self.policy.cap
-            room = limit if limit <= cap else cap
-            if room is INFINITY or self.before.is_zero():
-                budget = room
-            else:
-                left = _SUBTRACT(room, self.before)
-                budget = left if left > 0 else self.policy.zero
-            self._budget = budget
+            budget = self._budget = self.policy.room_left(self.actor, self.tier, self.before)
         return budget
 
     def budget_money(self) -> Money | None:
@@ -765,15 +776,14 @@ class _Decision:
         )
         return chosen
 
-    def extra_mile(self, limit: Decimal) -> tuple[Alternative, ...]:
+    def extra_mile(self) -> tuple[Alternative, ...]:
         """Extra-mile suggestions that fit what is left once the approved remedy is granted."""
         policy = self.policy
         shelf = policy.extra_mile.shelf(self.category, self.kind)
         if not shelf:
             return ()
-        room = limit if limit <= policy.cap else policy.cap
-        left = None if room is INFINITY else _SUBTRACT(room, self.total)
-        budget = None if left is None else max(left, policy.zero)
+        left = policy.room_left(self.actor, self.tier, self.total)
+        budget = None if left is INFINITY else left
         chosen = shelf.select(policy.zero, budget, policy.min_alternatives)
         if chosen:
             self.trace.append(
