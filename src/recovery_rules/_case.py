@@ -711,7 +711,7 @@ class Case:
                 try:
                     event = self._journal.append(
                         self.number,
-                        _bind(build, view, at),
+                        _build_with_ledger(build, view, at),
                         expected_version=view.version,
                         key=key,
                         request=request,
@@ -838,7 +838,7 @@ def _granted(policy: Policy, ledger: Ledger, view: CaseView, at: dt.datetime) ->
     )
 
 
-def _bind(
+def _build_with_ledger(
     build: Callable[[CaseView, Ledger, dt.datetime], Draft], view: CaseView, at: dt.datetime
 ) -> Callable[[Ledger], Draft]:
     def bound(ledger: Ledger) -> Draft:

@@ -5,7 +5,7 @@ drives it and records each step in the journal, and a case is rebuilt by
 replaying its events through :func:`apply`, the same function a live step goes
 through, so a live case and a rebuilt one cannot differ.
 
-The path (seed 003, "Sample flow path for addressing a customer problem")::
+The path (the usual flow path for addressing a customer problem)::
 
     opened ─listen─► listened ─apologize─► apologized ─ask_preferred_solution─► solution_asked
     solution_asked ─decide─► approved | beyond_authority | denied
@@ -124,24 +124,23 @@ class CaseOutcome(enum.StrEnum):
     """Nothing was accepted; a written report went to a manager who calls the customer."""
 
 
-S = CaseState
 STEPS_FROM: Final[Mapping[CaseState, tuple[CaseStep, ...]]] = {
-    S.OPENED: (CaseStep.LISTEN,),
-    S.LISTENED: (CaseStep.APOLOGIZE,),
-    S.APOLOGIZED: (CaseStep.ASK_PREFERRED_SOLUTION,),
-    S.SOLUTION_ASKED: (CaseStep.DECIDE,),
-    S.APPROVED: (CaseStep.DELIVER,),
-    S.BEYOND_AUTHORITY: (CaseStep.ESCALATE,),
-    S.ESCALATED: (CaseStep.MANAGER_APPROVES, CaseStep.MANAGER_DENIES),
-    S.DENIED: (CaseStep.EXPLAIN_DENIAL,),
-    S.ALTERNATIVES_OFFERED: (CaseStep.ACCEPT_ALTERNATIVE, CaseStep.DECLINE_ALTERNATIVES),
-    S.ALTERNATIVES_DECLINED: (CaseStep.MAKE_FINAL_OFFER, CaseStep.WRITE_REPORT),
-    S.FINAL_OFFER_MADE: (CaseStep.ACCEPT_FINAL_OFFER, CaseStep.DECLINE_FINAL_OFFER),
-    S.FINAL_OFFER_DECLINED: (CaseStep.WRITE_REPORT,),
-    S.RESOLVED: (CaseStep.THANK,),
-    S.REPORTED: (CaseStep.THANK,),
-    S.THANKED: (CaseStep.CLOSE,),
-    S.CLOSED: (),
+    CaseState.OPENED: (CaseStep.LISTEN,),
+    CaseState.LISTENED: (CaseStep.APOLOGIZE,),
+    CaseState.APOLOGIZED: (CaseStep.ASK_PREFERRED_SOLUTION,),
+    CaseState.SOLUTION_ASKED: (CaseStep.DECIDE,),
+    CaseState.APPROVED: (CaseStep.DELIVER,),
+    CaseState.BEYOND_AUTHORITY: (CaseStep.ESCALATE,),
+    CaseState.ESCALATED: (CaseStep.MANAGER_APPROVES, CaseStep.MANAGER_DENIES),
+    CaseState.DENIED: (CaseStep.EXPLAIN_DENIAL,),
+    CaseState.ALTERNATIVES_OFFERED: (CaseStep.ACCEPT_ALTERNATIVE, CaseStep.DECLINE_ALTERNATIVES),
+    CaseState.ALTERNATIVES_DECLINED: (CaseStep.MAKE_FINAL_OFFER, CaseStep.WRITE_REPORT),
+    CaseState.FINAL_OFFER_MADE: (CaseStep.ACCEPT_FINAL_OFFER, CaseStep.DECLINE_FINAL_OFFER),
+    CaseState.FINAL_OFFER_DECLINED: (CaseStep.WRITE_REPORT,),
+    CaseState.RESOLVED: (CaseStep.THANK,),
+    CaseState.REPORTED: (CaseStep.THANK,),
+    CaseState.THANKED: (CaseStep.CLOSE,),
+    CaseState.CLOSED: (),
 }
 """The steps each state allows (from ``alternatives_declined``: the final offer if a back-up
 is left, else the report; :func:`allowed_steps` applies that)."""
@@ -172,14 +171,14 @@ GRANTING: Final = frozenset(
 """The steps that may grant the guest something (the ledger sums their grants)."""
 _STEP_OF_KIND: Final = {kind: step for step, kind in _KINDS.items()}
 OFFERED_WITH_A_DENIAL: Final = 2
-"""How many of the Plan B's alternatives the manager offers with a denial (seed 003: "two alternative
-solutions"); the next one is the final back-up offer. ``Case.explain_denial`` records them."""
+"""How many of the Plan B's alternatives the manager offers with a denial (the manager brings two
+alternative solutions); the next one is the final back-up offer. ``Case.explain_denial`` records them."""
 
 
 DECIDED_STATE: Final[Mapping[Outcome, CaseState]] = {
-    Outcome.APPROVED: S.APPROVED,
-    Outcome.ESCALATED: S.BEYOND_AUTHORITY,
-    Outcome.DENIED: S.DENIED,
+    Outcome.APPROVED: CaseState.APPROVED,
+    Outcome.ESCALATED: CaseState.BEYOND_AUTHORITY,
+    Outcome.DENIED: CaseState.DENIED,
 }
 
 
@@ -222,14 +221,14 @@ class CaseView:
 
 def allowed_steps(view: CaseView) -> tuple[CaseStep, ...]:
     """The steps allowed next in ``view``."""
-    if view.state is S.ALTERNATIVES_DECLINED:
+    if view.state is CaseState.ALTERNATIVES_DECLINED:
         return (CaseStep.MAKE_FINAL_OFFER,) if view.backup is not None else (CaseStep.WRITE_REPORT,)
     return STEPS_FROM[view.state]
 
 
 def start(event: Event) -> CaseView:
     """The view of a case whose first event is ``event`` (an ``opened`` event)."""
-    if event.kind != OPENED_KIND or event.version != 1 or event.state != S.OPENED:
+    if event.kind != OPENED_KIND or event.version != 1 or event.state != CaseState.OPENED:
         raise JournalIntegrityError(event.seq, "the first event of a case must be an 'opened' event")
     try:
         complaint = Complaint.model_validate(event.data["complaint"])
@@ -244,7 +243,7 @@ def start(event: Event) -> CaseView:
         raise JournalIntegrityError(event.seq, "its incident is not an earlier complaint of the same customer")
     return CaseView(
         incident=incident,
-        state=S.OPENED,
+        state=CaseState.OPENED,
         history=(event,),
         complaint=complaint,
         policy=policy,
@@ -298,15 +297,15 @@ def _decided(view: CaseView, event: Event) -> dict[str, Any]:
 
 
 def _escalated(view: CaseView, event: Event) -> dict[str, Any]:
-    return {"state": S.ESCALATED, "escalated_to": str(event.data["to"]), "callback_by": event.callback_due}
+    return {"state": CaseState.ESCALATED, "escalated_to": str(event.data["to"]), "callback_by": event.callback_due}
 
 
 def _manager_approved(view: CaseView, event: Event) -> dict[str, Any]:
-    return {"state": S.APPROVED, "resolution": _resolution(event)}
+    return {"state": CaseState.APPROVED, "resolution": _resolution(event)}
 
 
 def _manager_denied(view: CaseView, event: Event) -> dict[str, Any]:
-    return {"state": S.DENIED, "denied_by": event.actor, "denial_reason": str(event.data["reason"])}
+    return {"state": CaseState.DENIED, "denied_by": event.actor, "denial_reason": str(event.data["reason"])}
 
 
 def _denial_explained(view: CaseView, event: Event) -> dict[str, Any]:
@@ -314,7 +313,7 @@ def _denial_explained(view: CaseView, event: Event) -> dict[str, Any]:
     offered = tuple(Alternative.model_validate(item) for item in raw) if isinstance(raw, list) else ()
     backup = event.data.get("backup")
     return {
-        "state": S.ALTERNATIVES_OFFERED,
+        "state": CaseState.ALTERNATIVES_OFFERED,
         "offered_by": event.actor,
         "denial_reason": str(event.data["reason"]),
         "alternatives_offered": offered,
@@ -324,14 +323,14 @@ def _denial_explained(view: CaseView, event: Event) -> dict[str, Any]:
 
 
 def _final_offer_made(view: CaseView, event: Event) -> dict[str, Any]:
-    return {"state": S.FINAL_OFFER_MADE, "final_offer": _alternative(event)}
+    return {"state": CaseState.FINAL_OFFER_MADE, "final_offer": _alternative(event)}
 
 
 def _report_written(view: CaseView, event: Event) -> dict[str, Any]:
     report = event.data["report"]
     if not isinstance(report, dict):
         raise TypeError("the report is not an object")
-    return {"state": S.REPORTED, "report": report, "outcome": CaseOutcome.REPORTED}
+    return {"state": CaseState.REPORTED, "report": report, "outcome": CaseOutcome.REPORTED}
 
 
 def _to(state: CaseState, **more: Any) -> Callable[[CaseView, Event], dict[str, Any]]:
@@ -339,32 +338,32 @@ def _to(state: CaseState, **more: Any) -> Callable[[CaseView, Event], dict[str, 
 
 
 _CHANGES: Final[Mapping[CaseStep, Callable[[CaseView, Event], dict[str, Any]]]] = {
-    CaseStep.LISTEN: _to(S.LISTENED),
-    CaseStep.APOLOGIZE: _to(S.APOLOGIZED),
+    CaseStep.LISTEN: _to(CaseState.LISTENED),
+    CaseStep.APOLOGIZE: _to(CaseState.APOLOGIZED),
     CaseStep.ASK_PREFERRED_SOLUTION: lambda view, event: {
-        "state": S.SOLUTION_ASKED,
+        "state": CaseState.SOLUTION_ASKED,
         "preferred": Remedy.model_validate(event.data["remedy"]),
     },
     CaseStep.DECIDE: _decided,
     CaseStep.ESCALATE: _escalated,
     CaseStep.MANAGER_APPROVES: _manager_approved,
     CaseStep.MANAGER_DENIES: _manager_denied,
-    CaseStep.DELIVER: _to(S.RESOLVED, outcome=CaseOutcome.REMEDY_DELIVERED, callback_by=None),
+    CaseStep.DELIVER: _to(CaseState.RESOLVED, outcome=CaseOutcome.REMEDY_DELIVERED, callback_by=None),
     CaseStep.EXPLAIN_DENIAL: _denial_explained,
     CaseStep.ACCEPT_ALTERNATIVE: lambda view, event: {
-        "state": S.RESOLVED,
+        "state": CaseState.RESOLVED,
         "accepted": _alternative(event),
         "outcome": CaseOutcome.ALTERNATIVE_ACCEPTED,
     },
-    CaseStep.DECLINE_ALTERNATIVES: _to(S.ALTERNATIVES_DECLINED),
+    CaseStep.DECLINE_ALTERNATIVES: _to(CaseState.ALTERNATIVES_DECLINED),
     CaseStep.MAKE_FINAL_OFFER: _final_offer_made,
     CaseStep.ACCEPT_FINAL_OFFER: lambda view, event: {
-        "state": S.RESOLVED,
+        "state": CaseState.RESOLVED,
         "accepted": _alternative(event),
         "outcome": CaseOutcome.FINAL_OFFER_ACCEPTED,
     },
-    CaseStep.DECLINE_FINAL_OFFER: _to(S.FINAL_OFFER_DECLINED),
+    CaseStep.DECLINE_FINAL_OFFER: _to(CaseState.FINAL_OFFER_DECLINED),
     CaseStep.WRITE_REPORT: _report_written,
-    CaseStep.THANK: _to(S.THANKED),
-    CaseStep.CLOSE: _to(S.CLOSED),
+    CaseStep.THANK: _to(CaseState.THANKED),
+    CaseStep.CLOSE: _to(CaseState.CLOSED),
 }

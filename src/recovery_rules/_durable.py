@@ -56,7 +56,7 @@ from .exceptions import EngineError, InvalidInputError, MissingDependencyError
 if TYPE_CHECKING:
     import datetime as dt
 
-    from ._engine import _Decision, _Rungs
+    from ._engine import _Decision, _GrantingLevels
     from ._models import Complaint
     from ._money import Money
     from ._resolution import Resolution
@@ -165,7 +165,9 @@ def _search(highs: list[int | None], field: str) -> Iterator[tuple[list[_Conditi
     yield from split(0, len(highs) - 1, [])
 
 
-def _ladder(book: _Rulebook, prefix: list[_Condition], rungs: _Rungs, places: int, names: tuple[str, ...]) -> None:
+def _ladder(
+    book: _Rulebook, prefix: list[_Condition], rungs: _GrantingLevels, places: int, names: tuple[str, ...]
+) -> None:
     """The rules that answer both questions for one ladder: one remedy kind, one customer tier.
 
     With ``total = granted + asked``, ``i`` the lowest level that may grant it

@@ -123,7 +123,7 @@ class Verdict(NamedTuple):
 _THOUSAND: Final = Decimal(1000)
 
 
-def _shower(currency: str) -> Callable[[Decimal], str]:
+def _amount_writer(currency: str) -> Callable[[Decimal], str]:
     """``Money.display`` for amounts of one currency, without building a ``Money`` each time.
 
     Every amount the engine shows has the currency's decimal places (inputs are
@@ -178,7 +178,7 @@ class CompiledLevel:
 
 
 @dataclass(frozen=True, slots=True)
-class _Rungs:
+class _GrantingLevels:
     """The levels that may grant one remedy kind to one tier: ranks and limits, both ascending."""
 
     ranks: tuple[int, ...]
@@ -204,7 +204,7 @@ class CompiledPolicy:
     cap: Decimal
     refused: frozenset[str]
     vocabulary: frozenset[str]
-    rungs: Mapping[str, Mapping[str | None, _Rungs]]
+    rungs: Mapping[str, Mapping[str | None, _GrantingLevels]]
     """Per remedy kind, per customer tier (``None``: any other tier), the levels that may grant it."""
     catalog: CatalogIndex
     extra_mile: CatalogIndex
@@ -226,7 +226,7 @@ class CompiledPolicy:
     """The categories the policy lists (none: it names none, and any category is its own)."""
     strict_categories: bool
 
-    def rungs_for(self, tier: str, kind: str) -> _Rungs:
+    def rungs_for(self, tier: str, kind: str) -> _GrantingLevels:
         by_tier = self.rungs[kind]
         return by_tier.get(tier) or by_tier[None]
 
@@ -255,18 +255,18 @@ def _limit(money: Money | None) -> Decimal:
 
 def compile_policy(policy: Policy) -> CompiledPolicy:
     """Index a valid policy for :func:`decide`."""
-    show = _shower(policy.currency)
+    show = _amount_writer(policy.currency)
     customer = policy.customer_noun.replace("_", " ")
     levels = tuple(_compile_level(rank, level, show, customer) for rank, level in enumerate(policy.levels))
     vocabulary = frozenset(policy.vocabulary)
     tiers: set[str | None] = {None}
     for level in levels:
         tiers.update(level.tier_limits)
-    rungs: dict[str, dict[str | None, _Rungs]] = {kind: {} for kind in vocabulary}
+    rungs: dict[str, dict[str | None, _GrantingLevels]] = {kind: {} for kind in vocabulary}
     for tier in tiers:
         for kind in vocabulary:
             granting = [level for level in levels if level.may_grant_kind(kind)]
-            rungs[kind][tier] = _Rungs(
+            rungs[kind][tier] = _GrantingLevels(
                 tuple(level.rank for level in granting),
                 tuple(level.limit if tier is None else level.limit_for(tier) for level in granting),
             )

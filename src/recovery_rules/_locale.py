@@ -13,7 +13,7 @@ Everything is checked when the policy loads, so saying a resolution never
 fails on wording: a template that is not text with named slots, uses a slot
 its message does not have, leaves out a required one (the callback time of an
 escalation, the alternatives and the reason of a denial), puts a list anywhere
-but on a line of its own, or says what the seeds forbid (see :mod:`._phrases`)
+but on a line of its own, or says what turns a customer away (see :mod:`._phrases`)
 is refused with its location.
 """
 
@@ -45,9 +45,9 @@ __all__ = [
     "AlternativeWording",
     "LocaleTag",
     "LocaleWording",
+    "MergedWording",
     "MessageSpec",
-    "Voice",
-    "voice",
+    "merged_wording",
     "wording_problems",
 ]
 
@@ -91,7 +91,7 @@ def _time_messages() -> dict[str, MessageSpec]:
 
 
 def _step_messages() -> dict[str, MessageSpec]:
-    """The words for the steps of a case (seed 003's flow path, seed 004's phrases, LAST's order)."""
+    """The words for the steps of a case (the flow path, in LAST's order, with the phrases that work)."""
 
     def step(about: str, slots: tuple[str, ...], required: Mapping[str, str] | None = None, **more: Any) -> MessageSpec:
         return MessageSpec(about, slots, required or {}, english_fallback=True, **more)
@@ -383,7 +383,7 @@ BUILT_IN: Final = _load_built_in()
 
 
 @dataclass(frozen=True, slots=True)
-class Voice:
+class MergedWording:
     """Everything needed to speak one locale: the layers of built-in and policy wording, merged."""
 
     tag: str
@@ -409,7 +409,7 @@ def _chain(tag: str) -> list[str]:
     return ["-".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-def voice(own: Mapping[str, LocaleWording], tag: str) -> Voice | None:
+def merged_wording(own: Mapping[str, LocaleWording], tag: str) -> MergedWording | None:
     """The wording of locale ``tag``: built-in and policy (``own``) layers, general to specific; ``None`` if none."""
     by_folded = {key.casefold(): value for key, value in own.items()}
     layers: list[LocaleWording] = []
@@ -431,7 +431,7 @@ def voice(own: Mapping[str, LocaleWording], tag: str) -> Voice | None:
     def last(setting: str) -> Any:
         return next((value for layer in reversed(layers) if (value := getattr(layer, setting)) is not None), None)
 
-    return Voice(
+    return MergedWording(
         tag=tag,
         templates=MappingProxyType(templates),
         names=MappingProxyType(names),
@@ -464,7 +464,7 @@ def wording_problems(policy: Policy) -> Iterator[Problem]:
         for alternative_id in wording.alternatives:
             if alternative_id not in ids:
                 yield Problem(f"{at}.alternatives.{alternative_id}", "is not the id of an alternative in the catalog")
-        merged = voice(policy.wording, tag)
+        merged = merged_wording(policy.wording, tag)
         missing = merged.missing() if merged is not None else []
         if missing:
             yield Problem(

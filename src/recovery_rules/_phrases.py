@@ -1,4 +1,4 @@
-"""The phrase check: wording the seed articles forbid, and what to say instead.
+"""The phrase check: wording that turns a customer away, and what to say instead.
 
 "Never say, 'That's our policy,' or 'That's the way it's always been done
 here.'" and "Forbid your employees to tell the customer 'No.'" The check finds

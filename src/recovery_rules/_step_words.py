@@ -1,7 +1,9 @@
 """What is said at each step of a case: which messages, filled with which facts.
 
-The words follow the seeds' flow path (seed 003) in LAST's order (seed 002:
-Listen, Apologize, Solve, Thank), with seed 004's phrases. A step's words have
+The words follow the service-recovery flow path (hear the customer out,
+apologize, ask what would make it right, solve it or promise a callback, thank
+them) in LAST's order (Listen, Apologize, Solve, Thank), with the phrases good
+front-line staff use. A step's words have
 up to two parts:
 
 - its **lead**, what the employee says to take the step: the apology and "Can
@@ -48,8 +50,8 @@ __all__ = [
     "STEP_OF_KIND",
     "Amount",
     "Asked",
-    "Because",
     "CaseRecord",
+    "DecisionReason",
     "Fact",
     "Kind",
     "Level",
@@ -58,8 +60,8 @@ __all__ = [
     "Offers",
     "Plan",
     "StepWords",
-    "Text",
     "Time",
+    "Verbatim",
     "history_plans",
     "next_plans",
 ]
@@ -96,7 +98,7 @@ class StepWords(RecoveryModel):
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Text:
+class Verbatim:
     """Text said exactly as written (a name, the customer's request, a manager's reason)."""
 
     value: str
@@ -146,7 +148,7 @@ class Offers:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Because:
+class DecisionReason:
     """The reason the rules gave for a resolution: the ``reason_*`` message of the rule that decided."""
 
     resolution: Resolution
@@ -160,7 +162,7 @@ class Nested:
     facts: Mapping[str, Fact]
 
 
-Fact = Text | Level | Kind | Amount | Asked | Time | Offers | Because | Nested
+Fact = Verbatim | Level | Kind | Amount | Asked | Time | Offers | DecisionReason | Nested
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -215,7 +217,7 @@ class CaseRecord(Protocol):
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class _Story:
+class _CaseSoFar:
     """What the events so far say, as far as the words need it."""
 
     policy: Policy
@@ -231,7 +233,7 @@ class _Story:
     offered_by: str | None = None
     backup: Alternative | None = None
 
-    def then(self, event: Event) -> _Story:
+    def then(self, event: Event) -> _CaseSoFar:
         """The story once ``event`` happened."""
         data = event.data
         match event.kind:
@@ -253,7 +255,7 @@ class _Story:
 
     @property
     def number(self) -> dict[str, Fact]:
-        return {"complaint_number": Text(str(self.complaint.number))}
+        return {"complaint_number": Verbatim(str(self.complaint.number))}
 
     def asked(self, remedy: Remedy) -> dict[str, Fact]:
         """The slots every message about what was asked has."""
@@ -261,7 +263,7 @@ class _Story:
             "remedy": Asked(remedy),
             "remedy_kind": Kind(remedy.kind),
             "amount": Amount(remedy.amount),
-            "request": Text(remedy.description),
+            "request": Verbatim(remedy.description),
             "employee": Level(self.employee),
             **self.number,
         }
@@ -277,14 +279,14 @@ def _alternative(event: Event, field: str = "alternative") -> Alternative:
     return Alternative.model_validate(event.data[field])
 
 
-def _lead(step: str, story: _Story, event: Event | None, now: dt.datetime) -> tuple[Line, ...]:
+def _lead(step: str, story: _CaseSoFar, event: Event | None, now: dt.datetime) -> tuple[Line, ...]:
     """What the employee says to take ``step``: from ``event`` once recorded, else from the story so far."""
     number = story.number
     match step:
         case "listen":
             name = story.customer_name
             apology = (
-                Line("apology_named", {"customer_name": Text(name), **number})
+                Line("apology_named", {"customer_name": Verbatim(name), **number})
                 if name.strip()
                 else Line("apology", number)
             )
@@ -298,7 +300,7 @@ def _lead(step: str, story: _Story, event: Event | None, now: dt.datetime) -> tu
             facts = {
                 **story.asked(decision.remedy),
                 "escalate_to": Level(_required(decision.escalate_to)),
-                "reason": Because(decision),
+                "reason": DecisionReason(decision),
                 "callback_time": Time(_required(decision.callback_by), now),
             }
             return (Line("step_escalate", facts),)
@@ -333,7 +335,7 @@ def _report(event: Event) -> Mapping[str, object]:
     return report
 
 
-def _denial(story: _Story, event: Event | None) -> Line:
+def _denial(story: _CaseSoFar, event: Event | None) -> Line:
     decision = _required(story.decision)
     if event is not None:
         raw = event.data["alternatives"]
@@ -344,9 +346,9 @@ def _denial(story: _Story, event: Event | None) -> Line:
         speaker = _denial_speaker(story)
     reason: Fact
     if story.denied_by is None:  # the rules denied it: their reason, in the locale's words
-        reason = Nested("step_reason", {"reason": Because(decision)})
+        reason = Nested("step_reason", {"reason": DecisionReason(decision)})
     else:  # a manager denied it: their reason, as they gave it
-        reason = Text(str(event.data["reason"]) if event is not None else _required(story.denial_reason))
+        reason = Verbatim(str(event.data["reason"]) if event is not None else _required(story.denial_reason))
     facts = {
         **story.asked(decision.remedy),
         "delivered_by": Level(speaker),
@@ -356,7 +358,7 @@ def _denial(story: _Story, event: Event | None) -> Line:
     return Line("step_explain_denial", facts)
 
 
-def _denial_speaker(story: _Story) -> str:
+def _denial_speaker(story: _CaseSoFar) -> str:
     """Who explains a denial when the host does not say: the manager who denied it, at least the policy's
     ``denials_delivered_by`` (as ``Case.explain_denial`` chooses)."""
     ranks = [level.name for level in story.policy.levels]
@@ -365,7 +367,7 @@ def _denial_speaker(story: _Story) -> str:
     return denier if denier is not None and ranks.index(denier) >= ranks.index(required) else required
 
 
-def _reply(step: str, story: _Story, event: Event) -> tuple[Line, ...]:
+def _reply(step: str, story: _CaseSoFar, event: Event) -> tuple[Line, ...]:
     """What the employee answers to what ``event`` recorded; ``story`` includes it."""
     match step:
         case "ask_preferred_solution":
@@ -375,7 +377,7 @@ def _reply(step: str, story: _Story, event: Event) -> tuple[Line, ...]:
     return ()
 
 
-def _speaker(step: str, story: _Story) -> str:
+def _speaker(step: str, story: _CaseSoFar) -> str:
     """Who takes ``step`` next."""
     if step == "explain_denial":
         return _denial_speaker(story)
@@ -384,9 +386,9 @@ def _speaker(step: str, story: _Story) -> str:
     return story.employee
 
 
-def _story(case: CaseRecord, customer_name: str | None) -> _Story:
+def _story(case: CaseRecord, customer_name: str | None) -> _CaseSoFar:
     complaint = case.complaint
-    return _Story(
+    return _CaseSoFar(
         policy=case.policy,
         complaint=complaint,
         employee=case.employee,

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Final
 from ._currencies import MINOR_UNITS, SYMBOLS
 from ._document import FORMATS, Block, Format, Item, ItemList, Link, Paragraph, Segments, write
 from ._journal import Event
-from ._locale import BUILT_IN, MESSAGES, TAG, Voice, voice
+from ._locale import BUILT_IN, MESSAGES, TAG, MergedWording, merged_wording
 from ._models import Remedy
 from ._money import Money
 from ._policy import Policy
@@ -34,8 +34,8 @@ from ._resolution import Outcome, Resolution
 from ._step_words import (
     Amount,
     Asked,
-    Because,
     CaseRecord,
+    DecisionReason,
     Fact,
     Kind,
     Level,
@@ -43,8 +43,8 @@ from ._step_words import (
     Offers,
     Plan,
     StepWords,
-    Text,
     Time,
+    Verbatim,
     history_plans,
     next_plans,
 )
@@ -110,9 +110,9 @@ class Wording:
     Immutable and safe to share between threads.
     """
 
-    __slots__ = ("_english", "_levels", "_policy_name", "_untranslated", "_voice", "_zone")
+    __slots__ = ("_english", "_levels", "_merged", "_policy_name", "_untranslated", "_zone")
 
-    _voice: Voice
+    _merged: MergedWording
     _zone: zoneinfo.ZoneInfo
     _policy_name: str
     _levels: Mapping[str, str]
@@ -122,7 +122,7 @@ class Wording:
     def __init__(self, policy: Policy, locale: str = "en") -> None:
         if not isinstance(policy, Policy):
             raise InvalidInputError.at("wording", "policy", "must be a Policy, such as Policy.from_file(path)")
-        spoken = voice(policy.wording, locale) if isinstance(locale, str) and TAG.fullmatch(locale) else None
+        spoken = merged_wording(policy.wording, locale) if isinstance(locale, str) and TAG.fullmatch(locale) else None
         if spoken is None:
             known = sorted({*BUILT_IN, *policy.wording})
             raise UnknownLocaleError(str(locale) if isinstance(locale, str) else type(locale).__name__, known)
@@ -135,7 +135,7 @@ class Wording:
             name for name, spec in MESSAGES.items() if spec.english_fallback and name not in spoken.templates
         )
         for name, value in (
-            ("_voice", spoken),
+            ("_merged", spoken),
             ("_zone", zoneinfo.ZoneInfo(policy.timezone)),
             ("_policy_name", policy.name),
             ("_levels", MappingProxyType(levels)),
@@ -150,7 +150,7 @@ class Wording:
     @property
     def locale(self) -> str:
         """The locale tag this wording speaks."""
-        return self._voice.tag
+        return self._merged.tag
 
     @property
     def untranslated(self) -> tuple[str, ...]:
@@ -287,7 +287,7 @@ class Wording:
                 values[name] = (value,)
             else:
                 raise InvalidInputError.at("wording", name, "must be a string")
-        missing = sorted(self._voice.templates[message].slots - values.keys())
+        missing = sorted(self._merged.templates[message].slots - values.keys())
         if missing:
             raise InvalidInputError(
                 "wording", [Problem(name, f"is used by the {message!r} template; pass it") for name in missing]
@@ -319,7 +319,7 @@ class Wording:
     def _words(self, plan: Plan, format: Format) -> StepWords:
         """A step's words, in this locale; in English if the locale leaves one of its messages out."""
         speaking = self
-        if self._english is not None and any(message not in self._voice.templates for message in plan.messages()):
+        if self._english is not None and any(message not in self._merged.templates for message in plan.messages()):
             speaking = self._english
         blocks: list[Block] = []
         for line in plan.lines:
@@ -329,7 +329,7 @@ class Wording:
     def _fact(self, fact: Fact) -> Value:
         """What fills a slot, said in this locale."""
         match fact:
-            case Text(value):
+            case Verbatim(value):
                 return (value,)
             case Level(name):
                 return (self._level(name),)
@@ -343,7 +343,7 @@ class Wording:
                 return self._time(when, now, ("callback_by", "now"))
             case Offers(alternatives):
                 return self._items(alternatives)
-            case Because(resolution):
+            case DecisionReason(resolution):
                 return self._reason(resolution)
             case Nested(message, facts):
                 return self._inline(message, **{slot: self._fact(inner) for slot, inner in facts.items()})
@@ -352,7 +352,7 @@ class Wording:
     def _fill(self, message: str, **values: Value) -> list[Block]:
         spec = MESSAGES[message]
         blocks: list[Block] = []
-        for line in self._voice.templates[message].lines:
+        for line in self._merged.templates[message].lines:
             slots = [part.name for part in line if isinstance(part, Slot)]
             if len(slots) == 1 and slots[0] in spec.lists:
                 items = values[slots[0]]
@@ -367,7 +367,7 @@ class Wording:
     def _inline(self, message: str, **values: Value) -> Segments:
         """A message used inside another one: its lines joined by spaces."""
         out: list[str | Link] = []
-        for line in self._voice.templates[message].lines:
+        for line in self._merged.templates[message].lines:
             segments = self._segments(line, values)
             if segments:
                 out += [" "] if out else []
@@ -387,7 +387,7 @@ class Wording:
         return tuple(out)
 
     def _word(self, word: str) -> str:
-        return self._voice.names.get(word) or word.replace("_", " ")
+        return self._merged.names.get(word) or word.replace("_", " ")
 
     def _level(self, name: str) -> str:
         return self._levels.get(name) or self._word(name)
@@ -432,7 +432,7 @@ class Wording:
         items = []
         for alternative in alternatives:
             message = "alternative_elsewhere" if alternative.refers_elsewhere else "alternative"
-            words = self._voice.alternatives.get(alternative.id)
+            words = self._merged.alternatives.get(alternative.id)
             description = alternative.description if words is None else words.description
             contact = alternative.contact if words is None or words.contact is None else words.contact
             directions = alternative.directions if words is None or words.directions is None else words.directions
@@ -449,8 +449,8 @@ class Wording:
     def _money(self, money: Money) -> Segments:
         places = MINOR_UNITS[money.currency]
         digits = f"{money.amount.copy_abs():,.{places}f}"  # "," and "." here never depend on the process locale
-        digits = digits.replace(",", "\x00").replace(".", self._voice.decimal_mark)
-        digits = ("-" if money.amount < 0 else "") + digits.replace("\x00", self._voice.group_separator)
+        digits = digits.replace(",", "\x00").replace(".", self._merged.decimal_mark)
+        digits = ("-" if money.amount < 0 else "") + digits.replace("\x00", self._merged.group_separator)
         symbol = SYMBOLS.get(money.currency)
         currency = (money.currency,)
         if symbol is None:
@@ -468,7 +468,7 @@ class Wording:
         evening_of = local.date() - dt.timedelta(days=1) if local.hour < 5 else local.date()
         days = (evening_of - today).days
         part = _part_of_day(local.hour)
-        if self._voice.clock == "12h":
+        if self._merged.clock == "12h":
             clock = f"{local.hour % 12 or 12}:{local.minute:02d}"
         else:
             clock = f"{local.hour:02d}:{local.minute:02d}"
@@ -477,8 +477,8 @@ class Wording:
             return self._inline(f"time_today_{part}", time=time)
         if days == 1:
             return self._inline(f"time_tomorrow_{part}", time=time)
-        weekdays = self._voice.weekdays or ()
-        months = self._voice.months or ()
+        weekdays = self._merged.weekdays or ()
+        months = self._merged.months or ()
         return self._inline(
             f"time_later_{part}",
             time=time,
