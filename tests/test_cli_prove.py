@@ -204,7 +204,7 @@ def test_suggestions_beyond_what_is_left_are_found(monkeypatch: pytest.MonkeyPat
     policy = Policy.model_validate(data)
     assert prove(policy).holds
 
-    def everything(self: engine_module._Decision, limit: Decimal) -> Any:
+    def everything(self: engine_module._Decision) -> Any:
         shelf = self.policy.extra_mile.shelf(self.complaint.category, self.kind)
         return shelf.select(self.policy.zero, None, self.policy.min_alternatives)
 

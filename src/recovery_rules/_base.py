@@ -11,7 +11,7 @@ import difflib
 import re
 import types
 from collections.abc import Callable, Mapping, Sequence
-from typing import Annotated, Any, ClassVar, Final, Self, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Self, Union, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
@@ -159,7 +159,28 @@ def problems_from(error: ValidationError, prefix: str = "", model: type[BaseMode
     return problems
 
 
-class RecoveryModel(BaseModel):
+if TYPE_CHECKING:  # the type checker needs the class by name; at run time it is whatever BaseModel's is
+    from pydantic._internal._model_construction import ModelMetaclass as _PydanticMetaclass
+else:
+    _PydanticMetaclass = type(BaseModel)
+
+
+class _TypedErrors(_PydanticMetaclass):
+    """Calling a model class (``Complaint(...)``) raises an ``InvalidInputError``, never pydantic's error.
+
+    Only a call of the class goes through here: pydantic builds the models nested in one it validates
+    without calling their class, so each problem keeps its full location (``customer.id``), and a model
+    keeps pydantic's own ``__init__`` (a model that overrides it is validated more slowly, nested or not).
+    """
+
+    def __call__(cls, /, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - a metaclass's self is a class
+        try:
+            return super().__call__(*args, **kwargs)
+        except ValidationError as error:
+            raise cls._invalid(error) from None  # type: ignore[attr-defined]  # cls is a RecoveryModel subclass
+
+
+class RecoveryModel(BaseModel, metaclass=_TypedErrors):
     """Base of the library's models: frozen, strict about unknown fields, errors typed."""
 
     model_config = ConfigDict(
@@ -175,18 +196,6 @@ class RecoveryModel(BaseModel):
     @classmethod
     def _invalid(cls, error: ValidationError) -> Exception:
         return InvalidInputError(cls._what or cls.__name__, problems_from(error, model=cls))
-
-    def __init__(self, /, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as error:
-            raise type(self)._invalid(error) from None
-
-    # pydantic calls a model's own ``__init__`` when validating it nested inside
-    # another model, unless the ``__init__`` is marked as the base one. This one
-    # only translates errors at the top level, so nested validation may skip it:
-    # the nested problems then keep their full location (``customer.id``).
-    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name.startswith("_"):  # pydantic's private attributes, set while a model is built

@@ -21,7 +21,7 @@ from pydantic_core import PydanticCustomError, core_schema
 from ._currencies import MINOR_UNITS, SYMBOLS
 from .exceptions import CurrencyMismatchError, InvalidInputError, Problem
 
-__all__ = ["DECIMAL_CONTEXT", "MAX_AMOUNT", "Money", "money_problems"]
+__all__ = ["DECIMAL_CONTEXT", "MAX_AMOUNT", "Money", "money_problems", "trusted_money"]
 
 DECIMAL_CONTEXT: Final = decimal.Context(
     prec=40,
@@ -351,6 +351,25 @@ MONEY_JSON_SCHEMA: Final[dict[str, Any]] = {
         {"type": "string", "pattern": r"^-?[0-9]{1,16}(\.[0-9]{1,8})? [A-Z]{3}$"},
     ],
 }
+
+
+# Money's own slots, set directly: what ``Money._trusted`` does, in half the time (a decision builds a few).
+_new: Final = object.__new__
+_set_amount: Final = Money.__dict__["amount"].__set__
+_set_currency: Final = Money.__dict__["currency"].__set__
+_set_checked: Final = Money.__dict__["_checked"].__set__
+
+
+def trusted_money(amount: Decimal, currency: str) -> Money:
+    """A :class:`Money` of ``amount`` in ``currency``, both known to be valid (sums and differences of valid ones).
+
+    The engine's fast path: no check at all, so only for values that already passed one.
+    """
+    money = _new(Money)
+    _set_amount(money, amount)
+    _set_currency(money, currency)
+    _set_checked(money, True)
+    return money
 
 
 def money_problems(money: object, location: str, *, non_negative: bool = False) -> list[Problem]:

@@ -1,0 +1,76 @@
+"""The engine's fast builders make exactly what pydantic's ``model_construct`` makes, or are not used."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+
+import pytest
+from pydantic import BaseModel
+
+from recovery_rules import Complaint, Customer, Money, Policy, Remedy, Resolution, TraceEntry, _resolution, presets
+
+NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
+
+
+def _decisions(policy: Policy) -> list[Resolution]:
+    def asked(amount: str) -> Complaint:
+        return Complaint(
+            customer=Customer(id="G1"),
+            category="room_not_ready",
+            requested=Remedy(kind="refund", amount=Money(amount, policy.currency)),
+            received_at=NOW,
+        )
+
+    return [
+        policy.decide(asked(amount), by=policy.levels[0].name, now=NOW) for amount in ("50.00", "2500.00", "9000.00")
+    ]
+
+
+def test_the_fast_builders_are_in_use_with_the_pydantic_this_project_pins() -> None:
+    # A pydantic release that lays models out differently turns them off (a slowdown, never a wrong model);
+    # this test is the one that says so, so that it is looked into.
+    assert _resolution.FAST_BUILDERS
+    assert _resolution.trusted_resolution is _resolution._fast_resolution
+
+
+def test_what_they_build_equals_what_model_construct_builds() -> None:
+    for resolution in _decisions(presets.ritz_carlton()):
+        fields = dict(resolution.__dict__)
+        constructed = Resolution.model_construct(set(Resolution.model_fields), **fields)
+        assert _resolution._same_model(resolution, constructed)
+        assert _resolution._same_model(resolution, Resolution.model_validate(resolution.model_dump()))
+        for entry in resolution.trace:
+            assert _resolution._same_model(
+                entry, TraceEntry.model_construct(set(TraceEntry.model_fields), **entry.__dict__)
+            )
+
+
+def test_the_built_models_behave_as_validated_ones() -> None:
+    (approved, escalated, denied) = _decisions(presets.ritz_carlton())
+    for resolution in (approved, escalated, denied):
+        assert pickle.loads(pickle.dumps(resolution)) == resolution  # noqa: S301 - our own bytes, just made
+        assert Resolution.model_validate_json(resolution.model_dump_json()) == resolution
+        copy = resolution.model_copy(update={"reason": "changed"})
+        assert copy.reason == "changed"
+        assert resolution.reason != "changed"
+        with pytest.raises(AttributeError, match="immutable"):
+            resolution.reason = "changed"  # type: ignore[misc]  # the point: frozen
+
+
+def test_a_pydantic_that_builds_models_otherwise_turns_the_fast_builders_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _resolution._fast_builders_agree()
+
+    def wrong(fields: dict[str, object]) -> Resolution:  # as if pydantic kept something else somewhere else
+        resolution = _resolution._fast_resolution(fields)
+        resolution.__dict__["reason"] = "not what was given"
+        return resolution
+
+    monkeypatch.setattr(_resolution, "_fast_resolution", wrong)
+    assert not _resolution._fast_builders_agree()
+
+
+def test_a_pydantic_with_other_slots_turns_the_fast_builders_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _resolution._slot_setters() is not None
+    monkeypatch.setattr(BaseModel, "__slots__", (*BaseModel.__slots__, "__pydantic_something_new__"))
+    assert _resolution._slot_setters() is None
