@@ -66,7 +66,6 @@ _TEXT: Final = TypeAdapter(Text)
 CLOCK_SKEW: Final = dt.timedelta(minutes=5)
 """How far before a case's last step a new step's time may be (servers' clocks differ a little); more is refused."""
 _RETRIES: Final = 1000  # writers that overtake this one; each retry means another step was recorded
-_MAX_SEQUENCE: Final = 999_999
 
 
 def _system_clock() -> dt.datetime:
@@ -171,11 +170,17 @@ class Case:
                 return cls.load(journal, policy, existing.number, clock=clock)
         key = key or uuid.uuid4().hex
         number = complaint.number
+        taken = None  # the number another case took while this one was being filed
         while True:
+            same = None
             if not explicit:
-                number = _free_number(journal, number)
+                number, same = _first_free_number(journal, complaint)
+                if number == taken:  # events under it, but no first event: never loop, refuse
+                    raise JournalIntegrityError(
+                        journal.head().count, f"case {number} has events but not its first one: it was deleted"
+                    )
             filed = complaint.model_copy(update={"number": number})
-            joins = earlier if earlier is not None else (None if explicit else _same_complaint(journal, filed))
+            joins = earlier if earlier is not None else same
             data: dict[str, JSONValue] = {"complaint": _json(filed), "policy": policy.name}
             if joins is not None and joins != number:
                 data["incident"] = str(joins)
@@ -190,8 +195,8 @@ class Case:
                         "a case with this complaint number already exists; leave number out "
                         "to have the next sequence number chosen",
                     ) from None
-                number = _next(number)
-                continue
+                taken = number
+                continue  # another case took the number meanwhile: choose again
             except IdempotencyConflictError:
                 # A concurrent call with this key recorded the same request first, under the number it chose.
                 existing = journal.find(key)
@@ -892,39 +897,27 @@ def _incident_of(
     return start(events[0]).incident or number
 
 
-def _same_complaint(journal: Journal, filed: Complaint) -> ComplaintNumber | None:
-    """The incident of an earlier case of the very same complaint (the customer's that day), if one exists."""
-    number = filed.number
-    wanted = filed.model_dump(mode="json")
+def _first_free_number(journal: Journal, complaint: Complaint) -> tuple[ComplaintNumber, ComplaintNumber | None]:
+    """The first number of the customer's day no case uses, and the incident of an earlier case of the same complaint.
+
+    The customer's earlier cases of that day are read a few at a query (their first events only):
+    sequences are handed out one after another, and a number chosen by hand can leave a gap, which
+    the next case fills.
+    """
+    wanted = complaint.model_dump(mode="json")
     wanted.pop("number")
-    for sequence in range(1, number.sequence):
-        earlier = ComplaintNumber(number.date, number.customer_id, sequence)
-        events = journal.events(earlier)
-        if not events:
+    same = None
+    for number, opened in journal._openings(complaint.number):
+        if opened is None:
+            return number, same
+        if same is not None:
             continue
         try:
-            view = start(events[0])
+            view = start(opened)
         except JournalIntegrityError:  # events recorded without Case under that number: not a case of this complaint
             continue
-        opened = view.complaint.model_dump(mode="json")
-        opened.pop("number")
-        if opened == wanted:
-            return view.incident or earlier
-    return None
-
-
-def _free_number(journal: Journal, number: ComplaintNumber) -> ComplaintNumber:
-    """The first sequence from ``number``'s on that no case uses yet.
-
-    One read per case the customer already has that day: sequences are handed out one after another, and a
-    number chosen by hand can leave a gap, which the next case fills.
-    """
-    while journal.version(number) > 0:
-        number = _next(number)
-    return number
-
-
-def _next(number: ComplaintNumber) -> ComplaintNumber:
-    if number.sequence >= _MAX_SEQUENCE:
-        raise InvalidInputError.at("complaint", "number", "this customer has too many complaints on one day")
-    return ComplaintNumber(number.date, number.customer_id, number.sequence + 1)
+        earlier = view.complaint.model_dump(mode="json")
+        earlier.pop("number")
+        if earlier == wanted:
+            same = view.incident or number
+    raise InvalidInputError.at("complaint", "number", "this customer has too many complaints on one day")

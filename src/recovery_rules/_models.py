@@ -23,7 +23,18 @@ from ._money import Money, money_problems
 from ._time import InputTime, is_aware
 from .exceptions import InvalidInputError, Problem
 
-__all__ = ["Complaint", "ComplaintNumber", "Customer", "NonNegativeMoney", "Remedy", "check_complaint"]
+__all__ = [
+    "MAX_SEQUENCE",
+    "Complaint",
+    "ComplaintNumber",
+    "Customer",
+    "NonNegativeMoney",
+    "Remedy",
+    "check_complaint",
+]
+
+MAX_SEQUENCE: Final = 999_999
+"""The highest sequence a complaint number has (a customer's complaints of one day)."""
 
 _NUMBER_TEXT: Final = re.compile(
     r"(?P<date>[0-9]{8})-(?P<customer>[A-Za-z0-9][A-Za-z0-9_.-]{0,63})(?:/(?P<sequence>[1-9][0-9]{0,5}))?"
@@ -64,7 +75,7 @@ class ComplaintNumber:
     def __init__(self, date: dt.date, customer_id: str, sequence: int = 1) -> None:
         if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
             raise InvalidInputError.at("complaint number", "date", "must be a datetime.date")
-        if isinstance(sequence, bool) or not isinstance(sequence, int) or not 1 <= sequence <= 999_999:
+        if isinstance(sequence, bool) or not isinstance(sequence, int) or not 1 <= sequence <= MAX_SEQUENCE:
             raise InvalidInputError.at("complaint number", "sequence", "must be an integer from 1 to 999999")
         text = f"{date.year:04d}{date.month:02d}{date.day:02d}-{customer_id}" + (f"/{sequence}" if sequence > 1 else "")
         if not isinstance(customer_id, str) or not _NUMBER_TEXT.fullmatch(text):

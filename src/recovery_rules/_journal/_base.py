@@ -24,7 +24,7 @@ from typing import Final, Self, TypeAlias
 from pydantic import TypeAdapter, ValidationError
 
 from recovery_rules._base import problems_from
-from recovery_rules._models import ComplaintNumber
+from recovery_rules._models import MAX_SEQUENCE, ComplaintNumber
 from recovery_rules._money import Money
 from recovery_rules._time import Window
 from recovery_rules.exceptions import (
@@ -37,7 +37,7 @@ from recovery_rules.exceptions import (
 from ._canonical import GENESIS, JSONValue, canonical_time, digest
 from ._events import BulkEntry, CaseSummary, ChainHead, Draft, Event, IdempotencyKey, Verification
 from ._ledger import Ledger, StoreLedger
-from ._store import CaseHead, Record, Store
+from ._store import NUMBERS_A_QUERY, CaseHead, Record, Store
 from ._verify import ChainCheck
 
 __all__ = ["CLOSED", "MAX_AHEAD", "Clock", "Journal", "Record", "Store"]
@@ -276,6 +276,33 @@ class Journal(abc.ABC):
         _checked_number(number, "number")
         with self._read() as store:
             return store.version(str(number))
+
+    def _openings(self, first: ComplaintNumber) -> Iterator[tuple[ComplaintNumber, Event | None]]:
+        """Complaint numbers from ``first`` on (its date and customer, sequences up), each with its case's first event.
+
+        ``None`` for a number no case uses. Read a few numbers at a query, so that a customer's hundredth
+        case of a day costs two reads, not a hundred; each event is checked as it is read.
+        """
+        number: ComplaintNumber | None = first
+        while number is not None:
+            batch = [number]
+            while len(batch) < NUMBERS_A_QUERY and batch[-1].sequence < MAX_SEQUENCE:
+                last = batch[-1]
+                batch.append(ComplaintNumber(last.date, last.customer_id, last.sequence + 1))
+            with self._read() as store:
+                records = store.openings([str(candidate) for candidate in batch])
+            found = {}
+            for record in records:
+                event = Event.from_record(record, position=0)
+                found[str(event.number)] = event
+            for candidate in batch:
+                yield candidate, found.get(str(candidate))
+            last = batch[-1]
+            number = (
+                None
+                if last.sequence >= MAX_SEQUENCE
+                else ComplaintNumber(last.date, last.customer_id, last.sequence + 1)
+            )
 
     def events(self, number: ComplaintNumber) -> tuple[Event, ...]:
         """Every event of case ``number``, in order.

@@ -10,7 +10,7 @@ import bisect
 import datetime as dt
 import json
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
@@ -115,6 +115,10 @@ class _MemoryStore(Store):
 
     def version(self, number: str) -> int:
         return len(self._journal._by_case.get(number, ()))
+
+    def openings(self, numbers: Sequence[str]) -> list[Record]:
+        cases = self._journal._by_case
+        return [self._journal._records[cases[number][0]] for number in numbers if cases.get(number)]
 
     def head(self) -> tuple[int, str]:
         records = self._journal._records

@@ -35,7 +35,7 @@ import datetime as dt
 import os
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
@@ -486,6 +486,7 @@ class _Statements:
         "marker",
         "marker_format",
         "next_grant",
+        "openings",
         "record_at",
         "scan",
         "set_format",
@@ -518,9 +519,11 @@ class _Statements:
         self.begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
         self.find = f"{select} WHERE key = %s"
         self.version = f"SELECT MAX(version) AS version FROM {s}.events WHERE number = %s"  # noqa: S608 - as above
+
         self.head = f"SELECT seq, hash FROM {s}.events ORDER BY seq DESC LIMIT 1"  # noqa: S608 - as above
         self.legacy = f"{select} WHERE customer_id = %s AND grant_amount IS NOT NULL AND seq <= %s"
         self.record_at = f"{select} WHERE seq = %s"
+        self.openings = f"{select} WHERE version = 1 AND number = ANY(%s)"
         self.ledger_head = f"SELECT seq, hash FROM {s}.ledger_heads WHERE scope = %s AND key = %s"  # noqa: S608
         self.later = {
             "guest": f"SELECT seq FROM {s}.events WHERE customer_id = %s AND grant_amount IS NOT NULL "  # noqa: S608
@@ -564,6 +567,10 @@ class _PostgresStore(Store):
     def version(self, number: str) -> int:
         row = self._one(self._sql.version, (number,))
         return int(row["version"] or 0) if row is not None else 0
+
+    def openings(self, numbers: Sequence[str]) -> list[Record]:
+        rows = self._connection.execute(self._sql.openings, (list(numbers),)).fetchall()
+        return [record_of(row) for row in rows]
 
     def head(self) -> tuple[int, str]:
         row = self._one(self._sql.head, ())

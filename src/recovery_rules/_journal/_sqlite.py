@@ -24,7 +24,7 @@ import random
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Final
 
@@ -367,6 +367,11 @@ class _SQLiteStore(Store):
     def version(self, number: str) -> int:
         row = self._one("SELECT MAX(version) FROM events WHERE number = ?", (number,))
         return int(row[0] or 0) if row is not None else 0
+
+    def openings(self, numbers: Sequence[str]) -> list[Record]:
+        marks = ", ".join("?" * len(numbers))
+        statement = _SELECT + " WHERE version = 1 AND number IN (" + marks + ")"
+        return [_record(row) for row in self._connection.execute(statement, tuple(numbers)).fetchall()]
 
     def head(self) -> tuple[int, str]:
         row = self._one("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", ())

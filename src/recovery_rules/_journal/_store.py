@@ -17,7 +17,7 @@ later grant of the same guest or incident exists.
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
@@ -26,7 +26,10 @@ from ._canonical import JSONValue
 if TYPE_CHECKING:
     from ._ledger import GrantQuery
 
-__all__ = ["CaseHead", "Record", "Scope", "Store"]
+__all__ = ["NUMBERS_A_QUERY", "CaseHead", "Record", "Scope", "Store"]
+
+NUMBERS_A_QUERY = 64
+"""How many complaint numbers :meth:`Store.openings` is asked about at once."""
 
 Record: TypeAlias = Mapping[str, object]
 """A stored event: :meth:`Event.record`, possibly with ``data`` as JSON text and index columns."""
@@ -60,6 +63,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def version(self, number: str) -> int:
         """The highest ``version`` of case ``number`` (0 when it has no events)."""
+
+    @abc.abstractmethod
+    def openings(self, numbers: Sequence[str]) -> list[Record]:
+        """The first events (``version`` 1) of the cases among ``numbers`` (at most :data:`NUMBERS_A_QUERY`)."""
 
     @abc.abstractmethod
     def head(self) -> tuple[int, str]:
