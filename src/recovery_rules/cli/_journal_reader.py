@@ -78,7 +78,7 @@ def _not_a_journal(path: str, file: Path) -> str:
     except OSError as error:
         return f"cannot read the journal file {path}: {why_unusable(error)}"
     if header != _SQLITE_HEADER:
-        return f"{path} is not a recovery-rules journal: file is not an SQLite database"
+        return f"{path} is not a recovery-rules journal: file is not a database"
     return f"{path} is an SQLite database of something else, not a recovery-rules journal"
 
 
