@@ -71,6 +71,17 @@ def test_events_are_chained_and_read_back_in_order(backend: Harness) -> None:
     assert event.data == {"notes": "step at +3 minutes", "amount": "10.00"}
 
 
+def test_the_chain_starts_at_the_empty_head(backend: Harness) -> None:
+    journal = backend.journal()
+    empty = ChainHead.empty()
+    assert empty == ChainHead(count=0, hash="0" * 64) == ChainHead.parse(str(empty))
+    assert journal.head() == empty
+    assert journal.verify(expected_head=empty).ok
+    fill(journal, 2)
+    assert next(iter(journal.iter_events())).prev == empty.hash
+    assert journal.verify(expected_head=empty).ok
+
+
 def test_a_closed_journal_cannot_be_used(backend: Harness) -> None:
     journal = backend.journal()
     journal.close()

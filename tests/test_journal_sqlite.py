@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -115,3 +116,93 @@ def test_a_file_that_fails_under_a_read_raises_a_journal_error(tmp_path: Path, n
             connection.execute(f"DROP TABLE {table}")  # what an operator's mistake or a damaged file looks like
         with pytest.raises(JournalError, match=f"the journal cannot be read: no such table: {table}"):
             read(journal)
+
+
+# -- is_journal: looking without opening ---------------------------------------------------------------
+
+
+def _missing(path: Path) -> Path:
+    return path
+
+
+def _directory(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+def _fifo(path: Path) -> Path:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("FIFOs are POSIX")
+    os.mkfifo(path)
+    return path
+
+
+def _empty_file(path: Path) -> Path:
+    path.write_bytes(b"")
+    return path
+
+
+def _text_file(path: Path) -> Path:
+    path.write_text("no database here\n" * 50)
+    return path
+
+
+def _other_database(path: Path) -> Path:
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        connection.execute("CREATE TABLE invoices (id INTEGER)")
+    return path
+
+
+def _journal(path: Path) -> Path:
+    with SQLiteJournal(path) as journal:
+        fill(journal, 3)
+    return path
+
+
+def _newer_journal(path: Path) -> Path:
+    SQLiteJournal(path).close()
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        connection.execute("PRAGMA user_version = 3")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (_missing, False),
+        (_directory, False),
+        (_fifo, False),
+        (_empty_file, False),
+        (_text_file, False),
+        (_other_database, False),
+        (_newer_journal, True),
+        (_journal, True),
+    ],
+    ids=lambda value: getattr(value, "__name__", str(value)).strip("_"),
+)
+def test_is_journal_looks_without_creating_or_changing_anything(
+    tmp_path: Path, make: Callable[[Path], Path], expected: bool
+) -> None:
+    path = make(tmp_path / "cases.sqlite3")
+    before = {entry.name: entry.read_bytes() for entry in tmp_path.iterdir() if entry.is_file()}
+    names = sorted(entry.name for entry in tmp_path.iterdir())
+    assert SQLiteJournal.is_journal(path) is expected
+    assert SQLiteJournal.is_journal(str(path)) is expected
+    assert sorted(entry.name for entry in tmp_path.iterdir()) == names, "nothing is created beside it"
+    assert {name: (tmp_path / name).read_bytes() for name in before} == before, "nothing is changed"
+
+
+def test_is_journal_sees_a_journal_while_it_is_written(tmp_path: Path) -> None:
+    path = tmp_path / "cases.sqlite3"
+    with SQLiteJournal(path) as journal:
+        fill(journal, 3)
+        assert SQLiteJournal.is_journal(path)  # read-only, beside the writer and its write-ahead log
+        assert journal.head().count == 3
+
+
+def test_is_journal_refuses_what_is_not_a_path(tmp_path: Path) -> None:
+    assert SQLiteJournal.is_journal(f"{tmp_path}/nul\x00.sqlite3") is False
+    assert SQLiteJournal.is_journal("") is False
+    for bad in (b"cases.sqlite3", 42, None):
+        with pytest.raises(JournalError, match="path"):
+            SQLiteJournal.is_journal(bad)  # type: ignore[arg-type]  # what a careless caller passes

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
-from recovery_rules import Complaint, ComplaintNumber, Customer, InvalidInputError, Money, Remedy
+from recovery_rules import Complaint, ComplaintNumber, Customer, InvalidInputError, Money, RecoveryModel, Remedy
 
 from ._helpers import NOW, complaint
 
@@ -157,3 +158,60 @@ def test_a_huge_unknown_key_is_shortened_in_the_message() -> None:
     (problem,) = caught.value.problems
     assert problem.location == "k" * 32 + "...(1,000,000 characters)"
     assert len(str(caught.value)) < 200
+
+
+# -- input models of a host application's own ---------------------------------------------------------
+
+
+class DecideRequest(RecoveryModel):
+    """What a web service might take: the acting level, earlier grants and the complaint."""
+
+    by: str
+    granted: Money | None = None
+    complaint: Complaint
+
+
+def test_a_host_apps_own_model_reports_errors_the_librarys_way() -> None:
+    body = {
+        "by": "staff",
+        "granted": 12.5,
+        "complaint": {
+            "customer": {"id": "10442", "name": "Ada Lovelace", "tierr": "gold"},
+            "category": "Room not ready",
+            "requested": {"kind": "refund", "amount": "12.505 USD"},
+            "received_at": 1790000000,
+        },
+    }
+    with pytest.raises(InvalidInputError) as caught:
+        DecideRequest.model_validate(body)
+    error = caught.value
+    assert error.what == "DecideRequest"
+    assert [problem.location for problem in error.problems] == [
+        "granted",
+        "complaint.customer.tierr",
+        "complaint.category",
+        "complaint.requested.amount",
+        "complaint.received_at",
+    ]
+    messages = {problem.location: problem.message for problem in error.problems}
+    assert "cannot hold an exact amount" in messages["granted"]
+    assert messages["complaint.customer.tierr"] == "is not a field here; did you mean 'tier'?"
+    assert "lower-case word" in messages["complaint.category"]
+    assert "decimal places" in messages["complaint.requested.amount"]
+    assert "a number is refused" in messages["complaint.received_at"]
+    assert "Ada" not in str(error)
+    assert "10442" not in str(error)
+    with pytest.raises(InvalidInputError) as built:
+        DecideRequest(**body)  # type: ignore[arg-type]  # the raw body, as a caller would pass it
+    with pytest.raises(InvalidInputError) as from_json:
+        DecideRequest.model_validate_json(json.dumps(body))
+    assert built.value.problems == from_json.value.problems == error.problems
+
+
+def test_a_host_apps_own_model_is_a_frozen_value() -> None:
+    request = DecideRequest(by="staff", complaint=complaint("40.00"))
+    with pytest.raises(AttributeError, match=r"immutable; make a changed copy with model_copy"):
+        request.by = "manager"  # type: ignore[misc]  # what a careless caller tries
+    assert request.model_copy(update={"by": "manager"}).by == "manager"
+    assert DecideRequest.model_validate(request.model_dump(mode="json")) == request
+    assert issubclass(Complaint, RecoveryModel)

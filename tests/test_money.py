@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import decimal
 import pickle
+import re
 from decimal import Decimal
 
 import pytest
@@ -178,3 +179,67 @@ def test_sums_are_exact_under_any_thread_context(a: int, b: int, precision: int)
             Decimal(b).scaleb(-2, context=decimal.Context(prec=40)), "USD"
         )
     assert total.amount * 100 == a + b
+
+
+# -- minor units, the largest amount, the decimal context ------------------------------------------
+
+PLACES = {"USD": 2, "JPY": 0, "KWD": 3, "CLF": 4, "EUR": 2}
+"""Currencies and their decimal places (ISO 4217's minor units)."""
+CURRENCIES = st.sampled_from(sorted(PLACES))
+
+
+@given(currency=CURRENCIES, units=st.integers(-(10**19), 10**19))
+def test_minor_units_round_trip_exactly_up_to_the_largest_amount(currency: str, units: int) -> None:
+    most = 10**15 * 10 ** PLACES[currency]
+    if -most < units < most:
+        money = Money.from_minor_units(units, currency)
+        assert money.amount == Decimal(units).scaleb(-PLACES[currency], context=decimal.Context(prec=50))
+        assert money.to_minor_units() == units
+    else:
+        with pytest.raises(InvalidInputError, match="must be smaller than 1,000,000,000,000,000"):
+            Money.from_minor_units(units, currency)
+
+
+def test_minor_units_are_the_currencys_smallest_unit() -> None:
+    assert Money.from_minor_units(1250, "USD") == Money("12.50", "USD")
+    assert Money.from_minor_units(1250, "JPY") == Money("1250", "JPY")
+    assert Money.from_minor_units(-5, "KWD") == Money("-0.005", "KWD")
+    assert Money("0.0001", "CLF").to_minor_units() == 1
+    assert Money(1, "USD").to_minor_units() == 100
+
+
+@pytest.mark.parametrize(
+    ("units", "currency", "expected"),
+    [
+        (True, "USD", "must be an int, not bool"),
+        (12.5, "USD", "must be an int, not float"),
+        ("1250", "USD", "must be an int, not str"),
+        (Decimal(1250), "USD", "must be an int, not Decimal"),
+        pytest.param(10**5000, "USD", "must be smaller than", id="5001-digits"),  # no decimal signal escapes
+        (1250, "usd", "write it in capitals: 'USD'"),
+        (1250, "XYZ", "is not an ISO 4217 currency"),
+    ],
+)
+def test_minor_units_refuse_what_is_not_a_count_in_a_currency(units: object, currency: str, expected: str) -> None:
+    with pytest.raises(InvalidInputError, match=re.escape(expected)):
+        Money.from_minor_units(units, currency)  # type: ignore[arg-type]  # what a careless caller passes
+
+
+def test_the_largest_amount_is_the_one_money_refuses() -> None:
+    largest = Money.MAX_AMOUNT - Decimal("0.01")
+    assert Money(largest, "USD").amount == largest
+    for amount in (Money.MAX_AMOUNT, -Money.MAX_AMOUNT):
+        with pytest.raises(InvalidInputError, match="must be smaller than 1,000,000,000,000,000"):
+            Money(amount, "USD")
+
+
+def test_the_decimal_context_is_a_copy_the_library_does_not_share() -> None:
+    context = Money.decimal_context()
+    assert context.prec == 40
+    assert all(context.traps[signal] for signal in (decimal.Inexact, decimal.Rounded, decimal.Overflow))
+    context.prec = 1
+    context.traps[decimal.Inexact] = False
+    assert Money.decimal_context().prec == 40  # a new copy each time: changing one changes nothing
+    assert Money("1234.56", "USD") + Money("0.01", "USD") == Money("1234.57", "USD")
+    with decimal.localcontext(Money.decimal_context()), pytest.raises(decimal.Inexact):
+        Decimal(1) / Decimal(3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import doctest
 import importlib.resources
 import inspect
 import pickle
@@ -121,3 +122,66 @@ def test_values_travel_to_other_processes() -> None:
     assert pickle.loads(pickle.dumps(policy)).decide(complaint, by="staff", now=now) == resolution  # noqa: S301
     for value in (policy, complaint, resolution):  # no pickle names a private module: moving one breaks none
         assert b"recovery_rules._" not in pickle.dumps(value)
+
+
+def test_what_the_command_line_needed_is_exported() -> None:
+    """Issue 16: the CLI uses the public API only; what it needed became public (and documented)."""
+    for name in ("CaseView", "RecoveryModel", "resolution_violations"):
+        assert name in recovery_rules.__all__
+    testing = importlib.import_module("recovery_rules.testing")  # the testing extra, here in the dev install
+    assert recovery_rules.resolution_violations is testing.resolution_violations
+    assert issubclass(recovery_rules.Complaint, recovery_rules.RecoveryModel)
+    assert recovery_rules.Money.MAX_AMOUNT == 10**15
+    for owner, member in (
+        (recovery_rules.Money, "from_minor_units"),
+        (recovery_rules.Money, "to_minor_units"),
+        (recovery_rules.Money, "decimal_context"),
+        (recovery_rules.ChainHead, "empty"),
+        (recovery_rules.SQLiteJournal, "is_journal"),
+        (recovery_rules.CaseView, "replay"),
+        (recovery_rules.CaseView, "after"),
+    ):
+        assert getattr(owner, member).__doc__, f"{owner.__name__}.{member}"
+
+
+def test_the_examples_in_the_new_docstrings_run() -> None:
+    namespace = {name: getattr(recovery_rules, name) for name in recovery_rules.__all__}
+    finder = doctest.DocTestFinder(recurse=False)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for documented in (
+        recovery_rules.RecoveryModel,
+        recovery_rules.CaseView,
+        recovery_rules.Money.from_minor_units,
+        recovery_rules.SQLiteJournal.is_journal,
+    ):
+        tests = finder.find(documented, globs=dict(namespace))
+        assert tests, documented
+        assert tests[0].examples, documented
+        for test in tests:
+            runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0
+
+
+def test_resolution_violations_and_prove_need_no_hypothesis() -> None:
+    """The promises are checked without the testing extra: ``prove`` is part of the ``cli`` extra only."""
+    code = (
+        "import sys\n"
+        "sys.modules['hypothesis'] = None  # importing it now fails, as without the extra\n"
+        "import datetime as dt\n"
+        "from recovery_rules import Complaint, Customer, Money, Remedy, presets, resolution_violations\n"
+        "policy = presets.retail()\n"
+        "level = policy.levels[0].name\n"
+        "complaint = Complaint(customer=Customer(id='1'), category=policy.categories[0],\n"
+        "    requested=Remedy(kind=policy.vocabulary[0], amount=Money('1.00', policy.currency)),\n"
+        "    received_at=dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC))\n"
+        "assert resolution_violations(policy, complaint, level, None, policy.decide(complaint, by=level)) == []\n"
+        "from recovery_rules.cli._proof import check\n"
+        "assert check(policy, complaint, level, Money.zero(policy.currency), complaint.received_at)[0] == []\n"
+        "try:\n"
+        "    import recovery_rules.testing\n"
+        "except ImportError as error:\n"
+        "    assert 'recovery-rules[testing]' in str(error)\n"
+        "else:\n"
+        "    raise AssertionError('recovery_rules.testing imported without hypothesis')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

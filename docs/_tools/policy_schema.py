@@ -5,7 +5,8 @@ fails while the file is out of date.
 
 The schema is ``Policy.model_json_schema()``, which describes a policy as it
 is written in a file, shorthands included (see ``recovery_rules._policy_schema``),
-as a stand-alone document. ``recovery-rules schema`` prints the same.
+as a stand-alone document: what ``recovery-rules schema`` prints, made by the
+same function.
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ from pathlib import Path
 from typing import Any, Final
 
 from recovery_rules import Policy
-from recovery_rules._policy_schema import schema_document
+from recovery_rules.cli._verbs.schema import schema_document
 
 SCHEMA_FILE: Final = Path(__file__).resolve().parents[1] / "policy.schema.json"
 
 
 def policy_file_schema() -> dict[str, Any]:
     """The JSON Schema of a policy file (TOML, JSON or YAML)."""
-    return schema_document(Policy.model_json_schema())
+    return schema_document(Policy)
 
 
 def render() -> str:

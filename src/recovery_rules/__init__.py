@@ -28,7 +28,9 @@ import inspect
 from typing import TYPE_CHECKING, Final
 
 from . import presets
+from ._base import RecoveryModel
 from ._engine import RULES
+from ._invariants import resolution_violations
 from ._locale import AlternativeWording, LocaleWording
 from ._models import Complaint, ComplaintNumber, Customer, Remedy
 from ._money import Money
@@ -59,7 +61,7 @@ from .exceptions import (
 
 if TYPE_CHECKING:
     from ._case import Case
-    from ._case_path import CaseOutcome, CaseState, CaseStep
+    from ._case_path import CaseOutcome, CaseState, CaseStep, CaseView
     from ._durable import DurableEngine
     from ._journal import (
         BulkEntry,
@@ -88,6 +90,7 @@ _LOADED_ON_FIRST_USE: Final = {
     "CaseOutcome": "_case_path",
     "CaseState": "_case_path",
     "CaseStep": "_case_path",
+    "CaseView": "_case_path",
     "BulkEntry": "_journal",
     "CaseSummary": "_journal",
     "ChainHead": "_journal",
@@ -143,6 +146,7 @@ __all__ = [
     "CaseState",
     "CaseStep",
     "CaseSummary",
+    "CaseView",
     "ChainHead",
     "Complaint",
     "ComplaintNumber",
@@ -169,6 +173,7 @@ __all__ = [
     "PolicyError",
     "PostgresJournal",
     "Problem",
+    "RecoveryModel",
     "RecoveryRulesError",
     "Remedy",
     "Resolution",
@@ -187,6 +192,7 @@ __all__ = [
     "__version__",
     "forbidden_phrases",
     "presets",
+    "resolution_violations",
     "say",
 ]
 

@@ -181,7 +181,36 @@ class _TypedErrors(_PydanticMetaclass):
 
 
 class RecoveryModel(BaseModel, metaclass=_TypedErrors):
-    """Base of the library's models: frozen, strict about unknown fields, errors typed."""
+    """The base of every recovery-rules model; subclass it for input models of your own.
+
+    A model of yours that holds the library's models (a web request with a
+    :class:`~recovery_rules.Complaint` in it, a file of test cases) then behaves
+    as they do:
+
+    - frozen: a field cannot be set or deleted; ``model_copy(update=...)``
+      makes a changed copy;
+    - a field it does not have is refused, with the closest name it does have
+      ("did you mean 'limit'?");
+    - pydantic's ``ValidationError`` never leaves it: building one, or
+      ``model_validate``, ``model_validate_json`` and ``model_validate_strings``,
+      raise :class:`~recovery_rules.InvalidInputError` instead, with every
+      invalid field as a located :class:`~recovery_rules.Problem`
+      (``complaint.requested.amount``) in the library's words, and never the
+      input itself (personal data stays out of messages and logs). The error
+      names the model by its class name.
+
+    >>> from recovery_rules import Complaint, InvalidInputError, RecoveryModel
+    >>> class DecideRequest(RecoveryModel):
+    ...     by: str
+    ...     complaint: Complaint
+    >>> try:
+    ...     DecideRequest.model_validate({"by": "staff", "complant": {"category": "noise"}})
+    ... except InvalidInputError as error:
+    ...     print(error)
+    invalid DecideRequest (2 problems):
+      - complaint: is required
+      - complant: is not a field here; did you mean 'complaint'?
+    """
 
     model_config = ConfigDict(
         frozen=True,
@@ -210,6 +239,7 @@ class RecoveryModel(BaseModel, metaclass=_TypedErrors):
 
     @classmethod
     def model_validate(cls, obj: Any, **kwargs: Any) -> Self:
+        """As pydantic's; raises :class:`~recovery_rules.InvalidInputError` instead of ``ValidationError``."""
         try:
             return super().model_validate(obj, **kwargs)
         except ValidationError as error:
@@ -217,6 +247,7 @@ class RecoveryModel(BaseModel, metaclass=_TypedErrors):
 
     @classmethod
     def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Self:
+        """As pydantic's; raises :class:`~recovery_rules.InvalidInputError` instead of ``ValidationError``."""
         try:
             return super().model_validate_json(json_data, **kwargs)
         except ValidationError as error:
@@ -224,6 +255,7 @@ class RecoveryModel(BaseModel, metaclass=_TypedErrors):
 
     @classmethod
     def model_validate_strings(cls, obj: Any, **kwargs: Any) -> Self:
+        """As pydantic's; raises :class:`~recovery_rules.InvalidInputError` instead of ``ValidationError``."""
         try:
             return super().model_validate_strings(obj, **kwargs)
         except ValidationError as error:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from ._journal import Event
@@ -187,36 +187,117 @@ def event_kind(step: CaseStep) -> str:
     return _KINDS[step]
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True, repr=False)
 class CaseView:
-    """Everything known about a case, as its events so far say. Immutable; each event makes a new one."""
+    """A case as its recorded events say it stands: read from a journal, with no policy and nothing to write.
+
+    Immutable; each event makes a new one. :meth:`replay` rebuilds a case from
+    its events, and :meth:`after` takes one more event, so a reader can follow
+    many cases through a journal in one pass (a report, an audit, an export).
+    Every event goes through the same checks a live :class:`~recovery_rules.Case`
+    applies to its own steps, so a view and the case it was recorded by cannot
+    differ: an event the case path does not allow raises
+    :class:`~recovery_rules.JournalIntegrityError` naming its journal position.
+
+    >>> import datetime as dt
+    >>> from recovery_rules import Case, CaseView, Complaint, Customer, MemoryJournal, Money, Remedy, presets
+    >>> journal = MemoryJournal()
+    >>> complaint = Complaint(
+    ...     customer=Customer(id="10442"),
+    ...     category="noise",
+    ...     requested=Remedy(kind="refund", amount=Money("40.00", "USD")),
+    ...     received_at=dt.datetime.now(dt.UTC),
+    ... )
+    >>> case = Case.open(journal, presets.ritz_carlton(), complaint, by="staff")
+    >>> _ = case.listen(), case.apologize()
+    >>> view = CaseView.replay(journal.events(case.number))
+    >>> view
+    <CaseView apologized, 3 events>
+    >>> view.policy, view.employee
+    ('Ritz-Carlton style hotel', 'staff')
+
+    The fields hold what :class:`~recovery_rules.Case` shows by the same names,
+    except ``policy``, which is the policy's name here (the events record its
+    name, not the policy). Like a case, a view keeps the complaint number, which
+    holds the customer's, out of its ``repr``, which ends up in logs.
+    """
 
     state: CaseState
+    """Where the case stands after its last event."""
     history: tuple[Event, ...]
+    """Every event of the case, in order."""
     complaint: Complaint
+    """The complaint, as opened (with the number it is filed under)."""
     policy: str
+    """The name of the policy the case was opened under."""
     employee: str
+    """The level of the employee who opened the case and delivers good news."""
     granted: Money
+    """What the case granted the customer so far."""
     preferred: Remedy | None = None
+    """The remedy the customer said they would prefer (once asked)."""
     decision: Resolution | None = None
+    """The decision of the employee's ``decide`` step, with its Plan B."""
     resolution: Resolution | None = None
+    """The latest decision: the employee's, or the manager's approval."""
     escalated_to: str | None = None
+    """The level the case was escalated to, if it was."""
     callback_by: dt.datetime | None = None
+    """When the customer must hear back at the latest, while a callback is owed."""
     denied_by: str | None = None
+    """The level that denied the remedy after an escalation, if one did."""
     denial_reason: str | None = None
+    """Why the remedy was denied, if it was."""
     offered_by: str | None = None
+    """The level that explained the denial and offered the alternatives."""
     alternatives_offered: tuple[Alternative, ...] = ()
+    """The alternatives offered with the denial."""
     backup: Alternative | None = None
+    """The final back-up offer held in reserve, if the Plan B has one left."""
     final_offer: Alternative | None = None
+    """The final back-up offer, once made."""
     accepted: Alternative | None = None
+    """The alternative or final offer the customer accepted, if any."""
     outcome: CaseOutcome | None = None
+    """How the case was resolved, once it was."""
     report: Mapping[str, Any] | None = None
+    """The written report, if one went to a manager."""
     incident: ComplaintNumber | None = None
     """The incident the case's grants count against, when not its own complaint number."""
 
     @property
     def version(self) -> int:
+        """How many events the case has."""
         return len(self.history)
+
+    def __repr__(self) -> str:
+        return f"<CaseView {self.state.value}, {self.version} events>"
+
+    @classmethod
+    def replay(cls, events: Iterable[Event]) -> CaseView:
+        """The case that ``events`` make: one case's events, first to last, as ``journal.events(number)`` gives them.
+
+        Raises :class:`~recovery_rules.JournalIntegrityError` when they do not
+        form a path a case can take (the first is not its ``opened`` event, one
+        belongs to another case, is out of order or does not follow from the
+        state before it), and :class:`~recovery_rules.InvalidInputError` when
+        there are none.
+        """
+        view: CaseView | None = None
+        for event in events:
+            view = start(event) if view is None else view.after(event)
+        if view is None:
+            raise InvalidInputError.at("case", "events", "there are none; a case has at least its 'opened' event")
+        return view
+
+    def after(self, event: Event) -> CaseView:
+        """The case after one more of its events: the next version, which the path must allow from this state.
+
+        Raises :class:`~recovery_rules.JournalIntegrityError` as :meth:`replay` does.
+        """
+        if event.number != self.complaint.number:
+            raise JournalIntegrityError(event.seq, "it belongs to another case")
+        return apply(self, event)
 
 
 def allowed_steps(view: CaseView) -> tuple[CaseStep, ...]:

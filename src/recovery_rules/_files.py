@@ -8,8 +8,9 @@ again on the opened file, so a swap between the two is caught too), it is
 opened without blocking, and at most the cap plus one byte is read, whatever
 its size says. Every refusal is an :class:`~recovery_rules.InvalidInputError`
 with one :class:`~recovery_rules.Problem` that callers re-issue as their own
-error (a :class:`~recovery_rules.PolicyError` naming the file, a command-line
-error naming what the file is).
+error (a :class:`~recovery_rules.PolicyError` naming the file). The command
+line reads the files it is given with its own copy of these checks
+(``recovery_rules/cli/_files.py``), held to the same refusals by its tests.
 
 :func:`parse_problem` is the other half of reading a file: the parsers of
 TOML, JSON and YAML raise plain ``ValueError``, ``TypeError`` or
@@ -104,11 +105,6 @@ def _open(path: str | os.PathLike[str]) -> int:
         os.close(descriptor)
         raise
     return descriptor
-
-
-def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
-    """The regular file at ``path``, open for reading in binary (the caller closes it); as :func:`open_regular_file`."""
-    return os.fdopen(_open(path), "rb")
 
 
 @contextmanager

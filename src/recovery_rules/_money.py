@@ -12,7 +12,7 @@ import decimal
 import math
 import re
 from decimal import Decimal
-from typing import Any, Final, Self
+from typing import Any, ClassVar, Final, Self
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
@@ -135,6 +135,12 @@ class Money:
 
     __slots__ = ("_checked", "_json", "amount", "currency")
 
+    MAX_AMOUNT: ClassVar[Decimal] = MAX_AMOUNT
+    """Every amount is smaller than this in absolute value: 10**15, a million billion in any currency.
+
+    :class:`Money` refuses a larger amount, and so does every model with an amount in it.
+    """
+
     amount: Decimal
     currency: str
     _json: dict[str, str]  # the JSON form, made on first use (see _json_form)
@@ -171,6 +177,51 @@ class Money:
     def parse(cls, text: str) -> Self:
         """Read the ``"12.50 USD"`` form."""
         return cls(text)
+
+    @classmethod
+    def from_minor_units(cls, units: int, currency: str) -> Self:
+        """``units`` of the currency's smallest unit (cents for USD, yen for JPY, fils for KWD) as Money.
+
+        >>> Money.from_minor_units(1250, "USD")
+        Money('12.50', 'USD')
+        >>> Money.from_minor_units(1250, "JPY")
+        Money('1250', 'JPY')
+
+        The inverse of :meth:`to_minor_units`. ``units`` must be an ``int`` (not a
+        ``bool``), and the amount smaller than :attr:`MAX_AMOUNT` in absolute value;
+        else :class:`~recovery_rules.InvalidInputError`.
+        """
+        code = _parse_currency(currency)
+        if isinstance(units, bool) or not isinstance(units, int):
+            raise _amount_problem(f"a count of minor units must be an int, not {type(units).__name__}")
+        places = MINOR_UNITS[code]
+        most = int(MAX_AMOUNT) * 10**places
+        if not -most < units < most:  # checked first: a longer count does not fit the decimal context exactly
+            raise _amount_problem(
+                f"is too large: amounts must be smaller than {MAX_AMOUNT:,} in absolute value "
+                f"({most:,} minor units of {code})"
+            )
+        return cls(Decimal(units).scaleb(-places, context=DECIMAL_CONTEXT), code)
+
+    def to_minor_units(self) -> int:
+        """The amount counted in the currency's smallest unit: ``1250`` for ``Money("12.50", "USD")``.
+
+        Exact: an amount has exactly as many decimal places as its currency. The
+        inverse of :meth:`from_minor_units`.
+        """
+        return int(self.amount.scaleb(MINOR_UNITS[self.currency], context=DECIMAL_CONTEXT))
+
+    @staticmethod
+    def decimal_context() -> decimal.Context:
+        """A copy of the decimal context every computation on money runs in: exact, or an exception.
+
+        40 digits of precision, and every signal trapped (``Inexact``, ``Rounded``,
+        ``Overflow``...). The library passes it to each operation and never installs
+        it, so a thread's own context changes nothing; use the copy for arithmetic
+        of your own on amounts, such as ``with decimal.localcontext(Money.decimal_context()):``.
+        Changing the copy changes nothing in the library.
+        """
+        return DECIMAL_CONTEXT.copy()
 
     # -- immutability --------------------------------------------------------
     def __setattr__(self, name: str, value: object) -> None:

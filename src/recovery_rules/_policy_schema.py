@@ -20,10 +20,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Final
 
-__all__ = ["DIALECT", "for_validation", "schema_document", "with_file_shorthands"]
-
-DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
-"""The JSON Schema dialect the schema is written in."""
+__all__ = ["for_validation", "with_file_shorthands"]
 
 _BARE_AMOUNTS: Final[list[dict[str, Any]]] = [
     {"type": "string", "pattern": r"^[0-9]{1,16}(\.[0-9]{1,8})?$"},
@@ -90,11 +87,6 @@ def with_file_shorthands(node: Any, path: tuple[str, ...] = ()) -> Any:
             **out["properties"],
         }
     return out
-
-
-def schema_document(schema: dict[str, Any]) -> dict[str, Any]:
-    """``schema`` as a stand-alone document: the dialect it is written in, first."""
-    return {"$schema": DIALECT, **schema}
 
 
 def for_validation(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:

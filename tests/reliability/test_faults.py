@@ -25,7 +25,7 @@ import contextlib
 import datetime as dt
 import functools
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -98,6 +98,10 @@ class FaultyStore(Store):
     def version(self, number: str) -> int:
         self.fail("version")
         return self.inner.version(number)
+
+    def openings(self, numbers: Sequence[str]) -> list[Record]:
+        self.fail("openings")
+        return self.inner.openings(numbers)
 
     def head(self) -> tuple[int, str]:
         self.fail("head")

@@ -485,6 +485,15 @@ class ChainHead(RecoveryModel):
     hash: Hash
 
     @classmethod
+    def empty(cls) -> Self:
+        """The head of an empty journal: no events, and the hash the first event links to (64 zeros).
+
+        Where a walk along the chain starts: the first event's ``prev`` is this
+        head's ``hash``, and ``journal.head()`` of a journal without events equals it.
+        """
+        return cls(count=0, hash=GENESIS)
+
+    @classmethod
     def parse(cls, text: str) -> Self:
         """Read the ``count:hash`` form."""
         count, _, hash_ = text.partition(":") if isinstance(text, str) else ("", "", "")

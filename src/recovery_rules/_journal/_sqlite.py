@@ -22,10 +22,12 @@ import datetime as dt
 import os
 import random
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Final
 
 from recovery_rules.exceptions import JournalError
@@ -171,6 +173,53 @@ class SQLiteJournal(Journal):
         self._pid = os.getpid()
         self._closed = False
         self._connection()  # create or check the file now, so a bad path fails here
+
+    @staticmethod
+    def is_journal(path: str | os.PathLike[str]) -> bool:
+        """Whether ``path`` is a recovery-rules journal file, looked at without opening it for writing.
+
+        ``True`` when it is a regular file (symbolic links followed) that SQLite
+        reads and that is marked as a journal, whatever its format version (one
+        newer than this release reads is still a journal: opening it raises
+        :class:`~recovery_rules.JournalError`). ``False`` for a missing file, a
+        directory, a named pipe or a device (never opened), an empty file, a file
+        that is not an SQLite database, and an SQLite database of something else.
+
+        Nothing is created or changed: SQLite reads the file's header read-only,
+        as an immutable file (so not even the companion files of write-ahead
+        logging appear), whereas ``SQLiteJournal(path)`` makes a missing or empty
+        file a new journal and switches an existing one to write-ahead logging.
+        A journal's mark is written when the file is made, before any write-ahead
+        log exists, so it is seen while the journal is open and written too. A
+        path that is not a ``str`` or ``os.PathLike`` of text raises
+        :class:`~recovery_rules.JournalError`.
+
+        >>> import tempfile, pathlib
+        >>> from recovery_rules import SQLiteJournal
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = pathlib.Path(folder) / "journal.sqlite3"
+        ...     before = SQLiteJournal.is_journal(path)
+        ...     SQLiteJournal(path).close()
+        ...     (before, SQLiteJournal.is_journal(path))
+        (False, True)
+        """
+        if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
+            raise JournalError("the journal's path must be a str or a path-like object of text")
+        text = os.fspath(path)
+        if isinstance(text, bytes):
+            raise JournalError("the journal's path must be text, not bytes")
+        try:
+            if not text or not stat.S_ISREG(os.stat(text).st_mode):  # a FIFO or a device is never opened
+                return False
+            address = f"{Path(text).resolve().as_uri()}?mode=ro&immutable=1"
+        except (OSError, ValueError, RuntimeError):  # missing, unreadable, a NUL in the name, a loop of links
+            return False
+        try:
+            with contextlib.closing(sqlite3.connect(address, uri=True)) as connection:
+                application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+        except sqlite3.Error:  # not a database, or one SQLite cannot read
+            return False
+        return bool(application_id == APPLICATION_ID)
 
     # -- connections ------------------------------------------------------------
     def _connection(self) -> sqlite3.Connection:

@@ -15,8 +15,7 @@ from typing import Any, Final
 
 import click
 
-from recovery_rules import RecoveryRulesError, __version__
-from recovery_rules._money import DECIMAL_CONTEXT
+from recovery_rules import Money, RecoveryRulesError, __version__
 
 from . import _console
 from ._errors import CliInputError, ExitCode, problem_json
@@ -81,7 +80,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     arguments = list(argv) if argv is not None else sys.argv[1:]
     as_json = "--json" in arguments[: arguments.index("--")] if "--" in arguments else "--json" in arguments
     try:
-        with decimal.localcontext(DECIMAL_CONTEXT):
+        with decimal.localcontext(Money.decimal_context()):
             result = app.main(args=arguments, prog_name="recovery-rules", standalone_mode=False)
     except click.ClickException as error:
         _show(error, as_json=as_json)

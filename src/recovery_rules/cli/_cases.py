@@ -28,16 +28,14 @@ import copy
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from recovery_rules import InvalidInputError, Money, Outcome, Policy, Problem, Resolution
-from recovery_rules._base import WORD, RecoveryModel, Text, Word
-from recovery_rules._policy_schema import for_validation
-from recovery_rules._time import InputTime
+from recovery_rules import InvalidInputError, Money, Outcome, Policy, Problem, RecoveryModel, Resolution
 
+from ._fields import WORD, InputTime, Text, Word
 from ._records import Amount, DecisionRecord, amount_or_money
 
 __all__ = ["Case", "CaseResult", "CasesFile", "Expectation", "Mismatch", "case_problems", "run_case"]
@@ -77,8 +75,6 @@ class Expectation(RecoveryModel):
     - ``failed_rules``: the ids of the rules that did not pass, in trace order.
     """
 
-    _what: ClassVar[str] = "expectation"
-
     outcome: Outcome | None = None
     authorized_by: LevelOrNone = None
     escalate_to: LevelOrNone = None
@@ -103,8 +99,6 @@ class Expectation(RecoveryModel):
 class Case(DecisionRecord):
     """One policy test case: a decision and what is expected of it."""
 
-    _what: ClassVar[str] = "test case"
-
     name: Annotated[Text, Field(min_length=1, max_length=500)]
     expect: Expectation
 
@@ -121,8 +115,6 @@ def _merge(base: Any, override: Any) -> Any:
 class CasesFile(RecoveryModel):
     """A file of policy test cases: ``defaults`` merged under each of ``cases``."""
 
-    _what: ClassVar[str] = "test cases"
-
     defaults: dict[str, Any] = Field(default_factory=dict)
     cases: Annotated[tuple[Case, ...], Field(min_length=1, max_length=100_000)]
 
@@ -130,7 +122,7 @@ class CasesFile(RecoveryModel):
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """The JSON Schema of a test-cases file as written: what ``defaults`` gives, a case may leave out."""
         schema = super().model_json_schema(*args, **kwargs)
-        return _as_written(schema) if for_validation(args, kwargs) else schema
+        return _as_written(schema) if _for_validation(args, kwargs) else schema
 
     @model_validator(mode="before")
     @classmethod
@@ -142,6 +134,12 @@ class CasesFile(RecoveryModel):
         if defaults and isinstance(cases, list):
             data = {**data, "cases": [_merge(defaults, case) if isinstance(case, dict) else case for case in cases]}
         return data
+
+
+def _for_validation(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Whether a ``model_json_schema(*args, **kwargs)`` call asks for the input (validation) schema."""
+    mode: object = kwargs.get("mode", args[3] if len(args) > 3 else "validation")
+    return mode == "validation"
 
 
 def _as_written(schema: dict[str, Any]) -> dict[str, Any]:

@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from recovery_rules import Complaint, InvalidInputError, Money, Policy, PolicyError, Problem, presets
-from recovery_rules._files import check_regular_file, open_regular, parse_problem, read_regular_file
-from recovery_rules._policy_file import read_policy_text
 
 from ._errors import CliInputError, why_unusable
+from ._files import check_regular_file, open_regular, parse_problem, read_regular_file
 from ._locate import Position, parse_location, source_map
 
 __all__ = [
     "MAX_INPUT_BYTES",
+    "MAX_POLICY_BYTES",
     "LoadedPolicy",
     "LocatedProblem",
     "file_format",
@@ -45,6 +45,9 @@ __all__ = [
 
 MAX_INPUT_BYTES: Final = 5_000_000
 """Complaint and test-case files larger than this (5 MB) are refused."""
+
+MAX_POLICY_BYTES: Final = 5_000_000
+"""The most of a policy file read again to place its problems on their lines: as much as ``Policy.from_file`` reads."""
 
 EARLIEST: Final = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 LATEST: Final = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
@@ -297,8 +300,8 @@ def policy_problems(path: Path) -> tuple[Policy | None, list[LocatedProblem]]:
     except PolicyError as error:
         format = file_format(path)
         try:  # read again, the safe way, to place each problem on its line
-            text: str | None = read_policy_text(path)[0] if format else None
-        except PolicyError:
+            text: str | None = read_text(str(path), "policy", limit=MAX_POLICY_BYTES) if format else None
+        except CliInputError:  # what Policy.from_file could not read either: its problems say why
             text = None
         return None, locate_problems(error.problems, text, format)
 

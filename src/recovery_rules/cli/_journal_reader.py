@@ -19,26 +19,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sqlite3
 import stat
 from collections.abc import Callable, Iterator
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from recovery_rules import (
+    CaseState,
+    CaseView,
     ChainHead,
     ComplaintNumber,
+    Event,
     Journal,
     JournalError,
     JournalIntegrityError,
     PostgresJournal,
     SQLiteJournal,
 )
-from recovery_rules._case_path import CaseState, CaseView, apply, start
-from recovery_rules._journal import GENESIS, Event
-from recovery_rules._journal._sqlite import APPLICATION_ID
 
 from ._errors import CliInputError, why_unusable
 
@@ -63,17 +61,25 @@ def _open_sqlite(address: str) -> Journal:
         raise CliInputError(f"{path} is not a file; give the journal's SQLite file")
     if file.stat().st_size == 0:  # SQLite would make an empty file a new journal: a reader never creates one
         raise CliInputError(f"{path} is an empty file, not a recovery-rules journal")
-    try:  # look before opening: opening a file as a journal switches it to write-ahead logging
-        with closing(sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True)) as probe:
-            application_id = probe.execute("PRAGMA application_id").fetchone()[0]
-    except sqlite3.Error as error:
-        raise CliInputError(f"{path} is not a recovery-rules journal: {error}") from None
-    if application_id != APPLICATION_ID:
-        raise CliInputError(f"{path} is an SQLite database of something else, not a recovery-rules journal")
+    # Look before opening: opening a file as a journal switches it to write-ahead logging.
+    if not SQLiteJournal.is_journal(file):
+        raise CliInputError(_not_a_journal(path, file))
     try:
         return SQLiteJournal(file)
     except JournalError as error:
         raise CliInputError(str(error)) from None
+
+
+def _not_a_journal(path: str, file: Path) -> str:
+    """Why the regular, non-empty ``file`` is not a journal: not an SQLite database at all, or one of something else."""
+    try:
+        with file.open("rb") as stream:
+            header = stream.read(len(_SQLITE_HEADER))
+    except OSError as error:
+        return f"cannot read the journal file {path}: {why_unusable(error)}"
+    if header != _SQLITE_HEADER:
+        return f"{path} is not a recovery-rules journal: file is not a database"
+    return f"{path} is an SQLite database of something else, not a recovery-rules journal"
 
 
 def _open_postgres(address: str) -> Journal:
@@ -86,6 +92,9 @@ JOURNALS: Final[dict[str, JournalOpener]] = {
     "postgres": _open_postgres,
 }
 """Journal backends by address scheme; an address without a known scheme is an SQLite file."""
+
+_SQLITE_HEADER: Final = b"SQLite format 3\x00"
+"""How every SQLite database file begins (https://www.sqlite.org/fileformat.html)."""
 
 _SCHEME: Final = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]+):")  # two letters at least: C:\ is a drive
 
@@ -163,12 +172,12 @@ class CaseReplay:
         self.now = now
         self.expected_head = expected_head
         self.total = journal.head().count
-        self.head = ChainHead(count=0, hash=GENESIS)
+        self.head = ChainHead.empty()
         self.later = 0
         self._open: dict[str, CaseView] = {}
 
     def __iter__(self) -> Iterator[Replayed]:
-        hash_, count, at_head = GENESIS, 0, None
+        hash_, count, at_head = ChainHead.empty().hash, 0, None
         closed: set[str] = set()
         versions: dict[str, int] = {}
         frozen: set[str] = set()  # cases with an event later than now: left as they stood
@@ -192,7 +201,7 @@ class CaseReplay:
                 if number in closed:
                     raise JournalIntegrityError(event.seq, "its case was already closed")
                 view = self._open.get(number)
-                view = start(event) if view is None else apply(view, event)
+                view = CaseView.replay((event,)) if view is None else view.after(event)
                 if view.state is CaseState.CLOSED:
                     self._open.pop(number, None)
                     closed.add(number)
@@ -294,7 +303,7 @@ class PeriodReplay(CaseReplay):
                 continue
             if view is not None and view.state is CaseState.CLOSED:
                 raise JournalIntegrityError(event.seq, "its case was already closed")
-            view = start(event) if view is None else apply(view, event)
+            view = CaseView.replay((event,)) if view is None else view.after(event)
             yield Replayed(event, view)
         if view is not None and view.state is not CaseState.CLOSED:
             self._open[str(number)] = view

@@ -24,9 +24,9 @@ limit mentions plus one no limit mentions, the whole remedy vocabulary (refused
 kinds included), and every listed category plus one the policy never heard of.
 
 Each region's point is decided with the public :meth:`Policy.decide` and
-checked with :func:`recovery_rules.testing.resolution_violations` (the
-library's independent statement of its promises), plus the promises about
-extra-mile suggestions. The regions come in a fixed order, so the first
+checked with :func:`recovery_rules.resolution_violations` (the library's
+independent statement of its promises, which ``recovery_rules.testing`` runs
+too), plus the promises about extra-mile suggestions. The regions come in a fixed order, so the first
 counterexample is always the same one.
 """
 
@@ -37,14 +37,21 @@ import datetime as dt
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from recovery_rules import Alternative, AuthorityLevel, Complaint, Customer, Money, Outcome, Policy, Remedy, Resolution
-from recovery_rules._currencies import MINOR_UNITS
-from recovery_rules._invariants import resolution_violations
-from recovery_rules._money import DECIMAL_CONTEXT, MAX_AMOUNT
+from recovery_rules import (
+    Alternative,
+    AuthorityLevel,
+    Complaint,
+    Customer,
+    Money,
+    Outcome,
+    Policy,
+    Remedy,
+    Resolution,
+    resolution_violations,
+)
 
 __all__ = [
     "Counterexample",
@@ -66,16 +73,15 @@ _CUSTOMER: Final = "counterexample"
 
 
 def _minor(amount: Money) -> int:
-    return int(amount.amount.scaleb(MINOR_UNITS[amount.currency], context=DECIMAL_CONTEXT))
+    return amount.to_minor_units()
 
 
 def money(minor: int, currency: str) -> Money:
     """``minor`` units (cents) of ``currency`` as :class:`Money`.
 
-    Like all arithmetic on amounts, in the library's decimal context: exact,
-    whatever the calling thread's context (its precision, rounding or traps).
+    Exact, whatever the calling thread's decimal context (its precision, rounding or traps).
     """
-    return Money(Decimal(minor).scaleb(-MINOR_UNITS[currency], context=DECIMAL_CONTEXT), currency)
+    return Money.from_minor_units(minor, currency)
 
 
 Cell = tuple[int, int | None]
@@ -169,7 +175,7 @@ def categories(policy: Policy) -> list[str]:
 def slices(policy: Policy) -> list[Slice]:
     """Every slice of ``policy``'s input space, with its regions' thresholds, in a fixed order."""
     cap = None if policy.hard_cap is None else _minor(policy.hard_cap)
-    ceiling = int(MAX_AMOUNT.scaleb(MINOR_UNITS[policy.currency], context=DECIMAL_CONTEXT))
+    ceiling = int(Money.MAX_AMOUNT) * Money(1, policy.currency).to_minor_units()  # MAX_AMOUNT in minor units
     result = []
     for actor, tier in itertools.product(policy.levels, tiers(policy)):
         limits = [_limit(level, tier) for level in policy.levels]

@@ -17,17 +17,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Annotated, Any, ClassVar, Final, Protocol
+from typing import IO, Annotated, Any, Final, Protocol
 
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
-from recovery_rules import Complaint, InvalidInputError, Money, Problem
-from recovery_rules._base import RecoveryModel, Word
-from recovery_rules._files import parse_problem
-from recovery_rules._time import InputTime
+from recovery_rules import Complaint, InvalidInputError, Money, Problem, RecoveryModel
 
 from ._errors import CliInputError
+from ._fields import InputTime, Word
+from ._files import parse_problem
 from ._inputs import open_input, regular_file
 from ._journal_reader import CaseReplay, open_journal, shown
 
@@ -77,8 +76,6 @@ class DecisionRecord(RecoveryModel):
     ``granted`` defaults to nothing granted before; ``now`` to the moment the
     complaint was received.
     """
-
-    _what: ClassVar[str] = "recorded decision"
 
     complaint: Complaint
     by: Word

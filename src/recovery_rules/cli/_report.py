@@ -30,8 +30,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 from typing import Any, Final, TypeVar
 
-from recovery_rules import CaseOutcome, CaseState, ChainHead, Money, Outcome, Resolution
-from recovery_rules._case_path import CaseView
+from recovery_rules import CaseOutcome, CaseState, CaseView, ChainHead, Money, Outcome, Resolution
 
 from ._journal_reader import CaseReplay
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import click
 
 from recovery_rules import InvalidInputError, Policy
-from recovery_rules._time import format_duration
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
 from recovery_rules.cli._inputs import file_format, is_preset, policy_path, policy_problems, regular_file
 
 from . import options
 
-__all__ = ["command", "summary"]
+__all__ = ["command", "short_duration", "summary"]
 
 
 @click.command("check", short_help="Validate a policy; list every problem with its line.")
@@ -67,7 +67,7 @@ def summary(policy: Policy) -> list[str]:
         parts = [f"{level.name}: {amount(level.limit)}"]
         parts.extend(f"{tier} {amount(limit)}" for tier, limit in level.tier_limits.items())
         if level.callback_within is not None:
-            parts.append(f"callback within {format_duration(level.callback_within)}")
+            parts.append(f"callback within {short_duration(level.callback_within)}")
         if level.may_grant is not None:
             parts.append(f"may grant only {', '.join(level.may_grant)}")
         lines.append("level " + ", ".join(parts))
@@ -77,3 +77,14 @@ def summary(policy: Policy) -> list[str]:
         f"and escalation; {len(policy.categories)} categories, {len(policy.vocabulary)} remedy kinds"
     )
     return lines
+
+
+def short_duration(value: dt.timedelta) -> str:
+    """A duration as a policy file writes it short: ``2h``, ``1h30m``, ``3d`` (whole seconds; ``0s`` for none)."""
+    seconds = int(value.total_seconds())
+    out = ""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            out += f"{count}{unit}"
+    return out or "0s"

@@ -1,0 +1,177 @@
+"""Reading the files a command names, safely: regular files only, never more than a cap; and the parse boundary.
+
+A path given on the command line may name anything: a FIFO (opening one for
+reading waits for a writer, forever), a device (``/dev/zero`` never ends), a
+directory, a symbolic link to any of them, or a sparse file that claims
+terabytes. Only a regular file is read (checked after symbolic links are
+followed, and checked again on the opened file, so a swap between the two is
+caught too), it is opened without blocking, and at most the cap plus one byte
+is read, whatever its size says. Every refusal is an
+:class:`~recovery_rules.InvalidInputError` with one
+:class:`~recovery_rules.Problem`, which ``_inputs`` turns into a command-line
+error naming what the file is.
+
+:func:`parse_problem` is the other half of reading a file: the parsers of TOML
+and JSON raise plain ``ValueError``, ``TypeError`` or ``RecursionError`` for
+some inputs beside their syntax errors (an integer of more digits than Python
+converts); it turns any of them into a located problem.
+
+The library reads policy files the same way, with its own private copy of
+these checks (``Policy.from_file``); ``tests/test_cli_public_api.py`` holds the
+two to the same refusals, in the same words.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import sys
+from typing import BinaryIO, Final
+
+from recovery_rules import InvalidInputError, Problem
+
+__all__ = ["check_regular_file", "open_regular", "parse_problem", "read_regular_file"]
+
+_NONBLOCK: Final[int] = getattr(os, "O_NONBLOCK", 0)
+_OPEN_FLAGS: Final = (
+    os.O_RDONLY
+    | _NONBLOCK  # a FIFO swapped in after the check opens at once instead of waiting
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+_CHUNK: Final = 1 << 20
+_DIGITS: Final = re.compile(r"[0-9][0-9_]*")
+_QUOTED_LIMIT: Final = 200
+
+
+def _refused(message: str) -> InvalidInputError:
+    return InvalidInputError.at("file", "", message)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "something else"
+
+
+def _check_regular(mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        raise _refused(f"is not a regular file: it is {_kind(mode)}; give the path of a file")
+
+
+def _unreadable(error: OSError) -> InvalidInputError:
+    if isinstance(error, FileNotFoundError):
+        return _refused("cannot be read: there is no such file")
+    return _refused(f"cannot be read: {error.strerror or type(error).__name__}")
+
+
+def check_regular_file(path: str | os.PathLike[str]) -> None:
+    """Refuse ``path`` unless it is a regular file once symbolic links are followed (nothing is opened).
+
+    Raises :class:`~recovery_rules.InvalidInputError` (one problem, located
+    ``""``) when the path is missing, unreadable or not a regular file.
+    """
+    if not isinstance(path, str | os.PathLike):
+        raise _refused(f"must be a path (a str or os.PathLike), not {type(path).__name__}")
+    try:
+        mode = os.stat(path).st_mode  # follows symbolic links: the file they lead to must be regular
+    except OSError as error:
+        raise _unreadable(error) from None
+    except (ValueError, TypeError):  # a NUL in the name, a path object that is not text
+        raise _refused("is not a valid file name (it contains a NUL character or is not text)") from None
+    _check_regular(mode)
+
+
+def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
+    """The regular file at ``path``, open for reading in binary (the caller closes it and bounds what it reads).
+
+    Checked before it is opened (a device is never opened at all), opened
+    without blocking, and checked again on the open file: the file opened is the
+    one checked, not one swapped in between. Errors as :func:`check_regular_file`.
+    """
+    check_regular_file(path)
+    try:
+        descriptor = os.open(path, _OPEN_FLAGS)
+    except OSError as error:
+        raise _unreadable(error) from None
+    try:
+        _check_regular(os.fstat(descriptor).st_mode)
+        if _NONBLOCK:
+            os.set_blocking(descriptor, True)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return os.fdopen(descriptor, "rb")
+
+
+def read_regular_file(path: str | os.PathLike[str], *, limit: int) -> bytes:
+    """The bytes of the regular file at ``path``: at most ``limit``, whatever the file's size says.
+
+    A file longer than ``limit`` bytes is refused having read ``limit + 1`` bytes
+    at the most, so a sparse or growing file (or a size that lies) cannot
+    exhaust memory. Errors as :func:`check_regular_file`.
+    """
+    with open_regular(path) as stream:
+        try:
+            size = os.fstat(stream.fileno()).st_size
+            if size > limit:
+                raise _refused(f"is {size:,} bytes; the most is {limit:,}")
+            chunks = []
+            left = limit + 1
+            while left > 0:
+                chunk = stream.read(min(left, _CHUNK))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+        except OSError as error:
+            raise _unreadable(error) from None
+    raw = b"".join(chunks)
+    if len(raw) > limit:
+        raise _refused(f"is larger than {limit:,} bytes (the most)")
+    return raw
+
+
+def _position(text: str, offset: int) -> str:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return f"line {line}, column {column}"
+
+
+def parse_problem(error: BaseException, text: str, format: str) -> Problem:
+    """The located problem for an exception a parser of ``format`` raised on ``text`` besides its syntax errors.
+
+    An integer longer than Python converts (``sys.get_int_max_str_digits()``,
+    4,300 digits unless the host changed it) is located at its first digit; too
+    deep a nesting is said so; anything else is reported with the parser's own
+    words, shortened.
+    """
+    name = format.upper() if format in ("toml", "json", "yaml") else format
+    if isinstance(error, RecursionError):
+        return Problem("", "is nested too deeply")
+    most = sys.get_int_max_str_digits()
+    if isinstance(error, ValueError) and "integer string conversion" in str(error) and most:
+        for match in _DIGITS.finditer(text):
+            digits = len(match[0]) - match[0].count("_")
+            if digits > most:
+                return Problem(
+                    _position(text, match.start()),
+                    f"is a number of {digits:,} digits; the most that can be read is {most:,}, "
+                    "and no amount or count is that long",
+                )
+        return Problem("", f"holds a number of more than {most:,} digits; no amount or count is that long")
+    if isinstance(error, TypeError) and "unhashable" in str(error):
+        return Problem("", f"is not valid {name} for this file: a key must be a name, not a list or a table")
+    said = str(error)
+    said = said if len(said) <= _QUOTED_LIMIT else said[: _QUOTED_LIMIT - 3] + "..."
+    return Problem("", f"is not valid {name}: {said or type(error).__name__}")
