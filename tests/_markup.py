@@ -19,7 +19,7 @@ import pytest
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from recovery_rules._locale import MESSAGES
+from recovery_rules._wording._locale import MESSAGES
 
 URL = "https://example.com/"
 

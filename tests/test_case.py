@@ -31,7 +31,7 @@ from recovery_rules import (
     WorkflowError,
     presets,
 )
-from recovery_rules._case import CLOCK_SKEW
+from recovery_rules._case._case import CLOCK_SKEW
 
 from ._helpers import policy_data, usd
 from ._journal_backends import BACKENDS, Harness

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recovery_rules import Alternative, Money
-from recovery_rules._catalog import CatalogIndex
+from recovery_rules._policy._catalog import CatalogIndex
 
 from ._helpers import examples
 

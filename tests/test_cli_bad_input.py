@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from recovery_rules import _engine as engine_module
+from recovery_rules._engine import _rules as engine_module
 
 from ._cli import CANDIDATE, CASES, COMPLAINT, NOW, POLICY, RECORDS, run
 from ._journal_files import JOURNAL, REPORT_NOW

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from recovery_rules import _engine as engine_module
+from recovery_rules._engine import _rules as engine_module
 from recovery_rules.cli import main
 
 from ._cli import ROOT

@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recovery_rules import Complaint, Customer, Money, Outcome, Policy, Remedy, Resolution, presets
-from recovery_rules import _catalog as catalog_module
-from recovery_rules import _engine as engine_module
+from recovery_rules._engine import _rules as engine_module
+from recovery_rules._policy import _catalog as catalog_module
 from recovery_rules.cli._proof import Slice, default_now, money, prove, slices
 from recovery_rules.testing import policies
 

@@ -2,7 +2,7 @@
 
 The CLI is a client of ``recovery_rules`` like any host application: no module
 under ``src/recovery_rules/cli/`` imports a private module or name of the
-library (``recovery_rules._money``, ``from .. import _money``, ``from
+library (``recovery_rules._values._money``, ``from .. import _money``, ``from
 recovery_rules import _public``). What it needs that the library does not offer
 is its own: the safe reading of the files it is given, the field types of its
 test-case and record files, the short form of a duration. Those restate private
@@ -26,10 +26,10 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 from recovery_rules import InvalidInputError, Problem
-from recovery_rules import _base as library_base
-from recovery_rules import _files as library_files
-from recovery_rules import _policy_file as library_policy_file
-from recovery_rules import _time as library_time
+from recovery_rules._policy import _file as library_policy_file
+from recovery_rules._policy import _files as library_files
+from recovery_rules._values import _base as library_base
+from recovery_rules._values import _time as library_time
 from recovery_rules.cli import _fields as cli_fields
 from recovery_rules.cli import _files as cli_files
 from recovery_rules.cli import _inputs as cli_inputs
@@ -108,7 +108,7 @@ def private_imports(source: str, module: str, *, package: bool = False) -> list[
                 target = node.args[0]
                 if isinstance(target, ast.Constant) and isinstance(target.value, str) and _private_module(target.value):
                     flag(node, f"{callee}({target.value!r})")
-    for node in ast.walk(tree):  # recovery_rules._money.X, once recovery_rules is imported
+    for node in ast.walk(tree):  # recovery_rules._values._money.X, once recovery_rules is imported
         if isinstance(node, ast.Attribute) and _private(node.attr):
             head, _, rest = ast.unparse(node.value).partition(".")
             if head in library_names and _private_module(".".join(part for part in (LIBRARY, rest, node.attr) if part)):
@@ -145,22 +145,22 @@ CHECK = "recovery_rules.cli._verbs.check"
 @pytest.mark.parametrize(
     ("module", "source"),
     [
-        (PROOF, "import recovery_rules._money"),
+        (PROOF, "import recovery_rules._values._money"),
         (PROOF, "import recovery_rules._journal._sqlite as sqlite"),
-        (PROOF, "from recovery_rules._money import DECIMAL_CONTEXT"),
+        (PROOF, "from recovery_rules._values._money import DECIMAL_CONTEXT"),
         (PROOF, "from recovery_rules._journal import GENESIS"),
         (PROOF, "from recovery_rules import _money"),
         (PROOF, "from recovery_rules import Money, _public"),
         (PROOF, "from recovery_rules.exceptions import _render"),
-        (PROOF, "def later():\n    from recovery_rules._invariants import resolution_violations"),
+        (PROOF, "def later():\n    from recovery_rules._engine._invariants import resolution_violations"),
         (PROOF, "from .._money import Money"),
         (PROOF, "from .. import _files"),
         (CHECK, "from ..._time import InputTime"),
         (CHECK, "from ... import _case_path"),
-        (PROOF, "import importlib\nimportlib.import_module('recovery_rules._invariants')"),
-        (PROOF, "__import__('recovery_rules._base')"),
-        (PROOF, "import recovery_rules\nrecovery_rules._money.MAX_AMOUNT"),
-        (PROOF, "import recovery_rules.presets\nrecovery_rules._policy"),
+        (PROOF, "import importlib\nimportlib.import_module('recovery_rules._engine._invariants')"),
+        (PROOF, "__import__('recovery_rules._values._base')"),
+        (PROOF, "import recovery_rules\nrecovery_rules._values._money.MAX_AMOUNT"),
+        (PROOF, "import recovery_rules.presets\nrecovery_rules._policy._policy"),
         (PROOF, "import recovery_rules\nrecovery_rules.Money._trusted"),
     ],
 )

@@ -29,7 +29,7 @@ from recovery_rules import (
     Policy,
     SQLiteJournal,
 )
-from recovery_rules._case_path import CaseState, apply, start
+from recovery_rules._case._path import CaseState, apply, start
 from recovery_rules.cli import _console, _journal_reader
 from recovery_rules.cli._journal_reader import CaseReplay
 from recovery_rules.cli._report import build_report

@@ -19,9 +19,9 @@ from recovery_rules import (
     Resolution,
     UnknownLevelError,
     UnknownRemedyError,
-    _engine,
     presets,
 )
+from recovery_rules._engine import _rules as _engine
 
 from ._helpers import NOW, complaint, policy_data, usd
 

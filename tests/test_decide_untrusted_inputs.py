@@ -33,10 +33,10 @@ from recovery_rules import (
     Policy,
     RecoveryRulesError,
     Remedy,
-    _engine,
     presets,
 )
-from recovery_rules._money import MAX_AMOUNT
+from recovery_rules._engine import _rules as _engine
+from recovery_rules._values._money import MAX_AMOUNT
 
 from ._helpers import NOW, complaint, examples, usd
 

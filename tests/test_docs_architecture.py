@@ -28,9 +28,22 @@ class Import:
 
 
 def module_of(path: Path) -> str:
-    """``_money`` for ``_money.py``, ``presets`` for ``presets/__init__.py``, ``_journal`` for ``_journal/x.py``."""
-    relative = path.relative_to(PACKAGE)
-    return relative.parts[0].removesuffix(".py")
+    """The module a file belongs to, as the page names it: the longest dotted name the page lists.
+
+    ``_values._money`` for ``_values/_money.py``; ``_journal`` for ``_journal/_sqlite.py`` (the page lists
+    the journal as one module); ``presets`` for ``presets/__init__.py``.
+    """
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return _listed(parts)
+
+
+def _listed(parts: tuple[str, ...]) -> str:
+    parts = tuple(part for part in parts if part != "__init__") or ("__init__",)
+    for end in range(len(parts), 0, -1):
+        name = ".".join(parts[:end])
+        if name in LAYERS:
+            return name
+    return ".".join(parts)
 
 
 def page_layers(text: str) -> dict[str, tuple[int, set[str]]]:
@@ -82,9 +95,9 @@ def imports_of(path: Path) -> list[Import]:
         if parts[0] == "recovery_rules":
             if len(parts) == 1:
                 return  # `from recovery_rules import x` is resolved through its targets above
-            target = parts[1]
-            if (PACKAGE / f"{target}.py").exists() or (PACKAGE / target).is_dir():
-                found.append(Import(path, target, True, type_checking, in_function))
+            inside = tuple(parts[1:])
+            if (PACKAGE / f"{inside[0]}.py").exists() or (PACKAGE / inside[0]).is_dir():
+                found.append(Import(path, _listed(inside), True, type_checking, in_function))
             return
         found.append(Import(path, parts[0], False, type_checking, in_function))
 
@@ -92,11 +105,28 @@ def imports_of(path: Path) -> list[Import]:
     return found
 
 
+SUBPACKAGES = ("_values", "_policy", "_engine", "_case", "_wording")
+"""The library's private subpackages, named for the domain's nouns; each ``__init__`` holds only its docstring."""
+
+
 def sources() -> list[Path]:
-    return sorted(PACKAGE.rglob("*.py"))
+    """Every module of the package but the subpackages' ``__init__`` files (docstrings only, checked below)."""
+    return sorted(path for path in PACKAGE.rglob("*.py") if path.parent.name not in SUBPACKAGES or path.stem != "__init__")
 
 
 LAYERS = page_layers(PAGE.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("package", SUBPACKAGES)
+def test_a_subpackage_init_holds_its_docstring_only(package: str) -> None:
+    tree = ast.parse((PACKAGE / package / "__init__.py").read_text(encoding="utf-8"))
+    assert ast.get_docstring(tree), f"{package}/__init__.py says what the subpackage holds"
+    assert len(tree.body) == 1, f"{package}/__init__.py imports nothing: its modules are imported by their full names"
+
+
+def test_every_private_module_lives_in_a_subpackage_named_for_what_it_holds() -> None:
+    loose = sorted(path.name for path in PACKAGE.glob("_*.py") if path.name != "__init__.py")
+    assert not loose, f"move these into one of {', '.join(SUBPACKAGES)} (or _journal): {loose}"
 
 
 def test_the_page_lists_every_module_of_the_package() -> None:
@@ -142,14 +172,14 @@ def test_nothing_in_the_library_imports_testing() -> None:
 
 
 def test_the_checks_see_a_wall_being_broken(tmp_path: Path) -> None:
-    text = PAGE.read_text(encoding="utf-8").replace("| 6 | `_engine` |", "| 1 | `_engine` |")
+    text = PAGE.read_text(encoding="utf-8").replace("| 6 | `_engine._rules` |", "| 1 | `_engine._rules` |")
     layers = page_layers(text)
-    engine = PACKAGE / "_engine.py"
+    engine = PACKAGE / "_engine" / "_rules.py"
     broken = [
         found
         for found in imports_of(engine)
-        if found.internal and not found.type_checking_only and layers[found.target][0] >= layers["_engine"][0]
+        if found.internal and not found.type_checking_only and layers[found.target][0] >= layers["_engine._rules"][0]
     ]
     assert broken, "with the engine moved to layer 1, its imports of _money and _catalog break the rule"
     type_checking = [found.target for found in imports_of(engine) if found.type_checking_only]
-    assert type_checking == ["_policy"]
+    assert type_checking == ["_policy._policy"]

@@ -34,8 +34,8 @@ from recovery_rules import (
     Resolution,
     UnknownLevelError,
     UnknownRemedyError,
-    _durable,
 )
+from recovery_rules._engine import _durable
 from recovery_rules.testing import DecisionInput, decisions, policies
 
 from ._helpers import NOW, complaint, examples, policy_data, usd

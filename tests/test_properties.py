@@ -9,8 +9,8 @@ from hypothesis import given, note
 from hypothesis import strategies as st
 
 from recovery_rules import Money, Outcome, Policy
-from recovery_rules._currencies import MINOR_UNITS
-from recovery_rules._money import DECIMAL_CONTEXT
+from recovery_rules._values._currencies import MINOR_UNITS
+from recovery_rules._values._money import DECIMAL_CONTEXT
 from recovery_rules.testing import DecisionInput, decision_violations, decisions, policies, resolution_violations
 
 

@@ -8,7 +8,8 @@ import pickle
 import pytest
 from pydantic import BaseModel
 
-from recovery_rules import Complaint, Customer, Money, Policy, Remedy, Resolution, TraceEntry, _resolution, presets
+from recovery_rules import Complaint, Customer, Money, Policy, Remedy, Resolution, TraceEntry, presets
+from recovery_rules._engine import _resolution
 
 NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
 

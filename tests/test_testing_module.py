@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from recovery_rules import Outcome, Policy, PolicyCheckError, presets
-from recovery_rules import _engine as engine_module
+from recovery_rules._engine import _rules as engine_module
 from recovery_rules.testing import check_policy
 
 from ._helpers import examples

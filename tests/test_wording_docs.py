@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from recovery_rules import Policy, presets
-from recovery_rules._locale import MESSAGES
+from recovery_rules._wording._locale import MESSAGES
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "how-to" / "customize-wording.md"
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from recovery_rules import Policy, PolicyError, forbidden_phrases, presets
-from recovery_rules._locale import BUILT_IN
+from recovery_rules._wording._locale import BUILT_IN
 
 from ._helpers import policy_data
 

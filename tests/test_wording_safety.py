@@ -30,8 +30,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recovery_rules import Alternative, Money, Outcome, Policy, Remedy, Resolution, Wording
-from recovery_rules import _document as document
-from recovery_rules._locale import MESSAGES
+from recovery_rules._wording import _document as document
+from recovery_rules._wording._locale import MESSAGES
 
 from ._helpers import examples, policy_data
 from ._markup import (

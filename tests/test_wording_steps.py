@@ -24,9 +24,9 @@ from recovery_rules import (
     Wording,
     presets,
 )
-from recovery_rules import _step_words as step_words
-from recovery_rules._document import FORMATS, Format
-from recovery_rules._locale import BUILT_IN, MESSAGES
+from recovery_rules._wording import _step_words as step_words
+from recovery_rules._wording._document import FORMATS, Format
+from recovery_rules._wording._locale import BUILT_IN, MESSAGES
 
 from ._helpers import policy_data
 

@@ -29,9 +29,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recovery_rules import Case, Complaint, Customer, Event, MemoryJournal, Money, Policy, Remedy, Wording
-from recovery_rules import _document as document
-from recovery_rules._document import FORMATS, Format
 from recovery_rules._journal import JSONValue
+from recovery_rules._wording import _document as document
+from recovery_rules._wording._document import FORMATS, Format
 
 from ._helpers import examples, policy_data
 from ._markup import (

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from recovery_rules import LocaleWording, Policy, PolicyError, presets
-from recovery_rules._locale import BUILT_IN, MESSAGES
-from recovery_rules._template import Slot, TemplateSyntaxError, parse_template
+from recovery_rules._wording._locale import BUILT_IN, MESSAGES
+from recovery_rules._wording._template import Slot, TemplateSyntaxError, parse_template
 
 from ._helpers import policy_data
 
@@ -157,7 +157,7 @@ def test_a_locale_of_a_language_not_built_in_must_say_everything() -> None:
     assert problem.startswith("wording.es: does not say apology_named, thanks, approved,")
     assert problem.endswith(
         "weekdays, months: a locale of a language that is not built in (English, 'en', is) writes every message "
-        "and the weekday and month names; start from a copy of recovery_rules/locales/en.toml"
+        "and the weekday and month names; start from a copy of recovery_rules/_wording/locales/en.toml"
     )
 
 

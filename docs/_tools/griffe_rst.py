@@ -35,7 +35,7 @@ import griffe
 
 ROLE: Final = re.compile(r":(?:class|func|meth|attr|data|mod|exc|obj):`(?P<body>[^`]+)`")
 LINK: Final = re.compile(r"`(?P<text>[^`<]+?)\s*<(?P<url>https?://[^>\s]+)>`__?")
-MODEL_BASE: Final = "recovery_rules._base.RecoveryModel"
+MODEL_BASE: Final = "recovery_rules._values._base.RecoveryModel"
 PUBLIC_MODULES: Final = (
     "recovery_rules",
     "recovery_rules.exceptions",

@@ -4,7 +4,7 @@ Run it with ``make schema`` after changing the policy models; the test suite
 fails while the file is out of date.
 
 The schema is ``Policy.model_json_schema()``, which describes a policy as it
-is written in a file, shorthands included (see ``recovery_rules._policy_schema``),
+is written in a file, shorthands included (see ``recovery_rules._policy._schema``),
 as a stand-alone document: what ``recovery-rules schema`` prints, made by the
 same function.
 """

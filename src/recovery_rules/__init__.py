@@ -5,7 +5,7 @@ may grant for a complaint, what to escalate and to whom, and which
 alternatives to offer instead of a bare "no"::
 
     from datetime import datetime, timezone
-    from recovery_rules import Complaint, Customer, Money, Remedy, presets
+    from . import Complaint, Customer, Money, Remedy, presets
 
     policy = presets.ritz_carlton()
     complaint = Complaint(
@@ -27,18 +27,19 @@ import importlib
 import inspect
 from typing import TYPE_CHECKING, Final
 
+from recovery_rules._engine._invariants import resolution_violations
+from recovery_rules._engine._resolution import Outcome, Resolution, TraceEntry
+from recovery_rules._engine._rules import RULES
+from recovery_rules._policy._parts import Alternative, AuthorityLevel
+from recovery_rules._policy._policy import Policy
+from recovery_rules._values._base import RecoveryModel
+from recovery_rules._values._models import Complaint, ComplaintNumber, Customer, Remedy
+from recovery_rules._values._money import Money
+from recovery_rules._values._time import Window
+from recovery_rules._wording._locale import AlternativeWording, LocaleWording
+from recovery_rules._wording._phrases import forbidden_phrases
+
 from . import presets
-from ._base import RecoveryModel
-from ._engine import RULES
-from ._invariants import resolution_violations
-from ._locale import AlternativeWording, LocaleWording
-from ._models import Complaint, ComplaintNumber, Customer, Remedy
-from ._money import Money
-from ._phrases import forbidden_phrases
-from ._policy import Policy
-from ._policy_parts import Alternative, AuthorityLevel
-from ._resolution import Outcome, Resolution, TraceEntry
-from ._time import Window
 from .exceptions import (
     AuthorityError,
     CurrencyMismatchError,
@@ -60,9 +61,12 @@ from .exceptions import (
 )
 
 if TYPE_CHECKING:
-    from ._case import Case
-    from ._case_path import CaseOutcome, CaseState, CaseStep, CaseView
-    from ._durable import DurableEngine
+    from recovery_rules._case._case import Case
+    from recovery_rules._case._path import CaseOutcome, CaseState, CaseStep, CaseView
+    from recovery_rules._engine._durable import DurableEngine
+    from recovery_rules._wording._say import Wording, say
+    from recovery_rules._wording._step_words import StepWords
+
     from ._journal import (
         BulkEntry,
         CaseSummary,
@@ -78,24 +82,22 @@ if TYPE_CHECKING:
         SQLiteJournal,
         Verification,
     )
-    from ._step_words import StepWords
-    from ._wording import Wording, say
 
 __version__ = "0.1.0"
 
 # Cases, journals, wording and the durable-rules engine are loaded on first use, so that a host app
 # that only decides does not pay for them when it imports the library (see benchmarks/run.py).
 _LOADED_ON_FIRST_USE: Final = {
-    "Case": "_case",
-    "CaseOutcome": "_case_path",
-    "CaseState": "_case_path",
-    "CaseStep": "_case_path",
-    "CaseView": "_case_path",
+    "Case": "_case._case",
+    "CaseOutcome": "_case._path",
+    "CaseState": "_case._path",
+    "CaseStep": "_case._path",
+    "CaseView": "_case._path",
     "BulkEntry": "_journal",
     "CaseSummary": "_journal",
     "ChainHead": "_journal",
     "Draft": "_journal",
-    "DurableEngine": "_durable",
+    "DurableEngine": "_engine._durable",
     "Event": "_journal",
     "Journal": "_journal",
     "Ledger": "_journal",
@@ -104,10 +106,10 @@ _LOADED_ON_FIRST_USE: Final = {
     "PostgresJournal": "_journal",
     "RunningTotal": "_journal",
     "SQLiteJournal": "_journal",
-    "StepWords": "_step_words",
+    "StepWords": "_wording._step_words",
     "Verification": "_journal",
-    "Wording": "_wording",
-    "say": "_wording",
+    "Wording": "_wording._say",
+    "say": "_wording._say",
 }
 
 

@@ -6,8 +6,8 @@ brings `Hypothesis <https://hypothesis.readthedocs.io>`_.
 Check your own policy against every promise the library makes, over hundreds of
 generated complaints aimed at its limits and caps::
 
-    from recovery_rules import Policy
-    from recovery_rules.testing import check_policy
+    from . import Policy
+    from .testing import check_policy
 
     def test_our_policy_keeps_its_promises() -> None:
         check_policy(Policy.from_file("policy.toml"))
@@ -15,7 +15,7 @@ generated complaints aimed at its limits and caps::
 Or write your own properties with the strategies::
 
     from hypothesis import given
-    from recovery_rules.testing import decisions
+    from .testing import decisions
 
     @given(decisions(policy))
     def test_no_refund_over_500(decision):
@@ -35,12 +35,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 
-from ._currencies import MINOR_UNITS
-from ._invariants import resolution_violations
-from ._models import Complaint, Customer, Remedy
-from ._money import DECIMAL_CONTEXT, Money
-from ._policy import Policy
-from ._resolution import Outcome, Resolution
+from recovery_rules._engine._invariants import resolution_violations
+from recovery_rules._engine._resolution import Outcome, Resolution
+from recovery_rules._policy._policy import Policy
+from recovery_rules._values._currencies import MINOR_UNITS
+from recovery_rules._values._models import Complaint, Customer, Remedy
+from recovery_rules._values._money import DECIMAL_CONTEXT, Money
+
 from .exceptions import MissingDependencyError, PolicyCheckError
 
 try:

@@ -23,10 +23,10 @@ from typing import Final, Self, TypeAlias
 
 from pydantic import TypeAdapter, ValidationError
 
-from recovery_rules._base import problems_from
-from recovery_rules._models import MAX_SEQUENCE, ComplaintNumber
-from recovery_rules._money import Money
-from recovery_rules._time import Window
+from recovery_rules._values._base import problems_from
+from recovery_rules._values._models import MAX_SEQUENCE, ComplaintNumber
+from recovery_rules._values._money import Money
+from recovery_rules._values._time import Window
 from recovery_rules.exceptions import (
     IdempotencyConflictError,
     InvalidInputError,

@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
-from recovery_rules._models import ComplaintNumber
+from recovery_rules._values._models import ComplaintNumber
 
 from ._canonical import JSONValue, canonical_time, dumps
 from ._ledger import GrantQuery

@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Self
 from pydantic import AfterValidator, AwareDatetime, Field, PlainValidator, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
-from recovery_rules._base import RecoveryModel, Word
-from recovery_rules._models import ComplaintNumber, NonNegativeMoney
-from recovery_rules._money import Money
+from recovery_rules._values._base import RecoveryModel, Word
+from recovery_rules._values._models import ComplaintNumber, NonNegativeMoney
+from recovery_rules._values._money import Money
 from recovery_rules.exceptions import InvalidInputError, JournalIntegrityError
 
 from ._canonical import GENESIS, JSONValue, canonical_time, check_json, dumps, dumps_body, parse_canonical_time

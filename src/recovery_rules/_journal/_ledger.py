@@ -36,10 +36,10 @@ from typing import TYPE_CHECKING, Final, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
-from recovery_rules._base import problems_from
-from recovery_rules._models import ComplaintNumber
-from recovery_rules._money import Money
-from recovery_rules._time import TimeZoneName, Window
+from recovery_rules._values._base import problems_from
+from recovery_rules._values._models import ComplaintNumber
+from recovery_rules._values._money import Money
+from recovery_rules._values._time import TimeZoneName, Window
 from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, JournalIntegrityError
 
 from ._canonical import GENESIS, canonical_time

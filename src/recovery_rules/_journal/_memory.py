@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
-from recovery_rules._models import ComplaintNumber
+from recovery_rules._values._models import ComplaintNumber
 from recovery_rules.exceptions import JournalError
 
 from ._base import CLOSED, MAX_AHEAD, Clock, Journal

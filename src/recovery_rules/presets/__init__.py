@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Final
 
-from recovery_rules._policy import Policy
+from recovery_rules._policy._policy import Policy
 from recovery_rules.exceptions import InvalidInputError
 
 __all__ = ["NAMES", "load", "path", "retail", "ritz_carlton", "theme_park"]

@@ -21,8 +21,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ._money import DECIMAL_CONTEXT
-from ._policy_parts import ANY, Alternative
+from recovery_rules._values._money import DECIMAL_CONTEXT
+
+from ._parts import ANY, Alternative
 
 __all__ = ["CatalogIndex", "Shelf"]
 

@@ -11,19 +11,20 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 from pydantic import AfterValidator, Field, StrictBool, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
-from ._base import RecoveryModel, Text, Word, located_problems, non_empty, problems_from
+from recovery_rules._engine._resolution import Resolution
+from recovery_rules._engine._rules import INFINITY, CompiledPolicy, compile_policy, decide
+from recovery_rules._values._base import RecoveryModel, Text, Word, located_problems, non_empty, problems_from
+from recovery_rules._values._currencies import MINOR_UNITS
+from recovery_rules._values._models import Complaint, NonNegativeMoney
+from recovery_rules._values._money import Money
+from recovery_rules._values._time import TimeZoneName, Window
+from recovery_rules._wording._locale import LocaleTag, LocaleWording, wording_problems
+from recovery_rules.exceptions import InvalidInputError, PolicyError, Problem, UnknownLevelError
+
 from ._catalog import CatalogIndex
-from ._currencies import MINOR_UNITS
-from ._engine import INFINITY, CompiledPolicy, compile_policy, decide
-from ._locale import LocaleTag, LocaleWording, wording_problems
-from ._models import Complaint, NonNegativeMoney
-from ._money import Money
-from ._policy_file import parse_policy_text, read_policy_file
-from ._policy_parts import ANY, DEFAULT_REMEDY_KINDS, Alternative, AuthorityLevel, WordSet
-from ._policy_schema import for_validation, with_file_shorthands
-from ._resolution import Resolution
-from ._time import TimeZoneName, Window
-from .exceptions import InvalidInputError, PolicyError, Problem, UnknownLevelError
+from ._file import parse_policy_text, read_policy_file
+from ._parts import ANY, DEFAULT_REMEDY_KINDS, Alternative, AuthorityLevel, WordSet
+from ._schema import for_validation, with_file_shorthands
 
 __all__ = ["Policy"]
 

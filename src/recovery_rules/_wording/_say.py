@@ -22,15 +22,19 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
-from ._currencies import MINOR_UNITS, SYMBOLS
+from recovery_rules._engine._resolution import Outcome, Resolution
+from recovery_rules._journal import Event
+from recovery_rules._policy._parts import Alternative
+from recovery_rules._policy._policy import Policy
+from recovery_rules._values._currencies import MINOR_UNITS, SYMBOLS
+from recovery_rules._values._models import Remedy
+from recovery_rules._values._money import Money
+from recovery_rules._values._time import is_aware
+from recovery_rules._values._time import local as wall_clock
+from recovery_rules.exceptions import InvalidInputError, Problem, UnknownLocaleError
+
 from ._document import FORMATS, Block, Format, Item, ItemList, Link, Paragraph, Segments, write
-from ._journal import Event
 from ._locale import BUILT_IN, MESSAGES, TAG, MergedWording, merged_wording
-from ._models import Remedy
-from ._money import Money
-from ._policy import Policy
-from ._policy_parts import Alternative
-from ._resolution import Outcome, Resolution
 from ._step_words import (
     Amount,
     Asked,
@@ -49,12 +53,9 @@ from ._step_words import (
     next_plans,
 )
 from ._template import Slot
-from ._time import is_aware
-from ._time import local as wall_clock
-from .exceptions import InvalidInputError, Problem, UnknownLocaleError
 
 if TYPE_CHECKING:
-    from ._case import Case
+    from recovery_rules._case._case import Case
 
 __all__ = ["Wording", "say"]
 

@@ -5,7 +5,7 @@ per remedy kind, and decides by posting each complaint to them. The engine
 answers two questions with the rules it fires: which level is the lowest that
 may grant the total, and what the decision is (refused, over the cap,
 approved, escalated to which level, or beyond every level). The answer is a
-:class:`~recovery_rules._engine.Verdict`; the core engine explains it (trace,
+:class:`~recovery_rules._engine._rules.Verdict`; the core engine explains it (trace,
 reason, Plan B), so both engines say the same thing in the same words.
 
 How the rules are written, and why:
@@ -46,20 +46,22 @@ from decimal import Decimal
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self
 
-from ._base import WORD
-from ._currencies import MINOR_UNITS
-from ._engine import INFINITY, CompiledPolicy, Finding, Verdict, decide
-from ._money import DECIMAL_CONTEXT
-from ._policy import Policy, compiled_policy
-from .exceptions import EngineError, InvalidInputError, MissingDependencyError
+from recovery_rules._policy._policy import Policy, compiled_policy
+from recovery_rules._values._base import WORD
+from recovery_rules._values._currencies import MINOR_UNITS
+from recovery_rules._values._money import DECIMAL_CONTEXT
+from recovery_rules.exceptions import EngineError, InvalidInputError, MissingDependencyError
+
+from ._rules import INFINITY, CompiledPolicy, Finding, Verdict, decide
 
 if TYPE_CHECKING:
     import datetime as dt
 
-    from ._engine import _Decision, _GrantingLevels
-    from ._models import Complaint
-    from ._money import Money
+    from recovery_rules._values._models import Complaint
+    from recovery_rules._values._money import Money
+
     from ._resolution import Resolution
+    from ._rules import _Decision, _GrantingLevels
 
 __all__ = ["DurableEngine"]
 

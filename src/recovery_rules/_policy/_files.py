@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import BinaryIO, Final
 
-from .exceptions import InvalidInputError, Problem
+from recovery_rules.exceptions import InvalidInputError, Problem
 
 __all__ = ["open_regular_file", "parse_problem", "read_regular_file"]
 

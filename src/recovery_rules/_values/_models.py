@@ -18,10 +18,11 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
+from recovery_rules.exceptions import InvalidInputError, Problem
+
 from ._base import CONSEQUENTIAL, Identifier, RecoveryModel, Text, Word
 from ._money import Money, money_problems
 from ._time import InputTime, is_aware
-from .exceptions import InvalidInputError, Problem
 
 __all__ = [
     "MAX_SEQUENCE",

@@ -9,10 +9,10 @@ from typing import Any, ClassVar, Final, NoReturn, Self
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from ._base import RecoveryModel
-from ._models import ComplaintNumber, Remedy
-from ._money import Money
-from ._policy_parts import Alternative
+from recovery_rules._policy._parts import Alternative
+from recovery_rules._values._base import RecoveryModel
+from recovery_rules._values._models import ComplaintNumber, Remedy
+from recovery_rules._values._money import Money
 
 __all__ = ["NO_FIGURES", "Outcome", "Resolution", "TraceEntry", "trusted_resolution", "trusted_trace_entry"]
 

@@ -42,18 +42,19 @@ from zoneinfo import ZoneInfo
 
 from pydantic_core import TzInfo
 
-from ._catalog import CatalogIndex
-from ._currencies import MINOR_UNITS, SYMBOLS
-from ._models import Complaint, ComplaintNumber, Customer, Remedy, check_complaint
-from ._money import DECIMAL_CONTEXT, MAX_AMOUNT, Money, money_problems, trusted_money
-from ._policy_parts import Alternative, AuthorityLevel
+from recovery_rules._policy._catalog import CatalogIndex
+from recovery_rules._policy._parts import Alternative, AuthorityLevel
+from recovery_rules._values._currencies import MINOR_UNITS, SYMBOLS
+from recovery_rules._values._models import Complaint, ComplaintNumber, Customer, Remedy, check_complaint
+from recovery_rules._values._money import DECIMAL_CONTEXT, MAX_AMOUNT, Money, money_problems, trusted_money
+from recovery_rules._values._time import later, utc
+from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, UnknownLevelError, UnknownRemedyError
+
 from ._resolution import NO_FIGURES, Outcome, Resolution, TraceEntry, trusted_resolution
 from ._resolution import trusted_trace_entry as _entry
-from ._time import later, utc
-from .exceptions import CurrencyMismatchError, InvalidInputError, UnknownLevelError, UnknownRemedyError
 
 if TYPE_CHECKING:
-    from ._policy import Policy
+    from recovery_rules._policy._policy import Policy
 
 __all__ = [
     "RULES",

@@ -34,16 +34,16 @@ import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar, Final, Protocol, TypeVar, runtime_checkable
 
-from ._base import RecoveryModel
-from ._case_path import OFFERED_WITH_A_DENIAL, OPENED_KIND, CaseStep, event_kind
-from ._journal import Event
-from ._models import Complaint, Remedy
-from ._money import Money
-from ._policy_parts import Alternative
-from ._resolution import Resolution
+from recovery_rules._case._path import OFFERED_WITH_A_DENIAL, OPENED_KIND, CaseStep, event_kind
+from recovery_rules._engine._resolution import Resolution
+from recovery_rules._journal import Event
+from recovery_rules._policy._parts import Alternative
+from recovery_rules._values._base import RecoveryModel
+from recovery_rules._values._models import Complaint, Remedy
+from recovery_rules._values._money import Money
 
 if TYPE_CHECKING:
-    from ._policy import Policy
+    from recovery_rules._policy._policy import Policy
 
 __all__ = [
     "OFFERED_WITH_A_DENIAL",

@@ -18,8 +18,9 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
+from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, Problem
+
 from ._currencies import MINOR_UNITS, SYMBOLS
-from .exceptions import CurrencyMismatchError, InvalidInputError, Problem
 
 __all__ = ["DECIMAL_CONTEXT", "MAX_AMOUNT", "Money", "money_problems", "trusted_money"]
 

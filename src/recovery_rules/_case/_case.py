@@ -25,8 +25,27 @@ from typing import Any, Final, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from ._base import Text, problems_from
-from ._case_path import (
+from recovery_rules._engine._resolution import Outcome, Resolution
+from recovery_rules._journal import Draft, Event, Journal, JSONValue, Ledger, digest
+from recovery_rules._policy._parts import Alternative
+from recovery_rules._policy._policy import Policy, compiled_policy
+from recovery_rules._values._base import Text, problems_from
+from recovery_rules._values._models import Complaint, ComplaintNumber, Remedy
+from recovery_rules._values._money import Money
+from recovery_rules._values._time import instant
+from recovery_rules._wording._phrases import forbidden_phrases
+from recovery_rules.exceptions import (
+    AuthorityError,
+    IdempotencyConflictError,
+    InvalidInputError,
+    JournalIntegrityError,
+    Problem,
+    StaleCaseError,
+    UnknownLevelError,
+    WorkflowError,
+)
+
+from ._path import (
     DECIDED_STATE,
     OFFERED_WITH_A_DENIAL,
     CaseOutcome,
@@ -37,24 +56,6 @@ from ._case_path import (
     apply,
     event_kind,
     start,
-)
-from ._journal import Draft, Event, Journal, JSONValue, Ledger, digest
-from ._models import Complaint, ComplaintNumber, Remedy
-from ._money import Money
-from ._phrases import forbidden_phrases
-from ._policy import Policy, compiled_policy
-from ._policy_parts import Alternative
-from ._resolution import Outcome, Resolution
-from ._time import instant
-from .exceptions import (
-    AuthorityError,
-    IdempotencyConflictError,
-    InvalidInputError,
-    JournalIntegrityError,
-    Problem,
-    StaleCaseError,
-    UnknownLevelError,
-    WorkflowError,
 )
 
 __all__ = ["Case"]

@@ -28,12 +28,12 @@ import enum
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
-from ._journal import Event
-from ._models import Complaint, ComplaintNumber, Remedy
-from ._money import Money
-from ._policy_parts import Alternative
-from ._resolution import Outcome, Resolution
-from .exceptions import InvalidInputError, JournalIntegrityError
+from recovery_rules._engine._resolution import Outcome, Resolution
+from recovery_rules._journal import Event
+from recovery_rules._policy._parts import Alternative
+from recovery_rules._values._models import Complaint, ComplaintNumber, Remedy
+from recovery_rules._values._money import Money
+from recovery_rules.exceptions import InvalidInputError, JournalIntegrityError
 
 __all__ = [
     "DECIDED_STATE",

@@ -27,7 +27,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
-from .exceptions import InvalidInputError
+from recovery_rules.exceptions import InvalidInputError
 
 __all__ = [
     "EARLIEST",

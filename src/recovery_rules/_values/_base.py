@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Self, Union, 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from .exceptions import InvalidInputError, Problem
+from recovery_rules.exceptions import InvalidInputError, Problem
 
 __all__ = [
     "CONSEQUENTIAL",

@@ -30,13 +30,14 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Literal, Self
 
 from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 
-from ._base import Identifier, RecoveryModel, Text, Word, located_problems
+from recovery_rules._values._base import Identifier, RecoveryModel, Text, Word, located_problems
+from recovery_rules.exceptions import Problem
+
 from ._phrases import forbidden_phrases
 from ._template import Slot, Template, TemplateSyntaxError, parse_template
-from .exceptions import Problem
 
 if TYPE_CHECKING:
-    from ._policy import Policy
+    from recovery_rules._policy._policy import Policy
 
 __all__ = [
     "BUILT_IN",
@@ -471,5 +472,5 @@ def wording_problems(policy: Policy) -> Iterator[Problem]:
                 at,
                 f"does not say {', '.join(missing)}: a locale of a language that is not built in (English, 'en', "
                 "is) writes every message and the weekday and month names; start from a copy of "
-                "recovery_rules/locales/en.toml",
+                "recovery_rules/_wording/locales/en.toml",
             )

@@ -8,9 +8,9 @@ from typing import Annotated, Any, ClassVar, Final
 from pydantic import AfterValidator, BeforeValidator, Field, StrictBool
 from pydantic_core import PydanticCustomError
 
-from ._base import WORD, Identifier, RecoveryModel, Text, Word, non_empty
-from ._models import NonNegativeMoney
-from ._time import Duration
+from recovery_rules._values._base import WORD, Identifier, RecoveryModel, Text, Word, non_empty
+from recovery_rules._values._models import NonNegativeMoney
+from recovery_rules._values._time import Duration
 
 __all__ = ["ANY", "DEFAULT_REMEDY_KINDS", "Alternative", "AuthorityLevel", "Url", "WordSet"]
 

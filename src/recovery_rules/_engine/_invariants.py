@@ -12,10 +12,11 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ._models import Complaint
-from ._money import DECIMAL_CONTEXT, Money
-from ._policy import Policy
-from ._policy_parts import AuthorityLevel
+from recovery_rules._policy._parts import AuthorityLevel
+from recovery_rules._policy._policy import Policy
+from recovery_rules._values._models import Complaint
+from recovery_rules._values._money import DECIMAL_CONTEXT, Money
+
 from ._resolution import Outcome, Resolution
 
 __all__ = ["resolution_violations"]

@@ -1,0 +1,1 @@
+"""A policy: its parts, its file, its JSON Schema, its Plan B catalog, and its load-time checks."""

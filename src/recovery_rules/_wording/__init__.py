@@ -1,0 +1,1 @@
+"""What the employee says: messages, locales, templates, the phrase check and the written document."""
