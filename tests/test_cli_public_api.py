@@ -284,7 +284,7 @@ def _verdict(adapter: TypeAdapter[Any], value: object) -> object:
 
 FIELD_TYPES = [
     ("Word", cli_fields.Word, library_base.Word),
-    ("Text", cli_fields.Text, library_base.Text),
+    ("Text", cli_fields.FreeText, library_base.Text),
     ("InputTime", cli_fields.InputTime, library_time.InputTime),
 ]
 

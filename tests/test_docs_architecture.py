@@ -111,7 +111,9 @@ SUBPACKAGES = ("_values", "_policy", "_engine", "_case", "_wording")
 
 def sources() -> list[Path]:
     """Every module of the package but the subpackages' ``__init__`` files (docstrings only, checked below)."""
-    return sorted(path for path in PACKAGE.rglob("*.py") if path.parent.name not in SUBPACKAGES or path.stem != "__init__")
+    return sorted(
+        path for path in PACKAGE.rglob("*.py") if path.parent.name not in SUBPACKAGES or path.stem != "__init__"
+    )
 
 
 LAYERS = page_layers(PAGE.read_text(encoding="utf-8"))

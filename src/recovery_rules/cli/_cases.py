@@ -35,10 +35,10 @@ from pydantic_core import PydanticCustomError
 
 from recovery_rules import InvalidInputError, Money, Outcome, Policy, Problem, RecoveryModel, Resolution
 
-from ._fields import WORD, InputTime, Text, Word
+from ._fields import WORD, FreeText, InputTime, Word
 from ._records import Amount, DecisionRecord, amount_or_money
 
-__all__ = ["Case", "CaseResult", "CasesFile", "Expectation", "Mismatch", "case_problems", "run_case"]
+__all__ = ["CaseResult", "CasesFile", "Expectation", "Mismatch", "PolicyTestCase", "case_problems", "run_case"]
 
 
 def _level_or_false(value: object) -> object:
@@ -86,7 +86,7 @@ class Expectation(RecoveryModel):
     suggestions: tuple[str, ...] | None = None
     total: Amount = None
     actor_can_grant: AmountOrNone = None
-    reason_contains: Text | None = None
+    reason_contains: FreeText | None = None
     failed_rules: tuple[str, ...] | None = None
 
     @model_validator(mode="after")
@@ -96,10 +96,10 @@ class Expectation(RecoveryModel):
         return self
 
 
-class Case(DecisionRecord):
+class PolicyTestCase(DecisionRecord):
     """One policy test case: a decision and what is expected of it."""
 
-    name: Annotated[Text, Field(min_length=1, max_length=500)]
+    name: Annotated[FreeText, Field(min_length=1, max_length=500)]
     expect: Expectation
 
 
@@ -116,7 +116,7 @@ class CasesFile(RecoveryModel):
     """A file of policy test cases: ``defaults`` merged under each of ``cases``."""
 
     defaults: dict[str, Any] = Field(default_factory=dict)
-    cases: Annotated[tuple[Case, ...], Field(min_length=1, max_length=100_000)]
+    cases: Annotated[tuple[PolicyTestCase, ...], Field(min_length=1, max_length=100_000)]
 
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -149,7 +149,10 @@ def _as_written(schema: dict[str, Any]) -> dict[str, Any]:
     a case's complaint may give only the fields that differ from the default one.
     """
     schema = copy.deepcopy(schema)
-    defs = schema["$defs"]
+    # A case of the file, as the published schema names it (the class is PolicyTestCase, beside the library's
+    # Case), among the others in pydantic's order (by name).
+    renamed = {"Case" if name == "PolicyTestCase" else name: value for name, value in schema["$defs"].items()}
+    defs = schema["$defs"] = dict(sorted(renamed.items()))
     parts = {f"#/$defs/{name}": f"#/$defs/{name}Part" for name in ("Complaint", "Customer", "Remedy")}
     for ref, part_ref in parts.items():
         whole = defs[ref.rsplit("/", 1)[1]]
@@ -161,6 +164,9 @@ def _as_written(schema: dict[str, Any]) -> dict[str, Any]:
         part["description"] = f"Part of a {whole['title'].lower()}, merged over the one in defaults."
         defs[part_ref.rsplit("/", 1)[1]] = part
     case = defs["Case"]
+    case["title"] = "Case"
+    cases = schema["properties"]["cases"]
+    cases["items"]["$ref"] = "#/$defs/Case"
     case["properties"]["complaint"] = {"$ref": parts["#/$defs/Complaint"]}
     case["required"] = ["name"]
     case["description"] = "One policy test case, merged over defaults: it writes only what differs."
@@ -247,7 +253,7 @@ def _amount_in(value: Money | str | bool | None, currency: str, location: str) -
     return value
 
 
-def run_case(policy: Policy, case: Case) -> CaseResult:
+def run_case(policy: Policy, case: PolicyTestCase) -> CaseResult:
     """Decide ``case`` with ``policy`` and compare with what it expects."""
     granted = case.granted_in(policy.currency)
     resolution = policy.decide(case.complaint, by=case.by, granted=granted, now=case.decided_at)

@@ -5,7 +5,7 @@ policy does; these types check them the way the library checks its own models' f
 words (``tests/test_cli_public_api.py`` holds them to it):
 
 - :data:`Word`: a level's name, a word of a policy's vocabulary (``front_desk``);
-- :data:`Text`: text people write, at most 10,000 characters, no NUL;
+- :data:`FreeText`: text people write, at most 10,000 characters, no NUL;
 - :data:`InputTime`: a timezone-aware time, never a number, from the year 1900 to 8999 in UTC, the
   years every time the command line reads lies in (:data:`~recovery_rules.cli._inputs.EARLIEST`).
 """
@@ -22,7 +22,7 @@ from pydantic_core import PydanticCustomError
 
 from ._inputs import EARLIEST, LATEST
 
-__all__ = ["WORD", "InputTime", "Text", "Word"]
+__all__ = ["WORD", "FreeText", "InputTime", "Word"]
 
 WORD: Final = re.compile(r"[a-z][a-z0-9_]{0,63}")
 """What a :data:`Word` is, for checks outside a model: a lower-case word of at most 64 characters."""
@@ -83,7 +83,7 @@ def _in_range(value: dt.datetime) -> dt.datetime:
 Word = Annotated[str, AfterValidator(_word)]
 """A name from a policy's vocabulary: a level, tier, category or remedy kind."""
 
-Text = Annotated[str, AfterValidator(_text)]
+FreeText = Annotated[str, AfterValidator(_text)]
 """Free text written by people, at most 10,000 characters."""
 
 InputTime = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_in_range)]

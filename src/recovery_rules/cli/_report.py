@@ -42,7 +42,7 @@ __all__ = [
     "Amounts",
     "CallbackOwed",
     "CategoryFigures",
-    "LevelFigures",
+    "LevelActivity",
     "Rate",
     "Report",
     "build_report",
@@ -159,7 +159,7 @@ class Rate:
 
 
 @dataclass
-class LevelFigures:
+class LevelActivity:
     """What one authority level decided and granted."""
 
     decisions: int = 0
@@ -216,7 +216,7 @@ class Report:
     """``kept``, ``late`` (the customer heard back after the promised time), ``overdue``, ``pending``."""
     overdue: list[CallbackOwed] = field(default_factory=list)
     resolved: dict[CaseOutcome, list[dt.timedelta]] = field(default_factory=dict)
-    per_level: dict[str, LevelFigures] = field(default_factory=dict)
+    per_level: dict[str, LevelActivity] = field(default_factory=dict)
     per_category: dict[str, CategoryFigures] = field(default_factory=dict)
     granted: Amounts = field(default_factory=Amounts)
     caps: dict[str, Money] = field(default_factory=dict)
@@ -290,8 +290,8 @@ class Report:
             self.final_offers[_FINAL_OFFERS[kind]] += 1
         return None
 
-    def _level(self, name: str) -> LevelFigures:
-        return self.per_level.setdefault(name, LevelFigures())
+    def _level(self, name: str) -> LevelActivity:
+        return self.per_level.setdefault(name, LevelActivity())
 
     def _decided(self, level: str, resolution: Resolution | None) -> Resolution:
         if resolution is None:  # the case path guarantees it; reaching this is a bug

@@ -18,7 +18,7 @@ from recovery_rules import InvalidInputError, Money, Outcome, Policy, Problem, R
 
 from ._records import DecisionRecord, RecordSource
 
-__all__ = ["Change", "Invalid", "LevelFigures", "Side", "Simulation", "simulate"]
+__all__ = ["Change", "Invalid", "LevelComparison", "Side", "Simulation", "simulate"]
 
 OUTCOMES = tuple(Outcome)
 
@@ -52,7 +52,7 @@ class Side:
 
 
 @dataclass
-class LevelFigures:
+class LevelComparison:
     """The decisions one acting level made, under both policies."""
 
     current: Side
@@ -103,7 +103,7 @@ class Simulation:
     current: Side
     candidate: Side
     matrix: Counter[tuple[Outcome, Outcome]] = field(default_factory=Counter)
-    per_level: dict[str, LevelFigures] = field(default_factory=dict)
+    per_level: dict[str, LevelComparison] = field(default_factory=dict)
     changes: list[Change] = field(default_factory=list)
     invalid: list[Invalid] = field(default_factory=list)
     decisions: int = 0
@@ -167,7 +167,7 @@ def simulate(
     currency = current.currency
     result = Simulation(source.name, currency, Side(currency), Side(currency))
     for name in dict.fromkeys(level.name for level in (*current.levels, *candidate.levels)):
-        result.per_level[name] = LevelFigures(Side(currency), Side(currency))
+        result.per_level[name] = LevelComparison(Side(currency), Side(currency))
     reached = 0
     for recorded in source:
         if advance is not None and recorded.progress > reached:
