@@ -50,6 +50,7 @@ from recovery_rules._values._money import DECIMAL_CONTEXT, MAX_AMOUNT, Money, mo
 from recovery_rules._values._time import later, utc
 from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, UnknownLevelError, UnknownRemedyError
 
+from ._explanation import ENGLISH, Explanation, explanation, span
 from ._resolution import NO_FIGURES, Outcome, Resolution, TraceEntry, trusted_resolution
 from ._resolution import trusted_trace_entry as _entry
 
@@ -146,8 +147,6 @@ class CompiledLevel:
     tier_authority: Mapping[str, str]
     limit_money: Money | None
     tier_limit_money: Mapping[str, Money]
-    callback: str
-    """``"; the guest gets a callback within 2 hours"`` (empty for the lowest level)."""
     good_news: TraceEntry
     bad_news: TraceEntry
     no_limit: str
@@ -211,6 +210,8 @@ class CompiledPolicy:
     categories: frozenset[str]
     """The categories the policy lists (none: it names none, and any category is its own)."""
     strict_categories: bool
+    words: Explanation
+    """The English of every finding (the policy's own ``explain_*`` messages, or the built-in ones)."""
 
     def rungs_for(self, tier: str, kind: str) -> _GrantingLevels:
         by_tier = self.rungs[kind]
@@ -243,7 +244,10 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     """Index a valid policy for :func:`decide`."""
     show = _amount_writer(policy.currency)
     customer = policy.customer_noun.replace("_", " ")
-    levels = tuple(_compile_level(rank, level, show, customer) for rank, level in enumerate(policy.levels))
+    english = policy.wording.get("en")
+    overrides = {} if english is None else {k: v for k, v in english.messages.items() if k.startswith("explain_")}
+    words = explanation(overrides) if overrides else ENGLISH
+    levels = tuple(_compile_level(rank, level, show, customer, words) for rank, level in enumerate(policy.levels))
     vocabulary = frozenset(policy.vocabulary)
     tiers: set[str | None] = {None}
     for level in levels:
@@ -276,22 +280,27 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         zero=Money.zero(policy.currency).amount,
         zero_money=Money.zero(policy.currency),
         cap_money=policy.hard_cap,
-        cap_text="" if policy.hard_cap is None else f"the per-{customer} cap of {show(policy.hard_cap.amount)}",
+        cap_text=""
+        if policy.hard_cap is None
+        else words.cap.format(customer=customer, amount=show(policy.hard_cap.amount)),
         customer=customer,
         show=show,
         grantable={
-            kind: _entry("remedy.refused", True, f"'{kind}' is a remedy this policy can grant", NO_FIGURES)
+            kind: _entry("remedy.refused", True, words.grantable.format(remedy_kind=kind), NO_FIGURES)
             for kind in vocabulary - refused
         },
         categories=frozenset(policy.categories),
         strict_categories=policy.strict_categories,
+        words=words,
     )
 
 
-def _compile_level(rank: int, level: AuthorityLevel, show: Callable[[Decimal], str], customer: str) -> CompiledLevel:
+def _compile_level(
+    rank: int, level: AuthorityLevel, show: Callable[[Decimal], str], customer: str, words: Explanation
+) -> CompiledLevel:
     who = level.display_name
     limit = _limit(level.limit)
-    authority = "" if limit is INFINITY else f"{who}'s authority of {show(limit)}"
+    authority = "" if limit is INFINITY else words.authority.format(level=who, amount=show(limit))
     return CompiledLevel(
         rank=rank,
         name=level.name,
@@ -302,17 +311,16 @@ def _compile_level(rank: int, level: AuthorityLevel, show: Callable[[Decimal], s
         callback_within=level.callback_within,
         authority=authority,
         tier_authority={
-            tier: f"{who}'s authority of {show(money.amount)} for a {tier.replace('_', ' ')} {customer}"
+            tier: words.tier_authority.format(
+                level=who, amount=show(money.amount), tier=tier.replace("_", " "), customer=customer
+            )
             for tier, money in level.tier_limits.items()
         },
         limit_money=level.limit,
         tier_limit_money=dict(level.tier_limits),
-        callback=""
-        if level.callback_within is None
-        else f"; the {customer} gets a callback within {_hours(level.callback_within)}",
-        good_news=_entry("delivery", True, f"{who} grants it and delivers the good news", NO_FIGURES),
-        bad_news=_entry("delivery", True, f"{who} delivers the news, with the reason and the alternatives", NO_FIGURES),
-        no_limit=f"{who} has no limit of their own; only the per-{customer} cap applies",
+        good_news=_entry("delivery", True, words.good_news.format(level=who), NO_FIGURES),
+        bad_news=_entry("delivery", True, words.bad_news.format(level=who), NO_FIGURES),
+        no_limit=words.no_limit.format(level=who, customer=customer),
     )
 
 
@@ -425,11 +433,8 @@ def _unlisted(category: str, policy: CompiledPolicy) -> TraceEntry:
             f"is not one of the policy's categories{hint}; this policy decides only the categories it "
             f"lists: {', '.join(sorted(policy.categories))}",
         )
-    return _entry(
-        "category.listed",
-        False,
-        f"this is not a category the policy lists{hint}, so it is decided as a category the policy has never heard of",
-    )
+    words = policy.words.unlisted_closest.format(closest=repr(close[0])) if close else policy.words.unlisted
+    return _entry("category.listed", False, words)
 
 
 _DATETIME: Final = dt.datetime
@@ -533,10 +538,12 @@ class _Decision:
         text = self._totals
         if text is None:
             if self.before.is_zero():
-                text = f"{self.total_text()} asked"
+                text = self.policy.words.asked.format(total=self.total_text())
             else:
                 show = self.policy.show
-                text = f"{self.total_text()} in total ({show(self.before)} already granted + {show(self.asked)} asked)"
+                text = self.policy.words.asked_with_granted.format(
+                    total=self.total_text(), granted=show(self.before), asked=show(self.asked)
+                )
             self._totals = text
         return text
 
@@ -547,9 +554,14 @@ class _Decision:
         if money is not None and money.amount is limit:
             return actor.tier_authority.get(tier, actor.authority), money
         # ``limit`` is not the policy's own figure (only a test replacing limit_for gets here)
-        words = f"{actor.display_name}'s authority of {self.policy.show(limit)}"
+        words = self.policy.words.authority.format(level=actor.display_name, amount=self.policy.show(limit))
         if tier in actor.tier_limits:
-            words += f" for a {tier.replace('_', ' ')} {self.policy.customer}"
+            words = self.policy.words.tier_authority.format(
+                level=actor.display_name,
+                amount=self.policy.show(limit),
+                tier=tier.replace("_", " "),
+                customer=self.policy.customer,
+            )
         return words, self.money(limit)
 
     # -- the rules --------------------------------------------------------
@@ -584,13 +596,15 @@ class _Decision:
 
     def refuse(self) -> Resolution:
         kind = self.kind
-        self.trace.append(_entry("remedy.refused", False, f"'{kind}' is a remedy this policy never grants"))
-        return self.deny(f"'{kind}' is not a remedy we can grant", grantable_by=None)
+        self.trace.append(_entry("remedy.refused", False, self.policy.words.refused.format(remedy_kind=kind)))
+        return self.deny(self.policy.words.reason_refused.format(remedy_kind=kind), grantable_by=None)
 
     def over_cap(self) -> Resolution:
         self.trace.append(self.policy.grantable[self.kind])
         self.check_cap(False)
-        return self.deny(f"{self.totals()} is over {self.policy.cap_text}", grantable_by=None)
+        return self.deny(
+            self.policy.words.over_cap.format(totals=self.totals(), cap=self.policy.cap_text), grantable_by=None
+        )
 
     def check_cap(self, within: bool) -> None:
         policy = self.policy
@@ -600,7 +614,9 @@ class _Decision:
             _entry(
                 "cap.hard",
                 within,
-                f"{self.totals()} is {'within' if within else 'over'} {policy.cap_text}",
+                (self.policy.words.within_cap if within else self.policy.words.over_cap).format(
+                    totals=self.totals(), cap=policy.cap_text
+                ),
                 {
                     "granted": self.before_money,
                     "asked": self.asked_money,
@@ -619,7 +635,7 @@ class _Decision:
             trace.append(_entry("limit.authority", True, message, {"total": self.total_money}))
         else:
             authority, limit_money = self.authority(limit)
-            message = f"{self.totals()} is within {authority}"
+            message = self.policy.words.within_authority.format(totals=self.totals(), authority=authority)
             trace.append(_entry("limit.authority", True, message, {"total": self.total_money, "limit": limit_money}))
         suggestions = self.extra_mile() if policy.extra_mile else ()
         trace.append(actor.good_news)
@@ -640,7 +656,13 @@ class _Decision:
         grantable_by = None if lowest is None else policy.levels[lowest].name
         beyond = None  # the actor's limit in words, when the total is over it
         if not actor.may_grant_kind(kind):
-            self.trace.append(_entry("authority.kind", False, f"{actor.display_name} may not grant '{kind}'"))
+            self.trace.append(
+                _entry(
+                    "authority.kind",
+                    False,
+                    self.policy.words.not_mine.format(level=actor.display_name, remedy_kind=kind),
+                )
+            )
         else:
             limit = actor.limit_for(self.tier)
             if limit is INFINITY:  # only the cap bounds this level, and the total is within it
@@ -650,7 +672,7 @@ class _Decision:
                 _entry(
                     "limit.authority",
                     False,
-                    f"{self.totals()} is over {beyond}",
+                    self.policy.words.over_authority.format(totals=self.totals(), authority=beyond),
                     {"total": self.total_money, "limit": limit_money},
                 )
             )
@@ -662,16 +684,19 @@ class _Decision:
         policy, kind = self.policy, self.kind
         total = self.total_text()
         self.trace.append(
-            _entry("escalation.path", False, f"no level above {self.actor.display_name} can grant {total}")
+            _entry(
+                "escalation.path", False, self.policy.words.no_level.format(level=self.actor.display_name, total=total)
+            )
         )
         limits = policy.rungs_for(self.tier, kind).limits
         top = limits[-1] if limits else None
-        most = (
-            ""
-            if top is None or top is INFINITY
-            else f"; the most any level may grant this {policy.customer} is {policy.show(top)}"
-        )
-        return self.deny(f"no one here can grant {total} for '{kind}'{most}", grantable_by=grantable_by)
+        if top is None or top is INFINITY:
+            reason = self.policy.words.reason_no_level.format(total=total, remedy_kind=kind)
+        else:
+            reason = self.policy.words.reason_no_level_most.format(
+                total=total, remedy_kind=kind, customer=policy.customer, most=policy.show(top)
+            )
+        return self.deny(reason, grantable_by=grantable_by)
 
     def escalate(self, target: CompiledLevel, grantable_by: str | None, beyond: str | None) -> Resolution:
         actor, tier = self.actor, self.tier
@@ -683,7 +708,12 @@ class _Decision:
             _entry(
                 "escalation.path",
                 True,
-                f"{target.display_name} can grant {self.total_text()}{target.callback}",
+                self.policy.words.escalation.format(
+                    escalate_to=target.display_name,
+                    total=self.total_text(),
+                    customer=self.policy.customer,
+                    within=span(self.policy.words, callback_within),
+                ),
                 {"total": self.total_money}
                 if target_limit is None
                 else {"total": self.total_money, "limit": target_limit},
@@ -691,12 +721,16 @@ class _Decision:
         )
         who = actor.display_name
         self.trace.append(
-            _entry("delivery", True, f"{who} explains, escalates to {target.display_name} and promises the callback")
+            _entry("delivery", True, self.policy.words.escalates.format(level=who, escalate_to=target.display_name))
         )
         if beyond is not None:
-            reason = f"{self.totals()} is above {beyond}; {target.display_name} can approve it"
+            reason = self.policy.words.reason_over_authority.format(
+                totals=self.totals(), authority=beyond, escalate_to=target.display_name
+            )
         else:
-            reason = f"{who} may not grant '{self.kind}'; {target.display_name} can approve it"
+            reason = self.policy.words.reason_not_mine.format(
+                level=who, remedy_kind=self.kind, escalate_to=target.display_name
+            )
         return self.build(
             Outcome.ESCALATED,
             reason=reason,
@@ -750,13 +784,16 @@ class _Decision:
         if len(chosen) < count:  # the policy's load-time check makes this unreachable
             raise AssertionError(f"only {len(chosen)} alternatives for a {self.category!r} complaint")
         budget_money = self.budget_money()
-        limit_words = "no limit" if budget_money is None else f"{policy.show(budget)} left to grant"
+        who = self.actor.display_name
+        if budget_money is None:
+            offered = self.policy.words.alternatives_unlimited.format(count=len(chosen), level=who)
+        else:
+            offered = self.policy.words.alternatives.format(count=len(chosen), level=who, left=policy.show(budget))
         self.trace.append(
             _entry(
                 "alternatives.offered",
                 True,
-                f"{len(chosen)} alternatives {self.actor.display_name} can authorize now ({limit_words}), "
-                "closest in value to what was asked first",
+                offered,
                 NO_FIGURES if budget_money is None else {"budget": budget_money},
             )
         )
@@ -773,7 +810,7 @@ class _Decision:
         chosen = shelf.select(policy.zero, budget, policy.min_alternatives)
         if chosen:
             self.trace.append(
-                _entry("suggestions.offered", True, f"{len(chosen)} extra-mile suggestions for what to do instead")
+                _entry("suggestions.offered", True, self.policy.words.suggestions.format(count=len(chosen)))
             )
         return chosen
 
@@ -813,14 +850,3 @@ class _Decision:
                 "decided_at": self.now,
             }
         )
-
-
-def _hours(duration: dt.timedelta) -> str:
-    minutes = int(duration.total_seconds() // 60)
-    if minutes % (24 * 60) == 0:
-        days = minutes // (24 * 60)
-        return f"{days} day{'s' if days != 1 else ''}"
-    if minutes % 60 == 0:
-        hours = minutes // 60
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"{minutes} minutes"

@@ -71,6 +71,9 @@ class MessageSpec:
     english_fallback: bool = False
     """Whether a locale of another language may leave the message out: what it is part of is then said in
     English (the case steps' messages, and every message added after the first release)."""
+    for_the_record: bool = False
+    """A finding of a decision (``explain_*``): written by the engine into ``Resolution.reason`` and the
+    trace, in English; the wording never says it, so a locale that leaves it out misses nothing."""
 
 
 _ASKED: Final = ("remedy", "remedy_kind", "amount", "request", "employee", "complaint_number")
@@ -155,6 +158,68 @@ def _step_messages() -> dict[str, MessageSpec]:
     }
 
 
+def _explanation_messages() -> dict[str, MessageSpec]:
+    """The words of a decision's trace and reason (``Resolution.reason``, ``TraceEntry.message``)."""
+
+    def explain(about: str, *slots: str) -> MessageSpec:
+        required = dict.fromkeys(slots, "it is what the rule compared")
+        return MessageSpec(about, slots, required, english_fallback=True, for_the_record=True)
+
+    return {
+        "explain_cap": explain("the hard cap, named in a finding", "customer", "amount"),
+        "explain_authority": explain("a level's authority, named in a finding", "level", "amount"),
+        "explain_tier_authority": explain(
+            "a level's authority for a customer tier, named in a finding", "level", "amount", "tier", "customer"
+        ),
+        "explain_asked": explain("the total, when nothing was granted before", "total"),
+        "explain_asked_with_granted": explain("the total, with what was granted before", "total", "granted", "asked"),
+        "explain_unlisted": explain("a category the policy does not list (a warning)"),
+        "explain_unlisted_closest": explain("a category the policy does not list, with the closest it does", "closest"),
+        "explain_grantable": explain("the remedy kind is one the policy grants", "remedy_kind"),
+        "explain_refused": explain("the remedy kind is one the policy never grants", "remedy_kind"),
+        "explain_within_cap": explain("the total is within the hard cap", "totals", "cap"),
+        "explain_over_cap": explain("the total is over the hard cap (also the reason of that denial)", "totals", "cap"),
+        "explain_within_authority": explain(
+            "the total is within the acting level's authority (also the reason of that approval)", "totals", "authority"
+        ),
+        "explain_over_authority": explain("the total is over the acting level's authority", "totals", "authority"),
+        "explain_no_limit": explain("the acting level has no limit of its own (also the reason)", "level", "customer"),
+        "explain_not_mine": explain("the acting level may not grant this kind of remedy", "level", "remedy_kind"),
+        "explain_no_level": explain("no level above the acting one can grant the total", "level", "total"),
+        "explain_escalation": explain(
+            "the level the case goes to, and the promised callback", "escalate_to", "total", "customer", "within"
+        ),
+        "explain_good_news": explain("who delivers an approval", "level"),
+        "explain_bad_news": explain("who delivers a denial", "level"),
+        "explain_escalates": explain("who explains an escalation", "level", "escalate_to"),
+        "explain_alternatives": explain("the Plan B offered, within what is left", "count", "level", "left"),
+        "explain_alternatives_unlimited": explain("the Plan B offered, by a level with no limit", "count", "level"),
+        "explain_suggestions": explain("the extra-mile suggestions offered", "count"),
+        "explain_reason_refused": explain("the reason of a denial: the remedy kind is refused", "remedy_kind"),
+        "explain_reason_no_level": explain("the reason of a denial: no level may grant it", "total", "remedy_kind"),
+        "explain_reason_no_level_most": explain(
+            "the reason of a denial: no level may grant it, with the most any may",
+            "total",
+            "remedy_kind",
+            "customer",
+            "most",
+        ),
+        "explain_reason_over_authority": explain(
+            "the reason of an escalation: over the acting level's authority", "totals", "authority", "escalate_to"
+        ),
+        "explain_reason_not_mine": explain(
+            "the reason of an escalation: the acting level may not grant the kind",
+            "level",
+            "remedy_kind",
+            "escalate_to",
+        ),
+        **{
+            f"explain_{unit}": explain(f"a callback time span, in {unit}", "count")
+            for unit in ("days", "day", "hours", "hour", "minutes")
+        },
+    }
+
+
 MESSAGES: Final[Mapping[str, MessageSpec]] = MappingProxyType(
     {
         "apology": MessageSpec("the first words, for every outcome", ("complaint_number",)),
@@ -234,6 +299,7 @@ MESSAGES: Final[Mapping[str, MessageSpec]] = MappingProxyType(
         ),
         **_time_messages(),
         **_step_messages(),
+        **_explanation_messages(),
     }
 )
 """Every message, by name."""

@@ -133,7 +133,9 @@ class Wording:
             for level in policy.levels
         }
         untranslated = tuple(
-            name for name, spec in MESSAGES.items() if spec.english_fallback and name not in spoken.templates
+            name
+            for name, spec in MESSAGES.items()
+            if spec.english_fallback and not spec.for_the_record and name not in spoken.templates
         )
         for name, value in (
             ("_merged", spoken),
