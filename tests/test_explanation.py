@@ -43,20 +43,20 @@ def test_every_explain_message_is_in_the_built_in_english_and_in_the_explanation
 def test_the_reasons_say_what_the_built_in_english_says() -> None:
     ritz = presets.ritz_carlton()
     approved = ritz.decide(asked("250.00"), by="staff", now=NOW)
-    assert approved.reason == ENGLISH.within_authority.format(
+    assert approved.reason == ENGLISH.within_authority(
         totals="$250.00 asked", authority="Staff member's authority of $2,000.00"
     )
     escalated = ritz.decide(asked("2500.00"), by="staff", now=NOW)
     assert escalated.escalate_to is not None
     target = ritz.level(escalated.escalate_to)
     assert target.callback_within is not None
-    assert escalated.reason == ENGLISH.reason_over_authority.format(
+    assert escalated.reason == ENGLISH.reason_over_authority(
         totals="$2,500.00 asked",
         authority="Staff member's authority of $2,000.00",
         escalate_to=target.display_name,
     )
     (path,) = [entry.message for entry in escalated.trace if entry.rule == "escalation.path"]
-    assert path == ENGLISH.escalation.format(
+    assert path == ENGLISH.escalation(
         escalate_to=target.display_name,
         total="$2,500.00",
         customer="guest",
@@ -110,9 +110,18 @@ def test_the_engine_writes_no_sentence_of_its_own() -> None:
     )
     pieces = {
         piece.strip()
-        for text in vars(ENGLISH.__class__).keys() & set(Explanation.__dataclass_fields__)
-        for piece in getattr(ENGLISH, text).replace("{", "}").split("}")[::2]
+        for name, text in BUILT_IN["en"].messages.items()
+        if name.startswith("explain_")
+        for piece in text.replace("{", "}").split("}")[::2]
         if len(piece.strip()) >= 12 and " " in piece.strip()
     }
     assert len(pieces) >= 20
     assert [piece for piece in sorted(pieces) if piece in source] == []
+
+
+def test_a_filled_message_keeps_what_its_slots_hold_as_text() -> None:
+    words = explanation({"explain_over_cap": "{totals} is over {cap}: a {{ and 'quotes' \\\\ kept"})
+    filled = words.over_cap(totals="{0.__class__}", cap="f'{x}' %s")
+    assert filled == "{0.__class__} is over f'{x}' %s: a { and 'quotes' \\\\ kept"
+    with pytest.raises(TypeError):
+        words.over_cap(totals="a")  # every slot, by name

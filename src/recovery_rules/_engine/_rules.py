@@ -280,13 +280,11 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         zero=Money.zero(policy.currency).amount,
         zero_money=Money.zero(policy.currency),
         cap_money=policy.hard_cap,
-        cap_text=""
-        if policy.hard_cap is None
-        else words.cap.format(customer=customer, amount=show(policy.hard_cap.amount)),
+        cap_text="" if policy.hard_cap is None else words.cap(customer=customer, amount=show(policy.hard_cap.amount)),
         customer=customer,
         show=show,
         grantable={
-            kind: _entry("remedy.refused", True, words.grantable.format(remedy_kind=kind), NO_FIGURES)
+            kind: _entry("remedy.refused", True, words.grantable(remedy_kind=kind), NO_FIGURES)
             for kind in vocabulary - refused
         },
         categories=frozenset(policy.categories),
@@ -300,7 +298,7 @@ def _compile_level(
 ) -> CompiledLevel:
     who = level.display_name
     limit = _limit(level.limit)
-    authority = "" if limit is INFINITY else words.authority.format(level=who, amount=show(limit))
+    authority = "" if limit is INFINITY else words.authority(level=who, amount=show(limit))
     return CompiledLevel(
         rank=rank,
         name=level.name,
@@ -311,16 +309,16 @@ def _compile_level(
         callback_within=level.callback_within,
         authority=authority,
         tier_authority={
-            tier: words.tier_authority.format(
+            tier: words.tier_authority(
                 level=who, amount=show(money.amount), tier=tier.replace("_", " "), customer=customer
             )
             for tier, money in level.tier_limits.items()
         },
         limit_money=level.limit,
         tier_limit_money=dict(level.tier_limits),
-        good_news=_entry("delivery", True, words.good_news.format(level=who), NO_FIGURES),
-        bad_news=_entry("delivery", True, words.bad_news.format(level=who), NO_FIGURES),
-        no_limit=words.no_limit.format(level=who, customer=customer),
+        good_news=_entry("delivery", True, words.good_news(level=who), NO_FIGURES),
+        bad_news=_entry("delivery", True, words.bad_news(level=who), NO_FIGURES),
+        no_limit=words.no_limit(level=who, customer=customer),
     )
 
 
@@ -433,7 +431,7 @@ def _unlisted(category: str, policy: CompiledPolicy) -> TraceEntry:
             f"is not one of the policy's categories{hint}; this policy decides only the categories it "
             f"lists: {', '.join(sorted(policy.categories))}",
         )
-    words = policy.words.unlisted_closest.format(closest=repr(close[0])) if close else policy.words.unlisted
+    words = policy.words.unlisted_closest(closest=repr(close[0])) if close else policy.words.unlisted()
     return _entry("category.listed", False, words)
 
 
@@ -538,10 +536,10 @@ class _Decision:
         text = self._totals
         if text is None:
             if self.before.is_zero():
-                text = self.policy.words.asked.format(total=self.total_text())
+                text = self.policy.words.asked(total=self.total_text())
             else:
                 show = self.policy.show
-                text = self.policy.words.asked_with_granted.format(
+                text = self.policy.words.asked_with_granted(
                     total=self.total_text(), granted=show(self.before), asked=show(self.asked)
                 )
             self._totals = text
@@ -554,9 +552,9 @@ class _Decision:
         if money is not None and money.amount is limit:
             return actor.tier_authority.get(tier, actor.authority), money
         # ``limit`` is not the policy's own figure (only a test replacing limit_for gets here)
-        words = self.policy.words.authority.format(level=actor.display_name, amount=self.policy.show(limit))
+        words = self.policy.words.authority(level=actor.display_name, amount=self.policy.show(limit))
         if tier in actor.tier_limits:
-            words = self.policy.words.tier_authority.format(
+            words = self.policy.words.tier_authority(
                 level=actor.display_name,
                 amount=self.policy.show(limit),
                 tier=tier.replace("_", " "),
@@ -596,15 +594,13 @@ class _Decision:
 
     def refuse(self) -> Resolution:
         kind = self.kind
-        self.trace.append(_entry("remedy.refused", False, self.policy.words.refused.format(remedy_kind=kind)))
-        return self.deny(self.policy.words.reason_refused.format(remedy_kind=kind), grantable_by=None)
+        self.trace.append(_entry("remedy.refused", False, self.policy.words.refused(remedy_kind=kind)))
+        return self.deny(self.policy.words.reason_refused(remedy_kind=kind), grantable_by=None)
 
     def over_cap(self) -> Resolution:
         self.trace.append(self.policy.grantable[self.kind])
         self.check_cap(False)
-        return self.deny(
-            self.policy.words.over_cap.format(totals=self.totals(), cap=self.policy.cap_text), grantable_by=None
-        )
+        return self.deny(self.policy.words.over_cap(totals=self.totals(), cap=self.policy.cap_text), grantable_by=None)
 
     def check_cap(self, within: bool) -> None:
         policy = self.policy
@@ -614,7 +610,7 @@ class _Decision:
             _entry(
                 "cap.hard",
                 within,
-                (self.policy.words.within_cap if within else self.policy.words.over_cap).format(
+                (self.policy.words.within_cap if within else self.policy.words.over_cap)(
                     totals=self.totals(), cap=policy.cap_text
                 ),
                 {
@@ -635,7 +631,7 @@ class _Decision:
             trace.append(_entry("limit.authority", True, message, {"total": self.total_money}))
         else:
             authority, limit_money = self.authority(limit)
-            message = self.policy.words.within_authority.format(totals=self.totals(), authority=authority)
+            message = self.policy.words.within_authority(totals=self.totals(), authority=authority)
             trace.append(_entry("limit.authority", True, message, {"total": self.total_money, "limit": limit_money}))
         suggestions = self.extra_mile() if policy.extra_mile else ()
         trace.append(actor.good_news)
@@ -660,7 +656,7 @@ class _Decision:
                 _entry(
                     "authority.kind",
                     False,
-                    self.policy.words.not_mine.format(level=actor.display_name, remedy_kind=kind),
+                    self.policy.words.not_mine(level=actor.display_name, remedy_kind=kind),
                 )
             )
         else:
@@ -672,7 +668,7 @@ class _Decision:
                 _entry(
                     "limit.authority",
                     False,
-                    self.policy.words.over_authority.format(totals=self.totals(), authority=beyond),
+                    self.policy.words.over_authority(totals=self.totals(), authority=beyond),
                     {"total": self.total_money, "limit": limit_money},
                 )
             )
@@ -684,16 +680,14 @@ class _Decision:
         policy, kind = self.policy, self.kind
         total = self.total_text()
         self.trace.append(
-            _entry(
-                "escalation.path", False, self.policy.words.no_level.format(level=self.actor.display_name, total=total)
-            )
+            _entry("escalation.path", False, self.policy.words.no_level(level=self.actor.display_name, total=total))
         )
         limits = policy.rungs_for(self.tier, kind).limits
         top = limits[-1] if limits else None
         if top is None or top is INFINITY:
-            reason = self.policy.words.reason_no_level.format(total=total, remedy_kind=kind)
+            reason = self.policy.words.reason_no_level(total=total, remedy_kind=kind)
         else:
-            reason = self.policy.words.reason_no_level_most.format(
+            reason = self.policy.words.reason_no_level_most(
                 total=total, remedy_kind=kind, customer=policy.customer, most=policy.show(top)
             )
         return self.deny(reason, grantable_by=grantable_by)
@@ -708,7 +702,7 @@ class _Decision:
             _entry(
                 "escalation.path",
                 True,
-                self.policy.words.escalation.format(
+                self.policy.words.escalation(
                     escalate_to=target.display_name,
                     total=self.total_text(),
                     customer=self.policy.customer,
@@ -721,14 +715,14 @@ class _Decision:
         )
         who = actor.display_name
         self.trace.append(
-            _entry("delivery", True, self.policy.words.escalates.format(level=who, escalate_to=target.display_name))
+            _entry("delivery", True, self.policy.words.escalates(level=who, escalate_to=target.display_name))
         )
         if beyond is not None:
-            reason = self.policy.words.reason_over_authority.format(
+            reason = self.policy.words.reason_over_authority(
                 totals=self.totals(), authority=beyond, escalate_to=target.display_name
             )
         else:
-            reason = self.policy.words.reason_not_mine.format(
+            reason = self.policy.words.reason_not_mine(
                 level=who, remedy_kind=self.kind, escalate_to=target.display_name
             )
         return self.build(
@@ -786,9 +780,9 @@ class _Decision:
         budget_money = self.budget_money()
         who = self.actor.display_name
         if budget_money is None:
-            offered = self.policy.words.alternatives_unlimited.format(count=len(chosen), level=who)
+            offered = self.policy.words.alternatives_unlimited(count=len(chosen), level=who)
         else:
-            offered = self.policy.words.alternatives.format(count=len(chosen), level=who, left=policy.show(budget))
+            offered = self.policy.words.alternatives(count=len(chosen), level=who, left=policy.show(budget))
         self.trace.append(
             _entry(
                 "alternatives.offered",
@@ -809,9 +803,7 @@ class _Decision:
         budget = None if left is INFINITY else left
         chosen = shelf.select(policy.zero, budget, policy.min_alternatives)
         if chosen:
-            self.trace.append(
-                _entry("suggestions.offered", True, self.policy.words.suggestions.format(count=len(chosen)))
-            )
+            self.trace.append(_entry("suggestions.offered", True, self.policy.words.suggestions(count=len(chosen))))
         return chosen
 
     def build(
