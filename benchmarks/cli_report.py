@@ -25,7 +25,7 @@ from recovery_rules import MemoryJournal, Policy, SQLiteJournal
 from recovery_rules._journal._sqlite import _SQLiteStore
 from recovery_rules.cli import main
 from recovery_rules.cli._journal_reader import CaseReplay
-from recovery_rules.cli._report import build_report
+from recovery_rules.cli._verbs.report._metrics import build_report
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "cli"
 SAMPLE = runpy.run_path(str(EXAMPLES / "make_journal.py"))

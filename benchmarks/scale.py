@@ -671,7 +671,7 @@ def listing_probes(context: Context) -> list[Probe]:
 
 def report_probes(context: Context) -> list[Probe]:
     from recovery_rules.cli._journal_reader import PeriodReplay  # noqa: PLC0415 - what report --since/--until runs
-    from recovery_rules.cli._report import build_report  # noqa: PLC0415 - as above
+    from recovery_rules.cli._verbs.report._metrics import build_report  # noqa: PLC0415 - as above
 
     backend, journal = context.backend, context.journal
     since, until = _first_day(context)

@@ -181,7 +181,7 @@ def test_the_check_finds_every_way_of_reaching_the_private_side(module: str, sou
         "from . import options",
         "import click\nclick._compat",
         "import recovery_rules\nrecovery_rules.Money.MAX_AMOUNT",
-        "import importlib\nimportlib.import_module('recovery_rules.cli._report_chart')",
+        "import importlib\nimportlib.import_module('recovery_rules.cli._verbs.report._chart')",
     ],
 )
 def test_the_check_lets_the_public_api_and_the_command_lines_own_modules_through(source: str) -> None:

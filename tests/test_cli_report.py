@@ -30,7 +30,7 @@ from recovery_rules import (
     presets,
 )
 from recovery_rules.cli import _console
-from recovery_rules.cli._report import nearest_rank
+from recovery_rules.cli._verbs.report._metrics import nearest_rank
 
 from ._cli import EXAMPLES, POLICY, ROOT, run
 from ._journal_files import JOURNAL, REPORT_NOW, copy_journal, execute

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from recovery_rules import SQLiteJournal
-from recovery_rules.cli._report_chart import SIZE
+from recovery_rules.cli._verbs.report._chart import SIZE
 
 from ._cli import ROOT, run
 from ._journal_files import JOURNAL, REPORT_NOW

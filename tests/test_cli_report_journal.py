@@ -32,7 +32,7 @@ from recovery_rules import (
 from recovery_rules._case._path import CaseState, apply, start
 from recovery_rules.cli import _console, _journal_reader
 from recovery_rules.cli._journal_reader import CaseReplay
-from recovery_rules.cli._report import build_report
+from recovery_rules.cli._verbs.report._metrics import build_report
 
 from ._cli import CANDIDATE, EXAMPLES, POLICY, run
 from ._helpers import examples

@@ -14,9 +14,9 @@ from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
 from recovery_rules.cli._inputs import parse_time, show_time, within_range
 from recovery_rules.cli._journal_reader import CaseReplay, PeriodReplay, open_journal
-from recovery_rules.cli._report import CAP_BANDS, Report, build_report, nearest_rank, percent
+from recovery_rules.cli._verbs import options
 
-from . import options
+from ._metrics import CAP_BANDS, Report, build_report, nearest_rank, percent
 
 __all__ = ["command"]
 
@@ -76,7 +76,7 @@ def command(
         with _console.progress("reading the journal", replay.total, unit="events") as advance:
             report = build_report(replay, since=start, until=end, advance=advance)
     if chart is not None:
-        from recovery_rules.cli._report_chart import write_chart  # noqa: PLC0415 - matplotlib only when asked
+        from recovery_rules.cli._verbs.report._chart import write_chart  # noqa: PLC0415 - matplotlib only when asked
 
         write_chart(report, chart)
     if as_json:

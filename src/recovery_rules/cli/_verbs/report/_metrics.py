@@ -31,8 +31,7 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOp
 from typing import Any, Final, TypeVar
 
 from recovery_rules import CaseOutcome, CaseState, CaseView, ChainHead, Money, Outcome, Resolution
-
-from ._journal_reader import CaseReplay
+from recovery_rules.cli._journal_reader import CaseReplay
 
 _NOUN: Final = re.compile(r"\bthe per-([a-z][a-z0-9_]*) cap\b")
 """How a decision's trace names the customer in its cap: "the per-guest cap of $2,000.00"."""

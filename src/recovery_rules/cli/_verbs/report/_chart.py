@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from recovery_rules import CaseOutcome, MissingDependencyError, Outcome
+from recovery_rules.cli._errors import CliInputError, why_unusable
+from recovery_rules.cli._inputs import show_time
 
-from ._errors import CliInputError, why_unusable
-from ._inputs import show_time
-from ._report import CAP_BANDS, Report, nearest_rank, percent
+from ._metrics import CAP_BANDS, Report, nearest_rank, percent
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
