@@ -1,6 +1,6 @@
 """``simulate``: replay recorded decisions under the current policy and a candidate, and compare.
 
-The seeds' advice is to pilot a change and track what it does. Before the
+A change to a policy is best piloted, and what it does tracked. Before the
 pilot, the recorded complaints of the last months answer most of it: how
 many escalations a higher limit avoids, how much more is granted on the spot,
 which levels it touches. Every record is decided twice, at the time it was

@@ -1,7 +1,7 @@
 """``report``: the service metrics of the cases recorded in a journal.
 
-"What metrics will you track to determine the success of this effort?" (seed
-001) and "create benchmarks ... to measure the plan's effectiveness" (seed 003).
+A service-recovery plan is judged by what it measures: which metrics show it
+works, and benchmarks to measure its effectiveness against.
 The answers come from the journal, where every step of every case is recorded:
 
 - how the first decisions went, and the escalation and denial rates;
