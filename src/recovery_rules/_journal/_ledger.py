@@ -159,11 +159,12 @@ class Ledger(Protocol):
 class StoreLedger:
     """The :class:`Ledger` of one transaction, and the running totals of the next grant."""
 
-    __slots__ = ("_latest", "_store")
+    __slots__ = ("_latest", "_read", "_store")
 
     def __init__(self, store: Store) -> None:
         self._store = store
         self._latest: dict[tuple[Scope, str], Event | None] = {}  # read once per transaction, before any insert
+        self._read: dict[int, Event] = {}  # each grant read once: a guest's latest is often its incident's too
 
     def granted(
         self,
@@ -212,10 +213,12 @@ class StoreLedger:
                 )
             return None
         seq, hash_ = head
-        record = store.record_at(seq)
-        if record is None:
-            raise JournalIntegrityError(seq, f"the {scope}'s latest grant is missing: it was deleted")
-        event = _event(record, position=seq)
+        event = self._read.get(seq)
+        if event is None:
+            record = store.record_at(seq)
+            if record is None:
+                raise JournalIntegrityError(seq, f"the {scope}'s latest grant is missing: it was deleted")
+            event = self._read[seq] = _event(record, position=seq)
         entry = event.ledger
         owner = None if entry is None else (event.customer_id if scope == "guest" else str(entry.incident))
         if event.hash != hash_ or event.seq != seq or owner != key:
