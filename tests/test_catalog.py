@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from unittest import mock
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recovery_rules import Alternative, Money
+from recovery_rules._policy import _catalog
 from recovery_rules._policy._catalog import CatalogIndex
 
 from ._helpers import examples
@@ -70,11 +72,22 @@ def rule(
     asked=st.integers(0, 250).map(Decimal),
     budget=st.one_of(st.none(), st.integers(0, 250).map(Decimal)),
     count=st.integers(1, 5),
+    small=st.sampled_from([0, 8, 32]),
 )
 def test_the_index_chooses_what_the_rule_says(  # noqa: PLR0917 - hypothesis passes what it draws by keyword
-    catalog: list[Alternative], category: str | None, kind: str, asked: Decimal, budget: Decimal | None, count: int
+    catalog: list[Alternative],
+    category: str | None,
+    kind: str,
+    asked: Decimal,
+    budget: Decimal | None,
+    count: int,
+    small: int,
 ) -> None:
-    shelf = CatalogIndex(catalog, CATEGORIES).shelf(category, kind)
+    # Both ways of choosing: a shelf laid out as one list (small ones) and the search kind by kind.
+    with mock.patch.object(_catalog, "SMALL", small):
+        shelf = CatalogIndex(catalog, CATEGORIES).shelf(category, kind)
+    if small == 0:
+        assert shelf.walk is None or not shelf.walk.values
     assert shelf.select(asked, budget, count) == rule(catalog, category, kind, asked, budget=budget, count=count)
     within = {item.kind for item in rule(catalog, category, kind, Decimal(0), budget=budget, count=len(KINDS))}
     assert shelf.kinds_within(budget) == within
@@ -91,3 +104,21 @@ def test_the_index_holds_each_alternative_once_per_name_it_applies_to() -> None:
     assert sum(stored) == 1500
     shelf = index.shelf("category_7", "refund")
     assert [item.id for item in shelf.select(Decimal(20), None, 3)] == ["a20", "a507", "a21"]
+
+
+def test_a_small_catalog_is_laid_out_and_a_large_one_is_not() -> None:
+    small = [alternative(i, KINDS[i % len(KINDS)], f"{i}.00", ("*",)) for i in range(10)]
+    assert CatalogIndex(small, CATEGORIES).shelf("noise", "refund").walk is not None
+    large = [alternative(i, KINDS[i % len(KINDS)], f"{i}.00", ("*",)) for i in range(_catalog.SMALL + 1)]
+    assert CatalogIndex(large, CATEGORIES).shelf("noise", "refund").walk is None
+
+
+def test_a_name_that_is_both_a_category_and_a_remedy_kind_keeps_both_groups() -> None:
+    catalog = [
+        alternative(0, "callback", "5.00", ("refund",)),
+        alternative(1, "voucher", "10.00", ("refund",)),
+        alternative(2, "dinner", "20.00", ("noise",)),
+    ]
+    index = CatalogIndex(catalog, ("noise", "refund"))
+    assert [item.id for item in index.shelf("noise", "refund").select(Decimal(0), None, 5)] == ["a0", "a1", "a2"]
+    assert [item.id for item in index.shelf("refund", "credit").select(Decimal(0), None, 5)] == ["a0", "a1"]

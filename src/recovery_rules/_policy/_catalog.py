@@ -12,6 +12,13 @@ Choosing the Plan B is then, for each kind of alternative in those groups, a
 binary search for the one closest in value to the amount asked (within the
 budget), and the closest of those kinds first: the work grows with the number
 of kinds, not with the number of alternatives, however they cluster in value.
+
+Most policies have a few dozen alternatives. For them the shelf of every listed
+category and named remedy kind is also laid out once, as one list by value (at
+most :data:`SMALL` entries each, so the index stays linear in the catalog), and
+choosing walks outwards from the amount asked, taking the first alternative of
+each kind it meets: a handful of steps, where a binary search per kind costs
+several times more.
 """
 
 from __future__ import annotations
@@ -25,7 +32,10 @@ from recovery_rules._values._money import DECIMAL_CONTEXT
 
 from ._parts import ANY, Alternative
 
-__all__ = ["CatalogIndex", "Shelf"]
+__all__ = ["SMALL", "CatalogIndex", "Shelf"]
+
+SMALL = 32
+"""The most alternatives a shelf laid out as one list holds; a larger one is searched kind by kind."""
 
 _Candidate = tuple[Decimal, Decimal, int, Alternative]
 """How close an alternative is to the amount asked, its value and its place in the catalog: the order offered."""
@@ -80,6 +90,47 @@ class _Row:
         return best
 
 
+@dataclass(frozen=True, slots=True)
+class _Walk:
+    """A small shelf as one list, cheapest first (equal values in catalog order); ``run_start`` as in a row."""
+
+    values: tuple[Decimal, ...]
+    kinds: tuple[str, ...]
+    alternatives: tuple[Alternative, ...]
+    run_start: tuple[int, ...]
+
+    @classmethod
+    def of(cls, members: Iterable[tuple[int, Alternative]]) -> _Walk:
+        row = _Row.of(list(dict(members).items()))  # each alternative once, though it applies twice
+        return cls(
+            row.values, tuple(alternative.kind for alternative in row.alternatives), row.alternatives, row.run_start
+        )
+
+    def select(self, asked: Decimal, budget: Decimal | None, count: int) -> tuple[Alternative, ...]:
+        """:meth:`Shelf.select`, walking outwards from ``asked``: the closer side first, the cheaper on a tie."""
+        values, kinds, alternatives, run_start = self.values, self.kinds, self.alternatives, self.run_start
+        end = len(values) if budget is None else bisect_right(values, budget)
+        above = bisect_right(values, asked, 0, end)  # the first worth more than what was asked
+        below = above - 1  # the last worth at most that
+        subtract = DECIMAL_CONTEXT.subtract
+        chosen: list[Alternative] = []
+        seen: set[str] = set()
+        while len(chosen) < count and (below >= 0 or above < end):
+            if below >= 0 and (above >= end or subtract(asked, values[below]) <= subtract(values[above], asked)):
+                start = run_start[below]  # equal values go in catalog order
+                for at in range(start, below + 1):
+                    if kinds[at] not in seen and len(chosen) < count:
+                        seen.add(kinds[at])
+                        chosen.append(alternatives[at])
+                below = start - 1
+            else:
+                if kinds[above] not in seen:
+                    seen.add(kinds[above])
+                    chosen.append(alternatives[above])
+                above += 1
+        return tuple(chosen)
+
+
 _Group = Mapping[str, _Row]
 """The alternatives that apply to one name (or to everything), by their own kind."""
 
@@ -89,6 +140,8 @@ class Shelf:
     """The alternatives relevant to one kind of complaint: the groups it draws on."""
 
     groups: tuple[_Group, ...]
+    walk: _Walk | None = None
+    """The same alternatives as one list, when there are few of them (see :data:`SMALL`)."""
 
     def __bool__(self) -> bool:
         """Whether any alternative is relevant at all."""
@@ -100,6 +153,8 @@ class Shelf:
         The closest in value to ``asked`` come first; of two equally close, the
         cheaper; of equal value, the one listed first in the catalog.
         """
+        if self.walk is not None:
+            return self.walk.select(asked, budget, count)
         best: dict[str, _Candidate] = {}
         for group in self.groups:
             for kind, row in group.items():
@@ -121,7 +176,7 @@ class Shelf:
 class CatalogIndex:
     """A catalog's alternatives, grouped by the names they apply to and by their own kind."""
 
-    __slots__ = ("_any", "_categories", "_everything", "_named")
+    __slots__ = ("_any", "_categories", "_everything", "_kinds", "_laid_out", "_named")
 
     def __init__(self, catalog: Sequence[Alternative], categories: Iterable[str]) -> None:
         self._categories = frozenset(categories)
@@ -138,6 +193,23 @@ class CatalogIndex:
         self._named: dict[str, _Group] = {
             name: {kind: _Row.of(members) for kind, members in by_kind.items()} for name, by_kind in named.items()
         }
+        # The small shelves, laid out once: every listed category (or none) with every remedy kind an
+        # alternative names (or none). Only while everything's group is small, so this stays linear.
+        self._kinds = frozenset(named) - self._categories
+        self._laid_out: dict[tuple[str | None, str | None], Shelf] = {}
+        if sum(len(members) for members in everything.values()) <= SMALL:
+            for category in (None, *sorted(self._categories)):
+                for kind in (None, *sorted(self._kinds)):
+                    shelf = self._shelf(category, kind)
+                    size = sum(len(row.values) for group in shelf.groups for row in group.values())
+                    if size <= SMALL:
+                        members = [
+                            (position, alternative)
+                            for group in shelf.groups
+                            for row in group.values()
+                            for position, alternative in zip(row.positions, row.alternatives, strict=True)
+                        ]
+                        self._laid_out[category, kind] = Shelf(shelf.groups, _Walk.of(members))
 
     def __bool__(self) -> bool:
         """Whether the catalog has any alternative at all."""
@@ -148,8 +220,16 @@ class CatalogIndex:
 
         ``None``, like any category the policy does not list, means a category it has never heard of.
         """
+        listed = category if category is not None and category in self._categories else None
+        if remedy_kind in self._kinds or remedy_kind not in self._named:  # not also a category's name
+            laid_out = self._laid_out.get((listed, remedy_kind if remedy_kind in self._kinds else None))
+            if laid_out is not None:
+                return laid_out
+        return self._shelf(listed, remedy_kind)
+
+    def _shelf(self, category: str | None, remedy_kind: str | None) -> Shelf:
         named = self._named
-        groups = [self._everything, named.get(remedy_kind, {})]
-        if category is not None and category in self._categories:
+        groups = [self._everything, named.get(remedy_kind, {}) if remedy_kind is not None else {}]
+        if category is not None:
             groups.append(named.get(category, {}))
         return Shelf(tuple(group for group in groups if group))
