@@ -9,6 +9,7 @@ import math
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -290,3 +291,38 @@ def test_the_ends_of_the_calendar_are_typed_errors_in_the_journals_reads() -> No
     assert journal.granted(number, window=Window.day(), timezone="UTC", currency="USD", now=last_day) == Money(
         "0.00", "USD"
     )
+
+
+# -- the business's date ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "received_at",
+    [
+        dt.datetime(2026, 11, 23, 2, 30, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 22, 21, 30, tzinfo=ZoneInfo("America/New_York")),
+        dt.datetime(2026, 11, 23, 11, 30, tzinfo=ZoneInfo("Asia/Tokyo")),
+    ],
+    ids=["utc", "new-york", "tokyo"],
+)
+def test_a_case_is_numbered_by_the_businesss_date(backend: Harness, received_at: dt.datetime) -> None:
+    hotel = RITZ.model_validate({**RITZ.model_dump(mode="json"), "timezone": "America/New_York"})
+    late = Complaint(
+        customer=Customer(id="10442"),
+        category="room_not_ready",
+        requested=Remedy(kind="refund", amount=Money("50.00", "USD")),
+        received_at=received_at,
+    )
+    case = Case.open(backend.journal(), hotel, late, by="staff", now=NOW)
+    # 02:30 UTC on 23 November is 21:30 on 22 November in New York: the hotel's date
+    assert str(case.number) == "20261122-10442"
+    again = Case.open(backend.journal(), hotel, late.model_copy(update={"category": "noise"}), by="staff", now=NOW)
+    assert str(again.number) == "20261122-10442/2"
+    chosen = Case.open(
+        backend.journal(),
+        hotel,
+        Complaint.model_validate({**late.model_dump(), "number": "20261123-10442"}),
+        by="staff",
+        now=NOW,
+    )
+    assert str(chosen.number) == "20261123-10442"  # a number given by the host is kept as given

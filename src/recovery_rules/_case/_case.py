@@ -22,6 +22,7 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
+from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -32,7 +33,7 @@ from recovery_rules._policy._policy import Policy, compiled_policy
 from recovery_rules._values._base import Text, problems_from
 from recovery_rules._values._models import Complaint, ComplaintNumber, Remedy
 from recovery_rules._values._money import Money
-from recovery_rules._values._time import instant
+from recovery_rules._values._time import instant, local
 from recovery_rules._wording._phrases import forbidden_phrases
 from recovery_rules.exceptions import (
     AuthorityError,
@@ -135,9 +136,12 @@ class Case:
         """Open the case of ``complaint``, handled by an employee of level ``by``.
 
         The case is filed under the complaint's number. When the complaint did
-        not set ``number`` itself and the customer already has a case that day,
-        the next sequence is used: ``20261123-10442/2``. A complaint that sets a
-        number already in use is refused. ``clock`` gives the time of each step
+        not set ``number`` itself, the number is the business's date (the day
+        ``received_at`` falls on in the policy's time zone: a New York hotel
+        files a complaint received at 02:30 UTC on 23 November under 22
+        November) and the customer number; when the customer already has a case
+        that day, the next sequence is used: ``20261123-10442/2``. A complaint
+        that sets a number already in use is refused. ``clock`` gives the time of each step
         whose ``now`` is omitted (the system clock by default).
 
         ``incident`` files a follow-up under an earlier case of the same
@@ -175,7 +179,7 @@ class Case:
         while True:
             same = None
             if not explicit:
-                number, same = _first_free_number(journal, complaint)
+                number, same = _first_free_number(journal, complaint, _business_day(complaint, policy))
                 if number == taken:  # events under it, but no first event: never loop, refuse
                     raise JournalIntegrityError(
                         journal.head().count, f"case {number} has events but not its first one: it was deleted"
@@ -898,7 +902,19 @@ def _incident_of(
     return start(events[0]).incident or number
 
 
-def _first_free_number(journal: Journal, complaint: Complaint) -> tuple[ComplaintNumber, ComplaintNumber | None]:
+def _business_day(complaint: Complaint, policy: Policy) -> ComplaintNumber:
+    """The first number of the customer's complaints on the business's date: received_at in the policy's zone.
+
+    A New York hotel files a complaint received at 02:30 UTC on 23 November under 22 November, whatever
+    time zone ``received_at`` was given in.
+    """
+    day = local(complaint.received_at, ZoneInfo(policy.timezone), field="received_at").date()
+    return ComplaintNumber(day, complaint.customer.id)
+
+
+def _first_free_number(
+    journal: Journal, complaint: Complaint, first: ComplaintNumber
+) -> tuple[ComplaintNumber, ComplaintNumber | None]:
     """The first number of the customer's day no case uses, and the incident of an earlier case of the same complaint.
 
     The customer's earlier cases of that day are read a few at a query (their first events only):
@@ -908,7 +924,7 @@ def _first_free_number(journal: Journal, complaint: Complaint) -> tuple[Complain
     wanted = complaint.model_dump(mode="json")
     wanted.pop("number")
     same = None
-    for number, opened in journal._openings(complaint.number):
+    for number, opened in journal._openings(first):
         if opened is None:
             return number, same
         if same is not None:

@@ -110,7 +110,8 @@ class ComplaintNumber:
 
     @classmethod
     def for_complaint(cls, customer_id: str, received_at: dt.datetime, sequence: int = 1) -> Self:
-        """The number of a complaint received at ``received_at`` (its own local date).
+        """The number of a complaint received at ``received_at`` (its own local date; ``Case.open`` uses the
+        policy's date instead, when the complaint does not set its number).
 
         ``received_at`` must be timezone-aware, as in a :class:`Complaint`: the date
         of a naive time depends on the machine that reads it.
