@@ -12,6 +12,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from recovery_rules import (
     Case,
@@ -32,6 +34,7 @@ from recovery_rules import (
     presets,
 )
 
+from ._helpers import examples
 from ._journal_backends import BACKENDS, Harness, SQLiteHarness
 
 NOW = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)
@@ -326,3 +329,28 @@ def test_a_case_is_numbered_by_the_businesss_date(backend: Harness, received_at:
         now=NOW,
     )
     assert str(chosen.number) == "20261123-10442"  # a number given by the host is kept as given
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(
+    moment=st.datetimes(
+        min_value=dt.datetime(2025, 1, 1),  # noqa: DTZ001 - hypothesis wants naive bounds, timezones= adds UTC
+        max_value=dt.datetime(2027, 12, 31),  # noqa: DTZ001 - as above
+        timezones=st.just(dt.UTC),
+    ),
+    zone=st.sampled_from(["America/New_York", "Asia/Tokyo", "Pacific/Kiritimati", "Pacific/Pago_Pago", "UTC"]),
+    shown_in=st.sampled_from(["UTC", "Europe/London", "Australia/Lord_Howe", "America/Los_Angeles"]),
+)
+def test_every_case_is_numbered_by_the_policys_date_whatever_zone_the_time_is_given_in(
+    moment: dt.datetime, zone: str, shown_in: str
+) -> None:
+    policy = RITZ.model_validate({**RITZ.model_dump(mode="json"), "timezone": zone})
+    received = Complaint(
+        customer=Customer(id="10442"),
+        category="room_not_ready",
+        requested=Remedy(kind="refund", amount=Money("50.00", "USD")),
+        received_at=moment.astimezone(ZoneInfo(shown_in)),
+    )
+    later = moment + dt.timedelta(minutes=1)
+    case = Case.open(MemoryJournal(clock=lambda: later), policy, received, by="staff", now=later)
+    assert case.number.date == moment.astimezone(ZoneInfo(zone)).date()
