@@ -25,13 +25,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from recovery_rules import InvalidInputError, Problem
+from recovery_rules import InvalidInputError, Problem, files
 from recovery_rules._policy import _file as library_policy_file
-from recovery_rules._policy import _files as library_files
 from recovery_rules._values import _base as library_base
 from recovery_rules._values import _time as library_time
 from recovery_rules.cli import _fields as cli_fields
-from recovery_rules.cli import _files as cli_files
 from recovery_rules.cli import _inputs as cli_inputs
 from recovery_rules.cli._verbs.check import short_duration
 
@@ -189,7 +187,7 @@ def test_the_check_lets_the_public_api_and_the_command_lines_own_modules_through
     assert private_imports("from . import _console\nfrom ._errors import CliInputError", OWN, package=True) == []
 
 
-# -- the command line's own copies ---------------------------------------------------------------------
+# -- reading files: one public reader (recovery_rules.files), the library's and the command line's --------
 
 
 @pytest.fixture
@@ -221,7 +219,7 @@ def hostile(tmp_path: Path) -> Callable[[str], object]:
     return make
 
 
-def _outcome(call: Callable[[], object]) -> object:
+def _outcome(call: Callable[[], object]) -> tuple[str, object]:
     try:
         return ("returned", call())
     except InvalidInputError as error:
@@ -232,18 +230,22 @@ def _outcome(call: Callable[[], object]) -> object:
     "kind", ["missing", "directory", "fifo", "link-to-dev-null", "link-loop", "nul", "not-a-path", "regular"]
 )
 @pytest.mark.parametrize("limit", [1_000, 50])
-def test_the_command_line_reads_files_as_the_library_does(
+def test_the_command_line_reads_files_with_the_librarys_public_reader(
     hostile: Callable[[str], object], kind: str, limit: int
 ) -> None:
+    assert vars(cli_inputs)["read_regular_file"] is files.read_regular_file  # one reader, not a copy
+    assert vars(library_policy_file)["read_regular_file"] is files.read_regular_file
     path: Any = hostile(kind)
-    assert _outcome(lambda: cli_files.check_regular_file(path)) == _outcome(
-        lambda: library_files.check_regular_file(path)
+    checked, read = (
+        _outcome(lambda: files.check_regular_file(path)),
+        _outcome(lambda: files.read_regular_file(path, limit=limit)),
     )
-    assert _outcome(lambda: cli_files.read_regular_file(path, limit=limit)) == _outcome(
-        lambda: library_files.read_regular_file(path, limit=limit)
-    )
-    if kind == "regular":
-        with cli_files.open_regular(path) as stream:
+    if kind != "regular":
+        assert checked[0] == read[0] == "refused", (checked, read)
+    else:
+        assert checked == ("returned", None)
+        assert read == (("returned", path.read_bytes()) if limit >= 110 else ("refused", read[1]))
+        with files.open_regular_file(path) as stream:
             assert stream.read() == path.read_bytes()
 
 
@@ -263,12 +265,10 @@ def _parser_errors() -> Iterator[tuple[BaseException, str, str]]:
 
 
 @pytest.mark.parametrize(("error", "text", "format"), list(_parser_errors()))
-def test_the_command_line_places_parser_failures_as_the_library_does(
-    error: BaseException, text: str, format: str
-) -> None:
-    problem = cli_files.parse_problem(error, text, format)
+def test_parser_failures_become_located_problems(error: BaseException, text: str, format: str) -> None:
+    problem = files.parse_problem(error, text, format)
     assert isinstance(problem, Problem)
-    assert problem == library_files.parse_problem(error, text, format)
+    assert problem.message
 
 
 def test_the_command_line_reads_a_policy_again_up_to_what_the_library_reads() -> None:

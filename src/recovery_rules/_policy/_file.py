@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from recovery_rules.exceptions import InvalidInputError, MissingDependencyError, PolicyError, Problem
-
-from ._files import parse_problem, read_regular_file
+from recovery_rules.files import parse_problem, read_regular_file
 
 __all__ = ["MAX_POLICY_BYTES", "parse_policy_text", "read_policy_file", "read_policy_text"]
 

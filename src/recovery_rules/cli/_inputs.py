@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from recovery_rules import Complaint, InvalidInputError, Money, Policy, PolicyError, Problem, presets
+from recovery_rules.files import check_regular_file, open_regular_file, parse_problem, read_regular_file
 
 from ._errors import CliInputError, why_unusable
-from ._files import check_regular_file, open_regular, parse_problem, read_regular_file
 from ._locate import Position, parse_location, source_map
 
 __all__ = [
@@ -179,7 +179,7 @@ def open_input(path: str, what: str) -> IO[bytes]:
     check cannot hang the command, and checked again on the open file.
     """
     try:
-        return open_regular(path)
+        return open_regular_file(path)
     except InvalidInputError as error:
         raise _refused(path, what, error) from None
 

@@ -23,10 +23,10 @@ from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from recovery_rules import Complaint, InvalidInputError, Money, Problem, RecoveryModel
+from recovery_rules.files import parse_problem
 
 from ._errors import CliInputError
 from ._fields import InputTime, Word
-from ._files import parse_problem
 from ._inputs import open_input, regular_file
 from ._journal_reader import CaseReplay, open_journal, shown
 

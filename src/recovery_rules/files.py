@@ -1,5 +1,9 @@
 """Reading files a user names, safely: regular files only, never more than a cap; and the parse boundary.
 
+Public, for host applications that read files their users name (a complaint as JSON, a test-cases
+file): the library reads policy files with it (``Policy.from_file``) and the command line every file
+it is given.
+
 A path a user gives may name anything: a FIFO (opening one for reading waits
 for a writer, forever), a device (``/dev/zero`` never ends), a directory, a
 symbolic link to any of them, or a sparse file that claims terabytes. Only a
@@ -8,9 +12,8 @@ again on the opened file, so a swap between the two is caught too), it is
 opened without blocking, and at most the cap plus one byte is read, whatever
 its size says. Every refusal is an :class:`~recovery_rules.InvalidInputError`
 with one :class:`~recovery_rules.Problem` that callers re-issue as their own
-error (a :class:`~recovery_rules.PolicyError` naming the file). The command
-line reads the files it is given with its own copy of these checks
-(``recovery_rules/cli/_files.py``), held to the same refusals by its tests.
+error (a :class:`~recovery_rules.PolicyError` naming the file, a command-line
+error naming what the file is).
 
 :func:`parse_problem` is the other half of reading a file: the parsers of
 TOML, JSON and YAML raise plain ``ValueError``, ``TypeError`` or
@@ -25,13 +28,11 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import BinaryIO, Final
 
 from recovery_rules.exceptions import InvalidInputError, Problem
 
-__all__ = ["open_regular_file", "parse_problem", "read_regular_file"]
+__all__ = ["check_regular_file", "open_regular_file", "parse_problem", "read_regular_file"]
 
 _NONBLOCK: Final[int] = getattr(os, "O_NONBLOCK", 0)
 _OPEN_FLAGS: Final = (
@@ -78,7 +79,8 @@ def _unreadable(error: OSError) -> InvalidInputError:
 def check_regular_file(path: str | os.PathLike[str]) -> None:
     """Refuse ``path`` unless it is a regular file once symbolic links are followed (nothing is opened).
 
-    Raises :class:`~recovery_rules.InvalidInputError` as :func:`open_regular_file`.
+    Raises :class:`~recovery_rules.InvalidInputError` (one problem, located ``""``)
+    when the path is missing, unreadable or not a regular file.
     """
     if not isinstance(path, str | os.PathLike):
         raise _refused(f"must be a path (a str or os.PathLike), not {type(path).__name__}")
@@ -91,7 +93,14 @@ def check_regular_file(path: str | os.PathLike[str]) -> None:
     _check_regular(mode)
 
 
-def _open(path: str | os.PathLike[str]) -> int:
+def open_regular_file(path: str | os.PathLike[str]) -> BinaryIO:
+    """The regular file at ``path``, open for reading in binary (close it, or use it in ``with``).
+
+    Checked before it is opened (a device is never opened at all), opened without
+    blocking, and checked again on the open file: the file opened is the one
+    checked, not one swapped in between. The caller bounds how much it reads.
+    Errors as :func:`check_regular_file`.
+    """
     check_regular_file(path)  # before opening: a device is never opened at all
     try:
         descriptor = os.open(path, _OPEN_FLAGS)
@@ -104,20 +113,7 @@ def _open(path: str | os.PathLike[str]) -> int:
     except BaseException:
         os.close(descriptor)
         raise
-    return descriptor
-
-
-@contextmanager
-def open_regular_file(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
-    """The regular file at ``path``, open for reading in binary; refused if it is anything else.
-
-    Raises :class:`~recovery_rules.InvalidInputError` (one problem, located ``""``)
-    when the path is missing, unreadable or not a regular file once symbolic
-    links are followed. The caller bounds how much it reads.
-    """
-    descriptor = _open(path)
-    with os.fdopen(descriptor, "rb") as stream:
-        yield stream
+    return os.fdopen(descriptor, "rb")
 
 
 def read_regular_file(path: str | os.PathLike[str], *, limit: int) -> bytes:
@@ -125,7 +121,7 @@ def read_regular_file(path: str | os.PathLike[str], *, limit: int) -> bytes:
 
     A file longer than ``limit`` bytes is refused having read ``limit + 1`` bytes
     at the most, so a sparse or growing file (or a size that lies) cannot
-    exhaust memory. Errors as :func:`open_regular_file`.
+    exhaust memory. Errors as :func:`check_regular_file`.
     """
     with open_regular_file(path) as stream:
         try:
