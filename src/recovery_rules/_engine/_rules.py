@@ -147,6 +147,8 @@ class CompiledLevel:
     tier_authority: Mapping[str, str]
     limit_money: Money | None
     tier_limit_money: Mapping[str, Money]
+    callback_span: str
+    """``callback_within`` in words (``"2 hours"``; empty for the lowest level), for the escalation's finding."""
     good_news: TraceEntry
     bad_news: TraceEntry
     no_limit: str
@@ -316,6 +318,7 @@ def _compile_level(
         },
         limit_money=level.limit,
         tier_limit_money=dict(level.tier_limits),
+        callback_span="" if level.callback_within is None else span(words, level.callback_within),
         good_news=_entry("delivery", True, words.good_news(level=who), NO_FIGURES),
         bad_news=_entry("delivery", True, words.bad_news(level=who), NO_FIGURES),
         no_limit=words.no_limit(level=who, customer=customer),
@@ -706,7 +709,7 @@ class _Decision:
                     escalate_to=target.display_name,
                     total=self.total_text(),
                     customer=self.policy.customer,
-                    within=span(self.policy.words, callback_within),
+                    within=target.callback_span,
                 ),
                 {"total": self.total_money}
                 if target_limit is None
