@@ -33,6 +33,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import enum
+import hashlib
+import json
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -214,6 +216,8 @@ class CompiledPolicy:
     strict_categories: bool
     words: Explanation
     """The English of every finding (the policy's own ``explain_*`` messages, or the built-in ones)."""
+    revision: str
+    """The policy's revision: SHA-256 of its canonical content (see :func:`policy_revision`)."""
 
     def rungs_for(self, tier: str, kind: str) -> _GrantingLevels:
         by_tier = self.rungs[kind]
@@ -292,7 +296,25 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         categories=frozenset(policy.categories),
         strict_categories=policy.strict_categories,
         words=words,
+        revision=policy_revision(policy),
     )
+
+
+def policy_revision(policy: Policy) -> str:
+    """A stable hash of ``policy``'s content: 64 lower-case hexadecimal digits (SHA-256).
+
+    Computed over the policy's canonical JSON: its fields as validated (amounts
+    with their currency's decimal places, durations in ISO 8601, sets sorted),
+    keys sorted, settings left at their defaults omitted. The same policy
+    therefore has the same revision whether it was written in TOML, JSON or
+    YAML, in any key order, with defaults spelled out or left out, and a
+    release that adds a setting (with a default) does not change the revision
+    of a policy that does not use it. Any change that can change a decision or
+    its words changes the revision.
+    """
+    content = policy.model_dump(mode="json", exclude_defaults=True)
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _compile_level(

@@ -201,6 +201,20 @@ class Policy(RecoveryModel):
         """Every remedy kind a complaint may ask for: ``remedy_kinds`` plus ``refused_remedies``."""
         return self.remedy_kinds + tuple(kind for kind in self.refused_remedies if kind not in self.remedy_kinds)
 
+    @property
+    def revision(self) -> str:
+        """A stable hash of this policy's content (SHA-256, 64 lower-case hexadecimal digits).
+
+        The same policy has the same revision whatever the file format (TOML,
+        JSON, YAML), key order or spelling of its values (``"2000"`` and
+        ``"2000.00"``; ``"2h"`` and ``"120m"``), and whether settings at their
+        defaults are written out or left out; any change to what it decides or
+        says changes it. Every :class:`~recovery_rules.Resolution` and journal
+        event records the revision that decided it, so a pilot can compare
+        revisions of a policy.
+        """
+        return compiled_policy(self).revision
+
     def level(self, name: str) -> AuthorityLevel:
         """The level called ``name``; :class:`~recovery_rules.UnknownLevelError` if there is none."""
         for level in self.levels:

@@ -1,0 +1,134 @@
+"""``Policy.revision``: a stable hash of a policy's content, whatever its spelling."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from recovery_rules import Policy, presets
+
+SMALL = """
+name = "Small shop"
+currency = "USD"
+window = "30d"
+hard_cap = "500"
+denials_delivered_by = "manager"
+
+[[levels]]
+name = "clerk"
+limit = "50"
+
+[[levels]]
+name = "manager"
+limit = "unlimited"
+callback_within = "2h"
+
+[[catalog]]
+id = "other-branch"
+kind = "other_branch"
+description = "Check the other branch."
+value = "0"
+applies_to = ["*"]
+
+[[catalog]]
+id = "store-credit"
+kind = "credit"
+description = "Store credit."
+value = "10"
+applies_to = ["*"]
+
+[[catalog]]
+id = "manager-note"
+kind = "note"
+description = "A note from the manager."
+value = "0"
+applies_to = ["*"]
+
+[[catalog]]
+id = "callback"
+kind = "callback"
+description = "Call back."
+value = "0"
+applies_to = ["*"]
+"""
+
+PRESETS = sorted(Path(presets.__file__).parent.glob("*.toml"))
+
+
+def _shuffled(value: Any, order: st.DataObject) -> Any:
+    """``value`` with every mapping's keys in an order hypothesis picks (lists keep their order)."""
+    if isinstance(value, dict):
+        keys = order.draw(st.permutations(sorted(value)))
+        return {key: _shuffled(value[key], order) for key in keys}
+    if isinstance(value, list):
+        return [_shuffled(item, order) for item in value]
+    return value
+
+
+def test_the_revision_is_a_sha256_pinned_across_releases() -> None:
+    # Journals keep the revisions of the policies that decided their cases: the same policy must keep its
+    # revision from one release to the next, so the way it is computed is pinned here.
+    revision = Policy.from_text(SMALL).revision
+    assert len(revision) == 64
+    assert not revision.strip("0123456789abcdef")
+    assert revision == "70490c4f270908e646396bd1432c7630bcde05dcaaaebeadd1d2f429f281d97d"
+
+
+@pytest.mark.parametrize("path", PRESETS, ids=lambda path: path.stem)
+def test_the_same_policy_in_toml_json_and_yaml_has_one_revision(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    from_toml = Policy.from_text(text)
+    assert Policy.from_text(json.dumps(data), format="json").revision == from_toml.revision
+    assert Policy.from_text(yaml.safe_dump(data), format="yaml").revision == from_toml.revision
+    assert Policy.from_file(path).revision == from_toml.revision
+
+
+@settings(max_examples=25)
+@given(order=st.data())
+def test_key_order_does_not_change_the_revision(order: st.DataObject) -> None:
+    data = tomllib.loads(SMALL)
+    shuffled = _shuffled(data, order)
+    assert Policy.from_text(json.dumps(shuffled), format="json").revision == Policy.from_text(SMALL).revision
+
+
+def test_spelling_and_defaults_do_not_change_the_revision() -> None:
+    respelled = (
+        SMALL.replace('limit = "50"', 'limit = "50.00"')
+        .replace('"2h"', '"120m"')
+        .replace('hard_cap = "500"', "hard_cap = 500")
+        .replace('window = "30d"', 'window = "30d"\nmin_alternatives = 3\nstrict_categories = false\ndescription = ""')
+    )
+    assert Policy.from_text(respelled).revision == Policy.from_text(SMALL).revision
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('limit = "50"', 'limit = "50.01"'),
+        ('hard_cap = "500"', 'hard_cap = "501"'),
+        ('"2h"', '"3h"'),
+        ('window = "30d"', 'window = "7d"'),
+        ('description = "Store credit."', 'description = "Store credit for the next visit."'),
+        ('name = "Small shop"', 'name = "Small shop 2"'),
+        ('window = "30d"', 'window = "30d"\nmin_alternatives = 2'),
+    ],
+)
+def test_any_change_changes_the_revision(old: str, new: str) -> None:
+    changed = SMALL.replace(old, new, 1)
+    assert changed != SMALL
+    assert Policy.from_text(changed).revision != Policy.from_text(SMALL).revision
+
+
+def test_a_copy_changed_without_validation_has_the_revision_of_its_own_content() -> None:
+    policy = Policy.from_text(SMALL)
+    renamed = policy.model_copy(update={"name": "Small shop 2"})
+    assert renamed.revision == Policy.from_text(SMALL.replace('"Small shop"', '"Small shop 2"')).revision
+    assert renamed.revision != policy.revision
