@@ -502,7 +502,10 @@ def decide(
     unlisted = None
     if policy.categories and category not in policy.categories:
         unlisted = _unlisted(category, policy)  # raises with strict_categories
-    given = _given(policy, granted, currency)
+    if type(granted) is Money and _trusted(granted, currency):
+        given: Money | _Apart = granted  # the common case: one valid amount
+    else:
+        given = _given(policy, granted, currency)
     if now is None:
         now = dt.datetime.now(dt.UTC)
     elif type(now) is not _DATETIME or now.tzinfo is not _UTC:
@@ -558,6 +561,15 @@ def _given(policy: CompiledPolicy, granted: Granted | None, currency: str) -> Mo
         if not trusted:
             _check_granted(granted, currency)  # raises, naming what is wrong; passes a valid subclass of Money
     return given
+
+
+def _trusted(granted: Money, currency: str) -> bool:
+    """Whether ``granted`` (exactly a ``Money``) is valid as it is: made by Money's checks, in ``currency``."""
+    try:
+        amount = granted.amount
+        return granted._checked and granted.currency == currency and not amount.is_signed() and amount < MAX_AMOUNT
+    except Exception:  # not even an amount to read or compare (NaN): the careful check says what it is
+        return False
 
 
 class _Apart(tuple[Money, ...]):
@@ -803,6 +815,23 @@ class _Decision:
     def check_cap(self, within: bool, bound: CompiledCap | None = None) -> None:
         """A trace entry per cap, in the policy's order; the cap the total is over (``bound``) last."""
         caps = self.policy.caps
+        if len(caps) == 1 and self.by_window is None:  # one cap (hard_cap) in the policy's window: the old way
+            cap = caps[0]
+            words = self.policy.words
+            self.trace.append(
+                _entry(
+                    "cap.hard",
+                    within,
+                    (words.within_cap if within else words.over_cap)(totals=self.totals(), cap=cap.text),
+                    {
+                        "granted": self.before_money,
+                        "asked": self.asked_money,
+                        "total": self.total_money,
+                        "cap": cap.money,
+                    },
+                )
+            )
+            return
         for cap in caps if bound is None else (*(cap for cap in caps if cap is not bound), bound):
             totals, total = self.cap_totals(cap)
             passed = cap is not bound and total.amount <= cap.limit
