@@ -167,7 +167,7 @@ def test_distinct_kinds_keep_the_best_ranked_of_each_kind() -> None:
     kind=st.sampled_from(["refund", "exchange", "discount", "price_match"]),
     by=st.sampled_from(["associate", "supervisor", "store_manager"]),
 )
-def test_the_retail_plan_b_always_puts_the_categorys_free_options_first(  # noqa: PLR0913, PLR0917 - drawn values
+def test_the_retail_plan_b_always_puts_the_categorys_free_options_first(  # noqa: PLR0917 - hypothesis passes what it draws by keyword
     retail: Policy, asked: str, granted: str, category: str, kind: str, by: str
 ) -> None:
     ask = complaint(asked, category=category, kind=kind)

@@ -219,10 +219,7 @@ class Shelf:
     def kinds_within(self, budget: Decimal | None) -> set[str]:
         """The distinct kinds among alternatives worth at most ``budget``."""
         return {
-            kind
-            for _, group in self.groups
-            for kind, row in group.items()
-            if budget is None or row.values[0] <= budget
+            kind for _, group in self.groups for kind, row in group.items() if budget is None or row.values[0] <= budget
         }
 
 
