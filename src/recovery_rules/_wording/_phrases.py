@@ -3,8 +3,31 @@
 "Never say, 'That's our policy,' or 'That's the way it's always been done
 here.'" and "Forbid your employees to tell the customer 'No.'" The check finds
 those phrases (in English, with the Spanish and German equivalents) in
-templates, names and the descriptions of a policy's alternatives, and says
-which positive form to use instead.
+templates, names, the descriptions of a policy's alternatives and a manager's
+denial reason, and says which positive form to use instead. It finds:
+
+- **policy recitals**: "that's our policy", "against policy"; the business's
+  policy (ours, the, company, store, hotel..., never "your insurance policy")
+  that *says*, *said*, *states*, *requires*, *forbids*, *doesn't* / *does not*
+  / *won't* / *can't* *allow* or *permit*, *allows only* or *allows no*, *is
+  no*...: "Our policy says no refunds", "Company policy doesn't allow it";
+  "according to", "as per", "due to", "because of", "in accordance with" the
+  policy; "not allowed by our policy";
+- **rules are rules**: "rules are rules", "a rule is a rule", "those are the
+  rules", "against the rules", "I don't make the rules", "just following the
+  rules", "the rules say...";
+- **helpless refusals**: "there's nothing I can do", "nothing more we could
+  do", "I can't do anything", "it's out of my hands", "not my problem";
+- **the old way**: "that's the way it's always been done";
+- **a bare "no"**, and "absolutely not", "certainly not", "of course not",
+  "not a chance", "no chance" standing as an answer.
+
+Case, spacing and the apostrophe's style (' or ’) do not matter: the text
+is compared in one case, with its whitespace collapsed and its apostrophes
+made plain. Ordinary sentences that only look alike pass: "your insurance
+policy covers it", "we changed our refund policy last year", "nothing is more
+important than this", "I can absolutely do that", "as a rule, we call back
+within the hour".
 
 **What counts as a bare "no".** "No" as an answer, not "no" as a word: the
 word *no* (or *nein*) that no other word follows in its clause, that is, at
@@ -64,7 +87,8 @@ _POLICY: Final = rf"\b{_OWNER}(?:\s+{_QUALIFIER}){{0,2}}\s+polic(?:y|ies)\b"
 _BARE_POLICY: Final = r"(?:^|(?<=[.!?;:,\"(])|(?<=[.!?;:,\"(] ))polic(?:y|ies)\b"
 """"Policy" opening a clause: "Policy says no."."""
 _RECITES: Final = (
-    r"\s+(?:(?:clearly|only|just|strictly|simply)\s+)?(?:says?|said|states?|stated|dictates?|dictated|requires?"
+    r"\s+(?:only|just)\s+(?:allows?|allowed|permits?|permitted|lets)\b"
+    r"|\s+(?:(?:clearly|only|just|strictly|simply)\s+)?(?:says?|said|states?|stated|dictates?|dictated|requires?"
     r"|required|prohibits?|prohibited|forbids?|forbade|prevents?|prevented|bars?|barred"
     r"|(?:is|was)\s+(?:clear|that|not\s+to|no)"
     rf"|(?:does|do|did|will|would|can|could|wo|ca){_NOT}\s+(?:allow|permit|let|accept|authori[sz]e|cover|include)\w*"
@@ -79,7 +103,7 @@ _RULES: Final = (
             r"\b(?:that|this|it)(?:'s|\s+is|\s+was)(?:\s+just)?"
             r"(?:\s+(?:our|the|company|store|shop|hotel|park|house)){0,3}\s+polic(?:y|ies)\b"
             r"|\b(?:against|per)\s+(?:our\s+|the\s+|company\s+)?policy\b"
-            rf"|(?:{_POLICY}|{_BARE_POLICY}){_RECITES}"
+            rf"|(?:{_POLICY}|{_BARE_POLICY})(?:{_RECITES})"
             r"|\b(?:according\s+to|as\s+per|due\s+to|because\s+of|owing\s+to|in\s+(?:accordance|line)\s+with)\s+"
             rf"(?:{_OWNER}\s+)?(?:{_QUALIFIER}\s+){{0,2}}polic(?:y|ies)\b"
             rf"|\bnot\s+(?:allowed|permitted)\s+(?:by|under|per)\s+(?:{_OWNER}\s+)?(?:{_QUALIFIER}\s+){{0,2}}"
@@ -154,6 +178,12 @@ def _normal(text: str) -> str:
 
 def forbidden_phrases(text: str) -> tuple[str, ...]:
     """What is wrong with ``text`` as customer-facing wording: one message per forbidden phrase found.
+
+    It finds policy recitals ("Our policy says no refunds", "Company policy
+    doesn't allow it", "according to our policy"), "rules are rules", saying
+    you can do nothing ("There's nothing I can do"), defending the old way and
+    bare refusals ("No.", "Absolutely not"), in any case, spacing, apostrophe
+    style and inflection (see the module's documentation for the full list).
 
     An empty tuple means the text passes. Each message quotes the phrase and
     suggests a positive form: ``forbidden_phrases("Sorry, that's our policy.")``
