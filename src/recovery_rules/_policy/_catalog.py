@@ -126,29 +126,35 @@ class _Row:
         above = bisect_right(values, asked, 0, end)  # the first worth more than what was asked
         below = above - 1  # the last worth at most that
         subtract = DECIMAL_CONTEXT.subtract
-        while len(chosen) < count and (below >= 0 or above < end):
+        while below >= 0 or above < end:
             if below >= 0 and (above >= end or subtract(asked, values[below]) <= subtract(values[above], asked)):
                 start = run_start[below]  # equal values go in catalog order
                 for at in range(start, below + 1):
-                    kind = alternatives[at].kind
-                    if kind not in seen and len(chosen) < count:
-                        seen.add(kind)
-                        chosen.append(alternatives[at])
+                    alternative = alternatives[at]
+                    if alternative.kind not in seen:
+                        seen.add(alternative.kind)
+                        chosen.append(alternative)
+                        if len(chosen) >= count:
+                            return
                 below = start - 1
             else:
-                kind = alternatives[above].kind
-                if kind not in seen:
-                    seen.add(kind)
-                    chosen.append(alternatives[above])
+                alternative = alternatives[above]
+                if alternative.kind not in seen:
+                    seen.add(alternative.kind)
+                    chosen.append(alternative)
+                    if len(chosen) >= count:
+                        return
                 above += 1
 
 
 @dataclass(frozen=True, slots=True)
 class _Walk:
-    """A small shelf as a few lists in the order of the ranking: per rank of relevance, the free ones, then the
-    paid ones (each cheapest first). Each alternative is in one list, at its best rank."""
+    """A small shelf as a few lists in the order of the ranking: per rank of relevance, the free ones (in catalog
+    order), then the paid ones (cheapest first). Each alternative is in one list, at its best rank."""
 
     segments: tuple[_Row, ...]
+    free: tuple[bool, ...]
+    """Whether each segment holds the free alternatives of its rank."""
 
     @classmethod
     def of(cls, members: Iterable[tuple[int, int, Alternative]]) -> _Walk:
@@ -157,7 +163,8 @@ class _Walk:
             known = rank_of.get(position)
             if known is None or rank < known[0]:
                 rank_of[position] = (rank, alternative)
-        segments = []
+        segments: list[_Row] = []
+        free_flags: list[bool] = []
         for rank in (FOR_CATEGORY, FOR_REMEDY, GENERIC):
             for free in (True, False):
                 segment = [
@@ -167,16 +174,26 @@ class _Walk:
                 ]
                 if segment:
                     segments.append(_Row.of(segment))
-        return cls(tuple(segments))
+                    free_flags.append(free)
+        return cls(tuple(segments), tuple(free_flags))
 
     def select(self, asked: Decimal, budget: Decimal | None, count: int) -> tuple[Alternative, ...]:
         """:meth:`Shelf.select`, walking the lists in order."""
         chosen: list[Alternative] = []
         seen: set[str] = set()
-        for segment in self.segments:
-            if len(chosen) >= count:
-                break
-            segment.walk(asked, budget, count, chosen, seen)
+        for free, segment in zip(self.free, self.segments, strict=True):
+            if free:  # always within the budget, and all as close: in catalog order
+                for alternative in segment.alternatives:
+                    kind = alternative.kind
+                    if kind not in seen:
+                        seen.add(kind)
+                        chosen.append(alternative)
+                        if len(chosen) >= count:
+                            return tuple(chosen)
+            else:
+                segment.walk(asked, budget, count, chosen, seen)
+                if len(chosen) >= count:
+                    break
         return tuple(chosen)
 
 
