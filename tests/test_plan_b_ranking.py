@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from recovery_rules import Outcome, Policy, PolicyError, presets, resolution_violations
 
+from ._cli import POLICY, run
 from ._helpers import NOW, complaint, examples, policy_data, usd
 
 
@@ -216,3 +217,24 @@ def test_the_json_schema_says_at_least_two() -> None:
 def test_two_alternatives_is_the_least_and_a_denial_carries_both() -> None:
     policy = ranked_policy(min_alternatives=2)
     assert ids(policy, "9000.00") == ["callback", "follow"]
+
+
+def test_check_says_where_and_why_fewer_than_two_alternatives_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    text = Path(POLICY).read_text(encoding="utf-8")
+    written = tmp_path / "policy.toml"
+    written.write_text(text.replace("min_alternatives = 3", "min_alternatives = 1"), encoding="utf-8")
+    result = run(capsys, "check", str(written))
+    assert result.code == 1
+    assert result.out.splitlines() == [
+        f"{written}:12:1: min_alternatives: must be at least 2, not 1: a denial always offers the customer at least "
+        'two alternatives ("attempt to offer two alternative solutions"); set min_alternatives = 2 or more (the '
+        "default, 3, also keeps a final back-up offer)",
+        f"{written}: 1 problem; the policy does not load",
+    ]
+
+
+@pytest.mark.parametrize("name", presets.NAMES)
+def test_the_presets_promise_at_least_two(name: str) -> None:
+    assert presets.load(name).min_alternatives >= 2
