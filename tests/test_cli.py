@@ -36,7 +36,9 @@ def test_decide_prints_the_resolution_readably(capsys: pytest.CaptureFixture[str
     # the callback, an hour after the decision, in the policy's time zone
     assert "callback by    2026-11-23 16:20 EST (America/New_York)" in out
     assert "delivered by   Front-desk agent (front_desk)" in out
-    assert "1. A harbour-view room for the rest of the stay" in out
+    # the room's own options first: the free ones, then the closest in value
+    assert "1. A room tonight at our sister hotel across the square" in out
+    assert "3. A harbour-view room for the rest of the stay" in out
     assert "✗ limit.authority" in out
     assert "\x1b[" not in out, "no colour codes when writing to a pipe or file"
 

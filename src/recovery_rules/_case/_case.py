@@ -529,7 +529,7 @@ class Case:
 
         ``by`` is the level delivering it: the manager who denied it by default,
         and at least the policy's ``denials_delivered_by``. The alternatives are
-        the first two of the decision's Plan B (closest in value first); the next
+        the first two of the decision's Plan B (in the order of its ranking); the next
         one is kept as the final back-up offer.
         """
         notes = _text(notes, "notes")

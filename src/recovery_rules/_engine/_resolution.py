@@ -64,7 +64,9 @@ class Resolution(RecoveryModel):
     - ``delivered_by``: the level that tells the customer; the employee for good
       news and a promised callback, a manager for a denial.
     - ``alternatives``: what the acting employee can authorize right now instead,
-      closest in value to what was asked first, each of a different kind.
+      each of a different kind: those written for the complaint's category
+      first, then for the remedy kind asked, then the generic ones; within
+      each, free before paid; then the closest in value to what was asked.
     - ``suggestions``: with an approval, the policy's "extra mile" ideas for
       this kind of complaint (what to do instead, where else to go).
     - ``actor_can_grant``: the most the acting level can still grant this guest

@@ -26,7 +26,9 @@ Plan B. Other engines (the durable-rules backend) reach the verdict their own
 way and share that second half, so both explain a decision in the same words.
 
 Every ``DENIED`` and ``ESCALATED`` resolution carries alternatives the acting
-level can authorize now. Arithmetic runs in the library's own decimal context,
+level can authorize now, ranked as :mod:`recovery_rules._policy._catalog` says
+(the complaint's category's own first, then the remedy kind's, then generic;
+free before paid; value closeness last). Arithmetic runs in the library's own decimal context,
 never the caller's, and every failure raises: nothing here approves by default.
 """
 

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Final, Literal, Self
 
 from pydantic import AfterValidator, Field, StrictBool, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
@@ -44,6 +44,22 @@ def _with_currency(value: object, currency: str) -> object:
     return value
 
 
+MIN_ALTERNATIVES: Final = 2
+"""The fewest alternatives a policy may promise: "attempt to offer two alternative solutions" with a denial."""
+
+
+def _at_least_two(value: int) -> int:
+    if value < MIN_ALTERNATIVES:
+        raise PydanticCustomError(
+            "min_alternatives",
+            "must be at least {least}, not {value}: a denial always offers the customer at least two "
+            'alternatives ("attempt to offer two alternative solutions"); set min_alternatives = {least} or more '
+            "(the default, 3, also keeps a final back-up offer)",
+            {"least": MIN_ALTERNATIVES, "value": value},
+        )
+    return value
+
+
 class Policy(RecoveryModel):
     """A business's service-recovery policy: who may grant what, and the Plan B catalog.
 
@@ -55,7 +71,8 @@ class Policy(RecoveryModel):
       (:class:`~recovery_rules.Cap`): with ``window = "incident"``, a cap per
       rolling 30 days bounds what a guest filing one complaint after another
       gets in all. One cap per window; every cap holds for every level.
-    - ``min_alternatives``: how many alternatives every denial and escalation offers.
+    - ``min_alternatives``: how many alternatives every denial and escalation
+      offers, at least 2 (3 by default: two to offer and a final back-up offer).
     - ``denials_delivered_by``: the level that delivers denials (a manager).
     - ``catalog``: the alternatives employees can offer instead of a bare "no".
     - ``refused_remedies``: remedy kinds never granted.
@@ -86,7 +103,11 @@ class Policy(RecoveryModel):
     levels: Annotated[tuple[AuthorityLevel, ...], Field(min_length=1, max_length=1000)]
     hard_cap: NonNegativeMoney | None = None
     caps: Annotated[tuple[Cap, ...], Field(max_length=20)] = ()
-    min_alternatives: Annotated[int, Field(ge=1, le=20, strict=True)] = 3  # strict: true is not 1
+    min_alternatives: Annotated[
+        int,
+        Field(le=20, strict=True, json_schema_extra={"minimum": MIN_ALTERNATIVES}),  # strict: true is not 1
+        AfterValidator(_at_least_two),
+    ] = 3
     denials_delivered_by: Word
     catalog: Annotated[tuple[Alternative, ...], Field(max_length=10_000)] = ()
     refused_remedies: WordSet = ()
