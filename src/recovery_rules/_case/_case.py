@@ -451,7 +451,7 @@ class Case:
         now: dt.datetime | None = None,
         employee: str | None = None,
     ) -> Resolution:
-        """Decide the preferred remedy with the authority of level ``by`` (the case's employee by default).
+        """Decide the preferred remedy with the authority of level ``by`` (the case's level by default).
 
         What the guest was already granted comes from the journal (the policy's
         window), read in the same transaction that records the decision.
