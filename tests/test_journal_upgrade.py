@@ -259,7 +259,7 @@ CASE_COLUMNS = [
 def format_2_rows(table: str, columns: list[str]) -> list[tuple[Any, ...]]:
     assert FORMAT_2.is_file(), f"{FORMAT_2} is missing: it is committed with the tests"
     with contextlib.closing(sqlite3.connect(f"{FORMAT_2.as_uri()}?mode=ro&immutable=1", uri=True)) as connection:
-        return connection.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()  # noqa: S608 - constants
+        return connection.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
