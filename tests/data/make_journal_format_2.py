@@ -25,7 +25,7 @@ LATER = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 
 
 def main() -> None:
-    assert FORMAT == 2, "run this with the release that writes event format 2"
+    assert int(FORMAT) == 2, "run this with the release that writes event format 2"
     path = HERE / "journal-format-2.sqlite3"
     path.unlink(missing_ok=True)
     shutil.copy(HERE / "journal-0.1.0.sqlite3", path)
