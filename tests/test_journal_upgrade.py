@@ -353,3 +353,17 @@ def test_a_journal_of_format_2_verifies_and_takes_events_of_format_3(opened_form
     assert result.count == FORMAT_2_HEAD.count + 5
     assert {event.format for event in reopened.iter_events()} == {1, 2, 3}
     assert [event.employee for event in reopened.events(case.number)] == ["E-0042"] * 5
+
+
+@pytest.mark.parametrize(("seq", "column"), [(5, "employee"), (30, "employee"), (30, "policy_revision")])
+def test_an_employee_or_revision_added_to_an_older_event_is_found(tmp_path: Path, seq: int, column: str) -> None:
+    path = tmp_path / "journal.sqlite3"
+    shutil.copy(FORMAT_2, path)
+    SQLiteJournal(path).close()  # upgraded: the two columns are there, NULL for every event of format 1 and 2
+    value = "E-0042" if column == "employee" else "a" * 64
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        connection.execute(f"UPDATE events SET {column} = ? WHERE seq = ?", (value, seq))  # an event of format 1 or 2
+    with SQLiteJournal(path) as journal:
+        result = journal.verify()
+        assert (result.ok, result.first_bad) == (False, seq)
+        assert result.count == seq - 1
