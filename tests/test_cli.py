@@ -64,6 +64,22 @@ def test_decide_json_is_the_resolution(capsys: pytest.CaptureFixture[str]) -> No
     assert resolution.decided_at.utcoffset() == timedelta(0)
 
 
+def test_decide_carries_the_employee_and_the_policy_revision(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ("decide", "--policy", POLICY, COMPLAINT, "--by", "supervisor", "--now", NOW)
+    result = run(capsys, *args, "--employee", "S-0107", "--json")
+    assert result.code == 0, result.err
+    resolution = Resolution.model_validate_json(result.out)
+    assert resolution.employee == "S-0107"
+    assert resolution.policy_revision == Policy.from_file(POLICY).revision
+    assert "employee       S-0107" in run(capsys, *args, "--employee", "S-0107").out
+    anonymous = run(capsys, *args, "--json")
+    assert Resolution.model_validate_json(anonymous.out).employee is None
+    refused = run(capsys, *args, "--employee", "Jane Smith")
+    assert (refused.code, refused.out) == (2, "")
+    assert refused.err.startswith("Error: --employee: must be an employee id")
+    assert "E-0042" in refused.err
+
+
 @pytest.mark.parametrize("name", presets.NAMES)
 def test_decide_with_a_preset_by_name(capsys: pytest.CaptureFixture[str], name: str) -> None:
     policy = presets.load(name)

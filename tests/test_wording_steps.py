@@ -568,8 +568,8 @@ def denied_then_reported(options: list[Any]) -> Any:
     ("target", "broken"),
     [
         ("OFFERED_WITH_A_DENIAL", 3),  # the manager would be said to offer three alternatives
-        ("_denial_speaker", lambda story: story.employee),  # the employee would be said to deliver the denial
-        ("_speaker", lambda step, story: story.employee),  # the employee would be said to make the final offer
+        ("_denial_speaker", lambda story: story.level),  # the employee would be said to deliver the denial
+        ("_speaker", lambda step, story: story.level),  # the employee would be said to make the final offer
     ],
 )
 def test_the_agreement_check_catches_a_wrong_prediction(

@@ -119,6 +119,11 @@ def resolution_violations(
     )
     problems: list[str] = []
     outcome = resolution.outcome
+    if resolution.policy_revision != policy.revision:
+        problems.append(
+            f"policy_revision is {resolution.policy_revision!r}, not the revision of the policy that decided "
+            f"({policy.revision})"
+        )
     if resolution.total.amount != case.total:
         problems.append(f"total is {resolution.total} but granted + asked is {case.total}")
     if case.barred and outcome is not Outcome.DENIED:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any, ClassVar, Final, NoReturn, Self
+from typing import Annotated, Any, ClassVar, Final, NoReturn, Self
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from recovery_rules._policy._parts import Alternative
-from recovery_rules._values._base import RecoveryModel
+from recovery_rules._values._base import EmployeeId, RecoveryModel
 from recovery_rules._values._models import ComplaintNumber, Remedy
 from recovery_rules._values._money import Money
 
@@ -73,6 +73,11 @@ class Resolution(RecoveryModel):
       now (``None``: no limit); ``grantable_by``: the lowest level that could grant
       what was asked (``None``: none can).
     - ``trace``: every rule that decided, with the figures it compared.
+    - ``employee``: the id of the employee who asked (``"E-0042"``, the
+      ``employee=`` given to ``decide``), ``None`` when none was given.
+    - ``policy_revision``: the revision of the policy that decided
+      (:attr:`Policy.revision <recovery_rules.Policy.revision>`); ``None`` only in a
+      resolution recorded by a release before revisions.
     """
 
     _what: ClassVar[str] = "resolution"
@@ -95,6 +100,8 @@ class Resolution(RecoveryModel):
     grantable_by: str | None = None
     trace: tuple[TraceEntry, ...] = ()
     decided_at: AwareDatetime
+    employee: EmployeeId | None = None
+    policy_revision: Annotated[str, Field(pattern="^[0-9a-f]{64}$")] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -241,6 +248,8 @@ def _fast_builders_agree() -> bool:
             "grantable_by": "staff",
             "trace": (),
             "decided_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            "employee": "E-0042",
+            "policy_revision": "0" * 64,
         }
         entry = ("limit.authority", True, "a sample", {"total": money})
         return _same_model(_fast_trace_entry(*entry), _constructed_trace_entry(*entry)) and _same_model(

@@ -88,6 +88,9 @@ class Policy(RecoveryModel):
       for a shop that says ``customer``.
     - ``wording``: the policy's own wording per locale (``en``, ``es``...),
       overriding the built-in templates; see :class:`~recovery_rules.Wording`.
+    - ``require_employee``: every step of a :class:`~recovery_rules.Case`
+      (opening it too) must name the employee who takes it (``employee="E-0042"``);
+      a step without one is refused and nothing is recorded. Off by default.
 
     A policy that cannot keep its promises does not load: every problem is
     reported at once in a :class:`~recovery_rules.PolicyError`.
@@ -115,6 +118,7 @@ class Policy(RecoveryModel):
     categories: Annotated[WordSet, Field(max_length=1000)] = ()
     strict_categories: StrictBool = False
     customer_noun: Word = "guest"
+    require_employee: StrictBool = False
     wording: Annotated[dict[LocaleTag, LocaleWording], Field(max_length=100)] = Field(default_factory=dict)
 
     # The compiled indexes live in a slot of the instance's own, outside pydantic's fields and private
@@ -263,6 +267,7 @@ class Policy(RecoveryModel):
         by: str,
         granted: Money | Mapping[str, Money] | Mapping[Window, Money] | None = None,
         now: dt.datetime | None = None,
+        employee: str | None = None,
     ) -> Resolution:
         """Decide what an employee of level ``by`` may do about ``complaint``.
 
@@ -281,10 +286,14 @@ class Policy(RecoveryModel):
         naive ``now`` or one too far in the future to promise a callback, and
         a complaint or ``granted`` that breaks the models' rules (changed with
         ``model_copy(update=...)`` or built with ``model_construct``, which do
-        not validate: a negative amount, a float, a naive time...). Pure and
-        thread-safe.
+        not validate: a negative amount, a float, a naive time...), and an
+        ``employee`` that is not an employee id. Pure and thread-safe.
+
+        ``employee`` is the id of the employee who asks (``"E-0042"``: an id,
+        never a name), carried into the resolution's ``employee``; the
+        resolution's ``policy_revision`` is this policy's :attr:`revision`.
         """
-        return decide(compiled_policy(self), complaint, by, granted, now)
+        return decide(compiled_policy(self), complaint, by, granted, now, employee=employee)
 
 
 def compiled_policy(policy: Policy) -> CompiledPolicy:
@@ -325,6 +334,11 @@ def _problems(policy: Policy) -> Iterator[Problem]:
         for kind in level.may_grant or ():
             if kind not in vocabulary:
                 yield Problem(f"{at}.may_grant", f"{kind!r} is not a remedy kind of the policy")
+        for delegate in level.delegates:
+            if delegate == level.name:
+                yield Problem(f"{at}.delegates", f"{level.name!r} cannot delegate to itself; name other levels")
+            elif delegate not in names:
+                yield Problem(f"{at}.delegates", f"{delegate!r} names no level; use one of: {', '.join(names)}")
     yield from wording_problems(policy)
     if policy.denials_delivered_by not in names:
         yield Problem("denials_delivered_by", f"names no level; use one of: {', '.join(names)}")
