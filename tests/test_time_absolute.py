@@ -34,11 +34,23 @@ from recovery_rules import (
 )
 from recovery_rules.testing import policies, resolution_violations
 
-from ._helpers import examples
+from ._helpers import always_open, examples
 
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
 NEW_YORK = ZoneInfo("America/New_York")
 RECEIVED = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def theme_park() -> Policy:
+    """The preset always open: these tests are about durations added in absolute time (business hours count
+    open time instead: tests/test_business_hours.py)."""
+    return always_open(presets.theme_park())
+
+
+@pytest.fixture(scope="module")
+def ritz() -> Policy:
+    return always_open(presets.ritz_carlton())
 
 
 def ask(amount: str, received_at: dt.datetime, *, category: str = "ride_closed") -> Complaint:

@@ -15,7 +15,9 @@ The rules, with ``total = granted + asked``:
    kind it may grant, is ``APPROVED`` by that level;
 3. otherwise the case is ``ESCALATED`` to the lowest higher level that may
    grant it, with a callback promised ``callback_within`` after ``now`` in
-   absolute time (UTC; never on a wall clock, which repeats or skips an hour);
+   absolute time (UTC; never on a wall clock, which repeats or skips an hour),
+   counted in business hours when the policy has them (the clock runs only
+   while the business is open: see :mod:`~recovery_rules._values._hours`);
 4. when no level may grant it, ``DENIED``.
 
 Applying them yields a :class:`Verdict`; :meth:`_Decision.conclude` turns a
@@ -47,6 +49,7 @@ from recovery_rules._policy._parts import Alternative, AuthorityLevel
 from recovery_rules._values._currencies import MINOR_UNITS, SYMBOLS
 from recovery_rules._values._models import Complaint, ComplaintNumber, Customer, Remedy, check_complaint
 from recovery_rules._values._money import DECIMAL_CONTEXT, MAX_AMOUNT, Money, money_problems, trusted_money
+from recovery_rules._values._hours import Schedule
 from recovery_rules._values._time import later, utc
 from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, UnknownLevelError, UnknownRemedyError
 
@@ -214,6 +217,14 @@ class CompiledPolicy:
     strict_categories: bool
     words: Explanation
     """The English of every finding (the policy's own ``explain_*`` messages, or the built-in ones)."""
+    hours: Schedule | None = None
+    """The business hours callbacks are promised within (``None``: always open)."""
+
+    def promise(self, now: dt.datetime, within: dt.timedelta, field: str = "now") -> dt.datetime:
+        """The time ``within`` after ``now`` counted in business hours (in absolute time without them), in UTC."""
+        soonest = later(now, within, field)  # checks now; open time never runs faster than real time
+        hours = self.hours
+        return soonest if hours is None else hours.later(utc(now, field=field), within, field)
 
     def rungs_for(self, tier: str, kind: str) -> _GrantingLevels:
         by_tier = self.rungs[kind]
@@ -292,6 +303,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         categories=frozenset(policy.categories),
         strict_categories=policy.strict_categories,
         words=words,
+        hours=None if policy.business_hours is None else policy.business_hours.schedule(policy.timezone),
     )
 
 
@@ -732,7 +744,7 @@ class _Decision:
             Outcome.ESCALATED,
             reason=reason,
             escalate_to=target.name,
-            callback_by=later(self.now, callback_within),
+            callback_by=self.policy.promise(self.now, callback_within),
             delivered_by=actor.name,
             grantable_by=grantable_by,
             alternatives=self.plan_b(),
