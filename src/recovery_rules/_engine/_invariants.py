@@ -166,9 +166,7 @@ def _callback_violations(resolution: Resolution, within: dt.timedelta | None) ->
     return problems
 
 
-def _business_callback_violations(
-    policy: Policy, resolution: Resolution, within: dt.timedelta | None
-) -> list[str]:
+def _business_callback_violations(policy: Policy, resolution: Resolution, within: dt.timedelta | None) -> list[str]:
     """With business hours: the callback falls while the business is open, ``within`` of open time after the
     decision, and no later (open time runs right up to it)."""
     callback_by, decided_at = resolution.callback_by, resolution.decided_at

@@ -47,9 +47,9 @@ from pydantic_core import TzInfo
 from recovery_rules._policy._catalog import CatalogIndex
 from recovery_rules._policy._parts import Alternative, AuthorityLevel
 from recovery_rules._values._currencies import MINOR_UNITS, SYMBOLS
+from recovery_rules._values._hours import Schedule
 from recovery_rules._values._models import Complaint, ComplaintNumber, Customer, Remedy, check_complaint
 from recovery_rules._values._money import DECIMAL_CONTEXT, MAX_AMOUNT, Money, money_problems, trusted_money
-from recovery_rules._values._hours import Schedule
 from recovery_rules._values._time import later, utc
 from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, UnknownLevelError, UnknownRemedyError
 

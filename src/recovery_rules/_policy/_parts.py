@@ -173,8 +173,7 @@ class BusinessHours(RecoveryModel):
         if missing and self.default is None:
             raise PydanticCustomError(
                 "hours",
-                "gives no hours for {days}: give every day its hours (or 'closed'), or a default for the days "
-                "left out",
+                "gives no hours for {days}: give every day its hours (or 'closed'), or a default for the days left out",
                 {"days": ", ".join(missing)},
             )
         if not any(self.periods(day) for day in range(len(DAYS))):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import re
 import zoneinfo
 from collections.abc import Iterator
@@ -84,7 +85,7 @@ def parse_periods(text: str) -> tuple[Period, ...]:
             )
         periods.append((start, end))
     periods.sort()
-    for (_, end), (start, _) in zip(periods, periods[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(periods):
         if start < end:
             raise ValueError(f"periods overlap ({show_periods(tuple(periods))}); list each time of day once")
     return tuple(periods)
@@ -109,7 +110,7 @@ def wall_instant(day: dt.date, minute: int, zone: dt.tzinfo, *, last: bool) -> d
     """
     if minute >= MINUTES_A_DAY:
         day, minute = day + _ONE_DAY, minute - MINUTES_A_DAY
-    wall = dt.datetime(day.year, day.month, day.day, minute // 60, minute % 60)
+    wall = dt.datetime(day.year, day.month, day.day, minute // 60, minute % 60)  # noqa: DTZ001 - a wall time, read in zone below
     moment = wall.replace(tzinfo=zone, fold=1 if last else 0).astimezone(_UTC)
     if moment.astimezone(zone).replace(tzinfo=None) == wall:
         return moment
