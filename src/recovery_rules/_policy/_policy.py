@@ -67,7 +67,8 @@ class Policy(RecoveryModel):
     - ``wording``: the policy's own wording per locale (``en``, ``es``...),
       overriding the built-in templates; see :class:`~recovery_rules.Wording`.
     - ``business_hours``: when the business calls customers back, per day of
-      the week in ``timezone`` (:class:`BusinessHours`); a callback is promised
+      the week in ``timezone`` (``monday = "07:00-22:00"``, ``sunday = "closed"``,
+      a ``default`` for the days left out); a callback is promised
       only within them, ``callback_within`` counted in open time. Left out, the
       business is always open and durations are added in absolute time.
     - ``personal_call_within``: after a written report, the manager's personal
