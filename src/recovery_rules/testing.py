@@ -230,7 +230,8 @@ def policies(
 ) -> Policy:
     """Valid policies of every shape: ladders of 1 to ``max_levels`` levels, tier
     overrides, restricted remedy kinds, optional caps, catalogs of free and paid
-    alternatives (at least enough free ones that the policy loads)."""
+    alternatives (at least enough free ones that the policy loads), and a third
+    of them business hours in a time zone whose clock changes (or does not)."""
     currency = draw(st.sampled_from(currencies))
     count = draw(st.integers(1, max_levels))
     top = 10**7
