@@ -126,12 +126,23 @@ def wall_instant(day: dt.date, minute: int, zone: dt.tzinfo, *, last: bool) -> d
     return high if high.astimezone(zone).replace(tzinfo=None) >= wall else high + dt.timedelta(seconds=1)
 
 
+_REMEMBERED_DAYS: Final = 1024
+"""How many days' open intervals a schedule keeps worked out (a few years of decisions' days)."""
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Schedule:
-    """A week of opening periods (Monday first) on the wall clock of ``zone``."""
+    """A week of opening periods (Monday first) on the wall clock of ``zone``.
+
+    The open intervals of a day, once worked out, are kept (up to :data:`_REMEMBERED_DAYS` days, then
+    forgotten all at once): a value of the day and the schedule alone, so keeping them changes no result.
+    """
 
     week: tuple[tuple[Period, ...], ...]
     zone: dt.tzinfo
+    _days: dict[dt.date, tuple[tuple[dt.datetime, dt.datetime], ...]] = dataclasses.field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def of(cls, week: tuple[tuple[Period, ...], ...], zone_name: str) -> Schedule:
@@ -154,23 +165,33 @@ class Schedule:
         day = since.astimezone(zone).date() - _ONE_DAY
         last_day = LATEST.date() - _ONE_DAY
         while day < last_day:
-            for start, end in self.week[day.weekday()]:
-                opens = wall_instant(day, start, zone, last=False)
-                closes = wall_instant(day, end, zone, last=True)
+            for opens, closes in self._day(day, zone):
                 opens = max(opens, cursor)
                 if closes > opens:
                     yield opens, closes
                     cursor = closes
             day += _ONE_DAY
 
+    def _day(self, day: dt.date, zone: dt.tzinfo) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+        """The open intervals of ``day``, as instants (UTC), each as the day's wall clock gives it."""
+        known = self._days.get(day)
+        if known is None:
+            known = tuple(
+                (wall_instant(day, start, zone, last=False), wall_instant(day, end, zone, last=True))
+                for start, end in self.week[day.weekday()]
+            )
+            if len(self._days) >= _REMEMBERED_DAYS:
+                self._days.clear()
+            self._days[day] = known
+        return known
+
     def is_open(self, moment: dt.datetime) -> bool:
         """Whether the business is open at ``moment`` (an interval's ends included)."""
         zone = self.zone
         day = moment.astimezone(zone).date() - _ONE_DAY
         for offset in range(3):
-            today = day + offset * _ONE_DAY
-            for start, end in self.week[today.weekday()]:
-                if wall_instant(today, start, zone, last=False) <= moment <= wall_instant(today, end, zone, last=True):
+            for opens, closes in self._day(day + offset * _ONE_DAY, zone):
+                if opens <= moment <= closes:
                     return True
         return False
 
