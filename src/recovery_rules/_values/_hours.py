@@ -165,8 +165,8 @@ class Schedule:
         day = since.astimezone(zone).date() - _ONE_DAY
         last_day = LATEST.date() - _ONE_DAY
         while day < last_day:
-            for opens, closes in self._day(day, zone):
-                opens = max(opens, cursor)
+            for start, closes in self._day(day, zone):
+                opens = max(start, cursor)
                 if closes > opens:
                     yield opens, closes
                     cursor = closes
