@@ -331,8 +331,6 @@ class Report(RecoveryModel):
     """The journal, as the report names it."""
     journal: JournalRead
     period: Period
-    currency: str | None
-    """The report's currency: the policy's, or that of the cases (``None``: no cases and no policy)."""
     policies: dict[str, Count]
     """Cases per policy name."""
     cases: CaseCounts
@@ -347,6 +345,8 @@ class Report(RecoveryModel):
     """``all``, and each :class:`~recovery_rules.CaseOutcome`."""
     outcomes: dict[str, Count]
     """Cases per :class:`~recovery_rules.CaseOutcome`, and ``unresolved``."""
+    currency: str | None
+    """The report's currency: the policy's, or that of the cases (``None``: no cases and no policy)."""
     granted: Amount | None
     """Everything granted (``None`` only when no currency is known)."""
     per_level: dict[str, GroupFigures]

@@ -431,7 +431,6 @@ def _report(
             later_than_now=replay.later,
         ),
         period=Period(since=since, until=until, now=tally.now),
-        currency=tally.currency,
         policies=dict(sorted(tally.policies.items())),
         cases=CaseCounts(total=cases, open=open_, closed=cases - open_),
         first_decisions=FirstDecisions(
@@ -462,6 +461,7 @@ def _report(
             **{outcome.value: len(tally.resolved.get(outcome, [])) for outcome in CaseOutcome},
             "unresolved": cases - len(times),
         },
+        currency=tally.currency,
         granted=_sum(tally.granted, tally.currency),
         per_level=tally.levels(),
         per_category=tally.categories(),
