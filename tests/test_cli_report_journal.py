@@ -377,7 +377,9 @@ def test_the_figures_always_add_up(drawn: list[Any], hours: int) -> None:
     assert all(0 <= value <= 1 for value in (share.median, share.p90, share.max) if value is not None)
     assert sum(data["cap_share"]["bands"].values()) == share.guests <= len({row.customer for row in drawn})
     spreads = figures.time_to_resolution.values()
-    assert all(spread.median_seconds is None or 0 <= spread.median_seconds <= (spread.p90_seconds or 0) for spread in spreads)
+    assert all(
+        spread.median_seconds is None or 0 <= spread.median_seconds <= (spread.p90_seconds or 0) for spread in spreads
+    )
     open_cases = [view for view in _views(journal, now) if view.state is not CaseState.CLOSED]
     assert data["cases"]["open"] == len(open_cases)
     assert data["first_decisions"][Outcome.ESCALATED.value] >= data["escalations"]["approved"]

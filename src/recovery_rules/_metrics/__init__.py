@@ -1,1 +1,1 @@
-"""The pilot metrics of a journal's cases: replaying them, counting them, and the typed figures (``recovery_rules.metrics``)."""
+"""The pilot metrics of a journal's cases: replayed, verified, counted into typed figures (``metrics``)."""

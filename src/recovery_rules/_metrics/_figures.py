@@ -21,6 +21,7 @@ from recovery_rules._values._money import Money
 __all__ = [
     "CAP_BANDS",
     "RATIOS",
+    "AlternativeFigures",
     "CallbackFigures",
     "CapShare",
     "CaseCounts",
@@ -36,7 +37,6 @@ __all__ = [
     "Rates",
     "Report",
     "Spread",
-    "AlternativeFigures",
     "nearest_rank",
     "percent",
     "rounded",
@@ -67,7 +67,9 @@ CAP_BANDS: Final = (
     ("50-75%", Decimal("0.75")),
     ("75-100%", Decimal(1)),
 )
-"""Bands of the share of the cap a customer used, each with its upper bound (inclusive); above the cap counts in the last."""
+"""Bands of the share of the cap a customer used, each with its upper bound (inclusive).
+
+A share above the cap (a cap lowered since) counts in the last band."""
 
 
 def rounded(ratio: Decimal) -> Decimal:
@@ -115,6 +117,7 @@ Amount = Annotated[Money, PlainSerializer(str, return_type=str, when_used="json"
 
 Moment = Annotated[AwareDatetime, PlainSerializer(dt.datetime.isoformat, return_type=str, when_used="json")]
 """An aware time, written with ``isoformat()`` (``2026-11-23T15:20:00-05:00``, ``+00:00`` for UTC)."""
+
 
 def _head_in(value: Any) -> Any:
     return ChainHead.parse(value) if isinstance(value, str) else value

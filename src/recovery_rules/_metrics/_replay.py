@@ -128,7 +128,9 @@ class CaseReplay:
                 f"{verification.problem}. Figures from a journal that was changed cannot be trusted, so none "
                 f"are reported; the first {verification.count} events are intact (chain head {verification.head})"
             )
-            return refused(seq, problem, f"the journal {self.name} fails its integrity check: event {seq} is bad: {problem}")
+            return refused(
+                seq, problem, f"the journal {self.name} fails its integrity check: event {seq} is bad: {problem}"
+            )
         return refused(
             found.seq,
             found.problem,

@@ -152,8 +152,8 @@ def group_figures(
     for view in views:
         number = str(view.complaint.number)
         closed = view.state is CaseState.CLOSED
-        for name in seeds(view) if seeds is not None else ():
-            groups.setdefault(name, _Group())
+        for seed in seeds(view) if seeds is not None else ():
+            groups.setdefault(seed, _Group())
         for event in view.history:
             name = key(view, event)
             if name is None:
@@ -319,10 +319,9 @@ class _Tally:
         for share in shares:
             bands[next((name for name, bound in CAP_BANDS if share <= bound), CAP_BANDS[-1][0])] += 1
         nouns = set(self.nouns.values())
+        noun = nouns.pop() if len(nouns) == 1 else "customer"
         if self.policy is not None:
             noun = self.policy.customer_noun
-        else:
-            noun = nouns.pop() if len(nouns) == 1 else "customer"
         return CapShare(
             caps=dict(sorted(self.caps.items())),
             guests=len(shares),
@@ -385,9 +384,9 @@ def build(
     """The report of ``journal``'s cases opened within ``[since, until)``, as they stood at ``now``."""
     since, until = _aware(since, "since"), _aware(until, "until")
     moment = _aware(now, "now") or dt.datetime.now(dt.UTC)
+    name = source if source is not None else _name(journal)
     if since is not None and until is not None and since >= until:
         raise InvalidInputError.at("report", "since", "must be earlier than until")
-    name = source if source is not None else _name(journal)
     replay: CaseReplay
     if since is None and until is None:
         replay = CaseReplay(journal, name, now=moment, expected_head=expected_head)
@@ -448,7 +447,9 @@ def _report(
         ),
         rates=tally.rates(decided),
         plan_b=PlanB(
-            alternatives=AlternativeFigures(**{key: tally.alternatives[key] for key in ("offered", "accepted", "declined")}),
+            alternatives=AlternativeFigures(
+                **{key: tally.alternatives[key] for key in ("offered", "accepted", "declined")}
+            ),
             final_offers=FinalOffers(**{key: tally.final_offers[key] for key in ("made", "accepted", "declined")}),
         ),
         callbacks=CallbackFigures(**{key: tally.callbacks[key] for key in ("kept", "late", "overdue", "pending")}),

@@ -30,7 +30,6 @@ from recovery_rules import (
     CaseState,
     CaseView,
     ChainHead,
-    ComplaintNumber,
     Event,
     Journal,
     JournalError,
