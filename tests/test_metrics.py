@@ -409,3 +409,39 @@ def test_the_counts_always_add_up(rows: list[Any], hours: int, split_day: int) -
     assert after.granted is not None
     assert before.granted + after.granted == report.granted
     assert Counter(before.outcomes) + Counter(after.outcomes) == +Counter(report.outcomes)
+
+
+def test_a_period_reads_only_its_cases_through_the_index(journal: Journal, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``since``/``until`` never walk the whole journal: the cases come from the index of opening times."""
+    read: list[str] = []
+    events = journal.events
+
+    def counted(number: Any) -> Any:
+        read.append(str(number))
+        return events(number)
+
+    def walked(*_: Any, **__: Any) -> Any:
+        raise AssertionError("a period's report walked the whole journal")
+
+    monkeypatch.setattr(journal, "iter_events", walked)
+    monkeypatch.setattr(journal, "events", counted)
+    since = dt.datetime(2026, 10, 5, tzinfo=dt.UTC)
+    report = metrics.report(journal, since=since, now=NOW)
+    assert report.cases.total == 2
+    assert sorted(read) == ["20261005-204", "20261006-205"]
+
+
+def test_report_policy_on_the_command_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    text = Path(POLICY).read_text(encoding="utf-8").replace('currency = "USD"', 'currency = "EUR"')
+    euros = tmp_path / "euros.toml"
+    euros.write_text(text, encoding="utf-8")
+    refused = run(capsys, "report", JOURNAL, "--now", REPORT_NOW, "--policy", str(euros))
+    assert refused.code == 2
+    assert "a report sums one currency" in refused.err
+    assert "Traceback" not in refused.err
+    missing = run(capsys, "report", JOURNAL, "--now", REPORT_NOW, "--policy", str(tmp_path / "none.toml"))
+    assert missing.code == 2
+    assert "--policy: there is no policy file" in missing.err
+    shown = run(capsys, "report", JOURNAL, "--now", REPORT_NOW, "--policy", POLICY)
+    assert shown.code == 0
+    assert "share of the cap used per guest, within the policy's window (cap $3,000.00)" in shown.out
