@@ -66,7 +66,7 @@ from ._replay import CaseReplay, PeriodReplay
 if TYPE_CHECKING:
     from recovery_rules._policy._policy import Policy
 
-__all__ = ["GroupKey", "build", "by_category", "by_level", "group_figures"]
+__all__ = ["GroupKey", "Grouping", "build", "by_category", "by_level", "group_figures"]
 
 _NOUN: Final = re.compile(r"\bthe per-([a-z][a-z0-9_]*) cap\b")
 """How a decision's trace names the customer in its cap: "the per-guest cap of $2,000.00"."""
@@ -111,16 +111,16 @@ def _outcome(view: CaseView, event: Event) -> Outcome:
 
 @dataclass
 class _Group:
-    cases: set[str] = field(default_factory=set)
-    open: set[str] = field(default_factory=set)
+    cases: int = 0
+    open: int = 0
     outcomes: Counter[Outcome] = field(default_factory=Counter)
     grants: int = 0
     granted: dict[str, Money] = field(default_factory=dict)
 
     def figures(self, currency: str | None) -> GroupFigures:
         return GroupFigures(
-            cases=len(self.cases),
-            open=len(self.open),
+            cases=self.cases,
+            open=self.open,
             decisions=sum(self.outcomes.values()),
             approved=self.outcomes[Outcome.APPROVED],
             escalated=self.outcomes[Outcome.ESCALATED],
@@ -128,6 +128,58 @@ class _Group:
             grants=self.grants,
             granted=_sum(self.granted, currency),
         )
+
+
+class Grouping:
+    """The cases counted into the groups ``key`` puts their steps in, one case at a time (none is kept).
+
+    A case counts in each group one of its steps is in; a decision and a grant, in
+    the group of their step. With ``first_decisions``, only the cases' first
+    decisions count (not the higher level's answers to escalations). ``names``
+    come first, in their order, even without a step (a policy's levels); the other
+    groups follow in the order they first appear (``seeds`` names groups a case
+    brings in before its steps: the level an escalation goes to).
+    """
+
+    def __init__(
+        self,
+        key: GroupKey,
+        *,
+        first_decisions: bool = False,
+        names: Sequence[str] = (),
+        seeds: Callable[[CaseView], Iterable[str]] | None = None,
+    ) -> None:
+        self._key = key
+        self._first_decisions = first_decisions
+        self._seeds = seeds
+        self._groups: dict[str, _Group] = {name: _Group() for name in names}
+
+    def add(self, view: CaseView) -> None:
+        """Count one case, as it stands."""
+        groups = self._groups
+        for seed in self._seeds(view) if self._seeds is not None else ():
+            groups.setdefault(seed, _Group())
+        touched: dict[str, _Group] = {}
+        for event in view.history:
+            name = self._key(view, event)
+            if name is None:
+                continue
+            group = touched.get(name)
+            if group is None:
+                group = touched[name] = groups.setdefault(name, _Group())
+            if event.kind in _DECISIONS and not (self._first_decisions and event.kind in _HIGHER):
+                group.outcomes[_outcome(view, event)] += 1
+            if event.grant is not None:
+                group.grants += 1
+                _add(group.granted, event.grant)
+        still_open = view.state is not CaseState.CLOSED
+        for group in touched.values():
+            group.cases += 1
+            group.open += still_open
+
+    def figures(self, currency: str | None) -> dict[str, GroupFigures]:
+        """Each group's figures, amounts in ``currency``."""
+        return {name: group.figures(currency) for name, group in self._groups.items()}
 
 
 def group_figures(
@@ -139,35 +191,23 @@ def group_figures(
     names: Sequence[str] = (),
     seeds: Callable[[CaseView], Iterable[str]] | None = None,
 ) -> dict[str, GroupFigures]:
-    """The figures of each group ``key`` puts the cases' steps in, as :class:`GroupFigures`.
+    """The figures of each group ``key`` puts the cases' steps in, one :class:`GroupFigures` per group.
 
-    A case counts in each group one of its steps is in; a decision and a grant, in
-    the group of their step. With ``first_decisions``, only the cases' first
-    decisions count (not the higher level's answers to escalations). ``names``
-    come first, in their order, even without a step (a policy's levels); the other
-    groups follow in the order they first appear (``seeds`` names groups a case
-    brings in before its steps: the level an escalation goes to).
+    ``key(view, event)`` names the group a step of a case counts in (``None``: none):
+    :func:`by_level` (who took the step), :func:`by_category` (the complaint's
+    category), or a key of your own (the customer's tier...). A case counts in each
+    group one of its steps is in, a decision and a grant in the group of their step.
+    With ``first_decisions``, only the cases' first decisions count, not the higher
+    level's answers to escalations (``per_category`` counts so). ``names`` come
+    first, in their order, even without a step (a policy's levels); the other groups
+    follow in the order they first appear (``seeds(view)`` names groups a case
+    brings in before its steps: the level an escalation goes to). Amounts are summed
+    in ``currency`` (``None``: no amounts, every ``granted`` is ``None``).
     """
-    groups: dict[str, _Group] = {name: _Group() for name in names}
+    grouping = Grouping(key, first_decisions=first_decisions, names=names, seeds=seeds)
     for view in views:
-        number = str(view.complaint.number)
-        closed = view.state is CaseState.CLOSED
-        for seed in seeds(view) if seeds is not None else ():
-            groups.setdefault(seed, _Group())
-        for event in view.history:
-            name = key(view, event)
-            if name is None:
-                continue
-            group = groups.setdefault(name, _Group())
-            group.cases.add(number)
-            if not closed:
-                group.open.add(number)
-            if event.kind in _DECISIONS and not (first_decisions and event.kind in _HIGHER):
-                group.outcomes[_outcome(view, event)] += 1
-            if event.grant is not None:
-                group.grants += 1
-                _add(group.granted, event.grant)
-    return {name: group.figures(currency) for name, group in groups.items()}
+        grouping.add(view)
+    return grouping.figures(currency)
 
 
 def _add(sums: dict[str, Money], money: Money) -> None:
@@ -188,7 +228,10 @@ class _Tally:
     now: dt.datetime
     policy: Policy | None
     currency: str | None = None
-    views: list[CaseView] = field(default_factory=list)
+    cases: int = 0
+    open: int = 0
+    per_level: Grouping = field(init=False)
+    per_category: Grouping = field(init=False)
     policies: Counter[str] = field(default_factory=Counter)
     first: Counter[Outcome] = field(default_factory=Counter)
     escalations: Counter[str] = field(default_factory=Counter)
@@ -202,6 +245,11 @@ class _Tally:
     nouns: dict[str, str] = field(default_factory=dict)
     guests: dict[str, tuple[str, list[tuple[str, Money]]]] = field(default_factory=dict)
     """Each customer's policy and, for each grant, the policy and the customer's total within the window after it."""
+
+    def __post_init__(self) -> None:
+        names = [level.name for level in self.policy.levels] if self.policy is not None else []
+        self.per_level = Grouping(by_level, names=names, seeds=_level_seeds)
+        self.per_category = Grouping(by_category, first_decisions=True)
 
     def add(self, view: CaseView) -> None:
         """Count one case (in the period, as it stood at ``now``)."""
@@ -217,7 +265,10 @@ class _Tally:
                 location=str(complaint.number),
                 message=f"the case is in {currency}, but {whose} is {self.currency}; a report sums one currency",
             )
-        self.views.append(view)
+        self.cases += 1
+        self.open += view.state is not CaseState.CLOSED
+        self.per_level.add(view)
+        self.per_category.add(view)
         self.policies[view.policy] += 1
         if view.decision is not None:
             self.first[view.decision.outcome] += 1
@@ -333,19 +384,16 @@ class _Tally:
             customer_noun=noun,
         )
 
-    def levels(self) -> dict[str, GroupFigures]:
-        names = [level.name for level in self.policy.levels] if self.policy is not None else []
-
-        def seeds(view: CaseView) -> list[str]:
-            decision = view.decision
-            escalated = [decision.escalate_to] if decision is not None and decision.escalate_to is not None else []
-            return [view.employee, *escalated]
-
-        return group_figures(self.views, by_level, currency=self.currency, names=names, seeds=seeds)
-
     def categories(self) -> dict[str, GroupFigures]:
-        groups = group_figures(self.views, by_category, currency=self.currency, first_decisions=True)
+        groups = self.per_category.figures(self.currency)
         return dict(sorted(groups.items(), key=lambda item: (-item[1].cases, item[0])))
+
+
+def _level_seeds(view: CaseView) -> list[str]:
+    """The levels a case brings in: who opened it, and the level it was escalated to (even before it answers)."""
+    decision = view.decision
+    escalated = [decision.escalate_to] if decision is not None and decision.escalate_to is not None else []
+    return [view.employee, *escalated]
 
 
 def _seconds(delta: dt.timedelta) -> int:
@@ -415,8 +463,7 @@ def build(
 def _report(
     tally: _Tally, replay: CaseReplay, name: str, since: dt.datetime | None, until: dt.datetime | None
 ) -> Report:
-    cases = len(tally.views)
-    open_ = sum(view.state is not CaseState.CLOSED for view in tally.views)
+    cases, open_ = tally.cases, tally.open
     decided = sum(tally.first.values())
     escalated = tally.first[Outcome.ESCALATED]
     times = tally.resolution_times()
@@ -464,7 +511,7 @@ def _report(
         },
         currency=tally.currency,
         granted=_sum(tally.granted, tally.currency),
-        per_level=tally.levels(),
+        per_level=tally.per_level.figures(tally.currency),
         per_category=tally.categories(),
         cap_share=tally.cap_share(),
     )
