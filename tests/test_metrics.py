@@ -181,6 +181,15 @@ def test_a_period_counts_the_cases_opened_within_it(journal: Journal) -> None:
     assert metrics.report(journal, until=since, now=NOW).cases.total == 2  # cases 1 and 2
 
 
+def test_a_date_is_its_midnight_in_the_policys_time_zone(journal: Journal) -> None:
+    policy = Policy.from_file(POLICY)  # America/New_York
+    report = metrics.report(journal, since=dt.date(2026, 10, 3), until=dt.date(2026, 10, 5), now=NOW, policy=policy)
+    assert report.period.since == dt.datetime(2026, 10, 3, 4, tzinfo=dt.UTC)  # midnight in New York (EDT)
+    assert report.cases.total == 2
+    utc = metrics.report(journal, since=dt.date(2026, 10, 3), now=NOW)
+    assert utc.period.since == dt.datetime(2026, 10, 3, tzinfo=dt.UTC)
+
+
 def test_events_later_than_now_are_left_out(journal: Journal) -> None:
     now = dt.datetime(2026, 10, 3, 14, 30, tzinfo=dt.UTC)  # case 3 escalated at 14:12, nothing answered yet
     report = metrics.report(journal, now=now)
@@ -226,7 +235,8 @@ def test_a_case_in_another_currency_is_refused() -> None:
         ({"now": dt.datetime(2026, 10, 10)}, "now: needs a time zone"),  # noqa: DTZ001 - the naive time refused
         ({"since": dt.datetime(2026, 10, 1)}, "since: needs a time zone"),  # noqa: DTZ001 - as above
         ({"since": NOW, "until": NOW}, "since: must be earlier than until"),
-        ({"until": "2026-10-01"}, "until: must be a datetime, not str"),
+        ({"until": "2026-10-01"}, "until: must be an aware datetime or a date, not str"),
+        ({"now": dt.date(2026, 10, 10)}, "now: must be an aware datetime, not date"),
     ],
 )
 def test_bad_arguments_are_refused(arguments: dict[str, Any], message: str) -> None:

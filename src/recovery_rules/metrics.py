@@ -88,8 +88,8 @@ __all__ = [
 def report(
     journal: Journal,
     *,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
+    since: dt.datetime | dt.date | None = None,
+    until: dt.datetime | dt.date | None = None,
     policy: Policy | None = None,
     now: dt.datetime | None = None,
     expected_head: ChainHead | None = None,
@@ -98,7 +98,9 @@ def report(
 ) -> Report:
     """The pilot metrics of the cases in ``journal`` opened at or after ``since`` and before ``until``.
 
-    - ``since``, ``until``: aware datetimes; either may be left out. With either,
+    - ``since``, ``until``: aware datetimes, or dates (their midnight in the
+      policy's time zone, or in UTC without a policy); a naive datetime is
+      refused, whose zone could only be guessed. Either may be left out. With either,
       only the period's cases are read, found through the journal's index of
       opening times (the work is the period's, however long the journal), each
       event's hash and each case's versions checked, but the chain as a whole not
@@ -127,7 +129,8 @@ def report(
     its check (or the expected head), naming the first bad event;
     :class:`~recovery_rules.JournalError` when it cannot be read;
     :class:`~recovery_rules.InvalidInputError` for a naive time or ``since``
-    not before ``until``.
+    not before ``until``; :class:`~recovery_rules.CurrencyMismatchError` for a
+    case in another currency than the report's.
     """
     return build(
         journal,

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -408,11 +409,15 @@ def _spread(times: list[dt.timedelta]) -> Spread:
     )
 
 
-def _aware(moment: dt.datetime | None, name: str) -> dt.datetime | None:
+def _aware(moment: dt.datetime | dt.date | None, name: str, zone: dt.tzinfo = dt.UTC) -> dt.datetime | None:
+    """An aware time; a date is its midnight in ``zone``; a naive time is refused."""
     if moment is None:
         return None
     if not isinstance(moment, dt.datetime):
-        raise InvalidInputError.at("report", name, f"must be a datetime, not {type(moment).__name__}")
+        if isinstance(moment, dt.date) and name != "now":
+            return dt.datetime(moment.year, moment.month, moment.day, tzinfo=zone)
+        kind = "an aware datetime or a date" if name != "now" else "an aware datetime"
+        raise InvalidInputError.at("report", name, f"must be {kind}, not {type(moment).__name__}")
     if moment.utcoffset() is None:
         raise InvalidInputError.at("report", name, "needs a time zone: give an aware datetime, such as one in UTC")
     return moment
@@ -421,8 +426,8 @@ def _aware(moment: dt.datetime | None, name: str) -> dt.datetime | None:
 def build(
     journal: Journal,
     *,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
+    since: dt.datetime | dt.date | None = None,
+    until: dt.datetime | dt.date | None = None,
     policy: Policy | None = None,
     now: dt.datetime | None = None,
     expected_head: ChainHead | None = None,
@@ -430,7 +435,8 @@ def build(
     progress: Callable[[int], None] | None = None,
 ) -> Report:
     """The report of ``journal``'s cases opened within ``[since, until)``, as they stood at ``now``."""
-    since, until = _aware(since, "since"), _aware(until, "until")
+    zone = zoneinfo.ZoneInfo(policy.timezone) if policy is not None else dt.UTC
+    since, until = _aware(since, "since", zone), _aware(until, "until", zone)
     moment = _aware(now, "now") or dt.datetime.now(dt.UTC)
     name = source if source is not None else _name(journal)
     if since is not None and until is not None and since >= until:
