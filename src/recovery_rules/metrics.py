@@ -113,8 +113,10 @@ def report(
       :class:`~recovery_rules.CurrencyMismatchError`; without a policy the first
       case's currency is the report's, and another one is refused the same way),
       its levels, listed in ``per_level`` in the policy's order (each, even one
-      that did nothing, under the policy's name for it), the per-customer cap
-      (``hard_cap``) and what the policy calls a customer (``customer_noun``).
+      that did nothing, under the policy's name for it), its per-customer cap
+      (``hard_cap``, listed in ``cap_share.caps`` even before any decision under
+      it; a share is of the cap each decision saw, as its trace recorded it) and
+      what the policy calls a customer (``customer_noun``).
       The callback promises counted are those the journal recorded with each
       escalation, under the policy that decided it. Without a policy, all of these
       come from the journal: the levels in the order they first appear, the caps
