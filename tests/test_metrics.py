@@ -244,6 +244,19 @@ def test_bad_arguments_are_refused(arguments: dict[str, Any], message: str) -> N
         metrics.report(MemoryJournal(), **arguments)
 
 
+def test_arguments_of_the_wrong_kind_are_refused_all_at_once() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        metrics.report("cases.sqlite3", policy="retail", expected_head="3:abc", source=3, progress=5)  # type: ignore[arg-type]  # the point
+    assert [problem.location for problem in caught.value.problems] == [
+        "journal",
+        "policy",
+        "expected_head",
+        "source",
+        "progress",
+    ]
+    assert "must be a Policy, such as Policy.from_file(...)" in str(caught.value)
+
+
 # -- the model ---------------------------------------------------------------------------------------------
 
 

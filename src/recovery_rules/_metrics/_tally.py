@@ -32,13 +32,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from recovery_rules._case._path import CaseOutcome, CaseState, CaseView
 from recovery_rules._engine._resolution import Outcome, Resolution
 from recovery_rules._journal import ChainHead, Event, Journal
+from recovery_rules._policy._policy import Policy
 from recovery_rules._values._money import Money
-from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError
+from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, Problem
 
 from ._figures import (
     CAP_BANDS,
@@ -63,9 +64,6 @@ from ._figures import (
     rounded,
 )
 from ._replay import CaseReplay, PeriodReplay
-
-if TYPE_CHECKING:
-    from recovery_rules._policy._policy import Policy
 
 __all__ = ["GroupKey", "Grouping", "build", "by_category", "by_level", "group_figures"]
 
@@ -435,6 +433,7 @@ def build(
     progress: Callable[[int], None] | None = None,
 ) -> Report:
     """The report of ``journal``'s cases opened within ``[since, until)``, as they stood at ``now``."""
+    _check_kinds(journal, policy, expected_head, source, progress)
     zone = zoneinfo.ZoneInfo(policy.timezone) if policy is not None else dt.UTC
     since, until = _aware(since, "since", zone), _aware(until, "until", zone)
     moment = _aware(now, "now") or dt.datetime.now(dt.UTC)
@@ -521,6 +520,20 @@ def _report(
         per_category=tally.categories(),
         cap_share=tally.cap_share(),
     )
+
+
+def _check_kinds(journal: object, policy: object, head: object, source: object, progress: object) -> None:
+    """Each argument of the kind it must be, or an :class:`InvalidInputError` saying which and what to give."""
+    checks = (
+        ("journal", isinstance(journal, Journal), "a Journal (MemoryJournal, SQLiteJournal, PostgresJournal)"),
+        ("policy", policy is None or isinstance(policy, Policy), "a Policy, such as Policy.from_file(...)"),
+        ("expected_head", head is None or isinstance(head, ChainHead), "a ChainHead, such as ChainHead.parse(...)"),
+        ("source", source is None or isinstance(source, str), "a str"),
+        ("progress", progress is None or callable(progress), "a function of one int"),
+    )
+    problems = [Problem(name, f"must be {expected}") for name, right, expected in checks if not right]
+    if problems:
+        raise InvalidInputError("report", problems)
 
 
 def _name(journal: Journal) -> str:
