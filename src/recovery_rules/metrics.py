@@ -131,8 +131,9 @@ def report(
     its check (or the expected head), naming the first bad event;
     :class:`~recovery_rules.JournalError` when it cannot be read;
     :class:`~recovery_rules.InvalidInputError` for a naive time, ``since``
-    not before ``until``, or an argument of the wrong kind (every one named); :class:`~recovery_rules.CurrencyMismatchError` for a
-    case in another currency than the report's.
+    not before ``until``, or an argument of the wrong kind (every one named);
+    :class:`~recovery_rules.CurrencyMismatchError` for a case in another
+    currency than the report's.
     """
     return build(
         journal,
