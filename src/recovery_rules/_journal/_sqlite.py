@@ -45,6 +45,7 @@ from ._columns import (
     row_of,
     scan,
     scan_rows,
+    stored_record,
 )
 from ._ledger import GrantQuery
 from ._store import CaseHead, Record, Scope, Store
@@ -456,6 +457,9 @@ class _SQLiteStore(Store):
 
     def insert(self, record: dict[str, JSONValue]) -> None:
         self._connection.execute(_INSERT, row_of(record))
+
+    def stored_form(self, record: Mapping[str, object]) -> Record | None:
+        return stored_record(record)  # type: ignore[arg-type]  # an Event.record
 
     def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
         self._connection.execute(_SET_HEAD, (scope, key, seq, hash_))
