@@ -31,7 +31,6 @@ __all__ = [
     "row_of",
     "scan",
     "scan_rows",
-    "stored_record",
 ]
 
 COLUMNS: Final = (
@@ -91,11 +90,6 @@ def record_of(row: Mapping[str, object]) -> dict[str, object]:
     amount, currency = row["grant_amount"], row["grant_currency"]
     record["grant"] = None if amount is None and currency is None else {"amount": amount, "currency": currency}
     return record
-
-
-def stored_record(record: Mapping[str, JSONValue]) -> dict[str, object]:
-    """An :meth:`Event.record` as the SQL backends read it back once stored: :func:`record_of` of its row."""
-    return record_of(dict(zip(COLUMNS, row_of(record), strict=True)))
 
 
 def grant_conditions(query: GrantQuery, mark: str) -> tuple[str, list[object]]:

@@ -189,7 +189,7 @@ class VerifiedGrants:
         self._limit = limit
         self._lock = threading.Lock()
         self._pid = os.getpid()
-        self._entries: OrderedDict[object, tuple[tuple[object, ...], Event]] = OrderedDict()
+        self._entries: OrderedDict[object, tuple[dict[str, object], Event]] = OrderedDict()
 
     def _own(self) -> None:
         if self._pid != os.getpid():  # a forked child: the parent's lock may be held by a thread not copied
@@ -198,16 +198,15 @@ class VerifiedGrants:
     def event(self, record: Mapping[str, object], *, position: int = 0) -> Event:
         """The event of stored ``record``, checked whole unless this very row was checked before."""
         seq = record.get("seq")
-        snapshot = _snapshot(record)
         self._own()
         with self._lock:
             kept = self._entries.get(seq)
-            if kept is not None and kept[0] == snapshot:
+            if kept is not None and _same(kept[0], record):
                 self._entries.move_to_end(seq)
                 return kept[1]
         event = Event.from_record(record, position=position)  # JournalIntegrityError for a changed row
         if event.ledger is not None:
-            self._keep(seq, snapshot, event)
+            self._keep(seq, _snapshot(record), event)
         return event
 
     def sealed(self, stored: Mapping[str, object] | None, event: Event) -> None:
@@ -216,7 +215,7 @@ class VerifiedGrants:
             self._own()
             self._keep(event.seq, _snapshot(stored), event)
 
-    def _keep(self, seq: object, snapshot: tuple[object, ...], event: Event) -> None:
+    def _keep(self, seq: object, snapshot: dict[str, object], event: Event) -> None:
         with self._lock:
             self._entries[seq] = (snapshot, event)
             self._entries.move_to_end(seq)
@@ -224,11 +223,27 @@ class VerifiedGrants:
                 self._entries.popitem(last=False)
 
 
-def _snapshot(value: object) -> tuple[object, ...]:
-    """Every column of a stored row with its type, so that equal snapshots mean the same stored row."""
-    if isinstance(value, Mapping):
-        return tuple(sorted(((str(name), _snapshot(item)) for name, item in value.items()), key=lambda pair: pair[0]))
-    return (type(value), value)
+def _snapshot(record: Mapping[str, object]) -> dict[str, object]:
+    """A copy of a stored row (its nested mappings copied too), to compare it with later reads of that row."""
+    return {name: _snapshot(value) if isinstance(value, Mapping) else value for name, value in record.items()}
+
+
+def _same(kept: Mapping[str, object], record: Mapping[str, object]) -> bool:
+    """Whether ``record`` has exactly the columns of ``kept``, each of the same type and value."""
+    if len(kept) != len(record):
+        return False
+    for name, value in kept.items():
+        if name not in record:
+            return False
+        other = record[name]
+        if type(other) is not type(value):
+            return False
+        if isinstance(value, Mapping):
+            if not _same(value, other):  # type: ignore[arg-type]  # of the same type: a mapping too
+                return False
+        elif other != value:
+            return False
+    return True
 
 
 class StoreLedger:
