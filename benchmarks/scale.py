@@ -84,6 +84,8 @@ TIMEZONE: Final = "America/New_York"  # the Ritz-Carlton preset's
 CURRENCY: Final = "USD"
 OVERDUE_FOUND: Final = 20  # a poll finds this many overdue callbacks at every size
 RESUME_BEHIND: Final = 10_000  # verify(resume_from=...) starts this many events before the end
+BULK_EVENTS: Final = 1000  # the bulk path's probe: one transaction of append_many, as the builds use
+BULK_START: Final = dt.datetime(2012, 1, 2, 9, tzinfo=dt.UTC)  # long before the fresh days of the other writes
 
 Trace = list[tuple[str, Any]]
 
@@ -801,6 +803,29 @@ def append_probes(context: Context) -> list[Probe]:
     ]
 
 
+def bulk_probes(context: Context) -> list[Probe]:
+    """``append_many`` of 1,000 events (one transaction), on a day of its own long before the journal's."""
+    journal, backend = context.journal, context.backend
+    head = journal.head()
+    batches = []
+    for index in range(2 * (context.settings.cases + 3)):
+        start = BULK_START + dt.timedelta(days=index)
+        facts = sj.StreamFacts()
+        entries = islice(sj.stream(TEMPLATES, facts, seed=1000 + index, start=start, history=False), BULK_EVENTS)
+        key = f"bulk-{context.run}-{index}-"
+        batches.append([dataclasses.replace(entry, key=key + entry.key) for entry in entries])
+    return [
+        _write_probe(
+            f"append_many: {BULK_EVENTS:,} events in one transaction",
+            backend,
+            lambda n: journal.append_many(batches[2 * n]),
+            lambda n: journal.append_many(batches[2 * n + 1]),
+            samples=context.settings.cases,
+            finish=_still_valid(context, head, "append_many"),
+        )
+    ]
+
+
 def _whole_case(journal: Journal, policy: Policy, customer: str, at: dt.datetime, amount: str) -> tuple[str, int]:
     complaint = Complaint(
         customer=Customer(id=customer),
@@ -868,7 +893,7 @@ def case_probes(context: Context) -> list[Probe]:
 
 
 READS: Final = (ledger_probes, overdue_probes, load_probes, listing_probes, report_probes)
-WRITES: Final = (append_probes, case_probes)
+WRITES: Final = (append_probes, bulk_probes, case_probes)
 """Measured on a scratch copy of each journal (made after the reads, deleted after the writes)."""
 
 
@@ -1400,7 +1425,7 @@ def targets(rows: list[dict[str, Any]], sizes: list[int]) -> dict[str, dict[str,
     flat = [
         what
         for what in dict.fromkeys(row["what"] for row in journal_rows)
-        if what.startswith(("ledger:", "append:", "overdue_callbacks(now)"))
+        if what.startswith(("ledger:", "append:", "append_many:", "overdue_callbacks(now)"))
     ]
     for backend in dict.fromkeys(row["backend"] for row in journal_rows):
         for what in flat:

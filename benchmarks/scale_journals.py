@@ -281,17 +281,28 @@ class StreamFacts:
     per_template: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
-def stream(templates: tuple[Template, ...], facts: StreamFacts, *, seed: int = 14) -> Iterator[BulkEntry]:
-    """An endless stream of events of overlapping cases, in time order (stop it with ``islice``)."""
+def stream(
+    templates: tuple[Template, ...],
+    facts: StreamFacts,
+    *,
+    seed: int = 14,
+    start: dt.datetime = JOURNAL_START,
+    history: bool = True,
+) -> Iterator[BulkEntry]:
+    """An endless stream of events of overlapping cases, in time order (stop it with ``islice``).
+
+    ``start``: when the first case opens; ``history``: whether the heavy guest's history comes first.
+    """
     rng = random.Random(seed)  # noqa: S311 - a reproducible mix of cases, not a secret
     weights = [template.weight for template in templates]
     guests: list[str] = []
     days: dict[str, tuple[dt.date, int]] = {}  # each guest's last complaint date and sequence on it
     active: list[tuple[dt.datetime, int, int]] = []  # (time of the next event, case, its index in the case)
     cases: dict[int, tuple[Template, dt.datetime, ComplaintNumber, str]] = {}
-    next_start = JOURNAL_START
+    next_start = start
     case_id = 0
-    yield from _history(templates[0], facts)
+    if history:
+        yield from _history(templates[0], facts)
     while True:
         if not active or next_start <= active[0][0]:
             case_id += 1
