@@ -1263,7 +1263,11 @@ def ensure(backend: str, size: int, folder: Path, dsn: str | None, rebuild: bool
 
 
 def measure(
-    backends: dict[int, Backend], facts: dict[int, sj.BuildFacts], targets: dict[int, str], settings: Settings
+    backends: dict[int, Backend],
+    facts: dict[int, sj.BuildFacts],
+    targets: dict[int, str],
+    settings: Settings,
+    operations: set[str],
 ) -> list[dict[str, Any]]:
     """Every operation on the journals of one backend, the sizes side by side; the rows of figures."""
     rows: list[dict[str, Any]] = []
@@ -1276,13 +1280,17 @@ def measure(
     counts = ", ".join(f"{sj.label(size)}: {context.journal.head().count:,}" for size, context in contexts.items())
     print(f"\n{name} (events now: {counts})", flush=True)
     for make in READS:
-        run_probes(contexts, make)
-    with scratch_copies(backends, targets) as scratch:
-        writing = {size: dataclasses.replace(context, backend=scratch[size]) for size, context in contexts.items()}
-        for make in WRITES:
-            run_probes(writing, make)
-    for size, context in contexts.items():
-        bench_verify(context, targets[size])
+        if make.__name__.removesuffix("_probes") in operations:
+            run_probes(contexts, make)
+    writes = [make for make in WRITES if make.__name__.removesuffix("_probes") in operations]
+    if writes:
+        with scratch_copies(backends, targets) as scratch:
+            writing = {size: dataclasses.replace(context, backend=scratch[size]) for size, context in contexts.items()}
+            for make in writes:
+                run_probes(writing, make)
+    if "verify" in operations:
+        for size, context in contexts.items():
+            bench_verify(context, targets[size])
     return rows
 
 
@@ -1502,6 +1510,12 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--tiny", action="store_true", help="journals of 2,000 events, few samples: checks the script")
     parser.add_argument("--no-catalog", action="store_true", help="leave out the catalog and MemoryJournal figures")
     parser.add_argument(
+        "--operations",
+        help="only these journal operations, comma-separated: "
+        + ", ".join(make.__name__.removesuffix("_probes") for make in (*READS, *WRITES))
+        + ", verify (all by default)",
+    )
+    parser.add_argument(
         "--output", type=Path, default=ROOT / "benchmarks" / "results" / "scale.json", help="where to write the JSON"
     )
     parser.add_argument(
@@ -1510,6 +1524,10 @@ def arguments() -> argparse.Namespace:
     args = parser.parse_args()
     args.sizes = [sj.SIZES[name] if name in sj.SIZES else int(name) for name in args.sizes.split(",")]
     args.backends = args.backends.split(",")
+    known = {make.__name__.removesuffix("_probes") for make in (*READS, *WRITES)} | {"verify"}
+    args.operations = known if args.operations is None else set(args.operations.split(","))
+    if args.operations - known:
+        parser.error(f"unknown operations: {', '.join(sorted(args.operations - known))}")
     if args.tiny:
         args.sizes, args.quick, args.rebuild = [2000], True, True
     return args
@@ -1569,7 +1587,8 @@ def run_journals(
                         assert dsn is not None
                         backends[size] = PostgresBackend(dsn, sj.pg_schema(size))
                         targets[size] = f"{dsn}|{sj.pg_schema(size)}"
-                rows += measure(backends, {size: facts[name, size] for size in args.sizes}, targets, settings)
+                built = {size: facts[name, size] for size in args.sizes}
+                rows += measure(backends, built, targets, settings, args.operations)
             finally:
                 for backend in backends.values():
                     backend.close()
