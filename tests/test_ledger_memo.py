@@ -20,11 +20,11 @@ from recovery_rules import Journal, JournalIntegrityError, Money
 from recovery_rules._journal._events import Event
 from recovery_rules._journal._ledger import VerifiedGrants
 
-from . import test_ledger_tampering as tampering
+from . import _ledger_scenario as scenario
 from ._journal_backends import BACKENDS, Harness
 
-GRANTS = (tampering.Grant("first", 0, "100.00"), tampering.Grant("first", 30, "50.00"))
-NOW = tampering.T0 + dt.timedelta(hours=1)
+GRANTS = (scenario.Grant("first", 0, "100.00"), scenario.Grant("first", 30, "50.00"))
+NOW = scenario.T0 + dt.timedelta(hours=1)
 
 
 @pytest.fixture(params=sorted(BACKENDS))
@@ -52,8 +52,8 @@ def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 def _warm(journal: Journal) -> None:
     for grant in GRANTS:
-        tampering.append(journal, grant)
-    assert tampering.ledger(journal, "day", NOW) == Money("150.00", "USD")
+        scenario.append(journal, grant)
+    assert scenario.ledger(journal, "day", NOW) == Money("150.00", "USD")
 
 
 def test_a_grant_the_journal_sealed_or_checked_is_not_checked_again(backend: Harness, checks: list[int]) -> None:
@@ -61,16 +61,16 @@ def test_a_grant_the_journal_sealed_or_checked_is_not_checked_again(backend: Har
     _warm(journal)
     checks.clear()
     for window in ("day", "6 hours", "incident"):
-        tampering.ledger(journal, window, NOW)
-    tampering.append(journal, tampering.Grant("first", 40, "5.00"))  # reads the latest grant, seals the next
-    assert tampering.ledger(journal, "day", NOW) == Money("155.00", "USD")
+        scenario.ledger(journal, window, NOW)
+    scenario.append(journal, scenario.Grant("first", 40, "5.00"))  # reads the latest grant, seals the next
+    assert scenario.ledger(journal, "day", NOW) == Money("155.00", "USD")
     assert checks == []  # every grant read was one this journal object sealed, its row unchanged
     if backend.name == "memory":
         return  # one journal object is all a memory journal has
     other = backend.journal()  # another journal object (another process, say) checks each grant once
-    assert tampering.ledger(other, "day", NOW) == Money("155.00", "USD")
+    assert scenario.ledger(other, "day", NOW) == Money("155.00", "USD")
     assert len(checks) == 1
-    assert tampering.ledger(other, "day", NOW) == Money("155.00", "USD")
+    assert scenario.ledger(other, "day", NOW) == Money("155.00", "USD")
     assert len(checks) == 1
 
 
@@ -79,7 +79,7 @@ REPLACEMENTS = ("edited and given its new hash", "replaced by the guest's earlie
 
 
 @pytest.mark.parametrize("backend", SQL, indirect=True)
-@pytest.mark.parametrize("how", [*tampering.TAMPERINGS, *REPLACEMENTS])
+@pytest.mark.parametrize("how", [*scenario.TAMPERINGS, *REPLACEMENTS])
 def test_tampering_with_the_latest_grant_is_refused_with_the_memo_warm(backend: Harness, how: str) -> None:
     """The same journal object that wrote and read the grants reads again after the tampering: refused."""
     journal = backend.journal()
@@ -90,12 +90,12 @@ def test_tampering_with_the_latest_grant_is_refused_with_the_memo_warm(backend: 
     elif how == "replaced by the guest's earlier grant":
         backend.swap(first, latest)
     else:
-        tampering.tamper(backend, journal, how, pick=1)
+        scenario.tamper(backend, journal, how, pick=1)
     window = "incident" if how.startswith("incident") else "day"
     with pytest.raises(JournalIntegrityError):
-        tampering.ledger(journal, window, NOW)
+        scenario.ledger(journal, window, NOW)
     with pytest.raises(JournalIntegrityError):  # and the next grant, which counts on the latest one's total
-        tampering.append(journal, tampering.Grant("first", 45, "1.00"))
+        scenario.append(journal, scenario.Grant("first", 45, "1.00"))
 
 
 def test_the_memo_keeps_the_most_recently_used_grants(checks: list[int]) -> None:
