@@ -223,9 +223,16 @@ class VerifiedGrants:
                 self._entries.popitem(last=False)
 
 
+_PLAIN: Final = frozenset({str, int, bool, float, type(None)})
+"""The types of a stored column's value that are compared as they are (and that no one can change in place)."""
+
+
 def _snapshot(record: Mapping[str, object]) -> dict[str, object]:
     """A copy of a stored row (its nested mappings copied too), to compare it with later reads of that row."""
-    return {name: _snapshot(value) if isinstance(value, Mapping) else value for name, value in record.items()}
+    return {
+        name: _snapshot(value) if type(value) not in _PLAIN and isinstance(value, Mapping) else value
+        for name, value in record.items()
+    }
 
 
 def _same(kept: Mapping[str, object], record: Mapping[str, object]) -> bool:
@@ -238,7 +245,7 @@ def _same(kept: Mapping[str, object], record: Mapping[str, object]) -> bool:
         other = record[name]
         if type(other) is not type(value):
             return False
-        if isinstance(value, Mapping):
+        if type(value) is dict:  # a nested mapping: the snapshot made it a dict
             if not _same(value, other):  # type: ignore[arg-type]  # of the same type: a mapping too
                 return False
         elif other != value:
