@@ -246,6 +246,14 @@ def test_the_answers_are_part_of_the_idempotent_request() -> None:
     with pytest.raises(IdempotencyConflictError):
         case.deliver(now=NOW, key="deliver-1")
     assert journal.head().count == case.version
+    other = Case.open(journal, RITZ, complaint(customer="77"), by="staff", now=NOW)
+    other.listen(now=NOW)
+    other.apologize(now=NOW)
+    restated = other.ask_preferred_solution(now=NOW, customer_agreed=True, key="ask-1")
+    assert other.ask_preferred_solution(now=NOW, customer_agreed=True, key="ask-1") == restated
+    with pytest.raises(IdempotencyConflictError):
+        other.ask_preferred_solution(now=NOW, customer_agreed=False, key="ask-1")
+    assert journal.head().count == case.version + other.version
 
 
 def test_a_journal_whose_answers_are_not_answers_is_refused_on_replay() -> None:

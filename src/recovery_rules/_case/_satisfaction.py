@@ -30,7 +30,7 @@ from typing import Any, Final
 
 from ._path import CaseView
 
-__all__ = ["UNNAMED", "SatisfactionFigures", "SatisfactionReport", "satisfaction_figures"]
+__all__ = ["OPEN", "UNNAMED", "SatisfactionFigures", "SatisfactionReport", "SatisfactionTally", "satisfaction_figures"]
 
 UNNAMED: Final = "(unnamed)"
 """The employee group of cases whose opening named no employee."""
@@ -122,12 +122,19 @@ class SatisfactionReport:
         }
 
 
-def satisfaction_figures(views: Iterable[CaseView]) -> SatisfactionReport:
-    """The customers' satisfaction answers in ``views`` (one view per case), in all and per group."""
-    overall = SatisfactionFigures()
-    groups: dict[str, dict[str, SatisfactionFigures]] = {"category": {}, "level": {}, "employee": {}, "outcome": {}}
-    for view in views:
-        overall = overall.plus(view)
+class SatisfactionTally:
+    """Counts the answers case by case, for a report that reads a journal in one pass (:meth:`add` each
+    case's final view, then :meth:`report`); :func:`satisfaction_figures` does both at once."""
+
+    __slots__ = ("_groups", "_overall")
+
+    def __init__(self) -> None:
+        self._overall = SatisfactionFigures()
+        self._groups: dict[str, dict[str, SatisfactionFigures]] = {name: {} for name in _GROUPS}
+
+    def add(self, view: CaseView) -> None:
+        """Count one case, as ``view`` stands."""
+        self._overall = self._overall.plus(view)
         keys = {
             "category": view.complaint.category,
             "level": view.level,
@@ -135,11 +142,26 @@ def satisfaction_figures(views: Iterable[CaseView]) -> SatisfactionReport:
             "outcome": OPEN if view.outcome is None else view.outcome.value,
         }
         for group, key in keys.items():
-            groups[group][key] = groups[group].get(key, SatisfactionFigures()).plus(view)
-    return SatisfactionReport(
-        overall=overall,
-        per_category=groups["category"],
-        per_level=groups["level"],
-        per_employee=groups["employee"],
-        per_outcome=groups["outcome"],
-    )
+            figures = self._groups[group]
+            figures[key] = figures.get(key, SatisfactionFigures()).plus(view)
+
+    def report(self) -> SatisfactionReport:
+        """The figures of the cases counted so far."""
+        return SatisfactionReport(
+            overall=self._overall,
+            per_category=dict(self._groups["category"]),
+            per_level=dict(self._groups["level"]),
+            per_employee=dict(self._groups["employee"]),
+            per_outcome=dict(self._groups["outcome"]),
+        )
+
+
+_GROUPS: Final = ("category", "level", "employee", "outcome")
+
+
+def satisfaction_figures(views: Iterable[CaseView]) -> SatisfactionReport:
+    """The customers' satisfaction answers in ``views`` (one view per case), in all and per group."""
+    tally = SatisfactionTally()
+    for view in views:
+        tally.add(view)
+    return tally.report()
