@@ -19,6 +19,11 @@ The path (the usual flow path for addressing a customer problem)::
     final_offer_made ─accept_final_offer─► resolved
     final_offer_made ─decline_final_offer─► final_offer_declined ─write_report─► reported
     resolved | reported ─thank─► thanked ─close─► closed
+    reported | thanked | closed ─manager_calls─► (the same state)   once, after a report: the personal call
+
+A report promises the manager's personal call (by ``personal_call_within`` after it, counted in business
+hours, when the policy sets one). Thanking and closing do not wait for it (the guest may leave): the call stays
+owed, and listed among the journal's overdue callbacks once late, until ``manager_calls`` records it.
 """
 
 from __future__ import annotations
@@ -114,6 +119,7 @@ class CaseStep(enum.StrEnum):
     WRITE_REPORT = "write_report"
     THANK = "thank"
     CLOSE = "close"
+    MANAGER_CALLS = "manager_calls"
 
 
 class CaseOutcome(enum.StrEnum):
@@ -149,7 +155,8 @@ STEPS_FROM: Final[Mapping[CaseState, tuple[CaseStep, ...]]] = {
 }
 """The steps each state allows (from ``alternatives_declined``: the final offer if a back-up
 is left, else the report; from ``solution_asked``: the decision, unless the customer said the
-restatement was not correct, then asking again; :func:`allowed_steps` applies both)."""
+restatement was not correct, then asking again; after a report, ``manager_calls`` too, once, whatever
+the state: :func:`allowed_steps` applies all three)."""
 
 _KINDS: Final[Mapping[CaseStep, str]] = {
     CaseStep.LISTEN: "listened",
@@ -169,6 +176,7 @@ _KINDS: Final[Mapping[CaseStep, str]] = {
     CaseStep.WRITE_REPORT: "report_written",
     CaseStep.THANK: "thanked",
     CaseStep.CLOSE: "closed",
+    CaseStep.MANAGER_CALLS: "manager_called",
 }
 OPENED_KIND: Final = "opened"
 GRANTING: Final = frozenset(
@@ -282,6 +290,8 @@ class CaseView:
     """Whether the customer said they were satisfied (at the resolving step or at ``thank``), if recorded."""
     satisfaction: int | None = None
     """The customer's satisfaction score, 1 (not at all) to 5 (fully), if they gave one."""
+    called_by: str | None = None
+    """The level of the manager who made the personal call after the report, once made."""
 
     @property
     def version(self) -> int:
@@ -325,6 +335,8 @@ def allowed_steps(view: CaseView) -> tuple[CaseStep, ...]:
     if view.state is CaseState.SOLUTION_ASKED:
         # "Is that correct?" - "No": the restatement was wrong; ask again, decide nothing on it.
         return (CaseStep.ASK_PREFERRED_SOLUTION,) if view.customer_agreed is False else (CaseStep.DECIDE,)
+    if view.report is not None and view.called_by is None:  # the manager's personal call is owed
+        return (*STEPS_FROM[view.state], CaseStep.MANAGER_CALLS)
     return STEPS_FROM[view.state]
 
 
@@ -438,7 +450,16 @@ def _report_written(view: CaseView, event: Event) -> dict[str, Any]:
     report = event.data["report"]
     if not isinstance(report, dict):
         raise TypeError("the report is not an object")
-    return {"state": CaseState.REPORTED, "report": report, "outcome": CaseOutcome.REPORTED}
+    return {
+        "state": CaseState.REPORTED,
+        "report": report,
+        "outcome": CaseOutcome.REPORTED,
+        "callback_by": event.callback_due,  # the manager's personal call, when the policy promises it by a time
+    }
+
+
+def _manager_called(view: CaseView, event: Event) -> dict[str, Any]:
+    return {"state": view.state, "called_by": event.actor, "callback_by": None}
 
 
 def _to(state: CaseState, **more: Any) -> Callable[[CaseView, Event], dict[str, Any]]:
@@ -549,4 +570,5 @@ _CHANGES: Final[Mapping[CaseStep, Callable[[CaseView, Event], dict[str, Any]]]] 
     CaseStep.WRITE_REPORT: _report_written,
     CaseStep.THANK: _answering(_to(CaseState.THANKED)),
     CaseStep.CLOSE: _to(CaseState.CLOSED),
+    CaseStep.MANAGER_CALLS: _manager_called,
 }
