@@ -11,7 +11,11 @@ The path (the usual flow path for addressing a customer problem)::
     solution_asked ─decide─► approved | beyond_authority | denied
     beyond_authority ─escalate─► escalated (callback promised)
     escalated ─manager_approves─► approved      escalated ─manager_denies─► denied
+    escalated ─manager_approves(amount less than asked)─► counter_offered
     approved ─deliver─► resolved                denied ─explain_denial─► alternatives_offered
+    counter_offered ─deliver─► offer_delivered
+    offer_delivered ─accept_offer─► resolved    offer_delivered ─decline_offer─► offer_declined
+    offer_declined ─explain_denial─► alternatives_offered
     alternatives_offered ─accept_alternative─► resolved
     alternatives_offered ─decline_alternatives─► alternatives_declined
     alternatives_declined ─make_final_offer─► final_offer_made   (─write_report─► reported, if no back-up is left)
@@ -65,6 +69,12 @@ class CaseState(enum.StrEnum):
     """The customer said what they would prefer, and the employee restated it."""
     APPROVED = "approved"
     """Someone with the authority approved the remedy; the employee delivers it."""
+    COUNTER_OFFERED = "counter_offered"
+    """A manager approved less than asked (a counter-offer); the employee delivers it."""
+    OFFER_DELIVERED = "offer_delivered"
+    """The employee delivered the counter-offer; the customer accepts or declines it."""
+    OFFER_DECLINED = "offer_declined"
+    """The customer declined the counter-offer; a manager gives the reason and offers the alternatives."""
     BEYOND_AUTHORITY = "beyond_authority"
     """The remedy is beyond the employee's authority; they explain and escalate."""
     ESCALATED = "escalated"
@@ -106,6 +116,8 @@ class CaseStep(enum.StrEnum):
     MAKE_FINAL_OFFER = "make_final_offer"
     ACCEPT_FINAL_OFFER = "accept_final_offer"
     DECLINE_FINAL_OFFER = "decline_final_offer"
+    ACCEPT_OFFER = "accept_offer"
+    DECLINE_OFFER = "decline_offer"
     WRITE_REPORT = "write_report"
     THANK = "thank"
     CLOSE = "close"
@@ -122,6 +134,8 @@ class CaseOutcome(enum.StrEnum):
     """The customer accepted the final back-up offer."""
     REPORTED = "reported"
     """Nothing was accepted; a written report went to a manager who calls the customer."""
+    COUNTER_OFFER_ACCEPTED = "counter_offer_accepted"
+    """The customer accepted a manager's counter-offer (less than asked)."""
 
 
 STEPS_FROM: Final[Mapping[CaseState, tuple[CaseStep, ...]]] = {
@@ -130,6 +144,9 @@ STEPS_FROM: Final[Mapping[CaseState, tuple[CaseStep, ...]]] = {
     CaseState.APOLOGIZED: (CaseStep.ASK_PREFERRED_SOLUTION,),
     CaseState.SOLUTION_ASKED: (CaseStep.DECIDE,),
     CaseState.APPROVED: (CaseStep.DELIVER,),
+    CaseState.COUNTER_OFFERED: (CaseStep.DELIVER,),
+    CaseState.OFFER_DELIVERED: (CaseStep.ACCEPT_OFFER, CaseStep.DECLINE_OFFER),
+    CaseState.OFFER_DECLINED: (CaseStep.EXPLAIN_DENIAL,),
     CaseState.BEYOND_AUTHORITY: (CaseStep.ESCALATE,),
     CaseState.ESCALATED: (CaseStep.MANAGER_APPROVES, CaseStep.MANAGER_DENIES),
     CaseState.DENIED: (CaseStep.EXPLAIN_DENIAL,),
@@ -160,15 +177,24 @@ _KINDS: Final[Mapping[CaseStep, str]] = {
     CaseStep.MAKE_FINAL_OFFER: "final_offer_made",
     CaseStep.ACCEPT_FINAL_OFFER: "final_offer_accepted",
     CaseStep.DECLINE_FINAL_OFFER: "final_offer_declined",
+    CaseStep.ACCEPT_OFFER: "offer_accepted",
+    CaseStep.DECLINE_OFFER: "offer_declined",
     CaseStep.WRITE_REPORT: "report_written",
     CaseStep.THANK: "thanked",
     CaseStep.CLOSE: "closed",
 }
 OPENED_KIND: Final = "opened"
 GRANTING: Final = frozenset(
-    {CaseStep.DECIDE, CaseStep.MANAGER_APPROVES, CaseStep.ACCEPT_ALTERNATIVE, CaseStep.ACCEPT_FINAL_OFFER}
+    {
+        CaseStep.DECIDE,
+        CaseStep.MANAGER_APPROVES,
+        CaseStep.ACCEPT_ALTERNATIVE,
+        CaseStep.ACCEPT_FINAL_OFFER,
+        CaseStep.ACCEPT_OFFER,
+    }
 )
-"""The steps that may grant the guest something (the ledger sums their grants)."""
+"""The steps that may grant the guest something (the ledger sums their grants); a counter-offer is granted when
+the customer accepts it (``accept_offer``), never when the manager makes it."""
 _STEP_OF_KIND: Final = {kind: step for step, kind in _KINDS.items()}
 OFFERED_WITH_A_DENIAL: Final = 2
 """How many of the Plan B's alternatives the manager offers with a denial (the manager brings two
@@ -269,6 +295,10 @@ class CaseView:
     escalating_employee: str | None = None
     """The id of the employee who escalated the case, if the escalation named one: that employee may not
     approve or deny it (no approving one's own escalation)."""
+    counter_offer: Remedy | None = None
+    """What a manager approved instead of what was asked (less: a counter-offer), if one did."""
+    counter_offered_by: str | None = None
+    """The level that made the counter-offer (the delegate, when one acted for an absent level)."""
 
     @property
     def version(self) -> int:
@@ -393,7 +423,38 @@ def _escalated(view: CaseView, event: Event) -> dict[str, Any]:
 
 
 def _manager_approved(view: CaseView, event: Event) -> dict[str, Any]:
-    return {"state": CaseState.APPROVED, "resolution": _resolution(event)}
+    offer = event.data.get("offer")
+    if offer is None:
+        return {"state": CaseState.APPROVED, "resolution": _resolution(event)}
+    counter = Remedy.model_validate(offer)
+    asked = view.preferred
+    if event.grant is not None:
+        raise JournalIntegrityError(event.seq, "a counter-offer grants nothing until the customer accepts it")
+    if asked is None or counter.amount.currency != asked.amount.currency or not counter.amount < asked.amount:
+        raise JournalIntegrityError(event.seq, "its counter-offer is not less than what the customer asked for")
+    return {
+        "state": CaseState.COUNTER_OFFERED,
+        "resolution": _resolution(event),
+        "counter_offer": counter,
+        "counter_offered_by": event.actor,
+    }
+
+
+def _delivered(view: CaseView, event: Event) -> dict[str, Any]:
+    if view.state is CaseState.COUNTER_OFFERED:
+        return {"state": CaseState.OFFER_DELIVERED, "callback_by": None}
+    return {"state": CaseState.RESOLVED, "outcome": CaseOutcome.REMEDY_DELIVERED, "callback_by": None}
+
+
+def _offer_accepted(view: CaseView, event: Event) -> dict[str, Any]:
+    offer = view.counter_offer
+    if offer is None or event.grant != offer.amount:
+        raise JournalIntegrityError(event.seq, "it does not grant the counter-offer the customer accepted")
+    return {
+        "state": CaseState.RESOLVED,
+        "resolution": _resolution(event),
+        "outcome": CaseOutcome.COUNTER_OFFER_ACCEPTED,
+    }
 
 
 def _manager_denied(view: CaseView, event: Event) -> dict[str, Any]:
@@ -440,7 +501,7 @@ _CHANGES: Final[Mapping[CaseStep, Callable[[CaseView, Event], dict[str, Any]]]] 
     CaseStep.ESCALATE: _escalated,
     CaseStep.MANAGER_APPROVES: _manager_approved,
     CaseStep.MANAGER_DENIES: _manager_denied,
-    CaseStep.DELIVER: _to(CaseState.RESOLVED, outcome=CaseOutcome.REMEDY_DELIVERED, callback_by=None),
+    CaseStep.DELIVER: _delivered,
     CaseStep.EXPLAIN_DENIAL: _denial_explained,
     CaseStep.ACCEPT_ALTERNATIVE: lambda view, event: {
         "state": CaseState.RESOLVED,
@@ -455,6 +516,8 @@ _CHANGES: Final[Mapping[CaseStep, Callable[[CaseView, Event], dict[str, Any]]]] 
         "outcome": CaseOutcome.FINAL_OFFER_ACCEPTED,
     },
     CaseStep.DECLINE_FINAL_OFFER: _to(CaseState.FINAL_OFFER_DECLINED),
+    CaseStep.ACCEPT_OFFER: _offer_accepted,
+    CaseStep.DECLINE_OFFER: _to(CaseState.OFFER_DECLINED),
     CaseStep.WRITE_REPORT: _report_written,
     CaseStep.THANK: _to(CaseState.THANKED),
     CaseStep.CLOSE: _to(CaseState.CLOSED),
