@@ -8,6 +8,7 @@ counts only what was granted. Every scenario runs on every journal backend.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,10 +30,12 @@ from recovery_rules import (
     Money,
     Policy,
     Remedy,
+    SQLiteJournal,
     WorkflowError,
     Wording,
 )
 
+from ._cli import run
 from ._helpers import policy_data, usd
 from ._journal_backends import BACKENDS, Harness
 
@@ -332,3 +335,34 @@ def test_the_employee_says_the_offer_its_acceptance_and_the_decline(journal: Jou
     other.explain_denial()
     said = {words.step: words.text for words in wording.say_history(other)}
     assert said["explain_denial"] == told[1].text
+
+
+def test_the_report_counts_a_counter_offer_once_resolved_and_only_what_was_granted(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, ritz: Policy
+) -> None:
+    path = tmp_path / "journal.db"
+    journal = SQLiteJournal(path)
+    accepted = escalated(journal, ritz)
+    accepted.manager_approves(by="manager", amount=usd("2000.00"))
+    accepted.deliver()
+    accepted.accept_offer()
+    declined = escalated(journal, ritz, customer="77")
+    declined.manager_approves(by="manager", amount=usd("1500.00"))
+    declined.deliver()  # delivered, not resolved: the customer answers next
+    pending = escalated(journal, ritz, customer="78")
+    pending.manager_approves(by="manager", amount=usd("1000.00"))
+    pending.deliver()
+    declined.decline_offer()
+    declined.explain_denial()
+    free = next(alternative for alternative in declined.alternatives_offered if alternative.value.is_zero)
+    declined.accept_alternative(free.id)
+    journal.close()
+    result = run(capsys, "report", str(path), "--json", "--now", "2026-11-24T00:00:00Z")
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    assert report["outcomes"]["counter_offer_accepted"] == 1
+    assert report["outcomes"]["alternative_accepted"] == 1
+    assert report["outcomes"]["unresolved"] == 1  # the offer delivered to guest 78 is not answered yet
+    assert report["time_to_resolution"]["all"]["cases"] == 2  # each resolved case once, when it was resolved
+    assert report["granted"] == "2000.00 USD"  # the accepted counter-offer, never the declined one
+    assert run(capsys, "report", str(path), "--now", "2026-11-24T00:00:00Z").code == 0

@@ -68,8 +68,9 @@ _RATIOS: Final = Context(
 Every figure of it is written out, none copied from :data:`decimal.DefaultContext`, which a host app
 may have changed; every computation on a ratio names it, so the thread's own context changes nothing."""
 _TENTH: Final = Decimal("0.1")
-_RESOLVING: Final = frozenset({"delivered", "alternative_accepted", "final_offer_accepted", "report_written"})
-"""The kinds of event that resolve a case: the moment its outcome is known."""
+_RESOLVING: Final = frozenset({"resolved", "reported"})
+"""The states an event that resolves a case leads to: the moment its outcome is known (a delivered
+counter-offer is not resolved yet: the customer accepts or declines it)."""
 
 _ALTERNATIVES: Final = {
     "denial_explained": "offered",
@@ -256,7 +257,7 @@ class Report:
         owed: dt.datetime | None = None
         for event in view.history:
             resolution = self._step(event.kind, event.actor, view)
-            if event.kind in _RESOLVING and view.outcome is not None:
+            if event.state in _RESOLVING and view.outcome is not None:
                 self.resolved.setdefault(view.outcome, []).append(event.at - opened_at)
             if event.grant is not None:
                 self._grant(event.actor, event.grant, category)
