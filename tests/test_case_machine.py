@@ -77,6 +77,8 @@ MODEL: Final[dict[str, set[str]]] = {
     "thanked": {"close"},
     "closed": set(),
 }
+
+
 def refused_amount(case: Case, amount: Money | None) -> bool:
     """Whether ``manager_approves`` refuses ``amount`` as input: above what was asked, another currency, zero."""
     asked = case.complaint.requested.amount
@@ -228,7 +230,8 @@ class CasePath(RuleBasedStateMachine):
                 assert set(refusal.allowed) == allowed(case)
             elif step == "manager_approves":
                 note_event("manager_approves: amount refused")
-                assert legal and refused_amount(case, arguments.get("amount")), refusal
+                assert legal, refusal
+                assert refused_amount(case, arguments.get("amount")), refusal
             else:
                 assert (step, arguments.get("alternative_id")) == ("accept_alternative", "no-such-alternative")
             return
@@ -363,10 +366,12 @@ class CasePath(RuleBasedStateMachine):
             for event in case.history:
                 if event.kind == "manager_approved" and "offer" in event.data:
                     offer = Remedy.model_validate(event.data["offer"])
-                    assert case.preferred is not None and offer.amount < case.preferred.amount
+                    assert case.preferred is not None
+                    assert offer.amount < case.preferred.amount
                     assert event.grant is None, "a counter-offer granted before the customer accepted it"
                 if event.kind == "offer_accepted":
-                    assert offer is not None and event.grant == offer.amount
+                    assert offer is not None
+                    assert event.grant == offer.amount
                 if event.kind in {"offer_declined", "delivered"} and offer is not None:
                     assert event.grant is None
 

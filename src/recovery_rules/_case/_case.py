@@ -553,7 +553,9 @@ class Case:
             _check_not_own_escalation(CaseStep.MANAGER_APPROVES, view, level, employee)
             offer = _counter_offer(_required(view.preferred), amount)
             if offer is not None:
-                return self._counter_offer(view, ledger, at, offer, level, delegate, employee, notes)
+                return self._counter_offer(
+                    view, ledger, at, offer, level=level, delegate=delegate, employee=employee, notes=notes
+                )
             resolution = self._decision(view, ledger, level, at, employee)
             if resolution.outcome is not Outcome.APPROVED:
                 needed = resolution.escalate_to if resolution.outcome is Outcome.ESCALATED else None
@@ -578,7 +580,8 @@ class Case:
 
         args: dict[str, JSONValue] = {"by": delegate or level, "notes": notes, **_delegation(level, delegate)}
         if amount is not None:
-            args["amount"] = amount.to_json()
+            money: dict[str, JSONValue] = {**amount.to_json()}
+            args["amount"] = money
         event = self._record(CaseStep.MANAGER_APPROVES, args, build, key, now, employee=employee)
         return Resolution.model_validate(event.data["resolution"])
 
@@ -588,6 +591,7 @@ class Case:
         ledger: Ledger,
         at: dt.datetime,
         offer: Remedy,
+        *,
         level: str,
         delegate: str | None,
         employee: str | None,
@@ -919,9 +923,10 @@ class Case:
                 "denial_reason": view.denial_reason,
                 "alternatives_declined": [alternative.id for alternative in view.alternatives_offered],
                 "final_offer_declined": None if view.final_offer is None else view.final_offer.id,
-                "counter_offer_declined": None if view.counter_offer is None else _json(view.counter_offer),
                 "summary": summary,
             }
+            if view.counter_offer is not None:  # only then: reports written before counter-offers stay as they were
+                report["counter_offer_declined"] = _json(view.counter_offer)
             writer = view.offered_by or view.level
             return _draft(CaseStep.WRITE_REPORT, CaseState.REPORTED, writer, at, report=report)
 
