@@ -43,7 +43,9 @@ from recovery_rules import (
     Outcome,
     Policy,
     Remedy,
+    Resolution,
     WorkflowError,
+    resolution_violations,
 )
 
 from ._helpers import examples, policy_data
@@ -369,6 +371,23 @@ class CasePath(RuleBasedStateMachine):
                     assert case.preferred is not None
                     assert offer.amount < case.preferred.amount
                     assert event.grant is None, "a counter-offer granted before the customer accepted it"
+                if event.kind in {"manager_approved", "offer_accepted"} and offer is not None:
+                    # The counter-offer's decision, when made and when accepted, keeps every promise the
+                    # independent oracle states, and grants no more than it approved.
+                    resolution = Resolution.model_validate(event.data["resolution"])
+                    asked = case.complaint.model_copy(update={"requested": offer})
+                    problems = resolution_violations(
+                        POLICY,
+                        asked,
+                        resolution.acting_level,
+                        resolution.granted_before,
+                        resolution,
+                        now=resolution.decided_at,
+                    )
+                    assert problems == [], problems
+                    note_event(f"{event.kind}: a counter-offer's decision checked by the oracle")
+                    assert resolution.approved
+                    assert resolution.remedy.amount == offer.amount
                 if event.kind == "offer_accepted":
                     assert offer is not None
                     assert event.grant == offer.amount
