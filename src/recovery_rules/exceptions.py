@@ -204,7 +204,10 @@ class PolicyError(RecoveryRulesError, ValueError):
 
     ``problems`` lists every problem found, not only the first, each with its
     location in the policy (``levels[2].limit``, ``catalog[7].value``...).
-    ``source`` names the file, when the policy came from one.
+    ``source`` names the file, when the policy came from one. Raised by
+    ``Policy.from_text`` and ``Policy.from_file``, each problem also has its
+    ``line`` and ``column`` in the text wherever they can be found, and the
+    message shows the line (``line 12: levels[2].limit: ...``).
     """
 
     def __init__(self, problems: Iterable[Problem], *, source: str | None = None) -> None:
