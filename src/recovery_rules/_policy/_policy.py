@@ -20,9 +20,10 @@ from recovery_rules._values._money import Money
 from recovery_rules._values._time import Duration, TimeZoneName, Window, format_duration
 from recovery_rules._wording._locale import LocaleTag, LocaleWording, wording_problems
 from recovery_rules.exceptions import InvalidInputError, PolicyError, Problem, UnknownLevelError
+from recovery_rules.files import SourceMap
 
 from ._catalog import CatalogIndex
-from ._file import parse_policy_text, read_policy_file
+from ._file import parse_policy_text, read_policy_text
 from ._parts import ANY, DEFAULT_REMEDY_KINDS, Alternative, AuthorityLevel, BusinessHours, Cap, WordSet
 from ._schema import for_validation, with_file_shorthands
 
@@ -153,21 +154,30 @@ class Policy(RecoveryModel):
     # -- reading ------------------------------------------------------------
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Self:
-        """Load a policy from a TOML, JSON or YAML file (YAML needs the ``yaml`` extra)."""
-        data, source = read_policy_file(path)
-        return cls._from_data(data, source)
+        """Load a policy from a TOML, JSON or YAML file (YAML needs the ``yaml`` extra).
+
+        A :class:`PolicyError` names the file (``source``) and gives each problem
+        its ``line`` and ``column`` in it, where they can be found.
+        """
+        text, format, source = read_policy_text(path)
+        return cls._from_text(text, format, source)
 
     @classmethod
     def from_text(cls, text: str, *, format: Literal["toml", "json", "yaml"] = "toml") -> Self:
-        """Load a policy from the text of a policy file."""
-        return cls._from_data(parse_policy_text(text, format, source=f"<{format} text>"), None)
+        """Load a policy from the text of a policy file.
+
+        A :class:`PolicyError` gives each problem its ``line`` and ``column`` in
+        ``text``, where they can be found.
+        """
+        return cls._from_text(text, format, None)
 
     @classmethod
-    def _from_data(cls, data: object, source: str | None) -> Self:
+    def _from_text(cls, text: str, format: Literal["toml", "json", "yaml"], source: str | None) -> Self:
         try:
-            return cls.model_validate(data)
+            return cls.model_validate(parse_policy_text(text, format, source=source or f"<{format} text>"))
         except PolicyError as error:
-            raise PolicyError(error.problems, source=source) from None
+            # Only a policy that does not load pays for placing its problems in the text.
+            raise PolicyError(SourceMap(text, format).locate(error.problems), source=error.source or source) from None
 
     # -- checks -------------------------------------------------------------
     @model_validator(mode="before")
