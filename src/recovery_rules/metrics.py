@@ -32,10 +32,12 @@ from typing import TYPE_CHECKING
 
 from recovery_rules._metrics._figures import (
     CAP_BANDS,
+    NOT_RECORDED,
     AlternativeFigures,
     CallbackFigures,
     CapShare,
     CaseCounts,
+    EmployeeFigures,
     Escalations,
     FinalOffers,
     FirstDecisions,
@@ -43,15 +45,25 @@ from recovery_rules._metrics._figures import (
     JournalRead,
     OverdueCallback,
     Period,
+    PersonalCallFigures,
     PlanB,
     Rate,
     Rates,
     Report,
+    RevisionFigures,
     Spread,
     nearest_rank,
     percent,
 )
-from recovery_rules._metrics._tally import GroupKey, build, by_category, by_level, group_figures
+from recovery_rules._metrics._tally import (
+    GroupKey,
+    build,
+    by_category,
+    by_employee,
+    by_level,
+    by_revision,
+    group_figures,
+)
 
 if TYPE_CHECKING:
     from recovery_rules._journal import ChainHead, Journal
@@ -59,10 +71,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CAP_BANDS",
+    "NOT_RECORDED",
     "AlternativeFigures",
     "CallbackFigures",
     "CapShare",
     "CaseCounts",
+    "EmployeeFigures",
     "Escalations",
     "FinalOffers",
     "FirstDecisions",
@@ -71,13 +85,17 @@ __all__ = [
     "JournalRead",
     "OverdueCallback",
     "Period",
+    "PersonalCallFigures",
     "PlanB",
     "Rate",
     "Rates",
     "Report",
+    "RevisionFigures",
     "Spread",
     "by_category",
+    "by_employee",
     "by_level",
+    "by_revision",
     "group_figures",
     "nearest_rank",
     "percent",
