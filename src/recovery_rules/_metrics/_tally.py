@@ -480,6 +480,18 @@ def _reported_to(view: CaseView) -> str | None:
     return str(to) if to is not None else None
 
 
+_PEOPLE_COUNTS: Final = (
+    "first_decisions",
+    "alternatives_offered",
+    "alternatives_accepted",
+    "callbacks_kept",
+    "callbacks_late",
+    "calls_made",
+    "calls_kept",
+    "calls_late",
+)
+
+
 class _People:
     """The per-employee figures: every step counts for the employee who took it (see :class:`EmployeeFigures`)."""
 
@@ -508,22 +520,12 @@ class _People:
         people = {}
         for name, base in self._grouping.figures(currency).items():
             counts = self._counts.get(name, Counter())
-            people[name] = EmployeeFigures(
-                **dict(base),
-                escalation=Rate.of_counts(counts["escalated_first"], counts["first_decisions"]),
-                **{
-                    key: counts[key]
-                    for key in (
-                        "first_decisions",
-                        "alternatives_offered",
-                        "alternatives_accepted",
-                        "callbacks_kept",
-                        "callbacks_late",
-                        "calls_made",
-                        "calls_kept",
-                        "calls_late",
-                    )
-                },
+            people[name] = EmployeeFigures.model_validate(
+                {
+                    **dict(base),  # whatever GroupFigures holds, as the other groupings count it
+                    "escalation": Rate.of_counts(counts["escalated_first"], counts["first_decisions"]),
+                    **{key: counts[key] for key in _PEOPLE_COUNTS},
+                }
             )
         return dict(sorted(people.items(), key=lambda item: (item[0] == NOT_RECORDED, -item[1].cases, item[0])))
 
