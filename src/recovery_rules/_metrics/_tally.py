@@ -12,7 +12,12 @@ The answers come from the journal, where every step of every case is recorded:
   spot, the manager approving an escalation, the manager whose alternative
   was accepted);
 - how much of the per-customer cap customers' grants used, within the policy's window;
-- all of it per complaint category too.
+- all of it per complaint category too;
+- per employee (every step counts for the employee who took it: the cases in which they took any
+  step, their first decisions and escalations, the Plan B they offered, the callbacks their step
+  answered, the personal calls they made) and per policy revision (the first decisions under each);
+- the manager's personal calls promised by written reports: kept, late, overdue, pending, apart
+  from the escalation callbacks.
 
 A case counts when it was opened within the period (``since`` inclusive,
 ``until`` exclusive), as it stood at ``now``: events later than ``now`` are

@@ -77,7 +77,8 @@ def command(
     with the postgres extra); it is never created. Reports the escalation and denial rates, how often
     an alternative and the final offer were accepted, the callbacks kept and
     overdue, the time to resolution, what each level granted, the share of the
-    per-customer cap used, and the cases per category, for the cases opened
+    per-customer cap used, the cases per category, per employee and per policy
+    revision, and the manager's personal calls kept or late, for the cases opened
     between --since and --until. Times are shown, and dates read, in the time
     zone of --now (UTC by default). The journal is verified as it is read: one
     that was changed is refused. With --policy, the figures are read against
