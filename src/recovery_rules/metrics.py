@@ -4,8 +4,10 @@
 journal holds every step of every case; :func:`report` reads it and returns a
 :class:`Report`: how often the first decision escalated or denied, whether the
 Plan B worked (an alternative, the final offer accepted), whether callbacks were
-kept, how long cases took to resolve, what was granted, per level and per
-complaint category, and how much of the per-customer cap customers used::
+kept, how long cases took to resolve, what was granted, per level, per
+complaint category, per employee and per policy revision, whether the
+manager's personal calls after written reports were made in time, and how
+much of the per-customer cap customers used::
 
     from recovery_rules import SQLiteJournal, metrics
 
