@@ -4,9 +4,11 @@
 journal holds every step of every case; :func:`report` reads it and returns a
 :class:`Report`: how often the first decision escalated or denied, whether the
 Plan B worked (an alternative, the final offer accepted), whether callbacks were
-kept, how long cases took to resolve, what was granted, per level and per
-complaint category, how much of the per-customer cap customers used, and how
-satisfied customers said they were (per outcome, level, category and employee)::
+kept, how long cases took to resolve, what was granted, per level, per
+complaint category, per employee and per policy revision, whether the
+manager's personal calls after written reports were made in time, how
+much of the per-customer cap customers used, and how satisfied customers
+said they were (per outcome, level, category and employee)::
 
     from recovery_rules import SQLiteJournal, metrics
 
@@ -33,10 +35,12 @@ from typing import TYPE_CHECKING
 
 from recovery_rules._metrics._figures import (
     CAP_BANDS,
+    NOT_RECORDED,
     AlternativeFigures,
     CallbackFigures,
     CapShare,
     CaseCounts,
+    EmployeeFigures,
     Escalations,
     FinalOffers,
     FirstDecisions,
@@ -44,17 +48,27 @@ from recovery_rules._metrics._figures import (
     JournalRead,
     OverdueCallback,
     Period,
+    PersonalCallFigures,
     PlanB,
     Rate,
     Rates,
     Report,
+    RevisionFigures,
     Satisfaction,
     SatisfactionFigures,
     Spread,
     nearest_rank,
     percent,
 )
-from recovery_rules._metrics._tally import GroupKey, build, by_category, by_level, group_figures
+from recovery_rules._metrics._tally import (
+    GroupKey,
+    build,
+    by_category,
+    by_employee,
+    by_level,
+    by_revision,
+    group_figures,
+)
 
 if TYPE_CHECKING:
     from recovery_rules._journal import ChainHead, Journal
@@ -62,10 +76,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CAP_BANDS",
+    "NOT_RECORDED",
     "AlternativeFigures",
     "CallbackFigures",
     "CapShare",
     "CaseCounts",
+    "EmployeeFigures",
     "Escalations",
     "FinalOffers",
     "FirstDecisions",
@@ -74,15 +90,19 @@ __all__ = [
     "JournalRead",
     "OverdueCallback",
     "Period",
+    "PersonalCallFigures",
     "PlanB",
     "Rate",
     "Rates",
     "Report",
+    "RevisionFigures",
     "Satisfaction",
     "SatisfactionFigures",
     "Spread",
     "by_category",
+    "by_employee",
     "by_level",
+    "by_revision",
     "group_figures",
     "nearest_rank",
     "percent",

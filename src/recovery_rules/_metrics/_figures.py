@@ -20,12 +20,14 @@ from recovery_rules._values._money import Money
 
 __all__ = [
     "CAP_BANDS",
+    "NOT_RECORDED",
     "RATIOS",
     "SATISFACTION_GROUPS",
     "AlternativeFigures",
     "CallbackFigures",
     "CapShare",
     "CaseCounts",
+    "EmployeeFigures",
     "Escalations",
     "FinalOffers",
     "FirstDecisions",
@@ -33,10 +35,12 @@ __all__ = [
     "JournalRead",
     "OverdueCallback",
     "Period",
+    "PersonalCallFigures",
     "PlanB",
     "Rate",
     "Rates",
     "Report",
+    "RevisionFigures",
     "Satisfaction",
     "SatisfactionFigures",
     "Spread",
@@ -59,6 +63,8 @@ RATIOS: Final = Context(
 
 Every figure of it is written out, none copied from :data:`decimal.DefaultContext`, which a host app
 may have changed; every computation on a ratio names it, so the thread's own context changes nothing."""
+NOT_RECORDED: Final = "(not recorded)"
+"""The group of steps that recorded no employee, or no policy revision (journals written before event format 3)."""
 _PLACES: Final = Decimal("0.0001")
 _TENTH: Final = Decimal("0.1")
 
@@ -309,6 +315,73 @@ class GroupFigures(RecoveryModel):
     """``None`` only when no currency is known (no cases and no policy)."""
 
 
+class EmployeeFigures(GroupFigures):
+    """One employee's figures (``per_employee``): every step counts for the employee who took it.
+
+    ``cases`` are the cases in which the employee took any step; ``decisions``, ``grants`` and
+    ``granted`` those of their own steps (a first decision, or a manager's answer to an escalation).
+    The rest, too, counts for whoever took the step: the first decisions they made and how many of
+    those escalated, the alternatives they offered (explaining a denial) and the acceptances they
+    recorded, the escalation callbacks their step answered (delivering the remedy, explaining the
+    denial) in time or late, and the manager's personal calls they made after a written report.
+    """
+
+    first_decisions: Count
+    """The cases' first decisions the employee made (``decide``)."""
+    escalation: Rate
+    """Of their first decisions, those that escalated."""
+    alternatives_offered: Count
+    """Denials they explained, offering the alternatives."""
+    alternatives_accepted: Count
+    """Alternatives accepted at their step."""
+    callbacks_kept: Count
+    """Escalation callbacks their step answered by the promised time."""
+    callbacks_late: Count
+    """Escalation callbacks their step answered after the promised time."""
+    calls_made: Count
+    """The manager's personal calls after a written report they made (promised by a time or not)."""
+    calls_kept: Count
+    """Of those promised by a time, made at or before it."""
+    calls_late: Count
+    """Of those promised by a time, made after it."""
+
+
+class RevisionFigures(GroupFigures):
+    """The figures of one policy revision (``per_revision``): each step counts under the revision it followed.
+
+    As for a category, the decisions counted are the cases' first decisions. ``first_at`` and
+    ``last_at`` are the earliest and latest steps under the revision: when it was in force.
+    """
+
+    first_at: Moment | None
+    last_at: Moment | None
+    escalation: Rate
+    """Of the first decisions under the revision, those that escalated."""
+
+
+class PersonalCallFigures(RecoveryModel):
+    """The manager's personal calls promised by written reports (``personal_call_within``), apart from callbacks.
+
+    A call is kept when ``manager_called`` is recorded at or before the time the report promised,
+    late when after it; overdue when not made and the time has passed ``now``, pending when it has not.
+    """
+
+    reports: Count
+    """Written reports: each owes the customer a personal call."""
+    promised: Count
+    """Reports that promised the call by a time."""
+    made: Count
+    """Calls made (``manager_called``), promised by a time or not."""
+    kept: Count
+    late: Count
+    overdue: Count
+    pending: Count
+    kept_rate: Rate
+    """Calls kept, of those whose time has come (an overdue one counts as not kept)."""
+    overdue_calls: tuple[OverdueCallback, ...]
+    """Oldest promise first; ``escalated_to`` names the level the report went to, who owes the call."""
+
+
 class CapShare(RecoveryModel):
     """For each customer, the most of the per-customer cap their grants reached within the policy's window."""
 
@@ -420,3 +493,11 @@ class Report(RecoveryModel):
     cap_share: CapShare
     satisfaction: Satisfaction
     """The customers' satisfaction answers, in all and per outcome, level, category and employee."""
+    per_employee: dict[str, EmployeeFigures]
+    """Per employee id, by who took each step; most cases first, steps that named no employee last, under
+    :data:`NOT_RECORDED`."""
+    per_revision: dict[str, RevisionFigures]
+    """Per policy revision (its full hash), the first decisions; earliest first, steps of journals written before
+    revisions were recorded (event format 3) last, under :data:`NOT_RECORDED`."""
+    personal_calls: PersonalCallFigures
+    """The manager's personal calls after written reports, apart from the escalation ``callbacks``."""

@@ -18,12 +18,12 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from recovery_rules._case._path import CaseState, CaseView
+from recovery_rules._case._path import CaseState, CaseView, allowed_steps
 from recovery_rules._journal import ChainHead, Event, Journal
 from recovery_rules._values._models import ComplaintNumber
 from recovery_rules.exceptions import JournalError, JournalIntegrityError
 
-__all__ = ["CaseReplay", "PeriodReplay", "Replayed", "refused"]
+__all__ = ["CaseReplay", "PeriodReplay", "Replayed", "is_finished", "refused"]
 
 
 def refused(seq: int, problem: str, message: str) -> JournalIntegrityError:
@@ -51,7 +51,9 @@ class CaseReplay:
       hold its events unchanged (see :meth:`Journal.verify`).
 
     Iterate once. Afterwards :attr:`head` is the chain head of the events read
-    and :meth:`unfinished` the cases that were not closed.
+    and :meth:`unfinished` the cases that were not finished. A case is finished
+    when it is closed and no step may follow (:func:`finished`): a closed case
+    whose manager's personal call is still owed may yet record it.
     """
 
     walked = True
@@ -70,7 +72,7 @@ class CaseReplay:
 
     def __iter__(self) -> Iterator[Replayed]:
         hash_, count, at_head = ChainHead.empty().hash, 0, None
-        closed: set[str] = set()
+        finished: set[str] = set()
         versions: dict[str, int] = {}
         frozen: set[str] = set()  # cases with an event later than now: left as they stood
         try:
@@ -90,13 +92,13 @@ class CaseReplay:
                     frozen.add(number)
                     self.later += 1
                     continue
-                if number in closed:
+                if number in finished:
                     raise JournalIntegrityError(event.seq, "its case was already closed")
                 view = self._open.get(number)
                 view = _after(view, event)
-                if view.state is CaseState.CLOSED:
+                if is_finished(view):
                     self._open.pop(number, None)
-                    closed.add(number)
+                    finished.add(number)
                 else:
                     self._open[number] = view
                 yield Replayed(event, view)
@@ -110,7 +112,8 @@ class CaseReplay:
             raise self._refusal(JournalIntegrityError(min(saved.count, count + 1), "the saved head does not match"))
 
     def unfinished(self) -> list[CaseView]:
-        """The cases not closed (as they stood at ``now``), once the replay is done."""
+        """The cases not finished (as they stood at ``now``), once the replay is done: open ones, and closed ones
+        whose manager's personal call is still owed."""
         return list(self._open.values())
 
     def _refusal(self, found: JournalIntegrityError) -> JournalError:
@@ -203,12 +206,20 @@ class PeriodReplay(CaseReplay):
             if event.at > self.now:
                 self.later += 1
                 continue
-            if view is not None and view.state is CaseState.CLOSED:
+            if view is not None and is_finished(view):
                 raise JournalIntegrityError(event.seq, "its case was already closed")
             view = _after(view, event)
             yield Replayed(event, view)
-        if view is not None and view.state is not CaseState.CLOSED:
+        if view is not None and not is_finished(view):
             self._open[str(number)] = view
+
+
+def is_finished(view: CaseView) -> bool:
+    """Whether no event may follow in ``view``'s case: closed, and no personal call owed after a written report.
+
+    A closed case may still record the manager's personal call (``manager_called``), so it is counted
+    once that call is made, or as it stands when the replay ends."""
+    return view.state is CaseState.CLOSED and not allowed_steps(view)
 
 
 def _after(view: CaseView | None, event: Event) -> CaseView:

@@ -12,7 +12,12 @@ The answers come from the journal, where every step of every case is recorded:
   spot, the manager approving an escalation, the manager whose alternative
   was accepted);
 - how much of the per-customer cap customers' grants used, within the policy's window;
-- all of it per complaint category too.
+- all of it per complaint category too;
+- per employee (every step counts for the employee who took it: the cases in which they took any
+  step, their first decisions and escalations, the Plan B they offered, the callbacks their step
+  answered, the personal calls they made) and per policy revision (the first decisions under each);
+- the manager's personal calls promised by written reports: kept, late, overdue, pending, apart
+  from the escalation callbacks.
 
 A case counts when it was opened within the period (``since`` inclusive,
 ``until`` exclusive), as it stood at ``now``: events later than ``now`` are
@@ -43,11 +48,13 @@ from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, 
 
 from ._figures import (
     CAP_BANDS,
+    NOT_RECORDED,
     RATIOS,
     AlternativeFigures,
     CallbackFigures,
     CapShare,
     CaseCounts,
+    EmployeeFigures,
     Escalations,
     FinalOffers,
     FirstDecisions,
@@ -55,18 +62,29 @@ from ._figures import (
     JournalRead,
     OverdueCallback,
     Period,
+    PersonalCallFigures,
     PlanB,
     Rate,
     Rates,
     Report,
+    RevisionFigures,
     Spread,
     nearest_rank,
     rounded,
 )
-from ._replay import CaseReplay, PeriodReplay
+from ._replay import CaseReplay, PeriodReplay, is_finished
 from ._satisfaction import SatisfactionTally
 
-__all__ = ["GroupKey", "Grouping", "build", "by_category", "by_level", "group_figures"]
+__all__ = [
+    "GroupKey",
+    "Grouping",
+    "build",
+    "by_category",
+    "by_employee",
+    "by_level",
+    "by_revision",
+    "group_figures",
+]
 
 _NOUN: Final = re.compile(r"\bthe per-([a-z][a-z0-9_]*) cap\b")
 """How a decision's trace names the customer in its cap: "the per-guest cap of $2,000.00"."""
@@ -100,6 +118,18 @@ def by_level(view: CaseView, event: Event) -> str | None:
 def by_category(view: CaseView, event: Event) -> str | None:
     """Every step of a case counts in its complaint's category."""
     return view.complaint.category
+
+
+def by_employee(view: CaseView, event: Event) -> str:
+    """Each step counts for the employee who took it (its ``employee``); a step that named none, under
+    :data:`NOT_RECORDED`."""
+    return event.employee if event.employee is not None else NOT_RECORDED
+
+
+def by_revision(view: CaseView, event: Event) -> str:
+    """Each step counts under the policy revision it followed (its ``policy_revision``); a step of a journal
+    written before revisions were recorded (event format 3), under :data:`NOT_RECORDED`."""
+    return event.policy_revision if event.policy_revision is not None else NOT_RECORDED
 
 
 def _outcome(view: CaseView, event: Event) -> Outcome:
@@ -241,6 +271,11 @@ class _Tally:
     final_offers: Counter[str] = field(default_factory=Counter)
     callbacks: Counter[str] = field(default_factory=Counter)
     overdue: list[OverdueCallback] = field(default_factory=list)
+    calls: Counter[str] = field(default_factory=Counter)
+    """The manager's personal calls after written reports, apart from the escalation callbacks."""
+    overdue_calls: list[OverdueCallback] = field(default_factory=list)
+    per_employee: _People = field(init=False)
+    per_revision: _Revisions = field(init=False)
     resolved: dict[CaseOutcome, list[dt.timedelta]] = field(default_factory=dict)
     granted: dict[str, Money] = field(default_factory=dict)
     caps: dict[str, Money] = field(default_factory=dict)
@@ -253,6 +288,8 @@ class _Tally:
         names = [level.name for level in self.policy.levels] if self.policy is not None else []
         self.per_level = Grouping(by_level, names=names, seeds=_level_seeds)
         self.per_category = Grouping(by_category, first_decisions=True)
+        self.per_employee = _People()
+        self.per_revision = _Revisions()
 
     def add(self, view: CaseView) -> None:
         """Count one case (in the period, as it stood at ``now``)."""
@@ -279,7 +316,6 @@ class _Tally:
         totals = self.guests.setdefault(complaint.customer.id, (view.policy, []))[1]
         decision = view.decision
         opened_at = view.history[0].at
-        owed: dt.datetime | None = None
         resolved = False
         for event in view.history:
             resolution = self._step(event.kind, view)
@@ -290,23 +326,31 @@ class _Tally:
                 _add(self.granted, event.grant)
                 before = decision.granted_before if decision is not None else Money.zero(event.grant.currency)
                 totals.append((view.policy, resolution.total if resolution is not None else before + event.grant))
-            if owed is not None and event.callback_due is None:
-                self.callbacks["kept" if event.at <= owed else "late"] += 1
-            owed = event.callback_due
+            if event.kind == "report_written":
+                self.calls["reports"] += 1
+                self.calls["promised"] += event.callback_due is not None
+            elif event.kind == "manager_called":
+                self.calls["made"] += 1
+        answers, owed = _promises(view)
+        for answer in answers:
+            (self.calls if answer.personal else self.callbacks)["kept" if answer.kept else "late"] += 1
         if owed is not None:
-            if owed < self.now:
-                self.callbacks["overdue"] += 1
-                self.overdue.append(
+            counts, listed = (self.calls, self.overdue_calls) if owed.personal else (self.callbacks, self.overdue)
+            if owed.due < self.now:
+                counts["overdue"] += 1
+                listed.append(
                     OverdueCallback(
                         number=str(complaint.number),
-                        callback_by=owed,
-                        overdue_seconds=_seconds(self.now - owed),
+                        callback_by=owed.due,
+                        overdue_seconds=_seconds(self.now - owed.due),
                         state=view.state,
-                        escalated_to=view.escalated_to,
+                        escalated_to=_reported_to(view) if owed.personal else view.escalated_to,
                     )
                 )
             else:
-                self.callbacks["pending"] += 1
+                counts["pending"] += 1
+        self.per_employee.add(view, answers)
+        self.per_revision.add(view)
 
     def _step(self, kind: str, view: CaseView) -> Resolution | None:
         """Count one step; a decision's step returns its resolution."""
@@ -390,9 +434,150 @@ class _Tally:
             customer_noun=noun,
         )
 
+    def personal_calls(self) -> PersonalCallFigures:
+        calls = self.calls
+        return PersonalCallFigures(
+            **{key: calls[key] for key in ("reports", "promised", "made", "kept", "late", "overdue", "pending")},
+            kept_rate=Rate.of_counts(calls["kept"], calls["kept"] + calls["late"] + calls["overdue"]),
+            overdue_calls=tuple(sorted(self.overdue_calls, key=lambda owed: (owed.callback_by, owed.number))),
+        )
+
     def categories(self) -> dict[str, GroupFigures]:
         groups = self.per_category.figures(self.currency)
         return dict(sorted(groups.items(), key=lambda item: (-item[1].cases, item[0])))
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """A promise to call the customer back, and the step that answered it."""
+
+    event: Event
+    due: dt.datetime
+    personal: bool
+    """The manager's personal call after a written report (else an escalation's callback)."""
+
+    @property
+    def kept(self) -> bool:
+        return self.event.at <= self.due
+
+
+@dataclass(frozen=True, slots=True)
+class _Owed:
+    due: dt.datetime
+    personal: bool
+
+
+def _promises(view: CaseView) -> tuple[list[_Answer], _Owed | None]:
+    """The case's callback promises that were answered, and the one still owed.
+
+    A promise is made by the step that records a ``callback_due`` (an escalation, or a written
+    report: the manager's personal call) and answered by the first step after it that records
+    none (the remedy delivered or the denial explained, or the manager's call).
+    """
+    answers: list[_Answer] = []
+    owed: _Owed | None = None
+    for event in view.history:
+        due = event.callback_due
+        if owed is not None and due is None:
+            answers.append(_Answer(event, owed.due, owed.personal))
+            owed = None
+        elif due is not None and (owed is None or due != owed.due):
+            owed = _Owed(due, personal=event.kind == "report_written")
+    return answers, owed
+
+
+def _reported_to(view: CaseView) -> str | None:
+    """The level the written report went to: the manager who owes the personal call."""
+    to = view.report.get("to") if view.report is not None else None
+    return str(to) if to is not None else None
+
+
+_PEOPLE_COUNTS: Final = (
+    "first_decisions",
+    "alternatives_offered",
+    "alternatives_accepted",
+    "callbacks_kept",
+    "callbacks_late",
+    "calls_made",
+    "calls_kept",
+    "calls_late",
+)
+
+
+class _People:
+    """The per-employee figures: every step counts for the employee who took it (see :class:`EmployeeFigures`)."""
+
+    def __init__(self) -> None:
+        self._grouping = Grouping(by_employee)
+        self._counts: dict[str, Counter[str]] = {}
+
+    def add(self, view: CaseView, answers: list[_Answer]) -> None:
+        self._grouping.add(view)
+        for event in view.history:
+            counts = self._counts.setdefault(by_employee(view, event), Counter())
+            if event.kind == "decided":
+                counts["first_decisions"] += 1
+                counts["escalated_first"] += _outcome(view, event) is Outcome.ESCALATED
+            elif event.kind == "denial_explained":
+                counts["alternatives_offered"] += 1
+            elif event.kind == "alternative_accepted":
+                counts["alternatives_accepted"] += 1
+            elif event.kind == "manager_called":
+                counts["calls_made"] += 1
+        for answer in answers:
+            which = ("calls_" if answer.personal else "callbacks_") + ("kept" if answer.kept else "late")
+            self._counts.setdefault(by_employee(view, answer.event), Counter())[which] += 1
+
+    def figures(self, currency: str | None) -> dict[str, EmployeeFigures]:
+        people = {}
+        for name, base in self._grouping.figures(currency).items():
+            counts = self._counts.get(name, Counter())
+            people[name] = EmployeeFigures.model_validate(
+                {
+                    **dict(base),  # whatever GroupFigures holds, as the other groupings count it
+                    "escalation": Rate.of_counts(counts["escalated_first"], counts["first_decisions"]),
+                    **{key: counts[key] for key in _PEOPLE_COUNTS},
+                }
+            )
+        return dict(sorted(people.items(), key=lambda item: (item[0] == NOT_RECORDED, -item[1].cases, item[0])))
+
+
+class _Revisions:
+    """The per-revision figures: each step under the policy revision it followed, first decisions only."""
+
+    def __init__(self) -> None:
+        self._grouping = Grouping(by_revision, first_decisions=True)
+        self._spans: dict[str, tuple[dt.datetime, dt.datetime]] = {}
+
+    def add(self, view: CaseView) -> None:
+        self._grouping.add(view)
+        for event in view.history:
+            name = by_revision(view, event)
+            span = self._spans.get(name)
+            self._spans[name] = (
+                (event.at, event.at) if span is None else (min(span[0], event.at), max(span[1], event.at))
+            )
+
+    def figures(self, currency: str | None) -> dict[str, RevisionFigures]:
+        revisions = {}
+        for name, base in self._grouping.figures(currency).items():
+            first, last = self._spans.get(name, (None, None))
+            revisions[name] = RevisionFigures(
+                **dict(base),
+                first_at=first,
+                last_at=last,
+                escalation=Rate.of_counts(base.escalated, base.decisions),
+            )
+        return dict(
+            sorted(
+                revisions.items(),
+                key=lambda item: (
+                    item[0] == NOT_RECORDED,
+                    item[1].first_at or dt.datetime.max.replace(tzinfo=dt.UTC),
+                    item[0],
+                ),
+            )
+        )
 
 
 def _level_seeds(view: CaseView) -> list[str]:
@@ -464,7 +649,7 @@ def build(
         if progress is not None and seq > reached:
             progress(seq - reached)
             reached = seq
-        if replayed.case.state is CaseState.CLOSED and counted(replayed.case):
+        if is_finished(replayed.case) and counted(replayed.case):
             tally.add(replayed.case)
     for view in replay.unfinished():
         if counted(view):
@@ -527,6 +712,9 @@ def _report(
         per_category=tally.categories(),
         cap_share=tally.cap_share(),
         satisfaction=tally.satisfaction.figures(),
+        per_employee=tally.per_employee.figures(tally.currency),
+        per_revision=tally.per_revision.figures(tally.currency),
+        personal_calls=tally.personal_calls(),
     )
 
 

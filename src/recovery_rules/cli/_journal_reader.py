@@ -143,6 +143,11 @@ class Replayed:
     case: CaseView
 
 
+def _finished(view: CaseView) -> bool:
+    """Closed, and no manager's personal call still owed after a written report, which may follow a close."""
+    return view.state is CaseState.CLOSED and (view.report is None or view.called_by is not None)
+
+
 class CaseReplay:
     """Every event of a journal in order, each applied to its case, with the chain checked on the way.
 
@@ -178,7 +183,7 @@ class CaseReplay:
 
     def __iter__(self) -> Iterator[Replayed]:
         hash_, count, at_head = ChainHead.empty().hash, 0, None
-        closed: set[str] = set()
+        finished: set[str] = set()
         versions: dict[str, int] = {}
         frozen: set[str] = set()  # cases with an event later than now: left as they stood
         try:
@@ -198,13 +203,13 @@ class CaseReplay:
                     frozen.add(number)
                     self.later += 1
                     continue
-                if number in closed:
+                if number in finished:
                     raise JournalIntegrityError(event.seq, "its case was already closed")
                 view = self._open.get(number)
                 view = CaseView.replay((event,)) if view is None else view.after(event)
-                if view.state is CaseState.CLOSED:
+                if _finished(view):
                     self._open.pop(number, None)
-                    closed.add(number)
+                    finished.add(number)
                 else:
                     self._open[number] = view
                 yield Replayed(event, view)

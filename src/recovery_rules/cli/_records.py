@@ -116,6 +116,9 @@ class Recorded:
     progress: int
     record: DecisionRecord | None
     problems: tuple[Problem, ...] = ()
+    revision: str | None = None
+    """The revision of the policy that made the recorded decision, when the source recorded one (a journal of
+    event format 3)."""
 
 
 class RecordSource(Protocol):
@@ -257,7 +260,7 @@ class JournalSource:
                 except InvalidInputError as error:
                     yield Recorded(where, event.seq, None, error.problems)
                     continue
-                yield Recorded(where, event.seq, record)
+                yield Recorded(where, event.seq, record, revision=decision.policy_revision or event.policy_revision)
 
 
 SOURCES: Final[dict[str, Callable[[str], RecordSource]]] = {"jsonl": JsonLinesSource, "journal": JournalSource}

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from recovery_rules import InvalidInputError, Money, Outcome, Policy, Problem, Resolution
+from recovery_rules.metrics import NOT_RECORDED
 
 from ._records import DecisionRecord, RecordSource
 
-__all__ = ["Change", "Invalid", "LevelComparison", "Side", "Simulation", "simulate"]
+__all__ = ["NOT_RECORDED", "Change", "Invalid", "LevelComparison", "Side", "Simulation", "simulate"]
 
 OUTCOMES = tuple(Outcome)
 
@@ -104,6 +105,11 @@ class Simulation:
     candidate: Side
     matrix: Counter[tuple[Outcome, Outcome]] = field(default_factory=Counter)
     per_level: dict[str, LevelComparison] = field(default_factory=dict)
+    per_revision: dict[str, LevelComparison] = field(default_factory=dict)
+    """The decisions per revision of the policy that recorded them (a journal's), :data:`NOT_RECORDED` for records
+    that name none (a JSON Lines file, a journal written before event format 3); in the order first met."""
+    revisions: dict[str, str] = field(default_factory=dict)
+    """The revision of each side's policy: ``current``, ``candidate``."""
     changes: list[Change] = field(default_factory=list)
     invalid: list[Invalid] = field(default_factory=list)
     decisions: int = 0
@@ -147,6 +153,7 @@ class Simulation:
                 "rerouted": self.rerouted,
             },
             "per_level": {name: figures.to_json() for name, figures in self.per_level.items()},
+            "per_revision": {name: figures.to_json() for name, figures in self.per_revision.items()},
             "changes": [change.to_json() for change in self.changes],
         }
 
@@ -166,6 +173,7 @@ def simulate(
     """
     currency = current.currency
     result = Simulation(source.name, currency, Side(currency), Side(currency))
+    result.revisions = {"current": current.revision, "candidate": candidate.revision}
     for name in dict.fromkeys(level.name for level in (*current.levels, *candidate.levels)):
         result.per_level[name] = LevelComparison(Side(currency), Side(currency))
     reached = 0
@@ -192,6 +200,13 @@ def simulate(
         level.decisions += 1
         level.current.add(before)
         level.candidate.add(after)
+        recorded_under = recorded.revision or NOT_RECORDED
+        revision = result.per_revision.get(recorded_under)
+        if revision is None:
+            revision = result.per_revision[recorded_under] = LevelComparison(Side(currency), Side(currency))
+        revision.decisions += 1
+        revision.current.add(before)
+        revision.candidate.add(after)
         if (before.outcome, before.escalate_to) != (after.outcome, after.escalate_to):
             result.changes.append(
                 Change(recorded.where, record.by, before.outcome, after.outcome, before.escalate_to, after.escalate_to)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from rich import box
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -12,7 +13,7 @@ from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
 from recovery_rules.cli._inputs import load_policy
 from recovery_rules.cli._records import open_source
-from recovery_rules.cli._simulation import OUTCOMES, Side, Simulation, simulate
+from recovery_rules.cli._simulation import NOT_RECORDED, OUTCOMES, Side, Simulation, simulate
 
 from . import options
 
@@ -20,6 +21,7 @@ __all__ = ["command"]
 
 _SHOWN_CHANGES = 10
 _SHOWN_INVALID = 10
+_REVISION_DIGITS = 12
 
 
 @click.command("simulate", short_help="Replay recorded complaints under a candidate policy and compare.")
@@ -69,7 +71,13 @@ def command(*, records: str, policy: str, candidate: str, skip_invalid: bool, as
             + "\n(--skip-invalid leaves them out and counts them)"
         )
     if as_json:
-        _console.echo_json({"policies": {"current": policy, "candidate": candidate}, **result.to_json()})
+        _console.echo_json(
+            {
+                "policies": {"current": policy, "candidate": candidate},
+                "revisions": result.revisions,
+                **result.to_json(),
+            }
+        )
         return ExitCode.OK
     _render(result, policy, candidate)
     return ExitCode.OK
@@ -79,7 +87,11 @@ def _render(result: Simulation, policy: str, candidate: str) -> None:
     console = _console.stdout()
     skipped = f" ({len(result.invalid)} skipped as invalid)" if result.invalid else ""
     console.print(f"{result.decisions:,} recorded complaints from {result.source}{skipped}")
-    console.print(f"  current:   {policy}\n  candidate: {candidate}")
+    revisions = result.revisions
+    console.print(f"  current:   {policy} (revision {revisions['current'][:_REVISION_DIGITS]})")
+    console.print(f"  candidate: {candidate} (revision {revisions['candidate'][:_REVISION_DIGITS]})")
+    if revisions["current"] == revisions["candidate"]:
+        console.print("  (the same revision: the two policies decide alike)")
 
     matrix = Table(
         title="outcomes: current (rows) -> candidate (columns)",
@@ -143,6 +155,8 @@ def _render(result: Simulation, policy: str, candidate: str) -> None:
     console.print()
     console.print(levels)
 
+    _revisions(console, result)
+
     if result.changes:
         console.print()
         shown = result.changes[:_SHOWN_CHANGES]
@@ -151,6 +165,32 @@ def _render(result: Simulation, policy: str, candidate: str) -> None:
             was = change.current.value + (f" to {change.current_to}" if change.current_to else "")
             becomes = change.candidate.value + (f" to {change.candidate_to}" if change.candidate_to else "")
             console.print(f"  {change.where}: {change.by}: {was} -> {becomes}")
+
+
+def _revisions(console: Console, result: Simulation) -> None:
+    """The decisions per revision that recorded them: shown when the source recorded revisions (a journal)."""
+    if set(result.per_revision) <= {NOT_RECORDED}:
+        return
+    labels = {result.revisions["current"]: "current", result.revisions["candidate"]: "candidate"}
+    table = Table(
+        title="per recorded revision (the policy that made each decision): current -> candidate",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+    )
+    table.add_column("recorded under", no_wrap=True)
+    for name in ("decisions", "approved", "escalated", "denied"):
+        table.add_column(name, justify="right")
+    for revision, figures in result.per_revision.items():
+        label = revision if revision == NOT_RECORDED else revision[:_REVISION_DIGITS]
+        same = labels.get(revision)
+        table.add_row(
+            label + (f" (= {same})" if same else ""),
+            str(figures.decisions),
+            *(_counts(figures.current, figures.candidate, outcome) for outcome in OUTCOMES),
+        )
+    console.print()
+    console.print(table)
 
 
 def _counts(before: Side, after: Side, outcome: Outcome) -> str:

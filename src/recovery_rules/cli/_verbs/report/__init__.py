@@ -16,11 +16,23 @@ from recovery_rules.cli._errors import CliInputError, ExitCode
 from recovery_rules.cli._inputs import load_policy, parse_time, show_time, within_range
 from recovery_rules.cli._journal_reader import open_journal, shown
 from recovery_rules.cli._verbs import options
-from recovery_rules.metrics import CAP_BANDS, GroupFigures, Report, Spread, percent, report
+from recovery_rules.metrics import (
+    CAP_BANDS,
+    NOT_RECORDED,
+    EmployeeFigures,
+    GroupFigures,
+    Rate,
+    Report,
+    Spread,
+    percent,
+    report,
+)
 
 __all__ = ["command"]
 
 _SHOWN_OVERDUE = 10
+_SHOWN_EMPLOYEES = 10
+_REVISION_DIGITS = 12
 
 
 @click.command("report", short_help="The service metrics of the cases recorded in a journal.")
@@ -65,7 +77,8 @@ def command(
     with the postgres extra); it is never created. Reports the escalation and denial rates, how often
     an alternative and the final offer were accepted, the callbacks kept and
     overdue, the time to resolution, what each level granted, the share of the
-    per-customer cap used, and the cases per category, for the cases opened
+    per-customer cap used, the cases per category, per employee and per policy
+    revision, and the manager's personal calls kept or late, for the cases opened
     between --since and --until. Times are shown, and dates read, in the time
     zone of --now (UTC by default). The journal is verified as it is read: one
     that was changed is refused. With --policy, the figures are read against
@@ -142,6 +155,11 @@ def _when(moment: dt.datetime, now: dt.datetime) -> str:
     return show_time(moment, now.tzinfo)
 
 
+def _day(moment: dt.datetime, now: dt.datetime) -> str:
+    """The date of a moment in the time zone of --now."""
+    return moment.astimezone(now.tzinfo).date().isoformat()
+
+
 def _duration(delta: dt.timedelta) -> str:
     """``2d 21h``, ``3h 05m``, ``45m``: rounded to the minute."""
     minutes = round(delta.total_seconds() / 60)
@@ -189,9 +207,12 @@ def _render(report: Report) -> None:
 
     _decisions(console, report)
     _callbacks(console, report)
+    _personal_calls(console, report)
     _outcomes(console, report)
     _levels(console, report)
     _categories(console, report)
+    _employees(console, report)
+    _revisions(console, report)
     _cap_share(console, report)
     _satisfaction(console, report)
 
@@ -260,6 +281,37 @@ def _callbacks(console: Console, report: Report) -> None:
             console.print(f"  ... and {len(overdue) - _SHOWN_OVERDUE} more (--json lists all)")
 
 
+def _personal_calls(console: Console, report: Report) -> None:
+    calls = report.personal_calls
+    if not calls.reports and not calls.made:
+        return
+    now = report.period.now
+    console.print()
+    if calls.promised:
+        console.print(
+            f"manager's personal calls promised by {calls.promised} of {calls.reports} written reports: "
+            f"{calls.kept} kept, {calls.late} late, {calls.overdue} overdue, {calls.pending} not yet due; "
+            f"{calls.made} made in all"
+        )
+    else:
+        console.print(
+            f"manager's personal calls after {calls.reports} written reports: {calls.made} made "
+            "(none promised by a time)"
+        )
+    for owed in calls.overdue_calls[:_SHOWN_OVERDUE]:
+        console.print(
+            f"  {owed.number}: call by {_when(owed.callback_by, now)}, overdue by {_duration(now - owed.callback_by)}"
+            + (f", owed by {owed.escalated_to}" if owed.escalated_to else "")
+        )
+    if len(calls.overdue_calls) > _SHOWN_OVERDUE:
+        console.print(f"  ... and {len(calls.overdue_calls) - _SHOWN_OVERDUE} more (--json lists all)")
+
+
+def _rate(rate: Rate) -> str:
+    """``48.6%``, or ``-`` when there is nothing to divide by."""
+    return rate.percent()
+
+
 def _outcomes(console: Console, report: Report) -> None:
     outcomes = _table("how cases were resolved")
     _columns(outcomes, "outcome", "cases", "median time", "90% within")
@@ -307,6 +359,75 @@ def _categories(console: Console, report: Report) -> None:
         )
     console.print()
     console.print(categories)
+
+
+def _employees(console: Console, report: Report) -> None:
+    people = report.per_employee
+    if not people:
+        return
+    named = [(name, figures) for name, figures in people.items() if name != NOT_RECORDED]
+    shown = named[:_SHOWN_EMPLOYEES]
+    employees = _table("per employee (who took each step)")
+    _columns(employees, "employee", "cases", "decided", "escalation", "alternatives", "callbacks", "calls", "granted")
+    for name, figures in shown:
+        employees.add_row(name, *_employee_cells(figures))
+    rest = named[_SHOWN_EMPLOYEES:]
+    if rest:
+        employees.add_row(
+            f"{len(rest)} others",
+            str(sum(figures.cases for _, figures in rest)),
+            str(sum(figures.first_decisions for _, figures in rest)),
+            "",
+            str(sum(figures.alternatives_accepted for _, figures in rest)),
+            str(sum(figures.callbacks_kept for _, figures in rest)),
+            str(sum(figures.calls_made for _, figures in rest)),
+            "",
+        )
+    unnamed = people.get(NOT_RECORDED)
+    if unnamed is not None:
+        employees.add_row(NOT_RECORDED, *_employee_cells(unnamed))
+    console.print()
+    console.print(employees)
+    if rest:
+        console.print(f"  the {_SHOWN_EMPLOYEES} with the most cases shown (--json lists all)")
+
+
+def _employee_cells(figures: EmployeeFigures) -> tuple[str, ...]:
+    callbacks = figures.callbacks_kept + figures.callbacks_late
+    return (
+        str(figures.cases),
+        str(figures.first_decisions),
+        _rate(figures.escalation),
+        f"{figures.alternatives_accepted} of {figures.alternatives_offered}",
+        f"{figures.callbacks_kept} of {callbacks}",
+        str(figures.calls_made),
+        _granted(figures),
+    )
+
+
+def _revisions(console: Console, report: Report) -> None:
+    if not report.per_revision:
+        return
+    now = report.period.now
+    revisions = _table("per policy revision (first 12 digits), the first decisions")
+    revisions.add_column("revision", min_width=_REVISION_DIGITS, no_wrap=True)
+    for name in ("cases", "approved", "escalated", "rate", "granted"):
+        revisions.add_column(name, justify="right")
+    revisions.add_column("in force", no_wrap=True)
+    for name, figures in report.per_revision.items():
+        revisions.add_row(
+            name if name == NOT_RECORDED else name[:_REVISION_DIGITS],
+            str(figures.cases),
+            str(figures.approved),
+            str(figures.escalated),
+            _rate(figures.escalation),
+            _granted(figures),
+            f"{_day(figures.first_at, now)} to {_day(figures.last_at, now)}"
+            if figures.first_at is not None and figures.last_at is not None
+            else "",
+        )
+    console.print()
+    console.print(revisions)
 
 
 def _cap_share(console: Console, report: Report) -> None:
