@@ -1,0 +1,58 @@
+"""Running the service under uvicorn: one process, or several workers sharing one socket.
+
+Each worker builds its app with :func:`~recovery_rules.server.app_from_environment` from the same settings.
+With one worker, SIGHUP reloads the policy in the process. With several, uvicorn's supervisor answers SIGHUP
+by starting a new worker for each old one and retiring the old one only once the new one is ready: a new
+policy that does not load stops the new worker from starting, so the old workers keep serving the old policy.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from pathlib import Path
+
+from recovery_rules import Policy
+
+from ._auth import mint_token, token_entry
+from ._settings import Settings
+
+__all__ = ["demo_tokens", "run"]
+
+
+def run(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Serve ``settings`` on ``host``:``port`` with ``workers`` processes, until stopped."""
+    import uvicorn  # noqa: PLC0415 - only needed to serve
+
+    os.environ.update(settings.to_environment())
+    uvicorn.run(
+        "recovery_rules.server:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        log_level="info",
+    )
+
+
+def demo_tokens(path: Path, policy: Policy) -> list[tuple[str, str, str]]:
+    """Write a new token file at ``path`` with one token for each level of ``policy``; return the tokens.
+
+    For trying the service out: the file holds only the hashes, and is readable by its owner alone. Each
+    entry's employee is ``demo-<level>``. Returns ``(employee, level, token)`` for each.
+    """
+    made = []
+    entries = []
+    for level in policy.levels:
+        token, digest = mint_token()
+        employee = f"demo-{level.name}-{secrets.token_hex(2)}"
+        made.append((employee, level.name, token))
+        entries.append(token_entry(digest, employee, level.name))
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+        stream.write("# Bearer tokens of the decision service: SHA-256 hashes only (recovery-rules serve).\n\n")
+        stream.write("\n".join(entries))
+    return made
