@@ -230,6 +230,7 @@ def _handle_errors(app: FastAPI) -> None:
                 else:
                     name = where[-1] if where else ""
                     problems.append(FieldProblem(pointer="", field=name, detail=_pydantic_message(item)))
+        problems = [_by_refused(problem) for problem in problems]
         return problem_response("invalid-input", _summary(problems), request.url.path, problems)
 
     @app.exception_handler(AuthorityError)
@@ -280,7 +281,7 @@ def _handle_errors(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
-        kinds = {404: "not-found", 405: "method-not-allowed", 415: "not-acceptable-media-type", 401: "unauthenticated"}
+        kinds = {404: "not-found", 405: "method-not-allowed", 415: "unsupported-media-type", 401: "unauthenticated"}
         kind = kinds.get(error.status_code, "invalid-input" if error.status_code < 500 else "internal")
         detail = error.detail if isinstance(error.detail, str) else "the request cannot be answered"
         if error.status_code == 404:
@@ -291,6 +292,15 @@ def _handle_errors(app: FastAPI) -> None:
     async def internal(request: Request, error: Exception) -> Response:
         logging.getLogger("recovery_rules.server").exception("unexpected error answering %s", request.url.path)
         return problem_response("internal", "the service failed to answer; it was logged", request.url.path)
+
+
+def _by_refused(problem: FieldProblem) -> FieldProblem:
+    """A ``by`` in the body is refused in words that say why: the level acting is the bearer token's."""
+    if problem.field != "by":
+        return problem
+    return problem.model_copy(
+        update={"detail": "is not accepted: the level acting is the bearer token's, never the body's; leave by out"}
+    )
 
 
 def _summary(problems: list[FieldProblem], headline: str = "the request is not valid") -> str:

@@ -36,7 +36,7 @@ PROBLEM_TYPES: Final = {
     "forbidden": ("The token's level may not do this", 403),
     "not-found": ("There is no such resource", 404),
     "method-not-allowed": ("The method is not allowed here", 405),
-    "not-acceptable-media-type": ("The body must be JSON", 415),
+    "unsupported-media-type": ("The body is not of a media type this route reads", 415),
     "step-not-allowed": ("The case does not allow this step now", 409),
     "stale-case": ("The case moved on while this step was checked", 409),
     "idempotency-conflict": ("The idempotency key was used for another request", 409),
@@ -44,6 +44,7 @@ PROBLEM_TYPES: Final = {
     "journal-unavailable": ("The journal cannot be used now", 503),
     "journal-integrity": ("The journal's record does not verify", 500),
     "internal": ("The service failed", 500),
+    "not-implemented": ("This installation cannot answer this yet", 501),
 }
 """Each kind of problem: its title and HTTP status. The ``type`` is ``TYPE_BASE`` and the kind."""
 
