@@ -75,9 +75,11 @@ class Tokens:
     def from_entries(cls, entries: Iterable[Mapping[str, object]], *, what: str = "token file") -> Tokens:
         """Entries as the file holds them (``sha256``, ``employee``, ``level``), every problem named at once."""
         found: dict[str, Employee] = {}
+        seen: set[str] = set()
         problems: list[Problem] = []
         for index, entry in enumerate(entries):
             where = f"tokens[{index}]"
+            before = len(problems)
             if not isinstance(entry, Mapping):
                 problems.append(Problem(where, "must be a table with sha256, employee and level"))
                 continue
@@ -88,14 +90,16 @@ class Tokens:
                 problems.append(
                     Problem(f"{where}.sha256", "must be the token's SHA-256 as 64 lower-case hexadecimal digits")
                 )
-            elif digest in found:
+            elif digest in seen:
                 problems.append(Problem(f"{where}.sha256", "is listed twice: each token belongs to one employee"))
+            else:
+                seen.add(digest)
             for field, value in (("employee", employee), ("level", level)):
                 if not isinstance(value, str) or not _NAME.fullmatch(value):
                     problems.append(
                         Problem(f"{where}.{field}", "must be 1 to 64 ASCII letters, digits, '_', '.', '@' or '-'")
                     )
-            if not any(problem.location.startswith(where) for problem in problems):
+            if len(problems) == before:
                 found[str(digest)] = Employee(str(employee), str(level))
         if problems:
             raise InvalidInputError(what, problems)

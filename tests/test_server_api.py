@@ -1,0 +1,221 @@
+"""The decision service's /v1 API, in-process: decide, a case walked along its path, reading, overdue callbacks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from recovery_rules import Complaint, Resolution, presets
+
+from ._server import NOW, complaint, serve, walk
+
+SEED_003 = [
+    ("listen", "staff"),
+    ("apologize", "staff"),
+    ("ask_preferred_solution", "staff"),
+    ("decide", "staff"),
+    ("escalate", "staff"),
+]
+
+
+def test_a_decision_carries_the_policy_revision_and_the_complaint_number() -> None:
+    served = serve()
+    response = served.post("/v1/decisions", json={"complaint": complaint()})
+    assert response.status_code == 200, response.json()
+    answer = response.json()
+    policy = presets.ritz_carlton()
+    assert answer["policy_revision"] == policy.revision
+    assert answer["complaint_number"] == "20261123-10442"
+    expected = policy.decide(Complaint.model_validate(complaint()), by="staff", now=NOW)
+    assert Resolution.model_validate(answer["resolution"]) == expected
+
+
+def test_the_level_that_decides_is_the_tokens() -> None:
+    served = serve()
+    body = {"complaint": complaint("3000.00")}
+    assert served.post("/v1/decisions", "staff", json=body).json()["resolution"]["outcome"] == "escalated"
+    assert served.post("/v1/decisions", "manager", json=body).json()["resolution"]["outcome"] == "approved"
+
+
+def test_granted_counts_in_a_decision_outside_a_case() -> None:
+    served = serve()
+    body = {"complaint": complaint("150.00"), "granted": "1900.00 USD"}
+    answer = served.post("/v1/decisions", json=body).json()["resolution"]
+    assert (answer["outcome"], answer["escalate_to"]) == ("escalated", "manager")
+
+
+def test_the_decision_log_is_one_json_line_per_decision_without_personal_data() -> None:
+    served = serve()
+    served.post("/v1/decisions", "manager", json={"complaint": complaint()})
+    lines = served.log.getvalue().splitlines()
+    assert len(lines) == 1
+    entry = json.loads(lines[0])
+    assert entry == {
+        "time": "2026-11-23T16:00:00Z",
+        "revision": presets.ritz_carlton().revision,
+        "outcome": "approved",
+        "level": "manager",
+        "employee": "e-manager",
+        "complaint_number": "20261123-10442",
+        "route": "decide",
+        "recorded": False,
+    }
+    assert "Ada" not in lines[0] and "check-in" not in lines[0]
+
+
+def test_opening_a_case_answers_201_with_its_location_and_number() -> None:
+    served = serve()
+    response = served.post("/v1/cases", json={"complaint": complaint()})
+    assert response.status_code == 201, response.json()
+    answer = response.json()
+    assert answer["complaint_number"] == "20261123-10442"
+    assert response.headers["location"] == "/v1/cases/20261123-10442"
+    assert answer["case"]["state"] == "opened"
+    assert answer["case"]["allowed_steps"] == ["listen"]
+    assert answer["case"]["employee"] == "staff"
+    assert answer["policy_revision"] == presets.ritz_carlton().revision
+
+
+def test_a_second_case_of_the_day_is_read_by_its_number_with_a_slash() -> None:
+    served = serve()
+    served.post("/v1/cases", json={"complaint": complaint()})
+    second = served.post("/v1/cases", json={"complaint": complaint(category="noise")}).json()
+    assert second["complaint_number"] == "20261123-10442/2"
+    read = served.get("/v1/cases/20261123-10442/2")
+    assert read.status_code == 200, read.json()
+    assert read.json()["case"]["complaint"]["category"] == "noise"
+    listened = served.post("/v1/cases/20261123-10442/2/listen", json={"notes": "heard it all"})
+    assert listened.json()["case"]["state"] == "listened"
+
+
+def test_an_approval_is_delivered_by_the_employee_and_the_case_closes() -> None:
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    answer = walk(
+        served,
+        number,
+        [*SEED_003[:4], ("deliver", "staff"), ("thank", "staff"), ("close", "staff")],
+    ).json()
+    assert answer["case"]["state"] == "closed"
+    assert answer["case"]["outcome"] == "remedy_delivered"
+    assert answer["case"]["granted"] == {"amount": "250.00", "currency": "USD"}
+    assert [event["kind"] for event in answer["case"]["events"]][-3:] == ["delivered", "thanked", "closed"]
+
+
+def test_seed_003_escalation_denial_two_alternatives_final_offer_and_report() -> None:
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
+    escalated = walk(served, number, SEED_003).json()
+    assert escalated["case"]["state"] == "escalated"
+    assert escalated["case"]["escalated_to"] == "manager"
+    assert escalated["case"]["callback_by"] == "2026-11-23T18:00:00Z"
+    denied = walk(
+        served,
+        number,
+        [("manager_denies", "manager"), ("explain_denial", "manager")],
+        manager_denies={"reason": "a refund that size is beyond what one night's delay calls for"},
+    ).json()
+    assert len(denied["case"]["alternatives_offered"]) == 2
+    assert denied["case"]["offered_by"] == "manager"
+    reported = walk(
+        served,
+        number,
+        [
+            ("decline_alternatives", "manager"),
+            ("make_final_offer", "manager"),
+            ("decline_final_offer", "manager"),
+            ("write_report", "manager"),
+            ("thank", "staff"),
+            ("close", "staff"),
+        ],
+        write_report={"summary": "Guest wants the full refund; call tomorrow."},
+    ).json()
+    assert reported["case"]["state"] == "closed"
+    assert reported["case"]["outcome"] == "reported"
+    assert reported["case"]["report"]["to"] == "manager"
+
+
+def test_the_ledger_keeps_the_authority_limit_across_cases_of_one_incident() -> None:
+    served = serve()
+    first = served.post("/v1/cases", json={"complaint": complaint("1900.00")}).json()["complaint_number"]
+    walk(served, first, SEED_003[:4])
+    body = {"complaint": complaint("200.00", category="noise"), "incident": first}
+    second = served.post("/v1/cases", json=body).json()["complaint_number"]
+    decided = walk(served, second, SEED_003[:4]).json()
+    assert decided["case"]["decision"]["granted_before"] == {"amount": "1900.00", "currency": "USD"}
+    assert decided["case"]["state"] == "beyond_authority"
+
+
+def test_a_step_response_is_the_case_as_that_step_left_it() -> None:
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    answer = served.post(f"/v1/cases/{number}/listen", json={"notes": "long story"}).json()
+    assert answer["step"] == "listen"
+    assert answer["event"]["kind"] == "listened"
+    assert answer["event"]["version"] == 2
+    assert answer["case"]["version"] == 2
+    assert answer["case"]["allowed_steps"] == ["apologize"]
+
+
+def test_overdue_callbacks_are_listed_once_the_promised_time_passes() -> None:
+    moment = [NOW]
+    served = serve(clock=lambda: moment[0])
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
+    walk(served, number, SEED_003)
+    assert served.get("/v1/callbacks/overdue").json()["cases"] == []
+    moment[0] = NOW + dt.timedelta(hours=2, minutes=1)
+    overdue = served.get("/v1/callbacks/overdue").json()
+    assert [case["complaint_number"] for case in overdue["cases"]] == [number]
+    assert overdue["cases"][0]["callback_by"] == "2026-11-23T18:00:00Z"
+
+
+def test_the_policy_route_names_the_levels_a_token_may_have() -> None:
+    answer = serve().get("/v1/policy").json()
+    assert answer["levels"] == ["staff", "manager", "general_manager"]
+    assert answer["revision"] == presets.ritz_carlton().revision
+
+
+def test_a_valid_policy_checks_with_its_revision_in_every_format() -> None:
+    served = serve()
+    text = presets.path("retail").read_text(encoding="utf-8")
+    answer = served.post("/v1/policy/check", content=text, headers={"Content-Type": "application/toml"})
+    assert answer.status_code == 200, answer.json()
+    assert answer.json()["revision"] == presets.retail().revision
+    as_json = served.post("/v1/policy/check", json=presets.retail().model_dump(mode="json"))
+    assert as_json.status_code == 200, as_json.json()
+    assert as_json.json()["revision"] == presets.retail().revision
+
+
+def test_the_report_route_answers_the_metrics_or_says_it_cannot_yet() -> None:
+    served = serve()
+    response = served.get("/v1/report", params={"since": "2026-11-01T00:00:00Z"})
+    assert response.status_code in (200, 501), response.json()
+    if response.status_code == 200:
+        assert response.json()["policy_revision"] == presets.ritz_carlton().revision
+
+
+def test_health_readiness_and_metrics() -> None:
+    served = serve()
+    assert served.client.get("/healthz").json() == {"status": "ok"}
+    ready = served.client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["revision"] == presets.ritz_carlton().revision
+    served.post("/v1/decisions", json={"complaint": complaint()})
+    text = served.client.get("/metrics").text
+    assert 'recovery_rules_decisions_total{level="staff",outcome="approved"} 1.0' in text
+    assert 'recovery_rules_http_requests_total{method="POST",route="/v1/decisions",status="200"} 1.0' in text
+    assert f'recovery_rules_policy_info{{revision="{presets.ritz_carlton().revision}"}} 1.0' in text
+
+
+def test_each_app_counts_in_a_registry_of_its_own() -> None:
+    one, two = serve(), serve()
+    one.post("/v1/decisions", json={"complaint": complaint()})
+    assert "recovery_rules_decisions_total{" not in two.client.get("/metrics").text
+
+
+def test_readiness_fails_when_the_journal_cannot_be_used() -> None:
+    served = serve()
+    served.journal.close()
+    ready = served.client.get("/readyz")
+    assert ready.status_code == 503
+    assert served.client.get("/healthz").status_code == 200
