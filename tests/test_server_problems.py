@@ -222,3 +222,10 @@ def test_a_naive_time_message_of_the_library_is_written_for_a_json_client() -> N
         'must have a time zone: write it with its UTC offset, for example "2026-11-23T09:30:00-05:00" or '
         '"2026-11-23T14:30:00Z"'
     ]
+
+
+def test_a_step_body_is_checked_in_the_librarys_words(served: Served) -> None:
+    number = served.post("/v1/cases", json={"complaint": complaint(category="minibar")}).json()["complaint_number"]
+    found = problem(served.post(f"/v1/cases/{number}/listen", json={"note": "x"}), 422, "invalid-input")
+    assert pointers(found) == ["/note"]
+    assert "did you mean 'notes'" in found["errors"][0]["detail"]

@@ -10,6 +10,7 @@ import logging
 import signal
 import sys
 import time
+import typing
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import IO, Any, Final
 
@@ -227,8 +228,11 @@ def _body_model(request: Request) -> type[RecoveryModel] | None:
     """The request model of the route that refused the body, if it is one of the service's own."""
     route = request.scope.get("route")
     field = getattr(route, "body_field", None)
-    model = getattr(getattr(field, "field_info", None), "annotation", None)
-    return model if isinstance(model, type) and issubclass(model, RecoveryModel) else None
+    annotation = getattr(getattr(field, "field_info", None), "annotation", None)
+    for model in (annotation, *typing.get_args(annotation)):  # a step's body is ``Model | None``
+        if isinstance(model, type) and issubclass(model, RecoveryModel):
+            return model
+    return None
 
 
 def _handle_errors(app: FastAPI) -> None:
