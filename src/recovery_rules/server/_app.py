@@ -37,7 +37,7 @@ from recovery_rules import (
 from ._auth import Tokens
 from ._observe import DecisionLog
 from ._problems import ApiProblem, FieldProblem, field_problem, problem_response
-from ._service import Clock, Service
+from ._service import LOG, Clock, Service
 from ._settings import Settings, load_policy, open_journal
 
 __all__ = ["app_from_environment", "create_app", "openapi_document"]
@@ -160,8 +160,15 @@ def app_from_environment() -> FastAPI:
         log = sys.stdout
     else:
         log = open(settings.decision_log, "a", encoding="utf-8")  # noqa: SIM115 - open for the app's lifetime
+    try:
+        policy = load_policy(settings.policy)
+    except PolicyError as error:
+        # A new worker (uvicorn replaces every worker on SIGHUP) of a policy that does not load: it does not
+        # start, so uvicorn keeps the old workers, which keep serving the old policy.
+        logging.getLogger(LOG).error("policy reload refused; this worker does not start: %s", error)
+        raise SystemExit(3) from None
     return create_app(
-        load_policy(settings.policy),
+        policy,
         open_journal(settings.journal),
         Tokens.from_file(settings.tokens),
         policy_source=settings.policy,
