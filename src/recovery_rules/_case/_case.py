@@ -8,10 +8,10 @@ report, thank, close. Each step checks that it is allowed now (else
 one event to the journal under the complaint number. The states and the table of
 which step may follow which are in ``_case_path.py``.
 
-Decisions use the ledger: what the guest was already granted within the
-policy's window is read from the journal inside the same transaction that
-records the decision, so the limit and the cap hold across employees, shifts,
-threads and processes.
+Decisions use the ledger: what the guest was already granted within each of
+the policy's windows (its ``window``, and each cap's own) is read from the
+journal inside the same transaction that records the decision, so the limits
+and every cap hold at once across employees, shifts, threads and processes.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from recovery_rules._policy._policy import Policy, compiled_policy
 from recovery_rules._values._base import Text, problems_from
 from recovery_rules._values._models import Complaint, ComplaintNumber, Remedy
 from recovery_rules._values._money import Money
-from recovery_rules._values._time import instant, local
+from recovery_rules._values._time import Window, instant, local
 from recovery_rules._wording._phrases import forbidden_phrases
 from recovery_rules.exceptions import (
     AuthorityError,
@@ -406,7 +406,7 @@ class Case:
         """Decide the preferred remedy with the authority of level ``by`` (the case's employee by default).
 
         What the guest was already granted comes from the journal (the policy's
-        window), read in the same transaction that records the decision.
+        window and every cap's), read in the same transaction that records the decision.
         Approved: the employee delivers it next. Beyond their authority:
         :meth:`escalate`. Denied: a manager will :meth:`explain_denial`.
         """
@@ -789,8 +789,10 @@ class Case:
         offerer = _required(view.offered_by)
         granted = _granted(policy, ledger, view, at)
         compiled = compiled_policy(policy)
-        left = compiled.room_left(compiled.by_name[offerer], view.complaint.customer.tier, granted.amount)
+        before = tuple(granted[window].amount for window in compiled.windows)
+        left, bound = compiled.binding(compiled.by_name[offerer], view.complaint.customer.tier, before)
         if alternative.value.amount > left:
+            under = "" if bound is None else f" under {bound.text}"
             raise _refusal(
                 step,
                 view,
@@ -798,7 +800,7 @@ class Case:
                 needed=None,
                 detail=(
                     f"it is worth {alternative.value.display()} and {offerer} may grant this guest only "
-                    f"{Money(left, policy.currency).display()} more now"
+                    f"{Money(left, policy.currency).display()} more now{under}"
                 ),
             )
         return _draft(step, CaseState.RESOLVED, offerer, at, grant=alternative.value, alternative=_json(alternative))
@@ -835,17 +837,24 @@ def _refusal(step: CaseStep, view: CaseView, *, level: str, needed: str | None, 
     return AuthorityError(step, view.state, _names(allowed_steps(view)), level=level, needed=needed, detail=detail)
 
 
-def _granted(policy: Policy, ledger: Ledger, view: CaseView, at: dt.datetime) -> Money:
-    """What the case's guest was already granted within the policy's window, as of ``at``."""
+def _granted(policy: Policy, ledger: Ledger, view: CaseView, at: dt.datetime) -> dict[Window, Money]:
+    """What the case's guest was already granted within each of the policy's windows, as of ``at``.
+
+    Read from ``ledger``, the journal's write transaction: the grant this step appends is checked against
+    every window's total as it stands in that transaction (each an O(log n) read of two running totals).
+    """
     number = view.complaint.number
-    return ledger.granted(
-        number,
-        window=policy.window,
-        timezone=policy.timezone,
-        currency=policy.currency,
-        now=at,
-        incident=view.incident,
-    )
+    return {
+        window: ledger.granted(
+            number,
+            window=window,
+            timezone=policy.timezone,
+            currency=policy.currency,
+            now=at,
+            incident=view.incident,
+        )
+        for window in compiled_policy(policy).windows
+    }
 
 
 def _build_with_ledger(

@@ -9,6 +9,7 @@ generated complaints; host apps can run it over their own policies.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from recovery_rules._policy._parts import AuthorityLevel
 from recovery_rules._policy._policy import Policy
 from recovery_rules._values._models import Complaint
 from recovery_rules._values._money import DECIMAL_CONTEXT, Money
+from recovery_rules._values._time import Window
 
 from ._resolution import Outcome, Resolution
 
@@ -43,7 +45,8 @@ class _Case:
     ranks: dict[str, int]
     before: Decimal
     total: Decimal
-    cap: Decimal | None
+    caps: tuple[tuple[Decimal, Decimal], ...]
+    """Every cap (``hard_cap`` and each of ``caps``) as (its limit, what was granted in its window)."""
 
     @property
     def tier(self) -> str:
@@ -57,22 +60,47 @@ class _Case:
         return _can_grant(level, self.tier, self.kind, self.total)
 
     @property
+    def over_a_cap(self) -> bool:
+        asked = self.complaint.requested.amount.amount
+        return any(DECIMAL_CONTEXT.add(before, asked) > limit for limit, before in self.caps)
+
+    @property
     def barred(self) -> bool:
-        """Refused remedy or over the cap: nobody may grant it."""
-        return self.kind in self.policy.refused_remedies or (self.cap is not None and self.total > self.cap)
+        """Refused remedy or over a cap: nobody may grant it."""
+        return self.kind in self.policy.refused_remedies or self.over_a_cap
+
+
+def _amounts(policy: Policy, granted: object) -> dict[Window, Decimal]:
+    """What was granted in each window the policy names: one amount for all, or the caller's per window."""
+    windows = [policy.window, *(cap.window for cap in policy.caps)]
+    if granted is None:
+        return dict.fromkeys(windows, Decimal(0))
+    if isinstance(granted, Money):
+        return dict.fromkeys(windows, granted.amount)
+    if isinstance(granted, Mapping):
+        given = {key if isinstance(key, Window) else Window.parse(key): money.amount for key, money in granted.items()}
+        return {window: given[window] for window in windows}
+    raise TypeError(f"granted must be Money or a mapping of window to Money, not {type(granted).__name__}")
 
 
 def resolution_violations(
     policy: Policy,
     complaint: Complaint,
     by: str,
-    granted: Money | None,
+    granted: Money | Mapping[str, Money] | Mapping[Window, Money] | None,
     resolution: Resolution,
     *,
     now: dt.datetime | None = None,
 ) -> list[str]:
-    """Every way ``resolution`` breaks the policy's promises; empty when it keeps them all."""
-    before = Decimal(0) if granted is None else granted.amount
+    """Every way ``resolution`` breaks the policy's promises; empty when it keeps them all.
+
+    ``granted`` is what was already granted, as :meth:`Policy.decide <recovery_rules.Policy.decide>` takes it:
+    one amount for every window, or one per window.
+    """
+    amounts = _amounts(policy, granted)
+    before = amounts[policy.window]
+    caps = [(policy.hard_cap.amount, before)] if policy.hard_cap is not None else []
+    caps.extend((cap.limit.amount, amounts[cap.window]) for cap in policy.caps)
     case = _Case(
         policy=policy,
         complaint=complaint,
@@ -81,7 +109,7 @@ def resolution_violations(
         ranks={level.name: rank for rank, level in enumerate(policy.levels)},
         before=before,
         total=DECIMAL_CONTEXT.add(before, complaint.requested.amount.amount),
-        cap=None if policy.hard_cap is None else policy.hard_cap.amount,
+        caps=tuple(caps),
     )
     problems: list[str] = []
     outcome = resolution.outcome
@@ -104,7 +132,7 @@ def resolution_violations(
     if outcome is Outcome.DENIED:
         problems.extend(_denial_violations(case, resolution))
     if outcome is not Outcome.APPROVED:
-        problems.extend(_alternative_violations(policy, complaint, case.actor, before, resolution))
+        problems.extend(_alternative_violations(case, resolution))
     return problems
 
 
@@ -174,9 +202,8 @@ def _denial_violations(case: _Case, resolution: Resolution) -> list[str]:
     return problems
 
 
-def _alternative_violations(
-    policy: Policy, complaint: Complaint, actor: AuthorityLevel, before: Decimal, resolution: Resolution
-) -> list[str]:
+def _alternative_violations(case: _Case, resolution: Resolution) -> list[str]:
+    policy, complaint, actor = case.policy, case.complaint, case.actor
     problems = []
     alternatives = resolution.alternatives
     if len(alternatives) < policy.min_alternatives:
@@ -186,10 +213,10 @@ def _alternative_violations(
         )
     if len({alternative.kind for alternative in alternatives}) != len(alternatives):
         problems.append("alternatives are not of distinct kinds")
-    room = [amount for amount in (_limit(actor, complaint.customer.tier),) if amount is not None]
-    if policy.hard_cap is not None:
-        room.append(policy.hard_cap.amount)
-    budget = None if not room else max(DECIMAL_CONTEXT.subtract(min(room), before), Decimal(0))
+    own = _limit(actor, complaint.customer.tier)
+    room = [] if own is None else [DECIMAL_CONTEXT.subtract(own, case.before)]
+    room.extend(DECIMAL_CONTEXT.subtract(limit, before) for limit, before in case.caps)
+    budget = None if not room else max(min(room), Decimal(0))
     catalog = {alternative.id: alternative for alternative in policy.catalog}
     asked = complaint.requested.amount.amount
     distances = []
