@@ -92,6 +92,8 @@ def command(
         raise CliInputError(f"--journal: {error.problems[0].message}") from None
     token_file = Path(tokens)
     if not token_file.exists():
+        if token_file.suffix == ".json":
+            raise CliInputError(f"--tokens: there is no token file {tokens}; make one with --mint-token EMPLOYEE LEVEL")
         made = server.demo_tokens(token_file, loaded)
         _console.echo(
             f"No token file {tokens}: made one with a token for each level. The tokens, shown once:", err=True
