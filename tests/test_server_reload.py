@@ -215,3 +215,20 @@ def test_a_reload_reads_the_token_file_again(tmp_path: Path) -> None:
     tokens.write_text("tokens = 1")
     service.reload()  # a token file that does not read keeps the tokens read before
     assert served.client.get("/v1/policy", headers={"Authorization": f"Bearer {kept}"}).status_code == 200
+
+
+def test_watching_the_file_reloads_when_it_changes_and_only_then(tmp_path: Path) -> None:
+    path = policy_file(tmp_path)
+    service = serve(policy_source=str(path), watch_policy=True).app.state.service
+    assert service.reload_if_changed() is None
+    path.write_text(path.read_text(encoding="utf-8").replace(*RAISED, 1), encoding="utf-8")
+    result = service.reload_if_changed()
+    assert result is not None
+    assert result.result == "loaded"
+    assert service.reload_if_changed() is None
+    path.write_text("broken = [", encoding="utf-8")
+    refused = service.reload_if_changed()
+    assert refused is not None
+    assert refused.result == "refused"
+    assert service.reload_if_changed() is None  # a refused file is not read again until it changes again
+    assert service.policy.revision == result.revision

@@ -182,8 +182,7 @@ async def _watch(service: Service) -> None:
     """Reload the policy whenever its file changes, until cancelled."""
     while True:
         await asyncio.sleep(WATCH_EVERY)
-        if service.policy_changed():
-            service.reload()
+        service.reload_if_changed()
 
 
 def _measure(app: FastAPI, service: Service) -> None:
