@@ -250,3 +250,22 @@ def test_the_service_decides_as_the_library_does(
         Complaint.model_validate(body["complaint"]), by=level, granted=Money(before, "USD"), now=NOW
     )
     assert Resolution.model_validate(answer["resolution"]) == expected
+
+
+def test_a_browser_page_of_an_allowed_origin_may_call_the_api() -> None:
+    served = serve(allow_origins=("https://desk.example.com",))
+    preflight = {
+        "Origin": "https://desk.example.com",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type, idempotency-key",
+    }
+    allowed = served.client.options("/v1/cases", headers=preflight)
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://desk.example.com"
+    refused = served.client.options("/v1/cases", headers={**preflight, "Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in refused.headers
+    answer = served.post(
+        "/v1/decisions", json={"complaint": complaint()}, headers={"Origin": "https://desk.example.com"}
+    )
+    assert answer.headers["access-control-allow-origin"] == "https://desk.example.com"
+    assert "access-control-allow-origin" not in serve().post("/v1/decisions", json={"complaint": complaint()}).headers

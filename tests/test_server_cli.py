@@ -102,6 +102,7 @@ def test_settings_travel_through_the_environment_to_each_worker(
         tokens=str(tokens),
         watch_policy=True,
         decision_log="",
+        allow_origins=("https://desk.example.com", "https://till.example.com"),
     )
     environment = settings.to_environment()
     assert Settings.from_environment(environment) == settings

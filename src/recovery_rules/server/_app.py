@@ -16,6 +16,7 @@ from typing import IO, Any, Final
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -57,6 +58,7 @@ def create_app(
     decision_log: IO[str] | None = None,
     watch_policy: bool = False,
     reload_on_sighup: bool = True,
+    allow_origins: tuple[str, ...] = (),
     logger: logging.Logger | None = None,
 ) -> FastAPI:
     """The decision service: ``policy`` decides, ``journal`` records the cases, ``tokens`` say who may act.
@@ -65,7 +67,9 @@ def create_app(
     one). ``policy_source`` (a file or a preset's name) is where a reload reads the policy again: on SIGHUP
     (with ``reload_on_sighup``, while the app runs under a server) and, with ``watch_policy``, when the
     file changes; ``tokens_source``, the token file, is read again at each reload. ``decision_log``
-    receives one JSON line per decision (none when ``None``).
+    receives one JSON line per decision (none when ``None``). ``allow_origins`` are the web origins whose
+    pages may call the API from a browser (CORS: the bearer token, ``Content-Type`` and ``Idempotency-Key``
+    headers; no cookies).
     """
     from ._api import router  # noqa: PLC0415 - the routes import this module's siblings only when an app is made
 
@@ -114,6 +118,15 @@ def create_app(
     app.state.service = service
     _handle_errors(app)
     _measure(app, service)
+    if allow_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(allow_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            expose_headers=["Location", "WWW-Authenticate"],
+            allow_credentials=False,
+        )
     app.include_router(router)
     _operations(app, service)
     _problems_in_openapi(app)
@@ -175,6 +188,7 @@ def app_from_environment() -> FastAPI:
         tokens_source=settings.tokens,
         decision_log=log,
         watch_policy=settings.watch_policy,
+        allow_origins=settings.allow_origins,
     )
 
 
