@@ -352,9 +352,16 @@ def test_a_follow_up_counts_against_its_incident_and_every_cap(backend: Harness)
 
 
 def test_an_alternative_accepted_after_the_room_shrank_is_refused_naming_the_cap(backend: Harness) -> None:
-    policy = stacked()
+    # The paid dinner and drink are written for room_not_ready here, so the Plan B ranking offers them first.
+    catalog = [
+        {**entry, "applies_to": ["room_not_ready", "*"]} if entry["id"] in {"dinner", "drink"} else entry
+        for entry in policy_data()["catalog"]
+    ]
+    policy = stacked(catalog=catalog)
     journal = backend.journal()
-    denied = at_decision(Case.open(journal, policy, complaint("700.00"), by="staff", now=NOW), NOW)
+    denied = at_decision(
+        Case.open(journal, policy, complaint("700.00", category="room_not_ready"), by="staff", now=NOW), NOW
+    )
     assert denied.decide(now=NOW).outcome is Outcome.DENIED  # over the $600 daily cap at once
     denied.explain_denial(now=NOW)
     assert [alternative.id for alternative in denied.alternatives_offered] == ["dinner", "drink"]  # $80, $15

@@ -234,21 +234,24 @@ def test_season_pass_holders_get_the_higher_tier_limit(theme_park: Policy) -> No
     assert theme_park.decide(standard, by="ticket_agent", now=NOW).outcome is Outcome.ESCALATED
 
 
-# -- alternatives: closest first, distinct kinds, within budget ---------------
+# -- alternatives: the situation's own first, then free, then closest; distinct kinds, within budget ---------------
 
 
-def test_alternatives_are_closest_in_value_to_what_was_asked(ritz: Policy) -> None:
+def test_alternatives_written_for_the_category_come_first_then_the_closest_in_value(ritz: Policy) -> None:
     resolution = ritz.decide(complaint("2500.00", category="noise"), by="staff", now=NOW)
     assert [alternative.id for alternative in resolution.alternatives] == [
-        "suite-upgrade",
-        "spa-treatment",
-        "dining-credit",
+        "late-checkout",
+        "quiet-room-move",
+        "sister-hotel",
     ]
-    small = ritz.decide(complaint("160.00", kind="cash_payment", category="noise"), by="staff", now=NOW)
-    assert [alternative.id for alternative in small.alternatives] == [
-        "spa-treatment",
-        "dining-credit",
-        "callback-with-answer",
+    # a room not ready: its own free options, then its own paid ones, closest to what was asked first
+    much = ritz.decide(complaint("900.00", kind="cash_payment"), by="staff", now=NOW)
+    assert [alternative.id for alternative in much.alternatives] == ["late-checkout", "sister-hotel", "suite-upgrade"]
+    little = ritz.decide(complaint("160.00", kind="cash_payment"), by="staff", now=NOW)
+    assert [alternative.id for alternative in little.alternatives] == [
+        "late-checkout",
+        "sister-hotel",
+        "club-lounge-access",
     ]
 
 

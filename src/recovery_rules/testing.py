@@ -272,7 +272,7 @@ def policies(
         if draw(st.integers(0, 3)) == 0:
             level["may_grant"] = draw(st.lists(st.sampled_from(vocabulary), unique=True))
         levels.append(level)
-    min_alternatives = draw(st.integers(1, 4))
+    min_alternatives = draw(st.integers(2, 4))
     catalog: list[dict[str, Any]] = [
         {
             "id": f"free-{i}",
@@ -347,7 +347,9 @@ def check_policy(policy: Policy, *, max_examples: int = 300, seed: int | None = 
     Raises :class:`~recovery_rules.PolicyCheckError` with the smallest
     counterexample Hypothesis finds. The promises: every denial and escalation
     offers at least ``min_alternatives`` alternatives of distinct kinds that the
-    acting employee can authorize now; no approval beyond authority or the cap;
+    acting employee can authorize now, the ones the Plan B ranking picks, in its
+    order (written for the complaint's category first, then free, then closest
+    in value); no approval beyond authority or the cap;
     every escalation goes to the lowest higher level that can grant it, with a
     callback promised exactly that level's ``callback_within`` after the
     decision in absolute time (so after it, across clock changes too); denials

@@ -326,11 +326,12 @@ class DurableEngine:
         by: str,
         granted: Granted | None = None,
         now: dt.datetime | None = None,
+        employee: str | None = None,
     ) -> Resolution:
         """Decide what an employee of level ``by`` may do about ``complaint``; see ``Policy.decide``."""
         if not self._finalizer.alive:
             raise EngineError("this DurableEngine is closed; make a new one")
-        return decide(self._compiled, complaint, by, granted, now, rules=self._verdict)
+        return decide(self._compiled, complaint, by, granted, now, employee=employee, rules=self._verdict)
 
     def close(self) -> None:
         """Delete the rulesets from durable-rules. Deciding afterwards raises :class:`~recovery_rules.EngineError`."""

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from recovery_rules._policy._parts import AuthorityLevel
+from recovery_rules._policy._parts import ANY, Alternative, AuthorityLevel
 from recovery_rules._policy._policy import Policy
 from recovery_rules._values._models import Complaint
 from recovery_rules._values._money import DECIMAL_CONTEXT, Money
@@ -21,7 +21,13 @@ from recovery_rules._values._time import Window
 
 from ._resolution import Outcome, Resolution
 
-__all__ = ["resolution_violations"]
+__all__ = ["RANKING", "resolution_violations"]
+
+RANKING = (
+    "of the Plan B ranking: written for the complaint's category first, then for the remedy kind asked, then "
+    "generic; within each, free before paid; then closest in value to what was asked"
+)
+"""How the alternatives of a resolution are ordered, as a violation says it."""
 
 
 def _limit(level: AuthorityLevel, tier: str) -> Decimal | None:
@@ -113,6 +119,11 @@ def resolution_violations(
     )
     problems: list[str] = []
     outcome = resolution.outcome
+    if resolution.policy_revision != policy.revision:
+        problems.append(
+            f"policy_revision is {resolution.policy_revision!r}, not the revision of the policy that decided "
+            f"({policy.revision})"
+        )
     if resolution.total.amount != case.total:
         problems.append(f"total is {resolution.total} but granted + asked is {case.total}")
     if case.barred and outcome is not Outcome.DENIED:
@@ -202,6 +213,37 @@ def _denial_violations(case: _Case, resolution: Resolution) -> list[str]:
     return problems
 
 
+def _relevance(policy: Policy, complaint: Complaint, alternative: Alternative) -> int | None:
+    """How an alternative is written for a complaint: 0 for its (listed) category, 1 for the remedy kind asked,
+    2 for every complaint (``"*"``); ``None`` when it does not apply to it."""
+    category = complaint.category
+    if category in policy.categories and category in alternative.applies_to:
+        return 0
+    if complaint.requested.kind in alternative.applies_to:
+        return 1
+    return 2 if ANY in alternative.applies_to else None
+
+
+def _plan_b(policy: Policy, complaint: Complaint, budget: Decimal | None) -> list[Alternative]:
+    """The Plan B the ranking defines, the slow way: of the relevant alternatives within the budget, written for
+    the category first, then for the remedy kind, then generic; free before paid; then closest in value to what
+    was asked, then cheaper, then first listed; the first of each kind, ``min_alternatives`` of them."""
+    asked = complaint.requested.amount.amount
+    best: dict[str, tuple[int, bool, Decimal, Decimal, int]] = {}
+    chosen: dict[str, Alternative] = {}
+    for position, alternative in enumerate(policy.catalog):
+        value = alternative.value.amount
+        relevance = _relevance(policy, complaint, alternative)
+        if relevance is None or (budget is not None and value > budget):
+            continue
+        key = (relevance, value != 0, DECIMAL_CONTEXT.subtract(value, asked).copy_abs(), value, position)
+        if alternative.kind not in best or key < best[alternative.kind]:
+            best[alternative.kind] = key
+            chosen[alternative.kind] = alternative
+    ranked = sorted(best, key=best.__getitem__)
+    return [chosen[kind] for kind in ranked[: policy.min_alternatives]]
+
+
 def _alternative_violations(case: _Case, resolution: Resolution) -> list[str]:
     policy, complaint, actor = case.policy, case.complaint, case.actor
     problems = []
@@ -218,16 +260,20 @@ def _alternative_violations(case: _Case, resolution: Resolution) -> list[str]:
     room.extend(DECIMAL_CONTEXT.subtract(limit, before) for limit, before in case.caps)
     budget = None if not room else max(min(room), Decimal(0))
     catalog = {alternative.id: alternative for alternative in policy.catalog}
-    asked = complaint.requested.amount.amount
-    distances = []
     for alternative in alternatives:
         if catalog.get(alternative.id) != alternative:
             problems.append(f"alternative {alternative.id!r} is not the policy's catalog entry")
         if budget is not None and alternative.value.amount > budget:
             problems.append(f"alternative {alternative.id!r} is worth more than {actor.name} may still grant")
-        if not alternative.relevant_to(complaint.category, complaint.requested.kind):
+        if _relevance(policy, complaint, alternative) is None:
             problems.append(f"alternative {alternative.id!r} does not apply to this complaint")
-        distances.append(DECIMAL_CONTEXT.subtract(alternative.value.amount, asked).copy_abs())
-    if distances != sorted(distances):
-        problems.append("alternatives are not ordered closest in value to what was asked first")
+    if problems:
+        return problems
+    offered = [alternative.id for alternative in alternatives]
+    expected = [alternative.id for alternative in _plan_b(policy, complaint, budget)]
+    if offered != expected:
+        if sorted(offered) == sorted(expected):
+            problems.append(f"alternatives are not in the order {RANKING}")
+        else:
+            problems.append(f"offers {', '.join(offered)} where the Plan B ranking picks {', '.join(expected)}")
     return problems

@@ -26,7 +26,9 @@ Plan B. Other engines (the durable-rules backend) reach the verdict their own
 way and share that second half, so both explain a decision in the same words.
 
 Every ``DENIED`` and ``ESCALATED`` resolution carries alternatives the acting
-level can authorize now. Arithmetic runs in the library's own decimal context,
+level can authorize now, ranked as :mod:`recovery_rules._policy._catalog` says
+(the complaint's category's own first, then the remedy kind's, then generic;
+free before paid; value closeness last). Arithmetic runs in the library's own decimal context,
 never the caller's, and every failure raises: nothing here approves by default.
 """
 
@@ -48,6 +50,7 @@ from pydantic_core import TzInfo
 
 from recovery_rules._policy._catalog import CatalogIndex
 from recovery_rules._policy._parts import Alternative, AuthorityLevel
+from recovery_rules._values._base import check_employee
 from recovery_rules._values._currencies import MINOR_UNITS, SYMBOLS
 from recovery_rules._values._models import Complaint, ComplaintNumber, Customer, Remedy, check_complaint
 from recovery_rules._values._money import DECIMAL_CONTEXT, MAX_AMOUNT, Money, money_problems, trusted_money
@@ -458,6 +461,7 @@ def decide(
     granted: Granted | None = None,
     now: dt.datetime | None = None,
     *,
+    employee: str | None = None,
     rules: Callable[[_Decision], Verdict] | None = None,
 ) -> Resolution:
     """Decide ``complaint`` for an employee of level ``by``; see the module docstring.
@@ -466,9 +470,12 @@ def decide(
     policy, or a mapping from each window (``"incident"``, ``"30d"``, a :class:`Window`) to the amount
     granted in it.
 
+    ``employee`` is the id of who asks (``"E-0042"``), carried into the resolution.
     ``rules`` is another engine's way to reach the verdict (the durable-rules
     backend); by default the rules are applied here.
     """
+    if employee is not None:
+        check_employee(employee)
     # model_copy(update=...) and model_construct skip validation, so the complaint and ``granted`` may hold
     # anything. Each part a decision reads is read once here and checked with exact-type tests and compares
     # (a full re-validation would cost more than the decision); anything unusual (a missing field, a
@@ -532,7 +539,9 @@ def decide(
         now = dt.datetime.now(dt.UTC)
     elif type(now) is not _DATETIME or now.tzinfo is not _UTC:
         now = utc(now)  # one instant, one resolution, whatever the time zone it was given in
-    decision = _Decision(policy, complaint, level, given, now, requested, asked, amount, kind, tier, category, number)
+    decision = _Decision(
+        policy, complaint, level, given, now, requested, asked, amount, kind, tier, category, number, employee
+    )
     if unlisted is not None:
         decision.trace.append(unlisted)
     return decision.resolve() if rules is None else decision.conclude(rules(decision))
@@ -662,6 +671,7 @@ class _Decision:
         "by_window",
         "category",
         "complaint",
+        "employee",
         "kind",
         "now",
         "number",
@@ -687,9 +697,11 @@ class _Decision:
         tier: str,
         category: str,
         number: ComplaintNumber,
+        employee: str | None = None,
     ) -> None:
         self.policy = policy
         self.complaint = complaint
+        self.employee = employee
         self.actor = actor
         self.now = now
         self.requested = requested
@@ -1095,5 +1107,7 @@ class _Decision:
                 "grantable_by": grantable_by,
                 "trace": tuple(self.trace),
                 "decided_at": self.now,
+                "employee": self.employee,
+                "policy_revision": self.policy.revision,
             }
         )

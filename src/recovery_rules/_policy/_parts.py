@@ -82,6 +82,10 @@ class AuthorityLevel(RecoveryModel):
     - ``callback_within``: the callback promised when a case escalates to this
       level (required for every level but the lowest).
     - ``may_grant``: the remedy kinds this level may grant (``None``: all).
+    - ``delegates``: the levels that may act for this one in its absence (a
+      ``manager`` for an absent ``general_manager``): a case step taken with
+      ``acting_for=`` this level by an employee of a delegate level is decided
+      with this level's authority, and its event records the delegation.
     """
 
     _what: ClassVar[str] = "authority level"
@@ -92,6 +96,7 @@ class AuthorityLevel(RecoveryModel):
     tier_limits: dict[Word, NonNegativeMoney] = Field(default_factory=dict)
     callback_within: Duration | None = None
     may_grant: WordSet | None = None
+    delegates: WordSet = ()
 
     @property
     def display_name(self) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Final, Literal, Self
 
 from pydantic import AfterValidator, Field, StrictBool, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
@@ -44,6 +44,22 @@ def _with_currency(value: object, currency: str) -> object:
     return value
 
 
+MIN_ALTERNATIVES: Final = 2
+"""The fewest alternatives a policy may promise: "attempt to offer two alternative solutions" with a denial."""
+
+
+def _at_least_two(value: int) -> int:
+    if value < MIN_ALTERNATIVES:
+        raise PydanticCustomError(
+            "min_alternatives",
+            "must be at least {least}, not {value}: a denial always offers the customer at least two "
+            'alternatives ("attempt to offer two alternative solutions"); set min_alternatives = {least} or more '
+            "(the default, 3, also keeps a final back-up offer)",
+            {"least": MIN_ALTERNATIVES, "value": value},
+        )
+    return value
+
+
 class Policy(RecoveryModel):
     """A business's service-recovery policy: who may grant what, and the Plan B catalog.
 
@@ -55,7 +71,8 @@ class Policy(RecoveryModel):
       (:class:`~recovery_rules.Cap`): with ``window = "incident"``, a cap per
       rolling 30 days bounds what a guest filing one complaint after another
       gets in all. One cap per window; every cap holds for every level.
-    - ``min_alternatives``: how many alternatives every denial and escalation offers.
+    - ``min_alternatives``: how many alternatives every denial and escalation
+      offers, at least 2 (3 by default: two to offer and a final back-up offer).
     - ``denials_delivered_by``: the level that delivers denials (a manager).
     - ``catalog``: the alternatives employees can offer instead of a bare "no".
     - ``refused_remedies``: remedy kinds never granted.
@@ -71,6 +88,9 @@ class Policy(RecoveryModel):
       for a shop that says ``customer``.
     - ``wording``: the policy's own wording per locale (``en``, ``es``...),
       overriding the built-in templates; see :class:`~recovery_rules.Wording`.
+    - ``require_employee``: every step of a :class:`~recovery_rules.Case`
+      (opening it too) must name the employee who takes it (``employee="E-0042"``);
+      a step without one is refused and nothing is recorded. Off by default.
 
     A policy that cannot keep its promises does not load: every problem is
     reported at once in a :class:`~recovery_rules.PolicyError`.
@@ -86,7 +106,11 @@ class Policy(RecoveryModel):
     levels: Annotated[tuple[AuthorityLevel, ...], Field(min_length=1, max_length=1000)]
     hard_cap: NonNegativeMoney | None = None
     caps: Annotated[tuple[Cap, ...], Field(max_length=20)] = ()
-    min_alternatives: Annotated[int, Field(ge=1, le=20, strict=True)] = 3  # strict: true is not 1
+    min_alternatives: Annotated[
+        int,
+        Field(le=20, strict=True, json_schema_extra={"minimum": MIN_ALTERNATIVES}),  # strict: true is not 1
+        AfterValidator(_at_least_two),
+    ] = 3
     denials_delivered_by: Word
     catalog: Annotated[tuple[Alternative, ...], Field(max_length=10_000)] = ()
     refused_remedies: WordSet = ()
@@ -94,6 +118,7 @@ class Policy(RecoveryModel):
     categories: Annotated[WordSet, Field(max_length=1000)] = ()
     strict_categories: StrictBool = False
     customer_noun: Word = "guest"
+    require_employee: StrictBool = False
     wording: Annotated[dict[LocaleTag, LocaleWording], Field(max_length=100)] = Field(default_factory=dict)
 
     # The compiled indexes live in a slot of the instance's own, outside pydantic's fields and private
@@ -242,6 +267,7 @@ class Policy(RecoveryModel):
         by: str,
         granted: Money | Mapping[str, Money] | Mapping[Window, Money] | None = None,
         now: dt.datetime | None = None,
+        employee: str | None = None,
     ) -> Resolution:
         """Decide what an employee of level ``by`` may do about ``complaint``.
 
@@ -260,10 +286,14 @@ class Policy(RecoveryModel):
         naive ``now`` or one too far in the future to promise a callback, and
         a complaint or ``granted`` that breaks the models' rules (changed with
         ``model_copy(update=...)`` or built with ``model_construct``, which do
-        not validate: a negative amount, a float, a naive time...). Pure and
-        thread-safe.
+        not validate: a negative amount, a float, a naive time...), and an
+        ``employee`` that is not an employee id. Pure and thread-safe.
+
+        ``employee`` is the id of the employee who asks (``"E-0042"``: an id,
+        never a name), carried into the resolution's ``employee``; the
+        resolution's ``policy_revision`` is this policy's :attr:`revision`.
         """
-        return decide(compiled_policy(self), complaint, by, granted, now)
+        return decide(compiled_policy(self), complaint, by, granted, now, employee=employee)
 
 
 def compiled_policy(policy: Policy) -> CompiledPolicy:
@@ -304,6 +334,11 @@ def _problems(policy: Policy) -> Iterator[Problem]:
         for kind in level.may_grant or ():
             if kind not in vocabulary:
                 yield Problem(f"{at}.may_grant", f"{kind!r} is not a remedy kind of the policy")
+        for delegate in level.delegates:
+            if delegate == level.name:
+                yield Problem(f"{at}.delegates", f"{level.name!r} cannot delegate to itself; name other levels")
+            elif delegate not in names:
+                yield Problem(f"{at}.delegates", f"{delegate!r} names no level; use one of: {', '.join(names)}")
     yield from wording_problems(policy)
     if policy.denials_delivered_by not in names:
         yield Problem("denials_delivered_by", f"names no level; use one of: {', '.join(names)}")

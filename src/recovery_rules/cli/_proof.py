@@ -11,7 +11,9 @@ of figures from the policy:
   (its room: its limit, at most the cap) minus each alternative's value: which
   alternatives fit the budget;
 - the amount **asked** against each alternative's value and the midpoint of
-  every two values: which alternatives are closest to what was asked, in order.
+  every two values: which alternatives are closest to what was asked, in order
+  (the last rule of the Plan B ranking; the others, what an alternative is
+  written for and whether it is free, do not depend on the amounts).
 
 So for one acting level, customer tier, remedy kind and category (a *slice*),
 these thresholds cut the plane of (granted, asked) into finitely many
