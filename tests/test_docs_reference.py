@@ -11,6 +11,7 @@ import pytest
 
 import recovery_rules
 from recovery_rules import RULES, AuthorityLevel, Policy, PolicyError, exceptions, presets, testing
+from recovery_rules._policy._parts import BusinessHours
 
 from ._docs import DOCS, blocks, load_tool, pages
 from ._helpers import examples
@@ -69,7 +70,13 @@ def _section(page: str, heading: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("model", "heading"), [(Policy, "The policy"), (AuthorityLevel, "Levels"), (recovery_rules.Alternative, "Catalog")]
+    ("model", "heading"),
+    [
+        (Policy, "The policy"),
+        (AuthorityLevel, "Levels"),
+        (recovery_rules.Alternative, "Catalog"),
+        (BusinessHours, "Business hours"),
+    ],
 )
 def test_the_policy_file_reference_lists_every_field(model: type[Any], heading: str) -> None:
     section = _section((REFERENCE / "policy-file.md").read_text(encoding="utf-8"), heading)
