@@ -194,12 +194,48 @@ def test_a_valid_policy_checks_with_its_revision_in_every_format() -> None:
     assert as_json.json()["revision"] == presets.retail().revision
 
 
-def test_the_report_route_answers_the_metrics_or_says_it_cannot_yet() -> None:
+def test_the_report_is_the_metrics_of_the_period_read_against_the_policy_served() -> None:
     served = serve()
-    response = served.get("/v1/report", params={"since": "2026-11-01T00:00:00Z"})
-    assert response.status_code in (200, 501), response.json()
-    if response.status_code == 200:
-        assert response.json()["policy_revision"] == presets.ritz_carlton().revision
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    walk(served, number, [*SEED_003[:4], ("deliver", "staff"), ("thank", "staff"), ("close", "staff")])
+    later = served.post("/v1/cases", json={"complaint": complaint("3000.00", category="noise")}).json()
+    walk(served, later["complaint_number"], SEED_003)
+    answer = served.get("/v1/report", params={"since": "2026-11-01T00:00:00Z"})
+    assert answer.status_code == 200, answer.json()
+    body = answer.json()
+    assert body["policy_revision"] == presets.ritz_carlton().revision
+    assert body["report"]["cases"] == {"total": 2, "open": 1, "closed": 1}
+    assert body["report"]["first_decisions"]["escalated"] == 1
+    empty = served.get("/v1/report", params={"since": "2026-12-01T00:00:00Z"}).json()
+    assert empty["report"]["cases"]["total"] == 0
+
+
+def test_the_customer_may_choose_the_callback_time_and_the_manager_calls_after_a_report() -> None:
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00", category="noise")}).json()
+    number = number["complaint_number"]
+    walk(served, number, SEED_003[:4])
+    chosen = "2026-11-23T12:30:00-05:00"  # within the manager's two hours, while the hotel is open
+    escalated = served.post(f"/v1/cases/{number}/escalate", json={"callback_at": chosen}).json()
+    assert escalated["case"]["callback_by"] == "2026-11-23T17:30:00Z"
+    walk(
+        served,
+        number,
+        [
+            ("manager_denies", "manager"),
+            ("explain_denial", "manager"),
+            ("decline_alternatives", "manager"),
+            ("make_final_offer", "manager"),
+            ("decline_final_offer", "manager"),
+            ("write_report", "manager"),
+        ],
+        manager_denies={"reason": "a refund that size is beyond what one night's noise calls for"},
+    )
+    refused = served.post(f"/v1/cases/{number}/manager_calls", "staff-2", json={"notes": "called"})
+    assert refused.status_code == 403
+    called = served.post(f"/v1/cases/{number}/manager_calls", "manager", json={"notes": "called, all well"}).json()
+    assert called["event"]["kind"] == "manager_called"
+    assert called["event"]["employee"] == "e-manager"
 
 
 def test_health_readiness_and_metrics() -> None:

@@ -231,3 +231,13 @@ def test_a_step_body_is_checked_in_the_librarys_words(served: Served) -> None:
     found = problem(served.post(f"/v1/cases/{number}/listen", json={"note": "x"}), 422, "invalid-input")
     assert pointers(found) == ["/note"]
     assert "did you mean 'notes'" in found["errors"][0]["detail"]
+
+
+def test_a_callback_time_the_policy_does_not_allow_is_located(served: Served) -> None:
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00", category="laundry")}).json()
+    number = number["complaint_number"]
+    walk(served, number, SEED_STEPS[:4])
+    naive = served.post(f"/v1/cases/{number}/escalate", json={"callback_at": "2026-11-23T12:30:00"})
+    assert pointers(problem(naive, 422, "invalid-input")) == ["/callback_at"]
+    too_late = served.post(f"/v1/cases/{number}/escalate", json={"callback_at": "2026-11-30T12:30:00-05:00"})
+    assert pointers(problem(too_late, 422, "invalid-input")) == ["/callback_at"]

@@ -13,7 +13,6 @@ changes nothing): it is a pure function of its input and the policy.
 
 import datetime as dt
 import hashlib
-import importlib
 import uuid
 from collections.abc import Callable
 from typing import Annotated, Any, Final
@@ -29,6 +28,7 @@ from recovery_rules import (
     Journal,
     Policy,
     Resolution,
+    metrics,
 )
 
 from ._auth import Employee
@@ -43,6 +43,7 @@ from ._models import (
     DecisionResponse,
     DenyRequest,
     EmptyRequest,
+    EscalateRequest,
     EventBody,
     NotesRequest,
     OpenRequest,
@@ -50,6 +51,7 @@ from ._models import (
     PolicyResponse,
     PreferredRequest,
     ReportRequest,
+    ReportResponse,
     StepResponse,
 )
 from ._problems import ApiProblem, FieldProblem, ProblemDetails
@@ -158,7 +160,7 @@ STEP_BODIES: Final[dict[str, type[Any]]] = {
     "apologize": NotesRequest,
     "ask_preferred_solution": PreferredRequest,
     "decide": EmptyRequest,
-    "escalate": NotesRequest,
+    "escalate": EscalateRequest,
     "manager_approves": NotesRequest,
     "manager_denies": DenyRequest,
     "deliver": NotesRequest,
@@ -171,10 +173,11 @@ STEP_BODIES: Final[dict[str, type[Any]]] = {
     "write_report": ReportRequest,
     "thank": NotesRequest,
     "close": EmptyRequest,
+    "manager_calls": NotesRequest,
 }
 """Every step of the case path (a :class:`~recovery_rules.Case` method of the same name) and its body."""
 
-_BY_TOKEN: Final = frozenset({"decide", "manager_approves", "manager_denies", "explain_denial"})
+_BY_TOKEN: Final = frozenset({"decide", "manager_approves", "manager_denies", "explain_denial", "manager_calls"})
 """Steps the library checks against the acting level itself: the token's level is passed as ``by``."""
 _BY_OFFERER: Final = frozenset(
     {"accept_alternative", "decline_alternatives", "make_final_offer", "accept_final_offer", "decline_final_offer"}
@@ -199,6 +202,7 @@ _SUMMARIES: Final = {
     "write_report": "Write the report to a manager, who calls the customer personally",
     "thank": "Thank the customer",
     "close": "Close the case",
+    "manager_calls": "The manager the report went to (the token's level or above) makes the personal call",
 }
 
 
@@ -258,6 +262,10 @@ def _take(case: Case, step: str, body: Any, *, employee: Employee, key: str, now
         return case.explain_denial(by=level, notes=body.notes, key=key, now=now, employee=who)
     if step == "accept_alternative":
         return case.accept_alternative(body.alternative_id, key=key, now=now, employee=who)
+    if step == "escalate":
+        return case.escalate(notes=body.notes, callback_at=body.callback_at, key=key, now=now, employee=who)
+    if step == "manager_calls":
+        return case.manager_calls(by=level, notes=body.notes, key=key, now=now, employee=who)
     if step == "write_report":
         return case.write_report(summary=body.summary, to=body.to, key=key, now=now, employee=who)
     method: Callable[..., Event] = getattr(case, step)
@@ -295,7 +303,7 @@ def report(
     service: CurrentService,
     since: Annotated[dt.datetime | None, Query(description="Cases opened at or after this time.")] = None,
     until: Annotated[dt.datetime | None, Query(description="Cases opened before this time.")] = None,
-) -> dict[str, Any]:
+) -> ReportResponse:
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.utcoffset() is None:
             raise ApiProblem(
@@ -303,18 +311,9 @@ def report(
                 f"{name} must have a time zone",
                 [FieldProblem(pointer="", field=name, detail="must have a UTC offset, such as 2026-11-01T00:00:00Z")],
             )
-    try:
-        metrics = importlib.import_module("recovery_rules.metrics")
-    except ImportError:
-        raise ApiProblem(
-            "not-implemented",
-            "this installation's recovery-rules has no recovery_rules.metrics yet; use recovery-rules report",
-        ) from None
     policy = service.policy
     figures = metrics.report(service.journal, since=since, until=until, policy=policy, now=service.now())
-    document: dict[str, Any] = figures.model_dump(mode="json")
-    document["policy_revision"] = policy.revision
-    return document
+    return ReportResponse(policy_revision=policy.revision, report=figures)
 
 
 # -- the policy ----------------------------------------------------------------------------------------------

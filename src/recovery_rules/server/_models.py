@@ -23,6 +23,7 @@ from recovery_rules import (
     Remedy,
     Resolution,
 )
+from recovery_rules.metrics import Report
 
 __all__ = [
     "AlternativeRequest",
@@ -33,6 +34,7 @@ __all__ = [
     "DecisionResponse",
     "DenyRequest",
     "EmptyRequest",
+    "EscalateRequest",
     "EventBody",
     "NotesRequest",
     "OpenRequest",
@@ -40,6 +42,7 @@ __all__ = [
     "PolicyResponse",
     "PreferredRequest",
     "ReportRequest",
+    "ReportResponse",
     "StepResponse",
 ]
 
@@ -76,6 +79,17 @@ class NotesRequest(RecoveryModel):
     """A step that records what was said."""
 
     notes: str = _Notes
+
+
+class EscalateRequest(RecoveryModel):
+    """The escalation: what was said, and the callback time the customer chose, if they chose one."""
+
+    notes: str = _Notes
+    callback_at: dt.datetime | None = Field(
+        default=None,
+        description="A callback time the customer chose, with its UTC offset; it must lie within the policy's bounds "
+        "(business hours, the level's callback_within). Left out: the decision's callback_by.",
+    )
 
 
 class PreferredRequest(RecoveryModel):
@@ -250,6 +264,13 @@ class CaseList(BaseModel):
     policy_revision: str
     now: dt.datetime
     cases: list[CaseSummaryBody]
+
+
+class ReportResponse(BaseModel):
+    """The service metrics of a period's cases: the document ``recovery-rules report --json`` prints."""
+
+    policy_revision: str = Field(description="The revision of the policy the figures were read against.")
+    report: Report
 
 
 class PolicyResponse(BaseModel):

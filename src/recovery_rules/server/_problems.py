@@ -44,7 +44,6 @@ PROBLEM_TYPES: Final = {
     "journal-unavailable": ("The journal cannot be used now", 503),
     "journal-integrity": ("The journal's record does not verify", 500),
     "internal": ("The service failed", 500),
-    "not-implemented": ("This installation cannot answer this yet", 501),
 }
 """Each kind of problem: its title and HTTP status. The ``type`` is ``TYPE_BASE`` and the kind."""
 
