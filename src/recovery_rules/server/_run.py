@@ -12,13 +12,19 @@ import os
 import secrets
 import stat
 from pathlib import Path
+from typing import Final
 
 from recovery_rules import InvalidInputError, Policy
 
 from ._auth import Tokens, mint_token, token_entry
 from ._settings import Settings
 
-__all__ = ["add_token", "demo_tokens", "run"]
+__all__ = ["WORKER_START_TIMEOUT", "add_token", "demo_tokens", "run"]
+
+WORKER_START_TIMEOUT: Final = 30
+"""Seconds a new worker has to start (load the policy, open the journal) before uvicorn gives up on it and, on
+SIGHUP, keeps the old worker; uvicorn's own 5 seconds are too few on a busy machine. A worker whose policy
+does not load exits at once, so a refusal takes no longer."""
 
 
 def run(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
@@ -32,6 +38,7 @@ def run(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, worker
         host=host,
         port=port,
         workers=workers,
+        timeout_worker_healthcheck=WORKER_START_TIMEOUT,
         proxy_headers=True,
         forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         log_level="info",
