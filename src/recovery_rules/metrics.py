@@ -5,7 +5,8 @@ journal holds every step of every case; :func:`report` reads it and returns a
 :class:`Report`: how often the first decision escalated or denied, whether the
 Plan B worked (an alternative, the final offer accepted), whether callbacks were
 kept, how long cases took to resolve, what was granted, per level and per
-complaint category, and how much of the per-customer cap customers used::
+complaint category, how much of the per-customer cap customers used, and how
+satisfied customers said they were (per outcome, level, category and employee)::
 
     from recovery_rules import SQLiteJournal, metrics
 
@@ -47,6 +48,8 @@ from recovery_rules._metrics._figures import (
     Rate,
     Rates,
     Report,
+    Satisfaction,
+    SatisfactionFigures,
     Spread,
     nearest_rank,
     percent,
@@ -75,6 +78,8 @@ __all__ = [
     "Rate",
     "Rates",
     "Report",
+    "Satisfaction",
+    "SatisfactionFigures",
     "Spread",
     "by_category",
     "by_level",

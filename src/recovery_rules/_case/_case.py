@@ -55,6 +55,8 @@ from ._path import (
     CaseView,
     allowed_steps,
     apply,
+    check_agreed,
+    check_answers,
     event_kind,
     start,
 )
@@ -375,6 +377,25 @@ class Case:
         return self._view.report
 
     @property
+    def customer_agreed(self) -> bool | None:
+        """The customer's answer to the restatement of their preferred solution ("Is that correct?").
+
+        ``None`` when :meth:`ask_preferred_solution` did not record one; ``False``
+        until the solution is asked again and the customer agrees (or the answer is left out).
+        """
+        return self._view.customer_agreed
+
+    @property
+    def satisfied(self) -> bool | None:
+        """Whether the customer said they were satisfied, if it was recorded (see :meth:`deliver`, :meth:`thank`)."""
+        return self._view.satisfied
+
+    @property
+    def satisfaction(self) -> int | None:
+        """The customer's satisfaction score, 1 (not at all) to 5 (fully), if they gave one."""
+        return self._view.satisfaction
+
+    @property
     def closed(self) -> bool:
         """Whether the case is closed."""
         return self._view.state is CaseState.CLOSED
@@ -414,9 +435,18 @@ class Case:
         key: str | None = None,
         now: dt.datetime | None = None,
         employee: str | None = None,
+        customer_agreed: bool | None = None,
     ) -> Event:
-        """Ask what the customer would prefer, and restate it: ``remedy`` (the complaint's request when omitted)."""
+        """Ask what the customer would prefer, and restate it: ``remedy`` (the complaint's request when omitted).
+
+        ``customer_agreed`` is the customer's answer to the restatement ("Is that
+        correct?"), recorded in the event's data: ``True``, ``False``, or ``None``
+        (not recorded, the default). After a ``False`` the restatement was wrong:
+        nothing is decided on it, and the only step allowed is this one again,
+        until the customer agrees (or the answer is left out).
+        """
         employee = _employee(self._policy, employee)
+        agreed = check_agreed(customer_agreed)
         preferred = self._view.complaint.requested if remedy is None else remedy
         if not isinstance(preferred, Remedy):
             raise InvalidInputError.at("remedy", "remedy", "must be a Remedy")
@@ -424,8 +454,10 @@ class Case:
         asked = self._view.complaint.model_copy(update={"requested": preferred})
         self._policy.decide(asked, by=self._view.level, now=self._moment(now))  # refuses a foreign remedy now
 
+        answer: dict[str, JSONValue] = {} if agreed is None else {"customer_agreed": agreed}
+
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
-            return _draft(
+            draft = _draft(
                 CaseStep.ASK_PREFERRED_SOLUTION,
                 CaseState.SOLUTION_ASKED,
                 view.level,
@@ -433,10 +465,11 @@ class Case:
                 remedy=_json(preferred),
                 notes=notes,
             )
+            return _with_data(draft, answer)
 
         return self._record(
             CaseStep.ASK_PREFERRED_SOLUTION,
-            {"remedy": _json(preferred), "notes": notes},
+            {"remedy": _json(preferred), "notes": notes, **answer},
             build,
             key,
             now,
@@ -649,10 +682,25 @@ class Case:
         return self._record(CaseStep.MANAGER_DENIES, args, build, key, now, employee=employee)
 
     def deliver(
-        self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
+        self,
+        *,
+        notes: str = "",
+        key: str | None = None,
+        now: dt.datetime | None = None,
+        employee: str | None = None,
+        satisfied: bool | None = None,
+        satisfaction: int | None = None,
     ) -> Event:
-        """The employee delivers the approved remedy (the good news), whoever approved it."""
-        return self._simple(CaseStep.DELIVER, CaseState.RESOLVED, notes, key, now, employee=employee)
+        """The employee delivers the approved remedy (the good news), whoever approved it.
+
+        ``satisfied`` records the customer's answer to "Does that resolve this to
+        your satisfaction?" and ``satisfaction`` their score from 1 to 5 (both
+        optional; :attr:`satisfied`, :attr:`satisfaction`). A case records the
+        customer's answers once: here, at the step that accepts an alternative or
+        the final offer, or at :meth:`thank`.
+        """
+        answers = check_answers(satisfied, satisfaction)
+        return self._simple(CaseStep.DELIVER, CaseState.RESOLVED, notes, key, now, employee=employee, answers=answers)
 
     def explain_denial(
         self,
@@ -717,21 +765,30 @@ class Case:
         key: str | None = None,
         now: dt.datetime | None = None,
         employee: str | None = None,
+        satisfied: bool | None = None,
+        satisfaction: int | None = None,
     ) -> Event:
         """The customer accepts one of the two alternatives offered (by its ``id``).
 
         Its value is granted by the manager who offered it, checked against what
         that level may still grant the guest (the ledger, in the same transaction).
+        ``satisfied`` and ``satisfaction`` as for :meth:`deliver`.
         """
         employee = _employee(self._policy, employee)
+        answers = check_answers(satisfied, satisfaction)
         chosen = self._offered(alternative_id)
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             alternative = chosen(view)
-            return self._grant_alternative(CaseStep.ACCEPT_ALTERNATIVE, view, ledger, at, alternative)
+            return self._grant_alternative(CaseStep.ACCEPT_ALTERNATIVE, view, ledger, at, alternative, answers=answers)
 
         return self._record(
-            CaseStep.ACCEPT_ALTERNATIVE, {"alternative": alternative_id}, build, key, now, employee=employee
+            CaseStep.ACCEPT_ALTERNATIVE,
+            {"alternative": alternative_id, **answers},
+            build,
+            key,
+            now,
+            employee=employee,
         )
 
     def decline_alternatives(
@@ -770,15 +827,26 @@ class Case:
         return self._record(CaseStep.MAKE_FINAL_OFFER, {"notes": notes}, build, key, now, employee=employee)
 
     def accept_final_offer(
-        self, *, key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
+        self,
+        *,
+        key: str | None = None,
+        now: dt.datetime | None = None,
+        employee: str | None = None,
+        satisfied: bool | None = None,
+        satisfaction: int | None = None,
     ) -> Event:
-        """The customer accepts the final offer; its value is granted as for :meth:`accept_alternative`."""
+        """The customer accepts the final offer; its value is granted as for :meth:`accept_alternative`.
+
+        ``satisfied`` and ``satisfaction`` as for :meth:`deliver`.
+        """
         employee = _employee(self._policy, employee)
+        answers = check_answers(satisfied, satisfaction)
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
-            return self._grant_alternative(CaseStep.ACCEPT_FINAL_OFFER, view, ledger, at, _required(view.final_offer))
+            offer = _required(view.final_offer)
+            return self._grant_alternative(CaseStep.ACCEPT_FINAL_OFFER, view, ledger, at, offer, answers=answers)
 
-        return self._record(CaseStep.ACCEPT_FINAL_OFFER, {}, build, key, now, employee=employee)
+        return self._record(CaseStep.ACCEPT_FINAL_OFFER, {**answers}, build, key, now, employee=employee)
 
     def decline_final_offer(
         self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
@@ -845,10 +913,24 @@ class Case:
         )
 
     def thank(
-        self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
+        self,
+        *,
+        notes: str = "",
+        key: str | None = None,
+        now: dt.datetime | None = None,
+        employee: str | None = None,
+        satisfied: bool | None = None,
+        satisfaction: int | None = None,
     ) -> Event:
-        """Thank the customer for the chance to make it right (a manager's personal call still owed stays owed)."""
-        return self._simple(CaseStep.THANK, CaseState.THANKED, notes, key, now, employee=employee)
+        """Thank the customer for the chance to make it right (a manager's personal call still owed stays owed).
+
+        The last step with the customer, whatever the outcome (a report too):
+        ``satisfied`` and ``satisfaction`` record the customer's answers here when
+        the resolving step did not (as for :meth:`deliver`); a case that already
+        records them refuses a second answer (:class:`~recovery_rules.InvalidInputError`).
+        """
+        answers = check_answers(satisfied, satisfaction)
+        return self._simple(CaseStep.THANK, CaseState.THANKED, notes, key, now, employee=employee, answers=answers)
 
     def close(self, *, key: str | None = None, now: dt.datetime | None = None, employee: str | None = None) -> Event:
         """Close the case; it records how it was resolved.
@@ -920,18 +1002,24 @@ class Case:
         *,
         employee: str | None,
         by_offerer: bool = False,
+        answers: Mapping[str, bool | int] | None = None,
     ) -> Event:
         """A step that only records itself: deliver ends a callback owed; the others keep it (only a manager's
-        personal call can be owed at thank)."""
+        personal call can be owed at thank).
+
+        ``answers``: the customer's satisfaction answers (:func:`check_answers`), recorded with it.
+        """
         employee = _employee(self._policy, employee)
         notes = _text(notes, "notes")
+        given: dict[str, JSONValue] = dict(answers or {})
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            _check_not_answered(step, view, given)
             actor = _required(view.offered_by) if by_offerer else view.level
             owed = None if step is CaseStep.DELIVER else view.callback_by
-            return _draft(step, state, actor, at, callback_due=owed, notes=notes)
+            return _with_data(_draft(step, state, actor, at, callback_due=owed, notes=notes), given)
 
-        return self._record(step, {"notes": notes}, build, key, now, employee=employee)
+        return self._record(step, {"notes": notes, **given}, build, key, now, employee=employee)
 
     def _record(
         self,
@@ -1057,7 +1145,14 @@ class Case:
         return chosen
 
     def _grant_alternative(
-        self, step: CaseStep, view: CaseView, ledger: Ledger, at: dt.datetime, alternative: Alternative
+        self,
+        step: CaseStep,
+        view: CaseView,
+        ledger: Ledger,
+        at: dt.datetime,
+        alternative: Alternative,
+        *,
+        answers: Mapping[str, bool | int],
     ) -> Draft:
         policy = self._policy
         offerer = _required(view.offered_by)
@@ -1077,7 +1172,8 @@ class Case:
                     f"{Money(left, policy.currency).display()} more now{under}"
                 ),
             )
-        return _draft(step, CaseState.RESOLVED, offerer, at, grant=alternative.value, alternative=_json(alternative))
+        draft = _draft(step, CaseState.RESOLVED, offerer, at, grant=alternative.value, alternative=_json(alternative))
+        return _with_data(draft, answers)
 
 
 def _draft(
@@ -1096,6 +1192,23 @@ def _draft(
     return Draft(
         kind=event_kind(step), state=state, actor=actor, at=at, data=data, grant=grant, callback_due=callback_due
     )
+
+
+def _with_data(draft: Draft, more: Mapping[str, JSONValue]) -> Draft:
+    """``draft`` with ``more`` in its data (the customer's answers: only those given, so a step without
+    them records exactly what it recorded before)."""
+    return dataclasses.replace(draft, data={**draft.data, **more}) if more else draft
+
+
+def _check_not_answered(step: CaseStep, view: CaseView, answers: Mapping[str, JSONValue]) -> None:
+    """A case records the customer's satisfaction answers once: refuse a second answer, recording nothing."""
+    if answers and (view.satisfied is not None or view.satisfaction is not None):
+        raise InvalidInputError.at(
+            "satisfaction",
+            "satisfied",
+            f"the case already records the customer's answer (satisfied={view.satisfied}, "
+            f"satisfaction={view.satisfaction}); call {step.value} without satisfied= and satisfaction=",
+        )
 
 
 def _employee(policy: Policy, employee: object) -> str | None:

@@ -9,6 +9,7 @@ The path (the usual flow path for addressing a customer problem)::
 
     opened ─listen─► listened ─apologize─► apologized ─ask_preferred_solution─► solution_asked
     solution_asked ─decide─► approved | beyond_authority | denied
+    solution_asked ─ask_preferred_solution─► solution_asked   (only after the customer said the restatement was wrong)
     beyond_authority ─escalate─► escalated (callback promised)
     escalated ─manager_approves─► approved      escalated ─manager_denies─► denied
     approved ─deliver─► resolved                denied ─explain_denial─► alternatives_offered
@@ -41,10 +42,12 @@ from recovery_rules._values._money import Money
 from recovery_rules.exceptions import InvalidInputError, JournalIntegrityError
 
 __all__ = [
+    "ANSWERING",
     "DECIDED_STATE",
     "GRANTING",
     "OFFERED_WITH_A_DENIAL",
     "OPENED_KIND",
+    "SATISFACTION_SCORES",
     "STEPS_FROM",
     "CaseOutcome",
     "CaseState",
@@ -52,6 +55,8 @@ __all__ = [
     "CaseView",
     "allowed_steps",
     "apply",
+    "check_agreed",
+    "check_answers",
     "event_kind",
     "start",
 ]
@@ -134,7 +139,7 @@ STEPS_FROM: Final[Mapping[CaseState, tuple[CaseStep, ...]]] = {
     CaseState.OPENED: (CaseStep.LISTEN,),
     CaseState.LISTENED: (CaseStep.APOLOGIZE,),
     CaseState.APOLOGIZED: (CaseStep.ASK_PREFERRED_SOLUTION,),
-    CaseState.SOLUTION_ASKED: (CaseStep.DECIDE,),
+    CaseState.SOLUTION_ASKED: (CaseStep.DECIDE, CaseStep.ASK_PREFERRED_SOLUTION),
     CaseState.APPROVED: (CaseStep.DELIVER,),
     CaseState.BEYOND_AUTHORITY: (CaseStep.ESCALATE,),
     CaseState.ESCALATED: (CaseStep.MANAGER_APPROVES, CaseStep.MANAGER_DENIES),
@@ -149,8 +154,9 @@ STEPS_FROM: Final[Mapping[CaseState, tuple[CaseStep, ...]]] = {
     CaseState.CLOSED: (),
 }
 """The steps each state allows (from ``alternatives_declined``: the final offer if a back-up
-is left, else the report; after a report, ``manager_calls`` too, once, whatever the state:
-:func:`allowed_steps` applies both)."""
+is left, else the report; from ``solution_asked``: the decision, unless the customer said the
+restatement was not correct, then asking again; after a report, ``manager_calls`` too, once, whatever
+the state: :func:`allowed_steps` applies all three)."""
 
 _KINDS: Final[Mapping[CaseStep, str]] = {
     CaseStep.LISTEN: "listened",
@@ -277,6 +283,13 @@ class CaseView:
     escalating_employee: str | None = None
     """The id of the employee who escalated the case, if the escalation named one: that employee may not
     approve or deny it (no approving one's own escalation)."""
+    customer_agreed: bool | None = None
+    """The customer's answer to the restatement ("Is that correct?") of the latest ``solution_asked``
+    event: ``None`` when it was not recorded; ``False`` means the solution must be asked again."""
+    satisfied: bool | None = None
+    """Whether the customer said they were satisfied (at the resolving step or at ``thank``), if recorded."""
+    satisfaction: int | None = None
+    """The customer's satisfaction score, 1 (not at all) to 5 (fully), if they gave one."""
     called_by: str | None = None
     """The level of the manager who made the personal call after the report, once made."""
 
@@ -319,6 +332,9 @@ def allowed_steps(view: CaseView) -> tuple[CaseStep, ...]:
     """The steps allowed next in ``view``."""
     if view.state is CaseState.ALTERNATIVES_DECLINED:
         return (CaseStep.MAKE_FINAL_OFFER,) if view.backup is not None else (CaseStep.WRITE_REPORT,)
+    if view.state is CaseState.SOLUTION_ASKED:
+        # "Is that correct?" - "No": the restatement was wrong; ask again, decide nothing on it.
+        return (CaseStep.ASK_PREFERRED_SOLUTION,) if view.customer_agreed is False else (CaseStep.DECIDE,)
     if view.report is not None and view.called_by is None:  # the manager's personal call is owed
         return (*STEPS_FROM[view.state], CaseStep.MANAGER_CALLS)
     return STEPS_FROM[view.state]
@@ -450,34 +466,109 @@ def _to(state: CaseState, **more: Any) -> Callable[[CaseView, Event], dict[str, 
     return lambda view, event: {"state": state, **more}
 
 
+SATISFACTION_SCORES: Final = range(1, 6)
+"""The satisfaction scores a customer may give: 1 (not at all satisfied) to 5 (fully satisfied)."""
+ANSWERING: Final = frozenset(
+    {CaseStep.DELIVER, CaseStep.ACCEPT_ALTERNATIVE, CaseStep.ACCEPT_FINAL_OFFER, CaseStep.THANK}
+)
+"""The steps that may record the customer's satisfaction: the one that resolves the case with the customer,
+or the thanks (the last step with the customer, whatever the outcome); at most one of them per case."""
+
+
+def check_answers(satisfied: object, satisfaction: object) -> dict[str, bool | int]:
+    """The customer's satisfaction answers as an event's data holds them (only those given), checked.
+
+    ``satisfied`` is ``True``, ``False`` or ``None`` (not asked); ``satisfaction`` an ``int`` from 1 to 5
+    or ``None`` (a ``bool`` is not a score). Anything else raises :class:`~recovery_rules.InvalidInputError`.
+    """
+    answers: dict[str, bool | int] = {}
+    if satisfied is not None:
+        if not isinstance(satisfied, bool):
+            raise InvalidInputError.at(
+                "satisfaction", "satisfied", f"must be True, False or None (not asked), not {satisfied!r}"
+            )
+        answers["satisfied"] = satisfied
+    if satisfaction is not None:
+        if (
+            isinstance(satisfaction, bool)
+            or not isinstance(satisfaction, int)
+            or satisfaction not in SATISFACTION_SCORES
+        ):
+            raise InvalidInputError.at(
+                "satisfaction",
+                "satisfaction",
+                f"must be a whole number from 1 (not at all satisfied) to 5 (fully satisfied), "
+                f"or None (not given), not {satisfaction!r}",
+            )
+        answers["satisfaction"] = satisfaction
+    return answers
+
+
+def check_agreed(customer_agreed: object) -> bool | None:
+    """The customer's answer to the restatement: ``True``, ``False`` or ``None`` (not recorded), checked."""
+    if customer_agreed is not None and not isinstance(customer_agreed, bool):
+        raise InvalidInputError.at(
+            "restatement",
+            "customer_agreed",
+            f"must be True (the customer said it is correct), False (it is not) or None, not {customer_agreed!r}",
+        )
+    return customer_agreed
+
+
+def _answered(view: CaseView, event: Event) -> dict[str, Any]:
+    """What ``event`` records of the customer's satisfaction: nothing, or answers the case did not have yet."""
+    answers = check_answers(event.data.get("satisfied"), event.data.get("satisfaction"))
+    if not answers:
+        return {}
+    if view.satisfied is not None or view.satisfaction is not None:
+        raise InvalidInputError.at("satisfaction", "satisfied", "the case already records the customer's answer")
+    return {"satisfied": answers.get("satisfied"), "satisfaction": answers.get("satisfaction")}
+
+
+def _answering(
+    change: Callable[[CaseView, Event], dict[str, Any]],
+) -> Callable[[CaseView, Event], dict[str, Any]]:
+    """``change``, and the customer's satisfaction answers its event records."""
+    return lambda view, event: {**change(view, event), **_answered(view, event)}
+
+
+def _solution_asked(view: CaseView, event: Event) -> dict[str, Any]:
+    return {
+        "state": CaseState.SOLUTION_ASKED,
+        "preferred": Remedy.model_validate(event.data["remedy"]),
+        "customer_agreed": check_agreed(event.data.get("customer_agreed")),
+    }
+
+
 _CHANGES: Final[Mapping[CaseStep, Callable[[CaseView, Event], dict[str, Any]]]] = {
     CaseStep.LISTEN: _to(CaseState.LISTENED),
     CaseStep.APOLOGIZE: _to(CaseState.APOLOGIZED),
-    CaseStep.ASK_PREFERRED_SOLUTION: lambda view, event: {
-        "state": CaseState.SOLUTION_ASKED,
-        "preferred": Remedy.model_validate(event.data["remedy"]),
-    },
+    CaseStep.ASK_PREFERRED_SOLUTION: _solution_asked,
     CaseStep.DECIDE: _decided,
     CaseStep.ESCALATE: _escalated,
     CaseStep.MANAGER_APPROVES: _manager_approved,
     CaseStep.MANAGER_DENIES: _manager_denied,
-    CaseStep.DELIVER: _to(CaseState.RESOLVED, outcome=CaseOutcome.REMEDY_DELIVERED, callback_by=None),
+    CaseStep.DELIVER: _answering(_to(CaseState.RESOLVED, outcome=CaseOutcome.REMEDY_DELIVERED, callback_by=None)),
     CaseStep.EXPLAIN_DENIAL: _denial_explained,
-    CaseStep.ACCEPT_ALTERNATIVE: lambda view, event: {
-        "state": CaseState.RESOLVED,
-        "accepted": _alternative(event),
-        "outcome": CaseOutcome.ALTERNATIVE_ACCEPTED,
-    },
+    CaseStep.ACCEPT_ALTERNATIVE: _answering(
+        lambda view, event: {
+            "state": CaseState.RESOLVED,
+            "accepted": _alternative(event),
+            "outcome": CaseOutcome.ALTERNATIVE_ACCEPTED,
+        }
+    ),
     CaseStep.DECLINE_ALTERNATIVES: _to(CaseState.ALTERNATIVES_DECLINED),
     CaseStep.MAKE_FINAL_OFFER: _final_offer_made,
-    CaseStep.ACCEPT_FINAL_OFFER: lambda view, event: {
-        "state": CaseState.RESOLVED,
-        "accepted": _alternative(event),
-        "outcome": CaseOutcome.FINAL_OFFER_ACCEPTED,
-    },
+    CaseStep.ACCEPT_FINAL_OFFER: _answering(
+        lambda view, event: {
+            "state": CaseState.RESOLVED,
+            "accepted": _alternative(event),
+            "outcome": CaseOutcome.FINAL_OFFER_ACCEPTED,
+        }
+    ),
     CaseStep.DECLINE_FINAL_OFFER: _to(CaseState.FINAL_OFFER_DECLINED),
     CaseStep.WRITE_REPORT: _report_written,
-    CaseStep.THANK: _to(CaseState.THANKED),
+    CaseStep.THANK: _answering(_to(CaseState.THANKED)),
     CaseStep.CLOSE: _to(CaseState.CLOSED),
     CaseStep.MANAGER_CALLS: _manager_called,
 }

@@ -36,7 +36,7 @@ from recovery_rules.exceptions import (
 
 from ._canonical import GENESIS, JSONValue, canonical_time, digest
 from ._events import BulkEntry, CaseSummary, ChainHead, Draft, Event, IdempotencyKey, Verification
-from ._ledger import Ledger, StoreLedger
+from ._ledger import Ledger, StoreLedger, VerifiedGrants
 from ._store import NUMBERS_A_QUERY, CaseHead, Record, Store
 from ._verify import ChainCheck
 
@@ -107,6 +107,14 @@ class Journal(abc.ABC):
                 f"({now.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC): a step is recorded when it happens; "
                 "check the clock of the machine that gave the time",
             )
+
+    @property
+    def _verified_grants(self) -> VerifiedGrants:
+        """This journal object's memo of the grant events it checked (:class:`VerifiedGrants`), made on first use."""
+        memo = self.__dict__.get("_verified")
+        if memo is None:
+            memo = self.__dict__.setdefault("_verified", VerifiedGrants())  # one memo, however many threads ask
+        return memo  # type: ignore[no-any-return]  # only a VerifiedGrants is ever stored under that name
 
     # -- what a backend implements ---------------------------------------------
     @abc.abstractmethod
@@ -237,7 +245,8 @@ class Journal(abc.ABC):
         found = store.version(str(number))
         if expected_version is not None and found != expected_version:
             raise StaleCaseError(expected=expected_version, found=found)
-        ledger = StoreLedger(store)
+        verified = self._verified_grants
+        ledger = StoreLedger(store, verified)
         draft = build(ledger) if callable(build) else build
         if not isinstance(draft, Draft):
             raise InvalidInputError.at("append", "build", "must be a Draft or return one")
@@ -256,6 +265,8 @@ class Journal(abc.ABC):
             ledger=entry,
         )
         store.insert(record)
+        if entry is not None:
+            verified.sealed(store.stored_form(record), event)
         # The callback the case owes is its latest event's, closed or not: a manager's personal call promised
         # by a report stays owed when the case is closed (the guest may leave), until the call is recorded.
         open_callback = None if event.callback_due is None else record["callback_due"]
@@ -351,7 +362,7 @@ class Journal(abc.ABC):
         :class:`~recovery_rules.JournalIntegrityError`.
         """
         with self._read() as store:
-            return StoreLedger(store).granted(
+            return StoreLedger(store, self._verified_grants).granted(
                 number, window=window, timezone=timezone, currency=currency, now=now, incident=incident
             )
 

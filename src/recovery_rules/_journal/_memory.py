@@ -156,6 +156,10 @@ class _MemoryStore(Store):
     def legacy_grants(self, query: GrantQuery) -> list[Record]:
         return []  # a memory journal is always begun by this release
 
+    def stored_form(self, record: Mapping[str, object]) -> Record | None:
+        records = self._journal._records
+        return records[-1] if records and records[-1]["seq"] == record["seq"] else None
+
     def insert(self, record: dict[str, JSONValue]) -> None:
         journal = self._journal
         data = record["data"]

@@ -21,6 +21,7 @@ from recovery_rules._values._money import Money
 __all__ = [
     "CAP_BANDS",
     "RATIOS",
+    "SATISFACTION_GROUPS",
     "AlternativeFigures",
     "CallbackFigures",
     "CapShare",
@@ -36,6 +37,8 @@ __all__ = [
     "Rate",
     "Rates",
     "Report",
+    "Satisfaction",
+    "SatisfactionFigures",
     "Spread",
     "nearest_rank",
     "percent",
@@ -324,6 +327,64 @@ class CapShare(RecoveryModel):
     """What the policy calls its customers ("guest"); ``customer`` when the policies differ or do not say."""
 
 
+class SatisfactionFigures(RecoveryModel):
+    """The customers' satisfaction answers in one group of cases (see :class:`Satisfaction`)."""
+
+    cases: Count
+    """The group's cases, answered or not."""
+    answered: Count
+    """Cases whose customer said whether they were satisfied."""
+    satisfied: Count
+    """Of those, the customers who said they were."""
+    satisfied_share: Ratio | None
+    """``satisfied / answered``, rounded to four places; ``None`` when nobody answered."""
+    scored: Count
+    """Cases whose customer gave a satisfaction score (1 to 5)."""
+    mean_score: Ratio | None
+    """The mean of those scores, rounded to four places; ``None`` when nobody gave one."""
+
+    @classmethod
+    def of_counts(
+        cls, *, cases: int, answered: int, satisfied: int, scored: int, score_total: int
+    ) -> SatisfactionFigures:
+        """The figures of these counts (``score_total``: the sum of the scores given)."""
+        return cls(
+            cases=cases,
+            answered=answered,
+            satisfied=satisfied,
+            satisfied_share=rounded(RATIOS.divide(Decimal(satisfied), Decimal(answered))) if answered else None,
+            scored=scored,
+            mean_score=rounded(RATIOS.divide(Decimal(score_total), Decimal(scored))) if scored else None,
+        )
+
+
+SATISFACTION_GROUPS: Final = ("per_outcome", "per_level", "per_category", "per_employee")
+"""The groupings of :class:`Satisfaction`, in the order reports show them."""
+
+
+class Satisfaction(RecoveryModel):
+    """What customers answered to "Does that resolve this to your satisfaction?", in all and per group.
+
+    The answers are those :class:`~recovery_rules.Case` records (``satisfied`` and
+    ``satisfaction`` at ``deliver``, ``accept_alternative``, ``accept_final_offer``
+    or ``thank``). Each case counts in one group of each grouping: its outcome
+    (``unresolved`` while it has none), its level (of the employee who opened it),
+    its complaint category and its employee (the id the opening named,
+    ``(unnamed)`` when none). Groups are sorted by name.
+    """
+
+    overall: SatisfactionFigures
+    """Every case counted."""
+    per_outcome: dict[str, SatisfactionFigures]
+    """Per :class:`~recovery_rules.CaseOutcome`, and ``unresolved``."""
+    per_level: dict[str, SatisfactionFigures]
+    """Per level of the employee who opened the case and delivers the good news."""
+    per_category: dict[str, SatisfactionFigures]
+    """Per complaint category."""
+    per_employee: dict[str, SatisfactionFigures]
+    """Per employee who opened the case (``(unnamed)``: the opening named none)."""
+
+
 class Report(RecoveryModel):
     """The pilot metrics of the cases opened within a period, as they stood at a moment.
 
@@ -357,3 +418,5 @@ class Report(RecoveryModel):
     per_category: dict[str, GroupFigures]
     """Per complaint category, the first decisions; most cases first."""
     cap_share: CapShare
+    satisfaction: Satisfaction
+    """The customers' satisfaction answers, in all and per outcome, level, category and employee."""

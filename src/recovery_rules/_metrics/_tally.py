@@ -64,6 +64,7 @@ from ._figures import (
     rounded,
 )
 from ._replay import CaseReplay, PeriodReplay
+from ._satisfaction import SatisfactionTally
 
 __all__ = ["GroupKey", "Grouping", "build", "by_category", "by_level", "group_figures"]
 
@@ -244,6 +245,7 @@ class _Tally:
     nouns: dict[str, str] = field(default_factory=dict)
     guests: dict[str, tuple[str, list[tuple[str, Money]]]] = field(default_factory=dict)
     """Each customer's policy and, for each grant, the policy and the customer's total within the window after it."""
+    satisfaction: SatisfactionTally = field(default_factory=SatisfactionTally)
 
     def __post_init__(self) -> None:
         names = [level.name for level in self.policy.levels] if self.policy is not None else []
@@ -268,6 +270,7 @@ class _Tally:
         self.open += view.state is not CaseState.CLOSED
         self.per_level.add(view)
         self.per_category.add(view)
+        self.satisfaction.add(view)
         self.policies[view.policy] += 1
         if view.decision is not None:
             self.first[view.decision.outcome] += 1
@@ -519,6 +522,7 @@ def _report(
         per_level=tally.per_level.figures(tally.currency),
         per_category=tally.categories(),
         cap_share=tally.cap_share(),
+        satisfaction=tally.satisfaction.figures(),
     )
 
 

@@ -193,6 +193,7 @@ def _render(report: Report) -> None:
     _levels(console, report)
     _categories(console, report)
     _cap_share(console, report)
+    _satisfaction(console, report)
 
 
 _RATE_NAMES: Final = {
@@ -336,3 +337,42 @@ def _spread(spread: Spread) -> tuple[str, str]:
     if spread.median is None or spread.p90 is None:
         return "-", "-"
     return _duration(spread.median), _duration(spread.p90)
+
+
+_SATISFACTION_GROUPS: Final = {
+    "per_outcome": "outcome",
+    "per_level": "level",
+    "per_category": "category",
+    "per_employee": "employee",
+}
+"""Each grouping of the satisfaction figures, as the table names its groups."""
+
+
+def _satisfaction(console: Console, report: Report) -> None:
+    satisfaction = report.satisfaction
+    overall = satisfaction.overall
+    console.print()
+    if not overall.answered and not overall.scored:
+        console.print("customer satisfaction: no answers recorded")
+        return
+    table = _table("customer satisfaction")
+    _columns(table, "group", "cases", "answered", "satisfied", "scored", "mean score")
+    rows = [("all cases", overall)]
+    for grouping, label in _SATISFACTION_GROUPS.items():
+        groups = getattr(satisfaction, grouping)
+        rows.extend(
+            (f"{label}: {name.replace('_', ' ') if label == 'outcome' else name}", figures)
+            for name, figures in groups.items()
+        )
+    for name, figures in rows:
+        share = figures.satisfied_share
+        mean = figures.mean_score
+        table.add_row(
+            name,
+            str(figures.cases),
+            str(figures.answered),
+            "-" if share is None else f"{figures.satisfied} ({percent(share)})",
+            str(figures.scored),
+            "-" if mean is None else f"{mean:.2f} of 5",
+        )
+    console.print(table)
