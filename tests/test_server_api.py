@@ -311,3 +311,16 @@ def test_a_browser_page_of_an_allowed_origin_may_call_the_api() -> None:
     )
     assert answer.headers["access-control-allow-origin"] == "https://desk.example.com"
     assert "access-control-allow-origin" not in serve().post("/v1/decisions", json={"complaint": complaint()}).headers
+
+
+def test_the_customers_answers_are_recorded() -> None:
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    walk(served, number, SEED_003[:2])
+    asked = served.post(f"/v1/cases/{number}/ask_preferred_solution", json={"customer_agreed": True}).json()
+    assert asked["case"]["customer_agreed"] is True
+    walk(served, number, [("decide", "staff")])
+    delivered = served.post(f"/v1/cases/{number}/deliver", json={"satisfied": True, "satisfaction": 5}).json()
+    assert (delivered["case"]["satisfied"], delivered["case"]["satisfaction"]) == (True, 5)
+    wrong = served.post(f"/v1/cases/{number}/thank", json={"satisfaction": 9})
+    assert wrong.status_code == 422

@@ -35,6 +35,7 @@ from ._auth import Employee
 from ._deps import CurrentEmployee, CurrentService
 from ._models import (
     AlternativeRequest,
+    AnswersRequest,
     CaseBody,
     CaseList,
     CaseResponse,
@@ -45,6 +46,7 @@ from ._models import (
     EmptyRequest,
     EscalateRequest,
     EventBody,
+    NotesAnswersRequest,
     NotesRequest,
     OpenRequest,
     PolicyCheckResponse,
@@ -163,15 +165,15 @@ STEP_BODIES: Final[dict[str, type[Any]]] = {
     "escalate": EscalateRequest,
     "manager_approves": NotesRequest,
     "manager_denies": DenyRequest,
-    "deliver": NotesRequest,
+    "deliver": NotesAnswersRequest,
     "explain_denial": NotesRequest,
     "accept_alternative": AlternativeRequest,
     "decline_alternatives": NotesRequest,
     "make_final_offer": NotesRequest,
-    "accept_final_offer": EmptyRequest,
+    "accept_final_offer": AnswersRequest,
     "decline_final_offer": NotesRequest,
     "write_report": ReportRequest,
-    "thank": NotesRequest,
+    "thank": NotesAnswersRequest,
     "close": EmptyRequest,
     "manager_calls": NotesRequest,
 }
@@ -251,7 +253,17 @@ def _take(case: Case, step: str, body: Any, *, employee: Employee, key: str, now
     who = employee.id
     level = employee.level
     if step == "ask_preferred_solution":
-        return case.ask_preferred_solution(body.remedy, notes=body.notes, key=key, now=now, employee=who)
+        return case.ask_preferred_solution(
+            body.remedy, notes=body.notes, customer_agreed=body.customer_agreed, key=key, now=now, employee=who
+        )
+    answers: dict[str, Any] = {}
+    if isinstance(body, AnswersRequest):
+        answers = {"satisfied": body.satisfied, "satisfaction": body.satisfaction}
+    if step in ("deliver", "thank"):
+        method: Callable[..., Event] = getattr(case, step)
+        return method(notes=body.notes, key=key, now=now, employee=who, **answers)
+    if step == "accept_final_offer":
+        return case.accept_final_offer(key=key, now=now, employee=who, **answers)
     if step == "decide":
         return case.decide(by=level, key=key, now=now, employee=who)
     if step == "manager_approves":
@@ -261,17 +273,17 @@ def _take(case: Case, step: str, body: Any, *, employee: Employee, key: str, now
     if step == "explain_denial":
         return case.explain_denial(by=level, notes=body.notes, key=key, now=now, employee=who)
     if step == "accept_alternative":
-        return case.accept_alternative(body.alternative_id, key=key, now=now, employee=who)
+        return case.accept_alternative(body.alternative_id, key=key, now=now, employee=who, **answers)
     if step == "escalate":
         return case.escalate(notes=body.notes, callback_at=body.callback_at, key=key, now=now, employee=who)
     if step == "manager_calls":
         return case.manager_calls(by=level, notes=body.notes, key=key, now=now, employee=who)
     if step == "write_report":
         return case.write_report(summary=body.summary, to=body.to, key=key, now=now, employee=who)
-    method: Callable[..., Event] = getattr(case, step)
+    simple: Callable[..., Event] = getattr(case, step)
     if isinstance(body, NotesRequest):
-        return method(notes=body.notes, key=key, now=now, employee=who)
-    return method(key=key, now=now, employee=who)
+        return simple(notes=body.notes, key=key, now=now, employee=who)
+    return simple(key=key, now=now, employee=who)
 
 
 for _step, _model in STEP_BODIES.items():

@@ -27,6 +27,7 @@ from recovery_rules.metrics import Report
 
 __all__ = [
     "AlternativeRequest",
+    "AnswersRequest",
     "CaseBody",
     "CaseList",
     "CaseResponse",
@@ -36,6 +37,7 @@ __all__ = [
     "EmptyRequest",
     "EscalateRequest",
     "EventBody",
+    "NotesAnswersRequest",
     "NotesRequest",
     "OpenRequest",
     "PolicyCheckResponse",
@@ -97,6 +99,22 @@ class PreferredRequest(RecoveryModel):
 
     remedy: Remedy | None = None
     notes: str = _Notes
+    customer_agreed: bool | None = Field(
+        default=None, description="The customer's answer to the restatement (false: ask again)."
+    )
+
+
+class AnswersRequest(RecoveryModel):
+    """The customer's answers, when they gave them: satisfied or not, and a score from 1 to 5."""
+
+    satisfied: bool | None = None
+    satisfaction: int | None = None
+
+
+class NotesAnswersRequest(AnswersRequest):
+    """What was said, and the customer's answers, when they gave them."""
+
+    notes: str = _Notes
 
 
 class DenyRequest(RecoveryModel):
@@ -105,8 +123,8 @@ class DenyRequest(RecoveryModel):
     reason: str
 
 
-class AlternativeRequest(RecoveryModel):
-    """The alternative the customer accepts, by its ``id``."""
+class AlternativeRequest(AnswersRequest):
+    """The alternative the customer accepts, by its ``id``, and their answers."""
 
     alternative_id: str
 
@@ -187,6 +205,9 @@ class CaseBody(BaseModel):
     accepted: Alternative | None = None
     outcome: str | None = None
     report: dict[str, Any] | None = None
+    customer_agreed: bool | None = None
+    satisfied: bool | None = None
+    satisfaction: int | None = None
     events: list[EventBody]
 
     @classmethod
@@ -216,6 +237,9 @@ class CaseBody(BaseModel):
             accepted=view.accepted,
             outcome=None if view.outcome is None else view.outcome.value,
             report=None if view.report is None else dict(view.report),
+            customer_agreed=view.customer_agreed,
+            satisfied=view.satisfied,
+            satisfaction=view.satisfaction,
             events=[EventBody.of(event) for event in view.history],
         )
 
