@@ -14,7 +14,10 @@ from the library) says which steps each state allows. After every step:
   by the final offer (when the Plan B has one), every declined final offer by a
   report;
 - replaying the grants in journal order, no guest's total within the window
-  ever passes what the granting level may grant, nor the cap.
+  ever passes what the granting level may grant, nor the cap;
+- a counter-offer (``manager_approves(amount=...)`` below what was asked) grants
+  nothing when it is made, and exactly its amount when the customer accepts
+  it; an amount above what was asked, or in another currency, is refused.
 """
 
 from __future__ import annotations
@@ -40,7 +43,9 @@ from recovery_rules import (
     Outcome,
     Policy,
     Remedy,
+    Resolution,
     WorkflowError,
+    resolution_violations,
 )
 
 from ._helpers import examples, policy_data
@@ -65,6 +70,9 @@ MODEL: Final[dict[str, set[str]]] = {
     "apologized": {"ask_preferred_solution"},
     "solution_asked": {"decide"},
     "approved": {"deliver"},
+    "counter_offered": {"deliver"},
+    "offer_delivered": {"accept_offer", "decline_offer"},
+    "offer_declined": {"explain_denial"},
     "beyond_authority": {"escalate"},
     "escalated": {"manager_approves", "manager_denies"},
     "denied": {"explain_denial"},
@@ -77,6 +85,16 @@ MODEL: Final[dict[str, set[str]]] = {
     "thanked": {"close"},
     "closed": set(),
 }
+
+
+def refused_amount(case: Case, amount: Money | None) -> bool:
+    """Whether ``manager_approves`` refuses ``amount`` as input: above what was asked, another currency, zero."""
+    asked = case.complaint.requested.amount
+    if amount is None or amount == asked:
+        return False
+    return amount.currency != asked.currency or amount > asked or amount.is_zero
+
+
 STEPS: Final = sorted({step for steps in MODEL.values() for step in steps} | {"write_report", "manager_calls"})
 AMOUNTS: Final = [
     "0.00",
@@ -164,6 +182,18 @@ class CasePath(RuleBasedStateMachine):
         self.cases.append(case)
         self.touched = case
 
+    @precondition(lambda self: sum(not case.closed for case in self.cases) < 3)
+    @rule(spec=COMPLAINTS, amount=st.sampled_from(["300.00", "1999.99", "2000.01", "4999.99"]))
+    def escalated_case(self, spec: Spec, amount: str) -> None:
+        """A case taken straight to a manager's decision (escalated), where counter-offers are made."""
+        self.open_case(spec._replace(amount=amount, kind="refund", level="staff"))
+        case = self.cases[-1]
+        for step in ("listen", "apologize", "ask_preferred_solution", "decide"):
+            getattr(case, step)()
+        if case.state.value == "beyond_authority":
+            case.escalate()
+        self.check_all()
+
     @precondition(lambda self: any(not case.closed for case in self.cases))
     @rule(data=st.data(), level=st.sampled_from(LEVELS))
     def advance(self, data: st.DataObject, level: str) -> None:
@@ -209,6 +239,10 @@ class CasePath(RuleBasedStateMachine):
             elif isinstance(refusal, WorkflowError):
                 assert not legal, f"{step} is allowed in {before_state} but was refused: {refusal}"
                 assert set(refusal.allowed) == allowed(case)
+            elif step == "manager_approves":
+                note_event("manager_approves: amount refused")
+                assert legal, refusal
+                assert refused_amount(case, arguments.get("amount")), refusal
             else:
                 assert (step, arguments.get("alternative_id")) == ("accept_alternative", "no-such-alternative")
             return
@@ -229,8 +263,16 @@ class CasePath(RuleBasedStateMachine):
         assert self.journal.head() == head
 
     def arguments(self, data: st.DataObject, case: Case, step: str, level: str) -> dict[str, Any]:
-        if step in {"decide", "manager_approves"}:
+        if step == "decide":
             return {"by": level}
+        if step == "manager_approves":
+            asked = case.complaint.requested.amount
+            half = Money.from_minor_units(asked.to_minor_units() // 2, "USD")
+            less = Money.from_minor_units(max(asked.to_minor_units() - 1, 0), "USD")
+            more = Money.from_minor_units(asked.to_minor_units() + 1, "USD")
+            amounts = [None, None, asked, half, less, more, Money(asked.amount, "EUR")]
+            amount = data.draw(st.sampled_from(amounts), label="amount")
+            return {"by": level} if amount is None else {"by": level, "amount": amount}
         if step == "manager_denies":
             return {"by": level, "reason": "Not practical."}
         if step == "explain_denial":
@@ -249,9 +291,25 @@ class CasePath(RuleBasedStateMachine):
         rank = LEVELS.index
         if step == "manager_approves":
             granted = self.granted_today(case.complaint.customer.id)
-            asked = case.complaint.model_copy(update={"requested": case.preferred})
+            preferred = case.preferred
+            assert preferred is not None
+            amount = arguments.get("amount")
+            counter = amount is not None and amount != preferred.amount
+            if counter:
+                preferred = preferred.model_copy(update={"amount": amount})
+                assert case.escalated_to is not None
+                if rank(arguments["by"]) < rank(case.escalated_to):
+                    return  # only the level escalated to, or a higher one, makes a counter-offer
+            asked = case.complaint.model_copy(update={"requested": preferred})
             verdict = POLICY.decide(asked, by=arguments["by"], granted=granted, now=self.now)
             assert verdict.outcome is not Outcome.APPROVED
+        elif step == "accept_offer":
+            offer = case.counter_offer
+            assert offer is not None
+            by = next(event.actor for event in reversed(case.history) if event.kind == "manager_approved")
+            asked = case.complaint.model_copy(update={"requested": offer})
+            granted = self.granted_today(case.complaint.customer.id)
+            assert POLICY.decide(asked, by=by, granted=granted, now=self.now).outcome is not Outcome.APPROVED
         elif step == "manager_denies":
             assert case.escalated_to is not None
             assert rank(arguments["by"]) < rank(case.escalated_to)
@@ -319,6 +377,39 @@ class CasePath(RuleBasedStateMachine):
             assert POLICY.hard_cap is None or totals[day] <= POLICY.hard_cap
 
     @invariant()
+    def a_counter_offer_is_granted_only_when_accepted_and_only_its_amount(self) -> None:
+        for case in self.cases:
+            offer = None
+            for event in case.history:
+                if event.kind == "manager_approved" and "offer" in event.data:
+                    offer = Remedy.model_validate(event.data["offer"])
+                    assert case.preferred is not None
+                    assert offer.amount < case.preferred.amount
+                    assert event.grant is None, "a counter-offer granted before the customer accepted it"
+                if event.kind in {"manager_approved", "offer_accepted"} and offer is not None:
+                    # The counter-offer's decision, when made and when accepted, keeps every promise the
+                    # independent oracle states, and grants no more than it approved.
+                    resolution = Resolution.model_validate(event.data["resolution"])
+                    asked = case.complaint.model_copy(update={"requested": offer})
+                    problems = resolution_violations(
+                        POLICY,
+                        asked,
+                        resolution.acting_level,
+                        resolution.granted_before,
+                        resolution,
+                        now=resolution.decided_at,
+                    )
+                    assert problems == [], problems
+                    note_event(f"{event.kind}: a counter-offer's decision checked by the oracle")
+                    assert resolution.approved
+                    assert resolution.remedy.amount == offer.amount
+                if event.kind == "offer_accepted":
+                    assert offer is not None
+                    assert event.grant == offer.amount
+                if event.kind in {"offer_declined", "delivered"} and offer is not None:
+                    assert event.grant is None
+
+    @invariant()
     def closed_cases_kept_every_promise(self) -> None:
         for case in self.cases:
             if not case.closed:
@@ -329,7 +420,7 @@ class CasePath(RuleBasedStateMachine):
             assert case.outcome is not None
             decision = case.decision
             assert decision is not None
-            denied = decision.outcome is Outcome.DENIED or "manager_denied" in kinds
+            denied = decision.outcome is Outcome.DENIED or bool({"manager_denied", "offer_declined"} & set(kinds))
             if denied:
                 explained = case.history[kinds.index("denial_explained")]
                 assert len(explained.data["alternatives"]) == min(2, len(decision.alternatives))  # type: ignore[arg-type]

@@ -134,6 +134,7 @@ def test_the_figures_of_a_handmade_journal_are_exactly_right(journal: Journal) -
         "alternative_accepted": 1,
         "final_offer_accepted": 0,
         "reported": 1,
+        "counter_offer_accepted": 0,
         "unresolved": 2,
     }
 

@@ -640,6 +640,17 @@ def all_cases() -> Iterator[Case]:
     no_time.decline_final_offer()
     yield no_time
     yield start(open_case("45.00", policy=PARK, kind="rain_check", category="weather_closure"))
+    for accepts in (True, False):  # a counter-offer, delivered, then accepted or declined
+        countered = start(open_case("3000.00"))
+        countered.escalate()
+        countered.manager_approves(by="manager", amount=Money("2000.00", "USD"))
+        yield countered
+        countered.deliver()
+        if accepts:
+            countered.accept_offer()
+        else:
+            countered.decline_offer()
+        yield countered
 
 
 def test_every_step_message_is_said_somewhere_and_every_line_fills_exactly_its_slots() -> None:

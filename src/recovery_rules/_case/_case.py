@@ -362,6 +362,13 @@ class Case:
         return self._view.accepted
 
     @property
+    def counter_offer(self) -> Remedy | None:
+        """What a manager approved instead of what was asked (less: a counter-offer), if one did.
+
+        It is granted only once the customer accepts it (:meth:`accept_offer`)."""
+        return self._view.counter_offer
+
+    @property
     def granted(self) -> Money:
         """What this case granted the guest."""
         return self._view.granted
@@ -586,8 +593,17 @@ class Case:
         now: dt.datetime | None = None,
         employee: str | None = None,
         acting_for: str | None = None,
+        amount: Money | None = None,
     ) -> Resolution:
         """A higher level approves the escalated remedy; the employee then delivers the good news.
+
+        ``amount`` approves less than the customer asked for: a counter-offer of
+        the same kind of remedy. The employee delivers it (:meth:`deliver`) and the
+        customer accepts it (:meth:`accept_offer`, which grants it) or declines it
+        (:meth:`decline_offer`, which grants nothing and leads on to the
+        alternatives, as a denial does). More than asked, or another currency, is
+        refused (:class:`~recovery_rules.InvalidInputError` at ``amount``); the
+        amount asked, or none, approves what was asked.
 
         The approval is a decision with level ``by``'s authority and the ledger
         as it stands now: a level that could not grant it cannot approve it
@@ -602,9 +618,16 @@ class Case:
         employee = _employee(self._policy, employee)
         level, delegate = self._authority(CaseStep.MANAGER_APPROVES, by, acting_for)
         notes = _text(notes, "notes")
+        if amount is not None and not isinstance(amount, Money):
+            raise InvalidInputError.at("amount", "amount", "must be Money, such as Money('25.00', 'USD'), or omitted")
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             _check_not_own_escalation(CaseStep.MANAGER_APPROVES, view, level, employee)
+            offer = _counter_offer(_required(view.preferred), amount)
+            if offer is not None:
+                return self._counter_offer(
+                    view, ledger, at, offer, level=level, delegate=delegate, employee=employee, notes=notes
+                )
             resolution = self._decision(view, ledger, level, at, employee)
             if resolution.outcome is not Outcome.APPROVED:
                 needed = resolution.escalate_to if resolution.outcome is Outcome.ESCALATED else None
@@ -628,8 +651,55 @@ class Case:
             )
 
         args: dict[str, JSONValue] = {"by": delegate or level, "notes": notes, **_delegation(level, delegate)}
+        if amount is not None:
+            money: dict[str, JSONValue] = {**amount.to_json()}
+            args["amount"] = money
         event = self._record(CaseStep.MANAGER_APPROVES, args, build, key, now, employee=employee)
         return Resolution.model_validate(event.data["resolution"])
+
+    def _counter_offer(
+        self,
+        view: CaseView,
+        ledger: Ledger,
+        at: dt.datetime,
+        offer: Remedy,
+        *,
+        level: str,
+        delegate: str | None,
+        employee: str | None,
+        notes: str,
+    ) -> Draft:
+        """The draft of a counter-offer: decided with ``level``'s authority now, granted only once accepted.
+
+        Only the level the case was escalated to, or a higher one, makes counter-offers: a lower level could
+        grant part of what was asked, but the case was passed up for someone with the authority to decide it.
+        """
+        target = _required(view.escalated_to)
+        if self._rank(level) < self._rank(target):
+            raise _refusal(
+                CaseStep.MANAGER_APPROVES,
+                view,
+                level=delegate or level,
+                needed=target,
+                detail=f"the case was escalated to {target}, so {level} cannot make a counter-offer",
+            )
+        resolution = self._decision(view, ledger, level, at, employee, remedy=offer)
+        if resolution.outcome is not Outcome.APPROVED:
+            needed = resolution.escalate_to if resolution.outcome is Outcome.ESCALATED else None
+            raise _refusal(
+                CaseStep.MANAGER_APPROVES, view, level=delegate or level, needed=needed, detail=resolution.reason
+            )
+        return _draft(
+            CaseStep.MANAGER_APPROVES,
+            CaseState.COUNTER_OFFERED,
+            delegate or level,
+            at,
+            callback_due=view.callback_by,
+            resolution=_json(resolution),
+            offer=_json(offer),
+            notes=notes,
+            acting_for=_acting_for(level, delegate),
+        )
 
     def manager_denies(
         self,
@@ -696,11 +766,30 @@ class Case:
         ``satisfied`` records the customer's answer to "Does that resolve this to
         your satisfaction?" and ``satisfaction`` their score from 1 to 5 (both
         optional; :attr:`satisfied`, :attr:`satisfaction`). A case records the
-        customer's answers once: here, at the step that accepts an alternative or
-        the final offer, or at :meth:`thank`.
+        customer's answers once: here, at the step that accepts an alternative,
+        the final offer or a counter-offer, or at :meth:`thank`.
+
+        A counter-offer (a manager approved less than asked) is delivered the same way; the customer then
+        accepts it (:meth:`accept_offer`) or declines it (:meth:`decline_offer`), and answers there.
         """
-        answers = check_answers(satisfied, satisfaction)
-        return self._simple(CaseStep.DELIVER, CaseState.RESOLVED, notes, key, now, employee=employee, answers=answers)
+        given: dict[str, JSONValue] = dict(check_answers(satisfied, satisfaction))
+        employee = _employee(self._policy, employee)
+        notes = _text(notes, "notes")
+
+        def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            offered = view.state is CaseState.COUNTER_OFFERED
+            if offered and given:
+                raise InvalidInputError.at(
+                    "satisfaction",
+                    "satisfied",
+                    "the customer has not answered the counter-offer yet: record their satisfaction when they "
+                    "accept it (accept_offer) or at thank",
+                )
+            _check_not_answered(CaseStep.DELIVER, view, given)
+            state = CaseState.OFFER_DELIVERED if offered else CaseState.RESOLVED
+            return _with_data(_draft(CaseStep.DELIVER, state, view.level, at, notes=notes), given)
+
+        return self._record(CaseStep.DELIVER, {"notes": notes, **given}, build, key, now, employee=employee)
 
     def explain_denial(
         self,
@@ -729,7 +818,7 @@ class Case:
         else:
             if acting_for is not None:
                 raise InvalidInputError.at("case", "acting_for", "needs by=, the level of the delegate who acts")
-            denier = self._view.denied_by
+            denier = self._view.denied_by or self._view.counter_offered_by
             level = denier if denier is not None and self._rank(denier) >= self._rank(required) else required
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
@@ -742,7 +831,7 @@ class Case:
                     detail=f"denials are delivered by {required} or above, never by {level}",
                 )
             plan_b = _required(view.decision).alternatives
-            reason = view.denial_reason or _required(view.decision).reason
+            reason = view.denial_reason or _offer_reason(view) or _required(view.decision).reason
             return _draft(
                 CaseStep.EXPLAIN_DENIAL,
                 CaseState.ALTERNATIVES_OFFERED,
@@ -862,6 +951,66 @@ class Case:
             by_offerer=True,
         )
 
+    def accept_offer(
+        self,
+        *,
+        notes: str = "",
+        key: str | None = None,
+        now: dt.datetime | None = None,
+        employee: str | None = None,
+        satisfied: bool | None = None,
+        satisfaction: int | None = None,
+    ) -> Event:
+        """The customer accepts the counter-offer the employee delivered: it is granted now.
+
+        The grant is the manager's (the level that made the counter-offer, with
+        the authority it acted with), decided again against the ledger and every
+        cap in the same transaction that records it: if other grants since the
+        offer leave no room for it, :class:`~recovery_rules.AuthorityError` and
+        nothing is recorded (the customer may still :meth:`decline_offer`).
+        ``satisfied`` and ``satisfaction`` as for :meth:`deliver`.
+        """
+        given: dict[str, JSONValue] = dict(check_answers(satisfied, satisfaction))
+        employee = _employee(self._policy, employee)
+        notes = _text(notes, "notes")
+
+        def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            _check_not_answered(CaseStep.ACCEPT_OFFER, view, given)
+            offer = _required(view.counter_offer)
+            offerer = _required(view.counter_offered_by)
+            approval = next(event for event in reversed(view.history) if event.kind == "manager_approved")
+            acting_for = approval.data.get("acting_for")
+            level = acting_for if isinstance(acting_for, str) else offerer
+            resolution = self._decision(view, ledger, level, at, employee, remedy=offer)
+            if resolution.outcome is not Outcome.APPROVED:
+                raise _refusal(
+                    CaseStep.ACCEPT_OFFER,
+                    view,
+                    level=offerer,
+                    needed=resolution.escalate_to if resolution.outcome is Outcome.ESCALATED else None,
+                    detail=resolution.reason,
+                )
+            draft = _draft(
+                CaseStep.ACCEPT_OFFER,
+                CaseState.RESOLVED,
+                offerer,
+                at,
+                grant=offer.amount,
+                resolution=_json(resolution),
+                notes=notes,
+                acting_for=None if offerer == level else level,
+            )
+            return _with_data(draft, given)
+
+        return self._record(CaseStep.ACCEPT_OFFER, {"notes": notes, **given}, build, key, now, employee=employee)
+
+    def decline_offer(
+        self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
+    ) -> Event:
+        """The customer declines the counter-offer: nothing is granted, and a manager gives the reason and
+        offers the alternatives next (:meth:`explain_denial`), as after a denial."""
+        return self._simple(CaseStep.DECLINE_OFFER, CaseState.OFFER_DECLINED, notes, key, now, employee=employee)
+
     def write_report(
         self,
         *,
@@ -903,6 +1052,8 @@ class Case:
                 "final_offer_declined": None if view.final_offer is None else view.final_offer.id,
                 "summary": summary,
             }
+            if view.counter_offer is not None:  # only then: reports written before counter-offers stay as they were
+                report["counter_offer_declined"] = _json(view.counter_offer)
             writer = view.offered_by or view.level
             within = self._policy.personal_call_within
             call_by = None if within is None else compiled_policy(self._policy).promise(at, within)
@@ -1125,11 +1276,19 @@ class Case:
         return [candidate.name for candidate in self._policy.levels].index(level)
 
     def _decision(
-        self, view: CaseView, ledger: Ledger, level: str, at: dt.datetime, employee: str | None
+        self,
+        view: CaseView,
+        ledger: Ledger,
+        level: str,
+        at: dt.datetime,
+        employee: str | None,
+        *,
+        remedy: Remedy | None = None,
     ) -> Resolution:
+        """``level``'s decision on the preferred remedy (or ``remedy``, a counter-offer), with the ledger now."""
         policy = self._policy
         granted = _granted(policy, ledger, view, at)
-        asked = view.complaint.model_copy(update={"requested": _required(view.preferred)})
+        asked = view.complaint.model_copy(update={"requested": remedy or _required(view.preferred)})
         return policy.decide(asked, by=level, granted=granted, now=at, employee=employee)
 
     def _offered(self, alternative_id: str) -> Callable[[CaseView], Alternative]:
@@ -1209,6 +1368,39 @@ def _check_not_answered(step: CaseStep, view: CaseView, answers: Mapping[str, JS
             f"the case already records the customer's answer (satisfied={view.satisfied}, "
             f"satisfaction={view.satisfaction}); call {step.value} without satisfied= and satisfaction=",
         )
+
+
+def _counter_offer(asked: Remedy, amount: Money | None) -> Remedy | None:
+    """The counter-offer ``amount`` makes of what was ``asked``: ``None`` for a full approval; more is refused."""
+    if amount is None or amount == asked.amount:
+        return None
+    if amount.currency != asked.amount.currency:
+        raise InvalidInputError.at(
+            "amount",
+            "amount",
+            f"is in {amount.currency}, but the customer asked in {asked.amount.currency}; "
+            "a counter-offer is in the currency asked",
+        )
+    if amount > asked.amount:
+        raise InvalidInputError.at(
+            "amount",
+            "amount",
+            f"is more than the customer asked for; the most it may be is {asked.amount.display()} "
+            "(approve less to make a counter-offer, or omit amount to approve what was asked)",
+        )
+    if amount.is_zero:
+        raise InvalidInputError.at(
+            "amount", "amount", "must be more than zero; to grant nothing, deny it (manager_denies)"
+        )
+    return Remedy.model_validate({**asked.model_dump(mode="json"), "amount": amount.to_json()})
+
+
+def _offer_reason(view: CaseView) -> str | None:
+    """Why a declined counter-offer was all there was (what the customer is told with the alternatives)."""
+    offer = view.counter_offer
+    if offer is None:
+        return None
+    return f"the most our {_required(view.counter_offered_by)} could approve was {offer.amount.display()}"
 
 
 def _employee(policy: Policy, employee: object) -> str | None:

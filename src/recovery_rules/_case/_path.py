@@ -12,7 +12,11 @@ The path (the usual flow path for addressing a customer problem)::
     solution_asked ─ask_preferred_solution─► solution_asked   (only after the customer said the restatement was wrong)
     beyond_authority ─escalate─► escalated (callback promised)
     escalated ─manager_approves─► approved      escalated ─manager_denies─► denied
+    escalated ─manager_approves(amount less than asked)─► counter_offered
     approved ─deliver─► resolved                denied ─explain_denial─► alternatives_offered
+    counter_offered ─deliver─► offer_delivered
+    offer_delivered ─accept_offer─► resolved    offer_delivered ─decline_offer─► offer_declined
+    offer_declined ─explain_denial─► alternatives_offered
     alternatives_offered ─accept_alternative─► resolved
     alternatives_offered ─decline_alternatives─► alternatives_declined
     alternatives_declined ─make_final_offer─► final_offer_made   (─write_report─► reported, if no back-up is left)
@@ -75,6 +79,12 @@ class CaseState(enum.StrEnum):
     """The customer said what they would prefer, and the employee restated it."""
     APPROVED = "approved"
     """Someone with the authority approved the remedy; the employee delivers it."""
+    COUNTER_OFFERED = "counter_offered"
+    """A manager approved less than asked (a counter-offer); the employee delivers it."""
+    OFFER_DELIVERED = "offer_delivered"
+    """The employee delivered the counter-offer; the customer accepts or declines it."""
+    OFFER_DECLINED = "offer_declined"
+    """The customer declined the counter-offer; a manager gives the reason and offers the alternatives."""
     BEYOND_AUTHORITY = "beyond_authority"
     """The remedy is beyond the employee's authority; they explain and escalate."""
     ESCALATED = "escalated"
@@ -116,6 +126,8 @@ class CaseStep(enum.StrEnum):
     MAKE_FINAL_OFFER = "make_final_offer"
     ACCEPT_FINAL_OFFER = "accept_final_offer"
     DECLINE_FINAL_OFFER = "decline_final_offer"
+    ACCEPT_OFFER = "accept_offer"
+    DECLINE_OFFER = "decline_offer"
     WRITE_REPORT = "write_report"
     THANK = "thank"
     CLOSE = "close"
@@ -133,6 +145,8 @@ class CaseOutcome(enum.StrEnum):
     """The customer accepted the final back-up offer."""
     REPORTED = "reported"
     """Nothing was accepted; a written report went to a manager who calls the customer."""
+    COUNTER_OFFER_ACCEPTED = "counter_offer_accepted"
+    """The customer accepted a manager's counter-offer (less than asked)."""
 
 
 STEPS_FROM: Final[Mapping[CaseState, tuple[CaseStep, ...]]] = {
@@ -141,6 +155,9 @@ STEPS_FROM: Final[Mapping[CaseState, tuple[CaseStep, ...]]] = {
     CaseState.APOLOGIZED: (CaseStep.ASK_PREFERRED_SOLUTION,),
     CaseState.SOLUTION_ASKED: (CaseStep.DECIDE, CaseStep.ASK_PREFERRED_SOLUTION),
     CaseState.APPROVED: (CaseStep.DELIVER,),
+    CaseState.COUNTER_OFFERED: (CaseStep.DELIVER,),
+    CaseState.OFFER_DELIVERED: (CaseStep.ACCEPT_OFFER, CaseStep.DECLINE_OFFER),
+    CaseState.OFFER_DECLINED: (CaseStep.EXPLAIN_DENIAL,),
     CaseState.BEYOND_AUTHORITY: (CaseStep.ESCALATE,),
     CaseState.ESCALATED: (CaseStep.MANAGER_APPROVES, CaseStep.MANAGER_DENIES),
     CaseState.DENIED: (CaseStep.EXPLAIN_DENIAL,),
@@ -173,6 +190,8 @@ _KINDS: Final[Mapping[CaseStep, str]] = {
     CaseStep.MAKE_FINAL_OFFER: "final_offer_made",
     CaseStep.ACCEPT_FINAL_OFFER: "final_offer_accepted",
     CaseStep.DECLINE_FINAL_OFFER: "final_offer_declined",
+    CaseStep.ACCEPT_OFFER: "offer_accepted",
+    CaseStep.DECLINE_OFFER: "offer_declined",
     CaseStep.WRITE_REPORT: "report_written",
     CaseStep.THANK: "thanked",
     CaseStep.CLOSE: "closed",
@@ -180,9 +199,16 @@ _KINDS: Final[Mapping[CaseStep, str]] = {
 }
 OPENED_KIND: Final = "opened"
 GRANTING: Final = frozenset(
-    {CaseStep.DECIDE, CaseStep.MANAGER_APPROVES, CaseStep.ACCEPT_ALTERNATIVE, CaseStep.ACCEPT_FINAL_OFFER}
+    {
+        CaseStep.DECIDE,
+        CaseStep.MANAGER_APPROVES,
+        CaseStep.ACCEPT_ALTERNATIVE,
+        CaseStep.ACCEPT_FINAL_OFFER,
+        CaseStep.ACCEPT_OFFER,
+    }
 )
-"""The steps that may grant the guest something (the ledger sums their grants)."""
+"""The steps that may grant the guest something (the ledger sums their grants); a counter-offer is granted when
+the customer accepts it (``accept_offer``), never when the manager makes it."""
 _STEP_OF_KIND: Final = {kind: step for step, kind in _KINDS.items()}
 OFFERED_WITH_A_DENIAL: Final = 2
 """How many of the Plan B's alternatives the manager offers with a denial (the manager brings two
@@ -292,6 +318,10 @@ class CaseView:
     """The customer's satisfaction score, 1 (not at all) to 5 (fully), if they gave one."""
     called_by: str | None = None
     """The level of the manager who made the personal call after the report, once made."""
+    counter_offer: Remedy | None = None
+    """What a manager approved instead of what was asked (less: a counter-offer), if one did."""
+    counter_offered_by: str | None = None
+    """The level that made the counter-offer (the delegate, when one acted for an absent level)."""
 
     @property
     def version(self) -> int:
@@ -421,7 +451,38 @@ def _escalated(view: CaseView, event: Event) -> dict[str, Any]:
 
 
 def _manager_approved(view: CaseView, event: Event) -> dict[str, Any]:
-    return {"state": CaseState.APPROVED, "resolution": _resolution(event)}
+    offer = event.data.get("offer")
+    if offer is None:
+        return {"state": CaseState.APPROVED, "resolution": _resolution(event)}
+    counter = Remedy.model_validate(offer)
+    asked = view.preferred
+    if event.grant is not None:
+        raise JournalIntegrityError(event.seq, "a counter-offer grants nothing until the customer accepts it")
+    if asked is None or counter.amount.currency != asked.amount.currency or not counter.amount < asked.amount:
+        raise JournalIntegrityError(event.seq, "its counter-offer is not less than what the customer asked for")
+    return {
+        "state": CaseState.COUNTER_OFFERED,
+        "resolution": _resolution(event),
+        "counter_offer": counter,
+        "counter_offered_by": event.actor,
+    }
+
+
+def _delivered(view: CaseView, event: Event) -> dict[str, Any]:
+    if view.state is CaseState.COUNTER_OFFERED:
+        return {"state": CaseState.OFFER_DELIVERED, "callback_by": None}
+    return {"state": CaseState.RESOLVED, "outcome": CaseOutcome.REMEDY_DELIVERED, "callback_by": None}
+
+
+def _offer_accepted(view: CaseView, event: Event) -> dict[str, Any]:
+    offer = view.counter_offer
+    if offer is None or event.grant != offer.amount:
+        raise JournalIntegrityError(event.seq, "it does not grant the counter-offer the customer accepted")
+    return {
+        "state": CaseState.RESOLVED,
+        "resolution": _resolution(event),
+        "outcome": CaseOutcome.COUNTER_OFFER_ACCEPTED,
+    }
 
 
 def _manager_denied(view: CaseView, event: Event) -> dict[str, Any]:
@@ -469,7 +530,7 @@ def _to(state: CaseState, **more: Any) -> Callable[[CaseView, Event], dict[str, 
 SATISFACTION_SCORES: Final = range(1, 6)
 """The satisfaction scores a customer may give: 1 (not at all satisfied) to 5 (fully satisfied)."""
 ANSWERING: Final = frozenset(
-    {CaseStep.DELIVER, CaseStep.ACCEPT_ALTERNATIVE, CaseStep.ACCEPT_FINAL_OFFER, CaseStep.THANK}
+    {CaseStep.DELIVER, CaseStep.ACCEPT_ALTERNATIVE, CaseStep.ACCEPT_FINAL_OFFER, CaseStep.ACCEPT_OFFER, CaseStep.THANK}
 )
 """The steps that may record the customer's satisfaction: the one that resolves the case with the customer,
 or the thanks (the last step with the customer, whatever the outcome); at most one of them per case."""
@@ -548,7 +609,7 @@ _CHANGES: Final[Mapping[CaseStep, Callable[[CaseView, Event], dict[str, Any]]]] 
     CaseStep.ESCALATE: _escalated,
     CaseStep.MANAGER_APPROVES: _manager_approved,
     CaseStep.MANAGER_DENIES: _manager_denied,
-    CaseStep.DELIVER: _answering(_to(CaseState.RESOLVED, outcome=CaseOutcome.REMEDY_DELIVERED, callback_by=None)),
+    CaseStep.DELIVER: _answering(_delivered),
     CaseStep.EXPLAIN_DENIAL: _denial_explained,
     CaseStep.ACCEPT_ALTERNATIVE: _answering(
         lambda view, event: {
@@ -567,6 +628,8 @@ _CHANGES: Final[Mapping[CaseStep, Callable[[CaseView, Event], dict[str, Any]]]] 
         }
     ),
     CaseStep.DECLINE_FINAL_OFFER: _to(CaseState.FINAL_OFFER_DECLINED),
+    CaseStep.ACCEPT_OFFER: _answering(_offer_accepted),
+    CaseStep.DECLINE_OFFER: _to(CaseState.OFFER_DECLINED),
     CaseStep.WRITE_REPORT: _report_written,
     CaseStep.THANK: _answering(_to(CaseState.THANKED)),
     CaseStep.CLOSE: _to(CaseState.CLOSED),

@@ -70,8 +70,10 @@ __all__ = ["GroupKey", "Grouping", "build", "by_category", "by_level", "group_fi
 
 _NOUN: Final = re.compile(r"\bthe per-([a-z][a-z0-9_]*) cap\b")
 """How a decision's trace names the customer in its cap: "the per-guest cap of $2,000.00"."""
-_RESOLVING: Final = frozenset({"delivered", "alternative_accepted", "final_offer_accepted", "report_written"})
-"""The kinds of event that resolve a case: the moment its outcome is known."""
+_RESOLVING: Final = frozenset({CaseState.RESOLVED.value, CaseState.REPORTED.value})
+"""The states an event that resolves a case leads to: the first such event is the moment its outcome is
+known (a delivered counter-offer is not resolved yet: the customer accepts or declines it; a manager's
+personal call after the report keeps the state, and resolves nothing again)."""
 _DECISIONS: Final = frozenset({"decided", "manager_approved", "manager_denied"})
 """The kinds of event that decide: the first decision, and the higher level's answer to an escalation."""
 _HIGHER: Final = frozenset({"manager_approved", "manager_denied"})
@@ -278,9 +280,11 @@ class _Tally:
         decision = view.decision
         opened_at = view.history[0].at
         owed: dt.datetime | None = None
+        resolved = False
         for event in view.history:
             resolution = self._step(event.kind, view)
-            if event.kind in _RESOLVING and view.outcome is not None:
+            if not resolved and event.state in _RESOLVING and view.outcome is not None:
+                resolved = True
                 self.resolved.setdefault(view.outcome, []).append(event.at - opened_at)
             if event.grant is not None:
                 _add(self.granted, event.grant)

@@ -125,6 +125,25 @@ def _step_messages() -> dict[str, MessageSpec]:
             (*_ASKED, "approved_by"),
             {"remedy": "the customer must hear what they get"},
         ),
+        "step_deliver_offer": step(
+            "deliver: a manager's counter-offer (less than asked), delivered by the employee, asking if it is accepted",
+            (*_ASKED, "approved_by", "offer"),
+            {"offer": "the customer must hear what they are offered"},
+        ),
+        "step_accept_offer": step(
+            "a counter-offer accepted",
+            ("offer", "complaint_number"),
+            {"offer": "the customer must hear what they get"},
+        ),
+        "step_decline_offer": step(
+            "a counter-offer declined: understanding, and the manager who explains and offers alternatives next",
+            ("delivered_by", "complaint_number"),
+        ),
+        "step_offer_reason": step(
+            "explain a declined counter-offer: the most the manager could approve, as a sentence",
+            ("offered_by", "offer_amount"),
+            {"offer_amount": "it is the reason"},
+        ),
         "step_explain_denial": step(
             "explain a denial: a manager gives the reason and two alternatives",
             (*_ASKED, "delivered_by", "reason", "alternatives"),
