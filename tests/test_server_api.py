@@ -324,3 +324,15 @@ def test_the_customers_answers_are_recorded() -> None:
     assert (delivered["case"]["satisfied"], delivered["case"]["satisfaction"]) == (True, 5)
     wrong = served.post(f"/v1/cases/{number}/thank", json={"satisfaction": 9})
     assert wrong.status_code == 422
+
+
+def test_a_manager_counter_offers_and_the_customer_accepts() -> None:
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
+    walk(served, number, SEED_003)
+    offered = served.post(f"/v1/cases/{number}/manager_approves", "manager", json={"amount": "2500.00 USD"}).json()
+    assert offered["case"]["counter_offer"]["amount"] == {"amount": "2500.00", "currency": "USD"}
+    walk(served, number, [("deliver", "staff")])
+    accepted = served.post(f"/v1/cases/{number}/accept_offer", json={"satisfied": True}).json()
+    assert accepted["case"]["granted"] == {"amount": "2500.00", "currency": "USD"}
+    assert accepted["case"]["satisfied"] is True

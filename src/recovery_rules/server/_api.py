@@ -36,6 +36,7 @@ from ._deps import CurrentEmployee, CurrentService
 from ._models import (
     AlternativeRequest,
     AnswersRequest,
+    ApproveRequest,
     CaseBody,
     CaseList,
     CaseResponse,
@@ -163,7 +164,7 @@ STEP_BODIES: Final[dict[str, type[Any]]] = {
     "ask_preferred_solution": PreferredRequest,
     "decide": EmptyRequest,
     "escalate": EscalateRequest,
-    "manager_approves": NotesRequest,
+    "manager_approves": ApproveRequest,
     "manager_denies": DenyRequest,
     "deliver": NotesAnswersRequest,
     "explain_denial": NotesRequest,
@@ -176,6 +177,8 @@ STEP_BODIES: Final[dict[str, type[Any]]] = {
     "thank": NotesAnswersRequest,
     "close": EmptyRequest,
     "manager_calls": NotesRequest,
+    "accept_offer": NotesAnswersRequest,
+    "decline_offer": NotesRequest,
 }
 """Every step of the case path (a :class:`~recovery_rules.Case` method of the same name) and its body."""
 
@@ -205,6 +208,8 @@ _SUMMARIES: Final = {
     "thank": "Thank the customer",
     "close": "Close the case",
     "manager_calls": "The manager the report went to (the token's level or above) makes the personal call",
+    "accept_offer": "The customer accepts the counter-offer the employee delivered: it is granted now",
+    "decline_offer": "The customer declines the counter-offer: a manager explains and offers the alternatives",
 }
 
 
@@ -259,7 +264,7 @@ def _take(case: Case, step: str, body: Any, *, employee: Employee, key: str, now
     answers: dict[str, Any] = {}
     if isinstance(body, AnswersRequest):
         answers = {"satisfied": body.satisfied, "satisfaction": body.satisfaction}
-    if step in ("deliver", "thank"):
+    if step in ("deliver", "thank", "accept_offer"):
         method: Callable[..., Event] = getattr(case, step)
         return method(notes=body.notes, key=key, now=now, employee=who, **answers)
     if step == "accept_final_offer":
@@ -267,7 +272,7 @@ def _take(case: Case, step: str, body: Any, *, employee: Employee, key: str, now
     if step == "decide":
         return case.decide(by=level, key=key, now=now, employee=who)
     if step == "manager_approves":
-        return case.manager_approves(by=level, notes=body.notes, key=key, now=now, employee=who)
+        return case.manager_approves(by=level, notes=body.notes, amount=body.amount, key=key, now=now, employee=who)
     if step == "manager_denies":
         return case.manager_denies(by=level, reason=body.reason, key=key, now=now, employee=who)
     if step == "explain_denial":

@@ -28,6 +28,7 @@ from recovery_rules.metrics import Report
 __all__ = [
     "AlternativeRequest",
     "AnswersRequest",
+    "ApproveRequest",
     "CaseBody",
     "CaseList",
     "CaseResponse",
@@ -115,6 +116,16 @@ class NotesAnswersRequest(AnswersRequest):
     """What was said, and the customer's answers, when they gave them."""
 
     notes: str = _Notes
+
+
+class ApproveRequest(RecoveryModel):
+    """An approval: of the remedy asked, or, with ``amount``, of less (a counter-offer the customer then accepts
+    or declines)."""
+
+    notes: str = _Notes
+    amount: Money | None = Field(
+        default=None, description='Approve this much instead of what was asked (a counter-offer), such as "150.00 USD".'
+    )
 
 
 class DenyRequest(RecoveryModel):
@@ -205,6 +216,7 @@ class CaseBody(BaseModel):
     accepted: Alternative | None = None
     outcome: str | None = None
     report: dict[str, Any] | None = None
+    counter_offer: Remedy | None = Field(default=None, description="What a manager approved instead of the remedy.")
     customer_agreed: bool | None = None
     satisfied: bool | None = None
     satisfaction: int | None = None
@@ -237,6 +249,7 @@ class CaseBody(BaseModel):
             accepted=view.accepted,
             outcome=None if view.outcome is None else view.outcome.value,
             report=None if view.report is None else dict(view.report),
+            counter_offer=view.counter_offer,
             customer_agreed=view.customer_agreed,
             satisfied=view.satisfied,
             satisfaction=view.satisfaction,
