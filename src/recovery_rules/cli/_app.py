@@ -19,7 +19,7 @@ from recovery_rules import Money, RecoveryRulesError, __version__
 
 from . import _console
 from ._errors import CliInputError, ExitCode, problem_json
-from ._verbs import check, decide, prove, report, schema, simulate, test
+from ._verbs import check, decide, prove, report, schema, serve, simulate, test
 
 __all__ = ["VERBS", "app", "run"]
 
@@ -31,6 +31,7 @@ VERBS: Final[tuple[click.Command, ...]] = (
     simulate.command,
     report.command,
     schema.command,
+    serve.command,
 )
 """Every verb, in the order ``--help`` lists them."""
 

@@ -1,0 +1,149 @@
+"""``recovery-rules serve``: the decision service over HTTP (the ``server`` extra)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from recovery_rules import InvalidInputError, MissingDependencyError, Policy, PolicyError
+from recovery_rules.cli import _console
+from recovery_rules.cli._errors import CliInputError, ExitCode
+
+from . import options
+
+__all__ = ["command"]
+
+
+@click.command("serve", short_help="Serve decisions and cases over HTTP (the decision service).")
+@click.option("--policy", "-p", "policy", metavar="POLICY", help=options.POLICY_HELP)
+@click.option(
+    "--journal",
+    metavar="JOURNAL",
+    help="Where cases are recorded: sqlite:PATH (sqlite:cases.sqlite3) or postgresql://user@host/db.",
+)
+@click.option(
+    "--tokens",
+    metavar="FILE",
+    default="tokens.toml",
+    show_default=True,
+    help="The token file (TOML or JSON: SHA-256 hashes of bearer tokens, each with an employee and a level). "
+    "When it does not exist, one is made with a token for each level, printed once.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="The port.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
+@click.option("--watch-policy", is_flag=True, help="Reload the policy when its file changes (SIGHUP always does).")
+@click.option(
+    "--decision-log",
+    metavar="FILE",
+    default="-",
+    show_default=True,
+    help="Where the decision log's JSON lines go: a file, - for standard output, or '' for none.",
+)
+@click.option(
+    "--allow-origin",
+    "allow_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="A web origin (https://desk.example.com) whose pages may call the API from a browser (CORS); repeatable.",
+)
+@click.option(
+    "--mint-token",
+    nargs=2,
+    metavar="EMPLOYEE LEVEL",
+    default=None,
+    help="Do not serve: make a token for EMPLOYEE at LEVEL, add its hash to the token file, print the token.",
+)
+def command(
+    *,
+    policy: str | None,
+    journal: str | None,
+    tokens: str,
+    host: str,
+    port: int,
+    workers: int,
+    watch_policy: bool,
+    decision_log: str,
+    allow_origins: tuple[str, ...],
+    mint_token: tuple[str, str] | None,
+) -> int:
+    """Serve the decision service: the versioned JSON API under /v1 (OpenAPI at /v1/openapi.json).
+
+    Every request authenticates with a bearer token from the token file; the
+    token's employee and level act. SIGHUP reloads the policy: a valid new
+    policy replaces the old one between requests, an invalid one is refused
+    (its problems logged) and the old one keeps serving. Several workers share
+    the journal, whose ledger keeps every cap across them.
+
+    \b
+        recovery-rules serve --policy ritz-carlton --journal sqlite:cases.sqlite3
+
+        recovery-rules serve --mint-token e-1042 staff --tokens tokens.toml
+    """
+    try:
+        from recovery_rules import server  # noqa: PLC0415 - the server extra is imported only to serve
+    except ImportError as error:
+        extra = MissingDependencyError("recovery-rules serve", "server", error.name or "fastapi")
+        raise CliInputError(str(extra)) from None
+    loaded = _policy(policy) if policy else None
+    if mint_token is not None:
+        return _mint(Path(tokens), mint_token[0], mint_token[1], loaded)
+    missing = [name for name, value in (("--policy", policy), ("--journal", journal)) if not value]
+    if missing:
+        raise click.UsageError(f"serve needs {' and '.join(missing)}")
+    if policy is None or journal is None or loaded is None:  # checked just above; this tells the type checker
+        raise click.UsageError("serve needs --policy and --journal")
+    try:
+        server.open_journal(journal).close()  # a bad address or an unreadable file fails here, not in a worker
+    except InvalidInputError as error:
+        raise CliInputError(f"--journal: {error.problems[0].message}") from None
+    token_file = Path(tokens)
+    if not token_file.exists():
+        if token_file.suffix == ".json":
+            raise CliInputError(f"--tokens: there is no token file {tokens}; make one with --mint-token EMPLOYEE LEVEL")
+        made = server.demo_tokens(token_file, loaded)
+        _console.echo(
+            f"No token file {tokens}: made one with a token for each level. The tokens, shown once:", err=True
+        )
+        for employee, level, token in made:
+            _console.echo(f"  {level:<12} {employee:<24} {token}", err=True)
+    try:
+        server.Tokens.from_file(token_file)
+    except InvalidInputError as error:
+        raise CliInputError(str(error)) from None
+    settings = server.Settings(
+        policy=policy,
+        journal=journal,
+        tokens=str(token_file.resolve()),
+        watch_policy=watch_policy,
+        decision_log=decision_log,
+        allow_origins=tuple(allow_origins),
+    )
+    server.run(settings, host=host, port=port, workers=workers)
+    return ExitCode.OK
+
+
+def _policy(source: str) -> Policy:
+    from recovery_rules import server  # noqa: PLC0415 - the server extra
+
+    try:
+        return server.load_policy(source)
+    except PolicyError as error:
+        raise CliInputError(str(error)) from None
+    except InvalidInputError as error:
+        raise CliInputError(f"--policy: {error.problems[0].message}") from None
+
+
+def _mint(path: Path, employee: str, level: str, policy: Policy | None) -> int:
+    from recovery_rules import server  # noqa: PLC0415 - the server extra
+
+    if policy is not None and level not in {known.name for known in policy.levels}:
+        names = ", ".join(known.name for known in policy.levels)
+        raise CliInputError(f"--mint-token: the policy has no level {level!r}; use one of: {names}")
+    try:
+        token = server.add_token(path, employee, level)
+    except InvalidInputError as error:
+        raise CliInputError(str(error)) from None
+    _console.echo(token)
+    return ExitCode.OK

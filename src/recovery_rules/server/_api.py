@@ -1,0 +1,478 @@
+"""The ``/v1`` routes: decide, open a case, take each step of its path, read it, list overdue callbacks, the
+report, the policy and its check. Every route needs a bearer token; the level acting is the token's.
+
+Idempotency: a case's routes take an ``Idempotency-Key`` header. The journal keeps keys, so a retried request
+(on any worker) finds the step it recorded and answers as the first time: the case as that step left it. The
+key the journal stores is a hash of the route, the employee and the client's key, so two routes or two
+employees never collide. ``POST /v1/decisions`` records nothing and needs no key (a key is accepted and
+changes nothing): it is a pure function of its input and the policy.
+"""
+
+# No ``from __future__ import annotations`` here: the step routes are made in a loop, and FastAPI reads each
+# one's body model from its annotations, which must be the model classes themselves.
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Callable
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Body, Header, Query, Request, Response
+
+from recovery_rules import (
+    Case,
+    CaseView,
+    ComplaintNumber,
+    Event,
+    InvalidInputError,
+    Journal,
+    Policy,
+    Resolution,
+    metrics,
+)
+
+from ._auth import Employee
+from ._deps import CurrentEmployee, CurrentService
+from ._models import (
+    AlternativeRequest,
+    AnswersRequest,
+    ApproveRequest,
+    CaseBody,
+    CaseList,
+    CaseResponse,
+    CaseSummaryBody,
+    DecideRequest,
+    DecisionResponse,
+    DenyRequest,
+    EmptyRequest,
+    EscalateRequest,
+    EventBody,
+    NotesAnswersRequest,
+    NotesRequest,
+    OpenRequest,
+    PolicyCheckResponse,
+    PolicyResponse,
+    PreferredRequest,
+    ReportRequest,
+    ReportResponse,
+    StepResponse,
+)
+from ._problems import ApiProblem, FieldProblem, ProblemDetails
+from ._service import Service
+
+__all__ = ["STEP_BODIES", "router"]
+
+_PROBLEM: Final = {"model": ProblemDetails}
+
+
+def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    words = {
+        400: "The body is not JSON.",
+        401: "No valid bearer token.",
+        403: "The token's level may not take this step.",
+        404: "No case has this complaint number.",
+        409: "The case does not allow this step now, or the Idempotency-Key was used for another request.",
+        422: "The request is not valid: `errors` lists each problem with its place.",
+        503: "The journal cannot be used now; retry.",
+    }
+    return {code: {**_PROBLEM, "description": words[code]} for code in codes}
+
+
+router = APIRouter(prefix="/v1", responses=_problems(401, 422))
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Any string of yours naming this request (a UUID): a retry with the same key returns the first "
+        "answer; the same key with another body is a 409.",
+    ),
+]
+
+
+# -- deciding ------------------------------------------------------------------------------------------------
+@router.post(
+    "/decisions",
+    tags=["decisions"],
+    summary="Decide a complaint with the token's authority (pure: nothing is recorded)",
+    responses=_problems(400, 403),
+)
+def decide(body: DecideRequest, employee: CurrentEmployee, service: CurrentService) -> DecisionResponse:
+    policy = service.policy
+    now = service.now()
+    resolution = policy.decide(body.complaint, by=employee.level, granted=body.granted, now=now, employee=employee.id)
+    _count(service, policy, resolution, employee, "decide", recorded=False)
+    return DecisionResponse(
+        policy_revision=policy.revision, complaint_number=str(resolution.complaint_number), resolution=resolution
+    )
+
+
+# -- cases ---------------------------------------------------------------------------------------------------
+@router.post(
+    "/cases",
+    tags=["cases"],
+    status_code=201,
+    summary="Open a case for a complaint; the token's employee handles it",
+    responses=_problems(400, 403, 409, 503),
+)
+def open_case(
+    body: OpenRequest,
+    employee: CurrentEmployee,
+    service: CurrentService,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> CaseResponse:
+    policy = service.policy
+    key = _journal_key(employee, "open", "", idempotency_key)
+    case = Case.open(
+        service.journal,
+        policy,
+        body.complaint,
+        by=employee.level,
+        employee=employee.id,
+        key=key,
+        now=service.now(),
+        clock=service.clock,
+        incident=body.incident,
+    )
+    view = CaseView.replay(service.journal.events(case.number)[:1])  # the case as opened, on a retry too
+    response.headers["Location"] = f"/v1/cases/{case.number}"
+    return CaseResponse(
+        policy_revision=policy.revision, complaint_number=str(case.number), case=_body(view, policy, service.journal)
+    )
+
+
+@router.get(
+    "/cases/{number:path}",
+    tags=["cases"],
+    summary="Read a case: its state, the steps allowed next, its decisions and every event",
+    responses=_problems(403, 404),
+)
+def read_case(number: str, employee: CurrentEmployee, service: CurrentService) -> CaseResponse:
+    policy = service.policy
+    case = _load(service, policy, number)
+    view = CaseView.replay(case.history)
+    return CaseResponse(
+        policy_revision=policy.revision, complaint_number=str(case.number), case=_body(view, policy, service.journal)
+    )
+
+
+STEP_BODIES: Final[dict[str, type[Any]]] = {
+    "listen": NotesRequest,
+    "apologize": NotesRequest,
+    "ask_preferred_solution": PreferredRequest,
+    "decide": EmptyRequest,
+    "escalate": EscalateRequest,
+    "manager_approves": ApproveRequest,
+    "manager_denies": DenyRequest,
+    "deliver": NotesAnswersRequest,
+    "explain_denial": NotesRequest,
+    "accept_alternative": AlternativeRequest,
+    "decline_alternatives": NotesRequest,
+    "make_final_offer": NotesRequest,
+    "accept_final_offer": AnswersRequest,
+    "decline_final_offer": NotesRequest,
+    "write_report": ReportRequest,
+    "thank": NotesAnswersRequest,
+    "close": EmptyRequest,
+    "manager_calls": NotesRequest,
+    "accept_offer": NotesAnswersRequest,
+    "decline_offer": NotesRequest,
+}
+"""Every step of the case path (a :class:`~recovery_rules.Case` method of the same name) and its body."""
+
+_BY_TOKEN: Final = frozenset({"decide", "manager_approves", "manager_denies", "explain_denial", "manager_calls"})
+"""Steps the library checks against the acting level itself: the token's level is passed as ``by``."""
+_BY_OFFERER: Final = frozenset(
+    {"accept_alternative", "decline_alternatives", "make_final_offer", "accept_final_offer", "decline_final_offer"}
+)
+"""Steps recorded as taken by the level that offered the alternatives (the manager who explained the denial)."""
+
+_SUMMARIES: Final = {
+    "listen": "Listen to the grievance in its entirety",
+    "apologize": "Apologize and validate the customer's feelings",
+    "ask_preferred_solution": "Ask what the customer would prefer, and restate it",
+    "decide": "Decide the preferred remedy with the token's authority (the ledger read in the same transaction)",
+    "escalate": "Explain that more authority is needed, promise the callback, pass the case up",
+    "manager_approves": "A higher level (the token's) approves the escalated remedy",
+    "manager_denies": "The level the case was escalated to (or higher) denies it, saying why",
+    "deliver": "The employee delivers the approved remedy",
+    "explain_denial": "A manager gives the reason and offers two alternatives",
+    "accept_alternative": "The customer accepts one of the two alternatives",
+    "decline_alternatives": "The customer declines both alternatives",
+    "make_final_offer": "Make the final back-up offer",
+    "accept_final_offer": "The customer accepts the final offer",
+    "decline_final_offer": "The customer declines the final offer",
+    "write_report": "Write the report to a manager, who calls the customer personally",
+    "thank": "Thank the customer",
+    "close": "Close the case",
+    "manager_calls": "The manager the report went to (the token's level or above) makes the personal call",
+    "accept_offer": "The customer accepts the counter-offer the employee delivered: it is granted now",
+    "decline_offer": "The customer declines the counter-offer: a manager explains and offers the alternatives",
+}
+
+
+def _step_route(step: str, model: type[Any]) -> None:
+    def take_step(
+        number: str,
+        employee: CurrentEmployee,
+        service: CurrentService,
+        idempotency_key: IdempotencyKey = None,
+        body: Annotated[model | None, Body()] = None,  # type: ignore[valid-type]  # a model class, chosen per step
+    ) -> StepResponse:
+        policy = service.policy
+        case = _load(service, policy, number)
+        _check_actor(case, step, employee, policy)
+        key = _journal_key(employee, step, str(case.number), idempotency_key)
+        result = _take(case, step, body if body is not None else model(), employee=employee, key=key, now=service.now())
+        event = service.journal.find(key)
+        if event is None:  # recorded just now under this key: the journal must find it
+            raise ApiProblem("internal", "the step was recorded but cannot be read back; read the case")
+        if isinstance(result, Resolution):
+            _count(service, policy, result, employee, step, recorded=True)
+        events = service.journal.events(case.number)[: event.version]
+        view = CaseView.replay(events)
+        return StepResponse(
+            policy_revision=policy.revision,
+            complaint_number=str(case.number),
+            step=step,
+            event=EventBody.of(event),
+            case=_body(view, policy, service.journal),
+        )
+
+    take_step.__name__ = f"step_{step}"
+    router.add_api_route(
+        f"/cases/{{number:path}}/{step}",
+        take_step,
+        methods=["POST"],
+        tags=["case steps"],
+        summary=_SUMMARIES[step],
+        operation_id=f"case_{step}",
+        responses=_problems(400, 403, 404, 409, 503),
+    )
+
+
+def _take(case: Case, step: str, body: Any, *, employee: Employee, key: str, now: dt.datetime) -> Event | Resolution:
+    """Take ``step`` on ``case`` as the token's employee, with the token's level where the step has a ``by``."""
+    who = employee.id
+    level = employee.level
+    if step == "ask_preferred_solution":
+        return case.ask_preferred_solution(
+            body.remedy, notes=body.notes, customer_agreed=body.customer_agreed, key=key, now=now, employee=who
+        )
+    answers: dict[str, Any] = {}
+    if isinstance(body, AnswersRequest):
+        answers = {"satisfied": body.satisfied, "satisfaction": body.satisfaction}
+    if step in ("deliver", "thank", "accept_offer"):
+        method: Callable[..., Event] = getattr(case, step)
+        return method(notes=body.notes, key=key, now=now, employee=who, **answers)
+    if step == "accept_final_offer":
+        return case.accept_final_offer(key=key, now=now, employee=who, **answers)
+    if step == "decide":
+        return case.decide(by=level, key=key, now=now, employee=who)
+    if step == "manager_approves":
+        return case.manager_approves(by=level, notes=body.notes, amount=body.amount, key=key, now=now, employee=who)
+    if step == "manager_denies":
+        return case.manager_denies(by=level, reason=body.reason, key=key, now=now, employee=who)
+    if step == "explain_denial":
+        return case.explain_denial(by=level, notes=body.notes, key=key, now=now, employee=who)
+    if step == "accept_alternative":
+        return case.accept_alternative(body.alternative_id, key=key, now=now, employee=who, **answers)
+    if step == "escalate":
+        return case.escalate(notes=body.notes, callback_at=body.callback_at, key=key, now=now, employee=who)
+    if step == "manager_calls":
+        return case.manager_calls(by=level, notes=body.notes, key=key, now=now, employee=who)
+    if step == "write_report":
+        return case.write_report(summary=body.summary, to=body.to, key=key, now=now, employee=who)
+    simple: Callable[..., Event] = getattr(case, step)
+    if isinstance(body, NotesRequest):
+        return simple(notes=body.notes, key=key, now=now, employee=who)
+    return simple(key=key, now=now, employee=who)
+
+
+for _step, _model in STEP_BODIES.items():
+    _step_route(_step, _model)
+
+
+@router.get(
+    "/callbacks/overdue",
+    tags=["cases"],
+    summary="Open cases whose promised callback time has passed, most overdue first",
+    responses=_problems(403, 503),
+)
+def overdue_callbacks(employee: CurrentEmployee, service: CurrentService) -> CaseList:
+    now = service.now()
+    summaries = service.journal.overdue_callbacks(now)
+    return CaseList(
+        policy_revision=service.policy.revision, now=now, cases=[CaseSummaryBody.of(item) for item in summaries]
+    )
+
+
+@router.get(
+    "/report",
+    tags=["report"],
+    summary="The service metrics of the cases opened in a period (what `recovery-rules report --json` prints)",
+    responses=_problems(403, 503),
+)
+def report(
+    employee: CurrentEmployee,
+    service: CurrentService,
+    since: Annotated[dt.datetime | None, Query(description="Cases opened at or after this time.")] = None,
+    until: Annotated[dt.datetime | None, Query(description="Cases opened before this time.")] = None,
+) -> ReportResponse:
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.utcoffset() is None:
+            raise ApiProblem(
+                "invalid-input",
+                f"{name} must have a time zone",
+                [FieldProblem(pointer="", field=name, detail="must have a UTC offset, such as 2026-11-01T00:00:00Z")],
+            )
+    policy = service.policy
+    figures = metrics.report(service.journal, since=since, until=until, policy=policy, now=service.now())
+    return ReportResponse(policy_revision=policy.revision, report=figures)
+
+
+# -- the policy ----------------------------------------------------------------------------------------------
+@router.get("/policy", tags=["policy"], summary="The policy being served: its name, revision and levels")
+def current_policy(employee: CurrentEmployee, service: CurrentService) -> PolicyResponse:
+    policy = service.policy
+    return PolicyResponse(
+        name=policy.name,
+        revision=policy.revision,
+        currency=policy.currency,
+        timezone=policy.timezone,
+        levels=[level.name for level in policy.levels],
+    )
+
+
+_POLICY_FORMATS: Final = {
+    "application/json": "json",
+    "application/toml": "toml",
+    "application/yaml": "yaml",
+    "application/x-yaml": "yaml",
+    "text/yaml": "yaml",
+    "text/toml": "toml",
+}
+MAX_POLICY_BYTES: Final = 5_000_000
+
+
+@router.post(
+    "/policy/check",
+    tags=["policy"],
+    summary="Check a policy: does it load (every promise kept)? Nothing is changed on the service",
+    responses=_problems(400, 403),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "A policy file's content: JSON, TOML or YAML, named by Content-Type.",
+            "content": {
+                "application/json": {"schema": {"type": "object", "description": "docs/policy.schema.json"}},
+                "application/toml": {"schema": {"type": "string"}},
+                "application/yaml": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def check_policy(request: Request, employee: CurrentEmployee) -> PolicyCheckResponse:
+    media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    form = _POLICY_FORMATS.get(media)
+    if form is None:
+        raise ApiProblem(
+            "unsupported-media-type",
+            "send the policy as application/json, application/toml or application/yaml",
+            [FieldProblem(pointer="", field="Content-Type", detail=f"must be one of: {', '.join(_POLICY_FORMATS)}")],
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():  # read at most the limit, whatever Content-Length says
+        size += len(chunk)
+        if size > MAX_POLICY_BYTES:
+            raise ApiProblem("invalid-input", f"the policy is over {MAX_POLICY_BYTES:,} bytes, the most a policy is")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiProblem("malformed-request", "the policy must be UTF-8 text") from None
+    policy = Policy.from_text(text, format=form)  # type: ignore[arg-type]  # one of the three formats above
+    return PolicyCheckResponse(
+        valid=True, name=policy.name, revision=policy.revision, levels=[level.name for level in policy.levels]
+    )
+
+
+# -- machinery -----------------------------------------------------------------------------------------------
+def _journal_key(employee: Employee, route: str, number: str, client_key: str | None) -> str:
+    """The idempotency key the journal stores: the client's, scoped to the route, the case and the employee."""
+    if client_key is None:
+        return uuid.uuid4().hex
+    scope = "\n".join(("recovery-rules http", route, number, employee.id, client_key))
+    return "http-" + hashlib.sha256(scope.encode("utf-8")).hexdigest()
+
+
+def _load(service: Service, policy: Policy, number: str) -> Case:
+    try:
+        parsed = ComplaintNumber.parse(number)
+    except InvalidInputError as error:
+        raise ApiProblem(
+            "invalid-input",
+            "the path does not hold a complaint number",
+            [FieldProblem(pointer="", field="number", detail=error.problems[0].message)],
+        ) from None
+    if not service.journal.version(parsed):
+        raise ApiProblem(
+            "not-found",
+            f"the journal has no case {parsed}; open one with POST /v1/cases",
+            [FieldProblem(pointer="", field="number", detail="no case has this complaint number")],
+        )
+    return Case.load(service.journal, policy, parsed, clock=service.clock)
+
+
+def _rank(policy: Policy, level: str) -> int:
+    return [known.name for known in policy.levels].index(level)
+
+
+def _check_actor(case: Case, step: str, employee: Employee, policy: Policy) -> None:
+    """Refuse a step the journal would record as taken by a level above the token's (a clerk acting as a manager)."""
+    if step in _BY_TOKEN:
+        return  # the library checks the token's level itself
+    view = CaseView.replay(case.history)
+    if step in _BY_OFFERER:
+        actor = view.offered_by
+    elif step == "write_report":
+        actor = view.offered_by or view.level
+    else:
+        actor = view.level
+    if actor is None or actor not in {known.name for known in policy.levels}:
+        return  # the step is not allowed now: the case says so
+    if _rank(policy, employee.level) < _rank(policy, actor):
+        raise ApiProblem(
+            "forbidden",
+            f"{step} is recorded as taken by {actor}, and the token's level is {employee.level}; "
+            f"an employee at {actor} or above takes it",
+            extra={"needed_level": actor, "allowed_steps": list(case.allowed_steps())},
+        )
+
+
+def _body(view: CaseView, policy: Policy, journal: Journal) -> CaseBody:
+    """The case as ``view`` shows it, with the steps allowed after it (as a ``Case`` in that state allows)."""
+    allowed = Case(journal, policy, view, _no_clock).allowed_steps()
+    return CaseBody.of(view, allowed)
+
+
+def _no_clock() -> dt.datetime:
+    raise AssertionError("a case made to list its allowed steps takes no step")
+
+
+def _count(
+    service: Service, policy: Policy, resolution: Resolution, employee: Employee, route: str, *, recorded: bool
+) -> None:
+    service.metrics.decisions.labels(outcome=resolution.outcome.value, level=employee.level).inc()
+    service.decisions.record(
+        at=resolution.decided_at,
+        revision=policy.revision,
+        resolution=resolution,
+        employee=employee.id,
+        route=route,
+        recorded=recorded,
+    )

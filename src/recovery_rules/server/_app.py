@@ -1,0 +1,391 @@
+"""The app factory: the FastAPI app of a policy, a journal and a token file, with its error handlers,
+its metrics, its reload on SIGHUP, and the operational routes (``/healthz``, ``/readyz``, ``/metrics``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+import time
+import typing
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import IO, Any, Final
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from recovery_rules import (
+    AuthorityError,
+    IdempotencyConflictError,
+    InvalidInputError,
+    Journal,
+    JournalError,
+    JournalIntegrityError,
+    Policy,
+    PolicyError,
+    RecoveryModel,
+    StaleCaseError,
+    WorkflowError,
+    __version__,
+)
+
+from ._auth import Tokens
+from ._observe import DecisionLog
+from ._problems import ApiProblem, FieldProblem, field_problem, problem_response
+from ._service import LOG, Clock, Service
+from ._settings import Settings, load_policy, open_journal
+
+__all__ = ["app_from_environment", "create_app", "openapi_document"]
+
+WATCH_EVERY: Final = 1.0
+"""How often, in seconds, a watched policy file is looked at."""
+
+
+def create_app(
+    policy: Policy,
+    journal: Journal,
+    tokens: Tokens,
+    *,
+    clock: Clock | None = None,
+    policy_source: str | None = None,
+    tokens_source: str | None = None,
+    decision_log: IO[str] | None = None,
+    watch_policy: bool = False,
+    reload_on_sighup: bool = True,
+    allow_origins: tuple[str, ...] = (),
+    logger: logging.Logger | None = None,
+) -> FastAPI:
+    """The decision service: ``policy`` decides, ``journal`` records the cases, ``tokens`` say who may act.
+
+    ``clock`` gives the time of each decision and step (the system clock by default; tests pass a fixed
+    one). ``policy_source`` (a file or a preset's name) is where a reload reads the policy again: on SIGHUP
+    (with ``reload_on_sighup``, while the app runs under a server) and, with ``watch_policy``, when the
+    file changes; ``tokens_source``, the token file, is read again at each reload. ``decision_log``
+    receives one JSON line per decision (none when ``None``). ``allow_origins`` are the web origins whose
+    pages may call the API from a browser (CORS: the bearer token, ``Content-Type`` and ``Idempotency-Key``
+    headers; no cookies).
+    """
+    from ._api import router  # noqa: PLC0415 - the routes import this module's siblings only when an app is made
+
+    service = Service(
+        policy,
+        journal,
+        tokens,
+        clock=clock,
+        policy_source=policy_source,
+        tokens_source=tokens_source,
+        decision_log=DecisionLog(decision_log),
+        logger=logger,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        hooked = False
+        if reload_on_sighup and hasattr(signal, "SIGHUP"):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
+                loop.add_signal_handler(signal.SIGHUP, service.reload)
+                hooked = True
+        watcher = asyncio.create_task(_watch(service)) if watch_policy else None
+        try:
+            yield
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+            if hooked:
+                loop.remove_signal_handler(signal.SIGHUP)
+
+    app = FastAPI(
+        title="recovery-rules decision service",
+        version=__version__,
+        summary="What an employee may grant for a complaint, whom to escalate to, and what to offer instead.",
+        description=(
+            "Decide complaints against the served policy, and walk each case along its path, every step "
+            "recorded in the journal. Authenticate with a bearer token; its employee and level act. Errors "
+            "are RFC 9457 problem details (`application/problem+json`)."
+        ),
+        lifespan=lifespan,
+        openapi_url="/v1/openapi.json",
+        docs_url="/v1/docs",
+        redoc_url=None,
+    )
+    app.state.service = service
+    _handle_errors(app)
+    _measure(app, service)
+    if allow_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(allow_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            expose_headers=["Location", "WWW-Authenticate"],
+            allow_credentials=False,
+        )
+    app.include_router(router)
+    _operations(app, service)
+    _problems_in_openapi(app)
+    return app
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the service (the same for every policy): what ``/v1/openapi.json`` serves."""
+    from recovery_rules import MemoryJournal, presets  # noqa: PLC0415 - only to build an app to describe
+
+    with MemoryJournal() as journal:
+        return create_app(presets.ritz_carlton(), journal, Tokens({}), reload_on_sighup=False).openapi()
+
+
+def _problems_in_openapi(app: FastAPI) -> None:
+    """Describe every error response of the API as ``application/problem+json`` with the ProblemDetails schema."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()
+        problem = {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+        for path, operations in document.get("paths", {}).items():
+            if not path.startswith("/v1/"):
+                continue
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    if status.isdigit() and int(status) >= 400:
+                        response["content"] = {"application/problem+json": problem}
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the document
+
+
+def app_from_environment() -> FastAPI:
+    """The app of the settings in the environment (``RECOVERY_RULES_*``): the factory each uvicorn worker runs."""
+    settings = Settings.from_environment()
+    log: IO[str] | None
+    if not settings.decision_log:
+        log = None
+    elif settings.decision_log == "-":
+        log = sys.stdout
+    else:
+        log = open(settings.decision_log, "a", encoding="utf-8")  # noqa: SIM115 - open for the app's lifetime
+    try:
+        policy = load_policy(settings.policy)
+    except PolicyError as error:
+        # A new worker (uvicorn replaces every worker on SIGHUP) of a policy that does not load: it does not
+        # start, so uvicorn keeps the old workers, which keep serving the old policy.
+        logging.getLogger(LOG).error("policy reload refused; this worker does not start: %s", error)
+        raise SystemExit(3) from None
+    return create_app(
+        policy,
+        open_journal(settings.journal),
+        Tokens.from_file(settings.tokens),
+        policy_source=settings.policy,
+        tokens_source=settings.tokens,
+        decision_log=log,
+        watch_policy=settings.watch_policy,
+        allow_origins=settings.allow_origins,
+    )
+
+
+async def _watch(service: Service) -> None:
+    """Reload the policy whenever its file changes, until cancelled."""
+    while True:
+        await asyncio.sleep(WATCH_EVERY)
+        service.reload_if_changed()
+
+
+def _measure(app: FastAPI, service: Service) -> None:
+    metrics = service.metrics
+
+    @app.middleware("http")
+    async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        template = getattr(route, "path", "unmatched")
+        metrics.requests.labels(route=template, method=request.method, status=str(response.status_code)).inc()
+        metrics.latency.labels(route=template).observe(time.perf_counter() - started)
+        return response
+
+
+def _operations(app: FastAPI, service: Service) -> None:
+    @app.get("/healthz", tags=["operations"], summary="Liveness: the process answers")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Readiness: the policy is loaded and the journal answers",
+        responses={503: {"description": "The journal does not answer.", "model": dict[str, str]}},
+    )
+    def readyz(response: Response) -> dict[str, str]:
+        policy = service.policy
+        try:
+            service.journal.head()
+        except JournalError:
+            response.status_code = 503
+            return {"status": "journal unavailable", "revision": policy.revision}
+        return {"status": "ready", "revision": policy.revision}
+
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics of this process",
+        response_class=Response,
+        responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "The metrics in text format."}},
+    )
+    def metrics() -> Response:
+        return Response(generate_latest(service.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def _body_model(request: Request) -> type[RecoveryModel] | None:
+    """The request model of the route that refused the body, if it is one of the service's own."""
+    route = request.scope.get("route")
+    field = getattr(route, "body_field", None)
+    annotation = getattr(getattr(field, "field_info", None), "annotation", None)
+    for model in (annotation, *typing.get_args(annotation)):  # a step's body is ``Model | None``
+        if isinstance(model, type) and issubclass(model, RecoveryModel):
+            return model
+    return None
+
+
+def _handle_errors(app: FastAPI) -> None:
+    @app.exception_handler(ApiProblem)
+    async def api_problem(request: Request, error: ApiProblem) -> Response:
+        return problem_response(
+            error.kind, error.detail, request.url.path, error.errors, headers=error.headers, extra=error.extra
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        raw = error.errors()
+        if any(item.get("type") == "json_invalid" for item in raw):
+            return problem_response(
+                "malformed-request",
+                "the body is not valid JSON; send a JSON object with Content-Type: application/json",
+                request.url.path,
+                [FieldProblem(pointer="", field="", detail="is not valid JSON")],
+            )
+        problems: list[FieldProblem] = []
+        body_errors = [item for item in raw if item.get("loc", ("",))[0] == "body"]
+        model = _body_model(request)
+        if body_errors and model is not None:
+            try:
+                model.model_validate(error.body)
+            except InvalidInputError as invalid:
+                problems.extend(field_problem(problem.location, problem.message) for problem in invalid.problems)
+        if not problems:
+            for item in raw:
+                where = [str(part) for part in item.get("loc", ())]
+                if where and where[0] == "body":
+                    location = ".".join(where[1:])
+                    problems.append(field_problem(location, _pydantic_message(item)))
+                else:
+                    name = where[-1] if where else ""
+                    problems.append(FieldProblem(pointer="", field=name, detail=_pydantic_message(item)))
+        problems = [_by_refused(problem) for problem in problems]
+        return problem_response("invalid-input", _summary(problems), request.url.path, problems)
+
+    @app.exception_handler(AuthorityError)
+    async def authority(request: Request, error: AuthorityError) -> Response:
+        extra: dict[str, Any] = {"allowed_steps": list(error.allowed), "needed_level": error.needed}
+        return problem_response("forbidden", str(error), request.url.path, extra=extra)
+
+    @app.exception_handler(StaleCaseError)
+    async def stale(request: Request, error: StaleCaseError) -> Response:
+        return problem_response("stale-case", str(error), request.url.path)
+
+    @app.exception_handler(WorkflowError)
+    async def workflow(request: Request, error: WorkflowError) -> Response:
+        extra = {"state": str(error.state), "allowed_steps": list(error.allowed)}
+        return problem_response("step-not-allowed", str(error), request.url.path, extra=extra)
+
+    @app.exception_handler(IdempotencyConflictError)
+    async def conflict(request: Request, error: IdempotencyConflictError) -> Response:
+        return problem_response(
+            "idempotency-conflict",
+            "this Idempotency-Key was already used for a different request; use a new key for a new request, "
+            "and the same key only to repeat the same request",
+            request.url.path,
+            [FieldProblem(pointer="", field="Idempotency-Key", detail="was used for another request")],
+        )
+
+    @app.exception_handler(PolicyError)
+    async def policy_error(request: Request, error: PolicyError) -> Response:
+        problems = [field_problem(problem.location, problem.message) for problem in error.problems]
+        return problem_response(
+            "invalid-policy", _summary(problems, "the policy does not load"), request.url.path, problems
+        )
+
+    @app.exception_handler(InvalidInputError)
+    async def invalid_input(request: Request, error: InvalidInputError) -> Response:
+        problems = [field_problem(problem.location, problem.message) for problem in error.problems]
+        return problem_response(
+            "invalid-input", _summary(problems, f"invalid {error.what}"), request.url.path, problems
+        )
+
+    @app.exception_handler(JournalIntegrityError)
+    async def integrity(request: Request, error: JournalIntegrityError) -> Response:
+        return problem_response("journal-integrity", str(error), request.url.path)
+
+    @app.exception_handler(JournalError)
+    async def journal(request: Request, error: JournalError) -> Response:
+        return problem_response("journal-unavailable", str(error), request.url.path, headers={"Retry-After": "1"})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        kinds = {404: "not-found", 405: "method-not-allowed", 415: "unsupported-media-type", 401: "unauthenticated"}
+        kind = kinds.get(error.status_code, "invalid-input" if error.status_code < 500 else "internal")
+        detail = error.detail if isinstance(error.detail, str) else "the request cannot be answered"
+        if error.status_code == 404:
+            detail = f"there is no {request.method} {request.url.path}; the API is under /v1 (see /v1/openapi.json)"
+        return problem_response(kind, detail, request.url.path, headers=dict(error.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, error: Exception) -> Response:
+        logging.getLogger("recovery_rules.server").exception("unexpected error answering %s", request.url.path)
+        return problem_response("internal", "the service failed to answer; it was logged", request.url.path)
+
+
+def _by_refused(problem: FieldProblem) -> FieldProblem:
+    """A ``by`` in the body is refused in words that say why: the level acting is the bearer token's."""
+    if problem.field != "by":
+        return problem
+    return problem.model_copy(
+        update={"detail": "is not accepted: the level acting is the bearer token's, never the body's; leave by out"}
+    )
+
+
+def _summary(problems: list[FieldProblem], headline: str = "the request is not valid") -> str:
+    if len(problems) == 1:
+        where = problems[0].field
+        return f"{headline}: {where + ': ' if where else ''}{problems[0].detail}"
+    return f"{headline} ({len(problems)} problems; see errors)"
+
+
+_PYDANTIC_WORDS: Final = {
+    "missing": "is required",
+    "extra_forbidden": "is not a field here; check the spelling",
+    "string_type": "must be a string",
+    "int_parsing": "must be an integer",
+    "int_type": "must be an integer",
+    "bool_type": "must be true or false",
+    "dict_type": "must be a JSON object",
+    "model_type": "must be a JSON object",
+    "model_attributes_type": "must be a JSON object",
+    "list_type": "must be a JSON array",
+    "datetime_parsing": 'must be a date and time with its UTC offset, such as "2026-11-23T09:30:00-05:00"',
+    "datetime_type": 'must be a date and time with its UTC offset, such as "2026-11-23T09:30:00-05:00"',
+    "datetime_from_date_parsing": 'must be a date and time with its UTC offset, such as "2026-11-23T09:30:00-05:00"',
+    "timezone_aware": 'must have a time zone: write it with its UTC offset, such as "2026-11-23T09:30:00-05:00"',
+}
+
+
+def _pydantic_message(item: Any) -> str:
+    return _PYDANTIC_WORDS.get(str(item.get("type")), str(item.get("msg", "is not valid")))

@@ -1,0 +1,133 @@
+"""Who may act: bearer tokens, kept in a token file as SHA-256 hashes, each mapped to an employee and a level.
+
+A token file is TOML or JSON holding a list ``tokens`` of entries ``{sha256, employee, level}``::
+
+    [[tokens]]
+    sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    employee = "e-1042"
+    level = "staff"
+
+The server never stores a token, only its hash: a token is 32 random bytes (``rr_`` and 43 URL-safe
+characters), so one round of SHA-256 is the standard protection (as for API keys: nothing to guess, so no
+slow hash is needed). A presented token is hashed and compared with every entry in constant time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Final
+
+from recovery_rules import InvalidInputError, Problem
+from recovery_rules.files import read_regular_file
+
+__all__ = ["Employee", "Tokens", "hash_token", "mint_token", "token_entry"]
+
+_HASH: Final = re.compile(r"[0-9a-f]{64}")
+_NAME: Final = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+TOKEN_PREFIX: Final = "rr_"  # noqa: S105 - the prefix that marks a token, not a secret
+_MAX_TOKEN: Final = 256
+_MAX_FILE: Final = 5_000_000
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Employee:
+    """The employee a token belongs to: their id (recorded in the decision log) and their authority level."""
+
+    id: str
+    level: str
+
+
+def hash_token(token: str) -> str:
+    """The SHA-256 of ``token``, in lower-case hexadecimal: what the token file holds."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def mint_token() -> tuple[str, str]:
+    """A new random token and its hash: give the token to the employee, put the hash in the token file."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def token_entry(digest: str, employee: str, level: str) -> str:
+    """The token file's TOML entry for a token's hash, an employee and a level."""
+    return f'[[tokens]]\nsha256 = "{digest}"\nemployee = "{employee}"\nlevel = "{level}"\n'
+
+
+class Tokens:
+    """The token file's entries: which token hash belongs to which employee, at which level."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self, entries: Mapping[str, Employee]) -> None:
+        self._entries: tuple[tuple[bytes, Employee], ...] = tuple(
+            (digest.encode("ascii"), employee) for digest, employee in entries.items()
+        )
+
+    @classmethod
+    def from_entries(cls, entries: Iterable[Mapping[str, object]], *, what: str = "token file") -> Tokens:
+        """Entries as the file holds them (``sha256``, ``employee``, ``level``), every problem named at once."""
+        found: dict[str, Employee] = {}
+        seen: set[str] = set()
+        problems: list[Problem] = []
+        for index, entry in enumerate(entries):
+            where = f"tokens[{index}]"
+            before = len(problems)
+            if not isinstance(entry, Mapping):
+                problems.append(Problem(where, "must be a table with sha256, employee and level"))
+                continue
+            unknown = sorted(set(entry) - {"sha256", "employee", "level"})
+            problems.extend(Problem(f"{where}.{name}", "is not a field here; check the spelling") for name in unknown)
+            digest, employee, level = entry.get("sha256"), entry.get("employee"), entry.get("level")
+            if not isinstance(digest, str) or not _HASH.fullmatch(digest):
+                problems.append(
+                    Problem(f"{where}.sha256", "must be the token's SHA-256 as 64 lower-case hexadecimal digits")
+                )
+            elif digest in seen:
+                problems.append(Problem(f"{where}.sha256", "is listed twice: each token belongs to one employee"))
+            else:
+                seen.add(digest)
+            for field, value in (("employee", employee), ("level", level)):
+                if not isinstance(value, str) or not _NAME.fullmatch(value):
+                    problems.append(
+                        Problem(f"{where}.{field}", "must be 1 to 64 ASCII letters, digits, '_', '.', '@' or '-'")
+                    )
+            if len(problems) == before:
+                found[str(digest)] = Employee(str(employee), str(level))
+        if problems:
+            raise InvalidInputError(what, problems)
+        return cls(found)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Tokens:
+        """The tokens of a TOML or JSON token file (by its extension)."""
+        text = read_regular_file(path, limit=_MAX_FILE).decode("utf-8", errors="replace")
+        try:
+            data = json.loads(text) if str(path).endswith(".json") else tomllib.loads(text)
+        except (ValueError, tomllib.TOMLDecodeError) as error:
+            raise InvalidInputError.at("token file", "", f"cannot be read: {error}") from None
+        entries = data.get("tokens") if isinstance(data, dict) else None
+        if not isinstance(entries, list):
+            raise InvalidInputError.at("token file", "tokens", "must be a list of tables with sha256, employee, level")
+        return cls.from_entries(entries, what=f"token file {Path(path).name}")
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def employee(self, token: str) -> Employee | None:
+        """The employee whose token this is, or ``None``: compared with every entry, in constant time."""
+        if not token or len(token) > _MAX_TOKEN:
+            return None
+        presented = hash_token(token).encode("ascii")
+        found = None
+        for digest, employee in self._entries:
+            if hmac.compare_digest(digest, presented):
+                found = employee
+        return found

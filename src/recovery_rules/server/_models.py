@@ -1,0 +1,329 @@
+"""The request and response bodies of the ``/v1`` API.
+
+Requests are :class:`~recovery_rules.RecoveryModel` subclasses, so they refuse unknown fields and report
+problems in the library's words. None has a ``by`` field: the acting level is the bearer token's, and a body
+that sends ``by`` is refused (422), so a client cannot believe it chose a level.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from recovery_rules import (
+    Alternative,
+    CaseSummary,
+    CaseView,
+    Complaint,
+    Event,
+    Money,
+    RecoveryModel,
+    Remedy,
+    Resolution,
+)
+from recovery_rules.metrics import Report
+
+__all__ = [
+    "AlternativeRequest",
+    "AnswersRequest",
+    "ApproveRequest",
+    "CaseBody",
+    "CaseList",
+    "CaseResponse",
+    "DecideRequest",
+    "DecisionResponse",
+    "DenyRequest",
+    "EmptyRequest",
+    "EscalateRequest",
+    "EventBody",
+    "NotesAnswersRequest",
+    "NotesRequest",
+    "OpenRequest",
+    "PolicyCheckResponse",
+    "PolicyResponse",
+    "PreferredRequest",
+    "ReportRequest",
+    "ReportResponse",
+    "StepResponse",
+]
+
+_Notes = Field(default="", description="What was said or done, for the record (kept in the journal, never logged).")
+
+
+class DecideRequest(RecoveryModel):
+    """A complaint to decide with the token's authority."""
+
+    complaint: Complaint
+    granted: Money | None = Field(
+        default=None,
+        description="What the customer was already granted within the policy's window (zero when left out): "
+        "a decision outside a case reads no journal.",
+    )
+
+
+class OpenRequest(RecoveryModel):
+    """A complaint to open a case for; the token's employee handles it."""
+
+    complaint: Complaint
+    incident: str | None = Field(
+        default=None,
+        description="The complaint number of an earlier case of the same customer that this one follows up: "
+        "its grants count against that incident's authority.",
+    )
+
+
+class EmptyRequest(RecoveryModel):
+    """A step that takes nothing but the token (the body may be left out, or ``{}``)."""
+
+
+class NotesRequest(RecoveryModel):
+    """A step that records what was said."""
+
+    notes: str = _Notes
+
+
+class EscalateRequest(RecoveryModel):
+    """The escalation: what was said, and the callback time the customer chose, if they chose one."""
+
+    notes: str = _Notes
+    callback_at: dt.datetime | None = Field(
+        default=None,
+        description="A callback time the customer chose, with its UTC offset; it must lie within the policy's bounds "
+        "(business hours, the level's callback_within). Left out: the decision's callback_by.",
+    )
+
+
+class PreferredRequest(RecoveryModel):
+    """The remedy the customer would prefer (the complaint's request when left out)."""
+
+    remedy: Remedy | None = None
+    notes: str = _Notes
+    customer_agreed: bool | None = Field(
+        default=None, description="The customer's answer to the restatement (false: ask again)."
+    )
+
+
+class AnswersRequest(RecoveryModel):
+    """The customer's answers, when they gave them: satisfied or not, and a score from 1 to 5."""
+
+    satisfied: bool | None = None
+    satisfaction: int | None = None
+
+
+class NotesAnswersRequest(AnswersRequest):
+    """What was said, and the customer's answers, when they gave them."""
+
+    notes: str = _Notes
+
+
+class ApproveRequest(RecoveryModel):
+    """An approval: of the remedy asked, or, with ``amount``, of less (a counter-offer the customer then accepts
+    or declines)."""
+
+    notes: str = _Notes
+    amount: Money | None = Field(
+        default=None, description='Approve this much instead of what was asked (a counter-offer), such as "150.00 USD".'
+    )
+
+
+class DenyRequest(RecoveryModel):
+    """Why the escalated remedy is denied: what the customer will be told (the phrase check reads it)."""
+
+    reason: str
+
+
+class AlternativeRequest(AnswersRequest):
+    """The alternative the customer accepts, by its ``id``, and their answers."""
+
+    alternative_id: str
+
+
+class ReportRequest(RecoveryModel):
+    """The written report to a manager."""
+
+    summary: str = ""
+    to: str | None = Field(default=None, description="The level the report goes to (the policy's default if left out).")
+
+
+class DecisionResponse(BaseModel):
+    """A decision: the resolution, with the policy revision that made it and the complaint number."""
+
+    policy_revision: str = Field(description="The SHA-256 revision of the policy that decided.")
+    complaint_number: str = Field(description="The complaint number, such as 20261123-10442.")
+    resolution: Resolution
+
+
+class EventBody(BaseModel):
+    """One recorded step of a case (its notes and data are in the case's fields)."""
+
+    seq: int = Field(description="The event's position in the journal.")
+    version: int = Field(description="The event's position in its case, from 1.")
+    kind: str
+    state: str
+    actor: str = Field(description="The level that acted.")
+    employee: str | None = Field(default=None, description="The id of the employee who acted (the token's).")
+    policy_revision: str | None = Field(default=None, description="The revision of the policy that recorded it.")
+    at: dt.datetime
+    grant: Money | None = None
+    callback_due: dt.datetime | None = None
+
+    @classmethod
+    def of(cls, event: Event) -> EventBody:
+        return cls(
+            seq=event.seq,
+            version=event.version,
+            kind=event.kind,
+            state=event.state,
+            actor=event.actor,
+            employee=event.employee,
+            policy_revision=event.policy_revision,
+            at=event.at,
+            grant=event.grant,
+            callback_due=event.callback_due,
+        )
+
+
+class CaseBody(BaseModel):
+    """A case as its recorded events say it stands."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=False)
+
+    complaint_number: str
+    state: str
+    version: int = Field(description="How many events the case has.")
+    allowed_steps: list[str] = Field(description="The steps allowed next: each is POST /v1/cases/{number}/{step}.")
+    level: str = Field(description="The level of the employee who opened the case (who delivers good news).")
+    employee: str | None = Field(default=None, description="The id of the employee who opened the case.")
+    escalating_employee: str | None = Field(
+        default=None, description="The id of the employee who escalated the case: they may not decide it."
+    )
+    complaint: Complaint
+    incident: str | None = None
+    granted: Money = Field(description="What this case granted the customer so far.")
+    preferred: Remedy | None = None
+    decision: Resolution | None = Field(default=None, description="The employee's decision, with its Plan B.")
+    resolution: Resolution | None = Field(default=None, description="The latest decision (a manager's approval).")
+    escalated_to: str | None = None
+    callback_by: dt.datetime | None = Field(default=None, description="When the customer must hear back.")
+    denied_by: str | None = None
+    denial_reason: str | None = None
+    offered_by: str | None = None
+    alternatives_offered: list[Alternative] = Field(default_factory=list)
+    backup: Alternative | None = None
+    final_offer: Alternative | None = None
+    accepted: Alternative | None = None
+    outcome: str | None = None
+    report: dict[str, Any] | None = None
+    counter_offer: Remedy | None = Field(default=None, description="What a manager approved instead of the remedy.")
+    customer_agreed: bool | None = None
+    satisfied: bool | None = None
+    satisfaction: int | None = None
+    events: list[EventBody]
+
+    @classmethod
+    def of(cls, view: CaseView, allowed: tuple[str, ...]) -> CaseBody:
+        return cls(
+            complaint_number=str(view.complaint.number),
+            state=view.state.value,
+            version=view.version,
+            allowed_steps=list(allowed),
+            level=view.level,
+            employee=view.employee,
+            escalating_employee=view.escalating_employee,
+            complaint=view.complaint,
+            incident=None if view.incident is None else str(view.incident),
+            granted=view.granted,
+            preferred=view.preferred,
+            decision=view.decision,
+            resolution=view.resolution,
+            escalated_to=view.escalated_to,
+            callback_by=view.callback_by,
+            denied_by=view.denied_by,
+            denial_reason=view.denial_reason,
+            offered_by=view.offered_by,
+            alternatives_offered=list(view.alternatives_offered),
+            backup=view.backup,
+            final_offer=view.final_offer,
+            accepted=view.accepted,
+            outcome=None if view.outcome is None else view.outcome.value,
+            report=None if view.report is None else dict(view.report),
+            counter_offer=view.counter_offer,
+            customer_agreed=view.customer_agreed,
+            satisfied=view.satisfied,
+            satisfaction=view.satisfaction,
+            events=[EventBody.of(event) for event in view.history],
+        )
+
+
+class CaseResponse(BaseModel):
+    """A case, with the revision of the policy serving it now."""
+
+    policy_revision: str
+    complaint_number: str
+    case: CaseBody
+
+
+class StepResponse(BaseModel):
+    """A step taken: the event it recorded, and the case as that event left it."""
+
+    policy_revision: str
+    complaint_number: str
+    step: str
+    event: EventBody
+    case: CaseBody
+
+
+class CaseSummaryBody(BaseModel):
+    complaint_number: str
+    state: str
+    version: int
+    opened_at: dt.datetime
+    last_at: dt.datetime
+    callback_by: dt.datetime | None = None
+
+    @classmethod
+    def of(cls, summary: CaseSummary) -> CaseSummaryBody:
+        return cls(
+            complaint_number=str(summary.number),
+            state=summary.state,
+            version=summary.version,
+            opened_at=summary.opened_at,
+            last_at=summary.last_at,
+            callback_by=summary.callback_by,
+        )
+
+
+class CaseList(BaseModel):
+    """Cases, most urgent first."""
+
+    policy_revision: str
+    now: dt.datetime
+    cases: list[CaseSummaryBody]
+
+
+class ReportResponse(BaseModel):
+    """The service metrics of a period's cases: the document ``recovery-rules report --json`` prints."""
+
+    policy_revision: str = Field(description="The revision of the policy the figures were read against.")
+    report: Report
+
+
+class PolicyResponse(BaseModel):
+    """The policy being served."""
+
+    name: str
+    revision: str
+    currency: str
+    timezone: str
+    levels: list[str] = Field(description="The authority levels, lowest first: what a token's level may be.")
+
+
+class PolicyCheckResponse(BaseModel):
+    """A policy that loads: its name, revision and levels (one that does not is a 422 problem)."""
+
+    valid: bool
+    name: str
+    revision: str
+    levels: list[str]

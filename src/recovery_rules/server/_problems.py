@@ -1,0 +1,178 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``), written for an HTTP client.
+
+Every error response has ``type`` (a URI naming the kind of problem), ``title``, ``status``, ``detail``,
+``instance`` (the request's path) and ``errors``: each problem's ``pointer`` (a JSON pointer into the request
+body, ``/complaint/requested/amount``, or the query parameter or header it concerns), ``field`` (the same as
+a dotted path) and ``detail``. The library's messages are for Python callers and sometimes advise Python
+(``Decimal('250.00')``, ``tzinfo=``); here they are rewritten with an example JSON value instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Final
+
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import JSONResponse
+
+__all__ = [
+    "PROBLEM_TYPES",
+    "ApiProblem",
+    "FieldProblem",
+    "ProblemDetails",
+    "for_http",
+    "pointer",
+    "problem_response",
+]
+
+MEDIA_TYPE: Final = "application/problem+json"
+TYPE_BASE: Final = "https://recovery-rules.example.org/how-to/run-the-decision-service/#"
+
+PROBLEM_TYPES: Final = {
+    "malformed-request": ("The request body is not JSON", 400),
+    "invalid-input": ("The request is not valid", 422),
+    "unauthenticated": ("A valid bearer token is needed", 401),
+    "forbidden": ("The token's level may not do this", 403),
+    "not-found": ("There is no such resource", 404),
+    "method-not-allowed": ("The method is not allowed here", 405),
+    "unsupported-media-type": ("The body is not of a media type this route reads", 415),
+    "step-not-allowed": ("The case does not allow this step now", 409),
+    "stale-case": ("The case moved on while this step was checked", 409),
+    "idempotency-conflict": ("The idempotency key was used for another request", 409),
+    "invalid-policy": ("The policy does not load", 422),
+    "journal-unavailable": ("The journal cannot be used now", 503),
+    "journal-integrity": ("The journal's record does not verify", 500),
+    "internal": ("The service failed", 500),
+}
+"""Each kind of problem: its title and HTTP status. The ``type`` is ``TYPE_BASE`` and the kind."""
+
+
+class FieldProblem(BaseModel):
+    """One thing wrong with the request, and where."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pointer: str = Field(
+        description="A JSON pointer into the request body (`/complaint/received_at`), or '' for it all."
+    )
+    field: str = Field(description="The same place as a dotted path (`complaint.received_at`), or a parameter's name.")
+    detail: str = Field(description="What is wrong there and how to fix it.")
+
+
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="A URI naming the kind of problem; its page says what to do.")
+    title: str = Field(description="The kind of problem, in words; the same for every problem of the type.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str = Field(description="What went wrong with this request.")
+    instance: str = Field(description="The path of the request that failed.")
+    errors: list[FieldProblem] = Field(default_factory=list, description="Each problem with its place.")
+
+
+class ApiProblem(Exception):  # noqa: N818 - it is a problem response, raised to end a request early
+    """Raised in a route to answer with a problem; :func:`problem_response` writes it."""
+
+    def __init__(
+        self,
+        kind: str,
+        detail: str,
+        errors: Iterable[FieldProblem] = (),
+        *,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+        self.errors = tuple(errors)
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+
+def problem_response(
+    kind: str,
+    detail: str,
+    instance: str,
+    errors: Sequence[FieldProblem] = (),
+    *,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    title, status = PROBLEM_TYPES[kind]
+    body = ProblemDetails(
+        type=TYPE_BASE + kind,
+        title=title,
+        status=status,
+        detail=for_http(detail),
+        instance=instance,
+        errors=list(errors),
+    ).model_dump(mode="json")
+    body.update(extra or {})
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+_PART: Final = re.compile(r"[^.\[\]]+|\[(\d+)\]")
+
+
+def pointer(location: str) -> str:
+    """``complaint.requested.amount`` as the JSON pointer ``/complaint/requested/amount``; ``a[2]`` as ``/a/2``."""
+    parts = [match[1] if match[1] else match[0] for match in _PART.finditer(location)]
+    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def field_problem(location: str, message: str, *, prefix: str = "") -> FieldProblem:
+    """A problem at ``location`` in the body, under ``prefix`` (``complaint``) when it is relative to a part."""
+    field = ".".join(part for part in (prefix, location) if part).replace(".[", "[")
+    return FieldProblem(pointer=pointer(field), field=field, detail=for_http(message))
+
+
+_EXAMPLE_TIME: Final = '"2026-11-23T09:30:00-05:00" or "2026-11-23T14:30:00Z"'
+_FLOAT_MONEY: Final = re.compile(
+    r"a float cannot hold money exactly(?: \(([^)]*)\))?; pass a Decimal or a string"
+    r"(?:, for example Decimal\('([^']*)'\) or '[^']*'| such as '([^']*)')"
+)
+_NAIVE: Final = re.compile(
+    r"must be (?:a )?timezone-aware(?: datetime)?; pass tzinfo, for example datetime\(\.\.\., tzinfo=timezone\.utc\)"
+)
+
+
+def _float_money(match: re.Match[str]) -> str:
+    amount = match[2] or match[3] or "12.50"
+    return (
+        "a JSON number cannot hold money exactly; write the amount as a string with its currency, "
+        f'for example "{amount} USD" or {{"amount": "{amount}", "currency": "USD"}}'
+    )
+
+
+_REWRITES: Final[tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...]] = (
+    # Money: the library advises Decimal('250.00'); a JSON client writes a string.
+    (_FLOAT_MONEY, _float_money),
+    (
+        re.compile(r"must (?:be a Decimal, int or string|hold a Decimal amount), not [A-Za-z_]+"),
+        lambda m: 'must be a string with its currency, such as "12.50 USD"',
+    ),
+    # Times: the library advises tzinfo=...; a JSON client writes an offset.
+    (_NAIVE, lambda m: f"must have a time zone: write it with its UTC offset, for example {_EXAMPLE_TIME}"),
+    (re.compile(r"\btimedelta\(([a-z]+)=(\d+)\)"), lambda m: f'"{m[2]}{m[1][0]}"'),
+    (re.compile(r"\bdatetime\.date\b"), lambda m: 'a date such as "2026-11-23"'),
+    (re.compile(r"\bdatetime\b"), lambda m: "date and time"),
+    (re.compile(r"\bDecimal\('([^']*)'\)"), lambda m: f'"{m[1]}"'),
+    (re.compile(r"\bDecimal\b"), lambda m: "string"),
+    (re.compile(r"\bmust be a table\b"), lambda m: "must be a JSON object"),
+    (re.compile(r"\bmust be a Complaint\b"), lambda m: "must be a JSON object of a complaint"),
+    (
+        re.compile(r"\bmust be a Remedy\b"),
+        lambda m: 'must be a JSON object such as {"kind": "refund", "amount": "25.00 USD"}',
+    ),
+)
+
+
+def for_http(message: str) -> str:
+    """A library message with its Python advice (``Decimal('2.50')``, ``tzinfo=``) written for a JSON client."""
+    for pattern, replace in _REWRITES:
+        message = pattern.sub(replace, message)
+    return message

@@ -1,0 +1,86 @@
+"""Running the service under uvicorn: one process, or several workers sharing one socket.
+
+Each worker builds its app with :func:`~recovery_rules.server.app_from_environment` from the same settings.
+With one worker, SIGHUP reloads the policy in the process. With several, uvicorn's supervisor answers SIGHUP
+by starting a new worker for each old one and retiring the old one only once the new one is ready: a new
+policy that does not load stops the new worker from starting, so the old workers keep serving the old policy.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from pathlib import Path
+from typing import Final
+
+from recovery_rules import InvalidInputError, Policy
+
+from ._auth import Tokens, mint_token, token_entry
+from ._settings import Settings
+
+__all__ = ["WORKER_START_TIMEOUT", "add_token", "demo_tokens", "run"]
+
+WORKER_START_TIMEOUT: Final = 30
+"""Seconds a new worker has to start (load the policy, open the journal) before uvicorn gives up on it and, on
+SIGHUP, keeps the old worker; uvicorn's own 5 seconds are too few on a busy machine. A worker whose policy
+does not load exits at once, so a refusal takes no longer."""
+
+
+def run(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Serve ``settings`` on ``host``:``port`` with ``workers`` processes, until stopped."""
+    import uvicorn  # noqa: PLC0415 - only needed to serve
+
+    os.environ.update(settings.to_environment())
+    uvicorn.run(
+        "recovery_rules.server:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        timeout_worker_healthcheck=WORKER_START_TIMEOUT,
+        proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        log_level="info",
+    )
+
+
+def demo_tokens(path: Path, policy: Policy) -> list[tuple[str, str, str]]:
+    """Write a new token file at ``path`` with one token for each level of ``policy``; return the tokens.
+
+    For trying the service out: the file holds only the hashes, and is readable by its owner alone. Each
+    entry's employee is ``demo-<level>``. Returns ``(employee, level, token)`` for each.
+    """
+    made = []
+    entries = []
+    for level in policy.levels:
+        token, digest = mint_token()
+        employee = f"demo-{level.name}-{secrets.token_hex(2)}"
+        made.append((employee, level.name, token))
+        entries.append(token_entry(digest, employee, level.name))
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+        stream.write("# Bearer tokens of the decision service: SHA-256 hashes only (recovery-rules serve).\n\n")
+        stream.write("\n".join(entries))
+    return made
+
+
+def add_token(path: Path, employee: str, level: str) -> str:
+    """Make a token for ``employee`` at ``level``, add its hash to the TOML token file ``path``, return the token.
+
+    The file is made (readable by its owner alone) when it does not exist; an existing one must read as a
+    token file first. Raises :class:`~recovery_rules.InvalidInputError` for a bad employee or level, a
+    JSON token file or one that does not read.
+    """
+    if path.suffix == ".json":
+        raise InvalidInputError.at("token file", "", "tokens are added to a TOML token file; name a .toml file")
+    token, digest = mint_token()
+    Tokens.from_entries([{"sha256": digest, "employee": employee, "level": level}], what="token")
+    prefix = ""
+    if path.exists():
+        Tokens.from_file(path)  # add only to a file that reads as a token file
+        prefix = "\n" if path.read_text(encoding="utf-8").endswith("\n") else "\n\n"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, stat.S_IRUSR | stat.S_IWUSR)
+    with os.fdopen(descriptor, "a", encoding="utf-8") as stream:
+        stream.write(prefix + token_entry(digest, employee, level))
+    return token

@@ -1,0 +1,132 @@
+"""The running service's state: the policy being served (swapped whole on reload), the journal, the tokens,
+the clock, the decision log and the metrics. One ``Service`` per app, kept in ``app.state.service``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from recovery_rules import Journal, Policy, PolicyError, RecoveryRulesError
+
+from ._auth import Tokens
+from ._observe import DecisionLog, Metrics
+from ._settings import load_policy, policy_file
+
+__all__ = ["Clock", "ReloadResult", "Service"]
+
+Clock = Callable[[], dt.datetime]
+LOG = "recovery_rules.server"
+
+
+def system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReloadResult:
+    """What a reload did: ``loaded`` a new policy, found it ``unchanged``, or ``refused`` it (``problems``)."""
+
+    result: str
+    revision: str
+    problems: tuple[str, ...] = ()
+
+
+class Service:
+    """What every request reads: the policy of the moment, the journal, who holds which token, the clock."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        journal: Journal,
+        tokens: Tokens,
+        *,
+        clock: Clock | None = None,
+        policy_source: str | None = None,
+        tokens_source: str | None = None,
+        decision_log: DecisionLog | None = None,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self._policy = policy
+        self.journal = journal
+        self.tokens = tokens
+        self.clock: Clock = clock or system_clock
+        self.policy_source = policy_source
+        self.tokens_source = tokens_source
+        self.decisions = decision_log or DecisionLog(None)
+        self.metrics = Metrics()
+        self.log = logger or logging.getLogger(LOG)
+        self._reloading = threading.Lock()
+        self._stamp = self._file_stamp()
+        self.metrics.serving(policy.revision)
+
+    @property
+    def policy(self) -> Policy:
+        """The policy being served. A request reads it once and decides with that one throughout, so a reload
+        never changes the policy under a request that already started."""
+        return self._policy
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    def reload(self) -> ReloadResult:
+        """Read the policy again from its source; serve it if it loads, else keep the old one and log why.
+
+        The token file is read again too (when the service knows it), so a token removed from it stops working.
+
+        The swap is one assignment: a request sees the old policy or the new one, never a mix.
+        """
+        with self._reloading:
+            self._reload_tokens()
+            old = self._policy
+            if self.policy_source is None:
+                return ReloadResult("unchanged", old.revision)
+            self._stamp = self._file_stamp()
+            try:
+                new = load_policy(self.policy_source)
+            except (PolicyError, RecoveryRulesError, OSError) as error:
+                problems = tuple(str(problem) for problem in getattr(error, "problems", ())) or (str(error),)
+                self.log.error(
+                    "policy reload refused; still serving revision %s: %s", old.revision, "; ".join(problems)
+                )
+                self.metrics.reloads.labels(result="refused").inc()
+                return ReloadResult("refused", old.revision, problems)
+            if new.revision == old.revision:
+                self.metrics.reloads.labels(result="unchanged").inc()
+                return ReloadResult("unchanged", old.revision)
+            self._policy = new
+            self.metrics.serving(new.revision)
+            self.metrics.reloads.labels(result="loaded").inc()
+            self.log.warning("policy reloaded: revision %s replaces %s", new.revision, old.revision)
+            return ReloadResult("loaded", new.revision)
+
+    def _reload_tokens(self) -> None:
+        """Read the token file again (a token removed from it stops working); keep the old tokens if it fails."""
+        if self.tokens_source is None:
+            return
+        try:
+            self.tokens = Tokens.from_file(self.tokens_source)
+        except RecoveryRulesError as error:
+            self.log.error("token file reload refused; the tokens read before still hold: %s", error)
+
+    def reload_if_changed(self) -> ReloadResult | None:
+        """Reload when the policy's file changed since it was last read (what ``--watch-policy`` does each second)."""
+        return self.reload() if self.policy_changed() else None
+
+    def policy_changed(self) -> bool:
+        """Whether the policy's file changed since it was last read (its size, time or inode)."""
+        return self.policy_source is not None and self._file_stamp() != self._stamp
+
+    def _file_stamp(self) -> tuple[int, int, int] | None:
+        if self.policy_source is None:
+            return None
+        try:
+            status = os.stat(Path(policy_file(self.policy_source)))
+        except (OSError, RecoveryRulesError):
+            return None
+        return (status.st_mtime_ns, status.st_size, status.st_ino)

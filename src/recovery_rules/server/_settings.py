@@ -1,0 +1,116 @@
+"""The service's settings: where the policy, the journal and the tokens are, read from the environment.
+
+``recovery-rules serve`` writes its options into the environment (``RECOVERY_RULES_*``) and starts uvicorn with
+:func:`recovery_rules.server.app_from_environment` as the app factory, so every worker process builds the same app
+from the same settings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Final
+
+from recovery_rules import InvalidInputError, Journal, Policy, PostgresJournal, Problem, SQLiteJournal, presets
+
+__all__ = ["ENVIRONMENT", "Settings", "load_policy", "open_journal"]
+
+ENVIRONMENT: Final = {
+    "policy": "RECOVERY_RULES_POLICY",
+    "journal": "RECOVERY_RULES_JOURNAL",
+    "tokens": "RECOVERY_RULES_TOKENS",
+    "watch_policy": "RECOVERY_RULES_WATCH_POLICY",
+    "decision_log": "RECOVERY_RULES_DECISION_LOG",
+    "allow_origins": "RECOVERY_RULES_ALLOW_ORIGINS",
+}
+"""The environment variable of each setting."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Settings:
+    """Where the service finds what it serves.
+
+    ``policy`` is a policy file (TOML, JSON, YAML) or a preset's name (``ritz-carlton``); ``journal`` is
+    ``sqlite:PATH`` or a PostgreSQL URL (``postgresql://app@db/hotel``); ``tokens`` the token file (hashes of
+    the bearer tokens, each with its employee and level). ``watch_policy`` reloads the policy when its file
+    changes (SIGHUP always does). ``decision_log`` is where the decision log's JSON lines go: a file, ``-``
+    for standard output, or empty for none. ``allow_origins`` are the web origins
+    (``https://desk.example.com``) whose pages may call the API from a browser (CORS); none by default.
+    """
+
+    policy: str
+    journal: str
+    tokens: str
+    watch_policy: bool = False
+    decision_log: str = "-"
+    allow_origins: tuple[str, ...] = ()
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings in ``environ`` (``os.environ`` by default); every missing one is named at once."""
+        environ = os.environ if environ is None else environ
+        missing = [
+            Problem(variable, "is not set")
+            for field, variable in ENVIRONMENT.items()
+            if field in ("policy", "journal", "tokens") and not environ.get(variable)
+        ]
+        if missing:
+            raise InvalidInputError("service settings", missing)
+        return cls(
+            policy=environ[ENVIRONMENT["policy"]],
+            journal=environ[ENVIRONMENT["journal"]],
+            tokens=environ[ENVIRONMENT["tokens"]],
+            watch_policy=environ.get(ENVIRONMENT["watch_policy"], "") in ("1", "true", "yes"),
+            decision_log=environ.get(ENVIRONMENT["decision_log"], "-"),
+            allow_origins=tuple(
+                origin for origin in environ.get(ENVIRONMENT["allow_origins"], "").split(" ") if origin
+            ),
+        )
+
+    def to_environment(self) -> dict[str, str]:
+        """The variables that :meth:`from_environment` reads back into these settings."""
+        return {
+            ENVIRONMENT["policy"]: self.policy,
+            ENVIRONMENT["journal"]: self.journal,
+            ENVIRONMENT["tokens"]: self.tokens,
+            ENVIRONMENT["watch_policy"]: "1" if self.watch_policy else "0",
+            ENVIRONMENT["decision_log"]: self.decision_log,
+            ENVIRONMENT["allow_origins"]: " ".join(self.allow_origins),
+        }
+
+
+def is_preset(source: str) -> bool:
+    """Whether ``source`` names a preset (``ritz-carlton``, ``ritz_carlton``) rather than a file: a name with no
+    extension that is not a file (an unknown one is refused with the presets' names)."""
+    path = Path(source)
+    return not path.suffix and not path.exists()
+
+
+def policy_file(source: str) -> Path:
+    """The file a policy ``source`` is read from: the preset's own file for a preset's name."""
+    return presets.path(source) if is_preset(source) else Path(source)
+
+
+def load_policy(source: str) -> Policy:
+    """The policy ``source`` names: a preset (``ritz-carlton``) or a policy file. Raises ``PolicyError``."""
+    return presets.load(source) if is_preset(source) else Policy.from_file(source)
+
+
+def open_journal(address: str) -> Journal:
+    """The journal ``address`` names: ``sqlite:PATH`` or ``postgresql://...`` (``postgres://`` too)."""
+    if address.startswith("sqlite:"):
+        path = address.removeprefix("sqlite:").removeprefix("//")
+        if not path:
+            raise InvalidInputError.at(
+                "service settings", "journal", "sqlite: needs a path, as in sqlite:cases.sqlite3"
+            )
+        return SQLiteJournal(path)
+    if address.startswith(("postgresql://", "postgres://")):
+        return PostgresJournal(address)
+    raise InvalidInputError.at(
+        "service settings",
+        "journal",
+        "must be sqlite:PATH (sqlite:cases.sqlite3) or a PostgreSQL URL (postgresql://app@db.example/hotel)",
+    )

@@ -1,0 +1,338 @@
+"""The decision service's /v1 API, in-process: decide, a case walked along its path, reading, overdue callbacks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from recovery_rules import Complaint, Money, Resolution, presets
+
+from ._helpers import examples
+from ._server import NOW, Served, complaint, serve, walk
+
+SEED_003 = [
+    ("listen", "staff"),
+    ("apologize", "staff"),
+    ("ask_preferred_solution", "staff"),
+    ("decide", "staff"),
+    ("escalate", "staff"),
+]
+
+
+def test_a_decision_carries_the_policy_revision_and_the_complaint_number() -> None:
+    served = serve()
+    response = served.post("/v1/decisions", json={"complaint": complaint()})
+    assert response.status_code == 200, response.json()
+    answer = response.json()
+    policy = presets.ritz_carlton()
+    assert answer["policy_revision"] == policy.revision
+    assert answer["complaint_number"] == "20261123-10442"
+    expected = policy.decide(Complaint.model_validate(complaint()), by="staff", now=NOW, employee="e-staff")
+    assert Resolution.model_validate(answer["resolution"]) == expected
+    assert answer["resolution"]["employee"] == "e-staff"  # the token's employee, never the body's
+
+
+def test_the_level_that_decides_is_the_tokens() -> None:
+    served = serve()
+    body = {"complaint": complaint("3000.00")}
+    assert served.post("/v1/decisions", "staff", json=body).json()["resolution"]["outcome"] == "escalated"
+    assert served.post("/v1/decisions", "manager", json=body).json()["resolution"]["outcome"] == "approved"
+
+
+def test_granted_counts_in_a_decision_outside_a_case() -> None:
+    served = serve()
+    body = {"complaint": complaint("150.00"), "granted": "1900.00 USD"}
+    answer = served.post("/v1/decisions", json=body).json()["resolution"]
+    assert (answer["outcome"], answer["escalate_to"]) == ("escalated", "manager")
+
+
+def test_the_decision_log_is_one_json_line_per_decision_without_personal_data() -> None:
+    served = serve()
+    served.post("/v1/decisions", "manager", json={"complaint": complaint()})
+    lines = served.log.getvalue().splitlines()
+    assert len(lines) == 1
+    entry = json.loads(lines[0])
+    assert entry == {
+        "time": "2026-11-23T16:00:00Z",
+        "revision": presets.ritz_carlton().revision,
+        "outcome": "approved",
+        "level": "manager",
+        "employee": "e-manager",
+        "complaint_number": "20261123-10442",
+        "route": "decide",
+        "recorded": False,
+    }
+    assert "Ada" not in lines[0]
+    assert "check-in" not in lines[0]
+
+
+def test_opening_a_case_answers_201_with_its_location_and_number() -> None:
+    served = serve()
+    response = served.post("/v1/cases", json={"complaint": complaint()})
+    assert response.status_code == 201, response.json()
+    answer = response.json()
+    assert answer["complaint_number"] == "20261123-10442"
+    assert response.headers["location"] == "/v1/cases/20261123-10442"
+    assert answer["case"]["state"] == "opened"
+    assert answer["case"]["allowed_steps"] == ["listen"]
+    assert (answer["case"]["level"], answer["case"]["employee"]) == ("staff", "e-staff")
+    assert answer["case"]["events"][0]["employee"] == "e-staff"
+    assert answer["policy_revision"] == presets.ritz_carlton().revision
+
+
+def test_a_second_case_of_the_day_is_read_by_its_number_with_a_slash() -> None:
+    served = serve()
+    served.post("/v1/cases", json={"complaint": complaint()})
+    second = served.post("/v1/cases", json={"complaint": complaint(category="noise")}).json()
+    assert second["complaint_number"] == "20261123-10442/2"
+    read = served.get("/v1/cases/20261123-10442/2")
+    assert read.status_code == 200, read.json()
+    assert read.json()["case"]["complaint"]["category"] == "noise"
+    listened = served.post("/v1/cases/20261123-10442/2/listen", json={"notes": "heard it all"})
+    assert listened.json()["case"]["state"] == "listened"
+
+
+def test_an_approval_is_delivered_by_the_employee_and_the_case_closes() -> None:
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    answer = walk(
+        served,
+        number,
+        [*SEED_003[:4], ("deliver", "staff"), ("thank", "staff"), ("close", "staff")],
+    ).json()
+    assert answer["case"]["state"] == "closed"
+    assert answer["case"]["outcome"] == "remedy_delivered"
+    assert answer["case"]["granted"] == {"amount": "250.00", "currency": "USD"}
+    assert [event["kind"] for event in answer["case"]["events"]][-3:] == ["delivered", "thanked", "closed"]
+
+
+def test_seed_003_escalation_denial_two_alternatives_final_offer_and_report() -> None:
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
+    escalated = walk(served, number, SEED_003).json()
+    assert escalated["case"]["state"] == "escalated"
+    assert escalated["case"]["escalated_to"] == "manager"
+    assert escalated["case"]["callback_by"] == "2026-11-23T18:00:00Z"
+    denied = walk(
+        served,
+        number,
+        [("manager_denies", "manager"), ("explain_denial", "manager")],
+        manager_denies={"reason": "a refund that size is beyond what one night's delay calls for"},
+    ).json()
+    assert len(denied["case"]["alternatives_offered"]) == 2
+    assert denied["case"]["offered_by"] == "manager"
+    reported = walk(
+        served,
+        number,
+        [
+            ("decline_alternatives", "manager"),
+            ("make_final_offer", "manager"),
+            ("decline_final_offer", "manager"),
+            ("write_report", "manager"),
+            ("thank", "staff"),
+            ("close", "staff"),
+        ],
+        write_report={"summary": "Guest wants the full refund; call tomorrow."},
+    ).json()
+    assert reported["case"]["state"] == "closed"
+    assert reported["case"]["outcome"] == "reported"
+    assert reported["case"]["report"]["to"] == "manager"
+
+
+def test_the_ledger_keeps_the_authority_limit_across_cases_of_one_incident() -> None:
+    served = serve()
+    first = served.post("/v1/cases", json={"complaint": complaint("1900.00")}).json()["complaint_number"]
+    walk(served, first, SEED_003[:4])
+    body = {"complaint": complaint("200.00", category="noise"), "incident": first}
+    second = served.post("/v1/cases", json=body).json()["complaint_number"]
+    decided = walk(served, second, SEED_003[:4]).json()
+    assert decided["case"]["decision"]["granted_before"] == {"amount": "1900.00", "currency": "USD"}
+    assert decided["case"]["state"] == "beyond_authority"
+
+
+def test_a_step_response_is_the_case_as_that_step_left_it() -> None:
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    answer = served.post(f"/v1/cases/{number}/listen", json={"notes": "long story"}).json()
+    assert answer["step"] == "listen"
+    assert answer["event"]["kind"] == "listened"
+    assert answer["event"]["version"] == 2
+    assert answer["case"]["version"] == 2
+    assert answer["case"]["allowed_steps"] == ["apologize"]
+
+
+def test_overdue_callbacks_are_listed_once_the_promised_time_passes() -> None:
+    moment = [NOW]
+    served = serve(clock=lambda: moment[0])
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
+    walk(served, number, SEED_003)
+    assert served.get("/v1/callbacks/overdue").json()["cases"] == []
+    moment[0] = NOW + dt.timedelta(hours=2, minutes=1)
+    overdue = served.get("/v1/callbacks/overdue").json()
+    assert [case["complaint_number"] for case in overdue["cases"]] == [number]
+    assert overdue["cases"][0]["callback_by"] == "2026-11-23T18:00:00Z"
+
+
+def test_the_policy_route_names_the_levels_a_token_may_have() -> None:
+    answer = serve().get("/v1/policy").json()
+    assert answer["levels"] == ["staff", "manager", "general_manager"]
+    assert answer["revision"] == presets.ritz_carlton().revision
+
+
+def test_a_valid_policy_checks_with_its_revision_in_every_format() -> None:
+    served = serve()
+    text = presets.path("retail").read_text(encoding="utf-8")
+    answer = served.post("/v1/policy/check", content=text, headers={"Content-Type": "application/toml"})
+    assert answer.status_code == 200, answer.json()
+    assert answer.json()["revision"] == presets.retail().revision
+    as_json = served.post("/v1/policy/check", json=presets.retail().model_dump(mode="json"))
+    assert as_json.status_code == 200, as_json.json()
+    assert as_json.json()["revision"] == presets.retail().revision
+
+
+def test_the_report_is_the_metrics_of_the_period_read_against_the_policy_served() -> None:
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    walk(served, number, [*SEED_003[:4], ("deliver", "staff"), ("thank", "staff"), ("close", "staff")])
+    later = served.post("/v1/cases", json={"complaint": complaint("3000.00", category="noise")}).json()
+    walk(served, later["complaint_number"], SEED_003)
+    answer = served.get("/v1/report", params={"since": "2026-11-01T00:00:00Z"})
+    assert answer.status_code == 200, answer.json()
+    body = answer.json()
+    assert body["policy_revision"] == presets.ritz_carlton().revision
+    assert body["report"]["cases"] == {"total": 2, "open": 1, "closed": 1}
+    assert body["report"]["first_decisions"]["escalated"] == 1
+    empty = served.get("/v1/report", params={"since": "2026-12-01T00:00:00Z"}).json()
+    assert empty["report"]["cases"]["total"] == 0
+
+
+def test_the_customer_may_choose_the_callback_time_and_the_manager_calls_after_a_report() -> None:
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00", category="noise")}).json()
+    number = number["complaint_number"]
+    walk(served, number, SEED_003[:4])
+    chosen = "2026-11-23T12:30:00-05:00"  # within the manager's two hours, while the hotel is open
+    escalated = served.post(f"/v1/cases/{number}/escalate", json={"callback_at": chosen}).json()
+    assert escalated["case"]["callback_by"] == "2026-11-23T17:30:00Z"
+    walk(
+        served,
+        number,
+        [
+            ("manager_denies", "manager"),
+            ("explain_denial", "manager"),
+            ("decline_alternatives", "manager"),
+            ("make_final_offer", "manager"),
+            ("decline_final_offer", "manager"),
+            ("write_report", "manager"),
+        ],
+        manager_denies={"reason": "a refund that size is beyond what one night's noise calls for"},
+    )
+    refused = served.post(f"/v1/cases/{number}/manager_calls", "staff-2", json={"notes": "called"})
+    assert refused.status_code == 403
+    called = served.post(f"/v1/cases/{number}/manager_calls", "manager", json={"notes": "called, all well"}).json()
+    assert called["event"]["kind"] == "manager_called"
+    assert called["event"]["employee"] == "e-manager"
+
+
+def test_health_readiness_and_metrics() -> None:
+    served = serve()
+    assert served.client.get("/healthz").json() == {"status": "ok"}
+    ready = served.client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["revision"] == presets.ritz_carlton().revision
+    served.post("/v1/decisions", json={"complaint": complaint()})
+    text = served.client.get("/metrics").text
+    assert 'recovery_rules_decisions_total{level="staff",outcome="approved"} 1.0' in text
+    assert 'recovery_rules_http_requests_total{method="POST",route="/v1/decisions",status="200"} 1.0' in text
+    assert f'recovery_rules_policy_info{{revision="{presets.ritz_carlton().revision}"}} 1.0' in text
+
+
+def test_each_app_counts_in_a_registry_of_its_own() -> None:
+    one, two = serve(), serve()
+    one.post("/v1/decisions", json={"complaint": complaint()})
+    assert "recovery_rules_decisions_total{" not in two.client.get("/metrics").text
+
+
+def test_readiness_fails_when_the_journal_cannot_be_used() -> None:
+    served = serve()
+    served.journal.close()
+    ready = served.client.get("/readyz")
+    assert ready.status_code == 503
+    assert served.client.get("/healthz").status_code == 200
+
+
+@pytest.fixture(scope="module")
+def shared() -> Served:
+    return serve()
+
+
+@settings(max_examples=examples(40))
+@given(
+    cents=st.integers(min_value=0, max_value=1_200_000),
+    granted=st.integers(min_value=0, max_value=1_200_000),
+    level=st.sampled_from(["staff", "manager", "general_manager"]),
+    category=st.sampled_from(["room_not_ready", "noise", "billing_error", "something_new"]),
+)
+def test_the_service_decides_as_the_library_does(
+    shared: Served, cents: int, granted: int, level: str, category: str
+) -> None:
+    """Whatever the amount, what was granted, the level and the category: the API's resolution is the library's."""
+    amount, before = f"{cents // 100}.{cents % 100:02d}", f"{granted // 100}.{granted % 100:02d}"
+    body = {"complaint": complaint(amount, category=category), "granted": f"{before} USD"}
+    answer = shared.post("/v1/decisions", level, json=body).json()
+    expected = presets.ritz_carlton().decide(
+        Complaint.model_validate(body["complaint"]),
+        by=level,
+        granted=Money(before, "USD"),
+        now=NOW,
+        employee=f"e-{level}",
+    )
+    assert Resolution.model_validate(answer["resolution"]) == expected
+
+
+def test_a_browser_page_of_an_allowed_origin_may_call_the_api() -> None:
+    served = serve(allow_origins=("https://desk.example.com",))
+    preflight = {
+        "Origin": "https://desk.example.com",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type, idempotency-key",
+    }
+    allowed = served.client.options("/v1/cases", headers=preflight)
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://desk.example.com"
+    refused = served.client.options("/v1/cases", headers={**preflight, "Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in refused.headers
+    answer = served.post(
+        "/v1/decisions", json={"complaint": complaint()}, headers={"Origin": "https://desk.example.com"}
+    )
+    assert answer.headers["access-control-allow-origin"] == "https://desk.example.com"
+    assert "access-control-allow-origin" not in serve().post("/v1/decisions", json={"complaint": complaint()}).headers
+
+
+def test_the_customers_answers_are_recorded() -> None:
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    walk(served, number, SEED_003[:2])
+    asked = served.post(f"/v1/cases/{number}/ask_preferred_solution", json={"customer_agreed": True}).json()
+    assert asked["case"]["customer_agreed"] is True
+    walk(served, number, [("decide", "staff")])
+    delivered = served.post(f"/v1/cases/{number}/deliver", json={"satisfied": True, "satisfaction": 5}).json()
+    assert (delivered["case"]["satisfied"], delivered["case"]["satisfaction"]) == (True, 5)
+    wrong = served.post(f"/v1/cases/{number}/thank", json={"satisfaction": 9})
+    assert wrong.status_code == 422
+
+
+def test_a_manager_counter_offers_and_the_customer_accepts() -> None:
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
+    walk(served, number, SEED_003)
+    offered = served.post(f"/v1/cases/{number}/manager_approves", "manager", json={"amount": "2500.00 USD"}).json()
+    assert offered["case"]["counter_offer"]["amount"] == {"amount": "2500.00", "currency": "USD"}
+    walk(served, number, [("deliver", "staff")])
+    accepted = served.post(f"/v1/cases/{number}/accept_offer", json={"satisfied": True}).json()
+    assert accepted["case"]["granted"] == {"amount": "2500.00", "currency": "USD"}
+    assert accepted["case"]["satisfied"] is True

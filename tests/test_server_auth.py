@@ -1,0 +1,189 @@
+"""Who may act on the decision service (bearer tokens, kept as hashes), and idempotent retries."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from recovery_rules import InvalidInputError, MemoryJournal, presets
+from recovery_rules.server import Tokens, create_app, hash_token, mint_token, token_entry
+
+from ._server import NOW, SEED_STEPS, complaint, serve, walk
+
+
+def test_a_missing_token_is_a_401_with_a_bearer_challenge() -> None:
+    served = serve()
+    response = served.client.post("/v1/decisions", json={"complaint": complaint()})
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer rr_not-a-token", "Bearer ", "Basic dXNlcjpwYXNz", "rr_no-scheme", "Bearer " + "x" * 5000],
+)
+def test_a_wrong_token_is_a_401(header: str) -> None:
+    served = serve()
+    response = served.client.get("/v1/policy", headers={"Authorization": header})
+    assert response.status_code == 401, response.text
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_every_v1_route_needs_a_token() -> None:
+    served = serve()
+    spec = served.client.get("/v1/openapi.json").json()
+    for path, operations in spec["paths"].items():
+        if not path.startswith("/v1/"):
+            continue
+        concrete = path.replace("{number}", "20261123-10442")
+        for method in operations:
+            response = served.client.request(method.upper(), concrete, json={})
+            assert response.status_code == 401, (method, path)
+
+
+def test_a_clerk_cannot_act_as_a_manager() -> None:
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
+    walk(served, number, SEED_STEPS)
+    # staff-2 did not escalate the case: only the level stands in the way
+    as_body = served.post(f"/v1/cases/{number}/manager_approves", "staff-2", json={"by": "manager"})
+    assert as_body.status_code == 422  # a level in the body is refused, never used
+    approved = served.post(f"/v1/cases/{number}/manager_approves", "staff-2")
+    assert approved.status_code == 403
+    assert approved.json()["needed_level"] == "manager"
+    denied = served.post(f"/v1/cases/{number}/manager_denies", "staff-2", json={"reason": "beyond one night's delay"})
+    assert denied.status_code == 403
+    assert served.get(f"/v1/cases/{number}").json()["case"]["state"] == "escalated"  # nothing was recorded
+
+
+def test_a_step_recorded_as_a_managers_is_refused_to_a_clerk() -> None:
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00", category="noise")}).json()
+    number = number["complaint_number"]
+    walk(
+        served,
+        number,
+        [*SEED_STEPS, ("manager_denies", "manager")],
+        manager_denies={"reason": "beyond what one night's noise calls for"},
+    )
+    assert served.post(f"/v1/cases/{number}/explain_denial", "staff-2").status_code == 403
+    walk(served, number, [("explain_denial", "manager")])
+    refused = served.post(f"/v1/cases/{number}/decline_alternatives", "staff-2")
+    assert refused.status_code == 403
+    assert refused.json()["needed_level"] == "manager"
+
+
+def test_a_token_whose_level_the_policy_lacks_is_a_403() -> None:
+    token, digest = mint_token()
+    tokens = Tokens.from_entries([{"sha256": digest, "employee": "e-9", "level": "associate"}])
+    app = create_app(presets.ritz_carlton(), MemoryJournal(), tokens, clock=lambda: NOW)
+    response = TestClient(app).get("/v1/policy", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403
+
+
+def test_the_token_file_holds_hashes_only_and_maps_each_to_an_employee_and_level(tmp_path: Path) -> None:
+    token, digest = mint_token()
+    assert token.startswith("rr_")
+    assert len(token) >= 40
+    assert digest == hash_token(token)
+    assert len(digest) == 64
+    path = tmp_path / "tokens.toml"
+    path.write_text(token_entry(digest, "e-1042", "staff"), encoding="utf-8")
+    assert token not in path.read_text(encoding="utf-8")
+    tokens = Tokens.from_file(path)
+    employee = tokens.employee(token)
+    assert employee is not None
+    assert (employee.id, employee.level) == ("e-1042", "staff")
+    assert tokens.employee(token + "x") is None
+    assert tokens.employee(digest) is None  # the hash is not a token
+    as_json = tmp_path / "tokens.json"
+    as_json.write_text(json.dumps({"tokens": [{"sha256": digest, "employee": "e-1042", "level": "staff"}]}))
+    assert Tokens.from_file(as_json).employee(token) == employee
+
+
+def test_a_bad_token_file_names_every_problem(tmp_path: Path) -> None:
+    _, digest = mint_token()
+    entries = [
+        {"sha256": "ABC", "employee": "e 1", "level": "staff"},
+        {"sha256": digest, "employee": "e-2", "level": "staff", "token": "rr_x"},
+        {"sha256": digest, "employee": "e-3", "level": "staff"},
+    ]
+    with pytest.raises(InvalidInputError) as caught:
+        Tokens.from_entries(entries)
+    locations = [problem.location for problem in caught.value.problems]
+    assert locations == ["tokens[0].sha256", "tokens[0].employee", "tokens[1].token", "tokens[2].sha256"]
+    path = tmp_path / "tokens.toml"
+    path.write_text("tokens = 3\n", encoding="utf-8")
+    with pytest.raises(InvalidInputError):
+        Tokens.from_file(path)
+
+
+# -- idempotency ----------------------------------------------------------------------------------------------
+def test_a_retried_open_returns_the_first_answer_and_opens_one_case() -> None:
+    served = serve()
+    body = {"complaint": complaint()}
+    first = served.post("/v1/cases", key="open-1", json=body)
+    served.post(f"/v1/cases/{first.json()['complaint_number']}/listen")
+    again = served.post("/v1/cases", key="open-1", json=body)
+    assert again.status_code == first.status_code == 201
+    assert again.json() == first.json()
+    assert served.journal.head().count == 2  # the opening and the listen: no second case
+
+
+def test_a_retried_step_returns_the_first_answer_even_after_the_case_moved_on() -> None:
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    walk(served, number, SEED_STEPS[:3])
+    first = served.post(f"/v1/cases/{number}/decide", key="decide-1")
+    walk(served, number, [("deliver", "staff")])
+    again = served.post(f"/v1/cases/{number}/decide", key="decide-1")
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    assert again.json()["case"]["state"] == "approved"
+    assert len(served.log.getvalue().splitlines()) == 2  # a retry is logged like the first answer
+
+
+def test_the_same_key_with_another_body_is_a_409() -> None:
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    assert served.post(f"/v1/cases/{number}/listen", key="k", json={"notes": "a"}).status_code == 200
+    conflict = served.post(f"/v1/cases/{number}/listen", key="k", json={"notes": "b"})
+    assert conflict.status_code == 409
+    assert conflict.json()["type"].endswith("#idempotency-conflict")
+    other = served.post("/v1/cases", key="open", json={"complaint": complaint()})
+    assert served.post("/v1/cases", key="open", json={"complaint": complaint("9.00")}).status_code == 409
+    assert other.status_code == 201
+
+
+def test_the_employee_recorded_is_the_tokens() -> None:
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    listened = served.post(f"/v1/cases/{number}/listen", "staff-2", json={"notes": "heard it"}).json()
+    assert listened["event"]["employee"] == "e-staff-2"
+    assert listened["case"]["employee"] == "e-staff"  # who opened the case
+    assert listened["event"]["policy_revision"] == listened["policy_revision"]
+
+
+def test_keys_are_scoped_to_the_route_and_the_employee() -> None:
+    served = serve()
+    first = served.post("/v1/cases", "staff", key="same", json={"complaint": complaint()})
+    other_employee = served.post("/v1/cases", "manager", key="same", json={"complaint": complaint(category="noise")})
+    assert (first.status_code, other_employee.status_code) == (201, 201)
+    assert first.json()["complaint_number"] != other_employee.json()["complaint_number"]
+    number = first.json()["complaint_number"]
+    assert served.post(f"/v1/cases/{number}/listen", key="same").status_code == 200
+    assert served.post(f"/v1/cases/{number}/apologize", key="same").status_code == 200
+
+
+def test_a_decision_is_pure_and_a_key_changes_nothing() -> None:
+    served = serve()
+    body = {"complaint": complaint()}
+    answers = [served.post("/v1/decisions", key="d", json=body).json() for _ in range(2)]
+    changed = served.post("/v1/decisions", key="d", json={"complaint": complaint("3000.00")})
+    assert answers[0] == answers[1]
+    assert changed.status_code == 200
+    assert served.journal.head().count == 0

@@ -1,0 +1,243 @@
+"""Every kind of bad input to the decision service is an RFC 9457 problem, located, written for an HTTP client."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from recovery_rules import Complaint, InvalidInputError, Money, StaleCaseError
+from recovery_rules.server._problems import for_http
+
+from ._helpers import examples
+from ._server import SEED_STEPS, Served, complaint, serve, walk
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors"}
+PYTHON_ADVICE = ("Decimal(", "tzinfo", "datetime(", "timedelta(", "model_copy", "None", "True", "False")
+
+
+@pytest.fixture(scope="module")
+def served() -> Served:
+    return serve()
+
+
+def problem(response: Any, status: int, kind: str) -> dict[str, Any]:
+    """The problem a response holds, checked to be a complete RFC 9457 document for an HTTP client."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert set(body) >= PROBLEM_KEYS
+    assert body["type"].endswith("#" + kind)
+    assert body["status"] == status
+    text = response.text
+    for advice in PYTHON_ADVICE:
+        assert advice not in text, f"{advice!r} is Python advice: {text}"
+    assert "Ada Guest" not in text  # the input is never repeated
+    for item in body["errors"]:
+        assert set(item) == {"pointer", "field", "detail"}
+    return body
+
+
+def pointers(body: dict[str, Any]) -> list[str]:
+    return [item["pointer"] for item in body["errors"]]
+
+
+def test_malformed_json_is_a_400(served: Served) -> None:
+    response = served.post("/v1/decisions", content=b'{"complaint": ', headers={"Content-Type": "application/json"})
+    problem(response, 400, "malformed-request")
+
+
+def test_wrong_types_are_located_with_json_pointers(served: Served) -> None:
+    body = {"complaint": complaint(customer={"id": 10442}, category=["noise"])}
+    found = problem(served.post("/v1/decisions", json=body), 422, "invalid-input")
+    assert set(pointers(found)) >= {"/complaint/customer/id", "/complaint/category"}
+    assert {item["field"] for item in found["errors"]} >= {"complaint.customer.id", "complaint.category"}
+
+
+def test_a_body_that_is_not_an_object_is_a_422(served: Served) -> None:
+    problem(served.post("/v1/decisions", json=["complaint"]), 422, "invalid-input")
+
+
+def test_unknown_fields_are_refused_by_name(served: Served) -> None:
+    found = problem(
+        served.post("/v1/decisions", json={"complaint": complaint(), "grantd": "1 USD"}), 422, "invalid-input"
+    )
+    assert pointers(found) == ["/grantd"]
+
+
+def test_a_level_in_the_body_is_refused_the_token_decides_it(served: Served) -> None:
+    found = problem(
+        served.post("/v1/decisions", json={"complaint": complaint("3000.00"), "by": "manager"}), 422, "invalid-input"
+    )
+    assert pointers(found) == ["/by"]
+    assert "token" in found["errors"][0]["detail"]
+
+
+def test_money_as_a_json_number_gets_an_example_json_value(served: Served) -> None:
+    body = {"complaint": complaint(requested={"kind": "refund", "amount": 250.0})}
+    found = problem(served.post("/v1/decisions", json=body), 422, "invalid-input")
+    assert pointers(found) == ["/complaint/requested/amount"]
+    assert '"250.00 USD"' in found["errors"][0]["detail"]
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [{"amount": 250.0, "currency": "USD"}, {"amount": "2.505", "currency": "USD"}, "250 US", "-5 USD", True],
+)
+def test_bad_money_is_located(served: Served, amount: object) -> None:
+    body = {"complaint": complaint(requested={"kind": "refund", "amount": amount})}
+    found = problem(served.post("/v1/decisions", json=body), 422, "invalid-input")
+    assert all(pointer.startswith("/complaint/requested/amount") for pointer in pointers(found)), found
+
+
+def test_a_naive_time_gets_an_example_with_an_offset(served: Served) -> None:
+    body = {"complaint": complaint(received_at="2026-11-23T09:30:00")}
+    found = problem(served.post("/v1/decisions", json=body), 422, "invalid-input")
+    assert pointers(found) == ["/complaint/received_at"]
+    assert "-05:00" in found["errors"][0]["detail"]
+
+
+def test_a_foreign_currency_and_an_unknown_remedy_are_422s(served: Served) -> None:
+    euros = {"complaint": complaint(requested={"kind": "refund", "amount": "25.00 EUR"})}
+    problem(served.post("/v1/decisions", json=euros), 422, "invalid-input")
+    unknown = {"complaint": complaint(requested={"kind": "pony", "amount": "25.00 USD"})}
+    found = problem(served.post("/v1/decisions", json=unknown), 422, "invalid-input")
+    assert pointers(found) == ["/requested/kind"]
+
+
+def test_an_unknown_level_is_located(served: Served) -> None:
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00", category="noise")}).json()
+    number = number["complaint_number"]
+    walk(
+        served,
+        number,
+        [*SEED_STEPS, ("manager_denies", "manager"), ("explain_denial", "manager")],
+        manager_denies={"reason": "beyond what one night's noise calls for"},
+    )
+    walk(
+        served,
+        number,
+        [("decline_alternatives", "manager"), ("make_final_offer", "manager"), ("decline_final_offer", "manager")],
+    )
+    found = problem(
+        served.post(f"/v1/cases/{number}/write_report", "manager", json={"to": "intern"}), 422, "invalid-input"
+    )
+    assert pointers(found) == ["/to"]
+    assert "staff, manager, general_manager" in found["errors"][0]["detail"]
+
+
+def test_an_unknown_complaint_number_is_a_404_and_a_bad_one_a_422(served: Served) -> None:
+    problem(served.get("/v1/cases/20261123-55555"), 404, "not-found")
+    problem(served.post("/v1/cases/20261123-55555/listen"), 404, "not-found")
+    found = problem(served.get("/v1/cases/not-a-number"), 422, "invalid-input")
+    assert [item["field"] for item in found["errors"]] == ["number"]
+
+
+def test_a_step_the_case_does_not_allow_now_is_a_409_naming_the_steps_allowed(served: Served) -> None:
+    number = served.post("/v1/cases", json={"complaint": complaint(category="wifi")}).json()["complaint_number"]
+    found = problem(served.post(f"/v1/cases/{number}/deliver"), 409, "step-not-allowed")
+    assert found["allowed_steps"] == ["listen"]
+    assert found["state"] == "opened"
+
+
+def test_a_step_above_the_tokens_level_is_a_403(served: Served) -> None:
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00", category="spa")}).json()
+    number = number["complaint_number"]
+    walk(served, number, SEED_STEPS)
+    found = problem(served.post(f"/v1/cases/{number}/manager_approves", "staff-2"), 403, "forbidden")
+    assert found["needed_level"] == "manager"
+    own = problem(served.post(f"/v1/cases/{number}/manager_approves", "staff"), 403, "forbidden")
+    assert "may not decide their own escalation" in own["detail"]
+    assert served.post(f"/v1/cases/{number}/manager_approves", "manager").status_code == 200
+
+
+def test_a_policy_that_does_not_load_lists_every_problem(served: Served) -> None:
+    response = served.post("/v1/policy/check", content='name = "x"\n', headers={"Content-Type": "application/toml"})
+    found = problem(response, 422, "invalid-policy")
+    assert {"/currency", "/levels"} <= set(pointers(found))
+    syntax = served.post("/v1/policy/check", content="name = ", headers={"Content-Type": "application/toml"})
+    problem(syntax, 422, "invalid-policy")
+
+
+def test_a_policy_in_a_media_type_the_check_does_not_read_is_a_415(served: Served) -> None:
+    response = served.post("/v1/policy/check", content="x", headers={"Content-Type": "text/plain"})
+    problem(response, 415, "unsupported-media-type")
+
+
+def test_unknown_routes_and_methods_are_problems_too(served: Served) -> None:
+    problem(served.get("/v1/complaints"), 404, "not-found")
+    problem(served.client.delete("/v1/decisions"), 405, "method-not-allowed")
+
+
+def test_a_stale_case_is_a_409() -> None:
+    served = serve()
+    app: FastAPI = served.app
+
+    @app.get("/test-stale")
+    def stale() -> None:
+        raise StaleCaseError(expected=3, found=4)
+
+    problem(served.client.get("/test-stale"), 409, "stale-case")
+
+
+def test_query_parameters_are_checked_too(served: Served) -> None:
+    found = problem(served.get("/v1/report", params={"since": "yesterday"}), 422, "invalid-input")
+    assert [item["field"] for item in found["errors"]] == ["since"]
+    naive = problem(served.get("/v1/report", params={"since": "2026-11-01T00:00:00"}), 422, "invalid-input")
+    assert [item["field"] for item in naive["errors"]] == ["since"]
+
+
+def test_a_policy_over_the_size_limit_is_refused_unread(served: Served) -> None:
+    huge = b"#" * 5_000_001
+    response = served.post("/v1/policy/check", content=huge, headers={"Content-Type": "application/toml"})
+    problem(response, 422, "invalid-input")
+
+
+@settings(max_examples=examples(50))
+@given(
+    st.floats(allow_nan=False, allow_infinity=True) | st.booleans() | st.none() | st.lists(st.integers(), max_size=2)
+)
+def test_every_money_message_of_the_library_is_written_for_a_json_client(amount: object) -> None:
+    """The library's own messages for amounts it refuses, as the service shows them: no Python advice."""
+    messages = []
+    for value in (amount, {"amount": amount, "currency": "USD"}):
+        try:
+            Money.validate(value)
+        except InvalidInputError as error:
+            messages += [problem.message for problem in error.problems]
+    assert messages
+    for message in messages:
+        shown = for_http(message)
+        for advice in ("Decimal", "tzinfo", "datetime("):
+            assert advice not in shown, (message, shown)
+
+
+def test_a_naive_time_message_of_the_library_is_written_for_a_json_client() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        Complaint.model_validate({**complaint(), "received_at": dt.datetime(2026, 11, 23, 9, 30)})  # noqa: DTZ001 - naive on purpose
+    shown = [for_http(problem.message) for problem in caught.value.problems]
+    assert shown == [
+        'must have a time zone: write it with its UTC offset, for example "2026-11-23T09:30:00-05:00" or '
+        '"2026-11-23T14:30:00Z"'
+    ]
+
+
+def test_a_step_body_is_checked_in_the_librarys_words(served: Served) -> None:
+    number = served.post("/v1/cases", json={"complaint": complaint(category="minibar")}).json()["complaint_number"]
+    found = problem(served.post(f"/v1/cases/{number}/listen", json={"note": "x"}), 422, "invalid-input")
+    assert pointers(found) == ["/note"]
+    assert "did you mean 'notes'" in found["errors"][0]["detail"]
+
+
+def test_a_callback_time_the_policy_does_not_allow_is_located(served: Served) -> None:
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00", category="laundry")}).json()
+    number = number["complaint_number"]
+    walk(served, number, SEED_STEPS[:4])
+    naive = served.post(f"/v1/cases/{number}/escalate", json={"callback_at": "2026-11-23T12:30:00"})
+    assert pointers(problem(naive, 422, "invalid-input")) == ["/callback_at"]
+    too_late = served.post(f"/v1/cases/{number}/escalate", json={"callback_at": "2026-11-30T12:30:00-05:00"})
+    assert pointers(problem(too_late, 422, "invalid-input")) == ["/callback_at"]
