@@ -65,6 +65,7 @@ def create_app(
     file changes. ``decision_log`` receives one JSON line per decision (none when ``None``).
     """
     from ._api import router  # noqa: PLC0415 - the routes import this module's siblings only when an app is made
+    from ._console import router as console_router  # noqa: PLC0415 - as the API's routes
 
     service = Service(
         policy,
@@ -111,6 +112,7 @@ def create_app(
     _handle_errors(app)
     _measure(app, service)
     app.include_router(router)
+    app.include_router(console_router)  # the front-desk console's HTML pages, under /console
     _operations(app, service)
     return app
 
