@@ -10,6 +10,7 @@
 #   make docs   build the documentation site into site/ (mkdocs build --strict)
 #   make docs-serve  preview the documentation at http://127.0.0.1:8000 while editing it
 #   make schema regenerate docs/policy.schema.json from the Policy model
+#   make openapi     regenerate docs/reference/openapi.json, the decision service's OpenAPI document
 #   make bench  speed and memory against a hand-written floor (a table, and benchmarks/results/latest.json)
 #   make bench-scale  the journal at 10k to 10M events and huge catalogs, against the raw database (issue 14)
 #   make reliability  the reliability suite at full size (the cap hammer: 8 processes x 4 threads x 200 attempts...)
@@ -26,7 +27,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo check test lint format clean test-pythons docs docs-serve schema bench bench-scale reliability postgres
+.PHONY: demo check test lint format clean test-pythons docs docs-serve schema openapi bench bench-scale reliability postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -94,6 +95,9 @@ docs-serve: $(VENV)/.installed-docs
 
 schema: $(VENV)/.installed
 	$(BIN)/python docs/_tools/policy_schema.py
+
+openapi: $(VENV)/.installed-dev
+	$(BIN)/python docs/_tools/openapi.py
 
 # Not part of the test suite: the numbers depend on the machine, so every row is shown next to the floor.
 bench: $(VENV)/.installed-dev

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from recovery_rules import InvalidInputError, MemoryJournal, presets
 from recovery_rules.server import Tokens, create_app, hash_token, mint_token, token_entry
@@ -77,22 +78,23 @@ def test_a_token_whose_level_the_policy_lacks_is_a_403() -> None:
     token, digest = mint_token()
     tokens = Tokens.from_entries([{"sha256": digest, "employee": "e-9", "level": "associate"}])
     app = create_app(presets.ritz_carlton(), MemoryJournal(), tokens, clock=lambda: NOW)
-    from fastapi.testclient import TestClient
-
     response = TestClient(app).get("/v1/policy", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 403
 
 
 def test_the_token_file_holds_hashes_only_and_maps_each_to_an_employee_and_level(tmp_path: Path) -> None:
     token, digest = mint_token()
-    assert token.startswith("rr_") and len(token) >= 40
-    assert digest == hash_token(token) and len(digest) == 64
+    assert token.startswith("rr_")
+    assert len(token) >= 40
+    assert digest == hash_token(token)
+    assert len(digest) == 64
     path = tmp_path / "tokens.toml"
     path.write_text(token_entry(digest, "e-1042", "staff"), encoding="utf-8")
     assert token not in path.read_text(encoding="utf-8")
     tokens = Tokens.from_file(path)
     employee = tokens.employee(token)
-    assert employee is not None and (employee.id, employee.level) == ("e-1042", "staff")
+    assert employee is not None
+    assert (employee.id, employee.level) == ("e-1042", "staff")
     assert tokens.employee(token + "x") is None
     assert tokens.employee(digest) is None  # the hash is not a token
     as_json = tmp_path / "tokens.json"

@@ -17,7 +17,7 @@ The API is under ``/v1``; its OpenAPI 3.1 document is at ``/v1/openapi.json``. S
 
 from __future__ import annotations
 
-from ._app import app_from_environment, create_app
+from ._app import app_from_environment, create_app, openapi_document
 from ._auth import Employee, Tokens, hash_token, mint_token, token_entry
 from ._deps import CurrentEmployee, CurrentService, current_employee, current_service
 from ._problems import ApiProblem, FieldProblem, ProblemDetails
@@ -45,6 +45,7 @@ __all__ = [
     "load_policy",
     "mint_token",
     "open_journal",
+    "openapi_document",
     "run",
     "token_entry",
 ]

@@ -57,7 +57,7 @@ from ._service import Service
 
 __all__ = ["STEP_BODIES", "router"]
 
-_PROBLEM: Final = {"model": ProblemDetails, "content": {"application/problem+json": {}}}
+_PROBLEM: Final = {"model": ProblemDetails}
 
 
 def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:

@@ -39,7 +39,7 @@ from ._problems import ApiProblem, FieldProblem, field_problem, problem_response
 from ._service import Clock, Service
 from ._settings import Settings, load_policy, open_journal
 
-__all__ = ["app_from_environment", "create_app"]
+__all__ = ["app_from_environment", "create_app", "openapi_document"]
 
 WATCH_EVERY: Final = 1.0
 """How often, in seconds, a watched policy file is looked at."""
@@ -114,7 +114,38 @@ def create_app(
     app.include_router(router)
     app.include_router(console_router)  # the front-desk console's HTML pages, under /console
     _operations(app, service)
+    _problems_in_openapi(app)
     return app
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the service (the same for every policy): what ``/v1/openapi.json`` serves."""
+    from recovery_rules import MemoryJournal, presets  # noqa: PLC0415 - only to build an app to describe
+
+    with MemoryJournal() as journal:
+        return create_app(presets.ritz_carlton(), journal, Tokens({}), reload_on_sighup=False).openapi()
+
+
+def _problems_in_openapi(app: FastAPI) -> None:
+    """Describe every error response of the API as ``application/problem+json`` with the ProblemDetails schema."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()
+        problem = {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+        for path, operations in document.get("paths", {}).items():
+            if not path.startswith("/v1/"):
+                continue
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    if status.isdigit() and int(status) >= 400:
+                        response["content"] = {"application/problem+json": problem}
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the document
 
 
 def app_from_environment() -> FastAPI:

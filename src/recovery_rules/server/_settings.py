@@ -75,8 +75,10 @@ class Settings:
 
 
 def is_preset(source: str) -> bool:
-    """Whether ``source`` names a shipped preset (``ritz-carlton`` or ``ritz_carlton``) rather than a file."""
-    return source.replace("_", "-") in presets.NAMES and not Path(source).exists()
+    """Whether ``source`` names a preset (``ritz-carlton``, ``ritz_carlton``) rather than a file: a name with no
+    extension that is not a file (an unknown one is refused with the presets' names)."""
+    path = Path(source)
+    return not path.suffix and not path.exists()
 
 
 def policy_file(source: str) -> Path:

@@ -1,0 +1,120 @@
+"""``recovery-rules serve``: minting tokens, refusing what cannot be served, and the settings workers read."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the decision service needs the server extra, which dev installs")
+
+from recovery_rules import InvalidInputError, SQLiteJournal, presets
+from recovery_rules.server import Settings, Tokens, app_from_environment, load_policy, open_journal
+from recovery_rules.server._run import demo_tokens
+
+from ._cli import run
+
+
+def test_mint_token_adds_the_hash_to_the_token_file_and_prints_the_token(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "tokens.toml"
+    first = run(capsys, "serve", "--mint-token", "e-1042", "staff", "--tokens", str(path), "--policy", "ritz-carlton")
+    assert first.code == 0, first.err
+    token = first.out.strip()
+    second = run(capsys, "serve", "--mint-token", "e-7", "manager", "--tokens", str(path))
+    assert second.code == 0, second.err
+    text = path.read_text(encoding="utf-8")
+    assert token not in text
+    tokens = Tokens.from_file(path)
+    assert len(tokens) == 2
+    employee = tokens.employee(token)
+    assert employee is not None
+    assert (employee.id, employee.level) == ("e-1042", "staff")
+    assert os.stat(path).st_mode & 0o077 == 0  # readable by its owner only
+
+
+def test_mint_token_refuses_a_level_the_policy_lacks(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "tokens.toml"
+    result = run(capsys, "serve", "--mint-token", "e-1", "intern", "--tokens", str(path), "--policy", "ritz-carlton")
+    assert result.code == 2
+    assert "staff, manager, general_manager" in result.err
+    assert not path.exists()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--policy", "ritz-carlton"], "--journal"),
+        (["--journal", "sqlite:x.sqlite3"], "--policy"),
+        (["--policy", "ritz-carltn", "--journal", "sqlite:x.sqlite3"], "did you mean 'ritz-carlton'"),
+        (["--policy", "ritz-carlton", "--journal", "mysql://db/x"], "postgresql://"),
+    ],
+)
+def test_serve_refuses_what_it_cannot_serve(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, arguments: list[str], message: str
+) -> None:
+    os.chdir(tmp_path)
+    result = run(capsys, "serve", *arguments)
+    assert result.code == 2
+    assert message in result.err
+    assert not (tmp_path / "tokens.toml").exists()
+
+
+def test_the_preset_name_works_with_a_hyphen_or_an_underscore() -> None:
+    assert load_policy("ritz-carlton").revision == presets.ritz_carlton().revision
+    assert load_policy("ritz_carlton").revision == presets.ritz_carlton().revision
+    assert load_policy(str(presets.path("retail"))).revision == presets.retail().revision
+
+
+def test_journal_addresses(tmp_path: Path) -> None:
+    with open_journal(f"sqlite:{tmp_path / 'cases.sqlite3'}") as journal:
+        assert isinstance(journal, SQLiteJournal)
+    for address in ("sqlite:", "cases.sqlite3", "memory:"):
+        with pytest.raises(InvalidInputError):
+            open_journal(address)
+
+
+def test_demo_tokens_are_one_per_level_in_a_private_file(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.toml"
+    made = demo_tokens(path, presets.ritz_carlton())
+    assert [level for _, level, _ in made] == ["staff", "manager", "general_manager"]
+    tokens = Tokens.from_file(path)
+    for employee, level, token in made:
+        found = tokens.employee(token)
+        assert found is not None
+        assert (found.id, found.level) == (employee, level)
+        assert token not in path.read_text(encoding="utf-8")
+    assert os.stat(path).st_mode & 0o077 == 0
+    with pytest.raises(FileExistsError):
+        demo_tokens(path, presets.ritz_carlton())  # never overwrites a token file
+
+
+def test_settings_travel_through_the_environment_to_each_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tokens = tmp_path / "tokens.toml"
+    demo_tokens(tokens, presets.ritz_carlton())
+    settings = Settings(
+        policy="ritz-carlton",
+        journal=f"sqlite:{tmp_path / 'cases.sqlite3'}",
+        tokens=str(tokens),
+        watch_policy=True,
+        decision_log="",
+    )
+    environment = settings.to_environment()
+    assert Settings.from_environment(environment) == settings
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    app = app_from_environment()
+    assert app.state.service.policy.revision == presets.ritz_carlton().revision
+    app.state.service.journal.close()
+    with pytest.raises(InvalidInputError) as caught:
+        Settings.from_environment({})
+    assert len(caught.value.problems) == 3
+
+
+def test_help_lists_serve(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "--help")
+    assert "\n  serve " in result.out

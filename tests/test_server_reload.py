@@ -1,0 +1,183 @@
+"""The policy reloads between requests: a valid one replaces the old one whole, an invalid one is refused
+and logged while the old one keeps serving; once with a real SIGHUP to a real uvicorn process on loopback."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from recovery_rules import Complaint, presets
+from recovery_rules.server import mint_token, token_entry
+
+from ._server import complaint, serve
+
+RAISED = ('limit = "2000.00"', 'limit = "2500.00"')
+"""The staff member's limit in the Ritz-Carlton preset, and a higher one."""
+
+
+def policy_file(tmp_path: Path) -> Path:
+    path = tmp_path / "policy.toml"
+    text = presets.path("ritz-carlton").read_text(encoding="utf-8")
+    assert RAISED[0] in text
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_valid_new_policy_replaces_the_old_one(tmp_path: Path) -> None:
+    path = policy_file(tmp_path)
+    served = serve(policy_source=str(path))
+    service = served.app.state.service
+    old = service.policy.revision
+    assert served.post("/v1/decisions", json={"complaint": complaint("2400.00")}).json()["resolution"]["outcome"] == (
+        "escalated"
+    )
+    path.write_text(path.read_text(encoding="utf-8").replace(*RAISED, 1), encoding="utf-8")
+    assert service.policy_changed()
+    result = service.reload()
+    assert result.result == "loaded"
+    assert result.revision != old
+    answer = served.post("/v1/decisions", json={"complaint": complaint("2400.00")}).json()
+    assert answer["resolution"]["outcome"] == "approved"
+    assert answer["policy_revision"] == result.revision
+    assert served.client.get("/readyz").json()["revision"] == result.revision
+    metrics = served.client.get("/metrics").text
+    assert 'recovery_rules_policy_reloads_total{result="loaded"} 1.0' in metrics
+    assert f'recovery_rules_policy_info{{revision="{old}"}}' not in metrics
+    assert not service.policy_changed()
+
+
+def test_an_invalid_policy_is_refused_logged_and_the_old_one_keeps_serving(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = policy_file(tmp_path)
+    served = serve(policy_source=str(path))
+    service = served.app.state.service
+    old = service.policy.revision
+    path.write_text(path.read_text(encoding="utf-8").replace('currency = "USD"', 'currency = "usd"'), encoding="utf-8")
+    with caplog.at_level(logging.ERROR, logger="recovery_rules.server"):
+        result = service.reload()
+    assert result.result == "refused"
+    assert result.revision == old
+    assert any("currency" in problem for problem in result.problems)
+    assert "policy reload refused" in caplog.text
+    assert "currency" in caplog.text
+    assert served.get("/v1/policy").json()["revision"] == old
+    assert served.post("/v1/decisions", json={"complaint": complaint()}).status_code == 200
+    path.unlink()
+    assert service.reload().result == "refused"  # a file gone is refused the same way
+    assert served.get("/v1/policy").json()["revision"] == old
+
+
+def test_a_request_decides_with_one_policy_throughout(tmp_path: Path) -> None:
+    """The policy is read once per request: a reload in the middle of one changes nothing for it."""
+    path = policy_file(tmp_path)
+    served = serve(policy_source=str(path))
+    service = served.app.state.service
+    before = service.policy
+    path.write_text(path.read_text(encoding="utf-8").replace(*RAISED, 1), encoding="utf-8")
+    service.reload()
+    assert before.revision != service.policy.revision
+    assert before.decide(Complaint.model_validate(complaint("2400.00")), by="staff").outcome.value == "escalated"
+
+
+def test_an_unchanged_file_reloads_as_unchanged(tmp_path: Path) -> None:
+    path = policy_file(tmp_path)
+    service = serve(policy_source=str(path)).app.state.service
+    assert service.reload().result == "unchanged"
+
+
+def _lines(stream: object, into: queue.Queue[str]) -> None:
+    for line in iter(stream.readline, ""):  # type: ignore[attr-defined]  # a text pipe
+        into.put(line)
+
+
+def _wait_for(lines: queue.Queue[str], text: str, seen: list[str], deadline: float) -> str:
+    """The first line of the server's log holding ``text``, read as the lines come (no sleeping)."""
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"no {text!r} in the server's log:\n{''.join(seen)}")
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            continue
+        seen.append(line)
+        if text in line:
+            return line
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="SIGHUP is a POSIX signal")
+def test_sighup_reloads_a_real_server(tmp_path: Path) -> None:
+    path = policy_file(tmp_path)
+    token, digest = mint_token()
+    tokens = tmp_path / "tokens.toml"
+    tokens.write_text(token_entry(digest, "e-1", "staff"), encoding="utf-8")
+    command = [
+        sys.executable,
+        "-m",
+        "recovery_rules.cli",
+        "serve",
+        "--policy",
+        str(path),
+        "--journal",
+        f"sqlite:{tmp_path / 'cases.sqlite3'}",
+        "--tokens",
+        str(tokens),
+        "--port",
+        "0",
+        "--decision-log",
+        "",
+    ]
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    server = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=environment)
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=_lines, args=(server.stderr, lines), daemon=True)
+    reader.start()
+    seen: list[str] = []
+    deadline = time.monotonic() + 60
+    try:
+        running = _wait_for(lines, "Uvicorn running on http://127.0.0.1:", seen, deadline)
+        port = int(running.rsplit(":", 1)[1].split()[0])
+
+        def revision() -> str:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/v1/policy", headers={"Authorization": f"Bearer {token}"}
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback, our server
+                answer: str = json.loads(response.read())["revision"]
+                return answer
+
+        old = revision()
+        assert old == presets.ritz_carlton().revision
+        path.write_text(path.read_text(encoding="utf-8").replace(*RAISED, 1), encoding="utf-8")
+        server.send_signal(signal.SIGHUP)
+        _wait_for(lines, "policy reloaded", seen, deadline)
+        new = revision()
+        assert new != old
+        path.write_text("not = [a policy", encoding="utf-8")
+        server.send_signal(signal.SIGHUP)
+        _wait_for(lines, "policy reload refused", seen, deadline)
+        assert revision() == new
+        assert server.poll() is None
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        reader.join(timeout=30)
+        if server.stderr is not None:
+            server.stderr.close()
