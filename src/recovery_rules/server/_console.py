@@ -42,7 +42,6 @@ from recovery_rules import (
     CaseView,
     Complaint,
     ComplaintNumber,
-    Customer,
     IdempotencyConflictError,
     InvalidInputError,
     JournalError,
@@ -148,7 +147,7 @@ def _text(form: FormData, name: str, default: str = "") -> str:
     return value if isinstance(value, str) else default
 
 
-class _Refused(Exception):
+class _RefusedError(Exception):
     """A request the console refuses before acting: its page and status."""
 
     def __init__(self, response: Response) -> None:
@@ -158,13 +157,15 @@ class _Refused(Exception):
 async def _signed_in_post(request: Request, policy: Policy) -> tuple[Session, FormData]:
     """The session and form of a POST that changes something: signed in, same site, the right form token."""
     if not _same_origin(request):
-        raise _Refused(_error_page(request, None, 403, "This form came from another site.", "Open the console again."))
+        raise _RefusedError(
+            _error_page(request, None, 403, "This form came from another site.", "Open the console again.")
+        )
     session = _session(request, policy)
     if session is None:
-        raise _Refused(_error_page(request, None, 401, "You are not signed in.", "Sign in with your token again."))
+        raise _RefusedError(_error_page(request, None, 401, "You are not signed in.", "Sign in with your token again."))
     form = await _form(request)
     if not hmac.compare_digest(_text(form, "csrf"), session.csrf):
-        raise _Refused(
+        raise _RefusedError(
             _error_page(
                 request,
                 session,
@@ -287,7 +288,7 @@ async def sign_in(request: Request) -> Response:
 async def sign_out(request: Request) -> Response:
     try:
         await _signed_in_post(request, _service(request).policy)
-    except _Refused as refused:
+    except _RefusedError as refused:
         return refused.response
     response = _see("/console/sign-in")
     response.delete_cookie(COOKIE, path="/console", httponly=True, samesite="strict")
@@ -320,7 +321,7 @@ def home(request: Request) -> Response:
 
 
 def _home(
-    request: Request, session: Session, policy: Policy, form: OpenForm, errors: Mapping[str, str], status: int = 200
+    request: Request, session: Session, policy: Policy, form: OpenForm, errors: Mapping[str, str], *, status: int = 200
 ) -> HTMLResponse:
     return _page(
         request,
@@ -372,18 +373,20 @@ async def open_case(request: Request) -> Response:
     policy = service.policy
     try:
         session, data = await _signed_in_post(request, policy)
-    except _Refused as refused:
+    except _RefusedError as refused:
         return refused.response
     form = OpenForm(**{field.name: _text(data, field.name).strip() for field in dataclasses.fields(OpenForm)})
     now = service.now()
     try:
         amount = _amount(form.amount, policy.currency, "requested.amount")
-        complaint = Complaint(
-            customer=Customer(id=form.customer_id, tier=form.tier or "standard", name=form.customer_name),
-            category=form.category,
-            requested=Remedy(kind=form.kind, amount=amount),
-            received_at=now,
-            description=form.description,
+        complaint = Complaint.model_validate(
+            {
+                "customer": {"id": form.customer_id, "tier": form.tier or "standard", "name": form.customer_name},
+                "category": form.category,
+                "requested": {"kind": form.kind, "amount": amount},
+                "received_at": now,
+                "description": form.description,
+            }
         )
         key = _journal_key(session.employee, "console-open", "", _text(data, "key") or None)
         case = Case.open(
@@ -527,7 +530,8 @@ def _case(
             {
                 "name": step,
                 "label": _STEP_LABELS.get(step, step.replace("_", " ")),
-                "allowed": needed not in {level.name for level in policy.levels} or session.rank >= _rank(policy, needed),
+                "allowed": needed not in {level.name for level in policy.levels}
+                or session.rank >= _rank(policy, needed),
                 "needed": needed,
             }
         )
@@ -570,7 +574,7 @@ async def take_step(request: Request, step: str, number: str) -> Response:
     policy = service.policy  # read once: a reload between requests never changes it under this one
     try:
         session, form = await _signed_in_post(request, policy)
-    except _Refused as refused:
+    except _RefusedError as refused:
         return refused.response
     if step not in _STEP_LABELS:
         return _error_page(request, session, 404, f"{step!r} is not a step of a case.", "Use the case page's buttons.")
@@ -595,7 +599,7 @@ async def take_step(request: Request, step: str, number: str) -> Response:
     try:
         _check_actor(case, step, session.employee, policy)
         key = _journal_key(session.employee, "console-" + step, str(case.number), _text(form, "key") or None)
-        result = _take(case, step, values, session.employee.level, policy, key, service.now())
+        result = _take(case, step, values, level=session.employee.level, policy=policy, key=key, now=service.now())
     except ApiProblem as problem:
         return _case(
             request, session, service, policy, case, status=_STATUS_OF.get(problem.kind, 400), error=problem.detail
@@ -624,7 +628,7 @@ async def take_step(request: Request, step: str, number: str) -> Response:
 
 
 def _take(
-    case: Case, step: str, values: Mapping[str, str], level: str, policy: Policy, key: str, now: dt.datetime
+    case: Case, step: str, values: Mapping[str, str], *, level: str, policy: Policy, key: str, now: dt.datetime
 ) -> object:
     notes = values["notes"]
     if step == "ask_preferred_solution":
@@ -760,7 +764,9 @@ def policy_page(request: Request) -> Response:
     if session is None:
         return _to_sign_in()
     text, form = _served_text(service)
-    return _policy(request, session, service, text=text, format=form, trial=TryForm(level=service.policy.levels[0].name))
+    return _policy(
+        request, session, service, text=text, format=form, trial=TryForm(level=service.policy.levels[0].name)
+    )
 
 
 def _policy(
@@ -802,7 +808,7 @@ async def check_policy(request: Request) -> Response:
     service = _service(request)
     try:
         session, form = await _signed_in_post(request, service.policy)
-    except _Refused as refused:
+    except _RefusedError as refused:
         return refused.response
     text = _text(form, "policy")
     format = _text(form, "format", "toml")
@@ -812,20 +818,45 @@ async def check_policy(request: Request) -> Response:
     try:
         checked = Policy.from_text(text, format=format)  # type: ignore[arg-type]  # one of _FORMATS
     except PolicyError as error:
-        problems = [{"path": problem.location or "(the whole policy)", "message": problem.message} for problem in error.problems]
-        return _policy(request, session, service, text=text, format=format, trial=trial, status=422, problems=problems, checked=False)
+        problems = [
+            {"path": problem.location or "(the whole policy)", "message": problem.message} for problem in error.problems
+        ]
+        return _policy(
+            request,
+            session,
+            service,
+            text=text,
+            format=format,
+            trial=trial,
+            status=422,
+            problems=problems,
+            checked=False,
+        )
     except RecoveryRulesError as error:
         problems = [{"path": "(the whole policy)", "message": str(error)}]
-        return _policy(request, session, service, text=text, format=format, trial=trial, status=422, problems=problems, checked=False)
+        return _policy(
+            request,
+            session,
+            service,
+            text=text,
+            format=format,
+            trial=trial,
+            status=422,
+            problems=problems,
+            checked=False,
+        )
     if _text(form, "action") != "try":
         return _policy(request, session, service, text=text, format=format, trial=trial, checked=checked)
     now = service.now()
     try:
-        complaint = Complaint(
-            customer=Customer(id="trial", tier=trial.tier or "standard"),
-            category=trial.category,
-            requested=Remedy(kind=trial.kind, amount=_amount(trial.amount, checked.currency, "requested.amount")),
-            received_at=now,
+        amount = _amount(trial.amount, checked.currency, "requested.amount")
+        complaint = Complaint.model_validate(
+            {
+                "customer": {"id": "trial", "tier": trial.tier or "standard"},
+                "category": trial.category,
+                "requested": {"kind": trial.kind, "amount": amount},
+                "received_at": now,
+            }
         )
         granted = _amount(trial.granted or "0", checked.currency, "granted")
         resolution = checked.decide(complaint, by=trial.level or checked.levels[0].name, granted=granted, now=now)
@@ -834,7 +865,15 @@ async def check_policy(request: Request) -> Response:
             error, {**_OPEN_FIELDS, "granted": "granted", "by": "level", "level": "level"}, "try"
         )
         return _policy(
-            request, session, service, text=text, format=format, trial=trial, status=422, checked=checked, try_errors=try_errors
+            request,
+            session,
+            service,
+            text=text,
+            format=format,
+            trial=trial,
+            status=422,
+            checked=checked,
+            try_errors=try_errors,
         )
     wording = Wording(checked)
     return _policy(
