@@ -79,7 +79,7 @@ _SECURITY_HEADERS: Final = {
         "frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # no-referrer would make the browser send "Origin: null"
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
 }
