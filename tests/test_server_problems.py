@@ -182,3 +182,9 @@ def test_query_parameters_are_checked_too(served: Served) -> None:
     assert [item["field"] for item in found["errors"]] == ["since"]
     naive = problem(served.get("/v1/report", params={"since": "2026-11-01T00:00:00"}), 422, "invalid-input")
     assert [item["field"] for item in naive["errors"]] == ["since"]
+
+
+def test_a_policy_over_the_size_limit_is_refused_unread(served: Served) -> None:
+    huge = b"#" * 5_000_001
+    response = served.post("/v1/policy/check", content=huge, headers={"Content-Type": "application/toml"})
+    problem(response, 422, "invalid-input")

@@ -181,3 +181,23 @@ def test_sighup_reloads_a_real_server(tmp_path: Path) -> None:
         reader.join(timeout=30)
         if server.stderr is not None:
             server.stderr.close()
+
+
+def test_a_reload_reads_the_token_file_again(tmp_path: Path) -> None:
+    path = policy_file(tmp_path)
+    kept, kept_hash = mint_token()
+    gone, gone_hash = mint_token()
+    tokens = tmp_path / "tokens.toml"
+    tokens.write_text(token_entry(kept_hash, "e-1", "staff") + "\n" + token_entry(gone_hash, "e-2", "staff"))
+    served = serve(policy_source=str(path), tokens_source=str(tokens))
+    service = served.app.state.service
+    service.reload()
+    bearer = {"Authorization": f"Bearer {gone}"}
+    assert served.client.get("/v1/policy", headers=bearer).status_code == 200
+    tokens.write_text(token_entry(kept_hash, "e-1", "staff"))
+    service.reload()
+    assert served.client.get("/v1/policy", headers=bearer).status_code == 401
+    assert served.client.get("/v1/policy", headers={"Authorization": f"Bearer {kept}"}).status_code == 200
+    tokens.write_text("tokens = 1")
+    service.reload()  # a token file that does not read keeps the tokens read before
+    assert served.client.get("/v1/policy", headers={"Authorization": f"Bearer {kept}"}).status_code == 200

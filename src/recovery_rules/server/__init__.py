@@ -21,7 +21,7 @@ from ._app import app_from_environment, create_app, openapi_document
 from ._auth import Employee, Tokens, hash_token, mint_token, token_entry
 from ._deps import CurrentEmployee, CurrentService, current_employee, current_service
 from ._problems import ApiProblem, FieldProblem, ProblemDetails
-from ._run import demo_tokens, run
+from ._run import add_token, demo_tokens, run
 from ._service import ReloadResult, Service
 from ._settings import Settings, load_policy, open_journal
 
@@ -36,6 +36,7 @@ __all__ = [
     "Service",
     "Settings",
     "Tokens",
+    "add_token",
     "app_from_environment",
     "create_app",
     "current_employee",

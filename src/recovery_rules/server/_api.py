@@ -366,9 +366,14 @@ async def check_policy(request: Request, employee: CurrentEmployee) -> PolicyChe
             "send the policy as application/json, application/toml or application/yaml",
             [FieldProblem(pointer="", field="Content-Type", detail=f"must be one of: {', '.join(_POLICY_FORMATS)}")],
         )
-    raw = await request.body()
-    if len(raw) > MAX_POLICY_BYTES:
-        raise ApiProblem("invalid-input", f"the policy is {len(raw):,} bytes; the most is {MAX_POLICY_BYTES:,}")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():  # read at most the limit, whatever Content-Length says
+        size += len(chunk)
+        if size > MAX_POLICY_BYTES:
+            raise ApiProblem("invalid-input", f"the policy is over {MAX_POLICY_BYTES:,} bytes, the most a policy is")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -52,6 +52,7 @@ def create_app(
     *,
     clock: Clock | None = None,
     policy_source: str | None = None,
+    tokens_source: str | None = None,
     decision_log: IO[str] | None = None,
     watch_policy: bool = False,
     reload_on_sighup: bool = True,
@@ -62,7 +63,8 @@ def create_app(
     ``clock`` gives the time of each decision and step (the system clock by default; tests pass a fixed
     one). ``policy_source`` (a file or a preset's name) is where a reload reads the policy again: on SIGHUP
     (with ``reload_on_sighup``, while the app runs under a server) and, with ``watch_policy``, when the
-    file changes. ``decision_log`` receives one JSON line per decision (none when ``None``).
+    file changes; ``tokens_source``, the token file, is read again at each reload. ``decision_log``
+    receives one JSON line per decision (none when ``None``).
     """
     from ._api import router  # noqa: PLC0415 - the routes import this module's siblings only when an app is made
     from ._console import router as console_router  # noqa: PLC0415 - as the API's routes
@@ -73,6 +75,7 @@ def create_app(
         tokens,
         clock=clock,
         policy_source=policy_source,
+        tokens_source=tokens_source,
         decision_log=DecisionLog(decision_log),
         logger=logger,
     )
@@ -163,6 +166,7 @@ def app_from_environment() -> FastAPI:
         open_journal(settings.journal),
         Tokens.from_file(settings.tokens),
         policy_source=settings.policy,
+        tokens_source=settings.tokens,
         decision_log=log,
         watch_policy=settings.watch_policy,
     )

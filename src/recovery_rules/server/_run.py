@@ -13,12 +13,12 @@ import secrets
 import stat
 from pathlib import Path
 
-from recovery_rules import Policy
+from recovery_rules import InvalidInputError, Policy
 
-from ._auth import mint_token, token_entry
+from ._auth import Tokens, mint_token, token_entry
 from ._settings import Settings
 
-__all__ = ["demo_tokens", "run"]
+__all__ = ["add_token", "demo_tokens", "run"]
 
 
 def run(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
@@ -56,3 +56,24 @@ def demo_tokens(path: Path, policy: Policy) -> list[tuple[str, str, str]]:
         stream.write("# Bearer tokens of the decision service: SHA-256 hashes only (recovery-rules serve).\n\n")
         stream.write("\n".join(entries))
     return made
+
+
+def add_token(path: Path, employee: str, level: str) -> str:
+    """Make a token for ``employee`` at ``level``, add its hash to the TOML token file ``path``, return the token.
+
+    The file is made (readable by its owner alone) when it does not exist; an existing one must read as a
+    token file first. Raises :class:`~recovery_rules.InvalidInputError` for a bad employee or level, a
+    JSON token file or one that does not read.
+    """
+    if path.suffix == ".json":
+        raise InvalidInputError.at("token file", "", "tokens are added to a TOML token file; name a .toml file")
+    token, digest = mint_token()
+    Tokens.from_entries([{"sha256": digest, "employee": employee, "level": level}], what="token")
+    prefix = ""
+    if path.exists():
+        Tokens.from_file(path)  # add only to a file that reads as a token file
+        prefix = "\n" if path.read_text(encoding="utf-8").endswith("\n") else "\n\n"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, stat.S_IRUSR | stat.S_IWUSR)
+    with os.fdopen(descriptor, "a", encoding="utf-8") as stream:
+        stream.write(prefix + token_entry(digest, employee, level))
+    return token

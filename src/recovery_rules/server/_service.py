@@ -48,6 +48,7 @@ class Service:
         *,
         clock: Clock | None = None,
         policy_source: str | None = None,
+        tokens_source: str | None = None,
         decision_log: DecisionLog | None = None,
         logger: logging.Logger | None = None,
     ) -> None:
@@ -56,6 +57,7 @@ class Service:
         self.tokens = tokens
         self.clock: Clock = clock or system_clock
         self.policy_source = policy_source
+        self.tokens_source = tokens_source
         self.decisions = decision_log or DecisionLog(None)
         self.metrics = Metrics()
         self.log = logger or logging.getLogger(LOG)
@@ -75,9 +77,12 @@ class Service:
     def reload(self) -> ReloadResult:
         """Read the policy again from its source; serve it if it loads, else keep the old one and log why.
 
+        The token file is read again too (when the service knows it), so a token removed from it stops working.
+
         The swap is one assignment: a request sees the old policy or the new one, never a mix.
         """
         with self._reloading:
+            self._reload_tokens()
             old = self._policy
             if self.policy_source is None:
                 return ReloadResult("unchanged", old.revision)
@@ -99,6 +104,15 @@ class Service:
             self.metrics.reloads.labels(result="loaded").inc()
             self.log.warning("policy reloaded: revision %s replaces %s", new.revision, old.revision)
             return ReloadResult("loaded", new.revision)
+
+    def _reload_tokens(self) -> None:
+        """Read the token file again (a token removed from it stops working); keep the old tokens if it fails."""
+        if self.tokens_source is None:
+            return
+        try:
+            self.tokens = Tokens.from_file(self.tokens_source)
+        except RecoveryRulesError as error:
+            self.log.error("token file reload refused; the tokens read before still hold: %s", error)
 
     def policy_changed(self) -> bool:
         """Whether the policy's file changed since it was last read (its size, time or inode)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -126,24 +125,14 @@ def _policy(source: str) -> Policy:
 
 
 def _mint(path: Path, employee: str, level: str, policy: Policy | None) -> int:
-    from recovery_rules import server as service  # noqa: PLC0415 - the server extra
+    from recovery_rules import server  # noqa: PLC0415 - the server extra
 
-    if path.suffix == ".json":
-        raise CliInputError("--mint-token adds to a TOML token file; give --tokens a .toml file")
     if policy is not None and level not in {known.name for known in policy.levels}:
         names = ", ".join(known.name for known in policy.levels)
         raise CliInputError(f"--mint-token: the policy has no level {level!r}; use one of: {names}")
-    token, digest = service.mint_token()
-    service.Tokens.from_entries([{"sha256": digest, "employee": employee, "level": level}], what="--mint-token")
-    prefix = ""
-    if path.exists():
-        try:
-            service.Tokens.from_file(path)  # add only to a file that reads as a token file
-        except InvalidInputError as error:
-            raise CliInputError(str(error)) from None
-        prefix = "\n" if path.read_text(encoding="utf-8").endswith("\n") else "\n\n"
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    with os.fdopen(descriptor, "a", encoding="utf-8") as stream:
-        stream.write(prefix + service.token_entry(digest, employee, level))
+    try:
+        token = server.add_token(path, employee, level)
+    except InvalidInputError as error:
+        raise CliInputError(str(error)) from None
     _console.echo(token)
     return ExitCode.OK
