@@ -15,6 +15,7 @@
 #   make bench-scale  the journal at 10k to 10M events and huge catalogs, against the raw database (issue 14)
 #   make reliability  the reliability suite at full size (the cap hammer: 8 processes x 4 threads x 200 attempts...)
 #   make postgres     install PostgreSQL's server programs for the tests when missing (Debian's packages)
+#   make browser      install chromium-headless-shell for the console's browser tests when missing (Debian's package)
 #
 # The tests that need PostgreSQL start a throwaway server of their own (initdb into a temporary folder, a unix
 # socket only), or use the one RECOVERY_RULES_TEST_DSN names; without either they are skipped, saying how to get
@@ -27,7 +28,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo check test lint format clean test-pythons docs docs-serve schema openapi bench bench-scale reliability postgres
+.PHONY: demo check test lint format clean test-pythons docs docs-serve schema openapi bench bench-scale reliability postgres browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +70,9 @@ reliability: $(VENV)/.installed-dev
 
 postgres:
 	bash .ci/install-postgres
+
+browser:
+	bash .ci/install-browser
 
 # Each other supported Python gets its own venv; durable-rules is skipped by its marker on 3.13. The reliability
 # suite is left out (make test runs it on the main Python), and the dev Hypothesis profile is used, not ci.

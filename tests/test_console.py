@@ -197,7 +197,10 @@ def test_a_clerk_cannot_use_the_managers_buttons() -> None:
     page = clerk.get(f"/console/cases/{number}").text
     assert 'action="/console/step/manager_denies/' not in page  # hidden, and the server refuses it anyway:
     assert "waiting for" in page
-    for step, fields in (("manager_denies", {"reason": "a full refund is beyond one night's delay"}), ("manager_approves", {})):
+    for step, fields in (
+        ("manager_denies", {"reason": "a full refund is beyond one night's delay"}),
+        ("manager_approves", {}),
+    ):
         response = _step(clerk, number, step, 403, **fields)
         assert "The step was not recorded" in response.text
     assert _state(served, number) == "escalated"
@@ -318,7 +321,9 @@ def test_the_policy_page_shows_problems_by_path_and_tries_a_complaint() -> None:
     assert checked.status_code == 200, checked.text
     assert "It loads" in checked.text
     trial = {"level": "staff", "tier": "gold", "category": "room_not_ready", "kind": "refund", "amount": "3000"}
-    tried = client.post("/console/policy", data={"csrf": csrf, "format": "json", "policy": text, "action": "try", **trial})
+    tried = client.post(
+        "/console/policy", data={"csrf": csrf, "format": "json", "policy": text, "action": "try", **trial}
+    )
     assert tried.status_code == 200, tried.text
     assert "Outcome: <strong>escalated</strong>" in tried.text
     assert served.journal.cases() == []  # nothing recorded
@@ -334,3 +339,37 @@ def test_a_token_whose_level_the_policy_lacks_cannot_sign_in() -> None:
     )
     client = TestClient(app, follow_redirects=False)
     assert client.post("/console/sign-in", data={"token": token}).status_code == 401
+
+
+def test_a_plan_b_contact_is_a_tel_link_and_only_web_addresses_are_links() -> None:
+    from decimal import Decimal  # noqa: PLC0415
+
+    from recovery_rules import Alternative, Money, Wording  # noqa: PLC0415
+    from recovery_rules.server._console import _option  # noqa: PLC0415 - the console's own helper
+
+    wording = Wording(presets.ritz_carlton())
+    alternative = Alternative(
+        id="sister_hotel",
+        kind="other_branch",
+        description="A room at our sister hotel tonight.",
+        value=Money(Decimal(0), "USD"),
+        applies_to=["*"],
+        contact="Front desk, +1 (212) 555-0142",
+        url="https://example.com/sister",
+        directions="Two blocks north on 5th Avenue.",
+    )
+    shown = _option(alternative, wording)
+    assert shown.tel == "tel:+12125550142"
+    assert shown.url == "https://example.com/sister"
+    assert _option(alternative.model_copy(update={"contact": "ask the concierge"}), wording).tel is None
+
+
+def test_the_case_page_says_what_was_just_said_when_the_customer_chooses() -> None:
+    served = serve()
+    number = _to_escalation(served, _client(served, "staff"))
+    manager = _client(served, "manager")
+    _step(manager, number, "manager_denies", reason="a full refund is more than one night's delay calls for")
+    _step(manager, number, "explain_denial")
+    page = manager.get(f"/console/cases/{number}").text
+    assert "Said at the last step" in page
+    assert "more than one night" in page

@@ -167,7 +167,9 @@ def test_the_keyboard_reaches_the_page_first_with_a_visible_focus(site: tuple[Se
     page.goto("/console/sign-in")
     page.locator("body").focus()
     page.keyboard.press("Tab")
-    focused = page.evaluate("[document.activeElement.textContent, getComputedStyle(document.activeElement).outlineStyle]")
+    focused = page.evaluate(
+        "[document.activeElement.textContent, getComputedStyle(document.activeElement).outlineStyle]"
+    )
     assert focused == ["Skip to the page", "solid"]
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")

@@ -513,6 +513,7 @@ def _case(
     wording = Wording(policy)
     now = service.now()
     words = [item for item in wording.say_next(case, now=now) if item.text.strip()]
+    said = [] if words else [item for item in wording.say_history(case)[-1:] if item.text.strip()]
     if view.alternatives_offered and view.state.value == "alternatives_offered":
         plan_b, plan_b_title = view.alternatives_offered, "The two alternatives offered"
     elif view.final_offer is not None:
@@ -545,6 +546,7 @@ def _case(
         number=str(case.number),
         case_url=_case_url(case.number),
         words=words,
+        said=said,
         plan_b=[_option(item, wording) for item in plan_b],
         plan_b_title=plan_b_title,
         callback=None if view.callback_by is None else _when(view.callback_by, policy),
@@ -593,7 +595,7 @@ async def take_step(request: Request, step: str, number: str) -> Response:
             case,
             status=422,
             error="The reason was not recorded: the customer will hear it, so say it in positive words.",
-            field_errors={"reason": " ".join(said_wrong)},
+            field_errors={"reason": "\n".join(said_wrong)},
             values=values,
         )
     try:
