@@ -6,14 +6,13 @@ import re
 from typing import Any
 
 import pytest
-
-from ._server import NOW, Served, serve
-
-from fastapi.testclient import TestClient  # noqa: I001 - after _server, which skips without the server extra
+from fastapi.testclient import TestClient
 
 from recovery_rules import CaseView, ComplaintNumber, MemoryJournal, presets
 from recovery_rules.server import Tokens, create_app, mint_token
 from recovery_rules.server._console import COOKIE, csrf_token
+
+from ._server import NOW, Served, serve
 
 _CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 
@@ -353,7 +352,7 @@ def test_a_plan_b_contact_is_a_tel_link_and_only_web_addresses_are_links() -> No
         kind="other_branch",
         description="A room at our sister hotel tonight.",
         value=Money(Decimal(0), "USD"),
-        applies_to=["*"],
+        applies_to=("*",),
         contact="Front desk, +1 (212) 555-0142",
         url="https://example.com/sister",
         directions="Two blocks north on 5th Avenue.",
