@@ -372,3 +372,30 @@ def test_the_case_page_says_what_was_just_said_when_the_customer_chooses() -> No
     page = manager.get(f"/console/cases/{number}").text
     assert "Said at the last step" in page
     assert "more than one night" in page
+
+
+def test_the_templates_ship_inside_the_package() -> None:
+    from importlib import resources  # noqa: PLC0415
+
+    shipped = resources.files("recovery_rules.server") / "templates"
+    names = {"base.html", "case.html", "console.css", "error.html", "home.html", "policy.html", "queue.html"}
+    assert names | {"sign_in.html"} <= {item.name for item in shipped.iterdir()}
+
+
+def test_a_trial_with_an_unknown_level_or_a_bad_amount_is_shown_in_the_form() -> None:
+    served = serve()
+    client = _client(served, "staff")
+    page = client.get("/console/policy").text
+    found = re.search(r'<textarea id="policy"[^>]*>(.*?)</textarea>', page, re.S)
+    assert found is not None
+    import html  # noqa: PLC0415
+
+    data = {"csrf": _csrf(client), "format": "json", "policy": html.unescape(found.group(1)), "action": "try"}
+    trial = {"tier": "gold", "category": "room_not_ready", "kind": "refund"}
+    unknown = client.post("/console/policy", data={**data, **trial, "level": "owner", "amount": "10"})
+    assert unknown.status_code == 422
+    assert "owner" in unknown.text
+    bad = client.post("/console/policy", data={**data, **trial, "level": "staff", "amount": "ten"})
+    assert bad.status_code == 422
+    assert 'id="amount-error"' in bad.text
+    assert client.get("/console/").headers["location"] == "/console"

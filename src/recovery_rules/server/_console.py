@@ -311,6 +311,11 @@ def _tiers(policy: Policy) -> list[str]:
     return sorted({tier for level in policy.levels for tier in level.tier_limits} | {"standard"})
 
 
+@router.get("/", include_in_schema=False)
+def home_with_slash() -> Response:
+    return _see("/console")
+
+
 @router.get("")
 def home(request: Request) -> Response:
     policy = _service(request).policy
