@@ -130,12 +130,16 @@ def _session(request: Request, policy: Policy) -> Session | None:
 
 
 def _same_origin(request: Request) -> bool:
-    """Whether the request's ``Origin`` (when the browser sent one) is this site."""
+    """Whether the request's ``Origin`` (when the browser sent one) names this site's host.
+
+    The host and port are compared, not the scheme: behind a proxy that ends TLS the browser's origin is
+    ``https://`` while the request reaching the service is plain http (the proxy passes the ``Host`` header on).
+    """
     origin = request.headers.get("origin")
     if origin is None:
         return True  # not a browser's cross-site form post: those always carry Origin
-    parts = urlsplit(origin)
-    return f"{parts.scheme}://{parts.netloc}" == f"{request.url.scheme}://{request.url.netloc}"
+    host = request.headers.get("host", "")
+    return bool(host) and urlsplit(origin).netloc.lower() == host.lower()
 
 
 async def _form(request: Request) -> FormData:
