@@ -515,3 +515,15 @@ def test_whatever_the_customer_said_is_escaped_on_the_case_page(name: str, descr
     assert "<script" not in body.lower().replace("&lt;script", "")
     for tag in re.findall(r"<(\w+)", body):
         assert tag in _TAGS, tag
+
+
+def test_a_case_of_a_policy_no_longer_served_is_an_error_page_not_a_traceback() -> None:
+    served = serve()
+    client = _client(served, "staff")
+    number = _open(client, "40.00")
+    renamed = presets.ritz_carlton().model_copy(update={"name": "Another hotel"})
+    served.app.state.service._policy = renamed  # what a reload to a renamed policy leaves
+    for response in (client.get(f"/console/cases/{number}"), _step(client, number, "listen", 422)):
+        assert response.status_code == 422
+        assert response.headers["content-type"].startswith("text/html")
+        assert "cannot be shown with the policy served now" in response.text

@@ -452,7 +452,10 @@ def _load(service: Service, policy: Policy, number: str) -> Case:
         raise ApiProblem("invalid-input", f"that is not a complaint number: {error.problems[0].message}") from None
     if not service.journal.version(parsed):
         raise ApiProblem("not-found", f"no case has the complaint number {parsed}; check it, or open a case")
-    return Case.load(service.journal, policy, parsed, clock=service.clock)
+    try:
+        return Case.load(service.journal, policy, parsed, clock=service.clock)
+    except InvalidInputError as error:  # opened under another policy than the one served now
+        raise ApiProblem("invalid-input", f"this case cannot be shown with the policy served now: {error}") from None
 
 
 @router.get("/cases/{number:path}")
