@@ -134,7 +134,7 @@ class Floor:
     limits: dict[tuple[str | None, str], tuple[tuple[int, ...], tuple[float, ...]]]
     actor_limits: tuple[dict[str, float], ...]
     may_grant: tuple[frozenset[str] | None, ...]
-    shelves: dict[str | None, tuple[tuple[int, ...], tuple[tuple[str, str], ...]]]
+    shelves: dict[str | None, tuple[tuple[tuple[int, ...], tuple[tuple[str, str], ...]], ...]]
     count: int
 
     @classmethod
@@ -160,12 +160,20 @@ class Floor:
                 )
         shelves = {}
         for category in (*policy.categories, None):
-            relevant = sorted(
-                (int(alternative.value.amount * 100), alternative.kind, alternative.id)
-                for alternative in policy.catalog
-                if "*" in alternative.applies_to or category in alternative.applies_to
-            )
-            shelves[category] = (tuple(v for v, _, _ in relevant), tuple((k, i) for _, k, i in relevant))
+            # The Plan B ranking: the category's own first, then generic; free before paid; closest last.
+            segments = []
+            for own in (True, False):
+                for free in (True, False):
+                    relevant = sorted(  # cheapest first, equal values in catalog order
+                        (int(alternative.value.amount * 100), position, alternative.kind, alternative.id)
+                        for position, alternative in enumerate(policy.catalog)
+                        if (category in alternative.applies_to if own else "*" in alternative.applies_to)
+                        and (own or category not in alternative.applies_to)
+                        and (alternative.value.amount == 0) is free
+                    )
+                    if relevant:
+                        segments.append((tuple(v for v, _, _, _ in relevant), tuple((k, i) for _, _, k, i in relevant)))
+            shelves[category] = tuple(segments)
         return cls(
             refused=frozenset(policy.refused_remedies),
             cap=None if policy.hard_cap is None else int(policy.hard_cap.amount * 100),
@@ -182,22 +190,30 @@ class Floor:
         )
 
     def plan_b(self, category: str, asked: int, budget: float) -> list[str]:
-        values, items = self.shelves.get(category) or self.shelves[None]
-        end = bisect.bisect_right(values, budget)
-        down = bisect.bisect_right(values, asked, 0, end) - 1
-        up = down + 1
         chosen: list[str] = []
         kinds: set[str] = set()
-        while len(chosen) < self.count and (down >= 0 or up < end):
-            if down >= 0 and (up >= end or asked - values[down] <= values[up] - asked):
-                kind, ident = items[down]
-                down -= 1
-            else:
-                kind, ident = items[up]
-                up += 1
-            if kind not in kinds:
-                kinds.add(kind)
-                chosen.append(ident)
+        for values, items in self.shelves.get(category) or self.shelves[None]:
+            if not values[-1]:  # the free ones, in catalog order
+                for kind, ident in items:
+                    if kind not in kinds and len(chosen) < self.count:
+                        kinds.add(kind)
+                        chosen.append(ident)
+                continue
+            end = bisect.bisect_right(values, budget)
+            down = bisect.bisect_right(values, asked, 0, end) - 1
+            up = down + 1
+            while len(chosen) < self.count and (down >= 0 or up < end):
+                if down >= 0 and (up >= end or asked - values[down] <= values[up] - asked):
+                    kind, ident = items[down]
+                    down -= 1
+                else:
+                    kind, ident = items[up]
+                    up += 1
+                if kind not in kinds:
+                    kinds.add(kind)
+                    chosen.append(ident)
+            if len(chosen) >= self.count:
+                break
         return chosen
 
     def decide(  # noqa: PLR0917 - plain positional values, as a hand-written decision would take them

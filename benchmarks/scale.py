@@ -917,7 +917,7 @@ def verify_child(backend: str, target: str, mode: str, resume: str | None) -> di
 def _floor_connection(backend: str, target: str) -> tuple[Any, str]:
     columns = (
         "seq, format, number, customer_id, version, kind, state, actor, at, key, request, data, grant_amount, "
-        "grant_currency, callback_due, prev, hash, ledger, ledger_at, incident"
+        "grant_currency, callback_due, prev, hash, ledger, ledger_at, incident, employee, policy_revision"
     )
     if backend == "sqlite":
         connection: Any = sqlite3.connect(target, isolation_level=None)
@@ -938,13 +938,17 @@ def _floor_verify(connection: Any, statement: str, head: ChainHead | None) -> tu
         rows = connection.execute(statement, (count + 1, 5000)).fetchall()
         for row in rows:
             (seq, format_, number, _, version, kind, state, actor, at, key, request, data) = row[:12]
-            (amount, currency, callback, prev, hash_, ledger) = row[12:18]
+            (amount, currency, callback, prev, hash_, ledger, _, _, employee, revision) = row[12:22]
             grant = "null" if amount is None else f'{{"amount":"{amount}","currency":"{currency}"}}'
             due = "null" if callback is None else f'"{callback}"'
+            who = which = ""
+            if format_ >= 3:  # event format 3: the employee and the policy revision, in their canonical places
+                who = ',"employee":' + ("null" if employee is None else f'"{employee}"')
+                which = ',"policy_revision":' + ("null" if revision is None else f'"{revision}"')
             body = (
-                f'{{"actor":"{actor}","at":"{at}","callback_due":{due},"data":{data},"format":{format_},'
-                f'"grant":{grant},"key":"{key}","kind":"{kind}","ledger":{ledger or "null"},"number":"{number}",'
-                f'"prev":"{prev}","request":"{request}","seq":{seq},"state":"{state}","version":{version}}}'
+                f'{{"actor":"{actor}","at":"{at}","callback_due":{due},"data":{data}{who},"format":{format_},'
+                f'"grant":{grant},"key":"{key}","kind":"{kind}","ledger":{ledger or "null"},"number":"{number}"'
+                f'{which},"prev":"{prev}","request":"{request}","seq":{seq},"state":"{state}","version":{version}}}'
             )
             if seq != count + 1 or prev != previous or sha256(body.encode()).hexdigest() != hash_:
                 ok = False

@@ -45,6 +45,9 @@ def rehash(record: dict[str, Any]) -> str:
     body = {name: record[name] for name in BODY}
     if record["format"] >= 2:
         body["ledger"] = record.get("ledger")
+    if record["format"] >= 3:
+        body["employee"] = record.get("employee")
+        body["policy_revision"] = record.get("policy_revision")
     for name in ("data", "ledger"):
         if isinstance(body.get(name), str):
             body[name] = json.loads(body[name])

@@ -439,7 +439,9 @@ def test_a_step_dated_before_the_cases_last_step_is_refused_beyond_clock_skew(jo
 
 
 def test_an_alternative_no_longer_affordable_is_refused(journal: Journal) -> None:
-    policy = Policy.model_validate(policy_data(window="day"))
+    data = policy_data(window="day")
+    data["catalog"][4]["applies_to"] = ["room_not_ready"]  # the dinner credit, written for it: offered first
+    policy = Policy.model_validate(data)
     case = opened(journal, policy, "900.00")
     case.decide()
     case.escalate()

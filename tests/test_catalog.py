@@ -36,6 +36,10 @@ catalogs = st.lists(
         st.one_of(
             st.just(("*",)),
             st.lists(st.sampled_from(CATEGORIES + REMEDY_KINDS), min_size=1, max_size=3, unique=True).map(tuple),
+            # written for some names and offered for everything too
+            st.lists(st.sampled_from(CATEGORIES + REMEDY_KINDS), min_size=1, max_size=2, unique=True).map(
+                lambda names: ("*", *names)
+            ),
         ),
     ),
     max_size=25,
@@ -45,20 +49,25 @@ catalogs = st.lists(
 def rule(
     catalog: list[Alternative], category: str | None, kind: str, asked: Decimal, *, budget: Decimal | None, count: int
 ) -> tuple[Alternative, ...]:
-    """The rule, the slow way: every relevant alternative within budget, closest to ``asked`` first (then cheaper,
-    then first listed), the first of each kind, ``count`` of them."""
-    relevant = [
-        (abs(asked - item.value.amount), item.value.amount, position, item)
-        for position, item in enumerate(catalog)
-        if (
-            "*" in item.applies_to
-            or kind in item.applies_to
-            or (category in CATEGORIES and category in item.applies_to)
-        )
-        and (budget is None or item.value.amount <= budget)
-    ]
+    """The rule, the slow way: every relevant alternative within budget; written for the category first, then for
+    the remedy kind, then generic ("*"); within each, free before paid; then closest to ``asked`` (then cheaper,
+    then first listed); the first of each kind, ``count`` of them."""
+    relevant = []
+    for position, item in enumerate(catalog):
+        if budget is not None and item.value.amount > budget:
+            continue
+        if category in CATEGORIES and category in item.applies_to:
+            rank = 0
+        elif kind in item.applies_to:
+            rank = 1
+        elif "*" in item.applies_to:
+            rank = 2
+        else:
+            continue
+        value = item.value.amount
+        relevant.append((rank, value != 0, abs(asked - value), value, position, item))
     chosen: list[Alternative] = []
-    for *_, item in sorted(relevant, key=lambda entry: entry[:3]):
+    for *_, item in sorted(relevant, key=lambda entry: entry[:5]):
         if item.kind not in {picked.kind for picked in chosen}:
             chosen.append(item)
     return tuple(chosen[:count])
@@ -87,7 +96,7 @@ def test_the_index_chooses_what_the_rule_says(  # noqa: PLR0917 - hypothesis pas
     with mock.patch.object(_catalog, "SMALL", small):
         shelf = CatalogIndex(catalog, CATEGORIES).shelf(category, kind)
     if small == 0:
-        assert shelf.walk is None or not shelf.walk.values
+        assert shelf.walk is None or not shelf.walk.segments
     assert shelf.select(asked, budget, count) == rule(catalog, category, kind, asked, budget=budget, count=count)
     within = {item.kind for item in rule(catalog, category, kind, Decimal(0), budget=budget, count=len(KINDS))}
     assert shelf.kinds_within(budget) == within
@@ -103,7 +112,8 @@ def test_the_index_holds_each_alternative_once_per_name_it_applies_to() -> None:
     stored = [len(row.values) for group in (index._everything, *index._named.values()) for row in group.values()]
     assert sum(stored) == 1500
     shelf = index.shelf("category_7", "refund")
-    assert [item.id for item in shelf.select(Decimal(20), None, 3)] == ["a20", "a507", "a21"]
+    # the category's own dinner first, then the generic ones: a free callback, then the closest voucher
+    assert [item.id for item in shelf.select(Decimal(20), None, 3)] == ["a507", "a0", "a21"]
 
 
 def test_a_small_catalog_is_laid_out_and_a_large_one_is_not() -> None:
@@ -120,5 +130,5 @@ def test_a_name_that_is_both_a_category_and_a_remedy_kind_keeps_both_groups() ->
         alternative(2, "dinner", "20.00", ("noise",)),
     ]
     index = CatalogIndex(catalog, ("noise", "refund"))
-    assert [item.id for item in index.shelf("noise", "refund").select(Decimal(0), None, 5)] == ["a0", "a1", "a2"]
+    assert [item.id for item in index.shelf("noise", "refund").select(Decimal(0), None, 5)] == ["a2", "a0", "a1"]
     assert [item.id for item in index.shelf("refund", "credit").select(Decimal(0), None, 5)] == ["a0", "a1"]

@@ -36,7 +36,9 @@ def test_decide_prints_the_resolution_readably(capsys: pytest.CaptureFixture[str
     # the callback, an hour after the decision, in the policy's time zone
     assert "callback by    2026-11-23 16:20 EST (America/New_York)" in out
     assert "delivered by   Front-desk agent (front_desk)" in out
-    assert "1. A harbour-view room for the rest of the stay" in out
+    # the room's own options first: the free ones, then the closest in value
+    assert "1. A room tonight at our sister hotel across the square" in out
+    assert "3. A harbour-view room for the rest of the stay" in out
     assert "✗ limit.authority" in out
     assert "\x1b[" not in out, "no colour codes when writing to a pipe or file"
 
@@ -60,6 +62,22 @@ def test_decide_json_is_the_resolution(capsys: pytest.CaptureFixture[str]) -> No
     assert resolution.authorized_by == "supervisor"
     assert resolution.decided_at == datetime.fromisoformat(NOW)  # the same instant, in UTC
     assert resolution.decided_at.utcoffset() == timedelta(0)
+
+
+def test_decide_carries_the_employee_and_the_policy_revision(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ("decide", "--policy", POLICY, COMPLAINT, "--by", "supervisor", "--now", NOW)
+    result = run(capsys, *args, "--employee", "S-0107", "--json")
+    assert result.code == 0, result.err
+    resolution = Resolution.model_validate_json(result.out)
+    assert resolution.employee == "S-0107"
+    assert resolution.policy_revision == Policy.from_file(POLICY).revision
+    assert "employee       S-0107" in run(capsys, *args, "--employee", "S-0107").out
+    anonymous = run(capsys, *args, "--json")
+    assert Resolution.model_validate_json(anonymous.out).employee is None
+    refused = run(capsys, *args, "--employee", "Jane Smith")
+    assert (refused.code, refused.out) == (2, "")
+    assert refused.err.startswith("Error: --employee: must be an employee id")
+    assert "E-0042" in refused.err
 
 
 @pytest.mark.parametrize("name", presets.NAMES)

@@ -48,7 +48,7 @@ def test_every_key_of_the_presets_is_found_on_its_line(name: str) -> None:
         assert hit is not None
         position, where = hit
         assert where == path
-        if path[-1] in ("levels", "catalog") or (len(path) == 2 and path[0] in ("levels", "catalog")):
+        if path[-1] in ("levels", "caps", "catalog") or (len(path) == 2 and path[0] in ("levels", "caps", "catalog")):
             assert text_at(text, position) == f"[[{path[0]}]]", path  # an array of tables: its header
         elif isinstance(path[-1], str):
             assert text_at(text, position).startswith(path[-1]), path

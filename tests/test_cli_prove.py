@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from recovery_rules import Complaint, Customer, Money, Outcome, Policy, Remedy, Resolution, presets
 from recovery_rules._engine import _rules as engine_module
+from recovery_rules._engine._invariants import RANKING
 from recovery_rules._policy import _catalog as catalog_module
 from recovery_rules.cli._proof import Slice, default_now, money, prove, slices
 from recovery_rules.testing import policies
@@ -185,13 +186,36 @@ def test_a_plan_b_short_only_on_one_boundary_is_found(monkeypatch: pytest.Monkey
 def test_alternatives_in_the_wrong_order_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
     original = catalog_module.Shelf.select
 
-    def cheapest_first(self: catalog_module.Shelf, asked: Decimal, budget: Decimal | None, count: int) -> Any:
-        return tuple(sorted(original(self, asked, budget, count), key=lambda alternative: alternative.value.amount))
+    def backwards(self: catalog_module.Shelf, asked: Decimal, budget: Decimal | None, count: int) -> Any:
+        return tuple(reversed(original(self, asked, budget, count)))
 
-    monkeypatch.setattr(catalog_module.Shelf, "select", cheapest_first)
+    monkeypatch.setattr(catalog_module.Shelf, "select", backwards)
     found = prove(Policy.from_file(POLICY)).counterexample
     assert found is not None
-    assert "alternatives are not ordered closest in value to what was asked first" in found.violations
+    assert f"alternatives are not in the order {RANKING}" in found.violations
+
+
+def test_generic_alternatives_before_the_categorys_own_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The old ranking, closest in value first whatever an alternative was written for, breaks the promise."""
+
+    def closest_first(self: catalog_module.Shelf, asked: Decimal, budget: Decimal | None, count: int) -> Any:
+        relevant = {
+            alternative.id: alternative
+            for _, group in self.groups
+            for row in group.values()
+            for alternative in row.alternatives
+            if budget is None or alternative.value.amount <= budget
+        }
+        chosen: list[Any] = []
+        for alternative in sorted(relevant.values(), key=lambda item: (abs(item.value.amount - asked), item.value)):
+            if alternative.kind not in {item.kind for item in chosen}:
+                chosen.append(alternative)
+        return tuple(chosen[:count])
+
+    monkeypatch.setattr(catalog_module.Shelf, "select", closest_first)
+    found = prove(Policy.from_file(POLICY)).counterexample
+    assert found is not None
+    assert any("where the Plan B ranking picks" in violation for violation in found.violations), found.violations
 
 
 def test_suggestions_beyond_what_is_left_are_found(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -143,7 +143,7 @@ def test_another_backend_plugs_in_with_one_line(
     code, out, err = report(capsys, "memory://harbour", "--json")
     assert code == 0, err
     assert json.loads(out)["cases"]["total"] == 36
-    assert json.loads(out)["journal"]["head"].startswith("322:d41cd9eb")
+    assert json.loads(out)["journal"]["head"].startswith("322:00b20a73")
 
 
 # -- integrity --------------------------------------------------------------------------------------------------
@@ -171,7 +171,7 @@ def test_an_edit_with_a_new_hash_is_refused_though_each_event_reads_well(
             number = str(event.number)
             views[number] = start(event) if number not in views else apply(views[number], event)
         forged = sum((view.granted for view in views.values()), Money.zero("USD"))
-    assert forged == Money("9335.00", "USD") - Money("855.00", "USD")
+    assert forged == Money("9115.00", "USD") - Money("855.00", "USD")
     code, out, err = report(capsys, str(harness.path))
     assert code == 2
     assert out == ""
@@ -210,7 +210,7 @@ def test_a_saved_head_finds_a_journal_rewritten_from_an_event_on(
     rewrite_from(harness, 273, {"amount": "95.00", "currency": "USD"})
     code, out, err = report(capsys, str(harness.path), "--json")
     assert code == 0, "a chain rewritten whole from an event on is a valid chain: only a saved head shows it"
-    assert json.loads(out)["granted"] == "8480.00 USD"
+    assert json.loads(out)["granted"] == "8260.00 USD"
     code, out, err = report(capsys, str(harness.path), "--expected-head", head)
     assert code == 2
     assert out == ""

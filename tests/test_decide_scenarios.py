@@ -42,11 +42,12 @@ def test_issue_example_gold_guest_refund_is_approved_by_staff(ritz: Policy) -> N
     assert str(resolution.complaint_number) == "20261123-10442"
     assert rules_of(resolution) == [
         ("remedy.refused", True),
-        ("cap.hard", True),
+        ("cap.hard", True),  # per incident
+        ("cap.hard", True),  # per guest in any 30 days
         ("limit.authority", True),
         ("delivery", True),
     ]
-    authority = resolution.trace[2]
+    authority = resolution.trace[3]
     assert authority.figures == {"total": usd("250.00"), "limit": usd("2000.00")}
     assert authority.message == "$250.00 asked is within Staff member's authority of $2,000.00"
 
@@ -96,7 +97,7 @@ def test_over_the_hard_cap_is_denied_by_the_manager_with_alternatives(ritz: Poli
     resolution = ritz.decide(complaint("200.00"), by="staff", granted=usd("9900.00"), now=NOW)
     assert resolution.outcome is Outcome.DENIED
     assert resolution.delivered_by == "manager"
-    assert resolution.reason.endswith("is over the per-guest cap of $10,000.00")
+    assert resolution.reason.endswith("is over the per-guest cap of $10,000.00 per incident")
     assert resolution.actor_can_grant == usd("0.00")
     assert resolution.grantable_by is None
     assert [alternative.value for alternative in resolution.alternatives] == [usd("0")] * 3
@@ -233,21 +234,24 @@ def test_season_pass_holders_get_the_higher_tier_limit(theme_park: Policy) -> No
     assert theme_park.decide(standard, by="ticket_agent", now=NOW).outcome is Outcome.ESCALATED
 
 
-# -- alternatives: closest first, distinct kinds, within budget ---------------
+# -- alternatives: the situation's own first, then free, then closest; distinct kinds, within budget ---------------
 
 
-def test_alternatives_are_closest_in_value_to_what_was_asked(ritz: Policy) -> None:
+def test_alternatives_written_for_the_category_come_first_then_the_closest_in_value(ritz: Policy) -> None:
     resolution = ritz.decide(complaint("2500.00", category="noise"), by="staff", now=NOW)
     assert [alternative.id for alternative in resolution.alternatives] == [
-        "suite-upgrade",
-        "spa-treatment",
-        "dining-credit",
+        "late-checkout",
+        "quiet-room-move",
+        "sister-hotel",
     ]
-    small = ritz.decide(complaint("160.00", kind="cash_payment", category="noise"), by="staff", now=NOW)
-    assert [alternative.id for alternative in small.alternatives] == [
-        "spa-treatment",
-        "dining-credit",
-        "callback-with-answer",
+    # a room not ready: its own free options, then its own paid ones, closest to what was asked first
+    much = ritz.decide(complaint("900.00", kind="cash_payment"), by="staff", now=NOW)
+    assert [alternative.id for alternative in much.alternatives] == ["late-checkout", "sister-hotel", "suite-upgrade"]
+    little = ritz.decide(complaint("160.00", kind="cash_payment"), by="staff", now=NOW)
+    assert [alternative.id for alternative in little.alternatives] == [
+        "late-checkout",
+        "sister-hotel",
+        "club-lounge-access",
     ]
 
 

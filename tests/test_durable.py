@@ -263,6 +263,20 @@ def test_misuse_raises_what_the_core_raises(ritz: Policy) -> None:
             assert str(durable.value) == str(core.value)
 
 
+def test_the_employee_and_the_revision_are_the_cores_too(ritz: Policy) -> None:
+    with DurableEngine(ritz) as engine:
+        for amount in ("10", "3000", "20000"):  # approved, escalated, denied
+            core = ritz.decide(complaint(amount), by="staff", now=NOW, employee="E-0042")
+            durable = engine.decide(complaint(amount), by="staff", now=NOW, employee="E-0042")
+            assert durable == core
+            assert (durable.employee, durable.policy_revision) == ("E-0042", ritz.revision)
+        with pytest.raises(InvalidInputError, match="E-0042") as core_error:
+            ritz.decide(complaint("10"), by="staff", now=NOW, employee="Jane Smith")
+        with pytest.raises(InvalidInputError, match="E-0042") as durable_error:
+            engine.decide(complaint("10"), by="staff", now=NOW, employee="Jane Smith")
+        assert str(durable_error.value) == str(core_error.value)
+
+
 def test_a_closed_engine_refuses_to_decide(ritz: Policy) -> None:
     engine = DurableEngine(ritz)
     assert "open" in repr(engine)

@@ -31,6 +31,8 @@ DRAFT = Draft(
     data={"résumé": "Zimmer nicht fertig", "n": 3, "ok": True, "none": None, "list": ["a", {"b": "2"}]},
     grant=Money("250.00", "USD"),
     callback_due=dt.datetime(2026, 11, 23, 6, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+    employee="E-0042",
+    policy_revision="d" * 64,
 )
 NUMBER = ComplaintNumber.parse("20261123-10442")
 EVENT = Event.seal(
@@ -69,9 +71,16 @@ FORMAT_1_RECORD: dict[str, object] = {
 }
 
 
-def test_the_canonical_form_of_an_event_is_fixed() -> None:
+def _format_2(event: Event) -> Event:
+    """``event`` as release 0.2 wrote it: format 2, no employee, no policy revision, hashed as such."""
+    older = Event.model_validate({**dict(event), "format": 2, "employee": None, "policy_revision": None})
+    return older.model_copy(update={"hash": older.computed_hash()})
+
+
+def test_the_canonical_form_of_an_event_of_format_2_is_fixed() -> None:
     # Changing any of this would make every journal already written fail to verify: it is the format.
-    assert canonical_json(EVENT.body()).decode() == (
+    event = _format_2(EVENT)
+    assert canonical_json(event.body()).decode() == (
         '{"actor":"staff","at":"2026-11-23T09:30:00.000000Z","callback_due":"2026-11-23T11:30:00.000000Z",'
         '"data":{"list":["a",{"b":"2"}],"n":3,"none":null,"ok":true,"résumé":"Zimmer nicht fertig"},'
         '"format":2,"grant":{"amount":"250.00","currency":"USD"},"key":"req-7","kind":"decided",'
@@ -81,8 +90,28 @@ def test_the_canonical_form_of_an_event_is_fixed() -> None:
         '"number":"20261123-10442","prev":"' + "b" * 64 + '","request":"' + "a" * 64 + '","seq":2,'
         '"state":"approved","version":2}'
     )
-    assert EVENT.hash == "513d73e614060b2e857fe16fe10738f88737552d91af53d8b21891850a928e94"
+    assert event.hash == "513d73e614060b2e857fe16fe10738f88737552d91af53d8b21891850a928e94"
+    assert Event.from_record(event.record(), position=2) == event
+    with pytest.raises(JournalIntegrityError, match="cannot be read"):  # no employee in a format-2 event
+        Event.from_record({**event.record(), "employee": "E-0042"}, position=2)
+
+
+def test_the_canonical_form_of_an_event_is_fixed() -> None:
+    # Format 3: the employee and the policy revision are in the hashed body, in their canonical places.
+    assert EVENT.format == 3
+    assert canonical_json(EVENT.body()).decode() == (
+        '{"actor":"staff","at":"2026-11-23T09:30:00.000000Z","callback_due":"2026-11-23T11:30:00.000000Z",'
+        '"data":{"list":["a",{"b":"2"}],"n":3,"none":null,"ok":true,"résumé":"Zimmer nicht fertig"},'
+        '"employee":"E-0042","format":3,"grant":{"amount":"250.00","currency":"USD"},"key":"req-7",'
+        '"kind":"decided",'
+        '"ledger":{"at":"2026-11-23T09:30:00.000000Z","guest":{"count":2,"prev_hash":"' + "c" * 64 + '",'
+        '"prev_seq":1,"total":"300.00"},"incident":"20261123-10442","incident_total":{"count":1,'
+        '"prev_hash":"' + "0" * 64 + '","prev_seq":0,"total":"250.00"}},'
+        '"number":"20261123-10442","policy_revision":"' + "d" * 64 + '","prev":"' + "b" * 64 + '",'
+        '"request":"' + "a" * 64 + '","seq":2,"state":"approved","version":2}'
+    )
     assert EVENT.hash == hashlib.sha256(canonical_json(EVENT.body())).hexdigest() == EVENT.computed_hash()
+    assert (EVENT.employee, EVENT.policy_revision) == ("E-0042", "d" * 64)
 
 
 def test_an_event_of_the_first_format_reads_back_as_written() -> None:
@@ -128,7 +157,12 @@ def test_a_grant_needs_its_ledger_entry_and_only_a_grant_has_one() -> None:
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
-        ({"format": 3}, "its format is 3"),
+        ({"format": 4}, "its format is 4"),
+        ({"employee": "E-0043"}, "does not match its hash"),
+        ({"employee": None}, "does not match its hash"),
+        ({"policy_revision": "e" * 64}, "does not match its hash"),
+        ({"policy_revision": None}, "does not match its hash"),
+        ({"employee": "Jane Smith"}, "cannot be read"),
         ({"format": True}, "its format is True"),
         ({"at": "2026-11-23T09:30:00Z"}, "cannot be read"),
         ({"at": "2026-11-23T09:30:00.000000+00:00"}, "cannot be read"),

@@ -1,11 +1,11 @@
 """Many employees approving for one guest at once, against one SQLite file: the limits hold.
 
 Eight threads in one process, and four processes, open cases for the same guest
-on the same day (the policy's window is the calendar day) and decide them, staff
-and supervisors alike. Whatever the interleaving, the total granted never passes
-the supervisor's limit (the per-guest cap), no staff approval makes the day's
-total pass the staff limit, and every attempt ends approved, escalated or denied,
-recorded once. These are the cap hammer's runs (``tests/reliability/_hammer.py``)
+on the same day and decide them, staff and supervisors alike. The policy stacks
+its caps: the levels' authority counts one incident, a cap counts the guest's day.
+Whatever the interleaving, the day's total never passes the cap, no staff approval
+takes an incident past the staff limit, and every attempt ends approved,
+escalated or denied, recorded once. These are the cap hammer's runs (``tests/reliability/_hammer.py``)
 with every attempt for one guest; the hammer's own test shows that its audit
 catches a journal that reads the ledger before taking the write lock.
 """

@@ -178,7 +178,7 @@ def test_new_cases_count_old_and_new_grants_together(opened: Callable[[], Journa
     case.escalate(now=LATER)
     assert case.manager_approves(by="guest_relations", now=LATER).outcome is Outcome.APPROVED
     grant = case.history[-1]
-    assert grant.format == 2
+    assert grant.format == 3
     assert grant.ledger is not None
     assert grant.ledger.guest.count == 1  # the running totals start with the first grant of the new format
     assert grant.ledger.guest.total == Money("100.00", "USD")
@@ -187,3 +187,183 @@ def test_new_cases_count_old_and_new_grants_together(opened: Callable[[], Journa
     result = reopened.verify(expected_head=LEGACY_HEAD)
     assert result.ok, result.problem
     assert result.count == LEGACY_HEAD.count + 7  # opened, listened, apologized, asked, decided, escalated, approved
+
+
+# -- a journal of schema 2 (events of formats 1 and 2), upgraded to event format 3 --------------------------------
+
+FORMAT_2 = DATA / "journal-format-2.sqlite3"  # written by data/make_journal_format_2.py, with the release before
+FORMAT_2_HEAD = ChainHead.parse("35:650479b6e5414506fdb8de6a9f39e11c2bfb2ba0aae65873365daa75683589d7")
+
+# The PostgreSQL layout of schema 2 (the release before event format 3), as it created it.
+TABLES_FORMAT_2 = """
+CREATE TABLE {s}.journal (
+    singleton      boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    application    text    NOT NULL,
+    format         integer NOT NULL,
+    legacy_until   bigint  NOT NULL DEFAULT 0
+);
+CREATE TABLE {s}.events (
+    seq            bigint  PRIMARY KEY CHECK (seq >= 1),
+    format         integer NOT NULL,
+    number         text    COLLATE "C" NOT NULL,
+    customer_id    text    COLLATE "C" NOT NULL,
+    version        integer NOT NULL CHECK (version >= 1),
+    kind           text    COLLATE "C" NOT NULL,
+    state          text    COLLATE "C" NOT NULL,
+    actor          text    COLLATE "C" NOT NULL,
+    at             text    COLLATE "C" NOT NULL,
+    key            text    COLLATE "C" NOT NULL UNIQUE,
+    request        text    COLLATE "C" NOT NULL,
+    data           text    COLLATE "C" NOT NULL,
+    grant_amount   text    COLLATE "C",
+    grant_currency text    COLLATE "C",
+    callback_due   text    COLLATE "C",
+    prev           text    COLLATE "C" NOT NULL,
+    hash           text    COLLATE "C" NOT NULL,
+    ledger         text    COLLATE "C",
+    ledger_at      text    COLLATE "C",
+    incident       text    COLLATE "C",
+    UNIQUE (number, version)
+);
+CREATE INDEX events_guest_grants ON {s}.events (customer_id, seq) WHERE grant_amount IS NOT NULL;
+CREATE INDEX events_incident_grants ON {s}.events (incident, seq) WHERE incident IS NOT NULL;
+CREATE INDEX events_ledger_at ON {s}.events (customer_id, ledger_at, seq) WHERE ledger_at IS NOT NULL;
+CREATE TABLE {s}.ledger_heads (
+    scope          text    COLLATE "C" NOT NULL,
+    key            text    COLLATE "C" NOT NULL,
+    seq            bigint  NOT NULL,
+    hash           text    COLLATE "C" NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+CREATE TABLE {s}.cases (
+    number         text    COLLATE "C" PRIMARY KEY,
+    customer_id    text    COLLATE "C" NOT NULL,
+    version        integer NOT NULL,
+    state          text    COLLATE "C" NOT NULL,
+    first_seq      bigint  NOT NULL,
+    opened_at      text    COLLATE "C" NOT NULL,
+    last_seq       bigint  NOT NULL,
+    last_hash      text    COLLATE "C" NOT NULL,
+    callback_due   text    COLLATE "C"
+);
+CREATE INDEX cases_callbacks ON {s}.cases (callback_due) WHERE callback_due IS NOT NULL;
+CREATE INDEX cases_opened ON {s}.cases (opened_at)
+"""
+COLUMNS_FORMAT_2 = [*COLUMNS_0_1_0, "ledger", "ledger_at", "incident"]
+CASE_COLUMNS = [
+    *("number", "customer_id", "version", "state", "first_seq", "opened_at", "last_seq", "last_hash"),
+    "callback_due",
+]
+
+
+def format_2_rows(table: str, columns: list[str]) -> list[tuple[Any, ...]]:
+    assert FORMAT_2.is_file(), f"{FORMAT_2} is missing: it is committed with the tests"
+    with contextlib.closing(sqlite3.connect(f"{FORMAT_2.as_uri()}?mode=ro&immutable=1", uri=True)) as connection:
+        return connection.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def opened_format_2(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Journal]]:
+    """Opens the journal of schema 2 (upgraded on first open) with the current release, as often as asked."""
+    journals: list[Journal] = []
+    if request.param == "sqlite":
+        path = tmp_path / "journal.sqlite3"
+        shutil.copy(FORMAT_2, path)
+
+        def open_it() -> Journal:
+            journals.append(SQLiteJournal(path))
+            return journals[-1]
+
+        yield open_it
+    else:
+        import psycopg  # noqa: PLC0415 - the postgres extra; dsn() skips (fails in CI) without a server
+
+        dsn = _postgres.dsn()
+        schema = _postgres.new_schema()
+        legacy_until = format_2_rows("journal_settings", ["value"])[0][0]
+        with psycopg.connect(dsn, autocommit=True) as connection, connection.transaction():
+            connection.execute(f'CREATE SCHEMA "{schema}"')
+            for statement in TABLES_FORMAT_2.format(s=f'"{schema}"').split(";"):
+                connection.execute(statement)
+            connection.execute(
+                f'INSERT INTO "{schema}".journal (application, format, legacy_until) VALUES (%s, 2, %s)',
+                ("recovery-rules journal", legacy_until),
+            )
+            for table, columns in (
+                ("events", COLUMNS_FORMAT_2),
+                ("ledger_heads", ["scope", "key", "seq", "hash"]),
+                ("cases", CASE_COLUMNS),
+            ):
+                marks = ", ".join(["%s"] * len(columns))
+                for row in format_2_rows(table, columns):
+                    connection.execute(f'INSERT INTO "{schema}".{table} ({", ".join(columns)}) VALUES ({marks})', row)
+
+        def open_it() -> Journal:
+            journals.append(PostgresJournal(dsn, schema=schema))
+            return journals[-1]
+
+        yield open_it
+        for journal in journals:
+            journal.close()
+        _postgres.drop_schema(dsn, schema)
+        return
+    for journal in journals:
+        journal.close()
+
+
+def test_the_format_2_fixture_holds_formats_1_and_2() -> None:
+    with contextlib.closing(sqlite3.connect(f"{FORMAT_2.as_uri()}?mode=ro&immutable=1", uri=True)) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone() == (2,)
+        formats = connection.execute("SELECT format, count(*) FROM events GROUP BY format ORDER BY 1").fetchall()
+    assert formats == [(1, LEGACY_HEAD.count), (2, FORMAT_2_HEAD.count - LEGACY_HEAD.count)]
+
+
+def test_a_journal_of_format_2_verifies_and_takes_events_of_format_3(opened_format_2: Callable[[], Journal]) -> None:
+    journal = opened_format_2()
+    result = journal.verify(expected_head=FORMAT_2_HEAD)  # the head saved before the upgrade still holds
+    assert result.ok, result.problem
+    old = list(journal.iter_events())
+    assert {event.format for event in old} == {1, 2}
+    assert {(event.employee, event.policy_revision) for event in old} == {(None, None)}  # neither was recorded
+    assert Case.load(journal, POLICY, "20261123-10442/3").granted == Money("100.00", "USD")
+    assert day_ledger(journal, "10442") == Money("290.00", "USD")  # $150 + $40 of format 1, $100 of format 2
+
+    complaint = Complaint(
+        customer=Customer(id="10442"),
+        category="long_wait",
+        requested=Remedy(kind="refund", amount=Money("50.00", "USD")),
+        received_at=LATER,
+    )
+    case = Case.open(journal, POLICY, complaint, by="guest_relations", now=LATER, employee="E-0042")
+    case.listen(now=LATER, employee="E-0042")
+    case.apologize(now=LATER, employee="E-0042")
+    case.ask_preferred_solution(now=LATER, employee="E-0042")
+    assert case.decide(now=LATER, employee="E-0042").outcome is Outcome.APPROVED  # $340 of guest relations' $600
+    new = case.history
+    assert {event.format for event in new} == {3}
+    assert {(event.employee, event.policy_revision) for event in new} == {("E-0042", POLICY.revision)}
+    assert new[-1].ledger is not None
+    assert new[-1].ledger.guest.count == 2  # the running total goes on from the grant of format 2
+    assert new[-1].ledger.guest.total == Money("150.00", "USD")
+
+    reopened = opened_format_2()  # a second open finds the journal upgraded already
+    assert day_ledger(reopened, "10442") == Money("340.00", "USD")
+    result = reopened.verify(expected_head=FORMAT_2_HEAD)
+    assert result.ok, result.problem
+    assert result.count == FORMAT_2_HEAD.count + 5
+    assert {event.format for event in reopened.iter_events()} == {1, 2, 3}
+    assert [event.employee for event in reopened.events(case.number)] == ["E-0042"] * 5
+
+
+@pytest.mark.parametrize(("seq", "column"), [(5, "employee"), (30, "employee"), (30, "policy_revision")])
+def test_an_employee_or_revision_added_to_an_older_event_is_found(tmp_path: Path, seq: int, column: str) -> None:
+    path = tmp_path / "journal.sqlite3"
+    shutil.copy(FORMAT_2, path)
+    SQLiteJournal(path).close()  # upgraded: the two columns are there, NULL for every event of format 1 and 2
+    value = "E-0042" if column == "employee" else "a" * 64
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        connection.execute(f"UPDATE events SET {column} = ? WHERE seq = ?", (value, seq))  # an event of format 1 or 2
+    with SQLiteJournal(path) as journal:
+        result = journal.verify()
+        assert (result.ok, result.first_bad) == (False, seq)
+        assert result.count == seq - 1

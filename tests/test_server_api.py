@@ -5,9 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from recovery_rules import Complaint, Resolution, presets
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ._server import NOW, complaint, serve, walk
+from recovery_rules import Complaint, Money, Resolution, presets
+
+from ._helpers import examples
+from ._server import NOW, Served, complaint, serve, walk
 
 SEED_003 = [
     ("listen", "staff"),
@@ -220,3 +225,47 @@ def test_readiness_fails_when_the_journal_cannot_be_used() -> None:
     ready = served.client.get("/readyz")
     assert ready.status_code == 503
     assert served.client.get("/healthz").status_code == 200
+
+
+@pytest.fixture(scope="module")
+def shared() -> Served:
+    return serve()
+
+
+@settings(max_examples=examples(40))
+@given(
+    cents=st.integers(min_value=0, max_value=1_200_000),
+    granted=st.integers(min_value=0, max_value=1_200_000),
+    level=st.sampled_from(["staff", "manager", "general_manager"]),
+    category=st.sampled_from(["room_not_ready", "noise", "billing_error", "something_new"]),
+)
+def test_the_service_decides_as_the_library_does(
+    shared: Served, cents: int, granted: int, level: str, category: str
+) -> None:
+    """Whatever the amount, what was granted, the level and the category: the API's resolution is the library's."""
+    amount, before = f"{cents // 100}.{cents % 100:02d}", f"{granted // 100}.{granted % 100:02d}"
+    body = {"complaint": complaint(amount, category=category), "granted": f"{before} USD"}
+    answer = shared.post("/v1/decisions", level, json=body).json()
+    expected = presets.ritz_carlton().decide(
+        Complaint.model_validate(body["complaint"]), by=level, granted=Money(before, "USD"), now=NOW
+    )
+    assert Resolution.model_validate(answer["resolution"]) == expected
+
+
+def test_a_browser_page_of_an_allowed_origin_may_call_the_api() -> None:
+    served = serve(allow_origins=("https://desk.example.com",))
+    preflight = {
+        "Origin": "https://desk.example.com",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type, idempotency-key",
+    }
+    allowed = served.client.options("/v1/cases", headers=preflight)
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://desk.example.com"
+    refused = served.client.options("/v1/cases", headers={**preflight, "Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in refused.headers
+    answer = served.post(
+        "/v1/decisions", json={"complaint": complaint()}, headers={"Origin": "https://desk.example.com"}
+    )
+    assert answer.headers["access-control-allow-origin"] == "https://desk.example.com"
+    assert "access-control-allow-origin" not in serve().post("/v1/decisions", json={"complaint": complaint()}).headers

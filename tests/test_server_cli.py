@@ -102,6 +102,7 @@ def test_settings_travel_through_the_environment_to_each_worker(
         tokens=str(tokens),
         watch_policy=True,
         decision_log="",
+        allow_origins=("https://desk.example.com", "https://till.example.com"),
     )
     environment = settings.to_environment()
     assert Settings.from_environment(environment) == settings
@@ -118,3 +119,20 @@ def test_settings_travel_through_the_environment_to_each_worker(
 def test_help_lists_serve(capsys: pytest.CaptureFixture[str]) -> None:
     result = run(capsys, "--help")
     assert "\n  serve " in result.out
+
+
+def test_serve_makes_no_json_token_file_of_its_own(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    result = run(
+        capsys,
+        "serve",
+        "--policy",
+        "ritz-carlton",
+        "--journal",
+        f"sqlite:{tmp_path / 'c.sqlite3'}",
+        "--tokens",
+        str(path),
+    )
+    assert result.code == 2
+    assert "--mint-token" in result.err
+    assert not path.exists()

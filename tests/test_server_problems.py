@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from recovery_rules import StaleCaseError
+from recovery_rules import Complaint, InvalidInputError, Money, StaleCaseError
+from recovery_rules.server._problems import for_http
 
+from ._helpers import examples
 from ._server import SEED_STEPS, Served, complaint, serve, walk
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors"}
@@ -188,3 +193,39 @@ def test_a_policy_over_the_size_limit_is_refused_unread(served: Served) -> None:
     huge = b"#" * 5_000_001
     response = served.post("/v1/policy/check", content=huge, headers={"Content-Type": "application/toml"})
     problem(response, 422, "invalid-input")
+
+
+@settings(max_examples=examples(50))
+@given(
+    st.floats(allow_nan=False, allow_infinity=True) | st.booleans() | st.none() | st.lists(st.integers(), max_size=2)
+)
+def test_every_money_message_of_the_library_is_written_for_a_json_client(amount: object) -> None:
+    """The library's own messages for amounts it refuses, as the service shows them: no Python advice."""
+    messages = []
+    for value in (amount, {"amount": amount, "currency": "USD"}):
+        try:
+            Money.validate(value)
+        except InvalidInputError as error:
+            messages += [problem.message for problem in error.problems]
+    assert messages
+    for message in messages:
+        shown = for_http(message)
+        for advice in ("Decimal", "tzinfo", "datetime("):
+            assert advice not in shown, (message, shown)
+
+
+def test_a_naive_time_message_of_the_library_is_written_for_a_json_client() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        Complaint.model_validate({**complaint(), "received_at": dt.datetime(2026, 11, 23, 9, 30)})  # noqa: DTZ001 - naive on purpose
+    shown = [for_http(problem.message) for problem in caught.value.problems]
+    assert shown == [
+        'must have a time zone: write it with its UTC offset, for example "2026-11-23T09:30:00-05:00" or '
+        '"2026-11-23T14:30:00Z"'
+    ]
+
+
+def test_a_step_body_is_checked_in_the_librarys_words(served: Served) -> None:
+    number = served.post("/v1/cases", json={"complaint": complaint(category="minibar")}).json()["complaint_number"]
+    found = problem(served.post(f"/v1/cases/{number}/listen", json={"note": "x"}), 422, "invalid-input")
+    assert pointers(found) == ["/note"]
+    assert "did you mean 'notes'" in found["errors"][0]["detail"]

@@ -119,7 +119,10 @@ def _wait_for(lines: queue.Queue[str], text: str, seen: list[str], deadline: flo
 
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="SIGHUP is a POSIX signal")
-def test_sighup_reloads_a_real_server(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sighup_reloads_a_real_server(tmp_path: Path, workers: int) -> None:
+    """One worker reloads in its process; with two, uvicorn starts new workers and retires the old ones only
+    once the new ones are ready, so a policy that does not load leaves the old workers serving."""
     path = policy_file(tmp_path)
     token, digest = mint_token()
     tokens = tmp_path / "tokens.toml"
@@ -139,6 +142,8 @@ def test_sighup_reloads_a_real_server(tmp_path: Path) -> None:
         "0",
         "--decision-log",
         "",
+        "--workers",
+        str(workers),
     ]
     environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
     server = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=environment)
@@ -150,6 +155,9 @@ def test_sighup_reloads_a_real_server(tmp_path: Path) -> None:
     try:
         running = _wait_for(lines, "Uvicorn running on http://127.0.0.1:", seen, deadline)
         port = int(running.rsplit(":", 1)[1].split()[0])
+        if workers > 1:  # the supervisor listens first, then its workers start
+            for _ in range(workers):
+                _wait_for(lines, "Application startup complete", seen, deadline)
 
         def revision() -> str:
             request = urllib.request.Request(
@@ -163,12 +171,18 @@ def test_sighup_reloads_a_real_server(tmp_path: Path) -> None:
         assert old == presets.ritz_carlton().revision
         path.write_text(path.read_text(encoding="utf-8").replace(*RAISED, 1), encoding="utf-8")
         server.send_signal(signal.SIGHUP)
-        _wait_for(lines, "policy reloaded", seen, deadline)
+        if workers == 1:
+            _wait_for(lines, "policy reloaded", seen, deadline)
+        else:
+            for _ in range(workers):  # each old worker is retired once its replacement is ready, and says so
+                _wait_for(lines, "Finished server process", seen, deadline)
         new = revision()
         assert new != old
         path.write_text("not = [a policy", encoding="utf-8")
         server.send_signal(signal.SIGHUP)
         _wait_for(lines, "policy reload refused", seen, deadline)
+        if workers > 1:
+            _wait_for(lines, "aborting the restart", seen, deadline)
         assert revision() == new
         assert server.poll() is None
     finally:
@@ -201,3 +215,20 @@ def test_a_reload_reads_the_token_file_again(tmp_path: Path) -> None:
     tokens.write_text("tokens = 1")
     service.reload()  # a token file that does not read keeps the tokens read before
     assert served.client.get("/v1/policy", headers={"Authorization": f"Bearer {kept}"}).status_code == 200
+
+
+def test_watching_the_file_reloads_when_it_changes_and_only_then(tmp_path: Path) -> None:
+    path = policy_file(tmp_path)
+    service = serve(policy_source=str(path), watch_policy=True).app.state.service
+    assert service.reload_if_changed() is None
+    path.write_text(path.read_text(encoding="utf-8").replace(*RAISED, 1), encoding="utf-8")
+    result = service.reload_if_changed()
+    assert result is not None
+    assert result.result == "loaded"
+    assert service.reload_if_changed() is None
+    path.write_text("broken = [", encoding="utf-8")
+    refused = service.reload_if_changed()
+    assert refused is not None
+    assert refused.result == "refused"
+    assert service.reload_if_changed() is None  # a refused file is not read again until it changes again
+    assert service.policy.revision == result.revision

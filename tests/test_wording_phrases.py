@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from recovery_rules import Policy, PolicyError, forbidden_phrases, presets
+from recovery_rules import Case, InvalidInputError, Policy, PolicyError, SQLiteJournal, forbidden_phrases, presets
 from recovery_rules._wording._locale import BUILT_IN
 
-from ._helpers import policy_data
+from ._helpers import NOW, complaint, examples, policy_data
 
 REFUSED = [
     # the bare no, in its forms
@@ -49,6 +52,103 @@ REFUSED = [
     "Das haben wir schon immer so gemacht.",
 ]
 
+# What the seeds warn about (issue 13 §3): policy recitals and bare refusals, in their inflections.
+CAUGHT = [
+    # reciting policy: says/said/states, doesn't/does not/won't allow, allows only/no, requires...
+    "Our policy says no refunds",
+    "Our policy says no refunds for late rooms.",
+    "Our policy said we can't.",
+    "The policy states that refunds take a receipt.",
+    "Our policy clearly states it.",
+    "Our returns policy says thirty days.",
+    "Hotel policy requires a deposit.",
+    "The store's strict refund policy forbids it.",
+    "Policy says no.",
+    "According to our policy, we cannot...",
+    "According to company policy, that is not possible.",
+    "As per our policy we cannot refund it.",
+    "Due to hotel policy, we can't.",
+    "Because of store policy I can't.",
+    "In accordance with our policy, no.",
+    "Company policy doesn't allow it",
+    "Company policy does not allow it.",
+    "Company policy doesnt allow it.",
+    "Company policy won't allow that.",
+    "Company policy will not allow that.",
+    "The store policy didn't allow it.",
+    "Our policy does not permit refunds.",
+    "Our policy cannot allow that.",
+    "Our policy never allows it.",
+    "Our policy only allows exchanges.",
+    "Our policy allows no refunds.",
+    "Our policy is no refunds.",
+    "That's not allowed by our policy.",
+    "It's not permitted under company policy.",
+    # rules are rules
+    "Rules are rules",
+    "Rules is rules.",
+    "A rule is a rule.",
+    "Those are the rules.",
+    "That's the rule.",
+    "Them's the rules.",
+    "It's against the rules.",
+    "I don't make the rules.",
+    "We did not make the policy.",
+    "I'm just following the rules.",
+    "I am only following policy.",
+    "The rules say no refunds.",
+    "Store rules don't allow it.",
+    # nothing I can do
+    "There's nothing I can do",
+    "There is nothing we can do about it.",
+    "There's nothing more I can do.",
+    "Nothing else we could do.",
+    "There's nothing to be done.",
+    "I can't do anything about it.",
+    "We cannot do anything more.",
+    "I couldn't do anything.",
+    "It's out of my hands.",
+    "That's not my problem.",
+    "Not my department.",
+    # a bare refusal
+    "Absolutely not",
+    "Absolutely not!",
+    "Absolutely not, sorry.",
+    "Certainly not.",
+    "Definitely not - the kitchen is closed.",
+    "Of course not.",
+    "Not a chance.",
+    "No chance!",
+]
+
+# Ordinary sentences that only look like the phrases above: they pass.
+PASSED = [
+    "your insurance policy covers it",
+    "Your insurance policy says you're covered, so let me file the claim for you.",
+    "we changed our refund policy last year to help guests like you",
+    "nothing is more important than this",
+    "I can absolutely do that",
+    "Absolutely, not a problem!",
+    "That is absolutely not a problem.",
+    "Of course not everything is lost: we found your bag.",
+    "Our privacy policy protects your data.",
+    "The policy covers water damage.",
+    "Our returns policy gives you sixty days.",
+    "Our policy statement is on the website.",
+    "Policyholders get a discount.",
+    "As a rule, we call back within the hour.",
+    "That's the rule of thumb we follow: the guest comes first.",
+    "The rules of the game are simple.",
+    "There is nothing we would not do for you.",
+    "There's nothing to worry about.",
+    "Nothing I could say would undo the wait, but here is what I can do.",
+    "Is there anything else I can do for you?",
+    "We'd never say no to a guest.",
+    "There's no chance of rain today, so the terrace is open.",
+    "I'll make sure this is not my colleague's job alone.",
+    "We can't do that for you, but we CAN do this...",
+]
+
 ACCEPTED = [
     "We can't do that for you, but we CAN do this...",
     "Late check-out until 4 p.m. at no charge.",
@@ -82,6 +182,67 @@ def test_forbidden_wording_is_refused(text: str) -> None:
 @pytest.mark.parametrize("text", ACCEPTED)
 def test_ordinary_wording_passes(text: str) -> None:
     assert forbidden_phrases(text) == (), text
+
+
+@pytest.mark.parametrize("text", CAUGHT)
+def test_what_the_seeds_warn_about_is_caught(text: str) -> None:
+    found = forbidden_phrases(text)
+    assert found, text
+    for message in found:
+        assert "CAN do" in message, message  # each gives the positive form to say instead
+
+
+@pytest.mark.parametrize("text", PASSED)
+def test_ordinary_sentences_like_them_pass(text: str) -> None:
+    assert forbidden_phrases(text) == (), text
+
+
+def test_a_managers_denial_reason_reciting_policy_is_refused(tmp_path: Path) -> None:
+    """The issue's repro: "Our policy says no refunds for late rooms." was accepted as a denial reason."""
+    policy = Policy.model_validate(policy_data())
+    with SQLiteJournal(tmp_path / "cases.sqlite3") as journal:
+        case = Case.open(journal, policy, complaint("900.00"), by="staff", clock=lambda: NOW)
+        case.listen()
+        case.apologize()
+        case.ask_preferred_solution()
+        case.decide()
+        case.escalate()
+        with pytest.raises(InvalidInputError) as caught:
+            case.manager_denies(by="manager", reason="Our policy says no refunds for late rooms.")
+        (problem,) = caught.value.problems
+        assert problem.location == "reason"
+        assert problem.message.startswith('says "our policy says": reciting policy tells the customer nothing')
+        assert problem.message.endswith('"We can\'t do that, but we CAN do this..."')
+        case.manager_denies(by="manager", reason="A refund this large is more than a late room can justify.")
+
+
+def _vary_case(draw: st.DrawFn, text: str) -> str:
+    flips = draw(st.lists(st.booleans(), min_size=len(text), max_size=len(text)))
+    return "".join(char.upper() if flip else char.lower() for char, flip in zip(text, flips, strict=True))
+
+
+@st.composite
+def variations(draw: st.DrawFn, text: str) -> str:
+    """``text`` in any case, with any whitespace between its words and either apostrophe."""
+    text = _vary_case(draw, text)
+    spaces = st.sampled_from([" ", "  ", "\t", "\n", " \n ", "\u00a0", "\u2003"])
+    text = "".join(draw(spaces) if char == " " else char for char in text)
+    quotes = st.sampled_from(["'", "\u2019", "\u02bc"])
+    return "".join(draw(quotes) if char in "'\u2019" else char for char in text)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(data=st.data(), text=st.sampled_from([*CAUGHT, *REFUSED]))
+def test_case_whitespace_and_apostrophe_variations_are_caught(data: st.DataObject, text: str) -> None:
+    varied = data.draw(variations(text))
+    assert len(forbidden_phrases(varied)) == len(forbidden_phrases(text)), (text, varied)
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(data=st.data(), text=st.sampled_from([*PASSED, *ACCEPTED]))
+def test_variations_of_ordinary_sentences_still_pass(data: st.DataObject, text: str) -> None:
+    varied = data.draw(variations(text))
+    assert forbidden_phrases(varied) == (), (text, varied)
 
 
 def test_the_message_quotes_the_phrase_and_suggests_a_positive_form() -> None:

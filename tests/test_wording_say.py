@@ -69,10 +69,13 @@ def test_an_escalation_promises_a_callback_at_a_concrete_time(ritz: Policy) -> N
         "because it comes to $2,000.01, more than the $2,000.00 I can approve myself.\n\n"
         "I'll be happy to propose it and call you back by 11:30 this morning. Would that be all right?\n\n"
         "In the meantime, here is what I can do for you right now:\n\n"
-        "1. An upgrade to a suite for the rest of the stay, when one is free.\n"
-        "2. A 50-minute spa treatment of the guest's choice.\n"
-        "   More information: https://example.com/hotel/spa\n"
-        "3. A $100 credit at any of the hotel's restaurants.\n\n"
+        "1. Late check-out until 4 p.m. at no charge.\n"
+        "2. A room tonight at our sister hotel two blocks away, with the car to take the guest there. "
+        "(another business we're happy to recommend)\n"
+        "   Contact: Front desk of the Harbour Hotel, +1 212 555 0142\n"
+        "   How to get there: Two blocks north on Park Avenue, on the corner of 61st Street.\n"
+        "   More information: https://example.com/harbour-hotel\n"
+        "3. An upgrade to a suite for the rest of the stay, when one is free.\n\n"
         f"{THANKS} Your complaint number is 20261123-10442."
     )
 
@@ -84,11 +87,14 @@ def test_a_denial_is_the_positive_no_with_the_reason_and_plan_b(ritz: Policy) ->
         f"{APOLOGY}\n\n"
         "We can't give you the $20.00 cash payment, because cash payment is not something we are able to offer.\n\n"
         "But here is what we CAN do for you, right now:\n\n"
-        "1. Take the guest's details and call back with a firm answer by a set time.\n"
-        "2. The concierge arranges what the guest needs instead: a table, a car, tickets.\n"
-        "   Contact: Concierge desk, lobby level, extension 7000\n"
-        "3. Guest relations follows up in person before the end of the stay to make sure all is well.\n"
-        "   Contact: Guest relations, extension 7100\n\n"
+        "1. Late check-out until 4 p.m. at no charge.\n"
+        "2. A room tonight at our sister hotel two blocks away, with the car to take the guest there. "
+        "(another business we're happy to recommend)\n"
+        "   Contact: Front desk of the Harbour Hotel, +1 212 555 0142\n"
+        "   How to get there: Two blocks north on Park Avenue, on the corner of 61st Street.\n"
+        "   More information: https://example.com/harbour-hotel\n"
+        "3. Club lounge access while the room is prepared: refreshments, showers, a quiet place to work.\n"
+        "   How to get there: Take the east elevators to the 12th floor; the lounge is to the left.\n\n"
         f"{THANKS} Your complaint number is 20261123-10442."
     )
 
@@ -359,21 +365,22 @@ def test_alternatives_are_said_in_the_locales_words(ritz: Policy) -> None:
     data["wording"] = {
         "en-GB": {
             "alternatives": {
-                "spa-treatment": {"description": "A 50-minute spa treatment of your choosing."},
-                "concierge-arranges": {"description": "Our concierge arranges it.", "contact": "Concierge, ext. 7000"},
+                "suite-upgrade": {"description": "A suite for the rest of your stay, when one is free."},
+                "sister-hotel": {"description": "A room at our sister hotel.", "contact": "Harbour Hotel, ext. 7000"},
             }
         }
     }
     policy = Policy.model_validate(data)
     escalated = policy.decide(hotel_complaint("2000.01"), by="staff", now=NOW)
     british = say(escalated, policy, locale="en-GB")
-    assert (
-        "2. A 50-minute spa treatment of your choosing.\n   More information: https://example.com/hotel/spa\n"
-        in british
-    )
+    assert "3. A suite for the rest of your stay, when one is free.\n\n" in british
     denied = policy.decide(hotel_complaint("20.00", kind="cash_payment"), by="staff", now=NOW)
-    assert "2. Our concierge arranges it.\n   Contact: Concierge, ext. 7000\n" in say(denied, policy, locale="en-GB")
-    assert "2. The concierge arranges what the guest needs instead" in say(denied, policy)
+    assert (
+        "2. A room at our sister hotel. (another business we're happy to recommend)\n"
+        "   Contact: Harbour Hotel, ext. 7000\n"
+        "   How to get there: Two blocks north on Park Avenue"
+    ) in say(denied, policy, locale="en-GB")
+    assert "2. A room tonight at our sister hotel two blocks away" in say(denied, policy)
 
 
 def test_an_unknown_locale_is_refused_with_the_known_ones(ritz: Policy) -> None:
@@ -420,7 +427,7 @@ def test_any_message_can_be_rendered_with_its_slots(ritz: Policy) -> None:
     resolution = ritz.decide(hotel_complaint("20.00", kind="cash_payment"), by="staff", now=NOW)
     text = wording.render("denied", remedy="cash payment", reason="it is cash", alternatives=resolution.alternatives)
     assert text.startswith("We can't give you the cash payment, because it is cash.\n\nBut here is what we CAN do")
-    assert "1. Take the guest's details" in text
+    assert "1. Late check-out until 4 p.m. at no charge." in text
 
 
 @pytest.mark.parametrize(

@@ -180,7 +180,9 @@ def test_a_managers_denial_is_delivered_by_the_manager_with_the_reason_and_two_a
         f"I'm sorry, but we can't give you the $3,000.00 refund. {REASON}\n\n"
         "But here is what we CAN do for you, right now:\n\n"
         f"1. {first.description}\n"
-        f"2. {second.description}\n"
+        f"2. {second.description} (another business we're happy to recommend)\n"
+        f"   Contact: {second.contact}\n"
+        f"   How to get there: {second.directions}\n"
         f"   More information: {second.url}\n\n"
         "Would one of these work for you?"
     )
@@ -196,7 +198,11 @@ def test_an_accepted_alternative_is_confirmed_by_the_manager_then_the_employee_t
     accepted, thank = wording.say_next(case)
     assert (accepted.step, accepted.speaker, accepted.version) == ("accept_alternative", "manager", case.version)
     assert accepted.text == (
-        f"Wonderful - I'll take care of it right away:\n\n- {chosen.description}\n  More information: {chosen.url}"
+        "Wonderful - I'll take care of it right away:\n\n"
+        f"- {chosen.description} (another business we're happy to recommend)\n"
+        f"  Contact: {chosen.contact}\n"
+        f"  How to get there: {chosen.directions}\n"
+        f"  More information: {chosen.url}"
     )
     assert (thank.step, thank.speaker, thank.text) == ("thank", "staff", THANKS)
 
@@ -316,7 +322,11 @@ def test_formats() -> None:
     markdown = only(wording.say_next(case, format="markdown")).text
     assert markdown == (
         "I'd like to make you one more offer, to set this right:\n\n"
-        "- A \\$100 credit at any of the hotel's restaurants.\n\nWould that work for you?"
+        "- An upgrade to a suite for the rest of the stay, when one is free.\n\nWould that work for you?"
+    )
+    # what fills a slot is escaped in Markdown: a dollar sign too
+    assert wording.render("apology_named", customer_name="$100", format="markdown").startswith(
+        "I'm so sorry, \\$100 - let's"
     )
 
 
@@ -558,8 +568,8 @@ def denied_then_reported(options: list[Any]) -> Any:
     ("target", "broken"),
     [
         ("OFFERED_WITH_A_DENIAL", 3),  # the manager would be said to offer three alternatives
-        ("_denial_speaker", lambda story: story.employee),  # the employee would be said to deliver the denial
-        ("_speaker", lambda step, story: story.employee),  # the employee would be said to make the final offer
+        ("_denial_speaker", lambda story: story.level),  # the employee would be said to deliver the denial
+        ("_speaker", lambda step, story: story.level),  # the employee would be said to make the final offer
     ],
 )
 def test_the_agreement_check_catches_a_wrong_prediction(

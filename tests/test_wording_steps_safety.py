@@ -89,7 +89,7 @@ class Recorded:
 
     history: tuple[Event, ...]
     complaint: Complaint
-    employee: str
+    level: str
     policy: Policy
     allowed: tuple[str, ...]
 
@@ -98,7 +98,7 @@ class Recorded:
 
 
 def _snapshot(case: Case) -> Recorded:
-    return Recorded(case.history, case.complaint, case.employee, case.policy, case.allowed_steps())
+    return Recorded(case.history, case.complaint, case.level, case.policy, case.allowed_steps())
 
 
 def _drive(amount: str, steps: Callable[[Case], Iterator[object]]) -> tuple[Recorded, ...]:

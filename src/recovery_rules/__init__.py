@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Final
 from recovery_rules._engine._invariants import resolution_violations
 from recovery_rules._engine._resolution import Outcome, Resolution, TraceEntry
 from recovery_rules._engine._rules import RULES
-from recovery_rules._policy._parts import Alternative, AuthorityLevel
+from recovery_rules._policy._parts import Alternative, AuthorityLevel, Cap
 from recovery_rules._policy._policy import Policy
 from recovery_rules._values._base import RecoveryModel
 from recovery_rules._values._models import Complaint, ComplaintNumber, Customer, Remedy
@@ -143,6 +143,7 @@ __all__ = [
     "AuthorityError",
     "AuthorityLevel",
     "BulkEntry",
+    "Cap",
     "Case",
     "CaseOutcome",
     "CaseState",

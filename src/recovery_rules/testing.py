@@ -181,6 +181,7 @@ def _boundaries(policy: Policy, tier: str) -> list[int]:
             points.append(_minor(limit))
     if policy.hard_cap is not None:
         points.append(_minor(policy.hard_cap))
+    points.extend(_minor(cap.limit) for cap in policy.caps)
     points.extend(_minor(alternative.value) for alternative in policy.catalog)
     return sorted({max(point + step, 0) for point in points for step in (-1, 0, 1)})
 
@@ -229,7 +230,8 @@ def policies(
     currencies: tuple[str, ...] = ("USD", "EUR", "JPY", "KWD"),
 ) -> Policy:
     """Valid policies of every shape: ladders of 1 to ``max_levels`` levels, tier
-    overrides, restricted remedy kinds, optional caps, catalogs of free and paid
+    overrides, restricted remedy kinds, optional caps (a ``hard_cap``, and a cap of
+    another window, below some levels' limits or not), catalogs of free and paid
     alternatives (at least enough free ones that the policy loads)."""
     currency = draw(st.sampled_from(currencies))
     count = draw(st.integers(1, max_levels))
@@ -248,6 +250,12 @@ def policies(
         tier: sorted(draw(st.lists(st.integers(0, ceiling), min_size=unlimited_from, max_size=unlimited_from)))
         for tier in tiers
     }
+    window = draw(st.sampled_from(("incident", "day", "30d")))
+    stacked: tuple[int, str] | None = None
+    if draw(st.booleans()):
+        others = [other for other in ("incident", "day", "7d", "30d") if other != window]
+        stacked = (draw(st.integers(0, 2 * top)), draw(st.sampled_from(others)))
+        ceiling = min(ceiling, stacked[0])  # no alternative is worth more than a cap: no one could offer it
     levels: list[dict[str, Any]] = []
     for rank in range(count):
         level: dict[str, Any] = {
@@ -264,7 +272,7 @@ def policies(
         if draw(st.integers(0, 3)) == 0:
             level["may_grant"] = draw(st.lists(st.sampled_from(vocabulary), unique=True))
         levels.append(level)
-    min_alternatives = draw(st.integers(1, 4))
+    min_alternatives = draw(st.integers(2, 4))
     catalog: list[dict[str, Any]] = [
         {
             "id": f"free-{i}",
@@ -290,7 +298,7 @@ def policies(
     data = {
         "name": "generated policy",
         "currency": currency,
-        "window": draw(st.sampled_from(("incident", "day", "30d"))),
+        "window": window,
         "levels": levels,
         "min_alternatives": min_alternatives,
         "denials_delivered_by": draw(st.sampled_from([level["name"] for level in levels])),
@@ -301,6 +309,8 @@ def policies(
     }
     if cap is not None:
         data["hard_cap"] = str(_amount(cap, currency).amount)
+    if stacked is not None:
+        data["caps"] = [{"limit": str(_amount(stacked[0], currency).amount), "window": stacked[1]}]
     return Policy.model_validate(data)
 
 
@@ -337,7 +347,9 @@ def check_policy(policy: Policy, *, max_examples: int = 300, seed: int | None = 
     Raises :class:`~recovery_rules.PolicyCheckError` with the smallest
     counterexample Hypothesis finds. The promises: every denial and escalation
     offers at least ``min_alternatives`` alternatives of distinct kinds that the
-    acting employee can authorize now; no approval beyond authority or the cap;
+    acting employee can authorize now, the ones the Plan B ranking picks, in its
+    order (written for the complaint's category first, then free, then closest
+    in value); no approval beyond authority or the cap;
     every escalation goes to the lowest higher level that can grant it, with a
     callback promised exactly that level's ``callback_within`` after the
     decision in absolute time (so after it, across clock changes too); denials

@@ -44,10 +44,16 @@ class Size:
 
 
 def _policy() -> Policy:
+    """Stacked caps: the levels' authority (and ``hard_cap``) per incident, and the cap per guest per day.
+
+    So a decision reads two windows from the ledger, and both must hold under the race: no staff approval takes
+    an incident past the staff limit, and no guest's day passes the cap, across all the guest's incidents.
+    """
     return Policy.model_validate(
         policy_data(
-            window="day",
+            window="incident",
             hard_cap=str(CAP.amount),
+            caps=[{"limit": str(CAP.amount), "window": "day"}],
             levels=[
                 {"name": "staff", "limit": str(STAFF_LIMIT.amount)},
                 {"name": "supervisor", "limit": str(CAP.amount), "callback_within": "1h"},
@@ -152,7 +158,7 @@ class Figures:
         return (
             f"{title}: attempts {self.attempts}, grants {self.grants}, max total/limit "
             f"{self.most.amount}/{CAP.amount}, retries {self.retries}, violations {self.violations} "
-            f"(over the cap {self.over_cap}, staff approvals past the staff limit {self.staff_over}); "
+            f"(over a cap {self.over_cap}, staff approvals past the staff limit {self.staff_over}); "
             f"outcomes {dict(sorted(self.outcomes.items()))}; verify {'ok' if self.verified else 'FAILED'}; "
             f"{self.seconds:.1f} s"
         )
@@ -196,17 +202,20 @@ def audit(place: Place, run: Size, results: list[Attempt], retries: int, seconds
             )
             for index in range(run.guests)
         }
-    totals: defaultdict[str, Money] = defaultdict(lambda: Money.zero("USD"))
+    totals: defaultdict[str, Money] = defaultdict(lambda: Money.zero("USD"))  # per guest: the day's cap
+    incidents: defaultdict[str, Money] = defaultdict(lambda: Money.zero("USD"))  # per incident: the authority
     over_cap = staff_over = grants = 0
     for event in events:  # the grants in the order they were committed
         if event.grant is None:
             continue
         grants += 1
         customer = event.customer_id
+        incident = str(event.number if event.ledger is None else event.ledger.incident)
         totals[customer] += event.grant
-        if totals[customer] > CAP:
+        incidents[incident] += event.grant
+        if totals[customer] > CAP or incidents[incident] > CAP:
             over_cap += 1
-        if event.actor == "staff" and totals[customer] > STAFF_LIMIT:
+        if event.actor == "staff" and incidents[incident] > STAFF_LIMIT:
             staff_over += 1
     decided = [event for event in events if event.kind == "decided"]
     recorded: Counter[str] = Counter()

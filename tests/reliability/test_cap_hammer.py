@@ -4,8 +4,9 @@ Processes (each with two journal handles shared by its threads) open cases for
 a few guests on one day and decide them, staff and supervisors alike; the
 threads of a process decide for the same guest in each round, so their
 decisions race for that guest's ledger, and the processes race each other.
-Read back from the journal, in the order the grants were committed: no guest's
-total ever passes the cap, no staff approval ever takes a guest's total past the
+The policy stacks its caps (the levels' authority per incident, a cap per guest
+per day). Read back from the journal, in the order the grants were committed: no
+guest's day ever passes the cap, no staff approval ever takes an incident past the
 staff limit, every attempt is recorded exactly once with the answer it got, and
 the chain verifies.
 

@@ -8,10 +8,10 @@ report, thank, close. Each step checks that it is allowed now (else
 one event to the journal under the complaint number. The states and the table of
 which step may follow which are in ``_case_path.py``.
 
-Decisions use the ledger: what the guest was already granted within the
-policy's window is read from the journal inside the same transaction that
-records the decision, so the limit and the cap hold across employees, shifts,
-threads and processes.
+Decisions use the ledger: what the guest was already granted within each of
+the policy's windows (its ``window``, and each cap's own) is read from the
+journal inside the same transaction that records the decision, so the limits
+and every cap hold at once across employees, shifts, threads and processes.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from recovery_rules._engine._resolution import Outcome, Resolution
 from recovery_rules._journal import Draft, Event, Journal, JSONValue, Ledger, digest
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._policy._policy import Policy, compiled_policy
-from recovery_rules._values._base import Text, problems_from
+from recovery_rules._values._base import EMPLOYEE_EXAMPLE, Text, check_employee, problems_from
 from recovery_rules._values._models import Complaint, ComplaintNumber, Remedy
 from recovery_rules._values._money import Money
-from recovery_rules._values._time import instant, local
+from recovery_rules._values._time import Window, instant, local
 from recovery_rules._wording._phrases import forbidden_phrases
 from recovery_rules.exceptions import (
     AuthorityError,
@@ -99,7 +99,15 @@ class Case:
       with the same key returns the first result without writing again, and the
       same key with different content raises
       :class:`~recovery_rules.IdempotencyConflictError`;
-    - takes ``now`` (timezone-aware; the case's clock when omitted).
+    - takes ``now`` (timezone-aware; the case's clock when omitted);
+    - takes ``employee``, the id of the employee who takes the step
+      (``"E-0042"``: an id, never a name), recorded in its event
+      (:attr:`Event.employee <recovery_rules.Event.employee>`); required when the
+      policy sets ``require_employee``. It is part of the step's request: a
+      repeat with the same key by another employee is a conflict.
+
+    Every event also records the revision of the case's policy
+    (:attr:`Event.policy_revision <recovery_rules.Event.policy_revision>`).
 
     :meth:`decide` and :meth:`manager_approves` return the
     :class:`~recovery_rules.Resolution`; the other steps return the recorded
@@ -132,8 +140,9 @@ class Case:
         now: dt.datetime | None = None,
         clock: Clock | None = None,
         incident: ComplaintNumber | str | None = None,
+        employee: str | None = None,
     ) -> Case:
-        """Open the case of ``complaint``, handled by an employee of level ``by``.
+        """Open the case of ``complaint``, handled by an employee of level ``by`` (``employee``: their id).
 
         The case is filed under the complaint's number. When the complaint did
         not set ``number`` itself, the number is the business's date (the day
@@ -149,8 +158,13 @@ class Case:
         policy's ``incident`` window). A complaint opened again while its first
         case exists (the same complaint, number left out) joins the first
         case's incident by itself, so opening it twice never gives it two caps.
+
+        ``employee`` is the id of the employee who opens it (``"E-0042"``), which
+        :attr:`employee` returns; a policy with ``require_employee`` refuses an
+        opening without one.
         """
         _check_parts(journal, policy)
+        employee = _employee(policy, employee)
         if not isinstance(complaint, Complaint):
             raise InvalidInputError.at("complaint", "complaint", "must be a Complaint")
         # model_copy(update=...) does not validate: check the complaint again, or the journal could
@@ -164,9 +178,7 @@ class Case:
         if not explicit:
             details.pop("number")
         earlier = _incident_of(journal, complaint, incident)
-        request: dict[str, JSONValue] = {"step": "open", "complaint": details, "policy": policy.name, "by": by}
-        if incident is not None:
-            request["incident"] = str(earlier)
+        request = _open_request(details, policy, by, employee, None if incident is None else earlier)
         if key is not None:
             existing = journal.find(key)
             if existing is not None:
@@ -189,7 +201,15 @@ class Case:
             data: dict[str, JSONValue] = {"complaint": _json(filed), "policy": policy.name}
             if joins is not None and joins != number:
                 data["incident"] = str(joins)
-            draft = Draft(kind="opened", state=CaseState.OPENED, actor=by, at=at, data=data)
+            draft = Draft(
+                kind="opened",
+                state=CaseState.OPENED,
+                actor=by,
+                at=at,
+                data=data,
+                employee=employee,
+                policy_revision=policy.revision,
+            )
             try:
                 event = journal.append(number, draft, expected_version=0, key=key, request=request)
             except StaleCaseError:
@@ -260,8 +280,13 @@ class Case:
         return self._journal
 
     @property
-    def employee(self) -> str:
+    def level(self) -> str:
         """The level of the employee who opened the case and delivers good news."""
+        return self._view.level
+
+    @property
+    def employee(self) -> str | None:
+        """The id of the employee who opened the case (``"E-0042"``), ``None`` when the opening named none."""
         return self._view.employee
 
     @property
@@ -298,6 +323,11 @@ class Case:
     def escalated_to(self) -> str | None:
         """The level the case was escalated to, if it was."""
         return self._view.escalated_to
+
+    @property
+    def escalating_employee(self) -> str | None:
+        """The id of the employee who escalated the case, if the escalation named one (they may not decide it)."""
+        return self._view.escalating_employee
 
     @property
     def callback_by(self) -> dt.datetime | None:
@@ -364,13 +394,17 @@ class Case:
         return f"<Case {self._view.state.value}, {self._view.version} events>"
 
     # -- the steps ------------------------------------------------------------------
-    def listen(self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None) -> Event:
+    def listen(
+        self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
+    ) -> Event:
         """Listen to the grievance in its entirety; ``notes`` records what the customer said."""
-        return self._simple(CaseStep.LISTEN, CaseState.LISTENED, notes, key, now)
+        return self._simple(CaseStep.LISTEN, CaseState.LISTENED, notes, key, now, employee=employee)
 
-    def apologize(self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None) -> Event:
+    def apologize(
+        self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
+    ) -> Event:
         """Apologize and validate the customer's feelings ("I understand how you must feel")."""
-        return self._simple(CaseStep.APOLOGIZE, CaseState.APOLOGIZED, notes, key, now)
+        return self._simple(CaseStep.APOLOGIZE, CaseState.APOLOGIZED, notes, key, now, employee=employee)
 
     def ask_preferred_solution(
         self,
@@ -379,41 +413,57 @@ class Case:
         notes: str = "",
         key: str | None = None,
         now: dt.datetime | None = None,
+        employee: str | None = None,
     ) -> Event:
         """Ask what the customer would prefer, and restate it: ``remedy`` (the complaint's request when omitted)."""
+        employee = _employee(self._policy, employee)
         preferred = self._view.complaint.requested if remedy is None else remedy
         if not isinstance(preferred, Remedy):
             raise InvalidInputError.at("remedy", "remedy", "must be a Remedy")
         notes = _text(notes, "notes")
         asked = self._view.complaint.model_copy(update={"requested": preferred})
-        self._policy.decide(asked, by=self._view.employee, now=self._moment(now))  # refuses a foreign remedy now
+        self._policy.decide(asked, by=self._view.level, now=self._moment(now))  # refuses a foreign remedy now
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             return _draft(
                 CaseStep.ASK_PREFERRED_SOLUTION,
                 CaseState.SOLUTION_ASKED,
-                view.employee,
+                view.level,
                 at,
                 remedy=_json(preferred),
                 notes=notes,
             )
 
         return self._record(
-            CaseStep.ASK_PREFERRED_SOLUTION, {"remedy": _json(preferred), "notes": notes}, build, key, now
+            CaseStep.ASK_PREFERRED_SOLUTION,
+            {"remedy": _json(preferred), "notes": notes},
+            build,
+            key,
+            now,
+            employee=employee,
         )
 
-    def decide(self, *, by: str | None = None, key: str | None = None, now: dt.datetime | None = None) -> Resolution:
-        """Decide the preferred remedy with the authority of level ``by`` (the case's employee by default).
+    def decide(
+        self,
+        *,
+        by: str | None = None,
+        key: str | None = None,
+        now: dt.datetime | None = None,
+        employee: str | None = None,
+    ) -> Resolution:
+        """Decide the preferred remedy with the authority of level ``by`` (the case's level by default).
 
         What the guest was already granted comes from the journal (the policy's
-        window), read in the same transaction that records the decision.
+        window and every cap's), read in the same transaction that records the decision.
         Approved: the employee delivers it next. Beyond their authority:
-        :meth:`escalate`. Denied: a manager will :meth:`explain_denial`.
+        :meth:`escalate`. Denied: a manager will :meth:`explain_denial`. The
+        resolution's ``employee`` is ``employee``.
         """
+        employee = _employee(self._policy, employee)
         level = self._level(by)
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
-            resolution = self._decision(view, ledger, level, at)
+            resolution = self._decision(view, ledger, level, at, employee)
             grant = resolution.remedy.amount if resolution.approved else None
             return _draft(
                 CaseStep.DECIDE,
@@ -424,16 +474,21 @@ class Case:
                 resolution=_json(resolution),
             )
 
-        event = self._record(CaseStep.DECIDE, {"by": level}, build, key, now)
+        event = self._record(CaseStep.DECIDE, {"by": level}, build, key, now, employee=employee)
         return Resolution.model_validate(event.data["resolution"])
 
-    def escalate(self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None) -> Event:
+    def escalate(
+        self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
+    ) -> Event:
         """Explain that more authority is needed, promise the callback, and pass the case up.
 
         The callback is promised by the decision's ``callback_by``; until the
         customer hears back, the journal lists the case among
         :meth:`~recovery_rules.Journal.overdue_callbacks` once that time passes.
+        The ``employee`` who escalates may not approve or deny the case
+        themselves (:meth:`manager_approves`, :meth:`manager_denies`).
         """
+        employee = _employee(self._policy, employee)
         notes = _text(notes, "notes")
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
@@ -441,61 +496,89 @@ class Case:
             return _draft(
                 CaseStep.ESCALATE,
                 CaseState.ESCALATED,
-                view.employee,
+                view.level,
                 at,
                 callback_due=decision.callback_by,
                 to=decision.escalate_to,
                 notes=notes,
             )
 
-        return self._record(CaseStep.ESCALATE, {"notes": notes}, build, key, now)
+        return self._record(CaseStep.ESCALATE, {"notes": notes}, build, key, now, employee=employee)
 
     def manager_approves(
-        self, *, by: str, notes: str = "", key: str | None = None, now: dt.datetime | None = None
+        self,
+        *,
+        by: str,
+        notes: str = "",
+        key: str | None = None,
+        now: dt.datetime | None = None,
+        employee: str | None = None,
+        acting_for: str | None = None,
     ) -> Resolution:
         """A higher level approves the escalated remedy; the employee then delivers the good news.
 
         The approval is a decision with level ``by``'s authority and the ledger
         as it stands now: a level that could not grant it cannot approve it
         (:class:`~recovery_rules.AuthorityError`, naming the level that could).
+
+        ``employee`` may not be the employee who escalated the case
+        (:class:`~recovery_rules.AuthorityError`: another employee of the level
+        must approve it). ``acting_for`` names an absent level that ``by`` is a
+        delegate of (the policy's ``delegates``): the approval is then decided
+        with that level's authority, and its event records ``acting_for``.
         """
-        level = self._level(by)
+        employee = _employee(self._policy, employee)
+        level, delegate = self._authority(CaseStep.MANAGER_APPROVES, by, acting_for)
         notes = _text(notes, "notes")
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
-            resolution = self._decision(view, ledger, level, at)
+            _check_not_own_escalation(CaseStep.MANAGER_APPROVES, view, level, employee)
+            resolution = self._decision(view, ledger, level, at, employee)
             if resolution.outcome is not Outcome.APPROVED:
                 needed = resolution.escalate_to if resolution.outcome is Outcome.ESCALATED else None
                 raise _refusal(
                     CaseStep.MANAGER_APPROVES,
                     view,
-                    level=level,
+                    level=delegate or level,
                     needed=needed,
                     detail=resolution.reason,
                 )
             return _draft(
                 CaseStep.MANAGER_APPROVES,
                 CaseState.APPROVED,
-                level,
+                delegate or level,
                 at,
                 grant=resolution.remedy.amount,
                 callback_due=view.callback_by,
                 resolution=_json(resolution),
                 notes=notes,
+                acting_for=_acting_for(level, delegate),
             )
 
-        event = self._record(CaseStep.MANAGER_APPROVES, {"by": level, "notes": notes}, build, key, now)
+        args: dict[str, JSONValue] = {"by": delegate or level, "notes": notes, **_delegation(level, delegate)}
+        event = self._record(CaseStep.MANAGER_APPROVES, args, build, key, now, employee=employee)
         return Resolution.model_validate(event.data["resolution"])
 
-    def manager_denies(self, *, by: str, reason: str, key: str | None = None, now: dt.datetime | None = None) -> Event:
+    def manager_denies(
+        self,
+        *,
+        by: str,
+        reason: str,
+        key: str | None = None,
+        now: dt.datetime | None = None,
+        employee: str | None = None,
+        acting_for: str | None = None,
+    ) -> Event:
         """The level the case was escalated to (or a higher one) denies it, saying why.
 
         ``reason`` is what the customer will be told ("over a dollar limit", "not
         practical"), so it passes the phrase check (:func:`forbidden_phrases`):
         "that's our policy" or a bare "no" is refused with a positive form to
         use instead. The manager then delivers it: :meth:`explain_denial`.
+        ``employee`` and ``acting_for`` as for :meth:`manager_approves`.
         """
-        level = self._level(by)
+        employee = _employee(self._policy, employee)
+        level, delegate = self._authority(CaseStep.MANAGER_DENIES, by, acting_for)
         reason = _text(reason, "reason")
         if not reason.strip():
             raise InvalidInputError.at("reason", "reason", "must say why, so the customer can be told")
@@ -503,40 +586,62 @@ class Case:
             raise InvalidInputError("reason", [Problem("reason", message) for message in said_wrong])
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            _check_not_own_escalation(CaseStep.MANAGER_DENIES, view, level, employee)
             target = _required(view.escalated_to)
             if self._rank(level) < self._rank(target):
                 raise _refusal(
                     CaseStep.MANAGER_DENIES,
                     view,
-                    level=level,
+                    level=delegate or level,
                     needed=target,
                     detail=f"the case was escalated to {target}, so {level} cannot decide it",
                 )
             return _draft(
-                CaseStep.MANAGER_DENIES, CaseState.DENIED, level, at, callback_due=view.callback_by, reason=reason
+                CaseStep.MANAGER_DENIES,
+                CaseState.DENIED,
+                delegate or level,
+                at,
+                callback_due=view.callback_by,
+                reason=reason,
+                acting_for=_acting_for(level, delegate),
             )
 
-        return self._record(CaseStep.MANAGER_DENIES, {"by": level, "reason": reason}, build, key, now)
+        args: dict[str, JSONValue] = {"by": delegate or level, "reason": reason, **_delegation(level, delegate)}
+        return self._record(CaseStep.MANAGER_DENIES, args, build, key, now, employee=employee)
 
-    def deliver(self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None) -> Event:
+    def deliver(
+        self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
+    ) -> Event:
         """The employee delivers the approved remedy (the good news), whoever approved it."""
-        return self._simple(CaseStep.DELIVER, CaseState.RESOLVED, notes, key, now)
+        return self._simple(CaseStep.DELIVER, CaseState.RESOLVED, notes, key, now, employee=employee)
 
     def explain_denial(
-        self, *, by: str | None = None, notes: str = "", key: str | None = None, now: dt.datetime | None = None
+        self,
+        *,
+        by: str | None = None,
+        notes: str = "",
+        key: str | None = None,
+        now: dt.datetime | None = None,
+        employee: str | None = None,
+        acting_for: str | None = None,
     ) -> Event:
         """A manager tells the customer the reason, and offers two alternatives.
 
         ``by`` is the level delivering it: the manager who denied it by default,
         and at least the policy's ``denials_delivered_by``. The alternatives are
-        the first two of the decision's Plan B (closest in value first); the next
+        the first two of the decision's Plan B (in the order of its ranking); the next
         one is kept as the final back-up offer.
+        ``acting_for`` as for :meth:`manager_approves`.
         """
+        employee = _employee(self._policy, employee)
         notes = _text(notes, "notes")
         required = self._policy.denials_delivered_by
+        delegate = None
         if by is not None:
-            level = self._level(by)
+            level, delegate = self._authority(CaseStep.EXPLAIN_DENIAL, by, acting_for)
         else:
+            if acting_for is not None:
+                raise InvalidInputError.at("case", "acting_for", "needs by=, the level of the delegate who acts")
             denier = self._view.denied_by
             level = denier if denier is not None and self._rank(denier) >= self._rank(required) else required
 
@@ -545,7 +650,7 @@ class Case:
                 raise _refusal(
                     CaseStep.EXPLAIN_DENIAL,
                     view,
-                    level=level,
+                    level=delegate or level,
                     needed=required,
                     detail=f"denials are delivered by {required} or above, never by {level}",
                 )
@@ -554,40 +659,61 @@ class Case:
             return _draft(
                 CaseStep.EXPLAIN_DENIAL,
                 CaseState.ALTERNATIVES_OFFERED,
-                level,
+                delegate or level,
                 at,
                 reason=reason,
                 alternatives=[_json(alternative) for alternative in plan_b[:OFFERED_WITH_A_DENIAL]],
                 backup=_json(plan_b[OFFERED_WITH_A_DENIAL]) if len(plan_b) > OFFERED_WITH_A_DENIAL else None,
                 notes=notes,
+                acting_for=_acting_for(level, delegate),
             )
 
-        return self._record(CaseStep.EXPLAIN_DENIAL, {"by": level, "notes": notes}, build, key, now)
+        args: dict[str, JSONValue] = {"by": delegate or level, "notes": notes, **_delegation(level, delegate)}
+        return self._record(CaseStep.EXPLAIN_DENIAL, args, build, key, now, employee=employee)
 
     def accept_alternative(
-        self, alternative_id: str, *, key: str | None = None, now: dt.datetime | None = None
+        self,
+        alternative_id: str,
+        *,
+        key: str | None = None,
+        now: dt.datetime | None = None,
+        employee: str | None = None,
     ) -> Event:
         """The customer accepts one of the two alternatives offered (by its ``id``).
 
         Its value is granted by the manager who offered it, checked against what
         that level may still grant the guest (the ledger, in the same transaction).
         """
+        employee = _employee(self._policy, employee)
         chosen = self._offered(alternative_id)
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             alternative = chosen(view)
             return self._grant_alternative(CaseStep.ACCEPT_ALTERNATIVE, view, ledger, at, alternative)
 
-        return self._record(CaseStep.ACCEPT_ALTERNATIVE, {"alternative": alternative_id}, build, key, now)
-
-    def decline_alternatives(self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None) -> Event:
-        """The customer declines both alternatives."""
-        return self._simple(
-            CaseStep.DECLINE_ALTERNATIVES, CaseState.ALTERNATIVES_DECLINED, notes, key, now, by_offerer=True
+        return self._record(
+            CaseStep.ACCEPT_ALTERNATIVE, {"alternative": alternative_id}, build, key, now, employee=employee
         )
 
-    def make_final_offer(self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None) -> Event:
+    def decline_alternatives(
+        self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
+    ) -> Event:
+        """The customer declines both alternatives."""
+        return self._simple(
+            CaseStep.DECLINE_ALTERNATIVES,
+            CaseState.ALTERNATIVES_DECLINED,
+            notes,
+            key,
+            now,
+            employee=employee,
+            by_offerer=True,
+        )
+
+    def make_final_offer(
+        self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
+    ) -> Event:
         """Make the final back-up offer: the next alternative of the Plan B."""
+        employee = _employee(self._policy, employee)
         notes = _text(notes, "notes")
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
@@ -602,20 +728,31 @@ class Case:
                 notes=notes,
             )
 
-        return self._record(CaseStep.MAKE_FINAL_OFFER, {"notes": notes}, build, key, now)
+        return self._record(CaseStep.MAKE_FINAL_OFFER, {"notes": notes}, build, key, now, employee=employee)
 
-    def accept_final_offer(self, *, key: str | None = None, now: dt.datetime | None = None) -> Event:
+    def accept_final_offer(
+        self, *, key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
+    ) -> Event:
         """The customer accepts the final offer; its value is granted as for :meth:`accept_alternative`."""
+        employee = _employee(self._policy, employee)
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             return self._grant_alternative(CaseStep.ACCEPT_FINAL_OFFER, view, ledger, at, _required(view.final_offer))
 
-        return self._record(CaseStep.ACCEPT_FINAL_OFFER, {}, build, key, now)
+        return self._record(CaseStep.ACCEPT_FINAL_OFFER, {}, build, key, now, employee=employee)
 
-    def decline_final_offer(self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None) -> Event:
+    def decline_final_offer(
+        self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
+    ) -> Event:
         """The customer declines the final offer too: say you understand, and that a report will go to a manager."""
         return self._simple(
-            CaseStep.DECLINE_FINAL_OFFER, CaseState.FINAL_OFFER_DECLINED, notes, key, now, by_offerer=True
+            CaseStep.DECLINE_FINAL_OFFER,
+            CaseState.FINAL_OFFER_DECLINED,
+            notes,
+            key,
+            now,
+            employee=employee,
+            by_offerer=True,
         )
 
     def write_report(
@@ -625,6 +762,7 @@ class Case:
         to: str | None = None,
         key: str | None = None,
         now: dt.datetime | None = None,
+        employee: str | None = None,
     ) -> Event:
         """Submit a written report on the situation to a manager, who will call the customer personally.
 
@@ -632,6 +770,7 @@ class Case:
         default, never lower). The report states the problem, what was decided
         and why, every offer declined, and ``summary``.
         """
+        employee = _employee(self._policy, employee)
         summary = _text(summary, "summary")
         required = self._policy.denials_delivered_by
         reader = required if to is None else self._level(to, location="to")
@@ -652,23 +791,28 @@ class Case:
                 "final_offer_declined": None if view.final_offer is None else view.final_offer.id,
                 "summary": summary,
             }
-            writer = view.offered_by or view.employee
+            writer = view.offered_by or view.level
             return _draft(CaseStep.WRITE_REPORT, CaseState.REPORTED, writer, at, report=report)
 
-        return self._record(CaseStep.WRITE_REPORT, {"to": reader, "summary": summary}, build, key, now)
+        return self._record(
+            CaseStep.WRITE_REPORT, {"to": reader, "summary": summary}, build, key, now, employee=employee
+        )
 
-    def thank(self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None) -> Event:
+    def thank(
+        self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
+    ) -> Event:
         """Thank the customer for the chance to make it right."""
-        return self._simple(CaseStep.THANK, CaseState.THANKED, notes, key, now)
+        return self._simple(CaseStep.THANK, CaseState.THANKED, notes, key, now, employee=employee)
 
-    def close(self, *, key: str | None = None, now: dt.datetime | None = None) -> Event:
+    def close(self, *, key: str | None = None, now: dt.datetime | None = None, employee: str | None = None) -> Event:
         """Close the case; it records how it was resolved. Nothing can be recorded after."""
+        employee = _employee(self._policy, employee)
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             outcome = _required(view.outcome)
-            return _draft(CaseStep.CLOSE, CaseState.CLOSED, view.employee, at, outcome=outcome.value)
+            return _draft(CaseStep.CLOSE, CaseState.CLOSED, view.level, at, outcome=outcome.value)
 
-        return self._record(CaseStep.CLOSE, {}, build, key, now)
+        return self._record(CaseStep.CLOSE, {}, build, key, now, employee=employee)
 
     # -- machinery ------------------------------------------------------------------
     def _simple(
@@ -679,16 +823,18 @@ class Case:
         key: str | None,
         now: dt.datetime | None,
         *,
+        employee: str | None,
         by_offerer: bool = False,
     ) -> Event:
         """A step that only records itself (no callback is pending at any of them, or deliver ends it)."""
+        employee = _employee(self._policy, employee)
         notes = _text(notes, "notes")
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
-            actor = _required(view.offered_by) if by_offerer else view.employee
+            actor = _required(view.offered_by) if by_offerer else view.level
             return _draft(step, state, actor, at, notes=notes)
 
-        return self._record(step, {"notes": notes}, build, key, now)
+        return self._record(step, {"notes": notes}, build, key, now, employee=employee)
 
     def _record(
         self,
@@ -697,15 +843,21 @@ class Case:
         build: Callable[[CaseView, Ledger, dt.datetime], Draft],
         key: str | None,
         now: dt.datetime | None,
+        *,
+        employee: str | None,
     ) -> Event:
+        """Record ``step``: ``employee`` was checked by the step (:func:`_employee`) before anything else."""
         with self._lock:
             request: dict[str, JSONValue] = {"step": step.value, "number": str(self.number), "args": args}
+            if employee is not None:
+                request["employee"] = employee
             if key is not None:
                 existing = self._journal.find(key)
                 if existing is not None:
                     return self._repeat(existing, request)
             key = key or uuid.uuid4().hex
             at = self._moment(now)
+            revision = self._policy.revision
             refreshed = False
             for _ in range(_RETRIES):
                 view = self._view
@@ -721,7 +873,7 @@ class Case:
                 try:
                     event = self._journal.append(
                         self.number,
-                        _build_with_ledger(build, view, at),
+                        _build_with_ledger(build, view, at, employee, revision),
                         expected_version=view.version,
                         key=key,
                         request=request,
@@ -755,20 +907,45 @@ class Case:
         return _moment(now, self._clock)
 
     def _level(self, by: str | None, *, location: str = "by") -> str:
-        name = self._view.employee if by is None else by
+        name = self._view.level if by is None else by
         try:
             return self._policy.level(name).name
         except UnknownLevelError as error:
             raise UnknownLevelError(error.name, error.known, location=location) from None
 
+    def _authority(self, step: CaseStep, by: str, acting_for: str | None) -> tuple[str, str | None]:
+        """The level whose authority a step by level ``by`` has, and ``by`` itself when it acts for another.
+
+        Without ``acting_for``: ``by``'s own, and no delegate. With it: the absent
+        level's, if the policy names ``by`` among its ``delegates``; else
+        :class:`~recovery_rules.AuthorityError`.
+        """
+        level = self._level(by)
+        if acting_for is None:
+            return level, None
+        absent = self._level(acting_for, location="acting_for")
+        delegates = self._policy.level(absent).delegates
+        if level not in delegates:
+            named = ", ".join(delegates) if delegates else "none"
+            raise _refusal(
+                step,
+                self._view,
+                level=level,
+                needed=absent,
+                detail=f"{level} may not act for {absent}: the policy names its delegates ({named})",
+            )
+        return absent, level
+
     def _rank(self, level: str) -> int:
         return [candidate.name for candidate in self._policy.levels].index(level)
 
-    def _decision(self, view: CaseView, ledger: Ledger, level: str, at: dt.datetime) -> Resolution:
+    def _decision(
+        self, view: CaseView, ledger: Ledger, level: str, at: dt.datetime, employee: str | None
+    ) -> Resolution:
         policy = self._policy
         granted = _granted(policy, ledger, view, at)
         asked = view.complaint.model_copy(update={"requested": _required(view.preferred)})
-        return policy.decide(asked, by=level, granted=granted, now=at)
+        return policy.decide(asked, by=level, granted=granted, now=at, employee=employee)
 
     def _offered(self, alternative_id: str) -> Callable[[CaseView], Alternative]:
         def chosen(view: CaseView) -> Alternative:
@@ -789,8 +966,10 @@ class Case:
         offerer = _required(view.offered_by)
         granted = _granted(policy, ledger, view, at)
         compiled = compiled_policy(policy)
-        left = compiled.room_left(compiled.by_name[offerer], view.complaint.customer.tier, granted.amount)
+        before = tuple(granted[window].amount for window in compiled.windows)
+        left, bound = compiled.binding(compiled.by_name[offerer], view.complaint.customer.tier, before)
         if alternative.value.amount > left:
+            under = "" if bound is None else f" under {bound.text}"
             raise _refusal(
                 step,
                 view,
@@ -798,7 +977,7 @@ class Case:
                 needed=None,
                 detail=(
                     f"it is worth {alternative.value.display()} and {offerer} may grant this guest only "
-                    f"{Money(left, policy.currency).display()} more now"
+                    f"{Money(left, policy.currency).display()} more now{under}"
                 ),
             )
         return _draft(step, CaseState.RESOLVED, offerer, at, grant=alternative.value, alternative=_json(alternative))
@@ -812,11 +991,72 @@ def _draft(
     *,
     grant: Money | None = None,
     callback_due: dt.datetime | None = None,
+    acting_for: str | None = None,
     **data: JSONValue,
 ) -> Draft:
+    if acting_for is not None:
+        data["acting_for"] = acting_for
     return Draft(
         kind=event_kind(step), state=state, actor=actor, at=at, data=data, grant=grant, callback_due=callback_due
     )
+
+
+def _employee(policy: Policy, employee: object) -> str | None:
+    """``employee``, checked to be an employee id, and present when the policy requires one."""
+    checked = check_employee(employee)
+    if checked is None and policy.require_employee:
+        raise InvalidInputError.at(
+            "employee",
+            "employee",
+            "the policy requires the employee's id on every case step (require_employee); "
+            f"pass employee=, such as employee={EMPLOYEE_EXAMPLE!r}",
+        )
+    return checked
+
+
+def _check_not_own_escalation(step: CaseStep, view: CaseView, level: str, employee: str | None) -> None:
+    """No approving (or denying) one's own escalation: the employee who escalated may not take ``step``.
+
+    Without the employee's id on both steps there is nothing to compare, and the check cannot apply
+    (a policy with ``require_employee`` has both, always).
+    """
+    if employee is not None and employee == view.escalating_employee:
+        raise _refusal(
+            step,
+            view,
+            level=level,
+            needed=level,
+            detail=(
+                f"{employee} escalated this case and may not decide their own escalation; "
+                f"another employee of the level ({level}) must act"
+            ),
+        )
+
+
+def _acting_for(level: str, delegate: str | None) -> str | None:
+    """The absent level a delegate acted for (recorded in the event's data as ``acting_for``), if one did."""
+    return None if delegate is None else level
+
+
+def _delegation(level: str, delegate: str | None) -> dict[str, JSONValue]:
+    """What a step's request holds of a delegation: the absent level the delegate acted for."""
+    return {} if delegate is None else {"acting_for": level}
+
+
+def _open_request(
+    details: dict[str, JSONValue],
+    policy: Policy,
+    by: str,
+    employee: str | None,
+    incident: ComplaintNumber | None,
+) -> dict[str, JSONValue]:
+    """What identifies a request to open a case, for idempotency: an employee or incident only when given."""
+    request: dict[str, JSONValue] = {"step": "open", "complaint": details, "policy": policy.name, "by": by}
+    if employee is not None:
+        request["employee"] = employee
+    if incident is not None:
+        request["incident"] = str(incident)
+    return request
 
 
 def _check_parts(journal: object, policy: object) -> None:
@@ -835,25 +1075,41 @@ def _refusal(step: CaseStep, view: CaseView, *, level: str, needed: str | None, 
     return AuthorityError(step, view.state, _names(allowed_steps(view)), level=level, needed=needed, detail=detail)
 
 
-def _granted(policy: Policy, ledger: Ledger, view: CaseView, at: dt.datetime) -> Money:
-    """What the case's guest was already granted within the policy's window, as of ``at``."""
+def _granted(policy: Policy, ledger: Ledger, view: CaseView, at: dt.datetime) -> dict[Window, Money]:
+    """What the case's guest was already granted within each of the policy's windows, as of ``at``.
+
+    Read from ``ledger``, the journal's write transaction: the grant this step appends is checked against
+    every window's total as it stands in that transaction (each an O(log n) read of two running totals).
+    """
     number = view.complaint.number
-    return ledger.granted(
-        number,
-        window=policy.window,
-        timezone=policy.timezone,
-        currency=policy.currency,
-        now=at,
-        incident=view.incident,
-    )
+    return {
+        window: ledger.granted(
+            number,
+            window=window,
+            timezone=policy.timezone,
+            currency=policy.currency,
+            now=at,
+            incident=view.incident,
+        )
+        for window in compiled_policy(policy).windows
+    }
 
 
 def _build_with_ledger(
-    build: Callable[[CaseView, Ledger, dt.datetime], Draft], view: CaseView, at: dt.datetime
+    build: Callable[[CaseView, Ledger, dt.datetime], Draft],
+    view: CaseView,
+    at: dt.datetime,
+    employee: str | None,
+    revision: str,
 ) -> Callable[[Ledger], Draft]:
     def bound(ledger: Ledger) -> Draft:
         draft = build(view, ledger, at)
-        return draft if view.incident is None else dataclasses.replace(draft, incident=view.incident)
+        return dataclasses.replace(
+            draft,
+            incident=draft.incident if view.incident is None else view.incident,
+            employee=employee,
+            policy_revision=revision,
+        )
 
     return bound
 

@@ -208,13 +208,13 @@ class CaseView:
     ...     requested=Remedy(kind="refund", amount=Money("40.00", "USD")),
     ...     received_at=dt.datetime.now(dt.UTC),
     ... )
-    >>> case = Case.open(journal, presets.ritz_carlton(), complaint, by="staff")
-    >>> _ = case.listen(), case.apologize()
+    >>> case = Case.open(journal, presets.ritz_carlton(), complaint, by="staff", employee="E-0042")
+    >>> _ = case.listen(employee="E-0042"), case.apologize(employee="E-0042")
     >>> view = CaseView.replay(journal.events(case.number))
     >>> view
     <CaseView apologized, 3 events>
-    >>> view.policy, view.employee
-    ('Ritz-Carlton style hotel', 'staff')
+    >>> view.policy, view.level, view.employee
+    ('Ritz-Carlton style hotel', 'staff', 'E-0042')
 
     The fields hold what :class:`~recovery_rules.Case` shows by the same names,
     except ``policy``, which is the policy's name here (the events record its
@@ -230,7 +230,7 @@ class CaseView:
     """The complaint, as opened (with the number it is filed under)."""
     policy: str
     """The name of the policy the case was opened under."""
-    employee: str
+    level: str
     """The level of the employee who opened the case and delivers good news."""
     granted: Money
     """What the case granted the customer so far."""
@@ -264,6 +264,11 @@ class CaseView:
     """The written report, if one went to a manager."""
     incident: ComplaintNumber | None = None
     """The incident the case's grants count against, when not its own complaint number."""
+    employee: str | None = None
+    """The id of the employee who opened the case (``"E-0042"``), if the opening step named one."""
+    escalating_employee: str | None = None
+    """The id of the employee who escalated the case, if the escalation named one: that employee may not
+    approve or deny it (no approving one's own escalation)."""
 
     @property
     def version(self) -> int:
@@ -328,7 +333,8 @@ def start(event: Event) -> CaseView:
         history=(event,),
         complaint=complaint,
         policy=policy,
-        employee=event.actor,
+        level=event.actor,
+        employee=event.employee,
         granted=Money.zero(complaint.requested.amount.currency),
     )
 
@@ -378,7 +384,12 @@ def _decided(view: CaseView, event: Event) -> dict[str, Any]:
 
 
 def _escalated(view: CaseView, event: Event) -> dict[str, Any]:
-    return {"state": CaseState.ESCALATED, "escalated_to": str(event.data["to"]), "callback_by": event.callback_due}
+    return {
+        "state": CaseState.ESCALATED,
+        "escalated_to": str(event.data["to"]),
+        "callback_by": event.callback_due,
+        "escalating_employee": event.employee,
+    }
 
 
 def _manager_approved(view: CaseView, event: Event) -> dict[str, Any]:

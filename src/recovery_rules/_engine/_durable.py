@@ -58,10 +58,9 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from recovery_rules._values._models import Complaint
-    from recovery_rules._values._money import Money
 
     from ._resolution import Resolution
-    from ._rules import _Decision, _GrantingLevels
+    from ._rules import Granted, _Decision, _GrantingLevels
 
 __all__ = ["DurableEngine"]
 
@@ -226,7 +225,16 @@ def _rulebook(policy: CompiledPolicy, kind: str, places: int) -> _Rulebook:
         book.add([{"q": _LOWEST}, *base], _Answer(_LOWEST), "nobody")
         book.add([{"q": _DECISION}, *base], _Answer(_DECISION, Finding.REFUSED), "refused")
         return book
-    if policy.cap is not INFINITY:
+    if policy.stacked:
+        # Several caps, each compared with the total in its own window (field ``cap<i>``): a chain, each rule
+        # over one cap and within every cap before it, so exactly one rule answers.
+        for index, each in enumerate(policy.caps):
+            field, limit = f"cap{index}", _threshold(each.limit, places)
+            over = {"$gt": {field: limit}}
+            book.add([{"q": _LOWEST}, *base, over], _Answer(_LOWEST), f"nobody_over_cap_{index}")
+            book.add([{"q": _DECISION}, *base, over], _Answer(_DECISION, Finding.OVER_CAP), f"over_cap_{index}")
+            base.append({"$lte": {field: limit}})
+    elif policy.cap is not INFINITY:
         cap = _threshold(policy.cap, places)
         book.add([{"q": _LOWEST}, *base, {"$gt": {"total": cap}}], _Answer(_LOWEST), "nobody")
         book.add([{"q": _DECISION}, *base, {"$gt": {"total": cap}}], _Answer(_DECISION, Finding.OVER_CAP), "over_cap")
@@ -316,13 +324,14 @@ class DurableEngine:
         complaint: Complaint,
         *,
         by: str,
-        granted: Money | None = None,
+        granted: Granted | None = None,
         now: dt.datetime | None = None,
+        employee: str | None = None,
     ) -> Resolution:
         """Decide what an employee of level ``by`` may do about ``complaint``; see ``Policy.decide``."""
         if not self._finalizer.alive:
             raise EngineError("this DurableEngine is closed; make a new one")
-        return decide(self._compiled, complaint, by, granted, now, rules=self._verdict)
+        return decide(self._compiled, complaint, by, granted, now, employee=employee, rules=self._verdict)
 
     def close(self) -> None:
         """Delete the rulesets from durable-rules. Deciding afterwards raises :class:`~recovery_rules.EngineError`."""
@@ -360,6 +369,10 @@ class DurableEngine:
             sid = str(next(self._sids))
         first = next(self._ids)
         fields = f'"sid":"{sid}","kind":"{kind}","tier":"{tier}","rank":{decision.actor.rank},"total":{total}'
+        if self._compiled.stacked:  # each cap's total, in its own window
+            for index, cap in enumerate(self._compiled.caps):
+                in_window = DECIMAL_CONTEXT.add(decision.cap_before(cap).amount, decision.asked)
+                fields += f',"cap{index}":{min(_minor_units(in_window, self._places), _MAX_INTEGER)}'
         events = f'[{{"id":{first},"q":{_LOWEST},{fields}}},{{"id":{first + 1},"q":{_DECISION},{fields}}}]'
         engine, handle, book = self._engine, self._handles[kind], self._books[kind]
         answers: dict[int, _Answer] = {}

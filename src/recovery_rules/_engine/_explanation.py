@@ -34,6 +34,11 @@ class Explanation:
     """
 
     cap: Filler
+    cap_window: Filler
+    cap_labelled: Filler
+    per_incident: Filler
+    per_day: Filler
+    in_any: Filler
     authority: Filler
     tier_authority: Filler
     asked: Filler
@@ -55,6 +60,7 @@ class Explanation:
     escalates: Filler
     alternatives: Filler
     alternatives_unlimited: Filler
+    alternatives_capped: Filler
     suggestions: Filler
     reason_refused: Filler
     reason_no_level: Filler

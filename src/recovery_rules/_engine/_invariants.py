@@ -9,17 +9,25 @@ generated complaints; host apps can run it over their own policies.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from recovery_rules._policy._parts import AuthorityLevel
+from recovery_rules._policy._parts import ANY, Alternative, AuthorityLevel
 from recovery_rules._policy._policy import Policy
 from recovery_rules._values._models import Complaint
 from recovery_rules._values._money import DECIMAL_CONTEXT, Money
+from recovery_rules._values._time import Window
 
 from ._resolution import Outcome, Resolution
 
-__all__ = ["resolution_violations"]
+__all__ = ["RANKING", "resolution_violations"]
+
+RANKING = (
+    "of the Plan B ranking: written for the complaint's category first, then for the remedy kind asked, then "
+    "generic; within each, free before paid; then closest in value to what was asked"
+)
+"""How the alternatives of a resolution are ordered, as a violation says it."""
 
 
 def _limit(level: AuthorityLevel, tier: str) -> Decimal | None:
@@ -43,7 +51,8 @@ class _Case:
     ranks: dict[str, int]
     before: Decimal
     total: Decimal
-    cap: Decimal | None
+    caps: tuple[tuple[Decimal, Decimal], ...]
+    """Every cap (``hard_cap`` and each of ``caps``) as (its limit, what was granted in its window)."""
 
     @property
     def tier(self) -> str:
@@ -57,22 +66,47 @@ class _Case:
         return _can_grant(level, self.tier, self.kind, self.total)
 
     @property
+    def over_a_cap(self) -> bool:
+        asked = self.complaint.requested.amount.amount
+        return any(DECIMAL_CONTEXT.add(before, asked) > limit for limit, before in self.caps)
+
+    @property
     def barred(self) -> bool:
-        """Refused remedy or over the cap: nobody may grant it."""
-        return self.kind in self.policy.refused_remedies or (self.cap is not None and self.total > self.cap)
+        """Refused remedy or over a cap: nobody may grant it."""
+        return self.kind in self.policy.refused_remedies or self.over_a_cap
+
+
+def _amounts(policy: Policy, granted: object) -> dict[Window, Decimal]:
+    """What was granted in each window the policy names: one amount for all, or the caller's per window."""
+    windows = [policy.window, *(cap.window for cap in policy.caps)]
+    if granted is None:
+        return dict.fromkeys(windows, Decimal(0))
+    if isinstance(granted, Money):
+        return dict.fromkeys(windows, granted.amount)
+    if isinstance(granted, Mapping):
+        given = {key if isinstance(key, Window) else Window.parse(key): money.amount for key, money in granted.items()}
+        return {window: given[window] for window in windows}
+    raise TypeError(f"granted must be Money or a mapping of window to Money, not {type(granted).__name__}")
 
 
 def resolution_violations(
     policy: Policy,
     complaint: Complaint,
     by: str,
-    granted: Money | None,
+    granted: Money | Mapping[str, Money] | Mapping[Window, Money] | None,
     resolution: Resolution,
     *,
     now: dt.datetime | None = None,
 ) -> list[str]:
-    """Every way ``resolution`` breaks the policy's promises; empty when it keeps them all."""
-    before = Decimal(0) if granted is None else granted.amount
+    """Every way ``resolution`` breaks the policy's promises; empty when it keeps them all.
+
+    ``granted`` is what was already granted, as :meth:`Policy.decide <recovery_rules.Policy.decide>` takes it:
+    one amount for every window, or one per window.
+    """
+    amounts = _amounts(policy, granted)
+    before = amounts[policy.window]
+    caps = [(policy.hard_cap.amount, before)] if policy.hard_cap is not None else []
+    caps.extend((cap.limit.amount, amounts[cap.window]) for cap in policy.caps)
     case = _Case(
         policy=policy,
         complaint=complaint,
@@ -81,10 +115,15 @@ def resolution_violations(
         ranks={level.name: rank for rank, level in enumerate(policy.levels)},
         before=before,
         total=DECIMAL_CONTEXT.add(before, complaint.requested.amount.amount),
-        cap=None if policy.hard_cap is None else policy.hard_cap.amount,
+        caps=tuple(caps),
     )
     problems: list[str] = []
     outcome = resolution.outcome
+    if resolution.policy_revision != policy.revision:
+        problems.append(
+            f"policy_revision is {resolution.policy_revision!r}, not the revision of the policy that decided "
+            f"({policy.revision})"
+        )
     if resolution.total.amount != case.total:
         problems.append(f"total is {resolution.total} but granted + asked is {case.total}")
     if case.barred and outcome is not Outcome.DENIED:
@@ -104,7 +143,7 @@ def resolution_violations(
     if outcome is Outcome.DENIED:
         problems.extend(_denial_violations(case, resolution))
     if outcome is not Outcome.APPROVED:
-        problems.extend(_alternative_violations(policy, complaint, case.actor, before, resolution))
+        problems.extend(_alternative_violations(case, resolution))
     return problems
 
 
@@ -174,9 +213,39 @@ def _denial_violations(case: _Case, resolution: Resolution) -> list[str]:
     return problems
 
 
-def _alternative_violations(
-    policy: Policy, complaint: Complaint, actor: AuthorityLevel, before: Decimal, resolution: Resolution
-) -> list[str]:
+def _relevance(policy: Policy, complaint: Complaint, alternative: Alternative) -> int | None:
+    """How an alternative is written for a complaint: 0 for its (listed) category, 1 for the remedy kind asked,
+    2 for every complaint (``"*"``); ``None`` when it does not apply to it."""
+    category = complaint.category
+    if category in policy.categories and category in alternative.applies_to:
+        return 0
+    if complaint.requested.kind in alternative.applies_to:
+        return 1
+    return 2 if ANY in alternative.applies_to else None
+
+
+def _plan_b(policy: Policy, complaint: Complaint, budget: Decimal | None) -> list[Alternative]:
+    """The Plan B the ranking defines, the slow way: of the relevant alternatives within the budget, written for
+    the category first, then for the remedy kind, then generic; free before paid; then closest in value to what
+    was asked, then cheaper, then first listed; the first of each kind, ``min_alternatives`` of them."""
+    asked = complaint.requested.amount.amount
+    best: dict[str, tuple[int, bool, Decimal, Decimal, int]] = {}
+    chosen: dict[str, Alternative] = {}
+    for position, alternative in enumerate(policy.catalog):
+        value = alternative.value.amount
+        relevance = _relevance(policy, complaint, alternative)
+        if relevance is None or (budget is not None and value > budget):
+            continue
+        key = (relevance, value != 0, DECIMAL_CONTEXT.subtract(value, asked).copy_abs(), value, position)
+        if alternative.kind not in best or key < best[alternative.kind]:
+            best[alternative.kind] = key
+            chosen[alternative.kind] = alternative
+    ranked = sorted(best, key=best.__getitem__)
+    return [chosen[kind] for kind in ranked[: policy.min_alternatives]]
+
+
+def _alternative_violations(case: _Case, resolution: Resolution) -> list[str]:
+    policy, complaint, actor = case.policy, case.complaint, case.actor
     problems = []
     alternatives = resolution.alternatives
     if len(alternatives) < policy.min_alternatives:
@@ -186,21 +255,25 @@ def _alternative_violations(
         )
     if len({alternative.kind for alternative in alternatives}) != len(alternatives):
         problems.append("alternatives are not of distinct kinds")
-    room = [amount for amount in (_limit(actor, complaint.customer.tier),) if amount is not None]
-    if policy.hard_cap is not None:
-        room.append(policy.hard_cap.amount)
-    budget = None if not room else max(DECIMAL_CONTEXT.subtract(min(room), before), Decimal(0))
+    own = _limit(actor, complaint.customer.tier)
+    room = [] if own is None else [DECIMAL_CONTEXT.subtract(own, case.before)]
+    room.extend(DECIMAL_CONTEXT.subtract(limit, before) for limit, before in case.caps)
+    budget = None if not room else max(min(room), Decimal(0))
     catalog = {alternative.id: alternative for alternative in policy.catalog}
-    asked = complaint.requested.amount.amount
-    distances = []
     for alternative in alternatives:
         if catalog.get(alternative.id) != alternative:
             problems.append(f"alternative {alternative.id!r} is not the policy's catalog entry")
         if budget is not None and alternative.value.amount > budget:
             problems.append(f"alternative {alternative.id!r} is worth more than {actor.name} may still grant")
-        if not alternative.relevant_to(complaint.category, complaint.requested.kind):
+        if _relevance(policy, complaint, alternative) is None:
             problems.append(f"alternative {alternative.id!r} does not apply to this complaint")
-        distances.append(DECIMAL_CONTEXT.subtract(alternative.value.amount, asked).copy_abs())
-    if distances != sorted(distances):
-        problems.append("alternatives are not ordered closest in value to what was asked first")
+    if problems:
+        return problems
+    offered = [alternative.id for alternative in alternatives]
+    expected = [alternative.id for alternative in _plan_b(policy, complaint, budget)]
+    if offered != expected:
+        if sorted(offered) == sorted(expected):
+            problems.append(f"alternatives are not in the order {RANKING}")
+        else:
+            problems.append(f"offers {', '.join(offered)} where the Plan B ranking picks {', '.join(expected)}")
     return problems

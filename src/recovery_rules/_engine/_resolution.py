@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any, ClassVar, Final, NoReturn, Self
+from typing import Annotated, Any, ClassVar, Final, NoReturn, Self
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from recovery_rules._policy._parts import Alternative
-from recovery_rules._values._base import RecoveryModel
+from recovery_rules._values._base import EmployeeId, RecoveryModel
 from recovery_rules._values._models import ComplaintNumber, Remedy
 from recovery_rules._values._money import Money
 
@@ -64,13 +64,20 @@ class Resolution(RecoveryModel):
     - ``delivered_by``: the level that tells the customer; the employee for good
       news and a promised callback, a manager for a denial.
     - ``alternatives``: what the acting employee can authorize right now instead,
-      closest in value to what was asked first, each of a different kind.
+      each of a different kind: those written for the complaint's category
+      first, then for the remedy kind asked, then the generic ones; within
+      each, free before paid; then the closest in value to what was asked.
     - ``suggestions``: with an approval, the policy's "extra mile" ideas for
       this kind of complaint (what to do instead, where else to go).
     - ``actor_can_grant``: the most the acting level can still grant this guest
       now (``None``: no limit); ``grantable_by``: the lowest level that could grant
       what was asked (``None``: none can).
     - ``trace``: every rule that decided, with the figures it compared.
+    - ``employee``: the id of the employee who asked (``"E-0042"``, the
+      ``employee=`` given to ``decide``), ``None`` when none was given.
+    - ``policy_revision``: the revision of the policy that decided
+      (:attr:`Policy.revision <recovery_rules.Policy.revision>`); ``None`` only in a
+      resolution recorded by a release before revisions.
     """
 
     _what: ClassVar[str] = "resolution"
@@ -93,6 +100,8 @@ class Resolution(RecoveryModel):
     grantable_by: str | None = None
     trace: tuple[TraceEntry, ...] = ()
     decided_at: AwareDatetime
+    employee: EmployeeId | None = None
+    policy_revision: Annotated[str, Field(pattern="^[0-9a-f]{64}$")] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -239,6 +248,8 @@ def _fast_builders_agree() -> bool:
             "grantable_by": "staff",
             "trace": (),
             "decided_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            "employee": "E-0042",
+            "policy_revision": "0" * 64,
         }
         entry = ("limit.authority", True, "a sample", {"total": money})
         return _same_model(_fast_trace_entry(*entry), _constructed_trace_entry(*entry)) and _same_model(

@@ -10,7 +10,9 @@ look-ups, binary searches and a short walk over the catalog.
 
 The rules, with ``total = granted + asked``:
 
-1. a refused remedy kind, or a total over the hard cap, is ``DENIED``;
+1. a refused remedy kind, or a total over a hard cap, is ``DENIED``: every cap
+   (``hard_cap``, counted in the policy's window, and each of ``caps``, counted
+   in its own) compares the guest's total in its window with its limit;
 2. a total within the acting level's limit (its tier override first), for a
    kind it may grant, is ``APPROVED`` by that level;
 3. otherwise the case is ``ESCALATED`` to the lowest higher level that may
@@ -24,7 +26,9 @@ Plan B. Other engines (the durable-rules backend) reach the verdict their own
 way and share that second half, so both explain a decision in the same words.
 
 Every ``DENIED`` and ``ESCALATED`` resolution carries alternatives the acting
-level can authorize now. Arithmetic runs in the library's own decimal context,
+level can authorize now, ranked as :mod:`recovery_rules._policy._catalog` says
+(the complaint's category's own first, then the remedy kind's, then generic;
+free before paid; value closeness last). Arithmetic runs in the library's own decimal context,
 never the caller's, and every failure raises: nothing here approves by default.
 """
 
@@ -36,20 +40,21 @@ import enum
 import hashlib
 import json
 from bisect import bisect_left
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 from zoneinfo import ZoneInfo
 
 from pydantic_core import TzInfo
 
 from recovery_rules._policy._catalog import CatalogIndex
 from recovery_rules._policy._parts import Alternative, AuthorityLevel
+from recovery_rules._values._base import check_employee
 from recovery_rules._values._currencies import MINOR_UNITS, SYMBOLS
 from recovery_rules._values._models import Complaint, ComplaintNumber, Customer, Remedy, check_complaint
 from recovery_rules._values._money import DECIMAL_CONTEXT, MAX_AMOUNT, Money, money_problems, trusted_money
-from recovery_rules._values._time import later, utc
+from recovery_rules._values._time import Window, later, utc
 from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, UnknownLevelError, UnknownRemedyError
 
 from ._explanation import ENGLISH, Explanation, explanation, span
@@ -61,6 +66,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RULES",
+    "CompiledCap",
     "CompiledLevel",
     "CompiledPolicy",
     "Finding",
@@ -75,7 +81,7 @@ _SUBTRACT: Final = DECIMAL_CONTEXT.subtract
 RULES: Final = {
     "category.listed": "a complaint's category is one the policy lists (a warning; an error with strict_categories)",
     "remedy.refused": "the remedy kind asked for is one the policy never grants",
-    "cap.hard": "the customer's total within the window must stay within the policy's hard cap",
+    "cap.hard": "the customer's total within each cap's window must stay within that cap",
     "authority.kind": "the acting level may grant only the remedy kinds it is allowed to",
     "limit.authority": "the customer's total within the window must stay within the acting level's limit",
     "escalation.path": "beyond the acting level's authority, the lowest higher level that can grant it decides",
@@ -90,7 +96,7 @@ class Finding(enum.Enum):
     """Which of the rules decided."""
 
     REFUSED = "the remedy kind is refused"
-    OVER_CAP = "the total is over the hard cap"
+    OVER_CAP = "the total is over a hard cap"
     APPROVED = "the acting level may grant it"
     ESCALATED = "a higher level may grant it"
     NO_LEVEL = "no level may grant it"
@@ -167,6 +173,22 @@ class CompiledLevel:
 
 
 @dataclass(frozen=True, slots=True)
+class CompiledCap:
+    """A hard cap, ready for arithmetic: its window (``slot``: its place in ``CompiledPolicy.windows``)."""
+
+    window: Window
+    slot: int
+    limit: Decimal
+    money: Money
+    text: str
+    """The cap in the reasons: "the per-guest cap of $10,000.00 in any 30 days"."""
+
+
+Granted = Money | Mapping[str, Money] | Mapping[Window, Money]
+"""What a guest was already granted: one amount for every window, or one per window of the policy."""
+
+
+@dataclass(frozen=True, slots=True)
 class _GrantingLevels:
     """The levels that may grant one remedy kind to one tier: ranks and limits, both ascending."""
 
@@ -216,6 +238,13 @@ class CompiledPolicy:
     strict_categories: bool
     words: Explanation
     """The English of every finding (the policy's own ``explain_*`` messages, or the built-in ones)."""
+    windows: tuple[Window, ...]
+    """Every window the decision counts grants in: the policy's ``window`` first, then each cap's own."""
+    caps: tuple[CompiledCap, ...]
+    """Every cap: ``hard_cap`` (in the policy's window) first, then each of ``caps``."""
+    stacked: bool
+    """Whether the policy sets ``caps``: then every cap's words name its window, and Plan B names the cap
+    that bounds what is left."""
     revision: str
     """The policy's revision: SHA-256 of its canonical content (see :func:`policy_revision`)."""
 
@@ -233,13 +262,34 @@ class CompiledPolicy:
         limit = level.limit_for(tier)
         return limit if limit <= self.cap else self.cap
 
-    def room_left(self, level: CompiledLevel, tier: str, before: Decimal) -> Decimal:
-        """What ``level`` may still grant a customer of ``tier`` already granted ``before``: never below zero."""
-        room = self.room(level, tier)
-        if room is INFINITY or before.is_zero():
-            return room
-        left = _SUBTRACT(room, before)
-        return left if left > 0 else self.zero
+    def room_left(self, level: CompiledLevel, tier: str, before: Decimal | Sequence[Decimal]) -> Decimal:
+        """What ``level`` may still grant a customer of ``tier`` already granted ``before``: never below zero.
+
+        ``before`` is what was granted in every window, or a figure per window (in the order of ``windows``):
+        the least of the level's room in the policy's window and every cap's room in its own.
+        """
+        return self.binding(level, tier, before)[0]
+
+    def binding(
+        self, level: CompiledLevel, tier: str, before: Decimal | Sequence[Decimal]
+    ) -> tuple[Decimal, CompiledCap | None]:
+        """:meth:`room_left`, and the cap that bounds it (``None``: the level's own authority, or nothing)."""
+        if not self.stacked and type(before) is Decimal:
+            room = self.room(level, tier)
+            cap = self.caps[0] if self.caps and room is self.cap else None
+            if room is INFINITY or before.is_zero():
+                return room, cap
+            left = _SUBTRACT(room, before)
+            return (left if left > 0 else self.zero), cap
+        befores: Sequence[Decimal] = (before,) * len(self.windows) if isinstance(before, Decimal) else before
+        limit = level.limit_for(tier)
+        left = limit if limit is INFINITY else _SUBTRACT(limit, befores[0])
+        bound: CompiledCap | None = None
+        for cap in self.caps:
+            room = _SUBTRACT(cap.limit, befores[cap.slot])
+            if room < left:
+                left, bound = room, cap
+        return (left if left > 0 else self.zero), bound
 
 
 def _limit(money: Money | None) -> Decimal:
@@ -268,6 +318,14 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
             )
     by_name = {level.name: level for level in levels}
     refused = frozenset(policy.refused_remedies)
+    windows = tuple(dict.fromkeys([policy.window, *(cap.window for cap in policy.caps)]))
+    stacked = bool(policy.caps)
+    caps = tuple(
+        _compile_cap(
+            cap.limit, cap.window, cap.label, windows, stacked=stacked, customer=customer, show=show, words=words
+        )
+        for cap in _all_caps(policy)
+    )
     return CompiledPolicy(
         name=policy.name,
         currency=policy.currency,
@@ -296,6 +354,9 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         categories=frozenset(policy.categories),
         strict_categories=policy.strict_categories,
         words=words,
+        windows=windows,
+        caps=caps,
+        stacked=stacked,
         revision=policy_revision(policy),
     )
 
@@ -315,6 +376,49 @@ def policy_revision(policy: Policy) -> str:
     content = policy.model_dump(mode="json", exclude_defaults=True)
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class _CapFields(NamedTuple):
+    limit: Money
+    window: Window
+    label: str | None
+
+
+def _all_caps(policy: Policy) -> Iterable[_CapFields]:
+    if policy.hard_cap is not None:
+        yield _CapFields(policy.hard_cap, policy.window, None)
+    for cap in policy.caps:
+        yield _CapFields(cap.limit, cap.window, cap.label)
+
+
+def _compile_cap(
+    limit: Money,
+    window: Window,
+    label: str | None,
+    windows: tuple[Window, ...],
+    *,
+    stacked: bool,
+    customer: str,
+    show: Callable[[Decimal], str],
+    words: Explanation,
+) -> CompiledCap:
+    amount = show(limit.amount)
+    if label is not None:
+        text = words.cap_labelled(label=label, amount=amount)
+    elif not stacked:  # the one cap of the policy: its words are those of every release before stacked caps
+        text = words.cap(customer=customer, amount=amount)
+    else:
+        text = words.cap_window(customer=customer, amount=amount, window=window_words(words, window))
+    return CompiledCap(window=window, slot=windows.index(window), limit=limit.amount, money=limit, text=text)
+
+
+def window_words(words: Explanation, window: Window) -> str:
+    """A cap's window in ``words``: ``per incident``, ``per day``, ``in any 30 days``."""
+    if window.kind == "incident":
+        return str(words.per_incident())
+    if window.kind == "day" or window.duration is None:
+        return str(words.per_day())
+    return str(words.in_any(span=span(words, window.duration)))
 
 
 def _compile_level(
@@ -354,16 +458,24 @@ def decide(
     policy: CompiledPolicy,
     complaint: Complaint,
     by: str,
-    granted: Money | None = None,
+    granted: Granted | None = None,
     now: dt.datetime | None = None,
     *,
+    employee: str | None = None,
     rules: Callable[[_Decision], Verdict] | None = None,
 ) -> Resolution:
     """Decide ``complaint`` for an employee of level ``by``; see the module docstring.
 
+    ``granted`` is what the customer was already granted: one amount that counts in every window of the
+    policy, or a mapping from each window (``"incident"``, ``"30d"``, a :class:`Window`) to the amount
+    granted in it.
+
+    ``employee`` is the id of who asks (``"E-0042"``), carried into the resolution.
     ``rules`` is another engine's way to reach the verdict (the durable-rules
     backend); by default the rules are applied here.
     """
+    if employee is not None:
+        check_employee(employee)
     # model_copy(update=...) and model_construct skip validation, so the complaint and ``granted`` may hold
     # anything. Each part a decision reads is read once here and checked with exact-type tests and compares
     # (a full re-validation would cost more than the decision); anything unusual (a missing field, a
@@ -419,27 +531,17 @@ def decide(
     unlisted = None
     if policy.categories and category not in policy.categories:
         unlisted = _unlisted(category, policy)  # raises with strict_categories
-    if granted is None:
-        granted = policy.zero_money
+    if type(granted) is Money and _trusted(granted, currency):
+        given: Money | _Apart = granted  # the common case: one valid amount
     else:
-        try:
-            before = granted.amount
-            trusted = (
-                type(granted) is Money
-                and granted._checked
-                and granted.currency == currency
-                and not before.is_signed()
-                and before < MAX_AMOUNT
-            )
-        except Exception:  # not even an amount to read: the careful check says what it is
-            trusted = False
-        if not trusted:
-            _check_granted(granted, currency)  # raises, naming what is wrong; passes a valid subclass of Money
+        given = _given(policy, granted, currency)
     if now is None:
         now = dt.datetime.now(dt.UTC)
     elif type(now) is not _DATETIME or now.tzinfo is not _UTC:
         now = utc(now)  # one instant, one resolution, whatever the time zone it was given in
-    decision = _Decision(policy, complaint, level, granted, now, requested, asked, amount, kind, tier, category, number)
+    decision = _Decision(
+        policy, complaint, level, given, now, requested, asked, amount, kind, tier, category, number, employee
+    )
     if unlisted is not None:
         decision.trace.append(unlisted)
     return decision.resolve() if rules is None else decision.conclude(rules(decision))
@@ -466,14 +568,84 @@ _ALWAYS_AWARE: Final = frozenset({dt.timezone, ZoneInfo, TzInfo})
 """The ``tzinfo`` classes whose ``utcoffset`` is never ``None``: the standard library's and pydantic's."""
 
 
-def _check_granted(granted: object, currency: str) -> None:
+def _given(policy: CompiledPolicy, granted: Granted | None, currency: str) -> Money | _Apart:
+    """``granted``, checked: one amount for every window, or one per window (:class:`_Apart`)."""
+    given: Money | _Apart
+    if granted is None:
+        given = policy.zero_money
+    elif isinstance(granted, Mapping):
+        by_window = _by_window(policy, granted)
+        given = by_window[0] if len(by_window) == 1 else _Apart(by_window)
+    else:
+        given = granted
+        try:
+            before = granted.amount
+            trusted = (
+                type(granted) is Money
+                and granted._checked
+                and granted.currency == currency
+                and not before.is_signed()
+                and before < MAX_AMOUNT
+            )
+        except Exception:  # not even an amount to read: the careful check says what it is
+            trusted = False
+        if not trusted:
+            _check_granted(granted, currency)  # raises, naming what is wrong; passes a valid subclass of Money
+    return given
+
+
+def _trusted(granted: Money, currency: str) -> bool:
+    """Whether ``granted`` (exactly a ``Money``) is valid as it is: made by Money's checks, in ``currency``."""
+    try:
+        amount = granted.amount
+        return granted._checked and granted.currency == currency and not amount.is_signed() and amount < MAX_AMOUNT
+    except Exception:  # not even an amount to read or compare (NaN): the careful check says what it is
+        return False
+
+
+class _Apart(tuple[Money, ...]):
+    """What was granted in each of the policy's windows, given apart (the first: the policy's own window)."""
+
+    __slots__ = ()
+
+
+def _by_window(policy: CompiledPolicy, granted: Mapping[Any, object]) -> tuple[Money, ...]:
+    """``granted`` per window, in the order of the policy's windows: each one given once, and nothing else."""
+    known = ", ".join(map(str, policy.windows))
+    found: dict[Window, Money] = {}
+    for key, money in granted.items():
+        try:
+            window = key if isinstance(key, Window) else Window.parse(key)
+        except InvalidInputError:
+            window = None
+        where = f"granted[{str(key)!r}]"
+        if window is None or window not in policy.windows:
+            raise InvalidInputError.at(
+                "amount", where, f"is not a window the policy counts grants in; its windows are: {known}"
+            )
+        if window in found:
+            raise InvalidInputError.at("amount", where, f"gives the window {window} a second time")
+        _check_granted(money, policy.currency, where)
+        found[window] = money  # type: ignore[assignment]  # checked: a valid Money in the policy's currency
+    missing = [str(window) for window in policy.windows if window not in found]
+    if missing:
+        raise InvalidInputError.at(
+            "amount",
+            "granted",
+            f"gives no amount for the window {', '.join(missing)}; give what was granted in each of the "
+            f"policy's windows ({known}), or one amount for all of them",
+        )
+    return tuple(found[window] for window in policy.windows)
+
+
+def _check_granted(granted: object, currency: str, location: str = "granted") -> None:
     """Refuse a ``granted`` that is not a valid, non-negative amount in the policy's ``currency``."""
-    problems = money_problems(granted, "granted", non_negative=True)
+    problems = money_problems(granted, location, non_negative=True)
     if problems:
         raise InvalidInputError("amount", problems)
     granted_in = granted.currency  # type: ignore[attr-defined]  # a valid Money: money_problems found none
     if granted_in != currency:
-        raise _foreign(granted_in, currency, "granted")
+        raise _foreign(granted_in, currency, location)
 
 
 def _foreign(code: object, currency: str, location: str) -> InvalidInputError:
@@ -487,6 +659,7 @@ class _Decision:
     """One decision in progress; builds the trace as the rules are applied."""
 
     __slots__ = (
+        "_bound",
         "_budget",
         "_total_text",
         "_totals",
@@ -495,8 +668,10 @@ class _Decision:
         "asked_money",
         "before",
         "before_money",
+        "by_window",
         "category",
         "complaint",
+        "employee",
         "kind",
         "now",
         "number",
@@ -513,7 +688,7 @@ class _Decision:
         policy: CompiledPolicy,
         complaint: Complaint,
         actor: CompiledLevel,
-        granted: Money,
+        granted: Money | _Apart,
         now: dt.datetime,
         requested: Remedy,
         asked_money: Money,
@@ -522,14 +697,22 @@ class _Decision:
         tier: str,
         category: str,
         number: ComplaintNumber,
+        employee: str | None = None,
     ) -> None:
         self.policy = policy
         self.complaint = complaint
+        self.employee = employee
         self.actor = actor
         self.now = now
         self.requested = requested
         self.category = category
         self.number = number
+        if isinstance(granted, _Apart):
+            self.by_window: tuple[Money, ...] | None = granted
+            """What was granted in each of the policy's windows, when the caller gave them apart."""
+            granted = granted[0]
+        else:
+            self.by_window = None
         self.before_money = granted
         self.asked_money = asked_money
         self.before = before = granted.amount
@@ -545,6 +728,7 @@ class _Decision:
         self._totals: str | None = None
         self._total_text: str | None = None
         self._budget: Decimal | None = None
+        self._bound: CompiledCap | None = None
 
     # -- helpers ----------------------------------------------------------
     def money(self, amount: Decimal) -> Money:
@@ -593,8 +777,12 @@ class _Decision:
         policy, actor, kind, total = self.policy, self.actor, self.kind, self.total
         if kind in policy.refused:
             return self.refuse()
-        if total > policy.cap:
-            return self.over_cap()
+        if policy.stacked:
+            over = self.over_which()
+            if over is not None:
+                return self.over_cap(over)
+        elif total > policy.cap:
+            return self.over_cap(policy.caps[0])
         by_tier = policy.rungs[kind]
         rungs = by_tier.get(self.tier) or by_tier[None]
         lowest = rungs.lowest_granting(total)
@@ -610,7 +798,10 @@ class _Decision:
         if finding is Finding.REFUSED:
             return self.refuse()
         if finding is Finding.OVER_CAP:
-            return self.over_cap()
+            over = self.over_which()
+            if over is None:
+                raise AssertionError("OVER_CAP for a total within every cap")
+            return self.over_cap(over)
         if finding is Finding.APPROVED:
             return self.approve(verdict.lowest, self.actor.limit_for(self.tier))
         if (finding is Finding.ESCALATED) is (verdict.target is None):
@@ -622,30 +813,72 @@ class _Decision:
         self.trace.append(_entry("remedy.refused", False, self.policy.words.refused(remedy_kind=kind)))
         return self.deny(self.policy.words.reason_refused(remedy_kind=kind), grantable_by=None)
 
-    def over_cap(self) -> Resolution:
-        self.trace.append(self.policy.grantable[self.kind])
-        self.check_cap(False)
-        return self.deny(self.policy.words.over_cap(totals=self.totals(), cap=self.policy.cap_text), grantable_by=None)
+    def cap_before(self, cap: CompiledCap) -> Money:
+        """What was granted in ``cap``'s window."""
+        by_window = self.by_window
+        return self.before_money if by_window is None else by_window[cap.slot]
 
-    def check_cap(self, within: bool) -> None:
-        policy = self.policy
-        if policy.cap_money is None:
-            return
-        self.trace.append(
-            _entry(
-                "cap.hard",
-                within,
-                (self.policy.words.within_cap if within else self.policy.words.over_cap)(
-                    totals=self.totals(), cap=policy.cap_text
-                ),
-                {
-                    "granted": self.before_money,
-                    "asked": self.asked_money,
-                    "total": self.total_money,
-                    "cap": policy.cap_money,
-                },
+    def over_which(self) -> CompiledCap | None:
+        """The cap the total is over (the one with the least room, the first of equals), or ``None``."""
+        bound, least = None, INFINITY
+        for cap in self.policy.caps:
+            room = _SUBTRACT(cap.limit, self.cap_before(cap).amount)
+            if room < least:
+                bound, least = cap, room
+        return bound if bound is not None and self.asked > least else None
+
+    def cap_totals(self, cap: CompiledCap) -> tuple[str, Money]:
+        """The total in ``cap``'s window, in words and as money."""
+        before = self.cap_before(cap)
+        if before is self.before_money:
+            return self.totals(), self.total_money
+        total = trusted_money(_ADD(before.amount, self.asked), self.policy.currency)
+        show, words = self.policy.show, self.policy.words
+        if before.amount.is_zero():
+            return words.asked(total=show(total.amount)), total
+        return words.asked_with_granted(
+            total=show(total.amount), granted=show(before.amount), asked=show(self.asked)
+        ), total
+
+    def over_cap(self, bound: CompiledCap) -> Resolution:
+        self.trace.append(self.policy.grantable[self.kind])
+        self.check_cap(False, bound)
+        totals, _ = self.cap_totals(bound)
+        return self.deny(self.policy.words.over_cap(totals=totals, cap=bound.text), grantable_by=None)
+
+    def check_cap(self, within: bool, bound: CompiledCap | None = None) -> None:
+        """A trace entry per cap, in the policy's order; the cap the total is over (``bound``) last."""
+        caps = self.policy.caps
+        if len(caps) == 1 and self.by_window is None:  # one cap (hard_cap) in the policy's window: the old way
+            cap = caps[0]
+            words = self.policy.words
+            self.trace.append(
+                _entry(
+                    "cap.hard",
+                    within,
+                    (words.within_cap if within else words.over_cap)(totals=self.totals(), cap=cap.text),
+                    {
+                        "granted": self.before_money,
+                        "asked": self.asked_money,
+                        "total": self.total_money,
+                        "cap": cap.money,
+                    },
+                )
             )
-        )
+            return
+        for cap in caps if bound is None else (*(cap for cap in caps if cap is not bound), bound):
+            totals, total = self.cap_totals(cap)
+            passed = cap is not bound and total.amount <= cap.limit
+            self.trace.append(
+                _entry(
+                    "cap.hard",
+                    passed,
+                    (self.policy.words.within_cap if passed else self.policy.words.over_cap)(
+                        totals=totals, cap=cap.text
+                    ),
+                    {"granted": self.cap_before(cap), "asked": self.asked_money, "total": total, "cap": cap.money},
+                )
+            )
 
     def approve(self, lowest: int | None, limit: Decimal) -> Resolution:
         actor, policy, trace = self.actor, self.policy, self.trace
@@ -777,7 +1010,10 @@ class _Decision:
         """What the acting level can still grant this guest now (``Infinity`` for no limit)."""
         budget = self._budget
         if budget is None:
-            budget = self._budget = self.policy.room_left(self.actor, self.tier, self.before)
+            by_window = self.by_window
+            before = self.before if by_window is None else tuple(money.amount for money in by_window)
+            budget, self._bound = self.policy.binding(self.actor, self.tier, before)
+            self._budget = budget
         return budget
 
     def budget_money(self) -> Money | None:
@@ -789,9 +1025,9 @@ class _Decision:
         money = actor.tier_limit_money.get(self.tier, actor.limit_money)
         if money is not None and money.amount is budget:
             return money
-        money = policy.cap_money
-        if money is not None and money.amount is budget:
-            return money
+        bound = self._bound
+        if bound is not None and bound.limit is budget:
+            return bound.money
         return trusted_money(budget, policy.currency)
 
     def plan_b(self) -> tuple[Alternative, ...]:
@@ -806,6 +1042,10 @@ class _Decision:
         who = self.actor.display_name
         if budget_money is None:
             offered = self.policy.words.alternatives_unlimited(count=len(chosen), level=who)
+        elif policy.stacked and self._bound is not None:
+            offered = policy.words.alternatives_capped(
+                count=len(chosen), level=who, left=policy.show(budget), cap=self._bound.text
+            )
         else:
             offered = self.policy.words.alternatives(count=len(chosen), level=who, left=policy.show(budget))
         self.trace.append(
@@ -824,7 +1064,9 @@ class _Decision:
         shelf = policy.extra_mile.shelf(self.category, self.kind)
         if not shelf:
             return ()
-        left = policy.room_left(self.actor, self.tier, self.total)
+        by_window = self.by_window
+        after = self.total if by_window is None else tuple(_ADD(money.amount, self.asked) for money in by_window)
+        left = policy.room_left(self.actor, self.tier, after)
         budget = None if left is INFINITY else left
         chosen = shelf.select(policy.zero, budget, policy.min_alternatives)
         if chosen:
@@ -865,5 +1107,7 @@ class _Decision:
                 "grantable_by": grantable_by,
                 "trace": tuple(self.trace),
                 "decided_at": self.now,
+                "employee": self.employee,
+                "policy_revision": self.policy.revision,
             }
         )

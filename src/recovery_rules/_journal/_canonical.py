@@ -160,7 +160,7 @@ def dumps_body(record: Mapping[str, object]) -> bytes:
     ``TypeError`` or ``ValueError`` for a record that is not a body.
     """
     format_, seq, version = record["format"], record["seq"], record["version"]
-    if type(format_) is not int or format_ not in (1, 2) or type(seq) is not int or type(version) is not int:
+    if type(format_) is not int or format_ not in (1, 2, 3) or type(seq) is not int or type(version) is not int:
         raise TypeError("not an event body")
     grant = record["grant"]
     if grant is None:
@@ -179,6 +179,13 @@ def dumps_body(record: Mapping[str, object]) -> bytes:
         "null" if callback is None else _quoted(callback),
         ',"data":',
         _object_text(record["data"]),
+    ]
+    employee, revision = record.get("employee"), record.get("policy_revision")
+    if format_ >= 3:
+        parts += [',"employee":', "null" if employee is None else _quoted(employee)]
+    elif employee is not None or revision is not None:
+        raise TypeError("an event of format 1 or 2 records neither an employee nor a policy revision")
+    parts += [
         ',"format":',
         str(format_),
         ',"grant":',
@@ -196,6 +203,10 @@ def dumps_body(record: Mapping[str, object]) -> bytes:
     parts += [
         ',"number":',
         _quoted(record["number"]),
+    ]
+    if format_ >= 3:
+        parts += [',"policy_revision":', "null" if revision is None else _quoted(revision)]
+    parts += [
         ',"prev":',
         _quoted(record["prev"]),
         ',"request":',

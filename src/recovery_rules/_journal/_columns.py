@@ -4,7 +4,8 @@ SQLite and PostgreSQL store an :meth:`Event.record` the same way: ``data`` and
 ``ledger`` as their canonical JSON text, ``grant`` as ``grant_amount`` and
 ``grant_currency``, and beside them the index columns the ledger's queries use:
 ``customer_id`` (from the complaint number), ``ledger_at`` and ``incident``
-(from the ledger entry). :meth:`Event.from_record` checks every index column
+(from the ledger entry). ``employee`` and ``policy_revision`` (event format 3) are
+columns of their own, ``NULL`` in an event written before. :meth:`Event.from_record` checks every index column
 against the event. Times are canonical text, which sorts in time order, so the
 ledger compares them as text.
 """
@@ -54,8 +55,11 @@ COLUMNS: Final = (
     "ledger",
     "ledger_at",
     "incident",
+    "employee",
+    "policy_revision",
 )
-"""The events table's columns, in the order :func:`row_of` gives their values."""
+"""The events table's columns, in the order :func:`row_of` gives their values (the last two, added with
+event format 3, are ``NULL`` for events written before)."""
 
 LEGACY_UNTIL: Final = "legacy_until"
 """The journal setting naming the last event written before the upgrade to format 2 (0 in a journal begun after)."""
@@ -80,6 +84,8 @@ def row_of(record: Mapping[str, JSONValue]) -> tuple[JSONValue, ...]:
         "ledger": ledger if isinstance(ledger, str) or ledger is None else dumps(ledger).decode("utf-8"),
         "ledger_at": entry["at"] if isinstance(entry, dict) else None,
         "incident": entry["incident"] if isinstance(entry, dict) else None,
+        "employee": record.get("employee"),
+        "policy_revision": record.get("policy_revision"),
     }
     return tuple(stored[name] for name in COLUMNS)
 

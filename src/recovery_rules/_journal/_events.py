@@ -12,6 +12,12 @@ ledger reads a window's total from two such hash-checked events instead of
 summing rows it found through index columns nobody vouches for (see ``_ledger.py``).
 Events of format 1 (written before running totals existed) read back and verify
 as they were written.
+
+An event of format 3 also records who acted (``employee``, an employee id, or
+``None`` when the step was not given one) and the revision of the policy the
+case follows (``policy_revision``), both in its hashed body. Events of formats 1
+and 2 have neither in their body, read back with both ``None``, and verify
+exactly as they were written.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Self
 from pydantic import AfterValidator, AwareDatetime, Field, PlainValidator, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
-from recovery_rules._values._base import RecoveryModel, Word
+from recovery_rules._values._base import EmployeeId, RecoveryModel, Word
 from recovery_rules._values._models import ComplaintNumber, NonNegativeMoney
 from recovery_rules._values._money import Money
 from recovery_rules.exceptions import InvalidInputError, JournalIntegrityError
@@ -36,6 +42,7 @@ from ._canonical import GENESIS, JSONValue, canonical_time, check_json, dumps, d
 __all__ = [
     "FORMAT",
     "FORMATS",
+    "WHO_AND_WHICH",
     "CaseSummary",
     "ChainHead",
     "Draft",
@@ -45,11 +52,15 @@ __all__ = [
     "Verification",
 ]
 
-FORMAT: Final = 2
+FORMAT: Final = 3
 """The version of the event format new events are written in, recorded in every event's hashed body as ``format``."""
 
-FORMATS: Final = (1, 2)
-"""Every event format this release reads: 1 (no running totals) and 2 (grants carry a :class:`LedgerEntry`)."""
+FORMATS: Final = (1, 2, 3)
+"""Every event format this release reads: 1 (no running totals), 2 (grants carry a :class:`LedgerEntry`) and 3
+(every event records its ``employee`` and ``policy_revision``)."""
+
+WHO_AND_WHICH: Final = 3
+"""The first format whose events record ``employee`` and ``policy_revision``."""
 
 
 _STORED: Final = "recovery_rules.stored"
@@ -115,6 +126,9 @@ class Draft:
     - ``callback_due``: the callback the customer is owed after this step, if any.
     - ``incident``: the incident a grant counts against (the case's own number
       when omitted): a follow-up case of an earlier complaint names that one.
+    - ``employee``: the id of the employee who took the step (``"E-0042"``), if given.
+    - ``policy_revision``: the revision of the policy the step followed
+      (:attr:`Policy.revision <recovery_rules.Policy.revision>`), if any.
     """
 
     kind: str
@@ -125,6 +139,8 @@ class Draft:
     grant: Money | None = None
     callback_due: dt.datetime | None = None
     incident: ComplaintNumber | None = None
+    employee: str | None = None
+    policy_revision: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +254,11 @@ class Event(RecoveryModel):
       the SHA-256 of that request's canonical content.
     - ``ledger``: for a grant (format 2), the :class:`LedgerEntry` that counts it;
       ``None`` for every other event.
+    - ``employee``: the id of the employee who took the step (``"E-0042"``), ``None``
+      when none was given; ``policy_revision``: the revision of the policy the
+      case followed (:attr:`Policy.revision <recovery_rules.Policy.revision>`).
+      Both are in the hashed body of an event of format 3; an event written
+      before (format 1 or 2) has ``None`` for both.
     - ``prev``: the hash of event ``seq - 1`` (64 zeros for the first);
       ``hash``: SHA-256 of the canonical JSON of :meth:`body`.
     - ``format``: the layout the event was written in (:data:`FORMATS`).
@@ -258,12 +279,16 @@ class Event(RecoveryModel):
     grant: NonNegativeMoney | None = None
     callback_due: UTCDatetime | None = None
     ledger: LedgerEntry | None = None
+    employee: EmployeeId | None = None
+    policy_revision: Hash | None = None
     prev: Hash
     hash: Hash
     format: Annotated[int, Field(ge=1, le=FORMAT)] = FORMAT
 
     @model_validator(mode="after")
     def _ledger_matches_grant(self) -> Self:
+        if self.format < WHO_AND_WHICH and (self.employee is not None or self.policy_revision is not None):
+            raise ValueError(f"an event of format {self.format} records neither an employee nor a policy revision")
         if self.format == 1:
             if self.ledger is not None:
                 raise ValueError("an event of format 1 has no ledger entry")
@@ -308,6 +333,9 @@ class Event(RecoveryModel):
         }
         if self.format >= 2:
             body["ledger"] = None if self.ledger is None else self.ledger.body()
+        if self.format >= WHO_AND_WHICH:
+            body["employee"] = self.employee
+            body["policy_revision"] = self.policy_revision
         return body
 
     def computed_hash(self) -> str:
@@ -349,6 +377,8 @@ class Event(RecoveryModel):
             "grant": draft.grant,
             "callback_due": draft.callback_due,
             "ledger": ledger,
+            "employee": draft.employee,
+            "policy_revision": draft.policy_revision,
             "prev": prev,
             "hash": GENESIS,  # replaced below, once the body is known
         }
@@ -388,6 +418,8 @@ class Event(RecoveryModel):
             grant=draft.grant,
             callback_due=draft.callback_due,
             ledger=ledger,
+            employee=draft.employee,
+            policy_revision=draft.policy_revision,
             prev=prev,
             hash=GENESIS,  # replaced below, once the body is known
         )

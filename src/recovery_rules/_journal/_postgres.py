@@ -6,7 +6,9 @@
   (``ledger_heads``). They are created on first use; a schema holding anything
   else, or a journal of a newer format, is refused. A journal of format 1 (the
   first release) is upgraded in place when opened: the ledger's columns, indexes
-  and heads are added, and its events stay exactly as they were.
+  and heads are added, and its events stay exactly as they were. A journal of
+  format 1 or 2 gets the columns of event format 3 (``employee``,
+  ``policy_revision``) the same way, ``NULL`` in every event written before.
 - Every append is one transaction that first locks the ``journal`` row
   (``SELECT ... FOR UPDATE``). The hash chain is global (each event names the
   hash of the one before it), so appends must take turns on the chain's head
@@ -63,7 +65,7 @@ if TYPE_CHECKING:
 __all__ = ["PostgresJournal"]
 
 APPLICATION: Final = "recovery-rules journal"
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 _IDLE: Final = 8  # idle connections kept for the next transaction
 _SCHEMA_NAME: Final = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
@@ -96,6 +98,8 @@ CREATE TABLE {s}.events (
     ledger         text    COLLATE "C",
     ledger_at      text    COLLATE "C",
     incident       text    COLLATE "C",
+    employee       text    COLLATE "C",
+    policy_revision text   COLLATE "C",
     UNIQUE (number, version)
 )
 """
@@ -130,6 +134,10 @@ ALTER TABLE {s}.events ADD COLUMN ledger text COLLATE "C", ADD COLUMN ledger_at 
     ADD COLUMN incident text COLLATE "C";
 ALTER TABLE {s}.journal ADD COLUMN legacy_until bigint NOT NULL DEFAULT 0;
 UPDATE {s}.journal SET legacy_until = (SELECT COALESCE(MAX(seq), 0) FROM {s}.events)
+"""
+# What format 2 lacks: the columns of event format 3 (after _UPGRADE_1 for a journal of format 1).
+_UPGRADE_2: Final = """
+ALTER TABLE {s}.events ADD COLUMN employee text COLLATE "C", ADD COLUMN policy_revision text COLLATE "C"
 """
 _COLUMNS: Final = ", ".join(COLUMNS)
 _MARKS: Final = ", ".join(["%s"] * len(COLUMNS))
@@ -331,7 +339,11 @@ class PostgresJournal(Journal):
                             "choose another schema"
                         )
                     if marker["format"] == 1:  # the first release's layout: upgraded in place, events untouched
-                        for statement in [*sql.upgrade, *sql.ledger, sql.cases["fill"]]:
+                        for statement in [*sql.upgrade, *sql.ledger, sql.cases["fill"], *sql.upgrade_2]:
+                            connection.execute(statement)
+                        connection.execute(sql.set_format, (SCHEMA_VERSION,))
+                    elif marker["format"] == 2:  # before event format 3: its two columns added, events untouched
+                        for statement in sql.upgrade_2:
                             connection.execute(statement)
                         connection.execute(sql.set_format, (SCHEMA_VERSION,))
                     elif marker["format"] > SCHEMA_VERSION:
@@ -493,6 +505,7 @@ class _Statements:
         "set_head",
         "tables",
         "upgrade",
+        "upgrade_2",
         "version",
     )
 
@@ -510,6 +523,7 @@ class _Statements:
         self.tables = [statement.format(s=s) for statement in _TABLES.split(";")]
         self.ledger = [statement.format(s=s) for statement in _LEDGER.split(";")]
         self.upgrade = [statement.format(s=s) for statement in _UPGRADE_1.split(";")]
+        self.upgrade_2 = [statement.format(s=s) for statement in _UPGRADE_2.split(";")]
         self.mark = f"INSERT INTO {s}.journal (application, format) VALUES (%s, %s)"  # noqa: S608 - as above
         self.marker_format = f"SELECT application, format FROM {s}.journal"  # noqa: S608 - as above
         self.marker = f"SELECT application, format, legacy_until FROM {s}.journal"  # noqa: S608 - as above

@@ -12,7 +12,9 @@
 - The file is marked as a recovery-rules journal (``PRAGMA application_id``)
   and carries its schema version (``PRAGMA user_version``). A file of schema 1
   (the first release) is upgraded in place when opened: the ledger's columns,
-  indexes and heads are added, and its events stay exactly as they were.
+  indexes and heads are added, and its events stay exactly as they were. A file
+  of schema 1 or 2 gets the columns of event format 3 (``employee``,
+  ``policy_revision``) the same way, ``NULL`` in every event written before.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ from ._store import CaseHead, Record, Scope, Store
 __all__ = ["SQLiteJournal"]
 
 APPLICATION_ID: Final = 0x52524A4C  # "RRJL": recovery-rules journal
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 _FIRST_PAUSE: Final = 0.0002  # seconds
 _LONGEST_PAUSE: Final = 0.005
 _BUSY: Final = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
@@ -79,11 +81,15 @@ CREATE TABLE IF NOT EXISTS events (
     ledger         TEXT,
     ledger_at      TEXT,
     incident       TEXT,
+    employee       TEXT,
+    policy_revision TEXT,
     UNIQUE (number, version)
 )
 """
 # What schema 1 lacks: the ledger's columns (added by ALTER TABLE in an upgrade), indexes and tables.
 _LEDGER_COLUMNS: Final = ("ledger", "ledger_at", "incident")
+# What schema 2 lacks: the columns of event format 3 (added by ALTER TABLE in an upgrade from schema 1 or 2).
+_WHO_COLUMNS: Final = ("employee", "policy_revision")
 _LEDGER: Final = """
 CREATE INDEX IF NOT EXISTS events_guest_grants ON events (customer_id, seq) WHERE grant_amount IS NOT NULL;
 CREATE INDEX IF NOT EXISTS events_incident_grants ON events (incident, seq) WHERE incident IS NOT NULL;
@@ -293,8 +299,8 @@ class SQLiteJournal(Journal):
                 f"the journal has format {version}, newer than this recovery-rules reads ({SCHEMA_VERSION}); "
                 "upgrade recovery-rules"
             )
-        elif version == 1:  # the first release's layout: add the ledger's columns; the events stay as written
-            for column in _LEDGER_COLUMNS:
+        elif version in (1, 2):  # an earlier layout: add the columns it lacks; the events stay as written
+            for column in (*_LEDGER_COLUMNS, *_WHO_COLUMNS) if version == 1 else _WHO_COLUMNS:
                 connection.execute(f"ALTER TABLE events ADD COLUMN {column} TEXT")
         elif version != SCHEMA_VERSION:
             raise JournalError(f"the journal has format {version}, which this recovery-rules does not read")

@@ -40,7 +40,7 @@ from recovery_rules.exceptions import JournalIntegrityError
 
 from ._canonical import GENESIS, dumps_body
 from ._columns import COLUMNS, record_of
-from ._events import FORMATS, ChainHead, Event, Verification
+from ._events import FORMATS, WHO_AND_WHICH, ChainHead, Event, Verification
 
 __all__ = ["ChainCheck", "fast_hash", "row_hash"]
 
@@ -188,7 +188,7 @@ def row_hash(row: tuple[object, ...]) -> str | None:
     ``None`` when the row is not simply an intact event (the slow way then says what it is).
     """
     (_, format_, number, customer_id, version, kind, state, actor, at, key, request, data) = row[:12]
-    (amount, currency, callback, prev, _, ledger, ledger_at, incident) = row[12:]
+    (amount, currency, callback, prev, _, ledger, ledger_at, incident, employee, revision) = row[12:]
     if type(format_) is not int or type(version) is not int or type(data) is not str:
         return None
     if not (data.startswith("{") and data.endswith("}")):
@@ -197,7 +197,14 @@ def row_hash(row: tuple[object, ...]) -> str | None:
         return None
     if (amount is None) != (currency is None) or (amount is not None and (type(amount), type(currency)) != (str, str)):
         return None
-    texts = (actor, at, key, kind, number, prev, request, state, callback or "", amount or "", currency or "")
+    if format_ != WHO_AND_WHICH and (employee is not None or revision is not None):
+        return None
+    who = "" if employee is None else employee
+    which = "" if revision is None else revision
+    texts = (
+        *(actor, at, key, kind, number, prev, request, state),
+        *(callback or "", amount or "", currency or "", who, which),
+    )
     for text in texts:
         if type(text) is not str:
             return None
@@ -209,12 +216,15 @@ def row_hash(row: tuple[object, ...]) -> str | None:
         return None
     callback_text = "null" if callback is None else f'"{callback}"'
     grant_text = "null" if amount is None else f'{{"amount":"{amount}","currency":"{currency}"}}'
+    if format_ == WHO_AND_WHICH:
+        who = ',"employee":' + ("null" if employee is None else f'"{employee}"')
+        which = ',"policy_revision":' + ("null" if revision is None else f'"{revision}"')
     head = (
-        f'{{"actor":"{actor}","at":"{at}","callback_due":{callback_text},"data":{data},"format":{format_},'
+        f'{{"actor":"{actor}","at":"{at}","callback_due":{callback_text},"data":{data}{who},"format":{format_},'
         f'"grant":{grant_text},"key":"{key}","kind":"{kind}"'
     )
     tail = (
-        f',"number":"{number}","prev":"{prev}","request":"{request}","seq":{row[0]},'
+        f',"number":"{number}"{which},"prev":"{prev}","request":"{request}","seq":{row[0]},'
         f'"state":"{state}","version":{version}}}'
     )
     if format_ == 1:

@@ -1,22 +1,39 @@
 """The alternatives catalog, indexed when a policy is built.
 
 An alternative applies to everything (``"*"``), or to the categories and remedy
-kinds it names. The index keeps one *group* per name (and one for everything):
-the alternatives that apply to it, split by their own kind, each kind's sorted
-by value. A complaint of category ``c`` asking for remedy kind ``r`` draws on
-three groups, everything's, ``c``'s (when the policy lists ``c``) and ``r``'s,
-never copied into a shelf of their own: the index's size and the time to build
-it grow with the catalog and the names it uses, not with their product.
+kinds it names, or both. The index keeps one *group* per name (and one for
+everything): the alternatives that apply to it, split by their own kind, each
+kind's sorted by value. A complaint of category ``c`` asking for remedy kind
+``r`` draws on three groups, ``c``'s (when the policy lists ``c``), ``r``'s and
+everything's, never copied into a shelf of their own: the index's size and the
+time to build it grow with the catalog and the names it uses, not with their
+product.
 
-Choosing the Plan B is then, for each kind of alternative in those groups, a
-binary search for the one closest in value to the amount asked (within the
-budget), and the closest of those kinds first: the work grows with the number
-of kinds, not with the number of alternatives, however they cluster in value.
+**The ranking.** Of the alternatives that apply to the complaint and that the
+acting level can authorize now (worth at most what it may still grant this
+customer), the Plan B offers, one per kind:
+
+1. those written for the complaint's category first (``c`` in ``applies_to``),
+   then those written for the remedy kind asked (``r`` in ``applies_to``), then
+   the generic ones (``applies_to = ["*"]`` only); an alternative that names the
+   category *and* ``"*"`` ranks as written for the category;
+2. within each of those, the free ones (value zero) before the paid ones;
+3. then the closest in value to the amount asked; of two equally close, the
+   cheaper; of equal value, the one listed first in the catalog.
+
+Each kind appears once, at the place of its best-ranked alternative (distinct
+kinds); the first ``count`` kinds are offered.
+
+Choosing is then, for each kind of alternative in those groups, a binary search
+for its best-ranked one (within the budget), and the best of those kinds first:
+the work grows with the number of kinds, not with the number of alternatives,
+however they cluster in value.
 
 Most policies have a few dozen alternatives. For them the shelf of every listed
-category and named remedy kind is also laid out once, as one list by value (at
-most :data:`SMALL` entries each, so the index stays linear in the catalog), and
-choosing walks outwards from the amount asked, taking the first alternative of
+category and named remedy kind is also laid out once, as a few lists by value
+(one per rank of relevance, free and paid apart; at most :data:`SMALL` entries
+in all, so the index stays linear in the catalog), and choosing walks them in
+order, outwards from the amount asked in each, taking the first alternative of
 each kind it meets: a handful of steps, where a binary search per kind costs
 several times more.
 """
@@ -27,25 +44,35 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Final
 
 from recovery_rules._values._money import DECIMAL_CONTEXT
 
 from ._parts import ANY, Alternative
 
-__all__ = ["SMALL", "CatalogIndex", "Shelf"]
+__all__ = ["FOR_CATEGORY", "FOR_REMEDY", "GENERIC", "SMALL", "CatalogIndex", "Shelf"]
 
 SMALL = 32
-"""The most alternatives a shelf laid out as one list holds; a larger one is searched kind by kind."""
+"""The most alternatives a shelf laid out as lists holds; a larger one is searched kind by kind."""
 
-_Candidate = tuple[Decimal, Decimal, int, Alternative]
-"""How close an alternative is to the amount asked, its value and its place in the catalog: the order offered."""
+FOR_CATEGORY: Final = 0
+"""The rank of an alternative written for the complaint's category."""
+FOR_REMEDY: Final = 1
+"""The rank of an alternative written for the remedy kind asked."""
+GENERIC: Final = 2
+"""The rank of an alternative written for every complaint (``applies_to = ["*"]``)."""
+
+_Candidate = tuple[int, int, Decimal, Decimal, int, Alternative]
+"""An alternative's place in the ranking: how relevant (:data:`FOR_CATEGORY`...), whether it is paid (0: free),
+how close its value is to the amount asked, its value, its place in the catalog; then the alternative."""
 
 
 @dataclass(frozen=True, slots=True)
 class _Row:
-    """The alternatives of one kind in one group, cheapest first (equal values in catalog order).
+    """The alternatives of one kind in one group (or one segment of a laid-out shelf), cheapest first.
 
-    ``run_start[i]`` is where the run of entries whose value equals ``values[i]`` starts.
+    Equal values are in catalog order; ``run_start[i]`` is where the run of entries whose value equals
+    ``values[i]`` starts.
     """
 
     values: tuple[Decimal, ...]
@@ -54,7 +81,7 @@ class _Row:
     run_start: tuple[int, ...]
 
     @classmethod
-    def of(cls, members: Sequence[tuple[int, Alternative]]) -> _Row:
+    def of(cls, members: Iterable[tuple[int, Alternative]]) -> _Row:
         ordered = sorted(members, key=lambda item: (item[1].value.amount, item[0]))
         values = tuple(alternative.value.amount for _, alternative in ordered)
         run_start: list[int] = []
@@ -67,67 +94,106 @@ class _Row:
             tuple(run_start),
         )
 
-    def closest(self, asked: Decimal, budget: Decimal | None) -> _Candidate | None:
-        """This kind's alternative closest in value to ``asked``, worth at most ``budget``.
-
-        Of two equally close, the cheaper; of equal value, the one listed first in the catalog.
-        """
+    def best(self, rank: int, asked: Decimal, budget: Decimal | None) -> _Candidate | None:
+        """This kind's best-ranked alternative in this group, worth at most ``budget``: a free one (the first
+        listed), or else the closest in value to ``asked`` (of two equally close, the cheaper)."""
         values = self.values
         end = len(values) if budget is None else bisect_right(values, budget)
         if not end:
             return None
-        below = bisect_right(values, asked, 0, end) - 1
         subtract = DECIMAL_CONTEXT.subtract
+        if not values[0]:  # free: the run of zeros starts at 0, in catalog order
+            return (rank, 0, asked, values[0], self.positions[0], self.alternatives[0])
+        below = bisect_right(values, asked, 0, end) - 1
         best: _Candidate | None = None
         if below >= 0:
             at = self.run_start[below]
-            best = (subtract(asked, values[at]), values[at], self.positions[at], self.alternatives[at])
+            best = (rank, 1, subtract(asked, values[at]), values[at], self.positions[at], self.alternatives[at])
         if below + 1 < end:
             at = below + 1  # the first of its run: every value before it is at most what was asked
-            above = (subtract(values[at], asked), values[at], self.positions[at], self.alternatives[at])
-            if best is None or above[:3] < best[:3]:
+            above = (rank, 1, subtract(values[at], asked), values[at], self.positions[at], self.alternatives[at])
+            if best is None or above[:5] < best[:5]:
                 best = above
         return best
 
-
-@dataclass(frozen=True, slots=True)
-class _Walk:
-    """A small shelf as one list, cheapest first (equal values in catalog order); ``run_start`` as in a row."""
-
-    values: tuple[Decimal, ...]
-    kinds: tuple[str, ...]
-    alternatives: tuple[Alternative, ...]
-    run_start: tuple[int, ...]
-
-    @classmethod
-    def of(cls, members: Iterable[tuple[int, Alternative]]) -> _Walk:
-        row = _Row.of(list(dict(members).items()))  # each alternative once, though it applies twice
-        return cls(
-            row.values, tuple(alternative.kind for alternative in row.alternatives), row.alternatives, row.run_start
-        )
-
-    def select(self, asked: Decimal, budget: Decimal | None, count: int) -> tuple[Alternative, ...]:
-        """:meth:`Shelf.select`, walking outwards from ``asked``: the closer side first, the cheaper on a tie."""
-        values, kinds, alternatives, run_start = self.values, self.kinds, self.alternatives, self.run_start
+    def walk(
+        self, asked: Decimal, budget: Decimal | None, count: int, chosen: list[Alternative], seen: set[str]
+    ) -> None:
+        """Add to ``chosen`` the first alternative of each kind not ``seen`` yet, walking outwards from ``asked``
+        (the closer side first, the cheaper on a tie), until there are ``count``."""
+        values, alternatives, run_start = self.values, self.alternatives, self.run_start
         end = len(values) if budget is None else bisect_right(values, budget)
         above = bisect_right(values, asked, 0, end)  # the first worth more than what was asked
         below = above - 1  # the last worth at most that
         subtract = DECIMAL_CONTEXT.subtract
-        chosen: list[Alternative] = []
-        seen: set[str] = set()
-        while len(chosen) < count and (below >= 0 or above < end):
+        while below >= 0 or above < end:
             if below >= 0 and (above >= end or subtract(asked, values[below]) <= subtract(values[above], asked)):
                 start = run_start[below]  # equal values go in catalog order
                 for at in range(start, below + 1):
-                    if kinds[at] not in seen and len(chosen) < count:
-                        seen.add(kinds[at])
-                        chosen.append(alternatives[at])
+                    alternative = alternatives[at]
+                    if alternative.kind not in seen:
+                        seen.add(alternative.kind)
+                        chosen.append(alternative)
+                        if len(chosen) >= count:
+                            return
                 below = start - 1
             else:
-                if kinds[above] not in seen:
-                    seen.add(kinds[above])
-                    chosen.append(alternatives[above])
+                alternative = alternatives[above]
+                if alternative.kind not in seen:
+                    seen.add(alternative.kind)
+                    chosen.append(alternative)
+                    if len(chosen) >= count:
+                        return
                 above += 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Walk:
+    """A small shelf as a few lists in the order of the ranking: per rank of relevance, the free ones (in catalog
+    order), then the paid ones (cheapest first). Each alternative is in one list, at its best rank."""
+
+    segments: tuple[_Row, ...]
+    free: tuple[bool, ...]
+    """Whether each segment holds the free alternatives of its rank."""
+
+    @classmethod
+    def of(cls, members: Iterable[tuple[int, int, Alternative]]) -> _Walk:
+        rank_of: dict[int, tuple[int, Alternative]] = {}
+        for rank, position, alternative in members:  # each alternative once, at its best rank
+            known = rank_of.get(position)
+            if known is None or rank < known[0]:
+                rank_of[position] = (rank, alternative)
+        segments: list[_Row] = []
+        free_flags: list[bool] = []
+        for rank in (FOR_CATEGORY, FOR_REMEDY, GENERIC):
+            for free in (True, False):
+                segment = [
+                    (position, alternative)
+                    for position, (at, alternative) in rank_of.items()
+                    if at == rank and (not alternative.value.amount) is free
+                ]
+                if segment:
+                    segments.append(_Row.of(segment))
+                    free_flags.append(free)
+        return cls(tuple(segments), tuple(free_flags))
+
+    def select(self, asked: Decimal, budget: Decimal | None, count: int) -> tuple[Alternative, ...]:
+        """:meth:`Shelf.select`, walking the lists in order."""
+        chosen: list[Alternative] = []
+        seen: set[str] = set()
+        for free, segment in zip(self.free, self.segments, strict=True):
+            if free:  # always within the budget, and all as close: in catalog order
+                for alternative in segment.alternatives:
+                    kind = alternative.kind
+                    if kind not in seen:
+                        seen.add(kind)
+                        chosen.append(alternative)
+                        if len(chosen) >= count:
+                            return tuple(chosen)
+            else:
+                segment.walk(asked, budget, count, chosen, seen)
+                if len(chosen) >= count:
+                    break
         return tuple(chosen)
 
 
@@ -137,39 +203,40 @@ _Group = Mapping[str, _Row]
 
 @dataclass(frozen=True, slots=True)
 class Shelf:
-    """The alternatives relevant to one kind of complaint: the groups it draws on."""
+    """The alternatives relevant to one kind of complaint: the groups it draws on, each with its rank."""
 
-    groups: tuple[_Group, ...]
+    groups: tuple[tuple[int, _Group], ...]
     walk: _Walk | None = None
-    """The same alternatives as one list, when there are few of them (see :data:`SMALL`)."""
+    """The same alternatives as a few lists, when there are few of them (see :data:`SMALL`)."""
 
     def __bool__(self) -> bool:
         """Whether any alternative is relevant at all."""
-        return any(self.groups)
+        return any(group for _, group in self.groups)
 
     def select(self, asked: Decimal, budget: Decimal | None, count: int) -> tuple[Alternative, ...]:
-        """Up to ``count`` alternatives of distinct kinds worth at most ``budget``.
+        """Up to ``count`` alternatives of distinct kinds worth at most ``budget``, best-ranked first.
 
-        The closest in value to ``asked`` come first; of two equally close, the
-        cheaper; of equal value, the one listed first in the catalog.
+        Written for the complaint's category first, then for the remedy kind asked, then generic; within each,
+        free before paid; then the closest in value to ``asked``; of two equally close, the cheaper; of equal
+        value, the one listed first in the catalog (see the module's documentation).
         """
         if self.walk is not None:
             return self.walk.select(asked, budget, count)
         best: dict[str, _Candidate] = {}
-        for group in self.groups:
+        for rank, group in self.groups:
             for kind, row in group.items():
-                candidate = row.closest(asked, budget)
+                candidate = row.best(rank, asked, budget)
                 if candidate is not None:
                     known = best.get(kind)
-                    if known is None or candidate[:3] < known[:3]:
+                    if known is None or candidate[:5] < known[:5]:
                         best[kind] = candidate
-        ranked = sorted(best.values(), key=lambda candidate: candidate[:3])
-        return tuple(candidate[3] for candidate in ranked[:count])
+        ranked = sorted(best.values(), key=lambda candidate: candidate[:5])
+        return tuple(candidate[5] for candidate in ranked[:count])
 
     def kinds_within(self, budget: Decimal | None) -> set[str]:
         """The distinct kinds among alternatives worth at most ``budget``."""
         return {
-            kind for group in self.groups for kind, row in group.items() if budget is None or row.values[0] <= budget
+            kind for _, group in self.groups for kind, row in group.items() if budget is None or row.values[0] <= budget
         }
 
 
@@ -184,11 +251,11 @@ class CatalogIndex:
         everything: dict[str, list[tuple[int, Alternative]]] = {}
         named: dict[str, dict[str, list[tuple[int, Alternative]]]] = {}
         for position, alternative in enumerate(catalog):
-            if ANY in alternative.applies_to:
-                everything.setdefault(alternative.kind, []).append((position, alternative))
-                continue
             for name in dict.fromkeys(alternative.applies_to):
-                named.setdefault(name, {}).setdefault(alternative.kind, []).append((position, alternative))
+                if name == ANY:
+                    everything.setdefault(alternative.kind, []).append((position, alternative))
+                else:
+                    named.setdefault(name, {}).setdefault(alternative.kind, []).append((position, alternative))
         self._everything: _Group = {kind: _Row.of(members) for kind, members in everything.items()}
         self._named: dict[str, _Group] = {
             name: {kind: _Row.of(members) for kind, members in by_kind.items()} for name, by_kind in named.items()
@@ -201,11 +268,11 @@ class CatalogIndex:
             for category in (None, *sorted(self._categories)):
                 for kind in (None, *sorted(self._kinds)):
                     shelf = self._shelf(category, kind)
-                    size = sum(len(row.values) for group in shelf.groups for row in group.values())
+                    size = sum(len(row.values) for _, group in shelf.groups for row in group.values())
                     if size <= SMALL:
                         members = [
-                            (position, alternative)
-                            for group in shelf.groups
+                            (rank, position, alternative)
+                            for rank, group in shelf.groups
                             for row in group.values()
                             for position, alternative in zip(row.positions, row.alternatives, strict=True)
                         ]
@@ -229,7 +296,10 @@ class CatalogIndex:
 
     def _shelf(self, category: str | None, remedy_kind: str | None) -> Shelf:
         named = self._named
-        groups = [self._everything, named.get(remedy_kind, {}) if remedy_kind is not None else {}]
+        groups: list[tuple[int, _Group]] = []
         if category is not None:
-            groups.append(named.get(category, {}))
-        return Shelf(tuple(group for group in groups if group))
+            groups.append((FOR_CATEGORY, named.get(category, {})))
+        if remedy_kind is not None:
+            groups.append((FOR_REMEDY, named.get(remedy_kind, {})))
+        groups.append((GENERIC, self._everything))
+        return Shelf(tuple((rank, group) for rank, group in groups if group))

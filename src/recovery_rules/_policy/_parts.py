@@ -1,4 +1,4 @@
-"""The parts a policy is built from: ``AuthorityLevel`` and ``Alternative``."""
+"""The parts a policy is built from: ``AuthorityLevel``, ``Cap`` and ``Alternative``."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pydantic_core import PydanticCustomError
 
 from recovery_rules._values._base import WORD, Identifier, RecoveryModel, Text, Word, non_empty
 from recovery_rules._values._models import NonNegativeMoney
-from recovery_rules._values._time import Duration
+from recovery_rules._values._time import Duration, Window
 
-__all__ = ["ANY", "DEFAULT_REMEDY_KINDS", "Alternative", "AuthorityLevel", "Url", "WordSet"]
+__all__ = ["ANY", "DEFAULT_REMEDY_KINDS", "Alternative", "AuthorityLevel", "Cap", "Url", "WordSet"]
 
 ANY: Final = "*"
 """In ``Alternative.applies_to``: relevant to every complaint."""
@@ -82,6 +82,10 @@ class AuthorityLevel(RecoveryModel):
     - ``callback_within``: the callback promised when a case escalates to this
       level (required for every level but the lowest).
     - ``may_grant``: the remedy kinds this level may grant (``None``: all).
+    - ``delegates``: the levels that may act for this one in its absence (a
+      ``manager`` for an absent ``general_manager``): a case step taken with
+      ``acting_for=`` this level by an employee of a delegate level is decided
+      with this level's authority, and its event records the delegation.
     """
 
     _what: ClassVar[str] = "authority level"
@@ -92,11 +96,33 @@ class AuthorityLevel(RecoveryModel):
     tier_limits: dict[Word, NonNegativeMoney] = Field(default_factory=dict)
     callback_within: Duration | None = None
     may_grant: WordSet | None = None
+    delegates: WordSet = ()
 
     @property
     def display_name(self) -> str:
         """``title`` when set, else the name with spaces: ``general manager``."""
         return self.title or self.name.replace("_", " ")
+
+
+class Cap(RecoveryModel):
+    """A hard cap with a window of its own: the most any customer may be granted within ``window``, by anyone.
+
+    - ``limit``: the cap (a bare amount in a policy file is in the policy's currency).
+    - ``window``: what it counts: ``"incident"`` (the grants of one incident, follow-ups filed under it
+      included), ``"day"`` (the calendar day in the policy's time zone) or a rolling duration (``"30d"``).
+    - ``label``: what the reasons call it ("the 30-day guest cap of $10,000.00"); by default
+      "the per-guest cap of $10,000.00 in any 30 days", with the policy's ``customer_noun``.
+
+    A policy may set several (``[[caps]]`` in a file), one per window, besides ``hard_cap``
+    (which counts in the policy's ``window``). Every one of them holds for every level: what a level
+    may still grant is the least of its own authority and every cap's room.
+    """
+
+    _what: ClassVar[str] = "cap"
+
+    limit: NonNegativeMoney
+    window: Window
+    label: Annotated[Text, Field(max_length=100), AfterValidator(non_empty)] | None = None
 
 
 class Alternative(RecoveryModel):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Final, Literal, Self
 
 from pydantic import AfterValidator, Field, StrictBool, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
@@ -23,7 +23,7 @@ from recovery_rules.exceptions import InvalidInputError, PolicyError, Problem, U
 
 from ._catalog import CatalogIndex
 from ._file import parse_policy_text, read_policy_file
-from ._parts import ANY, DEFAULT_REMEDY_KINDS, Alternative, AuthorityLevel, WordSet
+from ._parts import ANY, DEFAULT_REMEDY_KINDS, Alternative, AuthorityLevel, Cap, WordSet
 from ._schema import for_validation, with_file_shorthands
 
 __all__ = ["Policy"]
@@ -44,13 +44,35 @@ def _with_currency(value: object, currency: str) -> object:
     return value
 
 
+MIN_ALTERNATIVES: Final = 2
+"""The fewest alternatives a policy may promise: "attempt to offer two alternative solutions" with a denial."""
+
+
+def _at_least_two(value: int) -> int:
+    if value < MIN_ALTERNATIVES:
+        raise PydanticCustomError(
+            "min_alternatives",
+            "must be at least {least}, not {value}: a denial always offers the customer at least two "
+            'alternatives ("attempt to offer two alternative solutions"); set min_alternatives = {least} or more '
+            "(the default, 3, also keeps a final back-up offer)",
+            {"least": MIN_ALTERNATIVES, "value": value},
+        )
+    return value
+
+
 class Policy(RecoveryModel):
     """A business's service-recovery policy: who may grant what, and the Plan B catalog.
 
     - ``levels``: the authority ladder, lowest first.
-    - ``window``: how far back a guest's earlier grants count against limits.
-    - ``hard_cap``: the most any guest may be granted within the window, by anyone.
-    - ``min_alternatives``: how many alternatives every denial and escalation offers.
+    - ``window``: how far back a guest's earlier grants count against the levels'
+      limits (and ``hard_cap``): ``"incident"``, ``"day"`` or a rolling ``"30d"``.
+    - ``hard_cap``: the most any guest may be granted within ``window``, by anyone.
+    - ``caps``: more hard caps, each counted in a window of its own
+      (:class:`~recovery_rules.Cap`): with ``window = "incident"``, a cap per
+      rolling 30 days bounds what a guest filing one complaint after another
+      gets in all. One cap per window; every cap holds for every level.
+    - ``min_alternatives``: how many alternatives every denial and escalation
+      offers, at least 2 (3 by default: two to offer and a final back-up offer).
     - ``denials_delivered_by``: the level that delivers denials (a manager).
     - ``catalog``: the alternatives employees can offer instead of a bare "no".
     - ``refused_remedies``: remedy kinds never granted.
@@ -66,6 +88,9 @@ class Policy(RecoveryModel):
       for a shop that says ``customer``.
     - ``wording``: the policy's own wording per locale (``en``, ``es``...),
       overriding the built-in templates; see :class:`~recovery_rules.Wording`.
+    - ``require_employee``: every step of a :class:`~recovery_rules.Case`
+      (opening it too) must name the employee who takes it (``employee="E-0042"``);
+      a step without one is refused and nothing is recorded. Off by default.
 
     A policy that cannot keep its promises does not load: every problem is
     reported at once in a :class:`~recovery_rules.PolicyError`.
@@ -80,7 +105,12 @@ class Policy(RecoveryModel):
     window: Window
     levels: Annotated[tuple[AuthorityLevel, ...], Field(min_length=1, max_length=1000)]
     hard_cap: NonNegativeMoney | None = None
-    min_alternatives: Annotated[int, Field(ge=1, le=20, strict=True)] = 3  # strict: true is not 1
+    caps: Annotated[tuple[Cap, ...], Field(max_length=20)] = ()
+    min_alternatives: Annotated[
+        int,
+        Field(le=20, strict=True, json_schema_extra={"minimum": MIN_ALTERNATIVES}),  # strict: true is not 1
+        AfterValidator(_at_least_two),
+    ] = 3
     denials_delivered_by: Word
     catalog: Annotated[tuple[Alternative, ...], Field(max_length=10_000)] = ()
     refused_remedies: WordSet = ()
@@ -88,6 +118,7 @@ class Policy(RecoveryModel):
     categories: Annotated[WordSet, Field(max_length=1000)] = ()
     strict_categories: StrictBool = False
     customer_noun: Word = "guest"
+    require_employee: StrictBool = False
     wording: Annotated[dict[LocaleTag, LocaleWording], Field(max_length=100)] = Field(default_factory=dict)
 
     # The compiled indexes live in a slot of the instance's own, outside pydantic's fields and private
@@ -150,6 +181,13 @@ class Policy(RecoveryModel):
         data = dict(data)
         if "hard_cap" in data:
             data["hard_cap"] = _with_currency(data["hard_cap"], currency)
+        if isinstance(data.get("caps"), (list, tuple)):
+            data["caps"] = [
+                {**cap, "limit": _with_currency(cap["limit"], currency)}
+                if isinstance(cap, dict) and "limit" in cap
+                else cap
+                for cap in data["caps"]
+            ]
         if isinstance(data.get("levels"), (list, tuple)):
             levels = []
             for raw in data["levels"]:
@@ -227,13 +265,17 @@ class Policy(RecoveryModel):
         complaint: Complaint,
         *,
         by: str,
-        granted: Money | None = None,
+        granted: Money | Mapping[str, Money] | Mapping[Window, Money] | None = None,
         now: dt.datetime | None = None,
+        employee: str | None = None,
     ) -> Resolution:
         """Decide what an employee of level ``by`` may do about ``complaint``.
 
-        ``granted`` is what this guest was already granted within the policy's
-        window (zero when omitted); ``now`` is the time of the decision (the
+        ``granted`` is what this guest was already granted (zero when omitted):
+        one amount, counted in every window the policy has (its ``window`` and
+        each cap's), or a mapping with an amount per window, such as
+        ``{"incident": Money("500.00", "USD"), "30d": Money("8000.00", "USD")}``
+        (a :class:`~recovery_rules.Case` reads them from the journal); ``now`` is the time of the decision (the
         current time when omitted; pass it for reproducible results). Only the
         instant counts: the resolution's ``decided_at`` and ``callback_by`` are
         in UTC, the callback ``callback_within`` after ``now`` in real time.
@@ -244,10 +286,14 @@ class Policy(RecoveryModel):
         naive ``now`` or one too far in the future to promise a callback, and
         a complaint or ``granted`` that breaks the models' rules (changed with
         ``model_copy(update=...)`` or built with ``model_construct``, which do
-        not validate: a negative amount, a float, a naive time...). Pure and
-        thread-safe.
+        not validate: a negative amount, a float, a naive time...), and an
+        ``employee`` that is not an employee id. Pure and thread-safe.
+
+        ``employee`` is the id of the employee who asks (``"E-0042"``: an id,
+        never a name), carried into the resolution's ``employee``; the
+        resolution's ``policy_revision`` is this policy's :attr:`revision`.
         """
-        return decide(compiled_policy(self), complaint, by, granted, now)
+        return decide(compiled_policy(self), complaint, by, granted, now, employee=employee)
 
 
 def compiled_policy(policy: Policy) -> CompiledPolicy:
@@ -288,6 +334,11 @@ def _problems(policy: Policy) -> Iterator[Problem]:
         for kind in level.may_grant or ():
             if kind not in vocabulary:
                 yield Problem(f"{at}.may_grant", f"{kind!r} is not a remedy kind of the policy")
+        for delegate in level.delegates:
+            if delegate == level.name:
+                yield Problem(f"{at}.delegates", f"{level.name!r} cannot delegate to itself; name other levels")
+            elif delegate not in names:
+                yield Problem(f"{at}.delegates", f"{delegate!r} names no level; use one of: {', '.join(names)}")
     yield from wording_problems(policy)
     if policy.denials_delivered_by not in names:
         yield Problem("denials_delivered_by", f"names no level; use one of: {', '.join(names)}")
@@ -303,6 +354,7 @@ def _problems(policy: Policy) -> Iterator[Problem]:
         yield from foreign
         return  # the checks below compare amounts, which needs them all in one currency
     yield from _limit_problems(policy)
+    yield from _cap_problems(policy)
     yield from _catalog_problems(policy, vocabulary, categories)
 
 
@@ -313,7 +365,7 @@ def _plan_b_gaps(policy: Policy, index: CatalogIndex) -> Iterator[Problem]:
     alternatives (value zero) fit, unless that level has no limit and there is no cap.
     """
     lowest = policy.levels[0]
-    unbounded = policy.hard_cap is None and lowest.limit is None and not lowest.tier_limits
+    unbounded = policy.hard_cap is None and not policy.caps and lowest.limit is None and not lowest.tier_limits
     budget = None if unbounded else Decimal(0)
     need = policy.min_alternatives
     for category in (*policy.categories, None):
@@ -336,6 +388,7 @@ def _plan_b_gaps(policy: Policy, index: CatalogIndex) -> Iterator[Problem]:
 
 def _currency_problems(policy: Policy) -> Iterator[Problem]:
     amounts: list[tuple[str, Money | None]] = [("hard_cap", policy.hard_cap)]
+    amounts.extend((f"caps[{i}].limit", cap.limit) for i, cap in enumerate(policy.caps))
     for i, level in enumerate(policy.levels):
         amounts.append((f"levels[{i}].limit", level.limit))
         amounts.extend((f"levels[{i}].tier_limits.{tier}", money) for tier, money in level.tier_limits.items())
@@ -381,9 +434,39 @@ def _limit_problems(policy: Policy) -> Iterator[Problem]:
                 )
 
 
+def _cap_problems(policy: Policy) -> Iterator[Problem]:
+    """One cap per window: two caps counting the same grants would be one cap, the lower, written twice.
+
+    A cap below a level's limit is allowed (unlike ``hard_cap``, counted in the levels' own window): it bounds
+    that level's grants across incidents, so the level's full authority is there only while the guest's total in
+    the cap's window leaves room for it.
+    """
+    seen: dict[Window, str] = {}
+    if policy.hard_cap is not None:
+        seen[policy.window] = f"hard_cap (which counts in the policy's window, {policy.window})"
+    for i, cap in enumerate(policy.caps):
+        other = seen.get(cap.window)
+        if other is not None:
+            yield Problem(
+                f"caps[{i}].window",
+                f"{str(cap.window)!r} is also the window of {other}; a window has one cap (the lower of two "
+                "would always bind): keep one, or give this cap another window",
+            )
+        else:
+            seen[cap.window] = f"caps[{i}]"
+
+
 def _catalog_problems(policy: Policy, vocabulary: set[str], categories: set[str]) -> Iterator[Problem]:
     ids: set[str] = set()
-    cap = INFINITY if policy.hard_cap is None else policy.hard_cap.amount
+    bounds = [
+        ("the hard cap", policy.hard_cap),
+        *((f"the cap of caps[{i}]", c.limit) for i, c in enumerate(policy.caps)),
+    ]
+    which, cap = min(
+        ((name, money.amount) for name, money in bounds if money is not None),
+        key=lambda pair: pair[1],
+        default=("", INFINITY),
+    )
     for i, alternative in enumerate(policy.catalog):
         at = f"catalog[{i}]"
         if alternative.id in ids:
@@ -392,7 +475,7 @@ def _catalog_problems(policy: Policy, vocabulary: set[str], categories: set[str]
         if alternative.kind in policy.refused_remedies:
             yield Problem(f"{at}.kind", f"{alternative.kind!r} is a refused remedy, so it cannot be offered instead")
         if alternative.value.amount > cap:
-            yield Problem(f"{at}.value", "is above the hard cap, so no one could ever offer it")
+            yield Problem(f"{at}.value", f"is above {which}, so no one could ever offer it")
         unknown = [name for name in alternative.applies_to if name != ANY and name not in vocabulary | categories]
         if unknown:
             yield Problem(

@@ -20,12 +20,15 @@ from recovery_rules.exceptions import InvalidInputError, Problem
 
 __all__ = [
     "CONSEQUENTIAL",
+    "EMPLOYEE_EXAMPLE",
     "LOCATED_PROBLEMS",
     "WORD",
+    "EmployeeId",
     "Identifier",
     "RecoveryModel",
     "Text",
     "Word",
+    "check_employee",
     "located_problems",
     "non_empty",
     "problems_from",
@@ -305,6 +308,37 @@ Identifier = Annotated[
     ),
 ]
 """An identifier chosen by the host app (customer number, alternative id)."""
+
+
+EMPLOYEE_EXAMPLE: Final = "E-0042"
+"""The example employee id the messages give."""
+_EMPLOYEE_CHARACTERS: Final = "".join(chr(code) for code in range(0x21, 0x7F))
+_EMPLOYEE_MESSAGE: Final = (
+    "must be an employee id (1 to 64 printable ASCII characters without spaces), never a name: "
+    f"pass an employee id such as {EMPLOYEE_EXAMPLE!r}"
+)
+
+
+def _is_employee_id(value: object) -> bool:
+    return type(value) is str and 1 <= len(value) <= 64 and not value.strip(_EMPLOYEE_CHARACTERS)
+
+
+def _employee_check(value: str) -> str:
+    if not _is_employee_id(value):
+        raise PydanticCustomError("employee", _EMPLOYEE_MESSAGE)
+    return value
+
+
+EmployeeId = Annotated[str, AfterValidator(_employee_check)]
+"""Who acted: an employee id chosen by the host app (``"E-0042"``), never a name; 1 to 64 printable ASCII
+characters without spaces."""
+
+
+def check_employee(value: object, *, what: str = "employee") -> str | None:
+    """``value`` if it is ``None`` or an employee id (see :data:`EmployeeId`); else :class:`InvalidInputError`."""
+    if value is None or _is_employee_id(value):
+        return value  # type: ignore[return-value]  # None or a str, checked just above
+    raise InvalidInputError.at(what, "employee", _EMPLOYEE_MESSAGE)
 
 
 def non_empty(value: str) -> str:

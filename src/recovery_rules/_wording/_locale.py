@@ -167,6 +167,13 @@ def _explanation_messages() -> dict[str, MessageSpec]:
 
     return {
         "explain_cap": explain("the hard cap, named in a finding", "customer", "amount"),
+        "explain_cap_window": explain(
+            "a cap of a policy with several, named in a finding with its window", "customer", "amount", "window"
+        ),
+        "explain_cap_labelled": explain("a cap the policy gives a label, named in a finding", "label", "amount"),
+        "explain_per_incident": explain("the window of a cap counting one incident's grants"),
+        "explain_per_day": explain("the window of a cap counting a calendar day's grants"),
+        "explain_in_any": explain("the window of a cap counting a rolling period's grants", "span"),
         "explain_authority": explain("a level's authority, named in a finding", "level", "amount"),
         "explain_tier_authority": explain(
             "a level's authority for a customer tier, named in a finding", "level", "amount", "tier", "customer"
@@ -194,6 +201,13 @@ def _explanation_messages() -> dict[str, MessageSpec]:
         "explain_escalates": explain("who explains an escalation", "level", "escalate_to"),
         "explain_alternatives": explain("the Plan B offered, within what is left", "count", "level", "left"),
         "explain_alternatives_unlimited": explain("the Plan B offered, by a level with no limit", "count", "level"),
+        "explain_alternatives_capped": explain(
+            "the Plan B offered, within what is left under the cap that bounds it (policies with several caps)",
+            "count",
+            "level",
+            "left",
+            "cap",
+        ),
         "explain_suggestions": explain("the extra-mile suggestions offered", "count"),
         "explain_reason_refused": explain("the reason of a denial: the remedy kind is refused", "remedy_kind"),
         "explain_reason_no_level": explain("the reason of a denial: no level may grant it", "total", "remedy_kind"),

@@ -3,8 +3,31 @@
 "Never say, 'That's our policy,' or 'That's the way it's always been done
 here.'" and "Forbid your employees to tell the customer 'No.'" The check finds
 those phrases (in English, with the Spanish and German equivalents) in
-templates, names and the descriptions of a policy's alternatives, and says
-which positive form to use instead.
+templates, names, the descriptions of a policy's alternatives and a manager's
+denial reason, and says which positive form to use instead. It finds:
+
+- **policy recitals**: "that's our policy", "against policy"; the business's
+  policy (ours, the, company, store, hotel..., never "your insurance policy")
+  that *says*, *said*, *states*, *requires*, *forbids*, *doesn't* / *does not*
+  / *won't* / *can't* *allow* or *permit*, *allows only* or *allows no*, *is
+  no*...: "Our policy says no refunds", "Company policy doesn't allow it";
+  "according to", "as per", "due to", "because of", "in accordance with" the
+  policy; "not allowed by our policy";
+- **rules are rules**: "rules are rules", "a rule is a rule", "those are the
+  rules", "against the rules", "I don't make the rules", "just following the
+  rules", "the rules say...";
+- **helpless refusals**: "there's nothing I can do", "nothing more we could
+  do", "I can't do anything", "it's out of my hands", "not my problem";
+- **the old way**: "that's the way it's always been done";
+- **a bare "no"**, and "absolutely not", "certainly not", "of course not",
+  "not a chance", "no chance" standing as an answer.
+
+Case, spacing and the apostrophe's style (' or ’) do not matter: the text
+is compared in one case, with its whitespace collapsed and its apostrophes
+made plain. Ordinary sentences that only look alike pass: "your insurance
+policy covers it", "we changed our refund policy last year", "nothing is more
+important than this", "I can absolutely do that", "as a rule, we call back
+within the hour".
 
 **What counts as a bare "no".** "No" as an answer, not "no" as a word: the
 word *no* (or *nein*) that no other word follows in its clause, that is, at
@@ -37,7 +60,42 @@ _BARE_NO: Final = (
     'a bare "no" leaves the customer two options, to find someone with more authority or to go to a competitor; '
     "say what you CAN do instead: " + _POSITIVE_NO
 )
+_RECITAL: Final = (
+    "reciting policy tells the customer nothing they can act on; give the reason in plain words, then what "
+    "you CAN do: " + _POSITIVE_NO
+)
+_RULES_ARE_RULES: Final = (
+    "pointing at the rules ends the conversation without a reason; give the reason in plain words, then what "
+    "you CAN do: " + _POSITIVE_NO
+)
+_HELPLESS: Final = (
+    "saying you can do nothing leaves the customer nowhere to go, when you can always offer a Plan B; say what "
+    "you CAN do: " + _POSITIVE_NO
+)
 _END_OF_CLAUSE: Final = r"(?![\w'-])(?!\.\s*\d)(?=\s*(?:$|[^\w\s]))"
+
+_NOT: Final = r"(?:\s*n'?t|\s+not|not)"
+"""The negation that ends a verb: doesn't, does not, doesnt; with ``wo`` and ``ca``: won't, can't; cannot."""
+_OWNER: Final = r"(?:our|the|company(?:'s)?|corporate|store(?:'s)?|hotel(?:'s)?|shop(?:'s)?|park(?:'s)?|house)"
+"""Whose policy is recited: the business's (never the customer's: "your insurance policy covers it")."""
+_QUALIFIER: Final = (
+    r"(?:own|company|corporate|store|hotel|shop|park|house|strict|official|standard|general|current|new|refunds?"
+    r"|returns?|exchange|cancellation|booking|pricing|no[- ]refunds?)"
+)
+_POLICY: Final = rf"\b{_OWNER}(?:\s+{_QUALIFIER}){{0,2}}\s+polic(?:y|ies)\b"
+"""The business's policy, named: "our policy", "company policy", "the store's strict returns policy"."""
+_BARE_POLICY: Final = r"(?:^|(?<=[.!?;:,\"(])|(?<=[.!?;:,\"(] ))polic(?:y|ies)\b"
+""""Policy" opening a clause: "Policy says no."."""
+_RECITES: Final = (
+    r"\s+(?:only|just)\s+(?:allows?|allowed|permits?|permitted|lets)\b"
+    r"|\s+(?:(?:clearly|only|just|strictly|simply)\s+)?(?:says?|said|states?|stated|dictates?|dictated|requires?"
+    r"|required|prohibits?|prohibited|forbids?|forbade|prevents?|prevented|bars?|barred"
+    r"|(?:is|was)\s+(?:clear|that|not\s+to|no)"
+    rf"|(?:does|do|did|will|would|can|could|wo|ca){_NOT}\s+(?:allow|permit|let|accept|authori[sz]e|cover|include)\w*"
+    r"|never\s+(?:allows?|allowed|permits?|permitted|lets)"
+    r"|(?:allows?|allowed|permits?|permitted)\s+(?:no|only))\b"
+)
+"""What a recited policy does: says, states, requires, forbids, doesn't allow, won't permit, allows no..."""
 
 _RULES: Final = (
     (
@@ -45,11 +103,39 @@ _RULES: Final = (
             r"\b(?:that|this|it)(?:'s|\s+is|\s+was)(?:\s+just)?"
             r"(?:\s+(?:our|the|company|store|shop|hotel|park|house)){0,3}\s+polic(?:y|ies)\b"
             r"|\b(?:against|per)\s+(?:our\s+|the\s+|company\s+)?policy\b"
+            rf"|(?:{_POLICY}|{_BARE_POLICY})(?:{_RECITES})"
+            r"|\b(?:according\s+to|as\s+per|due\s+to|because\s+of|owing\s+to|in\s+(?:accordance|line)\s+with)\s+"
+            rf"(?:{_OWNER}\s+)?(?:{_QUALIFIER}\s+){{0,2}}polic(?:y|ies)\b"
+            rf"|\bnot\s+(?:allowed|permitted)\s+(?:by|under|per)\s+(?:{_OWNER}\s+)?(?:{_QUALIFIER}\s+){{0,2}}"
+            r"polic(?:y|ies)\b"
             r"|\b(?:es|son)\s+(?:nuestra|la)s?\s+pol[ií]ticas?\b"
             r"|\bdas\s+ist\s+(?:unsere|die)\s+(?:firmen)?(?:richtlinie|vorschrift|politik)\b"
         ),
-        "reciting policy tells the customer nothing they can act on; give the reason in plain words, then what "
-        "you CAN do: " + _POSITIVE_NO,
+        _RECITAL,
+    ),
+    (
+        re.compile(
+            r"\brules?\s+(?:are|is|were|was)\s+(?:the\s+|a\s+)?rules?\b"
+            r"|\b(?:that|this|it|those|these|them)(?:'?s|'?re|\s+is|\s+are|\s+was|\s+were)(?:\s+just)?"
+            r"\s+(?:the|our|company|store|shop|hotel|house)\s+rules?\b(?!\s+of\b)"
+            rf"|\b(?:i|we)\s+(?:do|did){_NOT}\s+make\s+(?:the|our)\s+(?:rules?|polic(?:y|ies))\b"
+            r"|\b(?:just|only)\s+follow(?:ing|s)?\s+(?:the\s+|our\s+|company\s+)?(?:rules?|polic(?:y|ies)|orders)\b"
+            r"|\bagainst\s+(?:the\s+|our\s+|company\s+|store\s+|hotel\s+)?rules?\b"
+            r"|\b(?:the|our|company|store|shop|hotel|house)\s+rules?\s+"
+            rf"(?:says?|said|states?|stated|(?:does|do|did|will|would|wo){_NOT}\s+(?:allow|permit|let))"
+        ),
+        _RULES_ARE_RULES,
+    ),
+    (
+        re.compile(
+            r"\bnothing\s+(?:(?:more|else|at\s+all)\s+)?(?:i|we|anyone|anybody|one)\s+(?:can|could|(?:am|are)\s+able"
+            r"\s+to)\s+do\b"
+            r"|\bthere(?:'?s|\s+is|\s+was)\s+nothing\s+(?:(?:more|else)\s+)?to\s+be\s+done\b"
+            rf"|\b(?:i|we)\s+(?:can|ca|could){_NOT}\s+do\s+anything\b"
+            r"|\b(?:it'?s|it\s+is)\s+out\s+of\s+(?:my|our)\s+hands\b"
+            r"|\bnot\s+my\s+(?:problem|job|department)\b"
+        ),
+        _HELPLESS,
     ),
     (
         re.compile(
@@ -66,7 +152,11 @@ _RULES: Final = (
         re.compile(
             r"(?<![\w'-])(?<!\bo )(?<!\bor )(?<!\boder )(?:no|nein)"
             + _END_OF_CLAUSE
-            + r"|(?<![\w'-])no\s+(?:way|can\s+do)"
+            + r"|(?<![\w'-])no\s+(?:way|can\s+do|chance)"
+            + _END_OF_CLAUSE
+            + r"|(?<![\w'-])(?:absolutely|certainly|definitely|of\s+course)\s+not"
+            + _END_OF_CLAUSE
+            + r"|(?<![\w'-])not\s+a\s+chance"
             + _END_OF_CLAUSE,
         ),
         _BARE_NO,
@@ -77,7 +167,9 @@ _RULES: Final = (
     ),
 )
 
-_QUOTES: Final = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
+_QUOTES: Final = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'", "`": "'", "\u201c": '"', "\u201d": '"'}
+)
 
 
 def _normal(text: str) -> str:
@@ -86,6 +178,12 @@ def _normal(text: str) -> str:
 
 def forbidden_phrases(text: str) -> tuple[str, ...]:
     """What is wrong with ``text`` as customer-facing wording: one message per forbidden phrase found.
+
+    It finds policy recitals ("Our policy says no refunds", "Company policy
+    doesn't allow it", "according to our policy"), "rules are rules", saying
+    you can do nothing ("There's nothing I can do"), defending the old way and
+    bare refusals ("No.", "Absolutely not"), in any case, spacing, apostrophe
+    style and inflection (see the module's documentation for the full list).
 
     An empty tuple means the text passes. Each message quotes the phrase and
     suggests a positive form: ``forbidden_phrases("Sorry, that's our policy.")``

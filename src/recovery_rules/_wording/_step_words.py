@@ -23,7 +23,7 @@ next.
 
 This module plans the words; :class:`~recovery_rules.Wording` writes them in a
 locale and a format. It reads a case only through its public API (``history``,
-``complaint``, ``employee``, ``policy``, ``allowed_steps()``) and the data its
+``complaint``, ``level``, ``policy``, ``allowed_steps()``) and the data its
 events recorded.
 """
 
@@ -208,7 +208,7 @@ class CaseRecord(Protocol):
     def complaint(self) -> Complaint: ...
 
     @property
-    def employee(self) -> str: ...
+    def level(self) -> str: ...
 
     @property
     def policy(self) -> Policy: ...
@@ -222,7 +222,7 @@ class _CaseSoFar:
 
     policy: Policy
     complaint: Complaint
-    employee: str
+    level: str
     customer_name: str
     preferred: Remedy | None = None
     decision: Resolution | None = None
@@ -264,7 +264,7 @@ class _CaseSoFar:
             "remedy_kind": Kind(remedy.kind),
             "amount": Amount(remedy.amount),
             "request": Verbatim(remedy.description),
-            "employee": Level(self.employee),
+            "employee": Level(self.level),
             **self.number,
         }
 
@@ -382,8 +382,8 @@ def _speaker(step: str, story: _CaseSoFar) -> str:
     if step == "explain_denial":
         return _denial_speaker(story)
     if step in ("make_final_offer", "write_report"):
-        return story.offered_by or story.employee
-    return story.employee
+        return story.offered_by or story.level
+    return story.level
 
 
 def _story(case: CaseRecord, customer_name: str | None) -> _CaseSoFar:
@@ -391,7 +391,7 @@ def _story(case: CaseRecord, customer_name: str | None) -> _CaseSoFar:
     return _CaseSoFar(
         policy=case.policy,
         complaint=complaint,
-        employee=case.employee,
+        level=case.level,
         customer_name=complaint.customer.name if customer_name is None else customer_name,
     )
 

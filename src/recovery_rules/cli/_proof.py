@@ -4,14 +4,16 @@ A decision depends on the amounts only through comparisons with a finite set
 of figures from the policy:
 
 - the **total** (already granted + asked) against every level's limit for the
-  customer's tier and the hard cap (approve, escalate to whom, deny), and
+  customer's tier and every cap (approve, escalate to whom, deny), and
   against what is left for extra-mile suggestions (room minus each suggestion's
   value);
 - the amount **already granted** against what the acting level may still grant
   (its room: its limit, at most the cap) minus each alternative's value: which
   alternatives fit the budget;
 - the amount **asked** against each alternative's value and the midpoint of
-  every two values: which alternatives are closest to what was asked, in order.
+  every two values: which alternatives are closest to what was asked, in order
+  (the last rule of the Plan B ranking; the others, what an alternative is
+  written for and whether it is free, do not depend on the amounts).
 
 So for one acting level, customer tier, remedy kind and category (a *slice*),
 these thresholds cut the plane of (granted, asked) into finitely many
@@ -174,7 +176,10 @@ def categories(policy: Policy) -> list[str]:
 
 def slices(policy: Policy) -> list[Slice]:
     """Every slice of ``policy``'s input space, with its regions' thresholds, in a fixed order."""
-    cap = None if policy.hard_cap is None else _minor(policy.hard_cap)
+    # ``decide`` is given one amount granted, which counts in every window: then the caps bound the total together,
+    # the lowest first. Each is a threshold of the total still (the region where it binds is empty otherwise).
+    caps = [_minor(money) for money in (policy.hard_cap, *(cap.limit for cap in policy.caps)) if money is not None]
+    cap = min(caps, default=None)
     ceiling = int(Money.MAX_AMOUNT) * Money(1, policy.currency).to_minor_units()  # MAX_AMOUNT in minor units
     result = []
     for actor, tier in itertools.product(policy.levels, tiers(policy)):
@@ -187,8 +192,7 @@ def slices(policy: Policy) -> list[Slice]:
             extra = {_minor(alternative.value) for alternative in relevant if alternative.extra_mile}
             granted = set() if room is None else {room, *(room - value for value in values)}
             total = {limit for limit in limits if limit is not None}
-            if cap is not None:
-                total.add(cap)
+            total.update(caps)
             if room is not None:
                 total.update(room - value for value in extra)
             asked = {*values, *((low + high) // 2 for low, high in itertools.combinations(values, 2))}
@@ -312,7 +316,7 @@ def suggestion_violations(
     catalog: dict[str, Alternative] = {alternative.id: alternative for alternative in policy.catalog}
     actor = policy.level(by)
     own = actor.tier_limits.get(complaint.customer.tier, actor.limit)
-    bounds = [bound for bound in (own, policy.hard_cap) if bound is not None]
+    bounds = [bound for bound in (own, policy.hard_cap, *(cap.limit for cap in policy.caps)) if bound is not None]
     total = granted + complaint.requested.amount
     left = None if not bounds else max(min(bounds) - total, Money.zero(policy.currency))
     if len({suggestion.kind for suggestion in suggestions}) != len(suggestions):

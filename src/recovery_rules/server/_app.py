@@ -10,11 +10,13 @@ import logging
 import signal
 import sys
 import time
+import typing
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import IO, Any, Final
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -36,7 +38,7 @@ from recovery_rules import (
 from ._auth import Tokens
 from ._observe import DecisionLog
 from ._problems import ApiProblem, FieldProblem, field_problem, problem_response
-from ._service import Clock, Service
+from ._service import LOG, Clock, Service
 from ._settings import Settings, load_policy, open_journal
 
 __all__ = ["app_from_environment", "create_app", "openapi_document"]
@@ -56,6 +58,7 @@ def create_app(
     decision_log: IO[str] | None = None,
     watch_policy: bool = False,
     reload_on_sighup: bool = True,
+    allow_origins: tuple[str, ...] = (),
     logger: logging.Logger | None = None,
 ) -> FastAPI:
     """The decision service: ``policy`` decides, ``journal`` records the cases, ``tokens`` say who may act.
@@ -64,7 +67,9 @@ def create_app(
     one). ``policy_source`` (a file or a preset's name) is where a reload reads the policy again: on SIGHUP
     (with ``reload_on_sighup``, while the app runs under a server) and, with ``watch_policy``, when the
     file changes; ``tokens_source``, the token file, is read again at each reload. ``decision_log``
-    receives one JSON line per decision (none when ``None``).
+    receives one JSON line per decision (none when ``None``). ``allow_origins`` are the web origins whose
+    pages may call the API from a browser (CORS: the bearer token, ``Content-Type`` and ``Idempotency-Key``
+    headers; no cookies).
     """
     from ._api import router  # noqa: PLC0415 - the routes import this module's siblings only when an app is made
     from ._console import router as console_router  # noqa: PLC0415 - as the API's routes
@@ -114,6 +119,15 @@ def create_app(
     app.state.service = service
     _handle_errors(app)
     _measure(app, service)
+    if allow_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(allow_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            expose_headers=["Location", "WWW-Authenticate"],
+            allow_credentials=False,
+        )
     app.include_router(router)
     app.include_router(console_router)  # the front-desk console's HTML pages, under /console
     _operations(app, service)
@@ -161,14 +175,22 @@ def app_from_environment() -> FastAPI:
         log = sys.stdout
     else:
         log = open(settings.decision_log, "a", encoding="utf-8")  # noqa: SIM115 - open for the app's lifetime
+    try:
+        policy = load_policy(settings.policy)
+    except PolicyError as error:
+        # A new worker (uvicorn replaces every worker on SIGHUP) of a policy that does not load: it does not
+        # start, so uvicorn keeps the old workers, which keep serving the old policy.
+        logging.getLogger(LOG).error("policy reload refused; this worker does not start: %s", error)
+        raise SystemExit(3) from None
     return create_app(
-        load_policy(settings.policy),
+        policy,
         open_journal(settings.journal),
         Tokens.from_file(settings.tokens),
         policy_source=settings.policy,
         tokens_source=settings.tokens,
         decision_log=log,
         watch_policy=settings.watch_policy,
+        allow_origins=settings.allow_origins,
     )
 
 
@@ -176,8 +198,7 @@ async def _watch(service: Service) -> None:
     """Reload the policy whenever its file changes, until cancelled."""
     while True:
         await asyncio.sleep(WATCH_EVERY)
-        if service.policy_changed():
-            service.reload()
+        service.reload_if_changed()
 
 
 def _measure(app: FastAPI, service: Service) -> None:
@@ -229,8 +250,11 @@ def _body_model(request: Request) -> type[RecoveryModel] | None:
     """The request model of the route that refused the body, if it is one of the service's own."""
     route = request.scope.get("route")
     field = getattr(route, "body_field", None)
-    model = getattr(getattr(field, "field_info", None), "annotation", None)
-    return model if isinstance(model, type) and issubclass(model, RecoveryModel) else None
+    annotation = getattr(getattr(field, "field_info", None), "annotation", None)
+    for model in (annotation, *typing.get_args(annotation)):  # a step's body is ``Model | None``
+        if isinstance(model, type) and issubclass(model, RecoveryModel):
+            return model
+    return None
 
 
 def _handle_errors(app: FastAPI) -> None:

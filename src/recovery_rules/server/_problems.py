@@ -152,7 +152,10 @@ def _float_money(match: re.Match[str]) -> str:
 _REWRITES: Final[tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...]] = (
     # Money: the library advises Decimal('250.00'); a JSON client writes a string.
     (_FLOAT_MONEY, _float_money),
-    (re.compile(r"must be a Decimal, int or string, not a bool"), lambda m: 'must be a string such as "12.50 USD"'),
+    (
+        re.compile(r"must (?:be a Decimal, int or string|hold a Decimal amount), not [A-Za-z_]+"),
+        lambda m: 'must be a string with its currency, such as "12.50 USD"',
+    ),
     # Times: the library advises tzinfo=...; a JSON client writes an offset.
     (_NAIVE, lambda m: f"must have a time zone: write it with its UTC offset, for example {_EXAMPLE_TIME}"),
     (re.compile(r"\btimedelta\(([a-z]+)=(\d+)\)"), lambda m: f'"{m[2]}{m[1][0]}"'),
@@ -166,9 +169,6 @@ _REWRITES: Final[tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], .
         re.compile(r"\bmust be a Remedy\b"),
         lambda m: 'must be a JSON object such as {"kind": "refund", "amount": "25.00 USD"}',
     ),
-    (re.compile(r"\bNone\b"), lambda m: "null"),
-    (re.compile(r"\bTrue\b"), lambda m: "true"),
-    (re.compile(r"\bFalse\b"), lambda m: "false"),
 )
 
 

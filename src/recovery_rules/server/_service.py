@@ -114,6 +114,10 @@ class Service:
         except RecoveryRulesError as error:
             self.log.error("token file reload refused; the tokens read before still hold: %s", error)
 
+    def reload_if_changed(self) -> ReloadResult | None:
+        """Reload when the policy's file changed since it was last read (what ``--watch-policy`` does each second)."""
+        return self.reload() if self.policy_changed() else None
+
     def policy_changed(self) -> bool:
         """Whether the policy's file changed since it was last read (its size, time or inode)."""
         return self.policy_source is not None and self._file_stamp() != self._stamp

@@ -23,6 +23,7 @@ ENVIRONMENT: Final = {
     "tokens": "RECOVERY_RULES_TOKENS",
     "watch_policy": "RECOVERY_RULES_WATCH_POLICY",
     "decision_log": "RECOVERY_RULES_DECISION_LOG",
+    "allow_origins": "RECOVERY_RULES_ALLOW_ORIGINS",
 }
 """The environment variable of each setting."""
 
@@ -35,7 +36,8 @@ class Settings:
     ``sqlite:PATH`` or a PostgreSQL URL (``postgresql://app@db/hotel``); ``tokens`` the token file (hashes of
     the bearer tokens, each with its employee and level). ``watch_policy`` reloads the policy when its file
     changes (SIGHUP always does). ``decision_log`` is where the decision log's JSON lines go: a file, ``-``
-    for standard output, or empty for none.
+    for standard output, or empty for none. ``allow_origins`` are the web origins
+    (``https://desk.example.com``) whose pages may call the API from a browser (CORS); none by default.
     """
 
     policy: str
@@ -43,6 +45,7 @@ class Settings:
     tokens: str
     watch_policy: bool = False
     decision_log: str = "-"
+    allow_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -61,6 +64,9 @@ class Settings:
             tokens=environ[ENVIRONMENT["tokens"]],
             watch_policy=environ.get(ENVIRONMENT["watch_policy"], "") in ("1", "true", "yes"),
             decision_log=environ.get(ENVIRONMENT["decision_log"], "-"),
+            allow_origins=tuple(
+                origin for origin in environ.get(ENVIRONMENT["allow_origins"], "").split(" ") if origin
+            ),
         )
 
     def to_environment(self) -> dict[str, str]:
@@ -71,6 +77,7 @@ class Settings:
             ENVIRONMENT["tokens"]: self.tokens,
             ENVIRONMENT["watch_policy"]: "1" if self.watch_policy else "0",
             ENVIRONMENT["decision_log"]: self.decision_log,
+            ENVIRONMENT["allow_origins"]: " ".join(self.allow_origins),
         }
 
 

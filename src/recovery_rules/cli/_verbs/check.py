@@ -72,11 +72,30 @@ def summary(policy: Policy) -> list[str]:
             parts.append(f"may grant only {', '.join(level.may_grant)}")
         lines.append("level " + ", ".join(parts))
     lines.append(f"hard cap: {amount(policy.hard_cap)}; denials delivered by {policy.denials_delivered_by}")
+    lines.extend(_cap_line(policy, cap) for cap in policy.caps)
     lines.append(
         f"Plan B: {len(policy.catalog)} alternatives, {policy.min_alternatives} offered with every denial "
         f"and escalation; {len(policy.categories)} categories, {len(policy.vocabulary)} remedy kinds"
     )
     return lines
+
+
+def _cap_line(policy: Policy, cap: Any) -> str:
+    """One of ``caps``: its limit and window, and the levels whose limit it can bind before their own."""
+    window = f"per {cap.window}" if cap.window.kind in ("incident", "day") else f"in any {cap.window}"
+    line = f"cap: {cap.limit.display()} {window}"
+    if cap.label:
+        line += f" ({cap.label})"
+    above = [
+        level.name
+        for level in policy.levels
+        if level.limit is None
+        or level.limit > cap.limit
+        or any(limit > cap.limit for limit in level.tier_limits.values())
+    ]
+    if above:
+        line += f"; below the limit of {', '.join(above)}: this cap binds first once the window's total nears it"
+    return line
 
 
 def short_duration(value: dt.timedelta) -> str:

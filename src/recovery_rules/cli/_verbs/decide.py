@@ -35,8 +35,22 @@ _LABEL = 15
     metavar="TIME",
     help="When the decision is made, ISO 8601 with a time zone (2026-11-23T15:00:00Z). Default: now.",
 )
+@click.option(
+    "--employee",
+    metavar="ID",
+    help="The acting employee's id (E-0042, never a name), carried into the resolution. Default: none.",
+)
 @options.json
-def command(*, complaint_file: str, policy: str, by: str, granted: str | None, now: str | None, as_json: bool) -> int:
+def command(
+    *,
+    complaint_file: str,
+    policy: str,
+    by: str,
+    granted: str | None,
+    now: str | None,
+    employee: str | None,
+    as_json: bool,
+) -> int:
     """Decide the complaint in COMPLAINT.json (- for standard input) and print the resolution.
 
     Shows the outcome, who delivers it and why, the alternatives with their
@@ -54,8 +68,10 @@ def command(*, complaint_file: str, policy: str, by: str, granted: str | None, n
     moment = parse_time(now, option="--now") if now is not None else dt.datetime.now(dt.UTC)
     complaint = load_complaint(complaint_file)
     try:
-        resolution = rules.decide(complaint, by=by, granted=before, now=moment)
+        resolution = rules.decide(complaint, by=by, granted=before, now=moment, employee=employee)
     except InvalidInputError as error:
+        if error.what == "employee":
+            raise CliInputError(f"--employee: {error.problems[0].message}") from None
         raise CliInputError(f"{complaint_file}: {error}") from None
     if as_json:
         _console.echo_json_text(resolution.model_dump_json(indent=2))
@@ -95,6 +111,8 @@ def describe(resolution: Resolution, policy: Policy) -> Text:
         local = show_time(resolution.callback_by, ZoneInfo(policy.timezone))
         line("callback by", f"{local} ({policy.timezone})")
     line("delivered by", _level(policy, resolution.delivered_by))
+    if resolution.employee is not None:
+        line("employee", resolution.employee)
     if outcome is not Outcome.APPROVED:
         grantable = resolution.grantable_by
         line("grantable by", "no level can grant it" if grantable is None else _level(policy, grantable))

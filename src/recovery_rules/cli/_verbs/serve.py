@@ -42,6 +42,13 @@ __all__ = ["command"]
     help="Where the decision log's JSON lines go: a file, - for standard output, or '' for none.",
 )
 @click.option(
+    "--allow-origin",
+    "allow_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="A web origin (https://desk.example.com) whose pages may call the API from a browser (CORS); repeatable.",
+)
+@click.option(
     "--mint-token",
     nargs=2,
     metavar="EMPLOYEE LEVEL",
@@ -58,6 +65,7 @@ def command(
     workers: int,
     watch_policy: bool,
     decision_log: str,
+    allow_origins: tuple[str, ...],
     mint_token: tuple[str, str] | None,
 ) -> int:
     """Serve the decision service: the versioned JSON API under /v1 (OpenAPI at /v1/openapi.json).
@@ -92,6 +100,8 @@ def command(
         raise CliInputError(f"--journal: {error.problems[0].message}") from None
     token_file = Path(tokens)
     if not token_file.exists():
+        if token_file.suffix == ".json":
+            raise CliInputError(f"--tokens: there is no token file {tokens}; make one with --mint-token EMPLOYEE LEVEL")
         made = server.demo_tokens(token_file, loaded)
         _console.echo(
             f"No token file {tokens}: made one with a token for each level. The tokens, shown once:", err=True
@@ -108,6 +118,7 @@ def command(
         tokens=str(token_file.resolve()),
         watch_policy=watch_policy,
         decision_log=decision_log,
+        allow_origins=tuple(allow_origins),
     )
     server.run(settings, host=host, port=port, workers=workers)
     return ExitCode.OK

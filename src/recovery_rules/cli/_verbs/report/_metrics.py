@@ -233,7 +233,7 @@ class Report:
         self.currency = self.currency or currency
         self.cases += 1
         self.policies[view.policy] += 1
-        self._level(view.employee)
+        self._level(view.level)
         category = self.per_category.setdefault(complaint.category, CategoryFigures())
         category.cases += 1
         if view.state is not CaseState.CLOSED:
