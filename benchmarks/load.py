@@ -718,7 +718,12 @@ def main(argv: list[str] | None = None) -> int:
     ok = ok and not checked.ledger_disagreements and not checked.duplicated and kill.get("error") is None
     result = {
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "load_average_after": [round(value, 2) for value in os.getloadavg()],
+        },
         "run": {
             "seconds": seconds,
             "clients": clients,
