@@ -670,8 +670,7 @@ def listing_probes(context: Context) -> list[Probe]:
 
 
 def report_probes(context: Context) -> list[Probe]:
-    from recovery_rules.cli._journal_reader import PeriodReplay  # noqa: PLC0415 - what report --since/--until runs
-    from recovery_rules.cli._verbs.report._metrics import build_report  # noqa: PLC0415 - as above
+    from recovery_rules.metrics import report as metrics  # noqa: PLC0415 - what report --since/--until runs
 
     backend, journal = context.backend, context.journal
     since, until = _first_day(context)
@@ -679,8 +678,7 @@ def report_probes(context: Context) -> list[Probe]:
     cutoff = canonical_time(report_now)
 
     def report() -> int:
-        replay = PeriodReplay(journal, "bench", now=report_now, since=since, until=until)
-        return build_report(replay, since=since, until=until).cases
+        return metrics(journal, since=since, until=until, now=report_now, source="bench").cases.total
 
     trace = backend.recorded(report)
 

@@ -24,7 +24,8 @@ LEVELS = ("staff", "manager", "general_manager")
 
 @dataclasses.dataclass
 class Served:
-    """An app in-process, its client, its journal and decision log, and a token for each level."""
+    """An app in-process, its client, its journal and decision log, and a token for each level (two for staff:
+    ``staff`` and ``staff-2``; employee ids ``e-staff``, ``e-staff-2``, ``e-manager``...)."""
 
     app: FastAPI
     client: TestClient
@@ -60,10 +61,10 @@ def serve(
 ) -> Served:
     tokens: dict[str, str] = {}
     entries = []
-    for level in LEVELS:
+    for name in (*LEVELS, "staff-2"):  # two staff members: one may not decide what the other escalated
         token, digest = mint_token()
-        tokens[level] = token
-        entries.append({"sha256": digest, "employee": f"e-{level}", "level": level})
+        tokens[name] = token
+        entries.append({"sha256": digest, "employee": f"e-{name}", "level": name.removesuffix("-2")})
     journal = journal if journal is not None else MemoryJournal(clock=clock)
     log = io.StringIO()
     app = create_app(

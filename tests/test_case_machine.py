@@ -46,7 +46,13 @@ from recovery_rules import (
 from ._helpers import examples, policy_data
 
 POLICY: Final = Policy.model_validate(
-    policy_data(window="day", timezone="America/New_York", refused_remedies=["cash_payment"])
+    policy_data(
+        window="day",
+        timezone="America/New_York",
+        refused_remedies=["cash_payment"],
+        business_hours={"default": "08:00-20:00", "sunday": "closed"},
+        personal_call_within="2h",
+    )
 )
 ZONE: Final = zoneinfo.ZoneInfo("America/New_York")
 START: Final = dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC)
@@ -71,7 +77,7 @@ MODEL: Final[dict[str, set[str]]] = {
     "thanked": {"close"},
     "closed": set(),
 }
-STEPS: Final = sorted({step for steps in MODEL.values() for step in steps} | {"write_report"})
+STEPS: Final = sorted({step for steps in MODEL.values() for step in steps} | {"write_report", "manager_calls"})
 AMOUNTS: Final = [
     "0.00",
     "15.00",
@@ -111,6 +117,9 @@ def allowed(case: Case) -> set[str]:
     state = case.state.value
     if state == "alternatives_declined":
         return {"make_final_offer"} if case.backup is not None else {"write_report"}
+    kinds = {event.kind for event in case.history}
+    if "report_written" in kinds and "manager_called" not in kinds:  # the personal call, once, whatever the state
+        return MODEL[state] | {"manager_calls"}
     return MODEL[state]
 
 
@@ -231,6 +240,8 @@ class CasePath(RuleBasedStateMachine):
             return {"alternative_id": data.draw(st.sampled_from([*ids, "no-such-alternative"]), label="id")}
         if step == "write_report":
             return {"summary": "The guest wants more."}
+        if step == "manager_calls":
+            return {"by": data.draw(st.sampled_from([None, level]), label="by"), "notes": "Called the guest."}
         return {}
 
     def check_refusal(self, case: Case, step: str, arguments: dict[str, Any], error: AuthorityError) -> None:
@@ -247,6 +258,10 @@ class CasePath(RuleBasedStateMachine):
         elif step == "explain_denial":
             assert arguments["by"] is not None
             assert rank(arguments["by"]) < rank(POLICY.denials_delivered_by)
+        elif step == "manager_calls":
+            assert case.report is not None
+            assert arguments["by"] is not None
+            assert rank(arguments["by"]) < rank(str(case.report["to"]))
         elif step in {"accept_alternative", "accept_final_offer"}:
             chosen = (
                 case.final_offer
@@ -323,7 +338,11 @@ class CasePath(RuleBasedStateMachine):
                 assert "report_written" in kinds or "final_offer_accepted" in kinds
             if "final_offer_declined" in kinds:
                 assert "report_written" in kinds
-            assert kinds[-2:] == ["thanked", "closed"]
+            assert [kind for kind in kinds if kind != "manager_called"][-2:] == ["thanked", "closed"]
+            if "report_written" in kinds and "manager_called" not in kinds:  # the personal call is still owed
+                assert case.callback_by is not None
+            else:
+                assert case.callback_by is None
 
 
 CasePath.TestCase.settings = settings(

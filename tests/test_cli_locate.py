@@ -50,8 +50,8 @@ def test_every_key_of_the_presets_is_found_on_its_line(name: str) -> None:
         assert where == path
         if path[-1] in ("levels", "caps", "catalog") or (len(path) == 2 and path[0] in ("levels", "caps", "catalog")):
             assert text_at(text, position) == f"[[{path[0]}]]", path  # an array of tables: its header
-        elif isinstance(path[-1], str):
-            assert text_at(text, position).startswith(path[-1]), path
+        elif isinstance(path[-1], str):  # a key, or a table's header ([business_hours])
+            assert text_at(text, position).startswith((path[-1], f"[{path[-1]}]")), path
 
 
 def test_toml_tables_arrays_inline_tables_strings_and_dotted_keys() -> None:

@@ -31,8 +31,9 @@ def test_a_decision_carries_the_policy_revision_and_the_complaint_number() -> No
     policy = presets.ritz_carlton()
     assert answer["policy_revision"] == policy.revision
     assert answer["complaint_number"] == "20261123-10442"
-    expected = policy.decide(Complaint.model_validate(complaint()), by="staff", now=NOW)
+    expected = policy.decide(Complaint.model_validate(complaint()), by="staff", now=NOW, employee="e-staff")
     assert Resolution.model_validate(answer["resolution"]) == expected
+    assert answer["resolution"]["employee"] == "e-staff"  # the token's employee, never the body's
 
 
 def test_the_level_that_decides_is_the_tokens() -> None:
@@ -78,7 +79,8 @@ def test_opening_a_case_answers_201_with_its_location_and_number() -> None:
     assert response.headers["location"] == "/v1/cases/20261123-10442"
     assert answer["case"]["state"] == "opened"
     assert answer["case"]["allowed_steps"] == ["listen"]
-    assert answer["case"]["employee"] == "staff"
+    assert (answer["case"]["level"], answer["case"]["employee"]) == ("staff", "e-staff")
+    assert answer["case"]["events"][0]["employee"] == "e-staff"
     assert answer["policy_revision"] == presets.ritz_carlton().revision
 
 
@@ -247,7 +249,11 @@ def test_the_service_decides_as_the_library_does(
     body = {"complaint": complaint(amount, category=category), "granted": f"{before} USD"}
     answer = shared.post("/v1/decisions", level, json=body).json()
     expected = presets.ritz_carlton().decide(
-        Complaint.model_validate(body["complaint"]), by=level, granted=Money(before, "USD"), now=NOW
+        Complaint.model_validate(body["complaint"]),
+        by=level,
+        granted=Money(before, "USD"),
+        now=NOW,
+        employee=f"e-{level}",
     )
     assert Resolution.model_validate(answer["resolution"]) == expected
 

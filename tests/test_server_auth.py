@@ -49,10 +49,13 @@ def test_a_clerk_cannot_act_as_a_manager() -> None:
     served = serve()
     number = served.post("/v1/cases", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
     walk(served, number, SEED_STEPS)
-    as_body = served.post(f"/v1/cases/{number}/manager_approves", "staff", json={"by": "manager"})
+    # staff-2 did not escalate the case: only the level stands in the way
+    as_body = served.post(f"/v1/cases/{number}/manager_approves", "staff-2", json={"by": "manager"})
     assert as_body.status_code == 422  # a level in the body is refused, never used
-    assert served.post(f"/v1/cases/{number}/manager_approves", "staff").status_code == 403
-    denied = served.post(f"/v1/cases/{number}/manager_denies", "staff", json={"reason": "beyond one night's delay"})
+    approved = served.post(f"/v1/cases/{number}/manager_approves", "staff-2")
+    assert approved.status_code == 403
+    assert approved.json()["needed_level"] == "manager"
+    denied = served.post(f"/v1/cases/{number}/manager_denies", "staff-2", json={"reason": "beyond one night's delay"})
     assert denied.status_code == 403
     assert served.get(f"/v1/cases/{number}").json()["case"]["state"] == "escalated"  # nothing was recorded
 
@@ -67,9 +70,9 @@ def test_a_step_recorded_as_a_managers_is_refused_to_a_clerk() -> None:
         [*SEED_STEPS, ("manager_denies", "manager")],
         manager_denies={"reason": "beyond what one night's noise calls for"},
     )
-    assert served.post(f"/v1/cases/{number}/explain_denial", "staff").status_code == 403
+    assert served.post(f"/v1/cases/{number}/explain_denial", "staff-2").status_code == 403
     walk(served, number, [("explain_denial", "manager")])
-    refused = served.post(f"/v1/cases/{number}/decline_alternatives", "staff")
+    refused = served.post(f"/v1/cases/{number}/decline_alternatives", "staff-2")
     assert refused.status_code == 403
     assert refused.json()["needed_level"] == "manager"
 
@@ -154,6 +157,15 @@ def test_the_same_key_with_another_body_is_a_409() -> None:
     other = served.post("/v1/cases", key="open", json={"complaint": complaint()})
     assert served.post("/v1/cases", key="open", json={"complaint": complaint("9.00")}).status_code == 409
     assert other.status_code == 201
+
+
+def test_the_employee_recorded_is_the_tokens() -> None:
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    listened = served.post(f"/v1/cases/{number}/listen", "staff-2", json={"notes": "heard it"}).json()
+    assert listened["event"]["employee"] == "e-staff-2"
+    assert listened["case"]["employee"] == "e-staff"  # who opened the case
+    assert listened["event"]["policy_revision"] == listened["policy_revision"]
 
 
 def test_keys_are_scoped_to_the_route_and_the_employee() -> None:

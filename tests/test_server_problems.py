@@ -148,8 +148,10 @@ def test_a_step_above_the_tokens_level_is_a_403(served: Served) -> None:
     number = served.post("/v1/cases", json={"complaint": complaint("3000.00", category="spa")}).json()
     number = number["complaint_number"]
     walk(served, number, SEED_STEPS)
-    found = problem(served.post(f"/v1/cases/{number}/manager_approves", "staff"), 403, "forbidden")
+    found = problem(served.post(f"/v1/cases/{number}/manager_approves", "staff-2"), 403, "forbidden")
     assert found["needed_level"] == "manager"
+    own = problem(served.post(f"/v1/cases/{number}/manager_approves", "staff"), 403, "forbidden")
+    assert "may not decide their own escalation" in own["detail"]
     assert served.post(f"/v1/cases/{number}/manager_approves", "manager").status_code == 200
 
 

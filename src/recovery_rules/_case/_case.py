@@ -33,7 +33,7 @@ from recovery_rules._policy._policy import Policy, compiled_policy
 from recovery_rules._values._base import EMPLOYEE_EXAMPLE, Text, check_employee, problems_from
 from recovery_rules._values._models import Complaint, ComplaintNumber, Remedy
 from recovery_rules._values._money import Money
-from recovery_rules._values._time import Window, instant, local
+from recovery_rules._values._time import Window, format_duration, instant, local
 from recovery_rules._wording._phrases import forbidden_phrases
 from recovery_rules.exceptions import (
     AuthorityError,
@@ -478,32 +478,71 @@ class Case:
         return Resolution.model_validate(event.data["resolution"])
 
     def escalate(
-        self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
+        self,
+        *,
+        notes: str = "",
+        callback_at: dt.datetime | None = None,
+        key: str | None = None,
+        now: dt.datetime | None = None,
+        employee: str | None = None,
     ) -> Event:
         """Explain that more authority is needed, promise the callback, and pass the case up.
 
-        The callback is promised by the decision's ``callback_by``; until the
-        customer hears back, the journal lists the case among
-        :meth:`~recovery_rules.Journal.overdue_callbacks` once that time passes.
-        The ``employee`` who escalates may not approve or deny the case
-        themselves (:meth:`manager_approves`, :meth:`manager_denies`).
+        The callback is promised by the decision's ``callback_by``, or at
+        ``callback_at``, a time the customer chose ("at their convenience"): it
+        must lie within the policy's bounds, from now (or the next opening, when
+        the business is closed) to the level's ``callback_within`` after now
+        counted in business hours, and while the business is open; otherwise
+        :class:`~recovery_rules.InvalidInputError` says the allowed range, on
+        the policy's wall clock. The promise is :attr:`callback_by` and the
+        event's ``callback_due``; until the customer hears back, the journal
+        lists the case among :meth:`~recovery_rules.Journal.overdue_callbacks`
+        once that time passes. The ``employee`` who escalates may not approve
+        or deny the case themselves (:meth:`manager_approves`, :meth:`manager_denies`).
         """
         employee = _employee(self._policy, employee)
         notes = _text(notes, "notes")
+        chosen = None if callback_at is None else instant(callback_at, field="callback_at")
+        args: dict[str, JSONValue] = {"notes": notes}
+        if chosen is not None:
+            args["callback_at"] = chosen.isoformat()
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             decision = _required(view.decision)
+            promised = decision.callback_by
+            if chosen is not None:
+                promised = self._chosen_callback(_required(decision.escalate_to), at, chosen)
             return _draft(
                 CaseStep.ESCALATE,
                 CaseState.ESCALATED,
                 view.level,
                 at,
-                callback_due=decision.callback_by,
+                callback_due=promised,
                 to=decision.escalate_to,
                 notes=notes,
             )
 
-        return self._record(CaseStep.ESCALATE, {"notes": notes}, build, key, now, employee=employee)
+        return self._record(CaseStep.ESCALATE, args, build, key, now, employee=employee)
+
+    def _chosen_callback(self, level: str, at: dt.datetime, chosen: dt.datetime) -> dt.datetime:
+        """``chosen``, checked: from the earliest ``level`` can call after ``at`` to its ``callback_within``."""
+        policy = self._policy
+        compiled = compiled_policy(policy)
+        within = _required(policy.level(level).callback_within)
+        hours = compiled.hours
+        earliest = at if hours is None else hours.next_open(at)
+        latest = compiled.promise(at, within)
+        if earliest <= chosen <= latest and (hours is None or hours.is_open(chosen)):
+            return chosen
+        zone = ZoneInfo(policy.timezone)
+        while_open = "" if policy.business_hours is None else ", while the business is open"
+        raise InvalidInputError.at(
+            "callback",
+            "callback_at",
+            f"must be from {_wall(earliest, zone)} to {_wall(latest, zone)} ({policy.timezone}){while_open}: "
+            f"a callback from {policy.level(level).display_name} is promised within {format_duration(within)}"
+            f"{'' if hours is None else ' of business hours'}; ask the customer for a time in that range",
+        )
 
     def manager_approves(
         self,
@@ -768,7 +807,12 @@ class Case:
 
         ``to`` is that manager's level (the policy's ``denials_delivered_by`` by
         default, never lower). The report states the problem, what was decided
-        and why, every offer declined, and ``summary``.
+        and why, every offer declined, and ``summary``. With the policy's
+        ``personal_call_within``, the call is promised by that long after now,
+        counted in business hours: it is :attr:`callback_by`, and the case is
+        listed among the journal's overdue callbacks once that time passes,
+        until :meth:`manager_calls` records the call (thanking and closing the
+        case do not wait for it).
         """
         employee = _employee(self._policy, employee)
         summary = _text(summary, "summary")
@@ -792,7 +836,9 @@ class Case:
                 "summary": summary,
             }
             writer = view.offered_by or view.level
-            return _draft(CaseStep.WRITE_REPORT, CaseState.REPORTED, writer, at, report=report)
+            within = self._policy.personal_call_within
+            call_by = None if within is None else compiled_policy(self._policy).promise(at, within)
+            return _draft(CaseStep.WRITE_REPORT, CaseState.REPORTED, writer, at, callback_due=call_by, report=report)
 
         return self._record(
             CaseStep.WRITE_REPORT, {"to": reader, "summary": summary}, build, key, now, employee=employee
@@ -801,18 +847,67 @@ class Case:
     def thank(
         self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
     ) -> Event:
-        """Thank the customer for the chance to make it right."""
+        """Thank the customer for the chance to make it right (a manager's personal call still owed stays owed)."""
         return self._simple(CaseStep.THANK, CaseState.THANKED, notes, key, now, employee=employee)
 
     def close(self, *, key: str | None = None, now: dt.datetime | None = None, employee: str | None = None) -> Event:
-        """Close the case; it records how it was resolved. Nothing can be recorded after."""
+        """Close the case; it records how it was resolved.
+
+        Nothing can be recorded after it but the manager's personal call, when a
+        report promised one and it was not made yet (:meth:`manager_calls`).
+        """
         employee = _employee(self._policy, employee)
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             outcome = _required(view.outcome)
-            return _draft(CaseStep.CLOSE, CaseState.CLOSED, view.level, at, outcome=outcome.value)
+            return _draft(
+                CaseStep.CLOSE,
+                CaseState.CLOSED,
+                view.level,
+                at,
+                callback_due=view.callback_by,
+                outcome=outcome.value,
+            )
 
         return self._record(CaseStep.CLOSE, {}, build, key, now, employee=employee)
+
+    def manager_calls(
+        self,
+        *,
+        by: str | None = None,
+        employee: str | None = None,
+        notes: str = "",
+        key: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> Event:
+        """The manager makes the personal call the written report promised; ``notes`` records how it went.
+
+        Allowed once after :meth:`write_report`, before or after :meth:`thank`
+        and :meth:`close` (the guest may have left), on this case or one loaded
+        again. ``by`` is the manager's level: the level the report went to by
+        default, never lower (:class:`~recovery_rules.AuthorityError`);
+        ``employee`` the manager's id (recorded as the event's ``employee``). The state stays as it was; the call owed
+        (:attr:`callback_by`) is cleared, and the case leaves the journal's
+        overdue callbacks.
+        """
+        level = None if by is None else self._level(by)
+        notes = _text(notes, "notes")
+        employee = _employee(self._policy, employee)
+
+        def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            required = str(_required(view.report)["to"])
+            caller = required if level is None else level
+            if self._rank(caller) < self._rank(required):
+                raise _refusal(
+                    CaseStep.MANAGER_CALLS,
+                    view,
+                    level=caller,
+                    needed=required,
+                    detail=f"the report went to {required}, so the personal call is made by {required} or above",
+                )
+            return _draft(CaseStep.MANAGER_CALLS, view.state, caller, at, notes=notes)
+
+        return self._record(CaseStep.MANAGER_CALLS, {"by": level, "notes": notes}, build, key, now, employee=employee)
 
     # -- machinery ------------------------------------------------------------------
     def _simple(
@@ -826,13 +921,15 @@ class Case:
         employee: str | None,
         by_offerer: bool = False,
     ) -> Event:
-        """A step that only records itself (no callback is pending at any of them, or deliver ends it)."""
+        """A step that only records itself: deliver ends a callback owed; the others keep it (only a manager's
+        personal call can be owed at thank)."""
         employee = _employee(self._policy, employee)
         notes = _text(notes, "notes")
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             actor = _required(view.offered_by) if by_offerer else view.level
-            return _draft(step, state, actor, at, notes=notes)
+            owed = None if step is CaseStep.DELIVER else view.callback_by
+            return _draft(step, state, actor, at, callback_due=owed, notes=notes)
 
         return self._record(step, {"notes": notes}, build, key, now, employee=employee)
 
@@ -1057,6 +1154,11 @@ def _open_request(
     if incident is not None:
         request["incident"] = str(incident)
     return request
+
+
+def _wall(moment: dt.datetime, zone: ZoneInfo) -> str:
+    """``moment`` on the wall clock of ``zone``, as an error message shows it: ``Mon 2026-11-23 07:00``."""
+    return f"{moment.astimezone(zone):%a %Y-%m-%d %H:%M}"
 
 
 def _check_parts(journal: object, policy: object) -> None:

@@ -18,6 +18,11 @@ The path (the usual flow path for addressing a customer problem)::
     final_offer_made ─accept_final_offer─► resolved
     final_offer_made ─decline_final_offer─► final_offer_declined ─write_report─► reported
     resolved | reported ─thank─► thanked ─close─► closed
+    reported | thanked | closed ─manager_calls─► (the same state)   once, after a report: the personal call
+
+A report promises the manager's personal call (by ``personal_call_within`` after it, counted in business
+hours, when the policy sets one). Thanking and closing do not wait for it (the guest may leave): the call stays
+owed, and listed among the journal's overdue callbacks once late, until ``manager_calls`` records it.
 """
 
 from __future__ import annotations
@@ -109,6 +114,7 @@ class CaseStep(enum.StrEnum):
     WRITE_REPORT = "write_report"
     THANK = "thank"
     CLOSE = "close"
+    MANAGER_CALLS = "manager_calls"
 
 
 class CaseOutcome(enum.StrEnum):
@@ -143,7 +149,8 @@ STEPS_FROM: Final[Mapping[CaseState, tuple[CaseStep, ...]]] = {
     CaseState.CLOSED: (),
 }
 """The steps each state allows (from ``alternatives_declined``: the final offer if a back-up
-is left, else the report; :func:`allowed_steps` applies that)."""
+is left, else the report; after a report, ``manager_calls`` too, once, whatever the state:
+:func:`allowed_steps` applies both)."""
 
 _KINDS: Final[Mapping[CaseStep, str]] = {
     CaseStep.LISTEN: "listened",
@@ -163,6 +170,7 @@ _KINDS: Final[Mapping[CaseStep, str]] = {
     CaseStep.WRITE_REPORT: "report_written",
     CaseStep.THANK: "thanked",
     CaseStep.CLOSE: "closed",
+    CaseStep.MANAGER_CALLS: "manager_called",
 }
 OPENED_KIND: Final = "opened"
 GRANTING: Final = frozenset(
@@ -269,6 +277,8 @@ class CaseView:
     escalating_employee: str | None = None
     """The id of the employee who escalated the case, if the escalation named one: that employee may not
     approve or deny it (no approving one's own escalation)."""
+    called_by: str | None = None
+    """The level of the manager who made the personal call after the report, once made."""
 
     @property
     def version(self) -> int:
@@ -309,6 +319,8 @@ def allowed_steps(view: CaseView) -> tuple[CaseStep, ...]:
     """The steps allowed next in ``view``."""
     if view.state is CaseState.ALTERNATIVES_DECLINED:
         return (CaseStep.MAKE_FINAL_OFFER,) if view.backup is not None else (CaseStep.WRITE_REPORT,)
+    if view.report is not None and view.called_by is None:  # the manager's personal call is owed
+        return (*STEPS_FROM[view.state], CaseStep.MANAGER_CALLS)
     return STEPS_FROM[view.state]
 
 
@@ -422,7 +434,16 @@ def _report_written(view: CaseView, event: Event) -> dict[str, Any]:
     report = event.data["report"]
     if not isinstance(report, dict):
         raise TypeError("the report is not an object")
-    return {"state": CaseState.REPORTED, "report": report, "outcome": CaseOutcome.REPORTED}
+    return {
+        "state": CaseState.REPORTED,
+        "report": report,
+        "outcome": CaseOutcome.REPORTED,
+        "callback_by": event.callback_due,  # the manager's personal call, when the policy promises it by a time
+    }
+
+
+def _manager_called(view: CaseView, event: Event) -> dict[str, Any]:
+    return {"state": view.state, "called_by": event.actor, "callback_by": None}
 
 
 def _to(state: CaseState, **more: Any) -> Callable[[CaseView, Event], dict[str, Any]]:
@@ -458,4 +479,5 @@ _CHANGES: Final[Mapping[CaseStep, Callable[[CaseView, Event], dict[str, Any]]]] 
     CaseStep.WRITE_REPORT: _report_written,
     CaseStep.THANK: _to(CaseState.THANKED),
     CaseStep.CLOSE: _to(CaseState.CLOSED),
+    CaseStep.MANAGER_CALLS: _manager_called,
 }

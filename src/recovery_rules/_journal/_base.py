@@ -256,7 +256,9 @@ class Journal(abc.ABC):
             ledger=entry,
         )
         store.insert(record)
-        open_callback = None if event.state == CLOSED or event.callback_due is None else record["callback_due"]
+        # The callback the case owes is its latest event's, closed or not: a manager's personal call promised
+        # by a report stays owed when the case is closed (the guest may leave), until the call is recorded.
+        open_callback = None if event.callback_due is None else record["callback_due"]
         store.set_case_head(record, open_callback=open_callback)  # type: ignore[arg-type]  # a str, when set
         if entry is not None:
             store.set_ledger_head("guest", number.customer_id, event.seq, event.hash)
@@ -374,14 +376,17 @@ class Journal(abc.ABC):
         )
 
     def overdue_callbacks(self, now: dt.datetime) -> list[CaseSummary]:
-        """Open cases whose promised callback time has passed at ``now``, most overdue first.
+        """Cases whose promised callback time has passed at ``now``, most overdue first.
+
+        A callback is owed until a step records it made: the escalation's until the customer hears back,
+        the manager's personal call after a report until ``manager_calls``, even once the case is closed.
 
         For a host's scheduler to act on: the library runs no background threads.
         The cases are found through an index of the callbacks still owed, so a
         poll costs what it finds, however large the journal.
         """
         summaries = self._summaries(callback_before=canonical_time(now))
-        overdue = [s for s in summaries if s.state != CLOSED and s.callback_by is not None and s.callback_by < now]
+        overdue = [s for s in summaries if s.callback_by is not None and s.callback_by < now]
         return sorted(overdue, key=lambda summary: (summary.callback_by, str(summary.number)))
 
     def _summaries(self, **filters: str | None) -> list[CaseSummary]:

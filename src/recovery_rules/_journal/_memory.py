@@ -17,7 +17,7 @@ from typing import Any
 from recovery_rules._values._models import ComplaintNumber
 from recovery_rules.exceptions import JournalError
 
-from ._base import CLOSED, MAX_AHEAD, Clock, Journal
+from ._base import MAX_AHEAD, Clock, Journal
 from ._canonical import GENESIS, JSONValue, dumps
 from ._ledger import GrantQuery
 from ._store import CaseHead, Record, Scope, Store
@@ -78,7 +78,7 @@ class MemoryJournal(Journal):
         store = _MemoryStore(self)
         for record in records:
             store.insert(record)  # type: ignore[arg-type]  # a record this journal stored
-            open_callback = None if record["state"] == CLOSED else record.get("callback_due")
+            open_callback = record.get("callback_due")
             store.set_case_head(record, open_callback=open_callback)  # type: ignore[arg-type]  # a str or None
             ledger = record.get("ledger")
             if ledger is not None:

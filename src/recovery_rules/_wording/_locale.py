@@ -155,6 +155,19 @@ def _step_messages() -> dict[str, MessageSpec]:
             ("report_to", "complaint_number"),
             {"report_to": "the customer must hear who will call them"},
         ),
+        "step_report_call_by": step(
+            "write the report, when the policy promises the manager's call by a time (personal_call_within)",
+            ("report_to", "callback_time", "complaint_number"),
+            {
+                "report_to": "the customer must hear who will call them",
+                "callback_time": "the customer must hear when the manager will call",
+            },
+        ),
+        "step_manager_calls": step(
+            "the manager's personal call after the report: who calls, sorry, the complaint heard, what next",
+            ("caller", "complaint_number"),
+            {"caller": "the customer must hear who is calling"},
+        ),
     }
 
 

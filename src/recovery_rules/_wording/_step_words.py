@@ -232,6 +232,7 @@ class _CaseSoFar:
     denial_reason: str | None = None
     offered_by: str | None = None
     backup: Alternative | None = None
+    report_to: str | None = None
 
     def then(self, event: Event) -> _CaseSoFar:
         """The story once ``event`` happened."""
@@ -251,6 +252,8 @@ class _CaseSoFar:
                 return dataclasses.replace(
                     self, offered_by=event.actor, backup=None if backup is None else Alternative.model_validate(backup)
                 )
+            case "report_written":
+                return dataclasses.replace(self, report_to=str(_report(event)["to"]))
         return self
 
     @property
@@ -301,7 +304,8 @@ def _lead(step: str, story: _CaseSoFar, event: Event | None, now: dt.datetime) -
                 **story.asked(decision.remedy),
                 "escalate_to": Level(_required(decision.escalate_to)),
                 "reason": DecisionReason(decision),
-                "callback_time": Time(_required(decision.callback_by), now),
+                # once recorded, the callback promised (the time the customer chose, if they did)
+                "callback_time": Time(_required(decision.callback_by if event is None else event.callback_due), now),
             }
             return (Line("step_escalate", facts),)
         case "deliver":
@@ -322,10 +326,28 @@ def _lead(step: str, story: _CaseSoFar, event: Event | None, now: dt.datetime) -
             return (Line("step_final_offer", {"offer": Offers((offer,)), **number}),)
         case "write_report":
             to = str(_report(event)["to"]) if event is not None else story.policy.denials_delivered_by
-            return (Line("step_report", {"report_to": Level(to), **number}),)
+            call_by = event.callback_due if event is not None else _personal_call_by(story.policy, now)
+            if call_by is None:
+                return (Line("step_report", {"report_to": Level(to), **number}),)
+            return (
+                Line("step_report_call_by", {"report_to": Level(to), "callback_time": Time(call_by, now), **number}),
+            )
+        case "manager_calls":
+            caller = event.actor if event is not None else _required(story.report_to)
+            return (Line("step_manager_calls", {"caller": Level(caller), **number}),)
         case "thank":
             return (Line("thanks", number),)
     return ()
+
+
+def _personal_call_by(policy: Policy, now: dt.datetime) -> dt.datetime | None:
+    """When a report written ``now`` promises the manager's call (``None``: the policy promises no time)."""
+    within = policy.personal_call_within
+    if within is None:
+        return None
+    from recovery_rules._policy._policy import compiled_policy  # noqa: PLC0415 - a layer below, imported when used
+
+    return compiled_policy(policy).promise(now, within)
 
 
 def _report(event: Event) -> Mapping[str, object]:
@@ -383,6 +405,8 @@ def _speaker(step: str, story: _CaseSoFar) -> str:
         return _denial_speaker(story)
     if step in ("make_final_offer", "write_report"):
         return story.offered_by or story.level
+    if step == "manager_calls":
+        return _required(story.report_to)
     return story.level
 
 

@@ -96,7 +96,7 @@ IdempotencyKey = Annotated[
 def decide(body: DecideRequest, employee: CurrentEmployee, service: CurrentService) -> DecisionResponse:
     policy = service.policy
     now = service.now()
-    resolution = policy.decide(body.complaint, by=employee.level, granted=body.granted, now=now)
+    resolution = policy.decide(body.complaint, by=employee.level, granted=body.granted, now=now, employee=employee.id)
     _count(service, policy, resolution, employee, "decide", recorded=False)
     return DecisionResponse(
         policy_revision=policy.revision, complaint_number=str(resolution.complaint_number), resolution=resolution
@@ -125,6 +125,7 @@ def open_case(
         policy,
         body.complaint,
         by=employee.level,
+        employee=employee.id,
         key=key,
         now=service.now(),
         clock=service.clock,
@@ -213,9 +214,7 @@ def _step_route(step: str, model: type[Any]) -> None:
         case = _load(service, policy, number)
         _check_actor(case, step, employee, policy)
         key = _journal_key(employee, step, str(case.number), idempotency_key)
-        result = _take(
-            case, step, body if body is not None else model(), level=employee.level, key=key, now=service.now()
-        )
+        result = _take(case, step, body if body is not None else model(), employee=employee, key=key, now=service.now())
         event = service.journal.find(key)
         if event is None:  # recorded just now under this key: the journal must find it
             raise ApiProblem("internal", "the step was recorded but cannot be read back; read the case")
@@ -243,26 +242,28 @@ def _step_route(step: str, model: type[Any]) -> None:
     )
 
 
-def _take(case: Case, step: str, body: Any, *, level: str, key: str, now: dt.datetime) -> Event | Resolution:
-    """Take ``step`` on ``case`` with the token's ``level`` where the step has a ``by``."""
+def _take(case: Case, step: str, body: Any, *, employee: Employee, key: str, now: dt.datetime) -> Event | Resolution:
+    """Take ``step`` on ``case`` as the token's employee, with the token's level where the step has a ``by``."""
+    who = employee.id
+    level = employee.level
     if step == "ask_preferred_solution":
-        return case.ask_preferred_solution(body.remedy, notes=body.notes, key=key, now=now)
+        return case.ask_preferred_solution(body.remedy, notes=body.notes, key=key, now=now, employee=who)
     if step == "decide":
-        return case.decide(by=level, key=key, now=now)
+        return case.decide(by=level, key=key, now=now, employee=who)
     if step == "manager_approves":
-        return case.manager_approves(by=level, notes=body.notes, key=key, now=now)
+        return case.manager_approves(by=level, notes=body.notes, key=key, now=now, employee=who)
     if step == "manager_denies":
-        return case.manager_denies(by=level, reason=body.reason, key=key, now=now)
+        return case.manager_denies(by=level, reason=body.reason, key=key, now=now, employee=who)
     if step == "explain_denial":
-        return case.explain_denial(by=level, notes=body.notes, key=key, now=now)
+        return case.explain_denial(by=level, notes=body.notes, key=key, now=now, employee=who)
     if step == "accept_alternative":
-        return case.accept_alternative(body.alternative_id, key=key, now=now)
+        return case.accept_alternative(body.alternative_id, key=key, now=now, employee=who)
     if step == "write_report":
-        return case.write_report(summary=body.summary, to=body.to, key=key, now=now)
+        return case.write_report(summary=body.summary, to=body.to, key=key, now=now, employee=who)
     method: Callable[..., Event] = getattr(case, step)
     if isinstance(body, NotesRequest):
-        return method(notes=body.notes, key=key, now=now)
-    return method(key=key, now=now)
+        return method(notes=body.notes, key=key, now=now, employee=who)
+    return method(key=key, now=now, employee=who)
 
 
 for _step, _model in STEP_BODIES.items():
@@ -423,9 +424,9 @@ def _check_actor(case: Case, step: str, employee: Employee, policy: Policy) -> N
     if step in _BY_OFFERER:
         actor = view.offered_by
     elif step == "write_report":
-        actor = view.offered_by or view.employee
+        actor = view.offered_by or view.level
     else:
-        actor = view.employee
+        actor = view.level
     if actor is None or actor not in {known.name for known in policy.levels}:
         return  # the step is not allowed now: the case says so
     if _rank(policy, employee.level) < _rank(policy, actor):

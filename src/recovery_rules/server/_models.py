@@ -120,6 +120,8 @@ class EventBody(BaseModel):
     kind: str
     state: str
     actor: str = Field(description="The level that acted.")
+    employee: str | None = Field(default=None, description="The id of the employee who acted (the token's).")
+    policy_revision: str | None = Field(default=None, description="The revision of the policy that recorded it.")
     at: dt.datetime
     grant: Money | None = None
     callback_due: dt.datetime | None = None
@@ -132,6 +134,8 @@ class EventBody(BaseModel):
             kind=event.kind,
             state=event.state,
             actor=event.actor,
+            employee=event.employee,
+            policy_revision=event.policy_revision,
             at=event.at,
             grant=event.grant,
             callback_due=event.callback_due,
@@ -147,7 +151,11 @@ class CaseBody(BaseModel):
     state: str
     version: int = Field(description="How many events the case has.")
     allowed_steps: list[str] = Field(description="The steps allowed next: each is POST /v1/cases/{number}/{step}.")
-    employee: str = Field(description="The level of the employee who opened the case.")
+    level: str = Field(description="The level of the employee who opened the case (who delivers good news).")
+    employee: str | None = Field(default=None, description="The id of the employee who opened the case.")
+    escalating_employee: str | None = Field(
+        default=None, description="The id of the employee who escalated the case: they may not decide it."
+    )
     complaint: Complaint
     incident: str | None = None
     granted: Money = Field(description="What this case granted the customer so far.")
@@ -174,7 +182,9 @@ class CaseBody(BaseModel):
             state=view.state.value,
             version=view.version,
             allowed_steps=list(allowed),
+            level=view.level,
             employee=view.employee,
+            escalating_employee=view.escalating_employee,
             complaint=view.complaint,
             incident=None if view.incident is None else str(view.incident),
             granted=view.granted,
