@@ -426,7 +426,7 @@ class Client:
 
     async def case(self, customer: str, amount: str, *, heavy: bool) -> None:
         response = await self.request(
-            "POST /v1/cases",
+            "POST /v1/cases (heavy guest)" if heavy else "POST /v1/cases",
             "POST",
             "/v1/cases",
             level="staff",
