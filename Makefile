@@ -13,8 +13,11 @@
 #   make openapi     regenerate docs/reference/openapi.json, the decision service's OpenAPI document
 #   make bench  speed and memory against a hand-written floor (a table, and benchmarks/results/latest.json)
 #   make bench-scale  the journal at 10k to 10M events and huge catalogs, against the raw database (issue 14)
+#   make bench-load   the decision service: 2 workers on one PostgreSQL journal, 50 clients for 30 s, a worker
+#               killed halfway; throughput and latency beside a no-op route, caps and lost steps audited (issue 15)
 #   make reliability  the reliability suite at full size (the cap hammer: 8 processes x 4 threads x 200 attempts...)
 #   make postgres     install PostgreSQL's server programs for the tests when missing (Debian's packages)
+#   make browser      install chromium-headless-shell for the console's browser tests when missing (Debian's package)
 #
 # The tests that need PostgreSQL start a throwaway server of their own (initdb into a temporary folder, a unix
 # socket only), or use the one RECOVERY_RULES_TEST_DSN names; without either they are skipped, saying how to get
@@ -27,7 +30,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo check test lint format clean test-pythons docs docs-serve schema openapi bench bench-scale reliability postgres
+.PHONY: demo check test lint format clean test-pythons docs docs-serve schema openapi bench bench-scale bench-load reliability postgres browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +73,9 @@ reliability: $(VENV)/.installed-dev
 postgres:
 	bash .ci/install-postgres
 
+browser:
+	bash .ci/install-browser
+
 # Each other supported Python gets its own venv; durable-rules is skipped by its marker on 3.13. The reliability
 # suite is left out (make test runs it on the main Python), and the dev Hypothesis profile is used, not ci.
 OTHER_PYTHONS ?= $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3 $(HOME)/.pyenv/versions/3.13*/bin/python3)
@@ -109,6 +115,12 @@ bench: $(VENV)/.installed-dev
 # RECOVERY_RULES_BENCH_DSN names one. See docs/explanation/performance.md; SCALE_ARGS=--tiny checks the script.
 bench-scale: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/scale.py $(SCALE_ARGS)
+
+# A throwaway PostgreSQL cluster of its own (make postgres installs the server), recovery-rules serve --workers 2 on
+# it, and the clients, all on this machine; LOAD_ARGS="--seconds 10 --clients 20", or --smoke, for a shorter run.
+# Prints a table and writes benchmarks/results/load.json; exits 1 if a cap broke or an acknowledged step was lost.
+bench-load: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/load.py $(LOAD_ARGS)
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

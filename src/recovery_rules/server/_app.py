@@ -72,6 +72,7 @@ def create_app(
     headers; no cookies).
     """
     from ._api import router  # noqa: PLC0415 - the routes import this module's siblings only when an app is made
+    from ._console import router as console_router  # noqa: PLC0415 - as the API's routes
 
     service = Service(
         policy,
@@ -128,6 +129,7 @@ def create_app(
             allow_credentials=False,
         )
     app.include_router(router)
+    app.include_router(console_router)  # the front-desk console's HTML pages, under /console
     _operations(app, service)
     _problems_in_openapi(app)
     return app

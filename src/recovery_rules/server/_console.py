@@ -1,0 +1,904 @@
+"""The front-desk console: server-rendered HTML pages for the employees, beside the ``/v1`` API.
+
+An employee signs in with their token (kept in an HttpOnly, SameSite=Strict cookie, Secure over https), opens
+a case, and walks it: each page shows the words to say (``Wording.say_next``), the Plan B with its contact,
+directions and web address as links, the callback promised (in the policy's time zone), and the steps allowed
+next as forms. A manager has a queue (escalations waiting, overdue callbacks, reports owed a call). The policy
+page checks a pasted policy and tries a complaint against it, recording nothing.
+
+Who may act is the token's level, never the form's: every step goes through the same checks as the API's
+(``_api._check_actor``, and the library's own for the steps it checks), so hiding a button is a courtesy, not
+the protection.
+
+Cross-site requests: the session cookie is SameSite=Strict, and every form that changes something carries a
+token derived from the session's own (an HMAC keyed by it), checked in constant time; a request whose
+``Origin`` header names another site is refused too. The derived token needs no server-side state, so it
+holds across workers and restarts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+import zoneinfo
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+from urllib.parse import quote, urlsplit
+
+import jinja2
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from recovery_rules import (
+    Alternative,
+    AuthorityError,
+    Case,
+    CaseView,
+    Complaint,
+    ComplaintNumber,
+    IdempotencyConflictError,
+    InvalidInputError,
+    JournalError,
+    Money,
+    Policy,
+    PolicyError,
+    RecoveryRulesError,
+    Remedy,
+    Resolution,
+    StaleCaseError,
+    Wording,
+    WorkflowError,
+    forbidden_phrases,
+)
+
+from ._api import _check_actor, _count, _journal_key
+from ._auth import Employee
+from ._problems import ApiProblem
+from ._service import Service
+
+__all__ = ["COOKIE", "csrf_token", "router"]
+
+COOKIE: Final = "rr_console"
+"""The session cookie: the employee's token itself, HttpOnly, SameSite=Strict, Secure over https."""
+MAX_FORM_FIELD: Final = 5_000_000
+"""The longest form field accepted (a pasted policy)."""
+
+_CSRF_PURPOSE: Final = b"recovery-rules console form v1"
+_PHONE: Final = re.compile(r"\+?\d[\d ().-]{5,}\d")
+_WEB: Final = re.compile(r"https?://[^\s<>\"']+\Z")
+_STATUS_OF: Final = {"forbidden": 403, "not-found": 404, "invalid-input": 422}
+_SECURITY_HEADERS: Final = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",  # no-referrer would make the browser send "Origin: null"
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+}
+
+_ENVIRONMENT: Final = jinja2.Environment(
+    loader=jinja2.PackageLoader("recovery_rules.server", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+
+# -- sessions and forms --------------------------------------------------------------------------------------
+def csrf_token(session_token: str) -> str:
+    """The form token of a session: an HMAC keyed by the session's token, so only its holder can make it."""
+    return hmac.new(session_token.encode("utf-8"), _CSRF_PURPOSE, hashlib.sha256).hexdigest()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Session:
+    """Who is signed in, and the form token their pages carry."""
+
+    employee: Employee
+    csrf: str
+    rank: int
+
+
+def _service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+def _rank(policy: Policy, level: str) -> int:
+    return [known.name for known in policy.levels].index(level)
+
+
+def _session(request: Request, policy: Policy) -> Session | None:
+    token = request.cookies.get(COOKIE)
+    if not token or len(token) > 1000:
+        return None
+    employee = _service(request).tokens.employee(token)
+    if employee is None or employee.level not in {level.name for level in policy.levels}:
+        return None
+    return Session(employee, csrf_token(token), _rank(policy, employee.level))
+
+
+def _same_origin(request: Request) -> bool:
+    """Whether the request's ``Origin`` (when the browser sent one) names this site's host.
+
+    The host and port are compared, not the scheme: behind a proxy that ends TLS the browser's origin is
+    ``https://`` while the request reaching the service is plain http (the proxy passes the ``Host`` header on).
+    """
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True  # not a browser's cross-site form post: those always carry Origin
+    host = request.headers.get("host", "")
+    return bool(host) and urlsplit(origin).netloc.lower() == host.lower()
+
+
+async def _form(request: Request) -> FormData:
+    return await request.form(max_part_size=MAX_FORM_FIELD)
+
+
+def _text(form: FormData, name: str, default: str = "") -> str:
+    value = form.get(name, default)
+    return value if isinstance(value, str) else default
+
+
+class _RefusedError(Exception):
+    """A request the console refuses before acting: its page and status."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+async def _signed_in_post(request: Request, policy: Policy) -> tuple[Session, FormData]:
+    """The session and form of a POST that changes something: signed in, same site, the right form token."""
+    if not _same_origin(request):
+        raise _RefusedError(
+            _error_page(request, None, 403, "This form came from another site.", "Open the console again.")
+        )
+    session = _session(request, policy)
+    if session is None:
+        raise _RefusedError(_error_page(request, None, 401, "You are not signed in.", "Sign in with your token again."))
+    form = await _form(request)
+    if not hmac.compare_digest(_text(form, "csrf"), session.csrf):
+        raise _RefusedError(
+            _error_page(
+                request,
+                session,
+                403,
+                "This form is out of date or did not come from the console.",
+                "Go back, reload the page and send the form again.",
+            )
+        )
+    return session, form
+
+
+# -- rendering -----------------------------------------------------------------------------------------------
+def _page(
+    request: Request, template: str, session: Session | None, *, status: int = 200, **context: Any
+) -> HTMLResponse:
+    policy = _service(request).policy
+    html = _ENVIRONMENT.get_template(template).render(
+        session=session,
+        policy_name=policy.name,
+        is_manager=session is not None and session.rank > 0,
+        path=request.url.path,
+        **context,
+    )
+    return HTMLResponse(html, status_code=status, headers=_SECURITY_HEADERS)
+
+
+def _error_page(request: Request, session: Session | None, status: int, what: str, todo: str) -> HTMLResponse:
+    return _page(request, "error.html", session, status=status, what=what, todo=todo, status_code=status)
+
+
+def _to_sign_in() -> RedirectResponse:
+    return RedirectResponse("/console/sign-in", status_code=303, headers=_SECURITY_HEADERS)
+
+
+def _see(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303, headers=_SECURITY_HEADERS)
+
+
+def _case_url(number: ComplaintNumber | str) -> str:
+    return "/console/cases/" + quote(str(number), safe="/")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class OptionView:
+    """One alternative as the page shows it: links only for a phone number and an http(s) address."""
+
+    id: str
+    description: str
+    value: str
+    contact: str | None
+    tel: str | None
+    directions: str | None
+    url: str | None
+    refers_elsewhere: bool
+
+
+def _option(alternative: Alternative, wording: Wording) -> OptionView:
+    tel = None
+    if alternative.contact and (found := _PHONE.search(alternative.contact)):
+        tel = "tel:" + re.sub(r"[^\d+]", "", found.group())
+    url = alternative.url if alternative.url and _WEB.match(alternative.url) else None
+    return OptionView(
+        id=alternative.id,
+        description=alternative.description,
+        value=wording.money(alternative.value),
+        contact=alternative.contact,
+        tel=tel,
+        directions=alternative.directions,
+        url=url,
+        refers_elsewhere=alternative.refers_elsewhere,
+    )
+
+
+def _when(moment: dt.datetime, policy: Policy) -> str:
+    local = moment.astimezone(zoneinfo.ZoneInfo(policy.timezone))
+    return local.strftime("%A %d %B %Y, %H:%M ") + (local.tzname() or policy.timezone)
+
+
+# -- signing in ----------------------------------------------------------------------------------------------
+@router.get("/console.css")
+def stylesheet() -> Response:
+    css = _ENVIRONMENT.loader.get_source(_ENVIRONMENT, "console.css")[0]  # type: ignore[union-attr]  # set above
+    return Response(css, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
+@router.get("/sign-in")
+def sign_in_page(request: Request) -> Response:
+    return _page(request, "sign_in.html", None, error=None)
+
+
+@router.post("/sign-in")
+async def sign_in(request: Request) -> Response:
+    if not _same_origin(request):
+        return _error_page(request, None, 403, "This form came from another site.", "Open the console again.")
+    form = await _form(request)
+    token = _text(form, "token").strip()
+    service = _service(request)
+    employee = service.tokens.employee(token) if token and len(token) <= 1000 else None
+    if employee is None or employee.level not in {level.name for level in service.policy.levels}:
+        return _page(
+            request,
+            "sign_in.html",
+            None,
+            status=401,
+            error="That token is not one this service knows. Check it, or ask the keeper of the token file for one.",
+        )
+    response = _see("/console")
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/console",
+    )
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request) -> Response:
+    try:
+        await _signed_in_post(request, _service(request).policy)
+    except _RefusedError as refused:
+        return refused.response
+    response = _see("/console/sign-in")
+    response.delete_cookie(COOKIE, path="/console", httponly=True, samesite="strict")
+    return response
+
+
+# -- the front desk ------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True, slots=True)
+class OpenForm:
+    customer_id: str = ""
+    customer_name: str = ""
+    tier: str = ""
+    category: str = ""
+    kind: str = "refund"
+    amount: str = ""
+    description: str = ""
+
+
+def _tiers(policy: Policy) -> list[str]:
+    return sorted({tier for level in policy.levels for tier in level.tier_limits} | {"standard"})
+
+
+@router.get("/", include_in_schema=False)
+def home_with_slash() -> Response:
+    return _see("/console")
+
+
+@router.get("")
+def home(request: Request) -> Response:
+    policy = _service(request).policy
+    session = _session(request, policy)
+    if session is None:
+        return _to_sign_in()
+    return _home(request, session, policy, OpenForm(), {})
+
+
+def _home(
+    request: Request, session: Session, policy: Policy, form: OpenForm, errors: Mapping[str, str], *, status: int = 200
+) -> HTMLResponse:
+    return _page(
+        request,
+        "home.html",
+        session,
+        status=status,
+        form=form,
+        errors=errors,
+        tiers=_tiers(policy),
+        categories=sorted(policy.categories),
+        kinds=policy.remedy_kinds,
+        currency=policy.currency,
+    )
+
+
+_OPEN_FIELDS: Final = {
+    "customer.id": "customer_id",
+    "customer.tier": "tier",
+    "customer.name": "customer_name",
+    "category": "category",
+    "requested.kind": "kind",
+    "requested.amount": "amount",
+    "requested": "amount",
+    "description": "description",
+}
+
+
+def _field_errors(error: InvalidInputError, fields: Mapping[str, str], fallback: str) -> dict[str, str]:
+    """The problems of ``error`` by the form field they belong to (``fallback`` for the rest)."""
+    errors: dict[str, str] = {}
+    for problem in error.problems:
+        location = problem.location.removeprefix("complaint.").removeprefix("remedy.")
+        field = fields.get(location, fallback)
+        errors[field] = (errors[field] + " " if field in errors else "") + problem.message
+    return errors
+
+
+def _amount(text: str, currency: str, field: str) -> Money:
+    try:
+        value = Decimal(text.strip().replace(",", ""))
+    except InvalidOperation:
+        raise InvalidInputError.at("form", field, f"must be an amount such as 250.00 ({currency})") from None
+    return Money(value, currency)
+
+
+@router.post("/cases")
+async def open_case(request: Request) -> Response:
+    service = _service(request)
+    policy = service.policy
+    try:
+        session, data = await _signed_in_post(request, policy)
+    except _RefusedError as refused:
+        return refused.response
+    form = OpenForm(**{field.name: _text(data, field.name).strip() for field in dataclasses.fields(OpenForm)})
+    now = service.now()
+    try:
+        amount = _amount(form.amount, policy.currency, "requested.amount")
+        complaint = Complaint.model_validate(
+            {
+                "customer": {"id": form.customer_id, "tier": form.tier or "standard", "name": form.customer_name},
+                "category": form.category,
+                "requested": {"kind": form.kind, "amount": amount},
+                "received_at": now,
+                "description": form.description,
+            }
+        )
+        key = _journal_key(session.employee, "console-open", "", _text(data, "key") or None)
+        case = Case.open(
+            service.journal, policy, complaint, by=session.employee.level, key=key, now=now, clock=service.clock
+        )
+    except InvalidInputError as error:
+        errors = _field_errors(error, _OPEN_FIELDS, "form")
+        return _home(request, session, policy, form, errors, status=422)
+    except RecoveryRulesError as error:
+        return _home(request, session, policy, form, {"form": str(error)}, status=_status(error))
+    return _see(_case_url(case.number) + "?done=open")
+
+
+@router.get("/find")
+def find_case(request: Request, number: str = "") -> Response:
+    policy = _service(request).policy
+    session = _session(request, policy)
+    if session is None:
+        return _to_sign_in()
+    try:
+        parsed = ComplaintNumber.parse(number.strip())
+    except InvalidInputError as error:
+        return _page(
+            request,
+            "home.html",
+            session,
+            status=422,
+            form=OpenForm(),
+            errors={"number": error.problems[0].message},
+            tiers=_tiers(policy),
+            categories=sorted(policy.categories),
+            kinds=policy.remedy_kinds,
+            currency=policy.currency,
+        )
+    return _see(_case_url(parsed))
+
+
+def _status(error: RecoveryRulesError) -> int:
+    if isinstance(error, AuthorityError):
+        return 403
+    if isinstance(error, WorkflowError | IdempotencyConflictError | StaleCaseError):
+        return 409
+    if isinstance(error, InvalidInputError):
+        return 422
+    if isinstance(error, JournalError):
+        return 503
+    return 400
+
+
+def _load(service: Service, policy: Policy, number: str) -> Case:
+    try:
+        parsed = ComplaintNumber.parse(number)
+    except InvalidInputError as error:
+        raise ApiProblem("invalid-input", f"that is not a complaint number: {error.problems[0].message}") from None
+    if not service.journal.version(parsed):
+        raise ApiProblem("not-found", f"no case has the complaint number {parsed}; check it, or open a case")
+    try:
+        return Case.load(service.journal, policy, parsed, clock=service.clock)
+    except InvalidInputError as error:  # opened under another policy than the one served now
+        raise ApiProblem("invalid-input", f"this case cannot be shown with the policy served now: {error}") from None
+
+
+@router.get("/cases/{number:path}")
+def case_page(request: Request, number: str, done: str = "") -> Response:
+    service = _service(request)
+    policy = service.policy
+    session = _session(request, policy)
+    if session is None:
+        return _to_sign_in()
+    try:
+        case = _load(service, policy, number)
+    except ApiProblem as problem:
+        return _error_page(
+            request, session, _STATUS_OF.get(problem.kind, 400), problem.detail, "Check the number and try again."
+        )
+    return _case(request, session, service, policy, case, done=done)
+
+
+def _needed_level(step: str, view: CaseView, policy: Policy) -> str:
+    """The lowest level that may take ``step`` now (as the server will check it)."""
+    if step in {"manager_approves", "manager_denies"}:
+        return view.escalated_to or view.employee
+    if step == "explain_denial":
+        return view.denied_by or policy.denials_delivered_by
+    if step in {"accept_alternative", "decline_alternatives", "make_final_offer", "accept_final_offer"}:
+        return view.offered_by or view.employee
+    if step in {"decline_final_offer", "write_report"}:
+        return view.offered_by or view.employee
+    return view.employee
+
+
+_STEP_LABELS: Final = {
+    "listen": "Listened to the whole grievance",
+    "apologize": "Apologized",
+    "ask_preferred_solution": "Record the preferred solution",
+    "decide": "Decide",
+    "escalate": "Escalate and promise the callback",
+    "manager_approves": "Approve",
+    "manager_denies": "Deny, with the reason",
+    "deliver": "Delivered the remedy",
+    "explain_denial": "Explain the denial and offer two alternatives",
+    "accept_alternative": "The customer accepts this alternative",
+    "decline_alternatives": "The customer declines both alternatives",
+    "make_final_offer": "Make the final offer",
+    "accept_final_offer": "The customer accepts the final offer",
+    "decline_final_offer": "The customer declines the final offer",
+    "write_report": "Write the report to a manager",
+    "thank": "Thanked the customer",
+    "close": "Close the case",
+}
+
+
+def _case(
+    request: Request,
+    session: Session,
+    service: Service,
+    policy: Policy,
+    case: Case,
+    *,
+    done: str = "",
+    status: int = 200,
+    error: str | None = None,
+    field_errors: Mapping[str, str] | None = None,
+    values: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    view = CaseView.replay(case.history)
+    wording = Wording(policy)
+    now = service.now()
+    words = [item for item in wording.say_next(case, now=now) if item.text.strip()]
+    said = [] if words else [item for item in wording.say_history(case)[-1:] if item.text.strip()]
+    if view.alternatives_offered and view.state.value == "alternatives_offered":
+        plan_b, plan_b_title = view.alternatives_offered, "The two alternatives offered"
+    elif view.final_offer is not None:
+        plan_b, plan_b_title = (view.final_offer,), "The final offer"
+    elif view.alternatives_offered:
+        plan_b, plan_b_title = view.alternatives_offered, "The alternatives offered"
+    elif view.decision is not None:
+        plan_b, plan_b_title = view.decision.alternatives, "Plan B"
+    else:
+        plan_b, plan_b_title = (), "Plan B"
+    steps = []
+    for step in case.allowed_steps():
+        needed = _needed_level(step, view, policy)
+        steps.append(
+            {
+                "name": step,
+                "label": _STEP_LABELS.get(step, step.replace("_", " ")),
+                "allowed": needed not in {level.name for level in policy.levels}
+                or session.rank >= _rank(policy, needed),
+                "needed": needed,
+            }
+        )
+    preferred = view.preferred or view.complaint.requested
+    return _page(
+        request,
+        "case.html",
+        session,
+        status=status,
+        view=view,
+        number=str(case.number),
+        case_url=_case_url(case.number),
+        words=words,
+        said=said,
+        plan_b=[_option(item, wording) for item in plan_b],
+        plan_b_title=plan_b_title,
+        callback=None if view.callback_by is None else _when(view.callback_by, policy),
+        callback_words=None if view.callback_by is None else wording.time(view.callback_by, now=now),
+        overdue=view.callback_by is not None and view.callback_by < now,
+        requested=wording.money(view.complaint.requested.amount),
+        granted=wording.money(view.granted),
+        resolution=view.resolution,
+        steps=steps,
+        done=_STEP_LABELS.get(done, "Case opened" if done == "open" else ""),
+        error=error,
+        field_errors=field_errors or {},
+        values={"kind": preferred.kind, "amount": str(preferred.amount.amount), **(values or {})},
+        kinds=policy.remedy_kinds,
+        levels=[level.name for level in policy.levels],
+        form_key=secrets.token_hex(16),
+        history=[(event.version, event.kind, _when(event.at, policy)) for event in view.history],
+    )
+
+
+_STEP_FIELDS: Final = {"remedy.kind": "kind", "remedy.amount": "amount", "reason": "reason", "notes": "notes"}
+
+
+@router.post("/step/{step}/{number:path}")
+async def take_step(request: Request, step: str, number: str) -> Response:
+    service = _service(request)
+    policy = service.policy  # read once: a reload between requests never changes it under this one
+    try:
+        session, form = await _signed_in_post(request, policy)
+    except _RefusedError as refused:
+        return refused.response
+    if step not in _STEP_LABELS:
+        return _error_page(request, session, 404, f"{step!r} is not a step of a case.", "Use the case page's buttons.")
+    try:
+        case = _load(service, policy, number)
+    except ApiProblem as problem:
+        status = _STATUS_OF.get(problem.kind, 400)
+        return _error_page(request, session, status, problem.detail, "Check the number and try again.")
+    values = {name: _text(form, name) for name in ("notes", "reason", "kind", "amount", "alternative_id", "summary")}
+    if step == "manager_denies" and (said_wrong := forbidden_phrases(values["reason"])):
+        return _case(
+            request,
+            session,
+            service,
+            policy,
+            case,
+            status=422,
+            error="The reason was not recorded: the customer will hear it, so say it in positive words.",
+            field_errors={"reason": "\n".join(said_wrong)},
+            values=values,
+        )
+    try:
+        _check_actor(case, step, session.employee, policy)
+        key = _journal_key(session.employee, "console-" + step, str(case.number), _text(form, "key") or None)
+        result = _take(case, step, values, level=session.employee.level, policy=policy, key=key, now=service.now())
+    except ApiProblem as problem:
+        return _case(
+            request, session, service, policy, case, status=_STATUS_OF.get(problem.kind, 400), error=problem.detail
+        )
+    except InvalidInputError as error:
+        case.refresh()
+        return _case(
+            request,
+            session,
+            service,
+            policy,
+            case,
+            status=422,
+            error="The step was not recorded: " + "; ".join(problem.message for problem in error.problems),
+            field_errors=_field_errors(error, _STEP_FIELDS, "form"),
+            values=values,
+        )
+    except RecoveryRulesError as error:
+        case.refresh()
+        return _case(
+            request, session, service, policy, case, status=_status(error), error=f"The step was not recorded: {error}"
+        )
+    if isinstance(result, Resolution):
+        _count(service, policy, result, session.employee, "console-" + step, recorded=True)
+    return _see(_case_url(case.number) + "?done=" + step)
+
+
+def _take(
+    case: Case, step: str, values: Mapping[str, str], *, level: str, policy: Policy, key: str, now: dt.datetime
+) -> object:
+    notes = values["notes"]
+    if step == "ask_preferred_solution":
+        remedy = Remedy(kind=values["kind"], amount=_amount(values["amount"], policy.currency, "remedy.amount"))
+        return case.ask_preferred_solution(remedy, notes=notes, key=key, now=now)
+    if step == "decide":
+        return case.decide(by=level, key=key, now=now)
+    if step == "manager_approves":
+        return case.manager_approves(by=level, notes=notes, key=key, now=now)
+    if step == "manager_denies":
+        return case.manager_denies(by=level, reason=values["reason"], key=key, now=now)
+    if step == "explain_denial":
+        return case.explain_denial(by=level, notes=notes, key=key, now=now)
+    if step == "accept_alternative":
+        return case.accept_alternative(values["alternative_id"], key=key, now=now)
+    if step == "write_report":
+        return case.write_report(summary=values["summary"], key=key, now=now)
+    if step in {"accept_final_offer", "close"}:
+        return getattr(case, step)(key=key, now=now)
+    return getattr(case, step)(notes=notes, key=key, now=now)
+
+
+# -- the manager's queue -------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True, slots=True)
+class QueueItem:
+    number: str
+    url: str
+    why: str
+    state: str
+    due: dt.datetime | None
+    due_text: str
+    overdue: bool
+    amount: Decimal
+    amount_text: str
+    level: str
+
+
+def _risk(item: QueueItem) -> tuple[int, dt.datetime, Decimal, str]:
+    """Newest risk first: overdue before not, the callback due soonest (most overdue) first, then the larger amount."""
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return (0 if item.overdue else 1, item.due or far, -item.amount, item.number)
+
+
+@router.get("/queue")
+def queue(request: Request) -> Response:
+    service = _service(request)
+    policy = service.policy
+    session = _session(request, policy)
+    if session is None:
+        return _to_sign_in()
+    if session.rank == 0:
+        return _error_page(
+            request, session, 403, "The queue is for managers.", "Ask a manager; your cases are on their pages."
+        )
+    now = service.now()
+    wording = Wording(policy)
+    overdue = {str(summary.number) for summary in service.journal.overdue_callbacks(now)}
+    items: list[QueueItem] = []
+    for summary in service.journal.cases(open_only=True):
+        number = str(summary.number)
+        waiting = summary.state in {"escalated", "reported"}
+        if not waiting and number not in overdue:
+            continue
+        view = CaseView.replay(service.journal.events(summary.number))
+        if view.state.value == "escalated":
+            target = view.escalated_to or view.employee
+            if target in {level.name for level in policy.levels} and _rank(policy, target) > session.rank:
+                continue  # escalated above this manager
+            why = f"Escalated to {target}: approve or deny"
+            level = target
+        elif view.state.value == "reported":
+            why = "Report written: a manager calls the customer personally"
+            level = str((view.report or {}).get("to") or policy.denials_delivered_by)
+        else:
+            why = "Callback overdue"
+            level = view.employee
+        amount = (view.preferred or view.complaint.requested).amount
+        due = summary.callback_by
+        items.append(
+            QueueItem(
+                number=number,
+                url=_case_url(number),
+                why=why,
+                state=view.state.value,
+                due=due,
+                due_text="" if due is None else f"{_when(due, policy)} ({wording.time(due, now=now)})",
+                overdue=number in overdue,
+                amount=amount.amount,
+                amount_text=wording.money(amount),
+                level=level,
+            )
+        )
+    items.sort(key=_risk)
+    return _page(request, "queue.html", session, items=items, now=_when(now, policy))
+
+
+# -- the policy page -----------------------------------------------------------------------------------------
+_FORMATS: Final = ("toml", "json", "yaml")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TryForm:
+    level: str = ""
+    tier: str = "standard"
+    category: str = ""
+    kind: str = "refund"
+    amount: str = ""
+    granted: str = "0"
+
+
+def _served_text(service: Service) -> tuple[str, str]:
+    """The served policy's own file, when it came from one; else the policy as JSON."""
+    source = service.policy_source
+    if source:
+        try:
+            from pathlib import Path  # noqa: PLC0415 - only this page reads the policy's file
+
+            path = Path(source)
+            suffix = path.suffix.lower().lstrip(".")
+            if path.is_file() and suffix in {"toml", "json", "yaml", "yml"}:
+                return path.read_text(encoding="utf-8"), "yaml" if suffix == "yml" else suffix
+        except (OSError, UnicodeDecodeError):
+            pass
+    import json  # noqa: PLC0415 - only this page writes JSON
+
+    return json.dumps(service.policy.model_dump(mode="json", exclude_defaults=True), indent=2), "json"
+
+
+@router.get("/policy")
+def policy_page(request: Request) -> Response:
+    service = _service(request)
+    session = _session(request, service.policy)
+    if session is None:
+        return _to_sign_in()
+    text, form = _served_text(service)
+    return _policy(
+        request, session, service, text=text, format=form, trial=TryForm(level=service.policy.levels[0].name)
+    )
+
+
+def _policy(
+    request: Request,
+    session: Session,
+    service: Service,
+    *,
+    text: str,
+    format: str,
+    trial: TryForm,
+    status: int = 200,
+    **results: Any,
+) -> HTMLResponse:
+    context: dict[str, Any] = {
+        "checked": None,
+        "problems": [],
+        "decision": None,
+        "decision_words": "",
+        "try_errors": {},
+        "alternatives": [],
+    }
+    context.update(results)
+    return _page(
+        request,
+        "policy.html",
+        session,
+        status=status,
+        text=text,
+        format=format,
+        formats=_FORMATS,
+        trial=trial,
+        served_revision=service.policy.revision,
+        **context,
+    )
+
+
+@router.post("/policy")
+async def check_policy(request: Request) -> Response:
+    service = _service(request)
+    try:
+        session, form = await _signed_in_post(request, service.policy)
+    except _RefusedError as refused:
+        return refused.response
+    text = _text(form, "policy")
+    format = _text(form, "format", "toml")
+    trial = TryForm(**{field.name: _text(form, field.name).strip() for field in dataclasses.fields(TryForm)})
+    if format not in _FORMATS:
+        format = "toml"
+    try:
+        checked = Policy.from_text(text, format=format)  # type: ignore[arg-type]  # one of _FORMATS
+    except PolicyError as error:
+        problems = [
+            {"path": problem.location or "(the whole policy)", "message": problem.message} for problem in error.problems
+        ]
+        return _policy(
+            request,
+            session,
+            service,
+            text=text,
+            format=format,
+            trial=trial,
+            status=422,
+            problems=problems,
+            checked=False,
+        )
+    except RecoveryRulesError as error:
+        problems = [{"path": "(the whole policy)", "message": str(error)}]
+        return _policy(
+            request,
+            session,
+            service,
+            text=text,
+            format=format,
+            trial=trial,
+            status=422,
+            problems=problems,
+            checked=False,
+        )
+    if _text(form, "action") != "try":
+        return _policy(request, session, service, text=text, format=format, trial=trial, checked=checked)
+    now = service.now()
+    try:
+        amount = _amount(trial.amount, checked.currency, "requested.amount")
+        complaint = Complaint.model_validate(
+            {
+                "customer": {"id": "trial", "tier": trial.tier or "standard"},
+                "category": trial.category,
+                "requested": {"kind": trial.kind, "amount": amount},
+                "received_at": now,
+            }
+        )
+        granted = _amount(trial.granted or "0", checked.currency, "granted")
+        resolution = checked.decide(complaint, by=trial.level or checked.levels[0].name, granted=granted, now=now)
+    except InvalidInputError as error:
+        try_errors = _field_errors(
+            error, {**_OPEN_FIELDS, "granted": "granted", "by": "level", "level": "level"}, "try"
+        )
+        return _policy(
+            request,
+            session,
+            service,
+            text=text,
+            format=format,
+            trial=trial,
+            status=422,
+            checked=checked,
+            try_errors=try_errors,
+        )
+    wording = Wording(checked)
+    return _policy(
+        request,
+        session,
+        service,
+        text=text,
+        format=format,
+        trial=trial,
+        checked=checked,
+        decision=resolution,
+        decision_words=wording.say(resolution),
+        alternatives=[_option(item, wording) for item in resolution.alternatives],
+    )
