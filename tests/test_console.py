@@ -291,6 +291,9 @@ def test_a_whole_seed_003_case_through_the_console() -> None:
     assert "Report written" in manager.get("/console/queue").text
     _step(manager, number, "thank")
     _step(manager, number, "close")
+    owed = manager.get(f"/console/cases/{number}").text
+    assert "Made the personal call the report promised" in owed  # the report promised the manager's call
+    _step(manager, number, "manager_calls", notes="Called the guest; they accepted the apology.")
     closed = manager.get(f"/console/cases/{number}").text
     assert "None: the case is closed." in closed
 

@@ -356,3 +356,35 @@ def test_a_problem_without_a_line_reads_as_before() -> None:
     assert str(Problem("", "is nested too deeply", 1, 1)) == "is nested too deeply"
     assert str(Problem("line 2, column 9", "is not valid JSON", 2, 9)) == "line 2, column 9: is not valid JSON"
     assert Problem("a", "b") == Problem("a", "b", None, None)
+
+
+def _ends_within(seconds: int, call: Any) -> Any:
+    """``call()``, failing the test if it runs longer than ``seconds`` (a scan that never ends)."""
+    import signal  # noqa: PLC0415 - only this guard needs it
+
+    def stop(signum: int, frame: object) -> None:
+        raise AssertionError(f"still scanning after {seconds} s: the scan does not end")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        return call()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["name = [\n", "x = [}", "x = [1 2]", "a = {b = 1", "a = {b = 1 c = 2}", "x = [[1,2], [3", "x = [ # c\n"],
+)
+def test_a_policy_text_broken_inside_an_array_or_table_is_refused_not_scanned_forever(text: str) -> None:
+    with pytest.raises(PolicyError, match="is not valid TOML"):
+        _ends_within(10, lambda: Policy.from_text(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="[]{},=\"'#.= \nabc123", max_size=40), st.sampled_from(["toml", "json", "yaml"]))
+def test_mapping_any_text_ends(text: str, format: str) -> None:
+    # Policy.from_text maps the text of every policy that fails to load, whatever a host passes it.
+    _ends_within(10, lambda: source_map(text, format))

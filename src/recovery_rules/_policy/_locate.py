@@ -114,6 +114,11 @@ class _TomlScanner:
     def peek(self, token: str) -> bool:
         return self.text.startswith(token, self.at)
 
+    def not_at_end(self) -> None:
+        """Stop the scan at the end of the text inside an array or inline table (unterminated: a syntax error)."""
+        if self.at >= len(self.text):
+            raise ValueError("the text ends inside an array or inline table")
+
     def spaces(self) -> None:
         self.at = _SPACE.match(self.text, self.at).end()  # type: ignore[union-attr]  # always matches
 
@@ -236,6 +241,7 @@ class _TomlScanner:
         index = 0
         while True:
             self.blank()
+            self.not_at_end()
             if self.peek("]"):
                 self.at += 1
                 return
@@ -245,11 +251,14 @@ class _TomlScanner:
             self.blank()
             if self.peek(","):
                 self.at += 1
+            elif not self.peek("]"):  # each turn consumes a comma or ends the array: the scan always ends
+                raise ValueError("expected ',' or ']'")
 
     def inline_table(self, path: Path, depth: int) -> None:
         self.at += 1
         while True:
             self.spaces()
+            self.not_at_end()
             if self.peek("}"):
                 self.at += 1
                 return
@@ -264,6 +273,8 @@ class _TomlScanner:
             self.spaces()
             if self.peek(","):
                 self.at += 1
+            elif not self.peek("}"):  # each turn consumes a comma or ends the table: the scan always ends
+                raise ValueError("expected ',' or '}'")
 
     def basic_string_end(self, start: int) -> int:
         """The offset just past the basic string ``"..."`` that starts at ``start``."""

@@ -399,7 +399,14 @@ async def open_case(request: Request) -> Response:
         )
         key = _journal_key(session.employee, "console-open", "", _text(data, "key") or None)
         case = Case.open(
-            service.journal, policy, complaint, by=session.employee.level, key=key, now=now, clock=service.clock
+            service.journal,
+            policy,
+            complaint,
+            by=session.employee.level,
+            employee=session.employee.id,
+            key=key,
+            now=now,
+            clock=service.clock,
         )
     except InvalidInputError as error:
         errors = _field_errors(error, _OPEN_FIELDS, "form")
@@ -477,14 +484,16 @@ def case_page(request: Request, number: str, done: str = "") -> Response:
 def _needed_level(step: str, view: CaseView, policy: Policy) -> str:
     """The lowest level that may take ``step`` now (as the server will check it)."""
     if step in {"manager_approves", "manager_denies"}:
-        return view.escalated_to or view.employee
+        return view.escalated_to or view.level
     if step == "explain_denial":
         return view.denied_by or policy.denials_delivered_by
     if step in {"accept_alternative", "decline_alternatives", "make_final_offer", "accept_final_offer"}:
-        return view.offered_by or view.employee
+        return view.offered_by or view.level
     if step in {"decline_final_offer", "write_report"}:
-        return view.offered_by or view.employee
-    return view.employee
+        return view.offered_by or view.level
+    if step == "manager_calls" and view.report is not None:
+        return str(view.report.get("to") or view.level)
+    return view.level
 
 
 _STEP_LABELS: Final = {
@@ -505,6 +514,9 @@ _STEP_LABELS: Final = {
     "write_report": "Write the report to a manager",
     "thank": "Thanked the customer",
     "close": "Close the case",
+    "manager_calls": "Made the personal call the report promised",
+    "accept_offer": "The customer accepts the counter-offer",
+    "decline_offer": "The customer declines the counter-offer",
 }
 
 
@@ -613,7 +625,16 @@ async def take_step(request: Request, step: str, number: str) -> Response:
     try:
         _check_actor(case, step, session.employee, policy)
         key = _journal_key(session.employee, "console-" + step, str(case.number), _text(form, "key") or None)
-        result = _take(case, step, values, level=session.employee.level, policy=policy, key=key, now=service.now())
+        result = _take(
+            case,
+            step,
+            values,
+            level=session.employee.level,
+            employee=session.employee.id,
+            policy=policy,
+            key=key,
+            now=service.now(),
+        )
     except ApiProblem as problem:
         return _case(
             request, session, service, policy, case, status=_STATUS_OF.get(problem.kind, 400), error=problem.detail
@@ -642,27 +663,38 @@ async def take_step(request: Request, step: str, number: str) -> Response:
 
 
 def _take(
-    case: Case, step: str, values: Mapping[str, str], *, level: str, policy: Policy, key: str, now: dt.datetime
+    case: Case,
+    step: str,
+    values: Mapping[str, str],
+    *,
+    level: str,
+    employee: str,
+    policy: Policy,
+    key: str,
+    now: dt.datetime,
 ) -> object:
+    """Take ``step`` on ``case`` as the signed-in employee: the level and the employee id are the token's."""
     notes = values["notes"]
     if step == "ask_preferred_solution":
         remedy = Remedy(kind=values["kind"], amount=_amount(values["amount"], policy.currency, "remedy.amount"))
-        return case.ask_preferred_solution(remedy, notes=notes, key=key, now=now)
+        return case.ask_preferred_solution(remedy, notes=notes, employee=employee, key=key, now=now)
     if step == "decide":
-        return case.decide(by=level, key=key, now=now)
+        return case.decide(by=level, employee=employee, key=key, now=now)
     if step == "manager_approves":
-        return case.manager_approves(by=level, notes=notes, key=key, now=now)
+        return case.manager_approves(by=level, notes=notes, employee=employee, key=key, now=now)
     if step == "manager_denies":
-        return case.manager_denies(by=level, reason=values["reason"], key=key, now=now)
+        return case.manager_denies(by=level, reason=values["reason"], employee=employee, key=key, now=now)
     if step == "explain_denial":
-        return case.explain_denial(by=level, notes=notes, key=key, now=now)
+        return case.explain_denial(by=level, notes=notes, employee=employee, key=key, now=now)
+    if step == "manager_calls":
+        return case.manager_calls(by=level, notes=notes, employee=employee, key=key, now=now)
     if step == "accept_alternative":
-        return case.accept_alternative(values["alternative_id"], key=key, now=now)
+        return case.accept_alternative(values["alternative_id"], employee=employee, key=key, now=now)
     if step == "write_report":
-        return case.write_report(summary=values["summary"], key=key, now=now)
+        return case.write_report(summary=values["summary"], employee=employee, key=key, now=now)
     if step in {"accept_final_offer", "close"}:
-        return getattr(case, step)(key=key, now=now)
-    return getattr(case, step)(notes=notes, key=key, now=now)
+        return getattr(case, step)(employee=employee, key=key, now=now)
+    return getattr(case, step)(notes=notes, employee=employee, key=key, now=now)
 
 
 # -- the manager's queue -------------------------------------------------------------------------------------
@@ -708,7 +740,7 @@ def queue(request: Request) -> Response:
             continue
         view = CaseView.replay(service.journal.events(summary.number))
         if view.state.value == "escalated":
-            target = view.escalated_to or view.employee
+            target = view.escalated_to or view.level
             if target in {level.name for level in policy.levels} and _rank(policy, target) > session.rank:
                 continue  # escalated above this manager
             why = f"Escalated to {target}: approve or deny"
@@ -718,7 +750,7 @@ def queue(request: Request) -> Response:
             level = str((view.report or {}).get("to") or policy.denials_delivered_by)
         else:
             why = "Callback overdue"
-            level = view.employee
+            level = view.level
         amount = (view.preferred or view.complaint.requested).amount
         due = summary.callback_by
         items.append(
