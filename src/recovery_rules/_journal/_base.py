@@ -325,7 +325,9 @@ class Journal(abc.ABC):
         the chain as a whole is intact is what :meth:`verify` proves.)
         """
         _checked_number(number, "number")
-        events = tuple(self._reveal([Event.from_record(record, position=0) for record in self._case_records(str(number))]))
+        events = tuple(
+            self._reveal([Event.from_record(record, position=0) for record in self._case_records(str(number))])
+        )
         for expected, event in enumerate(events, start=1):
             if event.number != number:
                 raise JournalIntegrityError(event.seq, "it is filed under another complaint number")
@@ -341,10 +343,14 @@ class Journal(abc.ABC):
 
     def _reveal(self, events: list[Event], keys: dict[str, bytes | None] | None = None) -> list[Event]:
         """``events`` with their personal fields opened (or erased), reading the keys they need."""
-        if not any(key_ids(event.data) for event in events):
+        keys = {} if keys is None else keys
+        wanted = set().union(*(key_ids(event.data) for event in events))
+        if not wanted:
             return events
+        if wanted <= set(keys):  # every key already read in this walk
+            return _revealed(events, None, keys)
         with self._read() as store:
-            return _revealed(events, store, {} if keys is None else keys)
+            return _revealed(events, store, keys)
 
     def head(self) -> ChainHead:
         """The chain head now: the number of events and the last event's hash."""
@@ -480,7 +486,7 @@ class Journal(abc.ABC):
             done = store.erasure(str(customer_id))
         return None if done is None else Erasure.model_validate(done)
 
-    def _after_erasure(self) -> None:
+    def _after_erasure(self) -> None:  # noqa: B027 - optional: a memory journal has no files to clean
         """After the erasure committed: make the destroyed keys' bytes unreadable in the storage's files."""
 
     # -- proving ----------------------------------------------------------------
@@ -587,20 +593,22 @@ def _case_event(store: Store, head: CaseHead, seq: int, version: int, hash_: str
     return event
 
 
-def _revealed(events: list[Event], store: Store, keys: dict[str, bytes | None]) -> list[Event]:
+def _revealed(events: list[Event], store: Store | None, keys: dict[str, bytes | None]) -> list[Event]:
     """``events`` with their personal fields opened, or ``ERASED`` where a key was destroyed.
 
     ``keys`` caches the keys already read (a destroyed one as ``None``), for a walk over many events.
     """
     wanted = {event.seq: key_ids(event.data) for event in events}
     missing = sorted(set().union(*wanted.values()) - set(keys))
-    if missing:
+    if missing and store is not None:
         found = store.data_keys(missing)
         keys.update({key_id: found.get(key_id) for key_id in missing})
     if not any(wanted.values()):
         return events
-    ring = KeyRing({key_id: keys[key_id] for key_id in set().union(*wanted.values())})
-    return [event.with_data(open_data(event.data, ring, seq=event.seq)) if wanted[event.seq] else event for event in events]
+    ring = KeyRing({key_id: keys.get(key_id) for key_id in set().union(*wanted.values())})
+    return [
+        event.with_data(open_data(event.data, ring, seq=event.seq)) if wanted[event.seq] else event for event in events
+    ]
 
 
 def _system_clock() -> dt.datetime:

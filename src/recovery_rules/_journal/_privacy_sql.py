@@ -109,7 +109,11 @@ class SQLKeys:
         if not self._has_table("erasures"):
             return None
         row = self._run_keys(self._keys_sql().erasure, (customer_id,)).fetchone()
-        return None if row is None else {name: row[name] for name in ("customer_id", "erased_at", "employee", "keys_destroyed")}
+        return (
+            None
+            if row is None
+            else {name: row[name] for name in ("customer_id", "erased_at", "employee", "keys_destroyed")}
+        )
 
     def record_erasure(self, customer_id: str, erased_at: str, employee: str | None, keys_destroyed: int) -> None:
         sql = self._keys_sql()
