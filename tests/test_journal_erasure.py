@@ -307,11 +307,75 @@ def test_a_journal_that_does_not_encrypt_refuses_to_erase(tmp_path: Path) -> Non
 )
 def test_no_personal_text_is_stored_in_the_clear(notes: str) -> None:
     journal = MemoryJournal(clock=_clock, encrypt_personal_data=True)
-    case = _run_case(journal, notes=notes.strip())
+    said = f"~~{notes.strip()}~~"  # marked, so that it cannot be a part of other stored text by chance
+    case = _run_case(journal, notes=said)
     stored = "".join(str(record["data"]) for record in journal._records)
-    for text in (*PERSONAL, notes.strip()):
-        assert json.dumps(text)[1:-1] not in stored
-    assert case.history[1].data["notes"] == notes.strip()
+    for text in (*PERSONAL, said):
+        assert json.dumps(text, ensure_ascii=False)[1:-1] not in stored
+    assert case.history[1].data["notes"] == said
     journal.erase_customer("10442", now=CLOCK)
     assert journal.events(case.number)[1].data["notes"] == ERASED
     assert journal.verify().ok
+
+
+def test_request_digests_are_keyed_and_replays_still_work(backend: tuple[Any, Any]) -> None:
+    _, make = backend
+    journal = make()
+    policy = presets.ritz_carlton()
+    case = Case.open(journal, policy, _complaint(), by="staff", now=AT, key="open-10442")
+    event = case.listen(notes=NOTES, now=AT + dt.timedelta(minutes=1), key="listen-10442")
+    clear = MemoryJournal(clock=_clock)  # the same steps in a journal that does not encrypt
+    clear_case = Case.open(clear, policy, _complaint(), by="staff", now=AT, key="open-10442")
+    clear_event = clear_case.listen(notes=NOTES, now=AT + dt.timedelta(minutes=1), key="listen-10442")
+    assert clear.same_request(clear_event, {"step": "listen", "number": str(case.number), "args": {"notes": NOTES}})
+    # A guess of the notes cannot be confirmed against the stored digest: it is not the plain SHA-256.
+    assert event.request != clear_event.request
+    assert journal.events(case.number)[0].request != clear.events(clear_case.number)[0].request
+    # The same requests again return what was recorded, through the journal's keyed comparison.
+    again = Case.open(journal, policy, _complaint(), by="staff", now=AT, key="open-10442")
+    assert again.number == case.number
+    assert case.listen(notes=NOTES, now=AT + dt.timedelta(minutes=1), key="listen-10442") == event
+    assert journal.same_request(journal.events(case.number)[0], {"step": "other"}) is False
+    journal.erase_customer("10442", now=CLOCK)
+    erased = journal.events(case.number)[1]
+    assert not journal.same_request(erased, {"step": "listen", "notes": NOTES})
+
+
+def test_the_report_is_the_same_after_erasure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests._cli import run  # noqa: PLC0415 - the CLI in this process
+
+    path = tmp_path / "journal.sqlite3"
+    with SQLiteJournal(path, clock=_clock, encrypt_personal_data=True) as journal:
+        _run_case(journal)
+        _run_case(journal, "20001")
+    before = run(capsys, "report", str(path), "--now", CLOCK.isoformat(), "--json")
+    assert before.code == 0, before.err
+    with SQLiteJournal(path, clock=_clock) as journal:
+        journal.erase_customer("10442", employee="E-0007", now=CLOCK)
+    after = run(capsys, "report", str(path), "--now", CLOCK.isoformat(), "--json")
+    assert after.code == 0, after.err
+    assert json.loads(after.out) == json.loads(before.out)
+    assert json.loads(before.out)["granted"] == "500.00 USD"
+    assert json.loads(after.out)["journal"]["verified"] is True
+
+
+def test_a_reader_holding_the_log_delays_its_emptying_until_erasing_again(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    with SQLiteJournal(path, clock=_clock, encrypt_personal_data=True) as journal:
+        _run_case(journal)
+        with sqlite3.connect(path) as connection:
+            (key,) = connection.execute("SELECT key FROM data_keys").fetchone()
+        reader = sqlite3.connect(path, isolation_level=None)
+        try:
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM events").fetchone()  # a snapshot the log must keep
+            with pytest.raises(JournalError, match="write-ahead log could not be emptied"):
+                journal.erase_customer("10442", now=CLOCK)
+            assert journal.erasure("10442") is not None  # recorded; the key is gone from the table
+            reader.execute("COMMIT")
+        finally:
+            reader.close()
+        again = journal.erase_customer("10442", now=CLOCK)
+        assert again.keys_destroyed == 1
+        assert key not in _raw(path)
+        assert journal.verify().ok

@@ -38,7 +38,7 @@ from recovery_rules.exceptions import (
 from ._canonical import GENESIS, JSONValue, canonical_time, digest
 from ._events import BulkEntry, CaseSummary, ChainHead, Draft, Event, IdempotencyKey, Verification
 from ._ledger import Ledger, StoreLedger
-from ._privacy import ERASED, Erasure, KeyRing, key_ids, open_data, personal_texts, seal_data
+from ._privacy import ERASED, Erasure, KeyRing, key_ids, keyed_digest, open_data, personal_texts, seal_data
 from ._store import NUMBERS_A_QUERY, CaseHead, Record, Store
 from ._verify import ChainCheck
 
@@ -238,10 +238,15 @@ class Journal(abc.ABC):
         request_hash: str,
     ) -> Event:
         """:meth:`append`'s steps 1 to 4, inside the write transaction of ``store``."""
+        plain_hash = request_hash
+        data_key = None
+        if self._encrypts:  # the request's digest is keyed too: it holds the customer's words
+            data_key = store.data_key(number.customer_id, create=True)
+            request_hash = keyed_digest(data_key[1], plain_hash) if data_key is not None else plain_hash
         existing = store.find(key)
         if existing is not None:
             event = Event.from_record(existing, position=0)
-            if event.request != request_hash or event.number != number:
+            if event.request not in (request_hash, plain_hash) or event.number != number:
                 raise IdempotencyConflictError(seq=event.seq, recorded=event.kind)
             return _revealed([event], store, {})[0]
         found = store.version(str(number))
@@ -255,9 +260,8 @@ class Journal(abc.ABC):
         self._check_not_ahead(draft.at)
         entry = ledger.entry(draft, number)
         stored_data = None
-        if self._encrypts and personal_texts(draft.data):
-            key_id, data_key = store.data_key(number.customer_id, create=True) or ("", b"")
-            stored_data = seal_data(draft.data, key_id, data_key)
+        if data_key is not None and personal_texts(draft.data):
+            stored_data = seal_data(draft.data, *data_key)
         seq, prev = store.head()
         event, record = Event.sealed(
             draft,
@@ -334,6 +338,24 @@ class Journal(abc.ABC):
             if event.version != expected:
                 raise JournalIntegrityError(event.seq, f"it is version {event.version} of its case, not {expected}")
         return events
+
+    def same_request(self, event: Event, request: Mapping[str, JSONValue]) -> bool:
+        """Whether ``event`` was recorded for ``request`` (for idempotency: the same step, the same arguments).
+
+        In a journal that encrypts personal data the stored digest is keyed with the customer's data key
+        (a plain SHA-256 of the customer's words would let a guess of them be confirmed), so only the
+        journal can tell; after an erasure no request matches the customer's earlier events any more.
+        """
+        if not isinstance(event, Event):
+            raise InvalidInputError.at("same_request", "event", "must be an Event the journal returned")
+        plain = digest(dict(request))
+        if event.request == plain:
+            return True
+        if not self._encrypts:
+            return False
+        with self._read() as store:
+            found = store.data_key(event.customer_id, create=False)
+        return found is not None and event.request == keyed_digest(found[1], plain)
 
     def iter_events(self, start: int = 1) -> Iterator[Event]:
         """Every event of the journal from position ``start``, in order; each event's own hash is checked."""
@@ -471,13 +493,14 @@ class Journal(abc.ABC):
                     "chain, which would break it. Nothing was erased. New journals: encrypt_personal_data=True"
                 )
             destroyed = store.destroy_keys(checked)
-            if done is not None and destroyed == 0:
-                return Erasure.model_validate(done)
-            erasure = Erasure(
-                customer_id=checked, erased_at=at.astimezone(dt.UTC), employee=who, keys_destroyed=destroyed
-            )
-            store.record_erasure(checked, canonical_time(erasure.erased_at), who, destroyed)
-        self._after_erasure()
+            if done is not None and destroyed == 0:  # erased before, nothing new since: the same record
+                erasure = Erasure.model_validate(done)
+            else:
+                erasure = Erasure(
+                    customer_id=checked, erased_at=at.astimezone(dt.UTC), employee=who, keys_destroyed=destroyed
+                )
+                store.record_erasure(checked, canonical_time(erasure.erased_at), who, destroyed)
+        self._after_erasure()  # again too: a checkpoint that could not finish the first time is retried
         return erasure
 
     def erasure(self, customer_id: str) -> Erasure | None:

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
+import hmac
 import secrets
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, ClassVar, Final
@@ -44,6 +46,7 @@ __all__ = [
     "check_encrypt_flag",
     "is_personal",
     "key_ids",
+    "keyed_digest",
     "new_key",
     "new_key_id",
     "open_data",
@@ -131,6 +134,17 @@ class KeyRing:
     def cipher(self, key_id: str) -> AESGCM | None:
         """The cipher of ``key_id``, ``None`` when its key was destroyed."""
         return self._ciphers.get(key_id)
+
+
+def keyed_digest(key: bytes, plain: str) -> str:
+    """The digest of a request (``plain``, its SHA-256 in hexadecimal) keyed with a customer's data key.
+
+    HMAC-SHA256 (the standard library's) under a subkey derived from the data key for this use alone, so
+    that the digest of a request holding the customer's words confirms no guess of them without the key,
+    and reveals nothing once the key is destroyed.
+    """
+    subkey = hmac.new(key, b"recovery-rules request digest", hashlib.sha256).digest()
+    return hmac.new(subkey, bytes.fromhex(plain), hashlib.sha256).hexdigest()
 
 
 def _aad(key_id: str, path: tuple[str, ...]) -> bytes:

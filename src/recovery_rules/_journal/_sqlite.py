@@ -419,12 +419,16 @@ class SQLiteJournal(Journal):
     def _after_erasure(self) -> None:
         """Copy the write-ahead log into the file and empty it: the destroyed keys' pages leave the log."""
         try:
-            self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            busy = self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
         except sqlite3.Error as error:
+            busy, reason = 1, f" ({error})"
+        else:
+            reason = ""
+        if busy:  # a reader in the middle of a transaction kept the log's older pages in use
             raise JournalError(
-                f"the erasure is recorded, but the write-ahead log could not be emptied ({error}): "
-                "erase again when no other process holds the journal open for reading"
-            ) from None
+                f"the erasure is recorded, but the write-ahead log could not be emptied{reason}: "
+                "call erase_customer again when no other connection is in the middle of reading the journal"
+            )
 
 
 class _SQLiteStore(SQLKeys, Store):
