@@ -260,7 +260,7 @@ class Journal(abc.ABC):
         self._check_not_ahead(draft.at)
         entry = ledger.entry(draft, number)
         stored_data = None
-        if data_key is not None and personal_texts(draft.data):
+        if data_key is not None:
             stored_data = seal_data(draft.data, *data_key)
         seq, prev = store.head()
         event, record = Event.sealed(

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, ClassVar, Final
 
 from recovery_rules._values._base import RecoveryModel
-from recovery_rules.exceptions import InvalidInputError, JournalError, JournalIntegrityError
+from recovery_rules.exceptions import InvalidInputError, JournalIntegrityError, MissingDependencyError
 
 from ._canonical import JSONValue
 
@@ -78,9 +78,13 @@ _TOP: Final = frozenset({"reason"})
 ``resolution.reason`` is the engine's own wording, not personal)."""
 
 
+_LAST: Final = _ANYWHERE | _TOP | {suffix[-1] for suffix in _SUFFIXES}
+"""The last name of every personal path: a quick refusal of the many names that are never personal."""
+
+
 def is_personal(path: tuple[str, ...]) -> bool:
     """Whether the text at ``path`` in an event's ``data`` is personal (list positions are ``"*"``)."""
-    if not path:
+    if not path or path[-1] not in _LAST:
         return False
     if path[-1] in _ANYWHERE or (len(path) == 1 and path[0] in _TOP):
         return True
@@ -95,9 +99,7 @@ def _aesgcm() -> type[AESGCM]:
     try:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: PLC0415 - an optional extra
     except ImportError:
-        raise JournalError(
-            "encrypting personal data needs the cryptography package: pip install 'recovery-rules[privacy]'"
-        ) from None
+        raise MissingDependencyError("encrypting personal data", "privacy", "cryptography") from None
     return AESGCM
 
 
@@ -151,9 +153,13 @@ def _aad(key_id: str, path: tuple[str, ...]) -> bytes:
     return "\x1f".join((ALGORITHM, key_id, *path)).encode("utf-8")
 
 
-def seal_data(data: Mapping[str, JSONValue], key_id: str, key: bytes) -> dict[str, JSONValue]:
-    """``data`` with every non-empty personal text replaced by its sealed value (one encryption each)."""
+def seal_data(data: Mapping[str, JSONValue], key_id: str, key: bytes) -> dict[str, JSONValue] | None:
+    """``data`` with every non-empty personal text replaced by its sealed value (one encryption each).
+
+    ``None`` when ``data`` holds no personal text: the event is stored as it is.
+    """
     cipher = _aesgcm()(key)
+    sealed = 0
 
     def seal(value: JSONValue, path: tuple[str, ...], place: tuple[str, ...]) -> JSONValue:
         if isinstance(value, Mapping):
@@ -161,12 +167,15 @@ def seal_data(data: Mapping[str, JSONValue], key_id: str, key: bytes) -> dict[st
         if isinstance(value, list):
             return [seal(item, (*path, "*"), (*place, str(index))) for index, item in enumerate(value)]
         if isinstance(value, str) and value and is_personal(path):
+            nonlocal sealed
+            sealed += 1
             nonce = secrets.token_bytes(_NONCE)
             box = nonce + cipher.encrypt(nonce, value.encode("utf-8"), _aad(key_id, place))
             return {"sealed": ALGORITHM, "key": key_id, "box": base64.urlsafe_b64encode(box).decode("ascii")}
         return value
 
-    return seal(dict(data), (), ())  # type: ignore[return-value]  # a mapping seals to a dict
+    result = seal(dict(data), (), ())
+    return result if sealed else None  # type: ignore[return-value]  # a mapping seals to a dict
 
 
 def key_ids(data: Mapping[str, JSONValue]) -> set[str]:
