@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -379,3 +380,49 @@ def test_a_reader_holding_the_log_delays_its_emptying_until_erasing_again(tmp_pa
         assert again.keys_destroyed == 1
         assert key not in _raw(path)
         assert journal.verify().ok
+
+
+def test_without_the_privacy_extra_an_encrypting_journal_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from recovery_rules import MissingDependencyError  # noqa: PLC0415 - the error under test
+
+    path = tmp_path / "journal.sqlite3"
+    SQLiteJournal(path, encrypt_personal_data=True).close()
+    monkeypatch.setitem(sys.modules, "cryptography.hazmat.primitives.ciphers.aead", None)  # not installed
+    with pytest.raises(MissingDependencyError, match=r"recovery-rules\[privacy\]"):
+        MemoryJournal(encrypt_personal_data=True)
+    with pytest.raises(MissingDependencyError, match="privacy"):
+        SQLiteJournal(path)  # the journal encrypts: it cannot be written without the package
+    with SQLiteJournal(tmp_path / "plain.sqlite3") as plain:  # a journal that does not encrypt needs nothing
+        assert not plain.encrypts_personal_data
+
+
+_NAMES = st.sampled_from(["notes", "name", "customer", "complaint", "description", "reason", "remedy", "amount", "x"])
+_TREES = st.recursive(
+    st.text(max_size=12) | st.integers() | st.none(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_NAMES, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.dictionaries(_NAMES, _TREES, max_size=4))
+def test_sealing_leaves_no_personal_text_and_opens_back_to_the_same(data: dict[str, Any]) -> None:
+    from recovery_rules._journal._privacy import (  # noqa: PLC0415 - the module under test
+        KeyRing,
+        new_key,
+        open_data,
+        personal_texts,
+        seal_data,
+    )
+
+    key = new_key()
+    sealed = seal_data(data, "k1", key)
+    if sealed is None:
+        assert personal_texts(data) == []
+        return
+    assert personal_texts(sealed) == []
+    assert open_data(sealed, KeyRing({"k1": key}), seq=1) == data
+    erased = open_data(sealed, KeyRing({"k1": None}), seq=1)
+    assert personal_texts(erased) == []  # every personal text is now ERASED

@@ -27,7 +27,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar, Final
 
 from recovery_rules._values._base import RecoveryModel
@@ -252,14 +252,6 @@ def personal_texts(data: Mapping[str, JSONValue]) -> list[str]:
             found.append(value)
 
     walk(data, ())
-    return found
-
-
-def wanted_keys(records_data: Iterable[Mapping[str, JSONValue]]) -> set[str]:
-    """The key ids the sealed values of several events' ``data`` name."""
-    found: set[str] = set()
-    for data in records_data:
-        found |= key_ids(data)
     return found
 
 

@@ -185,13 +185,17 @@ class SQLiteJournal(Journal):
         self._pid = os.getpid()
         self._closed = False
         connection = self._connection()  # create or check the file now, so a bad path fails here
-        if encrypt:  # the keys table marks the journal as encrypting, for every handle from now on
-            with self._writing():
-                for statement in _KEYS.create:
-                    connection.execute(statement)
-        self._encrypts = _has_table(connection, "data_keys")
-        if self._encrypts:
-            check_encrypt_flag(True)  # a journal that encrypts needs the cryptography package to be written
+        try:
+            if encrypt:  # the keys table marks the journal as encrypting, for every handle from now on
+                with self._writing():
+                    for statement in _KEYS.create:
+                        connection.execute(statement)
+            self._encrypts = _has_table(connection, "data_keys")
+            if self._encrypts:
+                check_encrypt_flag(True)  # a journal that encrypts needs the cryptography package to be written
+        except BaseException:
+            self.close()
+            raise
 
     @staticmethod
     def is_journal(path: str | os.PathLike[str]) -> bool:
