@@ -36,8 +36,10 @@ from recovery_rules import (
     Window,
     presets,
 )
+from recovery_rules._journal import canonical_json
 from recovery_rules._journal._privacy import ERASED, is_personal
 from tests import _postgres
+from tests._journal_backends import BACKENDS, MemoryHarness, PostgresHarness, SQLiteHarness
 
 AT = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 CLOCK = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
@@ -426,3 +428,33 @@ def test_sealing_leaves_no_personal_text_and_opens_back_to_the_same(data: dict[s
     assert open_data(sealed, KeyRing({"k1": key}), seq=1) == data
     erased = open_data(sealed, KeyRing({"k1": None}), seq=1)
     assert personal_texts(erased) == []  # every personal text is now ERASED
+
+
+@pytest.mark.parametrize("rehashed", [False, True], ids=["edited", "edited-and-rehashed"])
+@pytest.mark.parametrize("name", sorted(BACKENDS))
+def test_a_changed_ciphertext_is_caught_on_every_backend(name: str, rehashed: bool, tmp_path: Path) -> None:
+    harness = BACKENDS[name](tmp_path)
+    try:
+        if isinstance(harness, MemoryHarness):
+            harness._journal = MemoryJournal(encrypt_personal_data=True)
+        elif isinstance(harness, SQLiteHarness):
+            SQLiteJournal(harness.path, encrypt_personal_data=True).close()
+        elif isinstance(harness, PostgresHarness):
+            PostgresJournal(harness.dsn, schema=harness.schema, encrypt_personal_data=True).close()
+        journal = harness.journal()
+        assert journal.encrypts_personal_data
+        case = _run_case(journal)
+        stored = harness.record(2)["data"]
+        data = json.loads(stored) if isinstance(stored, str) else dict(stored)
+        box = data["notes"]["box"]
+        data["notes"] = {**data["notes"], "box": box[:20] + ("A" if box[20] != "A" else "B") + box[21:]}
+        harness.edit(2, "data", canonical_json(data).decode() if isinstance(stored, str) else data, rehashed=rehashed)
+        verification = journal.verify()
+        assert not verification.ok
+        assert verification.first_bad == 2
+        assert ("re-hashed" in str(verification.problem)) is rehashed  # the next event's link gives it away
+        with pytest.raises(JournalIntegrityError) as raised:
+            journal.events(case.number)  # refused on reading too: the hash, or the cipher's own tag
+        assert raised.value.seq == 2
+    finally:
+        harness.close()
