@@ -248,7 +248,7 @@ class Journal(abc.ABC):
             event = Event.from_record(existing, position=0)
             if event.request not in (request_hash, plain_hash) or event.number != number:
                 raise IdempotencyConflictError(seq=event.seq, recorded=event.kind)
-            return _revealed([event], store, {})[0]
+            return _revealed([event], store, {})[0] if self._encrypts else event
         found = store.version(str(number))
         if expected_version is not None and found != expected_version:
             raise StaleCaseError(expected=expected_version, found=found)
@@ -288,7 +288,10 @@ class Journal(abc.ABC):
         checked_key = _checked_key(key)
         with self._read() as store:
             record = store.find(checked_key)
-            return None if record is None else _revealed([Event.from_record(record, position=0)], store, {})[0]
+            if record is None:
+                return None
+            event = Event.from_record(record, position=0)
+            return _revealed([event], store, {})[0] if self._encrypts else event
 
     def version(self, number: ComplaintNumber) -> int:
         """How many events case ``number`` has (0 for a case never opened)."""
@@ -310,7 +313,9 @@ class Journal(abc.ABC):
                 batch.append(ComplaintNumber(last.date, last.customer_id, last.sequence + 1))
             with self._read() as store:
                 records = store.openings([str(candidate) for candidate in batch])
-                opened = _revealed([Event.from_record(record, position=0) for record in records], store, {})
+                opened = [Event.from_record(record, position=0) for record in records]
+                if self._encrypts:
+                    opened = _revealed(opened, store, {})
             found = {str(event.number): event for event in opened}
             for candidate in batch:
                 yield candidate, found.get(str(candidate))
@@ -365,6 +370,8 @@ class Journal(abc.ABC):
 
     def _reveal(self, events: list[Event], keys: dict[str, bytes | None] | None = None) -> list[Event]:
         """``events`` with their personal fields opened (or erased), reading the keys they need."""
+        if not self._encrypts:  # sealed values exist only in a journal that encrypts: nothing to open
+            return events
         keys = {} if keys is None else keys
         wanted = set().union(*(key_ids(event.data) for event in events))
         if not wanted:
