@@ -25,7 +25,7 @@ from recovery_rules import MemoryJournal, Policy, SQLiteJournal
 from recovery_rules._journal._sqlite import _SQLiteStore
 from recovery_rules.cli import main
 from recovery_rules.cli._journal_reader import CaseReplay
-from recovery_rules.cli._verbs.report._metrics import build_report
+from recovery_rules.metrics import report
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "cli"
 SAMPLE = runpy.run_path(str(EXAMPLES / "make_journal.py"))
@@ -85,7 +85,7 @@ def main_(cases: int) -> None:
                 ("journal.verify() (baseline: one checked pass)", timed(journal.verify)),
                 ("journal.iter_events() (each event's own hash)", timed(lambda: sum(1 for _ in journal.iter_events()))),
                 ("CaseReplay: the chain and the case path", timed(lambda: sum(1 for _ in CaseReplay(journal, "b")))),
-                ("build_report: the figures", timed(lambda: build_report(CaseReplay(journal, "b", now=NOW)))),
+                ("build_report: the figures", timed(lambda: report(journal, now=NOW, source="b"))),
             ]
         policy, candidate = str(EXAMPLES / "policy.toml"), str(EXAMPLES / "candidate.toml")
         rows.append(("recovery-rules report --json", timed(lambda: quietly("report", str(path), "--json"))))

@@ -21,10 +21,11 @@ How the floor is made, per operation:
   with ``verify(resume_from=...)`` after each series). The library then does the
   same operation for the next case, timed. Each pair is measured in alternation.
 
-Writes made while measuring are dated before the journals' first day (fresh
-days for the heavy guest) or filed for new guests, so every run of the script
-reads the journals the same way; each run adds about 1,500 events to each
-journal. ``--quick`` takes fewer samples; ``--tiny`` runs everything on journals
+Writes are measured on a scratch copy of each journal (a copy of the SQLite
+file, a copy of the PostgreSQL schema), made after the reads and deleted after
+the writes, so the cached journals stay exactly as built from run to run. The
+writes are dated before the journals' first day (fresh days for the heavy
+guest) or filed for new guests. ``--quick`` takes fewer samples; ``--tiny`` runs everything on journals
 of 2,000 events (a check of the script, in about a minute).
 """
 
@@ -83,6 +84,8 @@ TIMEZONE: Final = "America/New_York"  # the Ritz-Carlton preset's
 CURRENCY: Final = "USD"
 OVERDUE_FOUND: Final = 20  # a poll finds this many overdue callbacks at every size
 RESUME_BEHIND: Final = 10_000  # verify(resume_from=...) starts this many events before the end
+BULK_EVENTS: Final = 1000  # the bulk path's probe: one transaction of append_many, as the builds use
+BULK_START: Final = dt.datetime(2012, 1, 2, 9, tzinfo=dt.UTC)  # long before the fresh days of the other writes
 
 Trace = list[tuple[str, Any]]
 
@@ -236,6 +239,7 @@ class PostgresBackend:
         import psycopg  # noqa: PLC0415 - the postgres extra
 
         logging.getLogger("psycopg").setLevel(logging.ERROR)  # a dry run's nested BEGIN draws a warning
+        self.dsn = dsn
         self.schema = schema
         self.journal = PostgresJournal(dsn, schema=schema, clock=sj.clock)
         journal: Any = self.journal
@@ -670,8 +674,7 @@ def listing_probes(context: Context) -> list[Probe]:
 
 
 def report_probes(context: Context) -> list[Probe]:
-    from recovery_rules.cli._journal_reader import PeriodReplay  # noqa: PLC0415 - what report --since/--until runs
-    from recovery_rules.cli._verbs.report._metrics import build_report  # noqa: PLC0415 - as above
+    from recovery_rules.metrics import report as metrics  # noqa: PLC0415 - what report --since/--until runs
 
     backend, journal = context.backend, context.journal
     since, until = _first_day(context)
@@ -679,8 +682,7 @@ def report_probes(context: Context) -> list[Probe]:
     cutoff = canonical_time(report_now)
 
     def report() -> int:
-        replay = PeriodReplay(journal, "bench", now=report_now, since=since, until=until)
-        return build_report(replay, since=since, until=until).cases
+        return metrics(journal, since=since, until=until, now=report_now, source="bench").cases.total
 
     trace = backend.recorded(report)
 
@@ -743,6 +745,12 @@ def _append(journal: Journal, entry: BulkEntry) -> object:
     )
 
 
+def _forgetting(journal: Journal, entry: BulkEntry) -> object:
+    """:func:`_append` by a journal object that has checked no grant yet (as one in another process)."""
+    journal.__dict__.pop("_verified", None)  # the memo of verified grants, made again on first use
+    return _append(journal, entry)
+
+
 def _still_valid(context: Context, head: ChainHead, what: str) -> Callable[[], dict[str, Any]]:
     """A check, after a series of writes: every event written since ``head`` (the floor's too) is intact and chained."""
 
@@ -763,9 +771,15 @@ def append_probes(context: Context) -> list[Probe]:
         _stamped(context, 0, f"N{context.run}{i:05d}", context.fresh_day(), slice(0, 1))[0] for i in range(2 * count)
     ]
     # An append of a grant: the decision of a heavy guest's case (the ledger's running totals read and written).
-    days = [context.fresh_day() for _ in range(2 * count)]
-    prepared = [_stamped(context, 0, sj.HEAVY, day, slice(0, 5)) for day in days]
-    journal.append_many(entry for entries in prepared for entry in entries[:4])
+    # Its previous grant is one this journal object has not checked yet (another process wrote it; the memo of
+    # verified grants is emptied before each append, since the floor's row is the very one the dry run sealed),
+    # so it is checked whole; or one this journal object wrote itself (the floor writes another guest's grants),
+    # so the memo recognizes the row and does not check it again.
+    prepared = [_stamped(context, 0, sj.HEAVY, context.fresh_day(), slice(0, 5)) for _ in range(2 * count)]
+    own = [_stamped(context, 0, sj.HEAVY, context.fresh_day(), slice(0, 5)) for _ in range(count)]
+    other = f"F{context.run}"
+    others = [_stamped(context, 0, other, context.fresh_day(), slice(0, 5)) for _ in range(count)]
+    journal.append_many(entry for entries in (*prepared, *own, *others) for entry in entries[:4])
     return [
         _write_probe(
             "append: one event, no grant",
@@ -776,13 +790,44 @@ def append_probes(context: Context) -> list[Probe]:
             finish=_still_valid(context, head, "append"),
         ),
         _write_probe(
-            "append: one grant (heavy guest's running totals)",
+            "append: one grant, the guest's previous grant not yet checked by this journal object",
             backend,
             lambda n: _append(journal, prepared[2 * n][4]),
-            lambda n: _append(journal, prepared[2 * n + 1][4]),
+            lambda n: _forgetting(journal, prepared[2 * n + 1][4]),
             samples=context.settings.writes,
             finish=_still_valid(context, head, "append a grant"),
         ),
+        _write_probe(
+            "append: one grant, the guest's previous grant written by this journal object",
+            backend,
+            lambda n: _append(journal, others[n][4]),
+            lambda n: _append(journal, own[n][4]),
+            samples=context.settings.writes,
+            finish=_still_valid(context, head, "append a grant"),
+        ),
+    ]
+
+
+def bulk_probes(context: Context) -> list[Probe]:
+    """``append_many`` of 1,000 events (one transaction), on a day of its own long before the journal's."""
+    journal, backend = context.journal, context.backend
+    head = journal.head()
+    batches = []
+    for index in range(2 * (context.settings.cases + 3)):
+        start = BULK_START + dt.timedelta(days=index)
+        facts = sj.StreamFacts()
+        entries = islice(sj.stream(TEMPLATES, facts, seed=1000 + index, start=start, history=False), BULK_EVENTS)
+        key = f"bulk-{context.run}-{index}-"
+        batches.append([dataclasses.replace(entry, key=key + entry.key) for entry in entries])
+    return [
+        _write_probe(
+            f"append_many: {BULK_EVENTS:,} events in one transaction",
+            backend,
+            lambda n: journal.append_many(batches[2 * n]),
+            lambda n: journal.append_many(batches[2 * n + 1]),
+            samples=context.settings.cases,
+            finish=_still_valid(context, head, "append_many"),
+        )
     ]
 
 
@@ -852,15 +897,9 @@ def case_probes(context: Context) -> list[Probe]:
     return probes
 
 
-OPERATIONS: Final = (
-    ledger_probes,
-    overdue_probes,
-    load_probes,
-    listing_probes,
-    report_probes,
-    append_probes,
-    case_probes,
-)
+READS: Final = (ledger_probes, overdue_probes, load_probes, listing_probes, report_probes)
+WRITES: Final = (append_probes, bulk_probes, case_probes)
+"""Measured on a scratch copy of each journal (made after the reads, deleted after the writes)."""
 
 
 # -- e. verify, in a process of its own --------------------------------------------------------------------------------
@@ -1056,6 +1095,13 @@ def catalog_child(path: str) -> dict[str, Any]:
     }
 
 
+def incident_window_only(policy: Policy) -> Policy:
+    """``policy`` without its stacked caps: the benchmark's heavy guest holds more than the Ritz preset's
+    $10,000 in any 30 days, so whole cases under the preset itself would be denied; the rows measure the
+    incident-window ledger the journals were built for (the preset's 30-day cap adds one more ledger read)."""
+    return Policy.model_validate({**policy.model_dump(), "caps": ()})
+
+
 def clustered_policy(alternatives: int) -> Policy:
     """A catalog whose options nearest to the amount asked share one kind; three free ones of other kinds lie far."""
     cluster = alternatives - 3
@@ -1210,6 +1256,13 @@ def ensure(backend: str, size: int, folder: Path, dsn: str | None, rebuild: bool
     """The facts of the journal of ``size`` events, built now unless a finished build is cached."""
     facts = None if rebuild else sj.BuildFacts.load(sj.facts_path(folder, backend, size))
     if facts is not None and (backend != "sqlite" or sj.sqlite_path(folder, size).exists()):
+        if facts.layout < sj.LAYOUT:
+            print(
+                f"note: the cached {backend} journal of {sj.label(size)} events was built without the heavy guest's"
+                " history before the first day: at small sizes its ledger reads find no grant before the window"
+                " (--rebuild builds it again)",
+                flush=True,
+            )
         return facts
     print(f"building the {backend} journal of {sj.label(size)} events...", flush=True)
     if backend == "sqlite":
@@ -1226,11 +1279,15 @@ def ensure(backend: str, size: int, folder: Path, dsn: str | None, rebuild: bool
 
 
 def measure(
-    backends: dict[int, Backend], facts: dict[int, sj.BuildFacts], targets: dict[int, str], settings: Settings
+    backends: dict[int, Backend],
+    facts: dict[int, sj.BuildFacts],
+    targets: dict[int, str],
+    settings: Settings,
+    operations: set[str],
 ) -> list[dict[str, Any]]:
     """Every operation on the journals of one backend, the sizes side by side; the rows of figures."""
     rows: list[dict[str, Any]] = []
-    ritz, park = presets.ritz_carlton(), presets.load("theme_park")
+    ritz, park = incident_window_only(presets.ritz_carlton()), presets.load("theme_park")
     contexts = {
         size: Context(backend=backend, size=size, facts=facts[size], settings=settings, rows=rows, ritz=ritz, park=park)
         for size, backend in backends.items()
@@ -1238,11 +1295,77 @@ def measure(
     name = next(iter(backends.values())).name
     counts = ", ".join(f"{sj.label(size)}: {context.journal.head().count:,}" for size, context in contexts.items())
     print(f"\n{name} (events now: {counts})", flush=True)
-    for make in OPERATIONS:
-        run_probes(contexts, make)
-    for size, context in contexts.items():
-        bench_verify(context, targets[size])
+    for make in READS:
+        if make.__name__.removesuffix("_probes") in operations:
+            run_probes(contexts, make)
+    writes = [make for make in WRITES if make.__name__.removesuffix("_probes") in operations]
+    if writes:
+        with scratch_copies(backends, targets) as scratch:
+            writing = {size: dataclasses.replace(context, backend=scratch[size]) for size, context in contexts.items()}
+            for make in writes:
+                run_probes(writing, make)
+    if "verify" in operations:
+        for size, context in contexts.items():
+            bench_verify(context, targets[size])
     return rows
+
+
+@contextlib.contextmanager
+def scratch_copies(backends: dict[int, Backend], targets: dict[int, str]) -> Iterator[dict[int, Backend]]:
+    """A copy of each journal for the writes, so that the cached journals stay as built from run to run.
+
+    SQLite: a copy of the file through SQLite's backup (its write-ahead log included) beside it; PostgreSQL: a
+    schema of its own, made by the library and filled with the tables' rows. Deleted afterwards.
+    """
+    copies: dict[int, Backend] = {}
+    try:
+        for size, backend in backends.items():
+            started = time.perf_counter()
+            if isinstance(backend, SQLiteBackend):
+                copies[size] = _sqlite_scratch(backend.path)
+            else:
+                assert isinstance(backend, PostgresBackend)
+                copies[size] = _postgres_scratch(targets[size].partition("|")[0], backend.schema)
+            spent = time.perf_counter() - started
+            print(f"  {sj.label(size):>5} (writes go to a scratch copy, made in {spent:,.1f} s)", flush=True)
+        yield copies
+    finally:
+        for copy in copies.values():
+            copy.close()
+            if isinstance(copy, SQLiteBackend):
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{copy.path}{suffix}").unlink(missing_ok=True)
+            else:
+                import psycopg  # noqa: PLC0415 - the postgres extra
+
+                assert isinstance(copy, PostgresBackend)
+                with psycopg.connect(copy.dsn, autocommit=True) as connection:
+                    connection.execute(f"DROP SCHEMA IF EXISTS {copy.schema} CASCADE")
+
+
+def _sqlite_scratch(path: Path) -> SQLiteBackend:
+    scratch = path.with_name(f"{path.stem}.scratch-{uuid.uuid4().hex[:6]}.sqlite3")
+    with contextlib.closing(sqlite3.connect(path)) as source, contextlib.closing(sqlite3.connect(scratch)) as target:
+        source.backup(target)
+    return SQLiteBackend(scratch)
+
+
+def _postgres_scratch(dsn: str, schema: str) -> PostgresBackend:
+    import psycopg  # noqa: PLC0415 - the postgres extra
+
+    scratch = f"{schema}_scratch"
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute(f"DROP SCHEMA IF EXISTS {scratch} CASCADE")
+        PostgresJournal(dsn, schema=scratch).close()  # the library makes the tables, indexes and marker
+        with connection.transaction():
+            for table in ("events", "cases", "ledger_heads"):
+                connection.execute(f"INSERT INTO {scratch}.{table} SELECT * FROM {schema}.{table}")  # noqa: S608
+            connection.execute(
+                f"UPDATE {scratch}.journal SET legacy_until = (SELECT legacy_until FROM {schema}.journal)"  # noqa: S608
+            )
+        for table in ("events", "cases", "ledger_heads", "journal"):
+            connection.execute(f"VACUUM ANALYZE {scratch}.{table}")
+    return PostgresBackend(dsn, scratch)
 
 
 # -- the table ---------------------------------------------------------------------------------------------------------
@@ -1326,7 +1449,7 @@ def targets(rows: list[dict[str, Any]], sizes: list[int]) -> dict[str, dict[str,
     flat = [
         what
         for what in dict.fromkeys(row["what"] for row in journal_rows)
-        if what.startswith(("ledger:", "append:", "overdue_callbacks(now)"))
+        if what.startswith(("ledger:", "append:", "append_many:", "overdue_callbacks(now)"))
     ]
     for backend in dict.fromkeys(row["backend"] for row in journal_rows):
         for what in flat:
@@ -1403,6 +1526,12 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--tiny", action="store_true", help="journals of 2,000 events, few samples: checks the script")
     parser.add_argument("--no-catalog", action="store_true", help="leave out the catalog and MemoryJournal figures")
     parser.add_argument(
+        "--operations",
+        help="only these journal operations, comma-separated: "
+        + ", ".join(make.__name__.removesuffix("_probes") for make in (*READS, *WRITES))
+        + ", verify (all by default)",
+    )
+    parser.add_argument(
         "--output", type=Path, default=ROOT / "benchmarks" / "results" / "scale.json", help="where to write the JSON"
     )
     parser.add_argument(
@@ -1411,6 +1540,10 @@ def arguments() -> argparse.Namespace:
     args = parser.parse_args()
     args.sizes = [sj.SIZES[name] if name in sj.SIZES else int(name) for name in args.sizes.split(",")]
     args.backends = args.backends.split(",")
+    known = {make.__name__.removesuffix("_probes") for make in (*READS, *WRITES)} | {"verify"}
+    args.operations = known if args.operations is None else set(args.operations.split(","))
+    if args.operations - known:
+        parser.error(f"unknown operations: {', '.join(sorted(args.operations - known))}")
     if args.tiny:
         args.sizes, args.quick, args.rebuild = [2000], True, True
     return args
@@ -1470,7 +1603,8 @@ def run_journals(
                         assert dsn is not None
                         backends[size] = PostgresBackend(dsn, sj.pg_schema(size))
                         targets[size] = f"{dsn}|{sj.pg_schema(size)}"
-                rows += measure(backends, {size: facts[name, size] for size in args.sizes}, targets, settings)
+                built = {size: facts[name, size] for size in args.sizes}
+                rows += measure(backends, built, targets, settings, args.operations)
             finally:
                 for backend in backends.values():
                     backend.close()

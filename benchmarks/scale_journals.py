@@ -20,7 +20,10 @@ recorded the way :class:`~recovery_rules.Case` records it. How it is made:
 
 The guests: most are new, a quarter come back (a guest seen before, chosen at
 random), and one *heavy* guest, ``H0000001``, files 0.5% of all cases, so at
-10 million events they have about 6,000 earlier grants, some 150 a day. Where
+10 million events they have about 6,000 earlier grants, some 150 a day. The
+heavy guest also has a history before the first day (one approved case a day
+for 35 days), so at every size their ledger reads find grants before any
+window the benchmark reads, and do the same work. Where
 the stream stops, the cases still in progress stay open as they stand (some
 escalated, owing a callback), as in a journal read while the hotels work.
 """
@@ -88,6 +91,10 @@ HEAVY: Final = "H0000001"
 HEAVY_SHARE: Final = 0.005
 RETURNING_SHARE: Final = 0.25
 SECONDS_BETWEEN_CASES: Final = (1, 5)  # uniform: 3 s on average, about 29,000 cases and 250,000 events a day
+HISTORY_DAYS: Final = 35
+"""The heavy guest's history: one approved case a day on the days before the first (longer than a 30-day window)."""
+LAYOUT: Final = 2
+"""What a journal's build facts say it was built as: 2 with the heavy guest's history (1: without, before it)."""
 
 _TEMPLATE_AT: Final = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
 _TOKEN: Final = re.compile(r'"(\d{8}-TPL\d+|TPL\d+|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)"')
@@ -274,16 +281,28 @@ class StreamFacts:
     per_template: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
-def stream(templates: tuple[Template, ...], facts: StreamFacts, *, seed: int = 14) -> Iterator[BulkEntry]:
-    """An endless stream of events of overlapping cases, in time order (stop it with ``islice``)."""
+def stream(
+    templates: tuple[Template, ...],
+    facts: StreamFacts,
+    *,
+    seed: int = 14,
+    start: dt.datetime = JOURNAL_START,
+    history: bool = True,
+) -> Iterator[BulkEntry]:
+    """An endless stream of events of overlapping cases, in time order (stop it with ``islice``).
+
+    ``start``: when the first case opens; ``history``: whether the heavy guest's history comes first.
+    """
     rng = random.Random(seed)  # noqa: S311 - a reproducible mix of cases, not a secret
     weights = [template.weight for template in templates]
     guests: list[str] = []
     days: dict[str, tuple[dt.date, int]] = {}  # each guest's last complaint date and sequence on it
     active: list[tuple[dt.datetime, int, int]] = []  # (time of the next event, case, its index in the case)
     cases: dict[int, tuple[Template, dt.datetime, ComplaintNumber, str]] = {}
-    next_start = JOURNAL_START
+    next_start = start
     case_id = 0
+    if history:
+        yield from _history(templates[0], facts)
     while True:
         if not active or next_start <= active[0][0]:
             case_id += 1
@@ -329,6 +348,32 @@ def stream(templates: tuple[Template, ...], facts: StreamFacts, *, seed: int = 1
         )
 
 
+def _history(template: Template, facts: StreamFacts) -> Iterator[BulkEntry]:
+    """The heavy guest's earlier cases, one a day at noon on each of the :data:`HISTORY_DAYS` before the first day.
+
+    So that at every size the heavy guest has grants before any window the benchmark reads (today's, the last
+    30 days'), and a ledger read does the same work on a journal of 10 thousand events as on one of 10 million.
+    """
+    for days_before in range(HISTORY_DAYS, 0, -1):
+        start = JOURNAL_START - dt.timedelta(days=days_before) + dt.timedelta(hours=12)
+        number = ComplaintNumber(start.date(), HEAVY, 1)
+        text = str(number)
+        facts.cases += 1
+        facts.heavy_cases += 1
+        facts.per_template[template.name] = facts.per_template.get(template.name, 0) + 1
+        for index, step in enumerate(template.steps):
+            facts.events += 1
+            if step.grant is not None:
+                facts.heavy_grants += 1
+            yield BulkEntry(
+                number,
+                step.draft(start, text, HEAVY),
+                key=f"h{days_before}.{index + 1}",
+                request={"step": step.kind, "number": text},
+                expected_version=index,
+            )
+
+
 # -- building --------------------------------------------------------------------------------------------------------
 
 
@@ -352,6 +397,7 @@ class BuildFacts:
     per_template: dict[str, int]
     chunks: list[tuple[int, float]]  # (events so far, seconds so far), to see whether appends slow down
     built: str
+    layout: int = 1  # LAYOUT when built; facts saved before it was recorded load as 1
 
     @property
     def per_second(self) -> float:
@@ -415,6 +461,7 @@ def build(
         per_template=facts.per_template,
         chunks=chunks,
         built=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        layout=LAYOUT,
     )
 
 

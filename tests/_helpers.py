@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import settings
 
-from recovery_rules import Complaint, Customer, Money, Remedy
+from recovery_rules import Complaint, Customer, Money, Policy, Remedy
 
 NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
 
@@ -84,3 +84,8 @@ def policy_data(**changes: object) -> dict[str, Any]:
     }
     data.update(changes)
     return data
+
+
+def always_open(policy: Policy) -> Policy:
+    """``policy`` without its business hours: always open, every duration added in absolute time."""
+    return Policy.model_validate({**policy.model_dump(), "business_hours": None})

@@ -14,7 +14,10 @@ from the library) says which steps each state allows. After every step:
   by the final offer (when the Plan B has one), every declined final offer by a
   report;
 - replaying the grants in journal order, no guest's total within the window
-  ever passes what the granting level may grant, nor the cap.
+  ever passes what the granting level may grant, nor the cap;
+- a counter-offer (``manager_approves(amount=...)`` below what was asked) grants
+  nothing when it is made, and exactly its amount when the customer accepts
+  it; an amount above what was asked, or in another currency, is refused.
 """
 
 from __future__ import annotations
@@ -40,13 +43,21 @@ from recovery_rules import (
     Outcome,
     Policy,
     Remedy,
+    Resolution,
     WorkflowError,
+    resolution_violations,
 )
 
 from ._helpers import examples, policy_data
 
 POLICY: Final = Policy.model_validate(
-    policy_data(window="day", timezone="America/New_York", refused_remedies=["cash_payment"])
+    policy_data(
+        window="day",
+        timezone="America/New_York",
+        refused_remedies=["cash_payment"],
+        business_hours={"default": "08:00-20:00", "sunday": "closed"},
+        personal_call_within="2h",
+    )
 )
 ZONE: Final = zoneinfo.ZoneInfo("America/New_York")
 START: Final = dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC)
@@ -59,6 +70,9 @@ MODEL: Final[dict[str, set[str]]] = {
     "apologized": {"ask_preferred_solution"},
     "solution_asked": {"decide"},
     "approved": {"deliver"},
+    "counter_offered": {"deliver"},
+    "offer_delivered": {"accept_offer", "decline_offer"},
+    "offer_declined": {"explain_denial"},
     "beyond_authority": {"escalate"},
     "escalated": {"manager_approves", "manager_denies"},
     "denied": {"explain_denial"},
@@ -71,7 +85,17 @@ MODEL: Final[dict[str, set[str]]] = {
     "thanked": {"close"},
     "closed": set(),
 }
-STEPS: Final = sorted({step for steps in MODEL.values() for step in steps} | {"write_report"})
+
+
+def refused_amount(case: Case, amount: Money | None) -> bool:
+    """Whether ``manager_approves`` refuses ``amount`` as input: above what was asked, another currency, zero."""
+    asked = case.complaint.requested.amount
+    if amount is None or amount == asked:
+        return False
+    return amount.currency != asked.currency or amount > asked or amount.is_zero
+
+
+STEPS: Final = sorted({step for steps in MODEL.values() for step in steps} | {"write_report", "manager_calls"})
 AMOUNTS: Final = [
     "0.00",
     "15.00",
@@ -111,6 +135,9 @@ def allowed(case: Case) -> set[str]:
     state = case.state.value
     if state == "alternatives_declined":
         return {"make_final_offer"} if case.backup is not None else {"write_report"}
+    kinds = {event.kind for event in case.history}
+    if "report_written" in kinds and "manager_called" not in kinds:  # the personal call, once, whatever the state
+        return MODEL[state] | {"manager_calls"}
     return MODEL[state]
 
 
@@ -154,6 +181,18 @@ class CasePath(RuleBasedStateMachine):
         assert case.state.value == "opened"
         self.cases.append(case)
         self.touched = case
+
+    @precondition(lambda self: sum(not case.closed for case in self.cases) < 3)
+    @rule(spec=COMPLAINTS, amount=st.sampled_from(["300.00", "1999.99", "2000.01", "4999.99"]))
+    def escalated_case(self, spec: Spec, amount: str) -> None:
+        """A case taken straight to a manager's decision (escalated), where counter-offers are made."""
+        self.open_case(spec._replace(amount=amount, kind="refund", level="staff"))
+        case = self.cases[-1]
+        for step in ("listen", "apologize", "ask_preferred_solution", "decide"):
+            getattr(case, step)()
+        if case.state.value == "beyond_authority":
+            case.escalate()
+        self.check_all()
 
     @precondition(lambda self: any(not case.closed for case in self.cases))
     @rule(data=st.data(), level=st.sampled_from(LEVELS))
@@ -200,6 +239,10 @@ class CasePath(RuleBasedStateMachine):
             elif isinstance(refusal, WorkflowError):
                 assert not legal, f"{step} is allowed in {before_state} but was refused: {refusal}"
                 assert set(refusal.allowed) == allowed(case)
+            elif step == "manager_approves":
+                note_event("manager_approves: amount refused")
+                assert legal, refusal
+                assert refused_amount(case, arguments.get("amount")), refusal
             else:
                 assert (step, arguments.get("alternative_id")) == ("accept_alternative", "no-such-alternative")
             return
@@ -220,8 +263,16 @@ class CasePath(RuleBasedStateMachine):
         assert self.journal.head() == head
 
     def arguments(self, data: st.DataObject, case: Case, step: str, level: str) -> dict[str, Any]:
-        if step in {"decide", "manager_approves"}:
+        if step == "decide":
             return {"by": level}
+        if step == "manager_approves":
+            asked = case.complaint.requested.amount
+            half = Money.from_minor_units(asked.to_minor_units() // 2, "USD")
+            less = Money.from_minor_units(max(asked.to_minor_units() - 1, 0), "USD")
+            more = Money.from_minor_units(asked.to_minor_units() + 1, "USD")
+            amounts = [None, None, asked, half, less, more, Money(asked.amount, "EUR")]
+            amount = data.draw(st.sampled_from(amounts), label="amount")
+            return {"by": level} if amount is None else {"by": level, "amount": amount}
         if step == "manager_denies":
             return {"by": level, "reason": "Not practical."}
         if step == "explain_denial":
@@ -231,6 +282,8 @@ class CasePath(RuleBasedStateMachine):
             return {"alternative_id": data.draw(st.sampled_from([*ids, "no-such-alternative"]), label="id")}
         if step == "write_report":
             return {"summary": "The guest wants more."}
+        if step == "manager_calls":
+            return {"by": data.draw(st.sampled_from([None, level]), label="by"), "notes": "Called the guest."}
         return {}
 
     def check_refusal(self, case: Case, step: str, arguments: dict[str, Any], error: AuthorityError) -> None:
@@ -238,15 +291,35 @@ class CasePath(RuleBasedStateMachine):
         rank = LEVELS.index
         if step == "manager_approves":
             granted = self.granted_today(case.complaint.customer.id)
-            asked = case.complaint.model_copy(update={"requested": case.preferred})
+            preferred = case.preferred
+            assert preferred is not None
+            amount = arguments.get("amount")
+            counter = amount is not None and amount != preferred.amount
+            if counter:
+                preferred = preferred.model_copy(update={"amount": amount})
+                assert case.escalated_to is not None
+                if rank(arguments["by"]) < rank(case.escalated_to):
+                    return  # only the level escalated to, or a higher one, makes a counter-offer
+            asked = case.complaint.model_copy(update={"requested": preferred})
             verdict = POLICY.decide(asked, by=arguments["by"], granted=granted, now=self.now)
             assert verdict.outcome is not Outcome.APPROVED
+        elif step == "accept_offer":
+            offer = case.counter_offer
+            assert offer is not None
+            by = next(event.actor for event in reversed(case.history) if event.kind == "manager_approved")
+            asked = case.complaint.model_copy(update={"requested": offer})
+            granted = self.granted_today(case.complaint.customer.id)
+            assert POLICY.decide(asked, by=by, granted=granted, now=self.now).outcome is not Outcome.APPROVED
         elif step == "manager_denies":
             assert case.escalated_to is not None
             assert rank(arguments["by"]) < rank(case.escalated_to)
         elif step == "explain_denial":
             assert arguments["by"] is not None
             assert rank(arguments["by"]) < rank(POLICY.denials_delivered_by)
+        elif step == "manager_calls":
+            assert case.report is not None
+            assert arguments["by"] is not None
+            assert rank(arguments["by"]) < rank(str(case.report["to"]))
         elif step in {"accept_alternative", "accept_final_offer"}:
             chosen = (
                 case.final_offer
@@ -304,6 +377,39 @@ class CasePath(RuleBasedStateMachine):
             assert POLICY.hard_cap is None or totals[day] <= POLICY.hard_cap
 
     @invariant()
+    def a_counter_offer_is_granted_only_when_accepted_and_only_its_amount(self) -> None:
+        for case in self.cases:
+            offer = None
+            for event in case.history:
+                if event.kind == "manager_approved" and "offer" in event.data:
+                    offer = Remedy.model_validate(event.data["offer"])
+                    assert case.preferred is not None
+                    assert offer.amount < case.preferred.amount
+                    assert event.grant is None, "a counter-offer granted before the customer accepted it"
+                if event.kind in {"manager_approved", "offer_accepted"} and offer is not None:
+                    # The counter-offer's decision, when made and when accepted, keeps every promise the
+                    # independent oracle states, and grants no more than it approved.
+                    resolution = Resolution.model_validate(event.data["resolution"])
+                    asked = case.complaint.model_copy(update={"requested": offer})
+                    problems = resolution_violations(
+                        POLICY,
+                        asked,
+                        resolution.acting_level,
+                        resolution.granted_before,
+                        resolution,
+                        now=resolution.decided_at,
+                    )
+                    assert problems == [], problems
+                    note_event(f"{event.kind}: a counter-offer's decision checked by the oracle")
+                    assert resolution.approved
+                    assert resolution.remedy.amount == offer.amount
+                if event.kind == "offer_accepted":
+                    assert offer is not None
+                    assert event.grant == offer.amount
+                if event.kind in {"offer_declined", "delivered"} and offer is not None:
+                    assert event.grant is None
+
+    @invariant()
     def closed_cases_kept_every_promise(self) -> None:
         for case in self.cases:
             if not case.closed:
@@ -314,7 +420,7 @@ class CasePath(RuleBasedStateMachine):
             assert case.outcome is not None
             decision = case.decision
             assert decision is not None
-            denied = decision.outcome is Outcome.DENIED or "manager_denied" in kinds
+            denied = decision.outcome is Outcome.DENIED or bool({"manager_denied", "offer_declined"} & set(kinds))
             if denied:
                 explained = case.history[kinds.index("denial_explained")]
                 assert len(explained.data["alternatives"]) == min(2, len(decision.alternatives))  # type: ignore[arg-type]
@@ -323,7 +429,11 @@ class CasePath(RuleBasedStateMachine):
                 assert "report_written" in kinds or "final_offer_accepted" in kinds
             if "final_offer_declined" in kinds:
                 assert "report_written" in kinds
-            assert kinds[-2:] == ["thanked", "closed"]
+            assert [kind for kind in kinds if kind != "manager_called"][-2:] == ["thanked", "closed"]
+            if "report_written" in kinds and "manager_called" not in kinds:  # the personal call is still owed
+                assert case.callback_by is not None
+            else:
+                assert case.callback_by is None
 
 
 CasePath.TestCase.settings = settings(

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from recovery_rules import Outcome, Policy, Resolution, presets
+from recovery_rules import Outcome, Policy, PolicyError, Resolution, presets
 from recovery_rules.cli import _console, main
 
 from ._cli import CANDIDATE, COMPLAINT, EXAMPLES, NOW, POLICY, RECORDS, ROOT, run
@@ -297,6 +297,30 @@ def test_check_locates_problems_in_json_and_yaml(capsys: pytest.CaptureFixture[s
     result = run(capsys, "check", yaml_path)
     number = int(result.out.splitlines()[0].split(":")[1])
     assert "gold: oops" in Path(yaml_path).read_text(encoding="utf-8").splitlines()[number - 1]
+
+
+@pytest.mark.parametrize("format", ["toml", "json", "yaml"])
+def test_check_places_each_problem_where_the_library_does(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, format: str
+) -> None:
+    """``check`` shows the lines the library's PolicyError carries: one way to place a problem, not two."""
+    yaml = pytest.importorskip("yaml", reason="PyYAML is in the dev extra; this runs in CI")
+    data = Policy.from_file(POLICY).model_dump(mode="json")
+    data["levels"][1]["limit"] = "5000.00"
+    data["levels"][1]["tier_limits"] = {"gold": "oops"}
+    data["colour"] = "blue"
+    text = {"toml": None, "json": json.dumps(data, indent=2), "yaml": yaml.safe_dump(data)}[format]
+    if text is None:
+        text = Path(POLICY).read_text(encoding="utf-8").replace("[[levels]]", 'colour = "blue"\n\n[[levels]]', 1)
+    path = write(tmp_path / f"p.{format}", text)
+    with pytest.raises(PolicyError) as caught:
+        Policy.from_file(path)
+    library = sorted((problem.line, problem.column, problem.location) for problem in caught.value.problems)
+    assert all(line is not None for line, _, _ in library)
+    result = run(capsys, "check", "--json", path)
+    assert result.code == 1
+    shown = json.loads(result.out)["problems"]
+    assert [(problem["line"], problem["column"], problem["location"]) for problem in shown] == library
 
 
 def test_check_unreadable_inputs_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

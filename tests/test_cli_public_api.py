@@ -271,10 +271,6 @@ def test_parser_failures_become_located_problems(error: BaseException, text: str
     assert problem.message
 
 
-def test_the_command_line_reads_a_policy_again_up_to_what_the_library_reads() -> None:
-    assert cli_inputs.MAX_POLICY_BYTES == library_policy_file.MAX_POLICY_BYTES
-
-
 def _verdict(adapter: TypeAdapter[Any], value: object) -> object:
     try:
         return ("valid", adapter.validate_python(value))

@@ -31,8 +31,7 @@ from recovery_rules import (
 )
 from recovery_rules._case._path import CaseState, apply, start
 from recovery_rules.cli import _console, _journal_reader
-from recovery_rules.cli._journal_reader import CaseReplay
-from recovery_rules.cli._verbs.report._metrics import build_report
+from recovery_rules.metrics import report as metrics_report
 
 from ._cli import CANDIDATE, EXAMPLES, POLICY, run
 from ._helpers import examples
@@ -354,9 +353,9 @@ def test_the_figures_always_add_up(drawn: list[Any], hours: int) -> None:
     for index, row in enumerate(drawn, start=1):
         MAKE_JOURNAL["_record"](journal, policy, index, row)
     now = dt.datetime(2026, 10, 1, tzinfo=dt.UTC) + dt.timedelta(hours=hours)
-    figures = build_report(CaseReplay(journal, "memory", now=now))
-    data = figures.to_json()
-    cases = figures.cases
+    figures = metrics_report(journal, now=now, source="memory", policy=policy)
+    data = figures.model_dump(mode="json")
+    cases = figures.cases.total
     counted = sum(1 for event in journal.iter_events() if event.kind == "opened" and event.at <= now)
     assert cases == counted
     assert data["first_decisions"]["decided"] + data["first_decisions"]["undecided"] == cases
@@ -374,11 +373,13 @@ def test_the_figures_always_add_up(drawn: list[Any], hours: int) -> None:
     assert sum(levels.values()) == data["first_decisions"]["decided"] + sum(
         data["escalations"][name] for name in ("approved", "denied")
     )
-    shares = figures.cap_shares()
-    assert all(0 <= share <= 1 for share in shares)
-    assert sum(data["cap_share"]["bands"].values()) == len(shares) <= len({row.customer for row in drawn})
-    times = figures.resolution_times()
-    assert all(time >= dt.timedelta(0) for time in times)
+    share = figures.cap_share
+    assert all(0 <= value <= 1 for value in (share.median, share.p90, share.max) if value is not None)
+    assert sum(data["cap_share"]["bands"].values()) == share.guests <= len({row.customer for row in drawn})
+    spreads = figures.time_to_resolution.values()
+    assert all(
+        spread.median_seconds is None or 0 <= spread.median_seconds <= (spread.p90_seconds or 0) for spread in spreads
+    )
     open_cases = [view for view in _views(journal, now) if view.state is not CaseState.CLOSED]
     assert data["cases"]["open"] == len(open_cases)
     assert data["first_decisions"][Outcome.ESCALATED.value] >= data["escalations"]["approved"]

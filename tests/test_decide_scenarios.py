@@ -22,6 +22,7 @@ from recovery_rules import (
     presets,
 )
 from recovery_rules._engine import _rules as _engine
+from recovery_rules.testing import resolution_violations
 
 from ._helpers import NOW, complaint, policy_data, usd
 
@@ -61,7 +62,8 @@ def test_ritz_limit_2000_01_escalated_with_a_callback(ritz: Policy) -> None:
     resolution = ritz.decide(complaint("2000.01"), by="staff", now=NOW)
     assert resolution.outcome is Outcome.ESCALATED
     assert resolution.escalate_to == "manager"
-    assert resolution.callback_by == NOW + dt.timedelta(hours=2)
+    # 4:30 in New York, before the hotel's callback hours (07:00-22:00): two hours counted from 7:00, 9:00.
+    assert resolution.callback_by == dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)
     assert resolution.delivered_by == "staff"  # the employee promises the callback
     assert resolution.actor_can_grant == usd("2000.00")
     assert resolution.grantable_by == "manager"
@@ -127,7 +129,8 @@ def test_out_of_stock_plan_b(retail: Policy) -> None:
     resolution = retail.decide(refund, by="associate", now=NOW)
     assert resolution.outcome is Outcome.ESCALATED  # associates may not grant refunds, whatever the amount
     assert resolution.escalate_to == "supervisor"
-    assert resolution.callback_by == NOW + dt.timedelta(hours=1)
+    # 3:30 in Chicago: an hour counted from the shop's opening at 9:00, 10:00 (16:00 UTC).
+    assert resolution.callback_by == dt.datetime(2026, 11, 23, 16, 0, tzinfo=dt.UTC)
     assert resolution.reason == "Sales associate may not grant 'refund'; Shift supervisor can approve it"
     assert ("authority.kind", False) in rules_of(resolution)
     kinds = {alternative.kind for alternative in resolution.alternatives}
@@ -313,7 +316,9 @@ def test_now_defaults_to_the_current_time(ritz: Policy) -> None:
     before = dt.datetime.now(dt.UTC)
     resolution = ritz.decide(complaint("2000.01"), by="staff")
     assert before <= resolution.decided_at <= dt.datetime.now(dt.UTC)
-    assert resolution.callback_by == resolution.decided_at + dt.timedelta(hours=2)
+    assert resolution.callback_by is not None  # two hours of the hotel's business hours after now
+    assert resolution.callback_by >= resolution.decided_at + dt.timedelta(hours=2)
+    assert resolution_violations(ritz, complaint("2000.01"), "staff", None, resolution) == []
 
 
 def test_resolutions_round_trip_through_json(ritz: Policy) -> None:

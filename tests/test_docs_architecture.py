@@ -105,7 +105,7 @@ def imports_of(path: Path) -> list[Import]:
     return found
 
 
-SUBPACKAGES = ("_values", "_policy", "_engine", "_case", "_wording")
+SUBPACKAGES = ("_values", "_policy", "_engine", "_case", "_wording", "_metrics")
 """The library's private subpackages, named for the domain's nouns; each ``__init__`` holds only its docstring."""
 
 

@@ -11,6 +11,7 @@ import pytest
 
 import recovery_rules
 from recovery_rules import RULES, AuthorityLevel, Policy, PolicyError, exceptions, presets, testing
+from recovery_rules._policy._parts import BusinessHours
 
 from ._docs import DOCS, blocks, load_tool, pages
 from ._helpers import examples
@@ -39,7 +40,9 @@ def test_every_public_name_has_an_entry_in_the_api_reference() -> None:
 def test_the_api_reference_renders_only_public_names() -> None:
     for path in documented():
         assert not any(part.startswith("_") for part in path.split(".")), path
-        assert path.split(".")[1] in {*recovery_rules.__all__, "testing", "files"}, path  # public modules too
+        assert path.split(".")[1] in {*recovery_rules.__all__, "testing", "files", "metrics"}, (
+            path
+        )  # public modules too
 
 
 def test_every_exception_is_explained_on_the_errors_page() -> None:
@@ -69,7 +72,13 @@ def _section(page: str, heading: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("model", "heading"), [(Policy, "The policy"), (AuthorityLevel, "Levels"), (recovery_rules.Alternative, "Catalog")]
+    ("model", "heading"),
+    [
+        (Policy, "The policy"),
+        (AuthorityLevel, "Levels"),
+        (recovery_rules.Alternative, "Catalog"),
+        (BusinessHours, "Business hours"),
+    ],
 )
 def test_the_policy_file_reference_lists_every_field(model: type[Any], heading: str) -> None:
     section = _section((REFERENCE / "policy-file.md").read_text(encoding="utf-8"), heading)

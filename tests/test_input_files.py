@@ -26,7 +26,7 @@ import pytest
 
 from recovery_rules import InvalidInputError, Policy, PolicyError, presets
 from recovery_rules._policy._file import MAX_POLICY_BYTES
-from recovery_rules.cli._locate import source_map
+from recovery_rules._policy._locate import source_map
 from recovery_rules.files import read_regular_file
 
 from ._cli import COMPLAINT, POLICY, RECORDS, run

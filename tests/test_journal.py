@@ -235,6 +235,18 @@ def test_cases_and_overdue_callbacks(backend: Harness) -> None:
     assert [str(summary.number) for summary in journal.overdue_callbacks(T0 + dt.timedelta(days=1))] == ["20261123-77"]
 
 
+def test_a_callback_a_closed_case_still_owes_is_listed(backend: Harness) -> None:
+    """A manager's personal call promised by a report stays owed when the case closes (issue 12 §4)."""
+    journal = backend.journal()
+    add(journal, A, "opened")
+    add(journal, A, "closed", due=2)  # closed, the call still owed by 16:00
+    assert [summary.state for summary in journal.cases(open_only=True)] == []
+    late = journal.overdue_callbacks(T0 + dt.timedelta(hours=3))
+    assert [(str(summary.number), summary.state) for summary in late] == [("20261123-10442", "closed")]
+    add(journal, A, "manager_called")  # the call is made
+    assert journal.overdue_callbacks(T0 + dt.timedelta(days=1)) == []
+
+
 # -- verify and tampering ---------------------------------------------------------------
 
 EVENTS = 9

@@ -10,9 +10,7 @@ refuse (:class:`~recovery_rules.JournalIntegrityError`) or count at least as muc
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import json
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,9 +22,7 @@ from hypothesis import strategies as st
 from recovery_rules import (
     Case,
     Complaint,
-    ComplaintNumber,
     Customer,
-    Draft,
     Journal,
     JournalIntegrityError,
     MemoryJournal,
@@ -34,70 +30,13 @@ from recovery_rules import (
     Outcome,
     Remedy,
     SQLiteJournal,
-    Window,
     presets,
 )
-from recovery_rules._journal import canonical_json, canonical_time
 from recovery_rules._journal._ledger import grant_query
 
 from ._helpers import examples
 from ._journal_backends import BACKENDS, Harness
-
-ZONE = "America/New_York"
-T0 = dt.datetime(2026, 11, 20, 17, 0, tzinfo=dt.UTC)  # noon in New York
-GUEST = "10442"
-CASES = {
-    "first": ComplaintNumber.parse("20261120-10442"),
-    "second": ComplaintNumber.parse("20261120-10442/2"),
-    "follow-up": ComplaintNumber.parse("20261121-10442"),  # filed under the first case's incident
-    "other guest": ComplaintNumber.parse("20261120-555"),
-}
-WINDOWS = {
-    "day": Window.day(),
-    "6 hours": Window.rolling(dt.timedelta(hours=6)),
-    "incident": Window.incident(),
-}
-TAMPERINGS = (
-    "grant set to NULL",
-    "amount lowered",
-    "customer index changed",
-    "incident index changed",
-    "moved a day earlier",
-    "ledger time moved a day earlier",
-    "ledger time moved a day later",
-    "running total lowered",
-    "format changed",
-    "row deleted",
-    "guest head rewound",
-    "guest head deleted",
-    "incident head rewound",
-    "incident head deleted",
-)
-
-
-@dataclasses.dataclass(frozen=True)
-class Grant:
-    case: str
-    minutes: int  # after T0
-    amount: str
-
-
-def append(journal: Journal, grant: Grant) -> None:
-    number = CASES[grant.case]
-    version = journal.version(number)
-    incident = CASES["first"] if grant.case == "follow-up" else None
-    at = T0 + dt.timedelta(minutes=grant.minutes)
-    note = Draft(kind="noted", state="noted", actor="staff", at=at)
-    journal.append(number, note, expected_version=version, key=f"{number}-{version}", request={})
-    draft = Draft(kind="granted", state="granted", actor="staff", at=at, grant=Money(grant.amount, "USD"))
-    journal.append(
-        number,
-        dataclasses.replace(draft, incident=incident),
-        expected_version=version + 1,
-        key=f"{number}-{version + 1}",
-        request={},
-    )
-
+from ._ledger_scenario import CASES, GUEST, T0, TAMPERINGS, WINDOWS, ZONE, Grant, append, ledger, shift_day, tamper
 
 grants = st.builds(
     Grant,
@@ -107,10 +46,6 @@ grants = st.builds(
 )
 histories = st.lists(grants, min_size=1, max_size=8).map(lambda items: sorted(items, key=lambda g: g.minutes))
 nows = st.sampled_from([-60, 0, 200, 700, 1439, 1441, 2000, 2900, 5000]).map(lambda m: T0 + dt.timedelta(minutes=m))
-
-
-def ledger(journal: Journal, window: str, now: dt.datetime, case: str = "first") -> Money:
-    return journal.granted(CASES[case], window=WINDOWS[window], timezone=ZONE, currency="USD", now=now)
 
 
 def naive(journal: Journal, window: str, now: dt.datetime, case: str = "first") -> Money:
@@ -149,67 +84,6 @@ def test_the_ledger_counts_what_its_window_means(
     assert ledger(journal, window, now, case) == naive(journal, window, now, case)
     times = [event.ledger.at for event in journal.iter_events() if event.ledger and event.customer_id == GUEST]
     assert times == sorted(times)  # a guest's grants are counted in the order they were recorded
-
-
-def _tampered_grant(harness: Harness, journal: Journal, pick: int) -> int:
-    seqs = [event.seq for event in journal.iter_events() if event.grant is not None and event.customer_id == GUEST]
-    return seqs[pick % len(seqs)]
-
-
-def _day(text: str, days: int) -> str:
-    moment = dt.datetime.fromisoformat(text[:-1]).replace(tzinfo=dt.UTC) + dt.timedelta(days=days)
-    return canonical_time(moment)
-
-
-def tamper(harness: Harness, journal: Journal, how: str, pick: int) -> None:
-    """Change one stored row (or one head) the way ``how`` says."""
-    seq = _tampered_grant(harness, journal, pick)
-    event = next(event for event in journal.iter_events(seq))
-    assert event.ledger is not None
-    if how.endswith(("head rewound", "head deleted")):
-        scope = "guest" if how.startswith("guest") else "incident"
-        key = GUEST if scope == "guest" else str(event.ledger.incident)
-        latest = [
-            e
-            for e in journal.iter_events()
-            if e.ledger and (e.customer_id if scope == "guest" else str(e.ledger.incident)) == key
-        ][-1]
-        assert latest.ledger is not None
-        running = latest.ledger.guest if scope == "guest" else latest.ledger.incident_total
-        rewound = None if running.prev_seq == 0 else (running.prev_seq, running.prev_hash)
-        harness.set_head(scope, key, None if how.endswith("deleted") else rewound)
-        return
-    if how == "row deleted":
-        harness.delete(seq)
-        return
-    record = harness.record(seq)
-    ledger_body = json.loads(record["ledger"]) if isinstance(record["ledger"], str) else dict(record["ledger"])
-    if how == "grant set to NULL":
-        record["grant"] = None
-    elif how == "amount lowered":
-        record["grant"] = {"amount": "0.01", "currency": "USD"}
-    elif how == "customer index changed":
-        record["customer_id"] = "99999"
-    elif how == "incident index changed":
-        record["incident"] = "20261120-99999"
-    elif how == "moved a day earlier":
-        record["at"] = _day(record["at"], -1)
-        record["ledger_at"] = _day(ledger_body["at"], -1)
-        ledger_body["at"] = record["ledger_at"]
-    elif how == "ledger time moved a day earlier":
-        record["ledger_at"] = _day(ledger_body["at"], -1)
-    elif how == "ledger time moved a day later":
-        record["ledger_at"] = _day(ledger_body["at"], 1)
-    elif how == "running total lowered":
-        ledger_body["guest"]["total"] = "0.00"
-        ledger_body["incident_total"]["total"] = "0.00"
-    elif how == "format changed":
-        record["format"] = 1
-    else:  # pragma: no cover - every kind is listed above
-        raise AssertionError(how)
-    if how in ("moved a day earlier", "running total lowered"):
-        record["ledger"] = canonical_json(ledger_body).decode()  # in its one spelling: only the content differs
-    harness.put(seq, record)
 
 
 def counts_no_less(journal: Journal, window: str, now: dt.datetime, case: str, before: Money) -> str:
@@ -307,7 +181,9 @@ def park_case(journal: Journal, customer: str, now: dt.datetime) -> Case:
 REDTEAM: dict[str, Callable[[Harness, int], None]] = {
     "grant set to NULL": lambda harness, seq: harness.edit(seq, "grant", None),
     "customer changed": lambda harness, seq: harness.edit(seq, "customer_id", "G8"),
-    "moved to the day before": lambda harness, seq: harness.edit(seq, "at", _day(str(harness.record(seq)["at"]), -1)),
+    "moved to the day before": lambda harness, seq: harness.edit(
+        seq, "at", shift_day(str(harness.record(seq)["at"]), -1)
+    ),
     "row deleted": lambda harness, seq: harness.delete(seq),
 }
 

@@ -69,7 +69,8 @@ def test_unknown_fields_are_refused(toml_text: str) -> None:
 def test_an_unknown_field_names_the_closest_field_at_its_place(toml_text: str, written: str, message: str) -> None:
     with pytest.raises(PolicyError) as caught:
         Policy.from_text(f'{written} = "1"\n' + toml_text)
-    assert [str(problem) for problem in caught.value.problems] == [message]
+    assert [str(problem) for problem in caught.value.problems] == [f"line 1: {message}"]  # at its place in the text
+    assert [(problem.line, problem.column) for problem in caught.value.problems] == [(1, 1)]
 
 
 def test_float_amounts_are_refused_with_advice(toml_text: str) -> None:

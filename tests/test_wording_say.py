@@ -133,7 +133,7 @@ def test_an_escalation_of_a_kind_the_employee_may_not_grant_says_so(retail: Poli
     )
     text = say(retail.decide(complaint, by="associate", now=NOW), retail)
     assert "The $80.00 refund needs approval from our shift supervisor, because I'm not able to approve it" in text
-    assert "call you back by 9:30 this morning." in text  # Chicago, one hour later
+    assert "call you back by 10:00 this morning." in text  # Chicago: an hour counted from the 9:00 opening
 
 
 def test_an_approval_comes_with_the_extra_mile_suggestions(theme_park: Policy) -> None:

@@ -223,13 +223,30 @@ def test_declined_offers_lead_to_the_final_offer_then_the_report_and_the_persona
     case.decline_final_offer()
     report = only(wording.say_next(case))
     assert (report.step, report.speaker) == ("write_report", "manager")
-    assert report.text == (
+    assert report.text == (  # the hotel promises the call within 4 hours of its callback hours: 13:00 + 4h
         "I understand your position, and I'm sorry we could not resolve this to your satisfaction. I will submit "
-        "a written report on the situation to our duty manager, who will personally call you."
+        "a written report on the situation to our duty manager, who will personally call you by 5:00 this evening."
     )
     case.write_report(to="general_manager")
-    assert "to our general manager, who will personally call you." in wording.say_history(case)[-1].text
-    assert texts(wording.say_next(case)) == [THANKS]
+    assert "to our general manager, who will personally call you by 5:00" in wording.say_history(case)[-1].text
+    thanks, call = wording.say_next(case)  # thanking does not wait for the manager's call
+    assert (thanks.text, call.step, call.speaker) == (THANKS, "manager_calls", "general_manager")
+    assert call.text.startswith("Hello, this is the general manager. I read the report on your complaint")
+    case.thank()
+    case.close()
+    case.manager_calls(by="general_manager", employee="E-0042", notes="The guest accepted the apology.")
+    assert wording.say_history(case)[-1].text == call.text
+    assert wording.say_next(case) == ()
+
+
+def test_a_report_without_a_promised_time_says_the_manager_will_call() -> None:
+    policy = Policy.model_validate({**RITZ.model_dump(), "personal_call_within": None})
+    case = escalate_and_deny(open_case("3000.00", policy=policy))
+    case.decline_alternatives()
+    case.make_final_offer()
+    case.decline_final_offer()
+    report = only(Wording(policy).say_next(case))
+    assert report.text.endswith("to our duty manager, who will personally call you.")
 
 
 def test_without_a_back_up_offer_the_report_follows_the_declined_alternatives() -> None:
@@ -614,7 +631,26 @@ def all_cases() -> Iterator[Case]:
     yield reported
     reported.write_report()
     yield reported
+    reported.manager_calls(notes="Called the guest back.")
+    yield reported
+    untimed = Policy.model_validate({**RITZ.model_dump(), "personal_call_within": None})
+    no_time = escalate_and_deny(open_case("3000.00", policy=untimed))
+    no_time.decline_alternatives()
+    no_time.make_final_offer()
+    no_time.decline_final_offer()
+    yield no_time
     yield start(open_case("45.00", policy=PARK, kind="rain_check", category="weather_closure"))
+    for accepts in (True, False):  # a counter-offer, delivered, then accepted or declined
+        countered = start(open_case("3000.00"))
+        countered.escalate()
+        countered.manager_approves(by="manager", amount=Money("2000.00", "USD"))
+        yield countered
+        countered.deliver()
+        if accepts:
+            countered.accept_offer()
+        else:
+            countered.decline_offer()
+        yield countered
 
 
 def test_every_step_message_is_said_somewhere_and_every_line_fills_exactly_its_slots() -> None:

@@ -32,8 +32,10 @@ personal data a caller passed in (names, descriptions, customer ids).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Final
 
 __all__ = [
     "AuthorityError",
@@ -56,6 +58,9 @@ __all__ = [
 ]
 
 
+_LINE_COLUMN: Final = re.compile(r"line \d+, column \d+")
+
+
 class RecoveryRulesError(Exception):
     """The root of every exception raised by recovery-rules."""
 
@@ -65,14 +70,28 @@ class Problem:
     """One thing wrong with an input: where it is and what is wrong.
 
     ``location`` is a dotted path into the input (``levels[1].limit``), or
-    ``""`` for the input as a whole.
+    ``""`` for the input as a whole. ``line`` and ``column`` (both counted
+    from 1) say where it is in the text the input was read from, when that is
+    known: :class:`PolicyError` from ``Policy.from_text`` and
+    ``Policy.from_file`` sets them on every problem it can place, and
+    :mod:`recovery_rules.files` (``locate``, ``SourceMap``) places problems in
+    text a host app has; otherwise they are ``None``.
+
+    ``str(problem)`` is ``location: message``, led by ``line N: `` when the
+    line is known and the location does not already say it (a syntax error's
+    location is ``line 3, column 9`` itself).
     """
 
     location: str
     message: str
+    line: int | None = None
+    column: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message}" if self.location else self.message
+        said = f"{self.location}: {self.message}" if self.location else self.message
+        if self.line is None or not self.location or _LINE_COLUMN.fullmatch(self.location):
+            return said
+        return f"line {self.line}: {said}"
 
 
 def _render(headline: str, problems: tuple[Problem, ...]) -> str:
@@ -185,7 +204,10 @@ class PolicyError(RecoveryRulesError, ValueError):
 
     ``problems`` lists every problem found, not only the first, each with its
     location in the policy (``levels[2].limit``, ``catalog[7].value``...).
-    ``source`` names the file, when the policy came from one.
+    ``source`` names the file, when the policy came from one. Raised by
+    ``Policy.from_text`` and ``Policy.from_file``, each problem also has its
+    ``line`` and ``column`` in the text wherever they can be found, and the
+    message shows the line (``line 12: levels[2].limit: ...``).
     """
 
     def __init__(self, problems: Iterable[Problem], *, source: str | None = None) -> None:

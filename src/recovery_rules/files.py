@@ -15,6 +15,11 @@ with one :class:`~recovery_rules.Problem` that callers re-issue as their own
 error (a :class:`~recovery_rules.PolicyError` naming the file, a command-line
 error naming what the file is).
 
+:func:`locate` and :class:`SourceMap` place a problem found in a file's text
+(a location such as ``levels[1].limit``) on its line and column, for a host
+that shows people where to fix their file: ``Policy.from_text`` and
+``Policy.from_file`` use them on every problem when a policy does not load.
+
 :func:`parse_problem` is the other half of reading a file: the parsers of
 TOML, JSON and YAML raise plain ``ValueError``, ``TypeError`` or
 ``RecursionError`` for some inputs beside their syntax errors (an integer of
@@ -24,15 +29,18 @@ them into a located problem, so no untyped exception leaves a parse.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import stat
 import sys
+from collections.abc import Iterable
 from typing import BinaryIO, Final
 
+from recovery_rules._policy._locate import parse_location, source_map
 from recovery_rules.exceptions import InvalidInputError, Problem
 
-__all__ = ["check_regular_file", "open_regular_file", "parse_problem", "read_regular_file"]
+__all__ = ["SourceMap", "check_regular_file", "locate", "open_regular_file", "parse_problem", "read_regular_file"]
 
 _NONBLOCK: Final[int] = getattr(os, "O_NONBLOCK", 0)
 _OPEN_FLAGS: Final = (
@@ -45,6 +53,8 @@ _OPEN_FLAGS: Final = (
 _CHUNK: Final = 1 << 20
 _DIGITS: Final = re.compile(r"[0-9][0-9_]*")
 _QUOTED_LIMIT: Final = 200
+_FORMATS: Final = ("toml", "json", "yaml")
+_LINE_COLUMN: Final = re.compile(r"line (\d+), column (\d+)")
 
 
 def _refused(message: str) -> InvalidInputError:
@@ -177,3 +187,70 @@ def parse_problem(error: BaseException, text: str, format: str) -> Problem:
     said = str(error)
     said = said if len(said) <= _QUOTED_LIMIT else said[: _QUOTED_LIMIT - 3] + "..."
     return Problem("", f"is not valid {name}: {said or type(error).__name__}")
+
+
+# -- where a problem is in a file's text ------------------------------------------
+
+
+class SourceMap:
+    """The line and column of every key and array element of one file's text, to place many problems.
+
+    ``SourceMap(text, format)`` reads ``text`` once (``format``: ``toml``,
+    ``json`` or ``yaml``, the last with the ``yaml`` extra); :meth:`find` and
+    :meth:`locate` then look locations up in it. Text that does not parse is
+    mapped as far as it reads, never an error: a location past that point has
+    no line. Building the map costs about as much as parsing the text, so a
+    host builds it when something needs placing, not for every file it reads.
+    """
+
+    __slots__ = ("_map",)
+
+    def __init__(self, text: str, format: str) -> None:
+        if format not in _FORMATS:
+            raise InvalidInputError.at("file format", "format", f"{format!r} is not one of: {', '.join(_FORMATS)}")
+        self._map = source_map(text, format)
+
+    def find(self, location: str, *, exact: bool = False) -> tuple[int, int] | None:
+        """``(line, column)`` of ``location`` (``levels[1].limit``), both counted from 1; ``None`` if not placed.
+
+        A location not written in the text (a missing field) is placed where
+        the nearest value enclosing it starts (its table, ``[[levels]]``),
+        unless ``exact``; ``None`` when not even its first part is in the text.
+        """
+        hit = self._map.find(location)
+        if hit is None or (exact and hit[1] != parse_location(location)):
+            return None
+        position = hit[0]
+        return position.line, position.column
+
+    def locate(self, problems: Iterable[Problem]) -> tuple[Problem, ...]:
+        """``problems`` in the same order, each with its ``line`` and ``column`` set where they can be found.
+
+        A problem that has a line keeps it; a syntax error says its own
+        (``line 3, column 9`` as its location or in its message); any other
+        is placed by its location, as :meth:`find` does. The rest are
+        returned as they are.
+        """
+        return tuple(self._place(problem) for problem in problems)
+
+    def _place(self, problem: Problem) -> Problem:
+        if problem.line is not None:
+            return problem
+        said = _LINE_COLUMN.fullmatch(problem.location) or _LINE_COLUMN.search(problem.message)
+        if said:
+            return dataclasses.replace(problem, line=int(said[1]), column=int(said[2]))
+        found = self.find(problem.location) if problem.location else None
+        if found is None:
+            return problem
+        return dataclasses.replace(problem, line=found[0], column=found[1])
+
+
+def locate(text: str, format: str, location: str) -> tuple[int, int] | None:
+    """``(line, column)`` of ``location`` (``levels[1].limit``) in ``text``, a file in ``format``; or ``None``.
+
+    For one location; :class:`SourceMap` reads the text once for many. A
+    missing field is placed where its table starts, as :meth:`SourceMap.find`
+    does. Raises :class:`~recovery_rules.InvalidInputError` for a format other
+    than ``toml``, ``json`` or ``yaml``.
+    """
+    return SourceMap(text, format).find(location)

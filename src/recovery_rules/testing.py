@@ -232,7 +232,8 @@ def policies(
     """Valid policies of every shape: ladders of 1 to ``max_levels`` levels, tier
     overrides, restricted remedy kinds, optional caps (a ``hard_cap``, and a cap of
     another window, below some levels' limits or not), catalogs of free and paid
-    alternatives (at least enough free ones that the policy loads)."""
+    alternatives (at least enough free ones that the policy loads), and a third
+    of them business hours in a time zone whose clock changes (or does not)."""
     currency = draw(st.sampled_from(currencies))
     count = draw(st.integers(1, max_levels))
     top = 10**7
@@ -311,7 +312,33 @@ def policies(
         data["hard_cap"] = str(_amount(cap, currency).amount)
     if stacked is not None:
         data["caps"] = [{"limit": str(_amount(stacked[0], currency).amount), "window": stacked[1]}]
+    if draw(st.integers(0, 2)) == 0:  # a third keep business hours, in a zone whose clock changes, or not
+        data["timezone"] = draw(st.sampled_from(_ZONES))
+        data["business_hours"] = draw(_business_hours())
     return Policy.model_validate(data)
+
+
+_DAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_BOUNDARIES: Final = (0, 60, 90, 120, 150, 180, 7 * 60, 9 * 60, 12 * 60, 13 * 60, 17 * 60, 22 * 60, 23 * 60, 24 * 60)
+"""Minutes after midnight where periods start and end: clock changes happen at 0:00, 1:00, 2:00 or 3:00."""
+
+
+@st.composite
+def _business_hours(draw: st.DrawFn) -> dict[str, str]:
+    """Business hours as a policy file writes them: every day closed or one or two periods, one day at least open."""
+    hours = {}
+    for day in _DAYS:
+        if draw(st.integers(0, 4)) == 0:
+            hours[day] = "closed"
+            continue
+        marks = sorted(draw(st.lists(st.sampled_from(_BOUNDARIES), min_size=2, max_size=4, unique=True)))
+        pairs = [(marks[0], marks[1])] if len(marks) < 4 else [(marks[0], marks[1]), (marks[2], marks[3])]
+        hours[day] = ", ".join(
+            f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}" for start, end in pairs
+        )
+    if all(text == "closed" for text in hours.values()):
+        hours["monday"] = "09:00-17:00"
+    return hours
 
 
 def decision_violations(policy: Policy, decision: DecisionInput, *, raise_by: Money | None = None) -> list[str]:

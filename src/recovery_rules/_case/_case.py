@@ -33,7 +33,7 @@ from recovery_rules._policy._policy import Policy, compiled_policy
 from recovery_rules._values._base import EMPLOYEE_EXAMPLE, Text, check_employee, problems_from
 from recovery_rules._values._models import Complaint, ComplaintNumber, Remedy
 from recovery_rules._values._money import Money
-from recovery_rules._values._time import Window, instant, local
+from recovery_rules._values._time import Window, format_duration, instant, local
 from recovery_rules._wording._phrases import forbidden_phrases
 from recovery_rules.exceptions import (
     AuthorityError,
@@ -55,6 +55,8 @@ from ._path import (
     CaseView,
     allowed_steps,
     apply,
+    check_agreed,
+    check_answers,
     event_kind,
     start,
 )
@@ -360,6 +362,13 @@ class Case:
         return self._view.accepted
 
     @property
+    def counter_offer(self) -> Remedy | None:
+        """What a manager approved instead of what was asked (less: a counter-offer), if one did.
+
+        It is granted only once the customer accepts it (:meth:`accept_offer`)."""
+        return self._view.counter_offer
+
+    @property
     def granted(self) -> Money:
         """What this case granted the guest."""
         return self._view.granted
@@ -373,6 +382,25 @@ class Case:
     def report(self) -> Mapping[str, Any] | None:
         """The written report, if one went to a manager."""
         return self._view.report
+
+    @property
+    def customer_agreed(self) -> bool | None:
+        """The customer's answer to the restatement of their preferred solution ("Is that correct?").
+
+        ``None`` when :meth:`ask_preferred_solution` did not record one; ``False``
+        until the solution is asked again and the customer agrees (or the answer is left out).
+        """
+        return self._view.customer_agreed
+
+    @property
+    def satisfied(self) -> bool | None:
+        """Whether the customer said they were satisfied, if it was recorded (see :meth:`deliver`, :meth:`thank`)."""
+        return self._view.satisfied
+
+    @property
+    def satisfaction(self) -> int | None:
+        """The customer's satisfaction score, 1 (not at all) to 5 (fully), if they gave one."""
+        return self._view.satisfaction
 
     @property
     def closed(self) -> bool:
@@ -414,9 +442,18 @@ class Case:
         key: str | None = None,
         now: dt.datetime | None = None,
         employee: str | None = None,
+        customer_agreed: bool | None = None,
     ) -> Event:
-        """Ask what the customer would prefer, and restate it: ``remedy`` (the complaint's request when omitted)."""
+        """Ask what the customer would prefer, and restate it: ``remedy`` (the complaint's request when omitted).
+
+        ``customer_agreed`` is the customer's answer to the restatement ("Is that
+        correct?"), recorded in the event's data: ``True``, ``False``, or ``None``
+        (not recorded, the default). After a ``False`` the restatement was wrong:
+        nothing is decided on it, and the only step allowed is this one again,
+        until the customer agrees (or the answer is left out).
+        """
         employee = _employee(self._policy, employee)
+        agreed = check_agreed(customer_agreed)
         preferred = self._view.complaint.requested if remedy is None else remedy
         if not isinstance(preferred, Remedy):
             raise InvalidInputError.at("remedy", "remedy", "must be a Remedy")
@@ -424,8 +461,10 @@ class Case:
         asked = self._view.complaint.model_copy(update={"requested": preferred})
         self._policy.decide(asked, by=self._view.level, now=self._moment(now))  # refuses a foreign remedy now
 
+        answer: dict[str, JSONValue] = {} if agreed is None else {"customer_agreed": agreed}
+
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
-            return _draft(
+            draft = _draft(
                 CaseStep.ASK_PREFERRED_SOLUTION,
                 CaseState.SOLUTION_ASKED,
                 view.level,
@@ -433,10 +472,11 @@ class Case:
                 remedy=_json(preferred),
                 notes=notes,
             )
+            return _with_data(draft, answer)
 
         return self._record(
             CaseStep.ASK_PREFERRED_SOLUTION,
-            {"remedy": _json(preferred), "notes": notes},
+            {"remedy": _json(preferred), "notes": notes, **answer},
             build,
             key,
             now,
@@ -478,32 +518,71 @@ class Case:
         return Resolution.model_validate(event.data["resolution"])
 
     def escalate(
-        self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
+        self,
+        *,
+        notes: str = "",
+        callback_at: dt.datetime | None = None,
+        key: str | None = None,
+        now: dt.datetime | None = None,
+        employee: str | None = None,
     ) -> Event:
         """Explain that more authority is needed, promise the callback, and pass the case up.
 
-        The callback is promised by the decision's ``callback_by``; until the
-        customer hears back, the journal lists the case among
-        :meth:`~recovery_rules.Journal.overdue_callbacks` once that time passes.
-        The ``employee`` who escalates may not approve or deny the case
-        themselves (:meth:`manager_approves`, :meth:`manager_denies`).
+        The callback is promised by the decision's ``callback_by``, or at
+        ``callback_at``, a time the customer chose ("at their convenience"): it
+        must lie within the policy's bounds, from now (or the next opening, when
+        the business is closed) to the level's ``callback_within`` after now
+        counted in business hours, and while the business is open; otherwise
+        :class:`~recovery_rules.InvalidInputError` says the allowed range, on
+        the policy's wall clock. The promise is :attr:`callback_by` and the
+        event's ``callback_due``; until the customer hears back, the journal
+        lists the case among :meth:`~recovery_rules.Journal.overdue_callbacks`
+        once that time passes. The ``employee`` who escalates may not approve
+        or deny the case themselves (:meth:`manager_approves`, :meth:`manager_denies`).
         """
         employee = _employee(self._policy, employee)
         notes = _text(notes, "notes")
+        chosen = None if callback_at is None else instant(callback_at, field="callback_at")
+        args: dict[str, JSONValue] = {"notes": notes}
+        if chosen is not None:
+            args["callback_at"] = chosen.isoformat()
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             decision = _required(view.decision)
+            promised = decision.callback_by
+            if chosen is not None:
+                promised = self._chosen_callback(_required(decision.escalate_to), at, chosen)
             return _draft(
                 CaseStep.ESCALATE,
                 CaseState.ESCALATED,
                 view.level,
                 at,
-                callback_due=decision.callback_by,
+                callback_due=promised,
                 to=decision.escalate_to,
                 notes=notes,
             )
 
-        return self._record(CaseStep.ESCALATE, {"notes": notes}, build, key, now, employee=employee)
+        return self._record(CaseStep.ESCALATE, args, build, key, now, employee=employee)
+
+    def _chosen_callback(self, level: str, at: dt.datetime, chosen: dt.datetime) -> dt.datetime:
+        """``chosen``, checked: from the earliest ``level`` can call after ``at`` to its ``callback_within``."""
+        policy = self._policy
+        compiled = compiled_policy(policy)
+        within = _required(policy.level(level).callback_within)
+        hours = compiled.hours
+        earliest = at if hours is None else hours.next_open(at)
+        latest = compiled.promise(at, within)
+        if earliest <= chosen <= latest and (hours is None or hours.is_open(chosen)):
+            return chosen
+        zone = ZoneInfo(policy.timezone)
+        while_open = "" if policy.business_hours is None else ", while the business is open"
+        raise InvalidInputError.at(
+            "callback",
+            "callback_at",
+            f"must be from {_wall(earliest, zone)} to {_wall(latest, zone)} ({policy.timezone}){while_open}: "
+            f"a callback from {policy.level(level).display_name} is promised within {format_duration(within)}"
+            f"{'' if hours is None else ' of business hours'}; ask the customer for a time in that range",
+        )
 
     def manager_approves(
         self,
@@ -514,8 +593,17 @@ class Case:
         now: dt.datetime | None = None,
         employee: str | None = None,
         acting_for: str | None = None,
+        amount: Money | None = None,
     ) -> Resolution:
         """A higher level approves the escalated remedy; the employee then delivers the good news.
+
+        ``amount`` approves less than the customer asked for: a counter-offer of
+        the same kind of remedy. The employee delivers it (:meth:`deliver`) and the
+        customer accepts it (:meth:`accept_offer`, which grants it) or declines it
+        (:meth:`decline_offer`, which grants nothing and leads on to the
+        alternatives, as a denial does). More than asked, or another currency, is
+        refused (:class:`~recovery_rules.InvalidInputError` at ``amount``); the
+        amount asked, or none, approves what was asked.
 
         The approval is a decision with level ``by``'s authority and the ledger
         as it stands now: a level that could not grant it cannot approve it
@@ -530,9 +618,16 @@ class Case:
         employee = _employee(self._policy, employee)
         level, delegate = self._authority(CaseStep.MANAGER_APPROVES, by, acting_for)
         notes = _text(notes, "notes")
+        if amount is not None and not isinstance(amount, Money):
+            raise InvalidInputError.at("amount", "amount", "must be Money, such as Money('25.00', 'USD'), or omitted")
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             _check_not_own_escalation(CaseStep.MANAGER_APPROVES, view, level, employee)
+            offer = _counter_offer(_required(view.preferred), amount)
+            if offer is not None:
+                return self._counter_offer(
+                    view, ledger, at, offer, level=level, delegate=delegate, employee=employee, notes=notes
+                )
             resolution = self._decision(view, ledger, level, at, employee)
             if resolution.outcome is not Outcome.APPROVED:
                 needed = resolution.escalate_to if resolution.outcome is Outcome.ESCALATED else None
@@ -556,8 +651,55 @@ class Case:
             )
 
         args: dict[str, JSONValue] = {"by": delegate or level, "notes": notes, **_delegation(level, delegate)}
+        if amount is not None:
+            money: dict[str, JSONValue] = {**amount.to_json()}
+            args["amount"] = money
         event = self._record(CaseStep.MANAGER_APPROVES, args, build, key, now, employee=employee)
         return Resolution.model_validate(event.data["resolution"])
+
+    def _counter_offer(
+        self,
+        view: CaseView,
+        ledger: Ledger,
+        at: dt.datetime,
+        offer: Remedy,
+        *,
+        level: str,
+        delegate: str | None,
+        employee: str | None,
+        notes: str,
+    ) -> Draft:
+        """The draft of a counter-offer: decided with ``level``'s authority now, granted only once accepted.
+
+        Only the level the case was escalated to, or a higher one, makes counter-offers: a lower level could
+        grant part of what was asked, but the case was passed up for someone with the authority to decide it.
+        """
+        target = _required(view.escalated_to)
+        if self._rank(level) < self._rank(target):
+            raise _refusal(
+                CaseStep.MANAGER_APPROVES,
+                view,
+                level=delegate or level,
+                needed=target,
+                detail=f"the case was escalated to {target}, so {level} cannot make a counter-offer",
+            )
+        resolution = self._decision(view, ledger, level, at, employee, remedy=offer)
+        if resolution.outcome is not Outcome.APPROVED:
+            needed = resolution.escalate_to if resolution.outcome is Outcome.ESCALATED else None
+            raise _refusal(
+                CaseStep.MANAGER_APPROVES, view, level=delegate or level, needed=needed, detail=resolution.reason
+            )
+        return _draft(
+            CaseStep.MANAGER_APPROVES,
+            CaseState.COUNTER_OFFERED,
+            delegate or level,
+            at,
+            callback_due=view.callback_by,
+            resolution=_json(resolution),
+            offer=_json(offer),
+            notes=notes,
+            acting_for=_acting_for(level, delegate),
+        )
 
     def manager_denies(
         self,
@@ -610,10 +752,44 @@ class Case:
         return self._record(CaseStep.MANAGER_DENIES, args, build, key, now, employee=employee)
 
     def deliver(
-        self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
+        self,
+        *,
+        notes: str = "",
+        key: str | None = None,
+        now: dt.datetime | None = None,
+        employee: str | None = None,
+        satisfied: bool | None = None,
+        satisfaction: int | None = None,
     ) -> Event:
-        """The employee delivers the approved remedy (the good news), whoever approved it."""
-        return self._simple(CaseStep.DELIVER, CaseState.RESOLVED, notes, key, now, employee=employee)
+        """The employee delivers the approved remedy (the good news), whoever approved it.
+
+        ``satisfied`` records the customer's answer to "Does that resolve this to
+        your satisfaction?" and ``satisfaction`` their score from 1 to 5 (both
+        optional; :attr:`satisfied`, :attr:`satisfaction`). A case records the
+        customer's answers once: here, at the step that accepts an alternative,
+        the final offer or a counter-offer, or at :meth:`thank`.
+
+        A counter-offer (a manager approved less than asked) is delivered the same way; the customer then
+        accepts it (:meth:`accept_offer`) or declines it (:meth:`decline_offer`), and answers there.
+        """
+        given: dict[str, JSONValue] = dict(check_answers(satisfied, satisfaction))
+        employee = _employee(self._policy, employee)
+        notes = _text(notes, "notes")
+
+        def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            offered = view.state is CaseState.COUNTER_OFFERED
+            if offered and given:
+                raise InvalidInputError.at(
+                    "satisfaction",
+                    "satisfied",
+                    "the customer has not answered the counter-offer yet: record their satisfaction when they "
+                    "accept it (accept_offer) or at thank",
+                )
+            _check_not_answered(CaseStep.DELIVER, view, given)
+            state = CaseState.OFFER_DELIVERED if offered else CaseState.RESOLVED
+            return _with_data(_draft(CaseStep.DELIVER, state, view.level, at, notes=notes), given)
+
+        return self._record(CaseStep.DELIVER, {"notes": notes, **given}, build, key, now, employee=employee)
 
     def explain_denial(
         self,
@@ -642,7 +818,7 @@ class Case:
         else:
             if acting_for is not None:
                 raise InvalidInputError.at("case", "acting_for", "needs by=, the level of the delegate who acts")
-            denier = self._view.denied_by
+            denier = self._view.denied_by or self._view.counter_offered_by
             level = denier if denier is not None and self._rank(denier) >= self._rank(required) else required
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
@@ -655,7 +831,7 @@ class Case:
                     detail=f"denials are delivered by {required} or above, never by {level}",
                 )
             plan_b = _required(view.decision).alternatives
-            reason = view.denial_reason or _required(view.decision).reason
+            reason = view.denial_reason or _offer_reason(view) or _required(view.decision).reason
             return _draft(
                 CaseStep.EXPLAIN_DENIAL,
                 CaseState.ALTERNATIVES_OFFERED,
@@ -678,21 +854,30 @@ class Case:
         key: str | None = None,
         now: dt.datetime | None = None,
         employee: str | None = None,
+        satisfied: bool | None = None,
+        satisfaction: int | None = None,
     ) -> Event:
         """The customer accepts one of the two alternatives offered (by its ``id``).
 
         Its value is granted by the manager who offered it, checked against what
         that level may still grant the guest (the ledger, in the same transaction).
+        ``satisfied`` and ``satisfaction`` as for :meth:`deliver`.
         """
         employee = _employee(self._policy, employee)
+        answers = check_answers(satisfied, satisfaction)
         chosen = self._offered(alternative_id)
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             alternative = chosen(view)
-            return self._grant_alternative(CaseStep.ACCEPT_ALTERNATIVE, view, ledger, at, alternative)
+            return self._grant_alternative(CaseStep.ACCEPT_ALTERNATIVE, view, ledger, at, alternative, answers=answers)
 
         return self._record(
-            CaseStep.ACCEPT_ALTERNATIVE, {"alternative": alternative_id}, build, key, now, employee=employee
+            CaseStep.ACCEPT_ALTERNATIVE,
+            {"alternative": alternative_id, **answers},
+            build,
+            key,
+            now,
+            employee=employee,
         )
 
     def decline_alternatives(
@@ -731,15 +916,26 @@ class Case:
         return self._record(CaseStep.MAKE_FINAL_OFFER, {"notes": notes}, build, key, now, employee=employee)
 
     def accept_final_offer(
-        self, *, key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
+        self,
+        *,
+        key: str | None = None,
+        now: dt.datetime | None = None,
+        employee: str | None = None,
+        satisfied: bool | None = None,
+        satisfaction: int | None = None,
     ) -> Event:
-        """The customer accepts the final offer; its value is granted as for :meth:`accept_alternative`."""
+        """The customer accepts the final offer; its value is granted as for :meth:`accept_alternative`.
+
+        ``satisfied`` and ``satisfaction`` as for :meth:`deliver`.
+        """
         employee = _employee(self._policy, employee)
+        answers = check_answers(satisfied, satisfaction)
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
-            return self._grant_alternative(CaseStep.ACCEPT_FINAL_OFFER, view, ledger, at, _required(view.final_offer))
+            offer = _required(view.final_offer)
+            return self._grant_alternative(CaseStep.ACCEPT_FINAL_OFFER, view, ledger, at, offer, answers=answers)
 
-        return self._record(CaseStep.ACCEPT_FINAL_OFFER, {}, build, key, now, employee=employee)
+        return self._record(CaseStep.ACCEPT_FINAL_OFFER, {**answers}, build, key, now, employee=employee)
 
     def decline_final_offer(
         self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
@@ -755,6 +951,66 @@ class Case:
             by_offerer=True,
         )
 
+    def accept_offer(
+        self,
+        *,
+        notes: str = "",
+        key: str | None = None,
+        now: dt.datetime | None = None,
+        employee: str | None = None,
+        satisfied: bool | None = None,
+        satisfaction: int | None = None,
+    ) -> Event:
+        """The customer accepts the counter-offer the employee delivered: it is granted now.
+
+        The grant is the manager's (the level that made the counter-offer, with
+        the authority it acted with), decided again against the ledger and every
+        cap in the same transaction that records it: if other grants since the
+        offer leave no room for it, :class:`~recovery_rules.AuthorityError` and
+        nothing is recorded (the customer may still :meth:`decline_offer`).
+        ``satisfied`` and ``satisfaction`` as for :meth:`deliver`.
+        """
+        given: dict[str, JSONValue] = dict(check_answers(satisfied, satisfaction))
+        employee = _employee(self._policy, employee)
+        notes = _text(notes, "notes")
+
+        def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            _check_not_answered(CaseStep.ACCEPT_OFFER, view, given)
+            offer = _required(view.counter_offer)
+            offerer = _required(view.counter_offered_by)
+            approval = next(event for event in reversed(view.history) if event.kind == "manager_approved")
+            acting_for = approval.data.get("acting_for")
+            level = acting_for if isinstance(acting_for, str) else offerer
+            resolution = self._decision(view, ledger, level, at, employee, remedy=offer)
+            if resolution.outcome is not Outcome.APPROVED:
+                raise _refusal(
+                    CaseStep.ACCEPT_OFFER,
+                    view,
+                    level=offerer,
+                    needed=resolution.escalate_to if resolution.outcome is Outcome.ESCALATED else None,
+                    detail=resolution.reason,
+                )
+            draft = _draft(
+                CaseStep.ACCEPT_OFFER,
+                CaseState.RESOLVED,
+                offerer,
+                at,
+                grant=offer.amount,
+                resolution=_json(resolution),
+                notes=notes,
+                acting_for=None if offerer == level else level,
+            )
+            return _with_data(draft, given)
+
+        return self._record(CaseStep.ACCEPT_OFFER, {"notes": notes, **given}, build, key, now, employee=employee)
+
+    def decline_offer(
+        self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
+    ) -> Event:
+        """The customer declines the counter-offer: nothing is granted, and a manager gives the reason and
+        offers the alternatives next (:meth:`explain_denial`), as after a denial."""
+        return self._simple(CaseStep.DECLINE_OFFER, CaseState.OFFER_DECLINED, notes, key, now, employee=employee)
+
     def write_report(
         self,
         *,
@@ -768,7 +1024,12 @@ class Case:
 
         ``to`` is that manager's level (the policy's ``denials_delivered_by`` by
         default, never lower). The report states the problem, what was decided
-        and why, every offer declined, and ``summary``.
+        and why, every offer declined, and ``summary``. With the policy's
+        ``personal_call_within``, the call is promised by that long after now,
+        counted in business hours: it is :attr:`callback_by`, and the case is
+        listed among the journal's overdue callbacks once that time passes,
+        until :meth:`manager_calls` records the call (thanking and closing the
+        case do not wait for it).
         """
         employee = _employee(self._policy, employee)
         summary = _text(summary, "summary")
@@ -791,28 +1052,95 @@ class Case:
                 "final_offer_declined": None if view.final_offer is None else view.final_offer.id,
                 "summary": summary,
             }
+            if view.counter_offer is not None:  # only then: reports written before counter-offers stay as they were
+                report["counter_offer_declined"] = _json(view.counter_offer)
             writer = view.offered_by or view.level
-            return _draft(CaseStep.WRITE_REPORT, CaseState.REPORTED, writer, at, report=report)
+            within = self._policy.personal_call_within
+            call_by = None if within is None else compiled_policy(self._policy).promise(at, within)
+            return _draft(CaseStep.WRITE_REPORT, CaseState.REPORTED, writer, at, callback_due=call_by, report=report)
 
         return self._record(
             CaseStep.WRITE_REPORT, {"to": reader, "summary": summary}, build, key, now, employee=employee
         )
 
     def thank(
-        self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
+        self,
+        *,
+        notes: str = "",
+        key: str | None = None,
+        now: dt.datetime | None = None,
+        employee: str | None = None,
+        satisfied: bool | None = None,
+        satisfaction: int | None = None,
     ) -> Event:
-        """Thank the customer for the chance to make it right."""
-        return self._simple(CaseStep.THANK, CaseState.THANKED, notes, key, now, employee=employee)
+        """Thank the customer for the chance to make it right (a manager's personal call still owed stays owed).
+
+        The last step with the customer, whatever the outcome (a report too):
+        ``satisfied`` and ``satisfaction`` record the customer's answers here when
+        the resolving step did not (as for :meth:`deliver`); a case that already
+        records them refuses a second answer (:class:`~recovery_rules.InvalidInputError`).
+        """
+        answers = check_answers(satisfied, satisfaction)
+        return self._simple(CaseStep.THANK, CaseState.THANKED, notes, key, now, employee=employee, answers=answers)
 
     def close(self, *, key: str | None = None, now: dt.datetime | None = None, employee: str | None = None) -> Event:
-        """Close the case; it records how it was resolved. Nothing can be recorded after."""
+        """Close the case; it records how it was resolved.
+
+        Nothing can be recorded after it but the manager's personal call, when a
+        report promised one and it was not made yet (:meth:`manager_calls`).
+        """
         employee = _employee(self._policy, employee)
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             outcome = _required(view.outcome)
-            return _draft(CaseStep.CLOSE, CaseState.CLOSED, view.level, at, outcome=outcome.value)
+            return _draft(
+                CaseStep.CLOSE,
+                CaseState.CLOSED,
+                view.level,
+                at,
+                callback_due=view.callback_by,
+                outcome=outcome.value,
+            )
 
         return self._record(CaseStep.CLOSE, {}, build, key, now, employee=employee)
+
+    def manager_calls(
+        self,
+        *,
+        by: str | None = None,
+        employee: str | None = None,
+        notes: str = "",
+        key: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> Event:
+        """The manager makes the personal call the written report promised; ``notes`` records how it went.
+
+        Allowed once after :meth:`write_report`, before or after :meth:`thank`
+        and :meth:`close` (the guest may have left), on this case or one loaded
+        again. ``by`` is the manager's level: the level the report went to by
+        default, never lower (:class:`~recovery_rules.AuthorityError`);
+        ``employee`` the manager's id (recorded as the event's ``employee``). The state stays as it was; the call owed
+        (:attr:`callback_by`) is cleared, and the case leaves the journal's
+        overdue callbacks.
+        """
+        level = None if by is None else self._level(by)
+        notes = _text(notes, "notes")
+        employee = _employee(self._policy, employee)
+
+        def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            required = str(_required(view.report)["to"])
+            caller = required if level is None else level
+            if self._rank(caller) < self._rank(required):
+                raise _refusal(
+                    CaseStep.MANAGER_CALLS,
+                    view,
+                    level=caller,
+                    needed=required,
+                    detail=f"the report went to {required}, so the personal call is made by {required} or above",
+                )
+            return _draft(CaseStep.MANAGER_CALLS, view.state, caller, at, notes=notes)
+
+        return self._record(CaseStep.MANAGER_CALLS, {"by": level, "notes": notes}, build, key, now, employee=employee)
 
     # -- machinery ------------------------------------------------------------------
     def _simple(
@@ -825,16 +1153,24 @@ class Case:
         *,
         employee: str | None,
         by_offerer: bool = False,
+        answers: Mapping[str, bool | int] | None = None,
     ) -> Event:
-        """A step that only records itself (no callback is pending at any of them, or deliver ends it)."""
+        """A step that only records itself: deliver ends a callback owed; the others keep it (only a manager's
+        personal call can be owed at thank).
+
+        ``answers``: the customer's satisfaction answers (:func:`check_answers`), recorded with it.
+        """
         employee = _employee(self._policy, employee)
         notes = _text(notes, "notes")
+        given: dict[str, JSONValue] = dict(answers or {})
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            _check_not_answered(step, view, given)
             actor = _required(view.offered_by) if by_offerer else view.level
-            return _draft(step, state, actor, at, notes=notes)
+            owed = None if step is CaseStep.DELIVER else view.callback_by
+            return _with_data(_draft(step, state, actor, at, callback_due=owed, notes=notes), given)
 
-        return self._record(step, {"notes": notes}, build, key, now, employee=employee)
+        return self._record(step, {"notes": notes, **given}, build, key, now, employee=employee)
 
     def _record(
         self,
@@ -940,11 +1276,19 @@ class Case:
         return [candidate.name for candidate in self._policy.levels].index(level)
 
     def _decision(
-        self, view: CaseView, ledger: Ledger, level: str, at: dt.datetime, employee: str | None
+        self,
+        view: CaseView,
+        ledger: Ledger,
+        level: str,
+        at: dt.datetime,
+        employee: str | None,
+        *,
+        remedy: Remedy | None = None,
     ) -> Resolution:
+        """``level``'s decision on the preferred remedy (or ``remedy``, a counter-offer), with the ledger now."""
         policy = self._policy
         granted = _granted(policy, ledger, view, at)
-        asked = view.complaint.model_copy(update={"requested": _required(view.preferred)})
+        asked = view.complaint.model_copy(update={"requested": remedy or _required(view.preferred)})
         return policy.decide(asked, by=level, granted=granted, now=at, employee=employee)
 
     def _offered(self, alternative_id: str) -> Callable[[CaseView], Alternative]:
@@ -960,7 +1304,14 @@ class Case:
         return chosen
 
     def _grant_alternative(
-        self, step: CaseStep, view: CaseView, ledger: Ledger, at: dt.datetime, alternative: Alternative
+        self,
+        step: CaseStep,
+        view: CaseView,
+        ledger: Ledger,
+        at: dt.datetime,
+        alternative: Alternative,
+        *,
+        answers: Mapping[str, bool | int],
     ) -> Draft:
         policy = self._policy
         offerer = _required(view.offered_by)
@@ -980,7 +1331,8 @@ class Case:
                     f"{Money(left, policy.currency).display()} more now{under}"
                 ),
             )
-        return _draft(step, CaseState.RESOLVED, offerer, at, grant=alternative.value, alternative=_json(alternative))
+        draft = _draft(step, CaseState.RESOLVED, offerer, at, grant=alternative.value, alternative=_json(alternative))
+        return _with_data(draft, answers)
 
 
 def _draft(
@@ -999,6 +1351,56 @@ def _draft(
     return Draft(
         kind=event_kind(step), state=state, actor=actor, at=at, data=data, grant=grant, callback_due=callback_due
     )
+
+
+def _with_data(draft: Draft, more: Mapping[str, JSONValue]) -> Draft:
+    """``draft`` with ``more`` in its data (the customer's answers: only those given, so a step without
+    them records exactly what it recorded before)."""
+    return dataclasses.replace(draft, data={**draft.data, **more}) if more else draft
+
+
+def _check_not_answered(step: CaseStep, view: CaseView, answers: Mapping[str, JSONValue]) -> None:
+    """A case records the customer's satisfaction answers once: refuse a second answer, recording nothing."""
+    if answers and (view.satisfied is not None or view.satisfaction is not None):
+        raise InvalidInputError.at(
+            "satisfaction",
+            "satisfied",
+            f"the case already records the customer's answer (satisfied={view.satisfied}, "
+            f"satisfaction={view.satisfaction}); call {step.value} without satisfied= and satisfaction=",
+        )
+
+
+def _counter_offer(asked: Remedy, amount: Money | None) -> Remedy | None:
+    """The counter-offer ``amount`` makes of what was ``asked``: ``None`` for a full approval; more is refused."""
+    if amount is None or amount == asked.amount:
+        return None
+    if amount.currency != asked.amount.currency:
+        raise InvalidInputError.at(
+            "amount",
+            "amount",
+            f"is in {amount.currency}, but the customer asked in {asked.amount.currency}; "
+            "a counter-offer is in the currency asked",
+        )
+    if amount > asked.amount:
+        raise InvalidInputError.at(
+            "amount",
+            "amount",
+            f"is more than the customer asked for; the most it may be is {asked.amount.display()} "
+            "(approve less to make a counter-offer, or omit amount to approve what was asked)",
+        )
+    if amount.is_zero:
+        raise InvalidInputError.at(
+            "amount", "amount", "must be more than zero; to grant nothing, deny it (manager_denies)"
+        )
+    return Remedy.model_validate({**asked.model_dump(mode="json"), "amount": amount.to_json()})
+
+
+def _offer_reason(view: CaseView) -> str | None:
+    """Why a declined counter-offer was all there was (what the customer is told with the alternatives)."""
+    offer = view.counter_offer
+    if offer is None:
+        return None
+    return f"the most our {_required(view.counter_offered_by)} could approve was {offer.amount.display()}"
 
 
 def _employee(policy: Policy, employee: object) -> str | None:
@@ -1057,6 +1459,11 @@ def _open_request(
     if incident is not None:
         request["incident"] = str(incident)
     return request
+
+
+def _wall(moment: dt.datetime, zone: ZoneInfo) -> str:
+    """``moment`` on the wall clock of ``zone``, as an error message shows it: ``Mon 2026-11-23 07:00``."""
+    return f"{moment.astimezone(zone):%a %Y-%m-%d %H:%M}"
 
 
 def _check_parts(journal: object, policy: object) -> None:

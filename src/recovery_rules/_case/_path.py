@@ -9,15 +9,25 @@ The path (the usual flow path for addressing a customer problem)::
 
     opened ─listen─► listened ─apologize─► apologized ─ask_preferred_solution─► solution_asked
     solution_asked ─decide─► approved | beyond_authority | denied
+    solution_asked ─ask_preferred_solution─► solution_asked   (only after the customer said the restatement was wrong)
     beyond_authority ─escalate─► escalated (callback promised)
     escalated ─manager_approves─► approved      escalated ─manager_denies─► denied
+    escalated ─manager_approves(amount less than asked)─► counter_offered
     approved ─deliver─► resolved                denied ─explain_denial─► alternatives_offered
+    counter_offered ─deliver─► offer_delivered
+    offer_delivered ─accept_offer─► resolved    offer_delivered ─decline_offer─► offer_declined
+    offer_declined ─explain_denial─► alternatives_offered
     alternatives_offered ─accept_alternative─► resolved
     alternatives_offered ─decline_alternatives─► alternatives_declined
     alternatives_declined ─make_final_offer─► final_offer_made   (─write_report─► reported, if no back-up is left)
     final_offer_made ─accept_final_offer─► resolved
     final_offer_made ─decline_final_offer─► final_offer_declined ─write_report─► reported
     resolved | reported ─thank─► thanked ─close─► closed
+    reported | thanked | closed ─manager_calls─► (the same state)   once, after a report: the personal call
+
+A report promises the manager's personal call (by ``personal_call_within`` after it, counted in business
+hours, when the policy sets one). Thanking and closing do not wait for it (the guest may leave): the call stays
+owed, and listed among the journal's overdue callbacks once late, until ``manager_calls`` records it.
 """
 
 from __future__ import annotations
@@ -36,10 +46,12 @@ from recovery_rules._values._money import Money
 from recovery_rules.exceptions import InvalidInputError, JournalIntegrityError
 
 __all__ = [
+    "ANSWERING",
     "DECIDED_STATE",
     "GRANTING",
     "OFFERED_WITH_A_DENIAL",
     "OPENED_KIND",
+    "SATISFACTION_SCORES",
     "STEPS_FROM",
     "CaseOutcome",
     "CaseState",
@@ -47,6 +59,8 @@ __all__ = [
     "CaseView",
     "allowed_steps",
     "apply",
+    "check_agreed",
+    "check_answers",
     "event_kind",
     "start",
 ]
@@ -65,6 +79,12 @@ class CaseState(enum.StrEnum):
     """The customer said what they would prefer, and the employee restated it."""
     APPROVED = "approved"
     """Someone with the authority approved the remedy; the employee delivers it."""
+    COUNTER_OFFERED = "counter_offered"
+    """A manager approved less than asked (a counter-offer); the employee delivers it."""
+    OFFER_DELIVERED = "offer_delivered"
+    """The employee delivered the counter-offer; the customer accepts or declines it."""
+    OFFER_DECLINED = "offer_declined"
+    """The customer declined the counter-offer; a manager gives the reason and offers the alternatives."""
     BEYOND_AUTHORITY = "beyond_authority"
     """The remedy is beyond the employee's authority; they explain and escalate."""
     ESCALATED = "escalated"
@@ -106,9 +126,12 @@ class CaseStep(enum.StrEnum):
     MAKE_FINAL_OFFER = "make_final_offer"
     ACCEPT_FINAL_OFFER = "accept_final_offer"
     DECLINE_FINAL_OFFER = "decline_final_offer"
+    ACCEPT_OFFER = "accept_offer"
+    DECLINE_OFFER = "decline_offer"
     WRITE_REPORT = "write_report"
     THANK = "thank"
     CLOSE = "close"
+    MANAGER_CALLS = "manager_calls"
 
 
 class CaseOutcome(enum.StrEnum):
@@ -122,14 +145,19 @@ class CaseOutcome(enum.StrEnum):
     """The customer accepted the final back-up offer."""
     REPORTED = "reported"
     """Nothing was accepted; a written report went to a manager who calls the customer."""
+    COUNTER_OFFER_ACCEPTED = "counter_offer_accepted"
+    """The customer accepted a manager's counter-offer (less than asked)."""
 
 
 STEPS_FROM: Final[Mapping[CaseState, tuple[CaseStep, ...]]] = {
     CaseState.OPENED: (CaseStep.LISTEN,),
     CaseState.LISTENED: (CaseStep.APOLOGIZE,),
     CaseState.APOLOGIZED: (CaseStep.ASK_PREFERRED_SOLUTION,),
-    CaseState.SOLUTION_ASKED: (CaseStep.DECIDE,),
+    CaseState.SOLUTION_ASKED: (CaseStep.DECIDE, CaseStep.ASK_PREFERRED_SOLUTION),
     CaseState.APPROVED: (CaseStep.DELIVER,),
+    CaseState.COUNTER_OFFERED: (CaseStep.DELIVER,),
+    CaseState.OFFER_DELIVERED: (CaseStep.ACCEPT_OFFER, CaseStep.DECLINE_OFFER),
+    CaseState.OFFER_DECLINED: (CaseStep.EXPLAIN_DENIAL,),
     CaseState.BEYOND_AUTHORITY: (CaseStep.ESCALATE,),
     CaseState.ESCALATED: (CaseStep.MANAGER_APPROVES, CaseStep.MANAGER_DENIES),
     CaseState.DENIED: (CaseStep.EXPLAIN_DENIAL,),
@@ -143,7 +171,9 @@ STEPS_FROM: Final[Mapping[CaseState, tuple[CaseStep, ...]]] = {
     CaseState.CLOSED: (),
 }
 """The steps each state allows (from ``alternatives_declined``: the final offer if a back-up
-is left, else the report; :func:`allowed_steps` applies that)."""
+is left, else the report; from ``solution_asked``: the decision, unless the customer said the
+restatement was not correct, then asking again; after a report, ``manager_calls`` too, once, whatever
+the state: :func:`allowed_steps` applies all three)."""
 
 _KINDS: Final[Mapping[CaseStep, str]] = {
     CaseStep.LISTEN: "listened",
@@ -160,15 +190,25 @@ _KINDS: Final[Mapping[CaseStep, str]] = {
     CaseStep.MAKE_FINAL_OFFER: "final_offer_made",
     CaseStep.ACCEPT_FINAL_OFFER: "final_offer_accepted",
     CaseStep.DECLINE_FINAL_OFFER: "final_offer_declined",
+    CaseStep.ACCEPT_OFFER: "offer_accepted",
+    CaseStep.DECLINE_OFFER: "offer_declined",
     CaseStep.WRITE_REPORT: "report_written",
     CaseStep.THANK: "thanked",
     CaseStep.CLOSE: "closed",
+    CaseStep.MANAGER_CALLS: "manager_called",
 }
 OPENED_KIND: Final = "opened"
 GRANTING: Final = frozenset(
-    {CaseStep.DECIDE, CaseStep.MANAGER_APPROVES, CaseStep.ACCEPT_ALTERNATIVE, CaseStep.ACCEPT_FINAL_OFFER}
+    {
+        CaseStep.DECIDE,
+        CaseStep.MANAGER_APPROVES,
+        CaseStep.ACCEPT_ALTERNATIVE,
+        CaseStep.ACCEPT_FINAL_OFFER,
+        CaseStep.ACCEPT_OFFER,
+    }
 )
-"""The steps that may grant the guest something (the ledger sums their grants)."""
+"""The steps that may grant the guest something (the ledger sums their grants); a counter-offer is granted when
+the customer accepts it (``accept_offer``), never when the manager makes it."""
 _STEP_OF_KIND: Final = {kind: step for step, kind in _KINDS.items()}
 OFFERED_WITH_A_DENIAL: Final = 2
 """How many of the Plan B's alternatives the manager offers with a denial (the manager brings two
@@ -269,6 +309,19 @@ class CaseView:
     escalating_employee: str | None = None
     """The id of the employee who escalated the case, if the escalation named one: that employee may not
     approve or deny it (no approving one's own escalation)."""
+    customer_agreed: bool | None = None
+    """The customer's answer to the restatement ("Is that correct?") of the latest ``solution_asked``
+    event: ``None`` when it was not recorded; ``False`` means the solution must be asked again."""
+    satisfied: bool | None = None
+    """Whether the customer said they were satisfied (at the resolving step or at ``thank``), if recorded."""
+    satisfaction: int | None = None
+    """The customer's satisfaction score, 1 (not at all) to 5 (fully), if they gave one."""
+    called_by: str | None = None
+    """The level of the manager who made the personal call after the report, once made."""
+    counter_offer: Remedy | None = None
+    """What a manager approved instead of what was asked (less: a counter-offer), if one did."""
+    counter_offered_by: str | None = None
+    """The level that made the counter-offer (the delegate, when one acted for an absent level)."""
 
     @property
     def version(self) -> int:
@@ -309,6 +362,11 @@ def allowed_steps(view: CaseView) -> tuple[CaseStep, ...]:
     """The steps allowed next in ``view``."""
     if view.state is CaseState.ALTERNATIVES_DECLINED:
         return (CaseStep.MAKE_FINAL_OFFER,) if view.backup is not None else (CaseStep.WRITE_REPORT,)
+    if view.state is CaseState.SOLUTION_ASKED:
+        # "Is that correct?" - "No": the restatement was wrong; ask again, decide nothing on it.
+        return (CaseStep.ASK_PREFERRED_SOLUTION,) if view.customer_agreed is False else (CaseStep.DECIDE,)
+    if view.report is not None and view.called_by is None:  # the manager's personal call is owed
+        return (*STEPS_FROM[view.state], CaseStep.MANAGER_CALLS)
     return STEPS_FROM[view.state]
 
 
@@ -393,7 +451,38 @@ def _escalated(view: CaseView, event: Event) -> dict[str, Any]:
 
 
 def _manager_approved(view: CaseView, event: Event) -> dict[str, Any]:
-    return {"state": CaseState.APPROVED, "resolution": _resolution(event)}
+    offer = event.data.get("offer")
+    if offer is None:
+        return {"state": CaseState.APPROVED, "resolution": _resolution(event)}
+    counter = Remedy.model_validate(offer)
+    asked = view.preferred
+    if event.grant is not None:
+        raise JournalIntegrityError(event.seq, "a counter-offer grants nothing until the customer accepts it")
+    if asked is None or counter.amount.currency != asked.amount.currency or not counter.amount < asked.amount:
+        raise JournalIntegrityError(event.seq, "its counter-offer is not less than what the customer asked for")
+    return {
+        "state": CaseState.COUNTER_OFFERED,
+        "resolution": _resolution(event),
+        "counter_offer": counter,
+        "counter_offered_by": event.actor,
+    }
+
+
+def _delivered(view: CaseView, event: Event) -> dict[str, Any]:
+    if view.state is CaseState.COUNTER_OFFERED:
+        return {"state": CaseState.OFFER_DELIVERED, "callback_by": None}
+    return {"state": CaseState.RESOLVED, "outcome": CaseOutcome.REMEDY_DELIVERED, "callback_by": None}
+
+
+def _offer_accepted(view: CaseView, event: Event) -> dict[str, Any]:
+    offer = view.counter_offer
+    if offer is None or event.grant != offer.amount:
+        raise JournalIntegrityError(event.seq, "it does not grant the counter-offer the customer accepted")
+    return {
+        "state": CaseState.RESOLVED,
+        "resolution": _resolution(event),
+        "outcome": CaseOutcome.COUNTER_OFFER_ACCEPTED,
+    }
 
 
 def _manager_denied(view: CaseView, event: Event) -> dict[str, Any]:
@@ -422,40 +511,127 @@ def _report_written(view: CaseView, event: Event) -> dict[str, Any]:
     report = event.data["report"]
     if not isinstance(report, dict):
         raise TypeError("the report is not an object")
-    return {"state": CaseState.REPORTED, "report": report, "outcome": CaseOutcome.REPORTED}
+    return {
+        "state": CaseState.REPORTED,
+        "report": report,
+        "outcome": CaseOutcome.REPORTED,
+        "callback_by": event.callback_due,  # the manager's personal call, when the policy promises it by a time
+    }
+
+
+def _manager_called(view: CaseView, event: Event) -> dict[str, Any]:
+    return {"state": view.state, "called_by": event.actor, "callback_by": None}
 
 
 def _to(state: CaseState, **more: Any) -> Callable[[CaseView, Event], dict[str, Any]]:
     return lambda view, event: {"state": state, **more}
 
 
+SATISFACTION_SCORES: Final = range(1, 6)
+"""The satisfaction scores a customer may give: 1 (not at all satisfied) to 5 (fully satisfied)."""
+ANSWERING: Final = frozenset(
+    {CaseStep.DELIVER, CaseStep.ACCEPT_ALTERNATIVE, CaseStep.ACCEPT_FINAL_OFFER, CaseStep.ACCEPT_OFFER, CaseStep.THANK}
+)
+"""The steps that may record the customer's satisfaction: the one that resolves the case with the customer,
+or the thanks (the last step with the customer, whatever the outcome); at most one of them per case."""
+
+
+def check_answers(satisfied: object, satisfaction: object) -> dict[str, bool | int]:
+    """The customer's satisfaction answers as an event's data holds them (only those given), checked.
+
+    ``satisfied`` is ``True``, ``False`` or ``None`` (not asked); ``satisfaction`` an ``int`` from 1 to 5
+    or ``None`` (a ``bool`` is not a score). Anything else raises :class:`~recovery_rules.InvalidInputError`.
+    """
+    answers: dict[str, bool | int] = {}
+    if satisfied is not None:
+        if not isinstance(satisfied, bool):
+            raise InvalidInputError.at(
+                "satisfaction", "satisfied", f"must be True, False or None (not asked), not {satisfied!r}"
+            )
+        answers["satisfied"] = satisfied
+    if satisfaction is not None:
+        if (
+            isinstance(satisfaction, bool)
+            or not isinstance(satisfaction, int)
+            or satisfaction not in SATISFACTION_SCORES
+        ):
+            raise InvalidInputError.at(
+                "satisfaction",
+                "satisfaction",
+                f"must be a whole number from 1 (not at all satisfied) to 5 (fully satisfied), "
+                f"or None (not given), not {satisfaction!r}",
+            )
+        answers["satisfaction"] = satisfaction
+    return answers
+
+
+def check_agreed(customer_agreed: object) -> bool | None:
+    """The customer's answer to the restatement: ``True``, ``False`` or ``None`` (not recorded), checked."""
+    if customer_agreed is not None and not isinstance(customer_agreed, bool):
+        raise InvalidInputError.at(
+            "restatement",
+            "customer_agreed",
+            f"must be True (the customer said it is correct), False (it is not) or None, not {customer_agreed!r}",
+        )
+    return customer_agreed
+
+
+def _answered(view: CaseView, event: Event) -> dict[str, Any]:
+    """What ``event`` records of the customer's satisfaction: nothing, or answers the case did not have yet."""
+    answers = check_answers(event.data.get("satisfied"), event.data.get("satisfaction"))
+    if not answers:
+        return {}
+    if view.satisfied is not None or view.satisfaction is not None:
+        raise InvalidInputError.at("satisfaction", "satisfied", "the case already records the customer's answer")
+    return {"satisfied": answers.get("satisfied"), "satisfaction": answers.get("satisfaction")}
+
+
+def _answering(
+    change: Callable[[CaseView, Event], dict[str, Any]],
+) -> Callable[[CaseView, Event], dict[str, Any]]:
+    """``change``, and the customer's satisfaction answers its event records."""
+    return lambda view, event: {**change(view, event), **_answered(view, event)}
+
+
+def _solution_asked(view: CaseView, event: Event) -> dict[str, Any]:
+    return {
+        "state": CaseState.SOLUTION_ASKED,
+        "preferred": Remedy.model_validate(event.data["remedy"]),
+        "customer_agreed": check_agreed(event.data.get("customer_agreed")),
+    }
+
+
 _CHANGES: Final[Mapping[CaseStep, Callable[[CaseView, Event], dict[str, Any]]]] = {
     CaseStep.LISTEN: _to(CaseState.LISTENED),
     CaseStep.APOLOGIZE: _to(CaseState.APOLOGIZED),
-    CaseStep.ASK_PREFERRED_SOLUTION: lambda view, event: {
-        "state": CaseState.SOLUTION_ASKED,
-        "preferred": Remedy.model_validate(event.data["remedy"]),
-    },
+    CaseStep.ASK_PREFERRED_SOLUTION: _solution_asked,
     CaseStep.DECIDE: _decided,
     CaseStep.ESCALATE: _escalated,
     CaseStep.MANAGER_APPROVES: _manager_approved,
     CaseStep.MANAGER_DENIES: _manager_denied,
-    CaseStep.DELIVER: _to(CaseState.RESOLVED, outcome=CaseOutcome.REMEDY_DELIVERED, callback_by=None),
+    CaseStep.DELIVER: _answering(_delivered),
     CaseStep.EXPLAIN_DENIAL: _denial_explained,
-    CaseStep.ACCEPT_ALTERNATIVE: lambda view, event: {
-        "state": CaseState.RESOLVED,
-        "accepted": _alternative(event),
-        "outcome": CaseOutcome.ALTERNATIVE_ACCEPTED,
-    },
+    CaseStep.ACCEPT_ALTERNATIVE: _answering(
+        lambda view, event: {
+            "state": CaseState.RESOLVED,
+            "accepted": _alternative(event),
+            "outcome": CaseOutcome.ALTERNATIVE_ACCEPTED,
+        }
+    ),
     CaseStep.DECLINE_ALTERNATIVES: _to(CaseState.ALTERNATIVES_DECLINED),
     CaseStep.MAKE_FINAL_OFFER: _final_offer_made,
-    CaseStep.ACCEPT_FINAL_OFFER: lambda view, event: {
-        "state": CaseState.RESOLVED,
-        "accepted": _alternative(event),
-        "outcome": CaseOutcome.FINAL_OFFER_ACCEPTED,
-    },
+    CaseStep.ACCEPT_FINAL_OFFER: _answering(
+        lambda view, event: {
+            "state": CaseState.RESOLVED,
+            "accepted": _alternative(event),
+            "outcome": CaseOutcome.FINAL_OFFER_ACCEPTED,
+        }
+    ),
     CaseStep.DECLINE_FINAL_OFFER: _to(CaseState.FINAL_OFFER_DECLINED),
+    CaseStep.ACCEPT_OFFER: _answering(_offer_accepted),
+    CaseStep.DECLINE_OFFER: _to(CaseState.OFFER_DECLINED),
     CaseStep.WRITE_REPORT: _report_written,
-    CaseStep.THANK: _to(CaseState.THANKED),
+    CaseStep.THANK: _answering(_to(CaseState.THANKED)),
     CaseStep.CLOSE: _to(CaseState.CLOSED),
+    CaseStep.MANAGER_CALLS: _manager_called,
 }

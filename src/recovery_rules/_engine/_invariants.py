@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from recovery_rules._policy._parts import ANY, Alternative, AuthorityLevel
 from recovery_rules._policy._policy import Policy
@@ -21,7 +22,7 @@ from recovery_rules._values._time import Window
 
 from ._resolution import Outcome, Resolution
 
-__all__ = ["RANKING", "resolution_violations"]
+__all__ = ["RANKING", "open_intervals", "open_time", "resolution_violations"]
 
 RANKING = (
     "of the Plan B ranking: written for the complaint's category first, then for the remedy kind asked, then "
@@ -174,7 +175,10 @@ def _escalation_violations(case: _Case, resolution: Resolution) -> list[str]:
     lower = [level for level in skipped if case.grantable(case.policy.level(level))]
     if lower:
         problems.append(f"escalated to {name} although {lower[0]} is lower and can grant it")
-    problems.extend(_callback_violations(resolution, target.callback_within))
+    if case.policy.business_hours is None:
+        problems.extend(_callback_violations(resolution, target.callback_within))
+    else:
+        problems.extend(_business_callback_violations(case.policy, resolution, target.callback_within))
     return problems
 
 
@@ -199,6 +203,78 @@ def _callback_violations(resolution: Resolution, within: dt.timedelta | None) ->
             f"({decided_at.isoformat()}) in absolute time"
         )
     return problems
+
+
+def _business_callback_violations(policy: Policy, resolution: Resolution, within: dt.timedelta | None) -> list[str]:
+    """With business hours: the callback falls while the business is open, ``within`` of open time after the
+    decision, and no later (open time runs right up to it)."""
+    callback_by, decided_at = resolution.callback_by, resolution.decided_at
+    if callback_by is None or within is None:
+        return ["an escalation promises a callback from a level with a callback time"]
+    start, end = _absolute(decided_at), _absolute(callback_by)
+    if not end > start:
+        return [f"callback_by ({callback_by.isoformat()}) is not after the decision ({decided_at.isoformat()})"]
+    intervals = open_intervals(policy, start, end)
+    problems = []
+    if not any(opens < end <= closes for opens, closes in intervals):
+        problems.append(
+            f"callback_by ({callback_by.isoformat()}) is not in business hours, or not right after open time"
+        )
+    counted = open_time(intervals, start, end)
+    if counted != within:
+        problems.append(
+            f"callback_by ({callback_by.isoformat()}) is {counted} of business hours after the decision "
+            f"({decided_at.isoformat()}), not {within}"
+        )
+    return problems
+
+
+def open_intervals(policy: Policy, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The opening periods of the policy's business hours, as instants, of every day from ``start`` to ``end``.
+
+    Restated from the policy's fields: a period runs from the first instant the wall clock shows its start
+    to the last instant it shows its end; a wall time the clock skips is the instant of the jump.
+    """
+    hours = policy.business_hours
+    if hours is None:
+        return [(start, end)]
+    zone = ZoneInfo(policy.timezone)
+    day = start.astimezone(zone).date() - dt.timedelta(days=1)
+    last = end.astimezone(zone).date() + dt.timedelta(days=1)
+    intervals = []
+    while day <= last:
+        for opens, closes in hours.periods(day.weekday()):
+            intervals.append((_wall(day, opens, zone, first=True), _wall(day, closes, zone, first=False)))
+        day += dt.timedelta(days=1)
+    return intervals
+
+
+def open_time(intervals: list[tuple[dt.datetime, dt.datetime]], start: dt.datetime, end: dt.datetime) -> dt.timedelta:
+    """How long the business is open between ``start`` and ``end``: the union of ``intervals`` within them."""
+    total = dt.timedelta(0)
+    reached = start
+    for opens, closes in sorted(intervals):
+        low, high = max(opens, reached), min(closes, end)
+        if high > low:
+            total += high - low
+            reached = high
+    return total
+
+
+def _wall(day: dt.date, minute: int, zone: ZoneInfo, *, first: bool) -> dt.datetime:
+    """The first (or last) instant the wall clock of ``zone`` shows ``minute`` after midnight on ``day``."""
+    naive = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minute)
+    readings = [naive.replace(tzinfo=zone, fold=fold).astimezone(dt.UTC) for fold in (0, 1)]
+    shown = [moment for moment in readings if moment.astimezone(zone).replace(tzinfo=None) == naive]
+    if shown:
+        return min(shown) if first else max(shown)
+    moment = min(readings)  # skipped: step to the jump, by minutes, then by seconds
+    while moment.astimezone(zone).replace(tzinfo=None) < naive:
+        moment += dt.timedelta(minutes=1)
+    moment -= dt.timedelta(minutes=1)
+    while moment.astimezone(zone).replace(tzinfo=None) < naive:
+        moment += dt.timedelta(seconds=1)
+    return moment
 
 
 def _denial_violations(case: _Case, resolution: Resolution) -> list[str]:

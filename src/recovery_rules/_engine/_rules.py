@@ -17,7 +17,9 @@ The rules, with ``total = granted + asked``:
    kind it may grant, is ``APPROVED`` by that level;
 3. otherwise the case is ``ESCALATED`` to the lowest higher level that may
    grant it, with a callback promised ``callback_within`` after ``now`` in
-   absolute time (UTC; never on a wall clock, which repeats or skips an hour);
+   absolute time (UTC; never on a wall clock, which repeats or skips an hour),
+   counted in business hours when the policy has them (the clock runs only
+   while the business is open: see :mod:`~recovery_rules._values._hours`);
 4. when no level may grant it, ``DENIED``.
 
 Applying them yields a :class:`Verdict`; :meth:`_Decision.conclude` turns a
@@ -52,6 +54,7 @@ from recovery_rules._policy._catalog import CatalogIndex
 from recovery_rules._policy._parts import Alternative, AuthorityLevel
 from recovery_rules._values._base import check_employee
 from recovery_rules._values._currencies import MINOR_UNITS, SYMBOLS
+from recovery_rules._values._hours import Schedule
 from recovery_rules._values._models import Complaint, ComplaintNumber, Customer, Remedy, check_complaint
 from recovery_rules._values._money import DECIMAL_CONTEXT, MAX_AMOUNT, Money, money_problems, trusted_money
 from recovery_rules._values._time import Window, later, utc
@@ -247,6 +250,14 @@ class CompiledPolicy:
     that bounds what is left."""
     revision: str
     """The policy's revision: SHA-256 of its canonical content (see :func:`policy_revision`)."""
+    hours: Schedule | None = None
+    """The business hours callbacks are promised within (``None``: always open)."""
+
+    def promise(self, now: dt.datetime, within: dt.timedelta, field: str = "now") -> dt.datetime:
+        """The time ``within`` after ``now`` counted in business hours (in absolute time without them), in UTC."""
+        soonest = later(now, within, field)  # checks now; open time never runs faster than real time
+        hours = self.hours
+        return soonest if hours is None else hours.later(utc(now, field=field), within, field)
 
     def rungs_for(self, tier: str, kind: str) -> _GrantingLevels:
         by_tier = self.rungs[kind]
@@ -358,6 +369,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         caps=caps,
         stacked=stacked,
         revision=policy_revision(policy),
+        hours=None if policy.business_hours is None else policy.business_hours.schedule(policy.timezone),
     )
 
 
@@ -987,7 +999,7 @@ class _Decision:
             Outcome.ESCALATED,
             reason=reason,
             escalate_to=target.name,
-            callback_by=later(self.now, callback_within),
+            callback_by=self.policy.promise(self.now, callback_within),
             delivered_by=actor.name,
             grantable_by=grantable_by,
             alternatives=self.plan_b(),

@@ -37,7 +37,7 @@ from recovery_rules.exceptions import (
 
 from ._canonical import GENESIS, JSONValue, canonical_time, digest
 from ._events import BulkEntry, CaseSummary, ChainHead, Draft, Event, IdempotencyKey, Verification
-from ._ledger import Ledger, StoreLedger
+from ._ledger import Ledger, StoreLedger, VerifiedGrants
 from ._privacy import ERASED, Erasure, KeyRing, key_ids, keyed_digest, open_data, personal_texts, seal_data
 from ._store import NUMBERS_A_QUERY, CaseHead, Record, Store
 from ._verify import ChainCheck
@@ -117,6 +117,14 @@ class Journal(abc.ABC):
                 f"({now.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC): a step is recorded when it happens; "
                 "check the clock of the machine that gave the time",
             )
+
+    @property
+    def _verified_grants(self) -> VerifiedGrants:
+        """This journal object's memo of the grant events it checked (:class:`VerifiedGrants`), made on first use."""
+        memo = self.__dict__.get("_verified")
+        if memo is None:
+            memo = self.__dict__.setdefault("_verified", VerifiedGrants())  # one memo, however many threads ask
+        return memo  # type: ignore[no-any-return]  # only a VerifiedGrants is ever stored under that name
 
     # -- what a backend implements ---------------------------------------------
     @abc.abstractmethod
@@ -252,7 +260,8 @@ class Journal(abc.ABC):
         found = store.version(str(number))
         if expected_version is not None and found != expected_version:
             raise StaleCaseError(expected=expected_version, found=found)
-        ledger = StoreLedger(store)
+        verified = self._verified_grants
+        ledger = StoreLedger(store, verified)
         draft = build(ledger) if callable(build) else build
         if not isinstance(draft, Draft):
             raise InvalidInputError.at("append", "build", "must be a Draft or return one")
@@ -275,7 +284,11 @@ class Journal(abc.ABC):
             stored_data=stored_data,
         )
         store.insert(record)
-        open_callback = None if event.state == CLOSED or event.callback_due is None else record["callback_due"]
+        if entry is not None:
+            verified.sealed(store.stored_form(record), event)
+        # The callback the case owes is its latest event's, closed or not: a manager's personal call promised
+        # by a report stays owed when the case is closed (the guest may leave), until the call is recorded.
+        open_callback = None if event.callback_due is None else record["callback_due"]
         store.set_case_head(record, open_callback=open_callback)  # type: ignore[arg-type]  # a str, when set
         if entry is not None:
             store.set_ledger_head("guest", number.customer_id, event.seq, event.hash)
@@ -405,7 +418,7 @@ class Journal(abc.ABC):
         :class:`~recovery_rules.JournalIntegrityError`.
         """
         with self._read() as store:
-            return StoreLedger(store).granted(
+            return StoreLedger(store, self._verified_grants).granted(
                 number, window=window, timezone=timezone, currency=currency, now=now, incident=incident
             )
 
@@ -430,14 +443,17 @@ class Journal(abc.ABC):
         )
 
     def overdue_callbacks(self, now: dt.datetime) -> list[CaseSummary]:
-        """Open cases whose promised callback time has passed at ``now``, most overdue first.
+        """Cases whose promised callback time has passed at ``now``, most overdue first.
+
+        A callback is owed until a step records it made: the escalation's until the customer hears back,
+        the manager's personal call after a report until ``manager_calls``, even once the case is closed.
 
         For a host's scheduler to act on: the library runs no background threads.
         The cases are found through an index of the callbacks still owed, so a
         poll costs what it finds, however large the journal.
         """
         summaries = self._summaries(callback_before=canonical_time(now))
-        overdue = [s for s in summaries if s.state != CLOSED and s.callback_by is not None and s.callback_by < now]
+        overdue = [s for s in summaries if s.callback_by is not None and s.callback_by < now]
         return sorted(overdue, key=lambda summary: (summary.callback_by, str(summary.number)))
 
     def _summaries(self, **filters: str | None) -> list[CaseSummary]:

@@ -137,7 +137,7 @@ def case_statements(cases: str, events: str, mark: str) -> dict[str, str]:
             f"INSERT INTO {cases} (number, customer_id, version, state, first_seq, opened_at, last_seq, "  # noqa: S608
             "last_hash, callback_due) "
             "SELECT e.number, e.customer_id, e.version, e.state, f.seq, f.at, e.seq, e.hash, "
-            f"CASE WHEN e.state <> 'closed' THEN e.callback_due END FROM {events} e "
+            f"e.callback_due FROM {events} e "
             f"JOIN (SELECT number, MAX(version) AS last FROM {events} GROUP BY number) l "
             f"ON e.number = l.number AND e.version = l.last JOIN {events} f ON f.number = e.number AND f.version = 1"
         ),

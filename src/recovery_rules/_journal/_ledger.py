@@ -29,8 +29,11 @@ are found and summed as the earlier release did (see :meth:`Store.legacy_grants`
 from __future__ import annotations
 
 import datetime as dt
+import os
+import threading
 import zoneinfo
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Protocol
 
@@ -48,9 +51,11 @@ from ._events import Draft, Event, LedgerEntry, RunningTotal
 if TYPE_CHECKING:
     from ._store import Scope, Store
 
-__all__ = ["GrantQuery", "Ledger", "StoreLedger", "grant_query", "total"]
+__all__ = ["GrantQuery", "Ledger", "StoreLedger", "VerifiedGrants", "grant_query", "total"]
 
 _TIME_ZONE: Final = TypeAdapter(TimeZoneName)
+_REMEMBERED: Final = 4096
+"""How many verified grant events a journal object keeps (a few hundred kilobytes at most)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,13 +161,106 @@ class Ledger(Protocol):
         ...
 
 
+class VerifiedGrants:
+    """One journal object's memo of the grant events it verified: a stored row is checked once, not at every read.
+
+    The ledger reads a guest's latest grant (and, for a day or rolling window,
+    the grant before the window) inside every decision's transaction, and
+    :meth:`Event.from_record` checks each one whole: parsed, hashed, every
+    column compared with its one canonical spelling. Here each event so checked
+    is kept with a snapshot of the stored row it came from (every column, its
+    type and its value), and a grant the journal sealed itself with the row it
+    stored. The ledger still reads the row in its transaction, found as before
+    through the heads and the indexes; only when the row is identical, column by
+    column, to the snapshot is the kept event used instead of checking it again,
+    and since the check is a function of the row alone, it would have found the
+    same. A row changed in any way (an edited amount, a moved index column, a
+    replaced event, its hash rewritten or not) differs from the snapshot and is
+    checked whole again, and refused as before. Nothing is taken on trust from
+    the memo: a wrong or stale entry can only cost a check.
+
+    Per journal object, guarded by a lock (safe for many threads; a forked child
+    starts with an empty memo), bounded to the most recently used grants.
+    """
+
+    __slots__ = ("_entries", "_limit", "_lock", "_pid")
+
+    def __init__(self, limit: int = _REMEMBERED) -> None:
+        self._limit = limit
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self._entries: OrderedDict[object, tuple[dict[str, object], Event]] = OrderedDict()
+
+    def _own(self) -> None:
+        if self._pid != os.getpid():  # a forked child: the parent's lock may be held by a thread not copied
+            self._lock, self._pid, self._entries = threading.Lock(), os.getpid(), OrderedDict()
+
+    def event(self, record: Mapping[str, object], *, position: int = 0) -> Event:
+        """The event of stored ``record``, checked whole unless this very row was checked before."""
+        seq = record.get("seq")
+        self._own()
+        with self._lock:
+            kept = self._entries.get(seq)
+            if kept is not None and _same(kept[0], record):
+                self._entries.move_to_end(seq)
+                return kept[1]
+        event = Event.from_record(record, position=position)  # JournalIntegrityError for a changed row
+        if event.ledger is not None:
+            self._keep(seq, _snapshot(record), event)
+        return event
+
+    def sealed(self, stored: Mapping[str, object] | None, event: Event) -> None:
+        """Keep ``event``, a grant the journal sealed and stored as ``stored`` (the row as the store reads it back)."""
+        if stored is not None and event.ledger is not None:
+            self._own()
+            self._keep(event.seq, _snapshot(stored), event)
+
+    def _keep(self, seq: object, snapshot: dict[str, object], event: Event) -> None:
+        with self._lock:
+            self._entries[seq] = (snapshot, event)
+            self._entries.move_to_end(seq)
+            while len(self._entries) > self._limit:
+                self._entries.popitem(last=False)
+
+
+_PLAIN: Final = frozenset({str, int, bool, float, type(None)})
+"""The types of a stored column's value that are compared as they are (and that no one can change in place)."""
+
+
+def _snapshot(record: Mapping[str, object]) -> dict[str, object]:
+    """A copy of a stored row (its nested mappings copied too), to compare it with later reads of that row."""
+    return {
+        name: _snapshot(value) if type(value) not in _PLAIN and isinstance(value, Mapping) else value
+        for name, value in record.items()
+    }
+
+
+def _same(kept: Mapping[str, object], record: Mapping[str, object]) -> bool:
+    """Whether ``record`` has exactly the columns of ``kept``, each of the same type and value."""
+    if len(kept) != len(record):
+        return False
+    for name, value in kept.items():
+        if name not in record:
+            return False
+        other = record[name]
+        if type(other) is not type(value):
+            return False
+        if type(value) is dict:  # a nested mapping: the snapshot made it a dict
+            if not _same(value, other):  # type: ignore[arg-type]  # of the same type: a mapping too
+                return False
+        elif other != value:
+            return False
+    return True
+
+
 class StoreLedger:
     """The :class:`Ledger` of one transaction, and the running totals of the next grant."""
 
-    __slots__ = ("_latest", "_read", "_store")
+    __slots__ = ("_latest", "_read", "_store", "_verified")
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, verified: VerifiedGrants | None = None) -> None:
         self._store = store
+        self._verified = verified
         self._latest: dict[tuple[Scope, str], Event | None] = {}  # read once per transaction, before any insert
         self._read: dict[int, Event] = {}  # each grant read once: a guest's latest is often its incident's too
 
@@ -218,7 +316,7 @@ class StoreLedger:
             record = store.record_at(seq)
             if record is None:
                 raise JournalIntegrityError(seq, f"the {scope}'s latest grant is missing: it was deleted")
-            event = self._read[seq] = _event(record, position=seq)
+            event = self._read[seq] = self._event(record, position=seq)
         entry = event.ledger
         owner = None if entry is None else (event.customer_id if scope == "guest" else str(entry.incident))
         if event.hash != hash_ or event.seq != seq or owner != key:
@@ -240,7 +338,7 @@ class StoreLedger:
         record = self._store.grant_before(latest.customer_id, canonical_time(since))
         if record is None:
             return None
-        event = _event(record)
+        event = self._event(record)
         entry = event.ledger
         if (
             entry is None
@@ -260,13 +358,13 @@ class StoreLedger:
         """
         store = self._store
         record = store.grant_before(latest.customer_id, canonical_time(until))
-        last = None if record is None else _event(record)
+        last = None if record is None else self._event(record)
         if last is not None:
             entry = last.ledger
             if entry is None or last.customer_id != latest.customer_id or entry.at >= until:
                 raise JournalIntegrityError(last.seq, "its ledger index does not match the event: it was edited")
         following = store.next_grant(latest.customer_id, 0 if last is None else last.seq)
-        successor = None if following is None else _event(following)
+        successor = None if following is None else self._event(following)
         entry = None if successor is None else successor.ledger
         if (
             successor is None
@@ -281,6 +379,12 @@ class StoreLedger:
                 where, "the guest's grants are not linked one to the next: a grant was removed or edited"
             )
         return last
+
+    def _event(self, record: Mapping[str, object], *, position: int = 0) -> Event:
+        """The checked event of a grant's stored ``record`` (through the journal's memo of verified grants)."""
+        if self._verified is None:
+            return _event(record, position=position)
+        return self._verified.event(record, position=position)
 
     def entry(self, draft: Draft, number: ComplaintNumber) -> LedgerEntry | None:
         """The :class:`LedgerEntry` of ``draft``'s grant, appended next for case ``number`` (``None`` if no grant)."""

@@ -17,7 +17,7 @@ from typing import Any
 from recovery_rules._values._models import ComplaintNumber
 from recovery_rules.exceptions import JournalError
 
-from ._base import CLOSED, MAX_AHEAD, Clock, Journal
+from ._base import MAX_AHEAD, Clock, Journal
 from ._canonical import GENESIS, JSONValue, dumps
 from ._ledger import GrantQuery
 from ._privacy import check_encrypt_flag, new_key, new_key_id
@@ -89,7 +89,7 @@ class MemoryJournal(Journal):
         store = _MemoryStore(self)
         for record in records:
             store.insert(record)  # type: ignore[arg-type]  # a record this journal stored
-            open_callback = None if record["state"] == CLOSED else record.get("callback_due")
+            open_callback = record.get("callback_due")
             store.set_case_head(record, open_callback=open_callback)  # type: ignore[arg-type]  # a str or None
             ledger = record.get("ledger")
             if ledger is not None:
@@ -166,6 +166,10 @@ class _MemoryStore(Store):
 
     def legacy_grants(self, query: GrantQuery) -> list[Record]:
         return []  # a memory journal is always begun by this release
+
+    def stored_form(self, record: Mapping[str, object]) -> Record | None:
+        records = self._journal._records
+        return records[-1] if records and records[-1]["seq"] == record["seq"] else None
 
     def insert(self, record: dict[str, JSONValue]) -> None:
         journal = self._journal

@@ -590,12 +590,13 @@ class _Statements:
 
 
 class _PostgresStore(SQLKeys, Store):
-    __slots__ = ("_connection", "_legacy_until", "_sql")
+    __slots__ = ("_connection", "_inserted", "_legacy_until", "_sql")
 
     def __init__(self, connection: psycopg.Connection[Any], sql: _Statements, legacy_until: int) -> None:
         self._connection = connection
         self._sql = sql
         self._legacy_until = legacy_until
+        self._inserted: tuple[JSONValue, ...] | None = None  # the row last inserted, for stored_form
 
     def _one(self, statement: str, parameters: tuple[object, ...]) -> dict[str, Any] | None:
         row: dict[str, Any] | None = self._connection.execute(statement, parameters).fetchone()
@@ -646,7 +647,14 @@ class _PostgresStore(SQLKeys, Store):
         return [record_of(row) for row in rows]
 
     def insert(self, record: dict[str, JSONValue]) -> None:
-        self._connection.execute(self._sql.insert, row_of(record))
+        row = self._inserted = row_of(record)
+        self._connection.execute(self._sql.insert, row)
+
+    def stored_form(self, record: Mapping[str, object]) -> Record | None:
+        row = self._inserted
+        if row is None or row[0] != record["seq"]:
+            return None
+        return record_of(dict(zip(COLUMNS, row, strict=True)))
 
     def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
         self._connection.execute(self._sql.set_head, (scope, key, seq, hash_))

@@ -436,11 +436,12 @@ class SQLiteJournal(Journal):
 
 
 class _SQLiteStore(SQLKeys, Store):
-    __slots__ = ("_connection", "_legacy_until")
+    __slots__ = ("_connection", "_inserted", "_legacy_until")
 
     def __init__(self, connection: sqlite3.Connection, legacy_until: int) -> None:
         self._connection = connection
         self._legacy_until = legacy_until
+        self._inserted: tuple[JSONValue, ...] | None = None  # the row last inserted, for stored_form
 
     def _one(self, statement: str, parameters: tuple[object, ...]) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self._connection.execute(statement, parameters).fetchone()
@@ -492,7 +493,14 @@ class _SQLiteStore(SQLKeys, Store):
         return [_record(row) for row in rows]
 
     def insert(self, record: dict[str, JSONValue]) -> None:
-        self._connection.execute(_INSERT, row_of(record))
+        row = self._inserted = row_of(record)
+        self._connection.execute(_INSERT, row)
+
+    def stored_form(self, record: Mapping[str, object]) -> Record | None:
+        row = self._inserted
+        if row is None or row[0] != record["seq"]:
+            return None
+        return record_of(dict(zip(COLUMNS, row, strict=True)))
 
     def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
         self._connection.execute(_SET_HEAD, (scope, key, seq, hash_))

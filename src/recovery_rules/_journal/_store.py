@@ -106,6 +106,14 @@ class Store(abc.ABC):
     def insert(self, record: dict[str, JSONValue]) -> None:
         """Store ``record``; it is durable once the write transaction commits."""
 
+    def stored_form(self, record: Mapping[str, object]) -> Record | None:
+        """``record`` (an :meth:`Event.record` just inserted) as :meth:`record_at` reads it back (``None``: unknown).
+
+        The ledger's memo of verified grants keeps it, to recognize that very row when it reads it again.
+        A wrong answer costs only a check: a row that differs from it is checked whole.
+        """
+        return None
+
     @abc.abstractmethod
     def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
         """Record that the latest grant of guest or incident ``key`` is now the event at ``seq`` with ``hash_``."""

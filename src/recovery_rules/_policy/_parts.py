@@ -1,18 +1,19 @@
-"""The parts a policy is built from: ``AuthorityLevel``, ``Cap`` and ``Alternative``."""
+"""The parts a policy is built from: ``AuthorityLevel``, ``Cap``, ``Alternative`` and ``BusinessHours``."""
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, ClassVar, Final
+from typing import Annotated, Any, ClassVar, Final, Self
 
-from pydantic import AfterValidator, BeforeValidator, Field, StrictBool
+from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, model_validator
 from pydantic_core import PydanticCustomError
 
 from recovery_rules._values._base import WORD, Identifier, RecoveryModel, Text, Word, non_empty
+from recovery_rules._values._hours import DAYS, Period, Schedule, parse_periods, show_periods
 from recovery_rules._values._models import NonNegativeMoney
 from recovery_rules._values._time import Duration, Window
 
-__all__ = ["ANY", "DEFAULT_REMEDY_KINDS", "Alternative", "AuthorityLevel", "Cap", "Url", "WordSet"]
+__all__ = ["ANY", "DEFAULT_REMEDY_KINDS", "Alternative", "AuthorityLevel", "BusinessHours", "Cap", "Url", "WordSet"]
 
 ANY: Final = "*"
 """In ``Alternative.applies_to``: relevant to every complaint."""
@@ -157,3 +158,68 @@ class Alternative(RecoveryModel):
     def relevant_to(self, category: str, remedy_kind: str) -> bool:
         """Whether this option fits a complaint of ``category`` asking for ``remedy_kind``."""
         return ANY in self.applies_to or category in self.applies_to or remedy_kind in self.applies_to
+
+
+def _periods_text(value: object) -> object:
+    if not isinstance(value, str):
+        raise PydanticCustomError("hours", "must be a string such as '07:00-22:00' or 'closed'")
+    try:
+        return show_periods(parse_periods(value))
+    except ValueError as error:
+        raise PydanticCustomError("hours", str(error)) from None
+
+
+Hours = Annotated[str, BeforeValidator(_periods_text)]
+"""A day's opening periods as a policy file writes them: ``"07:00-22:00"``, ``"09:00-12:00, 13:00-17:00"``,
+``"closed"``; kept in the normal form (sorted, two-digit hours)."""
+
+
+class BusinessHours(RecoveryModel):
+    """When the business is open to call its customers back, per day of the week, in the policy's time zone.
+
+    Each day (``monday`` ... ``sunday``) is ``"HH:MM-HH:MM"`` (24-hour clock, ``24:00`` as an end for
+    midnight), several periods separated by commas, or ``"closed"``; a day left out has ``default``'s
+    hours. A day with no hours and no ``default`` is refused, as is a week with no opening at all.
+    """
+
+    _what: ClassVar[str] = "business hours"
+
+    default: Hours | None = None
+    monday: Hours | None = None
+    tuesday: Hours | None = None
+    wednesday: Hours | None = None
+    thursday: Hours | None = None
+    friday: Hours | None = None
+    saturday: Hours | None = None
+    sunday: Hours | None = None
+
+    @model_validator(mode="after")
+    def _every_day(self) -> Self:
+        missing = [day for day in DAYS if getattr(self, day) is None]
+        if missing and self.default is None:
+            raise PydanticCustomError(
+                "hours",
+                "gives no hours for {days}: give every day its hours (or 'closed'), or a default for the days left out",
+                {"days": ", ".join(missing)},
+            )
+        if not any(self.periods(day) for day in range(len(DAYS))):
+            raise PydanticCustomError(
+                "hours", "is closed every day, so no callback could ever be promised; open on at least one day"
+            )
+        return self
+
+    def hours(self, day: int) -> str:
+        """The hours of weekday ``day`` (0 is Monday), as written: its own or ``default``'s."""
+        own: str | None = getattr(self, DAYS[day])
+        text = own if own is not None else self.default
+        if text is None:  # the validator refuses a day with neither
+            raise AssertionError(f"{DAYS[day]} has no hours")
+        return text
+
+    def periods(self, day: int) -> tuple[Period, ...]:
+        """The opening periods of weekday ``day`` (0 is Monday): start and end in minutes after midnight."""
+        return parse_periods(self.hours(day))
+
+    def schedule(self, zone: str) -> Schedule:
+        """The week on the wall clock of ``zone``, for counting in business hours."""
+        return Schedule.of(tuple(self.periods(day) for day in range(len(DAYS))), zone)

@@ -17,13 +17,14 @@ from recovery_rules._values._base import RecoveryModel, Text, Word, located_prob
 from recovery_rules._values._currencies import MINOR_UNITS
 from recovery_rules._values._models import Complaint, NonNegativeMoney
 from recovery_rules._values._money import Money
-from recovery_rules._values._time import TimeZoneName, Window
+from recovery_rules._values._time import Duration, TimeZoneName, Window, format_duration
 from recovery_rules._wording._locale import LocaleTag, LocaleWording, wording_problems
 from recovery_rules.exceptions import InvalidInputError, PolicyError, Problem, UnknownLevelError
+from recovery_rules.files import SourceMap
 
 from ._catalog import CatalogIndex
-from ._file import parse_policy_text, read_policy_file
-from ._parts import ANY, DEFAULT_REMEDY_KINDS, Alternative, AuthorityLevel, Cap, WordSet
+from ._file import parse_policy_text, read_policy_text
+from ._parts import ANY, DEFAULT_REMEDY_KINDS, Alternative, AuthorityLevel, BusinessHours, Cap, WordSet
 from ._schema import for_validation, with_file_shorthands
 
 __all__ = ["Policy"]
@@ -91,6 +92,14 @@ class Policy(RecoveryModel):
     - ``require_employee``: every step of a :class:`~recovery_rules.Case`
       (opening it too) must name the employee who takes it (``employee="E-0042"``);
       a step without one is refused and nothing is recorded. Off by default.
+    - ``business_hours``: when the business calls customers back, per day of
+      the week in ``timezone`` (``monday = "07:00-22:00"``, ``sunday = "closed"``,
+      a ``default`` for the days left out); a callback is promised
+      only within them, ``callback_within`` counted in open time. Left out, the
+      business is always open and durations are added in absolute time.
+    - ``personal_call_within``: after a written report, the manager's personal
+      call is promised this long after the report, counted in business hours
+      (left out: no call is promised by a time).
 
     A policy that cannot keep its promises does not load: every problem is
     reported at once in a :class:`~recovery_rules.PolicyError`.
@@ -120,6 +129,8 @@ class Policy(RecoveryModel):
     customer_noun: Word = "guest"
     require_employee: StrictBool = False
     wording: Annotated[dict[LocaleTag, LocaleWording], Field(max_length=100)] = Field(default_factory=dict)
+    business_hours: BusinessHours | None = None
+    personal_call_within: Duration | None = None
 
     # The compiled indexes live in a slot of the instance's own, outside pydantic's fields and private
     # attributes: a copy made with model_copy (which skips validation) has none, so it cannot decide with the
@@ -143,21 +154,30 @@ class Policy(RecoveryModel):
     # -- reading ------------------------------------------------------------
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Self:
-        """Load a policy from a TOML, JSON or YAML file (YAML needs the ``yaml`` extra)."""
-        data, source = read_policy_file(path)
-        return cls._from_data(data, source)
+        """Load a policy from a TOML, JSON or YAML file (YAML needs the ``yaml`` extra).
+
+        A :class:`PolicyError` names the file (``source``) and gives each problem
+        its ``line`` and ``column`` in it, where they can be found.
+        """
+        text, format, source = read_policy_text(path)
+        return cls._from_text(text, format, source)
 
     @classmethod
     def from_text(cls, text: str, *, format: Literal["toml", "json", "yaml"] = "toml") -> Self:
-        """Load a policy from the text of a policy file."""
-        return cls._from_data(parse_policy_text(text, format, source=f"<{format} text>"), None)
+        """Load a policy from the text of a policy file.
+
+        A :class:`PolicyError` gives each problem its ``line`` and ``column`` in
+        ``text``, where they can be found.
+        """
+        return cls._from_text(text, format, None)
 
     @classmethod
-    def _from_data(cls, data: object, source: str | None) -> Self:
+    def _from_text(cls, text: str, format: Literal["toml", "json", "yaml"], source: str | None) -> Self:
         try:
-            return cls.model_validate(data)
+            return cls.model_validate(parse_policy_text(text, format, source=source or f"<{format} text>"))
         except PolicyError as error:
-            raise PolicyError(error.problems, source=source) from None
+            # Only a policy that does not load pays for placing its problems in the text.
+            raise PolicyError(SourceMap(text, format).locate(error.problems), source=error.source or source) from None
 
     # -- checks -------------------------------------------------------------
     @model_validator(mode="before")
@@ -340,6 +360,7 @@ def _problems(policy: Policy) -> Iterator[Problem]:
             elif delegate not in names:
                 yield Problem(f"{at}.delegates", f"{delegate!r} names no level; use one of: {', '.join(names)}")
     yield from wording_problems(policy)
+    yield from _hours_problems(policy)
     if policy.denials_delivered_by not in names:
         yield Problem("denials_delivered_by", f"names no level; use one of: {', '.join(names)}")
     if policy.strict_categories and not categories:
@@ -356,6 +377,31 @@ def _problems(policy: Policy) -> Iterator[Problem]:
     yield from _limit_problems(policy)
     yield from _cap_problems(policy)
     yield from _catalog_problems(policy, vocabulary, categories)
+
+
+_LONGEST_PROMISE: Final = dt.timedelta(days=3660)
+"""The furthest a promise counted in business hours may reach, by the calendar (about ten years)."""
+
+
+def _hours_problems(policy: Policy) -> Iterator[Problem]:
+    """Every promise counted in business hours must come due within :data:`_LONGEST_PROMISE`."""
+    hours = policy.business_hours
+    if hours is None:
+        return
+    weekly = dt.timedelta(minutes=hours.schedule(policy.timezone).weekly_minutes)
+    promises = [(f"levels[{i}].callback_within", level.callback_within) for i, level in enumerate(policy.levels)]
+    promises.append(("personal_call_within", policy.personal_call_within))
+    for location, within in promises:
+        if within is None:
+            continue
+        weeks = within / weekly  # open time is counted a week at a time, give or take a clock change
+        if (weeks + 1) * 7 > _LONGEST_PROMISE.days:
+            yield Problem(
+                location,
+                f"{format_duration(within)} counted in business hours ({format_duration(weekly)} open a week) "
+                f"would come due about {int(weeks) + 1} weeks later, beyond the ten years a promise may reach; "
+                "shorten it or open longer",
+            )
 
 
 def _plan_b_gaps(policy: Policy, index: CatalogIndex) -> Iterator[Problem]:

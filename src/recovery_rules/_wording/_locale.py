@@ -125,6 +125,25 @@ def _step_messages() -> dict[str, MessageSpec]:
             (*_ASKED, "approved_by"),
             {"remedy": "the customer must hear what they get"},
         ),
+        "step_deliver_offer": step(
+            "deliver: a manager's counter-offer (less than asked), delivered by the employee, asking if it is accepted",
+            (*_ASKED, "approved_by", "offer"),
+            {"offer": "the customer must hear what they are offered"},
+        ),
+        "step_accept_offer": step(
+            "a counter-offer accepted",
+            ("offer", "complaint_number"),
+            {"offer": "the customer must hear what they get"},
+        ),
+        "step_decline_offer": step(
+            "a counter-offer declined: understanding, and the manager who explains and offers alternatives next",
+            ("delivered_by", "complaint_number"),
+        ),
+        "step_offer_reason": step(
+            "explain a declined counter-offer: the most the manager could approve, as a sentence",
+            ("offered_by", "offer_amount"),
+            {"offer_amount": "it is the reason"},
+        ),
         "step_explain_denial": step(
             "explain a denial: a manager gives the reason and two alternatives",
             (*_ASKED, "delivered_by", "reason", "alternatives"),
@@ -154,6 +173,19 @@ def _step_messages() -> dict[str, MessageSpec]:
             "write the report: sorry it could not be resolved, a manager will call personally",
             ("report_to", "complaint_number"),
             {"report_to": "the customer must hear who will call them"},
+        ),
+        "step_report_call_by": step(
+            "write the report, when the policy promises the manager's call by a time (personal_call_within)",
+            ("report_to", "callback_time", "complaint_number"),
+            {
+                "report_to": "the customer must hear who will call them",
+                "callback_time": "the customer must hear when the manager will call",
+            },
+        ),
+        "step_manager_calls": step(
+            "the manager's personal call after the report: who calls, sorry, the complaint heard, what next",
+            ("caller", "complaint_number"),
+            {"caller": "the customer must hear who is calling"},
         ),
     }
 

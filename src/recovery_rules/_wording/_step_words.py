@@ -232,6 +232,9 @@ class _CaseSoFar:
     denial_reason: str | None = None
     offered_by: str | None = None
     backup: Alternative | None = None
+    report_to: str | None = None
+    offer: Remedy | None = None
+    offer_by: str | None = None
 
     def then(self, event: Event) -> _CaseSoFar:
         """The story once ``event`` happened."""
@@ -243,6 +246,15 @@ class _CaseSoFar:
                 return dataclasses.replace(self, decision=Resolution.model_validate(data["resolution"]))
             case "manager_approved":
                 approval = Resolution.model_validate(data["resolution"])
+                offer = data.get("offer")
+                if offer is not None:  # a counter-offer: less than asked
+                    return dataclasses.replace(
+                        self,
+                        approval=approval,
+                        approved_by=event.actor,
+                        offer=Remedy.model_validate(offer),
+                        offer_by=event.actor,
+                    )
                 return dataclasses.replace(self, approval=approval, approved_by=event.actor)
             case "manager_denied":
                 return dataclasses.replace(self, denied_by=event.actor, denial_reason=str(data["reason"]))
@@ -251,6 +263,8 @@ class _CaseSoFar:
                 return dataclasses.replace(
                     self, offered_by=event.actor, backup=None if backup is None else Alternative.model_validate(backup)
                 )
+            case "report_written":
+                return dataclasses.replace(self, report_to=str(_report(event)["to"]))
         return self
 
     @property
@@ -301,9 +315,14 @@ def _lead(step: str, story: _CaseSoFar, event: Event | None, now: dt.datetime) -
                 **story.asked(decision.remedy),
                 "escalate_to": Level(_required(decision.escalate_to)),
                 "reason": DecisionReason(decision),
-                "callback_time": Time(_required(decision.callback_by), now),
+                # once recorded, the callback promised (the time the customer chose, if they did)
+                "callback_time": Time(_required(decision.callback_by if event is None else event.callback_due), now),
             }
             return (Line("step_escalate", facts),)
+        case "deliver" if story.offer is not None:  # a counter-offer: asking whether the customer accepts it
+            asked = story.asked(_required(story.preferred))
+            facts = {**asked, "approved_by": Level(_required(story.offer_by)), "offer": Asked(story.offer)}
+            return (Line("step_deliver_offer", facts),)
         case "deliver":
             resolution = story.approval or _required(story.decision)
             asked = story.asked(resolution.remedy)
@@ -322,10 +341,28 @@ def _lead(step: str, story: _CaseSoFar, event: Event | None, now: dt.datetime) -
             return (Line("step_final_offer", {"offer": Offers((offer,)), **number}),)
         case "write_report":
             to = str(_report(event)["to"]) if event is not None else story.policy.denials_delivered_by
-            return (Line("step_report", {"report_to": Level(to), **number}),)
+            call_by = event.callback_due if event is not None else _personal_call_by(story.policy, now)
+            if call_by is None:
+                return (Line("step_report", {"report_to": Level(to), **number}),)
+            return (
+                Line("step_report_call_by", {"report_to": Level(to), "callback_time": Time(call_by, now), **number}),
+            )
+        case "manager_calls":
+            caller = event.actor if event is not None else _required(story.report_to)
+            return (Line("step_manager_calls", {"caller": Level(caller), **number}),)
         case "thank":
             return (Line("thanks", number),)
     return ()
+
+
+def _personal_call_by(policy: Policy, now: dt.datetime) -> dt.datetime | None:
+    """When a report written ``now`` promises the manager's call (``None``: the policy promises no time)."""
+    within = policy.personal_call_within
+    if within is None:
+        return None
+    from recovery_rules._policy._policy import compiled_policy  # noqa: PLC0415 - a layer below, imported when used
+
+    return compiled_policy(policy).promise(now, within)
 
 
 def _report(event: Event) -> Mapping[str, object]:
@@ -345,7 +382,10 @@ def _denial(story: _CaseSoFar, event: Event | None) -> Line:
         offered = decision.alternatives[:OFFERED_WITH_A_DENIAL]
         speaker = _denial_speaker(story)
     reason: Fact
-    if story.denied_by is None:  # the rules denied it: their reason, in the locale's words
+    if story.denied_by is None and story.offer is not None:  # a declined counter-offer: the most there was
+        offered_by = Level(_required(story.offer_by))
+        reason = Nested("step_offer_reason", {"offered_by": offered_by, "offer_amount": Amount(story.offer.amount)})
+    elif story.denied_by is None:  # the rules denied it: their reason, in the locale's words
         reason = Nested("step_reason", {"reason": DecisionReason(decision)})
     else:  # a manager denied it: their reason, as they gave it
         reason = Verbatim(str(event.data["reason"]) if event is not None else _required(story.denial_reason))
@@ -363,7 +403,7 @@ def _denial_speaker(story: _CaseSoFar) -> str:
     ``denials_delivered_by`` (as ``Case.explain_denial`` chooses)."""
     ranks = [level.name for level in story.policy.levels]
     required = story.policy.denials_delivered_by
-    denier = story.denied_by
+    denier = story.denied_by or story.offer_by
     return denier if denier is not None and ranks.index(denier) >= ranks.index(required) else required
 
 
@@ -374,6 +414,10 @@ def _reply(step: str, story: _CaseSoFar, event: Event) -> tuple[Line, ...]:
             return (Line("step_restate", story.asked(_required(story.preferred))),)
         case "accept_alternative" | "accept_final_offer":
             return (Line("step_accept", {"accepted": Offers((_alternative(event),)), **story.number}),)
+        case "accept_offer":
+            return (Line("step_accept_offer", {"offer": Asked(_required(story.offer)), **story.number}),)
+        case "decline_offer":
+            return (Line("step_decline_offer", {"delivered_by": Level(_denial_speaker(story)), **story.number}),)
     return ()
 
 
@@ -383,6 +427,8 @@ def _speaker(step: str, story: _CaseSoFar) -> str:
         return _denial_speaker(story)
     if step in ("make_final_offer", "write_report"):
         return story.offered_by or story.level
+    if step == "manager_calls":
+        return _required(story.report_to)
     return story.level
 
 

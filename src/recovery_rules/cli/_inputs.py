@@ -6,6 +6,7 @@ the line and the field, and says how to fix it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -18,14 +19,12 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from recovery_rules import Complaint, InvalidInputError, Money, Policy, PolicyError, Problem, presets
-from recovery_rules.files import check_regular_file, open_regular_file, parse_problem, read_regular_file
+from recovery_rules.files import SourceMap, check_regular_file, open_regular_file, parse_problem, read_regular_file
 
 from ._errors import CliInputError, why_unusable
-from ._locate import Position, parse_location, source_map
 
 __all__ = [
     "MAX_INPUT_BYTES",
-    "MAX_POLICY_BYTES",
     "LoadedPolicy",
     "LocatedProblem",
     "file_format",
@@ -46,9 +45,6 @@ __all__ = [
 MAX_INPUT_BYTES: Final = 5_000_000
 """Complaint and test-case files larger than this (5 MB) are refused."""
 
-MAX_POLICY_BYTES: Final = 5_000_000
-"""The most of a policy file read again to place its problems on their lines: as much as ``Policy.from_file`` reads."""
-
 EARLIEST: Final = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 LATEST: Final = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
 """Times given on the command line (``--now``, ``--since``, ``--until``) lie between these: far enough
@@ -63,6 +59,17 @@ _AT_LINE_COLUMN: Final = re.compile(r" \(at line \d+, column \d+\)")
 def file_format(path: Path) -> str | None:
     """``toml``, ``json`` or ``yaml`` from a file name's extension; ``None`` for any other."""
     return _FORMATS.get(path.suffix.lower())
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A place in a file, both counted from 1."""
+
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,35 +103,45 @@ def locate_problems(
 ) -> list[LocatedProblem]:
     """Add the line and column of each problem in ``text``, the file it was found in.
 
-    Syntax errors carry their line and column in the message or location
-    (``line 3, column 9``); other problems have a path such as
-    ``levels[1].limit``, looked up in a map of the file. ``inherited`` is a
-    pattern and a replacement naming where a value not written at its own
-    location came from (a test case's field from the file's ``defaults``).
+    A problem the library already placed (a :class:`PolicyError` of
+    ``Policy.from_file``) keeps its ``line`` and ``column``; the others are
+    placed by :class:`recovery_rules.files.SourceMap`: syntax errors carry
+    their line and column in the message or location (``line 3, column 9``),
+    other problems have a path such as ``levels[1].limit``, looked up in a
+    map of the file. ``inherited`` is a pattern and a replacement naming where
+    a value not written at its own location came from (a test case's field
+    from the file's ``defaults``).
     """
-    found = source_map(text, format) if text is not None and format is not None else None
+    problems = list(problems)
+    found = None
+    if text is not None and format is not None and any(problem.line is None for problem in problems):
+        found = SourceMap(text, format)
     located = []
-    for problem in problems:
-        location, message, position = problem.location, problem.message, None
-        syntax = _LINE_COLUMN.fullmatch(location) or _LINE_COLUMN.search(message)
-        if syntax:
-            position = Position(int(syntax[1]), int(syntax[2]))
+    for given in problems:
+        problem = _place(found, given, inherited) if found is not None and given.line is None else given
+        location, message = problem.location, problem.message
+        if _LINE_COLUMN.fullmatch(location) or _LINE_COLUMN.search(message):  # a syntax error: the place is said
             if _LINE_COLUMN.fullmatch(location):
                 location = ""
             message = _AT_LINE_COLUMN.sub("", message)
-        elif found is not None and location:
-            hit = found.find(location)
-            if inherited is not None and (hit is None or hit[1] != parse_location(location)):
-                origin = found.find(re.sub(inherited[0], inherited[1], location))
-                if origin is not None and origin[1] == parse_location(re.sub(inherited[0], inherited[1], location)):
-                    hit = origin
-            position = hit[0] if hit else None
+        position = Position(problem.line, problem.column or 1) if problem.line is not None else None
         located.append(LocatedProblem(location, message, position))
     # In the order of the file, as a reader fixes them; problems with no place in it last.
-    return sorted(located, key=_place)
+    return sorted(located, key=_in_file_order)
 
 
-def _place(problem: LocatedProblem) -> tuple[bool, int, int]:
+def _place(found: SourceMap, problem: Problem, inherited: tuple[str, str] | None) -> Problem:
+    """``problem`` with its line and column: where its own value is written, else where the value it
+    ``inherited`` is (a test case's field from the file's ``defaults``), else its nearest enclosing value."""
+    syntax = _LINE_COLUMN.fullmatch(problem.location) or _LINE_COLUMN.search(problem.message)
+    if inherited is not None and not syntax and found.find(problem.location, exact=True) is None:
+        origin = found.find(re.sub(inherited[0], inherited[1], problem.location), exact=True)
+        if origin is not None:
+            return dataclasses.replace(problem, line=origin[0], column=origin[1])
+    return found.locate([problem])[0]
+
+
+def _in_file_order(problem: LocatedProblem) -> tuple[bool, int, int]:
     position = problem.position
     return (True, 0, 0) if position is None else (False, position.line, position.column)
 
@@ -297,13 +314,8 @@ def policy_problems(path: Path) -> tuple[Policy | None, list[LocatedProblem]]:
     regular_file(str(path), "policy")
     try:
         return Policy.from_file(path), []
-    except PolicyError as error:
-        format = file_format(path)
-        try:  # read again, the safe way, to place each problem on its line
-            text: str | None = read_text(str(path), "policy", limit=MAX_POLICY_BYTES) if format else None
-        except CliInputError:  # what Policy.from_file could not read either: its problems say why
-            text = None
-        return None, locate_problems(error.problems, text, format)
+    except PolicyError as error:  # each problem placed on its line by the library, where it can be
+        return None, locate_problems(error.problems, None, None)
 
 
 def load_policy(spec: str, *, option: str = "--policy") -> LoadedPolicy:

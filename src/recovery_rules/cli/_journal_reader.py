@@ -12,7 +12,8 @@ link to the event before, its case's versions) and replays each case through the
 case path, so the figures built on it come from an intact journal written the
 way :class:`~recovery_rules.Case` writes one. The first problem stops the read:
 the journal's own :meth:`~recovery_rules.Journal.verify` then names the first
-bad event, and the command refuses to report from it.
+bad event, and the command refuses to go on from it (``simulate journal:...``; ``report`` reads
+the journal through :func:`recovery_rules.metrics.report`, which checks it the same way).
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from recovery_rules import (
     CaseState,
     CaseView,
     ChainHead,
-    ComplaintNumber,
     Event,
     Journal,
     JournalError,
@@ -240,70 +240,3 @@ class CaseReplay:
             f"the journal {self.name} holds events that do not follow the case path: event {found.seq}: "
             f"{found.problem}. Only journals written by recovery-rules' Case can be reported on"
         )
-
-
-class PeriodReplay(CaseReplay):
-    """The cases opened within ``[since, until)`` only, each read whole, its events checked: not the whole journal.
-
-    The cases are found through the journal's index of opening times, so the
-    work is the period's, however large the journal. Each event read has its
-    hash checked and each case's versions must run 1, 2, 3...; the chain as a
-    whole is not walked (:attr:`walked` is ``False``), except from
-    ``expected_head`` on when one is given: the journal must still hold that
-    head's event, and every event after it is checked and chained
-    (:meth:`Journal.verify` with ``resume_from``).
-    """
-
-    walked = False
-
-    def __init__(
-        self,
-        journal: Journal,
-        name: str,
-        *,
-        now: dt.datetime,
-        since: dt.datetime | None,
-        until: dt.datetime | None,
-        expected_head: ChainHead | None = None,
-    ) -> None:
-        super().__init__(journal, name, now=now, expected_head=expected_head)
-        self.since = since
-        self.until = until
-
-    def __iter__(self) -> Iterator[Replayed]:
-        try:
-            if self.expected_head is not None:
-                checked = self.journal.verify(resume_from=self.expected_head)
-                if not checked.ok:
-                    raise CliInputError(
-                        f"the journal {self.name} fails its integrity check from the expected head on: event "
-                        f"{checked.first_bad} is bad: {checked.problem}. Figures from a journal that was changed "
-                        "cannot be trusted, so none are reported"
-                    )
-                self.head = checked.head
-            else:
-                self.head = self.journal.head()
-            summaries = self.journal.cases(since=self.since, until=self.until)
-            self.total = len(summaries)
-            for summary in summaries:
-                yield from self._case(summary.number)
-        except JournalIntegrityError as error:
-            raise CliInputError(
-                f"the journal {self.name} fails its integrity check: event {error.seq} is bad: {error.problem}. "
-                "Figures from a journal that was changed cannot be trusted, so none are reported"
-            ) from None
-        except JournalError as error:
-            raise CliInputError(f"cannot read the journal {self.name}: {error}") from None
-
-    def _case(self, number: ComplaintNumber) -> Iterator[Replayed]:
-        view: CaseView | None = None
-        for event in self.journal.events(number):
-            if self.now is not None and event.at > self.now:
-                self.later += 1
-                continue
-            if view is not None and view.state is CaseState.CLOSED:
-                raise JournalIntegrityError(event.seq, "its case was already closed")
-            view = CaseView.replay((event,)) if view is None else view.after(event)
-            yield Replayed(event, view)
-        if view is not None and view.state is not CaseState.CLOSED:
-            self._open[str(number)] = view

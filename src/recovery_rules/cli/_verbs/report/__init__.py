@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Final
 
 import click
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from recovery_rules import CaseOutcome, ChainHead, InvalidInputError, Outcome
+from recovery_rules import CaseOutcome, ChainHead, InvalidInputError, Outcome, RecoveryRulesError
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
-from recovery_rules.cli._inputs import parse_time, show_time, within_range
-from recovery_rules.cli._journal_reader import CaseReplay, PeriodReplay, open_journal
+from recovery_rules.cli._inputs import load_policy, parse_time, show_time, within_range
+from recovery_rules.cli._journal_reader import open_journal, shown
 from recovery_rules.cli._verbs import options
-
-from ._metrics import CAP_BANDS, Report, build_report, nearest_rank, percent
+from recovery_rules.metrics import CAP_BANDS, GroupFigures, Report, Spread, percent, report
 
 __all__ = ["command"]
 
@@ -38,6 +38,14 @@ _SHOWN_OVERDUE = 10
     help="A chain head saved earlier (an earlier report prints it): the journal must still hold its events unchanged.",
 )
 @click.option("--chart", metavar="FILE.png", help="Also draw the report as a PNG image (needs the chart extra).")
+@click.option(
+    "--policy",
+    "-p",
+    "policy",
+    metavar="POLICY",
+    help="Read the figures against this policy: its currency, every level in its order, its cap. "
+    + options.POLICY_HELP,
+)
 @options.json
 def command(
     *,
@@ -47,6 +55,7 @@ def command(
     until: str | None,
     expected_head: str | None,
     chart: str | None,
+    policy: str | None,
     as_json: bool,
 ) -> int:
     """Compute the service metrics of the cases recorded in JOURNAL, as they stood at --now.
@@ -59,8 +68,10 @@ def command(
     per-customer cap used, and the cases per category, for the cases opened
     between --since and --until. Times are shown, and dates read, in the time
     zone of --now (UTC by default). The journal is verified as it is read: one
-    that was changed is refused. Exit code 0, or 2 when the journal cannot be
-    read or fails its check.
+    that was changed is refused. With --policy, the figures are read against
+    that policy: its currency, all its levels in its order, its cap. The
+    figures are recovery_rules.metrics.report's: --json prints its document.
+    Exit code 0, or 2 when the journal cannot be read or fails its check.
     """
     moment = parse_time(now, option="--now") if now else dt.datetime.now(dt.UTC)
     start = _boundary(since, "--since", moment)
@@ -68,21 +79,31 @@ def command(
     if start is not None and end is not None and start >= end:
         raise CliInputError("--since must be earlier than --until")
     head = _head(expected_head) if expected_head else None
+    against = load_policy(policy).policy if policy is not None else None
     with open_journal(journal) as opened:
-        if start is None and end is None:
-            replay = CaseReplay(opened, journal, now=moment, expected_head=head)
-        else:  # only the period's cases, found through the journal's index of opening times
-            replay = PeriodReplay(opened, journal, now=moment, since=start, until=end, expected_head=head)
-        with _console.progress("reading the journal", replay.total, unit="events") as advance:
-            report = build_report(replay, since=start, until=end, advance=advance)
+        try:
+            total = opened.head().count
+            with _console.progress("reading the journal", total, unit="events") as advance:
+                figures = report(
+                    opened,
+                    since=start,
+                    until=end,
+                    policy=against,
+                    now=moment,
+                    expected_head=head,
+                    source=shown(journal),
+                    progress=advance,
+                )
+        except RecoveryRulesError as error:
+            raise CliInputError(str(error)) from None
     if chart is not None:
         from recovery_rules.cli._verbs.report._chart import write_chart  # noqa: PLC0415 - matplotlib only when asked
 
-        write_chart(report, chart)
+        write_chart(figures, chart)
     if as_json:
-        _console.echo_json(report.to_json())
+        _console.echo_json(figures.model_dump(mode="json"))
     else:
-        _render(report)
+        _render(figures)
     if chart is not None:
         _console.stderr().print(f"chart written to {chart}")
     return ExitCode.OK
@@ -145,24 +166,26 @@ def _columns(table: Table, first: str, *rest: str) -> None:
 
 def _render(report: Report) -> None:
     console = _console.stdout()
-    now = report.now
+    now = report.period.now
     policies = sorted(report.policies.items())
     under = policies[0][0] if len(policies) == 1 else ", ".join(f"{name} ({count})" for name, count in policies)
-    console.print(f"{report.cases} cases from {report.source}" + (f", under {under}" if under else ""))
-    period = (f"opened from {_when(report.since, now)}" if report.since else "opened any time") + (
-        f" until {_when(report.until, now)}" if report.until else ""
+    console.print(f"{report.cases.total} cases from {report.source}" + (f", under {under}" if under else ""))
+    since, until = report.period.since, report.period.until
+    period = (f"opened from {_when(since, now)}" if since else "opened any time") + (
+        f" until {_when(until, now)}" if until else ""
     )
     console.print(f"  {period}; as of {_when(now, now)}")
-    head = report.head or ChainHead(count=0, hash="0" * 64)
-    if report.walked:
+    read = report.journal
+    head = read.head or ChainHead(count=0, hash="0" * 64)
+    if read.verified:
         console.print(f"  journal: {head.count} events, chain intact, head {head}")
     else:
         console.print(f"  journal: {head.count} events, head {head}; the period's cases read, each event checked")
-    if report.expected_head is not None:
-        expected = report.expected_head
+    if read.expected_head is not None:
+        expected = read.expected_head
         console.print(f"  it still holds the expected head {expected.count}:{expected.hash[:12]}...")
-    if report.later:
-        console.print(f"  {report.later} events recorded later than --now left out")
+    if read.later_than_now:
+        console.print(f"  {read.later_than_now} events recorded later than --now left out")
 
     _decisions(console, report)
     _callbacks(console, report)
@@ -170,44 +193,49 @@ def _render(report: Report) -> None:
     _levels(console, report)
     _categories(console, report)
     _cap_share(console, report)
+    _satisfaction(console, report)
+
+
+_RATE_NAMES: Final = {
+    "escalation": ("escalation rate", "decided"),
+    "denial": ("denial rate", "decided"),
+    "alternative_accepted": ("alternative accepted", "answered"),
+    "final_offer_accepted": ("final offer accepted", "answered"),
+    "callback_kept": ("callbacks kept", "due"),
+}
+"""Each rate's name in words, and what its cases are."""
 
 
 def _decisions(console: Console, report: Report) -> None:
-    first, escalations = report.first, report.escalations
-    waiting = first[Outcome.ESCALATED] - escalations["approved"] - escalations["denied"]
+    first, escalations = report.first_decisions, report.escalations
     console.print()
     console.print(
-        f"first decisions: {first[Outcome.APPROVED]} approved, {first[Outcome.ESCALATED]} escalated, "
-        f"{first[Outcome.DENIED]} denied; {report.undecided} not decided yet"
+        f"first decisions: {first.approved} approved, {first.escalated} escalated, "
+        f"{first.denied} denied; {first.undecided} not decided yet"
     )
     console.print(
-        f"escalations: {escalations['approved']} approved and {escalations['denied']} denied by the higher level, "
-        f"{waiting} waiting"
+        f"escalations: {escalations.approved} approved and {escalations.denied} denied by the higher level, "
+        f"{escalations.waiting} waiting"
     )
 
     rates = _table("rates")
     _columns(rates, "metric", "rate")
     rates.add_column("cases")
-    wording = {
-        "escalation": "decided",
-        "denial": "decided",
-        "alternative_accepted": "answered",
-        "final_offer_accepted": "answered",
-        "callback_kept": "due",
-    }
-    for key, name, rate in report.rates():
-        rates.add_row(name, rate.percent(), f"{rate.count} of {rate.of} {wording[key]}")
+    for key, (name, cases) in _RATE_NAMES.items():
+        rate = getattr(report.rates, key)
+        rates.add_row(name, rate.percent(), f"{rate.count} of {rate.of} {cases}")
     console.print()
     console.print(rates)
 
 
 def _callbacks(console: Console, report: Report) -> None:
-    now = report.now
+    now = report.period.now
+    callbacks = report.callbacks
     console.print()
-    overdue = report.overdue_sorted()
+    overdue = report.overdue_callbacks
     console.print(
-        f"callbacks: {report.callbacks['kept']} kept, {report.callbacks['late']} late, "
-        f"{report.callbacks['overdue']} overdue, {report.callbacks['pending']} not yet due"
+        f"callbacks: {callbacks.kept} kept, {callbacks.late} late, "
+        f"{callbacks.overdue} overdue, {callbacks.pending} not yet due"
     )
     if overdue:
         late = _table(f"overdue callbacks at {_when(now, now)}")
@@ -220,7 +248,13 @@ def _callbacks(console: Console, report: Report) -> None:
         ):
             late.add_column(name, justify=justify)  # type: ignore[arg-type]  # the literals are valid justify values
         for owed in overdue[:_SHOWN_OVERDUE]:
-            late.add_row(owed.number, _when(owed.due, now), _duration(now - owed.due), owed.state, owed.escalated_to)
+            late.add_row(
+                owed.number,
+                _when(owed.callback_by, now),
+                _duration(now - owed.callback_by),
+                owed.state,
+                owed.escalated_to,
+            )
         console.print(late)
         if len(overdue) > _SHOWN_OVERDUE:
             console.print(f"  ... and {len(overdue) - _SHOWN_OVERDUE} more (--json lists all)")
@@ -229,52 +263,55 @@ def _callbacks(console: Console, report: Report) -> None:
 def _outcomes(console: Console, report: Report) -> None:
     outcomes = _table("how cases were resolved")
     _columns(outcomes, "outcome", "cases", "median time", "90% within")
+    times = report.time_to_resolution
     for outcome in CaseOutcome:
-        times = report.resolution_times(outcome)
-        outcomes.add_row(outcome.value.replace("_", " "), str(len(times)), *_spread(times))
-    everything = report.resolution_times()
-    outcomes.add_row("all resolved", str(len(everything)), *_spread(everything))
-    outcomes.add_row("not resolved yet", str(report.cases - len(everything)), "", "")
+        spread = times[outcome.value]
+        outcomes.add_row(outcome.value.replace("_", " "), str(spread.cases), *_spread(spread))
+    everything = times["all"]
+    outcomes.add_row("all resolved", str(everything.cases), *_spread(everything))
+    outcomes.add_row("not resolved yet", str(report.outcomes["unresolved"]), "", "")
     console.print()
     console.print(outcomes)
 
 
+def _granted(figures: GroupFigures | Report) -> str:
+    return figures.granted.display() if figures.granted is not None else "0"
+
+
 def _levels(console: Console, report: Report) -> None:
-    currency = report.currency
     levels = _table("per level")
     _columns(levels, "level", "decisions", "approved", "escalated", "denied", "grants", "granted")
     for name, figures in report.per_level.items():
         levels.add_row(
             name,
             str(figures.decisions),
-            *(str(figures.outcomes[outcome]) for outcome in Outcome),
+            *(str(getattr(figures, outcome.value)) for outcome in Outcome),
             str(figures.grants),
-            figures.granted.text(currency),
+            _granted(figures),
         )
-    levels.add_row("total", "", "", "", "", "", report.granted.text(currency))
+    levels.add_row("total", "", "", "", "", "", _granted(report))
     console.print()
     console.print(levels)
 
 
 def _categories(console: Console, report: Report) -> None:
-    currency = report.currency
     categories = _table("per category (first decisions)")
     _columns(categories, "category", "cases", "approved", "escalated", "denied", "open", "granted")
-    for name, category in report.categories():
+    for name, figures in report.per_category.items():
         categories.add_row(
             name,
-            str(category.cases),
-            *(str(category.first[outcome]) for outcome in Outcome),
-            str(category.open),
-            category.granted.text(currency),
+            str(figures.cases),
+            *(str(getattr(figures, outcome.value)) for outcome in Outcome),
+            str(figures.open),
+            _granted(figures),
         )
     console.print()
     console.print(categories)
 
 
 def _cap_share(console: Console, report: Report) -> None:
-    shares = report.cap_shares()
-    caps = sorted(report.caps.items())
+    share = report.cap_share
+    caps = sorted(share.caps.items())
     if len(caps) == 1:
         cap = f"cap {caps[0][1].display()}"
     else:
@@ -284,20 +321,58 @@ def _cap_share(console: Console, report: Report) -> None:
             else "no cap known"
         )
     console.print()
-    noun = report.customer_noun
+    noun = share.customer_noun
     console.print(f"share of the cap used per {noun}, within the policy's window ({cap})")
-    if shares:
-        bands = report.cap_bands(shares)
-        console.print("  " + ", ".join(f"{name}: {bands[name]}" for name, _ in CAP_BANDS))
+    if share.guests and share.median is not None and share.p90 is not None and share.max is not None:
+        console.print("  " + ", ".join(f"{name}: {share.bands[name]}" for name, _ in CAP_BANDS))
         console.print(
-            f"  {len(shares)} {noun}s; median {percent(nearest_rank(shares, 50))}, "
-            f"90% at most {percent(nearest_rank(shares, 90))}, highest {percent(shares[-1])}"
+            f"  {share.guests} {noun}s; median {percent(share.median)}, "
+            f"90% at most {percent(share.p90)}, highest {percent(share.max)}"
         )
     else:
         console.print(f"  no {noun} of a policy with a cap")
 
 
-def _spread(times: list[dt.timedelta]) -> tuple[str, str]:
-    if not times:
+def _spread(spread: Spread) -> tuple[str, str]:
+    if spread.median is None or spread.p90 is None:
         return "-", "-"
-    return _duration(nearest_rank(times, 50)), _duration(nearest_rank(times, 90))
+    return _duration(spread.median), _duration(spread.p90)
+
+
+_SATISFACTION_GROUPS: Final = {
+    "per_outcome": "outcome",
+    "per_level": "level",
+    "per_category": "category",
+    "per_employee": "employee",
+}
+"""Each grouping of the satisfaction figures, as the table names its groups."""
+
+
+def _satisfaction(console: Console, report: Report) -> None:
+    satisfaction = report.satisfaction
+    overall = satisfaction.overall
+    console.print()
+    if not overall.answered and not overall.scored:
+        console.print("customer satisfaction: no answers recorded")
+        return
+    table = _table("customer satisfaction")
+    _columns(table, "group", "cases", "answered", "satisfied", "scored", "mean score")
+    rows = [("all cases", overall)]
+    for grouping, label in _SATISFACTION_GROUPS.items():
+        groups = getattr(satisfaction, grouping)
+        rows.extend(
+            (f"{label}: {name.replace('_', ' ') if label == 'outcome' else name}", figures)
+            for name, figures in groups.items()
+        )
+    for name, figures in rows:
+        share = figures.satisfied_share
+        mean = figures.mean_score
+        table.add_row(
+            name,
+            str(figures.cases),
+            str(figures.answered),
+            "-" if share is None else f"{figures.satisfied} ({percent(share)})",
+            str(figures.scored),
+            "-" if mean is None else f"{mean:.2f} of 5",
+        )
+    console.print(table)

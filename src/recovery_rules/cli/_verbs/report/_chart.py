@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 from recovery_rules import CaseOutcome, MissingDependencyError, Outcome
 from recovery_rules.cli._errors import CliInputError, why_unusable
 from recovery_rules.cli._inputs import show_time
-
-from ._metrics import CAP_BANDS, Report, nearest_rank, percent
+from recovery_rules.metrics import CAP_BANDS, Report, percent
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -94,12 +93,13 @@ def _save(figure: Any, target: Path, path: str) -> None:
 
 def _title(report: Report) -> str:
     policies = ", ".join(sorted(report.policies)) or "No policy"
+    now = report.period.now
     period = "".join(
-        f" {word} {show_time(moment, report.now.tzinfo, '%Y-%m-%d %H:%M')}"
-        for word, moment in (("opened from", report.since), ("until", report.until))
+        f" {word} {show_time(moment, now.tzinfo, '%Y-%m-%d %H:%M')}"
+        for word, moment in (("opened from", report.period.since), ("until", report.period.until))
         if moment is not None
     )
-    return f"{policies}: {report.cases} cases{period}, as of {report.now:%Y-%m-%d %H:%M %Z}"
+    return f"{policies}: {report.cases.total} cases{period}, as of {now:%Y-%m-%d %H:%M %Z}"
 
 
 def _empty(axes: Axes, title: str) -> None:
@@ -131,8 +131,17 @@ def _plain(axes: Axes) -> None:
         axes.spines[side].set_visible(False)
 
 
+_RATE_NAMES: Final = {
+    "escalation": "escalation rate",
+    "denial": "denial rate",
+    "alternative_accepted": "alternative accepted",
+    "final_offer_accepted": "final offer accepted",
+    "callback_kept": "callbacks kept",
+}
+
+
 def _rates(axes: Axes, report: Report) -> None:
-    rates = report.rates()
+    rates = [(key, name, getattr(report.rates, key)) for key, name in _RATE_NAMES.items()]
     labels = [name for _, name, _ in rates]
     values = [float(rate.value) * 100 if rate.value is not None else 0.0 for _, _, rate in rates]
     texts = [f"{rate.percent()} ({rate.count} of {rate.of})" for _, _, rate in rates]
@@ -143,7 +152,7 @@ def _rates(axes: Axes, report: Report) -> None:
 
 
 def _first_decisions(axes: Axes, report: Report) -> None:
-    categories = report.categories()
+    categories = list(report.per_category.items())
     if not categories:
         _empty(axes, "First decisions per category")
         return
@@ -153,9 +162,9 @@ def _first_decisions(axes: Axes, report: Report) -> None:
     keys: list[Outcome | str] = [*Outcome, "undecided"]
     for key in keys:
         if isinstance(key, Outcome):
-            counts = [figures.first[key] for _, figures in categories]
+            counts = [getattr(figures, key.value) for _, figures in categories]
         else:
-            counts = [figures.cases - sum(figures.first.values()) for _, figures in categories]
+            counts = [figures.cases - figures.decisions for _, figures in categories]
         label = key.value if isinstance(key, Outcome) else key
         axes.barh(positions, counts, left=left, color=_COLOURS[key], height=0.6, label=label)
         left = [a + b for a, b in zip(left, counts, strict=True)]
@@ -167,16 +176,16 @@ def _first_decisions(axes: Axes, report: Report) -> None:
 
 
 def _resolution_times(axes: Axes, report: Report) -> None:
-    outcomes = [outcome for outcome in CaseOutcome if report.resolution_times(outcome)]
+    spreads = [(outcome, report.time_to_resolution[outcome.value]) for outcome in CaseOutcome]
+    outcomes = [(outcome, spread) for outcome, spread in spreads if spread.cases]
     if not outcomes:
         _empty(axes, "Time to resolution (hours)")
         return
-    labels = [outcome.value.replace("_", " ") for outcome in outcomes]
+    labels = [outcome.value.replace("_", " ") for outcome, _ in outcomes]
     medians, p90s = [], []
-    for outcome in outcomes:
-        times = report.resolution_times(outcome)
-        medians.append(nearest_rank(times, 50))
-        p90s.append(nearest_rank(times, 90))
+    for _, spread in outcomes:
+        medians.append(spread.median or dt.timedelta(0))
+        p90s.append(spread.p90 or dt.timedelta(0))
     positions = list(range(len(labels)))[::-1]
     hours = [time.total_seconds() / 3600 for time in p90s]
     axes.barh([p + 0.18 for p in positions], [t.total_seconds() / 3600 for t in medians], height=0.35, color=_ACCENT)
@@ -194,36 +203,37 @@ def _hours(time: dt.timedelta) -> str:
 
 
 def _granted(axes: Axes, report: Report) -> None:
-    levels = [(name, figures) for name, figures in report.per_level.items() if figures.grants]
+    levels = [(name, figures) for name, figures in report.per_level.items() if figures.grants and figures.granted]
     if not levels:
         _empty(axes, "Granted per level")
         return
-    values = [float(figures.granted.largest()) for _, figures in levels]
-    texts = [f"{figures.granted.text(report.currency)} ({figures.grants})" for _, figures in levels]
+    values = [float(figures.granted.amount) for _, figures in levels if figures.granted]
+    texts = [f"{figures.granted.display()} ({figures.grants})" for _, figures in levels if figures.granted]
     _bars(axes, [name.replace("_", " ") for name, _ in levels], values, texts)
     axes.set_xlabel(f"granted ({report.currency or ''}; number of grants)", fontsize=_FONT)
     axes.set_title("Granted per level", fontsize=_FONT + 2, loc="left")
 
 
 def _cap_share(axes: Axes, report: Report) -> None:
-    shares = report.cap_shares()
-    if not shares:
-        _empty(axes, f"Share of the cap used per {report.customer_noun}")
+    share = report.cap_share
+    noun = share.customer_noun
+    if not share.guests or share.max is None:
+        _empty(axes, f"Share of the cap used per {noun}")
         return
-    bands = report.cap_bands(shares)
+    bands = share.bands
     names = [name for name, _ in CAP_BANDS]
     axes.bar(range(len(names)), [bands[name] for name in names], color=_ACCENT, width=0.7)
     axes.set_xticks(range(len(names)), [name.replace("up to ", "up to\n") for name in names], fontsize=_FONT - 1)
-    axes.set_ylabel(f"{report.customer_noun}s", fontsize=_FONT)
-    caps = ", ".join(cap.display() for cap in sorted(set(report.caps.values()), key=str))
-    axes.set_title(f"Share of the cap used per {report.customer_noun} (cap {caps})", fontsize=_FONT + 2, loc="left")
-    axes.set_xlabel(f"highest {percent(shares[-1])}", fontsize=_FONT)
+    axes.set_ylabel(f"{noun}s", fontsize=_FONT)
+    caps = ", ".join(cap.display() for cap in sorted(set(share.caps.values()), key=str))
+    axes.set_title(f"Share of the cap used per {noun} (cap {caps})", fontsize=_FONT + 2, loc="left")
+    axes.set_xlabel(f"highest {percent(share.max)}", fontsize=_FONT)
     _plain(axes)
 
 
 def _callbacks(axes: Axes, report: Report) -> None:
     names = ["kept", "late", "overdue", "pending"]
-    counts = [report.callbacks[name] for name in names]
+    counts = [getattr(report.callbacks, name) for name in names]
     if not any(counts):
         _empty(axes, "Callbacks promised")
         return

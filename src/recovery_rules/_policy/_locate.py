@@ -2,10 +2,12 @@
 
 :class:`~recovery_rules.PolicyError` locates each problem by its path in the
 policy's data (``levels[1].tier_limits.gold``). People fix files by line, so
-``check`` maps those paths back to the text they came from: a small scanner
-for TOML (no TOML library keeps positions), a recursive walk for JSON (the
-standard library's own string and number scanners do the tokens) and the node
-marks of PyYAML for YAML.
+the library maps those paths back to the text they came from, only when a
+policy fails to load (``Policy.from_text``, ``Policy.from_file``), and for a
+host app through :mod:`recovery_rules.files` (``locate``, ``SourceMap``): a
+small scanner for TOML (no TOML library keeps positions), a recursive walk for
+JSON (the standard library's own string and number scanners do the tokens) and
+the node marks of PyYAML for YAML.
 
 The scanners assume the text is well formed (a syntax error already carries
 its own line and column); if they meet anything they do not expect, in text

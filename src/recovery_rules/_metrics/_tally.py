@@ -1,0 +1,550 @@
+"""Counting a journal's cases into a :class:`~recovery_rules.metrics.Report`.
+
+A service-recovery plan is judged by what it measures: which metrics show it
+works, and benchmarks to measure its effectiveness against.
+The answers come from the journal, where every step of every case is recorded:
+
+- how the first decisions went, and the escalation and denial rates;
+- how often the Plan B worked: an alternative accepted, the final offer accepted;
+- callbacks kept, late, and overdue now (open cases whose promised time passed);
+- time to resolution (median and 90th percentile), per way the case was resolved;
+- what was granted, per level (whoever granted it: the front desk on the
+  spot, the manager approving an escalation, the manager whose alternative
+  was accepted);
+- how much of the per-customer cap customers' grants used, within the policy's window;
+- all of it per complaint category too.
+
+A case counts when it was opened within the period (``since`` inclusive,
+``until`` exclusive), as it stood at ``now``: events later than ``now`` are
+left out. Percentiles are nearest-rank: the median is a time at least half of
+the cases were resolved within, the 90th percentile one at least 90% were.
+
+Groupings (per level, per category, and more to come) are one function of a key,
+:func:`group_figures`, each group the same :class:`GroupFigures`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Final
+
+from recovery_rules._case._path import CaseOutcome, CaseState, CaseView
+from recovery_rules._engine._resolution import Outcome, Resolution
+from recovery_rules._journal import ChainHead, Event, Journal
+from recovery_rules._policy._policy import Policy
+from recovery_rules._values._money import Money
+from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, Problem
+
+from ._figures import (
+    CAP_BANDS,
+    RATIOS,
+    AlternativeFigures,
+    CallbackFigures,
+    CapShare,
+    CaseCounts,
+    Escalations,
+    FinalOffers,
+    FirstDecisions,
+    GroupFigures,
+    JournalRead,
+    OverdueCallback,
+    Period,
+    PlanB,
+    Rate,
+    Rates,
+    Report,
+    Spread,
+    nearest_rank,
+    rounded,
+)
+from ._replay import CaseReplay, PeriodReplay
+from ._satisfaction import SatisfactionTally
+
+__all__ = ["GroupKey", "Grouping", "build", "by_category", "by_level", "group_figures"]
+
+_NOUN: Final = re.compile(r"\bthe per-([a-z][a-z0-9_]*) cap\b")
+"""How a decision's trace names the customer in its cap: "the per-guest cap of $2,000.00"."""
+_RESOLVING: Final = frozenset({CaseState.RESOLVED.value, CaseState.REPORTED.value})
+"""The states an event that resolves a case leads to: the first such event is the moment its outcome is
+known (a delivered counter-offer is not resolved yet: the customer accepts or declines it; a manager's
+personal call after the report keeps the state, and resolves nothing again)."""
+_DECISIONS: Final = frozenset({"decided", "manager_approved", "manager_denied"})
+"""The kinds of event that decide: the first decision, and the higher level's answer to an escalation."""
+_HIGHER: Final = frozenset({"manager_approved", "manager_denied"})
+_ALTERNATIVES: Final = {
+    "denial_explained": "offered",
+    "alternative_accepted": "accepted",
+    "alternatives_declined": "declined",
+}
+_FINAL_OFFERS: Final = {
+    "final_offer_made": "made",
+    "final_offer_accepted": "accepted",
+    "final_offer_declined": "declined",
+}
+
+GroupKey = Callable[[CaseView, Event], "str | None"]
+"""The group a step of a case counts in (``None``: in none), given the case as it stands at the end of the period."""
+
+
+def by_level(view: CaseView, event: Event) -> str | None:
+    """Each step counts for the level that took it: its decisions, and what it granted."""
+    return event.actor
+
+
+def by_category(view: CaseView, event: Event) -> str | None:
+    """Every step of a case counts in its complaint's category."""
+    return view.complaint.category
+
+
+def _outcome(view: CaseView, event: Event) -> Outcome:
+    if event.kind == "manager_denied":
+        return Outcome.DENIED
+    resolution = view.decision if event.kind == "decided" else view.resolution
+    if resolution is None:  # the case path guarantees it; reaching this is a bug
+        raise AssertionError("a decision event without its resolution")
+    return resolution.outcome
+
+
+@dataclass
+class _Group:
+    cases: int = 0
+    open: int = 0
+    outcomes: Counter[Outcome] = field(default_factory=Counter)
+    grants: int = 0
+    granted: dict[str, Money] = field(default_factory=dict)
+
+    def figures(self, currency: str | None) -> GroupFigures:
+        return GroupFigures(
+            cases=self.cases,
+            open=self.open,
+            decisions=sum(self.outcomes.values()),
+            approved=self.outcomes[Outcome.APPROVED],
+            escalated=self.outcomes[Outcome.ESCALATED],
+            denied=self.outcomes[Outcome.DENIED],
+            grants=self.grants,
+            granted=_sum(self.granted, currency),
+        )
+
+
+class Grouping:
+    """The cases counted into the groups ``key`` puts their steps in, one case at a time (none is kept).
+
+    A case counts in each group one of its steps is in; a decision and a grant, in
+    the group of their step. With ``first_decisions``, only the cases' first
+    decisions count (not the higher level's answers to escalations). ``names``
+    come first, in their order, even without a step (a policy's levels); the other
+    groups follow in the order they first appear (``seeds`` names groups a case
+    brings in before its steps: the level an escalation goes to).
+    """
+
+    def __init__(
+        self,
+        key: GroupKey,
+        *,
+        first_decisions: bool = False,
+        names: Sequence[str] = (),
+        seeds: Callable[[CaseView], Iterable[str]] | None = None,
+    ) -> None:
+        self._key = key
+        self._first_decisions = first_decisions
+        self._seeds = seeds
+        self._groups: dict[str, _Group] = {name: _Group() for name in names}
+
+    def add(self, view: CaseView) -> None:
+        """Count one case, as it stands."""
+        groups = self._groups
+        for seed in self._seeds(view) if self._seeds is not None else ():
+            groups.setdefault(seed, _Group())
+        touched: dict[str, _Group] = {}
+        for event in view.history:
+            name = self._key(view, event)
+            if name is None:
+                continue
+            group = touched.get(name)
+            if group is None:
+                group = touched[name] = groups.setdefault(name, _Group())
+            if event.kind in _DECISIONS and not (self._first_decisions and event.kind in _HIGHER):
+                group.outcomes[_outcome(view, event)] += 1
+            if event.grant is not None:
+                group.grants += 1
+                _add(group.granted, event.grant)
+        still_open = view.state is not CaseState.CLOSED
+        for group in touched.values():
+            group.cases += 1
+            group.open += still_open
+
+    def figures(self, currency: str | None) -> dict[str, GroupFigures]:
+        """Each group's figures, amounts in ``currency``."""
+        return {name: group.figures(currency) for name, group in self._groups.items()}
+
+
+def group_figures(
+    views: Iterable[CaseView],
+    key: GroupKey,
+    *,
+    currency: str | None,
+    first_decisions: bool = False,
+    names: Sequence[str] = (),
+    seeds: Callable[[CaseView], Iterable[str]] | None = None,
+) -> dict[str, GroupFigures]:
+    """The figures of each group ``key`` puts the cases' steps in, one :class:`GroupFigures` per group.
+
+    ``key(view, event)`` names the group a step of a case counts in (``None``: none):
+    :func:`by_level` (who took the step), :func:`by_category` (the complaint's
+    category), or a key of your own (the customer's tier...). A case counts in each
+    group one of its steps is in, a decision and a grant in the group of their step.
+    With ``first_decisions``, only the cases' first decisions count, not the higher
+    level's answers to escalations (``per_category`` counts so). ``names`` come
+    first, in their order, even without a step (a policy's levels); the other groups
+    follow in the order they first appear (``seeds(view)`` names groups a case
+    brings in before its steps: the level an escalation goes to). Amounts are summed
+    in ``currency`` (``None``: no amounts, every ``granted`` is ``None``).
+    """
+    grouping = Grouping(key, first_decisions=first_decisions, names=names, seeds=seeds)
+    for view in views:
+        grouping.add(view)
+    return grouping.figures(currency)
+
+
+def _add(sums: dict[str, Money], money: Money) -> None:
+    previous = sums.get(money.currency)
+    sums[money.currency] = money if previous is None else previous + money
+
+
+def _sum(sums: dict[str, Money], currency: str | None) -> Money | None:
+    if currency is None:
+        return None
+    return sums.get(currency, Money.zero(currency))
+
+
+@dataclass
+class _Tally:
+    """The counts of the cases opened within the period, as they stood at ``now``."""
+
+    now: dt.datetime
+    policy: Policy | None
+    currency: str | None = None
+    cases: int = 0
+    open: int = 0
+    per_level: Grouping = field(init=False)
+    per_category: Grouping = field(init=False)
+    policies: Counter[str] = field(default_factory=Counter)
+    first: Counter[Outcome] = field(default_factory=Counter)
+    escalations: Counter[str] = field(default_factory=Counter)
+    alternatives: Counter[str] = field(default_factory=Counter)
+    final_offers: Counter[str] = field(default_factory=Counter)
+    callbacks: Counter[str] = field(default_factory=Counter)
+    overdue: list[OverdueCallback] = field(default_factory=list)
+    resolved: dict[CaseOutcome, list[dt.timedelta]] = field(default_factory=dict)
+    granted: dict[str, Money] = field(default_factory=dict)
+    caps: dict[str, Money] = field(default_factory=dict)
+    nouns: dict[str, str] = field(default_factory=dict)
+    guests: dict[str, tuple[str, list[tuple[str, Money]]]] = field(default_factory=dict)
+    """Each customer's policy and, for each grant, the policy and the customer's total within the window after it."""
+    satisfaction: SatisfactionTally = field(default_factory=SatisfactionTally)
+
+    def __post_init__(self) -> None:
+        names = [level.name for level in self.policy.levels] if self.policy is not None else []
+        self.per_level = Grouping(by_level, names=names, seeds=_level_seeds)
+        self.per_category = Grouping(by_category, first_decisions=True)
+
+    def add(self, view: CaseView) -> None:
+        """Count one case (in the period, as it stood at ``now``)."""
+        complaint = view.complaint
+        currency = complaint.requested.amount.currency
+        if self.currency is None:
+            self.currency = currency
+        elif currency != self.currency:
+            whose = "the policy's currency" if self.policy is not None else "the currency of the cases before it"
+            raise CurrencyMismatchError(
+                self.currency,
+                currency,
+                location=str(complaint.number),
+                message=f"the case is in {currency}, but {whose} is {self.currency}; a report sums one currency",
+            )
+        self.cases += 1
+        self.open += view.state is not CaseState.CLOSED
+        self.per_level.add(view)
+        self.per_category.add(view)
+        self.satisfaction.add(view)
+        self.policies[view.policy] += 1
+        if view.decision is not None:
+            self.first[view.decision.outcome] += 1
+        totals = self.guests.setdefault(complaint.customer.id, (view.policy, []))[1]
+        decision = view.decision
+        opened_at = view.history[0].at
+        owed: dt.datetime | None = None
+        resolved = False
+        for event in view.history:
+            resolution = self._step(event.kind, view)
+            if not resolved and event.state in _RESOLVING and view.outcome is not None:
+                resolved = True
+                self.resolved.setdefault(view.outcome, []).append(event.at - opened_at)
+            if event.grant is not None:
+                _add(self.granted, event.grant)
+                before = decision.granted_before if decision is not None else Money.zero(event.grant.currency)
+                totals.append((view.policy, resolution.total if resolution is not None else before + event.grant))
+            if owed is not None and event.callback_due is None:
+                self.callbacks["kept" if event.at <= owed else "late"] += 1
+            owed = event.callback_due
+        if owed is not None:
+            if owed < self.now:
+                self.callbacks["overdue"] += 1
+                self.overdue.append(
+                    OverdueCallback(
+                        number=str(complaint.number),
+                        callback_by=owed,
+                        overdue_seconds=_seconds(self.now - owed),
+                        state=view.state,
+                        escalated_to=view.escalated_to,
+                    )
+                )
+            else:
+                self.callbacks["pending"] += 1
+
+    def _step(self, kind: str, view: CaseView) -> Resolution | None:
+        """Count one step; a decision's step returns its resolution."""
+        if kind == "decided":
+            return self._decided(view.decision)
+        if kind == "manager_approved":
+            self.escalations["approved"] += 1
+            return self._decided(view.resolution)
+        if kind == "manager_denied":
+            self.escalations["denied"] += 1
+        elif kind in _ALTERNATIVES:
+            self.alternatives[_ALTERNATIVES[kind]] += 1
+        elif kind in _FINAL_OFFERS:
+            self.final_offers[_FINAL_OFFERS[kind]] += 1
+        return None
+
+    def _decided(self, resolution: Resolution | None) -> Resolution:
+        if resolution is None:  # the case path guarantees it; reaching this is a bug
+            raise AssertionError("a decision event without its resolution")
+        for entry in resolution.trace:
+            cap = entry.figures.get("cap") if entry.rule == "cap.hard" else None
+            if cap is not None:
+                self.caps[resolution.policy] = cap
+                noun = _NOUN.search(entry.message)
+                if noun is not None:
+                    self.nouns[resolution.policy] = noun[1]
+        return resolution
+
+    # -- figures ------------------------------------------------------------------
+    def rates(self, decided: int) -> Rates:
+        answered = self.alternatives["accepted"] + self.alternatives["declined"]
+        final = self.final_offers["accepted"] + self.final_offers["declined"]
+        due = self.callbacks["kept"] + self.callbacks["late"] + self.callbacks["overdue"]
+        return Rates(
+            escalation=Rate.of_counts(self.first[Outcome.ESCALATED], decided),
+            denial=Rate.of_counts(self.first[Outcome.DENIED] + self.escalations["denied"], decided),
+            alternative_accepted=Rate.of_counts(self.alternatives["accepted"], answered),
+            final_offer_accepted=Rate.of_counts(self.final_offers["accepted"], final),
+            callback_kept=Rate.of_counts(self.callbacks["kept"], due),
+        )
+
+    def resolution_times(self, outcome: CaseOutcome | None = None) -> list[dt.timedelta]:
+        groups = self.resolved.values() if outcome is None else [self.resolved.get(outcome, [])]
+        return sorted(time for group in groups for time in group)
+
+    def cap_share(self) -> CapShare:
+        """For each customer of a policy with a cap: the most of it their grants reached within one window.
+
+        A grant's total is the customer's total within the policy's window after
+        it, as the decision saw it (``total`` of the resolution; for an accepted
+        alternative, what was granted before the decision plus its value).
+        """
+        if self.policy is not None and self.policy.hard_cap is not None:
+            self.caps.setdefault(self.policy.name, self.policy.hard_cap)
+        shares = []
+        for policy, totals in self.guests.values():
+            if self.caps.get(policy) is None:
+                continue
+            share = Decimal(0)
+            for grant_policy, total in totals:
+                grant_cap = self.caps.get(grant_policy)
+                if grant_cap is not None and grant_cap.amount > 0:
+                    share = max(share, RATIOS.divide(total.amount, grant_cap.amount))
+            shares.append(share)
+        shares.sort()
+        bands = dict.fromkeys((name for name, _ in CAP_BANDS), 0)
+        for share in shares:
+            bands[next((name for name, bound in CAP_BANDS if share <= bound), CAP_BANDS[-1][0])] += 1
+        nouns = set(self.nouns.values())
+        noun = nouns.pop() if len(nouns) == 1 else "customer"
+        if self.policy is not None:
+            noun = self.policy.customer_noun
+        return CapShare(
+            caps=dict(sorted(self.caps.items())),
+            guests=len(shares),
+            without_cap=len(self.guests) - len(shares),
+            median=rounded(nearest_rank(shares, 50)) if shares else None,
+            p90=rounded(nearest_rank(shares, 90)) if shares else None,
+            max=rounded(shares[-1]) if shares else None,
+            bands=bands,
+            customer_noun=noun,
+        )
+
+    def categories(self) -> dict[str, GroupFigures]:
+        groups = self.per_category.figures(self.currency)
+        return dict(sorted(groups.items(), key=lambda item: (-item[1].cases, item[0])))
+
+
+def _level_seeds(view: CaseView) -> list[str]:
+    """The levels a case brings in: who opened it, and the level it was escalated to (even before it answers)."""
+    decision = view.decision
+    escalated = [decision.escalate_to] if decision is not None and decision.escalate_to is not None else []
+    return [view.level, *escalated]
+
+
+def _seconds(delta: dt.timedelta) -> int:
+    return int(delta.total_seconds())
+
+
+def _spread(times: list[dt.timedelta]) -> Spread:
+    return Spread(
+        cases=len(times),
+        median_seconds=_seconds(nearest_rank(times, 50)) if times else None,
+        p90_seconds=_seconds(nearest_rank(times, 90)) if times else None,
+    )
+
+
+def _aware(moment: dt.datetime | dt.date | None, name: str, zone: dt.tzinfo = dt.UTC) -> dt.datetime | None:
+    """An aware time; a date is its midnight in ``zone``; a naive time is refused."""
+    if moment is None:
+        return None
+    if not isinstance(moment, dt.datetime):
+        if isinstance(moment, dt.date) and name != "now":
+            return dt.datetime(moment.year, moment.month, moment.day, tzinfo=zone)
+        kind = "an aware datetime or a date" if name != "now" else "an aware datetime"
+        raise InvalidInputError.at("report", name, f"must be {kind}, not {type(moment).__name__}")
+    if moment.utcoffset() is None:
+        raise InvalidInputError.at("report", name, "needs a time zone: give an aware datetime, such as one in UTC")
+    return moment
+
+
+def build(
+    journal: Journal,
+    *,
+    since: dt.datetime | dt.date | None = None,
+    until: dt.datetime | dt.date | None = None,
+    policy: Policy | None = None,
+    now: dt.datetime | None = None,
+    expected_head: ChainHead | None = None,
+    source: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """The report of ``journal``'s cases opened within ``[since, until)``, as they stood at ``now``."""
+    _check_kinds(journal, policy, expected_head, source, progress)
+    zone = zoneinfo.ZoneInfo(policy.timezone) if policy is not None else dt.UTC
+    since, until = _aware(since, "since", zone), _aware(until, "until", zone)
+    moment = _aware(now, "now") or dt.datetime.now(dt.UTC)
+    name = source if source is not None else _name(journal)
+    if since is not None and until is not None and since >= until:
+        raise InvalidInputError.at("report", "since", "must be earlier than until")
+    replay: CaseReplay
+    if since is None and until is None:
+        replay = CaseReplay(journal, name, now=moment, expected_head=expected_head)
+    else:  # only the period's cases, found through the journal's index of opening times
+        replay = PeriodReplay(journal, name, now=moment, since=since, until=until, expected_head=expected_head)
+    tally = _Tally(moment, policy, policy.currency if policy is not None else None)
+
+    def counted(view: CaseView) -> bool:
+        opened = view.history[0].at
+        return (since is None or opened >= since) and (until is None or opened < until)
+
+    reached = 0
+    for replayed in replay:
+        seq = replayed.event.seq
+        if progress is not None and seq > reached:
+            progress(seq - reached)
+            reached = seq
+        if replayed.case.state is CaseState.CLOSED and counted(replayed.case):
+            tally.add(replayed.case)
+    for view in replay.unfinished():
+        if counted(view):
+            tally.add(view)
+    return _report(tally, replay, name, since, until)
+
+
+def _report(
+    tally: _Tally, replay: CaseReplay, name: str, since: dt.datetime | None, until: dt.datetime | None
+) -> Report:
+    cases, open_ = tally.cases, tally.open
+    decided = sum(tally.first.values())
+    escalated = tally.first[Outcome.ESCALATED]
+    times = tally.resolution_times()
+    return Report(
+        source=name,
+        journal=JournalRead(
+            events=replay.head.count,
+            head=replay.head,
+            verified=replay.walked,
+            expected_head=replay.expected_head,
+            later_than_now=replay.later,
+        ),
+        period=Period(since=since, until=until, now=tally.now),
+        policies=dict(sorted(tally.policies.items())),
+        cases=CaseCounts(total=cases, open=open_, closed=cases - open_),
+        first_decisions=FirstDecisions(
+            decided=decided,
+            undecided=cases - decided,
+            approved=tally.first[Outcome.APPROVED],
+            escalated=escalated,
+            denied=tally.first[Outcome.DENIED],
+        ),
+        escalations=Escalations(
+            total=escalated,
+            approved=tally.escalations["approved"],
+            denied=tally.escalations["denied"],
+            waiting=escalated - tally.escalations["approved"] - tally.escalations["denied"],
+        ),
+        rates=tally.rates(decided),
+        plan_b=PlanB(
+            alternatives=AlternativeFigures(
+                **{key: tally.alternatives[key] for key in ("offered", "accepted", "declined")}
+            ),
+            final_offers=FinalOffers(**{key: tally.final_offers[key] for key in ("made", "accepted", "declined")}),
+        ),
+        callbacks=CallbackFigures(**{key: tally.callbacks[key] for key in ("kept", "late", "overdue", "pending")}),
+        overdue_callbacks=tuple(sorted(tally.overdue, key=lambda owed: (owed.callback_by, owed.number))),
+        time_to_resolution={
+            "all": _spread(times),
+            **{outcome.value: _spread(tally.resolution_times(outcome)) for outcome in CaseOutcome},
+        },
+        outcomes={
+            **{outcome.value: len(tally.resolved.get(outcome, [])) for outcome in CaseOutcome},
+            "unresolved": cases - len(times),
+        },
+        currency=tally.currency,
+        granted=_sum(tally.granted, tally.currency),
+        per_level=tally.per_level.figures(tally.currency),
+        per_category=tally.categories(),
+        cap_share=tally.cap_share(),
+        satisfaction=tally.satisfaction.figures(),
+    )
+
+
+def _check_kinds(journal: object, policy: object, head: object, source: object, progress: object) -> None:
+    """Each argument of the kind it must be, or an :class:`InvalidInputError` saying which and what to give."""
+    checks = (
+        ("journal", isinstance(journal, Journal), "a Journal (MemoryJournal, SQLiteJournal, PostgresJournal)"),
+        ("policy", policy is None or isinstance(policy, Policy), "a Policy, such as Policy.from_file(...)"),
+        ("expected_head", head is None or isinstance(head, ChainHead), "a ChainHead, such as ChainHead.parse(...)"),
+        ("source", source is None or isinstance(source, str), "a str"),
+        ("progress", progress is None or callable(progress), "a function of one int"),
+    )
+    problems = [Problem(name, f"must be {expected}") for name, right, expected in checks if not right]
+    if problems:
+        raise InvalidInputError("report", problems)
+
+
+def _name(journal: Journal) -> str:
+    """How a report names a journal it was not told the name of: an SQLite journal by its file."""
+    path = getattr(journal, "path", None)
+    return str(path) if path is not None else type(journal).__name__

@@ -1,0 +1,138 @@
+"""The ledger tamper tests' scenario: one guest's grants in three cases, and each way of tampering with one row.
+
+Shared by ``test_ledger_tampering.py`` (a fresh journal object reads after the tampering) and
+``test_ledger_memo.py`` (the journal object that wrote and read the grants reads again, its memo warm).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+
+from recovery_rules import ComplaintNumber, Draft, Journal, Money, Window
+from recovery_rules._journal import canonical_json, canonical_time
+
+from ._journal_backends import Harness
+
+__all__ = ["CASES", "GUEST", "T0", "TAMPERINGS", "WINDOWS", "ZONE", "Grant", "append", "ledger", "shift_day", "tamper"]
+
+ZONE = "America/New_York"
+T0 = dt.datetime(2026, 11, 20, 17, 0, tzinfo=dt.UTC)  # noon in New York
+GUEST = "10442"
+CASES = {
+    "first": ComplaintNumber.parse("20261120-10442"),
+    "second": ComplaintNumber.parse("20261120-10442/2"),
+    "follow-up": ComplaintNumber.parse("20261121-10442"),  # filed under the first case's incident
+    "other guest": ComplaintNumber.parse("20261120-555"),
+}
+WINDOWS = {
+    "day": Window.day(),
+    "6 hours": Window.rolling(dt.timedelta(hours=6)),
+    "incident": Window.incident(),
+}
+TAMPERINGS = (
+    "grant set to NULL",
+    "amount lowered",
+    "customer index changed",
+    "incident index changed",
+    "moved a day earlier",
+    "ledger time moved a day earlier",
+    "ledger time moved a day later",
+    "running total lowered",
+    "format changed",
+    "row deleted",
+    "guest head rewound",
+    "guest head deleted",
+    "incident head rewound",
+    "incident head deleted",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Grant:
+    case: str
+    minutes: int  # after T0
+    amount: str
+
+
+def append(journal: Journal, grant: Grant) -> None:
+    number = CASES[grant.case]
+    version = journal.version(number)
+    incident = CASES["first"] if grant.case == "follow-up" else None
+    at = T0 + dt.timedelta(minutes=grant.minutes)
+    note = Draft(kind="noted", state="noted", actor="staff", at=at)
+    journal.append(number, note, expected_version=version, key=f"{number}-{version}", request={})
+    draft = Draft(kind="granted", state="granted", actor="staff", at=at, grant=Money(grant.amount, "USD"))
+    journal.append(
+        number,
+        dataclasses.replace(draft, incident=incident),
+        expected_version=version + 1,
+        key=f"{number}-{version + 1}",
+        request={},
+    )
+
+
+def ledger(journal: Journal, window: str, now: dt.datetime, case: str = "first") -> Money:
+    return journal.granted(CASES[case], window=WINDOWS[window], timezone=ZONE, currency="USD", now=now)
+
+
+def _tampered_grant(harness: Harness, journal: Journal, pick: int) -> int:
+    seqs = [event.seq for event in journal.iter_events() if event.grant is not None and event.customer_id == GUEST]
+    return seqs[pick % len(seqs)]
+
+
+def shift_day(text: str, days: int) -> str:
+    moment = dt.datetime.fromisoformat(text[:-1]).replace(tzinfo=dt.UTC) + dt.timedelta(days=days)
+    return canonical_time(moment)
+
+
+def tamper(harness: Harness, journal: Journal, how: str, pick: int) -> None:
+    """Change one stored row (or one head) the way ``how`` says."""
+    seq = _tampered_grant(harness, journal, pick)
+    event = next(event for event in journal.iter_events(seq))
+    assert event.ledger is not None
+    if how.endswith(("head rewound", "head deleted")):
+        scope = "guest" if how.startswith("guest") else "incident"
+        key = GUEST if scope == "guest" else str(event.ledger.incident)
+        latest = [
+            e
+            for e in journal.iter_events()
+            if e.ledger and (e.customer_id if scope == "guest" else str(e.ledger.incident)) == key
+        ][-1]
+        assert latest.ledger is not None
+        running = latest.ledger.guest if scope == "guest" else latest.ledger.incident_total
+        rewound = None if running.prev_seq == 0 else (running.prev_seq, running.prev_hash)
+        harness.set_head(scope, key, None if how.endswith("deleted") else rewound)
+        return
+    if how == "row deleted":
+        harness.delete(seq)
+        return
+    record = harness.record(seq)
+    ledger_body = json.loads(record["ledger"]) if isinstance(record["ledger"], str) else dict(record["ledger"])
+    if how == "grant set to NULL":
+        record["grant"] = None
+    elif how == "amount lowered":
+        record["grant"] = {"amount": "0.01", "currency": "USD"}
+    elif how == "customer index changed":
+        record["customer_id"] = "99999"
+    elif how == "incident index changed":
+        record["incident"] = "20261120-99999"
+    elif how == "moved a day earlier":
+        record["at"] = shift_day(record["at"], -1)
+        record["ledger_at"] = shift_day(ledger_body["at"], -1)
+        ledger_body["at"] = record["ledger_at"]
+    elif how == "ledger time moved a day earlier":
+        record["ledger_at"] = shift_day(ledger_body["at"], -1)
+    elif how == "ledger time moved a day later":
+        record["ledger_at"] = shift_day(ledger_body["at"], 1)
+    elif how == "running total lowered":
+        ledger_body["guest"]["total"] = "0.00"
+        ledger_body["incident_total"]["total"] = "0.00"
+    elif how == "format changed":
+        record["format"] = 1
+    else:  # pragma: no cover - every kind is listed above
+        raise AssertionError(how)
+    if how in ("moved a day earlier", "running total lowered"):
+        record["ledger"] = canonical_json(ledger_body).decode()  # in its one spelling: only the content differs
+    harness.put(seq, record)

@@ -1,0 +1,380 @@
+"""Counter-offers: a manager approves less than asked, the employee delivers it, the customer accepts or declines.
+
+Issue 13 section 1: the grant is recorded when the customer accepts it, a declined counter-offer grants
+nothing and leads on to the alternatives and the final back-up offer, as a denial does, and the ledger
+counts only what was granted. Every scenario runs on every journal backend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from recovery_rules import (
+    AuthorityError,
+    Case,
+    CaseOutcome,
+    CaseState,
+    CaseStep,
+    CaseView,
+    Complaint,
+    Customer,
+    Draft,
+    IdempotencyConflictError,
+    InvalidInputError,
+    Journal,
+    JournalIntegrityError,
+    Money,
+    Policy,
+    Remedy,
+    SQLiteJournal,
+    Wording,
+    WorkflowError,
+)
+
+from ._cli import run
+from ._helpers import policy_data, usd
+from ._journal_backends import BACKENDS, Harness
+
+NOW = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)  # 9:00 in New York
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
+    harness = BACKENDS[request.param](tmp_path)
+    yield harness
+    harness.close()
+
+
+@pytest.fixture
+def journal(backend: Harness) -> Journal:
+    return backend.journal()
+
+
+def complaint(amount: str, *, customer: str = "10442") -> Complaint:
+    return Complaint(
+        customer=Customer(id=customer, tier="standard", name="Ada Lovelace"),
+        category="room_not_ready",
+        requested=Remedy(kind="refund", amount=usd(amount)),
+        received_at=NOW,
+    )
+
+
+def clock() -> dt.datetime:
+    return NOW
+
+
+def escalated(journal: Journal, policy: Policy, amount: str = "3000.00", *, customer: str = "10442") -> Case:
+    """A case escalated to the manager, who decides next."""
+    case = Case.open(journal, policy, complaint(amount, customer=customer), by="staff", clock=clock)
+    case.listen()
+    case.apologize()
+    case.ask_preferred_solution()
+    assert not case.decide().approved
+    case.escalate()
+    assert state(case) is CaseState.ESCALATED
+    return case
+
+
+def state(case: Case) -> CaseState:
+    """Where ``case`` stands now (a call, so that a type checker reads it anew after each step)."""
+    return case.state
+
+
+def kinds(case: Case) -> list[str]:
+    return [event.kind for event in case.history]
+
+
+def test_a_counter_offer_accepted_is_granted_when_the_customer_accepts(journal: Journal, ritz: Policy) -> None:
+    case = escalated(journal, ritz)
+    offer = case.manager_approves(by="manager", amount=usd("2000.00"))
+    assert offer.approved
+    assert offer.remedy == Remedy(kind="refund", amount=usd("2000.00"))
+    assert state(case) is CaseState.COUNTER_OFFERED
+    assert case.counter_offer == Remedy(kind="refund", amount=usd("2000.00"))
+    assert case.history[-1].grant is None  # nothing granted yet: the customer has not accepted
+    assert case.granted == usd("0.00")
+    assert case.callback_by is not None  # the customer has not heard back yet
+    assert case.allowed_steps() == ("deliver",)
+    case.deliver()
+    assert case.history[-1].actor == "staff"  # the employee delivers it
+    assert state(case) is CaseState.OFFER_DELIVERED
+    assert case.callback_by is None
+    assert case.allowed_steps() == ("accept_offer", "decline_offer")
+    accepted = case.accept_offer(notes="The guest takes the partial refund.")
+    assert accepted.kind == "offer_accepted"
+    assert accepted.grant == usd("2000.00")
+    assert accepted.actor == "manager"  # the grant is the manager's
+    assert accepted.ledger is not None  # counted by the ledger like every grant
+    assert state(case) is CaseState.RESOLVED
+    assert case.outcome is CaseOutcome.COUNTER_OFFER_ACCEPTED
+    assert case.granted == usd("2000.00")
+    case.thank()
+    case.close()
+    assert case.history[-1].data == {"outcome": "counter_offer_accepted"}
+    assert kinds(case)[4:] == [
+        "decided",
+        "escalated",
+        "manager_approved",
+        "delivered",
+        "offer_accepted",
+        "thanked",
+        "closed",
+    ]
+    assert journal.verify().ok
+    # The ledger counts what was granted, the $2,000, not the $3,000 asked: staff may grant $X only above it.
+    totals = [event.grant for event in journal.iter_events() if event.grant is not None]
+    assert totals == [usd("2000.00")]
+
+
+def test_a_declined_counter_offer_grants_nothing_and_leads_to_the_alternatives(journal: Journal, ritz: Policy) -> None:
+    case = escalated(journal, ritz)
+    plan_b = case.decision.alternatives if case.decision else ()
+    case.manager_approves(by="manager", amount=usd("1500.00"))
+    case.deliver()
+    declined = case.decline_offer(notes="The guest wants the full refund.")
+    assert declined.grant is None
+    assert state(case) is CaseState.OFFER_DECLINED
+    assert case.allowed_steps() == ("explain_denial",)
+    case.explain_denial()
+    assert case.history[-1].actor == "manager"  # the manager who made the offer delivers the rest
+    assert case.alternatives_offered == plan_b[:2]
+    assert case.denial_reason is not None
+    assert "$1,500.00" in case.denial_reason
+    case.decline_alternatives()
+    case.make_final_offer()
+    assert case.final_offer == plan_b[2]
+    case.decline_final_offer()
+    case.write_report(summary="The guest declined the partial refund and every alternative.")
+    report = case.report
+    assert report is not None
+    assert report["counter_offer_declined"] == Remedy(kind="refund", amount=usd("1500.00")).model_dump(mode="json")
+    case.thank()
+    case.close()
+    assert case.outcome is CaseOutcome.REPORTED
+    assert case.granted == usd("0.00")
+    assert all(event.grant is None for event in journal.iter_events())
+    assert journal.verify().ok
+
+
+def test_a_declined_counter_offer_then_an_accepted_alternative(journal: Journal, ritz: Policy) -> None:
+    case = escalated(journal, ritz)
+    case.manager_approves(by="manager", amount=usd("1500.00"))
+    case.deliver()
+    case.decline_offer()
+    case.explain_denial()
+    chosen = case.alternatives_offered[0]
+    case.accept_alternative(chosen.id)
+    assert case.outcome is CaseOutcome.ALTERNATIVE_ACCEPTED
+    assert case.granted == chosen.value  # only the alternative, never the declined offer
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        (usd("3000.01"), r"more than the customer asked for; the most it may be is \$3,000\.00"),
+        (Money("2000.00", "EUR"), "is in EUR, but the customer asked in USD"),
+        (usd("0.00"), "must be more than zero"),
+    ],
+)
+def test_a_counter_offer_above_what_was_asked_or_in_another_currency_is_refused(
+    journal: Journal, ritz: Policy, amount: Money, message: str
+) -> None:
+    case = escalated(journal, ritz)
+    head = journal.head()
+    with pytest.raises(InvalidInputError, match=message) as caught:
+        case.manager_approves(by="manager", amount=amount)
+    assert [problem.location for problem in caught.value.problems] == ["amount"]
+    assert journal.head() == head
+    assert state(case) is CaseState.ESCALATED
+
+
+def test_an_amount_that_is_not_money_is_refused(journal: Journal, ritz: Policy) -> None:
+    case = escalated(journal, ritz)
+    with pytest.raises(InvalidInputError, match="must be Money"):
+        case.manager_approves(by="manager", amount="2000.00")  # type: ignore[arg-type]  # the wrong type on purpose
+
+
+def test_the_amount_asked_is_a_full_approval_as_without_amount(journal: Journal, ritz: Policy) -> None:
+    case = escalated(journal, ritz)
+    approval = case.manager_approves(by="manager", amount=usd("3000.00"))
+    assert approval.approved
+    assert state(case) is CaseState.APPROVED
+    assert case.counter_offer is None
+    assert case.history[-1].grant == usd("3000.00")  # granted at approval, as today
+    case.deliver()
+    assert case.outcome is CaseOutcome.REMEDY_DELIVERED
+
+
+def test_a_counter_offer_by_a_level_below_the_escalation_is_refused(journal: Journal, ritz: Policy) -> None:
+    case = escalated(journal, ritz)
+    assert case.escalated_to == "manager"
+    with pytest.raises(AuthorityError, match="escalated to manager"):
+        case.manager_approves(by="staff", amount=usd("50.00"))  # staff could grant $50, but it was passed up
+    assert state(case) is CaseState.ESCALATED
+
+
+def test_a_repeat_with_the_same_key_returns_the_first_result(journal: Journal, ritz: Policy) -> None:
+    case = escalated(journal, ritz)
+    first = case.manager_approves(by="manager", amount=usd("2000.00"), key="counter-1")
+    head = journal.head()
+    assert case.manager_approves(by="manager", amount=usd("2000.00"), key="counter-1") == first
+    assert journal.head() == head
+    with pytest.raises(IdempotencyConflictError):
+        case.manager_approves(by="manager", amount=usd("2500.00"), key="counter-1")
+    case.deliver(key="deliver-1")
+    accepted = case.accept_offer(key="accept-1")
+    assert case.accept_offer(key="accept-1") == accepted
+    declined = Case.load(journal, ritz, case.number)
+    assert declined.granted == usd("2000.00")
+    assert journal.head().count == head.count + 2
+
+
+def test_replay_from_events_equals_the_live_view(journal: Journal, ritz: Policy) -> None:
+    accepted = escalated(journal, ritz)
+    accepted.manager_approves(by="manager", amount=usd("2000.00"))
+    declined = escalated(journal, ritz, customer="77")
+    declined.manager_approves(by="manager", amount=usd("1000.00"))
+    for case in (accepted, declined):
+        case.deliver()
+    accepted.accept_offer()
+    declined.decline_offer()
+    declined.explain_denial()
+    for case in (accepted, declined):
+        view = CaseView.replay(journal.events(case.number))
+        assert view.state is case.state
+        assert (view.history, view.granted, view.counter_offer, view.outcome) == (
+            case.history,
+            case.granted,
+            case.counter_offer,
+            case.outcome,
+        )
+        rebuilt = Case.load(journal, ritz, case.number)
+        assert (rebuilt.state, rebuilt.history, rebuilt.granted) == (case.state, case.history, case.granted)
+
+
+def test_the_new_steps_are_refused_where_the_path_does_not_allow_them(journal: Journal, ritz: Policy) -> None:
+    case = escalated(journal, ritz)
+    with pytest.raises(WorkflowError) as caught:
+        case.accept_offer()
+    assert caught.value.allowed == ("manager_approves", "manager_denies")
+    case.manager_approves(by="manager", amount=usd("2000.00"))
+    with pytest.raises(WorkflowError):
+        case.decline_offer()  # not delivered yet
+    assert CaseStep.ACCEPT_OFFER.value == "accept_offer"
+    assert CaseStep.DECLINE_OFFER.value == "decline_offer"
+
+
+def test_an_offer_accepted_after_the_ledger_filled_up_is_refused(journal: Journal) -> None:
+    policy = Policy.model_validate(policy_data(window="day", timezone="America/New_York"))
+    case = escalated(journal, policy, "1500.00")
+    level = case.escalated_to
+    assert level == "manager"  # $2,000 a day
+    case.manager_approves(by=level, amount=usd("1000.00"))
+    case.deliver()
+    # Meanwhile the same guest was granted nearly everything that level may grant today.
+    other = Case.open(journal, policy, complaint("1995.00"), by="staff", clock=clock)
+    other.listen()
+    other.apologize()
+    other.ask_preferred_solution()
+    assert other.decide(by=level).approved
+    head = journal.head()
+    with pytest.raises(AuthorityError):
+        case.accept_offer()
+    assert journal.head() == head
+    case.decline_offer()  # the customer may still decline it
+
+
+def test_a_forged_grant_on_a_counter_offer_is_refused_when_read(journal: Journal, ritz: Policy) -> None:
+    case = escalated(journal, ritz)
+    approval = case.manager_approves(by="manager", amount=usd("2000.00"))
+    before = case.history[-1]
+    forged = Draft(
+        kind="delivered",
+        state="offer_delivered",
+        actor="staff",
+        at=NOW,
+        data={"notes": ""},
+    )
+    journal.append(case.number, forged, expected_version=case.version, key="forged-1", request={})
+    accept = Draft(
+        kind="offer_accepted",
+        state="resolved",
+        actor="manager",
+        at=NOW,
+        data={"notes": "", "resolution": approval.model_dump(mode="json")},
+        grant=usd("2500.00"),  # more than the offer
+    )
+    journal.append(case.number, accept, expected_version=case.version + 1, key="forged-2", request={})
+    with pytest.raises(JournalIntegrityError, match="does not grant the counter-offer"):
+        CaseView.replay(journal.events(case.number))
+    assert before.grant is None
+
+
+def test_the_employee_says_the_offer_its_acceptance_and_the_decline(journal: Journal, ritz: Policy) -> None:
+    wording = Wording(ritz)
+    case = escalated(journal, ritz)
+    case.manager_approves(by="manager", amount=usd("2000.00"))
+    (delivering,) = wording.say_next(case)
+    assert (delivering.step, delivering.speaker) == ("deliver", "staff")  # the employee delivers it
+    assert "$2,000.00 refund" in delivering.text
+    assert "$3,000.00 refund" in delivering.text
+    assert "accept" in delivering.text
+    case.deliver()
+    case.accept_offer()
+    confirmed, thanks = wording.say_next(case)  # the answer to the acceptance, then the thanks
+    assert thanks.step == "thank"
+    assert confirmed.step == "accept_offer"
+    assert "$2,000.00 refund" in confirmed.text
+    history = {words.step: words.text for words in wording.say_history(case)}
+    assert history["deliver"] == delivering.text
+    assert history["accept_offer"] == confirmed.text
+
+    other = escalated(journal, ritz, customer="77")
+    other.manager_approves(by="manager", amount=usd("1500.00"))
+    other.deliver()
+    other.decline_offer()
+    told = wording.say_next(other)
+    assert [words.step for words in told] == ["decline_offer", "explain_denial"]
+    assert "I understand" in told[0].text
+    assert told[1].speaker == "manager"
+    assert "the most our" in told[1].text
+    assert "$1,500.00" in told[1].text
+    other.explain_denial()
+    said = {words.step: words.text for words in wording.say_history(other)}
+    assert said["explain_denial"] == told[1].text
+
+
+def test_the_report_counts_a_counter_offer_once_resolved_and_only_what_was_granted(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, ritz: Policy
+) -> None:
+    path = tmp_path / "journal.db"
+    journal = SQLiteJournal(path)
+    accepted = escalated(journal, ritz)
+    accepted.manager_approves(by="manager", amount=usd("2000.00"))
+    accepted.deliver()
+    accepted.accept_offer()
+    declined = escalated(journal, ritz, customer="77")
+    declined.manager_approves(by="manager", amount=usd("1500.00"))
+    declined.deliver()  # delivered, not resolved: the customer answers next
+    pending = escalated(journal, ritz, customer="78")
+    pending.manager_approves(by="manager", amount=usd("1000.00"))
+    pending.deliver()
+    declined.decline_offer()
+    declined.explain_denial()
+    free = next(alternative for alternative in declined.alternatives_offered if alternative.value.is_zero)
+    declined.accept_alternative(free.id)
+    journal.close()
+    result = run(capsys, "report", str(path), "--json", "--now", "2026-11-24T00:00:00Z")
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    assert report["outcomes"]["counter_offer_accepted"] == 1
+    assert report["outcomes"]["alternative_accepted"] == 1
+    assert report["outcomes"]["unresolved"] == 1  # the offer delivered to guest 78 is not answered yet
+    assert report["time_to_resolution"]["all"]["cases"] == 2  # each resolved case once, when it was resolved
+    assert report["granted"] == "2000.00 USD"  # the accepted counter-offer, never the declined one
+    assert run(capsys, "report", str(path), "--now", "2026-11-24T00:00:00Z").code == 0
