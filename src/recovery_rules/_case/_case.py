@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from pydantic import TypeAdapter, ValidationError
 
 from recovery_rules._engine._resolution import Outcome, Resolution
-from recovery_rules._journal import Draft, Event, Journal, JSONValue, Ledger, digest
+from recovery_rules._journal import Draft, Event, Journal, JSONValue, Ledger
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._policy._policy import Policy, compiled_policy
 from recovery_rules._values._base import EMPLOYEE_EXAMPLE, Text, check_employee, problems_from
@@ -184,7 +184,7 @@ class Case:
         if key is not None:
             existing = journal.find(key)
             if existing is not None:
-                if existing.request != digest(request):
+                if not journal.same_request(existing, request):
                     raise IdempotencyConflictError(seq=existing.seq, recorded=existing.kind)
                 return cls.load(journal, policy, existing.number, clock=clock)
         key = key or uuid.uuid4().hex
@@ -227,7 +227,7 @@ class Case:
             except IdempotencyConflictError:
                 # A concurrent call with this key recorded the same request first, under the number it chose.
                 existing = journal.find(key)
-                if existing is None or existing.request != digest(request):
+                if existing is None or not journal.same_request(existing, request):
                     raise
                 return cls.load(journal, policy, existing.number, clock=clock)
             if event.number != number:  # the same request, recorded by an earlier call
@@ -1227,7 +1227,7 @@ class Case:
             )
 
     def _repeat(self, existing: Event, request: dict[str, JSONValue]) -> Event:
-        if existing.request != digest(request) or existing.number != self.number:
+        if not self._journal.same_request(existing, request) or existing.number != self.number:
             raise IdempotencyConflictError(seq=existing.seq, recorded=existing.kind)
         if existing.version > self._view.version:
             self.refresh()

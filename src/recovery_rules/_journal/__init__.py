@@ -5,7 +5,8 @@
 - ``Event``, ``Draft``, ``ChainHead``, ``Verification``, ``CaseSummary``: what goes in and comes out;
 - ``LedgerEntry``, ``RunningTotal``: the running totals a grant event carries;
 - ``Ledger``: what a guest was granted within a policy's window, read inside a write;
-- ``canonical_json``, ``digest``: the canonical form events are hashed in.
+- ``canonical_json``, ``digest``: the canonical form events are hashed in;
+- ``Erasure``, ``ERASED``: the record of a customer's erasure, and what their personal fields read back as.
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ from ._events import (
 from ._ledger import GrantQuery, Ledger, grant_query
 from ._memory import MemoryJournal
 from ._postgres import PostgresJournal
+from ._privacy import ERASED, Erasure
 from ._sqlite import SQLiteJournal
 from ._store import Record, Scope, Store
 
 __all__ = [
     "CLOSED",
+    "ERASED",
     "FORMAT",
     "FORMATS",
     "GENESIS",
@@ -41,6 +44,7 @@ __all__ = [
     "ChainHead",
     "Clock",
     "Draft",
+    "Erasure",
     "Event",
     "GrantQuery",
     "JSONValue",

@@ -23,13 +23,14 @@ from typing import Final, Self, TypeAlias
 
 from pydantic import TypeAdapter, ValidationError
 
-from recovery_rules._values._base import problems_from
+from recovery_rules._values._base import Identifier, check_employee, problems_from
 from recovery_rules._values._models import MAX_SEQUENCE, ComplaintNumber
 from recovery_rules._values._money import Money
 from recovery_rules._values._time import Window
 from recovery_rules.exceptions import (
     IdempotencyConflictError,
     InvalidInputError,
+    JournalError,
     JournalIntegrityError,
     StaleCaseError,
 )
@@ -37,10 +38,11 @@ from recovery_rules.exceptions import (
 from ._canonical import GENESIS, JSONValue, canonical_time, digest
 from ._events import BulkEntry, CaseSummary, ChainHead, Draft, Event, IdempotencyKey, Verification
 from ._ledger import Ledger, StoreLedger, VerifiedGrants
+from ._privacy import ERASED, Erasure, KeyRing, key_ids, keyed_digest, open_data, personal_texts, seal_data
 from ._store import NUMBERS_A_QUERY, CaseHead, Record, Store
 from ._verify import ChainCheck
 
-__all__ = ["CLOSED", "MAX_AHEAD", "Clock", "Journal", "Record", "Store"]
+__all__ = ["CLOSED", "ERASED", "MAX_AHEAD", "Clock", "Journal", "Record", "Store"]
 
 Clock: TypeAlias = Callable[[], dt.datetime]
 """A function giving the time now, timezone-aware."""
@@ -54,6 +56,7 @@ CLOSED: Final = "closed"
 """The state of a closed case: a case is open until an event leaves it in this state."""
 
 _KEY: Final = TypeAdapter(IdempotencyKey)
+_CUSTOMER: Final = TypeAdapter(Identifier)
 
 
 class Journal(abc.ABC):
@@ -77,6 +80,13 @@ class Journal(abc.ABC):
 
     _clock: Clock | None = None  # the system clock
     _max_ahead: dt.timedelta = MAX_AHEAD
+    _encrypts: bool = False  # whether new events' personal fields are sealed (see _privacy.py)
+
+    @property
+    def encrypts_personal_data(self) -> bool:
+        """Whether this journal stores the personal fields of new events encrypted, erasable by
+        :meth:`erase_customer` (``encrypt_personal_data=True``, or a journal made so before)."""
+        return self._encrypts
 
     def _set_clock(self, clock: Clock | None, max_ahead: dt.timedelta) -> None:
         """Check and keep the backend's ``clock`` and ``max_ahead`` arguments."""
@@ -236,12 +246,17 @@ class Journal(abc.ABC):
         request_hash: str,
     ) -> Event:
         """:meth:`append`'s steps 1 to 4, inside the write transaction of ``store``."""
+        plain_hash = request_hash
+        data_key = None
+        if self._encrypts:  # the request's digest is keyed too: it holds the customer's words
+            data_key = store.data_key(number.customer_id, create=True)
+            request_hash = keyed_digest(data_key[1], plain_hash) if data_key is not None else plain_hash
         existing = store.find(key)
         if existing is not None:
             event = Event.from_record(existing, position=0)
-            if event.request != request_hash or event.number != number:
+            if event.request not in (request_hash, plain_hash) or event.number != number:
                 raise IdempotencyConflictError(seq=event.seq, recorded=event.kind)
-            return event
+            return _revealed([event], store, {})[0] if self._encrypts else event
         found = store.version(str(number))
         if expected_version is not None and found != expected_version:
             raise StaleCaseError(expected=expected_version, found=found)
@@ -253,6 +268,9 @@ class Journal(abc.ABC):
         _check_draft_times(draft)
         self._check_not_ahead(draft.at)
         entry = ledger.entry(draft, number)
+        stored_data = None
+        if data_key is not None:
+            stored_data = seal_data(draft.data, *data_key)
         seq, prev = store.head()
         event, record = Event.sealed(
             draft,
@@ -263,6 +281,7 @@ class Journal(abc.ABC):
             request=request_hash,
             prev=prev,
             ledger=entry,
+            stored_data=stored_data,
         )
         store.insert(record)
         if entry is not None:
@@ -282,7 +301,10 @@ class Journal(abc.ABC):
         checked_key = _checked_key(key)
         with self._read() as store:
             record = store.find(checked_key)
-        return None if record is None else Event.from_record(record, position=0)
+            if record is None:
+                return None
+            event = Event.from_record(record, position=0)
+            return _revealed([event], store, {})[0] if self._encrypts else event
 
     def version(self, number: ComplaintNumber) -> int:
         """How many events case ``number`` has (0 for a case never opened)."""
@@ -304,10 +326,10 @@ class Journal(abc.ABC):
                 batch.append(ComplaintNumber(last.date, last.customer_id, last.sequence + 1))
             with self._read() as store:
                 records = store.openings([str(candidate) for candidate in batch])
-            found = {}
-            for record in records:
-                event = Event.from_record(record, position=0)
-                found[str(event.number)] = event
+                opened = [Event.from_record(record, position=0) for record in records]
+                if self._encrypts:
+                    opened = _revealed(opened, store, {})
+            found = {str(event.number): event for event in opened}
             for candidate in batch:
                 yield candidate, found.get(str(candidate))
             last = batch[-1]
@@ -325,7 +347,9 @@ class Journal(abc.ABC):
         the chain as a whole is intact is what :meth:`verify` proves.)
         """
         _checked_number(number, "number")
-        events = tuple(Event.from_record(record, position=0) for record in self._case_records(str(number)))
+        events = tuple(
+            self._reveal([Event.from_record(record, position=0) for record in self._case_records(str(number))])
+        )
         for expected, event in enumerate(events, start=1):
             if event.number != number:
                 raise JournalIntegrityError(event.seq, "it is filed under another complaint number")
@@ -333,10 +357,42 @@ class Journal(abc.ABC):
                 raise JournalIntegrityError(event.seq, f"it is version {event.version} of its case, not {expected}")
         return events
 
+    def same_request(self, event: Event, request: Mapping[str, JSONValue]) -> bool:
+        """Whether ``event`` was recorded for ``request`` (for idempotency: the same step, the same arguments).
+
+        In a journal that encrypts personal data the stored digest is keyed with the customer's data key
+        (a plain SHA-256 of the customer's words would let a guess of them be confirmed), so only the
+        journal can tell; after an erasure no request matches the customer's earlier events any more.
+        """
+        if not isinstance(event, Event):
+            raise InvalidInputError.at("same_request", "event", "must be an Event the journal returned")
+        plain = digest(dict(request))
+        if event.request == plain:
+            return True
+        if not self._encrypts:
+            return False
+        with self._read() as store:
+            found = store.data_key(event.customer_id, create=False)
+        return found is not None and event.request == keyed_digest(found[1], plain)
+
     def iter_events(self, start: int = 1) -> Iterator[Event]:
         """Every event of the journal from position ``start``, in order; each event's own hash is checked."""
+        keys: dict[str, bytes | None] = {}
         for position, record in self._scan(start):
-            yield Event.from_record(record, position=position)
+            yield self._reveal([Event.from_record(record, position=position)], keys)[0]
+
+    def _reveal(self, events: list[Event], keys: dict[str, bytes | None] | None = None) -> list[Event]:
+        """``events`` with their personal fields opened (or erased), reading the keys they need."""
+        if not self._encrypts:  # sealed values exist only in a journal that encrypts: nothing to open
+            return events
+        keys = {} if keys is None else keys
+        wanted = set().union(*(key_ids(event.data) for event in events))
+        if not wanted:
+            return events
+        if wanted <= set(keys):  # every key already read in this walk
+            return _revealed(events, None, keys)
+        with self._read() as store:
+            return _revealed(events, store, keys)
 
     def head(self) -> ChainHead:
         """The chain head now: the number of events and the last event's hash."""
@@ -418,6 +474,66 @@ class Journal(abc.ABC):
                     )
                 )
         return summaries
+
+    # -- erasing ----------------------------------------------------------------
+    def erase_customer(
+        self, customer_id: str, *, employee: str | None = None, now: dt.datetime | None = None
+    ) -> Erasure:
+        """Make the personal data of customer ``customer_id`` unrecoverable, keeping the chain whole.
+
+        The customer's data keys are destroyed (and, on SQLite, the freed pages overwritten and the
+        write-ahead log emptied; on PostgreSQL the keys table vacuumed): every personal field of their
+        events (the name, the description, notes, a manager's reason, a report's summary) then reads back
+        as ``"[erased]"``, while :meth:`verify`, the ledger, the cases and the report keep working, since
+        the events' hashed bodies hold only the sealed values. The erasure is recorded, without personal
+        data (:meth:`erasure`): when, and by whom (``employee``, an employee id).
+
+        Erasing again is harmless: it returns the earlier record when there is nothing new to erase.
+        A customer the journal has no case of raises :class:`~recovery_rules.InvalidInputError`. Events
+        that hold personal data in the clear (written without ``encrypt_personal_data``) cannot be
+        erased without rewriting the chain: :class:`~recovery_rules.JournalError`, and nothing is erased.
+        """
+        try:
+            checked = _CUSTOMER.validate_python(customer_id)
+        except ValidationError as error:
+            raise InvalidInputError("customer", problems_from(error, "customer_id")) from None
+        who = check_employee(employee)
+        at = (self._clock or _system_clock)() if now is None else now
+        if not isinstance(at, dt.datetime) or at.utcoffset() is None:
+            raise InvalidInputError.at("erase_customer", "now", "must be a timezone-aware datetime")
+        with self._write() as store:
+            done = store.erasure(checked)
+            records = store.customer_records(checked)
+            if not records and done is None:
+                raise InvalidInputError.at(
+                    "erase_customer", "customer_id", "the journal has no case of this customer: check the number"
+                )
+            clear = sum(1 for record in records if personal_texts(Event.from_record(record, position=0).data))
+            if clear:
+                raise JournalError(
+                    f"{clear} event(s) of this customer hold personal data in the clear (written by a journal "
+                    "that did not encrypt personal data): they cannot be erased without rewriting the hash "
+                    "chain, which would break it. Nothing was erased. New journals: encrypt_personal_data=True"
+                )
+            destroyed = store.destroy_keys(checked)
+            if done is not None and destroyed == 0:  # erased before, nothing new since: the same record
+                erasure = Erasure.model_validate(done)
+            else:
+                erasure = Erasure(
+                    customer_id=checked, erased_at=at.astimezone(dt.UTC), employee=who, keys_destroyed=destroyed
+                )
+                store.record_erasure(checked, canonical_time(erasure.erased_at), who, destroyed)
+        self._after_erasure()  # again too: a checkpoint that could not finish the first time is retried
+        return erasure
+
+    def erasure(self, customer_id: str) -> Erasure | None:
+        """The record of the customer's erasure, if their data was erased (see :meth:`erase_customer`)."""
+        with self._read() as store:
+            done = store.erasure(str(customer_id))
+        return None if done is None else Erasure.model_validate(done)
+
+    def _after_erasure(self) -> None:  # noqa: B027 - optional: a memory journal has no files to clean
+        """After the erasure committed: make the destroyed keys' bytes unreadable in the storage's files."""
 
     # -- proving ----------------------------------------------------------------
     def verify(self, *, expected_head: ChainHead | None = None, resume_from: ChainHead | None = None) -> Verification:
@@ -521,6 +637,24 @@ def _case_event(store: Store, head: CaseHead, seq: int, version: int, hash_: str
     if str(event.number) != head.number or event.version != version or (hash_ is not None and event.hash != hash_):
         raise JournalIntegrityError(seq, "it is not the event the journal's table of cases names: it was replaced")
     return event
+
+
+def _revealed(events: list[Event], store: Store | None, keys: dict[str, bytes | None]) -> list[Event]:
+    """``events`` with their personal fields opened, or ``ERASED`` where a key was destroyed.
+
+    ``keys`` caches the keys already read (a destroyed one as ``None``), for a walk over many events.
+    """
+    wanted = {event.seq: key_ids(event.data) for event in events}
+    missing = sorted(set().union(*wanted.values()) - set(keys))
+    if missing and store is not None:
+        found = store.data_keys(missing)
+        keys.update({key_id: found.get(key_id) for key_id in missing})
+    if not any(wanted.values()):
+        return events
+    ring = KeyRing({key_id: keys.get(key_id) for key_id in set().union(*wanted.values())})
+    return [
+        event.with_data(open_data(event.data, ring, seq=event.seq)) if wanted[event.seq] else event for event in events
+    ]
 
 
 def _system_clock() -> dt.datetime:

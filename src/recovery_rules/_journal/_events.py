@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Self
 
-from pydantic import AfterValidator, AwareDatetime, Field, PlainValidator, ValidationInfo, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, PlainValidator, PrivateAttr, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from recovery_rules._values._base import EmployeeId, RecoveryModel, Word
@@ -284,6 +284,8 @@ class Event(RecoveryModel):
     prev: Hash
     hash: Hash
     format: Annotated[int, Field(ge=1, le=FORMAT)] = FORMAT
+    _stored_data: dict[str, JSONValue] | None = PrivateAttr(default=None)
+    """``data`` as stored and hashed, when it differs from ``data``: personal fields sealed (see ``_privacy.py``)."""
 
     @model_validator(mode="after")
     def _ledger_matches_grant(self) -> Self:
@@ -324,7 +326,7 @@ class Event(RecoveryModel):
             "at": canonical_time(self.at),
             "key": self.key,
             "request": self.request,
-            "data": self.data,
+            "data": self.data if self._stored_data is None else self._stored_data,
             "grant": None
             if self.grant is None
             else {"amount": str(self.grant.amount), "currency": self.grant.currency},
@@ -337,6 +339,19 @@ class Event(RecoveryModel):
             body["employee"] = self.employee
             body["policy_revision"] = self.policy_revision
         return body
+
+    @property
+    def stored_data(self) -> dict[str, JSONValue]:
+        """``data`` as the journal stores and hashes it: in a journal that encrypts personal data, each
+        personal field sealed (``{"sealed": "aes-256-gcm", ...}``); otherwise ``data`` itself."""
+        return self.data if self._stored_data is None else self._stored_data
+
+    def with_data(self, data: Mapping[str, JSONValue]) -> Self:
+        """This event with ``data`` read as ``data`` (personal fields opened or erased), hashed as stored."""
+        stored = self.stored_data
+        event = self.model_copy(update={"data": dict(data)})
+        event._stored_data = stored
+        return event
 
     def computed_hash(self) -> str:
         """The hash this event's content has (equal to ``hash`` unless it was edited)."""
@@ -397,12 +412,14 @@ class Event(RecoveryModel):
         request: str,
         prev: str,
         ledger: LedgerEntry | None = None,
+        stored_data: Mapping[str, JSONValue] | None = None,
     ) -> tuple[Self, dict[str, JSONValue]]:
         """:meth:`seal`, and the record a backend stores, each value serialized once.
 
         The record holds ``data`` and ``ledger`` as their canonical JSON text, and
         its hash is computed over the body put together from those texts: the
         very bytes :meth:`Journal.verify` puts together again from what is stored.
+        ``stored_data``: ``data`` as stored (personal fields sealed), when it differs from the draft's.
         """
         unsealed = cls(
             seq=seq,
@@ -423,8 +440,10 @@ class Event(RecoveryModel):
             prev=prev,
             hash=GENESIS,  # replaced below, once the body is known
         )
+        if stored_data is not None:
+            unsealed._stored_data = dict(stored_data)
         record = unsealed.body()
-        record["data"] = dumps(unsealed.data).decode("utf-8")
+        record["data"] = dumps(unsealed.stored_data).decode("utf-8")
         record["ledger"] = None if ledger is None else dumps(ledger.body()).decode("utf-8")
         hash_ = hashlib.sha256(dumps_body(record)).hexdigest()
         record["hash"] = hash_

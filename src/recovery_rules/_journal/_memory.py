@@ -20,6 +20,7 @@ from recovery_rules.exceptions import JournalError
 from ._base import MAX_AHEAD, Clock, Journal
 from ._canonical import GENESIS, JSONValue, dumps
 from ._ledger import GrantQuery
+from ._privacy import check_encrypt_flag, new_key, new_key_id
 from ._store import CaseHead, Record, Scope, Store
 
 __all__ = ["MemoryJournal"]
@@ -34,8 +35,18 @@ class MemoryJournal(Journal):
     0
     """
 
-    def __init__(self, *, clock: Clock | None = None, max_ahead: dt.timedelta = MAX_AHEAD) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        max_ahead: dt.timedelta = MAX_AHEAD,
+        encrypt_personal_data: bool = False,
+    ) -> None:
         self._set_clock(clock, max_ahead)
+        self._encrypts = check_encrypt_flag(encrypt_personal_data)
+        self._data_keys: dict[str, tuple[str, bytes]] = {}  # key id: the customer and the key
+        self._current_key: dict[str, str] = {}  # customer: the key id new events are sealed with
+        self._erasures: dict[str, dict[str, object]] = {}
         self._lock = threading.RLock()
         # The storage: records in journal order, data kept as canonical JSON text (no shared mutable state).
         self._records: list[dict[str, object]] = []
@@ -206,3 +217,46 @@ class _MemoryStore(Store):
             return
         head, opened_at, _ = cases[number]
         cases[number] = (CaseHead(number, version, head.first_seq, seq, hash_), opened_at, open_callback)
+
+    def data_key(self, customer_id: str, *, create: bool) -> tuple[str, bytes] | None:
+        journal = self._journal
+        key_id = journal._current_key.get(customer_id)
+        if key_id is None:
+            if not create:
+                return None
+            key_id = new_key_id()
+            journal._data_keys[key_id] = (customer_id, new_key())
+            journal._current_key[customer_id] = key_id
+        return key_id, journal._data_keys[key_id][1]
+
+    def data_keys(self, key_ids: Sequence[str]) -> dict[str, bytes]:
+        keys = self._journal._data_keys
+        return {key_id: keys[key_id][1] for key_id in key_ids if key_id in keys}
+
+    def customer_records(self, customer_id: str) -> list[Record]:
+        journal = self._journal
+        return [
+            journal._records[position]
+            for number, positions in journal._by_case.items()
+            if ComplaintNumber.parse(number).customer_id == customer_id
+            for position in positions
+        ]
+
+    def destroy_keys(self, customer_id: str) -> int:
+        journal = self._journal
+        doomed = [key_id for key_id, (owner, _) in journal._data_keys.items() if owner == customer_id]
+        for key_id in doomed:
+            del journal._data_keys[key_id]  # the only reference: the bytes go with the garbage collector
+        journal._current_key.pop(customer_id, None)
+        return len(doomed)
+
+    def erasure(self, customer_id: str) -> Mapping[str, object] | None:
+        return self._journal._erasures.get(customer_id)
+
+    def record_erasure(self, customer_id: str, erased_at: str, employee: str | None, keys_destroyed: int) -> None:
+        self._journal._erasures[customer_id] = {
+            "customer_id": customer_id,
+            "erased_at": erased_at,
+            "employee": employee,
+            "keys_destroyed": keys_destroyed,
+        }

@@ -57,6 +57,8 @@ from ._columns import (
     scan_rows,
 )
 from ._ledger import GrantQuery
+from ._privacy import check_encrypt_flag
+from ._privacy_sql import KeyStatements, SQLKeys
 from ._store import CaseHead, Record, Scope, Store
 
 if TYPE_CHECKING:
@@ -205,8 +207,10 @@ class PostgresJournal(Journal):
         create: bool = True,
         clock: Clock | None = None,
         max_ahead: dt.timedelta = MAX_AHEAD,
+        encrypt_personal_data: bool = False,
     ) -> None:
         self._set_clock(clock, max_ahead)
+        encrypt = check_encrypt_flag(encrypt_personal_data)
         self._psycopg = _driver()
         if not isinstance(schema, str) or not _SCHEMA_NAME.fullmatch(schema):
             raise JournalError(
@@ -230,6 +234,16 @@ class PostgresJournal(Journal):
         try:
             with self._connection() as connection:  # create or check the schema now, so a bad address fails here
                 self._prepare(connection)
+            if encrypt:  # the keys table marks the journal as encrypting, for every handle from now on
+                with self._write() as store:
+                    assert isinstance(store, _PostgresStore)  # noqa: S101 - this backend's store, for mypy
+                    for statement in self._sql.keys.create:
+                        store._run_keys(statement, ())
+            with self._read() as store:
+                assert isinstance(store, _PostgresStore)  # noqa: S101 - as above
+                self._encrypts = store._has_table("data_keys")
+            if self._encrypts:
+                check_encrypt_flag(True)  # a journal that encrypts needs the cryptography package to be written
         except BaseException:
             self.close()
             raise
@@ -369,6 +383,14 @@ class PostgresJournal(Journal):
             raise JournalError("the journal is damaged: its setting 'legacy_until' is not a position")
         self._legacy_until = legacy_until
 
+    def _after_erasure(self) -> None:
+        """Vacuum the keys table, so the deleted keys' tuples are pruned from its pages."""
+        try:
+            with self._connection() as connection:  # autocommit: VACUUM runs outside a transaction
+                connection.execute(f"VACUUM {self._sql.schema}.data_keys")
+        except self._psycopg.Error as error:
+            raise _failure(error, "the erasure is recorded, but the keys table could not be vacuumed") from None
+
     # -- transactions -----------------------------------------------------------
     def _begin(self, begin: str) -> tuple[psycopg.Connection[Any], dict[str, Any] | None]:
         """A connection inside a new transaction, and the first row ``begin`` returned.
@@ -490,6 +512,7 @@ class _Statements:
         "has_schema",
         "head",
         "insert",
+        "keys",
         "later",
         "ledger",
         "ledger_head",
@@ -501,6 +524,7 @@ class _Statements:
         "openings",
         "record_at",
         "scan",
+        "schema",
         "set_format",
         "set_head",
         "tables",
@@ -560,9 +584,12 @@ class _Statements:
         self.scan = f"{select} WHERE seq >= %s ORDER BY seq LIMIT %s"
         self.case = f"{select} WHERE number = %s ORDER BY version"
         self.cases = case_statements(f"{s}.cases", f"{s}.events", "%s")
+        self.schema = s
+        self.keys = KeyStatements(f"{s}.", "%s", blob="BYTEA")
+        self.keys.customer = f"{select} WHERE customer_id = %s ORDER BY seq"
 
 
-class _PostgresStore(Store):
+class _PostgresStore(SQLKeys, Store):
     __slots__ = ("_connection", "_inserted", "_legacy_until", "_sql")
 
     def __init__(self, connection: psycopg.Connection[Any], sql: _Statements, legacy_until: int) -> None:
@@ -646,6 +673,20 @@ class _PostgresStore(Store):
     def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:
         statement = self._sql.cases["open"] if record["version"] == 1 else self._sql.cases["advance"]
         self._connection.execute(statement, case_head_values(record, open_callback))
+
+    # -- personal data (see _privacy_sql.py) --------------------------------------
+    def _keys_sql(self) -> KeyStatements:
+        return self._sql.keys
+
+    def _run_keys(self, statement: str, parameters: Sequence[object]) -> Any:
+        return self._connection.execute(statement, tuple(parameters))
+
+    def _has_table(self, name: str) -> bool:
+        row = self._one("SELECT to_regclass(%s) AS found", (f"{self._sql.schema}.{name}",))
+        return row is not None and row["found"] is not None
+
+    def _record_of(self, row: dict[str, Any]) -> Record:
+        return record_of(row)
 
 
 def _checked_conninfo(driver: Any, conninfo: object) -> str:

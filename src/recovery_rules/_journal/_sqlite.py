@@ -49,6 +49,8 @@ from ._columns import (
     scan_rows,
 )
 from ._ledger import GrantQuery
+from ._privacy import check_encrypt_flag
+from ._privacy_sql import KeyStatements, SQLKeys
 from ._store import CaseHead, Record, Scope, Store
 
 __all__ = ["SQLiteJournal"]
@@ -139,6 +141,8 @@ _BEFORE: Final = (
 )
 _NEXT: Final = _SELECT + " WHERE customer_id = ? AND grant_amount IS NOT NULL AND seq > ? ORDER BY seq LIMIT 1"
 _SET_HEAD: Final = "INSERT OR REPLACE INTO ledger_heads (scope, key, seq, hash) VALUES (?, ?, ?, ?)"
+_KEYS: Final = KeyStatements("", "?", blob="BLOB")
+_KEYS.customer = _SELECT + " WHERE customer_id = ? ORDER BY seq"
 
 
 class SQLiteJournal(Journal):
@@ -165,8 +169,10 @@ class SQLiteJournal(Journal):
         timeout: float = 30.0,
         clock: Clock | None = None,
         max_ahead: dt.timedelta = MAX_AHEAD,
+        encrypt_personal_data: bool = False,
     ) -> None:
         self._set_clock(clock, max_ahead)
+        encrypt = check_encrypt_flag(encrypt_personal_data)
         self.path = _checked_path(path)
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 86_400:
             raise JournalError("the timeout must be a number of seconds above 0 (and at most a day)")
@@ -178,7 +184,18 @@ class SQLiteJournal(Journal):
         self._connections: list[sqlite3.Connection] = []
         self._pid = os.getpid()
         self._closed = False
-        self._connection()  # create or check the file now, so a bad path fails here
+        connection = self._connection()  # create or check the file now, so a bad path fails here
+        try:
+            if encrypt:  # the keys table marks the journal as encrypting, for every handle from now on
+                with self._writing():
+                    for statement in _KEYS.create:
+                        connection.execute(statement)
+            self._encrypts = _has_table(connection, "data_keys")
+            if self._encrypts:
+                check_encrypt_flag(True)  # a journal that encrypts needs the cryptography package to be written
+        except BaseException:
+            self.close()
+            raise
 
     @staticmethod
     def is_journal(path: str | os.PathLike[str]) -> bool:
@@ -403,8 +420,22 @@ class SQLiteJournal(Journal):
     def _case_records(self, number: str) -> list[Record]:
         return [_record(row) for row in self._query(_SELECT + " WHERE number = ? ORDER BY version", (number,))]
 
+    def _after_erasure(self) -> None:
+        """Copy the write-ahead log into the file and empty it: the destroyed keys' pages leave the log."""
+        try:
+            busy = self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except sqlite3.Error as error:
+            busy, reason = 1, f" ({error})"
+        else:
+            reason = ""
+        if busy:  # a reader in the middle of a transaction kept the log's older pages in use
+            raise JournalError(
+                f"the erasure is recorded, but the write-ahead log could not be emptied{reason}: "
+                "call erase_customer again when no other connection is in the middle of reading the journal"
+            )
 
-class _SQLiteStore(Store):
+
+class _SQLiteStore(SQLKeys, Store):
     __slots__ = ("_connection", "_inserted", "_legacy_until")
 
     def __init__(self, connection: sqlite3.Connection, legacy_until: int) -> None:
@@ -486,11 +517,32 @@ class _SQLiteStore(Store):
         statement = _CASES["open"] if record["version"] == 1 else _CASES["advance"]
         self._connection.execute(statement, case_head_values(record, open_callback))
 
+    # -- personal data (see _privacy_sql.py) --------------------------------------
+    def _keys_sql(self) -> KeyStatements:
+        return _KEYS
+
+    def _run_keys(self, statement: str, parameters: Sequence[object]) -> sqlite3.Cursor:
+        return self._connection.execute(statement, tuple(parameters))
+
+    def _has_table(self, name: str) -> bool:
+        return _has_table(self._connection, name)
+
+    def _record_of(self, row: sqlite3.Row) -> Record:
+        return _record(row)
+
+    def _before_destroy(self) -> None:
+        self._connection.execute("PRAGMA secure_delete = ON")  # freed cells and pages are overwritten with zeros
+
 
 def _run(connection: sqlite3.Connection, script: str) -> None:
     for statement in script.split(";"):
         if statement.strip():
             connection.execute(statement)
+
+
+def _has_table(connection: sqlite3.Connection, name: str) -> bool:
+    found = connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+    return found.fetchone() is not None
 
 
 def _checked_path(path: object) -> str:

@@ -21,6 +21,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
+from recovery_rules.exceptions import JournalError
+
 from ._canonical import JSONValue
 
 if TYPE_CHECKING:
@@ -132,3 +134,29 @@ class Store(abc.ABC):
 
         ``open_callback``: the callback still owed after it (``None`` when none is, or the case is closed).
         """
+
+    # -- personal data (see ``_privacy.py``): a backend that encrypts personal data overrides these ------------
+    def data_key(self, customer_id: str, *, create: bool) -> tuple[str, bytes] | None:
+        """The customer's current data key (its id and bytes); a new one stored first when ``create``."""
+        raise JournalError("this journal backend cannot encrypt personal data")
+
+    def data_keys(self, key_ids: Sequence[str]) -> dict[str, bytes]:
+        """The data keys among ``key_ids`` that still exist (a destroyed one is absent)."""
+        return {}
+
+    def customer_records(self, customer_id: str) -> list[Record]:
+        """Every record of the customer's cases."""
+        raise JournalError("this journal backend cannot erase a customer's data")
+
+    def destroy_keys(self, customer_id: str) -> int:
+        """Delete the customer's data keys beyond recovery; how many there were."""
+        raise JournalError("this journal backend cannot erase a customer's data")
+
+    def erasure(self, customer_id: str) -> Mapping[str, object] | None:
+        """The record of the customer's latest erasure (``customer_id``, ``erased_at``, ``employee``,
+        ``keys_destroyed``), if any."""
+        return None
+
+    def record_erasure(self, customer_id: str, erased_at: str, employee: str | None, keys_destroyed: int) -> None:
+        """Record (or replace) the record of the customer's erasure."""
+        raise JournalError("this journal backend cannot erase a customer's data")
