@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recovery_rules import CaseView, ComplaintNumber, MemoryJournal, presets
+from recovery_rules import CaseView, ComplaintNumber, MemoryJournal, Money, presets
 from recovery_rules.server import Tokens, create_app, mint_token
 from recovery_rules.server._console import COOKIE, csrf_token
 
@@ -530,3 +530,30 @@ def test_a_case_of_a_policy_no_longer_served_is_an_error_page_not_a_traceback() 
         assert response.status_code == 422
         assert response.headers["content-type"].startswith("text/html")
         assert "cannot be shown with the policy served now" in response.text
+
+
+def test_a_manager_counter_offers_and_the_customer_accepts() -> None:
+    served = serve()
+    clerk = _client(served, "staff")
+    number = _to_escalation(served, clerk)
+    manager = _client(served, "manager")
+    assert 'name="amount"' in manager.get(f"/console/cases/{number}").text  # the counter-offer field
+    refused = _step(manager, number, "manager_approves", 422, amount="999999.00")  # more than asked
+    assert "more than the customer asked" in refused.text
+    _step(manager, number, "manager_approves", amount="1500.00", notes="half now, the rest is not ours to give")
+    assert _state(served, number) == "counter_offered"
+    _step(clerk, number, "deliver")
+    _step(clerk, number, "accept_offer")
+    case = served.journal.events(ComplaintNumber.parse(number))
+    assert case[-1].grant == Money("1500.00", "USD")
+    assert case[-1].employee is not None
+
+
+def test_the_policy_page_shows_each_problem_on_its_line() -> None:
+    served = serve()
+    client = _client(served, "staff")
+    csrf = _csrf(client, "/console/policy")
+    text = 'name = "x"\ncurrency = "USD"\nwindow = "incident"\ndenials_delivered_by = "manager"\nlevels = []\n'
+    bad = client.post("/console/policy", data={"csrf": csrf, "format": "toml", "policy": text})
+    assert bad.status_code == 422
+    assert "<strong>line 5</strong>: <code>levels</code>" in bad.text

@@ -591,7 +591,13 @@ def _case(
     )
 
 
-_STEP_FIELDS: Final = {"remedy.kind": "kind", "remedy.amount": "amount", "reason": "reason", "notes": "notes"}
+_STEP_FIELDS: Final = {
+    "remedy.kind": "kind",
+    "remedy.amount": "amount",
+    "amount": "amount",
+    "reason": "reason",
+    "notes": "notes",
+}
 
 
 @router.post("/step/{step}/{number:path}")
@@ -681,7 +687,9 @@ def _take(
     if step == "decide":
         return case.decide(by=level, employee=employee, key=key, now=now)
     if step == "manager_approves":
-        return case.manager_approves(by=level, notes=notes, employee=employee, key=key, now=now)
+        offer = values["amount"].strip()
+        amount = _amount(offer, policy.currency, "amount") if offer else None  # less than asked: a counter-offer
+        return case.manager_approves(by=level, notes=notes, amount=amount, employee=employee, key=key, now=now)
     if step == "manager_denies":
         return case.manager_denies(by=level, reason=values["reason"], employee=employee, key=key, now=now)
     if step == "explain_denial":
@@ -865,7 +873,12 @@ async def check_policy(request: Request) -> Response:
         checked = Policy.from_text(text, format=format)  # type: ignore[arg-type]  # one of _FORMATS
     except PolicyError as error:
         problems = [
-            {"path": problem.location or "(the whole policy)", "message": problem.message} for problem in error.problems
+            {
+                "line": "" if problem.line is None else f"line {problem.line}",
+                "path": problem.location or "(the whole policy)",
+                "message": problem.message,
+            }
+            for problem in sorted(error.problems, key=lambda problem: problem.line or 0)
         ]
         return _policy(
             request,
@@ -879,7 +892,7 @@ async def check_policy(request: Request) -> Response:
             checked=False,
         )
     except RecoveryRulesError as error:
-        problems = [{"path": "(the whole policy)", "message": str(error)}]
+        problems = [{"line": "", "path": "(the whole policy)", "message": str(error)}]
         return _policy(
             request,
             session,
