@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 from recovery_rules import Complaint, Customer, Money, Remedy, presets
-from recovery_rules.cli._proof import default_now, money, prove, slices
+from recovery_rules.proof import default_now, money, prove, slices
 
 
 def decide_only(name: str) -> float:

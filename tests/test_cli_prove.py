@@ -17,7 +17,7 @@ from recovery_rules import Complaint, Customer, Money, Outcome, Policy, Remedy, 
 from recovery_rules._engine import _rules as engine_module
 from recovery_rules._engine._invariants import RANKING
 from recovery_rules._policy import _catalog as catalog_module
-from recovery_rules.cli._proof import Slice, default_now, money, prove, slices
+from recovery_rules.proof import Slice, default_now, money, prove, slices
 from recovery_rules.testing import policies
 
 from ._cli import POLICY, run

@@ -557,3 +557,14 @@ def test_the_policy_page_shows_each_problem_on_its_line() -> None:
     bad = client.post("/console/policy", data={"csrf": csrf, "format": "toml", "policy": text})
     assert bad.status_code == 422
     assert "<strong>line 5</strong>: <code>levels</code>" in bad.text
+
+
+def test_the_policy_page_proves_a_policy() -> None:
+    served = serve()
+    client = _client(served, "staff")
+    csrf = _csrf(client, "/console/policy")
+    text = presets.path("theme_park").read_text(encoding="utf-8")
+    proved = client.post("/console/policy", data={"csrf": csrf, "format": "toml", "policy": text, "action": "prove"})
+    assert proved.status_code == 200, proved.text
+    assert "Proved: every promise holds in all" in proved.text
+    assert served.journal.cases() == []  # nothing recorded

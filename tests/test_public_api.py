@@ -175,7 +175,7 @@ def test_resolution_violations_and_prove_need_no_hypothesis() -> None:
         "    requested=Remedy(kind=policy.vocabulary[0], amount=Money('1.00', policy.currency)),\n"
         "    received_at=dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC))\n"
         "assert resolution_violations(policy, complaint, level, None, policy.decide(complaint, by=level)) == []\n"
-        "from recovery_rules.cli._proof import check\n"
+        "from recovery_rules.proof import check\n"
         "assert check(policy, complaint, level, Money.zero(policy.currency), complaint.received_at)[0] == []\n"
         "try:\n"
         "    import recovery_rules.testing\n"

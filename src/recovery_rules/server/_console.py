@@ -56,6 +56,7 @@ from recovery_rules import (
     WorkflowError,
     forbidden_phrases,
 )
+from recovery_rules.proof import prove
 
 from ._api import _check_actor, _count, _journal_key
 from ._auth import Employee
@@ -841,6 +842,7 @@ def _policy(
         "decision_words": "",
         "try_errors": {},
         "alternatives": [],
+        "proof": None,
     }
     context.update(results)
     return _page(
@@ -904,6 +906,9 @@ async def check_policy(request: Request) -> Response:
             problems=problems,
             checked=False,
         )
+    if _text(form, "action") == "prove":  # seconds: one decision per region of the policy's input space
+        verdict = prove(checked)
+        return _policy(request, session, service, text=text, format=format, trial=trial, checked=checked, proof=verdict)
     if _text(form, "action") != "try":
         return _policy(request, session, service, text=text, format=format, trial=trial, checked=checked)
     now = service.now()

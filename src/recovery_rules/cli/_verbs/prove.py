@@ -12,7 +12,7 @@ import click
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode, why_unusable
 from recovery_rules.cli._inputs import load_policy
-from recovery_rules.cli._proof import Counterexample, categories, prove, slices, tiers
+from recovery_rules.proof import Counterexample, categories, prove, slices, tiers
 
 from . import options
 

@@ -1,4 +1,10 @@
-"""``prove``: check a policy's promises on every region of its input space, not on a sample.
+"""Prove a policy: check its promises on every region of its input space, not on a sample.
+
+``prove(policy)`` returns a :class:`Proof`: how many slices and regions were
+decided, and the first :class:`Counterexample` if a promise breaks (``holds``
+tells which). ``recovery-rules prove`` prints it; a host application (the
+decision service's policy page, say) calls it directly. A typical policy takes
+seconds: it decides one complaint per region.
 
 A decision depends on the amounts only through comparisons with a finite set
 of figures from the policy:
@@ -42,18 +48,12 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from recovery_rules import (
-    Alternative,
-    AuthorityLevel,
-    Complaint,
-    Customer,
-    Money,
-    Outcome,
-    Policy,
-    Remedy,
-    Resolution,
-    resolution_violations,
-)
+from recovery_rules._engine._invariants import resolution_violations
+from recovery_rules._engine._resolution import Outcome, Resolution
+from recovery_rules._policy._parts import Alternative, AuthorityLevel
+from recovery_rules._policy._policy import Policy
+from recovery_rules._values._models import Complaint, Customer, Remedy
+from recovery_rules._values._money import Money
 
 __all__ = [
     "Counterexample",
