@@ -8,6 +8,7 @@ and check that the chain, the ledger and the case's amounts are unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sqlite3
@@ -209,7 +210,7 @@ def test_sqlite_file_and_log_hold_no_personal_text_and_no_key_after_erasure(tmp_
     path = tmp_path / "journal.sqlite3"
     with SQLiteJournal(path, clock=_clock, encrypt_personal_data=True) as journal:
         _run_case(journal)
-        with sqlite3.connect(path) as connection:
+        with contextlib.closing(sqlite3.connect(path)) as connection:
             (key,) = connection.execute("SELECT key FROM data_keys").fetchone()
         before = _raw(path)
         assert key in before  # the key is stored (here, or in the write-ahead log)
@@ -250,13 +251,14 @@ def test_a_changed_ciphertext_is_found_by_verify_and_refused_on_reading(tmp_path
     path = tmp_path / "journal.sqlite3"
     with SQLiteJournal(path, clock=_clock, encrypt_personal_data=True) as journal:
         case = _run_case(journal)
-        with sqlite3.connect(path) as connection:
+        with contextlib.closing(sqlite3.connect(path)) as connection:
             (data,) = connection.execute("SELECT data FROM events WHERE seq = 2").fetchone()
             body = json.loads(data)
             box = body["notes"]["box"]
             body["notes"]["box"] = box[:20] + ("A" if box[20] != "A" else "B") + box[21:]
             changed = json.dumps(body, separators=(",", ":"), sort_keys=True)
             connection.execute("UPDATE events SET data = ? WHERE seq = 2", (changed,))
+            connection.commit()
         verification = journal.verify()
         assert not verification.ok
         assert verification.first_bad == 2
@@ -366,7 +368,7 @@ def test_a_reader_holding_the_log_delays_its_emptying_until_erasing_again(tmp_pa
     path = tmp_path / "journal.sqlite3"
     with SQLiteJournal(path, clock=_clock, encrypt_personal_data=True) as journal:
         _run_case(journal)
-        with sqlite3.connect(path) as connection:
+        with contextlib.closing(sqlite3.connect(path)) as connection:
             (key,) = connection.execute("SELECT key FROM data_keys").fetchone()
         reader = sqlite3.connect(path, isolation_level=None)
         try:
