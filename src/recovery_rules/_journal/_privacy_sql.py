@@ -9,6 +9,7 @@ opened with. The events' table is not touched, so the chain and the schema's for
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -52,25 +53,29 @@ class _Rows(Protocol):
     def fetchone(self) -> Any: ...
 
 
-class SQLKeys:
-    """The personal-data primitives of a :class:`Store` in SQL; the backend's store provides the rest."""
+class SQLKeys(abc.ABC):
+    """The personal-data primitives of a :class:`Store` in SQL; the backend's store provides the four hooks."""
 
     __slots__ = ()
 
+    @abc.abstractmethod
     def _keys_sql(self) -> KeyStatements:
-        raise NotImplementedError
+        """The backend's statements of the keys and erasures tables."""
 
+    @abc.abstractmethod
     def _run_keys(self, statement: str, parameters: Sequence[object]) -> _Rows:
-        raise NotImplementedError
+        """Run ``statement`` in the store's transaction."""
 
+    @abc.abstractmethod
     def _has_table(self, name: str) -> bool:
-        raise NotImplementedError
+        """Whether the journal has table ``name``."""
 
+    @abc.abstractmethod
     def _record_of(self, row: Any) -> Record:
-        raise NotImplementedError
+        """A stored row as the record :meth:`Event.from_record` reads."""
 
-    def _before_destroy(self) -> None:
-        """Make the coming delete overwrite what it frees (SQLite's ``secure_delete``)."""
+    def _before_destroy(self) -> None:  # noqa: B027 - a hook with a default: only SQLite needs one
+        """Make the coming delete overwrite what it frees (SQLite's ``secure_delete``); nothing by default."""
 
     def data_key(self, customer_id: str, *, create: bool) -> tuple[str, bytes] | None:
         sql = self._keys_sql()

@@ -871,6 +871,8 @@ async def check_policy(request: Request) -> Response:
     trial = TryForm(**{field.name: _text(form, field.name).strip() for field in dataclasses.fields(TryForm)})
     if format not in _FORMATS:
         format = "toml"
+    problems: list[dict[str, str]] = []
+    checked: Policy | None = None
     try:
         checked = Policy.from_text(text, format=format)  # type: ignore[arg-type]  # one of _FORMATS
     except PolicyError as error:
@@ -882,19 +884,9 @@ async def check_policy(request: Request) -> Response:
             }
             for problem in sorted(error.problems, key=lambda problem: problem.line or 0)
         ]
-        return _policy(
-            request,
-            session,
-            service,
-            text=text,
-            format=format,
-            trial=trial,
-            status=422,
-            problems=problems,
-            checked=False,
-        )
     except RecoveryRulesError as error:
         problems = [{"line": "", "path": "(the whole policy)", "message": str(error)}]
+    if checked is None:
         return _policy(
             request,
             session,
