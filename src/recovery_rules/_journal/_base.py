@@ -35,6 +35,7 @@ from recovery_rules.exceptions import (
     StaleCaseError,
 )
 
+from ._batch import BatchStore
 from ._canonical import GENESIS, JSONValue, canonical_time, digest
 from ._events import BulkEntry, CaseSummary, ChainHead, Draft, Event, IdempotencyKey, Verification
 from ._ledger import Ledger, StoreLedger, VerifiedGrants
@@ -81,6 +82,7 @@ class Journal(abc.ABC):
     _clock: Clock | None = None  # the system clock
     _max_ahead: dt.timedelta = MAX_AHEAD
     _encrypts: bool = False  # whether new events' personal fields are sealed (see _privacy.py)
+    _batches_writes: bool = False  # whether append_many sends a batch's writes together (see _batch.py)
 
     @property
     def encrypts_personal_data(self) -> bool:
@@ -231,9 +233,15 @@ class Journal(abc.ABC):
     def _append_batch(
         self, pending: list[tuple[ComplaintNumber, Draft | Callable[[Ledger], Draft], int | None, str, str]]
     ) -> None:
-        with self._write() as store:
+        with self._write() as opened:
+            store = opened
+            if self._batches_writes:
+                numbers = list(dict.fromkeys(str(entry[0]) for entry in pending))
+                store = BatchStore(opened, keys=[entry[3] for entry in pending], numbers=numbers)
             for number, build, expected, key, request_hash in pending:
                 self._append_in(store, number, build, expected, key=key, request_hash=request_hash)
+            if isinstance(store, BatchStore):
+                store.flush()  # inside the transaction: its commit holds every event of the batch
 
     def _append_in(
         self,

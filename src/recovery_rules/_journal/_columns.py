@@ -154,6 +154,22 @@ def case_head_values(record: Mapping[str, object], open_callback: str | None) ->
     return (record["version"], record["state"], record["seq"], record["hash"], open_callback, number)
 
 
+def case_head_runs(
+    statements: Mapping[str, str], heads: Sequence[tuple[Mapping[str, object], str | None]]
+) -> list[tuple[str, list[tuple[object, ...]]]]:
+    """:func:`case_head_values` of each ``(record, open_callback)`` of ``heads``, as runs of one statement each.
+
+    In order: a case's ``open`` comes before its ``advance`` statements, as when each was run on its own.
+    """
+    runs: list[tuple[str, list[tuple[object, ...]]]] = []
+    for record, open_callback in heads:
+        statement = statements["open"] if record["version"] == 1 else statements["advance"]
+        if not runs or runs[-1][0] != statement:
+            runs.append((statement, []))
+        runs[-1][1].append(case_head_values(record, open_callback))
+    return runs
+
+
 def case_filter(
     statements: Mapping[str, str],
     *,

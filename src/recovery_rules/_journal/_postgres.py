@@ -48,6 +48,7 @@ from ._canonical import GENESIS, JSONValue
 from ._columns import (
     COLUMNS,
     case_filter,
+    case_head_runs,
     case_head_values,
     case_statements,
     grant_conditions,
@@ -197,6 +198,8 @@ class PostgresJournal(Journal):
     :class:`~recovery_rules.Journal`. Needs the ``postgres`` extra:
     ``pip install 'recovery-rules[postgres]'``.
     """
+
+    _batches_writes = True
 
     def __init__(
         self,
@@ -513,6 +516,7 @@ class _Statements:
         "head",
         "insert",
         "keys",
+        "keys_taken",
         "later",
         "ledger",
         "ledger_head",
@@ -531,6 +535,7 @@ class _Statements:
         "upgrade",
         "upgrade_2",
         "version",
+        "versions",
     )
 
     def __init__(self, s: str) -> None:
@@ -557,6 +562,11 @@ class _Statements:
         self.begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
         self.find = f"{select} WHERE key = %s"
         self.version = f"SELECT MAX(version) AS version FROM {s}.events WHERE number = %s"  # noqa: S608 - as above
+        self.versions = (
+            f"SELECT number, MAX(version) AS version FROM {s}.events "  # noqa: S608 - as above
+            "WHERE number = ANY(%s) GROUP BY number"
+        )
+        self.keys_taken = f"SELECT key FROM {s}.events WHERE key = ANY(%s)"  # noqa: S608 - as above
 
         self.head = f"SELECT seq, hash FROM {s}.events ORDER BY seq DESC LIMIT 1"  # noqa: S608 - as above
         self.legacy = f"{select} WHERE customer_id = %s AND grant_amount IS NOT NULL AND seq <= %s"
@@ -653,11 +663,36 @@ class _PostgresStore(SQLKeys, Store):
     def stored_form(self, record: Mapping[str, object]) -> Record | None:
         row = self._inserted
         if row is None or row[0] != record["seq"]:
-            return None
+            row = row_of(record)  # type: ignore[arg-type]  # an Event.record, not inserted through insert()
         return record_of(dict(zip(COLUMNS, row, strict=True)))
 
     def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
         self._connection.execute(self._sql.set_head, (scope, key, seq, hash_))
+
+    # -- many at once (append_many): executemany sends each list in one pipeline ---------------------------------------
+    def keys_taken(self, keys: Sequence[str]) -> set[str]:
+        rows = self._connection.execute(self._sql.keys_taken, (list(keys),)).fetchall()
+        return {str(row["key"]) for row in rows}
+
+    def versions(self, numbers: Sequence[str]) -> dict[str, int]:
+        found = dict.fromkeys(numbers, 0)
+        rows = self._connection.execute(self._sql.versions, (list(found),)).fetchall()
+        found.update((str(row["number"]), int(row["version"])) for row in rows)
+        return found
+
+    def insert_many(self, records: Sequence[dict[str, JSONValue]]) -> None:
+        with self._connection.cursor() as cursor:
+            cursor.executemany(self._sql.insert, [row_of(record) for record in records])
+        self._inserted = None
+
+    def set_case_heads(self, heads: Sequence[tuple[Mapping[str, object], str | None]]) -> None:
+        with self._connection.cursor() as cursor:
+            for statement, values in case_head_runs(self._sql.cases, heads):
+                cursor.executemany(statement, values)
+
+    def set_ledger_heads(self, heads: Sequence[tuple[Scope, str, int, str]]) -> None:
+        with self._connection.cursor() as cursor:
+            cursor.executemany(self._sql.set_head, heads)
 
     def case_heads(
         self, *, callback_before: str | None = None, opened_since: str | None = None, opened_until: str | None = None

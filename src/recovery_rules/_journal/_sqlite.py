@@ -40,6 +40,7 @@ from ._columns import (
     COLUMNS,
     LEGACY_UNTIL,
     case_filter,
+    case_head_runs,
     case_head_values,
     case_statements,
     grant_conditions,
@@ -161,6 +162,8 @@ class SQLiteJournal(Journal):
     ...         journal.head().count
     0
     """
+
+    _batches_writes = True
 
     def __init__(
         self,
@@ -499,11 +502,37 @@ class _SQLiteStore(SQLKeys, Store):
     def stored_form(self, record: Mapping[str, object]) -> Record | None:
         row = self._inserted
         if row is None or row[0] != record["seq"]:
-            return None
+            row = row_of(record)  # type: ignore[arg-type]  # an Event.record, not inserted through insert()
         return record_of(dict(zip(COLUMNS, row, strict=True)))
 
     def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
         self._connection.execute(_SET_HEAD, (scope, key, seq, hash_))
+
+    # -- many at once (append_many) -----------------------------------------------
+    def keys_taken(self, keys: Sequence[str]) -> set[str]:
+        return {row[0] for part in _parts(keys) for row in self._in("SELECT key FROM events WHERE key IN ", part)}
+
+    def versions(self, numbers: Sequence[str]) -> dict[str, int]:
+        found = dict.fromkeys(numbers, 0)
+        statement = "SELECT number, MAX(version) FROM events WHERE number IN "
+        for part in _parts(list(found)):
+            found.update((row[0], int(row[1])) for row in self._in(statement, part, " GROUP BY number"))
+        return found
+
+    def _in(self, statement: str, values: Sequence[str], tail: str = "") -> list[sqlite3.Row]:
+        marks = ", ".join("?" * len(values))
+        return self._connection.execute(f"{statement}({marks}){tail}", tuple(values)).fetchall()
+
+    def insert_many(self, records: Sequence[dict[str, JSONValue]]) -> None:
+        self._connection.executemany(_INSERT, [row_of(record) for record in records])
+        self._inserted = None
+
+    def set_case_heads(self, heads: Sequence[tuple[Mapping[str, object], str | None]]) -> None:
+        for statement, values in case_head_runs(_CASES, heads):
+            self._connection.executemany(statement, values)
+
+    def set_ledger_heads(self, heads: Sequence[tuple[Scope, str, int, str]]) -> None:
+        self._connection.executemany(_SET_HEAD, heads)
 
     def case_heads(
         self, *, callback_before: str | None = None, opened_since: str | None = None, opened_until: str | None = None
@@ -532,6 +561,11 @@ class _SQLiteStore(SQLKeys, Store):
 
     def _before_destroy(self) -> None:
         self._connection.execute("PRAGMA secure_delete = ON")  # freed cells and pages are overwritten with zeros
+
+
+def _parts(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:
+    """``values`` in slices of at most ``size``: the bound values of one statement stay well under SQLite's limit."""
+    return [values[start : start + size] for start in range(0, len(values), size)]
 
 
 def _run(connection: sqlite3.Connection, script: str) -> None:

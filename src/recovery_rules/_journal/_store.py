@@ -118,6 +118,30 @@ class Store(abc.ABC):
     def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
         """Record that the latest grant of guest or incident ``key`` is now the event at ``seq`` with ``hash_``."""
 
+    # -- many at once (for ``append_many``, see ``_batch.py``): a backend overrides these with one statement each ------
+    def keys_taken(self, keys: Sequence[str]) -> set[str]:
+        """The idempotency keys among ``keys`` that a stored record already has."""
+        return {key for key in keys if self.find(key) is not None}
+
+    def versions(self, numbers: Sequence[str]) -> dict[str, int]:
+        """:meth:`version` of each case among ``numbers``."""
+        return {number: self.version(number) for number in numbers}
+
+    def insert_many(self, records: Sequence[dict[str, JSONValue]]) -> None:
+        """:meth:`insert` each of ``records``, in order."""
+        for record in records:
+            self.insert(record)
+
+    def set_case_heads(self, heads: Sequence[tuple[Mapping[str, object], str | None]]) -> None:
+        """:meth:`set_case_head` for each ``(record, open_callback)`` of ``heads``, in order."""
+        for record, open_callback in heads:
+            self.set_case_head(record, open_callback=open_callback)
+
+    def set_ledger_heads(self, heads: Sequence[tuple[Scope, str, int, str]]) -> None:
+        """:meth:`set_ledger_head` for each ``(scope, key, seq, hash)`` of ``heads``, in order."""
+        for scope, key, seq, hash_ in heads:
+            self.set_ledger_head(scope, key, seq, hash_)
+
     @abc.abstractmethod
     def case_heads(
         self, *, callback_before: str | None = None, opened_since: str | None = None, opened_until: str | None = None
