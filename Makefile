@@ -18,6 +18,7 @@
 #   make reliability  the reliability suite at full size (the cap hammer: 8 processes x 4 threads x 200 attempts...)
 #   make postgres     install PostgreSQL's server programs for the tests when missing (Debian's packages)
 #   make browser      install chromium-headless-shell for the console's browser tests when missing (Debian's package)
+#   make screenshots  take the console's screenshots for its how-to again (docs/how-to/console/)
 #
 # The tests that need PostgreSQL start a throwaway server of their own (initdb into a temporary folder, a unix
 # socket only), or use the one RECOVERY_RULES_TEST_DSN names; without either they are skipped, saying how to get
@@ -30,7 +31,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo check test lint format clean test-pythons docs docs-serve schema openapi bench bench-scale bench-load reliability postgres browser
+.PHONY: demo check test lint format clean test-pythons docs docs-serve schema openapi bench bench-scale bench-load reliability postgres browser screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +76,10 @@ postgres:
 
 browser:
 	bash .ci/install-browser
+
+# The console's screenshots in docs/how-to/console/, taken again by its browser test (make browser first).
+screenshots: $(VENV)/.installed-dev
+	RECOVERY_RULES_SCREENSHOTS=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_console_browser.py
 
 # Each other supported Python gets its own venv; durable-rules is skipped by its marker on 3.13. The reliability
 # suite is left out (make test runs it on the main Python), and the dev Hypothesis profile is used, not ci.

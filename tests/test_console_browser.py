@@ -3,8 +3,10 @@
 One whole seed-003 case is walked the way the front desk and a manager would: open, listen, apologize, ask the
 preferred solution, decide (an escalation), then the manager denies (a forbidden reason first, refused and shown
 back, then a good one), explains with two alternatives, makes the final offer and writes the report. The pages
-are saved as screenshots for docs/how-to/the-front-desk-console.md; a phone-sized viewport has no horizontal
-scroll. Without the browser the tests skip, saying how to install it; under CI (``CI`` set) that is a failure.
+are screenshots (into docs/how-to/console/ for docs/how-to/the-front-desk-console.md when
+``RECOVERY_RULES_SCREENSHOTS`` is set, as ``make screenshots`` does; into a temporary folder otherwise, so a test run
+leaves the tree as it was); a phone-sized viewport has no horizontal scroll. Without the browser the tests skip,
+saying how to install it; under CI (``CI`` set) that is a failure.
 """
 
 from __future__ import annotations
@@ -27,7 +29,15 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="the browser tests 
 pytestmark = pytest.mark.browser
 
 BROWSER: str | None = shutil.which("chromium-headless-shell")
-SHOTS = Path(__file__).resolve().parents[1] / "docs" / "how-to" / "console"
+DOCS_SHOTS = Path(__file__).resolve().parents[1] / "docs" / "how-to" / "console"
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the screenshots go: the docs' folder when asked for (``make screenshots``), else a temporary one."""
+    return DOCS_SHOTS if os.environ.get("RECOVERY_RULES_SCREENSHOTS") else tmp_path_factory.mktemp("console-shots")
+
+
 PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1000, "height": 900}
 
@@ -83,9 +93,10 @@ def _signed_in(browser: Any, url: str, token: str, viewport: dict[str, int] = DE
     return page
 
 
-def _shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+def _shot(page: Any, folder: Path, name: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    assert (folder / f"{name}.png").stat().st_size > 1000  # a picture of a page, not an empty file
 
 
 def _press(page: Any, name: str) -> None:
@@ -93,7 +104,7 @@ def _press(page: Any, name: str) -> None:
     page.wait_for_load_state()
 
 
-def test_a_whole_seed_003_case_in_the_browser(site: tuple[Served, str, Any]) -> None:
+def test_a_whole_seed_003_case_in_the_browser(site: tuple[Served, str, Any], shots: Path) -> None:
     served, url, browser = site
     clerk = _signed_in(browser, url, served.tokens["staff"])
     clerk.get_by_label("Customer number").fill("10442")
@@ -102,10 +113,10 @@ def test_a_whole_seed_003_case_in_the_browser(site: tuple[Served, str, Any]) -> 
     clerk.get_by_label("What it is about").fill("room_not_ready")
     clerk.get_by_label("They ask for").select_option("refund")
     clerk.get_by_label("Amount (USD)").fill("3000.00")
-    _shot(clerk, "1-open-a-case")
+    _shot(clerk, shots, "1-open-a-case")
     _press(clerk, "Open the case")
     assert clerk.get_by_role("status").inner_text() == "Recorded: Case opened."
-    _shot(clerk, "2-words-to-say")
+    _shot(clerk, shots, "2-words-to-say")
     _press(clerk, "Listened to the whole grievance")
     _press(clerk, "Apologized")
     _press(clerk, "Record the preferred solution")
@@ -115,25 +126,25 @@ def test_a_whole_seed_003_case_in_the_browser(site: tuple[Served, str, Any]) -> 
     assert clerk.get_by_role("heading", name="Callback promised").is_visible()
     assert "EST" in clerk.locator(".callback").inner_text()  # the policy's time zone, America/New_York
     assert clerk.get_by_role("button", name="Deny, with the reason").count() == 0
-    _shot(clerk, "3-escalated")
+    _shot(clerk, shots, "3-escalated")
     number = clerk.locator("h1 .number").inner_text()
 
     manager = _signed_in(browser, url, served.tokens["manager"])
     manager.get_by_role("link", name="Queue").click()
     manager.get_by_role("link", name=f"Case {number}").wait_for()
-    _shot(manager, "4-queue")
+    _shot(manager, shots, "4-queue")
     manager.get_by_role("link", name=f"Case {number}").click()
     reason = manager.get_by_label("The reason the customer will hear")
     reason.fill("No, that's our policy.")
     _press(manager, "Deny, with the reason")
     assert "CAN do" in manager.locator("#reason-error").inner_text()
     assert manager.get_by_label("The reason the customer will hear").input_value() == "No, that's our policy."
-    _shot(manager, "5-reason-refused")
+    _shot(manager, shots, "5-reason-refused")
     manager.get_by_label("The reason the customer will hear").fill("a full refund is more than one night calls for")
     _press(manager, "Deny, with the reason")
     _press(manager, "Explain the denial and offer two alternatives")
     assert manager.get_by_role("radio").count() == 2
-    _shot(manager, "6-two-alternatives")
+    _shot(manager, shots, "6-two-alternatives")
     _press(manager, "The customer declines both alternatives")
     _press(manager, "Make the final offer")
     assert manager.get_by_role("heading", name="The final offer").is_visible()
@@ -141,12 +152,12 @@ def test_a_whole_seed_003_case_in_the_browser(site: tuple[Served, str, Any]) -> 
     manager.get_by_label("The report").fill("Declined both alternatives and the final offer; call her today.")
     _press(manager, "Write the report to a manager")
     assert manager.locator(".state").inner_text() == "reported"
-    _shot(manager, "7-reported")
+    _shot(manager, shots, "7-reported")
     manager.context.close()
     clerk.context.close()
 
 
-def test_a_phone_sized_screen_has_no_horizontal_scroll(site: tuple[Served, str, Any]) -> None:
+def test_a_phone_sized_screen_has_no_horizontal_scroll(site: tuple[Served, str, Any], shots: Path) -> None:
     served, url, browser = site
     page = _signed_in(browser, url, served.tokens["manager"], viewport=PHONE)
     pages = ["/console", "/console/queue", "/console/policy"]
@@ -157,7 +168,7 @@ def test_a_phone_sized_screen_has_no_horizontal_scroll(site: tuple[Served, str, 
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], (path, width)
     if numbers:
-        _shot(page, "8-phone")
+        _shot(page, shots, "8-phone")
     page.context.close()
 
 
