@@ -320,6 +320,27 @@ def test_a_changed_journal_is_refused_with_the_first_bad_event(tmp_path: Path) -
     assert in_period.value.seq == 273
 
 
+def test_the_public_replay_reads_every_case_verified_and_refuses_a_changed_journal(tmp_path: Path) -> None:
+    with SQLiteJournal(JOURNAL) as journal:
+        replay = metrics.CaseReplay(journal, "cases.sqlite3")
+        decided = sum(replayed.event.kind == "decided" for replayed in replay)
+        head = journal.head()
+        as_then = metrics.CaseReplay(journal, now=dt.datetime(2026, 11, 14, tzinfo=dt.UTC))
+        before = sum(1 for _ in as_then)
+        counted = sum(event.kind == "decided" for case in journal.cases() for event in journal.events(case.number))
+    assert replay.head == head
+    assert decided == counted > 0  # every event replayed, each once
+    assert 0 < before < head.count
+    assert as_then.later == head.count - before  # the events after now are counted, not replayed
+    copy = copy_journal(tmp_path)
+    execute(copy, "UPDATE events SET grant_amount = '95.00' WHERE seq = 273")
+    with SQLiteJournal(copy) as journal, pytest.raises(JournalIntegrityError) as caught:
+        for _ in metrics.CaseReplay(journal):
+            pass
+    assert caught.value.seq == 273
+    assert str(caught.value).startswith("the journal fails its integrity check: event 273 is bad")
+
+
 def test_an_expected_head_the_journal_no_longer_holds_is_refused(journal: Journal) -> None:
     wrong = ChainHead(count=3, hash="a" * 64)
     with pytest.raises(JournalIntegrityError):

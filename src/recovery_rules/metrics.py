@@ -24,6 +24,14 @@ built on this module), and :meth:`Report.model_validate` reads it back.
 The journal is verified as it is read, and a report from one that fails is
 refused with :class:`~recovery_rules.JournalIntegrityError`: figures from a
 journal that was changed cannot be trusted.
+
+For figures of your own, :class:`CaseReplay` is the verified read the report is
+built on: every event in journal order with its case as it stands after it
+(:class:`Replayed`), the chain checked on the way, the first problem refused::
+
+    for replayed in metrics.CaseReplay(journal, "cases.sqlite3"):
+        if replayed.event.kind == "decided":
+            print(replayed.event.number, replayed.case.decision.outcome.value)
 """
 
 from __future__ import annotations
@@ -60,6 +68,7 @@ from recovery_rules._metrics._figures import (
     nearest_rank,
     percent,
 )
+from recovery_rules._metrics._replay import CaseReplay, Replayed
 from recovery_rules._metrics._tally import (
     GroupKey,
     build,
@@ -81,6 +90,7 @@ __all__ = [
     "CallbackFigures",
     "CapShare",
     "CaseCounts",
+    "CaseReplay",
     "EmployeeFigures",
     "Escalations",
     "FinalOffers",
@@ -94,6 +104,7 @@ __all__ = [
     "PlanB",
     "Rate",
     "Rates",
+    "Replayed",
     "Report",
     "RevisionFigures",
     "Satisfaction",

@@ -44,9 +44,11 @@ class Replayed:
 class CaseReplay:
     """Every event of a journal in order, each applied to its case, with the chain checked on the way.
 
+    - ``name``: how messages name the journal (a file's name, an address
+      without its password).
     - ``now``: events later than this are left out (counted in :attr:`later`),
       and so is everything after them in their case: the cases as they stood
-      at ``now``.
+      at ``now`` (all events when ``None``).
     - ``expected_head``: a chain head saved earlier; the journal must still
       hold its events unchanged (see :meth:`Journal.verify`).
 
@@ -60,10 +62,16 @@ class CaseReplay:
     """Whether the whole chain was walked and checked (a period's replay reads only its cases)."""
 
     def __init__(
-        self, journal: Journal, name: str, *, now: dt.datetime, expected_head: ChainHead | None = None
+        self,
+        journal: Journal,
+        name: str = "",
+        *,
+        now: dt.datetime | None = None,
+        expected_head: ChainHead | None = None,
     ) -> None:
         self.journal = journal
         self.name = name
+        self._called = f"the journal {name}" if name else "the journal"  # how messages name it
         self.now = now
         self.expected_head = expected_head
         self.head = ChainHead.empty()
@@ -88,7 +96,7 @@ class CaseReplay:
                 hash_, count = event.hash, event.seq
                 if self.expected_head is not None and count == self.expected_head.count:
                     at_head = hash_
-                if number in frozen or event.at > self.now:
+                if number in frozen or (self.now is not None and event.at > self.now):
                     frozen.add(number)
                     self.later += 1
                     continue
@@ -105,7 +113,7 @@ class CaseReplay:
         except JournalIntegrityError as error:
             raise self._refusal(error) from None
         except JournalError as error:
-            raise JournalError(f"cannot read the journal {self.name}: {error}") from None
+            raise JournalError(f"cannot read {self._called}: {error}") from None
         self.head = ChainHead(count=count, hash=hash_)
         saved = self.expected_head
         if saved is not None and (saved.count > count or (saved.count and at_head != saved.hash)):
@@ -122,8 +130,7 @@ class CaseReplay:
             verification = self.journal.verify(expected_head=self.expected_head)
         except JournalError as error:
             return JournalError(
-                f"the journal {self.name} cannot be read past event {found.seq - 1} ({found.problem}), "
-                f"nor verified: {error}"
+                f"{self._called} cannot be read past event {found.seq - 1} ({found.problem}), nor verified: {error}"
             )
         if not verification.ok:
             seq = verification.first_bad or found.seq
@@ -131,13 +138,11 @@ class CaseReplay:
                 f"{verification.problem}. Figures from a journal that was changed cannot be trusted, so none "
                 f"are reported; the first {verification.count} events are intact (chain head {verification.head})"
             )
-            return refused(
-                seq, problem, f"the journal {self.name} fails its integrity check: event {seq} is bad: {problem}"
-            )
+            return refused(seq, problem, f"{self._called} fails its integrity check: event {seq} is bad: {problem}")
         return refused(
             found.seq,
             found.problem,
-            f"the journal {self.name} holds events that do not follow the case path: event {found.seq}: "
+            f"{self._called} holds events that do not follow the case path: event {found.seq}: "
             f"{found.problem}. Only journals written by recovery-rules' Case can be reported on",
         )
 
@@ -161,7 +166,7 @@ class PeriodReplay(CaseReplay):
         journal: Journal,
         name: str,
         *,
-        now: dt.datetime,
+        now: dt.datetime | None,
         since: dt.datetime | None,
         until: dt.datetime | None,
         expected_head: ChainHead | None = None,
@@ -180,7 +185,7 @@ class PeriodReplay(CaseReplay):
                     raise refused(
                         seq,
                         checked.problem or "the saved head does not match",
-                        f"the journal {self.name} fails its integrity check from the expected head on: event "
+                        f"{self._called} fails its integrity check from the expected head on: event "
                         f"{checked.first_bad} is bad: {checked.problem}. {unchanged}",
                     )
                 self.head = checked.head
@@ -194,16 +199,15 @@ class PeriodReplay(CaseReplay):
             raise refused(
                 error.seq,
                 error.problem,
-                f"the journal {self.name} fails its integrity check: event {error.seq} is bad: {error.problem}. "
-                f"{unchanged}",
+                f"{self._called} fails its integrity check: event {error.seq} is bad: {error.problem}. {unchanged}",
             ) from None
         except JournalError as error:
-            raise JournalError(f"cannot read the journal {self.name}: {error}") from None
+            raise JournalError(f"cannot read {self._called}: {error}") from None
 
     def _case(self, number: ComplaintNumber) -> Iterator[Replayed]:
         view: CaseView | None = None
         for event in self.journal.events(number):
-            if event.at > self.now:
+            if self.now is not None and event.at > self.now:
                 self.later += 1
                 continue
             if view is not None and is_finished(view):

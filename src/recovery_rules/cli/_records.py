@@ -22,13 +22,13 @@ from typing import IO, Annotated, Any, Final, Protocol
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
-from recovery_rules import Complaint, InvalidInputError, Money, Problem, RecoveryModel
+from recovery_rules import Complaint, InvalidInputError, JournalError, Money, Problem, RecoveryModel, metrics
 from recovery_rules.files import parse_problem
 
 from ._errors import CliInputError
 from ._fields import InputTime, Word
 from ._inputs import open_input, regular_file
-from ._journal_reader import CaseReplay, open_journal, shown
+from ._journal_reader import open_journal, shown
 
 __all__ = [
     "SOURCES",
@@ -244,7 +244,7 @@ class JournalSource:
 
     def __iter__(self) -> Iterator[Recorded]:
         with open_journal(self.address) as journal:
-            for replayed in CaseReplay(journal, self.address):
+            for replayed in _verified(metrics.CaseReplay(journal, self.name)):
                 event, case = replayed.event, replayed.case
                 if event.kind != "decided" or case.decision is None:
                     continue
@@ -261,6 +261,14 @@ class JournalSource:
                     yield Recorded(where, event.seq, None, error.problems)
                     continue
                 yield Recorded(where, event.seq, record, revision=decision.policy_revision or event.policy_revision)
+
+
+def _verified(replay: metrics.CaseReplay) -> Iterator[metrics.Replayed]:
+    """``replay``'s events; a journal that cannot be read, or fails its check, stops the command with the reason."""
+    try:
+        yield from replay
+    except JournalError as error:  # JournalIntegrityError too: its message names the first bad event
+        raise CliInputError(str(error)) from None
 
 
 SOURCES: Final[dict[str, Callable[[str], RecordSource]]] = {"jsonl": JsonLinesSource, "journal": JournalSource}
