@@ -48,7 +48,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
@@ -89,6 +89,11 @@ BULK_START: Final = dt.datetime(2012, 1, 2, 9, tzinfo=dt.UTC)  # long before the
 
 Trace = list[tuple[str, Any]]
 
+
+class Many(list[Any]):
+    """The rows of one ``executemany`` in a trace (in place of one statement's parameters): replayed the same way."""
+
+
 # -- recording the library's statements -------------------------------------------------------------------------------
 
 
@@ -109,6 +114,11 @@ class SQLiteTap:
         if self.dry and (sql.startswith("BEGIN") or sql == "COMMIT"):
             return self.real.execute("SELECT 1")  # the dry run's one transaction stays open
         return self.real.execute(sql, parameters)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> sqlite3.Cursor:
+        many = Many(rows)
+        self.trace.append((sql, many))
+        return self.real.executemany(sql, many)
 
     def cursor(self) -> sqlite3.Cursor:
         return self.real.cursor()
@@ -153,10 +163,33 @@ class PostgresTap:
         return self.real.execute(query, parameters)
 
     def cursor(self, *args: Any, **kwargs: Any) -> Any:
-        return self.real.cursor(*args, **kwargs)
+        return _TappedCursor(self.real.cursor(*args, **kwargs), self.trace)
 
     def close(self) -> None:
         self.real.close()
+
+
+class _TappedCursor:
+    """A ``psycopg`` cursor whose ``executemany`` calls are recorded in ``trace`` (the journal writes a batch so)."""
+
+    def __init__(self, real: Any, trace: Trace) -> None:
+        self.real = real
+        self.trace = trace
+
+    def __enter__(self) -> _TappedCursor:
+        self.real.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.real.__exit__(*exc)
+
+    def executemany(self, query: str, rows: Iterable[Any]) -> None:
+        many = Many(rows)
+        self.trace.append((query, many))
+        self.real.executemany(query, many)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
 
 
 class Backend(Protocol):
@@ -219,8 +252,11 @@ class SQLiteBackend:
             return tap.trace
 
     def replay(self, trace: Trace) -> list[list[tuple[Any, ...]]]:
-        execute = self.connection.execute
-        return [execute(sql, parameters).fetchall() for sql, parameters in trace]
+        execute, many = self.connection.execute, self.connection.executemany
+        return [
+            many(sql, parameters).fetchall() if isinstance(parameters, Many) else execute(sql, parameters).fetchall()
+            for sql, parameters in trace
+        ]
 
     def raw(self, sql: str, parameters: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         return self.connection.execute(sql.replace("{s}.", ""), parameters).fetchall()
@@ -281,8 +317,13 @@ class PostgresBackend:
 
     def replay(self, trace: Trace) -> list[list[tuple[Any, ...]]]:
         execute = self.connection.execute
-        results = []
+        results: list[list[tuple[Any, ...]]] = []
         for query, parameters in trace:
+            if isinstance(parameters, Many):
+                with self.connection.cursor() as writer:
+                    writer.executemany(query, parameters)
+                results.append([])
+                continue
             cursor = execute(query, parameters)
             rows: list[tuple[Any, ...]] = []
             while True:
