@@ -209,6 +209,10 @@ class Journal(abc.ABC):
         transaction is all or nothing: when an entry fails, the error is raised,
         the entries of its transaction are not recorded, and those of the
         transactions before it are. Returns the chain head after the last entry.
+
+        On SQLite and PostgreSQL a transaction reads its entries' idempotency
+        keys and case versions in one query each and sends its writes together;
+        a read that must see them (the ledger's, for a grant) sends them first.
         """
         if isinstance(per_transaction, bool) or not isinstance(per_transaction, int) or per_transaction < 1:
             raise InvalidInputError.at("append_many", "per_transaction", "must be an integer of 1 or more")
