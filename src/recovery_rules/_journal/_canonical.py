@@ -18,8 +18,8 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Mapping
-from typing import Final, TypeAlias
+from collections.abc import Iterable, Mapping
+from typing import Final, TypeAlias, cast
 
 from recovery_rules.exceptions import InvalidInputError, Problem
 
@@ -45,6 +45,7 @@ _TIME_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
 _TIME_TEXT: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 _MAX_DEPTH: Final = 32
 _SAFE_INTEGER: Final = 2**53 - 1  # the integers every JSON implementation reads exactly
+_ASTRAL: Final = re.compile("[\U00010000-\U0010ffff]")  # the characters beyond U+FFFF (two UTF-16 code units)
 
 
 def canonical_time(moment: dt.datetime) -> str:
@@ -66,8 +67,60 @@ def parse_canonical_time(text: str) -> dt.datetime:
 
 def check_json(value: object, *, location: str = "data") -> JSONValue:
     """``value`` itself, once checked to be a :data:`JSONValue` (no floats, string keys, not too deep)."""
-    _check(value, location, 0)
+    if not _plain(value, 0):  # something to report, or a type the quick walk does not know: the exact walk says
+        _check(value, location, 0)
     return value  # type: ignore[return-value]  # checked just above
+
+
+def _plain(value: object, depth: int) -> bool:
+    """Whether ``value`` is a :data:`JSONValue` made only of the built-in types themselves (no subclasses).
+
+    The quick walk of :func:`check_json`: no location is written out unless there is a problem. ``False``
+    says only "look closer": :func:`_check` then accepts (a ``Mapping`` that is not a ``dict``, an ``int``
+    subclass) or says exactly what is wrong and where.
+    """
+    kind = type(value)
+    items: Iterable[object]
+    if kind is dict:
+        if depth >= _MAX_DEPTH:
+            return False
+        mapping = cast("dict[object, object]", value)
+        for key in mapping:
+            if type(key) is not str or not (key.isascii() or _encodes(key)):
+                return False
+        items = mapping.values()
+    elif kind is list:
+        if depth >= _MAX_DEPTH:
+            return False
+        items = cast("list[object]", value)
+    else:
+        return _plain_scalar(value, kind)
+    for item in items:
+        kind = type(item)
+        if kind is dict or kind is list:
+            if not _plain(item, depth + 1):
+                return False
+        elif not _plain_scalar(item, kind):
+            return False
+    return True
+
+
+def _plain_scalar(value: object, kind: type) -> bool:
+    if kind is str:
+        text = cast("str", value)
+        return text.isascii() or _encodes(text)
+    if kind is int:
+        return -_SAFE_INTEGER <= cast("int", value) <= _SAFE_INTEGER
+    return value is None or kind is bool
+
+
+def _encodes(text: str) -> bool:
+    """Whether ``text`` (not ASCII) is text UTF-8 can write: no lone surrogate."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _check(value: object, location: str, depth: int) -> None:
@@ -126,7 +179,7 @@ def dumps(value: JSONValue) -> bytes:
     has one is sorted again the slow, exact way.
     """
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    if not text.isascii() and max(text) > "\uffff":
+    if not text.isascii() and _ASTRAL.search(text):
         text = json.dumps(_ordered(value), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return text.encode("utf-8")
 
