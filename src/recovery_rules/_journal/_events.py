@@ -35,11 +35,20 @@ from pydantic_core import PydanticCustomError
 
 from recovery_rules._values._base import WORD, EmployeeId, RecoveryModel, Word
 from recovery_rules._values._models import ComplaintNumber, NonNegativeMoney
-from recovery_rules._values._money import Money
+from recovery_rules._values._money import Money, canonical_money
 from recovery_rules._values._trusted import trusted_builder
 from recovery_rules.exceptions import InvalidInputError, JournalIntegrityError
 
-from ._canonical import GENESIS, JSONValue, canonical_time, check_json, dumps, dumps_body, parse_canonical_time
+from ._canonical import (
+    GENESIS,
+    JSONValue,
+    canonical_time,
+    canonical_time_of,
+    check_json,
+    dumps,
+    dumps_body,
+    parse_canonical_time,
+)
 
 __all__ = [
     "FORMAT",
@@ -328,6 +337,34 @@ class Event(RecoveryModel):
             body["policy_revision"] = self.policy_revision
         return body
 
+    def _stored_record(self) -> dict[str, JSONValue]:
+        """:meth:`body` with ``data`` and ``ledger`` as their canonical JSON text, each made once (``data``
+        serialized once, the times written once): the record a backend stores, but for its ``hash``."""
+        at = canonical_time(self.at)
+        grant, ledger = self.grant, self.ledger
+        record: dict[str, JSONValue] = {
+            "format": self.format,
+            "seq": self.seq,
+            "number": str(self.number),
+            "version": self.version,
+            "kind": self.kind,
+            "state": self.state,
+            "actor": self.actor,
+            "at": at,
+            "key": self.key,
+            "request": self.request,
+            "data": dumps(self.stored_data).decode("utf-8"),
+            "grant": None if grant is None else {"amount": str(grant.amount), "currency": grant.currency},
+            "callback_due": None if self.callback_due is None else canonical_time(self.callback_due),
+            "prev": self.prev,
+        }
+        if self.format >= 2:
+            record["ledger"] = None if ledger is None else ledger_text(ledger, at if ledger.at == self.at else None)
+        if self.format >= WHO_AND_WHICH:
+            record["employee"] = self.employee
+            record["policy_revision"] = self.policy_revision
+        return record
+
     @property
     def stored_data(self) -> dict[str, JSONValue]:
         """``data`` as the journal stores and hashes it: in a journal that encrypts personal data, each
@@ -435,9 +472,7 @@ class Event(RecoveryModel):
         unsealed = cls(**fields) if checked is None else cast("Self", checked)
         if stored_data is not None:
             unsealed._stored_data = dict(stored_data)
-        record = unsealed.body()
-        record["data"] = dumps(unsealed.stored_data).decode("utf-8")
-        record["ledger"] = None if ledger is None else dumps(ledger.body()).decode("utf-8")
+        record = unsealed._stored_record()
         hash_ = hashlib.sha256(dumps_body(record)).hexdigest()
         record["hash"] = hash_
         unsealed.__dict__["hash"] = hash_  # made just above and not yet shared: sealed in place, not copied
@@ -587,6 +622,24 @@ def _checked_event(fields: dict[str, Any]) -> Event | None:
     return event if _ledger_problem(event) is None else None
 
 
+def ledger_text(entry: LedgerEntry, at: str | None = None) -> str:
+    """The canonical JSON text of ``entry.body()`` (``at``: its time's canonical text, when already written).
+
+    Written out directly: every value in it is a number, a hash, a canonical time, a complaint number or an
+    amount, none of which JSON escapes, and the keys are in their canonical order.
+    """
+    if type(entry) is not LedgerEntry:  # a subclass may write its body otherwise
+        return dumps(entry.body()).decode("utf-8")
+    at_text = canonical_time(entry.at) if at is None else at
+    guest, same = entry.guest, entry.incident_total
+    return (
+        f'{{"at":"{at_text}","guest":{{"count":{guest.count},"prev_hash":"{guest.prev_hash}",'
+        f'"prev_seq":{guest.prev_seq},"total":"{guest.total.amount!s}"}},"incident":"{entry.incident!s}",'
+        f'"incident_total":{{"count":{same.count},"prev_hash":"{same.prev_hash}","prev_seq":{same.prev_seq},'
+        f'"total":"{same.total.amount!s}"}}}}'
+    )
+
+
 _JSON_TEXT: Final = frozenset({"data", "ledger"})
 """The fields a backend may store as their canonical JSON text."""
 
@@ -707,13 +760,13 @@ def grant_row(record: Mapping[str, object]) -> GrantRow | None:
 
 def _grant_row(record: Mapping[str, object]) -> GrantRow | None:
     format_, version, number = record["format"], record["version"], record["number"]
-    grant, ledger_text, hash_ = record["grant"], record["ledger"], record["hash"]
+    grant, ledger_text_stored, hash_ = record["grant"], record["ledger"], record["hash"]
     seq = record["seq"]
     if type(seq) is not int or seq < 1 or type(format_) is not int or format_ not in (2, 3):
         return None
     if not _is_count(version):
         return None
-    if type(ledger_text) is not str or type(record["data"]) is not str or type(grant) is not dict:
+    if type(ledger_text_stored) is not str or type(record["data"]) is not str or type(grant) is not dict:
         return None
     if not _is_hash(hash_) or hashlib.sha256(dumps_body(record)).hexdigest() != hash_:
         return None
@@ -727,34 +780,29 @@ def _grant_row(record: Mapping[str, object]) -> GrantRow | None:
     if not (employee is None or _is_text_id(employee, 64)) or not (revision is None or _is_hash(revision)):
         return None
     callback = record["callback_due"]
-    for text in (record["at"], callback):
-        if text is not None and canonical_time(parse_canonical_time(text)) != text:  # type: ignore[arg-type]
-            return None
+    if canonical_time_of(record["at"]) is None or (callback is not None and canonical_time_of(callback) is None):
+        return None
     parsed = ComplaintNumber.parse(number)  # type: ignore[arg-type]  # InvalidInputError when not a number
     if str(parsed) != number or ("customer_id" in record and record["customer_id"] != parsed.customer_id):
         return None
-    amount_text, currency = grant.get("amount"), grant.get("currency")
-    if len(grant) != 2 or type(amount_text) is not str:
+    currency = grant.get("currency")
+    amount = canonical_money(grant.get("amount"), currency)
+    if amount is None or len(grant) != 2:
         return None
-    amount = Money(amount_text, currency)  # InvalidInputError when not an amount
-    if amount.amount < 0 or str(amount.amount) != amount_text:
-        return None
-    body = json.loads(ledger_text)
+    body = json.loads(ledger_text_stored)
     at_text, incident_text = body["at"], body["incident"]
-    if type(at_text) is not str or type(incident_text) is not str:
+    at = canonical_time_of(at_text)
+    if at is None or type(incident_text) is not str or type(body) is not dict or len(body) != 4:
         return None
     incident = ComplaintNumber.parse(incident_text)
     if incident.customer_id != parsed.customer_id:
         return None
-    totals = [_running_of(body["guest"], currency, seq), _running_of(body["incident_total"], currency, seq)]
-    if None in totals:
+    guest = _running_of(body["guest"], currency, seq, amount)
+    incident_total = _running_of(body["incident_total"], currency, seq, amount)
+    if guest is None or incident_total is None:
         return None
-    guest, incident_total = totals
-    entry = ledger_entry(parse_canonical_time(at_text), incident, guest, incident_total)  # type: ignore[arg-type]
-    for running in (guest, incident_total):
-        if running.total < amount:  # type: ignore[union-attr]  # not None, checked above
-            return None
-    if dumps(entry.body()).decode("utf-8") != ledger_text:  # its one canonical spelling
+    entry = ledger_entry(at, incident, guest, incident_total)
+    if ledger_text(entry, at_text) != ledger_text_stored:  # its one canonical spelling
         return None
     if "ledger_at" in record and record["ledger_at"] != at_text:
         return None
@@ -763,19 +811,18 @@ def _grant_row(record: Mapping[str, object]) -> GrantRow | None:
     return GrantRow(seq=seq, hash=hash_, customer_id=parsed.customer_id, grant=amount, ledger=entry)
 
 
-def _running_of(body: object, currency: object, seq: int) -> RunningTotal | None:
-    """A running total read from its stored ``body``, checked as :class:`RunningTotal` and the event check it."""
+def _running_of(body: object, currency: object, seq: int, grant: Money) -> RunningTotal | None:
+    """A running total read from its stored ``body``, checked as :class:`RunningTotal` and the event check it:
+    in the grant's currency, including the grant, linked to an earlier grant (or none for the first)."""
     if type(body) is not dict or len(body) != 4:
         return None
-    count, total, prev_seq, prev_hash = body["count"], body["total"], body["prev_seq"], body["prev_hash"]
-    if type(total) is not str or type(count) is not int or type(prev_seq) is not int or not _is_hash(prev_hash):
+    count, prev_seq, prev_hash = body.get("count"), body.get("prev_seq"), body.get("prev_hash")
+    total = canonical_money(body.get("total"), currency)
+    if total is None or type(count) is not int or type(prev_seq) is not int or not _is_hash(prev_hash):
         return None
-    if count < 1 or not 0 <= prev_seq < seq or (prev_seq == 0) != (count == 1):
+    if count < 1 or not 0 <= prev_seq < seq or (prev_seq == 0) != (count == 1) or total.amount < grant.amount:
         return None
-    amount = Money(total, currency)  # type: ignore[arg-type]  # InvalidInputError when not an amount
-    if amount.amount < 0:
-        return None
-    return running_total(count, amount, prev_seq, prev_hash)
+    return running_total(count, total, prev_seq, prev_hash)  # type: ignore[arg-type]  # a str, checked
 
 
 def _first_line(error: Exception) -> str:
