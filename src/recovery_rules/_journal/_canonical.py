@@ -237,8 +237,9 @@ def _plain_body(record: Mapping[str, object]) -> bytes | None:
         if not isinstance(grant, dict) or len(grant) != 2:
             return None
         texts += [grant.get("amount"), grant.get("currency")]
-    if any(type(text) is not str for text in texts):
-        return None
+    for text in texts:
+        if type(text) is not str:
+            return None
     joined = "".join(texts)  # type: ignore[arg-type]  # every one a str, checked just above
     if not (joined.isascii() and joined.isprintable()) or '"' in joined or "\\" in joined:
         return None

@@ -794,7 +794,7 @@ def _grant_row(record: Mapping[str, object]) -> GrantRow | None:
     at = canonical_time_of(at_text)
     if at is None or type(incident_text) is not str or type(body) is not dict or len(body) != 4:
         return None
-    incident = ComplaintNumber.parse(incident_text)
+    incident = parsed if incident_text == number else ComplaintNumber.parse(incident_text)
     if incident.customer_id != parsed.customer_id:
         return None
     guest = _running_of(body["guest"], currency, seq, amount)
