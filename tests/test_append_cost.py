@@ -36,7 +36,15 @@ from recovery_rules import (
     SQLiteJournal,
 )
 from recovery_rules._journal import _canonical, _events, _ledger
-from recovery_rules._journal._canonical import GENESIS, canonical_time, canonical_time_of, check_json, dumps, dumps_body
+from recovery_rules._journal._canonical import (
+    GENESIS,
+    JSONValue,
+    canonical_time,
+    canonical_time_of,
+    check_json,
+    dumps,
+    dumps_body,
+)
 from recovery_rules._values import _trusted
 from recovery_rules._values._money import canonical_money
 
@@ -58,7 +66,7 @@ def test_the_fast_builders_are_in_use_with_the_pydantic_this_project_pins() -> N
 
 def test_a_pydantic_with_other_slots_turns_the_fast_builders_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(BaseModel, "__slots__", (*BaseModel.__slots__, "__pydantic_something_new__"))
-    sample = {"count": 1, "total": Money("1.00", USD), "prev_seq": 0, "prev_hash": GENESIS}
+    sample: dict[str, Any] = {"count": 1, "total": Money("1.00", USD), "prev_seq": 0, "prev_hash": GENESIS}
     builder = _trusted.trusted_builder(RunningTotal, frozenset(RunningTotal.model_fields), sample)
     assert builder.__name__ == "constructed"
     assert builder(dict(sample)) == RunningTotal(**sample)
@@ -163,7 +171,7 @@ def test_a_sealed_event_is_the_validated_one_with_the_same_bytes_and_hash(draft:
     assert Event.from_record(record, position=2) == event  # and it reads back, checked whole
 
 
-BAD_DRAFTS = {
+BAD_DRAFTS: dict[str, dict[str, Any]] = {
     "a kind that is not a word": {"kind": "Decided!"},
     "a naive time": {"at": dt.datetime(2026, 11, 23, 9, 30)},  # noqa: DTZ001 - the point: naive
     "a float in the data": {"data": {"amount": 1.5}},
@@ -438,7 +446,9 @@ class _Counting:
 
 
 def _grant_draft(at: dt.datetime, amount: str) -> Draft:
-    data = {"resolution": {"outcome": "approved", "trace": [{"rule": "limit", "passed": True}] * 3}}
+    data: dict[str, JSONValue] = {
+        "resolution": {"outcome": "approved", "trace": [{"rule": "limit", "passed": True}] * 3}
+    }
     return Draft(kind="decided", state="approved", actor="staff", at=at, data=data, grant=Money(amount, USD))
 
 
@@ -496,7 +506,8 @@ def test_the_previous_grant_is_checked_without_building_the_whole_event(
 
     def counting(cls: type[Event], record: Any, *, position: int) -> Event:
         built.append(position)
-        return original(cls, record, position=position)
+        event: Event = original(cls, record, position=position)
+        return event
 
     monkeypatch.setattr(Event, "from_record", classmethod(counting))
     event = other.append(NUMBER, _grant_draft(T0, "5.00"), expected_version=1, key="second", request={})
