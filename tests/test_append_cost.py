@@ -481,17 +481,25 @@ def test_an_append_validates_no_model_the_library_built(journals: Any, monkeypat
 
 
 def test_an_append_serializes_each_value_once(journals: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``json.dumps`` runs once for the event's data and once for the request, nothing else (the ledger entry's
+    """JSON is written once for the event's data and once for the request, nothing else (the ledger entry's
     text and the body are put together from values already written)."""
     _, other = journals
     dumped: list[object] = []
-    original = json.dumps
+
+    class Counting(json.JSONEncoder):
+        def encode(self, o: Any) -> str:
+            dumped.append(o)
+            return super().encode(o)
 
     def counting(value: object, **kwargs: Any) -> str:
         dumped.append(value)
         return original(value, **kwargs)
 
+    original = json.dumps
     monkeypatch.setattr(json, "dumps", counting)
+    settings: dict[str, Any] = {"sort_keys": True, "separators": (",", ":"), "ensure_ascii": False, "allow_nan": False}
+    assert vars(Counting(**settings, check_circular=False)) == vars(_canonical._ENCODER)
+    monkeypatch.setattr(_canonical, "_ENCODER", Counting(**settings, check_circular=False))
     draft = _grant_draft(T0, "5.00")
     other.append(NUMBER, draft, expected_version=1, key="second", request={"step": "x"})
     assert dumped == [{"step": "x"}, draft.data]

@@ -46,6 +46,11 @@ _TIME_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
 _TIME_TEXT: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 _MAX_DEPTH: Final = 32
 _SAFE_INTEGER: Final = 2**53 - 1  # the integers every JSON implementation reads exactly
+_ENCODER: Final = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, check_circular=False
+)
+"""What :func:`dumps` writes with (it keeps nothing between calls). Its values are checked first, and a
+checked value is at most 32 levels deep, so it need not look for cycles (which cost a fifth of the time)."""
 _ASTRAL: Final = re.compile("[\U00010000-\U0010ffff]")  # the characters beyond U+FFFF (two UTF-16 code units)
 
 
@@ -191,7 +196,7 @@ def dumps(value: JSONValue) -> bytes:
     RFC 8785 asks) differ only for characters beyond U+FFFF, so only a text that
     has one is sorted again the slow, exact way.
     """
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    text = _ENCODER.encode(value)
     if not text.isascii() and _ASTRAL.search(text):
         text = json.dumps(_ordered(value), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return text.encode("utf-8")
