@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -93,7 +94,14 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
     max_leaves=12,
 )
-zones = st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=-5)), dt.timezone(dt.timedelta(hours=9, minutes=30))])
+zones = st.sampled_from(
+    [
+        dt.UTC,
+        dt.timezone(dt.timedelta(hours=-5)),
+        dt.timezone(dt.timedelta(hours=9, minutes=30)),
+        ZoneInfo("America/New_York"),
+    ]
+)
 words = st.sampled_from(["decided", "approved", "staff", "a_1"])
 
 

@@ -170,8 +170,9 @@ class VerifiedGrants:
 
     The ledger reads a guest's latest grant (and, for a day or rolling window,
     the grant before the window) inside every decision's transaction, and
-    :meth:`Event.from_record` checks each one whole: parsed, hashed, every
-    column compared with its one canonical spelling. Here each event so checked
+    :func:`checked_grant` checks each one: at the row level (its stored columns
+    hashed, every column in its one spelling, the ledger's fields read and
+    checked), or whole when that finds anything to say. Here each grant so checked
     is kept with a snapshot of the stored row it came from (every column, its
     type and its value), and a grant the journal sealed itself with the row it
     stored. The ledger still reads the row in its transaction, found as before
@@ -180,7 +181,7 @@ class VerifiedGrants:
     and since the check is a function of the row alone, it would have found the
     same. A row changed in any way (an edited amount, a moved index column, a
     replaced event, its hash rewritten or not) differs from the snapshot and is
-    checked whole again, and refused as before. Nothing is taken on trust from
+    checked again, and refused as before. Nothing is taken on trust from
     the memo: a wrong or stale entry can only cost a check.
 
     Per journal object, guarded by a lock (safe for many threads; a forked child
