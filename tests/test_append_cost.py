@@ -304,6 +304,18 @@ def test_canonical_time_of_is_the_time_written_back_the_same(text: str) -> None:
     assert canonical_time_of(text) == expected
 
 
+@settings(max_examples=examples(300), deadline=None)
+@given(moment=st.datetimes(timezones=zones | st.just(dt.timezone(dt.timedelta(hours=23, minutes=59)))))
+def test_canonical_time_writes_what_strftime_writes(moment: dt.datetime) -> None:
+    try:
+        expected = moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    except OverflowError:
+        with pytest.raises(InvalidInputError):
+            canonical_time(moment)
+        return
+    assert canonical_time(moment) == expected
+
+
 @settings(max_examples=examples(150), deadline=None)
 @given(draft=drafts())
 def test_the_ledger_text_is_the_canonical_json_of_the_entry(draft: Draft) -> None:

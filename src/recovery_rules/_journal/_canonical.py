@@ -59,7 +59,10 @@ def canonical_time(moment: dt.datetime) -> str:
     if not isinstance(moment, dt.datetime) or moment.utcoffset() is None:
         raise InvalidInputError.at("time", "", "must be a timezone-aware datetime")
     try:
-        return moment.astimezone(dt.UTC).strftime(_TIME_FORMAT)
+        utc = moment.astimezone(dt.UTC)
+        if utc.year >= 1000:  # isoformat writes the same text, sooner: "+00:00" in place of "Z"
+            return utc.isoformat(timespec="microseconds")[:-6] + "Z"
+        return utc.strftime(_TIME_FORMAT)  # an earlier year, as it was always written (not padded to 4 digits)
     except OverflowError:  # the last hours of year 9999 east of UTC, or the first of year 1 west of it
         raise InvalidInputError.at("time", "", "is beyond the years a journal records (1 to 9999 in UTC)") from None
 
