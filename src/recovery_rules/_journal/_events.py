@@ -586,7 +586,7 @@ def _checked_event(fields: dict[str, Any]) -> Event | None:
     The same checks, on the same values, made directly: times are turned to UTC in ``fields`` as the model
     would turn them, ``data`` is checked to be JSON (:func:`check_json`), the grant must be a :class:`Money`
     its constructor checked and not negative, the ledger entry one the journal built (a :class:`LedgerEntry`,
-    which pydantic does not validate again either), and grant, ledger and format must agree. ``False`` when
+    which pydantic does not validate again either), and grant, ledger and format must agree. ``None`` when
     any check fails, or a value is of a type (a subclass) the model would convert: the caller then validates.
     ``fields`` becomes the event's own: the caller must not use it again.
     """
@@ -674,7 +674,7 @@ _trusted_event: Final = trusted_builder(
         "format": FORMAT,
     },
 )
-"""An :class:`Event` from the values of every field, in field order, already checked (see :func:`_sealable`)."""
+"""An :class:`Event` from the values of every field, in field order, already checked (see :func:`_checked_event`)."""
 
 
 _trusted_running: Final = trusted_builder(
@@ -744,13 +744,14 @@ def grant_row(record: Mapping[str, object]) -> GrantRow | None:
     """The ledger's reading of the stored grant ``record``, if its row-level check passes; else ``None``.
 
     The check: the row's canonical body, put together from its stored columns as they are (as
-    :meth:`Journal.verify` does), hashes to its stored hash; every column holds a value an :class:`Event`
-    accepts, in its one canonical spelling; the grant's amount, ledger entry and running totals are read
-    and checked as :meth:`Event.from_record` checks them (a valid, non-negative amount; totals in the
-    grant's currency that include it and link to earlier grants); and the index columns a backend keeps
-    (``customer_id``, ``ledger_at``, ``incident``) agree with the event. ``None`` when anything differs or
-    the record is not stored as text (a memory journal's): :meth:`Event.from_record` then checks it whole,
-    and says exactly what is wrong.
+    :meth:`Journal.verify` does), hashes to its stored hash; every column but ``data`` (which the hash
+    covers, and the ledger never reads) holds a value an :class:`Event` accepts, in its one canonical
+    spelling; the grant's amount, ledger entry and running totals are read and checked as
+    :meth:`Event.from_record` checks them (a valid, non-negative amount; totals in the grant's currency
+    that include it and link to earlier grants); and the index columns a backend keeps (``customer_id``,
+    ``ledger_at``, ``incident``) agree with the event. ``None`` when anything differs or the record is not
+    stored as text (a memory journal's): :meth:`Event.from_record` then checks it whole, and says exactly
+    what is wrong.
     """
     try:
         return _grant_row(record)
