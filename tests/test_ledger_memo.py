@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from recovery_rules import Journal, JournalIntegrityError, Money
-from recovery_rules._journal._events import Event
+from recovery_rules._journal import _ledger
 from recovery_rules._journal._ledger import VerifiedGrants
 
 from . import _ledger_scenario as scenario
@@ -36,17 +36,17 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
 
 @pytest.fixture
 def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The positions of the grant events :meth:`Event.from_record` checks whole, as they are checked."""
+    """The positions of the grant events the ledger checks (:func:`checked_grant`), as they are checked."""
     checked: list[int] = []
-    original = Event.from_record.__func__  # type: ignore[attr-defined]  # the function under the classmethod
+    original = _ledger.checked_grant
 
-    def counting(cls: type[Event], record: Any, *, position: int) -> Event:
-        event: Event = original(cls, record, position=position)
+    def counting(record: Any, *, position: int = 0) -> _ledger.Grant:
+        event = original(record, position=position)
         if event.ledger is not None:
             checked.append(event.seq)
         return event
 
-    monkeypatch.setattr(Event, "from_record", classmethod(counting))
+    monkeypatch.setattr(_ledger, "checked_grant", counting)
     return checked
 
 

@@ -57,6 +57,7 @@ CLOSED: Final = "closed"
 """The state of a closed case: a case is open until an event leaves it in this state."""
 
 _KEY: Final = TypeAdapter(IdempotencyKey)
+_PRINTABLE: Final = "".join(chr(code) for code in range(0x21, 0x7F))
 _CUSTOMER: Final = TypeAdapter(Identifier)
 
 
@@ -634,6 +635,8 @@ def _checked_number(number: object, what: str) -> None:
 
 
 def _checked_key(key: object) -> str:
+    if type(key) is str and 1 <= len(key) <= 200 and not key.strip(_PRINTABLE):  # what IdempotencyKey accepts
+        return key
     try:
         return _KEY.validate_python(key)
     except ValidationError as error:

@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
-from recovery_rules._values._models import ComplaintNumber
+from recovery_rules._values._models import COMPLAINT_NUMBER, ComplaintNumber
 
 from ._canonical import JSONValue, canonical_time, dumps
 from ._ledger import GrantQuery
@@ -74,20 +74,53 @@ def row_of(record: Mapping[str, JSONValue]) -> tuple[JSONValue, ...]:
     amount, currency = (grant["amount"], grant["currency"]) if isinstance(grant, dict) else (None, None)
     number = str(record["number"])
     data, ledger = record["data"], record.get("ledger")
-    entry = json.loads(ledger) if isinstance(ledger, str) else ledger
+    at, incident = _ledger_index(ledger)
     stored: dict[str, JSONValue] = {
         **record,
-        "customer_id": ComplaintNumber.parse(number).customer_id,
+        "customer_id": _customer_id(number),
         "data": data if isinstance(data, str) else dumps(data).decode("utf-8"),
         "grant_amount": amount,
         "grant_currency": currency,
         "ledger": ledger if isinstance(ledger, str) or ledger is None else dumps(ledger).decode("utf-8"),
-        "ledger_at": entry["at"] if isinstance(entry, dict) else None,
-        "incident": entry["incident"] if isinstance(entry, dict) else None,
+        "ledger_at": at,
+        "incident": incident,
         "employee": record.get("employee"),
         "policy_revision": record.get("policy_revision"),
     }
     return tuple(stored[name] for name in COLUMNS)
+
+
+_LEDGER_AT: Final = '{"at":"'
+_INCIDENT: Final = '"incident":"'
+
+
+def _ledger_index(ledger: JSONValue) -> tuple[JSONValue, JSONValue]:
+    """The ledger time and incident of a record's ``ledger`` (its canonical text, an object, or ``None``).
+
+    From the canonical text, read where canonical JSON puts them (``at`` first, and no other key or value in
+    it holds ``"incident":"``); any other text is parsed.
+    """
+    if ledger is None:
+        return None, None
+    if isinstance(ledger, str):
+        start = ledger.find(_INCIDENT) + len(_INCIDENT)
+        end = ledger.find('"', start)
+        if ledger.startswith(_LEDGER_AT) and ledger[34:36] == '",' and start >= len(_INCIDENT) and end > start:
+            return ledger[7:34], ledger[start:end]
+        ledger = json.loads(ledger)
+    if isinstance(ledger, dict):
+        return ledger["at"], ledger["incident"]
+    return None, None
+
+
+def _customer_id(number: str) -> str:
+    """The customer part of complaint number ``number`` (``20261123-10442/2``: ``10442``).
+
+    A record's number is a :class:`ComplaintNumber`'s text: its shape is checked, and its customer part read
+    from it, without making the number again; anything else is read as a complaint number (or refused).
+    """
+    match = COMPLAINT_NUMBER.fullmatch(number)
+    return match["customer"] if match is not None else ComplaintNumber.parse(number).customer_id
 
 
 def record_of(row: Mapping[str, object]) -> dict[str, object]:
@@ -148,7 +181,7 @@ def case_head_values(record: Mapping[str, object], open_callback: str | None) ->
     """The values of :func:`case_statements`' ``open`` (a first event) or ``advance`` (a later one) for ``record``."""
     number = str(record["number"])
     if record["version"] == 1:
-        customer_id = ComplaintNumber.parse(number).customer_id
+        customer_id = _customer_id(number)
         at, seq, hash_ = record["at"], record["seq"], record["hash"]
         return (number, customer_id, 1, record["state"], seq, at, seq, hash_, open_callback)
     return (record["version"], record["state"], record["seq"], record["hash"], open_callback, number)

@@ -22,22 +22,33 @@ exactly as they were written.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Self, cast
 
 from pydantic import AfterValidator, AwareDatetime, Field, PlainValidator, PrivateAttr, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
-from recovery_rules._values._base import EmployeeId, RecoveryModel, Word
+from recovery_rules._values._base import WORD, EmployeeId, RecoveryModel, Word
 from recovery_rules._values._models import ComplaintNumber, NonNegativeMoney
-from recovery_rules._values._money import Money
+from recovery_rules._values._money import Money, canonical_money
+from recovery_rules._values._trusted import trusted_builder
 from recovery_rules.exceptions import InvalidInputError, JournalIntegrityError
 
-from ._canonical import GENESIS, JSONValue, canonical_time, check_json, dumps, dumps_body, parse_canonical_time
+from ._canonical import (
+    GENESIS,
+    JSONValue,
+    canonical_time,
+    canonical_time_of,
+    check_json,
+    dumps,
+    dumps_body,
+    parse_canonical_time,
+)
 
 __all__ = [
     "FORMAT",
@@ -289,23 +300,9 @@ class Event(RecoveryModel):
 
     @model_validator(mode="after")
     def _ledger_matches_grant(self) -> Self:
-        if self.format < WHO_AND_WHICH and (self.employee is not None or self.policy_revision is not None):
-            raise ValueError(f"an event of format {self.format} records neither an employee nor a policy revision")
-        if self.format == 1:
-            if self.ledger is not None:
-                raise ValueError("an event of format 1 has no ledger entry")
-            return self
-        if (self.grant is None) != (self.ledger is None):
-            raise ValueError("a grant event, and only a grant event, has a ledger entry")
-        if self.ledger is not None and self.grant is not None:
-            ledger = self.ledger
-            if ledger.incident.customer_id != self.number.customer_id:
-                raise ValueError("a grant counts against an incident of its own customer")
-            for running in (ledger.guest, ledger.incident_total):
-                if running.total.currency != self.grant.currency or running.total < self.grant:
-                    raise ValueError("a running total includes its own grant, in the grant's currency")
-                if running.prev_seq >= self.seq or (running.prev_seq == 0) != (running.count == 1):
-                    raise ValueError("a running total links to an earlier grant, or none for the first")
+        problem = _ledger_problem(self)
+        if problem is not None:
+            raise ValueError(problem)
         return self
 
     @property
@@ -339,6 +336,34 @@ class Event(RecoveryModel):
             body["employee"] = self.employee
             body["policy_revision"] = self.policy_revision
         return body
+
+    def _stored_record(self) -> dict[str, JSONValue]:
+        """:meth:`body` with ``data`` and ``ledger`` as their canonical JSON text, each made once (``data``
+        serialized once, the times written once): the record a backend stores, but for its ``hash``."""
+        at = canonical_time(self.at)
+        grant, ledger = self.grant, self.ledger
+        record: dict[str, JSONValue] = {
+            "format": self.format,
+            "seq": self.seq,
+            "number": str(self.number),
+            "version": self.version,
+            "kind": self.kind,
+            "state": self.state,
+            "actor": self.actor,
+            "at": at,
+            "key": self.key,
+            "request": self.request,
+            "data": dumps(self.stored_data).decode("utf-8"),
+            "grant": None if grant is None else {"amount": str(grant.amount), "currency": grant.currency},
+            "callback_due": None if self.callback_due is None else canonical_time(self.callback_due),
+            "prev": self.prev,
+        }
+        if self.format >= 2:
+            record["ledger"] = None if ledger is None else ledger_text(ledger, at if ledger.at == self.at else None)
+        if self.format >= WHO_AND_WHICH:
+            record["employee"] = self.employee
+            record["policy_revision"] = self.policy_revision
+        return record
 
     @property
     def stored_data(self) -> dict[str, JSONValue]:
@@ -421,33 +446,37 @@ class Event(RecoveryModel):
         very bytes :meth:`Journal.verify` puts together again from what is stored.
         ``stored_data``: ``data`` as stored (personal fields sealed), when it differs from the draft's.
         """
-        unsealed = cls(
-            seq=seq,
-            number=number,
-            version=version,
-            kind=draft.kind,
-            state=draft.state,
-            actor=draft.actor,
-            at=draft.at,
-            key=key,
-            request=request,
-            data=dict(draft.data),
-            grant=draft.grant,
-            callback_due=draft.callback_due,
-            ledger=ledger,
-            employee=draft.employee,
-            policy_revision=draft.policy_revision,
-            prev=prev,
-            hash=GENESIS,  # replaced below, once the body is known
-        )
+        fields: dict[str, Any] = {
+            "seq": seq,
+            "number": number,
+            "version": version,
+            "kind": draft.kind,
+            "state": draft.state,
+            "actor": draft.actor,
+            "at": draft.at,
+            "key": key,
+            "request": request,
+            "data": dict(draft.data),
+            "grant": draft.grant,
+            "callback_due": draft.callback_due,
+            "ledger": ledger,
+            "employee": draft.employee,
+            "policy_revision": draft.policy_revision,
+            "prev": prev,
+            "hash": GENESIS,  # replaced below, once the body is known
+        }
+        # Each value is checked once, here, as validating the model would check it; the model is then built
+        # from the checked values without validating them again. Anything the quick checks do not accept
+        # (a problem to report, an unusual type) goes the validating way, which says exactly what is wrong.
+        checked = _checked_event(dict(fields)) if cls is Event else None
+        unsealed = cls(**fields) if checked is None else cast("Self", checked)
         if stored_data is not None:
             unsealed._stored_data = dict(stored_data)
-        record = unsealed.body()
-        record["data"] = dumps(unsealed.stored_data).decode("utf-8")
-        record["ledger"] = None if ledger is None else dumps(ledger.body()).decode("utf-8")
+        record = unsealed._stored_record()
         hash_ = hashlib.sha256(dumps_body(record)).hexdigest()
         record["hash"] = hash_
-        return unsealed.model_copy(update={"hash": hash_}), record
+        unsealed.__dict__["hash"] = hash_  # made just above and not yet shared: sealed in place, not copied
+        return unsealed, record
 
     @classmethod
     def from_record(cls, record: Mapping[str, object], *, position: int) -> Self:
@@ -507,6 +536,110 @@ class Event(RecoveryModel):
         }
 
 
+def _ledger_problem(event: Event) -> str | None:
+    """What is wrong with ``event``'s grant, ledger entry and format taken together (``None``: nothing)."""
+    if event.format < WHO_AND_WHICH and (event.employee is not None or event.policy_revision is not None):
+        return f"an event of format {event.format} records neither an employee nor a policy revision"
+    if event.format == 1:
+        return None if event.ledger is None else "an event of format 1 has no ledger entry"
+    if (event.grant is None) != (event.ledger is None):
+        return "a grant event, and only a grant event, has a ledger entry"
+    if event.ledger is not None and event.grant is not None:
+        ledger = event.ledger
+        if ledger.incident.customer_id != event.number.customer_id:
+            return "a grant counts against an incident of its own customer"
+        for running in (ledger.guest, ledger.incident_total):
+            if running.total.currency != event.grant.currency or running.total < event.grant:
+                return "a running total includes its own grant, in the grant's currency"
+            if running.prev_seq >= event.seq or (running.prev_seq == 0) != (running.count == 1):
+                return "a running total links to an earlier grant, or none for the first"
+    return None
+
+
+_HEX: Final = "0123456789abcdef"
+
+
+def _is_word(value: object) -> bool:
+    return type(value) is str and WORD.fullmatch(value) is not None
+
+
+def _is_hash(value: object) -> bool:
+    return type(value) is str and len(value) == 64 and not value.strip(_HEX)
+
+
+def _is_count(value: object) -> bool:
+    return type(value) is int and value >= 1
+
+
+def _is_aware(value: object) -> bool:
+    return type(value) is dt.datetime and value.utcoffset() is not None
+
+
+def _is_text_id(value: object, longest: int) -> bool:
+    return type(value) is str and 1 <= len(value) <= longest and not value.strip(_PRINTABLE)
+
+
+def _checked_event(fields: dict[str, Any]) -> Event | None:
+    """The :class:`Event` of ``fields`` (those :meth:`Event.sealed` gives) if they pass every check validating
+    an :class:`Event` makes; else ``None``.
+
+    The same checks, on the same values, made directly: times are turned to UTC in ``fields`` as the model
+    would turn them, ``data`` is checked to be JSON (:func:`check_json`), the grant must be a :class:`Money`
+    its constructor checked and not negative, the ledger entry one the journal built (a :class:`LedgerEntry`,
+    which pydantic does not validate again either), and grant, ledger and format must agree. ``None`` when
+    any check fails, or a value is of a type (a subclass) the model would convert: the caller then validates.
+    ``fields`` becomes the event's own: the caller must not use it again.
+    """
+    grant, callback = fields["grant"], fields["callback_due"]
+    ledger, employee, revision = fields["ledger"], fields["employee"], fields["policy_revision"]
+    if not (
+        _is_count(fields["seq"])
+        and _is_count(fields["version"])
+        and type(fields["number"]) is ComplaintNumber
+        and _is_word(fields["kind"])
+        and _is_word(fields["state"])
+        and _is_word(fields["actor"])
+        and _is_aware(fields["at"])
+        and _is_text_id(fields["key"], 200)
+        and _is_hash(fields["request"])
+        and _is_hash(fields["prev"])
+        and (callback is None or _is_aware(callback))
+        and (grant is None or (isinstance(grant, Money) and getattr(grant, "_checked", False) and grant.amount >= 0))
+        and (ledger is None or type(ledger) is LedgerEntry)
+        and (employee is None or _is_text_id(employee, 64))
+        and (revision is None or _is_hash(revision))
+    ):
+        return None
+    try:
+        check_json(fields["data"])
+        fields["at"] = fields["at"].astimezone(dt.UTC)
+        if callback is not None:
+            fields["callback_due"] = callback.astimezone(dt.UTC)
+    except (InvalidInputError, OverflowError):
+        return None
+    fields["format"] = FORMAT
+    event = _trusted_event(fields)
+    return event if _ledger_problem(event) is None else None
+
+
+def ledger_text(entry: LedgerEntry, at: str | None = None) -> str:
+    """The canonical JSON text of ``entry.body()`` (``at``: its time's canonical text, when already written).
+
+    Written out directly: every value in it is a number, a hash, a canonical time, a complaint number or an
+    amount, none of which JSON escapes, and the keys are in their canonical order.
+    """
+    if type(entry) is not LedgerEntry:  # a subclass may write its body otherwise
+        return dumps(entry.body()).decode("utf-8")
+    at_text = canonical_time(entry.at) if at is None else at
+    guest, same = entry.guest, entry.incident_total
+    return (
+        f'{{"at":"{at_text}","guest":{{"count":{guest.count},"prev_hash":"{guest.prev_hash}",'
+        f'"prev_seq":{guest.prev_seq},"total":"{guest.total.amount!s}"}},"incident":"{entry.incident!s}",'
+        f'"incident_total":{{"count":{same.count},"prev_hash":"{same.prev_hash}","prev_seq":{same.prev_seq},'
+        f'"total":"{same.total.amount!s}"}}}}'
+    )
+
+
 _JSON_TEXT: Final = frozenset({"data", "ledger"})
 """The fields a backend may store as their canonical JSON text."""
 
@@ -515,6 +648,182 @@ _INDEXES: Final = {
     "ledger_at": "ledger time index",
     "incident": "incident index",
 }
+
+
+_trusted_event: Final = trusted_builder(
+    Event,
+    frozenset(Event.model_fields) - {"format"},  # what Event(...) reports as set: every field but the default one
+    {
+        "seq": 1,
+        "number": ComplaintNumber(dt.date(2026, 1, 1), "C1"),
+        "version": 1,
+        "kind": "opened",
+        "state": "open",
+        "actor": "staff",
+        "at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        "key": "sample",
+        "request": GENESIS,
+        "data": {},
+        "grant": None,
+        "callback_due": None,
+        "ledger": None,
+        "employee": None,
+        "policy_revision": None,
+        "prev": GENESIS,
+        "hash": GENESIS,
+        "format": FORMAT,
+    },
+)
+"""An :class:`Event` from the values of every field, in field order, already checked (see :func:`_checked_event`)."""
+
+
+_trusted_running: Final = trusted_builder(
+    RunningTotal,
+    frozenset(RunningTotal.model_fields),
+    {"count": 1, "total": Money("1.00", "USD"), "prev_seq": 0, "prev_hash": GENESIS},
+)
+_trusted_entry: Final = trusted_builder(
+    LedgerEntry,
+    frozenset(LedgerEntry.model_fields),
+    {
+        "at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        "incident": ComplaintNumber(dt.date(2026, 1, 1), "C1"),
+        "guest": _trusted_running({"count": 1, "total": Money("1.00", "USD"), "prev_seq": 0, "prev_hash": GENESIS}),
+        "incident_total": _trusted_running(
+            {"count": 1, "total": Money("1.00", "USD"), "prev_seq": 0, "prev_hash": GENESIS}
+        ),
+    },
+)
+
+
+def _is_amount(value: object) -> bool:
+    """Whether ``value`` is a :class:`Money` its constructor checked (or arithmetic on such), not negative."""
+    return isinstance(value, Money) and getattr(value, "_checked", False) and value.amount >= 0
+
+
+def running_total(count: int, total: Money, prev_seq: int, prev_hash: str) -> RunningTotal:
+    """``RunningTotal(...)`` of these values: built without validating them again when they pass its checks."""
+    valid = type(count) is int and count >= 1 and type(prev_seq) is int and prev_seq >= 0
+    if valid and _is_hash(prev_hash) and _is_amount(total):
+        return _trusted_running({"count": count, "total": total, "prev_seq": prev_seq, "prev_hash": prev_hash})
+    return RunningTotal(count=count, total=total, prev_seq=prev_seq, prev_hash=prev_hash)
+
+
+def ledger_entry(
+    at: dt.datetime, incident: ComplaintNumber, guest: RunningTotal, incident_total: RunningTotal
+) -> LedgerEntry:
+    """``LedgerEntry(...)`` of these values: built without validating them again when they pass its checks."""
+    built = type(guest) is RunningTotal and type(incident_total) is RunningTotal
+    if built and _is_aware(at) and type(incident) is ComplaintNumber:
+        with contextlib.suppress(OverflowError):
+            values = {"at": at.astimezone(dt.UTC), "incident": incident, "guest": guest}
+            return _trusted_entry({**values, "incident_total": incident_total})
+    return LedgerEntry(at=at, incident=incident, guest=guest, incident_total=incident_total)
+
+
+@dataclass(frozen=True, slots=True)
+class GrantRow:
+    """What the ledger reads of a stored grant event, read from its row once the row's hash is checked.
+
+    The ledger needs only these: where the grant is (``seq``), its ``hash``, whose it is (``customer_id``),
+    the amount (``grant``) and its :class:`LedgerEntry` (``ledger``). :func:`grant_row` reads them without
+    building the whole :class:`Event` (its ``data`` is never parsed: the hash covers it).
+    """
+
+    seq: int
+    hash: str
+    customer_id: str
+    grant: Money
+    ledger: LedgerEntry
+
+
+_ROW_TEXTS: Final = ("kind", "state", "actor")
+
+
+def grant_row(record: Mapping[str, object]) -> GrantRow | None:
+    """The ledger's reading of the stored grant ``record``, if its row-level check passes; else ``None``.
+
+    The check: the row's canonical body, put together from its stored columns as they are (as
+    :meth:`Journal.verify` does), hashes to its stored hash; every column but ``data`` (which the hash
+    covers, and the ledger never reads) holds a value an :class:`Event` accepts, in its one canonical
+    spelling; the grant's amount, ledger entry and running totals are read and checked as
+    :meth:`Event.from_record` checks them (a valid, non-negative amount; totals in the grant's currency
+    that include it and link to earlier grants); and the index columns a backend keeps (``customer_id``,
+    ``ledger_at``, ``incident``) agree with the event. ``None`` when anything differs or the record is not
+    stored as text (a memory journal's): :meth:`Event.from_record` then checks it whole, and says exactly
+    what is wrong.
+    """
+    try:
+        return _grant_row(record)
+    except (InvalidInputError, ValueError, TypeError, KeyError, AttributeError, OverflowError):
+        return None
+
+
+def _grant_row(record: Mapping[str, object]) -> GrantRow | None:
+    format_, version, number = record["format"], record["version"], record["number"]
+    grant, ledger_text_stored, hash_ = record["grant"], record["ledger"], record["hash"]
+    seq = record["seq"]
+    if type(seq) is not int or seq < 1 or type(format_) is not int or format_ not in (2, 3):
+        return None
+    if not _is_count(version):
+        return None
+    if type(ledger_text_stored) is not str or type(record["data"]) is not str or type(grant) is not dict:
+        return None
+    if not _is_hash(hash_) or hashlib.sha256(dumps_body(record)).hexdigest() != hash_:
+        return None
+    if not all(_is_word(record[name]) for name in _ROW_TEXTS) or not _is_text_id(record["key"], 200):
+        return None
+    if not (_is_hash(record["request"]) and _is_hash(record["prev"])):
+        return None
+    employee, revision = record.get("employee"), record.get("policy_revision")
+    if format_ < WHO_AND_WHICH and (employee is not None or revision is not None):
+        return None
+    if not (employee is None or _is_text_id(employee, 64)) or not (revision is None or _is_hash(revision)):
+        return None
+    callback = record["callback_due"]
+    if canonical_time_of(record["at"]) is None or (callback is not None and canonical_time_of(callback) is None):
+        return None
+    parsed = ComplaintNumber.parse(number)  # type: ignore[arg-type]  # InvalidInputError when not a number
+    if str(parsed) != number or ("customer_id" in record and record["customer_id"] != parsed.customer_id):
+        return None
+    currency = grant.get("currency")
+    amount = canonical_money(grant.get("amount"), currency)
+    if amount is None or len(grant) != 2:
+        return None
+    body = json.loads(ledger_text_stored)
+    at_text, incident_text = body["at"], body["incident"]
+    at = canonical_time_of(at_text)
+    if at is None or type(incident_text) is not str or type(body) is not dict or len(body) != 4:
+        return None
+    incident = parsed if incident_text == number else ComplaintNumber.parse(incident_text)
+    if incident.customer_id != parsed.customer_id:
+        return None
+    guest = _running_of(body["guest"], currency, seq, amount)
+    incident_total = _running_of(body["incident_total"], currency, seq, amount)
+    if guest is None or incident_total is None:
+        return None
+    entry = ledger_entry(at, incident, guest, incident_total)
+    if ledger_text(entry, at_text) != ledger_text_stored:  # its one canonical spelling
+        return None
+    if "ledger_at" in record and record["ledger_at"] != at_text:
+        return None
+    if "incident" in record and record["incident"] != incident_text:
+        return None
+    return GrantRow(seq=seq, hash=hash_, customer_id=parsed.customer_id, grant=amount, ledger=entry)
+
+
+def _running_of(body: object, currency: object, seq: int, grant: Money) -> RunningTotal | None:
+    """A running total read from its stored ``body``, checked as :class:`RunningTotal` and the event check it:
+    in the grant's currency, including the grant, linked to an earlier grant (or none for the first)."""
+    if type(body) is not dict or len(body) != 4:
+        return None
+    count, prev_seq, prev_hash = body.get("count"), body.get("prev_seq"), body.get("prev_hash")
+    total = canonical_money(body.get("total"), currency)
+    if total is None or type(count) is not int or type(prev_seq) is not int or not _is_hash(prev_hash):
+        return None
+    if count < 1 or not 0 <= prev_seq < seq or (prev_seq == 0) != (count == 1) or total.amount < grant.amount:
+        return None
+    return running_total(count, total, prev_seq, prev_hash)  # type: ignore[arg-type]  # a str, checked
 
 
 def _first_line(error: Exception) -> str:

@@ -35,7 +35,7 @@ import zoneinfo
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol, TypeAlias
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -46,12 +46,16 @@ from recovery_rules._values._time import TimeZoneName, Window
 from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, JournalIntegrityError
 
 from ._canonical import GENESIS, canonical_time
-from ._events import Draft, Event, LedgerEntry, RunningTotal
+from ._events import Draft, Event, GrantRow, LedgerEntry, RunningTotal, grant_row, ledger_entry, running_total
 
 if TYPE_CHECKING:
     from ._store import Scope, Store
 
 __all__ = ["GrantQuery", "Ledger", "StoreLedger", "VerifiedGrants", "grant_query", "total"]
+
+Grant: TypeAlias = Event | GrantRow
+"""A grant event as the ledger reads it: the whole :class:`Event` (one the journal sealed, or a row checked
+whole), or the :class:`GrantRow` its row-level check read."""
 
 _TIME_ZONE: Final = TypeAdapter(TimeZoneName)
 _REMEMBERED: Final = 4096
@@ -166,8 +170,9 @@ class VerifiedGrants:
 
     The ledger reads a guest's latest grant (and, for a day or rolling window,
     the grant before the window) inside every decision's transaction, and
-    :meth:`Event.from_record` checks each one whole: parsed, hashed, every
-    column compared with its one canonical spelling. Here each event so checked
+    :func:`checked_grant` checks each one: at the row level (its stored columns
+    hashed, every column in its one spelling, the ledger's fields read and
+    checked), or whole when that finds anything to say. Here each grant so checked
     is kept with a snapshot of the stored row it came from (every column, its
     type and its value), and a grant the journal sealed itself with the row it
     stored. The ledger still reads the row in its transaction, found as before
@@ -176,7 +181,7 @@ class VerifiedGrants:
     and since the check is a function of the row alone, it would have found the
     same. A row changed in any way (an edited amount, a moved index column, a
     replaced event, its hash rewritten or not) differs from the snapshot and is
-    checked whole again, and refused as before. Nothing is taken on trust from
+    checked again, and refused as before. Nothing is taken on trust from
     the memo: a wrong or stale entry can only cost a check.
 
     Per journal object, guarded by a lock (safe for many threads; a forked child
@@ -189,14 +194,14 @@ class VerifiedGrants:
         self._limit = limit
         self._lock = threading.Lock()
         self._pid = os.getpid()
-        self._entries: OrderedDict[object, tuple[dict[str, object], Event]] = OrderedDict()
+        self._entries: OrderedDict[object, tuple[dict[str, object], Grant]] = OrderedDict()
 
     def _own(self) -> None:
         if self._pid != os.getpid():  # a forked child: the parent's lock may be held by a thread not copied
             self._lock, self._pid, self._entries = threading.Lock(), os.getpid(), OrderedDict()
 
-    def event(self, record: Mapping[str, object], *, position: int = 0) -> Event:
-        """The event of stored ``record``, checked whole unless this very row was checked before."""
+    def event(self, record: Mapping[str, object], *, position: int = 0) -> Grant:
+        """The grant of stored ``record``, checked (:func:`checked_grant`) unless this very row was checked before."""
         seq = record.get("seq")
         self._own()
         with self._lock:
@@ -204,7 +209,7 @@ class VerifiedGrants:
             if kept is not None and _same(kept[0], record):
                 self._entries.move_to_end(seq)
                 return kept[1]
-        event = Event.from_record(record, position=position)  # JournalIntegrityError for a changed row
+        event = checked_grant(record, position=position)  # JournalIntegrityError for a changed row
         if event.ledger is not None:
             self._keep(seq, _snapshot(record), event)
         return event
@@ -215,7 +220,7 @@ class VerifiedGrants:
             self._own()
             self._keep(event.seq, _snapshot(stored), event)
 
-    def _keep(self, seq: object, snapshot: dict[str, object], event: Event) -> None:
+    def _keep(self, seq: object, snapshot: dict[str, object], event: Grant) -> None:
         with self._lock:
             self._entries[seq] = (snapshot, event)
             self._entries.move_to_end(seq)
@@ -261,8 +266,8 @@ class StoreLedger:
     def __init__(self, store: Store, verified: VerifiedGrants | None = None) -> None:
         self._store = store
         self._verified = verified
-        self._latest: dict[tuple[Scope, str], Event | None] = {}  # read once per transaction, before any insert
-        self._read: dict[int, Event] = {}  # each grant read once: a guest's latest is often its incident's too
+        self._latest: dict[tuple[Scope, str], Grant | None] = {}  # read once per transaction, before any insert
+        self._read: dict[int, Grant] = {}  # each grant read once: a guest's latest is often its incident's too
 
     def granted(
         self,
@@ -293,14 +298,14 @@ class StoreLedger:
         old = [_event(record).grant for record in self._store.legacy_grants(query)]
         return total([counted, *(grant for grant in old if grant is not None)], currency)
 
-    def latest(self, scope: Scope, key: str) -> Event | None:
+    def latest(self, scope: Scope, key: str) -> Grant | None:
         """The latest grant of guest or incident ``key``, checked against the heads and the grant index."""
         if (scope, key) in self._latest:
             return self._latest[(scope, key)]
         event = self._latest[(scope, key)] = self._checked_latest(scope, key)
         return event
 
-    def _checked_latest(self, scope: Scope, key: str) -> Event | None:
+    def _checked_latest(self, scope: Scope, key: str) -> Grant | None:
         store = self._store
         head = store.ledger_head(scope, key)
         if head is None:
@@ -330,7 +335,7 @@ class StoreLedger:
             )
         return event
 
-    def _before(self, latest: Event, since: dt.datetime) -> Event | None:
+    def _before(self, latest: Grant, since: dt.datetime) -> Grant | None:
         """The guest's last grant counted before ``since``, if it is not the latest one itself."""
         latest_entry = _ledger(latest)
         if latest_entry.at < since:
@@ -349,7 +354,7 @@ class StoreLedger:
             raise JournalIntegrityError(event.seq, "its ledger index does not match the event: it was edited")
         return event
 
-    def _last_before(self, latest: Event, until: dt.datetime) -> Event | None:
+    def _last_before(self, latest: Grant, until: dt.datetime) -> Grant | None:
         """The guest's last grant counted before ``until``, when ``latest`` is counted at or after it.
 
         Found through the ledger time index, then proved to be the last one: the
@@ -380,10 +385,10 @@ class StoreLedger:
             )
         return last
 
-    def _event(self, record: Mapping[str, object], *, position: int = 0) -> Event:
-        """The checked event of a grant's stored ``record`` (through the journal's memo of verified grants)."""
+    def _event(self, record: Mapping[str, object], *, position: int = 0) -> Grant:
+        """The checked grant of a stored ``record`` (through the journal's memo of verified grants)."""
         if self._verified is None:
-            return _event(record, position=position)
+            return checked_grant(record, position=position)
         return self._verified.event(record, position=position)
 
     def entry(self, draft: Draft, number: ComplaintNumber) -> LedgerEntry | None:
@@ -399,23 +404,21 @@ class StoreLedger:
         at = draft.at.astimezone(dt.UTC)
         if guest is not None:
             at = max(at, _ledger(guest).at)
-        return LedgerEntry(
-            at=at,
-            incident=incident,
-            guest=_next_total(guest, grant, lambda entry: entry.guest),
-            incident_total=_next_total(same, grant, lambda entry: entry.incident_total),
+        return ledger_entry(
+            at,
+            incident,
+            _next_total(guest, grant, lambda entry: entry.guest),
+            _next_total(same, grant, lambda entry: entry.incident_total),
         )
 
 
-def _next_total(previous: Event | None, grant: Money, running: _Pick) -> RunningTotal:
+def _next_total(previous: Grant | None, grant: Money, running: _Pick) -> RunningTotal:
     if previous is None:
-        return RunningTotal(count=1, total=grant, prev_seq=0, prev_hash=GENESIS)
+        return running_total(1, grant, 0, GENESIS)
     before = running(_ledger(previous))
     if before.total.currency != grant.currency:
         raise _currency_mismatch(grant.currency, before.total.currency)
-    return RunningTotal(
-        count=before.count + 1, total=before.total + grant, prev_seq=previous.seq, prev_hash=previous.hash
-    )
+    return running_total(before.count + 1, before.total + grant, previous.seq, previous.hash)
 
 
 class _Pick(Protocol):
@@ -426,7 +429,15 @@ def _event(record: object, *, position: int = 0) -> Event:
     return Event.from_record(record, position=position)  # type: ignore[arg-type]  # a Record
 
 
-def _ledger(event: Event) -> LedgerEntry:
+def checked_grant(record: Mapping[str, object], *, position: int = 0) -> Grant:
+    """The grant of stored ``record``, checked: at the row level (:func:`grant_row`: its stored columns hashed
+    as :meth:`Journal.verify` hashes them, the ledger's fields read and checked), or whole when that finds
+    anything to say (:meth:`Event.from_record`, which raises :class:`JournalIntegrityError` saying what)."""
+    row = grant_row(record)
+    return row if row is not None else Event.from_record(record, position=position)
+
+
+def _ledger(event: Grant) -> LedgerEntry:
     if event.ledger is None:  # pragma: no cover - latest() and _before() only return grants of format 2
         raise JournalIntegrityError(event.seq, "it is not a grant the ledger counts")
     return event.ledger

@@ -25,6 +25,7 @@ from ._money import Money, money_problems
 from ._time import InputTime, is_aware
 
 __all__ = [
+    "COMPLAINT_NUMBER",
     "MAX_SEQUENCE",
     "Complaint",
     "ComplaintNumber",
@@ -40,6 +41,8 @@ MAX_SEQUENCE: Final = 999_999
 _NUMBER_TEXT: Final = re.compile(
     r"(?P<date>[0-9]{8})-(?P<customer>[A-Za-z0-9][A-Za-z0-9_.-]{0,63})(?:/(?P<sequence>[1-9][0-9]{0,5}))?"
 )
+COMPLAINT_NUMBER: Final = _NUMBER_TEXT
+"""The shape of a complaint number's text (groups ``date``, ``customer`` and ``sequence``); the date is not checked."""
 
 
 def _non_negative(value: Money) -> Money:

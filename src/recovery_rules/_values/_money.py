@@ -22,7 +22,7 @@ from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, 
 
 from ._currencies import MINOR_UNITS, SYMBOLS
 
-__all__ = ["DECIMAL_CONTEXT", "MAX_AMOUNT", "Money", "money_problems", "trusted_money"]
+__all__ = ["DECIMAL_CONTEXT", "MAX_AMOUNT", "Money", "canonical_money", "money_problems", "trusted_money"]
 
 DECIMAL_CONTEXT: Final = decimal.Context(
     prec=40,
@@ -422,6 +422,27 @@ def trusted_money(amount: Decimal, currency: str) -> Money:
     _set_currency(money, currency)
     _set_checked(money, True)
     return money
+
+
+_CANONICAL_AMOUNT: Final = {
+    places: re.compile(r"(?:0|[1-9][0-9]{0,14})" + (rf"\.[0-9]{{{places}}}" if places else ""))
+    for places in set(MINOR_UNITS.values())
+}
+
+
+def canonical_money(text: object, currency: object) -> Money | None:
+    """The :class:`Money` of zero or more in ``currency`` whose amount's text (``str(money.amount)``) is ``text``.
+
+    ``None`` when there is none: ``text`` is not an amount ``Money(text, currency)`` accepts, or is negative,
+    or is not written the one way ``str`` writes it back (no leading zeros, exactly the currency's decimal
+    places). For reading back amounts stored in that spelling without parsing them twice.
+    """
+    if type(text) is not str or type(currency) is not str:
+        return None
+    places = MINOR_UNITS.get(currency)
+    if places is None or _CANONICAL_AMOUNT[places].fullmatch(text) is None:
+        return None
+    return trusted_money(Decimal(text), currency)
 
 
 def money_problems(money: object, location: str, *, non_negative: bool = False) -> list[Problem]:
