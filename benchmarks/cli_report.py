@@ -24,8 +24,7 @@ from pathlib import Path
 from recovery_rules import MemoryJournal, Policy, SQLiteJournal
 from recovery_rules._journal._sqlite import _SQLiteStore
 from recovery_rules.cli import main
-from recovery_rules.cli._journal_reader import CaseReplay
-from recovery_rules.metrics import report
+from recovery_rules.metrics import CaseReplay, report
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "cli"
 SAMPLE = runpy.run_path(str(EXAMPLES / "make_journal.py"))
