@@ -1608,7 +1608,7 @@ def pin_to_one_core() -> str:
         return "not pinned (no sched_setaffinity here)"
     core = max(os.sched_getaffinity(0))
     os.sched_setaffinity(0, {core})
-    return f"pinned to CPU {core}, with the PostgreSQL server it starts"
+    return f"pinned to CPU {core}"
 
 
 def describe(settings: Settings, pinned: str) -> dict[str, Any]:
