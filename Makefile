@@ -115,7 +115,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 # Builds the journals it lacks first (SQLite and PostgreSQL, 10k to 10M events, through Journal.append_many) into
-# benchmarks/journals/ (git-ignored; RECOVERY_RULES_BENCH_DIR elsewhere): about 25 GB and an hour and a half the
+# benchmarks/journals/ (git-ignored; RECOVERY_RULES_BENCH_DIR elsewhere): about 25 GB and up to two hours the
 # first time, 15 GB more while the writes run on a scratch copy; later runs reuse them. A PostgreSQL server of its
 # own is started there and stopped after, unless RECOVERY_RULES_BENCH_DSN names one. See
 # docs/explanation/performance.md; SCALE_ARGS=--tiny checks the script.

@@ -29,12 +29,12 @@ guest) or filed for new guests. ``--quick`` takes fewer samples; ``--tiny`` runs
 of 2,000 events (a check of the script, in about a minute).
 
 A measuring run pins itself to one CPU (``--no-pin`` not to), and so the
-PostgreSQL server it starts, which inherits it. On a machine of two cores,
+PostgreSQL server it starts, which inherits it (a server already running, or one
+``RECOVERY_RULES_BENCH_DSN`` names, is not pinned). On a machine of two cores,
 unpinned, the floor of one ledger read (six round trips to the server) took
 390 µs in one series and 650 µs in the next, turning medians into coin tosses;
-pinned, client and server take turns on one core, and it took 340 to 360 µs in
-every series. A server that
-``RECOVERY_RULES_BENCH_DSN`` names is not pinned. ``--build-only`` does not pin,
+pinned, client and server take turns on one core, and every series cost the same
+(340 to 360 µs on that machine). ``--build-only`` does not pin,
 so two builds (``--backends sqlite`` and ``--backends postgres``) can run side by side.
 """
 
