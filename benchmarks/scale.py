@@ -5,8 +5,9 @@ journals it lacks (``benchmarks/scale_journals.py``: realistic cases, recorded
 through ``Journal.append_many`` only; cached in ``benchmarks/journals/``), then
 measures each operation at each size on SQLite and PostgreSQL, each next to its
 *floor*: the very SQL statements the library issued for it, with the same
-parameters, replayed on a raw ``sqlite3``/``psycopg`` connection, fetching the
-same rows and doing the same arithmetic, without the library's checks. It prints
+parameters, replayed raw (on SQLite through a plain cursor of the journal's own
+connection, on PostgreSQL on a connection of its own), fetching the same rows
+and doing the same arithmetic, without the library's checks. It prints
 a table and writes the same figures as JSON (``benchmarks/results/scale.json``).
 
 How the floor is made, per operation:
@@ -19,7 +20,9 @@ How the floor is made, per operation:
   end), and the floor then replays those statements for real: it writes the very
   events the library would have written, so the journal stays valid (checked
   with ``verify(resume_from=...)`` after each series). The library then does the
-  same operation for the next case, timed. Each pair is measured in alternation.
+  same operation for the next case, timed, right after a dry run of it (as the
+  floor comes right after its own): both start alike. Each pair is measured in
+  alternation.
 
 Writes are measured on a scratch copy of each journal (a copy of the SQLite
 file, a copy of the PostgreSQL schema), made after the reads and deleted after
@@ -219,7 +222,7 @@ class Backend(Protocol):
 
 
 class SQLiteBackend:
-    """An SQLite journal whose statements can be recorded, and a raw connection to the same file for the floor.
+    """An SQLite journal whose statements can be recorded, and a raw cursor on its connection for the floor.
 
     The recording stand-in takes the place of the journal's connection only while recording: what is timed
     runs on the journal's own connection.
@@ -231,8 +234,11 @@ class SQLiteBackend:
         self.path = path
         self.journal = SQLiteJournal(path, clock=sj.clock)
         self.tap = SQLiteTap(self.journal._connection())
-        self.connection = sqlite3.connect(path, isolation_level=None)
-        self.connection.execute("PRAGMA synchronous = FULL")  # as the journal's own connections
+        # The floor's statements run on the journal's own connection (its settings, its page cache), through a
+        # cursor of plain tuples: a second connection would find its page cache emptied by every write of the
+        # other one (SQLite empties it when another connection changed the file), and pay for reading it again.
+        self.connection = self.tap.real.cursor()
+        self.connection.row_factory = None
 
     @contextlib.contextmanager
     def _tapped(self) -> Iterator[SQLiteTap]:
@@ -271,8 +277,8 @@ class SQLiteBackend:
         return self.connection.execute(sql.replace("{s}.", ""), parameters).fetchall()
 
     def close(self) -> None:
-        self.journal.close()
         self.connection.close()
+        self.journal.close()
 
 
 class PostgresBackend:
@@ -375,7 +381,9 @@ class Probe:
     """One operation on one journal, ready to be timed next to its floor.
 
     ``prepare`` (writes only) runs untimed just before each ``floor``: the dry run whose statements the
-    floor replays. ``finish`` runs after the timing: checks, and figures to show beside the times.
+    floor replays; ``rehearse`` (writes only) runs untimed just before each ``subject``: a dry run of the
+    subject's own write, so that both start alike. ``finish`` runs after the timing: checks, and figures to
+    show beside the times.
     """
 
     what: str
@@ -383,6 +391,7 @@ class Probe:
     floor: Callable[[], object]
     samples: int
     prepare: Callable[[], object] | None = None
+    rehearse: Callable[[], object] | None = None
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
     finish: Callable[[], dict[str, Any]] | None = None
 
@@ -479,10 +488,12 @@ def run_probes(contexts: dict[int, Context], make: Callable[[Context], list[Prob
 
 
 def _sample(probe: Probe, index: int) -> tuple[float, float]:
-    """One timing of the subject and one of the floor (a write's floor right after its dry run)."""
+    """One timing of the subject and one of the floor (a write's each right after a dry run of the same write)."""
     if probe.prepare is not None:
         probe.prepare()
         floor_us = _us(probe.floor)
+        if probe.rehearse is not None:
+            probe.rehearse()
         return _us(probe.subject), floor_us
     if index % 2:
         floor_us = _us(probe.floor)
@@ -510,7 +521,11 @@ def _write_probe(
 ) -> Probe:
     """A write's probe: each floor replays the statements of a dry run of ``dry(n)``; the subject does ``subject(n)``.
 
-    ``n`` counts from 0 for each; the figure ``statements`` is how many the last dry run recorded.
+    ``n`` counts from 0 for each; the figure ``statements`` is how many the last dry run recorded. The
+    subject is timed right after a dry run of its own write too (rolled back; it leaves nothing behind, the
+    same event is then written for real), as the floor is right after the dry run it replays: otherwise
+    the subject would start right after the floor's commit, its caches cooled by the wait for the disk,
+    and pay for that as if it were its own work (about 100 us of an append of 500 on this machine's disk).
     """
     state: dict[str, Any] = {"dry": 0, "done": 0, "trace": []}
 
@@ -527,10 +542,13 @@ def _write_probe(
         state["done"] += 1
         return subject(number)
 
+    def rehearse() -> None:
+        backend.dry(lambda: subject(state["done"]))
+
     def finished() -> dict[str, Any]:
         return {"statements": len(state["trace"]), **(finish() if finish is not None else {})}
 
-    return Probe(what, timed, floor, samples, prepare=prepare, finish=finished)
+    return Probe(what, timed, floor, samples, prepare=prepare, rehearse=rehearse, finish=finished)
 
 
 # -- b. the ledger ---------------------------------------------------------------------------------------------------
