@@ -97,6 +97,7 @@ CURRENCY: Final = "USD"
 OVERDUE_FOUND: Final = 20  # a poll finds this many overdue callbacks at every size
 RESUME_BEHIND: Final = 10_000  # verify(resume_from=...) starts this many events before the end
 BULK_EVENTS: Final = 1000  # the bulk path's probe: one transaction of append_many, as the builds use
+BREAKDOWN: Final = 20  # an append's probe takes this many more pairs, to tell its statements from its own work
 BULK_START: Final = dt.datetime(2012, 1, 2, 9, tzinfo=dt.UTC)  # long before the fresh days of the other writes
 
 Trace = list[tuple[str, Any]]
@@ -137,6 +138,36 @@ class SQLiteTap:
 
     def close(self) -> None:
         self.real.close()
+
+
+class SQLiteStopwatch:
+    """Stands in for a journal's ``sqlite3`` connection: times every statement (its ``execute`` and ``fetch``es
+    are one call into SQLite each; the time a statement takes is counted from its ``execute`` to its result)."""
+
+    def __init__(self, real: sqlite3.Connection) -> None:
+        self.real = real
+        self.spent_ns = 0
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.real.in_transaction
+
+    def execute(self, sql: str, parameters: Sequence[object] = ()) -> sqlite3.Cursor:
+        start = time.perf_counter_ns()
+        try:
+            return self.real.execute(sql, parameters)
+        finally:
+            self.spent_ns += time.perf_counter_ns() - start
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> sqlite3.Cursor:
+        start = time.perf_counter_ns()
+        try:
+            return self.real.executemany(sql, rows)
+        finally:
+            self.spent_ns += time.perf_counter_ns() - start
+
+    def cursor(self) -> sqlite3.Cursor:
+        return self.real.cursor()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -265,6 +296,18 @@ class SQLiteBackend:
                 tap.dry = False
                 tap.real.execute("ROLLBACK")
             return tap.trace
+
+    def stopwatch(self, call: Callable[[], object]) -> tuple[float, float]:
+        """``call()`` timed: how long it took in all, and how much of it its statements took (µs)."""
+        local: Any = self.journal._local
+        watch = local.connection = SQLiteStopwatch(self.tap.real)
+        try:
+            start = time.perf_counter_ns()
+            call()
+            total = time.perf_counter_ns() - start
+        finally:
+            local.connection = self.tap.real
+        return total / 1000, watch.spent_ns / 1000
 
     def replay(self, trace: Trace) -> list[list[tuple[Any, ...]]]:
         execute, many = self.connection.execute, self.connection.executemany
@@ -518,10 +561,14 @@ def _write_probe(
     *,
     samples: int,
     finish: Callable[[], dict[str, Any]] | None = None,
+    breakdown: int = 0,
 ) -> Probe:
     """A write's probe: each floor replays the statements of a dry run of ``dry(n)``; the subject does ``subject(n)``.
 
-    ``n`` counts from 0 for each; the figure ``statements`` is how many the last dry run recorded. The
+    ``n`` counts from 0 for each; the figure ``statements`` is how many the last dry run recorded. With
+    ``breakdown`` (SQLite only), that many more pairs are taken after the timing, the library's with a
+    stopwatch on its connection: the figures ``statements_us`` (the median time its statements took inside
+    it, to set beside the floor) and ``own_us`` (the median of the rest: the library's own work). The
     subject is timed right after a dry run of its own write too (rolled back; it leaves nothing behind, the
     same event is then written for real), as the floor is right after the dry run it replays: otherwise
     the subject would start right after the floor's commit, its caches cooled by the wait for the disk,
@@ -545,8 +592,23 @@ def _write_probe(
     def rehearse() -> None:
         backend.dry(lambda: subject(state["done"]))
 
+    def parts() -> dict[str, Any]:
+        stopwatch = getattr(backend, "stopwatch", None)
+        if not breakdown or stopwatch is None:
+            return {}
+        spent: list[float] = []
+        own: list[float] = []
+        for _ in range(breakdown):
+            prepare()
+            floor()
+            rehearse()
+            total_us, statements_us = stopwatch(timed)
+            spent.append(statements_us)
+            own.append(total_us - statements_us)
+        return {"statements_us": round(statistics.median(spent), 1), "own_us": round(statistics.median(own), 1)}
+
     def finished() -> dict[str, Any]:
-        return {"statements": len(state["trace"]), **(finish() if finish is not None else {})}
+        return {"statements": len(state["trace"]), **parts(), **(finish() if finish is not None else {})}
 
     return Probe(what, timed, floor, samples, prepare=prepare, rehearse=rehearse, finish=finished)
 
@@ -832,7 +894,7 @@ def _still_valid(context: Context, head: ChainHead, what: str) -> Callable[[], d
 
 def append_probes(context: Context) -> list[Probe]:
     journal, backend = context.journal, context.backend
-    count = context.settings.writes + 8  # the samples, the warm-up and a few more
+    count = context.settings.writes + 8 + BREAKDOWN  # the samples, the warm-up, the breakdown and a few more
     head = journal.head()
     # An append without a grant: the first event of a new guest's case.
     opened = [
@@ -856,6 +918,7 @@ def append_probes(context: Context) -> list[Probe]:
             lambda n: _append(journal, opened[2 * n + 1]),
             samples=context.settings.writes,
             finish=_still_valid(context, head, "append"),
+            breakdown=BREAKDOWN,
         ),
         _write_probe(
             "append: one grant, the guest's previous grant not yet checked by this journal object",
@@ -864,6 +927,7 @@ def append_probes(context: Context) -> list[Probe]:
             lambda n: _forgetting(journal, prepared[2 * n + 1][4]),
             samples=context.settings.writes,
             finish=_still_valid(context, head, "append a grant"),
+            breakdown=BREAKDOWN,
         ),
         _write_probe(
             "append: one grant, the guest's previous grant written by this journal object",
@@ -872,6 +936,7 @@ def append_probes(context: Context) -> list[Probe]:
             lambda n: _append(journal, own[n][4]),
             samples=context.settings.writes,
             finish=_still_valid(context, head, "append a grant"),
+            breakdown=BREAKDOWN,
         ),
     ]
 
