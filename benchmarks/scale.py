@@ -570,9 +570,10 @@ def _write_probe(
     stopwatch on its connection: the figures ``statements_us`` (the median time its statements took inside
     it, to set beside the floor) and ``own_us`` (the median of the rest: the library's own work). The
     subject is timed right after a dry run of its own write too (rolled back; it leaves nothing behind, the
-    same event is then written for real), as the floor is right after the dry run it replays: otherwise
-    the subject would start right after the floor's commit, its caches cooled by the wait for the disk,
-    and pay for that as if it were its own work (about 100 us of an append of 500 on this machine's disk).
+    same event is then written for real), as the floor is right after the dry run it replays. Timed right
+    after the floor's commit instead (the process having just waited for the disk, while the floor starts
+    with its very statements just run), an append without a grant measured 1.36x its floor on the 10k
+    journal, and 1.07x to 1.18x timed alike.
     """
     state: dict[str, Any] = {"dry": 0, "done": 0, "trace": []}
 
