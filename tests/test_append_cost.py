@@ -274,6 +274,46 @@ def test_dumps_sorts_as_rfc_8785_with_or_without_characters_beyond_u_ffff(value:
     assert dumps(value) == expected
 
 
+any_text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=6) | st.sampled_from(
+    ["\x00\x1f\x7f\b\f\n\r\t", '"\\/', "\u2028\u2029", "\U0001f600", "\uffff", "é"]
+)
+unicode_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | any_text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(any_text, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def test_the_fast_extra_writes_the_journals_json_in_the_dev_environment() -> None:
+    assert _canonical.WRITES_WITH_ORJSON, "dev installs the fast extra: its way of writing is the one tested here"
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(value=unicode_json_values)
+def test_orjson_writes_the_very_bytes_the_standard_library_writes(value: Any) -> None:
+    if not _canonical.WRITES_WITH_ORJSON:  # pragma: no cover - dev installs the fast extra
+        pytest.skip("the fast extra (orjson) is not installed")
+    assert dumps(value) == _canonical._dumps_standard(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"at": dt.datetime(2026, 11, 23, tzinfo=dt.UTC)},
+        {"on": dt.date(2026, 11, 23)},
+        {"money": dataclasses.make_dataclass("Amount", ["cents"])(100)},
+        {"tags": {"a", "b"}},
+    ],
+    ids=["datetime", "date", "dataclass", "set"],
+)
+def test_dumps_refuses_what_the_standard_library_refuses(value: Any) -> None:
+    # (floats never reach dumps: check_json refuses them first, and orjson would write NaN as null)
+    with pytest.raises(TypeError):
+        _canonical._dumps_standard(value)
+    with pytest.raises(TypeError):
+        dumps(value)
+
+
 @settings(max_examples=examples(300), deadline=None)
 @given(
     text=st.from_regex(r"-?[0-9]{1,17}(\.[0-9]{0,5})?", fullmatch=True) | st.text(max_size=6),
@@ -515,11 +555,25 @@ def test_an_append_serializes_each_value_once(journals: Any, monkeypatch: pytest
         dumped.append(value)
         return original(value, **kwargs)
 
+    class CountingOrjson:
+        """orjson (the fast extra), counting what it writes."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real_orjson, name)
+
+        def dumps(self, value: object, **kwargs: Any) -> bytes:
+            dumped.append(value)
+            written: bytes = real_orjson.dumps(value, **kwargs)
+            return written
+
     original = json.dumps
     monkeypatch.setattr(json, "dumps", counting)
     settings: dict[str, Any] = {"sort_keys": True, "separators": (",", ":"), "ensure_ascii": False, "allow_nan": False}
     assert vars(Counting(**settings, check_circular=False)) == vars(_canonical._ENCODER)
     monkeypatch.setattr(_canonical, "_ENCODER", Counting(**settings, check_circular=False))
+    real_orjson = getattr(_canonical, "orjson")  # noqa: B009 - not re-exported: read as the attribute it is
+    if real_orjson is not None:
+        monkeypatch.setattr(_canonical, "orjson", CountingOrjson())
     draft = _grant_draft(T0, "5.00")
     other.append(NUMBER, draft, expected_version=1, key="second", request={"step": "x"})
     assert dumped == [{"step": "x"}, draft.data]
