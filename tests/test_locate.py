@@ -383,6 +383,13 @@ def test_a_policy_text_broken_inside_an_array_or_table_is_refused_not_scanned_fo
         _ends_within(10, lambda: Policy.from_text(text))
 
 
+@pytest.mark.parametrize("text", ["name = '''abc", "x = 1\ny = '''\n\n", 'name = """abc', 'name = """abc\\'])
+def test_a_policy_text_with_an_unclosed_multi_line_string_is_refused_not_scanned_forever(text: str) -> None:
+    # A literal string (''') that never closes once made the scanner run past the end of the text forever.
+    with pytest.raises(PolicyError, match="is not valid TOML"):
+        _ends_within(10, lambda: Policy.from_text(text))
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="[]{},=\"'#.= \nabc123", max_size=40), st.sampled_from(["toml", "json", "yaml"]))
 def test_mapping_any_text_ends(text: str, format: str) -> None:

@@ -288,6 +288,8 @@ class _TomlScanner:
         text = self.text
         at = self.at + 3
         while True:
+            if at >= len(text):  # never closed (a literal string reads no character that would fail past the end)
+                raise ValueError("unterminated multi-line string")
             if quote == '"""' and text[at] == "\\":
                 at += 2
                 continue
