@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from hypothesis import settings
@@ -89,3 +93,14 @@ def policy_data(**changes: object) -> dict[str, Any]:
 def always_open(policy: Policy) -> Policy:
     """``policy`` without its business hours: always open, every duration added in absolute time."""
     return Policy.model_validate({**policy.model_dump(), "business_hours": None})
+
+
+def load_script(path: Path, name: str) -> ModuleType:
+    """The script at ``path`` (a benchmark, which is no package) imported as module ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the module runs
+    spec.loader.exec_module(module)
+    return module

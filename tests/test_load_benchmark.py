@@ -10,7 +10,6 @@ acknowledged step is in the journal as answered, none recorded twice.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import subprocess
 import sys
@@ -25,19 +24,15 @@ pytest.importorskip("httpx2", reason="the load benchmark's clients use httpx2, w
 
 from recovery_rules import Cap, Case, Complaint, Customer, Journal, MemoryJournal, Money, Remedy, Window, presets
 
+from ._helpers import load_script
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "load.py"
 NOW = dt.datetime(2026, 11, 23, 16, 0, tzinfo=dt.UTC)
 
 
 def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("load_benchmark", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the module runs
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT, "load_benchmark")
 
 
 load: Any = _load()

@@ -7,7 +7,6 @@ row tells its statements from the library's own work.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -17,19 +16,15 @@ from typing import Any
 
 import pytest
 
+from ._helpers import load_script
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "scale.py"
 
 
 def _load() -> ModuleType:
     sys.path.insert(0, str(SCRIPT.parent))  # scale.py imports scale_journals beside it
-    spec = importlib.util.spec_from_file_location("scale_benchmark", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the module runs
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT, "scale_benchmark")
 
 
 scale: Any = _load()
