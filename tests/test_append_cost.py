@@ -479,6 +479,42 @@ def test_the_row_level_check_accepts_only_rows_the_whole_check_accepts(
     )
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('"count":2,', '"count":02,'),  # a leading zero
+        ('"count":2,', '"count":2.0,'),
+        ('"prev_seq":1,', '"prev_seq":1 ,'),
+        ('"total":"150.00"', '"total":"150.0"'),  # not the currency's two places
+        ('"total":"150.00"', '"total":"0150.00"'),
+        ('{"at":', '{ "at":'),
+        ('"incident":"20261123-10442"', '"incident":"20261123-10442/1"'),  # a sequence of 1 is not written
+        ('"incident_total":{', '"incident_total" : {'),
+    ],
+)
+def test_a_ledger_entry_spelt_otherwise_is_not_read_at_the_row_level(
+    grants: tuple[SQLiteJournal, list[dict[str, Any]]], old: str, new: str
+) -> None:
+    """The row-level check reads a ledger entry only in its one spelling; any other, re-hashed, is checked whole."""
+    _, rows = grants
+    row = rows[1]
+    assert old in row["ledger"], row["ledger"]
+    edited = _rehashed({**row, "ledger": row["ledger"].replace(old, new, 1)})
+    assert _events.grant_row(edited) is None
+    with pytest.raises(JournalIntegrityError):
+        _ledger.checked_grant(edited, position=2)
+
+
+def test_the_row_level_check_reads_the_prev_hash_of_each_running_total(
+    grants: tuple[SQLiteJournal, list[dict[str, Any]]],
+) -> None:
+    _, rows = grants
+    read = _events.grant_row(rows[2])
+    assert read is not None
+    assert (read.ledger.guest.prev_seq, read.ledger.guest.prev_hash) == (2, rows[1]["hash"])
+    assert (read.ledger.incident_total.count, read.ledger.incident_total.total) == (3, Money("150.00", USD))
+
+
 def test_a_grant_whose_data_was_edited_is_refused(grants: tuple[SQLiteJournal, list[dict[str, Any]]]) -> None:
     # The row-level check does not parse the data: the hash over the stored text covers it.
     _, rows = grants

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from recovery_rules import JournalError, SQLiteJournal, Window
+from recovery_rules._journal._columns import COLUMNS, record_of, record_of_values
 
 from ._journal_events import T0, A, fill
 
@@ -206,3 +207,23 @@ def test_is_journal_refuses_what_is_not_a_path(tmp_path: Path) -> None:
     for bad in (b"cases.sqlite3", 42, None):
         with pytest.raises(JournalError, match="path"):
             SQLiteJournal.is_journal(bad)  # type: ignore[arg-type]  # what a careless caller passes
+
+
+def test_a_row_read_by_its_values_is_the_record_read_by_its_names(tmp_path: Path) -> None:
+    """The SQLite backend reads a row by position (every column of ``SELECT``, in ``COLUMNS`` order): the same
+    record as reading it column by column, name by name; a row of other columns is refused, not misread."""
+    with SQLiteJournal(tmp_path / "j.sqlite3") as journal:
+        fill(journal)
+        count = journal.head().count
+        with journal._read() as store:
+            records = [store.record_at(seq) for seq in range(1, count + 1)]
+        connection = sqlite3.connect(tmp_path / "j.sqlite3")
+        connection.row_factory = sqlite3.Row
+        rows = connection.execute("SELECT * FROM events ORDER BY seq").fetchall()
+        connection.close()
+    assert [row.keys() for row in rows[:1]] == [list(COLUMNS)]
+    assert any(record is not None and record["grant"] is not None for record in records)
+    assert records == [record_of({name: row[name] for name in row.keys()}) for row in rows]  # noqa: SIM118
+    assert records == [record_of_values(tuple(row)) for row in rows]
+    with pytest.raises(ValueError, match="22 columns, not 21"):
+        record_of_values(tuple(rows[0])[:-1])

@@ -121,3 +121,61 @@ def test_a_forked_child_starts_with_an_empty_memo(checks: list[int], monkeypatch
     monkeypatch.setattr(os, "getpid", lambda: -1)  # as a forked child sees it: another process
     memo.event(record)
     assert checks == [record["seq"]]
+
+
+def _sql_record(journal: Journal) -> dict[str, Any]:
+    return next(dict(record) for _, record in journal._scan(1) if record.get("ledger") is not None)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("seq", "float"),  # 3.0 equals 3: the same value, of another type
+        ("version", "bool"),  # True equals 1
+        ("grant", {"amount": "100.00", "currency": "USD", "extra": None}),
+        ("grant", {"amount": 100, "currency": "USD"}),
+        ("grant", None),
+        ("data", {"note": "a text become an object"}),
+        ("kind", None),
+    ],
+)
+def test_a_row_that_differs_from_the_kept_one_in_type_or_value_is_checked_again(
+    tmp_path: Path, checks: list[int], column: str, value: Any
+) -> None:
+    """The memo's comparison of a SQL row (one dict, the grant, beside plain values) is exact: equal values of
+    other types (``1.0``, ``True``) count as changes, as do a nested mapping's keys and values."""
+    harness = BACKENDS["sqlite"](tmp_path)
+    try:
+        journal = harness.journal()
+        _warm(journal)
+        record = _sql_record(journal)
+        memo = VerifiedGrants()
+        memo.event(record)
+        checks.clear()
+        memo.event(dict(record))  # the same row read again: a hit
+        assert checks == []
+        if value == "float":
+            value = float(record[column])
+        elif value == "bool":
+            value = bool(record[column])
+        changed = {**record, column: value}
+        with pytest.raises(JournalIntegrityError):  # checked again, whole: not the row that was verified
+            memo.event(changed)
+    finally:
+        harness.close()
+
+
+@pytest.mark.parametrize("other", [1.0, True, "1"])
+def test_a_nested_value_equal_but_of_another_type_is_a_change(other: object) -> None:
+    """A row whose nested mappings hold more than texts (not a SQL row) is compared value by value, type by type."""
+    kept: dict[str, Any] = {
+        "seq": 1,
+        "data": {"n": 1, "deeper": {"m": 1}},
+        "grant": {"amount": "1.00", "currency": "USD"},
+    }
+    snapshot = _ledger._snapshot(kept)
+    assert _ledger._same(snapshot, {"seq": 1, "data": {"n": 1, "deeper": {"m": 1}}, "grant": dict(kept["grant"])})
+    assert not _ledger._same(snapshot, {**kept, "data": {"n": other, "deeper": {"m": 1}}})
+    assert not _ledger._same(snapshot, {**kept, "data": {"n": 1, "deeper": {"m": other}}})
+    kept["data"]["n"] = 2  # the snapshot is a copy: changing the row read does not change it
+    assert not _ledger._same(snapshot, kept)

@@ -6,8 +6,11 @@ import datetime as dt
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from recovery_rules import Complaint, ComplaintNumber, Customer, InvalidInputError, Money, RecoveryModel, Remedy
+from recovery_rules._values._models import canonical_number
 
 from ._helpers import NOW, complaint
 
@@ -215,3 +218,36 @@ def test_a_host_apps_own_model_is_a_frozen_value() -> None:
     assert request.model_copy(update={"by": "manager"}).by == "manager"
     assert DecideRequest.model_validate(request.model_dump(mode="json")) == request
     assert issubclass(Complaint, RecoveryModel)
+
+
+_NUMBER_PARTS = st.sampled_from(["20261123", "00010101", "20260229", "20241231", "2026112", "abcdefgh", ""])
+_CUSTOMERS = st.sampled_from(["10442", "C-7", "a", "_x", "ä", "", "x" * 64, "x" * 65, "G.8"])
+_SEQUENCES = st.sampled_from(["", "/1", "/2", "/02", "/999999", "/1000000", "/0", "/"])
+
+
+@given(date=_NUMBER_PARTS, customer=_CUSTOMERS, sequence=_SEQUENCES)
+def test_canonical_number_reads_exactly_the_numbers_written_that_way(date: str, customer: str, sequence: str) -> None:
+    """``canonical_number`` accepts a text only when it is a number's one spelling, and reads what parse reads."""
+    text = f"{date}-{customer}{sequence}"
+    read = canonical_number(text)
+    try:
+        parsed: ComplaintNumber | None = ComplaintNumber.parse(text)
+    except InvalidInputError:
+        parsed = None
+    if parsed is not None and str(parsed) == text:
+        assert read is not None
+        assert (read, read.date, read.customer_id, read.sequence, str(read)) == (
+            parsed,
+            parsed.date,
+            parsed.customer_id,
+            parsed.sequence,
+            text,
+        )
+        assert hash(read) == hash(parsed)
+    else:
+        assert read is None
+
+
+def test_canonical_number_refuses_what_is_not_a_text() -> None:
+    assert canonical_number(20261123) is None
+    assert canonical_number(None) is None

@@ -29,6 +29,7 @@ __all__ = [
     "case_statements",
     "grant_conditions",
     "record_of",
+    "record_of_values",
     "row_of",
     "scan",
     "scan_rows",
@@ -127,6 +128,23 @@ def record_of(row: Mapping[str, object]) -> dict[str, object]:
     """A stored row as a record: the grant's two columns back in one ``grant``, the other columns as they are."""
     record = {name: value for name, value in row.items() if name not in ("grant_amount", "grant_currency")}
     amount, currency = row["grant_amount"], row["grant_currency"]
+    record["grant"] = None if amount is None and currency is None else {"amount": amount, "currency": currency}
+    return record
+
+
+_RECORD_NAMES: Final = COLUMNS[:12] + COLUMNS[14:]  # every column but the grant's two
+
+
+def record_of_values(values: Sequence[object]) -> dict[str, object]:
+    """:func:`record_of` of a row given as its values in :data:`COLUMNS` order (a row of ``SELECT`` every column).
+
+    The same record, made without naming each column of the row: reading a row back is on every ledger read.
+    """
+    if len(values) != len(COLUMNS):
+        raise ValueError(f"a row of the events table has {len(COLUMNS)} columns, not {len(values)}")
+    row = tuple(values)
+    record: dict[str, object] = dict(zip(_RECORD_NAMES, row[:12] + row[14:], strict=True))
+    amount, currency = row[12], row[13]
     record["grant"] = None if amount is None and currency is None else {"amount": amount, "currency": currency}
     return record
 

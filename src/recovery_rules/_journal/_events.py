@@ -26,6 +26,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Self, cast
@@ -34,7 +35,7 @@ from pydantic import AfterValidator, AwareDatetime, Field, PlainValidator, Priva
 from pydantic_core import PydanticCustomError
 
 from recovery_rules._values._base import WORD, EmployeeId, RecoveryModel, Word
-from recovery_rules._values._models import ComplaintNumber, NonNegativeMoney
+from recovery_rules._values._models import ComplaintNumber, NonNegativeMoney, canonical_number
 from recovery_rules._values._money import Money, canonical_money
 from recovery_rules._values._trusted import trusted_builder
 from recovery_rules.exceptions import InvalidInputError, JournalIntegrityError
@@ -323,7 +324,7 @@ class Event(RecoveryModel):
             "at": canonical_time(self.at),
             "key": self.key,
             "request": self.request,
-            "data": self.data if self._stored_data is None else self._stored_data,
+            "data": self.stored_data,
             "grant": None
             if self.grant is None
             else {"amount": str(self.grant.amount), "currency": self.grant.currency},
@@ -369,7 +370,9 @@ class Event(RecoveryModel):
     def stored_data(self) -> dict[str, JSONValue]:
         """``data`` as the journal stores and hashes it: in a journal that encrypts personal data, each
         personal field sealed (``{"sealed": "aes-256-gcm", ...}``); otherwise ``data`` itself."""
-        return self.data if self._stored_data is None else self._stored_data
+        private = self.__pydantic_private__  # read directly: through the attribute, pydantic looks it up slowly
+        stored: dict[str, JSONValue] | None = None if private is None else private.get("_stored_data")
+        return self.data if stored is None else stored
 
     def with_data(self, data: Mapping[str, JSONValue]) -> Self:
         """This event with ``data`` read as ``data`` (personal fields opened or erased), hashed as stored."""
@@ -783,28 +786,30 @@ def _grant_row(record: Mapping[str, object]) -> GrantRow | None:
     callback = record["callback_due"]
     if canonical_time_of(record["at"]) is None or (callback is not None and canonical_time_of(callback) is None):
         return None
-    parsed = ComplaintNumber.parse(number)  # type: ignore[arg-type]  # InvalidInputError when not a number
-    if str(parsed) != number or ("customer_id" in record and record["customer_id"] != parsed.customer_id):
+    parsed = canonical_number(number)
+    if parsed is None or ("customer_id" in record and record["customer_id"] != parsed.customer_id):
         return None
     currency = grant.get("currency")
     amount = canonical_money(grant.get("amount"), currency)
     if amount is None or len(grant) != 2:
         return None
-    body = json.loads(ledger_text_stored)
-    at_text, incident_text = body["at"], body["incident"]
+    # The ledger entry, read where its one canonical spelling (what ledger_text writes) puts each value: a text
+    # spelt any other way does not match, and is checked whole.
+    spelt = _LEDGER_TEXT.fullmatch(ledger_text_stored)
+    if spelt is None:
+        return None
+    at_text, incident_text = spelt["at"], spelt["incident"]
     at = canonical_time_of(at_text)
-    if at is None or type(incident_text) is not str or type(body) is not dict or len(body) != 4:
+    if at is None:
         return None
-    incident = parsed if incident_text == number else ComplaintNumber.parse(incident_text)
-    if incident.customer_id != parsed.customer_id:
+    incident = parsed if incident_text == number else canonical_number(incident_text)
+    if incident is None or incident.customer_id != parsed.customer_id:
         return None
-    guest = _running_of(body["guest"], currency, seq, amount)
-    incident_total = _running_of(body["incident_total"], currency, seq, amount)
+    guest = _running_of(spelt.group("count", "prev_hash", "prev_seq", "total"), currency, seq, amount)
+    incident_total = _running_of(spelt.group("i_count", "i_prev_hash", "i_prev_seq", "i_total"), currency, seq, amount)
     if guest is None or incident_total is None:
         return None
-    entry = ledger_entry(at, incident, guest, incident_total)
-    if ledger_text(entry, at_text) != ledger_text_stored:  # its one canonical spelling
-        return None
+    entry = _trusted_entry({"at": at, "incident": incident, "guest": guest, "incident_total": incident_total})
     if "ledger_at" in record and record["ledger_at"] != at_text:
         return None
     if "incident" in record and record["incident"] != incident_text:
@@ -812,18 +817,35 @@ def _grant_row(record: Mapping[str, object]) -> GrantRow | None:
     return GrantRow(seq=seq, hash=hash_, customer_id=parsed.customer_id, grant=amount, ledger=entry)
 
 
-def _running_of(body: object, currency: object, seq: int, grant: Money) -> RunningTotal | None:
-    """A running total read from its stored ``body``, checked as :class:`RunningTotal` and the event check it:
-    in the grant's currency, including the grant, linked to an earlier grant (or none for the first)."""
-    if type(body) is not dict or len(body) != 4:
+def _running_of(texts: tuple[str, ...], currency: object, seq: int, grant: Money) -> RunningTotal | None:
+    """A running total read from its stored ``texts`` (count, previous hash, previous seq, total, each in its
+    canonical spelling), checked as :class:`RunningTotal` and the event check it: in the grant's currency,
+    including the grant, linked to an earlier grant (or none for the first)."""
+    count_text, prev_hash, prev_seq_text, total_text = texts
+    total = canonical_money(total_text, currency)
+    if total is None:
         return None
-    count, prev_seq, prev_hash = body.get("count"), body.get("prev_seq"), body.get("prev_hash")
-    total = canonical_money(body.get("total"), currency)
-    if total is None or type(count) is not int or type(prev_seq) is not int or not _is_hash(prev_hash):
-        return None
+    count, prev_seq = int(count_text), int(prev_seq_text)
     if count < 1 or not 0 <= prev_seq < seq or (prev_seq == 0) != (count == 1) or total.amount < grant.amount:
         return None
-    return running_total(count, total, prev_seq, prev_hash)  # type: ignore[arg-type]  # a str, checked
+    # Each value checked just above (the hash by the pattern, the total by canonical_money): built as it is.
+    return _trusted_running({"count": count, "total": total, "prev_seq": prev_seq, "prev_hash": prev_hash})
+
+
+_LEDGER_TEXT: Final = re.compile(
+    # A count or seq as JSON writes an integer (no leading zero), of at most 18 digits (a journal position).
+    (
+        r'\{"at":"(?P<at>[^"]{27})",'
+        r'"guest":\{"count":(?P<count>COUNT),"prev_hash":"(?P<prev_hash>[0-9a-f]{64})",'
+        r'"prev_seq":(?P<prev_seq>COUNT),"total":"(?P<total>[0-9.]{1,40})"\},'
+        r'"incident":"(?P<incident>[^"]{1,80})",'
+        r'"incident_total":\{"count":(?P<i_count>COUNT),"prev_hash":"(?P<i_prev_hash>[0-9a-f]{64})",'
+        r'"prev_seq":(?P<i_prev_seq>COUNT),"total":"(?P<i_total>[0-9.]{1,40})"\}\}'
+    ).replace("COUNT", "0|[1-9][0-9]{0,17}")
+)
+"""A ledger entry's text as :func:`ledger_text` writes it; each value is then checked to be in its one spelling
+(the time by :func:`canonical_time_of`, the number by :func:`canonical_number`, the totals by
+:func:`canonical_money`; the counts and hashes by this pattern)."""
 
 
 def _first_line(error: Exception) -> str:

@@ -194,7 +194,7 @@ class VerifiedGrants:
         self._limit = limit
         self._lock = threading.Lock()
         self._pid = os.getpid()
-        self._entries: OrderedDict[object, tuple[dict[str, object], Grant]] = OrderedDict()
+        self._entries: OrderedDict[object, tuple[_Snapshot, Grant]] = OrderedDict()
 
     def _own(self) -> None:
         if self._pid != os.getpid():  # a forked child: the parent's lock may be held by a thread not copied
@@ -220,7 +220,7 @@ class VerifiedGrants:
             self._own()
             self._keep(event.seq, _snapshot(stored), event)
 
-    def _keep(self, seq: object, snapshot: dict[str, object], event: Grant) -> None:
+    def _keep(self, seq: object, snapshot: _Snapshot, event: Grant) -> None:
         with self._lock:
             self._entries[seq] = (snapshot, event)
             self._entries.move_to_end(seq)
@@ -231,17 +231,54 @@ class VerifiedGrants:
 _PLAIN: Final = frozenset({str, int, bool, float, type(None)})
 """The types of a stored column's value that are compared as they are (and that no one can change in place)."""
 
+_PLAIN_OR_DICT: Final = _PLAIN | {dict}
+_TEXTS: Final = frozenset({str, type(None)})
+"""The types a value can only be equal to a value of the same type of (a text equals no number)."""
 
-def _snapshot(record: Mapping[str, object]) -> dict[str, object]:
-    """A copy of a stored row (its nested mappings copied too), to compare it with later reads of that row."""
+
+_Snapshot: TypeAlias = tuple[dict[str, object], list[type], bool]
+"""A copy of a stored row, to compare it with later reads of that row: its columns (nested mappings copied too),
+the type of each column's value in the row's order, and whether it is flat: every nested mapping holds only
+texts and nulls (a SQL row's grant), so that equal values are of equal types at every level below."""
+
+
+def _snapshot(record: Mapping[str, object]) -> _Snapshot:
+    """A :class:`_Snapshot` of stored row ``record``."""
+    values = dict(record)
+    types = list(map(type, values.values()))
+    kinds = set(types)
+    if kinds <= _PLAIN:
+        return values, types, True
+    grant = values.get("grant")
+    if kinds <= _PLAIN_OR_DICT and types.count(dict) == 1 and type(grant) is dict:  # a SQL row: its grant
+        values["grant"] = copied = dict(grant)
+        if set(map(type, copied.values())) <= _TEXTS:
+            return values, types, True
+    values = _copy(record)
+    return values, list(map(type, values.values())), False
+
+
+def _copy(record: Mapping[str, object]) -> dict[str, object]:
     return {
-        name: _snapshot(value) if type(value) not in _PLAIN and isinstance(value, Mapping) else value
+        name: _copy(value) if type(value) not in _PLAIN and isinstance(value, Mapping) else value
         for name, value in record.items()
     }
 
 
-def _same(kept: Mapping[str, object], record: Mapping[str, object]) -> bool:
-    """Whether ``record`` has exactly the columns of ``kept``, each of the same type and value."""
+def _same(kept: _Snapshot, record: Mapping[str, object]) -> bool:
+    """Whether ``record`` has exactly the columns of ``kept``, each of the same type and value.
+
+    A flat snapshot is compared in one go: equal mappings, and the same type for each column in the same
+    order (``1``, ``1.0`` and ``True`` are equal values of different types); below the columns, the snapshot
+    holds only texts and nulls, which nothing of another type equals. Any other is compared column by column.
+    """
+    values, types, flat = kept
+    if flat:
+        return values == record and types == list(map(type, record.values()))
+    return _same_values(values, record)
+
+
+def _same_values(kept: Mapping[str, object], record: Mapping[str, object]) -> bool:
     if len(kept) != len(record):
         return False
     for name, value in kept.items():
@@ -251,7 +288,7 @@ def _same(kept: Mapping[str, object], record: Mapping[str, object]) -> bool:
         if type(other) is not type(value):
             return False
         if type(value) is dict:  # a nested mapping: the snapshot made it a dict
-            if not _same(value, other):  # type: ignore[arg-type]  # of the same type: a mapping too
+            if not _same_values(value, other):  # type: ignore[arg-type]  # of the same type: a mapping too
                 return False
         elif other != value:
             return False

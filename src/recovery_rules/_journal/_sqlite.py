@@ -44,7 +44,7 @@ from ._columns import (
     case_head_values,
     case_statements,
     grant_conditions,
-    record_of,
+    record_of_values,
     row_of,
     scan,
     scan_rows,
@@ -503,7 +503,7 @@ class _SQLiteStore(SQLKeys, Store):
         row = self._inserted
         if row is None or row[0] != record["seq"]:
             row = row_of(record)  # type: ignore[arg-type]  # an Event.record, not inserted through insert()
-        return record_of(dict(zip(COLUMNS, row, strict=True)))
+        return record_of_values(row)
 
     def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
         self._connection.execute(_SET_HEAD, (scope, key, seq, hash_))
@@ -604,4 +604,5 @@ def _mapping(row: sqlite3.Row) -> dict[str, object]:
 
 
 def _record(row: sqlite3.Row) -> Record:
-    return record_of(_mapping(row))
+    """The record of ``row``, a row of ``_SELECT`` (every column, in :data:`COLUMNS` order)."""
+    return record_of_values(row)

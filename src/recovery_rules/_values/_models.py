@@ -32,6 +32,7 @@ __all__ = [
     "Customer",
     "NonNegativeMoney",
     "Remedy",
+    "canonical_number",
     "check_complaint",
 ]
 
@@ -164,6 +165,34 @@ class ComplaintNumber:
             "pattern": "^" + re.sub(r"\(\?P<\w+>", "(", _NUMBER_TEXT.pattern) + "$",  # no Python-only named groups
             "examples": ["20261123-10442"],
         }
+
+
+_new_number: Final = object.__new__
+_set_number_field: Final = object.__setattr__
+
+
+def canonical_number(text: object) -> ComplaintNumber | None:
+    """The :class:`ComplaintNumber` whose text is exactly ``text``, if there is one; else ``None``.
+
+    The same as ``ComplaintNumber.parse(text)`` when its ``str`` gives ``text`` back (no ``/1``), made without
+    checking the text twice: for reading back numbers stored in their one spelling.
+    """
+    match = _NUMBER_TEXT.fullmatch(text) if type(text) is str else None
+    if match is None:
+        return None
+    digits, customer, sequence_text = match.group("date", "customer", "sequence")
+    if sequence_text == "1":  # written without its sequence: "/1" is not the number's spelling
+        return None
+    try:
+        date = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return None
+    number = _new_number(ComplaintNumber)
+    _set_number_field(number, "date", date)
+    _set_number_field(number, "customer_id", customer)
+    _set_number_field(number, "sequence", 1 if sequence_text is None else int(sequence_text))
+    _set_number_field(number, "_text", text)
+    return number
 
 
 def _validate_number(value: object) -> ComplaintNumber:
