@@ -268,8 +268,8 @@ class SQLiteBackend:
         # The floor's statements run on the journal's own connection (its settings, its page cache), through a
         # cursor of plain tuples: a second connection would find its page cache emptied by every write of the
         # other one (SQLite empties it when another connection changed the file), and pay for reading it again.
-        self.connection = self.tap.real.cursor()
-        self.connection.row_factory = None
+        self.cursor = self.tap.real.cursor()
+        self.cursor.row_factory = None
 
     @contextlib.contextmanager
     def _tapped(self) -> Iterator[SQLiteTap]:
@@ -310,17 +310,17 @@ class SQLiteBackend:
         return total / 1000, watch.spent_ns / 1000
 
     def replay(self, trace: Trace) -> list[list[tuple[Any, ...]]]:
-        execute, many = self.connection.execute, self.connection.executemany
+        execute, many = self.cursor.execute, self.cursor.executemany
         return [
             many(sql, parameters).fetchall() if isinstance(parameters, Many) else execute(sql, parameters).fetchall()
             for sql, parameters in trace
         ]
 
     def raw(self, sql: str, parameters: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        return self.connection.execute(sql.replace("{s}.", ""), parameters).fetchall()
+        return self.cursor.execute(sql.replace("{s}.", ""), parameters).fetchall()
 
     def close(self) -> None:
-        self.connection.close()
+        self.cursor.close()
         self.journal.close()
 
 
