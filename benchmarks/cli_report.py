@@ -23,6 +23,7 @@ from pathlib import Path
 
 from recovery_rules import MemoryJournal, Policy, SQLiteJournal
 from recovery_rules._journal._sqlite import _SQLiteStore
+from recovery_rules._journal._store import LedgerHead
 from recovery_rules.cli import main
 from recovery_rules.metrics import CaseReplay, report
 
@@ -55,8 +56,9 @@ def copy_to_sqlite(source: MemoryJournal, path: Path) -> None:
         for event in source.iter_events():
             store.insert(event.record())
             if event.ledger is not None:
-                store.set_ledger_head("guest", event.customer_id, event.seq, event.hash)
-                store.set_ledger_head("incident", str(event.ledger.incident), event.seq, event.hash)
+                head = LedgerHead(event.seq, event.hash)
+                store.set_ledger_head("guest", event.customer_id, head)
+                store.set_ledger_head("incident", str(event.ledger.incident), head)
         connection.execute("COMMIT")
 
 

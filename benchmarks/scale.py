@@ -901,16 +901,6 @@ def append_probes(context: Context) -> list[Probe]:
     opened = [
         _stamped(context, 0, f"N{context.run}{i:05d}", context.fresh_day(), slice(0, 1))[0] for i in range(2 * count)
     ]
-    # An append of a grant: the decision of a heavy guest's case (the ledger's running totals read and written).
-    # Its previous grant is one this journal object has not checked yet (another process wrote it; the memo of
-    # verified grants is emptied before each append, since the floor's row is the very one the dry run sealed),
-    # so it is checked whole; or one this journal object wrote itself (the floor writes another guest's grants),
-    # so the memo recognizes the row and does not check it again.
-    prepared = [_stamped(context, 0, sj.HEAVY, context.fresh_day(), slice(0, 5)) for _ in range(2 * count)]
-    own = [_stamped(context, 0, sj.HEAVY, context.fresh_day(), slice(0, 5)) for _ in range(count)]
-    other = f"F{context.run}"
-    others = [_stamped(context, 0, other, context.fresh_day(), slice(0, 5)) for _ in range(count)]
-    journal.append_many(entry for entries in (*prepared, *own, *others) for entry in entries[:4])
     return [
         _write_probe(
             "append: one event, no grant",
@@ -921,8 +911,47 @@ def append_probes(context: Context) -> list[Probe]:
             finish=_still_valid(context, head, "append"),
             breakdown=BREAKDOWN,
         ),
+        *_grant_probes(context, "append: one grant, ", other=f"F{context.run}"),
+    ]
+
+
+LEDGER_KEY: Final = bytes(range(32))
+"""The ledger key :func:`sealed_probes` seals the scratch journals with (a real one: ``secrets.token_bytes(32)``)."""
+
+
+def sealed_probes(context: Context) -> list[Probe]:
+    """The grant appends of :func:`append_probes` once the journal's ledger is sealed (``ledger_key=``).
+
+    The scratch journal is sealed first (``seal_ledger``: the whole chain verified, every head checked and
+    sealed; its time is printed). A grant's previous grant is then read from its sealed head, one HMAC checked,
+    whoever wrote it.
+    """
+    started = time.perf_counter()
+    heads = context.journal.seal_ledger(LEDGER_KEY)
+    spent = time.perf_counter() - started
+    print(f"  {sj.label(context.size):>5} (its ledger sealed: {heads:,} heads in {spent:,.1f} s)", flush=True)
+    return _grant_probes(context, "append: one grant, sealed ledger, ", other=f"S{context.run}")
+
+
+def _grant_probes(context: Context, label: str, *, other: str) -> list[Probe]:
+    """An append of a grant: the decision of a heavy guest's case (the ledger's running totals read and written).
+
+    Its previous grant is one this journal object has not checked yet (another process wrote it; the memo of
+    verified grants is emptied before each append, since the floor's row is the very one the dry run sealed),
+    so it is checked whole; or one this journal object wrote itself (the floor writes another guest's grants),
+    so the memo recognizes the row and does not check it again. ``other``: the guest whose grants the floor
+    writes.
+    """
+    journal, backend = context.journal, context.backend
+    count = context.settings.writes + 8 + BREAKDOWN  # the samples, the warm-up, the breakdown and a few more
+    head = journal.head()
+    prepared = [_stamped(context, 0, sj.HEAVY, context.fresh_day(), slice(0, 5)) for _ in range(2 * count)]
+    own = [_stamped(context, 0, sj.HEAVY, context.fresh_day(), slice(0, 5)) for _ in range(count)]
+    others = [_stamped(context, 0, other, context.fresh_day(), slice(0, 5)) for _ in range(count)]
+    journal.append_many(entry for entries in (*prepared, *own, *others) for entry in entries[:4])
+    return [
         _write_probe(
-            "append: one grant, the guest's previous grant not yet checked by this journal object",
+            label + "the guest's previous grant not yet checked by this journal object",
             backend,
             lambda n: _append(journal, prepared[2 * n][4]),
             lambda n: _forgetting(journal, prepared[2 * n + 1][4]),
@@ -931,7 +960,7 @@ def append_probes(context: Context) -> list[Probe]:
             breakdown=BREAKDOWN,
         ),
         _write_probe(
-            "append: one grant, the guest's previous grant written by this journal object",
+            label + "the guest's previous grant written by this journal object",
             backend,
             lambda n: _append(journal, others[n][4]),
             lambda n: _append(journal, own[n][4]),
@@ -1032,7 +1061,7 @@ def case_probes(context: Context) -> list[Probe]:
 
 
 READS: Final = (ledger_probes, overdue_probes, load_probes, listing_probes, report_probes)
-WRITES: Final = (append_probes, bulk_probes, case_probes)
+WRITES: Final = (append_probes, bulk_probes, case_probes, sealed_probes)
 """Measured on a scratch copy of each journal (made after the reads, deleted after the writes)."""
 
 

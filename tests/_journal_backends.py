@@ -19,8 +19,12 @@ from typing import Any
 
 from recovery_rules import ComplaintNumber, Journal, MemoryJournal, PostgresJournal, SQLiteJournal
 from recovery_rules._journal import canonical_json
+from recovery_rules._journal._store import LedgerHead
 
 from . import _postgres
+
+HEAD_COLUMNS = ("seq", "hash", "grant_amount", "grant_currency", "ledger", "seal")
+"""The columns of a ledger head, after its scope and key."""
 
 BODY = (
     "format",
@@ -129,8 +133,16 @@ class Harness(abc.ABC):
         self.put(second, a)
 
     @abc.abstractmethod
-    def set_head(self, scope: str, key: str, head: tuple[int, str] | None) -> None:
-        """Overwrite (or, with ``None``, delete) the ledger's head of guest or incident ``key``."""
+    def set_head(self, scope: str, key: str, head: tuple[object, ...] | None) -> None:
+        """Overwrite (or, with ``None``, delete) the ledger's head of guest or incident ``key``.
+
+        ``head``: its ``seq`` and ``hash``, then, for a sealed head, its amount, currency, ledger text and seal
+        (the columns left out are ``NULL``).
+        """
+
+    @abc.abstractmethod
+    def head(self, scope: str, key: str) -> tuple[object, ...] | None:
+        """The ledger's head of guest or incident ``key`` as stored: its six columns from ``seq`` on."""
 
     def close(self) -> None:  # noqa: B027 - optional: most harnesses hold nothing
         """Release whatever the harness holds."""
@@ -139,8 +151,8 @@ class Harness(abc.ABC):
 class MemoryHarness(Harness):
     name = "memory"
 
-    def __init__(self, tmp_path: Path) -> None:
-        self._journal = MemoryJournal()
+    def __init__(self, tmp_path: Path, ledger_key: bytes | None = None) -> None:
+        self._journal = MemoryJournal(ledger_key=ledger_key)
 
     def journal(self) -> Journal:
         return self._journal
@@ -163,23 +175,28 @@ class MemoryHarness(Harness):
             stored["data"] = canonical_json(stored["data"]).decode()
         self._records().insert(seq - 1, stored)
 
-    def set_head(self, scope: str, key: str, head: tuple[int, str] | None) -> None:
+    def set_head(self, scope: str, key: str, head: tuple[object, ...] | None) -> None:
         heads = self._journal._heads
         if head is None:
             heads.pop((scope, key), None)  # type: ignore[arg-type]  # a scope the test names
         else:
-            heads[(scope, key)] = head  # type: ignore[index]  # as above
+            heads[(scope, key)] = LedgerHead(*head)  # type: ignore[index, arg-type]  # as above, values as given
+
+    def head(self, scope: str, key: str) -> tuple[object, ...] | None:
+        found = self._journal._heads.get((scope, key))  # type: ignore[arg-type]  # a scope the test names
+        return None if found is None else tuple(found)
 
 
 class SQLiteHarness(Harness):
     name = "sqlite"
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, ledger_key: bytes | None = None) -> None:
         self.path = tmp_path / "journal.sqlite3"
+        self.ledger_key = ledger_key
         self._journals: list[SQLiteJournal] = []
 
     def journal(self) -> Journal:
-        journal = SQLiteJournal(self.path)
+        journal = SQLiteJournal(self.path, ledger_key=self.ledger_key)
         self._journals.append(journal)
         return journal
 
@@ -221,11 +238,19 @@ class SQLiteHarness(Harness):
         with self._connect() as connection:
             connection.execute("DELETE FROM events WHERE seq = ?", (seq,))
 
-    def set_head(self, scope: str, key: str, head: tuple[int, str] | None) -> None:
+    def set_head(self, scope: str, key: str, head: tuple[object, ...] | None) -> None:
         with self._connect() as connection:
             connection.execute("DELETE FROM ledger_heads WHERE scope = ? AND key = ?", (scope, key))
             if head is not None:
-                connection.execute("INSERT INTO ledger_heads VALUES (?, ?, ?, ?)", (scope, key, *head))
+                values = (scope, key, *head, *[None] * (len(HEAD_COLUMNS) - len(head)))
+                names, marks = ", ".join(HEAD_COLUMNS), ", ".join("?" * len(values))
+                connection.execute(f"INSERT INTO ledger_heads (scope, key, {names}) VALUES ({marks})", values)
+
+    def head(self, scope: str, key: str) -> tuple[object, ...] | None:
+        with self._connect() as connection:
+            statement = f"SELECT {', '.join(HEAD_COLUMNS)} FROM ledger_heads WHERE scope = ? AND key = ?"
+            row = connection.execute(statement, (scope, key)).fetchone()
+        return None if row is None else tuple(row)
 
     def insert(self, seq: int, record: dict[str, Any]) -> None:
         columns = stored_columns(record)
@@ -246,13 +271,14 @@ class PostgresHarness(Harness):
 
     name = "postgres"
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, ledger_key: bytes | None = None) -> None:
         self.dsn = _postgres.dsn()  # skips (fails in CI) without a server
         self.schema = _postgres.new_schema()
+        self.ledger_key = ledger_key
         self._journals: list[PostgresJournal] = []
 
     def journal(self) -> Journal:
-        journal = PostgresJournal(self.dsn, schema=self.schema)
+        journal = PostgresJournal(self.dsn, schema=self.schema, ledger_key=self.ledger_key)
         self._journals.append(journal)
         return journal
 
@@ -296,12 +322,23 @@ class PostgresHarness(Harness):
         with self._connect() as connection:
             connection.execute(f"DELETE FROM {self._table()} WHERE seq = %s", (seq,))
 
-    def set_head(self, scope: str, key: str, head: tuple[int, str] | None) -> None:
+    def set_head(self, scope: str, key: str, head: tuple[object, ...] | None) -> None:
         heads = f'"{self.schema}".ledger_heads'
         with self._connect() as connection, connection.transaction():
             connection.execute(f"DELETE FROM {heads} WHERE scope = %s AND key = %s", (scope, key))
             if head is not None:
-                connection.execute(f"INSERT INTO {heads} VALUES (%s, %s, %s, %s)", (scope, key, *head))
+                values = (scope, key, *head, *[None] * (len(HEAD_COLUMNS) - len(head)))
+                marks = ", ".join(["%s"] * len(values))
+                connection.execute(
+                    f"INSERT INTO {heads} (scope, key, {', '.join(HEAD_COLUMNS)}) VALUES ({marks})", values
+                )
+
+    def head(self, scope: str, key: str) -> tuple[object, ...] | None:
+        heads = f'"{self.schema}".ledger_heads'
+        with self._connect() as connection:
+            statement = f"SELECT {', '.join(HEAD_COLUMNS)} FROM {heads} WHERE scope = %s AND key = %s"
+            row = connection.execute(statement, (scope, key)).fetchone()
+        return None if row is None else tuple(row.values())
 
     def insert(self, seq: int, record: dict[str, Any]) -> None:
         columns = stored_columns(record)
@@ -325,3 +362,12 @@ BACKENDS: dict[str, Callable[[Path], Harness]] = {
     "postgres": PostgresHarness,
 }
 """Every backend, by name. A third backend adds its harness here."""
+
+LEDGER_KEY = bytes(range(32))
+"""The ledger key of the sealed backends (a test key: a real one comes from ``secrets.token_bytes(32)``)."""
+
+SEALED: dict[str, Callable[[Path], Harness]] = {
+    name: (lambda path, make=make: make(path, ledger_key=LEDGER_KEY))  # type: ignore[misc]  # each takes it
+    for name, make in BACKENDS.items()
+}
+"""Every backend, by name, with its journals opened with :data:`LEDGER_KEY` (their ledger sealed)."""

@@ -10,12 +10,44 @@ import dataclasses
 import datetime as dt
 import json
 
-from recovery_rules import ComplaintNumber, Draft, Journal, Money, Window
+from hypothesis import strategies as st
+
+from recovery_rules import (
+    Case,
+    Complaint,
+    ComplaintNumber,
+    Customer,
+    Draft,
+    Journal,
+    JournalIntegrityError,
+    Money,
+    Remedy,
+    Window,
+    presets,
+)
 from recovery_rules._journal import canonical_json, canonical_time
+from recovery_rules._journal._ledger import grant_query
 
 from ._journal_backends import Harness
 
-__all__ = ["CASES", "GUEST", "T0", "TAMPERINGS", "WINDOWS", "ZONE", "Grant", "append", "ledger", "shift_day", "tamper"]
+__all__ = [
+    "CASES",
+    "GUEST",
+    "T0",
+    "TAMPERINGS",
+    "WINDOWS",
+    "ZONE",
+    "Grant",
+    "append",
+    "counts_no_less",
+    "histories",
+    "ledger",
+    "naive",
+    "nows",
+    "park_case",
+    "shift_day",
+    "tamper",
+]
 
 ZONE = "America/New_York"
 T0 = dt.datetime(2026, 11, 20, 17, 0, tzinfo=dt.UTC)  # noon in New York
@@ -136,3 +168,57 @@ def tamper(harness: Harness, journal: Journal, how: str, pick: int) -> None:
     if how in ("moved a day earlier", "running total lowered"):
         record["ledger"] = canonical_json(ledger_body).decode()  # in its one spelling: only the content differs
     harness.put(seq, record)
+
+
+# -- what the tamper tests (sealed ledger or not) share: histories drawn, the naive ledger, the park's repro ---------
+
+grants = st.builds(
+    Grant,
+    case=st.sampled_from(list(CASES)),
+    minutes=st.sampled_from([0, 5, 30, 240, 600, 1440, 1500, 2880]),
+    amount=st.sampled_from(["10.00", "25.50", "100.00"]),
+)
+histories = st.lists(grants, min_size=1, max_size=8).map(lambda items: sorted(items, key=lambda g: g.minutes))
+nows = st.sampled_from([-60, 0, 200, 700, 1439, 1441, 2000, 2900, 5000]).map(lambda m: T0 + dt.timedelta(minutes=m))
+
+
+def naive(journal: Journal, window: str, now: dt.datetime, case: str = "first") -> Money:
+    """What the ledger means, summed from every event of the verified chain."""
+    assert journal.verify().ok
+    query = grant_query(CASES[case], window=WINDOWS[window], timezone=ZONE, now=now, incident=None)
+    counted = Money.zero("USD")
+    for event in journal.iter_events():
+        if event.ledger is None or event.grant is None or event.customer_id != query.customer_id:
+            continue
+        at = event.ledger.at
+        if query.number is not None:
+            wanted = event.ledger.incident == query.number
+        else:
+            wanted = (query.since is None or at >= query.since) and (query.until is None or at < query.until)
+        if wanted:
+            counted = counted + event.grant
+    return counted
+
+
+def counts_no_less(journal: Journal, window: str, now: dt.datetime, case: str, before: Money) -> str:
+    """``refused`` or ``no less``; fails the test when the ledger counts less than ``before``."""
+    try:
+        after = ledger(journal, window, now, case)
+    except JournalIntegrityError:
+        return "refused"
+    assert after >= before, f"counted {after} after tampering, {before} before"
+    return "no less"
+
+
+def park_case(journal: Journal, customer: str, now: dt.datetime) -> Case:
+    complaint = Complaint(
+        customer=Customer(id=customer),
+        category="ride_closed",
+        requested=Remedy(kind="refund", amount=Money("150.00", "USD")),
+        received_at=now,
+    )
+    case = Case.open(journal, presets.theme_park(), complaint, by="ticket_agent", now=now)
+    case.listen(now=now)
+    case.apologize(now=now)
+    case.ask_preferred_solution(now=now)
+    return case

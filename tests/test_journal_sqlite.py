@@ -24,7 +24,7 @@ def test_the_file_uses_write_ahead_logging_and_full_sync(tmp_path: Path) -> None
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert connection.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         assert connection.execute("PRAGMA application_id").fetchone()[0] == 0x52524A4C
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == 4
 
 
 def test_events_survive_closing_and_reopening(tmp_path: Path) -> None:
@@ -76,7 +76,7 @@ def test_a_journal_of_a_newer_format_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite3"
     SQLiteJournal(path).close()
     with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
-        connection.execute("PRAGMA user_version = 4")
+        connection.execute("PRAGMA user_version = 5")
     with pytest.raises(JournalError, match="newer than this recovery-rules reads"):
         SQLiteJournal(path)
 
@@ -163,7 +163,7 @@ def _journal(path: Path) -> Path:
 def _newer_journal(path: Path) -> Path:
     SQLiteJournal(path).close()
     with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
-        connection.execute("PRAGMA user_version = 4")
+        connection.execute("PRAGMA user_version = 5")
     return path
 
 

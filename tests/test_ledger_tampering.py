@@ -20,50 +20,31 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recovery_rules import (
-    Case,
-    Complaint,
-    Customer,
-    Journal,
     JournalIntegrityError,
     MemoryJournal,
     Money,
     Outcome,
-    Remedy,
     SQLiteJournal,
-    presets,
 )
-from recovery_rules._journal._ledger import grant_query
 
 from ._helpers import examples
 from ._journal_backends import BACKENDS, Harness
-from ._ledger_scenario import CASES, GUEST, T0, TAMPERINGS, WINDOWS, ZONE, Grant, append, ledger, shift_day, tamper
-
-grants = st.builds(
+from ._ledger_scenario import (
+    GUEST,
+    T0,
+    TAMPERINGS,
+    WINDOWS,
     Grant,
-    case=st.sampled_from(list(CASES)),
-    minutes=st.sampled_from([0, 5, 30, 240, 600, 1440, 1500, 2880]),
-    amount=st.sampled_from(["10.00", "25.50", "100.00"]),
+    append,
+    counts_no_less,
+    histories,
+    ledger,
+    naive,
+    nows,
+    park_case,
+    shift_day,
+    tamper,
 )
-histories = st.lists(grants, min_size=1, max_size=8).map(lambda items: sorted(items, key=lambda g: g.minutes))
-nows = st.sampled_from([-60, 0, 200, 700, 1439, 1441, 2000, 2900, 5000]).map(lambda m: T0 + dt.timedelta(minutes=m))
-
-
-def naive(journal: Journal, window: str, now: dt.datetime, case: str = "first") -> Money:
-    """What the ledger means, summed from every event of the verified chain."""
-    assert journal.verify().ok
-    query = grant_query(CASES[case], window=WINDOWS[window], timezone=ZONE, now=now, incident=None)
-    counted = Money.zero("USD")
-    for event in journal.iter_events():
-        if event.ledger is None or event.grant is None or event.customer_id != query.customer_id:
-            continue
-        at = event.ledger.at
-        if query.number is not None:
-            wanted = event.ledger.incident == query.number
-        else:
-            wanted = (query.since is None or at >= query.since) and (query.until is None or at < query.until)
-        if wanted:
-            counted = counted + event.grant
-    return counted
 
 
 @pytest.fixture(params=sorted(BACKENDS))
@@ -84,16 +65,6 @@ def test_the_ledger_counts_what_its_window_means(
     assert ledger(journal, window, now, case) == naive(journal, window, now, case)
     times = [event.ledger.at for event in journal.iter_events() if event.ledger and event.customer_id == GUEST]
     assert times == sorted(times)  # a guest's grants are counted in the order they were recorded
-
-
-def counts_no_less(journal: Journal, window: str, now: dt.datetime, case: str, before: Money) -> str:
-    """``refused`` or ``no less``; fails the test when the ledger counts less than ``before``."""
-    try:
-        after = ledger(journal, window, now, case)
-    except JournalIntegrityError:
-        return "refused"
-    assert after >= before, f"counted {after} after tampering, {before} before"
-    return "no less"
 
 
 SQL = ["sqlite", "postgres"]
@@ -162,20 +133,6 @@ def test_tampering_with_the_latest_grant_is_refused(backend: Harness, how: str) 
 
 
 # -- the red team's repro: the theme park, $150 a guest a day, a grant edited away in the database --------------
-
-
-def park_case(journal: Journal, customer: str, now: dt.datetime) -> Case:
-    complaint = Complaint(
-        customer=Customer(id=customer),
-        category="ride_closed",
-        requested=Remedy(kind="refund", amount=Money("150.00", "USD")),
-        received_at=now,
-    )
-    case = Case.open(journal, presets.theme_park(), complaint, by="ticket_agent", now=now)
-    case.listen(now=now)
-    case.apologize(now=now)
-    case.ask_preferred_solution(now=now)
-    return case
 
 
 REDTEAM: dict[str, Callable[[Harness, int], None]] = {

@@ -47,7 +47,7 @@ from recovery_rules import (
     presets,
 )
 from recovery_rules._journal import GrantQuery, JSONValue, Record, Scope, Store
-from recovery_rules._journal._store import CaseHead
+from recovery_rules._journal._store import CaseHead, LedgerHead
 
 from ._journals import Place, Wrapped
 
@@ -111,7 +111,7 @@ class FaultyStore(Store):
         self.fail("record_at")
         return self.inner.record_at(seq)
 
-    def ledger_head(self, scope: Scope, key: str) -> tuple[int, str] | None:
+    def ledger_head(self, scope: Scope, key: str) -> LedgerHead | None:
         self.fail("ledger_head")
         return self.inner.ledger_head(scope, key)
 
@@ -135,9 +135,9 @@ class FaultyStore(Store):
         self.fail("insert")
         self.inner.insert(record)
 
-    def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
+    def set_ledger_head(self, scope: Scope, key: str, head: LedgerHead) -> None:
         self.fail("set_ledger_head")
-        self.inner.set_ledger_head(scope, key, seq, hash_)
+        self.inner.set_ledger_head(scope, key, head)
 
     def case_heads(
         self, *, callback_before: str | None = None, opened_since: str | None = None, opened_until: str | None = None

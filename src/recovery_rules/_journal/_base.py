@@ -37,10 +37,11 @@ from recovery_rules.exceptions import (
 
 from ._batch import BatchStore
 from ._canonical import GENESIS, JSONValue, canonical_time, digest
-from ._events import BulkEntry, CaseSummary, ChainHead, Draft, Event, IdempotencyKey, Verification
+from ._events import BulkEntry, CaseSummary, ChainHead, Draft, Event, IdempotencyKey, Verification, ledger_text
 from ._ledger import Ledger, StoreLedger, VerifiedGrants
 from ._privacy import ERASED, Erasure, KeyRing, key_ids, keyed_digest, open_data, personal_texts, seal_data
-from ._store import NUMBERS_A_QUERY, CaseHead, Record, Store
+from ._seal import check_key, checked_ledger_key, key_check, sealed_head
+from ._store import NUMBERS_A_QUERY, CaseHead, LedgerHead, Record, Scope, Store
 from ._verify import ChainCheck
 
 __all__ = ["CLOSED", "ERASED", "MAX_AHEAD", "Clock", "Journal", "Record", "Store"]
@@ -71,7 +72,8 @@ class Journal(abc.ABC):
     Writing: :meth:`append` (what :class:`~recovery_rules.Case` uses). Reading:
     :meth:`events`, :meth:`iter_events`, :meth:`find`, :meth:`version`,
     :meth:`head`, :meth:`granted`, :meth:`cases`, :meth:`overdue_callbacks`.
-    Proving: :meth:`verify`.
+    Proving: :meth:`verify`. Sealing the ledger with a key: :meth:`seal_ledger`,
+    :attr:`ledger_sealed` (and each backend's ``ledger_key=``).
 
     Every backend takes ``clock`` (a function giving the time now; the system
     clock by default) and ``max_ahead``: a step dated more than that ahead of
@@ -84,6 +86,50 @@ class Journal(abc.ABC):
     _max_ahead: dt.timedelta = MAX_AHEAD
     _encrypts: bool = False  # whether new events' personal fields are sealed (see _privacy.py)
     _batches_writes: bool = False  # whether append_many sends a batch's writes together (see _batch.py)
+    _ledger_secret: bytes | None = None  # the ledger key this object seals heads with (see _seal.py)
+    _ledger_sealed: bool = False  # whether the journal's ledger is sealed (with or without the key at hand)
+
+    @property
+    def ledger_sealed(self) -> bool:
+        """Whether this journal's ledger is sealed with a ledger key (``ledger_key=``, or :meth:`seal_ledger`).
+
+        A journal opened with its key counts every guest's grants from heads the key seals; a sealed journal
+        opened without it reads (events, :meth:`verify`, :meth:`granted`) but refuses to record a grant.
+        """
+        return self._ledger_sealed
+
+    def _take_ledger_key(self, ledger_key: object) -> None:
+        """Check ``ledger_key`` against the journal (a stored backend's), sealing a journal with no heads yet."""
+        if checked_ledger_key(ledger_key) is None:
+            with self._read() as store:
+                self._open_ledger_seal(None, store.ledger_key_check(), has_heads=False)
+            return
+        with self._write() as store:
+            stored = store.ledger_key_check()
+            check = self._open_ledger_seal(ledger_key, stored, has_heads=stored is None and store.has_ledger_heads())
+            if check is not None:
+                store.set_ledger_key_check(check)
+
+    def _open_ledger_seal(self, ledger_key: object, stored_check: str | None, has_heads: bool) -> str | None:
+        """Take ``ledger_key`` for a journal whose stored key check is ``stored_check``.
+
+        Returns the key check to store now, for a journal sealed from this moment (it has no ledger heads yet);
+        raises :class:`~recovery_rules.JournalError` for another key than the journal's, or for a journal with
+        heads not sealed yet (:meth:`seal_ledger` seals them, after checking them).
+        """
+        secret = checked_ledger_key(ledger_key)
+        check_key(secret, stored_check)
+        store_check = None
+        if secret is not None and stored_check is None:
+            if has_heads:
+                raise JournalError(
+                    "the journal already records grants, and its ledger is not sealed yet: open it without "
+                    "ledger_key and call journal.seal_ledger(ledger_key) once (it checks the journal first)"
+                )
+            store_check = key_check(secret)
+        self._ledger_secret = secret
+        self._ledger_sealed = secret is not None or stored_check is not None
+        return store_check
 
     @property
     def encrypts_personal_data(self) -> bool:
@@ -274,12 +320,17 @@ class Journal(abc.ABC):
         if expected_version is not None and found != expected_version:
             raise StaleCaseError(expected=expected_version, found=found)
         verified = self._verified_grants
-        ledger = StoreLedger(store, verified)
+        ledger = StoreLedger(store, verified, self._ledger_secret)
         draft = build(ledger) if callable(build) else build
         if not isinstance(draft, Draft):
             raise InvalidInputError.at("append", "build", "must be a Draft or return one")
         _check_draft_times(draft)
         self._check_not_ahead(draft.at)
+        if draft.grant is not None and self._ledger_sealed and self._ledger_secret is None:
+            raise JournalError(
+                "this journal's ledger is sealed: open it with its ledger_key to record a grant (without the key "
+                "it can be read, not granted from)"
+            )
         entry = ledger.entry(draft, number)
         stored_data = None
         if data_key is not None:
@@ -304,9 +355,69 @@ class Journal(abc.ABC):
         open_callback = None if event.callback_due is None else record["callback_due"]
         store.set_case_head(record, open_callback=open_callback)  # type: ignore[arg-type]  # a str, when set
         if entry is not None:
-            store.set_ledger_head("guest", number.customer_id, event.seq, event.hash)
-            store.set_ledger_head("incident", str(entry.incident), event.seq, event.hash)
+            secret = self._ledger_secret
+            if secret is None:
+                head = LedgerHead(event.seq, event.hash)
+                store.set_ledger_head("guest", number.customer_id, head)
+                store.set_ledger_head("incident", str(entry.incident), head)
+            else:
+                self._seal_heads(store, secret, record, event, str(entry.incident))
         return event
+
+    def _seal_heads(
+        self, store: Store, secret: bytes, record: Mapping[str, object], event: Event, incident: str
+    ) -> None:
+        """Set the sealed heads of grant ``event`` (stored as ``record``): its guest's and its incident's."""
+        grant, ledger = record["grant"], record["ledger"]
+        if not isinstance(grant, dict) or not isinstance(ledger, str):  # pragma: no cover - a grant's stored record
+            raise JournalError("a grant's record lacks its amount or its ledger entry")
+        amount, currency = str(grant["amount"]), str(grant["currency"])
+        verified = self._verified_grants
+        heads: tuple[tuple[Scope, str], ...] = (("guest", event.number.customer_id), ("incident", incident))
+        for scope, key in heads:
+            head = sealed_head(secret, scope, key, LedgerHead(event.seq, event.hash, amount, currency, ledger))
+            store.set_ledger_head(scope, key, head)
+            verified.keep_head(scope, key, head, event)
+
+    def seal_ledger(self, ledger_key: bytes, *, expected_head: ChainHead | None = None) -> int:
+        """Seal this journal's ledger with ``ledger_key``, and use that key from now on; returns how many heads.
+
+        For a journal that already records grants (a new one is sealed by opening it with ``ledger_key=``). It
+        first checks the whole chain (:meth:`verify`, against ``expected_head`` if given: pass a head saved
+        earlier, since sealing makes what the journal holds now the ledger's truth), then, in one transaction,
+        reads each guest's and incident's latest grant as the ledger does (hash-checked, linked, none later),
+        writes its head sealed with the key, and marks the journal sealed. Raises
+        :class:`~recovery_rules.JournalIntegrityError` if any check fails (nothing is then written), and
+        :class:`~recovery_rules.JournalError` if the journal is sealed with another key. A journal already
+        sealed with this key is left as it is (returns 0). Run it while no other process writes to the journal;
+        afterwards, open the journal with ``ledger_key=`` everywhere it records grants.
+        """
+        secret = checked_ledger_key(ledger_key)
+        if secret is None:
+            raise InvalidInputError.at("journal", "ledger_key", "must be the ledger key's bytes, not None")
+        self.verify(expected_head=expected_head).raise_for_problem()
+        with self._write() as store:
+            stored = store.ledger_key_check()
+            check_key(secret, stored)
+            if stored is not None:
+                self._ledger_secret, self._ledger_sealed = secret, True
+                return 0
+            ledger = StoreLedger(store)  # each latest grant read as a ledger without a key reads it: row-checked
+            sealed: list[tuple[Scope, str, LedgerHead]] = []
+            for scope, key in store.ledger_head_keys():
+                event = ledger.latest(scope, key)
+                if (
+                    event is None or event.grant is None or event.ledger is None
+                ):  # pragma: no cover - a head names a grant
+                    raise JournalIntegrityError(0, f"the ledger's head of {scope} {key!r} names no grant")
+                values = LedgerHead(
+                    event.seq, event.hash, str(event.grant.amount), event.grant.currency, ledger_text(event.ledger)
+                )
+                sealed.append((scope, key, sealed_head(secret, scope, key, values)))
+            store.set_ledger_heads(sealed)
+            store.set_ledger_key_check(key_check(secret))
+        self._ledger_secret, self._ledger_sealed = secret, True
+        return len(sealed)
 
     # -- reading ----------------------------------------------------------------
     def find(self, key: str) -> Event | None:
@@ -431,7 +542,7 @@ class Journal(abc.ABC):
         :class:`~recovery_rules.JournalIntegrityError`.
         """
         with self._read() as store:
-            return StoreLedger(store, self._verified_grants).granted(
+            return StoreLedger(store, self._verified_grants, self._ledger_secret).granted(
                 number, window=window, timezone=timezone, currency=currency, now=now, incident=incident
             )
 

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from ._canonical import JSONValue
-from ._store import CaseHead, Record, Scope, Store
+from ._store import CaseHead, LedgerHead, Record, Scope, Store
 
 if TYPE_CHECKING:
     from ._ledger import GrantQuery
@@ -46,7 +46,7 @@ class BatchStore(Store):
         self._new_keys: set[str] = set()
         self._records: list[dict[str, JSONValue]] = []
         self._case_heads: list[tuple[Mapping[str, object], str | None]] = []
-        self._ledger_heads: dict[tuple[Scope, str], tuple[int, str]] = {}
+        self._ledger_heads: dict[tuple[Scope, str], LedgerHead] = {}
 
     def flush(self) -> None:
         """Send the writes waiting, in order: the events, then the table of cases, then the ledger's heads."""
@@ -57,7 +57,7 @@ class BatchStore(Store):
             self._store.set_case_heads(self._case_heads)
             self._case_heads = []
         if self._ledger_heads:
-            self._store.set_ledger_heads([(*where, *head) for where, head in self._ledger_heads.items()])
+            self._store.set_ledger_heads([(*where, head) for where, head in self._ledger_heads.items()])
             self._ledger_heads = {}
 
     # -- answered from what the batch knows --------------------------------------------------------------------------
@@ -91,9 +91,9 @@ class BatchStore(Store):
     def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:
         self._case_heads.append((record, open_callback))
 
-    def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
+    def set_ledger_head(self, scope: Scope, key: str, head: LedgerHead) -> None:
         self._ledger_heads.pop((scope, key), None)  # the latest last: the order they were set in
-        self._ledger_heads[(scope, key)] = (seq, hash_)
+        self._ledger_heads[(scope, key)] = head
 
     # -- asked of the database, after the writes waiting ---------------------------------------------------------------
     def openings(self, numbers: Sequence[str]) -> list[Record]:
@@ -104,7 +104,7 @@ class BatchStore(Store):
         self.flush()
         return self._store.record_at(seq)
 
-    def ledger_head(self, scope: Scope, key: str) -> tuple[int, str] | None:
+    def ledger_head(self, scope: Scope, key: str) -> LedgerHead | None:
         self.flush()
         return self._store.ledger_head(scope, key)
 

@@ -793,28 +793,59 @@ def _grant_row(record: Mapping[str, object]) -> GrantRow | None:
     amount = canonical_money(grant.get("amount"), currency)
     if amount is None or len(grant) != 2:
         return None
-    # The ledger entry, read where its one canonical spelling (what ledger_text writes) puts each value: a text
-    # spelt any other way does not match, and is checked whole.
-    spelt = _LEDGER_TEXT.fullmatch(ledger_text_stored)
+    read = _entry_of(ledger_text_stored, seq, amount, currency, (number, parsed))
+    if read is None:
+        return None
+    entry, at_text, incident_text = read
+    if entry.incident.customer_id != parsed.customer_id:
+        return None
+    if "ledger_at" in record and record["ledger_at"] != at_text:
+        return None
+    if "incident" in record and record["incident"] != incident_text:
+        return None
+    return GrantRow(seq=seq, hash=hash_, customer_id=parsed.customer_id, grant=amount, ledger=entry)
+
+
+def sealed_grant_row(seq: int, hash_: str, amount_text: str, currency: str, ledger: str) -> GrantRow | None:
+    """The :class:`GrantRow` of a sealed ledger head's values (``None`` if any is not in its canonical spelling).
+
+    The grant's amount in ``currency`` and its ledger entry's text are read as :func:`grant_row` reads them from
+    an event's row; the customer is the incident's.
+    """
+    amount = canonical_money(amount_text, currency)
+    if amount is None or type(seq) is not int or seq < 1 or not _is_hash(hash_):
+        return None
+    read = _entry_of(ledger, seq, amount, currency, None)
+    if read is None:
+        return None
+    entry = read[0]
+    return GrantRow(seq=seq, hash=hash_, customer_id=entry.incident.customer_id, grant=amount, ledger=entry)
+
+
+def _entry_of(
+    text: str, seq: int, amount: Money, currency: object, known: tuple[object, ComplaintNumber] | None
+) -> tuple[LedgerEntry, str, str] | None:
+    """The ledger entry of stored ``text``, with its time's and incident's texts, if it is spelt canonically.
+
+    Read where its one canonical spelling (what :func:`ledger_text` writes) puts each value: a text spelt any
+    other way does not match. ``known``: a complaint number's text and its value, not read twice.
+    """
+    spelt = _LEDGER_TEXT.fullmatch(text)
     if spelt is None:
         return None
     at_text, incident_text = spelt["at"], spelt["incident"]
     at = canonical_time_of(at_text)
     if at is None:
         return None
-    incident = parsed if incident_text == number else canonical_number(incident_text)
-    if incident is None or incident.customer_id != parsed.customer_id:
+    incident = known[1] if known is not None and incident_text == known[0] else canonical_number(incident_text)
+    if incident is None:
         return None
     guest = _running_of(spelt.group("count", "prev_hash", "prev_seq", "total"), currency, seq, amount)
     incident_total = _running_of(spelt.group("i_count", "i_prev_hash", "i_prev_seq", "i_total"), currency, seq, amount)
     if guest is None or incident_total is None:
         return None
     entry = _trusted_entry({"at": at, "incident": incident, "guest": guest, "incident_total": incident_total})
-    if "ledger_at" in record and record["ledger_at"] != at_text:
-        return None
-    if "incident" in record and record["incident"] != incident_text:
-        return None
-    return GrantRow(seq=seq, hash=hash_, customer_id=parsed.customer_id, grant=amount, ledger=entry)
+    return entry, at_text, incident_text
 
 
 def _running_of(texts: tuple[str, ...], currency: object, seq: int, grant: Money) -> RunningTotal | None:

@@ -47,9 +47,10 @@ from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, 
 
 from ._canonical import GENESIS, canonical_time
 from ._events import Draft, Event, GrantRow, LedgerEntry, RunningTotal, grant_row, ledger_entry, running_total
+from ._seal import grant_of_head
 
 if TYPE_CHECKING:
-    from ._store import Scope, Store
+    from ._store import LedgerHead, Scope, Store
 
 __all__ = ["GrantQuery", "Ledger", "StoreLedger", "VerifiedGrants", "grant_query", "total"]
 
@@ -188,17 +189,46 @@ class VerifiedGrants:
     starts with an empty memo), bounded to the most recently used grants.
     """
 
-    __slots__ = ("_entries", "_limit", "_lock", "_pid")
+    __slots__ = ("_entries", "_heads", "_limit", "_lock", "_pid")
 
     def __init__(self, limit: int = _REMEMBERED) -> None:
         self._limit = limit
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._entries: OrderedDict[object, tuple[_Snapshot, Grant]] = OrderedDict()
+        self._heads: OrderedDict[tuple[Scope, str], tuple[LedgerHead, Grant]] = OrderedDict()
 
     def _own(self) -> None:
         if self._pid != os.getpid():  # a forked child: the parent's lock may be held by a thread not copied
-            self._lock, self._pid, self._entries = threading.Lock(), os.getpid(), OrderedDict()
+            self._lock, self._pid, self._entries, self._heads = (
+                threading.Lock(),
+                os.getpid(),
+                OrderedDict(),
+                OrderedDict(),
+            )
+
+    def head(self, scope: Scope, key: str, head: LedgerHead) -> Grant | None:
+        """The grant read from sealed ``head`` of ``scope`` ``key`` before, if the head is the same, value for value.
+
+        A head is a tuple of an ``int`` and texts; only a head equal to the one kept, with its ``seq`` an ``int``
+        (``True`` or ``1.0`` would compare equal), is the one whose seal was checked.
+        """
+        self._own()
+        with self._lock:
+            kept = self._heads.get((scope, key))
+            if kept is not None and type(head.seq) is int and kept[0] == head:
+                self._heads.move_to_end((scope, key))
+                return kept[1]
+        return None
+
+    def keep_head(self, scope: Scope, key: str, head: LedgerHead, event: Grant) -> None:
+        """Keep ``event``, the grant read from (or sealed into) ``head`` of ``scope`` ``key``."""
+        self._own()
+        with self._lock:
+            self._heads[(scope, key)] = (head, event)
+            self._heads.move_to_end((scope, key))
+            while len(self._heads) > self._limit:
+                self._heads.popitem(last=False)
 
     def event(self, record: Mapping[str, object], *, position: int = 0) -> Grant:
         """The grant of stored ``record``, checked (:func:`checked_grant`) unless this very row was checked before."""
@@ -298,11 +328,12 @@ def _same_values(kept: Mapping[str, object], record: Mapping[str, object]) -> bo
 class StoreLedger:
     """The :class:`Ledger` of one transaction, and the running totals of the next grant."""
 
-    __slots__ = ("_latest", "_read", "_store", "_verified")
+    __slots__ = ("_latest", "_read", "_secret", "_store", "_verified")
 
-    def __init__(self, store: Store, verified: VerifiedGrants | None = None) -> None:
+    def __init__(self, store: Store, verified: VerifiedGrants | None = None, secret: bytes | None = None) -> None:
         self._store = store
         self._verified = verified
+        self._secret = secret  # the ledger key: latest grants are read from their sealed heads (see _seal.py)
         self._latest: dict[tuple[Scope, str], Grant | None] = {}  # read once per transaction, before any insert
         self._read: dict[int, Grant] = {}  # each grant read once: a guest's latest is often its incident's too
 
@@ -352,13 +383,16 @@ class StoreLedger:
                     later, f"the ledger has no record of this {scope}'s grants: its bookkeeping was changed"
                 )
             return None
-        seq, hash_ = head
-        event = self._read.get(seq)
-        if event is None:
-            record = store.record_at(seq)
-            if record is None:
-                raise JournalIntegrityError(seq, f"the {scope}'s latest grant is missing: it was deleted")
-            event = self._read[seq] = self._event(record, position=seq)
+        seq, hash_ = head.seq, head.hash
+        if self._secret is not None:
+            event = self._sealed(scope, key, head, self._secret)
+        else:
+            event = self._read.get(seq)  # type: ignore[assignment]  # a Grant, or None
+            if event is None:
+                record = store.record_at(seq)
+                if record is None:
+                    raise JournalIntegrityError(seq, f"the {scope}'s latest grant is missing: it was deleted")
+                event = self._read[seq] = self._event(record, position=seq)
         entry = event.ledger
         owner = None if entry is None else (event.customer_id if scope == "guest" else str(entry.incident))
         if event.hash != hash_ or event.seq != seq or owner != key:
@@ -371,6 +405,17 @@ class StoreLedger:
                 later, f"it is a grant of the same {scope} after the one the ledger names: the ledger was rewound"
             )
         return event
+
+    def _sealed(self, scope: Scope, key: str, head: LedgerHead, secret: bytes) -> Grant:
+        """The grant sealed ``head`` names, read from the head (:func:`grant_of_head`) unless this very head was."""
+        verified = self._verified
+        if verified is None:
+            return grant_of_head(secret, scope, key, head)
+        kept = verified.head(scope, key, head)
+        if kept is None:
+            kept = grant_of_head(secret, scope, key, head)
+            verified.keep_head(scope, key, head, kept)
+        return kept
 
     def _before(self, latest: Grant, since: dt.datetime) -> Grant | None:
         """The guest's last grant counted before ``since``, if it is not the latest one itself."""

@@ -21,13 +21,17 @@ from ._base import MAX_AHEAD, Clock, Journal
 from ._canonical import GENESIS, JSONValue, dumps
 from ._ledger import GrantQuery
 from ._privacy import check_encrypt_flag, new_key, new_key_id
-from ._store import CaseHead, Record, Scope, Store
+from ._store import CaseHead, LedgerHead, Record, Scope, Store
 
 __all__ = ["MemoryJournal"]
 
 
 class MemoryJournal(Journal):
     """A journal kept in memory: fast, thread-safe, gone when the process ends.
+
+    ``clock``, ``max_ahead``, ``encrypt_personal_data`` and ``ledger_key``: as for
+    :class:`~recovery_rules.SQLiteJournal` (a ledger key seals its ledger's heads,
+    so a host's tests can run with the key their production journal has).
 
     >>> from recovery_rules import MemoryJournal
     >>> with MemoryJournal() as journal:
@@ -41,9 +45,11 @@ class MemoryJournal(Journal):
         clock: Clock | None = None,
         max_ahead: dt.timedelta = MAX_AHEAD,
         encrypt_personal_data: bool = False,
+        ledger_key: bytes | None = None,
     ) -> None:
         self._set_clock(clock, max_ahead)
         self._encrypts = check_encrypt_flag(encrypt_personal_data)
+        self._key_check = self._open_ledger_seal(ledger_key, None, has_heads=False)  # sealed from the start
         self._data_keys: dict[str, tuple[str, bytes]] = {}  # key id: the customer and the key
         self._current_key: dict[str, str] = {}  # customer: the key id new events are sealed with
         self._erasures: dict[str, dict[str, object]] = {}
@@ -55,7 +61,7 @@ class MemoryJournal(Journal):
         self._by_case: dict[str, list[int]] = {}
         self._grants_of: dict[tuple[Scope, str], list[int]] = {}  # a guest's or an incident's grants
         self._counted: dict[str, tuple[list[str], list[int]]] = {}  # a guest's grants' ledger times, in order
-        self._heads: dict[tuple[Scope, str], tuple[int, str]] = {}
+        self._heads: dict[tuple[Scope, str], LedgerHead] = {}
         self._cases: dict[str, tuple[CaseHead, str, str | None]] = {}  # a case's head, its opening time and callback
         self._closed = False
 
@@ -74,12 +80,13 @@ class MemoryJournal(Journal):
     def _writing(self) -> Iterator[Store]:
         """A write that fails leaves nothing: what it stored is taken out again, and the indexes rebuilt."""
         with self._session() as store:
-            before = len(self._records)
+            before, heads, key_check = len(self._records), dict(self._heads), self._key_check
             try:
                 yield store
             except BaseException:
                 if len(self._records) > before:
                     self._rebuild(self._records[:before])
+                self._heads, self._key_check = heads, key_check  # as they were (sealed or not)
                 raise
 
     def _rebuild(self, records: list[dict[str, object]]) -> None:
@@ -95,8 +102,9 @@ class MemoryJournal(Journal):
             if ledger is not None:
                 entry: Any = json.loads(ledger) if isinstance(ledger, str) else ledger
                 number, seq, hash_ = str(record["number"]), int(str(record["seq"])), str(record["hash"])
-                store.set_ledger_head("guest", ComplaintNumber.parse(number).customer_id, seq, hash_)
-                store.set_ledger_head("incident", str(entry["incident"]), seq, hash_)
+                head = LedgerHead(seq, hash_)
+                store.set_ledger_head("guest", ComplaintNumber.parse(number).customer_id, head)
+                store.set_ledger_head("incident", str(entry["incident"]), head)
 
     def _write(self) -> AbstractContextManager[Store]:
         return self._writing()
@@ -142,7 +150,7 @@ class _MemoryStore(Store):
         records = self._journal._records
         return records[seq - 1] if 1 <= seq <= len(records) else None
 
-    def ledger_head(self, scope: Scope, key: str) -> tuple[int, str] | None:
+    def ledger_head(self, scope: Scope, key: str) -> LedgerHead | None:
         return self._journal._heads.get((scope, key))
 
     def later_grant(self, scope: Scope, key: str, after: int) -> int | None:
@@ -191,8 +199,17 @@ class _MemoryStore(Store):
             times.append(str(ledger["at"]))
             positions.append(position)
 
-    def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
-        self._journal._heads[(scope, key)] = (seq, hash_)
+    def set_ledger_head(self, scope: Scope, key: str, head: LedgerHead) -> None:
+        self._journal._heads[(scope, key)] = head
+
+    def ledger_key_check(self) -> str | None:
+        return self._journal._key_check
+
+    def set_ledger_key_check(self, check: str) -> None:
+        self._journal._key_check = check
+
+    def ledger_head_keys(self) -> list[tuple[Scope, str]]:
+        return list(self._journal._heads)
 
     def case_heads(
         self, *, callback_before: str | None = None, opened_since: str | None = None, opened_until: str | None = None

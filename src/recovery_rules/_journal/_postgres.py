@@ -8,7 +8,10 @@
   first release) is upgraded in place when opened: the ledger's columns, indexes
   and heads are added, and its events stay exactly as they were. A journal of
   format 1 or 2 gets the columns of event format 3 (``employee``,
-  ``policy_revision``) the same way, ``NULL`` in every event written before.
+  ``policy_revision``) the same way, ``NULL`` in every event written before. A
+  journal of format 1 to 3 gets the columns of sealed ledger heads
+  (``grant_amount``, ``grant_currency``, ``ledger``, ``seal``) and the key check
+  of a sealed ledger (``journal.ledger_key_check``), ``NULL`` until sealed.
 - Every append is one transaction that first locks the ``journal`` row
   (``SELECT ... FOR UPDATE``). The hash chain is global (each event names the
   hash of the one before it), so appends must take turns on the chain's head
@@ -60,7 +63,8 @@ from ._columns import (
 from ._ledger import GrantQuery
 from ._privacy import check_encrypt_flag
 from ._privacy_sql import KeyStatements, SQLKeys
-from ._store import CaseHead, Record, Scope, Store
+from ._seal import checked_ledger_key
+from ._store import CaseHead, LedgerHead, Record, Scope, Store
 
 if TYPE_CHECKING:
     import psycopg
@@ -68,7 +72,8 @@ if TYPE_CHECKING:
 __all__ = ["PostgresJournal"]
 
 APPLICATION: Final = "recovery-rules journal"
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
+_HEAD_COLUMNS: Final = "seq, hash, grant_amount, grant_currency, ledger, seal"
 _IDLE: Final = 8  # idle connections kept for the next transaction
 _SCHEMA_NAME: Final = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
@@ -78,7 +83,8 @@ CREATE TABLE {s}.journal (
     singleton      boolean PRIMARY KEY DEFAULT true CHECK (singleton),
     application    text    NOT NULL,
     format         integer NOT NULL,
-    legacy_until   bigint  NOT NULL DEFAULT 0
+    legacy_until   bigint  NOT NULL DEFAULT 0,
+    ledger_key_check text  COLLATE "C"
 );
 CREATE TABLE {s}.events (
     seq            bigint  PRIMARY KEY CHECK (seq >= 1),
@@ -116,6 +122,10 @@ CREATE TABLE {s}.ledger_heads (
     key            text    COLLATE "C" NOT NULL,
     seq            bigint  NOT NULL,
     hash           text    COLLATE "C" NOT NULL,
+    grant_amount   text    COLLATE "C",
+    grant_currency text    COLLATE "C",
+    ledger         text    COLLATE "C",
+    seal           text    COLLATE "C",
     PRIMARY KEY (scope, key)
 );
 CREATE TABLE {s}.cases (
@@ -141,6 +151,15 @@ UPDATE {s}.journal SET legacy_until = (SELECT COALESCE(MAX(seq), 0) FROM {s}.eve
 # What format 2 lacks: the columns of event format 3 (after _UPGRADE_1 for a journal of format 1).
 _UPGRADE_2: Final = """
 ALTER TABLE {s}.events ADD COLUMN employee text COLLATE "C", ADD COLUMN policy_revision text COLLATE "C"
+"""
+# What format 3 lacks: sealed heads' columns (a journal of format 1 gets its heads whole, from _LEDGER), and the
+# key check of a sealed ledger.
+_UPGRADE_3_HEADS: Final = """
+ALTER TABLE {s}.ledger_heads ADD COLUMN grant_amount text COLLATE "C", ADD COLUMN grant_currency text COLLATE "C",
+    ADD COLUMN ledger text COLLATE "C", ADD COLUMN seal text COLLATE "C"
+"""
+_UPGRADE_3: Final = """
+ALTER TABLE {s}.journal ADD COLUMN ledger_key_check text COLLATE "C"
 """
 _COLUMNS: Final = ", ".join(COLUMNS)
 _MARKS: Final = ", ".join(["%s"] * len(COLUMNS))
@@ -195,7 +214,8 @@ class PostgresJournal(Journal):
     rather than created (for readers); a journal of the first release's format
     is upgraded in place all the same (the database user needs the rights to
     alter its tables once). ``clock`` and ``max_ahead``: see
-    :class:`~recovery_rules.Journal`. Needs the ``postgres`` extra:
+    :class:`~recovery_rules.Journal`. ``ledger_key``: see
+    :class:`~recovery_rules.SQLiteJournal`. Needs the ``postgres`` extra:
     ``pip install 'recovery-rules[postgres]'``.
     """
 
@@ -211,9 +231,11 @@ class PostgresJournal(Journal):
         clock: Clock | None = None,
         max_ahead: dt.timedelta = MAX_AHEAD,
         encrypt_personal_data: bool = False,
+        ledger_key: bytes | None = None,
     ) -> None:
         self._set_clock(clock, max_ahead)
         encrypt = check_encrypt_flag(encrypt_personal_data)
+        checked_ledger_key(ledger_key)  # a bad key is refused before the database is touched
         self._psycopg = _driver()
         if not isinstance(schema, str) or not _SCHEMA_NAME.fullmatch(schema):
             raise JournalError(
@@ -247,6 +269,7 @@ class PostgresJournal(Journal):
                 self._encrypts = store._has_table("data_keys")
             if self._encrypts:
                 check_encrypt_flag(True)  # a journal that encrypts needs the cryptography package to be written
+            self._take_ledger_key(ledger_key)
         except BaseException:
             self.close()
             raise
@@ -356,11 +379,13 @@ class PostgresJournal(Journal):
                             "choose another schema"
                         )
                     if marker["format"] == 1:  # the first release's layout: upgraded in place, events untouched
-                        for statement in [*sql.upgrade, *sql.ledger, sql.cases["fill"], *sql.upgrade_2]:
+                        upgrade = [*sql.upgrade, *sql.ledger, sql.cases["fill"], *sql.upgrade_2, sql.upgrade_3]
+                        for statement in upgrade:
                             connection.execute(statement)
                         connection.execute(sql.set_format, (SCHEMA_VERSION,))
-                    elif marker["format"] == 2:  # before event format 3: its two columns added, events untouched
-                        for statement in sql.upgrade_2:
+                    elif marker["format"] in (2, 3):  # the columns added since, the events untouched
+                        upgrade = [*sql.upgrade_2] if marker["format"] == 2 else []
+                        for statement in [*upgrade, sql.upgrade_3_heads, sql.upgrade_3]:
                             connection.execute(statement)
                         connection.execute(sql.set_format, (SCHEMA_VERSION,))
                     elif marker["format"] > SCHEMA_VERSION:
@@ -520,6 +545,8 @@ class _Statements:
         "later",
         "ledger",
         "ledger_head",
+        "ledger_head_keys",
+        "ledger_key_check",
         "legacy",
         "mark",
         "marker",
@@ -531,9 +558,12 @@ class _Statements:
         "schema",
         "set_format",
         "set_head",
+        "set_key_check",
         "tables",
         "upgrade",
         "upgrade_2",
+        "upgrade_3",
+        "upgrade_3_heads",
         "version",
         "versions",
     )
@@ -553,6 +583,8 @@ class _Statements:
         self.ledger = [statement.format(s=s) for statement in _LEDGER.split(";")]
         self.upgrade = [statement.format(s=s) for statement in _UPGRADE_1.split(";")]
         self.upgrade_2 = [statement.format(s=s) for statement in _UPGRADE_2.split(";")]
+        self.upgrade_3_heads = _UPGRADE_3_HEADS.format(s=s)
+        self.upgrade_3 = _UPGRADE_3.format(s=s)
         self.mark = f"INSERT INTO {s}.journal (application, format) VALUES (%s, %s)"  # noqa: S608 - as above
         self.marker_format = f"SELECT application, format FROM {s}.journal"  # noqa: S608 - as above
         self.marker = f"SELECT application, format, legacy_until FROM {s}.journal"  # noqa: S608 - as above
@@ -572,7 +604,10 @@ class _Statements:
         self.legacy = f"{select} WHERE customer_id = %s AND grant_amount IS NOT NULL AND seq <= %s"
         self.record_at = f"{select} WHERE seq = %s"
         self.openings = f"{select} WHERE version = 1 AND number = ANY(%s)"
-        self.ledger_head = f"SELECT seq, hash FROM {s}.ledger_heads WHERE scope = %s AND key = %s"  # noqa: S608
+        self.ledger_head = f"SELECT {_HEAD_COLUMNS} FROM {s}.ledger_heads WHERE scope = %s AND key = %s"  # noqa: S608 - as above
+        self.ledger_head_keys = f"SELECT scope, key FROM {s}.ledger_heads"  # noqa: S608 - as above
+        self.ledger_key_check = f"SELECT ledger_key_check FROM {s}.journal"  # noqa: S608 - as above
+        self.set_key_check = f"UPDATE {s}.journal SET ledger_key_check = %s"  # noqa: S608 - as above
         self.later = {
             "guest": f"SELECT seq FROM {s}.events WHERE customer_id = %s AND grant_amount IS NOT NULL "  # noqa: S608
             "AND seq > %s ORDER BY seq DESC LIMIT 1",
@@ -587,8 +622,10 @@ class _Statements:
             f"{select} WHERE customer_id = %s AND grant_amount IS NOT NULL AND seq > %s ORDER BY seq LIMIT 1"
         )
         self.set_head = (
-            f"INSERT INTO {s}.ledger_heads (scope, key, seq, hash) VALUES (%s, %s, %s, %s) "  # noqa: S608
-            "ON CONFLICT (scope, key) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash"
+            f"INSERT INTO {s}.ledger_heads (scope, key, {_HEAD_COLUMNS}) "  # noqa: S608 - as above
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (scope, key) DO UPDATE SET seq = EXCLUDED.seq, "
+            "hash = EXCLUDED.hash, grant_amount = EXCLUDED.grant_amount, grant_currency = EXCLUDED.grant_currency, "
+            "ledger = EXCLUDED.ledger, seal = EXCLUDED.seal"
         )
         self.insert = f"INSERT INTO {s}.events ({_COLUMNS}) VALUES ({_MARKS})"  # noqa: S608 - as above
         self.scan = f"{select} WHERE seq >= %s ORDER BY seq LIMIT %s"
@@ -632,9 +669,9 @@ class _PostgresStore(SQLKeys, Store):
         row = self._one(self._sql.record_at, (seq,))
         return None if row is None else record_of(row)
 
-    def ledger_head(self, scope: Scope, key: str) -> tuple[int, str] | None:
+    def ledger_head(self, scope: Scope, key: str) -> LedgerHead | None:
         row = self._one(self._sql.ledger_head, (scope, key))
-        return None if row is None else (int(row["seq"]), str(row["hash"]))
+        return None if row is None else LedgerHead(*row.values())
 
     def later_grant(self, scope: Scope, key: str, after: int) -> int | None:
         row = self._one(self._sql.later[scope], (key, max(after, self._legacy_until)))
@@ -666,8 +703,21 @@ class _PostgresStore(SQLKeys, Store):
             row = row_of(record)  # type: ignore[arg-type]  # an Event.record, not inserted through insert()
         return record_of(dict(zip(COLUMNS, row, strict=True)))
 
-    def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
-        self._connection.execute(self._sql.set_head, (scope, key, seq, hash_))
+    def set_ledger_head(self, scope: Scope, key: str, head: LedgerHead) -> None:
+        self._connection.execute(self._sql.set_head, (scope, key, *head))
+
+    def ledger_key_check(self) -> str | None:
+        row = self._one(self._sql.ledger_key_check, ())
+        return None if row is None or row["ledger_key_check"] is None else str(row["ledger_key_check"])
+
+    def set_ledger_key_check(self, check: str) -> None:
+        self._connection.execute(self._sql.set_key_check, (check,))
+
+    def ledger_head_keys(self) -> list[tuple[Scope, str]]:
+        return [(row["scope"], row["key"]) for row in self._connection.execute(self._sql.ledger_head_keys)]
+
+    def has_ledger_heads(self) -> bool:
+        return self._one(self._sql.ledger_head_keys + " LIMIT 1", ()) is not None
 
     # -- many at once (append_many): executemany sends each list in one pipeline ---------------------------------------
     def keys_taken(self, keys: Sequence[str]) -> set[str]:
@@ -690,9 +740,9 @@ class _PostgresStore(SQLKeys, Store):
             for statement, values in case_head_runs(self._sql.cases, heads):
                 cursor.executemany(statement, values)
 
-    def set_ledger_heads(self, heads: Sequence[tuple[Scope, str, int, str]]) -> None:
+    def set_ledger_heads(self, heads: Sequence[tuple[Scope, str, LedgerHead]]) -> None:
         with self._connection.cursor() as cursor:
-            cursor.executemany(self._sql.set_head, heads)
+            cursor.executemany(self._sql.set_head, [(scope, key, *head) for scope, key, head in heads])
 
     def case_heads(
         self, *, callback_before: str | None = None, opened_since: str | None = None, opened_until: str | None = None

@@ -14,7 +14,10 @@
   (the first release) is upgraded in place when opened: the ledger's columns,
   indexes and heads are added, and its events stay exactly as they were. A file
   of schema 1 or 2 gets the columns of event format 3 (``employee``,
-  ``policy_revision``) the same way, ``NULL`` in every event written before.
+  ``policy_revision``) the same way, ``NULL`` in every event written before. A
+  file of schema 1 to 3 gets the columns of sealed ledger heads (``grant_amount``,
+  ``grant_currency``, ``ledger``, ``seal``; ``NULL`` until the ledger is sealed)
+  and the table ``ledger_seal``, which holds the key check of a sealed ledger.
 """
 
 from __future__ import annotations
@@ -52,12 +55,13 @@ from ._columns import (
 from ._ledger import GrantQuery
 from ._privacy import check_encrypt_flag
 from ._privacy_sql import KeyStatements, SQLKeys
-from ._store import CaseHead, Record, Scope, Store
+from ._seal import checked_ledger_key
+from ._store import CaseHead, LedgerHead, Record, Scope, Store
 
 __all__ = ["SQLiteJournal"]
 
 APPLICATION_ID: Final = 0x52524A4C  # "RRJL": recovery-rules journal
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 _FIRST_PAUSE: Final = 0.0002  # seconds
 _LONGEST_PAUSE: Final = 0.005
 _BUSY: Final = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
@@ -93,17 +97,27 @@ CREATE TABLE IF NOT EXISTS events (
 _LEDGER_COLUMNS: Final = ("ledger", "ledger_at", "incident")
 # What schema 2 lacks: the columns of event format 3 (added by ALTER TABLE in an upgrade from schema 1 or 2).
 _WHO_COLUMNS: Final = ("employee", "policy_revision")
+# What the heads of schema 2 and 3 lack: a sealed head's columns (see _seal.py).
+_SEAL_COLUMNS: Final = ("grant_amount", "grant_currency", "ledger", "seal")
 _LEDGER: Final = """
 CREATE INDEX IF NOT EXISTS events_guest_grants ON events (customer_id, seq) WHERE grant_amount IS NOT NULL;
 CREATE INDEX IF NOT EXISTS events_incident_grants ON events (incident, seq) WHERE incident IS NOT NULL;
 CREATE INDEX IF NOT EXISTS events_ledger_at ON events (customer_id, ledger_at, seq) WHERE ledger_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS ledger_heads (
-    scope TEXT NOT NULL,
-    key   TEXT NOT NULL,
-    seq   INTEGER NOT NULL,
-    hash  TEXT NOT NULL,
+    scope          TEXT NOT NULL,
+    key            TEXT NOT NULL,
+    seq            INTEGER NOT NULL,
+    hash           TEXT NOT NULL,
+    grant_amount   TEXT,
+    grant_currency TEXT,
+    ledger         TEXT,
+    seal           TEXT,
     PRIMARY KEY (scope, key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ledger_seal (
+    one       INTEGER PRIMARY KEY CHECK (one = 1),
+    key_check TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS journal_settings (
     name  TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -141,7 +155,9 @@ _BEFORE: Final = (
     "ORDER BY ledger_at DESC, seq DESC LIMIT 1"
 )
 _NEXT: Final = _SELECT + " WHERE customer_id = ? AND grant_amount IS NOT NULL AND seq > ? ORDER BY seq LIMIT 1"
-_SET_HEAD: Final = "INSERT OR REPLACE INTO ledger_heads (scope, key, seq, hash) VALUES (?, ?, ?, ?)"
+_HEAD_COLUMNS: Final = "seq, hash, grant_amount, grant_currency, ledger, seal"
+_SET_HEAD: Final = f"INSERT OR REPLACE INTO ledger_heads (scope, key, {_HEAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608 - constants only
+_GET_HEAD: Final = f"SELECT {_HEAD_COLUMNS} FROM ledger_heads WHERE scope = ? AND key = ?"  # noqa: S608 - as above
 _KEYS: Final = KeyStatements("", "?", blob="BLOB")
 _KEYS.customer = _SELECT + " WHERE customer_id = ? ORDER BY seq"
 
@@ -153,7 +169,10 @@ class SQLiteJournal(Journal):
     writer waits for another one to finish before giving up with a
     :class:`~recovery_rules.JournalError`. ``clock`` and ``max_ahead``: see
     :class:`~recovery_rules.Journal` (a step dated more than ``max_ahead`` after
-    the clock is refused).
+    the clock is refused). ``ledger_key``: a secret of at least 32 bytes, kept
+    outside the journal, that seals the ledger's running totals, so that no one
+    who can write the file but lacks the key can make the ledger count less (see
+    :meth:`~recovery_rules.Journal.seal_ledger` and the journal guide).
 
     >>> import tempfile, pathlib
     >>> from recovery_rules import SQLiteJournal
@@ -173,9 +192,11 @@ class SQLiteJournal(Journal):
         clock: Clock | None = None,
         max_ahead: dt.timedelta = MAX_AHEAD,
         encrypt_personal_data: bool = False,
+        ledger_key: bytes | None = None,
     ) -> None:
         self._set_clock(clock, max_ahead)
         encrypt = check_encrypt_flag(encrypt_personal_data)
+        checked_ledger_key(ledger_key)  # a bad key is refused before the file is touched
         self.path = _checked_path(path)
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 86_400:
             raise JournalError("the timeout must be a number of seconds above 0 (and at most a day)")
@@ -196,6 +217,7 @@ class SQLiteJournal(Journal):
             self._encrypts = _has_table(connection, "data_keys")
             if self._encrypts:
                 check_encrypt_flag(True)  # a journal that encrypts needs the cryptography package to be written
+            self._take_ledger_key(ledger_key)
         except BaseException:
             self.close()
             raise
@@ -319,9 +341,11 @@ class SQLiteJournal(Journal):
                 f"the journal has format {version}, newer than this recovery-rules reads ({SCHEMA_VERSION}); "
                 "upgrade recovery-rules"
             )
-        elif version in (1, 2):  # an earlier layout: add the columns it lacks; the events stay as written
-            for column in (*_LEDGER_COLUMNS, *_WHO_COLUMNS) if version == 1 else _WHO_COLUMNS:
+        elif version in (1, 2, 3):  # an earlier layout: add the columns it lacks; the events stay as written
+            for column in (*_LEDGER_COLUMNS, *_WHO_COLUMNS) if version == 1 else _WHO_COLUMNS if version == 2 else ():
                 connection.execute(f"ALTER TABLE events ADD COLUMN {column} TEXT")
+            for column in _SEAL_COLUMNS if version > 1 else ():  # schema 1 has no heads: made below, whole
+                connection.execute(f"ALTER TABLE ledger_heads ADD COLUMN {column} TEXT")
         elif version != SCHEMA_VERSION:
             raise JournalError(f"the journal has format {version}, which this recovery-rules does not read")
         _run(connection, _LEDGER)
@@ -471,9 +495,9 @@ class _SQLiteStore(SQLKeys, Store):
         row = self._one(_SELECT + " WHERE seq = ?", (seq,))
         return None if row is None else _record(row)
 
-    def ledger_head(self, scope: Scope, key: str) -> tuple[int, str] | None:
-        row = self._one("SELECT seq, hash FROM ledger_heads WHERE scope = ? AND key = ?", (scope, key))
-        return None if row is None else (row[0], row[1])
+    def ledger_head(self, scope: Scope, key: str) -> LedgerHead | None:
+        row = self._one(_GET_HEAD, (scope, key))
+        return None if row is None else LedgerHead(*row)
 
     def later_grant(self, scope: Scope, key: str, after: int) -> int | None:
         row = self._one(_LATER[scope], (key, max(after, self._legacy_until)))
@@ -505,8 +529,21 @@ class _SQLiteStore(SQLKeys, Store):
             row = row_of(record)  # type: ignore[arg-type]  # an Event.record, not inserted through insert()
         return record_of_values(row)
 
-    def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
-        self._connection.execute(_SET_HEAD, (scope, key, seq, hash_))
+    def set_ledger_head(self, scope: Scope, key: str, head: LedgerHead) -> None:
+        self._connection.execute(_SET_HEAD, (scope, key, *head))
+
+    def ledger_key_check(self) -> str | None:
+        row = self._one("SELECT key_check FROM ledger_seal", ())
+        return None if row is None else str(row[0])
+
+    def set_ledger_key_check(self, check: str) -> None:
+        self._connection.execute("INSERT OR REPLACE INTO ledger_seal (one, key_check) VALUES (1, ?)", (check,))
+
+    def ledger_head_keys(self) -> list[tuple[Scope, str]]:
+        return [(row[0], row[1]) for row in self._connection.execute("SELECT scope, key FROM ledger_heads")]
+
+    def has_ledger_heads(self) -> bool:
+        return self._one("SELECT 1 FROM ledger_heads LIMIT 1", ()) is not None
 
     # -- many at once (append_many) -----------------------------------------------
     def keys_taken(self, keys: Sequence[str]) -> set[str]:
@@ -531,8 +568,8 @@ class _SQLiteStore(SQLKeys, Store):
         for statement, values in case_head_runs(_CASES, heads):
             self._connection.executemany(statement, values)
 
-    def set_ledger_heads(self, heads: Sequence[tuple[Scope, str, int, str]]) -> None:
-        self._connection.executemany(_SET_HEAD, heads)
+    def set_ledger_heads(self, heads: Sequence[tuple[Scope, str, LedgerHead]]) -> None:
+        self._connection.executemany(_SET_HEAD, [(scope, key, *head) for scope, key, head in heads])
 
     def case_heads(
         self, *, callback_before: str | None = None, opened_since: str | None = None, opened_until: str | None = None

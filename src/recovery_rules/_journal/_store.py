@@ -11,7 +11,10 @@ The ledger's bookkeeping is a table of *heads*: for each guest (scope
 ``guest``, keyed by customer number) and each incident (scope ``incident``,
 keyed by complaint number), the position and hash of its latest grant. A head
 is bookkeeping, not evidence: the ledger checks the event it names and that no
-later grant of the same guest or incident exists.
+later grant of the same guest or incident exists. In a journal whose ledger is
+sealed (``ledger_key=``, see ``_seal.py``), a head also carries that grant's
+amount and ledger entry, and an HMAC over all of it: the ledger then reads the
+head instead of the event, and refuses a head whose seal does not match.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, NamedTuple, TypeAlias
 
 from recovery_rules.exceptions import JournalError
 
@@ -28,7 +31,7 @@ from ._canonical import JSONValue
 if TYPE_CHECKING:
     from ._ledger import GrantQuery
 
-__all__ = ["NUMBERS_A_QUERY", "CaseHead", "Record", "Scope", "Store"]
+__all__ = ["NUMBERS_A_QUERY", "CaseHead", "LedgerHead", "Record", "Scope", "Store"]
 
 NUMBERS_A_QUERY = 64
 """How many complaint numbers :meth:`Store.openings` is asked about at once."""
@@ -38,6 +41,22 @@ Record: TypeAlias = Mapping[str, object]
 
 Scope: TypeAlias = Literal["guest", "incident"]
 """Whose running total a ledger head follows: a guest's (by customer number) or an incident's (by complaint number)."""
+
+
+class LedgerHead(NamedTuple):
+    """A row of the heads table: the latest grant of a guest or an incident.
+
+    ``seq`` and ``hash`` name the grant event. In a journal whose ledger is sealed, the head also holds the
+    grant's amount and currency, its ledger entry's canonical text and ``seal``, the HMAC of all of these
+    with the scope and key (:func:`~._seal.head_seal`); elsewhere these four are ``None``.
+    """
+
+    seq: int
+    hash: str
+    grant_amount: str | None = None
+    grant_currency: str | None = None
+    ledger: str | None = None
+    seal: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +98,8 @@ class Store(abc.ABC):
         """The record stored at position ``seq``, if any."""
 
     @abc.abstractmethod
-    def ledger_head(self, scope: Scope, key: str) -> tuple[int, str] | None:
-        """``seq`` and ``hash`` of the latest grant of guest or incident ``key``, as the heads table says."""
+    def ledger_head(self, scope: Scope, key: str) -> LedgerHead | None:
+        """The head of guest or incident ``key``: its latest grant, as the heads table says."""
 
     @abc.abstractmethod
     def later_grant(self, scope: Scope, key: str, after: int) -> int | None:
@@ -115,8 +134,25 @@ class Store(abc.ABC):
         return None
 
     @abc.abstractmethod
-    def set_ledger_head(self, scope: Scope, key: str, seq: int, hash_: str) -> None:
-        """Record that the latest grant of guest or incident ``key`` is now the event at ``seq`` with ``hash_``."""
+    def set_ledger_head(self, scope: Scope, key: str, head: LedgerHead) -> None:
+        """Record that the latest grant of guest or incident ``key`` is now the one ``head`` names."""
+
+    # -- the ledger's seal (see ``_seal.py``): a backend that stores its heads overrides these ------------------------
+    def ledger_key_check(self) -> str | None:
+        """The key check of the journal's ledger key, if its ledger is sealed."""
+        return None
+
+    def set_ledger_key_check(self, check: str) -> None:
+        """Mark the journal's ledger sealed with the key whose key check is ``check``."""
+        raise JournalError("this journal cannot seal its ledger")
+
+    def ledger_head_keys(self) -> list[tuple[Scope, str]]:
+        """The scope and key of every ledger head."""
+        raise JournalError("this journal cannot list its ledger's heads")
+
+    def has_ledger_heads(self) -> bool:
+        """Whether the journal has any ledger head (any grant counted by the ledger)."""
+        return bool(self.ledger_head_keys())
 
     # -- many at once (for ``append_many``, see ``_batch.py``): a backend overrides these with one statement each ------
     def keys_taken(self, keys: Sequence[str]) -> set[str]:
@@ -137,10 +173,10 @@ class Store(abc.ABC):
         for record, open_callback in heads:
             self.set_case_head(record, open_callback=open_callback)
 
-    def set_ledger_heads(self, heads: Sequence[tuple[Scope, str, int, str]]) -> None:
-        """:meth:`set_ledger_head` for each ``(scope, key, seq, hash)`` of ``heads``, in order."""
-        for scope, key, seq, hash_ in heads:
-            self.set_ledger_head(scope, key, seq, hash_)
+    def set_ledger_heads(self, heads: Sequence[tuple[Scope, str, LedgerHead]]) -> None:
+        """:meth:`set_ledger_head` for each ``(scope, key, head)`` of ``heads``, in order."""
+        for scope, key, head in heads:
+            self.set_ledger_head(scope, key, head)
 
     @abc.abstractmethod
     def case_heads(

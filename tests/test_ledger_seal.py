@@ -1,0 +1,521 @@
+"""Sealed ledger heads (``ledger_key=``): the ledger counts from heads the key seals, and refuses any other.
+
+The promise of a sealed ledger: whoever can write the journal's database but does not know the key cannot make
+the ledger count less than the guest's grants, not even by rewriting a grant row and recomputing its hash (which an
+unsealed ledger, checking hashes anyone can compute, takes as written). A head edited, swapped, rewound, copied
+from another guest, stripped of its seal or sealed with another key is refused; an edited grant row no longer
+changes what is counted, and :meth:`Journal.verify` finds it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import secrets
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from recovery_rules import (
+    BulkEntry,
+    Case,
+    ChainHead,
+    ComplaintNumber,
+    Draft,
+    InvalidInputError,
+    Journal,
+    JournalError,
+    JournalIntegrityError,
+    MemoryJournal,
+    Money,
+    Outcome,
+    PostgresJournal,
+    SQLiteJournal,
+    presets,
+)
+
+from . import _postgres
+from ._helpers import examples
+from ._journal_backends import BACKENDS, LEDGER_KEY, SEALED, Harness, PostgresHarness, SQLiteHarness, rehash
+from ._journal_layouts import CASE_COLUMNS, COLUMNS_FORMAT_2, TABLES_FORMAT_2
+from ._ledger_scenario import (
+    CASES,
+    GUEST,
+    T0,
+    TAMPERINGS,
+    WINDOWS,
+    Grant,
+    append,
+    counts_no_less,
+    histories,
+    ledger,
+    naive,
+    nows,
+    park_case,
+    tamper,
+)
+
+DATA = Path(__file__).parent / "data"
+SCHEMA_3 = DATA / "journal-schema-3.sqlite3"  # written by data/make_journal_schema_3.py, with the release before
+SCHEMA_3_HEAD = ChainHead.parse("40:5ef5e798d8f74fdf45f00502360c824052680375e8f79fce8e331a1e40980ecf")
+NOW = T0 + dt.timedelta(hours=1)
+INCIDENT = str(CASES["first"])
+
+
+@pytest.fixture(params=sorted(SEALED))
+def sealed(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
+    harness = SEALED[request.param](tmp_path)
+    yield harness
+    harness.close()
+
+
+def two_grants(harness: Harness) -> Journal:
+    """$100 then $50 for the guest, the first case (one incident); the ledger read once."""
+    journal = harness.journal()
+    append(journal, Grant("first", 0, "100.00"))
+    append(journal, Grant("first", 30, "50.00"))
+    assert ledger(journal, "day", NOW) == Money("150.00", "USD")
+    return journal
+
+
+# -- a sealed ledger counts what an unsealed one counts ----------------------------------------------------------
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(history=histories, window=st.sampled_from(list(WINDOWS)), now=nows, case=st.sampled_from(["first", "second"]))
+def test_a_sealed_ledger_counts_what_its_window_means(
+    history: list[Grant], window: str, now: dt.datetime, case: str
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        for name in ("memory", "sqlite"):
+            (Path(folder) / name).mkdir()
+            harness = SEALED[name](Path(folder) / name)
+            try:
+                journal = harness.journal()
+                for grant in history:
+                    append(journal, grant)
+                assert journal.ledger_sealed
+                assert ledger(journal, window, now, case) == naive(journal, window, now, case)
+                assert ledger(harness.journal(), window, now, case) == naive(journal, window, now, case)
+            finally:
+                harness.close()
+
+
+def test_every_head_of_a_sealed_journal_carries_its_grant_and_a_seal(sealed: Harness) -> None:
+    two_grants(sealed)
+    guest, incident = sealed.head("guest", GUEST), sealed.head("incident", INCIDENT)
+    assert guest is not None
+    assert incident is not None
+    seq, hash_, amount, currency, text, seal = guest
+    assert (amount, currency) == ("50.00", "USD")
+    assert isinstance(text, str)
+    assert '"total":"150.00"' in text
+    assert isinstance(seal, str)
+    assert len(seal) == 64
+    assert incident[:5] == guest[:5]  # the same grant,
+    assert incident[5] != seal  # sealed for another scope and key
+    assert (seq, hash_) == (4, sealed.record(4)["hash"])
+
+
+# -- tampering: heads refused, rows no longer counted --------------------------------------------------------------
+
+HEAD_TAMPERINGS: dict[str, Callable[[Harness], None]] = {
+    "head's totals lowered, seal kept": lambda h: _edit_head(h, 4, lambda t: t.replace('"150.00"', '"0.01"')),
+    "head's amount changed, seal kept": lambda h: _edit_head(h, 2, lambda _: "0.01"),
+    "head's seal removed": lambda h: _edit_head(h, 5, lambda _: None),
+    "head's seal of the incident's head": lambda h: _edit_head(h, 5, lambda _: _head(h, "incident", INCIDENT)[5]),
+    "head sealed with another key": lambda h: _reseal(h, secrets.token_bytes(32)),
+    "head rewound to the earlier sealed head": lambda h: h.set_head("guest", GUEST, h.earlier),  # type: ignore[attr-defined]
+    "head of another guest copied": lambda h: h.set_head("guest", GUEST, _head(h, "guest", "555")),
+    "head's seq moved to the other guest's grant": lambda h: _edit_head(h, 0, lambda _: 6),
+}
+
+
+def _head(harness: Harness, scope: str, key: str) -> tuple[object, ...]:
+    head = harness.head(scope, key)
+    assert head is not None
+    return head
+
+
+def _edit_head(harness: Harness, column: int, change: Callable[[Any], object]) -> None:
+    head = list(_head(harness, "guest", GUEST))
+    head[column] = change(head[column])
+    harness.set_head("guest", GUEST, tuple(head))
+
+
+def _reseal(harness: Harness, key: bytes) -> None:
+    from recovery_rules._journal._seal import sealed_head  # noqa: PLC0415 - what a tamperer with a key would run
+    from recovery_rules._journal._store import LedgerHead  # noqa: PLC0415 - as above
+
+    head = LedgerHead(*_head(harness, "guest", GUEST))  # type: ignore[arg-type]  # the stored columns
+    harness.set_head("guest", GUEST, tuple(sealed_head(key, "guest", GUEST, head._replace(seal=None))))
+
+
+@pytest.mark.parametrize("how", list(HEAD_TAMPERINGS))
+def test_a_tampered_sealed_head_is_refused(sealed: Harness, how: str) -> None:
+    journal = sealed.journal()
+    append(journal, Grant("first", 0, "100.00"))
+    sealed.earlier = _head(sealed, "guest", GUEST)  # type: ignore[attr-defined]  # kept for the rewinding
+    append(journal, Grant("first", 30, "50.00"))
+    append(journal, Grant("other guest", 40, "25.00"))
+    assert ledger(journal, "day", NOW) == Money("150.00", "USD")
+    HEAD_TAMPERINGS[how](sealed)
+    for reader in (sealed.journal(), journal):  # a new journal object, and the one whose memo saw the head
+        with pytest.raises(JournalIntegrityError):
+            ledger(reader, "day", NOW)
+
+
+REWRITES = ("amount lowered", "running total lowered", "row deleted", "grant set to NULL", "customer index changed")
+
+
+@pytest.mark.parametrize("how", REWRITES)
+def test_a_rewritten_latest_grant_no_longer_changes_what_a_sealed_ledger_counts(sealed: Harness, how: str) -> None:
+    """A grant row rewritten with its hash recomputed, and its heads pointed at it (the unsealed ledger's blind
+    spot): the sealed ledger counts from its heads as before, and verify() finds the rewrite."""
+    journal = two_grants(sealed)
+    head_before = _head(sealed, "guest", GUEST)
+    tamper(sealed, journal, how, pick=1)
+    if how != "row deleted":
+        record = sealed.record(4)
+        record["hash"] = rehash(record)
+        sealed.put(4, record)
+    for reader in (sealed.journal(), journal):
+        try:
+            counted = ledger(reader, "day", NOW)
+        except JournalIntegrityError:
+            continue  # refused: a row the ledger reads through its indexes still says something is wrong
+        assert counted == Money("150.00", "USD")
+    assert _head(sealed, "guest", GUEST) == head_before
+    assert not sealed.journal().verify(expected_head=ChainHead(count=4, hash=str(head_before[1]))).ok
+
+
+def test_an_unsealed_ledger_counts_less_after_a_rewrite_with_recomputed_hashes(tmp_path: Path) -> None:
+    """Why a key: without one, a rewritten grant given its new hash (and its heads that hash) counts as written."""
+    harness = BACKENDS["sqlite"](tmp_path)
+    try:
+        two_grants(harness)
+        record = harness.record(4)
+        body = record["ledger"]
+        record["grant"] = {"amount": "0.01", "currency": "USD"}
+        record["ledger"] = body.replace('"total":"150.00"', '"total":"100.01"')
+        record["hash"] = rehash(record)
+        harness.put(4, record)
+        for scope, key in (("guest", GUEST), ("incident", INCIDENT)):
+            harness.set_head(scope, key, (4, record["hash"]))
+        assert ledger(harness.journal(), "day", NOW) == Money("100.01", "USD")  # less than the $150 granted
+    finally:
+        harness.close()
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgres"])
+def test_no_tampering_with_one_row_makes_a_sealed_ledger_count_less(backend_name: str) -> None:
+    tried = 0
+
+    @settings(
+        max_examples=examples(40 if backend_name == "sqlite" else 15),
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(
+        history=histories,
+        window=st.sampled_from(list(WINDOWS)),
+        now=nows,
+        case=st.sampled_from(["first", "second"]),
+        how=st.sampled_from(TAMPERINGS),
+        pick=st.integers(0, 7),
+    )
+    def check(  # noqa: PLR0917 - hypothesis passes what it draws by keyword; the names are the scenario
+        history: list[Grant], window: str, now: dt.datetime, case: str, how: str, pick: int
+    ) -> None:
+        nonlocal tried
+        if not any(grant.case != "other guest" for grant in history):
+            history = [*history, Grant("first", 2900, "10.00")]
+        with tempfile.TemporaryDirectory() as folder:
+            harness = SEALED[backend_name](Path(folder))
+            try:
+                journal = harness.journal()
+                for grant in history:
+                    append(journal, grant)
+                before = ledger(journal, window, now, case)
+                tamper(harness, journal, how, pick)
+                counts_no_less(harness.journal(), window, now, case, before)
+                tried += 1
+            finally:
+                harness.close()
+
+    check()
+    assert tried
+
+
+# -- the key: given once, checked at every open -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["a text secret of more than 32 characters", b"short", 42, bytearray(8)])
+def test_a_ledger_key_that_is_not_32_bytes_or_more_is_refused_before_anything_is_written(
+    tmp_path: Path, key: object
+) -> None:
+    path = tmp_path / "journal.sqlite3"
+    with pytest.raises(InvalidInputError, match="ledger_key"):
+        SQLiteJournal(path, ledger_key=key)  # type: ignore[arg-type]  # what a caller might pass
+    assert not path.exists()
+    with pytest.raises(InvalidInputError, match="ledger_key"):
+        MemoryJournal(ledger_key=key)  # type: ignore[arg-type]  # as above
+
+
+def test_a_sealed_journal_refuses_another_key_and_grants_only_with_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    with SQLiteJournal(path, ledger_key=LEDGER_KEY) as journal:
+        append(journal, Grant("first", 0, "100.00"))
+    with pytest.raises(JournalError, match="not the key this journal's ledger was sealed with"):
+        SQLiteJournal(path, ledger_key=secrets.token_bytes(32))
+    with SQLiteJournal(path) as keyless:
+        assert keyless.ledger_sealed
+        assert ledger(keyless, "day", NOW) == Money("100.00", "USD")  # reading needs no key
+        assert keyless.verify().ok
+        number = CASES["first"]
+        note = Draft(kind="noted", state="noted", actor="staff", at=T0 + dt.timedelta(minutes=5))
+        keyless.append(number, note, expected_version=2, key="note", request={})  # no grant: recorded
+        grant = Draft(kind="granted", state="granted", actor="staff", at=T0, grant=Money("5.00", "USD"))
+        with pytest.raises(JournalError, match="open it with its ledger_key to record a grant"):
+            keyless.append(number, grant, expected_version=3, key="grant", request={})
+        assert keyless.head().count == 3  # the refused grant left nothing
+    with SQLiteJournal(path, ledger_key=LEDGER_KEY) as journal:
+        append(journal, Grant("second", 10, "20.00"))
+        assert ledger(journal, "day", NOW) == Money("120.00", "USD")
+
+
+def test_a_new_journal_is_sealed_by_its_first_open_with_a_key_and_an_unsealed_one_is_not(tmp_path: Path) -> None:
+    with SQLiteJournal(tmp_path / "plain.sqlite3") as plain:
+        assert not plain.ledger_sealed
+    with SQLiteJournal(tmp_path / "plain.sqlite3", ledger_key=LEDGER_KEY) as now_sealed:  # no grants yet
+        assert now_sealed.ledger_sealed
+    with MemoryJournal() as memory:
+        assert not memory.ledger_sealed
+
+
+# -- sealing a journal that already records grants ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(BACKENDS))
+def test_seal_ledger_seals_every_head_after_checking_the_journal(tmp_path: Path, name: str) -> None:
+    harness = BACKENDS[name](tmp_path)
+    try:
+        journal = harness.journal()
+        for grant in (Grant("first", 0, "100.00"), Grant("follow-up", 20, "30.00"), Grant("other guest", 5, "9.00")):
+            append(journal, grant)
+        before = {window: ledger(journal, window, NOW) for window in WINDOWS}
+        if name != "memory":
+            with pytest.raises(JournalError, match=r"seal_ledger\(ledger_key\)"):
+                keyed(harness)
+        assert journal.seal_ledger(LEDGER_KEY, expected_head=journal.head()) == 4  # two guests, two incidents
+        assert journal.ledger_sealed
+        assert journal.seal_ledger(LEDGER_KEY) == 0  # sealed already: nothing to do
+        with pytest.raises(JournalError, match="not the key"):
+            journal.seal_ledger(secrets.token_bytes(32))
+        assert _head(harness, "guest", GUEST)[5] is not None
+        assert _head(harness, "guest", "555")[5] is not None
+        readers = [journal] if name == "memory" else [journal, keyed(harness), harness.journal()]  # the last: no key
+        for reader in readers:
+            assert reader.ledger_sealed
+            assert {window: ledger(reader, window, NOW) for window in WINDOWS} == before
+        append(journal, Grant("first", 40, "1.00"))
+        assert ledger(journal, "day", NOW) == before["day"] + Money("1.00", "USD")
+    finally:
+        harness.close()
+
+
+def keyed(harness: Harness) -> Journal:
+    """A journal over ``harness``'s storage, opened with the ledger key (closed with the harness)."""
+    if isinstance(harness, SQLiteHarness):
+        journal: Journal = SQLiteJournal(harness.path, ledger_key=LEDGER_KEY)
+    else:
+        assert isinstance(harness, PostgresHarness)
+        journal = PostgresJournal(harness.dsn, schema=harness.schema, ledger_key=LEDGER_KEY)
+    harness._journals.append(journal)  # type: ignore[arg-type]  # of the harness's own kind
+    return journal
+
+
+def test_seal_ledger_refuses_a_tampered_journal_and_writes_nothing(tmp_path: Path) -> None:
+    harness = BACKENDS["sqlite"](tmp_path)
+    try:
+        journal = two_grants(harness)
+        harness.edit(2, "data", '{"note":"edited"}')  # an event before the grants, edited
+        with pytest.raises(JournalIntegrityError):
+            journal.seal_ledger(LEDGER_KEY)
+        assert not journal.ledger_sealed
+        assert _head(harness, "guest", GUEST)[5] is None
+        with pytest.raises(JournalError, match="not sealed yet"):
+            keyed(harness)
+    finally:
+        harness.close()
+
+
+def test_seal_ledger_against_a_saved_head_refuses_a_cut_tail(tmp_path: Path) -> None:
+    harness = BACKENDS["sqlite"](tmp_path)
+    try:
+        journal = two_grants(harness)
+        saved = journal.head()
+        harness.delete(4)
+        harness.set_head("guest", GUEST, (2, harness.record(2)["hash"]))
+        harness.set_head("incident", INCIDENT, (2, harness.record(2)["hash"]))
+        with pytest.raises(JournalIntegrityError):
+            journal.seal_ledger(LEDGER_KEY, expected_head=saved)
+        assert not journal.ledger_sealed
+    finally:
+        harness.close()
+
+
+# -- the bulk path, and the case workflow -------------------------------------------------------------------------
+
+
+def test_append_many_seals_the_heads_of_its_grants(tmp_path: Path) -> None:
+    with SQLiteJournal(tmp_path / "journal.sqlite3", ledger_key=LEDGER_KEY) as journal:
+        number = CASES["first"]
+        entries = [
+            BulkEntry(
+                number,
+                Draft(
+                    kind="granted",
+                    state="granted",
+                    actor="staff",
+                    at=T0 + dt.timedelta(minutes=i),
+                    grant=Money(amount, "USD"),
+                ),
+                key=f"bulk-{i}",
+                request={},
+            )
+            for i, amount in enumerate(["10.00", "20.00", "30.00"])
+        ]
+        journal.append_many(entries, per_transaction=2)
+        assert ledger(journal, "day", NOW) == Money("60.00", "USD")
+    with SQLiteJournal(tmp_path / "journal.sqlite3", ledger_key=LEDGER_KEY) as reader:
+        assert ledger(reader, "day", NOW) == Money("60.00", "USD")
+    with contextlib.closing(sqlite3.connect(tmp_path / "journal.sqlite3")) as connection:
+        seals = connection.execute(
+            "SELECT scope, seq, grant_amount, seal IS NOT NULL FROM ledger_heads ORDER BY 1"
+        ).fetchall()
+    assert seals == [("guest", 3, "30.00", 1), ("incident", 3, "30.00", 1)]
+
+
+def test_the_red_teams_edits_leave_a_sealed_journal_counting_the_first_150(sealed: Harness) -> None:
+    """The theme park, $150 a guest a day: the approved grant rewritten to $0.01 with its hash recomputed. A
+    sealed journal still counts the $150, so the second $150 escalates."""
+    now = dt.datetime(2026, 11, 20, 18, 0, tzinfo=dt.UTC)
+    journal = sealed.journal()
+    first = park_case(journal, "G7", now)
+    assert first.decide(now=now).outcome is Outcome.APPROVED
+    granted = next(event.seq for event in first.history if event.grant is not None)
+    saved = journal.head()  # the grant is the latest event: only a head saved before finds its rewrite
+    record = sealed.record(granted)
+    record["grant"] = {"amount": "0.01", "currency": "USD"}
+    record["hash"] = rehash(record)
+    sealed.put(granted, record)
+    later = now + dt.timedelta(minutes=10)
+    second = park_case(sealed.journal(), "G7", later)
+    assert second.decide(now=later).outcome is Outcome.ESCALATED
+    assert not sealed.journal().verify(expected_head=saved).ok
+
+
+# -- a journal written by the release before (schema 3): upgraded, then sealed ---------------------------------------
+
+
+def schema_3_rows(table: str, columns: list[str]) -> list[tuple[Any, ...]]:
+    assert SCHEMA_3.is_file(), f"{SCHEMA_3} is missing: it is committed with the tests"
+    with contextlib.closing(sqlite3.connect(f"{SCHEMA_3.as_uri()}?mode=ro&immutable=1", uri=True)) as connection:
+        return connection.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
+
+
+def test_the_schema_3_fixture_was_written_by_the_release_before() -> None:
+    with contextlib.closing(sqlite3.connect(f"{SCHEMA_3.as_uri()}?mode=ro&immutable=1", uri=True)) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone() == (3,)
+        heads = connection.execute("SELECT * FROM ledger_heads").fetchall()
+    assert heads
+    assert all(len(row) == 4 for row in heads)  # scope, key, seq, hash: no seals
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def opened_schema_3(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Journal]]:
+    """Opens the journal of schema 3 (upgraded on first open) with the current release, as often as asked."""
+    journals: list[Journal] = []
+    if request.param == "sqlite":
+        path = tmp_path / "journal.sqlite3"
+        shutil.copy(SCHEMA_3, path)
+
+        def open_sqlite(**options: Any) -> Journal:
+            journals.append(SQLiteJournal(path, **options))
+            return journals[-1]
+
+        yield open_sqlite
+    else:
+        yield from _postgres_schema_3(journals)
+    for journal in journals:
+        journal.close()
+
+
+def _postgres_schema_3(journals: list[Journal]) -> Iterator[Callable[..., Journal]]:
+    import psycopg  # noqa: PLC0415 - the postgres extra; dsn() skips (fails in CI) without a server
+
+    dsn, schema = _postgres.dsn(), _postgres.new_schema()
+    legacy_until = schema_3_rows("journal_settings", ["value"])[0][0]
+    columns = {
+        "events": [*COLUMNS_FORMAT_2, "employee", "policy_revision"],
+        "ledger_heads": ["scope", "key", "seq", "hash"],
+    }
+    columns["cases"] = CASE_COLUMNS
+    with psycopg.connect(dsn, autocommit=True) as connection, connection.transaction():
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+        for statement in TABLES_FORMAT_2.format(s=f'"{schema}"').split(";"):  # schema 3: schema 2's two columns added
+            connection.execute(statement)
+        who = 'ADD COLUMN employee text COLLATE "C", ADD COLUMN policy_revision text COLLATE "C"'
+        connection.execute(f'ALTER TABLE "{schema}".events {who}')
+        connection.execute(
+            f'INSERT INTO "{schema}".journal (application, format, legacy_until) VALUES (%s, 3, %s)',
+            ("recovery-rules journal", legacy_until),
+        )
+        for table, names in columns.items():
+            marks = ", ".join(["%s"] * len(names))
+            for row in schema_3_rows(table, names):
+                connection.execute(f'INSERT INTO "{schema}".{table} ({", ".join(names)}) VALUES ({marks})', row)
+
+    def open_postgres(**options: Any) -> Journal:
+        journals.append(PostgresJournal(dsn, schema=schema, **options))
+        return journals[-1]
+
+    yield open_postgres
+    for journal in journals:
+        journal.close()
+    journals.clear()
+    _postgres.drop_schema(dsn, schema)
+
+
+def test_a_journal_of_schema_3_opens_upgraded_and_is_sealed_by_seal_ledger(
+    opened_schema_3: Callable[..., Journal],
+) -> None:
+    journal = opened_schema_3()
+    assert not journal.ledger_sealed
+    assert journal.verify(expected_head=SCHEMA_3_HEAD).ok  # the head saved before the upgrade still holds
+    number = ComplaintNumber.parse("20261123-10442")
+    policy = presets.theme_park()
+    later = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
+
+    def day() -> Money:
+        return journal.granted(number, window=policy.window, timezone=policy.timezone, currency="USD", now=later)
+
+    assert day() == Money("340.00", "USD")  # $150 + $40 of format 1, $100 of format 2, $50 of format 3
+    with pytest.raises(JournalError, match="not sealed yet"):
+        opened_schema_3(ledger_key=LEDGER_KEY)
+    assert journal.seal_ledger(LEDGER_KEY, expected_head=SCHEMA_3_HEAD) >= 2
+    keyed = opened_schema_3(ledger_key=LEDGER_KEY)
+    assert keyed.ledger_sealed
+    journal = keyed
+    assert day() == Money("340.00", "USD")
+    case = Case.load(keyed, policy, "20261123-10442/4")
+    assert case.granted == Money("50.00", "USD")
+    assert keyed.verify(expected_head=SCHEMA_3_HEAD).ok
