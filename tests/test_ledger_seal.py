@@ -67,6 +67,7 @@ SCHEMA_3 = DATA / "journal-schema-3.sqlite3"  # written by data/make_journal_sch
 SCHEMA_3_HEAD = ChainHead.parse("40:5ef5e798d8f74fdf45f00502360c824052680375e8f79fce8e331a1e40980ecf")
 NOW = T0 + dt.timedelta(hours=1)
 INCIDENT = str(CASES["first"])
+EARLIER = str(CASES["second"])
 
 
 @pytest.fixture(params=sorted(SEALED))
@@ -119,8 +120,7 @@ def test_every_head_of_a_sealed_journal_carries_its_grant_and_a_seal(sealed: Har
     assert '"total":"150.00"' in text
     assert isinstance(seal, str)
     assert len(seal) == 64
-    assert incident[:5] == guest[:5]  # the same grant,
-    assert incident[5] != seal  # sealed for another scope and key
+    assert incident == guest  # the same grant, the same seal: whose heads they are is in the sealed entry
     assert (seq, hash_) == (4, sealed.record(4)["hash"])
 
 
@@ -130,10 +130,11 @@ HEAD_TAMPERINGS: dict[str, Callable[[Harness], None]] = {
     "head's totals lowered, seal kept": lambda h: _edit_head(h, 4, lambda t: t.replace('"150.00"', '"0.01"')),
     "head's amount changed, seal kept": lambda h: _edit_head(h, 2, lambda _: "0.01"),
     "head's seal removed": lambda h: _edit_head(h, 5, lambda _: None),
-    "head's seal of the incident's head": lambda h: _edit_head(h, 5, lambda _: _head(h, "incident", INCIDENT)[5]),
+    "head's seal taken from the guest's earlier grant": lambda h: _edit_head(h, 5, lambda _: h.earlier[5]),  # type: ignore[attr-defined]
     "head sealed with another key": lambda h: _reseal(h, secrets.token_bytes(32)),
     "head rewound to the earlier sealed head": lambda h: h.set_head("guest", GUEST, h.earlier),  # type: ignore[attr-defined]
     "head of another guest copied": lambda h: h.set_head("guest", GUEST, _head(h, "guest", "555")),
+    "head of an earlier incident copied": lambda h: h.set_head("guest", GUEST, _head(h, "incident", EARLIER)),
     "head's seq moved to the other guest's grant": lambda h: _edit_head(h, 0, lambda _: 6),
 }
 
@@ -155,13 +156,13 @@ def _reseal(harness: Harness, key: bytes) -> None:
     from recovery_rules._journal._store import LedgerHead  # noqa: PLC0415 - as above
 
     head = LedgerHead(*_head(harness, "guest", GUEST))  # type: ignore[arg-type]  # the stored columns
-    harness.set_head("guest", GUEST, tuple(sealed_head(key, "guest", GUEST, head._replace(seal=None))))
+    harness.set_head("guest", GUEST, tuple(sealed_head(key, head._replace(seal=None))))
 
 
 @pytest.mark.parametrize("how", list(HEAD_TAMPERINGS))
 def test_a_tampered_sealed_head_is_refused(sealed: Harness, how: str) -> None:
     journal = sealed.journal()
-    append(journal, Grant("first", 0, "100.00"))
+    append(journal, Grant("second", 0, "100.00"))  # the guest's second case: an incident of its own
     sealed.earlier = _head(sealed, "guest", GUEST)  # type: ignore[attr-defined]  # kept for the rewinding
     append(journal, Grant("first", 30, "50.00"))
     append(journal, Grant("other guest", 40, "25.00"))

@@ -348,36 +348,21 @@ class Journal(abc.ABC):
             stored_data=stored_data,
         )
         store.insert(record)
-        if entry is not None:
+        secret = self._ledger_secret
+        if entry is not None and secret is None:  # a sealed ledger reads the latest grant from its heads instead
             verified.sealed(store.stored_form(record), event)
         # The callback the case owes is its latest event's, closed or not: a manager's personal call promised
         # by a report stays owed when the case is closed (the guest may leave), until the call is recorded.
         open_callback = None if event.callback_due is None else record["callback_due"]
         store.set_case_head(record, open_callback=open_callback)  # type: ignore[arg-type]  # a str, when set
         if entry is not None:
-            secret = self._ledger_secret
-            if secret is None:
-                head = LedgerHead(event.seq, event.hash)
-                store.set_ledger_head("guest", number.customer_id, head)
-                store.set_ledger_head("incident", str(entry.incident), head)
-            else:
-                self._seal_heads(store, secret, record, event, str(entry.incident))
+            owners: tuple[tuple[Scope, str], ...] = (("guest", number.customer_id), ("incident", str(entry.incident)))
+            head = LedgerHead(event.seq, event.hash) if secret is None else _sealed_head(secret, record, event)
+            heads = [(scope, key, head) for scope, key in owners]
+            store.set_ledger_heads(heads)
+            if secret is not None:
+                verified.keep_head(head, event)
         return event
-
-    def _seal_heads(
-        self, store: Store, secret: bytes, record: Mapping[str, object], event: Event, incident: str
-    ) -> None:
-        """Set the sealed heads of grant ``event`` (stored as ``record``): its guest's and its incident's."""
-        grant, ledger = record["grant"], record["ledger"]
-        if not isinstance(grant, dict) or not isinstance(ledger, str):  # pragma: no cover - a grant's stored record
-            raise JournalError("a grant's record lacks its amount or its ledger entry")
-        amount, currency = str(grant["amount"]), str(grant["currency"])
-        verified = self._verified_grants
-        heads: tuple[tuple[Scope, str], ...] = (("guest", event.number.customer_id), ("incident", incident))
-        for scope, key in heads:
-            head = sealed_head(secret, scope, key, LedgerHead(event.seq, event.hash, amount, currency, ledger))
-            store.set_ledger_head(scope, key, head)
-            verified.keep_head(scope, key, head, event)
 
     def seal_ledger(self, ledger_key: bytes, *, expected_head: ChainHead | None = None) -> int:
         """Seal this journal's ledger with ``ledger_key``, and use that key from now on; returns how many heads.
@@ -413,7 +398,7 @@ class Journal(abc.ABC):
                 values = LedgerHead(
                     event.seq, event.hash, str(event.grant.amount), event.grant.currency, ledger_text(event.ledger)
                 )
-                sealed.append((scope, key, sealed_head(secret, scope, key, values)))
+                sealed.append((scope, key, sealed_head(secret, values)))
             store.set_ledger_heads(sealed)
             store.set_ledger_key_check(key_check(secret))
         self._ledger_secret, self._ledger_sealed = secret, True
@@ -797,3 +782,11 @@ def _check_draft_times(draft: Draft) -> None:
 def _minutes(span: dt.timedelta) -> str:
     minutes = span.total_seconds() / 60
     return f"{minutes:g} minute{'' if minutes == 1 else 's'}"
+
+
+def _sealed_head(secret: bytes, record: Mapping[str, object], event: Event) -> LedgerHead:
+    """The head of grant ``event`` (stored as ``record``), sealed with ``secret``: its guest's and its incident's."""
+    grant, ledger = record["grant"], record["ledger"]
+    if not isinstance(grant, dict) or not isinstance(ledger, str):  # pragma: no cover - a grant's stored record
+        raise JournalError("a grant's record lacks its amount or its ledger entry")
+    return sealed_head(secret, LedgerHead(event.seq, event.hash, str(grant["amount"]), str(grant["currency"]), ledger))

@@ -196,7 +196,7 @@ class VerifiedGrants:
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._entries: OrderedDict[object, tuple[_Snapshot, Grant]] = OrderedDict()
-        self._heads: OrderedDict[tuple[Scope, str], tuple[LedgerHead, Grant]] = OrderedDict()
+        self._heads: OrderedDict[LedgerHead, Grant] = OrderedDict()  # by value: a grant's two heads are one
 
     def _own(self) -> None:
         if self._pid != os.getpid():  # a forked child: the parent's lock may be held by a thread not copied
@@ -207,28 +207,30 @@ class VerifiedGrants:
                 OrderedDict(),
             )
 
-    def head(self, scope: Scope, key: str, head: LedgerHead) -> Grant | None:
-        """The grant read from sealed ``head`` of ``scope`` ``key`` before, if the head is the same, value for value.
+    def head(self, head: LedgerHead) -> Grant | None:
+        """The grant read from (or sealed into) sealed ``head`` before, if it was this very head, value for value.
 
-        A head is a tuple of an ``int`` and texts; only a head equal to the one kept, with its ``seq`` an ``int``
-        (``True`` or ``1.0`` would compare equal), is the one whose seal was checked.
+        A head is a tuple of an ``int`` and texts, kept by its value (a grant's guest and incident heads are the
+        same); only a head whose ``seq`` is an ``int`` is looked up (``True`` or ``1.0`` would compare equal).
         """
+        if type(head.seq) is not int:
+            return None
         self._own()
         with self._lock:
-            kept = self._heads.get((scope, key))
-            if kept is not None and type(head.seq) is int and kept[0] == head:
-                self._heads.move_to_end((scope, key))
-                return kept[1]
-        return None
+            kept = self._heads.get(head)
+            if kept is not None:
+                self._heads.move_to_end(head)
+            return kept
 
-    def keep_head(self, scope: Scope, key: str, head: LedgerHead, event: Grant) -> None:
-        """Keep ``event``, the grant read from (or sealed into) ``head`` of ``scope`` ``key``."""
+    def keep_head(self, head: LedgerHead, event: Grant) -> None:
+        """Keep ``event``, the grant read from (or sealed into) sealed ``head``."""
         self._own()
         with self._lock:
-            self._heads[(scope, key)] = (head, event)
-            self._heads.move_to_end((scope, key))
-            while len(self._heads) > self._limit:
-                self._heads.popitem(last=False)
+            kept = self._heads
+            kept[head] = event
+            kept.move_to_end(head)
+            while len(kept) > self._limit:
+                kept.popitem(last=False)
 
     def event(self, record: Mapping[str, object], *, position: int = 0) -> Grant:
         """The grant of stored ``record``, checked (:func:`checked_grant`) unless this very row was checked before."""
@@ -411,10 +413,10 @@ class StoreLedger:
         verified = self._verified
         if verified is None:
             return grant_of_head(secret, scope, key, head)
-        kept = verified.head(scope, key, head)
+        kept = verified.head(head)
         if kept is None:
             kept = grant_of_head(secret, scope, key, head)
-            verified.keep_head(scope, key, head, kept)
+            verified.keep_head(head, kept)
         return kept
 
     def _before(self, latest: Grant, since: dt.datetime) -> Grant | None:

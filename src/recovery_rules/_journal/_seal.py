@@ -30,7 +30,15 @@ from recovery_rules.exceptions import InvalidInputError, JournalError, JournalIn
 from ._events import GrantRow, sealed_grant_row
 from ._store import LedgerHead, Scope
 
-__all__ = ["KEY_BYTES", "check_key", "checked_ledger_key", "grant_of_head", "head_seal", "key_check", "sealed_head"]
+__all__ = [
+    "KEY_BYTES",
+    "check_key",
+    "checked_ledger_key",
+    "grant_of_head",
+    "grant_seal",
+    "key_check",
+    "sealed_head",
+]
 
 KEY_BYTES: Final = 32
 """The shortest ledger key accepted: 32 bytes (256 bits), as long as the HMAC-SHA256 it keys."""
@@ -69,32 +77,34 @@ def check_key(secret: bytes | None, stored: str | None) -> None:
         raise JournalError("the ledger_key is not the key this journal's ledger was sealed with")
 
 
-def head_seal(secret: bytes, scope: Scope, key: str, head: LedgerHead) -> str:
-    """The HMAC-SHA256 (hex) of ``head`` of ``scope`` ``key``: of every value but its seal.
+def grant_seal(secret: bytes, head: LedgerHead) -> str:
+    """The HMAC-SHA256 (hex) of the grant ``head`` names: of its seq, hash, amount, currency and ledger text.
 
-    The message is each value's text after its length (``5:guest5:10442...``): one text for one set of values,
-    whatever characters they hold.
+    The message is each value's text after its length (``1:42:64:...``): one text for one set of values, whatever
+    characters they hold. A grant's guest and incident heads carry the same seal: whose heads they are is read
+    from the sealed ledger entry (its incident, and the incident's customer), and the ledger checks that the head
+    it read is the guest's or the incident's it asked for.
     """
     seq, hash_, amount, currency, ledger, _ = head
-    seq_text = str(seq)
+    seq_text, amount, currency, ledger = str(seq), amount or "", currency or "", ledger or ""
     message = (
-        f"{len(scope)}:{scope}{len(key)}:{key}{len(seq_text)}:{seq_text}{len(hash_)}:{hash_}"
-        f"{len(amount or '')}:{amount}{len(currency or '')}:{currency}{len(ledger or '')}:{ledger}"
+        f"{len(seq_text)}:{seq_text}{len(hash_)}:{hash_}{len(amount)}:{amount}{len(currency)}:{currency}"
+        f"{len(ledger)}:{ledger}"
     )
     return hmac.digest(secret, _HEAD + message.encode(), hashlib.sha256).hex()
 
 
-def sealed_head(secret: bytes, scope: Scope, key: str, head: LedgerHead) -> LedgerHead:
-    """``head`` of ``scope`` ``key`` (a grant's seq, hash, amount, currency and ledger text, as its event stores
-    them), sealed with ``secret``."""
+def sealed_head(secret: bytes, head: LedgerHead) -> LedgerHead:
+    """``head`` (a grant's seq, hash, amount, currency and ledger text, as its event stores them) with its seal."""
     seq, hash_, amount, currency, ledger, _ = head
-    return LedgerHead(seq, hash_, amount, currency, ledger, head_seal(secret, scope, key, head))
+    return LedgerHead(seq, hash_, amount, currency, ledger, grant_seal(secret, head))
 
 
 def grant_of_head(secret: bytes, scope: Scope, key: str, head: LedgerHead) -> GrantRow:
     """The grant sealed head ``head`` of ``scope`` ``key`` names, read from the head once its seal matches.
 
     Raises :class:`~recovery_rules.JournalIntegrityError` for a head with no seal, or one that does not match.
+    (Whether it is the head of ``scope`` ``key`` is the caller's to check, from the grant's ledger entry.)
     """
     seq, hash_, amount, currency, ledger, seal = head
     if seal is None or amount is None or currency is None or ledger is None:
@@ -106,7 +116,7 @@ def grant_of_head(secret: bytes, scope: Scope, key: str, head: LedgerHead) -> Gr
     texts = (scope, key, hash_, amount, currency, ledger, seal)
     if type(seq) is not int or not all(type(text) is str for text in texts):
         raise JournalIntegrityError(seq, f"the ledger's record of this {scope}'s latest grant was edited")
-    if not hmac.compare_digest(head_seal(secret, scope, key, head), seal):
+    if not hmac.compare_digest(grant_seal(secret, head), seal):
         raise JournalIntegrityError(
             seq, f"the ledger's record of this {scope}'s latest grant does not match its seal: it was edited"
         )

@@ -48,7 +48,7 @@ class LedgerHead(NamedTuple):
 
     ``seq`` and ``hash`` name the grant event. In a journal whose ledger is sealed, the head also holds the
     grant's amount and currency, its ledger entry's canonical text and ``seal``, the HMAC of all of these
-    with the scope and key (:func:`~._seal.head_seal`); elsewhere these four are ``None``.
+    (:func:`~._seal.grant_seal`); elsewhere these four are ``None``.
     """
 
     seq: int
