@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from ._journal_backends import LEDGER_KEY
 from .reliability._hammer import Figures, Size, assert_the_limits_held, run_hammer
 from .reliability._journals import Place
 
@@ -25,9 +26,11 @@ EIGHT_THREADS = Size(processes=1, threads=8, attempts=26, guests=1)
 FOUR_PROCESSES = Size(processes=4, threads=2, attempts=26, guests=1)
 
 
-def run(tmp_path: Path, size: Size) -> Figures:
-    figures = run_hammer(Place("sqlite", str(tmp_path / "journal.sqlite3")), size, naive=False)
-    print(f"\n{figures.line(f'{size}, one SQLite file')}")
+def run(tmp_path: Path, size: Size, *, ledger_key: bytes | None = None) -> Figures:
+    place = Place("sqlite", str(tmp_path / "journal.sqlite3"), ledger_key=ledger_key)
+    figures = run_hammer(place, size, naive=False)
+    sealed = ", its ledger sealed" if ledger_key else ""
+    print(f"\n{figures.line(f'{size}, one SQLite file{sealed}')}")
     assert_the_limits_held(figures)
     return figures
 
@@ -42,3 +45,10 @@ def test_eight_threads_approving_for_one_guest(tmp_path: Path) -> None:
 
 def test_four_processes_approving_for_one_guest(tmp_path: Path) -> None:
     run(tmp_path, FOUR_PROCESSES)
+
+
+def test_four_processes_approving_for_one_guest_with_a_sealed_ledger(tmp_path: Path) -> None:
+    """The same race with the ledger sealed: each process reads the guest's totals from the sealed heads the
+    others wrote (its memo of heads, per process, never stands in for a head another process replaced)."""
+    figures = run(tmp_path, FOUR_PROCESSES, ledger_key=LEDGER_KEY)
+    assert "approved" in figures.outcomes

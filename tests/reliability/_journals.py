@@ -46,11 +46,12 @@ class Place:
     backend: str
     address: str
     schema: str = ""
+    ledger_key: bytes | None = None  # journals opened with it: their ledger sealed
 
     def open(self, *, timeout: float = 30.0) -> Journal:
         if self.backend == "sqlite":
-            return SQLiteJournal(self.address, timeout=timeout)
-        return PostgresJournal(self.address, schema=self.schema, timeout=timeout)
+            return SQLiteJournal(self.address, timeout=timeout, ledger_key=self.ledger_key)
+        return PostgresJournal(self.address, schema=self.schema, timeout=timeout, ledger_key=self.ledger_key)
 
     def __str__(self) -> str:
         return "SQLite" if self.backend == "sqlite" else "PostgreSQL"
@@ -61,6 +62,7 @@ class Wrapped(Journal):
 
     def __init__(self, inner: Journal) -> None:
         self.inner = inner
+        self._ledger_secret, self._ledger_sealed = inner._ledger_secret, inner._ledger_sealed  # seals as it would
 
     def _write(self) -> AbstractContextManager[Store]:
         return self.inner._write()

@@ -19,7 +19,10 @@ guests; in ``make test``: 3 x 4 x 12 over 3 guests (48 attempts a guest, which d
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+
+from tests._journal_backends import LEDGER_KEY
 
 from ._hammer import Size, assert_the_limits_held, run_hammer
 from ._journals import Place, size
@@ -33,6 +36,15 @@ def test_no_guest_is_granted_past_a_limit_under_the_hammer(place: Place, figure:
     assert_the_limits_held(figures)
     # Approvals until the cap, denials after it, in every interleaving; an escalation needs a staff request
     # decided while its guest's total was still under the cap, which the threads' order decides.
+    assert {"approved", "denied"} <= set(figures.outcomes) <= {"approved", "escalated", "denied"}
+
+
+def test_no_guest_is_granted_past_a_limit_with_a_sealed_ledger(place: Place, figure: Callable[[str], None]) -> None:
+    """The same hammer with the ledger sealed (``ledger_key=``): every process counts from the sealed heads."""
+    sealed = dataclasses.replace(place, ledger_key=LEDGER_KEY)
+    figures = run_hammer(sealed, SIZE, naive=False)
+    figure(figures.line(f"{place}, its ledger sealed, {SIZE}"))
+    assert_the_limits_held(figures)
     assert {"approved", "denied"} <= set(figures.outcomes) <= {"approved", "escalated", "denied"}
 
 
