@@ -520,3 +520,96 @@ def test_a_journal_of_schema_3_opens_upgraded_and_is_sealed_by_seal_ledger(
     case = Case.load(keyed, policy, "20261123-10442/4")
     assert case.granted == Money("50.00", "USD")
     assert keyed.verify(expected_head=SCHEMA_3_HEAD).ok
+
+
+# -- verify(): a sealed journal's heads are checked too ----------------------------------------------------------
+
+
+def _rewrite_tail(harness: Harness, seq: int, last: int, change: Callable[[dict[str, Any]], None]) -> None:
+    """Change event ``seq`` and give it and every event after it, to ``last``, the hashes of a chain written so."""
+    prev = harness.record(seq - 1)["hash"] if seq > 1 else "0" * 64
+    for position in range(seq, last + 1):
+        record = harness.record(position)
+        if position == seq:
+            change(record)
+        record["prev"] = prev
+        record["hash"] = prev = rehash(record)
+        harness.put(position, record)
+
+
+def _lower_the_grant(record: dict[str, Any]) -> None:
+    record["grant"] = {"amount": "0.01", "currency": "USD"}
+
+
+def _note(journal: Journal, minutes: int) -> None:
+    number = CASES["other guest"]
+    version = journal.version(number)
+    at = T0 + dt.timedelta(minutes=minutes)
+    note = Draft(kind="noted", state="noted", actor="staff", at=at)
+    journal.append(number, note, expected_version=version, key=f"note-{version}", request={})
+
+
+@pytest.mark.parametrize("name", sorted(BACKENDS))
+def test_verify_finds_a_tail_rewritten_with_its_hashes_computed_again_through_the_sealed_heads(name: str) -> None:
+    """The chain alone cannot see a tail rewritten with every hash computed again (without a saved head); a
+    sealed head still names the grant as it was, so verify() finds the first one that no longer matches."""
+    with tempfile.TemporaryDirectory() as folder:
+        plain, sealed = BACKENDS[name](Path(folder) / "plain"), SEALED[name](Path(folder) / "sealed")
+        for harness in (plain, sealed):
+            (Path(folder) / ("plain" if harness is plain else "sealed")).mkdir(exist_ok=True)
+        try:
+            for harness in (plain, sealed):
+                journal = two_grants(harness)
+                _note(journal, 40)
+                _note(journal, 50)  # the tail: the guest's latest grant (4), then two notes (5, 6)
+                assert journal.verify().ok
+                _rewrite_tail(harness, 4, 6, _lower_the_grant)
+            assert plain.journal().verify().ok  # the chain is whole: only a saved head would tell
+            checked = sealed.journal().verify()
+            assert not checked.ok
+            assert (checked.first_bad, checked.count) == (4, 3)
+            assert checked.head == ChainHead(count=3, hash=str(sealed.record(3)["hash"]))
+            assert checked.problem is not None
+            assert "sealed ledger head" in checked.problem
+            assert sealed.journal().verify(resume_from=checked.head).first_bad == 4  # resumed before it: found too
+        finally:
+            plain.close()
+            sealed.close()
+
+
+def test_verify_of_a_sealed_journal_finds_a_moved_head_and_a_cut_tail(tmp_path: Path) -> None:
+    harness = SEALED["sqlite"](tmp_path)
+    try:
+        journal = two_grants(harness)
+        append(journal, Grant("other guest", 35, "25.00"))  # events 5 and 6
+        assert journal.verify().ok
+        other = _head(harness, "guest", "555")
+        mine = _head(harness, "guest", GUEST)
+        harness.set_head("guest", GUEST, other)  # another guest's head in this guest's place
+        checked = harness.journal().verify()
+        assert (checked.ok, checked.first_bad) == (False, 6)
+        assert "names another's grant" in str(checked.problem)
+        harness.set_head("guest", GUEST, mine)
+        assert harness.journal().verify().ok
+        harness.delete(6)
+        harness.delete(5)  # the tail cut off: the other guest's heads name a grant no longer there
+        checked = harness.journal().verify()
+        assert (checked.ok, checked.first_bad, checked.count) == (False, 5, 4)
+        assert "tail was cut off" in str(checked.problem)
+        assert (
+            harness.journal().verify(resume_from=ChainHead(count=4, hash=str(harness.record(4)["hash"]))).first_bad == 5
+        )
+    finally:
+        harness.close()
+
+
+def test_verify_without_the_key_checks_the_chain_only(tmp_path: Path) -> None:
+    harness = SEALED["sqlite"](tmp_path)
+    try:
+        journal = two_grants(harness)
+        harness.set_head("guest", GUEST, (2, "f" * 64))  # a head naming a grant that is not there, unsealed
+        assert not journal.verify().ok  # with the key: the head names no such grant
+        with SQLiteJournal(harness.path) as keyless:  # type: ignore[attr-defined]  # a SQLiteHarness
+            assert keyless.verify().ok  # the chain is intact; the heads need the key to be checked
+    finally:
+        harness.close()

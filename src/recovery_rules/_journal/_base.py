@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import hmac
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from types import TracebackType
@@ -24,7 +26,7 @@ from typing import Final, Self, TypeAlias
 from pydantic import TypeAdapter, ValidationError
 
 from recovery_rules._values._base import Identifier, check_employee, problems_from
-from recovery_rules._values._models import MAX_SEQUENCE, ComplaintNumber
+from recovery_rules._values._models import MAX_SEQUENCE, ComplaintNumber, canonical_number
 from recovery_rules._values._money import Money
 from recovery_rules._values._time import Window
 from recovery_rules.exceptions import (
@@ -40,7 +42,7 @@ from ._canonical import GENESIS, JSONValue, canonical_time, digest
 from ._events import BulkEntry, CaseSummary, ChainHead, Draft, Event, IdempotencyKey, Verification, ledger_text
 from ._ledger import Ledger, StoreLedger, VerifiedGrants
 from ._privacy import ERASED, Erasure, KeyRing, key_ids, keyed_digest, open_data, personal_texts, seal_data
-from ._seal import check_key, checked_ledger_key, key_check, sealed_head
+from ._seal import check_key, checked_ledger_key, grant_seal, key_check, sealed_head
 from ._store import NUMBERS_A_QUERY, CaseHead, LedgerHead, Record, Scope, Store
 from ._verify import ChainCheck
 
@@ -662,6 +664,12 @@ class Journal(abc.ABC):
         that hash. A nightly check then costs the day's events, not the whole
         journal. The check streams the events: its memory stays the same
         whatever the journal's size.
+
+        Opened with its ledger key, a sealed journal's heads are checked too
+        (a page at a time): each seal must match, and each head must name the
+        event at its position with that event's hash. A tail rewritten with
+        every hash computed again is then found at its first grant that is a
+        guest's or an incident's latest, without a saved head.
         """
         for name, head in (("expected_head", expected_head), ("resume_from", resume_from)):
             if head is not None and not isinstance(head, ChainHead):
@@ -688,7 +696,44 @@ class Journal(abc.ABC):
             for position, row in enumerate(rows, start=first):
                 if not check.feed_row(position, row):
                     break
-        return check.result()
+        result = check.result()
+        if result.ok and self._ledger_secret is not None:
+            return self._sealed_heads_checked(result, self._ledger_secret, after=first - 1) or result
+        return result
+
+    def _sealed_heads_checked(self, checked: Verification, secret: bytes, *, after: int) -> Verification | None:
+        """The failure to report, if a sealed ledger head naming an event after position ``after`` is wrong.
+
+        Each head's seal must match, the head must be its guest's or its incident's (as its sealed entry says),
+        and the event at its position must be there with the hash it names. A journal whose tail was rewritten
+        with every hash computed again is whole as a chain; its sealed heads still name the grants as they were,
+        so the first head that no longer matches is the first bad event. The heads are read a page at a time.
+        """
+        first_bad: tuple[int, str] | None = None
+        where: tuple[Scope, str] | None = None
+        while True:
+            with self._read() as store:
+                page = store.ledger_heads_page(where, _HEADS_A_PAGE)
+                for scope, key, head, stored_hash in page:
+                    if head.seq <= after:
+                        continue
+                    problem = _sealed_head_problem(secret, scope, key, head, stored_hash)
+                    if problem is not None and (first_bad is None or head.seq < first_bad[0]):
+                        first_bad = (head.seq, problem)
+            if len(page) < _HEADS_A_PAGE:
+                break
+            where = page[-1][:2]
+        if first_bad is None:
+            return None
+        seq, problem = first_bad
+        if seq > checked.count:  # the grant the head names is not in the journal: its tail was cut off
+            return checked.model_copy(update={"ok": False, "first_bad": checked.count + 1, "problem": problem})
+        with self._read() as store:
+            before = store.record_at(seq - 1) if seq > 1 else None
+        last = GENESIS if before is None else str(before.get("hash"))
+        return Verification(
+            ok=False, count=seq - 1, head=ChainHead(count=seq - 1, hash=last), first_bad=seq, problem=problem
+        )
 
     def _resumed(self, head: ChainHead) -> tuple[tuple[int, str, str] | None, Verification | None]:
         """Where a check resumed from ``head`` starts: its count and last two hashes; or the failure to report."""
@@ -790,3 +835,37 @@ def _sealed_head(secret: bytes, record: Mapping[str, object], event: Event) -> L
     if not isinstance(grant, dict) or not isinstance(ledger, str):  # pragma: no cover - a grant's stored record
         raise JournalError("a grant's record lacks its amount or its ledger entry")
     return sealed_head(secret, LedgerHead(event.seq, event.hash, str(grant["amount"]), str(grant["currency"]), ledger))
+
+
+_HEADS_A_PAGE: Final = 1000
+"""How many ledger heads :meth:`Journal.verify` reads at a time from a sealed journal."""
+
+
+def _sealed_head_problem(
+    secret: bytes, scope: Scope, key: str, head: LedgerHead, stored_hash: str | None
+) -> str | None:
+    """What is wrong with sealed ``head`` of ``scope`` ``key``, the event at whose position has ``stored_hash``.
+
+    Its seal must match (then the journal wrote its values: they are not parsed again), its sealed entry's
+    incident must be this head's incident, or that incident's customer this head's guest, and the event at its
+    position must have the hash it names.
+    """
+    seal = head.seal
+    if seal is None or type(head.seq) is not int or not hmac.compare_digest(grant_seal(secret, head), seal):
+        return f"the ledger's head of this {scope} does not match its seal: it was edited or written without the key"
+    found = _INCIDENT.search(head.ledger or "")
+    incident = "" if found is None else found[1]
+    number = canonical_number(incident)
+    if number is None or key != (number.customer_id if scope == "guest" else incident):
+        return f"the ledger's head of this {scope} names another's grant: it was moved"
+    if stored_hash is None:
+        return (
+            f"the journal ends before the grant its sealed ledger head names (event {head.seq}): its tail was cut off"
+        )
+    if stored_hash != head.hash:
+        return "it is not the grant its sealed ledger head names: the event was rewritten, its hash computed again"
+    return None
+
+
+_INCIDENT: Final = re.compile(r'"incident":"([^"]*)"')
+"""Where a ledger entry's text names its incident."""

@@ -211,6 +211,18 @@ class _MemoryStore(Store):
     def ledger_head_keys(self) -> list[tuple[Scope, str]]:
         return list(self._journal._heads)
 
+    def ledger_heads_page(
+        self, after: tuple[Scope, str] | None, limit: int
+    ) -> list[tuple[Scope, str, LedgerHead, str | None]]:
+        heads, records = self._journal._heads, self._journal._records
+        keys = sorted(where for where in heads if after is None or where > after)[:limit]
+        page = []
+        for scope, key in keys:
+            head = heads[(scope, key)]
+            stored = records[head.seq - 1] if type(head.seq) is int and 1 <= head.seq <= len(records) else None
+            page.append((scope, key, head, None if stored is None else str(stored["hash"])))
+        return page
+
     def case_heads(
         self, *, callback_before: str | None = None, opened_since: str | None = None, opened_until: str | None = None
     ) -> list[CaseHead]:

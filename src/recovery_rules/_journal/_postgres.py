@@ -719,6 +719,19 @@ class _PostgresStore(SQLKeys, Store):
     def has_ledger_heads(self) -> bool:
         return self._one(self._sql.ledger_head_keys + " LIMIT 1", ()) is not None
 
+    def ledger_heads_page(
+        self, after: tuple[Scope, str] | None, limit: int
+    ) -> list[tuple[Scope, str, LedgerHead, str | None]]:
+        where, values = ("", (limit,)) if after is None else (" WHERE (h.scope, h.key) > (%s, %s)", (*after, limit))
+        schema = self._sql.schema
+        statement = (
+            "SELECT h.scope, h.key, h.seq, h.hash, h.grant_amount, h.grant_currency, h.ledger, h.seal, "  # noqa: S608
+            f"e.hash AS event_hash FROM {schema}.ledger_heads h LEFT JOIN {schema}.events e ON e.seq = h.seq{where} "
+            "ORDER BY h.scope, h.key LIMIT %s"
+        )
+        rows = self._connection.execute(statement, values).fetchall()
+        return [(row["scope"], row["key"], LedgerHead(*list(row.values())[2:8]), row["event_hash"]) for row in rows]
+
     # -- many at once (append_many): executemany sends each list in one pipeline ---------------------------------------
     def keys_taken(self, keys: Sequence[str]) -> set[str]:
         rows = self._connection.execute(self._sql.keys_taken, (list(keys),)).fetchall()

@@ -157,6 +157,10 @@ _BEFORE: Final = (
 _NEXT: Final = _SELECT + " WHERE customer_id = ? AND grant_amount IS NOT NULL AND seq > ? ORDER BY seq LIMIT 1"
 _HEAD_COLUMNS: Final = "seq, hash, grant_amount, grant_currency, ledger, seal"
 _SET_HEAD: Final = f"INSERT OR REPLACE INTO ledger_heads (scope, key, {_HEAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608 - constants only
+_HEADS_PAGE: Final = (
+    "SELECT h.scope, h.key, h.seq, h.hash, h.grant_amount, h.grant_currency, h.ledger, h.seal, e.hash "
+    "FROM ledger_heads h LEFT JOIN events e ON e.seq = h.seq{where} ORDER BY h.scope, h.key LIMIT ?"
+)
 _GET_HEAD: Final = f"SELECT {_HEAD_COLUMNS} FROM ledger_heads WHERE scope = ? AND key = ?"  # noqa: S608 - as above
 _KEYS: Final = KeyStatements("", "?", blob="BLOB")
 _KEYS.customer = _SELECT + " WHERE customer_id = ? ORDER BY seq"
@@ -544,6 +548,13 @@ class _SQLiteStore(SQLKeys, Store):
 
     def has_ledger_heads(self) -> bool:
         return self._one("SELECT 1 FROM ledger_heads LIMIT 1", ()) is not None
+
+    def ledger_heads_page(
+        self, after: tuple[Scope, str] | None, limit: int
+    ) -> list[tuple[Scope, str, LedgerHead, str | None]]:
+        where, values = ("", (limit,)) if after is None else (" WHERE (h.scope, h.key) > (?, ?)", (*after, limit))
+        rows = self._connection.execute(_HEADS_PAGE.format(where=where), values).fetchall()
+        return [(row[0], row[1], LedgerHead(*tuple(row)[2:8]), row[8]) for row in rows]
 
     # -- many at once (append_many) -----------------------------------------------
     def keys_taken(self, keys: Sequence[str]) -> set[str]:

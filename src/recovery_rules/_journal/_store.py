@@ -150,6 +150,14 @@ class Store(abc.ABC):
         """The scope and key of every ledger head."""
         raise JournalError("this journal cannot list its ledger's heads")
 
+    def ledger_heads_page(
+        self, after: tuple[Scope, str] | None, limit: int
+    ) -> list[tuple[Scope, str, LedgerHead, str | None]]:
+        """Up to ``limit`` ledger heads, in order of scope and key, from the one after ``after`` (the first if
+        ``None``), each with the hash of the event stored at its position (``None``: no event there).
+        :meth:`Journal.verify` reads a sealed journal's heads so, a page at a time, in flat memory."""
+        raise JournalError("this journal cannot list its ledger's heads")
+
     def has_ledger_heads(self) -> bool:
         """Whether the journal has any ledger head (any grant counted by the ledger)."""
         return bool(self.ledger_head_keys())
