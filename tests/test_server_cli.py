@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("fastapi", reason="the decision service needs the server extra, which dev installs")
 
-from recovery_rules import InvalidInputError, SQLiteJournal, presets
-from recovery_rules.server import Settings, Tokens, app_from_environment, load_policy, open_journal
+from fastapi.testclient import TestClient
+
+from recovery_rules import InvalidInputError, JournalError, SQLiteJournal, presets
+from recovery_rules.server import (
+    Settings,
+    Tokens,
+    app_from_environment,
+    load_ledger_key,
+    load_policy,
+    open_journal,
+)
 from recovery_rules.server._run import demo_tokens
 
 from ._cli import run
+from ._server import complaint, serve, walk
 
 
 def test_mint_token_adds_the_hash_to_the_token_file_and_prints_the_token(
@@ -136,3 +147,82 @@ def test_serve_makes_no_json_token_file_of_its_own(capsys: pytest.CaptureFixture
     assert result.code == 2
     assert "--mint-token" in result.err
     assert not path.exists()
+
+
+# -- a journal whose ledger is sealed: the service holds its key -----------------------------------------------------
+
+
+def _key_file(folder: Path, text: str) -> Path:
+    path = folder / "ledger.key"
+    path.write_text(text, encoding="ascii")
+    return path
+
+
+def test_the_ledger_key_file_is_read_as_hexadecimal_text(tmp_path: Path) -> None:
+    key = secrets.token_bytes(32)
+    assert load_ledger_key(_key_file(tmp_path, key.hex() + "\n")) == key
+    for text, message in [
+        ("not hexadecimal", "hexadecimal text"),
+        ("ab" * 16, "at least 32 bytes"),
+        ("ab" * 600, "the most"),
+    ]:
+        with pytest.raises(InvalidInputError, match=message) as caught:
+            load_ledger_key(_key_file(tmp_path, text))
+        assert "ab" * 16 not in str(caught.value)  # no key, or what looks like one, in the message
+    with pytest.raises(InvalidInputError, match="ledger_key_file"):
+        load_ledger_key(tmp_path)  # a directory
+
+
+def test_a_service_with_the_key_grants_in_a_sealed_journal_and_one_without_it_cannot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = secrets.token_bytes(32)
+    key_file = _key_file(tmp_path, key.hex())
+    tokens = tmp_path / "tokens.toml"
+    made = demo_tokens(tokens, presets.ritz_carlton())
+    staff = next(token for _, level, token in made if level == "staff")
+    address = f"sqlite:{tmp_path / 'cases.sqlite3'}"
+    settings = Settings(policy="ritz-carlton", journal=address, tokens=str(tokens), ledger_key_file=str(key_file))
+    assert Settings.from_environment(settings.to_environment()) == settings
+    for name, value in settings.to_environment().items():
+        monkeypatch.setenv(name, value)
+    app = app_from_environment()
+    journal = app.state.service.journal
+    assert journal.ledger_sealed
+    client = TestClient(app)
+    auth = {"Authorization": f"Bearer {staff}"}
+    opened = client.post("/v1/cases", json={"complaint": complaint("100.00")}, headers=auth)
+    assert opened.status_code == 201, opened.json()
+    number = opened.json()["complaint_number"]
+    for step in ("listen", "apologize", "ask_preferred_solution", "decide"):
+        answer = client.post(f"/v1/cases/{number}/{step}", headers=auth)
+        assert answer.status_code == 200, (step, answer.json())
+    assert answer.json()["case"]["granted"] == {"amount": "100.00", "currency": "USD"}  # recorded, sealed
+    journal.close()
+    keyless = serve(journal=open_journal(address))  # the journal is sealed: without the key, it grants nothing
+    assert keyless.journal.ledger_sealed
+    number = keyless.post("/v1/cases", json={"complaint": complaint("100.00")}).json()["complaint_number"]
+    walk(keyless, number, [("listen", "staff"), ("apologize", "staff"), ("ask_preferred_solution", "staff")])
+    refused = keyless.post(f"/v1/cases/{number}/decide")
+    assert refused.status_code == 503
+    assert "open it with its ledger_key" in refused.json()["detail"]
+    keyless.journal.close()
+    with pytest.raises(JournalError, match="not the key"):
+        open_journal(address, ledger_key=secrets.token_bytes(32))
+
+
+def test_serve_refuses_a_bad_key_file_or_another_key_before_it_serves(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    address = f"sqlite:{tmp_path / 'cases.sqlite3'}"
+    with open_journal(address, ledger_key=secrets.token_bytes(32)):
+        pass  # sealed with a key the service does not have
+    common = ["serve", "--policy", "ritz-carlton", "--journal", address, "--tokens", str(tmp_path / "t.toml")]
+    result = run(capsys, *common, "--ledger-key-file", str(_key_file(tmp_path, "zz")))
+    assert result.code == 2
+    assert "--ledger-key-file" in result.err
+    assert "hexadecimal" in result.err
+    result = run(capsys, *common, "--ledger-key-file", str(_key_file(tmp_path, secrets.token_hex(32))))
+    assert result.code == 2
+    assert "not the key this journal's ledger was sealed with" in result.err
+    assert not (tmp_path / "t.toml").exists()

@@ -23,7 +23,7 @@ from ._deps import CurrentEmployee, CurrentService, current_employee, current_se
 from ._problems import ApiProblem, FieldProblem, ProblemDetails
 from ._run import add_token, demo_tokens, run
 from ._service import ReloadResult, Service
-from ._settings import Settings, load_policy, open_journal
+from ._settings import Settings, load_ledger_key, load_policy, open_journal
 
 __all__ = [
     "ApiProblem",
@@ -43,6 +43,7 @@ __all__ = [
     "current_service",
     "demo_tokens",
     "hash_token",
+    "load_ledger_key",
     "load_policy",
     "mint_token",
     "open_journal",

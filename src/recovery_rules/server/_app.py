@@ -39,7 +39,7 @@ from ._auth import Tokens
 from ._observe import DecisionLog
 from ._problems import ApiProblem, FieldProblem, field_problem, problem_response
 from ._service import LOG, Clock, Service
-from ._settings import Settings, load_policy, open_journal
+from ._settings import Settings, load_ledger_key, load_policy, open_journal
 
 __all__ = ["app_from_environment", "create_app", "openapi_document"]
 
@@ -182,9 +182,10 @@ def app_from_environment() -> FastAPI:
         # start, so uvicorn keeps the old workers, which keep serving the old policy.
         logging.getLogger(LOG).error("policy reload refused; this worker does not start: %s", error)
         raise SystemExit(3) from None
+    ledger_key = load_ledger_key(settings.ledger_key_file) if settings.ledger_key_file else None
     return create_app(
         policy,
-        open_journal(settings.journal),
+        open_journal(settings.journal, ledger_key=ledger_key),
         Tokens.from_file(settings.tokens),
         policy_source=settings.policy,
         tokens_source=settings.tokens,

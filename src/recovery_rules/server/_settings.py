@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Final
 
 from recovery_rules import InvalidInputError, Journal, Policy, PostgresJournal, Problem, SQLiteJournal, presets
+from recovery_rules._journal._seal import KEY_BYTES
+from recovery_rules.files import read_regular_file
 
-__all__ = ["ENVIRONMENT", "Settings", "load_policy", "open_journal"]
+__all__ = ["ENVIRONMENT", "Settings", "load_ledger_key", "load_policy", "open_journal"]
 
 ENVIRONMENT: Final = {
     "policy": "RECOVERY_RULES_POLICY",
@@ -24,6 +26,7 @@ ENVIRONMENT: Final = {
     "watch_policy": "RECOVERY_RULES_WATCH_POLICY",
     "decision_log": "RECOVERY_RULES_DECISION_LOG",
     "allow_origins": "RECOVERY_RULES_ALLOW_ORIGINS",
+    "ledger_key_file": "RECOVERY_RULES_LEDGER_KEY_FILE",
 }
 """The environment variable of each setting."""
 
@@ -46,6 +49,7 @@ class Settings:
     watch_policy: bool = False
     decision_log: str = "-"
     allow_origins: tuple[str, ...] = ()
+    ledger_key_file: str = ""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -67,6 +71,7 @@ class Settings:
             allow_origins=tuple(
                 origin for origin in environ.get(ENVIRONMENT["allow_origins"], "").split(" ") if origin
             ),
+            ledger_key_file=environ.get(ENVIRONMENT["ledger_key_file"], ""),
         )
 
     def to_environment(self) -> dict[str, str]:
@@ -78,6 +83,7 @@ class Settings:
             ENVIRONMENT["watch_policy"]: "1" if self.watch_policy else "0",
             ENVIRONMENT["decision_log"]: self.decision_log,
             ENVIRONMENT["allow_origins"]: " ".join(self.allow_origins),
+            ENVIRONMENT["ledger_key_file"]: self.ledger_key_file,
         }
 
 
@@ -98,19 +104,50 @@ def load_policy(source: str) -> Policy:
     return presets.load(source) if is_preset(source) else Policy.from_file(source)
 
 
-def open_journal(address: str) -> Journal:
-    """The journal ``address`` names: ``sqlite:PATH`` or ``postgresql://...`` (``postgres://`` too)."""
+def open_journal(address: str, *, ledger_key: bytes | None = None) -> Journal:
+    """The journal ``address`` names: ``sqlite:PATH`` or ``postgresql://...`` (``postgres://`` too), opened with
+    ``ledger_key`` if given (a journal whose ledger is sealed needs it to record grants)."""
     if address.startswith("sqlite:"):
         path = address.removeprefix("sqlite:").removeprefix("//")
         if not path:
             raise InvalidInputError.at(
                 "service settings", "journal", "sqlite: needs a path, as in sqlite:cases.sqlite3"
             )
-        return SQLiteJournal(path)
+        return SQLiteJournal(path, ledger_key=ledger_key)
     if address.startswith(("postgresql://", "postgres://")):
-        return PostgresJournal(address)
+        return PostgresJournal(address, ledger_key=ledger_key)
     raise InvalidInputError.at(
         "service settings",
         "journal",
         "must be sqlite:PATH (sqlite:cases.sqlite3) or a PostgreSQL URL (postgresql://app@db.example/hotel)",
     )
+
+
+_KEY_FILE_LIMIT: Final = 1024
+"""The most a ledger key file is read of: a key is 64 hexadecimal digits or a few more."""
+
+
+def load_ledger_key(path: str | os.PathLike[str]) -> bytes:
+    """The ledger key in file ``path``: hexadecimal text (``secrets.token_hex(32)``, 64 digits or more), spaces
+    and line ends around it ignored. Raises :class:`~recovery_rules.InvalidInputError` saying what is wrong; the
+    key itself never appears in a message."""
+    try:
+        text = read_regular_file(path, limit=_KEY_FILE_LIMIT)
+    except InvalidInputError as error:
+        raise InvalidInputError.at(
+            "service settings", "ledger_key_file", f"{path}: {error.problems[0].message}"
+        ) from None
+    try:
+        key = bytes.fromhex(text.decode("ascii").strip())
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidInputError.at(
+            "service settings",
+            "ledger_key_file",
+            f"{path} must hold the key as hexadecimal text, as python -c 'import secrets; "
+            "print(secrets.token_hex(32))' writes it",
+        ) from None
+    if len(key) < KEY_BYTES:
+        raise InvalidInputError.at(
+            "service settings", "ledger_key_file", f"the key in {path} must be at least {KEY_BYTES} bytes long"
+        )
+    return key

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from recovery_rules import InvalidInputError, MissingDependencyError, Policy, PolicyError
+from recovery_rules import InvalidInputError, JournalError, MissingDependencyError, Policy, PolicyError
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
 
@@ -49,6 +49,14 @@ __all__ = ["command"]
     help="A web origin (https://desk.example.com) whose pages may call the API from a browser (CORS); repeatable.",
 )
 @click.option(
+    "--ledger-key-file",
+    metavar="FILE",
+    default="",
+    help="A file holding the journal's ledger key as hexadecimal text (python -c 'import secrets; "
+    "print(secrets.token_hex(32))'): seals the ledger of a new journal, and is needed to record grants in a "
+    "journal whose ledger is sealed.",
+)
+@click.option(
     "--mint-token",
     nargs=2,
     metavar="EMPLOYEE LEVEL",
@@ -66,6 +74,7 @@ def command(
     watch_policy: bool,
     decision_log: str,
     allow_origins: tuple[str, ...],
+    ledger_key_file: str,
     mint_token: tuple[str, str] | None,
 ) -> int:
     """Serve the decision service: the versioned JSON API under /v1 (OpenAPI at /v1/openapi.json).
@@ -94,10 +103,19 @@ def command(
         raise click.UsageError(f"serve needs {' and '.join(missing)}")
     if policy is None or journal is None or loaded is None:  # checked just above; this tells the type checker
         raise click.UsageError("serve needs --policy and --journal")
+    ledger_key = None
+    if ledger_key_file:
+        try:
+            ledger_key = server.load_ledger_key(ledger_key_file)
+        except InvalidInputError as error:
+            raise CliInputError(f"--ledger-key-file: {error.problems[0].message}") from None
     try:
-        server.open_journal(journal).close()  # a bad address or an unreadable file fails here, not in a worker
+        # A bad address, an unreadable file or another ledger key fails here, not in a worker.
+        server.open_journal(journal, ledger_key=ledger_key).close()
     except InvalidInputError as error:
         raise CliInputError(f"--journal: {error.problems[0].message}") from None
+    except JournalError as error:
+        raise CliInputError(f"--journal: {error}") from None
     token_file = Path(tokens)
     if not token_file.exists():
         if token_file.suffix == ".json":
@@ -119,6 +137,7 @@ def command(
         watch_policy=watch_policy,
         decision_log=decision_log,
         allow_origins=tuple(allow_origins),
+        ledger_key_file=str(Path(ledger_key_file).resolve()) if ledger_key_file else "",
     )
     server.run(settings, host=host, port=port, workers=workers)
     return ExitCode.OK
