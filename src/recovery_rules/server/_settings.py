@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Final
 
 from recovery_rules import InvalidInputError, Journal, Policy, PostgresJournal, Problem, SQLiteJournal, presets
-from recovery_rules._journal._seal import KEY_BYTES
 from recovery_rules.files import read_regular_file
 
 __all__ = ["ENVIRONMENT", "Settings", "load_ledger_key", "load_policy", "open_journal"]
@@ -130,7 +129,7 @@ _KEY_FILE_LIMIT: Final = 1024
 def load_ledger_key(path: str | os.PathLike[str]) -> bytes:
     """The ledger key in file ``path``: hexadecimal text (``secrets.token_hex(32)``, 64 digits or more), spaces
     and line ends around it ignored. Raises :class:`~recovery_rules.InvalidInputError` saying what is wrong; the
-    key itself never appears in a message."""
+    key itself never appears in a message. (The journal refuses a key shorter than 32 bytes when it opens.)"""
     try:
         text = read_regular_file(path, limit=_KEY_FILE_LIMIT)
     except InvalidInputError as error:
@@ -146,8 +145,4 @@ def load_ledger_key(path: str | os.PathLike[str]) -> bytes:
             f"{path} must hold the key as hexadecimal text, as python -c 'import secrets; "
             "print(secrets.token_hex(32))' writes it",
         ) from None
-    if len(key) < KEY_BYTES:
-        raise InvalidInputError.at(
-            "service settings", "ledger_key_file", f"the key in {path} must be at least {KEY_BYTES} bytes long"
-        )
     return key

@@ -113,7 +113,9 @@ def command(
         # A bad address, an unreadable file or another ledger key fails here, not in a worker.
         server.open_journal(journal, ledger_key=ledger_key).close()
     except InvalidInputError as error:
-        raise CliInputError(f"--journal: {error.problems[0].message}") from None
+        problem = error.problems[0]
+        option = "--ledger-key-file" if problem.location == "ledger_key" else "--journal"
+        raise CliInputError(f"{option}: {problem.message}") from None
     except JournalError as error:
         raise CliInputError(f"--journal: {error}") from None
     token_file = Path(tokens)
