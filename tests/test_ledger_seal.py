@@ -334,11 +334,16 @@ def test_seal_ledger_seals_every_head_after_checking_the_journal(tmp_path: Path,
 
 def keyed(harness: Harness) -> Journal:
     """A journal over ``harness``'s storage, opened with the ledger key (closed with the harness)."""
+    return keyed_with(harness, LEDGER_KEY)
+
+
+def keyed_with(harness: Harness, key: bytes) -> Journal:
+    """A journal over ``harness``'s storage, opened with ``key`` (closed with the harness)."""
     if isinstance(harness, SQLiteHarness):
-        journal: Journal = SQLiteJournal(harness.path, ledger_key=LEDGER_KEY)
+        journal: Journal = SQLiteJournal(harness.path, ledger_key=key)
     else:
         assert isinstance(harness, PostgresHarness)
-        journal = PostgresJournal(harness.dsn, schema=harness.schema, ledger_key=LEDGER_KEY)
+        journal = PostgresJournal(harness.dsn, schema=harness.schema, ledger_key=key)
     harness._journals.append(journal)  # type: ignore[arg-type]  # of the harness's own kind
     return journal
 
@@ -611,5 +616,46 @@ def test_verify_without_the_key_checks_the_chain_only(tmp_path: Path) -> None:
         assert not journal.verify().ok  # with the key: the head names no such grant
         with SQLiteJournal(harness.path) as keyless:  # type: ignore[attr-defined]  # a SQLiteHarness
             assert keyless.verify().ok  # the chain is intact; the heads need the key to be checked
+    finally:
+        harness.close()
+
+
+# -- a new key -------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(SEALED))
+def test_rotate_ledger_key_seals_every_head_with_the_new_key(tmp_path: Path, name: str) -> None:
+    harness = SEALED[name](tmp_path)
+    try:
+        journal = two_grants(harness)
+        append(journal, Grant("other guest", 35, "25.00"))
+        before = {window: ledger(journal, window, NOW) for window in WINDOWS}
+        seals = _head(harness, "guest", GUEST)[5]
+        new_key = secrets.token_bytes(32)
+        assert journal.rotate_ledger_key(new_key, expected_head=journal.head()) == 4  # two guests, two incidents
+        assert _head(harness, "guest", GUEST)[5] != seals
+        assert {window: ledger(journal, window, NOW) for window in WINDOWS} == before
+        assert journal.verify().ok
+        append(journal, Grant("first", 40, "1.00"))  # this object grants with the new key
+        if name != "memory":
+            with pytest.raises(JournalError, match="not the key"):
+                keyed(harness)  # the old key
+            again = keyed_with(harness, new_key)
+            assert ledger(again, "day", NOW) == before["day"] + Money("1.00", "USD")
+            assert again.verify().ok
+    finally:
+        harness.close()
+
+
+def test_rotate_ledger_key_refuses_a_tampered_head_and_changes_nothing(tmp_path: Path) -> None:
+    harness = SEALED["sqlite"](tmp_path)
+    try:
+        journal = two_grants(harness)
+        _edit_head(harness, 4, lambda text: text.replace('"150.00"', '"149.00"'))
+        with pytest.raises(JournalIntegrityError):
+            journal.rotate_ledger_key(secrets.token_bytes(32))
+        keyed(harness)  # still sealed with the old key
+        with SQLiteJournal(harness.path) as keyless, pytest.raises(JournalError, match="current ledger_key"):  # type: ignore[attr-defined]
+            keyless.rotate_ledger_key(secrets.token_bytes(32))
     finally:
         harness.close()

@@ -75,7 +75,7 @@ class Journal(abc.ABC):
     :meth:`events`, :meth:`iter_events`, :meth:`find`, :meth:`version`,
     :meth:`head`, :meth:`granted`, :meth:`cases`, :meth:`overdue_callbacks`.
     Proving: :meth:`verify`. Sealing the ledger with a key: :meth:`seal_ledger`,
-    :attr:`ledger_sealed` (and each backend's ``ledger_key=``).
+    :meth:`rotate_ledger_key`, :attr:`ledger_sealed` (and each backend's ``ledger_key=``).
 
     Every backend takes ``clock`` (a function giving the time now; the system
     clock by default) and ``max_ahead``: a step dated more than that ahead of
@@ -389,22 +389,58 @@ class Journal(abc.ABC):
             if stored is not None:
                 self._ledger_secret, self._ledger_sealed = secret, True
                 return 0
-            ledger = StoreLedger(store)  # each latest grant read as a ledger without a key reads it: row-checked
-            sealed: list[tuple[Scope, str, LedgerHead]] = []
-            for scope, key in store.ledger_head_keys():
-                event = ledger.latest(scope, key)
-                if (
-                    event is None or event.grant is None or event.ledger is None
-                ):  # pragma: no cover - a head names a grant
-                    raise JournalIntegrityError(0, f"the ledger's head of {scope} {key!r} names no grant")
-                values = LedgerHead(
-                    event.seq, event.hash, str(event.grant.amount), event.grant.currency, ledger_text(event.ledger)
-                )
-                sealed.append((scope, key, sealed_head(secret, values)))
-            store.set_ledger_heads(sealed)
+
+            def sealed(page: list[tuple[Scope, str, LedgerHead, str | None]]) -> list[tuple[Scope, str, LedgerHead]]:
+                ledger = StoreLedger(store)  # each latest grant read as a ledger without a key reads it: row-checked
+                heads = []
+                for scope, key, _, _ in page:
+                    event = ledger.latest(scope, key)
+                    if event is None or event.grant is None or event.ledger is None:  # pragma: no cover - a grant
+                        raise JournalIntegrityError(0, f"the ledger's head of {scope} {key!r} names no grant")
+                    grant, text = event.grant, ledger_text(event.ledger)
+                    values = LedgerHead(event.seq, event.hash, str(grant.amount), grant.currency, text)
+                    heads.append((scope, key, sealed_head(secret, values)))
+                return heads
+
+            count = _rewrite_heads(store, sealed)
             store.set_ledger_key_check(key_check(secret))
         self._ledger_secret, self._ledger_sealed = secret, True
-        return len(sealed)
+        return count
+
+    def rotate_ledger_key(self, new_key: bytes, *, expected_head: ChainHead | None = None) -> int:
+        """Seal this journal's ledger with ``new_key`` instead of its key now; returns how many heads.
+
+        The journal must be open with its current key. It is checked first (:meth:`verify`, its sealed heads
+        too, against ``expected_head`` if given); then, in one transaction, every head's seal is checked with the
+        current key and the head sealed again with ``new_key``, and the journal's key check replaced. Raises
+        :class:`~recovery_rules.JournalIntegrityError` (nothing written) if any check fails. This journal object
+        uses ``new_key`` afterwards; stop every other process that writes to the journal first, and start them
+        again with the new key (one still holding the old key is refused when it opens, and a head it wrote
+        meanwhile would be refused by the ledger).
+        """
+        current = self._ledger_secret
+        if current is None:
+            raise JournalError("rotate_ledger_key needs the journal opened with its current ledger_key")
+        secret = checked_ledger_key(new_key)
+        if secret is None:
+            raise InvalidInputError.at("journal", "new_key", "must be the new ledger key's bytes, not None")
+        self.verify(expected_head=expected_head).raise_for_problem()
+        with self._write() as store:
+            check_key(current, store.ledger_key_check())
+
+            def resealed(page: list[tuple[Scope, str, LedgerHead, str | None]]) -> list[tuple[Scope, str, LedgerHead]]:
+                heads = []
+                for scope, key, head, stored_hash in page:
+                    problem = _sealed_head_problem(current, scope, key, head, stored_hash)
+                    if problem is not None:
+                        raise JournalIntegrityError(head.seq, problem)
+                    heads.append((scope, key, sealed_head(secret, head)))
+                return heads
+
+            count = _rewrite_heads(store, resealed)
+            store.set_ledger_key_check(key_check(secret))
+        self._ledger_secret = secret
+        return count
 
     # -- reading ----------------------------------------------------------------
     def find(self, key: str) -> Event | None:
@@ -869,3 +905,19 @@ def _sealed_head_problem(
 
 _INCIDENT: Final = re.compile(r'"incident":"([^"]*)"')
 """Where a ledger entry's text names its incident."""
+
+
+def _rewrite_heads(
+    store: Store,
+    rewrite: Callable[[list[tuple[Scope, str, LedgerHead, str | None]]], list[tuple[Scope, str, LedgerHead]]],
+) -> int:
+    """Every ledger head of ``store``, a page at a time, replaced by what ``rewrite`` makes of its page."""
+    count = 0
+    where: tuple[Scope, str] | None = None
+    while True:
+        page = store.ledger_heads_page(where, _HEADS_A_PAGE)
+        store.set_ledger_heads(rewrite(page))
+        count += len(page)
+        if len(page) < _HEADS_A_PAGE:
+            return count
+        where = page[-1][:2]
