@@ -49,7 +49,6 @@ from ._columns import (
     grant_conditions,
     record_of_values,
     row_of,
-    scan,
     scan_rows,
 )
 from ._ledger import GrantQuery
@@ -435,7 +434,7 @@ class SQLiteJournal(Journal):
 
     # -- reads ------------------------------------------------------------------
     def _scan(self, start: int) -> Iterator[tuple[int, Record]]:
-        return scan(lambda seq, limit: [_mapping(row) for row in self._query(_SCAN, (seq, limit))], start)
+        return ((int(row[0]), record_of_values(row)) for row in self._scan_rows(start))  # type: ignore[call-overload]  # seq, an integer column
 
     def _scan_rows(self, start: int) -> Iterator[tuple[object, ...]]:
         def rows_from(seq: int, limit: int) -> list[tuple[object, ...]]:
@@ -644,11 +643,6 @@ def _marks(connection: sqlite3.Connection) -> tuple[int, int]:
     application_id = connection.execute("PRAGMA application_id").fetchone()[0]
     version = connection.execute("PRAGMA user_version").fetchone()[0]
     return int(application_id), int(version)
-
-
-def _mapping(row: sqlite3.Row) -> dict[str, object]:
-    names = row.keys()  # a sqlite3.Row iterates its values; its names come from keys()
-    return {name: row[name] for name in names}
 
 
 def _record(row: sqlite3.Row) -> Record:
