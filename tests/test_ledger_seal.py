@@ -659,3 +659,15 @@ def test_rotate_ledger_key_refuses_a_tampered_head_and_changes_nothing(tmp_path:
             keyless.rotate_ledger_key(secrets.token_bytes(32))
     finally:
         harness.close()
+
+
+def test_a_sealed_journal_opens_with_its_key_without_taking_the_write_lock(tmp_path: Path) -> None:
+    """Only sealing a journal writes when it opens: a sealed one opens with its key while another writer holds
+    the lock (and a reader with no right to write could open it)."""
+    path = tmp_path / "journal.sqlite3"
+    SQLiteJournal(path, ledger_key=LEDGER_KEY).close()
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as writer:
+        writer.execute("BEGIN IMMEDIATE")
+        with SQLiteJournal(path, ledger_key=LEDGER_KEY, timeout=0.2) as journal:
+            assert journal.ledger_sealed
+        writer.execute("ROLLBACK")

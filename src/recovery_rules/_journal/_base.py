@@ -102,11 +102,12 @@ class Journal(abc.ABC):
 
     def _take_ledger_key(self, ledger_key: object) -> None:
         """Check ``ledger_key`` against the journal (a stored backend's), sealing a journal with no heads yet."""
-        if checked_ledger_key(ledger_key) is None:
-            with self._read() as store:
-                self._open_ledger_seal(None, store.ledger_key_check(), has_heads=False)
+        with self._read() as store:
+            stored = store.ledger_key_check()
+        if checked_ledger_key(ledger_key) is None or stored is not None:  # nothing to write: a reader may open it
+            self._open_ledger_seal(ledger_key, stored, has_heads=False)
             return
-        with self._write() as store:
+        with self._write() as store:  # sealed from now on, if it has no heads yet: decided under the write lock
             stored = store.ledger_key_check()
             check = self._open_ledger_seal(ledger_key, stored, has_heads=stored is None and store.has_ledger_heads())
             if check is not None:
