@@ -671,3 +671,26 @@ def test_a_sealed_journal_opens_with_its_key_without_taking_the_write_lock(tmp_p
         with SQLiteJournal(path, ledger_key=LEDGER_KEY, timeout=0.2) as journal:
             assert journal.ledger_sealed
         writer.execute("ROLLBACK")
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [(5, "é" * 64), (5, b"\x00" * 32), (2, b"50.00"), (4, 17), (0, "4x"), (5, 0)],
+    ids=["seal not ascii", "seal a blob", "amount a blob", "ledger a number", "seq a text", "seal a number"],
+)
+def test_a_head_edited_into_any_value_is_refused_with_a_typed_error(tmp_path: Path, column: int, value: object) -> None:
+    harness = SEALED["sqlite"](tmp_path)
+    try:
+        journal = two_grants(harness)
+        _edit_head(harness, column, lambda _: value)
+        with pytest.raises(JournalIntegrityError):
+            ledger(harness.journal(), "day", NOW)
+        assert not harness.journal().verify().ok
+        with contextlib.closing(sqlite3.connect(harness.path)) as connection:  # type: ignore[attr-defined]
+            connection.execute("UPDATE ledger_seal SET key_check = ?", ("ü" * 64,))
+            connection.commit()
+        with pytest.raises(JournalError, match="not the key"):
+            keyed(harness)
+        assert journal.ledger_sealed
+    finally:
+        harness.close()

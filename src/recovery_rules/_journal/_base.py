@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-import hmac
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
@@ -42,7 +41,7 @@ from ._canonical import GENESIS, JSONValue, canonical_time, digest
 from ._events import BulkEntry, CaseSummary, ChainHead, Draft, Event, IdempotencyKey, Verification, ledger_text
 from ._ledger import Ledger, StoreLedger, VerifiedGrants
 from ._privacy import ERASED, Erasure, KeyRing, key_ids, keyed_digest, open_data, personal_texts, seal_data
-from ._seal import check_key, checked_ledger_key, grant_seal, key_check, sealed_head
+from ._seal import check_key, checked_ledger_key, grant_seal, key_check, same_seal, sealed_head
 from ._store import NUMBERS_A_QUERY, CaseHead, LedgerHead, Record, Scope, Store
 from ._verify import ChainCheck
 
@@ -752,11 +751,13 @@ class Journal(abc.ABC):
             with self._read() as store:
                 page = store.ledger_heads_page(where, _HEADS_A_PAGE)
                 for scope, key, head, stored_hash in page:
-                    if head.seq <= after:
+                    # A head whose position is not one (edited into a text) is reported after the chain's end.
+                    seq = head.seq if type(head.seq) is int else checked.count + 1
+                    if seq <= after:
                         continue
                     problem = _sealed_head_problem(secret, scope, key, head, stored_hash)
-                    if problem is not None and (first_bad is None or head.seq < first_bad[0]):
-                        first_bad = (head.seq, problem)
+                    if problem is not None and (first_bad is None or seq < first_bad[0]):
+                        first_bad = (seq, problem)
             if len(page) < _HEADS_A_PAGE:
                 break
             where = page[-1][:2]
@@ -888,7 +889,7 @@ def _sealed_head_problem(
     position must have the hash it names.
     """
     seal = head.seal
-    if seal is None or type(head.seq) is not int or not hmac.compare_digest(grant_seal(secret, head), seal):
+    if seal is None or type(head.seq) is not int or not same_seal(grant_seal(secret, head), seal):
         return f"the ledger's head of this {scope} does not match its seal: it was edited or written without the key"
     found = _INCIDENT.search(head.ledger or "")
     incident = "" if found is None else found[1]

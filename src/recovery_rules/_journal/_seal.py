@@ -37,6 +37,7 @@ __all__ = [
     "grant_of_head",
     "grant_seal",
     "key_check",
+    "same_seal",
     "sealed_head",
 ]
 
@@ -73,7 +74,7 @@ def key_check(secret: bytes) -> str:
 
 def check_key(secret: bytes | None, stored: str | None) -> None:
     """Refuse ``secret`` when the journal is sealed (``stored``: its :func:`key_check`) with another key."""
-    if secret is not None and stored is not None and not hmac.compare_digest(key_check(secret), stored):
+    if secret is not None and stored is not None and not same_seal(key_check(secret), stored):
         raise JournalError("the ledger_key is not the key this journal's ledger was sealed with")
 
 
@@ -91,7 +92,13 @@ def grant_seal(secret: bytes, head: LedgerHead) -> str:
         f"{len(seq_text)}:{seq_text}{len(hash_)}:{hash_}{len(amount)}:{amount}{len(currency)}:{currency}"
         f"{len(ledger)}:{ledger}"
     )
-    return hmac.digest(secret, _HEAD + message.encode(), hashlib.sha256).hex()
+    return hmac.digest(secret, _HEAD + message.encode("utf-8", "surrogatepass"), hashlib.sha256).hex()
+
+
+def same_seal(expected: str, stored: object) -> bool:
+    """Whether ``stored`` is the seal (or key check) ``expected``, compared in constant time; anything that is
+    not a text of ASCII characters (a stored value edited into anything) is not."""
+    return isinstance(stored, str) and stored.isascii() and hmac.compare_digest(expected, stored)
 
 
 def sealed_head(secret: bytes, head: LedgerHead) -> LedgerHead:
@@ -116,7 +123,7 @@ def grant_of_head(secret: bytes, scope: Scope, key: str, head: LedgerHead) -> Gr
     texts = (scope, key, hash_, amount, currency, ledger, seal)
     if type(seq) is not int or not all(type(text) is str for text in texts):
         raise JournalIntegrityError(seq, f"the ledger's record of this {scope}'s latest grant was edited")
-    if not hmac.compare_digest(grant_seal(secret, head), seal):
+    if not same_seal(grant_seal(secret, head), seal):
         raise JournalIntegrityError(
             seq, f"the ledger's record of this {scope}'s latest grant does not match its seal: it was edited"
         )
