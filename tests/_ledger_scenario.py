@@ -9,7 +9,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recovery_rules import (
@@ -39,6 +43,7 @@ __all__ = [
     "ZONE",
     "Grant",
     "append",
+    "check_no_tampering_counts_less",
     "counts_no_less",
     "histories",
     "ledger",
@@ -222,3 +227,40 @@ def park_case(journal: Journal, customer: str, now: dt.datetime) -> Case:
     case.apologize(now=now)
     case.ask_preferred_solution(now=now)
     return case
+
+
+def check_no_tampering_counts_less(make: Callable[[Path], Harness], max_examples: int) -> None:
+    """The tamper property, on journals ``make`` opens: journals of drawn grants, one row (or head) tampered with
+    one way, read again by a new journal object: the ledger refuses or counts at least as much as before."""
+    tried = 0
+
+    @settings(max_examples=max_examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        history=histories,
+        window=st.sampled_from(list(WINDOWS)),
+        now=nows,
+        case=st.sampled_from(["first", "second"]),
+        how=st.sampled_from(TAMPERINGS),
+        pick=st.integers(0, 7),
+    )
+    def check(  # noqa: PLR0917 - hypothesis passes what it draws by keyword; the names are the scenario
+        history: list[Grant], window: str, now: dt.datetime, case: str, how: str, pick: int
+    ) -> None:
+        nonlocal tried
+        if not any(grant.case != "other guest" for grant in history):
+            history = [*history, Grant("first", 2900, "10.00")]
+        with tempfile.TemporaryDirectory() as folder:
+            harness = make(Path(folder))
+            try:
+                journal = harness.journal()
+                for grant in history:
+                    append(journal, grant)
+                before = ledger(journal, window, now, case)
+                tamper(harness, journal, how, pick)
+                counts_no_less(harness.journal(), window, now, case, before)
+                tried += 1
+            finally:
+                harness.close()
+
+    check()
+    assert tried

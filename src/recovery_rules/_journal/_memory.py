@@ -208,9 +208,6 @@ class _MemoryStore(Store):
     def set_ledger_key_check(self, check: str) -> None:
         self._journal._key_check = check
 
-    def ledger_head_keys(self) -> list[tuple[Scope, str]]:
-        return list(self._journal._heads)
-
     def ledger_heads_page(
         self, after: tuple[Scope, str] | None, limit: int
     ) -> list[tuple[Scope, str, LedgerHead, str | None]]:

@@ -528,6 +528,7 @@ class _Statements:
     """The journal's SQL for one schema, built once."""
 
     __slots__ = (
+        "any_ledger_head",
         "before",
         "begin_read",
         "begin_write",
@@ -545,7 +546,6 @@ class _Statements:
         "later",
         "ledger",
         "ledger_head",
-        "ledger_head_keys",
         "ledger_key_check",
         "legacy",
         "mark",
@@ -605,7 +605,7 @@ class _Statements:
         self.record_at = f"{select} WHERE seq = %s"
         self.openings = f"{select} WHERE version = 1 AND number = ANY(%s)"
         self.ledger_head = f"SELECT {_HEAD_COLUMNS} FROM {s}.ledger_heads WHERE scope = %s AND key = %s"  # noqa: S608 - as above
-        self.ledger_head_keys = f"SELECT scope, key FROM {s}.ledger_heads"  # noqa: S608 - as above
+        self.any_ledger_head = f"SELECT 1 FROM {s}.ledger_heads LIMIT 1"  # noqa: S608 - as above
         self.ledger_key_check = f"SELECT ledger_key_check FROM {s}.journal"  # noqa: S608 - as above
         self.set_key_check = f"UPDATE {s}.journal SET ledger_key_check = %s"  # noqa: S608 - as above
         self.later = {
@@ -713,11 +713,8 @@ class _PostgresStore(SQLKeys, Store):
     def set_ledger_key_check(self, check: str) -> None:
         self._connection.execute(self._sql.set_key_check, (check,))
 
-    def ledger_head_keys(self) -> list[tuple[Scope, str]]:
-        return [(row["scope"], row["key"]) for row in self._connection.execute(self._sql.ledger_head_keys)]
-
     def has_ledger_heads(self) -> bool:
-        return self._one(self._sql.ledger_head_keys + " LIMIT 1", ()) is not None
+        return self._one(self._sql.any_ledger_head, ()) is not None
 
     def ledger_heads_page(
         self, after: tuple[Scope, str] | None, limit: int

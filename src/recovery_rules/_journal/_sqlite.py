@@ -542,9 +542,6 @@ class _SQLiteStore(SQLKeys, Store):
     def set_ledger_key_check(self, check: str) -> None:
         self._connection.execute("INSERT OR REPLACE INTO ledger_seal (one, key_check) VALUES (1, ?)", (check,))
 
-    def ledger_head_keys(self) -> list[tuple[Scope, str]]:
-        return [(row[0], row[1]) for row in self._connection.execute("SELECT scope, key FROM ledger_heads")]
-
     def has_ledger_heads(self) -> bool:
         return self._one("SELECT 1 FROM ledger_heads LIMIT 1", ()) is not None
 

@@ -146,10 +146,6 @@ class Store(abc.ABC):
         """Mark the journal's ledger sealed with the key whose key check is ``check``."""
         raise JournalError("this journal cannot seal its ledger")
 
-    def ledger_head_keys(self) -> list[tuple[Scope, str]]:
-        """The scope and key of every ledger head."""
-        raise JournalError("this journal cannot list its ledger's heads")
-
     def ledger_heads_page(
         self, after: tuple[Scope, str] | None, limit: int
     ) -> list[tuple[Scope, str, LedgerHead, str | None]]:
@@ -160,7 +156,7 @@ class Store(abc.ABC):
 
     def has_ledger_heads(self) -> bool:
         """Whether the journal has any ledger head (any grant counted by the ledger)."""
-        return bool(self.ledger_head_keys())
+        return bool(self.ledger_heads_page(None, 1))
 
     # -- many at once (for ``append_many``, see ``_batch.py``): a backend overrides these with one statement each ------
     def keys_taken(self, keys: Sequence[str]) -> set[str]:
