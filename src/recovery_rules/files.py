@@ -40,7 +40,15 @@ from typing import BinaryIO, Final
 from recovery_rules._policy._locate import parse_location, source_map
 from recovery_rules.exceptions import InvalidInputError, Problem
 
-__all__ = ["SourceMap", "check_regular_file", "locate", "open_regular_file", "parse_problem", "read_regular_file"]
+__all__ = [
+    "SourceMap",
+    "check_regular_file",
+    "locate",
+    "open_regular_file",
+    "parse_problem",
+    "read_ledger_key",
+    "read_regular_file",
+]
 
 _NONBLOCK: Final[int] = getattr(os, "O_NONBLOCK", 0)
 _OPEN_FLAGS: Final = (
@@ -152,6 +160,29 @@ def read_regular_file(path: str | os.PathLike[str], *, limit: int) -> bytes:
     if len(raw) > limit:
         raise _refused(f"is larger than {limit:,} bytes (the most)")
     return raw
+
+
+_KEY_FILE_LIMIT: Final = 1024
+"""The most :func:`read_ledger_key` reads of a key file: a key is 64 hexadecimal digits or a few more."""
+
+
+def read_ledger_key(path: str | os.PathLike[str]) -> bytes:
+    """The ledger key in the file at ``path``: hexadecimal text, as ``secrets.token_hex(32)`` writes it.
+
+    Spaces and line ends around the digits are ignored. The journal refuses a key
+    shorter than 32 bytes when it opens (``ledger_key=``); this reads the file
+    only. Errors as :func:`read_regular_file`, and one for a file that does not
+    hold hexadecimal text; the key itself, or what might be part of it, never
+    appears in a message.
+    """
+    text = read_regular_file(path, limit=_KEY_FILE_LIMIT)
+    try:
+        return bytes.fromhex(text.decode("ascii").strip())
+    except (UnicodeDecodeError, ValueError):
+        raise _refused(
+            "must hold the key as hexadecimal text, as python -c 'import secrets; print(secrets.token_hex(32))' "
+            "writes it"
+        ) from None
 
 
 def _position(text: str, offset: int) -> str:

@@ -63,6 +63,10 @@ _PRINTABLE: Final = "".join(chr(code) for code in range(0x21, 0x7F))
 _CUSTOMER: Final = TypeAdapter(Identifier)
 
 
+_PROGRESS_STEP: Final = 10_000
+"""How many events :meth:`Journal.verify` reads between two calls of its ``progress``."""
+
+
 class Journal(abc.ABC):
     """An append-only record of every event of every case, each event chained to the one before.
 
@@ -683,7 +687,13 @@ class Journal(abc.ABC):
         """After the erasure committed: make the destroyed keys' bytes unreadable in the storage's files."""
 
     # -- proving ----------------------------------------------------------------
-    def verify(self, *, expected_head: ChainHead | None = None, resume_from: ChainHead | None = None) -> Verification:
+    def verify(
+        self,
+        *,
+        expected_head: ChainHead | None = None,
+        resume_from: ChainHead | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> Verification:
         """Check the chain: every event intact, in place, linked to the one before.
 
         Returns a :class:`Verification`: ``ok``, or the position of the first bad
@@ -706,7 +716,13 @@ class Journal(abc.ABC):
         event at its position with that event's hash. A tail rewritten with
         every hash computed again is then found at its first grant that is a
         guest's or an incident's latest, without a saved head.
+
+        ``progress``: called with how many more events were read, every
+        10,000 events and once at the end (a progress bar's ``advance``); a
+        resumed check counts only the events after ``resume_from``.
         """
+        if progress is not None and not callable(progress):
+            raise InvalidInputError.at("verify", "progress", "must be a function of one int, or None")
         for name, head in (("expected_head", expected_head), ("resume_from", resume_from)):
             if head is not None and not isinstance(head, ChainHead):
                 raise InvalidInputError.at(
@@ -724,14 +740,23 @@ class Journal(abc.ABC):
         check = ChainCheck(expected_head, start=start)
         first = 1 if start is None else start[0] + 1
         rows = self._scan_rows(first)
+        reached = position = first - 1  # the last position reported to progress, and the last one read
         if rows is None:
             for position, record in self._scan(first):
                 if not check.feed(position, record):
                     break
+                if progress is not None and not position % _PROGRESS_STEP:
+                    progress(position - reached)
+                    reached = position
         else:
             for position, row in enumerate(rows, start=first):
                 if not check.feed_row(position, row):
                     break
+                if progress is not None and not position % _PROGRESS_STEP:
+                    progress(position - reached)
+                    reached = position
+        if progress is not None and position > reached:
+            progress(position - reached)
         result = check.result()
         if result.ok and self._ledger_secret is not None:
             return self._sealed_heads_checked(result, self._ledger_secret, after=first - 1) or result

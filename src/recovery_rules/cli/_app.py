@@ -19,7 +19,7 @@ from recovery_rules import Money, RecoveryRulesError, __version__
 
 from . import _console
 from ._errors import CliInputError, ExitCode, problem_json
-from ._verbs import check, decide, prove, report, schema, serve, simulate, test
+from ._verbs import check, decide, prove, report, schema, serve, simulate, test, verify
 
 __all__ = ["VERBS", "app", "run"]
 
@@ -30,6 +30,7 @@ VERBS: Final[tuple[click.Command, ...]] = (
     test.command,
     simulate.command,
     report.command,
+    verify.command,
     schema.command,
     serve.command,
 )
@@ -58,8 +59,8 @@ def app() -> None:
     preset: ritz-carlton, retail, theme-park.
 
     Exit codes: 0 the verb did its job; 1 it found what it looks for (check: a
-    problem, prove: a counterexample, test: a failing case); 2 bad usage or input;
-    3 a bug in recovery-rules (please report it).
+    problem, prove: a counterexample, test: a failing case, verify: a bad event);
+    2 bad usage or input; 3 a bug in recovery-rules (please report it).
     """
 
 

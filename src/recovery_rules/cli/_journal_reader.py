@@ -4,7 +4,9 @@ An address names a journal: ``cases.sqlite3`` or ``sqlite:cases.sqlite3`` is an
 SQLite file, ``postgresql://user@host/db`` (or ``postgres://``) the journal in
 that PostgreSQL database (schema ``recovery_rules``; the ``postgres`` extra).
 Another backend plugs in with one line, an opener registered in
-:data:`JOURNALS` under its scheme, which is given the whole address.
+:data:`JOURNALS` under its scheme, which is given the whole address (and
+``ledger_key=`` when the journal is opened with its ledger key, as ``verify
+--ledger-key-file`` does).
 
 Its cases are replayed, verified as they are read, by
 :class:`recovery_rules.metrics.CaseReplay` (``simulate journal:...``) and
@@ -25,12 +27,15 @@ from ._errors import CliInputError, why_unusable
 
 __all__ = ["JOURNALS", "JournalOpener", "open_journal", "shown"]
 
-JournalOpener = Callable[[str], Journal]
+
+JournalOpener = Callable[..., Journal]
 """Opens the journal at an address (the whole address, scheme included); a :class:`JournalError` (or a
-:class:`CliInputError`) if it cannot."""
+:class:`CliInputError`) if it cannot. It is called as ``opener(address)``, and as ``opener(address,
+ledger_key=key)`` only when the journal is to be opened with its ledger key (``verify --ledger-key-file``):
+an opener of a backend without sealed ledgers can take the address alone."""
 
 
-def _open_sqlite(address: str) -> Journal:
+def _open_sqlite(address: str, /, *, ledger_key: bytes | None = None) -> Journal:
     path = address.removeprefix("sqlite:")
     file = Path(path)
     try:
@@ -48,7 +53,7 @@ def _open_sqlite(address: str) -> Journal:
     if not SQLiteJournal.is_journal(file):
         raise CliInputError(_not_a_journal(path, file))
     try:
-        return SQLiteJournal(file)
+        return SQLiteJournal(file, ledger_key=ledger_key)
     except JournalError as error:
         raise CliInputError(str(error)) from None
 
@@ -65,8 +70,8 @@ def _not_a_journal(path: str, file: Path) -> str:
     return f"{path} is an SQLite database of something else, not a recovery-rules journal"
 
 
-def _open_postgres(address: str) -> Journal:
-    return PostgresJournal(address, create=False)  # a reader never creates a journal
+def _open_postgres(address: str, /, *, ledger_key: bytes | None = None) -> Journal:
+    return PostgresJournal(address, create=False, ledger_key=ledger_key)  # a reader never creates a journal
 
 
 JOURNALS: Final[dict[str, JournalOpener]] = {
@@ -94,10 +99,11 @@ def shown(address: str) -> str:
     return _KEYWORD_PASSWORD.sub(r"\g<key>***", address)
 
 
-def open_journal(address: str) -> Journal:
+def open_journal(address: str, *, ledger_key: bytes | None = None) -> Journal:
     """The journal ``address`` names: ``PATH`` or ``sqlite:PATH`` (an SQLite file), or ``SCHEME:...``.
 
-    A leading ``journal:`` is allowed, as ``simulate`` names its sources.
+    A leading ``journal:`` is allowed, as ``simulate`` names its sources. ``ledger_key``: open it with its
+    ledger key (a sealed journal's; give it only for one, as a new journal opened with a key is sealed).
     """
     address = address.removeprefix("journal:")  # as simulate's sources write it
     if not address:
@@ -106,8 +112,9 @@ def open_journal(address: str) -> Journal:
     if match is not None:
         scheme = match["scheme"].lower()
         if scheme in JOURNALS:
+            opener = JOURNALS[scheme]
             try:
-                return JOURNALS[scheme](address)
+                return opener(address) if ledger_key is None else opener(address, ledger_key=ledger_key)
             except JournalError as error:
                 raise CliInputError(str(error)) from None
         if address[match.end() :].startswith("//"):
@@ -115,4 +122,4 @@ def open_journal(address: str) -> Journal:
                 f"unknown kind of journal {scheme!r}; give an SQLite file (cases.sqlite3) or an address "
                 "starting with one of: " + ", ".join(f"{name}:" for name in JOURNALS)
             )
-    return _open_sqlite(address)
+    return _open_sqlite(address, ledger_key=ledger_key)

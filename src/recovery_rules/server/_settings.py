@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Final
 
 from recovery_rules import InvalidInputError, Journal, Policy, PostgresJournal, Problem, SQLiteJournal, presets
-from recovery_rules.files import read_regular_file
+from recovery_rules.files import read_ledger_key
 
 __all__ = ["ENVIRONMENT", "Settings", "load_ledger_key", "load_policy", "open_journal"]
 
@@ -122,27 +122,14 @@ def open_journal(address: str, *, ledger_key: bytes | None = None) -> Journal:
     )
 
 
-_KEY_FILE_LIMIT: Final = 1024
-"""The most a ledger key file is read of: a key is 64 hexadecimal digits or a few more."""
-
-
 def load_ledger_key(path: str | os.PathLike[str]) -> bytes:
     """The ledger key in file ``path``: hexadecimal text (``secrets.token_hex(32)``, 64 digits or more), spaces
-    and line ends around it ignored. Raises :class:`~recovery_rules.InvalidInputError` saying what is wrong; the
-    key itself never appears in a message. (The journal refuses a key shorter than 32 bytes when it opens.)"""
+    and line ends around it ignored (:func:`recovery_rules.files.read_ledger_key`). Raises
+    :class:`~recovery_rules.InvalidInputError` located at the ``ledger_key_file`` setting, saying what is wrong;
+    the key itself never appears in a message. (The journal refuses a key shorter than 32 bytes when it opens.)"""
     try:
-        text = read_regular_file(path, limit=_KEY_FILE_LIMIT)
+        return read_ledger_key(path)
     except InvalidInputError as error:
         raise InvalidInputError.at(
             "service settings", "ledger_key_file", f"{path}: {error.problems[0].message}"
         ) from None
-    try:
-        key = bytes.fromhex(text.decode("ascii").strip())
-    except (UnicodeDecodeError, ValueError):
-        raise InvalidInputError.at(
-            "service settings",
-            "ledger_key_file",
-            f"{path} must hold the key as hexadecimal text, as python -c 'import secrets; "
-            "print(secrets.token_hex(32))' writes it",
-        ) from None
-    return key

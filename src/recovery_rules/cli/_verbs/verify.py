@@ -1,0 +1,146 @@
+"""``recovery-rules verify``: check a journal's hash chain, and its sealed ledger heads with the ledger key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from recovery_rules import ChainHead, InvalidInputError, Journal, RecoveryRulesError, Verification
+from recovery_rules.cli import _console
+from recovery_rules.cli._errors import CliInputError, ExitCode
+from recovery_rules.cli._journal_reader import open_journal, shown
+from recovery_rules.cli._verbs import options
+from recovery_rules.files import read_ledger_key
+
+__all__ = ["command"]
+
+
+@click.command("verify", short_help="Check that a journal's events are intact, in place and chained.")
+@click.argument("journal", metavar="JOURNAL")
+@click.option(
+    "--expected-head",
+    metavar="COUNT:HASH",
+    help="A chain head saved earlier: the journal must still hold its events unchanged (finds a cut-off tail).",
+)
+@click.option(
+    "--resume-from",
+    metavar="COUNT:HASH",
+    help="A chain head saved after an earlier check: only the events after it are checked, chained to it.",
+)
+@click.option(
+    "--ledger-key-file",
+    metavar="FILE",
+    help="The file holding the journal's ledger key as hexadecimal text: a sealed ledger's heads are checked too.",
+)
+@options.json
+def command(
+    *,
+    journal: str,
+    expected_head: str | None,
+    resume_from: str | None,
+    ledger_key_file: str | None,
+    as_json: bool,
+) -> int:
+    """Check that every event in JOURNAL is intact, in its place and chained to the one before.
+
+    JOURNAL is the case journal's SQLite file (cases.sqlite3, or
+    sqlite:cases.sqlite3) or its PostgreSQL address (postgresql://user@host/db,
+    with the postgres extra); it is only read. Finds any event edited, removed,
+    inserted or reordered, and prints the chain head to save: given back as
+    --expected-head, a later check also finds a cut-off tail; as --resume-from,
+    it checks only the events written since. With --ledger-key-file, a journal
+    whose ledger is sealed has every ledger head checked too (its seal, and the
+    grant it names), which finds a tail rewritten with its hashes computed
+    again. Exit code 0 when the journal is intact, 1 when an event is bad (the
+    first one is named), 2 when the journal or the key cannot be read.
+    """
+    expected = _head(expected_head, "--expected-head") if expected_head else None
+    resumed = _head(resume_from, "--resume-from") if resume_from else None
+    key = _key(ledger_key_file) if ledger_key_file else None
+    opened = _opened(journal, key)
+    with opened:
+        try:
+            total = opened.head().count - (resumed.count if resumed is not None else 0)
+            with _console.progress("verifying the journal", max(total, 0), unit="events") as advance:
+                checked = opened.verify(expected_head=expected, resume_from=resumed, progress=advance)
+        except InvalidInputError as error:
+            problem = error.problems[0]
+            raise CliInputError(f"--{problem.location.replace('_', '-')}: {problem.message}") from None
+        except RecoveryRulesError as error:
+            raise CliInputError(str(error)) from None
+        sealed = opened.ledger_sealed
+    heads_checked = sealed and key is not None
+    if as_json:
+        _console.echo_json(_document(shown(journal), checked, sealed=sealed, heads_checked=heads_checked))
+    else:
+        _render(shown(journal), checked, resumed, sealed=sealed, heads_checked=heads_checked)
+    return ExitCode.OK if checked.ok else ExitCode.FAILED
+
+
+def _head(text: str, option: str) -> ChainHead:
+    try:
+        return ChainHead.parse(text)
+    except InvalidInputError as error:
+        problem = error.problems[0]
+        where = f"{problem.location}: " if problem.location else ""
+        raise CliInputError(f"{option}: {where}{problem.message}") from None
+
+
+def _key(path: str) -> bytes:
+    try:
+        return read_ledger_key(path)
+    except InvalidInputError as error:
+        raise CliInputError(f"--ledger-key-file: {path}: {error.problems[0].message}") from None
+
+
+def _opened(address: str, key: bytes | None) -> Journal:
+    """The journal at ``address``, with its ledger key when one is given (and the journal's ledger is sealed).
+
+    It is opened without the key first: opened with a key, a journal with no ledger heads yet would be sealed
+    with it, and a check only reads.
+    """
+    journal = open_journal(address)
+    if key is None:
+        return journal
+    with journal:
+        sealed = journal.ledger_sealed
+    if not sealed:
+        raise CliInputError(
+            f"--ledger-key-file: the ledger of {shown(address)} is not sealed (the journal holds no key check), "
+            "so there are no sealed heads to check; verify it without --ledger-key-file. If it was sealed, its "
+            "key check was removed: the chain check without the key still finds any event that was changed"
+        )
+    return open_journal(address, ledger_key=key)
+
+
+def _document(address: str, checked: Verification, *, sealed: bool, heads_checked: bool) -> dict[str, Any]:
+    return {
+        "journal": address,
+        **checked.model_dump(mode="json"),
+        "head_text": str(checked.head),
+        "ledger": {"sealed": sealed, "heads_checked": heads_checked},
+    }
+
+
+def _render(
+    address: str, checked: Verification, resumed: ChainHead | None, *, sealed: bool, heads_checked: bool
+) -> None:
+    if checked.ok and resumed is not None:
+        what = f"events {resumed.count + 1:,} to {checked.count:,} checked after the saved head, chain intact"
+    else:
+        what = f"{checked.count:,} events, chain intact"
+    if checked.ok:
+        _console.echo(f"journal {address}: {what}")
+        _console.echo(f"  head {checked.head}")
+        _console.echo("  (save it: --expected-head finds a cut-off tail later, --resume-from checks only what follows)")
+    else:
+        _console.echo(f"journal {address}: event {checked.first_bad:,} is bad: {checked.problem}")
+        before = f"the {checked.count:,} events before it are intact" if checked.count else "no event before it"
+        _console.echo(f"  {before}; head {checked.head}" if checked.count else f"  {before}")
+    if heads_checked:
+        _console.echo("  ledger sealed: every head's seal and the grant it names checked")
+    elif sealed:
+        _console.echo("  ledger sealed: its heads not checked (give --ledger-key-file to check them)")
+    else:
+        _console.echo("  ledger not sealed")

@@ -1,0 +1,275 @@
+"""``recovery-rules verify``: a journal's chain checked from the shell, and its sealed heads with the ledger key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recovery_rules import ChainHead, InvalidInputError, Journal, MemoryJournal, SQLiteJournal
+from recovery_rules._journal import _base
+from recovery_rules.cli import _journal_reader
+from recovery_rules.files import read_ledger_key
+
+from ._cli import ROOT, run
+from ._journal_backends import LEDGER_KEY, SQLiteHarness
+from ._journal_files import JOURNAL, copy_journal, execute, rewrite_from, tamper
+from ._ledger_scenario import Grant, append
+
+EVENTS = 322  # the sample journal's
+HEAD = "322:00b20a733b07839c8794dc0509da7a2c21a1d8efc85bfb3d3a4ce12b57238588"
+
+
+def verify(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any], str]:
+    """``recovery-rules verify ARGS --json``: the exit code, the document (or error) and standard error."""
+    result = run(capsys, "verify", *args, "--json")
+    return result.code, json.loads(result.out), result.err
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def key_file(folder: Path, key: bytes = LEDGER_KEY) -> str:
+    path = folder / "ledger.key"
+    path.write_text(key.hex() + "\n", encoding="ascii")
+    return str(path)
+
+
+# -- the chain --------------------------------------------------------------------------------------------------------
+
+
+def test_an_intact_journal_passes_and_its_head_is_printed_to_save(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    copy = copy_journal(tmp_path)
+    before = digest(copy)
+    code, document, _ = verify(capsys, str(copy))
+    assert code == 0
+    assert document["ok"] is True
+    assert (document["count"], document["head_text"], document["first_bad"]) == (EVENTS, HEAD, None)
+    assert document["head"] == ChainHead.parse(HEAD).model_dump(mode="json")
+    assert document["ledger"] == {"sealed": False, "heads_checked": False}
+    assert document["journal"] == str(copy)
+    shown = run(capsys, "verify", str(copy))
+    assert shown.code == 0
+    assert f"{EVENTS} events, chain intact" in shown.out
+    assert f"head {HEAD}" in shown.out
+    assert "ledger not sealed" in shown.out
+    assert digest(copy) == before  # only read
+
+
+def test_an_edited_event_is_named_with_exit_code_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    copy = copy_journal(tmp_path)
+    execute(copy, "UPDATE events SET actor = 'mallory' WHERE seq = 120")
+    code, document, _ = verify(capsys, str(copy))
+    assert code == 1
+    assert (document["ok"], document["first_bad"], document["count"]) == (False, 120, 119)
+    assert "edited" in document["problem"]
+    shown = run(capsys, "verify", str(copy))
+    assert shown.code == 1
+    assert "event 120 is bad" in shown.out
+    assert "the 119 events before it are intact" in shown.out
+
+
+def test_a_cut_tail_is_found_against_the_expected_head(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    copy = copy_journal(tmp_path)
+    execute(copy, "DELETE FROM events WHERE seq = ?", EVENTS)
+    code, document, _ = verify(capsys, str(copy))
+    assert (code, document["count"]) == (0, EVENTS - 1)  # whole as a chain: only the saved head tells
+    code, document, _ = verify(capsys, str(copy), "--expected-head", HEAD)
+    assert code == 1
+    assert document["first_bad"] == EVENTS
+
+
+def test_resume_from_checks_only_the_events_after_the_saved_head(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    copy = copy_journal(tmp_path)
+    with SQLiteJournal(copy) as journal:
+        saved = str(journal.verify(expected_head=None).head)  # 322 events
+        middle = next(event for event in journal.iter_events() if event.seq == 100)
+    resumed = f"100:{middle.hash}"
+    shown = run(capsys, "verify", str(copy), "--resume-from", resumed)
+    assert shown.code == 0
+    assert f"events 101 to {EVENTS} checked after the saved head, chain intact" in shown.out
+    execute(copy, "UPDATE events SET actor = 'mallory' WHERE seq = 50")  # before the saved head: not read again
+    assert verify(capsys, str(copy), "--resume-from", resumed)[0] == 0
+    execute(copy, "UPDATE events SET actor = 'mallory' WHERE seq = 200")
+    code, document, _ = verify(capsys, str(copy), "--resume-from", resumed)
+    assert (code, document["first_bad"]) == (1, 200)
+    assert verify(capsys, str(copy), "--resume-from", saved)[0] == 0  # nothing after the last head
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--resume-from", "100:abc"], "--resume-from: hash: must be 64"),
+        (["--expected-head", "nonsense"], "--expected-head:"),
+        (["--expected-head", "1:" + "0" * 64, "--resume-from", HEAD], "--expected-head: must not be before"),
+    ],
+)
+def test_bad_heads_are_usage_errors(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+    result = run(capsys, "verify", JOURNAL, *args)
+    assert result.code == 2
+    assert message in result.err
+
+
+def test_a_missing_journal_is_an_input_error_and_nothing_is_created(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    result = run(capsys, "verify", str(tmp_path / "none.sqlite3"))
+    assert result.code == 2
+    assert "there is no journal file" in result.err
+    assert not (tmp_path / "none.sqlite3").exists()
+
+
+# -- a sealed ledger --------------------------------------------------------------------------------------------------
+
+
+def sealed_copy(folder: Path) -> Path:
+    harness = tamper(folder)
+    with SQLiteJournal(harness.path) as journal:
+        assert journal.seal_ledger(LEDGER_KEY) > 0
+    return harness.path
+
+
+def test_a_sealed_journal_has_its_heads_checked_with_the_key(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = sealed_copy(tmp_path)
+    code, document, _ = verify(capsys, str(path), "--ledger-key-file", key_file(tmp_path))
+    assert (code, document["ok"], document["ledger"]) == (0, True, {"sealed": True, "heads_checked": True})
+    shown = run(capsys, "verify", str(path))
+    assert shown.code == 0
+    assert "give --ledger-key-file to check them" in shown.out
+    assert verify(capsys, str(path))[1]["ledger"] == {"sealed": True, "heads_checked": False}
+
+
+def test_a_tail_rewritten_with_its_hashes_computed_again_is_found_only_with_the_key(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The journal of docs/cli/verify.md's sealed example, and the very lines the page shows."""
+    path = sealed_copy(tmp_path)
+    ((latest,),) = execute(path, "SELECT max(seq) FROM events WHERE grant_amount IS NOT NULL")
+    rewrite_from(SQLiteHarness(tmp_path), latest, {"amount": "0.01", "currency": "USD"})
+    assert verify(capsys, str(path))[0] == 0  # the chain alone is whole
+    code, document, _ = verify(capsys, str(path), "--ledger-key-file", key_file(tmp_path))
+    assert code == 1
+    assert document["first_bad"] == latest
+    assert "sealed ledger head" in document["problem"]
+    monkeypatch.chdir(tmp_path)
+    page = (ROOT / "docs" / "cli" / "verify.md").read_text(encoding="utf-8")
+    shown = page[page.index("$ recovery-rules verify journal.sqlite3\n") :]
+    shown = shown[: shown.index("```")]
+    commands = re.findall(r"^\$ (recovery-rules .*)\n((?:[^$].*\n)*)", shown, flags=re.MULTILINE)
+    assert len(commands) == 2
+    for command, output in commands:
+        result = run(capsys, *shlex.split(command)[1:])
+        assert result.out == output, command
+        assert result.code == (1 if "--ledger-key-file" in command else 0)
+
+
+def test_another_key_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = sealed_copy(tmp_path)
+    result = run(capsys, "verify", str(path), "--ledger-key-file", key_file(tmp_path, secrets.token_bytes(32)))
+    assert result.code == 2
+    assert "key" in result.err
+
+
+@pytest.mark.parametrize("grants", [True, False])
+def test_a_key_for_an_unsealed_journal_is_refused_and_never_seals_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, grants: bool
+) -> None:
+    """Opened with a key, a journal with no heads yet would be sealed: ``verify`` only reads, so it refuses."""
+    if grants:
+        path = copy_journal(tmp_path)
+    else:
+        path = tmp_path / "empty.sqlite3"
+        SQLiteJournal(path).close()
+    before = digest(path)
+    result = run(capsys, "verify", str(path), "--ledger-key-file", key_file(tmp_path))
+    assert result.code == 2
+    assert "is not sealed" in result.err
+    assert digest(path) == before
+    with SQLiteJournal(path) as journal:
+        assert not journal.ledger_sealed
+
+
+@pytest.mark.parametrize(("text", "message"), [("not hexadecimal", "hexadecimal text"), ("ab" * 600, "the most")])
+def test_a_bad_key_file_is_an_input_error_that_never_shows_the_key(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "ledger.key"
+    path.write_text(text, encoding="ascii")
+    result = run(capsys, "verify", JOURNAL, "--ledger-key-file", str(path))
+    assert result.code == 2
+    assert message in result.err
+    assert "abab" not in result.err
+
+
+def test_the_key_reaches_another_backends_opener(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A registered opener is given ``ledger_key=`` only when the journal is opened with its key."""
+    journal = MemoryJournal(ledger_key=LEDGER_KEY)
+    calls: list[bytes | None] = []
+
+    def opener(address: str, /, *, ledger_key: bytes | None = None) -> Journal:
+        calls.append(ledger_key)
+        return journal
+
+    monkeypatch.setitem(_journal_reader.JOURNALS, "memory", opener)
+    monkeypatch.setattr(MemoryJournal, "close", lambda self: None)  # the same object, opened twice
+    code, document, _ = verify(capsys, "memory://cases", "--ledger-key-file", key_file(tmp_path))
+    assert (code, document["ledger"]) == (0, {"sealed": True, "heads_checked": True})
+    assert calls == [None, LEDGER_KEY]
+
+
+# -- read_ledger_key and verify(progress=) ----------------------------------------------------------------------------
+
+
+def test_read_ledger_key_reads_hexadecimal_text(tmp_path: Path) -> None:
+    key = secrets.token_bytes(32)
+    assert read_ledger_key(key_file(tmp_path, key)) == key
+    with pytest.raises(InvalidInputError, match="not a regular file"):
+        read_ledger_key(tmp_path)
+
+
+def test_verify_reports_its_progress_in_steps_and_at_the_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_base, "_PROGRESS_STEP", 100)
+    copy = copy_journal(tmp_path)
+    with SQLiteJournal(copy) as journal:
+        steps: list[int] = []
+        assert journal.verify(progress=steps.append).ok
+        assert steps == [100, 100, 100, 22]
+        middle = next(event for event in journal.iter_events() if event.seq == 150)
+        steps.clear()
+        assert journal.verify(resume_from=ChainHead(count=150, hash=middle.hash), progress=steps.append).ok
+        assert steps == [50, 100, 22]  # from 151: the step falls on positions 200 and 300
+    execute(copy, "UPDATE events SET actor = 'mallory' WHERE seq = 120")
+    with SQLiteJournal(copy) as journal:
+        steps.clear()
+        assert journal.verify(progress=steps.append).first_bad == 120
+        assert steps == [100, 20]  # read up to the bad event, which is read too
+        with pytest.raises(InvalidInputError, match="progress"):
+            journal.verify(progress=42)  # type: ignore[arg-type]  # what the check is for
+
+
+def test_verify_reports_progress_on_a_memory_journal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_base, "_PROGRESS_STEP", 2)
+    journal = MemoryJournal()
+    steps: list[int] = []
+    assert journal.verify(progress=steps.append).ok
+    assert steps == []  # nothing to read
+    for minutes in (0, 10, 20):
+        append(journal, Grant("first", minutes, "10.00"))
+    assert journal.verify(progress=steps.append).ok
+    assert sum(steps) == journal.head().count
+    assert steps[:-1] == [2] * (len(steps) - 1)
