@@ -25,6 +25,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import urllib.parse
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -254,3 +255,13 @@ def drop_database(dsn_: str) -> None:
     name = psycopg.conninfo.conninfo_to_dict(dsn_)["dbname"]
     with psycopg.connect(psycopg.conninfo.make_conninfo(dsn_, dbname="postgres"), autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def url(dsn_: str) -> str:
+    """The libpq keyword form of a test server's address (``dsn_``) as a ``postgresql://`` URL, as a user types it
+    (``serve --journal``, the command line's journal addresses)."""
+    import psycopg  # noqa: PLC0415 - as above
+
+    parts = psycopg.conninfo.conninfo_to_dict(dsn_)
+    query = urllib.parse.urlencode({"host": parts["host"], "port": parts.get("port", "5432")})
+    return f"postgresql://{parts.get('user', '')}@/{parts['dbname']}?{query}"

@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 
-from recovery_rules import ChainHead, InvalidInputError, Journal, MemoryJournal, SQLiteJournal
+from recovery_rules import ChainHead, InvalidInputError, Journal, MemoryJournal, PostgresJournal, SQLiteJournal
 from recovery_rules._journal import _base
 from recovery_rules.cli import _journal_reader
 from recovery_rules.files import read_ledger_key
 
+from . import _postgres
 from ._cli import ROOT, run
 from ._journal_backends import LEDGER_KEY, SQLiteHarness
 from ._journal_files import JOURNAL, copy_journal, execute, rewrite_from, tamper
@@ -273,3 +274,27 @@ def test_verify_reports_progress_on_a_memory_journal(monkeypatch: pytest.MonkeyP
     assert journal.verify(progress=steps.append).ok
     assert sum(steps) == journal.head().count
     assert steps[:-1] == [2] * (len(steps) - 1)
+
+
+# -- PostgreSQL -------------------------------------------------------------------------------------------------------
+
+
+def test_a_postgres_journal_is_verified_with_and_without_its_ledger_key(
+    postgres_database: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with PostgresJournal(postgres_database, ledger_key=LEDGER_KEY) as journal:  # a new journal: sealed
+        append(journal, Grant("first", 0, "100.00"))
+        append(journal, Grant("first", 30, "50.00"))
+        head = str(journal.head())
+    address = _postgres.url(postgres_database)
+    code, document, _ = verify(capsys, address, "--ledger-key-file", key_file(tmp_path), "--expected-head", head)
+    assert (code, document["head_text"], document["ledger"]) == (0, head, {"sealed": True, "heads_checked": True})
+    assert verify(capsys, address)[1]["ledger"] == {"sealed": True, "heads_checked": False}
+    other = run(capsys, "verify", address, "--ledger-key-file", key_file(tmp_path, secrets.token_bytes(32)))
+    assert other.code == 2
+    import psycopg  # noqa: PLC0415 - the postgres extra; the fixture skipped the test without it
+
+    with psycopg.connect(postgres_database, autocommit=True) as connection:
+        connection.execute("UPDATE recovery_rules.events SET actor = 'mallory' WHERE seq = 3")
+    code, document, _ = verify(capsys, address, "--ledger-key-file", key_file(tmp_path))
+    assert (code, document["first_bad"]) == (1, 3)

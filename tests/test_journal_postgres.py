@@ -13,7 +13,6 @@ import os
 import runpy
 import sys
 import threading
-import urllib.parse
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -265,13 +264,6 @@ def test_without_psycopg_the_journal_says_which_extra_to_install(monkeypatch: py
 # -- the command line reads it ------------------------------------------------------------------------------
 
 
-def uri(dsn: str) -> str:
-    """The libpq keyword form of the test server's address as a ``postgresql://`` URI, as a user types it."""
-    parts = psycopg.conninfo.conninfo_to_dict(dsn)
-    query = urllib.parse.urlencode({"host": parts["host"], "port": parts.get("port", "5432")})
-    return f"postgresql://{parts.get('user', '')}@/{parts['dbname']}?{query}"
-
-
 def test_the_command_line_reports_from_a_postgres_journal(
     postgres_database: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -282,8 +274,8 @@ def test_the_command_line_reports_from_a_postgres_journal(
             journal_py["_record"](journal, policy, index, row)
     expected = json.loads(run(capsys, "report", JOURNAL, "--now", NOW, "--json").out)
     password = "pw-0f-the-reports-user"  # noqa: S105 - made up: the test server trusts every local user
-    with_password = uri(postgres_database).replace("@", f":{password}@", 1)
-    for address in (uri(postgres_database), "journal:" + with_password.replace("postgresql:", "postgres:")):
+    with_password = _postgres.url(postgres_database).replace("@", f":{password}@", 1)
+    for address in (_postgres.url(postgres_database), "journal:" + with_password.replace("postgresql:", "postgres:")):
         result = run(capsys, "report", address, "--now", NOW, "--json")
         assert result.code == 0, result.err
         got = json.loads(result.out)
@@ -296,7 +288,7 @@ def test_the_command_line_reports_from_a_postgres_journal(
 def test_the_command_line_never_creates_a_postgres_journal(
     postgres_database: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    result = run(capsys, "report", uri(postgres_database), "--now", NOW)
+    result = run(capsys, "report", _postgres.url(postgres_database), "--now", NOW)
     assert result.code == 2
     assert "has no recovery-rules journal in the schema 'recovery_rules'" in result.err
     with admin(postgres_database) as connection:

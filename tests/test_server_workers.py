@@ -3,22 +3,12 @@ across them (two apps here stand for two worker processes: each opens the journa
 
 from __future__ import annotations
 
-import urllib.parse
 from pathlib import Path
-
-import pytest
 
 from recovery_rules.server import open_journal
 
+from . import _postgres
 from ._server import SEED_STEPS, complaint, serve, walk
-
-
-def _url(dsn: str) -> str:
-    """A libpq key=value address as the postgresql:// URL that ``serve --journal`` takes."""
-    psycopg = pytest.importorskip("psycopg")
-    parts = psycopg.conninfo.conninfo_to_dict(dsn)
-    query = urllib.parse.urlencode({"host": parts["host"], "port": parts.get("port", 5432)})
-    return f"postgresql://{parts.get('user', 'postgres')}@/{parts['dbname']}?{query}"
 
 
 def _two_workers_keep_the_limit(address: str) -> None:
@@ -42,4 +32,4 @@ def test_two_workers_on_one_sqlite_journal_keep_the_limit(tmp_path: Path) -> Non
 
 
 def test_two_workers_on_one_postgresql_journal_keep_the_limit(postgres_database: str) -> None:
-    _two_workers_keep_the_limit(_url(postgres_database))
+    _two_workers_keep_the_limit(_postgres.url(postgres_database))
