@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Final
 
-from recovery_rules import Complaint, InvalidInputError, Money, Policy, PolicyError, Problem, presets
+from recovery_rules import ChainHead, Complaint, InvalidInputError, Money, Policy, PolicyError, Problem, presets
 from recovery_rules.files import SourceMap, check_regular_file, open_regular_file, parse_problem, read_regular_file
 
 from ._errors import CliInputError, why_unusable
@@ -33,6 +33,7 @@ __all__ = [
     "locate_problems",
     "open_input",
     "parse_amount",
+    "parse_chain_head",
     "parse_time",
     "read_data_file",
     "read_text",
@@ -374,6 +375,16 @@ def parse_amount(text: str, currency: str, *, option: str) -> Money:
     if money.amount < 0:
         raise CliInputError(f"{option}: must not be negative")
     return money
+
+
+def parse_chain_head(text: str, *, option: str) -> ChainHead:
+    """A chain head from the command line, in its ``COUNT:HASH`` form (a report or ``verify`` prints it)."""
+    try:
+        return ChainHead.parse(text)
+    except InvalidInputError as error:
+        problem = error.problems[0]
+        where = f"{problem.location}: " if problem.location else ""
+        raise CliInputError(f"{option}: {where}{problem.message}") from None
 
 
 def parse_time(text: str, *, option: str) -> dt.datetime:

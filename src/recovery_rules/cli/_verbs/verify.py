@@ -9,6 +9,7 @@ import click
 from recovery_rules import ChainHead, InvalidInputError, Journal, RecoveryRulesError, Verification
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
+from recovery_rules.cli._inputs import parse_chain_head
 from recovery_rules.cli._journal_reader import open_journal, shown
 from recovery_rules.cli._verbs import options
 from recovery_rules.files import read_ledger_key
@@ -55,8 +56,8 @@ def command(
     again. Exit code 0 when the journal is intact, 1 when an event is bad (the
     first one is named), 2 when the journal or the key cannot be read.
     """
-    expected = _head(expected_head, "--expected-head") if expected_head else None
-    resumed = _head(resume_from, "--resume-from") if resume_from else None
+    expected = parse_chain_head(expected_head, option="--expected-head") if expected_head else None
+    resumed = parse_chain_head(resume_from, option="--resume-from") if resume_from else None
     key = _key(ledger_key_file) if ledger_key_file else None
     opened = _opened(journal, key)
     with opened:
@@ -76,15 +77,6 @@ def command(
     else:
         _render(shown(journal), checked, resumed, sealed=sealed, heads_checked=heads_checked)
     return ExitCode.OK if checked.ok else ExitCode.FAILED
-
-
-def _head(text: str, option: str) -> ChainHead:
-    try:
-        return ChainHead.parse(text)
-    except InvalidInputError as error:
-        problem = error.problems[0]
-        where = f"{problem.location}: " if problem.location else ""
-        raise CliInputError(f"{option}: {where}{problem.message}") from None
 
 
 def _key(path: str) -> bytes:

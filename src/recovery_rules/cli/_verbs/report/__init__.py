@@ -10,10 +10,10 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from recovery_rules import CaseOutcome, ChainHead, InvalidInputError, Outcome, RecoveryRulesError
+from recovery_rules import CaseOutcome, ChainHead, Outcome, RecoveryRulesError
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
-from recovery_rules.cli._inputs import load_policy, parse_time, show_time, within_range
+from recovery_rules.cli._inputs import load_policy, parse_chain_head, parse_time, show_time, within_range
 from recovery_rules.cli._journal_reader import open_journal, shown
 from recovery_rules.cli._verbs import options
 from recovery_rules.metrics import (
@@ -91,7 +91,7 @@ def command(
     end = _boundary(until, "--until", moment)
     if start is not None and end is not None and start >= end:
         raise CliInputError("--since must be earlier than --until")
-    head = _head(expected_head) if expected_head else None
+    head = parse_chain_head(expected_head, option="--expected-head") if expected_head else None
     against = load_policy(policy).policy if policy is not None else None
     with open_journal(journal) as opened:
         try:
@@ -139,15 +139,6 @@ def _boundary(text: str | None, option: str, now: dt.datetime) -> dt.datetime | 
             f"{option}: is neither a date nor an ISO 8601 time; write it like 2026-09-01 or 2026-11-23T15:00:00Z"
         ) from None
     return parse_time(text, option=option)  # a time: it must carry its time zone
-
-
-def _head(text: str) -> ChainHead:
-    try:
-        return ChainHead.parse(text)
-    except InvalidInputError as error:
-        problem = error.problems[0]
-        where = f"{problem.location}: " if problem.location else ""
-        raise CliInputError(f"--expected-head: {where}{problem.message}") from None
 
 
 def _when(moment: dt.datetime, now: dt.datetime) -> str:
