@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import secrets
 import shlex
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -298,3 +302,39 @@ def test_a_postgres_journal_is_verified_with_and_without_its_ledger_key(
         connection.execute("UPDATE recovery_rules.events SET actor = 'mallory' WHERE seq = 3")
     code, document, _ = verify(capsys, address, "--ledger-key-file", key_file(tmp_path))
     assert (code, document["first_bad"]) == (1, 3)
+
+
+# -- the nightly job of docs/cli/verify.md ----------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(shutil.which("jq") is None or shutil.which("bash") is None, reason="the script needs bash and jq")
+def test_the_nightly_script_keeps_the_head_while_intact_and_alerts_when_not(tmp_path: Path) -> None:
+    page = (ROOT / "docs" / "cli" / "verify.md").read_text(encoding="utf-8")
+    script = page[page.index("```sh\n", page.index("## A nightly check")) + len("```sh\n") :]
+    script = script[: script.index("```")]
+    lines = script.splitlines()
+    assert [line.split("=")[0].split("(")[0] for line in lines[:3]] == ["journal", "saved", "alert"]
+    copy, saved, alerts = copy_journal(tmp_path), tmp_path / "journal.head", tmp_path / "alerts.txt"
+    setting = [f"journal={shlex.quote(str(copy))}", f"saved={shlex.quote(str(saved))}"]
+    setting.append(f"alert() {{ cat >> {shlex.quote(str(alerts))}; }}")
+    bin_folder = str(Path(sys.executable).parent)  # recovery-rules, installed beside this Python
+    environment = {**os.environ, "PATH": bin_folder + os.pathsep + os.environ.get("PATH", "")}
+
+    def night() -> None:
+        subprocess.run(["bash", "-c", "\n".join(setting + lines[3:])], check=True, env=environment, timeout=120)
+
+    night()  # the first night: the whole journal
+    assert saved.read_text(encoding="ascii").strip() == HEAD
+    assert not alerts.exists()
+    with SQLiteJournal(copy) as journal:
+        at_300 = next(event for event in journal.iter_events() if event.seq == 300)
+    saved.write_text(f"300:{at_300.hash}\n", encoding="ascii")  # as if the night before had ended at 300
+    execute(copy, "UPDATE events SET actor = 'mallory' WHERE seq = 310")
+    night()
+    assert (
+        alerts.read_text(encoding="utf-8") == "event 310 is bad: its content does not match its hash: it was edited\n"
+    )
+    assert saved.read_text(encoding="ascii") == f"300:{at_300.hash}\n"  # kept: the next night checks it again
+    copy.unlink()
+    night()
+    assert alerts.read_text(encoding="utf-8").endswith("the journal check could not run\n")
