@@ -47,7 +47,8 @@ def command(
 
     JOURNAL is the case journal's SQLite file (cases.sqlite3, or
     sqlite:cases.sqlite3) or its PostgreSQL address (postgresql://user@host/db,
-    with the postgres extra); it is only read. Finds any event edited, removed,
+    with the postgres extra); it is never created, and its events and ledger
+    heads are never written. Finds any event edited, removed,
     inserted or reordered, and prints the chain head to save: given back as
     --expected-head, a later check also finds a cut-off tail; as --resume-from,
     it checks only the events written since. With --ledger-key-file, a journal
@@ -90,7 +91,7 @@ def _opened(address: str, key: bytes | None) -> Journal:
     """The journal at ``address``, with its ledger key when one is given (and the journal's ledger is sealed).
 
     It is opened without the key first: opened with a key, a journal with no ledger heads yet would be sealed
-    with it, and a check only reads.
+    with it, and a check writes nothing of the ledger's.
     """
     journal = open_journal(address)
     if key is None:
