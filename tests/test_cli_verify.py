@@ -338,3 +338,33 @@ def test_the_nightly_script_keeps_the_head_while_intact_and_alerts_when_not(tmp_
     copy.unlink()
     night()
     assert alerts.read_text(encoding="utf-8").endswith("the journal check could not run\n")
+
+
+# -- a journal this user may only read --------------------------------------------------------------------------------
+
+
+def folder_state(folder: Path) -> dict[str, str]:
+    return {path.name: digest(path) for path in sorted(folder.iterdir()) if path.is_file()}
+
+
+def test_a_journal_the_user_may_not_write_is_read_as_it_is(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An auditor's access, or a backup on read-only media: opened read_only, nothing is written beside it (an
+    ordinary open would leave a write-ahead log and a shared-memory file the journal's writers may not use)."""
+    copy = copy_journal(tmp_path)
+    old = tmp_path / "schema-3.sqlite3"
+    shutil.copyfile(ROOT / "tests" / "data" / "journal-schema-3.sqlite3", old)
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # the user may write nothing
+    before = folder_state(tmp_path)
+    code, document, _ = verify(capsys, str(copy))
+    assert (code, document["head_text"]) == (0, HEAD)
+    assert run(capsys, "report", str(copy), "--now", "2026-11-23T15:20:00-05:00", "--json").code == 0
+    result = run(capsys, "verify", str(old))
+    assert result.code == 2
+    assert "earlier release" in result.err
+    assert folder_state(tmp_path) == before
+    with SQLiteJournal(copy):  # a process writing it: its log is beside it, and the file alone is not the journal
+        result = run(capsys, "verify", str(copy))
+    assert result.code == 2
+    assert "wal file beside it" in result.err

@@ -93,6 +93,7 @@ class Journal(abc.ABC):
     _batches_writes: bool = False  # whether append_many sends a batch's writes together (see _batch.py)
     _ledger_secret: bytes | None = None  # the ledger key this object seals heads with (see _seal.py)
     _ledger_sealed: bool = False  # whether the journal's ledger is sealed (with or without the key at hand)
+    _read_only: bool = False  # opened to read only (SQLiteJournal(read_only=True)): every write refused
 
     @property
     def ledger_sealed(self) -> bool:
@@ -110,6 +111,11 @@ class Journal(abc.ABC):
         if checked_ledger_key(ledger_key) is None or stored is not None:  # nothing to write: a reader may open it
             self._open_ledger_seal(ledger_key, stored, has_heads=False)
             return
+        if self._read_only:
+            raise JournalError(
+                "the journal's ledger is not sealed, and a journal opened read-only cannot be sealed: open it "
+                "without ledger_key to read it"
+            )
         with self._write() as store:  # sealed from now on, if it has no heads yet: decided under the write lock
             stored = store.ledger_key_check()
             check = self._open_ledger_seal(ledger_key, stored, has_heads=stored is None and store.has_ledger_heads())

@@ -168,7 +168,7 @@ _KEYS.customer = _SELECT + " WHERE customer_id = ? ORDER BY seq"
 class SQLiteJournal(Journal):
     """A journal in one SQLite file, safe for many threads and many processes at once.
 
-    ``path`` is created if it does not exist. ``timeout`` is how many seconds a
+    ``path`` is created if it does not exist (unless ``read_only``). ``timeout`` is how many seconds a
     writer waits for another one to finish before giving up with a
     :class:`~recovery_rules.JournalError`. ``clock`` and ``max_ahead``: see
     :class:`~recovery_rules.Journal` (a step dated more than ``max_ahead`` after
@@ -176,6 +176,16 @@ class SQLiteJournal(Journal):
     outside the journal, that seals the ledger's running totals, so that no one
     who can write the file but lacks the key can make the ledger count less (see
     :meth:`~recovery_rules.Journal.seal_ledger` and the journal guide).
+
+    ``read_only=True`` opens a journal file that nothing is writing (a backup, a
+    copy, a file on read-only media, or one the caller may read but not write) to
+    read and verify it: the file must exist and be a journal of this release's
+    schema, nothing is created or written beside it (SQLite reads it as an
+    immutable file), and every write raises :class:`~recovery_rules.JournalError`.
+    A file with a write-ahead log beside it (``-wal``: a process has it open, or
+    stopped without closing it) is refused, since its latest events may be only
+    in that log; so is one of an earlier schema (open it once without
+    ``read_only`` to bring it up to date).
 
     >>> import tempfile, pathlib
     >>> from recovery_rules import SQLiteJournal
@@ -196,11 +206,21 @@ class SQLiteJournal(Journal):
         max_ahead: dt.timedelta = MAX_AHEAD,
         encrypt_personal_data: bool = False,
         ledger_key: bytes | None = None,
+        read_only: bool = False,
     ) -> None:
         self._set_clock(clock, max_ahead)
         encrypt = check_encrypt_flag(encrypt_personal_data)
         checked_ledger_key(ledger_key)  # a bad key is refused before the file is touched
         self.path = _checked_path(path)
+        if not isinstance(read_only, bool):
+            raise JournalError("read_only must be True or False")
+        if read_only:
+            if encrypt:
+                raise JournalError(
+                    "a journal opened read_only=True writes no event to encrypt: leave out encrypt_personal_data"
+                )
+            _check_quiet(self.path)
+        self._read_only = read_only
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 86_400:
             raise JournalError("the timeout must be a number of seconds above 0 (and at most a day)")
         self._timeout = float(timeout)
@@ -289,6 +309,8 @@ class SQLiteJournal(Journal):
         return connection
 
     def _open(self) -> sqlite3.Connection:
+        if self._read_only:
+            return self._open_read_only()
         try:
             connection = sqlite3.connect(
                 self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
@@ -313,6 +335,39 @@ class SQLiteJournal(Journal):
             raise
         return connection
 
+    def _open_read_only(self) -> sqlite3.Connection:
+        """A connection that reads the file as immutable (nothing created beside it), once it is checked to be a
+        journal of this release's schema."""
+        try:
+            address = f"{Path(self.path).resolve().as_uri()}?mode=ro&immutable=1"
+            connection = sqlite3.connect(address, uri=True, isolation_level=None, check_same_thread=False)
+        except (sqlite3.Error, OSError, ValueError, RuntimeError) as error:
+            raise JournalError(f"cannot open the journal file to read it: {error}") from None
+        try:
+            connection.row_factory = sqlite3.Row
+            application_id, version = _marks(connection)
+            if application_id != APPLICATION_ID:
+                raise JournalError(f"{self.path!r} is not a recovery-rules journal")
+            if version > SCHEMA_VERSION:
+                raise JournalError(
+                    f"the journal has format {version}, newer than this recovery-rules reads ({SCHEMA_VERSION}); "
+                    "upgrade recovery-rules"
+                )
+            if version != SCHEMA_VERSION:
+                raise JournalError(
+                    f"the journal was written by an earlier release (format {version}); read_only=True reads "
+                    f"format {SCHEMA_VERSION} only: open it once without read_only, with write access, to bring "
+                    "it up to date (its events stay as they are)"
+                )
+            self._legacy_until = self._legacy_setting(connection)
+        except sqlite3.DatabaseError as error:
+            connection.close()
+            raise JournalError(f"{self.path!r} is not a usable recovery-rules journal: {error}") from None
+        except JournalError:
+            connection.close()
+            raise
+        return connection
+
     def _prepare(self, connection: sqlite3.Connection) -> None:
         application_id, version = _marks(connection)
         if application_id != APPLICATION_ID or version != SCHEMA_VERSION:
@@ -324,10 +379,13 @@ class SQLiteJournal(Journal):
                 if connection.in_transaction:
                     connection.execute("ROLLBACK")
                 raise
+        self._legacy_until = self._legacy_setting(connection)
+
+    def _legacy_setting(self, connection: sqlite3.Connection) -> int:
         row = connection.execute("SELECT value FROM journal_settings WHERE name = ?", (LEGACY_UNTIL,)).fetchone()
         if row is None or isinstance(row[0], bool) or not isinstance(row[0], int) or row[0] < 0:
             raise JournalError(f"{self.path!r} is a damaged journal: its setting {LEGACY_UNTIL!r} is missing")
-        self._legacy_until = row[0]
+        return row[0]
 
     def _create_or_upgrade(self, connection: sqlite3.Connection) -> None:
         """Inside the write lock: create the tables of a new file, or upgrade a journal of schema 1."""
@@ -367,6 +425,11 @@ class SQLiteJournal(Journal):
     # -- transactions -----------------------------------------------------------
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[Store]:
+        if write and self._read_only:
+            raise JournalError(
+                "the journal was opened read-only (read_only=True): it records nothing; open it without read_only "
+                "to write"
+            )
         connection = self._connection()
         if write:
             self._begin_immediate(connection)
@@ -634,6 +697,30 @@ def _checked_path(path: object) -> str:
     if not text or "\0" in text:
         raise JournalError("the journal's path must be a non-empty file name without NUL characters")
     return text
+
+
+_COMPANIONS: Final = ("-wal", "-journal")
+"""The files SQLite keeps beside a database while it is written: while one is there, the file alone is not the
+whole journal (its latest events may be in the write-ahead log)."""
+
+
+def _check_quiet(path: str) -> None:
+    """Refuse to open ``path`` read-only unless it is a regular file that no process has open for writing."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise JournalError(f"there is no journal file {path!r} (read_only=True never creates one)") from None
+    except OSError as error:
+        raise JournalError(f"cannot read the journal file {path!r}: {error.strerror}") from None
+    if not stat.S_ISREG(mode):
+        raise JournalError(f"{path!r} is not a file; give the journal's SQLite file")
+    for suffix in _COMPANIONS:
+        if os.path.lexists(path + suffix):
+            raise JournalError(
+                f"the journal has a {suffix[1:]} file beside it ({path + suffix}): a process has it open, or stopped "
+                "without closing it, and its latest events may be there only. Read it without read_only (with write "
+                "access), or read a copy made with SQLite's backup (sqlite3 FILE '.backup COPY')"
+            )
 
 
 def _marks(connection: sqlite3.Connection) -> tuple[int, int]:

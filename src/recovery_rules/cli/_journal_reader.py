@@ -8,6 +8,10 @@ Another backend plugs in with one line, an opener registered in
 ``ledger_key=`` when the journal is opened with its ledger key, as ``verify
 --ledger-key-file`` does).
 
+An SQLite file the user may not write, or in a folder it may not write (an
+auditor's access, a backup on read-only media), is opened ``read_only``: read as
+it is, nothing written beside it.
+
 Its cases are replayed, verified as they are read, by
 :class:`recovery_rules.metrics.CaseReplay` (``simulate journal:...``) and
 :func:`recovery_rules.metrics.report` (``report``), which check it the same way.
@@ -15,6 +19,7 @@ Its cases are replayed, verified as they are read, by
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 from collections.abc import Callable
@@ -52,8 +57,11 @@ def _open_sqlite(address: str, /, *, ledger_key: bytes | None = None) -> Journal
     # Look before opening: opening a file as a journal switches it to write-ahead logging.
     if not SQLiteJournal.is_journal(file):
         raise CliInputError(_not_a_journal(path, file))
+    # A file this user may not write (or whose folder it may not) is read as it is: SQLite would otherwise leave
+    # files beside it that the journal's own writers may not be able to use.
+    read_only = not (os.access(file, os.W_OK) and os.access(file.parent, os.W_OK))
     try:
-        return SQLiteJournal(file, ledger_key=ledger_key)
+        return SQLiteJournal(file, ledger_key=ledger_key, read_only=read_only)
     except JournalError as error:
         raise CliInputError(str(error)) from None
 

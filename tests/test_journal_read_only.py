@@ -1,0 +1,179 @@
+"""``SQLiteJournal(path, read_only=True)``: a journal nothing is writing, read and verified as it is.
+
+Nothing is created or written beside the file (no write-ahead log, no shared-memory file, no schema upgrade),
+every write is refused, and a file that may not hold the whole journal (a write-ahead log beside it, an earlier
+schema) is refused rather than read in part.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from recovery_rules import (
+    BulkEntry,
+    ChainHead,
+    ComplaintNumber,
+    Draft,
+    JournalError,
+    Money,
+    SQLiteJournal,
+    Window,
+)
+
+from ._journal_backends import LEDGER_KEY, SQLiteHarness
+from ._journal_files import JOURNAL, copy_journal, execute
+from ._ledger_scenario import CASES, GUEST, T0, Grant, append
+
+SCHEMA_3 = Path(__file__).parent / "data" / "journal-schema-3.sqlite3"
+HEAD = ChainHead.parse("322:00b20a733b07839c8794dc0509da7a2c21a1d8efc85bfb3d3a4ce12b57238588")
+
+
+def state(folder: Path) -> dict[str, str]:
+    """Every file in ``folder`` and the SHA-256 of its bytes."""
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(folder.iterdir())}
+
+
+def test_a_read_only_journal_reads_and_verifies_and_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
+    copy = copy_journal(tmp_path)
+    before = state(tmp_path)
+    with SQLiteJournal(copy, read_only=True) as journal:
+        assert journal.verify(expected_head=HEAD).ok
+        assert journal.head() == HEAD
+        events = list(journal.iter_events())
+        assert len(events) == HEAD.count
+        number = events[-1].number
+        assert journal.events(number)[-1] == events[-1]
+        assert journal.cases()
+        granted = journal.granted(number, window=Window.day(), timezone="UTC", currency="USD", now=events[-1].at)
+        assert granted.currency == "USD"
+    assert state(tmp_path) == before  # no -wal, no -shm, not a byte changed
+
+
+def test_a_read_only_journal_sees_what_a_writable_one_sees(tmp_path: Path) -> None:
+    copy = copy_journal(tmp_path)
+    with SQLiteJournal(copy, read_only=True) as read_only:
+        seen = [(event.seq, event.hash) for event in read_only.iter_events()]
+        cases = read_only.cases()
+    with SQLiteJournal(copy) as writable:
+        assert [(event.seq, event.hash) for event in writable.iter_events()] == seen
+        assert writable.cases() == cases
+
+
+def _writes(journal: SQLiteJournal) -> dict[str, Callable[[], object]]:
+    number = ComplaintNumber.parse("20261201-99999")
+    at = dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC)
+    draft = Draft(kind="noted", state="noted", actor="staff", at=at)
+    grant = Draft(kind="granted", state="granted", actor="staff", at=at, grant=Money("10.00", "USD"))
+    return {
+        "append": lambda: journal.append(number, draft, expected_version=0, key="w-1", request={}),
+        "append a grant": lambda: journal.append(number, grant, expected_version=0, key="w-2", request={}),
+        "append_many": lambda: journal.append_many([BulkEntry(number, draft, key="w-3", request={})]),
+        "seal_ledger": lambda: journal.seal_ledger(LEDGER_KEY),
+        "erase_customer": lambda: journal.erase_customer("11024"),
+    }
+
+
+@pytest.mark.parametrize("write", ["append", "append a grant", "append_many", "seal_ledger", "erase_customer"])
+def test_every_write_is_refused_and_nothing_is_written(tmp_path: Path, write: str) -> None:
+    copy = copy_journal(tmp_path)
+    before = state(tmp_path)
+    with SQLiteJournal(copy, read_only=True) as journal:
+        with pytest.raises(JournalError, match=r"opened read-only \(read_only=True\): it records nothing"):
+            _writes(journal)[write]()
+        assert journal.head() == HEAD
+    assert state(tmp_path) == before
+
+
+def test_a_missing_file_or_a_folder_is_refused_and_nothing_is_created(tmp_path: Path) -> None:
+    with pytest.raises(JournalError, match="no journal file"):
+        SQLiteJournal(tmp_path / "none.sqlite3", read_only=True)
+    with pytest.raises(JournalError, match="not a file"):
+        SQLiteJournal(tmp_path, read_only=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_journal_with_a_write_ahead_log_beside_it_is_refused(tmp_path: Path) -> None:
+    """Open for writing elsewhere, its latest events may be in the log only: the file alone would miss them."""
+    copy = copy_journal(tmp_path)
+    with SQLiteJournal(copy) as writer:
+        writer.head()  # the writer's connection keeps the log beside the file
+        assert (tmp_path / (copy.name + "-wal")).exists()
+        with pytest.raises(JournalError, match="wal file beside it"):
+            SQLiteJournal(copy, read_only=True)
+    assert not (tmp_path / (copy.name + "-wal")).exists()  # closed: the log checkpointed and removed
+    with SQLiteJournal(copy, read_only=True) as journal:
+        assert journal.verify().ok
+
+
+def test_a_journal_of_an_earlier_schema_is_refused_untouched(tmp_path: Path) -> None:
+    old = tmp_path / "schema-3.sqlite3"
+    shutil.copyfile(SCHEMA_3, old)
+    before = state(tmp_path)
+    with pytest.raises(JournalError, match=r"earlier release \(format 3\).*without read_only"):
+        SQLiteJournal(old, read_only=True)
+    assert state(tmp_path) == before
+    SQLiteJournal(old).close()  # brought up to date once, with write access
+    with SQLiteJournal(old, read_only=True) as journal:
+        assert journal.verify().ok
+
+
+def test_other_files_and_options_are_refused(tmp_path: Path) -> None:
+    other = tmp_path / "other.sqlite3"
+    with closing(sqlite3.connect(other)) as connection:
+        connection.execute("CREATE TABLE t (x)")
+        connection.commit()
+    with pytest.raises(JournalError, match="not a recovery-rules journal"):
+        SQLiteJournal(other, read_only=True)
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database", encoding="utf-8")
+    with pytest.raises(JournalError, match="not a usable recovery-rules journal: file is not a database"):
+        SQLiteJournal(text, read_only=True)
+    with pytest.raises(JournalError, match="read_only must be True or False"):
+        SQLiteJournal(JOURNAL, read_only=1)  # type: ignore[arg-type]  # what the check is for
+    with pytest.raises(JournalError, match="encrypt"):
+        SQLiteJournal(JOURNAL, read_only=True, encrypt_personal_data=True)
+
+
+# -- a sealed ledger --------------------------------------------------------------------------------------------------
+
+
+def test_a_sealed_journal_read_only_checks_its_heads_with_the_key(tmp_path: Path) -> None:
+    harness = SQLiteHarness(tmp_path, ledger_key=LEDGER_KEY)
+    journal = harness.journal()
+    append(journal, Grant("first", 0, "100.00"))
+    append(journal, Grant("first", 30, "50.00"))
+    harness.close()
+    before = state(tmp_path)
+    with SQLiteJournal(harness.path, ledger_key=LEDGER_KEY, read_only=True) as sealed:
+        assert sealed.ledger_sealed
+        assert sealed.verify().ok
+        number = CASES["first"]
+        now = T0 + dt.timedelta(hours=1)
+        assert sealed.granted(number, window=Window.day(), timezone="UTC", currency="USD", now=now) == Money(
+            "150.00", "USD"
+        )
+    with pytest.raises(JournalError, match="key"):
+        SQLiteJournal(harness.path, ledger_key=bytes(range(1, 33)), read_only=True)
+    assert state(tmp_path) == before
+    execute(harness.path, "UPDATE ledger_heads SET seal = ? WHERE scope = 'guest' AND key = ?", "0" * 64, GUEST)
+    with SQLiteJournal(harness.path, ledger_key=LEDGER_KEY, read_only=True) as sealed:
+        assert not sealed.verify().ok
+
+
+def test_a_key_for_an_unsealed_journal_read_only_is_refused_without_sealing_it(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.sqlite3"
+    SQLiteJournal(empty).close()
+    before = state(tmp_path)
+    with pytest.raises(JournalError, match="cannot be sealed"):
+        SQLiteJournal(empty, ledger_key=LEDGER_KEY, read_only=True)
+    assert state(tmp_path) == before
+    with SQLiteJournal(empty) as journal:
+        assert not journal.ledger_sealed
