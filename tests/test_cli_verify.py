@@ -364,7 +364,9 @@ def test_a_journal_the_user_may_not_write_is_read_as_it_is(
     assert result.code == 2
     assert "earlier release" in result.err
     assert folder_state(tmp_path) == before
-    with SQLiteJournal(copy):  # a process writing it: its log is beside it, and the file alone is not the journal
-        result = run(capsys, "verify", str(copy))
+    with SQLiteJournal(copy):  # a process writing it: read with its log
+        assert run(capsys, "verify", str(copy), "--expected-head", HEAD).code == 0
+    (tmp_path / (copy.name + "-journal")).write_bytes(b"")  # a write a crash cut off: only a writer recovers it
+    result = run(capsys, "verify", str(copy))
     assert result.code == 2
-    assert "wal file beside it" in result.err
+    assert "a write was cut off" in result.err

@@ -100,17 +100,35 @@ def test_a_missing_file_or_a_folder_is_refused_and_nothing_is_created(tmp_path: 
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_journal_with_a_write_ahead_log_beside_it_is_refused(tmp_path: Path) -> None:
-    """Open for writing elsewhere, its latest events may be in the log only: the file alone would miss them."""
+def test_a_journal_a_process_is_writing_is_read_with_its_log_and_its_latest_events(tmp_path: Path) -> None:
+    """An auditor's check of a live journal: the latest events, still in the write-ahead log, are seen too."""
     copy = copy_journal(tmp_path)
     with SQLiteJournal(copy) as writer:
-        writer.head()  # the writer's connection keeps the log beside the file
-        assert (tmp_path / (copy.name + "-wal")).exists()
-        with pytest.raises(JournalError, match="wal file beside it"):
-            SQLiteJournal(copy, read_only=True)
-    assert not (tmp_path / (copy.name + "-wal")).exists()  # closed: the log checkpointed and removed
-    with SQLiteJournal(copy, read_only=True) as journal:
-        assert journal.verify().ok
+        number = ComplaintNumber.parse("20261201-99999")
+        opened = Draft(kind="opened", state="opened", actor="staff", at=dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC))
+        writer.append(number, opened, expected_version=0, key="live-1", request={})
+        assert (tmp_path / (copy.name + "-wal")).stat().st_size > 0  # the event is in the log, not yet in the file
+        before = sorted(path.name for path in tmp_path.iterdir())
+        with SQLiteJournal(copy, read_only=True) as reader:
+            assert reader.head() == writer.head()
+            assert reader.head().count == HEAD.count + 1
+            assert reader.verify(expected_head=HEAD).ok
+            with pytest.raises(JournalError, match="opened read-only"):
+                _writes(reader)["append"]()
+        assert sorted(path.name for path in tmp_path.iterdir()) == before
+
+
+@pytest.mark.parametrize("left", [("-wal",), ("-shm",), ("-journal",), ("-wal", "-shm", "-journal")])
+def test_what_a_crash_leaves_beside_a_journal_is_refused_untouched(tmp_path: Path, left: tuple[str, ...]) -> None:
+    """A log without its index, or a rollback journal: only a writer can recover it, and the file alone may not hold
+    the whole journal."""
+    copy = copy_journal(tmp_path)
+    for suffix in left:
+        (tmp_path / (copy.name + suffix)).write_bytes(b"")
+    before = state(tmp_path)
+    with pytest.raises(JournalError, match="a write was cut off"):
+        SQLiteJournal(copy, read_only=True)
+    assert state(tmp_path) == before
 
 
 def test_a_journal_of_an_earlier_schema_is_refused_untouched(tmp_path: Path) -> None:

@@ -177,15 +177,17 @@ class SQLiteJournal(Journal):
     who can write the file but lacks the key can make the ledger count less (see
     :meth:`~recovery_rules.Journal.seal_ledger` and the journal guide).
 
-    ``read_only=True`` opens a journal file that nothing is writing (a backup, a
-    copy, a file on read-only media, or one the caller may read but not write) to
-    read and verify it: the file must exist and be a journal of this release's
-    schema, nothing is created or written beside it (SQLite reads it as an
-    immutable file), and every write raises :class:`~recovery_rules.JournalError`.
-    A file with a write-ahead log beside it (``-wal``: a process has it open, or
-    stopped without closing it) is refused, since its latest events may be only
-    in that log; so is one of an earlier schema (open it once without
-    ``read_only`` to bring it up to date).
+    ``read_only=True`` opens a journal file to read and verify it where the caller
+    may not, or must not, write (an auditor's access, a backup, a copy on
+    read-only media): the file must exist and be a journal of this release's
+    schema, nothing is created or written beside it, and every write raises
+    :class:`~recovery_rules.JournalError`.
+    A journal a process is writing (its write-ahead log and the log's index,
+    ``-wal`` and ``-shm``, beside it) is read with its log, as any reader reads
+    it, its latest events included. A file a crash left a log beside without its
+    index, or a rollback journal, is refused (only a writer can recover it), and
+    so is a journal of an earlier schema (open it once without ``read_only`` to
+    bring it up to date).
 
     >>> import tempfile, pathlib
     >>> from recovery_rules import SQLiteJournal
@@ -214,12 +216,11 @@ class SQLiteJournal(Journal):
         self.path = _checked_path(path)
         if not isinstance(read_only, bool):
             raise JournalError("read_only must be True or False")
-        if read_only:
-            if encrypt:
-                raise JournalError(
-                    "a journal opened read_only=True writes no event to encrypt: leave out encrypt_personal_data"
-                )
-            _check_quiet(self.path)
+        if read_only and encrypt:
+            raise JournalError(
+                "a journal opened read_only=True writes no event to encrypt: leave out encrypt_personal_data"
+            )
+        self._read_query = _read_only_query(self.path) if read_only else ""
         self._read_only = read_only
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 86_400:
             raise JournalError("the timeout must be a number of seconds above 0 (and at most a day)")
@@ -336,11 +337,13 @@ class SQLiteJournal(Journal):
         return connection
 
     def _open_read_only(self) -> sqlite3.Connection:
-        """A connection that reads the file as immutable (nothing created beside it), once it is checked to be a
-        journal of this release's schema."""
+        """A connection that only reads (nothing created beside the file: see :func:`_read_only_query`), once the
+        file is checked to be a journal of this release's schema."""
         try:
-            address = f"{Path(self.path).resolve().as_uri()}?mode=ro&immutable=1"
-            connection = sqlite3.connect(address, uri=True, isolation_level=None, check_same_thread=False)
+            address = f"{Path(self.path).resolve().as_uri()}?{self._read_query}"
+            connection = sqlite3.connect(
+                address, uri=True, timeout=self._timeout, isolation_level=None, check_same_thread=False
+            )
         except (sqlite3.Error, OSError, ValueError, RuntimeError) as error:
             raise JournalError(f"cannot open the journal file to read it: {error}") from None
         try:
@@ -699,13 +702,15 @@ def _checked_path(path: object) -> str:
     return text
 
 
-_COMPANIONS: Final = ("-wal", "-journal")
-"""The files SQLite keeps beside a database while it is written: while one is there, the file alone is not the
-whole journal (its latest events may be in the write-ahead log)."""
+def _read_only_query(path: str) -> str:
+    """How to open ``path`` read-only, creating nothing beside it: the query of its SQLite URI.
 
-
-def _check_quiet(path: str) -> None:
-    """Refuse to open ``path`` read-only unless it is a regular file that no process has open for writing."""
+    - nothing beside the file (no process has it open): read it as an immutable file;
+    - its write-ahead log and that log's index (``-wal`` and ``-shm``: a writer has it open): read it with them,
+      as any reader of a live journal does, so the latest events are seen; SQLite needs to create nothing;
+    - anything else (a log without its index, or a rollback journal: a write cut off by a crash) is refused, since
+      only a writer can recover it, and the file alone may not hold the whole journal.
+    """
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
@@ -714,13 +719,19 @@ def _check_quiet(path: str) -> None:
         raise JournalError(f"cannot read the journal file {path!r}: {error.strerror}") from None
     if not stat.S_ISREG(mode):
         raise JournalError(f"{path!r} is not a file; give the journal's SQLite file")
-    for suffix in _COMPANIONS:
-        if os.path.lexists(path + suffix):
-            raise JournalError(
-                f"the journal has a {suffix[1:]} file beside it ({path + suffix}): a process has it open, or stopped "
-                "without closing it, and its latest events may be there only. Read it without read_only (with write "
-                "access), or read a copy made with SQLite's backup (sqlite3 FILE '.backup COPY')"
-            )
+    wal, index, rollback = (os.path.lexists(path + suffix) for suffix in ("-wal", "-shm", "-journal"))
+    if not (wal or index or rollback):
+        return "mode=ro&immutable=1"
+    if wal and index and not rollback:
+        return "mode=ro"
+    found = ", ".join(
+        path + suffix for suffix, there in (("-wal", wal), ("-shm", index), ("-journal", rollback)) if there
+    )
+    raise JournalError(
+        f"the journal has {found} beside it: a write was cut off (a process stopped without closing the journal), "
+        "and only a writer can recover it. Open it once without read_only, with write access, or read a copy "
+        "made with SQLite's backup (sqlite3 FILE '.backup COPY')"
+    )
 
 
 def _marks(connection: sqlite3.Connection) -> tuple[int, int]:
