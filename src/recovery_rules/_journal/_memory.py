@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import heapq
 import json
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -212,7 +213,7 @@ class _MemoryStore(Store):
         self, after: tuple[Scope, str] | None, limit: int
     ) -> list[tuple[Scope, str, LedgerHead, str | None]]:
         heads, records = self._journal._heads, self._journal._records
-        keys = sorted(where for where in heads if after is None or where > after)[:limit]
+        keys = heapq.nsmallest(limit, (where for where in heads if after is None or where > after))  # in order
         page = []
         for scope, key in keys:
             head = heads[(scope, key)]
