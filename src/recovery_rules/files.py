@@ -25,6 +25,9 @@ TOML, JSON and YAML raise plain ``ValueError``, ``TypeError`` or
 ``RecursionError`` for some inputs beside their syntax errors (an integer of
 more digits than Python converts, a YAML key that is a list); it turns any of
 them into a located problem, so no untyped exception leaves a parse.
+
+:func:`read_ledger_key` reads a journal's ledger key from a file the same safe
+way (hexadecimal text), as ``recovery-rules serve`` and ``verify`` take it.
 """
 
 from __future__ import annotations
