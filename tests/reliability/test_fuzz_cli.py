@@ -158,6 +158,8 @@ OPTIONS = [
     "--save",
     "--chart",
     "--expected-head",
+    "--resume-from",
+    "--ledger-key-file",
     "--json",
     "--help",
     "-h",
@@ -253,6 +255,7 @@ def _files(folder: Path) -> dict[str, list[str]]:
         "journal": [journal, f"sqlite:{journal}", truncated, flipped],
         "output": [str(folder / "out" / "chart.png"), str(folder / "out" / "saved.json"), str(folder / "out")],
         "head": [head],
+        "key": [_write(folder / "ledger.key", bytes(range(32)).hex())],  # the journal is not sealed: refused
         "garbage": garbage,
         "special": special,
         "numbers": numbers,
@@ -289,6 +292,12 @@ TEMPLATES: dict[str, list[tuple[str | None, str]]] = {
         ("--until", "until"),
         ("--expected-head", "head"),
         ("--chart", "output"),
+    ],
+    "verify": [
+        (None, "journal"),
+        ("--expected-head", "head"),
+        ("--resume-from", "head"),
+        ("--ledger-key-file", "key"),
     ],
     "schema": [(None, "what")],
 }
@@ -447,6 +456,9 @@ def test_every_wrong_file_in_every_place_is_an_input_error(
     if kind == "journal":  # a damaged journal: refused, or read if the damage missed what is read
         for damaged in files["journal"][2:]:
             check_run(["report", damaged, "--now", NOW])
+            check_run(["verify", damaged])
+        for wrong in _wrong_files(kind):
+            assert check_run(["verify", wrong]) == 2, wrong
 
 
 def test_the_fuzz_check_catches_a_bug(monkeypatch: pytest.MonkeyPatch) -> None:
