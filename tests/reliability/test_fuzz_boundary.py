@@ -689,7 +689,7 @@ stored_values = st.one_of(
 
 
 def test_garbled_journal_rows_end_in_typed_errors(tmp_path: Path, figure: Callable[[str], None]) -> None:
-    """Any value in any column of a stored row: every read ends in a typed error or a result."""
+    """Any value in any column of a stored row: every read ends in a typed error or a result (read-only too)."""
     seen: Counter[str] = Counter()
     path = tmp_path / "rows.sqlite3"
     with SQLiteJournal(path) as journal:
@@ -710,8 +710,13 @@ def test_garbled_journal_rows_end_in_typed_errors(tmp_path: Path, figure: Callab
                 connection.commit()
             except (sqlite3.Error, UnicodeEncodeError, OverflowError):
                 return  # the database (or its driver) refused the value: nothing to read
+        number = case.number
+        with SQLiteJournal(path, read_only=True) as reader:  # an auditor's reads: the same, typed or a result
+            tally(seen, lambda: reader.events(number))
+            tally(seen, reader.verify)
+            tally(seen, reader.cases)
+            tally(seen, lambda: reader.granted(number, window=Window.day(), timezone="UTC", currency="USD", now=NOW))
         with SQLiteJournal(path) as journal:
-            number = case.number
             tally(seen, lambda: journal.events(number))
             tally(seen, journal.verify)
             tally(seen, journal.cases)
