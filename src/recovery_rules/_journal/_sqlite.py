@@ -51,6 +51,7 @@ from ._columns import (
     row_of,
     scan_rows,
 )
+from ._events import ChainHead
 from ._ledger import GrantQuery
 from ._privacy import check_encrypt_flag
 from ._privacy_sql import KeyStatements, SQLKeys
@@ -245,6 +246,42 @@ class SQLiteJournal(Journal):
         except BaseException:
             self.close()
             raise
+
+    def backup(self, target: str | os.PathLike[str]) -> ChainHead:
+        """Copy the journal into a new file at ``target``, consistently, while others write; return the copy's head.
+
+        SQLite's online backup copies one committed state of the whole database, the events still in the
+        write-ahead log included; copying the file itself while a writer has it open can miss them, or copy
+        a page half-written. ``target`` must not exist (a backup never overwrites): the copy is written
+        beside it under a temporary name and linked into place only when whole, so a failed backup leaves
+        nothing. The copy is a journal like any other; open it with ``read_only=True`` to verify it, against
+        the head this returns (save both). Raises :class:`~recovery_rules.JournalError` saying what failed.
+        """
+        destination = _checked_path(target)
+        if os.path.lexists(destination):
+            raise JournalError(f"{destination!r} exists already: a backup never overwrites a file; name a new one")
+        folder = os.path.dirname(os.path.abspath(destination))
+        partial = os.path.join(folder, f".{os.path.basename(destination)}.partial-{os.getpid()}-{time.time_ns()}")
+        try:
+            try:
+                with contextlib.closing(sqlite3.connect(partial, isolation_level=None)) as copy:
+                    self._connection().backup(copy)
+            except sqlite3.Error as error:
+                raise JournalError(f"the journal could not be copied to {destination!r}: {error}") from None
+            except OSError as error:
+                raise JournalError(f"the journal could not be copied to {destination!r}: {error.strerror}") from None
+            with SQLiteJournal(partial, read_only=True) as written:
+                head = written.head()
+            try:
+                os.link(partial, destination)  # fails, rather than replacing it, if a file took the name meanwhile
+            except FileExistsError:
+                raise JournalError(f"{destination!r} appeared while the backup ran: it is left as it is") from None
+            except OSError as error:
+                raise JournalError(f"the backup could not be named {destination!r}: {error.strerror}") from None
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(partial)
+        return head
 
     @staticmethod
     def is_journal(path: str | os.PathLike[str]) -> bool:
