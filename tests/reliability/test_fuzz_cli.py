@@ -299,6 +299,7 @@ TEMPLATES: dict[str, list[tuple[str | None, str]]] = {
         ("--resume-from", "head"),
         ("--ledger-key-file", "key"),
     ],
+    "backup": [(None, "journal"), (None, "output")],
     "schema": [(None, "what")],
 }
 """Each verb's arguments and options, and the kind of value each takes."""

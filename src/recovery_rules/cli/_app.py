@@ -19,7 +19,7 @@ from recovery_rules import Money, RecoveryRulesError, __version__
 
 from . import _console
 from ._errors import CliInputError, ExitCode, problem_json
-from ._verbs import check, decide, prove, report, schema, serve, simulate, test, verify
+from ._verbs import backup, check, decide, prove, report, schema, serve, simulate, test, verify
 
 __all__ = ["VERBS", "app", "run"]
 
@@ -31,6 +31,7 @@ VERBS: Final[tuple[click.Command, ...]] = (
     simulate.command,
     report.command,
     verify.command,
+    backup.command,
     schema.command,
     serve.command,
 )

@@ -1,0 +1,48 @@
+"""``recovery-rules backup``: a consistent copy of an SQLite journal others are writing, and the head to check it by."""
+
+from __future__ import annotations
+
+import click
+
+from recovery_rules import RecoveryRulesError, SQLiteJournal
+from recovery_rules.cli import _console
+from recovery_rules.cli._errors import CliInputError, ExitCode
+from recovery_rules.cli._journal_reader import open_journal, shown
+from recovery_rules.cli._verbs import options
+
+__all__ = ["command"]
+
+
+@click.command("backup", short_help="Copy an SQLite journal consistently while it is in use.")
+@click.argument("journal", metavar="JOURNAL")
+@click.argument("target", metavar="TARGET")
+@options.json
+def command(*, journal: str, target: str, as_json: bool) -> int:
+    """Copy the SQLite journal JOURNAL into the new file TARGET, consistently, while others write to it.
+
+    SQLite's online backup copies one committed state of the whole journal,
+    the events still in its write-ahead log included (copying the file itself
+    while a writer has it open can miss those). TARGET must not exist: the
+    copy is written beside it under a temporary name and named TARGET only
+    when whole. Prints the copy's chain head: save it with the backup, and
+    check the backup later with recovery-rules verify TARGET --expected-head
+    HEAD. A PostgreSQL journal is backed up with pg_dump. Exit code 0, or 2
+    when the journal cannot be read or the copy cannot be written.
+    """
+    with open_journal(journal) as opened:
+        if not isinstance(opened, SQLiteJournal):
+            raise CliInputError(
+                f"{shown(journal)} is not an SQLite journal: back up a PostgreSQL journal with pg_dump "
+                "(pg_dump --schema=recovery_rules)"
+            )
+        try:
+            head = opened.backup(target)
+        except RecoveryRulesError as error:
+            raise CliInputError(str(error)) from None
+    if as_json:
+        _console.echo_json({"journal": shown(journal), "backup": target, "head": str(head)})
+    else:
+        _console.echo(f"journal {shown(journal)} copied to {target}: {head.count:,} events")
+        _console.echo(f"  head {head}")
+        _console.echo(f"  (check it later: recovery-rules verify {target} --expected-head {head})")
+    return ExitCode.OK

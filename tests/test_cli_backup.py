@@ -1,0 +1,67 @@
+"""``recovery-rules backup``: an SQLite journal copied consistently, and the lines docs/cli/backup.md shows."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+
+from recovery_rules import MemoryJournal, SQLiteJournal
+from recovery_rules.cli import _journal_reader
+
+from ._cli import ROOT, run
+from ._journal_files import JOURNAL
+
+PAGE = ROOT / "docs" / "cli" / "backup.md"
+
+
+def test_the_page_shows_what_backup_and_verify_print(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copyfile(JOURNAL, tmp_path / "cases.sqlite3")
+    monkeypatch.chdir(tmp_path)
+    page = PAGE.read_text(encoding="utf-8")
+    shown = page[page.index("$ recovery-rules backup cases.sqlite3") :]
+    shown = shown[: shown.index("```")]
+    commands = re.findall(r"^\$ (recovery-rules .*)\n((?:[^$].*\n)*)", shown, flags=re.MULTILINE)
+    assert [shlex.split(command)[1] for command, _ in commands] == ["backup", "verify"]
+    for command, output in commands:
+        result = run(capsys, *shlex.split(command)[1:])
+        assert result.out + result.err == output, command
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["cases-2026-11-23.sqlite3", "cases.sqlite3"]
+
+
+def test_backup_as_json_and_the_copy_is_the_journal(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "backup.sqlite3"
+    result = run(capsys, "backup", f"sqlite:{JOURNAL}", str(target), "--json")
+    assert result.code == 0, result.err
+    document = json.loads(result.out)
+    assert document == {"journal": f"sqlite:{JOURNAL}", "backup": str(target), "head": document["head"]}
+    with SQLiteJournal(JOURNAL, read_only=True) as source, SQLiteJournal(target, read_only=True) as copy:
+        assert str(source.head()) == document["head"] == str(copy.head())
+        assert [event.hash for event in copy.iter_events()] == [event.hash for event in source.iter_events()]
+
+
+CANNOT = {
+    "a PostgreSQL journal": ("postgresql://reports@db.invalid/hotel", "b.sqlite3", "pg_dump"),
+    "a folder that is not there": (JOURNAL, "missing-folder/b.sqlite3", "could not be copied"),
+    "no journal": ("none.sqlite3", "b.sqlite3", "there is no journal file"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CANNOT))
+def test_what_cannot_be_backed_up_is_an_input_error_and_leaves_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    journal, target, message = CANNOT[case]
+    monkeypatch.chdir(tmp_path)
+    # A PostgreSQL journal, opened by a stand-in (no server needed): pg_dump is its backup.
+    monkeypatch.setitem(_journal_reader.JOURNALS, "postgresql", lambda address: MemoryJournal())
+    result = run(capsys, "backup", journal, target)
+    assert result.code == 2
+    assert message in result.err
+    assert list(tmp_path.iterdir()) == []
