@@ -136,7 +136,8 @@ class Journal(abc.ABC):
             if has_heads:
                 raise JournalError(
                     "the journal already records grants, and its ledger is not sealed yet: open it without "
-                    "ledger_key and call journal.seal_ledger(ledger_key) once (it checks the journal first)"
+                    "ledger_key and call journal.seal_ledger(ledger_key) once (it checks the journal first; from "
+                    "the shell: recovery-rules seal JOURNAL --ledger-key-file FILE)"
                 )
             store_check = key_check(secret)
         self._ledger_secret = secret

@@ -19,7 +19,7 @@ from recovery_rules import Money, RecoveryRulesError, __version__
 
 from . import _console
 from ._errors import CliInputError, ExitCode, problem_json
-from ._verbs import backup, check, decide, prove, report, schema, serve, simulate, test, verify
+from ._verbs import backup, check, decide, prove, report, schema, seal, serve, simulate, test, verify
 
 __all__ = ["VERBS", "app", "run"]
 
@@ -32,6 +32,7 @@ VERBS: Final[tuple[click.Command, ...]] = (
     report.command,
     verify.command,
     backup.command,
+    seal.command,
     schema.command,
     serve.command,
 )
@@ -60,7 +61,7 @@ def app() -> None:
     preset: ritz-carlton, retail, theme-park.
 
     Exit codes: 0 the verb did its job; 1 it found what it looks for (check: a
-    problem, prove: a counterexample, test: a failing case, verify: a bad event);
+    problem, prove: a counterexample, test: a failing case, verify and seal: a bad event);
     2 bad usage or input; 3 a bug in recovery-rules (please report it).
     """
 

@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from recovery_rules import ChainHead, Complaint, InvalidInputError, Money, Policy, PolicyError, Problem, presets
-from recovery_rules.files import SourceMap, check_regular_file, open_regular_file, parse_problem, read_regular_file
+from recovery_rules.files import (
+    SourceMap,
+    check_regular_file,
+    open_regular_file,
+    parse_problem,
+    read_ledger_key,
+    read_regular_file,
+)
 
 from ._errors import CliInputError, why_unusable
 
@@ -36,6 +43,7 @@ __all__ = [
     "parse_chain_head",
     "parse_time",
     "read_data_file",
+    "read_key_file",
     "read_text",
     "regular_file",
     "render_problems",
@@ -385,6 +393,14 @@ def parse_chain_head(text: str, *, option: str) -> ChainHead:
         problem = error.problems[0]
         where = f"{problem.location}: " if problem.location else ""
         raise CliInputError(f"{option}: {where}{problem.message}") from None
+
+
+def read_key_file(path: str, *, option: str) -> bytes:
+    """A ledger key from the file an option names (hexadecimal text); the key never appears in a message."""
+    try:
+        return read_ledger_key(path)
+    except InvalidInputError as error:
+        raise CliInputError(f"{option}: {path}: {error.problems[0].message}") from None
 
 
 def parse_time(text: str, *, option: str) -> dt.datetime:

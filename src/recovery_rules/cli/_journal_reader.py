@@ -30,7 +30,7 @@ from recovery_rules import Journal, JournalError, PostgresJournal, SQLiteJournal
 
 from ._errors import CliInputError, why_unusable
 
-__all__ = ["JOURNALS", "JournalOpener", "open_journal", "shown"]
+__all__ = ["JOURNALS", "JournalOpener", "open_journal", "open_sealed_journal", "shown"]
 
 
 JournalOpener = Callable[..., Journal]
@@ -131,3 +131,17 @@ def open_journal(address: str, *, ledger_key: bytes | None = None) -> Journal:
                 "starting with one of: " + ", ".join(f"{name}:" for name in JOURNALS)
             )
     return _open_sqlite(address, ledger_key=ledger_key)
+
+
+def open_sealed_journal(address: str, ledger_key: bytes, *, not_sealed: str) -> Journal:
+    """The journal ``address`` names, opened with ``ledger_key``, once it is seen to be sealed.
+
+    It is looked at without the key first: opened with a key, a journal with no ledger heads yet would be
+    sealed with it, which only ``seal`` may do. ``not_sealed``: the message when its ledger is not sealed
+    (the journal's address is put before it).
+    """
+    with open_journal(address) as journal:
+        sealed = journal.ledger_sealed
+    if not sealed:
+        raise CliInputError(f"--ledger-key-file: the ledger of {shown(address)} is not sealed: {not_sealed}")
+    return open_journal(address, ledger_key=ledger_key)

@@ -6,15 +6,20 @@ from typing import Any
 
 import click
 
-from recovery_rules import ChainHead, InvalidInputError, Journal, RecoveryRulesError, Verification
+from recovery_rules import ChainHead, InvalidInputError, RecoveryRulesError, Verification
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
-from recovery_rules.cli._inputs import parse_chain_head
-from recovery_rules.cli._journal_reader import open_journal, shown
+from recovery_rules.cli._inputs import parse_chain_head, read_key_file
+from recovery_rules.cli._journal_reader import open_journal, open_sealed_journal, shown
 from recovery_rules.cli._verbs import options
-from recovery_rules.files import read_ledger_key
 
 __all__ = ["command"]
+
+_NOT_SEALED = (
+    "the journal holds no key check, so there are no sealed heads to check; verify it without --ledger-key-file "
+    "(a check never seals a journal). If it was sealed, its key check was removed: the chain check without the "
+    "key still finds any event that was changed"
+)
 
 
 @click.command("verify", short_help="Check that a journal's events are intact, in place and chained.")
@@ -59,8 +64,8 @@ def command(
     """
     expected = parse_chain_head(expected_head, option="--expected-head") if expected_head else None
     resumed = parse_chain_head(resume_from, option="--resume-from") if resume_from else None
-    key = _key(ledger_key_file) if ledger_key_file else None
-    opened = _opened(journal, key)
+    key = read_key_file(ledger_key_file, option="--ledger-key-file") if ledger_key_file else None
+    opened = open_journal(journal) if key is None else open_sealed_journal(journal, key, not_sealed=_NOT_SEALED)
     with opened:
         try:
             total = opened.head().count - (resumed.count if resumed is not None else 0)
@@ -78,33 +83,6 @@ def command(
     else:
         _render(shown(journal), checked, resumed, sealed=sealed, heads_checked=heads_checked)
     return ExitCode.OK if checked.ok else ExitCode.FAILED
-
-
-def _key(path: str) -> bytes:
-    try:
-        return read_ledger_key(path)
-    except InvalidInputError as error:
-        raise CliInputError(f"--ledger-key-file: {path}: {error.problems[0].message}") from None
-
-
-def _opened(address: str, key: bytes | None) -> Journal:
-    """The journal at ``address``, with its ledger key when one is given (and the journal's ledger is sealed).
-
-    It is opened without the key first: opened with a key, a journal with no ledger heads yet would be sealed
-    with it, and a check writes nothing of the ledger's.
-    """
-    journal = open_journal(address)
-    if key is None:
-        return journal
-    with journal:
-        sealed = journal.ledger_sealed
-    if not sealed:
-        raise CliInputError(
-            f"--ledger-key-file: the ledger of {shown(address)} is not sealed (the journal holds no key check), "
-            "so there are no sealed heads to check; verify it without --ledger-key-file. If it was sealed, its "
-            "key check was removed: the chain check without the key still finds any event that was changed"
-        )
-    return open_journal(address, ledger_key=key)
 
 
 def _document(address: str, checked: Verification, *, sealed: bool, heads_checked: bool) -> dict[str, Any]:

@@ -1,0 +1,91 @@
+"""``recovery-rules seal``: seal a journal's ledger with a key, or seal it again with a new one."""
+
+from __future__ import annotations
+
+import click
+
+from recovery_rules import JournalIntegrityError, RecoveryRulesError
+from recovery_rules.cli import _console
+from recovery_rules.cli._errors import CliInputError, ExitCode
+from recovery_rules.cli._inputs import parse_chain_head, read_key_file
+from recovery_rules.cli._journal_reader import open_journal, open_sealed_journal, shown
+from recovery_rules.cli._verbs import options
+
+__all__ = ["command"]
+
+
+@click.command("seal", short_help="Seal a journal's ledger with a key, or seal it again with a new one.")
+@click.argument("journal", metavar="JOURNAL")
+@click.option(
+    "--ledger-key-file",
+    metavar="FILE",
+    required=True,
+    help="The file holding the ledger key as hexadecimal text (python -c 'import secrets; "
+    "print(secrets.token_hex(32))'): the key to seal with, or, with --new-key-file, the journal's key now.",
+)
+@click.option(
+    "--new-key-file",
+    metavar="FILE",
+    help="Seal the ledger again with the key in this file instead (a journal sealed with --ledger-key-file).",
+)
+@click.option(
+    "--expected-head",
+    metavar="COUNT:HASH",
+    help="A chain head saved earlier: the journal must still hold its events unchanged before it is sealed.",
+)
+@options.json
+def command(
+    *, journal: str, ledger_key_file: str, new_key_file: str | None, expected_head: str | None, as_json: bool
+) -> int:
+    """Seal the ledger of JOURNAL with the key in --ledger-key-file, or seal it again with --new-key-file.
+
+    A journal that already records grants is sealed once, here (a new one is
+    sealed by serve --ledger-key-file when it creates it): the whole chain is
+    verified first (against --expected-head, if given), then each guest's and
+    incident's latest grant is checked as the ledger reads it and its head
+    sealed, in one transaction. With --new-key-file, every head's seal is
+    checked with the journal's key and sealed again with the new one. Stop the
+    processes that write the journal first, and start them again with the key
+    (serve --ledger-key-file). JOURNAL is an SQLite file or a PostgreSQL
+    address, as for verify; it must be writable. Exit code 0 when the ledger is
+    sealed (also when it already was, with this key), 1 when the journal fails
+    its check (nothing is written), 2 for bad input or another key than the
+    journal's.
+    """
+    key = read_key_file(ledger_key_file, option="--ledger-key-file")
+    new_key = read_key_file(new_key_file, option="--new-key-file") if new_key_file else None
+    head = parse_chain_head(expected_head, option="--expected-head") if expected_head else None
+    integrity = None
+    if new_key is None:
+        opened = open_journal(journal)
+    else:
+        opened = open_sealed_journal(
+            journal, key, not_sealed="seal it first: recovery-rules seal JOURNAL --ledger-key-file FILE"
+        )
+    with opened:
+        try:
+            if new_key is None:
+                count = opened.seal_ledger(key, expected_head=head)
+            else:
+                count = opened.rotate_ledger_key(new_key, expected_head=head)
+        except JournalIntegrityError as error:  # the one error that is a finding: the journal fails its check
+            integrity = error
+        except RecoveryRulesError as error:
+            raise CliInputError(str(error)) from None
+    if integrity is not None:
+        message = f"journal {shown(journal)}: not sealed, nothing written: event {integrity.seq} is bad: "
+        if as_json:
+            _console.echo_json(
+                {"journal": shown(journal), "sealed": False, "first_bad": integrity.seq, "problem": integrity.problem}
+            )
+        else:
+            _console.echo(message + integrity.problem)
+        return ExitCode.FAILED
+    what = "sealed again with the new key" if new_key is not None else "sealed"
+    if as_json:
+        _console.echo_json({"journal": shown(journal), "sealed": True, "heads": count, "rotated": new_key is not None})
+    elif count or new_key is not None:
+        _console.echo(f"journal {shown(journal)}: ledger {what}, {count:,} heads")
+    else:
+        _console.echo(f"journal {shown(journal)}: its ledger was sealed with this key already; nothing to do")
+    return ExitCode.OK

@@ -1,0 +1,117 @@
+"""``recovery-rules seal``: a journal's ledger sealed with a key from the shell, or sealed again with a new one."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+
+from recovery_rules import JournalError, SQLiteJournal
+from recovery_rules.server import open_journal as service_journal
+
+from ._cli import EXAMPLES, ROOT, run
+from ._journal_files import JOURNAL, copy_journal, execute
+
+PAGE = ROOT / "docs" / "cli" / "seal.md"
+KEY = bytes(range(32))  # examples/cli/example-ledger.key
+NEW_KEY = bytes(range(32, 64))
+HEAD = "322:00b20a733b07839c8794dc0509da7a2c21a1d8efc85bfb3d3a4ce12b57238588"
+
+
+def key_file(folder: Path, name: str, key: bytes) -> str:
+    path = folder / name
+    path.write_text(key.hex() + "\n", encoding="ascii")
+    return str(path)
+
+
+def test_the_example_key_is_the_one_the_tests_use() -> None:
+    assert (EXAMPLES / "example-ledger.key").read_text(encoding="ascii").strip() == KEY.hex()
+
+
+def test_the_page_shows_what_seal_and_verify_print(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copyfile(JOURNAL, tmp_path / "cases.sqlite3")
+    key_file(tmp_path, "ledger.key", KEY)
+    key_file(tmp_path, "new.key", NEW_KEY)
+    monkeypatch.chdir(tmp_path)
+    page = PAGE.read_text(encoding="utf-8")
+    shown = page[page.index("$ recovery-rules seal cases.sqlite3") :]
+    shown = shown[: shown.index("```")]
+    commands = re.findall(r"^\$ (recovery-rules .*)\n((?:[^$].*\n)*)", shown, flags=re.MULTILINE)
+    assert [shlex.split(command)[1] for command, _ in commands] == ["seal", "verify", "seal", "verify"]
+    for command, output in commands:
+        result = run(capsys, *shlex.split(command)[1:])
+        assert result.out + result.err == output, command
+    with SQLiteJournal(tmp_path / "cases.sqlite3", ledger_key=NEW_KEY) as journal:
+        assert journal.ledger_sealed
+        assert journal.verify().ok
+
+
+def test_sealing_again_with_the_same_key_does_nothing_and_says_so(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = copy_journal(tmp_path)
+    key = key_file(tmp_path, "ledger.key", KEY)
+    first = run(capsys, "seal", str(path), "--ledger-key-file", key, "--json")
+    assert first.code == 0, first.err
+    assert json.loads(first.out) == {"journal": str(path), "sealed": True, "heads": 41, "rotated": False}
+    again = run(capsys, "seal", str(path), "--ledger-key-file", key)
+    assert again.code == 0
+    assert "sealed with this key already" in again.out
+    other = run(capsys, "seal", str(path), "--ledger-key-file", key_file(tmp_path, "other.key", NEW_KEY))
+    assert other.code == 2
+    assert "not the key" in other.err
+
+
+def test_a_journal_that_fails_its_check_is_not_sealed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = copy_journal(tmp_path)
+    execute(path, "UPDATE events SET actor = 'mallory' WHERE seq = 5")
+    key = key_file(tmp_path, "ledger.key", KEY)
+    result = run(capsys, "seal", str(path), "--ledger-key-file", key, "--json")
+    assert result.code == 1
+    assert json.loads(result.out)["first_bad"] == 5
+    shown = run(capsys, "seal", str(path), "--ledger-key-file", key)
+    assert shown.code == 1
+    assert "not sealed, nothing written: event 5 is bad" in shown.out
+    with SQLiteJournal(path) as journal:
+        assert not journal.ledger_sealed
+
+
+def test_a_new_key_needs_a_sealed_journal_and_its_key(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = copy_journal(tmp_path)
+    key, new = key_file(tmp_path, "ledger.key", KEY), key_file(tmp_path, "new.key", NEW_KEY)
+    unsealed = run(capsys, "seal", str(path), "--ledger-key-file", key, "--new-key-file", new)
+    assert unsealed.code == 2
+    assert "seal it first" in unsealed.err
+    with SQLiteJournal(path) as journal:
+        assert not journal.ledger_sealed  # looked at without the key: not sealed by the refusal
+    assert run(capsys, "seal", str(path), "--ledger-key-file", key).code == 0
+    wrong = run(capsys, "seal", str(path), "--ledger-key-file", new, "--new-key-file", key)
+    assert wrong.code == 2
+    rotated = run(capsys, "seal", str(path), "--ledger-key-file", key, "--new-key-file", new, "--json")
+    assert json.loads(rotated.out) == {"journal": str(path), "sealed": True, "heads": 41, "rotated": True}
+    with pytest.raises(JournalError, match="not the key"):
+        SQLiteJournal(path, ledger_key=KEY)
+
+
+@pytest.mark.parametrize(("text", "message"), [("not hexadecimal", "hexadecimal text"), ("ab" * 600, "the most")])
+def test_a_bad_key_file_is_an_input_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "ledger.key"
+    path.write_text(text, encoding="ascii")
+    result = run(capsys, "seal", JOURNAL, "--ledger-key-file", str(path))
+    assert result.code == 2
+    assert message in result.err
+    assert "abab" not in result.err
+
+
+def test_the_service_sends_an_unsealed_journal_with_grants_to_seal(tmp_path: Path) -> None:
+    path = copy_journal(tmp_path)
+    with pytest.raises(JournalError, match="recovery-rules seal JOURNAL --ledger-key-file FILE"):
+        service_journal(f"sqlite:{path}", ledger_key=KEY)
