@@ -115,3 +115,26 @@ def test_the_service_sends_an_unsealed_journal_with_grants_to_seal(tmp_path: Pat
     path = copy_journal(tmp_path)
     with pytest.raises(JournalError, match="recovery-rules seal JOURNAL --ledger-key-file FILE"):
         service_journal(f"sqlite:{path}", ledger_key=KEY)
+
+
+def test_a_journal_without_grants_is_sealed_and_says_so(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite3"
+    SQLiteJournal(path).close()
+    result = run(capsys, "seal", str(path), "--ledger-key-file", key_file(tmp_path, "ledger.key", KEY))
+    assert result.code == 0
+    assert result.out == f"journal {path}: ledger sealed, 0 heads\n"
+    with SQLiteJournal(path) as journal:
+        assert journal.ledger_sealed
+
+
+def test_a_failed_check_before_a_new_key_keeps_the_old_one(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = copy_journal(tmp_path)
+    key, new = key_file(tmp_path, "ledger.key", KEY), key_file(tmp_path, "new.key", NEW_KEY)
+    assert run(capsys, "seal", str(path), "--ledger-key-file", key).code == 0
+    result = run(
+        capsys, "seal", str(path), "--ledger-key-file", key, "--new-key-file", new, "--expected-head", "1:" + "0" * 64
+    )
+    assert result.code == 1
+    assert "key not changed, nothing written: event 1 is bad" in result.out
+    with SQLiteJournal(path, ledger_key=KEY) as journal:  # still the old key
+        assert journal.verify().ok

@@ -63,6 +63,7 @@ def command(
             journal, key, not_sealed="seal it first: recovery-rules seal JOURNAL --ledger-key-file FILE"
         )
     with opened:
+        already = opened.ledger_sealed
         try:
             if new_key is None:
                 count = opened.seal_ledger(key, expected_head=head)
@@ -73,7 +74,8 @@ def command(
         except RecoveryRulesError as error:
             raise CliInputError(str(error)) from None
     if integrity is not None:
-        message = f"journal {shown(journal)}: not sealed, nothing written: event {integrity.seq} is bad: "
+        outcome = "key not changed" if new_key is not None else "not sealed"
+        message = f"journal {shown(journal)}: {outcome}, nothing written: event {integrity.seq} is bad: "
         if as_json:
             _console.echo_json(
                 {"journal": shown(journal), "sealed": False, "first_bad": integrity.seq, "problem": integrity.problem}
@@ -84,8 +86,8 @@ def command(
     what = "sealed again with the new key" if new_key is not None else "sealed"
     if as_json:
         _console.echo_json({"journal": shown(journal), "sealed": True, "heads": count, "rotated": new_key is not None})
-    elif count or new_key is not None:
-        _console.echo(f"journal {shown(journal)}: ledger {what}, {count:,} heads")
-    else:
+    elif already and new_key is None:
         _console.echo(f"journal {shown(journal)}: its ledger was sealed with this key already; nothing to do")
+    else:
+        _console.echo(f"journal {shown(journal)}: ledger {what}, {count:,} heads")
     return ExitCode.OK
