@@ -99,13 +99,14 @@ def test_a_new_key_needs_a_sealed_journal_and_its_key(capsys: pytest.CaptureFixt
         SQLiteJournal(path, ledger_key=KEY)
 
 
+@pytest.mark.parametrize("verb", ["seal", "verify"])
 @pytest.mark.parametrize(("text", "message"), [("not hexadecimal", "hexadecimal text"), ("ab" * 600, "the most")])
-def test_a_bad_key_file_is_an_input_error(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, message: str
+def test_a_bad_key_file_is_an_input_error_that_never_shows_the_key(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, verb: str, text: str, message: str
 ) -> None:
     path = tmp_path / "ledger.key"
     path.write_text(text, encoding="ascii")
-    result = run(capsys, "seal", JOURNAL, "--ledger-key-file", str(path))
+    result = run(capsys, verb, JOURNAL, "--ledger-key-file", str(path))
     assert result.code == 2
     assert message in result.err
     assert "abab" not in result.err

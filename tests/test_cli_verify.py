@@ -207,18 +207,6 @@ def test_a_key_for_an_unsealed_journal_is_refused_and_never_seals_it(
         assert not journal.ledger_sealed
 
 
-@pytest.mark.parametrize(("text", "message"), [("not hexadecimal", "hexadecimal text"), ("ab" * 600, "the most")])
-def test_a_bad_key_file_is_an_input_error_that_never_shows_the_key(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, message: str
-) -> None:
-    path = tmp_path / "ledger.key"
-    path.write_text(text, encoding="ascii")
-    result = run(capsys, "verify", JOURNAL, "--ledger-key-file", str(path))
-    assert result.code == 2
-    assert message in result.err
-    assert "abab" not in result.err
-
-
 def test_the_key_reaches_another_backends_opener(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -365,12 +365,8 @@ class SQLiteJournal(Journal):
                 if mode != "wal":
                     raise JournalError(f"the journal file cannot use write-ahead logging (mode {mode!r})")
             connection.execute("PRAGMA synchronous = FULL")
-        except sqlite3.DatabaseError as error:
-            connection.close()
-            raise JournalError(f"{self.path!r} is not a usable recovery-rules journal: {error}") from None
-        except JournalError:
-            connection.close()
-            raise
+        except BaseException as error:
+            raise self._unusable(connection, error) from None
         return connection
 
     def _open_read_only(self) -> sqlite3.Connection:
@@ -400,13 +396,17 @@ class SQLiteJournal(Journal):
                     "it up to date (its events stay as they are)"
                 )
             self._legacy_until = self._legacy_setting(connection)
-        except sqlite3.DatabaseError as error:
-            connection.close()
-            raise JournalError(f"{self.path!r} is not a usable recovery-rules journal: {error}") from None
-        except JournalError:
-            connection.close()
-            raise
+        except BaseException as error:
+            raise self._unusable(connection, error) from None
         return connection
+
+    def _unusable(self, connection: sqlite3.Connection, error: BaseException) -> BaseException:
+        """What to raise when a connection being opened failed its checks (the connection closed first): a
+        database error becomes a :class:`~recovery_rules.JournalError`; anything else goes on as it is."""
+        connection.close()
+        if isinstance(error, sqlite3.DatabaseError):
+            return JournalError(f"{self.path!r} is not a usable recovery-rules journal: {error}")
+        return error
 
     def _prepare(self, connection: sqlite3.Connection) -> None:
         application_id, version = _marks(connection)
