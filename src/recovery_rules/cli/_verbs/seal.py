@@ -69,7 +69,7 @@ def command(
                 count = opened.seal_ledger(key, expected_head=head)
             else:
                 count = opened.rotate_ledger_key(new_key, expected_head=head)
-        except JournalIntegrityError as error:  # the one error that is a finding: the journal fails its check
+        except JournalIntegrityError as error:  # the one error that is a finding: nothing written, key kept
             integrity = error
         except RecoveryRulesError as error:
             raise CliInputError(str(error)) from None
@@ -78,7 +78,7 @@ def command(
         message = f"journal {shown(journal)}: {outcome}, nothing written: event {integrity.seq} is bad: "
         if as_json:
             _console.echo_json(
-                {"journal": shown(journal), "sealed": False, "first_bad": integrity.seq, "problem": integrity.problem}
+                {"journal": shown(journal), "sealed": already, "first_bad": integrity.seq, "problem": integrity.problem}
             )
         else:
             _console.echo(message + integrity.problem)
