@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from recovery_rules import Complaint, presets
 from recovery_rules.server import mint_token, token_entry
@@ -122,7 +123,11 @@ def _wait_for(lines: queue.Queue[str], text: str, seen: list[str], deadline: flo
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sighup_reloads_a_real_server(tmp_path: Path, workers: int) -> None:
     """One worker reloads in its process; with two, uvicorn starts new workers and retires the old ones only
-    once the new ones are ready, so a policy that does not load leaves the old workers serving."""
+    once the new ones are ready, so a policy that does not load leaves the old workers serving.
+
+    Whichever worker answers a scrape, ``/metrics`` counts every worker's requests (the retired ones' too)
+    and shows the policy each live worker serves; the folder the workers write them to goes with the server.
+    """
     path = policy_file(tmp_path)
     token, digest = mint_token()
     tokens = tmp_path / "tokens.toml"
@@ -145,7 +150,10 @@ def test_sighup_reloads_a_real_server(tmp_path: Path, workers: int) -> None:
         "--workers",
         str(workers),
     ]
-    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(scratch)}
+    environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
     server = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=environment)
     lines: queue.Queue[str] = queue.Queue()
     reader = threading.Thread(target=_lines, args=(server.stderr, lines), daemon=True)
@@ -167,8 +175,35 @@ def test_sighup_reloads_a_real_server(tmp_path: Path, workers: int) -> None:
                 answer: str = json.loads(response.read())["revision"]
                 return answer
 
+        def metrics() -> tuple[float, dict[str, str]]:
+            """The requests for the policy counted, and the revision served by each live worker's pid."""
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+                text = response.read().decode("utf-8")
+            families = {family.name: family for family in text_string_to_metric_families(text)}
+            asked = [
+                sample.value
+                for sample in families["recovery_rules_http_requests"].samples
+                if sample.name.endswith("_total") and sample.labels["route"] == "/v1/policy"
+            ]
+            served = {
+                sample.labels.get("pid", "this process"): sample.labels["revision"]
+                for sample in families["recovery_rules_policy_info"].samples
+                if sample.value == 1
+            }
+            return sum(asked), served
+
         old = revision()
         assert old == presets.ritz_carlton().revision
+        for _ in range(9):
+            assert revision() == old
+        scrapes = [metrics() for _ in range(4)]  # each answered by one worker or the other
+        assert {asked for asked, _ in scrapes} == {10}
+        first_workers = scrapes[0][1]
+        assert len(first_workers) == workers
+        assert all(served == first_workers for _, served in scrapes)
+        assert set(first_workers.values()) == {old}
+        folders = list(scratch.glob("recovery-rules-metrics-*"))
+        assert len(folders) == (1 if workers > 1 else 0)
         path.write_text(path.read_text(encoding="utf-8").replace(*RAISED, 1), encoding="utf-8")
         server.send_signal(signal.SIGHUP)
         if workers == 1:
@@ -178,6 +213,12 @@ def test_sighup_reloads_a_real_server(tmp_path: Path, workers: int) -> None:
                 _wait_for(lines, "Finished server process", seen, deadline)
         new = revision()
         assert new != old
+        asked, now_serving = metrics()
+        assert asked == 11  # the retired workers' requests still count
+        assert set(now_serving.values()) == {new}
+        assert len(now_serving) == workers
+        if workers > 1:  # new workers, and the retired ones no longer shown
+            assert not set(now_serving) & set(first_workers)
         path.write_text("not = [a policy", encoding="utf-8")
         server.send_signal(signal.SIGHUP)
         _wait_for(lines, "policy reload refused", seen, deadline)
@@ -195,6 +236,7 @@ def test_sighup_reloads_a_real_server(tmp_path: Path, workers: int) -> None:
         reader.join(timeout=30)
         if server.stderr is not None:
             server.stderr.close()
+    assert not list(scratch.glob("recovery-rules-metrics-*"))  # removed when the server stopped
 
 
 def test_a_reload_reads_the_token_file_again(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from typing import IO, Any, Final
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from recovery_rules import (
@@ -239,12 +239,12 @@ def _operations(app: FastAPI, service: Service) -> None:
     @app.get(
         "/metrics",
         tags=["operations"],
-        summary="Prometheus metrics of this process",
+        summary="Prometheus metrics of the service (every worker's)",
         response_class=Response,
         responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "The metrics in text format."}},
     )
     def metrics() -> Response:
-        return Response(generate_latest(service.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(service.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 def _body_model(request: Request) -> type[RecoveryModel] | None:

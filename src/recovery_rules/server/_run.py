@@ -4,19 +4,26 @@ Each worker builds its app with :func:`~recovery_rules.server.app_from_environme
 With one worker, SIGHUP reloads the policy in the process. With several, uvicorn's supervisor answers SIGHUP
 by starting a new worker for each old one and retiring the old one only once the new one is ready: a new
 policy that does not load stops the new worker from starting, so the old workers keep serving the old policy.
+With several workers, their metrics are written to a folder of their own (``PROMETHEUS_MULTIPROC_DIR``, made
+here unless set already, and removed when the service stops), so that a scrape of any worker sees them all.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import shutil
 import stat
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
 from recovery_rules import InvalidInputError, Policy
 
 from ._auth import Tokens, mint_token, token_entry
+from ._observe import MULTIPROCESS_FOLDER
 from ._settings import Settings
 
 __all__ = ["WORKER_START_TIMEOUT", "add_token", "demo_tokens", "run"]
@@ -32,17 +39,35 @@ def run(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, worker
     import uvicorn  # noqa: PLC0415 - only needed to serve
 
     os.environ.update(settings.to_environment())
-    uvicorn.run(
-        "recovery_rules.server:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        timeout_worker_healthcheck=WORKER_START_TIMEOUT,
-        proxy_headers=True,
-        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-        log_level="info",
-    )
+    with _metrics_folder(workers):
+        uvicorn.run(
+            "recovery_rules.server:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            timeout_worker_healthcheck=WORKER_START_TIMEOUT,
+            proxy_headers=True,
+            forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            log_level="info",
+        )
+
+
+@contextlib.contextmanager
+def _metrics_folder(workers: int) -> Iterator[None]:
+    """For several workers, a new private folder for their metrics, named in ``PROMETHEUS_MULTIPROC_DIR`` for
+    the workers to inherit (each imports prometheus_client afresh), and removed afterwards. One already named
+    there is used as it is: whoever set it empties it between runs, as prometheus_client asks."""
+    if workers <= 1 or os.environ.get(MULTIPROCESS_FOLDER):
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="recovery-rules-metrics-")  # readable by this user alone
+    os.environ[MULTIPROCESS_FOLDER] = folder
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROCESS_FOLDER, None)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def demo_tokens(path: Path, policy: Policy) -> list[tuple[str, str, str]]:
