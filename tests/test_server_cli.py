@@ -223,3 +223,50 @@ def test_serve_refuses_a_bad_key_file_or_another_key_before_it_serves(
     assert result.code == 2
     assert "not the key this journal's ledger was sealed with" in result.err
     assert not (tmp_path / "t.toml").exists()
+
+
+def test_serve_refuses_a_metrics_folder_that_is_not_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    os.chdir(tmp_path)
+    demo_tokens(tmp_path / "tokens.toml", presets.ritz_carlton())
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "missing"))
+    for name in _SETTINGS_NAMES:
+        monkeypatch.setenv(name, "")  # serve sets them for its workers: put back after the test
+    result = run(capsys, "serve", "--policy", "ritz-carlton", "--journal", "sqlite:x.sqlite3", "--workers", "2")
+    assert result.code == 2
+    assert "PROMETHEUS_MULTIPROC_DIR" in result.err
+    assert "not a folder" in result.err
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_several_workers_get_a_metrics_folder_of_their_own_for_as_long_as_they_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    import uvicorn
+
+    from recovery_rules.server import run as serve_with_uvicorn
+
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    for name in _SETTINGS_NAMES:
+        monkeypatch.setenv(name, "")
+    seen: list[str | None] = []
+
+    def uvicorn_run(*arguments: object, **options: object) -> None:
+        folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        seen.append(folder)
+        if folder is not None:
+            assert Path(folder).is_dir()
+            assert not os.listdir(folder)
+            assert Path(folder).stat().st_mode & 0o077 == 0  # this user's alone
+
+    monkeypatch.setattr(uvicorn, "run", uvicorn_run)
+    serve_with_uvicorn(Settings(policy="ritz-carlton", journal="sqlite:x.sqlite3", tokens="t.toml"), workers=workers)
+    assert len(seen) == 1
+    assert (seen[0] is not None) == (workers > 1)
+    if seen[0] is not None:
+        assert not Path(seen[0]).exists()  # removed when the service stopped
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+
+
+_SETTINGS_NAMES = tuple(Settings(policy="p", journal="sqlite:x", tokens="t").to_environment())

@@ -35,7 +35,10 @@ does not load exits at once, so a refusal takes no longer."""
 
 
 def run(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """Serve ``settings`` on ``host``:``port`` with ``workers`` processes, until stopped."""
+    """Serve ``settings`` on ``host``:``port`` with ``workers`` processes, until stopped.
+
+    Raises :class:`~recovery_rules.InvalidInputError` when ``PROMETHEUS_MULTIPROC_DIR`` names no folder.
+    """
     import uvicorn  # noqa: PLC0415 - only needed to serve
 
     os.environ.update(settings.to_environment())
@@ -58,7 +61,12 @@ def _metrics_folder(workers: int) -> Iterator[None]:
     """For several workers, a new private folder for their metrics, named in ``PROMETHEUS_MULTIPROC_DIR`` for
     the workers to inherit (each imports prometheus_client afresh), and removed afterwards. One already named
     there is used as it is: whoever set it empties it between runs, as prometheus_client asks."""
-    if workers <= 1 or os.environ.get(MULTIPROCESS_FOLDER):
+    chosen = os.environ.get(MULTIPROCESS_FOLDER)
+    if chosen and not os.path.isdir(chosen):
+        raise InvalidInputError.at(
+            MULTIPROCESS_FOLDER, "", f"names {chosen!r}, which is not a folder: make it (empty), or unset it"
+        )
+    if workers <= 1 or chosen:
         yield
         return
     folder = tempfile.mkdtemp(prefix="recovery-rules-metrics-")  # readable by this user alone

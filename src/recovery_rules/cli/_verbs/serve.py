@@ -141,7 +141,10 @@ def command(
         allow_origins=tuple(allow_origins),
         ledger_key_file=str(Path(ledger_key_file).resolve()) if ledger_key_file else "",
     )
-    server.run(settings, host=host, port=port, workers=workers)
+    try:
+        server.run(settings, host=host, port=port, workers=workers)
+    except InvalidInputError as error:
+        raise CliInputError(str(error)) from None
     return ExitCode.OK
 
 
