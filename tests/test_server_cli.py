@@ -10,6 +10,7 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the decision service needs the server extra, which dev installs")
 
+import uvicorn
 from fastapi.testclient import TestClient
 
 from recovery_rules import InvalidInputError, JournalError, SQLiteJournal, presets
@@ -21,6 +22,7 @@ from recovery_rules.server import (
     load_policy,
     open_journal,
 )
+from recovery_rules.server import run as serve_with_uvicorn
 from recovery_rules.server._run import demo_tokens
 
 from ._cli import run
@@ -243,10 +245,6 @@ def test_serve_refuses_a_metrics_folder_that_is_not_one(
 def test_several_workers_get_a_metrics_folder_of_their_own_for_as_long_as_they_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
-    import uvicorn
-
-    from recovery_rules.server import run as serve_with_uvicorn
-
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
     for name in _SETTINGS_NAMES:
         monkeypatch.setenv(name, "")
