@@ -246,6 +246,11 @@ class SQLiteHarness(Harness):
                 names, marks = ", ".join(HEAD_COLUMNS), ", ".join("?" * len(values))
                 connection.execute(f"INSERT INTO ledger_heads (scope, key, {names}) VALUES ({marks})", values)
 
+    def remove_key_check(self) -> None:
+        """What a tamperer without the key does to make a sealed journal look unsealed."""
+        with self._connect() as connection:
+            connection.execute("DELETE FROM ledger_seal")
+
     def head(self, scope: str, key: str) -> tuple[object, ...] | None:
         with self._connect() as connection:
             statement = f"SELECT {', '.join(HEAD_COLUMNS)} FROM ledger_heads WHERE scope = ? AND key = ?"
@@ -332,6 +337,11 @@ class PostgresHarness(Harness):
                 connection.execute(
                     f"INSERT INTO {heads} (scope, key, {', '.join(HEAD_COLUMNS)}) VALUES ({marks})", values
                 )
+
+    def remove_key_check(self) -> None:
+        """What a tamperer without the key does to make a sealed journal look unsealed."""
+        with self._connect() as connection:
+            connection.execute(f'UPDATE "{self.schema}".journal SET ledger_key_check = NULL')
 
     def head(self, scope: str, key: str) -> tuple[object, ...] | None:
         heads = f'"{self.schema}".ledger_heads'

@@ -139,3 +139,28 @@ def test_a_failed_check_before_a_new_key_keeps_the_old_one(capsys: pytest.Captur
     assert "key not changed, nothing written: event 1 is bad" in result.out
     with SQLiteJournal(path, ledger_key=KEY) as journal:  # still the old key
         assert journal.verify().ok
+
+
+def test_a_sealed_journal_whose_key_check_was_removed_is_a_finding_not_a_journal_to_seal(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A tamperer without the key deletes the key check so that the journal looks unsealed (and its forged
+    heads may be sealed again): verify, seal and a key change each report it as a bad journal (exit 1)."""
+    path = copy_journal(tmp_path)
+    key = key_file(tmp_path, "ledger.key", KEY)
+    assert run(capsys, "seal", str(path), "--ledger-key-file", key).code == 0
+    execute(path, "DELETE FROM ledger_seal")
+    heads = execute(path, "SELECT * FROM ledger_heads ORDER BY scope, key")
+    for arguments in (
+        ["verify", str(path), "--ledger-key-file", key],
+        ["verify", str(path)],
+        ["seal", str(path), "--ledger-key-file", key],
+        ["seal", str(path), "--ledger-key-file", key, "--new-key-file", key_file(tmp_path, "new.key", NEW_KEY)],
+    ):
+        result = run(capsys, *arguments)
+        assert result.code == 1, (arguments, result.err)
+        assert "no key check" in result.out, arguments
+    found = json.loads(run(capsys, "verify", str(path), "--ledger-key-file", key, "--json").out)
+    assert (found["ok"], found["ledger"]) == (False, {"sealed": True, "heads_checked": False})
+    assert execute(path, "SELECT * FROM ledger_heads ORDER BY scope, key") == heads  # nothing sealed again
+    assert execute(path, "SELECT count(*) FROM ledger_seal") == [(0,)]

@@ -110,6 +110,8 @@ def test_resume_from_checks_only_the_events_after_the_saved_head(
     code, document, _ = verify(capsys, str(copy), "--resume-from", resumed)
     assert (code, document["first_bad"]) == (1, 200)
     assert verify(capsys, str(copy), "--resume-from", saved)[0] == 0  # nothing after the last head
+    last = run(capsys, "verify", str(copy), "--resume-from", saved)
+    assert f"no event after the saved head ({EVENTS} events), which is still there" in last.out
 
 
 @pytest.mark.parametrize(

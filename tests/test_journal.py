@@ -318,6 +318,9 @@ def test_a_rehashed_edit_of_the_last_events_is_found_with_a_saved_head(backend: 
     rewritten = journal.verify(expected_head=head)  # ... but not the one whose head was saved
     assert (rewritten.ok, rewritten.first_bad) == (False, EVENTS)
     assert "rewritten" in (rewritten.problem or "")
+    # the events before it are the ones found good, and the head is theirs
+    assert rewritten.head == ChainHead(count=EVENTS - 1, hash=backend.record(EVENTS - 1)["hash"])
+    assert rewritten.count == EVENTS - 1
 
 
 @pytest.mark.parametrize("seq", range(1, EVENTS))
@@ -362,7 +365,8 @@ def test_a_cut_off_tail_is_found_with_a_saved_head(backend: Harness) -> None:
     add(journal, A)
     add(journal, A)
     assert journal.verify().ok
-    assert journal.verify(expected_head=head).first_bad == EVENTS
+    after = journal.verify(expected_head=head)
+    assert (after.first_bad, after.count, after.head.count) == (EVENTS, EVENTS - 1, EVENTS - 1)
 
 
 def test_an_earlier_head_still_verifies_after_more_appends(backend: Harness) -> None:
@@ -372,7 +376,12 @@ def test_an_earlier_head_still_verifies_after_more_appends(backend: Harness) -> 
     fill(journal, 3)
     assert journal.verify(expected_head=head).ok
     assert journal.verify(expected_head=ChainHead(count=0, hash=GENESIS)).ok
-    assert not journal.verify(expected_head=ChainHead(count=0, hash="1" * 64)).ok
+    not_empty = journal.verify(expected_head=ChainHead(count=0, hash="1" * 64))
+    assert (not_empty.ok, not_empty.first_bad, not_empty.count) == (False, 1, 0)
+    assert not_empty.head == ChainHead(count=0, hash=GENESIS)
+    wrong = journal.verify(expected_head=ChainHead(count=3, hash="1" * 64))
+    assert (wrong.first_bad, wrong.head) == (3, ChainHead(count=2, hash=backend.record(2)["hash"]))
+    assert journal.verify(resume_from=head, expected_head=ChainHead(count=5, hash="1" * 64)).count == 4
 
 
 def test_reading_a_case_checks_its_events(backend: Harness) -> None:
@@ -461,8 +470,8 @@ def test_verify_refuses_to_resume_from_a_head_the_journal_no_longer_holds(backen
     assert (result.ok, result.first_bad) == (False, 4)
     assert "not the event the saved head names" in str(result.problem)
     beyond = journal.verify(resume_from=ChainHead(count=9, hash=saved.hash))
-    assert (beyond.ok, beyond.first_bad) == (False, 9)
-    assert "tail was cut off" in str(beyond.problem)
+    assert (beyond.ok, beyond.first_bad, beyond.head) == (False, 5, saved)  # where the journal really ends
+    assert "ends after 4 events but the saved head says 9: its tail was cut off" in str(beyond.problem)
     with pytest.raises(InvalidInputError, match="resume_from: must be a ChainHead"):
         journal.verify(resume_from="4:abc")  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="must not be before resume_from"):

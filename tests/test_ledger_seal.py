@@ -327,6 +327,37 @@ def test_seal_ledger_refuses_a_tampered_journal_and_writes_nothing(tmp_path: Pat
         harness.close()
 
 
+@pytest.mark.parametrize("name", ["sqlite", "postgres"])
+def test_a_sealed_journal_whose_key_check_was_removed_is_refused_and_never_sealed_again(
+    tmp_path: Path, name: str
+) -> None:
+    """Removing the key check does not make a sealed journal an unsealed one: its heads still carry seals. It
+    records no grant without the key, is refused with it, fails verify(), and seal_ledger() will not bless it."""
+    harness = SEALED[name](tmp_path)
+    try:
+        two_grants(harness)
+        harness.remove_key_check()  # type: ignore[attr-defined]  # the SQL backends' harnesses have it
+        heads = _head(harness, "guest", GUEST), _head(harness, "incident", INCIDENT)
+        with pytest.raises(JournalIntegrityError, match="no key check"):
+            harness.journal()  # with the key
+        harness.ledger_key = None  # type: ignore[attr-defined]  # opened without it from now on
+        journal = harness.journal()
+        assert journal.ledger_sealed
+        checked = journal.verify()
+        assert (checked.ok, checked.first_bad, checked.count) == (False, 4, 3)  # the grant the heads name
+        assert "no key check" in str(checked.problem)
+        assert journal.verify(resume_from=checked.head).first_bad == 4
+        with pytest.raises(JournalError, match="sealed"):
+            append(journal, Grant("first", 40, "10.00"))
+        with pytest.raises(JournalIntegrityError, match="no key check"):
+            journal.seal_ledger(LEDGER_KEY)
+        assert (_head(harness, "guest", GUEST), _head(harness, "incident", INCIDENT)) == heads  # nothing written
+        with pytest.raises(JournalIntegrityError):
+            harness.journal().seal_ledger(secrets.token_bytes(32))  # nor with another key
+    finally:
+        harness.close()
+
+
 def test_seal_ledger_against_a_saved_head_refuses_a_cut_tail(tmp_path: Path) -> None:
     harness = BACKENDS["sqlite"](tmp_path)
     try:

@@ -94,6 +94,7 @@ class Journal(abc.ABC):
     _ledger_secret: bytes | None = None  # the ledger key this object seals heads with (see _seal.py)
     _ledger_sealed: bool = False  # whether the journal's ledger is sealed (with or without the key at hand)
     _read_only: bool = False  # opened to read only (SQLiteJournal(read_only=True)): every write refused
+    _key_check_gone: bool = False  # its heads are sealed but it holds no key check: the check was removed
 
     @property
     def ledger_sealed(self) -> bool:
@@ -105,10 +106,21 @@ class Journal(abc.ABC):
         return self._ledger_sealed
 
     def _take_ledger_key(self, ledger_key: object) -> None:
-        """Check ``ledger_key`` against the journal (a stored backend's), sealing a journal with no heads yet."""
+        """Check ``ledger_key`` against the journal (a stored backend's), sealing a journal with no heads yet.
+
+        A journal without a key check whose first ledger head is sealed had its key check removed: opened
+        without a key, it counts as sealed (it records no grant); with one, it is refused as tampered.
+        """
+        secret = checked_ledger_key(ledger_key)
         with self._read() as store:
             stored = store.ledger_key_check()
-        if checked_ledger_key(ledger_key) is None or stored is not None:  # nothing to write: a reader may open it
+            first = store.ledger_heads_page(None, 1) if stored is None else []
+        if first and first[0][2].seal is not None:
+            if secret is not None:
+                raise JournalIntegrityError(first[0][2].seq, _KEY_CHECK_GONE)
+            self._ledger_sealed = self._key_check_gone = True  # fail closed: no grant from heads nobody can check
+            return
+        if secret is None or stored is not None:  # nothing to write: a reader may open it
             self._open_ledger_seal(ledger_key, stored, has_heads=False)
             return
         if self._read_only:
@@ -118,7 +130,11 @@ class Journal(abc.ABC):
             )
         with self._write() as store:  # sealed from now on, if it has no heads yet: decided under the write lock
             stored = store.ledger_key_check()
-            check = self._open_ledger_seal(ledger_key, stored, has_heads=stored is None and store.has_ledger_heads())
+            has_heads = stored is None and store.has_ledger_heads()
+            orphan = store.any_sealed_head() if has_heads else None
+            if orphan is not None:
+                raise JournalIntegrityError(orphan.seq, _KEY_CHECK_GONE)
+            check = self._open_ledger_seal(ledger_key, stored, has_heads=has_heads)
             if check is not None:
                 store.set_ledger_key_check(check)
 
@@ -404,7 +420,9 @@ class Journal(abc.ABC):
             def sealed(page: list[tuple[Scope, str, LedgerHead, str | None]]) -> list[tuple[Scope, str, LedgerHead]]:
                 ledger = StoreLedger(store)  # each latest grant read as a ledger without a key reads it: row-checked
                 heads = []
-                for scope, key, _, _ in page:
+                for scope, key, head, _ in page:
+                    if head.seal is not None:  # a head sealed by an earlier key check, which was removed
+                        raise JournalIntegrityError(head.seq, _KEY_CHECK_GONE)
                     event = ledger.latest(scope, key)
                     if event is None or event.grant is None or event.ledger is None:  # pragma: no cover - a grant
                         raise JournalIntegrityError(0, f"the ledger's head of {scope} {key!r} names no grant")
@@ -767,7 +785,38 @@ class Journal(abc.ABC):
         result = check.result()
         if result.ok and self._ledger_secret is not None:
             return self._sealed_heads_checked(result, self._ledger_secret, after=first - 1) or result
+        if result.ok and self._key_check_gone:
+            return self._failure_at(result, self._first_sealed_head(after=first - 1), _KEY_CHECK_GONE)
         return result
+
+    def _first_sealed_head(self, *, after: int) -> int | None:
+        """The lowest position after ``after`` that a sealed ledger head names, if any (read a page at a time)."""
+        lowest: int | None = None
+        where: tuple[Scope, str] | None = None
+        while True:
+            with self._read() as store:
+                page = store.ledger_heads_page(where, _HEADS_A_PAGE)
+            for _, _, head, _ in page:
+                seq = head.seq
+                if head.seal is not None and type(seq) is int and seq > after and (lowest is None or seq < lowest):
+                    lowest = seq
+            if len(page) < _HEADS_A_PAGE:
+                return lowest
+            where = page[-1][:2]
+
+    def _failure_at(self, checked: Verification, seq: int | None, problem: str) -> Verification:
+        """``checked`` (a whole chain) failed at position ``seq``: the events before it are the good ones.
+
+        A position beyond the chain's end (or none) is reported just after it, as a cut-off tail is.
+        """
+        if seq is None or seq > checked.count:
+            return checked.model_copy(update={"ok": False, "first_bad": checked.count + 1, "problem": problem})
+        with self._read() as store:
+            before = store.record_at(seq - 1) if seq > 1 else None
+        last = GENESIS if before is None else str(before.get("hash"))
+        return Verification(
+            ok=False, count=seq - 1, head=ChainHead(count=seq - 1, hash=last), first_bad=seq, problem=problem
+        )
 
     def _sealed_heads_checked(self, checked: Verification, secret: bytes, *, after: int) -> Verification | None:
         """The failure to report, if a sealed ledger head naming an event after position ``after`` is wrong.
@@ -795,24 +844,23 @@ class Journal(abc.ABC):
             where = page[-1][:2]
         if first_bad is None:
             return None
-        seq, problem = first_bad
-        if seq > checked.count:  # the grant the head names is not in the journal: its tail was cut off
-            return checked.model_copy(update={"ok": False, "first_bad": checked.count + 1, "problem": problem})
-        with self._read() as store:
-            before = store.record_at(seq - 1) if seq > 1 else None
-        last = GENESIS if before is None else str(before.get("hash"))
-        return Verification(
-            ok=False, count=seq - 1, head=ChainHead(count=seq - 1, hash=last), first_bad=seq, problem=problem
-        )
+        return self._failure_at(checked, *first_bad)  # beyond the chain: the grant's tail was cut off
 
     def _resumed(self, head: ChainHead) -> tuple[tuple[int, str, str] | None, Verification | None]:
         """Where a check resumed from ``head`` starts: its count and last two hashes; or the failure to report."""
         with self._read() as store:
             record = store.record_at(head.count)
             before = store.record_at(head.count - 1) if head.count > 1 else None
+            end = store.head() if record is None else None
         problem = None
+        if end is not None and end[0] < head.count:  # reported where the journal ends, as a cut-off tail is
+            count, last = end
+            problem = f"the journal ends after {count} events but the saved head says {head.count}: its tail was cut off"
+            return None, Verification(
+                ok=False, count=count, head=ChainHead(count=count, hash=last), first_bad=count + 1, problem=problem
+            )
         if record is None:
-            problem = f"the journal ends before the saved head's {head.count} events: its tail was cut off"
+            problem = f"there is no event {head.count} where the saved head names one: it was removed"
         else:
             try:
                 event = Event.from_record(record, position=head.count)
@@ -939,6 +987,12 @@ def _sealed_head_problem(
 
 _INCIDENT: Final = re.compile(r'"incident":"([^"]*)"')
 """Where a ledger entry's text names its incident."""
+
+
+_KEY_CHECK_GONE: Final = (
+    "the ledger's head naming it is sealed, but the journal holds no key check: the check was removed, so no "
+    "head can be trusted (restore the journal from a backup, and check it against a chain head saved earlier)"
+)
 
 
 def _rewrite_heads(

@@ -529,6 +529,7 @@ class _Statements:
 
     __slots__ = (
         "any_ledger_head",
+        "any_sealed_head",
         "before",
         "begin_read",
         "begin_write",
@@ -606,6 +607,7 @@ class _Statements:
         self.openings = f"{select} WHERE version = 1 AND number = ANY(%s)"
         self.ledger_head = f"SELECT {_HEAD_COLUMNS} FROM {s}.ledger_heads WHERE scope = %s AND key = %s"  # noqa: S608 - as above
         self.any_ledger_head = f"SELECT 1 FROM {s}.ledger_heads LIMIT 1"  # noqa: S608 - as above
+        self.any_sealed_head = f"SELECT {_HEAD_COLUMNS} FROM {s}.ledger_heads WHERE seal IS NOT NULL LIMIT 1"  # noqa: S608
         self.ledger_key_check = f"SELECT ledger_key_check FROM {s}.journal"  # noqa: S608 - as above
         self.set_key_check = f"UPDATE {s}.journal SET ledger_key_check = %s"  # noqa: S608 - as above
         self.later = {
@@ -715,6 +717,10 @@ class _PostgresStore(SQLKeys, Store):
 
     def has_ledger_heads(self) -> bool:
         return self._one(self._sql.any_ledger_head, ()) is not None
+
+    def any_sealed_head(self) -> LedgerHead | None:
+        row = self._one(self._sql.any_sealed_head, ())
+        return None if row is None else LedgerHead(*row.values())
 
     def ledger_heads_page(
         self, after: tuple[Scope, str] | None, limit: int

@@ -648,6 +648,10 @@ class _SQLiteStore(SQLKeys, Store):
     def has_ledger_heads(self) -> bool:
         return self._one("SELECT 1 FROM ledger_heads LIMIT 1", ()) is not None
 
+    def any_sealed_head(self) -> LedgerHead | None:
+        row = self._one(f"SELECT {_HEAD_COLUMNS} FROM ledger_heads WHERE seal IS NOT NULL LIMIT 1", ())  # noqa: S608
+        return None if row is None else LedgerHead(*row)
+
     def ledger_heads_page(
         self, after: tuple[Scope, str] | None, limit: int
     ) -> list[tuple[Scope, str, LedgerHead, str | None]]:

@@ -158,6 +158,21 @@ class Store(abc.ABC):
         """Whether the journal has any ledger head (any grant counted by the ledger)."""
         return bool(self.ledger_heads_page(None, 1))
 
+    def any_sealed_head(self) -> LedgerHead | None:
+        """A ledger head that carries a seal, if any (every head does in a sealed journal; none in another).
+
+        Looked for when the journal holds no key check: a sealed head then says the check was removed.
+        """
+        after: tuple[Scope, str] | None = None
+        while True:
+            page = self.ledger_heads_page(after, 1000)
+            for _, _, head, _ in page:
+                if head.seal is not None:
+                    return head
+            if len(page) < 1000:
+                return None
+            after = page[-1][:2]
+
     # -- many at once (for ``append_many``, see ``_batch.py``): a backend overrides these with one statement each ------
     def keys_taken(self, keys: Sequence[str]) -> set[str]:
         """The idempotency keys among ``keys`` that a stored record already has."""

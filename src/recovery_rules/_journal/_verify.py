@@ -52,7 +52,7 @@ _INSERTED: Final = "it was inserted: the event after it is the one that stood he
 class ChainCheck:
     """Feed it the stored records in order (:meth:`feed`), then read the :meth:`result`."""
 
-    __slots__ = ("_at_head", "_count", "_expected_head", "_hashes", "_problem", "_unlinked")
+    __slots__ = ("_at_head", "_before_head", "_count", "_expected_head", "_hashes", "_problem", "_unlinked")
 
     def __init__(self, expected_head: ChainHead | None, *, start: tuple[int, str, str] | None = None) -> None:
         """``start``: the count, the hash of the event before the last one, and the last one's, already checked."""
@@ -61,12 +61,13 @@ class ChainCheck:
         self._hashes = [GENESIS]  # the hashes of the last good events, GENESIS first
         self._unlinked: Event | None = None  # not linked to the event before it; the next record decides
         self._problem: tuple[int, str] | None = None
-        self._at_head: str | None = None
+        self._at_head: str | None = None  # the hash of the event at the saved head's count, once checked
+        self._before_head = GENESIS  # the hash of the event before that one
         if start is not None:
             self._count, before, last = start
             self._hashes = [before, last]
             if expected_head is not None and expected_head.count == self._count:
-                self._at_head = last
+                self._at_head, self._before_head = last, before
 
     def feed_row(self, position: int, row: tuple[object, ...]) -> bool:
         """Check the next stored row (its columns in :data:`COLUMNS` order); as :meth:`feed`."""
@@ -76,7 +77,7 @@ class ChainCheck:
                 self._count += 1
                 self._hashes = [self._hashes[-1], str(hash_)]
                 if self._expected_head is not None and self._count == self._expected_head.count:
-                    self._at_head = str(hash_)
+                    self._at_head, self._before_head = str(hash_), self._hashes[0]
                 return True
         return self.feed(position, record_of(dict(zip(COLUMNS, row, strict=True))))
 
@@ -89,7 +90,7 @@ class ChainCheck:
             hash_ = str(record["hash"])
             self._hashes = [self._hashes[-1], hash_]
             if self._expected_head is not None and expected == self._expected_head.count:
-                self._at_head = hash_
+                self._at_head, self._before_head = hash_, self._hashes[0]
             return True
         try:
             event = Event.from_record(record, position=position)
@@ -117,7 +118,7 @@ class ChainCheck:
         self._count = expected
         self._hashes = [self._hashes[-1], event.hash]
         if self._expected_head is not None and expected == self._expected_head.count:
-            self._at_head = event.hash
+            self._at_head, self._before_head = event.hash, self._hashes[0]
         return True
 
     def _displaced(self, record: Mapping[str, object], position: int) -> bool:
@@ -147,6 +148,9 @@ class ChainCheck:
                 self._fail(unlinked.seq, _UNLINKED)
         if self._problem is None:
             self._problem = self._head_problem()
+            if self._problem is not None and self._problem[0] <= self._count:  # the saved head's event differs:
+                self._count = self._problem[0] - 1  # the events before it are the ones found good
+                self._hashes = [self._before_head if self._count else GENESIS]
         head = ChainHead(count=self._count, hash=self._hashes[-1])
         if self._problem is None:
             return Verification(ok=True, count=self._count, head=head)

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
-from recovery_rules import Journal, JournalError, PostgresJournal, SQLiteJournal
+from recovery_rules import Journal, JournalError, JournalIntegrityError, PostgresJournal, SQLiteJournal
 
 from ._errors import CliInputError, why_unusable
 
@@ -62,6 +62,8 @@ def _open_sqlite(address: str, /, *, ledger_key: bytes | None = None) -> Journal
     read_only = not (os.access(file, os.W_OK) and os.access(file.parent, os.W_OK))
     try:
         return SQLiteJournal(file, ledger_key=ledger_key, read_only=read_only)
+    except JournalIntegrityError:  # a finding, not bad input: the verb says so
+        raise
     except JournalError as error:
         raise CliInputError(str(error)) from None
 
@@ -123,6 +125,8 @@ def open_journal(address: str, *, ledger_key: bytes | None = None) -> Journal:
             opener = JOURNALS[scheme]
             try:
                 return opener(address) if ledger_key is None else opener(address, ledger_key=ledger_key)
+            except JournalIntegrityError:  # a finding, not bad input: the verb says so
+                raise
             except JournalError as error:
                 raise CliInputError(str(error)) from None
         if address[match.end() :].startswith("//"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from recovery_rules import JournalIntegrityError, RecoveryRulesError
+from recovery_rules import ChainHead, Journal, JournalIntegrityError, RecoveryRulesError
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
 from recovery_rules.cli._inputs import parse_chain_head, read_key_file
@@ -55,24 +55,21 @@ def command(
     key = read_key_file(ledger_key_file, option="--ledger-key-file")
     new_key = read_key_file(new_key_file, option="--new-key-file") if new_key_file else None
     head = parse_chain_head(expected_head, option="--expected-head") if expected_head else None
-    integrity = None
+    integrity: JournalIntegrityError | None = None
+    count = 0
     if new_key is None:
         opened = open_journal(journal)
     else:
-        opened = open_sealed_journal(
-            journal, key, not_sealed="seal it first: recovery-rules seal JOURNAL --ledger-key-file FILE"
-        )
+        try:
+            opened = open_sealed_journal(
+                journal, key, not_sealed="seal it first: recovery-rules seal JOURNAL --ledger-key-file FILE"
+            )
+        except JournalIntegrityError as error:  # its heads are sealed but its key check is gone
+            opened, integrity = open_journal(journal), error
     with opened:
         already = opened.ledger_sealed
-        try:
-            if new_key is None:
-                count = opened.seal_ledger(key, expected_head=head)
-            else:
-                count = opened.rotate_ledger_key(new_key, expected_head=head)
-        except JournalIntegrityError as error:  # the one error that is a finding: nothing written, key kept
-            integrity = error
-        except RecoveryRulesError as error:
-            raise CliInputError(str(error)) from None
+        if integrity is None:
+            integrity, count = _sealed(opened, key, new_key, head)
     if integrity is not None:
         outcome = "key not changed" if new_key is not None else "not sealed"
         message = f"journal {shown(journal)}: {outcome}, nothing written: event {integrity.seq} is bad: "
@@ -91,3 +88,17 @@ def command(
     else:
         _console.echo(f"journal {shown(journal)}: ledger {what}, {count:,} heads")
     return ExitCode.OK
+
+
+def _sealed(
+    journal: Journal, key: bytes, new_key: bytes | None, head: ChainHead | None
+) -> tuple[JournalIntegrityError | None, int]:
+    """Seal ``journal`` with ``key`` (or again with ``new_key``): the finding that stopped it, or how many heads."""
+    try:
+        if new_key is None:
+            return None, journal.seal_ledger(key, expected_head=head)
+        return None, journal.rotate_ledger_key(new_key, expected_head=head)
+    except JournalIntegrityError as error:  # the one error that is a finding: nothing written, key kept
+        return error, 0
+    except RecoveryRulesError as error:
+        raise CliInputError(str(error)) from None

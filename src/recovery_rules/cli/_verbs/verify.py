@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from recovery_rules import ChainHead, InvalidInputError, RecoveryRulesError, Verification
+from recovery_rules import ChainHead, InvalidInputError, JournalIntegrityError, RecoveryRulesError, Verification
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
 from recovery_rules.cli._inputs import parse_chain_head, read_key_file
@@ -17,8 +17,8 @@ __all__ = ["command"]
 
 _NOT_SEALED = (
     "the journal holds no key check, so there are no sealed heads to check; verify it without --ledger-key-file "
-    "(a check never seals a journal). If it was sealed, its key check was removed: the chain check without the "
-    "key still finds any event that was changed"
+    "(a check never seals a journal). If it was sealed, its key check and seals were removed, which only "
+    "tampering does: check it against a chain head saved while it was sealed (--expected-head)"
 )
 
 
@@ -65,7 +65,11 @@ def command(
     expected = parse_chain_head(expected_head, option="--expected-head") if expected_head else None
     resumed = parse_chain_head(resume_from, option="--resume-from") if resume_from else None
     key = read_key_file(ledger_key_file, option="--ledger-key-file") if ledger_key_file else None
-    opened = open_journal(journal) if key is None else open_sealed_journal(journal, key, not_sealed=_NOT_SEALED)
+    keyed = key is not None
+    try:
+        opened = open_journal(journal) if key is None else open_sealed_journal(journal, key, not_sealed=_NOT_SEALED)
+    except JournalIntegrityError:  # its heads are sealed but its key check is gone: the check without the key says so
+        opened, keyed = open_journal(journal), False
     with opened:
         try:
             total = opened.head().count - (resumed.count if resumed is not None else 0)
@@ -77,11 +81,11 @@ def command(
         except RecoveryRulesError as error:
             raise CliInputError(str(error)) from None
         sealed = opened.ledger_sealed
-    heads_checked = sealed and key is not None
+    heads_checked = sealed and keyed
     if as_json:
         _console.echo_json(_document(shown(journal), checked, sealed=sealed, heads_checked=heads_checked))
     else:
-        _render(shown(journal), checked, resumed, sealed=sealed, heads_checked=heads_checked)
+        _render(shown(journal), checked, resumed, sealed=sealed, heads_checked=heads_checked, key_given=key is not None)
     return ExitCode.OK if checked.ok else ExitCode.FAILED
 
 
@@ -95,9 +99,17 @@ def _document(address: str, checked: Verification, *, sealed: bool, heads_checke
 
 
 def _render(
-    address: str, checked: Verification, resumed: ChainHead | None, *, sealed: bool, heads_checked: bool
+    address: str,
+    checked: Verification,
+    resumed: ChainHead | None,
+    *,
+    sealed: bool,
+    heads_checked: bool,
+    key_given: bool,
 ) -> None:
-    if checked.ok and resumed is not None:
+    if checked.ok and resumed is not None and checked.count == resumed.count:
+        what = f"no event after the saved head ({resumed.count:,} events), which is still there"
+    elif checked.ok and resumed is not None:
         what = f"events {resumed.count + 1:,} to {checked.count:,} checked after the saved head, chain intact"
     else:
         what = f"{checked.count:,} events, chain intact"
@@ -111,6 +123,8 @@ def _render(
         _console.echo(f"  {before}; head {checked.head}" if checked.count else f"  {before}")
     if heads_checked:
         _console.echo("  ledger sealed: every head's seal and the grant it names checked")
+    elif sealed and key_given:  # opened with the key, it was refused: its key check is gone
+        _console.echo("  ledger sealed, but it holds no key check: its heads cannot be checked")
     elif sealed:
         _console.echo("  ledger sealed: its heads not checked (give --ledger-key-file to check them)")
     else:
