@@ -855,7 +855,7 @@ class Journal(abc.ABC):
         problem = None
         if end is not None and end[0] < head.count:  # reported where the journal ends, as a cut-off tail is
             count, last = end
-            problem = f"the journal ends after {count} events but the saved head says {head.count}: its tail was cut off"
+            problem = f"the journal ends after {count} events but the saved head says {head.count}: " + _CUT_OFF
             return None, Verification(
                 ok=False, count=count, head=ChainHead(count=count, hash=last), first_bad=count + 1, problem=problem
             )
@@ -988,6 +988,8 @@ def _sealed_head_problem(
 _INCIDENT: Final = re.compile(r'"incident":"([^"]*)"')
 """Where a ledger entry's text names its incident."""
 
+
+_CUT_OFF: Final = "its tail was cut off"
 
 _KEY_CHECK_GONE: Final = (
     "the ledger's head naming it is sealed, but the journal holds no key check: the check was removed, so no "
