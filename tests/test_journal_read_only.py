@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import shutil
 import sqlite3
+import threading
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
@@ -116,6 +117,53 @@ def test_a_journal_a_process_is_writing_is_read_with_its_log_and_its_latest_even
             with pytest.raises(JournalError, match="opened read-only"):
                 _writes(reader)["append"]()
         assert sorted(path.name for path in tmp_path.iterdir()) == before
+
+
+def _open_case(writer: SQLiteJournal, n: int) -> None:
+    number = ComplaintNumber.parse(f"20261201-{90000 + n}")
+    opened = Draft(kind="opened", state="opened", actor="staff", at=dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC))
+    writer.append(number, opened, expected_version=0, key=f"live-{n}", request={"pad": "x" * 2000})
+
+
+def test_a_journal_read_through_a_link_is_read_with_the_log_beside_the_file(tmp_path: Path) -> None:
+    """SQLite reads the file a link points to, with that file's log: the log is looked for there too."""
+    (tmp_path / "real").mkdir()
+    copy = copy_journal(tmp_path / "real")
+    link = tmp_path / "link.sqlite3"
+    link.symlink_to(copy)
+    with SQLiteJournal(copy) as writer:
+        _open_case(writer, 1)
+        with SQLiteJournal(link, read_only=True) as reader:
+            assert reader.head() == writer.head()
+            assert reader.verify(expected_head=writer.head()).ok
+    for suffix in ("-wal", "-shm"):  # what a crash leaves beside the real file is found through the link too
+        (copy.parent / (copy.name + suffix)).write_bytes(b"")
+    (copy.parent / (copy.name + "-shm")).unlink()
+    with pytest.raises(JournalError, match="a write was cut off"):
+        SQLiteJournal(link, read_only=True)
+
+
+def test_a_reader_opened_before_a_writer_reads_what_the_writer_writes(tmp_path: Path) -> None:
+    """Opened while nothing had the file open, a reader reads it as immutable; once a writer has it open, each
+    thread's next read follows the log, before and after the writer copies it into the file."""
+    copy = copy_journal(tmp_path)
+    with SQLiteJournal(copy, read_only=True) as reader:
+        assert reader.head() == HEAD
+        with SQLiteJournal(copy) as writer:
+            for n in range(60):  # more than the log holds before SQLite copies it into the file
+                _open_case(writer, n)
+            assert reader.head() == writer.head()
+            found: list[ChainHead] = []
+            thread = threading.Thread(target=lambda: found.append(reader.head()))
+            thread.start()
+            thread.join()
+            assert found == [writer.head()]
+            assert reader.verify(expected_head=writer.head()).ok
+            writer._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            assert reader.verify(expected_head=writer.head()).ok
+            assert len(reader.cases()) == len(writer.cases())
+            last = writer.head()
+        assert reader.verify(expected_head=last).ok  # the writer gone, its log still in use by the reader
 
 
 @pytest.mark.parametrize("left", [("-wal",), ("-shm",), ("-journal",), ("-wal", "-shm", "-journal")])

@@ -188,7 +188,11 @@ class SQLiteJournal(Journal):
     it, its latest events included. A file a crash left a log beside without its
     index, or a rollback journal, is refused (only a writer can recover it), and
     so is a journal of an earlier schema (open it once without ``read_only`` to
-    bring it up to date).
+    bring it up to date). A link is followed: the log is looked for beside the
+    file it points to. A file nothing had open is read as an immutable file;
+    whether a writer has it open is looked at again before each read, so a
+    reader kept open sees what a writer that came later writes (a read already
+    under way when a writer starts may fail: read again).
 
     >>> import tempfile, pathlib
     >>> from recovery_rules import SQLiteJournal
@@ -221,7 +225,8 @@ class SQLiteJournal(Journal):
             raise JournalError(
                 "a journal opened read_only=True writes no event to encrypt: leave out encrypt_personal_data"
             )
-        self._read_query = _read_only_query(self.path) if read_only else ""
+        # Read-only: the file itself, a link followed (SQLite reads the file it points to, with that file's log).
+        self._real_path = os.path.realpath(self.path)
         self._read_only = read_only
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 86_400:
             raise JournalError("the timeout must be a number of seconds above 0 (and at most a day)")
@@ -339,6 +344,8 @@ class SQLiteJournal(Journal):
                 self._pid, self._connections, self._local = os.getpid(), [], threading.local()
                 self._writer = threading.Lock()
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is not None and self._read_only and self._stale(connection):
+            connection = None
         if connection is None:
             connection = self._open()
             self._local.connection = connection
@@ -369,11 +376,37 @@ class SQLiteJournal(Journal):
             raise self._unusable(connection, error) from None
         return connection
 
+    def _stale(self, connection: sqlite3.Connection) -> bool:
+        """Whether this thread's read-only ``connection`` reads the file otherwise than its state now asks
+        (a writer opened or closed it since), and is closed so (outside a transaction only).
+
+        A file no process had open is read as immutable: once a writer has it open, it must be read with its
+        log, or this reader would miss what the writer wrote and could read a page as it is being copied in.
+        A state that cannot be read (a log without its index, as when a writer is opening it) keeps the
+        connection as it is.
+        """
+        if connection.in_transaction:
+            return False
+        try:
+            query = _read_only_query(self._real_path)
+        except JournalError:
+            return False
+        if query == getattr(self._local, "query", query):
+            return False
+        with self._lock:
+            if connection in self._connections:
+                self._connections.remove(connection)
+        connection.close()
+        self._local.connection = None
+        return True
+
     def _open_read_only(self) -> sqlite3.Connection:
         """A connection that only reads (nothing created beside the file: see :func:`_read_only_query`), once the
         file is checked to be a journal of this release's schema."""
+        query = _read_only_query(self._real_path)
+        self._local.query = query
         try:
-            address = f"{Path(self.path).resolve().as_uri()}?{self._read_query}"
+            address = f"{Path(self._real_path).as_uri()}?{query}"
             connection = sqlite3.connect(
                 address, uri=True, timeout=self._timeout, isolation_level=None, check_same_thread=False
             )
