@@ -14,9 +14,10 @@ from recovery_rules import MemoryJournal, SQLiteJournal
 from recovery_rules.cli import _journal_reader
 
 from ._cli import ROOT, run
-from ._journal_files import JOURNAL
+from ._journal_files import JOURNAL, copy_journal
 
 PAGE = ROOT / "docs" / "cli" / "backup.md"
+SCHEMA_3 = ROOT / "tests" / "data" / "journal-schema-3.sqlite3"  # written by the release before
 
 
 def test_the_page_shows_what_backup_and_verify_print(
@@ -65,3 +66,20 @@ def test_what_cannot_be_backed_up_is_an_input_error_and_leaves_nothing(
     assert result.code == 2
     assert message in result.err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_backup_leaves_the_journal_as_it_is(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Read as it is, even by a user who may write it: a journal of an earlier schema is not brought up to date
+    (it is refused, with the way to copy it as it is), and a current one is not touched."""
+    old = tmp_path / "old.sqlite3"
+    shutil.copyfile(SCHEMA_3, old)
+    before = old.read_bytes()
+    refused = run(capsys, "backup", str(old), str(tmp_path / "old-copy.sqlite3"))
+    assert refused.code == 2
+    assert "earlier release" in refused.err
+    assert old.read_bytes() == before
+    current = copy_journal(tmp_path)
+    before = current.read_bytes()
+    assert run(capsys, "backup", str(current), str(tmp_path / "copy.sqlite3")).code == 0
+    assert current.read_bytes() == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([old.name, current.name, "copy.sqlite3"])

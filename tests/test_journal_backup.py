@@ -107,3 +107,24 @@ def test_a_read_only_journal_and_a_sealed_one_back_up_whole(tmp_path: Path) -> N
     with SQLiteJournal(tmp_path / "sealed-backup.sqlite3", ledger_key=LEDGER_KEY, read_only=True) as copy:
         assert copy.ledger_sealed
         assert copy.verify(expected_head=head).ok  # its sealed heads checked with the key too
+
+
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal"])
+def test_a_backup_is_refused_where_a_file_sqlite_would_read_with_it_is_left(tmp_path: Path, suffix: str) -> None:
+    """A log left beside the name (another journal's, or the same one's from before) would be read as the copy's."""
+    source = copy_journal(tmp_path)
+    left = tmp_path / ("backup.sqlite3" + suffix)
+    left.write_bytes(b"an old log")
+    with SQLiteJournal(source) as journal, pytest.raises(JournalError, match="SQLite would read it as part of"):
+        journal.backup(tmp_path / "backup.sqlite3")
+    assert left.read_bytes() == b"an old log"
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([source.name, left.name])
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o640])
+def test_a_backup_is_readable_by_whom_the_journal_is_and_no_one_else(tmp_path: Path, mode: int) -> None:
+    source = copy_journal(tmp_path)
+    source.chmod(mode)
+    with SQLiteJournal(source) as journal:
+        journal.backup(tmp_path / "backup.sqlite3")
+    assert (tmp_path / "backup.sqlite3").stat().st_mode & 0o777 == mode

@@ -265,12 +265,22 @@ class SQLiteJournal(Journal):
         destination = _checked_path(target)
         if os.path.lexists(destination):
             raise JournalError(f"{destination!r} exists already: a backup never overwrites a file; name a new one")
+        for suffix in _COMPANIONS:  # SQLite would read a file left there as the copy's own log
+            if os.path.lexists(destination + suffix):
+                raise JournalError(
+                    f"{destination + suffix!r} is beside the name the backup would take, and SQLite would read it "
+                    "as part of the copy: remove it, or name another file"
+                )
         folder = os.path.dirname(os.path.abspath(destination))
         partial = os.path.join(folder, f".{os.path.basename(destination)}.partial-{os.getpid()}-{time.time_ns()}")
         try:
             try:
+                # Made by this process alone, readable by its owner alone until whole: personal data is in it.
+                os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
                 with contextlib.closing(sqlite3.connect(partial, isolation_level=None)) as copy:
                     self._connection().backup(copy)
+                # The copy may be read by whom the journal may be read, and by no one else.
+                os.chmod(partial, stat.S_IMODE(os.stat(self._real_path).st_mode) & 0o666)
             except sqlite3.Error as error:
                 raise JournalError(f"the journal could not be copied to {destination!r}: {error}") from None
             except OSError as error:
@@ -284,8 +294,9 @@ class SQLiteJournal(Journal):
             except OSError as error:
                 raise JournalError(f"the backup could not be named {destination!r}: {error.strerror}") from None
         finally:
-            with contextlib.suppress(OSError):
-                os.unlink(partial)
+            for leftover in (partial, *(partial + suffix for suffix in _COMPANIONS)):
+                with contextlib.suppress(OSError):
+                    os.unlink(leftover)
         return head
 
     @staticmethod
@@ -424,9 +435,10 @@ class SQLiteJournal(Journal):
                 )
             if version != SCHEMA_VERSION:
                 raise JournalError(
-                    f"the journal was written by an earlier release (format {version}); read_only=True reads "
-                    f"format {SCHEMA_VERSION} only: open it once without read_only, with write access, to bring "
-                    "it up to date (its events stay as they are)"
+                    f"the journal was written by an earlier release (format {version}), and is read as it is in "
+                    f"format {SCHEMA_VERSION} only: open it once to write (without read_only; from the shell, as "
+                    "a user who may write it and its folder) to bring it up to date, its events as they are. To "
+                    "keep a copy as it stands first: sqlite3 JOURNAL '.backup COPY'"
                 )
             self._legacy_until = self._legacy_setting(connection)
         except BaseException as error:
@@ -776,6 +788,10 @@ def _checked_path(path: object) -> str:
     return text
 
 
+_COMPANIONS: Final = ("-wal", "-shm", "-journal")
+"""The files SQLite keeps beside a database: its write-ahead log, the log's index, a rollback journal."""
+
+
 def _read_only_query(path: str) -> str:
     """How to open ``path`` read-only, creating nothing beside it: the query of its SQLite URI.
 
@@ -793,7 +809,7 @@ def _read_only_query(path: str) -> str:
         raise JournalError(f"cannot read the journal file {path!r}: {error.strerror}") from None
     if not stat.S_ISREG(mode):
         raise JournalError(f"{path!r} is not a file; give the journal's SQLite file")
-    wal, index, rollback = (os.path.lexists(path + suffix) for suffix in ("-wal", "-shm", "-journal"))
+    wal, index, rollback = (os.path.lexists(path + suffix) for suffix in _COMPANIONS)
     if not (wal or index or rollback):
         return "mode=ro&immutable=1"
     if wal and index and not rollback:

@@ -40,7 +40,7 @@ ledger_key=key)`` only when the journal is to be opened with its ledger key (``v
 an opener of a backend without sealed ledgers can take the address alone."""
 
 
-def _open_sqlite(address: str, /, *, ledger_key: bytes | None = None) -> Journal:
+def _open_sqlite(address: str, /, *, ledger_key: bytes | None = None, read_only: bool = False) -> Journal:
     path = address.removeprefix("sqlite:")
     file = Path(path)
     try:
@@ -59,7 +59,7 @@ def _open_sqlite(address: str, /, *, ledger_key: bytes | None = None) -> Journal
         raise CliInputError(_not_a_journal(path, file))
     # A file this user may not write (or whose folder it may not) is read as it is: SQLite would otherwise leave
     # files beside it that the journal's own writers may not be able to use.
-    read_only = not (os.access(file, os.W_OK) and os.access(file.parent, os.W_OK))
+    read_only = read_only or not (os.access(file, os.W_OK) and os.access(file.parent, os.W_OK))
     try:
         return SQLiteJournal(file, ledger_key=ledger_key, read_only=read_only)
     except JournalIntegrityError:  # a finding, not bad input: the verb says so
@@ -109,11 +109,13 @@ def shown(address: str) -> str:
     return _KEYWORD_PASSWORD.sub(r"\g<key>***", address)
 
 
-def open_journal(address: str, *, ledger_key: bytes | None = None) -> Journal:
+def open_journal(address: str, *, ledger_key: bytes | None = None, read_only: bool = False) -> Journal:
     """The journal ``address`` names: ``PATH`` or ``sqlite:PATH`` (an SQLite file), or ``SCHEME:...``.
 
     A leading ``journal:`` is allowed, as ``simulate`` names its sources. ``ledger_key``: open it with its
     ledger key (a sealed journal's; give it only for one, as a new journal opened with a key is sealed).
+    ``read_only``: an SQLite file is read as it is, even by a user who may write it (its schema not brought
+    up to date); otherwise only when the user may not write it or its folder.
     """
     address = address.removeprefix("journal:")  # as simulate's sources write it
     if not address:
@@ -123,8 +125,11 @@ def open_journal(address: str, *, ledger_key: bytes | None = None) -> Journal:
         scheme = match["scheme"].lower()
         if scheme in JOURNALS:
             opener = JOURNALS[scheme]
+            options: dict[str, object] = {} if ledger_key is None else {"ledger_key": ledger_key}
+            if read_only and scheme == "sqlite":  # PostgreSQL: what the role may do decides
+                options["read_only"] = True
             try:
-                return opener(address) if ledger_key is None else opener(address, ledger_key=ledger_key)
+                return opener(address, **options)
             except JournalIntegrityError:  # a finding, not bad input: the verb says so
                 raise
             except JournalError as error:
@@ -134,7 +139,7 @@ def open_journal(address: str, *, ledger_key: bytes | None = None) -> Journal:
                 f"unknown kind of journal {scheme!r}; give an SQLite file (cases.sqlite3) or an address "
                 "starting with one of: " + ", ".join(f"{name}:" for name in JOURNALS)
             )
-    return _open_sqlite(address, ledger_key=ledger_key)
+    return _open_sqlite(address, ledger_key=ledger_key, read_only=read_only)
 
 
 def open_sealed_journal(address: str, ledger_key: bytes, *, not_sealed: str) -> Journal:

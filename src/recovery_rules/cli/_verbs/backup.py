@@ -26,10 +26,13 @@ def command(*, journal: str, target: str, as_json: bool) -> int:
     copy is written beside it under a temporary name and named TARGET only
     when whole. Prints the copy's chain head: save it with the backup, and
     check the backup later with recovery-rules verify TARGET --expected-head
-    HEAD. A PostgreSQL journal is backed up with pg_dump. Exit code 0, or 2
-    when the journal cannot be read or the copy cannot be written.
+    HEAD. The journal is only read: one written by an earlier release is
+    refused, not brought up to date (back it up with sqlite3 JOURNAL
+    '.backup COPY' first). A PostgreSQL journal is backed up with pg_dump.
+    The copy is readable by whom the journal is. Exit code 0, or 2 when the
+    journal cannot be read or the copy cannot be written.
     """
-    with open_journal(journal) as opened:
+    with open_journal(journal, read_only=True) as opened:  # a backup leaves the journal as it is
         if not isinstance(opened, SQLiteJournal):
             raise CliInputError(
                 f"{shown(journal)} is not an SQLite journal: back up a PostgreSQL journal with pg_dump "
