@@ -19,8 +19,10 @@ Its cases are replayed, verified as they are read, by
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import sqlite3
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -77,6 +79,12 @@ def _not_a_journal(path: str, file: Path) -> str:
         return f"cannot read the journal file {path}: {why_unusable(error)}"
     if header != _SQLITE_HEADER:
         return f"{path} is not a recovery-rules journal: file is not a database"
+    try:  # read as is_journal reads it: an SQLite file that SQLite cannot read is damaged, not something else
+        address = f"{file.resolve().as_uri()}?mode=ro&immutable=1"
+        with contextlib.closing(sqlite3.connect(address, uri=True)) as connection:
+            connection.execute("PRAGMA application_id").fetchone()
+    except (sqlite3.Error, OSError, ValueError) as error:
+        return f"{path} is a damaged SQLite file ({error}): if it is the journal, restore it from a backup"
     return f"{path} is an SQLite database of something else, not a recovery-rules journal"
 
 
