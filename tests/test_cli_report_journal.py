@@ -69,7 +69,10 @@ def test_addresses_name_an_sqlite_file(capsys: pytest.CaptureFixture[str]) -> No
         ),
         (lambda folder: _other_database(folder / "shop.sqlite3"), "an SQLite database of something else"),
         (lambda folder: _newer_journal(folder / "newer.sqlite3"), "newer than this recovery-rules reads"),
-        (lambda folder: _write(folder / "cut.sqlite3", Path(JOURNAL).read_bytes()[:200_000]), "is a damaged SQLite file"),
+        (
+            lambda folder: _write(folder / "cut.sqlite3", Path(JOURNAL).read_bytes()[:200_000]),
+            "is a damaged SQLite file",
+        ),
     ],
     ids=["missing", "directory", "empty-file", "text-file", "other-database", "newer-format", "truncated"],
 )
