@@ -99,15 +99,36 @@ def test_a_new_key_needs_a_sealed_journal_and_its_key(capsys: pytest.CaptureFixt
         SQLiteJournal(path, ledger_key=KEY)
 
 
-@pytest.mark.parametrize("verb", ["seal", "verify"])
-@pytest.mark.parametrize(("text", "message"), [("not hexadecimal", "hexadecimal text"), ("ab" * 600, "the most")])
-def test_a_bad_key_file_is_an_input_error_that_never_shows_the_key(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, verb: str, text: str, message: str
+BAD_KEYS = {
+    "not hexadecimal": ("not hexadecimal", "hexadecimal text"),
+    "too long a file": ("ab" * 600, "the most"),
+    "empty": (" \n", "is empty"),
+    "spaces between the digits": ("abab " * 16, "hexadecimal text alone"),
+    "an odd number of digits": ("a" * 65, "two digits a byte"),
+    "too short a key": ("ab" * 31, "a key of 31 bytes; a ledger key has at least 32"),
+}
+
+
+@pytest.mark.parametrize("verb", ["seal", "verify", "seal --new-key-file"])
+@pytest.mark.parametrize("bad", list(BAD_KEYS))
+def test_a_bad_key_file_is_an_input_error_that_names_it_and_never_shows_the_key(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, verb: str, bad: str
 ) -> None:
-    path = tmp_path / "ledger.key"
+    text, message = BAD_KEYS[bad]
+    path = tmp_path / "bad.key"
     path.write_text(text, encoding="ascii")
-    result = run(capsys, verb, JOURNAL, "--ledger-key-file", str(path))
+    journal = copy_journal(tmp_path)
+    before = journal.read_bytes()
+    if verb == "seal --new-key-file":  # the new key is read before the journal is looked at
+        arguments = ["seal", str(journal), "--ledger-key-file", key_file(tmp_path, "ledger.key", KEY)]
+        result = run(capsys, *arguments, "--new-key-file", str(path))
+        option = "--new-key-file"
+    else:
+        result = run(capsys, verb, str(journal), "--ledger-key-file", str(path))
+        option = "--ledger-key-file"
+    assert journal.read_bytes() == before
     assert result.code == 2
+    assert f"{option}: {path}: " in result.err
     assert message in result.err
     assert "abab" not in result.err
 

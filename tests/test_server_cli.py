@@ -216,7 +216,7 @@ def test_serve_refuses_a_bad_key_file_or_another_key_before_it_serves(
     with open_journal(address, ledger_key=secrets.token_bytes(32)):
         pass  # sealed with a key the service does not have
     common = ["serve", "--policy", "ritz-carlton", "--journal", address, "--tokens", str(tmp_path / "t.toml")]
-    for text, message in [("zz", "hexadecimal"), ("ab" * 16, "at least 32 bytes")]:
+    for text, message in [("zz", "hexadecimal"), ("ab" * 16, "a key of 16 bytes; a ledger key has at least 32")]:
         result = run(capsys, *common, "--ledger-key-file", str(_key_file(tmp_path, text)))
         assert result.code == 2
         assert "--ledger-key-file" in result.err

@@ -40,6 +40,7 @@ import sys
 from collections.abc import Iterable
 from typing import BinaryIO, Final
 
+from recovery_rules._journal._seal import KEY_BYTES
 from recovery_rules._policy._locate import parse_location, source_map
 from recovery_rules.exceptions import InvalidInputError, Problem
 
@@ -166,26 +167,34 @@ def read_regular_file(path: str | os.PathLike[str], *, limit: int) -> bytes:
 
 
 _KEY_FILE_LIMIT: Final = 1024
+_HEXADECIMAL: Final = re.compile(r"[0-9A-Fa-f]+")
 """The most :func:`read_ledger_key` reads of a key file: a key is 64 hexadecimal digits or a few more."""
 
 
 def read_ledger_key(path: str | os.PathLike[str]) -> bytes:
     """The ledger key in the file at ``path``: hexadecimal text, as ``secrets.token_hex(32)`` writes it.
 
-    Spaces and line ends around the digits are ignored. The journal refuses a key
-    shorter than 32 bytes when it opens (``ledger_key=``); this reads the file
-    only. Errors as :func:`read_regular_file`, and one for a file that does not
-    hold hexadecimal text; the key itself, or what might be part of it, never
-    appears in a message.
+    Spaces and line ends around the digits are ignored; nothing else may be in the
+    file (not even spaces between the digits). Errors as :func:`read_regular_file`,
+    one for a file that does not hold hexadecimal text alone, and one for a key
+    shorter than the 32 bytes the journal asks of a ledger key (so that the file
+    is named, not the journal); the key itself, or what might be part of it,
+    never appears in a message.
     """
-    text = read_regular_file(path, limit=_KEY_FILE_LIMIT)
+    raw = read_regular_file(path, limit=_KEY_FILE_LIMIT)
+    how = "(make one with python -c 'import secrets; print(secrets.token_hex(32))')"
     try:
-        return bytes.fromhex(text.decode("ascii").strip())
-    except (UnicodeDecodeError, ValueError):
-        raise _refused(
-            "must hold the key as hexadecimal text, as python -c 'import secrets; print(secrets.token_hex(32))' "
-            "writes it"
-        ) from None
+        text = raw.decode("ascii").strip()
+    except UnicodeDecodeError:
+        text = "not hexadecimal"
+    if not text:
+        raise _refused(f"is empty: it must hold the key as hexadecimal text {how}")
+    if not _HEXADECIMAL.fullmatch(text) or len(text) % 2:
+        raise _refused(f"must hold the key as hexadecimal text alone, two digits a byte {how}")
+    key = bytes.fromhex(text)
+    if len(key) < KEY_BYTES:
+        raise _refused(f"holds a key of {len(key)} bytes; a ledger key has at least {KEY_BYTES} {how}")
+    return key
 
 
 def _position(text: str, offset: int) -> str:
