@@ -83,3 +83,11 @@ def test_backup_leaves_the_journal_as_it_is(capsys: pytest.CaptureFixture[str], 
     assert run(capsys, "backup", str(current), str(tmp_path / "copy.sqlite3")).code == 0
     assert current.read_bytes() == before
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted([old.name, current.name, "copy.sqlite3"])
+
+
+def test_backup_takes_the_target_as_an_address_too(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = copy_journal(tmp_path)
+    result = run(capsys, "backup", str(path), f"sqlite:{tmp_path / 'copy.sqlite3'}")
+    assert result.code == 0, result.err
+    assert (tmp_path / "copy.sqlite3").is_file()
+    assert f"recovery-rules verify {tmp_path / 'copy.sqlite3'} --expected-head" in result.out

@@ -59,10 +59,20 @@ def test_sealing_again_with_the_same_key_does_nothing_and_says_so(
     key = key_file(tmp_path, "ledger.key", KEY)
     first = run(capsys, "seal", str(path), "--ledger-key-file", key, "--json")
     assert first.code == 0, first.err
-    assert json.loads(first.out) == {"journal": str(path), "sealed": True, "heads": 41, "rotated": False}
+    assert json.loads(first.out) == {
+        "journal": str(path),
+        "sealed": True,
+        "already_sealed": False,
+        "rotated": False,
+        "heads": 41,
+        "first_bad": None,
+        "problem": None,
+    }
     again = run(capsys, "seal", str(path), "--ledger-key-file", key)
     assert again.code == 0
     assert "sealed with this key already" in again.out
+    document = json.loads(run(capsys, "seal", str(path), "--ledger-key-file", key, "--json").out)
+    assert (document["sealed"], document["already_sealed"], document["heads"]) == (True, True, 0)
     other = run(capsys, "seal", str(path), "--ledger-key-file", key_file(tmp_path, "other.key", NEW_KEY))
     assert other.code == 2
     assert "not the key" in other.err
@@ -94,7 +104,15 @@ def test_a_new_key_needs_a_sealed_journal_and_its_key(capsys: pytest.CaptureFixt
     wrong = run(capsys, "seal", str(path), "--ledger-key-file", new, "--new-key-file", key)
     assert wrong.code == 2
     rotated = run(capsys, "seal", str(path), "--ledger-key-file", key, "--new-key-file", new, "--json")
-    assert json.loads(rotated.out) == {"journal": str(path), "sealed": True, "heads": 41, "rotated": True}
+    assert json.loads(rotated.out) == {
+        "journal": str(path),
+        "sealed": True,
+        "already_sealed": False,
+        "rotated": True,
+        "heads": 41,
+        "first_bad": None,
+        "problem": None,
+    }
     with pytest.raises(JournalError, match="not the key"):
         SQLiteJournal(path, ledger_key=KEY)
 
@@ -185,3 +203,25 @@ def test_a_sealed_journal_whose_key_check_was_removed_is_a_finding_not_a_journal
     assert (found["ok"], found["ledger"]) == (False, {"sealed": True, "heads_checked": False})
     assert execute(path, "SELECT * FROM ledger_heads ORDER BY scope, key") == heads  # nothing sealed again
     assert execute(path, "SELECT count(*) FROM ledger_seal") == [(0,)]
+
+
+def test_seal_as_a_user_who_may_not_write_the_journal(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refused before the chain is checked, with the shell's words; a journal sealed with this key already is
+    left as it is, as for anyone (exit 0)."""
+    path = copy_journal(tmp_path)
+    key = key_file(tmp_path, "ledger.key", KEY)
+    monkeypatch.setattr("recovery_rules.cli._journal_reader.os.access", lambda *_: False)
+    verified: list[object] = []
+    monkeypatch.setattr(SQLiteJournal, "verify", lambda *arguments, **options: verified.append(1))
+    refused = run(capsys, "seal", str(path), "--ledger-key-file", key)
+    assert refused.code == 2
+    assert "as a user who may write it and its folder" in refused.err
+    assert verified == []  # not after minutes of checking
+    monkeypatch.undo()
+    assert run(capsys, "seal", str(path), "--ledger-key-file", key).code == 0
+    monkeypatch.setattr("recovery_rules.cli._journal_reader.os.access", lambda *_: False)
+    again = run(capsys, "seal", str(path), "--ledger-key-file", key)
+    assert again.code == 0, again.err
+    assert "sealed with this key already" in again.out

@@ -45,7 +45,7 @@ from ._seal import check_key, checked_ledger_key, grant_seal, key_check, same_se
 from ._store import NUMBERS_A_QUERY, CaseHead, LedgerHead, Record, Scope, Store
 from ._verify import ChainCheck
 
-__all__ = ["CLOSED", "ERASED", "MAX_AHEAD", "Clock", "Journal", "Record", "Store"]
+__all__ = ["CLOSED", "ERASED", "MAX_AHEAD", "READ_ONLY_REFUSAL", "Clock", "Journal", "Record", "Store"]
 
 Clock: TypeAlias = Callable[[], dt.datetime]
 """A function giving the time now, timezone-aware."""
@@ -409,6 +409,14 @@ class Journal(abc.ABC):
         secret = checked_ledger_key(ledger_key)
         if secret is None:
             raise InvalidInputError.at("journal", "ledger_key", "must be the ledger key's bytes, not None")
+        with self._read() as store:  # sealed already: nothing to check or write (another key is refused)
+            stored = store.ledger_key_check()
+        if stored is not None:
+            check_key(secret, stored)
+            self._ledger_secret, self._ledger_sealed = secret, True
+            return 0
+        if self._read_only:
+            raise JournalError(READ_ONLY_REFUSAL)
         self.verify(expected_head=expected_head).raise_for_problem()
         with self._write() as store:
             stored = store.ledger_key_check()
@@ -453,6 +461,8 @@ class Journal(abc.ABC):
         secret = checked_ledger_key(new_key)
         if secret is None:
             raise InvalidInputError.at("journal", "new_key", "must be the new ledger key's bytes, not None")
+        if self._read_only:
+            raise JournalError(READ_ONLY_REFUSAL)
         self.verify(expected_head=expected_head).raise_for_problem()
         with self._write() as store:
             check_key(current, store.ledger_key_check())
@@ -990,6 +1000,12 @@ _INCIDENT: Final = re.compile(r'"incident":"([^"]*)"')
 
 
 _CUT_OFF: Final = "its tail was cut off"
+
+READ_ONLY_REFUSAL: Final = (
+    "the journal was opened read-only (read_only=True): it records nothing; open it without read_only to write "
+    "(from the shell: as a user who may write it and its folder)"
+)
+"""What every write to a journal opened read-only raises (a :class:`~recovery_rules.JournalError`)."""
 
 _KEY_CHECK_GONE: Final = (
     "the ledger's head naming it is sealed, but the journal holds no key check: the check was removed, so no "

@@ -37,7 +37,7 @@ from typing import Final
 
 from recovery_rules.exceptions import JournalError
 
-from ._base import MAX_AHEAD, Clock, Journal
+from ._base import MAX_AHEAD, READ_ONLY_REFUSAL, Clock, Journal
 from ._canonical import GENESIS, JSONValue
 from ._columns import (
     COLUMNS,
@@ -511,10 +511,7 @@ class SQLiteJournal(Journal):
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[Store]:
         if write and self._read_only:
-            raise JournalError(
-                "the journal was opened read-only (read_only=True): it records nothing; open it without read_only "
-                "to write"
-            )
+            raise JournalError(READ_ONLY_REFUSAL)
         connection = self._connection()
         if write:
             self._begin_immediate(connection)

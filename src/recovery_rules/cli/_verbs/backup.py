@@ -32,6 +32,7 @@ def command(*, journal: str, target: str, as_json: bool) -> int:
     The copy is readable by whom the journal is. Exit code 0, or 2 when the
     journal cannot be read or the copy cannot be written.
     """
+    target = target.removeprefix("sqlite:")  # written as the journal's address may be
     with open_journal(journal, read_only=True) as opened:  # a backup leaves the journal as it is
         if not isinstance(opened, SQLiteJournal):
             raise CliInputError(

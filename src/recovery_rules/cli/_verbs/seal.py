@@ -70,20 +70,27 @@ def command(
         already = opened.ledger_sealed
         if integrity is None:
             integrity, count = _sealed(opened, key, new_key, head)
+    if as_json:  # the same keys whatever happened
+        _console.echo_json(
+            {
+                "journal": shown(journal),
+                "sealed": already if integrity is not None else True,
+                "already_sealed": already and new_key is None and integrity is None,
+                "rotated": new_key is not None and integrity is None,
+                "heads": count,
+                "first_bad": None if integrity is None else integrity.seq,
+                "problem": None if integrity is None else integrity.problem,
+            }
+        )
+        return ExitCode.OK if integrity is None else ExitCode.FAILED
     if integrity is not None:
         outcome = "key not changed" if new_key is not None else "not sealed"
-        message = f"journal {shown(journal)}: {outcome}, nothing written: event {integrity.seq} is bad: "
-        if as_json:
-            _console.echo_json(
-                {"journal": shown(journal), "sealed": already, "first_bad": integrity.seq, "problem": integrity.problem}
-            )
-        else:
-            _console.echo(message + integrity.problem)
+        _console.echo(
+            f"journal {shown(journal)}: {outcome}, nothing written: event {integrity.seq} is bad: " + integrity.problem
+        )
         return ExitCode.FAILED
     what = "sealed again with the new key" if new_key is not None else "sealed"
-    if as_json:
-        _console.echo_json({"journal": shown(journal), "sealed": True, "heads": count, "rotated": new_key is not None})
-    elif already and new_key is None:
+    if already and new_key is None:
         _console.echo(f"journal {shown(journal)}: its ledger was sealed with this key already; nothing to do")
     else:
         _console.echo(f"journal {shown(journal)}: ledger {what}, {count:,} heads")

@@ -77,7 +77,8 @@ def command(
                 checked = opened.verify(expected_head=expected, resume_from=resumed, progress=advance)
         except InvalidInputError as error:
             problem = error.problems[0]
-            raise CliInputError(f"--{problem.location.replace('_', '-')}: {problem.message}") from None
+            message = problem.message.replace("resume_from", "--resume-from")
+            raise CliInputError(f"--{problem.location.replace('_', '-')}: {message}") from None
         except RecoveryRulesError as error:
             raise CliInputError(str(error)) from None
         sealed = opened.ledger_sealed
