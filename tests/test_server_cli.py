@@ -268,3 +268,27 @@ def test_several_workers_get_a_metrics_folder_of_their_own_for_as_long_as_they_r
 
 
 _SETTINGS_NAMES = tuple(Settings(policy="p", journal="sqlite:x", tokens="t").to_environment())
+
+
+def test_a_token_of_a_level_the_policy_lacks_is_said_when_made_and_when_served(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A typo in the level (``manger``) is not refused without a policy to check it against, but it is said then,
+    and again when the service starts with that token file: before every request with it is refused."""
+    tokens = tmp_path / "tokens.toml"
+    made = run(capsys, "serve", "--mint-token", "e-9", "manger", "--tokens", str(tokens))
+    assert made.code == 0
+    assert "level 'manger' not checked: give --policy" in made.err
+    assert Tokens.from_file(tokens).levels == {"manger"}
+    for name in _SETTINGS_NAMES:
+        monkeypatch.setenv(name, "")
+    monkeypatch.setattr(uvicorn, "run", lambda *arguments, **options: None)
+    journal = f"sqlite:{tmp_path / 'cases.sqlite3'}"
+    served = run(capsys, "serve", "--policy", "ritz-carlton", "--journal", journal, "--tokens", str(tokens))
+    assert served.code == 0, served.err
+    assert "tokens of level 'manger', which the policy does not have" in served.err
+    run(capsys, "serve", "--mint-token", "e-1", "staff", "--tokens", str(tmp_path / "good.toml"))
+    good = run(
+        capsys, "serve", "--policy", "ritz-carlton", "--journal", journal, "--tokens", str(tmp_path / "good.toml")
+    )
+    assert "Warning" not in good.err

@@ -121,6 +121,11 @@ class Tokens:
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def levels(self) -> frozenset[str]:
+        """The levels the tokens are of (a level the policy lacks makes its tokens' every step a 403)."""
+        return frozenset(employee.level for _, employee in self._entries)
+
     def employee(self, token: str) -> Employee | None:
         """The employee whose token this is, or ``None``: compared with every entry, in constant time."""
         if not token or len(token) > _MAX_TOKEN:

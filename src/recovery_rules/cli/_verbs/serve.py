@@ -129,9 +129,16 @@ def command(
         for employee, level, token in made:
             _console.echo(f"  {level:<12} {employee:<24} {token}", err=True)
     try:
-        server.Tokens.from_file(token_file)
+        tokens_read = server.Tokens.from_file(token_file)
     except InvalidInputError as error:
         raise CliInputError(str(error)) from None
+    unknown = sorted(tokens_read.levels - {level.name for level in loaded.levels})
+    if unknown:  # a typo when the token was made, or a token file of another policy: said before anyone is refused
+        _console.echo(
+            f"Warning: {tokens}: tokens of level {', '.join(map(repr, unknown))}, which the policy does not have; "
+            "every request made with them will be refused (403)",
+            err=True,
+        )
     settings = server.Settings(
         policy=policy,
         journal=journal,
@@ -170,4 +177,6 @@ def _mint(path: Path, employee: str, level: str, policy: Policy | None) -> int:
     except InvalidInputError as error:
         raise CliInputError(str(error)) from None
     _console.echo(token)
+    if policy is None:
+        _console.echo(f"(level {level!r} not checked: give --policy to check it against the policy)", err=True)
     return ExitCode.OK
