@@ -225,3 +225,10 @@ def test_seal_as_a_user_who_may_not_write_the_journal(
     again = run(capsys, "seal", str(path), "--ledger-key-file", key)
     assert again.code == 0, again.err
     assert "sealed with this key already" in again.out
+
+
+def test_a_key_file_asks_as_many_bytes_as_the_journal_does() -> None:
+    from recovery_rules import files  # noqa: PLC0415 - the two places the least key length is written
+    from recovery_rules._journal import _seal  # noqa: PLC0415 - as above
+
+    assert files._KEY_BYTES == _seal.KEY_BYTES

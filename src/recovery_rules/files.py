@@ -40,7 +40,6 @@ import sys
 from collections.abc import Iterable
 from typing import BinaryIO, Final
 
-from recovery_rules._journal._seal import KEY_BYTES
 from recovery_rules._policy._locate import parse_location, source_map
 from recovery_rules.exceptions import InvalidInputError, Problem
 
@@ -167,6 +166,9 @@ def read_regular_file(path: str | os.PathLike[str], *, limit: int) -> bytes:
 
 
 _KEY_FILE_LIMIT: Final = 1024
+_KEY_BYTES: Final = 32
+"""The least a ledger key has: the journal's own check asks the same (kept here, a layer below the journal, so
+that reading a key file does not load the journal; a test holds the two equal)."""
 _HEXADECIMAL: Final = re.compile(r"[0-9A-Fa-f]+")
 """The most :func:`read_ledger_key` reads of a key file: a key is 64 hexadecimal digits or a few more."""
 
@@ -192,8 +194,8 @@ def read_ledger_key(path: str | os.PathLike[str]) -> bytes:
     if not _HEXADECIMAL.fullmatch(text) or len(text) % 2:
         raise _refused(f"must hold the key as hexadecimal text alone, two digits a byte {how}")
     key = bytes.fromhex(text)
-    if len(key) < KEY_BYTES:
-        raise _refused(f"holds a key of {len(key)} bytes; a ledger key has at least {KEY_BYTES} {how}")
+    if len(key) < _KEY_BYTES:
+        raise _refused(f"holds a key of {len(key)} bytes; a ledger key has at least {_KEY_BYTES} {how}")
     return key
 
 
