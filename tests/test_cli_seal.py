@@ -180,8 +180,9 @@ def test_a_failed_check_before_a_new_key_keeps_the_old_one(capsys: pytest.Captur
         assert journal.verify().ok
 
 
+@pytest.mark.parametrize("first_unsealed", [False, True], ids=["every-seal-kept", "first-head-unsealed-too"])
 def test_a_sealed_journal_whose_key_check_was_removed_is_a_finding_not_a_journal_to_seal(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, first_unsealed: bool
 ) -> None:
     """A tamperer without the key deletes the key check so that the journal looks unsealed (and its forged
     heads may be sealed again): verify, seal and a key change each report it as a bad journal (exit 1)."""
@@ -189,18 +190,31 @@ def test_a_sealed_journal_whose_key_check_was_removed_is_a_finding_not_a_journal
     key = key_file(tmp_path, "ledger.key", KEY)
     assert run(capsys, "seal", str(path), "--ledger-key-file", key).code == 0
     execute(path, "DELETE FROM ledger_seal")
+    if first_unsealed:
+        execute(
+            path,
+            "UPDATE ledger_heads SET seal = NULL WHERE (scope, key) = (SELECT scope, key FROM ledger_heads "
+            "ORDER BY scope, key LIMIT 1)",
+        )
     heads = execute(path, "SELECT * FROM ledger_heads ORDER BY scope, key")
     for arguments in (
         ["verify", str(path), "--ledger-key-file", key],
         ["verify", str(path)],
         ["seal", str(path), "--ledger-key-file", key],
-        ["seal", str(path), "--ledger-key-file", key, "--new-key-file", key_file(tmp_path, "new.key", NEW_KEY)],
     ):
         result = run(capsys, *arguments)
         assert result.code == 1, (arguments, result.err)
         assert "no key check" in result.out, arguments
+    new_key = key_file(tmp_path, "new.key", NEW_KEY)
+    rotated = run(capsys, "seal", str(path), "--ledger-key-file", key, "--new-key-file", new_key)
+    if first_unsealed:  # it looks unsealed when opened: refused as one (seal, told next, finds it out)
+        assert rotated.code == 2
+        assert "is not sealed: seal it first" in rotated.err
+    else:
+        assert rotated.code == 1
+        assert "no key check" in rotated.out
     found = json.loads(run(capsys, "verify", str(path), "--ledger-key-file", key, "--json").out)
-    assert (found["ok"], found["ledger"]) == (False, {"sealed": True, "heads_checked": False})
+    assert (found["ok"], found["ledger"]["heads_checked"]) == (False, False)
     assert execute(path, "SELECT * FROM ledger_heads ORDER BY scope, key") == heads  # nothing sealed again
     assert execute(path, "SELECT count(*) FROM ledger_seal") == [(0,)]
 

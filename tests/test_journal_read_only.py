@@ -166,6 +166,43 @@ def test_a_reader_opened_before_a_writer_reads_what_the_writer_writes(tmp_path: 
         assert reader.verify(expected_head=last).ok  # the writer gone, its log still in use by the reader
 
 
+def test_a_reader_reads_again_a_file_a_writer_changed_between_two_of_its_reads(tmp_path: Path) -> None:
+    """A writer that opened, wrote and closed the file between two reads leaves nothing beside it: the file itself
+    changed, and an immutable reading of it is made again."""
+    copy = copy_journal(tmp_path)
+    with SQLiteJournal(copy, read_only=True) as reader:
+        assert reader.head() == HEAD
+        with SQLiteJournal(copy) as writer:
+            for n in range(3):
+                _open_case(writer, n)
+            written = writer.head()
+        assert sorted(path.name for path in tmp_path.iterdir()) == [copy.name]  # the writer's log is gone
+        assert reader.head() == written
+        assert reader.verify(expected_head=written).ok
+
+
+def test_a_reader_closed_while_it_reopens_keeps_no_connection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """close() from another thread while a read replaces its connection: the read is refused, nothing stays open."""
+    copy = copy_journal(tmp_path)
+    reader = SQLiteJournal(copy, read_only=True)
+    reader.head()
+    with SQLiteJournal(copy) as writer:
+        _open_case(writer, 1)  # the reader's next read opens a new connection, with the log
+        opening = SQLiteJournal._open_read_only
+
+        def closed_meanwhile(journal: SQLiteJournal) -> sqlite3.Connection:
+            connection = opening(journal)
+            thread = threading.Thread(target=reader.close)
+            thread.start()
+            thread.join()
+            return connection
+
+        monkeypatch.setattr(SQLiteJournal, "_open_read_only", closed_meanwhile)
+        with pytest.raises(JournalError, match="closed"):
+            reader.head()
+        assert reader._connections == []
+
+
 @pytest.mark.parametrize("left", [("-wal",), ("-shm",), ("-journal",), ("-wal", "-shm", "-journal")])
 def test_what_a_crash_leaves_beside_a_journal_is_refused_untouched(tmp_path: Path, left: tuple[str, ...]) -> None:
     """A log without its index, or a rollback journal: only a writer can recover it, and the file alone may not hold

@@ -327,23 +327,28 @@ def test_seal_ledger_refuses_a_tampered_journal_and_writes_nothing(tmp_path: Pat
         harness.close()
 
 
+@pytest.mark.parametrize("first_unsealed", [False, True], ids=["every-seal-kept", "first-head-unsealed-too"])
 @pytest.mark.parametrize("name", ["sqlite", "postgres"])
 def test_a_sealed_journal_whose_key_check_was_removed_is_refused_and_never_sealed_again(
-    tmp_path: Path, name: str
+    tmp_path: Path, name: str, first_unsealed: bool
 ) -> None:
     """Removing the key check does not make a sealed journal an unsealed one: its heads still carry seals. It
-    records no grant without the key, is refused with it, fails verify(), and seal_ledger() will not bless it."""
+    records no grant without the key, is refused with it, fails verify(), and seal_ledger() will not bless it.
+    Opening looks at the first head only; verify() looks at them all, so it finds the first one unsealed too."""
     harness = SEALED[name](tmp_path)
     try:
         two_grants(harness)
         harness.remove_key_check()  # type: ignore[attr-defined]  # the SQL backends' harnesses have it
+        if first_unsealed:  # the first head by scope and key: the guest's
+            harness.set_head("guest", GUEST, (*_head(harness, "guest", GUEST)[:5], None))
         heads = _head(harness, "guest", GUEST), _head(harness, "incident", INCIDENT)
         with pytest.raises(JournalIntegrityError, match="no key check"):
             harness.journal()  # with the key
         harness.ledger_key = None  # type: ignore[attr-defined]  # opened without it from now on
         journal = harness.journal()
-        assert journal.ledger_sealed
+        assert journal.ledger_sealed != first_unsealed  # the first head tells at once, when it is sealed
         checked = journal.verify()
+        assert journal.ledger_sealed  # ... and the check, in any case
         assert (checked.ok, checked.first_bad, checked.count) == (False, 4, 3)  # the grant the heads name
         assert "no key check" in str(checked.problem)
         assert journal.verify(resume_from=checked.head).first_bad == 4

@@ -7,6 +7,7 @@ with the folder set; workers are forked from it (each writes its own file, as uv
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import subprocess
@@ -105,3 +106,13 @@ def test_a_worker_number_now_taken_by_another_user_is_not_running(monkeypatch: p
 
     monkeypatch.setattr(os, "kill", taken)
     assert not _observe._running(12345)
+
+
+def test_a_dead_workers_file_removed_by_another_scrape_first_is_no_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two scrapes (two workers, or two threads of one) may both find a dead worker's file; one removes it."""
+    gone = str(tmp_path / "gauge_liveall_4000000.db")  # listed, then removed by the other scrape
+    monkeypatch.setattr(glob, "glob", lambda pattern: [gone])
+    monkeypatch.setattr(_observe, "_running", lambda pid: False)
+    _observe._forget_dead_workers(str(tmp_path))  # no FileNotFoundError (a 500 for the scrape)

@@ -795,9 +795,20 @@ class Journal(abc.ABC):
         result = check.result()
         if result.ok and self._ledger_secret is not None:
             return self._sealed_heads_checked(result, self._ledger_secret, after=first - 1) or result
-        if result.ok and self._key_check_gone:
-            return self._failure_at(result, self._first_sealed_head(after=first - 1), _KEY_CHECK_GONE)
+        if result.ok and self._ledger_secret is None and self._lost_key_check():
+            seq = self._first_sealed_head(after=first - 1)
+            return self._failure_at(result, seq, _KEY_CHECK_GONE if seq is not None else _HEADS_SEALED_NO_CHECK)
         return result
+
+    def _lost_key_check(self) -> bool:
+        """Whether the journal holds sealed heads but no key check (any head: looked for through them all, which
+        opening looks for in the first one only); once seen, this object records no grant (fail closed)."""
+        if not self._key_check_gone:
+            with self._read() as store:
+                gone = store.ledger_key_check() is None and store.any_sealed_head() is not None
+            if gone:
+                self._ledger_sealed = self._key_check_gone = True
+        return self._key_check_gone
 
     def _first_sealed_head(self, *, after: int) -> int | None:
         """The lowest position after ``after`` that a sealed ledger head names, if any (read a page at a time)."""
@@ -1006,6 +1017,11 @@ READ_ONLY_REFUSAL: Final = (
     "(from the shell: as a user who may write it and its folder)"
 )
 """What every write to a journal opened read-only raises (a :class:`~recovery_rules.JournalError`)."""
+
+_HEADS_SEALED_NO_CHECK: Final = (
+    "the journal's ledger heads are sealed, but it holds no key check: the check was removed, so no head can be "
+    "trusted (restore the journal from a backup, and check it against a chain head saved earlier)"
+)
 
 _KEY_CHECK_GONE: Final = (
     "the ledger's head naming it is sealed, but the journal holds no key check: the check was removed, so no "

@@ -359,9 +359,14 @@ class SQLiteJournal(Journal):
             connection = None
         if connection is None:
             connection = self._open()
-            self._local.connection = connection
             with self._lock:
-                self._connections.append(connection)
+                closed = self._closed  # closed by another thread while this one opened: not kept open
+                if not closed:
+                    self._connections.append(connection)
+            if closed:
+                connection.close()
+                raise JournalError("the journal is closed")
+            self._local.connection = connection
         return connection
 
     def _open(self) -> sqlite3.Connection:
@@ -387,22 +392,32 @@ class SQLiteJournal(Journal):
             raise self._unusable(connection, error) from None
         return connection
 
+    def _read_state(self) -> tuple[str, tuple[int, int, int] | None]:
+        """How to read the file now (:func:`_read_only_query`), and, read as immutable, which file it is: its
+        inode, size and time of last change, which a writer that opened, wrote and closed it since changed."""
+        query = _read_only_query(self._real_path)
+        if "immutable" not in query:
+            return query, None
+        found = os.stat(self._real_path)
+        return query, (found.st_ino, found.st_size, found.st_mtime_ns)
+
     def _stale(self, connection: sqlite3.Connection) -> bool:
         """Whether this thread's read-only ``connection`` reads the file otherwise than its state now asks
         (a writer opened or closed it since), and is closed so (outside a transaction only).
 
         A file no process had open is read as immutable: once a writer has it open, it must be read with its
-        log, or this reader would miss what the writer wrote and could read a page as it is being copied in.
+        log, or this reader would miss what the writer wrote and could read a page as it is being copied in;
+        and once a writer has changed it (opened, written and closed it between two reads), it is read again.
         A state that cannot be read (a log without its index, as when a writer is opening it) keeps the
         connection as it is.
         """
         if connection.in_transaction:
             return False
         try:
-            query = _read_only_query(self._real_path)
-        except JournalError:
+            state = self._read_state()
+        except (JournalError, OSError):
             return False
-        if query == getattr(self._local, "query", query):
+        if state == getattr(self._local, "state", state):
             return False
         with self._lock:
             if connection in self._connections:
@@ -414,10 +429,10 @@ class SQLiteJournal(Journal):
     def _open_read_only(self) -> sqlite3.Connection:
         """A connection that only reads (nothing created beside the file: see :func:`_read_only_query`), once the
         file is checked to be a journal of this release's schema."""
-        query = _read_only_query(self._real_path)
-        self._local.query = query
+        state = self._read_state()
+        self._local.state = state
         try:
-            address = f"{Path(self._real_path).as_uri()}?{query}"
+            address = f"{Path(self._real_path).as_uri()}?{state[0]}"
             connection = sqlite3.connect(
                 address, uri=True, timeout=self._timeout, isolation_level=None, check_same_thread=False
             )

@@ -14,6 +14,7 @@ the workers, the dead ones included (a count never goes back), and the policy ea
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import glob
 import json
@@ -137,11 +138,14 @@ class Metrics:
 
 
 def _forget_dead_workers(folder: str) -> None:
-    """Remove the live-only gauges of the workers no longer running (what a supervisor's hook would do)."""
+    """Remove the live-only gauges of the workers no longer running (what prometheus_client's
+    ``mark_process_dead`` does from a supervisor's hook), tolerating a scrape in another worker or thread that
+    removes the same file first."""
     for path in glob.glob(os.path.join(glob.escape(folder), "gauge_live*_*.db")):
         found = _LIVE_GAUGE_FILE.fullmatch(os.path.basename(path))
         if found is not None and not _running(int(found[1])):
-            multiprocess.mark_process_dead(int(found[1]), folder)  # type: ignore[no-untyped-call]  # unannotated
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
 
 
 def _running(pid: int) -> bool:

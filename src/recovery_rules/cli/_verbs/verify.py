@@ -10,7 +10,7 @@ from recovery_rules import ChainHead, InvalidInputError, JournalIntegrityError, 
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
 from recovery_rules.cli._inputs import parse_chain_head, read_key_file
-from recovery_rules.cli._journal_reader import open_journal, open_sealed_journal, shown
+from recovery_rules.cli._journal_reader import open_journal, shown
 from recovery_rules.cli._verbs import options
 
 __all__ = ["command"]
@@ -65,11 +65,19 @@ def command(
     expected = parse_chain_head(expected_head, option="--expected-head") if expected_head else None
     resumed = parse_chain_head(resume_from, option="--resume-from") if resume_from else None
     key = read_key_file(ledger_key_file, option="--ledger-key-file") if ledger_key_file else None
-    keyed = key is not None
-    try:
-        opened = open_journal(journal) if key is None else open_sealed_journal(journal, key, not_sealed=_NOT_SEALED)
-    except JournalIntegrityError:  # its heads are sealed but its key check is gone: the check without the key says so
-        opened, keyed = open_journal(journal), False
+    opened, keyed = open_journal(journal), False  # looked at without the key first: a check never seals a journal
+    if key is not None and opened.ledger_sealed:
+        try:
+            with_key = open_journal(journal, ledger_key=key)
+        except JournalIntegrityError:  # its heads are sealed but its key check is gone: the check without it says so
+            pass
+        except BaseException:  # another key, say: refused, and the journal opened without it closed first
+            opened.close()
+            raise
+        else:
+            opened.close()
+            opened, keyed = with_key, True
+    not_sealed = key is not None and not opened.ledger_sealed  # said once the chain is checked, if it is whole
     with opened:
         try:
             total = opened.head().count - (resumed.count if resumed is not None else 0)
@@ -82,6 +90,8 @@ def command(
         except RecoveryRulesError as error:
             raise CliInputError(str(error)) from None
         sealed = opened.ledger_sealed
+    if not_sealed and checked.ok:
+        raise CliInputError(f"--ledger-key-file: the ledger of {shown(journal)} is not sealed: {_NOT_SEALED}")
     heads_checked = sealed and keyed
     if as_json:
         _console.echo_json(_document(shown(journal), checked, sealed=sealed, heads_checked=heads_checked))
