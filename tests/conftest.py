@@ -14,10 +14,14 @@ test that uses the PostgreSQL test server. ``make check`` leaves both out.
 The PostgreSQL server the tests use is started on first need and stopped when the
 session ends (``tests/_postgres.py``); the figures the reliability tests record are
 listed at the end of the run, with or without ``-s`` and with ``pytest -n`` too.
+
+A run that changes a file of the repository's ``src``, ``examples``, ``docs`` or
+``tests/data`` fails, naming it: tests work on copies (a test once sealed the sample journal).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -82,12 +86,46 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 _SHARE = pytest.StashKey[Path]()
+_TREE = pytest.StashKey[dict[str, str]]()
+_ROOT = Path(__file__).resolve().parents[1]
+_WATCHED = ("src", "examples", "docs", "tests/data")
+"""What no test may change: a test works on copies (``tmp_path``) of the repository's files, never on them."""
+
+
+def _tree() -> dict[str, str]:
+    """Every file of the watched folders (caches aside), by path, with the SHA-256 of its bytes."""
+    found = {}
+    for folder in _WATCHED:
+        for path in sorted((_ROOT / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                found[str(path.relative_to(_ROOT))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
 
 
 def pytest_configure(config: pytest.Config) -> None:
     # The controller (or a run without -n) makes the session's shared folder before any worker starts.
     if not hasattr(config, "workerinput") and _postgres.SHARE_VARIABLE not in os.environ:
         config.stash[_SHARE] = _postgres.start_session()
+    if not hasattr(config, "workerinput"):
+        config.stash[_TREE] = _tree()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if a test changed, added or removed a file of the repository (the controller checks, once)."""
+    before = session.config.stash.get(_TREE, None)
+    if before is None:
+        return
+    after = _tree()
+    changed = sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+    if changed:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(
+                "the run changed files of the repository (a test must work on a copy): " + ", ".join(changed[:20]),
+                red=True,
+            )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
