@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -10,7 +11,7 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recovery_rules import CaseView, ComplaintNumber, MemoryJournal, Money, presets
+from recovery_rules import Case, CaseView, ComplaintNumber, MemoryJournal, Money, Policy, presets
 from recovery_rules.server import Tokens, create_app, mint_token
 from recovery_rules.server._console import COOKIE, csrf_token
 
@@ -568,3 +569,86 @@ def test_the_policy_page_proves_a_policy() -> None:
     assert proved.status_code == 200, proved.text
     assert "Proved: every promise holds in all" in proved.text
     assert served.journal.cases() == []  # nothing recorded
+
+
+def _with_categories(count: int) -> str:
+    """The Ritz-Carlton preset with ``count`` more complaint categories: valid, and many more slices to prove."""
+    text = presets.path("ritz-carlton").read_text(encoding="utf-8")
+    more = "".join(f', "extra_{index}"' for index in range(count))
+    changed, found = re.subn(r"^(categories = \[.*)\]$", lambda line: line[1] + more + "]", text, flags=re.MULTILINE)
+    assert found == 1
+    return changed
+
+
+def test_the_policy_page_proves_no_policy_too_large_for_a_worker_and_one_at_a_time() -> None:
+    """A proof holds a thread for seconds a few hundred slices: a larger policy is proved from the shell, and a
+    second proof while one runs is told to wait, rather than each taking a worker of the service."""
+    served = serve()
+    client = _client(served, "staff")
+    csrf = _csrf(client, "/console/policy")
+    large = client.post(
+        "/console/policy", data={"csrf": csrf, "format": "toml", "policy": _with_categories(60), "action": "prove"}
+    )
+    assert large.status_code == 422
+    assert "Not proved here: this policy has" in large.text
+    assert "recovery-rules prove FILE" in large.text
+    service = served.app.state.service
+    text = presets.path("theme_park").read_text(encoding="utf-8")
+    with service.proving:  # a proof running in another thread of this process
+        busy = client.post("/console/policy", data={"csrf": csrf, "format": "toml", "policy": text, "action": "prove"})
+    assert busy.status_code == 503
+    assert "another proof is running" in busy.text
+
+
+def test_the_console_writes_the_journal_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A journal write may wait for a lock and a disk: done on the event loop, it would stall every request of the
+    worker. Opening a case, taking a step, checking and proving a policy each run in a worker thread."""
+    served = serve()
+    client = _client(served, "staff")
+    loops: list[bool] = []
+
+    def on_the_loop() -> bool:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        return True
+
+    opening = Case.open
+
+    def open_watched(*arguments: Any, **options: Any) -> Case:
+        loops.append(on_the_loop())
+        return opening(*arguments, **options)
+
+    monkeypatch.setattr(Case, "open", staticmethod(open_watched))
+    number = _open(client)
+    stepping = Case.listen
+
+    def listen_watched(case: Case, *arguments: Any, **options: Any) -> Any:
+        loops.append(on_the_loop())
+        return stepping(case, *arguments, **options)
+
+    monkeypatch.setattr(Case, "listen", listen_watched)
+    csrf = _csrf(client, f"/console/cases/{number}")
+    done = client.post(f"/console/step/listen/{number}", data={"csrf": csrf}, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    reading = Policy.from_text
+
+    def read_watched(*arguments: Any, **options: Any) -> Policy:
+        loops.append(on_the_loop())
+        return reading(*arguments, **options)
+
+    monkeypatch.setattr(Policy, "from_text", staticmethod(read_watched))
+    csrf = _csrf(client, "/console/policy")
+    text = presets.path("theme_park").read_text(encoding="utf-8")
+    assert client.post("/console/policy", data={"csrf": csrf, "format": "toml", "policy": text}).status_code == 200
+    assert loops == [False, False, False]
+
+
+def test_sign_in_reads_little_of_a_body_from_someone_not_yet_known() -> None:
+    served = serve()
+    client = TestClient(served.app)
+    for data, why in (({"token": "x" * 10_000}, "maximum size"), ({f"f{index}": "x" for index in range(10)}, "fields")):
+        refused = client.post("/console/sign-in", data=data)
+        assert refused.status_code == 422, data.keys()  # before any token is looked at (that would be a 401)
+        assert why in refused.json()["detail"]

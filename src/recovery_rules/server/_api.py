@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from recovery_rules import (
     Case,
@@ -395,7 +396,8 @@ async def check_policy(request: Request, employee: CurrentEmployee) -> PolicyChe
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ApiProblem("malformed-request", "the policy must be UTF-8 text") from None
-    policy = Policy.from_text(text, format=form)  # type: ignore[arg-type]  # one of the three formats above
+    # Reading a policy of megabytes is work of seconds: in a worker thread, never on the event loop.
+    policy = await run_in_threadpool(Policy.from_text, text, format=form)  # type: ignore[arg-type]  # one of the three
     return PolicyCheckResponse(
         valid=True, name=policy.name, revision=policy.revision, levels=[level.name for level in policy.levels]
     )

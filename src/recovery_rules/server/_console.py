@@ -33,6 +33,7 @@ from urllib.parse import quote, urlsplit
 import jinja2
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from recovery_rules import (
@@ -56,7 +57,7 @@ from recovery_rules import (
     WorkflowError,
     forbidden_phrases,
 )
-from recovery_rules.proof import prove
+from recovery_rules.proof import Proof, prove, slices
 
 from ._api import _check_actor, _count, _journal_key
 from ._auth import Employee
@@ -68,6 +69,16 @@ __all__ = ["COOKIE", "csrf_token", "router"]
 COOKIE: Final = "rr_console"
 """The session cookie: the employee's token itself, HttpOnly, SameSite=Strict, Secure over https."""
 MAX_FORM_FIELD: Final = 5_000_000
+"""The most a field of the policy page's form holds: a policy pasted whole (what ``/v1/policy/check`` takes)."""
+MAX_TEXT_FIELD: Final = 65_536
+"""The most a field of any other form holds (a note or a description is at most 10,000 characters)."""
+MAX_FIELDS: Final = 40
+"""The most fields a console form has (the policy page's, the largest, has about a dozen)."""
+MAX_SIGN_IN_FIELD: Final = 4_096
+"""The most the sign-in form's token field holds: it is read before anyone is known, so it is read little."""
+MAX_PROOF_SLICES: Final = 1_000
+"""The most slices the policy page proves (the served preset has a few hundred, about 15 seconds): a larger
+policy is proved from the shell (``recovery-rules prove``), not by a worker of the service."""
 """The longest form field accepted (a pasted policy)."""
 
 _CSRF_PURPOSE: Final = b"recovery-rules console form v1"
@@ -143,8 +154,10 @@ def _same_origin(request: Request) -> bool:
     return bool(host) and urlsplit(origin).netloc.lower() == host.lower()
 
 
-async def _form(request: Request) -> FormData:
-    return await request.form(max_part_size=MAX_FORM_FIELD)
+async def _form(request: Request, *, largest: int = MAX_TEXT_FIELD) -> FormData:
+    """The form of ``request``, each field at most ``largest`` bytes, at most :data:`MAX_FIELDS` fields (more is a
+    400): what the server reads of a body it was sent."""
+    return await request.form(max_part_size=largest, max_fields=MAX_FIELDS)
 
 
 def _text(form: FormData, name: str, default: str = "") -> str:
@@ -159,7 +172,9 @@ class _RefusedError(Exception):
         self.response = response
 
 
-async def _signed_in_post(request: Request, policy: Policy) -> tuple[Session, FormData]:
+async def _signed_in_post(
+    request: Request, policy: Policy, *, largest: int = MAX_TEXT_FIELD
+) -> tuple[Session, FormData]:
     """The session and form of a POST that changes something: signed in, same site, the right form token."""
     if not _same_origin(request):
         raise _RefusedError(
@@ -168,7 +183,7 @@ async def _signed_in_post(request: Request, policy: Policy) -> tuple[Session, Fo
     session = _session(request, policy)
     if session is None:
         raise _RefusedError(_error_page(request, None, 401, "You are not signed in.", "Sign in with your token again."))
-    form = await _form(request)
+    form = await _form(request, largest=largest)
     if not hmac.compare_digest(_text(form, "csrf"), session.csrf):
         raise _RefusedError(
             _error_page(
@@ -265,7 +280,7 @@ def sign_in_page(request: Request) -> Response:
 async def sign_in(request: Request) -> Response:
     if not _same_origin(request):
         return _error_page(request, None, 403, "This form came from another site.", "Open the console again.")
-    form = await _form(request)
+    form = await request.form(max_part_size=MAX_SIGN_IN_FIELD, max_fields=5)  # read before anyone is known
     token = _text(form, "token").strip()
     service = _service(request)
     employee = service.tokens.employee(token) if token and len(token) <= 1000 else None
@@ -385,6 +400,12 @@ async def open_case(request: Request) -> Response:
         session, data = await _signed_in_post(request, policy)
     except _RefusedError as refused:
         return refused.response
+    # The journal's write (a lock to wait for, a disk to sync) runs in a worker thread: never on the event loop,
+    # where it would hold up every other request of this process.
+    return await run_in_threadpool(_open_case, request, service, policy, session, data)
+
+
+def _open_case(request: Request, service: Service, policy: Policy, session: Session, data: FormData) -> Response:
     form = OpenForm(**{field.name: _text(data, field.name).strip() for field in dataclasses.fields(OpenForm)})
     now = service.now()
     try:
@@ -609,6 +630,13 @@ async def take_step(request: Request, step: str, number: str) -> Response:
         session, form = await _signed_in_post(request, policy)
     except _RefusedError as refused:
         return refused.response
+    return await run_in_threadpool(_take_step, request, service, policy, session, form, step=step, number=number)
+
+
+def _take_step(
+    request: Request, service: Service, policy: Policy, session: Session, form: FormData, *, step: str, number: str
+) -> Response:
+    """:func:`take_step` once the form is read: in a worker thread (the journal's write, as for a case opened)."""
     if step not in _STEP_LABELS:
         return _error_page(request, session, 404, f"{step!r} is not a step of a case.", "Use the case page's buttons.")
     try:
@@ -843,6 +871,7 @@ def _policy(
         "try_errors": {},
         "alternatives": [],
         "proof": None,
+        "proof_refused": None,
     }
     context.update(results)
     return _page(
@@ -859,13 +888,37 @@ def _policy(
     )
 
 
+def _proved(service: Service, policy: Policy) -> tuple[Proof | None, str | None, int]:
+    """The proof of ``policy``, or why the console does not prove it: too large to prove here (the shell proves
+    it), or another proof running in this process (one at a time: each holds a thread for seconds)."""
+    planned = slices(policy)
+    if len(planned) > MAX_PROOF_SLICES:
+        return (
+            None,
+            f"Not proved here: this policy has {len(planned):,} slices to prove, more than the console proves "
+            f"({MAX_PROOF_SLICES:,}). Prove it from the shell: recovery-rules prove FILE.",
+            422,
+        )
+    if not service.proving.acquire(blocking=False):
+        return None, "Not proved: another proof is running on this server. Try again in a minute.", 503
+    try:
+        return prove(policy, planned=planned), None, 200
+    finally:
+        service.proving.release()
+
+
 @router.post("/policy")
 async def check_policy(request: Request) -> Response:
     service = _service(request)
     try:
-        session, form = await _signed_in_post(request, service.policy)
+        session, form = await _signed_in_post(request, service.policy, largest=MAX_FORM_FIELD)
     except _RefusedError as refused:
         return refused.response
+    # Reading a policy of megabytes and proving it are work of seconds: in a worker thread, off the event loop.
+    return await run_in_threadpool(_check_policy, request, service, session, form)
+
+
+def _check_policy(request: Request, service: Service, session: Session, form: FormData) -> Response:
     text = _text(form, "policy")
     format = _text(form, "format", "toml")
     trial = TryForm(**{field.name: _text(form, field.name).strip() for field in dataclasses.fields(TryForm)})
@@ -899,8 +952,19 @@ async def check_policy(request: Request) -> Response:
             checked=False,
         )
     if _text(form, "action") == "prove":  # seconds: one decision per region of the policy's input space
-        verdict = prove(checked)
-        return _policy(request, session, service, text=text, format=format, trial=trial, checked=checked, proof=verdict)
+        verdict, refused, status = _proved(service, checked)
+        return _policy(
+            request,
+            session,
+            service,
+            text=text,
+            format=format,
+            trial=trial,
+            status=status,
+            checked=checked,
+            proof=verdict,
+            proof_refused=refused,
+        )
     if _text(form, "action") != "try":
         return _policy(request, session, service, text=text, format=format, trial=trial, checked=checked)
     now = service.now()

@@ -62,6 +62,7 @@ class Service:
         self.metrics = Metrics()
         self.log = logger or logging.getLogger(LOG)
         self._reloading = threading.Lock()
+        self.proving = threading.Lock()  # the console proves one policy at a time (each holds a thread for seconds)
         self._stamp = self._file_stamp()
         self.metrics.serving(policy.revision)
 
