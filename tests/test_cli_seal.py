@@ -246,3 +246,20 @@ def test_a_key_file_asks_as_many_bytes_as_the_journal_does() -> None:
     from recovery_rules._journal import _seal  # noqa: PLC0415 - as above
 
     assert files._KEY_BYTES == _seal.KEY_BYTES
+
+
+def test_seal_resumes_from_a_head_an_earlier_verify_saved(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = copy_journal(tmp_path)
+    key = key_file(tmp_path, "ledger.key", KEY)
+    execute(path, "UPDATE events SET actor = 'mallory' WHERE seq = 2")  # before the saved head, no grant: vouched for
+    wrong = run(capsys, "seal", str(path), "--ledger-key-file", key, "--resume-from", "322:" + "f" * 64)
+    assert wrong.code == 1
+    assert "event 322 is bad: it is not the event the saved head names" in wrong.out
+    order = run(
+        capsys, "seal", str(path), "--ledger-key-file", key, "--resume-from", HEAD, "--expected-head", "1:" + "0" * 64
+    )
+    assert order.code == 2
+    assert "--expected-head: must not be before --resume-from" in order.err
+    sealed = run(capsys, "seal", str(path), "--ledger-key-file", key, "--resume-from", HEAD)
+    assert sealed.code == 0, sealed.out + sealed.err
+    assert "ledger sealed, 41 heads" in sealed.out

@@ -378,6 +378,35 @@ def test_seal_ledger_against_a_saved_head_refuses_a_cut_tail(tmp_path: Path) -> 
         harness.close()
 
 
+@pytest.mark.parametrize("rotate", [False, True], ids=["seal", "rotate"])
+def test_sealing_resumed_from_a_saved_head_checks_only_what_came_after_it(tmp_path: Path, rotate: bool) -> None:
+    """``resume_from``: the events before a head an earlier check saved are taken as it found them (an edit
+    there is not looked at again); one after it, or a head the journal no longer holds, is refused."""
+    harness = BACKENDS["sqlite"](tmp_path)
+    try:
+        journal = two_grants(harness)
+        if rotate:
+            journal.seal_ledger(LEDGER_KEY)
+        saved = journal.verify().head  # the 4 events of the two grants' case
+        _note(journal, 40)  # event 5, after the saved head
+        original = harness.record(5)["actor"]
+        call = journal.rotate_ledger_key if rotate else journal.seal_ledger
+        key = secrets.token_bytes(32) if rotate else LEDGER_KEY
+        harness.edit(1, "actor", "mallory")  # before the saved head: the earlier check vouched for it
+        assert not journal.verify().ok
+        harness.edit(5, "actor", "mallory")  # after it: checked, and refused
+        with pytest.raises(JournalIntegrityError) as caught:
+            call(key, resume_from=saved)
+        assert caught.value.seq == 5
+        with pytest.raises(JournalIntegrityError, match="not the event the saved head names"):
+            call(key, resume_from=ChainHead(count=saved.count, hash="f" * 64))
+        harness.edit(5, "actor", original)  # put back: only the edit before the head is left
+        assert call(key, resume_from=saved) == 2
+        assert journal.ledger_sealed
+    finally:
+        harness.close()
+
+
 # -- the bulk path, and the case workflow -------------------------------------------------------------------------
 
 

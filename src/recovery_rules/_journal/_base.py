@@ -393,7 +393,9 @@ class Journal(abc.ABC):
                 verified.keep_head(head, event)
         return event
 
-    def seal_ledger(self, ledger_key: bytes, *, expected_head: ChainHead | None = None) -> int:
+    def seal_ledger(
+        self, ledger_key: bytes, *, expected_head: ChainHead | None = None, resume_from: ChainHead | None = None
+    ) -> int:
         """Seal this journal's ledger with ``ledger_key``, and use that key from now on; returns how many heads.
 
         For a journal that already records grants (a new one is sealed by opening it with ``ledger_key=``). It
@@ -404,7 +406,10 @@ class Journal(abc.ABC):
         :class:`~recovery_rules.JournalIntegrityError` if any check fails (nothing is then written), and
         :class:`~recovery_rules.JournalError` if the journal is sealed with another key. A journal already
         sealed with this key is left as it is (returns 0). Run it while no other process writes to the journal;
-        afterwards, open the journal with ``ledger_key=`` everywhere it records grants.
+        afterwards, open the journal with ``ledger_key=`` everywhere it records grants. ``resume_from``: a chain
+        head saved after an earlier check (a :meth:`verify`'s ``head``, last night's, say): only the events after
+        it are checked first, as :meth:`verify` resumes, and those before it are taken as that check found them
+        (on 10 million events, the check saved is about 100 seconds of the time writers are stopped).
         """
         secret = checked_ledger_key(ledger_key)
         if secret is None:
@@ -417,7 +422,7 @@ class Journal(abc.ABC):
             return 0
         if self._read_only:
             raise JournalError(READ_ONLY_REFUSAL)
-        self.verify(expected_head=expected_head).raise_for_problem()
+        self.verify(expected_head=expected_head, resume_from=resume_from).raise_for_problem()
         with self._write() as store:
             stored = store.ledger_key_check()
             check_key(secret, stored)
@@ -444,7 +449,9 @@ class Journal(abc.ABC):
         self._ledger_secret, self._ledger_sealed = secret, True
         return count
 
-    def rotate_ledger_key(self, new_key: bytes, *, expected_head: ChainHead | None = None) -> int:
+    def rotate_ledger_key(
+        self, new_key: bytes, *, expected_head: ChainHead | None = None, resume_from: ChainHead | None = None
+    ) -> int:
         """Seal this journal's ledger with ``new_key`` instead of its key now; returns how many heads.
 
         The journal must be open with its current key. It is checked first (:meth:`verify`, its sealed heads
@@ -453,7 +460,8 @@ class Journal(abc.ABC):
         :class:`~recovery_rules.JournalIntegrityError` (nothing written) if any check fails. This journal object
         uses ``new_key`` afterwards; stop every other process that writes to the journal first, and start them
         again with the new key (one still holding the old key is refused when it opens, and a head it wrote
-        meanwhile would be refused by the ledger).
+        meanwhile would be refused by the ledger). ``resume_from``: as for :meth:`seal_ledger` (every head's seal
+        is still checked before it is sealed again).
         """
         current = self._ledger_secret
         if current is None:
@@ -463,7 +471,7 @@ class Journal(abc.ABC):
             raise InvalidInputError.at("journal", "new_key", "must be the new ledger key's bytes, not None")
         if self._read_only:
             raise JournalError(READ_ONLY_REFUSAL)
-        self.verify(expected_head=expected_head).raise_for_problem()
+        self.verify(expected_head=expected_head, resume_from=resume_from).raise_for_problem()
         with self._write() as store:
             check_key(current, store.ledger_key_check())
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from recovery_rules import ChainHead, Journal, JournalIntegrityError, RecoveryRulesError
+from recovery_rules import ChainHead, InvalidInputError, Journal, JournalIntegrityError, RecoveryRulesError
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
 from recovery_rules.cli._inputs import parse_chain_head, read_key_file
@@ -33,15 +33,27 @@ __all__ = ["command"]
     metavar="COUNT:HASH",
     help="A chain head saved earlier: the journal must still hold its events unchanged before it is sealed.",
 )
+@click.option(
+    "--resume-from",
+    metavar="COUNT:HASH",
+    help="A chain head saved after an earlier check (verify's): only the events after it are checked first.",
+)
 @options.json
 def command(
-    *, journal: str, ledger_key_file: str, new_key_file: str | None, expected_head: str | None, as_json: bool
+    *,
+    journal: str,
+    ledger_key_file: str,
+    new_key_file: str | None,
+    expected_head: str | None,
+    resume_from: str | None,
+    as_json: bool,
 ) -> int:
     """Seal the ledger of JOURNAL with the key in --ledger-key-file, or seal it again with --new-key-file.
 
     A journal that already records grants is sealed once, here (a new one is
     sealed by serve --ledger-key-file when it creates it): the whole chain is
-    verified first (against --expected-head, if given), then each guest's and
+    verified first (against --expected-head, if given; only after
+    --resume-from, a head an earlier verify saved), then each guest's and
     incident's latest grant is checked as the ledger reads it and its head
     sealed, in one transaction. With --new-key-file, every head's seal is
     checked with the journal's key and sealed again with the new one. Stop the
@@ -55,6 +67,7 @@ def command(
     key = read_key_file(ledger_key_file, option="--ledger-key-file")
     new_key = read_key_file(new_key_file, option="--new-key-file") if new_key_file else None
     head = parse_chain_head(expected_head, option="--expected-head") if expected_head else None
+    resumed = parse_chain_head(resume_from, option="--resume-from") if resume_from else None
     integrity: JournalIntegrityError | None = None
     count = 0
     if new_key is None:
@@ -69,7 +82,7 @@ def command(
     with opened:
         already = opened.ledger_sealed
         if integrity is None:
-            integrity, count = _sealed(opened, key, new_key, head)
+            integrity, count = _sealed(opened, key, new_key, head, resumed)
     if as_json:  # the same keys whatever happened
         _console.echo_json(
             {
@@ -98,14 +111,18 @@ def command(
 
 
 def _sealed(
-    journal: Journal, key: bytes, new_key: bytes | None, head: ChainHead | None
+    journal: Journal, key: bytes, new_key: bytes | None, head: ChainHead | None, resumed: ChainHead | None
 ) -> tuple[JournalIntegrityError | None, int]:
     """Seal ``journal`` with ``key`` (or again with ``new_key``): the finding that stopped it, or how many heads."""
     try:
         if new_key is None:
-            return None, journal.seal_ledger(key, expected_head=head)
-        return None, journal.rotate_ledger_key(new_key, expected_head=head)
+            return None, journal.seal_ledger(key, expected_head=head, resume_from=resumed)
+        return None, journal.rotate_ledger_key(new_key, expected_head=head, resume_from=resumed)
     except JournalIntegrityError as error:  # the one error that is a finding: nothing written, key kept
         return error, 0
+    except InvalidInputError as error:  # a head given in the wrong order: named by its option
+        problem = error.problems[0]
+        message = problem.message.replace("resume_from", "--resume-from")
+        raise CliInputError(f"--{problem.location.replace('_', '-')}: {message}") from None
     except RecoveryRulesError as error:
         raise CliInputError(str(error)) from None
