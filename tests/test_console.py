@@ -652,3 +652,16 @@ def test_sign_in_reads_little_of_a_body_from_someone_not_yet_known() -> None:
         refused = client.post("/console/sign-in", data=data)
         assert refused.status_code == 422, data.keys()  # before any token is looked at (that would be a 401)
         assert why in refused.json()["detail"]
+
+
+def test_a_decision_form_sent_twice_is_one_decision_in_the_log() -> None:
+    served = serve()
+    clerk = _client(served, "staff")
+    number = _open(clerk)
+    for step in ("listen", "apologize"):
+        _step(clerk, number, step)
+    _step(clerk, number, "ask_preferred_solution", kind="refund", amount="3000.00")
+    _step(clerk, number, "decide", key="form-1")
+    _step(clerk, number, "decide", key="form-1")  # a double click: the same form's key
+    assert len(served.log.getvalue().splitlines()) == 1
+    assert _state(served, number) == "beyond_authority"

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recovery_rules import Complaint, Money, Resolution, presets
+from recovery_rules import Complaint, ComplaintNumber, MemoryJournal, Money, Policy, Resolution, presets
 
 from ._helpers import examples
-from ._server import NOW, Served, complaint, serve, walk
+from ._server import NOW, SEED_STEPS, Served, complaint, serve, walk
 
 SEED_003 = [
     ("listen", "staff"),
@@ -336,3 +336,52 @@ def test_a_manager_counter_offers_and_the_customer_accepts() -> None:
     accepted = served.post(f"/v1/cases/{number}/accept_offer", json={"satisfied": True}).json()
     assert accepted["case"]["granted"] == {"amount": "2500.00", "currency": "USD"}
     assert accepted["case"]["satisfied"] is True
+
+
+def test_a_case_escalated_to_a_level_a_reload_renamed_is_refused_with_its_reason_not_a_500() -> None:
+    """Reloaded between two steps, a policy without the level the case waits for: the step is refused (422),
+    saying which level is gone and which the policy has, and nothing is recorded."""
+    served = serve(journal=MemoryJournal())
+    number = served.post("/v1/cases", json={"complaint": complaint("9000.00")}).json()["complaint_number"]
+    assert walk(served, number, SEED_STEPS).json()["case"]["escalated_to"] == "general_manager"
+    text = presets.path("ritz-carlton").read_text(encoding="utf-8")
+    renamed = Policy.from_text(text.replace('name = "general_manager"', 'name = "director"'), format="toml")
+    served.app.state.service._policy = renamed  # what a reload of the edited file does
+    before = len(served.journal.events(ComplaintNumber.parse(number)))
+    body = {"reason": "It is more than one stay warrants."}
+    refused = served.client.post(f"/v1/cases/{number}/manager_denies", headers=served.auth("manager"), json=body)
+    assert refused.status_code == 422, refused.text
+    assert "the policy has no level named 'general_manager'" in refused.json()["detail"]
+    assert len(served.journal.events(ComplaintNumber.parse(number))) == before
+
+
+def test_a_retried_decision_is_logged_and_counted_once() -> None:
+    """The same ``decide`` sent twice (the same idempotency key) is recorded once, so it is one decision in the
+    decision log and the metrics, not two."""
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
+    walk(served, number, SEED_STEPS[:3])
+    first = served.post(f"/v1/cases/{number}/decide", key="decide-1")
+    lines = len(served.log.getvalue().splitlines())
+    again = served.post(f"/v1/cases/{number}/decide", key="decide-1")
+    assert again.status_code == first.status_code == 200
+    assert again.json()["event"] == first.json()["event"]
+    assert len(served.log.getvalue().splitlines()) == lines
+    metrics = served.client.get("/metrics").text
+    assert 'recovery_rules_decisions_total{level="staff",outcome="escalated"} 1.0' in metrics
+
+
+def test_an_escalation_long_after_its_decision_promises_a_callback_still_to_come() -> None:
+    """The decision promised a callback two hours from 16:00; escalated at 19:00, that time has passed: the
+    promise is counted again from the escalation, never made in the past (nor overdue as soon as made)."""
+    now = {"at": dt.datetime(2026, 11, 23, 16, 0, tzinfo=dt.UTC)}
+    served = serve(clock=lambda: now["at"])
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
+    decided = walk(served, number, SEED_STEPS[:4]).json()["case"]
+    assert decided["decision"]["callback_by"] == "2026-11-23T18:00:00Z"
+    now["at"] = dt.datetime(2026, 11, 23, 19, 0, tzinfo=dt.UTC)
+    escalated = served.post(f"/v1/cases/{number}/escalate").json()["case"]
+    assert escalated["callback_by"] == "2026-11-23T21:00:00Z"
+    assert served.get("/v1/callbacks/overdue").json()["cases"] == []
+    now["at"] = dt.datetime(2026, 11, 23, 21, 1, tzinfo=dt.UTC)
+    assert [case["complaint_number"] for case in served.get("/v1/callbacks/overdue").json()["cases"]] == [number]

@@ -528,8 +528,10 @@ class Case:
     ) -> Event:
         """Explain that more authority is needed, promise the callback, and pass the case up.
 
-        The callback is promised by the decision's ``callback_by``, or at
-        ``callback_at``, a time the customer chose ("at their convenience"): it
+        The callback is promised by the decision's ``callback_by`` (counted again
+        from now when that time has already passed: a promise is never made in
+        the past), or at ``callback_at``, a time the customer chose ("at their
+        convenience"): it
         must lie within the policy's bounds, from now (or the next opening, when
         the business is closed) to the level's ``callback_within`` after now
         counted in business hours, and while the business is open; otherwise
@@ -552,6 +554,9 @@ class Case:
             promised = decision.callback_by
             if chosen is not None:
                 promised = self._chosen_callback(_required(decision.escalate_to), at, chosen)
+            elif promised is not None and promised <= at:  # the decision's promise lapsed before it was made:
+                within = _required(self._policy.level(_required(decision.escalate_to)).callback_within)
+                promised = compiled_policy(self._policy).promise(at, within)  # counted from the escalation
             return _draft(
                 CaseStep.ESCALATE,
                 CaseState.ESCALATED,
@@ -1273,7 +1278,10 @@ class Case:
         return absent, level
 
     def _rank(self, level: str) -> int:
-        return [candidate.name for candidate in self._policy.levels].index(level)
+        names = [candidate.name for candidate in self._policy.levels]
+        if level not in names:  # a level of the policy the case began under, gone from the one it is read with
+            raise UnknownLevelError(level, names, location="case")
+        return names.index(level)
 
     def _decision(
         self,

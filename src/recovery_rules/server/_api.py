@@ -226,11 +226,12 @@ def _step_route(step: str, model: type[Any]) -> None:
         case = _load(service, policy, number)
         _check_actor(case, step, employee, policy)
         key = _journal_key(employee, step, str(case.number), idempotency_key)
+        before = case.version
         result = _take(case, step, body if body is not None else model(), employee=employee, key=key, now=service.now())
         event = service.journal.find(key)
         if event is None:  # recorded just now under this key: the journal must find it
             raise ApiProblem("internal", "the step was recorded but cannot be read back; read the case")
-        if isinstance(result, Resolution):
+        if isinstance(result, Resolution) and event.version > before:  # a retry's decision was logged the first time
             _count(service, policy, result, employee, step, recorded=True)
         events = service.journal.events(case.number)[: event.version]
         view = CaseView.replay(events)

@@ -657,6 +657,7 @@ def _take_step(
             field_errors={"reason": "\n".join(said_wrong)},
             values=values,
         )
+    before = case.version
     try:
         _check_actor(case, step, session.employee, policy)
         key = _journal_key(session.employee, "console-" + step, str(case.number), _text(form, "key") or None)
@@ -692,7 +693,7 @@ def _take_step(
         return _case(
             request, session, service, policy, case, status=_status(error), error=f"The step was not recorded: {error}"
         )
-    if isinstance(result, Resolution):
+    if isinstance(result, Resolution) and case.version > before:  # a form sent twice was logged the first time
         _count(service, policy, result, session.employee, "console-" + step, recorded=True)
     return _see(_case_url(case.number) + "?done=" + step)
 
