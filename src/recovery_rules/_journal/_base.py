@@ -1026,15 +1026,12 @@ READ_ONLY_REFUSAL: Final = (
 )
 """What every write to a journal opened read-only raises (a :class:`~recovery_rules.JournalError`)."""
 
-_HEADS_SEALED_NO_CHECK: Final = (
-    "the journal's ledger heads are sealed, but it holds no key check: the check was removed, so no head can be "
-    "trusted (restore the journal from a backup, and check it against a chain head saved earlier)"
+_NO_KEY_CHECK: Final = (
+    "the journal holds no key check: the check was removed, so no head can be trusted (restore the journal "
+    "from a backup, and check it against a chain head saved earlier)"
 )
-
-_KEY_CHECK_GONE: Final = (
-    "the ledger's head naming it is sealed, but the journal holds no key check: the check was removed, so no "
-    "head can be trusted (restore the journal from a backup, and check it against a chain head saved earlier)"
-)
+_KEY_CHECK_GONE: Final = "the ledger's head naming it is sealed, but " + _NO_KEY_CHECK
+_HEADS_SEALED_NO_CHECK: Final = "the journal's ledger heads are sealed, but " + _NO_KEY_CHECK
 
 
 def _rewrite_heads(

@@ -395,6 +395,12 @@ def parse_chain_head(text: str, *, option: str) -> ChainHead:
         raise CliInputError(f"{option}: {where}{problem.message}") from None
 
 
+def check_head_order(expected: ChainHead | None, resumed: ChainHead | None) -> None:
+    """Refuse ``--expected-head`` before ``--resume-from``: the check starts after the head it resumes from."""
+    if expected is not None and resumed is not None and resumed.count and expected.count < resumed.count:
+        raise CliInputError("--expected-head: must not be before --resume-from: the check starts after it")
+
+
 def read_key_file(path: str, *, option: str) -> bytes:
     """A ledger key from the file an option names (hexadecimal text); the key never appears in a message."""
     try:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import re
@@ -925,6 +926,7 @@ def _check_policy(request: Request, service: Service, session: Session, form: Fo
     trial = TryForm(**{field.name: _text(form, field.name).strip() for field in dataclasses.fields(TryForm)})
     if format not in _FORMATS:
         format = "toml"
+    page = functools.partial(_policy, request, session, service, text=text, format=format, trial=trial)
     problems: list[dict[str, str]] = []
     checked: Policy | None = None
     try:
@@ -941,33 +943,12 @@ def _check_policy(request: Request, service: Service, session: Session, form: Fo
     except RecoveryRulesError as error:
         problems = [{"line": "", "path": "(the whole policy)", "message": str(error)}]
     if checked is None:
-        return _policy(
-            request,
-            session,
-            service,
-            text=text,
-            format=format,
-            trial=trial,
-            status=422,
-            problems=problems,
-            checked=False,
-        )
+        return page(status=422, problems=problems, checked=False)
     if _text(form, "action") == "prove":  # seconds: one decision per region of the policy's input space
         verdict, refused, status = _proved(service, checked)
-        return _policy(
-            request,
-            session,
-            service,
-            text=text,
-            format=format,
-            trial=trial,
-            status=status,
-            checked=checked,
-            proof=verdict,
-            proof_refused=refused,
-        )
+        return page(status=status, checked=checked, proof=verdict, proof_refused=refused)
     if _text(form, "action") != "try":
-        return _policy(request, session, service, text=text, format=format, trial=trial, checked=checked)
+        return page(checked=checked)
     now = service.now()
     try:
         amount = _amount(trial.amount, checked.currency, "requested.amount")
@@ -985,25 +966,9 @@ def _check_policy(request: Request, service: Service, session: Session, form: Fo
         try_errors = _field_errors(
             error, {**_OPEN_FIELDS, "granted": "granted", "by": "level", "level": "level"}, "try"
         )
-        return _policy(
-            request,
-            session,
-            service,
-            text=text,
-            format=format,
-            trial=trial,
-            status=422,
-            checked=checked,
-            try_errors=try_errors,
-        )
+        return page(status=422, checked=checked, try_errors=try_errors)
     wording = Wording(checked)
-    return _policy(
-        request,
-        session,
-        service,
-        text=text,
-        format=format,
-        trial=trial,
+    return page(
         checked=checked,
         decision=resolution,
         decision_words=wording.say(resolution),

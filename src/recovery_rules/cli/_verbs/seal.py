@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from recovery_rules import ChainHead, InvalidInputError, Journal, JournalIntegrityError, RecoveryRulesError
+from recovery_rules import ChainHead, Journal, JournalIntegrityError, RecoveryRulesError
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
-from recovery_rules.cli._inputs import parse_chain_head, read_key_file
+from recovery_rules.cli._inputs import check_head_order, parse_chain_head, read_key_file
 from recovery_rules.cli._journal_reader import open_journal, open_sealed_journal, shown
 from recovery_rules.cli._verbs import options
 
@@ -68,6 +68,7 @@ def command(
     new_key = read_key_file(new_key_file, option="--new-key-file") if new_key_file else None
     head = parse_chain_head(expected_head, option="--expected-head") if expected_head else None
     resumed = parse_chain_head(resume_from, option="--resume-from") if resume_from else None
+    check_head_order(head, resumed)
     integrity: JournalIntegrityError | None = None
     count = 0
     if new_key is None:
@@ -120,9 +121,5 @@ def _sealed(
         return None, journal.rotate_ledger_key(new_key, expected_head=head, resume_from=resumed)
     except JournalIntegrityError as error:  # the one error that is a finding: nothing written, key kept
         return error, 0
-    except InvalidInputError as error:  # a head given in the wrong order: named by its option
-        problem = error.problems[0]
-        message = problem.message.replace("resume_from", "--resume-from")
-        raise CliInputError(f"--{problem.location.replace('_', '-')}: {message}") from None
     except RecoveryRulesError as error:
         raise CliInputError(str(error)) from None

@@ -6,10 +6,10 @@ from typing import Any
 
 import click
 
-from recovery_rules import ChainHead, InvalidInputError, JournalIntegrityError, RecoveryRulesError, Verification
+from recovery_rules import ChainHead, JournalIntegrityError, RecoveryRulesError, Verification
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
-from recovery_rules.cli._inputs import parse_chain_head, read_key_file
+from recovery_rules.cli._inputs import check_head_order, parse_chain_head, read_key_file
 from recovery_rules.cli._journal_reader import open_journal, shown
 from recovery_rules.cli._verbs import options
 
@@ -64,6 +64,7 @@ def command(
     """
     expected = parse_chain_head(expected_head, option="--expected-head") if expected_head else None
     resumed = parse_chain_head(resume_from, option="--resume-from") if resume_from else None
+    check_head_order(expected, resumed)
     key = read_key_file(ledger_key_file, option="--ledger-key-file") if ledger_key_file else None
     opened, keyed = open_journal(journal), False  # looked at without the key first: a check never seals a journal
     if key is not None and opened.ledger_sealed:
@@ -83,10 +84,6 @@ def command(
             total = opened.head().count - (resumed.count if resumed is not None else 0)
             with _console.progress("verifying the journal", max(total, 0), unit="events") as advance:
                 checked = opened.verify(expected_head=expected, resume_from=resumed, progress=advance)
-        except InvalidInputError as error:
-            problem = error.problems[0]
-            message = problem.message.replace("resume_from", "--resume-from")
-            raise CliInputError(f"--{problem.location.replace('_', '-')}: {message}") from None
         except RecoveryRulesError as error:
             raise CliInputError(str(error)) from None
         sealed = opened.ledger_sealed
