@@ -186,8 +186,10 @@ def test_a_plan_b_short_only_on_one_boundary_is_found(monkeypatch: pytest.Monkey
 def test_alternatives_in_the_wrong_order_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
     original = catalog_module.Shelf.select
 
-    def backwards(self: catalog_module.Shelf, asked: Decimal, budget: Decimal | None, count: int) -> Any:
-        return tuple(reversed(original(self, asked, budget, count)))
+    def backwards(
+        self: catalog_module.Shelf, asked: Decimal, budget: Decimal | None, count: int, without: frozenset[str]
+    ) -> Any:
+        return tuple(reversed(original(self, asked, budget, count, without)))
 
     monkeypatch.setattr(catalog_module.Shelf, "select", backwards)
     found = prove(Policy.from_file(POLICY)).counterexample
@@ -198,13 +200,15 @@ def test_alternatives_in_the_wrong_order_are_found(monkeypatch: pytest.MonkeyPat
 def test_generic_alternatives_before_the_categorys_own_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
     """The old ranking, closest in value first whatever an alternative was written for, breaks the promise."""
 
-    def closest_first(self: catalog_module.Shelf, asked: Decimal, budget: Decimal | None, count: int) -> Any:
+    def closest_first(
+        self: catalog_module.Shelf, asked: Decimal, budget: Decimal | None, count: int, without: frozenset[str]
+    ) -> Any:
         relevant = {
             alternative.id: alternative
             for _, group in self.groups
             for row in group.values()
             for alternative in row.alternatives
-            if budget is None or alternative.value.amount <= budget
+            if (budget is None or alternative.value.amount <= budget) and alternative.kind not in without
         }
         chosen: list[Any] = []
         for alternative in sorted(relevant.values(), key=lambda item: (abs(item.value.amount - asked), item.value)):
@@ -262,3 +266,26 @@ def test_the_first_counterexample_is_always_the_same(monkeypatch: pytest.MonkeyP
     assert first is not None
     assert first == second
     assert first.now == dt.datetime.fromisoformat("2026-11-23T09:30:00-05:00")
+
+
+def test_alternatives_of_a_kind_the_level_may_not_grant_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plan B offers only what the acting level can authorize now: a kind its ``may_grant`` leaves out is not."""
+    data = policy_data(categories=["room_not_ready"], remedy_kinds=["refund", "credit"])
+    data["catalog"] = [entry for entry in data["catalog"] if entry["id"] != "branch"]
+    for entry in data["catalog"]:
+        if entry["id"] == "dinner":  # written for the category: it ranks before every generic option
+            entry["applies_to"] = ["room_not_ready"]
+    data["levels"][0]["may_grant"] = ["refund"]
+    policy = Policy.model_validate(data)
+    assert prove(policy).holds
+    original = catalog_module.Shelf.select
+
+    def ignoring_may_grant(
+        self: catalog_module.Shelf, asked: Decimal, budget: Decimal | None, count: int, without: frozenset[str]
+    ) -> Any:
+        return original(self, asked, budget, count, frozenset())
+
+    monkeypatch.setattr(catalog_module.Shelf, "select", ignoring_may_grant)
+    found = prove(policy).counterexample
+    assert found is not None
+    assert any("which staff may not grant" in violation for violation in found.violations), found.violations

@@ -19,7 +19,7 @@ from ._journal_files import JOURNAL, copy_journal, execute
 PAGE = ROOT / "docs" / "cli" / "seal.md"
 KEY = bytes(range(32))  # examples/cli/example-ledger.key
 NEW_KEY = bytes(range(32, 64))
-HEAD = "322:00b20a733b07839c8794dc0509da7a2c21a1d8efc85bfb3d3a4ce12b57238588"
+HEAD = "322:2a891ac50a616d085f0a0a746e3a083e13e60b82ed8acac642363f32a87942ca"
 
 
 def key_file(folder: Path, name: str, key: bytes) -> str:

@@ -28,7 +28,7 @@ from ._journal_files import JOURNAL, copy_journal, execute, rewrite_from, tamper
 from ._ledger_scenario import Grant, append
 
 EVENTS = 322  # the sample journal's
-HEAD = "322:00b20a733b07839c8794dc0509da7a2c21a1d8efc85bfb3d3a4ce12b57238588"
+HEAD = "322:2a891ac50a616d085f0a0a746e3a083e13e60b82ed8acac642363f32a87942ca"
 
 
 def verify(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any], str]:

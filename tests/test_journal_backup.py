@@ -14,7 +14,7 @@ from ._journal_backends import LEDGER_KEY, SQLiteHarness
 from ._journal_files import copy_journal
 from ._ledger_scenario import Grant, append
 
-HEAD = ChainHead.parse("322:00b20a733b07839c8794dc0509da7a2c21a1d8efc85bfb3d3a4ce12b57238588")
+HEAD = ChainHead.parse("322:2a891ac50a616d085f0a0a746e3a083e13e60b82ed8acac642363f32a87942ca")
 AT = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
 
 

@@ -34,7 +34,7 @@ from ._journal_files import JOURNAL, copy_journal, execute
 from ._ledger_scenario import CASES, GUEST, T0, Grant, append
 
 SCHEMA_3 = Path(__file__).parent / "data" / "journal-schema-3.sqlite3"
-HEAD = ChainHead.parse("322:00b20a733b07839c8794dc0509da7a2c21a1d8efc85bfb3d3a4ce12b57238588")
+HEAD = ChainHead.parse("322:2a891ac50a616d085f0a0a746e3a083e13e60b82ed8acac642363f32a87942ca")
 
 
 def state(folder: Path) -> dict[str, str]:

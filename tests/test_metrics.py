@@ -281,7 +281,7 @@ def test_the_report_is_a_frozen_model_that_reads_its_own_json_back(journal: Jour
 def test_the_report_is_the_document_report_json_prints(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     policy = Policy.from_file(POLICY)
     now = dt.datetime.fromisoformat(REPORT_NOW)
-    head = "322:00b20a733b07839c8794dc0509da7a2c21a1d8efc85bfb3d3a4ce12b57238588"
+    head = "322:2a891ac50a616d085f0a0a746e3a083e13e60b82ed8acac642363f32a87942ca"
     variants: list[tuple[list[str], dict[str, Any]]] = [
         ([], {}),
         (["--since", "2026-11-01"], {"since": dt.datetime(2026, 11, 1, tzinfo=now.tzinfo)}),

@@ -306,7 +306,8 @@ def check(
 def suggestion_violations(
     policy: Policy, complaint: Complaint, by: str, granted: Money, resolution: Resolution
 ) -> list[str]:
-    """The promises about extra-mile suggestions: only with approvals, from the catalog, relevant, affordable."""
+    """The promises about extra-mile suggestions: only with approvals, from the catalog, relevant, affordable, and
+    of kinds the acting level may grant."""
     suggestions = resolution.suggestions
     if not suggestions:
         return []
@@ -328,4 +329,10 @@ def suggestion_violations(
             problems.append(f"suggestion {suggestion.id!r} does not apply to this complaint")
         if left is not None and suggestion.value > left:
             problems.append(f"suggestion {suggestion.id!r} is worth more than {by} may still grant after the approval")
+        if (
+            actor.may_grant is not None
+            and suggestion.kind in policy.vocabulary
+            and suggestion.kind not in actor.may_grant
+        ):
+            problems.append(f"suggestion {suggestion.id!r} is a {suggestion.kind!r}, which {by} may not grant")
     return problems

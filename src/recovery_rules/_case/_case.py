@@ -21,6 +21,7 @@ import datetime as dt
 import threading
 import uuid
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any, Final, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -810,9 +811,11 @@ class Case:
 
         ``by`` is the level delivering it: the manager who denied it by default,
         and at least the policy's ``denials_delivered_by``. The alternatives are
-        the first two of the decision's Plan B (in the order of its ranking); the next
-        one is kept as the final back-up offer.
-        ``acting_for`` as for :meth:`manager_approves`.
+        the Plan B that level can authorize now: chosen as the decision's was (in the
+        order of its ranking), but within what it may still grant this guest as the
+        ledger stands in this step's transaction, and of kinds it may grant. The first
+        two are offered; the next one is kept as the final back-up offer.
+        ``acting_for`` as for :meth:`manager_approves` (the Plan B is then the absent level's).
         """
         employee = _employee(self._policy, employee)
         notes = _text(notes, "notes")
@@ -835,7 +838,7 @@ class Case:
                     needed=required,
                     detail=f"denials are delivered by {required} or above, never by {level}",
                 )
-            plan_b = _required(view.decision).alternatives
+            plan_b, _ = self._plan_b_now(view, ledger, at, level)
             reason = view.denial_reason or _offer_reason(view) or _required(view.decision).reason
             return _draft(
                 CaseStep.EXPLAIN_DENIAL,
@@ -902,14 +905,40 @@ class Case:
     def make_final_offer(
         self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
     ) -> Event:
-        """Make the final back-up offer: the next alternative of the Plan B."""
+        """Make the final back-up offer: the next alternative of the Plan B.
+
+        The back-up kept when the alternatives were offered, if the offering level can still authorize it (other
+        grants to the guest since may have used up what it may grant); else the best-ranked alternative it can
+        authorize now, of a kind not offered yet (the event's ``instead_of`` names the back-up it replaces). If
+        none fits, :class:`~recovery_rules.AuthorityError` and nothing is recorded: write the report instead.
+        """
         employee = _employee(self._policy, employee)
         notes = _text(notes, "notes")
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             backup = _required(view.backup)
             offerer = _required(view.offered_by)
-            return _draft(
+            authority = _offer_authority(view)
+            offered = frozenset(alternative.kind for alternative in view.alternatives_offered)
+            chosen, left = self._plan_b_now(view, ledger, at, authority, without=offered)
+            compiled = compiled_policy(self._policy)
+            extra: dict[str, JSONValue] = {}
+            if backup.value.amount > left or backup.kind in compiled.by_name[authority].barred:
+                if not chosen:
+                    raise _refusal(
+                        CaseStep.MAKE_FINAL_OFFER,
+                        view,
+                        level=offerer,
+                        needed=None,
+                        detail=(
+                            f"the back-up offer {backup.id!r} is worth {backup.value.display()} and {authority} may "
+                            f"grant this guest only {Money(left, self._policy.currency).display()} more now, and no "
+                            "other alternative fits: write the report instead"
+                        ),
+                    )
+                extra["instead_of"] = backup.id
+                backup = chosen[0]
+            draft = _draft(
                 CaseStep.MAKE_FINAL_OFFER,
                 CaseState.FINAL_OFFER_MADE,
                 offerer,
@@ -917,6 +946,7 @@ class Case:
                 alternative=_json(backup),
                 notes=notes,
             )
+            return _with_data(draft, extra)
 
         return self._record(CaseStep.MAKE_FINAL_OFFER, {"notes": notes}, build, key, now, employee=employee)
 
@@ -1299,6 +1329,28 @@ class Case:
         asked = view.complaint.model_copy(update={"requested": remedy or _required(view.preferred)})
         return policy.decide(asked, by=level, granted=granted, now=at, employee=employee)
 
+    def _plan_b_now(
+        self, view: CaseView, ledger: Ledger, at: dt.datetime, level: str, *, without: frozenset[str] = frozenset()
+    ) -> tuple[tuple[Alternative, ...], Decimal]:
+        """The Plan B ``level`` can authorize now for the preferred remedy (the ledger as it stands in this step's
+        transaction), of kinds not in ``without``, and what it may still grant this guest."""
+        policy = self._policy
+        compiled = compiled_policy(policy)
+        actor = compiled.by_name.get(level)
+        if actor is None:  # a level of the policy the case began under, gone from the one it is read with
+            raise UnknownLevelError(level, list(compiled.by_name), location="case")
+        granted = _granted(policy, ledger, view, at)
+        asked = view.preferred or view.complaint.requested
+        return compiled.plan_b(
+            actor,
+            tier=view.complaint.customer.tier,
+            category=view.complaint.category,
+            remedy_kind=asked.kind,
+            asked=asked.amount.amount,
+            before=tuple(granted[window].amount for window in compiled.windows),
+            without=without,
+        )
+
     def _offered(self, alternative_id: str) -> Callable[[CaseView], Alternative]:
         def chosen(view: CaseView) -> Alternative:
             for alternative in view.alternatives_offered:
@@ -1323,10 +1375,22 @@ class Case:
     ) -> Draft:
         policy = self._policy
         offerer = _required(view.offered_by)
+        authority = _offer_authority(view)
         granted = _granted(policy, ledger, view, at)
         compiled = compiled_policy(policy)
+        level = compiled.by_name.get(authority)
+        if level is None:  # a level of the policy the case began under, gone from the one it is read with
+            raise UnknownLevelError(authority, list(compiled.by_name), location="case")
+        if alternative.kind in level.barred:
+            raise _refusal(
+                step,
+                view,
+                level=offerer,
+                needed=None,
+                detail=f"it is a {alternative.kind!r} and {authority} may not grant that kind of remedy",
+            )
         before = tuple(granted[window].amount for window in compiled.windows)
-        left, bound = compiled.binding(compiled.by_name[offerer], view.complaint.customer.tier, before)
+        left, bound = compiled.binding(level, view.complaint.customer.tier, before)
         if alternative.value.amount > left:
             under = "" if bound is None else f" under {bound.text}"
             raise _refusal(
@@ -1335,7 +1399,7 @@ class Case:
                 level=offerer,
                 needed=None,
                 detail=(
-                    f"it is worth {alternative.value.display()} and {offerer} may grant this guest only "
+                    f"it is worth {alternative.value.display()} and {authority} may grant this guest only "
                     f"{Money(left, policy.currency).display()} more now{under}"
                 ),
             )
@@ -1441,6 +1505,17 @@ def _check_not_own_escalation(step: CaseStep, view: CaseView, level: str, employ
                 f"another employee of the level ({level}) must act"
             ),
         )
+
+
+def _offer_authority(view: CaseView) -> str:
+    """The level whose authority the alternatives were offered with: the absent level a delegate offered them
+    for, else the level that offered them. Granting one is checked against it, as offering them was."""
+    offerer = _required(view.offered_by)
+    for event in reversed(view.history):
+        if event.kind == "denial_explained":
+            acting_for = event.data.get("acting_for")
+            return acting_for if isinstance(acting_for, str) else offerer
+    return offerer
 
 
 def _acting_for(level: str, delegate: str | None) -> str | None:

@@ -300,17 +300,23 @@ def _relevance(policy: Policy, complaint: Complaint, alternative: Alternative) -
     return 2 if ANY in alternative.applies_to else None
 
 
-def _plan_b(policy: Policy, complaint: Complaint, budget: Decimal | None) -> list[Alternative]:
-    """The Plan B the ranking defines, the slow way: of the relevant alternatives within the budget, written for
-    the category first, then for the remedy kind, then generic; free before paid; then closest in value to what
-    was asked, then cheaper, then first listed; the first of each kind, ``min_alternatives`` of them."""
+def _barred(policy: Policy, actor: AuthorityLevel, kind: str) -> bool:
+    """Whether ``kind`` is a remedy kind of the policy that ``actor`` may not grant (so may not offer either)."""
+    return actor.may_grant is not None and kind in policy.vocabulary and kind not in actor.may_grant
+
+
+def _plan_b(policy: Policy, complaint: Complaint, budget: Decimal | None, actor: AuthorityLevel) -> list[Alternative]:
+    """The Plan B the ranking defines, the slow way: of the relevant alternatives within the budget, of kinds the
+    actor may grant, written for the category first, then for the remedy kind, then generic; free before paid;
+    then closest in value to what was asked, then cheaper, then first listed; the first of each kind,
+    ``min_alternatives`` of them."""
     asked = complaint.requested.amount.amount
     best: dict[str, tuple[int, bool, Decimal, Decimal, int]] = {}
     chosen: dict[str, Alternative] = {}
     for position, alternative in enumerate(policy.catalog):
         value = alternative.value.amount
         relevance = _relevance(policy, complaint, alternative)
-        if relevance is None or (budget is not None and value > budget):
+        if relevance is None or (budget is not None and value > budget) or _barred(policy, actor, alternative.kind):
             continue
         key = (relevance, value != 0, DECIMAL_CONTEXT.subtract(value, asked).copy_abs(), value, position)
         if alternative.kind not in best or key < best[alternative.kind]:
@@ -343,10 +349,14 @@ def _alternative_violations(case: _Case, resolution: Resolution) -> list[str]:
             problems.append(f"alternative {alternative.id!r} is worth more than {actor.name} may still grant")
         if _relevance(policy, complaint, alternative) is None:
             problems.append(f"alternative {alternative.id!r} does not apply to this complaint")
+        if _barred(policy, actor, alternative.kind):
+            problems.append(
+                f"alternative {alternative.id!r} is a {alternative.kind!r}, which {actor.name} may not grant"
+            )
     if problems:
         return problems
     offered = [alternative.id for alternative in alternatives]
-    expected = [alternative.id for alternative in _plan_b(policy, complaint, budget)]
+    expected = [alternative.id for alternative in _plan_b(policy, complaint, budget, actor)]
     if offered != expected:
         if sorted(offered) == sorted(expected):
             problems.append(f"alternatives are not in the order {RANKING}")

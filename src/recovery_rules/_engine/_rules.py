@@ -152,6 +152,8 @@ class CompiledLevel:
     limit: Decimal
     tier_limits: Mapping[str, Decimal]
     may_grant: frozenset[str] | None
+    barred: frozenset[str]
+    """The policy's remedy kinds this level may not grant: never offered by it as an alternative either."""
     callback_within: dt.timedelta | None
     authority: str
     """``"Staff member's authority of $2,000.00"`` (empty when unlimited); ``tier_authority`` per tier."""
@@ -302,6 +304,26 @@ class CompiledPolicy:
                 left, bound = room, cap
         return (left if left > 0 else self.zero), bound
 
+    def plan_b(
+        self,
+        level: CompiledLevel,
+        *,
+        tier: str,
+        category: str,
+        remedy_kind: str,
+        asked: Decimal,
+        before: Decimal | Sequence[Decimal],
+        without: frozenset[str] = frozenset(),
+    ) -> tuple[tuple[Alternative, ...], Decimal]:
+        """The Plan B ``level`` can authorize now for a complaint, with what it may still grant (``before`` as
+        for :meth:`room_left`): up to ``min_alternatives`` alternatives, best-ranked first, of kinds it may grant
+        and not in ``without``, chosen as the decision's Plan B is; a case's later step offering alternatives
+        asks again, with the ledger as it stands then."""
+        left = self.room_left(level, tier, before)
+        shelf = self.catalog.shelf(category, remedy_kind)
+        chosen = shelf.select(asked, None if left is INFINITY else left, self.min_alternatives, level.barred | without)
+        return chosen, left
+
 
 def _limit(money: Money | None) -> Decimal:
     return INFINITY if money is None else money.amount
@@ -314,8 +336,10 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     english = policy.wording.get("en")
     overrides = {} if english is None else {k: v for k, v in english.messages.items() if k.startswith("explain_")}
     words = explanation(overrides) if overrides else ENGLISH
-    levels = tuple(_compile_level(rank, level, show, customer, words) for rank, level in enumerate(policy.levels))
     vocabulary = frozenset(policy.vocabulary)
+    levels = tuple(
+        _compile_level(rank, level, show, customer, words, vocabulary) for rank, level in enumerate(policy.levels)
+    )
     tiers: set[str | None] = {None}
     for level in levels:
         tiers.update(level.tier_limits)
@@ -433,8 +457,13 @@ def window_words(words: Explanation, window: Window) -> str:
     return str(words.in_any(span=span(words, window.duration)))
 
 
-def _compile_level(
-    rank: int, level: AuthorityLevel, show: Callable[[Decimal], str], customer: str, words: Explanation
+def _compile_level(  # noqa: PLR0917 - the parts compile_policy has at hand, passed on as they are
+    rank: int,
+    level: AuthorityLevel,
+    show: Callable[[Decimal], str],
+    customer: str,
+    words: Explanation,
+    vocabulary: frozenset[str],
 ) -> CompiledLevel:
     who = level.display_name
     limit = _limit(level.limit)
@@ -446,6 +475,7 @@ def _compile_level(
         limit=limit,
         tier_limits={tier: money.amount for tier, money in level.tier_limits.items()},
         may_grant=None if level.may_grant is None else frozenset(level.may_grant),
+        barred=frozenset() if level.may_grant is None else vocabulary.difference(level.may_grant),
         callback_within=level.callback_within,
         authority=authority,
         tier_authority={
@@ -1047,7 +1077,7 @@ class _Decision:
         budget = self.budget()
         count = policy.min_alternatives
         shelf = policy.catalog.shelf(self.category, self.kind)
-        chosen = shelf.select(self.asked, None if budget is INFINITY else budget, count)
+        chosen = shelf.select(self.asked, None if budget is INFINITY else budget, count, self.actor.barred)
         if len(chosen) < count:  # the policy's load-time check makes this unreachable
             raise AssertionError(f"only {len(chosen)} alternatives for a {self.category!r} complaint")
         budget_money = self.budget_money()
@@ -1080,7 +1110,7 @@ class _Decision:
         after = self.total if by_window is None else tuple(_ADD(money.amount, self.asked) for money in by_window)
         left = policy.room_left(self.actor, self.tier, after)
         budget = None if left is INFINITY else left
-        chosen = shelf.select(policy.zero, budget, policy.min_alternatives)
+        chosen = shelf.select(policy.zero, budget, policy.min_alternatives, self.actor.barred)
         if chosen:
             self.trace.append(_entry("suggestions.offered", True, self.policy.words.suggestions(count=len(chosen))))
         return chosen

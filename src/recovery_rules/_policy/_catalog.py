@@ -11,7 +11,8 @@ product.
 
 **The ranking.** Of the alternatives that apply to the complaint and that the
 acting level can authorize now (worth at most what it may still grant this
-customer), the Plan B offers, one per kind:
+customer, and of a kind it may grant: ``without`` names the remedy kinds its
+``may_grant`` leaves out), the Plan B offers, one per kind:
 
 1. those written for the complaint's category first (``c`` in ``applies_to``),
    then those written for the remedy kind asked (``r`` in ``applies_to``), then
@@ -177,10 +178,12 @@ class _Walk:
                     free_flags.append(free)
         return cls(tuple(segments), tuple(free_flags))
 
-    def select(self, asked: Decimal, budget: Decimal | None, count: int) -> tuple[Alternative, ...]:
+    def select(
+        self, asked: Decimal, budget: Decimal | None, count: int, without: frozenset[str]
+    ) -> tuple[Alternative, ...]:
         """:meth:`Shelf.select`, walking the lists in order."""
         chosen: list[Alternative] = []
-        seen: set[str] = set()
+        seen: set[str] = set(without)
         for free, segment in zip(self.free, self.segments, strict=True):
             if free:  # always within the budget, and all as close: in catalog order
                 for alternative in segment.alternatives:
@@ -213,18 +216,23 @@ class Shelf:
         """Whether any alternative is relevant at all."""
         return any(group for _, group in self.groups)
 
-    def select(self, asked: Decimal, budget: Decimal | None, count: int) -> tuple[Alternative, ...]:
+    def select(
+        self, asked: Decimal, budget: Decimal | None, count: int, without: frozenset[str] = frozenset()
+    ) -> tuple[Alternative, ...]:
         """Up to ``count`` alternatives of distinct kinds worth at most ``budget``, best-ranked first.
 
         Written for the complaint's category first, then for the remedy kind asked, then generic; within each,
         free before paid; then the closest in value to ``asked``; of two equally close, the cheaper; of equal
-        value, the one listed first in the catalog (see the module's documentation).
+        value, the one listed first in the catalog (see the module's documentation). No alternative of a kind in
+        ``without`` (a remedy kind the acting level may not grant, a kind already offered) is chosen.
         """
         if self.walk is not None:
-            return self.walk.select(asked, budget, count)
+            return self.walk.select(asked, budget, count, without)
         best: dict[str, _Candidate] = {}
         for rank, group in self.groups:
             for kind, row in group.items():
+                if kind in without:
+                    continue
                 candidate = row.best(rank, asked, budget)
                 if candidate is not None:
                     known = best.get(kind)
@@ -233,10 +241,13 @@ class Shelf:
         ranked = sorted(best.values(), key=lambda candidate: candidate[:5])
         return tuple(candidate[5] for candidate in ranked[:count])
 
-    def kinds_within(self, budget: Decimal | None) -> set[str]:
-        """The distinct kinds among alternatives worth at most ``budget``."""
+    def kinds_within(self, budget: Decimal | None, without: frozenset[str] = frozenset()) -> set[str]:
+        """The distinct kinds among alternatives worth at most ``budget``, but for those in ``without``."""
         return {
-            kind for _, group in self.groups for kind, row in group.items() if budget is None or row.values[0] <= budget
+            kind
+            for _, group in self.groups
+            for kind, row in group.items()
+            if (budget is None or row.values[0] <= budget) and kind not in without
         }
 
 

@@ -407,29 +407,39 @@ def _hours_problems(policy: Policy) -> Iterator[Problem]:
 def _plan_b_gaps(policy: Policy, index: CatalogIndex) -> Iterator[Problem]:
     """Every denial must be able to offer ``min_alternatives`` options, whatever is left to grant.
 
-    The worst case is the lowest level with nothing left to grant: then only free
-    alternatives (value zero) fit, unless that level has no limit and there is no cap.
+    The worst case for a level is having nothing left to grant: then only free alternatives (value zero) fit,
+    unless the level has no limit and there is no cap; and it offers no alternative of a remedy kind it may not
+    grant (``may_grant``). Levels alike in both are checked once, under the lowest's name.
     """
-    lowest = policy.levels[0]
-    unbounded = policy.hard_cap is None and not policy.caps and lowest.limit is None and not lowest.tier_limits
-    budget = None if unbounded else Decimal(0)
+    capped = policy.hard_cap is not None or bool(policy.caps)
+    vocabulary = frozenset(policy.vocabulary)
     need = policy.min_alternatives
-    for category in (*policy.categories, None):
-        short = []
-        for kind in policy.vocabulary:
-            found = index.shelf(category, kind).kinds_within(budget)
-            if len(found) < need:
-                short.append(f"{kind} ({len(found)} found)")
-        if short:
-            what = "a category the policy does not list" if category is None else f"category {category!r}"
-            free = "" if unbounded else "free (value 0) "
-            where = '"*"' if category is None else f'{category!r} or "*"'
-            yield Problem(
-                "catalog",
-                f"a complaint of {what} asking for {', '.join(short)} would get fewer than {need} {free}"
-                f"alternatives of distinct kinds, which is what the lowest level, {lowest.name}, must be able to "
-                f"offer with nothing left to grant; add {free}alternatives whose applies_to includes {where}",
-            )
+    checked: set[tuple[bool, frozenset[str]]] = set()
+    for level in policy.levels:
+        unbounded = not capped and level.limit is None and not level.tier_limits
+        barred = frozenset() if level.may_grant is None else vocabulary.difference(level.may_grant)
+        if (unbounded, barred) in checked:
+            continue
+        checked.add((unbounded, barred))
+        budget = None if unbounded else Decimal(0)
+        for category in (*policy.categories, None):
+            short = []
+            for kind in policy.vocabulary:
+                found = index.shelf(category, kind).kinds_within(budget, barred)
+                if len(found) < need:
+                    short.append(f"{kind} ({len(found)} found)")
+            if short:
+                what = "a category the policy does not list" if category is None else f"category {category!r}"
+                free = "" if unbounded else "free (value 0) "
+                where = '"*"' if category is None else f'{category!r} or "*"'
+                who = f"the lowest level, {level.name}," if level is policy.levels[0] else level.name
+                may = "" if not barred else f" of kinds it may grant (not {', '.join(sorted(barred))})"
+                yield Problem(
+                    "catalog",
+                    f"a complaint of {what} asking for {', '.join(short)} would get fewer than {need} {free}"
+                    f"alternatives of distinct kinds, which is what {who} must be able to offer with "
+                    f"nothing left to grant; add {free}alternatives{may} whose applies_to includes {where}",
+                )
 
 
 def _currency_problems(policy: Policy) -> Iterator[Problem]:

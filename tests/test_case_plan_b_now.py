@@ -1,0 +1,272 @@
+"""Plan B is what the employee offering it can authorize *now*, whenever it is offered.
+
+The decision's Plan B is the deciding level's, as the ledger stood at ``decide``. A denial is explained later,
+often by another level (``denials_delivered_by``), and the final back-up offer later still: each of those steps
+chooses its alternatives again, in its own transaction, within what the offering level may still grant this
+guest and of kinds it may grant (``may_grant``). So every alternative offered can be accepted when offered,
+whatever other cases granted the guest meanwhile. Every scenario runs on every journal backend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recovery_rules import (
+    Alternative,
+    AuthorityError,
+    Case,
+    CaseState,
+    Complaint,
+    Customer,
+    Journal,
+    Policy,
+    PolicyError,
+    Remedy,
+)
+
+from ._helpers import usd
+from ._journal_backends import BACKENDS, Harness
+
+NOW = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)
+GUEST = "10442"
+
+
+def policy_data(**changes: Any) -> dict[str, Any]:
+    """A $1,000 cap per guest in any 30 days; three paid alternatives written for the category, three free ones."""
+    data: dict[str, Any] = {
+        "name": "Plan B hotel",
+        "currency": "USD",
+        "window": "30d",
+        "hard_cap": "1000.00",
+        "denials_delivered_by": "supervisor",
+        "categories": ["room_not_ready"],
+        "levels": [
+            {"name": "staff", "limit": "100.00"},
+            {"name": "supervisor", "limit": "500.00", "callback_within": "1h"},
+            {"name": "manager", "limit": "1000.00", "callback_within": "4h", "delegates": ["supervisor"]},
+        ],
+        "catalog": [
+            {
+                "id": "suite",
+                "kind": "upgrade",
+                "description": "A suite",
+                "value": "600",
+                "applies_to": ["room_not_ready"],
+            },
+            {"id": "dinner", "kind": "comp", "description": "Dinner", "value": "200", "applies_to": ["room_not_ready"]},
+            {
+                "id": "credit",
+                "kind": "credit",
+                "description": "$50 credit",
+                "value": "50",
+                "applies_to": ["room_not_ready"],
+            },
+            {"id": "callback", "kind": "callback", "description": "We call you", "value": "0", "applies_to": ["*"]},
+            {
+                "id": "follow",
+                "kind": "follow_up",
+                "description": "The manager calls",
+                "value": "0",
+                "applies_to": ["*"],
+            },
+            {"id": "tips", "kind": "local_tips", "description": "What to do nearby", "value": "0", "applies_to": ["*"]},
+        ],
+    }
+    data.update(changes)
+    return data
+
+
+POLICY = Policy.model_validate(policy_data())
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def journal(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Journal]:
+    harness: Harness = BACKENDS[request.param](tmp_path)
+    yield harness.journal()
+    harness.close()
+
+
+def clock() -> dt.datetime:
+    return NOW
+
+
+def complaint(amount: str, description: str) -> Complaint:
+    return Complaint(
+        customer=Customer(id=GUEST),
+        category="room_not_ready",
+        requested=Remedy(kind="refund", amount=usd(amount)),
+        received_at=NOW,
+        description=description,
+    )
+
+
+def escalated(journal: Journal, amount: str, description: str, policy: Policy = POLICY) -> Case:
+    case = Case.open(journal, policy, complaint(amount, description), by="staff", clock=clock)
+    case.listen()
+    case.apologize()
+    case.ask_preferred_solution()
+    assert not case.decide().approved
+    case.escalate()
+    return case
+
+
+def denied(journal: Journal, policy: Policy = POLICY) -> Case:
+    """The guest asks $800 back; staff escalates to the manager, who denies it."""
+    case = escalated(journal, "800.00", "The room was not ready", policy)
+    case.manager_denies(by="manager", reason="The stay itself went ahead as booked.")
+    return case
+
+
+def use_up_the_cap(journal: Journal) -> None:
+    """Another case of the same guest: the manager grants $1,000, all the cap allows."""
+    other = escalated(journal, "1000.00", "The spa was closed")
+    other.manager_approves(by="manager")
+    other.deliver()
+    assert journal.granted(
+        other.number, window=POLICY.window, timezone=POLICY.timezone, currency="USD", now=NOW
+    ) == usd("1000.00")
+
+
+def ident(alternative: Alternative | None) -> str | None:
+    return None if alternative is None else alternative.id
+
+
+def ids(case: Case) -> list[str]:
+    return [alternative.id for alternative in case.alternatives_offered]
+
+
+def test_the_offering_level_chooses_within_its_own_authority(journal: Journal) -> None:
+    """The manager decided; the supervisor delivering the denial offers what a supervisor can grant ($500)."""
+    by_manager = denied(journal)
+    by_manager.explain_denial(by="manager")
+    assert ids(by_manager) == ["suite", "dinner"]  # the manager may grant the $600 suite
+    by_supervisor = denied(journal)
+    by_supervisor.explain_denial(by="supervisor")
+    assert ids(by_supervisor) == ["dinner", "credit"]
+    assert ident(by_supervisor.backup) == "callback"
+    by_supervisor.accept_alternative("dinner")
+    assert by_supervisor.granted == usd("200.00")
+
+
+def test_grants_made_since_the_decision_are_counted_when_the_denial_is_explained(journal: Journal) -> None:
+    case = denied(journal)
+    decided = case.decision
+    assert decided is not None
+    assert [alternative.id for alternative in decided.alternatives] == ["credit", "callback", "follow"]
+    use_up_the_cap(journal)
+    case.explain_denial()
+    assert ids(case) == ["callback", "follow"]  # the $50 credit no longer fits: nothing is left under the cap
+    assert ident(case.backup) == "tips"
+    case.decline_alternatives()
+    case.make_final_offer()
+    case.accept_final_offer()
+    assert case.state is CaseState.RESOLVED
+
+
+def test_a_back_up_offer_that_no_longer_fits_is_replaced_by_one_that_does(journal: Journal) -> None:
+    case = denied(journal)
+    case.explain_denial(by="manager")
+    assert ids(case) == ["suite", "dinner"]
+    assert ident(case.backup) == "credit"
+    use_up_the_cap(journal)
+    case.decline_alternatives()
+    event = case.make_final_offer()
+    assert ident(case.final_offer) == "callback"  # the best-ranked kind not offered
+    assert event.data["instead_of"] == "credit"
+    case.accept_final_offer()
+    assert case.granted == usd("0.00")
+
+
+def test_a_back_up_offer_that_still_fits_is_made_as_kept(journal: Journal) -> None:
+    case = denied(journal)
+    case.explain_denial(by="manager")
+    case.decline_alternatives()
+    event = case.make_final_offer()
+    assert ident(case.final_offer) == "credit"
+    assert "instead_of" not in event.data
+    case.accept_final_offer()
+    assert case.granted == usd("50.00")
+
+
+def test_no_back_up_offer_left_to_make_is_refused_and_nothing_is_written(journal: Journal) -> None:
+    """Only a policy read with other alternatives than the case was offered under can leave none: refused."""
+    case = denied(journal)
+    case.explain_denial(by="manager")
+    case.decline_alternatives()
+    use_up_the_cap(journal)
+    free = [  # two free options, of the very kinds the case was offered
+        {"id": "coffee", "kind": "comp", "description": "Coffee", "value": "0", "applies_to": ["*"]},
+        {"id": "view", "kind": "upgrade", "description": "A room with a view", "value": "0", "applies_to": ["*"]},
+    ]
+    paid = [entry for entry in policy_data()["catalog"] if entry["id"] in {"suite", "dinner", "credit"}]
+    fewer = policy_data(min_alternatives=2, catalog=paid + free)
+    reread = Case.load(journal, Policy.model_validate(fewer), case.number, clock=clock)
+    version = reread.version
+    with pytest.raises(AuthorityError, match="no other alternative fits: write the report instead"):
+        reread.make_final_offer()
+    assert reread.version == version == journal.version(case.number)
+
+
+def test_a_delegate_offers_with_the_authority_of_the_level_it_acts_for(journal: Journal) -> None:
+    case = denied(journal)
+    case.explain_denial(by="supervisor", acting_for="manager")
+    assert ids(case) == ["suite", "dinner"]  # the manager's Plan B: the $600 suite is within a manager's $1,000
+    case.accept_alternative("suite")  # granted on the manager's authority, as it was offered
+    assert case.granted == usd("600.00")
+
+
+def test_kinds_the_offering_level_may_not_grant_are_never_offered(journal: Journal) -> None:
+    levels = policy_data()["levels"]
+    levels[1]["may_grant"] = ["refund", "comp"]  # a supervisor gives no credits and no upgrades
+    policy = Policy.model_validate(policy_data(levels=levels))
+    case = denied(journal, policy)
+    case.explain_denial(by="supervisor")
+    assert ids(case) == ["dinner", "callback"]
+    assert ident(case.backup) == "follow"
+
+
+def test_an_offered_kind_the_level_may_no_longer_grant_is_refused_when_accepted(journal: Journal) -> None:
+    case = denied(journal)
+    case.explain_denial(by="supervisor")
+    assert ids(case) == ["dinner", "credit"]
+    levels = policy_data()["levels"]
+    levels[1]["may_grant"] = ["refund", "comp"]
+    reread = Case.load(journal, Policy.model_validate(policy_data(levels=levels)), case.number, clock=clock)
+    version = reread.version
+    with pytest.raises(AuthorityError, match="it is a 'credit' and supervisor may not grant that kind of remedy"):
+        reread.accept_alternative("credit")
+    assert journal.version(case.number) == version
+    reread.accept_alternative("dinner")
+    assert reread.granted == usd("200.00")
+
+
+def test_the_decisions_plan_b_leaves_out_kinds_the_deciding_level_may_not_grant() -> None:
+    levels = policy_data()["levels"]
+    levels[0]["may_grant"] = ["refund"]
+    policy = Policy.model_validate(policy_data(levels=levels))
+    resolution = policy.decide(
+        complaint("80.00", "Cold room").model_copy(update={"received_at": NOW}), by="staff", now=NOW
+    )
+    assert resolution.approved
+    resolution = policy.decide(complaint("300.00", "No room"), by="staff", now=NOW)
+    assert [alternative.id for alternative in resolution.alternatives] == ["callback", "follow", "tips"]
+    plain = POLICY.decide(complaint("300.00", "No room"), by="staff", now=NOW)
+    assert [alternative.id for alternative in plain.alternatives] == ["credit", "callback", "follow"]
+
+
+def test_a_level_left_without_enough_alternatives_it_may_grant_does_not_load() -> None:
+    levels = policy_data()["levels"]
+    levels[1]["may_grant"] = ["refund"]
+    catalog = [entry for entry in policy_data()["catalog"] if entry["id"] != "tips"]
+    catalog.append({"id": "voucher", "kind": "voucher", "description": "A voucher", "value": "0", "applies_to": ["*"]})
+    with pytest.raises(PolicyError) as raised:
+        Policy.model_validate(policy_data(levels=levels, catalog=catalog))
+    message = str(raised.value)
+    assert "which is what supervisor must be able to offer with nothing left to grant" in message
+    assert "alternatives of kinds it may grant (not" in message
+    assert Policy.model_validate(policy_data(catalog=catalog)).levels[1].may_grant is None
