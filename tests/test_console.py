@@ -333,7 +333,8 @@ def test_the_queue_puts_the_most_overdue_first_then_the_larger_amount() -> None:
     assert queue.index(numbers[1]) < queue.index(numbers[0])  # the same callback time: the larger amount first
     assert "overdue</strong>" not in queue
     now[0] = NOW.replace(year=2027)  # both callbacks overdue now
-    queue = manager.get("/console/queue").text
+    assert manager.get("/console/queue").status_code == 303  # and the session long over: sign in again
+    queue = _client(served, "general_manager").get("/console/queue").text
     assert queue.count("overdue</strong>") == 2
 
 

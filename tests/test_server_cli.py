@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -292,3 +293,72 @@ def test_a_token_of_a_level_the_policy_lacks_is_said_when_made_and_when_served(
         capsys, "serve", "--policy", "ritz-carlton", "--journal", journal, "--tokens", str(tmp_path / "good.toml")
     )
     assert "Warning" not in good.err
+
+
+def test_the_session_settings_travel_to_each_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tokens = tmp_path / "tokens.toml"
+    demo_tokens(tokens, presets.ritz_carlton())
+    key = bytes(range(32))
+    key_file = _key_file(tmp_path, key.hex())
+    settings = Settings(
+        policy="ritz-carlton",
+        journal=f"sqlite:{tmp_path / 'cases.sqlite3'}",
+        tokens=str(tokens),
+        session_key_file=str(key_file),
+        session_hours=8,
+    )
+    assert Settings.from_environment(settings.to_environment()) == settings
+    for name, value in settings.to_environment().items():
+        monkeypatch.setenv(name, value)
+    service = app_from_environment().state.service
+    assert (service.session_key, service.session_lifetime) == (key, dt.timedelta(hours=8))
+    service.journal.close()
+    monkeypatch.setenv("RECOVERY_RULES_SESSION_KEY_FILE", "")
+    handed = secrets.token_bytes(32)
+    monkeypatch.setenv("RECOVERY_RULES_SESSION_KEY", handed.hex())  # what serve hands its workers
+    service = app_from_environment().state.service
+    assert service.session_key == handed
+    service.journal.close()
+    for hours in ("0", "721", "twelve", "-1"):
+        with pytest.raises(InvalidInputError, match="RECOVERY_RULES_SESSION_HOURS"):
+            Settings.from_environment({**settings.to_environment(), "RECOVERY_RULES_SESSION_HOURS": hours})
+
+
+@pytest.mark.parametrize("with_file", [True, False])
+def test_serve_hands_its_workers_one_session_key_for_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_file: bool
+) -> None:
+    for name in _SETTINGS_NAMES:
+        monkeypatch.setenv(name, "")
+    monkeypatch.delenv("RECOVERY_RULES_SESSION_KEY", raising=False)
+    seen: list[str | None] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *_, **__: seen.append(os.environ.get("RECOVERY_RULES_SESSION_KEY")))
+    key_file = str(_key_file(tmp_path, secrets.token_hex(32))) if with_file else ""
+    settings = Settings(policy="ritz-carlton", journal="sqlite:x.sqlite3", tokens="t.toml", session_key_file=key_file)
+    serve_with_uvicorn(settings, workers=2)
+    serve_with_uvicorn(settings, workers=2)
+    if with_file:
+        assert seen == [None, None]  # the workers read the file
+    else:
+        first, second = seen
+        assert first is not None
+        assert second is not None
+        assert len(bytes.fromhex(first)) == 32
+        assert first != second  # a new key each run: a restart signs everyone out
+    assert "RECOVERY_RULES_SESSION_KEY" not in os.environ
+
+
+def test_serve_refuses_a_bad_session_key_file_before_it_serves(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    common = ["serve", "--policy", "ritz-carlton", "--journal", f"sqlite:{tmp_path / 'c.sqlite3'}"]
+    common += ["--tokens", str(tmp_path / "t.toml")]
+    for text, message in [("zz", "hexadecimal"), ("ab" * 16, "a key of 16 bytes; a session key has at least 32")]:
+        result = run(capsys, *common, "--session-key-file", str(_key_file(tmp_path, text)))
+        assert result.code == 2
+        assert "--session-key-file" in result.err
+        assert message in result.err
+    result = run(capsys, *common, "--session-hours", "0")
+    assert result.code == 2
+    assert "--session-hours" in result.err
+    assert not (tmp_path / "t.toml").exists()

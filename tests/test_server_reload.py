@@ -1,8 +1,10 @@
 """The policy reloads between requests: a valid one replaces the old one whole, an invalid one is refused
-and logged while the old one keeps serving; once with a real SIGHUP to a real uvicorn process on loopback."""
+and logged while the old one keeps serving; once with a real SIGHUP to a real uvicorn process on loopback (whose
+workers, old and new, all accept one console session)."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import os
@@ -12,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -20,6 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from recovery_rules import Complaint, presets
 from recovery_rules.server import mint_token, token_entry
+from recovery_rules.server._console import COOKIE
 
 from ._server import complaint, serve
 
@@ -192,6 +196,27 @@ def test_sighup_reloads_a_real_server(tmp_path: Path, workers: int) -> None:
             }
             return sum(asked), served
 
+        def console(*, sign_in: str | None = None, cookie: str = "") -> tuple[int, str]:
+            """The console's answer: signing in (the session cookie set), or its front page with ``cookie``."""
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                if sign_in is not None:
+                    form = urllib.parse.urlencode({"token": sign_in})
+                    kind = {"Content-Type": "application/x-www-form-urlencoded"}
+                    connection.request("POST", "/console/sign-in", form, kind)
+                else:
+                    connection.request("GET", "/console", headers={"Cookie": f"{COOKIE}={cookie}"})
+                response = connection.getresponse()
+                response.read()
+                set_cookie = response.getheader("set-cookie") or ""
+                return response.status, set_cookie.split(";")[0].removeprefix(f"{COOKIE}=")
+            finally:
+                connection.close()
+
+        status, session = console(sign_in=token)
+        assert status == 303
+        assert token not in session
+        assert {console(cookie=session)[0] for _ in range(6)} == {200}  # every worker knows the session
         old = revision()
         assert old == presets.ritz_carlton().revision
         for _ in range(9):
@@ -213,6 +238,7 @@ def test_sighup_reloads_a_real_server(tmp_path: Path, workers: int) -> None:
                 _wait_for(lines, "Finished server process", seen, deadline)
         new = revision()
         assert new != old
+        assert {console(cookie=session)[0] for _ in range(4)} == {200}  # the new workers know it too
         asked, now_serving = metrics()
         assert asked == 11  # the retired workers' requests still count
         assert set(now_serving.values()) == {new}

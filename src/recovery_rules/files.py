@@ -173,7 +173,7 @@ _HEXADECIMAL: Final = re.compile(r"[0-9A-Fa-f]+")
 """The most :func:`read_ledger_key` reads of a key file: a key is 64 hexadecimal digits or a few more."""
 
 
-def read_ledger_key(path: str | os.PathLike[str]) -> bytes:
+def read_ledger_key(path: str | os.PathLike[str], *, what: str = "ledger key") -> bytes:
     """The ledger key in the file at ``path``: hexadecimal text, as ``secrets.token_hex(32)`` writes it.
 
     Spaces and line ends around the digits are ignored; nothing else may be in the
@@ -181,7 +181,8 @@ def read_ledger_key(path: str | os.PathLike[str]) -> bytes:
     one for a file that does not hold hexadecimal text alone, and one for a key
     shorter than the 32 bytes the journal asks of a ledger key (so that the file
     is named, not the journal); the key itself, or what might be part of it,
-    never appears in a message.
+    never appears in a message. ``what`` names the key in that message (the service's ``"session key"`` is
+    read the same way).
     """
     raw = read_regular_file(path, limit=_KEY_FILE_LIMIT)
     how = "(make one with python -c 'import secrets; print(secrets.token_hex(32))')"
@@ -195,7 +196,7 @@ def read_ledger_key(path: str | os.PathLike[str]) -> bytes:
         raise _refused(f"must hold the key as hexadecimal text alone, two digits a byte {how}")
     key = bytes.fromhex(text)
     if len(key) < _KEY_BYTES:
-        raise _refused(f"holds a key of {len(key)} bytes; a ledger key has at least {_KEY_BYTES} {how}")
+        raise _refused(f"holds a key of {len(key)} bytes; a {what} has at least {_KEY_BYTES} {how}")
     return key
 
 

@@ -7,7 +7,8 @@ prometheus-client). The core library never imports this package.
   :func:`app_from_environment` makes it from :class:`Settings` in the environment (the factory each uvicorn
   worker of ``recovery-rules serve`` runs).
 - :class:`Tokens` reads a token file (hashes of bearer tokens, each with an employee id and a level);
-  :func:`mint_token` makes a token and its hash.
+  :func:`mint_token` makes a token and its hash. The console's sessions are signed with a session key
+  (:func:`load_session_key` reads one from a file) and last ``session_lifetime`` (12 hours by default).
 - :class:`Service` is what a route reads (``request.app.state.service``): the policy of the moment, the
   journal, the clock; :meth:`Service.reload` reads the policy again (SIGHUP does it).
 
@@ -23,7 +24,7 @@ from ._deps import CurrentEmployee, CurrentService, current_employee, current_se
 from ._problems import ApiProblem, FieldProblem, ProblemDetails
 from ._run import add_token, demo_tokens, run
 from ._service import ReloadResult, Service
-from ._settings import Settings, load_ledger_key, load_policy, open_journal
+from ._settings import Settings, load_ledger_key, load_policy, load_session_key, open_journal
 
 __all__ = [
     "ApiProblem",
@@ -45,6 +46,7 @@ __all__ = [
     "hash_token",
     "load_ledger_key",
     "load_policy",
+    "load_session_key",
     "mint_token",
     "open_journal",
     "openapi_document",

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
+import os
 import signal
 import sys
 import time
@@ -38,8 +40,8 @@ from recovery_rules import (
 from ._auth import Tokens
 from ._observe import DecisionLog
 from ._problems import ApiProblem, FieldProblem, field_problem, problem_response
-from ._service import LOG, Clock, Service
-from ._settings import Settings, load_ledger_key, load_policy, open_journal
+from ._service import LOG, MIN_SESSION_KEY, SESSION_LIFETIME, Clock, Service
+from ._settings import SESSION_KEY, Settings, load_ledger_key, load_policy, load_session_key, open_journal
 
 __all__ = ["app_from_environment", "create_app", "openapi_document"]
 
@@ -60,6 +62,8 @@ def create_app(
     reload_on_sighup: bool = True,
     allow_origins: tuple[str, ...] = (),
     logger: logging.Logger | None = None,
+    session_key: bytes | None = None,
+    session_lifetime: dt.timedelta = SESSION_LIFETIME,
 ) -> FastAPI:
     """The decision service: ``policy`` decides, ``journal`` records the cases, ``tokens`` say who may act.
 
@@ -70,7 +74,21 @@ def create_app(
     receives one JSON line per decision (none when ``None``). ``allow_origins`` are the web origins whose
     pages may call the API from a browser (CORS: the bearer token, ``Content-Type`` and ``Idempotency-Key``
     headers; no cookies).
+
+    ``session_key`` (at least 32 bytes) signs the console's sessions, and ``session_lifetime`` is how long one
+    lasts (12 hours by default). Every worker serving one console needs the same key (``recovery-rules serve``
+    makes one per run, or reads ``--session-key-file``); without one, this app makes its own, so its sessions
+    end when it stops. Raises :class:`~recovery_rules.InvalidInputError` for a shorter key or a lifetime that
+    is not positive.
     """
+    if session_key is not None and (not isinstance(session_key, bytes) or len(session_key) < MIN_SESSION_KEY):
+        raise InvalidInputError.at(
+            "service settings",
+            "session_key",
+            f"must be at least {MIN_SESSION_KEY} random bytes (secrets.token_bytes({MIN_SESSION_KEY}))",
+        )
+    if not isinstance(session_lifetime, dt.timedelta) or session_lifetime <= dt.timedelta(0):
+        raise InvalidInputError.at("service settings", "session_lifetime", "must be a positive timedelta")
     from ._api import router  # noqa: PLC0415 - the routes import this module's siblings only when an app is made
     from ._console import router as console_router  # noqa: PLC0415 - as the API's routes
 
@@ -83,6 +101,8 @@ def create_app(
         tokens_source=tokens_source,
         decision_log=DecisionLog(decision_log),
         logger=logger,
+        session_key=session_key,
+        session_lifetime=session_lifetime,
     )
 
     @contextlib.asynccontextmanager
@@ -183,6 +203,7 @@ def app_from_environment() -> FastAPI:
         logging.getLogger(LOG).error("policy reload refused; this worker does not start: %s", error)
         raise SystemExit(3) from None
     ledger_key = load_ledger_key(settings.ledger_key_file) if settings.ledger_key_file else None
+    session_key = load_session_key(settings.session_key_file) if settings.session_key_file else _handed_key()
     return create_app(
         policy,
         open_journal(settings.journal, ledger_key=ledger_key),
@@ -192,7 +213,20 @@ def app_from_environment() -> FastAPI:
         decision_log=log,
         watch_policy=settings.watch_policy,
         allow_origins=settings.allow_origins,
+        session_key=session_key,
+        session_lifetime=dt.timedelta(hours=settings.session_hours),
     )
+
+
+def _handed_key() -> bytes | None:
+    """The session key ``recovery-rules serve`` made for this run, if it handed one over (else this app makes
+    its own)."""
+    text = os.environ.get(SESSION_KEY, "")
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    return key if len(key) >= MIN_SESSION_KEY else None
 
 
 async def _watch(service: Service) -> None:

@@ -130,9 +130,16 @@ class Tokens:
         """The employee whose token this is, or ``None``: compared with every entry, in constant time."""
         if not token or len(token) > _MAX_TOKEN:
             return None
-        presented = hash_token(token).encode("ascii")
+        return self.holder(hash_token(token))
+
+    def holder(self, digest: str) -> Employee | None:
+        """The employee whose token has SHA-256 ``digest`` (as the token file writes it), or ``None``: what a
+        console session, which names the token by its hash, is checked against at every request."""
+        if not _HASH.fullmatch(digest):
+            return None
+        presented = digest.encode("ascii")
         found = None
-        for digest, employee in self._entries:
-            if hmac.compare_digest(digest, presented):
+        for known, employee in self._entries:
+            if hmac.compare_digest(known, presented):
                 found = employee
         return found

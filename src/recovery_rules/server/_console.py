@@ -1,6 +1,8 @@
 """The front-desk console: server-rendered HTML pages for the employees, beside the ``/v1`` API.
 
-An employee signs in with their token (kept in an HttpOnly, SameSite=Strict cookie, Secure over https), opens
+An employee signs in with their token and gets a session (an HttpOnly, SameSite=Strict cookie, Secure over
+https; see :func:`session_cookie`: it names the token by its hash, ends after the service's session lifetime
+and is signed with the service's session key, so it is no bearer token for the API), opens
 a case, and walks it: each page shows the words to say (``Wording.say_next``), the Plan B with its contact,
 directions and web address as links, the callback promised (in the policy's time zone), and the steps allowed
 next as forms. A manager has a queue (escalations waiting, overdue callbacks, reports owed a call). The policy
@@ -61,14 +63,14 @@ from recovery_rules import (
 from recovery_rules.proof import Proof, prove, slices
 
 from ._api import _check_actor, _count, _journal_key
-from ._auth import Employee
+from ._auth import Employee, hash_token
 from ._problems import ApiProblem
 from ._service import Service
 
-__all__ = ["COOKIE", "csrf_token", "router"]
+__all__ = ["COOKIE", "csrf_token", "router", "session_cookie", "session_holder"]
 
 COOKIE: Final = "rr_console"
-"""The session cookie: the employee's token itself, HttpOnly, SameSite=Strict, Secure over https."""
+"""The session cookie (:func:`session_cookie`), HttpOnly, SameSite=Strict, Secure over https."""
 MAX_FORM_FIELD: Final = 5_000_000
 """The most a field of the policy page's form holds: a policy pasted whole (what ``/v1/policy/check`` takes)."""
 MAX_TEXT_FIELD: Final = 65_536
@@ -83,6 +85,8 @@ policy is proved from the shell (``recovery-rules prove``), not by a worker of t
 """The longest form field accepted (a pasted policy)."""
 
 _CSRF_PURPOSE: Final = b"recovery-rules console form v1"
+_SESSION_PURPOSE: Final = b"recovery-rules console session v1|"
+_SESSION: Final = re.compile(r"s1\.([0-9a-f]{64})\.([0-9]{1,12})\.([A-Za-z0-9_-]{22})\.([0-9a-f]{64})")
 _PHONE: Final = re.compile(r"\+?\d[\d ().-]{5,}\d")
 _WEB: Final = re.compile(r"https?://[^\s<>\"']+\Z")
 _STATUS_OF: Final = {"forbidden": 403, "not-found": 404, "invalid-input": 422}
@@ -110,7 +114,7 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 
 # -- sessions and forms --------------------------------------------------------------------------------------
 def csrf_token(session_token: str) -> str:
-    """The form token of a session: an HMAC keyed by the session's token, so only its holder can make it."""
+    """The form token of a session: an HMAC keyed by the session's cookie, so only its holder can make it."""
     return hmac.new(session_token.encode("utf-8"), _CSRF_PURPOSE, hashlib.sha256).hexdigest()
 
 
@@ -132,14 +136,45 @@ def _rank(policy: Policy, level: str) -> int:
     return [known.name for known in policy.levels].index(level)
 
 
-def _session(request: Request, policy: Policy) -> Session | None:
-    token = request.cookies.get(COOKIE)
-    if not token or len(token) > 1000:
+def session_cookie(key: bytes, digest: str, expires: dt.datetime) -> str:
+    """A console session: ``s1.<token hash>.<expiry>.<nonce>.<signature>``.
+
+    ``digest`` is the SHA-256 of the employee's token (as the token file holds it), ``expires`` when the
+    session ends; the signature is an HMAC-SHA256 keyed by the service's session ``key``, so only the service
+    makes one. The token itself is never in it: a copied cookie opens the console (until it expires, or the
+    token leaves the token file) but is refused by the API, and nobody learns the token from it.
+    """
+    body = f"s1.{digest}.{int(expires.timestamp())}.{secrets.token_urlsafe(16)}"
+    return f"{body}.{_signature(key, body)}"
+
+
+def session_holder(key: bytes, cookie: str, now: dt.datetime) -> str | None:
+    """The token hash a session ``cookie`` names, if ``key`` signed it and it has not expired at ``now``."""
+    found = _SESSION.fullmatch(cookie)
+    if found is None:
         return None
-    employee = _service(request).tokens.employee(token)
+    body = cookie[: found.start(4) - 1]
+    if not hmac.compare_digest(found.group(4), _signature(key, body)):
+        return None
+    if int(found.group(2)) <= now.timestamp():
+        return None
+    return found.group(1)
+
+
+def _signature(key: bytes, body: str) -> str:
+    return hmac.new(key, _SESSION_PURPOSE + body.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def _session(request: Request, policy: Policy) -> Session | None:
+    cookie = request.cookies.get(COOKIE)
+    if not cookie or len(cookie) > 1000:
+        return None
+    service = _service(request)
+    digest = session_holder(service.session_key, cookie, service.now())
+    employee = None if digest is None else service.tokens.holder(digest)
     if employee is None or employee.level not in {level.name for level in policy.levels}:
         return None
-    return Session(employee, csrf_token(token), _rank(policy, employee.level))
+    return Session(employee, csrf_token(cookie), _rank(policy, employee.level))
 
 
 def _same_origin(request: Request) -> bool:
@@ -293,10 +328,12 @@ async def sign_in(request: Request) -> Response:
             status=401,
             error="That token is not one this service knows. Check it, or ask the keeper of the token file for one.",
         )
+    lifetime = service.session_lifetime
     response = _see("/console")
     response.set_cookie(
         COOKIE,
-        token,
+        session_cookie(service.session_key, hash_token(token), service.now() + lifetime),
+        max_age=int(lifetime.total_seconds()),
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",

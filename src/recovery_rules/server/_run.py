@@ -6,6 +6,8 @@ by starting a new worker for each old one and retiring the old one only once the
 policy that does not load stops the new worker from starting, so the old workers keep serving the old policy.
 With several workers, their metrics are written to a folder of their own (``PROMETHEUS_MULTIPROC_DIR``, made
 here unless set already, and removed when the service stops), so that a scrape of any worker sees them all.
+The console's sessions are signed with one key for all the workers: the ``--session-key-file``'s, or one made
+for this run.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from recovery_rules import InvalidInputError, Policy
 
 from ._auth import Tokens, mint_token, token_entry
 from ._observe import MULTIPROCESS_FOLDER
-from ._settings import Settings
+from ._settings import SESSION_KEY, Settings
 
 __all__ = ["WORKER_START_TIMEOUT", "add_token", "demo_tokens", "run"]
 
@@ -42,7 +44,7 @@ def run(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, worker
     import uvicorn  # noqa: PLC0415 - only needed to serve
 
     os.environ.update(settings.to_environment())
-    with _metrics_folder(workers):
+    with _metrics_folder(workers), _session_key(settings):
         uvicorn.run(
             "recovery_rules.server:app_from_environment",
             factory=True,
@@ -54,6 +56,21 @@ def run(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, worker
             forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
             log_level="info",
         )
+
+
+@contextlib.contextmanager
+def _session_key(settings: Settings) -> Iterator[None]:
+    """Without a session key file, a new key for this run, handed to the workers in the environment (like every
+    other setting, and seen only by this user's processes): every worker signs and checks the console's
+    sessions alike, a reload's new workers too, and the sessions end when the service stops."""
+    if settings.session_key_file:
+        yield
+        return
+    os.environ[SESSION_KEY] = secrets.token_hex(32)
+    try:
+        yield
+    finally:
+        os.environ.pop(SESSION_KEY, None)
 
 
 @contextlib.contextmanager

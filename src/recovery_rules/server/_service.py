@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import logging
 import os
+import secrets
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -16,12 +17,14 @@ from recovery_rules import Journal, Policy, PolicyError, RecoveryRulesError
 
 from ._auth import Tokens
 from ._observe import DecisionLog, Metrics
-from ._settings import load_policy, policy_file
+from ._settings import MIN_SESSION_KEY, load_policy, policy_file
 
-__all__ = ["Clock", "ReloadResult", "Service"]
+__all__ = ["MIN_SESSION_KEY", "SESSION_LIFETIME", "Clock", "ReloadResult", "Service"]
 
 Clock = Callable[[], dt.datetime]
 LOG = "recovery_rules.server"
+SESSION_LIFETIME = dt.timedelta(hours=12)
+"""How long a console session lasts by default: a shift, after which the employee signs in again."""
 
 
 def system_clock() -> dt.datetime:
@@ -51,8 +54,13 @@ class Service:
         tokens_source: str | None = None,
         decision_log: DecisionLog | None = None,
         logger: logging.Logger | None = None,
+        session_key: bytes | None = None,
+        session_lifetime: dt.timedelta = SESSION_LIFETIME,
     ) -> None:
         self._policy = policy
+        self.session_key = secrets.token_bytes(32) if session_key is None else session_key
+        """What signs the console's sessions: each worker of one service must have the same."""
+        self.session_lifetime = session_lifetime
         self.journal = journal
         self.tokens = tokens
         self.clock: Clock = clock or system_clock

@@ -16,7 +16,21 @@ from typing import Final
 from recovery_rules import InvalidInputError, Journal, Policy, PostgresJournal, Problem, SQLiteJournal, presets
 from recovery_rules.files import read_ledger_key
 
-__all__ = ["ENVIRONMENT", "Settings", "load_ledger_key", "load_policy", "open_journal"]
+__all__ = [
+    "ENVIRONMENT",
+    "MIN_SESSION_KEY",
+    "Settings",
+    "load_ledger_key",
+    "load_policy",
+    "load_session_key",
+    "open_journal",
+]
+
+MIN_SESSION_KEY: Final = 32
+"""The fewest bytes a session key has."""
+SESSION_KEY: Final = "RECOVERY_RULES_SESSION_KEY"
+"""Where ``recovery-rules serve`` hands its workers the session key it made for this run (hexadecimal), when
+no ``session_key_file`` is set; never part of :class:`Settings`, so that no settings' text shows it."""
 
 ENVIRONMENT: Final = {
     "policy": "RECOVERY_RULES_POLICY",
@@ -26,6 +40,8 @@ ENVIRONMENT: Final = {
     "decision_log": "RECOVERY_RULES_DECISION_LOG",
     "allow_origins": "RECOVERY_RULES_ALLOW_ORIGINS",
     "ledger_key_file": "RECOVERY_RULES_LEDGER_KEY_FILE",
+    "session_key_file": "RECOVERY_RULES_SESSION_KEY_FILE",
+    "session_hours": "RECOVERY_RULES_SESSION_HOURS",
 }
 """The environment variable of each setting."""
 
@@ -49,6 +65,8 @@ class Settings:
     decision_log: str = "-"
     allow_origins: tuple[str, ...] = ()
     ledger_key_file: str = ""
+    session_key_file: str = ""
+    session_hours: int = 12
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -71,6 +89,8 @@ class Settings:
                 origin for origin in environ.get(ENVIRONMENT["allow_origins"], "").split(" ") if origin
             ),
             ledger_key_file=environ.get(ENVIRONMENT["ledger_key_file"], ""),
+            session_key_file=environ.get(ENVIRONMENT["session_key_file"], ""),
+            session_hours=_hours(environ.get(ENVIRONMENT["session_hours"], "") or "12"),
         )
 
     def to_environment(self) -> dict[str, str]:
@@ -83,7 +103,23 @@ class Settings:
             ENVIRONMENT["decision_log"]: self.decision_log,
             ENVIRONMENT["allow_origins"]: " ".join(self.allow_origins),
             ENVIRONMENT["ledger_key_file"]: self.ledger_key_file,
+            ENVIRONMENT["session_key_file"]: self.session_key_file,
+            ENVIRONMENT["session_hours"]: str(self.session_hours),
         }
+
+
+MAX_SESSION_HOURS = 24 * 30
+"""The longest a console session may be set to last: 30 days."""
+
+
+def _hours(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_SESSION_HOURS:
+        raise InvalidInputError.at(
+            "service settings",
+            ENVIRONMENT["session_hours"],
+            f"must be a whole number of hours from 1 to {MAX_SESSION_HOURS}, not {text[:20]!r}",
+        )
+    return int(text)
 
 
 def is_preset(source: str) -> bool:
@@ -120,6 +156,18 @@ def open_journal(address: str, *, ledger_key: bytes | None = None) -> Journal:
         "journal",
         "must be sqlite:PATH (sqlite:cases.sqlite3) or a PostgreSQL URL (postgresql://app@db.example/hotel)",
     )
+
+
+def load_session_key(path: str | os.PathLike[str]) -> bytes:
+    """The console's session key in file ``path``, written as a ledger key is (hexadecimal text, 64 digits or
+    more: ``secrets.token_hex(32)``). Raises :class:`~recovery_rules.InvalidInputError` located at the
+    ``session_key_file`` setting, saying what is wrong; the key never appears in a message."""
+    try:
+        return read_ledger_key(path, what="session key")
+    except InvalidInputError as error:
+        raise InvalidInputError.at(
+            "service settings", "session_key_file", f"{path}: {error.problems[0].message}"
+        ) from None
 
 
 def load_ledger_key(path: str | os.PathLike[str]) -> bytes:

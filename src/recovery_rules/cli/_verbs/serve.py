@@ -57,6 +57,21 @@ __all__ = ["command"]
     "journal whose ledger is sealed.",
 )
 @click.option(
+    "--session-key-file",
+    metavar="FILE",
+    default="",
+    help="A file holding the key that signs the console's sessions, as hexadecimal text (made like a ledger "
+    "key): sessions then outlive a restart, and several services behind one address accept each other's. "
+    "Without it, each run makes its own key, and a restart signs everyone out.",
+)
+@click.option(
+    "--session-hours",
+    default=12,
+    show_default=True,
+    type=click.IntRange(1, 720),
+    help="How long a console session lasts before its employee signs in again.",
+)
+@click.option(
     "--mint-token",
     nargs=2,
     metavar="EMPLOYEE LEVEL",
@@ -75,6 +90,8 @@ def command(
     decision_log: str,
     allow_origins: tuple[str, ...],
     ledger_key_file: str,
+    session_key_file: str,
+    session_hours: int,
     mint_token: tuple[str, str] | None,
 ) -> int:
     """Serve the decision service: the versioned JSON API under /v1 (OpenAPI at /v1/openapi.json).
@@ -103,21 +120,7 @@ def command(
         raise click.UsageError(f"serve needs {' and '.join(missing)}")
     if policy is None or journal is None or loaded is None:  # checked just above; this tells the type checker
         raise click.UsageError("serve needs --policy and --journal")
-    ledger_key = None
-    if ledger_key_file:
-        try:
-            ledger_key = server.load_ledger_key(ledger_key_file)
-        except InvalidInputError as error:
-            raise CliInputError(f"--ledger-key-file: {error.problems[0].message}") from None
-    try:
-        # A bad address, an unreadable file or another ledger key fails here, not in a worker.
-        server.open_journal(journal, ledger_key=ledger_key).close()
-    except InvalidInputError as error:
-        problem = error.problems[0]
-        option = "--ledger-key-file" if problem.location == "ledger_key" else "--journal"
-        raise CliInputError(f"{option}: {problem.message}") from None
-    except JournalError as error:
-        raise CliInputError(f"--journal: {error}") from None
+    _check_journal_and_keys(journal, ledger_key_file, session_key_file)
     token_file = Path(tokens)
     if not token_file.exists():
         if token_file.suffix == ".json":
@@ -147,12 +150,40 @@ def command(
         decision_log=decision_log,
         allow_origins=tuple(allow_origins),
         ledger_key_file=str(Path(ledger_key_file).resolve()) if ledger_key_file else "",
+        session_key_file=str(Path(session_key_file).resolve()) if session_key_file else "",
+        session_hours=session_hours,
     )
     try:
         server.run(settings, host=host, port=port, workers=workers)
     except InvalidInputError as error:
         raise CliInputError(str(error)) from None
     return ExitCode.OK
+
+
+def _check_journal_and_keys(journal: str, ledger_key_file: str, session_key_file: str) -> None:
+    """Open the journal once, with its ledger key, and read the session key: a bad address, an unreadable file
+    or another ledger key fails here, in the shell's words, not in a worker."""
+    from recovery_rules import server  # noqa: PLC0415 - the server extra
+
+    ledger_key = None
+    if ledger_key_file:
+        try:
+            ledger_key = server.load_ledger_key(ledger_key_file)
+        except InvalidInputError as error:
+            raise CliInputError(f"--ledger-key-file: {error.problems[0].message}") from None
+    try:
+        server.open_journal(journal, ledger_key=ledger_key).close()
+    except InvalidInputError as error:
+        problem = error.problems[0]
+        option = "--ledger-key-file" if problem.location == "ledger_key" else "--journal"
+        raise CliInputError(f"{option}: {problem.message}") from None
+    except JournalError as error:
+        raise CliInputError(f"--journal: {error}") from None
+    if session_key_file:
+        try:
+            server.load_session_key(session_key_file)
+        except InvalidInputError as error:
+            raise CliInputError(f"--session-key-file: {error.problems[0].message}") from None
 
 
 def _policy(source: str) -> Policy:

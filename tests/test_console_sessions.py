@@ -1,0 +1,138 @@
+"""The console's sessions: a signed cookie that names the token by its hash, ends, and is no bearer token.
+
+Signing in gives a session, not the token back: ``s1.<token hash>.<expiry>.<nonce>.<signature>``, signed with
+the service's session key. A copied cookie is refused by the API, stops working when the session's lifetime
+is over or the token leaves the token file, and cannot be edited into another employee's or a longer one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
+
+from recovery_rules import InvalidInputError, MemoryJournal, presets
+from recovery_rules.server import Tokens, create_app, hash_token, mint_token
+from recovery_rules.server._console import COOKIE, session_cookie, session_holder
+
+from ._server import NOW, serve
+
+KEY = bytes(range(32))
+
+
+def _sign_in(app: object, token: str) -> str:
+    client = TestClient(app, follow_redirects=False)  # type: ignore[arg-type]  # a FastAPI app
+    response = client.post("/console/sign-in", data={"token": token})
+    assert response.status_code == 303, response.text
+    cookie = client.cookies.get(COOKIE)
+    assert cookie is not None
+    return cookie
+
+
+def _front_page(app: object, cookie: str) -> int:
+    client = TestClient(app, follow_redirects=False)  # type: ignore[arg-type]  # a FastAPI app
+    client.cookies.set(COOKIE, cookie)
+    status: int = client.get("/console").status_code
+    return status
+
+
+def test_the_cookie_is_a_signed_session_not_the_token() -> None:
+    served = serve()
+    token = served.tokens["staff"]
+    client = TestClient(served.app, follow_redirects=False)
+    response = client.post("/console/sign-in", data={"token": token})
+    cookie = client.cookies.get(COOKIE)
+    assert cookie is not None
+    assert token not in cookie
+    assert token not in response.headers["set-cookie"]
+    assert cookie.startswith(f"s1.{hash_token(token)}.")
+    assert "Max-Age=43200" in response.headers["set-cookie"]  # 12 hours: the browser drops it too
+    assert client.get("/console").status_code == 200
+    assert served.client.get("/v1/policy", headers={"Authorization": f"Bearer {cookie}"}).status_code == 401
+    assert _front_page(served.app, token) == 303  # the token itself is no session either
+
+
+def test_an_edited_session_is_refused() -> None:
+    served = serve()
+    cookie = _sign_in(served.app, served.tokens["staff"])
+    assert _front_page(served.app, cookie) == 200
+    _, digest, expires, nonce, signature = cookie.split(".")
+    manager = hash_token(served.tokens["manager"])
+    edited = [
+        f"s1.{manager}.{expires}.{nonce}.{signature}",  # another employee's token
+        f"s1.{digest}.{int(expires) + 3600}.{nonce}.{signature}",  # an hour longer
+        f"s1.{digest}.{expires}.{secrets.token_urlsafe(16)}.{signature}",
+        f"s1.{digest}.{expires}.{nonce}.{secrets.token_hex(32)}",
+        f"s2.{digest}.{expires}.{nonce}.{signature}",
+        cookie[:-1],
+        f"{cookie}.",
+        "",
+    ]
+    for forged in edited:
+        assert _front_page(served.app, forged) == 303, forged
+
+
+@given(position=st.integers(0, 200), replacement=st.characters(codec="ascii", exclude_characters=';, "\\'))
+def test_no_one_character_edit_makes_a_session(position: int, replacement: str) -> None:
+    cookie = session_cookie(KEY, "ab" * 32, NOW + dt.timedelta(hours=1))
+    assert session_holder(KEY, cookie, NOW) == "ab" * 32
+    at = position % len(cookie)
+    edited = cookie[:at] + replacement + cookie[at + 1 :]
+    if edited != cookie:
+        assert session_holder(KEY, edited, NOW) is None
+    assert session_holder(bytes(32), cookie, NOW) is None  # signed with another key
+
+
+def test_a_session_ends_after_its_lifetime() -> None:
+    now = [NOW]
+    served = serve(clock=lambda: now[0], session_lifetime=dt.timedelta(hours=2))
+    client = TestClient(served.app, follow_redirects=False)
+    response = client.post("/console/sign-in", data={"token": served.tokens["staff"]})
+    assert "Max-Age=7200" in response.headers["set-cookie"]
+    now[0] = NOW + dt.timedelta(hours=1, minutes=59)
+    assert client.get("/console").status_code == 200
+    now[0] = NOW + dt.timedelta(hours=2)
+    response = client.get("/console")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/sign-in"
+
+
+def test_workers_with_one_key_share_sessions_until_the_token_leaves_the_token_file() -> None:
+    token, digest = mint_token()
+    other, other_digest = mint_token()
+    everyone = Tokens.from_entries(
+        [
+            {"sha256": digest, "employee": "e-1", "level": "staff"},
+            {"sha256": other_digest, "employee": "e-2", "level": "staff"},
+        ]
+    )
+    without = Tokens.from_entries([{"sha256": other_digest, "employee": "e-2", "level": "staff"}])
+
+    def app(tokens: Tokens, key: bytes) -> object:
+        return create_app(presets.ritz_carlton(), MemoryJournal(), tokens, clock=lambda: NOW, session_key=key)
+
+    first, second = app(everyone, KEY), app(everyone, KEY)
+    cookie = _sign_in(first, token)
+    assert _front_page(second, cookie) == 200  # another worker of the same service
+    assert _front_page(app(everyone, secrets.token_bytes(32)), cookie) == 303  # another service's key
+    assert _front_page(app(without, KEY), cookie) == 303  # the token was taken out of the token file
+    assert _front_page(app(without, KEY), _sign_in(first, other)) == 200
+
+
+@pytest.mark.parametrize(
+    ("options", "location"),
+    [
+        ({"session_key": b"short"}, "session_key"),
+        ({"session_key": "not bytes" * 8}, "session_key"),
+        ({"session_lifetime": dt.timedelta(0)}, "session_lifetime"),
+        ({"session_lifetime": 3600}, "session_lifetime"),
+    ],
+)
+def test_a_bad_session_key_or_lifetime_is_refused(options: dict[str, object], location: str) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        create_app(presets.ritz_carlton(), MemoryJournal(), Tokens({}), **options)  # type: ignore[arg-type]
+    assert caught.value.problems[0].location == location
