@@ -27,6 +27,7 @@ from recovery_rules import (
     Policy,
     PolicyError,
     Remedy,
+    Wording,
 )
 
 from ._helpers import usd
@@ -136,6 +137,10 @@ def ident(alternative: Alternative | None) -> str | None:
     return None if alternative is None else alternative.id
 
 
+def ids_of(alternatives: tuple[Alternative, ...]) -> list[str]:
+    return [alternative.id for alternative in alternatives]
+
+
 def ids(case: Case) -> list[str]:
     return [alternative.id for alternative in case.alternatives_offered]
 
@@ -207,7 +212,7 @@ def test_no_back_up_offer_left_to_make_is_refused_and_nothing_is_written(journal
     fewer = policy_data(min_alternatives=2, catalog=paid + free)
     reread = Case.load(journal, Policy.model_validate(fewer), case.number, clock=clock)
     version = reread.version
-    with pytest.raises(AuthorityError, match="no other alternative fits: write the report instead"):
+    with pytest.raises(AuthorityError, match="no alternative of a kind not offered yet fits"):
         reread.make_final_offer()
     assert reread.version == version == journal.version(case.number)
 
@@ -270,3 +275,94 @@ def test_a_level_left_without_enough_alternatives_it_may_grant_does_not_load() -
     assert "which is what supervisor must be able to offer with nothing left to grant" in message
     assert "alternatives of kinds it may grant (not" in message
     assert Policy.model_validate(policy_data(catalog=catalog)).levels[1].may_grant is None
+
+
+def test_offers_says_beforehand_what_each_offering_step_records(journal: Journal) -> None:
+    case = denied(journal)
+    assert ids_of(case.offers(by="supervisor")) == ["dinner", "credit", "callback"]
+    assert ids_of(case.offers()) == ["suite", "dinner", "credit"]  # by default, the manager who denied it
+    case.explain_denial(by="supervisor")
+    assert ids(case) == ["dinner", "credit"]
+    assert case.offers() == ()  # the customer chooses next: nothing to offer
+    case.decline_alternatives()
+    assert ids_of(case.offers()) == ["callback"]  # the back-up kept
+    use_up_the_cap(journal)
+    assert ids_of(case.offers()) == ["callback"]  # free: it still fits
+    case.make_final_offer()
+    assert ident(case.final_offer) == "callback"
+
+
+def test_the_final_offer_named_beforehand_is_the_replacement_when_the_back_up_no_longer_fits(
+    journal: Journal,
+) -> None:
+    case = denied(journal)
+    case.explain_denial(by="manager")
+    case.decline_alternatives()
+    assert ids_of(case.offers()) == ["credit"]
+    use_up_the_cap(journal)  # by another case: this object's journal is read, not its memory
+    assert ids_of(case.offers()) == ["callback"]
+    words = Wording(POLICY).say_next(case)
+    assert [item.step for item in words] == ["make_final_offer"]
+    assert "We call you" in words[0].text
+    assert "$50 credit" not in words[0].text
+
+
+def test_the_words_before_a_denial_is_explained_name_what_will_be_offered(journal: Journal) -> None:
+    case = denied(journal)
+    words = {item.step: item.text for item in Wording(POLICY).say_next(case)}
+    assert "A suite" in words["explain_denial"]
+    assert "Dinner" in words["explain_denial"]
+    assert "$50 credit" not in words["explain_denial"]  # the deciding staff member's Plan B had it first
+    use_up_the_cap(journal)
+    words = {item.step: item.text for item in Wording(POLICY).say_next(case)}
+    assert "Dinner" not in words["explain_denial"]
+    assert "We call you" in words["explain_denial"]
+    case.explain_denial()
+    assert ids(case) == ["callback", "follow"]
+
+
+def test_an_out_of_date_case_object_explains_with_the_manager_who_denied_it(journal: Journal) -> None:
+    """The default level is the denier's, read from the journal even when this object has not seen the denial."""
+    case = escalated(journal, "800.00", "The room was not ready")
+    other = Case.load(journal, POLICY, case.number, clock=clock)
+    other.manager_denies(by="manager", reason="The stay itself went ahead as booked.")
+    assert case.state is CaseState.ESCALATED  # this object has not seen it
+    event = case.explain_denial(key="explain-1")
+    assert event.actor == "manager"
+    assert ids(case) == ["suite", "dinner"]  # the manager's Plan B, not the supervisor's
+    stale = Case.load(journal, POLICY, case.number, clock=clock)
+    assert stale.explain_denial(key="explain-1").seq == event.seq  # an honest retry is the same request
+
+
+def test_a_grant_offered_by_a_delegate_records_on_whose_authority(journal: Journal) -> None:
+    plain = denied(journal)
+    plain.explain_denial(by="supervisor")
+    assert "acting_for" not in plain.accept_alternative("credit").data
+    case = denied(journal)
+    case.explain_denial(by="supervisor", acting_for="manager")
+    event = case.accept_alternative("suite")  # $600: beyond a supervisor's $500, within the manager's
+    assert (event.actor, event.data["acting_for"]) == ("supervisor", "manager")
+
+
+def test_no_final_offer_from_an_unlimited_level_under_a_narrower_policy_is_an_authority_error(
+    journal: Journal,
+) -> None:
+    unlimited = policy_data(hard_cap=None)
+    unlimited["levels"][2]["limit"] = "unlimited"
+    policy = Policy.model_validate(unlimited)
+    case = denied(journal, policy)
+    case.explain_denial(by="manager")
+    assert ident(case.backup) == "credit"
+    case.decline_alternatives()
+    narrower = policy_data(hard_cap=None, min_alternatives=2)
+    narrower["levels"][2].update(limit="unlimited", may_grant=[kind for kind in policy.vocabulary if kind != "credit"])
+    narrower["catalog"] = [entry for entry in narrower["catalog"] if entry["value"] != "0"] + [
+        {"id": "late", "kind": "upgrade", "description": "Late check-out", "value": "0", "applies_to": ["*"]},
+        {"id": "drink", "kind": "comp", "description": "A drink", "value": "0", "applies_to": ["*"]},
+    ]
+    reread = Case.load(journal, Policy.model_validate(narrower), case.number, clock=clock)
+    assert reread.offers() == ()
+    with pytest.raises(AuthorityError, match="'credit' is a 'credit', which manager may not grant") as refused:
+        reread.make_final_offer()
+    assert f"revision {policy.revision[:12]}" in str(refused.value)
+    assert journal.version(case.number) == reread.version

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 from typing import Any
 
@@ -11,11 +12,12 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recovery_rules import Case, CaseView, ComplaintNumber, MemoryJournal, Money, Policy, presets
+from recovery_rules import Case, CaseView, Complaint, ComplaintNumber, MemoryJournal, Money, Policy, presets
 from recovery_rules.server import Tokens, create_app, mint_token
 from recovery_rules.server._console import COOKIE, csrf_token
 
 from ._server import NOW, Served, serve
+from ._server import complaint as served_complaint
 
 _CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 _TAGS = frozenset(
@@ -666,3 +668,24 @@ def test_a_decision_form_sent_twice_is_one_decision_in_the_log() -> None:
     _step(clerk, number, "decide", key="form-1")  # a double click: the same form's key
     assert len(served.log.getvalue().splitlines()) == 1
     assert _state(served, number) == "beyond_authority"
+
+
+def test_before_a_denial_is_explained_the_page_shows_what_will_be_offered() -> None:
+    served = serve()
+    policy = presets.ritz_carlton()
+    complaint = Complaint.model_validate(served_complaint("3000.00"))
+    case = Case.open(served.journal, policy, complaint, by="staff", clock=lambda: NOW)
+    case.listen()
+    case.apologize()
+    case.ask_preferred_solution()
+    case.decide()
+    case.escalate()
+    case.manager_denies(by="manager", reason="A full refund is more than one late room warrants.")
+    coming = case.offers()
+    assert len(coming) == 3
+    page = _client(served, "manager").get(f"/console/cases/{case.number}").text
+    assert "The alternatives to offer" in page
+    for alternative in coming:
+        assert html.escape(alternative.description) in page
+    case.explain_denial()
+    assert case.alternatives_offered == coming[:2]

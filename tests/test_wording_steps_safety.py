@@ -28,7 +28,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recovery_rules import Case, Complaint, Customer, Event, MemoryJournal, Money, Policy, Remedy, Wording
+from recovery_rules import (
+    Alternative,
+    Case,
+    Complaint,
+    Customer,
+    Event,
+    MemoryJournal,
+    Money,
+    Policy,
+    Remedy,
+    Wording,
+)
 from recovery_rules._journal import JSONValue
 from recovery_rules._wording import _document as document
 from recovery_rules._wording._document import FORMATS, Format
@@ -92,13 +103,17 @@ class Recorded:
     level: str
     policy: Policy
     allowed: tuple[str, ...]
+    upcoming: tuple[Alternative, ...]
 
     def allowed_steps(self) -> tuple[str, ...]:
         return self.allowed
 
+    def offers(self, **_: object) -> tuple[Alternative, ...]:
+        return self.upcoming
+
 
 def _snapshot(case: Case) -> Recorded:
-    return Recorded(case.history, case.complaint, case.level, case.policy, case.allowed_steps())
+    return Recorded(case.history, case.complaint, case.level, case.policy, case.allowed_steps(), case.offers())
 
 
 def _drive(amount: str, steps: Callable[[Case], Iterator[object]]) -> tuple[Recorded, ...]:
@@ -205,9 +220,19 @@ def swapped(snapshots: tuple[Recorded, ...], values: Fields) -> tuple[Recorded, 
     history = tuple(event.model_copy(update={"data": _swap_json(event.data, values)}) for event in last.history)
     complaint = Complaint.model_validate(_swap_json(last.complaint.model_dump(mode="json"), values))
     return tuple(
-        dataclasses.replace(snapshot, history=history[: len(snapshot.history)], complaint=complaint)
+        dataclasses.replace(
+            snapshot,
+            history=history[: len(snapshot.history)],
+            complaint=complaint,
+            upcoming=tuple(_swap_alternative(alternative, values) for alternative in snapshot.upcoming),
+        )
         for snapshot in snapshots
     )
+
+
+def _swap_alternative(alternative: Alternative, values: Fields) -> Alternative:
+    texts = {name: value for name, value in alternative.model_dump(mode="json").items() if isinstance(value, str)}
+    return alternative.model_copy(update={name: _swap_json(value, values) for name, value in texts.items()})
 
 
 def said(wording: Wording, snapshots: tuple[Recorded, ...], format: Format) -> list[str]:

@@ -820,14 +820,7 @@ class Case:
         employee = _employee(self._policy, employee)
         notes = _text(notes, "notes")
         required = self._policy.denials_delivered_by
-        delegate = None
-        if by is not None:
-            level, delegate = self._authority(CaseStep.EXPLAIN_DENIAL, by, acting_for)
-        else:
-            if acting_for is not None:
-                raise InvalidInputError.at("case", "acting_for", "needs by=, the level of the delegate who acts")
-            denier = self._view.denied_by or self._view.counter_offered_by
-            level = denier if denier is not None and self._rank(denier) >= self._rank(required) else required
+        level, delegate = self._explainer(by, acting_for)
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             if self._rank(level) < self._rank(required):
@@ -902,6 +895,80 @@ class Case:
             by_offerer=True,
         )
 
+    def offers(
+        self, *, by: str | None = None, acting_for: str | None = None, now: dt.datetime | None = None
+    ) -> tuple[Alternative, ...]:
+        """What the next step that offers alternatives would offer if it were taken ``now``, recording nothing.
+
+        Before :meth:`explain_denial` (``by`` and ``acting_for`` as it takes them): its Plan B, the two
+        alternatives to offer, then the back-up to keep. Before :meth:`make_final_offer`: the final offer it would
+        make (none if none fits). At any other point: none. Read with the ledger as it stands (the journal's
+        grants to this guest, other cases included), as the step reads it: what the words to say next name
+        (:meth:`Wording.say_next <recovery_rules.Wording.say_next>`). The step chooses again in its own
+        transaction, so a grant to the guest in between can change what it records.
+        """
+        at = self._moment(now)
+        if CaseStep.EXPLAIN_DENIAL not in allowed_steps(self._view) and CaseStep.MAKE_FINAL_OFFER not in allowed_steps(
+            self._view
+        ):
+            self.refresh()  # the journal may be ahead of this object
+        view = self._view
+        allowed = allowed_steps(view)
+        if CaseStep.EXPLAIN_DENIAL in allowed:
+            level, _ = self._explainer(by, acting_for)
+            return self._plan_b_now(view, self._journal, at, level)[0]
+        if CaseStep.MAKE_FINAL_OFFER in allowed:
+            try:
+                offer, _ = self._final_offer_now(view, self._journal, at)
+            except AuthorityError:
+                return ()
+            return (offer,)
+        return ()
+
+    def _explainer(self, by: str | None, acting_for: str | None) -> tuple[str, str | None]:
+        """The level whose authority explains the denial, and the delegate's own when one acts for it."""
+        if by is not None:
+            return self._authority(CaseStep.EXPLAIN_DENIAL, by, acting_for)
+        if acting_for is not None:
+            raise InvalidInputError.at("case", "acting_for", "needs by=, the level of the delegate who acts")
+        if CaseStep.EXPLAIN_DENIAL not in allowed_steps(self._view):
+            self.refresh()  # the denial may be another object's news: the default is the manager who denied it
+        required = self._policy.denials_delivered_by
+        denier = self._view.denied_by or self._view.counter_offered_by
+        return (denier if denier is not None and self._rank(denier) >= self._rank(required) else required), None
+
+    def _final_offer_now(self, view: CaseView, ledger: Ledger, at: dt.datetime) -> tuple[Alternative, str | None]:
+        """The final offer to make now, and the back-up it replaces (``None``: the back-up itself); raises
+        :class:`~recovery_rules.AuthorityError` when nothing fits."""
+        backup = _required(view.backup)
+        authority = _offer_authority(view)
+        offered = frozenset(alternative.kind for alternative in view.alternatives_offered)
+        chosen, left = self._plan_b_now(view, ledger, at, authority, without=offered)
+        barred = backup.kind in compiled_policy(self._policy).by_name[authority].barred
+        if backup.value.amount <= left and not barred:
+            return backup, None
+        if chosen:
+            return chosen[0], backup.id
+        if barred:
+            why = f"the back-up offer {backup.id!r} is a {backup.kind!r}, which {authority} may not grant"
+        else:
+            room = Money(left, self._policy.currency).display()
+            why = f"the back-up offer {backup.id!r} is worth {backup.value.display()} and {authority} may grant "
+            why += f"this guest only {room} more now"
+        explained = next(event for event in reversed(view.history) if event.kind == "denial_explained")
+        revision = "" if explained.policy_revision is None else f" (revision {explained.policy_revision[:12]})"
+        raise _refusal(
+            CaseStep.MAKE_FINAL_OFFER,
+            view,
+            level=_required(view.offered_by),
+            needed=None,
+            detail=(
+                f"{why}, and no alternative of a kind not offered yet fits under the policy read now, which is not "
+                f"the one the case was offered under{revision}: load the case with that policy to make the final "
+                "offer"
+            ),
+        )
+
     def make_final_offer(
         self, *, notes: str = "", key: str | None = None, now: dt.datetime | None = None, employee: str | None = None
     ) -> Event:
@@ -909,44 +976,25 @@ class Case:
 
         The back-up kept when the alternatives were offered, if the offering level can still authorize it (other
         grants to the guest since may have used up what it may grant); else the best-ranked alternative it can
-        authorize now, of a kind not offered yet (the event's ``instead_of`` names the back-up it replaces). If
-        none fits, :class:`~recovery_rules.AuthorityError` and nothing is recorded: write the report instead.
+        authorize now, of a kind not offered yet (the event's ``instead_of`` names the back-up it replaces).
+        :meth:`offers` says beforehand which it will be. Only a case read under a policy with other alternatives
+        than it was offered under can find none that fits: then :class:`~recovery_rules.AuthorityError`, nothing
+        is recorded, and the case is to be loaded with the policy it was offered under.
         """
         employee = _employee(self._policy, employee)
         notes = _text(notes, "notes")
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
-            backup = _required(view.backup)
-            offerer = _required(view.offered_by)
-            authority = _offer_authority(view)
-            offered = frozenset(alternative.kind for alternative in view.alternatives_offered)
-            chosen, left = self._plan_b_now(view, ledger, at, authority, without=offered)
-            compiled = compiled_policy(self._policy)
-            extra: dict[str, JSONValue] = {}
-            if backup.value.amount > left or backup.kind in compiled.by_name[authority].barred:
-                if not chosen:
-                    raise _refusal(
-                        CaseStep.MAKE_FINAL_OFFER,
-                        view,
-                        level=offerer,
-                        needed=None,
-                        detail=(
-                            f"the back-up offer {backup.id!r} is worth {backup.value.display()} and {authority} may "
-                            f"grant this guest only {Money(left, self._policy.currency).display()} more now, and no "
-                            "other alternative fits: write the report instead"
-                        ),
-                    )
-                extra["instead_of"] = backup.id
-                backup = chosen[0]
+            offer, instead_of = self._final_offer_now(view, ledger, at)
             draft = _draft(
                 CaseStep.MAKE_FINAL_OFFER,
                 CaseState.FINAL_OFFER_MADE,
-                offerer,
+                _required(view.offered_by),
                 at,
-                alternative=_json(backup),
+                alternative=_json(offer),
                 notes=notes,
             )
-            return _with_data(draft, extra)
+            return draft if instead_of is None else _with_data(draft, {"instead_of": instead_of})
 
         return self._record(CaseStep.MAKE_FINAL_OFFER, {"notes": notes}, build, key, now, employee=employee)
 
@@ -1403,7 +1451,15 @@ class Case:
                     f"{Money(left, policy.currency).display()} more now{under}"
                 ),
             )
-        draft = _draft(step, CaseState.RESOLVED, offerer, at, grant=alternative.value, alternative=_json(alternative))
+        draft = _draft(
+            step,
+            CaseState.RESOLVED,
+            offerer,
+            at,
+            grant=alternative.value,
+            alternative=_json(alternative),
+            acting_for=None if authority == offerer else authority,  # offered by a delegate: on whose authority
+        )
         return _with_data(draft, answers)
 
 

@@ -215,6 +215,10 @@ class CaseRecord(Protocol):
 
     def allowed_steps(self) -> tuple[str, ...]: ...
 
+    def offers(
+        self, *, by: str | None = None, acting_for: str | None = None, now: dt.datetime | None = None
+    ) -> tuple[Alternative, ...]: ...
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class _CaseSoFar:
@@ -235,6 +239,8 @@ class _CaseSoFar:
     report_to: str | None = None
     offer: Remedy | None = None
     offer_by: str | None = None
+    upcoming: tuple[Alternative, ...] | None = None
+    """What the next step offering alternatives would offer now (``Case.offers``); ``None`` in the history."""
 
     def then(self, event: Event) -> _CaseSoFar:
         """The story once ``event`` happened."""
@@ -337,7 +343,14 @@ def _lead(step: str, story: _CaseSoFar, event: Event | None, now: dt.datetime) -
         case "explain_denial":
             return (_denial(story, event),)
         case "make_final_offer":
-            offer = _alternative(event) if event is not None else _required(story.backup)
+            if event is not None:
+                offer = _alternative(event)
+            elif story.upcoming is None:
+                offer = _required(story.backup)
+            elif story.upcoming:
+                offer = story.upcoming[0]
+            else:  # nothing fits now: the step would be refused, so there is nothing to say
+                return ()
             return (Line("step_final_offer", {"offer": Offers((offer,)), **number}),)
         case "write_report":
             to = str(_report(event)["to"]) if event is not None else story.policy.denials_delivered_by
@@ -379,7 +392,8 @@ def _denial(story: _CaseSoFar, event: Event | None) -> Line:
         offered = tuple(Alternative.model_validate(item) for item in raw) if isinstance(raw, list) else ()
         speaker = event.actor
     else:
-        offered = decision.alternatives[:OFFERED_WITH_A_DENIAL]
+        upcoming = story.upcoming
+        offered = (decision.alternatives if upcoming is None else upcoming)[:OFFERED_WITH_A_DENIAL]
         speaker = _denial_speaker(story)
     reason: Fact
     if story.denied_by is None and story.offer is not None:  # a declined counter-offer: the most there was
@@ -461,13 +475,16 @@ def next_plans(case: CaseRecord, customer_name: str | None, now: dt.datetime | N
     for event in history:
         story = story.then(event)
     last = history[-1]
+    allowed = case.allowed_steps()
+    if "explain_denial" in allowed or "make_final_offer" in allowed:  # named as the step would choose them now
+        story = dataclasses.replace(story, upcoming=case.offers(now=now))
     plans = []
     step = STEP_OF_KIND.get(last.kind, last.kind)
     reply = _reply(step, story, last)
     if reply:
         plans.append(Plan(step, last.actor, last.version, reply))
-    for allowed in case.allowed_steps():
-        lead = _lead(str(allowed), story, None, now or last.at)
+    for next_step in allowed:
+        lead = _lead(str(next_step), story, None, now or last.at)
         if lead:
-            plans.append(Plan(str(allowed), _speaker(str(allowed), story), None, lead))
+            plans.append(Plan(str(next_step), _speaker(str(next_step), story), None, lead))
     return plans

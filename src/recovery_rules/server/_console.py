@@ -602,8 +602,12 @@ def _case(
         plan_b, plan_b_title = view.alternatives_offered, "The two alternatives offered"
     elif view.final_offer is not None:
         plan_b, plan_b_title = (view.final_offer,), "The final offer"
+    elif "make_final_offer" in case.allowed_steps():
+        plan_b, plan_b_title = case.offers(now=now), "The final offer to make"
     elif view.alternatives_offered:
         plan_b, plan_b_title = view.alternatives_offered, "The alternatives offered"
+    elif "explain_denial" in case.allowed_steps():  # chosen now, for the manager who explains, as the step will
+        plan_b, plan_b_title = case.offers(now=now), "The alternatives to offer"
     elif view.decision is not None:
         plan_b, plan_b_title = view.decision.alternatives, "Plan B"
     else:
