@@ -385,3 +385,22 @@ def test_an_escalation_long_after_its_decision_promises_a_callback_still_to_come
     assert served.get("/v1/callbacks/overdue").json()["cases"] == []
     now["at"] = dt.datetime(2026, 11, 23, 21, 1, tzinfo=dt.UTC)
     assert [case["complaint_number"] for case in served.get("/v1/callbacks/overdue").json()["cases"]] == [number]
+
+
+def test_a_case_says_what_the_next_offering_step_would_offer() -> None:
+    """``offers``: before explain_denial the manager's Plan B now (two and the back-up), then nothing to offer."""
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
+    walk(served, number, SEED_STEPS)
+    reason = {"reason": "a refund that size is beyond what one night's delay calls for"}
+    walk(served, number, [("manager_denies", "manager")], manager_denies=reason)
+    body = served.get(f"/v1/cases/{number}", "manager").json()["case"]
+    assert body["allowed_steps"] == ["explain_denial"]
+    offers = [item["id"] for item in body["offers"]]
+    assert len(offers) == 3
+    explained = served.post(f"/v1/cases/{number}/explain_denial", "manager").json()["case"]
+    assert [item["id"] for item in explained["alternatives_offered"]] == offers[:2]
+    assert explained["backup"]["id"] == offers[2]
+    assert explained["offers"] == []
+    declined = served.post(f"/v1/cases/{number}/decline_alternatives", "manager").json()["case"]
+    assert [item["id"] for item in declined["offers"]] == [offers[2]]

@@ -21,14 +21,15 @@ from fastapi import APIRouter, Body, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from recovery_rules import (
+    Alternative,
     Case,
     CaseView,
     ComplaintNumber,
     Event,
     InvalidInputError,
-    Journal,
     Policy,
     Resolution,
+    UnknownLevelError,
     metrics,
 )
 
@@ -140,7 +141,7 @@ def open_case(
     view = CaseView.replay(service.journal.events(case.number)[:1])  # the case as opened, on a retry too
     response.headers["Location"] = f"/v1/cases/{case.number}"
     return CaseResponse(
-        policy_revision=policy.revision, complaint_number=str(case.number), case=_body(view, policy, service.journal)
+        policy_revision=policy.revision, complaint_number=str(case.number), case=_body(view, policy, service)
     )
 
 
@@ -155,7 +156,7 @@ def read_case(number: str, employee: CurrentEmployee, service: CurrentService) -
     case = _load(service, policy, number)
     view = CaseView.replay(case.history)
     return CaseResponse(
-        policy_revision=policy.revision, complaint_number=str(case.number), case=_body(view, policy, service.journal)
+        policy_revision=policy.revision, complaint_number=str(case.number), case=_body(view, policy, service)
     )
 
 
@@ -240,7 +241,7 @@ def _step_route(step: str, model: type[Any]) -> None:
             complaint_number=str(case.number),
             step=step,
             event=EventBody.of(event),
-            case=_body(view, policy, service.journal),
+            case=_body(view, policy, service),
         )
 
     take_step.__name__ = f"step_{step}"
@@ -457,10 +458,18 @@ def _check_actor(case: Case, step: str, employee: Employee, policy: Policy) -> N
         )
 
 
-def _body(view: CaseView, policy: Policy, journal: Journal) -> CaseBody:
-    """The case as ``view`` shows it, with the steps allowed after it (as a ``Case`` in that state allows)."""
-    allowed = Case(journal, policy, view, _no_clock).allowed_steps()
-    return CaseBody.of(view, allowed)
+def _body(view: CaseView, policy: Policy, service: Service) -> CaseBody:
+    """The case as ``view`` shows it, with the steps allowed after it (as a ``Case`` in that state allows) and
+    what the next step offering alternatives would offer now (``Case.offers``)."""
+    case = Case(service.journal, policy, view, _no_clock)
+    allowed = case.allowed_steps()
+    offers: tuple[Alternative, ...] = ()
+    if "explain_denial" in allowed or "make_final_offer" in allowed:
+        try:
+            offers = case.offers(now=service.now())
+        except UnknownLevelError:  # a level a reload removed: its step says so; reading the case still works
+            offers = ()
+    return CaseBody.of(view, allowed, offers)
 
 
 def _no_clock() -> dt.datetime:

@@ -211,6 +211,14 @@ class CaseBody(BaseModel):
     denial_reason: str | None = None
     offered_by: str | None = None
     alternatives_offered: list[Alternative] = Field(default_factory=list)
+    offers: list[Alternative] = Field(
+        default_factory=list,
+        description=(
+            "What the next step offering alternatives would offer now, with the ledger as it stands: before "
+            "explain_denial, the two alternatives and the back-up; before make_final_offer, the final offer. "
+            "Empty at any other point. The step chooses again when it is taken."
+        ),
+    )
     backup: Alternative | None = None
     final_offer: Alternative | None = None
     accepted: Alternative | None = None
@@ -223,7 +231,7 @@ class CaseBody(BaseModel):
     events: list[EventBody]
 
     @classmethod
-    def of(cls, view: CaseView, allowed: tuple[str, ...]) -> CaseBody:
+    def of(cls, view: CaseView, allowed: tuple[str, ...], offers: tuple[Alternative, ...] = ()) -> CaseBody:
         return cls(
             complaint_number=str(view.complaint.number),
             state=view.state.value,
@@ -244,6 +252,7 @@ class CaseBody(BaseModel):
             denial_reason=view.denial_reason,
             offered_by=view.offered_by,
             alternatives_offered=list(view.alternatives_offered),
+            offers=list(offers),
             backup=view.backup,
             final_offer=view.final_offer,
             accepted=view.accepted,
