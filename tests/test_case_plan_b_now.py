@@ -27,6 +27,7 @@ from recovery_rules import (
     Policy,
     PolicyError,
     Remedy,
+    UnknownLevelError,
     Wording,
 )
 
@@ -366,3 +367,41 @@ def test_no_final_offer_from_an_unlimited_level_under_a_narrower_policy_is_an_au
         reread.make_final_offer()
     assert f"revision {policy.revision[:12]}" in str(refused.value)
     assert journal.version(case.number) == reread.version
+
+
+def test_offers_refuses_a_level_the_step_refuses_and_names_only_what_the_step_records(journal: Journal) -> None:
+    case = denied(journal)
+    with pytest.raises(AuthorityError, match="denials are delivered by supervisor or above, never by staff"):
+        case.offers(by="staff")
+    with pytest.raises(AuthorityError):
+        Wording(POLICY).say_next(case, by="staff")
+    extra = [
+        {"id": f"free-{kind}", "kind": kind, "description": kind, "value": "0", "applies_to": ["*"]}
+        for kind in ("concierge", "late_checkout")
+    ]
+    more = Policy.model_validate(policy_data(min_alternatives=5, catalog=policy_data()["catalog"] + extra))
+    many = denied(journal, more)
+    coming = many.offers(by="manager")
+    assert ids_of(coming) == ["suite", "dinner", "credit"]  # two to offer, one kept back: never the rest
+    many.explain_denial(by="manager")
+    assert (many.alternatives_offered, many.backup) == (coming[:2], coming[2])
+
+
+def test_offers_reads_the_case_again_first(journal: Journal) -> None:
+    case = denied(journal)
+    other = Case.load(journal, POLICY, case.number, clock=clock)
+    other.explain_denial(by="manager")
+    assert case.offers() == ()  # the customer chooses next: this object learns it, as the step would
+    assert case.state is CaseState.ALTERNATIVES_OFFERED
+
+
+def test_the_words_name_the_plan_b_of_the_level_said_to_explain(journal: Journal) -> None:
+    case = denied(journal)
+    by_manager = {item.step: item.text for item in Wording(POLICY).say_next(case)}["explain_denial"]
+    by_supervisor = {item.step: item.text for item in Wording(POLICY).say_next(case, by="supervisor")}
+    assert "A suite" in by_manager
+    assert "A suite" not in by_supervisor["explain_denial"]
+    assert "$50 credit" in by_supervisor["explain_denial"]
+    with pytest.raises(UnknownLevelError) as unknown:
+        Wording(POLICY).say_next(case, by="nobody")
+    assert unknown.value.problems[0].location == "by"

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from recovery_rules import InvalidInputError, MemoryJournal, presets
 from recovery_rules.server import Tokens, create_app, hash_token, mint_token
+from recovery_rules.server._app import _handed_key
 from recovery_rules.server._console import COOKIE, session_cookie, session_holder
 
 from ._server import NOW, serve
@@ -136,3 +137,23 @@ def test_a_bad_session_key_or_lifetime_is_refused(options: dict[str, object], lo
     with pytest.raises(InvalidInputError) as caught:
         create_app(presets.ritz_carlton(), MemoryJournal(), Tokens({}), **options)  # type: ignore[arg-type]
     assert caught.value.problems[0].location == location
+
+
+@pytest.mark.parametrize("lifetime", [dt.timedelta(seconds=30), dt.timedelta(days=31), dt.timedelta(days=3_000_000)])
+def test_a_lifetime_out_of_range_is_refused_before_anyone_signs_in(lifetime: dt.timedelta) -> None:
+    with pytest.raises(InvalidInputError, match="from 1 minute to 30 days"):
+        create_app(presets.ritz_carlton(), MemoryJournal(), Tokens({}), session_lifetime=lifetime)
+
+
+def test_a_handed_over_key_that_does_not_read_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each worker making its own key instead would sign people out on every other request."""
+    monkeypatch.setenv("RECOVERY_RULES_SESSION_KEY", "not a key")
+    with pytest.raises(InvalidInputError, match="RECOVERY_RULES_SESSION_KEY"):
+        _handed_key()
+    monkeypatch.setenv("RECOVERY_RULES_SESSION_KEY", "ab" * 16)
+    with pytest.raises(InvalidInputError, match="64 digits or more"):
+        _handed_key()
+    monkeypatch.setenv("RECOVERY_RULES_SESSION_KEY", KEY.hex())
+    assert _handed_key() == KEY
+    monkeypatch.delenv("RECOVERY_RULES_SESSION_KEY")
+    assert _handed_key() is None

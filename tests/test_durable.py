@@ -516,5 +516,7 @@ def test_the_differential_test_catches_a_rule_one_cent_off(monkeypatch: pytest.M
     search = settings(DIFFERENTIAL, database=None, max_examples=300, phases=[Phase.generate])(
         given(policy_and_decisions(max_levels=100, max_catalog=40))(decide_both_ways)
     )
-    with pytest.raises(AssertionError, match="core:"):
+    # Found either as a decision unlike the core's, or (a total exactly at a cap) as the core refusing to
+    # conclude OVER_CAP for a total within every cap: both are the broken threshold.
+    with pytest.raises(AssertionError, match="core:|OVER_CAP for a total within every cap"):
         search()

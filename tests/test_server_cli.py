@@ -319,7 +319,7 @@ def test_the_session_settings_travel_to_each_worker(tmp_path: Path, monkeypatch:
     service = app_from_environment().state.service
     assert service.session_key == handed
     service.journal.close()
-    for hours in ("0", "721", "twelve", "-1"):
+    for hours in ("0", "721", "twelve", "-1", "\u00b2"):
         with pytest.raises(InvalidInputError, match="RECOVERY_RULES_SESSION_HOURS"):
             Settings.from_environment({**settings.to_environment(), "RECOVERY_RULES_SESSION_HOURS": hours})
 

@@ -900,23 +900,31 @@ class Case:
     ) -> tuple[Alternative, ...]:
         """What the next step that offers alternatives would offer if it were taken ``now``, recording nothing.
 
-        Before :meth:`explain_denial` (``by`` and ``acting_for`` as it takes them): its Plan B, the two
+        Before :meth:`explain_denial` (``by`` and ``acting_for`` as it takes them, and refused as it refuses
+        them: :class:`~recovery_rules.AuthorityError` for a level below ``denials_delivered_by``): the two
         alternatives to offer, then the back-up to keep. Before :meth:`make_final_offer`: the final offer it would
-        make (none if none fits). At any other point: none. Read with the ledger as it stands (the journal's
+        make (none if none fits). At any other point: none. The case is read again first, so the step described
+        is the one it is at. Read with the ledger as it stands (the journal's
         grants to this guest, other cases included), as the step reads it: what the words to say next name
         (:meth:`Wording.say_next <recovery_rules.Wording.say_next>`). The step chooses again in its own
         transaction, so a grant to the guest in between can change what it records.
         """
         at = self._moment(now)
-        if CaseStep.EXPLAIN_DENIAL not in allowed_steps(self._view) and CaseStep.MAKE_FINAL_OFFER not in allowed_steps(
-            self._view
-        ):
-            self.refresh()  # the journal may be ahead of this object
+        self.refresh()  # the journal may be ahead of this object: describe the step the case is at
         view = self._view
         allowed = allowed_steps(view)
         if CaseStep.EXPLAIN_DENIAL in allowed:
-            level, _ = self._explainer(by, acting_for)
-            return self._plan_b_now(view, self._journal, at, level)[0]
+            level, delegate = self._explainer(by, acting_for)
+            required = self._policy.denials_delivered_by
+            if self._rank(level) < self._rank(required):  # as the step refuses it
+                raise _refusal(
+                    CaseStep.EXPLAIN_DENIAL,
+                    view,
+                    level=delegate or level,
+                    needed=required,
+                    detail=f"denials are delivered by {required} or above, never by {level}",
+                )
+            return self._plan_b_now(view, self._journal, at, level)[0][: OFFERED_WITH_A_DENIAL + 1]
         if CaseStep.MAKE_FINAL_OFFER in allowed:
             try:
                 offer, _ = self._final_offer_now(view, self._journal, at)

@@ -31,7 +31,7 @@ from recovery_rules._values._models import Remedy
 from recovery_rules._values._money import Money
 from recovery_rules._values._time import is_aware
 from recovery_rules._values._time import local as wall_clock
-from recovery_rules.exceptions import InvalidInputError, Problem, UnknownLocaleError
+from recovery_rules.exceptions import InvalidInputError, Problem, UnknownLevelError, UnknownLocaleError
 
 from ._document import FORMATS, Block, Format, Item, ItemList, Link, Paragraph, Segments, write
 from ._locale import BUILT_IN, MESSAGES, TAG, MergedWording, merged_wording
@@ -221,6 +221,7 @@ class Wording:
         format: Format = "text",
         customer_name: str | None = None,
         now: dt.datetime | None = None,
+        by: str | None = None,
     ) -> tuple[StepWords, ...]:
         """What the employee says now in ``case``: the rest of the last step, then the next step's words.
 
@@ -238,13 +239,24 @@ class Wording:
         ``customer_name`` is the name the apology uses (the complaint's
         customer name by default; ``""`` for none); ``now`` is when the words
         are said (the time of the last recorded step by default), for the
-        callback time.
+        callback time. ``by`` is the level of the manager who will explain a denial, as
+        :meth:`Case.explain_denial <recovery_rules.Case.explain_denial>` takes it (by default the one it
+        chooses): the alternatives named are the ones that step would offer now (:meth:`Case.offers
+        <recovery_rules.Case.offers>`), and a level below ``denials_delivered_by`` is refused as the step
+        refuses it (:class:`~recovery_rules.AuthorityError`).
         """
         format = _check_format(format)
         record = self._check_case(case)
         if now is not None and (not isinstance(now, dt.datetime) or not is_aware(now)):
             raise InvalidInputError.at("wording", "now", "must be a timezone-aware datetime")
-        plans = next_plans(record, _check_name(customer_name), now)
+        if by is not None:
+            if not isinstance(by, str):
+                raise InvalidInputError.at("wording", "by", "must be the name of a level of the policy")
+            try:
+                by = record.policy.level(by).name
+            except UnknownLevelError as error:
+                raise UnknownLevelError(error.name, error.known, location="by") from None
+        plans = next_plans(record, _check_name(customer_name), now, by)
         return tuple(self._words(plan, format) for plan in plans)
 
     def say_history(

@@ -41,6 +41,7 @@ from recovery_rules._policy._parts import Alternative
 from recovery_rules._values._base import RecoveryModel
 from recovery_rules._values._models import Complaint, Remedy
 from recovery_rules._values._money import Money
+from recovery_rules.exceptions import UnknownLevelError
 
 if TYPE_CHECKING:
     from recovery_rules._policy._policy import Policy
@@ -241,6 +242,8 @@ class _CaseSoFar:
     offer_by: str | None = None
     upcoming: tuple[Alternative, ...] | None = None
     """What the next step offering alternatives would offer now (``Case.offers``); ``None`` in the history."""
+    explainer: str | None = None
+    """The level that will explain the denial, when the host says (``say_next(by=...)``)."""
 
     def then(self, event: Event) -> _CaseSoFar:
         """The story once ``event`` happened."""
@@ -413,12 +416,16 @@ def _denial(story: _CaseSoFar, event: Event | None) -> Line:
 
 
 def _denial_speaker(story: _CaseSoFar) -> str:
-    """Who explains a denial when the host does not say: the manager who denied it, at least the policy's
+    """Who explains a denial: the level the host named, or else the manager who denied it, at least the policy's
     ``denials_delivered_by`` (as ``Case.explain_denial`` chooses)."""
+    if story.explainer is not None:
+        return story.explainer
     ranks = [level.name for level in story.policy.levels]
     required = story.policy.denials_delivered_by
     denier = story.denied_by or story.offer_by
-    return denier if denier is not None and ranks.index(denier) >= ranks.index(required) else required
+    if denier is None or denier not in ranks:  # a level a reload removed: the policy's own deliverer
+        return required
+    return denier if ranks.index(denier) >= ranks.index(required) else required
 
 
 def _reply(step: str, story: _CaseSoFar, event: Event) -> tuple[Line, ...]:
@@ -468,7 +475,18 @@ def history_plans(case: CaseRecord, customer_name: str | None) -> list[Plan]:
     return plans
 
 
-def next_plans(case: CaseRecord, customer_name: str | None, now: dt.datetime | None) -> list[Plan]:
+def _upcoming(case: CaseRecord, by: str | None, now: dt.datetime | None) -> tuple[Alternative, ...] | None:
+    """What the next offering step would offer (``None``: the case's levels are not the policy's any more, so
+    the words fall back on what was recorded)."""
+    try:
+        return case.offers(by=by, now=now)
+    except UnknownLevelError:
+        return None
+
+
+def next_plans(
+    case: CaseRecord, customer_name: str | None, now: dt.datetime | None, by: str | None = None
+) -> list[Plan]:
     """What is said now: the reply of the last recorded step, then the lead of each step allowed next."""
     history: Sequence[Event] = case.history
     story = _story(case, customer_name)
@@ -476,8 +494,10 @@ def next_plans(case: CaseRecord, customer_name: str | None, now: dt.datetime | N
         story = story.then(event)
     last = history[-1]
     allowed = case.allowed_steps()
+    if "explain_denial" not in allowed:
+        by = None  # only who explains a denial is the host's to say
     if "explain_denial" in allowed or "make_final_offer" in allowed:  # named as the step would choose them now
-        story = dataclasses.replace(story, upcoming=case.offers(now=now))
+        story = dataclasses.replace(story, upcoming=_upcoming(case, by, now), explainer=by)
     plans = []
     step = STEP_OF_KIND.get(last.kind, last.kind)
     reply = _reply(step, story, last)

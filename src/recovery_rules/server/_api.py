@@ -141,7 +141,9 @@ def open_case(
     view = CaseView.replay(service.journal.events(case.number)[:1])  # the case as opened, on a retry too
     response.headers["Location"] = f"/v1/cases/{case.number}"
     return CaseResponse(
-        policy_revision=policy.revision, complaint_number=str(case.number), case=_body(view, policy, service)
+        policy_revision=policy.revision,
+        complaint_number=str(case.number),
+        case=_body(view, policy, service, employee.level),
     )
 
 
@@ -156,7 +158,9 @@ def read_case(number: str, employee: CurrentEmployee, service: CurrentService) -
     case = _load(service, policy, number)
     view = CaseView.replay(case.history)
     return CaseResponse(
-        policy_revision=policy.revision, complaint_number=str(case.number), case=_body(view, policy, service)
+        policy_revision=policy.revision,
+        complaint_number=str(case.number),
+        case=_body(view, policy, service, employee.level),
     )
 
 
@@ -241,7 +245,7 @@ def _step_route(step: str, model: type[Any]) -> None:
             complaint_number=str(case.number),
             step=step,
             event=EventBody.of(event),
-            case=_body(view, policy, service),
+            case=_body(view, policy, service, employee.level),
         )
 
     take_step.__name__ = f"step_{step}"
@@ -458,15 +462,20 @@ def _check_actor(case: Case, step: str, employee: Employee, policy: Policy) -> N
         )
 
 
-def _body(view: CaseView, policy: Policy, service: Service) -> CaseBody:
+def _body(view: CaseView, policy: Policy, service: Service, level: str | None = None) -> CaseBody:
     """The case as ``view`` shows it, with the steps allowed after it (as a ``Case`` in that state allows) and
-    what the next step offering alternatives would offer now (``Case.offers``)."""
+    what the next step offering alternatives would offer now (``Case.offers``): a denial explained by ``level``,
+    the caller's (the step takes the token's level), if it may explain one, else by the manager the case
+    would choose."""
     case = Case(service.journal, policy, view, _no_clock)
     allowed = case.allowed_steps()
     offers: tuple[Alternative, ...] = ()
     if "explain_denial" in allowed or "make_final_offer" in allowed:
+        names = [known.name for known in policy.levels]
+        required = names.index(policy.denials_delivered_by)
+        by = level if "explain_denial" in allowed and level in names and names.index(level) >= required else None
         try:
-            offers = case.offers(now=service.now())
+            offers = case.offers(by=by, now=service.now())
         except UnknownLevelError:  # a level a reload removed: its step says so; reading the case still works
             offers = ()
     return CaseBody.of(view, allowed, offers)

@@ -41,7 +41,15 @@ from ._auth import Tokens
 from ._observe import DecisionLog
 from ._problems import ApiProblem, FieldProblem, field_problem, problem_response
 from ._service import LOG, MIN_SESSION_KEY, SESSION_LIFETIME, Clock, Service
-from ._settings import SESSION_KEY, Settings, load_ledger_key, load_policy, load_session_key, open_journal
+from ._settings import (
+    MAX_SESSION_HOURS,
+    SESSION_KEY,
+    Settings,
+    load_ledger_key,
+    load_policy,
+    load_session_key,
+    open_journal,
+)
 
 __all__ = ["app_from_environment", "create_app", "openapi_document"]
 
@@ -76,10 +84,10 @@ def create_app(
     headers; no cookies).
 
     ``session_key`` (at least 32 bytes) signs the console's sessions, and ``session_lifetime`` is how long one
-    lasts (12 hours by default). Every worker serving one console needs the same key (``recovery-rules serve``
-    makes one per run, or reads ``--session-key-file``); without one, this app makes its own, so its sessions
-    end when it stops. Raises :class:`~recovery_rules.InvalidInputError` for a shorter key or a lifetime that
-    is not positive.
+    lasts (12 hours by default, at most 30 days). Every worker serving one console needs the same key
+    (``recovery-rules serve`` makes one per run, or reads ``--session-key-file``); without one, this app makes
+    its own, so its sessions end when it stops and no other process accepts them. Raises
+    :class:`~recovery_rules.InvalidInputError` for a shorter key or a lifetime out of range.
     """
     if session_key is not None and (not isinstance(session_key, bytes) or len(session_key) < MIN_SESSION_KEY):
         raise InvalidInputError.at(
@@ -87,8 +95,14 @@ def create_app(
             "session_key",
             f"must be at least {MIN_SESSION_KEY} random bytes (secrets.token_bytes({MIN_SESSION_KEY}))",
         )
-    if not isinstance(session_lifetime, dt.timedelta) or session_lifetime <= dt.timedelta(0):
-        raise InvalidInputError.at("service settings", "session_lifetime", "must be a positive timedelta")
+    if not isinstance(session_lifetime, dt.timedelta) or not (
+        dt.timedelta(minutes=1) <= session_lifetime <= dt.timedelta(hours=MAX_SESSION_HOURS)
+    ):
+        raise InvalidInputError.at(
+            "service settings",
+            "session_lifetime",
+            f"must be a timedelta from 1 minute to {MAX_SESSION_HOURS // 24} days (12 hours by default)",
+        )
     from ._api import router  # noqa: PLC0415 - the routes import this module's siblings only when an app is made
     from ._console import router as console_router  # noqa: PLC0415 - as the API's routes
 
@@ -220,13 +234,23 @@ def app_from_environment() -> FastAPI:
 
 def _handed_key() -> bytes | None:
     """The session key ``recovery-rules serve`` made for this run, if it handed one over (else this app makes
-    its own)."""
+    its own). One that does not read is refused: each worker would make its own, and sessions would work on
+    some workers only."""
     text = os.environ.get(SESSION_KEY, "")
+    if not text:
+        return None
     try:
         key = bytes.fromhex(text)
     except ValueError:
         key = b""
-    return key if len(key) >= MIN_SESSION_KEY else None
+    if len(key) < MIN_SESSION_KEY:
+        raise InvalidInputError.at(
+            "service settings",
+            SESSION_KEY,
+            f"must be a session key as hexadecimal text, {MIN_SESSION_KEY * 2} digits or more (recovery-rules "
+            "serve sets it; unset it, or give a session_key_file)",
+        )
+    return key
 
 
 async def _watch(service: Service) -> None:

@@ -56,6 +56,7 @@ from recovery_rules import (
     Remedy,
     Resolution,
     StaleCaseError,
+    UnknownLevelError,
     Wording,
     WorkflowError,
     forbidden_phrases,
@@ -541,6 +542,25 @@ def case_page(request: Request, number: str, done: str = "") -> Response:
     return _case(request, session, service, policy, case, done=done)
 
 
+def _explainer(session: Session, policy: Policy, case: Case) -> str | None:
+    """The level that explains the denial when this employee presses the button (the step takes their level), if
+    they may; else ``None``: the manager the case would choose."""
+    if "explain_denial" not in case.allowed_steps():
+        return None
+    required = policy.denials_delivered_by
+    levels = [level.name for level in policy.levels]
+    return session.employee.level if required in levels and session.rank >= levels.index(required) else None
+
+
+def _offers(case: Case, now: dt.datetime, by: str | None) -> tuple[Alternative, ...]:
+    """``case.offers``, or none when the case's levels are not the policy's any more (a reload removed one: the
+    step says so when pressed)."""
+    try:
+        return case.offers(by=by, now=now)
+    except UnknownLevelError:
+        return ()
+
+
 def _needed_level(step: str, view: CaseView, policy: Policy) -> str:
     """The lowest level that may take ``step`` now (as the server will check it)."""
     if step in {"manager_approves", "manager_denies"}:
@@ -596,18 +616,19 @@ def _case(
     view = CaseView.replay(case.history)
     wording = Wording(policy)
     now = service.now()
-    words = [item for item in wording.say_next(case, now=now) if item.text.strip()]
+    explainer = _explainer(session, policy, case)
+    words = [item for item in wording.say_next(case, now=now, by=explainer) if item.text.strip()]
     said = [] if words else [item for item in wording.say_history(case)[-1:] if item.text.strip()]
     if view.alternatives_offered and view.state.value == "alternatives_offered":
         plan_b, plan_b_title = view.alternatives_offered, "The two alternatives offered"
     elif view.final_offer is not None:
         plan_b, plan_b_title = (view.final_offer,), "The final offer"
     elif "make_final_offer" in case.allowed_steps():
-        plan_b, plan_b_title = case.offers(now=now), "The final offer to make"
+        plan_b, plan_b_title = _offers(case, now, None), "The final offer to make"
     elif view.alternatives_offered:
         plan_b, plan_b_title = view.alternatives_offered, "The alternatives offered"
-    elif "explain_denial" in case.allowed_steps():  # chosen now, for the manager who explains, as the step will
-        plan_b, plan_b_title = case.offers(now=now), "The alternatives to offer"
+    elif "explain_denial" in case.allowed_steps():  # chosen now, for whoever will explain it, as the step will
+        plan_b, plan_b_title = _offers(case, now, explainer), "The alternatives to offer"
     elif view.decision is not None:
         plan_b, plan_b_title = view.decision.alternatives, "Plan B"
     else:

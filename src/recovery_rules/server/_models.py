@@ -215,8 +215,9 @@ class CaseBody(BaseModel):
         default_factory=list,
         description=(
             "What the next step offering alternatives would offer now, with the ledger as it stands: before "
-            "explain_denial, the two alternatives and the back-up; before make_final_offer, the final offer. "
-            "Empty at any other point. The step chooses again when it is taken."
+            "explain_denial, the two alternatives and the back-up (explained by the caller's level if it may "
+            "explain a denial, else by the manager the case would choose); before make_final_offer, the final "
+            "offer. Empty at any other point. The step chooses again when it is taken."
         ),
     )
     backup: Alternative | None = None

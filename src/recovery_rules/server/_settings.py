@@ -108,12 +108,12 @@ class Settings:
         }
 
 
-MAX_SESSION_HOURS = 24 * 30
+MAX_SESSION_HOURS: Final = 24 * 30
 """The longest a console session may be set to last: 30 days."""
 
 
 def _hours(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= MAX_SESSION_HOURS:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_SESSION_HOURS:
         raise InvalidInputError.at(
             "service settings",
             ENVIRONMENT["session_hours"],

@@ -1,0 +1,132 @@
+"""What the service shows before an offering step is what that step, taken by the viewer, would offer.
+
+The API's case body (``offers``), the console's case page and the words to say name the Plan B of the level
+that will explain the denial: the caller's own when it may explain one (the step takes the token's level),
+else the manager the case would choose.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from recovery_rules import Case, Complaint, Customer, Journal, MemoryJournal, Policy, Remedy
+
+from ._helpers import usd
+from ._server import NOW, serve
+
+REASON = "The stay itself went ahead as booked."
+
+
+def policy_data(**changes: Any) -> dict[str, Any]:
+    """The served levels' names; a $1,000 cap per guest in any 30 days; paid options written for the category."""
+    data: dict[str, Any] = {
+        "name": "Offers hotel",
+        "currency": "USD",
+        "window": "30d",
+        "hard_cap": "1000.00",
+        "denials_delivered_by": "manager",
+        "categories": ["room_not_ready"],
+        "levels": [
+            {"name": "staff", "limit": "100.00"},
+            {"name": "manager", "limit": "500.00", "callback_within": "1h"},
+            {"name": "general_manager", "limit": "1000.00", "callback_within": "4h"},
+        ],
+        "catalog": [
+            {
+                "id": "suite",
+                "kind": "upgrade",
+                "description": "A suite",
+                "value": "600",
+                "applies_to": ["room_not_ready"],
+            },
+            {"id": "dinner", "kind": "comp", "description": "Dinner", "value": "200", "applies_to": ["room_not_ready"]},
+            {
+                "id": "credit",
+                "kind": "credit",
+                "description": "$50 credit",
+                "value": "50",
+                "applies_to": ["room_not_ready"],
+            },
+            {"id": "callback", "kind": "callback", "description": "We call you", "value": "0", "applies_to": ["*"]},
+            {
+                "id": "follow",
+                "kind": "follow_up",
+                "description": "The manager calls",
+                "value": "0",
+                "applies_to": ["*"],
+            },
+            {"id": "tips", "kind": "local_tips", "description": "What to do nearby", "value": "0", "applies_to": ["*"]},
+        ],
+    }
+    data.update(changes)
+    return data
+
+
+POLICY = Policy.model_validate(policy_data())
+
+
+def denied_by_the_general_manager(journal: Journal, policy: Policy = POLICY) -> Case:
+    complaint = Complaint(
+        customer=Customer(id="10442"),
+        category="room_not_ready",
+        requested=Remedy(kind="refund", amount=usd("800.00")),
+        received_at=NOW,
+    )
+    case = Case.open(journal, policy, complaint, by="staff", clock=lambda: NOW)
+    case.listen()
+    case.apologize()
+    case.ask_preferred_solution()
+    case.decide()
+    case.escalate()
+    assert case.escalated_to == "general_manager"
+    case.manager_denies(by="general_manager", reason=REASON)
+    return case
+
+
+def ids(items: list[dict[str, Any]]) -> list[str]:
+    return [item["id"] for item in items]
+
+
+def test_the_api_names_the_callers_plan_b_when_they_may_explain_the_denial() -> None:
+    journal = MemoryJournal(clock=lambda: NOW)
+    number = str(denied_by_the_general_manager(journal).number)
+    served = serve(POLICY, journal=journal)
+    for level, expected in [
+        ("general_manager", ["suite", "dinner", "credit"]),
+        ("manager", ["dinner", "credit", "callback"]),  # a manager may grant $500: no suite
+        ("staff", ["suite", "dinner", "credit"]),  # staff may not explain: the manager the case would choose
+    ]:
+        body = served.get(f"/v1/cases/{number}", level).json()["case"]
+        assert ids(body["offers"]) == expected, level
+    explained = served.post(f"/v1/cases/{number}/explain_denial", "manager").json()["case"]
+    assert ids(explained["alternatives_offered"]) == ["dinner", "credit"]
+    assert explained["backup"]["id"] == "callback"
+
+
+def test_the_console_shows_and_words_what_the_signed_in_manager_would_offer() -> None:
+    journal = MemoryJournal(clock=lambda: NOW)
+    number = denied_by_the_general_manager(journal).number
+    served = serve(POLICY, journal=journal)
+    manager = TestClient(served.app, follow_redirects=False)
+    assert manager.post("/console/sign-in", data={"token": served.tokens["manager"]}).status_code == 303
+    page = manager.get(f"/console/cases/{number}").text
+    assert "The alternatives to offer" in page
+    assert html.escape("$50 credit") in page
+    assert "A suite" not in page  # neither in the Plan B shown nor in the words to say
+
+
+def test_the_console_page_of_a_case_whose_level_a_reload_removed_still_shows() -> None:
+    journal = MemoryJournal(clock=lambda: NOW)
+    number = denied_by_the_general_manager(journal).number
+    levels = policy_data()["levels"][:2]  # the general manager who denied the case is gone
+    reloaded = Policy.model_validate(policy_data(levels=levels))
+    served = serve(reloaded, journal=journal)
+    manager = TestClient(served.app, follow_redirects=False)
+    assert manager.post("/console/sign-in", data={"token": served.tokens["manager"]}).status_code == 303
+    page = manager.get(f"/console/cases/{number}")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert served.get(f"/v1/cases/{number}", "manager").status_code == 200
