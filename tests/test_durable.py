@@ -518,5 +518,5 @@ def test_the_differential_test_catches_a_rule_one_cent_off(monkeypatch: pytest.M
     )
     # Found either as a decision unlike the core's, or (a total exactly at a cap) as the core refusing to
     # conclude OVER_CAP for a total within every cap: both are the broken threshold.
-    with pytest.raises(AssertionError, match="core:|OVER_CAP for a total within every cap"):
+    with pytest.raises(AssertionError, match=r"core:|OVER_CAP for a total within every cap"):
         search()
