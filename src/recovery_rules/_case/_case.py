@@ -902,12 +902,12 @@ class Case:
 
         Before :meth:`explain_denial` (``by`` and ``acting_for`` as it takes them, and refused as it refuses
         them: :class:`~recovery_rules.AuthorityError` for a level below ``denials_delivered_by``): the two
-        alternatives to offer, then the back-up to keep. Before :meth:`make_final_offer`: the final offer it would
-        make (none if none fits). At any other point: none. The case is read again first, so the step described
-        is the one it is at. Read with the ledger as it stands (the journal's
-        grants to this guest, other cases included), as the step reads it: what the words to say next name
-        (:meth:`Wording.say_next <recovery_rules.Wording.say_next>`). The step chooses again in its own
-        transaction, so a grant to the guest in between can change what it records.
+        alternatives to offer, then the back-up to keep (none with ``min_alternatives = 2``). Before
+        :meth:`make_final_offer`: the final offer it would make (none if none fits). At any other point: none.
+        The case is read again first, so the step described is the one it is at. Read with the ledger as it
+        stands (the journal's grants to this guest, other cases included), as the step reads it: what the words
+        to say next name (:meth:`Wording.say_next <recovery_rules.Wording.say_next>`). The step chooses again in
+        its own transaction, so a grant to the guest in between can change what it records.
         """
         at = self._moment(now)
         self.refresh()  # the journal may be ahead of this object: describe the step the case is at
@@ -984,7 +984,8 @@ class Case:
 
         The back-up kept when the alternatives were offered, if the offering level can still authorize it (other
         grants to the guest since may have used up what it may grant); else the best-ranked alternative it can
-        authorize now, of a kind not offered yet (the event's ``instead_of`` names the back-up it replaces).
+        authorize now, of a kind not offered yet (the event's ``instead_of`` holds the id of the back-up it
+        replaces).
         :meth:`offers` says beforehand which it will be. Only a case read under a policy with other alternatives
         than it was offered under can find none that fits: then :class:`~recovery_rules.AuthorityError`, nothing
         is recorded, and the case is to be loaded with the policy it was offered under.
