@@ -90,6 +90,25 @@ def policy_data(**changes: object) -> dict[str, Any]:
     return data
 
 
+def priced_catalog() -> list[dict[str, Any]]:
+    """Three paid alternatives written for ``room_not_ready`` ($600 suite, $200 dinner, $50 credit: each ranks
+    before every generic one) and three free generic ones: a Plan B that differs level by level."""
+    return [
+        {"id": "suite", "kind": "upgrade", "description": "A suite", "value": "600", "applies_to": ["room_not_ready"]},
+        {"id": "dinner", "kind": "comp", "description": "Dinner", "value": "200", "applies_to": ["room_not_ready"]},
+        {
+            "id": "credit",
+            "kind": "credit",
+            "description": "$50 credit",
+            "value": "50",
+            "applies_to": ["room_not_ready"],
+        },
+        {"id": "callback", "kind": "callback", "description": "We call you", "value": "0", "applies_to": ["*"]},
+        {"id": "follow", "kind": "follow_up", "description": "The manager calls", "value": "0", "applies_to": ["*"]},
+        {"id": "tips", "kind": "local_tips", "description": "What to do nearby", "value": "0", "applies_to": ["*"]},
+    ]
+
+
 def always_open(policy: Policy) -> Policy:
     """``policy`` without its business hours: always open, every duration added in absolute time."""
     return Policy.model_validate({**policy.model_dump(), "business_hours": None})

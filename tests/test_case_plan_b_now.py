@@ -31,7 +31,7 @@ from recovery_rules import (
     Wording,
 )
 
-from ._helpers import usd
+from ._helpers import priced_catalog, usd
 from ._journal_backends import BACKENDS, Harness
 
 NOW = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)
@@ -52,32 +52,7 @@ def policy_data(**changes: Any) -> dict[str, Any]:
             {"name": "supervisor", "limit": "500.00", "callback_within": "1h"},
             {"name": "manager", "limit": "1000.00", "callback_within": "4h", "delegates": ["supervisor"]},
         ],
-        "catalog": [
-            {
-                "id": "suite",
-                "kind": "upgrade",
-                "description": "A suite",
-                "value": "600",
-                "applies_to": ["room_not_ready"],
-            },
-            {"id": "dinner", "kind": "comp", "description": "Dinner", "value": "200", "applies_to": ["room_not_ready"]},
-            {
-                "id": "credit",
-                "kind": "credit",
-                "description": "$50 credit",
-                "value": "50",
-                "applies_to": ["room_not_ready"],
-            },
-            {"id": "callback", "kind": "callback", "description": "We call you", "value": "0", "applies_to": ["*"]},
-            {
-                "id": "follow",
-                "kind": "follow_up",
-                "description": "The manager calls",
-                "value": "0",
-                "applies_to": ["*"],
-            },
-            {"id": "tips", "kind": "local_tips", "description": "What to do nearby", "value": "0", "applies_to": ["*"]},
-        ],
+        "catalog": priced_catalog(),
     }
     data.update(changes)
     return data

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from recovery_rules import Case, Complaint, Customer, Journal, MemoryJournal, Policy, Remedy
 
-from ._helpers import usd
+from ._helpers import priced_catalog, usd
 from ._server import NOW, serve
 
 REASON = "The stay itself went ahead as booked."
@@ -34,32 +34,7 @@ def policy_data(**changes: Any) -> dict[str, Any]:
             {"name": "manager", "limit": "500.00", "callback_within": "1h"},
             {"name": "general_manager", "limit": "1000.00", "callback_within": "4h"},
         ],
-        "catalog": [
-            {
-                "id": "suite",
-                "kind": "upgrade",
-                "description": "A suite",
-                "value": "600",
-                "applies_to": ["room_not_ready"],
-            },
-            {"id": "dinner", "kind": "comp", "description": "Dinner", "value": "200", "applies_to": ["room_not_ready"]},
-            {
-                "id": "credit",
-                "kind": "credit",
-                "description": "$50 credit",
-                "value": "50",
-                "applies_to": ["room_not_ready"],
-            },
-            {"id": "callback", "kind": "callback", "description": "We call you", "value": "0", "applies_to": ["*"]},
-            {
-                "id": "follow",
-                "kind": "follow_up",
-                "description": "The manager calls",
-                "value": "0",
-                "applies_to": ["*"],
-            },
-            {"id": "tips", "kind": "local_tips", "description": "What to do nearby", "value": "0", "applies_to": ["*"]},
-        ],
+        "catalog": priced_catalog(),
     }
     data.update(changes)
     return data

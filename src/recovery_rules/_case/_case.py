@@ -22,7 +22,7 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter, ValidationError
@@ -61,6 +61,9 @@ from ._path import (
     event_kind,
     start,
 )
+
+if TYPE_CHECKING:
+    from recovery_rules._engine._rules import CompiledLevel
 
 __all__ = ["Case"]
 
@@ -819,19 +822,10 @@ class Case:
         """
         employee = _employee(self._policy, employee)
         notes = _text(notes, "notes")
-        required = self._policy.denials_delivered_by
         level, delegate = self._explainer(by, acting_for)
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
-            if self._rank(level) < self._rank(required):
-                raise _refusal(
-                    CaseStep.EXPLAIN_DENIAL,
-                    view,
-                    level=delegate or level,
-                    needed=required,
-                    detail=f"denials are delivered by {required} or above, never by {level}",
-                )
-            plan_b, _ = self._plan_b_now(view, ledger, at, level)
+            plan_b = self._denial_offers(view, ledger, at, level, delegate)
             reason = view.denial_reason or _offer_reason(view) or _required(view.decision).reason
             return _draft(
                 CaseStep.EXPLAIN_DENIAL,
@@ -915,16 +909,7 @@ class Case:
         allowed = allowed_steps(view)
         if CaseStep.EXPLAIN_DENIAL in allowed:
             level, delegate = self._explainer(by, acting_for)
-            required = self._policy.denials_delivered_by
-            if self._rank(level) < self._rank(required):  # as the step refuses it
-                raise _refusal(
-                    CaseStep.EXPLAIN_DENIAL,
-                    view,
-                    level=delegate or level,
-                    needed=required,
-                    detail=f"denials are delivered by {required} or above, never by {level}",
-                )
-            return self._plan_b_now(view, self._journal, at, level)[0][: OFFERED_WITH_A_DENIAL + 1]
+            return self._denial_offers(view, self._journal, at, level, delegate)
         if CaseStep.MAKE_FINAL_OFFER in allowed:
             try:
                 offer, _ = self._final_offer_now(view, self._journal, at)
@@ -932,6 +917,22 @@ class Case:
                 return ()
             return (offer,)
         return ()
+
+    def _denial_offers(
+        self, view: CaseView, ledger: Ledger, at: dt.datetime, level: str, delegate: str | None
+    ) -> tuple[Alternative, ...]:
+        """What explaining the denial with ``level``'s authority offers now: two alternatives, then the back-up
+        (if the Plan B has a third); :class:`~recovery_rules.AuthorityError` below ``denials_delivered_by``."""
+        required = self._policy.denials_delivered_by
+        if self._rank(level) < self._rank(required):
+            raise _refusal(
+                CaseStep.EXPLAIN_DENIAL,
+                view,
+                level=delegate or level,
+                needed=required,
+                detail=f"denials are delivered by {required} or above, never by {level}",
+            )
+        return self._plan_b_now(view, ledger, at, level)[0][: OFFERED_WITH_A_DENIAL + 1]
 
     def _explainer(self, by: str | None, acting_for: str | None) -> tuple[str, str | None]:
         """The level whose authority explains the denial, and the delegate's own when one acts for it."""
@@ -952,7 +953,7 @@ class Case:
         authority = _offer_authority(view)
         offered = frozenset(alternative.kind for alternative in view.alternatives_offered)
         chosen, left = self._plan_b_now(view, ledger, at, authority, without=offered)
-        barred = backup.kind in compiled_policy(self._policy).by_name[authority].barred
+        barred = backup.kind in self._compiled_level(authority).barred
         if backup.value.amount <= left and not barred:
             return backup, None
         if chosen:
@@ -985,9 +986,8 @@ class Case:
         The back-up kept when the alternatives were offered, if the offering level can still authorize it (other
         grants to the guest since may have used up what it may grant); else the best-ranked alternative it can
         authorize now, of a kind not offered yet (the event's ``instead_of`` holds the id of the back-up it
-        replaces).
-        :meth:`offers` says beforehand which it will be. Only a case read under a policy with other alternatives
-        than it was offered under can find none that fits: then :class:`~recovery_rules.AuthorityError`, nothing
+        replaces). :meth:`offers` says beforehand which it will be. Only a case read under another policy than
+        it was offered under can find none that fits: then :class:`~recovery_rules.AuthorityError`, nothing
         is recorded, and the case is to be loaded with the policy it was offered under.
         """
         employee = _employee(self._policy, employee)
@@ -1386,6 +1386,15 @@ class Case:
         asked = view.complaint.model_copy(update={"requested": remedy or _required(view.preferred)})
         return policy.decide(asked, by=level, granted=granted, now=at, employee=employee)
 
+    def _compiled_level(self, name: str) -> CompiledLevel:
+        """Level ``name`` of the policy, ready for arithmetic; :class:`~recovery_rules.UnknownLevelError` for a
+        level of the policy the case began under, gone from the one it is read with."""
+        compiled = compiled_policy(self._policy)
+        level = compiled.by_name.get(name)
+        if level is None:
+            raise UnknownLevelError(name, list(compiled.by_name), location="case")
+        return level
+
     def _plan_b_now(
         self, view: CaseView, ledger: Ledger, at: dt.datetime, level: str, *, without: frozenset[str] = frozenset()
     ) -> tuple[tuple[Alternative, ...], Decimal]:
@@ -1393,9 +1402,7 @@ class Case:
         transaction), of kinds not in ``without``, and what it may still grant this guest."""
         policy = self._policy
         compiled = compiled_policy(policy)
-        actor = compiled.by_name.get(level)
-        if actor is None:  # a level of the policy the case began under, gone from the one it is read with
-            raise UnknownLevelError(level, list(compiled.by_name), location="case")
+        actor = self._compiled_level(level)
         granted = _granted(policy, ledger, view, at)
         asked = view.preferred or view.complaint.requested
         return compiled.plan_b(
@@ -1435,9 +1442,7 @@ class Case:
         authority = _offer_authority(view)
         granted = _granted(policy, ledger, view, at)
         compiled = compiled_policy(policy)
-        level = compiled.by_name.get(authority)
-        if level is None:  # a level of the policy the case began under, gone from the one it is read with
-            raise UnknownLevelError(authority, list(compiled.by_name), location="case")
+        level = self._compiled_level(authority)
         if alternative.kind in level.barred:
             raise _refusal(
                 step,

@@ -471,14 +471,21 @@ def _body(view: CaseView, policy: Policy, service: Service, level: str | None = 
     allowed = case.allowed_steps()
     offers: tuple[Alternative, ...] = ()
     if "explain_denial" in allowed or "make_final_offer" in allowed:
-        names = [known.name for known in policy.levels]
-        required = names.index(policy.denials_delivered_by)
-        by = level if "explain_denial" in allowed and level in names and names.index(level) >= required else None
+        by = _explaining_level(policy, level) if "explain_denial" in allowed else None
         try:
             offers = case.offers(by=by, now=service.now())
         except UnknownLevelError:  # a level a reload removed: its step says so; reading the case still works
             offers = ()
     return CaseBody.of(view, allowed, offers)
+
+
+def _explaining_level(policy: Policy, level: str | None) -> str | None:
+    """``level``, if it may explain a denial (the step takes the caller's level); else ``None``: the manager
+    the case would choose explains it."""
+    names = [known.name for known in policy.levels]
+    if level not in names or policy.denials_delivered_by not in names:
+        return None
+    return level if names.index(level) >= names.index(policy.denials_delivered_by) else None
 
 
 def _no_clock() -> dt.datetime:

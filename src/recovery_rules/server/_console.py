@@ -63,7 +63,7 @@ from recovery_rules import (
 )
 from recovery_rules.proof import Proof, prove, slices
 
-from ._api import _check_actor, _count, _journal_key
+from ._api import _check_actor, _count, _explaining_level, _journal_key
 from ._auth import Employee, hash_token
 from ._problems import ApiProblem
 from ._service import Service
@@ -542,16 +542,6 @@ def case_page(request: Request, number: str, done: str = "") -> Response:
     return _case(request, session, service, policy, case, done=done)
 
 
-def _explainer(session: Session, policy: Policy, case: Case) -> str | None:
-    """The level that explains the denial when this employee presses the button (the step takes their level), if
-    they may; else ``None``: the manager the case would choose."""
-    if "explain_denial" not in case.allowed_steps():
-        return None
-    required = policy.denials_delivered_by
-    levels = [level.name for level in policy.levels]
-    return session.employee.level if required in levels and session.rank >= levels.index(required) else None
-
-
 def _offers(case: Case, now: dt.datetime, by: str | None) -> tuple[Alternative, ...]:
     """``case.offers``, or none when the case's levels are not the policy's any more (a reload removed one: the
     step says so when pressed)."""
@@ -616,7 +606,7 @@ def _case(
     view = CaseView.replay(case.history)
     wording = Wording(policy)
     now = service.now()
-    explainer = _explainer(session, policy, case)
+    explainer = _explaining_level(policy, session.employee.level) if "explain_denial" in case.allowed_steps() else None
     words = [item for item in wording.say_next(case, now=now, by=explainer) if item.text.strip()]
     said = [] if words else [item for item in wording.say_history(case)[-1:] if item.text.strip()]
     if view.alternatives_offered and view.state.value == "alternatives_offered":
