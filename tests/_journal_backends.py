@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import dataclasses
 import hashlib
 import json
 import sqlite3
@@ -118,6 +119,11 @@ class Harness(abc.ABC):
     def insert(self, seq: int, record: dict[str, Any]) -> None:
         """Store ``record`` at position ``seq``, moving the events from ``seq`` on one place further."""
 
+    @abc.abstractmethod
+    def hide_cut(self, count: int) -> None:
+        """What a tamperer who cut the journal after event ``count`` does to the table of cases to hide it: every
+        case whose latest event was cut off is said to end at ``count``."""
+
     def edit(self, seq: int, field: str, value: object, *, rehashed: bool = False) -> None:
         """Change one field of event ``seq``; with ``rehashed``, give it the hash of its new content."""
         record = self.record(seq)
@@ -174,6 +180,12 @@ class MemoryHarness(Harness):
         if not isinstance(stored["data"], str):
             stored["data"] = canonical_json(stored["data"]).decode()
         self._records().insert(seq - 1, stored)
+
+    def hide_cut(self, count: int) -> None:
+        cases = self._journal._cases
+        for number, (head, opened_at, callback) in list(cases.items()):
+            if head.last_seq > count:
+                cases[number] = (dataclasses.replace(head, last_seq=count), opened_at, callback)
 
     def set_head(self, scope: str, key: str, head: tuple[object, ...] | None) -> None:
         heads = self._journal._heads
@@ -237,6 +249,10 @@ class SQLiteHarness(Harness):
     def delete(self, seq: int) -> None:
         with self._connect() as connection:
             connection.execute("DELETE FROM events WHERE seq = ?", (seq,))
+
+    def hide_cut(self, count: int) -> None:
+        with self._connect() as connection:
+            connection.execute("UPDATE cases SET last_seq = ? WHERE last_seq > ?", (count, count))
 
     def set_head(self, scope: str, key: str, head: tuple[object, ...] | None) -> None:
         with self._connect() as connection:
@@ -326,6 +342,10 @@ class PostgresHarness(Harness):
     def delete(self, seq: int) -> None:
         with self._connect() as connection:
             connection.execute(f"DELETE FROM {self._table()} WHERE seq = %s", (seq,))
+
+    def hide_cut(self, count: int) -> None:
+        with self._connect() as connection:
+            connection.execute(f'UPDATE "{self.schema}".cases SET last_seq = %s WHERE last_seq > %s', (count, count))
 
     def set_head(self, scope: str, key: str, head: tuple[object, ...] | None) -> None:
         heads = f'"{self.schema}".ledger_heads'

@@ -87,6 +87,9 @@ def test_a_cut_tail_is_found_against_the_expected_head(capsys: pytest.CaptureFix
     copy = copy_journal(tmp_path)
     execute(copy, "DELETE FROM events WHERE seq = ?", EVENTS)
     code, document, _ = verify(capsys, str(copy))
+    assert (code, document["count"], document["first_bad"]) == (1, EVENTS - 1, EVENTS)  # the table of cases tells
+    execute(copy, "UPDATE cases SET last_seq = ? WHERE last_seq = ?", EVENTS - 1, EVENTS)  # ... unless rewritten
+    code, document, _ = verify(capsys, str(copy))
     assert (code, document["count"]) == (0, EVENTS - 1)  # whole as a chain: only the saved head tells
     code, document, _ = verify(capsys, str(copy), "--expected-head", HEAD)
     assert code == 1

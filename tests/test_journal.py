@@ -349,6 +349,22 @@ def test_swapping_distant_events_fails_at_the_first(backend: Harness) -> None:
     assert journal.verify().first_bad == 2
 
 
+@pytest.mark.parametrize("cut", [1, 2, EVENTS])
+def test_a_cut_off_tail_is_found_without_a_saved_head(backend: Harness, cut: int) -> None:
+    """Every event was its case's latest when appended: the table of cases still names the last one cut off."""
+    journal = backend.journal()
+    fill(journal, EVENTS)
+    for seq in range(EVENTS, EVENTS - cut, -1):
+        backend.delete(seq)
+    result = journal.verify()
+    kept = EVENTS - cut
+    assert (result.ok, result.first_bad, result.count) == (False, kept + 1, kept)
+    assert result.problem == (
+        f"the journal ends after {kept} events, but its table of cases names event {EVENTS}: its tail was cut off"
+    )
+    assert not journal.verify(resume_from=journal.head()).ok  # a resumed check finds it too
+
+
 def test_a_cut_off_tail_is_found_with_a_saved_head(backend: Harness) -> None:
     journal = backend.journal()
     fill(journal, EVENTS)
@@ -357,7 +373,9 @@ def test_a_cut_off_tail_is_found_with_a_saved_head(backend: Harness) -> None:
     assert journal.verify(expected_head=ChainHead.parse(str(head))).ok
     backend.delete(EVENTS)
     backend.delete(EVENTS - 1)
-    assert journal.verify().ok  # the chain alone cannot tell
+    assert not journal.verify().ok
+    backend.hide_cut(EVENTS - 2)
+    assert journal.verify().ok  # the chain and a rewritten table of cases alone cannot tell
     result = journal.verify(expected_head=head)
     assert (result.ok, result.first_bad, result.count) == (False, EVENTS - 1, EVENTS - 2)
     assert "tail was cut off" in (result.problem or "")

@@ -227,3 +227,16 @@ def test_a_row_read_by_its_values_is_the_record_read_by_its_names(tmp_path: Path
     assert records == [record_of_values(tuple(row)) for row in rows]
     with pytest.raises(ValueError, match="22 columns, not 21"):
         record_of_values(tuple(rows[0])[:-1])
+
+
+def test_a_table_of_cases_naming_no_position_fails_the_check_closed(tmp_path: Path) -> None:
+    """SQLite compares a text above every integer: a latest event named by a text is refused, not ignored."""
+    path = tmp_path / "journal.sqlite3"
+    with SQLiteJournal(path) as journal:
+        fill(journal, 4)
+    with contextlib.closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("UPDATE cases SET last_seq = 'four' WHERE last_seq = 4")
+    with SQLiteJournal(path) as journal:
+        result = journal.verify()
+    assert (result.ok, result.first_bad, result.count) == (False, 5, 4)
+    assert "table of cases is damaged" in (result.problem or "")

@@ -743,7 +743,9 @@ class Journal(abc.ABC):
         event (``first_bad``) and what is wrong with it (``problem``). Finds any
         edited, removed, inserted or reordered event; an event edited and given a
         new hash is found too, because the next event was chained to its old hash.
-        A cut-off tail leaves a shorter chain that is still whole: pass a saved
+        A cut-off tail is found through the journal's table of cases, which
+        still names the last event cut off; a tail cut with that table
+        rewritten too leaves a shorter chain that is still whole: pass a saved
         ``expected_head`` to find that too (the journal must still hold that
         head's events unchanged).
 
@@ -801,12 +803,31 @@ class Journal(abc.ABC):
         if progress is not None and position > reached:
             progress(position - reached)
         result = check.result()
+        if result.ok:
+            cut = self._cut_off(result)
+            if cut is not None:
+                return cut
         if result.ok and self._ledger_secret is not None:
             return self._sealed_heads_checked(result, self._ledger_secret, after=first - 1) or result
         if result.ok and self._ledger_secret is None and self._lost_key_check():
             seq = self._first_sealed_head(after=first - 1)
             return self._failure_at(result, seq, _KEY_CHECK_GONE if seq is not None else _HEADS_SEALED_NO_CHECK)
         return result
+
+    def _cut_off(self, checked: Verification) -> Verification | None:
+        """The failure to report if the table of cases names an event after the end of ``checked`` (a whole chain).
+
+        Every event is its case's latest when it is appended, so removing the journal's last events leaves the
+        table naming a position past the end: found without a saved head (unless the table was rewritten too).
+        """
+        with self._read() as store:
+            last = store.last_case_seq()
+        if type(last) is not int:
+            return self._failure_at(checked, None, "the journal's table of cases is damaged: " + _CUT_OFF_OR_EDITED)
+        if last > checked.count:
+            problem = f"the journal ends after {checked.count} events, but its table of cases names event {last}: "
+            return self._failure_at(checked, None, problem + _CUT_OFF)
+        return None
 
     def _lost_key_check(self) -> bool:
         """Whether the journal holds sealed heads but no key check (any head: looked for through them all, which
@@ -1019,6 +1040,7 @@ _INCIDENT: Final = re.compile(r'"incident":"([^"]*)"')
 
 
 _CUT_OFF: Final = "its tail was cut off"
+_CUT_OFF_OR_EDITED: Final = "it names a case's latest event by something other than its position (it was edited)"
 
 READ_ONLY_REFUSAL: Final = (
     "the journal was opened read-only (read_only=True): it records nothing; open it without read_only to write "

@@ -175,6 +175,7 @@ def case_statements(cases: str, events: str, mark: str) -> dict[str, str]:
         "all": f"{head} ORDER BY number",
         "due": f"{head} WHERE callback_due IS NOT NULL AND callback_due < {mark} ORDER BY callback_due",
         "opened": f"{head} WHERE opened_at >= {mark} AND opened_at < {mark} ORDER BY opened_at",
+        "last": f"SELECT MAX(last_seq) FROM {cases}",  # noqa: S608 - as above
         "open": (
             f"INSERT INTO {cases} (number, customer_id, version, state, first_seq, opened_at, last_seq, "  # noqa: S608
             f"last_hash, callback_due) VALUES ({', '.join([mark] * 9)})"

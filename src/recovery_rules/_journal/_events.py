@@ -888,8 +888,8 @@ class ChainHead(RecoveryModel):
 
     Save it somewhere the journal's writers cannot change (a log, a ticket, a
     signed e-mail); later, ``journal.verify(expected_head=head)`` proves that
-    the journal still holds those events unchanged, so a cut-off tail, which the
-    chain alone cannot reveal, is found too. Its text form is ``count:hash``.
+    the journal still holds those events unchanged, so a cut-off tail is found
+    even when the journal's table of cases was rewritten to hide it. Its text form is ``count:hash``.
     """
 
     _what: ClassVar[str] = "chain head"

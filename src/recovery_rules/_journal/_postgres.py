@@ -771,6 +771,10 @@ class _PostgresStore(SQLKeys, Store):
             CaseHead(row["number"], row["version"], row["first_seq"], row["last_seq"], row["last_hash"]) for row in rows
         ]
 
+    def last_case_seq(self) -> object:
+        row = self._connection.execute(self._sql.cases["last"]).fetchone()
+        return 0 if row is None or row["max"] is None else row["max"]
+
     def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:
         statement = self._sql.cases["open"] if record["version"] == 1 else self._sql.cases["advance"]
         self._connection.execute(statement, case_head_values(record, open_callback))

@@ -750,6 +750,10 @@ class _SQLiteStore(SQLKeys, Store):
         )
         return [CaseHead(*row) for row in self._connection.execute(statement, values).fetchall()]
 
+    def last_case_seq(self) -> object:
+        row = self._one(_CASES["last"], ())
+        return 0 if row is None or row[0] is None else row[0]
+
     def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:
         statement = _CASES["open"] if record["version"] == 1 else _CASES["advance"]
         self._connection.execute(statement, case_head_values(record, open_callback))

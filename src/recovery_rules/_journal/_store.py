@@ -207,6 +207,13 @@ class Store(abc.ABC):
         before it; ``opened_since`` and ``opened_until`` bound the first event's time (at or after, before).
         """
 
+    def last_case_seq(self) -> object:
+        """The highest position the table of cases names as a case's latest event (0 when it holds none).
+
+        As stored: an edited table may hold something other than an integer, which the caller refuses.
+        """
+        return max((head.last_seq for head in self.case_heads()), default=0)
+
     @abc.abstractmethod
     def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:
         """Record that ``record`` (an :meth:`Event.record`) is now the latest event of its case.
