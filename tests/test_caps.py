@@ -385,6 +385,7 @@ class Step:
     level: str
     approve: bool  # if escalated: the level it went to approves
     hours: int  # since the step before
+    behind: int = 0  # hours this step's clock is behind (a back-dated step): its grant counts after the latest
 
 
 POLICY = stacked()
@@ -399,6 +400,7 @@ steps = st.builds(
     level=st.sampled_from(LEVELS),
     approve=st.booleans(),
     hours=st.sampled_from((0, 0, 1, 5, 20, 24 * 7, 24 * 29, 24 * 31)),
+    behind=st.sampled_from((0, 0, 0, 0, 2, 24, 24 * 3)),
 )
 
 
@@ -431,32 +433,35 @@ def run_steps(journal: Journal, plan: list[Step]) -> None:
     now = EARLIER
     for step in plan:
         now += dt.timedelta(hours=step.hours)
+        at = now - dt.timedelta(hours=step.behind)
+        # A grant is counted no earlier than the guest's latest: a back-dated one at that grant's time.
+        counted = max([at, *(grant.at for grant in grants if grant.customer == step.customer)])
         earlier = cases[step.follow_up] if step.follow_up is not None and step.follow_up < len(cases) else None
         if earlier is not None and earlier[0] != step.customer:
             earlier = None
-        asked = complaint(f"{step.amount}.00", at=now, customer=step.customer, category="out_of_stock")
+        asked = complaint(f"{step.amount}.00", at=at, customer=step.customer, category="out_of_stock")
         case = Case.open(
-            journal, POLICY, asked, by="staff", now=now, incident=None if earlier is None else earlier[2].number
+            journal, POLICY, asked, by="staff", now=at, incident=None if earlier is None else earlier[2].number
         )
         # A follow-up's incident is the earlier case's; the same complaint opened twice joins its first case's.
         incident = str(case.history[0].data.get("incident", case.number))
         assert earlier is None or incident == earlier[1]
         cases.append((step.customer, incident, case))
-        at_decision(case, now)
-        before = independent(grants, step.customer, incident, now)
-        resolution = case.decide(by=step.level, now=now)
+        at_decision(case, at)
+        before = independent(grants, step.customer, incident, counted)
+        resolution = case.decide(by=step.level, now=at)
         assert resolution.granted_before == before["incident"]
-        assert resolution_violations(POLICY, asked, step.level, before, resolution, now=now) == []
+        assert resolution_violations(POLICY, asked, step.level, before, resolution, now=at) == []
         if resolution.outcome is Outcome.ESCALATED and step.approve:
-            case.escalate(now=now)
+            case.escalate(now=at)
             target = resolution.escalate_to
             assert target is not None
-            approved = case.manager_approves(by=target, now=now)
-            assert resolution_violations(POLICY, asked, target, before, approved, now=now) == []
+            approved = case.manager_approves(by=target, now=at)
+            assert resolution_violations(POLICY, asked, target, before, approved, now=at) == []
         if case.granted.amount:
-            grants.append(Grant(step.customer, incident, now, case.granted.amount))
+            grants.append(Grant(step.customer, incident, counted, case.granted.amount))
         # Every cap holds in every window, counted independently, whatever was decided.
-        after = independent(grants, step.customer, incident, now)
+        after = independent(grants, step.customer, incident, counted)
         assert after["incident"] <= usd("5000.00")
         assert after["30d"] <= usd("800.00")
         assert after["day"] <= usd("600.00")
@@ -488,6 +493,7 @@ FIXED_PLAN = [
     Step("10442", None, 300, "owner", False, 24 * 29),
     Step("10442", 3, 650, "staff", True, 24),
     Step("77", 2, 200, "supervisor", True, 24 * 31),
+    Step("77", None, 600, "staff", True, 1, behind=24 * 3),  # a clock 3 days behind: today's day cap still holds
 ]
 
 

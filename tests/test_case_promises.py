@@ -354,3 +354,45 @@ def test_every_case_is_numbered_by_the_policys_date_whatever_zone_the_time_is_gi
     later = moment + dt.timedelta(minutes=1)
     case = Case.open(MemoryJournal(clock=lambda: later), policy, received, by="staff", now=later)
     assert case.number.date == moment.astimezone(ZoneInfo(zone)).date()
+
+
+# -- a clock behind: a back-dated step is checked against the window its grant is counted in -----------------------
+
+PARK_TODAY = dt.datetime(2026, 7, 4, 18, 0, tzinfo=dt.UTC)  # 11:00 in Los Angeles
+
+
+def _park_decision(journal: Journal, customer: str, amount: str, by: str, at: dt.datetime) -> Case:
+    asked = Complaint(
+        customer=Customer(id=customer),
+        category="ride_closed",
+        requested=Remedy(kind="credit", amount=Money(amount, "USD")),
+        received_at=at,
+    )
+    case = Case.open(journal, presets.theme_park(), asked, by=by, now=at)
+    for step in (case.listen, case.apologize, case.ask_preferred_solution):
+        step(now=at)
+    case.decide(now=at)
+    return case
+
+
+def test_a_step_dated_a_day_behind_cannot_grant_the_day_window_twice(backend: Harness) -> None:
+    """A grant is counted no earlier than the guest's latest one, so yesterday's step is checked against today."""
+    journal = backend.journal()
+    policy = presets.theme_park()
+    today = _park_decision(journal, "G7", "150.00", "ticket_agent", PARK_TODAY)
+    assert today.resolution is not None
+    assert today.resolution.outcome is Outcome.APPROVED
+    behind = _park_decision(journal, "G7", "150.00", "ticket_agent", PARK_TODAY - dt.timedelta(days=1))
+    assert behind.resolution is not None
+    assert behind.resolution.outcome is Outcome.ESCALATED
+    for days in (0, 1, 2):  # the park manager, a $2,000 hard cap a day, with clocks 0, 1 and 2 days behind
+        _park_decision(journal, "G8", "2000.00", "park_manager", PARK_TODAY - dt.timedelta(days=days))
+    for customer, limit in (("G7", "150.00"), ("G8", "2000.00")):
+        counted = journal.granted(
+            ComplaintNumber.parse(f"20260704-{customer}"),
+            window=policy.window,
+            timezone=policy.timezone,
+            currency="USD",
+            now=PARK_TODAY + dt.timedelta(minutes=1),
+        )
+        assert counted == Money(limit, "USD")

@@ -909,10 +909,10 @@ class Case:
         allowed = allowed_steps(view)
         if CaseStep.EXPLAIN_DENIAL in allowed:
             level, delegate = self._explainer(by, acting_for)
-            return self._denial_offers(view, self._journal, at, level, delegate)
+            return self._denial_offers(view, self._journal._as_appending(), at, level, delegate)
         if CaseStep.MAKE_FINAL_OFFER in allowed:
             try:
-                offer, _ = self._final_offer_now(view, self._journal, at)
+                offer, _ = self._final_offer_now(view, self._journal._as_appending(), at)
             except AuthorityError:
                 return ()
             return (offer,)

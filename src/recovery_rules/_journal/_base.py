@@ -349,7 +349,7 @@ class Journal(abc.ABC):
         if expected_version is not None and found != expected_version:
             raise StaleCaseError(expected=expected_version, found=found)
         verified = self._verified_grants
-        ledger = StoreLedger(store, verified, self._ledger_secret)
+        ledger = StoreLedger(store, verified, self._ledger_secret, writing=True)
         draft = build(ledger) if callable(build) else build
         if not isinstance(draft, Draft):
             raise InvalidInputError.at("append", "build", "must be a Draft or return one")
@@ -615,6 +615,11 @@ class Journal(abc.ABC):
             return StoreLedger(store, self._verified_grants, self._ledger_secret).granted(
                 number, window=window, timezone=timezone, currency=currency, now=now, incident=incident
             )
+
+    def _as_appending(self) -> Ledger:
+        """The :class:`Ledger` an append reads (windows as of the guest's latest grant, when later than ``now``),
+        read outside a write transaction: what a step would find, for saying beforehand what it would do."""
+        return _AppendingView(self)
 
     def cases(
         self, *, open_only: bool = False, since: dt.datetime | None = None, until: dt.datetime | None = None
@@ -1070,3 +1075,29 @@ def _rewrite_heads(
         if len(page) < _HEADS_A_PAGE:
             return count
         where = page[-1][:2]
+
+
+class _AppendingView:
+    """:meth:`Journal._as_appending`: each read in a read view of its own, as an append's ledger reads it."""
+
+    __slots__ = ("_journal",)
+
+    def __init__(self, journal: Journal) -> None:
+        self._journal = journal
+
+    def granted(
+        self,
+        number: ComplaintNumber,
+        *,
+        window: Window,
+        timezone: str,
+        currency: str,
+        now: dt.datetime,
+        incident: ComplaintNumber | None = None,
+    ) -> Money:
+        journal = self._journal
+        with journal._read() as store:
+            ledger = StoreLedger(store, journal._verified_grants, journal._ledger_secret, writing=True)
+            return ledger.granted(
+                number, window=window, timezone=timezone, currency=currency, now=now, incident=incident
+            )

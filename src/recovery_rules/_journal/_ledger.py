@@ -161,7 +161,11 @@ class Ledger(Protocol):
         """What the customer of ``number`` was granted within ``window`` as of ``now``.
 
         For the ``incident`` window, the grants of ``incident`` (the case's own
-        number by default) count.
+        number by default) count. In an append's transaction, a ``day`` or rolling
+        window is taken as of the guest's latest grant when that is later than
+        ``now``: a grant is never counted before an earlier one, so one appended
+        by a step dated earlier (a clock behind) is counted at that grant's time,
+        and is checked against the window it is counted in.
         """
         ...
 
@@ -330,12 +334,20 @@ def _same_values(kept: Mapping[str, object], record: Mapping[str, object]) -> bo
 class StoreLedger:
     """The :class:`Ledger` of one transaction, and the running totals of the next grant."""
 
-    __slots__ = ("_latest", "_read", "_secret", "_store", "_verified")
+    __slots__ = ("_latest", "_read", "_secret", "_store", "_verified", "_writing")
 
-    def __init__(self, store: Store, verified: VerifiedGrants | None = None, secret: bytes | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        verified: VerifiedGrants | None = None,
+        secret: bytes | None = None,
+        *,
+        writing: bool = False,
+    ) -> None:
         self._store = store
         self._verified = verified
         self._secret = secret  # the ledger key: latest grants are read from their sealed heads (see _seal.py)
+        self._writing = writing  # an append's ledger: a window is the one the grant appended would be counted in
         self._latest: dict[tuple[Scope, str], Grant | None] = {}  # read once per transaction, before any insert
         self._read: dict[int, Grant] = {}  # each grant read once: a guest's latest is often its incident's too
 
@@ -350,6 +362,13 @@ class StoreLedger:
         incident: ComplaintNumber | None = None,
     ) -> Money:
         query = grant_query(number, window=window, timezone=timezone, now=now, incident=incident)
+        if self._writing and query.number is None:
+            # A grant appended now is counted no earlier than the guest's latest (see entry): a step dated
+            # before it (a clock behind, a back-dated step) is checked against the window it is counted in.
+            latest = self.latest("guest", query.customer_id)
+            if latest is not None and _ledger(latest).at > now:
+                now = _ledger(latest).at
+                query = grant_query(number, window=window, timezone=timezone, now=now, incident=incident)
         counted = Money.zero(currency)
         if query.number is not None:
             latest = self.latest("incident", str(query.number))
