@@ -460,3 +460,38 @@ def test_a_changed_ciphertext_is_caught_on_every_backend(name: str, rehashed: bo
         assert raised.value.seq == 2
     finally:
         harness.close()
+
+
+def test_a_counter_offer_keeps_the_customer_s_words_sealed_and_erasable(tmp_path: Path) -> None:
+    """A counter-offer is the preferred remedy, for less: its description (and the report's copy) is personal."""
+    path = tmp_path / "journal.sqlite3"
+    policy = presets.ritz_carlton()
+    asked = _complaint().model_copy(
+        update={"requested": Remedy(kind="refund", amount=Money("3000.00", "USD"), description=WISH)}
+    )
+    with SQLiteJournal(path, clock=_clock, encrypt_personal_data=True) as journal:
+        case = Case.open(journal, policy, asked, by="staff", now=AT)
+        case.listen(now=AT + dt.timedelta(minutes=1))
+        case.apologize(now=AT + dt.timedelta(minutes=2))
+        case.ask_preferred_solution(now=AT + dt.timedelta(minutes=3))
+        case.decide(now=AT + dt.timedelta(minutes=4))
+        case.escalate(now=AT + dt.timedelta(minutes=5))
+        at = AT + dt.timedelta(minutes=10)
+        case.manager_approves(by="manager", amount=Money("1000.00", "USD"), now=at)
+        case.deliver(now=at)
+        case.decline_offer(now=at)
+        case.explain_denial(by="manager", now=at)
+        case.decline_alternatives(now=at)
+        case.make_final_offer(now=at)
+        case.decline_final_offer(now=at)
+        case.write_report(now=at)
+        assert case.counter_offer is not None
+        assert case.counter_offer.description == WISH  # opened for the reader
+        assert WISH.encode() not in _raw(path)  # sealed from the first write: the offer and the report's copy
+        journal.erase_customer("10442", employee="E-0007", now=CLOCK)
+        assert WISH.encode() not in _raw(path)
+        erased = Case.load(journal, policy, case.number)
+        assert erased.counter_offer is not None
+        assert erased.counter_offer.description == ERASED
+        assert erased.report is not None
+        assert erased.report["counter_offer_declined"]["description"] == ERASED

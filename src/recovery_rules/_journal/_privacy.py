@@ -70,6 +70,8 @@ _SUFFIXES: Final = (
     ("complaint", "description"),  # the customer's account, in their own words
     ("requested", "description"),  # what they asked for, in their words
     ("remedy", "description"),  # the same, restated (ask_preferred_solution, a decision's remedy)
+    ("offer", "description"),  # a manager's counter-offer: the preferred remedy's, for less
+    ("counter_offer_declined", "description"),  # the same, in the report once the customer declined it
 )
 """Places whose text is personal when a path ends with them."""
 
