@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from recovery_rules import (
@@ -458,7 +458,7 @@ def run_steps(journal: Journal, plan: list[Step]) -> None:
             assert target is not None
             approved = case.manager_approves(by=target, now=at)
             assert resolution_violations(POLICY, asked, target, before, approved, now=at) == []
-        if case.granted.amount:
+        if any(event.grant is not None for event in case.history):  # $0 too: later grants count after it
             grants.append(Grant(step.customer, incident, counted, case.granted.amount))
         # Every cap holds in every window, counted independently, whatever was decided.
         after = independent(grants, step.customer, incident, counted)
@@ -467,7 +467,15 @@ def run_steps(journal: Journal, plan: list[Step]) -> None:
         assert after["day"] <= usd("600.00")
 
 
+ZERO_THEN_BEHIND = [
+    *[Step("10442", None, 0, "staff", False, 0)] * 7,  # $0 approvals: grants, which later grants count after
+    Step("10442", None, 450, "staff", True, 0, behind=24),  # a day behind: counted at the $0 grants' time
+    Step("10442", None, 450, "staff", False, 24 * 29),  # 29 days on: the first 450 still counts in the 30 days
+]
+
+
 @settings(max_examples=examples(100))
+@example(ZERO_THEN_BEHIND)
 @given(st.lists(steps, min_size=1, max_size=12))
 def test_caps_hold_for_any_interleaving_of_incidents_and_levels_in_memory(plan: list[Step]) -> None:
     run_steps(MemoryJournal(), plan)

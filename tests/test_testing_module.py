@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from recovery_rules import Outcome, Policy, PolicyCheckError, presets
+from recovery_rules import Complaint, Outcome, Policy, PolicyCheckError, presets
 from recovery_rules._engine import _rules as engine_module
-from recovery_rules.testing import check_policy
+from recovery_rules.testing import check_policy, complaints
 
 from ._helpers import examples
 
@@ -51,3 +53,14 @@ def test_check_policy_catches_a_manager_delivering_good_news(monkeypatch: pytest
     monkeypatch.setattr(engine_module._Decision, "build", build)
     with pytest.raises(PolicyCheckError, match="an approval is delivered by the employee who grants it"):
         check_policy(ritz, max_examples=100, seed=1)
+
+
+@settings(max_examples=examples(50))
+@given(data=st.data())
+def test_complaints_are_valid_complaints_of_the_policy_s_currency_and_vocabulary(data: st.DataObject) -> None:
+    policy = presets.retail()
+    complaint = data.draw(complaints(policy))
+    assert Complaint.model_validate(complaint.model_dump()) == complaint  # a validated complaint, not a bypass
+    assert complaint.requested.amount.currency == policy.currency
+    assert complaint.requested.kind in policy.vocabulary
+    assert policy.decide(complaint, by=policy.levels[0].name).outcome in set(Outcome)

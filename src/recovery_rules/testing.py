@@ -6,8 +6,8 @@ brings `Hypothesis <https://hypothesis.readthedocs.io>`_.
 Check your own policy against every promise the library makes, over hundreds of
 generated complaints aimed at its limits and caps::
 
-    from . import Policy
-    from .testing import check_policy
+    from recovery_rules import Policy
+    from recovery_rules.testing import check_policy
 
     def test_our_policy_keeps_its_promises() -> None:
         check_policy(Policy.from_file("policy.toml"))
@@ -15,7 +15,7 @@ generated complaints aimed at its limits and caps::
 Or write your own properties with the strategies::
 
     from hypothesis import given
-    from .testing import decisions
+    from recovery_rules.testing import decisions
 
     @given(decisions(policy))
     def test_no_refund_over_500(decision):
@@ -23,8 +23,9 @@ Or write your own properties with the strategies::
         ...
 
 The strategies: :func:`policies` (valid policies of any shape), :func:`decisions`
-(complaint, acting level, amount already granted and time, for one policy) and
-:func:`money`. :func:`resolution_violations` states the promises themselves.
+(complaint, acting level, amount already granted and time, for one policy),
+:func:`complaints` (the complaints alone) and :func:`money`. :func:`resolution_violations` states
+the promises themselves.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 __all__ = [
     "DecisionInput",
     "check_policy",
+    "complaints",
     "decision_violations",
     "decisions",
     "money",
@@ -214,6 +216,12 @@ def decisions(draw: st.DrawFn, policy: Policy, *, now: dt.datetime | None = None
         granted=_amount(granted, currency),
         now=now or draw(st.one_of(st.just(_NOW), _moments())),
     )
+
+
+def complaints(policy: Policy) -> st.SearchStrategy[Complaint]:
+    """Complaints for ``policy``: the complaints of :func:`decisions` (aimed at its limits, caps and catalog
+    values; categories and tiers it never mentions included; every remedy kind of its vocabulary)."""
+    return decisions(policy).map(lambda decision: decision.complaint)
 
 
 _ALTERNATIVE_KINDS: Final = ("callback", "other_branch", "referral", "voucher_offer", "upgrade_offer", "follow_up")
