@@ -273,6 +273,15 @@ def test_unknown_level(ritz: Policy) -> None:
         ritz.decide(complaint("1"), by="intern", now=NOW)
 
 
+def test_a_huge_unknown_level_is_named_not_echoed_whole(ritz: Policy) -> None:
+    with pytest.raises(UnknownLevelError) as raised:
+        ritz.decide(complaint("1"), by="x" * 1_000_000, now=NOW)
+    message = str(raised.value)
+    assert f"no level named '{'x' * 61}'...; use one of: staff, manager, general_manager" in message
+    assert len(message) < 300
+    assert raised.value.name == "x" * 1_000_000  # the attribute keeps what was passed
+
+
 def test_unknown_remedy_kind(ritz: Policy) -> None:
     with pytest.raises(UnknownRemedyError, match="'refnud' is not a remedy kind of this policy"):
         ritz.decide(complaint("1", kind="refnud"), by="staff", now=NOW)

@@ -151,12 +151,13 @@ class UnknownLevelError(InvalidInputError):
     def __init__(self, name: str, known: Iterable[str], *, location: str = "by") -> None:
         self.name = name
         self.known = tuple(known)
+        shown = repr(name) if len(str(name)) <= 64 else repr(str(name)[:61]) + "..."  # a name, not a document
         super().__init__(
             "authority level",
             [
                 Problem(
                     location,
-                    f"the policy has no level named {name!r}; use one of: {', '.join(self.known)}",
+                    f"the policy has no level named {shown}; use one of: {', '.join(self.known)}",
                 )
             ],
         )
