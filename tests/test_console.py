@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import html
 import re
 from typing import Any
@@ -689,3 +690,82 @@ def test_before_a_denial_is_explained_the_page_shows_what_will_be_offered() -> N
         assert html.escape(alternative.description) in page
     case.explain_denial()
     assert case.alternatives_offered == coming[:2]
+
+
+def test_the_queue_lists_a_closed_case_whose_personal_call_is_overdue() -> None:
+    """Thanking and closing do not wait for the personal call a report promised: once it is late, the closed
+    case is in the manager's queue (as ``overdue_callbacks`` lists it) until the call is made."""
+    now = [NOW]
+    served = serve(clock=lambda: now[0])
+    clerk = _client(served, "staff")
+    number = _to_escalation(served, clerk)
+    manager = _client(served, "manager")
+    _step(manager, number, "manager_denies", reason="a full refund is more than one night's delay calls for")
+    for step in ("explain_denial", "decline_alternatives", "make_final_offer", "decline_final_offer"):
+        _step(manager, number, step)
+    _step(manager, number, "write_report", summary="Declined every offer.")
+    _step(manager, number, "thank")
+    _step(manager, number, "close")
+    assert _state(served, number) == "closed"
+    now[0] = NOW + dt.timedelta(days=2)
+    assert [str(item.number) for item in served.journal.overdue_callbacks(now[0])] == [number]
+    manager = _client(served, "manager")  # a new shift: the old session has ended
+    queue = manager.get("/console/queue").text
+    assert f'href="/console/cases/{number}"' in queue
+    assert "Personal call overdue (the case is closed)" in queue
+    assert "overdue</strong>" in queue
+    _step(manager, number, "manager_calls", notes="Called the guest.")
+    assert f'href="/console/cases/{number}"' not in manager.get("/console/queue").text
+
+
+def _open_form(client: TestClient) -> dict[str, str]:
+    """The fields a browser sends with the page's 'Open the case' form: its hidden csrf and key, and a complaint."""
+    page = client.get("/console").text
+    csrf = _CSRF.search(page)
+    key = re.search(r'name="key" value="([0-9a-f]{32})"', page)
+    assert csrf is not None
+    assert key is not None
+    return {"csrf": csrf.group(1), "key": key.group(1), "customer_id": "4242", "category": "noise", "kind": "refund"}
+
+
+def test_the_open_form_sent_twice_opens_one_case() -> None:
+    """A double click, or the form sent again seconds later: one case, the same page; the form with other
+    details is refused as another request; a new form opens a second case."""
+    now = [NOW]
+    served = serve(clock=lambda: now[0])
+    clerk = _client(served, "staff")
+    form = {**_open_form(clerk), "amount": "100.00"}
+    first = clerk.post("/console/cases", data=form)
+    now[0] = NOW + dt.timedelta(seconds=2)
+    again = clerk.post("/console/cases", data=form)
+    assert (first.status_code, again.status_code) == (303, 303)
+    assert again.headers["location"] == first.headers["location"] == "/console/cases/20261123-4242?done=open"
+    assert len(served.journal.cases()) == 1
+    changed = clerk.post("/console/cases", data={**form, "amount": "200.00"})
+    assert changed.status_code == 409
+    assert "already sent, with other details, and opened case 20261123-4242" in changed.text
+    assert len(served.journal.cases()) == 1
+    fresh = clerk.post("/console/cases", data={**_open_form(clerk), "amount": "200.00"})
+    assert fresh.headers["location"] == "/console/cases/20261123-4242/2?done=open"
+
+
+def test_a_counter_offer_the_cap_no_longer_allows_is_refused_as_the_api_refuses_it() -> None:
+    served = serve()
+    clerk = _client(served, "staff")
+    number = _open(clerk, customer_id="556", tier="standard")
+    for step in ("listen", "apologize"):
+        _step(clerk, number, step)
+    _step(clerk, number, "ask_preferred_solution", kind="refund", amount="3000.00")
+    _step(clerk, number, "decide")
+    _step(clerk, number, "escalate")
+    _step(_client(served, "manager"), number, "manager_approves", amount="2500.00")
+    _step(clerk, number, "deliver")
+    for days in (1, 2, 3, 4):  # $8,000 granted to the guest in the 30 days before: $2,000 of room left
+        received = (NOW - dt.timedelta(days=days)).isoformat()
+        body = {"complaint": served_complaint("2000.00", customer={"id": "556"}, received_at=received)}
+        other = served.post("/v1/cases", "staff-2", json=body).json()["complaint_number"]
+        for step in ("listen", "apologize", "ask_preferred_solution", "decide", "deliver"):
+            assert served.post(f"/v1/cases/{other}/{step}", "staff-2").status_code == 200
+    refused = _step(clerk, number, "accept_offer", 409)
+    assert "per-guest cap of $10,000.00 in any 30 days" in html.unescape(refused.text)
+    assert _state(served, number) == "offer_delivered"

@@ -404,3 +404,79 @@ def test_a_case_says_what_the_next_offering_step_would_offer() -> None:
     assert explained["offers"] == []
     declined = served.post(f"/v1/cases/{number}/decline_alternatives", "manager").json()["case"]
     assert [item["id"] for item in declined["offers"]] == [offers[2]]
+
+
+def _granted_on_an_earlier_day(served: Served, customer: str, amount: str, days: int) -> None:
+    """A case of ``customer`` ``days`` before NOW whose ``amount`` staff grants and delivers at once."""
+    received = (NOW - dt.timedelta(days=days)).isoformat()
+    body = {"complaint": complaint(amount, customer={"id": customer}, category="noise", received_at=received)}
+    number = served.post("/v1/cases", "staff-2", json=body).json()["complaint_number"]
+    walk(served, number, [(step, "staff-2") for step in ("listen", "apologize", "ask_preferred_solution")])
+    walk(served, number, [("decide", "staff-2"), ("deliver", "staff-2")])
+
+
+@pytest.mark.parametrize("level", ["staff", "general_manager"])
+def test_a_counter_offer_the_cap_no_longer_allows_is_a_409_naming_the_cap_for_any_token(level: str) -> None:
+    """The ledger filled up between the counter-offer and its acceptance: no token's level would change that,
+    so it is not a 403. It is a 409 (the case does not allow this grant now) that names the cap, and the
+    customer may still decline the offer."""
+    served = serve()
+    body = {"complaint": complaint("3000.00", customer={"id": "556", "tier": "standard"})}
+    number = served.post("/v1/cases", json=body).json()["complaint_number"]
+    walk(served, number, SEED_STEPS)
+    countered = served.post(f"/v1/cases/{number}/manager_approves", "manager", json={"amount": "2500.00 USD"})
+    assert countered.status_code == 200, countered.json()
+    walk(served, number, [("deliver", "staff")])
+    for days, amount in enumerate(("2000.00", "2000.00", "2000.00", "1500.01"), 1):
+        _granted_on_an_earlier_day(served, "556", amount, days)
+    before = len(served.journal.events(ComplaintNumber.parse(number)))
+    refused = served.post(f"/v1/cases/{number}/accept_offer", level)
+    assert refused.status_code == 409, refused.json()
+    assert refused.headers["content-type"] == "application/problem+json"
+    found = refused.json()
+    assert found["type"].endswith("#grant-refused")
+    assert found["title"] == "The policy does not allow this grant now"
+    assert "the per-guest cap of $10,000.00 in any 30 days" in found["detail"]
+    assert found["allowed_steps"] == ["accept_offer", "decline_offer"]
+    assert "needed_level" not in found
+    assert len(served.journal.events(ComplaintNumber.parse(number))) == before
+    walk(served, number, [("decline_offer", "staff")])
+
+
+def test_an_approval_over_the_cap_is_a_409_and_one_over_the_managers_authority_a_403() -> None:
+    served = serve()
+    body = {"complaint": complaint("3000.00", customer={"id": "557", "tier": "standard"})}
+    number = served.post("/v1/cases", json=body).json()["complaint_number"]
+    walk(served, number, SEED_STEPS)
+    for days in (1, 2, 3, 4):
+        _granted_on_an_earlier_day(served, "557", "2000.00", days)
+    over_cap = served.post(f"/v1/cases/{number}/manager_approves", "general_manager")
+    assert over_cap.status_code == 409, over_cap.json()
+    assert over_cap.json()["type"].endswith("#grant-refused")
+    assert "cap" in over_cap.json()["detail"]
+
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint("9000.00")}).json()["complaint_number"]
+    walk(served, number, SEED_STEPS)
+    above = served.post(f"/v1/cases/{number}/manager_approves", "manager")
+    assert above.status_code == 403, above.json()
+    assert above.json()["needed_level"] == "general_manager"
+
+
+def test_a_retried_step_answers_as_the_first_time_after_the_case_moved_on() -> None:
+    """The same body, byte for byte: the case as that step left it, the steps allowed after it, and what the
+    next step would offer, even though that step and another have been taken since."""
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
+    walk(served, number, SEED_STEPS)
+    reason = {"reason": "a refund that size is beyond what one night's delay calls for"}
+    first = served.post(f"/v1/cases/{number}/manager_denies", "manager", json=reason, key="deny-1")
+    assert first.status_code == 200
+    assert first.json()["case"]["allowed_steps"] == ["explain_denial"]
+    assert len(first.json()["case"]["offers"]) == 3
+    explained = walk(served, number, [("explain_denial", "manager")]).json()["case"]
+    chosen = {"alternative_id": explained["alternatives_offered"][0]["id"]}
+    walk(served, number, [("accept_alternative", "manager")], accept_alternative=chosen)
+    again = served.post(f"/v1/cases/{number}/manager_denies", "manager", json=reason, key="deny-1")
+    assert again.status_code == 200
+    assert again.content == first.content

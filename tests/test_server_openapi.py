@@ -10,10 +10,12 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the decision service needs the server extra, which dev installs")
 
+from recovery_rules import Policy, presets
 from recovery_rules.server import openapi_document
 from recovery_rules.server._api import STEP_BODIES
 
 from ._docs import load_tool
+from ._server import SEED_STEPS, complaint, serve, walk
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 OPENAPI_TOOL = load_tool("openapi")
@@ -64,7 +66,7 @@ def test_every_v1_operation_has_its_models_its_problems_and_the_bearer_scheme(do
             responses = operation["responses"]
             success = next(status for status in responses if status.startswith("2"))
             assert "schema" in responses[success]["content"]["application/json"], where
-            for status in ("401", "422"):
+            for status in ("401", "403", "422", "500"):  # every route: a token, its level, a body or query
                 content = responses[status]["content"]
                 assert content == {
                     "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
@@ -87,3 +89,44 @@ def test_the_step_bodies_and_the_problem_are_components(document: dict[str, Any]
 
 def test_the_document_is_json(document: dict[str, Any]) -> None:
     assert json.loads(json.dumps(document)) == document
+
+
+def test_the_statuses_the_service_answers_are_the_documented_ones() -> None:
+    """Each answer below is one the service really gives; the document must list its status for the route."""
+    served = serve()
+    document = served.client.get("/v1/openapi.json").json()
+
+    def documented(method: str, template: str, response: Any, status: int) -> None:
+        assert response.status_code == status, response.text
+        listed = document["paths"][template][method]["responses"]
+        assert str(status) in listed, f"{method.upper()} {template}: {status} is not documented ({sorted(listed)})"
+
+    unread = served.post("/v1/policy/check", content=b"x", headers={"Content-Type": "text/plain"})
+    documented("post", "/v1/policy/check", unread, 415)
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
+    walk(served, number, SEED_STEPS)
+    more_than_asked = served.post(f"/v1/cases/{number}/manager_approves", "manager", json={"amount": "9000.00 USD"})
+    documented("post", "/v1/cases/{number}/manager_approves", more_than_asked, 422)
+    documented("get", "/v1/cases/{number}", served.get("/v1/cases/20261123-404"), 404)
+
+    text = presets.path("ritz-carlton").read_text(encoding="utf-8")
+    renamed = Policy.from_text(text.replace('name = "general_manager"', 'name = "director"'), format="toml")
+    served.app.state.service._policy = renamed  # a reload: the general manager's token names a level no more
+    for template in ("/v1/policy", "/v1/report", "/v1/callbacks/overdue"):
+        documented("get", template, served.get(template, "general_manager"), 403)
+    served.app.state.service._policy = presets.ritz_carlton()
+
+    served.journal.close()  # the journal cannot be used now
+    documented("get", "/v1/cases/{number}", served.get(f"/v1/cases/{number}"), 503)
+    documented("get", "/v1/callbacks/overdue", served.get("/v1/callbacks/overdue"), 503)
+    documented("post", "/v1/cases/{number}/listen", served.post(f"/v1/cases/{number}/listen"), 503)
+
+
+def test_the_customers_answers_are_documented_with_their_types_and_bounds(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    for name in ("AnswersRequest", "NotesAnswersRequest", "AlternativeRequest"):
+        properties = schemas[name]["properties"]
+        assert {"type": "boolean"} in properties["satisfied"]["anyOf"], name
+        score = next(item for item in properties["satisfaction"]["anyOf"] if item.get("type") == "integer")
+        assert (score["minimum"], score["maximum"]) == (1, 5), name
+    assert {"type": "boolean"} in schemas["PreferredRequest"]["properties"]["customer_agreed"]["anyOf"]

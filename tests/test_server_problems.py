@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recovery_rules import Complaint, InvalidInputError, Money, StaleCaseError
+from recovery_rules._case._path import check_agreed, check_answers
 from recovery_rules.server._problems import for_http
 
 from ._helpers import examples
@@ -18,6 +20,7 @@ from ._server import SEED_STEPS, Served, complaint, serve, walk
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors"}
 PYTHON_ADVICE = ("Decimal(", "tzinfo", "datetime(", "timedelta(", "model_copy", "None", "True", "False")
+PYTHON_TYPE = re.compile(r"\b(bool|NoneType|list|dict|tuple|str|int|float)\b")
 
 
 @pytest.fixture(scope="module")
@@ -101,12 +104,92 @@ def test_a_naive_time_gets_an_example_with_an_offset(served: Served) -> None:
     assert "-05:00" in found["errors"][0]["detail"]
 
 
-def test_a_foreign_currency_and_an_unknown_remedy_are_422s(served: Served) -> None:
+@pytest.mark.parametrize("route", ["/v1/decisions", "/v1/cases"])
+def test_a_foreign_currency_and_an_unknown_remedy_are_422s_at_their_place_in_the_body(
+    served: Served, route: str
+) -> None:
+    """The library finds these once the complaint is read, and places them in the complaint; the client is told
+    their place in the body it sent."""
     euros = {"complaint": complaint(requested={"kind": "refund", "amount": "25.00 EUR"})}
-    problem(served.post("/v1/decisions", json=euros), 422, "invalid-input")
+    found = problem(served.post(route, json=euros), 422, "invalid-input")
+    assert pointers(found) == ["/complaint/requested/amount"]
+    assert [item["field"] for item in found["errors"]] == ["complaint.requested.amount"]
     unknown = {"complaint": complaint(requested={"kind": "pony", "amount": "25.00 USD"})}
-    found = problem(served.post("/v1/decisions", json=unknown), 422, "invalid-input")
-    assert pointers(found) == ["/requested/kind"]
+    found = problem(served.post(route, json=unknown), 422, "invalid-input")
+    assert pointers(found) == ["/complaint/requested/kind"]
+
+
+@pytest.mark.parametrize("route", ["/v1/decisions", "/v1/cases"])
+def test_a_complaint_number_of_another_customer_is_located_at_the_number(served: Served, route: str) -> None:
+    body = {"complaint": complaint(number="20261123-777")}
+    found = problem(served.post(route, json=body), 422, "invalid-input")
+    assert pointers(found) == ["/complaint/number"]
+    assert found["errors"][0]["detail"].startswith("the complaint number's customer part does not match")
+
+
+def test_an_incident_that_is_not_a_complaint_number_is_located_at_incident(served: Served) -> None:
+    found = problem(
+        served.post("/v1/cases", json={"complaint": complaint(), "incident": "last week"}), 422, "invalid-input"
+    )
+    assert pointers(found) == ["/incident"]
+
+
+@pytest.mark.parametrize(
+    ("remedy", "place"),
+    [
+        ({"kind": "pony", "amount": "25.00 USD"}, "/remedy/kind"),
+        ({"kind": "refund", "amount": "25.00 EUR"}, "/remedy/amount"),
+        ({"kind": "refund", "amount": 25.5}, "/remedy/amount"),
+    ],
+)
+def test_a_preferred_remedy_is_located_in_the_body_as_remedy(served: Served, remedy: object, place: str) -> None:
+    """The library checks the preferred remedy as the complaint's request; in the body it is ``remedy``."""
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    walk(served, number, SEED_STEPS[:2])
+    found = problem(
+        served.post(f"/v1/cases/{number}/ask_preferred_solution", json={"remedy": remedy}), 422, "invalid-input"
+    )
+    assert pointers(found) == [place]
+    assert served.get(f"/v1/cases/{number}").json()["case"]["state"] == "apologized"  # nothing recorded
+
+
+@pytest.mark.parametrize(
+    ("answers", "place"),
+    [
+        ({"satisfaction": True}, "/satisfaction"),
+        ({"satisfaction": "3"}, "/satisfaction"),
+        ({"satisfaction": 3.5}, "/satisfaction"),
+        ({"satisfaction": 3.0}, "/satisfaction"),
+        ({"satisfaction": 0}, "/satisfaction"),
+        ({"satisfaction": 6}, "/satisfaction"),
+        ({"satisfied": "yes"}, "/satisfied"),
+        ({"satisfied": 1}, "/satisfied"),
+        ({"satisfied": "true"}, "/satisfied"),
+    ],
+)
+def test_answers_are_json_booleans_and_scores_never_coerced(served: Served, answers: object, place: str) -> None:
+    """``true`` is not the score 1, nor ``"yes"`` or ``1`` a ``true``: refused as the library refuses them, in
+    words for a JSON client, and nothing is recorded."""
+    number = served.post("/v1/cases", json={"complaint": complaint("40.00")}).json()["complaint_number"]
+    walk(served, number, [*SEED_STEPS[:3], ("decide", "staff")])
+    found = problem(served.post(f"/v1/cases/{number}/deliver", json=answers), 422, "invalid-input")
+    assert pointers(found) == [place]
+    detail = found["errors"][0]["detail"]
+    assert detail in {
+        "must be true or false",
+        "must be a whole number from 1 (not at all satisfied) to 5 (fully satisfied)",
+    }
+    assert served.get(f"/v1/cases/{number}").json()["case"]["state"] == "approved"  # not delivered
+
+
+@pytest.mark.parametrize("agreed", ["yes", 1, 0, "false"])
+def test_the_customers_agreement_is_a_json_boolean(served: Served, agreed: object) -> None:
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    walk(served, number, SEED_STEPS[:2])
+    sent = served.post(f"/v1/cases/{number}/ask_preferred_solution", json={"customer_agreed": agreed})
+    found = problem(sent, 422, "invalid-input")
+    assert pointers(found) == ["/customer_agreed"]
+    assert found["errors"][0]["detail"] == "must be true or false"
 
 
 def test_an_unknown_level_is_located(served: Served) -> None:
@@ -214,6 +297,36 @@ def test_every_money_message_of_the_library_is_written_for_a_json_client(amount:
         shown = for_http(message)
         for advice in ("Decimal", "tzinfo", "datetime("):
             assert advice not in shown, (message, shown)
+        assert PYTHON_TYPE.search(shown) is None, (message, shown)
+
+
+@pytest.mark.parametrize(
+    ("amount", "named"),
+    [(True, "not true or false"), (None, "not null"), ([], "not an array"), ({"amount": True, "currency": "USD"}, "")],
+)
+def test_an_amount_of_the_wrong_json_type_is_named_by_its_json_type(served: Served, amount: object, named: str) -> None:
+    body = {"complaint": complaint(requested={"kind": "refund", "amount": amount})}
+    found = problem(served.post("/v1/decisions", json=body), 422, "invalid-input")
+    detail = found["errors"][0]["detail"]
+    assert named in detail
+    assert PYTHON_TYPE.search(detail) is None, detail
+
+
+def test_the_librarys_answer_messages_are_written_for_a_json_client() -> None:
+    """The service refuses wrong answers before the library sees them; should the library's words reach a client
+    all the same, they name JSON's true, false and a left-out field, not Python's True, False and None."""
+    refusals = []
+    for answers in ({"satisfied": "yes"}, {"satisfaction": True}, {"satisfaction": 0}):
+        with pytest.raises(InvalidInputError) as caught:
+            check_answers(answers.get("satisfied"), answers.get("satisfaction"))
+        refusals.append(caught.value)
+    with pytest.raises(InvalidInputError) as agreed:
+        check_agreed("yes")
+    refusals.append(agreed.value)
+    for refusal in refusals:
+        shown = for_http(refusal.problems[0].message)
+        assert re.search(r"\b(True|False|None)\b|'yes'", shown) is None, shown
+        assert "true" in shown or "whole number from 1" in shown, shown
 
 
 def test_a_naive_time_message_of_the_library_is_written_for_a_json_client() -> None:

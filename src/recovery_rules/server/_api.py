@@ -11,10 +11,12 @@ changes nothing): it is a pure function of its input and the policy.
 # No ``from __future__ import annotations`` here: the step routes are made in a loop, and FastAPI reads each
 # one's body model from its annotations, which must be the model classes themselves.
 
+import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response
@@ -22,11 +24,14 @@ from starlette.concurrency import run_in_threadpool
 
 from recovery_rules import (
     Alternative,
+    AuthorityError,
     Case,
     CaseView,
+    Complaint,
     ComplaintNumber,
     Event,
     InvalidInputError,
+    Journal,
     Policy,
     Resolution,
     UnknownLevelError,
@@ -71,16 +76,19 @@ def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
     words = {
         400: "The body is not JSON.",
         401: "No valid bearer token.",
-        403: "The token's level may not take this step.",
+        403: "The token's level may not take this step, or is not a level of the policy served.",
         404: "No case has this complaint number.",
-        409: "The case does not allow this step now, or the Idempotency-Key was used for another request.",
+        409: "The case does not allow this step now, the policy does not allow its grant now (a cap), or the "
+        "Idempotency-Key was used for another request.",
+        415: "The body is not in a media type this route reads.",
         422: "The request is not valid: `errors` lists each problem with its place.",
+        500: "The service failed (it was logged), or the journal's record of the case does not verify.",
         503: "The journal cannot be used now; retry.",
     }
     return {code: {**_PROBLEM, "description": words[code]} for code in codes}
 
 
-router = APIRouter(prefix="/v1", responses=_problems(401, 422))
+router = APIRouter(prefix="/v1", responses=_problems(401, 403, 422, 500))
 
 IdempotencyKey = Annotated[
     str | None,
@@ -98,12 +106,15 @@ IdempotencyKey = Annotated[
     "/decisions",
     tags=["decisions"],
     summary="Decide a complaint with the token's authority (pure: nothing is recorded)",
-    responses=_problems(400, 403),
+    responses=_problems(400),
 )
 def decide(body: DecideRequest, employee: CurrentEmployee, service: CurrentService) -> DecisionResponse:
     policy = service.policy
     now = service.now()
-    resolution = policy.decide(body.complaint, by=employee.level, granted=body.granted, now=now, employee=employee.id)
+    with _placed(_in_complaint):
+        resolution = policy.decide(
+            body.complaint, by=employee.level, granted=body.granted, now=now, employee=employee.id
+        )
     _count(service, policy, resolution, employee, "decide", recorded=False)
     return DecisionResponse(
         policy_revision=policy.revision, complaint_number=str(resolution.complaint_number), resolution=resolution
@@ -116,7 +127,7 @@ def decide(body: DecideRequest, employee: CurrentEmployee, service: CurrentServi
     tags=["cases"],
     status_code=201,
     summary="Open a case for a complaint; the token's employee handles it",
-    responses=_problems(400, 403, 409, 503),
+    responses=_problems(400, 409, 503),
 )
 def open_case(
     body: OpenRequest,
@@ -127,23 +138,27 @@ def open_case(
 ) -> CaseResponse:
     policy = service.policy
     key = _journal_key(employee, "open", "", idempotency_key)
-    case = Case.open(
-        service.journal,
-        policy,
-        body.complaint,
-        by=employee.level,
-        employee=employee.id,
-        key=key,
-        now=service.now(),
-        clock=service.clock,
-        incident=body.incident,
+    incident = (
+        None if body.incident is None else _number(body.incident, "incident", "incident is not a complaint number")
     )
+    with _placed(_in_complaint):
+        case = Case.open(
+            service.journal,
+            policy,
+            body.complaint,
+            by=employee.level,
+            employee=employee.id,
+            key=key,
+            now=service.now(),
+            clock=service.clock,
+            incident=incident,
+        )
     view = CaseView.replay(service.journal.events(case.number)[:1])  # the case as opened, on a retry too
     response.headers["Location"] = f"/v1/cases/{case.number}"
     return CaseResponse(
         policy_revision=policy.revision,
         complaint_number=str(case.number),
-        case=_body(view, policy, service, employee.level),
+        case=_body(view, policy, service, employee.level, view.history[-1].at),
     )
 
 
@@ -151,7 +166,7 @@ def open_case(
     "/cases/{number:path}",
     tags=["cases"],
     summary="Read a case: its state, the steps allowed next, its decisions and every event",
-    responses=_problems(403, 404),
+    responses=_problems(404, 503),
 )
 def read_case(number: str, employee: CurrentEmployee, service: CurrentService) -> CaseResponse:
     policy = service.policy
@@ -160,7 +175,7 @@ def read_case(number: str, employee: CurrentEmployee, service: CurrentService) -
     return CaseResponse(
         policy_revision=policy.revision,
         complaint_number=str(case.number),
-        case=_body(view, policy, service, employee.level),
+        case=_body(view, policy, service, employee.level, service.now()),
     )
 
 
@@ -232,7 +247,12 @@ def _step_route(step: str, model: type[Any]) -> None:
         _check_actor(case, step, employee, policy)
         key = _journal_key(employee, step, str(case.number), idempotency_key)
         before = case.version
-        result = _take(case, step, body if body is not None else model(), employee=employee, key=key, now=service.now())
+        try:
+            result = _take(
+                case, step, body if body is not None else model(), employee=employee, key=key, now=service.now()
+            )
+        except AuthorityError as error:
+            raise _refused(error) from None
         event = service.journal.find(key)
         if event is None:  # recorded just now under this key: the journal must find it
             raise ApiProblem("internal", "the step was recorded but cannot be read back; read the case")
@@ -245,7 +265,7 @@ def _step_route(step: str, model: type[Any]) -> None:
             complaint_number=str(case.number),
             step=step,
             event=EventBody.of(event),
-            case=_body(view, policy, service, employee.level),
+            case=_body(view, policy, service, employee.level, event.at),  # the offers at the step's time
         )
 
     take_step.__name__ = f"step_{step}"
@@ -256,8 +276,27 @@ def _step_route(step: str, model: type[Any]) -> None:
         tags=["case steps"],
         summary=_SUMMARIES[step],
         operation_id=f"case_{step}",
-        responses=_problems(400, 403, 404, 409, 503),
+        responses=_problems(400, 404, 409, 503),
     )
+
+
+def _token_level_refused(error: AuthorityError) -> bool:
+    """Whether ``error`` refuses the token's level (another level may take the step), not the grant itself."""
+    return error.needed is not None and error.step in _BY_TOKEN
+
+
+def _refused(error: AuthorityError) -> Exception:
+    """An :class:`AuthorityError` as the problem it is for the client.
+
+    A 403 ``forbidden`` (the app's handler) when the token's level was checked and another level may take the
+    step (``needed_level``). Otherwise the level is not the question: a cap, a kind of remedy the authority may
+    not grant, or the authority the case records (the manager who counter-offered or offered the alternatives)
+    that the ledger no longer leaves room for. No token would be allowed it, so it is a 409 ``grant-refused``:
+    the case does not allow this grant now, and its other steps (``allowed_steps``) are still open.
+    """
+    if _token_level_refused(error):
+        return error
+    return ApiProblem("grant-refused", str(error), extra={"allowed_steps": list(error.allowed)})
 
 
 def _take(case: Case, step: str, body: Any, *, employee: Employee, key: str, now: dt.datetime) -> Event | Resolution:
@@ -265,9 +304,12 @@ def _take(case: Case, step: str, body: Any, *, employee: Employee, key: str, now
     who = employee.id
     level = employee.level
     if step == "ask_preferred_solution":
-        return case.ask_preferred_solution(
-            body.remedy, notes=body.notes, customer_agreed=body.customer_agreed, key=key, now=now, employee=who
-        )
+        # The library checks the remedy as the complaint's request (``requested.kind``): in the body it is ``remedy``,
+        # or, left out, the complaint's own request (a reload may have removed its kind), which the body does not hold.
+        with _placed(_in_remedy if body.remedy is not None else _whole_body):
+            return case.ask_preferred_solution(
+                body.remedy, notes=body.notes, customer_agreed=body.customer_agreed, key=key, now=now, employee=who
+            )
     answers: dict[str, Any] = {}
     if isinstance(body, AnswersRequest):
         answers = {"satisfied": body.satisfied, "satisfaction": body.satisfaction}
@@ -306,7 +348,7 @@ for _step, _model in STEP_BODIES.items():
     "/callbacks/overdue",
     tags=["cases"],
     summary="Open cases whose promised callback time has passed, most overdue first",
-    responses=_problems(403, 503),
+    responses=_problems(503),
 )
 def overdue_callbacks(employee: CurrentEmployee, service: CurrentService) -> CaseList:
     now = service.now()
@@ -320,7 +362,7 @@ def overdue_callbacks(employee: CurrentEmployee, service: CurrentService) -> Cas
     "/report",
     tags=["report"],
     summary="The service metrics of the cases opened in a period (what `recovery-rules report --json` prints)",
-    responses=_problems(403, 503),
+    responses=_problems(503),
 )
 def report(
     employee: CurrentEmployee,
@@ -368,7 +410,7 @@ MAX_POLICY_BYTES: Final = 5_000_000
     "/policy/check",
     tags=["policy"],
     summary="Check a policy: does it load (every promise kept)? Nothing is changed on the service",
-    responses=_problems(400, 403),
+    responses=_problems(400, 415),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -418,15 +460,56 @@ def _journal_key(employee: Employee, route: str, number: str, client_key: str | 
     return "http-" + hashlib.sha256(scope.encode("utf-8")).hexdigest()
 
 
-def _load(service: Service, policy: Policy, number: str) -> Case:
+_COMPLAINT_FIELDS: Final = frozenset(Complaint.model_fields)
+
+
+@contextlib.contextmanager
+def _placed(place: Callable[[str], str]) -> Iterator[None]:
+    """Place the problems of an :class:`InvalidInputError` the library raises in the request body.
+
+    The library locates a problem in the value it was given (``requested.amount`` of a complaint); the client
+    needs its place in the body it sent (``complaint.requested.amount``). ``place`` maps one to the other.
+    """
     try:
-        parsed = ComplaintNumber.parse(number)
+        yield
     except InvalidInputError as error:
+        placed = [dataclasses.replace(problem, location=place(problem.location)) for problem in error.problems]
+        if placed == list(error.problems):
+            raise
+        raise InvalidInputError(error.what, placed) from None
+
+
+def _in_complaint(location: str) -> str:
+    """A location in the complaint (``requested.kind``) as one in a body holding it as ``complaint``."""
+    head = location.split(".", 1)[0].split("[", 1)[0]
+    return f"complaint.{location}" if head in _COMPLAINT_FIELDS else location
+
+
+def _in_remedy(location: str) -> str:
+    """A location in the complaint's request (``requested.kind``) as one in the body's ``remedy``."""
+    if location == "requested" or location.startswith("requested."):
+        return "remedy" + location.removeprefix("requested")
+    return location
+
+
+def _whole_body(location: str) -> str:
+    """A problem of the case's own complaint (not in the body): placed at the body as a whole."""
+    return "" if location.split(".", 1)[0] in _COMPLAINT_FIELDS else location
+
+
+def _number(text: str, field: str, detail: str) -> ComplaintNumber:
+    """``text`` as a complaint number; else a 422 at ``field``: a body field, or the path's ``number``."""
+    try:
+        return ComplaintNumber.parse(text)
+    except InvalidInputError as error:
+        where = "" if field == "number" else "/" + field  # the path is not in the body
         raise ApiProblem(
-            "invalid-input",
-            "the path does not hold a complaint number",
-            [FieldProblem(pointer="", field="number", detail=error.problems[0].message)],
+            "invalid-input", detail, [FieldProblem(pointer=where, field=field, detail=error.problems[0].message)]
         ) from None
+
+
+def _load(service: Service, policy: Policy, number: str) -> Case:
+    parsed = _number(number, "number", "the path does not hold a complaint number")
     if not service.journal.version(parsed):
         raise ApiProblem(
             "not-found",
@@ -462,21 +545,50 @@ def _check_actor(case: Case, step: str, employee: Employee, policy: Policy) -> N
         )
 
 
-def _body(view: CaseView, policy: Policy, service: Service, level: str | None = None) -> CaseBody:
+def _body(view: CaseView, policy: Policy, service: Service, level: str | None, now: dt.datetime) -> CaseBody:
     """The case as ``view`` shows it, with the steps allowed after it (as a ``Case`` in that state allows) and
-    what the next step offering alternatives would offer now (``Case.offers``): a denial explained by ``level``,
-    the caller's (the step takes the token's level), if it may explain one, else by the manager the case
-    would choose."""
-    case = Case(service.journal, policy, view, _no_clock)
+    what the next step offering alternatives would offer at ``now`` (``Case.offers``): a denial explained by
+    ``level``, the caller's (the step takes the token's level), if it may explain one, else by the manager the
+    case would choose.
+
+    Both describe the case as ``view`` shows it, even when the journal holds later steps of it (a retried step
+    answers with the case as that step left it): the offers are those of the step allowed after ``view``,
+    read with the ledger as it stands."""
+    case = Case(_CaseAsOf(service.journal, view), policy, view, _no_clock)  # type: ignore[arg-type]  # see _CaseAsOf
     allowed = case.allowed_steps()
     offers: tuple[Alternative, ...] = ()
     if "explain_denial" in allowed or "make_final_offer" in allowed:
         by = _explaining_level(policy, level) if "explain_denial" in allowed else None
         try:
-            offers = case.offers(by=by, now=service.now())
+            offers = case.offers(by=by, now=now)
         except UnknownLevelError:  # a level a reload removed: its step says so; reading the case still works
             offers = ()
     return CaseBody.of(view, allowed, offers)
+
+
+class _CaseAsOf:
+    """The journal, with one case as a view shows it: the case's later events, if any, are not read.
+
+    ``Case.offers`` reads the case again from its journal first (so that it describes the step the case is at);
+    a step's answer describes the case as that step left it, retried after the case moved on or not. Everything
+    else, the ledger above all, is the journal's own, read as it stands.
+    """
+
+    def __init__(self, journal: Journal, view: CaseView) -> None:
+        self._journal = journal
+        self._number = view.complaint.number
+        self._version = view.version
+
+    def events(self, number: ComplaintNumber) -> tuple[Event, ...]:
+        events = self._journal.events(number)
+        return events[: self._version] if number == self._number else events
+
+    def version(self, number: ComplaintNumber) -> int:
+        found = self._journal.version(number)
+        return min(found, self._version) if number == self._number else found
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._journal, name)
 
 
 def _explaining_level(policy: Policy, level: str | None) -> str | None:

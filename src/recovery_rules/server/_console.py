@@ -63,7 +63,7 @@ from recovery_rules import (
 )
 from recovery_rules.proof import Proof, prove, slices
 
-from ._api import _check_actor, _count, _explaining_level, _journal_key
+from ._api import _check_actor, _count, _explaining_level, _journal_key, _token_level_refused
 from ._auth import Employee, hash_token
 from ._problems import ApiProblem
 from ._service import Service
@@ -393,6 +393,7 @@ def _home(
         session,
         status=status,
         form=form,
+        form_key=secrets.token_hex(16),  # this form's idempotency key: sent twice, it opens one case
         errors=errors,
         tiers=_tiers(policy),
         categories=sorted(policy.categories),
@@ -447,6 +448,7 @@ async def open_case(request: Request) -> Response:
 def _open_case(request: Request, service: Service, policy: Policy, session: Session, data: FormData) -> Response:
     form = OpenForm(**{field.name: _text(data, field.name).strip() for field in dataclasses.fields(OpenForm)})
     now = service.now()
+    key = _journal_key(session.employee, "console-open", "", _text(data, "key") or None)
     try:
         amount = _amount(form.amount, policy.currency, "requested.amount")
         complaint = Complaint.model_validate(
@@ -454,11 +456,10 @@ def _open_case(request: Request, service: Service, policy: Policy, session: Sess
                 "customer": {"id": form.customer_id, "tier": form.tier or "standard", "name": form.customer_name},
                 "category": form.category,
                 "requested": {"kind": form.kind, "amount": amount},
-                "received_at": now,
+                "received_at": _received_at(service, key, now),
                 "description": form.description,
             }
         )
-        key = _journal_key(session.employee, "console-open", "", _text(data, "key") or None)
         case = Case.open(
             service.journal,
             policy,
@@ -469,12 +470,30 @@ def _open_case(request: Request, service: Service, policy: Policy, session: Sess
             now=now,
             clock=service.clock,
         )
+    except IdempotencyConflictError:
+        first = service.journal.find(key)
+        opened = "" if first is None else f" case {first.number}"
+        said = (
+            f"This form was already sent, with other details, and opened{opened}; nothing new was recorded. "
+            "To open another case, send the form again now: it is a new form."
+        )
+        return _home(request, session, policy, form, {"form": said}, status=409)
     except InvalidInputError as error:
         errors = _field_errors(error, _OPEN_FIELDS, "form")
         return _home(request, session, policy, form, errors, status=422)
     except RecoveryRulesError as error:
         return _home(request, session, policy, form, {"form": str(error)}, status=_status(error))
     return _see(_case_url(case.number) + "?done=open")
+
+
+def _received_at(service: Service, key: str, now: dt.datetime) -> dt.datetime:
+    """When the complaint of an open form was received: ``now``; for the same form sent again (its key found in
+    the journal), when it was received the first time, so that the resent form is the same request and opens
+    no second case (``Case.open`` answers with the first; a form changed since is still refused as another)."""
+    first = service.journal.find(key)
+    if first is None or first.kind != "opened":
+        return now
+    return CaseView.replay((first,)).complaint.received_at
 
 
 @router.get("/find")
@@ -486,24 +505,13 @@ def find_case(request: Request, number: str = "") -> Response:
     try:
         parsed = ComplaintNumber.parse(number.strip())
     except InvalidInputError as error:
-        return _page(
-            request,
-            "home.html",
-            session,
-            status=422,
-            form=OpenForm(),
-            errors={"number": error.problems[0].message},
-            tiers=_tiers(policy),
-            categories=sorted(policy.categories),
-            kinds=policy.remedy_kinds,
-            currency=policy.currency,
-        )
+        return _home(request, session, policy, OpenForm(), {"number": error.problems[0].message}, status=422)
     return _see(_case_url(parsed))
 
 
 def _status(error: RecoveryRulesError) -> int:
     if isinstance(error, AuthorityError):
-        return 403
+        return 403 if _token_level_refused(error) else 409  # a cap or the recorded authority: as the API answers
     if isinstance(error, WorkflowError | IdempotencyConflictError | StaleCaseError):
         return 409
     if isinstance(error, InvalidInputError):
@@ -728,6 +736,10 @@ def _take_step(
         return _case(
             request, session, service, policy, case, status=_STATUS_OF.get(problem.kind, 400), error=problem.detail
         )
+    except IdempotencyConflictError:
+        case.refresh()
+        said = "This form was already sent with other details; nothing new was recorded. The case as it stands:"
+        return _case(request, session, service, policy, case, status=409, error=said)
     except InvalidInputError as error:
         case.refresh()
         return _case(
@@ -809,6 +821,11 @@ def _risk(item: QueueItem) -> tuple[int, dt.datetime, Decimal, str]:
     return (0 if item.overdue else 1, item.due or far, -item.amount, item.number)
 
 
+def _due(due: dt.datetime, now: dt.datetime, policy: Policy, wording: Wording) -> str:
+    """When a callback is due, and, while it is still to come, as said at ``now`` ("3:00 this afternoon")."""
+    return _when(due, policy) if due < now else f"{_when(due, policy)} ({wording.time(due, now=now)})"
+
+
 @router.get("/queue")
 def queue(request: Request) -> Response:
     service = _service(request)
@@ -822,10 +839,12 @@ def queue(request: Request) -> Response:
         )
     now = service.now()
     wording = Wording(policy)
-    overdue = {str(summary.number) for summary in service.journal.overdue_callbacks(now)}
+    late = service.journal.overdue_callbacks(now)  # closed cases too: a personal call stays owed after close
+    overdue = {str(summary.number) for summary in late}
+    listed = {str(summary.number): summary for summary in service.journal.cases(open_only=True)}
+    listed.update((str(summary.number), summary) for summary in late)
     items: list[QueueItem] = []
-    for summary in service.journal.cases(open_only=True):
-        number = str(summary.number)
+    for number, summary in listed.items():
         waiting = summary.state in {"escalated", "reported"}
         if not waiting and number not in overdue:
             continue
@@ -839,6 +858,10 @@ def queue(request: Request) -> Response:
         elif view.state.value == "reported":
             why = "Report written: a manager calls the customer personally"
             level = str((view.report or {}).get("to") or policy.denials_delivered_by)
+        elif view.report is not None and view.called_by is None:  # thanked or closed, the call still owed
+            level = str(view.report.get("to") or policy.denials_delivered_by)
+            who = policy.level(level).display_name if level in {known.name for known in policy.levels} else level
+            why = f"Personal call overdue (the case is {view.state.value}): {who} calls the customer"
         else:
             why = "Callback overdue"
             level = view.level
@@ -851,7 +874,7 @@ def queue(request: Request) -> Response:
                 why=why,
                 state=view.state.value,
                 due=due,
-                due_text="" if due is None else f"{_when(due, policy)} ({wording.time(due, now=now)})",
+                due_text="" if due is None else _due(due, now, policy, wording),
                 overdue=number in overdue,
                 amount=amount.amount,
                 amount_text=wording.money(amount),

@@ -8,9 +8,10 @@ that sends ``by`` is refused (422), so a client cannot believe it chose a level.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
+from pydantic_core import PydanticCustomError
 
 from recovery_rules import (
     Alternative,
@@ -50,6 +51,31 @@ __all__ = [
 ]
 
 _Notes = Field(default="", description="What was said or done, for the record (kept in the journal, never logged).")
+
+LOWEST_SCORE: Final = 1
+HIGHEST_SCORE: Final = 5
+
+
+def _score(value: object) -> object:
+    """A JSON integer from 1 to 5; ``true``, ``3.0`` and ``"3"`` are not scores."""
+    if type(value) is not int or not LOWEST_SCORE <= value <= HIGHEST_SCORE:
+        raise PydanticCustomError(
+            "satisfaction_score", "must be a whole number from 1 (not at all satisfied) to 5 (fully satisfied)"
+        )
+    return value
+
+
+Score = Annotated[
+    StrictInt,
+    BeforeValidator(_score),
+    Field(
+        json_schema_extra={"minimum": LOWEST_SCORE, "maximum": HIGHEST_SCORE},
+        description="The customer's satisfaction: a whole number from 1 (not at all satisfied) to 5 (fully "
+        "satisfied); left out when not asked.",
+    ),
+]
+"""A satisfaction score as JSON gives it: an integer from 1 to 5, never ``true`` or ``"3"`` (the library refuses
+them; the API refuses them in its own words, with the bounds in the OpenAPI document)."""
 
 
 class DecideRequest(RecoveryModel):
@@ -100,16 +126,20 @@ class PreferredRequest(RecoveryModel):
 
     remedy: Remedy | None = None
     notes: str = _Notes
-    customer_agreed: bool | None = Field(
-        default=None, description="The customer's answer to the restatement (false: ask again)."
+    customer_agreed: StrictBool | None = Field(
+        default=None,
+        description="The customer's answer to the restatement, true or false (false: ask again); left out when not "
+        "asked.",
     )
 
 
 class AnswersRequest(RecoveryModel):
     """The customer's answers, when they gave them: satisfied or not, and a score from 1 to 5."""
 
-    satisfied: bool | None = None
-    satisfaction: int | None = None
+    satisfied: StrictBool | None = Field(
+        default=None, description="Whether the customer is satisfied, true or false; left out when not asked."
+    )
+    satisfaction: Score | None = None
 
 
 class NotesAnswersRequest(AnswersRequest):
@@ -214,7 +244,8 @@ class CaseBody(BaseModel):
     offers: list[Alternative] = Field(
         default_factory=list,
         description=(
-            "What the next step offering alternatives would offer now, with the ledger as it stands: before "
+            "What the next step offering alternatives would offer, with the ledger as it stands, at the time of "
+            "the step answered (a step's answer, a retry's too) or now (reading the case): before "
             "explain_denial, the two alternatives and the back-up (explained by the caller's level if it may "
             "explain a denial, else by the manager the case would choose); before make_final_offer, the final "
             "offer. Empty at any other point. The step chooses again when it is taken."
@@ -227,8 +258,10 @@ class CaseBody(BaseModel):
     report: dict[str, Any] | None = None
     counter_offer: Remedy | None = Field(default=None, description="What a manager approved instead of the remedy.")
     customer_agreed: bool | None = None
-    satisfied: bool | None = None
-    satisfaction: int | None = None
+    satisfied: StrictBool | None = Field(
+        default=None, description="Whether the customer is satisfied, true or false; left out when not asked."
+    )
+    satisfaction: Score | None = None
     events: list[EventBody]
 
     @classmethod

@@ -38,6 +38,7 @@ PROBLEM_TYPES: Final = {
     "method-not-allowed": ("The method is not allowed here", 405),
     "unsupported-media-type": ("The body is not of a media type this route reads", 415),
     "step-not-allowed": ("The case does not allow this step now", 409),
+    "grant-refused": ("The policy does not allow this grant now", 409),
     "stale-case": ("The case moved on while this step was checked", 409),
     "idempotency-conflict": ("The idempotency key was used for another request", 409),
     "invalid-policy": ("The policy does not load", 422),
@@ -124,8 +125,19 @@ def pointer(location: str) -> str:
     return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
 
 
+_LEADING_FIELD: Final = re.compile(r"([a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*): (.+)", re.DOTALL)
+"""A message that names the field it is about first (``number: does not match customer.id``): a check of a
+whole object (a complaint) about one of its fields."""
+
+
 def field_problem(location: str, message: str, *, prefix: str = "") -> FieldProblem:
-    """A problem at ``location`` in the body, under ``prefix`` (``complaint``) when it is relative to a part."""
+    """A problem at ``location`` in the body, under ``prefix`` (``complaint``) when it is relative to a part.
+
+    A message that begins with the name of the field it concerns (``number: ...``, from a check of the whole
+    complaint) is placed at that field."""
+    if named := _LEADING_FIELD.fullmatch(message):
+        location = ".".join(part for part in (location, named[1]) if part)
+        message = named[2]
     field = ".".join(part for part in (prefix, location) if part).replace(".[", "[")
     return FieldProblem(pointer=pointer(field), field=field, detail=for_http(message))
 
@@ -140,6 +152,20 @@ _NAIVE: Final = re.compile(
 )
 
 
+_JSON_TYPES: Final = {
+    "bool": "true or false",
+    "NoneType": "null",
+    "list": "an array",
+    "tuple": "an array",
+    "dict": "an object",
+    "int": "a number",
+    "float": "a number",
+    "Decimal": "a number",
+    "str": "a string",
+}
+_PYTHON_TYPE: Final = re.compile(r"(, not )(?:an? )?(" + "|".join(_JSON_TYPES) + r")\b")
+
+
 def _float_money(match: re.Match[str]) -> str:
     amount = match[2] or match[3] or "12.50"
     return (
@@ -152,9 +178,26 @@ _REWRITES: Final[tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], .
     # Money: the library advises Decimal('250.00'); a JSON client writes a string.
     (_FLOAT_MONEY, _float_money),
     (
-        re.compile(r"must (?:be a Decimal, int or string|hold a Decimal amount), not [A-Za-z_]+"),
+        re.compile(r"must (?:be a Decimal, int or string|hold a Decimal amount), not (?:an? )?[A-Za-z_]+"),
         lambda m: 'must be a string with its currency, such as "12.50 USD"',
     ),
+    # A Python type named as what was sent: the JSON type instead.
+    (_PYTHON_TYPE, lambda m: f"{m[1]}{_JSON_TYPES[m[2]]}"),
+    # The customer's answers: the library names Python's True, False and None, and the value's repr.
+    (
+        re.compile(r"must be True, False or None \(not asked\), not .*"),
+        lambda m: "must be true or false (or left out when not asked)",
+    ),
+    (
+        re.compile(r"(must be a whole number from 1 \([^)]*\) to 5 \([^)]*\)), or None \(not given\), not .*"),
+        lambda m: m[1],
+    ),
+    (
+        re.compile(r"must be True \(([^)]*)\), False \(([^)]*)\) or None, not .*"),
+        lambda m: f"must be true ({m[1]}), false ({m[2]}) or left out",
+    ),
+    # Keys named as a Python list: a JSON array.
+    (re.compile(r"unknown keys \[([^\]]*)\]"), lambda m: "unknown keys [" + m[1].replace("'", '"') + "]"),
     # Times: the library advises tzinfo=...; a JSON client writes an offset.
     (_NAIVE, lambda m: f"must have a time zone: write it with its UTC offset, for example {_EXAMPLE_TIME}"),
     (re.compile(r"\btimedelta\(([a-z]+)=(\d+)\)"), lambda m: f'"{m[2]}{m[1][0]}"'),
