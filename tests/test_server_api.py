@@ -180,7 +180,7 @@ def test_overdue_callbacks_are_listed_once_the_promised_time_passes() -> None:
 def test_the_policy_route_names_the_levels_a_token_may_have() -> None:
     answer = serve().get("/v1/policy").json()
     assert answer["levels"] == ["staff", "manager", "general_manager"]
-    assert answer["revision"] == presets.ritz_carlton().revision
+    assert answer["revision"] == answer["policy_revision"] == presets.ritz_carlton().revision
 
 
 def test_a_valid_policy_checks_with_its_revision_in_every_format() -> None:
@@ -189,6 +189,7 @@ def test_a_valid_policy_checks_with_its_revision_in_every_format() -> None:
     answer = served.post("/v1/policy/check", content=text, headers={"Content-Type": "application/toml"})
     assert answer.status_code == 200, answer.json()
     assert answer.json()["revision"] == presets.retail().revision
+    assert answer.json()["policy_revision"] == presets.ritz_carlton().revision  # the policy served: unchanged
     as_json = served.post("/v1/policy/check", json=presets.retail().model_dump(mode="json"))
     assert as_json.status_code == 200, as_json.json()
     assert as_json.json()["revision"] == presets.retail().revision

@@ -387,6 +387,7 @@ def report(
 def current_policy(employee: CurrentEmployee, service: CurrentService) -> PolicyResponse:
     policy = service.policy
     return PolicyResponse(
+        policy_revision=policy.revision,
         name=policy.name,
         revision=policy.revision,
         currency=policy.currency,
@@ -423,7 +424,7 @@ MAX_POLICY_BYTES: Final = 5_000_000
         }
     },
 )
-async def check_policy(request: Request, employee: CurrentEmployee) -> PolicyCheckResponse:
+async def check_policy(request: Request, employee: CurrentEmployee, service: CurrentService) -> PolicyCheckResponse:
     media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     form = _POLICY_FORMATS.get(media)
     if form is None:
@@ -447,7 +448,11 @@ async def check_policy(request: Request, employee: CurrentEmployee) -> PolicyChe
     # Reading a policy of megabytes is work of seconds: in a worker thread, never on the event loop.
     policy = await run_in_threadpool(Policy.from_text, text, format=form)  # type: ignore[arg-type]  # one of the three
     return PolicyCheckResponse(
-        valid=True, name=policy.name, revision=policy.revision, levels=[level.name for level in policy.levels]
+        policy_revision=service.policy.revision,
+        valid=True,
+        name=policy.name,
+        revision=policy.revision,
+        levels=[level.name for level in policy.levels],
     )
 
 

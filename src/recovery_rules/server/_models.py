@@ -356,8 +356,9 @@ class ReportResponse(BaseModel):
 class PolicyResponse(BaseModel):
     """The policy being served."""
 
+    policy_revision: str = Field(description="The SHA-256 revision of the policy being served, as every answer has.")
     name: str
-    revision: str
+    revision: str = Field(description="The same revision (this answer's subject).")
     currency: str
     timezone: str
     levels: list[str] = Field(description="The authority levels, lowest first: what a token's level may be.")
@@ -366,7 +367,10 @@ class PolicyResponse(BaseModel):
 class PolicyCheckResponse(BaseModel):
     """A policy that loads: its name, revision and levels (one that does not is a 422 problem)."""
 
+    policy_revision: str = Field(
+        description="The revision of the policy the service serves (unchanged by a check), as every answer has."
+    )
     valid: bool
     name: str
-    revision: str
+    revision: str = Field(description="The SHA-256 revision of the policy checked.")
     levels: list[str]
