@@ -126,7 +126,10 @@ def test_a_case_overrides_defaults_key_by_key(capsys: pytest.CaptureFixture[str]
 @pytest.mark.parametrize(
     ("case", "message"),
     [
-        ({"name": "x", "expect": {"outcome": "approve"}}, "cases[0].expect.outcome: must be one of approved, escalated, denied"),
+        (
+            {"name": "x", "expect": {"outcome": "approve"}},
+            "cases[0].expect.outcome: must be one of approved, escalated, denied",
+        ),
         ({"name": "x", "expect": {}}, "cases[0].expect: expects nothing"),
         ({"name": "x"}, "cases[0].expect: is required"),
         ({"name": "x", "by": "janitor", "expect": {"outcome": "approved"}}, "cases[0].by: the policy has no level"),

@@ -97,7 +97,7 @@ def test_field_errors_are_all_reported_with_locations() -> None:
     problems = problems_of(data)
     locations = {p.split(":")[0] for p in problems}
     assert {"currency", "min_alternatives", "colour", "catalog[0].url"} <= locations
-    assert any("float cannot hold money exactly" in p for p in problems)
+    assert "levels[0].limit: is the floating-point number 100.5, which cannot hold money exactly" in "\n".join(problems)
 
 
 def test_foreign_currency_amounts_are_refused() -> None:

@@ -188,8 +188,10 @@ class Policy(RecoveryModel):
         try:
             return cls.model_validate(parse_policy_text(text, format, source=source or f"<{format} text>"))
         except PolicyError as error:
-            # Only a policy that does not load pays for placing its problems in the text.
-            raise PolicyError(SourceMap(text, format).locate(error.problems), source=error.source or source) from None
+            # Only a policy that does not load pays for placing its problems in the text; they are listed in
+            # the order of the text, as a reader fixes them (those with no place in it last).
+            located = sorted(SourceMap(text, format).locate(error.problems), key=_in_text_order)
+            raise PolicyError(located, source=error.source or source) from None
 
     # -- checks -------------------------------------------------------------
     @model_validator(mode="before")
@@ -319,6 +321,10 @@ def compiled_policy(policy: Policy) -> CompiledPolicy:
 
 
 # -- reading a policy as written ------------------------------------------------
+
+
+def _in_text_order(problem: Problem) -> tuple[bool, int, int]:
+    return (problem.line is None, problem.line or 0, problem.column or 0)
 
 
 def _file_shorthands(data: Any) -> Any:
