@@ -182,7 +182,7 @@ def _list_items(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> tu
     while get_origin(item) is Annotated:
         item = get_args(item)[0]
     if isinstance(item, type) and issubclass(item, BaseModel):
-        one = str(getattr(item, "_what", "") or item.__name__)
+        one = str(getattr(item, "_what", "") or re.sub(r"(?<!^)(?=[A-Z])", " ", item.__name__).lower())
         return one, f"{one}s", f" (in TOML, a [[{name}]] table for each)" if isinstance(name, str) else ""
     return "item", "items", ""
 
