@@ -126,7 +126,14 @@ class Policy(RecoveryModel):
     window: Window
     levels: Annotated[tuple[AuthorityLevel, ...], Field(min_length=1, max_length=1000)]
     hard_cap: NonNegativeMoney | None = None
-    caps: Annotated[tuple[Cap, ...], Field(max_length=20)] = ()
+    caps: Annotated[
+        tuple[Cap, ...],
+        Field(
+            max_length=20,
+            description="More hard caps, each counted in a window of its own ([[caps]] with limit and window, "
+            "such as a cap per customer in any 30 days); one cap per window, and every cap holds for every level.",
+        ),
+    ] = ()
     min_alternatives: Annotated[
         int,
         Field(le=20, strict=True, json_schema_extra={"minimum": MIN_ALTERNATIVES}),  # strict: true is not 1
@@ -139,10 +146,29 @@ class Policy(RecoveryModel):
     categories: Annotated[WordSet, Field(max_length=1000)] = ()
     strict_categories: StrictBool = False
     customer_noun: Word = "guest"
-    require_employee: StrictBool = False
+    require_employee: Annotated[
+        StrictBool,
+        Field(
+            description="Every step of a case (opening it too) must name the employee who takes it, by an "
+            "employee id such as 'E-0042'; a step without one is refused and nothing is recorded."
+        ),
+    ] = False
     wording: Annotated[dict[LocaleTag, LocaleWording], Field(max_length=100)] = Field(default_factory=dict)
-    business_hours: BusinessHours | None = None
-    personal_call_within: Duration | None = None
+    business_hours: Annotated[
+        BusinessHours | None,
+        Field(
+            description="When the business calls customers back, per day of the week in the policy's timezone "
+            '(monday = "07:00-22:00", sunday = "closed", a default for the days left out): a callback is '
+            "promised only within these hours, callback_within counted in open time. Left out: always open."
+        ),
+    ] = None
+    personal_call_within: Annotated[
+        Duration | None,
+        Field(
+            description="After a written report, the manager's personal call is promised this long after the "
+            "report (such as '4h'), counted in business hours. Left out: no call is promised by a time."
+        ),
+    ] = None
 
     # The compiled indexes live in a slot of the instance's own, outside pydantic's fields and private
     # attributes: a copy made with model_copy (which skips validation) has none, so it cannot decide with the
