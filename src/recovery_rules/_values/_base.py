@@ -142,6 +142,8 @@ def _message(error: ErrorDetails, model: type[BaseModel] | None = None) -> str:
         return _FRIENDLY[kind]
     ctx = error.get("ctx", {})
     loc = tuple(error["loc"])
+    if kind in ("too_short", "too_long") and "field_type" in ctx and _is_text(model, loc):
+        kind = f"string_{kind}"  # a length checked after a validator of the text: pydantic calls it a Value's
     if kind in _LISTS or (kind in ("too_short", "too_long") and "field_type" in ctx):  # pydantic's, not ours
         one, several, example = _list_items(model, loc)
         if kind in _LISTS:
@@ -168,19 +170,29 @@ def _message(error: ErrorDetails, model: type[BaseModel] | None = None) -> str:
     return message
 
 
+def _annotation_at(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> Any:
+    """The type at ``loc`` inside ``model``, without its ``Annotated`` metadata; ``None`` when it cannot be told."""
+    annotation: Any = model
+    for part in loc:
+        annotation = _inside(annotation, part)
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
+def _is_text(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> bool:
+    """Whether the value at ``loc`` inside ``model`` is text (or text or nothing)."""
+    annotation = _annotation_at(model, loc)
+    options = get_args(annotation) if get_origin(annotation) in (Union, types.UnionType) else (annotation,)
+    return str in options
+
+
 def _list_items(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> tuple[str, str, str]:
     """What the list at ``loc`` in ``model`` holds: one, several, and an example to end a sentence with (or ``""``)."""
     name = loc[-1] if loc else None
     if isinstance(name, str) and name in _ITEMS:
         return _ITEMS[name]
-    item = None
-    if model is not None:
-        annotation: Any = model
-        for part in (*loc, 0):
-            annotation = _inside(annotation, part)
-        item = annotation
-    while get_origin(item) is Annotated:
-        item = get_args(item)[0]
+    item = _annotation_at(model, (*loc, 0)) if model is not None else None
     if isinstance(item, type) and issubclass(item, BaseModel):
         one = str(getattr(item, "_what", "") or re.sub(r"(?<!^)(?=[A-Z])", " ", item.__name__).lower())
         return one, f"{one}s", f" (in TOML, a [[{name}]] table for each)" if isinstance(name, str) else ""
