@@ -94,6 +94,7 @@ _ITEMS: Final[dict[str, tuple[str, str, str]]] = {
     "may_grant": ("remedy kind", "remedy kinds", ', such as ["refund", "credit"]'),
     "categories": ("category", "categories", ', such as ["room_not_ready"]'),
     "delegates": ("level", "levels", ', such as ["manager"]'),
+    "applies_to": ("category or remedy kind", "categories or remedy kinds", ', such as ["out_of_stock"] or ["*"]'),
     "alternatives": ("alternative id", "alternative ids", ', such as ["callback"]'),
     "alternatives_include": ("alternative id", "alternative ids", ', such as ["callback"]'),
     "suggestions": ("alternative id", "alternative ids", ', such as ["callback"]'),

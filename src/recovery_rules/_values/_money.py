@@ -406,8 +406,9 @@ class Money:
             raise InvalidInputError.at(
                 "amount", "", 'needs a currency: write {"amount": "12.50", "currency": "USD"} or "12.50 USD"'
             )
+        kind = _WRITTEN_TYPES.get(type(value).__name__, type(value).__name__)
         raise InvalidInputError.at(
-            "amount", "", f'must be {{"amount": "12.50", "currency": "USD"}} or "12.50 USD", not {type(value).__name__}'
+            "amount", "", f'must be {{"amount": "12.50", "currency": "USD"}} or "12.50 USD", not {kind}'
         )
 
     @classmethod
