@@ -320,7 +320,7 @@ class RecoveryModel(BaseModel, metaclass=_TypedErrors):
     - frozen: a field cannot be set or deleted; ``model_copy(update=...)``
       makes a changed copy;
     - a field it does not have is refused, with the closest name it does have
-      ("did you mean 'limit'?");
+      ("did you mean 'limit'?"); that field is then not also reported missing;
     - pydantic's ``ValidationError`` never leaves it: building one, or
       ``model_validate``, ``model_validate_json`` and ``model_validate_strings``,
       raise :class:`~recovery_rules.InvalidInputError` instead, with every
@@ -334,11 +334,11 @@ class RecoveryModel(BaseModel, metaclass=_TypedErrors):
     ...     by: str
     ...     complaint: Complaint
     >>> try:
-    ...     DecideRequest.model_validate({"by": "staff", "complant": {"category": "noise"}})
+    ...     DecideRequest.model_validate({"complant": {"category": "noise"}})
     ... except InvalidInputError as error:
     ...     print(error)
     invalid DecideRequest (2 problems):
-      - complaint: is required
+      - by: is required
       - complant: is not a field here; did you mean 'complaint'?
     """
 
