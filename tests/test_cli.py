@@ -212,6 +212,23 @@ def test_check_a_valid_policy(capsys: pytest.CaptureFixture[str]) -> None:
     assert "level supervisor: $500.00, gold $800.00, callback within 1h" in result.out
 
 
+def test_check_explains_business_hours_the_personal_call_and_employees(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    shop = presets.path("retail").read_text(encoding="utf-8")
+    result = run(capsys, "check", write(tmp_path / "shop.toml", "require_employee = true\n" + shop))
+    assert result.code == 0, result.out
+    lines = result.out.splitlines()
+    assert "  business hours (America/Chicago): Mon-Sat 09:00-21:00, Sun 11:00-18:00; callbacks are promised " in (
+        "\n".join(lines)
+    )
+    assert "  personal call after a written report: within 12h of business hours" in lines
+    assert "  every step of a case names the employee who takes it (require_employee)" in lines
+    hotel = run(capsys, "check", "ritz-carlton").out
+    assert "business hours (America/New_York): every day 07:00-22:00" in hotel
+    assert "require_employee" not in hotel
+
+
 @pytest.mark.parametrize("name", presets.NAMES)
 def test_check_presets_by_name(capsys: pytest.CaptureFixture[str], name: str) -> None:
     result = run(capsys, "check", name)
@@ -372,6 +389,14 @@ def test_help_lists_every_verb_and_the_exit_codes(capsys: pytest.CaptureFixture[
     for verb in ("decide", "check", "prove", "test", "simulate", "schema"):
         assert f"\n  {verb} " in result.out
     assert "Exit codes: 0" in result.out
+
+
+def test_no_help_names_the_customer_as_a_guest(capsys: pytest.CaptureFixture[str]) -> None:
+    """A policy calls its customers what it likes (customer_noun); the help, written for every policy, says customer."""
+    verbs = [line.split()[0] for line in run(capsys, "--help").out.split("Commands:")[1].splitlines() if line.strip()]
+    assert "seal" in verbs
+    for verb in verbs:
+        assert "guest" not in run(capsys, verb, "--help").out, verb
 
 
 def test_unknown_verbs_and_no_verb_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:

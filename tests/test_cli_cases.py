@@ -107,7 +107,7 @@ def test_each_expectation_passes_when_right(capsys: pytest.CaptureFixture[str], 
     }
     result = run(capsys, "test", POLICY, cases_file(tmp_path, {"name": "right", "expect": expect}))
     assert result.code == 0, result.out
-    assert result.out == "PASS  right\n1 cases: 1 passed, 0 failed\n"
+    assert result.out == "PASS  right\n1 case: 1 passed, 0 failed\n"
 
 
 def test_a_case_overrides_defaults_key_by_key(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -126,7 +126,10 @@ def test_a_case_overrides_defaults_key_by_key(capsys: pytest.CaptureFixture[str]
 @pytest.mark.parametrize(
     ("case", "message"),
     [
-        ({"name": "x", "expect": {"outcome": "approve"}}, "cases[0].expect.outcome: Input should be"),
+        (
+            {"name": "x", "expect": {"outcome": "approve"}},
+            "cases[0].expect.outcome: must be one of approved, escalated, denied",
+        ),
         ({"name": "x", "expect": {}}, "cases[0].expect: expects nothing"),
         ({"name": "x"}, "cases[0].expect: is required"),
         ({"name": "x", "by": "janitor", "expect": {"outcome": "approved"}}, "cases[0].by: the policy has no level"),
@@ -211,3 +214,40 @@ def test_the_schema_of_a_test_cases_file_describes_it_as_written(capsys: pytest.
         "'name' is a required property",
         "Additional properties are not allowed ('grnted' was unexpected)",
     ]
+
+
+def test_a_default_every_case_inherits_is_one_problem_where_the_defaults_write_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    cases = [{"name": f"case {i}", "expect": {"outcome": "approved"}} for i in range(5)]
+    path = cases_file(tmp_path, *cases)
+    result = run(capsys, "test", "ritz-carlton", path, "--json")
+    assert result.code == 2
+    problems = json.loads(result.out)["error"]["problems"]
+    assert [(problem["location"], problem["line"]) for problem in problems] == [("defaults.by", 3)]
+    assert problems[0]["message"].startswith("the policy has no level 'front_desk'")
+    naive = {**BASE["defaults"]["complaint"], "received_at": "2026-11-23T15:10:00"}
+    path = cases_file(tmp_path, *({**case, "complaint": naive} for case in cases))
+    result = run(capsys, "test", POLICY, path, "--json")
+    locations = [problem["location"] for problem in json.loads(result.out)["error"]["problems"]]
+    assert locations == [f"cases[{i}].complaint.received_at" for i in range(5)]  # written in each case: each
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("cases = []\n", "cases: must list at least one test case"),
+        ('cases = "x"\n', "cases: must be a list of test cases (in TOML, a [[cases]] table for each)"),
+        ('[[cases]]\nname = 1\nexpect = { outcome = "approvd" }\n', "expect.outcome: must be one of approved"),
+    ],
+)
+def test_a_cases_file_is_explained_in_its_own_terms(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "cases.toml"
+    path.write_text(content, encoding="utf-8")
+    result = run(capsys, "test", POLICY, str(path))
+    assert result.code == 2
+    assert message in result.err
+    for raw in ("Input should", "should have at least", "valid tuple", "Tuple should"):
+        assert raw not in result.err

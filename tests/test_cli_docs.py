@@ -3,7 +3,9 @@
 A ```console block holds commands (``$ recovery-rules ...``), each followed by
 its output, standard output then standard error, as a terminal shows them
 when writing to a pipe (no colours, no progress bars). ``$ echo $?`` shows the
-exit code of the command before it; ``| head -n N`` keeps the first N lines.
+exit code of the command before it; ``| head -n N`` keeps the first N lines of
+standard output, as a shell does (standard error is shown whole, and ``$?`` is
+then head's status, 0).
 A block right after an HTML comment naming a deliberately broken engine
 (``<!-- broken engine: ... -->``) is run with that engine, so the pages can show
 real counterexamples.
@@ -84,10 +86,11 @@ def _run(line: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     capsys.readouterr()
     code = main(words[1:])
     captured = capsys.readouterr()
-    output = captured.out + captured.err
-    if head is not None:
-        output = "".join(output.splitlines(keepends=True)[:head])
-    return code, output
+    if head is None:
+        return code, captured.out + captured.err
+    # As a shell runs it: head keeps the first lines of standard output only (standard error goes to the
+    # terminal whole), and `$?` is then head's exit status, 0, not the command's.
+    return 0, "".join(captured.out.splitlines(keepends=True)[:head]) + captured.err
 
 
 def _same(text: str) -> list[str]:

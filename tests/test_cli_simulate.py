@@ -121,6 +121,23 @@ def test_invalid_records_stop_the_run_with_their_lines(capsys: pytest.CaptureFix
     assert text.out.startswith(f"2 recorded complaints from {path} (4 skipped as invalid)")
 
 
+def test_json_lists_each_bad_record_as_a_problem_on_its_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = write_records(tmp_path / "r.jsonl", ['{"complaint": 5}', "", '{"by": "front_desk"}'])
+    result = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, path, "--json")
+    assert result.code == 2
+    problems = json.loads(result.out)["error"]["problems"]
+    assert [(problem["line"], problem["location"], problem["message"]) for problem in problems] == [
+        (1, "complaint", "must be a table (a mapping of field names to values)"),
+        (1, "by", "is required"),
+        (3, "complaint", "is required"),
+    ]
+    assert "Error: 2 recorded complaints cannot be replayed:" in result.err
+    one = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, write_records(tmp_path / "1.jsonl", ["{}"]))
+    assert "Error: 1 recorded complaint cannot be replayed:" in one.err
+
+
 def test_a_level_the_candidate_removed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     renamed = Path(CANDIDATE).read_text(encoding="utf-8").replace('"front_desk"', '"reception"')
     candidate = tmp_path / "candidate.toml"

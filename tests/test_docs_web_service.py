@@ -74,7 +74,7 @@ def test_a_denial_over_the_cap_is_delivered_by_a_manager(client: TestClient) -> 
         (
             {"by": "staff", "complaint": complaint(received_at="2026-11-23T09:30:00")},
             ["body", "complaint", "received_at"],
-            "must be timezone-aware",
+            "must have a time zone: write it with its UTC offset",
         ),
         (
             {"by": "staff", "complaint": complaint(requested={"kind": "refund", "amount": 250.0})},
@@ -87,7 +87,8 @@ def test_a_denial_over_the_cap_is_delivered_by_a_manager(client: TestClient) -> 
                 "complaint": complaint(requested={"kind": "refund", "amount": {"amount": 2.5, "currency": "USD"}}),
             },
             ["body", "complaint", "requested", "amount"],
-            "a float cannot hold money exactly",
+            "is the floating-point number 2.5, which cannot hold money exactly; write the amount as text, in quotes: "
+            '"2.50"',
         ),
         (
             {"by": "staff", "complaint": complaint(customer={"id": "", "name": "Ada Guest"})},

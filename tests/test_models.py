@@ -64,7 +64,7 @@ def test_given_number_must_match_the_customer() -> None:
 
 
 def test_naive_datetime_is_refused() -> None:
-    with pytest.raises(InvalidInputError, match="received_at: must be timezone-aware"):
+    with pytest.raises(InvalidInputError, match="received_at: must have a time zone: write it with its UTC offset"):
         Complaint(
             customer=Customer(id="1"),
             category="noise",

@@ -55,11 +55,18 @@ def test_amount_is_kept_with_the_currencys_places() -> None:
         (None, "not NoneType"),
         ([1], "not list"),
         (10**15, "smaller than"),
-        ("1" * 17, "not a plain decimal number"),
-        ("9" * 200_000, "not a plain decimal number"),
+        ("1" * 17, "is too large: it must be smaller than 1,000,000,000,000,000"),
+        ("1" + "0" * 20, "is too large"),
+        ("-" + "9" * 200_000, "is too large"),
+        ("0" * 30 + "1.5", None),
+        ("1.123456789", "2 decimal places"),
+        ("1." + "5" * 200, "more decimal places than any currency"),
     ],
 )
-def test_bad_amounts_are_refused_with_a_clear_message(amount: object, expected: str) -> None:
+def test_bad_amounts_are_refused_with_a_clear_message(amount: object, expected: str | None) -> None:
+    if expected is None:  # leading zeros only: a plain number of the right size
+        assert Money(amount, "USD") == Money("1.50", "USD")  # type: ignore[arg-type]
+        return
     with pytest.raises(InvalidInputError, match="amount") as caught:
         Money(amount, "USD")  # type: ignore[arg-type]
     assert expected in str(caught.value)
@@ -69,6 +76,26 @@ def test_bad_amounts_are_refused_with_a_clear_message(amount: object, expected: 
 def test_float_message_says_what_to_pass_instead() -> None:
     with pytest.raises(ValueError, match=r"pass a Decimal or a string"):
         Money(12.5, "USD")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [
+        (
+            300.5,
+            "is the floating-point number 300.5, which cannot hold money exactly; write the amount as text, "
+            'in quotes: "300.50"',
+        ),
+        ([1], 'must be an amount written as text, such as "12.50", not a list'),
+        (None, 'must be an amount written as text, such as "12.50", not null'),
+        (True, 'must be an amount written as text, such as "12.50", not true or false'),
+    ],
+)
+def test_an_amount_written_as_data_is_explained_without_python(amount: object, expected: str) -> None:
+    """The {"amount": ..., "currency": ...} form is how files and JSON write an amount: no Decimal(...) advice."""
+    with pytest.raises(InvalidInputError) as caught:
+        Money.validate({"amount": amount, "currency": "USD"})
+    assert str(caught.value) == f"invalid amount: {expected}"
 
 
 @pytest.mark.parametrize("currency", ["usd", "US", "XXX1", "", "Dollar", 840, None])

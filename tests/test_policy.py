@@ -97,7 +97,7 @@ def test_field_errors_are_all_reported_with_locations() -> None:
     problems = problems_of(data)
     locations = {p.split(":")[0] for p in problems}
     assert {"currency", "min_alternatives", "colour", "catalog[0].url"} <= locations
-    assert any("float cannot hold money exactly" in p for p in problems)
+    assert "levels[0].limit: is the floating-point number 100.5, which cannot hold money exactly" in "\n".join(problems)
 
 
 def test_foreign_currency_amounts_are_refused() -> None:
@@ -227,3 +227,97 @@ def test_a_policy_changed_without_validation_is_checked_before_it_decides() -> N
     assert policy.decide(nine_thousand, by="staff", now=now).outcome is Outcome.ESCALATED
     assert lower.decide(nine_thousand, by="staff", now=now).outcome is Outcome.DENIED  # over the new cap
     assert copy.deepcopy(policy).decide(complaint, by="staff", now=now) == policy.decide(complaint, by="staff", now=now)
+
+
+# -- every problem at once, one per root cause (issues 2 and 16) -----------------------------------------------
+
+
+def _without(data: dict[str, Any], key: str) -> dict[str, Any]:
+    return {name: value for name, value in data.items() if name != key}
+
+
+def test_a_wrong_field_does_not_hide_the_checks_between_the_others() -> None:
+    data = policy_data(colour="red")
+    data["levels"][0]["limit"] = "9000.00"  # above the hard cap, and above the next level's limit
+    assert problems_of(data) == [
+        "colour: is not a field here; check the spelling",
+        "levels[0].limit: $9,000.00 is above the hard cap of $5,000.00",
+        "levels[1].limit: supervisor's limit ($500.00) is below staff's ($9,000.00); levels are listed lowest "
+        "first and a higher level may grant at least what a lower one may",
+    ]
+
+
+def test_a_wrong_level_or_alternative_leaves_the_others_checked() -> None:
+    data = policy_data()
+    data["levels"][2]["limit"] = "lots"
+    data["catalog"][1]["id"] = "callback"
+    problems = problems_of(data)
+    assert problems[0].startswith("levels[2].limit: 'lots' is not a plain decimal number")
+    assert problems[1:] == ["catalog[1].id: 'callback' is used by more than one alternative; ids are unique"]
+
+
+def test_a_foreign_currency_does_not_hide_the_checks_after_it() -> None:
+    data = policy_data()
+    data["levels"][1]["limit"] = "500.00 EUR"
+    data["catalog"][1]["id"] = "callback"
+    assert problems_of(data) == [
+        "levels[1].limit: is in EUR but the policy's currency is USD",
+        "catalog[1].id: 'callback' is used by more than one alternative; ids are unique",
+    ]
+
+
+def test_a_limit_above_the_cap_does_not_hide_a_gap_in_the_plan_b() -> None:
+    data = policy_data()
+    data["levels"][3]["limit"] = "9000.00"
+    data["catalog"] = [entry for entry in data["catalog"] if entry["id"] != "tips"]
+    problems = problems_of(data)
+    assert problems[0] == "levels[3].limit: $9,000.00 is above the hard cap of $5,000.00"
+    assert [problem.split(":")[0] for problem in problems[1:]] == ["catalog", "catalog"]
+
+
+def test_a_problem_that_follows_from_another_is_not_listed() -> None:
+    data = policy_data()
+    data["levels"][0]["may_grant"] = ["refnd"]  # a typo: the gap it would open in the Plan B is not another problem
+    assert problems_of(data) == ["levels[0].may_grant: 'refnd' is not a remedy kind of the policy"]
+    assert problems_of(policy_data(remedy_kinds="refund")) == [
+        'remedy_kinds: must be a list of remedy kinds, such as ["refund"]'
+    ]
+    assert problems_of(policy_data(levels=[])) == ["levels: must list at least one authority level"]
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (
+            {**_without(policy_data(), "currency"), "curency": "USD"},
+            "curency: is not a field here; did you mean 'currency'?",
+        ),
+        (
+            {**_without(policy_data(), "levels"), "level": policy_data()["levels"]},
+            "level: is not a field here; did you mean 'levels'?",
+        ),
+        (_without(policy_data(), "currency"), "currency: is required"),
+    ],
+    ids=["misspelt currency", "misspelt levels", "missing currency"],
+)
+def test_one_root_cause_is_one_problem(data: dict[str, Any], problem: str) -> None:
+    assert problems_of(data) == [problem]
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"levels": "staff"}, "levels: must be a list of authority levels (in TOML, a [[levels]] table for each)"),
+        ({"refused_remedies": "cash"}, 'refused_remedies: must be a list of remedy kinds, such as ["cash_payment"]'),
+        ({"catalog": {}}, "catalog: must be a list of alternatives (in TOML, a [[catalog]] table for each)"),
+        ({"min_alternatives": "three"}, "min_alternatives: must be an integer, such as 3"),
+        ({"min_alternatives": 21}, "min_alternatives: must be at most 20"),
+        ({"name": "x" * 201}, "name: must be at most 200 characters long"),
+        ({"strict_categories": "yes"}, "strict_categories: must be true or false"),
+    ],
+)
+def test_problems_are_in_the_librarys_words_not_pydantics(changes: dict[str, Any], problem: str) -> None:
+    problems = problems_of(policy_data(**changes))
+    assert problems == [problem]
+    for raw in ("Input should", "should have", "valid tuple", "Field required", "Value error"):
+        assert raw not in problem

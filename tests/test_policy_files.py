@@ -74,8 +74,14 @@ def test_an_unknown_field_names_the_closest_field_at_its_place(toml_text: str, w
 
 
 def test_float_amounts_are_refused_with_advice(toml_text: str) -> None:
-    with pytest.raises(PolicyError, match=r"levels\[0\].limit: a float cannot hold money exactly.*'2000.00'"):
+    """The advice is for whoever writes the file: the amount as text, never Python's Decimal(...)."""
+    with pytest.raises(PolicyError) as caught:
         Policy.from_text(toml_text.replace('limit = "2000.00"', "limit = 2000.0"))
+    assert [problem.message for problem in caught.value.problems] == [
+        "is the floating-point number 2000.0, which cannot hold money exactly; write the amount as text, in quotes: "
+        '"2000.00"'
+    ]
+    assert caught.value.problems[0].location == "levels[0].limit"
 
 
 def test_integer_amounts_are_fine(toml_text: str) -> None:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recovery_rules import Complaint, Outcome, Policy, PolicyCheckError, presets
+from recovery_rules import Complaint, Customer, Money, Outcome, Policy, PolicyCheckError, Remedy, presets
 from recovery_rules._engine import _rules as engine_module
-from recovery_rules.testing import check_policy, complaints
+from recovery_rules.testing import check_policy, complaints, resolution_violations
 
 from ._helpers import examples
+
+NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 
 
 @pytest.mark.parametrize("name", presets.NAMES)
@@ -23,7 +27,7 @@ def test_presets_pass_check_policy(name: str) -> None:
 def test_check_policy_catches_a_missing_plan_b(monkeypatch: pytest.MonkeyPatch, ritz: Policy) -> None:
     original = engine_module._Decision.plan_b
     monkeypatch.setattr(engine_module._Decision, "plan_b", lambda self: original(self)[:1])
-    with pytest.raises(PolicyCheckError, match="offers 1 alternatives; the policy promises 3") as caught:
+    with pytest.raises(PolicyCheckError, match="offers 1 alternative; the policy promises 3") as caught:
         check_policy(ritz, max_examples=200, seed=1)
     assert "policy.decide(Complaint.model_validate_json(" in caught.value.example
 
@@ -64,3 +68,18 @@ def test_complaints_are_valid_complaints_of_the_policy_s_currency_and_vocabulary
     assert complaint.requested.amount.currency == policy.currency
     assert complaint.requested.kind in policy.vocabulary
     assert policy.decide(complaint, by=policy.levels[0].name).outcome in set(Outcome)
+
+
+@pytest.mark.parametrize(("amount", "said"), [("3000.00", "an escalated"), ("20000.00", "a denied")])
+def test_a_broken_promise_is_said_in_plain_english(ritz: Policy, amount: str, said: str) -> None:
+    complaint = Complaint(
+        customer=Customer(id="10442"),
+        category="room_not_ready",
+        requested=Remedy(kind="refund", amount=Money(amount, "USD")),
+        received_at=NOW,
+    )
+    resolution = ritz.decide(complaint, by="staff", now=NOW)
+    bare = resolution.model_copy(update={"alternatives": ()})
+    assert f"{said} resolution offers 0 alternatives; the policy promises 3" in resolution_violations(
+        ritz, complaint, "staff", None, bare
+    )

@@ -312,7 +312,8 @@ def suggestion_violations(
     if not suggestions:
         return []
     if resolution.outcome is not Outcome.APPROVED:
-        return [f"a {resolution.outcome.value} resolution carries extra-mile suggestions"]
+        outcome = resolution.outcome.value
+        return [f"{'an' if outcome[0] in 'aeiou' else 'a'} {outcome} resolution carries extra-mile suggestions"]
     problems = []
     catalog: dict[str, Alternative] = {alternative.id: alternative for alternative in policy.catalog}
     actor = policy.level(by)

@@ -331,8 +331,10 @@ def _alternative_violations(case: _Case, resolution: Resolution) -> list[str]:
     problems = []
     alternatives = resolution.alternatives
     if len(alternatives) < policy.min_alternatives:
+        outcome = resolution.outcome.value
+        count = f"{len(alternatives)} alternative" + ("" if len(alternatives) == 1 else "s")
         problems.append(
-            f"a {resolution.outcome.value} resolution offers {len(alternatives)} alternatives; "
+            f"{'an' if outcome[0] in 'aeiou' else 'a'} {outcome} resolution offers {count}; "
             f"the policy promises {policy.min_alternatives}"
         )
     if len({alternative.kind for alternative in alternatives}) != len(alternatives):

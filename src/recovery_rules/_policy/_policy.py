@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Final, Literal, Self
 
-from pydantic import AfterValidator, Field, StrictBool, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    StrictBool,
+    TypeAdapter,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from recovery_rules._engine._resolution import Resolution
@@ -19,6 +30,7 @@ from recovery_rules._values._models import Complaint, NonNegativeMoney
 from recovery_rules._values._money import Money
 from recovery_rules._values._time import Duration, TimeZoneName, Window, format_duration
 from recovery_rules._wording._locale import LocaleTag, LocaleWording, wording_problems
+from recovery_rules._wording._phrases import forbidden_phrases
 from recovery_rules.exceptions import InvalidInputError, PolicyError, Problem, UnknownLevelError
 from recovery_rules.files import SourceMap
 
@@ -114,7 +126,14 @@ class Policy(RecoveryModel):
     window: Window
     levels: Annotated[tuple[AuthorityLevel, ...], Field(min_length=1, max_length=1000)]
     hard_cap: NonNegativeMoney | None = None
-    caps: Annotated[tuple[Cap, ...], Field(max_length=20)] = ()
+    caps: Annotated[
+        tuple[Cap, ...],
+        Field(
+            max_length=20,
+            description="More hard caps, each counted in a window of its own ([[caps]] with limit and window, "
+            "such as a cap per customer in any 30 days); one cap per window, and every cap holds for every level.",
+        ),
+    ] = ()
     min_alternatives: Annotated[
         int,
         Field(le=20, strict=True, json_schema_extra={"minimum": MIN_ALTERNATIVES}),  # strict: true is not 1
@@ -127,10 +146,29 @@ class Policy(RecoveryModel):
     categories: Annotated[WordSet, Field(max_length=1000)] = ()
     strict_categories: StrictBool = False
     customer_noun: Word = "guest"
-    require_employee: StrictBool = False
+    require_employee: Annotated[
+        StrictBool,
+        Field(
+            description="Every step of a case (opening it too) must name the employee who takes it, by an "
+            "employee id such as 'E-0042'; a step without one is refused and nothing is recorded."
+        ),
+    ] = False
     wording: Annotated[dict[LocaleTag, LocaleWording], Field(max_length=100)] = Field(default_factory=dict)
-    business_hours: BusinessHours | None = None
-    personal_call_within: Duration | None = None
+    business_hours: Annotated[
+        BusinessHours | None,
+        Field(
+            description="When the business calls customers back, per day of the week in the policy's timezone "
+            '(monday = "07:00-22:00", sunday = "closed", a default for the days left out): a callback is '
+            "promised only within these hours, callback_within counted in open time. Left out: always open."
+        ),
+    ] = None
+    personal_call_within: Annotated[
+        Duration | None,
+        Field(
+            description="After a written report, the manager's personal call is promised this long after the "
+            "report (such as '4h'), counted in business hours. Left out: no call is promised by a time."
+        ),
+    ] = None
 
     # The compiled indexes live in a slot of the instance's own, outside pydantic's fields and private
     # attributes: a copy made with model_copy (which skips validation) has none, so it cannot decide with the
@@ -176,70 +214,43 @@ class Policy(RecoveryModel):
         try:
             return cls.model_validate(parse_policy_text(text, format, source=source or f"<{format} text>"))
         except PolicyError as error:
-            # Only a policy that does not load pays for placing its problems in the text.
-            raise PolicyError(SourceMap(text, format).locate(error.problems), source=error.source or source) from None
+            # Only a policy that does not load pays for placing its problems in the text; they are listed in
+            # the order of the text, as a reader fixes them (those with no place in it last).
+            located = sorted(SourceMap(text, format).locate(error.problems), key=_in_text_order)
+            raise PolicyError(located, source=error.source or source) from None
 
     # -- checks -------------------------------------------------------------
     @model_validator(mode="before")
     @classmethod
-    def _drop_schema_reference(cls, data: Any) -> Any:
-        # A JSON or YAML policy may name its JSON Schema ("$schema": ".../policy.schema.json") so that
-        # editors complete and check it; the key is for editors, not part of the policy.
-        if isinstance(data, dict) and isinstance(data.get("$schema"), str):
-            return {key: value for key, value in data.items() if key != "$schema"}
-        return data
-
-    @model_validator(mode="before")
-    @classmethod
-    def _amounts_in_policy_currency(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        # With a missing or invalid currency, the currency field's own error is the one to report: reading the
-        # bare amounts in a stand-in currency keeps each amount's other problems without repeating it.
-        given = data.get("currency")
-        currency = given if isinstance(given, str) and given in MINOR_UNITS else "USD"
-        data = dict(data)
-        if "hard_cap" in data:
-            data["hard_cap"] = _with_currency(data["hard_cap"], currency)
-        if isinstance(data.get("caps"), (list, tuple)):
-            data["caps"] = [
-                {**cap, "limit": _with_currency(cap["limit"], currency)}
-                if isinstance(cap, dict) and "limit" in cap
-                else cap
-                for cap in data["caps"]
-            ]
-        if isinstance(data.get("levels"), (list, tuple)):
-            levels = []
-            for raw in data["levels"]:
-                level = dict(raw) if isinstance(raw, dict) else raw
-                if isinstance(level, dict):
-                    if "limit" in level:
-                        level["limit"] = _with_currency(level["limit"], currency)
-                    if isinstance(level.get("tier_limits"), dict):
-                        level["tier_limits"] = {
-                            tier: _with_currency(amount, currency) for tier, amount in level["tier_limits"].items()
-                        }
-                levels.append(level)
-            data["levels"] = levels
-        if isinstance(data.get("catalog"), (list, tuple)):
-            data["catalog"] = [
-                {**entry, "value": _with_currency(entry["value"], currency)}
-                if isinstance(entry, dict) and "value" in entry
-                else entry
-                for entry in data["catalog"]
-            ]
-        return data
+    def _as_written(cls, data: Any) -> Any:
+        return _file_shorthands(data)
 
     @model_validator(mode="after")
     def _keeps_its_promises(self) -> Self:
-        problems = list(_problems(self))
+        parts = _Parts.of(self)
+        problems = list(_problems(parts))
         if not problems:
             compiled = compile_policy(self)
-            problems = list(_plan_b_gaps(self, compiled.catalog))
+            problems = list(_plan_b_gaps(parts, compiled.catalog))
+        elif _plan_b_checkable(parts, problems):
+            problems.extend(_plan_b_gaps(parts, CatalogIndex(self.catalog, self.categories)))
         if problems:
             raise located_problems(problems)
         object.__setattr__(self, "_compiled_policy", compiled)  # the policy's own slot, set once, when checked
         return self
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _every_problem(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        # When a field is not valid, pydantic stops before the checks that compare fields: run them here on the
+        # fields (and the levels and alternatives) that are valid, so that one PolicyError lists every problem.
+        try:
+            return handler(data)
+        except ValidationError as error:
+            found = _problems_beside(cls, data, error)
+            if not found:
+                raise
+            raise located_problems([*problems_from(error, model=cls), *found]) from None
 
     def __eq__(self, other: object) -> bool:
         # Two policies are equal when their fields are; the compiled indexes follow from them.
@@ -335,62 +346,252 @@ def compiled_policy(policy: Policy) -> CompiledPolicy:
     return compiled
 
 
+# -- reading a policy as written ------------------------------------------------
+
+
+def _in_text_order(problem: Problem) -> tuple[bool, int, int]:
+    return (problem.line is None, problem.line or 0, problem.column or 0)
+
+
+def _file_shorthands(data: Any) -> Any:
+    """``data`` with what a policy file may write for short read as the fields it stands for.
+
+    A JSON or YAML policy may name its JSON Schema (``"$schema": ".../policy.schema.json"``) so that editors
+    complete and check it; the key is for editors, not part of the policy. A bare amount (``"2000.00"``,
+    ``2000``) is in the policy's currency.
+    """
+    if not isinstance(data, dict):
+        return data
+    if isinstance(data.get("$schema"), str):
+        data = {key: value for key, value in data.items() if key != "$schema"}
+    # With a missing or invalid currency, the currency field's own error is the one to report: reading the
+    # bare amounts in a stand-in currency keeps each amount's other problems without repeating it.
+    given = data.get("currency")
+    currency = given if isinstance(given, str) and given in MINOR_UNITS else "USD"
+    data = dict(data)
+    if "hard_cap" in data:
+        data["hard_cap"] = _with_currency(data["hard_cap"], currency)
+    if isinstance(data.get("caps"), (list, tuple)):
+        data["caps"] = [
+            {**cap, "limit": _with_currency(cap["limit"], currency)}
+            if isinstance(cap, dict) and "limit" in cap
+            else cap
+            for cap in data["caps"]
+        ]
+    if isinstance(data.get("levels"), (list, tuple)):
+        levels = []
+        for raw in data["levels"]:
+            level = dict(raw) if isinstance(raw, dict) else raw
+            if isinstance(level, dict):
+                if "limit" in level:
+                    level["limit"] = _with_currency(level["limit"], currency)
+                if isinstance(level.get("tier_limits"), dict):
+                    level["tier_limits"] = {
+                        tier: _with_currency(amount, currency) for tier, amount in level["tier_limits"].items()
+                    }
+            levels.append(level)
+        data["levels"] = levels
+    if isinstance(data.get("catalog"), (list, tuple)):
+        data["catalog"] = [
+            {**entry, "value": _with_currency(entry["value"], currency)}
+            if isinstance(entry, dict) and "value" in entry
+            else entry
+            for entry in data["catalog"]
+        ]
+    return data
+
+
 # -- load-time guarantees ------------------------------------------------------
 
 
-def _problems(policy: Policy) -> Iterator[Problem]:
-    names = [level.name for level in policy.levels]
-    vocabulary = set(policy.vocabulary)
-    categories = set(policy.categories)
-    for i, level in enumerate(policy.levels):
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """The parts of a policy the checks below compare, and which of them are known to be valid.
+
+    For a policy whose fields are all valid, every part is known. When some are not, pydantic stops before
+    any check that compares fields; the parts that are valid (a field, or one level or alternative of a list
+    with others that are not) are still checked, each check only on parts it can trust: one
+    :class:`PolicyError` then lists every problem, and none that only follows from another.
+    ``levels`` and ``catalog`` hold the valid entries with their place in the list.
+    """
+
+    known: frozenset[str]
+    """The fields whose values below are valid (the others hold a stand-in that no check reads)."""
+    levels: tuple[tuple[int, AuthorityLevel], ...]
+    every_level: bool
+    catalog: tuple[tuple[int, Alternative], ...]
+    every_alternative: bool
+    currency: str = ""
+    timezone: str = "UTC"
+    window: Window | None = None
+    hard_cap: Money | None = None
+    caps: tuple[Cap, ...] = ()
+    min_alternatives: int = 3
+    denials_delivered_by: str = ""
+    refused_remedies: tuple[str, ...] = ()
+    remedy_kinds: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    strict_categories: bool = False
+    wording: Mapping[str, LocaleWording] = field(default_factory=dict)
+    business_hours: BusinessHours | None = None
+    personal_call_within: dt.timedelta | None = None
+
+    @classmethod
+    def of(cls, policy: Policy) -> _Parts:
+        """Every part of ``policy``, all of them valid."""
+        return cls(
+            known=_CHECKED_FIELDS,
+            levels=tuple(enumerate(policy.levels)),
+            every_level=True,
+            catalog=tuple(enumerate(policy.catalog)),
+            every_alternative=True,
+            **{name: getattr(policy, name) for name in _CHECKED_FIELDS - _LISTED},
+        )
+
+    def has(self, *names: str) -> bool:
+        """Whether every field in ``names`` is valid."""
+        return self.known.issuperset(names)
+
+    @property
+    def vocabulary(self) -> tuple[str, ...] | None:
+        """The policy's remedy kinds, as :attr:`Policy.vocabulary`; ``None`` when they are not known."""
+        if not self.has("remedy_kinds", "refused_remedies"):
+            return None
+        return self.remedy_kinds + tuple(kind for kind in self.refused_remedies if kind not in self.remedy_kinds)
+
+
+_LISTED: Final = frozenset({"levels", "catalog"})
+"""The list fields whose entries are checked one by one."""
+_CHECKED_FIELDS: Final = frozenset(name for name in _Parts.__dataclass_fields__ if name not in {"known"}) - {
+    "every_level",
+    "every_alternative",
+}
+"""The fields of a policy the load-time checks compare."""
+
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {}
+"""A validator per field of Policy, made the first time a policy with an invalid field needs it."""
+
+
+def _field_value(model: type[Policy], name: str, value: object) -> object:
+    """``value`` validated as ``model``'s field ``name``; :class:`ValidationError` if it is not valid."""
+    adapter = _ADAPTERS.get(name)
+    if adapter is None:
+        info = model.model_fields[name]
+        annotation: Any = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+        adapter = _ADAPTERS[name] = TypeAdapter(annotation)
+    return adapter.validate_python(value)
+
+
+def _problems_beside(model: type[Policy], data: Any, error: ValidationError) -> list[Problem]:
+    """The problems the load-time checks find in the valid parts of ``data``, whose fields ``error`` refused."""
+    details = error.errors(include_url=False, include_input=False)
+    if not isinstance(data, dict) or any(not detail["loc"] for detail in details):
+        return []  # not a table at all; or every field is valid and the checks have run
+    data = _file_shorthands(data)
+    refused = {detail["loc"][0] for detail in details}
+    values: dict[str, Any] = {}
+    entries: dict[str, tuple[tuple[int, Any], ...]] = {}
+    whole: dict[str, bool] = {}
+    for name in _CHECKED_FIELDS:
+        info = model.model_fields[name]
+        if name not in data:
+            if not info.is_required():
+                values[name] = info.get_default(call_default_factory=True)
+        elif name not in refused:
+            try:
+                values[name] = _field_value(model, name, data[name])
+            except ValidationError:
+                continue
+        if name in _LISTED:
+            if name in values:
+                entries[name], whole[name] = tuple(enumerate(values.pop(name))), True
+                continue
+            raw = data.get(name)
+            item = AuthorityLevel if name == "levels" else Alternative
+            valid = []
+            for i, entry in enumerate(raw if isinstance(raw, (list, tuple)) else ()):
+                with contextlib.suppress(ValidationError):  # its own problems are listed already
+                    valid.append((i, item.__pydantic_validator__.validate_python(entry)))
+            entries[name], whole[name] = tuple(valid), False
+    parts = _Parts(
+        known=frozenset(values),
+        levels=entries.get("levels", ()),
+        every_level=whole.get("levels", False),
+        catalog=entries.get("catalog", ()),
+        every_alternative=whole.get("catalog", False),
+        **values,
+    )
+    problems = list(_problems(parts))
+    if _plan_b_checkable(parts, problems):
+        problems.extend(_plan_b_gaps(parts, CatalogIndex([entry for _, entry in parts.catalog], parts.categories)))
+    return problems
+
+
+def _problems(parts: _Parts) -> Iterator[Problem]:
+    names = [level.name for _, level in parts.levels]
+    every_name = names if parts.every_level else None  # None: a level that is not valid may have any name
+    kinds = parts.vocabulary
+    vocabulary = None if kinds is None else set(kinds)
+    categories = set(parts.categories) if parts.has("categories") else None
+    seen: set[str] = set()
+    for i, level in parts.levels:
         at = f"levels[{i}]"
-        if names.index(level.name) < i:
+        if level.name in seen:
             yield Problem(f"{at}.name", f"{level.name!r} is used by more than one level; level names are unique")
+        seen.add(level.name)
         if i > 0 and level.callback_within is None:
             yield Problem(
                 f"{at}.callback_within",
                 "is required: it is the callback promised when a case escalates to this level (for example '4h')",
             )
         for kind in level.may_grant or ():
-            if kind not in vocabulary:
+            if vocabulary is not None and kind not in vocabulary:
                 yield Problem(f"{at}.may_grant", f"{kind!r} is not a remedy kind of the policy")
         for delegate in level.delegates:
             if delegate == level.name:
                 yield Problem(f"{at}.delegates", f"{level.name!r} cannot delegate to itself; name other levels")
-            elif delegate not in names:
+            elif every_name is not None and delegate not in every_name:
                 yield Problem(f"{at}.delegates", f"{delegate!r} names no level; use one of: {', '.join(names)}")
-    yield from wording_problems(policy)
-    yield from _hours_problems(policy)
-    if policy.denials_delivered_by not in names:
+    for i, alternative in parts.catalog:
+        for message in forbidden_phrases(alternative.description):
+            yield Problem(f"catalog[{i}].description", message)
+    if parts.has("wording"):
+        yield from wording_problems(
+            parts.wording,
+            None if every_name is None or vocabulary is None else {*every_name, *vocabulary},
+            {alternative.id for _, alternative in parts.catalog} if parts.every_alternative else None,
+        )
+    yield from _hours_problems(parts)
+    if parts.has("denials_delivered_by") and every_name is not None and parts.denials_delivered_by not in names:
         yield Problem("denials_delivered_by", f"names no level; use one of: {', '.join(names)}")
-    if policy.strict_categories and not categories:
+    if parts.has("strict_categories", "categories") and parts.strict_categories and not categories:
         yield Problem("strict_categories", "needs the policy's categories: list them in categories, or leave it out")
-    overlap = categories & vocabulary
+    overlap = categories & vocabulary if categories is not None and vocabulary is not None else set()
     if overlap:
         yield Problem(
             "categories", f"{', '.join(sorted(overlap))} is both a category and a remedy kind; rename one of them"
         )
-    foreign = list(_currency_problems(policy))
-    if foreign:
-        yield from foreign
-        return  # the checks below compare amounts, which needs them all in one currency
-    yield from _limit_problems(policy)
-    yield from _cap_problems(policy)
-    yield from _catalog_problems(policy, vocabulary, categories)
+    yield from _currency_problems(parts)
+    # The checks below compare amounts: only those in one currency (the others' currency is the problem).
+    currency = _currency_of(parts)
+    yield from _limit_problems(parts, currency)
+    yield from _cap_problems(parts)
+    yield from _catalog_problems(parts, vocabulary, categories, currency)
 
 
 _LONGEST_PROMISE: Final = dt.timedelta(days=3660)
 """The furthest a promise counted in business hours may reach, by the calendar (about ten years)."""
 
 
-def _hours_problems(policy: Policy) -> Iterator[Problem]:
+def _hours_problems(parts: _Parts) -> Iterator[Problem]:
     """Every promise counted in business hours must come due within :data:`_LONGEST_PROMISE`."""
-    hours = policy.business_hours
-    if hours is None:
+    hours = parts.business_hours
+    if hours is None or not parts.has("business_hours", "timezone"):
         return
-    weekly = dt.timedelta(minutes=hours.schedule(policy.timezone).weekly_minutes)
-    promises = [(f"levels[{i}].callback_within", level.callback_within) for i, level in enumerate(policy.levels)]
-    promises.append(("personal_call_within", policy.personal_call_within))
+    weekly = dt.timedelta(minutes=hours.schedule(parts.timezone).weekly_minutes)
+    promises = [(f"levels[{i}].callback_within", level.callback_within) for i, level in parts.levels]
+    if parts.has("personal_call_within"):
+        promises.append(("personal_call_within", parts.personal_call_within))
     for location, within in promises:
         if within is None:
             continue
@@ -404,27 +605,44 @@ def _hours_problems(policy: Policy) -> Iterator[Problem]:
             )
 
 
-def _plan_b_gaps(policy: Policy, index: CatalogIndex) -> Iterator[Problem]:
+_UNSETTLING: Final = re.compile(r"levels\[\d+\]\.may_grant|catalog\[\d+\]\.(?:kind|applies_to)")
+"""Where a problem changes what the Plan B check would find: a level's kinds, an alternative's kind or reach."""
+
+
+def _plan_b_checkable(parts: _Parts, problems: list[Problem]) -> bool:
+    """Whether the Plan B check can tell anything about ``parts``: every part it reads is known, and no
+    problem found so far changes what it would find (a gap it found would only follow from that problem)."""
+    return (
+        parts.every_level
+        and parts.every_alternative
+        and parts.has("remedy_kinds", "refused_remedies", "categories", "hard_cap", "caps", "min_alternatives")
+        and not any(_UNSETTLING.fullmatch(problem.location) for problem in problems)
+    )
+
+
+def _plan_b_gaps(parts: _Parts, index: CatalogIndex) -> Iterator[Problem]:
     """Every denial must be able to offer ``min_alternatives`` options, whatever is left to grant.
 
     The worst case for a level is having nothing left to grant: then only free alternatives (value zero) fit,
     unless the level has no limit and there is no cap; and it offers no alternative of a remedy kind it may not
     grant (``may_grant``). Levels alike in both are checked once, under the lowest's name.
     """
-    capped = policy.hard_cap is not None or bool(policy.caps)
-    vocabulary = frozenset(policy.vocabulary)
-    need = policy.min_alternatives
+    capped = parts.hard_cap is not None or bool(parts.caps)
+    kinds = parts.vocabulary or ()
+    vocabulary = frozenset(kinds)
+    need = parts.min_alternatives
     checked: set[tuple[bool, frozenset[str]]] = set()
-    for level in policy.levels:
+    lowest = parts.levels[0][1] if parts.levels else None
+    for _, level in parts.levels:
         unbounded = not capped and level.limit is None and not level.tier_limits
         barred = frozenset() if level.may_grant is None else vocabulary.difference(level.may_grant)
         if (unbounded, barred) in checked:
             continue
         checked.add((unbounded, barred))
         budget = None if unbounded else Decimal(0)
-        for category in (*policy.categories, None):
+        for category in (*parts.categories, None):
             short = []
-            for kind in policy.vocabulary:
+            for kind in kinds:
                 found = index.shelf(category, kind).kinds_within(budget, barred)
                 if len(found) < need:
                     short.append(f"{kind} ({len(found)} found)")
@@ -432,7 +650,7 @@ def _plan_b_gaps(policy: Policy, index: CatalogIndex) -> Iterator[Problem]:
                 what = "a category the policy does not list" if category is None else f"category {category!r}"
                 free = "" if unbounded else "free (value 0) "
                 where = '"*"' if category is None else f'{category!r} or "*"'
-                who = f"the lowest level, {level.name}," if level is policy.levels[0] else level.name
+                who = f"the lowest level, {level.name}," if level is lowest else level.name
                 may = "" if not barred else f" of kinds it may grant (not {', '.join(sorted(barred))})"
                 yield Problem(
                     "catalog",
@@ -442,65 +660,97 @@ def _plan_b_gaps(policy: Policy, index: CatalogIndex) -> Iterator[Problem]:
                 )
 
 
-def _currency_problems(policy: Policy) -> Iterator[Problem]:
-    amounts: list[tuple[str, Money | None]] = [("hard_cap", policy.hard_cap)]
-    amounts.extend((f"caps[{i}].limit", cap.limit) for i, cap in enumerate(policy.caps))
-    for i, level in enumerate(policy.levels):
-        amounts.append((f"levels[{i}].limit", level.limit))
-        amounts.extend((f"levels[{i}].tier_limits.{tier}", money) for tier, money in level.tier_limits.items())
-    amounts.extend((f"catalog[{i}].value", alternative.value) for i, alternative in enumerate(policy.catalog))
-    for location, money in amounts:
-        if money is not None and money.currency != policy.currency:
-            yield Problem(location, f"is in {money.currency} but the policy's currency is {policy.currency}")
+def _amounts(parts: _Parts) -> Iterator[tuple[str, Money]]:
+    """Every amount of the policy's known parts, with its location."""
+    if parts.has("hard_cap") and parts.hard_cap is not None:
+        yield "hard_cap", parts.hard_cap
+    if parts.has("caps"):
+        yield from ((f"caps[{i}].limit", cap.limit) for i, cap in enumerate(parts.caps))
+    for i, level in parts.levels:
+        if level.limit is not None:
+            yield f"levels[{i}].limit", level.limit
+        yield from ((f"levels[{i}].tier_limits.{tier}", money) for tier, money in level.tier_limits.items())
+    yield from ((f"catalog[{i}].value", alternative.value) for i, alternative in parts.catalog)
 
 
-def _limit_problems(policy: Policy) -> Iterator[Problem]:
-    cap = INFINITY if policy.hard_cap is None else policy.hard_cap.amount
+def _currency_problems(parts: _Parts) -> Iterator[Problem]:
+    if not parts.has("currency"):
+        return
+    for location, money in _amounts(parts):
+        if money.currency != parts.currency:
+            yield Problem(location, f"is in {money.currency} but the policy's currency is {parts.currency}")
+
+
+def _currency_of(parts: _Parts) -> str | None:
+    """The currency whose amounts can be compared: the policy's; without a valid one, the one every amount is
+    in (bare amounts are read in a stand-in), and ``None`` when they are in several."""
+    if parts.has("currency"):
+        return parts.currency
+    currencies = {money.currency for _, money in _amounts(parts)}
+    return currencies.pop() if len(currencies) == 1 else None
+
+
+def _limit_problems(parts: _Parts, currency: str | None) -> Iterator[Problem]:
+    if currency is None:
+        return
 
     def show(amount: Decimal) -> str:
-        return "unlimited" if amount is INFINITY else Money._trusted(amount, policy.currency).display()
+        return "unlimited" if amount is INFINITY else Money._trusted(amount, currency).display()
 
-    tiers = sorted({tier for level in policy.levels for tier in level.tier_limits})
+    def comparable(money: Money | None) -> bool:
+        return money is None or money.currency == currency
 
-    def limit(level: AuthorityLevel, tier: str | None) -> Decimal:
-        money = level.tier_limits.get(tier, level.limit) if tier is not None else level.limit
+    cap: Decimal | None = None  # None: not known, so nothing is compared with it
+    if parts.has("hard_cap") and comparable(parts.hard_cap):
+        cap = INFINITY if parts.hard_cap is None else parts.hard_cap.amount
+    tiers = sorted({tier for _, level in parts.levels for tier in level.tier_limits})
+
+    def limit(level: AuthorityLevel, tier: str | None) -> Money | None:
+        return level.tier_limits.get(tier, level.limit) if tier is not None else level.limit
+
+    def amount(money: Money | None) -> Decimal:
         return INFINITY if money is None else money.amount
 
-    for i, level in enumerate(policy.levels):
+    previous: tuple[int, AuthorityLevel] | None = None
+    for i, level in parts.levels:
         at = f"levels[{i}]"
-        if limit(level, None) > cap and level.limit is not None:
-            yield Problem(f"{at}.limit", f"{show(limit(level, None))} is above the hard cap of {show(cap)}")
-        for tier_name, amount in level.tier_limits.items():
-            if amount.amount > cap:
+        if cap is not None and level.limit is not None and comparable(level.limit) and level.limit.amount > cap:
+            yield Problem(f"{at}.limit", f"{show(level.limit.amount)} is above the hard cap of {show(cap)}")
+        for tier_name, money in level.tier_limits.items():
+            if cap is not None and comparable(money) and money.amount > cap:
                 yield Problem(
-                    f"{at}.tier_limits.{tier_name}", f"{show(amount.amount)} is above the hard cap of {show(cap)}"
+                    f"{at}.tier_limits.{tier_name}", f"{show(money.amount)} is above the hard cap of {show(cap)}"
                 )
-        if i == 0:
-            continue
-        below = policy.levels[i - 1]
+        below = previous[1] if previous is not None and previous[0] == i - 1 else None
+        previous = (i, level)
+        if below is None:
+            continue  # the lowest level, or the one below is not valid
         for tier in (None, *tiers):
-            if limit(level, tier) < limit(below, tier):
+            mine, theirs = limit(level, tier), limit(below, tier)
+            if comparable(mine) and comparable(theirs) and amount(mine) < amount(theirs):
                 whose = "limit" if tier is None else f"limit for the {tier} tier"
                 field = f"{at}.limit" if tier is None or tier not in level.tier_limits else f"{at}.tier_limits.{tier}"
                 yield Problem(
                     field,
-                    f"{level.name}'s {whose} ({show(limit(level, tier))}) is below {below.name}'s "
-                    f"({show(limit(below, tier))}); levels are listed lowest first and a higher level "
+                    f"{level.name}'s {whose} ({show(amount(mine))}) is below {below.name}'s "
+                    f"({show(amount(theirs))}); levels are listed lowest first and a higher level "
                     "may grant at least what a lower one may",
                 )
 
 
-def _cap_problems(policy: Policy) -> Iterator[Problem]:
+def _cap_problems(parts: _Parts) -> Iterator[Problem]:
     """One cap per window: two caps counting the same grants would be one cap, the lower, written twice.
 
     A cap below a level's limit is allowed (unlike ``hard_cap``, counted in the levels' own window): it bounds
     that level's grants across incidents, so the level's full authority is there only while the guest's total in
     the cap's window leaves room for it.
     """
+    if not parts.has("caps"):
+        return
     seen: dict[Window, str] = {}
-    if policy.hard_cap is not None:
-        seen[policy.window] = f"hard_cap (which counts in the policy's window, {policy.window})"
-    for i, cap in enumerate(policy.caps):
+    if parts.has("hard_cap", "window") and parts.hard_cap is not None and parts.window is not None:
+        seen[parts.window] = f"hard_cap (which counts in the policy's window, {parts.window})"
+    for i, cap in enumerate(parts.caps):
         other = seen.get(cap.window)
         if other is not None:
             yield Problem(
@@ -512,27 +762,33 @@ def _cap_problems(policy: Policy) -> Iterator[Problem]:
             seen[cap.window] = f"caps[{i}]"
 
 
-def _catalog_problems(policy: Policy, vocabulary: set[str], categories: set[str]) -> Iterator[Problem]:
+def _catalog_problems(
+    parts: _Parts, vocabulary: set[str] | None, categories: set[str] | None, currency: str | None
+) -> Iterator[Problem]:
     ids: set[str] = set()
-    bounds = [
-        ("the hard cap", policy.hard_cap),
-        *((f"the cap of caps[{i}]", c.limit) for i, c in enumerate(policy.caps)),
-    ]
-    which, cap = min(
-        ((name, money.amount) for name, money in bounds if money is not None),
-        key=lambda pair: pair[1],
-        default=("", INFINITY),
-    )
-    for i, alternative in enumerate(policy.catalog):
+    which, cap = "", INFINITY
+    if parts.has("hard_cap", "caps"):
+        bounds = [
+            ("the hard cap", parts.hard_cap),
+            *((f"the cap of caps[{i}]", c.limit) for i, c in enumerate(parts.caps)),
+        ]
+        which, cap = min(
+            ((name, money.amount) for name, money in bounds if money is not None and money.currency == currency),
+            key=lambda pair: pair[1],
+            default=("", INFINITY),
+        )
+    refused = set(parts.refused_remedies) if parts.has("refused_remedies") else set()
+    known = None if vocabulary is None or categories is None else vocabulary | categories
+    for i, alternative in parts.catalog:
         at = f"catalog[{i}]"
         if alternative.id in ids:
             yield Problem(f"{at}.id", f"{alternative.id!r} is used by more than one alternative; ids are unique")
         ids.add(alternative.id)
-        if alternative.kind in policy.refused_remedies:
+        if alternative.kind in refused:
             yield Problem(f"{at}.kind", f"{alternative.kind!r} is a refused remedy, so it cannot be offered instead")
-        if alternative.value.amount > cap:
+        if alternative.value.currency == currency and alternative.value.amount > cap:
             yield Problem(f"{at}.value", f"is above {which}, so no one could ever offer it")
-        unknown = [name for name in alternative.applies_to if name != ANY and name not in vocabulary | categories]
+        unknown = [name for name in alternative.applies_to if name != ANY and known is not None and name not in known]
         if unknown:
             yield Problem(
                 f"{at}.applies_to",

@@ -46,20 +46,62 @@ def located_problems(problems: list[Problem]) -> PydanticCustomError:
     return PydanticCustomError(LOCATED_PROBLEMS, "{count} problems", {"count": len(problems), "problems": problems})
 
 
+_TIME_EXAMPLE: Final = "such as 2026-11-23T09:30:00+00:00"
+
 _FRIENDLY: Final[dict[str, str]] = {
     "missing": "is required",
     "extra_forbidden": "is not a field here; check the spelling",
-    "timezone_aware": "must be timezone-aware; pass tzinfo, for example datetime(..., tzinfo=timezone.utc)",
+    # Neither Python nor file syntax: a naive time may come from either (a datetime, or text without an offset).
+    "timezone_aware": (
+        'must have a time zone: write it with its UTC offset, for example "2026-11-23T09:30:00-05:00" or '
+        '"2026-11-23T14:30:00Z"'
+    ),
+    "timezone_naive": "must not have a time zone",
     "string_type": "must be a string",
     "bool_type": "must be true or false",
-    "int_type": "must be an integer",
-    "list_type": "must be a list",
+    "bool_parsing": "must be true or false",
+    "int_type": "must be an integer, such as 3",
+    "int_parsing": "must be an integer, such as 3",
+    "int_from_float": "must be an integer, such as 3",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
     "dict_type": "must be a table (a mapping of names to values)",
     "model_type": "must be a table (a mapping of field names to values)",
-    "datetime_type": "must be a date and time with a time zone, such as 2026-11-23T09:30:00+00:00",
-    "datetime_parsing": "must be a date and time with a time zone, such as 2026-11-23T09:30:00+00:00",
-    "datetime_from_date_parsing": "must be a date and time with a time zone, such as 2026-11-23T09:30:00+00:00",
+    "model_attributes_type": "must be a table (a mapping of field names to values)",
+    "datetime_type": f"must be a date and time with a time zone, {_TIME_EXAMPLE}",
+    "datetime_parsing": f"must be a date and time with a time zone, {_TIME_EXAMPLE}",
+    "datetime_from_date_parsing": f"must be a date and time with a time zone, {_TIME_EXAMPLE}",
+    "datetime_object_invalid": f"must be a date and time with a time zone, {_TIME_EXAMPLE}",
+    "date_type": "must be a date, such as 2026-11-23",
+    "date_parsing": "must be a date, such as 2026-11-23",
+    "date_from_datetime_parsing": "must be a date, such as 2026-11-23",
+    "time_type": "must be a time of day, such as 09:30",
+    "time_parsing": "must be a time of day, such as 09:30",
+    "timedelta_type": "must be a duration, such as '2h'",
+    "timedelta_parsing": "must be a duration, such as '2h'",
+    "json_invalid": "is not valid JSON",
+    "json_type": "must be JSON text",
+    "recursion_loop": "is nested in itself",
+    "invalid_key": "has a key that is not a string",
 }
+
+_LISTS: Final = ("list_type", "tuple_type", "set_type", "frozen_set_type", "iterable_type")
+"""pydantic's error types of a value that is not a list (a tuple or a set, to Python)."""
+
+_ITEMS: Final[dict[str, tuple[str, str, str]]] = {
+    "remedy_kinds": ("remedy kind", "remedy kinds", ', such as ["refund"]'),
+    "refused_remedies": ("remedy kind", "remedy kinds", ', such as ["cash_payment"]'),
+    "may_grant": ("remedy kind", "remedy kinds", ', such as ["refund", "credit"]'),
+    "categories": ("category", "categories", ', such as ["room_not_ready"]'),
+    "delegates": ("level", "levels", ', such as ["manager"]'),
+    "applies_to": ("category or remedy kind", "categories or remedy kinds", ', such as ["out_of_stock"] or ["*"]'),
+    "alternatives": ("alternative id", "alternative ids", ', such as ["callback"]'),
+    "alternatives_include": ("alternative id", "alternative ids", ', such as ["callback"]'),
+    "suggestions": ("alternative id", "alternative ids", ', such as ["callback"]'),
+    "failed_rules": ("rule id", "rule ids", ', such as ["limit.level"]'),
+}
+"""What a list field of words holds, by field name: one, several, and an example of the list (as the end of a
+sentence)."""
 
 
 _LONGEST_KEY: Final = 64
@@ -80,15 +122,82 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def _message(error: ErrorDetails) -> str:
+_PYDANTIC_WORDS: Final = (
+    (re.compile(r"^Value error, |^Assertion failed, "), ""),
+    (re.compile(r"^(?:Input|Value|String|List|Tuple|Set|Dictionary|Object) should (?:be|have)\b"), "must be"),
+    (re.compile(r"\bshould\b"), "must"),
+)
+"""pydantic's own English rewritten in the library's voice, for an error type no message here covers."""
+
+
+def _expected(error: ErrorDetails) -> str:
+    """The values an ``enum`` or ``literal_error`` allows, as a list: ``approved, escalated, denied``."""
+    expected = str(error.get("ctx", {}).get("expected", ""))
+    names = re.findall(r"'([^']*)'", expected) or [name for name in re.split(r", | or ", expected) if name]
+    return ", ".join(names)
+
+
+def _message(error: ErrorDetails, model: type[BaseModel] | None = None) -> str:
     kind = error["type"]
     if kind in _FRIENDLY:
         return _FRIENDLY[kind]
+    ctx = error.get("ctx", {})
+    loc = tuple(error["loc"])
+    if kind in ("too_short", "too_long") and "field_type" in ctx and _is_text(model, loc):
+        kind = f"string_{kind}"  # a length checked after a validator of the text: pydantic calls it a Value's
+    if kind in _LISTS or (kind in ("too_short", "too_long") and "field_type" in ctx):  # pydantic's, not ours
+        one, several, example = _list_items(model, loc)
+        if kind in _LISTS:
+            return f"must be a list of {several}{example}"
+        if kind == "too_short":
+            least = int(ctx.get("min_length", 1))
+            return f"must list at least one {one}" if least == 1 else f"must list at least {least:,} {several}"
+        return f"lists {int(ctx.get('actual_length', 0)):,} {several}; the most is {int(ctx.get('max_length', 0)):,}"
+    if kind in ("enum", "literal_error"):
+        return f"must be one of {_expected(error)}"
+    if kind == "string_too_short":
+        least = int(ctx.get("min_length", 1))
+        return "must not be empty" if least == 1 else f"must be at least {least:,} characters long"
+    if kind == "string_too_long":
+        return f"must be at most {int(ctx.get('max_length', 0)):,} characters long"
+    bounds = {"greater_than_equal": "at least", "less_than_equal": "at most", "greater_than": "more than"}
+    bounds["less_than"] = "less than"
+    if kind in bounds:
+        bound = next(iter(ctx.values()), "")
+        return f"must be {bounds[kind]} {bound}"
     message = error["msg"]
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if message.startswith(prefix):
-            message = message[len(prefix) :]
+    for pattern, replacement in _PYDANTIC_WORDS:
+        message = pattern.sub(replacement, message, count=1)
     return message
+
+
+def _annotation_at(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> Any:
+    """The type at ``loc`` inside ``model``, without its ``Annotated`` metadata; ``None`` when it cannot be told."""
+    annotation: Any = model
+    for part in loc:
+        annotation = _inside(annotation, part)
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
+def _is_text(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> bool:
+    """Whether the value at ``loc`` inside ``model`` is text (or text or nothing)."""
+    annotation = _annotation_at(model, loc)
+    options = get_args(annotation) if get_origin(annotation) in (Union, types.UnionType) else (annotation,)
+    return str in options
+
+
+def _list_items(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> tuple[str, str, str]:
+    """What the list at ``loc`` in ``model`` holds: one, several, and an example to end a sentence with (or ``""``)."""
+    name = loc[-1] if loc else None
+    if isinstance(name, str) and name in _ITEMS:
+        return _ITEMS[name]
+    item = _annotation_at(model, (*loc, 0)) if model is not None else None
+    if isinstance(item, type) and issubclass(item, BaseModel):
+        one = str(getattr(item, "_what", "") or re.sub(r"(?<!^)(?=[A-Z])", " ", item.__name__).lower())
+        return one, f"{one}s", f" (in TOML, a [[{name}]] table for each)" if isinstance(name, str) else ""
+    return "item", "items", ""
 
 
 def _inside(annotation: Any, part: int | str) -> Any:
@@ -120,46 +229,64 @@ def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> tuple[str,
     return ()
 
 
-def _unknown_field(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str:
-    """The message for a field ``model`` does not have at ``loc``: the closest known name, when one is close."""
-    message = _FRIENDLY["extra_forbidden"]
+def _closest_field(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str | None:
+    """The field of ``model`` at ``loc[:-1]`` closest to the unknown name ``loc[-1]``, when one is close."""
     name = loc[-1] if loc else None
     if model is None or not isinstance(name, str) or len(name) > _LONGEST_KEY:  # no field name is that long
-        return message
-    fields = _fields_at(model, loc[:-1])
-    close = difflib.get_close_matches(name.casefold(), fields, n=1, cutoff=0.6)
-    return f"is not a field here; did you mean {close[0]!r}?" if close else message
+        return None
+    close = difflib.get_close_matches(name.casefold(), _fields_at(model, loc[:-1]), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _unknown_field(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str:
+    """The message for a field ``model`` does not have at ``loc``: the closest known name, when one is close."""
+    close = _closest_field(model, loc)
+    return f"is not a field here; did you mean {close!r}?" if close else _FRIENDLY["extra_forbidden"]
 
 
 def problems_from(error: ValidationError, prefix: str = "", model: type[BaseModel] | None = None) -> list[Problem]:
-    """The problems of a pydantic ``ValidationError``, with readable locations.
+    """The problems of a pydantic ``ValidationError``, with readable locations, one per root cause.
 
     With the ``model`` that was validated, an unknown field's message suggests
-    the closest field name at its place ("did you mean 'limit'?").
+    the closest field name at its place ("did you mean 'limit'?"); when that
+    field is missing, the misspelling is the one problem reported (not also
+    "is required"). A problem said twice at one place is listed once.
     """
-    problems = []
     details = error.errors(include_url=False, include_input=False, include_context=True)
     failed_items = {tuple(detail["loc"][:-1]) for detail in details if len(detail["loc"]) > 1}
+    misspelt = set()
     for detail in details:
+        if detail["type"] == "extra_forbidden":
+            loc = tuple(detail["loc"])
+            close = _closest_field(model, loc)
+            if close is not None:
+                misspelt.add((*loc[:-1], close))
+    problems: dict[tuple[str, str], Problem] = {}  # in order, each once
+
+    def add(location: str, message: str) -> None:
+        problems.setdefault((location, message), Problem(location, message))
+
+    for detail in details:
+        loc = tuple(detail["loc"])
         if detail["type"] == CONSEQUENTIAL:
             continue  # follows from another problem already listed
-        if detail["type"] == "too_short" and any(
-            failed[: len(detail["loc"])] == tuple(detail["loc"]) for failed in failed_items
-        ):
+        if detail["type"] == "missing" and loc in misspelt:
+            continue  # given under a misspelt name, which is the problem to fix
+        if detail["type"] == "too_short" and any(failed[: len(loc)] == loc for failed in failed_items):
             continue  # "at least 1 item after validation": its items' own problems are the ones to fix
-        location = _location(tuple(detail["loc"]))
+        location = _location(loc)
         if detail["type"] == LOCATED_PROBLEMS:
             for inner in detail.get("ctx", {}).get("problems", ()):
                 where = ".".join(part for part in (prefix, location, inner.location) if part)
-                problems.append(Problem(where.replace(".[", "["), inner.message))
+                add(where.replace(".[", "["), inner.message)
             continue
         if prefix:
             location = f"{prefix}.{location}" if location else prefix
         if detail["type"] == "extra_forbidden":
-            problems.append(Problem(location, _unknown_field(model, tuple(detail["loc"]))))
+            add(location, _unknown_field(model, loc))
             continue
-        problems.append(Problem(location, _message(detail)))
-    return problems
+        add(location, _message(detail, model))
+    return list(problems.values())
 
 
 if TYPE_CHECKING:  # the type checker needs the class by name; at run time it is whatever BaseModel's is
@@ -193,7 +320,7 @@ class RecoveryModel(BaseModel, metaclass=_TypedErrors):
     - frozen: a field cannot be set or deleted; ``model_copy(update=...)``
       makes a changed copy;
     - a field it does not have is refused, with the closest name it does have
-      ("did you mean 'limit'?");
+      ("did you mean 'limit'?"); that field is then not also reported missing;
     - pydantic's ``ValidationError`` never leaves it: building one, or
       ``model_validate``, ``model_validate_json`` and ``model_validate_strings``,
       raise :class:`~recovery_rules.InvalidInputError` instead, with every
@@ -207,11 +334,11 @@ class RecoveryModel(BaseModel, metaclass=_TypedErrors):
     ...     by: str
     ...     complaint: Complaint
     >>> try:
-    ...     DecideRequest.model_validate({"by": "staff", "complant": {"category": "noise"}})
+    ...     DecideRequest.model_validate({"complant": {"category": "noise"}})
     ... except InvalidInputError as error:
     ...     print(error)
     invalid DecideRequest (2 problems):
-      - complaint: is required
+      - by: is required
       - complant: is not a field here; did you mean 'complaint'?
     """
 

@@ -46,6 +46,11 @@ MAX_AMOUNT: Final = Decimal("1000000000000000")
 """Amounts must be smaller than this (10**15) in absolute value."""
 
 _AMOUNT_TEXT: Final = re.compile(r"-?[0-9]{1,16}(?:\.[0-9]{1,8})?")
+_PLAIN_NUMBER: Final = re.compile(r"-?([0-9]+)(?:\.[0-9]+)?")
+"""A number written in plain digits, of any length: one ``_AMOUNT_TEXT`` refuses is too large or too precise."""
+_LONGEST_NUMBER: Final = 100
+"""A plain number longer than this, but not too large, has too many decimal places to be read at all."""
+TOO_LARGE: Final = f"is too large: it must be smaller than {MAX_AMOUNT:,} in absolute value"
 _MONEY_TEXT: Final = re.compile(r"(?P<amount>\S{1,40}) (?P<currency>\S{1,8})")
 _QUANTA: Final = {places: Decimal(1).scaleb(-places) for places in range(5)}
 
@@ -80,15 +85,21 @@ def _parse_amount(amount: object, currency: str) -> Decimal:
         )
     if isinstance(amount, int):
         if abs(amount) >= MAX_AMOUNT:
-            raise _amount_problem(f"must be smaller than {MAX_AMOUNT:,} in absolute value")
+            raise _amount_problem(TOO_LARGE)
         value = Decimal(amount)
     elif isinstance(amount, str):
         if not _AMOUNT_TEXT.fullmatch(amount):
-            shown = amount if len(amount) <= 24 and amount.isprintable() else amount[:24] + "..."
-            raise _amount_problem(
-                f"{shown!r} is not a plain decimal number; write digits with an optional "
-                "'.' and sign, no thousands separators or exponent, for example '1000.00'"
-            )
+            plain = _PLAIN_NUMBER.fullmatch(amount)
+            if plain is not None and len(plain[1].lstrip("0")) > len(str(MAX_AMOUNT)) - 1:
+                raise _amount_problem(TOO_LARGE)  # digits it is, but too many of them
+            if plain is None or len(amount) > _LONGEST_NUMBER:
+                shown = amount if len(amount) <= 24 and amount.isprintable() else amount[:24] + "..."
+                raise _amount_problem(
+                    f"{shown!r} is not a plain decimal number; write digits with an optional "
+                    "'.' and sign, no thousands separators or exponent, for example '1000.00'"
+                    if plain is None
+                    else f"{shown!r} has more decimal places than any currency; write the amount to the cent"
+                )
         value = Decimal(amount)
     elif isinstance(amount, Decimal):
         if not amount.is_finite():
@@ -99,7 +110,7 @@ def _parse_amount(amount: object, currency: str) -> Decimal:
     if value.is_zero() and value.is_signed():
         raise _amount_problem("negative zero is not an amount; write 0")
     if value.copy_abs() >= MAX_AMOUNT:
-        raise _amount_problem(f"must be smaller than {MAX_AMOUNT:,} in absolute value")
+        raise _amount_problem(TOO_LARGE)
     places = MINOR_UNITS[currency]
     try:
         return value.quantize(_QUANTA[places], context=DECIMAL_CONTEXT)
@@ -108,6 +119,33 @@ def _parse_amount(amount: object, currency: str) -> Decimal:
             f"{currency} amounts have {places} decimal places and {value} has more; "
             "recovery-rules never rounds silently, so round it yourself first"
         ) from None
+
+
+_WRITTEN_TYPES: Final = {
+    "list": "a list",
+    "tuple": "a list",
+    "dict": "a table",
+    "NoneType": "null",
+    "bool": "true or false",
+}
+
+
+def _check_written_amount(amount: object) -> None:
+    """Refuse an amount that cannot be one, in words for whoever wrote it: as data (JSON, a file) or in Python.
+
+    The ``{"amount": ..., "currency": ...}`` form is how files and JSON write an amount; its messages give
+    no Python advice (a Python caller writes the amount as text as well).
+    """
+    if isinstance(amount, float):
+        raise InvalidInputError.at(
+            "amount",
+            "",
+            f"is the floating-point number {amount!r}, which cannot hold money exactly; write the amount as "
+            f'text, in quotes: "{_as_text(amount)}"',
+        )
+    if isinstance(amount, bool) or not isinstance(amount, (str, int, Decimal)):
+        kind = _WRITTEN_TYPES.get(type(amount).__name__, type(amount).__name__)
+        raise InvalidInputError.at("amount", "", f'must be an amount written as text, such as "12.50", not {kind}')
 
 
 def _as_text(value: float) -> str:
@@ -355,6 +393,7 @@ class Money:
                 )
             if "amount" not in value or "currency" not in value:
                 raise InvalidInputError.at("amount", "", 'needs both keys: {"amount": "12.50", "currency": "USD"}')
+            _check_written_amount(value["amount"])
             return cls(value["amount"], value["currency"])
         if isinstance(value, float):  # both problems at once: a float rounds, and an amount needs its currency
             raise InvalidInputError.at(
@@ -367,8 +406,9 @@ class Money:
             raise InvalidInputError.at(
                 "amount", "", 'needs a currency: write {"amount": "12.50", "currency": "USD"} or "12.50 USD"'
             )
+        kind = _WRITTEN_TYPES.get(type(value).__name__, type(value).__name__)
         raise InvalidInputError.at(
-            "amount", "", f'must be {{"amount": "12.50", "currency": "USD"}} or "12.50 USD", not {type(value).__name__}'
+            "amount", "", f'must be {{"amount": "12.50", "currency": "USD"}} or "12.50 USD", not {kind}'
         )
 
     @classmethod

@@ -22,11 +22,11 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Literal, Self
+from typing import Annotated, Any, ClassVar, Final, Literal, Self
 
 from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 
@@ -35,9 +35,6 @@ from recovery_rules.exceptions import Problem
 
 from ._phrases import forbidden_phrases
 from ._template import Slot, Template, TemplateSyntaxError, parse_template
-
-if TYPE_CHECKING:
-    from recovery_rules._policy._policy import Policy
 
 __all__ = [
     "BUILT_IN",
@@ -557,27 +554,28 @@ def merged_wording(own: Mapping[str, LocaleWording], tag: str) -> MergedWording 
     )
 
 
-def wording_problems(policy: Policy) -> Iterator[Problem]:
-    """The policy-wide checks of a policy's wording, and the phrase check of its alternatives."""
-    for i, alternative in enumerate(policy.catalog):
-        for message in forbidden_phrases(alternative.description):
-            yield Problem(f"catalog[{i}].description", message)
-    known = {level.name for level in policy.levels} | set(policy.vocabulary)
-    ids = {alternative.id for alternative in policy.catalog}
+def wording_problems(
+    wording: Mapping[str, LocaleWording], names: Collection[str] | None, ids: Collection[str] | None
+) -> Iterator[Problem]:
+    """The policy-wide checks of a policy's ``wording``.
+
+    ``names`` are the policy's level names and remedy kinds, ``ids`` its alternatives' ids; ``None`` when
+    they are not all known (a policy with other problems), which leaves out the checks against them.
+    """
     seen: dict[str, str] = {}
-    for tag, wording in policy.wording.items():
+    for tag, locale in wording.items():
         at = f"wording.{tag}"
         if tag.casefold() in seen:
             yield Problem(at, f"is the same locale as {seen[tag.casefold()]!r}; write each locale once")
             continue
         seen[tag.casefold()] = tag
-        for word in wording.names:
-            if word not in known:
+        for word in locale.names:
+            if names is not None and word not in names:
                 yield Problem(f"{at}.names.{word}", "is neither a level nor a remedy kind of the policy")
-        for alternative_id in wording.alternatives:
-            if alternative_id not in ids:
+        for alternative_id in locale.alternatives:
+            if ids is not None and alternative_id not in ids:
                 yield Problem(f"{at}.alternatives.{alternative_id}", "is not the id of an alternative in the catalog")
-        merged = merged_wording(policy.wording, tag)
+        merged = merged_wording(wording, tag)
         missing = merged.missing() if merged is not None else []
         if missing:
             yield Problem(

@@ -28,7 +28,7 @@ import copy
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -98,6 +98,8 @@ class Expectation(RecoveryModel):
 
 class PolicyTestCase(DecisionRecord):
     """One policy test case: a decision and what is expected of it."""
+
+    _what: ClassVar[str] = "test case"
 
     name: Annotated[FreeText, Field(min_length=1, max_length=500)]
     expect: Expectation

@@ -125,7 +125,7 @@ def locate_problems(
     found = None
     if text is not None and format is not None and any(problem.line is None for problem in problems):
         found = SourceMap(text, format)
-    located = []
+    located: dict[LocatedProblem, None] = {}  # in order, each once
     for given in problems:
         problem = _place(found, given, inherited) if found is not None and given.line is None else given
         location, message = problem.location, problem.message
@@ -134,19 +134,22 @@ def locate_problems(
                 location = ""
             message = _AT_LINE_COLUMN.sub("", message)
         position = Position(problem.line, problem.column or 1) if problem.line is not None else None
-        located.append(LocatedProblem(location, message, position))
-    # In the order of the file, as a reader fixes them; problems with no place in it last.
+        located.setdefault(LocatedProblem(location, message, position))
+    # In the order of the file, as a reader fixes them; problems with no place in it last. A value every case
+    # inherits from the defaults, with one problem, is one problem (at the defaults), not one per case.
     return sorted(located, key=_in_file_order)
 
 
 def _place(found: SourceMap, problem: Problem, inherited: tuple[str, str] | None) -> Problem:
     """``problem`` with its line and column: where its own value is written, else where the value it
-    ``inherited`` is (a test case's field from the file's ``defaults``), else its nearest enclosing value."""
+    ``inherited`` is (a test case's field from the file's ``defaults``, then named by its place there),
+    else its nearest enclosing value."""
     syntax = _LINE_COLUMN.fullmatch(problem.location) or _LINE_COLUMN.search(problem.message)
     if inherited is not None and not syntax and found.find(problem.location, exact=True) is None:
-        origin = found.find(re.sub(inherited[0], inherited[1], problem.location), exact=True)
+        written = re.sub(inherited[0], inherited[1], problem.location)
+        origin = found.find(written, exact=True)
         if origin is not None:
-            return dataclasses.replace(problem, line=origin[0], column=origin[1])
+            return dataclasses.replace(problem, location=written, line=origin[0], column=origin[1])
     return found.locate([problem])[0]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Final
 
 import click
 
@@ -73,6 +73,18 @@ def summary(policy: Policy) -> list[str]:
         lines.append("level " + ", ".join(parts))
     lines.append(f"hard cap: {amount(policy.hard_cap)}; denials delivered by {policy.denials_delivered_by}")
     lines.extend(_cap_line(policy, cap) for cap in policy.caps)
+    if policy.business_hours is not None:
+        lines.append(
+            f"business hours ({policy.timezone}): {_hours(policy.business_hours)}; "
+            "callbacks are promised within them, counted in open time"
+        )
+    if policy.personal_call_within is not None:
+        counted = " of business hours" if policy.business_hours is not None else ""
+        lines.append(
+            f"personal call after a written report: within {short_duration(policy.personal_call_within)}{counted}"
+        )
+    if policy.require_employee:
+        lines.append("every step of a case names the employee who takes it (require_employee)")
     lines.append(
         f"Plan B: {len(policy.catalog)} alternatives, {policy.min_alternatives} offered with every denial "
         f"and escalation; {len(policy.categories)} categories, {len(policy.vocabulary)} remedy kinds"
@@ -96,6 +108,25 @@ def _cap_line(policy: Policy, cap: Any) -> str:
     if above:
         line += f"; below the limit of {', '.join(above)}: this cap binds first once the window's total nears it"
     return line
+
+
+_WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _hours(hours: Any) -> str:
+    """A week's opening hours in a few words: ``every day 07:00-22:00``, ``Mon-Sat 09:00-21:00, Sun closed``."""
+    week = [hours.hours(day) for day in range(len(_WEEKDAYS))]
+    if len(set(week)) == 1:
+        return f"every day {week[0]}"
+    runs: list[tuple[int, int]] = []  # first and last day of each run of days with the same hours
+    for day, text in enumerate(week):
+        if runs and week[runs[-1][1]] == text:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return ", ".join(
+        f"{_WEEKDAYS[first]}{'' if first == last else '-' + _WEEKDAYS[last]} {week[first]}" for first, last in runs
+    )
 
 
 def short_duration(value: dt.timedelta) -> str:

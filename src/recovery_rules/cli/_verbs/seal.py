@@ -53,7 +53,7 @@ def command(
     A journal that already records grants is sealed once, here (a new one is
     sealed by serve --ledger-key-file when it creates it): the whole chain is
     verified first (against --expected-head, if given; only after
-    --resume-from, a head an earlier verify saved), then each guest's and
+    --resume-from, a head an earlier verify saved), then each customer's and
     incident's latest grant is checked as the ledger reads it and its head
     sealed, in one transaction. With --new-key-file, every head's seal is
     checked with the journal's key and sealed again with the new one. Stop the

@@ -10,10 +10,10 @@ from rich.text import Text
 
 from recovery_rules import Money, Outcome
 from recovery_rules.cli import _console
-from recovery_rules.cli._errors import CliInputError, ExitCode
+from recovery_rules.cli._errors import CliInputError, ExitCode, problem_json
 from recovery_rules.cli._inputs import load_policy
 from recovery_rules.cli._records import open_source
-from recovery_rules.cli._simulation import NOT_RECORDED, OUTCOMES, Side, Simulation, simulate
+from recovery_rules.cli._simulation import NOT_RECORDED, OUTCOMES, Invalid, Side, Simulation, simulate
 
 from . import options
 
@@ -65,10 +65,16 @@ def command(*, records: str, policy: str, candidate: str, skip_invalid: bool, as
     if result.invalid and not skip_invalid:
         shown = "\n".join(f"  {source.name}: {invalid}" for invalid in result.invalid[:_SHOWN_INVALID])
         more = len(result.invalid) - _SHOWN_INVALID
+        count = (
+            "1 recorded complaint cannot"
+            if len(result.invalid) == 1
+            else f"{len(result.invalid)} recorded complaints cannot"
+        )
         raise CliInputError(
-            f"{len(result.invalid)} recorded complaints cannot be replayed:\n{shown}"
+            f"{count} be replayed:\n{shown}"
             + (f"\n  ... and {more} more" if more > 0 else "")
-            + "\n(--skip-invalid leaves them out and counts them)"
+            + "\n(--skip-invalid leaves them out and counts them)",
+            problems=[problem for invalid in result.invalid for problem in _problems_json(invalid)],
         )
     if as_json:
         _console.echo_json(
@@ -81,6 +87,19 @@ def command(*, records: str, policy: str, candidate: str, skip_invalid: bool, as
         return ExitCode.OK
     _render(result, policy, candidate)
     return ExitCode.OK
+
+
+def _problems_json(invalid: Invalid) -> list[dict[str, object]]:
+    """Each problem of a record that cannot be replayed, as ``--json`` lists it: with the record's line in a
+    JSON Lines file; a record found elsewhere (``event 57`` of a journal) is named in the message."""
+    number = invalid.where.removeprefix("line ")
+    line = int(number) if number.isdigit() else None
+    return [
+        problem_json(
+            problem.location, problem.message if line is not None else f"{invalid.where}: {problem.message}", line=line
+        )
+        for problem in invalid.problems
+    ]
 
 
 def _render(result: Simulation, policy: str, candidate: str) -> None:
