@@ -145,6 +145,33 @@ def test_applies_to_names_must_be_known() -> None:
     assert problem.startswith("catalog[4].applies_to: 'room_not_redy' is neither a category")
 
 
+def test_without_listed_categories_the_catalog_s_names_are_the_categories() -> None:
+    data = policy_data()
+    del data["categories"]
+    data["catalog"].append(
+        {
+            "id": "other-branch",
+            "kind": "other_branch",
+            "description": "We check whether our other branch has it.",
+            "value": {"amount": "0.00", "currency": "USD"},
+            "applies_to": ["out_of_stock"],
+        }
+    )
+    policy = Policy.model_validate(data)
+    assert "out_of_stock" in policy.categories  # named by the catalog, not a remedy kind
+    assert not set(policy.categories) & set(policy.vocabulary)
+    asked = Complaint(
+        customer=Customer(id="10442"),
+        category="out_of_stock",
+        requested=Remedy(kind="refund", amount=Money("900.00", "USD")),
+        received_at=dt.datetime(2026, 11, 23, 15, tzinfo=dt.UTC),
+    )
+    resolution = policy.decide(asked, by=policy.levels[0].name)
+    assert resolution.outcome is not Outcome.APPROVED
+    assert "out_of_stock" in resolution.alternatives[0].applies_to  # the category's own first
+    assert Policy.model_validate(policy.model_dump()) == policy  # the same policy, written out and read back
+
+
 def test_refused_remedies_cannot_be_offered_as_alternatives() -> None:
     data = policy_data(refused_remedies=["voucher"])
     (problem,) = problems_of(data)

@@ -41,6 +41,8 @@ from ._schema import for_validation, with_file_shorthands
 
 __all__ = ["Policy"]
 
+_MOST_CATEGORIES: Final = 1000
+
 
 def _currency_code(value: str) -> str:
     if value not in MINOR_UNITS:
@@ -91,7 +93,9 @@ class Policy(RecoveryModel):
     - ``refused_remedies``: remedy kinds never granted.
     - ``remedy_kinds``: the remedy vocabulary; ``categories``: the complaint
       categories the catalog speaks of (complaints of other categories still
-      get the alternatives that apply to everything).
+      get the alternatives that apply to everything). Left out, they are the
+      names in the catalog's ``applies_to`` that are not remedy kinds (listed,
+      a name in ``applies_to`` that is neither is refused as a typo).
     - ``strict_categories``: with ``categories``, a complaint of a category the
       policy does not list is refused (``InvalidInputError`` naming the closest
       listed one) instead of decided as one the policy never heard of, with a
@@ -143,7 +147,7 @@ class Policy(RecoveryModel):
     catalog: Annotated[tuple[Alternative, ...], Field(max_length=10_000)] = ()
     refused_remedies: WordSet = ()
     remedy_kinds: Annotated[tuple[Word, ...], Field(min_length=1, max_length=100)] = DEFAULT_REMEDY_KINDS
-    categories: Annotated[WordSet, Field(max_length=1000)] = ()
+    categories: Annotated[WordSet, Field(max_length=_MOST_CATEGORIES)] = ()
     strict_categories: StrictBool = False
     customer_noun: Word = "guest"
     require_employee: Annotated[
@@ -227,6 +231,11 @@ class Policy(RecoveryModel):
 
     @model_validator(mode="after")
     def _keeps_its_promises(self) -> Self:
+        if not self.categories:  # none listed: the catalog's own names that are not remedy kinds are categories
+            vocabulary = set(self.vocabulary)
+            named = {name for item in self.catalog for name in item.applies_to if name != ANY}
+            if 0 < len(named - vocabulary) <= _MOST_CATEGORIES:
+                object.__setattr__(self, "categories", tuple(sorted(named - vocabulary)))  # still being built
         parts = _Parts.of(self)
         problems = list(_problems(parts))
         if not problems:
@@ -778,7 +787,8 @@ def _catalog_problems(
             default=("", INFINITY),
         )
     refused = set(parts.refused_remedies) if parts.has("refused_remedies") else set()
-    known = None if vocabulary is None or categories is None else vocabulary | categories
+    # A policy that lists no categories speaks of them only in its catalog: any name there is one of them.
+    known = None if vocabulary is None or not categories else vocabulary | categories
     for i, alternative in parts.catalog:
         at = f"catalog[{i}]"
         if alternative.id in ids:
