@@ -336,6 +336,15 @@ def test_resolutions_round_trip_through_json(ritz: Policy) -> None:
         assert Resolution.model_validate_json(resolution.model_dump_json()) == resolution
 
 
+def test_a_copy_cannot_drop_the_plan_b_either(ritz: Policy) -> None:
+    for amount in ("20000.00", "2000.01"):
+        resolution = ritz.decide(complaint(amount), by="staff", now=NOW)
+        with pytest.raises(InvalidInputError, match=r"must offer alternatives \(Plan B\); never a bare no"):
+            resolution.model_copy(update={"alternatives": ()})
+        assert resolution.model_copy(update={"reason": "Read out."}).reason == "Read out."  # a valid change
+        assert resolution.model_copy() == resolution
+
+
 def test_a_denial_without_alternatives_cannot_be_constructed(ritz: Policy) -> None:
     denied = ritz.decide(complaint("20000.00"), by="staff", now=NOW)
     data = denied.model_dump()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Final, NoReturn, Self
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
@@ -123,6 +124,17 @@ class Resolution(RecoveryModel):
         if problems:
             raise PydanticCustomError("resolution", "; ".join(problems))
         return self
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; with ``update``, validated as a new resolution is, so that none can drop its Plan B.
+
+        Raises :class:`~recovery_rules.InvalidInputError` for a copy that breaks a resolution's rules (a
+        denial or an escalation without alternatives, an approval with an escalation target...).
+        """
+        copied = super().model_copy(update=update, deep=deep)
+        if not update:
+            return copied
+        return type(self).model_validate(dict(copied.__dict__))
 
     @property
     def approved(self) -> bool:
