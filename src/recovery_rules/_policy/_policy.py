@@ -13,7 +13,16 @@ from pydantic_core import PydanticCustomError
 
 from recovery_rules._engine._resolution import Resolution
 from recovery_rules._engine._rules import INFINITY, CompiledPolicy, compile_policy, decide
-from recovery_rules._values._base import RecoveryModel, Text, Word, located_problems, non_empty, problems_from
+from recovery_rules._values._base import (
+    ReadOnly,
+    ReadOnlyDict,
+    RecoveryModel,
+    Text,
+    Word,
+    located_problems,
+    non_empty,
+    problems_from,
+)
 from recovery_rules._values._currencies import MINOR_UNITS
 from recovery_rules._values._models import Complaint, NonNegativeMoney
 from recovery_rules._values._money import Money
@@ -128,7 +137,9 @@ class Policy(RecoveryModel):
     strict_categories: StrictBool = False
     customer_noun: Word = "guest"
     require_employee: StrictBool = False
-    wording: Annotated[dict[LocaleTag, LocaleWording], Field(max_length=100)] = Field(default_factory=dict)
+    wording: Annotated[Mapping[LocaleTag, LocaleWording], Field(max_length=100), ReadOnly] = Field(
+        default_factory=ReadOnlyDict
+    )
     business_hours: BusinessHours | None = None
     personal_call_within: Duration | None = None
 
