@@ -33,7 +33,7 @@ from recovery_rules._policy._parts import Alternative
 from recovery_rules._policy._policy import Policy, compiled_policy
 from recovery_rules._values._base import EMPLOYEE_EXAMPLE, Text, check_employee, problems_from
 from recovery_rules._values._models import Complaint, ComplaintNumber, Remedy
-from recovery_rules._values._money import Money
+from recovery_rules._values._money import Money, checked_money
 from recovery_rules._values._time import Window, format_duration, instant, local
 from recovery_rules._wording._phrases import forbidden_phrases
 from recovery_rules.exceptions import (
@@ -156,7 +156,9 @@ class Case:
         files a complaint received at 02:30 UTC on 23 November under 22
         November) and the customer number; when the customer already has a case
         that day, the next sequence is used: ``20261123-10442/2``. A complaint
-        that sets a number already in use is refused. ``clock`` gives the time of each step
+        that sets a number already in use is refused. The complaint is validated
+        again first (a copy changed with ``model_copy(update=...)`` may hold
+        anything), and the case holds the validated copy. ``clock`` gives the time of each step
         whose ``now`` is omitted (the system clock by default).
 
         ``incident`` files a follow-up under an earlier case of the same
@@ -174,12 +176,12 @@ class Case:
         if not isinstance(complaint, Complaint):
             raise InvalidInputError.at("complaint", "complaint", "must be a Complaint")
         # model_copy(update=...) does not validate: check the complaint again, or the journal could
-        # record a case that can never be read back.
-        Complaint.model_validate(complaint.model_dump())
+        # record a case that can never be read back; what follows uses the checked copy only.
+        explicit = "number" in complaint.model_fields_set
+        complaint = _validated(complaint)
         clock = clock or _system_clock
         at = _moment(now, clock)
         policy.decide(complaint, by=by, now=at)  # refuses an unknown level, a foreign currency or remedy kind now
-        explicit = "number" in complaint.model_fields_set
         details = complaint.model_dump(mode="json")
         if not explicit:
             details.pop("number")
@@ -463,7 +465,9 @@ class Case:
             raise InvalidInputError.at("remedy", "remedy", "must be a Remedy")
         notes = _text(notes, "notes")
         asked = self._view.complaint.model_copy(update={"requested": preferred})
-        self._policy.decide(asked, by=self._view.level, now=self._moment(now))  # refuses a foreign remedy now
+        decided = self._policy.decide(asked, by=self._view.level, now=self._moment(now))  # refuses a foreign remedy
+        if remedy is not None:  # what was checked, validated as a Remedy (a changed copy may hold anything)
+            preferred = Remedy.model_validate(decided.remedy.model_dump())
 
         answer: dict[str, JSONValue] = {} if agreed is None else {"customer_agreed": agreed}
 
@@ -627,8 +631,8 @@ class Case:
         employee = _employee(self._policy, employee)
         level, delegate = self._authority(CaseStep.MANAGER_APPROVES, by, acting_for)
         notes = _text(notes, "notes")
-        if amount is not None and not isinstance(amount, Money):
-            raise InvalidInputError.at("amount", "amount", "must be Money, such as Money('25.00', 'USD'), or omitted")
+        if amount is not None:  # exactly a Money of the values checked, however it was made
+            amount = checked_money(amount, "amount")
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             _check_not_own_escalation(CaseStep.MANAGER_APPROVES, view, level, employee)
@@ -1726,6 +1730,11 @@ def _business_day(complaint: Complaint, policy: Policy) -> ComplaintNumber:
     """
     day = local(complaint.received_at, ZoneInfo(policy.timezone), field="received_at").date()
     return ComplaintNumber(day, complaint.customer.id)
+
+
+def _validated(complaint: Complaint) -> Complaint:
+    """``complaint`` validated again as a :class:`Complaint` (a changed copy may hold anything), or the error."""
+    return Complaint.model_validate(complaint.model_dump())
 
 
 def _first_free_number(

@@ -323,6 +323,10 @@ class Policy(RecoveryModel):
         ``employee`` is the id of the employee who asks (``"E-0042"``: an id,
         never a name), carried into the resolution's ``employee``; the
         resolution's ``policy_revision`` is this policy's :attr:`revision`.
+
+        The complaint is checked however it was built: an amount is exactly a
+        ``Decimal`` (a subclass is refused, as is a subclass of ``Money`` that
+        redefines its amount), and the decision uses the values checked, read once.
         """
         return decide(compiled_policy(self), complaint, by, granted, now, employee=employee)
 

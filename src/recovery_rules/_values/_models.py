@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, ClassVar, Final, Self
+from typing import Annotated, Any, ClassVar, Final, NamedTuple, Self
 
 from pydantic import (
     AfterValidator,
@@ -21,8 +21,9 @@ from pydantic_core import PydanticCustomError, core_schema
 from recovery_rules.exceptions import InvalidInputError, Problem
 
 from ._base import CONSEQUENTIAL, Identifier, RecoveryModel, Text, Word
-from ._money import Money, money_problems
-from ._time import InputTime, is_aware
+from ._money import Money, read_money
+from ._time import EARLIEST_INPUT_TIME, LATEST_INPUT_TIME, InputTime, is_aware
+from ._trusted import trusted_builder
 
 __all__ = [
     "COMPLAINT_NUMBER",
@@ -284,41 +285,131 @@ _UNVALIDATED: Final = (
 )
 
 
-def check_complaint(complaint: Complaint) -> None:
-    """Refuse a complaint that breaks the models' invariants, whichever way it was built.
+class CheckedComplaint(NamedTuple):
+    """The parts of a complaint a decision reads, each read once and checked (see :func:`check_complaint`)."""
+
+    customer_id: str
+    tier: str
+    category: str
+    requested: Remedy
+    """Exactly a :class:`Remedy` of ``kind`` and ``amount``: the complaint's own when it is one."""
+    kind: str
+    amount: Money
+    """Exactly a :class:`Money`, valid and not negative."""
+    received_at: dt.datetime
+    number: ComplaintNumber
+
+
+def _text(value: object, location: str, problems: list[Problem]) -> str:
+    """``value`` as exactly a ``str`` (a subclass's own characters), or ``""`` with a problem when it is none."""
+    if type(value) is str:
+        return value
+    if isinstance(value, str):
+        return str.__str__(value)  # the characters themselves: a subclass cannot answer otherwise
+    problems.append(Problem(location, "must be a str"))
+    return ""
+
+
+def check_complaint(complaint: Complaint) -> CheckedComplaint:
+    """Refuse a complaint that breaks the models' invariants, whichever way it was built; else its parts.
 
     Raises :class:`~recovery_rules.InvalidInputError` naming every field that is
     wrong. The checks are those a decision relies on, the same the engine makes
     on its fast path: the parts are a ``Customer``, a ``Remedy`` and a
-    ``ComplaintNumber``; the words (``category``, the tier, the remedy kind) are
-    strings; the amount asked is a valid, non-negative :class:`Money`;
-    ``received_at`` is a timezone-aware ``datetime``. (The finer rules of the
+    ``ComplaintNumber`` of the customer; the words (``category``, the tier, the
+    remedy kind) and the customer number are strings; the amount asked is a
+    valid, non-negative :class:`Money`; ``received_at`` is a timezone-aware
+    ``datetime`` from the year 1900 to 8999 in UTC. (The finer rules of the
     models, such as the spelling of words and the lengths of texts, are checked
     when a complaint is validated, as :meth:`Case.open <recovery_rules.Case.open>` does.)
+
+    Each part is read once, and what is returned is what was checked: the words
+    as exactly ``str``, the amount as exactly a :class:`Money` (a subclass's amount
+    read from Money's own slots), so nothing can answer one thing to the check and
+    another to the decision.
     """
     problems: list[Problem] = []
     customer = getattr(complaint, "customer", None)
+    customer_id = tier = ""
     if not isinstance(customer, Customer):
         problems.append(Problem("customer", "must be a Customer, such as Customer(id='10442')"))
-    elif not isinstance(getattr(customer, "tier", None), str):
-        problems.append(Problem("customer.tier", "must be a str"))
-    if not isinstance(getattr(complaint, "category", None), str):
-        problems.append(Problem("category", "must be a str"))
+    else:
+        customer_id = _text(getattr(customer, "id", None), "customer.id", problems)
+        tier = _text(getattr(customer, "tier", None), "customer.tier", problems)
+    category = _text(getattr(complaint, "category", None), "category", problems)
     requested = getattr(complaint, "requested", None)
+    kind, description, amount = "", "", None
     if not isinstance(requested, Remedy):
         problems.append(Problem("requested", "must be a Remedy, such as Remedy(kind='refund', amount=Money(...))"))
     else:
-        if not isinstance(getattr(requested, "kind", None), str):
-            problems.append(Problem("requested.kind", "must be a str"))
-        problems += money_problems(getattr(requested, "amount", None), "requested.amount", non_negative=True)
+        kind = _text(getattr(requested, "kind", None), "requested.kind", problems)
+        amount, found = read_money(getattr(requested, "amount", None), "requested.amount", non_negative=True)
+        problems += found
+        description = _text(getattr(requested, "description", ""), "requested.description", problems)
     received_at = getattr(complaint, "received_at", None)
     if not isinstance(received_at, dt.datetime) or not is_aware(received_at):
         problems.append(Problem("received_at", "must be a timezone-aware datetime"))
-    if not isinstance(getattr(complaint, "number", None), ComplaintNumber):
-        problems.append(
-            Problem("number", "must be a ComplaintNumber (Complaint(...) makes it from customer.id and received_at)")
-        )
+    elif not _in_input_range(received_at):
+        problems.append(Problem("received_at", "is out of range: a time must be from the year 1900 to 8999 (in UTC)"))
+    number = getattr(complaint, "number", None)
+    if type(number) is not ComplaintNumber:
+        number = _exact_number(number)
+        if number is None:
+            problems.append(
+                Problem(
+                    "number", "must be a ComplaintNumber (Complaint(...) makes it from customer.id and received_at)"
+                )
+            )
+    if number is not None and customer_id and number.customer_id != customer_id:
+        problems.append(Problem("number", "the complaint number's customer part does not match customer.id"))
     if problems:
         last = problems[-1]
         problems[-1] = Problem(last.location, f"{last.message}. {_UNVALIDATED}")
         raise InvalidInputError("complaint", problems)
+    if (
+        amount is None
+        or not isinstance(requested, Remedy)
+        or not isinstance(received_at, dt.datetime)
+        or number is None
+    ):
+        raise AssertionError("a complaint passed its checks without its parts")  # each missing one is a problem
+    money: Money = amount
+    fields = requested.__dict__
+    if not (
+        type(requested) is Remedy
+        and fields.get("kind") is kind
+        and fields.get("amount") is money
+        and fields.get("description") is description
+    ):
+        requested = _trusted_remedy({"kind": kind, "amount": money, "description": description})
+    return CheckedComplaint(customer_id, tier, category, requested, kind, money, received_at, number)
+
+
+def _in_input_range(moment: dt.datetime) -> bool:
+    """Whether ``moment`` (aware) is within the years 1900 to 8999 once in UTC, as :data:`InputTime` requires."""
+    try:
+        return EARLIEST_INPUT_TIME <= moment < LATEST_INPUT_TIME
+    except (OverflowError, TypeError, ValueError):
+        return False
+
+
+def _exact_number(number: object) -> ComplaintNumber | None:
+    """``number`` as exactly a :class:`ComplaintNumber`, from its own text, or ``None`` when it is none."""
+    if not isinstance(number, ComplaintNumber):
+        return None
+    try:
+        text = _number_text(number, ComplaintNumber)
+    except AttributeError:
+        return None
+    try:
+        return ComplaintNumber.parse(str.__str__(text)) if isinstance(text, str) else None
+    except InvalidInputError:
+        return None
+
+
+_number_text: Final = ComplaintNumber.__dict__["_text"].__get__
+_trusted_remedy: Final = trusted_builder(
+    Remedy,
+    frozenset({"kind", "amount", "description"}),
+    {"kind": "refund", "amount": Money("1.00", "USD"), "description": ""},
+)
