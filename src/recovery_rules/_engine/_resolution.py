@@ -52,7 +52,10 @@ class Resolution(RecoveryModel):
     A ``DENIED`` or ``ESCALATED`` resolution always carries alternatives (Plan B):
     one without them cannot be constructed.
 
-    - ``complaint_number``: the number the case is filed under; ``policy``: the
+    - ``complaint_number``: the number the case is filed under: the complaint's
+      own ``number``, or, when it set none, the business's date (the day it was
+      received in the policy's time zone, whatever zone ``received_at`` was given
+      in) and the customer number, as ``Case.open`` files it; ``policy``: the
       name of the policy that decided; ``acting_level``: the level that asked
       (``by``); ``decided_at``: when (``now``, in UTC).
     - ``remedy``: what was asked for; ``total``: it plus what the guest was

@@ -60,6 +60,7 @@ from recovery_rules._values._models import (
     ComplaintNumber,
     Customer,
     Remedy,
+    business_number,
     check_complaint,
 )
 from recovery_rules._values._money import DECIMAL_CONTEXT, MAX_AMOUNT, Money, checked_money, trusted_money
@@ -260,6 +261,8 @@ class CompiledPolicy:
     """The policy's revision: SHA-256 of its canonical content (see :func:`policy_revision`)."""
     quantum: Decimal
     """One unit of the currency's last decimal place (``0.01`` for USD): every valid amount has its exponent."""
+    zone: dt.tzinfo
+    """The policy's time zone: a complaint's number is the business's date there."""
     hours: Schedule | None = None
     """The business hours callbacks are promised within (``None``: always open)."""
 
@@ -402,6 +405,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         stacked=stacked,
         revision=policy_revision(policy),
         quantum=Decimal(1).scaleb(-MINOR_UNITS[policy.currency]),
+        zone=ZoneInfo(policy.timezone),
         hours=None if policy.business_hours is None else policy.business_hours.schedule(policy.timezone),
     )
 
@@ -558,8 +562,7 @@ def decide(
             and type(received_at) is _DATETIME
             and type(received_at.tzinfo) in _ALWAYS_AWARE
             and _EARLIEST <= received_at < _LATEST
-            and type(number) is ComplaintNumber
-            and number.customer_id == customer_id
+            and (number is None or (type(number) is ComplaintNumber and number.customer_id == customer_id))
         )
     except Exception:  # any failure to read or compare a part only sends the complaint to the careful check
         trusted = False
@@ -593,6 +596,8 @@ def decide(
         now = dt.datetime.now(dt.UTC)
     elif type(now) is not _DATETIME or now.tzinfo is not _UTC:
         now = utc(now)  # one instant, one resolution, whatever the time zone it was given in
+    if number is None:  # numbered by the business's date, as Case.open files it: one instant, one number
+        number = business_number(customer_id, received_at, policy.zone)
     decision = _Decision(
         policy, complaint, level, given, now, requested, asked, amount, kind, tier, category, number, employee
     )

@@ -322,7 +322,12 @@ class Policy(RecoveryModel):
 
         ``employee`` is the id of the employee who asks (``"E-0042"``: an id,
         never a name), carried into the resolution's ``employee``; the
-        resolution's ``policy_revision`` is this policy's :attr:`revision`.
+        resolution's ``policy_revision`` is this policy's :attr:`revision`. Its
+        ``complaint_number`` is the complaint's own ``number``, or, when it set
+        none, the business's date (the day ``received_at`` falls on in this
+        policy's ``timezone``, whatever zone it was given in) and the customer
+        number: the number :meth:`Case.open <recovery_rules.Case.open>` files the
+        complaint's first case of that day under.
 
         The complaint is checked however it was built: an amount is exactly a
         ``Decimal`` (a subclass is refused, as is a subclass of ``Money`` that

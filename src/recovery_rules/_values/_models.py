@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Annotated, Any, ClassVar, Final, NamedTuple, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
-    Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
-    ValidationInfo,
-    field_validator,
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import PydanticCustomError, core_schema
+from pydantic_core import PydanticCustomError, TzInfo, core_schema
 
 from recovery_rules.exceptions import InvalidInputError, Problem
 
-from ._base import CONSEQUENTIAL, Identifier, RecoveryModel, Text, Word
+from ._base import Identifier, RecoveryModel, Text, Word
 from ._money import Money, read_money
 from ._time import EARLIEST_INPUT_TIME, LATEST_INPUT_TIME, InputTime, is_aware
 from ._trusted import trusted_builder
@@ -114,20 +113,32 @@ class ComplaintNumber:
         return cls(date, match["customer"], int(match["sequence"] or 1))
 
     @classmethod
-    def for_complaint(cls, customer_id: str, received_at: dt.datetime, sequence: int = 1) -> Self:
-        """The number of a complaint received at ``received_at`` (its own local date; ``Case.open`` uses the
-        policy's date instead, when the complaint does not set its number).
+    def for_complaint(
+        cls, customer_id: str, received_at: dt.datetime, sequence: int = 1, *, timezone: str | None = None
+    ) -> Self:
+        """The number of customer ``customer_id``'s complaint received at ``received_at``.
+
+        With ``timezone`` (a policy's :attr:`~recovery_rules.Policy.timezone`, such as
+        ``"America/New_York"``), the date is the business's date: the day
+        ``received_at`` falls on in that zone, whatever zone it was given in. That
+        is the number :meth:`Policy.decide <recovery_rules.Policy.decide>` and
+        :meth:`Case.open <recovery_rules.Case.open>` give a complaint that does not
+        set its own: a New York hotel numbers a complaint received at 02:30 UTC on
+        23 November ``20261122-...``. Without ``timezone``, the date is that of
+        ``received_at`` in its own time zone.
 
         ``received_at`` must be timezone-aware, as in a :class:`Complaint`: the date
         of a naive time depends on the machine that reads it.
         """
-        if not isinstance(received_at, dt.datetime) or received_at.utcoffset() is None:
+        if not isinstance(received_at, dt.datetime) or not is_aware(received_at):
             raise InvalidInputError.at(
                 "complaint number",
                 "received_at",
                 "must be a timezone-aware datetime; pass tzinfo, for example datetime(..., tzinfo=timezone.utc)",
             )
-        return cls(received_at.date(), customer_id, sequence)
+        if timezone is None:
+            return cls(received_at.date(), customer_id, sequence)
+        return cls(business_date(received_at, zone(timezone)), customer_id, sequence)
 
     def __str__(self) -> str:
         return self._text
@@ -196,6 +207,71 @@ def canonical_number(text: object) -> ComplaintNumber | None:
     return number
 
 
+def zone(name: object) -> ZoneInfo:
+    """The time zone named ``name`` (an IANA name such as ``"America/New_York"``), or :class:`InvalidInputError`."""
+    if isinstance(name, str) and 0 < len(name) <= 64:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+    raise InvalidInputError.at("time zone", "timezone", "must be an IANA time zone name such as 'America/New_York'")
+
+
+def business_date(received_at: dt.datetime, zone: dt.tzinfo) -> dt.date:
+    """The business's date of a complaint received at ``received_at``: the day it falls on in ``zone``.
+
+    The same instant gives the same date whatever zone ``received_at`` was given in. Refuses an aware
+    time that cannot be shown in ``zone`` (the first or last hours of the calendar).
+    """
+    try:
+        return received_at.astimezone(zone).date()
+    except (OverflowError, ValueError):
+        raise InvalidInputError.at(
+            "complaint", "received_at", "is out of range: a time must be from the year 1900 to 8999 (in UTC)"
+        ) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def numbered(day: dt.date, customer_id: str) -> ComplaintNumber:
+    """``ComplaintNumber(day, customer_id)``, remembered: a customer's complaints of one day share it.
+
+    Only for exactly a ``date`` and a ``str`` (a subclass could answer anything to the look-up).
+    """
+    return ComplaintNumber(day, customer_id)
+
+
+@functools.lru_cache(maxsize=4096)
+def _received(zone: dt.tzinfo, received_at: dt.datetime, fold: int, customer_id: str) -> ComplaintNumber:
+    # Remembered by the instant: a complaint is decided again at each step of its case. ``fold`` is part of
+    # the key because two times of one zone that differ only by it (the repeated hour) compare equal.
+    return numbered(business_date(received_at, zone), customer_id)
+
+
+_HONEST_ZONES: Final = frozenset({dt.timezone, ZoneInfo, TzInfo})
+"""The ``tzinfo`` classes whose offsets are the same at every call: the standard library's and pydantic's."""
+
+
+def business_number(customer_id: str, received_at: dt.datetime, zone: dt.tzinfo) -> ComplaintNumber:
+    """The first number of customer ``customer_id``'s complaints on the business's date (see :func:`business_date`).
+
+    What a complaint that does not set its own number is numbered: in ``Policy.decide``'s resolution and,
+    with the next free sequence, by ``Case.open``. An id a number cannot hold is refused at ``customer.id``.
+    """
+    honest = type(received_at) is dt.datetime and type(received_at.tzinfo) in _HONEST_ZONES
+    if honest and type(customer_id) is str:
+        try:
+            return _received(zone, received_at, received_at.fold, customer_id)
+        except InvalidInputError:
+            pass  # worked out again below, to say which part is wrong
+    day = business_date(received_at, zone)
+    try:
+        return numbered(day, customer_id) if type(customer_id) is str else ComplaintNumber(day, customer_id)
+    except InvalidInputError:
+        raise InvalidInputError.at(
+            "complaint", "customer.id", "must be a customer number of ASCII letters, digits, '_', '.' or '-'"
+        ) from None
+
+
 def _validate_number(value: object) -> ComplaintNumber:
     if isinstance(value, ComplaintNumber):
         return value
@@ -242,9 +318,21 @@ class Complaint(RecoveryModel):
     text (never a number: seconds and milliseconds since 1970 cannot be told
     apart), from the year 1900 to 8999 in UTC. ``description`` is the
     customer's account in their own words: personal data, never in error
-    messages. ``number`` is the complaint number the paper trail is filed under;
-    when omitted it is made from the date of ``received_at`` (in its own time
-    zone) and the customer number.
+    messages.
+
+    ``number`` is the complaint number the paper trail is filed under, when the
+    host app chooses it (``"20261123-10442"``; its customer part must be
+    ``customer.id``). Left out, it is ``None``: a complaint has no policy, so it
+    cannot know the business's date, and the number is given where the policy
+    is known, the same way everywhere: the business's date (the day
+    ``received_at`` falls on in the policy's ``timezone``, whatever zone it was
+    given in) followed by the customer number. That is
+    :attr:`Resolution.complaint_number <recovery_rules.Resolution.complaint_number>`
+    of :meth:`Policy.decide <recovery_rules.Policy.decide>`, and the number
+    :meth:`Case.open <recovery_rules.Case.open>` files the case under (with a
+    sequence, ``/2``, for the customer's next complaint that day);
+    ``ComplaintNumber.for_complaint(customer.id, received_at, timezone=policy.timezone)``
+    gives it too.
     """
 
     _what: ClassVar[str] = "complaint"
@@ -254,23 +342,11 @@ class Complaint(RecoveryModel):
     requested: Remedy
     received_at: InputTime
     description: Text = ""
-    number: ComplaintNumber = Field(default=None, validate_default=True)  # filled in by _fill_number
-
-    @field_validator("number", mode="before")
-    @classmethod
-    def _fill_number(cls, value: object, info: ValidationInfo) -> object:
-        if value is not None:
-            return value
-        customer = info.data.get("customer")
-        received_at = info.data.get("received_at")
-        if customer is None or received_at is None:
-            # customer or received_at is itself invalid and reported; nothing to derive from.
-            raise PydanticCustomError(CONSEQUENTIAL, "cannot be made without a valid customer and received_at")
-        return ComplaintNumber.for_complaint(customer.id, received_at)
+    number: ComplaintNumber | None = None
 
     @model_validator(mode="after")
     def _number_matches_customer(self) -> Self:
-        if self.number.customer_id != self.customer.id:
+        if self.number is not None and self.number.customer_id != self.customer.id:
             raise PydanticCustomError(
                 "complaint_number",
                 "number: the complaint number's customer part does not match customer.id; "
@@ -297,7 +373,7 @@ class CheckedComplaint(NamedTuple):
     amount: Money
     """Exactly a :class:`Money`, valid and not negative."""
     received_at: dt.datetime
-    number: ComplaintNumber
+    number: ComplaintNumber | None
 
 
 def _text(value: object, location: str, problems: list[Problem]) -> str:
@@ -315,7 +391,7 @@ def check_complaint(complaint: Complaint) -> CheckedComplaint:
 
     Raises :class:`~recovery_rules.InvalidInputError` naming every field that is
     wrong. The checks are those a decision relies on, the same the engine makes
-    on its fast path: the parts are a ``Customer``, a ``Remedy`` and a
+    on its fast path: the parts are a ``Customer``, a ``Remedy`` and, when set, a
     ``ComplaintNumber`` of the customer; the words (``category``, the tier, the
     remedy kind) and the customer number are strings; the amount asked is a
     valid, non-negative :class:`Money`; ``received_at`` is a timezone-aware
@@ -352,26 +428,17 @@ def check_complaint(complaint: Complaint) -> CheckedComplaint:
     elif not _in_input_range(received_at):
         problems.append(Problem("received_at", "is out of range: a time must be from the year 1900 to 8999 (in UTC)"))
     number = getattr(complaint, "number", None)
-    if type(number) is not ComplaintNumber:
+    if number is not None and type(number) is not ComplaintNumber:
         number = _exact_number(number)
         if number is None:
-            problems.append(
-                Problem(
-                    "number", "must be a ComplaintNumber (Complaint(...) makes it from customer.id and received_at)"
-                )
-            )
+            problems.append(Problem("number", "must be a ComplaintNumber such as '20261123-10442', or None"))
     if number is not None and customer_id and number.customer_id != customer_id:
         problems.append(Problem("number", "the complaint number's customer part does not match customer.id"))
     if problems:
         last = problems[-1]
         problems[-1] = Problem(last.location, f"{last.message}. {_UNVALIDATED}")
         raise InvalidInputError("complaint", problems)
-    if (
-        amount is None
-        or not isinstance(requested, Remedy)
-        or not isinstance(received_at, dt.datetime)
-        or number is None
-    ):
+    if amount is None or not isinstance(requested, Remedy) or not isinstance(received_at, dt.datetime):
         raise AssertionError("a complaint passed its checks without its parts")  # each missing one is a problem
     money: Money = amount
     fields = requested.__dict__
