@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -195,8 +196,39 @@ def test_a_counter_offer_above_what_was_asked_or_in_another_currency_is_refused(
 
 def test_an_amount_that_is_not_money_is_refused(journal: Journal, ritz: Policy) -> None:
     case = escalated(journal, ritz)
-    with pytest.raises(InvalidInputError, match="must be Money"):
+    with pytest.raises(InvalidInputError, match="must be a Money"):
         case.manager_approves(by="manager", amount="2000.00")  # type: ignore[arg-type]  # the wrong type on purpose
+
+
+def _changed(amount: object) -> Money:
+    """A Money whose amount was changed behind its back, with ``object.__setattr__``."""
+    money = usd("1000.00")
+    object.__setattr__(money, "amount", amount)
+    return money
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        (Decimal("NaN"), "must be a finite number"),
+        (Decimal("sNaN"), "must be a finite number"),
+        ("1000.00", "must hold a Decimal amount, not str"),
+        (None, "must hold a Decimal amount, not NoneType"),
+        (Decimal("-1.00"), "must not be negative"),
+        (Decimal("1000.001"), "USD amounts have exactly 2 decimal places"),
+    ],
+    ids=repr,
+)
+def test_a_counter_offer_of_a_money_changed_behind_its_back_is_refused_saying_what_is_wrong(
+    journal: Journal, ritz: Policy, amount: object, message: str
+) -> None:
+    case = escalated(journal, ritz)
+    head = journal.head()
+    with pytest.raises(InvalidInputError, match=message) as caught:
+        case.manager_approves(by="manager", amount=_changed(amount))
+    assert [problem.location for problem in caught.value.problems] == ["amount"]
+    assert journal.head() == head  # nothing recorded
+    assert state(case) is CaseState.ESCALATED
 
 
 def test_the_amount_asked_is_a_full_approval_as_without_amount(journal: Journal, ritz: Policy) -> None:

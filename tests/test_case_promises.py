@@ -331,6 +331,30 @@ def test_a_case_is_numbered_by_the_businesss_date(backend: Harness, received_at:
     assert str(chosen.number) == "20261123-10442"  # a number given by the host is kept as given
 
 
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Tokyo", "Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_a_decision_and_a_case_give_one_complaint_one_number_whatever_zone_it_came_in(
+    backend: Harness, zone: str
+) -> None:
+    """The business's date, in the policy's time zone: Policy.decide numbers the complaint as Case.open files it,
+    though the complaint itself, which has no policy, made its own from the zone it was given in."""
+    instant = dt.datetime(2026, 11, 23, 2, 30, tzinfo=dt.UTC)  # 21:30 on 22 November in New York
+    late = Complaint(
+        customer=Customer(id="10442"),
+        category="room_not_ready",
+        requested=Remedy(kind="refund", amount=Money("50.00", "USD")),
+        received_at=instant.astimezone(ZoneInfo(zone)),
+    )
+    assert RITZ.timezone == "America/New_York"
+    assert not late.number_set  # made from its own date (20261123 in UTC): the policy numbers it instead
+    decided = RITZ.decide(late, by="staff", now=instant)
+    case = Case.open(backend.journal(), RITZ, late, by="staff", now=instant)
+    assert str(decided.complaint_number) == str(case.number) == "20261122-10442"
+    for step in (case.listen, case.apologize, case.ask_preferred_solution):
+        step(now=instant)
+    assert case.decide(now=instant).complaint_number == case.number
+    assert case.complaint.number == case.number  # the case holds the complaint with the number it is filed under
+
+
 @settings(max_examples=examples(60), deadline=None)
 @given(
     moment=st.datetimes(

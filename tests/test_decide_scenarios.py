@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -29,6 +30,39 @@ from ._helpers import NOW, complaint, policy_data, usd
 
 def rules_of(resolution: Resolution) -> list[tuple[str, bool]]:
     return [(entry.rule, entry.passed) for entry in resolution.trace]
+
+
+# -- the complaint number: the business's date ---------------------------------------------------------------
+
+
+def received(amount: str, at: dt.datetime) -> Complaint:
+    """A complaint asking for a refund of ``amount``, received at ``at``."""
+    return Complaint(
+        customer=Customer(id="10442"),
+        category="room_not_ready",
+        requested=Remedy(kind="refund", amount=usd(amount)),
+        received_at=at,
+    )
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Tokyo", "Pacific/Kiritimati"])
+def test_one_instant_in_any_zone_gets_one_complaint_number_the_businesss_date(ritz: Policy, zone: str) -> None:
+    instant = dt.datetime(2026, 11, 23, 2, 30, tzinfo=dt.UTC)  # 21:30 on 22 November at the New York hotel
+    decided = ritz.decide(received("250.00", instant.astimezone(ZoneInfo(zone))), by="staff", now=NOW)
+    assert str(decided.complaint_number) == "20261122-10442"
+    assert decided == ritz.decide(received("250.00", instant), by="staff", now=NOW)  # one instant, one resolution
+
+
+def test_the_repeated_hour_is_two_instants_with_two_business_dates() -> None:
+    """01:30 in New York on 1 November 2026 happens twice (05:30 and 06:30 UTC); for a business at UTC-6 all
+    year, the first is still 31 October and the second is 1 November. Equal as wall times, numbered apart."""
+    regina = Policy.model_validate(policy_data(timezone="America/Regina"))
+    first = dt.datetime(2026, 11, 1, 1, 30, tzinfo=ZoneInfo("America/New_York"))
+    second = first.replace(fold=1)
+    numbers = [
+        str(regina.decide(received("10.00", at), by="staff", now=NOW).complaint_number) for at in (first, second, first)
+    ]
+    assert numbers == ["20261031-10442", "20261101-10442", "20261031-10442"]
 
 
 # -- the Ritz-Carlton: $2,000 per guest, no approval needed ---------------------

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from recovery_rules import (
     Case,
     Complaint,
+    ComplaintNumber,
     CurrencyMismatchError,
     Customer,
     InvalidInputError,
@@ -46,6 +47,57 @@ _Model = TypeVar("_Model", bound=BaseModel)
 def construct(model: type[_Model], **fields: Any) -> _Model:
     """``model.model_construct(**fields)``: a model built without validation, holding whatever it is given."""
     return model.model_construct(**fields)
+
+
+def changed(amount: object) -> Money:
+    """A Money its constructor checked, whose amount was then changed behind its back (``object.__setattr__``)."""
+    money = Money("1.00", "USD")
+    object.__setattr__(money, "amount", amount)
+    return money
+
+
+def _set(model: _Model, **fields: object) -> _Model:
+    """``model`` with ``fields`` changed behind its back (``object.__setattr__`` reaches past frozen)."""
+    for name, value in fields.items():
+        object.__setattr__(model, name, value)
+    return model
+
+
+class LyingDecimal(Decimal):
+    """An amount that says it is smaller than anything: every limit would let it through."""
+
+    def __lt__(self, other: object) -> bool:
+        return True
+
+    def __le__(self, other: object) -> bool:
+        return True
+
+    def __gt__(self, other: object) -> bool:
+        return False
+
+    def __ge__(self, other: object) -> bool:
+        return False
+
+
+class Shifty(Money):
+    """A subclass of Money whose amount answers $100 at first, then $900,000."""
+
+    __slots__ = ("_reads",)
+    _reads: int
+
+    def __init__(self, amount: str, currency: str) -> None:
+        super().__init__(amount, currency)
+        object.__setattr__(self, "_reads", 0)
+
+    @property
+    def amount(self) -> Decimal:  # the point: a property where Money has a slot
+        reads = self._reads
+        object.__setattr__(self, "_reads", reads + 1)
+        return Decimal("100.00") if reads < 4 else Decimal("900000.00")
+
+    @amount.setter
+    def amount(self, value: Decimal) -> None:
+        Money.__dict__["amount"].__set__(self, value)
 
 
 def trusted(amount: object, currency: object = "USD") -> Money:
@@ -161,13 +213,47 @@ BAD_COMPLAINTS: dict[str, tuple[Callable[[], Complaint], str]] = {
         lambda: _changed(received_at=dt.date(2026, 11, 23)),
         "received_at: must be a timezone-aware datetime",
     ),
-    "number missing": (
-        lambda: construct(
-            Complaint, customer=BASE.customer, category="noise", requested=BASE.requested, received_at=NOW
-        ),
-        "number: must be a ComplaintNumber",
-    ),
     "number as text": (lambda: _changed(number="20261123-10442"), "number: must be a ComplaintNumber"),
+    "number of another customer": (
+        lambda: _changed(number=ComplaintNumber.parse("20261123-77")),
+        r"number: the complaint number's customer part does not match customer\.id",
+    ),
+    "customer id changed behind the model's back": (
+        lambda: _changed(customer=_set(Customer(id="10442"), id="../../x")),
+        r"customer\.id: must be a customer number",
+    ),
+    "received_at in the year 1": (
+        lambda: _changed(received_at=dt.datetime(1, 1, 1, tzinfo=dt.UTC)),
+        "received_at: is out of range",
+    ),
+    "received_at in the year 9500": (
+        lambda: _changed(received_at=dt.datetime(9500, 1, 1, tzinfo=dt.UTC)),
+        "received_at: is out of range",
+    ),
+    "an amount changed to NaN after it was checked": (
+        lambda: asking(changed(Decimal("NaN"))),
+        r"requested\.amount: must be a finite number",
+    ),
+    "an amount changed to a tenth of a cent after it was checked": (
+        lambda: asking(changed(Decimal("10.001"))),
+        r"requested\.amount: USD amounts have exactly 2 decimal places",
+    ),
+    "an amount changed to text after it was checked": (
+        lambda: asking(changed("12")),
+        r"requested\.amount: must hold a Decimal amount, not str",
+    ),
+    "an amount changed to None after it was checked": (
+        lambda: asking(changed(None)),
+        r"requested\.amount: must hold a Decimal amount, not NoneType",
+    ),
+    "a Decimal subclass with lying compares": (
+        lambda: asking(changed(LyingDecimal("9000000.00"))),
+        r"requested\.amount: must hold a Decimal amount, not a subclass of Decimal",
+    ),
+    "a subclass of Money that redefines its amount": (
+        lambda: asking(Shifty("100.00", "USD")),
+        r"requested\.amount: is a Shifty, a subclass of Money that redefines its amount or currency",
+    ),
 }
 
 
@@ -261,6 +347,35 @@ def test_validating_a_model_checks_a_money_its_constructor_did_not_make(ritz: Po
         Case.open(MemoryJournal(), ritz, asking(forged), by="staff", now=NOW)
 
 
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        (Decimal("NaN"), "must be a finite number"),
+        (Decimal("sNaN"), "must be a finite number"),
+        ("12", "must hold a Decimal amount, not str"),
+        (None, "must hold a Decimal amount, not NoneType"),
+        (LyingDecimal("9000000.00"), "must hold a Decimal amount, not a subclass of Decimal"),
+    ],
+    ids=repr,
+)
+def test_a_case_refuses_a_money_changed_after_it_was_checked_saying_what_is_wrong(
+    ritz: Policy, amount: object, message: str
+) -> None:
+    """Only the library's errors leave Case.open and ask_preferred_solution (never decimal.InvalidOperation or a
+    TypeError), and nothing is recorded."""
+    journal = MemoryJournal()
+    with pytest.raises(InvalidInputError, match=rf"requested\.amount: {message}"):
+        Case.open(journal, ritz, asking(changed(amount)), by="staff", now=NOW)
+    assert journal.head().count == 0
+    case = Case.open(journal, ritz, complaint("100.00"), by="staff", now=NOW)
+    case.listen(now=NOW)
+    case.apologize(now=NOW)
+    recorded = len(case.history)
+    with pytest.raises(InvalidInputError, match=rf"requested\.amount: {message}"):
+        case.ask_preferred_solution(construct(Remedy, kind="refund", amount=changed(amount)), now=NOW)
+    assert len(case.history) == recorded
+
+
 # -- what the fast path lets through: the unusual but valid --------------------------------------------------
 
 
@@ -306,7 +421,7 @@ def test_a_valid_complaint_takes_the_fast_path(ritz: Policy, monkeypatch: pytest
         raise AssertionError("the careful check ran for a valid complaint")
 
     monkeypatch.setattr(_engine, "check_complaint", careful)
-    monkeypatch.setattr(_engine, "money_problems", careful)
+    monkeypatch.setattr(_engine, "checked_money", careful)
     built = complaint("100.00")
     parsed = Complaint.model_validate_json(built.model_dump_json())  # received_at in pydantic's own UTC class
     local = built.model_copy(
@@ -316,6 +431,59 @@ def test_a_valid_complaint_takes_the_fast_path(ritz: Policy, monkeypatch: pytest
     for same in (built, parsed, local, copied):
         resolution = ritz.decide(same, by="staff", granted=usd("10.00") + usd("0.50"), now=NOW)
         assert resolution.approved
+
+
+class Sly(Money):
+    """A subclass of Money whose attribute look-up answers $1.00 for the amount, whatever it holds."""
+
+    def __getattribute__(self, name: str) -> Any:
+        return Decimal("1.00") if name == "amount" else object.__getattribute__(self, name)
+
+
+class Wordy(str):
+    """A word that says it equals anything, and hashes as another word."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __hash__(self) -> int:
+        return hash("apology")
+
+
+def test_a_subclass_is_decided_on_what_its_money_holds_and_the_resolution_shows_exactly_that(ritz: Policy) -> None:
+    """The amount is read once, from Money's own storage, and the decision and its resolution use that value."""
+    sly = asking(Sly("900000.00", "USD"))
+    resolution = ritz.decide(sly, by="staff", now=NOW)
+    assert resolution.outcome is Outcome.DENIED  # $900,000.00 is over the $10,000.00 cap, whatever it answers
+    assert type(resolution.remedy.amount) is Money
+    assert resolution.remedy.amount == usd("900000.00") == resolution.total
+    with pytest.raises(InvalidInputError, match=r"granted: must hold a Decimal amount, not a subclass of Decimal"):
+        ritz.decide(complaint("100.00"), by="staff", granted=changed(LyingDecimal("0.00")), now=NOW)
+    with pytest.raises(InvalidInputError, match=r"granted: is a Shifty, a subclass of Money that redefines"):
+        ritz.decide(complaint("100.00"), by="staff", granted=Shifty("0.00", "USD"), now=NOW)
+
+
+def test_words_that_are_subclasses_of_str_are_decided_as_the_words_they_hold(ritz: Policy) -> None:
+    usual = ritz.decide(complaint("100.00"), by="staff", now=NOW)
+    base = complaint("100.00")
+    wordy = base.model_copy(
+        update={
+            "category": Wordy("room_not_ready"),
+            "customer": base.customer.model_copy(update={"tier": Wordy("standard")}),
+            "requested": base.requested.model_copy(update={"kind": Wordy("refund")}),
+        }
+    )
+    resolution = ritz.decide(wordy, by="staff", now=NOW)
+    assert resolution == usual
+    assert type(resolution.remedy.kind) is str
+
+
+def test_a_complaint_built_without_a_number_is_numbered_by_the_businesss_date(ritz: Policy) -> None:
+    late = dt.datetime(2026, 11, 23, 2, 30, tzinfo=dt.UTC)  # 21:30 on 22 November in New York
+    built = construct(Complaint, customer=BASE.customer, category="noise", requested=BASE.requested, received_at=late)
+    assert str(ritz.decide(built, by="staff", now=NOW).complaint_number) == "20261122-10442"
 
 
 # -- the property: no approval for an input outside the models' invariants ---------------------------------------
@@ -404,8 +572,8 @@ def untrusted(draw: st.DrawFn) -> tuple[Policy, Complaint, str, Any]:
             update["category"] = draw(_not_text)
         elif part == "received_at":
             update["received_at"] = draw(_not_times)
-        elif part == "number":
-            update["number"] = draw(st.one_of(_not_text, st.text(max_size=20)))
+        elif part == "number":  # None is no corruption: a complaint without a number is numbered by the policy
+            update["number"] = draw(st.one_of(_not_text.filter(lambda value: value is not None), st.text(max_size=20)))
         else:
             granted = draw(bad_money().filter(lambda value: value is not None))  # None: nothing granted, valid
     build = draw(st.sampled_from(["copy", "construct"]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -17,6 +18,7 @@ from ._helpers import NOW, complaint
 
 def test_complaint_number_is_date_then_customer_number() -> None:
     assert str(complaint("1").number) == "20261123-10442"
+    assert not complaint("1").number_set  # made, not set: a policy numbers it by the business's date
 
 
 def test_complaint_number_uses_the_local_date_of_received_at() -> None:
@@ -28,6 +30,18 @@ def test_complaint_number_uses_the_local_date_of_received_at() -> None:
         received_at=dt.datetime(2026, 11, 23, 23, 30, tzinfo=tokyo),
     )
     assert str(late.number) == "20261123-7"
+
+
+def test_the_business_number_is_the_date_in_the_policys_zone_whatever_zone_received_at_is_in() -> None:
+    instant = dt.datetime(2026, 11, 23, 2, 30, tzinfo=dt.UTC)  # 21:30 on 22 November in New York
+    for zone in ("UTC", "America/New_York", "Asia/Tokyo", "Pacific/Kiritimati", "Pacific/Pago_Pago"):
+        received = instant.astimezone(ZoneInfo(zone))
+        number = ComplaintNumber.for_complaint("10442", received, timezone="America/New_York")
+        assert str(number) == "20261122-10442", zone
+    assert str(ComplaintNumber.for_complaint("10442", instant, timezone="Asia/Tokyo")) == "20261123-10442"
+    assert str(ComplaintNumber.for_complaint("10442", instant, 2, timezone="UTC")) == "20261123-10442/2"
+    with pytest.raises(InvalidInputError, match="timezone: must be an IANA time zone name"):
+        ComplaintNumber.for_complaint("10442", instant, timezone="Mars/Olympus")
 
 
 def test_complaint_number_parses_back() -> None:
@@ -58,7 +72,9 @@ def test_bad_complaint_numbers_are_refused(text: str) -> None:
 
 def test_given_number_must_match_the_customer() -> None:
     good = complaint("1").model_copy()
-    assert Complaint.model_validate({**good.model_dump(), "number": "20261120-10442/3"}).number.sequence == 3
+    kept = Complaint.model_validate({**good.model_dump(), "number": "20261120-10442/3"}).number
+    assert kept == ComplaintNumber.parse("20261120-10442/3")  # a number the host chose is kept as given
+    assert Complaint.model_validate({**good.model_dump(), "number": "20261120-10442/3"}).number_set
     with pytest.raises(InvalidInputError, match=r"does not match customer\.id"):
         Complaint.model_validate({**good.model_dump(), "number": "20261123-99999"})
 

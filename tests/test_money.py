@@ -5,6 +5,7 @@ from __future__ import annotations
 import decimal
 import pickle
 import re
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from recovery_rules import CurrencyMismatchError, InvalidInputError, Money, RecoveryRulesError
+from recovery_rules import CurrencyMismatchError, InvalidInputError, Money, RecoveryRulesError, Remedy
 
 
 def test_built_from_str_int_and_decimal() -> None:
@@ -164,6 +165,90 @@ def test_display_for_people() -> None:
     assert Money("-12.5", "EUR").display() == "-€12.50"
     assert Money("1500", "CHF").display() == "1,500.00 CHF"
     assert Money("1500", "JPY").display() == "¥1,500"
+
+
+# -- a Money changed behind its back -------------------------------------------------------------------
+
+
+def _changed(amount: object, currency: object = "USD") -> Money:
+    """A Money its constructor checked, then changed with ``object.__setattr__`` (which reaches past immutable)."""
+    money = Money("1.00", "USD")
+    object.__setattr__(money, "amount", amount)
+    object.__setattr__(money, "currency", currency)
+    return money
+
+
+_BROKEN = [
+    (Decimal("NaN"), "must be a finite number"),
+    (Decimal("sNaN"), "must be a finite number"),
+    (Decimal("-0.00"), "negative zero is not an amount"),
+    (Decimal("1E+40"), "must be smaller than 1,000,000,000,000,000"),
+    (Decimal("1.001"), "USD amounts have exactly 2 decimal places"),
+    ("12", "must hold a Decimal amount, not str"),
+    (None, "must hold a Decimal amount, not NoneType"),
+    (12.5, "must hold a Decimal amount, not float"),
+]
+
+
+@pytest.mark.parametrize(("amount", "message"), _BROKEN, ids=repr)
+def test_every_operation_on_a_changed_money_raises_the_error_saying_what_is_wrong(amount: object, message: str) -> None:
+    """Only the library's errors leave it: never a TypeError or a decimal signal, nor a NaN carried on quietly."""
+    bad, good = _changed(amount), Money("1.00", "USD")
+    operations: dict[str, Callable[[], object]] = {
+        "bad + good": lambda: bad + good,
+        "good + bad": lambda: good + bad,
+        "good - bad": lambda: good - bad,
+        "-bad": lambda: -bad,
+        "abs": lambda: abs(bad),
+        "bad < good": lambda: bad < good,
+        "good <= bad": lambda: good <= bad,
+        "bad > good": lambda: bad > good,
+        "bad >= good": lambda: bad >= good,
+        "is_zero": lambda: bad.is_zero,
+        "display": bad.display,
+        "minor units": bad.to_minor_units,
+        "in a model": lambda: Remedy(kind="refund", amount=bad),  # a model checks a Money however it was made
+    }
+    for name, operation in operations.items():
+        with pytest.raises(InvalidInputError, match=message) as refused:
+            operation()
+        assert isinstance(refused.value, RecoveryRulesError), name
+    assert str(bad) == f"{amount} USD"  # its text still says what it holds: for a log, never for a decision
+
+
+def test_a_changed_currency_is_refused_by_operations_and_by_models() -> None:
+    bad = _changed(Decimal("1.00"), "usd")
+    with pytest.raises(InvalidInputError, match=r"amount\.currency: is not an ISO 4217 currency code"):
+        bad.display()
+    with pytest.raises(InvalidInputError, match=r"other\.currency: is not an ISO 4217 currency code"):
+        Money("1.00", "USD") + bad
+    with pytest.raises(InvalidInputError, match="is not an ISO 4217 currency code"):
+        Remedy(kind="refund", amount=bad)
+    dollars_as_yen = _changed(Decimal("1.00"), "JPY")
+    with pytest.raises(InvalidInputError, match="JPY amounts have exactly 0 decimal places"):
+        Remedy(kind="refund", amount=dollars_as_yen)
+
+
+class _Coins(Money):
+    """A subclass of Money that changes nothing."""
+
+
+class _Sticky(Money):
+    """A subclass of Money that redefines its amount: what it answers is not what it holds."""
+
+    @property
+    def amount(self) -> Decimal:  # type: ignore[override]  # the point: a property where Money has a slot
+        return Decimal("1.00")
+
+
+def test_a_model_holds_exactly_a_money_of_what_a_subclass_holds() -> None:
+    held = Remedy(kind="refund", amount=_Coins("12.50", "USD")).amount
+    assert type(held) is Money
+    assert held == Money("12.50", "USD")
+    same = Money("12.50", "USD")
+    assert Remedy(kind="refund", amount=same).amount is same  # a valid Money is kept as it is
+    with pytest.raises(InvalidInputError, match="is a _Sticky, a subclass of Money that redefines its amount"):
+        Remedy(kind="refund", amount=object.__new__(_Sticky))
 
 
 class _Holder(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import pickle
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from recovery_rules import (
     Outcome,
     Policy,
     PolicyError,
+    ReadOnlyDict,
     Remedy,
     Window,
     presets,
@@ -348,3 +350,52 @@ def test_problems_are_in_the_librarys_words_not_pydantics(changes: dict[str, Any
     assert problems == [problem]
     for raw in ("Input should", "should have", "valid tuple", "Field required", "Value error"):
         assert raw not in problem
+
+
+def test_a_policys_mappings_are_read_only_so_it_decides_with_the_data_it_shows() -> None:
+    """Changing ``tier_limits`` in place once left the policy deciding with its old limits while showing the new."""
+    policy = presets.ritz_carlton()
+    limits: Any = policy.levels[1].tier_limits  # a Mapping to mypy: changing it is the point
+    before = policy.model_dump(mode="json")
+    for change in (
+        lambda: limits.__setitem__("gold", Money("1.00", "USD")),
+        lambda: limits.__delitem__("gold"),
+        lambda: limits.update(gold=Money("1.00", "USD")),
+        lambda: limits.setdefault("silver", Money("1.00", "USD")),
+        lambda: limits.pop("gold"),
+        limits.popitem,
+        limits.clear,
+    ):
+        with pytest.raises(TypeError, match="read-only"):
+            change()
+    with pytest.raises(TypeError, match="read-only"):
+        limits |= {"silver": Money("1.00", "USD")}
+    assert policy.model_dump(mode="json") == before
+    custom = Policy.model_validate(
+        {**policy_data(), "wording": {"en": {"messages": {"apology": "So sorry!"}, "names": {"staff": "clerk"}}}}
+    )
+    english = custom.wording["en"]
+    mappings: tuple[Any, ...] = (custom.wording, english.messages, english.names, english.alternatives)
+    for mapping in mappings:
+        with pytest.raises(TypeError, match="read-only"):
+            mapping.clear()
+
+
+def test_read_only_mappings_travel_and_compare_as_dicts() -> None:
+    policy = presets.ritz_carlton()
+    limits = policy.levels[1].tier_limits
+    assert limits == {"gold": Money("7500.00", "USD")}  # equal to a dict of the same items
+    assert dict(limits) | {"silver": Money("1.00", "USD")} == {  # a changed copy is a plain dict
+        "gold": Money("7500.00", "USD"),
+        "silver": Money("1.00", "USD"),
+    }
+    for again in (
+        pickle.loads(pickle.dumps(policy)),  # noqa: S301 - our own bytes, just made
+        Policy.model_validate_json(policy.model_dump_json()),
+        Policy.model_validate(policy.model_dump()),
+        copy.deepcopy(policy),
+    ):
+        assert again == policy
+        assert type(again.levels[1].tier_limits) is ReadOnlyDict
+    assert type(AuthorityLevel(name="staff", limit=None).tier_limits) is ReadOnlyDict  # the default too
+    assert Policy.model_json_schema()["$defs"]["AuthorityLevel"]["properties"]["tier_limits"]["type"] == "object"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
-from recovery_rules import Complaint, Customer, Money, Policy, Remedy, Resolution, TraceEntry, presets
+from recovery_rules import Complaint, Customer, Money, Policy, ReadOnlyDict, Remedy, Resolution, TraceEntry, presets
 from recovery_rules._engine import _resolution
 
 NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
@@ -57,6 +58,29 @@ def test_the_built_models_behave_as_validated_ones() -> None:
         assert resolution.reason != "changed"
         with pytest.raises(AttributeError, match="immutable"):
             resolution.reason = "changed"  # type: ignore[misc]  # the point: frozen
+
+
+def test_a_trace_entrys_figures_are_read_only_however_the_resolution_was_made() -> None:
+    """A resolution is a value: the figures it compared cannot be changed after the fact."""
+    (approved, escalated, denied) = _decisions(presets.ritz_carlton())
+    for resolution in (approved, escalated, denied):
+        for made in (
+            resolution,
+            pickle.loads(pickle.dumps(resolution)),  # noqa: S301 - our own bytes, just made
+            Resolution.model_validate_json(resolution.model_dump_json()),
+            Resolution.model_validate(resolution.model_dump()),
+            resolution.model_copy(deep=True),
+        ):
+            assert made == resolution
+            for entry in made.trace:
+                figures: Any = entry.figures  # a Mapping to mypy: changing it is the point
+                assert type(figures) is ReadOnlyDict
+                with pytest.raises(TypeError, match="read-only"):
+                    figures["total"] = Money("0.00", "USD")
+        assert any(entry.figures for entry in resolution.trace)  # the figures of some entry were tried
+    built = _resolution._constructed_trace_entry("limit.authority", True, "a sample", {"total": Money("1.00", "USD")})
+    assert type(built.figures) is ReadOnlyDict  # the slower builder keeps them read-only too
+    assert type(TraceEntry(rule="r", passed=True, message="m").figures) is ReadOnlyDict
 
 
 def test_a_pydantic_that_builds_models_otherwise_turns_the_fast_builders_off(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -32,7 +32,7 @@ from recovery_rules._engine._resolution import Outcome, Resolution, TraceEntry
 from recovery_rules._engine._rules import RULES
 from recovery_rules._policy._parts import Alternative, AuthorityLevel, Cap
 from recovery_rules._policy._policy import Policy
-from recovery_rules._values._base import RecoveryModel
+from recovery_rules._values._base import ReadOnlyDict, RecoveryModel
 from recovery_rules._values._models import Complaint, ComplaintNumber, Customer, Remedy
 from recovery_rules._values._money import Money
 from recovery_rules._values._time import Window
@@ -179,6 +179,7 @@ __all__ = [
     "PolicyError",
     "PostgresJournal",
     "Problem",
+    "ReadOnlyDict",
     "RecoveryModel",
     "RecoveryRulesError",
     "Remedy",

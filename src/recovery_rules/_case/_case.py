@@ -32,9 +32,9 @@ from recovery_rules._journal import Draft, Event, Journal, JSONValue, Ledger
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._policy._policy import Policy, compiled_policy
 from recovery_rules._values._base import EMPLOYEE_EXAMPLE, Text, check_employee, problems_from
-from recovery_rules._values._models import Complaint, ComplaintNumber, Remedy
-from recovery_rules._values._money import Money
-from recovery_rules._values._time import Window, format_duration, instant, local
+from recovery_rules._values._models import Complaint, ComplaintNumber, Remedy, business_number
+from recovery_rules._values._money import Money, checked_money
+from recovery_rules._values._time import Window, format_duration, instant
 from recovery_rules._wording._phrases import forbidden_phrases
 from recovery_rules.exceptions import (
     AuthorityError,
@@ -151,12 +151,16 @@ class Case:
         """Open the case of ``complaint``, handled by an employee of level ``by`` (``employee``: their id).
 
         The case is filed under the complaint's number. When the complaint did
-        not set ``number`` itself, the number is the business's date (the day
-        ``received_at`` falls on in the policy's time zone: a New York hotel
-        files a complaint received at 02:30 UTC on 23 November under 22
-        November) and the customer number; when the customer already has a case
-        that day, the next sequence is used: ``20261123-10442/2``. A complaint
-        that sets a number already in use is refused. ``clock`` gives the time of each step
+        not set ``number`` itself (it is ``None``), the number is the business's
+        date (the day ``received_at`` falls on in the policy's time zone: a New
+        York hotel files a complaint received at 02:30 UTC on 23 November under
+        22 November, whatever zone ``received_at`` was given in) and the customer
+        number, the number :meth:`Policy.decide` gives its resolution; when the
+        customer already has a case that day, the next sequence is used:
+        ``20261123-10442/2``. A complaint that sets a number already in use is
+        refused. The complaint is validated again first (a copy changed with
+        ``model_copy(update=...)`` may hold anything), and the case holds the
+        validated copy. ``clock`` gives the time of each step
         whose ``now`` is omitted (the system clock by default).
 
         ``incident`` files a follow-up under an earlier case of the same
@@ -174,12 +178,12 @@ class Case:
         if not isinstance(complaint, Complaint):
             raise InvalidInputError.at("complaint", "complaint", "must be a Complaint")
         # model_copy(update=...) does not validate: check the complaint again, or the journal could
-        # record a case that can never be read back.
-        Complaint.model_validate(complaint.model_dump())
+        # record a case that can never be read back; what follows uses the checked copy only.
+        complaint = _validated(complaint)
         clock = clock or _system_clock
         at = _moment(now, clock)
         policy.decide(complaint, by=by, now=at)  # refuses an unknown level, a foreign currency or remedy kind now
-        explicit = "number" in complaint.model_fields_set
+        explicit = complaint.number_set
         details = complaint.model_dump(mode="json")
         if not explicit:
             details.pop("number")
@@ -196,7 +200,7 @@ class Case:
         taken = None  # the number another case took while this one was being filed
         while True:
             same = None
-            if not explicit:
+            if number is None or not explicit:
                 number, same = _first_free_number(journal, complaint, _business_day(complaint, policy))
                 if number == taken:  # events under it, but no first event: never loop, refuse
                     raise JournalIntegrityError(
@@ -268,7 +272,7 @@ class Case:
     @property
     def number(self) -> ComplaintNumber:
         """The complaint number the case is filed under."""
-        return self._view.complaint.number
+        return self._view.number
 
     @property
     def complaint(self) -> Complaint:
@@ -463,7 +467,9 @@ class Case:
             raise InvalidInputError.at("remedy", "remedy", "must be a Remedy")
         notes = _text(notes, "notes")
         asked = self._view.complaint.model_copy(update={"requested": preferred})
-        self._policy.decide(asked, by=self._view.level, now=self._moment(now))  # refuses a foreign remedy now
+        decided = self._policy.decide(asked, by=self._view.level, now=self._moment(now))  # refuses a foreign remedy
+        if remedy is not None:  # what was checked, validated as a Remedy (a changed copy may hold anything)
+            preferred = Remedy.model_validate(decided.remedy.model_dump())
 
         answer: dict[str, JSONValue] = {} if agreed is None else {"customer_agreed": agreed}
 
@@ -627,8 +633,8 @@ class Case:
         employee = _employee(self._policy, employee)
         level, delegate = self._authority(CaseStep.MANAGER_APPROVES, by, acting_for)
         notes = _text(notes, "notes")
-        if amount is not None and not isinstance(amount, Money):
-            raise InvalidInputError.at("amount", "amount", "must be Money, such as Money('25.00', 'USD'), or omitted")
+        if amount is not None:  # exactly a Money of the values checked, however it was made
+            amount = checked_money(amount, "amount")
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             _check_not_own_escalation(CaseStep.MANAGER_APPROVES, view, level, employee)
@@ -1641,7 +1647,7 @@ def _granted(policy: Policy, ledger: Ledger, view: CaseView, at: dt.datetime) ->
     Read from ``ledger``, the journal's write transaction: the grant this step appends is checked against
     every window's total as it stands in that transaction (each an O(log n) read of two running totals).
     """
-    number = view.complaint.number
+    number = view.number
     return {
         window: ledger.granted(
             number,
@@ -1722,10 +1728,17 @@ def _business_day(complaint: Complaint, policy: Policy) -> ComplaintNumber:
     """The first number of the customer's complaints on the business's date: received_at in the policy's zone.
 
     A New York hotel files a complaint received at 02:30 UTC on 23 November under 22 November, whatever
-    time zone ``received_at`` was given in.
+    time zone ``received_at`` was given in: the number :meth:`Policy.decide` gives its resolution.
     """
-    day = local(complaint.received_at, ZoneInfo(policy.timezone), field="received_at").date()
-    return ComplaintNumber(day, complaint.customer.id)
+    return business_number(complaint.customer.id, complaint.received_at, ZoneInfo(policy.timezone))
+
+
+def _validated(complaint: Complaint) -> Complaint:
+    """``complaint`` validated again as a :class:`Complaint` (a changed copy may hold anything), or the error."""
+    data = complaint.model_dump(exclude_unset=True)  # a number the complaint made itself stays unset
+    if "number" not in complaint.model_fields_set:
+        data.pop("number", None)
+    return Complaint.model_validate(data)
 
 
 def _first_free_number(

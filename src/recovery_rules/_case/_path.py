@@ -328,6 +328,11 @@ class CaseView:
         """How many events the case has."""
         return len(self.history)
 
+    @property
+    def number(self) -> ComplaintNumber:
+        """The complaint number the case is filed under (its events' number, which its complaint holds too)."""
+        return self.history[0].number
+
     def __repr__(self) -> str:
         return f"<CaseView {self.state.value}, {self.version} events>"
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar, Final, NoReturn, Self
+from typing import Annotated, Any, ClassVar, Final, Self
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from recovery_rules._policy._parts import Alternative
-from recovery_rules._values._base import EmployeeId, RecoveryModel
+from recovery_rules._values._base import EmployeeId, ReadOnly, ReadOnlyDict, RecoveryModel, read_only
 from recovery_rules._values._models import ComplaintNumber, Remedy
 from recovery_rules._values._money import Money
 
@@ -34,7 +34,8 @@ class TraceEntry(RecoveryModel):
 
     ``rule`` is a stable id (``cap.hard``, ``limit.authority``...), ``passed``
     whether the request passed that check, ``message`` the finding in words a
-    support agent can read out, and ``figures`` the amounts it compared.
+    support agent can read out, and ``figures`` the amounts it compared (a
+    read-only mapping, as the entry is frozen).
     """
 
     _what: ClassVar[str] = "trace entry"
@@ -42,7 +43,7 @@ class TraceEntry(RecoveryModel):
     rule: str
     passed: bool
     message: str
-    figures: dict[str, Money] = Field(default_factory=dict)
+    figures: Annotated[Mapping[str, Money], ReadOnly] = Field(default_factory=ReadOnlyDict)
 
 
 class Resolution(RecoveryModel):
@@ -51,7 +52,10 @@ class Resolution(RecoveryModel):
     A ``DENIED`` or ``ESCALATED`` resolution always carries alternatives (Plan B):
     one without them cannot be constructed.
 
-    - ``complaint_number``: the number the case is filed under; ``policy``: the
+    - ``complaint_number``: the number the case is filed under: the complaint's
+      own ``number``, or, when it set none, the business's date (the day it was
+      received in the policy's time zone, whatever zone ``received_at`` was given
+      in) and the customer number, as ``Case.open`` files it; ``policy``: the
       name of the policy that decided; ``acting_level``: the level that asked
       (``by``); ``decided_at``: when (``now``, in UTC).
     - ``remedy``: what was asked for; ``total``: it plus what the guest was
@@ -172,31 +176,13 @@ def _slot_setters() -> tuple[Any, ...] | None:
     return tuple(slots[name].__set__ for name in names)
 
 
-class _ReadOnlyDict(dict[str, Money]):
-    """An empty ``figures`` that trace entries shared between resolutions can safely hold."""
-
-    __slots__ = ()
-
-    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
-        raise TypeError("the figures of a trace entry are read-only")
-
-    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
-
-    def __copy__(self) -> Self:
-        return self
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
-        return self
-
-    def __reduce__(self) -> tuple[type[dict[str, Money]], tuple[dict[str, Money]]]:
-        return (dict, (dict(self),))
-
-
-NO_FIGURES: Final[dict[str, Money]] = _ReadOnlyDict()
+NO_FIGURES: Final[ReadOnlyDict[str, Money]] = ReadOnlyDict()
 """The ``figures`` of a trace entry that compares no amounts; safe to share, since nobody can change it."""
 
 
-def _fast_trace_entry(rule: str, passed: bool, message: str, figures: dict[str, Money] = NO_FIGURES) -> TraceEntry:
+def _fast_trace_entry(rule: str, passed: bool, message: str, figures: Mapping[str, Money] = NO_FIGURES) -> TraceEntry:
+    if type(figures) is not ReadOnlyDict:
+        figures = ReadOnlyDict(figures)
     entry = _new(TraceEntry)
     _set_dict(entry, {"rule": rule, "passed": passed, "message": message, "figures": figures})
     _set_fields_set(entry, _ENTRY_FIELDS)
@@ -215,8 +201,9 @@ def _fast_resolution(fields: dict[str, Any]) -> Resolution:
 
 
 def _constructed_trace_entry(
-    rule: str, passed: bool, message: str, figures: dict[str, Money] = NO_FIGURES
+    rule: str, passed: bool, message: str, figures: Mapping[str, Money] = NO_FIGURES
 ) -> TraceEntry:
+    figures = read_only(figures)
     return TraceEntry.model_construct(_ENTRY_FIELDS, rule=rule, passed=passed, message=message, figures=figures)
 
 
@@ -263,7 +250,7 @@ def _fast_builders_agree() -> bool:
             "employee": "E-0042",
             "policy_revision": "0" * 64,
         }
-        entry = ("limit.authority", True, "a sample", {"total": money})
+        entry = ("limit.authority", True, "a sample", ReadOnlyDict(total=money))
         return _same_model(_fast_trace_entry(*entry), _constructed_trace_entry(*entry)) and _same_model(
             _fast_resolution(dict(sample)), _constructed_resolution(dict(sample))
         )
@@ -284,6 +271,7 @@ else:  # pragma: no cover - only under a pydantic that lays models out different
 """Whether the engine builds its outputs with the fast builders (``False``: with ``model_construct``)."""
 
 trusted_trace_entry: Final = _fast_trace_entry if FAST_BUILDERS else _constructed_trace_entry
-"""A :class:`TraceEntry` from values known to be valid (``figures`` a dict, or :data:`NO_FIGURES`)."""
+"""A :class:`TraceEntry` from values known to be valid (``figures`` a mapping, kept read-only: best a
+:class:`ReadOnlyDict` already, or :data:`NO_FIGURES`)."""
 trusted_resolution: Final = _fast_resolution if FAST_BUILDERS else _constructed_resolution
 """A :class:`Resolution` from a dict holding every field, with values known to keep its invariants."""

@@ -52,12 +52,19 @@ from pydantic_core import TzInfo
 
 from recovery_rules._policy._catalog import CatalogIndex
 from recovery_rules._policy._parts import Alternative, AuthorityLevel
-from recovery_rules._values._base import check_employee
+from recovery_rules._values._base import ReadOnlyDict, check_employee
 from recovery_rules._values._currencies import MINOR_UNITS, SYMBOLS
 from recovery_rules._values._hours import Schedule
-from recovery_rules._values._models import Complaint, ComplaintNumber, Customer, Remedy, check_complaint
-from recovery_rules._values._money import DECIMAL_CONTEXT, MAX_AMOUNT, Money, money_problems, trusted_money
-from recovery_rules._values._time import Window, later, utc
+from recovery_rules._values._models import (
+    Complaint,
+    ComplaintNumber,
+    Customer,
+    Remedy,
+    business_number,
+    check_complaint,
+)
+from recovery_rules._values._money import DECIMAL_CONTEXT, MAX_AMOUNT, Money, checked_money, trusted_money
+from recovery_rules._values._time import EARLIEST_INPUT_TIME, LATEST_INPUT_TIME, Window, later, utc
 from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, UnknownLevelError, UnknownRemedyError
 
 from ._explanation import ENGLISH, Explanation, explanation, span
@@ -252,6 +259,10 @@ class CompiledPolicy:
     that bounds what is left."""
     revision: str
     """The policy's revision: SHA-256 of its canonical content (see :func:`policy_revision`)."""
+    quantum: Decimal
+    """One unit of the currency's last decimal place (``0.01`` for USD): every valid amount has its exponent."""
+    zone: dt.tzinfo
+    """The policy's time zone: a complaint's number is the business's date there."""
     hours: Schedule | None = None
     """The business hours callbacks are promised within (``None``: always open)."""
 
@@ -393,6 +404,8 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         caps=caps,
         stacked=stacked,
         revision=policy_revision(policy),
+        quantum=Decimal(1).scaleb(-MINOR_UNITS[policy.currency]),
+        zone=ZoneInfo(policy.timezone),
         hours=None if policy.business_hours is None else policy.business_hours.schedule(policy.timezone),
     )
 
@@ -518,31 +531,40 @@ def decide(
     """
     if employee is not None:
         check_employee(employee)
-    # model_copy(update=...) and model_construct skip validation, so the complaint and ``granted`` may hold
-    # anything. Each part a decision reads is read once here and checked with exact-type tests and compares
-    # (a full re-validation would cost more than the decision); anything unusual (a missing field, a
-    # subclass, another time zone class) goes to the careful check, which names what is wrong or lets it pass.
+    # model_copy(update=...) and model_construct skip validation, and object.__setattr__ reaches past a frozen
+    # model, so the complaint and ``granted`` may hold anything. Each part a decision reads is read once here and
+    # checked with exact-type tests and compares (a full re-validation would cost more than the decision): an
+    # amount is exactly a Decimal (a subclass can answer anything to a compare), with the currency's decimal
+    # places, neither negative nor -0, within Money's range. Anything unusual (a missing field, a subclass,
+    # another time zone class) goes to the careful check, which names what is wrong or gives back exactly the
+    # values it checked. The decision then uses those values, never reads the complaint again.
     try:
         fields = complaint.__dict__
         customer, requested, category = fields["customer"], fields["requested"], fields["category"]
         number, received_at = fields["number"], fields["received_at"]
-        remedy = requested.__dict__
-        tier, kind, asked = customer.tier, remedy["kind"], remedy["amount"]
-        amount = asked.amount
+        if "number" not in complaint.model_fields_set:  # made by the complaint itself: not the business's date
+            number = None
+        details, remedy = customer.__dict__, requested.__dict__
+        customer_id, tier, kind, asked = details["id"], details["tier"], remedy["kind"], remedy["amount"]
+        amount, asked_in = asked.amount, asked.currency
         trusted = (
             type(complaint) is Complaint
             and type(customer) is Customer
             and type(requested) is Remedy
             and type(asked) is Money
-            and asked._checked  # made by Money's constructor or its arithmetic: finite, exact, in a currency
+            and type(amount) is Decimal
+            and type(asked_in) is str
+            and amount.same_quantum(policy.quantum)  # the currency's decimal places (no NaN, no infinity)
             and not amount.is_signed()  # neither negative nor -0
             and amount < MAX_AMOUNT  # nor beyond Money's range (arithmetic can get there)
             and type(kind) is str
             and type(tier) is str
             and type(category) is str
-            and type(number) is ComplaintNumber
+            and type(customer_id) is str
             and type(received_at) is _DATETIME
             and type(received_at.tzinfo) in _ALWAYS_AWARE
+            and _EARLIEST <= received_at < _LATEST
+            and (number is None or (type(number) is ComplaintNumber and number.customer_id == customer_id))
         )
     except Exception:  # any failure to read or compare a part only sends the complaint to the careful check
         trusted = False
@@ -553,27 +575,22 @@ def decide(
                 "complaint",
                 "must be a Complaint; build one with Complaint(...) or Complaint.model_validate(data)",
             )
-        check_complaint(complaint)  # raises, naming what is wrong; passes what is only unusual
-        customer, requested, category, number = (
-            complaint.customer,
-            complaint.requested,
-            complaint.category,
-            complaint.number,
-        )
-        tier, kind, asked = customer.tier, requested.kind, requested.amount
-        amount = asked.amount
+        checked = check_complaint(complaint)  # raises, naming what is wrong; passes what is only unusual
+        customer_id, tier, category, requested = checked.customer_id, checked.tier, checked.category, checked.requested
+        kind, asked, number, received_at = checked.kind, checked.amount, checked.number, checked.received_at
+        amount, asked_in = asked.amount, asked.currency
     level = policy.by_name.get(by) if isinstance(by, str) else None
     if level is None:
         raise UnknownLevelError(str(by) if isinstance(by, str) else type(by).__name__, policy.by_name)
     currency = policy.currency
-    if asked.currency != currency:
-        raise _foreign(asked.currency, currency, "requested.amount")
+    if asked_in != currency:
+        raise _foreign(asked_in, currency, "requested.amount")
     if kind not in policy.vocabulary:
         raise UnknownRemedyError(kind, sorted(policy.vocabulary))
     unlisted = None
     if policy.categories and category not in policy.categories:
         unlisted = _unlisted(category, policy)  # raises with strict_categories
-    if type(granted) is Money and _trusted(granted, currency):
+    if type(granted) is Money and _trusted(granted, currency, policy.quantum):
         given: Money | _Apart = granted  # the common case: one valid amount
     else:
         given = _given(policy, granted, currency)
@@ -581,6 +598,8 @@ def decide(
         now = dt.datetime.now(dt.UTC)
     elif type(now) is not _DATETIME or now.tzinfo is not _UTC:
         now = utc(now)  # one instant, one resolution, whatever the time zone it was given in
+    if number is None:  # numbered by the business's date, as Case.open files it: one instant, one number
+        number = business_number(customer_id, received_at, policy.zone)
     decision = _Decision(
         policy, complaint, level, given, now, requested, asked, amount, kind, tier, category, number, employee
     )
@@ -606,42 +625,42 @@ def _unlisted(category: str, policy: CompiledPolicy) -> TraceEntry:
 
 _DATETIME: Final = dt.datetime
 _UTC: Final = dt.UTC
+_Figures: Final = ReadOnlyDict
+"""A trace entry's figures, read-only as the entry is frozen: built from keywords, the cheapest way."""
+_EARLIEST: Final = EARLIEST_INPUT_TIME
+_LATEST: Final = LATEST_INPUT_TIME
 _ALWAYS_AWARE: Final = frozenset({dt.timezone, ZoneInfo, TzInfo})
 """The ``tzinfo`` classes whose ``utcoffset`` is never ``None``: the standard library's and pydantic's."""
 
 
 def _given(policy: CompiledPolicy, granted: Granted | None, currency: str) -> Money | _Apart:
-    """``granted``, checked: one amount for every window, or one per window (:class:`_Apart`)."""
-    given: Money | _Apart
+    """``granted``, checked: one amount for every window, or one per window (:class:`_Apart`).
+
+    What comes back is exactly a :class:`Money` (or a tuple of them) holding the values checked.
+    """
     if granted is None:
-        given = policy.zero_money
-    elif isinstance(granted, Mapping):
+        return policy.zero_money
+    if isinstance(granted, Mapping):
         by_window = _by_window(policy, granted)
-        given = by_window[0] if len(by_window) == 1 else _Apart(by_window)
-    else:
-        given = granted
-        try:
-            before = granted.amount
-            trusted = (
-                type(granted) is Money
-                and granted._checked
-                and granted.currency == currency
-                and not before.is_signed()
-                and before < MAX_AMOUNT
-            )
-        except Exception:  # not even an amount to read: the careful check says what it is
-            trusted = False
-        if not trusted:
-            _check_granted(granted, currency)  # raises, naming what is wrong; passes a valid subclass of Money
-    return given
+        return by_window[0] if len(by_window) == 1 else _Apart(by_window)
+    return _check_granted(granted, currency)  # raises, naming what is wrong
 
 
-def _trusted(granted: Money, currency: str) -> bool:
-    """Whether ``granted`` (exactly a ``Money``) is valid as it is: made by Money's checks, in ``currency``."""
+def _trusted(granted: Money, currency: str, quantum: Decimal) -> bool:
+    """Whether ``granted`` (exactly a ``Money``) is valid as it is and in ``currency`` (whose quantum is ``quantum``).
+
+    Exactly a Decimal with the currency's decimal places, neither negative nor -0, within Money's range.
+    """
     try:
         amount = granted.amount
-        return granted._checked and granted.currency == currency and not amount.is_signed() and amount < MAX_AMOUNT
-    except Exception:  # not even an amount to read or compare (NaN): the careful check says what it is
+        return (
+            type(amount) is Decimal
+            and granted.currency == currency  # exactly a str: the policy's own currency is one
+            and amount.same_quantum(quantum)
+            and not amount.is_signed()
+            and amount < MAX_AMOUNT
+        )
+    except Exception:  # not even an amount to read or compare: the careful check says what it is
         return False
 
 
@@ -667,8 +686,7 @@ def _by_window(policy: CompiledPolicy, granted: Mapping[Any, object]) -> tuple[M
             )
         if window in found:
             raise InvalidInputError.at("amount", where, f"gives the window {window} a second time")
-        _check_granted(money, policy.currency, where)
-        found[window] = money  # type: ignore[assignment]  # checked: a valid Money in the policy's currency
+        found[window] = _check_granted(money, policy.currency, where)
     missing = [str(window) for window in policy.windows if window not in found]
     if missing:
         raise InvalidInputError.at(
@@ -680,14 +698,13 @@ def _by_window(policy: CompiledPolicy, granted: Mapping[Any, object]) -> tuple[M
     return tuple(found[window] for window in policy.windows)
 
 
-def _check_granted(granted: object, currency: str, location: str = "granted") -> None:
-    """Refuse a ``granted`` that is not a valid, non-negative amount in the policy's ``currency``."""
-    problems = money_problems(granted, location, non_negative=True)
-    if problems:
-        raise InvalidInputError("amount", problems)
-    granted_in = granted.currency  # type: ignore[attr-defined]  # a valid Money: money_problems found none
-    if granted_in != currency:
-        raise _foreign(granted_in, currency, location)
+def _check_granted(granted: object, currency: str, location: str = "granted") -> Money:
+    """``granted`` as exactly a :class:`Money` of the values checked: a valid, non-negative amount in the
+    policy's ``currency``; else the error saying what is wrong."""
+    money = checked_money(granted, location, non_negative=True)
+    if money.currency != currency:
+        raise _foreign(money.currency, currency, location)
+    return money
 
 
 def _foreign(code: object, currency: str, location: str) -> InvalidInputError:
@@ -899,12 +916,7 @@ class _Decision:
                     "cap.hard",
                     within,
                     (words.within_cap if within else words.over_cap)(totals=self.totals(), cap=cap.text),
-                    {
-                        "granted": self.before_money,
-                        "asked": self.asked_money,
-                        "total": self.total_money,
-                        "cap": cap.money,
-                    },
+                    _Figures(granted=self.before_money, asked=self.asked_money, total=self.total_money, cap=cap.money),
                 )
             )
             return
@@ -918,7 +930,7 @@ class _Decision:
                     (self.policy.words.within_cap if passed else self.policy.words.over_cap)(
                         totals=totals, cap=cap.text
                     ),
-                    {"granted": self.cap_before(cap), "asked": self.asked_money, "total": total, "cap": cap.money},
+                    _Figures(granted=self.cap_before(cap), asked=self.asked_money, total=total, cap=cap.money),
                 )
             )
 
@@ -928,11 +940,11 @@ class _Decision:
         self.check_cap(True)
         if limit is INFINITY:
             message = actor.no_limit
-            trace.append(_entry("limit.authority", True, message, {"total": self.total_money}))
+            trace.append(_entry("limit.authority", True, message, _Figures(total=self.total_money)))
         else:
             authority, limit_money = self.authority(limit)
             message = self.policy.words.within_authority(totals=self.totals(), authority=authority)
-            trace.append(_entry("limit.authority", True, message, {"total": self.total_money, "limit": limit_money}))
+            trace.append(_entry("limit.authority", True, message, _Figures(total=self.total_money, limit=limit_money)))
         suggestions = self.extra_mile() if policy.extra_mile else ()
         trace.append(actor.good_news)
         return self.build(
@@ -969,7 +981,7 @@ class _Decision:
                     "limit.authority",
                     False,
                     self.policy.words.over_authority(totals=self.totals(), authority=beyond),
-                    {"total": self.total_money, "limit": limit_money},
+                    _Figures(total=self.total_money, limit=limit_money),
                 )
             )
         if target is None:
@@ -1008,9 +1020,9 @@ class _Decision:
                     customer=self.policy.customer,
                     within=target.callback_span,
                 ),
-                {"total": self.total_money}
+                _Figures(total=self.total_money)
                 if target_limit is None
-                else {"total": self.total_money, "limit": target_limit},
+                else _Figures(total=self.total_money, limit=target_limit),
             )
         )
         who = actor.display_name
@@ -1095,7 +1107,7 @@ class _Decision:
                 "alternatives.offered",
                 True,
                 offered,
-                NO_FIGURES if budget_money is None else {"budget": budget_money},
+                NO_FIGURES if budget_money is None else _Figures(budget=budget_money),
             )
         )
         return chosen

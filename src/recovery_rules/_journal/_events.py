@@ -36,7 +36,7 @@ from pydantic_core import PydanticCustomError
 
 from recovery_rules._values._base import WORD, EmployeeId, RecoveryModel, Word
 from recovery_rules._values._models import ComplaintNumber, NonNegativeMoney, canonical_number
-from recovery_rules._values._money import Money, canonical_money
+from recovery_rules._values._money import Money, canonical_money, valid_money
 from recovery_rules._values._trusted import trusted_builder
 from recovery_rules.exceptions import InvalidInputError, JournalIntegrityError
 
@@ -587,8 +587,8 @@ def _checked_event(fields: dict[str, Any]) -> Event | None:
     an :class:`Event` makes; else ``None``.
 
     The same checks, on the same values, made directly: times are turned to UTC in ``fields`` as the model
-    would turn them, ``data`` is checked to be JSON (:func:`check_json`), the grant must be a :class:`Money`
-    its constructor checked and not negative, the ledger entry one the journal built (a :class:`LedgerEntry`,
+    would turn them, ``data`` is checked to be JSON (:func:`check_json`), the grant must be exactly a
+    :class:`Money` holding a valid amount, not negative, the ledger entry one the journal built (a :class:`LedgerEntry`,
     which pydantic does not validate again either), and grant, ledger and format must agree. ``None`` when
     any check fails, or a value is of a type (a subclass) the model would convert: the caller then validates.
     ``fields`` becomes the event's own: the caller must not use it again.
@@ -607,7 +607,7 @@ def _checked_event(fields: dict[str, Any]) -> Event | None:
         and _is_hash(fields["request"])
         and _is_hash(fields["prev"])
         and (callback is None or _is_aware(callback))
-        and (grant is None or (isinstance(grant, Money) and getattr(grant, "_checked", False) and grant.amount >= 0))
+        and (grant is None or valid_money(grant, non_negative=True))
         and (ledger is None or type(ledger) is LedgerEntry)
         and (employee is None or _is_text_id(employee, 64))
         and (revision is None or _is_hash(revision))
@@ -700,8 +700,8 @@ _trusted_entry: Final = trusted_builder(
 
 
 def _is_amount(value: object) -> bool:
-    """Whether ``value`` is a :class:`Money` its constructor checked (or arithmetic on such), not negative."""
-    return isinstance(value, Money) and getattr(value, "_checked", False) and value.amount >= 0
+    """Whether ``value`` is exactly a :class:`Money` holding a valid amount, not negative."""
+    return valid_money(value, non_negative=True)
 
 
 def running_total(count: int, total: Money, prev_seq: int, prev_hash: str) -> RunningTotal:

@@ -302,7 +302,7 @@ class _Tally:
             raise CurrencyMismatchError(
                 self.currency,
                 currency,
-                location=str(complaint.number),
+                location=str(view.number),
                 message=f"the case is in {currency}, but {whose} is {self.currency}; a report sums one currency",
             )
         self.cases += 1
@@ -340,7 +340,7 @@ class _Tally:
                 counts["overdue"] += 1
                 listed.append(
                     OverdueCallback(
-                        number=str(complaint.number),
+                        number=str(view.number),
                         callback_by=owed.due,
                         overdue_seconds=_seconds(self.now - owed.due),
                         state=view.state,

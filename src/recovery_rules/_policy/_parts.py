@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Final, Self
 
 from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, model_validator
 from pydantic_core import PydanticCustomError
 
-from recovery_rules._values._base import WORD, Identifier, RecoveryModel, Text, Word, non_empty
+from recovery_rules._values._base import WORD, Identifier, ReadOnly, ReadOnlyDict, RecoveryModel, Text, Word, non_empty
 from recovery_rules._values._hours import DAYS, Period, Schedule, parse_periods, show_periods
 from recovery_rules._values._models import NonNegativeMoney
 from recovery_rules._values._time import Duration, Window
@@ -79,7 +80,8 @@ class AuthorityLevel(RecoveryModel):
     - ``limit``: the cumulative amount this level may grant one guest within the
       policy's window. ``None`` (``"unlimited"`` in a policy file) means bounded
       only by the policy's hard cap.
-    - ``tier_limits``: a different limit per customer tier (``{"gold": ...}``).
+    - ``tier_limits``: a different limit per customer tier (``{"gold": ...}``);
+      read-only, as the whole level is.
     - ``callback_within``: the callback promised when a case escalates to this
       level (required for every level but the lowest).
     - ``may_grant``: the remedy kinds this level may grant (``None``: all).
@@ -94,7 +96,7 @@ class AuthorityLevel(RecoveryModel):
     name: Word
     title: Annotated[Text, Field(max_length=200)] = ""
     limit: Annotated[NonNegativeMoney | None, BeforeValidator(_unlimited)]
-    tier_limits: dict[Word, NonNegativeMoney] = Field(default_factory=dict)
+    tier_limits: Annotated[Mapping[Word, NonNegativeMoney], ReadOnly] = Field(default_factory=ReadOnlyDict)
     callback_within: Duration | None = None
     may_grant: WordSet | None = None
     delegates: WordSet = ()

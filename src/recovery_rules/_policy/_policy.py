@@ -24,7 +24,16 @@ from pydantic_core import PydanticCustomError
 
 from recovery_rules._engine._resolution import Resolution
 from recovery_rules._engine._rules import INFINITY, CompiledPolicy, compile_policy, decide
-from recovery_rules._values._base import RecoveryModel, Text, Word, located_problems, non_empty, problems_from
+from recovery_rules._values._base import (
+    ReadOnly,
+    ReadOnlyDict,
+    RecoveryModel,
+    Text,
+    Word,
+    located_problems,
+    non_empty,
+    problems_from,
+)
 from recovery_rules._values._currencies import MINOR_UNITS
 from recovery_rules._values._models import Complaint, NonNegativeMoney
 from recovery_rules._values._money import Money
@@ -157,7 +166,9 @@ class Policy(RecoveryModel):
             "employee id such as 'E-0042'; a step without one is refused and nothing is recorded."
         ),
     ] = False
-    wording: Annotated[dict[LocaleTag, LocaleWording], Field(max_length=100)] = Field(default_factory=dict)
+    wording: Annotated[Mapping[LocaleTag, LocaleWording], Field(max_length=100), ReadOnly] = Field(
+        default_factory=ReadOnlyDict
+    )
     business_hours: Annotated[
         BusinessHours | None,
         Field(
@@ -331,7 +342,16 @@ class Policy(RecoveryModel):
 
         ``employee`` is the id of the employee who asks (``"E-0042"``: an id,
         never a name), carried into the resolution's ``employee``; the
-        resolution's ``policy_revision`` is this policy's :attr:`revision`.
+        resolution's ``policy_revision`` is this policy's :attr:`revision`. Its
+        ``complaint_number`` is the complaint's own ``number``, or, when it set
+        none, the business's date (the day ``received_at`` falls on in this
+        policy's ``timezone``, whatever zone it was given in) and the customer
+        number: the number :meth:`Case.open <recovery_rules.Case.open>` files the
+        complaint's first case of that day under.
+
+        The complaint is checked however it was built: an amount is exactly a
+        ``Decimal`` (a subclass is refused, as is a subclass of ``Money`` that
+        redefines its amount), and the decision uses the values checked, read once.
         """
         return decide(compiled_policy(self), complaint, by, granted, now, employee=employee)
 

@@ -11,7 +11,7 @@ import difflib
 import re
 import types
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Self, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, NoReturn, Self, TypeVar, Union, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
@@ -25,6 +25,8 @@ __all__ = [
     "WORD",
     "EmployeeId",
     "Identifier",
+    "ReadOnly",
+    "ReadOnlyDict",
     "RecoveryModel",
     "Text",
     "Word",
@@ -390,6 +392,51 @@ class RecoveryModel(BaseModel, metaclass=_TypedErrors):
             return super().model_validate_strings(obj, **kwargs)
         except ValidationError as error:
             raise cls._invalid(error) from None
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class ReadOnlyDict(dict[_K, _V]):
+    """A ``dict`` that cannot be changed: what the mappings of the library's frozen models hold.
+
+    A model is a value: a policy's ``tier_limits`` or a trace entry's ``figures``
+    changed in place would make its data say one thing while its decisions (made
+    from what was checked and compiled) do another. So item assignment, ``del``,
+    ``update``, ``pop``, ``clear``, ``setdefault``, ``popitem`` and ``|=`` raise
+    ``TypeError``; make a changed copy with ``dict(mapping)`` or
+    ``model_copy(update=...)``, and validate it. Reading, comparing (equal to a
+    ``dict`` of the same items), JSON and pickling work as for a ``dict``.
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("this mapping is read-only (it belongs to a frozen model); change a copy: dict(mapping)")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
+
+    def __copy__(self) -> Self:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        return self
+
+    def __reduce__(self) -> tuple[type[ReadOnlyDict[_K, _V]], tuple[dict[_K, _V]]]:
+        return (type(self), (dict(self),))
+
+    def __repr__(self) -> str:
+        return dict.__repr__(self)
+
+
+def read_only(value: Mapping[_K, _V]) -> ReadOnlyDict[_K, _V]:
+    """``value`` as a :class:`ReadOnlyDict` (itself when it is one)."""
+    return value if type(value) is ReadOnlyDict else ReadOnlyDict(value)
+
+
+ReadOnly = AfterValidator(read_only)
+"""Put in ``Annotated[dict[...], ReadOnly]``: the validated mapping is a :class:`ReadOnlyDict`."""
 
 
 def _pattern_check(pattern: str, max_length: int, description: str, example: str) -> Callable[[str], str]:

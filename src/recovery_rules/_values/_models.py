@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from typing import Annotated, Any, ClassVar, Final, Self
+from typing import Annotated, Any, ClassVar, Final, NamedTuple, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -16,13 +18,14 @@ from pydantic import (
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import PydanticCustomError, core_schema
+from pydantic_core import PydanticCustomError, TzInfo, core_schema
 
 from recovery_rules.exceptions import InvalidInputError, Problem
 
 from ._base import CONSEQUENTIAL, Identifier, RecoveryModel, Text, Word
-from ._money import Money, money_problems
-from ._time import InputTime, is_aware
+from ._money import Money, read_money
+from ._time import EARLIEST_INPUT_TIME, LATEST_INPUT_TIME, InputTime, is_aware
+from ._trusted import trusted_builder
 
 __all__ = [
     "COMPLAINT_NUMBER",
@@ -113,20 +116,32 @@ class ComplaintNumber:
         return cls(date, match["customer"], int(match["sequence"] or 1))
 
     @classmethod
-    def for_complaint(cls, customer_id: str, received_at: dt.datetime, sequence: int = 1) -> Self:
-        """The number of a complaint received at ``received_at`` (its own local date; ``Case.open`` uses the
-        policy's date instead, when the complaint does not set its number).
+    def for_complaint(
+        cls, customer_id: str, received_at: dt.datetime, sequence: int = 1, *, timezone: str | None = None
+    ) -> Self:
+        """The number of customer ``customer_id``'s complaint received at ``received_at``.
+
+        With ``timezone`` (a policy's :attr:`~recovery_rules.Policy.timezone`, such as
+        ``"America/New_York"``), the date is the business's date: the day
+        ``received_at`` falls on in that zone, whatever zone it was given in. That
+        is the number :meth:`Policy.decide <recovery_rules.Policy.decide>` and
+        :meth:`Case.open <recovery_rules.Case.open>` give a complaint that does not
+        set its own: a New York hotel numbers a complaint received at 02:30 UTC on
+        23 November ``20261122-...``. Without ``timezone``, the date is that of
+        ``received_at`` in its own time zone.
 
         ``received_at`` must be timezone-aware, as in a :class:`Complaint`: the date
         of a naive time depends on the machine that reads it.
         """
-        if not isinstance(received_at, dt.datetime) or received_at.utcoffset() is None:
+        if not isinstance(received_at, dt.datetime) or not is_aware(received_at):
             raise InvalidInputError.at(
                 "complaint number",
                 "received_at",
                 "must be a timezone-aware datetime; pass tzinfo, for example datetime(..., tzinfo=timezone.utc)",
             )
-        return cls(received_at.date(), customer_id, sequence)
+        if timezone is None:
+            return cls(received_at.date(), customer_id, sequence)
+        return cls(business_date(received_at, zone(timezone)), customer_id, sequence)
 
     def __str__(self) -> str:
         return self._text
@@ -195,6 +210,71 @@ def canonical_number(text: object) -> ComplaintNumber | None:
     return number
 
 
+def zone(name: object) -> ZoneInfo:
+    """The time zone named ``name`` (an IANA name such as ``"America/New_York"``), or :class:`InvalidInputError`."""
+    if isinstance(name, str) and 0 < len(name) <= 64:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+    raise InvalidInputError.at("time zone", "timezone", "must be an IANA time zone name such as 'America/New_York'")
+
+
+def business_date(received_at: dt.datetime, zone: dt.tzinfo) -> dt.date:
+    """The business's date of a complaint received at ``received_at``: the day it falls on in ``zone``.
+
+    The same instant gives the same date whatever zone ``received_at`` was given in. Refuses an aware
+    time that cannot be shown in ``zone`` (the first or last hours of the calendar).
+    """
+    try:
+        return received_at.astimezone(zone).date()
+    except (OverflowError, ValueError):
+        raise InvalidInputError.at(
+            "complaint", "received_at", "is out of range: a time must be from the year 1900 to 8999 (in UTC)"
+        ) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def numbered(day: dt.date, customer_id: str) -> ComplaintNumber:
+    """``ComplaintNumber(day, customer_id)``, remembered: a customer's complaints of one day share it.
+
+    Only for exactly a ``date`` and a ``str`` (a subclass could answer anything to the look-up).
+    """
+    return ComplaintNumber(day, customer_id)
+
+
+@functools.lru_cache(maxsize=4096)
+def _received(zone: dt.tzinfo, received_at: dt.datetime, fold: int, customer_id: str) -> ComplaintNumber:
+    # Remembered by the instant: a complaint is decided again at each step of its case. ``fold`` is part of
+    # the key because two times of one zone that differ only by it (the repeated hour) compare equal.
+    return numbered(business_date(received_at, zone), customer_id)
+
+
+_HONEST_ZONES: Final = frozenset({dt.timezone, ZoneInfo, TzInfo})
+"""The ``tzinfo`` classes whose offsets are the same at every call: the standard library's and pydantic's."""
+
+
+def business_number(customer_id: str, received_at: dt.datetime, zone: dt.tzinfo) -> ComplaintNumber:
+    """The first number of customer ``customer_id``'s complaints on the business's date (see :func:`business_date`).
+
+    What a complaint that does not set its own number is numbered: in ``Policy.decide``'s resolution and,
+    with the next free sequence, by ``Case.open``. An id a number cannot hold is refused at ``customer.id``.
+    """
+    honest = type(received_at) is dt.datetime and type(received_at.tzinfo) in _HONEST_ZONES
+    if honest and type(customer_id) is str:
+        try:
+            return _received(zone, received_at, received_at.fold, customer_id)
+        except InvalidInputError:
+            pass  # worked out again below, to say which part is wrong
+    day = business_date(received_at, zone)
+    try:
+        return numbered(day, customer_id) if type(customer_id) is str else ComplaintNumber(day, customer_id)
+    except InvalidInputError:
+        raise InvalidInputError.at(
+            "complaint", "customer.id", "must be a customer number of ASCII letters, digits, '_', '.' or '-'"
+        ) from None
+
+
 def _validate_number(value: object) -> ComplaintNumber:
     if isinstance(value, ComplaintNumber):
         return value
@@ -241,9 +321,23 @@ class Complaint(RecoveryModel):
     text (never a number: seconds and milliseconds since 1970 cannot be told
     apart), from the year 1900 to 8999 in UTC. ``description`` is the
     customer's account in their own words: personal data, never in error
-    messages. ``number`` is the complaint number the paper trail is filed under;
-    when omitted it is made from the date of ``received_at`` (in its own time
-    zone) and the customer number.
+    messages.
+
+    ``number`` is the complaint number the paper trail is filed under: the
+    date followed by the customer number (``"20261123-10442"``; its customer
+    part must be ``customer.id``). Left out, it is made from the date of
+    ``received_at`` in the zone it was given in. But a complaint has no policy,
+    so it cannot know the business's date: where the policy is known, a
+    complaint that did not *set* its number is numbered the same way
+    everywhere, by the business's date (the day ``received_at`` falls on in
+    the policy's ``timezone``, whatever zone it was given in) followed by the
+    customer number. That is
+    :attr:`Resolution.complaint_number <recovery_rules.Resolution.complaint_number>`
+    of :meth:`Policy.decide <recovery_rules.Policy.decide>`, and the number
+    :meth:`Case.open <recovery_rules.Case.open>` files the case under (with a
+    sequence, ``/2``, for the customer's next complaint that day);
+    ``ComplaintNumber.for_complaint(customer.id, received_at, timezone=policy.timezone)``
+    gives it too. A number the host sets is kept as given.
     """
 
     _what: ClassVar[str] = "complaint"
@@ -267,6 +361,11 @@ class Complaint(RecoveryModel):
             raise PydanticCustomError(CONSEQUENTIAL, "cannot be made without a valid customer and received_at")
         return ComplaintNumber.for_complaint(customer.id, received_at)
 
+    @property
+    def number_set(self) -> bool:
+        """Whether the host set :attr:`number` (else it was made, and a policy numbers the complaint itself)."""
+        return "number" in self.model_fields_set
+
     @model_validator(mode="after")
     def _number_matches_customer(self) -> Self:
         if self.number.customer_id != self.customer.id:
@@ -284,41 +383,123 @@ _UNVALIDATED: Final = (
 )
 
 
-def check_complaint(complaint: Complaint) -> None:
-    """Refuse a complaint that breaks the models' invariants, whichever way it was built.
+class CheckedComplaint(NamedTuple):
+    """The parts of a complaint a decision reads, each read once and checked (see :func:`check_complaint`)."""
+
+    customer_id: str
+    tier: str
+    category: str
+    requested: Remedy
+    """Exactly a :class:`Remedy` of ``kind`` and ``amount``: the complaint's own when it is one."""
+    kind: str
+    amount: Money
+    """Exactly a :class:`Money`, valid and not negative."""
+    received_at: dt.datetime
+    number: ComplaintNumber | None
+
+
+def _text(value: object, location: str, problems: list[Problem]) -> str:
+    """``value`` as exactly a ``str`` (a subclass's own characters), or ``""`` with a problem when it is none."""
+    if type(value) is str:
+        return value
+    if isinstance(value, str):
+        return str.__str__(value)  # the characters themselves: a subclass cannot answer otherwise
+    problems.append(Problem(location, "must be a str"))
+    return ""
+
+
+def check_complaint(complaint: Complaint) -> CheckedComplaint:
+    """Refuse a complaint that breaks the models' invariants, whichever way it was built; else its parts.
 
     Raises :class:`~recovery_rules.InvalidInputError` naming every field that is
     wrong. The checks are those a decision relies on, the same the engine makes
-    on its fast path: the parts are a ``Customer``, a ``Remedy`` and a
-    ``ComplaintNumber``; the words (``category``, the tier, the remedy kind) are
-    strings; the amount asked is a valid, non-negative :class:`Money`;
-    ``received_at`` is a timezone-aware ``datetime``. (The finer rules of the
+    on its fast path: the parts are a ``Customer``, a ``Remedy`` and, when set, a
+    ``ComplaintNumber`` of the customer; the words (``category``, the tier, the
+    remedy kind) and the customer number are strings; the amount asked is a
+    valid, non-negative :class:`Money`; ``received_at`` is a timezone-aware
+    ``datetime`` from the year 1900 to 8999 in UTC. (The finer rules of the
     models, such as the spelling of words and the lengths of texts, are checked
     when a complaint is validated, as :meth:`Case.open <recovery_rules.Case.open>` does.)
+
+    Each part is read once, and what is returned is what was checked: the words
+    as exactly ``str``, the amount as exactly a :class:`Money` (a subclass's amount
+    read from Money's own slots), so nothing can answer one thing to the check and
+    another to the decision.
     """
     problems: list[Problem] = []
     customer = getattr(complaint, "customer", None)
+    customer_id = tier = ""
     if not isinstance(customer, Customer):
         problems.append(Problem("customer", "must be a Customer, such as Customer(id='10442')"))
-    elif not isinstance(getattr(customer, "tier", None), str):
-        problems.append(Problem("customer.tier", "must be a str"))
-    if not isinstance(getattr(complaint, "category", None), str):
-        problems.append(Problem("category", "must be a str"))
+    else:
+        customer_id = _text(getattr(customer, "id", None), "customer.id", problems)
+        tier = _text(getattr(customer, "tier", None), "customer.tier", problems)
+    category = _text(getattr(complaint, "category", None), "category", problems)
     requested = getattr(complaint, "requested", None)
+    kind, description, amount = "", "", None
     if not isinstance(requested, Remedy):
         problems.append(Problem("requested", "must be a Remedy, such as Remedy(kind='refund', amount=Money(...))"))
     else:
-        if not isinstance(getattr(requested, "kind", None), str):
-            problems.append(Problem("requested.kind", "must be a str"))
-        problems += money_problems(getattr(requested, "amount", None), "requested.amount", non_negative=True)
+        kind = _text(getattr(requested, "kind", None), "requested.kind", problems)
+        amount, found = read_money(getattr(requested, "amount", None), "requested.amount", non_negative=True)
+        problems += found
+        description = _text(getattr(requested, "description", ""), "requested.description", problems)
     received_at = getattr(complaint, "received_at", None)
     if not isinstance(received_at, dt.datetime) or not is_aware(received_at):
         problems.append(Problem("received_at", "must be a timezone-aware datetime"))
-    if not isinstance(getattr(complaint, "number", None), ComplaintNumber):
-        problems.append(
-            Problem("number", "must be a ComplaintNumber (Complaint(...) makes it from customer.id and received_at)")
-        )
+    elif not _in_input_range(received_at):
+        problems.append(Problem("received_at", "is out of range: a time must be from the year 1900 to 8999 (in UTC)"))
+    # A number the complaint made itself (not set) is not the business's: the decision numbers it.
+    number = getattr(complaint, "number", None) if "number" in getattr(complaint, "model_fields_set", ()) else None
+    if number is not None and type(number) is not ComplaintNumber:
+        number = _exact_number(number)
+        if number is None:
+            problems.append(Problem("number", "must be a ComplaintNumber such as '20261123-10442', or None"))
+    if number is not None and customer_id and number.customer_id != customer_id:
+        problems.append(Problem("number", "the complaint number's customer part does not match customer.id"))
     if problems:
         last = problems[-1]
         problems[-1] = Problem(last.location, f"{last.message}. {_UNVALIDATED}")
         raise InvalidInputError("complaint", problems)
+    if amount is None or not isinstance(requested, Remedy) or not isinstance(received_at, dt.datetime):
+        raise AssertionError("a complaint passed its checks without its parts")  # each missing one is a problem
+    money: Money = amount
+    fields = requested.__dict__
+    if not (
+        type(requested) is Remedy
+        and fields.get("kind") is kind
+        and fields.get("amount") is money
+        and fields.get("description") is description
+    ):
+        requested = _trusted_remedy({"kind": kind, "amount": money, "description": description})
+    return CheckedComplaint(customer_id, tier, category, requested, kind, money, received_at, number)
+
+
+def _in_input_range(moment: dt.datetime) -> bool:
+    """Whether ``moment`` (aware) is within the years 1900 to 8999 once in UTC, as :data:`InputTime` requires."""
+    try:
+        return EARLIEST_INPUT_TIME <= moment < LATEST_INPUT_TIME
+    except (OverflowError, TypeError, ValueError):
+        return False
+
+
+def _exact_number(number: object) -> ComplaintNumber | None:
+    """``number`` as exactly a :class:`ComplaintNumber`, from its own text, or ``None`` when it is none."""
+    if not isinstance(number, ComplaintNumber):
+        return None
+    try:
+        text = _number_text(number, ComplaintNumber)
+    except AttributeError:
+        return None
+    try:
+        return ComplaintNumber.parse(str.__str__(text)) if isinstance(text, str) else None
+    except InvalidInputError:
+        return None
+
+
+_number_text: Final = ComplaintNumber.__dict__["_text"].__get__
+_trusted_remedy: Final = trusted_builder(
+    Remedy,
+    frozenset({"kind", "amount", "description"}),
+    {"kind": "refund", "amount": Money("1.00", "USD"), "description": ""},
+)

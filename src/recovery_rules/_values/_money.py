@@ -22,7 +22,18 @@ from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, 
 
 from ._currencies import MINOR_UNITS, SYMBOLS
 
-__all__ = ["DECIMAL_CONTEXT", "MAX_AMOUNT", "Money", "canonical_money", "money_problems", "trusted_money"]
+__all__ = [
+    "DECIMAL_CONTEXT",
+    "MAX_AMOUNT",
+    "Money",
+    "canonical_money",
+    "checked_money",
+    "money_problems",
+    "read_money",
+    "trusted_money",
+    "valid_amount",
+    "valid_money",
+]
 
 DECIMAL_CONTEXT: Final = decimal.Context(
     prec=40,
@@ -172,7 +183,7 @@ class Money:
     ``"12.50 USD"`` is accepted as input too.
     """
 
-    __slots__ = ("_checked", "_json", "amount", "currency")
+    __slots__ = ("_json", "amount", "currency")
 
     MAX_AMOUNT: ClassVar[Decimal] = MAX_AMOUNT
     """Every amount is smaller than this in absolute value: 10**15, a million billion in any currency.
@@ -183,10 +194,6 @@ class Money:
     amount: Decimal
     currency: str
     _json: dict[str, str]  # the JSON form, made on first use (see _json_form)
-    _checked: bool
-    """Set by the constructor and by arithmetic on such amounts: the amount is finite, has the currency's
-    decimal places, and the currency is a code. A Money made any other way lacks it, so the engine checks
-    that one in full (a remedy changed with ``model_copy`` can hold anything)."""
 
     def __init__(self, amount: Decimal | int | str, currency: str | None = None) -> None:
         if currency is None:
@@ -196,7 +203,6 @@ class Money:
         code = _parse_currency(currency)
         object.__setattr__(self, "currency", code)
         object.__setattr__(self, "amount", _parse_amount(amount, code))
-        object.__setattr__(self, "_checked", True)
 
     @classmethod
     def _trusted(cls, amount: Decimal, currency: str) -> Self:
@@ -204,7 +210,6 @@ class Money:
         money = object.__new__(cls)
         object.__setattr__(money, "amount", amount)
         object.__setattr__(money, "currency", currency)
-        object.__setattr__(money, "_checked", True)
         return money
 
     @classmethod
@@ -248,7 +253,7 @@ class Money:
         Exact: an amount has exactly as many decimal places as its currency. The
         inverse of :meth:`from_minor_units`.
         """
-        return int(self.amount.scaleb(MINOR_UNITS[self.currency], context=DECIMAL_CONTEXT))
+        return int(self._amount().scaleb(MINOR_UNITS[self.currency], context=DECIMAL_CONTEXT))
 
     @staticmethod
     def decimal_context() -> decimal.Context:
@@ -279,70 +284,93 @@ class Money:
         return (Money, (str(self.amount), self.currency))
 
     # -- arithmetic and comparison ------------------------------------------
-    def _check(self, other: Money) -> None:
+    # An amount changed behind Money's back (``object.__setattr__``: NaN, text, None, a Decimal subclass) is
+    # refused by every operation with the InvalidInputError saying what is wrong, never let out as a
+    # TypeError or a decimal signal, nor carried on quietly (NaN + 1 is NaN without a signal).
+    def _amounts(self, other: Money) -> tuple[Decimal, Decimal]:
+        """Both amounts, each checked (see :func:`valid_amount`), in one currency: else the error."""
+        mine, theirs = self.amount, other.amount
+        if not (_valid(mine, self.currency) and _valid(theirs, other.currency)):
+            raise _unusable(self, other)
         if other.currency != self.currency:
             raise CurrencyMismatchError(self.currency, other.currency)
+        return mine, theirs
+
+    def _amount(self) -> Decimal:
+        """The amount, checked (see :func:`valid_amount`): else the error saying what is wrong."""
+        amount = self.amount
+        if not _valid(amount, self.currency):
+            raise _unusable(self)
+        return amount
 
     def __add__(self, other: object) -> Money:
         if not isinstance(other, Money):
             return NotImplemented
-        self._check(other)
-        return Money._trusted(DECIMAL_CONTEXT.add(self.amount, other.amount), self.currency)
+        mine, theirs = self._amounts(other)
+        return Money._trusted(DECIMAL_CONTEXT.add(mine, theirs), self.currency)
 
     def __sub__(self, other: object) -> Money:
         if not isinstance(other, Money):
             return NotImplemented
-        self._check(other)
-        return Money._trusted(DECIMAL_CONTEXT.subtract(self.amount, other.amount), self.currency)
+        mine, theirs = self._amounts(other)
+        return Money._trusted(DECIMAL_CONTEXT.subtract(mine, theirs), self.currency)
 
     def __neg__(self) -> Money:
-        if self.amount.is_zero():
+        amount = self._amount()
+        if amount.is_zero():
             return self
-        return Money._trusted(DECIMAL_CONTEXT.minus(self.amount), self.currency)
+        return Money._trusted(DECIMAL_CONTEXT.minus(amount), self.currency)
 
     def __abs__(self) -> Money:
-        return Money._trusted(self.amount.copy_abs(), self.currency)
+        return Money._trusted(self._amount().copy_abs(), self.currency)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Money):
             return NotImplemented
-        return self.currency == other.currency and self.amount == other.amount
+        try:
+            return self.currency == other.currency and self.amount == other.amount
+        except _BROKEN:  # a signalling NaN, say
+            raise _unusable(self, other) from None
 
     def __hash__(self) -> int:
-        return hash((self.amount, self.currency))
+        try:
+            return hash((self.amount, self.currency))
+        except _BROKEN:  # a signalling NaN cannot be hashed
+            raise _unusable(self) from None
 
     def __lt__(self, other: Money) -> bool:
         if not isinstance(other, Money):
             return NotImplemented
-        self._check(other)
-        return self.amount < other.amount
+        mine, theirs = self._amounts(other)
+        return mine < theirs
 
     def __le__(self, other: Money) -> bool:
         if not isinstance(other, Money):
             return NotImplemented
-        self._check(other)
-        return self.amount <= other.amount
+        mine, theirs = self._amounts(other)
+        return mine <= theirs
 
     def __gt__(self, other: Money) -> bool:
         if not isinstance(other, Money):
             return NotImplemented
-        self._check(other)
-        return self.amount > other.amount
+        mine, theirs = self._amounts(other)
+        return mine > theirs
 
     def __ge__(self, other: Money) -> bool:
         if not isinstance(other, Money):
             return NotImplemented
-        self._check(other)
-        return self.amount >= other.amount
+        mine, theirs = self._amounts(other)
+        return mine >= theirs
 
     @property
     def is_zero(self) -> bool:
         """Whether the amount is zero."""
-        return self.amount.is_zero()
+        return self._amount().is_zero()
 
     # -- text ---------------------------------------------------------------
     def __repr__(self) -> str:
-        return f"Money({str(self.amount)!r}, {self.currency!r})"
+        amount, currency = _stored(self)
+        return f"Money({str(amount)!r}, {currency!r})"
 
     def __str__(self) -> str:
         """The ``"12.50 USD"`` form, which :class:`Money` reads back."""
@@ -350,11 +378,12 @@ class Money:
 
     def display(self) -> str:
         """The amount written for people: ``$2,000.00``, ``€12.50``, ``1,500 CHF``."""
-        places = MINOR_UNITS[self.currency]
-        sign = "-" if self.amount < 0 else ""
-        digits = f"{self.amount.copy_abs():,.{places}f}"
-        symbol = SYMBOLS.get(self.currency)
-        return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits} {self.currency}"
+        amount, currency = self._amount(), self.currency
+        places = MINOR_UNITS[currency]
+        sign = "-" if amount.is_signed() else ""
+        digits = f"{amount.copy_abs():,.{places}f}"
+        symbol = SYMBOLS.get(currency)
+        return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits} {currency}"
 
     def to_json(self) -> dict[str, str]:
         """The JSON form: ``{"amount": "12.50", "currency": "USD"}``."""
@@ -375,14 +404,18 @@ class Money:
     def validate(cls, value: object) -> Money:
         """Build a :class:`Money` from any accepted form (used by pydantic models).
 
-        A Money its constructor (or arithmetic on such amounts) did not make, say
-        one built with ``object.__new__``, is checked again as the constructor would.
+        A Money is checked as it is, whichever way it was made: one whose amount or
+        currency was changed behind its back (``object.__setattr__``), or built with
+        ``object.__new__``, is refused unless it holds a valid amount. What comes
+        back is always exactly a :class:`Money` (a subclass's amount and currency,
+        read once, in a Money of their own), so a model never holds anything else.
         """
-        if isinstance(value, Money):
-            if getattr(value, "_checked", False):
+        if type(value) is Money:
+            if _valid(value.amount, value.currency):
                 return value
-            amount = getattr(value, "amount", None)
-            return cls(amount, _parse_currency(getattr(value, "currency", None)))  # type: ignore[arg-type]  # Money checks it
+            return checked_money(value, "amount")
+        if isinstance(value, Money):
+            return checked_money(value, "amount")
         if isinstance(value, str):
             return cls(value)
         if isinstance(value, dict):
@@ -447,9 +480,17 @@ MONEY_JSON_SCHEMA: Final[dict[str, Any]] = {
 
 # Money's own slots, set directly: what ``Money._trusted`` does, in half the time (a decision builds a few).
 _new: Final = object.__new__
-_set_amount: Final = Money.__dict__["amount"].__set__
-_set_currency: Final = Money.__dict__["currency"].__set__
-_set_checked: Final = Money.__dict__["_checked"].__set__
+_AMOUNT_SLOT: Final = Money.__dict__["amount"]
+_CURRENCY_SLOT: Final = Money.__dict__["currency"]
+_set_amount: Final = _AMOUNT_SLOT.__set__
+_set_currency: Final = _CURRENCY_SLOT.__set__
+_get_amount: Final = _AMOUNT_SLOT.__get__
+_get_currency: Final = _CURRENCY_SLOT.__get__
+_RANGE_DIGITS: Final = len(str(int(MAX_AMOUNT))) - 1
+"""How many digits an amount may have before its decimal point: 15, as it is smaller than :data:`MAX_AMOUNT`."""
+
+_BROKEN: Final = (decimal.DecimalException, TypeError, AttributeError, KeyError)
+"""What an operation on a Money whose amount or currency was changed behind its back raises."""
 
 
 def trusted_money(amount: Decimal, currency: str) -> Money:
@@ -460,8 +501,131 @@ def trusted_money(amount: Decimal, currency: str) -> Money:
     money = _new(Money)
     _set_amount(money, amount)
     _set_currency(money, currency)
-    _set_checked(money, True)
     return money
+
+
+def valid_amount(amount: object, places: int | None, *, non_negative: bool = False) -> bool:
+    """Whether ``amount`` is a valid amount of a currency with ``places`` decimal places (``None``: no currency).
+
+    Exactly a :class:`~decimal.Decimal` (a subclass can answer anything to a compare), finite, not negative
+    zero (nor negative at all with ``non_negative``), smaller than :data:`MAX_AMOUNT` in absolute value, with
+    exactly ``places`` decimal places: what :class:`Money`'s constructor makes. One look at the amount's
+    digits, so cheap enough for every decision.
+    """
+    if type(amount) is not Decimal or places is None:
+        return False
+    sign, digits, exponent = amount.as_tuple()  # NaN and infinities have a letter for an exponent
+    return (
+        exponent == -places
+        and len(digits) + exponent <= _RANGE_DIGITS
+        and (not sign or (not non_negative and digits != (0,)))
+    )
+
+
+def _valid(amount: object, currency: object) -> bool:
+    """Whether ``amount`` and ``currency`` make a valid :class:`Money` (see :func:`valid_amount`)."""
+    return type(currency) is str and valid_amount(amount, MINOR_UNITS.get(currency))
+
+
+def valid_money(money: object, *, non_negative: bool = False) -> bool:
+    """Whether ``money`` is exactly a :class:`Money` holding a valid amount (see :func:`valid_amount`)."""
+    if type(money) is not Money:
+        return False
+    currency = money.currency
+    return type(currency) is str and valid_amount(money.amount, MINOR_UNITS.get(currency), non_negative=non_negative)
+
+
+def _stored(money: Money) -> tuple[object, object]:
+    """``money``'s amount and currency as its own slots hold them, ``None`` for one never set.
+
+    Read through :class:`Money`'s slots themselves: a subclass cannot answer something else.
+    """
+    try:
+        amount = _get_amount(money, Money)
+    except AttributeError:
+        amount = None
+    try:
+        currency = _get_currency(money, Money)
+    except AttributeError:
+        currency = None
+    return amount, currency
+
+
+def _redefines(kind: type) -> bool:
+    """Whether ``kind``, a subclass of :class:`Money`, redefines its amount or its currency."""
+    for klass in kind.__mro__:
+        if klass is Money:
+            return False
+        if "amount" in vars(klass) or "currency" in vars(klass):
+            return True
+    return True
+
+
+def read_money(money: object, location: str, *, non_negative: bool = False) -> tuple[Money | None, list[Problem]]:
+    """``money`` as exactly a :class:`Money` of its amount and currency, each read once, or what is wrong."""
+    kind = type(money)
+    if not issubclass(kind, Money):
+        return None, [Problem(location, f"must be a Money, such as Money('12.50', 'USD'), not {kind.__name__}")]
+    if kind is not Money and _redefines(kind):
+        return None, [
+            Problem(location, f"is a {kind.__name__}, a subclass of Money that redefines its amount or currency")
+        ]
+    amount, currency = _stored(money)  # type: ignore[arg-type]  # a Money: its type was just checked
+    problems = []
+    places = MINOR_UNITS.get(currency) if type(currency) is str else None
+    if places is None:
+        problems.append(Problem(f"{location}.currency", "is not an ISO 4217 currency code such as 'USD'"))
+    if type(amount) is not Decimal:
+        what = "a subclass of Decimal" if isinstance(amount, Decimal) else type(amount).__name__
+        problems.append(Problem(location, f"must hold a Decimal amount, not {what}"))
+    elif not amount.is_finite():
+        problems.append(Problem(location, "must be a finite number, not NaN or infinity"))
+    elif amount.is_signed() and amount.is_zero():
+        problems.append(Problem(location, "negative zero is not an amount; write 0"))
+    elif amount.is_signed() and non_negative:
+        problems.append(Problem(location, "must not be negative"))
+    elif amount.copy_abs() >= MAX_AMOUNT:
+        problems.append(Problem(location, f"must be smaller than {MAX_AMOUNT:,} in absolute value"))
+    elif places is not None and amount.as_tuple().exponent != -places:
+        problems.append(Problem(location, f"{currency} amounts have exactly {places} decimal places"))
+    if problems:
+        return None, problems
+    if kind is Money and money.amount is amount and money.currency is currency:  # type: ignore[attr-defined]
+        return money, problems  # type: ignore[return-value]  # exactly a Money, as checked
+    return trusted_money(amount, currency), problems  # type: ignore[arg-type]  # both checked just now
+
+
+def money_problems(money: object, location: str, *, non_negative: bool = False) -> list[Problem]:
+    """What is wrong with ``money`` as a :class:`Money`, located at ``location``; empty when nothing is.
+
+    For values that did not go through :class:`Money`'s own checks: a model changed
+    with ``model_copy(update=...)`` or built with ``model_construct`` holds whatever
+    it was given. ``non_negative=True`` refuses amounts below zero too.
+    """
+    return read_money(money, location, non_negative=non_negative)[1]
+
+
+def checked_money(money: object, location: str, *, non_negative: bool = False, what: str = "amount") -> Money:
+    """``money``, checked however it was made: exactly a :class:`Money` holding the amount and currency checked.
+
+    A subclass's amount and currency are read once, from Money's own slots, and returned in a Money of
+    their own, so what the caller goes on to use is what was checked. Raises
+    :class:`~recovery_rules.InvalidInputError` (``what`` is its ``what``) naming what is wrong at ``location``.
+    """
+    checked, problems = read_money(money, location, non_negative=non_negative)
+    if checked is None:
+        raise InvalidInputError(what, problems)
+    return checked
+
+
+def _unusable(*moneys: Money) -> InvalidInputError:
+    """The error of an operation on amounts one of which is not valid, saying what is wrong with each."""
+    problems = [
+        problem
+        for money, location in zip(moneys, ("amount", "other"), strict=False)
+        for problem in money_problems(money, location)
+    ]
+    return InvalidInputError("amount", problems or [Problem("amount", "is not a valid amount")])
 
 
 _CANONICAL_AMOUNT: Final = {
@@ -483,35 +647,6 @@ def canonical_money(text: object, currency: object) -> Money | None:
     if places is None or _CANONICAL_AMOUNT[places].fullmatch(text) is None:
         return None
     return trusted_money(Decimal(text), currency)
-
-
-def money_problems(money: object, location: str, *, non_negative: bool = False) -> list[Problem]:
-    """What is wrong with ``money`` as a :class:`Money`, located at ``location``; empty when nothing is.
-
-    For values that did not go through :class:`Money`'s own checks: a model changed
-    with ``model_copy(update=...)`` or built with ``model_construct`` holds whatever
-    it was given. ``non_negative=True`` refuses amounts below zero too.
-    """
-    if not isinstance(money, Money):
-        return [Problem(location, f"must be a Money, such as Money('12.50', 'USD'), not {type(money).__name__}")]
-    currency = getattr(money, "currency", None)
-    amount = getattr(money, "amount", None)
-    problems = []
-    if not isinstance(currency, str) or currency not in MINOR_UNITS:
-        problems.append(Problem(f"{location}.currency", "is not an ISO 4217 currency code such as 'USD'"))
-    if not isinstance(amount, Decimal):
-        problems.append(Problem(location, f"must hold a Decimal amount, not {type(amount).__name__}"))
-    elif not amount.is_finite():
-        problems.append(Problem(location, "must be a finite number, not NaN or infinity"))
-    elif amount.is_signed() and amount.is_zero():
-        problems.append(Problem(location, "negative zero is not an amount; write 0"))
-    elif amount.is_signed() and non_negative:
-        problems.append(Problem(location, "must not be negative"))
-    elif amount.copy_abs() >= MAX_AMOUNT:
-        problems.append(Problem(location, f"must be smaller than {MAX_AMOUNT:,} in absolute value"))
-    elif isinstance(currency, str) and currency in MINOR_UNITS and amount.as_tuple().exponent != -MINOR_UNITS[currency]:
-        problems.append(Problem(location, f"{currency} amounts have exactly {MINOR_UNITS[currency]} decimal places"))
-    return problems
 
 
 def _split_text(text: str) -> tuple[str, str]:

@@ -30,7 +30,7 @@ from typing import Annotated, Any, ClassVar, Final, Literal, Self
 
 from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 
-from recovery_rules._values._base import Identifier, RecoveryModel, Text, Word, located_problems
+from recovery_rules._values._base import Identifier, ReadOnly, ReadOnlyDict, RecoveryModel, Text, Word, located_problems
 from recovery_rules.exceptions import Problem
 
 from ._phrases import forbidden_phrases
@@ -408,10 +408,12 @@ class LocaleWording(RecoveryModel):
 
     _what: ClassVar[str] = "wording"
 
-    messages: dict[str, Annotated[Text, Field(max_length=2000)]] = Field(default_factory=dict)
-    names: dict[Word, Name] = Field(default_factory=dict)
-    alternatives: Annotated[dict[Identifier, AlternativeWording], Field(max_length=10_000)] = Field(
-        default_factory=dict
+    messages: Annotated[Mapping[str, Annotated[Text, Field(max_length=2000)]], ReadOnly] = Field(
+        default_factory=ReadOnlyDict
+    )
+    names: Annotated[Mapping[Word, Name], ReadOnly] = Field(default_factory=ReadOnlyDict)
+    alternatives: Annotated[Mapping[Identifier, AlternativeWording], Field(max_length=10_000), ReadOnly] = Field(
+        default_factory=ReadOnlyDict
     )
     clock: Literal["12h", "24h"] | None = None
     weekdays: Annotated[tuple[Name, ...], Field(min_length=7, max_length=7)] | None = None

@@ -267,7 +267,7 @@ class CaseBody(BaseModel):
     @classmethod
     def of(cls, view: CaseView, allowed: tuple[str, ...], offers: tuple[Alternative, ...] = ()) -> CaseBody:
         return cls(
-            complaint_number=str(view.complaint.number),
+            complaint_number=str(view.number),
             state=view.state.value,
             version=view.version,
             allowed_steps=list(allowed),
