@@ -74,14 +74,14 @@ def test_a_pydantic_with_other_slots_turns_the_fast_builders_off(monkeypatch: py
 
 
 def test_a_builder_that_makes_something_else_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = _trusted._slot_setters
+    original = _trusted.slot_setters
 
     def wrong() -> tuple[Any, ...] | None:  # as if pydantic kept the fields somewhere else
         setters = original()
         assert setters is not None
         return (lambda model, values: setters[0](model, {**values, "count": 2}), *setters[1:])
 
-    monkeypatch.setattr(_trusted, "_slot_setters", wrong)
+    monkeypatch.setattr(_trusted, "slot_setters", wrong)
     sample = {"count": 1, "total": Money("1.00", USD), "prev_seq": 0, "prev_hash": GENESIS}
     builder = _trusted.trusted_builder(RunningTotal, frozenset(RunningTotal.model_fields), sample)
     assert builder.__name__ == "constructed"

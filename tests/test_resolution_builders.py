@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from recovery_rules import Complaint, Customer, Money, Policy, ReadOnlyDict, Remedy, Resolution, TraceEntry, presets
 from recovery_rules._engine import _resolution
+from recovery_rules._values import _trusted
 
 NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
 
@@ -96,6 +97,6 @@ def test_a_pydantic_that_builds_models_otherwise_turns_the_fast_builders_off(mon
 
 
 def test_a_pydantic_with_other_slots_turns_the_fast_builders_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _resolution._slot_setters() is not None
+    assert _trusted.slot_setters() is not None
     monkeypatch.setattr(BaseModel, "__slots__", (*BaseModel.__slots__, "__pydantic_something_new__"))
-    assert _resolution._slot_setters() is None
+    assert _trusted.slot_setters() is None

@@ -14,6 +14,7 @@ from recovery_rules._policy._parts import Alternative
 from recovery_rules._values._base import EmployeeId, ReadOnly, ReadOnlyDict, RecoveryModel, read_only
 from recovery_rules._values._models import ComplaintNumber, Remedy
 from recovery_rules._values._money import Money
+from recovery_rules._values._trusted import same_model, slot_setters
 
 __all__ = ["NO_FIGURES", "Outcome", "Resolution", "TraceEntry", "trusted_resolution", "trusted_trace_entry"]
 
@@ -164,18 +165,6 @@ class Resolution(RecoveryModel):
 _new: Final = object.__new__
 
 
-def _slot_setters() -> tuple[Any, ...] | None:
-    """The setters of the slots ``model_construct`` fills, or ``None`` when this pydantic has others."""
-    try:
-        slots = {name: BaseModel.__dict__[name] for name in BaseModel.__slots__}
-    except (AttributeError, KeyError, TypeError):
-        return None
-    names = ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
-    if set(slots) != set(names):
-        return None
-    return tuple(slots[name].__set__ for name in names)
-
-
 NO_FIGURES: Final[ReadOnlyDict[str, Money]] = ReadOnlyDict()
 """The ``figures`` of a trace entry that compares no amounts; safe to share, since nobody can change it."""
 
@@ -212,16 +201,7 @@ def _constructed_resolution(fields: dict[str, Any]) -> Resolution:
 
 
 def _same_model(fast: BaseModel, constructed: BaseModel) -> bool:
-    return (
-        type(fast) is type(constructed)
-        and fast.__dict__ == constructed.__dict__
-        and list(fast.__dict__) == list(constructed.__dict__)
-        and fast.model_fields_set == constructed.model_fields_set
-        and fast.model_extra == constructed.model_extra
-        and getattr(fast, "__pydantic_private__", None) == getattr(constructed, "__pydantic_private__", None)
-        and fast == constructed
-        and fast.model_dump() == constructed.model_dump()
-    )
+    return same_model(fast, constructed) and fast.model_dump() == constructed.model_dump()
 
 
 def _fast_builders_agree() -> bool:
@@ -262,7 +242,7 @@ def _fast_builders_agree() -> bool:
 # names per class. pydantic never changes the set of a frozen model (model_copy copies it first).
 _ENTRY_FIELDS: Final = set(TraceEntry.model_fields)
 _RESOLUTION_FIELDS: Final = set(Resolution.model_fields)
-_SETTERS: Final = _slot_setters()
+_SETTERS: Final = slot_setters()
 if _SETTERS is not None:
     _set_dict, _set_fields_set, _set_extra, _set_private = _SETTERS
     FAST_BUILDERS: bool = _fast_builders_agree()

@@ -25,13 +25,13 @@ from typing import Any, Final, TypeVar
 
 from pydantic import BaseModel
 
-__all__ = ["same_model", "trusted_builder"]
+__all__ = ["same_model", "slot_setters", "trusted_builder"]
 
 _new: Final = object.__new__
 M = TypeVar("M", bound=BaseModel)
 
 
-def _slot_setters() -> tuple[Any, ...] | None:
+def slot_setters() -> tuple[Any, ...] | None:
     """The setters of the slots ``model_construct`` fills, or ``None`` when this pydantic has others."""
     try:
         slots = {name: BaseModel.__dict__[name] for name in BaseModel.__slots__}
@@ -73,7 +73,7 @@ def trusted_builder(
     def constructed(values: dict[str, Any]) -> M:
         return model.model_construct(set(names), **values)
 
-    setters = _slot_setters()
+    setters = slot_setters()
     if setters is None or any(default is not None for default in private.values()):
         return constructed
     set_dict, set_fields_set, set_extra, set_private = setters
