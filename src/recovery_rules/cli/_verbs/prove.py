@@ -77,7 +77,7 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
     dimensions = " × ".join(f"{len(values)} {name.replace('_', ' ')}" for name, values in shape.items())
     if found is None:
         _console.echo(
-            f"{policy}: {proof.regions:,} regions in {proof.slices:,} slices ({dimensions}): all invariants hold"
+            f"{policy}: {proof.regions:,} regions, all invariants hold ({proof.slices:,} slices: {dimensions})"
         )
         return ExitCode.OK
     outcome = "deciding raised an error" if found.outcome is None else f"the outcome is {found.outcome.value}"
