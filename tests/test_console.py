@@ -402,7 +402,9 @@ def test_a_plan_b_contact_is_a_tel_link_and_only_web_addresses_are_links() -> No
     shown = _option(alternative, wording)
     assert shown.tel == "tel:+12125550142"
     assert shown.url == "https://example.com/sister"
+    assert shown.map == "https://www.openstreetmap.org/search?query=Two%20blocks%20north%20on%205th%20Avenue."
     assert _option(alternative.model_copy(update={"contact": "ask the concierge"}), wording).tel is None
+    assert _option(alternative.model_copy(update={"directions": None}), wording).map is None
 
 
 def test_the_case_page_says_what_was_just_said_when_the_customer_chooses() -> None:

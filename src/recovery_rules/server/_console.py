@@ -267,7 +267,7 @@ def _case_url(number: ComplaintNumber | str) -> str:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class OptionView:
-    """One alternative as the page shows it: links only for a phone number and an http(s) address."""
+    """One alternative as the page shows it: a phone number, the directions and an http(s) address as links."""
 
     id: str
     description: str
@@ -275,8 +275,13 @@ class OptionView:
     contact: str | None
     tel: str | None
     directions: str | None
+    map: str | None
     url: str | None
     refers_elsewhere: bool
+
+
+_MAP_SEARCH: Final = "https://www.openstreetmap.org/search?query="
+"""Where the directions link goes: the directions as a map search (OpenStreetMap: no account, no tracking)."""
 
 
 def _option(alternative: Alternative, wording: Wording) -> OptionView:
@@ -291,6 +296,7 @@ def _option(alternative: Alternative, wording: Wording) -> OptionView:
         contact=alternative.contact,
         tel=tel,
         directions=alternative.directions,
+        map=None if not alternative.directions else _MAP_SEARCH + quote(alternative.directions, safe=""),
         url=url,
         refers_elsewhere=alternative.refers_elsewhere,
     )
