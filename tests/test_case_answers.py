@@ -453,7 +453,7 @@ def test_the_command_line_report_shows_the_satisfaction(capsys: pytest.CaptureFi
     shown = run(capsys, "report", str(path), "--now", NOW.isoformat())
     assert shown.code == 0
     lines = [" ".join(line.split()) for line in shown.out.splitlines()]
-    table = lines[lines.index("customer satisfaction") :]
+    table = lines[lines.index("guest satisfaction") :]  # the policy's customer_noun
     assert "all cases 2 2 1 (50.0%) 2 3.50 of 5" in table
     assert "outcome: remedy delivered 2 2 1 (50.0%) 2 3.50 of 5" in table
     assert "employee: E-1 1 1 1 (100.0%) 1 5.00 of 5" in table

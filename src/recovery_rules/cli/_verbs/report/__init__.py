@@ -463,11 +463,12 @@ _SATISFACTION_GROUPS: Final = {
 def _satisfaction(console: Console, report: Report) -> None:
     satisfaction = report.satisfaction
     overall = satisfaction.overall
+    title = f"{report.cap_share.customer_noun} satisfaction"  # the policy's word: guest, customer...
     console.print()
     if not overall.answered and not overall.scored:
-        console.print("customer satisfaction: no answers recorded")
+        console.print(f"{title}: no answers recorded")
         return
-    table = _table("customer satisfaction")
+    table = _table(title)
     _columns(table, "group", "cases", "answered", "satisfied", "scored", "mean score")
     rows = [("all cases", overall)]
     for grouping, label in _SATISFACTION_GROUPS.items():
