@@ -119,6 +119,14 @@ CAUGHT = [
     "Of course not.",
     "Not a chance.",
     "No chance!",
+    "There isn't anything I can do.",
+    "There is nothing that I can do.",
+    "Our policy saying no refunds, I'm afraid.",
+    "Company policy isn't allowing it.",
+    "Company-policy doesn't allow it.",
+    "Under our policy we cannot.",
+    "Policy is policy.",
+    "Out of my hands.",
 ]
 
 # Ordinary sentences that only look like the phrases above: they pass.
@@ -147,6 +155,10 @@ PASSED = [
     "There's no chance of rain today, so the terrace is open.",
     "I'll make sure this is not my colleague's job alone.",
     "We can't do that for you, but we CAN do this...",
+    "Let me take this off your hands.",
+    "Under the bed we found your ring.",
+    "There is nothing wrong with the room now.",
+    "Under your insurance policy you are covered.",
 ]
 
 ACCEPTED = [
@@ -223,11 +235,11 @@ def _vary_case(draw: st.DrawFn, text: str) -> str:
 
 @st.composite
 def variations(draw: st.DrawFn, text: str) -> str:
-    """``text`` in any case, with any whitespace between its words and either apostrophe."""
+    """``text`` in any case, with any whitespace between its words (a zero-width space too) and any apostrophe."""
     text = _vary_case(draw, text)
-    spaces = st.sampled_from([" ", "  ", "\t", "\n", " \n ", "\u00a0", "\u2003"])
+    spaces = st.sampled_from([" ", "  ", "\t", "\n", " \n ", "\u00a0", "\u2003", "\u200b", " \u200b"])
     text = "".join(draw(spaces) if char == " " else char for char in text)
-    quotes = st.sampled_from(["'", "\u2019", "\u02bc"])
+    quotes = st.sampled_from(["'", "\u2019", "\u02bc", "\u00b4", "`"])
     return "".join(draw(quotes) if char in "'\u2019" else char for char in text)
 
 

@@ -22,9 +22,11 @@ denial reason, and says which positive form to use instead. It finds:
 - **a bare "no"**, and "absolutely not", "certainly not", "of course not",
   "not a chance", "no chance" standing as an answer.
 
-Case, spacing and the apostrophe's style (' or ’) do not matter: the text
-is compared in one case, with its whitespace collapsed and its apostrophes
-made plain. Ordinary sentences that only look alike pass: "your insurance
+Case, spacing and the apostrophe's style (' or ’ or ´) do not matter: the
+text is compared in one case, with its whitespace collapsed (a zero-width
+space counts as a space) and its apostrophes made plain. "Policy is policy",
+"out of my hands", "there isn't anything I can do", "under our policy" and
+a hyphenated "company-policy" are caught too. Ordinary sentences that only look alike pass: "your insurance
 policy covers it", "we changed our refund policy last year", "nothing is more
 important than this", "I can absolutely do that", "as a rule, we call back
 within the hour".
@@ -82,16 +84,17 @@ _QUALIFIER: Final = (
     r"(?:own|company|corporate|store|hotel|shop|park|house|strict|official|standard|general|current|new|refunds?"
     r"|returns?|exchange|cancellation|booking|pricing|no[- ]refunds?)"
 )
-_POLICY: Final = rf"\b{_OWNER}(?:\s+{_QUALIFIER}){{0,2}}\s+polic(?:y|ies)\b"
+_POLICY: Final = rf"\b{_OWNER}(?:[\s-]+{_QUALIFIER}){{0,2}}[\s-]+polic(?:y|ies)\b"
 """The business's policy, named: "our policy", "company policy", "the store's strict returns policy"."""
 _BARE_POLICY: Final = r"(?:^|(?<=[.!?;:,\"(])|(?<=[.!?;:,\"(] ))polic(?:y|ies)\b"
 """"Policy" opening a clause: "Policy says no."."""
 _RECITES: Final = (
     r"\s+(?:only|just)\s+(?:allows?|allowed|permits?|permitted|lets)\b"
-    r"|\s+(?:(?:clearly|only|just|strictly|simply)\s+)?(?:says?|said|states?|stated|dictates?|dictated|requires?"
+    r"|\s+(?:(?:clearly|only|just|strictly|simply)\s+)?(?:says?|saying|said|states?|stated|dictates?|dictated|requires?"
     r"|required|prohibits?|prohibited|forbids?|forbade|prevents?|prevented|bars?|barred"
     r"|(?:is|was)\s+(?:clear|that|not\s+to|no)"
     rf"|(?:does|do|did|will|would|can|could|wo|ca){_NOT}\s+(?:allow|permit|let|accept|authori[sz]e|cover|include)\w*"
+    rf"|(?:is|are|was|were){_NOT}\s+(?:allowing|permitting|letting|accepting|covering)\b"
     r"|never\s+(?:allows?|allowed|permits?|permitted|lets)"
     r"|(?:allows?|allowed|permits?|permitted)\s+(?:no|only))\b"
 )
@@ -103,6 +106,7 @@ _RULES: Final = (
             r"\b(?:that|this|it)(?:'s|\s+is|\s+was)(?:\s+just)?"
             r"(?:\s+(?:our|the|company|store|shop|hotel|park|house)){0,3}\s+polic(?:y|ies)\b"
             r"|\b(?:against|per)\s+(?:our\s+|the\s+|company\s+)?policy\b"
+            rf"|\bunder\s+{_OWNER}(?:[\s-]+{_QUALIFIER}){{0,2}}[\s-]+polic(?:y|ies)\b"
             rf"|(?:{_POLICY}|{_BARE_POLICY})(?:{_RECITES})"
             r"|\b(?:according\s+to|as\s+per|due\s+to|because\s+of|owing\s+to|in\s+(?:accordance|line)\s+with)\s+"
             rf"(?:{_OWNER}\s+)?(?:{_QUALIFIER}\s+){{0,2}}polic(?:y|ies)\b"
@@ -116,6 +120,7 @@ _RULES: Final = (
     (
         re.compile(
             r"\brules?\s+(?:are|is|were|was)\s+(?:the\s+|a\s+)?rules?\b"
+            r"|\bpolic(?:y|ies)\s+(?:are|is|were|was)\s+polic(?:y|ies)\b"
             r"|\b(?:that|this|it|those|these|them)(?:'?s|'?re|\s+is|\s+are|\s+was|\s+were)(?:\s+just)?"
             r"\s+(?:the|our|company|store|shop|hotel|house)\s+rules?\b(?!\s+of\b)"
             rf"|\b(?:i|we)\s+(?:do|did){_NOT}\s+make\s+(?:the|our)\s+(?:rules?|polic(?:y|ies))\b"
@@ -128,11 +133,13 @@ _RULES: Final = (
     ),
     (
         re.compile(
-            r"\bnothing\s+(?:(?:more|else|at\s+all)\s+)?(?:i|we|anyone|anybody|one)\s+(?:can|could|(?:am|are)\s+able"
+            r"\bnothing\s+(?:(?:more|else|at\s+all)\s+)?(?:that\s+)?(?:i|we|anyone|anybody|one)\s+(?:can|could|(?:am|are)\s+able"
             r"\s+to)\s+do\b"
             r"|\bthere(?:'?s|\s+is|\s+was)\s+nothing\s+(?:(?:more|else)\s+)?to\s+be\s+done\b"
             rf"|\b(?:i|we)\s+(?:can|ca|could){_NOT}\s+do\s+anything\b"
-            r"|\b(?:it'?s|it\s+is)\s+out\s+of\s+(?:my|our)\s+hands\b"
+            rf"|\bthere(?:'s|\s+is|\s+was){_NOT}\s+anything\s+(?:(?:more|else)\s+)?(?:that\s+)?(?:i|we|anyone)\s+"
+            r"(?:can|could)\s+do\b"
+            r"|\bout\s+of\s+(?:my|our)\s+hands\b"
             r"|\bnot\s+my\s+(?:problem|job|department)\b"
         ),
         _HELPLESS,
@@ -168,12 +175,29 @@ _RULES: Final = (
 )
 
 _QUOTES: Final = str.maketrans(
-    {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'", "`": "'", "\u201c": '"', "\u201d": '"'}
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u02bc": "'",
+        "\u2032": "'",
+        "`": "'",
+        "\u00b4": "'",  # an acute accent typed for an apostrophe: doesn´t
+        "\u02b9": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u200b": " ",  # a zero-width space (or word joiner, byte-order mark) between words is a space
+        "\u2060": " ",
+        "\ufeff": " ",
+        "\u00ad": None,  # a soft hyphen, zero-width joiners: nothing
+        "\u200c": None,
+        "\u200d": None,
+    }
 )
 
 
 def _normal(text: str) -> str:
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold())
+    # Translated before NFKC too, which would make an acute accent a space and a combining mark.
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text.translate(_QUOTES)).translate(_QUOTES).casefold())
 
 
 def forbidden_phrases(text: str) -> tuple[str, ...]:
