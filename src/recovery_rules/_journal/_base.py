@@ -611,8 +611,25 @@ class Journal(abc.ABC):
         would be counted as having received less raises
         :class:`~recovery_rules.JournalIntegrityError`.
         """
+        return self._granted(
+            number, window=window, timezone=timezone, currency=currency, now=now, incident=incident, writing=False
+        )
+
+    def _granted(
+        self,
+        number: ComplaintNumber,
+        *,
+        window: Window,
+        timezone: str,
+        currency: str,
+        now: dt.datetime,
+        incident: ComplaintNumber | None,
+        writing: bool,
+    ) -> Money:
+        """:meth:`granted` in a read view of its own; ``writing``: as an append's ledger reads it."""
         with self._read() as store:
-            return StoreLedger(store, self._verified_grants, self._ledger_secret).granted(
+            ledger = StoreLedger(store, self._verified_grants, self._ledger_secret, writing=writing)
+            return ledger.granted(
                 number, window=window, timezone=timezone, currency=currency, now=now, incident=incident
             )
 
@@ -1095,9 +1112,6 @@ class _AppendingView:
         now: dt.datetime,
         incident: ComplaintNumber | None = None,
     ) -> Money:
-        journal = self._journal
-        with journal._read() as store:
-            ledger = StoreLedger(store, journal._verified_grants, journal._ledger_secret, writing=True)
-            return ledger.granted(
-                number, window=window, timezone=timezone, currency=currency, now=now, incident=incident
-            )
+        return self._journal._granted(
+            number, window=window, timezone=timezone, currency=currency, now=now, incident=incident, writing=True
+        )
