@@ -186,3 +186,22 @@ def test_the_keyboard_reaches_the_page_first_with_a_visible_focus(site: tuple[Se
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "token"
     page.context.close()
+
+
+def test_the_api_page_works_without_internet_access(site: tuple[Served, str, Any]) -> None:
+    """``/v1/docs`` loads Swagger UI from the service itself: with every other host blocked, it lists the routes."""
+    _, url, browser = site
+    context = browser.new_context(viewport=DESKTOP, base_url=url)
+    outside: list[str] = []
+
+    def elsewhere(route: Any) -> None:
+        outside.append(route.request.url)
+        route.abort()
+
+    context.route(lambda address: not address.startswith(url), elsewhere)
+    page = context.new_page()
+    page.goto("/v1/docs")
+    page.locator(".opblock-summary-path", has_text="/v1/decisions").first.wait_for(timeout=15_000)
+    assert page.locator(".opblock-summary-path").count() >= 10
+    assert outside == []
+    context.close()

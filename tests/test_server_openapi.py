@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +131,17 @@ def test_the_customers_answers_are_documented_with_their_types_and_bounds(docume
         score = next(item for item in properties["satisfaction"]["anyOf"] if item.get("type") == "integer")
         assert (score["minimum"], score["maximum"]) == (1, 5), name
     assert {"type": "boolean"} in schemas["PreferredRequest"]["properties"]["customer_agreed"]["anyOf"]
+
+
+def test_the_api_page_loads_nothing_from_another_host() -> None:
+    """``/v1/docs`` is Swagger UI served by the service itself (fastapi-offline), not loaded from a public CDN."""
+    client = serve(reload_on_sighup=False).client
+    page = client.get("/v1/docs")
+    assert page.status_code == 200
+    addresses = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert addresses and all(address.startswith("/v1/docs/static/") for address in addresses), addresses
+    assert "http://" not in page.text and "https://" not in page.text
+    for address in addresses:
+        answer = client.get(address)
+        assert answer.status_code == 200 and len(answer.content) > 1000, address
+    assert "SwaggerUIBundle" in client.get("/v1/docs/static/swagger-ui-bundle.js").text

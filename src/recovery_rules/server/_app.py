@@ -19,6 +19,7 @@ from typing import IO, Any, Final
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -55,6 +56,8 @@ __all__ = ["app_from_environment", "create_app", "openapi_document"]
 
 WATCH_EVERY: Final = 1.0
 """How often, in seconds, a watched policy file is looked at."""
+DOCS_FILES: Final = "/v1/docs/static"
+"""Where the service serves the Swagger UI files its ``/v1/docs`` page loads (shipped with fastapi-offline)."""
 
 
 def create_app(
@@ -136,7 +139,9 @@ def create_app(
             if hooked:
                 loop.remove_signal_handler(signal.SIGHUP)
 
-    app = FastAPI(
+    # FastAPIOffline is FastAPI whose /v1/docs page loads Swagger UI from files shipped in its package, not from a
+    # public CDN: the page works on a network without internet access, as the rest of the service does.
+    app = FastAPIOffline(
         title="recovery-rules decision service",
         version=__version__,
         summary="What an employee may grant for a complaint, whom to escalate to, and what to offer instead.",
@@ -149,6 +154,7 @@ def create_app(
         openapi_url="/v1/openapi.json",
         docs_url="/v1/docs",
         redoc_url=None,
+        static_url=DOCS_FILES,
     )
     app.state.service = service
     _handle_errors(app)
