@@ -27,6 +27,7 @@ from recovery_rules import (
     Outcome,
     Policy,
     Remedy,
+    Resolution,
     UnknownLevelError,
     WorkflowError,
     presets,
@@ -121,6 +122,11 @@ def test_beyond_authority_escalate_and_the_manager_approves(journal: Journal, ri
     assert [summary.number for summary in journal.overdue_callbacks(NOW + dt.timedelta(hours=3))] == [case.number]
     approval = case.manager_approves(by="manager")
     assert (approval.outcome, approval.authorized_by) == (Outcome.APPROVED, "manager")
+    # Seed 002: the manager approves, the employee delivers it; the recorded resolution says so too.
+    assert approval.delivered_by == "staff"
+    delivery = [entry.message for entry in approval.trace if entry.rule == "delivery"]
+    assert delivery == ["Duty manager grants it; Staff member delivers the good news"]
+    assert Resolution.model_validate(case.history[-1].data["resolution"]) == approval
     assert case.callback_by == NOW + dt.timedelta(hours=2)  # still owed: the customer has not heard yet
     case.deliver()  # the employee delivers the good news
     assert case.history[-1].actor == "staff"

@@ -393,14 +393,17 @@ class CasePath(RuleBasedStateMachine):
                 if event.kind in {"manager_approved", "offer_accepted"} and offer is not None:
                     # The counter-offer's decision, when made and when accepted, keeps every promise the
                     # independent oracle states, and grants no more than it approved.
+                    # The employee of the case delivers it (seed 002): the oracle checks the decision the
+                    # approving level made, as ``Policy.decide`` would deliver it itself.
                     resolution = Resolution.model_validate(event.data["resolution"])
+                    assert resolution.delivered_by == case.level
                     asked = case.complaint.model_copy(update={"requested": offer})
                     problems = resolution_violations(
                         POLICY,
                         asked,
                         resolution.acting_level,
                         resolution.granted_before,
-                        resolution,
+                        resolution.model_copy(update={"delivered_by": resolution.acting_level}),
                         now=resolution.decided_at,
                     )
                     assert problems == [], problems

@@ -95,6 +95,7 @@ def test_a_counter_offer_accepted_is_granted_when_the_customer_accepts(journal: 
     offer = case.manager_approves(by="manager", amount=usd("2000.00"))
     assert offer.approved
     assert offer.remedy == Remedy(kind="refund", amount=usd("2000.00"))
+    assert (offer.authorized_by, offer.delivered_by) == ("manager", "staff")  # the employee delivers it
     assert state(case) is CaseState.COUNTER_OFFERED
     assert case.counter_offer == Remedy(kind="refund", amount=usd("2000.00"))
     assert case.history[-1].grant is None  # nothing granted yet: the customer has not accepted

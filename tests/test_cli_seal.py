@@ -19,7 +19,7 @@ from ._journal_files import JOURNAL, copy_journal, execute
 PAGE = ROOT / "docs" / "cli" / "seal.md"
 KEY = bytes(range(32))  # examples/cli/example-ledger.key
 NEW_KEY = bytes(range(32, 64))
-HEAD = "322:2a891ac50a616d085f0a0a746e3a083e13e60b82ed8acac642363f32a87942ca"
+HEAD = "322:9ec45a0b08d5b1d0120df0e4277dedeec80412885c6817a544fcf7764b67d8e1"
 
 
 def key_file(folder: Path, name: str, key: bytes) -> str:

@@ -28,7 +28,7 @@ from ._journal_files import JOURNAL, copy_journal, execute, rewrite_from, tamper
 from ._ledger_scenario import Grant, append
 
 EVENTS = 322  # the sample journal's
-HEAD = "322:2a891ac50a616d085f0a0a746e3a083e13e60b82ed8acac642363f32a87942ca"
+HEAD = "322:9ec45a0b08d5b1d0120df0e4277dedeec80412885c6817a544fcf7764b67d8e1"
 
 
 def verify(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any], str]:

@@ -14,7 +14,7 @@ from ._journal_backends import LEDGER_KEY, SQLiteHarness
 from ._journal_files import copy_journal
 from ._ledger_scenario import Grant, append
 
-HEAD = ChainHead.parse("322:2a891ac50a616d085f0a0a746e3a083e13e60b82ed8acac642363f32a87942ca")
+HEAD = ChainHead.parse("322:9ec45a0b08d5b1d0120df0e4277dedeec80412885c6817a544fcf7764b67d8e1")
 AT = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
 
 

@@ -34,7 +34,7 @@ from ._journal_files import JOURNAL, copy_journal, execute
 from ._ledger_scenario import CASES, GUEST, T0, Grant, append
 
 SCHEMA_3 = Path(__file__).parent / "data" / "journal-schema-3.sqlite3"
-HEAD = ChainHead.parse("322:2a891ac50a616d085f0a0a746e3a083e13e60b82ed8acac642363f32a87942ca")
+HEAD = ChainHead.parse("322:9ec45a0b08d5b1d0120df0e4277dedeec80412885c6817a544fcf7764b67d8e1")
 
 
 def state(folder: Path) -> dict[str, str]:

@@ -653,6 +653,7 @@ class Case:
                     needed=needed,
                     detail=resolution.reason,
                 )
+            resolution = self._delivered_by_employee(resolution, view)
             return _draft(
                 CaseStep.MANAGER_APPROVES,
                 CaseState.APPROVED,
@@ -704,6 +705,7 @@ class Case:
             raise _refusal(
                 CaseStep.MANAGER_APPROVES, view, level=delegate or level, needed=needed, detail=resolution.reason
             )
+        resolution = self._delivered_by_employee(resolution, view)
         return _draft(
             CaseStep.MANAGER_APPROVES,
             CaseState.COUNTER_OFFERED,
@@ -1088,6 +1090,7 @@ class Case:
                     needed=resolution.escalate_to if resolution.outcome is Outcome.ESCALATED else None,
                     detail=resolution.reason,
                 )
+            resolution = self._delivered_by_employee(resolution, view)
             draft = _draft(
                 CaseStep.ACCEPT_OFFER,
                 CaseState.RESOLVED,
@@ -1391,6 +1394,17 @@ class Case:
         granted = _granted(policy, ledger, view, at)
         asked = view.complaint.model_copy(update={"requested": remedy or _required(view.preferred)})
         return policy.decide(asked, by=level, granted=granted, now=at, employee=employee)
+
+    def _delivered_by_employee(self, resolution: Resolution, view: CaseView) -> Resolution:
+        """A higher level's approval (or counter-offer), as the employee of the case delivers it (:meth:`deliver`):
+        ``delivered_by`` and the trace's delivery entry name the case's level, not the one that approved it."""
+        approver = resolution.authorized_by
+        if approver is None or resolution.delivered_by == view.level:
+            return resolution
+        self._compiled_level(view.level)  # a level of this policy (UnknownLevelError otherwise)
+        delivery = compiled_policy(self._policy).handed_over(approver, view.level)
+        trace = tuple(delivery if entry.rule == delivery.rule else entry for entry in resolution.trace)
+        return resolution.model_copy(update={"delivered_by": view.level, "trace": trace})
 
     def _compiled_level(self, name: str) -> CompiledLevel:
         """Level ``name`` of the policy, ready for arithmetic; :class:`~recovery_rules.UnknownLevelError` for a

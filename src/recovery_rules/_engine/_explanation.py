@@ -56,6 +56,7 @@ class Explanation:
     no_level: Filler
     escalation: Filler
     good_news: Filler
+    good_news_handed: Filler
     bad_news: Filler
     escalates: Filler
     alternatives: Filler

@@ -272,6 +272,15 @@ class CompiledPolicy:
         hours = self.hours
         return soonest if hours is None else hours.later(utc(now, field=field), within, field)
 
+    def handed_over(self, approver: str, deliverer: str) -> TraceEntry:
+        """The trace's delivery entry of an approval level ``approver`` made and level ``deliverer`` delivers (the
+        employee of an escalated case: the manager approves, the employee tells the customer)."""
+        by_name = self.by_name
+        message = self.words.good_news_handed(
+            approver=by_name[approver].display_name, level=by_name[deliverer].display_name
+        )
+        return _entry("delivery", True, message, NO_FIGURES)
+
     def rungs_for(self, tier: str, kind: str) -> _GrantingLevels:
         by_tier = self.rungs[kind]
         return by_tier.get(tier) or by_tier[None]

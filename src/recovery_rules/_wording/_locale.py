@@ -226,6 +226,9 @@ def _explanation_messages() -> dict[str, MessageSpec]:
             "the level the case goes to, and the promised callback", "escalate_to", "total", "customer", "within"
         ),
         "explain_good_news": explain("who delivers an approval", "level"),
+        "explain_good_news_handed": explain(
+            "who delivers an approval a higher level made (the escalated case's employee)", "approver", "level"
+        ),
         "explain_bad_news": explain("who delivers a denial", "level"),
         "explain_escalates": explain("who explains an escalation", "level", "escalate_to"),
         "explain_alternatives": explain("the Plan B offered, within what is left", "count", "level", "left"),
