@@ -104,8 +104,11 @@ def test_a_denial_over_the_cap_says_so(ritz: Policy) -> None:
     assert resolution.outcome is Outcome.DENIED
     assert (
         "We can't give you the $2,500.00 refund, because it would bring the total to $10,500.00, "
-        "more than the $10,000.00 we can offer any one customer." in say(resolution, ritz)
-    )
+        "more than the $10,000.00 we can offer any one guest." in say(resolution, ritz)
+    )  # the policy's customer_noun (issue 16), as its findings say "the per-guest cap"
+    shop = ritz.model_copy(update={"customer_noun": "customer"})
+    denied = shop.decide(hotel_complaint("2500.00"), by="staff", granted=Money("8000.00", "USD"), now=NOW)
+    assert "we can offer any one customer." in say(denied, shop)
 
 
 def test_a_denial_beyond_every_level_says_so() -> None:

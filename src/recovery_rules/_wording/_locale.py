@@ -298,7 +298,8 @@ MESSAGES: Final[Mapping[str, MessageSpec]] = MappingProxyType(
         ),
         "reason_refused": MessageSpec("why: the remedy is one the policy never grants", ("remedy", "remedy_kind")),
         "reason_over_cap": MessageSpec(
-            "why: the total would be over the per-customer cap", ("remedy", "remedy_kind", "total", "cap")
+            "why: the total would be over the per-customer cap (``customer``: the policy's ``customer_noun``)",
+            ("remedy", "remedy_kind", "total", "cap", "customer"),
         ),
         "reason_no_level": MessageSpec("why: no level may grant the total", ("remedy", "remedy_kind", "total")),
         "reason_over_limit": MessageSpec(

@@ -111,11 +111,12 @@ class Wording:
     Immutable and safe to share between threads.
     """
 
-    __slots__ = ("_english", "_levels", "_merged", "_policy_name", "_untranslated", "_zone")
+    __slots__ = ("_customer", "_english", "_levels", "_merged", "_policy_name", "_untranslated", "_zone")
 
     _merged: MergedWording
     _zone: zoneinfo.ZoneInfo
     _policy_name: str
+    _customer: str
     _levels: Mapping[str, str]
     _untranslated: tuple[str, ...]
     _english: Wording | None
@@ -141,6 +142,7 @@ class Wording:
             ("_merged", spoken),
             ("_zone", zoneinfo.ZoneInfo(policy.timezone)),
             ("_policy_name", policy.name),
+            ("_customer", policy.customer_noun),
             ("_levels", MappingProxyType(levels)),
             ("_untranslated", untranslated),
             ("_english", Wording(policy, "en") if untranslated else None),
@@ -435,6 +437,7 @@ class Wording:
             figures = decisive.figures
             values["total"] = self._money(figures.get("total", resolution.total))
             values["escalate_to"] = (self._level(resolution.escalate_to or ""),)
+            values["customer"] = (self._customer,)
             for figure in ("cap", "limit"):
                 if figure in figures:
                     values[figure] = self._money(figures[figure])
