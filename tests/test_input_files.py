@@ -29,7 +29,7 @@ from recovery_rules._policy._file import MAX_POLICY_BYTES
 from recovery_rules._policy._locate import source_map
 from recovery_rules.files import read_regular_file
 
-from ._cli import COMPLAINT, POLICY, RECORDS, run
+from ._cli import CASES, COMPLAINT, NOW, POLICY, RECORDS, run
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs and /dev/zero are POSIX")
 
@@ -257,6 +257,25 @@ def test_the_command_line_refuses_a_huge_sparse_complaint(capsys: pytest.Capture
     result = run(capsys, "decide", "--policy", POLICY, str(path), "--by", "front_desk")
     assert result.code == 2
     assert "is 10,737,418,240 bytes; the most is 5,000,000" in result.err
+
+
+def test_files_saved_with_a_byte_order_mark_read_as_without_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A policy, complaint and test-cases file as Windows Notepad saves UTF-8 (a byte-order mark first)."""
+    marked = {}
+    for name in (POLICY, COMPLAINT, CASES):
+        source = Path(name)
+        marked[name] = tmp_path / source.name
+        marked[name].write_bytes(b"\xef\xbb\xbf" + source.read_bytes())
+    plain = run(capsys, "decide", "--policy", POLICY, COMPLAINT, "--by", "front_desk", "--now", NOW)
+    bom = run(
+        capsys, "decide", "--policy", str(marked[POLICY]), str(marked[COMPLAINT]), "--by", "front_desk", "--now", NOW
+    )
+    assert (bom.code, bom.out) == (plain.code, plain.out)
+    assert plain.code == 0
+    tested = run(capsys, "test", str(marked[POLICY]), str(marked[CASES]))
+    assert tested.code == run(capsys, "test", POLICY, CASES).code == 0, tested.err
 
 
 @pytest.mark.slow

@@ -28,6 +28,26 @@ def test_toml_json_and_yaml_give_the_same_policy(tmp_path: Path) -> None:
     assert from_json == Policy.model_validate(data)
 
 
+@pytest.mark.parametrize("suffix", [".toml", ".json", ".yaml"])
+def test_a_file_saved_with_a_byte_order_mark_loads_and_its_lines_are_the_same(tmp_path: Path, suffix: str) -> None:
+    """Windows Notepad saves UTF-8 with a byte-order mark: the file reads as without it, line numbers included."""
+    if suffix == ".yaml":
+        pytest.importorskip("yaml", reason="PyYAML is in the dev extra; this runs in CI")
+    data = policy_data()
+    text = {".toml": presets.path("ritz-carlton").read_text(encoding="utf-8"), ".json": json.dumps(data, indent=1)}
+    text[".yaml"] = text[".json"]  # JSON is YAML
+    path = tmp_path / f"policy{suffix}"
+    path.write_bytes(b"\xef\xbb\xbf" + text[suffix].encode())
+    expected = presets.ritz_carlton() if suffix == ".toml" else Policy.model_validate(data)
+    assert Policy.from_file(path) == expected
+    assert Policy.from_text("\ufeff" + text[suffix], format=suffix[1:]) == expected  # type: ignore[arg-type]
+    broken = tmp_path / "broken.toml"
+    broken.write_bytes(b"\xef\xbb\xbf" + b'name = "x"\nname = "y"\n')
+    with pytest.raises(PolicyError) as caught:
+        Policy.from_file(broken)
+    assert [(problem.line, problem.column) for problem in caught.value.problems][:1] == [(2, 11)]
+
+
 def test_presets_are_toml_files(toml_text: str) -> None:
     assert Policy.from_text(toml_text) == presets.ritz_carlton()
 

@@ -20,6 +20,8 @@ __all__ = ["MAX_POLICY_BYTES", "parse_policy_text", "read_policy_file", "read_po
 
 MAX_POLICY_BYTES: Final = 5_000_000
 """Policy files larger than this (5 MB) are refused."""
+BYTE_ORDER_MARK: Final = "\ufeff"
+"""The UTF-8 byte-order mark some editors (Windows Notepad) put at the start of a file: read as nothing."""
 
 _FORMATS: Final[dict[str, Literal["toml", "json", "yaml"]]] = {
     ".toml": "toml",
@@ -58,7 +60,7 @@ def read_policy_text(path: str | os.PathLike[str]) -> tuple[str, Literal["toml",
     except InvalidInputError as error:
         raise PolicyError(error.problems, source=source) from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8").removeprefix(BYTE_ORDER_MARK)  # as some Windows editors save UTF-8
     except UnicodeDecodeError as error:
         raise PolicyError(
             [Problem("", f"is not UTF-8 text (bad byte at offset {error.start})")], source=source
@@ -70,6 +72,7 @@ def parse_policy_text(text: str, format: Literal["toml", "json", "yaml"], *, sou
     """Parse the text of a policy file; raises :class:`PolicyError` on any syntax problem."""
     if len(text) > MAX_POLICY_BYTES:
         raise PolicyError([Problem("", f"is longer than {MAX_POLICY_BYTES:,} characters")], source=source)
+    text = text.removeprefix(BYTE_ORDER_MARK)  # a file's text read as it was saved, the mark included
     try:
         if format == "toml":
             return _toml(text)

@@ -244,7 +244,7 @@ def read_text(path: str, what: str, *, limit: int = MAX_INPUT_BYTES) -> str:
         except InvalidInputError as error:
             raise _refused(path, what, error) from None
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark, as some Windows editors save UTF-8
     except UnicodeDecodeError as error:
         raise CliInputError(f"the {what} file {path} is not UTF-8 text (bad byte at offset {error.start})") from None
 
