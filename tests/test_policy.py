@@ -92,6 +92,30 @@ def test_every_problem_is_reported_at_once() -> None:
     assert any(p.startswith("catalog[1].id: 'callback' is used by more than one") for p in problems)
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "location"),
+    [
+        ("callback_within", "2 hours", "levels[1].callback_within"),
+        ("limit", 500.5, "levels[1].limit"),
+        ("tier_limits", {"gold": 700.5}, "levels[1].tier_limits.gold"),
+    ],
+)
+def test_a_level_with_a_bad_field_still_has_its_name_checked_against(field: str, value: object, location: str) -> None:
+    """A level whose other fields are not valid still has a name: the checks that read the level names run."""
+    data = policy_data(denials_delivered_by="boss")
+    data["levels"][1][field] = value
+    problems = problems_of(data)
+    assert any(p.startswith(f"{location}:") for p in problems), problems
+    assert any(p.startswith("denials_delivered_by: names no level; use one of: staff, supervisor") for p in problems)
+
+
+def test_a_level_without_a_valid_name_may_be_the_one_named_elsewhere() -> None:
+    data = policy_data(denials_delivered_by="boss")
+    data["levels"][1]["name"] = "Boss!"
+    problems = problems_of(data)
+    assert [p.split(":")[0] for p in problems] == ["levels[1].name"]
+
+
 def test_field_errors_are_all_reported_with_locations() -> None:
     data = policy_data(currency="usd", min_alternatives=0, colour="red")
     data["levels"][0]["limit"] = 100.5

@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Final, Literal, Self
@@ -464,6 +464,16 @@ class _Parts:
     wording: Mapping[str, LocaleWording] = field(default_factory=dict)
     business_hours: BusinessHours | None = None
     personal_call_within: dt.timedelta | None = None
+    level_names: tuple[str, ...] | None = None
+    """The name of every level, valid or not, when each has a valid one (a level whose ``callback_within`` is
+    not valid still has its name); ``None`` when some name cannot be read. Only set when not every level is."""
+
+    @property
+    def every_name(self) -> list[str] | None:
+        """The names of all the levels, in order; ``None`` when a level that is not valid may have any name."""
+        if self.every_level:
+            return [level.name for _, level in self.levels]
+        return None if self.level_names is None else list(self.level_names)
 
     @classmethod
     def of(cls, policy: Policy) -> _Parts:
@@ -494,6 +504,7 @@ _LISTED: Final = frozenset({"levels", "catalog"})
 _CHECKED_FIELDS: Final = frozenset(name for name in _Parts.__dataclass_fields__ if name not in {"known"}) - {
     "every_level",
     "every_alternative",
+    "level_names",
 }
 """The fields of a policy the load-time checks compare."""
 
@@ -518,7 +529,9 @@ def _problems_beside(model: type[Policy], data: Any, error: ValidationError) -> 
         return []  # not a table at all; or every field is valid and the checks have run
     data = _file_shorthands(data)
     refused = {detail["loc"][0] for detail in details}
+    locations = {tuple(detail["loc"]) for detail in details}
     values: dict[str, Any] = {}
+    level_names: tuple[str, ...] | None = None
     entries: dict[str, tuple[tuple[int, Any], ...]] = {}
     whole: dict[str, bool] = {}
     for name in _CHECKED_FIELDS:
@@ -542,12 +555,15 @@ def _problems_beside(model: type[Policy], data: Any, error: ValidationError) -> 
                 with contextlib.suppress(ValidationError):  # its own problems are listed already
                     valid.append((i, item.__pydantic_validator__.validate_python(entry)))
             entries[name], whole[name] = tuple(valid), False
+            if name == "levels" and isinstance(raw, (list, tuple)) and (name,) not in locations:
+                level_names = _level_names(raw, dict(valid))  # a list refused as a whole names no level
     parts = _Parts(
         known=frozenset(values),
         levels=entries.get("levels", ()),
         every_level=whole.get("levels", False),
         catalog=entries.get("catalog", ()),
         every_alternative=whole.get("catalog", False),
+        level_names=level_names,
         **values,
     )
     problems = list(_problems(parts))
@@ -556,9 +572,29 @@ def _problems_beside(model: type[Policy], data: Any, error: ValidationError) -> 
     return problems
 
 
+def _level_names(raw: Sequence[Any], valid: Mapping[int, AuthorityLevel]) -> tuple[str, ...] | None:
+    """The names of the levels ``raw`` lists, the valid ones (``valid``, by place) and the others alike, when
+    each of the others has a valid name; ``None`` when one has none (it may be meant as any level)."""
+    names = []
+    for i, entry in enumerate(raw):
+        level = valid.get(i)
+        if level is not None:
+            names.append(level.name)
+            continue
+        try:
+            names.append(_LEVEL_NAME.validate_python(entry.get("name") if isinstance(entry, Mapping) else None))
+        except ValidationError:
+            return None
+    return tuple(names)
+
+
+_LEVEL_NAME: Final[TypeAdapter[str]] = TypeAdapter(Word)
+"""What a level's name must be, to read the name of a level whose other fields are not valid."""
+
+
 def _problems(parts: _Parts) -> Iterator[Problem]:
-    names = [level.name for _, level in parts.levels]
-    every_name = names if parts.every_level else None  # None: a level that is not valid may have any name
+    every_name = parts.every_name  # None: a level that is not valid may have any name
+    names = every_name or [level.name for _, level in parts.levels]
     kinds = parts.vocabulary
     vocabulary = None if kinds is None else set(kinds)
     categories = set(parts.categories) if parts.has("categories") else None
