@@ -61,6 +61,9 @@ def test_amount_is_kept_with_the_currencys_places() -> None:
         ("-" + "9" * 200_000, "is too large"),
         ("0" * 30 + "1.5", None),
         ("1.123456789", "2 decimal places"),
+        ("1.000", "2 decimal places and 1.000 has more"),  # exact, but more places than the currency has
+        ("0.000", "2 decimal places and 0.000 has more"),  # zero alike
+        (Decimal("0E-10"), "2 decimal places and 0E-10 has more"),
         ("1." + "5" * 200, "more decimal places than any currency"),
     ],
 )

@@ -8,6 +8,7 @@ cannot move a limit, and an inexact result raises instead of passing quietly.
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 import math
 import re
@@ -123,13 +124,14 @@ def _parse_amount(amount: object, currency: str) -> Decimal:
     if value.copy_abs() >= MAX_AMOUNT:
         raise _amount_problem(TOO_LARGE)
     places = MINOR_UNITS[currency]
-    try:
-        return value.quantize(_QUANTA[places], context=DECIMAL_CONTEXT)
-    except decimal.DecimalException:
-        raise _amount_problem(
-            f"{currency} amounts have {places} decimal places and {value} has more; "
-            "recovery-rules never rounds silently, so round it yourself first"
-        ) from None
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -places:  # zero too: "0.000" has as many places as "1.000"
+        with contextlib.suppress(decimal.DecimalException):
+            return value.quantize(_QUANTA[places], context=DECIMAL_CONTEXT)
+    raise _amount_problem(
+        f"{currency} amounts have {places} decimal places and {value} has more; "
+        "recovery-rules never rounds silently, so round it yourself first"
+    )
 
 
 _WRITTEN_TYPES: Final = {
