@@ -89,6 +89,8 @@ _SHARE = pytest.StashKey[Path]()
 _TREE = pytest.StashKey[dict[str, str]]()
 _ROOT = Path(__file__).resolve().parents[1]
 _WATCHED = ("src", "examples", "docs", "tests/data")
+_SCREENSHOTS = "docs/how-to/console/"
+"""Where ``make screenshots`` (``RECOVERY_RULES_SCREENSHOTS`` set) has the console's browser test write its images."""
 """What no test may change: a test works on copies (``tmp_path``) of the repository's files, never on them."""
 
 
@@ -117,6 +119,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     after = _tree()
     changed = sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+    if os.environ.get("RECOVERY_RULES_SCREENSHOTS"):  # `make screenshots`: the browser test writes them on purpose
+        changed = [path for path in changed if not path.startswith(_SCREENSHOTS)]
     if changed:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
