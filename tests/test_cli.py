@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from recovery_rules import Outcome, Policy, PolicyError, Resolution, presets
+from recovery_rules import Outcome, Policy, PolicyError, Problem, Resolution, presets
 from recovery_rules.cli import _console, main
+from recovery_rules.cli._app import _input_error
 
 from ._cli import CANDIDATE, COMPLAINT, EXAMPLES, NOW, POLICY, RECORDS, ROOT, run
 
@@ -554,6 +555,60 @@ def test_json_errors_give_each_problem_its_place(capsys: pytest.CaptureFixture[s
     assert problem["location"] == "cases[0].complaint.requested.amount"
     assert (problem["line"], problem["column"]) == (5, 104)
     assert "floating-point number 100.5" in problem["message"]
+
+
+@pytest.mark.parametrize(
+    ("file", "argv", "expected"),
+    [
+        (
+            ("complaint.json", '{"name": '),
+            ["decide", "{file}", "-p", "ritz-carlton", "--by", "staff"],
+            (1, 10, "the complaint file is not valid JSON: Expecting value"),
+        ),
+        (
+            ("cases.toml", 'name = "x"\n[[levels]\nname='),
+            ["test", POLICY, "{file}"],
+            (2, 9, "the test cases file is not valid TOML: Expected ']]' at the end of an array declaration"),
+        ),
+        (
+            ("cases.json", '{"cases": [\n  {"name": }]}'),
+            ["test", POLICY, "{file}"],
+            (2, 12, "the test cases file is not valid JSON: Expecting value"),
+        ),
+        (
+            ("cases.toml", f"defaults = {{ by = {'9' * 5000} }}\n"),
+            ["test", POLICY, "{file}"],
+            (1, 19, "the test cases file is a number of 5,000 digits"),
+        ),
+    ],
+    ids=["complaint JSON", "cases TOML", "cases JSON", "cases number"],
+)
+def test_json_errors_give_a_file_that_does_not_parse_the_line_and_column_its_message_states(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    file: tuple[str, str],
+    argv: list[str],
+    expected: tuple[int, int, str],
+) -> None:
+    """As a policy's syntax error does: ``file:line:column: ...`` for people, the line and column for scripts."""
+    *place, message = expected
+    path = tmp_path / file[0]
+    path.write_text(file[1], encoding="utf-8")
+    result = run(capsys, *(str(path) if part == "{file}" else part for part in argv), "--json")
+    assert result.code == 2
+    assert result.err.startswith(f"Error: {path}:{place[0]}:{place[1]}: {message}")
+    assert "(at line" not in result.err
+    (problem,) = json.loads(result.out)["error"]["problems"]
+    assert [problem["line"], problem["column"]] == place
+    assert problem["location"] == ""
+    assert message.split(" file ", 1)[1] in problem["message"]
+
+
+def test_json_errors_keep_the_place_of_a_library_error_no_verb_caught() -> None:
+    """The net that turns a library error a verb lets through into exit code 2 keeps each problem's place."""
+    error = _input_error(PolicyError([Problem("levels[0].limit", "must not be negative", 7, 9)], source="p.toml"))
+    (problem,) = error.problems
+    assert problem == {"location": "levels[0].limit", "line": 7, "column": 9, "message": "must not be negative"}
 
 
 def test_shell_completion_scripts_and_answers_come_from_the_installed_command() -> None:

@@ -102,7 +102,10 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def _input_error(error: RecoveryRulesError) -> CliInputError:
-    problems = [problem_json(problem.location, problem.message) for problem in getattr(error, "problems", ())]
+    problems = [
+        problem_json(problem.location, problem.message, line=problem.line, column=problem.column)
+        for problem in getattr(error, "problems", ())
+    ]
     return CliInputError(str(error), problems=problems)
 
 

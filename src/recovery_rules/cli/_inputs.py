@@ -259,21 +259,33 @@ def read_data_file(path: str, what: str) -> tuple[Any, str, str]:
 
 
 def _parse(text: str, format: str, path: str, what: str) -> Any:
+    """The data of ``text``, a ``format`` file; else an error saying where it breaks, as a policy's does.
+
+    The message reads ``cases.toml:2:9: the test cases file is not valid TOML: ...``, and with ``--json``
+    the problem has that line and column.
+    """
     try:
         return tomllib.loads(text) if format == "toml" else json.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise CliInputError(f"{path}: the {what} file is not valid TOML: {error}") from None
+    except tomllib.TOMLDecodeError as error:  # it says where: "... (at line 2, column 9)"
+        problem = Problem("", f"is not valid TOML: {error}")
     except json.JSONDecodeError as error:
-        raise CliInputError(
-            f"{path}:{error.lineno}:{error.colno}: the {what} file is not valid JSON: {error.msg}"
-        ) from None
+        problem = Problem(f"line {error.lineno}, column {error.colno}", f"is not valid JSON: {error.msg}")
     except RecursionError:
-        raise CliInputError(f"{path}: the {what} file is nested too deeply") from None
+        problem = Problem("", "is nested too deeply")
     except (ValueError, TypeError, OverflowError) as error:  # beside syntax: an integer of 5,000 digits
         problem = parse_problem(error, text, format)
-        where = _LINE_COLUMN.fullmatch(problem.location)
-        place = f"{path}:{where[1]}:{where[2]}" if where else path
-        raise CliInputError(f"{place}: the {what} file {problem.message}") from None
+    raise _syntax_error(problem, path, what) from None
+
+
+def _syntax_error(problem: Problem, path: str, what: str) -> CliInputError:
+    """The error of a file that does not parse: ``path:line:column: the WHAT file MESSAGE``, the place
+    taken from the problem's location or message (``line 2, column 9``), as the policy's syntax errors are."""
+    said = _LINE_COLUMN.fullmatch(problem.location) or _LINE_COLUMN.search(problem.message)
+    if said:
+        problem = dataclasses.replace(problem, line=int(said[1]), column=int(said[2]))
+    (located,) = locate_problems([problem], None, None)
+    where = f"{path}:{located.position}" if located.position else path
+    return CliInputError(f"{where}: the {what} file {located.message}", problems=[located.to_json()])
 
 
 # -- policies -------------------------------------------------------------------
