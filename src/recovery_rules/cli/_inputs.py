@@ -342,25 +342,30 @@ def policy_problems(path: Path) -> tuple[Policy | None, list[LocatedProblem]]:
         return None, locate_problems(error.problems, None, None)
 
 
-def load_policy(spec: str, *, option: str = "--policy") -> LoadedPolicy:
-    """The policy ``spec`` names, or a :class:`CliInputError` listing every problem with its line."""
+def load_policy(spec: str, *, option: str | None = "--policy") -> LoadedPolicy:
+    """The policy ``spec`` names, or a :class:`CliInputError` listing every problem with its line.
+
+    ``option`` is the option that gave it (``--policy``, ``--candidate``), which leads each message; a
+    policy given as an argument (``prove POLICY``, ``test POLICY CASES``: ``option=None``) is named by
+    what was typed, as ``check`` names it: ``there is no policy file missing.toml``,
+    ``the policy broken.toml does not load``.
+    """
+    lead = f"{option}: " if option else ""
     path = policy_path(spec)
     if not _exists(path):
-        raise CliInputError(f"{option}: there is no policy file {spec}")
+        raise CliInputError(f"{lead}there is no policy file {spec}")
     try:
         regular_file(str(path), "policy")
     except CliInputError as error:
-        raise CliInputError(f"{option}: {error.message}") from None
+        raise CliInputError(f"{lead}{error.message}") from None
     try:
         policy, problems = policy_problems(path)
-    except InvalidInputError as error:  # a missing optional dependency (YAML) or a bad preset name
-        raise CliInputError(f"{option}: {error}") from None
-    except ImportError as error:
-        raise CliInputError(f"{option}: {error}") from None
+    except (InvalidInputError, ImportError) as error:  # a missing optional dependency (YAML) or a bad preset name
+        raise CliInputError(f"{option or spec}: {error}") from None
     if policy is None:
         count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
         raise problems_error(
-            f"{option}: the policy {spec} does not load ({count})", problems, spec if is_preset(spec) else str(path)
+            f"{lead}the policy {spec} does not load ({count})", problems, spec if is_preset(spec) else str(path)
         )
     return LoadedPolicy(policy, spec, path)
 
