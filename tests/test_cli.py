@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -505,6 +506,43 @@ def test_a_closed_pipe_is_not_a_traceback(tmp_path: Path) -> None:
     _, err = reader.communicate(timeout=120)
     assert "Traceback" not in err.decode()
     assert "BrokenPipeError" not in err.decode()
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [
+        (["report", str(EXAMPLES / "journal.sqlite3"), "--now", NOW], 141),
+        (["report", str(EXAMPLES / "journal.sqlite3"), "--now", NOW, "--json"], 141),
+        (["schema"], 141),
+        (["check", POLICY], 141),
+        (["decide", "-p", POLICY, COMPLAINT, "--by", "front_desk", "--now", NOW], 141),
+        (["test", POLICY, str(EXAMPLES / "cases.toml")], 141),
+        (["--help"], 141),
+        (["decide", "--help"], 141),
+        (["decide", "-p", POLICY, "no-such-complaint.json", "--by", "front_desk", "--json"], 2),
+    ],
+    ids=["report", "report json", "schema", "check", "decide", "test", "help", "verb help", "json error"],
+)
+def test_every_verb_exits_quietly_with_141_when_its_output_pipe_is_closed(argv: list[str], code: int) -> None:
+    """``recovery-rules report ... | head``: 141 (128 + SIGPIPE) as a shell gives a command a closed pipe stops,
+    never 1 ("found what it looks for"), and nothing on standard error. An error keeps its own exit code."""
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first write: every write fails with EPIPE
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "recovery_rules.cli", *argv],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+            cwd=ROOT,
+        )
+    finally:
+        os.close(write)
+    assert result.returncode == code, result.stderr
+    expected = "Error: there is no complaint file no-such-complaint.json\n" if code == 2 else ""
+    assert result.stderr == expected
 
 
 @pytest.mark.slow
