@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -12,8 +13,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from recovery_rules import Outcome, Policy, PolicyError, Resolution, presets
+from recovery_rules import Outcome, Policy, PolicyError, Problem, Resolution, presets
 from recovery_rules.cli import _console, main
+from recovery_rules.cli._app import _input_error
 
 from ._cli import CANDIDATE, COMPLAINT, EXAMPLES, NOW, POLICY, RECORDS, ROOT, run
 
@@ -506,6 +508,43 @@ def test_a_closed_pipe_is_not_a_traceback(tmp_path: Path) -> None:
     assert "BrokenPipeError" not in err.decode()
 
 
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [
+        (["report", str(EXAMPLES / "journal.sqlite3"), "--now", NOW], 141),
+        (["report", str(EXAMPLES / "journal.sqlite3"), "--now", NOW, "--json"], 141),
+        (["schema"], 141),
+        (["check", POLICY], 141),
+        (["decide", "-p", POLICY, COMPLAINT, "--by", "front_desk", "--now", NOW], 141),
+        (["test", POLICY, str(EXAMPLES / "cases.toml")], 141),
+        (["--help"], 141),
+        (["decide", "--help"], 141),
+        (["decide", "-p", POLICY, "no-such-complaint.json", "--by", "front_desk", "--json"], 2),
+    ],
+    ids=["report", "report json", "schema", "check", "decide", "test", "help", "verb help", "json error"],
+)
+def test_every_verb_exits_quietly_with_141_when_its_output_pipe_is_closed(argv: list[str], code: int) -> None:
+    """``recovery-rules report ... | head``: 141 (128 + SIGPIPE) as a shell gives a command a closed pipe stops,
+    never 1 ("found what it looks for"), and nothing on standard error. An error keeps its own exit code."""
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first write: every write fails with EPIPE
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "recovery_rules.cli", *argv],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+            cwd=ROOT,
+        )
+    finally:
+        os.close(write)
+    assert result.returncode == code, result.stderr
+    expected = "Error: there is no complaint file no-such-complaint.json\n" if code == 2 else ""
+    assert result.stderr == expected
+
+
 @pytest.mark.slow
 def test_progress_shows_on_a_terminal_only(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     screen = io.StringIO()
@@ -554,6 +593,60 @@ def test_json_errors_give_each_problem_its_place(capsys: pytest.CaptureFixture[s
     assert problem["location"] == "cases[0].complaint.requested.amount"
     assert (problem["line"], problem["column"]) == (5, 104)
     assert "floating-point number 100.5" in problem["message"]
+
+
+@pytest.mark.parametrize(
+    ("file", "argv", "expected"),
+    [
+        (
+            ("complaint.json", '{"name": '),
+            ["decide", "{file}", "-p", "ritz-carlton", "--by", "staff"],
+            (1, 10, "the complaint file is not valid JSON: Expecting value"),
+        ),
+        (
+            ("cases.toml", 'name = "x"\n[[levels]\nname='),
+            ["test", POLICY, "{file}"],
+            (2, 9, "the test cases file is not valid TOML: Expected ']]' at the end of an array declaration"),
+        ),
+        (
+            ("cases.json", '{"cases": [\n  {"name": }]}'),
+            ["test", POLICY, "{file}"],
+            (2, 12, "the test cases file is not valid JSON: Expecting value"),
+        ),
+        (
+            ("cases.toml", f"defaults = {{ by = {'9' * 5000} }}\n"),
+            ["test", POLICY, "{file}"],
+            (1, 19, "the test cases file is a number of 5,000 digits"),
+        ),
+    ],
+    ids=["complaint JSON", "cases TOML", "cases JSON", "cases number"],
+)
+def test_json_errors_give_a_file_that_does_not_parse_the_line_and_column_its_message_states(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    file: tuple[str, str],
+    argv: list[str],
+    expected: tuple[int, int, str],
+) -> None:
+    """As a policy's syntax error does: ``file:line:column: ...`` for people, the line and column for scripts."""
+    *place, message = expected
+    path = tmp_path / file[0]
+    path.write_text(file[1], encoding="utf-8")
+    result = run(capsys, *(str(path) if part == "{file}" else part for part in argv), "--json")
+    assert result.code == 2
+    assert result.err.startswith(f"Error: {path}:{place[0]}:{place[1]}: {message}")
+    assert "(at line" not in result.err
+    (problem,) = json.loads(result.out)["error"]["problems"]
+    assert [problem["line"], problem["column"]] == place
+    assert problem["location"] == ""
+    assert message.split(" file ", 1)[1] in problem["message"]
+
+
+def test_json_errors_keep_the_place_of_a_library_error_no_verb_caught() -> None:
+    """The net that turns a library error a verb lets through into exit code 2 keeps each problem's place."""
+    error = _input_error(PolicyError([Problem("levels[0].limit", "must not be negative", 7, 9)], source="p.toml"))
+    (problem,) = error.problems
+    assert problem == {"location": "levels[0].limit", "line": 7, "column": 9, "message": "must not be negative"}
 
 
 def test_shell_completion_scripts_and_answers_come_from_the_installed_command() -> None:

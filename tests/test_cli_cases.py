@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -251,3 +252,49 @@ def test_a_cases_file_is_explained_in_its_own_terms(
     assert message in result.err
     for raw in ("Input should", "should have at least", "valid tuple", "Tuple should"):
         assert raw not in result.err
+
+
+_POLICY_ARGUMENTS = {
+    "missing": ("missing.toml", None, "there is no policy file {path}"),
+    "folder": ("folder.toml", "", "the policy file {path} is not a regular file: it is a directory"),
+    "broken": (
+        "broken.toml",
+        'name = "x"\n[[levels]\nname=',
+        "the policy {path} does not load (1 problem):\n  {path}:2:9:",
+    ),
+    "yaml without its extra": (
+        "policy.yaml",
+        "name: x\n",
+        "{path}: reading YAML policy files needs the optional dependency",
+    ),
+}
+"""A policy argument that cannot be used: the file, its content (``""``: a folder), and the error's first words."""
+
+
+@pytest.mark.parametrize(
+    ("verb", "case"),
+    [
+        pytest.param(verb, case, id=f"{verb} {name}")
+        for verb in ("check", "prove", "test")
+        for name, case in _POLICY_ARGUMENTS.items()
+        if not (verb == "check" and name == "broken")  # check's job: it lists the problems and exits 1
+    ],
+)
+def test_a_policy_given_as_an_argument_is_named_by_what_was_typed(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    verb: str,
+    case: tuple[str, str | None, str],
+) -> None:
+    """Not by the usage placeholder (``Error: POLICY: ...``): ``check``, ``prove`` and ``test`` word it alike."""
+    name, content, message = case
+    path = tmp_path / name
+    if content == "":
+        path.mkdir()
+    elif content is not None:
+        path.write_text(content, encoding="utf-8")
+    monkeypatch.setitem(sys.modules, "yaml", None)  # what `import yaml` finds when the extra is not installed
+    result = run(capsys, verb, str(path), *([CASES] if verb == "test" else []))
+    assert result.code == 2
+    assert result.err.startswith(f"Error: {message.format(path=path)}"), result.err

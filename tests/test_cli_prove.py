@@ -80,7 +80,9 @@ def test_prove_json(capsys: pytest.CaptureFixture[str]) -> None:
 def test_prove_a_policy_that_does_not_load_is_an_input_error(capsys: pytest.CaptureFixture[str]) -> None:
     result = run(capsys, "prove", POLICY.replace("policy.toml", "draft-policy.toml"))
     assert result.code == 2
-    assert "POLICY: the policy" in result.err
+    assert result.err.startswith(
+        f"Error: the policy {POLICY.replace('policy.toml', 'draft-policy.toml')} does not load"
+    )
 
 
 def test_every_region_is_counted_once_and_covers_every_slice() -> None:

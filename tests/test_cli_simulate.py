@@ -195,3 +195,17 @@ def test_progress_follows_the_bytes_read() -> None:
     source = JsonLinesSource(RECORDS)
     simulate(policy, policy, source, advance=seen.append)
     assert sum(seen) == source.total == Path(RECORDS).stat().st_size
+
+
+def test_json_gives_the_column_of_a_record_that_does_not_parse(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The message says the column (``Expecting value (column 8)``); the problem has it too."""
+    path = write_records(tmp_path / "r.jsonl", ['{"by": }', '{"by": ' + "9" * 5000 + "}"])
+    result = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, path, "--json")
+    assert result.code == 2
+    problems = json.loads(result.out)["error"]["problems"]
+    assert [(problem["line"], problem["column"]) for problem in problems] == [(1, 8), (2, 8)]
+    assert f"{path}: line 1: is not valid JSON: Expecting value (column 8)" in result.err
+    assert f"{path}: line 2: is a number of 5,000 digits" in result.err
+    assert "(column 8)" in problems[1]["message"]

@@ -6,7 +6,8 @@ so host apps that embed recovery-rules do not pay for them.
 
 Every verb exits with 0 when it did its job, 1 when it found what it looks for
 (a problem, a counterexample, a failing test case) and 2 for bad usage or
-input (3 is a bug, said in one paragraph, never a traceback); see
+input (3 is a bug, said in one paragraph, never a traceback; 141 says the
+output's reader went away, as a closed pipe does); see
 :class:`~recovery_rules.cli._errors.ExitCode`. Run it as
 ``recovery-rules``, ``python -m recovery_rules.cli``, or in-process with
 :func:`main`, which returns the exit code instead of exiting.

@@ -7,6 +7,7 @@ adding one is writing its module and listing its command in :data:`VERBS`.
 from __future__ import annotations
 
 import decimal
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -39,17 +40,38 @@ VERBS: Final[tuple[click.Command, ...]] = (
 """Every verb, in the order ``--help`` lists them."""
 
 
+class _OutputClosed(Exception):  # noqa: N818 - not an error: the reader of the output went away
+    """What reads standard output went away (``recovery-rules report ... | head``): :func:`run` exits quietly.
+
+    Raised in place of the ``BrokenPipeError`` of a write, so that click, which would exit with 1 ("found what
+    it looks for"), lets it through.
+    """
+
+
 class _Verbs(click.Group):
-    """Lists verbs in :data:`VERBS` order and turns any library error a verb lets through into exit code 2."""
+    """Lists verbs in :data:`VERBS` order and turns any library error a verb lets through into exit code 2.
+
+    A closed output pipe, met by any verb (or by ``--help`` and ``--version``), becomes :class:`_OutputClosed`.
+    """
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [verb.name for verb in VERBS if verb.name is not None and verb.name in self.commands]
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        try:  # --help and --version print while the command line is read
+            return super().make_context(info_name, args, parent, **extra)
+        except BrokenPipeError:
+            raise _OutputClosed from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except RecoveryRulesError as error:  # verbs report their own errors with context; this is the net
             raise _input_error(error) from None
+        except BrokenPipeError:
+            raise _OutputClosed from None
 
 
 @click.group(cls=_Verbs, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -62,7 +84,8 @@ def app() -> None:
 
     Exit codes: 0 the verb did its job; 1 it found what it looks for (check: a
     problem, prove: a counterexample, test: a failing case, verify and seal: a bad event);
-    2 bad usage or input; 3 a bug in recovery-rules (please report it).
+    2 bad usage or input; 3 a bug in recovery-rules (please report it); 141 what
+    read the output went away (a closed pipe: `... | head`).
     """
 
 
@@ -77,21 +100,25 @@ def run(argv: Sequence[str] | None = None) -> int:
     thread's is (a host app that traps ``Rounded`` or lowered the precision
     changes nothing). Errors are one paragraph on standard error, never a
     traceback: bad input exits with 2; an error nobody expected (a bug) says
-    so, names where it happened, and exits with 3. A reader that goes away
-    (``recovery-rules schema | head``) is click's to handle: it silences the
-    broken pipe and exits quietly.
+    so, names where it happened, and exits with 3. When what reads the output
+    goes away (``recovery-rules report ... | head``), whichever verb is
+    writing stops, says nothing more and exits with 141, as a shell reports a
+    command a closed pipe stopped (never 1, which means "found what it looks for").
     """
     arguments = list(argv) if argv is not None else sys.argv[1:]
     as_json = "--json" in arguments[: arguments.index("--")] if "--" in arguments else "--json" in arguments
     try:
         with decimal.localcontext(Money.decimal_context()):
             result = app.main(args=arguments, prog_name="recovery-rules", standalone_mode=False)
+    except _OutputClosed:
+        _discard_output()
+        return ExitCode.OUTPUT_CLOSED
     except click.ClickException as error:
         _show(error, as_json=as_json)
         return error.exit_code
     except click.Abort:
         _console.echo("Aborted.", err=True)
-        return 130
+        return ExitCode.INTERRUPTED
     except RecoveryRulesError as error:  # raised outside a verb (while parsing the command line): still input
         _show(_input_error(error), as_json=as_json)
         return ExitCode.INPUT
@@ -102,7 +129,10 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def _input_error(error: RecoveryRulesError) -> CliInputError:
-    problems = [problem_json(problem.location, problem.message) for problem in getattr(error, "problems", ())]
+    problems = [
+        problem_json(problem.location, problem.message, line=problem.line, column=problem.column)
+        for problem in getattr(error, "problems", ())
+    ]
     return CliInputError(str(error), problems=problems)
 
 
@@ -116,7 +146,23 @@ def _show(error: click.ClickException, *, as_json: bool, exit_code: int | None =
     if as_json:
         problems = list(getattr(error, "problems", ())) or [problem_json("", error.format_message())]
         code = error.exit_code if exit_code is None else exit_code
-        _console.echo_json({"error": {"exit_code": code, "message": error.format_message(), "problems": problems}})
+        try:
+            _console.echo_json({"error": {"exit_code": code, "message": error.format_message(), "problems": problems}})
+        except BrokenPipeError:  # the error is said on standard error, and its exit code stands
+            _discard_output()
+
+
+def _discard_output() -> None:
+    """Send what is left of standard output nowhere, so that flushing it on the way out fails no more
+    (Python would print ``Exception ignored ... BrokenPipeError``): the way Python's documentation gives."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no file descriptor: a host's own stream, or none at all
+        pass
 
 
 def _internal(error: Exception) -> str:

@@ -19,8 +19,10 @@ around it. The rules:
 
 from __future__ import annotations
 
+import errno
 import io
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -156,6 +158,12 @@ class _NeutralisingConsole(Console):
                 yield Segment(neutralise(segment.text), segment.style)
             else:
                 yield segment
+
+    def on_broken_pipe(self) -> None:
+        """What reads the output went away: stop, as :func:`echo` would (rich's own way exits with 1, which
+        means "found what it looks for"); the command line then exits with ``ExitCode.OUTPUT_CLOSED``."""
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
     def _neutralised(self, text: Text) -> Text:
         safe = Text(justify=text.justify, overflow=text.overflow, no_wrap=text.no_wrap, end=text.end)

@@ -25,12 +25,19 @@ class ExitCode(enum.IntEnum):
       exit with 2 as well.
     - ``INTERNAL`` (3): recovery-rules failed in a way nobody expected: a bug,
       reported as one paragraph (what failed and where), never a traceback.
+    - ``INTERRUPTED`` (130, 128 + SIGINT): stopped with Ctrl-C; it says ``Aborted.``
+    - ``OUTPUT_CLOSED`` (141, 128 + SIGPIPE): what reads the output went away
+      before it was all written (``recovery-rules report ... | head``); the
+      output is cut short and nothing more is said, as a shell reports any
+      command a closed pipe stops.
     """
 
     OK = 0
     FAILED = 1
     INPUT = 2
     INTERNAL = 3
+    INTERRUPTED = 130
+    OUTPUT_CLOSED = 141
 
 
 class CliInputError(click.ClickException):

@@ -259,21 +259,33 @@ def read_data_file(path: str, what: str) -> tuple[Any, str, str]:
 
 
 def _parse(text: str, format: str, path: str, what: str) -> Any:
+    """The data of ``text``, a ``format`` file; else an error saying where it breaks, as a policy's does.
+
+    The message reads ``cases.toml:2:9: the test cases file is not valid TOML: ...``, and with ``--json``
+    the problem has that line and column.
+    """
     try:
         return tomllib.loads(text) if format == "toml" else json.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise CliInputError(f"{path}: the {what} file is not valid TOML: {error}") from None
+    except tomllib.TOMLDecodeError as error:  # it says where: "... (at line 2, column 9)"
+        problem = Problem("", f"is not valid TOML: {error}")
     except json.JSONDecodeError as error:
-        raise CliInputError(
-            f"{path}:{error.lineno}:{error.colno}: the {what} file is not valid JSON: {error.msg}"
-        ) from None
+        problem = Problem(f"line {error.lineno}, column {error.colno}", f"is not valid JSON: {error.msg}")
     except RecursionError:
-        raise CliInputError(f"{path}: the {what} file is nested too deeply") from None
+        problem = Problem("", "is nested too deeply")
     except (ValueError, TypeError, OverflowError) as error:  # beside syntax: an integer of 5,000 digits
         problem = parse_problem(error, text, format)
-        where = _LINE_COLUMN.fullmatch(problem.location)
-        place = f"{path}:{where[1]}:{where[2]}" if where else path
-        raise CliInputError(f"{place}: the {what} file {problem.message}") from None
+    raise _syntax_error(problem, path, what) from None
+
+
+def _syntax_error(problem: Problem, path: str, what: str) -> CliInputError:
+    """The error of a file that does not parse: ``path:line:column: the WHAT file MESSAGE``, the place
+    taken from the problem's location or message (``line 2, column 9``), as the policy's syntax errors are."""
+    said = _LINE_COLUMN.fullmatch(problem.location) or _LINE_COLUMN.search(problem.message)
+    if said:
+        problem = dataclasses.replace(problem, line=int(said[1]), column=int(said[2]))
+    (located,) = locate_problems([problem], None, None)
+    where = f"{path}:{located.position}" if located.position else path
+    return CliInputError(f"{where}: the {what} file {located.message}", problems=[located.to_json()])
 
 
 # -- policies -------------------------------------------------------------------
@@ -330,25 +342,30 @@ def policy_problems(path: Path) -> tuple[Policy | None, list[LocatedProblem]]:
         return None, locate_problems(error.problems, None, None)
 
 
-def load_policy(spec: str, *, option: str = "--policy") -> LoadedPolicy:
-    """The policy ``spec`` names, or a :class:`CliInputError` listing every problem with its line."""
+def load_policy(spec: str, *, option: str | None = "--policy") -> LoadedPolicy:
+    """The policy ``spec`` names, or a :class:`CliInputError` listing every problem with its line.
+
+    ``option`` is the option that gave it (``--policy``, ``--candidate``), which leads each message; a
+    policy given as an argument (``prove POLICY``, ``test POLICY CASES``: ``option=None``) is named by
+    what was typed, as ``check`` names it: ``there is no policy file missing.toml``,
+    ``the policy broken.toml does not load``.
+    """
+    lead = f"{option}: " if option else ""
     path = policy_path(spec)
     if not _exists(path):
-        raise CliInputError(f"{option}: there is no policy file {spec}")
+        raise CliInputError(f"{lead}there is no policy file {spec}")
     try:
         regular_file(str(path), "policy")
     except CliInputError as error:
-        raise CliInputError(f"{option}: {error.message}") from None
+        raise CliInputError(f"{lead}{error.message}") from None
     try:
         policy, problems = policy_problems(path)
-    except InvalidInputError as error:  # a missing optional dependency (YAML) or a bad preset name
-        raise CliInputError(f"{option}: {error}") from None
-    except ImportError as error:
-        raise CliInputError(f"{option}: {error}") from None
+    except (InvalidInputError, ImportError) as error:  # a missing optional dependency (YAML) or a bad preset name
+        raise CliInputError(f"{option or spec}: {error}") from None
     if policy is None:
         count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
         raise problems_error(
-            f"{option}: the policy {spec} does not load ({count})", problems, spec if is_preset(spec) else str(path)
+            f"{lead}the policy {spec} does not load ({count})", problems, spec if is_preset(spec) else str(path)
         )
     return LoadedPolicy(policy, spec, path)
 

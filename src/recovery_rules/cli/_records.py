@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -44,6 +45,9 @@ __all__ = [
 
 MAX_LINE_BYTES: Final = 1_000_000
 """A recorded complaint longer than this (1 MB) on one line is refused."""
+
+_COLUMN: Final = re.compile(r"line 1, column (\d+)")
+"""Where a parser placed a problem in the text of one line."""
 
 
 def amount_or_money(value: object) -> object:
@@ -168,12 +172,15 @@ class JsonLinesSource:
                     read += length
                     if not raw.strip():
                         continue
-                    yield self._parse(raw, f"line {number}", read, length)
+                    yield self._parse(raw, number, read, length)
         except OSError as error:
             raise CliInputError(f"cannot read {self.path}: {error.strerror or error}") from None
 
     @staticmethod
-    def _parse(raw: bytes, where: str, read: int, length: int) -> Recorded:
+    def _parse(raw: bytes, number: int, read: int, length: int) -> Recorded:
+        """The record on line ``number``; a line that is not a JSON object says so, with its column when the
+        parser gives one (``--json`` lists it)."""
+        where = f"line {number}"
         if length > MAX_LINE_BYTES:
             return Recorded(where, read, None, (Problem("", f"is longer than {MAX_LINE_BYTES:,} bytes"),))
         try:
@@ -182,12 +189,15 @@ class JsonLinesSource:
         except UnicodeDecodeError:
             return Recorded(where, read, None, (Problem("", "is not UTF-8 text"),))
         except json.JSONDecodeError as error:
-            return Recorded(where, read, None, (Problem("", f"is not valid JSON: {error.msg} (column {error.colno})"),))
+            message = f"is not valid JSON: {error.msg} (column {error.colno})"
+            return Recorded(where, read, None, (Problem("", message, number, error.colno),))
         except RecursionError:
             return Recorded(where, read, None, (Problem("", "is nested too deeply"),))
         except (ValueError, TypeError, OverflowError) as error:  # beside syntax: an integer of 5,000 digits
-            problem = parse_problem(error, text, "json")
-            return Recorded(where, read, None, (Problem("", problem.message),))
+            problem = parse_problem(error, text, "json")  # placed in the line's text: "line 1, column 7"
+            column = _COLUMN.fullmatch(problem.location)
+            message = f"{problem.message} (column {column[1]})" if column else problem.message
+            return Recorded(where, read, None, (Problem("", message, number, int(column[1]) if column else None),))
         try:
             return Recorded(where, read, DecisionRecord.model_validate(data))
         except InvalidInputError as error:

@@ -33,7 +33,7 @@ def command(*, policy: str, as_json: bool) -> int:
     try:
         loaded, problems = policy_problems(path)
     except (InvalidInputError, ImportError) as error:  # YAML without its extra
-        raise CliInputError(str(error)) from None
+        raise CliInputError(f"{policy}: {error}") from None
     source = policy if is_preset(policy) else str(path)
     if as_json:
         _console.echo_json(

@@ -42,7 +42,7 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
     """
     if save is not None and _is_directory(save):  # before the work, as a usage error would be
         raise CliInputError(f"--save: {save} is a directory; give the file to write the counterexample to")
-    loaded = load_policy(policy, option="POLICY")
+    loaded = load_policy(policy, option=None)
     rules = loaded.policy
     planned = slices(rules)
     total = sum(sum(1 for _ in part.points()) for part in planned)

@@ -91,12 +91,16 @@ def command(*, records: str, policy: str, candidate: str, skip_invalid: bool, as
 
 def _problems_json(invalid: Invalid) -> list[dict[str, object]]:
     """Each problem of a record that cannot be replayed, as ``--json`` lists it: with the record's line in a
-    JSON Lines file; a record found elsewhere (``event 57`` of a journal) is named in the message."""
+    JSON Lines file, and its column when the problem has one (a syntax error); a record found elsewhere
+    (``event 57`` of a journal) is named in the message."""
     number = invalid.where.removeprefix("line ")
     line = int(number) if number.isdigit() else None
     return [
         problem_json(
-            problem.location, problem.message if line is not None else f"{invalid.where}: {problem.message}", line=line
+            problem.location,
+            problem.message if line is not None else f"{invalid.where}: {problem.message}",
+            line=line,
+            column=problem.column if line is not None else None,
         )
         for problem in invalid.problems
     ]

@@ -32,7 +32,7 @@ def command(*, policy: str, cases_file: str, as_json: bool) -> int:
     each case and a summary. Exit code 0 when every case passes, 1 when one
     fails, 2 when the cases file is not valid for the policy.
     """
-    loaded = load_policy(policy, option="POLICY")
+    loaded = load_policy(policy, option=None)
     data, text, format = read_data_file(cases_file, "test cases")
     try:
         cases = CasesFile.model_validate(data)
