@@ -256,6 +256,46 @@ def test_unknown_routes_and_methods_are_problems_too(served: Served) -> None:
     problem(served.client.delete("/v1/decisions"), 405, "method-not-allowed")
 
 
+def test_a_method_a_route_does_not_take_is_a_405_naming_those_it_does(served: Served) -> None:
+    response = served.client.delete("/v1/decisions")
+    found = problem(response, 405, "method-not-allowed")
+    assert response.headers["allow"] == "POST"
+    assert found["detail"] == "/v1/decisions does not take DELETE: it takes POST"
+
+
+@pytest.mark.parametrize("step", ["frobnicate", "manager_approve"])
+def test_a_misspelt_step_is_a_404_naming_the_steps(step: str) -> None:
+    """``GET /v1/cases/{number}`` takes a number with a ``/``: a misspelt step is still no case number (a 404,
+    not the 405 of a case read with POST)."""
+    served = serve()
+    first = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    second = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    assert second == f"{first}/2"
+    for number in (first, second):
+        response = served.post(f"/v1/cases/{number}/{step}")
+        found = problem(response, 404, "not-found")
+        assert "allow" not in response.headers
+        assert found["detail"].startswith(f"there is no step '{step}' of a case: the steps are listen, apologize, ")
+        assert "manager_approves" in found["detail"]
+        assert served.get(f"/v1/cases/{number}").status_code == 200  # the case itself is there
+
+
+def test_a_step_read_with_get_is_a_405_and_a_case_posted_to_too() -> None:
+    served = serve()
+    first = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    second = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    for number in (first, second):
+        response = served.get(f"/v1/cases/{number}/listen")
+        found = problem(response, 405, "method-not-allowed")
+        assert response.headers["allow"] == "POST"
+        assert found["detail"] == f"/v1/cases/{number}/listen does not take GET: it takes POST"
+        posted = served.post(f"/v1/cases/{number}")
+        assert problem(posted, 405, "method-not-allowed")["detail"].endswith("it takes GET")
+        assert posted.headers["allow"] == "GET"
+        assert served.post(f"/v1/cases/{number}/listen").json()["case"]["state"] == "listened"
+        assert served.get(f"/v1/cases/{number}").json()["case"]["state"] == "listened"
+
+
 def test_a_stale_case_is_a_409() -> None:
     served = serve()
     app: FastAPI = served.app

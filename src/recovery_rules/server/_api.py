@@ -15,12 +15,14 @@ import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 
 from recovery_rules import (
     Alternative,
@@ -67,7 +69,7 @@ from ._models import (
 from ._problems import ApiProblem, FieldProblem, ProblemDetails
 from ._service import Service
 
-__all__ = ["STEP_BODIES", "router"]
+__all__ = ["STEP_BODIES", "no_such_step", "router"]
 
 _PROBLEM: Final = {"model": ProblemDetails}
 
@@ -162,8 +164,30 @@ def open_case(
     )
 
 
+class _CaseNumberInPath(Convertor[str]):
+    """A complaint number in a path: one segment (``20261123-10442``), or two when the second is a sequence
+    (``20261123-10442/2``).
+
+    Not any path: ``/v1/cases/20261123-10442/listen`` is the step ``listen`` of a case, never the number
+    ``20261123-10442/listen``, so a GET of a step's route is a 405 (it takes POST) and a misspelt step a 404, not a
+    case to read. A segment that is not a complaint number (``/v1/cases/not-a-number``) still reaches the route,
+    which says what a number is (a 422)."""
+
+    regex = r"[^/]+(?:/[0-9]+)?"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("case_number", _CaseNumberInPath())
+_CASE_PATH: Final = re.compile(rf"/v1/cases/(?P<number>{_CaseNumberInPath.regex})/(?P<step>[^/]+)")
+
+
 @router.get(
-    "/cases/{number:path}",
+    "/cases/{number:case_number}",
     tags=["cases"],
     summary="Read a case: its state, the steps allowed next, its decisions and every event",
     responses=_problems(404, 503),
@@ -342,6 +366,18 @@ def _take(case: Case, step: str, body: Any, *, employee: Employee, key: str, now
 
 for _step, _model in STEP_BODIES.items():
     _step_route(_step, _model)
+
+
+def no_such_step(path: str) -> str | None:
+    """What is wrong with ``path`` when it names a step of a case that no route takes (a misspelt step), else
+    ``None``: the 404's detail, naming the steps there are."""
+    found = _CASE_PATH.fullmatch(path)
+    if found is None or found["step"] in STEP_BODIES:
+        return None
+    return (
+        f"there is no step '{found['step']}' of a case: the steps are {', '.join(STEP_BODIES)}; take one with "
+        "POST /v1/cases/{number}/{step}"
+    )
 
 
 @router.get(

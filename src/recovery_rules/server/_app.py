@@ -322,7 +322,18 @@ def _body_model(request: Request) -> type[RecoveryModel] | None:
     return None
 
 
+def _not_this_method(request: Request, headers: dict[str, str]) -> str:
+    """A 405's detail: the route exists, and the methods it takes (its ``Allow`` header)."""
+    allow = next((value for name, value in headers.items() if name.lower() == "allow"), "")
+    allowed = [method.strip() for method in allow.split(",") if method.strip()]
+    if not allowed:
+        return f"{request.url.path} does not take {request.method}"
+    return f"{request.url.path} does not take {request.method}: it takes {' or '.join(allowed)}"
+
+
 def _handle_errors(app: FastAPI) -> None:
+    from ._api import no_such_step  # noqa: PLC0415 - as the routes: imported only when an app is made
+
     @app.exception_handler(ApiProblem)
     async def api_problem(request: Request, error: ApiProblem) -> Response:
         return problem_response(
@@ -410,9 +421,14 @@ def _handle_errors(app: FastAPI) -> None:
         kinds = {404: "not-found", 405: "method-not-allowed", 415: "unsupported-media-type", 401: "unauthenticated"}
         kind = kinds.get(error.status_code, "invalid-input" if error.status_code < 500 else "internal")
         detail = error.detail if isinstance(error.detail, str) else "the request cannot be answered"
+        headers = dict(error.headers or {})
         if error.status_code == 404:
-            detail = f"there is no {request.method} {request.url.path}; the API is under /v1 (see /v1/openapi.json)"
-        return problem_response(kind, detail, request.url.path, headers=dict(error.headers or {}))
+            detail = no_such_step(request.url.path) or (
+                f"there is no {request.method} {request.url.path}; the API is under /v1 (see /v1/openapi.json)"
+            )
+        elif error.status_code == 405:
+            detail = _not_this_method(request, headers)
+        return problem_response(kind, detail, request.url.path, headers=headers)
 
     @app.exception_handler(Exception)
     async def internal(request: Request, error: Exception) -> Response:
