@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import Any
 
@@ -294,6 +295,32 @@ def test_a_step_read_with_get_is_a_405_and_a_case_posted_to_too() -> None:
         assert posted.headers["allow"] == "GET"
         assert served.post(f"/v1/cases/{number}/listen").json()["case"]["state"] == "listened"
         assert served.get(f"/v1/cases/{number}").json()["case"]["state"] == "listened"
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain", None])
+def test_a_json_body_sent_without_a_json_content_type_is_a_415_that_says_so(content_type: str | None) -> None:
+    """``curl -d`` sends ``application/x-www-form-urlencoded``: the body is not read, so the answer is about the
+    header, never about the body (which is a JSON object)."""
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    named = f"this request's Content-Type is {content_type}" if content_type else "this request has no Content-Type"
+    for path, body in (
+        ("/v1/decisions", {"complaint": complaint()}),
+        ("/v1/cases", {"complaint": complaint()}),
+        (f"/v1/cases/{number}/listen", {"notes": "heard it all"}),
+    ):
+        response = served.post(path, content=json.dumps(body).encode(), headers=headers)
+        found = problem(response, 415, "unsupported-media-type")
+        assert found["detail"] == f"send the body as JSON with the header Content-Type: application/json ({named})"
+        assert [(item["field"], item["detail"]) for item in found["errors"]] == [
+            ("Content-Type", "must be application/json")
+        ]
+    assert served.get(f"/v1/cases/{number}").json()["case"]["state"] == "opened"  # nothing was recorded
+    # A step without a body is taken whatever the Content-Type (fetch sends application/json with every request).
+    for step, sent in (("listen", "application/json"), ("apologize", content_type)):
+        plain = {} if sent is None else {"Content-Type": sent}
+        assert served.post(f"/v1/cases/{number}/{step}", headers=plain).status_code == 200
 
 
 def test_a_stale_case_is_a_409() -> None:

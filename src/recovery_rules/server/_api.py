@@ -82,7 +82,8 @@ def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
         404: "No case has this complaint number.",
         409: "The case does not allow this step now, the policy does not allow its grant now (a cap), or the "
         "Idempotency-Key was used for another request.",
-        415: "The body is not in a media type this route reads.",
+        415: "The body is not in a media type this route reads: JSON, sent with Content-Type: application/json "
+        "(a policy to check: JSON, TOML or YAML).",
         422: "The request is not valid: `errors` lists each problem with its place.",
         500: "The service failed (it was logged), or the journal's record of the case does not verify.",
         503: "The journal cannot be used now; retry.",
@@ -108,7 +109,7 @@ IdempotencyKey = Annotated[
     "/decisions",
     tags=["decisions"],
     summary="Decide a complaint with the token's authority (pure: nothing is recorded)",
-    responses=_problems(400),
+    responses=_problems(400, 415),
 )
 def decide(body: DecideRequest, employee: CurrentEmployee, service: CurrentService) -> DecisionResponse:
     policy = service.policy
@@ -129,7 +130,7 @@ def decide(body: DecideRequest, employee: CurrentEmployee, service: CurrentServi
     tags=["cases"],
     status_code=201,
     summary="Open a case for a complaint; the token's employee handles it",
-    responses=_problems(400, 409, 503),
+    responses=_problems(400, 409, 415, 503),
 )
 def open_case(
     body: OpenRequest,
@@ -300,7 +301,7 @@ def _step_route(step: str, model: type[Any]) -> None:
         tags=["case steps"],
         summary=_SUMMARIES[step],
         operation_id=f"case_{step}",
-        responses=_problems(400, 404, 409, 503),
+        responses=_problems(400, 404, 409, 415, 503),
     )
 
 

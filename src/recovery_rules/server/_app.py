@@ -322,6 +322,18 @@ def _body_model(request: Request) -> type[RecoveryModel] | None:
     return None
 
 
+def _not_json(request: Request) -> Response:
+    """The 415 of a body sent without a JSON ``Content-Type``: the route reads JSON only."""
+    sent = request.headers.get("content-type", "").split(";")[0].strip()
+    named = f"this request's Content-Type is {sent[:100]}" if sent else "this request has no Content-Type"
+    return problem_response(
+        "unsupported-media-type",
+        f"send the body as JSON with the header Content-Type: application/json ({named})",
+        request.url.path,
+        [FieldProblem(pointer="", field="Content-Type", detail="must be application/json")],
+    )
+
+
 def _not_this_method(request: Request, headers: dict[str, str]) -> str:
     """A 405's detail: the route exists, and the methods it takes (its ``Allow`` header)."""
     allow = next((value for name, value in headers.items() if name.lower() == "allow"), "")
@@ -343,6 +355,10 @@ def _handle_errors(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         raw = error.errors()
+        if isinstance(error.body, bytes | bytearray) and any(item.get("loc", ("",))[0] == "body" for item in raw):
+            # A body of another media type than JSON (curl -d sends application/x-www-form-urlencoded): not
+            # read, so it is no question of its fields (the route reads a body as JSON only when it says so).
+            return _not_json(request)
         if any(item.get("type") == "json_invalid" for item in raw):
             return problem_response(
                 "malformed-request",
