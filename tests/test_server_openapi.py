@@ -115,6 +115,8 @@ def test_the_statuses_the_service_answers_are_the_documented_ones() -> None:
         documented("post", template, served.post(template, content=body, headers=form), 415)
     notes = served.post(f"/v1/cases/{number}/thank", content='{"notes": "x"}', headers=form)
     documented("post", "/v1/cases/{number}/thank", notes, 415)
+    deep = served.post("/v1/decisions", content="[" * 100_000, headers={"Content-Type": "application/json"})
+    documented("post", "/v1/decisions", deep, 400)
 
     text = presets.path("ritz-carlton").read_text(encoding="utf-8")
     renamed = Policy.from_text(text.replace('name = "general_manager"', 'name = "director"'), format="toml")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import sys
 from typing import Any
 
 import pytest
@@ -321,6 +322,36 @@ def test_a_json_body_sent_without_a_json_content_type_is_a_415_that_says_so(cont
     for step, sent in (("listen", "application/json"), ("apologize", content_type)):
         plain = {} if sent is None else {"Content-Type": sent}
         assert served.post(f"/v1/cases/{number}/{step}", headers=plain).status_code == 200
+
+
+def test_json_nested_too_deep_to_read_is_a_400_that_says_so(served: Served) -> None:
+    deep = b'{"complaint": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    response = served.post("/v1/decisions", content=deep, headers={"Content-Type": "application/json"})
+    found = problem(response, 400, "malformed-request")
+    assert "too deeply" in found["detail"]
+    assert [(item["pointer"], item["detail"]) for item in found["errors"]] == [("", "is nested too deeply")]
+
+
+def test_a_number_too_long_to_read_is_a_422_at_its_place(served: Served) -> None:
+    """Python reads whole numbers of at most 4,300 digits: a longer one is named where it is, not a parse error."""
+    body = json.dumps({"complaint": {**complaint(), "requested": {"kind": "refund", "amount": "AMOUNT"}}})
+    long = body.replace('"AMOUNT"', "9" * 5000).encode()
+    response = served.post("/v1/decisions", content=long, headers={"Content-Type": "application/json"})
+    found = problem(response, 422, "invalid-input")
+    assert pointers(found) == ["/complaint/requested/amount"]
+    assert found["errors"][0]["detail"] == (
+        f"is a whole number of 5,000 digits; the service reads numbers of at most {sys.get_int_max_str_digits():,} "
+        "digits"
+    )
+    assert found["detail"].startswith("the request is not valid: complaint.requested.amount: is a whole number")
+
+
+def test_a_body_that_is_not_utf_8_is_a_400(served: Served) -> None:
+    response = served.post(
+        "/v1/decisions", content=b'{"complaint": "\xff"}', headers={"Content-Type": "application/json"}
+    )
+    found = problem(response, 400, "malformed-request")
+    assert found["detail"] == "the body is not UTF-8 text; send JSON encoded as UTF-8"
 
 
 def test_a_stale_case_is_a_409() -> None:

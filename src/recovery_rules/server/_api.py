@@ -76,7 +76,7 @@ _PROBLEM: Final = {"model": ProblemDetails}
 
 def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
     words = {
-        400: "The body is not JSON.",
+        400: "The body cannot be read: it is not JSON, not UTF-8 text, or nests arrays and objects too deeply.",
         401: "No valid bearer token.",
         403: "The token's level may not take this step, or is not a level of the policy served.",
         404: "No case has this complaint number.",

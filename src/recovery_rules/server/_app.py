@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import logging
 import os
 import signal
@@ -334,6 +335,79 @@ def _not_json(request: Request) -> Response:
     )
 
 
+class _LongNumber:
+    """A whole number in a body longer than Python reads (``sys.get_int_max_str_digits()``): its digits."""
+
+    def __init__(self, text: str) -> None:
+        self.digits = len(text.lstrip("-"))
+
+
+def _long_number(text: str) -> int | _LongNumber:
+    try:
+        return int(text)
+    except ValueError:
+        return _LongNumber(text)
+
+
+def _long_numbers(body: bytes) -> list[FieldProblem]:
+    """Each whole number in ``body`` (JSON) that is too long to read, at its place; none if it cannot be read."""
+    try:
+        document = json.loads(body, parse_int=_long_number)
+    except (RecursionError, ValueError):  # nested too deep as well, or not JSON after all
+        return []
+    limit = sys.get_int_max_str_digits()
+    found: list[FieldProblem] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
+    while stack:  # not recursive: the document may be nested nearly as deep as the parser goes
+        value, place = stack.pop()
+        if isinstance(value, _LongNumber):
+            field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in place).lstrip(".")
+            found.append(
+                FieldProblem(
+                    pointer="".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in place),
+                    field=field,
+                    detail=f"is a whole number of {value.digits:,} digits; the service reads numbers of at most "
+                    f"{limit:,} digits",
+                )
+            )
+        elif isinstance(value, dict):
+            stack.extend((item, (*place, key)) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((item, (*place, index)) for index, item in reversed(list(enumerate(value))))
+    return found
+
+
+async def _unreadable(request: Request, cause: Exception) -> Response:
+    """The problem of a body FastAPI could not parse though it is no syntax error: what is wrong with it."""
+    path = request.url.path
+    whole = FieldProblem(pointer="", field="", detail="cannot be read as JSON")
+    if isinstance(cause, RecursionError):
+        return problem_response(
+            "malformed-request",
+            "the body nests arrays and objects inside one another too deeply to be read; no request of this API "
+            "nests them more than a few levels deep",
+            path,
+            [whole.model_copy(update={"detail": "is nested too deeply"})],
+        )
+    if isinstance(cause, UnicodeDecodeError):
+        return problem_response(
+            "malformed-request",
+            "the body is not UTF-8 text; send JSON encoded as UTF-8",
+            path,
+            [whole.model_copy(update={"detail": "is not UTF-8 text"})],
+        )
+    if isinstance(cause, ValueError) and "integer string conversion" in str(cause):
+        try:
+            body = await request.body()  # read already, and kept: FastAPI read it to parse it
+        except RuntimeError:  # the stream was read another way: the places of the numbers are not named
+            body = b""
+        problems = _long_numbers(body) or [
+            whole.model_copy(update={"detail": "holds a whole number too long to be read"})
+        ]
+        return problem_response("invalid-input", _summary(problems), path, problems)
+    return problem_response("malformed-request", "the body cannot be read as JSON", path, [whole])
+
+
 def _not_this_method(request: Request, headers: dict[str, str]) -> str:
     """A 405's detail: the route exists, and the methods it takes (its ``Allow`` header)."""
     allow = next((value for name, value in headers.items() if name.lower() == "allow"), "")
@@ -434,6 +508,10 @@ def _handle_errors(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 400 and isinstance(error.__cause__, Exception):
+            # FastAPI read the body and could not parse it, for another reason than a syntax error (a 400
+            # it words "There was an error parsing the body"): say which.
+            return await _unreadable(request, error.__cause__)
         kinds = {404: "not-found", 405: "method-not-allowed", 415: "unsupported-media-type", 401: "unauthenticated"}
         kind = kinds.get(error.status_code, "invalid-input" if error.status_code < 500 else "internal")
         detail = error.detail if isinstance(error.detail, str) else "the request cannot be answered"
