@@ -218,8 +218,9 @@ def test_an_unknown_level_is_located(served: Served) -> None:
 def test_an_unknown_complaint_number_is_a_404_and_a_bad_one_a_422(served: Served) -> None:
     problem(served.get("/v1/cases/20261123-55555"), 404, "not-found")
     problem(served.post("/v1/cases/20261123-55555/listen"), 404, "not-found")
-    found = problem(served.get("/v1/cases/not-a-number"), 422, "invalid-input")
-    assert [item["field"] for item in found["errors"]] == ["number"]
+    for path in ("/v1/cases/not-a-number", "/v1/cases/", "/v1/cases/%2F", "/v1/cases/20261123-10442/0"):
+        found = problem(served.get(path), 422, "invalid-input")
+        assert [item["field"] for item in found["errors"]] == ["number"], path
 
 
 def test_a_step_the_case_does_not_allow_now_is_a_409_naming_the_steps_allowed(served: Served) -> None:
@@ -274,11 +275,12 @@ def test_a_misspelt_step_is_a_404_naming_the_steps(step: str) -> None:
     second = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
     assert second == f"{first}/2"
     for number in (first, second):
-        response = served.post(f"/v1/cases/{number}/{step}")
-        found = problem(response, 404, "not-found")
-        assert "allow" not in response.headers
-        assert found["detail"].startswith(f"there is no step '{step}' of a case: the steps are listen, apologize, ")
-        assert "manager_approves" in found["detail"]
+        for path in (f"/v1/cases/{number}/{step}", f"/v1/cases/{number}/{step}/"):  # no redirect to a case either
+            response = served.client.post(path, headers=served.auth(), follow_redirects=False)
+            found = problem(response, 404, "not-found")
+            assert "allow" not in response.headers
+            assert found["detail"].startswith(f"there is no step '{step}' of a case: the steps are listen, apologize, ")
+            assert "manager_approves" in found["detail"]
         assert served.get(f"/v1/cases/{number}").status_code == 200  # the case itself is there
 
 

@@ -166,15 +166,17 @@ def open_case(
 
 
 class _CaseNumberInPath(Convertor[str]):
-    """A complaint number in a path: one segment (``20261123-10442``), or two when the second is a sequence
-    (``20261123-10442/2``).
+    """The complaint number at the end of a path: any text (``20261123-10442``, ``20261123-10442/2``) but one
+    whose last ``/``-separated part (trailing slashes aside) holds anything but digits: that part names a step,
+    not a sequence.
 
-    Not any path: ``/v1/cases/20261123-10442/listen`` is the step ``listen`` of a case, never the number
-    ``20261123-10442/listen``, so a GET of a step's route is a 405 (it takes POST) and a misspelt step a 404, not a
-    case to read. A segment that is not a complaint number (``/v1/cases/not-a-number``) still reaches the route,
-    which says what a number is (a 422)."""
+    ``/v1/cases/20261123-10442/listen`` is the step ``listen`` of a case, never the number
+    ``20261123-10442/listen``, so a GET of a step's route is a 405 (it takes POST) and a misspelt step a 404, not
+    a case to read. Anything else that is not a complaint number (``/v1/cases/not-a-number``, ``/v1/cases/``)
+    still reaches the route, which says what a number is (a 422). Only for a parameter that ends the path: the
+    lookahead reads to its end."""
 
-    regex = r"[^/]+(?:/[0-9]+)?"
+    regex = r"(?!.*/[^/]*[^/0-9][^/]*/*$).*"
 
     def convert(self, value: str) -> str:
         return value
@@ -184,7 +186,8 @@ class _CaseNumberInPath(Convertor[str]):
 
 
 register_url_convertor("case_number", _CaseNumberInPath())
-_CASE_PATH: Final = re.compile(rf"/v1/cases/(?P<number>{_CaseNumberInPath.regex})/(?P<step>[^/]+)")
+_CASE_PATH: Final = re.compile(r"/v1/cases/(?P<number>.*)/(?P<step>[^/]*[^/0-9][^/]*)/*")
+"""A path naming a step of a case: the last part is not a sequence (not all digits)."""
 
 
 @router.get(
