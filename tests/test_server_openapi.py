@@ -109,6 +109,14 @@ def test_the_statuses_the_service_answers_are_the_documented_ones() -> None:
     more_than_asked = served.post(f"/v1/cases/{number}/manager_approves", "manager", json={"amount": "9000.00 USD"})
     documented("post", "/v1/cases/{number}/manager_approves", more_than_asked, 422)
     documented("get", "/v1/cases/{number}", served.get("/v1/cases/20261123-404"), 404)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}  # what curl -d sends
+    body = json.dumps({"complaint": complaint()})
+    for template in ("/v1/decisions", "/v1/cases"):
+        documented("post", template, served.post(template, content=body, headers=form), 415)
+    notes = served.post(f"/v1/cases/{number}/thank", content='{"notes": "x"}', headers=form)
+    documented("post", "/v1/cases/{number}/thank", notes, 415)
+    deep = served.post("/v1/decisions", content="[" * 100_000, headers={"Content-Type": "application/json"})
+    documented("post", "/v1/decisions", deep, 400)
 
     text = presets.path("ritz-carlton").read_text(encoding="utf-8")
     renamed = Policy.from_text(text.replace('name = "general_manager"', 'name = "director"'), format="toml")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+import sys
 from typing import Any
 
 import pytest
@@ -216,8 +218,9 @@ def test_an_unknown_level_is_located(served: Served) -> None:
 def test_an_unknown_complaint_number_is_a_404_and_a_bad_one_a_422(served: Served) -> None:
     problem(served.get("/v1/cases/20261123-55555"), 404, "not-found")
     problem(served.post("/v1/cases/20261123-55555/listen"), 404, "not-found")
-    found = problem(served.get("/v1/cases/not-a-number"), 422, "invalid-input")
-    assert [item["field"] for item in found["errors"]] == ["number"]
+    for path in ("/v1/cases/not-a-number", "/v1/cases/", "/v1/cases/%2F", "/v1/cases/20261123-10442/0"):
+        found = problem(served.get(path), 422, "invalid-input")
+        assert [item["field"] for item in found["errors"]] == ["number"], path
 
 
 def test_a_step_the_case_does_not_allow_now_is_a_409_naming_the_steps_allowed(served: Served) -> None:
@@ -254,6 +257,103 @@ def test_a_policy_in_a_media_type_the_check_does_not_read_is_a_415(served: Serve
 def test_unknown_routes_and_methods_are_problems_too(served: Served) -> None:
     problem(served.get("/v1/complaints"), 404, "not-found")
     problem(served.client.delete("/v1/decisions"), 405, "method-not-allowed")
+
+
+def test_a_method_a_route_does_not_take_is_a_405_naming_those_it_does(served: Served) -> None:
+    response = served.client.delete("/v1/decisions")
+    found = problem(response, 405, "method-not-allowed")
+    assert response.headers["allow"] == "POST"
+    assert found["detail"] == "/v1/decisions does not take DELETE: it takes POST"
+
+
+@pytest.mark.parametrize("step", ["frobnicate", "manager_approve"])
+def test_a_misspelt_step_is_a_404_naming_the_steps(step: str) -> None:
+    """``GET /v1/cases/{number}`` takes a number with a ``/``: a misspelt step is still no case number (a 404,
+    not the 405 of a case read with POST)."""
+    served = serve()
+    first = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    second = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    assert second == f"{first}/2"
+    for number in (first, second):
+        for path in (f"/v1/cases/{number}/{step}", f"/v1/cases/{number}/{step}/"):  # no redirect to a case either
+            response = served.client.post(path, headers=served.auth(), follow_redirects=False)
+            found = problem(response, 404, "not-found")
+            assert "allow" not in response.headers
+            assert found["detail"].startswith(f"there is no step '{step}' of a case: the steps are listen, apologize, ")
+            assert "manager_approves" in found["detail"]
+        assert served.get(f"/v1/cases/{number}").status_code == 200  # the case itself is there
+
+
+def test_a_step_read_with_get_is_a_405_and_a_case_posted_to_too() -> None:
+    served = serve()
+    first = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    second = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    for number in (first, second):
+        response = served.get(f"/v1/cases/{number}/listen")
+        found = problem(response, 405, "method-not-allowed")
+        assert response.headers["allow"] == "POST"
+        assert found["detail"] == f"/v1/cases/{number}/listen does not take GET: it takes POST"
+        posted = served.post(f"/v1/cases/{number}")
+        assert problem(posted, 405, "method-not-allowed")["detail"].endswith("it takes GET")
+        assert posted.headers["allow"] == "GET"
+        assert served.post(f"/v1/cases/{number}/listen").json()["case"]["state"] == "listened"
+        assert served.get(f"/v1/cases/{number}").json()["case"]["state"] == "listened"
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain", None])
+def test_a_json_body_sent_without_a_json_content_type_is_a_415_that_says_so(content_type: str | None) -> None:
+    """``curl -d`` sends ``application/x-www-form-urlencoded``: the body is not read, so the answer is about the
+    header, never about the body (which is a JSON object)."""
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    named = f"this request's Content-Type is {content_type}" if content_type else "this request has no Content-Type"
+    for path, body in (
+        ("/v1/decisions", {"complaint": complaint()}),
+        ("/v1/cases", {"complaint": complaint()}),
+        (f"/v1/cases/{number}/listen", {"notes": "heard it all"}),
+    ):
+        response = served.post(path, content=json.dumps(body).encode(), headers=headers)
+        found = problem(response, 415, "unsupported-media-type")
+        assert found["detail"] == f"send the body as JSON with the header Content-Type: application/json ({named})"
+        assert [(item["field"], item["detail"]) for item in found["errors"]] == [
+            ("Content-Type", "must be application/json")
+        ]
+    assert served.get(f"/v1/cases/{number}").json()["case"]["state"] == "opened"  # nothing was recorded
+    # A step without a body is taken whatever the Content-Type (fetch sends application/json with every request).
+    for step, sent in (("listen", "application/json"), ("apologize", content_type)):
+        plain = {} if sent is None else {"Content-Type": sent}
+        assert served.post(f"/v1/cases/{number}/{step}", headers=plain).status_code == 200
+
+
+def test_json_nested_too_deep_to_read_is_a_400_that_says_so(served: Served) -> None:
+    deep = b'{"complaint": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    response = served.post("/v1/decisions", content=deep, headers={"Content-Type": "application/json"})
+    found = problem(response, 400, "malformed-request")
+    assert "too deeply" in found["detail"]
+    assert [(item["pointer"], item["detail"]) for item in found["errors"]] == [("", "is nested too deeply")]
+
+
+def test_a_number_too_long_to_read_is_a_422_at_its_place(served: Served) -> None:
+    """Python reads whole numbers of at most 4,300 digits: a longer one is named where it is, not a parse error."""
+    body = json.dumps({"complaint": {**complaint(), "requested": {"kind": "refund", "amount": "AMOUNT"}}})
+    long = body.replace('"AMOUNT"', "9" * 5000).encode()
+    response = served.post("/v1/decisions", content=long, headers={"Content-Type": "application/json"})
+    found = problem(response, 422, "invalid-input")
+    assert pointers(found) == ["/complaint/requested/amount"]
+    assert found["errors"][0]["detail"] == (
+        f"is a whole number of 5,000 digits; the service reads numbers of at most {sys.get_int_max_str_digits():,} "
+        "digits"
+    )
+    assert found["detail"].startswith("the request is not valid: complaint.requested.amount: is a whole number")
+
+
+def test_a_body_that_is_not_utf_8_is_a_400(served: Served) -> None:
+    response = served.post(
+        "/v1/decisions", content=b'{"complaint": "\xff"}', headers={"Content-Type": "application/json"}
+    )
+    found = problem(response, 400, "malformed-request")
+    assert found["detail"] == "the body is not UTF-8 text; send JSON encoded as UTF-8"
 
 
 def test_a_stale_case_is_a_409() -> None:

@@ -15,12 +15,14 @@ import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 
 from recovery_rules import (
     Alternative,
@@ -67,20 +69,21 @@ from ._models import (
 from ._problems import ApiProblem, FieldProblem, ProblemDetails
 from ._service import Service
 
-__all__ = ["STEP_BODIES", "router"]
+__all__ = ["STEP_BODIES", "no_such_step", "router"]
 
 _PROBLEM: Final = {"model": ProblemDetails}
 
 
 def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
     words = {
-        400: "The body is not JSON.",
+        400: "The body cannot be read: it is not JSON, not UTF-8 text, or nests arrays and objects too deeply.",
         401: "No valid bearer token.",
         403: "The token's level may not take this step, or is not a level of the policy served.",
         404: "No case has this complaint number.",
         409: "The case does not allow this step now, the policy does not allow its grant now (a cap), or the "
         "Idempotency-Key was used for another request.",
-        415: "The body is not in a media type this route reads.",
+        415: "The body is not in a media type this route reads: JSON, sent with Content-Type: application/json "
+        "(a policy to check: JSON, TOML or YAML).",
         422: "The request is not valid: `errors` lists each problem with its place.",
         500: "The service failed (it was logged), or the journal's record of the case does not verify.",
         503: "The journal cannot be used now; retry.",
@@ -106,7 +109,7 @@ IdempotencyKey = Annotated[
     "/decisions",
     tags=["decisions"],
     summary="Decide a complaint with the token's authority (pure: nothing is recorded)",
-    responses=_problems(400),
+    responses=_problems(400, 415),
 )
 def decide(body: DecideRequest, employee: CurrentEmployee, service: CurrentService) -> DecisionResponse:
     policy = service.policy
@@ -127,7 +130,7 @@ def decide(body: DecideRequest, employee: CurrentEmployee, service: CurrentServi
     tags=["cases"],
     status_code=201,
     summary="Open a case for a complaint; the token's employee handles it",
-    responses=_problems(400, 409, 503),
+    responses=_problems(400, 409, 415, 503),
 )
 def open_case(
     body: OpenRequest,
@@ -162,8 +165,33 @@ def open_case(
     )
 
 
+class _CaseNumberInPath(Convertor[str]):
+    """The complaint number at the end of a path: any text (``20261123-10442``, ``20261123-10442/2``) but one
+    whose last ``/``-separated part (trailing slashes aside) holds anything but digits: that part names a step,
+    not a sequence.
+
+    ``/v1/cases/20261123-10442/listen`` is the step ``listen`` of a case, never the number
+    ``20261123-10442/listen``, so a GET of a step's route is a 405 (it takes POST) and a misspelt step a 404, not
+    a case to read. Anything else that is not a complaint number (``/v1/cases/not-a-number``, ``/v1/cases/``)
+    still reaches the route, which says what a number is (a 422). Only for a parameter that ends the path: the
+    lookahead reads to its end."""
+
+    regex = r"(?!.*/[^/]*[^/0-9][^/]*/*$).*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("case_number", _CaseNumberInPath())
+_CASE_PATH: Final = re.compile(r"/v1/cases/(?P<number>.*)/(?P<step>[^/]*[^/0-9][^/]*)/*")
+"""A path naming a step of a case: the last part is not a sequence (not all digits)."""
+
+
 @router.get(
-    "/cases/{number:path}",
+    "/cases/{number:case_number}",
     tags=["cases"],
     summary="Read a case: its state, the steps allowed next, its decisions and every event",
     responses=_problems(404, 503),
@@ -276,7 +304,7 @@ def _step_route(step: str, model: type[Any]) -> None:
         tags=["case steps"],
         summary=_SUMMARIES[step],
         operation_id=f"case_{step}",
-        responses=_problems(400, 404, 409, 503),
+        responses=_problems(400, 404, 409, 415, 503),
     )
 
 
@@ -342,6 +370,18 @@ def _take(case: Case, step: str, body: Any, *, employee: Employee, key: str, now
 
 for _step, _model in STEP_BODIES.items():
     _step_route(_step, _model)
+
+
+def no_such_step(path: str) -> str | None:
+    """What is wrong with ``path`` when it names a step of a case that no route takes (a misspelt step), else
+    ``None``: the 404's detail, naming the steps there are."""
+    found = _CASE_PATH.fullmatch(path)
+    if found is None or found["step"] in STEP_BODIES:
+        return None
+    return (
+        f"there is no step '{found['step']}' of a case: the steps are {', '.join(STEP_BODIES)}; take one with "
+        "POST /v1/cases/{number}/{step}"
+    )
 
 
 @router.get(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import logging
 import os
 import signal
@@ -322,7 +323,103 @@ def _body_model(request: Request) -> type[RecoveryModel] | None:
     return None
 
 
+def _not_json(request: Request) -> Response:
+    """The 415 of a body sent without a JSON ``Content-Type``: the route reads JSON only."""
+    sent = request.headers.get("content-type", "").split(";")[0].strip()
+    named = f"this request's Content-Type is {sent[:100]}" if sent else "this request has no Content-Type"
+    return problem_response(
+        "unsupported-media-type",
+        f"send the body as JSON with the header Content-Type: application/json ({named})",
+        request.url.path,
+        [FieldProblem(pointer="", field="Content-Type", detail="must be application/json")],
+    )
+
+
+class _LongNumber:
+    """A whole number in a body longer than Python reads (``sys.get_int_max_str_digits()``): its digits."""
+
+    def __init__(self, text: str) -> None:
+        self.digits = len(text.lstrip("-"))
+
+
+def _long_number(text: str) -> int | _LongNumber:
+    try:
+        return int(text)
+    except ValueError:
+        return _LongNumber(text)
+
+
+def _long_numbers(body: bytes) -> list[FieldProblem]:
+    """Each whole number in ``body`` (JSON) that is too long to read, at its place; none if it cannot be read."""
+    try:
+        document = json.loads(body, parse_int=_long_number)
+    except (RecursionError, ValueError):  # nested too deep as well, or not JSON after all
+        return []
+    limit = sys.get_int_max_str_digits()
+    found: list[FieldProblem] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
+    while stack:  # not recursive: the document may be nested nearly as deep as the parser goes
+        value, place = stack.pop()
+        if isinstance(value, _LongNumber):
+            field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in place).lstrip(".")
+            found.append(
+                FieldProblem(
+                    pointer="".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in place),
+                    field=field,
+                    detail=f"is a whole number of {value.digits:,} digits; the service reads numbers of at most "
+                    f"{limit:,} digits",
+                )
+            )
+        elif isinstance(value, dict):
+            stack.extend((item, (*place, key)) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((item, (*place, index)) for index, item in reversed(list(enumerate(value))))
+    return found
+
+
+async def _unreadable(request: Request, cause: Exception) -> Response:
+    """The problem of a body FastAPI could not parse though it is no syntax error: what is wrong with it."""
+    path = request.url.path
+    whole = FieldProblem(pointer="", field="", detail="cannot be read as JSON")
+    if isinstance(cause, RecursionError):
+        return problem_response(
+            "malformed-request",
+            "the body nests arrays and objects inside one another too deeply to be read; no request of this API "
+            "nests them more than a few levels deep",
+            path,
+            [whole.model_copy(update={"detail": "is nested too deeply"})],
+        )
+    if isinstance(cause, UnicodeDecodeError):
+        return problem_response(
+            "malformed-request",
+            "the body is not UTF-8 text; send JSON encoded as UTF-8",
+            path,
+            [whole.model_copy(update={"detail": "is not UTF-8 text"})],
+        )
+    if isinstance(cause, ValueError) and "integer string conversion" in str(cause):
+        try:
+            body = await request.body()  # read already, and kept: FastAPI read it to parse it
+        except RuntimeError:  # the stream was read another way: the places of the numbers are not named
+            body = b""
+        problems = _long_numbers(body) or [
+            whole.model_copy(update={"detail": "holds a whole number too long to be read"})
+        ]
+        return problem_response("invalid-input", _summary(problems), path, problems)
+    return problem_response("malformed-request", "the body cannot be read as JSON", path, [whole])
+
+
+def _not_this_method(request: Request, headers: dict[str, str]) -> str:
+    """A 405's detail: the route exists, and the methods it takes (its ``Allow`` header)."""
+    allow = next((value for name, value in headers.items() if name.lower() == "allow"), "")
+    allowed = [method.strip() for method in allow.split(",") if method.strip()]
+    if not allowed:
+        return f"{request.url.path} does not take {request.method}"
+    return f"{request.url.path} does not take {request.method}: it takes {' or '.join(allowed)}"
+
+
 def _handle_errors(app: FastAPI) -> None:
+    from ._api import no_such_step  # noqa: PLC0415 - as the routes: imported only when an app is made
+
     @app.exception_handler(ApiProblem)
     async def api_problem(request: Request, error: ApiProblem) -> Response:
         return problem_response(
@@ -332,6 +429,10 @@ def _handle_errors(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         raw = error.errors()
+        if isinstance(error.body, bytes | bytearray) and any(item.get("loc", ("",))[0] == "body" for item in raw):
+            # A body of another media type than JSON (curl -d sends application/x-www-form-urlencoded): not
+            # read, so it is no question of its fields (the route reads a body as JSON only when it says so).
+            return _not_json(request)
         if any(item.get("type") == "json_invalid" for item in raw):
             return problem_response(
                 "malformed-request",
@@ -407,12 +508,21 @@ def _handle_errors(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 400 and isinstance(error.__cause__, Exception):
+            # FastAPI read the body and could not parse it, for another reason than a syntax error (a 400
+            # it words "There was an error parsing the body"): say which.
+            return await _unreadable(request, error.__cause__)
         kinds = {404: "not-found", 405: "method-not-allowed", 415: "unsupported-media-type", 401: "unauthenticated"}
         kind = kinds.get(error.status_code, "invalid-input" if error.status_code < 500 else "internal")
         detail = error.detail if isinstance(error.detail, str) else "the request cannot be answered"
+        headers = dict(error.headers or {})
         if error.status_code == 404:
-            detail = f"there is no {request.method} {request.url.path}; the API is under /v1 (see /v1/openapi.json)"
-        return problem_response(kind, detail, request.url.path, headers=dict(error.headers or {}))
+            detail = no_such_step(request.url.path) or (
+                f"there is no {request.method} {request.url.path}; the API is under /v1 (see /v1/openapi.json)"
+            )
+        elif error.status_code == 405:
+            detail = _not_this_method(request, headers)
+        return problem_response(kind, detail, request.url.path, headers=headers)
 
     @app.exception_handler(Exception)
     async def internal(request: Request, error: Exception) -> Response:

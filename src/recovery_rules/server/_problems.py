@@ -30,7 +30,7 @@ MEDIA_TYPE: Final = "application/problem+json"
 TYPE_BASE: Final = "https://recovery-rules.example.org/how-to/run-the-decision-service/#"
 
 PROBLEM_TYPES: Final = {
-    "malformed-request": ("The request body is not JSON", 400),
+    "malformed-request": ("The request body cannot be read", 400),
     "invalid-input": ("The request is not valid", 422),
     "unauthenticated": ("A valid bearer token is needed", 401),
     "forbidden": ("The token's level may not do this", 403),
