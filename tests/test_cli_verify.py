@@ -96,6 +96,22 @@ def test_a_cut_tail_is_found_against_the_expected_head(capsys: pytest.CaptureFix
     assert document["first_bad"] == EVENTS
 
 
+def test_resume_from_a_head_of_no_events_with_another_hash_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A head of no events has the genesis hash (64 zeros): any other is reported as --expected-head reports it."""
+    copy = copy_journal(tmp_path)
+    forged = "0:" + "a" * 64
+    resumed, expected = (
+        verify(capsys, str(copy), "--resume-from", forged),
+        verify(capsys, str(copy), "--expected-head", forged),
+    )
+    assert resumed[0] == expected[0] == 1
+    assert resumed[1]["problem"] == expected[1]["problem"] == "the saved head is not the head of an empty journal"
+    assert (resumed[1]["first_bad"], resumed[1]["count"]) == (1, 0)
+    assert verify(capsys, str(copy), "--resume-from", "0:" + "0" * 64)[0] == 0
+
+
 def test_resume_from_checks_only_the_events_after_the_saved_head(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -397,6 +397,7 @@ def test_an_earlier_head_still_verifies_after_more_appends(backend: Harness) -> 
     not_empty = journal.verify(expected_head=ChainHead(count=0, hash="1" * 64))
     assert (not_empty.ok, not_empty.first_bad, not_empty.count) == (False, 1, 0)
     assert not_empty.head == ChainHead(count=0, hash=GENESIS)
+    assert not_empty.problem == "the saved head is not the head of an empty journal"
     wrong = journal.verify(expected_head=ChainHead(count=3, hash="1" * 64))
     assert (wrong.first_bad, wrong.head) == (3, ChainHead(count=2, hash=backend.record(2)["hash"]))
     assert journal.verify(resume_from=head, expected_head=ChainHead(count=5, hash="1" * 64)).count == 4
@@ -494,6 +495,19 @@ def test_verify_refuses_to_resume_from_a_head_the_journal_no_longer_holds(backen
         journal.verify(resume_from="4:abc")  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="must not be before resume_from"):
         journal.verify(resume_from=saved, expected_head=ChainHead(count=2, hash=saved.hash))
+
+
+@pytest.mark.parametrize("events", [0, 4])
+def test_verify_refuses_to_resume_from_an_empty_head_with_another_hash(backend: Harness, events: int) -> None:
+    """A head of no events has the genesis hash: any other is refused as expected_head= refuses it."""
+    journal = backend.journal()
+    fill(journal, events)
+    forged = ChainHead(count=0, hash="a" * 64)
+    resumed, expected = journal.verify(resume_from=forged), journal.verify(expected_head=forged)
+    assert resumed == expected
+    assert (resumed.ok, resumed.first_bad, resumed.count, resumed.head) == (False, 1, 0, ChainHead.empty())
+    assert resumed.problem == "the saved head is not the head of an empty journal"
+    assert journal.verify(resume_from=ChainHead.empty()).ok
 
 
 # -- append_many: the bulk path -------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ from ._ledger import Ledger, StoreLedger, VerifiedGrants
 from ._privacy import ERASED, Erasure, KeyRing, key_ids, keyed_digest, open_data, personal_texts, seal_data
 from ._seal import check_key, checked_ledger_key, grant_seal, key_check, same_seal, sealed_head
 from ._store import NUMBERS_A_QUERY, CaseHead, LedgerHead, Record, Scope, Store
-from ._verify import ChainCheck
+from ._verify import EMPTY_HEAD_PROBLEM, ChainCheck
 
 __all__ = ["CLOSED", "ERASED", "MAX_AHEAD", "READ_ONLY_REFUSAL", "Clock", "Journal", "Record", "Store"]
 
@@ -774,8 +774,9 @@ class Journal(abc.ABC):
         ``resume_from``: a chain head saved after an earlier check (the
         ``head`` of its :class:`Verification`, say). Only the events after it are
         checked, chained to it: the journal must still hold its last event with
-        that hash. A nightly check then costs the day's events, not the whole
-        journal. The check streams the events: its memory stays the same
+        that hash (a head of no events must have the genesis hash, as for
+        ``expected_head``). A nightly check then costs the day's events, not the
+        whole journal. The check streams the events: its memory stays the same
         whatever the journal's size.
 
         Opened with its ledger key, a sealed journal's heads are checked too
@@ -796,6 +797,10 @@ class Journal(abc.ABC):
                     "chain head", name, "must be a ChainHead; read a saved count:hash with ChainHead.parse"
                 )
         start = None
+        if resume_from is not None and not resume_from.count and resume_from.hash != GENESIS:
+            return Verification(  # as expected_head= reports it (ChainCheck)
+                ok=False, count=0, head=ChainHead.empty(), first_bad=1, problem=EMPTY_HEAD_PROBLEM
+            )
         if resume_from is not None and resume_from.count:
             if expected_head is not None and expected_head.count < resume_from.count:
                 raise InvalidInputError.at(
