@@ -161,6 +161,44 @@ def test_data_must_be_json_without_floats(backend: Harness) -> None:
     assert journal.head().count == 0
 
 
+WRONG_WRITES: dict[str, tuple[Callable[[Journal], object], str]] = {
+    "a request of None": (
+        lambda journal: journal.append(A, draft(), expected_version=0, key="w", request=None),  # type: ignore[arg-type]
+        "request: must be a mapping",
+    ),
+    "a request that is a number": (
+        lambda journal: journal.append(A, draft(), expected_version=0, key="w", request=5),  # type: ignore[arg-type]
+        "request: must be a mapping",
+    ),
+    "a request that is text": (
+        lambda journal: journal.append(A, draft(), expected_version=0, key="w", request="ab"),  # type: ignore[arg-type]
+        "request: must be a mapping",
+    ),
+    "entries of None": (
+        lambda journal: journal.append_many(None),  # type: ignore[arg-type]
+        "entries: must be an iterable of BulkEntry items",
+    ),
+    "an entry whose request is None": (
+        lambda journal: journal.append_many([BulkEntry(A, draft(), key="w", request=None)]),  # type: ignore[arg-type]
+        "request: must be a mapping",
+    ),
+}
+
+
+@pytest.mark.parametrize(("write", "problem"), WRONG_WRITES.values(), ids=WRONG_WRITES.keys())
+def test_writing_with_arguments_of_the_wrong_kind_is_refused_and_writes_nothing(
+    backend: Harness, write: Callable[[Journal], object], problem: str
+) -> None:
+    """issue 11: only RecoveryRulesError subclasses leave the public API; a wrong type says which argument."""
+    journal = backend.journal()
+    fill(journal, 3)
+    head = journal.head()
+    with pytest.raises(InvalidInputError, match=problem):
+        write(journal)
+    assert journal.head() == head
+    assert journal.find("w") is None
+
+
 MISUSE = {
     "events of a number as text": lambda journal: journal.events(str(A)),
     "version of a number as text": lambda journal: journal.version(str(A)),
@@ -177,6 +215,8 @@ MISUSE = {
         A, window=Window.day(), timezone=5, currency="USD", now=T0
     ),
     "verified against a chain head as text": lambda journal: journal.verify(expected_head=str(journal.head())),
+    "events from a position as text": lambda journal: journal.iter_events("1"),
+    "the same request as None": lambda journal: journal.same_request(journal.events(A)[0], None),
 }
 
 
@@ -185,7 +225,9 @@ def test_reading_with_arguments_of_the_wrong_kind_is_refused(misuse: Callable[[J
     """Not a false alarm about the journal's integrity, nor an error from deep inside."""
     journal = MemoryJournal()
     fill(journal, 3)
-    with pytest.raises(InvalidInputError, match=r"^invalid (number|window|timezone|chain head): "):
+    with pytest.raises(
+        InvalidInputError, match=r"^invalid (number|window|timezone|chain head|iter_events|same_request): "
+    ):
         misuse(journal)
 
 

@@ -257,8 +257,10 @@ class Journal(abc.ABC):
            raises, nothing is written and the exception propagates;
         4. the event is sealed into the chain after the last event and stored.
 
-        ``request`` is what identifies the request for idempotency: the step and
-        its arguments (not the time); only its SHA-256 is stored.
+        ``request`` is what identifies the request for idempotency: a mapping of
+        the step and its arguments (not the time) to JSON values; only its SHA-256
+        is stored. An argument of the wrong type raises
+        :class:`~recovery_rules.InvalidInputError` naming it, before anything is read.
 
         :class:`~recovery_rules.Case` appends through this method. The journal
         records any event, but events that do not follow the case path make
@@ -270,7 +272,7 @@ class Journal(abc.ABC):
         if isinstance(expected_version, bool) or not isinstance(expected_version, int) or expected_version < 0:
             raise InvalidInputError.at("append", "expected_version", "must be an integer of 0 or more")
         checked_key = _checked_key(key)
-        request_hash = digest(dict(request))
+        request_hash = _request_digest(request, "append")
         with self._write() as store:
             return self._append_in(store, number, build, expected_version, key=checked_key, request_hash=request_hash)
 
@@ -292,6 +294,10 @@ class Journal(abc.ABC):
         """
         if isinstance(per_transaction, bool) or not isinstance(per_transaction, int) or per_transaction < 1:
             raise InvalidInputError.at("append_many", "per_transaction", "must be an integer of 1 or more")
+        if not isinstance(entries, Iterable):
+            raise InvalidInputError.at(
+                "append_many", "entries", "must be an iterable of BulkEntry items, such as a list"
+            )
         pending: list[tuple[ComplaintNumber, Draft | Callable[[Ledger], Draft], int | None, str, str]] = []
         for entry in entries:
             if not isinstance(entry, BulkEntry):
@@ -302,7 +308,8 @@ class Journal(abc.ABC):
                 raise InvalidInputError.at(
                     "append_many", "expected_version", "must be an integer of 0 or more, or None"
                 )
-            pending.append((entry.number, entry.build, expected, _checked_key(entry.key), digest(dict(entry.request))))
+            request_hash = _request_digest(entry.request, "append_many")
+            pending.append((entry.number, entry.build, expected, _checked_key(entry.key), request_hash))
             if len(pending) == per_transaction:
                 self._append_batch(pending)
                 pending = []
@@ -560,7 +567,7 @@ class Journal(abc.ABC):
         """
         if not isinstance(event, Event):
             raise InvalidInputError.at("same_request", "event", "must be an Event the journal returned")
-        plain = digest(dict(request))
+        plain = _request_digest(request, "same_request")
         if event.request == plain:
             return True
         if not self._encrypts:
@@ -571,6 +578,11 @@ class Journal(abc.ABC):
 
     def iter_events(self, start: int = 1) -> Iterator[Event]:
         """Every event of the journal from position ``start``, in order; each event's own hash is checked."""
+        if isinstance(start, bool) or not isinstance(start, int):
+            raise InvalidInputError.at("iter_events", "start", "must be an integer position, 1 for the first event")
+        return self._iter_events(start)
+
+    def _iter_events(self, start: int) -> Iterator[Event]:
         keys: dict[str, bytes | None] = {}
         for position, record in self._scan(start):
             yield self._reveal([Event.from_record(record, position=position)], keys)[0]
@@ -968,6 +980,15 @@ class Journal(abc.ABC):
 def _checked_number(number: object, what: str) -> None:
     if not isinstance(number, ComplaintNumber):  # a number as text would read as another case's events
         raise InvalidInputError.at(what, "number", "must be a ComplaintNumber")
+
+
+def _request_digest(request: object, what: str) -> str:
+    """The digest of ``request`` (what identifies a step for idempotency), once it is a mapping."""
+    if not isinstance(request, Mapping):
+        raise InvalidInputError.at(
+            what, "request", "must be a mapping of JSON values identifying the step, such as {} or {'step': 'listen'}"
+        )
+    return digest(dict(request))
 
 
 def _checked_key(key: object) -> str:
