@@ -54,7 +54,9 @@ def copy_to_sqlite(source: MemoryJournal, path: Path) -> None:
         connection.execute("BEGIN IMMEDIATE")
         store = _SQLiteStore(connection, 0)
         for event in source.iter_events():
-            store.insert(event.record())
+            record = event.record()
+            store.insert(record)
+            store.set_case_head(record, open_callback=record["callback_due"])  # type: ignore[arg-type]  # a str
             if event.ledger is not None:
                 head = LedgerHead(event.seq, event.hash)
                 store.set_ledger_head("guest", event.customer_id, head)

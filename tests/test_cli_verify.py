@@ -88,7 +88,11 @@ def test_a_cut_tail_is_found_against_the_expected_head(capsys: pytest.CaptureFix
     execute(copy, "DELETE FROM events WHERE seq = ?", EVENTS)
     code, document, _ = verify(capsys, str(copy))
     assert (code, document["count"], document["first_bad"]) == (1, EVENTS - 1, EVENTS)  # the table of cases tells
-    execute(copy, "UPDATE cases SET last_seq = ? WHERE last_seq = ?", EVENTS - 1, EVENTS)  # ... unless rewritten
+    execute(copy, "UPDATE cases SET last_seq = ? WHERE last_seq = ?", EVENTS - 1, EVENTS)  # a position rewritten
+    code, document, _ = verify(capsys, str(copy))  # ... but the entry names another event's version and hash
+    assert (code, document["count"], document["first_bad"]) == (1, EVENTS - 2, EVENTS - 1)
+    assert "table of cases" in document["problem"]
+    SQLiteHarness(tmp_path, name=copy.name).rewrite_cases()  # ... unless the entry is rewritten whole
     code, document, _ = verify(capsys, str(copy))
     assert (code, document["count"]) == (0, EVENTS - 1)  # whole as a chain: only the saved head tells
     code, document, _ = verify(capsys, str(copy), "--expected-head", HEAD)

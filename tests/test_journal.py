@@ -356,7 +356,11 @@ def test_a_rehashed_edit_of_the_last_events_is_found_with_a_saved_head(backend: 
     result = journal.verify()  # the last event is chained to the old hash: one of the two was changed
     assert (result.ok, result.first_bad) == (False, EVENTS)
     backend.edit(EVENTS, "prev", backend.record(EVENTS - 1)["hash"], rehashed=True)
-    assert journal.verify().ok  # a whole rewritten tail is a valid chain ...
+    whole = journal.verify()  # a whole rewritten tail is a valid chain, but the table of cases names the old hashes
+    assert (whole.ok, whole.first_bad, whole.count) == (False, EVENTS - 1, EVENTS - 2)
+    assert "not the event the journal's table of cases names" in (whole.problem or "")
+    backend.rewrite_cases()
+    assert journal.verify().ok  # the table rewritten too: a valid chain, and bookkeeping that agrees ...
     rewritten = journal.verify(expected_head=head)  # ... but not the one whose head was saved
     assert (rewritten.ok, rewritten.first_bad) == (False, EVENTS)
     assert "rewritten" in (rewritten.problem or "")
@@ -427,6 +431,75 @@ def test_a_cut_off_tail_is_found_with_a_saved_head(backend: Harness) -> None:
     assert journal.verify().ok
     after = journal.verify(expected_head=head)
     assert (after.first_bad, after.count, after.head.count) == (EVENTS, EVENTS - 1, EVENTS - 1)
+
+
+def _cut_and_written_over(backend: Harness) -> Journal:
+    """Event ``EVENTS`` (case C's latest) cut off the end, and the next append (case A's) written in its place."""
+    journal = backend.journal()
+    fill(journal, EVENTS)
+    backend.delete(EVENTS)
+    assert not journal.verify().ok  # found: the table of cases names the event cut off
+    add(journal, A, minutes=20)  # the next step at the desk takes its position, chained to the event before
+    return journal
+
+
+def test_a_tail_cut_and_written_over_stays_found(backend: Harness) -> None:
+    """The chain is whole again, but the table of cases still names C's latest event, whose place A's event took."""
+    journal = _cut_and_written_over(backend)
+    result = journal.verify()
+    assert (result.ok, result.first_bad, result.count) == (False, EVENTS, EVENTS - 1)
+    assert result.problem == (
+        "the journal's table of cases names it as the latest event of another case: that case's last events were "
+        "cut off and others written in their place (or the table was edited)"
+    )
+    assert result.head == ChainHead(count=EVENTS - 1, hash=backend.record(EVENTS - 1)["hash"])
+    assert journal.verify(resume_from=result.head).first_bad == EVENTS  # resumed before it: found too
+    add(journal, B, minutes=21)  # and it stays found however many events follow
+    assert journal.verify().first_bad == EVENTS
+
+
+def test_a_case_whose_last_event_was_cut_and_written_over_is_refused(backend: Harness) -> None:
+    """Read, or appended to, it would seem to end one step earlier: refused, and nothing written."""
+    journal = _cut_and_written_over(backend)
+    head = journal.head()
+    with pytest.raises(JournalIntegrityError, match=f"^journal event {EVENTS} is bad: "):
+        journal.events(C)
+    with pytest.raises(JournalIntegrityError, match=f"^journal event {EVENTS} is bad: "):
+        journal.version(C)
+    with pytest.raises(JournalIntegrityError, match=f"^journal event {EVENTS} is bad: "):
+        journal.append(C, draft(minutes=30), expected_version=2, key="c-again", request={})
+    with pytest.raises(JournalIntegrityError, match=f"^journal event {EVENTS} is bad: "):
+        journal.append_many([BulkEntry(C, draft(minutes=30), key="c-bulk")])
+    assert journal.head() == head
+    assert journal.find("c-again") is None
+    assert journal.find("c-bulk") is None
+    assert [event.version for event in journal.events(A)] == [1, 2, 3, 4]  # the other cases read as before
+    add(journal, B, minutes=31)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "found_by_verify"),
+    [
+        (None, None, None),  # the entry deleted: the case's latest event has none (verify: as documented, no)
+        ("last_seq", EVENTS - 3, EVENTS - 3),  # rewound to the case's event before (a cut hidden by halves)
+        ("last_hash", "f" * 64, EVENTS),
+        ("version", 2, EVENTS),
+    ],
+)
+def test_a_case_whose_entry_in_the_table_of_cases_disagrees_is_refused(
+    backend: Harness, column: str | None, value: object, found_by_verify: int | None
+) -> None:
+    journal = backend.journal()
+    fill(journal, EVENTS)  # case C: events 3, 6 and 9
+    backend.edit_case(str(C), column, value)
+    head = journal.head()
+    with pytest.raises(JournalIntegrityError, match=f"^journal event {EVENTS} is bad: "):
+        journal.events(C)
+    with pytest.raises(JournalIntegrityError, match=f"^journal event {EVENTS} is bad: "):
+        journal.append(C, draft(minutes=30), expected_version=3, key="c-next", request={})
+    assert journal.head() == head
+    result = journal.verify()
+    assert (result.ok, result.first_bad) == (found_by_verify is None, found_by_verify)
 
 
 def test_an_earlier_head_still_verifies_after_more_appends(backend: Harness) -> None:

@@ -42,7 +42,7 @@ from ._events import BulkEntry, CaseSummary, ChainHead, Draft, Event, Idempotenc
 from ._ledger import Ledger, StoreLedger, VerifiedGrants
 from ._privacy import ERASED, Erasure, KeyRing, key_ids, keyed_digest, open_data, personal_texts, seal_data
 from ._seal import check_key, checked_ledger_key, grant_seal, key_check, same_seal, sealed_head
-from ._store import NUMBERS_A_QUERY, CaseHead, LedgerHead, Record, Scope, Store
+from ._store import NUMBERS_A_QUERY, CaseEnd, CaseHead, LedgerHead, Record, Scope, Store, checked_version
 from ._verify import EMPTY_HEAD_PROBLEM, ChainCheck
 
 __all__ = ["CLOSED", "ERASED", "MAX_AHEAD", "READ_ONLY_REFUSAL", "Clock", "Journal", "Record", "Store"]
@@ -225,8 +225,9 @@ class Journal(abc.ABC):
         return None
 
     @abc.abstractmethod
-    def _case_records(self, number: str) -> list[Record]:
-        """The records of case ``number``, by ``version``."""
+    def _case_records(self, number: str) -> tuple[list[Record], CaseEnd | None]:
+        """The records of case ``number``, by ``version``, and its entry in the table of cases (its version,
+        ``last_seq`` and ``last_hash``; ``None`` when it has none), read as of one moment."""
 
     @abc.abstractmethod
     def close(self) -> None:
@@ -251,6 +252,9 @@ class Journal(abc.ABC):
            :class:`~recovery_rules.IdempotencyConflictError`;
         2. if the case does not have exactly ``expected_version`` events, raise
            :class:`~recovery_rules.StaleCaseError` (another writer was first);
+           if its latest event is not the one its entry in the table of cases
+           names (its last events cut off, the entry edited), raise
+           :class:`~recovery_rules.JournalIntegrityError`;
         3. ``build`` (a :class:`Draft`, or a function of the :class:`Ledger`
            returning one) makes the event: a function reads the ledger inside the
            transaction, so what it decides from it cannot be overtaken. If it
@@ -508,7 +512,11 @@ class Journal(abc.ABC):
             return _revealed([event], store, {})[0] if self._encrypts else event
 
     def version(self, number: ComplaintNumber) -> int:
-        """How many events case ``number`` has (0 for a case never opened)."""
+        """How many events case ``number`` has (0 for a case never opened).
+
+        Checked as an append checks it: :class:`~recovery_rules.JournalIntegrityError` when the case's latest
+        event is not the one its entry in the table of cases names.
+        """
         _checked_number(number, "number")
         with self._read() as store:
             return store.version(str(number))
@@ -543,19 +551,23 @@ class Journal(abc.ABC):
     def events(self, number: ComplaintNumber) -> tuple[Event, ...]:
         """Every event of case ``number``, in order.
 
-        Each event's own hash is checked, and the case's versions must run 1, 2,
-        3...; otherwise :class:`~recovery_rules.JournalIntegrityError`. (Whether
-        the chain as a whole is intact is what :meth:`verify` proves.)
+        Each event's own hash is checked, the case's versions must run 1, 2,
+        3..., and its latest event must be the one its entry in the journal's
+        table of cases names (version, position and hash: a case whose last
+        events were cut off is not read as if it ended earlier); otherwise
+        :class:`~recovery_rules.JournalIntegrityError`. (Whether the chain as a
+        whole is intact is what :meth:`verify` proves.)
         """
         _checked_number(number, "number")
-        events = tuple(
-            self._reveal([Event.from_record(record, position=0) for record in self._case_records(str(number))])
-        )
+        records, entry = self._case_records(str(number))
+        events = tuple(self._reveal([Event.from_record(record, position=0) for record in records]))
         for expected, event in enumerate(events, start=1):
             if event.number != number:
                 raise JournalIntegrityError(event.seq, "it is filed under another complaint number")
             if event.version != expected:
                 raise JournalIntegrityError(event.seq, f"it is version {event.version} of its case, not {expected}")
+        last = events[-1] if events else None
+        checked_version(None if last is None else (last.version, last.seq, last.hash), entry)
         return events
 
     def same_request(self, event: Event, request: Mapping[str, JSONValue]) -> bool:
@@ -778,18 +790,22 @@ class Journal(abc.ABC):
         edited, removed, inserted or reordered event; an event edited and given a
         new hash is found too, because the next event was chained to its old hash.
         A cut-off tail is found through the journal's table of cases, which
-        still names the last event cut off; a tail cut with that table
-        rewritten too leaves a shorter chain that is still whole: pass a saved
-        ``expected_head`` to find that too (the journal must still hold that
-        head's events unchanged).
+        still names the last event cut off; every entry of that table must name
+        the event at its position (its case, its version, its hash), so a tail
+        cut off and written over by the next appends stays found, and so does the
+        last event edited and given a new hash. A tail cut (or rewritten) with
+        that table rewritten too leaves a shorter chain that is still whole: pass
+        a saved ``expected_head`` to find that too (the journal must still hold
+        that head's events unchanged).
 
         ``resume_from``: a chain head saved after an earlier check (the
         ``head`` of its :class:`Verification`, say). Only the events after it are
         checked, chained to it: the journal must still hold its last event with
         that hash (a head of no events must have the genesis hash, as for
         ``expected_head``). A nightly check then costs the day's events, not the
-        whole journal. The check streams the events: its memory stays the same
-        whatever the journal's size.
+        whole journal: only the entries of the table of cases naming an event
+        after the head are looked up. The check streams the events: its memory
+        stays the same whatever the journal's size.
 
         Opened with its ledger key, a sealed journal's heads are checked too
         (a page at a time): each seal must match, and each head must name the
@@ -842,13 +858,19 @@ class Journal(abc.ABC):
         if progress is not None and position > reached:
             progress(position - reached)
         result = check.result()
-        if result.ok:
-            cut = self._cut_off(result)
-            if cut is not None:
-                return cut
-        if result.ok and self._ledger_secret is not None:
-            return self._sealed_heads_checked(result, self._ledger_secret, after=first - 1) or result
-        if result.ok and self._ledger_secret is None and self._lost_key_check():
+        if not result.ok:
+            return result
+        # The chain is whole: what the bookkeeping beside it says must agree with it. The first bad position wins.
+        failures = [
+            self._cut_off(result),
+            self._unmatched_case(result, after=first - 1),
+        ]
+        if self._ledger_secret is not None:
+            failures.append(self._sealed_heads_checked(result, self._ledger_secret, after=first - 1))
+        found = [failure for failure in failures if failure is not None]
+        if found:
+            return min(found, key=lambda failure: failure.first_bad or 0)
+        if self._ledger_secret is None and self._lost_key_check():
             seq = self._first_sealed_head(after=first - 1)
             return self._failure_at(result, seq, _KEY_CHECK_GONE if seq is not None else _HEADS_SEALED_NO_CHECK)
         return result
@@ -867,6 +889,31 @@ class Journal(abc.ABC):
             problem = f"the journal ends after {checked.count} events, but its table of cases names event {last}: "
             return self._failure_at(checked, None, problem + _CUT_OFF)
         return None
+
+    def _unmatched_case(self, checked: Verification, *, after: int) -> Verification | None:
+        """The failure to report if an entry of the table of cases names an event after ``after`` that ``checked``
+        (a whole chain) holds, but not the one it names: not of its case, or not of its version and hash.
+
+        Every append makes its event its case's latest, in the table too. Events cut off the end and others
+        appended in their place leave the entry of a case whose latest event was cut off naming a position
+        that now holds another event, which the chain alone, whole again, cannot show. One pass over the
+        table (as :meth:`_cut_off`'s), each entry after ``after`` looked up by position: a check resumed from
+        a saved head looks up only the entries of the cases written since.
+        """
+        with self._read() as store:
+            found = store.unmatched_case(after, checked.count)
+        if found is None:
+            return None
+        seq, same_case = found
+        if type(seq) is not int:  # pragma: no cover - a position of the range is an integer
+            return self._failure_at(checked, None, "the journal's table of cases is damaged: " + _CUT_OFF_OR_EDITED)
+        if same_case is None:  # pragma: no cover - every position of a whole chain holds an event
+            problem = "the journal's table of cases names it as a case's latest event, but it is missing"
+        elif same_case:
+            problem = _NOT_AS_NAMED
+        else:
+            problem = _ANOTHER_CASES
+        return self._failure_at(checked, seq, problem)
 
     def _lost_key_check(self) -> bool:
         """Whether the journal holds sealed heads but no key check (any head: looked for through them all, which
@@ -1088,6 +1135,14 @@ _INCIDENT: Final = re.compile(r'"incident":"([^"]*)"')
 
 
 _CUT_OFF: Final = "its tail was cut off"
+_ANOTHER_CASES: Final = (
+    "the journal's table of cases names it as the latest event of another case: that case's last events were cut "
+    "off and others written in their place (or the table was edited)"
+)
+_NOT_AS_NAMED: Final = (
+    "it is not the event the journal's table of cases names as its case's latest (its version or hash differs): "
+    "events were cut off and others written in their place, or the table was edited"
+)
 _CUT_OFF_OR_EDITED: Final = "it names a case's latest event by something other than its position (it was edited)"
 
 READ_ONLY_REFUSAL: Final = (

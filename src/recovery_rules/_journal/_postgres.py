@@ -50,6 +50,7 @@ from ._base import MAX_AHEAD, Clock, Journal
 from ._canonical import GENESIS, JSONValue
 from ._columns import (
     COLUMNS,
+    case_ends,
     case_filter,
     case_head_runs,
     case_head_values,
@@ -64,7 +65,7 @@ from ._ledger import GrantQuery
 from ._privacy import check_encrypt_flag
 from ._privacy_sql import KeyStatements, SQLKeys
 from ._seal import checked_ledger_key
-from ._store import CaseHead, LedgerHead, Record, Scope, Store
+from ._store import CaseEnd, CaseHead, LedgerHead, Record, Scope, Store, checked_version
 
 if TYPE_CHECKING:
     import psycopg
@@ -520,8 +521,10 @@ class PostgresJournal(Journal):
 
         return scan_rows(rows_from, start)
 
-    def _case_records(self, number: str) -> list[Record]:
-        return [record_of(row) for row in self._query(self._sql.case, (number,))]
+    def _case_records(self, number: str) -> tuple[list[Record], CaseEnd | None]:
+        with self._read() as store:  # one snapshot (REPEATABLE READ): the events and the entry as of one moment
+            assert isinstance(store, _PostgresStore)  # noqa: S101 - this backend's store, for mypy
+            return store.case_records(number), store.case_entry(number)
 
 
 class _Statements:
@@ -534,6 +537,9 @@ class _Statements:
         "begin_read",
         "begin_write",
         "case",
+        "case_entries",
+        "case_entry",
+        "case_latest",
         "cases",
         "create_schema",
         "find",
@@ -565,8 +571,6 @@ class _Statements:
         "upgrade_2",
         "upgrade_3",
         "upgrade_3_heads",
-        "version",
-        "versions",
     )
 
     def __init__(self, s: str) -> None:
@@ -594,11 +598,6 @@ class _Statements:
         self.begin_write = f"BEGIN; SELECT application, format, legacy_until FROM {s}.journal FOR UPDATE"  # noqa: S608 - as above
         self.begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
         self.find = f"{select} WHERE key = %s"
-        self.version = f"SELECT MAX(version) AS version FROM {s}.events WHERE number = %s"  # noqa: S608 - as above
-        self.versions = (
-            f"SELECT number, MAX(version) AS version FROM {s}.events "  # noqa: S608 - as above
-            "WHERE number = ANY(%s) GROUP BY number"
-        )
         self.keys_taken = f"SELECT key FROM {s}.events WHERE key = ANY(%s)"  # noqa: S608 - as above
 
         self.head = f"SELECT seq, hash FROM {s}.events ORDER BY seq DESC LIMIT 1"  # noqa: S608 - as above
@@ -632,7 +631,13 @@ class _Statements:
         self.insert = f"INSERT INTO {s}.events ({_COLUMNS}) VALUES ({_MARKS})"  # noqa: S608 - as above
         self.scan = f"{select} WHERE seq >= %s ORDER BY seq LIMIT %s"
         self.case = f"{select} WHERE number = %s ORDER BY version"
-        self.cases = case_statements(f"{s}.cases", f"{s}.events", "%s")
+        self.case_entry = f"SELECT version, last_seq, last_hash FROM {s}.cases WHERE number = %s"  # noqa: S608
+        self.case_entries = f"SELECT number, version, last_seq, last_hash FROM {s}.cases WHERE number = ANY(%s)"  # noqa: S608
+        self.case_latest = (
+            f"SELECT DISTINCT ON (number) number, version, seq, hash FROM {s}.events "  # noqa: S608 - as above
+            "WHERE number = ANY(%s) ORDER BY number, version DESC"
+        )
+        self.cases = case_statements(f"{s}.cases", f"{s}.events", "%s", differs="IS DISTINCT FROM")
         self.schema = s
         self.keys = KeyStatements(f"{s}.", "%s", blob="BYTEA")
         self.keys.customer = f"{select} WHERE customer_id = %s ORDER BY seq"
@@ -656,8 +661,17 @@ class _PostgresStore(SQLKeys, Store):
         return None if row is None else record_of(row)
 
     def version(self, number: str) -> int:
-        row = self._one(self._sql.version, (number,))
-        return int(row["version"] or 0) if row is not None else 0
+        rows = self._connection.execute(self._sql.cases["end"], (number, number)).fetchall()
+        return checked_version(*case_ends(tuple(row.values()) for row in rows))
+
+    def case_entry(self, number: str) -> CaseEnd | None:
+        """The case's entry in the table of cases: its version, ``last_seq`` and ``last_hash`` (``None``: none)."""
+        row = self._one(self._sql.case_entry, (number,))
+        return None if row is None else (row["version"], row["last_seq"], row["last_hash"])
+
+    def case_records(self, number: str) -> list[Record]:
+        """The records of case ``number``, by version."""
+        return [record_of(row) for row in self._connection.execute(self._sql.case, (number,)).fetchall()]
 
     def openings(self, numbers: Sequence[str]) -> list[Record]:
         rows = self._connection.execute(self._sql.openings, (list(numbers),)).fetchall()
@@ -741,10 +755,14 @@ class _PostgresStore(SQLKeys, Store):
         return {str(row["key"]) for row in rows}
 
     def versions(self, numbers: Sequence[str]) -> dict[str, int]:
-        found = dict.fromkeys(numbers, 0)
-        rows = self._connection.execute(self._sql.versions, (list(found),)).fetchall()
-        found.update((str(row["number"]), int(row["version"])) for row in rows)
-        return found
+        wanted = list(dict.fromkeys(numbers))
+        rows = self._connection.execute(self._sql.case_latest, (wanted,)).fetchall()
+        latest: dict[str, CaseEnd] = {str(row["number"]): (row["version"], row["seq"], row["hash"]) for row in rows}
+        rows = self._connection.execute(self._sql.case_entries, (wanted,)).fetchall()
+        entries: dict[str, CaseEnd] = {
+            str(row["number"]): (row["version"], row["last_seq"], row["last_hash"]) for row in rows
+        }
+        return {number: checked_version(latest.get(number), entries.get(number)) for number in numbers}
 
     def insert_many(self, records: Sequence[dict[str, JSONValue]]) -> None:
         with self._connection.cursor() as cursor:
@@ -774,6 +792,13 @@ class _PostgresStore(SQLKeys, Store):
     def last_case_seq(self) -> object:
         row = self._connection.execute(self._sql.cases["last"]).fetchone()
         return 0 if row is None or row["max"] is None else row["max"]
+
+    def unmatched_case(self, after: int, until: int) -> tuple[object, bool | None] | None:
+        row = self._one(self._sql.cases["unmatched"], (after, until))
+        if row is None:
+            return None
+        seq, same_case = row.values()
+        return seq, same_case
 
     def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:
         statement = self._sql.cases["open"] if record["version"] == 1 else self._sql.cases["advance"]

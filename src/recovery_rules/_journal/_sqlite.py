@@ -42,6 +42,7 @@ from ._canonical import GENESIS, JSONValue
 from ._columns import (
     COLUMNS,
     LEGACY_UNTIL,
+    case_ends,
     case_filter,
     case_head_runs,
     case_head_values,
@@ -56,7 +57,7 @@ from ._ledger import GrantQuery
 from ._privacy import check_encrypt_flag
 from ._privacy_sql import KeyStatements, SQLKeys
 from ._seal import checked_ledger_key
-from ._store import CaseHead, LedgerHead, Record, Scope, Store
+from ._store import CaseEnd, CaseHead, LedgerHead, Record, Scope, Store, checked_version
 
 __all__ = ["SQLiteJournal"]
 
@@ -607,8 +608,10 @@ class SQLiteJournal(Journal):
 
         return scan_rows(rows_from, start)
 
-    def _case_records(self, number: str) -> list[Record]:
-        return [_record(row) for row in self._query(_SELECT + " WHERE number = ? ORDER BY version", (number,))]
+    def _case_records(self, number: str) -> tuple[list[Record], CaseEnd | None]:
+        with self._read() as store:  # one read transaction: the events and the entry as of one moment
+            assert isinstance(store, _SQLiteStore)  # noqa: S101 - this backend's store, for mypy
+            return store.case_records(number), store.case_entry(number)
 
     def _after_erasure(self) -> None:
         """Copy the write-ahead log into the file and empty it: the destroyed keys' pages leave the log."""
@@ -642,8 +645,17 @@ class _SQLiteStore(SQLKeys, Store):
         return None if row is None else _record(row)
 
     def version(self, number: str) -> int:
-        row = self._one("SELECT MAX(version) FROM events WHERE number = ?", (number,))
-        return int(row[0] or 0) if row is not None else 0
+        return checked_version(*case_ends(self._connection.execute(_CASES["end"], (number, number)).fetchall()))
+
+    def case_entry(self, number: str) -> CaseEnd | None:
+        """The case's entry in the table of cases: its version, ``last_seq`` and ``last_hash`` (``None``: none)."""
+        row = self._one("SELECT version, last_seq, last_hash FROM cases WHERE number = ?", (number,))
+        return None if row is None else (row[0], row[1], row[2])
+
+    def case_records(self, number: str) -> list[Record]:
+        """The records of case ``number``, by version."""
+        rows = self._connection.execute(_SELECT + " WHERE number = ? ORDER BY version", (number,)).fetchall()
+        return [_record(row) for row in rows]
 
     def openings(self, numbers: Sequence[str]) -> list[Record]:
         marks = ", ".join("?" * len(numbers))
@@ -721,11 +733,15 @@ class _SQLiteStore(SQLKeys, Store):
         return {row[0] for part in _parts(keys) for row in self._in("SELECT key FROM events WHERE key IN ", part)}
 
     def versions(self, numbers: Sequence[str]) -> dict[str, int]:
-        found = dict.fromkeys(numbers, 0)
-        statement = "SELECT number, MAX(version) FROM events WHERE number IN "
-        for part in _parts(list(found)):
-            found.update((row[0], int(row[1])) for row in self._in(statement, part, " GROUP BY number"))
-        return found
+        latest: dict[str, CaseEnd] = {}
+        entries: dict[str, CaseEnd] = {}
+        # SQLite takes a bare column beside MAX() from the row of the maximum: each case's latest event.
+        statement = "SELECT number, MAX(version), seq, hash FROM events WHERE number IN "
+        for part in _parts(list(dict.fromkeys(numbers))):
+            latest.update((row[0], (row[1], row[2], row[3])) for row in self._in(statement, part, " GROUP BY number"))
+            cases = self._in("SELECT number, version, last_seq, last_hash FROM cases WHERE number IN ", part)
+            entries.update((row[0], (row[1], row[2], row[3])) for row in cases)
+        return {number: checked_version(latest.get(number), entries.get(number)) for number in numbers}
 
     def _in(self, statement: str, values: Sequence[str], tail: str = "") -> list[sqlite3.Row]:
         marks = ", ".join("?" * len(values))
@@ -753,6 +769,10 @@ class _SQLiteStore(SQLKeys, Store):
     def last_case_seq(self) -> object:
         row = self._one(_CASES["last"], ())
         return 0 if row is None or row[0] is None else row[0]
+
+    def unmatched_case(self, after: int, until: int) -> tuple[object, bool | None] | None:
+        row = self._one(_CASES["unmatched"], (after, until))
+        return None if row is None else (row[0], None if row[1] is None else bool(row[1]))
 
     def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:
         statement = _CASES["open"] if record["version"] == 1 else _CASES["advance"]
