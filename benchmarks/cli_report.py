@@ -52,7 +52,7 @@ def copy_to_sqlite(source: MemoryJournal, path: Path) -> None:
     SQLiteJournal(path).close()
     with closing(sqlite3.connect(path, isolation_level=None)) as connection:
         connection.execute("BEGIN IMMEDIATE")
-        store = _SQLiteStore(connection, 0)
+        store = _SQLiteStore(connection, 0, None)
         for event in source.iter_events():
             record = event.record()
             store.insert(record)

@@ -38,6 +38,7 @@ from recovery_rules.exceptions import (
 
 from ._batch import BatchStore
 from ._canonical import GENESIS, JSONValue, canonical_time, digest
+from ._columns import LEGACY_UNTIL
 from ._events import BulkEntry, CaseSummary, ChainHead, Draft, Event, IdempotencyKey, Verification, ledger_text
 from ._ledger import Ledger, StoreLedger, VerifiedGrants
 from ._privacy import ERASED, Erasure, KeyRing, key_ids, keyed_digest, open_data, personal_texts, seal_data
@@ -796,7 +797,8 @@ class Journal(abc.ABC):
         last event edited and given a new hash. A tail cut (or rewritten) with
         that table rewritten too leaves a shorter chain that is still whole: pass
         a saved ``expected_head`` to find that too (the journal must still hold
-        that head's events unchanged).
+        that head's events unchanged). The journal's setting ``legacy_until`` is
+        checked against the events' formats too.
 
         ``resume_from``: a chain head saved after an earlier check (the
         ``head`` of its :class:`Verification`, say). Only the events after it are
@@ -863,6 +865,7 @@ class Journal(abc.ABC):
         # The chain is whole: what the bookkeeping beside it says must agree with it. The first bad position wins.
         failures = [
             self._cut_off(result),
+            self._legacy_mismatch(result, after=first - 1),
             self._unmatched_case(result, after=first - 1),
         ]
         if self._ledger_secret is not None:
@@ -914,6 +917,20 @@ class Journal(abc.ABC):
         else:
             problem = _ANOTHER_CASES
         return self._failure_at(checked, seq, problem)
+
+    def _legacy_mismatch(self, checked: Verification, *, after: int) -> Verification | None:
+        """The failure to report if the journal's setting ``legacy_until`` does not name the end of the events
+        release 0.1.0 wrote (:func:`legacy_problem`: two look-ups by position).
+
+        The position reported is the event that is not where the setting says, or, for a setting that names a
+        position the journal does not hold (or none), the end of the chain.
+        """
+        with self._read() as store:
+            found = legacy_problem(store, check_hash=False)  # every event after ``after`` was hash-checked
+        if found is None or 0 < found[0] <= after:  # an event before a saved head is taken as it was found
+            return None
+        seq, problem = found
+        return self._failure_at(checked, seq if 0 < seq <= checked.count else None, problem)
 
     def _lost_key_check(self) -> bool:
         """Whether the journal holds sealed heads but no key check (any head: looked for through them all, which
@@ -1027,6 +1044,47 @@ class Journal(abc.ABC):
 def _checked_number(number: object, what: str) -> None:
     if not isinstance(number, ComplaintNumber):  # a number as text would read as another case's events
         raise InvalidInputError.at(what, "number", "must be a ComplaintNumber")
+
+
+def legacy_problem(store: Store, *, check_hash: bool = True) -> tuple[int, str] | None:
+    """What is wrong with the journal's setting ``legacy_until`` (the last position release 0.1.0 wrote), if
+    anything: the position to report (0: none) and the problem.
+
+    Release 0.1.0 wrote events of format 1 only, and every event after the upgrade has a later format, so the
+    event at that position must be of format 1 (unless it is 0) and the next one, if any, of a later format.
+    The ledger sums the format-1 grants up to that position the way 0.1.0 did; a setting moved down would
+    leave some of them out, so a backend checks it (two look-ups by position) when it reads it, and refuses
+    every grant read while it is wrong (see ``Store.legacy_grants``); :meth:`Journal.verify` reports it.
+    (Moved up, it changes nothing the ledger reads: a grant of a later format is never read the 0.1.0 way.)
+    ``check_hash``: in a journal upgraded from 0.1.0, the first event after the upgrade must also be intact
+    (its format is hashed), so that a setting moved down cannot hide behind an edited format; ``verify``,
+    which checks every event's hash anyway, leaves it out.
+    """
+    until = store.legacy_until()
+    if isinstance(until, bool) or not isinstance(until, int) or until < 0:
+        return 0, f"the journal's setting {LEGACY_UNTIL!r} is not a position: it was edited"
+    for seq, release_0_1_0 in ((until, True), (until + 1, False)):
+        record = store.record_at(seq) if seq else None
+        if record is None:
+            if seq and release_0_1_0:
+                return 0, (
+                    f"the journal's setting {LEGACY_UNTIL!r} says release 0.1.0 wrote the events up to {until}, "
+                    f"but there is no event {until}: the setting was edited"
+                )
+            continue
+        format_ = record.get("format")
+        if check_hash and until and not release_0_1_0:
+            try:
+                format_ = Event.from_record(record, position=seq).format
+            except JournalIntegrityError as error:
+                return seq, error.problem
+        if (format_ == 1) != release_0_1_0:
+            written = "written by release 0.1.0 (format 1)" if format_ == 1 else "of a later format than 1"
+            return seq, (
+                f"it is an event {written}, but the journal's setting {LEGACY_UNTIL!r} says release 0.1.0 wrote "
+                f"the events up to {until}: the setting was edited"
+            )
+    return None
 
 
 def _request_digest(request: object, what: str) -> str:

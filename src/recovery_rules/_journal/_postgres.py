@@ -44,12 +44,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
-from recovery_rules.exceptions import JournalError, MissingDependencyError
+from recovery_rules.exceptions import JournalError, JournalIntegrityError, MissingDependencyError
 
-from ._base import MAX_AHEAD, Clock, Journal
+from ._base import MAX_AHEAD, Clock, Journal, legacy_problem
 from ._canonical import GENESIS, JSONValue
 from ._columns import (
     COLUMNS,
+    LEGACY_UNTIL,
     case_ends,
     case_filter,
     case_head_runs,
@@ -249,7 +250,10 @@ class PostgresJournal(Journal):
         self._conninfo = _checked_conninfo(self._psycopg, conninfo)
         self._timeout = float(timeout)
         self._create = bool(create)
-        self._legacy_until = 0
+        # The setting legacy_until and what is wrong with it, if anything (see legacy_problem), and the stored value
+        # that was checked for: checked again only when it changes (read with the write lock of every append).
+        self._legacy: tuple[int, tuple[int, str] | None] = (0, None)
+        self._legacy_seen: int | None = None
         self._lock = threading.Lock()
         self._idle: list[psycopg.Connection[Any]] = []
         self._inherited: list[psycopg.Connection[Any]] = []  # a forked child's copies: never used, never closed
@@ -390,12 +394,12 @@ class PostgresJournal(Journal):
                             connection.execute(statement)
                         connection.execute(sql.set_format, (SCHEMA_VERSION,))
                     elif marker["format"] > SCHEMA_VERSION:
-                        self._check_marker(marker)  # newer than this release: refused, saying so
-                    self._check_marker(connection.execute(sql.marker).fetchone())
+                        self._check_marker(marker, connection)  # newer than this release: refused, saying so
+                    self._check_marker(connection.execute(sql.marker).fetchone(), connection)
         except driver.Error as error:
             raise _failure(error, f"cannot create or check the journal in the schema {self.schema!r}") from None
 
-    def _check_marker(self, row: dict[str, Any] | None) -> None:
+    def _check_marker(self, row: dict[str, Any] | None, connection: psycopg.Connection[Any]) -> None:
         if row is None or row["application"] != APPLICATION:
             raise JournalError(
                 f"the schema {self.schema!r} holds something else, not a recovery-rules journal; choose another schema"
@@ -410,7 +414,9 @@ class PostgresJournal(Journal):
         legacy_until = row.get("legacy_until")
         if isinstance(legacy_until, bool) or not isinstance(legacy_until, int) or legacy_until < 0:
             raise JournalError("the journal is damaged: its setting 'legacy_until' is not a position")
-        self._legacy_until = legacy_until
+        if legacy_until != self._legacy_seen:  # two look-ups by position, once for each value seen
+            problem = legacy_problem(_PostgresStore(connection, self._sql, (legacy_until, None)))
+            self._legacy, self._legacy_seen = (legacy_until, problem), legacy_until
 
     def _after_erasure(self) -> None:
         """Vacuum the keys table, so the deleted keys' tuples are pruned from its pages."""
@@ -456,8 +462,8 @@ class PostgresJournal(Journal):
         connection, marker = self._begin(self._sql.begin_write if write else self._sql.begin_read)
         try:
             if write:
-                self._check_marker(marker)
-            yield _PostgresStore(connection, self._sql, self._legacy_until)
+                self._check_marker(marker, connection)
+            yield _PostgresStore(connection, self._sql, self._legacy)
         except driver.Error as error:
             self._abandon(connection)
             raise _failure(error, "the journal cannot be written" if write else "the journal cannot be read") from None
@@ -555,6 +561,7 @@ class _Statements:
         "ledger_head",
         "ledger_key_check",
         "legacy",
+        "legacy_until",
         "mark",
         "marker",
         "marker_format",
@@ -601,7 +608,8 @@ class _Statements:
         self.keys_taken = f"SELECT key FROM {s}.events WHERE key = ANY(%s)"  # noqa: S608 - as above
 
         self.head = f"SELECT seq, hash FROM {s}.events ORDER BY seq DESC LIMIT 1"  # noqa: S608 - as above
-        self.legacy = f"{select} WHERE customer_id = %s AND grant_amount IS NOT NULL AND seq <= %s"
+        self.legacy = f"{select} WHERE customer_id = %s AND grant_amount IS NOT NULL AND seq <= %s AND format = 1"
+        self.legacy_until = f"SELECT legacy_until FROM {s}.journal"  # noqa: S608 - as above
         self.record_at = f"{select} WHERE seq = %s"
         self.openings = f"{select} WHERE version = 1 AND number = ANY(%s)"
         self.ledger_head = f"SELECT {_HEAD_COLUMNS} FROM {s}.ledger_heads WHERE scope = %s AND key = %s"  # noqa: S608 - as above
@@ -609,9 +617,11 @@ class _Statements:
         self.any_sealed_head = f"SELECT {_HEAD_COLUMNS} FROM {s}.ledger_heads WHERE seal IS NOT NULL LIMIT 1"  # noqa: S608
         self.ledger_key_check = f"SELECT ledger_key_check FROM {s}.journal"  # noqa: S608 - as above
         self.set_key_check = f"UPDATE {s}.journal SET ledger_key_check = %s"  # noqa: S608 - as above
+        # A grant of format 1 at or before legacy_until is one release 0.1.0 wrote: summed apart (legacy), and no
+        # later grant. Any other grant row is, whatever the setting says.
         self.later = {
             "guest": f"SELECT seq FROM {s}.events WHERE customer_id = %s AND grant_amount IS NOT NULL "  # noqa: S608
-            "AND seq > %s ORDER BY seq DESC LIMIT 1",
+            "AND seq > %s AND (seq > %s OR format <> 1) ORDER BY seq DESC LIMIT 1",
             "incident": f"SELECT seq FROM {s}.events WHERE incident = %s AND seq > %s "  # noqa: S608 - as above
             "ORDER BY seq DESC LIMIT 1",
         }
@@ -620,7 +630,8 @@ class _Statements:
             "ORDER BY ledger_at DESC, seq DESC LIMIT 1"
         )
         self.next_grant = (
-            f"{select} WHERE customer_id = %s AND grant_amount IS NOT NULL AND seq > %s ORDER BY seq LIMIT 1"
+            f"{select} WHERE customer_id = %s AND grant_amount IS NOT NULL AND seq > %s AND (seq > %s OR format <> 1) "
+            "ORDER BY seq LIMIT 1"
         )
         self.set_head = (
             f"INSERT INTO {s}.ledger_heads (scope, key, {_HEAD_COLUMNS}) "  # noqa: S608 - as above
@@ -644,12 +655,15 @@ class _Statements:
 
 
 class _PostgresStore(SQLKeys, Store):
-    __slots__ = ("_connection", "_inserted", "_legacy_until", "_sql")
+    __slots__ = ("_connection", "_inserted", "_legacy_damage", "_legacy_until", "_sql")
 
-    def __init__(self, connection: psycopg.Connection[Any], sql: _Statements, legacy_until: int) -> None:
+    def __init__(
+        self, connection: psycopg.Connection[Any], sql: _Statements, legacy: tuple[int, tuple[int, str] | None]
+    ) -> None:
         self._connection = connection
         self._sql = sql
-        self._legacy_until = legacy_until
+        legacy_until, self._legacy_damage = legacy
+        self._legacy_until = 0 if self._legacy_damage is not None else legacy_until  # damaged: every grant counted
         self._inserted: tuple[JSONValue, ...] | None = None  # the row last inserted, for stored_form
 
     def _one(self, statement: str, parameters: tuple[object, ...]) -> dict[str, Any] | None:
@@ -690,7 +704,8 @@ class _PostgresStore(SQLKeys, Store):
         return None if row is None else LedgerHead(*row.values())
 
     def later_grant(self, scope: Scope, key: str, after: int) -> int | None:
-        row = self._one(self._sql.later[scope], (key, max(after, self._legacy_until)))
+        values = (key, after, self._legacy_until) if scope == "guest" else (key, after)
+        row = self._one(self._sql.later[scope], values)
         return None if row is None else int(row["seq"])
 
     def grant_before(self, customer_id: str, before: str) -> Record | None:
@@ -698,16 +713,22 @@ class _PostgresStore(SQLKeys, Store):
         return None if row is None else record_of(row)
 
     def next_grant(self, customer_id: str, after: int) -> Record | None:
-        row = self._one(self._sql.next_grant, (customer_id, max(after, self._legacy_until)))
+        row = self._one(self._sql.next_grant, (customer_id, after, self._legacy_until))
         return None if row is None else record_of(row)
 
     def legacy_grants(self, query: GrantQuery) -> list[Record]:
+        if self._legacy_damage is not None:
+            raise JournalIntegrityError(*self._legacy_damage)
         if not self._legacy_until:
             return []
         conditions, values = grant_conditions(query, "%s")
         statement = self._sql.legacy + conditions
         rows = self._connection.execute(statement, [query.customer_id, self._legacy_until, *values]).fetchall()
         return [record_of(row) for row in rows]
+
+    def legacy_until(self) -> object:
+        row = self._one(self._sql.legacy_until, ())
+        return None if row is None else row[LEGACY_UNTIL]
 
     def insert(self, record: dict[str, JSONValue]) -> None:
         row = self._inserted = row_of(record)

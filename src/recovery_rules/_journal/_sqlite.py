@@ -35,9 +35,9 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Final
 
-from recovery_rules.exceptions import JournalError
+from recovery_rules.exceptions import JournalError, JournalIntegrityError
 
-from ._base import MAX_AHEAD, READ_ONLY_REFUSAL, Clock, Journal
+from ._base import MAX_AHEAD, READ_ONLY_REFUSAL, Clock, Journal, legacy_problem
 from ._canonical import GENESIS, JSONValue
 from ._columns import (
     COLUMNS,
@@ -146,16 +146,21 @@ _MARKS: Final = ", ".join("?" * len(COLUMNS))
 _INSERT: Final = "INSERT INTO events (" + _COLUMNS + ") VALUES (" + _MARKS + ")"  # noqa: S608 - constants only
 _SCAN: Final = _SELECT + " WHERE seq >= ? ORDER BY seq LIMIT ?"
 _CASES: Final = case_statements("cases", "events", "?")
+# A grant of format 1 at or before the journal's setting legacy_until is one release 0.1.0 wrote: the ledger sums
+# those apart (legacy_grants), and they are no later grant. Any other grant row is, whatever the setting says.
 _LATER: Final[dict[Scope, str]] = {
     "guest": "SELECT seq FROM events WHERE customer_id = ? AND grant_amount IS NOT NULL AND seq > ? "
-    "ORDER BY seq DESC LIMIT 1",
+    "AND (seq > ? OR format <> 1) ORDER BY seq DESC LIMIT 1",
     "incident": "SELECT seq FROM events WHERE incident = ? AND seq > ? ORDER BY seq DESC LIMIT 1",
 }
 _BEFORE: Final = (
     _SELECT + " WHERE customer_id = ? AND ledger_at IS NOT NULL AND ledger_at < ? "
     "ORDER BY ledger_at DESC, seq DESC LIMIT 1"
 )
-_NEXT: Final = _SELECT + " WHERE customer_id = ? AND grant_amount IS NOT NULL AND seq > ? ORDER BY seq LIMIT 1"
+_NEXT: Final = (
+    _SELECT + " WHERE customer_id = ? AND grant_amount IS NOT NULL AND seq > ? AND (seq > ? OR format <> 1) "
+    "ORDER BY seq LIMIT 1"
+)
 _HEAD_COLUMNS: Final = "seq, hash, grant_amount, grant_currency, ledger, seal"
 _SET_HEAD: Final = f"INSERT OR REPLACE INTO ledger_heads (scope, key, {_HEAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608 - constants only
 _HEADS_PAGE: Final = (
@@ -233,6 +238,7 @@ class SQLiteJournal(Journal):
             raise JournalError("the timeout must be a number of seconds above 0 (and at most a day)")
         self._timeout = float(timeout)
         self._legacy_until = 0
+        self._legacy_damage: tuple[int, str] | None = None  # what is wrong with the setting legacy_until, if anything
         self._local = threading.local()
         self._lock = threading.Lock()
         self._writer = threading.Lock()
@@ -456,7 +462,7 @@ class SQLiteJournal(Journal):
                     "a user who may write it and its folder) to bring it up to date, its events as they are. To "
                     "keep a copy as it stands first: sqlite3 JOURNAL '.backup COPY'"
                 )
-            self._legacy_until = self._legacy_setting(connection)
+            self._legacy_until, self._legacy_damage = self._legacy_setting(connection)
         except BaseException as error:
             raise self._unusable(connection, error) from None
         return connection
@@ -480,13 +486,15 @@ class SQLiteJournal(Journal):
                 if connection.in_transaction:
                     connection.execute("ROLLBACK")
                 raise
-        self._legacy_until = self._legacy_setting(connection)
+        self._legacy_until, self._legacy_damage = self._legacy_setting(connection)
 
-    def _legacy_setting(self, connection: sqlite3.Connection) -> int:
+    def _legacy_setting(self, connection: sqlite3.Connection) -> tuple[int, tuple[int, str] | None]:
+        """The setting ``legacy_until``, and what is wrong with it (checked against the events: see
+        :func:`legacy_problem`), if anything: then the ledger refuses every grant it reads."""
         row = connection.execute("SELECT value FROM journal_settings WHERE name = ?", (LEGACY_UNTIL,)).fetchone()
         if row is None or isinstance(row[0], bool) or not isinstance(row[0], int) or row[0] < 0:
             raise JournalError(f"{self.path!r} is a damaged journal: its setting {LEGACY_UNTIL!r} is missing")
-        return row[0]
+        return row[0], legacy_problem(_SQLiteStore(connection, row[0], None))
 
     def _create_or_upgrade(self, connection: sqlite3.Connection) -> None:
         """Inside the write lock: create the tables of a new file, or upgrade a journal of schema 1."""
@@ -534,7 +542,7 @@ class SQLiteJournal(Journal):
         else:
             connection.execute("BEGIN")
         try:
-            yield _SQLiteStore(connection, self._legacy_until)
+            yield _SQLiteStore(connection, self._legacy_until, self._legacy_damage)
         except BaseException as error:
             if connection.in_transaction:
                 with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back by itself already
@@ -629,11 +637,14 @@ class SQLiteJournal(Journal):
 
 
 class _SQLiteStore(SQLKeys, Store):
-    __slots__ = ("_connection", "_inserted", "_legacy_until")
+    __slots__ = ("_connection", "_inserted", "_legacy_damage", "_legacy_until")
 
-    def __init__(self, connection: sqlite3.Connection, legacy_until: int) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, legacy_until: int, legacy_damage: tuple[int, str] | None
+    ) -> None:
         self._connection = connection
-        self._legacy_until = legacy_until
+        self._legacy_until = 0 if legacy_damage is not None else legacy_until  # damaged: every grant row is counted
+        self._legacy_damage = legacy_damage
         self._inserted: tuple[JSONValue, ...] | None = None  # the row last inserted, for stored_form
 
     def _one(self, statement: str, parameters: tuple[object, ...]) -> sqlite3.Row | None:
@@ -675,7 +686,8 @@ class _SQLiteStore(SQLKeys, Store):
         return None if row is None else LedgerHead(*row)
 
     def later_grant(self, scope: Scope, key: str, after: int) -> int | None:
-        row = self._one(_LATER[scope], (key, max(after, self._legacy_until)))
+        values = (key, after, self._legacy_until) if scope == "guest" else (key, after)
+        row = self._one(_LATER[scope], values)
         return None if row is None else int(row[0])
 
     def grant_before(self, customer_id: str, before: str) -> Record | None:
@@ -683,16 +695,22 @@ class _SQLiteStore(SQLKeys, Store):
         return None if row is None else _record(row)
 
     def next_grant(self, customer_id: str, after: int) -> Record | None:
-        row = self._one(_NEXT, (customer_id, max(after, self._legacy_until)))
+        row = self._one(_NEXT, (customer_id, after, self._legacy_until))
         return None if row is None else _record(row)
 
     def legacy_grants(self, query: GrantQuery) -> list[Record]:
+        if self._legacy_damage is not None:
+            raise JournalIntegrityError(*self._legacy_damage)
         if not self._legacy_until:
             return []
         conditions, values = grant_conditions(query, "?")
-        sql = _SELECT + " WHERE customer_id = ? AND grant_amount IS NOT NULL AND seq <= ?" + conditions
+        sql = _SELECT + " WHERE customer_id = ? AND grant_amount IS NOT NULL AND seq <= ? AND format = 1" + conditions
         rows = self._connection.execute(sql, [query.customer_id, self._legacy_until, *values]).fetchall()
         return [_record(row) for row in rows]
+
+    def legacy_until(self) -> object:
+        row = self._one("SELECT value FROM journal_settings WHERE name = ?", (LEGACY_UNTIL,))
+        return None if row is None else row[0]
 
     def insert(self, record: dict[str, JSONValue]) -> None:
         row = self._inserted = row_of(record)

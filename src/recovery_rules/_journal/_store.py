@@ -185,7 +185,19 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def legacy_grants(self, query: GrantQuery) -> list[Record]:
-        """The grants of format 1 (written before the upgrade) that match ``query``; empty in a journal without any."""
+        """The grants of format 1 (written before the upgrade) that match ``query``; empty in a journal without any.
+
+        Only rows of format 1 at or before the journal's setting ``legacy_until`` (:meth:`legacy_until`) are read
+        so; every other grant row counts through the heads, and :meth:`later_grant` and :meth:`next_grant` find
+        it, whatever that setting says.
+        """
+
+    def legacy_until(self) -> object:
+        """The journal's setting ``legacy_until``, as stored: the last position release 0.1.0 wrote (0: none).
+
+        :meth:`Journal.verify` checks it against the events' formats.
+        """
+        return 0
 
     @abc.abstractmethod
     def insert(self, record: dict[str, JSONValue]) -> None:
