@@ -1048,7 +1048,7 @@ def _checked_number(number: object, what: str) -> None:
 
 def legacy_problem(store: Store, *, check_hash: bool = True) -> tuple[int, str] | None:
     """What is wrong with the journal's setting ``legacy_until`` (the last position release 0.1.0 wrote), if
-    anything: the position to report (0: none) and the problem.
+    anything: the position to report (0: none; it may be past the journal's end) and the problem.
 
     Release 0.1.0 wrote events of format 1 only, and every event after the upgrade has a later format, so the
     event at that position must be of format 1 (unless it is 0) and the next one, if any, of a later format.
@@ -1067,7 +1067,7 @@ def legacy_problem(store: Store, *, check_hash: bool = True) -> tuple[int, str] 
         record = store.record_at(seq) if seq else None
         if record is None:
             if seq and release_0_1_0:
-                return 0, (
+                return seq, (
                     f"the journal's setting {LEGACY_UNTIL!r} says release 0.1.0 wrote the events up to {until}, "
                     f"but there is no event {until}: the setting was edited"
                 )
