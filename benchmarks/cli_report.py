@@ -52,9 +52,11 @@ def copy_to_sqlite(source: MemoryJournal, path: Path) -> None:
     SQLiteJournal(path).close()
     with closing(sqlite3.connect(path, isolation_level=None)) as connection:
         connection.execute("BEGIN IMMEDIATE")
-        store = _SQLiteStore(connection, 0)
+        store = _SQLiteStore(connection, 0, None)
         for event in source.iter_events():
-            store.insert(event.record())
+            record = event.record()
+            store.insert(record)
+            store.set_case_head(record, open_callback=record["callback_due"])  # type: ignore[arg-type]  # a str
             if event.ledger is not None:
                 head = LedgerHead(event.seq, event.hash)
                 store.set_ledger_head("guest", event.customer_id, head)

@@ -120,9 +120,20 @@ class Harness(abc.ABC):
         """Store ``record`` at position ``seq``, moving the events from ``seq`` on one place further."""
 
     @abc.abstractmethod
+    def rewrite_cases(self, after: int = 0) -> None:
+        """What a tamperer does to the table of cases to hide what they did to the events: every entry naming a
+        position after ``after`` made to name its case's latest stored event (its version, position, hash, state
+        and callback), and deleted if the case has no event left."""
+
+    @abc.abstractmethod
+    def edit_case(self, number: str, column: str | None, value: object = None) -> None:
+        """Set ``column`` (``version``, ``last_seq`` or ``last_hash``) of case ``number``'s entry in the table of
+        cases to ``value``; with ``column`` ``None``, delete the entry."""
+
     def hide_cut(self, count: int) -> None:
         """What a tamperer who cut the journal after event ``count`` does to the table of cases to hide it: every
-        case whose latest event was cut off is said to end at ``count``."""
+        case whose latest event was cut off is said to end at its latest event left (or is no longer listed)."""
+        self.rewrite_cases(after=count)
 
     def edit(self, seq: int, field: str, value: object, *, rehashed: bool = False) -> None:
         """Change one field of event ``seq``; with ``rehashed``, give it the hash of its new content."""
@@ -181,11 +192,28 @@ class MemoryHarness(Harness):
             stored["data"] = canonical_json(stored["data"]).decode()
         self._records().insert(seq - 1, stored)
 
-    def hide_cut(self, count: int) -> None:
+    def rewrite_cases(self, after: int = 0) -> None:
         cases = self._journal._cases
-        for number, (head, opened_at, callback) in list(cases.items()):
-            if head.last_seq > count:
-                cases[number] = (dataclasses.replace(head, last_seq=count), opened_at, callback)
+        for number, (head, opened_at, _) in list(cases.items()):
+            if head.last_seq <= after:
+                continue
+            left = [record for record in self._records() if record["number"] == number]
+            if not left:
+                del cases[number]
+                continue
+            last = max(left, key=lambda record: int(record["version"]))
+            changed = dataclasses.replace(
+                head, version=int(last["version"]), last_seq=int(last["seq"]), last_hash=str(last["hash"])
+            )
+            cases[number] = (changed, opened_at, last["callback_due"])
+
+    def edit_case(self, number: str, column: str | None, value: object = None) -> None:
+        cases = self._journal._cases
+        if column is None:
+            del cases[number]
+            return
+        head, opened_at, callback = cases[number]
+        cases[number] = (dataclasses.replace(head, **{column: value}), opened_at, callback)  # type: ignore[arg-type]
 
     def set_head(self, scope: str, key: str, head: tuple[object, ...] | None) -> None:
         heads = self._journal._heads
@@ -202,8 +230,8 @@ class MemoryHarness(Harness):
 class SQLiteHarness(Harness):
     name = "sqlite"
 
-    def __init__(self, tmp_path: Path, ledger_key: bytes | None = None) -> None:
-        self.path = tmp_path / "journal.sqlite3"
+    def __init__(self, tmp_path: Path, ledger_key: bytes | None = None, *, name: str = "journal.sqlite3") -> None:
+        self.path = tmp_path / name
         self.ledger_key = ledger_key
         self._journals: list[SQLiteJournal] = []
 
@@ -250,9 +278,26 @@ class SQLiteHarness(Harness):
         with self._connect() as connection:
             connection.execute("DELETE FROM events WHERE seq = ?", (seq,))
 
-    def hide_cut(self, count: int) -> None:
+    def rewrite_cases(self, after: int = 0) -> None:
         with self._connect() as connection:
-            connection.execute("UPDATE cases SET last_seq = ? WHERE last_seq > ?", (count, count))
+            connection.execute(
+                "DELETE FROM cases WHERE last_seq > ? "
+                "AND NOT EXISTS (SELECT 1 FROM events e WHERE e.number = cases.number)",
+                (after,),
+            )
+            connection.execute(
+                "UPDATE cases SET (version, state, last_seq, last_hash, callback_due) = (SELECT version, state, seq, "
+                "hash, callback_due FROM events e WHERE e.number = cases.number ORDER BY version DESC LIMIT 1) "
+                "WHERE last_seq > ?",
+                (after,),
+            )
+
+    def edit_case(self, number: str, column: str | None, value: object = None) -> None:
+        with self._connect() as connection:
+            if column is None:
+                connection.execute("DELETE FROM cases WHERE number = ?", (number,))
+            else:
+                connection.execute(f"UPDATE cases SET {column} = ? WHERE number = ?", (value, number))
 
     def set_head(self, scope: str, key: str, head: tuple[object, ...] | None) -> None:
         with self._connect() as connection:
@@ -343,9 +388,28 @@ class PostgresHarness(Harness):
         with self._connect() as connection:
             connection.execute(f"DELETE FROM {self._table()} WHERE seq = %s", (seq,))
 
-    def hide_cut(self, count: int) -> None:
+    def rewrite_cases(self, after: int = 0) -> None:
+        cases, events = f'"{self.schema}".cases', self._table()
+        with self._connect() as connection, connection.transaction():
+            connection.execute(
+                f"DELETE FROM {cases} c WHERE last_seq > %s "
+                f"AND NOT EXISTS (SELECT 1 FROM {events} e WHERE e.number = c.number)",
+                (after,),
+            )
+            connection.execute(
+                f"UPDATE {cases} c SET (version, state, last_seq, last_hash, callback_due) = (SELECT version, state, "
+                f"seq, hash, callback_due FROM {events} e WHERE e.number = c.number ORDER BY version DESC LIMIT 1) "
+                "WHERE last_seq > %s",
+                (after,),
+            )
+
+    def edit_case(self, number: str, column: str | None, value: object = None) -> None:
+        cases = f'"{self.schema}".cases'
         with self._connect() as connection:
-            connection.execute(f'UPDATE "{self.schema}".cases SET last_seq = %s WHERE last_seq > %s', (count, count))
+            if column is None:
+                connection.execute(f"DELETE FROM {cases} WHERE number = %s", (number,))
+            else:
+                connection.execute(f"UPDATE {cases} SET {column} = %s WHERE number = %s", (value, number))
 
     def set_head(self, scope: str, key: str, head: tuple[object, ...] | None) -> None:
         heads = f'"{self.schema}".ledger_heads'

@@ -39,7 +39,8 @@ def execute(path: Path, sql: str, *parameters: Any) -> list[tuple[Any, ...]]:
 
 
 def rewrite_from(harness: SQLiteHarness, seq: int, grant: dict[str, str]) -> None:
-    """Forge event ``seq``'s grant and re-chain every event after it: a journal rewritten whole from there."""
+    """Forge event ``seq``'s grant and re-chain every event after it: a journal rewritten whole from there (its
+    table of cases too)."""
     harness.edit(seq, "grant", grant, rehashed=True)
     previous = harness.record(seq)["hash"]
     position = seq + 1
@@ -49,3 +50,4 @@ def rewrite_from(harness: SQLiteHarness, seq: int, grant: dict[str, str]) -> Non
         record["hash"] = previous = rehash(record)
         harness.put(position, record)
         position += 1
+    harness.rewrite_cases(after=seq - 1)  # the table of cases names each case's latest event by its hash: rewritten too

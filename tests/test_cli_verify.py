@@ -88,12 +88,32 @@ def test_a_cut_tail_is_found_against_the_expected_head(capsys: pytest.CaptureFix
     execute(copy, "DELETE FROM events WHERE seq = ?", EVENTS)
     code, document, _ = verify(capsys, str(copy))
     assert (code, document["count"], document["first_bad"]) == (1, EVENTS - 1, EVENTS)  # the table of cases tells
-    execute(copy, "UPDATE cases SET last_seq = ? WHERE last_seq = ?", EVENTS - 1, EVENTS)  # ... unless rewritten
+    execute(copy, "UPDATE cases SET last_seq = ? WHERE last_seq = ?", EVENTS - 1, EVENTS)  # a position rewritten
+    code, document, _ = verify(capsys, str(copy))  # ... but the entry names another event's version and hash
+    assert (code, document["count"], document["first_bad"]) == (1, EVENTS - 2, EVENTS - 1)
+    assert "table of cases" in document["problem"]
+    SQLiteHarness(tmp_path, name=copy.name).rewrite_cases()  # ... unless the entry is rewritten whole
     code, document, _ = verify(capsys, str(copy))
     assert (code, document["count"]) == (0, EVENTS - 1)  # whole as a chain: only the saved head tells
     code, document, _ = verify(capsys, str(copy), "--expected-head", HEAD)
     assert code == 1
     assert document["first_bad"] == EVENTS
+
+
+def test_resume_from_a_head_of_no_events_with_another_hash_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A head of no events has the genesis hash (64 zeros): any other is reported as --expected-head reports it."""
+    copy = copy_journal(tmp_path)
+    forged = "0:" + "a" * 64
+    resumed, expected = (
+        verify(capsys, str(copy), "--resume-from", forged),
+        verify(capsys, str(copy), "--expected-head", forged),
+    )
+    assert resumed[0] == expected[0] == 1
+    assert resumed[1]["problem"] == expected[1]["problem"] == "the saved head is not the head of an empty journal"
+    assert (resumed[1]["first_bad"], resumed[1]["count"]) == (1, 0)
+    assert verify(capsys, str(copy), "--resume-from", "0:" + "0" * 64)[0] == 0
 
 
 def test_resume_from_checks_only_the_events_after_the_saved_head(

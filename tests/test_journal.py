@@ -161,6 +161,44 @@ def test_data_must_be_json_without_floats(backend: Harness) -> None:
     assert journal.head().count == 0
 
 
+WRONG_WRITES: dict[str, tuple[Callable[[Journal], object], str]] = {
+    "a request of None": (
+        lambda journal: journal.append(A, draft(), expected_version=0, key="w", request=None),  # type: ignore[arg-type]
+        "request: must be a mapping",
+    ),
+    "a request that is a number": (
+        lambda journal: journal.append(A, draft(), expected_version=0, key="w", request=5),  # type: ignore[arg-type]
+        "request: must be a mapping",
+    ),
+    "a request that is text": (
+        lambda journal: journal.append(A, draft(), expected_version=0, key="w", request="ab"),  # type: ignore[arg-type]
+        "request: must be a mapping",
+    ),
+    "entries of None": (
+        lambda journal: journal.append_many(None),  # type: ignore[arg-type]
+        "entries: must be an iterable of BulkEntry items",
+    ),
+    "an entry whose request is None": (
+        lambda journal: journal.append_many([BulkEntry(A, draft(), key="w", request=None)]),  # type: ignore[arg-type]
+        "request: must be a mapping",
+    ),
+}
+
+
+@pytest.mark.parametrize(("write", "problem"), WRONG_WRITES.values(), ids=WRONG_WRITES.keys())
+def test_writing_with_arguments_of_the_wrong_kind_is_refused_and_writes_nothing(
+    backend: Harness, write: Callable[[Journal], object], problem: str
+) -> None:
+    """issue 11: only RecoveryRulesError subclasses leave the public API; a wrong type says which argument."""
+    journal = backend.journal()
+    fill(journal, 3)
+    head = journal.head()
+    with pytest.raises(InvalidInputError, match=problem):
+        write(journal)
+    assert journal.head() == head
+    assert journal.find("w") is None
+
+
 MISUSE = {
     "events of a number as text": lambda journal: journal.events(str(A)),
     "version of a number as text": lambda journal: journal.version(str(A)),
@@ -177,6 +215,8 @@ MISUSE = {
         A, window=Window.day(), timezone=5, currency="USD", now=T0
     ),
     "verified against a chain head as text": lambda journal: journal.verify(expected_head=str(journal.head())),
+    "events from a position as text": lambda journal: journal.iter_events("1"),
+    "the same request as None": lambda journal: journal.same_request(journal.events(A)[0], None),
 }
 
 
@@ -185,7 +225,9 @@ def test_reading_with_arguments_of_the_wrong_kind_is_refused(misuse: Callable[[J
     """Not a false alarm about the journal's integrity, nor an error from deep inside."""
     journal = MemoryJournal()
     fill(journal, 3)
-    with pytest.raises(InvalidInputError, match=r"^invalid (number|window|timezone|chain head): "):
+    with pytest.raises(
+        InvalidInputError, match=r"^invalid (number|window|timezone|chain head|iter_events|same_request): "
+    ):
         misuse(journal)
 
 
@@ -314,7 +356,11 @@ def test_a_rehashed_edit_of_the_last_events_is_found_with_a_saved_head(backend: 
     result = journal.verify()  # the last event is chained to the old hash: one of the two was changed
     assert (result.ok, result.first_bad) == (False, EVENTS)
     backend.edit(EVENTS, "prev", backend.record(EVENTS - 1)["hash"], rehashed=True)
-    assert journal.verify().ok  # a whole rewritten tail is a valid chain ...
+    whole = journal.verify()  # a whole rewritten tail is a valid chain, but the table of cases names the old hashes
+    assert (whole.ok, whole.first_bad, whole.count) == (False, EVENTS - 1, EVENTS - 2)
+    assert "not the event the journal's table of cases names" in (whole.problem or "")
+    backend.rewrite_cases()
+    assert journal.verify().ok  # the table rewritten too: a valid chain, and bookkeeping that agrees ...
     rewritten = journal.verify(expected_head=head)  # ... but not the one whose head was saved
     assert (rewritten.ok, rewritten.first_bad) == (False, EVENTS)
     assert "rewritten" in (rewritten.problem or "")
@@ -387,6 +433,75 @@ def test_a_cut_off_tail_is_found_with_a_saved_head(backend: Harness) -> None:
     assert (after.first_bad, after.count, after.head.count) == (EVENTS, EVENTS - 1, EVENTS - 1)
 
 
+def _cut_and_written_over(backend: Harness) -> Journal:
+    """Event ``EVENTS`` (case C's latest) cut off the end, and the next append (case A's) written in its place."""
+    journal = backend.journal()
+    fill(journal, EVENTS)
+    backend.delete(EVENTS)
+    assert not journal.verify().ok  # found: the table of cases names the event cut off
+    add(journal, A, minutes=20)  # the next step at the desk takes its position, chained to the event before
+    return journal
+
+
+def test_a_tail_cut_and_written_over_stays_found(backend: Harness) -> None:
+    """The chain is whole again, but the table of cases still names C's latest event, whose place A's event took."""
+    journal = _cut_and_written_over(backend)
+    result = journal.verify()
+    assert (result.ok, result.first_bad, result.count) == (False, EVENTS, EVENTS - 1)
+    assert result.problem == (
+        "the journal's table of cases names it as the latest event of another case: that case's last events were "
+        "cut off and others written in their place (or the table was edited)"
+    )
+    assert result.head == ChainHead(count=EVENTS - 1, hash=backend.record(EVENTS - 1)["hash"])
+    assert journal.verify(resume_from=result.head).first_bad == EVENTS  # resumed before it: found too
+    add(journal, B, minutes=21)  # and it stays found however many events follow
+    assert journal.verify().first_bad == EVENTS
+
+
+def test_a_case_whose_last_event_was_cut_and_written_over_is_refused(backend: Harness) -> None:
+    """Read, or appended to, it would seem to end one step earlier: refused, and nothing written."""
+    journal = _cut_and_written_over(backend)
+    head = journal.head()
+    with pytest.raises(JournalIntegrityError, match=f"^journal event {EVENTS} is bad: "):
+        journal.events(C)
+    with pytest.raises(JournalIntegrityError, match=f"^journal event {EVENTS} is bad: "):
+        journal.version(C)
+    with pytest.raises(JournalIntegrityError, match=f"^journal event {EVENTS} is bad: "):
+        journal.append(C, draft(minutes=30), expected_version=2, key="c-again", request={})
+    with pytest.raises(JournalIntegrityError, match=f"^journal event {EVENTS} is bad: "):
+        journal.append_many([BulkEntry(C, draft(minutes=30), key="c-bulk")])
+    assert journal.head() == head
+    assert journal.find("c-again") is None
+    assert journal.find("c-bulk") is None
+    assert [event.version for event in journal.events(A)] == [1, 2, 3, 4]  # the other cases read as before
+    add(journal, B, minutes=31)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "found_by_verify"),
+    [
+        (None, None, None),  # the entry deleted: the case's latest event has none (verify: as documented, no)
+        ("last_seq", EVENTS - 3, EVENTS - 3),  # rewound to the case's event before (a cut hidden by halves)
+        ("last_hash", "f" * 64, EVENTS),
+        ("version", 2, EVENTS),
+    ],
+)
+def test_a_case_whose_entry_in_the_table_of_cases_disagrees_is_refused(
+    backend: Harness, column: str | None, value: object, found_by_verify: int | None
+) -> None:
+    journal = backend.journal()
+    fill(journal, EVENTS)  # case C: events 3, 6 and 9
+    backend.edit_case(str(C), column, value)
+    head = journal.head()
+    with pytest.raises(JournalIntegrityError, match=f"^journal event {EVENTS} is bad: "):
+        journal.events(C)
+    with pytest.raises(JournalIntegrityError, match=f"^journal event {EVENTS} is bad: "):
+        journal.append(C, draft(minutes=30), expected_version=3, key="c-next", request={})
+    assert journal.head() == head
+    result = journal.verify()
+    assert (result.ok, result.first_bad) == (found_by_verify is None, found_by_verify)
+
+
 def test_an_earlier_head_still_verifies_after_more_appends(backend: Harness) -> None:
     journal = backend.journal()
     fill(journal, 4)
@@ -397,6 +512,7 @@ def test_an_earlier_head_still_verifies_after_more_appends(backend: Harness) -> 
     not_empty = journal.verify(expected_head=ChainHead(count=0, hash="1" * 64))
     assert (not_empty.ok, not_empty.first_bad, not_empty.count) == (False, 1, 0)
     assert not_empty.head == ChainHead(count=0, hash=GENESIS)
+    assert not_empty.problem == "the saved head is not the head of an empty journal"
     wrong = journal.verify(expected_head=ChainHead(count=3, hash="1" * 64))
     assert (wrong.first_bad, wrong.head) == (3, ChainHead(count=2, hash=backend.record(2)["hash"]))
     assert journal.verify(resume_from=head, expected_head=ChainHead(count=5, hash="1" * 64)).count == 4
@@ -494,6 +610,19 @@ def test_verify_refuses_to_resume_from_a_head_the_journal_no_longer_holds(backen
         journal.verify(resume_from="4:abc")  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="must not be before resume_from"):
         journal.verify(resume_from=saved, expected_head=ChainHead(count=2, hash=saved.hash))
+
+
+@pytest.mark.parametrize("events", [0, 4])
+def test_verify_refuses_to_resume_from_an_empty_head_with_another_hash(backend: Harness, events: int) -> None:
+    """A head of no events has the genesis hash: any other is refused as expected_head= refuses it."""
+    journal = backend.journal()
+    fill(journal, events)
+    forged = ChainHead(count=0, hash="a" * 64)
+    resumed, expected = journal.verify(resume_from=forged), journal.verify(expected_head=forged)
+    assert resumed == expected
+    assert (resumed.ok, resumed.first_bad, resumed.count, resumed.head) == (False, 1, 0, ChainHead.empty())
+    assert resumed.problem == "the saved head is not the head of an empty journal"
+    assert journal.verify(resume_from=ChainHead.empty()).ok
 
 
 # -- append_many: the bulk path -------------------------------------------------------------------------------

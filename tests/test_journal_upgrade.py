@@ -23,6 +23,7 @@ from recovery_rules import (
     ComplaintNumber,
     Customer,
     Journal,
+    JournalIntegrityError,
     Money,
     Outcome,
     PostgresJournal,
@@ -272,3 +273,91 @@ def test_an_employee_or_revision_added_to_an_older_event_is_found(tmp_path: Path
         result = journal.verify()
         assert (result.ok, result.first_bad) == (False, seq)
         assert result.count == seq - 1
+
+
+# -- the setting legacy_until: only grants of format 1 are ever read the 0.1.0 way ------------------------------------
+
+YESTERDAY = "2026-11-22T10:10:00.000000Z"
+SETTING = {
+    "sqlite": "UPDATE journal_settings SET value = ? WHERE name = 'legacy_until'",
+    "postgres": "UPDATE {s}.journal SET legacy_until = %s",
+}
+NO_GUEST_HEAD = {
+    "sqlite": "DELETE FROM ledger_heads WHERE scope = 'guest' AND key = '10442'",
+    "postgres": "DELETE FROM {s}.ledger_heads WHERE scope = 'guest' AND key = '10442'",
+}
+REDATED = {  # the guest's grant of format 2 (event 35) moved to the day before, its ledger time too
+    "sqlite": "UPDATE events SET at = ?, ledger_at = ? WHERE seq = 35",
+    "postgres": "UPDATE {s}.events SET at = %s, ledger_at = %s WHERE seq = 35",
+}
+
+
+def behind_the_back(journal: Journal, statements: dict[str, str], *parameters: object) -> None:
+    """Run one statement on the journal's database directly, as someone who can write it could."""
+    if isinstance(journal, SQLiteJournal):
+        with contextlib.closing(sqlite3.connect(journal.path, isolation_level=None)) as connection:
+            connection.execute(statements["sqlite"], parameters)
+        return
+    import psycopg  # noqa: PLC0415 - the postgres extra; the fixture skipped the test without it
+
+    assert isinstance(journal, PostgresJournal)
+    with psycopg.connect(journal._conninfo, autocommit=True) as connection:
+        connection.execute(statements["postgres"].format(s=f'"{journal.schema}"'), parameters)
+
+
+@pytest.mark.parametrize(
+    ("legacy_until", "tampered", "first_bad"),
+    [
+        (1000, (), FORMAT_2_HEAD.count + 1),  # up, past every event: the grant of format 2 below it
+        (1000, ("heads", "redated"), 35),  # ... that grant hidden from 0.1.0's reads (verify: its hash, first)
+        (35, (), 35),  # up, onto the grant of format 2 itself
+        (10, (), 11),  # down: the grant of format 1 at event 13 left out of 0.1.0's reads
+        (0, (), 1),  # down to none: every grant of format 1 left out
+    ],
+)
+def test_a_moved_legacy_until_fails_closed_and_verify_names_it(
+    opened_format_2: Callable[[], Journal], legacy_until: int, tampered: tuple[str, ...], first_bad: int
+) -> None:
+    """The setting is not hashed: moved, the ledger refuses every grant read, and verify() reports it, where
+    release 0.1.1 read the grant of format 2 the 0.1.0 way (counted twice, or skipped once hidden from that
+    way) or left grants of format 1 out."""
+    journal = opened_format_2()
+    assert day_ledger(journal, "10442") == Money("290.00", "USD")  # $150 + $40 of format 1, $100 of format 2
+    behind_the_back(journal, SETTING, legacy_until)
+    if "heads" in tampered:
+        behind_the_back(journal, NO_GUEST_HEAD)
+    if "redated" in tampered:
+        behind_the_back(journal, REDATED, YESTERDAY, YESTERDAY)
+    moved = opened_format_2()
+    with pytest.raises(JournalIntegrityError, match=r"legacy_until|the ledger has no record of this guest's grants"):
+        day_ledger(moved, "10442")
+    result = moved.verify()
+    assert (result.ok, result.first_bad) == (False, first_bad)
+    assert "legacy_until" in (result.problem or "") or "redated" in tampered
+    behind_the_back(journal, SETTING, LEGACY_HEAD.count)  # put back: the ledger counts again
+    if not tampered:
+        assert day_ledger(opened_format_2(), "10442") == Money("290.00", "USD")
+        assert opened_format_2().verify(expected_head=FORMAT_2_HEAD).ok
+
+
+def trusting(journal: Journal, legacy_until: int) -> Journal:
+    """``journal``, whose setting ``legacy_until`` was set so, taking it as checked (as if it had passed the check
+    of a journal opened, which a forged journal might)."""
+    if isinstance(journal, SQLiteJournal):
+        journal._legacy_until, journal._legacy_damage = legacy_until, None
+    else:
+        assert isinstance(journal, PostgresJournal)
+        journal._legacy, journal._legacy_seen = (legacy_until, None), legacy_until
+    return journal
+
+
+def test_a_grant_of_format_2_is_never_read_the_0_1_0_way(opened_format_2: Callable[[], Journal]) -> None:
+    """Whatever the setting says, a grant of a later format counts through its heads, hash-checked, and only
+    so: below the setting, it is neither counted twice nor, with its head deleted and its index moved, skipped."""
+    behind_the_back(opened_format_2(), SETTING, 1000)
+    journal = trusting(opened_format_2(), 1000)
+    assert day_ledger(journal, "10442") == Money("290.00", "USD")  # not $390: event 35 is counted once
+    behind_the_back(journal, NO_GUEST_HEAD)
+    behind_the_back(journal, REDATED, YESTERDAY, YESTERDAY)
+    with pytest.raises(JournalIntegrityError, match=r"^journal event 35 is bad: the ledger has no record"):
+        day_ledger(trusting(opened_format_2(), 1000), "10442")

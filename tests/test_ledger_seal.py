@@ -560,7 +560,8 @@ def test_a_journal_of_schema_3_opens_upgraded_and_is_sealed_by_seal_ledger(
 
 
 def _rewrite_tail(harness: Harness, seq: int, last: int, change: Callable[[dict[str, Any]], None]) -> None:
-    """Change event ``seq`` and give it and every event after it, to ``last``, the hashes of a chain written so."""
+    """Change event ``seq`` and give it and every event after it, to ``last``, the hashes of a chain written so
+    (and the table of cases the entries of such a chain: it names each case's latest event by its hash)."""
     prev = harness.record(seq - 1)["hash"] if seq > 1 else "0" * 64
     for position in range(seq, last + 1):
         record = harness.record(position)
@@ -569,6 +570,7 @@ def _rewrite_tail(harness: Harness, seq: int, last: int, change: Callable[[dict[
         record["prev"] = prev
         record["hash"] = prev = rehash(record)
         harness.put(position, record)
+    harness.rewrite_cases(after=seq - 1)
 
 
 def _lower_the_grant(record: dict[str, Any]) -> None:

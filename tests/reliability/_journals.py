@@ -27,6 +27,7 @@ from recovery_rules import (
     StaleCaseError,
 )
 from recovery_rules._journal import Record, Store
+from recovery_rules._journal._store import CaseEnd
 
 FULL = os.environ.get("RECOVERY_RULES_RELIABILITY") == "full"
 """``make reliability``: the sizes the issue asks for; otherwise smaller ones that still race."""
@@ -73,7 +74,7 @@ class Wrapped(Journal):
     def _scan(self, start: int) -> Iterator[tuple[int, Record]]:
         return self.inner._scan(start)
 
-    def _case_records(self, number: str) -> list[Record]:
+    def _case_records(self, number: str) -> tuple[list[Record], CaseEnd | None]:
         return self.inner._case_records(number)
 
     def close(self) -> None:

@@ -264,15 +264,28 @@ def test_the_fault_check_catches_a_journal_that_answers_before_it_commits(place:
         assert decisions(journal, case.number) == []  # the check sees an approval without its event
 
 
+_ROLLED_BACK_ENTRY = (  # the entry of the event's case as the rolled back transaction left it: its event before
+    "UPDATE {cases} AS c SET (version, state, last_seq, last_hash, callback_due) = (SELECT version, state, seq, hash, "
+    "callback_due FROM {events} e WHERE e.number = c.number ORDER BY version DESC LIMIT 1) WHERE last_seq = {mark}"
+)
+
+
 def delete(place: Place, seq: int) -> None:
+    """Remove event ``seq`` as a transaction rolled back would: the event, and its case's entry moved back."""
     if place.backend == "sqlite":
         with contextlib.closing(sqlite3.connect(place.address, isolation_level=None)) as connection:
             connection.execute("DELETE FROM events WHERE seq = ?", (seq,))
+            connection.execute(_ROLLED_BACK_ENTRY.format(cases="cases", events="events", mark="?"), (seq,))
         return
     import psycopg  # noqa: PLC0415 - the postgres extra
 
+    schema = f'"{place.schema}"'
     with psycopg.connect(place.address, autocommit=True) as connection:
-        connection.execute(f'DELETE FROM "{place.schema}".events WHERE seq = %s', (seq,))
+        connection.execute(f"DELETE FROM {schema}.events WHERE seq = %s", (seq,))
+        connection.execute(
+            _ROLLED_BACK_ENTRY.format(cases=f"{schema}.cases", events=f"{schema}.events", mark="%s"),
+            (seq,),
+        )
 
 
 # -- the same faults, for real ------------------------------------------------------------

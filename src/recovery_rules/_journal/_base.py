@@ -38,12 +38,13 @@ from recovery_rules.exceptions import (
 
 from ._batch import BatchStore
 from ._canonical import GENESIS, JSONValue, canonical_time, digest
+from ._columns import LEGACY_UNTIL
 from ._events import BulkEntry, CaseSummary, ChainHead, Draft, Event, IdempotencyKey, Verification, ledger_text
 from ._ledger import Ledger, StoreLedger, VerifiedGrants
 from ._privacy import ERASED, Erasure, KeyRing, key_ids, keyed_digest, open_data, personal_texts, seal_data
 from ._seal import check_key, checked_ledger_key, grant_seal, key_check, same_seal, sealed_head
-from ._store import NUMBERS_A_QUERY, CaseHead, LedgerHead, Record, Scope, Store
-from ._verify import ChainCheck
+from ._store import NUMBERS_A_QUERY, CaseEnd, CaseHead, LedgerHead, Record, Scope, Store, checked_version
+from ._verify import EMPTY_HEAD_PROBLEM, ChainCheck
 
 __all__ = ["CLOSED", "ERASED", "MAX_AHEAD", "READ_ONLY_REFUSAL", "Clock", "Journal", "Record", "Store"]
 
@@ -225,8 +226,9 @@ class Journal(abc.ABC):
         return None
 
     @abc.abstractmethod
-    def _case_records(self, number: str) -> list[Record]:
-        """The records of case ``number``, by ``version``."""
+    def _case_records(self, number: str) -> tuple[list[Record], CaseEnd | None]:
+        """The records of case ``number``, by ``version``, and its entry in the table of cases (its version,
+        ``last_seq`` and ``last_hash``; ``None`` when it has none), read as of one moment."""
 
     @abc.abstractmethod
     def close(self) -> None:
@@ -251,14 +253,19 @@ class Journal(abc.ABC):
            :class:`~recovery_rules.IdempotencyConflictError`;
         2. if the case does not have exactly ``expected_version`` events, raise
            :class:`~recovery_rules.StaleCaseError` (another writer was first);
+           if its latest event is not the one its entry in the table of cases
+           names (its last events cut off, the entry edited), raise
+           :class:`~recovery_rules.JournalIntegrityError`;
         3. ``build`` (a :class:`Draft`, or a function of the :class:`Ledger`
            returning one) makes the event: a function reads the ledger inside the
            transaction, so what it decides from it cannot be overtaken. If it
            raises, nothing is written and the exception propagates;
         4. the event is sealed into the chain after the last event and stored.
 
-        ``request`` is what identifies the request for idempotency: the step and
-        its arguments (not the time); only its SHA-256 is stored.
+        ``request`` is what identifies the request for idempotency: a mapping of
+        the step and its arguments (not the time) to JSON values; only its SHA-256
+        is stored. An argument of the wrong type raises
+        :class:`~recovery_rules.InvalidInputError` naming it, before anything is read.
 
         :class:`~recovery_rules.Case` appends through this method. The journal
         records any event, but events that do not follow the case path make
@@ -270,7 +277,7 @@ class Journal(abc.ABC):
         if isinstance(expected_version, bool) or not isinstance(expected_version, int) or expected_version < 0:
             raise InvalidInputError.at("append", "expected_version", "must be an integer of 0 or more")
         checked_key = _checked_key(key)
-        request_hash = digest(dict(request))
+        request_hash = _request_digest(request, "append")
         with self._write() as store:
             return self._append_in(store, number, build, expected_version, key=checked_key, request_hash=request_hash)
 
@@ -292,6 +299,10 @@ class Journal(abc.ABC):
         """
         if isinstance(per_transaction, bool) or not isinstance(per_transaction, int) or per_transaction < 1:
             raise InvalidInputError.at("append_many", "per_transaction", "must be an integer of 1 or more")
+        if not isinstance(entries, Iterable):
+            raise InvalidInputError.at(
+                "append_many", "entries", "must be an iterable of BulkEntry items, such as a list"
+            )
         pending: list[tuple[ComplaintNumber, Draft | Callable[[Ledger], Draft], int | None, str, str]] = []
         for entry in entries:
             if not isinstance(entry, BulkEntry):
@@ -302,7 +313,8 @@ class Journal(abc.ABC):
                 raise InvalidInputError.at(
                     "append_many", "expected_version", "must be an integer of 0 or more, or None"
                 )
-            pending.append((entry.number, entry.build, expected, _checked_key(entry.key), digest(dict(entry.request))))
+            request_hash = _request_digest(entry.request, "append_many")
+            pending.append((entry.number, entry.build, expected, _checked_key(entry.key), request_hash))
             if len(pending) == per_transaction:
                 self._append_batch(pending)
                 pending = []
@@ -501,7 +513,11 @@ class Journal(abc.ABC):
             return _revealed([event], store, {})[0] if self._encrypts else event
 
     def version(self, number: ComplaintNumber) -> int:
-        """How many events case ``number`` has (0 for a case never opened)."""
+        """How many events case ``number`` has (0 for a case never opened).
+
+        Checked as an append checks it: :class:`~recovery_rules.JournalIntegrityError` when the case's latest
+        event is not the one its entry in the table of cases names.
+        """
         _checked_number(number, "number")
         with self._read() as store:
             return store.version(str(number))
@@ -536,19 +552,23 @@ class Journal(abc.ABC):
     def events(self, number: ComplaintNumber) -> tuple[Event, ...]:
         """Every event of case ``number``, in order.
 
-        Each event's own hash is checked, and the case's versions must run 1, 2,
-        3...; otherwise :class:`~recovery_rules.JournalIntegrityError`. (Whether
-        the chain as a whole is intact is what :meth:`verify` proves.)
+        Each event's own hash is checked, the case's versions must run 1, 2,
+        3..., and its latest event must be the one its entry in the journal's
+        table of cases names (version, position and hash: a case whose last
+        events were cut off is not read as if it ended earlier); otherwise
+        :class:`~recovery_rules.JournalIntegrityError`. (Whether the chain as a
+        whole is intact is what :meth:`verify` proves.)
         """
         _checked_number(number, "number")
-        events = tuple(
-            self._reveal([Event.from_record(record, position=0) for record in self._case_records(str(number))])
-        )
+        records, entry = self._case_records(str(number))
+        events = tuple(self._reveal([Event.from_record(record, position=0) for record in records]))
         for expected, event in enumerate(events, start=1):
             if event.number != number:
                 raise JournalIntegrityError(event.seq, "it is filed under another complaint number")
             if event.version != expected:
                 raise JournalIntegrityError(event.seq, f"it is version {event.version} of its case, not {expected}")
+        last = events[-1] if events else None
+        checked_version(None if last is None else (last.version, last.seq, last.hash), entry)
         return events
 
     def same_request(self, event: Event, request: Mapping[str, JSONValue]) -> bool:
@@ -560,7 +580,7 @@ class Journal(abc.ABC):
         """
         if not isinstance(event, Event):
             raise InvalidInputError.at("same_request", "event", "must be an Event the journal returned")
-        plain = digest(dict(request))
+        plain = _request_digest(request, "same_request")
         if event.request == plain:
             return True
         if not self._encrypts:
@@ -571,6 +591,11 @@ class Journal(abc.ABC):
 
     def iter_events(self, start: int = 1) -> Iterator[Event]:
         """Every event of the journal from position ``start``, in order; each event's own hash is checked."""
+        if isinstance(start, bool) or not isinstance(start, int):
+            raise InvalidInputError.at("iter_events", "start", "must be an integer position, 1 for the first event")
+        return self._iter_events(start)
+
+    def _iter_events(self, start: int) -> Iterator[Event]:
         keys: dict[str, bytes | None] = {}
         for position, record in self._scan(start):
             yield self._reveal([Event.from_record(record, position=position)], keys)[0]
@@ -766,17 +791,23 @@ class Journal(abc.ABC):
         edited, removed, inserted or reordered event; an event edited and given a
         new hash is found too, because the next event was chained to its old hash.
         A cut-off tail is found through the journal's table of cases, which
-        still names the last event cut off; a tail cut with that table
-        rewritten too leaves a shorter chain that is still whole: pass a saved
-        ``expected_head`` to find that too (the journal must still hold that
-        head's events unchanged).
+        still names the last event cut off; every entry of that table must name
+        the event at its position (its case, its version, its hash), so a tail
+        cut off and written over by the next appends stays found, and so does the
+        last event edited and given a new hash. A tail cut (or rewritten) with
+        that table rewritten too leaves a shorter chain that is still whole: pass
+        a saved ``expected_head`` to find that too (the journal must still hold
+        that head's events unchanged). The journal's setting ``legacy_until`` is
+        checked against the events' formats too.
 
         ``resume_from``: a chain head saved after an earlier check (the
         ``head`` of its :class:`Verification`, say). Only the events after it are
         checked, chained to it: the journal must still hold its last event with
-        that hash. A nightly check then costs the day's events, not the whole
-        journal. The check streams the events: its memory stays the same
-        whatever the journal's size.
+        that hash (a head of no events must have the genesis hash, as for
+        ``expected_head``). A nightly check then costs the day's events, not the
+        whole journal: only the entries of the table of cases naming an event
+        after the head are looked up. The check streams the events: its memory
+        stays the same whatever the journal's size.
 
         Opened with its ledger key, a sealed journal's heads are checked too
         (a page at a time): each seal must match, and each head must name the
@@ -796,6 +827,10 @@ class Journal(abc.ABC):
                     "chain head", name, "must be a ChainHead; read a saved count:hash with ChainHead.parse"
                 )
         start = None
+        if resume_from is not None and not resume_from.count and resume_from.hash != GENESIS:
+            return Verification(  # as expected_head= reports it (ChainCheck)
+                ok=False, count=0, head=ChainHead.empty(), first_bad=1, problem=EMPTY_HEAD_PROBLEM
+            )
         if resume_from is not None and resume_from.count:
             if expected_head is not None and expected_head.count < resume_from.count:
                 raise InvalidInputError.at(
@@ -825,13 +860,20 @@ class Journal(abc.ABC):
         if progress is not None and position > reached:
             progress(position - reached)
         result = check.result()
-        if result.ok:
-            cut = self._cut_off(result)
-            if cut is not None:
-                return cut
-        if result.ok and self._ledger_secret is not None:
-            return self._sealed_heads_checked(result, self._ledger_secret, after=first - 1) or result
-        if result.ok and self._ledger_secret is None and self._lost_key_check():
+        if not result.ok:
+            return result
+        # The chain is whole: what the bookkeeping beside it says must agree with it. The first bad position wins.
+        failures = [
+            self._cut_off(result),
+            self._legacy_mismatch(result, after=first - 1),
+            self._unmatched_case(result, after=first - 1),
+        ]
+        if self._ledger_secret is not None:
+            failures.append(self._sealed_heads_checked(result, self._ledger_secret, after=first - 1))
+        found = [failure for failure in failures if failure is not None]
+        if found:
+            return min(found, key=lambda failure: failure.first_bad or 0)
+        if self._ledger_secret is None and self._lost_key_check():
             seq = self._first_sealed_head(after=first - 1)
             return self._failure_at(result, seq, _KEY_CHECK_GONE if seq is not None else _HEADS_SEALED_NO_CHECK)
         return result
@@ -850,6 +892,45 @@ class Journal(abc.ABC):
             problem = f"the journal ends after {checked.count} events, but its table of cases names event {last}: "
             return self._failure_at(checked, None, problem + _CUT_OFF)
         return None
+
+    def _unmatched_case(self, checked: Verification, *, after: int) -> Verification | None:
+        """The failure to report if an entry of the table of cases names an event after ``after`` that ``checked``
+        (a whole chain) holds, but not the one it names: not of its case, or not of its version and hash.
+
+        Every append makes its event its case's latest, in the table too. Events cut off the end and others
+        appended in their place leave the entry of a case whose latest event was cut off naming a position
+        that now holds another event, which the chain alone, whole again, cannot show. One pass over the
+        table (as :meth:`_cut_off`'s), each entry after ``after`` looked up by position: a check resumed from
+        a saved head looks up only the entries of the cases written since.
+        """
+        with self._read() as store:
+            found = store.unmatched_case(after, checked.count)
+        if found is None:
+            return None
+        seq, same_case = found
+        if type(seq) is not int:  # pragma: no cover - a position of the range is an integer
+            return self._failure_at(checked, None, "the journal's table of cases is damaged: " + _CUT_OFF_OR_EDITED)
+        if same_case is None:  # pragma: no cover - every position of a whole chain holds an event
+            problem = "the journal's table of cases names it as a case's latest event, but it is missing"
+        elif same_case:
+            problem = _NOT_AS_NAMED
+        else:
+            problem = _ANOTHER_CASES
+        return self._failure_at(checked, seq, problem)
+
+    def _legacy_mismatch(self, checked: Verification, *, after: int) -> Verification | None:
+        """The failure to report if the journal's setting ``legacy_until`` does not name the end of the events
+        release 0.1.0 wrote (:func:`legacy_problem`: two look-ups by position).
+
+        The position reported is the event that is not where the setting says, or, for a setting that names a
+        position the journal does not hold (or none), the end of the chain.
+        """
+        with self._read() as store:
+            found = legacy_problem(store, check_hash=False)  # every event after ``after`` was hash-checked
+        if found is None or 0 < found[0] <= after:  # an event before a saved head is taken as it was found
+            return None
+        seq, problem = found
+        return self._failure_at(checked, seq if 0 < seq <= checked.count else None, problem)
 
     def _lost_key_check(self) -> bool:
         """Whether the journal holds sealed heads but no key check (any head: looked for through them all, which
@@ -965,6 +1046,56 @@ def _checked_number(number: object, what: str) -> None:
         raise InvalidInputError.at(what, "number", "must be a ComplaintNumber")
 
 
+def legacy_problem(store: Store, *, check_hash: bool = True) -> tuple[int, str] | None:
+    """What is wrong with the journal's setting ``legacy_until`` (the last position release 0.1.0 wrote), if
+    anything: the position to report (0: none; it may be past the journal's end) and the problem.
+
+    Release 0.1.0 wrote events of format 1 only, and every event after the upgrade has a later format, so the
+    event at that position must be of format 1 (unless it is 0) and the next one, if any, of a later format.
+    The ledger sums the format-1 grants up to that position the way 0.1.0 did; a setting moved down would
+    leave some of them out, so a backend checks it (two look-ups by position) when it reads it, and refuses
+    every grant read while it is wrong (see ``Store.legacy_grants``); :meth:`Journal.verify` reports it.
+    (Moved up, it changes nothing the ledger reads: a grant of a later format is never read the 0.1.0 way.)
+    ``check_hash``: in a journal upgraded from 0.1.0, the first event after the upgrade must also be intact
+    (its format is hashed), so that a setting moved down cannot hide behind an edited format; ``verify``,
+    which checks every event's hash anyway, leaves it out.
+    """
+    until = store.legacy_until()
+    if isinstance(until, bool) or not isinstance(until, int) or until < 0:
+        return 0, f"the journal's setting {LEGACY_UNTIL!r} is not a position: it was edited"
+    for seq, release_0_1_0 in ((until, True), (until + 1, False)):
+        record = store.record_at(seq) if seq else None
+        if record is None:
+            if seq and release_0_1_0:
+                return seq, (
+                    f"the journal's setting {LEGACY_UNTIL!r} says release 0.1.0 wrote the events up to {until}, "
+                    f"but there is no event {until}: the setting was edited"
+                )
+            continue
+        format_ = record.get("format")
+        if check_hash and until and not release_0_1_0:
+            try:
+                format_ = Event.from_record(record, position=seq).format
+            except JournalIntegrityError as error:
+                return seq, error.problem
+        if (format_ == 1) != release_0_1_0:
+            written = "written by release 0.1.0 (format 1)" if format_ == 1 else "of a later format than 1"
+            return seq, (
+                f"it is an event {written}, but the journal's setting {LEGACY_UNTIL!r} says release 0.1.0 wrote "
+                f"the events up to {until}: the setting was edited"
+            )
+    return None
+
+
+def _request_digest(request: object, what: str) -> str:
+    """The digest of ``request`` (what identifies a step for idempotency), once it is a mapping."""
+    if not isinstance(request, Mapping):
+        raise InvalidInputError.at(
+            what, "request", "must be a mapping of JSON values identifying the step, such as {} or {'step': 'listen'}"
+        )
+    return digest(dict(request))
+
+
 def _checked_key(key: object) -> str:
     if type(key) is str and 1 <= len(key) <= 200 and not key.strip(_PRINTABLE):  # what IdempotencyKey accepts
         return key
@@ -1062,6 +1193,14 @@ _INCIDENT: Final = re.compile(r'"incident":"([^"]*)"')
 
 
 _CUT_OFF: Final = "its tail was cut off"
+_ANOTHER_CASES: Final = (
+    "the journal's table of cases names it as the latest event of another case: that case's last events were cut "
+    "off and others written in their place (or the table was edited)"
+)
+_NOT_AS_NAMED: Final = (
+    "it is not the event the journal's table of cases names as its case's latest (its version or hash differs): "
+    "events were cut off and others written in their place, or the table was edited"
+)
 _CUT_OFF_OR_EDITED: Final = "it names a case's latest event by something other than its position (it was edited)"
 
 READ_ONLY_REFUSAL: Final = (

@@ -13,17 +13,19 @@ ledger compares them as text.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 from recovery_rules._values._models import COMPLAINT_NUMBER, ComplaintNumber
 
 from ._canonical import JSONValue, canonical_time, dumps
 from ._ledger import GrantQuery
+from ._store import CaseEnd
 
 __all__ = [
     "COLUMNS",
     "LEGACY_UNTIL",
+    "case_ends",
     "case_filter",
     "case_head_values",
     "case_statements",
@@ -167,8 +169,11 @@ def grant_conditions(query: GrantQuery, mark: str) -> tuple[str, list[object]]:
     return conditions, values
 
 
-def case_statements(cases: str, events: str, mark: str) -> dict[str, str]:
-    """The SQL of the table of cases ``cases`` (over the events table ``events``), with the driver's ``mark``."""
+def case_statements(cases: str, events: str, mark: str, *, differs: str = "IS NOT") -> dict[str, str]:
+    """The SQL of the table of cases ``cases`` (over the events table ``events``), with the driver's ``mark``.
+
+    ``differs``: the dialect's null-safe "not equal" (SQLite's ``IS NOT``, PostgreSQL's ``IS DISTINCT FROM``).
+    """
     # Built from constants and the backend's own table names only; values are always bound as parameters.
     head = f"SELECT number, version, first_seq, last_seq, last_hash FROM {cases}"  # noqa: S608 - as above
     return {
@@ -176,6 +181,19 @@ def case_statements(cases: str, events: str, mark: str) -> dict[str, str]:
         "due": f"{head} WHERE callback_due IS NOT NULL AND callback_due < {mark} ORDER BY callback_due",
         "opened": f"{head} WHERE opened_at >= {mark} AND opened_at < {mark} ORDER BY opened_at",
         "last": f"SELECT MAX(last_seq) FROM {cases}",  # noqa: S608 - as above
+        # Store.unmatched_case: the first entry (by position, within a range) not naming the event stored there.
+        "unmatched": (
+            f"SELECT c.last_seq, e.number = c.number FROM {cases} c LEFT JOIN {events} e "  # noqa: S608 - as above
+            f"ON e.seq = c.last_seq WHERE c.last_seq > {mark} AND c.last_seq <= {mark} AND (e.seq IS NULL "
+            f"OR e.number {differs} c.number OR e.version {differs} c.version OR e.hash {differs} c.last_hash) "
+            "ORDER BY c.last_seq LIMIT 1"
+        ),
+        # Store.version: the case's latest event (0) and its entry in the table of cases (1), one look-up each.
+        "end": (
+            f"SELECT 0 AS part, version, seq, hash FROM (SELECT version, seq, hash FROM {events} "  # noqa: S608
+            f"WHERE number = {mark} ORDER BY version DESC LIMIT 1) latest "
+            f"UNION ALL SELECT 1, version, last_seq, last_hash FROM {cases} WHERE number = {mark}"
+        ),
         "open": (
             f"INSERT INTO {cases} (number, customer_id, version, state, first_seq, opened_at, last_seq, "  # noqa: S608
             f"last_hash, callback_due) VALUES ({', '.join([mark] * 9)})"
@@ -194,6 +212,19 @@ def case_statements(cases: str, events: str, mark: str) -> dict[str, str]:
             f"ON e.number = l.number AND e.version = l.last JOIN {events} f ON f.number = e.number AND f.version = 1"
         ),
     }
+
+
+def case_ends(rows: Iterable[Sequence[object]]) -> tuple[CaseEnd | None, CaseEnd | None]:
+    """The case's latest event and its entry in the table of cases (each ``None`` when missing), from the rows of
+    :func:`case_statements`' ``end`` (each a row's values, in order)."""
+    latest: CaseEnd | None = None
+    entry: CaseEnd | None = None
+    for part, version, seq, hash_ in rows:
+        if part == 0:
+            latest = (version, seq, hash_)
+        else:
+            entry = (version, seq, hash_)
+    return latest, entry
 
 
 def case_head_values(record: Mapping[str, object], open_callback: str | None) -> tuple[object, ...]:

@@ -22,7 +22,7 @@ from ._base import MAX_AHEAD, Clock, Journal
 from ._canonical import GENESIS, JSONValue, dumps
 from ._ledger import GrantQuery
 from ._privacy import check_encrypt_flag, new_key, new_key_id
-from ._store import CaseHead, LedgerHead, Record, Scope, Store
+from ._store import CaseEnd, CaseHead, LedgerHead, Record, Scope, Store, checked_version
 
 __all__ = ["MemoryJournal"]
 
@@ -118,9 +118,10 @@ class MemoryJournal(Journal):
             records = list(self._records[max(start, 1) - 1 :])
         yield from enumerate(records, start=max(start, 1))
 
-    def _case_records(self, number: str) -> list[Record]:
-        with self._session():
-            return [self._records[position] for position in self._by_case.get(number, ())]
+    def _case_records(self, number: str) -> tuple[list[Record], CaseEnd | None]:
+        with self._session() as store:
+            assert isinstance(store, _MemoryStore)  # noqa: S101 - this backend's store, for mypy
+            return [self._records[position] for position in self._by_case.get(number, ())], store.case_entry(number)
 
 
 class _MemoryStore(Store):
@@ -134,7 +135,17 @@ class _MemoryStore(Store):
         return None if position is None else self._journal._records[position]
 
     def version(self, number: str) -> int:
-        return len(self._journal._by_case.get(number, ()))
+        records, positions = self._journal._records, self._journal._by_case.get(number)
+        latest = None
+        if positions and positions[-1] < len(records):
+            record = records[positions[-1]]
+            latest = (record["version"], record["seq"], record["hash"])
+        return checked_version(latest, self.case_entry(number))
+
+    def case_entry(self, number: str) -> CaseEnd | None:
+        """The case's entry in the table of cases: its version, ``last_seq`` and ``last_hash`` (``None``: none)."""
+        found = self._journal._cases.get(number)
+        return None if found is None else (found[0].version, found[0].last_seq, found[0].last_hash)
 
     def openings(self, numbers: Sequence[str]) -> list[Record]:
         cases = self._journal._by_case

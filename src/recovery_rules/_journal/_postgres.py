@@ -44,12 +44,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
-from recovery_rules.exceptions import JournalError, MissingDependencyError
+from recovery_rules.exceptions import JournalError, JournalIntegrityError, MissingDependencyError
 
-from ._base import MAX_AHEAD, Clock, Journal
+from ._base import MAX_AHEAD, Clock, Journal, legacy_problem
 from ._canonical import GENESIS, JSONValue
 from ._columns import (
     COLUMNS,
+    LEGACY_UNTIL,
+    case_ends,
     case_filter,
     case_head_runs,
     case_head_values,
@@ -64,7 +66,7 @@ from ._ledger import GrantQuery
 from ._privacy import check_encrypt_flag
 from ._privacy_sql import KeyStatements, SQLKeys
 from ._seal import checked_ledger_key
-from ._store import CaseHead, LedgerHead, Record, Scope, Store
+from ._store import CaseEnd, CaseHead, LedgerHead, Record, Scope, Store, checked_version
 
 if TYPE_CHECKING:
     import psycopg
@@ -248,7 +250,10 @@ class PostgresJournal(Journal):
         self._conninfo = _checked_conninfo(self._psycopg, conninfo)
         self._timeout = float(timeout)
         self._create = bool(create)
-        self._legacy_until = 0
+        # The setting legacy_until and what is wrong with it, if anything (see legacy_problem), and the stored value
+        # that was checked for: checked again only when it changes (read with the write lock of every append).
+        self._legacy: tuple[int, tuple[int, str] | None] = (0, None)
+        self._legacy_seen: int | None = None
         self._lock = threading.Lock()
         self._idle: list[psycopg.Connection[Any]] = []
         self._inherited: list[psycopg.Connection[Any]] = []  # a forked child's copies: never used, never closed
@@ -389,12 +394,12 @@ class PostgresJournal(Journal):
                             connection.execute(statement)
                         connection.execute(sql.set_format, (SCHEMA_VERSION,))
                     elif marker["format"] > SCHEMA_VERSION:
-                        self._check_marker(marker)  # newer than this release: refused, saying so
-                    self._check_marker(connection.execute(sql.marker).fetchone())
+                        self._check_marker(marker, connection)  # newer than this release: refused, saying so
+                    self._check_marker(connection.execute(sql.marker).fetchone(), connection)
         except driver.Error as error:
             raise _failure(error, f"cannot create or check the journal in the schema {self.schema!r}") from None
 
-    def _check_marker(self, row: dict[str, Any] | None) -> None:
+    def _check_marker(self, row: dict[str, Any] | None, connection: psycopg.Connection[Any]) -> None:
         if row is None or row["application"] != APPLICATION:
             raise JournalError(
                 f"the schema {self.schema!r} holds something else, not a recovery-rules journal; choose another schema"
@@ -409,7 +414,9 @@ class PostgresJournal(Journal):
         legacy_until = row.get("legacy_until")
         if isinstance(legacy_until, bool) or not isinstance(legacy_until, int) or legacy_until < 0:
             raise JournalError("the journal is damaged: its setting 'legacy_until' is not a position")
-        self._legacy_until = legacy_until
+        if legacy_until != self._legacy_seen:  # two look-ups by position, once for each value seen
+            problem = legacy_problem(_PostgresStore(connection, self._sql, (legacy_until, None)))
+            self._legacy, self._legacy_seen = (legacy_until, problem), legacy_until
 
     def _after_erasure(self) -> None:
         """Vacuum the keys table, so the deleted keys' tuples are pruned from its pages."""
@@ -455,8 +462,8 @@ class PostgresJournal(Journal):
         connection, marker = self._begin(self._sql.begin_write if write else self._sql.begin_read)
         try:
             if write:
-                self._check_marker(marker)
-            yield _PostgresStore(connection, self._sql, self._legacy_until)
+                self._check_marker(marker, connection)
+            yield _PostgresStore(connection, self._sql, self._legacy)
         except driver.Error as error:
             self._abandon(connection)
             raise _failure(error, "the journal cannot be written" if write else "the journal cannot be read") from None
@@ -520,8 +527,10 @@ class PostgresJournal(Journal):
 
         return scan_rows(rows_from, start)
 
-    def _case_records(self, number: str) -> list[Record]:
-        return [record_of(row) for row in self._query(self._sql.case, (number,))]
+    def _case_records(self, number: str) -> tuple[list[Record], CaseEnd | None]:
+        with self._read() as store:  # one snapshot (REPEATABLE READ): the events and the entry as of one moment
+            assert isinstance(store, _PostgresStore)  # noqa: S101 - this backend's store, for mypy
+            return store.case_records(number), store.case_entry(number)
 
 
 class _Statements:
@@ -534,6 +543,9 @@ class _Statements:
         "begin_read",
         "begin_write",
         "case",
+        "case_entries",
+        "case_entry",
+        "case_latest",
         "cases",
         "create_schema",
         "find",
@@ -549,6 +561,7 @@ class _Statements:
         "ledger_head",
         "ledger_key_check",
         "legacy",
+        "legacy_until",
         "mark",
         "marker",
         "marker_format",
@@ -565,8 +578,6 @@ class _Statements:
         "upgrade_2",
         "upgrade_3",
         "upgrade_3_heads",
-        "version",
-        "versions",
     )
 
     def __init__(self, s: str) -> None:
@@ -594,15 +605,11 @@ class _Statements:
         self.begin_write = f"BEGIN; SELECT application, format, legacy_until FROM {s}.journal FOR UPDATE"  # noqa: S608 - as above
         self.begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
         self.find = f"{select} WHERE key = %s"
-        self.version = f"SELECT MAX(version) AS version FROM {s}.events WHERE number = %s"  # noqa: S608 - as above
-        self.versions = (
-            f"SELECT number, MAX(version) AS version FROM {s}.events "  # noqa: S608 - as above
-            "WHERE number = ANY(%s) GROUP BY number"
-        )
         self.keys_taken = f"SELECT key FROM {s}.events WHERE key = ANY(%s)"  # noqa: S608 - as above
 
         self.head = f"SELECT seq, hash FROM {s}.events ORDER BY seq DESC LIMIT 1"  # noqa: S608 - as above
-        self.legacy = f"{select} WHERE customer_id = %s AND grant_amount IS NOT NULL AND seq <= %s"
+        self.legacy = f"{select} WHERE customer_id = %s AND grant_amount IS NOT NULL AND seq <= %s AND format = 1"
+        self.legacy_until = f"SELECT legacy_until FROM {s}.journal"  # noqa: S608 - as above
         self.record_at = f"{select} WHERE seq = %s"
         self.openings = f"{select} WHERE version = 1 AND number = ANY(%s)"
         self.ledger_head = f"SELECT {_HEAD_COLUMNS} FROM {s}.ledger_heads WHERE scope = %s AND key = %s"  # noqa: S608 - as above
@@ -610,9 +617,11 @@ class _Statements:
         self.any_sealed_head = f"SELECT {_HEAD_COLUMNS} FROM {s}.ledger_heads WHERE seal IS NOT NULL LIMIT 1"  # noqa: S608
         self.ledger_key_check = f"SELECT ledger_key_check FROM {s}.journal"  # noqa: S608 - as above
         self.set_key_check = f"UPDATE {s}.journal SET ledger_key_check = %s"  # noqa: S608 - as above
+        # A grant of format 1 at or before legacy_until is one release 0.1.0 wrote: summed apart (legacy), and no
+        # later grant. Any other grant row is, whatever the setting says.
         self.later = {
             "guest": f"SELECT seq FROM {s}.events WHERE customer_id = %s AND grant_amount IS NOT NULL "  # noqa: S608
-            "AND seq > %s ORDER BY seq DESC LIMIT 1",
+            "AND seq > %s AND (seq > %s OR format <> 1) ORDER BY seq DESC LIMIT 1",
             "incident": f"SELECT seq FROM {s}.events WHERE incident = %s AND seq > %s "  # noqa: S608 - as above
             "ORDER BY seq DESC LIMIT 1",
         }
@@ -621,7 +630,8 @@ class _Statements:
             "ORDER BY ledger_at DESC, seq DESC LIMIT 1"
         )
         self.next_grant = (
-            f"{select} WHERE customer_id = %s AND grant_amount IS NOT NULL AND seq > %s ORDER BY seq LIMIT 1"
+            f"{select} WHERE customer_id = %s AND grant_amount IS NOT NULL AND seq > %s AND (seq > %s OR format <> 1) "
+            "ORDER BY seq LIMIT 1"
         )
         self.set_head = (
             f"INSERT INTO {s}.ledger_heads (scope, key, {_HEAD_COLUMNS}) "  # noqa: S608 - as above
@@ -632,19 +642,28 @@ class _Statements:
         self.insert = f"INSERT INTO {s}.events ({_COLUMNS}) VALUES ({_MARKS})"  # noqa: S608 - as above
         self.scan = f"{select} WHERE seq >= %s ORDER BY seq LIMIT %s"
         self.case = f"{select} WHERE number = %s ORDER BY version"
-        self.cases = case_statements(f"{s}.cases", f"{s}.events", "%s")
+        self.case_entry = f"SELECT version, last_seq, last_hash FROM {s}.cases WHERE number = %s"  # noqa: S608
+        self.case_entries = f"SELECT number, version, last_seq, last_hash FROM {s}.cases WHERE number = ANY(%s)"  # noqa: S608
+        self.case_latest = (
+            f"SELECT DISTINCT ON (number) number, version, seq, hash FROM {s}.events "  # noqa: S608 - as above
+            "WHERE number = ANY(%s) ORDER BY number, version DESC"
+        )
+        self.cases = case_statements(f"{s}.cases", f"{s}.events", "%s", differs="IS DISTINCT FROM")
         self.schema = s
         self.keys = KeyStatements(f"{s}.", "%s", blob="BYTEA")
         self.keys.customer = f"{select} WHERE customer_id = %s ORDER BY seq"
 
 
 class _PostgresStore(SQLKeys, Store):
-    __slots__ = ("_connection", "_inserted", "_legacy_until", "_sql")
+    __slots__ = ("_connection", "_inserted", "_legacy_damage", "_legacy_until", "_sql")
 
-    def __init__(self, connection: psycopg.Connection[Any], sql: _Statements, legacy_until: int) -> None:
+    def __init__(
+        self, connection: psycopg.Connection[Any], sql: _Statements, legacy: tuple[int, tuple[int, str] | None]
+    ) -> None:
         self._connection = connection
         self._sql = sql
-        self._legacy_until = legacy_until
+        legacy_until, self._legacy_damage = legacy
+        self._legacy_until = 0 if self._legacy_damage is not None else legacy_until  # damaged: every grant counted
         self._inserted: tuple[JSONValue, ...] | None = None  # the row last inserted, for stored_form
 
     def _one(self, statement: str, parameters: tuple[object, ...]) -> dict[str, Any] | None:
@@ -656,8 +675,17 @@ class _PostgresStore(SQLKeys, Store):
         return None if row is None else record_of(row)
 
     def version(self, number: str) -> int:
-        row = self._one(self._sql.version, (number,))
-        return int(row["version"] or 0) if row is not None else 0
+        rows = self._connection.execute(self._sql.cases["end"], (number, number)).fetchall()
+        return checked_version(*case_ends(tuple(row.values()) for row in rows))
+
+    def case_entry(self, number: str) -> CaseEnd | None:
+        """The case's entry in the table of cases: its version, ``last_seq`` and ``last_hash`` (``None``: none)."""
+        row = self._one(self._sql.case_entry, (number,))
+        return None if row is None else (row["version"], row["last_seq"], row["last_hash"])
+
+    def case_records(self, number: str) -> list[Record]:
+        """The records of case ``number``, by version."""
+        return [record_of(row) for row in self._connection.execute(self._sql.case, (number,)).fetchall()]
 
     def openings(self, numbers: Sequence[str]) -> list[Record]:
         rows = self._connection.execute(self._sql.openings, (list(numbers),)).fetchall()
@@ -676,7 +704,8 @@ class _PostgresStore(SQLKeys, Store):
         return None if row is None else LedgerHead(*row.values())
 
     def later_grant(self, scope: Scope, key: str, after: int) -> int | None:
-        row = self._one(self._sql.later[scope], (key, max(after, self._legacy_until)))
+        values = (key, after, self._legacy_until) if scope == "guest" else (key, after)
+        row = self._one(self._sql.later[scope], values)
         return None if row is None else int(row["seq"])
 
     def grant_before(self, customer_id: str, before: str) -> Record | None:
@@ -684,16 +713,22 @@ class _PostgresStore(SQLKeys, Store):
         return None if row is None else record_of(row)
 
     def next_grant(self, customer_id: str, after: int) -> Record | None:
-        row = self._one(self._sql.next_grant, (customer_id, max(after, self._legacy_until)))
+        row = self._one(self._sql.next_grant, (customer_id, after, self._legacy_until))
         return None if row is None else record_of(row)
 
     def legacy_grants(self, query: GrantQuery) -> list[Record]:
+        if self._legacy_damage is not None:
+            raise JournalIntegrityError(*self._legacy_damage)
         if not self._legacy_until:
             return []
         conditions, values = grant_conditions(query, "%s")
         statement = self._sql.legacy + conditions
         rows = self._connection.execute(statement, [query.customer_id, self._legacy_until, *values]).fetchall()
         return [record_of(row) for row in rows]
+
+    def legacy_until(self) -> object:
+        row = self._one(self._sql.legacy_until, ())
+        return None if row is None else row[LEGACY_UNTIL]
 
     def insert(self, record: dict[str, JSONValue]) -> None:
         row = self._inserted = row_of(record)
@@ -741,10 +776,14 @@ class _PostgresStore(SQLKeys, Store):
         return {str(row["key"]) for row in rows}
 
     def versions(self, numbers: Sequence[str]) -> dict[str, int]:
-        found = dict.fromkeys(numbers, 0)
-        rows = self._connection.execute(self._sql.versions, (list(found),)).fetchall()
-        found.update((str(row["number"]), int(row["version"])) for row in rows)
-        return found
+        wanted = list(dict.fromkeys(numbers))
+        rows = self._connection.execute(self._sql.case_latest, (wanted,)).fetchall()
+        latest: dict[str, CaseEnd] = {str(row["number"]): (row["version"], row["seq"], row["hash"]) for row in rows}
+        rows = self._connection.execute(self._sql.case_entries, (wanted,)).fetchall()
+        entries: dict[str, CaseEnd] = {
+            str(row["number"]): (row["version"], row["last_seq"], row["last_hash"]) for row in rows
+        }
+        return {number: checked_version(latest.get(number), entries.get(number)) for number in numbers}
 
     def insert_many(self, records: Sequence[dict[str, JSONValue]]) -> None:
         with self._connection.cursor() as cursor:
@@ -774,6 +813,13 @@ class _PostgresStore(SQLKeys, Store):
     def last_case_seq(self) -> object:
         row = self._connection.execute(self._sql.cases["last"]).fetchone()
         return 0 if row is None or row["max"] is None else row["max"]
+
+    def unmatched_case(self, after: int, until: int) -> tuple[object, bool | None] | None:
+        row = self._one(self._sql.cases["unmatched"], (after, until))
+        if row is None:
+            return None
+        seq, same_case = row.values()
+        return seq, same_case
 
     def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:
         statement = self._sql.cases["open"] if record["version"] == 1 else self._sql.cases["advance"]

@@ -35,13 +35,14 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Final
 
-from recovery_rules.exceptions import JournalError
+from recovery_rules.exceptions import JournalError, JournalIntegrityError
 
-from ._base import MAX_AHEAD, READ_ONLY_REFUSAL, Clock, Journal
+from ._base import MAX_AHEAD, READ_ONLY_REFUSAL, Clock, Journal, legacy_problem
 from ._canonical import GENESIS, JSONValue
 from ._columns import (
     COLUMNS,
     LEGACY_UNTIL,
+    case_ends,
     case_filter,
     case_head_runs,
     case_head_values,
@@ -56,7 +57,7 @@ from ._ledger import GrantQuery
 from ._privacy import check_encrypt_flag
 from ._privacy_sql import KeyStatements, SQLKeys
 from ._seal import checked_ledger_key
-from ._store import CaseHead, LedgerHead, Record, Scope, Store
+from ._store import CaseEnd, CaseHead, LedgerHead, Record, Scope, Store, checked_version
 
 __all__ = ["SQLiteJournal"]
 
@@ -145,16 +146,21 @@ _MARKS: Final = ", ".join("?" * len(COLUMNS))
 _INSERT: Final = "INSERT INTO events (" + _COLUMNS + ") VALUES (" + _MARKS + ")"  # noqa: S608 - constants only
 _SCAN: Final = _SELECT + " WHERE seq >= ? ORDER BY seq LIMIT ?"
 _CASES: Final = case_statements("cases", "events", "?")
+# A grant of format 1 at or before the journal's setting legacy_until is one release 0.1.0 wrote: the ledger sums
+# those apart (legacy_grants), and they are no later grant. Any other grant row is, whatever the setting says.
 _LATER: Final[dict[Scope, str]] = {
     "guest": "SELECT seq FROM events WHERE customer_id = ? AND grant_amount IS NOT NULL AND seq > ? "
-    "ORDER BY seq DESC LIMIT 1",
+    "AND (seq > ? OR format <> 1) ORDER BY seq DESC LIMIT 1",
     "incident": "SELECT seq FROM events WHERE incident = ? AND seq > ? ORDER BY seq DESC LIMIT 1",
 }
 _BEFORE: Final = (
     _SELECT + " WHERE customer_id = ? AND ledger_at IS NOT NULL AND ledger_at < ? "
     "ORDER BY ledger_at DESC, seq DESC LIMIT 1"
 )
-_NEXT: Final = _SELECT + " WHERE customer_id = ? AND grant_amount IS NOT NULL AND seq > ? ORDER BY seq LIMIT 1"
+_NEXT: Final = (
+    _SELECT + " WHERE customer_id = ? AND grant_amount IS NOT NULL AND seq > ? AND (seq > ? OR format <> 1) "
+    "ORDER BY seq LIMIT 1"
+)
 _HEAD_COLUMNS: Final = "seq, hash, grant_amount, grant_currency, ledger, seal"
 _SET_HEAD: Final = f"INSERT OR REPLACE INTO ledger_heads (scope, key, {_HEAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608 - constants only
 _HEADS_PAGE: Final = (
@@ -232,6 +238,7 @@ class SQLiteJournal(Journal):
             raise JournalError("the timeout must be a number of seconds above 0 (and at most a day)")
         self._timeout = float(timeout)
         self._legacy_until = 0
+        self._legacy_damage: tuple[int, str] | None = None  # what is wrong with the setting legacy_until, if anything
         self._local = threading.local()
         self._lock = threading.Lock()
         self._writer = threading.Lock()
@@ -455,7 +462,7 @@ class SQLiteJournal(Journal):
                     "a user who may write it and its folder) to bring it up to date, its events as they are. To "
                     "keep a copy as it stands first: sqlite3 JOURNAL '.backup COPY'"
                 )
-            self._legacy_until = self._legacy_setting(connection)
+            self._legacy_until, self._legacy_damage = self._legacy_setting(connection)
         except BaseException as error:
             raise self._unusable(connection, error) from None
         return connection
@@ -479,13 +486,15 @@ class SQLiteJournal(Journal):
                 if connection.in_transaction:
                     connection.execute("ROLLBACK")
                 raise
-        self._legacy_until = self._legacy_setting(connection)
+        self._legacy_until, self._legacy_damage = self._legacy_setting(connection)
 
-    def _legacy_setting(self, connection: sqlite3.Connection) -> int:
+    def _legacy_setting(self, connection: sqlite3.Connection) -> tuple[int, tuple[int, str] | None]:
+        """The setting ``legacy_until``, and what is wrong with it (checked against the events: see
+        :func:`legacy_problem`), if anything: then the ledger refuses every grant it reads."""
         row = connection.execute("SELECT value FROM journal_settings WHERE name = ?", (LEGACY_UNTIL,)).fetchone()
         if row is None or isinstance(row[0], bool) or not isinstance(row[0], int) or row[0] < 0:
             raise JournalError(f"{self.path!r} is a damaged journal: its setting {LEGACY_UNTIL!r} is missing")
-        return row[0]
+        return row[0], legacy_problem(_SQLiteStore(connection, row[0], None))
 
     def _create_or_upgrade(self, connection: sqlite3.Connection) -> None:
         """Inside the write lock: create the tables of a new file, or upgrade a journal of schema 1."""
@@ -533,7 +542,7 @@ class SQLiteJournal(Journal):
         else:
             connection.execute("BEGIN")
         try:
-            yield _SQLiteStore(connection, self._legacy_until)
+            yield _SQLiteStore(connection, self._legacy_until, self._legacy_damage)
         except BaseException as error:
             if connection.in_transaction:
                 with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back by itself already
@@ -607,8 +616,10 @@ class SQLiteJournal(Journal):
 
         return scan_rows(rows_from, start)
 
-    def _case_records(self, number: str) -> list[Record]:
-        return [_record(row) for row in self._query(_SELECT + " WHERE number = ? ORDER BY version", (number,))]
+    def _case_records(self, number: str) -> tuple[list[Record], CaseEnd | None]:
+        with self._read() as store:  # one read transaction: the events and the entry as of one moment
+            assert isinstance(store, _SQLiteStore)  # noqa: S101 - this backend's store, for mypy
+            return store.case_records(number), store.case_entry(number)
 
     def _after_erasure(self) -> None:
         """Copy the write-ahead log into the file and empty it: the destroyed keys' pages leave the log."""
@@ -626,11 +637,14 @@ class SQLiteJournal(Journal):
 
 
 class _SQLiteStore(SQLKeys, Store):
-    __slots__ = ("_connection", "_inserted", "_legacy_until")
+    __slots__ = ("_connection", "_inserted", "_legacy_damage", "_legacy_until")
 
-    def __init__(self, connection: sqlite3.Connection, legacy_until: int) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, legacy_until: int, legacy_damage: tuple[int, str] | None
+    ) -> None:
         self._connection = connection
-        self._legacy_until = legacy_until
+        self._legacy_until = 0 if legacy_damage is not None else legacy_until  # damaged: every grant row is counted
+        self._legacy_damage = legacy_damage
         self._inserted: tuple[JSONValue, ...] | None = None  # the row last inserted, for stored_form
 
     def _one(self, statement: str, parameters: tuple[object, ...]) -> sqlite3.Row | None:
@@ -642,8 +656,17 @@ class _SQLiteStore(SQLKeys, Store):
         return None if row is None else _record(row)
 
     def version(self, number: str) -> int:
-        row = self._one("SELECT MAX(version) FROM events WHERE number = ?", (number,))
-        return int(row[0] or 0) if row is not None else 0
+        return checked_version(*case_ends(self._connection.execute(_CASES["end"], (number, number)).fetchall()))
+
+    def case_entry(self, number: str) -> CaseEnd | None:
+        """The case's entry in the table of cases: its version, ``last_seq`` and ``last_hash`` (``None``: none)."""
+        row = self._one("SELECT version, last_seq, last_hash FROM cases WHERE number = ?", (number,))
+        return None if row is None else (row[0], row[1], row[2])
+
+    def case_records(self, number: str) -> list[Record]:
+        """The records of case ``number``, by version."""
+        rows = self._connection.execute(_SELECT + " WHERE number = ? ORDER BY version", (number,)).fetchall()
+        return [_record(row) for row in rows]
 
     def openings(self, numbers: Sequence[str]) -> list[Record]:
         marks = ", ".join("?" * len(numbers))
@@ -663,7 +686,8 @@ class _SQLiteStore(SQLKeys, Store):
         return None if row is None else LedgerHead(*row)
 
     def later_grant(self, scope: Scope, key: str, after: int) -> int | None:
-        row = self._one(_LATER[scope], (key, max(after, self._legacy_until)))
+        values = (key, after, self._legacy_until) if scope == "guest" else (key, after)
+        row = self._one(_LATER[scope], values)
         return None if row is None else int(row[0])
 
     def grant_before(self, customer_id: str, before: str) -> Record | None:
@@ -671,16 +695,22 @@ class _SQLiteStore(SQLKeys, Store):
         return None if row is None else _record(row)
 
     def next_grant(self, customer_id: str, after: int) -> Record | None:
-        row = self._one(_NEXT, (customer_id, max(after, self._legacy_until)))
+        row = self._one(_NEXT, (customer_id, after, self._legacy_until))
         return None if row is None else _record(row)
 
     def legacy_grants(self, query: GrantQuery) -> list[Record]:
+        if self._legacy_damage is not None:
+            raise JournalIntegrityError(*self._legacy_damage)
         if not self._legacy_until:
             return []
         conditions, values = grant_conditions(query, "?")
-        sql = _SELECT + " WHERE customer_id = ? AND grant_amount IS NOT NULL AND seq <= ?" + conditions
+        sql = _SELECT + " WHERE customer_id = ? AND grant_amount IS NOT NULL AND seq <= ? AND format = 1" + conditions
         rows = self._connection.execute(sql, [query.customer_id, self._legacy_until, *values]).fetchall()
         return [_record(row) for row in rows]
+
+    def legacy_until(self) -> object:
+        row = self._one("SELECT value FROM journal_settings WHERE name = ?", (LEGACY_UNTIL,))
+        return None if row is None else row[0]
 
     def insert(self, record: dict[str, JSONValue]) -> None:
         row = self._inserted = row_of(record)
@@ -721,11 +751,15 @@ class _SQLiteStore(SQLKeys, Store):
         return {row[0] for part in _parts(keys) for row in self._in("SELECT key FROM events WHERE key IN ", part)}
 
     def versions(self, numbers: Sequence[str]) -> dict[str, int]:
-        found = dict.fromkeys(numbers, 0)
-        statement = "SELECT number, MAX(version) FROM events WHERE number IN "
-        for part in _parts(list(found)):
-            found.update((row[0], int(row[1])) for row in self._in(statement, part, " GROUP BY number"))
-        return found
+        latest: dict[str, CaseEnd] = {}
+        entries: dict[str, CaseEnd] = {}
+        # SQLite takes a bare column beside MAX() from the row of the maximum: each case's latest event.
+        statement = "SELECT number, MAX(version), seq, hash FROM events WHERE number IN "
+        for part in _parts(list(dict.fromkeys(numbers))):
+            latest.update((row[0], (row[1], row[2], row[3])) for row in self._in(statement, part, " GROUP BY number"))
+            cases = self._in("SELECT number, version, last_seq, last_hash FROM cases WHERE number IN ", part)
+            entries.update((row[0], (row[1], row[2], row[3])) for row in cases)
+        return {number: checked_version(latest.get(number), entries.get(number)) for number in numbers}
 
     def _in(self, statement: str, values: Sequence[str], tail: str = "") -> list[sqlite3.Row]:
         marks = ", ".join("?" * len(values))
@@ -753,6 +787,10 @@ class _SQLiteStore(SQLKeys, Store):
     def last_case_seq(self) -> object:
         row = self._one(_CASES["last"], ())
         return 0 if row is None or row[0] is None else row[0]
+
+    def unmatched_case(self, after: int, until: int) -> tuple[object, bool | None] | None:
+        row = self._one(_CASES["unmatched"], (after, until))
+        return None if row is None else (row[0], None if row[1] is None else bool(row[1]))
 
     def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:
         statement = _CASES["open"] if record["version"] == 1 else _CASES["advance"]

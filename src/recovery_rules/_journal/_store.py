@@ -24,14 +24,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, NamedTuple, TypeAlias
 
-from recovery_rules.exceptions import JournalError
+from recovery_rules.exceptions import JournalError, JournalIntegrityError
 
 from ._canonical import JSONValue
 
 if TYPE_CHECKING:
     from ._ledger import GrantQuery
 
-__all__ = ["NUMBERS_A_QUERY", "CaseHead", "LedgerHead", "Record", "Scope", "Store"]
+__all__ = ["NUMBERS_A_QUERY", "CaseEnd", "CaseHead", "LedgerHead", "Record", "Scope", "Store", "checked_version"]
 
 NUMBERS_A_QUERY = 64
 """How many complaint numbers :meth:`Store.openings` is asked about at once."""
@@ -74,6 +74,67 @@ class CaseHead:
     last_hash: str
 
 
+CaseEnd: TypeAlias = tuple[object, object, object]
+"""Where a case ends, as stored: a version, a position and a hash.
+
+Of its latest event (``version``, ``seq``, ``hash``), or of its entry in the journal's table of cases
+(``version``, ``last_seq``, ``last_hash``); :func:`checked_version` compares the two.
+"""
+
+
+def checked_version(latest: CaseEnd | None, entry: CaseEnd | None) -> int:
+    """The version of a case, once its latest event and its entry in the table of cases agree.
+
+    ``latest``: the case's event of the highest version (``None``: it has none); ``entry``: its entry in the
+    journal's table of cases (``None``: it has none). Every append makes its event its case's latest in both,
+    in one transaction, so they name the same event (version, position and hash) unless one of them was
+    changed: the case's last events cut off (and others perhaps written in their place), an event added or
+    its entry deleted. Then :class:`~recovery_rules.JournalIntegrityError`, at the event that is not where
+    the table says, so that a case is never read, or appended to, as if it ended earlier. (The messages name
+    positions, never the case's number, which holds the customer's.)
+    """
+    if entry is None:
+        if latest is None:
+            return 0
+        raise JournalIntegrityError(
+            _position(latest),
+            "it is the latest event of a case the journal's table of cases does not list: the case's entry was deleted",
+        )
+    if latest is None:
+        raise JournalIntegrityError(
+            _position(entry),
+            "the journal's table of cases names it as a case's latest event, but the case has no events left: "
+            "they were removed",
+        )
+    version, seq, hash_ = latest
+    if type(version) is int and type(seq) is int and type(entry[1]) is int and tuple(entry) == (version, seq, hash_):
+        return version
+    named = entry[1]
+    if type(named) is int and type(seq) is int and named > seq:
+        raise JournalIntegrityError(
+            named,
+            f"the journal's table of cases names it as the latest event of a case whose events end at event {seq}: "
+            "the case's later events were removed (and others perhaps written in their place)",
+        )
+    if type(named) is int and type(seq) is int and named < seq:
+        raise JournalIntegrityError(
+            seq,
+            f"it is a later event of its case than the one the journal's table of cases names (event {named}): "
+            "the table was rewound, or the event written without it",
+        )
+    raise JournalIntegrityError(
+        _position(latest),
+        "it is not the event the journal's table of cases names as its case's latest (its version or hash "
+        "differs): the event was replaced, or the table edited",
+    )
+
+
+def _position(end: CaseEnd) -> int:
+    """The position ``end`` names, or 0 when what is stored there is not a position."""
+    seq = end[1]
+    return seq if type(seq) is int else 0
+
+
 class Store(abc.ABC):
     """The storage primitives a backend offers inside a transaction or read view."""
 
@@ -83,7 +144,12 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def version(self, number: str) -> int:
-        """The highest ``version`` of case ``number`` (0 when it has no events)."""
+        """The highest ``version`` of case ``number`` (0 when it has no events), checked against the table of cases.
+
+        The case's latest event and its entry in the table of cases must name the same event
+        (:func:`checked_version`): an append never extends a case whose last events were cut off. Two indexed
+        look-ups, by the case's number (the events' ``(number, version)`` key, and the table's primary key).
+        """
 
     @abc.abstractmethod
     def openings(self, numbers: Sequence[str]) -> list[Record]:
@@ -119,7 +185,19 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def legacy_grants(self, query: GrantQuery) -> list[Record]:
-        """The grants of format 1 (written before the upgrade) that match ``query``; empty in a journal without any."""
+        """The grants of format 1 (written before the upgrade) that match ``query``; empty in a journal without any.
+
+        Only rows of format 1 at or before the journal's setting ``legacy_until`` (:meth:`legacy_until`) are read
+        so; every other grant row counts through the heads, and :meth:`later_grant` and :meth:`next_grant` find
+        it, whatever that setting says.
+        """
+
+    def legacy_until(self) -> object:
+        """The journal's setting ``legacy_until``, as stored: the last position release 0.1.0 wrote (0: none).
+
+        :meth:`Journal.verify` checks it against the events' formats.
+        """
+        return 0
 
     @abc.abstractmethod
     def insert(self, record: dict[str, JSONValue]) -> None:
@@ -179,7 +257,7 @@ class Store(abc.ABC):
         return {key for key in keys if self.find(key) is not None}
 
     def versions(self, numbers: Sequence[str]) -> dict[str, int]:
-        """:meth:`version` of each case among ``numbers``."""
+        """:meth:`version` of each case among ``numbers`` (each checked as it checks one)."""
         return {number: self.version(number) for number in numbers}
 
     def insert_many(self, records: Sequence[dict[str, JSONValue]]) -> None:
@@ -213,6 +291,32 @@ class Store(abc.ABC):
         As stored: an edited table may hold something other than an integer, which the caller refuses.
         """
         return max((head.last_seq for head in self.case_heads()), default=0)
+
+    def unmatched_case(self, after: int, until: int) -> tuple[object, bool | None] | None:
+        """The first entry of the table of cases, by position, that names an event it does not hold.
+
+        Only the entries naming a position after ``after`` and up to ``until`` are looked at. The event at an
+        entry's ``last_seq`` must be of the entry's case, of its ``version`` and with its ``last_hash``. Returns
+        that position (as stored) and whether the event there is of the entry's case at all (``None``: no
+        event is there); ``None`` when every entry looked at matches. :meth:`Journal.verify` asks once, after
+        the chain is checked: a SQL backend answers in one statement (a pass over the table, each entry in
+        the range looked up by position).
+        """
+        found: tuple[int, bool | None] | None = None
+        for head in self.case_heads():
+            seq = head.last_seq
+            if type(seq) is not int or not after < seq <= until or (found is not None and seq >= found[0]):
+                continue
+            record = self.record_at(seq)
+            if record is None:
+                found = (seq, None)
+            elif (record.get("number"), record.get("version"), record.get("hash")) != (
+                head.number,
+                head.version,
+                head.last_hash,
+            ):
+                found = (seq, record.get("number") == head.number)
+        return found
 
     @abc.abstractmethod
     def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:

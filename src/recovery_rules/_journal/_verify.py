@@ -42,7 +42,10 @@ from ._canonical import GENESIS, dumps_body
 from ._columns import COLUMNS, record_of
 from ._events import FORMATS, WHO_AND_WHICH, ChainHead, Event, Verification
 
-__all__ = ["ChainCheck", "fast_hash", "row_hash"]
+__all__ = ["EMPTY_HEAD_PROBLEM", "ChainCheck", "fast_hash", "row_hash"]
+
+EMPTY_HEAD_PROBLEM: Final = "the saved head is not the head of an empty journal"
+"""What a saved head of no events with another hash than the genesis one is reported as (event 1 is bad)."""
 
 _UNLINKED: Final = "it is not linked to the event before it: one of the two was changed"
 _REHASHED: Final = "its hash is not the one the next event was chained to: it was edited and re-hashed"
@@ -167,7 +170,7 @@ class ChainCheck:
                 f"the journal ends after {count} events but the saved head says {saved.count}: its tail was cut off",
             )
         if saved.count == 0:
-            return None if saved.hash == GENESIS else (1, "the saved head is not the head of an empty journal")
+            return None if saved.hash == GENESIS else (1, EMPTY_HEAD_PROBLEM)
         if self._at_head != saved.hash:
             return (saved.count, "it is not the event the saved head names: the chain was rewritten")
         return None
