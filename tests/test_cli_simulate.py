@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from recovery_rules import Complaint, Money, Outcome, Policy
+from recovery_rules import Complaint, Money, Outcome, Policy, presets
 from recovery_rules.cli._records import JsonLinesSource, open_source
 from recovery_rules.cli._simulation import simulate
 
@@ -209,3 +209,48 @@ def test_json_gives_the_column_of_a_record_that_does_not_parse(
     assert f"{path}: line 1: is not valid JSON: Expecting value (column 8)" in result.err
     assert f"{path}: line 2: is a number of 5,000 digits" in result.err
     assert "(column 8)" in problems[1]["message"]
+
+
+def _ritz_guest_journal(path: Path) -> Policy:
+    """A Ritz guest granted $2,000 five times in ten minutes (its 30-day cap of $10,000 reached), then asking $100."""
+    from recovery_rules import Case, Customer, Remedy, SQLiteJournal  # noqa: PLC0415 - this scenario only
+
+    policy = presets.ritz_carlton()
+    start = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
+    with SQLiteJournal(path, clock=lambda: start + dt.timedelta(hours=1)) as journal:
+        for minute, amount in enumerate(["2000.00"] * 5 + ["100.00"]):
+            at = start + dt.timedelta(minutes=2 * minute)
+            asked = Remedy(kind="refund", amount=Money(amount, "USD"))
+            complaint = Complaint(customer=Customer(id="555"), category="noise", requested=asked, received_at=at)
+            case = Case.open(journal, policy, complaint, by="staff", now=at)
+            case.listen(now=at)
+            case.apologize(now=at)
+            case.ask_preferred_solution(now=at)
+            decision = case.decide(now=at)
+            if decision.approved:
+                case.deliver(now=at)
+    return policy
+
+
+def test_a_journal_is_replayed_with_what_its_ledger_counted_in_every_window(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The sixth decision was denied by the 30-day cap, which the incident window's figure alone does not show:
+    replayed under the same policy it is denied again, and a candidate's own window is counted from the journal."""
+    path = tmp_path / "guest.sqlite3"
+    _ritz_guest_journal(path)
+    same = run(capsys, "simulate", "-p", "ritz-carlton", "-c", "ritz-carlton", f"journal:{path}", "--json")
+    figures = json.loads(same.out)
+    assert figures["decisions"] == 6
+    assert figures["matrix"]["approved"]["approved"] == 5
+    assert figures["matrix"]["denied"]["denied"] == 1
+    table = run(capsys, "simulate", "-p", "ritz-carlton", "-c", "ritz-carlton", f"journal:{path}").out
+    assert "(= current and candidate)" in table
+    daily = tmp_path / "daily.toml"  # the 30-day cap of $10,000 becomes one of $5,000 a day
+    text = presets.path("ritz-carlton").read_text(encoding="utf-8")
+    daily.write_text(text.replace('limit = "10000.00"\nwindow = "30d"', 'limit = "5000.00"\nwindow = "day"'), "utf-8")
+    args = ("simulate", "-p", "ritz-carlton", "-c", str(daily), f"journal:{path}", "--json")
+    matrix = json.loads(run(capsys, *args).out)["matrix"]
+    # Counted from the grants the journal recorded: $4,000 by the third decision, so it and every later one is
+    # over the day's $5,000 for the candidate.
+    assert (matrix["approved"]["approved"], matrix["approved"]["denied"], matrix["denied"]["denied"]) == (2, 3, 1)

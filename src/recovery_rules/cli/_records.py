@@ -23,7 +23,21 @@ from typing import IO, Annotated, Any, Final, Protocol
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
-from recovery_rules import Complaint, InvalidInputError, JournalError, Money, Problem, RecoveryModel, metrics
+from recovery_rules import (
+    Complaint,
+    ComplaintNumber,
+    Draft,
+    Event,
+    InvalidInputError,
+    JournalError,
+    MemoryJournal,
+    Money,
+    Policy,
+    Problem,
+    RecoveryModel,
+    Window,
+    metrics,
+)
 from recovery_rules.files import parse_problem
 
 from ._errors import CliInputError
@@ -123,6 +137,9 @@ class Recorded:
     revision: str | None = None
     """The revision of the policy that made the recorded decision, when the source recorded one (a journal of
     event format 3)."""
+    granted_for: Callable[[Policy], dict[Window, Money]] | None = None
+    """What the guest had been granted before the decision in each window of a policy, as the journal's ledger
+    counted it then (a journal source); ``None``: the record's one ``granted`` amount counts in every window."""
 
 
 class RecordSource(Protocol):
@@ -253,11 +270,15 @@ class JournalSource:
         return "events"
 
     def __iter__(self) -> Iterator[Recorded]:
+        grants = GrantsBefore()
         with open_journal(self.address) as journal:
             for replayed in _verified(metrics.CaseReplay(journal, self.name)):
                 event, case = replayed.event, replayed.case
                 if event.kind != "decided" or case.decision is None:
+                    grants.add(event)
                     continue
+                granted_for = grants.counter(case.number, case.incident, event.at)
+                grants.add(event)  # a grant decided on the spot counts for the decisions after it, not its own
                 decision = case.decision
                 where = f"event {event.seq}"
                 try:
@@ -270,7 +291,62 @@ class JournalSource:
                 except InvalidInputError as error:
                     yield Recorded(where, event.seq, None, error.problems)
                     continue
-                yield Recorded(where, event.seq, record, revision=decision.policy_revision or event.policy_revision)
+                revision = decision.policy_revision or event.policy_revision
+                yield Recorded(where, event.seq, record, revision=revision, granted_for=granted_for)
+
+
+_LONG_AFTER: Final = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+"""The clock of the ledger :class:`GrantsBefore` replays grants into: no recorded time is ahead of it."""
+
+
+class GrantsBefore:
+    """A journal's grants as its replay reaches them, per customer: the ledger as it stood at each decision.
+
+    :meth:`counter` gives what a guest had been granted before a decision in each window of any policy (the
+    current one and a candidate with windows of its own alike): the guest's grants recorded before it, replayed
+    in their order into a :class:`~recovery_rules.MemoryJournal`, whose ledger counts them as the journal's did.
+    """
+
+    def __init__(self) -> None:
+        self._grants: dict[str, list[tuple[ComplaintNumber, ComplaintNumber | None, dt.datetime, Money]]] = {}
+
+    def add(self, event: Event) -> None:
+        """Count ``event``'s grant, if it has one, for the decisions after it."""
+        if event.grant is None:
+            return
+        incident = None if event.ledger is None or event.ledger.incident == event.number else event.ledger.incident
+        self._grants.setdefault(event.number.customer_id, []).append((event.number, incident, event.at, event.grant))
+
+    def counter(
+        self, number: ComplaintNumber, incident: ComplaintNumber | None, at: dt.datetime
+    ) -> Callable[[Policy], dict[Window, Money]]:
+        """What the customer of ``number`` had been granted before now, per window of a policy, as of ``at``."""
+        earlier = tuple(self._grants.get(number.customer_id, ()))
+
+        def granted(policy: Policy) -> dict[Window, Money]:
+            windows = dict.fromkeys([policy.window, *(cap.window for cap in policy.caps)])
+            if not earlier:
+                return dict.fromkeys(windows, Money.zero(policy.currency))
+            with MemoryJournal(clock=lambda: _LONG_AFTER) as ledger:
+                versions: dict[ComplaintNumber, int] = {}
+                for position, (case, counted_in, when, amount) in enumerate(earlier):
+                    version = versions.get(case, 0)
+                    draft = Draft("granted", "granted", "replay", when, grant=amount, incident=counted_in)
+                    ledger.append(case, draft, expected_version=version, key=f"grant-{position}", request={})
+                    versions[case] = version + 1
+                return {
+                    window: ledger.granted(
+                        number,
+                        window=window,
+                        timezone=policy.timezone,
+                        currency=policy.currency,
+                        now=at,
+                        incident=incident,
+                    )
+                    for window in windows
+                }
+
+        return granted
 
 
 def _verified(replay: metrics.CaseReplay) -> Iterator[metrics.Replayed]:

@@ -10,11 +10,11 @@ decided, and the two resolutions are compared.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from recovery_rules import InvalidInputError, Money, Outcome, Policy, Problem, Resolution
+from recovery_rules import InvalidInputError, Money, Outcome, Policy, Problem, Resolution, Window
 from recovery_rules.metrics import NOT_RECORDED
 
 from ._records import DecisionRecord, RecordSource
@@ -187,8 +187,9 @@ def simulate(
             continue
         try:
             granted = record.granted_in(currency)
-            before = _decide(current, "current", record, granted)
-            after = _decide(candidate, "candidate", record, granted)
+            counted = recorded.granted_for  # a journal's ledger, per window of each policy
+            before = _decide(current, "current", record, granted if counted is None else counted(current))
+            after = _decide(candidate, "candidate", record, granted if counted is None else counted(candidate))
         except InvalidInputError as error:
             result.invalid.append(Invalid(recorded.where, error.problems))
             continue
@@ -215,7 +216,7 @@ def simulate(
     return result
 
 
-def _decide(policy: Policy, which: str, record: DecisionRecord, granted: Money) -> Resolution:
+def _decide(policy: Policy, which: str, record: DecisionRecord, granted: Money | Mapping[Window, Money]) -> Resolution:
     try:
         return policy.decide(record.complaint, by=record.by, granted=granted, now=record.decided_at)
     except InvalidInputError as error:

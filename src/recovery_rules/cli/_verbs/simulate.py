@@ -195,6 +195,8 @@ def _revisions(console: Console, result: Simulation) -> None:
     if set(result.per_revision) <= {NOT_RECORDED}:
         return
     labels = {result.revisions["current"]: "current", result.revisions["candidate"]: "candidate"}
+    if result.revisions["current"] == result.revisions["candidate"]:
+        labels[result.revisions["current"]] = "current and candidate"
     table = Table(
         title="per recorded revision (the policy that made each decision): current -> candidate",
         title_justify="left",
