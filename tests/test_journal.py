@@ -97,6 +97,22 @@ def test_a_second_handle_sees_the_same_journal(backend: Harness) -> None:
     assert again.verify().ok
 
 
+def test_an_event_appended_by_another_writer_while_verify_reads_is_not_a_cut(backend: Harness) -> None:
+    """The table of cases, read after the chain, names the event another writer appended meanwhile: that event is
+    in the journal, so the check, of the events it read, passes (it used to report the tail as cut off)."""
+    journal = backend.journal()
+    fill(journal, 5)
+    writer = backend.journal()  # another handle: another process, for a file
+
+    def meanwhile(_: int) -> None:
+        if writer.head().count == 5:
+            add(writer, B, minutes=30)
+
+    result = journal.verify(progress=meanwhile)
+    assert (result.ok, result.count) == (True, 5)
+    assert journal.verify().count == 6
+
+
 def test_a_repeated_request_returns_the_first_event_and_writes_nothing(backend: Harness) -> None:
     journal = backend.journal()
     first = journal.append(A, draft("opened"), expected_version=0, key="k-1", request={"step": "open"})

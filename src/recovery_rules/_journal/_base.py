@@ -886,9 +886,12 @@ class Journal(abc.ABC):
         """
         with self._read() as store:
             last = store.last_case_seq()
+            now_ends_at = store.head()[0]  # in the same read: the journal as the table of cases is read
         if type(last) is not int:
             return self._failure_at(checked, None, "the journal's table of cases is damaged: " + _CUT_OFF_OR_EDITED)
-        if last > checked.count:
+        if last > checked.count and last > now_ends_at:
+            # Beyond the events checked and beyond the journal's end now: cut off. (An event past those checked
+            # that the journal holds now was appended by another writer while the check read the chain.)
             problem = f"the journal ends after {checked.count} events, but its table of cases names event {last}: "
             return self._failure_at(checked, None, problem + _CUT_OFF)
         return None
