@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from recovery_rules import Complaint, Money, Outcome, Policy, presets
+from recovery_rules import Complaint, ComplaintNumber, Money, Outcome, Policy, presets
 from recovery_rules.cli._records import JsonLinesSource, open_source
 from recovery_rules.cli._simulation import simulate
 
@@ -254,3 +254,42 @@ def test_a_journal_is_replayed_with_what_its_ledger_counted_in_every_window(
     # Counted from the grants the journal recorded: $4,000 by the third decision, so it and every later one is
     # over the day's $5,000 for the candidate.
     assert (matrix["approved"]["approved"], matrix["approved"]["denied"], matrix["denied"]["denied"]) == (2, 3, 1)
+
+
+def test_the_replayed_ledger_counts_what_the_journals_ledger_counts(tmp_path: Path) -> None:
+    """A guest's grants over 41 days, in several incidents: for each decision, the grants recorded before it counted
+    in a day, a 30-day and an incident window are what the journal's own ledger counted then."""
+    from recovery_rules import Draft, MemoryJournal, Window  # noqa: PLC0415 - this test only
+    from recovery_rules.cli._records import GrantsBefore  # noqa: PLC0415 - as above
+
+    policy = presets.ritz_carlton().model_copy(update={"timezone": "America/Los_Angeles"})
+    windows = [Window.incident(), Window.day(), Window.parse("30d")]
+    start = dt.datetime(2026, 9, 1, 7, 30, tzinfo=dt.UTC)
+    journal = MemoryJournal(clock=lambda: start + dt.timedelta(days=90))
+    replay = GrantsBefore()
+    incidents = [ComplaintNumber(start.date() + dt.timedelta(days=day), "555") for day in (0, 12, 30)]
+    for step in range(90):  # every 11 hours or so: two or three grants a day, over 41 days
+        at = start + dt.timedelta(hours=11 * step + step % 3)
+        incident = incidents[0 if at < start + dt.timedelta(days=12) else 1 if step % 3 else 2]
+        number = ComplaintNumber(at.date(), "555", 1 + step)
+        counted = replay.counter(number, incident, at)
+        expected = {
+            window: journal.granted(
+                number, window=window, timezone=policy.timezone, currency="USD", now=at, incident=incident
+            )
+            for window in windows
+        }
+        assert {window: counted(policy)[window] for window in (Window.incident(), Window.parse("30d"))} == {
+            window: expected[window] for window in (Window.incident(), Window.parse("30d"))
+        }, step
+        daily = policy.model_copy(update={"window": Window.day(), "caps": ()})
+        assert counted(daily) == {Window.day(): expected[Window.day()]}, step
+        grant = Money(f"{10 + step}.00", "USD")
+        event = journal.append(
+            number,
+            Draft("granted", "granted", "staff", at, grant=grant, incident=incident),
+            expected_version=0,
+            key=f"g{step}",
+            request={},
+        )
+        replay.add(event)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -308,7 +308,7 @@ class GrantsBefore:
     """
 
     def __init__(self) -> None:
-        self._grants: dict[str, list[tuple[ComplaintNumber, ComplaintNumber | None, dt.datetime, Money]]] = {}
+        self._grants: dict[str, list[_Grant]] = {}
 
     def add(self, event: Event) -> None:
         """Count ``event``'s grant, if it has one, for the decisions after it."""
@@ -325,11 +325,12 @@ class GrantsBefore:
 
         def granted(policy: Policy) -> dict[Window, Money]:
             windows = dict.fromkeys([policy.window, *(cap.window for cap in policy.caps)])
-            if not earlier:
+            counting = _counting(earlier, windows, incident or number, at)
+            if not counting:
                 return dict.fromkeys(windows, Money.zero(policy.currency))
             with MemoryJournal(clock=lambda: _LONG_AFTER) as ledger:
                 versions: dict[ComplaintNumber, int] = {}
-                for position, (case, counted_in, when, amount) in enumerate(earlier):
+                for position, (case, counted_in, when, amount) in enumerate(counting):
                     version = versions.get(case, 0)
                     draft = Draft("granted", "granted", "replay", when, grant=amount, incident=counted_in)
                     ledger.append(case, draft, expected_version=version, key=f"grant-{position}", request={})
@@ -347,6 +348,34 @@ class GrantsBefore:
                 }
 
         return granted
+
+
+_Grant = tuple[ComplaintNumber, ComplaintNumber | None, dt.datetime, Money]
+"""A grant as :class:`GrantsBefore` keeps it: its case, the incident it counts against (``None``: its case), when
+it was granted, and how much."""
+
+
+def _counting(
+    grants: Sequence[_Grant], windows: Iterable[Window], incident: ComplaintNumber, at: dt.datetime
+) -> list[_Grant]:
+    """The ``grants`` that can count in one of ``windows`` for a decision on ``incident`` at ``at``, in order.
+
+    Those of the incident itself (an incident window counts them whenever they were granted), and those recent
+    enough for a day or rolling window: a guest's grants of long ago are left out, so replaying a journal costs
+    the grants of the windows, not the guest's whole history, at each decision. A window sums the grants inside
+    it, so leaving out grants before it changes nothing it counts.
+    """
+    reach: list[dt.datetime] = []
+    try:
+        for window in windows:
+            if window.kind == "day":
+                reach.append(at - dt.timedelta(days=2))  # the day's midnight, in any zone, is later than this
+            elif window.kind == "rolling" and window.duration is not None:
+                reach.append(at - window.duration - dt.timedelta(days=1))
+    except OverflowError:  # a window reaching before year 1: every grant may count
+        return list(grants)
+    since = min(reach, default=None)
+    return [grant for grant in grants if (grant[1] or grant[0]) == incident or (since is not None and grant[2] > since)]
 
 
 def _verified(replay: metrics.CaseReplay) -> Iterator[metrics.Replayed]:
