@@ -361,15 +361,11 @@ def _long_numbers(body: bytes) -> list[FieldProblem]:
     while stack:  # not recursive: the document may be nested nearly as deep as the parser goes
         value, place = stack.pop()
         if isinstance(value, _LongNumber):
-            field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in place).lstrip(".")
-            found.append(
-                FieldProblem(
-                    pointer="".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in place),
-                    field=field,
-                    detail=f"is a whole number of {value.digits:,} digits; the service reads numbers of at most "
-                    f"{limit:,} digits",
-                )
+            location = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in place).lstrip(".")
+            detail = (
+                f"is a whole number of {value.digits:,} digits; the service reads numbers of at most {limit:,} digits"
             )
+            found.append(field_problem(location, detail))
         elif isinstance(value, dict):
             stack.extend((item, (*place, key)) for key, item in reversed(value.items()))
         elif isinstance(value, list):
