@@ -123,3 +123,20 @@ def load_script(path: Path, name: str) -> ModuleType:
     sys.modules[spec.name] = module  # dataclasses look their module up while the module runs
     spec.loader.exec_module(module)
     return module
+
+
+def late_at_night(monkeypatch: Any, *, hours: int = 3, after: int = 21) -> None:
+    """Break the engine: a callback promised ``hours`` late for a decision from ``after`` o'clock, local time."""
+    from recovery_rules._engine import _rules as rules_module  # noqa: PLC0415 - only the broken engine needs it
+    from recovery_rules._policy import _policy as policy_module  # noqa: PLC0415 - where Policy.decide finds it
+
+    original = rules_module.decide
+
+    def late(policy: Any, complaint: Any, *args: Any, **kwargs: Any) -> Any:
+        resolution = original(policy, complaint, *args, **kwargs)
+        local = resolution.decided_at.astimezone(policy.zone)
+        if resolution.callback_by is None or local.hour < after:
+            return resolution
+        return resolution.model_copy(update={"callback_by": resolution.callback_by + dt.timedelta(hours=hours)})
+
+    monkeypatch.setattr(policy_module, "decide", late)

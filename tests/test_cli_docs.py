@@ -33,6 +33,7 @@ from recovery_rules._engine import _rules as engine_module
 from recovery_rules.cli import main
 
 from ._cli import ROOT
+from ._helpers import late_at_night
 
 DOCS = ROOT / "docs" / "cli"
 PAGES = sorted(DOCS.glob("*.md"))
@@ -70,9 +71,12 @@ def engine(note: str | None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     if note is None or not note.startswith("broken engine"):
         yield
         return
-    assert "one cent beyond" in note, f"unknown broken engine: {note}"
     with monkeypatch.context() as patch:
-        patch.setattr(engine_module.CompiledLevel, "limit_for", _generous_limits())
+        if "three hours late after 21:00" in note:
+            late_at_night(patch)
+        else:
+            assert "one cent beyond" in note, f"unknown broken engine: {note}"
+            patch.setattr(engine_module.CompiledLevel, "limit_for", _generous_limits())
         yield
 
 

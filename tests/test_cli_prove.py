@@ -8,20 +8,21 @@ import shlex
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recovery_rules import Complaint, Customer, Money, Outcome, Policy, Remedy, Resolution, presets
+from recovery_rules import Complaint, Customer, Money, Outcome, Policy, Remedy, Resolution, Window, presets
 from recovery_rules._engine import _rules as engine_module
 from recovery_rules._engine._invariants import RANKING
 from recovery_rules._policy import _catalog as catalog_module
-from recovery_rules.proof import Slice, default_now, money, prove, slices
+from recovery_rules.proof import Slice, default_now, grant_windows, moments, money, prove, slices
 from recovery_rules.testing import policies
 
 from ._cli import POLICY, run
-from ._helpers import examples, policy_data
+from ._helpers import examples, late_at_night, policy_data
 
 
 def signature(resolution: Resolution) -> tuple[Any, ...]:
@@ -46,7 +47,7 @@ def decide(policy: Policy, part: Slice, granted: int, asked: int) -> Resolution:
         requested=Remedy(kind=part.kind, amount=money(asked, policy.currency)),
         received_at=now,
     )
-    return policy.decide(complaint, by=part.by, granted=money(granted, policy.currency), now=now)
+    return policy.decide(complaint, by=part.by, granted=part.granted_money(granted, policy.currency), now=now)
 
 
 @st.composite
@@ -291,3 +292,234 @@ def test_alternatives_of_a_kind_the_level_may_not_grant_are_found(monkeypatch: p
     found = prove(policy).counterexample
     assert found is not None
     assert any("which staff may not grant" in violation for violation in found.violations), found.violations
+
+
+# -- the windows: an amount granted in one window only ---------------------------------
+
+
+def _two_windows(cap: str = "3000.00") -> Policy:
+    """The example policy with a cap of ``cap`` in any 30 days beside its $3,000 per incident."""
+    data = Policy.from_file(POLICY).model_dump(mode="json", exclude_defaults=True)
+    data["caps"] = [{"limit": cap, "window": "30d"}]
+    return Policy.model_validate(data)
+
+
+def test_a_policy_with_a_cap_of_another_window_is_proved_in_that_window_alone_too() -> None:
+    one, two = Policy.from_file(POLICY), _two_windows()
+    assert grant_windows(one) == [None]
+    assert grant_windows(two) == [None, Window.parse("30d")]
+    planned = slices(two)
+    assert len(planned) == 2 * len(slices(one))
+    alone = [part for part in planned if part.window is not None]
+    assert len(alone) == len(planned) // 2
+    part = alone[0]
+    assert part.granted_money(12_345, "USD") == {
+        Window.parse("incident"): Money("0.00", "USD"),
+        Window.parse("30d"): Money("123.45", "USD"),
+    }
+    assert planned[0].granted_money(12_345, "USD") == Money("123.45", "USD")
+    assert prove(two).holds
+
+
+def _ignoring_the_30_day_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Break the engine: every cap counts the amount granted in the policy's own window, whatever its window."""
+    monkeypatch.setattr(engine_module._Decision, "cap_before", lambda self, cap: self.before_money)
+
+
+def test_an_engine_ignoring_a_cap_of_the_same_limit_in_another_window_is_found(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Both caps $3,000: with one amount in every window the broken engine decides every region right."""
+    policy = _two_windows()
+    _ignoring_the_30_day_cap(monkeypatch)
+    found = prove(policy).counterexample
+    assert found is not None
+    assert found.window == Window.parse("30d")
+    assert found.outcome is Outcome.APPROVED
+    assert any("over the cap, but the outcome is approved" in violation for violation in found.violations)
+    assert "already granted in the 30d window only (none in incident)" in found.granted_words()
+    given = found.granted_per_window
+    assert isinstance(given, dict)
+    assert given[Window.parse("incident")] == Money("0.00", "USD")
+    assert given[Window.parse("30d")] == found.granted
+
+    # The command line prints it, and the command it prints decides it with the same amounts per window.
+    file = tmp_path / "policy.json"
+    file.write_text(policy.model_dump_json(), encoding="utf-8")
+    saved = tmp_path / "counterexample.json"
+    result = run(capsys, "prove", str(file), "--save", str(saved))
+    assert result.code == 1
+    assert "× 2 grant windows" in result.out
+    assert f"{found.granted_words()}, at " in result.out
+    command = result.out.splitlines()[-1].strip()
+    assert f"--granted incident=0.00 --granted 30d={found.granted.amount}" in command.replace("'", "").replace(
+        " USD", ""
+    )
+    broken = run(capsys, *shlex.split(command)[1:], "--json")
+    assert Resolution.model_validate_json(broken.out).outcome is Outcome.APPROVED
+    monkeypatch.undo()
+    fixed = run(capsys, *shlex.split(command)[1:], "--json")
+    assert fixed.code == 0
+    assert Resolution.model_validate_json(fixed.out).outcome is Outcome.DENIED
+
+    as_json = json.loads(run(capsys, "prove", str(file), "--json").out)
+    assert as_json["holds"] is True
+    assert as_json["shape"]["grant_windows"] == ["all", "30d"]
+    _ignoring_the_30_day_cap(monkeypatch)
+    as_json = json.loads(run(capsys, "prove", str(file), "--json").out)
+    assert as_json["counterexample"]["window"] == "30d"
+    assert as_json["counterexample"]["granted"] == str(found.granted)
+
+
+def test_a_single_window_policy_shows_no_grant_windows(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "prove", "theme-park")
+    assert "grant windows" not in result.out
+    assert json.loads(run(capsys, "prove", "theme-park", "--json").out)["shape"]["grant_windows"] == ["all"]
+
+
+@settings(max_examples=examples(40))
+@given(data=st.data())
+def test_points_of_one_window_decide_like_their_regions_point(data: st.DataObject) -> None:
+    """Soundness in a sweep of one window: the amount asked meets the other windows' caps and the levels' limits."""
+    cap = data.draw(st.sampled_from(["3000.00", "600.00", "180.00", "2500.00"]))
+    policy = _two_windows(cap)
+    part = data.draw(st.sampled_from([part for part in slices(policy) if part.window is not None]))
+    granted, asked = data.draw(points(part))
+    standing = part.region(granted, asked)
+    assert standing in set(part.points())
+    assert signature(decide(policy, part, granted, asked)) == signature(decide(policy, part, *standing))
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        (["30d=1"], "no amount for the window incident"),
+        (["1", "2"], "given 2 times"),
+        (["1", "30d=2"], "mixes one amount with WINDOW=AMOUNT"),
+        (["week=2", "incident=1"], "'week' is not a window of the policy; its windows are: incident, 30d"),
+        (["30d=1", "30d=2", "incident=1"], "gives the window 30d twice"),
+        (["30d=-1", "incident=1"], "--granted 30d: must not be negative"),
+    ],
+)
+def test_decide_granted_per_window_is_checked(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, given: list[str], message: str
+) -> None:
+    file = tmp_path / "policy.json"
+    file.write_text(_two_windows().model_dump_json(), encoding="utf-8")
+    complaint = tmp_path / "complaint.json"
+    complaint.write_text(
+        json.dumps(
+            {
+                "customer": {"id": "C-1", "tier": "standard"},
+                "category": "noise",
+                "requested": {"kind": "refund", "amount": "80.00 USD"},
+                "received_at": "2026-11-23T09:30:00-05:00",
+            }
+        ),
+        encoding="utf-8",
+    )
+    flags = [word for text in given for word in ("--granted", text)]
+    result = run(capsys, "decide", "--policy", str(file), str(complaint), "--by", "front_desk", *flags)
+    assert result.code == 2
+    assert message in result.err
+
+
+def test_decide_granted_per_window_decides_with_each_windows_amount(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    file = tmp_path / "policy.json"
+    file.write_text(_two_windows("1000.00").model_dump_json(), encoding="utf-8")
+    complaint = tmp_path / "complaint.json"
+    complaint.write_text(
+        json.dumps(
+            {
+                "customer": {"id": "C-1", "tier": "standard"},
+                "category": "noise",
+                "requested": {"kind": "refund", "amount": "80.00 USD"},
+                "received_at": "2026-11-23T09:30:00-05:00",
+            }
+        ),
+        encoding="utf-8",
+    )
+    base = ["decide", "--policy", str(file), str(complaint), "--by", "front_desk", "--json"]
+    fits = run(capsys, *base, "--granted", "incident=0", "--granted", "30d=900.00")
+    assert Resolution.model_validate_json(fits.out).outcome is Outcome.APPROVED
+    over = run(capsys, *base, "--granted", "30d=950.00", "--granted", "incident=0")  # in any order
+    assert Resolution.model_validate_json(over.out).outcome is Outcome.DENIED
+    everywhere = run(capsys, *base, "--granted", "950.00")
+    assert Resolution.model_validate_json(everywhere.out).outcome is Outcome.DENIED
+
+
+# -- the moments: time-dependent promises ----------------------------------------------
+
+
+def test_the_moments_cover_the_business_hours_and_the_clock_changes() -> None:
+    policy = presets.load("ritz-carlton")  # open 07:00-22:00 in New York; callbacks within 2 and 15 hours
+    found = moments(policy)
+    assert found == sorted(found)
+    assert len(found) == len(set(found))
+    assert all(moment.tzinfo == ZoneInfo("America/New_York") for moment in found)
+    shown = {moment.strftime("%Y-%m-%d %H:%M") for moment in found}
+    assert {"2026-11-23 06:59", "2026-11-23 07:00", "2026-11-23 21:59", "2026-11-23 22:00"} <= shown
+    assert {"2026-11-29 00:00", "2026-11-29 23:59", "2026-11-29 20:00"} <= shown  # 22:00 less 2 hours
+    # The clock changes of the year after: 14 March 2027 (02:00 is skipped) and 7 November 2027.
+    changes = [moment for moment in found if moment.month in (3, 11) and moment.year == 2027]
+    assert {"2027-03-14 03:00", "2027-03-14 01:59", "2027-11-07 01:00"} <= {
+        moment.strftime("%Y-%m-%d %H:%M") for moment in changes
+    }
+    assert default_now(policy) not in found  # the regions were decided there already
+
+
+def test_an_engine_late_only_at_night_is_found_at_another_moment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    policy = presets.load("theme-park")
+    assert prove(policy).moments == len(moments(policy))
+    late_at_night(monkeypatch)
+    proof = prove(policy)
+    found = proof.counterexample
+    assert found is not None
+    assert proof.regions == sum(sum(1 for _ in part.points()) for part in slices(policy)), "every region held"
+    assert found.now.astimezone(ZoneInfo(policy.timezone)).hour >= 21
+    assert found.complaint.received_at == found.now
+    assert found.outcome is Outcome.ESCALATED
+    assert any("business hours" in violation for violation in found.violations)
+
+    saved = tmp_path / "counterexample.json"
+    result = run(capsys, "prove", "theme-park", "--save", str(saved))
+    assert result.code == 1
+    assert "all 17,712 regions hold at the first moment; counterexample at another of the" in result.out
+    command = result.out.splitlines()[-1].strip()
+    assert f"--now {found.now.isoformat()}" in command
+    monkeypatch.undo()
+    rerun = run(capsys, *shlex.split(command)[1:], "--json")
+    resolution = Resolution.model_validate_json(rerun.out)
+    assert resolution.decided_at == found.now
+    assert resolution.outcome is Outcome.ESCALATED
+
+
+def test_an_engine_adding_callback_hours_on_the_wall_clock_is_found_at_a_clock_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without business hours a callback is ``callback_within`` after the decision in absolute time: an engine
+    that adds it on the wall clock is wrong only across a clock change."""
+    from recovery_rules._policy import _policy as policy_module  # noqa: PLC0415 - the engine broken here
+
+    policy = Policy.from_file(POLICY)
+    assert policy.business_hours is None
+    original = engine_module.decide
+
+    def on_the_wall(compiled: Any, complaint: Complaint, *args: Any, **kwargs: Any) -> Resolution:
+        resolution = original(compiled, complaint, *args, **kwargs)
+        if resolution.callback_by is None or resolution.escalate_to is None:
+            return resolution
+        within = policy.level(resolution.escalate_to).callback_within
+        assert within is not None
+        wall = resolution.decided_at.astimezone(compiled.zone).replace(tzinfo=None) + within
+        return resolution.model_copy(update={"callback_by": wall.replace(tzinfo=compiled.zone).astimezone(dt.UTC)})
+
+    monkeypatch.setattr(policy_module, "decide", on_the_wall)
+    found = prove(policy).counterexample
+    assert found is not None
+    assert found.now.year == 2027
+    assert any("in absolute time" in violation for violation in found.violations), found.violations

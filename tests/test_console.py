@@ -577,6 +577,42 @@ def test_the_policy_page_proves_a_policy() -> None:
     assert served.journal.cases() == []  # nothing recorded
 
 
+def test_the_policy_page_shows_a_counterexample_per_window_and_fills_the_form_with_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An engine that counts the incident's grants against a cap in any 30 days is found, with the amount granted
+    in that window only; the form below is filled with it, and "Decide" runs it again."""
+    from recovery_rules._engine import _rules as engine_module  # noqa: PLC0415 - only this test breaks the engine
+
+    served = serve()
+    client = _client(served, "staff")
+    csrf = _csrf(client, "/console/policy")
+    data = presets.load("theme-park").model_dump(mode="json", exclude_defaults=True)
+    data["caps"] = [{"limit": data["hard_cap"], "window": "30d"}]
+    text = Policy.model_validate(data).model_dump_json()
+    monkeypatch.setattr(engine_module._Decision, "cap_before", lambda self, cap: self.before_money)
+    form = {"csrf": csrf, "format": "json", "policy": text, "action": "prove"}
+    proved = client.post("/console/policy", data=form)
+    assert proved.status_code == 200, proved.text
+    page = html.unescape(proved.text)
+    assert "A promise breaks" in page
+    found = re.search(r"already granted in the 30d window only \(none in day\)", page)
+    assert found is not None, page
+    granted = re.search(r'name="granted" value="(day=0\.00 30d=[0-9.]+)"', page)
+    assert granted is not None
+    fields = {
+        name: re.search(rf'name="{name}" value="([^"]*)"', page).group(1)  # type: ignore[union-attr]
+        for name in ("level", "tier", "category", "kind", "amount", "granted")
+    }
+    monkeypatch.undo()
+    tried = client.post("/console/policy", data={**form, **fields, "action": "try"})
+    assert tried.status_code == 200, tried.text
+    assert "Outcome: <strong>denied</strong>" in tried.text
+    wrong = client.post("/console/policy", data={**form, **fields, "granted": "30d=1", "action": "try"})
+    assert wrong.status_code == 422
+    assert "must be one amount, or day=AMOUNT 30d=AMOUNT" in html.unescape(wrong.text)
+
+
 def _with_categories(count: int) -> str:
     """The Ritz-Carlton preset with ``count`` more complaint categories: valid, and many more slices to prove."""
     text = presets.path("ritz-carlton").read_text(encoding="utf-8")

@@ -21,9 +21,18 @@ of figures from the policy:
   (the last rule of the Plan B ranking; the others, what an alternative is
   written for and whether it is free, do not depend on the amounts).
 
-So for one acting level, customer tier, remedy kind and category (a *slice*),
-these thresholds cut the plane of (granted, asked) into finitely many
-*regions*: on each axis every threshold is a region of its own (the boundary)
+A policy with several windows (``caps`` counted per day or in any 30 days
+beside its own ``window``) is proved with the amount already granted counted
+in every window, and then once more for each cap's window alone, with nothing
+granted in the others: a cap whose limit equals another's then still has
+regions where only it binds, and an engine that counts one window's grants
+against another window's cap is found. In a sweep of one window, the amount asked is also compared with
+the figures of the other windows (their caps, and the levels' limits when the
+policy's own window is not the one swept).
+
+So for one acting level, customer tier, remedy kind, category and way of
+counting grants (a *slice*), these thresholds cut the plane of (granted, asked)
+into finitely many *regions*: on each axis every threshold is a region of its own (the boundary)
 and so is each stretch between two thresholds, and a region is a combination of
 a granted stretch, an asked stretch and a total stretch that some point has.
 Within a region every comparison the rules make comes out the same, so one
@@ -43,17 +52,18 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from recovery_rules._engine._invariants import resolution_violations
+from recovery_rules._engine._invariants import _wall, resolution_violations
 from recovery_rules._engine._resolution import Outcome, Resolution
 from recovery_rules._policy._parts import Alternative, AuthorityLevel
 from recovery_rules._policy._policy import Policy
 from recovery_rules._values._models import Complaint, Customer, Remedy
 from recovery_rules._values._money import Money
+from recovery_rules._values._time import Window
 
 __all__ = [
     "Counterexample",
@@ -62,11 +72,14 @@ __all__ = [
     "categories",
     "check",
     "default_now",
+    "grant_windows",
+    "moments",
     "money",
     "prove",
     "slices",
     "suggestion_violations",
     "tiers",
+    "windows",
 ]
 
 _UNLISTED_CATEGORY: Final = "unlisted_category"
@@ -110,7 +123,8 @@ def _index(cells: tuple[Cell, ...], amount: int) -> int:
 
 @dataclass(frozen=True)
 class Slice:
-    """One acting level, tier, remedy kind and category, with the thresholds that cut its amounts."""
+    """One acting level, tier, remedy kind, category and way of counting grants, with the thresholds that cut
+    its amounts."""
 
     by: str
     tier: str
@@ -121,10 +135,20 @@ class Slice:
     total: tuple[Cell, ...]
     ceiling: int
     """No amount reaches this many minor units: :class:`Money` refuses it."""
+    window: Window | None = None
+    """The one window the amount already granted was granted in (nothing in the policy's other windows);
+    ``None``: the amount counts in every window."""
+    windows: tuple[Window, ...] = ()
+    """Every window of the policy (its ``window``, then each cap's), when ``window`` is one of them."""
     _total_starts: list[int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_total_starts", [lo for lo, _ in self.total])
+
+    def granted_money(self, minor: int, currency: str) -> Money | dict[Window, Money]:
+        """``minor`` units already granted, as :meth:`Policy.decide` takes it for this slice: one amount for
+        every window, or that amount in :attr:`window` and zero in each other window."""
+        return _granted_as(money(minor, currency), self.window, self.windows)
 
     def points(self) -> Iterator[tuple[int, int]]:
         """One (granted, asked) point in minor units for every region, in a fixed order."""
@@ -174,31 +198,100 @@ def categories(policy: Policy) -> list[str]:
     return [*policy.categories, _unused(_UNLISTED_CATEGORY, {*policy.categories, *policy.vocabulary})]
 
 
+def windows(policy: Policy) -> tuple[Window, ...]:
+    """Every window ``policy`` counts grants in, each once: its ``window`` first, then each cap's."""
+    return tuple(dict.fromkeys([policy.window, *(cap.window for cap in policy.caps)]))
+
+
+def grant_windows(policy: Policy) -> list[Window | None]:
+    """The ways :func:`slices` counts the amount already granted: ``None`` (in every window), then each window of
+    a cap other than the policy's own ``window`` alone (nothing granted in the others)."""
+    return [None, *windows(policy)[1:]]
+
+
 def slices(policy: Policy) -> list[Slice]:
     """Every slice of ``policy``'s input space, with its regions' thresholds, in a fixed order."""
-    # ``decide`` is given one amount granted, which counts in every window: then the caps bound the total together,
-    # the lowest first. Each is a threshold of the total still (the region where it binds is empty otherwise).
-    caps = [_minor(money) for money in (policy.hard_cap, *(cap.limit for cap in policy.caps)) if money is not None]
-    cap = min(caps, default=None)
     ceiling = int(Money.MAX_AMOUNT) * Money(1, policy.currency).to_minor_units()  # MAX_AMOUNT in minor units
+    # Every cap with the window it counts in: ``hard_cap`` in the policy's own, each of ``caps`` in its own.
+    caps = [(_minor(policy.hard_cap), policy.window)] if policy.hard_cap is not None else []
+    caps.extend((_minor(cap.limit), cap.window) for cap in policy.caps)
+    counted = windows(policy)
     result = []
-    for actor, tier in itertools.product(policy.levels, tiers(policy)):
-        limits = [_limit(level, tier) for level in policy.levels]
-        own = _limit(actor, tier)
-        room = min((amount for amount in (own, cap) if amount is not None), default=None)
-        for kind, category in itertools.product(policy.vocabulary, categories(policy)):
-            relevant = [alternative for alternative in policy.catalog if alternative.relevant_to(category, kind)]
-            values = sorted({_minor(alternative.value) for alternative in relevant})
-            extra = {_minor(alternative.value) for alternative in relevant if alternative.extra_mile}
-            granted = set() if room is None else {room, *(room - value for value in values)}
-            total = {limit for limit in limits if limit is not None}
-            total.update(caps)
-            if room is not None:
-                total.update(room - value for value in extra)
-            asked = {*values, *((low + high) // 2 for low, high in itertools.combinations(values, 2))}
-            cells = (_cells(granted), _cells(asked), _cells(total))
-            result.append(Slice(actor.name, tier, kind, category, *cells, ceiling))
+    for swept in grant_windows(policy):
+        for actor, tier in itertools.product(policy.levels, tiers(policy)):
+            bounds = _Bounds(policy, caps, swept, actor, tier)
+            for kind, category in itertools.product(policy.vocabulary, categories(policy)):
+                relevant = [alternative for alternative in policy.catalog if alternative.relevant_to(category, kind)]
+                values = sorted({_minor(alternative.value) for alternative in relevant})
+                extra = {_minor(alternative.value) for alternative in relevant if alternative.extra_mile}
+                granted, asked, total = bounds.thresholds(values, extra)
+                cells = (_cells(granted), _cells(asked), _cells(total))
+                result.append(
+                    Slice(
+                        actor.name,
+                        tier,
+                        kind,
+                        category,
+                        *cells,
+                        ceiling,
+                        window=swept,
+                        windows=() if swept is None else counted,
+                    )
+                )
     return result
+
+
+class _Bounds:
+    """The figures of one acting level and tier that amounts are compared with, split by window: those of the
+    windows the amount granted counts in (``swept``; ``None``: every window), and those of the others, where
+    nothing was granted, so only the amount asked meets them."""
+
+    def __init__(
+        self, policy: Policy, caps: list[tuple[int, Window]], swept: Window | None, actor: AuthorityLevel, tier: str
+    ) -> None:
+        def inside(window: Window) -> bool:
+            return swept is None or window == swept
+
+        limits = {limit for limit in (_limit(level, tier) for level in policy.levels) if limit is not None}
+        own = _limit(actor, tier)
+        # What the acting level may still grant is the least of its limit (in the policy's window) and every cap's
+        # room (in the cap's window): with the amount granted in some windows only, the least of each side.
+        rooms = [(own, policy.window)] if own is not None else []
+        rooms.extend(caps)
+        self.room_in = min((room for room, window in rooms if inside(window)), default=None)
+        self.room_out = min((room for room, window in rooms if not inside(window)), default=None)
+        # Which cap a denial names is the one with the least room: a cap of the windows swept (its limit less the
+        # amount granted) against one of the others (its limit) changes places where the two are equal.
+        self.crossings = {
+            cap_in - cap_out
+            for (cap_in, window_in), (cap_out, window_out) in itertools.product(caps, caps)
+            if inside(window_in) and not inside(window_out)
+        }
+        # A cap or limit counts the total (granted + asked) in the windows swept, the amount asked in the others.
+        self.total = {cap for cap, window in caps if inside(window)}
+        self.asked = {cap for cap, window in caps if not inside(window)}
+        (self.total if inside(policy.window) else self.asked).update(limits)
+
+    def thresholds(self, values: list[int], extra: set[int]) -> tuple[set[int], set[int], set[int]]:
+        """The thresholds of the amount granted, asked and in total, for the alternatives' ``values`` and the
+        extra-mile ones' (``extra``)."""
+        granted = set(self.crossings)
+        if self.room_in is not None:
+            granted.update((self.room_in, *(self.room_in - value for value in values)))
+        total = set(self.total)
+        asked = {*values, *((low + high) // 2 for low, high in itertools.combinations(values, 2)), *self.asked}
+        if self.room_in is not None:
+            total.update(self.room_in - value for value in extra)
+        if self.room_out is not None:
+            asked.update(self.room_out - value for value in extra)
+        return granted, asked, total
+
+
+def _granted_as(granted: Money, window: Window | None, counted: tuple[Window, ...]) -> Money | dict[Window, Money]:
+    if window is None:
+        return granted
+    zero = Money.zero(granted.currency)
+    return {each: granted if each == window else zero for each in counted}
 
 
 def _limit(level: AuthorityLevel, tier: str) -> int | None:
@@ -219,6 +312,24 @@ class Counterexample:
     now: dt.datetime
     violations: tuple[str, ...]
     outcome: Outcome | None
+    window: Window | None = None
+    """The one window ``granted`` was granted in, nothing in the policy's other windows; ``None``: ``granted``
+    counts in every window."""
+    windows: tuple[Window, ...] = ()
+    """Every window of the policy, when ``window`` is one of them."""
+
+    @property
+    def granted_per_window(self) -> Money | dict[Window, Money]:
+        """What was already granted, as it was given to :meth:`Policy.decide`: :attr:`granted`, or a mapping of
+        every window to its amount (:attr:`granted` in :attr:`window`, zero in the others)."""
+        return _granted_as(self.granted, self.window, self.windows)
+
+    def granted_words(self) -> str:
+        """What was already granted, in words: ``$9,000.00 already granted in the 30d window only``."""
+        if self.window is None:
+            return f"{self.granted.display()} already granted"
+        others = ", ".join(str(window) for window in self.windows if window != self.window)
+        return f"{self.granted.display()} already granted in the {self.window} window only (none in {others})"
 
     def complaint_json(self) -> dict[str, Any]:
         """The complaint as ``recovery-rules decide`` reads it."""
@@ -238,6 +349,9 @@ class Proof:
     slices: int
     regions: int
     counterexample: Counterexample | None
+    moments: int = 0
+    """How many other moments each kind of decision was decided at again (:func:`moments`), once every region
+    held at the first."""
 
     @property
     def holds(self) -> bool:
@@ -258,13 +372,20 @@ def prove(
 ) -> Proof:
     """Decide one point of every region of ``policy`` and check every promise; stop at the first broken one.
 
-    ``advance`` is called with the number of regions each slice had, for a
-    progress bar; ``planned`` reuses slices already computed with :func:`slices`.
+    Every region is decided at ``now`` (:func:`default_now` when omitted). Then
+    one decision of each kind (each acting level, tier, outcome and escalation
+    target, the first region that decided so) is decided again at every one of
+    the policy's :func:`moments` around ``now``, where a time-dependent promise
+    could break: a callback counted in business hours, an absolute time across
+    a clock change. ``advance`` is called with the number of regions each slice
+    had, for a progress bar; ``planned`` reuses slices already computed with
+    :func:`slices`.
     """
     now = now or default_now(policy)
     planned = slices(policy) if planned is None else planned
     currency = policy.currency
     regions = 0
+    kinds: dict[tuple[str, str, Outcome, str | None], tuple[Complaint, Slice, Money]] = {}
     for done, part in enumerate(planned, start=1):
         base = Complaint(
             customer=Customer(id=_CUSTOMER, tier=part.tier),
@@ -279,35 +400,132 @@ def prove(
             complaint = base.model_copy(
                 update={"requested": Remedy(kind=part.kind, amount=money(asked_minor, currency))}
             )
-            violations, outcome = check(policy, complaint, part.by, granted, now)
+            given = _granted_as(granted, part.window, part.windows)
+            violations, resolution = _checked(policy, complaint, part.by, given, now)
             if violations:
-                return Proof(
-                    done, regions + count, Counterexample(complaint, part.by, granted, now, tuple(violations), outcome)
+                outcome = None if resolution is None else resolution.outcome
+                found = Counterexample(
+                    complaint, part.by, granted, now, tuple(violations), outcome, part.window, part.windows
                 )
+                return Proof(done, regions + count, found)
+            if resolution is not None:  # always, without a violation: one of each kind is decided again later
+                kind = (part.by, part.tier, resolution.outcome, resolution.escalate_to)
+                kinds.setdefault(kind, (complaint, part, granted))
         regions += count
         if advance is not None:
             advance(count)
-    return Proof(len(planned), regions, None)
+    later = moments(policy, now)
+    for complaint, part, granted in kinds.values():
+        given = _granted_as(granted, part.window, part.windows)
+        for moment in later:
+            at = complaint.model_copy(update={"received_at": moment})
+            violations, outcome = check(policy, at, part.by, given, moment)
+            if violations:
+                found = Counterexample(
+                    at, part.by, granted, moment, tuple(violations), outcome, part.window, part.windows
+                )
+                return Proof(len(planned), regions, found, len(later))
+    return Proof(len(planned), regions, None, len(later))
+
+
+def moments(policy: Policy, now: dt.datetime | None = None) -> list[dt.datetime]:
+    """The moments ``prove`` decides each kind of decision at again, after ``now`` (:func:`default_now`): where
+    a promise that depends on the time could break.
+
+    For every day of the week from ``now`` on: midnight and the minute before the next, noon, and, with business
+    hours, each opening and closing, the minute before each, and the middle of each open period; with callbacks
+    promised (each level's ``callback_within``), each closing less each of them, and the minute before. Then the
+    same around each clock change of the policy's time zone in the year from ``now``: the change, the minutes
+    on either side, the change less each callback time, and that day's and the next day's openings and closings.
+    In the policy's time zone, in order, each once.
+    """
+    zone = ZoneInfo(policy.timezone)
+    start = (now or default_now(policy)).astimezone(zone)
+    minute = dt.timedelta(minutes=1)
+    withins = sorted({level.callback_within for level in policy.levels if level.callback_within is not None})
+    found: set[dt.datetime] = set()
+
+    def day(date: dt.date) -> None:
+        midnight = _wall(date, 0, zone, first=True)
+        found.update((midnight, _wall(date + dt.timedelta(days=1), 0, zone, first=True) - minute))
+        found.add(_wall(date, 12 * 60, zone, first=True))
+        hours = policy.business_hours
+        for opens, closes in () if hours is None else hours.periods(date.weekday()):
+            opening, closing = _wall(date, opens, zone, first=True), _wall(date, closes, zone, first=False)
+            found.update((opening - minute, opening, opening + (closing - opening) / 2, closing - minute, closing))
+            for within in withins:
+                found.update((closing - within - minute, closing - within))
+
+    for offset in range(7):
+        day(start.date() + dt.timedelta(days=offset))
+    for change in _clock_changes(zone, start):
+        found.update((change - minute, change, change + minute))
+        found.update(change - within for within in withins)
+        local = change.astimezone(zone).date()
+        day(local - dt.timedelta(days=1))
+        day(local)
+    return sorted(moment.astimezone(zone) for moment in found if moment.astimezone(dt.UTC) != start.astimezone(dt.UTC))
+
+
+def _clock_changes(zone: ZoneInfo, start: dt.datetime) -> list[dt.datetime]:
+    """The instants in the year from ``start`` where the UTC offset of ``zone`` changes, to the minute."""
+    changes = []
+    step = dt.timedelta(hours=6)
+    moment = start.astimezone(dt.UTC)
+    end = moment + dt.timedelta(days=366)
+    while moment < end:
+        following = moment + step
+        if moment.astimezone(zone).utcoffset() != following.astimezone(zone).utcoffset():
+            low, high = moment, following  # the offset changes after low, at high or before
+            while high - low > dt.timedelta(minutes=1):
+                middle = low + (high - low) / 2
+                middle = middle.replace(second=0, microsecond=0)
+                if middle <= low:
+                    break
+                if middle.astimezone(zone).utcoffset() == low.astimezone(zone).utcoffset():
+                    low = middle
+                else:
+                    high = middle
+            changes.append(high)
+        moment = following
+    return changes
 
 
 def check(
-    policy: Policy, complaint: Complaint, by: str, granted: Money, now: dt.datetime
+    policy: Policy, complaint: Complaint, by: str, granted: Money | Mapping[Window, Money], now: dt.datetime
 ) -> tuple[list[str], Outcome | None]:
-    """Every promise the decision of ``complaint`` breaks, and its outcome (``None`` if deciding raised)."""
+    """Every promise the decision of ``complaint`` breaks, and its outcome (``None`` if deciding raised).
+
+    ``granted``: what was already granted, as :meth:`Policy.decide` takes it (one amount, or one per window).
+    """
+    problems, resolution = _checked(policy, complaint, by, granted, now)
+    return problems, None if resolution is None else resolution.outcome
+
+
+def _checked(
+    policy: Policy, complaint: Complaint, by: str, granted: Money | Mapping[Window, Money], now: dt.datetime
+) -> tuple[list[str], Resolution | None]:
     try:
         resolution = policy.decide(complaint, by=by, granted=granted, now=now)
     except Exception as error:  # any exception while deciding valid input is a finding
         return [f"deciding raised {type(error).__name__}: {error}"], None
     problems = resolution_violations(policy, complaint, by, granted, resolution, now=now)
     problems.extend(suggestion_violations(policy, complaint, by, granted, resolution))
-    return problems, resolution.outcome
+    return problems, resolution
+
+
+def _in_window(granted: Money | Mapping[Window, Money], window: Window) -> Money:
+    return granted if isinstance(granted, Money) else granted[window]
 
 
 def suggestion_violations(
-    policy: Policy, complaint: Complaint, by: str, granted: Money, resolution: Resolution
+    policy: Policy, complaint: Complaint, by: str, granted: Money | Mapping[Window, Money], resolution: Resolution
 ) -> list[str]:
     """The promises about extra-mile suggestions: only with approvals, from the catalog, relevant, affordable, and
-    of kinds the acting level may grant."""
+    of kinds the acting level may grant.
+
+    ``granted``: what was already granted, as :meth:`Policy.decide` takes it (one amount, or one per window).
+    """
     suggestions = resolution.suggestions
     if not suggestions:
         return []
@@ -318,9 +536,10 @@ def suggestion_violations(
     catalog: dict[str, Alternative] = {alternative.id: alternative for alternative in policy.catalog}
     actor = policy.level(by)
     own = actor.tier_limits.get(complaint.customer.tier, actor.limit)
-    bounds = [bound for bound in (own, policy.hard_cap, *(cap.limit for cap in policy.caps)) if bound is not None]
-    total = granted + complaint.requested.amount
-    left = None if not bounds else max(min(bounds) - total, Money.zero(policy.currency))
+    asked = complaint.requested.amount
+    bounds = [(own, policy.window), (policy.hard_cap, policy.window), *((cap.limit, cap.window) for cap in policy.caps)]
+    rooms = [bound - (_in_window(granted, window) + asked) for bound, window in bounds if bound is not None]
+    left = None if not rooms else max(min(rooms), Money.zero(policy.currency))
     if len({suggestion.kind for suggestion in suggestions}) != len(suggestions):
         problems.append("extra-mile suggestions are not of distinct kinds")
     for suggestion in suggestions:

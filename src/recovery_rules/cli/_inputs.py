@@ -18,7 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Final
 
-from recovery_rules import ChainHead, Complaint, InvalidInputError, Money, Policy, PolicyError, Problem, presets
+from recovery_rules import (
+    ChainHead,
+    Complaint,
+    InvalidInputError,
+    Money,
+    Policy,
+    PolicyError,
+    Problem,
+    Window,
+    presets,
+)
 from recovery_rules.files import (
     SourceMap,
     check_regular_file,
@@ -403,6 +413,48 @@ def parse_amount(text: str, currency: str, *, option: str) -> Money:
     if money.amount < 0:
         raise CliInputError(f"{option}: must not be negative")
     return money
+
+
+def parse_granted(texts: Iterable[str], policy: Policy, *, option: str) -> Money | dict[Window, Money] | None:
+    """What was already granted, from ``--granted`` given once (``150.00``: one amount for every window) or once
+    per window of ``policy`` (``incident=150.00``, ``30d=8000.00``); ``None`` when not given."""
+    given = list(texts)
+    if not given:
+        return None
+    windows = list(dict.fromkeys([policy.window, *(cap.window for cap in policy.caps)]))
+    known = ", ".join(str(window) for window in windows)
+    apart = [text for text in given if "=" in text]
+    if not apart:
+        if len(given) > 1:
+            raise CliInputError(
+                f"{option}: given {len(given)} times; give one amount for every window, or WINDOW=AMOUNT once for "
+                f"each of the policy's windows ({known})"
+            )
+        return parse_amount(given[0], policy.currency, option=option)
+    if len(apart) != len(given):
+        raise CliInputError(
+            f"{option}: mixes one amount with WINDOW=AMOUNT; give one amount for every window, or WINDOW=AMOUNT "
+            f"once for each of the policy's windows ({known})"
+        )
+    found: dict[Window, Money] = {}
+    for text in given:
+        name, _, amount = text.partition("=")
+        try:
+            window = Window.parse(name.strip())
+        except InvalidInputError:
+            window = None
+        if window is None or window not in windows:
+            raise CliInputError(f"{option}: {name.strip()!r} is not a window of the policy; its windows are: {known}")
+        if window in found:
+            raise CliInputError(f"{option}: gives the window {window} twice")
+        found[window] = parse_amount(amount, policy.currency, option=f"{option} {window}")
+    missing = [str(window) for window in windows if window not in found]
+    if missing:
+        raise CliInputError(
+            f"{option}: no amount for the window {', '.join(missing)}; give WINDOW=AMOUNT once for each of the "
+            f"policy's windows ({known}), or one amount for all of them"
+        )
+    return {window: found[window] for window in windows}
 
 
 def parse_chain_head(text: str, *, option: str) -> ChainHead:

@@ -57,11 +57,12 @@ from recovery_rules import (
     Resolution,
     StaleCaseError,
     UnknownLevelError,
+    Window,
     Wording,
     WorkflowError,
     forbidden_phrases,
 )
-from recovery_rules.proof import Proof, prove, slices
+from recovery_rules.proof import Counterexample, Proof, prove, slices
 
 from ._api import _check_actor, _count, _explaining_level, _journal_key, _token_level_refused
 from ._auth import Employee, hash_token
@@ -81,7 +82,7 @@ MAX_FIELDS: Final = 40
 MAX_SIGN_IN_FIELD: Final = 4_096
 """The most the sign-in form's token field holds: it is read before anyone is known, so it is read little."""
 MAX_PROOF_SLICES: Final = 1_000
-"""The most slices the policy page proves (the served preset has a few hundred, about 15 seconds): a larger
+"""The most slices the policy page proves (the Ritz-Carlton preset has 672, about 25 seconds): a larger
 policy is proved from the shell (``recovery-rules prove``), not by a worker of the service."""
 """The longest form field accepted (a pasted policy)."""
 
@@ -436,6 +437,28 @@ def _amount(text: str, currency: str, field: str) -> Money:
     except InvalidOperation:
         raise InvalidInputError.at("form", field, f"must be an amount such as 250.00 ({currency})") from None
     return Money(value, currency)
+
+
+def _granted(text: str, policy: Policy) -> Money | dict[Window, Money]:
+    """The form's "granted before": one amount for every window, or ``WINDOW=AMOUNT`` for each of the policy's
+    windows, separated by spaces or semicolons (``incident=0 30d=8000.02``), as a proof's counterexample shows."""
+    if "=" not in text:
+        return _amount(text or "0", policy.currency, "granted")
+    windows = list(dict.fromkeys([policy.window, *(cap.window for cap in policy.caps)]))
+    known = " ".join(f"{window}=AMOUNT" for window in windows)
+    found: dict[Window, Money] = {}
+    for part in re.split(r"[\s;]+", text.strip()):
+        name, _, amount = part.partition("=")
+        try:
+            window: Window | None = Window.parse(name)
+        except InvalidInputError:
+            window = None
+        if window is None or window not in windows or window in found:
+            raise InvalidInputError.at("form", "granted", f"must be one amount, or {known}")
+        found[window] = _amount(amount, policy.currency, "granted")
+    if len(found) != len(windows):
+        raise InvalidInputError.at("form", "granted", f"must be one amount, or {known}")
+    return found
 
 
 @router.post("/cases")
@@ -971,6 +994,24 @@ def _policy(
     )
 
 
+def _trial_of(found: Counterexample) -> TryForm:
+    """The "Try a complaint" form filled with a proof's counterexample."""
+    complaint = found.complaint
+    granted = found.granted_per_window
+    return TryForm(
+        level=found.by,
+        tier=complaint.customer.tier,
+        category=complaint.category,
+        kind=complaint.requested.kind,
+        amount=str(complaint.requested.amount.amount),
+        granted=(
+            " ".join(f"{window}={money.amount}" for window, money in granted.items())
+            if isinstance(granted, dict)
+            else str(granted.amount)
+        ),
+    )
+
+
 def _proved(service: Service, policy: Policy) -> tuple[Proof | None, str | None, int]:
     """The proof of ``policy``, or why the console does not prove it: too large to prove here (the shell proves
     it), or another proof running in this process (one at a time: each holds a thread for seconds)."""
@@ -1027,7 +1068,10 @@ def _check_policy(request: Request, service: Service, session: Session, form: Fo
         return page(status=422, problems=problems, checked=False)
     if _text(form, "action") == "prove":  # seconds: one decision per region of the policy's input space
         verdict, refused, status = _proved(service, checked)
-        return page(status=status, checked=checked, proof=verdict, proof_refused=refused)
+        found = None if verdict is None else verdict.counterexample
+        if found is not None:  # the form below is filled with it: "Decide" runs it again
+            trial = _trial_of(found)
+        return page(status=status, checked=checked, proof=verdict, proof_refused=refused, trial=trial)
     if _text(form, "action") != "try":
         return page(checked=checked)
     now = service.now()
@@ -1041,7 +1085,7 @@ def _check_policy(request: Request, service: Service, session: Session, form: Fo
                 "received_at": now,
             }
         )
-        granted = _amount(trial.granted or "0", checked.currency, "granted")
+        granted = _granted(trial.granted, checked)
         resolution = checked.decide(complaint, by=trial.level or checked.levels[0].name, granted=granted, now=now)
     except InvalidInputError as error:
         try_errors = _field_errors(

@@ -11,7 +11,7 @@ from rich.text import Text
 from recovery_rules import Alternative, InvalidInputError, Outcome, Policy, Resolution
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
-from recovery_rules.cli._inputs import load_complaint, load_policy, parse_amount, parse_time, show_time
+from recovery_rules.cli._inputs import load_complaint, load_policy, parse_granted, parse_time, show_time
 
 from . import options
 
@@ -28,7 +28,10 @@ _LABEL = 15
 @click.option(
     "--granted",
     metavar="AMOUNT",
-    help="What this customer was already granted within the policy's window: 150.00 or '150.00 USD'. Default 0.",
+    multiple=True,
+    help="What this customer was already granted within the policy's window: 150.00 or '150.00 USD'; for a policy "
+    "with caps of other windows, once per window as WINDOW=AMOUNT (incident=150.00 --granted 30d=900.00), or one "
+    "amount counted in every window. Default 0.",
 )
 @click.option(
     "--now",
@@ -46,7 +49,7 @@ def command(
     complaint_file: str,
     policy: str,
     by: str,
-    granted: str | None,
+    granted: tuple[str, ...],
     now: str | None,
     employee: str | None,
     as_json: bool,
@@ -64,7 +67,7 @@ def command(
         rules.level(by)
     except InvalidInputError as error:
         raise CliInputError(f"--by: {error.problems[0].message}") from None
-    before = parse_amount(granted, rules.currency, option="--granted") if granted is not None else None
+    before = parse_granted(granted, rules, option="--granted")
     moment = parse_time(now, option="--now") if now is not None else dt.datetime.now(dt.UTC)
     complaint = load_complaint(complaint_file)
     try:

@@ -12,7 +12,7 @@ import click
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode, why_unusable
 from recovery_rules.cli._inputs import load_policy
-from recovery_rules.proof import Counterexample, categories, prove, slices, tiers
+from recovery_rules.proof import Counterexample, categories, grant_windows, prove, slices, tiers
 
 from . import options
 
@@ -37,8 +37,13 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
     the promised alternatives, which the employee can authorize now; nothing is
     approved beyond authority or the cap; every escalation goes to the lowest
     level that can grant it, with its callback; denials are delivered by the
-    policy's denials_delivered_by level. Prints "N regions, all invariants hold" (exit 0) or the first
-    counterexample as a complaint ready to run with `decide` (exit 1).
+    policy's denials_delivered_by level. A policy with caps of other windows
+    is proved with the amount already granted counted in every window, then in
+    each cap's window alone. Every region is decided at 09:30 on 23 November
+    2026; then each kind of decision again at the moments where time-dependent
+    promises could break (openings, closings, midnight, clock changes). Prints "N regions, all invariants hold" (exit 0)
+    or the first counterexample as a complaint ready to run with `decide`
+    (exit 1).
     """
     if save is not None and _is_directory(save):  # before the work, as a usage error would be
         raise CliInputError(f"--save: {save} is a directory; give the file to write the counterexample to")
@@ -53,6 +58,7 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
         "tiers": tiers(rules),
         "remedy_kinds": list(rules.vocabulary),
         "categories": categories(rules),
+        "grant_windows": ["all" if window is None else str(window) for window in grant_windows(rules)],
     }
     found = proof.counterexample
     if found is not None and save is not None:
@@ -69,23 +75,32 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
                 "holds": proof.holds,
                 "regions": proof.regions,
                 "slices": proof.slices,
+                "moments": proof.moments,
                 "shape": shape,
                 "counterexample": None if found is None else _counterexample_json(found, command_line),
             }
         )
         return ExitCode.OK if proof.holds else ExitCode.FAILED
-    dimensions = " × ".join(f"{len(values)} {name.replace('_', ' ')}" for name, values in shape.items())
+    dimensions = " × ".join(
+        f"{len(values)} {name.replace('_', ' ')}"
+        for name, values in shape.items()
+        if name != "grant_windows" or len(values) > 1  # shown only when grants are counted more than one way
+    )
     if found is None:
         _console.echo(
-            f"{policy}: {proof.regions:,} regions, all invariants hold ({proof.slices:,} slices: {dimensions})"
+            f"{policy}: {proof.regions:,} regions, all invariants hold ({proof.slices:,} slices: {dimensions}; "
+            f"each kind of decision again at {proof.moments:,} moments)"
         )
         return ExitCode.OK
     outcome = "deciding raised an error" if found.outcome is None else f"the outcome is {found.outcome.value}"
-    _console.echo(f"{policy}: counterexample in region {proof.regions:,} of {total:,} ({dimensions}):")
-    _console.echo(
-        f"{found.by} decides, {found.granted.display()} already granted, at {found.now.isoformat()}; "
-        f"{outcome}, which breaks:"
-    )
+    if proof.moments:  # every region held at the first moment; one broke at another
+        _console.echo(
+            f"{policy}: all {proof.regions:,} regions hold at the first moment; counterexample at another of the "
+            f"{proof.moments:,} moments ({dimensions}):"
+        )
+    else:
+        _console.echo(f"{policy}: counterexample in region {proof.regions:,} of {total:,} ({dimensions}):")
+    _console.echo(f"{found.by} decides, {found.granted_words()}, at {found.now.isoformat()}; {outcome}, which breaks:")
     for violation in found.violations:
         _console.echo(f"  - {violation}")
     _console.echo(f"the complaint (saved to {save}):" if save else "the complaint (save it as counterexample.json):")
@@ -111,11 +126,14 @@ def _decide_command(policy: str, file: str, found: Counterexample) -> str:
         file,
         "--by",
         found.by,
-        "--granted",
-        str(found.granted),
-        "--now",
-        found.now.isoformat(),
     ]
+    granted = found.granted_per_window
+    if isinstance(granted, dict):
+        for window, amount in granted.items():
+            words += ["--granted", f"{window}={amount}"]
+    else:
+        words += ["--granted", str(granted)]
+    words += ["--now", found.now.isoformat()]
     return shlex.join(words)
 
 
@@ -124,6 +142,7 @@ def _counterexample_json(found: Counterexample, command_line: str | None) -> dic
         "complaint": found.complaint_json(),
         "by": found.by,
         "granted": str(found.granted),
+        "window": None if found.window is None else str(found.window),
         "now": found.now.isoformat(),
         "outcome": None if found.outcome is None else found.outcome.value,
         "violations": list(found.violations),
