@@ -100,6 +100,30 @@ def test_a_cut_tail_is_found_against_the_expected_head(capsys: pytest.CaptureFix
     assert document["first_bad"] == EVENTS
 
 
+def test_a_case_whose_entry_was_deleted_from_the_table_of_cases_is_named_by_its_events(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``DELETE FROM cases WHERE number = ...`` behind the library's back: the chain is whole, but the case has no
+    entry. The user reads its latest event and its first, never its number (which holds the customer's)."""
+    copy = copy_journal(tmp_path)
+    with SQLiteJournal(copy) as journal:
+        middle = next(event for event in journal.iter_events() if event.seq == 100)
+    ((number, first, latest),) = execute(
+        copy, "SELECT number, MIN(seq), MAX(seq) FROM events WHERE number = (SELECT number FROM events WHERE seq = 200)"
+    )
+    assert first < 200 <= latest < EVENTS
+    execute(copy, "DELETE FROM cases WHERE number = ?", number)
+    shown = run(capsys, "verify", str(copy))
+    assert shown.code == 1
+    said = f"event {latest} is bad: it is the latest event of a case (opened at event {first}) that has no entry in"
+    assert said in shown.out
+    assert number not in shown.out
+    assert number.partition("-")[2].partition("/")[0] not in shown.out  # the customer number
+    code, document, _ = verify(capsys, str(copy), "--resume-from", f"100:{middle.hash}")
+    assert (code, document["first_bad"], document["count"]) == (1, latest, latest - 1)
+    assert "has no entry in the journal's table of cases" in document["problem"]
+
+
 def test_resume_from_a_head_of_no_events_with_another_hash_is_refused(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

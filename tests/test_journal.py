@@ -496,7 +496,7 @@ def test_a_case_whose_last_event_was_cut_and_written_over_is_refused(backend: Ha
 @pytest.mark.parametrize(
     ("column", "value", "found_by_verify"),
     [
-        (None, None, None),  # the entry deleted: the case's latest event has none (verify: as documented, no)
+        (None, None, EVENTS),  # the entry deleted: the case's latest event has none
         ("last_seq", EVENTS - 3, EVENTS - 3),  # rewound to the case's event before (a cut hidden by halves)
         ("last_hash", "f" * 64, EVENTS),
         ("version", 2, EVENTS),
@@ -516,6 +516,92 @@ def test_a_case_whose_entry_in_the_table_of_cases_disagrees_is_refused(
     assert journal.head() == head
     result = journal.verify()
     assert (result.ok, result.first_bad) == (found_by_verify is None, found_by_verify)
+
+
+UNLISTED = (
+    "it is the latest event of a case (opened at event {}) that has no entry in the journal's table of cases: the "
+    "entry was deleted (or the case's events were written without it)"
+)
+
+
+def test_a_case_whose_entry_in_the_table_of_cases_was_deleted_is_found_by_verify(backend: Harness) -> None:
+    """``DELETE FROM cases WHERE number = ...``: the chain is whole and every entry left names its event, but the case
+    has events and no entry. Reported at its latest event, naming the case by its first event's position (never by
+    its number, which holds the customer's)."""
+    journal = backend.journal()
+    fill(journal, EVENTS)  # case A: events 1, 4, 7; B: 2, 5, 8; C: 3, 6, 9
+    assert journal.verify().ok
+    backend.edit_case(str(C), None)
+    result = journal.verify()
+    assert (result.ok, result.first_bad, result.count) == (False, EVENTS, EVENTS - 1)
+    assert result.head == ChainHead(count=EVENTS - 1, hash=backend.record(EVENTS - 1)["hash"])
+    assert result.problem == UNLISTED.format(3)
+    assert str(C) not in result.problem
+    assert C.customer_id not in result.problem
+    assert backend.journal().verify().first_bad == EVENTS  # another handle (another process, for a file) too
+    with pytest.raises(JournalIntegrityError, match=f"^journal event {EVENTS} is bad: "):
+        journal.events(C)  # reading the case refuses it at the same event
+
+
+def test_of_several_cases_without_an_entry_the_first_by_position_is_reported(backend: Harness) -> None:
+    """Whatever order the table or the index holds them in, and beside an entry that names the wrong event."""
+    journal = backend.journal()
+    fill(journal, EVENTS)
+    backend.edit_case(str(C), None)  # latest event 9
+    assert journal.verify().first_bad == EVENTS
+    backend.edit_case(str(B), "last_hash", "f" * 64)  # latest event 8: an entry naming another hash
+    assert journal.verify().first_bad == EVENTS - 1
+    backend.edit_case(str(A), None)  # latest event 7, opened at event 1
+    result = journal.verify()
+    assert (result.first_bad, result.count, result.problem) == (7, 6, UNLISTED.format(1))
+    assert journal.verify(resume_from=journal.verify().head).first_bad == 7
+    assert journal.verify(expected_head=journal.head()).first_bad == 7  # a saved head does not hide it
+
+
+@pytest.mark.parametrize("resumed_after", [0, 2, 3, 5, 8])
+def test_a_resumed_check_finds_a_case_without_an_entry_that_has_events_after_its_head(
+    backend: Harness, resumed_after: int
+) -> None:
+    """Case C (events 3, 6 and 9) has events after each of these heads: found, however many of its events the
+    check reads (none of its first, at 3 and 5)."""
+    journal = backend.journal()
+    fill(journal, EVENTS)
+    backend.edit_case(str(C), None)
+    hash_ = GENESIS if not resumed_after else backend.record(resumed_after)["hash"]
+    result = journal.verify(resume_from=ChainHead(count=resumed_after, hash=hash_))
+    assert (result.ok, result.first_bad, result.count, result.problem) == (
+        False,
+        EVENTS,
+        EVENTS - 1,
+        UNLISTED.format(3),
+    )
+
+
+def test_a_resumed_check_looks_only_at_the_cases_written_since_its_head(backend: Harness) -> None:
+    """As documented: a nightly check costs the day's events. A case without an entry and without an event after
+    the head is left to a whole check (and refused on reading, on appending)."""
+    journal = backend.journal()
+    fill(journal, EVENTS - 1)  # case C ends at event 6
+    head = journal.head()
+    add(journal, A, minutes=30)  # event 9: case A's
+    backend.edit_case(str(C), None)
+    assert journal.verify(resume_from=head).ok
+    whole = journal.verify()
+    assert (whole.first_bad, whole.problem) == (6, UNLISTED.format(3))
+
+
+def test_an_intact_journal_has_every_case_listed(backend: Harness) -> None:
+    """Cases opened one by one and in bulk, long and short, checked whole and from saved heads: intact."""
+    journal = backend.journal()
+    fill(journal, EVENTS)
+    heads = [journal.head()]
+    numbers = [ComplaintNumber.parse(f"20261124-{customer}") for customer in range(500, 520)]
+    journal.append_many([BulkEntry(number, draft(minutes=40), key=f"bulk-{number}") for number in numbers])
+    heads.append(journal.head())
+    add(journal, C, minutes=50)
+    for head in (None, ChainHead.empty(), *heads, journal.head()):
+        result = journal.verify(resume_from=head)
+        assert (result.ok, result.problem, result.count) == (True, None, EVENTS + len(numbers) + 1)
 
 
 def test_an_earlier_head_still_verifies_after_more_appends(backend: Harness) -> None:

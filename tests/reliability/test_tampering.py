@@ -15,7 +15,10 @@ it, one way at one position per fresh journal:
 - truncate and hide: the same, and the journal's table of cases rewritten so that
   no case names an event cut off (what a tamperer covering the cut does);
 - re-encode: the event stored in another spelling of the same content (JSON
-  with spaces, escaped Unicode, a time with ``+00:00``, an amount as ``10.0``).
+  with spaces, escaped Unicode, a time with ``+00:00``, an amount as ``10.0``);
+- delete the case's entry: the event's case deleted from the journal's table of
+  cases (``DELETE FROM cases WHERE number = ...``); the right event is the case's
+  latest.
 
 Every position of every way under ``make reliability``; at CI size, edits at every position
 and each other way at the first two, the middle and the last two.
@@ -138,6 +141,10 @@ def tamper(harness: Harness, kind: str, seq: int) -> int:
             harness.hide_cut(seq - 1)
     elif kind == "re-encode":
         harness.put(seq, reencoded(harness.record(seq), seq))
+    elif kind == "delete the case's entry":
+        number = harness.record(seq)["number"]
+        harness.edit_case(number, None)
+        return max(at for at in range(seq, EVENTS + 1) if harness.record(at)["number"] == number)
     return seq
 
 
@@ -155,6 +162,7 @@ KINDS: dict[str, Sequence[int]] = {
     "truncate": positions(EVENTS),
     "truncate and hide": positions(EVENTS),
     "re-encode": positions(EVENTS),
+    "delete the case's entry": positions(EVENTS),
 }
 
 
@@ -201,7 +209,7 @@ def test_every_tampering_is_found_at_the_right_event(
     name = "SQLite" if backend == "sqlite" else "PostgreSQL"
     lines = [f"{name}: {right}/{total} tamperings found at the right event, with the exported chain head"]
     lines += [
-        f"  {kind:17} {tally.right:2}/{tally.tampered} at the right event "
+        f"  {kind:23} {tally.right:2}/{tally.tampered} at the right event "
         f"({tally.by_chain_alone}/{tally.tampered} without the saved head)"
         for kind, tally in tallies.items()
     ]
@@ -210,6 +218,8 @@ def test_every_tampering_is_found_at_the_right_event(
     truncated, hidden = tallies["truncate"], tallies["truncate and hide"]
     assert truncated.by_chain_alone == truncated.tampered  # the table of cases names the last event cut off
     assert hidden.by_chain_alone == 0  # a shorter chain is still a chain: then only the saved head tells
+    unlisted = tallies["delete the case's entry"]
+    assert unlisted.by_chain_alone == unlisted.tampered  # the case has events, and no entry
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -794,7 +794,9 @@ class Journal(abc.ABC):
         still names the last event cut off; every entry of that table must name
         the event at its position (its case, its version, its hash), so a tail
         cut off and written over by the next appends stays found, and so does the
-        last event edited and given a new hash. A tail cut (or rewritten) with
+        last event edited and given a new hash. And every case with events must
+        have an entry there: a case whose entry was deleted is reported at its
+        latest event. A tail cut (or rewritten) with
         that table rewritten too leaves a shorter chain that is still whole: pass
         a saved ``expected_head`` to find that too (the journal must still hold
         that head's events unchanged). The journal's setting ``legacy_until`` is
@@ -806,7 +808,8 @@ class Journal(abc.ABC):
         that hash (a head of no events must have the genesis hash, as for
         ``expected_head``). A nightly check then costs the day's events, not the
         whole journal: only the entries of the table of cases naming an event
-        after the head are looked up. The check streams the events: its memory
+        after the head are looked up, and only the cases with an event after it
+        are looked for in that table. The check streams the events: its memory
         stays the same whatever the journal's size.
 
         Opened with its ledger key, a sealed journal's heads are checked too
@@ -867,6 +870,7 @@ class Journal(abc.ABC):
             self._cut_off(result),
             self._legacy_mismatch(result, after=first - 1),
             self._unmatched_case(result, after=first - 1),
+            self._unlisted_case(result, after=first - 1),
         ]
         if self._ledger_secret is not None:
             failures.append(self._sealed_heads_checked(result, self._ledger_secret, after=first - 1))
@@ -920,6 +924,23 @@ class Journal(abc.ABC):
         else:
             problem = _ANOTHER_CASES
         return self._failure_at(checked, seq, problem)
+
+    def _unlisted_case(self, checked: Verification, *, after: int) -> Verification | None:
+        """The failure to report if a case with an event after ``after`` in ``checked`` (a whole chain) has no
+        entry in the table of cases: reported at its latest event, as reading or appending to the case refuses it.
+
+        Every append writes its case's entry with its event, so a case the table does not list had its entry
+        deleted, and :meth:`_unmatched_case`, which looks at the entries there are, cannot see it. One
+        anti-join of the events on the table's key (:meth:`Store.unlisted_case`); a check resumed from a saved
+        head looks only at the cases with events since.
+        """
+        with self._read() as store:
+            found = store.unlisted_case(after, checked.count)
+        if found is None:
+            return None
+        latest, first = found
+        opened = "" if first is None else f" (opened at event {first})"
+        return self._failure_at(checked, latest, f"it is the latest event of a case{opened} " + _UNLISTED)
 
     def _legacy_mismatch(self, checked: Verification, *, after: int) -> Verification | None:
         """The failure to report if the journal's setting ``legacy_until`` does not name the end of the events
@@ -1203,6 +1224,10 @@ _ANOTHER_CASES: Final = (
 _NOT_AS_NAMED: Final = (
     "it is not the event the journal's table of cases names as its case's latest (its version or hash differs): "
     "events were cut off and others written in their place, or the table was edited"
+)
+_UNLISTED: Final = (
+    "that has no entry in the journal's table of cases: the entry was deleted (or the case's events were written "
+    "without it)"
 )
 _CUT_OFF_OR_EDITED: Final = "it names a case's latest event by something other than its position (it was edited)"
 

@@ -188,6 +188,12 @@ def case_statements(cases: str, events: str, mark: str, *, differs: str = "IS NO
             f"OR e.number {differs} c.number OR e.version {differs} c.version OR e.hash {differs} c.last_hash) "
             "ORDER BY c.last_seq LIMIT 1"
         ),
+        # Store.unlisted_case: the case, first by its latest event's position, with events but no entry in the
+        # table. A whole check looks at the cases' first events only (version 1: every case has one), read from
+        # the events' (number, version) index, which holds seq too (in SQLite; ``+`` keeps it off the seq range);
+        # a resumed one at every event after the head, through the seq key. Each is looked up in the table's key.
+        "unlisted": _unlisted(cases, events, mark, f"e.version = 1 AND +e.seq <= {mark}"),
+        "unlisted_since": _unlisted(cases, events, mark, f"e.seq > {mark} AND e.seq <= {mark}"),
         # Store.version: the case's latest event (0) and its entry in the table of cases (1), one look-up each.
         "end": (
             f"SELECT 0 AS part, version, seq, hash FROM (SELECT version, seq, hash FROM {events} "  # noqa: S608
@@ -212,6 +218,21 @@ def case_statements(cases: str, events: str, mark: str, *, differs: str = "IS NO
             f"ON e.number = l.number AND e.version = l.last JOIN {events} f ON f.number = e.number AND f.version = 1"
         ),
     }
+
+
+def _unlisted(cases: str, events: str, mark: str, where: str) -> str:
+    """:func:`case_statements`' ``unlisted`` statements: the events ``where`` selects whose case has no entry in
+    ``cases``; of the first such case by its latest event up to a position, that event's position and its first's.
+
+    Its values: that position, then those of ``where``. A case the table lists costs one look-up of its key.
+    """
+    return (
+        f"SELECT latest_seq, first_seq FROM (SELECT (SELECT MAX(l.seq) FROM {events} l "  # noqa: S608 - constants
+        f"WHERE l.number = e.number AND l.seq <= {mark}) AS latest_seq, (SELECT f.seq FROM {events} f "
+        f"WHERE f.number = e.number AND f.version = 1) AS first_seq FROM {events} e WHERE {where} "
+        f"AND NOT EXISTS (SELECT 1 FROM {cases} c WHERE c.number = e.number)) unlisted "
+        "ORDER BY latest_seq LIMIT 1"
+    )
 
 
 def case_ends(rows: Iterable[Sequence[object]]) -> tuple[CaseEnd | None, CaseEnd | None]:

@@ -821,6 +821,16 @@ class _PostgresStore(SQLKeys, Store):
         seq, same_case = row.values()
         return seq, same_case
 
+    def unlisted_case(self, after: int, until: int) -> tuple[int, int | None] | None:
+        if after:
+            row = self._one(self._sql.cases["unlisted_since"], (until, after, until))
+        else:
+            row = self._one(self._sql.cases["unlisted"], (until, until))
+        if row is None:
+            return None
+        latest, first = row.values()
+        return int(latest), None if first is None else int(first)
+
     def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:
         statement = self._sql.cases["open"] if record["version"] == 1 else self._sql.cases["advance"]
         self._connection.execute(statement, case_head_values(record, open_callback))

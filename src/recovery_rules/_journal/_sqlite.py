@@ -792,6 +792,13 @@ class _SQLiteStore(SQLKeys, Store):
         row = self._one(_CASES["unmatched"], (after, until))
         return None if row is None else (row[0], None if row[1] is None else bool(row[1]))
 
+    def unlisted_case(self, after: int, until: int) -> tuple[int, int | None] | None:
+        if after:
+            row = self._one(_CASES["unlisted_since"], (until, after, until))
+        else:
+            row = self._one(_CASES["unlisted"], (until, until))
+        return None if row is None else (int(row[0]), None if row[1] is None else int(row[1]))
+
     def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:
         statement = _CASES["open"] if record["version"] == 1 else _CASES["advance"]
         self._connection.execute(statement, case_head_values(record, open_callback))

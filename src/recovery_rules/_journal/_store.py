@@ -318,6 +318,31 @@ class Store(abc.ABC):
                 found = (seq, record.get("number") == head.number)
         return found
 
+    def unlisted_case(self, after: int, until: int) -> tuple[int, int | None] | None:
+        """The first case, by the position of its latest event, that has events but no entry in the table of cases.
+
+        Only the cases with an event after ``after`` and up to ``until`` are looked at, and only their events up to
+        ``until``. Returns the position of that case's latest event and of its first (``None``: it has no first
+        event, version 1, left); ``None`` when every case looked at is listed. :meth:`Journal.verify` asks once,
+        after the chain is checked (the events' numbers are then known to be as written): a SQL backend answers
+        in one statement, an anti-join of the events on the table's key (a whole check reads the cases' first
+        events from the events' ``(number, version)`` index; a resumed one only the events after its head).
+        This default reads the events in the range one by one, and keeps the numbers the table lists.
+        """
+        listed = {head.number for head in self.case_heads()}
+        unlisted: dict[str, int] = {}  # an unlisted case's number: its latest position in the range
+        for seq in range(after + 1, until + 1):
+            record = self.record_at(seq)
+            number = None if record is None else record.get("number")
+            if isinstance(number, str) and number not in listed:
+                unlisted[number] = seq
+        if not unlisted:
+            return None
+        number, latest = min(unlisted.items(), key=lambda found: found[1])
+        opening = self.openings([number])
+        first = opening[0].get("seq") if opening else None
+        return latest, first if type(first) is int else None
+
     @abc.abstractmethod
     def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:
         """Record that ``record`` (an :meth:`Event.record`) is now the latest event of its case.
