@@ -90,6 +90,113 @@ def test_each_expectation_fails_when_wrong(
     assert f"        {field}: expected " in result.out
 
 
+_APPROVED = {"complaint": {"requested": {"amount": "50.00 USD"}}}
+"""A case the front desk approves itself: no escalation, no callback, every rule passed."""
+
+_REASON = "$100.01 asked is above Front-desk agent's authority of $100.00; Shift supervisor can approve it"
+
+
+@pytest.mark.parametrize(
+    ("case", "field", "expected", "actual"),
+    [
+        ({"expect": {"outcome": "approved"}}, "outcome", "approved", "escalated"),
+        ({"expect": {"escalate_to": "manager"}}, "escalate_to", "manager", "supervisor"),
+        ({"expect": {"escalate_to": False}}, "escalate_to", None, "supervisor"),
+        ({"expect": {"authorized_by": "front_desk"}}, "authorized_by", "front_desk", None),
+        ({"expect": {"delivered_by": "supervisor"}}, "delivered_by", "supervisor", "front_desk"),
+        ({"expect": {"grantable_by": "manager"}}, "grantable_by", "manager", "supervisor"),
+        ({"expect": {"grantable_by": False}}, "grantable_by", None, "supervisor"),
+        (
+            {"expect": {"callback_by": "2026-11-23T16:21:00-05:00"}},
+            "callback_by",
+            "2026-11-23T16:21:00-05:00",
+            "2026-11-23T21:20:00+00:00",
+        ),
+        (
+            {**_APPROVED, "expect": {"callback_by": "2026-11-23T16:20:00-05:00"}},
+            "callback_by",
+            "2026-11-23T16:20:00-05:00",
+            None,
+        ),
+        (
+            {"expect": {"alternatives": ["callback", "breakfast", "bar-credit"]}},
+            "alternatives",
+            ["callback", "breakfast", "bar-credit"],
+            ["sister-hotel", "late-checkout", "callback"],
+        ),
+        (  # every id the case lists, not only the missing one the text output names
+            {"expect": {"alternatives_include": ["late-checkout", "folio-review"]}},
+            "alternatives_include",
+            ["late-checkout", "folio-review"],
+            ["sister-hotel", "late-checkout", "callback"],
+        ),
+        ({"expect": {"suggestions": ["breakfast"]}}, "suggestions", ["breakfast"], []),
+        ({"expect": {"total": "100.00"}}, "total", "100.00", "100.01"),
+        ({"expect": {"total": "150 USD"}}, "total", "150.00", "100.01"),
+        ({"expect": {"actor_can_grant": "99.99 USD"}}, "actor_can_grant", "99.99", "100.00"),
+        ({"expect": {"actor_can_grant": False}}, "actor_can_grant", None, "100.00"),
+        ({"expect": {"reason_contains": "within"}}, "reason_contains", "within", _REASON),
+        ({"expect": {"failed_rules": []}}, "failed_rules", [], ["limit.authority"]),
+        ({**_APPROVED, "expect": {"failed_rules": ["cap.hard"]}}, "failed_rules", ["cap.hard"], []),
+    ],
+)
+def test_a_mismatch_in_json_holds_the_values_as_a_cases_file_writes_them(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, *, case: dict[str, Any], field: str, expected: Any, actual: Any
+) -> None:
+    """Lists as lists, amounts as their text in the policy's currency, times as ISO 8601, none as null."""
+    result = run(capsys, "test", POLICY, cases_file(tmp_path, {"name": "wrong on purpose", **case}), "--json")
+    assert result.code == 1, result.err
+    (mismatch,) = json.loads(result.out)["results"][0]["mismatches"]
+    assert mismatch == {"field": field, "expected": expected, "actual": actual}
+
+
+@pytest.mark.parametrize(
+    "expect",
+    [
+        {"outcome": "approved"},
+        {"escalate_to": False},
+        {"authorized_by": "supervisor"},
+        {"delivered_by": "supervisor"},
+        {"grantable_by": False},
+        {"callback_by": "2026-11-23T16:21:00-05:00"},
+        {"alternatives": ["callback"]},
+        {"suggestions": ["breakfast"]},
+        {"total": "100.00"},
+        {"actor_can_grant": False},
+        {"failed_rules": []},
+    ],
+    ids=lambda expect: next(iter(expect)),
+)
+def test_the_actual_value_written_back_as_the_expectation_passes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, expect: dict[str, Any]
+) -> None:
+    """What ``--json`` reports as ``actual`` is a value the cases file takes (``false`` where it says null)."""
+    wrong = cases_file(tmp_path, {"name": "wrong", "expect": expect})
+    (mismatch,) = json.loads(run(capsys, "test", POLICY, wrong, "--json").out)["results"][0]["mismatches"]
+    actual = False if mismatch["actual"] is None else mismatch["actual"]
+    right = cases_file(tmp_path, {"name": "right", "expect": {mismatch["field"]: actual}}, name="right.json")
+    result = run(capsys, "test", POLICY, right)
+    assert result.code == 0, result.out
+    assert result.out == "PASS  right\n1 case: 1 passed, 0 failed\n"
+
+
+def test_the_text_output_still_writes_values_for_people(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    cases = [
+        {"name": "levels", "expect": {"authorized_by": "front_desk"}},
+        {"name": "lists", "expect": {"alternatives_include": ["late-checkout", "folio-review"]}},
+        {"name": "amounts", "expect": {"actor_can_grant": False}},
+        {"name": "reasons", "expect": {"reason_contains": "within"}},
+    ]
+    result = run(capsys, "test", POLICY, cases_file(tmp_path, *cases))
+    assert result.code == 1
+    assert result.out.splitlines()[1::2][:4] == [
+        "        authorized_by: expected front_desk, got none",
+        "        alternatives_include: expected [folio-review], got [sister-hotel, late-checkout, callback]",
+        "        actor_can_grant: expected none, got $100.00",
+        f"        reason_contains: expected 'within', got {_REASON!r}",
+    ]
+
+
 def test_each_expectation_passes_when_right(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     expect = {
         "outcome": "escalated",

@@ -38,7 +38,16 @@ from recovery_rules import InvalidInputError, Money, Outcome, Policy, Problem, R
 from ._fields import WORD, FreeText, InputTime, Word
 from ._records import Amount, DecisionRecord, amount_or_money
 
-__all__ = ["CaseResult", "CasesFile", "Expectation", "Mismatch", "PolicyTestCase", "case_problems", "run_case"]
+__all__ = [
+    "CaseResult",
+    "CaseValue",
+    "CasesFile",
+    "Expectation",
+    "Mismatch",
+    "PolicyTestCase",
+    "case_problems",
+    "run_case",
+]
 
 
 def _level_or_false(value: object) -> object:
@@ -186,13 +195,26 @@ def _as_written(schema: dict[str, Any]) -> dict[str, Any]:
 # -- running --------------------------------------------------------------------
 
 
+CaseValue = str | tuple[str, ...] | None
+"""A value as a test-cases file writes it, for JSON: an outcome, a level name, a time (ISO 8601), an amount
+in the policy's currency (``"150.00"``), a reason, a list of ids; ``None`` (``null``) where there is none."""
+
+
 @dataclass(frozen=True, slots=True)
 class Mismatch:
-    """A field whose value differs from what the case expects."""
+    """A field whose value differs from what the case expects.
+
+    ``expected`` and ``actual`` are written for people (``$40.00``, ``[a, b]``, ``none``);
+    ``expected_value`` and ``actual_value`` are the same values as a test-cases file holds them
+    (:data:`CaseValue`). For ``alternatives_include``, ``expected`` names only the ids that are missing,
+    ``expected_value`` every id the case lists.
+    """
 
     field: str
     expected: str
     actual: str
+    expected_value: CaseValue
+    actual_value: CaseValue
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +286,7 @@ def run_case(policy: Policy, case: PolicyTestCase) -> CaseResult:
 
     def compare(name: str, expected: object, actual: object) -> None:
         if expected != actual:
-            mismatches.append(Mismatch(name, _show(expected), _show(actual)))
+            mismatches.append(Mismatch(name, _show(expected), _show(actual), _value(expected), _value(actual)))
 
     if expect.outcome is not None:
         compare("outcome", expect.outcome, resolution.outcome)
@@ -280,7 +302,15 @@ def run_case(policy: Policy, case: PolicyTestCase) -> CaseResult:
     if expect.alternatives_include is not None:
         missing = [wanted for wanted in expect.alternatives_include if wanted not in offered]
         if missing:
-            mismatches.append(Mismatch("alternatives_include", _show(tuple(missing)), _show(offered)))
+            mismatches.append(
+                Mismatch(
+                    "alternatives_include",
+                    _show(tuple(missing)),
+                    _show(offered),
+                    expect.alternatives_include,
+                    offered,
+                )
+            )
     if expect.suggestions is not None:
         compare("suggestions", expect.suggestions, tuple(alternative.id for alternative in resolution.suggestions))
     if expect.total is not None:
@@ -292,7 +322,15 @@ def run_case(policy: Policy, case: PolicyTestCase) -> CaseResult:
             resolution.actor_can_grant,
         )
     if expect.reason_contains is not None and expect.reason_contains not in resolution.reason:
-        mismatches.append(Mismatch("reason_contains", repr(expect.reason_contains), repr(resolution.reason)))
+        mismatches.append(
+            Mismatch(
+                "reason_contains",
+                repr(expect.reason_contains),
+                repr(resolution.reason),
+                expect.reason_contains,
+                resolution.reason,
+            )
+        )
     if expect.failed_rules is not None:
         compare(
             "failed_rules", expect.failed_rules, tuple(entry.rule for entry in resolution.trace if not entry.passed)
@@ -311,4 +349,19 @@ def _show(value: object) -> str:
         return value.isoformat()
     if isinstance(value, tuple):
         return "[" + ", ".join(map(str, value)) + "]"
+    return str(value)
+
+
+def _value(value: object) -> CaseValue:
+    """``value`` as a test-cases file writes it: see :data:`CaseValue`."""
+    if value is None:
+        return None
+    if isinstance(value, Outcome):
+        return value.value
+    if isinstance(value, Money):
+        return str(value.amount)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return tuple(map(str, value))
     return str(value)

@@ -40,6 +40,7 @@ from recovery_rules import (
 )
 
 from ._auth import Tokens
+from ._methods import Methods
 from ._observe import DecisionLog
 from ._problems import ApiProblem, FieldProblem, field_problem, problem_response
 from ._service import LOG, MIN_SESSION_KEY, SESSION_LIFETIME, Clock, Service
@@ -85,7 +86,8 @@ def create_app(
     file changes; ``tokens_source``, the token file, is read again at each reload. ``decision_log``
     receives one JSON line per decision (none when ``None``). ``allow_origins`` are the web origins whose
     pages may call the API from a browser (CORS: the bearer token, ``Content-Type`` and ``Idempotency-Key``
-    headers; no cookies).
+    headers; no cookies). Every route that answers ``GET`` answers ``HEAD`` too, and every route ``OPTIONS``
+    (a 204 with ``Allow``), as RFC 9110 asks; a CORS preflight is the CORS rules' to answer.
 
     ``session_key`` (at least 32 bytes) signs the console's sessions, and ``session_lifetime`` is how long one
     lasts (12 hours by default, at most 30 days). Every worker serving one console needs the same key
@@ -159,6 +161,7 @@ def create_app(
     )
     app.state.service = service
     _handle_errors(app)
+    app.add_middleware(Methods)  # HEAD and OPTIONS on every route; the first added is the innermost
     _measure(app, service)
     if allow_origins:
         app.add_middleware(

@@ -6,7 +6,7 @@ import click
 
 from recovery_rules import InvalidInputError
 from recovery_rules.cli import _console
-from recovery_rules.cli._cases import CaseResult, CasesFile, case_problems, run_case
+from recovery_rules.cli._cases import CaseResult, CasesFile, CaseValue, case_problems, run_case
 from recovery_rules.cli._errors import ExitCode
 from recovery_rules.cli._inputs import load_policy, locate_problems, problems_error, read_data_file
 
@@ -72,7 +72,16 @@ def _result_json(result: CaseResult) -> dict[str, object]:
         "passed": result.passed,
         "outcome": result.resolution.outcome.value,
         "mismatches": [
-            {"field": mismatch.field, "expected": mismatch.expected, "actual": mismatch.actual}
+            {
+                "field": mismatch.field,
+                "expected": _json(mismatch.expected_value),
+                "actual": _json(mismatch.actual_value),
+            }
             for mismatch in result.mismatches
         ],
     }
+
+
+def _json(value: CaseValue) -> object:
+    """A mismatch's value in the JSON output: as the test-cases file writes it, a list of ids as a list."""
+    return list(value) if isinstance(value, tuple) else value
