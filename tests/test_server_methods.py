@@ -83,7 +83,7 @@ def test_head_needs_the_same_token_as_get(served: Served) -> None:
 
 
 def test_head_on_a_route_without_get_is_a_405_with_its_allow(served: Served) -> None:
-    for path, allow in (("/v1/decisions", "POST"), ("/v1/cases/20261123-10442/2/listen", "POST")):
+    for path, allow in (("/v1/decisions", "POST, OPTIONS"), ("/v1/cases/20261123-10442/2/listen", "POST, OPTIONS")):
         head = served.client.head(path, headers=served.auth())
         assert head.status_code == 405
         assert head.headers["allow"] == allow
@@ -165,17 +165,23 @@ def test_options_where_no_route_is_the_usual_404(served: Served) -> None:
     assert misspelt.json()["detail"].startswith("there is no step 'frobnicate' of a case: the steps are listen, ")
 
 
-def test_the_405s_keep_their_allow_and_their_message(served: Served) -> None:
-    for method, path, allow in (
-        ("DELETE", "/v1/decisions", "POST"),
-        ("PUT", "/v1/cases/20261123-10442", "GET"),
-        ("GET", "/v1/cases/20261123-10442/2/listen", "POST"),
-        ("PATCH", "/healthz", "GET"),
+def test_the_405s_allow_every_method_the_path_takes_and_their_message_names_the_declared_ones(
+    served: Served,
+) -> None:
+    """RFC 9110: a 405's ``Allow`` lists the methods the target takes: every route of the path (a console page
+    and its form share one), with ``HEAD`` and ``OPTIONS``, which the server answers on every route."""
+    for method, path, allow, declared in (
+        ("DELETE", "/v1/decisions", "POST, OPTIONS", "POST"),
+        ("PUT", "/v1/cases/20261123-10442", "GET, HEAD, OPTIONS", "GET"),
+        ("GET", "/v1/cases/20261123-10442/2/listen", "POST, OPTIONS", "POST"),
+        ("PATCH", "/healthz", "GET, HEAD, OPTIONS", "GET"),
+        ("DELETE", "/console/sign-in", "GET, HEAD, POST, OPTIONS", "GET or POST"),
     ):
         answer = served.client.request(method, path, headers=served.auth())
         assert answer.status_code == 405
         assert answer.headers["allow"] == allow
-        assert answer.json()["detail"] == f"{path} does not take {method}: it takes {allow}"
+        assert answer.json()["detail"] == f"{path} does not take {method}: it takes {declared}"
+        assert served.client.options(path).headers["allow"] == allow  # the same list OPTIONS gives
 
 
 def test_a_cors_preflight_is_still_the_cors_middlewares() -> None:

@@ -262,7 +262,7 @@ def test_unknown_routes_and_methods_are_problems_too(served: Served) -> None:
 def test_a_method_a_route_does_not_take_is_a_405_naming_those_it_does(served: Served) -> None:
     response = served.client.delete("/v1/decisions")
     found = problem(response, 405, "method-not-allowed")
-    assert response.headers["allow"] == "POST"
+    assert response.headers["allow"] == "POST, OPTIONS"
     assert found["detail"] == "/v1/decisions does not take DELETE: it takes POST"
 
 
@@ -291,11 +291,11 @@ def test_a_step_read_with_get_is_a_405_and_a_case_posted_to_too() -> None:
     for number in (first, second):
         response = served.get(f"/v1/cases/{number}/listen")
         found = problem(response, 405, "method-not-allowed")
-        assert response.headers["allow"] == "POST"
+        assert response.headers["allow"] == "POST, OPTIONS"
         assert found["detail"] == f"/v1/cases/{number}/listen does not take GET: it takes POST"
         posted = served.post(f"/v1/cases/{number}")
         assert problem(posted, 405, "method-not-allowed")["detail"].endswith("it takes GET")
-        assert posted.headers["allow"] == "GET"
+        assert posted.headers["allow"] == "GET, HEAD, OPTIONS"
         assert served.post(f"/v1/cases/{number}/listen").json()["case"]["state"] == "listened"
         assert served.get(f"/v1/cases/{number}").json()["case"]["state"] == "listened"
 

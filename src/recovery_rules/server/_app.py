@@ -40,7 +40,7 @@ from recovery_rules import (
 )
 
 from ._auth import Tokens
-from ._methods import Methods
+from ._methods import Methods, allow, declared_methods
 from ._observe import DecisionLog
 from ._problems import ApiProblem, FieldProblem, field_problem, problem_response
 from ._service import LOG, MIN_SESSION_KEY, SESSION_LIFETIME, Clock, Service
@@ -407,10 +407,20 @@ async def _unreadable(request: Request, cause: Exception) -> Response:
     return problem_response("malformed-request", "the body cannot be read as JSON", path, [whole])
 
 
+def _allowing(request: Request, headers: dict[str, str]) -> dict[str, str]:
+    """A 405's headers, its ``Allow`` naming every method the path takes: those of every route it matches, not
+    only the first (a console page and its form share a path), with ``HEAD`` and ``OPTIONS``, which the server
+    answers on every route (RFC 9110: ``Allow`` lists the methods the target resource supports)."""
+    declared = declared_methods(request.scope)
+    if not declared:
+        return headers
+    return {**{name: value for name, value in headers.items() if name.lower() != "allow"}, "Allow": allow(declared)}
+
+
 def _not_this_method(request: Request, headers: dict[str, str]) -> str:
     """A 405's detail: the route exists, and the methods it takes (its ``Allow`` header)."""
-    allow = next((value for name, value in headers.items() if name.lower() == "allow"), "")
-    allowed = [method.strip() for method in allow.split(",") if method.strip()]
+    given = next((value for name, value in headers.items() if name.lower() == "allow"), "")
+    allowed = [method.strip() for method in given.split(",") if method.strip() not in ("", "HEAD", "OPTIONS")]
     if not allowed:
         return f"{request.url.path} does not take {request.method}"
     return f"{request.url.path} does not take {request.method}: it takes {' or '.join(allowed)}"
@@ -520,6 +530,7 @@ def _handle_errors(app: FastAPI) -> None:
                 f"there is no {request.method} {request.url.path}; the API is under /v1 (see /v1/openapi.json)"
             )
         elif error.status_code == 405:
+            headers = _allowing(request, headers)
             detail = _not_this_method(request, headers)
         return problem_response(kind, detail, request.url.path, headers=headers)
 

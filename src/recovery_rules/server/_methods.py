@@ -20,7 +20,7 @@ from typing import Final
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["Methods"]
+__all__ = ["Methods", "allow", "declared_methods"]
 
 _PROBED: Final = ("GET", "POST", "PUT", "PATCH", "DELETE")
 """The methods a route may be declared with, in the order ``Allow`` lists them (``HEAD`` after ``GET``)."""
@@ -62,13 +62,20 @@ class Methods:
         if not allowed:  # no route here (a 404), or a mount that answers OPTIONS itself
             await self.app(scope, receive, send)
             return
-        methods = [*allowed[:1], "HEAD", *allowed[1:]] if allowed[0] == "GET" else allowed
-        await send({"type": "http.response.start", "status": 204, "headers": [(b"allow", _allow(methods))]})
+        await send({"type": "http.response.start", "status": 204, "headers": [(b"allow", allow(allowed).encode())]})
         await send({"type": "http.response.body", "body": b""})
 
 
-def _allow(methods: list[str]) -> bytes:
-    return ", ".join([*methods, "OPTIONS"]).encode("ascii")
+def allow(declared: list[str]) -> str:
+    """The ``Allow`` header of a route declared with ``declared`` methods: those, ``HEAD`` after ``GET``, and
+    ``OPTIONS``, which this middleware answers on every route."""
+    methods = [*declared[:1], "HEAD", *declared[1:]] if declared[:1] == ["GET"] else declared
+    return ", ".join([*methods, "OPTIONS"])
+
+
+def declared_methods(scope: Scope) -> list[str]:
+    """The methods the app's routes are declared with at the scope's path (see :func:`_allowed`)."""
+    return _allowed(scope)
 
 
 def _allowed(scope: Scope) -> list[str]:
