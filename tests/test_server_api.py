@@ -50,6 +50,45 @@ def test_granted_counts_in_a_decision_outside_a_case() -> None:
     assert (answer["outcome"], answer["escalate_to"]) == ("escalated", "manager")
 
 
+def test_granted_per_window_counts_each_window_apart() -> None:
+    """The Ritz preset caps $10,000 an incident and $10,000 in any 30 days: $9,000 granted in the 30 days (none
+    in this incident) leaves $1,000 to grant, which one amount for every window cannot say."""
+    served = serve()
+    policy = presets.ritz_carlton()
+    body = {"complaint": complaint("1500.00"), "granted": {"incident": "0.00 USD", "30d": "9000.00 USD"}}
+    answer = served.post("/v1/decisions", "manager", json=body).json()["resolution"]
+    assert answer["outcome"] == "denied"
+    expected = policy.decide(
+        Complaint.model_validate(complaint("1500.00")),
+        by="manager",
+        granted={"incident": Money("0.00", "USD"), "30d": Money("9000.00", "USD")},
+        now=NOW,
+        employee="e-manager",
+    )
+    assert Resolution.model_validate(answer) == expected
+    one = {"complaint": complaint("1500.00"), "granted": {"amount": "0.00", "currency": "USD"}}  # still one amount
+    assert served.post("/v1/decisions", "manager", json=one).json()["resolution"]["outcome"] == "approved"
+
+
+@pytest.mark.parametrize(
+    ("granted", "pointer", "detail"),
+    [
+        ({"incident": "0.00 USD"}, "/granted", "gives no amount for the window 30d"),
+        ({"incident": "0.00 USD", "30x": "1.00 USD"}, "/granted/30x", "is not a window the policy counts grants in"),
+        ({"incident": "0.00 USD", "30d": "1.00 EUR"}, "/granted/30d", "is in EUR, but the policy's amounts are in USD"),
+        ({"incident": "x", "30d": "1.00 USD"}, "/granted", "the amount of the window incident: write an amount"),
+        (["1.00 USD"], "/granted", 'must be {"amount": "12.50", "currency": "USD"} or "12.50 USD", not an array'),
+    ],
+)
+def test_granted_per_window_is_checked(granted: object, pointer: str, detail: str) -> None:
+    served = serve()
+    response = served.post("/v1/decisions", json={"complaint": complaint(), "granted": granted})
+    assert response.status_code == 422
+    [problem] = response.json()["errors"]
+    assert problem["pointer"] == pointer
+    assert detail in problem["detail"]
+
+
 def test_the_decision_log_is_one_json_line_per_decision_without_personal_data() -> None:
     served = serve()
     served.post("/v1/decisions", "manager", json={"complaint": complaint()})

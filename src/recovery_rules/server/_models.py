@@ -10,7 +10,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictBool,
+    StrictInt,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 
 from recovery_rules import (
@@ -78,14 +89,58 @@ Score = Annotated[
 them; the API refuses them in its own words, with the bounds in the OpenAPI document)."""
 
 
+_MONEY: Final = TypeAdapter(Money)
+_MONEY_SCHEMA: Final = _MONEY.json_schema()
+
+
+def _granted(value: object) -> Money | dict[str, Money] | None:
+    """One amount (``"150.00 USD"`` or ``{"amount": ..., "currency": ...}``), or an object of amounts by window:
+    told apart by their keys, so a problem is told in the words of the one the client meant."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not value or set(value) <= {"amount", "currency"}:
+        return _one_amount(value, "")
+    return {
+        str(window): _one_amount(amount, f"the amount of the window {window}: ") for window, amount in value.items()
+    }
+
+
+def _one_amount(value: object, where: str) -> Money:
+    try:
+        return _MONEY.validate_python(value)
+    except ValidationError as error:
+        message = error.errors()[0]["msg"].removeprefix("Value error, ")
+        raise PydanticCustomError("money", "{where}{message}", {"where": where, "message": message}) from None
+
+
+_GRANTED_SCHEMA: Final[dict[str, Any]] = {
+    "anyOf": [
+        _MONEY_SCHEMA,
+        {
+            "type": "object",
+            "description": "What was granted in each window of the policy, every window given: "
+            '{"incident": "0.00 USD", "30d": "900.00 USD"}.',
+            "additionalProperties": _MONEY_SCHEMA,
+        },
+        {"type": "null"},
+    ]
+}
+Granted = Annotated[
+    Money | dict[str, Money] | None, PlainValidator(_granted), WithJsonSchema(_GRANTED_SCHEMA, mode="validation")
+]
+"""What a customer was already granted: one amount for every window, or an amount per window."""
+
+
 class DecideRequest(RecoveryModel):
     """A complaint to decide with the token's authority."""
 
     complaint: Complaint
-    granted: Money | None = Field(
+    granted: Granted = Field(
         default=None,
         description="What the customer was already granted within the policy's window (zero when left out): "
-        "a decision outside a case reads no journal.",
+        "a decision outside a case reads no journal. One amount counts in every window of the policy (its "
+        "`window` and each cap's); an object gives each window its own, with every window of the policy as a key: "
+        '`{"incident": "0.00 USD", "30d": "900.00 USD"}`.',
     )
 
 

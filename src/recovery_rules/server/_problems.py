@@ -116,12 +116,13 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
-_PART: Final = re.compile(r"[^.\[\]]+|\[(\d+)\]")
+_PART: Final = re.compile(r"[^.\[\]]+|\[(\d+)\]|\['([^']*)'\]")
 
 
 def pointer(location: str) -> str:
-    """``complaint.requested.amount`` as the JSON pointer ``/complaint/requested/amount``; ``a[2]`` as ``/a/2``."""
-    parts = [match[1] if match[1] else match[0] for match in _PART.finditer(location)]
+    """``complaint.requested.amount`` as the JSON pointer ``/complaint/requested/amount``; ``a[2]`` as ``/a/2``,
+    and ``granted['30d']`` (a key the library names as Python writes it) as ``/granted/30d``."""
+    parts = [match[1] or (match[2] if match[2] is not None else match[0]) for match in _PART.finditer(location)]
     return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
 
 
