@@ -52,7 +52,7 @@ A rule one cent off is found within ten examples (``test_the_differential_test_c
 
 
 def run(engine: DurableEngine, decision: DecisionInput) -> Resolution:
-    return engine.decide(decision.complaint, by=decision.by, granted=decision.granted, now=decision.now)
+    return engine.decide(decision.complaint, by=decision.by, granted=decision.granted_per_window, now=decision.now)
 
 
 def assert_same(policy: Policy, engine: DurableEngine, decision: DecisionInput) -> None:

@@ -20,7 +20,7 @@ from recovery_rules import (
     presets,
 )
 from recovery_rules._engine import _rules as engine_module
-from recovery_rules.testing import check_policy, complaints, resolution_violations
+from recovery_rules.testing import check_policy, complaints, decisions, resolution_violations
 
 from ._helpers import examples
 
@@ -67,6 +67,36 @@ def test_check_policy_catches_a_manager_delivering_good_news(monkeypatch: pytest
     monkeypatch.setattr(engine_module._Decision, "build", build)
     with pytest.raises(PolicyCheckError, match="an approval is delivered by the employee who grants it"):
         check_policy(ritz, max_examples=100, seed=1)
+
+
+@pytest.mark.slow
+def test_check_policy_catches_an_engine_ignoring_a_cap_of_another_window(
+    monkeypatch: pytest.MonkeyPatch, ritz: Policy
+) -> None:
+    """The Ritz preset's two caps are both $10,000, an incident and in any 30 days: only amounts that differ from
+    window to window tell an engine that counts the incident's grants against the 30-day cap."""
+    check_policy(ritz, max_examples=300, seed=1)
+    monkeypatch.setattr(engine_module._Decision, "cap_before", lambda self, cap: self.before_money)
+    with pytest.raises(PolicyCheckError, match="over the cap, but the outcome is approved") as caught:
+        check_policy(ritz, max_examples=300, seed=1)
+    assert "granted={'incident': Money(" in caught.value.example
+
+
+@settings(max_examples=examples(50))
+@given(data=st.data())
+def test_decisions_give_each_window_its_own_amount_on_a_policy_with_stacked_caps(data: st.DataObject) -> None:
+    ritz, single = presets.ritz_carlton(), presets.theme_park()
+    decision = data.draw(decisions(ritz))
+    if decision.windows is not None:
+        assert [str(window) for window, _ in decision.windows] == ["incident", "30d"]
+        assert decision.windows[0][1] == decision.granted  # the policy's own window's amount
+        assert decision.granted_per_window == dict(decision.windows)
+        assert decision.run(ritz) == ritz.decide(
+            decision.complaint, by=decision.by, granted=dict(decision.windows), now=decision.now
+        )
+    else:
+        assert decision.granted_per_window == decision.granted
+    assert data.draw(decisions(single)).windows is None  # one window: one amount
 
 
 @settings(max_examples=examples(50))

@@ -30,6 +30,7 @@ the promises themselves.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from recovery_rules._policy._policy import Policy
 from recovery_rules._values._currencies import MINOR_UNITS
 from recovery_rules._values._models import Complaint, Customer, Remedy
 from recovery_rules._values._money import DECIMAL_CONTEXT, Money
+from recovery_rules._values._time import Window
 
 from .exceptions import MissingDependencyError, PolicyCheckError
 
@@ -154,23 +156,37 @@ class DecisionInput:
     complaint: Complaint
     by: str
     granted: Money
+    """What was granted before: in every window of the policy, unless :attr:`windows` gives each its own."""
     now: dt.datetime
+    windows: tuple[tuple[Window, Money], ...] | None = None
+    """What was granted before in each window of the policy (its ``window`` first, then each cap's), when they
+    differ; ``None``: :attr:`granted` in every window."""
+
+    @property
+    def granted_per_window(self) -> Money | dict[Window, Money]:
+        """What was granted before, as :meth:`Policy.decide` takes it: :attr:`granted`, or an amount per window."""
+        return self.granted if self.windows is None else dict(self.windows)
 
     def run(self, policy: Policy) -> Resolution:
         """Decide it with ``policy``."""
-        return policy.decide(self.complaint, by=self.by, granted=self.granted, now=self.now)
+        return policy.decide(self.complaint, by=self.by, granted=self.granted_per_window, now=self.now)
 
     def with_asked(self, asked: Money) -> DecisionInput:
         """The same decision, asking for ``asked`` instead."""
         requested = self.complaint.requested.model_copy(update={"amount": asked})
-        return DecisionInput(
-            self.complaint.model_copy(update={"requested": requested}), self.by, self.granted, self.now
-        )
+        complaint = self.complaint.model_copy(update={"requested": requested})
+        return dataclasses.replace(self, complaint=complaint)
 
     def __str__(self) -> str:
+        if self.windows is None:
+            granted = f"Money({str(self.granted)!r})"
+        else:
+            granted = (
+                "{" + ", ".join(f"{str(window)!r}: Money({str(amount)!r})" for window, amount in self.windows) + "}"
+            )
         return (
             f"policy.decide(Complaint.model_validate_json({self.complaint.model_dump_json()!r}), "
-            f"by={self.by!r}, granted=Money({str(self.granted)!r}), now={self.now!r})"
+            f"by={self.by!r}, granted={granted}, now={self.now!r})"
         )
 
 
@@ -210,11 +226,17 @@ def decisions(draw: st.DrawFn, policy: Policy, *, now: dt.datetime | None = None
         requested=Remedy(kind=draw(st.sampled_from(policy.vocabulary)), amount=_amount(total - granted, currency)),
         received_at=_NOW,
     )
+    windows = tuple(dict.fromkeys([policy.window, *(cap.window for cap in policy.caps)]))
+    apart = None
+    if len(windows) > 1 and draw(st.booleans()):  # each window its own amount: a cap can bind alone
+        others = [draw(st.one_of(st.just(0), st.sampled_from(boundaries), st.integers(0, top))) for _ in windows[1:]]
+        apart = tuple(zip(windows, (_amount(amount, currency) for amount in (granted, *others)), strict=True))
     return DecisionInput(
         complaint=complaint,
         by=draw(st.sampled_from([level.name for level in policy.levels])),
         granted=_amount(granted, currency),
         now=now or draw(st.one_of(st.just(_NOW), _moments())),
+        windows=apart,
     )
 
 
@@ -360,11 +382,11 @@ def decision_violations(policy: Policy, decision: DecisionInput, *, raise_by: Mo
     before = decision.complaint.model_dump()
     resolution = decision.run(policy)
     problems = resolution_violations(
-        policy, decision.complaint, decision.by, decision.granted, resolution, now=decision.now
+        policy, decision.complaint, decision.by, decision.granted_per_window, resolution, now=decision.now
     )
     if decision.run(policy) != resolution:
         problems.append("deciding the same input twice gave different resolutions")
-    in_utc = DecisionInput(decision.complaint, decision.by, decision.granted, decision.now.astimezone(dt.UTC))
+    in_utc = dataclasses.replace(decision, now=decision.now.astimezone(dt.UTC))
     if in_utc.run(policy) != resolution:
         problems.append("the same instant given in UTC gave a different resolution")
     if decision.complaint.model_dump() != before:
