@@ -14,10 +14,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recovery_rules import Complaint, Customer, Money, Outcome, Policy, Remedy, Resolution, Window, presets
+from recovery_rules import (
+    Complaint,
+    ComplaintNumber,
+    Customer,
+    Money,
+    Outcome,
+    Policy,
+    Remedy,
+    Resolution,
+    Window,
+    presets,
+)
 from recovery_rules._engine import _rules as engine_module
 from recovery_rules._engine._invariants import RANKING
 from recovery_rules._policy import _catalog as catalog_module
+from recovery_rules._policy import _policy as policy_module
 from recovery_rules.proof import Slice, default_now, grant_windows, moments, money, prove, slices
 from recovery_rules.testing import policies
 
@@ -503,8 +515,6 @@ def test_an_engine_adding_callback_hours_on_the_wall_clock_is_found_at_a_clock_c
 ) -> None:
     """Without business hours a callback is ``callback_within`` after the decision in absolute time: an engine
     that adds it on the wall clock is wrong only across a clock change."""
-    from recovery_rules._policy import _policy as policy_module  # noqa: PLC0415 - the engine broken here
-
     policy = Policy.from_file(POLICY)
     assert policy.business_hours is None
     original = engine_module.decide
@@ -523,3 +533,25 @@ def test_an_engine_adding_callback_hours_on_the_wall_clock_is_found_at_a_clock_c
     assert found is not None
     assert found.now.year == 2027
     assert any("in absolute time" in violation for violation in found.violations), found.violations
+
+
+def test_an_engine_numbering_complaints_by_the_utc_date_is_found_in_the_evening(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A complaint is filed under the business's date, in the policy's time zone: in New York after 19:00 in
+    winter, the date in UTC is already the next day."""
+    policy = presets.load("theme-park")
+    original = engine_module.decide
+
+    def by_utc_date(compiled: Any, complaint: Complaint, *args: Any, **kwargs: Any) -> Resolution:
+        resolution = original(compiled, complaint, *args, **kwargs)
+        day = complaint.received_at.astimezone(dt.UTC).date()
+        number = ComplaintNumber(day, complaint.customer.id)
+        return resolution.model_copy(update={"complaint_number": number})
+
+    monkeypatch.setattr(policy_module, "decide", by_utc_date)
+    found = prove(policy).counterexample
+    assert found is not None
+    local = found.now.astimezone(ZoneInfo(policy.timezone))
+    assert local.date() != found.now.astimezone(dt.UTC).date()
+    assert any("complaint_number is" in violation for violation in found.violations), found.violations

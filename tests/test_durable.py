@@ -64,7 +64,7 @@ def assert_same(policy: Policy, engine: DurableEngine, decision: DecisionInput) 
 @st.composite
 def policy_and_decisions(draw: st.DrawFn, *, max_levels: int, max_catalog: int) -> tuple[Policy, list[DecisionInput]]:
     policy = draw(policies(max_levels=max_levels, max_catalog=max_catalog))
-    return policy, draw(st.lists(decisions(policy), min_size=15, max_size=40))
+    return policy, draw(st.lists(decisions(policy, per_window=True), min_size=15, max_size=40))
 
 
 # -- the differential test ---------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from recovery_rules.testing import DecisionInput, decision_violations, decisions
 @st.composite
 def policy_and_decision(draw: st.DrawFn) -> tuple[Policy, DecisionInput]:
     policy = draw(policies())
-    return policy, draw(decisions(policy))
+    return policy, draw(decisions(policy, per_window=True))
 
 
 @given(policy_and_decision())
@@ -26,7 +26,9 @@ def test_every_resolution_keeps_the_policys_promises(case: tuple[Policy, Decisio
     resolution = decision.run(policy)
     note(str(decision))
     assert (
-        resolution_violations(policy, decision.complaint, decision.by, decision.granted, resolution, now=decision.now)
+        resolution_violations(
+            policy, decision.complaint, decision.by, decision.granted_per_window, resolution, now=decision.now
+        )
         == []
     )
 

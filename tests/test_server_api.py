@@ -76,7 +76,9 @@ def test_granted_per_window_counts_each_window_apart() -> None:
         ({"incident": "0.00 USD"}, "/granted", "gives no amount for the window 30d"),
         ({"incident": "0.00 USD", "30x": "1.00 USD"}, "/granted/30x", "is not a window the policy counts grants in"),
         ({"incident": "0.00 USD", "30d": "1.00 EUR"}, "/granted/30d", "is in EUR, but the policy's amounts are in USD"),
-        ({"incident": "x", "30d": "1.00 USD"}, "/granted", "the amount of the window incident: write an amount"),
+        ({"incident": "x", "30d": "1.00 USD"}, "/granted/incident", "write an amount and its currency"),
+        ({"incident": "0.00 USD", "30d": None}, "/granted/30d", "not null"),
+        ({"amount": "0.00", "currency": "USD", "30d": "9.00 USD"}, "/granted", "or an object of an amount for each"),
         (["1.00 USD"], "/granted", 'must be {"amount": "12.50", "currency": "USD"} or "12.50 USD", not an array'),
     ],
 )
@@ -87,6 +89,16 @@ def test_granted_per_window_is_checked(granted: object, pointer: str, detail: st
     [problem] = response.json()["errors"]
     assert problem["pointer"] == pointer
     assert detail in problem["detail"]
+
+
+def test_every_amount_per_window_that_is_not_one_is_placed_at_its_window() -> None:
+    served = serve()
+    body = {"complaint": complaint(), "granted": {"incident": 0.5, "30d": "1.001 USD"}}
+    errors = served.post("/v1/decisions", json=body).json()["errors"]
+    assert [(error["pointer"], error["detail"][:40]) for error in errors] == [
+        ("/granted/incident", "is the floating-point number 0.5, which "),
+        ("/granted/30d", "USD amounts have 2 decimal places and 1."),
+    ]
 
 
 def test_the_decision_log_is_one_json_line_per_decision_without_personal_data() -> None:

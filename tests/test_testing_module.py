@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from recovery_rules import (
     Complaint,
+    ComplaintNumber,
     Customer,
     Money,
     Outcome,
@@ -86,7 +87,8 @@ def test_check_policy_catches_an_engine_ignoring_a_cap_of_another_window(
 @given(data=st.data())
 def test_decisions_give_each_window_its_own_amount_on_a_policy_with_stacked_caps(data: st.DataObject) -> None:
     ritz, single = presets.ritz_carlton(), presets.theme_park()
-    decision = data.draw(decisions(ritz))
+    assert data.draw(decisions(ritz)).windows is None  # one amount in every window unless asked for
+    decision = data.draw(decisions(ritz, per_window=True))
     if decision.windows is not None:
         assert [str(window) for window, _ in decision.windows] == ["incident", "30d"]
         assert decision.windows[0][1] == decision.granted  # the policy's own window's amount
@@ -96,7 +98,22 @@ def test_decisions_give_each_window_its_own_amount_on_a_policy_with_stacked_caps
         )
     else:
         assert decision.granted_per_window == decision.granted
-    assert data.draw(decisions(single)).windows is None  # one window: one amount
+    assert data.draw(decisions(single, per_window=True)).windows is None  # one window: one amount
+
+
+@settings(max_examples=examples(50))
+@given(data=st.data())
+def test_per_window_amounts_are_possible_for_windows_that_hold_one_another(data: st.DataObject) -> None:
+    """A guest is never granted more today than in the last 7 days, nor in the last 7 days than in the last 30."""
+    ritz = presets.ritz_carlton().model_dump(mode="json", exclude_defaults=True)
+    ritz["window"] = "7d"
+    ritz["caps"] = [{"limit": "3000.00", "window": "day"}, {"limit": "9000.00", "window": "30d"}]
+    policy = Policy.model_validate(ritz)
+    decision = data.draw(decisions(policy, per_window=True))
+    if decision.windows is not None:
+        amounts = {str(window): money.amount for window, money in decision.windows}
+        assert amounts["day"] <= amounts["7d"] <= amounts["30d"], amounts
+        assert amounts["7d"] == decision.granted.amount
 
 
 @settings(max_examples=examples(50))
@@ -123,3 +140,31 @@ def test_a_broken_promise_is_said_in_plain_english(ritz: Policy, amount: str, sa
     assert f"{said} resolution offers 0 alternatives; the policy promises 3" in resolution_violations(
         ritz, complaint, "staff", None, bare
     )
+
+
+def test_resolution_violations_check_the_complaint_number(ritz: Policy) -> None:
+    """The paper trail files a complaint under its own number, or the business's date in the policy's time zone."""
+    late = Complaint(
+        customer=Customer(id="10442"),
+        category="noise",
+        requested=Remedy(kind="refund", amount=Money("10.00", "USD")),
+        received_at=dt.datetime(2026, 11, 24, 3, 10, tzinfo=dt.UTC),  # 22:10 on the 23rd in New York
+    )
+    resolution = ritz.decide(late, by="staff", now=late.received_at)
+    assert str(resolution.complaint_number) == "20261123-10442"
+    assert resolution_violations(ritz, late, "staff", None, resolution, now=late.received_at) == []
+    wrong = resolution.model_copy(update={"complaint_number": late.number})  # the UTC date's: the 24th
+    assert str(late.number) == "20261124-10442"
+    assert resolution_violations(ritz, late, "staff", None, wrong, now=late.received_at) == [
+        "complaint_number is 20261124-10442, not 20261123-10442: the date the complaint was received in the "
+        "policy's time zone and the customer's id"
+    ]
+    second = resolution.model_copy(update={"complaint_number": ComplaintNumber.parse("20261123-10442/2")})
+    assert resolution_violations(ritz, late, "staff", None, second, now=late.received_at) == []  # a second case
+    own = late.model_validate({**late.model_dump(), "number": "20261124-10442/2"})
+    decided = ritz.decide(own, by="staff", now=late.received_at)
+    assert str(decided.complaint_number) == "20261124-10442/2"
+    assert resolution_violations(ritz, own, "staff", None, decided, now=late.received_at) == []
+    assert resolution_violations(ritz, own, "staff", None, resolution, now=late.received_at) == [
+        "complaint_number is 20261123-10442, not the complaint's own number 20261124-10442/2"
+    ]

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from recovery_rules._policy._parts import ANY, Alternative, AuthorityLevel
 from recovery_rules._policy._policy import Policy
-from recovery_rules._values._models import Complaint
+from recovery_rules._values._models import Complaint, ComplaintNumber
 from recovery_rules._values._money import DECIMAL_CONTEXT, Money
 from recovery_rules._values._time import Window
 
@@ -125,6 +125,7 @@ def resolution_violations(
             f"policy_revision is {resolution.policy_revision!r}, not the revision of the policy that decided "
             f"({policy.revision})"
         )
+    problems.extend(_number_violations(policy, complaint, resolution))
     if resolution.total.amount != case.total:
         problems.append(f"total is {resolution.total} but granted + asked is {case.total}")
     if case.barred and outcome is not Outcome.DENIED:
@@ -180,6 +181,25 @@ def _escalation_violations(case: _Case, resolution: Resolution) -> list[str]:
     else:
         problems.extend(_business_callback_violations(case.policy, resolution, target.callback_within))
     return problems
+
+
+def _number_violations(policy: Policy, complaint: Complaint, resolution: Resolution) -> list[str]:
+    """The paper trail files ``complaint`` under its own number, when the host set one; else under the business's
+    date (the day it was received on the wall clock of the policy's time zone) and the customer's id, followed by
+    the case's sequence number when a case decided it (``/2``: the customer's second case of that day)."""
+    found = resolution.complaint_number
+    if complaint.number_set:
+        if found != complaint.number:
+            return [f"complaint_number is {found}, not the complaint's own number {complaint.number}"]
+        return []
+    day = complaint.received_at.astimezone(ZoneInfo(policy.timezone)).date()
+    expected = ComplaintNumber(day, complaint.customer.id)
+    if (found.date, found.customer_id) != (expected.date, expected.customer_id):
+        return [
+            f"complaint_number is {found}, not {expected}: the date the complaint was received in the policy's "
+            "time zone and the customer's id"
+        ]
+    return []
 
 
 def _absolute(moment: dt.datetime) -> dt.datetime:

@@ -65,6 +65,7 @@ from ._models import (
     ReportRequest,
     ReportResponse,
     StepResponse,
+    granted_amounts,
 )
 from ._problems import ApiProblem, FieldProblem, ProblemDetails
 from ._service import Service
@@ -115,9 +116,8 @@ def decide(body: DecideRequest, employee: CurrentEmployee, service: CurrentServi
     policy = service.policy
     now = service.now()
     with _placed(_in_complaint):
-        resolution = policy.decide(
-            body.complaint, by=employee.level, granted=body.granted, now=now, employee=employee.id
-        )
+        granted = granted_amounts(body.granted)
+        resolution = policy.decide(body.complaint, by=employee.level, granted=granted, now=now, employee=employee.id)
     _count(service, policy, resolution, employee, "decide", recorded=False)
     return DecisionResponse(
         policy_revision=policy.revision, complaint_number=str(resolution.complaint_number), resolution=resolution

@@ -30,7 +30,9 @@ from recovery_rules import (
     CaseView,
     Complaint,
     Event,
+    InvalidInputError,
     Money,
+    Problem,
     RecoveryModel,
     Remedy,
     Resolution,
@@ -93,24 +95,47 @@ _MONEY: Final = TypeAdapter(Money)
 _MONEY_SCHEMA: Final = _MONEY.json_schema()
 
 
-def _granted(value: object) -> Money | dict[str, Money] | None:
-    """One amount (``"150.00 USD"`` or ``{"amount": ..., "currency": ...}``), or an object of amounts by window:
-    told apart by their keys, so a problem is told in the words of the one the client meant."""
+def _granted(value: object) -> Money | dict[str, object] | None:
+    """One amount (``"150.00 USD"`` or ``{"amount": ..., "currency": ...}``), or an object of amounts by window,
+    told apart by their keys. The amounts of an object are read by :func:`granted_amounts`, which places a problem
+    at its window (``/granted/30d``); pydantic's errors cannot be placed inside a value read whole."""
     if value is None:
         return None
     if not isinstance(value, dict) or not value or set(value) <= {"amount", "currency"}:
-        return _one_amount(value, "")
-    return {
-        str(window): _one_amount(amount, f"the amount of the window {window}: ") for window, amount in value.items()
-    }
+        return _one_amount(value)
+    if {"amount", "currency"} & set(value):
+        raise PydanticCustomError(
+            "money",
+            'must be one amount ({"amount": "12.50", "currency": "USD"} or "12.50 USD") or an object of an amount '
+            'for each of the policy\'s windows ({"incident": "0.00 USD", "30d": "900.00 USD"}), not both',
+        )
+    return dict(value)
 
 
-def _one_amount(value: object, where: str) -> Money:
+def _one_amount(value: object) -> Money:
     try:
         return _MONEY.validate_python(value)
     except ValidationError as error:
         message = error.errors()[0]["msg"].removeprefix("Value error, ")
-        raise PydanticCustomError("money", "{where}{message}", {"where": where, "message": message}) from None
+        raise PydanticCustomError("money", "{message}", {"message": message}) from None
+
+
+def granted_amounts(granted: Money | dict[str, object] | None) -> Money | dict[str, Money] | None:
+    """A request's ``granted``, its amounts per window read: :class:`~recovery_rules.InvalidInputError` placing
+    each one that is not an amount at its window (``granted['30d']``, answered at ``/granted/30d``)."""
+    if not isinstance(granted, dict):
+        return granted
+    amounts: dict[str, Money] = {}
+    problems = []
+    for window, value in granted.items():
+        try:
+            amounts[window] = _MONEY.validate_python(value)
+        except ValidationError as error:
+            message = error.errors()[0]["msg"].removeprefix("Value error, ")
+            problems.append(Problem(f"granted[{window!r}]", message))
+    if problems:
+        raise InvalidInputError("amount", problems)
+    return amounts
 
 
 _GRANTED_SCHEMA: Final[dict[str, Any]] = {
@@ -126,7 +151,7 @@ _GRANTED_SCHEMA: Final[dict[str, Any]] = {
     ]
 }
 Granted = Annotated[
-    Money | dict[str, Money] | None, PlainValidator(_granted), WithJsonSchema(_GRANTED_SCHEMA, mode="validation")
+    Money | dict[str, object] | None, PlainValidator(_granted), WithJsonSchema(_GRANTED_SCHEMA, mode="validation")
 ]
 """What a customer was already granted: one amount for every window, or an amount per window."""
 
