@@ -217,5 +217,19 @@ def test_the_metrics_count_head_and_options_by_their_method() -> None:
     served.client.options("/v1/policy")
     metrics = served.client.get("/metrics").text
     assert 'recovery_rules_http_requests_total{method="HEAD",route="/v1/policy",status="200"} 1.0' in metrics
-    assert 'method="OPTIONS"' in metrics
+    assert 'recovery_rules_http_requests_total{method="OPTIONS",route="/v1/policy",status="204"} 1.0' in metrics
     assert 'method="GET",route="/v1/policy"' not in metrics
+    served.client.options("/v1/cases/20261123-10442/listen")
+    metrics = served.client.get("/metrics").text
+    assert '{method="OPTIONS",route="/v1/cases/{number:path}/listen",status="204"} 1.0' in metrics
+    assert 'route="unmatched"' not in metrics  # the label of a path no route serves
+
+
+def test_the_swagger_ui_files_answer_options_and_their_405s_allow_it() -> None:
+    served = serve()
+    path = "/v1/docs/static/swagger-ui.css"
+    options = served.client.options(path)
+    assert (options.status_code, options.headers["allow"]) == (204, "GET, HEAD, OPTIONS")
+    refused = served.client.delete(path)
+    assert (refused.status_code, refused.headers["allow"]) == (405, "GET, HEAD, OPTIONS")
+    assert served.client.head(path).status_code == 200

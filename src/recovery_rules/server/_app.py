@@ -412,6 +412,9 @@ def _allowing(request: Request, headers: dict[str, str]) -> dict[str, str]:
     only the first (a console page and its form share a path), with ``HEAD`` and ``OPTIONS``, which the server
     answers on every route (RFC 9110: ``Allow`` lists the methods the target resource supports)."""
     declared = declared_methods(request.scope)
+    given = next((value for name, value in headers.items() if name.lower() == "allow"), "")
+    if not declared:  # a mount answered (the Swagger UI's static files: GET, HEAD): OPTIONS is answered there too
+        declared = [method.strip() for method in given.split(",") if method.strip() not in ("", "HEAD", "OPTIONS")]
     if not declared:
         return headers
     return {**{name: value for name, value in headers.items() if name.lower() != "allow"}, "Allow": allow(declared)}
