@@ -319,11 +319,11 @@ def _two_windows(cap: str = "3000.00") -> Policy:
 def test_a_policy_with_a_cap_of_another_window_is_proved_in_that_window_alone_too() -> None:
     one, two = Policy.from_file(POLICY), _two_windows()
     assert grant_windows(one) == [None]
-    assert grant_windows(two) == [None, Window.parse("30d")]
+    assert grant_windows(two) == [None, Window.parse("incident"), Window.parse("30d")]
     planned = slices(two)
-    assert len(planned) == 2 * len(slices(one))
-    alone = [part for part in planned if part.window is not None]
-    assert len(alone) == len(planned) // 2
+    assert len(planned) == 3 * len(slices(one))
+    alone = [part for part in planned if part.window == Window.parse("30d")]
+    assert len(alone) == len(planned) // 3
     part = alone[0]
     assert part.granted_money(12_345, "USD") == {
         Window.parse("incident"): Money("0.00", "USD"),
@@ -347,8 +347,8 @@ def test_an_engine_ignoring_a_cap_of_the_same_limit_in_another_window_is_found(
     found = prove(policy).counterexample
     assert found is not None
     assert found.window == Window.parse("30d")
-    assert found.outcome is Outcome.APPROVED
-    assert any("over the cap, but the outcome is approved" in violation for violation in found.violations)
+    assert found.outcome is not Outcome.DENIED  # over the 30-day cap, yet approved or escalated
+    assert any("is refused or over the cap, but the outcome is" in violation for violation in found.violations)
     assert "already granted in the 30d window only (none in incident)" in found.granted_words()
     given = found.granted_per_window
     assert isinstance(given, dict)
@@ -361,14 +361,14 @@ def test_an_engine_ignoring_a_cap_of_the_same_limit_in_another_window_is_found(
     saved = tmp_path / "counterexample.json"
     result = run(capsys, "prove", str(file), "--save", str(saved))
     assert result.code == 1
-    assert "× 2 grant windows" in result.out
+    assert "× 3 grant windows" in result.out
     assert f"{found.granted_words()}, at " in result.out
     command = result.out.splitlines()[-1].strip()
     assert f"--granted incident=0.00 --granted 30d={found.granted.amount}" in command.replace("'", "").replace(
         " USD", ""
     )
     broken = run(capsys, *shlex.split(command)[1:], "--json")
-    assert Resolution.model_validate_json(broken.out).outcome is Outcome.APPROVED
+    assert Resolution.model_validate_json(broken.out).outcome is found.outcome
     monkeypatch.undo()
     fixed = run(capsys, *shlex.split(command)[1:], "--json")
     assert fixed.code == 0
@@ -376,7 +376,7 @@ def test_an_engine_ignoring_a_cap_of_the_same_limit_in_another_window_is_found(
 
     as_json = json.loads(run(capsys, "prove", str(file), "--json").out)
     assert as_json["holds"] is True
-    assert as_json["shape"]["grant_windows"] == ["all", "30d"]
+    assert as_json["shape"]["grant_windows"] == ["all", "incident", "30d"]
     _ignoring_the_30_day_cap(monkeypatch)
     as_json = json.loads(run(capsys, "prove", str(file), "--json").out)
     assert as_json["counterexample"]["window"] == "30d"
@@ -468,8 +468,8 @@ def test_decide_granted_per_window_decides_with_each_windows_amount(
 def test_the_moments_cover_the_business_hours_and_the_clock_changes() -> None:
     policy = presets.load("ritz-carlton")  # open 07:00-22:00 in New York; callbacks within 2 and 15 hours
     found = moments(policy)
-    assert found == sorted(found)
-    assert len(found) == len(set(found))
+    assert found == sorted(found, key=lambda moment: moment.astimezone(dt.UTC))
+    assert len(found) == len({moment.astimezone(dt.UTC) for moment in found})
     assert all(moment.tzinfo == ZoneInfo("America/New_York") for moment in found)
     shown = {moment.strftime("%Y-%m-%d %H:%M") for moment in found}
     assert {"2026-11-23 06:59", "2026-11-23 07:00", "2026-11-23 21:59", "2026-11-23 22:00"} <= shown
@@ -555,3 +555,80 @@ def test_an_engine_numbering_complaints_by_the_utc_date_is_found_in_the_evening(
     local = found.now.astimezone(ZoneInfo(policy.timezone))
     assert local.date() != found.now.astimezone(dt.UTC).date()
     assert any("complaint_number is" in violation for violation in found.violations), found.violations
+
+
+def test_an_engine_ignoring_the_policys_own_window_in_amounts_per_window_is_found(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A case decides with an amount per window on a policy with stacked caps: an engine that reads the policy's
+    own window as nothing granted then approves beyond authority, and only the sweep of that window alone says so."""
+    policy = _two_windows("3000.00")
+    original = engine_module.decide
+
+    def forgetting(compiled: Any, complaint: Complaint, by: str, granted: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(granted, dict):
+            granted = {**granted, Window.parse("incident"): Money("0.00", "USD")}
+        return original(compiled, complaint, by, granted, *args, **kwargs)
+
+    monkeypatch.setattr(policy_module, "decide", forgetting)
+    found = prove(policy).counterexample
+    assert found is not None
+    assert found.window == Window.parse("incident")
+    assert found.outcome is Outcome.APPROVED
+    assert "already granted in the incident window only (none in 30d)" in found.granted_words()
+
+
+def test_where_the_room_left_in_the_window_swept_meets_the_others_is_a_threshold() -> None:
+    """front_desk may grant $100 a standard guest an incident; the 30-day cap is $1,000: in the 30-day sweep, what
+    is left to grant is the cap's room from $900 granted on, the level's before (the Plan B's sentence says which)."""
+    policy = _two_windows("1000.00")
+    part = next(
+        part
+        for part in slices(policy)
+        if part.window == Window.parse("30d") and part.by == "front_desk" and part.tier == "standard"
+    )
+    assert (90_000, 90_000) in part.granted
+    below, above = decide(policy, part, 80_000, 1_000), decide(policy, part, 95_000, 1_000)
+    assert part.region(80_000, 1_000) != part.region(95_000, 1_000)
+    assert [entry.message for entry in below.trace] != [entry.message for entry in above.trace]
+
+
+def test_the_moments_are_in_time_order_when_the_clocks_go_back() -> None:
+    found = moments(presets.load("ritz-carlton"))
+    instants = [moment.astimezone(dt.UTC) for moment in found]
+    assert instants == sorted(instants)
+    back = [moment for moment in found if moment.date() == dt.date(2027, 11, 7) and moment.hour == 1]
+    assert [moment.fold for moment in back] == sorted(moment.fold for moment in back)  # the first 1:00 first
+    assert len(back) >= 3
+
+
+def test_a_dimension_of_one_is_said_in_the_singular(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    data = Policy.from_file(POLICY).model_dump(mode="json", exclude_defaults=True)
+    for level in data["levels"]:
+        level.pop("tier_limits", None)
+    data["categories"] = []
+    file = tmp_path / "policy.json"
+    file.write_text(json.dumps(data), encoding="utf-8")
+    result = run(capsys, "prove", str(file))
+    assert "3 levels × 1 tier × 6 remedy kinds × " in result.out
+
+
+def test_decide_takes_several_windows_in_one_granted(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    file = tmp_path / "policy.json"
+    file.write_text(_two_windows("1000.00").model_dump_json(), encoding="utf-8")
+    complaint = tmp_path / "complaint.json"
+    complaint.write_text(
+        json.dumps(
+            {
+                "customer": {"id": "C-1", "tier": "standard"},
+                "category": "noise",
+                "requested": {"kind": "refund", "amount": "80.00 USD"},
+                "received_at": "2026-11-23T09:30:00-05:00",
+            }
+        ),
+        encoding="utf-8",
+    )
+    base = ["decide", "--policy", str(file), str(complaint), "--by", "front_desk", "--json"]
+    for option in ("incident=0 30d=950.00", "incident=0.00 USD 30d=950.00 USD", "30d=950;incident=0"):
+        answer = run(capsys, *base, "--granted", option)
+        assert Resolution.model_validate_json(answer.out).outcome is Outcome.DENIED, option

@@ -14,6 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recovery_rules import Case, CaseView, Complaint, ComplaintNumber, MemoryJournal, Money, Policy, presets
+from recovery_rules._engine import _rules as rules_module
+from recovery_rules._policy import _policy as policy_module
 from recovery_rules.server import Tokens, create_app, mint_token
 from recovery_rules.server._console import COOKIE, csrf_token
 
@@ -611,6 +613,47 @@ def test_the_policy_page_shows_a_counterexample_per_window_and_fills_the_form_wi
     wrong = client.post("/console/policy", data={**form, **fields, "granted": "30d=1", "action": "try"})
     assert wrong.status_code == 422
     assert "must be one amount, or day=AMOUNT 30d=AMOUNT" in html.unescape(wrong.text)
+
+
+def test_a_counterexample_at_another_moment_says_when_and_the_form_decides_it_then(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    served = serve()
+    client = _client(served, "staff")
+    csrf = _csrf(client, "/console/policy")
+    text = presets.path("theme_park").read_text(encoding="utf-8")
+    monkeypatch.setattr(policy_module, "decide", _raising_at_night(rules_module.decide))
+    form = {"csrf": csrf, "format": "toml", "policy": text, "action": "prove"}
+    page = html.unescape(client.post("/console/policy", data=form).text)
+    assert "A promise breaks" in page
+    assert "(every region held at the first moment; this is another)" in page
+    when = re.search(r'name="now" value="([^"]+)"', page)
+    assert when is not None
+    assert dt.datetime.fromisoformat(when[1]).hour >= 21
+    assert f"at {when[1]} (every region held" in page
+    fields = {
+        name: re.search(rf'name="{name}" value="([^"]*)"', page).group(1)  # type: ignore[union-attr]
+        for name in ("level", "tier", "category", "kind", "amount", "granted", "now")
+    }
+    with pytest.raises(ArithmeticError, match="broken at night"):  # decided at that moment: it breaks again
+        client.post("/console/policy", data={**form, **fields, "action": "try"})
+    monkeypatch.undo()
+    fixed = client.post("/console/policy", data={**form, **fields, "action": "try"})
+    assert fixed.status_code == 200, fixed.text
+    assert "Outcome: <strong>" in fixed.text
+    wrong = client.post("/console/policy", data={**form, **fields, "now": "21:29", "action": "try"})
+    assert wrong.status_code == 422
+    assert "now: must be blank (now) or a time with its UTC offset" in html.unescape(wrong.text)
+
+
+def _raising_at_night(original: Any) -> Any:
+    def decide(policy: Any, complaint: Any, *args: Any, **kwargs: Any) -> Any:
+        resolution = original(policy, complaint, *args, **kwargs)
+        if resolution.decided_at.astimezone(policy.zone).hour >= 21:
+            raise ArithmeticError("broken at night")
+        return resolution
+
+    return decide
 
 
 def _with_categories(count: int) -> str:

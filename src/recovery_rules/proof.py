@@ -23,10 +23,10 @@ of figures from the policy:
 
 A policy with several windows (``caps`` counted per day or in any 30 days
 beside its own ``window``) is proved with the amount already granted counted
-in every window, and then once more for each cap's window alone, with nothing
+in every window, and then once more for each window alone, with nothing
 granted in the others: a cap whose limit equals another's then still has
-regions where only it binds, and an engine that counts one window's grants
-against another window's cap is found. In a sweep of one window, the amount asked is also compared with
+regions where only it binds, and an engine that ignores one window's grants, or
+counts them against another window's cap, is found. In a sweep of one window, the amount asked is also compared with
 the figures of the other windows (their caps, and the levels' limits when the
 policy's own window is not the one swept).
 
@@ -204,9 +204,10 @@ def windows(policy: Policy) -> tuple[Window, ...]:
 
 
 def grant_windows(policy: Policy) -> list[Window | None]:
-    """The ways :func:`slices` counts the amount already granted: ``None`` (in every window), then each window of
-    a cap other than the policy's own ``window`` alone (nothing granted in the others)."""
-    return [None, *windows(policy)[1:]]
+    """The ways :func:`slices` counts the amount already granted: ``None`` (in every window), then, for a policy
+    with more than one window, each window alone (nothing granted in the others), the policy's own first."""
+    counted = windows(policy)
+    return [None, *counted] if len(counted) > 1 else [None]
 
 
 def slices(policy: Policy) -> list[Slice]:
@@ -267,6 +268,9 @@ class _Bounds:
             for (cap_in, window_in), (cap_out, window_out) in itertools.product(caps, caps)
             if inside(window_in) and not inside(window_out)
         }
+        # What is left to grant is the least of the two sides' rooms; which one, says the Plan B's sentence.
+        if self.room_in is not None and self.room_out is not None:
+            self.crossings.add(self.room_in - self.room_out)
         # A cap or limit counts the total (granted + asked) in the windows swept, the amount asked in the others.
         self.total = {cap for cap, window in caps if inside(window)}
         self.asked = {cap for cap, window in caps if not inside(window)}
@@ -429,15 +433,16 @@ def prove(
 
 
 def moments(policy: Policy, now: dt.datetime | None = None) -> list[dt.datetime]:
-    """The moments ``prove`` decides each kind of decision at again, after ``now`` (:func:`default_now`): where
+    """The moments ``prove`` decides each kind of decision at again, around ``now`` (:func:`default_now`): where
     a promise that depends on the time could break.
 
-    For every day of the week from ``now`` on: midnight and the minute before the next, noon, and, with business
-    hours, each opening and closing, the minute before each, and the middle of each open period; with callbacks
-    promised (each level's ``callback_within``), each closing less each of them, and the minute before. Then the
-    same around each clock change of the policy's time zone in the year from ``now``: the change, the minutes
-    on either side, the change less each callback time, and that day's and the next day's openings and closings.
-    In the policy's time zone, in order, each once.
+    For every day of the week that starts on ``now``'s day: midnight and the minute before the next, noon,
+    and, with business hours, each opening and closing, the minute before each, and the middle of each open
+    period; with callbacks promised (each level's ``callback_within``), each closing less each of them, and the
+    minute before. Then the same around each clock change of the policy's time zone in the year from ``now``:
+    the change, the minutes on either side, the change less each callback time, and that day's and the next
+    day's openings and closings. In the policy's time zone, in time order (by the instant, not the wall clock),
+    each once; ``now`` itself is left out.
     """
     zone = ZoneInfo(policy.timezone)
     start = (now or default_now(policy)).astimezone(zone)
@@ -464,7 +469,8 @@ def moments(policy: Policy, now: dt.datetime | None = None) -> list[dt.datetime]
         local = change.astimezone(zone).date()
         day(local - dt.timedelta(days=1))
         day(local)
-    return sorted(moment.astimezone(zone) for moment in found if moment.astimezone(dt.UTC) != start.astimezone(dt.UTC))
+    instants = sorted({moment.astimezone(dt.UTC) for moment in found} - {start.astimezone(dt.UTC)})
+    return [instant.astimezone(zone) for instant in instants]  # in time order: wall times repeat when clocks go back
 
 
 def _clock_changes(zone: ZoneInfo, start: dt.datetime) -> list[dt.datetime]:

@@ -415,10 +415,15 @@ def parse_amount(text: str, currency: str, *, option: str) -> Money:
     return money
 
 
+_WINDOW_PARTS: Final = re.compile(r"[;\s]+(?=[A-Za-z0-9]+=)|;")
+"""Where one ``--granted`` holding several ``WINDOW=AMOUNT`` splits: before each window, or at a ``;``."""
+
+
 def parse_granted(texts: Iterable[str], policy: Policy, *, option: str) -> Money | dict[Window, Money] | None:
     """What was already granted, from ``--granted`` given once (``150.00``: one amount for every window) or once
     per window of ``policy`` (``incident=150.00``, ``30d=8000.00``); ``None`` when not given."""
-    given = list(texts)
+    # Several windows may come in one option too, as the console's form takes them: "incident=0 30d=900".
+    given = [part for text in texts for part in _WINDOW_PARTS.split(text.strip()) if part] if texts else []
     if not given:
         return None
     windows = list(dict.fromkeys([policy.window, *(cap.window for cap in policy.caps)]))

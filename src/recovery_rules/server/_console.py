@@ -81,8 +81,8 @@ MAX_FIELDS: Final = 40
 """The most fields a console form has (the policy page's, the largest, has about a dozen)."""
 MAX_SIGN_IN_FIELD: Final = 4_096
 """The most the sign-in form's token field holds: it is read before anyone is known, so it is read little."""
-MAX_PROOF_SLICES: Final = 1_000
-"""The most slices the policy page proves (the Ritz-Carlton preset has 672, about 25 seconds): a larger
+MAX_PROOF_SLICES: Final = 1_200
+"""The most slices the policy page proves (the Ritz-Carlton preset has 1,008, about 35 seconds): a larger
 policy is proved from the shell (``recovery-rules prove``), not by a worker of the service."""
 """The longest form field accepted (a pasted policy)."""
 
@@ -926,6 +926,8 @@ class TryForm:
     kind: str = "refund"
     amount: str = ""
     granted: str = "0"
+    now: str = ""
+    """When it is decided: blank for now, or a time with its offset (a proof's counterexample at another moment)."""
 
 
 def _served_text(service: Service) -> tuple[str, str]:
@@ -994,6 +996,19 @@ def _policy(
     )
 
 
+def _moment(text: str) -> dt.datetime:
+    """The form's "Decided at": a time with its UTC offset (``2026-11-23T21:29:00-05:00``)."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.utcoffset() is None:
+        raise InvalidInputError.at(
+            "form", "now", "must be blank (now) or a time with its UTC offset, such as 2026-11-23T21:29:00-05:00"
+        )
+    return moment
+
+
 def _trial_of(found: Counterexample) -> TryForm:
     """The "Try a complaint" form filled with a proof's counterexample."""
     complaint = found.complaint
@@ -1009,6 +1024,7 @@ def _trial_of(found: Counterexample) -> TryForm:
             if isinstance(granted, dict)
             else str(granted.amount)
         ),
+        now=found.now.isoformat(),
     )
 
 
@@ -1074,8 +1090,8 @@ def _check_policy(request: Request, service: Service, session: Session, form: Fo
         return page(status=status, checked=checked, proof=verdict, proof_refused=refused, trial=trial)
     if _text(form, "action") != "try":
         return page(checked=checked)
-    now = service.now()
     try:
+        now = _moment(trial.now) if trial.now else service.now()
         amount = _amount(trial.amount, checked.currency, "requested.amount")
         complaint = Complaint.model_validate(
             {
@@ -1089,7 +1105,7 @@ def _check_policy(request: Request, service: Service, session: Session, form: Fo
         resolution = checked.decide(complaint, by=trial.level or checked.levels[0].name, granted=granted, now=now)
     except InvalidInputError as error:
         try_errors = _field_errors(
-            error, {**_OPEN_FIELDS, "granted": "granted", "by": "level", "level": "level"}, "try"
+            error, {**_OPEN_FIELDS, "granted": "granted", "by": "level", "level": "level", "now": "now"}, "try"
         )
         return page(status=422, checked=checked, try_errors=try_errors)
     wording = Wording(checked)

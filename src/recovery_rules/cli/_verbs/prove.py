@@ -18,6 +18,14 @@ from . import options
 
 __all__ = ["command"]
 
+_SINGULAR = {
+    "levels": "level",
+    "tiers": "tier",
+    "remedy_kinds": "remedy kind",
+    "categories": "category",
+    "grant_windows": "grant window",
+}
+
 
 @click.command("prove", short_help="Check every region of a policy: all promises kept, or a counterexample.")
 @click.argument("policy", metavar="POLICY")
@@ -39,7 +47,7 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
     level that can grant it, with its callback; denials are delivered by the
     policy's denials_delivered_by level. A policy with caps of other windows
     is proved with the amount already granted counted in every window, then in
-    each cap's window alone. Every region is decided at 09:30 on 23 November
+    each window alone. Every region is decided at 09:30 on 23 November
     2026; then each kind of decision again at the moments where time-dependent
     promises could break (openings, closings, midnight, clock changes). Prints "N regions, all invariants hold" (exit 0)
     or the first counterexample as a complaint ready to run with `decide`
@@ -82,7 +90,7 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
         )
         return ExitCode.OK if proof.holds else ExitCode.FAILED
     dimensions = " × ".join(
-        f"{len(values)} {name.replace('_', ' ')}"
+        f"{len(values)} {_SINGULAR[name] if len(values) == 1 else name.replace('_', ' ')}"
         for name, values in shape.items()
         if name != "grant_windows" or len(values) > 1  # shown only when grants are counted more than one way
     )
