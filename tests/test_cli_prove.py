@@ -320,6 +320,8 @@ def test_a_policy_with_a_cap_of_another_window_is_proved_in_that_window_alone_to
     one, two = Policy.from_file(POLICY), _two_windows()
     assert grant_windows(one) == [None]
     assert grant_windows(two) == [None, Window.parse("incident"), Window.parse("30d")]
+    assert two.windows == (Window.parse("incident"), Window.parse("30d"))  # the policy's own first, each once
+    assert one.windows == (Window.parse("incident"),)
     planned = slices(two)
     assert len(planned) == 3 * len(slices(one))
     alone = [part for part in planned if part.window == Window.parse("30d")]
@@ -402,6 +404,25 @@ def test_points_of_one_window_decide_like_their_regions_point(data: st.DataObjec
     assert signature(decide(policy, part, granted, asked)) == signature(decide(policy, part, *standing))
 
 
+def _decide_files(tmp_path: Path, policy: Policy) -> tuple[Path, Path]:
+    """``policy`` and a standard guest's $80 refund complaint, as files for ``recovery-rules decide``."""
+    file = tmp_path / "policy.json"
+    file.write_text(policy.model_dump_json(), encoding="utf-8")
+    complaint = tmp_path / "complaint.json"
+    complaint.write_text(
+        json.dumps(
+            {
+                "customer": {"id": "C-1", "tier": "standard"},
+                "category": "noise",
+                "requested": {"kind": "refund", "amount": "80.00 USD"},
+                "received_at": "2026-11-23T09:30:00-05:00",
+            }
+        ),
+        encoding="utf-8",
+    )
+    return file, complaint
+
+
 @pytest.mark.parametrize(
     ("given", "message"),
     [
@@ -416,20 +437,7 @@ def test_points_of_one_window_decide_like_their_regions_point(data: st.DataObjec
 def test_decide_granted_per_window_is_checked(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, given: list[str], message: str
 ) -> None:
-    file = tmp_path / "policy.json"
-    file.write_text(_two_windows().model_dump_json(), encoding="utf-8")
-    complaint = tmp_path / "complaint.json"
-    complaint.write_text(
-        json.dumps(
-            {
-                "customer": {"id": "C-1", "tier": "standard"},
-                "category": "noise",
-                "requested": {"kind": "refund", "amount": "80.00 USD"},
-                "received_at": "2026-11-23T09:30:00-05:00",
-            }
-        ),
-        encoding="utf-8",
-    )
+    file, complaint = _decide_files(tmp_path, _two_windows())
     flags = [word for text in given for word in ("--granted", text)]
     result = run(capsys, "decide", "--policy", str(file), str(complaint), "--by", "front_desk", *flags)
     assert result.code == 2
@@ -439,20 +447,7 @@ def test_decide_granted_per_window_is_checked(
 def test_decide_granted_per_window_decides_with_each_windows_amount(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    file = tmp_path / "policy.json"
-    file.write_text(_two_windows("1000.00").model_dump_json(), encoding="utf-8")
-    complaint = tmp_path / "complaint.json"
-    complaint.write_text(
-        json.dumps(
-            {
-                "customer": {"id": "C-1", "tier": "standard"},
-                "category": "noise",
-                "requested": {"kind": "refund", "amount": "80.00 USD"},
-                "received_at": "2026-11-23T09:30:00-05:00",
-            }
-        ),
-        encoding="utf-8",
-    )
+    file, complaint = _decide_files(tmp_path, _two_windows("1000.00"))
     base = ["decide", "--policy", str(file), str(complaint), "--by", "front_desk", "--json"]
     fits = run(capsys, *base, "--granted", "incident=0", "--granted", "30d=900.00")
     assert Resolution.model_validate_json(fits.out).outcome is Outcome.APPROVED
@@ -614,20 +609,7 @@ def test_a_dimension_of_one_is_said_in_the_singular(capsys: pytest.CaptureFixtur
 
 
 def test_decide_takes_several_windows_in_one_granted(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    file = tmp_path / "policy.json"
-    file.write_text(_two_windows("1000.00").model_dump_json(), encoding="utf-8")
-    complaint = tmp_path / "complaint.json"
-    complaint.write_text(
-        json.dumps(
-            {
-                "customer": {"id": "C-1", "tier": "standard"},
-                "category": "noise",
-                "requested": {"kind": "refund", "amount": "80.00 USD"},
-                "received_at": "2026-11-23T09:30:00-05:00",
-            }
-        ),
-        encoding="utf-8",
-    )
+    file, complaint = _decide_files(tmp_path, _two_windows("1000.00"))
     base = ["decide", "--policy", str(file), str(complaint), "--by", "front_desk", "--json"]
     for option in ("incident=0 30d=950.00", "incident=0.00 USD 30d=950.00 USD", "30d=950;incident=0"):
         answer = run(capsys, *base, "--granted", option)

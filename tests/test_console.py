@@ -602,10 +602,7 @@ def test_the_policy_page_shows_a_counterexample_per_window_and_fills_the_form_wi
     assert found is not None, page
     granted = re.search(r'name="granted" value="(day=0\.00 30d=[0-9.]+)"', page)
     assert granted is not None
-    fields = {
-        name: re.search(rf'name="{name}" value="([^"]*)"', page).group(1)  # type: ignore[union-attr]
-        for name in ("level", "tier", "category", "kind", "amount", "granted")
-    }
+    fields = _form_fields(page, ("level", "tier", "category", "kind", "amount", "granted"))
     monkeypatch.undo()
     tried = client.post("/console/policy", data={**form, **fields, "action": "try"})
     assert tried.status_code == 200, tried.text
@@ -631,10 +628,7 @@ def test_a_counterexample_at_another_moment_says_when_and_the_form_decides_it_th
     assert when is not None
     assert dt.datetime.fromisoformat(when[1]).hour >= 21
     assert f"at {when[1]} (every region held" in page
-    fields = {
-        name: re.search(rf'name="{name}" value="([^"]*)"', page).group(1)  # type: ignore[union-attr]
-        for name in ("level", "tier", "category", "kind", "amount", "granted", "now")
-    }
+    fields = _form_fields(page, ("level", "tier", "category", "kind", "amount", "granted", "now"))
     with pytest.raises(ArithmeticError, match="broken at night"):  # decided at that moment: it breaks again
         client.post("/console/policy", data={**form, **fields, "action": "try"})
     monkeypatch.undo()
@@ -644,6 +638,16 @@ def test_a_counterexample_at_another_moment_says_when_and_the_form_decides_it_th
     wrong = client.post("/console/policy", data={**form, **fields, "now": "21:29", "action": "try"})
     assert wrong.status_code == 422
     assert "now: must be blank (now) or a time with its UTC offset" in html.unescape(wrong.text)
+
+
+def _form_fields(page: str, names: tuple[str, ...]) -> dict[str, str]:
+    """The values the page's form holds in its fields ``names``."""
+    fields = {}
+    for name in names:
+        found = re.search(rf'name="{name}" value="([^"]*)"', page)
+        assert found is not None, f"no field {name} on the page"
+        fields[name] = found[1]
+    return fields
 
 
 def _raising_at_night(original: Any) -> Any:

@@ -25,16 +25,18 @@ A policy with several windows (``caps`` counted per day or in any 30 days
 beside its own ``window``) is proved with the amount already granted counted
 in every window, and then once more for each window alone, with nothing
 granted in the others: a cap whose limit equals another's then still has
-regions where only it binds, and an engine that ignores one window's grants, or
-counts them against another window's cap, is found. In a sweep of one window, the amount asked is also compared with
-the figures of the other windows (their caps, and the levels' limits when the
-policy's own window is not the one swept).
+regions where only it binds, and an engine that ignores one window's grants,
+or counts them against another window's cap, is found. In a sweep of one
+window, the amount asked is also compared with the figures of the other
+windows (their caps, and the levels' limits when the policy's own window is not
+the one swept).
 
 So for one acting level, customer tier, remedy kind, category and way of
 counting grants (a *slice*), these thresholds cut the plane of (granted, asked)
-into finitely many *regions*: on each axis every threshold is a region of its own (the boundary)
-and so is each stretch between two thresholds, and a region is a combination of
-a granted stretch, an asked stretch and a total stretch that some point has.
+into finitely many *regions*: on each axis every threshold is a region of its
+own (the boundary) and so is each stretch between two thresholds, and a region
+is a combination of a granted stretch, an asked stretch and a total stretch
+that some point has.
 Within a region every comparison the rules make comes out the same, so one
 point per region stands for all of it. Slices cover every level, every tier a
 limit mentions plus one no limit mentions, the whole remedy vocabulary (refused
@@ -57,13 +59,13 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from recovery_rules._engine._invariants import _wall, resolution_violations
+from recovery_rules._engine._invariants import resolution_violations, wall_instant
 from recovery_rules._engine._resolution import Outcome, Resolution
 from recovery_rules._policy._parts import Alternative, AuthorityLevel
 from recovery_rules._policy._policy import Policy
 from recovery_rules._values._models import Complaint, Customer, Remedy
 from recovery_rules._values._money import Money
-from recovery_rules._values._time import Window
+from recovery_rules._values._time import Window, clock_changes
 
 __all__ = [
     "Counterexample",
@@ -79,7 +81,6 @@ __all__ = [
     "slices",
     "suggestion_violations",
     "tiers",
-    "windows",
 ]
 
 _UNLISTED_CATEGORY: Final = "unlisted_category"
@@ -198,15 +199,10 @@ def categories(policy: Policy) -> list[str]:
     return [*policy.categories, _unused(_UNLISTED_CATEGORY, {*policy.categories, *policy.vocabulary})]
 
 
-def windows(policy: Policy) -> tuple[Window, ...]:
-    """Every window ``policy`` counts grants in, each once: its ``window`` first, then each cap's."""
-    return tuple(dict.fromkeys([policy.window, *(cap.window for cap in policy.caps)]))
-
-
 def grant_windows(policy: Policy) -> list[Window | None]:
     """The ways :func:`slices` counts the amount already granted: ``None`` (in every window), then, for a policy
     with more than one window, each window alone (nothing granted in the others), the policy's own first."""
-    counted = windows(policy)
+    counted = policy.windows
     return [None, *counted] if len(counted) > 1 else [None]
 
 
@@ -216,7 +212,7 @@ def slices(policy: Policy) -> list[Slice]:
     # Every cap with the window it counts in: ``hard_cap`` in the policy's own, each of ``caps`` in its own.
     caps = [(_minor(policy.hard_cap), policy.window)] if policy.hard_cap is not None else []
     caps.extend((_minor(cap.limit), cap.window) for cap in policy.caps)
-    counted = windows(policy)
+    counted = policy.windows
     result = []
     for swept in grant_windows(policy):
         for actor, tier in itertools.product(policy.levels, tiers(policy)):
@@ -451,19 +447,22 @@ def moments(policy: Policy, now: dt.datetime | None = None) -> list[dt.datetime]
     found: set[dt.datetime] = set()
 
     def day(date: dt.date) -> None:
-        midnight = _wall(date, 0, zone, first=True)
-        found.update((midnight, _wall(date + dt.timedelta(days=1), 0, zone, first=True) - minute))
-        found.add(_wall(date, 12 * 60, zone, first=True))
+        midnight = wall_instant(date, 0, zone, first=True)
+        found.update((midnight, wall_instant(date + dt.timedelta(days=1), 0, zone, first=True) - minute))
+        found.add(wall_instant(date, 12 * 60, zone, first=True))
         hours = policy.business_hours
         for opens, closes in () if hours is None else hours.periods(date.weekday()):
-            opening, closing = _wall(date, opens, zone, first=True), _wall(date, closes, zone, first=False)
+            opening, closing = (
+                wall_instant(date, opens, zone, first=True),
+                wall_instant(date, closes, zone, first=False),
+            )
             found.update((opening - minute, opening, opening + (closing - opening) / 2, closing - minute, closing))
             for within in withins:
                 found.update((closing - within - minute, closing - within))
 
     for offset in range(7):
         day(start.date() + dt.timedelta(days=offset))
-    for change in _clock_changes(zone, start):
+    for change in clock_changes(zone, start):
         found.update((change - minute, change, change + minute))
         found.update(change - within for within in withins)
         local = change.astimezone(zone).date()
@@ -471,30 +470,6 @@ def moments(policy: Policy, now: dt.datetime | None = None) -> list[dt.datetime]
         day(local)
     instants = sorted({moment.astimezone(dt.UTC) for moment in found} - {start.astimezone(dt.UTC)})
     return [instant.astimezone(zone) for instant in instants]  # in time order: wall times repeat when clocks go back
-
-
-def _clock_changes(zone: ZoneInfo, start: dt.datetime) -> list[dt.datetime]:
-    """The instants in the year from ``start`` where the UTC offset of ``zone`` changes, to the minute."""
-    changes = []
-    step = dt.timedelta(hours=6)
-    moment = start.astimezone(dt.UTC)
-    end = moment + dt.timedelta(days=366)
-    while moment < end:
-        following = moment + step
-        if moment.astimezone(zone).utcoffset() != following.astimezone(zone).utcoffset():
-            low, high = moment, following  # the offset changes after low, at high or before
-            while high - low > dt.timedelta(minutes=1):
-                middle = low + (high - low) / 2
-                middle = middle.replace(second=0, microsecond=0)
-                if middle <= low:
-                    break
-                if middle.astimezone(zone).utcoffset() == low.astimezone(zone).utcoffset():
-                    low = middle
-                else:
-                    high = middle
-            changes.append(high)
-        moment = following
-    return changes
 
 
 def check(

@@ -44,7 +44,7 @@ from recovery_rules._policy._policy import Policy
 from recovery_rules._values._currencies import MINOR_UNITS
 from recovery_rules._values._models import Complaint, Customer, Remedy
 from recovery_rules._values._money import DECIMAL_CONTEXT, Money
-from recovery_rules._values._time import Window
+from recovery_rules._values._time import Window, clock_changes
 
 from .exceptions import MissingDependencyError, PolicyCheckError
 
@@ -78,26 +78,6 @@ _ZONES: Final = ("America/Los_Angeles", "Europe/London", "Australia/Lord_Howe", 
 """Time zones whose clocks change (by an hour, by half an hour, at midnight) and one whose clock never does."""
 
 
-def _transitions(zone: zoneinfo.ZoneInfo, year: int) -> list[dt.datetime]:
-    """The instants (UTC) in ``year`` when ``zone``'s clocks change, found day by day, then to the minute."""
-    found = []
-    day = dt.datetime(year, 1, 1, tzinfo=dt.UTC)
-    for _ in range(366):
-        after = day + dt.timedelta(days=1)
-        if day.astimezone(zone).utcoffset() != after.astimezone(zone).utcoffset():
-            low, high = day, after
-            while high - low > dt.timedelta(minutes=1):
-                middle = low + (high - low) / 2
-                low, high = (
-                    (middle, high)
-                    if middle.astimezone(zone).utcoffset() == low.astimezone(zone).utcoffset()
-                    else (low, middle)
-                )
-            found.append(high.replace(second=0, microsecond=0))
-        day = after
-    return found
-
-
 def _zone_and_changes() -> tuple[tuple[zoneinfo.ZoneInfo, tuple[dt.datetime, ...]], ...]:
     zones = []
     for name in _ZONES:
@@ -105,7 +85,7 @@ def _zone_and_changes() -> tuple[tuple[zoneinfo.ZoneInfo, tuple[dt.datetime, ...
             zone = zoneinfo.ZoneInfo(name)
         except zoneinfo.ZoneInfoNotFoundError:  # pragma: no cover - a system without this zone
             continue
-        zones.append((zone, (_NOW, *_transitions(zone, _NOW.year))))
+        zones.append((zone, (_NOW, *clock_changes(zone, dt.datetime(_NOW.year, 1, 1, tzinfo=dt.UTC)))))
     return tuple(zones)
 
 
@@ -263,7 +243,7 @@ def decisions(
         requested=Remedy(kind=draw(st.sampled_from(policy.vocabulary)), amount=_amount(total - granted, currency)),
         received_at=_NOW,
     )
-    windows = tuple(dict.fromkeys([policy.window, *(cap.window for cap in policy.caps)]))
+    windows = policy.windows
     apart = None
     if per_window and len(windows) > 1 and draw(st.booleans()):  # each window its own amount: a cap binds alone
         others = [draw(st.one_of(st.just(0), st.sampled_from(boundaries), st.integers(0, top))) for _ in windows[1:]]

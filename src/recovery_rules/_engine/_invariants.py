@@ -22,7 +22,7 @@ from recovery_rules._values._time import Window
 
 from ._resolution import Outcome, Resolution
 
-__all__ = ["RANKING", "open_intervals", "open_time", "resolution_violations"]
+__all__ = ["RANKING", "open_intervals", "open_time", "resolution_violations", "wall_instant"]
 
 RANKING = (
     "of the Plan B ranking: written for the complaint's category first, then for the remedy kind asked, then "
@@ -264,7 +264,7 @@ def open_intervals(policy: Policy, start: dt.datetime, end: dt.datetime) -> list
     intervals = []
     while day <= last:
         for opens, closes in hours.periods(day.weekday()):
-            intervals.append((_wall(day, opens, zone, first=True), _wall(day, closes, zone, first=False)))
+            intervals.append((wall_instant(day, opens, zone, first=True), wall_instant(day, closes, zone, first=False)))
         day += dt.timedelta(days=1)
     return intervals
 
@@ -281,7 +281,7 @@ def open_time(intervals: list[tuple[dt.datetime, dt.datetime]], start: dt.dateti
     return total
 
 
-def _wall(day: dt.date, minute: int, zone: ZoneInfo, *, first: bool) -> dt.datetime:
+def wall_instant(day: dt.date, minute: int, zone: ZoneInfo, *, first: bool) -> dt.datetime:
     """The first (or last) instant the wall clock of ``zone`` shows ``minute`` after midnight on ``day``."""
     naive = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minute)
     readings = [naive.replace(tzinfo=zone, fold=fold).astimezone(dt.UTC) for fold in (0, 1)]

@@ -291,6 +291,12 @@ class Policy(RecoveryModel):
         return self.remedy_kinds + tuple(kind for kind in self.refused_remedies if kind not in self.remedy_kinds)
 
     @property
+    def windows(self) -> tuple[Window, ...]:
+        """Every window this policy counts grants in, each once: its ``window`` first, then each cap's. What
+        :meth:`decide` takes an amount for, one per window, when ``granted`` is given apart."""
+        return compiled_policy(self).windows
+
+    @property
     def revision(self) -> str:
         """A stable hash of this policy's content (SHA-256, 64 lower-case hexadecimal digits).
 

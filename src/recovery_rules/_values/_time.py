@@ -38,6 +38,7 @@ __all__ = [
     "InputTime",
     "TimeZoneName",
     "Window",
+    "clock_changes",
     "earlier",
     "format_duration",
     "instant",
@@ -363,3 +364,24 @@ def _window_for_pydantic(value: object) -> Window:
         return Window.parse(value)
     except InvalidInputError as error:
         raise PydanticCustomError("window", error.problems[0].message) from None
+
+
+def clock_changes(zone: dt.tzinfo, start: dt.datetime, days: int = 366) -> list[dt.datetime]:
+    """The instants (UTC, to the minute) in the ``days`` from ``start`` when ``zone``'s clocks change: found day by
+    day, then by halving to the minute. Two changes within one day are found as one (no zone has them)."""
+    found = []
+    day = start.astimezone(dt.UTC)
+    for _ in range(days):
+        after = day + dt.timedelta(days=1)
+        if day.astimezone(zone).utcoffset() != after.astimezone(zone).utcoffset():
+            low, high = day, after
+            while high - low > dt.timedelta(minutes=1):
+                middle = low + (high - low) / 2
+                low, high = (
+                    (middle, high)
+                    if middle.astimezone(zone).utcoffset() == low.astimezone(zone).utcoffset()
+                    else (low, middle)
+                )
+            found.append(high.replace(second=0, microsecond=0))
+        day = after
+    return found

@@ -426,7 +426,7 @@ def parse_granted(texts: Iterable[str], policy: Policy, *, option: str) -> Money
     given = [part for text in texts for part in _WINDOW_PARTS.split(text.strip()) if part] if texts else []
     if not given:
         return None
-    windows = list(dict.fromkeys([policy.window, *(cap.window for cap in policy.caps)]))
+    windows = policy.windows
     known = ", ".join(str(window) for window in windows)
     apart = [text for text in given if "=" in text]
     if not apart:

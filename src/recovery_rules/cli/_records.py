@@ -324,7 +324,7 @@ class GrantsBefore:
         earlier = tuple(self._grants.get(number.customer_id, ()))
 
         def granted(policy: Policy) -> dict[Window, Money]:
-            windows = dict.fromkeys([policy.window, *(cap.window for cap in policy.caps)])
+            windows = policy.windows
             counting = _counting(earlier, windows, incident or number, at)
             if not counting:
                 return dict.fromkeys(windows, Money.zero(policy.currency))

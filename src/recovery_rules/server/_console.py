@@ -444,7 +444,7 @@ def _granted(text: str, policy: Policy) -> Money | dict[Window, Money]:
     windows, separated by spaces or semicolons (``incident=0 30d=8000.02``), as a proof's counterexample shows."""
     if "=" not in text:
         return _amount(text or "0", policy.currency, "granted")
-    windows = list(dict.fromkeys([policy.window, *(cap.window for cap in policy.caps)]))
+    windows = policy.windows
     known = " ".join(f"{window}=AMOUNT" for window in windows)
     found: dict[Window, Money] = {}
     for part in re.split(r"[\s;]+", text.strip()):
