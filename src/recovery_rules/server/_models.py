@@ -19,7 +19,6 @@ from pydantic import (
     StrictBool,
     StrictInt,
     TypeAdapter,
-    ValidationError,
     WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
@@ -91,8 +90,7 @@ Score = Annotated[
 them; the API refuses them in its own words, with the bounds in the OpenAPI document)."""
 
 
-_MONEY: Final = TypeAdapter(Money)
-_MONEY_SCHEMA: Final = _MONEY.json_schema()
+_MONEY_SCHEMA: Final = TypeAdapter(Money).json_schema()
 
 
 def _granted(value: object) -> Money | dict[str, object] | None:
@@ -114,10 +112,9 @@ def _granted(value: object) -> Money | dict[str, object] | None:
 
 def _one_amount(value: object) -> Money:
     try:
-        return _MONEY.validate_python(value)
-    except ValidationError as error:
-        message = error.errors()[0]["msg"].removeprefix("Value error, ")
-        raise PydanticCustomError("money", "{message}", {"message": message}) from None
+        return Money.validate(value)
+    except InvalidInputError as error:
+        raise PydanticCustomError("money", "{message}", {"message": error.problems[0].message}) from None
 
 
 def granted_amounts(granted: Money | dict[str, object] | None) -> Money | dict[str, Money] | None:
@@ -126,13 +123,12 @@ def granted_amounts(granted: Money | dict[str, object] | None) -> Money | dict[s
     if not isinstance(granted, dict):
         return granted
     amounts: dict[str, Money] = {}
-    problems = []
+    problems: list[Problem] = []
     for window, value in granted.items():
         try:
-            amounts[window] = _MONEY.validate_python(value)
-        except ValidationError as error:
-            message = error.errors()[0]["msg"].removeprefix("Value error, ")
-            problems.append(Problem(f"granted[{window!r}]", message))
+            amounts[window] = Money.validate(value)
+        except InvalidInputError as error:
+            problems.append(Problem(f"granted[{window!r}]", error.problems[0].message))
     if problems:
         raise InvalidInputError("amount", problems)
     return amounts
