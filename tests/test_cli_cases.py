@@ -405,3 +405,106 @@ def test_a_policy_given_as_an_argument_is_named_by_what_was_typed(
     result = run(capsys, verb, str(path), *([CASES] if verb == "test" else []))
     assert result.code == 2
     assert result.err.startswith(f"Error: {message.format(path=path)}"), result.err
+
+
+# -- amounts granted per window (a policy with caps of other windows) --------------------------------------------
+
+RITZ_BASE: dict[str, Any] = {
+    "defaults": {
+        "by": "staff",
+        "now": "2026-11-23T15:00:00Z",
+        "complaint": {
+            "customer": {"id": "10442"},
+            "category": "room_not_ready",
+            "requested": {"kind": "refund", "amount": "1500.00 USD"},
+            "received_at": "2026-11-23T09:30:00-05:00",
+        },
+    },
+}
+
+
+def ritz_cases(tmp_path: Path, *cases: dict[str, Any]) -> str:
+    path = tmp_path / "ritz-cases.json"
+    path.write_text(json.dumps({**RITZ_BASE, "cases": list(cases)}, indent=2), encoding="utf-8")
+    return str(path)
+
+
+def test_a_case_gives_each_window_its_own_amount(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The Ritz preset's $2,000 per incident and $10,000 per 30 days: a fresh incident of a guest granted $9,000 in
+    the last 30 days is denied by the 30-day cap, which one amount for both windows cannot say."""
+    path = ritz_cases(
+        tmp_path,
+        {
+            "name": "a fresh incident, the 30-day cap nearly spent",
+            "granted": {"incident": "0.00", "30d": "9000.00"},
+            "expect": {"outcome": "denied", "reason_contains": "cap of $10,000.00 in any 30 days"},
+        },
+        {
+            "name": "a fresh incident, room left in 30 days",
+            "granted": {"incident": "0.00 USD", "30d": {"amount": "1000.00", "currency": "USD"}},
+            "expect": {"outcome": "approved"},
+        },
+        {"name": "one amount, counted in both", "granted": "600.00", "expect": {"outcome": "escalated"}},
+    )
+    result = run(capsys, "test", "ritz-carlton", path, "--json")
+    report = json.loads(result.out)
+    assert [case["passed"] for case in report["results"]] == [True, True, True], report
+    assert result.code == 0
+
+
+def test_the_amounts_per_window_are_the_ones_decide_takes() -> None:
+    """What a case decides is ``Policy.decide`` with the mapping written in the file, window by window."""
+    from recovery_rules import Money, Window, presets  # noqa: PLC0415 - this test only
+    from recovery_rules.cli._cases import CasesFile  # noqa: PLC0415 - this test only
+
+    policy = presets.ritz_carlton()
+    case = {"name": "x", "granted": {"30d": "9000", "incident": "150"}, "expect": {"total": "1"}}
+    cases = CasesFile.model_validate({**RITZ_BASE, "cases": [case]})
+    granted = cases.cases[0].granted_under(policy)
+    assert granted == {Window.parse("incident"): Money("150.00", "USD"), Window.parse("30d"): Money("9000.00", "USD")}
+    assert isinstance(granted, dict)
+    assert list(granted) == list(policy.windows)  # in the policy's order, whatever the file's
+
+
+@pytest.mark.parametrize(
+    ("granted", "messages"),
+    [
+        (
+            {"incident": "0.00", "30days": "9000.00"},
+            ["cases[0].granted.30days: is not a window of the policy; its windows are: incident, 30d"],
+        ),
+        (
+            {"incident": "0.00"},
+            ["cases[0].granted: gives no amount for the window 30d; give an amount for each of the policy's windows"],
+        ),
+        (
+            {"incident": 1.5, "30d": None},
+            [
+                "cases[0].granted.incident: a float cannot hold money exactly",
+                "cases[0].granted.30d: must be an amount such as '150.00' or '150.00 USD'",
+            ],
+        ),
+        ({"incident": "0.00", "30d": "9000.00 EUR"}, ["cases[0].granted.30d: is in EUR but the policy's currency"]),
+        ({"incident": "-1", "30d": "0"}, ["cases[0].granted.incident: must not be negative"]),
+        ({"incident": "0", "720h": "1", "30d": "2"}, ["cases[0].granted.30d: gives the window 30d a second time"]),
+        ({"amount": "1.00", "30d": "9000.00"}, ["cases[0].granted: mixes 'amount' or 'currency' with windows"]),
+        ({}, ["cases[0].granted: "]),
+    ],
+)
+def test_amounts_per_window_that_cannot_be_decided_are_placed_at_their_window(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, granted: dict[str, Any], messages: list[str]
+) -> None:
+    path = ritz_cases(tmp_path, {"name": "x", "granted": granted, "expect": {"outcome": "approved"}})
+    result = run(capsys, "test", "ritz-carlton", path)
+    assert result.code == 2, result.out
+    for message in messages:
+        assert message in result.err
+    assert "Traceback" not in result.err
+
+
+def test_the_schema_of_a_cases_file_takes_amounts_per_window(capsys: pytest.CaptureFixture[str]) -> None:
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is in the dev extra; this runs in CI")
+    validator = jsonschema.Draft202012Validator(json.loads(run(capsys, "schema", "test-cases").out))
+    case = {"name": "x", "by": "staff", "expect": {"outcome": "approved"}}
+    assert not list(validator.iter_errors({"cases": [{**case, "granted": {"incident": "0.00", "30d": "9000.00"}}]}))
+    assert list(validator.iter_errors({"cases": [{**case, "granted": {"incident": 1}}]}))

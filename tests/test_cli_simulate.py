@@ -293,3 +293,55 @@ def test_the_replayed_ledger_counts_what_the_journals_ledger_counts(tmp_path: Pa
             request={},
         )
         replay.add(event)
+
+
+def _ritz_record(granted: object) -> str:
+    complaint = {
+        "customer": {"id": "10442"},
+        "category": "room_not_ready",
+        "requested": {"kind": "refund", "amount": "1500.00 USD"},
+        "received_at": "2026-11-23T09:30:00-05:00",
+    }
+    return json.dumps({"complaint": complaint, "by": "staff", "granted": granted})
+
+
+def _ritz_variant(tmp_path: Path, name: str, caps: str) -> str:
+    text = presets.path("ritz-carlton").read_text(encoding="utf-8")
+    cap = '[[caps]]\nlimit = "10000.00"\nwindow = "30d"\n'
+    assert cap in text
+    path = tmp_path / name
+    path.write_text(text.replace(cap, caps), encoding="utf-8")
+    return str(path)
+
+
+def test_a_record_gives_each_window_its_own_amount(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A fresh incident of a guest granted $9,000 in 30 days: denied by the Ritz preset's 30-day cap, approved by a
+    candidate without it (which leaves the 30-day amount out: it counts no grants in that window)."""
+    path = write_records(tmp_path / "r.jsonl", [_ritz_record({"incident": "0.00", "30d": "9000.00"})])
+    candidate = _ritz_variant(tmp_path, "no-cap.toml", "")
+    matrix = json.loads(run(capsys, "simulate", "-p", "ritz-carlton", "-c", candidate, path, "--json").out)["matrix"]
+    assert matrix["denied"]["approved"] == 1
+    same = json.loads(run(capsys, "simulate", "-p", "ritz-carlton", "-c", "ritz-carlton", path, "--json").out)
+    assert same["matrix"]["denied"]["denied"] == 1
+
+
+def test_a_record_missing_a_window_of_one_policy_is_invalid_for_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    lines = [
+        _ritz_record({"incident": "0.00", "30d": "9000.00"}),
+        _ritz_record({"incident": "0.00", "30d": "9000.00", "week": "1.00"}),
+    ]
+    path = write_records(tmp_path / "r.jsonl", lines)
+    candidate = _ritz_variant(
+        tmp_path,
+        "more.toml",
+        '[[caps]]\nlimit = "10000.00"\nwindow = "30d"\n[[caps]]\nlimit = "20000.00"\nwindow = "90d"\n',
+    )
+    result = run(capsys, "simulate", "-p", "ritz-carlton", "-c", candidate, path)
+    assert result.code == 2
+    assert (
+        "line 1: granted: gives no amount for the window 90d; give an amount for each of the policy's windows "
+        "(incident, 30d, 90d), or one amount for all of them (in the candidate policy)"
+    ) in result.err
+    assert "line 2: granted.week: is not a window of the policy; its windows are: incident, 30d" in result.err

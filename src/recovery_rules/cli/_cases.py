@@ -244,7 +244,10 @@ def case_problems(policy: Policy, cases: CasesFile) -> Iterator[Problem]:
                     f"{at}.expect.{name}", f"the policy has no level {value!r}; use one of: {', '.join(levels)}"
                 )
         try:
-            case.granted_in(policy.currency)
+            case.granted_under(policy)
+        except InvalidInputError as error:
+            yield from (Problem(f"{at}.{problem.location}", problem.message) for problem in error.problems)
+        try:
             for name in ("total", "actor_can_grant"):
                 _amount_in(getattr(case.expect, name), policy.currency, f"expect.{name}")
         except InvalidInputError as error:
@@ -279,7 +282,7 @@ def _amount_in(value: Money | str | bool | None, currency: str, location: str) -
 
 def run_case(policy: Policy, case: PolicyTestCase) -> CaseResult:
     """Decide ``case`` with ``policy`` and compare with what it expects."""
-    granted = case.granted_in(policy.currency)
+    granted = case.granted_under(policy)
     resolution = policy.decide(case.complaint, by=case.by, granted=granted, now=case.decided_at)
     expect = case.expect
     mismatches: list[Mismatch] = []

@@ -20,8 +20,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Annotated, Any, Final, Protocol
 
-from pydantic import BeforeValidator
-from pydantic_core import PydanticCustomError
+from pydantic import BeforeValidator, GetCoreSchemaHandler, GetPydanticSchema, TypeAdapter, WithJsonSchema
+from pydantic_core import PydanticCustomError, core_schema
 
 from recovery_rules import (
     Complaint,
@@ -87,40 +87,142 @@ def amount_or_money(value: object) -> object:
 Amount = Annotated[Money | str | None, BeforeValidator(amount_or_money)]
 """An amount with its currency, or a bare one (``"150.00"``) in the policy's currency."""
 
+_MONEY_KEYS: Final = frozenset({"amount", "currency"})
+
+
+def _window_amount(value: object) -> object:
+    """One window's amount in a table of amounts per window: as :func:`amount_or_money` reads one, never empty."""
+    if value is None:
+        raise PydanticCustomError("amount", "must be an amount such as '150.00' or '150.00 USD'")
+    return amount_or_money(value)
+
+
+WindowAmount = Annotated[Money | str, BeforeValidator(_window_amount)]
+
+
+def _one_or_per_window(value: object, per_window: Callable[[object], object]) -> object:
+    """One amount (counted in every window), or a table of one amount per window (``{"30d": "900.00", ...}``).
+
+    A table whose keys are ``amount`` and ``currency`` is one amount; one that mixes them with windows is
+    refused. A table of windows is read by ``per_window`` (each amount's problem placed at its window).
+    """
+    if not isinstance(value, dict) or not value or set(value) <= _MONEY_KEYS:
+        return amount_or_money(value)
+    if set(value) & _MONEY_KEYS:
+        raise PydanticCustomError(
+            "amount",
+            "mixes 'amount' or 'currency' with windows; write one amount ('150.00 USD'), or one amount for each of "
+            'the policy\'s windows ({"incident": "0.00", "30d": "900.00"})',
+        )
+    return per_window(value)
+
+
+def _granted_schema(source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+    return core_schema.no_info_wrap_validator_function(
+        _one_or_per_window, handler.generate_schema(dict[str, WindowAmount])
+    )
+
+
+Granted = Annotated[
+    Money | str | dict[str, Money | str] | None,
+    GetPydanticSchema(_granted_schema),
+    WithJsonSchema(
+        {
+            **TypeAdapter(Money | str | dict[str, Money | str] | None).json_schema(),
+            "description": "What the guest was already granted: one amount, counted in every window of the policy "
+            '("60.00" in its currency, or "60.00 USD"), or one amount for each of its windows, the windows\' names '
+            'as keys ({"incident": "0.00", "30d": "900.00"}). Default: nothing.',
+        }
+    ),
+]
+"""What was granted before: one amount for every window, or one per window of the policy (window names as keys)."""
+
 
 class DecisionRecord(RecoveryModel):
     """One decision to make: ``policy.decide(complaint, by=by, granted=granted, now=now)``.
 
-    ``granted`` defaults to nothing granted before; ``now`` to the moment the
-    complaint was received.
+    ``granted`` defaults to nothing granted before: one amount counted in every
+    window of the policy, or a table of one amount per window (``{"incident":
+    "0.00", "30d": "900.00"}``); ``now`` defaults to the moment the complaint
+    was received.
     """
 
     complaint: Complaint
     by: Word
-    granted: Amount = None
+    granted: Granted = None
     now: InputTime | None = None
 
     def granted_in(self, currency: str) -> Money:
-        """What was granted before, in the policy's ``currency``; :class:`InvalidInputError` if it cannot be."""
+        """The one amount granted before, in the policy's ``currency``; :class:`InvalidInputError` if it cannot
+        be (amounts per window too: :meth:`granted_under` reads those)."""
         value = self.granted
-        if value is None:
-            return Money.zero(currency)
-        if isinstance(value, str):
+        if isinstance(value, dict):
+            raise InvalidInputError.at("granted", "granted", "gives an amount per window; one amount is needed here")
+        return _granted_money(value, currency, "granted")
+
+    def granted_under(self, policy: Policy, *, also: Iterable[Window] = ()) -> Money | dict[Window, Money]:
+        """What was granted before, as ``policy.decide`` takes it: one amount, or one per window of ``policy``.
+
+        An amount per window must name each of the policy's windows once, and no other window, except those in
+        ``also`` (the windows of another policy the same record is decided with, as ``simulate`` does), which
+        are left out. :class:`InvalidInputError`, placed at ``granted.<window>``, when it cannot be.
+        """
+        value = self.granted
+        if not isinstance(value, dict):
+            return _granted_money(value, policy.currency, "granted")
+        windows = policy.windows
+        known = ", ".join(str(window) for window in windows)
+        elsewhere = set(also)
+        found: dict[Window, Money] = {}
+        problems: list[Problem] = []
+        for name, amount in value.items():
             try:
-                value = Money(value, currency)
-            except InvalidInputError as error:
-                raise InvalidInputError.at("granted", "granted", error.problems[0].message) from None
-        if value.currency != currency:
-            raise InvalidInputError.at(
-                "granted", "granted", f"is in {value.currency} but the policy's currency is {currency}"
+                window: Window | None = Window.parse(name)
+            except InvalidInputError:
+                window = None
+            if window is not None and window in found:
+                problems.append(Problem(f"granted.{name}", f"gives the window {window} a second time"))
+            elif window is not None and window in windows:
+                try:
+                    found[window] = _granted_money(amount, policy.currency, f"granted.{name}")
+                except InvalidInputError as error:
+                    problems.extend(error.problems)
+            elif window is None or window not in elsewhere:
+                problems.append(Problem(f"granted.{name}", f"is not a window of the policy; its windows are: {known}"))
+        missing = [str(window) for window in windows if window not in found]
+        if missing and not problems:
+            problems.append(
+                Problem(
+                    "granted",
+                    f"gives no amount for the window {', '.join(missing)}; give an amount for each of the policy's "
+                    f"windows ({known}), or one amount for all of them",
+                )
             )
-        if value.amount < Decimal(0):
-            raise InvalidInputError.at("granted", "granted", "must not be negative")
-        return value
+        if problems:
+            raise InvalidInputError("granted", problems)
+        return {window: found[window] for window in windows}
 
     @property
     def decided_at(self) -> dt.datetime:
         return self.now or self.complaint.received_at
+
+
+def _granted_money(value: Money | str | None, currency: str, location: str) -> Money:
+    """``value`` (an amount with its currency, a bare one, or none) in the policy's ``currency``, not negative."""
+    if value is None:
+        return Money.zero(currency)
+    if isinstance(value, str):
+        try:
+            value = Money(value, currency)
+        except InvalidInputError as error:
+            raise InvalidInputError.at("granted", location, error.problems[0].message) from None
+    if value.currency != currency:
+        raise InvalidInputError.at(
+            "granted", location, f"is in {value.currency} but the policy's currency is {currency}"
+        )
+    if value.amount < Decimal(0):
+        raise InvalidInputError.at("granted", location, "must not be negative")
+    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ decided, and the two resolutions are compared.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -186,10 +186,9 @@ def simulate(
             result.invalid.append(Invalid(recorded.where, recorded.problems))
             continue
         try:
-            granted = record.granted_in(currency)
             counted = recorded.granted_for  # a journal's ledger, per window of each policy
-            before = _decide(current, "current", record, granted if counted is None else counted(current))
-            after = _decide(candidate, "candidate", record, granted if counted is None else counted(candidate))
+            before = _decide(current, "current", record, counted, also=candidate)
+            after = _decide(candidate, "candidate", record, counted, also=current)
         except InvalidInputError as error:
             result.invalid.append(Invalid(recorded.where, error.problems))
             continue
@@ -216,8 +215,18 @@ def simulate(
     return result
 
 
-def _decide(policy: Policy, which: str, record: DecisionRecord, granted: Money | Mapping[Window, Money]) -> Resolution:
+def _decide(
+    policy: Policy,
+    which: str,
+    record: DecisionRecord,
+    counted: Callable[[Policy], dict[Window, Money]] | None,
+    *,
+    also: Policy,
+) -> Resolution:
+    """``record`` decided with ``policy``; what was granted before from the journal's ledger (``counted``) or the
+    record, whose amounts per window may name the windows of the other policy (``also``) too."""
     try:
+        granted = record.granted_under(policy, also=also.windows) if counted is None else counted(policy)
         return policy.decide(record.complaint, by=record.by, granted=granted, now=record.decided_at)
     except InvalidInputError as error:
         raise InvalidInputError(

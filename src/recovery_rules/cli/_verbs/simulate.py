@@ -45,7 +45,8 @@ def command(*, records: str, policy: str, candidate: str, skip_invalid: bool, as
 
     Each line is a JSON object: {"complaint": {...}, "by": LEVEL, "granted":
     AMOUNT, "now": TIME}; granted defaults to 0 and now to when the complaint
-    was received. journal:JOURNAL instead replays the first decision of every
+    was received, and may give an amount per window ({"incident": AMOUNT,
+    "30d": AMOUNT}) for policies with caps of other windows. journal:JOURNAL instead replays the first decision of every
     case recorded in a case journal (journal:cases.sqlite3, or
     journal:postgresql://user@host/db). Reports the outcomes moved (a from -> to
     matrix), the escalations avoided and added, what is granted on the spot, and
