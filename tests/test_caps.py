@@ -214,7 +214,7 @@ def test_one_amount_counts_in_every_window() -> None:
 @pytest.mark.parametrize(
     ("granted", "message"),
     [
-        ({"incident": usd("0"), "30d": usd("0")}, "gives no amount for the window day"),
+        ({"incident": usd("0"), "30d": usd("0")}, "granted['day']: is required: give what was granted in each"),
         ({"incident": usd("0"), "30d": usd("0"), "day": usd("0"), "7d": usd("0")}, "is not a window the policy"),
         ({"incident": usd("0"), "30d": usd("0"), "P30D": usd("0"), "day": usd("0")}, "a second time"),
         ({"incident": usd("0"), "30d": Money("0", "EUR"), "day": usd("0")}, "granted['30d']"),

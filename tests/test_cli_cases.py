@@ -475,7 +475,7 @@ def test_the_amounts_per_window_are_the_ones_decide_takes() -> None:
         ),
         (
             {"incident": "0.00"},
-            ["cases[0].granted: gives no amount for the window 30d; give an amount for each of the policy's windows"],
+            ["cases[0].granted.30d: is required: give an amount for each of the policy's windows (incident, 30d)"],
         ),
         (
             {"incident": 1.5, "30d": None},

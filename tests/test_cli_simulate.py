@@ -341,7 +341,7 @@ def test_a_record_missing_a_window_of_one_policy_is_invalid_for_it(
     result = run(capsys, "simulate", "-p", "ritz-carlton", "-c", candidate, path)
     assert result.code == 2
     assert (
-        "line 1: granted: gives no amount for the window 90d; give an amount for each of the policy's windows "
-        "(incident, 30d, 90d), or one amount for all of them (in the candidate policy)"
+        "line 1: granted.90d: is required: give an amount for each of the policy's windows (incident, 30d, 90d), "
+        "or one amount for all of them (in the candidate policy)"
     ) in result.err
     assert "line 2: granted.week: is not a window of the policy; its windows are: incident, 30d" in result.err

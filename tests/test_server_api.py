@@ -73,7 +73,7 @@ def test_granted_per_window_counts_each_window_apart() -> None:
 @pytest.mark.parametrize(
     ("granted", "pointer", "detail"),
     [
-        ({"incident": "0.00 USD"}, "/granted", "gives no amount for the window 30d"),
+        ({"incident": "0.00 USD"}, "/granted/30d", "is required: give what was granted in each of the policy"),
         ({"incident": "0.00 USD", "30x": "1.00 USD"}, "/granted/30x", "is not a window the policy counts grants in"),
         ({"incident": "0.00 USD", "30d": "1.00 EUR"}, "/granted/30d", "is in EUR, but the policy's amounts are in USD"),
         ({"incident": "x", "30d": "1.00 USD"}, "/granted/incident", "write an amount and its currency"),

@@ -65,7 +65,13 @@ from recovery_rules._values._models import (
 )
 from recovery_rules._values._money import DECIMAL_CONTEXT, MAX_AMOUNT, Money, checked_money, trusted_money
 from recovery_rules._values._time import EARLIEST_INPUT_TIME, LATEST_INPUT_TIME, Window, later, utc
-from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, UnknownLevelError, UnknownRemedyError
+from recovery_rules.exceptions import (
+    CurrencyMismatchError,
+    InvalidInputError,
+    Problem,
+    UnknownLevelError,
+    UnknownRemedyError,
+)
 
 from ._explanation import ENGLISH, Explanation, explanation, span
 from ._resolution import NO_FIGURES, Outcome, Resolution, TraceEntry, trusted_resolution
@@ -696,13 +702,18 @@ def _by_window(policy: CompiledPolicy, granted: Mapping[Any, object]) -> tuple[M
         if window in found:
             raise InvalidInputError.at("amount", where, f"gives the window {window} a second time")
         found[window] = _check_granted(money, policy.currency, where)
-    missing = [str(window) for window in policy.windows if window not in found]
-    if missing:
-        raise InvalidInputError.at(
+    missing = [window for window in policy.windows if window not in found]
+    if missing:  # each where its amount belongs, as a missing field is
+        raise InvalidInputError(
             "amount",
-            "granted",
-            f"gives no amount for the window {', '.join(missing)}; give what was granted in each of the "
-            f"policy's windows ({known}), or one amount for all of them",
+            [
+                Problem(
+                    f"granted[{str(window)!r}]",
+                    f"is required: give what was granted in each of the policy's windows ({known}), or one amount "
+                    "for all of them",
+                )
+                for window in missing
+            ],
         )
     return tuple(found[window] for window in policy.windows)
 

@@ -189,14 +189,15 @@ class DecisionRecord(RecoveryModel):
                     problems.extend(error.problems)
             elif window is None or window not in elsewhere:
                 problems.append(Problem(f"granted.{name}", f"is not a window of the policy; its windows are: {known}"))
-        missing = [str(window) for window in windows if window not in found]
-        if missing and not problems:
-            problems.append(
+        if not problems:  # each where its amount belongs, as a missing field is
+            problems.extend(
                 Problem(
-                    "granted",
-                    f"gives no amount for the window {', '.join(missing)}; give an amount for each of the policy's "
-                    f"windows ({known}), or one amount for all of them",
+                    f"granted.{window}",
+                    f"is required: give an amount for each of the policy's windows ({known}), or one amount for all "
+                    "of them",
                 )
+                for window in windows
+                if window not in found
             )
         if problems:
             raise InvalidInputError("granted", problems)
