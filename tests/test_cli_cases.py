@@ -488,7 +488,7 @@ def test_the_amounts_per_window_are_the_ones_decide_takes() -> None:
         ({"incident": "-1", "30d": "0"}, ["cases[0].granted.incident: must not be negative"]),
         ({"incident": "0", "720h": "1", "30d": "2"}, ["cases[0].granted.30d: gives the window 30d a second time"]),
         ({"amount": "1.00", "30d": "9000.00"}, ["cases[0].granted: mixes 'amount' or 'currency' with windows"]),
-        ({}, ["cases[0].granted: "]),
+        ({}, ["cases[0].granted.incident: is required", "cases[0].granted.30d: is required"]),
     ],
 )
 def test_amounts_per_window_that_cannot_be_decided_are_placed_at_their_window(

@@ -854,3 +854,41 @@ def test_a_counter_offer_the_cap_no_longer_allows_is_refused_as_the_api_refuses_
     refused = _step(clerk, number, "accept_offer", 409)
     assert "per-guest cap of $10,000.00 in any 30 days" in html.unescape(refused.text)
     assert _state(served, number) == "offer_delivered"
+
+
+@pytest.mark.parametrize(
+    ("amount", "said"),
+    [
+        ("1,50", "a comma only between thousands"),  # a decimal comma: never $150.00, nor $1.50
+        ("10,0", "a comma only between thousands"),
+        ("1,2,3", "a comma only between thousands"),
+        ("3.000,00", "a comma only between thousands"),
+        ("1e3", "such as 250.00"),
+        ("1_000", "such as 250.00"),
+        ("\u0661\u0662", "such as 250.00"),  # Arabic-Indic digits
+        ("\uff11\uff10\uff10", "such as 250.00"),  # full-width digits
+        ("100.001", "USD amounts have 2 decimal places"),
+        ("1" + "0" * 40, "is too large"),
+    ],
+)
+def test_an_amount_the_api_would_refuse_is_refused_by_its_field(amount: str, said: str) -> None:
+    served = serve()
+    client = _client(served, "staff")
+    data = {"csrf": _csrf(client), "customer_id": "10442", "category": "noise", "kind": "refund", "amount": amount}
+    response = client.post("/console/cases", data=data)
+    assert response.status_code == 422
+    error = re.search(r'id="amount-error"[^>]*>(.*?)<', response.text, re.S)
+    assert error is not None, response.text
+    assert said in html.unescape(error.group(1))
+    assert 'aria-invalid="true"' in response.text
+    assert served.journal.cases() == []
+
+
+def test_an_amount_with_commas_between_its_thousands_is_read_as_written() -> None:
+    served = serve()
+    client = _client(served, "staff")
+    number = _open(client, amount="1,500.00")
+    [case] = served.journal.cases()
+    assert str(case.number) == number
+    [opened] = served.journal.events(ComplaintNumber.parse(number))
+    assert Complaint.model_validate(opened.data["complaint"]).requested.amount == Money("1500.00", "USD")

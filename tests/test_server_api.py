@@ -91,6 +91,39 @@ def test_granted_per_window_is_checked(granted: object, pointer: str, detail: st
     assert detail in problem["detail"]
 
 
+def test_a_denial_by_another_windows_cap_carries_that_windows_figures_in_its_trace() -> None:
+    """``granted_before`` and ``total`` are the policy's own window's; the 30-day cap's are in its trace entry."""
+    served = serve()
+    body = {"complaint": complaint("1500.00"), "granted": {"incident": "0.00 USD", "30d": "9000.00 USD"}}
+    resolution = served.post("/v1/decisions", "manager", json=body).json()["resolution"]
+    assert (resolution["granted_before"]["amount"], resolution["total"]["amount"]) == ("0.00", "1500.00")
+    [failed] = [entry for entry in resolution["trace"] if not entry["passed"]]
+    assert {name: money["amount"] for name, money in failed["figures"].items()} == {
+        "granted": "9000.00",
+        "asked": "1500.00",
+        "total": "10500.00",
+        "cap": "10000.00",
+    }
+    assert "($9,000.00 already granted + $1,500.00 asked)" in resolution["reason"]
+
+
+def test_a_problem_per_window_names_its_field_as_a_dotted_path() -> None:
+    served = serve()
+    body = {"complaint": complaint(), "granted": {"incident": "0.00 USD", "30d": 12.5}}
+    [problem] = served.post("/v1/decisions", json=body).json()["errors"]
+    assert (problem["pointer"], problem["field"]) == ("/granted/30d", "granted.30d")
+
+
+def test_an_empty_granted_object_asks_for_each_window() -> None:
+    served = serve()
+    errors = served.post("/v1/decisions", json={"complaint": complaint(), "granted": {}}).json()["errors"]
+    assert [(error["pointer"], error["field"]) for error in errors] == [
+        ("/granted/incident", "granted.incident"),
+        ("/granted/30d", "granted.30d"),
+    ]
+    assert all(error["detail"].startswith("is required: give what was granted in each") for error in errors)
+
+
 def test_every_amount_per_window_that_is_not_one_is_placed_at_its_window() -> None:
     served = serve()
     body = {"complaint": complaint(), "granted": {"incident": 0.5, "30d": "1.001 USD"}}

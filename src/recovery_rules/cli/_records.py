@@ -106,8 +106,8 @@ def _one_or_per_window(value: object, per_window: Callable[[object], object]) ->
     A table whose keys are ``amount`` and ``currency`` is one amount; one that mixes them with windows is
     refused. A table of windows is read by ``per_window`` (each amount's problem placed at its window).
     """
-    if not isinstance(value, dict) or not value or set(value) <= _MONEY_KEYS:
-        return amount_or_money(value)
+    if not isinstance(value, dict) or (value and set(value) <= _MONEY_KEYS):
+        return amount_or_money(value)  # an empty table is one with no window given: each window is then required
     if set(value) & _MONEY_KEYS:
         raise PydanticCustomError(
             "amount",

@@ -29,7 +29,7 @@ import re
 import secrets
 import zoneinfo
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
@@ -426,17 +426,37 @@ def _field_errors(error: InvalidInputError, fields: Mapping[str, str], fallback:
     errors: dict[str, str] = {}
     for problem in error.problems:
         location = problem.location.removeprefix("complaint.").removeprefix("remedy.")
-        field = fields.get(location, fallback)
+        field = fields.get(location) or fields.get(re.split(r"[.\[]", location, maxsplit=1)[0], fallback)
         errors[field] = (errors[field] + " " if field in errors else "") + problem.message
     return errors
 
 
+_GROUPED: Final = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+"""An amount written with commas between its thousands (``1,500.00``): the one comma a form accepts."""
+
+_PLAIN: Final = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
 def _amount(text: str, currency: str, field: str) -> Money:
+    """The amount typed in a form's ``field``, as :class:`Money` reads one, its problem placed at the field.
+
+    A comma is read only between groups of three digits (``1,500.00``): ``1,50`` is refused, never read as
+    150 (nor as 1.50), as are exponents, underscores and digits of other scripts.
+    """
+    written = text.strip()
+    if _GROUPED.fullmatch(written):
+        written = written.replace(",", "")
+    if not _PLAIN.fullmatch(written):
+        raise InvalidInputError.at(
+            "form",
+            field,
+            f"must be an amount such as 250.00 ({currency}): digits, with a '.' before the cents and a comma only "
+            "between thousands (1,500.00)",
+        )
     try:
-        value = Decimal(text.strip().replace(",", ""))
-    except InvalidOperation:
-        raise InvalidInputError.at("form", field, f"must be an amount such as 250.00 ({currency})") from None
-    return Money(value, currency)
+        return Money(written, currency)
+    except InvalidInputError as error:  # too many decimal places, too large: said at the field
+        raise InvalidInputError.at("form", field, error.problems[0].message) from None
 
 
 def _granted(text: str, policy: Policy) -> Money | dict[Window, Money]:

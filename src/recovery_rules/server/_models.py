@@ -99,8 +99,8 @@ def _granted(value: object) -> Money | dict[str, object] | None:
     at its window (``/granted/30d``); pydantic's errors cannot be placed inside a value read whole."""
     if value is None:
         return None
-    if not isinstance(value, dict) or not value or set(value) <= {"amount", "currency"}:
-        return _one_amount(value)
+    if not isinstance(value, dict) or (value and set(value) <= {"amount", "currency"}):
+        return _one_amount(value)  # an empty object is one with no window given: each window is then required
     if {"amount", "currency"} & set(value):
         raise PydanticCustomError(
             "money",

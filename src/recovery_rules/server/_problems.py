@@ -126,6 +126,16 @@ def pointer(location: str) -> str:
     return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
 
 
+def dotted(location: str) -> str:
+    """``granted['30d']`` (a key the library names as Python writes it) as the API's dotted path ``granted.30d``;
+    ``a[2].b`` stays as it is."""
+    parts = [
+        f"[{match[1]}]" if match[1] else "." + (match[2] if match[2] is not None else match[0])
+        for match in _PART.finditer(location)
+    ]
+    return "".join(parts).removeprefix(".")
+
+
 _LEADING_FIELD: Final = re.compile(r"([a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*): (.+)", re.DOTALL)
 """A message that names the field it is about first (``number: does not match customer.id``): a check of a
 whole object (a complaint) about one of its fields."""
@@ -140,7 +150,7 @@ def field_problem(location: str, message: str, *, prefix: str = "") -> FieldProb
         location = ".".join(part for part in (location, named[1]) if part)
         message = named[2]
     field = ".".join(part for part in (prefix, location) if part).replace(".[", "[")
-    return FieldProblem(pointer=pointer(field), field=field, detail=for_http(message))
+    return FieldProblem(pointer=pointer(field), field=dotted(field), detail=for_http(message))
 
 
 _EXAMPLE_TIME: Final = '"2026-11-23T09:30:00-05:00" or "2026-11-23T14:30:00Z"'
