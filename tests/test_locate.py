@@ -208,18 +208,22 @@ def test_files_locate_places_a_location_in_each_format() -> None:
         files.locate("a = 1", "ini", "a")
 
 
+loose: Any = files
+"""The module as a host app without a type checker calls it."""
+
+
 @pytest.mark.parametrize(
     ("call", "location", "message"),
     [
-        (lambda: files.locate(None, "toml", "a"), "text", "must be a str, the file's text"),
-        (lambda: files.locate(b"a = 1", "toml", "a"), "text", "must be a str, the file's text"),
-        (lambda: files.SourceMap(None, "toml"), "text", "must be a str, the file's text"),
-        (lambda: files.SourceMap("a = 1", None), "format", "must be a str, one of: toml, json, yaml; not NoneType"),
-        (lambda: files.locate("a = 1", "toml", None), "location", "must be a str, a location such as"),
-        (lambda: files.SourceMap("a = 1", "toml").find(3), "location", "must be a str, a location such as"),
-        (lambda: files.SourceMap("a = 1", "toml").locate(None), "problems", "must be an iterable of Problem"),
-        (lambda: files.SourceMap("a = 1", "toml").locate([None]), "problems", "must be an iterable of Problem"),
-        (lambda: files.parse_problem(ValueError("x"), None, "toml"), "text", "must be a str, the file's text"),
+        (lambda: loose.locate(None, "toml", "a"), "text", "must be a str, the file's text"),
+        (lambda: loose.locate(b"a = 1", "toml", "a"), "text", "must be a str, the file's text"),
+        (lambda: loose.SourceMap(None, "toml"), "text", "must be a str, the file's text"),
+        (lambda: loose.SourceMap("a = 1", None), "format", "must be a str, one of: toml, json, yaml; not NoneType"),
+        (lambda: loose.locate("a = 1", "toml", None), "location", "must be a str, a location such as"),
+        (lambda: loose.SourceMap("a = 1", "toml").find(3), "location", "must be a str, a location such as"),
+        (lambda: loose.SourceMap("a = 1", "toml").locate(None), "problems", "must be an iterable of Problem"),
+        (lambda: loose.SourceMap("a = 1", "toml").locate([None]), "problems", "must be an iterable of Problem"),
+        (lambda: loose.parse_problem(ValueError("x"), None, "toml"), "text", "must be a str, the file's text"),
     ],
 )
 def test_the_files_helpers_refuse_a_wrong_argument_saying_what_to_pass(
