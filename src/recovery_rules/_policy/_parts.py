@@ -230,7 +230,8 @@ class BusinessHours(RecoveryModel):
         first, when two are as common), and only the days with other hours named. So ``default = "07:00-22:00"``
         and the seven days each written ``"07:00-22:00"`` are one week, with one revision.
         """
-        week = [show_periods(joined(self.periods(day))) for day in range(len(DAYS))]
+        week = [self.hours(day) for day in range(len(DAYS))]  # each in its normal form: sorted, two-digit hours
+        week = [show_periods(joined(parse_periods(hours))) if "," in hours else hours for hours in week]
         common = max(week, key=week.count)  # max keeps the first of equal counts
         return {"default": common} | {name: hours for name, hours in zip(DAYS, week, strict=True) if hours != common}
 
