@@ -305,6 +305,25 @@ def test_hours_are_kept_in_their_normal_form() -> None:
     assert parse_periods("00:00-24:00") == ((0, 1440),)
 
 
+@pytest.mark.parametrize("split", ["01:30", "02:30", "12:00"])  # in the repeated hour, in the skipped hour, at noon
+def test_two_periods_that_touch_are_the_open_time_of_one(split: str) -> None:
+    # what lets the policy's revision count "00:30-{split}, {split}-23:00" as "00:30-23:00": both give every
+    # promise alike, on the nights of both of the year's clock changes too
+    one = hours_policy({"default": "00:30-23:00"}).business_hours
+    two = hours_policy({"default": f"00:30-{split}, {split}-23:00"}).business_hours
+    assert one is not None
+    assert two is not None
+    assert one.canonical() == two.canonical() == {"default": "00:30-23:00"}
+    joined, touching = one.schedule("America/New_York"), two.schedule("America/New_York")
+    for night in (dt.datetime(2026, 3, 7, 22, tzinfo=dt.UTC), dt.datetime(2026, 10, 31, 22, tzinfo=dt.UTC)):
+        for step in range(0, 24 * 60, 10):
+            moment = night + dt.timedelta(minutes=step)
+            assert joined.is_open(moment) == touching.is_open(moment), moment
+            assert joined.next_open(moment) == touching.next_open(moment), moment
+            for within in (dt.timedelta(minutes=20), dt.timedelta(hours=2), dt.timedelta(hours=9)):
+                assert joined.later(moment, within) == touching.later(moment, within), (moment, within)
+
+
 def test_every_preset_has_hours_and_a_personal_call() -> None:
     for policy in (presets.ritz_carlton(), presets.retail(), presets.theme_park()):
         assert policy.business_hours is not None, policy.name

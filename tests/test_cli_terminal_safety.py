@@ -209,6 +209,26 @@ def test_text_output_shows_control_characters_as_escapes(
         assert "\\x1b]0;T" in result.out + result.err  # shown, visibly
 
 
+@pytest.mark.parametrize(("verb", "level"), [("decide", "front_desk"), ("decide-escalated", "supervisor")])
+def test_decide_shows_every_text_of_its_inputs_whole_with_its_escapes(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str], verb: str, level: str
+) -> None:
+    # rich drops BEL, backspace and carriage return from a Text it is given: the policy's name read
+    # "Hotel \\x1b]0;TITLE\\x1b]8;..." with its BEL gone, where check shows "\\x07" (docs/cli/index.md)
+    result = run(capsys, *VERBS[verb](files))
+    assert result.code == 0, result.err
+    _assert_neutralised(result)
+    shown = _console.neutralise(EVIL)
+    assert "\\x1b]0;TITLE\\x07\\x1b]8" in shown
+    assert "\\x7f\\x0d\\x08\\u202e" in shown
+    assert f"under Hotel {shown}\n" in result.out  # the policy's name
+    assert f"delivered by   {level} {shown} ({level})\n" in result.out  # a level's title
+    assert f"    1. Alternative 0 {shown} [other_property, free]\n" in result.out
+    assert f"       contact: Contact {shown}\n" in result.out
+    assert f"       where: Directions {shown}\n" in result.out
+    assert result.out.count("TITLE") == result.out.count(shown) > 5  # every text whole: the reasons, the trace
+
+
 @pytest.mark.parametrize("verb", [verb for verb in VERBS if verb not in ("schema", "decide-escalated")])
 def test_json_output_keeps_the_text_exact(capsys: pytest.CaptureFixture[str], files: dict[str, str], verb: str) -> None:
     result = run(capsys, *VERBS[verb](files), "--json")

@@ -179,6 +179,23 @@ def test_a_fifo_swapped_in_after_the_check_is_refused_without_waiting(
     assert seconds < QUICK
 
 
+@pytest.mark.parametrize(
+    ("limit", "given"),
+    [("5", "str"), (float("nan"), "nan"), (1e6, "1000000.0"), (-1, "-1"), (0, "0"), (True, "bool"), (None, "NoneType")],
+)
+def test_read_regular_file_refuses_a_limit_that_is_not_a_positive_int(limit: object, given: str) -> None:
+    # nan compared false with every size and read nothing; -1 said "is 2,913 bytes; the most is -1"
+    with pytest.raises(InvalidInputError) as caught:
+        read_regular_file(RITZ, limit=limit)  # type: ignore[arg-type]  # what a host app passing the wrong value does
+    assert caught.value.problems[0].location == "limit"
+    assert caught.value.problems[0].message == (
+        f"must be a positive int, the most bytes to read (such as 1_000_000); not {given}"
+    )
+    with pytest.raises(InvalidInputError, match="limit: must be a positive int"):  # before anything is opened
+        read_regular_file("/dev/zero", limit=limit)  # type: ignore[arg-type]
+    assert read_regular_file(RITZ, limit=len(RITZ_TEXT.encode())) == RITZ.read_bytes()
+
+
 class BytesPath(os.PathLike[bytes]):
     def __fspath__(self) -> bytes:
         return b"policy.toml"

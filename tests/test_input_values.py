@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import re
 import tomllib
+import zoneinfo
 from typing import Any
 
 import pytest
@@ -29,6 +30,7 @@ from recovery_rules import (
     Window,
     presets,
 )
+from recovery_rules._values import _time
 
 from ._helpers import NOW, examples, policy_data
 
@@ -58,6 +60,42 @@ def test_the_journal_ledger_refuses_a_folder_as_a_time_zone(name: str) -> None:
     number = ComplaintNumber.parse("20261123-10442")
     with MemoryJournal() as journal, pytest.raises(InvalidInputError, match="timezone: is not a known IANA time zone"):
         journal.granted(number, window=Window.day(), timezone=name, currency="USD", now=NOW)
+
+
+HOST_FILES = ["localtime", "posixrules", "right/America/New_York", "posix/America/New_York", "right/UTC"]
+
+
+@pytest.mark.parametrize("name", HOST_FILES)
+def test_a_file_of_the_time_zone_folder_that_is_not_an_iana_zone_is_refused(name: str) -> None:
+    # "localtime" follows the host's /etc/localtime: one policy file would give other business dates elsewhere
+    with pytest.raises(PolicyError, match="timezone: is not a known IANA time zone") as caught:
+        Policy.model_validate(policy_data(timezone=name))
+    assert caught.value.problems[0].location == "timezone"
+    with pytest.raises(PolicyError, match="timezone: is not a known IANA time zone"):
+        Policy.from_text(RITZ_TEXT.replace('timezone = "America/New_York"', f'timezone = "{name}"'))
+    number = ComplaintNumber.parse("20261123-10442")
+    with MemoryJournal() as journal, pytest.raises(InvalidInputError, match="timezone: is not a known IANA time zone"):
+        journal.granted(number, window=Window.day(), timezone=name, currency="USD", now=NOW)
+    with pytest.raises(InvalidInputError, match="timezone: must be an IANA time zone name"):
+        ComplaintNumber.for_complaint("10442", NOW, timezone=name)
+
+
+def test_the_list_of_zones_is_read_from_disk_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[None] = []
+    real = zoneinfo.available_timezones
+
+    def counted() -> set[str]:
+        calls.append(None)
+        return real()
+
+    monkeypatch.setattr(zoneinfo, "available_timezones", counted)
+    _time._iana_names.cache_clear()  # as a new process
+    for name in ("America/New_York", "UTC", "Europe/Paris", "localtime", "America/New_York"):
+        try:
+            Policy.model_validate(policy_data(timezone=name))
+        except PolicyError:
+            assert name == "localtime"
+    assert len(calls) == 1
 
 
 def test_real_time_zones_still_load() -> None:

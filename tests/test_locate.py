@@ -10,7 +10,7 @@ import json
 import pathlib
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -206,6 +206,33 @@ def test_files_locate_places_a_location_in_each_format() -> None:
     assert files.SourceMap(BAD_TOML, "toml").find("levels[0].delegates[0]", exact=True) == (10, 14)
     with pytest.raises(InvalidInputError, match="'ini' is not one of: toml, json, yaml"):
         files.locate("a = 1", "ini", "a")
+
+
+loose: Any = files
+"""The module as a host app without a type checker calls it."""
+
+
+@pytest.mark.parametrize(
+    ("call", "location", "message"),
+    [
+        (lambda: loose.locate(None, "toml", "a"), "text", "must be a str, the file's text"),
+        (lambda: loose.locate(b"a = 1", "toml", "a"), "text", "must be a str, the file's text"),
+        (lambda: loose.SourceMap(None, "toml"), "text", "must be a str, the file's text"),
+        (lambda: loose.SourceMap("a = 1", None), "format", "must be a str, one of: toml, json, yaml; not NoneType"),
+        (lambda: loose.locate("a = 1", "toml", None), "location", "must be a str, a location such as"),
+        (lambda: loose.SourceMap("a = 1", "toml").find(3), "location", "must be a str, a location such as"),
+        (lambda: loose.SourceMap("a = 1", "toml").locate(None), "problems", "must be an iterable of Problem"),
+        (lambda: loose.SourceMap("a = 1", "toml").locate([None]), "problems", "must be an iterable of Problem"),
+        (lambda: loose.parse_problem(ValueError("x"), None, "toml"), "text", "must be a str, the file's text"),
+    ],
+)
+def test_the_files_helpers_refuse_a_wrong_argument_saying_what_to_pass(
+    call: Callable[[], object], location: str, message: str
+) -> None:
+    with pytest.raises(InvalidInputError) as caught:  # was a TypeError or an AttributeError
+        call()
+    assert caught.value.problems[0].location == location
+    assert caught.value.problems[0].message.startswith(message)
 
 
 RETAIL = presets.path("retail").read_text(encoding="utf-8")

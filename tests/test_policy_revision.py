@@ -132,3 +132,66 @@ def test_a_copy_changed_without_validation_has_the_revision_of_its_own_content()
     renamed = policy.model_copy(update={"name": "Small shop 2"})
     assert renamed.revision == Policy.from_text(SMALL.replace('"Small shop"', '"Small shop 2"')).revision
     assert renamed.revision != policy.revision
+
+
+# -- business hours: the week they mean, however it is written ---------------------------------------------------
+
+RITZ_TEXT = presets.path("ritz-carlton").read_text(encoding="utf-8")
+RITZ_HOURS = '[business_hours]\ndefault = "07:00-22:00"\n'
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _ritz_with_hours(table: str) -> Policy:
+    assert RITZ_HOURS in RITZ_TEXT
+    return Policy.from_text(RITZ_TEXT.replace(RITZ_HOURS, "[business_hours]\n" + table))
+
+
+def _days(**hours: str) -> str:
+    return "".join(f'{day} = "{text}"\n' for day, text in hours.items())
+
+
+def test_the_presets_keep_their_revisions() -> None:
+    # printed in the docs and recorded in journals: the week's one spelling is the one the presets write
+    assert presets.ritz_carlton().revision == "f5ecf74eab092051c3027e2476c342b06ae3a56fe743fdb475e981f5205c8b87"
+    assert presets.retail().revision == "c01d2beba66038c2d181ed261ecbd04314d7f77199783d8e28e8425d3bcb09fb"
+    assert presets.theme_park().revision == "294ea4ff4b5c54ab7652c67be17c4b7a4aab034a730d91aa09d3e581077322b6"
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        'default = "07:00-22:00"\nmonday = "07:00-22:00"\n',  # a day written as its default
+        _days(**dict.fromkeys(DAYS, "07:00-22:00")),  # every day, no default
+        'default = "09:00-10:00"\n' + _days(**dict.fromkeys(DAYS, "07:00-22:00")),  # a default no day uses
+        'default = "07:00-12:00, 12:00-22:00"\n',  # two periods that touch: the same open time
+        'default = "12:00-22:00,07:00-12:00"\nfriday = " 7:00 - 22:00 "\n',
+    ],
+)
+def test_business_hours_written_day_by_day_have_the_revision_of_the_week_they_mean(table: str) -> None:
+    assert _ritz_with_hours(table).revision == presets.ritz_carlton().revision
+
+
+def test_a_closed_day_has_one_revision_however_the_week_is_written() -> None:
+    week = dict.fromkeys(DAYS, "09:00-21:00") | {"sunday": "closed"}
+    spellings = [
+        'default = "09:00-21:00"\nsunday = "closed"\n',
+        'default = "closed"\n' + _days(**dict.fromkeys(DAYS[:6], "09:00-21:00")),
+        _days(**week),
+        'default = "09:00-21:00"\nsunday = " closed "\n',
+    ]
+    revisions = {_ritz_with_hours(table).revision for table in spellings}
+    assert len(revisions) == 1
+    assert revisions != {presets.ritz_carlton().revision}
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        'default = "07:00-22:00"\nmonday = "07:00-21:59"\n',
+        'default = "07:00-22:00"\nsunday = "closed"\n',
+        'default = "07:00-12:00, 12:01-22:00"\n',
+        _days(**dict.fromkeys(DAYS[1:], "07:00-22:00"), monday="08:00-22:00"),
+    ],
+)
+def test_other_hours_on_any_day_change_the_revision(table: str) -> None:
+    assert _ritz_with_hours(table).revision != presets.ritz_carlton().revision

@@ -72,6 +72,32 @@ def _refused(message: str) -> InvalidInputError:
     return InvalidInputError.at("file", "", message)
 
 
+def _argument(name: str, value: object, wanted: str) -> InvalidInputError:
+    """The error for an argument a caller passed wrong: what to pass instead, and what was passed."""
+    given = repr(value) if type(value) in (int, float) else type(value).__name__
+    return InvalidInputError.at("argument", name, f"must be {wanted}; not {given}")
+
+
+def _limit(limit: object) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise _argument("limit", limit, "a positive int, the most bytes to read (such as 1_000_000)")
+    return int(limit)
+
+
+def _text(text: object, name: str = "text") -> str:
+    if not isinstance(text, str):
+        raise _argument(name, text, "a str, the file's text (such as path.read_text(encoding='utf-8'))")
+    return text
+
+
+def _format(format: object) -> str:
+    if not isinstance(format, str):
+        raise _argument("format", format, "a str, one of: " + ", ".join(_FORMATS))
+    if format not in _FORMATS:
+        raise InvalidInputError.at("file format", "format", f"{format!r} is not one of: {', '.join(_FORMATS)}")
+    return format
+
+
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a directory"
@@ -142,8 +168,11 @@ def read_regular_file(path: str | os.PathLike[str], *, limit: int) -> bytes:
 
     A file longer than ``limit`` bytes is refused having read ``limit + 1`` bytes
     at the most, so a sparse or growing file (or a size that lies) cannot
-    exhaust memory. Errors as :func:`check_regular_file`.
+    exhaust memory. Errors as :func:`check_regular_file`, and an
+    :class:`~recovery_rules.InvalidInputError` located at ``limit`` unless it is a
+    positive ``int`` (checked before anything is opened).
     """
+    limit = _limit(limit)
     with open_regular_file(path) as stream:
         try:
             size = os.fstat(stream.fileno()).st_size
@@ -212,8 +241,10 @@ def parse_problem(error: BaseException, text: str, format: str) -> Problem:
     An integer longer than Python converts (``sys.get_int_max_str_digits()``,
     4,300 digits unless the host changed it) is located at its first digit; too
     deep a nesting is said so; anything else is reported with the parser's own
-    words, shortened.
+    words, shortened. ``text`` must be a ``str`` (an
+    :class:`~recovery_rules.InvalidInputError` otherwise).
     """
+    text = _text(text)
     name = format.upper() if format in ("toml", "json", "yaml") else format
     if isinstance(error, RecursionError):
         return Problem("", "is nested too deeply")
@@ -247,14 +278,15 @@ class SourceMap:
     mapped as far as it reads, never an error: a location past that point has
     no line. Building the map costs about as much as parsing the text, so a
     host builds it when something needs placing, not for every file it reads.
+    A ``text`` that is not a ``str``, or another format, is an
+    :class:`~recovery_rules.InvalidInputError`.
     """
 
     __slots__ = ("_map",)
 
     def __init__(self, text: str, format: str) -> None:
-        if format not in _FORMATS:
-            raise InvalidInputError.at("file format", "format", f"{format!r} is not one of: {', '.join(_FORMATS)}")
-        self._map = source_map(text, format)
+        format = _format(format)
+        self._map = source_map(_text(text), format)
 
     def find(self, location: str, *, exact: bool = False) -> tuple[int, int] | None:
         """``(line, column)`` of ``location`` (``levels[1].limit``), both counted from 1; ``None`` if not placed.
@@ -263,6 +295,8 @@ class SourceMap:
         the nearest value enclosing it starts (its table, ``[[levels]]``),
         unless ``exact``; ``None`` when not even its first part is in the text.
         """
+        if not isinstance(location, str):
+            raise _argument("location", location, "a str, a location such as 'levels[1].limit'")
         hit = self._map.find(location)
         if hit is None or (exact and hit[1] != parse_location(location)):
             return None
@@ -275,9 +309,17 @@ class SourceMap:
         A problem that has a line keeps it; a syntax error says its own
         (``line 3, column 9`` as its location or in its message); any other
         is placed by its location, as :meth:`find` does. The rest are
-        returned as they are.
+        returned as they are. Anything but an iterable of
+        :class:`~recovery_rules.Problem` is an :class:`~recovery_rules.InvalidInputError`.
         """
-        return tuple(self._place(problem) for problem in problems)
+        if isinstance(problems, str | bytes) or not isinstance(problems, Iterable):
+            raise _argument("problems", problems, "an iterable of Problem, such as error.problems")
+        placed = []
+        for problem in problems:
+            if not isinstance(problem, Problem):
+                raise _argument("problems", problem, "an iterable of Problem, such as error.problems")
+            placed.append(self._place(problem))
+        return tuple(placed)
 
     def _place(self, problem: Problem) -> Problem:
         if problem.line is not None:
@@ -297,6 +339,6 @@ def locate(text: str, format: str, location: str) -> tuple[int, int] | None:
     For one location; :class:`SourceMap` reads the text once for many. A
     missing field is placed where its table starts, as :meth:`SourceMap.find`
     does. Raises :class:`~recovery_rules.InvalidInputError` for a format other
-    than ``toml``, ``json`` or ``yaml``.
+    than ``toml``, ``json`` or ``yaml``, and for a ``text`` or ``location`` that is not a ``str``.
     """
     return SourceMap(text, format).find(location)

@@ -430,7 +430,8 @@ def policy_revision(policy: Policy) -> str:
 
     Computed over the policy's canonical JSON: its fields as validated (amounts
     with their currency's decimal places, durations in ISO 8601, sets sorted),
-    keys sorted, settings left at their defaults omitted. The same policy
+    keys sorted, settings left at their defaults omitted, business hours as the
+    week they mean (see ``BusinessHours.canonical``). The same policy
     therefore has the same revision whether it was written in TOML, JSON or
     YAML, in any key order, with defaults spelled out or left out, and a
     release that adds a setting (with a default) does not change the revision
@@ -438,6 +439,8 @@ def policy_revision(policy: Policy) -> str:
     its words changes the revision.
     """
     content = policy.model_dump(mode="json", exclude_defaults=True)
+    if policy.business_hours is not None:  # the week they mean, however the days were written
+        content["business_hours"] = policy.business_hours.canonical()
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

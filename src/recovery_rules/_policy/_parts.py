@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, model_v
 from pydantic_core import PydanticCustomError
 
 from recovery_rules._values._base import WORD, Identifier, ReadOnly, ReadOnlyDict, RecoveryModel, Text, Word, non_empty
-from recovery_rules._values._hours import DAYS, Period, Schedule, parse_periods, show_periods
+from recovery_rules._values._hours import DAYS, Period, Schedule, joined, parse_periods, show_periods
 from recovery_rules._values._models import NonNegativeMoney
 from recovery_rules._values._time import Duration, Window
 
@@ -221,6 +221,19 @@ class BusinessHours(RecoveryModel):
     def periods(self, day: int) -> tuple[Period, ...]:
         """The opening periods of weekday ``day`` (0 is Monday): start and end in minutes after midnight."""
         return parse_periods(self.hours(day))
+
+    def canonical(self) -> dict[str, str]:
+        """The week these hours mean, in one spelling: what the policy's revision is computed over.
+
+        Each day's periods once ``default`` is applied, touching periods joined (``09:00-12:00, 12:00-17:00``
+        is ``09:00-17:00``); the hours most days have as ``default`` (the first such in the week, Monday
+        first, when two are as common), and only the days with other hours named. So ``default = "07:00-22:00"``
+        and the seven days each written ``"07:00-22:00"`` are one week, with one revision.
+        """
+        week = [self.hours(day) for day in range(len(DAYS))]  # each in its normal form: sorted, two-digit hours
+        week = [show_periods(joined(parse_periods(hours))) if "," in hours else hours for hours in week]
+        common = max(week, key=week.count)  # max keeps the first of equal counts
+        return {"default": common} | {name: hours for name, hours in zip(DAYS, week, strict=True) if hours != common}
 
     def schedule(self, zone: str) -> Schedule:
         """The week on the wall clock of ``zone``, for counting in business hours."""

@@ -302,8 +302,10 @@ class Policy(RecoveryModel):
 
         The same policy has the same revision whatever the file format (TOML,
         JSON, YAML), key order or spelling of its values (``"2000"`` and
-        ``"2000.00"``; ``"2h"`` and ``"120m"``), and whether settings at their
-        defaults are written out or left out; any change to what it decides or
+        ``"2000.00"``; ``"2h"`` and ``"120m"``), whether settings at their
+        defaults are written out or left out, and whether business hours are
+        written day by day or with a ``default`` (they count as the week they
+        mean: each day's periods, touching ones joined); any change to what it decides or
         says changes it. Every :class:`~recovery_rules.Resolution` and journal
         event records the revision that decided it, so a pilot can compare
         revisions of a policy.

@@ -35,7 +35,7 @@ from recovery_rules.exceptions import InvalidInputError
 
 from ._time import LATEST, format_duration, utc
 
-__all__ = ["DAYS", "MINUTES_A_DAY", "Period", "Schedule", "parse_periods", "show_periods"]
+__all__ = ["DAYS", "MINUTES_A_DAY", "Period", "Schedule", "joined", "parse_periods", "show_periods"]
 
 DAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 """The days of the week, as a policy file names them, Monday first (``date.weekday()`` order)."""
@@ -89,6 +89,18 @@ def parse_periods(text: str) -> tuple[Period, ...]:
         if start < end:
             raise ValueError(f"periods overlap ({show_periods(tuple(periods))}); list each time of day once")
     return tuple(periods)
+
+
+def joined(periods: tuple[Period, ...]) -> tuple[Period, ...]:
+    """``periods`` (sorted, none overlapping) with each two that touch made one: ``09:00-12:00, 12:00-17:00``
+    is ``09:00-17:00``, the same open time (a callback may be promised at 12:00 in either)."""
+    merged: list[Period] = []
+    for start, end in periods:
+        if merged and merged[-1][1] == start:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return tuple(merged)
 
 
 def show_periods(periods: tuple[Period, ...]) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import re
 from typing import Annotated, Any, ClassVar, Final, NamedTuple, Self
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -24,7 +24,7 @@ from recovery_rules.exceptions import InvalidInputError, Problem
 
 from ._base import CONSEQUENTIAL, Identifier, RecoveryModel, Text, Word
 from ._money import Money, read_money
-from ._time import EARLIEST_INPUT_TIME, LATEST_INPUT_TIME, InputTime, is_aware
+from ._time import EARLIEST_INPUT_TIME, LATEST_INPUT_TIME, InputTime, is_aware, known_zone
 from ._trusted import trusted_builder
 
 __all__ = [
@@ -212,11 +212,9 @@ def canonical_number(text: object) -> ComplaintNumber | None:
 
 def zone(name: object) -> ZoneInfo:
     """The time zone named ``name`` (an IANA name such as ``"America/New_York"``), or :class:`InvalidInputError`."""
-    if isinstance(name, str) and 0 < len(name) <= 64:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            pass
+    known = known_zone(str.__str__(name) if isinstance(name, str) else name)
+    if known is not None:
+        return ZoneInfo(known)
     raise InvalidInputError.at("time zone", "timezone", "must be an IANA time zone name such as 'America/New_York'")
 
 

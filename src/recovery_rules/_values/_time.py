@@ -11,6 +11,7 @@ change, and a time before the decision in the hour a clock repeats.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import zoneinfo
 from decimal import Decimal
@@ -43,6 +44,7 @@ __all__ = [
     "format_duration",
     "instant",
     "is_aware",
+    "known_zone",
     "later",
     "local",
     "parse_duration",
@@ -208,22 +210,47 @@ Duration = Annotated[dt.timedelta, BeforeValidator(_duration_for_pydantic)]
 """A positive ``timedelta``; policy files may write ``"2h"``, ``"30m"``, ``"1d"`` or ``"PT2H"``."""
 
 
+_NOT_A_HOST_FILE: Final = frozenset({"localtime"})
+"""Names ``available_timezones`` may list that are not IANA zones: ``localtime`` (a link, on Debian and
+Ubuntu, to the host's ``/etc/localtime``, whatever zone the machine is set to)."""
+
+
+@functools.cache
+def _iana_names() -> frozenset[str]:
+    # available_timezones reads the time zone folders (and tzdata) from disk: once per process. It leaves out
+    # "posixrules" and the "posix/" and "right/" copies; what it cannot tell from a zone is taken out here.
+    return frozenset(zoneinfo.available_timezones()) - _NOT_A_HOST_FILE
+
+
+def known_zone(name: object) -> str | None:
+    """``name`` if it is an IANA time zone name this machine's time zone database holds, otherwise ``None``.
+
+    Only the names of ``zoneinfo.available_timezones()`` are zones: a file of the database folder that is not
+    an IANA zone (``localtime``, which follows the host's ``/etc/localtime``; ``posixrules``; ``right/...``,
+    ``posix/...``) would give one policy different business dates on different machines.
+    """
+    if type(name) is not str or not 0 < len(name) <= 64 or name not in _iana_names():
+        return None
+    try:
+        zoneinfo.ZoneInfo(name)  # remembered by zoneinfo: a second look-up is a dictionary's
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # listed, but not readable as a zone
+        return None
+    return name
+
+
 def _time_zone(value: object) -> str:
     if not isinstance(value, str) or not value or len(value) > 64:
         raise PydanticCustomError("time_zone", "must be an IANA time zone name such as 'America/New_York' or 'UTC'")
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        # OSError: a folder of the time zone database ("America", "Etc") or a file that cannot be read;
-        # ValueError: a path outside the database, a NUL, a file that is not a time zone.
+    text = value if type(value) is str else str.__str__(value)
+    if known_zone(text) is None:
         raise PydanticCustomError(
             "time_zone", "is not a known IANA time zone; use a name such as 'America/New_York' or 'UTC'"
-        ) from None
-    return value
+        )
+    return text
 
 
 TimeZoneName = Annotated[str, BeforeValidator(_time_zone)]
-"""An IANA time zone name, checked against the system's time zone database."""
+"""An IANA time zone name: one of ``zoneinfo.available_timezones()`` but ``localtime`` (see :func:`known_zone`)."""
 
 
 EARLIEST_INPUT_TIME: Final = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)

@@ -33,11 +33,13 @@ import click
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 
 __all__ = [
     "UNSAFE",
     "WIDTH",
+    "ShownText",
     "echo",
     "echo_json",
     "echo_json_text",
@@ -137,12 +139,29 @@ def echo_json(data: Any) -> None:
 # -- rich ------------------------------------------------------------------------------------------------------
 
 
+class ShownText(Text):
+    """A rich :class:`~rich.text.Text` for text from the inputs: every string it is given is neutralised first.
+
+    Build a ``Text`` of such text with it, never with ``Text`` itself: rich drops BEL, backspace, vertical
+    tab, form feed and carriage return from a string it is given (``strip_control_codes``), before any
+    console could show them, so a policy named ``"Hotel\x07"`` would read ``Hotel`` instead of showing its
+    ``\x07`` as every other verb does.
+    """
+
+    def __init__(self, text: str = "", *args: Any, **kwargs: Any) -> None:
+        super().__init__(neutralise(text), *args, **kwargs)
+
+    def append(self, text: str | Text, style: str | Style | None = None) -> Text:
+        return super().append(neutralise(text) if isinstance(text, str) else text, style)
+
+
 class _NeutralisingConsole(Console):
     """A rich console that never reads markup and shows every :data:`UNSAFE` character as a visible escape.
 
     Strings are neutralised before they become text, so tables measure what is
     shown; a :class:`~rich.text.Text` built with such characters is rebuilt
-    with them neutralised, its styles kept; and every rendered segment that is
+    with them neutralised, its styles kept (build it as a :class:`ShownText`:
+    rich drops some of them from a ``Text`` before it reaches a console); and every rendered segment that is
     not one of rich's own control codes (a progress bar moving the cursor) is
     neutralised once more, whatever produced it.
     """

@@ -91,8 +91,13 @@ def _level(policy: Policy, name: str | None) -> str:
 
 
 def describe(resolution: Resolution, policy: Policy) -> Text:
-    """A resolution as a support agent reads it, times in the policy's time zone."""
-    out = Text()
+    """A resolution as a support agent reads it, times in the policy's time zone.
+
+    Every text from the policy or the complaint (its name, level titles, reasons, alternatives, trace) is shown
+    with its control characters as visible escapes (``\\x07``): ``out`` is a ``_console.ShownText``, which
+    neutralises each string appended.
+    """
+    out = _console.ShownText()
 
     def line(label: str, value: str) -> None:
         out.append(f"  {label:<{_LABEL}}", style="dim")
