@@ -44,6 +44,13 @@ def test_doubled_braces_are_literal_braces() -> None:
     assert template.lines == (("a } b { c {} {", Slot("x")),)
 
 
+def test_a_slot_between_literal_braces_is_a_slot() -> None:
+    """``{{`` and ``}}`` are literal braces wherever they are, next to a slot too; only ``{{ name }}`` alone is
+    taken for Jinja."""
+    template = parse_template("Sorry [{{{complaint_number}}}] and {{{{x}}}}")
+    assert template.lines == (("Sorry [{", Slot("complaint_number"), "}] and {{x}}"),)
+
+
 @pytest.mark.parametrize(
     ("template", "says"),
     [

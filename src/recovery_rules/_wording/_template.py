@@ -1,8 +1,9 @@
 """The template language of the wording: text with named slots, and nothing else.
 
 ``"I'll call you back by {callback_time}."``: a slot is a lower-case name in
-braces. ``{{`` and ``}}`` write a literal brace (but a pair of them around
-text, ``{{ name }}``, is taken for Jinja and refused). That is the whole
+braces. ``{{`` and ``}}`` write a literal brace (so ``{{{name}}}`` is a slot in
+braces; but a pair of them around text, ``{{ name }}``, is taken for Jinja
+and refused). That is the whole
 language:
 
 - no attribute access (``{remedy.kind}``), indexing (``{alternatives[0]}``),
@@ -31,7 +32,8 @@ SLOT_NAME: Final = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _BRACE: Final = re.compile(r"\{\{|\}\}|\{|\}")
 _JINJA: Final = "is a Jinja-style expression"
 _FOREIGN: Final = (
-    (re.compile(r"\{\{[^{}]+\}\}"), _JINJA),
+    # "{{ name }}" alone; "{{{name}}}" is a literal brace, a slot and a literal brace, as "{{" and "}}" write.
+    (re.compile(r"(?<!\{)\{\{[^{}]+\}\}(?!\})"), _JINJA),
     (re.compile(r"\{%|%\}"), "is a Jinja-style statement"),
     (re.compile(r"\$\{"), "is a ${...} placeholder"),
     (re.compile(r"(?<![\w%])%(?:\([^)]{0,40}\))?[sdifrx](?!\w)"), "is a printf-style placeholder"),
