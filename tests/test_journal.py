@@ -240,6 +240,32 @@ def test_a_grant_of_a_money_subclass_is_recorded_as_a_money(backend: Harness) ->
     assert journal.verify().ok
 
 
+class _FailingZone(dt.tzinfo):
+    """A host's time zone class whose ``utcoffset`` raises."""
+
+    def utcoffset(self, moment: dt.datetime | None) -> dt.timedelta:
+        raise KeyError("zone")
+
+    def dst(self, moment: dt.datetime | None) -> dt.timedelta | None:
+        return None
+
+
+def test_a_time_whose_tzinfo_raises_is_refused_as_a_time_without_a_zone(backend: Harness) -> None:
+    """issue 11: the host's own exception (here a KeyError) never leaves the journal."""
+    journal = backend.journal()
+    fill(journal, 2)
+    head = journal.head()
+    broken = dt.datetime(2026, 11, 23, 14, tzinfo=_FailingZone())
+    for name in ("at", "callback_due"):
+        times = {"at": T0, name: broken}
+        bad = Draft(kind="noted", state="noted", actor="staff", **times)
+        with pytest.raises(InvalidInputError, match=f"^invalid append: {name}: must be a timezone-aware datetime"):
+            journal.append(A, bad, expected_version=journal.version(A), key="broken", request={})
+    with pytest.raises(InvalidInputError, match="now: must be a timezone-aware datetime"):
+        journal.granted(A, window=Window.day(), timezone="UTC", currency="USD", now=broken)
+    assert journal.head() == head
+
+
 WRONG_WRITES: dict[str, tuple[Callable[[Journal], object], str]] = {
     "a request of None": (
         lambda journal: journal.append(A, draft(), expected_version=0, key="w", request=None),  # type: ignore[arg-type]

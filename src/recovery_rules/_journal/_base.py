@@ -28,7 +28,7 @@ from pydantic import TypeAdapter, ValidationError
 from recovery_rules._values._base import Identifier, check_employee, problems_from
 from recovery_rules._values._models import MAX_SEQUENCE, ComplaintNumber, canonical_number
 from recovery_rules._values._money import Money, checked_money, valid_money
-from recovery_rules._values._time import Window
+from recovery_rules._values._time import Window, is_aware
 from recovery_rules.exceptions import (
     IdempotencyConflictError,
     InvalidInputError,
@@ -183,7 +183,7 @@ class Journal(abc.ABC):
         """Refuse a step dated more than ``max_ahead`` after the journal's clock."""
         try:
             now = (self._clock or _system_clock)()
-            if not isinstance(now, dt.datetime) or now.utcoffset() is None:
+            if not isinstance(now, dt.datetime) or not is_aware(now):
                 raise InvalidInputError.at("journal", "clock", "must return a timezone-aware datetime")
             latest = now.astimezone(dt.UTC) + self._max_ahead
         except OverflowError:  # a clock at the end of time: nothing is ahead of it
@@ -744,7 +744,7 @@ class Journal(abc.ABC):
             raise InvalidInputError("customer", problems_from(error, "customer_id")) from None
         who = check_employee(employee)
         at = (self._clock or _system_clock)() if now is None else now
-        if not isinstance(at, dt.datetime) or at.utcoffset() is None:
+        if not isinstance(at, dt.datetime) or not is_aware(at):
             raise InvalidInputError.at("erase_customer", "now", "must be a timezone-aware datetime")
         with self._write() as store:
             done = store.erasure(checked)
@@ -1169,7 +1169,7 @@ def _system_clock() -> dt.datetime:
 def _check_draft_times(draft: Draft) -> None:
     for name in ("at", "callback_due"):
         moment = getattr(draft, name)
-        if (name == "at" or moment is not None) and (not isinstance(moment, dt.datetime) or moment.utcoffset() is None):
+        if (name == "at" or moment is not None) and (not isinstance(moment, dt.datetime) or not is_aware(moment)):
             raise InvalidInputError.at("append", name, "must be a timezone-aware datetime")
 
 
