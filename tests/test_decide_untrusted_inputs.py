@@ -153,6 +153,9 @@ class Failing(dt.tzinfo):
     def dst(self, moment: dt.datetime | None) -> dt.timedelta | None:
         return None
 
+    def tzname(self, moment: dt.datetime | None) -> str | None:
+        return None
+
 
 def _changed(**update: object) -> Complaint:
     return BASE.model_copy(update=update)
@@ -289,7 +292,7 @@ def test_a_complaint_changed_without_validation_is_refused_naming_the_field(ritz
 def test_a_now_whose_tzinfo_raises_is_refused_at_now(ritz: Policy, error: Exception) -> None:
     """issue 11: the host's own exception never leaves decide; Complaint(...) refuses such a received_at too."""
     broken = dt.datetime(2026, 11, 23, 17, tzinfo=Failing(error))
-    with pytest.raises(InvalidInputError, match="^invalid time: now: .*its tzinfo failed") as refused:
+    with pytest.raises(InvalidInputError, match=r"^invalid time: now: .*its tzinfo failed") as refused:
         ritz.decide(complaint("100.00"), by="staff", now=broken)
     assert [problem.location for problem in refused.value.problems] == ["now"]
     with pytest.raises(InvalidInputError) as refused:
@@ -301,7 +304,7 @@ def test_a_now_whose_tzinfo_raises_is_refused_at_now(ritz: Policy, error: Except
         )
     assert [problem.location for problem in refused.value.problems] == ["received_at"]
     copied = complaint("100.00").model_copy(update={"received_at": broken})
-    with pytest.raises(InvalidInputError, match="^invalid complaint: received_at: ") as refused:
+    with pytest.raises(InvalidInputError, match=r"^invalid complaint: received_at: ") as refused:
         ritz.decide(copied, by="staff", now=NOW)
     assert [problem.location for problem in refused.value.problems] == ["received_at"]
 
