@@ -141,6 +141,22 @@ BASE = complaint("100.00")
 NAIVE = dt.datetime(2026, 11, 23, 9, 30)  # noqa: DTZ001 - a naive time is the point
 
 
+class Failing(dt.tzinfo):
+    """A host's time zone class whose ``utcoffset`` raises (a table it looks up is missing, say)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def utcoffset(self, moment: dt.datetime | None) -> dt.timedelta:
+        raise self.error
+
+    def dst(self, moment: dt.datetime | None) -> dt.timedelta | None:
+        return None
+
+    def tzname(self, moment: dt.datetime | None) -> str | None:
+        return None
+
+
 def _changed(**update: object) -> Complaint:
     return BASE.model_copy(update=update)
 
@@ -213,6 +229,14 @@ BAD_COMPLAINTS: dict[str, tuple[Callable[[], Complaint], str]] = {
         lambda: _changed(received_at=dt.date(2026, 11, 23)),
         "received_at: must be a timezone-aware datetime",
     ),
+    "received_at whose tzinfo raises a KeyError": (
+        lambda: _changed(received_at=dt.datetime(2026, 11, 23, 9, 30, tzinfo=Failing(KeyError("zone")))),
+        "received_at: must be a timezone-aware datetime",
+    ),
+    "received_at whose tzinfo raises a RuntimeError": (
+        lambda: _changed(received_at=dt.datetime(2026, 11, 23, 9, 30, tzinfo=Failing(RuntimeError("zone")))),
+        "received_at: must be a timezone-aware datetime",
+    ),
     "number as text": (lambda: _changed(number="20261123-10442"), "number: must be a ComplaintNumber"),
     "number of another customer": (
         lambda: _changed(number=ComplaintNumber.parse("20261123-77")),
@@ -262,6 +286,27 @@ def test_a_complaint_changed_without_validation_is_refused_naming_the_field(ritz
     build, message = BAD_COMPLAINTS[name]
     with pytest.raises(InvalidInputError, match=message):
         ritz.decide(build(), by="general_manager", now=NOW)
+
+
+@pytest.mark.parametrize("error", [KeyError("zone"), RuntimeError("zone"), ZeroDivisionError()])
+def test_a_now_whose_tzinfo_raises_is_refused_at_now(ritz: Policy, error: Exception) -> None:
+    """issue 11: the host's own exception never leaves decide; Complaint(...) refuses such a received_at too."""
+    broken = dt.datetime(2026, 11, 23, 17, tzinfo=Failing(error))
+    with pytest.raises(InvalidInputError, match=r"^invalid time: now: .*its tzinfo failed") as refused:
+        ritz.decide(complaint("100.00"), by="staff", now=broken)
+    assert [problem.location for problem in refused.value.problems] == ["now"]
+    with pytest.raises(InvalidInputError) as refused:
+        Complaint(
+            customer=Customer(id="10442"),
+            category="noise",
+            requested=Remedy(kind="refund", amount=usd("1.00")),
+            received_at=broken,
+        )
+    assert [problem.location for problem in refused.value.problems] == ["received_at"]
+    copied = complaint("100.00").model_copy(update={"received_at": broken})
+    with pytest.raises(InvalidInputError, match=r"^invalid complaint: received_at: ") as refused:
+        ritz.decide(copied, by="staff", now=NOW)
+    assert [problem.location for problem in refused.value.problems] == ["received_at"]
 
 
 def test_every_wrong_part_is_named_at_once(ritz: Policy) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 import threading
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -175,6 +177,98 @@ def test_data_must_be_json_without_floats(backend: Harness) -> None:
     with pytest.raises(InvalidInputError, match="timezone-aware"):
         journal.append(A, naive, expected_version=0, key="k", request={})
     assert journal.head().count == 0
+
+
+def _nan_money() -> Money:
+    money = Money("5.00", "USD")
+    object.__setattr__(money, "amount", Decimal("NaN"))  # changed behind its back
+    return money
+
+
+class _Cents(Money):
+    """A subclass of Money that changes nothing: its amount is read into a Money of its own."""
+
+
+NOT_MONEY = re.escape("must be a Money, such as Money('12.50', 'USD'), not ")
+BAD_GRANTS: dict[str, tuple[Callable[[], object], str]] = {
+    "text": (lambda: "5.00 USD", NOT_MONEY + "str"),
+    "a Decimal": (lambda: Decimal("5.00"), NOT_MONEY + "Decimal"),
+    "an int": (lambda: 5, NOT_MONEY + "int"),
+    "a mapping": (lambda: {"amount": "5.00", "currency": "USD"}, NOT_MONEY + "dict"),
+    "a negative amount": (lambda: Money("-5.00", "USD"), "must not be negative"),
+    "a NaN amount": (_nan_money, "must be a finite number"),
+}
+
+
+@pytest.mark.parametrize("earlier", [False, True], ids=["first grant", "after an earlier grant"])
+@pytest.mark.parametrize(("grant", "problem"), BAD_GRANTS.values(), ids=BAD_GRANTS.keys())
+def test_a_grant_that_is_not_a_valid_money_is_refused_at_grant_and_writes_nothing(
+    backend: Harness, earlier: bool, grant: Callable[[], object], problem: str
+) -> None:
+    """issue 11: a Draft is a plain dataclass; a grant put past it is refused alike whatever the ledger holds.
+
+    Before, a text or a mapping was turned into a Money and recorded for a guest's first grant, and any of
+    these let an AttributeError out of the ledger once the guest had one.
+    """
+    journal = backend.journal()
+    if earlier:
+        journal.append(A, draft(grant="10.00"), expected_version=0, key="first", request={})
+    head = journal.head()
+    bad = draft(minutes=1)
+    object.__setattr__(bad, "grant", grant())  # past the dataclass, as a host could
+    with pytest.raises(InvalidInputError, match=f"^invalid append: grant: {problem}") as caught:
+        journal.append(A, bad, expected_version=head.count, key="bad", request={})
+    assert [problem.location for problem in caught.value.problems] == ["grant"]
+    with pytest.raises(InvalidInputError, match=f"^invalid append: grant: {problem}"):
+        journal.append_many([BulkEntry(A, draft(minutes=1), key="fine"), BulkEntry(A, bad, key="bad")])
+    with pytest.raises(InvalidInputError, match=f"^invalid append: grant: {problem}"):
+        journal.append(A, lambda ledger: bad, expected_version=head.count, key="bad", request={})
+    assert journal.head() == head  # the batch's good entry too: its transaction was rolled back
+    assert journal.find("bad") is None
+    assert journal.find("fine") is None
+    assert journal.verify().ok
+
+
+def test_a_grant_of_a_money_subclass_is_recorded_as_a_money(backend: Harness) -> None:
+    journal = backend.journal()
+    subclassed = draft(grant="10.00")
+    object.__setattr__(subclassed, "grant", _Cents("10.00", "USD"))
+    event = journal.append(A, subclassed, expected_version=0, key="k", request={})
+    assert type(event.grant) is Money
+    assert event.grant == Money("10.00", "USD")
+    assert journal.granted(A, window=Window.day(), timezone="UTC", currency="USD", now=T0) == Money("10.00", "USD")
+    assert journal.verify().ok
+
+
+class _FailingZone(dt.tzinfo):
+    """A host's time zone class whose ``utcoffset`` raises."""
+
+    def utcoffset(self, moment: dt.datetime | None) -> dt.timedelta:
+        raise KeyError("zone")
+
+    def dst(self, moment: dt.datetime | None) -> dt.timedelta | None:
+        return None
+
+    def tzname(self, moment: dt.datetime | None) -> str | None:
+        return None
+
+
+def test_a_time_whose_tzinfo_raises_is_refused_as_a_time_without_a_zone(backend: Harness) -> None:
+    """issue 11: the host's own exception (here a KeyError) never leaves the journal."""
+    journal = backend.journal()
+    fill(journal, 2)
+    head = journal.head()
+    broken = dt.datetime(2026, 11, 23, 14, tzinfo=_FailingZone())
+    drafts = {
+        "at": Draft(kind="noted", state="noted", actor="staff", at=broken),
+        "callback_due": Draft(kind="noted", state="noted", actor="staff", at=T0, callback_due=broken),
+    }
+    for name, bad in drafts.items():
+        with pytest.raises(InvalidInputError, match=f"^invalid append: {name}: must be a timezone-aware datetime"):
+            journal.append(A, bad, expected_version=journal.version(A), key="broken", request={})
+    with pytest.raises(InvalidInputError, match="now: must be a timezone-aware datetime"):
+        journal.granted(A, window=Window.day(), timezone="UTC", currency="USD", now=broken)
+    assert journal.head() == head
 
 
 WRONG_WRITES: dict[str, tuple[Callable[[Journal], object], str]] = {

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
@@ -11,13 +13,16 @@ from hypothesis import strategies as st
 from recovery_rules import (
     Complaint,
     ComplaintNumber,
+    CurrencyMismatchError,
     Customer,
+    InvalidInputError,
     Money,
     Outcome,
     Policy,
     PolicyCheckError,
     Remedy,
     Resolution,
+    UnknownLevelError,
     presets,
 )
 from recovery_rules._engine import _rules as engine_module
@@ -168,3 +173,118 @@ def test_resolution_violations_check_the_complaint_number(ritz: Policy) -> None:
     assert resolution_violations(ritz, own, "staff", None, resolution, now=late.received_at) == [
         "complaint_number is 20261123-10442, not the complaint's own number 20261124-10442/2"
     ]
+
+
+# -- resolution_violations checks its inputs as decide does ------------------------------------------------------
+
+
+def _noise(amount: str = "150.00") -> Complaint:
+    return Complaint(
+        customer=Customer(id="10442"),
+        category="noise",
+        requested=Remedy(kind="refund", amount=Money(amount, "USD")),
+        received_at=NOW,
+    )
+
+
+def _nan() -> Money:
+    money = Money("1.00", "USD")
+    object.__setattr__(money, "amount", Decimal("NaN"))  # changed behind its back
+    return money
+
+
+def test_a_granted_amount_in_another_currency_is_refused_as_decide_refuses_it(ritz: Policy) -> None:
+    """issue 11: it was added to the total as if it were dollars, and a bogus violation reported."""
+    complaint = _noise()
+    resolution = ritz.decide(complaint, by="staff", now=NOW)
+    euros = Money("1.00", "EUR")
+    with pytest.raises(CurrencyMismatchError, match="granted: is in EUR") as decided:
+        ritz.decide(complaint, by="staff", granted=euros, now=NOW)
+    with pytest.raises(CurrencyMismatchError, match="granted: is in EUR") as judged:
+        resolution_violations(ritz, complaint, "staff", euros, resolution, now=NOW)
+    assert str(judged.value) == str(decided.value)
+    per_window = {str(window): Money("0.00", "USD") for window in ritz.windows}
+    per_window[str(ritz.window)] = euros
+    with pytest.raises(CurrencyMismatchError, match=rf"granted\['{ritz.window}'\]: is in EUR"):
+        resolution_violations(ritz, complaint, "staff", per_window, resolution, now=NOW)
+    assert resolution_violations(ritz, complaint, "staff", Money("0.00", "USD"), resolution, now=NOW) == []
+
+
+def test_a_naive_now_is_refused_not_read_in_the_host_s_time_zone(ritz: Policy) -> None:
+    complaint = _noise()
+    resolution = ritz.decide(complaint, by="staff", now=NOW)
+    naive = NOW.replace(tzinfo=None)
+    with pytest.raises(InvalidInputError, match=r"^invalid time: now: must be a timezone-aware datetime"):
+        resolution_violations(ritz, complaint, "staff", None, resolution, now=naive)
+    elsewhere = NOW.astimezone(dt.timezone(dt.timedelta(hours=-5)))  # the same instant, another zone: no violation
+    assert resolution_violations(ritz, complaint, "staff", None, resolution, now=elsewhere) == []
+
+
+def _outcome_as_text(resolution: Resolution) -> Resolution:
+    changed = resolution.model_copy()
+    object.__setattr__(changed, "outcome", "approved")  # a str, not an Outcome
+    return changed
+
+
+def _complaint_copied_with_a_negative_amount() -> Complaint:
+    return _noise().model_copy(
+        update={"requested": Remedy.model_construct(kind="refund", amount=Money("-5.00", "USD"))}
+    )
+
+
+MISUSES: dict[str, tuple[Callable[[Policy, Resolution], object], type[InvalidInputError], str]] = {
+    "a NaN granted": (
+        lambda policy, resolution: resolution_violations(policy, _noise(), "staff", _nan(), resolution, now=NOW),
+        InvalidInputError,
+        "^invalid amount: granted: must be a finite number",
+    ),
+    "granted as text": (
+        lambda policy, resolution: resolution_violations(policy, _noise(), "staff", "5.00 USD", resolution, now=NOW),  # type: ignore[arg-type]
+        InvalidInputError,
+        "^invalid amount: granted: must be a Money",
+    ),
+    "no resolution": (
+        lambda policy, resolution: resolution_violations(policy, _noise(), "staff", None, None, now=NOW),  # type: ignore[arg-type]
+        InvalidInputError,
+        "^invalid resolution: resolution: must be a Resolution from Policy.decide, not NoneType",
+    ),
+    "no complaint": (
+        lambda policy, resolution: resolution_violations(policy, None, "staff", None, resolution, now=NOW),  # type: ignore[arg-type]
+        InvalidInputError,
+        "^invalid complaint: complaint: must be a Complaint",
+    ),
+    "a complaint copied with a negative amount": (
+        lambda policy, resolution: resolution_violations(
+            policy, _complaint_copied_with_a_negative_amount(), "staff", None, resolution, now=NOW
+        ),
+        InvalidInputError,
+        r"^invalid complaint: requested\.amount: must not be negative",
+    ),
+    "an unknown level": (
+        lambda policy, resolution: resolution_violations(policy, _noise(), "intern", None, resolution, now=NOW),
+        UnknownLevelError,
+        "by: the policy has no level named 'intern'",
+    ),
+    "no policy": (
+        lambda policy, resolution: resolution_violations(None, _noise(), "staff", None, resolution, now=NOW),  # type: ignore[arg-type]
+        InvalidInputError,
+        "^invalid policy: must be a Policy",
+    ),
+    "an outcome changed to text": (
+        lambda policy, resolution: resolution_violations(
+            policy, _noise(), "staff", None, _outcome_as_text(resolution), now=NOW
+        ),
+        InvalidInputError,
+        "^invalid resolution: outcome: must be an Outcome",
+    ),
+}
+
+
+@pytest.mark.parametrize(("misuse", "error", "message"), MISUSES.values(), ids=MISUSES.keys())
+def test_resolution_violations_raise_only_the_library_s_errors(
+    ritz: Policy, misuse: Callable[[Policy, Resolution], object], error: type[InvalidInputError], message: str
+) -> None:
+    """issue 11: a decimal signal, an AttributeError or a TypeError never leaves it; each error names the field."""
+    resolution = ritz.decide(_noise(), by="staff", now=NOW)
+    with pytest.raises(error, match=message):
+        misuse(ritz, resolution)

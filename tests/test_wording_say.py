@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 import zoneinfo
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recovery_rules import (
+    Alternative,
     Complaint,
     Customer,
     InvalidInputError,
@@ -23,6 +27,8 @@ from recovery_rules import (
     Outcome,
     Policy,
     Remedy,
+    Resolution,
+    TraceEntry,
     UnknownLocaleError,
     Wording,
     say,
@@ -405,6 +411,107 @@ def test_a_resolution_is_said_with_the_policy_that_decided_it(ritz: Policy, reta
     resolution = ritz.decide(hotel_complaint("25.00"), by="staff", now=NOW)
     with pytest.raises(InvalidInputError, match="was decided under another policy"):
         say(resolution, retail)
+
+
+def _changed(resolution: Resolution, **fields: object) -> Resolution:
+    """A copy of ``resolution`` with ``fields`` set behind its back (``object.__setattr__`` reaches past frozen)."""
+    copy = resolution.model_copy()
+    for name, value in fields.items():
+        object.__setattr__(copy, name, value)
+    return copy
+
+
+def _nan_dollars() -> Money:
+    money = Money("1.00", "USD")
+    object.__setattr__(money, "amount", Decimal("NaN"))
+    return money
+
+
+CHANGED_RESOLUTIONS: dict[str, tuple[str, Callable[[Resolution], Resolution], str]] = {
+    "an outcome of text": ("3000.00", lambda r: _changed(r, outcome="approved"), "outcome: must be an Outcome"),
+    "no alternatives at all": ("3000.00", lambda r: _changed(r, alternatives=None), "alternatives: must be a tuple"),
+    "an alternative that is text": (
+        "3000.00",
+        lambda r: _changed(r, alternatives=("a spa voucher", *r.alternatives[1:])),
+        r"alternatives\[0\]: must be an Alternative of the policy's catalog, not str",
+    ),
+    "an alternative's description of None": (
+        "3000.00",
+        lambda r: _changed(r, alternatives=(_changed_alternative(r.alternatives[0]), *r.alternatives[1:])),
+        r"alternatives\[0\]\.description: must be a str",
+    ),
+    "a bare escalation": (
+        "3000.00",
+        lambda r: _changed(r, alternatives=()),
+        "outcome: an escalated resolution must offer alternatives",
+    ),
+    "a total of text": ("3000.00", lambda r: _changed(r, total="3000.00 USD"), "total: must be a Money"),
+    "an amount asked of NaN": (
+        "3000.00",
+        lambda r: _changed(r, remedy=_changed_remedy(r.remedy, _nan_dollars())),
+        r"remedy\.amount: must be a finite number",
+    ),
+    "a trace of None": ("3000.00", lambda r: _changed(r, trace=None), "trace: must be a tuple of TraceEntry"),
+    "a figure of NaN": (
+        "3000.00",
+        lambda r: _changed(r, trace=tuple(_changed_figures(entry) for entry in r.trace)),
+        r"trace\[\d\]\.figures\['total'\]: must be a finite number",
+    ),
+    "a complaint number of text": (
+        "25.00",
+        lambda r: _changed(r, complaint_number="20261123-10442"),
+        "complaint_number: must be a ComplaintNumber",
+    ),
+    "a reason of None": ("25.00", lambda r: _changed(r, reason=None), "reason: must be a str"),
+    "suggestions of None": ("25.00", lambda r: _changed(r, suggestions=None), "suggestions: must be a tuple"),
+    "a naive decision time": (
+        "25.00",
+        lambda r: _changed(r, decided_at=NOW.replace(tzinfo=None)),
+        "decided_at: must be a timezone-aware datetime",
+    ),
+}
+
+
+def _changed_alternative(alternative: Alternative) -> Alternative:
+    copy = alternative.model_copy()
+    object.__setattr__(copy, "description", None)
+    return copy
+
+
+def _changed_remedy(remedy: Remedy, amount: Money) -> Remedy:
+    copy = remedy.model_copy()
+    object.__setattr__(copy, "amount", amount)
+    return copy
+
+
+def _changed_figures(entry: TraceEntry) -> TraceEntry:
+    if "total" not in entry.figures:
+        return entry
+    copy = entry.model_copy()
+    object.__setattr__(copy, "figures", {**entry.figures, "total": _nan_dollars()})
+    return copy
+
+
+@pytest.mark.parametrize(("amount", "change", "problem"), CHANGED_RESOLUTIONS.values(), ids=CHANGED_RESOLUTIONS.keys())
+def test_a_resolution_changed_behind_its_back_is_refused_not_worded(
+    ritz: Policy, amount: str, change: Callable[[Resolution], Resolution], problem: str
+) -> None:
+    """issue 11: every field the wording reads is checked; an outcome of text was worded as a refusal, and
+    alternatives of None let a TypeError out."""
+    resolution = ritz.decide(hotel_complaint(amount), by="staff", now=NOW)
+    say(resolution, ritz)  # as decided, it is worded
+    changed = change(resolution)
+    with pytest.raises(InvalidInputError, match=r"^invalid wording") as refused:
+        say(changed, ritz)
+    assert any(re.fullmatch(f"{problem}.*", str(found), flags=re.DOTALL) for found in refused.value.problems)
+    with pytest.raises(InvalidInputError, match=problem):
+        Wording(ritz).say(changed, format="html")
+
+
+def test_a_resolution_built_without_validation_that_keeps_the_rules_is_worded(ritz: Policy) -> None:
+    resolution = ritz.decide(hotel_complaint("3000.00"), by="staff", now=NOW)
+    constructed = Resolution.model_construct(**resolution.__dict__)
+    assert say(constructed, ritz) == say(resolution, ritz)
 
 
 def test_an_unknown_format_is_refused(ritz: Policy) -> None:

@@ -15,12 +15,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from recovery_rules._policy._parts import ANY, Alternative, AuthorityLevel
-from recovery_rules._policy._policy import Policy
-from recovery_rules._values._models import Complaint, ComplaintNumber
+from recovery_rules._policy._policy import Policy, compiled_policy
+from recovery_rules._values._models import CheckedComplaint, Complaint, ComplaintNumber
 from recovery_rules._values._money import DECIMAL_CONTEXT, Money
 from recovery_rules._values._time import Window
 
-from ._resolution import Outcome, Resolution
+from ._resolution import Outcome, Resolution, checked_resolution
+from ._rules import check_inputs
 
 __all__ = ["RANKING", "open_intervals", "open_time", "resolution_violations", "wall_instant"]
 
@@ -46,7 +47,8 @@ class _Case:
     """The figures every check needs, computed once from the policy's public data."""
 
     policy: Policy
-    complaint: Complaint
+    complaint: CheckedComplaint
+    """The complaint's parts, each read once and checked (:func:`check_complaint`)."""
     by: str
     actor: AuthorityLevel
     ranks: dict[str, int]
@@ -57,37 +59,24 @@ class _Case:
 
     @property
     def tier(self) -> str:
-        return self.complaint.customer.tier
+        return self.complaint.tier
 
     @property
     def kind(self) -> str:
-        return self.complaint.requested.kind
+        return self.complaint.kind
 
     def grantable(self, level: AuthorityLevel) -> bool:
         return _can_grant(level, self.tier, self.kind, self.total)
 
     @property
     def over_a_cap(self) -> bool:
-        asked = self.complaint.requested.amount.amount
+        asked = self.complaint.amount.amount
         return any(DECIMAL_CONTEXT.add(before, asked) > limit for limit, before in self.caps)
 
     @property
     def barred(self) -> bool:
         """Refused remedy or over a cap: nobody may grant it."""
         return self.kind in self.policy.refused_remedies or self.over_a_cap
-
-
-def _amounts(policy: Policy, granted: object) -> dict[Window, Decimal]:
-    """What was granted in each window the policy names: one amount for all, or the caller's per window."""
-    windows = [policy.window, *(cap.window for cap in policy.caps)]
-    if granted is None:
-        return dict.fromkeys(windows, Decimal(0))
-    if isinstance(granted, Money):
-        return dict.fromkeys(windows, granted.amount)
-    if isinstance(granted, Mapping):
-        given = {key if isinstance(key, Window) else Window.parse(key): money.amount for key, money in granted.items()}
-        return {window: given[window] for window in windows}
-    raise TypeError(f"granted must be Money or a mapping of window to Money, not {type(granted).__name__}")
 
 
 def resolution_violations(
@@ -103,19 +92,33 @@ def resolution_violations(
 
     ``granted`` is what was already granted, as :meth:`Policy.decide <recovery_rules.Policy.decide>` takes it:
     one amount for every window, or one per window.
+
+    The inputs are checked as :meth:`Policy.decide <recovery_rules.Policy.decide>` checks them, with the same
+    errors, since a resolution can only be judged against a decision that could be made: ``policy`` must be a
+    :class:`~recovery_rules.Policy`; ``complaint`` a :class:`~recovery_rules.Complaint` keeping the models'
+    rules, however it was built; ``by`` a level of the policy (:class:`~recovery_rules.UnknownLevelError`);
+    the amount asked and ``granted`` valid amounts in the policy's currency (one in another currency raises
+    :class:`~recovery_rules.CurrencyMismatchError`, never counted as it is); ``now``, unless ``None``, a
+    timezone-aware ``datetime`` (a naive one is refused: its instant depends on the host's time zone). And
+    ``resolution`` must be a :class:`~recovery_rules.Resolution` whose every field holds what one holds when
+    built (as :func:`~recovery_rules.say` checks it; what breaks the rules of its outcome, such as a refusal
+    without alternatives, is a violation, not an error). Anything else raises
+    :class:`~recovery_rules.InvalidInputError` naming what is wrong.
     """
-    amounts = _amounts(policy, granted)
-    before = amounts[policy.window]
+    inputs = check_inputs(compiled_policy(policy), complaint, by, granted, now)
+    resolution = checked_resolution(resolution, "resolution", rules=False)  # a broken rule is a violation
+    checked, by, now = inputs.complaint, inputs.by, inputs.now
+    before = inputs.granted[policy.window].amount
     caps = [(policy.hard_cap.amount, before)] if policy.hard_cap is not None else []
-    caps.extend((cap.limit.amount, amounts[cap.window]) for cap in policy.caps)
+    caps.extend((cap.limit.amount, inputs.granted[cap.window].amount) for cap in policy.caps)
     case = _Case(
         policy=policy,
-        complaint=complaint,
+        complaint=checked,
         by=by,
         actor=policy.level(by),
         ranks={level.name: rank for rank, level in enumerate(policy.levels)},
         before=before,
-        total=DECIMAL_CONTEXT.add(before, complaint.requested.amount.amount),
+        total=DECIMAL_CONTEXT.add(before, checked.amount.amount),
         caps=tuple(caps),
     )
     problems: list[str] = []
@@ -125,7 +128,7 @@ def resolution_violations(
             f"policy_revision is {resolution.policy_revision!r}, not the revision of the policy that decided "
             f"({policy.revision})"
         )
-    problems.extend(_number_violations(policy, complaint, resolution))
+    problems.extend(_number_violations(policy, checked, resolution))
     if resolution.total.amount != case.total:
         problems.append(f"total is {resolution.total} but granted + asked is {case.total}")
     if case.barred and outcome is not Outcome.DENIED:
@@ -183,17 +186,17 @@ def _escalation_violations(case: _Case, resolution: Resolution) -> list[str]:
     return problems
 
 
-def _number_violations(policy: Policy, complaint: Complaint, resolution: Resolution) -> list[str]:
+def _number_violations(policy: Policy, complaint: CheckedComplaint, resolution: Resolution) -> list[str]:
     """The paper trail files ``complaint`` under its own number, when the host set one; else under the business's
     date (the day it was received on the wall clock of the policy's time zone) and the customer's id, followed by
     the case's sequence number when a case decided it (``/2``: the customer's second case of that day)."""
     found = resolution.complaint_number
-    if complaint.number_set:
+    if complaint.number is not None:  # the complaint set its own
         if found != complaint.number:
             return [f"complaint_number is {found}, not the complaint's own number {complaint.number}"]
         return []
     day = complaint.received_at.astimezone(ZoneInfo(policy.timezone)).date()
-    expected = ComplaintNumber(day, complaint.customer.id)
+    expected = ComplaintNumber(day, complaint.customer_id)
     if (found.date, found.customer_id) != (expected.date, expected.customer_id):
         return [
             f"complaint_number is {found}, not {expected}: the date the complaint was received in the policy's "
@@ -309,13 +312,13 @@ def _denial_violations(case: _Case, resolution: Resolution) -> list[str]:
     return problems
 
 
-def _relevance(policy: Policy, complaint: Complaint, alternative: Alternative) -> int | None:
+def _relevance(policy: Policy, complaint: CheckedComplaint, alternative: Alternative) -> int | None:
     """How an alternative is written for a complaint: 0 for its (listed) category, 1 for the remedy kind asked,
     2 for every complaint (``"*"``); ``None`` when it does not apply to it."""
     category = complaint.category
     if category in policy.categories and category in alternative.applies_to:
         return 0
-    if complaint.requested.kind in alternative.applies_to:
+    if complaint.kind in alternative.applies_to:
         return 1
     return 2 if ANY in alternative.applies_to else None
 
@@ -325,12 +328,14 @@ def _barred(policy: Policy, actor: AuthorityLevel, kind: str) -> bool:
     return actor.may_grant is not None and kind in policy.vocabulary and kind not in actor.may_grant
 
 
-def _plan_b(policy: Policy, complaint: Complaint, budget: Decimal | None, actor: AuthorityLevel) -> list[Alternative]:
+def _plan_b(
+    policy: Policy, complaint: CheckedComplaint, budget: Decimal | None, actor: AuthorityLevel
+) -> list[Alternative]:
     """The Plan B the ranking defines, the slow way: of the relevant alternatives within the budget, of kinds the
     actor may grant, written for the category first, then for the remedy kind, then generic; free before paid;
     then closest in value to what was asked, then cheaper, then first listed; the first of each kind,
     ``min_alternatives`` of them."""
-    asked = complaint.requested.amount.amount
+    asked = complaint.amount.amount
     best: dict[str, tuple[int, bool, Decimal, Decimal, int]] = {}
     chosen: dict[str, Alternative] = {}
     for position, alternative in enumerate(policy.catalog):
@@ -359,7 +364,7 @@ def _alternative_violations(case: _Case, resolution: Resolution) -> list[str]:
         )
     if len({alternative.kind for alternative in alternatives}) != len(alternatives):
         problems.append("alternatives are not of distinct kinds")
-    own = _limit(actor, complaint.customer.tier)
+    own = _limit(actor, complaint.tier)
     room = [] if own is None else [DECIMAL_CONTEXT.subtract(own, case.before)]
     room.extend(DECIMAL_CONTEXT.subtract(limit, before) for limit, before in case.caps)
     budget = None if not room else max(min(room), Decimal(0))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, ClassVar, Final, Self
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
@@ -13,10 +13,21 @@ from pydantic_core import PydanticCustomError
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._values._base import EmployeeId, ReadOnly, ReadOnlyDict, RecoveryModel, read_only
 from recovery_rules._values._models import ComplaintNumber, Remedy
-from recovery_rules._values._money import Money
+from recovery_rules._values._money import Money, money_problems, valid_money
+from recovery_rules._values._time import is_aware
 from recovery_rules._values._trusted import same_model, slot_setters
+from recovery_rules.exceptions import InvalidInputError, Problem
 
-__all__ = ["NO_FIGURES", "Outcome", "Resolution", "TraceEntry", "trusted_resolution", "trusted_trace_entry"]
+__all__ = [
+    "NO_FIGURES",
+    "Outcome",
+    "Resolution",
+    "TraceEntry",
+    "checked_resolution",
+    "resolution_problems",
+    "trusted_resolution",
+    "trusted_trace_entry",
+]
 
 
 class Outcome(enum.StrEnum):
@@ -111,21 +122,7 @@ class Resolution(RecoveryModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        problems = []
-        if self.outcome is not Outcome.APPROVED and not self.alternatives:
-            article = "an" if self.outcome is Outcome.ESCALATED else "a"
-            problems.append(
-                f"{article} {self.outcome.value} resolution must offer alternatives (Plan B); never a bare no"
-            )
-        if self.outcome is Outcome.APPROVED and (self.authorized_by is None or self.escalate_to is not None):
-            problems.append("an approved resolution names authorized_by and has no escalate_to")
-        if self.outcome is Outcome.ESCALATED and (self.escalate_to is None or self.callback_by is None):
-            problems.append("an escalated resolution names escalate_to and callback_by")
-        if self.outcome is Outcome.DENIED and (self.authorized_by is not None or self.escalate_to is not None):
-            problems.append("a denied resolution has neither authorized_by nor escalate_to")
-        kinds = [alternative.kind for alternative in self.alternatives]
-        if len(set(kinds)) != len(kinds):
-            problems.append("alternatives must be of distinct kinds")
+        problems = _outcome_problems(self)
         if problems:
             raise PydanticCustomError("resolution", "; ".join(problems))
         return self
@@ -145,6 +142,180 @@ class Resolution(RecoveryModel):
     def approved(self) -> bool:
         """Whether the outcome is ``APPROVED``."""
         return self.outcome is Outcome.APPROVED
+
+
+def _outcome_problems(resolution: Resolution) -> list[str]:
+    """What breaks the rules of ``resolution``'s outcome (its fields of the right kinds); empty when nothing."""
+    problems = []
+    outcome, alternatives = resolution.outcome, resolution.alternatives
+    if outcome is not Outcome.APPROVED and not alternatives:
+        article = "an" if outcome is Outcome.ESCALATED else "a"
+        problems.append(f"{article} {outcome.value} resolution must offer alternatives (Plan B); never a bare no")
+    authorized_by, escalate_to = resolution.authorized_by, resolution.escalate_to
+    if outcome is Outcome.APPROVED and (authorized_by is None or escalate_to is not None):
+        problems.append("an approved resolution names authorized_by and has no escalate_to")
+    if outcome is Outcome.ESCALATED and (escalate_to is None or resolution.callback_by is None):
+        problems.append("an escalated resolution names escalate_to and callback_by")
+    if outcome is Outcome.DENIED and (authorized_by is not None or escalate_to is not None):
+        problems.append("a denied resolution has neither authorized_by nor escalate_to")
+    kinds = [alternative.kind for alternative in alternatives]
+    if len(set(kinds)) != len(kinds):
+        problems.append("alternatives must be of distinct kinds")
+    return problems
+
+
+# -- a resolution changed behind its back ------------------------------------------
+#
+# ``object.__setattr__`` reaches past a frozen model and ``model_construct`` does not validate, so a resolution
+# handed back by a host may hold anything in any field. What reads one (the wording, resolution_violations)
+# checks it first, field by field, with exact-kind tests: nothing is worded, or judged, from a value that is not
+# what a Resolution holds when it is built.
+
+_TEXTS: Final = ("policy", "acting_level", "reason", "delivered_by")
+_OPTIONAL_TEXTS: Final = ("authorized_by", "escalate_to", "grantable_by", "employee", "policy_revision")
+_AMOUNTS: Final = ("granted_before", "total")
+_UNVALIDATED: Final = (
+    "object.__setattr__ and model_construct do not validate; use the Resolution Policy.decide returned, or "
+    "check a changed one with Resolution.model_validate(resolution.model_dump())"
+)
+
+
+def _amount_problems(money: object, location: str, *, non_negative: bool = False) -> list[Problem]:
+    """:func:`money_problems`, after a quick look that finds nothing wrong with exactly a valid Money."""
+    if valid_money(money, non_negative=non_negative):
+        return []
+    return money_problems(money, location, non_negative=non_negative)
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _is_time(value: object) -> bool:
+    return isinstance(value, dt.datetime) and is_aware(value)
+
+
+def _alternative_problems(alternative: object, location: str) -> list[Problem]:
+    if not isinstance(alternative, Alternative):
+        return [Problem(location, f"must be an Alternative of the policy's catalog, not {type(alternative).__name__}")]
+    fields = alternative.__dict__
+    problems = [
+        Problem(f"{location}.{name}", "must be a str")
+        for name in ("id", "kind", "description")
+        if not _is_text(fields.get(name))
+    ]
+    problems += [
+        Problem(f"{location}.{name}", "must be a str or None")
+        for name in ("contact", "url", "directions")
+        if fields.get(name) is not None and not _is_text(fields.get(name))
+    ]
+    problems += [
+        Problem(f"{location}.{name}", "must be True or False")
+        for name in ("refers_elsewhere", "extra_mile")
+        if type(fields.get(name)) is not bool
+    ]
+    applies_to = fields.get("applies_to")
+    if type(applies_to) is not tuple or not all(_is_text(word) for word in applies_to):
+        problems.append(Problem(f"{location}.applies_to", "must be a tuple of str"))
+    problems += _amount_problems(fields.get("value"), f"{location}.value", non_negative=True)
+    return problems
+
+
+def _entry_problems(entry: object, location: str) -> list[Problem]:
+    if not isinstance(entry, TraceEntry):
+        return [Problem(location, f"must be a TraceEntry, not {type(entry).__name__}")]
+    fields = entry.__dict__
+    problems = [
+        Problem(f"{location}.{name}", "must be a str") for name in ("rule", "message") if not _is_text(fields.get(name))
+    ]
+    if type(fields.get("passed")) is not bool:
+        problems.append(Problem(f"{location}.passed", "must be True or False"))
+    figures = fields.get("figures")
+    if not isinstance(figures, Mapping):
+        problems.append(Problem(f"{location}.figures", "must be a mapping of names to Money"))
+        return problems
+    for name, money in figures.items():
+        if not _is_text(name):
+            problems.append(Problem(f"{location}.figures", "must be a mapping of names (str) to Money"))
+            continue
+        problems += _amount_problems(money, f"{location}.figures[{name!r}]")
+    return problems
+
+
+def _sequence_problems(
+    value: object, location: str, check: Callable[[object, str], list[Problem]], kind: str
+) -> list[Problem]:
+    if type(value) is not tuple:
+        return [Problem(location, f"must be a tuple of {kind}, not {type(value).__name__}")]
+    return [problem for i, item in enumerate(value) for problem in check(item, f"{location}[{i}]")]
+
+
+def resolution_problems(resolution: Resolution, *, rules: bool = True) -> list[Problem]:
+    """What is wrong with ``resolution``, however it was made; empty when nothing is.
+
+    Each field is checked to hold what a :class:`Resolution` holds when it is built: the outcome exactly an
+    :class:`Outcome`, the complaint number a :class:`ComplaintNumber`, texts ``str`` (or ``None`` where a
+    field may be), amounts :class:`Money` holding a valid amount (:func:`money_problems`), times aware
+    ``datetime``, alternatives and suggestions tuples of :class:`Alternative` (each of its fields too), the
+    trace a tuple of :class:`TraceEntry` (its figures Money); then, those being right and with ``rules``,
+    the rules of its outcome (an escalation names ``escalate_to`` and ``callback_by``, a refusal offers
+    alternatives...).
+    """
+    fields = resolution.__dict__
+    problems: list[Problem] = []
+    if type(fields.get("outcome")) is not Outcome:
+        problems.append(Problem("outcome", "must be an Outcome: Outcome.APPROVED, Outcome.ESCALATED or Outcome.DENIED"))
+    if not isinstance(fields.get("complaint_number"), ComplaintNumber):
+        problems.append(Problem("complaint_number", "must be a ComplaintNumber"))
+    problems += [Problem(name, "must be a str") for name in _TEXTS if not _is_text(fields.get(name))]
+    problems += [
+        Problem(name, "must be a str or None")
+        for name in _OPTIONAL_TEXTS
+        if fields.get(name) is not None and not _is_text(fields.get(name))
+    ]
+    remedy = fields.get("remedy")
+    if not isinstance(remedy, Remedy):
+        problems.append(Problem("remedy", "must be a Remedy"))
+    else:
+        asked = remedy.__dict__
+        problems += [
+            Problem(f"remedy.{name}", "must be a str")
+            for name in ("kind", "description")
+            if not _is_text(asked.get(name))
+        ]
+        problems += _amount_problems(asked.get("amount"), "remedy.amount", non_negative=True)
+    for name in _AMOUNTS:
+        problems += _amount_problems(fields.get(name), name)
+    if fields.get("actor_can_grant") is not None:
+        problems += _amount_problems(fields.get("actor_can_grant"), "actor_can_grant")
+    if not _is_time(fields.get("decided_at")):
+        problems.append(Problem("decided_at", "must be a timezone-aware datetime"))
+    if fields.get("callback_by") is not None and not _is_time(fields.get("callback_by")):
+        problems.append(Problem("callback_by", "must be a timezone-aware datetime or None"))
+    for name in ("alternatives", "suggestions"):
+        problems += _sequence_problems(fields.get(name), name, _alternative_problems, "Alternative")
+    problems += _sequence_problems(fields.get("trace"), "trace", _entry_problems, "TraceEntry")
+    if rules and not problems:
+        problems += [Problem("outcome", message) for message in _outcome_problems(resolution)]
+    return problems
+
+
+def checked_resolution(
+    resolution: object, what: str, location: str = "resolution", *, rules: bool = True
+) -> Resolution:
+    """``resolution``, refused with :class:`~recovery_rules.InvalidInputError` (``what``) unless it is a
+    :class:`Resolution` whose every field holds what one holds when built, and (with ``rules``) that keeps the
+    rules of its outcome (see :func:`resolution_problems`)."""
+    if not isinstance(resolution, Resolution):
+        raise InvalidInputError.at(
+            what, location, f"must be a Resolution from Policy.decide, not {type(resolution).__name__}"
+        )
+    problems = resolution_problems(resolution, rules=rules)
+    if problems:
+        last = problems[-1]
+        problems[-1] = Problem(last.location, f"{last.message}. {_UNVALIDATED}")
+        raise InvalidInputError(what, problems)
+    return resolution
 
 
 # -- the engine's fast path ------------------------------------------------------

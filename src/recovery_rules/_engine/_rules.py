@@ -56,6 +56,7 @@ from recovery_rules._values._base import ReadOnlyDict, check_employee
 from recovery_rules._values._currencies import MINOR_UNITS, SYMBOLS
 from recovery_rules._values._hours import Schedule
 from recovery_rules._values._models import (
+    CheckedComplaint,
     Complaint,
     ComplaintNumber,
     Customer,
@@ -82,11 +83,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RULES",
+    "CheckedInputs",
     "CompiledCap",
     "CompiledLevel",
     "CompiledPolicy",
     "Finding",
     "Verdict",
+    "check_inputs",
     "compile_policy",
     "decide",
 ]
@@ -597,17 +600,8 @@ def decide(
         customer_id, tier, category, requested = checked.customer_id, checked.tier, checked.category, checked.requested
         kind, asked, number, received_at = checked.kind, checked.amount, checked.number, checked.received_at
         amount, asked_in = asked.amount, asked.currency
-    level = policy.by_name.get(by) if isinstance(by, str) else None
-    if level is None:
-        raise UnknownLevelError(str(by) if isinstance(by, str) else type(by).__name__, policy.by_name)
+    level, unlisted = _checked_request(policy, by, asked_in, kind, category)
     currency = policy.currency
-    if asked_in != currency:
-        raise _foreign(asked_in, currency, "requested.amount")
-    if kind not in policy.vocabulary:
-        raise UnknownRemedyError(kind, sorted(policy.vocabulary))
-    unlisted = None
-    if policy.categories and category not in policy.categories:
-        unlisted = _unlisted(category, policy)  # raises with strict_categories
     if type(granted) is Money and _trusted(granted, currency, policy.quantum):
         given: Money | _Apart = granted  # the common case: one valid amount
     else:
@@ -624,6 +618,62 @@ def decide(
     if unlisted is not None:
         decision.trace.append(unlisted)
     return decision.resolve() if rules is None else decision.conclude(rules(decision))
+
+
+def _checked_request(
+    policy: CompiledPolicy, by: object, asked_in: str, kind: str, category: str
+) -> tuple[CompiledLevel, TraceEntry | None]:
+    """The level ``by`` names, and the warning for a category the policy does not list (``None``: listed).
+
+    Refuses a level the policy does not have, an amount asked in another currency, a remedy kind outside the
+    vocabulary, and (with ``strict_categories``) a category the policy does not list.
+    """
+    level = policy.by_name.get(by) if isinstance(by, str) else None
+    if level is None:
+        raise UnknownLevelError(str(by) if isinstance(by, str) else type(by).__name__, policy.by_name)
+    if asked_in != policy.currency:
+        raise _foreign(asked_in, policy.currency, "requested.amount")
+    if kind not in policy.vocabulary:
+        raise UnknownRemedyError(kind, sorted(policy.vocabulary))
+    unlisted = None
+    if policy.categories and category not in policy.categories:
+        unlisted = _unlisted(category, policy)  # raises with strict_categories
+    return level, unlisted
+
+
+class CheckedInputs(NamedTuple):
+    """What :func:`check_inputs` read of a decision's inputs, each checked as :func:`decide` checks it."""
+
+    complaint: CheckedComplaint
+    by: str
+    """The name of the level that asks."""
+    granted: dict[Window, Money]
+    """What was granted before in each of the policy's windows (zero when ``granted`` was ``None``)."""
+    now: dt.datetime | None
+    """``now`` in UTC, ``None`` when it was ``None``."""
+
+
+def check_inputs(policy: CompiledPolicy, complaint: object, by: object, granted: object, now: object) -> CheckedInputs:
+    """A decision's inputs checked the careful way, with :func:`decide`'s errors, without deciding.
+
+    The complaint as :func:`check_complaint` checks it (however it was built), ``by`` a level of the policy
+    (:class:`UnknownLevelError`), the amount asked and ``granted`` in the policy's currency
+    (:class:`CurrencyMismatchError`) and valid (one amount, or one per window of the policy), the remedy kind
+    in the vocabulary (:class:`UnknownRemedyError`), and ``now``, unless ``None``, a timezone-aware
+    ``datetime`` whose ``tzinfo`` gives its offset; anything else :class:`InvalidInputError` naming it.
+    """
+    if not isinstance(complaint, Complaint):
+        raise InvalidInputError.at(
+            "complaint",
+            "complaint",
+            "must be a Complaint; build one with Complaint(...) or Complaint.model_validate(data)",
+        )
+    checked = check_complaint(complaint)
+    level, _ = _checked_request(policy, by, checked.amount.currency, checked.kind, checked.category)
+    given = _given(policy, granted, policy.currency)  # type: ignore[arg-type]  # checked there, whatever it is
+    amounts = tuple(given) if isinstance(given, _Apart) else (given,) * len(policy.windows)
+    moment = None if now is None else utc(now)
+    return CheckedInputs(checked, level.name, dict(zip(policy.windows, amounts, strict=True)), moment)
 
 
 def _unlisted(category: str, policy: CompiledPolicy) -> TraceEntry:

@@ -15,6 +15,7 @@ which :meth:`Event.from_record` checks against the event itself.
 from __future__ import annotations
 
 import abc
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -26,8 +27,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from recovery_rules._values._base import Identifier, check_employee, problems_from
 from recovery_rules._values._models import MAX_SEQUENCE, ComplaintNumber, canonical_number
-from recovery_rules._values._money import Money
-from recovery_rules._values._time import Window
+from recovery_rules._values._money import Money, checked_money, valid_money
+from recovery_rules._values._time import Window, is_aware
 from recovery_rules.exceptions import (
     IdempotencyConflictError,
     InvalidInputError,
@@ -182,7 +183,7 @@ class Journal(abc.ABC):
         """Refuse a step dated more than ``max_ahead`` after the journal's clock."""
         try:
             now = (self._clock or _system_clock)()
-            if not isinstance(now, dt.datetime) or now.utcoffset() is None:
+            if not isinstance(now, dt.datetime) or not is_aware(now):
                 raise InvalidInputError.at("journal", "clock", "must return a timezone-aware datetime")
             latest = now.astimezone(dt.UTC) + self._max_ahead
         except OverflowError:  # a clock at the end of time: nothing is ahead of it
@@ -366,6 +367,9 @@ class Journal(abc.ABC):
         if not isinstance(draft, Draft):
             raise InvalidInputError.at("append", "build", "must be a Draft or return one")
         _check_draft_times(draft)
+        grant = draft.grant
+        if grant is not None and not valid_money(grant, non_negative=True):  # exactly a valid Money: no more to do
+            draft = _with_checked_grant(draft, grant)
         self._check_not_ahead(draft.at)
         if draft.grant is not None and self._ledger_sealed and self._ledger_secret is None:
             raise JournalError(
@@ -740,7 +744,7 @@ class Journal(abc.ABC):
             raise InvalidInputError("customer", problems_from(error, "customer_id")) from None
         who = check_employee(employee)
         at = (self._clock or _system_clock)() if now is None else now
-        if not isinstance(at, dt.datetime) or at.utcoffset() is None:
+        if not isinstance(at, dt.datetime) or not is_aware(at):
             raise InvalidInputError.at("erase_customer", "now", "must be a timezone-aware datetime")
         with self._write() as store:
             done = store.erasure(checked)
@@ -1165,8 +1169,21 @@ def _system_clock() -> dt.datetime:
 def _check_draft_times(draft: Draft) -> None:
     for name in ("at", "callback_due"):
         moment = getattr(draft, name)
-        if (name == "at" or moment is not None) and (not isinstance(moment, dt.datetime) or moment.utcoffset() is None):
+        if (name == "at" or moment is not None) and (not isinstance(moment, dt.datetime) or not is_aware(moment)):
             raise InvalidInputError.at("append", name, "must be a timezone-aware datetime")
+
+
+def _with_checked_grant(draft: Draft, grant: object) -> Draft:
+    """``draft`` with its grant, which is not exactly a :class:`Money`, checked as a non-negative Money.
+
+    A :class:`Draft` is a plain dataclass: its grant is whatever was put there (or set past it with
+    ``object.__setattr__``). Only a Money holding a valid amount is recorded, never a text, a number or a
+    mapping turned into one; a subclass of Money is read once, from Money's own slots, into a Money of its own.
+    Anything else raises :class:`~recovery_rules.InvalidInputError` located at ``grant``, before anything is
+    written.
+    """
+    checked = checked_money(grant, "grant", non_negative=True, what="append")
+    return dataclasses.replace(draft, grant=checked)
 
 
 def _minutes(span: dt.timedelta) -> str:

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final, TypeAlias
 
+from recovery_rules._values._time import is_aware
 from recovery_rules.exceptions import InvalidInputError, Problem
 
 try:
@@ -68,7 +69,7 @@ WRITES_WITH_ORJSON: Final = orjson is not None
 
 def canonical_time(moment: dt.datetime) -> str:
     """``moment`` in UTC, as ``2026-11-23T09:30:00.000000Z``; it must be timezone-aware."""
-    if not isinstance(moment, dt.datetime) or moment.utcoffset() is None:
+    if not isinstance(moment, dt.datetime) or not is_aware(moment):
         raise InvalidInputError.at("time", "", "must be a timezone-aware datetime")
     try:
         utc = moment.astimezone(dt.UTC)

@@ -134,7 +134,9 @@ class Draft:
       state after it; ``actor``: the authority level of who did it.
     - ``at``: when (timezone-aware; stored in UTC).
     - ``data``: the step's details, a JSON object (amounts as strings, no floats).
-    - ``grant``: what this step granted the guest, if anything; the ledger sums these.
+    - ``grant``: what this step granted the guest, if anything; the ledger sums these. A :class:`Money` of
+      zero or more: anything else (a text, a number, a mapping, a Money changed behind its back) is
+      refused by :meth:`Journal.append` with :class:`~recovery_rules.InvalidInputError` at ``grant``.
     - ``callback_due``: the callback the customer is owed after this step, if any.
     - ``incident``: the incident a grant counts against (the case's own number
       when omitted): a follow-up case of an earlier complaint names that one.

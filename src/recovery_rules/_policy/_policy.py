@@ -342,10 +342,12 @@ class Policy(RecoveryModel):
         Returns a :class:`~recovery_rules.Resolution`; raises
         :class:`~recovery_rules.InvalidInputError` only for misuse: an unknown
         level, a foreign currency, a remedy kind outside the vocabulary, a
-        naive ``now`` or one too far in the future to promise a callback, and
-        a complaint or ``granted`` that breaks the models' rules (changed with
-        ``model_copy(update=...)`` or built with ``model_construct``, which do
-        not validate: a negative amount, a float, a naive time...), and an
+        naive ``now`` (or one whose ``tzinfo`` fails to give its offset: whatever
+        it raises, the error is an ``InvalidInputError`` at ``now``) or one too far
+        in the future to promise a callback, and a complaint or ``granted`` that
+        breaks the models' rules (changed with ``model_copy(update=...)`` or built
+        with ``model_construct``, which do not validate: a negative amount, a
+        float, a naive time or one whose ``tzinfo`` fails...), and an
         ``employee`` that is not an employee id. Pure and thread-safe.
 
         ``employee`` is the id of the employee who asks (``"E-0042"``: an id,

@@ -445,8 +445,12 @@ def check_complaint(complaint: Complaint) -> CheckedComplaint:
     received_at = getattr(complaint, "received_at", None)
     if not isinstance(received_at, dt.datetime) or not is_aware(received_at):
         problems.append(Problem("received_at", "must be a timezone-aware datetime"))
-    elif not _in_input_range(received_at):
-        problems.append(Problem("received_at", "is out of range: a time must be from the year 1900 to 8999 (in UTC)"))
+    else:
+        received_at = _input_instant(received_at)  # the instant, in UTC: the host's tzinfo is not asked again
+        if received_at is None:
+            problems.append(
+                Problem("received_at", "is out of range: a time must be from the year 1900 to 8999 (in UTC)")
+            )
     # A number the complaint made itself (not set) is not the business's: the decision numbers it.
     number = getattr(complaint, "number", None) if "number" in getattr(complaint, "model_fields_set", ()) else None
     if number is not None and type(number) is not ComplaintNumber:
@@ -473,12 +477,14 @@ def check_complaint(complaint: Complaint) -> CheckedComplaint:
     return CheckedComplaint(customer_id, tier, category, requested, kind, money, received_at, number)
 
 
-def _in_input_range(moment: dt.datetime) -> bool:
-    """Whether ``moment`` (aware) is within the years 1900 to 8999 once in UTC, as :data:`InputTime` requires."""
+def _input_instant(moment: dt.datetime) -> dt.datetime | None:
+    """``moment`` (aware) as the same instant in UTC, if it is within the years 1900 to 8999 once in UTC, as
+    :data:`InputTime` requires; ``None`` when it is not, or its ``tzinfo`` fails to say (whatever it raises)."""
     try:
-        return EARLIEST_INPUT_TIME <= moment < LATEST_INPUT_TIME
-    except (OverflowError, TypeError, ValueError):
-        return False
+        instant = moment.astimezone(dt.UTC)
+        return instant if EARLIEST_INPUT_TIME <= instant < LATEST_INPUT_TIME else None
+    except Exception:  # beyond the calendar once in UTC, or a host's tzinfo that fails
+        return None
 
 
 def _exact_number(number: object) -> ComplaintNumber | None:

@@ -58,6 +58,10 @@ _ISO: Final = TypeAdapter(dt.timedelta)
 _MAX: Final = dt.timedelta(days=3660)
 _HINT: Final = "write a duration such as '2h', '30m', '1d', '1h30m' or ISO 8601 'PT2H'"
 _AWARE: Final = "must be a timezone-aware datetime; pass tzinfo, for example datetime(..., tzinfo=timezone.utc)"
+_NO_OFFSET: Final = (
+    "must be a timezone-aware datetime, and its tzinfo failed to give its offset from UTC; pass a tzinfo that "
+    "does, for example datetime(..., tzinfo=timezone.utc) or tzinfo=ZoneInfo('America/New_York')"
+)
 
 EARLIEST: Final = dt.datetime.min.replace(tzinfo=dt.UTC) + dt.timedelta(days=2)
 """The earliest instant a promised time may be: any time zone can show it, and the day before it still exists."""
@@ -76,21 +80,31 @@ def utc(moment: object, *, field: str = "now") -> dt.datetime:
     Refuses, naming ``field``, anything but a timezone-aware ``datetime`` and an
     instant outside the years 1 to 9999 once in UTC.
     """
-    if not isinstance(moment, dt.datetime) or not is_aware(moment):
+    if not isinstance(moment, dt.datetime):
         raise InvalidInputError.at("time", field, _AWARE)
     if moment.tzinfo is dt.UTC:
         return moment
     try:
+        if moment.utcoffset() is None:
+            raise InvalidInputError.at("time", field, _AWARE)
         return moment.astimezone(dt.UTC)
     except OverflowError:
         raise InvalidInputError.at("time", field, "is outside the years 1 to 9999 once in UTC") from None
+    except InvalidInputError:
+        raise
+    except Exception:  # the host's tzinfo failed: whatever it raised, the instant is unknown
+        raise InvalidInputError.at("time", field, _NO_OFFSET) from None
 
 
 def is_aware(moment: dt.datetime) -> bool:
-    """Whether ``moment`` is timezone-aware: it has a ``tzinfo`` that gives it an offset from UTC."""
+    """Whether ``moment`` is timezone-aware: it has a ``tzinfo`` that gives it an offset from UTC.
+
+    A ``tzinfo`` whose ``utcoffset`` raises (whatever it raises) or answers something that is not a valid
+    offset gives none: the instant such a time names is unknown.
+    """
     try:
         return moment.utcoffset() is not None
-    except (TypeError, ValueError):  # a tzinfo whose utcoffset is not a valid offset
+    except Exception:  # a tzinfo whose utcoffset fails, or is not a valid offset
         return False
 
 

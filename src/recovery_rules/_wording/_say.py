@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
-from recovery_rules._engine._resolution import Outcome, Resolution
+from recovery_rules._engine._resolution import Outcome, Resolution, checked_resolution
 from recovery_rules._journal import Event
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._policy._policy import Policy
@@ -173,10 +173,16 @@ class Wording:
         An apology first (by name when ``customer_name`` is given), then the
         outcome in positive form with the reason when something is refused,
         the callback time and the alternatives, and a thank-you.
+
+        ``resolution`` is checked however it was made (``object.__setattr__`` reaches past a frozen model,
+        ``model_construct`` does not validate): every field must hold what a Resolution holds when built (the
+        outcome exactly an :class:`~recovery_rules.Outcome`, the alternatives a tuple of
+        :class:`~recovery_rules.Alternative`, amounts :class:`~recovery_rules.Money`, times timezone-aware...)
+        and keep its outcome's rules; else :class:`~recovery_rules.InvalidInputError` naming each field, and
+        nothing is worded.
         """
         format = _check_format(format)
-        if not isinstance(resolution, Resolution):
-            raise InvalidInputError.at("wording", "resolution", "must be a Resolution from Policy.decide")
+        resolution = checked_resolution(resolution, "wording")  # every field it reads, however it was made
         if resolution.policy != self._policy_name:
             raise InvalidInputError.at(
                 "wording", "resolution", "was decided under another policy; word it with that policy"
@@ -523,5 +529,9 @@ def say(
     format: Format = "text",
     customer_name: str = "",
 ) -> str:
-    """What the employee says about ``resolution``: ``Wording(policy, locale).say(resolution, ...)``."""
+    """What the employee says about ``resolution``: ``Wording(policy, locale).say(resolution, ...)``.
+
+    The resolution is checked however it was made (see :meth:`Wording.say`): one changed behind its back is
+    refused with :class:`~recovery_rules.InvalidInputError` naming each field, and nothing is worded.
+    """
     return Wording(policy, locale).say(resolution, format=format, customer_name=customer_name)
