@@ -461,6 +461,7 @@ class Context:
     park: Policy
     run: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex[:6])
     fresh: list[dt.date] = dataclasses.field(default_factory=list)
+    later: int = 0
 
     @property
     def journal(self) -> Journal:
@@ -487,14 +488,30 @@ class Context:
         notes = "  " + ", ".join(f"{name} {value}" for name, value in extra.items()) if extra else ""
         print(f"  {sj.label(self.size):>5} {what:60} {_shown(subject_us):>10}{floor_text}{notes}", flush=True)
 
+    def later_day(self) -> dt.date:
+        """A day after the journal's last event (a new one each call), on which the heavy guest has no grant.
+
+        For a window counted by time (the theme park's day): a step dated before the guest's latest grant is
+        checked against the window that grant is counted in (the ledger is never read back in time), so a
+        first case of its day must come after the journal's events, not before them.
+        """
+        self.later += 1
+        return self.end.date() + dt.timedelta(days=self.later)
+
     def fresh_day(self) -> dt.date:
-        """A day before the journal's first one on which the heavy guest has no case yet (a new one each call)."""
+        """A day before the journal's first one on which the heavy guest has no case yet (a new one each call).
+
+        Not the day a case is numbered under only: every day from the day before it opened to the day after
+        its last step, so that no time zone's day (the theme park's, in Los Angeles) holds one of its grants.
+        """
         if not self.fresh:
-            used = {
-                summary.number.date
-                for summary in self.journal.cases(until=sj.JOURNAL_START)
-                if summary.number.customer_id == sj.HEAVY
-            }
+            used = set()
+            for summary in self.journal.cases(until=sj.JOURNAL_START):
+                if summary.number.customer_id == sj.HEAVY:
+                    day = min(summary.number.date, summary.opened_at.date()) - dt.timedelta(days=1)
+                    while day <= summary.last_at.date() + dt.timedelta(days=1):
+                        used.add(day)
+                        day += dt.timedelta(days=1)
             day = sj.JOURNAL_START.date() - dt.timedelta(days=1)
             while len(self.fresh) < 2000:
                 if day not in used:
@@ -768,8 +785,12 @@ def load_probes(context: Context) -> list[Probe]:
 
     trace = backend.recorded(load)
 
+    # The events are read by the statement that orders them by version; the case's entry in the table of
+    # cases is read after them (it must name the latest), and the floor replays that statement too.
+    (events_at,) = [index for index, (sql, _) in enumerate(trace) if "ORDER BY version" in sql]
+
     def load_floor() -> tuple[int, str]:
-        rows = backend.replay(trace)[-1]
+        rows = backend.replay(trace)[events_at]
         views = [json.loads(row[DATA]) for row in rows]
         return len(views), rows[-1][STATE]
 
@@ -1020,6 +1041,9 @@ def case_probes(context: Context) -> list[Probe]:
     def fresh(_: int) -> tuple[str, dt.datetime]:
         return sj.HEAVY, dt.datetime.combine(context.fresh_day(), dt.time(15), tzinfo=dt.UTC)
 
+    def later(_: int) -> tuple[str, dt.datetime]:
+        return sj.HEAVY, dt.datetime.combine(context.later_day(), dt.time(15), tzinfo=dt.UTC)
+
     def new_guest(index: int) -> tuple[str, dt.datetime]:
         return f"N{context.run}c{index:05d}", dt.datetime.combine(context.fresh_day(), dt.time(15), tzinfo=dt.UTC)
 
@@ -1029,7 +1053,7 @@ def case_probes(context: Context) -> list[Probe]:
     variants: list[tuple[str, Policy, Callable[[int], tuple[str, dt.datetime]], str]] = [
         ("case: heavy guest, incident window, first case of its day", context.ritz, fresh, "250.00"),
         ("case: new guest, incident window", context.ritz, new_guest, "250.00"),
-        ("case: heavy guest, day window (theme park), first case of its day", context.park, fresh, "100.00"),
+        ("case: heavy guest, day window (theme park), first case of its day", context.park, later, "100.00"),
         ("case: heavy guest, incident window, on a day of many cases", context.ritz, busy_day, "250.00"),
     ]
     probes = []

@@ -89,7 +89,7 @@ def test_the_tiny_run_times_appends_against_their_floor_and_tells_statements_fro
             "--backends",
             "sqlite",
             "--operations",
-            "append,sealed,ledger",
+            "append,sealed,ledger,load,case",
             "--folder",
             str(tmp_path / "journals"),
             "--output",
@@ -118,4 +118,9 @@ def test_the_tiny_run_times_appends_against_their_floor_and_tells_statements_fro
         assert row["own_us"] > 0, (what, row)
     ledger = [row for row in rows if row["what"].startswith("ledger: ")]
     assert ledger, "the reads are measured too"
+    # Case.load reads the table of cases after the events, and each whole case (the theme park's day window
+    # too: its first case of a day after the journal's last event) is approved, next to its floor.
+    measured = {row["what"] for row in rows}
+    assert "Case.load: one case" in measured
+    assert len([what for what in measured if what.startswith("case: ")]) == 4, sorted(measured)
     assert all("statements_us" not in row for row in ledger), "only appends take the breakdown"
