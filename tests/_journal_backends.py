@@ -127,8 +127,8 @@ class Harness(abc.ABC):
 
     @abc.abstractmethod
     def edit_case(self, number: str, column: str | None, value: object = None) -> None:
-        """Set ``column`` (``version``, ``last_seq`` or ``last_hash``) of case ``number``'s entry in the table of
-        cases to ``value``; with ``column`` ``None``, delete the entry."""
+        """Set ``column`` (``version``, ``last_seq``, ``last_hash``, ``state``, ``callback_due``) of case
+        ``number``'s entry in the table of cases to ``value``; with ``column`` ``None``, delete the entry."""
 
     def hide_cut(self, count: int) -> None:
         """What a tamperer who cut the journal after event ``count`` does to the table of cases to hide it: every

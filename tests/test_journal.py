@@ -612,6 +612,34 @@ def test_a_case_whose_entry_in_the_table_of_cases_disagrees_is_refused(
     assert (result.ok, result.first_bad) == (found_by_verify is None, found_by_verify)
 
 
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("callback_due", None),  # the callback owed forgotten: the scheduler's poll would never see it
+        ("callback_due", "2999-01-01T00:00:00.000000Z"),  # or pushed out of its sight
+        ("state", "closed"),
+    ],
+)
+def test_an_entry_whose_state_or_callback_owed_was_edited_is_found_by_verify(
+    backend: Harness, column: str, value: object
+) -> None:
+    """The poll of overdue callbacks finds them through the table of cases, which copies each case's state and
+    callback owed from its latest event: an entry edited there is reported at that event."""
+    if backend.name == "memory":
+        pytest.skip("a column edited in a database: a MemoryJournal's table of cases is not reachable from outside")
+    journal = backend.journal()
+    fill(journal, EVENTS - 1)
+    add(journal, C, minutes=30, due=2)  # event 9, case C's latest: a callback owed by 16:00
+    assert [str(summary.number) for summary in journal.overdue_callbacks(T0 + dt.timedelta(hours=3))] == [str(C)]
+    assert journal.verify().ok
+    backend.edit_case(str(C), column, value)
+    result = journal.verify()
+    assert (result.ok, result.first_bad, result.count) == (False, EVENTS, EVENTS - 1)
+    assert "its version, hash, state or callback owed differs" in (result.problem or "")
+    resumed = journal.verify(resume_from=ChainHead(count=EVENTS - 1, hash=backend.record(EVENTS - 1)["hash"]))
+    assert (resumed.ok, resumed.first_bad) == (False, EVENTS)
+
+
 UNLISTED = (
     "it is the latest event of a case (opened at event {}) that has no entry in the journal's table of cases: the "
     "entry was deleted (or the case's events were written without it)"

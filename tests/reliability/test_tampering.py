@@ -18,7 +18,10 @@ it, one way at one position per fresh journal:
   with spaces, escaped Unicode, a time with ``+00:00``, an amount as ``10.0``);
 - delete the case's entry: the event's case deleted from the journal's table of
   cases (``DELETE FROM cases WHERE number = ...``); the right event is the case's
-  latest.
+  latest;
+- edit the case's callback owed: the event's case's entry in the table of cases
+  made to owe a callback far in the future (one owed now would leave the
+  scheduler's poll); the right event is the case's latest.
 
 Every position of every way under ``make reliability``; at CI size, edits at every position
 and each other way at the first two, the middle and the last two.
@@ -141,9 +144,12 @@ def tamper(harness: Harness, kind: str, seq: int) -> int:
             harness.hide_cut(seq - 1)
     elif kind == "re-encode":
         harness.put(seq, reencoded(harness.record(seq), seq))
-    elif kind == "delete the case's entry":
+    elif kind in ("delete the case's entry", "edit the case's callback owed"):
         number = harness.record(seq)["number"]
-        harness.edit_case(number, None)
+        if kind == "delete the case's entry":
+            harness.edit_case(number, None)
+        else:
+            harness.edit_case(number, "callback_due", "2999-01-01T00:00:00.000000Z")
         return max(at for at in range(seq, EVENTS + 1) if harness.record(at)["number"] == number)
     return seq
 
@@ -163,6 +169,7 @@ KINDS: dict[str, Sequence[int]] = {
     "truncate and hide": positions(EVENTS),
     "re-encode": positions(EVENTS),
     "delete the case's entry": positions(EVENTS),
+    "edit the case's callback owed": positions(EVENTS),
 }
 
 
@@ -220,6 +227,8 @@ def test_every_tampering_is_found_at_the_right_event(
     assert hidden.by_chain_alone == 0  # a shorter chain is still a chain: then only the saved head tells
     unlisted = tallies["delete the case's entry"]
     assert unlisted.by_chain_alone == unlisted.tampered  # the case has events, and no entry
+    callback = tallies["edit the case's callback owed"]
+    assert callback.by_chain_alone == callback.tampered  # the entry no longer copies its latest event
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

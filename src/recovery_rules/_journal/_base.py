@@ -906,7 +906,10 @@ class Journal(abc.ABC):
 
     def _unmatched_case(self, checked: Verification, *, after: int) -> Verification | None:
         """The failure to report if an entry of the table of cases names an event after ``after`` that ``checked``
-        (a whole chain) holds, but not the one it names: not of its case, or not of its version and hash.
+        (a whole chain) holds, but not the one it names: not of its case, or not of its version and hash, or not
+        in the state, owing the callback, that the entry copies from it (the scheduler's poll,
+        :meth:`overdue_callbacks`, finds the callbacks owed through the entries: one edited there would hide a
+        case from it).
 
         Every append makes its event its case's latest, in the table too. Events cut off the end and others
         appended in their place leave the entry of a case whose latest event was cut off naming a position
@@ -1239,8 +1242,9 @@ _ANOTHER_CASES: Final = (
     "off and others written in their place (or the table was edited)"
 )
 _NOT_AS_NAMED: Final = (
-    "it is not the event the journal's table of cases names as its case's latest (its version or hash differs): "
-    "events were cut off and others written in their place, or the table was edited"
+    "it is not the event the journal's table of cases names as its case's latest, as the table names it (its "
+    "version, hash, state or callback owed differs): events were cut off and others written in their place, or "
+    "the table was edited"
 )
 _UNLISTED: Final = (
     "that has no entry in the journal's table of cases: the entry was deleted (or the case's events were written "

@@ -181,11 +181,13 @@ def case_statements(cases: str, events: str, mark: str, *, differs: str = "IS NO
         "due": f"{head} WHERE callback_due IS NOT NULL AND callback_due < {mark} ORDER BY callback_due",
         "opened": f"{head} WHERE opened_at >= {mark} AND opened_at < {mark} ORDER BY opened_at",
         "last": f"SELECT MAX(last_seq) FROM {cases}",  # noqa: S608 - as above
-        # Store.unmatched_case: the first entry (by position, within a range) not naming the event stored there.
+        # Store.unmatched_case: the first entry (by position, within a range) not naming the event stored there,
+        # or not copying its state and its callback owed (the poll of overdue callbacks reads them from the table).
         "unmatched": (
             f"SELECT c.last_seq, e.number = c.number FROM {cases} c LEFT JOIN {events} e "  # noqa: S608 - as above
             f"ON e.seq = c.last_seq WHERE c.last_seq > {mark} AND c.last_seq <= {mark} AND (e.seq IS NULL "
-            f"OR e.number {differs} c.number OR e.version {differs} c.version OR e.hash {differs} c.last_hash) "
+            f"OR e.number {differs} c.number OR e.version {differs} c.version OR e.hash {differs} c.last_hash "
+            f"OR e.state {differs} c.state OR e.callback_due {differs} c.callback_due) "
             "ORDER BY c.last_seq LIMIT 1"
         ),
         # Store.unlisted_case: the case, first by its latest event's position, with events but no entry in the

@@ -296,7 +296,8 @@ class Store(abc.ABC):
         """The first entry of the table of cases, by position, that names an event it does not hold.
 
         Only the entries naming a position after ``after`` and up to ``until`` are looked at. The event at an
-        entry's ``last_seq`` must be of the entry's case, of its ``version`` and with its ``last_hash``. Returns
+        entry's ``last_seq`` must be of the entry's case, of its ``version`` and with its ``last_hash`` (and, in a
+        SQL backend, whose table a tamperer can edit, of its ``state`` and ``callback_due``). Returns
         that position (as stored) and whether the event there is of the entry's case at all (``None``: no
         event is there); ``None`` when every entry looked at matches. :meth:`Journal.verify` asks once, after
         the chain is checked: a SQL backend answers in one statement (a pass over the table, each entry in
