@@ -110,11 +110,56 @@ def test_a_denial_over_the_cap_says_so(ritz: Policy) -> None:
     assert resolution.outcome is Outcome.DENIED
     assert (
         "We can't give you the $2,500.00 refund, because it would bring the total to $10,500.00, "
-        "more than the $10,000.00 we can offer any one guest." in say(resolution, ritz)
-    )  # the policy's customer_noun (issue 16), as its findings say "the per-guest cap"
+        "more than the $10,000.00 we can offer any one guest for one incident." in say(resolution, ritz)
+    )  # the policy's customer_noun (issue 16), as its findings say "the per-guest cap"; which of its caps it is
     shop = ritz.model_copy(update={"customer_noun": "customer"})
     denied = shop.decide(hotel_complaint("2500.00"), by="staff", granted=Money("8000.00", "USD"), now=NOW)
-    assert "we can offer any one customer." in say(denied, shop)
+    assert "we can offer any one customer for one incident." in say(denied, shop)
+
+
+def test_a_denial_by_a_cap_of_another_window_says_which_window(ritz: Policy) -> None:
+    """The Ritz preset caps each incident and any 30 days at $10,000 each: the customer hears which cap it was, as
+    the trace entry of the cap that decided names its window."""
+    granted = {"incident": Money("0", "USD"), "30d": Money("9000", "USD")}
+    thirty = ritz.decide(hotel_complaint("1500.00"), by="staff", granted=granted, now=NOW)
+    assert [str(entry.window) for entry in thirty.trace if entry.rule == "cap.hard"] == ["incident", "30d"]
+    assert (
+        "because it would bring the total to $10,500.00, more than the $10,000.00 we can offer any one guest in any 30 "
+        "days." in say(thirty, ritz)
+    )
+    granted = {"incident": Money("9000", "USD"), "30d": Money("9000", "USD")}
+    incident = ritz.decide(hotel_complaint("1500.00"), by="staff", granted=granted, now=NOW)
+    assert "more than the $10,000.00 we can offer any one guest for one incident." in say(incident, ritz)
+
+
+@pytest.mark.parametrize(
+    ("window", "words"),
+    [
+        ("day", "in one day"),
+        ("7d", "in any 7 days"),
+        ("1d", "in any 24 hours"),
+        ("36h", "in any 36 hours"),
+        ("90m", "in any 90 minutes"),
+    ],
+)
+def test_each_kind_of_window_is_said_in_words(ritz: Policy, window: str, words: str) -> None:
+    data = ritz.model_dump(mode="json", exclude_defaults=True)
+    policy = Policy.model_validate({**data, "caps": [{"limit": "3000.00", "window": window}]})
+    granted = {"incident": Money("0", "USD"), window: Money("2000", "USD")}
+    denied = policy.decide(hotel_complaint("1500.00"), by="staff", granted=granted, now=NOW)
+    assert f"more than the $3,000.00 we can offer any one guest {words}." in say(denied, policy)
+
+
+def test_a_policy_words_the_window_of_its_cap_its_own_way(ritz: Policy) -> None:
+    data = ritz.model_dump(mode="json", exclude_defaults=True)
+    messages = {
+        "reason_over_cap_window": "{window} you may have {cap} at most",
+        "window_in_any_days": "over {count} days",
+    }
+    policy = Policy.model_validate({**data, "wording": {"en": {"messages": messages}}})
+    granted = {"incident": Money("0", "USD"), "30d": Money("9000", "USD")}
+    denied = policy.decide(hotel_complaint("1500.00"), by="staff", granted=granted, now=NOW)
+    assert "because over 30 days you may have $10,000.00 at most." in say(denied, policy)
 
 
 def test_a_denial_beyond_every_level_says_so() -> None:

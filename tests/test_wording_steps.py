@@ -423,13 +423,15 @@ def spanish(**steps: str) -> Policy:
     )
 
 
-STEP_MESSAGES = sorted(name for name, spec in MESSAGES.items() if spec.english_fallback and not spec.for_the_record)
+ADDED_LATER = sorted(name for name, spec in MESSAGES.items() if spec.english_fallback and not spec.for_the_record)
+"""The messages added after the first release: a locale written before them says them in English."""
+STEP_MESSAGES = [name for name in ADDED_LATER if name.startswith("step_")]
 
 
 def test_a_locale_written_before_the_steps_still_loads_and_says_them_in_english() -> None:
     policy = spanish()
     wording = Wording(policy, "es")
-    assert sorted(wording.untranslated) == STEP_MESSAGES
+    assert sorted(wording.untranslated) == ADDED_LATER
     assert Wording(policy).untranslated == ()
     case = start(open_case("3000.00", policy=policy))
     promise = only(wording.say_next(case)).text

@@ -14,7 +14,7 @@ from recovery_rules._policy._parts import Alternative
 from recovery_rules._values._base import EmployeeId, ReadOnly, ReadOnlyDict, RecoveryModel, read_only
 from recovery_rules._values._models import ComplaintNumber, Remedy
 from recovery_rules._values._money import Money, money_problems, valid_money
-from recovery_rules._values._time import is_aware
+from recovery_rules._values._time import Window, is_aware
 from recovery_rules._values._trusted import same_model, slot_setters
 from recovery_rules.exceptions import InvalidInputError, Problem
 
@@ -47,7 +47,10 @@ class TraceEntry(RecoveryModel):
     ``rule`` is a stable id (``cap.hard``, ``limit.authority``...), ``passed``
     whether the request passed that check, ``message`` the finding in words a
     support agent can read out, and ``figures`` the amounts it compared (a
-    read-only mapping, as the entry is frozen).
+    read-only mapping, as the entry is frozen). ``window``: the window a cap's
+    figures count in (``incident``, ``day``, ``30d``), in a policy that counts
+    grants in more than one (stacked caps); ``None`` otherwise, and then left out
+    of the entry's JSON.
     """
 
     _what: ClassVar[str] = "trace entry"
@@ -56,6 +59,7 @@ class TraceEntry(RecoveryModel):
     passed: bool
     message: str
     figures: Annotated[Mapping[str, Money], ReadOnly] = Field(default_factory=ReadOnlyDict)
+    window: Window | None = Field(default=None, exclude_if=lambda window: window is None)
 
 
 class Resolution(RecoveryModel):
@@ -230,6 +234,9 @@ def _entry_problems(entry: object, location: str) -> list[Problem]:
     ]
     if type(fields.get("passed")) is not bool:
         problems.append(Problem(f"{location}.passed", "must be True or False"))
+    window = fields.get("window")
+    if window is not None and type(window) is not Window:
+        problems.append(Problem(f"{location}.window", f"must be a Window or None, not {type(window).__name__}"))
     figures = fields.get("figures")
     if not isinstance(figures, Mapping):
         problems.append(Problem(f"{location}.figures", "must be a mapping of names to Money"))
@@ -340,11 +347,13 @@ NO_FIGURES: Final[ReadOnlyDict[str, Money]] = ReadOnlyDict()
 """The ``figures`` of a trace entry that compares no amounts; safe to share, since nobody can change it."""
 
 
-def _fast_trace_entry(rule: str, passed: bool, message: str, figures: Mapping[str, Money] = NO_FIGURES) -> TraceEntry:
+def _fast_trace_entry(
+    rule: str, passed: bool, message: str, figures: Mapping[str, Money] = NO_FIGURES, window: Window | None = None
+) -> TraceEntry:
     if type(figures) is not ReadOnlyDict:
         figures = ReadOnlyDict(figures)
     entry = _new(TraceEntry)
-    _set_dict(entry, {"rule": rule, "passed": passed, "message": message, "figures": figures})
+    _set_dict(entry, {"rule": rule, "passed": passed, "message": message, "figures": figures, "window": window})
     _set_fields_set(entry, _ENTRY_FIELDS)
     _set_extra(entry, None)
     _set_private(entry, None)
@@ -361,10 +370,12 @@ def _fast_resolution(fields: dict[str, Any]) -> Resolution:
 
 
 def _constructed_trace_entry(
-    rule: str, passed: bool, message: str, figures: Mapping[str, Money] = NO_FIGURES
+    rule: str, passed: bool, message: str, figures: Mapping[str, Money] = NO_FIGURES, window: Window | None = None
 ) -> TraceEntry:
     figures = read_only(figures)
-    return TraceEntry.model_construct(_ENTRY_FIELDS, rule=rule, passed=passed, message=message, figures=figures)
+    return TraceEntry.model_construct(
+        _ENTRY_FIELDS, rule=rule, passed=passed, message=message, figures=figures, window=window
+    )
 
 
 def _constructed_resolution(fields: dict[str, Any]) -> Resolution:
@@ -401,7 +412,7 @@ def _fast_builders_agree() -> bool:
             "employee": "E-0042",
             "policy_revision": "0" * 64,
         }
-        entry = ("limit.authority", True, "a sample", ReadOnlyDict(total=money))
+        entry = ("cap.hard", True, "a sample", ReadOnlyDict(total=money), Window.parse("30d"))
         return _same_model(_fast_trace_entry(*entry), _constructed_trace_entry(*entry)) and _same_model(
             _fast_resolution(dict(sample)), _constructed_resolution(dict(sample))
         )

@@ -993,6 +993,7 @@ class _Decision:
                 )
             )
             return
+        stacked = len(self.policy.windows) > 1  # each entry says which window its figures count in
         for cap in caps if bound is None else (*(cap for cap in caps if cap is not bound), bound):
             totals, total = self.cap_totals(cap)
             passed = cap is not bound and total.amount <= cap.limit
@@ -1004,6 +1005,7 @@ class _Decision:
                         totals=totals, cap=cap.text
                     ),
                     _Figures(granted=self.cap_before(cap), asked=self.asked_money, total=total, cap=cap.money),
+                    cap.window if stacked else None,
                 )
             )
 

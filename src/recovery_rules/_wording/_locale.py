@@ -301,6 +301,24 @@ MESSAGES: Final[Mapping[str, MessageSpec]] = MappingProxyType(
             "why: the total would be over the per-customer cap (``customer``: the policy's ``customer_noun``)",
             ("remedy", "remedy_kind", "total", "cap", "customer"),
         ),
+        "reason_over_cap_window": MessageSpec(
+            "why: the total would be over a cap of a policy with caps of several windows, said with its window "
+            "(``window``: one of the ``window_*`` messages)",
+            ("remedy", "remedy_kind", "total", "cap", "customer", "window"),
+            {"window": "the customer must hear which cap it is: per incident, per day, in any 30 days"},
+            english_fallback=True,
+        ),
+        "window_per_incident": MessageSpec("a cap's window: one incident", (), english_fallback=True),
+        "window_per_day": MessageSpec("a cap's window: one calendar day", (), english_fallback=True),
+        "window_in_any_days": MessageSpec(
+            "a cap's rolling window of whole days", ("count",), {"count": "it is how long"}, english_fallback=True
+        ),
+        "window_in_any_hours": MessageSpec(
+            "a cap's rolling window of whole hours", ("count",), {"count": "it is how long"}, english_fallback=True
+        ),
+        "window_in_any_minutes": MessageSpec(
+            "a cap's rolling window in minutes", ("count",), {"count": "it is how long"}, english_fallback=True
+        ),
         "reason_no_level": MessageSpec("why: no level may grant the total", ("remedy", "remedy_kind", "total")),
         "reason_over_limit": MessageSpec(
             "why: the total is over the employee's authority", ("remedy", "remedy_kind", "total", "limit")

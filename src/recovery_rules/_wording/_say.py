@@ -29,7 +29,7 @@ from recovery_rules._policy._policy import Policy
 from recovery_rules._values._currencies import MINOR_UNITS, SYMBOLS
 from recovery_rules._values._models import Remedy
 from recovery_rules._values._money import Money
-from recovery_rules._values._time import is_aware
+from recovery_rules._values._time import Window, is_aware
 from recovery_rules._values._time import local as wall_clock
 from recovery_rules.exceptions import InvalidInputError, Problem, UnknownLevelError, UnknownLocaleError
 
@@ -447,7 +447,12 @@ class Wording:
             for figure in ("cap", "limit"):
                 if figure in figures:
                     values[figure] = self._money(figures[figure])
-            needs = {"reason_over_cap": "cap", "reason_over_limit": "limit"}.get(message)
+            window = decisive.window
+            if message == "reason_over_cap" and window is not None:  # stacked caps: which cap it was
+                message, values["window"] = "reason_over_cap_window", self._window(window)
+            needs = {"reason_over_cap": "cap", "reason_over_cap_window": "cap", "reason_over_limit": "limit"}.get(
+                message
+            )
             if needs is None or needs in values:
                 return self._inline(message, **values)
         return self._inline("reason_other", reason=(resolution.reason,))
@@ -469,6 +474,19 @@ class Wording:
                 details.append(self._inline("link", url=(Link(alternative.url),)))
             items.append(Item(self._inline(message, description=(description,)), tuple(details)))
         return tuple(items)
+
+    def _window(self, window: Window) -> Segments:
+        """A cap's window in words: for one incident, in one day, in any 30 days (or 36 hours, or 90 minutes)."""
+        if window.kind == "incident":
+            return self._inline("window_per_incident")
+        if window.kind == "day" or window.duration is None:
+            return self._inline("window_per_day")
+        minutes = int(window.duration.total_seconds() // 60)
+        if minutes % (24 * 60) == 0 and minutes > 24 * 60:
+            return self._inline("window_in_any_days", count=(f"{minutes // (24 * 60):,}",))
+        if minutes % 60 == 0 and minutes > 60:
+            return self._inline("window_in_any_hours", count=(f"{minutes // 60:,}",))
+        return self._inline("window_in_any_minutes", count=(f"{minutes:,}",))
 
     def _money(self, money: Money) -> Segments:
         places = MINOR_UNITS[money.currency]
