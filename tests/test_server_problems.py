@@ -238,6 +238,7 @@ def test_a_step_above_the_tokens_level_is_a_403(served: Served) -> None:
     assert found["needed_level"] == "manager"
     own = problem(served.post(f"/v1/cases/{number}/manager_approves", "staff"), 403, "forbidden")
     assert "may not decide their own escalation" in own["detail"]
+    assert own["needed_level"] == "manager"  # the level whose other employees may approve it, not "staff"
     assert served.post(f"/v1/cases/{number}/manager_approves", "manager").status_code == 200
 
 
