@@ -599,7 +599,7 @@ def decide(
         amount, asked_in = asked.amount, asked.currency
     level = policy.by_name.get(by) if isinstance(by, str) else None
     if level is None:
-        raise UnknownLevelError(str(by) if isinstance(by, str) else type(by).__name__, policy.by_name)
+        raise UnknownLevelError(str(by) if isinstance(by, str) else by, policy.by_name)
     currency = policy.currency
     if asked_in != currency:
         raise _foreign(asked_in, currency, "requested.amount")
