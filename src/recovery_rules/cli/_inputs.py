@@ -364,8 +364,8 @@ def load_policy(spec: str, *, option: str | None = "--policy") -> LoadedPolicy:
     try:
         path = policy_path(spec)
     except CliInputError as error:  # said as ever ("there is no policy 'nope'"), at the option for --json
-        problems = [problem_json(option, error.message)] if option else ()
-        raise CliInputError(error.message, problems=problems) from None
+        at_option = [problem_json(option, error.message)] if option else []
+        raise CliInputError(error.message, problems=at_option) from None
     if not _exists(path):
         raise CliInputError(f"{lead}there is no policy file {spec}")
     try:
