@@ -626,7 +626,7 @@ class Case:
 
         ``employee`` may not be the employee who escalated the case
         (:class:`~recovery_rules.AuthorityError`: another employee of the level
-        must approve it). ``acting_for`` names an absent level that ``by`` is a
+        it names, ``needed``, must approve it). ``acting_for`` names an absent level that ``by`` is a
         delegate of (the policy's ``delegates``): the approval is then decided
         with that level's authority, and its event records ``acting_for``.
         """
