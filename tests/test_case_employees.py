@@ -6,6 +6,7 @@ Issue 12 section 1 and issue 13 section 5, on every journal backend.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -279,6 +280,59 @@ def test_a_delegate_may_not_decide_their_own_escalation_either() -> None:
     case = escalated(Case.open(MemoryJournal(), policy, complaint("6000.00"), by="staff", now=NOW, employee="E-0001"))
     with pytest.raises(AuthorityError, match="another employee"):
         case.manager_approves(by="manager", acting_for="general_manager", now=NOW, employee="E-0001")
+
+
+def needed_level(step: Callable[[], object]) -> str | None:
+    with pytest.raises(AuthorityError) as caught:
+        step()
+    return caught.value.needed
+
+
+def test_the_refusal_of_ones_own_escalation_names_the_level_another_employee_needs() -> None:
+    """Its advice works: the level it names (``needed``, and in the message) is one whose other employees may take
+    the step, the one the authority check asks a colleague for; never the escalating employee's own level when
+    that level could not take the step either."""
+    case = escalated(Case.open(MemoryJournal(), RITZ, complaint(), by="staff", now=NOW, employee="E-0001"))
+    with pytest.raises(AuthorityError) as own:  # staff escalated $3,000 to the manager, then tries as staff
+        case.manager_approves(by="staff", now=NOW, employee="E-0001")
+    assert own.value.needed == "manager"
+    assert "another employee of the level manager or a higher one must act" in str(own.value)
+    assert "may not decide their own escalation" in str(own.value)
+    assert needed_level(lambda: case.manager_approves(by="staff", now=NOW, employee="E-0002")) == "manager"
+    for by in ("manager", "general_manager"):  # a level that could: the lowest level another employee needs
+        approve = functools.partial(case.manager_approves, by=by, now=NOW, employee="E-0001")
+        deny = functools.partial(case.manager_denies, by=by, reason="Too much.", now=NOW, employee="E-0001")
+        assert needed_level(approve) == needed_level(deny) == "manager"
+    assert needed_level(lambda: case.manager_denies(by="staff", reason="Too much.", now=NOW, employee="E-0001")) == (
+        "manager"
+    )
+    assert case.version == 6  # nothing recorded
+
+
+def test_a_manager_who_escalated_to_the_general_manager_is_told_the_general_manager_must_act() -> None:
+    case = escalated(Case.open(MemoryJournal(), RITZ, complaint("6000.00"), by="manager", now=NOW), "M-1")
+    assert case.escalated_to == "general_manager"
+    for step in MANAGER_STEPS.values():  # as a manager: neither they nor another manager may
+        assert needed_level(functools.partial(step, case, employee="M-1")) == "general_manager"
+        assert needed_level(functools.partial(step, case, employee="M-2")) == "general_manager"
+    with pytest.raises(AuthorityError, match="another employee of the level general_manager") as own:
+        case.manager_approves(by="general_manager", now=NOW, employee="M-1")
+    assert own.value.needed == "general_manager"
+    assert case.manager_approves(by="general_manager", now=NOW, employee="G-1").approved
+
+
+def test_over_the_cap_the_escalating_employee_is_told_no_level_may_approve() -> None:
+    """When no level could approve the step, ``needed`` is None and the refusal says why, as for anyone else."""
+    journal = MemoryJournal()
+    case = escalated(Case.open(journal, RITZ, complaint("6000.00"), by="staff", now=NOW, employee="E-0001"))
+    other = escalated(Case.open(journal, RITZ, complaint("6000.00"), by="staff", now=NOW, employee="E-0002"))
+    assert other.manager_approves(by="general_manager", now=NOW, employee="G-1").approved  # $6,000 of the $10,000
+    with pytest.raises(AuthorityError) as own:
+        case.manager_approves(by="general_manager", now=NOW, employee="E-0001")
+    with pytest.raises(AuthorityError) as colleague:
+        case.manager_approves(by="general_manager", now=NOW, employee="G-1")
+    assert own.value.needed is colleague.value.needed is None
+    assert str(own.value) == str(colleague.value)
 
 
 def test_without_employee_ids_the_self_approval_check_cannot_apply() -> None:

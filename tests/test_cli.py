@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from recovery_rules import Outcome, Policy, PolicyError, Problem, Resolution, presets
+from recovery_rules import Outcome, Policy, PolicyError, Problem, Resolution, SQLiteJournal, presets
 from recovery_rules.cli import _console, main
 from recovery_rules.cli._app import _input_error
 
@@ -109,20 +109,21 @@ def test_decide_defaults_now_to_the_current_time(capsys: pytest.CaptureFixture[s
     assert Resolution.model_validate_json(result.out).decided_at.year >= 2026
 
 
-@pytest.mark.parametrize(
-    ("option", "value", "message"),
-    [
-        ("--policy", "nope", "there is no policy 'nope': give a policy file (.toml, .json or .yaml) or the name"),
-        ("--policy", "missing.toml", "--policy: there is no policy file missing.toml"),
-        ("--by", "janitor", "--by: the policy has no level named 'janitor'; use one of: front_desk, supervisor"),
-        ("--granted", "1.234", "--granted: USD amounts have 2 decimal places and 1.234 has more"),
-        ("--granted", "5 EUR", "--granted: 5.00 EUR is in EUR but the policy's currency is USD"),
-        ("--granted", "-5", "--granted: must not be negative"),
-        ("--granted", "lots", "--granted: 'lots' is not a plain decimal number"),
-        ("--now", "2026-11-23T10:00", "--now: needs a time zone; write it like 2026-11-23T15:00:00Z"),
-        ("--now", "yesterday", "--now: is not an ISO 8601 time"),
-    ],
-)
+BAD_DECIDE_ARGUMENTS = [
+    ("--policy", "nope", "there is no policy 'nope': give a policy file (.toml, .json or .yaml) or the name"),
+    ("--policy", "missing.toml", "--policy: there is no policy file missing.toml"),
+    ("--by", "janitor", "--by: the policy has no level named 'janitor'; use one of: front_desk, supervisor"),
+    ("--granted", "1.234", "--granted: USD amounts have 2 decimal places and 1.234 has more"),
+    ("--granted", "5 EUR", "--granted: 5.00 EUR is in EUR but the policy's currency is USD"),
+    ("--granted", "-5", "--granted: must not be negative"),
+    ("--granted", "lots", "--granted: 'lots' is not a plain decimal number"),
+    ("--now", "2026-11-23T10:00", "--now: needs a time zone; write it like 2026-11-23T15:00:00Z"),
+    ("--now", "yesterday", "--now: is not an ISO 8601 time"),
+]
+"""An option ``decide`` refuses, its value, and how the message for people begins."""
+
+
+@pytest.mark.parametrize(("option", "value", "message"), BAD_DECIDE_ARGUMENTS)
 def test_decide_bad_arguments_exit_2_with_one_clear_message(
     capsys: pytest.CaptureFixture[str], option: str, value: str, message: str
 ) -> None:
@@ -593,6 +594,46 @@ def test_json_errors_give_each_problem_its_place(capsys: pytest.CaptureFixture[s
     assert problem["location"] == "cases[0].complaint.requested.amount"
     assert (problem["line"], problem["column"]) == (5, 104)
     assert "floating-point number 100.5" in problem["message"]
+
+
+@pytest.mark.parametrize(("option", "value", "message"), BAD_DECIDE_ARGUMENTS)
+def test_json_errors_about_an_option_are_located_at_the_option(
+    capsys: pytest.CaptureFixture[str], option: str, value: str, message: str
+) -> None:
+    """``--by intern --json`` gave the location ``""`` and the option inside the message; the paragraph for people
+    on standard error is the same as without ``--json``."""
+    given = {"--policy": POLICY, "--by": "front_desk", option: value}
+    result = run(capsys, "decide", COMPLAINT, *(word for pair in given.items() for word in pair), "--json")
+    assert result.code == 2
+    assert result.err == f"Error: {message}" + result.err.removeprefix(f"Error: {message}")
+    error = json.loads(result.out)["error"]
+    assert error["message"] == result.err.removeprefix("Error: ").rstrip("\n")
+    (problem,) = error["problems"]
+    assert problem["location"] == option
+    assert problem["message"] == error["message"].removeprefix(f"{option}: ")
+    assert not problem["message"].startswith("--")
+
+
+@pytest.mark.parametrize(
+    ("argv", "location", "message"),
+    [
+        (["report", "{journal}", "--since", "2026-11-02", "--until", "2026-11-01"], "--since", "must be earlier than"),
+        (["decide", COMPLAINT, "--policy", POLICY, "--by", "front_desk", "--granted", "incident=-5"], "--granted", ""),
+        (["decide", COMPLAINT, "--policy", POLICY], "--by", "Missing option '--by'."),
+        (["decide", COMPLAINT, "--policy", POLICY, "--by", "front_desk", "--bogus"], "--bogus", "No such option"),
+        (["decide", "missing.json", "--policy", POLICY, "--by", "front_desk"], "", "there is no complaint file"),
+    ],
+)
+def test_json_errors_locate_every_problem_with_an_option_and_only_those(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], location: str, message: str
+) -> None:
+    journal = tmp_path / "cases.sqlite3"
+    SQLiteJournal(journal).close()
+    result = run(capsys, *(str(journal) if part == "{journal}" else part for part in argv), "--json")
+    assert result.code == 2
+    (problem,) = json.loads(result.out)["error"]["problems"]
+    assert problem["location"] == location
+    assert problem["message"].startswith(message)
 
 
 @pytest.mark.parametrize(

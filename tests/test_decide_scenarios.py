@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from recovery_rules import (
+    Case,
     Complaint,
     CurrencyMismatchError,
     Customer,
     InvalidInputError,
+    MemoryJournal,
     Money,
     Outcome,
     Policy,
@@ -341,13 +343,32 @@ NAIVE = dt.datetime(2026, 1, 1)  # noqa: DTZ001 - naive on purpose: it must be r
         ({"granted": Money("-1", "USD")}, "granted: must not be negative"),
         ({"granted": 5}, "granted: must be a Money"),
         ({"now": NAIVE}, "now: must be a timezone-aware datetime"),
-        ({"by": 3}, "no level named 'int'"),
+        ({"by": 3}, "by: must be the name of one of the policy's levels, a string, not int; use one of: staff,"),
+        ({"by": None}, "by: must be the name of one of the policy's levels, a string, not None; use one of: staff,"),
+        ({"by": "intern"}, "by: the policy has no level named 'intern'; use one of: staff, manager"),
     ],
 )
 def test_bad_arguments(ritz: Policy, kwargs: dict[str, object], message: str) -> None:
     arguments: dict[str, object] = {"by": "staff", "now": NOW, **kwargs}
     with pytest.raises(InvalidInputError, match=message):
         ritz.decide(complaint("1"), **arguments)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("by", "given"), [(None, "None"), (3, "int"), (b"staff", "bytes")])
+def test_a_level_that_is_no_name_at_all_is_told_so_not_named_by_its_class(ritz: Policy, by: object, given: str) -> None:
+    """``by=None`` was "the policy has no level named 'NoneType'", as if a level were called that. It is still an
+    UnknownLevelError (an InvalidInputError at ``by``), wherever a level is named: deciding, a case, Policy.level."""
+    expected = f"must be the name of one of the policy's levels, a string, not {given}; use one of: staff, manager"
+    for call, location in (
+        (lambda: ritz.decide(complaint("1"), by=by, now=NOW), "by"),  # type: ignore[arg-type]
+        (lambda: Case.open(MemoryJournal(), ritz, complaint("1"), by=by, now=NOW), "by"),  # type: ignore[arg-type]
+        (lambda: ritz.level(by), "name"),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(UnknownLevelError) as caught:
+            call()
+        assert caught.value.problems[0].location == location
+        assert caught.value.problems[0].message.startswith(expected)
+        assert "NoneType" not in str(caught.value)
 
 
 def test_complaint_must_be_a_complaint(ritz: Policy) -> None:

@@ -238,6 +238,7 @@ def test_a_step_above_the_tokens_level_is_a_403(served: Served) -> None:
     assert found["needed_level"] == "manager"
     own = problem(served.post(f"/v1/cases/{number}/manager_approves", "staff"), 403, "forbidden")
     assert "may not decide their own escalation" in own["detail"]
+    assert own["needed_level"] == "manager"  # the level whose other employees may approve it, not "staff"
     assert served.post(f"/v1/cases/{number}/manager_approves", "manager").status_code == 200
 
 
@@ -372,6 +373,64 @@ def test_query_parameters_are_checked_too(served: Served) -> None:
     assert [item["field"] for item in found["errors"]] == ["since"]
     naive = problem(served.get("/v1/report", params={"since": "2026-11-01T00:00:00"}), 422, "invalid-input")
     assert [item["field"] for item in naive["errors"]] == ["since"]
+
+
+NUMBER_REFUSED = "a number is refused: seconds and milliseconds cannot be told apart"
+
+
+def query_problem(response: Any, field: str) -> str:
+    """The one problem of a 422 about query parameter ``field``: at no place in the body (pointer ''); its detail."""
+    found = problem(response, 422, "invalid-input")
+    assert found["errors"] == [{"pointer": "", "field": field, "detail": found["errors"][0]["detail"]}], found
+    assert found["detail"] == f"the request is not valid: {field}: {found['errors'][0]['detail']}"
+    return str(found["errors"][0]["detail"])
+
+
+@pytest.mark.parametrize("number", ["1", "-1", "1.5", "1700000000", "1700000000000", " 1 ", "+1", "1e9"])
+@pytest.mark.parametrize("name", ["since", "until"])
+def test_a_report_period_refuses_a_bare_number_as_received_at_does(served: Served, name: str, number: str) -> None:
+    """``since=1`` would be read as 1970-01-01T00:00:01Z: a count of seconds (or milliseconds) is not a time."""
+    detail = query_problem(served.get("/v1/report", "manager", params={name: number}), name)
+    assert detail.startswith('must be a date and time with its UTC offset, such as "2026-11-23T09:30:00-05:00"')
+    assert NUMBER_REFUSED in detail
+
+
+def test_a_report_periods_problems_are_all_at_their_query_parameter(served: Served) -> None:
+    later, earlier = "2026-11-24T00:00:00Z", "2026-11-23T00:00:00Z"
+    assert query_problem(served.get("/v1/report", params={"since": later, "until": earlier}), "since") == (
+        "must be earlier than until"
+    )
+    naive = query_problem(served.get("/v1/report", params={"until": "2026-11-01T00:00:00"}), "until")
+    assert naive.startswith("must have a time zone: write it with its UTC offset, such as")
+    beyond = query_problem(served.get("/v1/report", params={"since": "0001-01-01T00:00:00+05:00"}), "since")
+    assert beyond.startswith("is out of range")
+    assert served.get("/v1/report", params={"since": earlier, "until": later}).status_code == 200
+
+
+def test_a_callback_time_refuses_a_bare_number(served: Served) -> None:
+    """A JSON number for ``callback_at`` was read as seconds since 1970 (1795453200 was 17:00 UTC, accepted)."""
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
+    walk(served, number, SEED_STEPS[:-1])
+    for sent in (1795453200, "1795453200"):
+        found = problem(served.post(f"/v1/cases/{number}/escalate", json={"callback_at": sent}), 422, "invalid-input")
+        assert pointers(found) == ["/callback_at"]
+        assert NUMBER_REFUSED in found["errors"][0]["detail"]
+    assert served.post(f"/v1/cases/{number}/escalate", json={"callback_at": "2026-11-23T17:00:00Z"}).status_code == 200
+
+
+def test_an_idempotency_key_too_long_says_what_a_key_is_in_words_for_an_http_client(served: Served) -> None:
+    response = served.post("/v1/cases", json={"complaint": complaint()}, key="k" * 201)
+    found = problem(response, 422, "invalid-input")
+    assert found["errors"] == [
+        {
+            "pointer": "",
+            "field": "Idempotency-Key",
+            "detail": "is 201 characters long; the most is 200; send a key of yours naming this request, such as a "
+            'UUID ("0b7e3c5e-8f1d-4c1a-9e0a-2f6d1c9b7a41")',
+        }
+    ]
+    assert "String should" not in response.text
+    assert served.post("/v1/cases", json={"complaint": complaint()}, key="k" * 200).status_code == 201
 
 
 def test_a_policy_over_the_size_limit_is_refused_unread(served: Served) -> None:

@@ -145,22 +145,21 @@ class UnknownLevelError(InvalidInputError):
     """An authority level name that the policy does not define.
 
     ``location`` names the argument that held it: ``by`` when deciding, ``to``
-    for a case's report, ``name`` for :meth:`Policy.level`.
+    for a case's report, ``name`` for :meth:`Policy.level`. ``name`` is what was
+    given; when it is no string at all (``None``, a number), the message says so.
     """
 
     def __init__(self, name: str, known: Iterable[str], *, location: str = "by") -> None:
         self.name = name
         self.known = tuple(known)
-        shown = repr(name) if len(str(name)) <= 64 else repr(str(name)[:61]) + "..."  # a name, not a document
-        super().__init__(
-            "authority level",
-            [
-                Problem(
-                    location,
-                    f"the policy has no level named {shown}; use one of: {', '.join(self.known)}",
-                )
-            ],
-        )
+        listed = ", ".join(self.known)
+        if isinstance(name, str):
+            shown = repr(name) if len(name) <= 64 else repr(name[:61]) + "..."  # a name, not a document
+            message = f"the policy has no level named {shown}; use one of: {listed}"
+        else:  # not a name at all: what it is, not its class's name as if it were a level's ('NoneType')
+            given = "None" if name is None else type(name).__name__
+            message = f"must be the name of one of the policy's levels, a string, not {given}; use one of: {listed}"
+        super().__init__("authority level", [Problem(location, message)])
 
 
 class UnknownLocaleError(InvalidInputError):

@@ -626,7 +626,7 @@ class Case:
 
         ``employee`` may not be the employee who escalated the case
         (:class:`~recovery_rules.AuthorityError`: another employee of the level
-        must approve it). ``acting_for`` names an absent level that ``by`` is a
+        it names, ``needed``, must approve it). ``acting_for`` names an absent level that ``by`` is a
         delegate of (the policy's ``delegates``): the approval is then decided
         with that level's authority, and its event records ``acting_for``.
         """
@@ -637,7 +637,11 @@ class Case:
             amount = checked_money(amount, "amount")
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
-            _check_not_own_escalation(CaseStep.MANAGER_APPROVES, view, level, employee)
+            return self._unless_own_escalation(
+                CaseStep.MANAGER_APPROVES, view, level, employee, lambda: approve(view, ledger, at)
+            )
+
+        def approve(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             offer = _counter_offer(_required(view.preferred), amount)
             if offer is not None:
                 return self._counter_offer(
@@ -745,7 +749,9 @@ class Case:
             raise InvalidInputError("reason", [Problem("reason", message) for message in said_wrong])
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
-            _check_not_own_escalation(CaseStep.MANAGER_DENIES, view, level, employee)
+            return self._unless_own_escalation(CaseStep.MANAGER_DENIES, view, level, employee, lambda: deny(view, at))
+
+        def deny(view: CaseView, at: dt.datetime) -> Draft:
             target = _required(view.escalated_to)
             if self._rank(level) < self._rank(target):
                 raise _refusal(
@@ -1373,6 +1379,41 @@ class Case:
             )
         return absent, level
 
+    def _unless_own_escalation(
+        self, step: CaseStep, view: CaseView, level: str, employee: str | None, take: Callable[[], Draft]
+    ) -> Draft:
+        """``take()``, the draft of ``step`` with ``level``'s authority, unless ``employee`` escalated the case.
+
+        No approving (or denying) one's own escalation: the employee who escalated may not take ``step``. The
+        refusal names the lowest level whose other employees may take it (``needed``), found as the step's own
+        checks find it: the level the authority check asks for when ``level`` may not take the step (a staff
+        member who escalated to the manager is told "manager", not "staff"), else the lower of ``level`` and
+        the level the case was escalated to. When no level may take it (over the per-guest cap), that refusal
+        is the one raised. Without the employee's id on both steps there is nothing to compare, and the check
+        cannot apply (a policy with ``require_employee`` has both, always).
+        """
+        if employee is None or employee != view.escalating_employee:
+            return take()
+        try:
+            take()
+        except AuthorityError as refused:
+            if refused.needed is None:
+                raise
+            needed = refused.needed
+        else:
+            target = _required(view.escalated_to)
+            needed = level if self._rank(level) < self._rank(target) else target
+        raise _refusal(
+            step,
+            view,
+            level=level,
+            needed=needed,
+            detail=(
+                f"{employee} escalated this case and may not decide their own escalation; "
+                f"another employee of the level {needed} or a higher one must act"
+            ),
+        ) from None
+
     def _rank(self, level: str) -> int:
         names = [candidate.name for candidate in self._policy.levels]
         if level not in names:  # a level of the policy the case began under, gone from the one it is read with
@@ -1576,25 +1617,6 @@ def _employee(policy: Policy, employee: object) -> str | None:
             f"pass employee=, such as employee={EMPLOYEE_EXAMPLE!r}",
         )
     return checked
-
-
-def _check_not_own_escalation(step: CaseStep, view: CaseView, level: str, employee: str | None) -> None:
-    """No approving (or denying) one's own escalation: the employee who escalated may not take ``step``.
-
-    Without the employee's id on both steps there is nothing to compare, and the check cannot apply
-    (a policy with ``require_employee`` has both, always).
-    """
-    if employee is not None and employee == view.escalating_employee:
-        raise _refusal(
-            step,
-            view,
-            level=level,
-            needed=level,
-            detail=(
-                f"{employee} escalated this case and may not decide their own escalation; "
-                f"another employee of the level ({level}) must act"
-            ),
-        )
 
 
 def _offer_authority(view: CaseView) -> str:

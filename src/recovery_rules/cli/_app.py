@@ -19,7 +19,7 @@ import click
 from recovery_rules import Money, RecoveryRulesError, __version__
 
 from . import _console
-from ._errors import CliInputError, ExitCode, problem_json
+from ._errors import CliInputError, ExitCode, error_problems, problem_json
 from ._verbs import backup, check, decide, prove, report, schema, seal, serve, simulate, test, verify
 
 __all__ = ["VERBS", "app", "run"]
@@ -140,16 +140,25 @@ def _show(error: click.ClickException, *, as_json: bool, exit_code: int | None =
     """An error on standard error for people; with ``--json``, also one JSON object on standard output.
 
     The object is ``{"error": {"exit_code", "message", "problems"}}``; each problem has its ``location``
-    (a field path), ``line`` and ``column`` in the file when they are known, and ``message``.
+    (a field path, or the option it is about: ``--by``), ``line`` and ``column`` in the file when they are
+    known, and ``message``.
     """
     _console.show_error(error)
     if as_json:
-        problems = list(getattr(error, "problems", ())) or [problem_json("", error.format_message())]
+        problems = error_problems(error, _options(app))
         code = error.exit_code if exit_code is None else exit_code
         try:
             _console.echo_json({"error": {"exit_code": code, "message": error.format_message(), "problems": problems}})
         except BrokenPipeError:  # the error is said on standard error, and its exit code stands
             _discard_output()
+
+
+def _options(command: click.Command) -> set[str]:
+    """Every option name of ``command`` and of its verbs (``--by``, ``--json``...)."""
+    names = {name for parameter in command.params for name in parameter.opts if name.startswith("--")}
+    for verb in command.commands.values() if isinstance(command, click.Group) else ():
+        names |= _options(verb)
+    return names
 
 
 def _discard_output() -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Collection, Mapping, Sequence
+from typing import Final
 
 import click
 
-__all__ = ["CliInputError", "ExitCode", "problem_json", "why_unusable"]
+__all__ = ["CliInputError", "ExitCode", "error_problems", "problem_json", "why_unusable"]
 
 
 class ExitCode(enum.IntEnum):
@@ -61,6 +63,32 @@ def problem_json(
 ) -> dict[str, object]:
     """One problem as ``--json`` prints it."""
     return {"location": location, "line": line, "column": column, "message": message}
+
+
+_OPTION_FIRST: Final = re.compile(r"(--[a-z][a-z0-9-]*)(?::[ \n]| )(\S.*)", re.DOTALL)
+"""A message about an option, which it names first: ``--by: the policy has no level named 'intern'``, ``--since
+must be earlier than --until``, ``--granted 30d: must not be negative`` (the window then leads the message)."""
+
+
+def error_problems(error: click.ClickException, options: Collection[str]) -> list[dict[str, object]]:
+    """The problems ``--json`` prints for ``error``: those it holds (a file's, each at its place), else one.
+
+    A problem with one of the command line's ``options`` (the message names it first) is located at the
+    option (``"location": "--by"``), its message what follows the option's name; click's own usage errors are
+    located at the option they name (``Missing option '--by'.``, in click's words). Any other message is one
+    problem of the command as a whole (location ``""``).
+    """
+    held = [dict(problem) for problem in getattr(error, "problems", ())]
+    if held:
+        return held
+    message = error.format_message()
+    if isinstance(error, click.NoSuchOption):
+        return [problem_json(error.option_name, message)]
+    if isinstance(error, click.BadParameter) and error.param is not None and error.param.param_type_name == "option":
+        return [problem_json(max(error.param.opts, key=len), message)]
+    if (found := _OPTION_FIRST.fullmatch(message)) and found[1] in options:
+        return [problem_json(found[1], found[2])]
+    return [problem_json("", message)]
 
 
 def why_unusable(error: OSError | ValueError) -> str:

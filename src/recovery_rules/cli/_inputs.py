@@ -38,7 +38,7 @@ from recovery_rules.files import (
     read_regular_file,
 )
 
-from ._errors import CliInputError, why_unusable
+from ._errors import CliInputError, problem_json, why_unusable
 
 __all__ = [
     "MAX_INPUT_BYTES",
@@ -361,7 +361,11 @@ def load_policy(spec: str, *, option: str | None = "--policy") -> LoadedPolicy:
     ``the policy broken.toml does not load``.
     """
     lead = f"{option}: " if option else ""
-    path = policy_path(spec)
+    try:
+        path = policy_path(spec)
+    except CliInputError as error:  # said as ever ("there is no policy 'nope'"), at the option for --json
+        at_option = [problem_json(option, error.message)] if option else []
+        raise CliInputError(error.message, problems=at_option) from None
     if not _exists(path):
         raise CliInputError(f"{lead}there is no policy file {spec}")
     try:

@@ -43,6 +43,7 @@ from recovery_rules import (
 from ._auth import Employee
 from ._deps import CurrentEmployee, CurrentService
 from ._models import (
+    TIME_EXAMPLE,
     AlternativeRequest,
     AnswersRequest,
     ApproveRequest,
@@ -64,10 +65,11 @@ from ._models import (
     PreferredRequest,
     ReportRequest,
     ReportResponse,
+    ServiceTime,
     StepResponse,
     granted_amounts,
 )
-from ._problems import ApiProblem, FieldProblem, ProblemDetails
+from ._problems import ApiProblem, FieldProblem, ProblemDetails, query_problems
 from ._service import Service
 
 __all__ = ["STEP_BODIES", "no_such_step", "router"]
@@ -398,6 +400,9 @@ def overdue_callbacks(employee: CurrentEmployee, service: CurrentService) -> Cas
     )
 
 
+_PERIOD_TIME: Final = f", with its UTC offset (such as {TIME_EXAMPLE}); never a number of seconds"
+
+
 @router.get(
     "/report",
     tags=["report"],
@@ -407,19 +412,37 @@ def overdue_callbacks(employee: CurrentEmployee, service: CurrentService) -> Cas
 def report(
     employee: CurrentEmployee,
     service: CurrentService,
-    since: Annotated[dt.datetime | None, Query(description="Cases opened at or after this time.")] = None,
-    until: Annotated[dt.datetime | None, Query(description="Cases opened before this time.")] = None,
+    since: Annotated[
+        ServiceTime | None, Query(description=f"Cases opened at or after this time{_PERIOD_TIME}.")
+    ] = None,
+    until: Annotated[ServiceTime | None, Query(description=f"Cases opened before this time{_PERIOD_TIME}.")] = None,
 ) -> ReportResponse:
-    for name, value in (("since", since), ("until", until)):
-        if value is not None and value.utcoffset() is None:
-            raise ApiProblem(
-                "invalid-input",
-                f"{name} must have a time zone",
-                [FieldProblem(pointer="", field=name, detail="must have a UTC offset, such as 2026-11-01T00:00:00Z")],
-            )
+    given = {name: value for name, value in (("since", since), ("until", until)) if value is not None}
+    naive = [name for name, value in given.items() if value.utcoffset() is None]
+    out_of_range = [name for name, value in given.items() if name not in naive and not _in_utc_range(value)]
+    if naive or out_of_range:
+        raise query_problems(
+            [(name, f"must have a time zone: write it with its UTC offset, such as {TIME_EXAMPLE}") for name in naive]
+            + [
+                (name, "is out of range: in UTC it must fall within the years 1 to 9999; check the date")
+                for name in out_of_range
+            ]
+        )
     policy = service.policy
-    figures = metrics.report(service.journal, since=since, until=until, policy=policy, now=service.now())
+    try:
+        figures = metrics.report(service.journal, since=since, until=until, policy=policy, now=service.now())
+    except InvalidInputError as invalid:  # since not before until: a query parameter's problem, not the body's
+        raise query_problems((problem.location, problem.message) for problem in invalid.problems) from None
     return ReportResponse(policy_revision=policy.revision, report=figures)
+
+
+def _in_utc_range(moment: dt.datetime) -> bool:
+    """Whether an aware ``moment`` is a time in UTC too: ``0001-01-01T00:00:00+05:00`` is before the first."""
+    try:
+        moment.astimezone(dt.UTC)
+    except OverflowError:
+        return False
+    return True
 
 
 # -- the policy ----------------------------------------------------------------------------------------------

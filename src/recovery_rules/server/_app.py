@@ -42,7 +42,7 @@ from recovery_rules import (
 from ._auth import Tokens
 from ._methods import Methods, allow, declared_methods
 from ._observe import DecisionLog
-from ._problems import ApiProblem, FieldProblem, field_problem, problem_response
+from ._problems import ApiProblem, FieldProblem, field_problem, problem_response, summary
 from ._service import LOG, MIN_SESSION_KEY, SESSION_LIFETIME, Clock, Service
 from ._settings import (
     MAX_SESSION_HOURS,
@@ -403,7 +403,7 @@ async def _unreadable(request: Request, cause: Exception) -> Response:
         problems = _long_numbers(body) or [
             whole.model_copy(update={"detail": "holds a whole number too long to be read"})
         ]
-        return problem_response("invalid-input", _summary(problems), path, problems)
+        return problem_response("invalid-input", summary(problems), path, problems)
     return problem_response("malformed-request", "the body cannot be read as JSON", path, [whole])
 
 
@@ -466,11 +466,11 @@ def _handle_errors(app: FastAPI) -> None:
                 if where and where[0] == "body":
                     location = ".".join(where[1:])
                     problems.append(field_problem(location, _pydantic_message(item)))
-                else:
+                else:  # a query parameter or a header: no place in the body, named by ``field``
                     name = where[-1] if where else ""
-                    problems.append(FieldProblem(pointer="", field=name, detail=_pydantic_message(item)))
+                    problems.append(FieldProblem(pointer="", field=name, detail=_pydantic_message(item, name)))
         problems = [_by_refused(problem) for problem in problems]
-        return problem_response("invalid-input", _summary(problems), request.url.path, problems)
+        return problem_response("invalid-input", summary(problems), request.url.path, problems)
 
     @app.exception_handler(AuthorityError)
     async def authority(request: Request, error: AuthorityError) -> Response:
@@ -500,15 +500,13 @@ def _handle_errors(app: FastAPI) -> None:
     async def policy_error(request: Request, error: PolicyError) -> Response:
         problems = [field_problem(problem.location, problem.message) for problem in error.problems]
         return problem_response(
-            "invalid-policy", _summary(problems, "the policy does not load"), request.url.path, problems
+            "invalid-policy", summary(problems, "the policy does not load"), request.url.path, problems
         )
 
     @app.exception_handler(InvalidInputError)
     async def invalid_input(request: Request, error: InvalidInputError) -> Response:
         problems = [field_problem(problem.location, problem.message) for problem in error.problems]
-        return problem_response(
-            "invalid-input", _summary(problems, f"invalid {error.what}"), request.url.path, problems
-        )
+        return problem_response("invalid-input", summary(problems, f"invalid {error.what}"), request.url.path, problems)
 
     @app.exception_handler(JournalIntegrityError)
     async def integrity(request: Request, error: JournalIntegrityError) -> Response:
@@ -552,13 +550,6 @@ def _by_refused(problem: FieldProblem) -> FieldProblem:
     )
 
 
-def _summary(problems: list[FieldProblem], headline: str = "the request is not valid") -> str:
-    if len(problems) == 1:
-        where = problems[0].field
-        return f"{headline}: {where + ': ' if where else ''}{problems[0].detail}"
-    return f"{headline} ({len(problems)} problems; see errors)"
-
-
 _PYDANTIC_WORDS: Final = {
     "missing": "is required",
     "extra_forbidden": "is not a field here; check the spelling",
@@ -577,5 +568,37 @@ _PYDANTIC_WORDS: Final = {
 }
 
 
-def _pydantic_message(item: Any) -> str:
-    return _PYDANTIC_WORDS.get(str(item.get("type")), str(item.get("msg", "is not valid")))
+_PARAMETER_EXAMPLES: Final = {
+    "Idempotency-Key": 'a key of yours naming this request, such as a UUID ("0b7e3c5e-8f1d-4c1a-9e0a-2f6d1c9b7a41")',
+}
+"""What a header or query parameter holds, for the words of a problem with it."""
+
+
+def _length(value: object) -> str:
+    return f"{len(value):,} " if isinstance(value, str | list | tuple | dict) else ""
+
+
+def _pydantic_message(item: Any, name: str = "") -> str:
+    """pydantic's error ``item`` in words for an HTTP client: what is wrong, and what to send instead.
+
+    A length names the limit and what was sent (``is 201 characters long; the most is 200``); a
+    header or query parameter ``name`` of :data:`_PARAMETER_EXAMPLES` says what it holds. Any other kind of
+    error keeps pydantic's message."""
+    kind = str(item.get("type"))
+    if kind in _PYDANTIC_WORDS:
+        return _PYDANTIC_WORDS[kind]
+    context: dict[str, Any] = item.get("ctx") or {}
+    given = item.get("input")
+    example = _PARAMETER_EXAMPLES.get(name)
+    send = f"; send {example}" if example else ""
+    if kind in ("string_too_long", "too_long"):
+        unit = "characters" if kind == "string_too_long" else "items"
+        most = context.get("max_length")
+        return f"is {_length(given)}{unit} long; the most is {most:,}{send or '; send a shorter one'}"
+    if kind in ("string_too_short", "too_short"):
+        unit = "characters" if kind == "string_too_short" else "items"
+        least = context.get("min_length")
+        return f"is {_length(given)}{unit} long; the least is {least:,}{send or '; send a longer one'}"
+    if kind == "string_pattern_mismatch":
+        return f"does not have the form it must have (the pattern {context.get('pattern')}){send}"
+    return str(item.get("msg", "is not valid")) + send

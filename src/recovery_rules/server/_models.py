@@ -8,6 +8,7 @@ that sends ``by`` is refused (422), so a client cannot believe it chose a level.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Final
 
 from pydantic import (
@@ -59,6 +60,7 @@ __all__ = [
     "PreferredRequest",
     "ReportRequest",
     "ReportResponse",
+    "ServiceTime",
     "StepResponse",
 ]
 
@@ -88,6 +90,27 @@ Score = Annotated[
 ]
 """A satisfaction score as JSON gives it: an integer from 1 to 5, never ``true`` or ``"3"`` (the library refuses
 them; the API refuses them in its own words, with the bounds in the OpenAPI document)."""
+
+
+TIME_EXAMPLE: Final = '"2026-11-23T09:30:00-05:00"'
+_NUMBER_TEXT: Final = re.compile(r"\s*[-+]?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?\s*")
+
+
+def _not_a_number(value: object) -> object:
+    """A time as JSON or a query string gives it: ISO 8601 text, never a number. pydantic would read ``1`` or
+    ``"1700000000"`` as seconds since 1970 (or milliseconds, when large): a count that could mean either is not
+    a time. The library refuses numbers for ``received_at`` in the same words."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER_TEXT.fullmatch(value)):
+        raise PydanticCustomError(
+            "time_number",
+            f"must be a date and time with its UTC offset, such as {TIME_EXAMPLE} (a number is refused: seconds "
+            "and milliseconds cannot be told apart)",
+        )
+    return value
+
+
+ServiceTime = Annotated[dt.datetime, BeforeValidator(_not_a_number)]
+"""A time in a request: ISO 8601 text, never a number (the OpenAPI document says ``date-time``)."""
 
 
 _MONEY_SCHEMA: Final = TypeAdapter(Money).json_schema()
@@ -190,7 +213,7 @@ class EscalateRequest(RecoveryModel):
     """The escalation: what was said, and the callback time the customer chose, if they chose one."""
 
     notes: str = _Notes
-    callback_at: dt.datetime | None = Field(
+    callback_at: ServiceTime | None = Field(
         default=None,
         description="A callback time the customer chose, with its UTC offset; it must lie within the policy's bounds "
         "(business hours, the level's callback_within). Left out: the decision's callback_by.",

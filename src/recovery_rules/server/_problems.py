@@ -2,8 +2,9 @@
 
 Every error response has ``type`` (a URI naming the kind of problem), ``title``, ``status``, ``detail``,
 ``instance`` (the request's path) and ``errors``: each problem's ``pointer`` (a JSON pointer into the request
-body, ``/complaint/requested/amount``, or the query parameter or header it concerns), ``field`` (the same as
-a dotted path) and ``detail``. The library's messages are for Python callers and sometimes advise Python
+body, ``/complaint/requested/amount``; ``''`` for the body as a whole, and for a query parameter or a header,
+which are not in the body), ``field`` (the same place as a dotted path, or the parameter's or header's name)
+and ``detail``. The library's messages are for Python callers and sometimes advise Python
 (``Decimal('250.00')``, ``tzinfo=``); here they are rewritten with an example JSON value instead.
 """
 
@@ -24,6 +25,8 @@ __all__ = [
     "for_http",
     "pointer",
     "problem_response",
+    "query_problems",
+    "summary",
 ]
 
 MEDIA_TYPE: Final = "application/problem+json"
@@ -55,7 +58,8 @@ class FieldProblem(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     pointer: str = Field(
-        description="A JSON pointer into the request body (`/complaint/received_at`), or '' for it all."
+        description="A JSON pointer into the request body (`/complaint/received_at`), or '' for the body as a whole "
+        "and for a query parameter or header (`field` names it)."
     )
     field: str = Field(description="The same place as a dotted path (`complaint.received_at`), or a parameter's name.")
     detail: str = Field(description="What is wrong there and how to fix it.")
@@ -114,6 +118,21 @@ def problem_response(
     ).model_dump(mode="json")
     body.update(extra or {})
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def summary(problems: Sequence[FieldProblem], headline: str = "the request is not valid") -> str:
+    """A problem response's ``detail``: ``headline`` and the one problem (its field first), or how many."""
+    if len(problems) == 1:
+        where = problems[0].field
+        return f"{headline}: {where + ': ' if where else ''}{problems[0].detail}"
+    return f"{headline} ({len(problems)} problems; see errors)"
+
+
+def query_problems(problems: Iterable[tuple[str, str]]) -> ApiProblem:
+    """A 422 for problems with query parameters, each ``(name, message)``: they have no place in the body, so
+    each problem's ``pointer`` is ``''`` and its ``field`` the parameter's name, as for any query parameter."""
+    found = [FieldProblem(pointer="", field=name, detail=for_http(message)) for name, message in problems]
+    return ApiProblem("invalid-input", summary(found), found)
 
 
 _PART: Final = re.compile(r"[^.\[\]]+|\[(\d+)\]|\['([^']*)'\]")
