@@ -149,7 +149,7 @@ class UnknownLevelError(InvalidInputError):
     given; when it is no string at all (``None``, a number), the message says so.
     """
 
-    def __init__(self, name: str, known: Iterable[str], *, location: str = "by") -> None:
+    def __init__(self, name: object, known: Iterable[str], *, location: str = "by") -> None:
         self.name = name
         self.known = tuple(known)
         listed = ", ".join(self.known)

@@ -630,7 +630,7 @@ def _checked_request(
     """
     level = policy.by_name.get(by) if isinstance(by, str) else None
     if level is None:
-        raise UnknownLevelError(str(by) if isinstance(by, str) else by, policy.by_name)
+        raise UnknownLevelError(str(by) if isinstance(by, str) else by, policy.by_name)  # a plain str: no subclass repr
     if asked_in != policy.currency:
         raise _foreign(asked_in, policy.currency, "requested.amount")
     if kind not in policy.vocabulary:
