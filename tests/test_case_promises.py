@@ -217,7 +217,14 @@ def test_deeply_nested_stored_data_is_refused_not_a_recursion_error(tmp_path: Pa
 
 @pytest.mark.parametrize(
     ("path", "problem"),
-    [("jour\0nal.sqlite3", "without NUL characters"), ("", "non-empty"), (b"journal", "must be text"), (7, "a str or")],
+    [
+        ("jour\0nal.sqlite3", "without NUL characters"),
+        ("", "non-empty"),
+        (b"journal", "must be text"),
+        (7, "a str or"),
+        ("\ud800.sqlite3", "valid Unicode text: it holds a lone surrogate"),
+        ("caf\udce9.sqlite3", "valid Unicode text: it holds a lone surrogate"),  # b"caf\xe9" read as UTF-8
+    ],
 )
 def test_a_journal_path_that_cannot_be_a_file_name_is_refused(path: object, problem: str) -> None:
     with pytest.raises(JournalError, match=problem):

@@ -90,6 +90,8 @@ def test_a_backup_never_overwrites_and_a_failed_one_leaves_nothing(tmp_path: Pat
             journal.backup(tmp_path / "missing-folder" / "backup.sqlite3")
         with pytest.raises(JournalError, match="path"):
             journal.backup(b"bytes.sqlite3")  # type: ignore[arg-type]  # what the check is for
+        with pytest.raises(JournalError, match="valid Unicode text"):  # was a UnicodeEncodeError from SQLite
+            journal.backup(str(tmp_path / "\ud800.json"))
     assert existing.read_bytes() == b"keep me"
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted([source.name, existing.name])
 

@@ -846,6 +846,13 @@ def _checked_path(path: object) -> str:
         raise JournalError("the journal's path must be text, not bytes")
     if not text or "\0" in text:
         raise JournalError("the journal's path must be a non-empty file name without NUL characters")
+    try:
+        text.encode("utf-8")  # what SQLite is given: a name read from bytes of another encoding has lone surrogates
+    except UnicodeEncodeError:
+        raise JournalError(
+            "the journal's path must be valid Unicode text: it holds a lone surrogate (a file name in another "
+            "encoding than UTF-8 reads so); rename the file or choose another name"
+        ) from None
     return text
 
 
