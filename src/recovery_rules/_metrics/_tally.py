@@ -44,6 +44,7 @@ from recovery_rules._engine._resolution import Outcome, Resolution
 from recovery_rules._journal import ChainHead, Event, Journal
 from recovery_rules._policy._policy import Policy
 from recovery_rules._values._money import Money
+from recovery_rules._values._time import is_aware
 from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, Problem
 
 from ._figures import (
@@ -608,7 +609,7 @@ def _aware(moment: dt.datetime | dt.date | None, name: str, zone: dt.tzinfo = dt
             return dt.datetime(moment.year, moment.month, moment.day, tzinfo=zone)
         kind = "an aware datetime or a date" if name != "now" else "an aware datetime"
         raise InvalidInputError.at("report", name, f"must be {kind}, not {type(moment).__name__}")
-    if moment.utcoffset() is None:
+    if not is_aware(moment):  # naive, or a tzinfo whose utcoffset fails: the instant is unknown
         raise InvalidInputError.at("report", name, "needs a time zone: give an aware datetime, such as one in UTC")
     return moment
 
