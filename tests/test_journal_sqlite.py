@@ -27,6 +27,31 @@ def test_the_file_uses_write_ahead_logging_and_full_sync(tmp_path: Path) -> None
         assert connection.execute("PRAGMA user_version").fetchone()[0] == 4
 
 
+def test_many_threads_opening_a_new_file_together_each_get_the_journal(tmp_path: Path) -> None:
+    """The first opening switches a new file to write-ahead logging, which SQLite refuses at once ("database is
+    locked") while another connection holds a lock, without waiting: the switch is tried again until it is done.
+    Eight threads open each of 30 new files at the same moment; every one gets a usable journal."""
+    failures: list[BaseException] = []
+    for attempt in range(30):
+        path = tmp_path / f"journal-{attempt}.sqlite3"
+        start = threading.Barrier(8)
+
+        def open_it(path: Path = path, start: threading.Barrier = start) -> None:
+            start.wait()
+            try:
+                with SQLiteJournal(path) as journal:
+                    assert journal.head().count == 0
+            except BaseException as error:  # every failure is collected and shown, not lost in its thread
+                failures.append(error)
+
+        threads = [threading.Thread(target=open_it) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []
+
+
 def test_events_survive_closing_and_reopening(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite3"
     with SQLiteJournal(path) as journal:

@@ -390,14 +390,36 @@ class SQLiteJournal(Journal):
             connection.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
             # Check (or create) the journal first: a database of something else is refused untouched.
             self._prepare(connection)
-            if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                if mode != "wal":
-                    raise JournalError(f"the journal file cannot use write-ahead logging (mode {mode!r})")
+            self._use_write_ahead_log(connection)
             connection.execute("PRAGMA synchronous = FULL")
         except BaseException as error:
             raise self._unusable(connection, error) from None
         return connection
+
+    def _use_write_ahead_log(self, connection: sqlite3.Connection) -> None:
+        """Put the file in write-ahead-log mode (once, when it is new), waiting for other connections as long as
+        the journal's timeout allows.
+
+        SQLite answers a change of journal mode that other connections' locks hold up with "database is locked"
+        at once, without its busy handler: several processes or threads opening a new file together (each the
+        first to switch it) would fail. So the switch is tried again in short, growing, jittered pauses.
+        """
+        deadline = time.monotonic() + self._timeout
+        pause = _FIRST_PAUSE
+        while True:
+            try:
+                if connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                    return
+                mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            except sqlite3.OperationalError as error:
+                if getattr(error, "sqlite_errorcode", None) not in _BUSY or time.monotonic() >= deadline:
+                    raise
+            else:
+                if mode != "wal":
+                    raise JournalError(f"the journal file cannot use write-ahead logging (mode {mode!r})")
+                return
+            time.sleep(pause * (0.5 + random.random()))  # noqa: S311 - jitter, not secrecy
+            pause = min(pause * 2, _LONGEST_PAUSE)
 
     def _read_state(self) -> tuple[str, tuple[int, int, int] | None]:
         """How to read the file now (:func:`_read_only_query`), and, read as immutable, which file it is: its
