@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -140,3 +142,39 @@ def late_at_night(monkeypatch: Any, *, hours: int = 3, after: int = 21) -> None:
         return resolution.model_copy(update={"callback_by": resolution.callback_by + dt.timedelta(hours=hours)})
 
     monkeypatch.setattr(policy_module, "decide", late)
+
+
+class FailingZone(dt.tzinfo):
+    """A host's time zone class whose ``utcoffset`` raises ``error`` (a table it looks up is missing, say)."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.error = error if error is not None else KeyError("zone")
+
+    def utcoffset(self, moment: dt.datetime | None) -> dt.timedelta:
+        raise self.error
+
+    def dst(self, moment: dt.datetime | None) -> dt.timedelta | None:
+        return None
+
+    def tzname(self, moment: dt.datetime | None) -> str | None:
+        return None
+
+
+def failures_when_run_at_once(call: Callable[[], object], threads: int) -> list[BaseException]:
+    """What ``call`` raised, run by ``threads`` threads that start it at the same moment (none: an empty list)."""
+    start = threading.Barrier(threads)
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        start.wait()
+        try:
+            call()
+        except BaseException as error:  # every failure is collected and shown, not lost in its thread
+            failures.append(error)
+
+    running = [threading.Thread(target=run) for _ in range(threads)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join()
+    return failures

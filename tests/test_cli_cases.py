@@ -27,9 +27,9 @@ BASE: dict[str, Any] = {
 }
 
 
-def cases_file(tmp_path: Path, *cases: dict[str, Any], name: str = "cases.json") -> str:
+def cases_file(tmp_path: Path, *cases: dict[str, Any], name: str = "cases.json", base: dict[str, Any] = BASE) -> str:
     path = tmp_path / name
-    path.write_text(json.dumps({**BASE, "cases": list(cases)}, indent=2), encoding="utf-8")
+    path.write_text(json.dumps({**base, "cases": list(cases)}, indent=2), encoding="utf-8")
     return str(path)
 
 
@@ -424,9 +424,7 @@ RITZ_BASE: dict[str, Any] = {
 
 
 def ritz_cases(tmp_path: Path, *cases: dict[str, Any]) -> str:
-    path = tmp_path / "ritz-cases.json"
-    path.write_text(json.dumps({**RITZ_BASE, "cases": list(cases)}, indent=2), encoding="utf-8")
-    return str(path)
+    return cases_file(tmp_path, *cases, name="ritz-cases.json", base=RITZ_BASE)
 
 
 def test_a_case_gives_each_window_its_own_amount(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ from recovery_rules import (
 from recovery_rules._engine import _rules as _engine
 from recovery_rules._values._money import MAX_AMOUNT
 
-from ._helpers import NOW, complaint, examples, usd
+from ._helpers import NOW, FailingZone, complaint, examples, usd
 
 _Model = TypeVar("_Model", bound=BaseModel)
 
@@ -141,22 +141,6 @@ BASE = complaint("100.00")
 NAIVE = dt.datetime(2026, 11, 23, 9, 30)  # noqa: DTZ001 - a naive time is the point
 
 
-class Failing(dt.tzinfo):
-    """A host's time zone class whose ``utcoffset`` raises (a table it looks up is missing, say)."""
-
-    def __init__(self, error: Exception) -> None:
-        self.error = error
-
-    def utcoffset(self, moment: dt.datetime | None) -> dt.timedelta:
-        raise self.error
-
-    def dst(self, moment: dt.datetime | None) -> dt.timedelta | None:
-        return None
-
-    def tzname(self, moment: dt.datetime | None) -> str | None:
-        return None
-
-
 def _changed(**update: object) -> Complaint:
     return BASE.model_copy(update=update)
 
@@ -230,11 +214,11 @@ BAD_COMPLAINTS: dict[str, tuple[Callable[[], Complaint], str]] = {
         "received_at: must be a timezone-aware datetime",
     ),
     "received_at whose tzinfo raises a KeyError": (
-        lambda: _changed(received_at=dt.datetime(2026, 11, 23, 9, 30, tzinfo=Failing(KeyError("zone")))),
+        lambda: _changed(received_at=dt.datetime(2026, 11, 23, 9, 30, tzinfo=FailingZone(KeyError("zone")))),
         "received_at: must be a timezone-aware datetime",
     ),
     "received_at whose tzinfo raises a RuntimeError": (
-        lambda: _changed(received_at=dt.datetime(2026, 11, 23, 9, 30, tzinfo=Failing(RuntimeError("zone")))),
+        lambda: _changed(received_at=dt.datetime(2026, 11, 23, 9, 30, tzinfo=FailingZone(RuntimeError("zone")))),
         "received_at: must be a timezone-aware datetime",
     ),
     "number as text": (lambda: _changed(number="20261123-10442"), "number: must be a ComplaintNumber"),
@@ -291,7 +275,7 @@ def test_a_complaint_changed_without_validation_is_refused_naming_the_field(ritz
 @pytest.mark.parametrize("error", [KeyError("zone"), RuntimeError("zone"), ZeroDivisionError()])
 def test_a_now_whose_tzinfo_raises_is_refused_at_now(ritz: Policy, error: Exception) -> None:
     """issue 11: the host's own exception never leaves decide; Complaint(...) refuses such a received_at too."""
-    broken = dt.datetime(2026, 11, 23, 17, tzinfo=Failing(error))
+    broken = dt.datetime(2026, 11, 23, 17, tzinfo=FailingZone(error))
     with pytest.raises(InvalidInputError, match=r"^invalid time: now: .*its tzinfo failed") as refused:
         ritz.decide(complaint("100.00"), by="staff", now=broken)
     assert [problem.location for problem in refused.value.problems] == ["now"]

@@ -33,7 +33,7 @@ from recovery_rules._journal import GENESIS, canonical_json
 from recovery_rules._journal._columns import row_of
 from recovery_rules._journal._verify import fast_hash, row_hash
 
-from ._helpers import examples
+from ._helpers import FailingZone, examples
 from ._journal_backends import BACKENDS, Harness
 from ._journal_events import T0, A, B, C, add, draft, fill
 
@@ -240,25 +240,12 @@ def test_a_grant_of_a_money_subclass_is_recorded_as_a_money(backend: Harness) ->
     assert journal.verify().ok
 
 
-class _FailingZone(dt.tzinfo):
-    """A host's time zone class whose ``utcoffset`` raises."""
-
-    def utcoffset(self, moment: dt.datetime | None) -> dt.timedelta:
-        raise KeyError("zone")
-
-    def dst(self, moment: dt.datetime | None) -> dt.timedelta | None:
-        return None
-
-    def tzname(self, moment: dt.datetime | None) -> str | None:
-        return None
-
-
 def test_a_time_whose_tzinfo_raises_is_refused_as_a_time_without_a_zone(backend: Harness) -> None:
     """issue 11: the host's own exception (here a KeyError) never leaves the journal."""
     journal = backend.journal()
     fill(journal, 2)
     head = journal.head()
-    broken = dt.datetime(2026, 11, 23, 14, tzinfo=_FailingZone())
+    broken = dt.datetime(2026, 11, 23, 14, tzinfo=FailingZone())
     drafts = {
         "at": Draft(kind="noted", state="noted", actor="staff", at=broken),
         "callback_due": Draft(kind="noted", state="noted", actor="staff", at=T0, callback_due=broken),

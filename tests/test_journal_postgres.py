@@ -12,7 +12,6 @@ import json
 import os
 import runpy
 import sys
-import threading
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +22,7 @@ from recovery_rules import ComplaintNumber, Draft, JournalError, MissingDependen
 
 from . import _postgres
 from ._cli import EXAMPLES, NOW, POLICY, run
+from ._helpers import failures_when_run_at_once
 from ._journal_events import A, fill
 from ._journal_files import JOURNAL
 
@@ -100,20 +100,7 @@ def test_a_journal_of_a_newer_format_is_refused_even_by_an_open_handle(postgres_
 
 
 def test_two_servers_creating_the_schema_at_once_both_succeed(postgres_dsn: str, schema: str) -> None:
-    errors: list[BaseException] = []
-
-    def open_it() -> None:
-        try:
-            PostgresJournal(postgres_dsn, schema=schema).close()
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=open_it) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert failures_when_run_at_once(lambda: PostgresJournal(postgres_dsn, schema=schema).close(), threads=6) == []
 
 
 @pytest.mark.parametrize("name", ["", "Recovery", "1journal", "a-b", "x" * 64, "journal; drop", 7])

@@ -15,6 +15,7 @@ import pytest
 from recovery_rules import JournalError, SQLiteJournal, Window
 from recovery_rules._journal._columns import COLUMNS, record_of, record_of_values
 
+from ._helpers import failures_when_run_at_once
 from ._journal_events import T0, A, fill
 
 
@@ -31,25 +32,15 @@ def test_many_threads_opening_a_new_file_together_each_get_the_journal(tmp_path:
     """The first opening switches a new file to write-ahead logging, which SQLite refuses at once ("database is
     locked") while another connection holds a lock, without waiting: the switch is tried again until it is done.
     Eight threads open each of 30 new files at the same moment; every one gets a usable journal."""
-    failures: list[BaseException] = []
+
     for attempt in range(30):
         path = tmp_path / f"journal-{attempt}.sqlite3"
-        start = threading.Barrier(8)
 
-        def open_it(path: Path = path, start: threading.Barrier = start) -> None:
-            start.wait()
-            try:
-                with SQLiteJournal(path) as journal:
-                    assert journal.head().count == 0
-            except BaseException as error:  # every failure is collected and shown, not lost in its thread
-                failures.append(error)
+        def open_and_read(path: Path = path) -> None:
+            with SQLiteJournal(path) as journal:
+                assert journal.head().count == 0
 
-        threads = [threading.Thread(target=open_it) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    assert failures == []
+        assert failures_when_run_at_once(open_and_read, threads=8) == []
 
 
 def test_events_survive_closing_and_reopening(tmp_path: Path) -> None:

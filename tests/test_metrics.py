@@ -34,7 +34,7 @@ from recovery_rules import (
 )
 
 from ._cli import EXAMPLES, POLICY, run
-from ._helpers import examples
+from ._helpers import FailingZone, examples
 from ._journal_files import JOURNAL, REPORT_NOW, copy_journal, execute
 
 MAKE_JOURNAL = runpy.run_path(str(EXAMPLES / "make_journal.py"))
@@ -231,19 +231,6 @@ def test_a_case_in_another_currency_is_refused() -> None:
     assert isinstance(caught.value, RecoveryRulesError)
 
 
-class _Failing(dt.tzinfo):
-    """A host's time zone whose ``utcoffset`` raises."""
-
-    def utcoffset(self, moment: dt.datetime | None) -> dt.timedelta:
-        raise KeyError("no such zone table")
-
-    def dst(self, moment: dt.datetime | None) -> dt.timedelta | None:
-        return None
-
-    def tzname(self, moment: dt.datetime | None) -> str | None:
-        return None
-
-
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
@@ -252,8 +239,8 @@ class _Failing(dt.tzinfo):
         ({"since": NOW, "until": NOW}, "since: must be earlier than until"),
         ({"until": "2026-10-01"}, "until: must be an aware datetime or a date, not str"),
         ({"now": dt.date(2026, 10, 10)}, "now: must be an aware datetime, not date"),
-        ({"now": dt.datetime(2026, 10, 10, tzinfo=_Failing())}, "now: needs a time zone"),  # never its KeyError
-        ({"since": dt.datetime(2026, 10, 1, tzinfo=_Failing())}, "since: needs a time zone"),
+        ({"now": dt.datetime(2026, 10, 10, tzinfo=FailingZone())}, "now: needs a time zone"),  # never its KeyError
+        ({"since": dt.datetime(2026, 10, 1, tzinfo=FailingZone())}, "since: needs a time zone"),
     ],
 )
 def test_bad_arguments_are_refused(arguments: dict[str, Any], message: str) -> None:
