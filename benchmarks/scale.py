@@ -932,8 +932,39 @@ def append_probes(context: Context) -> list[Probe]:
             finish=_still_valid(context, head, "append"),
             breakdown=BREAKDOWN,
         ),
+        _denial_probe(context, count, head),
         *_grant_probes(context, "append: one grant, ", other=f"F{context.run}"),
     ]
+
+
+def _denial_probe(context: Context, count: int, head: ChainHead) -> Probe:
+    """An append of a decision that grants nothing: a denial, its Plan B and its wording (the largest event data).
+
+    Each sample is a new guest's case, its first four steps written beforehand; no ledger is read or written.
+    Set beside the opening (a few hundred bytes of data) it shows what the size of an event's data costs.
+    """
+    journal = context.journal
+    template = next(
+        index
+        for index, chosen in enumerate(TEMPLATES)
+        if any(step.kind == "decided" and step.grant is None for step in chosen.steps)
+    )
+    decided = next(i for i, step in enumerate(TEMPLATES[template].steps) if step.kind == "decided")
+    cases = [
+        _stamped(context, template, f"D{context.run}{i:05d}", context.fresh_day(), slice(0, decided + 1))
+        for i in range(2 * count)
+    ]
+    journal.append_many(entry for entries in cases for entry in entries[:decided])
+    size = len(json.dumps(cases[0][decided].build.data, separators=(",", ":")))  # type: ignore[union-attr]  # a Draft
+    return _write_probe(
+        f"append: a decision without a grant ({size / 1000:.1f} KB of data)",
+        context.backend,
+        lambda n: _append(journal, cases[2 * n][decided]),
+        lambda n: _append(journal, cases[2 * n + 1][decided]),
+        samples=context.settings.writes,
+        finish=_still_valid(context, head, "append a denial"),
+        breakdown=BREAKDOWN,
+    )
 
 
 LEDGER_KEY: Final = bytes(range(32))

@@ -103,11 +103,12 @@ def test_the_tiny_run_times_appends_against_their_floor_and_tells_statements_fro
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     rows = [row for row in json.loads(output.read_text())["rows"] if row.get("backend") == "sqlite"]
     appends = {row["what"]: row for row in rows if row["what"].startswith("append: ")}
-    assert len(appends) == 5, sorted(appends)  # no grant; a grant, two ways; the same two, the ledger sealed
+    # an opening; a decision without a grant; a grant, two ways; the same two, the ledger sealed
+    assert len(appends) == 6, sorted(appends)
     # A grant's statements: the idempotency key, the case's version, the guest's and the incident's heads and
     # the check for a later grant of each, the chain's head, the insert, the table of cases, the two heads in
     # one statement (and the transaction's own); a sealed ledger reads the heads only, not the grant's row.
-    statements = {"no grant": 9, "sealed ledger": 14}
+    statements = {"no grant": 9, "without a grant": 9, "sealed ledger": 14}
     for what, row in appends.items():
         assert row["median_us"] > 0, what
         assert row["floor_us"] > 0, what
