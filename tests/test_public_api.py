@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import collections.abc
+import concurrent.futures
+import copy as copy_module
 import datetime as dt
 import doctest
 import importlib.resources
@@ -9,6 +12,8 @@ import inspect
 import pickle
 import subprocess
 import sys
+
+import pytest
 
 import recovery_rules
 from recovery_rules import exceptions
@@ -185,3 +190,126 @@ def test_resolution_violations_and_prove_need_no_hypothesis() -> None:
         "    raise AssertionError('recovery_rules.testing imported without hypothesis')\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_values_from_modules_loaded_on_first_use_pickle_by_their_public_name_at_once() -> None:
+    """An event read from a journal pickles as ``recovery_rules.Event`` before anyone writes that name."""
+    code = (
+        "import datetime as dt, pickle\n"
+        "import recovery_rules\n"
+        "from recovery_rules import presets\n"
+        "import recovery_rules._journal as inner\n"  # the journal's own module, not the package's name for it
+        "journal = inner.MemoryJournal()\n"
+        "now = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)\n"
+        "number = recovery_rules.ComplaintNumber(now.date(), 'C1')\n"
+        "draft = inner.Draft(kind='opened', state='open', actor='staff', at=now)\n"
+        "event = journal.append(number, draft, expected_version=0, key='k1', request={})\n"
+        "assert 'Event' not in vars(recovery_rules), 'the package looked the name up already'\n"
+        "for value in (event, journal.head(), journal.verify()):\n"
+        "    assert b'recovery_rules._' not in pickle.dumps(value), type(value)\n"
+        "    assert type(value).__module__ == 'recovery_rules', type(value)\n"
+        "assert pickle.loads(pickle.dumps(event)) == event\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_every_module_loaded_on_first_use_shows_its_names_as_public_when_it_loads() -> None:
+    from recovery_rules._values._exported import LOADED_ON_FIRST_USE  # noqa: PLC0415 - the list this test walks
+
+    modules = sorted(set(LOADED_ON_FIRST_USE.values()) - {"_engine._durable"})  # durable-rules: not on 3.13
+    code = (
+        "import importlib, sys\n"
+        "from recovery_rules._values._exported import LOADED_ON_FIRST_USE\n"
+        f"for module in {modules!r}:\n"
+        "    loaded = importlib.import_module('recovery_rules.' + module)\n"
+        "    for name, home in LOADED_ON_FIRST_USE.items():\n"
+        "        if home == module:\n"
+        "            assert getattr(loaded, name).__module__ == 'recovery_rules', name\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def _every_error() -> list[recovery_rules.RecoveryRulesError]:
+    problem = recovery_rules.Problem("levels[0].limit", "must be a string", line=3, column=9)
+    return [
+        recovery_rules.RecoveryRulesError("plain"),
+        recovery_rules.InvalidInputError("complaint", [problem]),
+        recovery_rules.CurrencyMismatchError("USD", "EUR", location="granted", policy=True),
+        recovery_rules.UnknownLevelError("boss", ["staff", "manager"]),
+        recovery_rules.UnknownLocaleError("xx", ["en"]),
+        recovery_rules.UnknownRemedyError("pony", ["refund"]),
+        recovery_rules.PolicyError([problem], source="policy.toml"),
+        recovery_rules.PolicyCheckError(["an approval over the limit"], "DecisionInput(...)"),
+        recovery_rules.MissingDependencyError("the decision service", "server", "fastapi"),
+        recovery_rules.IdempotencyConflictError(seq=7, recorded="decided"),
+        recovery_rules.WorkflowError("decide", "closed", []),
+        recovery_rules.AuthorityError(
+            "decide", "open", ["escalate"], level="staff", needed="manager", detail="over its limit"
+        ),
+        recovery_rules.StaleCaseError(expected=2, found=3),
+        recovery_rules.JournalError("the journal is closed"),
+        recovery_rules.JournalIntegrityError(12, "its content does not match its hash: it was edited"),
+        recovery_rules.EngineError("durable-rules failed"),
+    ]
+
+
+def test_every_error_pickles_and_copies_with_its_message_and_fields() -> None:
+    """A host may raise in a worker process and catch in another: the error crosses whole (issue 16)."""
+    errors = _every_error()
+    kinds = {type(error) for error in errors}
+    exported = {
+        value
+        for value in (getattr(exceptions, name) for name in exceptions.__all__)
+        if isinstance(value, type) and issubclass(value, Exception)
+    }
+    assert kinds == exported, exported - kinds
+    for error in errors:
+        for copy in (pickle.loads(pickle.dumps(error)), copy_module.copy(error), copy_module.deepcopy(error)):  # noqa: S301
+            assert type(copy) is type(error)
+            assert str(copy) == str(error)
+            assert copy.args == error.args
+            assert vars(copy) == vars(error)
+    original = errors[6]
+    assert isinstance(original, recovery_rules.PolicyError)
+    policy_error = pickle.loads(pickle.dumps(original))  # noqa: S301 - our own bytes, just made
+    assert policy_error.problems == original.problems  # not one "problem" per letter of the message
+    assert str(policy_error).startswith("policy policy.toml does not load: line 3: levels[0].limit")
+
+
+def test_an_error_raised_in_a_worker_process_reaches_the_host() -> None:
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(_stale)
+        with pytest.raises(recovery_rules.StaleCaseError) as raised:
+            future.result(timeout=60)
+    assert (raised.value.expected, raised.value.found) == (2, 3)
+
+
+def _stale() -> None:
+    raise recovery_rules.StaleCaseError(expected=2, found=3)
+
+
+def test_frozen_values_hash_as_they_compare_or_say_they_do_not() -> None:
+    policy = recovery_rules.presets.ritz_carlton()
+    now = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)
+    for amount in ("100.00", "5000.00", "20000.00"):  # approved, escalated, denied
+        complaint = recovery_rules.Complaint(
+            customer=recovery_rules.Customer(id="10442"),
+            category="noise",
+            requested=recovery_rules.Remedy(kind="refund", amount=recovery_rules.Money(amount, "USD")),
+            received_at=now,
+        )
+        resolution = policy.decide(complaint, by="staff", now=now)
+        again = policy.decide(complaint, by="staff", now=now)
+        assert hash(resolution) == hash(again)
+        assert len({resolution, again, resolution.trace[0]}) == 2
+    assert hash(policy.levels[0]) == hash(pickle.loads(pickle.dumps(policy.levels[0])))  # noqa: S301
+    assert hash(recovery_rules.ReadOnlyDict(a=1)) == hash(recovery_rules.ReadOnlyDict({"a": 1}))
+    journal = recovery_rules.MemoryJournal()
+    number = recovery_rules.ComplaintNumber(now.date(), "C1")
+    draft = recovery_rules.Draft(kind="opened", state="open", actor="staff", at=now)
+    event = journal.append(number, draft, expected_version=0, key="k1", request={})
+    assert hash(event) == hash(pickle.loads(pickle.dumps(event)))  # noqa: S301 - our own bytes, just made
+    for unhashable in (policy, draft, recovery_rules.BulkEntry(number, draft, key="k2")):
+        assert not isinstance(unhashable, collections.abc.Hashable)
+        with pytest.raises(TypeError, match=f"unhashable type: '{type(unhashable).__name__}'"):
+            hash(unhashable)

@@ -24,8 +24,7 @@ private and may change without notice.
 from __future__ import annotations
 
 import importlib
-import inspect
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from recovery_rules._engine._invariants import resolution_violations
 from recovery_rules._engine._resolution import Outcome, Resolution, TraceEntry
@@ -33,6 +32,7 @@ from recovery_rules._engine._rules import RULES
 from recovery_rules._policy._parts import Alternative, AuthorityLevel, Cap
 from recovery_rules._policy._policy import Policy
 from recovery_rules._values._base import ReadOnlyDict, RecoveryModel
+from recovery_rules._values._exported import LOADED_ON_FIRST_USE, public
 from recovery_rules._values._models import Complaint, ComplaintNumber, Customer, Remedy
 from recovery_rules._values._money import Money
 from recovery_rules._values._time import Window
@@ -86,50 +86,14 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-# Cases, journals, wording and the durable-rules engine are loaded on first use, so that a host app
-# that only decides does not pay for them when it imports the library (see benchmarks/run.py).
-_LOADED_ON_FIRST_USE: Final = {
-    "Case": "_case._case",
-    "CaseOutcome": "_case._path",
-    "CaseState": "_case._path",
-    "CaseStep": "_case._path",
-    "CaseView": "_case._path",
-    "BulkEntry": "_journal",
-    "CaseSummary": "_journal",
-    "ChainHead": "_journal",
-    "Draft": "_journal",
-    "DurableEngine": "_engine._durable",
-    "Erasure": "_journal",
-    "Event": "_journal",
-    "Journal": "_journal",
-    "Ledger": "_journal",
-    "LedgerEntry": "_journal",
-    "MemoryJournal": "_journal",
-    "PostgresJournal": "_journal",
-    "RunningTotal": "_journal",
-    "SQLiteJournal": "_journal",
-    "StepWords": "_wording._step_words",
-    "Verification": "_journal",
-    "Wording": "_wording._say",
-    "say": "_wording._say",
-}
 
-
-def _public(value: object) -> object:
-    """``value`` shown as ``recovery_rules.X``: where it lives inside the package may change, its name does not.
-
-    Pickles, reprs and the API reference name the class by the module it is exported from (as httpx does).
-    """
-    if isinstance(value, type) or inspect.isfunction(value):
-        value.__module__ = __name__
-    return value
-
-
+# Cases, journals, wording and the durable-rules engine are loaded on first use (LOADED_ON_FIRST_USE), so that
+# a host app that only decides does not pay for them when it imports the library (see benchmarks/run.py).
 def __getattr__(name: str) -> object:
-    module = _LOADED_ON_FIRST_USE.get(name)
+    module = LOADED_ON_FIRST_USE.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = _public(getattr(importlib.import_module(f"{__name__}.{module}"), name))
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)  # shown as ours as its module loads
     globals()[name] = value  # later look-ups find it directly, like any imported name
     return value
 
@@ -205,4 +169,4 @@ __all__ = [
 
 for _name in __all__:
     if _name in globals():
-        _public(globals()[_name])
+        public(globals()[_name])

@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 __all__ = [
     "AuthorityError",
@@ -62,7 +62,24 @@ _LINE_COLUMN: Final = re.compile(r"line \d+, column \d+")
 
 
 class RecoveryRulesError(Exception):
-    """The root of every exception raised by recovery-rules."""
+    """The root of every exception raised by recovery-rules.
+
+    Every one pickles and copies with its message and its fields (``problems``, ``expected``...), so that a
+    host may send it from a worker process to another (``concurrent.futures.ProcessPoolExecutor``).
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Each subclass builds its message from arguments of its own, which ``self.args`` (the message) are not:
+        # rebuilt from the message and the fields as they are, without calling ``__init__`` again.
+        return _rebuilt, (type(self), self.args, dict(self.__dict__))
+
+
+def _rebuilt(cls: type[RecoveryRulesError], args: tuple[object, ...], fields: dict[str, object]) -> RecoveryRulesError:
+    """An error of ``cls`` with these ``args`` and ``fields``, unpickled or copied (see ``__reduce__``)."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(fields)
+    return error
 
 
 @dataclass(frozen=True, slots=True)

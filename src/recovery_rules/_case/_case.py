@@ -32,6 +32,7 @@ from recovery_rules._journal import Draft, Event, Journal, JSONValue, Ledger
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._policy._policy import Policy, compiled_policy
 from recovery_rules._values._base import EMPLOYEE_EXAMPLE, Text, check_employee, problems_from
+from recovery_rules._values._exported import show_loaded
 from recovery_rules._values._models import Complaint, ComplaintNumber, Remedy, business_number
 from recovery_rules._values._money import Money, checked_money
 from recovery_rules._values._time import Window, format_duration, instant
@@ -1803,3 +1804,6 @@ def _first_free_number(
         if earlier == wanted:
             same = view.incident or number
     raise InvalidInputError.at("complaint", "number", "this customer has too many complaints on one day")
+
+
+show_loaded(__name__, globals())  # its exported names are recovery_rules.X from now on

@@ -41,6 +41,7 @@ from typing import Any, Final
 from recovery_rules._engine._resolution import Outcome, Resolution
 from recovery_rules._journal import Event
 from recovery_rules._policy._parts import Alternative
+from recovery_rules._values._exported import show_loaded
 from recovery_rules._values._models import Complaint, ComplaintNumber, Remedy
 from recovery_rules._values._money import Money
 from recovery_rules.exceptions import InvalidInputError, JournalIntegrityError
@@ -640,3 +641,5 @@ _CHANGES: Final[Mapping[CaseStep, Callable[[CaseView, Event], dict[str, Any]]]] 
     CaseStep.CLOSE: _to(CaseState.CLOSED),
     CaseStep.MANAGER_CALLS: _manager_called,
 }
+
+show_loaded(__name__, globals())  # its exported names are recovery_rules.X from now on

@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 from recovery_rules._policy._policy import Policy, compiled_policy
 from recovery_rules._values._base import WORD
 from recovery_rules._values._currencies import MINOR_UNITS
+from recovery_rules._values._exported import show_loaded
 from recovery_rules._values._money import DECIMAL_CONTEXT
 from recovery_rules.exceptions import EngineError, InvalidInputError, MissingDependencyError
 
@@ -400,3 +401,6 @@ class DurableEngine:
         if lowest is None or verdict is None or verdict.finding is None:
             raise EngineError("durable-rules did not answer every question about a complaint")
         return Verdict(verdict.finding, lowest.rank, verdict.rank)
+
+
+show_loaded(__name__, globals())  # its exported names are recovery_rules.X from now on

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from recovery_rules._values._exported import show_loaded
+
 from ._base import CLOSED, MAX_AHEAD, Clock, Journal
 from ._canonical import GENESIS, JSONValue, canonical_json, canonical_time, digest
 from ._events import (
@@ -64,3 +66,5 @@ __all__ = [
     "digest",
     "grant_query",
 ]
+
+show_loaded(__name__, globals())  # its exported names are recovery_rules.X from now on

@@ -156,6 +156,8 @@ class Draft:
     employee: str | None = None
     policy_revision: str | None = None
 
+    __hash__ = None  # type: ignore[assignment]  # its data is any mapping a writer gives: a draft does not hash
+
 
 @dataclass(frozen=True, slots=True)
 class BulkEntry:
@@ -170,6 +172,8 @@ class BulkEntry:
     key: str
     request: Mapping[str, JSONValue] = field(default_factory=dict)
     expected_version: int | None = None
+
+    __hash__ = None  # type: ignore[assignment]  # its request is any mapping, its draft does not hash
 
 
 class RunningTotal(RecoveryModel):
@@ -300,6 +304,10 @@ class Event(RecoveryModel):
     format: Annotated[int, Field(ge=1, le=FORMAT)] = FORMAT
     _stored_data: dict[str, JSONValue] | None = PrivateAttr(default=None)
     """``data`` as stored and hashed, when it differs from ``data``: personal fields sealed (see ``_privacy.py``)."""
+
+    def __hash__(self) -> int:
+        # Its data is a dict, which does not hash; its SHA-256 names it: equal events have the same one.
+        return hash(self.hash)
 
     @model_validator(mode="after")
     def _ledger_matches_grant(self) -> Self:

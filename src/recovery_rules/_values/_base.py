@@ -407,7 +407,8 @@ class ReadOnlyDict(dict[_K, _V]):
     ``update``, ``pop``, ``clear``, ``setdefault``, ``popitem`` and ``|=`` raise
     ``TypeError``; make a changed copy with ``dict(mapping)`` or
     ``model_copy(update=...)``, and validate it. Reading, comparing (equal to a
-    ``dict`` of the same items), JSON and pickling work as for a ``dict``.
+    ``dict`` of the same items), JSON and pickling work as for a ``dict``; unlike
+    a ``dict``, it hashes (by its items), as the frozen models holding it do.
     """
 
     __slots__ = ()
@@ -425,6 +426,11 @@ class ReadOnlyDict(dict[_K, _V]):
 
     def __reduce__(self) -> tuple[type[ReadOnlyDict[_K, _V]], tuple[dict[_K, _V]]]:
         return (type(self), (dict(self),))
+
+    def __hash__(self) -> int:  # type: ignore[override]  # a dict is not hashable; one that cannot change is
+        # The models holding it are values that hash (a frozen model hashes its fields): equal mappings hash
+        # alike; one holding a value that does not hash (a list) raises TypeError, as a tuple holding one does.
+        return hash(frozenset(self.items()))
 
     def __repr__(self) -> str:
         return dict.__repr__(self)

@@ -27,6 +27,7 @@ from recovery_rules._journal import Event
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._policy._policy import Policy
 from recovery_rules._values._currencies import MINOR_UNITS, SYMBOLS
+from recovery_rules._values._exported import show_loaded
 from recovery_rules._values._models import Remedy
 from recovery_rules._values._money import Money
 from recovery_rules._values._time import Window, is_aware
@@ -553,3 +554,6 @@ def say(
     refused with :class:`~recovery_rules.InvalidInputError` naming each field, and nothing is worded.
     """
     return Wording(policy, locale).say(resolution, format=format, customer_name=customer_name)
+
+
+show_loaded(__name__, globals())  # its exported names are recovery_rules.X from now on

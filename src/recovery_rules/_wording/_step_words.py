@@ -39,6 +39,7 @@ from recovery_rules._engine._resolution import Resolution
 from recovery_rules._journal import Event
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._values._base import RecoveryModel
+from recovery_rules._values._exported import show_loaded
 from recovery_rules._values._models import Complaint, Remedy
 from recovery_rules._values._money import Money
 from recovery_rules.exceptions import UnknownLevelError
@@ -508,3 +509,6 @@ def next_plans(
         if lead:
             plans.append(Plan(str(next_step), _speaker(str(next_step), story), None, lead))
     return plans
+
+
+show_loaded(__name__, globals())  # its exported names are recovery_rules.X from now on
