@@ -109,6 +109,17 @@ def test_a_level_with_a_bad_field_still_has_its_name_checked_against(field: str,
     assert any(p.startswith("denials_delivered_by: names no level; use one of: staff, supervisor") for p in problems)
 
 
+@pytest.mark.parametrize("value", [10.5, "abc", "-5"])
+def test_a_policy_whose_only_level_has_a_bad_field_still_has_its_name_checked_against(value: object) -> None:
+    """With no valid level left, pydantic also says the list is too short: that refuses no level's name."""
+    data = policy_data(denials_delivered_by="boss")
+    data["levels"] = [{**data["levels"][0], "limit": value}]
+    problems = problems_of(data)
+    assert any(p.startswith("levels[0].limit:") for p in problems), problems
+    assert any(p.startswith("denials_delivered_by: names no level; use one of: staff") for p in problems), problems
+    assert not any("at least 1 item" in p for p in problems), problems
+
+
 def test_a_level_without_a_valid_name_may_be_the_one_named_elsewhere() -> None:
     data = policy_data(denials_delivered_by="boss")
     data["levels"][1]["name"] = "Boss!"

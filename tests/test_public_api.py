@@ -313,3 +313,24 @@ def test_frozen_values_hash_as_they_compare_or_say_they_do_not() -> None:
         assert not isinstance(unhashable, collections.abc.Hashable)
         with pytest.raises(TypeError, match=f"unhashable type: '{type(unhashable).__name__}'"):
             hash(unhashable)
+
+
+@pytest.mark.parametrize("missing", ["fastapi", "jinja2", "prometheus_client", "starlette"])
+def test_the_decision_service_without_its_extra_says_which_extra_to_install(missing: str) -> None:
+    """As every optional part does: a MissingDependencyError naming the extra, not a bare ModuleNotFoundError.
+
+    Jinja2 (the console's templates) is imported when an app is made: that is where it is missed.
+    """
+    code = (
+        "import sys\n"
+        f"sys.modules[{missing!r}] = None  # importing it now fails, as without the extra\n"
+        "from recovery_rules import MemoryJournal, MissingDependencyError, presets\n"
+        "try:\n"
+        "    from recovery_rules.server import Tokens, create_app\n"
+        "    create_app(presets.ritz_carlton(), MemoryJournal(), Tokens({}))\n"
+        "except MissingDependencyError as error:\n"
+        f"    assert {missing!r} in str(error) and 'recovery-rules[server]' in str(error), error\n"
+        "else:\n"
+        "    raise AssertionError('served without the extra')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

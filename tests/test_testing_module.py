@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -26,7 +27,7 @@ from recovery_rules import (
     presets,
 )
 from recovery_rules._engine import _rules as engine_module
-from recovery_rules.testing import check_policy, complaints, decisions, resolution_violations
+from recovery_rules.testing import check_policy, complaints, decisions, money, resolution_violations
 
 from ._helpers import examples
 
@@ -288,3 +289,29 @@ def test_resolution_violations_raise_only_the_library_s_errors(
     resolution = ritz.decide(_noise(), by="staff", now=NOW)
     with pytest.raises(error, match=message):
         misuse(ritz, resolution)
+
+
+@pytest.mark.parametrize(
+    ("currency", "max_minor_units", "said"),
+    [
+        ("usd", 100, "write it in capitals: 'USD'"),
+        ("ZZZ", 100, "'ZZZ' is not an ISO 4217 currency"),
+        ("", 100, "is not an ISO 4217 currency"),
+        ("USD", -1, "max_minor_units: must be an integer of 0 or more"),
+        ("USD", True, "max_minor_units: must be an integer of 0 or more"),
+        ("USD", 10**30, "is too large"),
+    ],
+)
+def test_the_money_strategy_refuses_bad_arguments_when_made_with_a_typed_error(
+    currency: str, max_minor_units: int, said: str
+) -> None:
+    """Issue 11: only RecoveryRulesError leaves the public API (a bad currency raised KeyError when drawn)."""
+    with pytest.raises(InvalidInputError, match=re.escape(said)):
+        money(currency, max_minor_units=max_minor_units)
+
+
+@given(money("JPY", max_minor_units=500))
+@settings(max_examples=20)
+def test_the_money_strategy_draws_amounts_in_its_currency_up_to_its_bound(amount: Money) -> None:
+    assert amount.currency == "JPY"
+    assert Money.zero("JPY") <= amount <= Money("500", "JPY")

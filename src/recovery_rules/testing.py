@@ -46,7 +46,7 @@ from recovery_rules._values._models import Complaint, Customer, Remedy
 from recovery_rules._values._money import DECIMAL_CONTEXT, Money
 from recovery_rules._values._time import Window, clock_changes
 
-from .exceptions import MissingDependencyError, PolicyCheckError
+from .exceptions import InvalidInputError, MissingDependencyError, PolicyCheckError
 
 try:
     import hypothesis
@@ -126,7 +126,15 @@ def _minor(money: Money) -> int:
 
 
 def money(currency: str = "USD", *, max_minor_units: int = 10**9) -> st.SearchStrategy[Money]:
-    """Amounts in ``currency`` from zero to ``max_minor_units`` (cents, for USD)."""
+    """Amounts in ``currency`` from zero to ``max_minor_units`` (cents, for USD).
+
+    An unknown currency (``"usd"``, ``"ZZZ"``) or a bound that is not a whole number of minor units from 0 to
+    what a :class:`Money` holds is refused here, with :class:`~recovery_rules.InvalidInputError`, not when drawn.
+    """
+    Money.zero(currency)  # InvalidInputError for a currency Money does not know, saying which to write
+    if isinstance(max_minor_units, bool) or not isinstance(max_minor_units, int) or max_minor_units < 0:
+        raise InvalidInputError.at("money strategy", "max_minor_units", "must be an integer of 0 or more")
+    _amount(max_minor_units, currency)  # InvalidInputError when the largest amount is more than Money holds
     return st.integers(0, max_minor_units).map(lambda minor: _amount(minor, currency))
 
 

@@ -539,7 +539,13 @@ def _problems_beside(model: type[Policy], data: Any, error: ValidationError) -> 
         return []  # not a table at all; or every field is valid and the checks have run
     data = _file_shorthands(data)
     refused = {detail["loc"][0] for detail in details}
-    locations = {tuple(detail["loc"]) for detail in details}
+    # A list whose items were refused is also "too short" when none is left: that refuses no item of it whole.
+    items_refused = {detail["loc"][0] for detail in details if len(detail["loc"]) > 1}
+    locations = {
+        tuple(detail["loc"])
+        for detail in details
+        if not (detail["type"] == "too_short" and detail["loc"][0] in items_refused and len(detail["loc"]) == 1)
+    }
     values: dict[str, Any] = {}
     level_names: tuple[str, ...] | None = None
     entries: dict[str, tuple[tuple[int, Any], ...]] = {}

@@ -18,13 +18,18 @@ The API is under ``/v1``; its OpenAPI 3.1 document is at ``/v1/openapi.json``. S
 
 from __future__ import annotations
 
-from ._app import app_from_environment, create_app, openapi_document
-from ._auth import Employee, Tokens, hash_token, mint_token, token_entry
-from ._deps import CurrentEmployee, CurrentService, current_employee, current_service
-from ._problems import ApiProblem, FieldProblem, ProblemDetails
-from ._run import add_token, demo_tokens, run
-from ._service import ReloadResult, Service
-from ._settings import Settings, load_ledger_key, load_policy, load_session_key, open_journal
+from ._extra import without_extra
+
+try:
+    from ._app import app_from_environment, create_app, openapi_document
+    from ._auth import Employee, Tokens, hash_token, mint_token, token_entry
+    from ._deps import CurrentEmployee, CurrentService, current_employee, current_service
+    from ._problems import ApiProblem, FieldProblem, ProblemDetails
+    from ._run import add_token, demo_tokens, run
+    from ._service import ReloadResult, Service
+    from ._settings import Settings, load_ledger_key, load_policy, load_session_key, open_journal
+except ModuleNotFoundError as error:  # the extra is not installed: say which, as every optional part does
+    raise without_extra(error) from None
 
 __all__ = [
     "ApiProblem",

@@ -40,6 +40,7 @@ from recovery_rules import (
 )
 
 from ._auth import Tokens
+from ._extra import without_extra
 from ._methods import Methods, allow, declared_methods
 from ._observe import DecisionLog
 from ._problems import ApiProblem, FieldProblem, field_problem, problem_response, summary
@@ -109,8 +110,11 @@ def create_app(
             "session_lifetime",
             f"must be a timedelta from 1 minute to {MAX_SESSION_HOURS // 24} days (12 hours by default)",
         )
-    from ._api import router  # noqa: PLC0415 - the routes import this module's siblings only when an app is made
-    from ._console import router as console_router  # noqa: PLC0415 - as the API's routes
+    try:
+        from ._api import router  # noqa: PLC0415 - the routes import this module's siblings only when an app is made
+        from ._console import router as console_router  # noqa: PLC0415 - as the API's routes
+    except ModuleNotFoundError as error:  # the console's Jinja2 not installed: say which extra to install
+        raise without_extra(error) from None
 
     service = Service(
         policy,
