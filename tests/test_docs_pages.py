@@ -12,7 +12,9 @@ The pages under ``docs/`` are what readers copy, so the suite runs them:
 - every TOML, JSON and YAML block parses; every fence names its language;
 - ``--8<-- "path"`` lines include files the way ``pymdownx.snippets`` does, so an example shown in
   the docs is the example file the suite runs, not a copy that drifts;
-- the commands shown (``make ...``, ``pip install 'recovery-rules[...]'``) exist.
+- the commands shown (``make ...``, ``pip install 'recovery-rules[...]'``) exist. The console blocks are run by
+  ``tests/test_cli_docs.py`` (docs/cli/) and ``tests/test_docs_service_commands.py`` (the other pages: the
+  decision service's commands against a real service, and the list of those not run, with why).
 
 A block that needs an optional dependency some supported Python lacks (durable-rules is for Python
 3.12 and older) says so on the line before its fence, in a comment readers do not see:
