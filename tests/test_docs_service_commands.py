@@ -637,11 +637,6 @@ def test_the_decision_service_pages_run_as_shown(service: Service) -> None:
     assert signed_in.startswith("HTTP/1.1 303 "), signed_in
 
 
-@pytest.mark.parametrize(("page", "command"), sorted(NOT_RUN_HERE), ids=lambda value: str(value)[:60])
-def test_a_console_command_not_run_here_says_why(page: str, command: str) -> None:
-    pytest.skip(f"docs/{page}: {command!r} is not run: {NOT_RUN_HERE[page, command]}")
-
-
 def test_every_console_command_outside_docs_cli_is_run_or_listed() -> None:
     # Every command of the service's pages is run by the walk, which fails on one it cannot run.
     walked = {page.relative_to(DOCS).as_posix() for page in (SERVICE_PAGE, CONSOLE_PAGE)}
