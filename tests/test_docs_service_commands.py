@@ -23,7 +23,7 @@ command by command in the page's order against one real service:
 
 Every other console command of the documentation is in :data:`NOT_RUN_HERE`, with the reason
 (a package installed from PyPI, a make target running the suite or a benchmark, a server at
-``db.example``...); each is reported as a skip, and a command that is neither walked nor listed fails
+``db.example``...), and a command that is neither walked nor listed fails
 :func:`test_every_console_command_outside_docs_cli_is_run_or_listed`.
 """
 
