@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from recovery_rules import InvalidInputError, MemoryJournal, presets
-from recovery_rules.server import Tokens, create_app, hash_token, mint_token
+from recovery_rules.server import Tokens, create_app, hash_token, mint_token, token_entry
 from recovery_rules.server._app import _handed_key
 from recovery_rules.server._console import COOKIE, session_cookie, session_holder
 
@@ -157,3 +158,21 @@ def test_a_handed_over_key_that_does_not_read_is_refused(monkeypatch: pytest.Mon
     assert _handed_key() == KEY
     monkeypatch.delenv("RECOVERY_RULES_SESSION_KEY")
     assert _handed_key() is None
+
+
+def test_a_session_ends_at_its_next_request_once_its_token_leaves_the_token_file(tmp_path: Path) -> None:
+    """The service reads the token file again when it changes: taking an employee's token out of it ends their
+    console sessions too, copies included, with no reload."""
+    path = tmp_path / "tokens.toml"
+    token, digest = mint_token()
+    other, other_digest = mint_token()
+    path.write_text(
+        token_entry(digest, "e-1", "staff") + "\n" + token_entry(other_digest, "e-2", "staff") + "\n", encoding="utf-8"
+    )
+    app = create_app(
+        presets.ritz_carlton(), MemoryJournal(), Tokens.from_file(path), tokens_source=str(path), session_key=KEY
+    )
+    cookie, kept = _sign_in(app, token), _sign_in(app, other)
+    assert (_front_page(app, cookie), _front_page(app, kept)) == (200, 200)
+    path.write_text(token_entry(other_digest, "e-2", "staff") + "\n", encoding="utf-8")
+    assert (_front_page(app, cookie), _front_page(app, kept)) == (303, 200)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -187,3 +189,44 @@ def test_a_decision_is_pure_and_a_key_changes_nothing() -> None:
     assert answers[0] == answers[1]
     assert changed.status_code == 200
     assert served.journal.head().count == 0
+
+
+# -- the token file, read again when it changes -------------------------------------------------------------------
+def test_a_token_added_to_or_removed_from_the_token_file_counts_at_the_next_request(tmp_path: Path) -> None:
+    """No reload needed: each request looks at the file, so a new employee's token works at once, and one
+    removed from it (an employee who left) stops working at once, console sessions of it included."""
+    path = tmp_path / "tokens.toml"
+    first, first_digest = mint_token()
+    path.write_text(token_entry(first_digest, "e-1", "staff") + "\n", encoding="utf-8")
+    log = io.StringIO()
+    logger = logging.getLogger("tests.tokens")
+    logger.addHandler(logging.StreamHandler(log))
+    app = create_app(
+        presets.ritz_carlton(),
+        MemoryJournal(),
+        Tokens.from_file(path),
+        tokens_source=str(path),
+        clock=lambda: NOW,
+        logger=logger,
+    )
+    client = TestClient(app)
+
+    def status(token: str) -> int:
+        return int(client.get("/v1/policy", headers={"Authorization": f"Bearer {token}"}).status_code)
+
+    second, second_digest = mint_token()
+    assert (status(first), status(second)) == (200, 401)
+    with path.open("a", encoding="utf-8") as file:  # what `serve --mint-token` does
+        file.write(token_entry(second_digest, "e-2", "staff") + "\n")
+    assert (status(first), status(second)) == (200, 200)
+    path.write_text(token_entry(second_digest, "e-2", "staff") + "\n", encoding="utf-8")  # e-1 left
+    assert (status(first), status(second)) == (401, 200)
+    # A file that does not read keeps the tokens read before, logged once, until it changes again.
+    path.write_text("tokens = 3\n", encoding="utf-8")
+    assert [status(second) for _ in range(3)] == [200, 200, 200]
+    assert log.getvalue().count("token file reload refused") == 1
+    path.unlink()
+    assert status(second) == 200
+    assert log.getvalue().count("token file reload refused") == 2
+    path.write_text(token_entry(first_digest, "e-1", "staff") + "\n", encoding="utf-8")
+    assert (status(first), status(second)) == (200, 401)

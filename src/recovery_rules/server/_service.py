@@ -62,7 +62,7 @@ class Service:
         """What signs the console's sessions: each worker of one service must have the same."""
         self.session_lifetime = session_lifetime
         self.journal = journal
-        self.tokens = tokens
+        self._tokens = tokens
         self.clock: Clock = clock or system_clock
         self.policy_source = policy_source
         self.tokens_source = tokens_source
@@ -70,8 +70,10 @@ class Service:
         self.metrics = Metrics()
         self.log = logger or logging.getLogger(LOG)
         self._reloading = threading.Lock()
+        self._reading_tokens = threading.Lock()
         self.proving = threading.Lock()  # the console proves one policy at a time (each holds a thread for seconds)
         self._stamp = self._file_stamp()
+        self._tokens_stamp = _stamp_of(tokens_source)
         self.metrics.serving(policy.revision)
 
     @property
@@ -79,6 +81,19 @@ class Service:
         """The policy being served. A request reads it once and decides with that one throughout, so a reload
         never changes the policy under a request that already started."""
         return self._policy
+
+    @property
+    def tokens(self) -> Tokens:
+        """Who holds which token: the token file as it is now.
+
+        Each request looks at the file (its size, time and inode, one ``stat``) and reads it again when it
+        changed, so that a token minted into it works at once and one removed from it stops working at once,
+        in every worker, with no reload. A file changed into one that does not read keeps the tokens read
+        before, and is logged once, until it changes again.
+        """
+        if self.tokens_source is not None and _stamp_of(self.tokens_source) != self._tokens_stamp:
+            self._reload_tokens(only_if_changed=True)
+        return self._tokens
 
     def now(self) -> dt.datetime:
         return self.clock()
@@ -114,14 +129,19 @@ class Service:
             self.log.warning("policy reloaded: revision %s replaces %s", new.revision, old.revision)
             return ReloadResult("loaded", new.revision)
 
-    def _reload_tokens(self) -> None:
+    def _reload_tokens(self, *, only_if_changed: bool = False) -> None:
         """Read the token file again (a token removed from it stops working); keep the old tokens if it fails."""
         if self.tokens_source is None:
             return
-        try:
-            self.tokens = Tokens.from_file(self.tokens_source)
-        except RecoveryRulesError as error:
-            self.log.error("token file reload refused; the tokens read before still hold: %s", error)
+        with self._reading_tokens:  # one thread reads the file; the others, waiting, find it read
+            stamp = _stamp_of(self.tokens_source)
+            if only_if_changed and stamp == self._tokens_stamp:
+                return
+            self._tokens_stamp = stamp
+            try:
+                self._tokens = Tokens.from_file(self.tokens_source)
+            except (RecoveryRulesError, OSError) as error:
+                self.log.error("token file reload refused; the tokens read before still hold: %s", error)
 
     def reload_if_changed(self) -> ReloadResult | None:
         """Reload when the policy's file changed since it was last read (what ``--watch-policy`` does each second)."""
@@ -135,7 +155,17 @@ class Service:
         if self.policy_source is None:
             return None
         try:
-            status = os.stat(Path(policy_file(self.policy_source)))
-        except (OSError, RecoveryRulesError):
+            return _stamp_of(policy_file(self.policy_source))
+        except RecoveryRulesError:
             return None
-        return (status.st_mtime_ns, status.st_size, status.st_ino)
+
+
+def _stamp_of(path: str | os.PathLike[str] | None) -> tuple[int, int, int] | None:
+    """What tells a file changed: its time, size and inode (``None``: no file, or none to be read)."""
+    if path is None:
+        return None
+    try:
+        status = os.stat(Path(path))
+    except (OSError, ValueError):  # missing, unreadable, a name with a NUL
+        return None
+    return (status.st_mtime_ns, status.st_size, status.st_ino)
