@@ -49,13 +49,22 @@ class CliInputError(click.ClickException):
     it; like the library's own errors it never repeats personal data.
     ``problems``: each problem with its place (``location``, ``line``,
     ``column``, ``message``), for ``--json``, which prints them as JSON.
+    ``details``: more for ``--json`` to put in the error object beside them
+    (what ``prove`` found before ``--save`` failed to write it).
     """
 
     exit_code = ExitCode.INPUT
 
-    def __init__(self, message: str, *, problems: Sequence[Mapping[str, object]] = ()) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        problems: Sequence[Mapping[str, object]] = (),
+        details: Mapping[str, object] | None = None,
+    ) -> None:
         super().__init__(message)
         self.problems = tuple(dict(problem) for problem in problems)
+        self.details = dict(details or {})
 
 
 def problem_json(
