@@ -626,7 +626,10 @@ def _not_proved(*arguments: object, **options: object) -> None:
 @pytest.mark.parametrize(
     ("where", "message"),
     [
-        ("no/such/folder/counterexample.json", "--save: there is no folder {tmp}/no/such/folder to write "),
+        (
+            "no/such/folder/counterexample.json",
+            "--save: there is no folder {tmp}/no/such/folder to save the counterexample in; ",
+        ),
         ("file.txt/counterexample.json", "--save: {tmp}/file.txt is not a folder; give a file in a folder that "),
         (".", "--save: {tmp}/. is a directory; give the file to write the counterexample to"),
     ],

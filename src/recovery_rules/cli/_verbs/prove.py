@@ -139,7 +139,7 @@ def _check_save(save: str) -> None:
             raise CliInputError(f"--save: {save} is a directory; give the file to write the counterexample to")
         if not folder.exists():
             raise CliInputError(
-                f"--save: there is no folder {folder} to write {path.name} in; make it first "
+                f"--save: there is no folder {folder} to save the counterexample in; make it first "
                 f"(mkdir -p {shlex.quote(str(folder))}), or give a file in a folder that exists"
             )
         if not folder.is_dir():
