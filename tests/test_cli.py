@@ -620,11 +620,13 @@ def test_json_errors_about_an_option_are_located_at_the_option(
         (["report", "{journal}", "--since", "2026-11-02", "--until", "2026-11-01"], "--since", "must be earlier than"),
         (["decide", COMPLAINT, "--policy", POLICY, "--by", "front_desk", "--granted", "incident=-5"], "--granted", ""),
         (["decide", COMPLAINT, "--policy", POLICY], "--by", "Missing option '--by'."),
+        (["decide", "--policy", POLICY, "--by", "front_desk"], "COMPLAINT.json", "Missing argument 'COMPLAINT.json'."),
+        (["check"], "POLICY", "Missing argument 'POLICY'."),
         (["decide", COMPLAINT, "--policy", POLICY, "--by", "front_desk", "--bogus"], "--bogus", "No such option"),
         (["decide", "missing.json", "--policy", POLICY, "--by", "front_desk"], "", "there is no complaint file"),
     ],
 )
-def test_json_errors_locate_every_problem_with_an_option_and_only_those(
+def test_json_errors_locate_every_problem_with_an_option_or_argument_and_only_those(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], location: str, message: str
 ) -> None:
     journal = tmp_path / "cases.sqlite3"

@@ -91,3 +91,20 @@ def test_backup_takes_the_target_as_an_address_too(capsys: pytest.CaptureFixture
     assert result.code == 0, result.err
     assert (tmp_path / "copy.sqlite3").is_file()
     assert f"recovery-rules verify {tmp_path / 'copy.sqlite3'} --expected-head" in result.out
+
+
+@pytest.mark.parametrize("name", ["copy 1.sqlite3", "it's $HOME; rm -rf ~.sqlite3"])
+def test_the_verify_command_to_run_later_is_shell_quoted(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str
+) -> None:
+    """Pasted into a shell as printed, it checks the copy (before: unquoted, a space split the file name)."""
+    path = copy_journal(tmp_path)
+    target = tmp_path / name
+    result = run(capsys, "backup", str(path), str(target))
+    assert result.code == 0, result.err
+    line = result.out.splitlines()[-1]
+    assert line.startswith("  (check it later: recovery-rules verify ")
+    assert line.endswith(")")
+    words = shlex.split(line.removeprefix("  (check it later: ").removesuffix(")"))
+    assert words[:3] == ["recovery-rules", "verify", str(target)]
+    assert run(capsys, *words[1:]).code == 0

@@ -506,3 +506,56 @@ def test_the_schema_of_a_cases_file_takes_amounts_per_window(capsys: pytest.Capt
     case = {"name": "x", "by": "staff", "expect": {"outcome": "approved"}}
     assert not list(validator.iter_errors({"cases": [{**case, "granted": {"incident": "0.00", "30d": "9000.00"}}]}))
     assert list(validator.iter_errors({"cases": [{**case, "granted": {"incident": 1}}]}))
+
+
+@pytest.mark.parametrize(
+    ("expect", "location", "message"),
+    [
+        (
+            {"alternatives": ["sister-hotel", "late-chekout"]},
+            "cases[0].expect.alternatives[1]",
+            "the policy's catalog has no alternative 'late-chekout'; did you mean 'late-checkout'? use one of: "
+            "sister-hotel, callback, manager-follow-up, concierge, late-checkout, folio-review, bar-credit, "
+            "breakfast, harbour-view",
+        ),
+        (
+            {"alternatives_include": ["spa"]},
+            "cases[0].expect.alternatives_include[0]",
+            "the policy's catalog has no alternative 'spa'; use one of: sister-hotel, callback,",
+        ),
+        (
+            {"suggestions": ["Breakfast"]},
+            "cases[0].expect.suggestions[0]",
+            "the policy's catalog has no alternative 'Breakfast'; did you mean 'breakfast'?",
+        ),
+        (
+            {"failed_rules": ["limit.authority", "cap_hard"]},
+            "cases[0].expect.failed_rules[1]",
+            "there is no rule 'cap_hard'; did you mean 'cap.hard'? use one of: category.listed, remedy.refused, "
+            "cap.hard, authority.kind, limit.authority, escalation.path, alternatives.offered, suggestions.offered, "
+            "delivery",
+        ),
+    ],
+    ids=["alternatives", "alternatives_include", "suggestions", "failed_rules"],
+)
+def test_an_id_the_policy_never_gives_is_refused_not_run_to_fail(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, expect: dict[str, Any], location: str, message: str
+) -> None:
+    """A typo in an alternative's or a rule's id made a case that could never pass (exit 1, "expected
+    [late-chekout]"): it is a problem of the cases file (exit 2), at its place, naming the ids there are."""
+    path = cases_file(tmp_path, {"name": "a typo", "expect": expect})
+    result = run(capsys, "test", POLICY, path, "--json")
+    assert result.code == 2, result.out
+    (problem,) = json.loads(result.out)["error"]["problems"]
+    assert problem["location"] == location
+    assert problem["message"].startswith(message), problem["message"]
+    assert problem["line"] is not None
+    assert f"{path}:{problem['line']}:{problem['column']}: {location}: {message}" in result.err
+
+
+def test_a_catalog_of_many_alternatives_is_listed_in_part() -> None:
+    from recovery_rules.cli._cases import _use_one_of  # noqa: PLC0415 - the wording alone
+
+    known = [f"alternative-{number}" for number in range(40)]
+    assert _use_one_of("spa", known) == "use one of the 40: " + ", ".join(known[:12]) + ", ..."
+    assert _use_one_of("spa", []) == "it has none, so expect none ([])"

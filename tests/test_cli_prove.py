@@ -614,3 +614,75 @@ def test_decide_takes_several_windows_in_one_granted(capsys: pytest.CaptureFixtu
     for option in ("incident=0 30d=950.00", "incident=0.00 USD 30d=950.00 USD", "30d=950;incident=0"):
         answer = run(capsys, *base, "--granted", option)
         assert Resolution.model_validate_json(answer.out).outcome is Outcome.DENIED, option
+
+
+# -- --save: refused before the work when it cannot be written; the counterexample never lost ---------------
+
+
+def _not_proved(*arguments: object, **options: object) -> None:
+    raise AssertionError("the proof ran: --save should have been refused before")
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        (
+            "no/such/folder/counterexample.json",
+            "--save: there is no folder {tmp}/no/such/folder to save the counterexample in; ",
+        ),
+        ("file.txt/counterexample.json", "--save: {tmp}/file.txt is not a folder; give a file in a folder that "),
+        (".", "--save: {tmp}/. is a directory; give the file to write the counterexample to"),
+    ],
+    ids=["missing-folder", "file-as-folder", "directory"],
+)
+def test_a_save_that_cannot_be_written_is_refused_before_the_proof(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, where: str, message: str
+) -> None:
+    """Before, a file in a folder that does not exist was found out only after the whole proof, and the
+    counterexample it found was lost (only "Error: --save: cannot write ..." was printed)."""
+    (tmp_path / "file.txt").write_text("", encoding="utf-8")
+    monkeypatch.setattr("recovery_rules.cli._verbs.prove.prove", _not_proved)
+    for extra in ((), ("--json",)):
+        result = run(capsys, "prove", POLICY, "--save", f"{tmp_path}/{where}", *extra)
+        assert result.code == 2, result.err
+        assert result.err.startswith("Error: " + message.format(tmp=tmp_path)), result.err
+    assert json.loads(result.out)["error"]["problems"][0]["location"] == "--save"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["file.txt"]
+
+
+def _one_cent_beyond(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = engine_module.CompiledLevel.limit_for
+
+    def generous(self: engine_module.CompiledLevel, tier: str) -> Decimal:
+        limit = original(self, tier)
+        return limit + Decimal("0.01") if limit.is_finite() else limit
+
+    monkeypatch.setattr(engine_module.CompiledLevel, "limit_for", generous)
+
+
+def test_a_counterexample_that_cannot_be_saved_is_shown_before_the_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """What only writing tells (here a name too long for the file system; a full disk alike) comes after the
+    proof: the counterexample is printed, its command naming counterexample.json, then the error (exit 2)."""
+    _one_cent_beyond(monkeypatch)
+    save = str(tmp_path / ("c" * 300 + ".json"))
+    result = run(capsys, "prove", POLICY, "--save", save)
+    assert result.code == 2, result.err
+    assert "- approved 250.01 for 'refund' beyond front_desk's authority" in result.out
+    assert "the complaint (save it as counterexample.json):" in result.out
+    complaint = json.loads(result.out[result.out.index("{") : result.out.rindex("}") + 1])
+    assert complaint["requested"] == {"kind": "refund", "amount": "250.01 USD"}
+    command = shlex.split(result.out.splitlines()[-1])
+    assert command[:5] == ["recovery-rules", "decide", "--policy", POLICY, "counterexample.json"]
+    assert result.err.startswith(f"Error: --save: cannot write {save}: File name too long; "), result.err
+    assert "the counterexample is shown with this error: save its complaint by hand" in result.err
+
+    as_json = run(capsys, "prove", POLICY, "--save", save, "--json")
+    assert as_json.code == 2
+    error = json.loads(as_json.out)["error"]  # one object: the error, with the counterexample in it
+    assert error["exit_code"] == 2
+    assert error["problems"][0]["location"] == "--save"
+    assert error["counterexample"]["complaint"] == complaint
+    assert error["counterexample"]["command"] == shlex.join(command)
+    assert list(tmp_path.iterdir()) == []

@@ -304,5 +304,48 @@ def test_the_report_calls_customers_what_the_policy_calls_them(
         case.decide(now=now)
     text = run(capsys, "report", str(path), "--now", "2026-11-23T16:00:00Z").out
     assert "share of the cap used per customer" in text
-    assert "1 customers; median" in text
+    assert "1 customer; median" in text
     assert "guest" not in text
+
+
+def test_a_count_of_one_is_said_in_the_singular(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """One case, one customer, one event after --now, one employee beyond the ten shown: "1 case", never
+    "1 cases" (before: "1 cases from ...", "1 customers", "1 events", "1 others"), in the chart's title too."""
+    start = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
+    policy = presets.retail()
+    one = tmp_path / "one.sqlite3"
+    with SQLiteJournal(one) as journal:
+        asked = Remedy(kind="refund", amount=Money("20.00", "USD"))
+        complaint = Complaint(
+            customer=Customer(id="c-1"), category="defective_item", requested=asked, received_at=start
+        )
+        case = Case.open(journal, policy, complaint, by=policy.levels[0].name, now=start)
+        case.listen(now=start)
+        case.apologize(now=start)
+        case.ask_preferred_solution(now=start)
+        case.decide(now=start)
+        case.escalate(now=start + dt.timedelta(hours=2))
+    result = run(capsys, "report", str(one), "--now", "2026-11-23T16:00:00Z")
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0] == f"1 case from {one}, under {policy.name}"
+    assert "  1 event recorded later than --now left out" in lines
+    assert any(line.startswith("  1 customer; median") for line in lines), lines
+    assert not re.search(r"\b1 (case|customer|event|other|written report)s\b", result.out), result.out
+
+    from recovery_rules.cli._verbs.report._chart import _title  # noqa: PLC0415 - the chart's title alone
+    from recovery_rules.metrics import report  # noqa: PLC0415
+
+    with SQLiteJournal(one, read_only=True) as journal:
+        figures = report(journal, now=dt.datetime(2026, 11, 23, 16, 0, tzinfo=dt.UTC))
+    assert ": 1 case, as of " in _title(figures)
+
+    many = tmp_path / "many.sqlite3"
+    with SQLiteJournal(many) as journal:
+        for number in range(11):  # eleven employees: the ten with the most cases shown, and one other
+            complaint = Complaint(
+                customer=Customer(id=f"c-{number}"), category="defective_item", requested=asked, received_at=start
+            )
+            Case.open(journal, policy, complaint, by=policy.levels[0].name, now=start, employee=f"e-{number}")
+    rows = run(capsys, "report", str(many), "--now", "2026-11-23T16:00:00Z").out.splitlines()
+    assert any(row.split()[:3] == ["1", "other", "1"] for row in rows), rows

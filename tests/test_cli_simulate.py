@@ -211,6 +211,23 @@ def test_json_gives_the_column_of_a_record_that_does_not_parse(
     assert "(column 8)" in problems[1]["message"]
 
 
+@pytest.mark.parametrize("ending", ["\n", "\r\n", ""], ids=["newline", "crlf", "none"])
+def test_a_line_cut_short_breaks_at_its_end_not_on_the_next_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, ending: str
+) -> None:
+    """The line break is no part of the line: ``{"complaint": `` breaks at column 15, where the line ends, whether
+    a line break follows or not (before, with one, the parser's "line 2, column 1" came out as column 1)."""
+    path = tmp_path / "cut.jsonl"
+    path.write_bytes(b'{"complaint": ' + ending.encode())
+    result = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, str(path), "--json")
+    assert result.code == 2
+    problem = json.loads(result.out)["error"]["problems"][0]
+    assert (problem["line"], problem["column"]) == (1, 15), problem
+    assert problem["message"] == "is not valid JSON: Expecting value (column 15)"
+    text = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, str(path))
+    assert f"{path}: line 1: is not valid JSON: Expecting value (column 15)" in text.err
+
+
 def _ritz_guest_journal(path: Path) -> Policy:
     """A Ritz guest granted $2,000 five times in ten minutes (its 30-day cap of $10,000 reached), then asking $100."""
     from recovery_rules import Case, Customer, Remedy, SQLiteJournal  # noqa: PLC0415 - this scenario only

@@ -299,6 +299,37 @@ def test_error_messages_show_control_characters_as_escapes(capsys: pytest.Captur
     assert "\\x1b" in result.err
 
 
+CSI_NAME = "nope\x1b[2J\x1b[31mname"
+"""A file name with CSI sequences (clear the screen, red): click's own writing drops those from text that is
+not bound for a terminal, which would name another file (``nopename``) instead of showing them."""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", f"{CSI_NAME}.toml"],
+        ["decide", f"{CSI_NAME}.json", "-p", "retail", "--by", "associate"],
+        ["decide", "-", "-p", f"{CSI_NAME}.toml", "--by", "associate"],
+        ["report", f"{CSI_NAME}.sqlite3"],
+        ["verify", f"{CSI_NAME}.sqlite3"],
+        ["test", "retail", f"{CSI_NAME}.toml"],
+        ["simulate", f"{CSI_NAME}.jsonl", "-p", "retail", "-c", "retail"],
+        ["backup", f"{CSI_NAME}.sqlite3", "copy.sqlite3"],
+        ["check", "retail", f"--{CSI_NAME}"],
+    ],
+    ids=["check", "decide", "decide-policy", "report", "verify", "test", "simulate", "backup", "option"],
+)
+def test_file_names_in_errors_keep_their_escapes_when_stderr_is_not_a_terminal(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    """docs/cli/index.md: a file name is shown with its control characters as escapes, in a pipe as on a
+    terminal (capsys is no terminal: before, ``nopename.toml`` came out)."""
+    result = run(capsys, *argv)
+    assert result.code == 2
+    _assert_neutralised(result)
+    assert "nope\\x1b[2J\\x1b[31mname" in result.err, result.err
+
+
 def test_invalid_inputs_are_reported_with_escapes(
     capsys: pytest.CaptureFixture[str], files: dict[str, str], tmp_path: Path
 ) -> None:

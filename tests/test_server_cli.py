@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import socket
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ from recovery_rules.server import (
 from recovery_rules.server import run as serve_with_uvicorn
 from recovery_rules.server._run import demo_tokens
 
-from ._cli import run
+from ._cli import Result, run
 from ._server import complaint, serve, walk
 
 
@@ -285,12 +286,16 @@ def test_a_token_of_a_level_the_policy_lacks_is_said_when_made_and_when_served(
         monkeypatch.setenv(name, "")
     monkeypatch.setattr(uvicorn, "run", lambda *arguments, **options: None)
     journal = f"sqlite:{tmp_path / 'cases.sqlite3'}"
-    served = run(capsys, "serve", "--policy", "ritz-carlton", "--journal", journal, "--tokens", str(tokens))
+    served = run(
+        capsys, "serve", "--policy", "ritz-carlton", "--journal", journal, "--tokens", str(tokens), "--port", "0"
+    )
     assert served.code == 0, served.err
     assert "tokens of level 'manger', which the policy does not have" in served.err
     run(capsys, "serve", "--mint-token", "e-1", "staff", "--tokens", str(tmp_path / "good.toml"))
     good = run(
-        capsys, "serve", "--policy", "ritz-carlton", "--journal", journal, "--tokens", str(tmp_path / "good.toml")
+        capsys,
+        *("serve", "--policy", "ritz-carlton", "--journal", journal, "--tokens", str(tmp_path / "good.toml")),
+        *("--port", "0"),
     )
     assert "Warning" not in good.err
 
@@ -362,3 +367,109 @@ def test_serve_refuses_a_bad_session_key_file_before_it_serves(
     assert result.code == 2
     assert "--session-hours" in result.err
     assert not (tmp_path / "t.toml").exists()
+
+
+def _not_started(*arguments: object, **options: object) -> None:
+    raise AssertionError("the server was started: the address should have been refused before")
+
+
+def _serve_at(capsys: pytest.CaptureFixture[str], folder: Path, *address: str) -> Result:
+    journal = f"sqlite:{folder / 'cases.sqlite3'}"
+    tokens = str(folder / "t.toml")
+    return run(
+        capsys,
+        "serve",
+        "--policy",
+        "ritz-carlton",
+        "--journal",
+        journal,
+        "--tokens",
+        tokens,
+        "--decision-log",
+        "",
+        *address,
+    )
+
+
+def test_a_port_in_use_is_bad_input_said_before_anything_is_made(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, uvicorn logged "[Errno 98] ... address already in use" and exited with 3 (a bug), after the token
+    file and the journal were made."""
+    monkeypatch.setattr(uvicorn, "run", _not_started)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        for host in ("127.0.0.1", "localhost"):
+            result = _serve_at(capsys, tmp_path, "--host", host, "--port", port)
+            assert result.code == 2, result.err
+            assert result.err.startswith(f"Error: --port: {host}:{port} is already in use"), result.err
+            assert "pick another --port (--port 0 takes any free one)" in result.err
+    assert list(tmp_path.iterdir()) == []  # no token file, no journal
+
+
+def _unknown_name(host: object, *arguments: object, **options: object) -> object:
+    raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")  # what a resolver says, without asking one
+
+
+@pytest.mark.parametrize(
+    ("host", "message"),
+    [
+        ("999.1.1.1", "--host: '999.1.1.1' is not an address to listen on (Name or service not known); "),
+        ("a" * 64, f"--host: '{'a' * 64}' is not an address to listen on (not a host name); "),  # a label too long
+        ("192.0.2.1", "--host: '192.0.2.1' is not an address of this machine (Cannot assign requested address)"),
+    ],
+    ids=["unknown", "no-name", "another-machine"],
+)
+def test_a_host_that_cannot_be_listened_on_is_bad_input(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, host: str, message: str
+) -> None:
+    """Before, uvicorn logged "[Errno -2] Name or service not known" and exited with 3 (a bug). 192.0.2.1 is of
+    TEST-NET-1, no machine's."""
+    monkeypatch.setattr(uvicorn, "run", _not_started)
+    if host == "999.1.1.1":
+        monkeypatch.setattr(socket, "getaddrinfo", _unknown_name)
+    result = _serve_at(capsys, tmp_path, "--host", host, "--port", "0")
+    assert result.code == 2, result.err
+    assert result.err.startswith(f"Error: {message}"), result.err
+    assert "127.0.0.1 for this machine alone, 0.0.0.0 for every network interface" in result.err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_port_taken_after_it_was_checked_is_bad_input_too(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uvicorn exits with 3 when it cannot bind: the address is checked again then, and said as before."""
+    for name in _SETTINGS_NAMES:
+        monkeypatch.setenv(name, "")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    taken = socket.socket()
+
+    def uvicorn_run(*arguments: object, **options: object) -> None:
+        taken.bind(("127.0.0.1", port))  # another program got there first
+        taken.listen()
+        raise SystemExit(3)
+
+    monkeypatch.setattr(uvicorn, "run", uvicorn_run)
+    with taken:
+        result = _serve_at(capsys, tmp_path, "--port", str(port))
+    assert result.code == 2, result.err
+    assert f"\nError: --port: 127.0.0.1:{port} is already in use" in result.err, result.err
+
+
+def test_a_server_that_fails_to_start_for_another_reason_keeps_uvicorns_exit_code(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in _SETTINGS_NAMES:
+        monkeypatch.setenv(name, "")
+
+    def uvicorn_run(*arguments: object, **options: object) -> None:
+        raise SystemExit(3)  # the application did not start: uvicorn logged why
+
+    monkeypatch.setattr(uvicorn, "run", uvicorn_run)
+    with pytest.raises(SystemExit) as stopped:
+        _serve_at(capsys, tmp_path, "--port", "0")
+    assert stopped.value.code == 3

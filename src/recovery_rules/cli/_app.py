@@ -141,14 +141,16 @@ def _show(error: click.ClickException, *, as_json: bool, exit_code: int | None =
 
     The object is ``{"error": {"exit_code", "message", "problems"}}``; each problem has its ``location``
     (a field path, or the option it is about: ``--by``), ``line`` and ``column`` in the file when they are
-    known, and ``message``.
+    known, and ``message``; a :class:`CliInputError`'s ``details`` go beside them (``prove``'s counterexample).
     """
     _console.show_error(error)
     if as_json:
         problems = error_problems(error, _options(app))
         code = error.exit_code if exit_code is None else exit_code
         try:
-            _console.echo_json({"error": {"exit_code": code, "message": error.format_message(), "problems": problems}})
+            details = getattr(error, "details", {})
+            message = error.format_message()
+            _console.echo_json({"error": {"exit_code": code, "message": message, "problems": problems, **details}})
         except BrokenPipeError:  # the error is said on standard error, and its exit code stands
             _discard_output()
 

@@ -26,14 +26,15 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Final, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from recovery_rules import InvalidInputError, Money, Outcome, Policy, Problem, RecoveryModel, Resolution
+from recovery_rules import RULES, InvalidInputError, Money, Outcome, Policy, Problem, RecoveryModel, Resolution
 
 from ._fields import WORD, FreeText, InputTime, Word
 from ._records import Amount, DecisionRecord, amount_or_money
@@ -243,6 +244,7 @@ def case_problems(policy: Policy, cases: CasesFile) -> Iterator[Problem]:
                 yield Problem(
                     f"{at}.expect.{name}", f"the policy has no level {value!r}; use one of: {', '.join(levels)}"
                 )
+        yield from _unknown_ids(policy, case.expect, f"{at}.expect")
         try:
             case.granted_under(policy)
         except InvalidInputError as error:
@@ -263,6 +265,36 @@ def case_problems(policy: Policy, cases: CasesFile) -> Iterator[Problem]:
                 f"{at}.complaint.requested.kind",
                 f"{requested.kind!r} is not a remedy kind of the policy; use one of: {', '.join(policy.vocabulary)}",
             )
+
+
+_SHOWN_IDS: Final = 12
+"""How many known ids an unknown one's message lists; a catalog may hold thousands."""
+
+
+def _unknown_ids(policy: Policy, expect: Expectation, at: str) -> Iterator[Problem]:
+    """Alternative and rule ids ``expect`` names that ``policy`` can never give: a case that could never pass (a
+    typo in an id) is refused, naming the ids it may use, not run to fail."""
+    catalog = [alternative.id for alternative in policy.catalog]
+    checks = (
+        ("alternatives", catalog, "the policy's catalog has no alternative"),
+        ("alternatives_include", catalog, "the policy's catalog has no alternative"),
+        ("suggestions", catalog, "the policy's catalog has no alternative"),
+        ("failed_rules", list(RULES), "there is no rule"),
+    )
+    for name, known, no_such in checks:
+        for index, value in enumerate(getattr(expect, name) or ()):
+            if value not in known:
+                yield Problem(f"{at}.{name}[{index}]", f"{no_such} {value!r}; {_use_one_of(value, known)}")
+
+
+def _use_one_of(value: str, known: list[str]) -> str:
+    if not known:
+        return "it has none, so expect none ([])"
+    close = difflib.get_close_matches(value, known, n=1)
+    guess = f"did you mean {close[0]!r}? " if close else ""
+    if len(known) <= _SHOWN_IDS:
+        return f"{guess}use one of: {', '.join(known)}"
+    return f"{guess}use one of the {len(known):,}: {', '.join(known[:_SHOWN_IDS])}, ..."
 
 
 def _amount_in(value: Money | str | bool | None, currency: str, location: str) -> Money | None:

@@ -20,14 +20,13 @@ around it. The rules:
 from __future__ import annotations
 
 import errno
-import io
 import json
 import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import IO, Any, Final, cast
+from typing import Any, Final
 
 import click
 from rich.console import Console, ConsoleOptions, RenderableType
@@ -81,27 +80,6 @@ def neutralise(text: str) -> str:
 # -- plain text ----------------------------------------------------------------------------------------------
 
 
-class _Neutralising(io.TextIOBase):
-    """A text stream that neutralises what is written to it before passing it on (for click's own messages)."""
-
-    def __init__(self, stream: Any) -> None:
-        super().__init__()
-        self._stream = stream
-
-    def write(self, text: str) -> int:
-        self._stream.write(neutralise(text))
-        return len(text)
-
-    def flush(self) -> None:
-        self._stream.flush()
-
-    def isatty(self) -> bool:
-        return bool(self._stream.isatty())
-
-    def writable(self) -> bool:
-        return True
-
-
 def echo(message: str = "", *, err: bool = False) -> None:
     """A line of text on standard output (standard error with ``err``), neutralised."""
     click.echo(neutralise(message), err=err)
@@ -111,9 +89,21 @@ def show_error(error: click.ClickException) -> None:
     """``Error: ...`` on standard error, with the usage line for a usage error, neutralised.
 
     Click's messages repeat what was typed (``No such option: --x``), and the
-    command line's own name files and policies.
+    command line's own name files and policies. The paragraph is put together
+    here, as click's ``show`` would, and neutralised before click writes it:
+    ``click.echo`` drops the ANSI sequences of text bound for anything but a
+    terminal (``nope\\x1b[2Jname.toml`` would read ``nopename.toml`` in a pipe,
+    another file's name), so it must never get a raw one.
     """
-    error.show(file=cast(IO[str], _Neutralising(sys.stderr)))  # a text stream; typeshed's IO is a wider protocol
+    paragraph = f"Error: {error.format_message()}"
+    if isinstance(error, click.UsageError) and error.ctx is not None:
+        context = error.ctx
+        hint = ""
+        if context.command.get_help_option(context) is not None:
+            names = context.command.get_help_option_names(context)
+            hint = f"Try '{context.command_path} {max(names, key=len)}' for help.\n"
+        paragraph = f"{context.get_usage()}\n{hint}\n{paragraph}"
+    click.echo(neutralise(paragraph), err=True)
 
 
 # -- JSON ------------------------------------------------------------------------------------------------------

@@ -49,13 +49,22 @@ class CliInputError(click.ClickException):
     it; like the library's own errors it never repeats personal data.
     ``problems``: each problem with its place (``location``, ``line``,
     ``column``, ``message``), for ``--json``, which prints them as JSON.
+    ``details``: more for ``--json`` to put in the error object beside them
+    (what ``prove`` found before ``--save`` failed to write it).
     """
 
     exit_code = ExitCode.INPUT
 
-    def __init__(self, message: str, *, problems: Sequence[Mapping[str, object]] = ()) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        problems: Sequence[Mapping[str, object]] = (),
+        details: Mapping[str, object] | None = None,
+    ) -> None:
         super().__init__(message)
         self.problems = tuple(dict(problem) for problem in problems)
+        self.details = dict(details or {})
 
 
 def problem_json(
@@ -75,8 +84,9 @@ def error_problems(error: click.ClickException, options: Collection[str]) -> lis
 
     A problem with one of the command line's ``options`` (the message names it first) is located at the
     option (``"location": "--by"``), its message what follows the option's name; click's own usage errors are
-    located at the option they name (``Missing option '--by'.``, in click's words). Any other message is one
-    problem of the command as a whole (location ``""``).
+    located at the option they name (``Missing option '--by'.``, in click's words), or at the argument, named
+    as the usage line names it (``Missing argument 'POLICY'.``: ``"location": "POLICY"``). Any other message is
+    one problem of the command as a whole (location ``""``).
     """
     held = [dict(problem) for problem in getattr(error, "problems", ())]
     if held:
@@ -84,8 +94,11 @@ def error_problems(error: click.ClickException, options: Collection[str]) -> lis
     message = error.format_message()
     if isinstance(error, click.NoSuchOption):
         return [problem_json(error.option_name, message)]
-    if isinstance(error, click.BadParameter) and error.param is not None and error.param.param_type_name == "option":
-        return [problem_json(max(error.param.opts, key=len), message)]
+    if isinstance(error, click.BadParameter) and error.param is not None:
+        if error.param.param_type_name == "option":
+            return [problem_json(max(error.param.opts, key=len), message)]
+        if error.param.param_type_name == "argument":  # as the usage line names it: POLICY, COMPLAINT.json
+            return [problem_json(error.param.human_readable_name.strip("[.]"), message)]
     if (found := _OPTION_FIRST.fullmatch(message)) and found[1] in options:
         return [problem_json(found[1], found[2])]
     return [problem_json("", message)]

@@ -303,8 +303,8 @@ class JsonLinesSource:
         where = f"line {number}"
         if length > MAX_LINE_BYTES:
             return Recorded(where, read, None, (Problem("", f"is longer than {MAX_LINE_BYTES:,} bytes"),))
-        try:
-            text = raw.decode("utf-8")
+        try:  # without its line break, which is no part of the line: a value cut short there breaks at its column
+            text = raw.removesuffix(b"\n").removesuffix(b"\r").decode("utf-8")
             data: Any = json.loads(text)
         except UnicodeDecodeError:
             return Recorded(where, read, None, (Problem("", "is not UTF-8 text"),))

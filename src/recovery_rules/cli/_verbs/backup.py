@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 import click
 
 from recovery_rules import RecoveryRulesError, SQLiteJournal
@@ -48,5 +50,6 @@ def command(*, journal: str, target: str, as_json: bool) -> int:
     else:
         _console.echo(f"journal {shown(journal)} copied to {target}: {head.count:,} events")
         _console.echo(f"  head {head}")
-        _console.echo(f"  (check it later: recovery-rules verify {target} --expected-head {head})")
+        verify = shlex.join(["recovery-rules", "verify", target, "--expected-head", str(head)])  # ready to paste
+        _console.echo(f"  (check it later: {verify})")
     return ExitCode.OK

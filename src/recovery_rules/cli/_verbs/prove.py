@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 from pathlib import Path
 from typing import Any
@@ -53,8 +54,8 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
     or the first counterexample as a complaint ready to run with `decide`
     (exit 1).
     """
-    if save is not None and _is_directory(save):  # before the work, as a usage error would be
-        raise CliInputError(f"--save: {save} is a directory; give the file to write the counterexample to")
+    if save is not None:  # before the work, as a usage error would be
+        _check_save(save)
     loaded = load_policy(policy, option=None)
     rules = loaded.policy
     planned = slices(rules)
@@ -69,14 +70,21 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
         "grant_windows": ["all" if window is None else str(window) for window in grant_windows(rules)],
     }
     found = proof.counterexample
+    unsaved = None  # why --save could not write the counterexample, found after all that work: it is shown still
     if found is not None and save is not None:
         try:
             Path(save).write_text(json.dumps(found.complaint_json(), indent=2) + "\n", encoding="utf-8")
         except (OSError, ValueError) as error:  # ValueError: a NUL in the name
-            reason = why_unusable(error)
-            raise CliInputError(f"--save: cannot write {save}: {reason}") from None
-    command_line = None if found is None else _decide_command(policy, save or "counterexample.json", found)
+            unsaved = (
+                f"--save: cannot write {save}: {why_unusable(error)}; the counterexample is shown with this error: "
+                "save its complaint by hand, or give --save a file in a folder you can write to"
+            )
+    saved = save if save is not None and unsaved is None else None
+    command_line = None if found is None else _decide_command(policy, saved or "counterexample.json", found)
     if as_json:
+        counterexample = None if found is None else _counterexample_json(found, command_line)
+        if unsaved is not None:  # one JSON object still: the error, holding the counterexample
+            raise CliInputError(unsaved, details={"counterexample": counterexample})
         _console.echo_json(
             {
                 "policy": policy,
@@ -85,7 +93,7 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
                 "slices": proof.slices,
                 "moments": proof.moments,
                 "shape": shape,
-                "counterexample": None if found is None else _counterexample_json(found, command_line),
+                "counterexample": counterexample,
             }
         )
         return ExitCode.OK if proof.holds else ExitCode.FAILED
@@ -111,18 +119,37 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
     _console.echo(f"{found.by} decides, {found.granted_words()}, at {found.now.isoformat()}; {outcome}, which breaks:")
     for violation in found.violations:
         _console.echo(f"  - {violation}")
-    _console.echo(f"the complaint (saved to {save}):" if save else "the complaint (save it as counterexample.json):")
+    _console.echo(f"the complaint (saved to {saved}):" if saved else "the complaint (save it as counterexample.json):")
     _console.echo(json.dumps(found.complaint_json(), indent=2))
     _console.echo("run it with:")
     _console.echo(f"  {command_line}")
+    if unsaved is not None:
+        raise CliInputError(unsaved)
     return ExitCode.FAILED
 
 
-def _is_directory(path: str) -> bool:
+def _check_save(save: str) -> None:
+    """Refuse a ``--save`` that cannot be written before the proof runs: a directory, a file in a folder that
+    does not exist, or is not a folder, or this user may not write in. What only writing can tell (a full disk)
+    is said after the proof, with the counterexample shown first."""
+    path = Path(save)
+    folder = path.parent
     try:
-        return Path(path).is_dir()
-    except OSError:  # a name too long: not a directory; writing it will say why
-        return False
+        if path.is_dir():
+            raise CliInputError(f"--save: {save} is a directory; give the file to write the counterexample to")
+        if not folder.exists():
+            raise CliInputError(
+                f"--save: there is no folder {folder} to save the counterexample in; make it first "
+                f"(mkdir -p {shlex.quote(str(folder))}), or give a file in a folder that exists"
+            )
+        if not folder.is_dir():
+            raise CliInputError(f"--save: {folder} is not a folder; give a file in a folder that exists")
+    except OSError:  # a name too long: writing it will say why
+        return
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CliInputError(
+            f"--save: this user may not write in the folder {folder}; give a file in a folder you can write to"
+        )
 
 
 def _decide_command(policy: str, file: str, found: Counterexample) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from pathlib import Path
+from typing import Final
 
 import click
 
@@ -13,6 +16,9 @@ from recovery_rules.cli._errors import CliInputError, ExitCode
 from . import options
 
 __all__ = ["command"]
+
+_UVICORN_STARTUP_FAILURE: Final = 3
+"""What uvicorn exits with when the server cannot start: it could not bind, or the application did not start."""
 
 
 @click.command("serve", short_help="Serve decisions and cases over HTTP (the decision service).")
@@ -120,6 +126,7 @@ def command(
         raise click.UsageError(f"serve needs {' and '.join(missing)}")
     if policy is None or journal is None or loaded is None:  # checked just above; this tells the type checker
         raise click.UsageError("serve needs --policy and --journal")
+    _check_address(host, port)  # first: a port in use leaves no journal or token file behind
     _check_journal_and_keys(journal, ledger_key_file, session_key_file)
     token_file = Path(tokens)
     if not token_file.exists():
@@ -157,7 +164,77 @@ def command(
         server.run(settings, host=host, port=port, workers=workers)
     except InvalidInputError as error:
         raise CliInputError(str(error)) from None
+    except SystemExit as stopped:  # uvicorn's way to fail to start, after logging why
+        if stopped.code == _UVICORN_STARTUP_FAILURE:
+            _check_address(host, port)  # taken since it was checked: said as it would have been then
+        raise
     return ExitCode.OK
+
+
+def _check_address(host: str, port: int) -> None:
+    """Listen on ``host``:``port`` for a moment, as the server will, and let go: a name that does not resolve,
+    an address of another machine, a port in use or one this user may not take is said here, as bad input, not
+    by uvicorn as a failure to start (exit 3, which means a bug).
+
+    Every address the name resolves to is bound, as a single worker's server binds them all (``localhost``:
+    ``127.0.0.1`` and ``::1``), with ``SO_REUSEADDR`` as it sets it (a port whose last connections are closing is
+    not in use); one that is not available where another is (IPv6 turned off) is left out, as asyncio leaves it.
+    """
+    shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    try:
+        found = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as error:  # socket.gaierror is an OSError
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else "not a host name"
+        raise CliInputError(
+            f"--host: {host!r} is not an address to listen on ({reason}); check its spelling, or give an IP "
+            "address of this machine: 127.0.0.1 for this machine alone, 0.0.0.0 for every network interface"
+        ) from None
+    sockets: list[socket.socket] = []
+    try:
+        unavailable = OSError(errno.EADDRNOTAVAIL, "no address")
+        bound = 0
+        for family, kind, protocol, _, address in found:
+            listener = socket.socket(family, kind, protocol)
+            sockets.append(listener)
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                listener.bind(address)
+            except OSError as error:
+                if error.errno != errno.EADDRNOTAVAIL:
+                    raise
+                unavailable = error
+            else:
+                bound += 1
+        if not bound:
+            raise unavailable
+    except OSError as error:
+        raise CliInputError(_address_problem(host, port, shown, error)) from None
+    finally:
+        for listener in sockets:
+            listener.close()
+
+
+def _address_problem(host: str, port: int, shown: str, error: OSError) -> str:
+    """What was wrong with ``--host`` or ``--port`` when ``error`` came of listening there, and what to do."""
+    reason = error.strerror or str(error)
+    if error.errno == errno.EADDRINUSE:
+        return (
+            f"--port: {shown} is already in use ({reason}): another program listens there, perhaps another "
+            "recovery-rules serve; stop it, or pick another --port (--port 0 takes any free one)"
+        )
+    if error.errno == errno.EADDRNOTAVAIL:
+        return (
+            f"--host: {host!r} is not an address of this machine ({reason}), so nothing can listen on it; give "
+            "one of its addresses: 127.0.0.1 for this machine alone, 0.0.0.0 for every network interface"
+        )
+    if error.errno == errno.EACCES:
+        return (
+            f"--port: this user may not listen on port {port} ({reason}); ports below 1024 need privileges: "
+            "pick one from 1024 up (--port 8000)"
+        )
+    return f"--host, --port: cannot listen on {shown} ({reason}); check --host and --port"
 
 
 def _check_journal_and_keys(journal: str, ledger_key_file: str, session_key_file: str) -> None:

@@ -28,7 +28,7 @@ from recovery_rules.metrics import (
     report,
 )
 
-__all__ = ["command"]
+__all__ = ["command", "counted"]
 
 _SHOWN_OVERDUE = 10
 _SHOWN_EMPLOYEES = 10
@@ -167,6 +167,11 @@ def _table(title: str) -> Table:
     return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 case``, ``2 cases``, ``0 cases``: a count and its noun (the plural adds an s), in the singular for one."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _columns(table: Table, first: str, *rest: str) -> None:
     table.add_column(first)
     for name in rest:
@@ -178,7 +183,7 @@ def _render(report: Report) -> None:
     now = report.period.now
     policies = sorted(report.policies.items())
     under = policies[0][0] if len(policies) == 1 else ", ".join(f"{name} ({count})" for name, count in policies)
-    console.print(f"{report.cases.total} cases from {report.source}" + (f", under {under}" if under else ""))
+    console.print(f"{counted(report.cases.total, 'case')} from {report.source}" + (f", under {under}" if under else ""))
     since, until = report.period.since, report.period.until
     period = (f"opened from {_when(since, now)}" if since else "opened any time") + (
         f" until {_when(until, now)}" if until else ""
@@ -187,14 +192,16 @@ def _render(report: Report) -> None:
     read = report.journal
     head = read.head or ChainHead(count=0, hash="0" * 64)
     if read.verified:
-        console.print(f"  journal: {head.count} events, chain intact, head {head}")
+        console.print(f"  journal: {counted(head.count, 'event')}, chain intact, head {head}")
     else:
-        console.print(f"  journal: {head.count} events, head {head}; the period's cases read, each event checked")
+        console.print(
+            f"  journal: {counted(head.count, 'event')}, head {head}; the period's cases read, each event checked"
+        )
     if read.expected_head is not None:
         expected = read.expected_head
         console.print(f"  it still holds the expected head {expected.count}:{expected.hash[:12]}...")
     if read.later_than_now:
-        console.print(f"  {read.later_than_now} events recorded later than --now left out")
+        console.print(f"  {counted(read.later_than_now, 'event')} recorded later than --now left out")
 
     _decisions(console, report)
     _callbacks(console, report)
@@ -280,13 +287,13 @@ def _personal_calls(console: Console, report: Report) -> None:
     console.print()
     if calls.promised:
         console.print(
-            f"manager's personal calls promised by {calls.promised} of {calls.reports} written reports: "
+            f"manager's personal calls promised by {calls.promised} of {counted(calls.reports, 'written report')}: "
             f"{calls.kept} kept, {calls.late} late, {calls.overdue} overdue, {calls.pending} not yet due; "
             f"{calls.made} made in all"
         )
     else:
         console.print(
-            f"manager's personal calls after {calls.reports} written reports: {calls.made} made "
+            f"manager's personal calls after {counted(calls.reports, 'written report')}: {calls.made} made "
             "(none promised by a time)"
         )
     for owed in calls.overdue_calls[:_SHOWN_OVERDUE]:
@@ -365,7 +372,7 @@ def _employees(console: Console, report: Report) -> None:
     rest = named[_SHOWN_EMPLOYEES:]
     if rest:
         employees.add_row(
-            f"{len(rest)} others",
+            counted(len(rest), "other"),
             str(sum(figures.cases for _, figures in rest)),
             str(sum(figures.first_decisions for _, figures in rest)),
             "",
@@ -438,7 +445,7 @@ def _cap_share(console: Console, report: Report) -> None:
     if share.guests and share.median is not None and share.p90 is not None and share.max is not None:
         console.print("  " + ", ".join(f"{name}: {share.bands[name]}" for name, _ in CAP_BANDS))
         console.print(
-            f"  {share.guests} {noun}s; median {percent(share.median)}, "
+            f"  {counted(share.guests, noun)}; median {percent(share.median)}, "
             f"90% at most {percent(share.p90)}, highest {percent(share.max)}"
         )
     else:

@@ -99,7 +99,9 @@ def _title(report: Report) -> str:
         for word, moment in (("opened from", report.period.since), ("until", report.period.until))
         if moment is not None
     )
-    return f"{policies}: {report.cases.total} cases{period}, as of {now:%Y-%m-%d %H:%M %Z}"
+    from recovery_rules.cli._verbs.report import counted  # noqa: PLC0415 - the package that imports this module
+
+    return f"{policies}: {counted(report.cases.total, 'case')}{period}, as of {now:%Y-%m-%d %H:%M %Z}"
 
 
 def _empty(axes: Axes, title: str) -> None:
