@@ -559,3 +559,19 @@ def test_a_catalog_of_many_alternatives_is_listed_in_part() -> None:
     known = [f"alternative-{number}" for number in range(40)]
     assert _use_one_of("spa", known) == "use one of the 40: " + ", ".join(known[:12]) + ", ..."
     assert _use_one_of("spa", []) == "it has none, so expect none ([])"
+
+
+def test_a_file_with_a_case_of_the_wrong_shape_lists_the_other_cases_problems_too(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Every problem is listed before any case runs, not those of the file's shape first and the rest after."""
+    path = cases_file(
+        tmp_path,
+        {"name": "shape", "expect": {"outcome": "approved", "callback_by": 5}},
+        {"name": "level", "by": "boss", "expect": {"outcome": "approved"}},
+        {"name": "amount", "expect": {"outcome": "approved", "total": "abc"}},
+    )
+    result = run(capsys, "test", POLICY, path, "--json")
+    assert result.code == 2
+    locations = [problem["location"] for problem in json.loads(result.out)["error"]["problems"]]
+    assert locations == ["cases[0].expect.callback_by", "cases[1].by", "cases[2].expect.total"], locations

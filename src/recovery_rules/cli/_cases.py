@@ -27,7 +27,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import difflib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Final, Literal
 
@@ -47,6 +47,7 @@ __all__ = [
     "Mismatch",
     "PolicyTestCase",
     "case_problems",
+    "case_problems_beside",
     "run_case",
 ]
 
@@ -139,13 +140,18 @@ class CasesFile(RecoveryModel):
     @model_validator(mode="before")
     @classmethod
     def _apply_defaults(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or not isinstance(data.get("defaults", {}), dict):
-            return data
-        defaults = data.get("defaults", {})
-        cases = data.get("cases")
-        if defaults and isinstance(cases, list):
-            data = {**data, "cases": [_merge(defaults, case) if isinstance(case, dict) else case for case in cases]}
+        return _with_defaults(data)
+
+
+def _with_defaults(data: Any) -> Any:
+    """A test-cases file's ``data`` with its ``defaults`` merged under each of its cases."""
+    if not isinstance(data, dict) or not isinstance(data.get("defaults", {}), dict):
         return data
+    defaults = data.get("defaults", {})
+    cases = data.get("cases")
+    if defaults and isinstance(cases, list):
+        data = {**data, "cases": [_merge(defaults, case) if isinstance(case, dict) else case for case in cases]}
+    return data
 
 
 def _for_validation(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
@@ -233,8 +239,26 @@ class CaseResult:
 
 def case_problems(policy: Policy, cases: CasesFile) -> Iterator[Problem]:
     """What in ``cases`` cannot be decided with ``policy`` at all: unknown levels, currencies, remedy kinds."""
+    return _problems_of(policy, enumerate(cases.cases))
+
+
+def case_problems_beside(policy: Policy, data: object) -> Iterator[Problem]:
+    """:func:`case_problems` of the cases of ``data`` that are valid on their own (``defaults`` merged), when the
+    file as a whole is not: so that one run lists the problems of every case, not those of its shape first."""
+    merged = _with_defaults(data)
+    raw = merged.get("cases") if isinstance(merged, dict) else None
+    valid = []
+    for i, case in enumerate(raw if isinstance(raw, list) else ()):
+        try:
+            valid.append((i, PolicyTestCase.model_validate(case)))
+        except InvalidInputError:
+            continue  # its own problems are listed already
+    return _problems_of(policy, valid)
+
+
+def _problems_of(policy: Policy, cases: Iterable[tuple[int, PolicyTestCase]]) -> Iterator[Problem]:
     levels = [level.name for level in policy.levels]
-    for i, case in enumerate(cases.cases):
+    for i, case in cases:
         at = f"cases[{i}]"
         if case.by not in levels:
             yield Problem(f"{at}.by", f"the policy has no level {case.by!r}; use one of: {', '.join(levels)}")

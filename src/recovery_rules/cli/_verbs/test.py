@@ -6,7 +6,7 @@ import click
 
 from recovery_rules import InvalidInputError
 from recovery_rules.cli import _console
-from recovery_rules.cli._cases import CaseResult, CasesFile, CaseValue, case_problems, run_case
+from recovery_rules.cli._cases import CaseResult, CasesFile, CaseValue, case_problems, case_problems_beside, run_case
 from recovery_rules.cli._errors import ExitCode
 from recovery_rules.cli._inputs import load_policy, locate_problems, problems_error, read_data_file
 
@@ -37,7 +37,8 @@ def command(*, policy: str, cases_file: str, as_json: bool) -> int:
     try:
         cases = CasesFile.model_validate(data)
     except InvalidInputError as error:
-        problems = locate_problems(error.problems, text, format, inherited=_FROM_DEFAULTS)
+        found = [*error.problems, *case_problems_beside(loaded.policy, data)]  # every case's, in one run
+        problems = locate_problems(found, text, format, inherited=_FROM_DEFAULTS)
         raise problems_error(f"{cases_file} has invalid test cases", problems, cases_file) from None
     problems = locate_problems(list(case_problems(loaded.policy, cases)), text, format, inherited=_FROM_DEFAULTS)
     if problems:
