@@ -214,6 +214,73 @@ def test_an_unsealed_ledger_counts_less_after_a_rewrite_with_recomputed_hashes(t
         harness.close()
 
 
+def _window_start_raised(harness: Harness) -> Journal:
+    """$100 at noon, $50 seven hours later, the six-hour window read at 19:10 after noon; then the first grant (the
+    last before the window) rewritten to say $140, its running totals too, its own hash computed again (no head,
+    no other row touched): the window would count $150 - $140 = $10 of the $50 granted in it."""
+    journal = harness.journal()
+    append(journal, Grant("first", 0, "100.00"))
+    append(journal, Grant("first", 7 * 60, "50.00"))
+    assert ledger(journal, "6 hours", T0 + dt.timedelta(hours=7, minutes=10)) == Money("50.00", "USD")
+    record = harness.record(2)
+    record["grant"] = {"amount": "140.00", "currency": "USD"}
+    record["ledger"] = record["ledger"].replace('"total":"100.00"', '"total":"140.00"')
+    record["hash"] = rehash(record)
+    harness.put(2, record)
+    return journal
+
+
+def test_a_sealed_ledger_refuses_the_grant_before_a_window_rewritten_with_its_hash_computed_again(
+    sealed: Harness,
+) -> None:
+    """The grant a window's total starts from is read through the ledger's time index: on a sealed journal it must
+    match its own sealed head (audit of 2026-12-06: it was only checked against its own, recomputed, hash)."""
+    journal = _window_start_raised(sealed)
+    for reader in (sealed.journal(), journal):
+        with pytest.raises(JournalIntegrityError, match="not the grant the ledger sealed"):
+            ledger(reader, "6 hours", T0 + dt.timedelta(hours=7, minutes=10))
+    assert ledger(sealed.journal(), "incident", NOW) == Money("150.00", "USD")  # read from the sealed head
+    assert not sealed.journal().verify().ok  # the chain no longer links
+
+
+def test_an_unsealed_ledger_counts_less_after_the_grant_before_a_window_is_rewritten(tmp_path: Path) -> None:
+    """Why a key, again: without one, the grant before the window rewritten with larger totals and its hash
+    computed again counts as written (verify() finds it: the chain no longer links)."""
+    harness = BACKENDS["sqlite"](tmp_path)
+    try:
+        _window_start_raised(harness)
+        assert ledger(harness.journal(), "6 hours", T0 + dt.timedelta(hours=7, minutes=10)) == Money("10.00", "USD")
+        assert not harness.journal().verify().ok
+    finally:
+        harness.close()
+
+
+def test_seal_ledger_seals_every_grant_and_a_sealed_window_start_is_checked_against_it(tmp_path: Path) -> None:
+    """A journal sealed after its grants were written gets each grant's own seal too, so the rewrite above is
+    refused there as well."""
+    harness = BACKENDS["sqlite"](tmp_path)
+    try:
+        journal = harness.journal()
+        append(journal, Grant("first", 0, "100.00"))
+        append(journal, Grant("first", 7 * 60, "50.00"))
+        journal.seal_ledger(LEDGER_KEY)
+        assert {key for scope, key, *_ in _heads(harness) if scope == "grant"} == {"2", "4"}
+        record = harness.record(2)
+        record["ledger"] = record["ledger"].replace('"total":"100.00"', '"total":"140.00"')
+        record["hash"] = rehash(record)
+        harness.put(2, record)
+        with pytest.raises(JournalIntegrityError):
+            ledger(keyed(harness), "6 hours", T0 + dt.timedelta(hours=7, minutes=10))
+    finally:
+        harness.close()
+
+
+def _heads(harness: Harness) -> list[tuple[object, ...]]:
+    assert isinstance(harness, SQLiteHarness)
+    with contextlib.closing(sqlite3.connect(harness.path)) as connection:
+        return list(connection.execute("SELECT scope, key, seq FROM ledger_heads"))
+
+
 @pytest.mark.parametrize("name", ["sqlite", "postgres"])
 def test_no_tampering_with_one_row_makes_a_sealed_ledger_count_less(name: str) -> None:
     check_no_tampering_counts_less(SEALED[name], examples(40 if name == "sqlite" else 15))
@@ -339,8 +406,8 @@ def test_a_sealed_journal_whose_key_check_was_removed_is_refused_and_never_seale
     try:
         two_grants(harness)
         harness.remove_key_check()  # type: ignore[attr-defined]  # the SQL backends' harnesses have it
-        if first_unsealed:  # the first head by scope and key: the guest's
-            harness.set_head("guest", GUEST, (*_head(harness, "guest", GUEST)[:5], None))
+        if first_unsealed:  # the first head by scope and key: the first grant's own seal
+            harness.set_head("grant", "2", (*_head(harness, "grant", "2")[:5], None))
         heads = _head(harness, "guest", GUEST), _head(harness, "incident", INCIDENT)
         with pytest.raises(JournalIntegrityError, match="no key check"):
             harness.journal()  # with the key
@@ -349,9 +416,10 @@ def test_a_sealed_journal_whose_key_check_was_removed_is_refused_and_never_seale
         assert journal.ledger_sealed != first_unsealed  # the first head tells at once, when it is sealed
         checked = journal.verify()
         assert journal.ledger_sealed  # ... and the check, in any case
-        assert (checked.ok, checked.first_bad, checked.count) == (False, 4, 3)  # the grant the heads name
+        first = 4 if first_unsealed else 2  # the first grant sealed: the second, when the first's seal is gone
+        assert (checked.ok, checked.first_bad, checked.count) == (False, first, first - 1)
         assert "no key check" in str(checked.problem)
-        assert journal.verify(resume_from=checked.head).first_bad == 4
+        assert journal.verify(resume_from=checked.head).first_bad == first
         with pytest.raises(JournalError, match="sealed"):
             append(journal, Grant("first", 40, "10.00"))
         with pytest.raises(JournalIntegrityError, match="no key check"):
@@ -434,9 +502,15 @@ def test_append_many_seals_the_heads_of_its_grants(tmp_path: Path) -> None:
         assert ledger(reader, "day", NOW) == Money("60.00", "USD")
     with contextlib.closing(sqlite3.connect(tmp_path / "journal.sqlite3")) as connection:
         seals = connection.execute(
-            "SELECT scope, seq, grant_amount, seal IS NOT NULL FROM ledger_heads ORDER BY 1"
+            "SELECT scope, seq, grant_amount, seal IS NOT NULL FROM ledger_heads ORDER BY 1, 2"
         ).fetchall()
-    assert seals == [("guest", 3, "30.00", 1), ("incident", 3, "30.00", 1)]
+    assert seals == [  # each grant's own seal, and the guest's and the incident's latest
+        ("grant", 1, "10.00", 1),
+        ("grant", 2, "20.00", 1),
+        ("grant", 3, "30.00", 1),
+        ("guest", 3, "30.00", 1),
+        ("incident", 3, "30.00", 1),
+    ]
 
 
 def test_the_red_teams_edits_leave_a_sealed_journal_counting_the_first_150(sealed: Harness) -> None:

@@ -336,6 +336,22 @@ def test_health_readiness_and_metrics() -> None:
     assert f'recovery_rules_policy_info{{revision="{presets.ritz_carlton().revision}"}} 1.0' in text
 
 
+def test_a_managers_denial_is_a_decision_in_the_metrics_once() -> None:
+    """``recovery_rules_decisions_total`` counts decisions by outcome and level: a manager's denial too (it was
+    left out, as it answers with its event), once for a retry with the same key."""
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
+    assert walk(served, number, SEED_STEPS).json()["case"]["state"] == "escalated"
+    for _ in range(2):
+        denied = served.post(
+            f"/v1/cases/{number}/manager_denies", "manager", key="deny-1", json={"reason": "more than we can offer"}
+        )
+        assert denied.status_code == 200, denied.text
+    text = served.client.get("/metrics").text
+    assert 'recovery_rules_decisions_total{level="manager",outcome="denied"} 1.0' in text
+    assert 'recovery_rules_decisions_total{level="staff",outcome="escalated"} 1.0' in text
+
+
 def test_each_app_counts_in_a_registry_of_its_own() -> None:
     one, two = serve(), serve()
     one.post("/v1/decisions", json={"complaint": complaint()})

@@ -402,6 +402,8 @@ class Journal(abc.ABC):
         store.set_case_head(record, open_callback=open_callback)  # type: ignore[arg-type]  # a str, when set
         if entry is not None:
             owners: tuple[tuple[Scope, str], ...] = (("guest", number.customer_id), ("incident", str(entry.incident)))
+            if secret is not None:  # sealed: the grant's own seal too, which the ledger checks it against later
+                owners = (*owners, ("grant", str(event.seq)))
             head = LedgerHead(event.seq, event.hash) if secret is None else _sealed_head(secret, record, event)
             heads = [(scope, key, head) for scope, key in owners]
             store.set_ledger_heads(heads)
@@ -461,6 +463,7 @@ class Journal(abc.ABC):
                 return heads
 
             count = _rewrite_heads(store, sealed)
+            _seal_every_grant(store, secret)  # each grant's own seal: the ledger checks a window's first against it
             store.set_ledger_key_check(key_check(secret))
         self._ledger_secret, self._ledger_sealed = secret, True
         return count
@@ -1218,11 +1221,15 @@ def _sealed_head_problem(
     seal = head.seal
     if seal is None or type(head.seq) is not int or not same_seal(grant_seal(secret, head), seal):
         return f"the ledger's head of this {scope} does not match its seal: it was edited or written without the key"
-    found = _INCIDENT.search(head.ledger or "")
-    incident = "" if found is None else found[1]
-    number = canonical_number(incident)
-    if number is None or key != (number.customer_id if scope == "guest" else incident):
-        return f"the ledger's head of this {scope} names another's grant: it was moved"
+    if scope == "grant":  # the seal of one grant: kept under its own position
+        if key != str(head.seq):
+            return "the ledger's seal of this grant names another grant: it was moved"
+    else:
+        found = _INCIDENT.search(head.ledger or "")
+        incident = "" if found is None else found[1]
+        number = canonical_number(incident)
+        if number is None or key != (number.customer_id if scope == "guest" else incident):
+            return f"the ledger's head of this {scope} names another's grant: it was moved"
     if stored_hash is None:
         return (
             f"the journal ends before the grant its sealed ledger head names (event {head.seq}): its tail was cut off"
@@ -1266,17 +1273,30 @@ _KEY_CHECK_GONE: Final = "the ledger's head naming it is sealed, but " + _NO_KEY
 _HEADS_SEALED_NO_CHECK: Final = "the journal's ledger heads are sealed, but " + _NO_KEY_CHECK
 
 
+def _seal_every_grant(store: Store, secret: bytes) -> None:
+    """Write the seal of every grant the ledger counts (its ``grant`` head), a page at a time: the chain was just
+    verified, so each is sealed as stored."""
+    after = 0
+    while True:
+        page = store.grants_page(after, _HEADS_A_PAGE)
+        store.set_ledger_heads([("grant", str(head.seq), sealed_head(secret, head)) for head in page])
+        if len(page) < _HEADS_A_PAGE:
+            return
+        after = page[-1].seq
+
+
 def _rewrite_heads(
     store: Store,
     rewrite: Callable[[list[tuple[Scope, str, LedgerHead, str | None]]], list[tuple[Scope, str, LedgerHead]]],
 ) -> int:
-    """Every ledger head of ``store``, a page at a time, replaced by what ``rewrite`` makes of its page."""
+    """Every ledger head of ``store``, a page at a time, replaced by what ``rewrite`` makes of its page; how many
+    heads of guests and incidents there were (a grant's own seal is no head of anyone's)."""
     count = 0
     where: tuple[Scope, str] | None = None
     while True:
         page = store.ledger_heads_page(where, _HEADS_A_PAGE)
         store.set_ledger_heads(rewrite(page))
-        count += len(page)
+        count += sum(1 for scope, *_ in page if scope != "grant")
         if len(page) < _HEADS_A_PAGE:
             return count
         where = page[-1][:2]

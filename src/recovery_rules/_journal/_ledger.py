@@ -446,7 +446,7 @@ class StoreLedger:
         record = self._store.grant_before(latest.customer_id, canonical_time(since))
         if record is None:
             return None
-        event = self._event(record)
+        event = self._with_seal(self._event(record))
         entry = event.ledger
         if (
             entry is None
@@ -466,13 +466,13 @@ class StoreLedger:
         """
         store = self._store
         record = store.grant_before(latest.customer_id, canonical_time(until))
-        last = None if record is None else self._event(record)
+        last = None if record is None else self._with_seal(self._event(record))
         if last is not None:
             entry = last.ledger
             if entry is None or last.customer_id != latest.customer_id or entry.at >= until:
                 raise JournalIntegrityError(last.seq, "its ledger index does not match the event: it was edited")
         following = store.next_grant(latest.customer_id, 0 if last is None else last.seq)
-        successor = None if following is None else self._event(following)
+        successor = None if following is None else self._with_seal(self._event(following))
         entry = None if successor is None else successor.ledger
         if (
             successor is None
@@ -487,6 +487,30 @@ class StoreLedger:
                 where, "the guest's grants are not linked one to the next: a grant was removed or edited"
             )
         return last
+
+    def _with_seal(self, event: Grant) -> Grant:
+        """``event``, a grant read through the ledger's indexes and checked at the row level, once its own seal
+        matches it, when the ledger is sealed (its ``grant`` head, written with the key beside the grant).
+
+        The row-level check finds an edit, but not a row rewritten with its hash computed again; the seal does:
+        without the key, a window's first grant cannot be rewritten to make the window count less.
+        """
+        secret = self._secret
+        if secret is None:
+            return event
+        key = str(event.seq)
+        head = self._store.ledger_head("grant", key)
+        if head is None:
+            raise JournalIntegrityError(
+                event.seq,
+                "the ledger holds no seal of this grant: it was removed, or the grant was written without the key",
+            )
+        sealed = self._sealed("grant", key, head, secret)
+        if sealed.seq != event.seq or sealed.hash != event.hash:
+            raise JournalIntegrityError(
+                event.seq, "it is not the grant the ledger sealed: it was rewritten, its hash computed again"
+            )
+        return sealed
 
     def _event(self, record: Mapping[str, object], *, position: int = 0) -> Grant:
         """The checked grant of a stored ``record`` (through the journal's memo of verified grants)."""

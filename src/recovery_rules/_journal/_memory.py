@@ -232,6 +232,18 @@ class _MemoryStore(Store):
             page.append((scope, key, head, None if stored is None else str(stored["hash"])))
         return page
 
+    def grants_page(self, after: int, limit: int) -> list[LedgerHead]:
+        page = []
+        for record in self._journal._records[max(after, 0) :]:
+            grant, ledger = record.get("grant"), record.get("ledger")
+            if isinstance(grant, Mapping) and ledger is not None:
+                text = ledger if isinstance(ledger, str) else dumps(ledger).decode("utf-8")  # type: ignore[arg-type]
+                amount, currency = grant.get("amount"), grant.get("currency")
+                page.append(LedgerHead(record["seq"], record["hash"], amount, currency, text))  # type: ignore[arg-type]
+                if len(page) == limit:
+                    break
+        return page
+
     def case_heads(
         self, *, callback_before: str | None = None, opened_since: str | None = None, opened_until: str | None = None
     ) -> list[CaseHead]:

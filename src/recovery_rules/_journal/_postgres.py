@@ -770,6 +770,14 @@ class _PostgresStore(SQLKeys, Store):
         rows = self._connection.execute(statement, values).fetchall()
         return [(row["scope"], row["key"], LedgerHead(*list(row.values())[2:8]), row["event_hash"]) for row in rows]
 
+    def grants_page(self, after: int, limit: int) -> list[LedgerHead]:
+        statement = (
+            "SELECT seq, hash, grant_amount, grant_currency, ledger "  # noqa: S608 - the schema name, checked
+            f"FROM {self._sql.schema}.events WHERE seq > %s AND grant_amount IS NOT NULL AND ledger IS NOT NULL "
+            "ORDER BY seq LIMIT %s"
+        )
+        return [LedgerHead(*row.values()) for row in self._connection.execute(statement, (after, limit)).fetchall()]
+
     # -- many at once (append_many): executemany sends each list in one pipeline ---------------------------------------
     def keys_taken(self, keys: Sequence[str]) -> set[str]:
         rows = self._connection.execute(self._sql.keys_taken, (list(keys),)).fetchall()

@@ -168,6 +168,10 @@ _HEADS_PAGE: Final = (
     "FROM ledger_heads h LEFT JOIN events e ON e.seq = h.seq{where} ORDER BY h.scope, h.key LIMIT ?"
 )
 _GET_HEAD: Final = f"SELECT {_HEAD_COLUMNS} FROM ledger_heads WHERE scope = ? AND key = ?"  # noqa: S608 - as above
+_GRANTS_PAGE: Final = (
+    "SELECT seq, hash, grant_amount, grant_currency, ledger FROM events "
+    "WHERE seq > ? AND grant_amount IS NOT NULL AND ledger IS NOT NULL ORDER BY seq LIMIT ?"
+)
 _KEYS: Final = KeyStatements("", "?", blob="BLOB")
 _KEYS.customer = _SELECT + " WHERE customer_id = ? ORDER BY seq"
 
@@ -767,6 +771,9 @@ class _SQLiteStore(SQLKeys, Store):
         where, values = ("", (limit,)) if after is None else (" WHERE (h.scope, h.key) > (?, ?)", (*after, limit))
         rows = self._connection.execute(_HEADS_PAGE.format(where=where), values).fetchall()
         return [(row[0], row[1], LedgerHead(*tuple(row)[2:8]), row[8]) for row in rows]
+
+    def grants_page(self, after: int, limit: int) -> list[LedgerHead]:
+        return [LedgerHead(*row) for row in self._connection.execute(_GRANTS_PAGE, (after, limit)).fetchall()]
 
     # -- many at once (append_many) -----------------------------------------------
     def keys_taken(self, keys: Sequence[str]) -> set[str]:

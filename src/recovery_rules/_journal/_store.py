@@ -39,8 +39,10 @@ NUMBERS_A_QUERY = 64
 Record: TypeAlias = Mapping[str, object]
 """A stored event: :meth:`Event.record`, possibly with ``data`` as JSON text and index columns."""
 
-Scope: TypeAlias = Literal["guest", "incident"]
-"""Whose running total a ledger head follows: a guest's (by customer number) or an incident's (by complaint number)."""
+Scope: TypeAlias = Literal["guest", "incident", "grant"]
+"""Whose running total a ledger head follows: a guest's (by customer number) or an incident's (by complaint number);
+or, in a sealed journal, ``grant``: the seal of one grant (by its position, ``str(seq)``), which the ledger checks
+the grant before a window against (see ``_seal.py``)."""
 
 
 class LedgerHead(NamedTuple):
@@ -231,6 +233,12 @@ class Store(abc.ABC):
         ``None``), each with the hash of the event stored at its position (``None``: no event there).
         :meth:`Journal.verify` reads a sealed journal's heads so, a page at a time, in flat memory."""
         raise JournalError("this journal cannot list its ledger's heads")
+
+    def grants_page(self, after: int, limit: int) -> list[LedgerHead]:
+        """Up to ``limit`` grants the ledger counts (events of format 2 or later with a grant), in order of position
+        from the one after ``after``, each as a head holds it: seq, hash, amount, currency and ledger text.
+        :meth:`Journal.seal_ledger` seals each so, a page at a time."""
+        raise JournalError("this journal cannot seal its ledger")
 
     def has_ledger_heads(self) -> bool:
         """Whether the journal has any ledger head (any grant counted by the ledger)."""

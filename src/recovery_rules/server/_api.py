@@ -34,6 +34,7 @@ from recovery_rules import (
     Event,
     InvalidInputError,
     Journal,
+    Outcome,
     Policy,
     Resolution,
     UnknownLevelError,
@@ -288,6 +289,8 @@ def _step_route(step: str, model: type[Any]) -> None:
             raise ApiProblem("internal", "the step was recorded but cannot be read back; read the case")
         if isinstance(result, Resolution) and event.version > before:  # a retry's decision was logged the first time
             _count(service, policy, result, employee, step, recorded=True)
+        elif step == "manager_denies" and event.version > before:  # a decision too, though it returns its event
+            service.metrics.decisions.labels(outcome=Outcome.DENIED.value, level=employee.level).inc()
         events = service.journal.events(case.number)[: event.version]
         view = CaseView.replay(events)
         return StepResponse(
