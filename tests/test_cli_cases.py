@@ -588,23 +588,27 @@ def _strict_policy(tmp_path: Path) -> str:
 
 
 _STRICT_CASES = """\
-defaults.by = "front_desk"
-defaults.now = 2026-11-23T15:20:00-05:00
+[defaults]
+by = "front_desk"
+now = 2026-11-23T15:20:00-05:00
+complaint.customer.id = "1"
+complaint.requested = { kind = "comp", amount = "5.00 USD" }
+complaint.received_at = 2026-11-23T15:10:00-05:00
 
 [[cases]]
 name = "listed"
-complaint = { customer = { id = "1" }, category = "noise", requested = { kind = "comp", amount = "5.00 USD" }, received_at = 2026-11-23T15:10:00-05:00 }
-expect = { outcome = "approved" }
+complaint.category = "noise"
+expect.outcome = "approved"
 
 [[cases]]
 name = "a typo"
-complaint = { customer = { id = "1" }, category = "noize", requested = { kind = "comp", amount = "5.00 USD" }, received_at = 2026-11-23T15:10:00-05:00 }
-expect = { outcome = "approved" }
+complaint.category = "noize"
+expect.outcome = "approved"
 
 [[cases]]
 name = "never listed"
-complaint = { customer = { id = "1" }, category = "parking", requested = { kind = "comp", amount = "5.00 USD" }, received_at = 2026-11-23T15:10:00-05:00 }
-expect = { outcome = "denied" }
+complaint.category = "parking"
+expect.outcome = "denied"
 """
 
 
@@ -620,8 +624,8 @@ def test_a_category_a_strict_policy_does_not_list_is_placed_in_every_case(
     assert result.code == 2
     problems = json.loads(result.out)["error"]["problems"]
     assert [(problem["location"], problem["line"], problem["column"]) for problem in problems] == [
-        ("cases[1].complaint.category", 11, 40),
-        ("cases[2].complaint.category", 16, 40),
+        ("cases[1].complaint.category", 15, 11),
+        ("cases[2].complaint.category", 20, 11),
     ]
     assert problems[0]["message"] == (
         "'noize' is not one of the policy's categories, and with strict_categories it refuses a complaint of any "
@@ -630,8 +634,8 @@ def test_a_category_a_strict_policy_does_not_list_is_placed_in_every_case(
     )
     text = run(capsys, "test", policy, str(path))
     assert text.code == 2
-    assert f"{path}:11:40: cases[1].complaint.category: 'noize' is not one of the policy's categories" in text.err
-    assert f"{path}:16:40: cases[2].complaint.category: 'parking'" in text.err
+    assert f"{path}:15:11: cases[1].complaint.category: 'noize' is not one of the policy's categories" in text.err
+    assert f"{path}:20:11: cases[2].complaint.category: 'parking'" in text.err
     assert "invalid complaint" not in text.err
     # Without strict_categories the same cases run: an unlisted category is decided, with a warning in its trace.
     assert run(capsys, "test", POLICY, str(path)).code == 1  # "never listed" is approved, not denied
