@@ -175,6 +175,42 @@ def test_invalid_complaints_exit_2_and_say_where(
     assert "Traceback" not in result.err
 
 
+@pytest.mark.parametrize(
+    ("strict", "changes", "place"),
+    [
+        (True, {"category": "parking"}, ("category", 5, 2)),  # with strict_categories: refused, and placed
+        (False, {"requested": {"kind": "massage", "amount": "5.00 USD"}}, ("requested.kind", 7, 3)),
+        (False, {"requested": {"kind": "refund", "amount": "5.00 EUR"}}, ("requested.amount", 8, 3)),
+    ],
+)
+def test_what_the_policy_refuses_in_a_complaint_is_placed_in_its_file(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    strict: bool,
+    changes: dict[str, object],
+    place: tuple[str, int, int],
+) -> None:
+    text = Path(POLICY).read_text(encoding="utf-8")
+    listed = 'categories = ["room_not_ready", "noise", "billing_error"]\n'
+    strict_text = text.replace(listed, listed + "strict_categories = true\n")
+    policy = write(tmp_path / "policy.toml", strict_text if strict else text)
+    complaint = {
+        "customer": {"id": "x"},
+        "category": "room_not_ready",
+        "requested": {"kind": "refund", "amount": "5.00 USD"},
+        "received_at": "2026-11-23T10:00:00Z",
+    }
+    path = write(tmp_path / "complaint.json", json.dumps({**complaint, **changes}, indent=1))
+    result = run(capsys, "decide", "--policy", policy, path, "--by", "front_desk", "--now", NOW, "--json")
+    assert result.code == 2
+    (problem,) = json.loads(result.out)["error"]["problems"]
+    assert (problem["location"], problem["line"], problem["column"]) == place
+    said = run(capsys, "decide", "--policy", policy, path, "--by", "front_desk", "--now", NOW)
+    location, line, column = place
+    assert said.err.startswith(f"Error: {path} is a complaint the policy {policy} cannot decide:\n")
+    assert f"  {path}:{line}:{column}: {location}: " in said.err
+
+
 def test_invalid_complaints_never_repeat_personal_data(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     complaint = {
         "customer": {"id": "Jane Doe!", "name": "Jane Doe"},

@@ -575,3 +575,79 @@ def test_a_file_with_a_case_of_the_wrong_shape_lists_the_other_cases_problems_to
     assert result.code == 2
     locations = [problem["location"] for problem in json.loads(result.out)["error"]["problems"]]
     assert locations == ["cases[0].expect.callback_by", "cases[1].by", "cases[2].expect.total"], locations
+
+
+def _strict_policy(tmp_path: Path) -> str:
+    """The example policy with ``strict_categories = true``: a complaint of a category it does not list is refused."""
+    text = Path(POLICY).read_text(encoding="utf-8")
+    listed = 'categories = ["room_not_ready", "noise", "billing_error"]\n'
+    assert listed in text
+    path = tmp_path / "strict.toml"
+    path.write_text(text.replace(listed, listed + "strict_categories = true\n"), encoding="utf-8")
+    return str(path)
+
+
+_STRICT_CASES = """\
+[defaults]
+by = "front_desk"
+now = 2026-11-23T15:20:00-05:00
+complaint.customer.id = "1"
+complaint.requested = { kind = "comp", amount = "5.00 USD" }
+complaint.received_at = 2026-11-23T15:10:00-05:00
+
+[[cases]]
+name = "listed"
+complaint.category = "noise"
+expect.outcome = "approved"
+
+[[cases]]
+name = "a typo"
+complaint.category = "noize"
+expect.outcome = "approved"
+
+[[cases]]
+name = "never listed"
+complaint.category = "parking"
+expect.outcome = "denied"
+"""
+
+
+def test_a_category_a_strict_policy_does_not_list_is_placed_in_every_case(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """With ``strict_categories``, a case's unlisted category is listed like a remedy kind the policy does not have:
+    at ``cases[i].complaint.category`` with its line and column, every such case at once, before any case runs."""
+    policy = _strict_policy(tmp_path)
+    path = tmp_path / "cases.toml"
+    path.write_text(_STRICT_CASES, encoding="utf-8")
+    result = run(capsys, "test", policy, str(path), "--json")
+    assert result.code == 2
+    problems = json.loads(result.out)["error"]["problems"]
+    assert [(problem["location"], problem["line"], problem["column"]) for problem in problems] == [
+        ("cases[1].complaint.category", 15, 11),
+        ("cases[2].complaint.category", 20, 11),
+    ]
+    assert problems[0]["message"] == (
+        "'noize' is not one of the policy's categories, and with strict_categories it refuses a complaint of any "
+        "other; did you mean 'noise'? use one of: billing_error, noise, room_not_ready (or add it to the policy's "
+        "categories)"
+    )
+    text = run(capsys, "test", policy, str(path))
+    assert text.code == 2
+    assert f"{path}:15:11: cases[1].complaint.category: 'noize' is not one of the policy's categories" in text.err
+    assert f"{path}:20:11: cases[2].complaint.category: 'parking'" in text.err
+    assert "invalid complaint" not in text.err
+    # Without strict_categories the same cases run: an unlisted category is decided, with a warning in its trace.
+    assert run(capsys, "test", POLICY, str(path)).code == 1  # "never listed" is approved, not denied
+
+
+def test_a_strict_policys_category_from_the_defaults_is_placed_there(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    base = {"defaults": {**BASE["defaults"], "complaint": {**BASE["defaults"]["complaint"], "category": "parking"}}}
+    path = cases_file(tmp_path, {"name": "x", "expect": {"outcome": "denied"}}, base=base)
+    result = run(capsys, "test", _strict_policy(tmp_path), path, "--json")
+    assert result.code == 2
+    (problem,) = json.loads(result.out)["error"]["problems"]
+    assert problem["location"] == "defaults.complaint.category"
+    assert problem["line"] is not None

@@ -273,6 +273,26 @@ def test_an_exception_while_deciding_is_a_counterexample(monkeypatch: pytest.Mon
     assert found.outcome is None
 
 
+def test_a_strict_categories_policy_is_proved_on_the_categories_it_lists(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A policy with ``strict_categories`` refuses a complaint of a category it does not list, by design: prove
+    does not decide one (no counterexample "deciding raised InvalidInputError"), and says so in its shape."""
+    data = policy_data(strict_categories=True, remedy_kinds=["refund", "credit"])
+    policy = Policy.model_validate(data)
+    assert {part.category for part in slices(policy)} == {"room_not_ready", "out_of_stock"}
+    file = tmp_path / "policy.json"
+    file.write_text(json.dumps(data), encoding="utf-8")
+    result = run(capsys, "prove", str(file), "--json")
+    report = json.loads(result.out)
+    assert report["counterexample"] is None
+    assert (result.code, report["holds"]) == (0, True)
+    assert report["shape"]["categories"] == ["out_of_stock", "room_not_ready"]
+    # The same policy deciding unlisted categories is still proved on one it never heard of.
+    loose = Policy.model_validate({**data, "strict_categories": False})
+    assert {part.category for part in slices(loose)} == {"room_not_ready", "out_of_stock", "unlisted_category"}
+
+
 def test_the_first_counterexample_is_always_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     original = engine_module._Decision.plan_b
     monkeypatch.setattr(engine_module._Decision, "plan_b", lambda self: original(self)[:1])

@@ -161,6 +161,31 @@ def test_unknown_categories_are_covered_by_the_check() -> None:
     assert "a category the policy does not list" in problem
 
 
+def test_a_strict_policy_needs_no_plan_b_for_categories_it_refuses() -> None:
+    """With ``strict_categories``, a complaint of a category the policy does not list is refused, never decided:
+    the Plan B check asks nothing for it. The listed categories are still checked."""
+    data = policy_data(strict_categories=True)
+    for entry in data["catalog"]:
+        if entry["id"] == "tips":
+            entry["applies_to"] = ["room_not_ready", "out_of_stock"]
+    strict = Policy.model_validate(data)
+    assert strict.strict_categories
+    tips = next(entry for entry in data["catalog"] if entry["id"] == "tips")
+    tips["applies_to"] = ["out_of_stock"]
+    (problem,) = problems_of(data)
+    assert problem.startswith("catalog: a complaint of category 'room_not_ready' asking for refund (2 found)")
+
+
+def test_a_strict_categories_that_is_not_valid_leaves_the_unlisted_categories_unchecked() -> None:
+    """Whether unlisted categories need a Plan B depends on ``strict_categories``: one that is not valid is its own
+    problem, and no gap that may only follow from it is listed beside it."""
+    data = policy_data(strict_categories="yes")
+    for entry in data["catalog"]:
+        if entry["id"] == "tips":
+            entry["applies_to"] = ["room_not_ready", "out_of_stock"]
+    assert problems_of(data) == ["strict_categories: must be true or false"]
+
+
 def test_free_alternatives_of_one_kind_count_once() -> None:
     data = policy_data()
     for entry in data["catalog"]:

@@ -29,7 +29,7 @@ from recovery_rules import (
 from recovery_rules._engine import _rules as engine_module
 from recovery_rules.testing import check_policy, complaints, decisions, money, resolution_violations
 
-from ._helpers import examples
+from ._helpers import examples, policy_data
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 
@@ -38,6 +38,24 @@ NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 def test_presets_pass_check_policy(name: str) -> None:
     """Every shipped preset keeps every promise, checked the way a host app checks its own policy."""
     check_policy(presets.load(name), max_examples=examples(150))
+
+
+def test_a_strict_categories_policy_passes_check_policy() -> None:
+    """A policy with ``strict_categories`` refuses a complaint of a category it does not list, by design: the
+    strategies draw only the categories it lists, and check_policy passes (no raw InvalidInputError)."""
+    policy = Policy.model_validate(policy_data(strict_categories=True))
+    check_policy(policy, max_examples=examples(100), seed=1)
+    drawn: set[str] = set()
+
+    @settings(max_examples=100, database=None, derandomize=True)  # cheap: decided alone, no promises checked
+    @given(complaint=complaints(policy))
+    def collect(complaint: Complaint) -> None:
+        drawn.add(complaint.category)
+        policy.decide(complaint, by="staff", now=NOW)  # every complaint drawn is one the policy decides
+
+    collect()
+    assert drawn <= {"room_not_ready", "out_of_stock"}
+    assert drawn, "no complaint drawn"
 
 
 @pytest.mark.slow

@@ -437,6 +437,48 @@ def test_alternatives_are_said_in_the_locales_words(ritz: Policy) -> None:
     assert "2. A room tonight at our sister hotel two blocks away" in say(denied, policy)
 
 
+def test_untranslated_lists_the_alternatives_a_locale_leaves_to_the_catalogs_words(ritz: Policy) -> None:
+    """A locale of another language that does not word an alternative says it in the catalog's words (English
+    here): ``untranslated`` lists it, so a policy's test that it is empty keeps the locale complete."""
+    data = ritz.model_dump(mode="json")
+    spanish = {
+        "messages": every_message("[es]"),
+        "weekdays": ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"],
+        "months": SPANISH_MONTHS,
+    }
+    words = {
+        "suite-upgrade": {"description": "Una suite para el resto de su estancia."},
+        "sister-hotel": {"description": "Una habitación en nuestro hotel hermano."},  # its directions left out
+    }
+    data["wording"] = {"es": {**spanish, "alternatives": words}}
+    policy = Policy.model_validate(data)
+    wording = Wording(policy, "es")
+    left = [name for name in wording.untranslated if name.startswith("alternatives.")]
+    assert wording.untranslated[-len(left) :] == tuple(left), "the messages first, then the catalog's"
+    worded = {"suite-upgrade", "sister-hotel"}
+    expected = []
+    for alternative in ritz.catalog:  # in the catalog's order
+        if alternative.id == "sister-hotel":
+            expected.append("alternatives.sister-hotel.directions")  # worded, but its directions are the catalog's
+        elif alternative.id not in worded:
+            expected.append(f"alternatives.{alternative.id}")
+    assert left == expected
+    denied = policy.decide(hotel_complaint("20.00", kind="cash_payment"), by="staff", now=NOW)
+    said = wording.say(denied)
+    english = [alternative for alternative in denied.alternatives if alternative.id not in worded]
+    assert english, "the denial offers an alternative the locale leaves to the catalog"
+    assert all(alternative.description in said for alternative in english)  # in the catalog's words, as listed
+    # Every alternative in the locale's words, directions too: none is left.
+    every = {alternative.id: {"description": f"[es] {alternative.description}"} for alternative in ritz.catalog}
+    every["sister-hotel"]["directions"] = "Dos calles al norte por Park Avenue."
+    every["club-lounge-access"]["directions"] = "Ascensores del este hasta la planta 12."
+    data["wording"] = {"es": {**spanish, "alternatives": every}}
+    complete = Policy.model_validate(data)
+    assert not [name for name in Wording(complete, "es").untranslated if name.startswith("alternatives.")]
+    assert Wording(ritz).untranslated == ()  # English: the catalog's words are its own
+    assert Wording(policy, "en-GB").untranslated == ()
+
+
 def test_an_unknown_locale_is_refused_with_the_known_ones(ritz: Policy) -> None:
     with pytest.raises(UnknownLocaleError) as caught:
         Wording(ritz, "fr")

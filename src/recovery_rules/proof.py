@@ -40,7 +40,9 @@ that some point has.
 Within a region every comparison the rules make comes out the same, so one
 point per region stands for all of it. Slices cover every level, every tier a
 limit mentions plus one no limit mentions, the whole remedy vocabulary (refused
-kinds included), and every listed category plus one the policy never heard of.
+kinds included), and every listed category plus one the policy never heard of
+(not for a policy with ``strict_categories``, which refuses a complaint of a
+category it does not list: that is no valid input to decide).
 
 Each region's point is decided with the public :meth:`Policy.decide` and
 checked with :func:`recovery_rules.resolution_violations` (the library's
@@ -195,7 +197,10 @@ def tiers(policy: Policy) -> list[str]:
 
 
 def categories(policy: Policy) -> list[str]:
-    """Every listed category, then one the policy has never heard of."""
+    """Every listed category, then one the policy has never heard of; for a policy with ``strict_categories``,
+    which refuses a complaint of a category it does not list, only the listed ones."""
+    if policy.strict_categories:  # never without categories: such a policy does not load
+        return list(policy.categories)
     return [*policy.categories, _unused(_UNLISTED_CATEGORY, {*policy.categories, *policy.vocabulary})]
 
 

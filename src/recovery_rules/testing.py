@@ -67,7 +67,8 @@ __all__ = [
 ]
 
 UNKNOWN_CATEGORY: Final = "category_never_heard_of"
-"""A category no generated policy lists: complaints of it must still get a Plan B."""
+"""A category no generated policy lists: complaints of it must still get a Plan B (unless the policy has
+``strict_categories``, which refuses them: :func:`decisions` then draws only the categories it lists)."""
 
 UNKNOWN_TIER: Final = "tier_never_heard_of"
 """A customer tier no generated policy mentions: it gets the base limits."""
@@ -226,7 +227,10 @@ def decisions(
     """Decision inputs for ``policy``, aimed at its limits, caps and catalog values.
 
     Categories and tiers include ones the policy never mentions; remedy kinds
-    cover the whole vocabulary, refused kinds included. Without ``now``, the
+    cover the whole vocabulary, refused kinds included. A policy with
+    ``strict_categories`` refuses a complaint of a category it does not list
+    (:class:`~recovery_rules.InvalidInputError`: no valid input), so for it only
+    the categories it lists are drawn. Without ``now``, the
     decision times include the hours around daylight-saving changes in several
     time zones, given as wall times (with either ``fold``), fixed offsets or UTC.
 
@@ -247,7 +251,7 @@ def decisions(
     currency = policy.currency
     complaint = Complaint(
         customer=Customer(id=draw(st.sampled_from(["10442", "C-7", "guest.1"])), tier=tier),
-        category=draw(st.sampled_from([*policy.categories, UNKNOWN_CATEGORY])),
+        category=draw(st.sampled_from(_categories(policy))),
         requested=Remedy(kind=draw(st.sampled_from(policy.vocabulary)), amount=_amount(total - granted, currency)),
         received_at=_NOW,
     )
@@ -266,9 +270,18 @@ def decisions(
     )
 
 
+def _categories(policy: Policy) -> list[str]:
+    """The categories :func:`decisions` draws: the policy's, and one it never heard of unless it refuses those
+    (``strict_categories``)."""
+    if policy.strict_categories:  # never without categories: such a policy does not load
+        return list(policy.categories)
+    return [*policy.categories, UNKNOWN_CATEGORY]
+
+
 def complaints(policy: Policy) -> st.SearchStrategy[Complaint]:
     """Complaints for ``policy``: the complaints of :func:`decisions` (aimed at its limits, caps and catalog
-    values; categories and tiers it never mentions included; every remedy kind of its vocabulary)."""
+    values; categories and tiers it never mentions included, unlisted categories only when the policy does
+    not refuse them with ``strict_categories``; every remedy kind of its vocabulary)."""
     return decisions(policy).map(lambda decision: decision.complaint)
 
 

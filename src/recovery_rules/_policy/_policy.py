@@ -707,6 +707,10 @@ def _plan_b_gaps(parts: _Parts, index: CatalogIndex) -> Iterator[Problem]:
     The worst case for a level is having nothing left to grant: then only free alternatives (value zero) fit,
     unless the level has no limit and there is no cap; and it offers no alternative of a remedy kind it may not
     grant (``may_grant``). Levels alike in both are checked once, under the lowest's name.
+
+    Every listed category is checked, and one the policy does not list, unless ``strict_categories`` refuses
+    such complaints (never deciding them): then that part is left out. When ``strict_categories`` is not
+    valid, the listed categories alone are checked: whether the other part applies is not known.
     """
     capped = parts.hard_cap is not None or bool(parts.caps)
     kinds = parts.vocabulary or ()
@@ -714,6 +718,10 @@ def _plan_b_gaps(parts: _Parts, index: CatalogIndex) -> Iterator[Problem]:
     need = parts.min_alternatives
     checked: set[tuple[bool, frozenset[str]]] = set()
     lowest = parts.levels[0][1] if parts.levels else None
+    # A complaint of a category the policy does not list is decided, and must get its Plan B too; unless the
+    # policy refuses it (strict_categories with the categories listed; without them that is a problem of its own).
+    unlisted = not (parts.categories and (parts.strict_categories or not parts.has("strict_categories")))
+    categories: tuple[str | None, ...] = (*parts.categories, None) if unlisted else parts.categories
     for _, level in parts.levels:
         unbounded = not capped and level.limit is None and not level.tier_limits
         barred = frozenset() if level.may_grant is None else vocabulary.difference(level.may_grant)
@@ -721,7 +729,7 @@ def _plan_b_gaps(parts: _Parts, index: CatalogIndex) -> Iterator[Problem]:
             continue
         checked.add((unbounded, barred))
         budget = None if unbounded else Decimal(0)
-        for category in (*parts.categories, None):
+        for category in categories:
             short = []
             for kind in kinds:
                 found = index.shelf(category, kind).kinds_within(budget, barred)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import zoneinfo
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
@@ -35,7 +35,7 @@ from recovery_rules._values._time import local as wall_clock
 from recovery_rules.exceptions import InvalidInputError, Problem, UnknownLevelError, UnknownLocaleError
 
 from ._document import FORMATS, Block, Format, Item, ItemList, Link, Paragraph, Segments, write
-from ._locale import BUILT_IN, MESSAGES, TAG, MergedWording, merged_wording
+from ._locale import BUILT_IN, MESSAGES, TAG, AlternativeWording, MergedWording, merged_wording
 from ._step_words import (
     Amount,
     Asked,
@@ -85,6 +85,17 @@ def _part_of_day(hour: int) -> str:
     return "night"
 
 
+def _left_to_the_catalog(catalog: Sequence[Alternative], words: Mapping[str, AlternativeWording]) -> Iterator[str]:
+    """The catalog's alternatives, and directions, that a locale with the alternatives ``words`` does not word:
+    ``alternatives.<id>`` and ``alternatives.<id>.directions``, in the catalog's order."""
+    for alternative in catalog:
+        said = words.get(alternative.id)
+        if said is None:
+            yield f"alternatives.{alternative.id}"
+        elif alternative.directions and said.directions is None:
+            yield f"alternatives.{alternative.id}.directions"
+
+
 def _check_format(format: object) -> Format:
     if format not in FORMATS:
         raise InvalidInputError.at("wording", "format", "must be 'text', 'markdown' or 'html'")
@@ -107,7 +118,9 @@ class Wording:
 
     A locale of a language that is not built in may leave out the messages of
     a case's steps (``step_*``): a step whose messages it does not write is
-    said in English, whole (:attr:`untranslated` lists them).
+    said in English, whole (:attr:`untranslated` lists them). It may also leave
+    out catalog alternatives (``alternatives``): one it does not give in its
+    words is said in the catalog's (:attr:`untranslated` lists those too).
 
     Immutable and safe to share between threads.
     """
@@ -134,19 +147,20 @@ class Wording:
             level.name: spoken.names.get(level.name) or _in_a_sentence(level.display_name, english)
             for level in policy.levels
         }
-        untranslated = tuple(
+        messages = tuple(
             name
             for name, spec in MESSAGES.items()
             if spec.english_fallback and not spec.for_the_record and name not in spoken.templates
         )
+        catalog = () if english else tuple(_left_to_the_catalog(policy.catalog, spoken.alternatives))
         for name, value in (
             ("_merged", spoken),
             ("_zone", zoneinfo.ZoneInfo(policy.timezone)),
             ("_policy_name", policy.name),
             ("_customer", policy.customer_noun),
             ("_levels", MappingProxyType(levels)),
-            ("_untranslated", untranslated),
-            ("_english", Wording(policy, "en") if untranslated else None),
+            ("_untranslated", messages + catalog),
+            ("_english", Wording(policy, "en") if messages else None),
         ):
             object.__setattr__(self, name, value)
 
@@ -160,10 +174,13 @@ class Wording:
 
     @property
     def untranslated(self) -> tuple[str, ...]:
-        """The messages this locale leaves to English: a case step that uses one is said in English.
+        """What this locale leaves to English: first the messages (a case step that uses one is said in
+        English), then the catalog's alternatives it does not give in its own words, which are said in the
+        catalog's: ``alternatives.<id>`` for one it does not word at all, ``alternatives.<id>.directions`` for
+        one whose directions it leaves to the catalog's (a contact, a name and a number, is not listed).
 
-        Empty for English and for a locale that writes every message; a policy's
-        tests can assert that it is empty, to keep a locale complete.
+        Empty for English (the catalog's words are taken as its own) and for a locale that writes every
+        message and every alternative; a policy's tests can assert that it is empty, to keep a locale complete.
         """
         return self._untranslated
 

@@ -238,7 +238,8 @@ class CaseResult:
 
 
 def case_problems(policy: Policy, cases: CasesFile) -> Iterator[Problem]:
-    """What in ``cases`` cannot be decided with ``policy`` at all: unknown levels, currencies, remedy kinds."""
+    """What in ``cases`` cannot be decided with ``policy`` at all: unknown levels, currencies, remedy kinds, and
+    (with ``strict_categories``) categories the policy does not list."""
     return _problems_of(policy, enumerate(cases.cases))
 
 
@@ -289,6 +290,17 @@ def _problems_of(policy: Policy, cases: Iterable[tuple[int, PolicyTestCase]]) ->
                 f"{at}.complaint.requested.kind",
                 f"{requested.kind!r} is not a remedy kind of the policy; use one of: {', '.join(policy.vocabulary)}",
             )
+        category = case.complaint.category
+        if policy.strict_categories and category not in policy.categories:
+            yield Problem(f"{at}.complaint.category", _unlisted_category(category, list(policy.categories)))
+
+
+def _unlisted_category(category: str, listed: list[str]) -> str:
+    """Why a complaint of ``category`` cannot be decided by a policy with ``strict_categories`` listing ``listed``."""
+    return (
+        f"{category!r} is not one of the policy's categories, and with strict_categories it refuses a complaint of "
+        f"any other; {_use_one_of(category, listed)} (or add it to the policy's categories)"
+    )
 
 
 _SHOWN_IDS: Final = 12

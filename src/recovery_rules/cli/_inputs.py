@@ -52,6 +52,7 @@ __all__ = [
     "parse_amount",
     "parse_chain_head",
     "parse_time",
+    "read_complaint",
     "read_data_file",
     "read_key_file",
     "read_text",
@@ -389,10 +390,16 @@ def load_policy(spec: str, *, option: str | None = "--policy") -> LoadedPolicy:
 
 def load_complaint(path: str) -> Complaint:
     """The complaint in the JSON file ``path`` (``-``: standard input)."""
+    return read_complaint(path)[0]
+
+
+def read_complaint(path: str) -> tuple[Complaint, str]:
+    """The complaint in the JSON file ``path`` (``-``: standard input), with the file's text: to place the
+    problems a policy finds in it (a remedy kind it does not have) at their line and column."""
     text = read_text(path, "complaint")
     data = _parse(text, "json", path, "complaint")
     try:
-        return Complaint.model_validate(data)
+        return Complaint.model_validate(data), text
     except InvalidInputError as error:
         problems = locate_problems(error.problems, text, "json")
         raise problems_error(

@@ -11,7 +11,15 @@ from rich.text import Text
 from recovery_rules import Alternative, InvalidInputError, Outcome, Policy, Resolution
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
-from recovery_rules.cli._inputs import load_complaint, load_policy, parse_granted, parse_time, show_time
+from recovery_rules.cli._inputs import (
+    load_policy,
+    locate_problems,
+    parse_granted,
+    parse_time,
+    problems_error,
+    read_complaint,
+    show_time,
+)
 
 from . import options
 
@@ -69,12 +77,19 @@ def command(
         raise CliInputError(f"--by: {error.problems[0].message}") from None
     before = parse_granted(granted, rules, option="--granted")
     moment = parse_time(now, option="--now") if now is not None else dt.datetime.now(dt.UTC)
-    complaint = load_complaint(complaint_file)
+    complaint, text = read_complaint(complaint_file)
     try:
         resolution = rules.decide(complaint, by=by, granted=before, now=moment, employee=employee)
     except InvalidInputError as error:
         if error.what == "employee":
             raise CliInputError(f"--employee: {error.problems[0].message}") from None
+        # What the policy refuses in the complaint (a remedy kind it does not have, an amount in another currency,
+        # with strict_categories a category it does not list) is placed in the file, as a malformed field is.
+        problems = locate_problems(error.problems, text, "json")
+        if problems and all(problem.position is not None for problem in problems):
+            raise problems_error(
+                f"{complaint_file} is a complaint the policy {policy} cannot decide", problems, complaint_file
+            ) from None
         raise CliInputError(f"{complaint_file}: {error}") from None
     if as_json:
         _console.echo_json_text(resolution.model_dump_json(indent=2))
