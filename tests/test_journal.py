@@ -751,9 +751,9 @@ def test_a_period_listing_refuses_a_case_whose_opening_time_was_moved_into_it(ba
     later = (T0 + dt.timedelta(hours=1), T0 + dt.timedelta(hours=2))
     assert journal.cases(since=later[0], until=later[1]) == []
     backend.edit_case(str(C), "opened_at", "2026-11-23T15:30:00.000000Z")  # said to be opened at 15:30
-    with pytest.raises(JournalIntegrityError, match="^journal event 3 is bad: it is the first event of a case whose"):
+    with pytest.raises(JournalIntegrityError, match=r"^journal event 3 is bad: it is the first event of a case whose"):
         journal.cases(since=later[0], until=later[1])
-    with pytest.raises(JournalIntegrityError, match="^journal event 3 is bad: "):
+    with pytest.raises(JournalIntegrityError, match=r"^journal event 3 is bad: "):
         journal.cases()  # every listing reads each case's first event: refused in any of them
     assert journal.verify().first_bad == 3
 
@@ -770,12 +770,17 @@ def test_a_case_whose_opening_time_was_moved_out_of_a_period_is_found_by_verify_
     listed = journal.cases(since=T0, until=T0 + dt.timedelta(hours=1))
     assert [str(summary.number) for summary in listed] == [str(A), str(B)]  # C is not among what it reads
     assert journal.verify().first_bad == 3
-    with pytest.raises(JournalIntegrityError, match="^journal event 3 is bad: "):
+    with pytest.raises(JournalIntegrityError, match=r"^journal event 3 is bad: "):
         journal.cases(since=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), until=dt.datetime(2025, 1, 2, tzinfo=dt.UTC))
 
 
 def _head_of(backend: Harness, seq: int) -> tuple[int, str]:
     return seq, str(backend.record(seq)["hash"])
+
+
+def _swap_incident_heads(backend: Harness) -> None:
+    backend.set_head("incident", str(A), _head_of(backend, 8))
+    backend.set_head("incident", str(B), _head_of(backend, 4))
 
 
 LEDGER_HEAD_EDITS: dict[str, tuple[Callable[[Harness], None], int]] = {
@@ -786,11 +791,7 @@ LEDGER_HEAD_EDITS: dict[str, tuple[Callable[[Harness], None], int]] = {
     "guest's head moved on": (lambda backend: backend.set_head("guest", "10442", _head_of(backend, 9)), 9),
     "incident's head deleted": (lambda backend: backend.set_head("incident", str(A), None), 4),
     "incidents' heads swapped": (
-        lambda backend: (
-            backend.set_head("incident", str(A), _head_of(backend, 8)),
-            backend.set_head("incident", str(B), _head_of(backend, 4)),
-        )
-        and None,
+        _swap_incident_heads,
         8,  # B's latest grant, which its head does not name; A's head names it, a later event than A's latest
     ),
     "a head for a guest with no grant": (lambda backend: backend.set_head("guest", "77", _head_of(backend, 4)), 4),
@@ -823,7 +824,7 @@ def test_a_decision_for_a_guest_whose_head_was_rewound_is_refused_and_verify_say
     journal = backend.journal()
     fill(journal, EVENTS)
     backend.set_head("guest", "10442", _head_of(backend, 4))
-    with pytest.raises(JournalIntegrityError, match="^journal event 8 is bad: "):
+    with pytest.raises(JournalIntegrityError, match=r"^journal event 8 is bad: "):
         journal.granted(A, window=Window.day(), timezone="UTC", currency="USD", now=T0 + dt.timedelta(hours=1))
     assert journal.verify().first_bad == 8
 
