@@ -676,7 +676,11 @@ class Journal(abc.ABC):
         the cases opened at or after ``since`` and before ``until``, found through
         an index of opening times (so a range costs what it holds, not what the
         journal holds). Each summary is read from the case's first and latest
-        events, their hashes checked.
+        events, their hashes checked, and each case's opening time in that index
+        must be its first event's: a case whose opening time was edited into the
+        range raises :class:`~recovery_rules.JournalIntegrityError`. One edited
+        out of the range is not among what the index gives: only :meth:`verify`
+        finds it.
         """
         opened_since = None if since is None else canonical_time(since)
         opened_until = None if until is None else canonical_time(until)
@@ -802,8 +806,14 @@ class Journal(abc.ABC):
         cut off and written over by the next appends stays found, and so does the
         last event edited and given a new hash. And every case with events must
         have an entry there: a case whose entry was deleted is reported at its
-        latest event. A tail cut (or rewritten) with
-        that table rewritten too leaves a shorter chain that is still whole: pass
+        latest event. Each entry's opening (the position of its case's first
+        event, its time, which :meth:`cases` selects a period by, and its
+        customer) must copy that first event: an edit is reported there. And
+        every ledger head, sealed or not, must name its guest's or incident's
+        latest grant (position and hash), as the ledger requires before it
+        decides for that guest: one deleted, rewound or moved is reported at
+        that latest grant. A tail cut (or rewritten) with
+        that table and those heads rewritten too leaves a shorter chain that is still whole: pass
         a saved ``expected_head`` to find that too (the journal must still hold
         that head's events unchanged). The journal's setting ``legacy_until`` is
         checked against the events' formats too.

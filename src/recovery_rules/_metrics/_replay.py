@@ -4,7 +4,10 @@
 checks what :meth:`Journal.verify` checks (each event's own hash, its place, its
 link to the event before, its case's versions) and replays each case through the
 case path, so the figures built on it come from an intact journal written the
-way :class:`~recovery_rules.Case` writes one. The first problem stops the read:
+way :class:`~recovery_rules.Case` writes one. Once the chain is read, what the
+journal keeps beside it is checked as :meth:`Journal.verify` checks it (its table
+of cases, its ledger heads: a tail cut off is found there), without reading the
+chain again. The first problem stops the read:
 the journal's own :meth:`~recovery_rules.Journal.verify` then names the first
 bad event, and the report is refused (:class:`~recovery_rules.JournalIntegrityError`).
 
