@@ -260,7 +260,7 @@ def ledger_head_statements(heads: str, events: str, mark: str, *, differs: str =
             f"customer_id AS key, MAX(seq) AS seq FROM {events} WHERE ledger_at IS NOT NULL{guests} "
             "GROUP BY customer_id UNION ALL "
             f"SELECT 'incident', incident, MAX(seq) FROM {events} WHERE incident IS NOT NULL{incidents} "
-            f"GROUP BY incident) l JOIN {events} g ON g.seq = l.seq "
+            f"GROUP BY incident ORDER BY 3) l JOIN {events} g ON g.seq = l.seq "  # by position: each read near the last
             f"LEFT JOIN {heads} h ON h.scope = l.scope AND h.key = l.key "
             f"WHERE h.seq {differs} g.seq OR h.hash {differs} g.hash ORDER BY 1 LIMIT 1"
         )
