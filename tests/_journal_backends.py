@@ -130,10 +130,17 @@ class Harness(abc.ABC):
         """Set ``column`` (``version``, ``last_seq``, ``last_hash``, ``state``, ``callback_due``) of case
         ``number``'s entry in the table of cases to ``value``; with ``column`` ``None``, delete the entry."""
 
+    @abc.abstractmethod
+    def rewrite_heads(self) -> None:
+        """What a tamperer does to the ledger's heads to hide what they did to the grants: every head made to name
+        its guest's or incident's latest grant stored (its position and hash; no seal), and deleted if it has none."""
+
     def hide_cut(self, count: int) -> None:
-        """What a tamperer who cut the journal after event ``count`` does to the table of cases to hide it: every
-        case whose latest event was cut off is said to end at its latest event left (or is no longer listed)."""
+        """What a tamperer who cut the journal after event ``count`` does to the bookkeeping to hide it: every
+        case whose latest event was cut off is said to end at its latest event left (or is no longer listed), and
+        every ledger head names the latest grant left (:meth:`rewrite_heads`)."""
         self.rewrite_cases(after=count)
+        self.rewrite_heads()
 
     def edit(self, seq: int, field: str, value: object, *, rehashed: bool = False) -> None:
         """Change one field of event ``seq``; with ``rehashed``, give it the hash of its new content."""
@@ -213,7 +220,22 @@ class MemoryHarness(Harness):
             del cases[number]
             return
         head, opened_at, callback = cases[number]
+        if column == "opened_at":  # kept beside the entry
+            cases[number] = (head, value, callback)  # type: ignore[assignment]  # as the test gives it
+            return
         cases[number] = (dataclasses.replace(head, **{column: value}), opened_at, callback)  # type: ignore[arg-type]
+
+    def rewrite_heads(self) -> None:
+        heads: dict[Any, LedgerHead] = {}
+        for record in self._records():
+            ledger = record.get("ledger")
+            if ledger is None:
+                continue
+            entry = json.loads(ledger) if isinstance(ledger, str) else ledger
+            head = LedgerHead(int(record["seq"]), str(record["hash"]))
+            heads[("guest", ComplaintNumber.parse(str(record["number"])).customer_id)] = head
+            heads[("incident", str(entry["incident"]))] = head
+        self._journal._heads = heads
 
     def set_head(self, scope: str, key: str, head: tuple[object, ...] | None) -> None:
         heads = self._journal._heads
@@ -311,6 +333,14 @@ class SQLiteHarness(Harness):
         """What a tamperer without the key does to make a sealed journal look unsealed."""
         with self._connect() as connection:
             connection.execute("DELETE FROM ledger_seal")
+
+    def rewrite_heads(self) -> None:
+        with self._connect() as connection:
+            connection.execute("BEGIN")
+            connection.execute("DELETE FROM ledger_heads")
+            for statement in _rewritten_heads("ledger_heads", "events"):
+                connection.execute(statement)
+            connection.execute("COMMIT")
 
     def head(self, scope: str, key: str) -> tuple[object, ...] | None:
         with self._connect() as connection:
@@ -427,6 +457,13 @@ class PostgresHarness(Harness):
         with self._connect() as connection:
             connection.execute(f'UPDATE "{self.schema}".journal SET ledger_key_check = NULL')
 
+    def rewrite_heads(self) -> None:
+        heads = f'"{self.schema}".ledger_heads'
+        with self._connect() as connection, connection.transaction():
+            connection.execute(f"DELETE FROM {heads}")
+            for statement in _rewritten_heads(heads, self._table()):
+                connection.execute(statement)
+
     def head(self, scope: str, key: str) -> tuple[object, ...] | None:
         heads = f'"{self.schema}".ledger_heads'
         with self._connect() as connection:
@@ -448,6 +485,17 @@ class PostgresHarness(Harness):
         for journal in self._journals:
             journal.close()
         _postgres.drop_schema(self.dsn, self.schema)
+
+
+def _rewritten_heads(heads: str, events: str) -> tuple[str, str]:
+    """The statements that make every guest's and incident's head name its latest grant (unsealed)."""
+    return (
+        f"INSERT INTO {heads} (scope, key, seq, hash) SELECT 'guest', e.customer_id, e.seq, e.hash FROM {events} e "
+        f"WHERE e.ledger IS NOT NULL AND e.seq = (SELECT MAX(x.seq) FROM {events} x "
+        "WHERE x.customer_id = e.customer_id AND x.grant_amount IS NOT NULL)",
+        f"INSERT INTO {heads} (scope, key, seq, hash) SELECT 'incident', e.incident, e.seq, e.hash FROM {events} e "
+        f"WHERE e.incident IS NOT NULL AND e.seq = (SELECT MAX(x.seq) FROM {events} x WHERE x.incident = e.incident)",
+    )
 
 
 BACKENDS: dict[str, Callable[[Path], Harness]] = {

@@ -40,7 +40,8 @@ def execute(path: Path, sql: str, *parameters: Any) -> list[tuple[Any, ...]]:
 
 def rewrite_from(harness: SQLiteHarness, seq: int, grant: dict[str, str]) -> None:
     """Forge event ``seq``'s grant and re-chain every event after it: a journal rewritten whole from there (its
-    table of cases too)."""
+    table of cases too, and its ledger heads: each names the new hash of its grant, its seal, if any, left as it
+    was, since a seal cannot be made again without the key)."""
     harness.edit(seq, "grant", grant, rehashed=True)
     previous = harness.record(seq)["hash"]
     position = seq + 1
@@ -51,3 +52,8 @@ def rewrite_from(harness: SQLiteHarness, seq: int, grant: dict[str, str]) -> Non
         harness.put(position, record)
         position += 1
     harness.rewrite_cases(after=seq - 1)  # the table of cases names each case's latest event by its hash: rewritten too
+    execute(
+        harness.path,
+        "UPDATE ledger_heads SET hash = (SELECT e.hash FROM events e WHERE e.seq = ledger_heads.seq) WHERE seq >= ?",
+        seq,
+    )

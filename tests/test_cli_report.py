@@ -33,7 +33,7 @@ from recovery_rules.cli import _console
 from recovery_rules.metrics import nearest_rank
 
 from ._cli import EXAMPLES, POLICY, ROOT, run
-from ._journal_files import JOURNAL, REPORT_NOW, copy_journal, execute
+from ._journal_files import JOURNAL, REPORT_NOW, copy_journal, execute, tamper
 
 NOW = dt.datetime.fromisoformat(REPORT_NOW)
 RESOLVING = {"delivered", "alternative_accepted", "final_offer_accepted", "report_written"}
@@ -180,9 +180,10 @@ def test_a_report_as_of_an_earlier_moment_is_the_journal_as_it_was_then(
     times = [dt.datetime.fromisoformat(at) for (at,) in execute(Path(JOURNAL), "SELECT at FROM events ORDER BY seq")]
     assert times == sorted(times), "the sample journal's events are in time order"
     kept = sum(time <= dt.datetime.fromisoformat(moment) for time in times)
-    cut = copy_journal(tmp_path)
-    execute(cut, "DELETE FROM events WHERE seq > ?", kept)
-    then = report_json(capsys, str(cut), "--now", moment)
+    harness = tamper(tmp_path)  # the journal as it stood then: its later events, and its bookkeeping's, undone
+    execute(harness.path, "DELETE FROM events WHERE seq > ?", kept)
+    harness.hide_cut(kept)
+    then = report_json(capsys, str(harness.path), "--now", moment)
     assert as_of["journal"]["later_than_now"] == len(times) - kept > 0
     assert then["journal"]["later_than_now"] == 0
     for key in ("journal", "source"):

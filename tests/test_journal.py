@@ -457,7 +457,11 @@ def test_a_rehashed_edit_of_the_last_events_is_found_with_a_saved_head(backend: 
     assert (whole.ok, whole.first_bad, whole.count) == (False, EVENTS - 1, EVENTS - 2)
     assert "not the event the journal's table of cases names" in (whole.problem or "")
     backend.rewrite_cases()
-    assert journal.verify().ok  # the table rewritten too: a valid chain, and bookkeeping that agrees ...
+    heads = journal.verify()  # the table rewritten too: the ledger's heads still name event 8's old hash (a grant)
+    assert (heads.ok, heads.first_bad, heads.count) == (False, EVENTS - 1, EVENTS - 2)
+    assert "the ledger's head of that guest or incident does not name it" in (heads.problem or "")
+    backend.rewrite_heads()
+    assert journal.verify().ok  # and the heads: a valid chain, and bookkeeping that agrees ...
     rewritten = journal.verify(expected_head=head)  # ... but not the one whose head was saved
     assert (rewritten.ok, rewritten.first_bad) == (False, EVENTS)
     assert "rewritten" in (rewritten.problem or "")
@@ -697,6 +701,128 @@ def test_a_resumed_check_looks_only_at_the_cases_written_since_its_head(backend:
     assert journal.verify(resume_from=head).ok
     whole = journal.verify()
     assert (whole.first_bad, whole.problem) == (6, UNLISTED.format(3))
+
+
+MISOPENED = "it is the first event of a case whose entry in the journal's table of cases does not copy it"
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("opened_at", "2025-01-01T00:00:00.000000Z"),  # moved out of its period: listings of it leave it out
+        ("opened_at", "2026-11-23T14:05:00.000000Z"),  # within the day, minutes off: another hour's listing
+        ("first_seq", 1),  # another case's first event
+        ("first_seq", 6),  # its own second event
+        ("customer_id", "9999"),
+    ],
+)
+def test_an_entry_whose_opening_was_edited_is_found_by_verify_at_the_opening_event(
+    backend: Harness, column: str, value: object
+) -> None:
+    """Audit round 3, findings 3 and 5: ``UPDATE cases SET opened_at = ...`` (what a period's listing selects by),
+    ``first_seq`` or ``customer_id``: every column of the entry is checked against the events, the opening ones
+    against the case's first event, found by its number; reported there (event 3, case C's first)."""
+    if backend.name == "memory" and column == "customer_id":
+        pytest.skip("a MemoryJournal's table of cases keeps no customer number: it reads it from the number")
+    journal = backend.journal()
+    fill(journal, EVENTS)  # case C: events 3, 6 and 9
+    assert journal.verify().ok
+    backend.edit_case(str(C), column, value)
+    result = journal.verify()
+    assert (result.ok, result.first_bad, result.count) == (False, 3, 2)
+    assert result.head == ChainHead(count=2, hash=backend.record(2)["hash"])
+    assert (result.problem or "").startswith(MISOPENED)
+    assert str(C) not in (result.problem or "")
+    for resumed_after in (0, 3, 8):  # C's latest event is after each: its entry is looked at, and found
+        hash_ = GENESIS if not resumed_after else backend.record(resumed_after)["hash"]
+        resumed = journal.verify(resume_from=ChainHead(count=resumed_after, hash=hash_))
+        assert (resumed.ok, resumed.first_bad) == (False, 3)
+    assert journal.verify(resume_from=journal.head()).ok  # no case written since: left to a whole check
+
+
+def test_a_period_listing_refuses_a_case_whose_opening_time_was_moved_into_it(backend: Harness) -> None:
+    """Audit round 3, finding 3: each case a period's listing finds through the opening times of the table of cases
+    is checked against its first event's time, as its other columns are: one moved into the period is refused
+    there, at its first event, never listed in a period it was not opened in."""
+    journal = backend.journal()
+    fill(journal, EVENTS)  # opened at 14:00 (A), 14:01 (B), 14:02 (C)
+    later = (T0 + dt.timedelta(hours=1), T0 + dt.timedelta(hours=2))
+    assert journal.cases(since=later[0], until=later[1]) == []
+    backend.edit_case(str(C), "opened_at", "2026-11-23T15:30:00.000000Z")  # said to be opened at 15:30
+    with pytest.raises(JournalIntegrityError, match=r"^journal event 3 is bad: it is the first event of a case whose"):
+        journal.cases(since=later[0], until=later[1])
+    with pytest.raises(JournalIntegrityError, match=r"^journal event 3 is bad: "):
+        journal.cases()  # every listing reads each case's first event: refused in any of them
+    assert journal.verify().first_bad == 3
+
+
+def test_a_case_whose_opening_time_was_moved_out_of_a_period_is_found_by_verify_only(backend: Harness) -> None:
+    """The documented limit: a period's listing finds its cases through the index of opening times, so a case
+    moved out of it is not among what it reads (nothing cheap shows its absence); verify() finds it, a listing of
+    the period it was moved to refuses it, and so does reading the whole table of cases."""
+    journal = backend.journal()
+    fill(journal, EVENTS)
+    backend.edit_case(str(C), "opened_at", "2025-01-01T00:00:00.000000Z")
+    listed = journal.cases(since=T0, until=T0 + dt.timedelta(hours=1))
+    assert [str(summary.number) for summary in listed] == [str(A), str(B)]  # C is not among what it reads
+    assert journal.verify().first_bad == 3
+    with pytest.raises(JournalIntegrityError, match=r"^journal event 3 is bad: "):
+        journal.cases(since=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), until=dt.datetime(2025, 1, 2, tzinfo=dt.UTC))
+
+
+def _head_of(backend: Harness, seq: int) -> tuple[int, str]:
+    return seq, str(backend.record(seq)["hash"])
+
+
+def _swap_incident_heads(backend: Harness) -> None:
+    backend.set_head("incident", str(A), _head_of(backend, 8))
+    backend.set_head("incident", str(B), _head_of(backend, 4))
+
+
+LEDGER_HEAD_EDITS: dict[str, tuple[Callable[[Harness], None], int]] = {
+    # (what is done to the heads, the event verify() reports): grants at 4 (case A) and 8 (B), both guest 10442's
+    "guest's head deleted": (lambda backend: backend.set_head("guest", "10442", None), 8),
+    "guest's head rewound": (lambda backend: backend.set_head("guest", "10442", _head_of(backend, 4)), 8),
+    "guest's head naming another hash": (lambda backend: backend.set_head("guest", "10442", (8, "f" * 64)), 8),
+    "guest's head moved on": (lambda backend: backend.set_head("guest", "10442", _head_of(backend, 9)), 9),
+    "incident's head deleted": (lambda backend: backend.set_head("incident", str(A), None), 4),
+    "incidents' heads swapped": (
+        _swap_incident_heads,
+        8,  # B's latest grant, which its head does not name; A's head names it, a later event than A's latest
+    ),
+    "a head for a guest with no grant": (lambda backend: backend.set_head("guest", "77", _head_of(backend, 4)), 4),
+    "a head naming no event": (lambda backend: backend.set_head("guest", "77", (99, "f" * 64)), EVENTS + 1),
+}
+
+
+@pytest.mark.parametrize(("edit", "reported"), LEDGER_HEAD_EDITS.values(), ids=LEDGER_HEAD_EDITS.keys())
+def test_verify_finds_a_ledger_head_that_the_ledger_would_refuse_on_an_unsealed_journal(
+    backend: Harness, edit: Callable[[Harness], None], reported: int
+) -> None:
+    """Audit round 3, finding 6: the ledger refuses every decision for a guest whose head is missing, rewound or
+    names another grant; verify() says so too, sealed or not: each guest's and incident's latest grant must be
+    the one its head names (position and hash), and a head must be of a guest or incident that has grants."""
+    journal = backend.journal()
+    fill(journal, EVENTS)
+    assert journal.verify().ok
+    edit(backend)
+    result = journal.verify()
+    assert (result.ok, result.first_bad) == (False, reported)
+    assert "the ledger refuses every decision for that guest" in (result.problem or "")
+    resumed = journal.verify(resume_from=ChainHead(count=3, hash=backend.record(3)["hash"]))
+    assert (resumed.ok, resumed.first_bad) == (False, reported)  # the grants are after that head: looked at
+    backend.rewrite_heads()  # every head made to name its latest grant again
+    assert journal.verify().ok
+
+
+def test_a_decision_for_a_guest_whose_head_was_rewound_is_refused_and_verify_says_where(backend: Harness) -> None:
+    """The two agree: where the ledger refuses, verify() names the guest's latest grant."""
+    journal = backend.journal()
+    fill(journal, EVENTS)
+    backend.set_head("guest", "10442", _head_of(backend, 4))
+    with pytest.raises(JournalIntegrityError, match=r"^journal event 8 is bad: "):
+        journal.granted(A, window=Window.day(), timezone="UTC", currency="USD", now=T0 + dt.timedelta(hours=1))
+    assert journal.verify().first_bad == 8
 
 
 def test_an_intact_journal_has_every_case_listed(backend: Harness) -> None:

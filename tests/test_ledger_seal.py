@@ -674,7 +674,11 @@ def test_verify_finds_a_tail_rewritten_with_its_hashes_computed_again_through_th
                 _note(journal, 50)  # the tail: the guest's latest grant (4), then two notes (5, 6)
                 assert journal.verify().ok
                 _rewrite_tail(harness, 4, 6, _lower_the_grant)
-            assert plain.journal().verify().ok  # the chain is whole: only a saved head would tell
+            unsealed = plain.journal().verify()  # the chain is whole, but the heads name the grant's old hash ...
+            assert (unsealed.ok, unsealed.first_bad) == (False, 4)
+            assert "the ledger's head of that guest or incident does not name it" in str(unsealed.problem)
+            plain.rewrite_heads()  # ... which an unsealed journal's heads let anyone who can write them hide
+            assert plain.journal().verify().ok  # then only a saved head would tell
             checked = sealed.journal().verify()
             assert not checked.ok
             assert (checked.first_bad, checked.count) == (4, 3)
@@ -713,14 +717,21 @@ def test_verify_of_a_sealed_journal_finds_a_moved_head_and_a_cut_tail(tmp_path: 
         harness.close()
 
 
-def test_verify_without_the_key_checks_the_chain_only(tmp_path: Path) -> None:
+def test_verify_without_the_key_checks_where_the_heads_point_not_their_seals(tmp_path: Path) -> None:
     harness = SEALED["sqlite"](tmp_path)
     try:
         journal = two_grants(harness)
+        sealed = _head(harness, "guest", GUEST)
         harness.set_head("guest", GUEST, (2, "f" * 64))  # a head naming a grant that is not there, unsealed
         assert not journal.verify().ok  # with the key: the head names no such grant
         with SQLiteJournal(harness.path) as keyless:  # type: ignore[attr-defined]  # a SQLiteHarness
-            assert keyless.verify().ok  # the chain is intact; the heads need the key to be checked
+            checked = keyless.verify()  # without it too: each head must name its guest's latest grant
+            assert (checked.ok, checked.first_bad) == (False, 4)  # the guest's latest grant, its head naming 2
+            assert "the ledger refuses every decision for that guest" in str(checked.problem)
+        harness.set_head("guest", GUEST, (*sealed[:2], "0.01", *sealed[3:]))  # the sealed amount lowered
+        assert not journal.verify().ok  # with the key: its seal no longer matches
+        with SQLiteJournal(harness.path) as keyless:  # type: ignore[attr-defined]  # as above
+            assert keyless.verify().ok  # the head still names the latest grant; only the key checks its seal
     finally:
         harness.close()
 

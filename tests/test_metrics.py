@@ -35,6 +35,7 @@ from recovery_rules import (
 
 from ._cli import EXAMPLES, POLICY, run
 from ._helpers import FailingZone, examples
+from ._journal_backends import BACKENDS
 from ._journal_files import JOURNAL, REPORT_NOW, copy_journal, execute
 
 MAKE_JOURNAL = runpy.run_path(str(EXAMPLES / "make_journal.py"))
@@ -320,6 +321,58 @@ def test_a_changed_journal_is_refused_with_the_first_bad_event(tmp_path: Path) -
             journal, since=dt.datetime(2026, 11, 14, tzinfo=dt.UTC), now=dt.datetime.fromisoformat(REPORT_NOW)
         )
     assert in_period.value.seq == 273
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_a_report_of_the_whole_journal_refuses_a_cut_off_tail(tmp_path: Path, backend: str) -> None:
+    """Audit round 3, finding 2: the last events cut off (``DELETE FROM events WHERE seq > ...``), the table of cases
+    untouched. The chain left is whole, but the table still names the last event cut off: verify() reports it, and
+    a report of the whole journal, which walks the chain itself, checks what verify() checks beside it (no second
+    walk) and refuses it; so does the public replay. Then the table and the heads rewritten to hide the cut: only a
+    saved head shows it."""
+    harness = BACKENDS[backend](tmp_path)
+    try:
+        journal = handmade(harness.journal())
+        count = journal.head().count
+        for seq in range(count, count - 3, -1):
+            harness.delete(seq)
+        kept = count - 3
+        assert journal.verify().first_bad == kept + 1
+        with pytest.raises(JournalIntegrityError) as caught:
+            metrics.report(journal, now=NOW, source="cases")
+        assert caught.value.seq == kept + 1
+        assert str(caught.value).startswith(
+            f"the journal cases fails its integrity check: event {kept + 1} is bad: the journal ends after {kept} "
+            f"events, but its table of cases names event {count}: its tail was cut off. Figures from a journal that "
+            "was changed cannot be trusted"
+        )
+        with pytest.raises(JournalIntegrityError, match=f"event {kept + 1} is bad: the journal ends after {kept}"):
+            for _ in metrics.CaseReplay(journal):
+                pass
+        harness.hide_cut(kept)
+        assert metrics.report(journal, now=NOW).journal.events == kept  # a shorter chain, and bookkeeping to match
+    finally:
+        harness.close()
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_a_report_of_the_whole_journal_refuses_a_ledger_head_the_ledger_would_refuse(
+    tmp_path: Path, backend: str
+) -> None:
+    """What verify() checks beside the chain, the whole report checks: a guest's ledger head deleted."""
+    harness = BACKENDS[backend](tmp_path)
+    try:
+        journal = handmade(harness.journal())
+        assert metrics.report(journal, now=NOW).journal.verified
+        granted = [event for event in journal.iter_events() if event.grant is not None]
+        latest = granted[-1]
+        harness.set_head("guest", latest.customer_id, None)
+        with pytest.raises(JournalIntegrityError) as caught:
+            metrics.report(journal, now=NOW)
+        assert caught.value.seq == max(event.seq for event in granted if event.customer_id == latest.customer_id)
+        assert "the ledger's head of that guest or incident does not name it" in str(caught.value)
+    finally:
+        harness.close()
 
 
 def test_the_public_replay_reads_every_case_verified_and_refuses_a_changed_journal(tmp_path: Path) -> None:

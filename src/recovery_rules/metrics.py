@@ -140,8 +140,10 @@ def report(
       only the period's cases are read, found through the journal's index of
       opening times (the work is the period's, however long the journal), each
       event's hash and each case's versions checked, but the chain as a whole not
-      walked (``journal.verified`` is ``False``); without them the whole chain is
-      walked and checked.
+      walked (``journal.verified`` is ``False``: a case whose opening time was
+      edited out of the period is not found); without them the whole chain is
+      walked and checked, and then what :meth:`Journal.verify` checks beside it
+      (the table of cases, the ledger's heads), without a second walk.
     - ``now``: the report is as of this moment (default: the current time);
       events recorded later are left out, and so is the rest of their case.
     - ``policy``: the policy the figures are read against. It gives the report's

@@ -21,7 +21,14 @@ it, one way at one position per fresh journal:
   latest;
 - edit the case's callback owed: the event's case's entry in the table of cases
   made to owe a callback far in the future (one owed now would leave the
-  scheduler's poll); the right event is the case's latest.
+  scheduler's poll); the right event is the case's latest;
+- edit the case's opening time, its first position or its customer: the
+  event's case's entry in the table of cases said to be opened at another time
+  (what a listing of a period selects by), at a position that holds no event,
+  or for another customer; the right event is the case's first;
+- delete the guest's ledger head: the head of the event's guest deleted from
+  the ledger's heads (the ledger then refuses every decision for that guest);
+  the right event is the guest's latest grant.
 
 Every position of every way under ``make reliability``; at CI size, edits at every position
 and each other way at the first two, the middle and the last two.
@@ -29,8 +36,8 @@ and each other way at the first two, the middle and the last two.
 ``verify(expected_head=...)`` must report each one at the right position: the
 event changed, removed or inserted, the first of a swapped pair, the first
 event cut off. The figures also say how many ``verify()`` finds without the
-saved head: everything but a truncation hidden in the table of cases (and a
-re-hashed last event).
+saved head: everything but a truncation hidden in the table of cases and the
+ledger's heads (and a re-hashed last event).
 """
 
 from __future__ import annotations
@@ -151,7 +158,27 @@ def tamper(harness: Harness, kind: str, seq: int) -> int:
         else:
             harness.edit_case(number, "callback_due", "2999-01-01T00:00:00.000000Z")
         return max(at for at in range(seq, EVENTS + 1) if harness.record(at)["number"] == number)
+    elif kind in OPENING_EDITS:
+        number = harness.record(seq)["number"]
+        harness.edit_case(number, *OPENING_EDITS[kind])
+        return min(at for at in range(1, seq + 1) if harness.record(at)["number"] == number)
+    elif kind == "delete the guest's ledger head":
+        guest = ComplaintNumber.parse(harness.record(seq)["number"]).customer_id
+        harness.set_head("guest", guest, None)
+        return max(
+            at
+            for at in range(1, EVENTS + 1)
+            if harness.record(at)["grant"] is not None
+            and ComplaintNumber.parse(harness.record(at)["number"]).customer_id == guest
+        )
     return seq
+
+
+OPENING_EDITS: dict[str, tuple[str, object]] = {
+    "edit the case's opening time": ("opened_at", "2025-01-01T00:00:00.000000Z"),
+    "edit the case's first position": ("first_seq", EVENTS + 5),
+    "edit the case's customer": ("customer_id", "99999"),
+}
 
 
 def positions(last: int) -> Sequence[int]:
@@ -170,6 +197,8 @@ KINDS: dict[str, Sequence[int]] = {
     "re-encode": positions(EVENTS),
     "delete the case's entry": positions(EVENTS),
     "edit the case's callback owed": positions(EVENTS),
+    **dict.fromkeys(OPENING_EDITS, positions(EVENTS)),
+    "delete the guest's ledger head": positions(EVENTS),  # every guest has a grant
 }
 
 
@@ -216,7 +245,7 @@ def test_every_tampering_is_found_at_the_right_event(
     name = "SQLite" if backend == "sqlite" else "PostgreSQL"
     lines = [f"{name}: {right}/{total} tamperings found at the right event, with the exported chain head"]
     lines += [
-        f"  {kind:23} {tally.right:2}/{tally.tampered} at the right event "
+        f"  {kind:30} {tally.right:2}/{tally.tampered} at the right event "
         f"({tally.by_chain_alone}/{tally.tampered} without the saved head)"
         for kind, tally in tallies.items()
     ]
@@ -229,6 +258,10 @@ def test_every_tampering_is_found_at_the_right_event(
     assert unlisted.by_chain_alone == unlisted.tampered  # the case has events, and no entry
     callback = tallies["edit the case's callback owed"]
     assert callback.by_chain_alone == callback.tampered  # the entry no longer copies its latest event
+    for kind in OPENING_EDITS:  # the entry no longer copies its first event
+        assert tallies[kind].by_chain_alone == tallies[kind].tampered, kind
+    heads = tallies["delete the guest's ledger head"]
+    assert heads.by_chain_alone == heads.tampered  # the guest's latest grant is named by no head
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -679,7 +679,11 @@ class Journal(abc.ABC):
         the cases opened at or after ``since`` and before ``until``, found through
         an index of opening times (so a range costs what it holds, not what the
         journal holds). Each summary is read from the case's first and latest
-        events, their hashes checked.
+        events, their hashes checked, and each case's opening time in that index
+        must be its first event's: a case whose opening time was edited into the
+        range raises :class:`~recovery_rules.JournalIntegrityError`. One edited
+        out of the range is not among what the index gives: only :meth:`verify`
+        finds it.
         """
         opened_since = None if since is None else canonical_time(since)
         opened_until = None if until is None else canonical_time(until)
@@ -710,6 +714,8 @@ class Journal(abc.ABC):
         with self._read() as store:
             for head in store.case_heads(**filters):
                 first = _case_event(store, head, head.first_seq, 1, None)
+                if head.opened_at is not None and head.opened_at != canonical_time(first.at):
+                    raise JournalIntegrityError(first.seq, _MISOPENED)  # listed in a period it was not opened in
                 last = _case_event(store, head, head.last_seq, head.version, head.last_hash)
                 summaries.append(
                     CaseSummary(
@@ -803,8 +809,14 @@ class Journal(abc.ABC):
         cut off and written over by the next appends stays found, and so does the
         last event edited and given a new hash. And every case with events must
         have an entry there: a case whose entry was deleted is reported at its
-        latest event. A tail cut (or rewritten) with
-        that table rewritten too leaves a shorter chain that is still whole: pass
+        latest event. Each entry's opening (the position of its case's first
+        event, its time, which :meth:`cases` selects a period by, and its
+        customer) must copy that first event: an edit is reported there. And
+        every ledger head, sealed or not, must name its guest's or incident's
+        latest grant (position and hash), as the ledger requires before it
+        decides for that guest: one deleted, rewound or moved is reported at
+        that latest grant. A tail cut (or rewritten) with
+        that table and those heads rewritten too leaves a shorter chain that is still whole: pass
         a saved ``expected_head`` to find that too (the journal must still hold
         that head's events unchanged). The journal's setting ``legacy_until`` is
         checked against the events' formats too.
@@ -872,20 +884,35 @@ class Journal(abc.ABC):
         result = check.result()
         if not result.ok:
             return result
-        # The chain is whole: what the bookkeeping beside it says must agree with it. The first bad position wins.
+        return self._bookkeeping_checked(result, after=first - 1)
+
+    def _bookkeeping_checked(self, result: Verification, *, after: int) -> Verification:
+        """``result`` (a whole chain, its events after ``after`` checked), or the first failure of what the journal
+        keeps beside the chain: the table of cases (every entry naming a latest event after ``after`` checked
+        against that event and its case's opening event, and every case with an event after ``after`` listed),
+        the setting ``legacy_until``, and the ledger's heads (each guest's and incident's latest grant named by its
+        head, every head naming a grant of its own). The first bad position wins.
+
+        A few statements, each a pass over the table it checks or an index: never another pass over the chain.
+        :meth:`verify` ends with it, and so does a report that walked the whole chain itself.
+        """
+        legacy = self._legacy_mismatch(result, after=after)
         failures = [
             self._cut_off(result),
-            self._legacy_mismatch(result, after=first - 1),
-            self._unmatched_case(result, after=first - 1),
-            self._unlisted_case(result, after=first - 1),
+            legacy,
+            self._unmatched_case(result, after=after),
+            self._misopened_case(result, after=after),
+            self._unlisted_case(result, after=after),
         ]
-        if self._ledger_secret is not None:
-            failures.append(self._sealed_heads_checked(result, self._ledger_secret, after=first - 1))
+        if self._ledger_secret is not None:  # before the heads' positions: of two at one event, its words are sharper
+            failures.append(self._sealed_heads_checked(result, self._ledger_secret, after=after))
+        if legacy is None:  # which grants have heads depends on that setting: one moved is reported as such
+            failures.append(self._unheaded_grant(result, after=after))
         found = [failure for failure in failures if failure is not None]
         if found:
             return min(found, key=lambda failure: failure.first_bad or 0)
         if self._ledger_secret is None and self._lost_key_check():
-            seq = self._first_sealed_head(after=first - 1)
+            seq = self._first_sealed_head(after=after)
             return self._failure_at(result, seq, _KEY_CHECK_GONE if seq is not None else _HEADS_SEALED_NO_CHECK)
         return result
 
@@ -934,6 +961,38 @@ class Journal(abc.ABC):
         else:
             problem = _ANOTHER_CASES
         return self._failure_at(checked, seq, problem)
+
+    def _misopened_case(self, checked: Verification, *, after: int) -> Verification | None:
+        """The failure to report if an entry of the table of cases naming a latest event after ``after`` does not
+        copy its case's opening event: its position (``first_seq``), its time (``opened_at``: :meth:`cases` finds
+        a period's cases by it, so one edited there hides a case from its period, or lists it in another) or its
+        customer. Reported at the case's opening event, found by its number (or at its latest event, if it has
+        none). One pass over the table, as :meth:`_unmatched_case`'s."""
+        with self._read() as store:
+            found = store.misopened_case(after, checked.count)
+        if found is None:
+            return None
+        seq = found if type(found) is int else None
+        return self._failure_at(checked, seq, _MISOPENED)
+
+    def _unheaded_grant(self, checked: Verification, *, after: int) -> Verification | None:
+        """The failure to report if a guest's or an incident's latest grant is not the one its ledger head names
+        (the head deleted, rewound to an earlier grant, moved to another's, or naming another hash), or a head
+        names an event that is not a grant of its own: the ledger would refuse every decision for that guest
+        (:class:`JournalIntegrityError`), whether or not the ledger is sealed.
+
+        Reported at that latest grant (or at the event a stray head names). A whole check reads every guest's and
+        incident's latest grant from the grant indexes; a resumed one only those with a grant after ``after``
+        (and the heads naming an event after it: a pass over the heads table)."""
+        with self._read() as store:
+            unheaded = store.unheaded_grant(after)
+            stray = store.stray_ledger_head(after)
+        failures = []
+        if unheaded is not None:
+            failures.append(self._failure_at(checked, unheaded if type(unheaded) is int else None, _UNHEADED))
+        if stray is not None:
+            failures.append(self._failure_at(checked, stray if type(stray) is int else None, _STRAY_HEAD))
+        return min(failures, key=lambda failure: failure.first_bad or 0) if failures else None
 
     def _unlisted_case(self, checked: Verification, *, after: int) -> Verification | None:
         """The failure to report if a case with an event after ``after`` in ``checked`` (a whole chain) has no
@@ -1256,6 +1315,21 @@ _NOT_AS_NAMED: Final = (
 _UNLISTED: Final = (
     "that has no entry in the journal's table of cases: the entry was deleted (or the case's events were written "
     "without it)"
+)
+_MISOPENED: Final = (
+    "it is the first event of a case whose entry in the journal's table of cases does not copy it (its position, "
+    "time or customer differs): the table was edited, so listings of a period could leave the case out or list "
+    "it in another"
+)
+_UNHEADED: Final = (
+    "it is the latest grant of a guest or an incident, but the ledger's head of that guest or incident does not "
+    "name it: the head was deleted, rewound to an earlier grant or moved, so the ledger refuses every decision for "
+    "that guest (restore the journal from a backup)"
+)
+_STRAY_HEAD: Final = (
+    "a ledger head names it, but it is not a grant of that head's guest or incident with the hash the head names: "
+    "the ledger's heads were edited, so the ledger refuses every decision for that guest (restore the journal "
+    "from a backup)"
 )
 _CUT_OFF_OR_EDITED: Final = "it names a case's latest event by something other than its position (it was edited)"
 

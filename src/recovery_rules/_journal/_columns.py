@@ -30,6 +30,7 @@ __all__ = [
     "case_head_values",
     "case_statements",
     "grant_conditions",
+    "ledger_head_statements",
     "record_of",
     "record_of_values",
     "row_of",
@@ -175,7 +176,7 @@ def case_statements(cases: str, events: str, mark: str, *, differs: str = "IS NO
     ``differs``: the dialect's null-safe "not equal" (SQLite's ``IS NOT``, PostgreSQL's ``IS DISTINCT FROM``).
     """
     # Built from constants and the backend's own table names only; values are always bound as parameters.
-    head = f"SELECT number, version, first_seq, last_seq, last_hash FROM {cases}"  # noqa: S608 - as above
+    head = f"SELECT number, version, first_seq, last_seq, last_hash, opened_at FROM {cases}"  # noqa: S608 - as above
     return {
         "all": f"{head} ORDER BY number",
         "due": f"{head} WHERE callback_due IS NOT NULL AND callback_due < {mark} ORDER BY callback_due",
@@ -189,6 +190,19 @@ def case_statements(cases: str, events: str, mark: str, *, differs: str = "IS NO
             f"OR e.number {differs} c.number OR e.version {differs} c.version OR e.hash {differs} c.last_hash "
             f"OR e.state {differs} c.state OR e.callback_due {differs} c.callback_due) "
             "ORDER BY c.last_seq LIMIT 1"
+        ),
+        # Store.misopened_case: the first entry (within a range of latest positions) that does not copy its case's
+        # opening event: its position (first_seq), its time (opened_at, which listings of a period select by) and
+        # its customer. One look-up by position each; of an entry that differs, the case's opening event is found
+        # through the events' (number, version) key, not through first_seq, and its position reported (the
+        # entry's latest one when the case has no first event left).
+        "misopened": (
+            f"SELECT COALESCE(CASE WHEN f.number = c.number AND f.version = 1 THEN f.seq ELSE (SELECT o.seq "  # noqa: S608
+            f"FROM {events} o WHERE o.number = c.number AND o.version = 1) END, c.last_seq) AS seq "
+            f"FROM {cases} c LEFT JOIN {events} f ON f.seq = c.first_seq "
+            f"WHERE c.last_seq > {mark} AND c.last_seq <= {mark} AND (f.seq IS NULL OR f.number {differs} c.number "
+            f"OR f.version {differs} 1 OR f.at {differs} c.opened_at OR f.customer_id {differs} c.customer_id) "
+            "ORDER BY 1 LIMIT 1"
         ),
         # Store.unlisted_case: the case, first by its latest event's position, with events but no entry in the
         # table. A whole check looks at the cases' first events only (version 1: every case has one), read from
@@ -218,6 +232,47 @@ def case_statements(cases: str, events: str, mark: str, *, differs: str = "IS NO
             f"e.callback_due FROM {events} e "
             f"JOIN (SELECT number, MAX(version) AS last FROM {events} GROUP BY number) l "
             f"ON e.number = l.number AND e.version = l.last JOIN {events} f ON f.number = e.number AND f.version = 1"
+        ),
+    }
+
+
+def ledger_head_statements(heads: str, events: str, mark: str, *, differs: str = "IS NOT") -> dict[str, str]:
+    """The SQL :meth:`Journal.verify` checks the ledger's heads table ``heads`` with, against the events ``events``.
+
+    ``unheaded`` (no values) and ``unheaded_since`` (values: a position, twice): the first latest grant, of every
+    guest and every incident (or of those with a grant after the position), that its head does not name (by
+    position and hash), by its position, or the head's when the head names a later one (a grant cut off, or
+    another event). The latest grants are read from the ledger's own indexes (``customer_id, ledger_at, seq``
+    and ``incident, seq``, whole), each then looked up by position, and its head by its key. Grants release 0.1.0
+    wrote have no ledger entry, and no head: they are not among them. ``stray`` (values: a position): the first
+    head naming a position after it whose guest or incident has no grant at all (one with grants is checked by
+    ``unheaded``). ``differs``: as for :func:`case_statements`.
+    """
+    # Built from constants and the backend's own table names only; values are always bound as parameters.
+    since = (
+        f" AND customer_id IN (SELECT customer_id FROM {events} WHERE seq > {mark} AND ledger_at IS NOT NULL)",  # noqa: S608
+        f" AND incident IN (SELECT incident FROM {events} WHERE seq > {mark} AND incident IS NOT NULL)",  # noqa: S608
+    )
+
+    def unheaded(guests: str, incidents: str) -> str:
+        return (
+            "SELECT CASE WHEN h.seq > l.seq THEN h.seq ELSE l.seq END AS seq FROM (SELECT 'guest' AS scope, "  # noqa: S608
+            f"customer_id AS key, MAX(seq) AS seq FROM {events} WHERE ledger_at IS NOT NULL{guests} "
+            "GROUP BY customer_id UNION ALL "
+            f"SELECT 'incident', incident, MAX(seq) FROM {events} WHERE incident IS NOT NULL{incidents} "
+            f"GROUP BY incident ORDER BY 3) l JOIN {events} g ON g.seq = l.seq "  # by position: each read near the last
+            f"LEFT JOIN {heads} h ON h.scope = l.scope AND h.key = l.key "
+            f"WHERE h.seq {differs} g.seq OR h.hash {differs} g.hash ORDER BY 1 LIMIT 1"
+        )
+
+    return {
+        "unheaded": unheaded("", ""),
+        "unheaded_since": unheaded(*since),
+        "stray": (
+            f"SELECT h.seq FROM {heads} h WHERE h.seq > {mark} AND CASE h.scope "  # noqa: S608 - as above
+            f"WHEN 'guest' THEN NOT EXISTS (SELECT 1 FROM {events} e WHERE e.customer_id = h.key "
+            f"AND e.ledger_at IS NOT NULL) WHEN 'incident' THEN NOT EXISTS (SELECT 1 FROM {events} e "
+            "WHERE e.incident = h.key) ELSE TRUE END ORDER BY h.seq LIMIT 1"
         ),
     }
 

@@ -7,6 +7,7 @@ either happens whole or not at all. Nothing survives the process.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import heapq
 import json
@@ -255,7 +256,7 @@ class _MemoryStore(Store):
                 continue
             if opened_until is not None and opened_at >= opened_until:
                 continue
-            heads.append(head)
+            heads.append(dataclasses.replace(head, opened_at=opened_at))
         return heads
 
     def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:

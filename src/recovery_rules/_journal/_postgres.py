@@ -57,6 +57,7 @@ from ._columns import (
     case_head_values,
     case_statements,
     grant_conditions,
+    ledger_head_statements,
     record_of,
     row_of,
     scan,
@@ -553,6 +554,7 @@ class _Statements:
         "has_marker",
         "has_schema",
         "head",
+        "heads_check",
         "insert",
         "keys",
         "keys_taken",
@@ -649,6 +651,7 @@ class _Statements:
             "WHERE number = ANY(%s) ORDER BY number, version DESC"
         )
         self.cases = case_statements(f"{s}.cases", f"{s}.events", "%s", differs="IS DISTINCT FROM")
+        self.heads_check = ledger_head_statements(f"{s}.ledger_heads", f"{s}.events", "%s", differs="IS DISTINCT FROM")
         self.schema = s
         self.keys = KeyStatements(f"{s}.", "%s", blob="BYTEA")
         self.keys.customer = f"{select} WHERE customer_id = %s ORDER BY seq"
@@ -815,7 +818,10 @@ class _PostgresStore(SQLKeys, Store):
         )
         rows = self._connection.execute(statement, values).fetchall()
         return [
-            CaseHead(row["number"], row["version"], row["first_seq"], row["last_seq"], row["last_hash"]) for row in rows
+            CaseHead(
+                row["number"], row["version"], row["first_seq"], row["last_seq"], row["last_hash"], row["opened_at"]
+            )
+            for row in rows
         ]
 
     def last_case_seq(self) -> object:
@@ -838,6 +844,21 @@ class _PostgresStore(SQLKeys, Store):
             return None
         latest, first = row.values()
         return int(latest), None if first is None else int(first)
+
+    def misopened_case(self, after: int, until: int) -> object | None:
+        row = self._one(self._sql.cases["misopened"], (after, until))
+        return None if row is None else row["seq"]
+
+    def unheaded_grant(self, after: int) -> object | None:
+        if after:
+            row = self._one(self._sql.heads_check["unheaded_since"], (after, after))
+        else:
+            row = self._one(self._sql.heads_check["unheaded"], ())
+        return None if row is None else row["seq"]
+
+    def stray_ledger_head(self, after: int) -> object | None:
+        row = self._one(self._sql.heads_check["stray"], (after,))
+        return None if row is None else row["seq"]
 
     def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:
         statement = self._sql.cases["open"] if record["version"] == 1 else self._sql.cases["advance"]

@@ -48,6 +48,7 @@ from ._columns import (
     case_head_values,
     case_statements,
     grant_conditions,
+    ledger_head_statements,
     record_of_values,
     row_of,
     scan_rows,
@@ -146,6 +147,7 @@ _MARKS: Final = ", ".join("?" * len(COLUMNS))
 _INSERT: Final = "INSERT INTO events (" + _COLUMNS + ") VALUES (" + _MARKS + ")"  # noqa: S608 - constants only
 _SCAN: Final = _SELECT + " WHERE seq >= ? ORDER BY seq LIMIT ?"
 _CASES: Final = case_statements("cases", "events", "?")
+_HEADS_CHECK: Final = ledger_head_statements("ledger_heads", "events", "?")
 # A grant of format 1 at or before the journal's setting legacy_until is one release 0.1.0 wrote: the ledger sums
 # those apart (legacy_grants), and they are no later grant. Any other grant row is, whatever the setting says.
 _LATER: Final[dict[Scope, str]] = {
@@ -827,6 +829,21 @@ class _SQLiteStore(SQLKeys, Store):
         else:
             row = self._one(_CASES["unlisted"], (until, until))
         return None if row is None else (int(row[0]), None if row[1] is None else int(row[1]))
+
+    def misopened_case(self, after: int, until: int) -> object | None:
+        row = self._one(_CASES["misopened"], (after, until))
+        return None if row is None else row[0]
+
+    def unheaded_grant(self, after: int) -> object | None:
+        if after:
+            row = self._one(_HEADS_CHECK["unheaded_since"], (after, after))
+        else:
+            row = self._one(_HEADS_CHECK["unheaded"], ())
+        return None if row is None else row[0]
+
+    def stray_ledger_head(self, after: int) -> object | None:
+        row = self._one(_HEADS_CHECK["stray"], (after,))
+        return None if row is None else row[0]
 
     def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:
         statement = _CASES["open"] if record["version"] == 1 else _CASES["advance"]

@@ -20,6 +20,7 @@ head instead of the event, and refuses a head whose seal does not match.
 from __future__ import annotations
 
 import abc
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, NamedTuple, TypeAlias
@@ -66,7 +67,8 @@ class CaseHead:
     """Where a case stands, as the journal's table of cases says: bookkeeping the journal checks on reading.
 
     ``first_seq`` and ``last_seq`` are the positions of the case's first and latest events, ``last_hash`` the
-    latest one's hash, ``version`` how many events it has.
+    latest one's hash, ``version`` how many events it has; ``opened_at``, the time of its first event as the
+    table copies it (canonical text; ``None`` from a backend that does not say).
     """
 
     number: str
@@ -74,6 +76,7 @@ class CaseHead:
     first_seq: int
     last_seq: int
     last_hash: str
+    opened_at: object = None
 
 
 CaseEnd: TypeAlias = tuple[object, object, object]
@@ -129,6 +132,17 @@ def checked_version(latest: CaseEnd | None, entry: CaseEnd | None) -> int:
         "it is not the event the journal's table of cases names as its case's latest (its version or hash "
         "differs): the event was replaced, or the table edited",
     )
+
+
+def _incident_of(ledger: object) -> str | None:
+    """The incident a stored ledger entry (its canonical text, or an object) counts against, if it names one."""
+    if isinstance(ledger, str):
+        try:
+            ledger = json.loads(ledger)
+        except ValueError:
+            return None
+    incident = ledger.get("incident") if isinstance(ledger, dict) else None
+    return incident if isinstance(incident, str) else None
 
 
 def _position(end: CaseEnd) -> int:
@@ -351,6 +365,90 @@ class Store(abc.ABC):
         opening = self.openings([number])
         first = opening[0].get("seq") if opening else None
         return latest, first if type(first) is int else None
+
+    def misopened_case(self, after: int, until: int) -> object | None:
+        """The first case, by the position of its opening event, whose entry in the table of cases does not copy it.
+
+        Only the entries naming a latest position after ``after`` and up to ``until`` are looked at (as
+        :meth:`unmatched_case`'s). An entry's ``first_seq`` must be the position of its case's first event
+        (version 1, found by the case's number), and its opening time (and, in a SQL backend, its customer
+        number) that event's: :meth:`Journal.cases` selects a period by the opening time. Returns the position of
+        that first event (the entry's latest position when the case has none left); ``None`` when every entry
+        looked at matches. A SQL backend answers in one statement (a pass over the table, each entry's opening
+        looked up by position).
+        """
+        found: int | None = None
+        for head in self.case_heads():
+            seq = head.last_seq
+            if type(seq) is not int or not after < seq <= until:
+                continue
+            opening = self.openings([head.number])
+            first = opening[0] if opening else None
+            position = seq if first is None else first.get("seq")
+            if first is not None and position == head.first_seq and head.opened_at in (None, first.get("at")):
+                continue  # (a backend that does not say the opening time: its position alone is checked)
+            if type(position) is int and (found is None or position < found):
+                found = position
+        return found
+
+    def unheaded_grant(self, after: int) -> object | None:
+        """The first position, of the latest grants of the guests and incidents that have a grant after ``after``,
+        whose ledger head does not name it (by position and hash), or the head's position when it names a later
+        one (a grant cut off, or another event); ``None`` when every head names its latest grant.
+
+        Grants written by release 0.1.0 (format 1) have no ledger entry and no head: they are not counted here.
+        The ledger refuses every decision for a guest whose head is missing, rewound or names another grant:
+        :meth:`Journal.verify` asks once, after the chain is checked, to say so itself. A SQL backend answers in
+        one statement (the latest grants read from the ledger's indexes); this default reads the events after
+        ``after`` one by one.
+        """
+        latest: dict[tuple[Scope, str], Record] = {}
+        seq = after + 1
+        while (record := self.record_at(seq)) is not None:
+            incident = _incident_of(record.get("ledger"))
+            if incident is not None:
+                number = str(record.get("number"))
+                latest[("guest", number[number.find("-") + 1 :].partition("/")[0])] = record
+                latest[("incident", incident)] = record
+            seq += 1
+        found: int | None = None
+        for (scope, key), record in latest.items():
+            position, head = record.get("seq"), self.ledger_head(scope, key)
+            if head is not None and (head.seq, head.hash) == (position, record.get("hash")):
+                continue
+            if head is not None and type(head.seq) is int and type(position) is int and head.seq > position:
+                position = head.seq  # the head names a later event: a grant cut off, or another event
+            if type(position) is int and (found is None or position < found):
+                found = position
+        return found
+
+    def stray_ledger_head(self, after: int) -> object | None:
+        """The lowest position after ``after`` that a ledger head names, whose guest or incident has no grant
+        (``None``: none). A head for a guest with no grant makes the ledger refuse every decision for that guest;
+        :meth:`unheaded_grant`, which looks at the guests with grants, cannot see it.
+
+        This default reads the heads a page at a time (:meth:`ledger_heads_page`); a backend that cannot list
+        them answers ``None``.
+        """
+        stray: list[object] = []
+        where: tuple[Scope, str] | None = None
+        while True:
+            try:
+                page = self.ledger_heads_page(where, 1000)
+            except JournalError:
+                return None
+            for scope, key, head, _ in page:
+                seq = head.seq
+                if type(seq) is int and seq <= after:
+                    continue
+                if scope in ("guest", "incident") and self.later_grant(scope, key, 0) is not None:
+                    continue  # a guest or an incident with grants: unheaded_grant checks its head
+                stray.append(seq)
+            if len(page) < 1000:
+                break
+            where = page[-1][:2]
+        positions = [seq for seq in stray if type(seq) is int]
+        return min(positions) if positions else next(iter(stray), None)  # one that is not a position: after the end
 
     @abc.abstractmethod
     def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:

@@ -4,7 +4,10 @@
 checks what :meth:`Journal.verify` checks (each event's own hash, its place, its
 link to the event before, its case's versions) and replays each case through the
 case path, so the figures built on it come from an intact journal written the
-way :class:`~recovery_rules.Case` writes one. The first problem stops the read:
+way :class:`~recovery_rules.Case` writes one. Once the chain is read, what the
+journal keeps beside it is checked as :meth:`Journal.verify` checks it (its table
+of cases, its ledger heads: a tail cut off is found there), without reading the
+chain again. The first problem stops the read:
 the journal's own :meth:`~recovery_rules.Journal.verify` then names the first
 bad event, and the report is refused (:class:`~recovery_rules.JournalIntegrityError`).
 
@@ -19,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from recovery_rules._case._path import CaseState, CaseView, allowed_steps
-from recovery_rules._journal import ChainHead, Event, Journal
+from recovery_rules._journal import ChainHead, Event, Journal, Verification
 from recovery_rules._values._models import ComplaintNumber
 from recovery_rules.exceptions import JournalError, JournalIntegrityError
 
@@ -118,6 +121,17 @@ class CaseReplay:
         saved = self.expected_head
         if saved is not None and (saved.count > count or (saved.count and at_head != saved.hash)):
             raise self._refusal(JournalIntegrityError(min(saved.count, count + 1), "the saved head does not match"))
+        # The chain read is whole: what the journal keeps beside it (its table of cases, its ledger's heads) must
+        # agree with it, as verify() checks after its own walk. A tail cut off leaves a whole, shorter chain that
+        # only the table of cases shows. A few look-ups, not a second walk.
+        try:
+            checked = self.journal._bookkeeping_checked(  # the check verify() ends with
+                Verification(ok=True, count=count, head=self.head), after=0
+            )
+        except JournalError as error:
+            raise JournalError(f"cannot read {self._called}: {error}") from None
+        if not checked.ok:
+            raise self._refused_by(checked, checked.first_bad or count + 1)
 
     def unfinished(self) -> list[CaseView]:
         """The cases not finished (as they stood at ``now``), once the replay is done: open ones, and closed ones
@@ -133,18 +147,22 @@ class CaseReplay:
                 f"{self._called} cannot be read past event {found.seq - 1} ({found.problem}), nor verified: {error}"
             )
         if not verification.ok:
-            seq = verification.first_bad or found.seq
-            problem = (
-                f"{verification.problem}. Figures from a journal that was changed cannot be trusted, so none "
-                f"are reported; the first {verification.count} events are intact (chain head {verification.head})"
-            )
-            return refused(seq, problem, f"{self._called} fails its integrity check: event {seq} is bad: {problem}")
+            return self._refused_by(verification, found.seq)
         return refused(
             found.seq,
             found.problem,
             f"{self._called} holds events that do not follow the case path: event {found.seq}: "
             f"{found.problem}. Only journals written by recovery-rules' Case can be reported on",
         )
+
+    def _refused_by(self, verification: Verification, seq: int) -> JournalIntegrityError:
+        """The refusal to stop with, from a failed ``verification`` (its first bad event, else ``seq``)."""
+        seq = verification.first_bad or seq
+        problem = (
+            f"{verification.problem}. Figures from a journal that was changed cannot be trusted, so none "
+            f"are reported; the first {verification.count} events are intact (chain head {verification.head})"
+        )
+        return refused(seq, problem, f"{self._called} fails its integrity check: event {seq} is bad: {problem}")
 
 
 class PeriodReplay(CaseReplay):
