@@ -220,7 +220,7 @@ def test_a_tail_rewritten_with_its_hashes_computed_again_is_found_only_with_the_
     code, document, _ = verify(capsys, str(path), "--ledger-key-file", key_file(tmp_path))
     assert code == 1
     assert document["first_bad"] == latest
-    assert "does not match its seal" in document["problem"]
+    assert "seal of this grant does not match" in document["problem"]
     monkeypatch.chdir(tmp_path)
     page = (ROOT / "docs" / "cli" / "verify.md").read_text(encoding="utf-8")
     shown = page[page.index("$ recovery-rules verify journal.sqlite3\n") :]

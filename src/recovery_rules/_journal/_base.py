@@ -1279,7 +1279,8 @@ def _sealed_head_problem(
     """
     seal = head.seal
     if seal is None or type(head.seq) is not int or not same_seal(grant_seal(secret, head), seal):
-        return f"the ledger's head of this {scope} does not match its seal: it was edited or written without the key"
+        what = "seal of this grant" if scope == "grant" else f"head of this {scope}"
+        return f"the ledger's {what} does not match: it was edited or written without the key"
     if scope == "grant":  # the seal of one grant: kept under its own position
         if key != str(head.seq):
             return "the ledger's seal of this grant names another grant: it was moved"

@@ -443,6 +443,10 @@ class Store(abc.ABC):
                     continue
                 if scope in ("guest", "incident") and self.later_grant(scope, key, 0) is not None:
                     continue  # a guest or an incident with grants: unheaded_grant checks its head
+                if scope == "grant" and type(seq) is int:  # one grant's seal: its grant must be where it says
+                    record = self.record_at(seq)
+                    if record is not None and record.get("hash") == head.hash and record.get("ledger") is not None:
+                        continue
                 stray.append(seq)
             if len(page) < 1000:
                 break
