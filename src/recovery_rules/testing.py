@@ -289,7 +289,9 @@ def policies(
     overrides, restricted remedy kinds, optional caps (a ``hard_cap``, and a cap of
     another window, below some levels' limits or not), catalogs of free and paid
     alternatives (at least enough free ones that the policy loads), and a third
-    of them business hours in a time zone whose clock changes (or does not)."""
+    of them business hours in a time zone whose clock changes (or does not), half
+    of those closed on dates around the clock changes :func:`decisions` draws
+    times near (a date, or the same day every year)."""
     currency = draw(st.sampled_from(currencies))
     count = draw(st.integers(1, max_levels))
     top = 10**7
