@@ -442,7 +442,9 @@ def moments(policy: Policy, now: dt.datetime | None = None) -> list[dt.datetime]
     period; with callbacks promised (each level's ``callback_within``), each closing less each of them, and the
     minute before. Then the same around each clock change of the policy's time zone in the year from ``now``:
     the change, the minutes on either side, the change less each callback time, and that day's and the next
-    day's openings and closings. In the policy's time zone, in time order (by the instant, not the wall clock),
+    day's openings and closings; and around each closed date of the business hours in the year from ``now``
+    (a listed date, or the next of a month-day closed every year): the day before, the date itself and the day
+    after. In the policy's time zone, in time order (by the instant, not the wall clock),
     each once; ``now`` itself is left out.
     """
     zone = ZoneInfo(policy.timezone)
@@ -456,7 +458,7 @@ def moments(policy: Policy, now: dt.datetime | None = None) -> list[dt.datetime]
         found.update((midnight, wall_instant(date + dt.timedelta(days=1), 0, zone, first=True) - minute))
         found.add(wall_instant(date, 12 * 60, zone, first=True))
         hours = policy.business_hours
-        for opens, closes in () if hours is None else hours.periods(date.weekday()):
+        for opens, closes in () if hours is None else hours.periods_on(date):
             opening, closing = (
                 wall_instant(date, opens, zone, first=True),
                 wall_instant(date, closes, zone, first=False),
@@ -473,8 +475,34 @@ def moments(policy: Policy, now: dt.datetime | None = None) -> list[dt.datetime]
         local = change.astimezone(zone).date()
         day(local - dt.timedelta(days=1))
         day(local)
+    for closed in _closed_in_year(policy, start.date()):
+        for offset in (-1, 0, 1):
+            day(closed + dt.timedelta(days=offset))
     instants = sorted({moment.astimezone(dt.UTC) for moment in found} - {start.astimezone(dt.UTC)})
     return [instant.astimezone(zone) for instant in instants]  # in time order: wall times repeat when clocks go back
+
+
+def _closed_in_year(policy: Policy, first: dt.date) -> list[dt.date]:
+    """The closed dates of ``policy``'s business hours in the year from ``first``: those listed, and the next
+    of each month-day closed every year."""
+    hours = policy.business_hours
+    if hours is None:
+        return []
+    span = dt.timedelta(days=366)
+    last = first + span if first <= dt.date.max - 2 * span else dt.date.max - span  # room for the days around
+    found = []
+    for text in hours.closed:
+        if not text.startswith("--"):
+            date = dt.date.fromisoformat(text)
+            if first <= date <= last:
+                found.append(date)
+            continue
+        month, day = int(text[2:4]), int(text[5:7])
+        for year in (first.year, first.year + 1):
+            if year <= dt.MAXYEAR and first <= (date := dt.date(year, month, day)) <= last:
+                found.append(date)
+                break
+    return found
 
 
 def check(

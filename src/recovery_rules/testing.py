@@ -302,7 +302,9 @@ def policies(
     overrides, restricted remedy kinds, optional caps (a ``hard_cap``, and a cap of
     another window, below some levels' limits or not), catalogs of free and paid
     alternatives (at least enough free ones that the policy loads), and a third
-    of them business hours in a time zone whose clock changes (or does not)."""
+    of them business hours in a time zone whose clock changes (or does not), half
+    of those closed on dates around the clock changes :func:`decisions` draws
+    times near (a date, or the same day every year)."""
     currency = draw(st.sampled_from(currencies))
     count = draw(st.integers(1, max_levels))
     top = 10**7
@@ -384,12 +386,33 @@ def policies(
     if draw(st.integers(0, 2)) == 0:  # a third keep business hours, in a zone whose clock changes, or not
         data["timezone"] = draw(st.sampled_from(_ZONES))
         data["business_hours"] = draw(_business_hours())
+        closed = draw(_closed_dates(data["timezone"]))
+        if closed:
+            data["business_hours"]["closed"] = closed
     return Policy.model_validate(data)
 
 
 _DAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _BOUNDARIES: Final = (0, 60, 90, 120, 150, 180, 7 * 60, 9 * 60, 12 * 60, 13 * 60, 17 * 60, 22 * 60, 23 * 60, 24 * 60)
 """Minutes after midnight where periods start and end: clock changes happen at 0:00, 1:00, 2:00 or 3:00."""
+
+
+@st.composite
+def _closed_dates(draw: st.DrawFn, zone_name: str) -> list[str]:
+    """Closed dates where decisions are made: the days around the moments ``decisions`` draws (``_NOW`` and the
+    zone's clock changes), a date or the same month-day every year; none for half the policies."""
+    if draw(st.booleans()):
+        return []
+    changes = next((found for zone, found in _CLOCK_CHANGES if str(zone) == zone_name), (_NOW,))
+    days = sorted(
+        {
+            moment.astimezone(zoneinfo.ZoneInfo(zone_name)).date() + dt.timedelta(days=offset)
+            for moment in changes
+            for offset in (-1, 0, 1)
+        }
+    )
+    picked = draw(st.lists(st.sampled_from(days), min_size=1, max_size=4, unique=True))
+    return [day.strftime("--%m-%d") if draw(st.integers(0, 3)) == 0 else day.isoformat() for day in picked]
 
 
 @st.composite

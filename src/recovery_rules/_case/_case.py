@@ -33,6 +33,7 @@ from recovery_rules._policy._parts import Alternative
 from recovery_rules._policy._policy import Policy, compiled_policy
 from recovery_rules._values._base import EMPLOYEE_EXAMPLE, Text, check_employee, problems_from
 from recovery_rules._values._exported import show_loaded
+from recovery_rules._values._hours import Schedule
 from recovery_rules._values._models import Complaint, ComplaintNumber, Remedy, business_number
 from recovery_rules._values._money import Money, checked_money
 from recovery_rules._values._time import Window, format_duration, instant
@@ -592,6 +593,9 @@ class Case:
             return chosen
         zone = ZoneInfo(policy.timezone)
         while_open = "" if policy.business_hours is None else ", while the business is open"
+        closed = [] if hours is None else _closed_days(hours, earliest, latest, zone)
+        if closed:
+            while_open += f" (closed all day on {', '.join(closed)})"
         raise InvalidInputError.at(
             "callback",
             "callback_at",
@@ -1655,6 +1659,24 @@ def _open_request(
     if incident is not None:
         request["incident"] = str(incident)
     return request
+
+
+def _closed_days(hours: Schedule, start: dt.datetime, end: dt.datetime, zone: ZoneInfo) -> list[str]:
+    """The closed dates from ``start`` to ``end`` on the wall clock of ``zone`` (``Thu 2026-12-24``), the first
+    few of them (and how many more)."""
+    day, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+    found = []
+    while day <= last:
+        if hours.is_closed_day(day):
+            found.append(f"{day:%a %Y-%m-%d}")
+        day += dt.timedelta(days=1)
+    if len(found) > _CLOSED_SHOWN:
+        return [*found[:_CLOSED_SHOWN], f"{len(found) - _CLOSED_SHOWN:,} more"]
+    return found
+
+
+_CLOSED_SHOWN: Final = 5
+"""How many closed dates a refused ``callback_at`` names."""
 
 
 def _wall(moment: dt.datetime, zone: ZoneInfo) -> str:

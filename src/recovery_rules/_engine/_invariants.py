@@ -256,16 +256,21 @@ def open_intervals(policy: Policy, start: dt.datetime, end: dt.datetime) -> list
     """The opening periods of the policy's business hours, as instants, of every day from ``start`` to ``end``.
 
     Restated from the policy's fields: a period runs from the first instant the wall clock shows its start
-    to the last instant it shows its end; a wall time the clock skips is the instant of the jump.
+    to the last instant it shows its end; a wall time the clock skips is the instant of the jump. A closed
+    date (``"2026-12-25"``, or ``"--12-25"`` for every year) has no period at all.
     """
     hours = policy.business_hours
     if hours is None:
         return [(start, end)]
     zone = ZoneInfo(policy.timezone)
+    closed = set(hours.closed)
     day = start.astimezone(zone).date() - dt.timedelta(days=1)
     last = end.astimezone(zone).date() + dt.timedelta(days=1)
     intervals = []
     while day <= last:
+        if day.isoformat() in closed or day.strftime("--%m-%d") in closed:
+            day += dt.timedelta(days=1)
+            continue
         for opens, closes in hours.periods(day.weekday()):
             intervals.append((wall_instant(day, opens, zone, first=True), wall_instant(day, closes, zone, first=False)))
         day += dt.timedelta(days=1)

@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Final, Self
 
-from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
-from recovery_rules._values._base import WORD, Identifier, ReadOnly, ReadOnlyDict, RecoveryModel, Text, Word, non_empty
-from recovery_rules._values._hours import DAYS, Period, Schedule, joined, parse_periods, show_periods
+from recovery_rules._values._base import (
+    WORD,
+    Identifier,
+    ReadOnly,
+    ReadOnlyDict,
+    RecoveryModel,
+    Text,
+    Word,
+    located_problems,
+    non_empty,
+)
+from recovery_rules._values._hours import (
+    DAYS,
+    MOST_CLOSED_DAYS,
+    Period,
+    Schedule,
+    closed_dates,
+    joined,
+    parse_closed_day,
+    parse_periods,
+    show_periods,
+)
 from recovery_rules._values._models import NonNegativeMoney
 from recovery_rules._values._time import Duration, Window
+from recovery_rules.exceptions import Problem
 
 __all__ = ["ANY", "DEFAULT_REMEDY_KINDS", "Alternative", "AuthorityLevel", "BusinessHours", "Cap", "Url", "WordSet"]
 
@@ -176,12 +198,39 @@ Hours = Annotated[str, BeforeValidator(_periods_text)]
 ``"closed"``; kept in the normal form (sorted, two-digit hours)."""
 
 
+def _closed_day_text(value: object) -> object:
+    try:
+        return parse_closed_day(value)
+    except ValueError as error:
+        raise PydanticCustomError("closed_day", str(error)) from None
+
+
+ClosedDay = Annotated[
+    str,
+    BeforeValidator(_closed_day_text),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": "^([0-9]{4}|-)-[0-9]{2}-[0-9]{2}$",
+            "description": "A date the business is closed all day: '2026-12-25', or '--12-25' for that day every year.",
+        }
+    ),
+]
+"""A closed date as a policy file writes it: ``"2026-12-25"``, or ``"--12-25"`` for that day every year (a
+``datetime.date`` is read as its date); kept in that normal form."""
+
+
 class BusinessHours(RecoveryModel):
     """When the business is open to call its customers back, per day of the week, in the policy's time zone.
 
     Each day (``monday`` ... ``sunday``) is ``"HH:MM-HH:MM"`` (24-hour clock, ``24:00`` as an end for
     midnight), several periods separated by commas, or ``"closed"``; a day left out has ``default``'s
     hours. A day with no hours and no ``default`` is refused, as is a week with no opening at all.
+
+    ``closed`` lists the dates the business is closed all day (holidays), on the wall clock of the policy's
+    time zone, whatever the week says: ``"2026-12-25"``, or ``"--12-25"`` for 25 December every year. No open
+    time is counted on them and nothing is promised on them. Kept sorted (the month-days every year first);
+    a date listed twice, or a date that a month-day every year already closes, is refused.
     """
 
     _what: ClassVar[str] = "business hours"
@@ -194,11 +243,27 @@ class BusinessHours(RecoveryModel):
     friday: Hours | None = None
     saturday: Hours | None = None
     sunday: Hours | None = None
+    closed: Annotated[
+        tuple[ClosedDay, ...],
+        Field(
+            max_length=MOST_CLOSED_DAYS,
+            description="The dates the business is closed all day (holidays), on the wall clock of the policy's "
+            "timezone: '2026-12-25', or '--12-25' for that day every year. No callback is promised on them and "
+            "no open time is counted on them.",
+        ),
+    ] = ()
 
     @model_validator(mode="after")
     def _every_day(self) -> Self:
         missing = [day for day in DAYS if getattr(self, day) is None]
         if missing and self.default is None:
+            if self.closed and len(missing) == len(DAYS):
+                raise PydanticCustomError(
+                    "hours",
+                    "gives closed dates but no opening hours: the closed dates close days of a week of hours, so "
+                    "give the days their hours beside them (a default, such as default = '09:00-17:00', or each "
+                    "day's)",
+                )
             raise PydanticCustomError(
                 "hours",
                 "gives no hours for {days}: give every day its hours (or 'closed'), or a default for the days left out",
@@ -208,6 +273,10 @@ class BusinessHours(RecoveryModel):
             raise PydanticCustomError(
                 "hours", "is closed every day, so no callback could ever be promised; open on at least one day"
             )
+        problems = list(_closed_day_problems(self.closed))
+        if problems:
+            raise located_problems(problems)
+        object.__setattr__(self, "closed", tuple(sorted(self.closed)))  # still being built
         return self
 
     def hours(self, day: int) -> str:
@@ -222,19 +291,59 @@ class BusinessHours(RecoveryModel):
         """The opening periods of weekday ``day`` (0 is Monday): start and end in minutes after midnight."""
         return parse_periods(self.hours(day))
 
-    def canonical(self) -> dict[str, str]:
+    def canonical(self) -> dict[str, str | list[str]]:
         """The week these hours mean, in one spelling: what the policy's revision is computed over.
 
         Each day's periods once ``default`` is applied, touching periods joined (``09:00-12:00, 12:00-17:00``
         is ``09:00-17:00``); the hours most days have as ``default`` (the first such in the week, Monday
         first, when two are as common), and only the days with other hours named. So ``default = "07:00-22:00"``
-        and the seven days each written ``"07:00-22:00"`` are one week, with one revision.
+        and the seven days each written ``"07:00-22:00"`` are one week, with one revision. The closed dates
+        follow, sorted, when there are any (so hours without them keep their revision), less the dates on a
+        day of the week with no opening anyway (they close nothing).
         """
         week = [self.hours(day) for day in range(len(DAYS))]  # each in its normal form: sorted, two-digit hours
         week = [show_periods(joined(parse_periods(hours))) if "," in hours else hours for hours in week]
         common = max(week, key=week.count)  # max keeps the first of equal counts
-        return {"default": common} | {name: hours for name, hours in zip(DAYS, week, strict=True) if hours != common}
+        canonical: dict[str, str | list[str]] = {"default": common}
+        canonical.update((name, hours) for name, hours in zip(DAYS, week, strict=True) if hours != common)
+        closed = [day for day in self.closed if day.startswith("--") or self.periods(_weekday(day))]
+        if closed:  # a date on a day of the week that has no opening anyway closes nothing
+            canonical["closed"] = closed
+        return canonical
+
+    def is_closed_on(self, day: dt.date) -> bool:
+        """Whether ``day`` is one of the closed dates (listed, or its month-day every year)."""
+        dates, yearly = closed_dates(self.closed)
+        return day in dates or (day.month, day.day) in yearly
+
+    def periods_on(self, day: dt.date) -> tuple[Period, ...]:
+        """The opening periods of the date ``day``: its weekday's, or none on a closed date."""
+        return () if self.is_closed_on(day) else self.periods(day.weekday())
 
     def schedule(self, zone: str) -> Schedule:
-        """The week on the wall clock of ``zone``, for counting in business hours."""
-        return Schedule.of(tuple(self.periods(day) for day in range(len(DAYS))), zone)
+        """The week on the wall clock of ``zone``, closed on the closed dates, for counting in business hours."""
+        return Schedule.of(tuple(self.periods(day) for day in range(len(DAYS))), zone, self.closed)
+
+
+def _weekday(day: str) -> int:
+    return dt.date.fromisoformat(day).weekday()
+
+
+def _closed_day_problems(closed: tuple[str, ...]) -> list[Problem]:
+    """A date listed twice, or one its month-day every year already closes, at its place in the list."""
+    first: dict[str, int] = {}
+    for i, day in enumerate(closed):
+        first.setdefault(day, i)
+    problems = []
+    for i, day in enumerate(closed):
+        yearly = f"--{day[5:]}"
+        if first[day] != i:
+            problems.append(Problem(f"closed[{i}]", f"{day} is listed twice (also closed[{first[day]}]); list it once"))
+        elif not day.startswith("--") and yearly in first:
+            problems.append(
+                Problem(
+                    f"closed[{i}]",
+                    f"{day} is closed every year already by {yearly!r} (closed[{first[yearly]}]); leave it out",
+                )
+            )
+    return problems

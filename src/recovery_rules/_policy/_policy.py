@@ -7,7 +7,7 @@ import datetime as dt
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Final, Literal, Self
 
@@ -119,7 +119,8 @@ class Policy(RecoveryModel):
       a step without one is refused and nothing is recorded. Off by default.
     - ``business_hours``: when the business calls customers back, per day of
       the week in ``timezone`` (``monday = "07:00-22:00"``, ``sunday = "closed"``,
-      a ``default`` for the days left out); a callback is promised
+      a ``default`` for the days left out, ``closed`` for the dates it is
+      closed all day); a callback is promised
       only within them, ``callback_within`` counted in open time. Left out, the
       business is always open and durations are added in absolute time.
     - ``personal_call_within``: after a written report, the manager's personal
@@ -173,8 +174,9 @@ class Policy(RecoveryModel):
         BusinessHours | None,
         Field(
             description="When the business calls customers back, per day of the week in the policy's timezone "
-            '(monday = "07:00-22:00", sunday = "closed", a default for the days left out): a callback is '
-            "promised only within these hours, callback_within counted in open time. Left out: always open."
+            '(monday = "07:00-22:00", sunday = "closed", a default for the days left out), and the dates it is '
+            'closed all day (closed = ["2026-12-25", "--01-01"]): a callback is promised only within these '
+            "hours, callback_within counted in open time. Left out: always open."
         ),
     ] = None
     personal_call_within: Annotated[
@@ -202,7 +204,7 @@ class Policy(RecoveryModel):
 
     @classmethod
     def _invalid(cls, error: ValidationError) -> Exception:
-        return PolicyError(problems_from(error, model=cls))
+        return PolicyError([_moved(problem) for problem in problems_from(error, model=cls)])
 
     # -- reading ------------------------------------------------------------
     @classmethod
@@ -440,6 +442,21 @@ def _file_shorthands(data: Any) -> Any:
     return data
 
 
+_CLOSED_DATES_KEYS: Final = frozenset({"closed", "holidays", "closed_dates", "closed_days"})
+"""Names a policy author may give closed dates at the top of the file, where they are not read."""
+
+
+def _moved(problem: Problem) -> Problem:
+    """``problem``, saying where closed dates go when it is closed dates written outside ``[business_hours]``."""
+    if problem.location in _CLOSED_DATES_KEYS and problem.message.startswith("is not a field"):
+        return replace(
+            problem,
+            message="is not a field of the policy: closed dates (holidays) go in the [business_hours] table, "
+            'beside the opening hours they close (closed = ["2026-12-25"] under default = "09:00-17:00")',
+        )
+    return problem
+
+
 # -- load-time guarantees ------------------------------------------------------
 
 
@@ -665,24 +682,40 @@ _LONGEST_PROMISE: Final = dt.timedelta(days=3660)
 
 
 def _hours_problems(parts: _Parts) -> Iterator[Problem]:
-    """Every promise counted in business hours must come due within :data:`_LONGEST_PROMISE`."""
+    """Every promise counted in business hours must come due within :data:`_LONGEST_PROMISE`.
+
+    Open time is counted a week at a time: ``within`` needs ``within / weekly`` weeks, give or take a clock
+    change, and one more for the week it starts in. The closed dates take open time away: each date at most
+    its weekday's hours, each month-day every year at most the longest day's hours in each year the promise
+    may span; the weeks that lost time is worth are added, so a promise that is refused never depends on
+    where it starts.
+    """
     hours = parts.business_hours
     if hours is None or not parts.has("business_hours", "timezone"):
         return
     weekly = dt.timedelta(minutes=hours.schedule(parts.timezone).weekly_minutes)
+    day_minutes = [sum(end - start for start, end in hours.periods(day)) for day in range(7)]
+    years = _LONGEST_PROMISE.days // 365 + 1
+    lost = dt.timedelta(
+        minutes=sum(
+            max(day_minutes) * years if day.startswith("--") else day_minutes[dt.date.fromisoformat(day).weekday()]
+            for day in hours.closed
+        )
+    )
+    closed = f", less up to {format_duration(lost)} on the closed dates" if lost else ""
     promises = [(f"levels[{i}].callback_within", level.callback_within) for i, level in parts.levels]
     if parts.has("personal_call_within"):
         promises.append(("personal_call_within", parts.personal_call_within))
     for location, within in promises:
         if within is None:
             continue
-        weeks = within / weekly  # open time is counted a week at a time, give or take a clock change
+        weeks = (within + lost) / weekly  # open time is counted a week at a time, give or take a clock change
         if (weeks + 1) * 7 > _LONGEST_PROMISE.days:
             yield Problem(
                 location,
-                f"{format_duration(within)} counted in business hours ({format_duration(weekly)} open a week) "
-                f"would come due about {int(weeks) + 1} weeks later, beyond the ten years a promise may reach; "
-                "shorten it or open longer",
+                f"{format_duration(within)} counted in business hours ({format_duration(weekly)} open a week"
+                f"{closed}) would come due about {int(weeks) + 1} weeks later, beyond the ten years a promise may "
+                f"reach; shorten it{', close fewer dates' if lost else ''} or open longer",
             )
 
 

@@ -19,6 +19,11 @@ the next opening when it is closed. Two hours from 21:00 with 07:00-22:00 is
 08:00 the next morning (one hour tonight, one tomorrow); ``1d`` is 24 hours of
 open time, whatever the length of a business day. With no schedule, a business
 is always open and a duration is added in absolute time, as :func:`later` does.
+
+**Closed dates** (holidays) close the business all day, whatever the week says: a date
+(``"2026-12-25"``) or the same month-day every year (``"--12-25"``, ISO 8601's recurring
+form), on the wall clock of the schedule's time zone. A closed day has no open interval,
+so no open time is counted on it and nothing is promised on it (see :func:`parse_closed_day`).
 """
 
 from __future__ import annotations
@@ -35,7 +40,18 @@ from recovery_rules.exceptions import InvalidInputError
 
 from ._time import LATEST, format_duration, utc
 
-__all__ = ["DAYS", "MINUTES_A_DAY", "Period", "Schedule", "joined", "parse_periods", "show_periods"]
+__all__ = [
+    "DAYS",
+    "MINUTES_A_DAY",
+    "MOST_CLOSED_DAYS",
+    "Period",
+    "Schedule",
+    "closed_dates",
+    "joined",
+    "parse_closed_day",
+    "parse_periods",
+    "show_periods",
+]
 
 DAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 """The days of the week, as a policy file names them, Monday first (``date.weekday()`` order)."""
@@ -52,6 +68,16 @@ _HINT: Final = (
 )
 _UTC: Final = dt.UTC
 _ONE_DAY: Final = dt.timedelta(days=1)
+
+MOST_CLOSED_DAYS: Final = 1000
+"""The most closed dates a policy may list (years of holidays; more is a mistake, such as every day listed)."""
+_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_YEARLY: Final = re.compile(r"--([0-9]{2})-([0-9]{2})")
+_LEAP_YEAR: Final = 2000
+_CLOSED_HINT: Final = (
+    "write a closed date as 'YYYY-MM-DD' (such as '2026-12-25'), or '--MM-DD' for the same day every year "
+    "(such as '--12-25')"
+)
 
 
 def _minutes(hours: str, minutes: str, *, end: bool) -> int:
@@ -89,6 +115,47 @@ def parse_periods(text: str) -> tuple[Period, ...]:
         if start < end:
             raise ValueError(f"periods overlap ({show_periods(tuple(periods))}); list each time of day once")
     return tuple(periods)
+
+
+def parse_closed_day(value: object) -> str:
+    """A closed date in its normal form: ``"2026-12-25"`` for one date, ``"--12-25"`` for that day every year.
+
+    Takes the text (``"2026-12-25"``, ``"--12-25"``) or a ``datetime.date`` (TOML and YAML read an unquoted
+    date as one); ``ValueError`` saying what is wrong and how to write it. ``"--02-29"`` is refused: 29 February
+    is not in every year, so list the leap years' dates (or the day a business closes instead) as dates.
+    """
+    if isinstance(value, dt.datetime):
+        raise ValueError(f"is a date and time; a closed date is a whole day: {_CLOSED_HINT}")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if not isinstance(value, str):
+        raise ValueError(f"must be a string: {_CLOSED_HINT}")
+    text = value.strip()
+    if _DATE.fullmatch(text):
+        try:
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            raise ValueError(f"{text!r} is not a date of the calendar; {_CLOSED_HINT}") from None
+    yearly = _YEARLY.fullmatch(text)
+    if yearly:
+        month, day = int(yearly[1]), int(yearly[2])
+        if (month, day) == (2, 29):
+            raise ValueError("'--02-29' is not a day of every year; list the closed leap days as dates ('2028-02-29')")
+        try:
+            dt.date(_LEAP_YEAR, month, day)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a day of the year; {_CLOSED_HINT}") from None
+        return text
+    shown = text if len(text) <= 40 else text[:40] + "..."
+    raise ValueError(f"{shown!r} is not a date; {_CLOSED_HINT}")
+
+
+def closed_dates(closed: tuple[str, ...]) -> tuple[frozenset[dt.date], frozenset[tuple[int, int]]]:
+    """The closed dates ``closed`` lists (each in :func:`parse_closed_day`'s normal form): the dates, and the
+    month-days closed every year (month, day)."""
+    dates = frozenset(dt.date.fromisoformat(text) for text in closed if not text.startswith("--"))
+    yearly = frozenset((int(text[2:4]), int(text[5:7])) for text in closed if text.startswith("--"))
+    return dates, yearly
 
 
 def joined(periods: tuple[Period, ...]) -> tuple[Period, ...]:
@@ -144,7 +211,8 @@ _REMEMBERED_DAYS: Final = 1024
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Schedule:
-    """A week of opening periods (Monday first) on the wall clock of ``zone``.
+    """A week of opening periods (Monday first) on the wall clock of ``zone``, closed all day on the dates of
+    ``closed`` and on the month-days of ``yearly`` ((month, day), every year).
 
     The open intervals of a day, once worked out, are kept (up to :data:`_REMEMBERED_DAYS` days, then
     forgotten all at once): a value of the day and the schedule alone, so keeping them changes no result.
@@ -152,13 +220,21 @@ class Schedule:
 
     week: tuple[tuple[Period, ...], ...]
     zone: dt.tzinfo
+    closed: frozenset[dt.date] = frozenset()
+    yearly: frozenset[tuple[int, int]] = frozenset()
     _days: dict[dt.date, tuple[tuple[dt.datetime, dt.datetime], ...]] = dataclasses.field(
         default_factory=dict, compare=False, repr=False
     )
 
     @classmethod
-    def of(cls, week: tuple[tuple[Period, ...], ...], zone_name: str) -> Schedule:
-        return cls(week, zoneinfo.ZoneInfo(zone_name))
+    def of(cls, week: tuple[tuple[Period, ...], ...], zone_name: str, closed: tuple[str, ...] = ()) -> Schedule:
+        """The schedule of ``week`` in the zone named ``zone_name``, closed on the dates ``closed`` lists."""
+        dates, yearly = closed_dates(closed)
+        return cls(week, zoneinfo.ZoneInfo(zone_name), dates, yearly)
+
+    def is_closed_day(self, day: dt.date) -> bool:
+        """Whether ``day`` (on the wall clock of ``zone``) is a closed date: no opening at all that day."""
+        return day in self.closed or (day.month, day.day) in self.yearly
 
     @property
     def weekly_minutes(self) -> int:
@@ -188,9 +264,10 @@ class Schedule:
         """The open intervals of ``day``, as instants (UTC), each as the day's wall clock gives it."""
         known = self._days.get(day)
         if known is None:
+            periods = () if self.is_closed_day(day) else self.week[day.weekday()]
             known = tuple(
                 (wall_instant(day, start, zone, last=False), wall_instant(day, end, zone, last=True))
-                for start, end in self.week[day.weekday()]
+                for start, end in periods
             )
             if len(self._days) >= _REMEMBERED_DAYS:
                 self._days.clear()

@@ -78,6 +78,8 @@ def summary(policy: Policy) -> list[str]:
             f"business hours ({policy.timezone}): {_hours(policy.business_hours)}; "
             "callbacks are promised within them, counted in open time"
         )
+        if policy.business_hours.closed:
+            lines.append(f"closed all day: {_closed(policy.business_hours.closed)}")
     if policy.personal_call_within is not None:
         counted = " of business hours" if policy.business_hours is not None else ""
         lines.append(
@@ -127,6 +129,17 @@ def _hours(hours: Any) -> str:
     return ", ".join(
         f"{_WEEKDAYS[first]}{'' if first == last else '-' + _WEEKDAYS[last]} {week[first]}" for first, last in runs
     )
+
+
+_MOST_SHOWN: Final = 6
+"""How many closed dates the summary names before it counts the rest."""
+
+
+def _closed(closed: tuple[str, ...]) -> str:
+    """The closed dates in a few words: ``12-25 every year, 2026-12-26, 2027-01-01`` (and how many more)."""
+    shown = [f"{day[2:]} every year" if day.startswith("--") else day for day in closed[:_MOST_SHOWN]]
+    more = len(closed) - len(shown)
+    return ", ".join(shown) + (f" and {more:,} more" if more else "")
 
 
 def short_duration(value: dt.timedelta) -> str:
