@@ -49,7 +49,7 @@ def test_the_schema_is_marked_and_survives_reopening(postgres_dsn: str, schema: 
         tables = connection.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = %s ORDER BY 1", (schema,)
         ).fetchall()
-    assert marker == [("recovery-rules journal", 4)]
+    assert marker == [("recovery-rules journal", 5)]
     assert tables == [("cases",), ("events",), ("journal",), ("ledger_heads",)]
     with PostgresJournal(postgres_dsn, schema=schema) as journal:
         assert journal.head() == head
@@ -91,7 +91,7 @@ def test_a_journal_of_a_newer_format_is_refused_even_by_an_open_handle(postgres_
     journal = PostgresJournal(postgres_dsn, schema=schema)
     fill(journal, 1)
     with admin(postgres_dsn) as connection:
-        connection.execute(f'UPDATE "{schema}".journal SET format = 5')
+        connection.execute(f'UPDATE "{schema}".journal SET format = 6')
     with pytest.raises(JournalError, match="newer than this recovery-rules reads"):
         PostgresJournal(postgres_dsn, schema=schema)
     with pytest.raises(JournalError, match="newer than this recovery-rules reads"):  # checked under the lock

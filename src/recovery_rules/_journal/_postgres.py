@@ -75,7 +75,7 @@ if TYPE_CHECKING:
 __all__ = ["PostgresJournal"]
 
 APPLICATION: Final = "recovery-rules journal"
-SCHEMA_VERSION: Final = 4
+SCHEMA_VERSION: Final = 5
 _HEAD_COLUMNS: Final = "seq, hash, grant_amount, grant_currency, ledger, seal"
 _IDLE: Final = 8  # idle connections kept for the next transaction
 _SCHEMA_NAME: Final = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -143,7 +143,16 @@ CREATE TABLE {s}.cases (
     callback_due   text    COLLATE "C"
 );
 CREATE INDEX cases_callbacks ON {s}.cases (callback_due) WHERE callback_due IS NOT NULL;
-CREATE INDEX cases_opened ON {s}.cases (opened_at)
+CREATE INDEX cases_opened ON {s}.cases (opened_at);
+CREATE INDEX cases_last_seq ON {s}.cases (last_seq);
+CREATE INDEX ledger_heads_seq ON {s}.ledger_heads (seq);
+CREATE INDEX ledger_heads_sealed ON {s}.ledger_heads (seq) WHERE seal IS NOT NULL
+"""
+# What format 4 lacks: the indexes a check resumed from a saved head reads the table of cases and the heads by.
+_UPGRADE_4: Final = """
+CREATE INDEX IF NOT EXISTS cases_last_seq ON {s}.cases (last_seq);
+CREATE INDEX IF NOT EXISTS ledger_heads_seq ON {s}.ledger_heads (seq);
+CREATE INDEX IF NOT EXISTS ledger_heads_sealed ON {s}.ledger_heads (seq) WHERE seal IS NOT NULL
 """
 _UPGRADE_1: Final = """
 ALTER TABLE {s}.events ADD COLUMN ledger text COLLATE "C", ADD COLUMN ledger_at text COLLATE "C",
@@ -391,7 +400,11 @@ class PostgresJournal(Journal):
                         connection.execute(sql.set_format, (SCHEMA_VERSION,))
                     elif marker["format"] in (2, 3):  # the columns added since, the events untouched
                         upgrade = [*sql.upgrade_2] if marker["format"] == 2 else []
-                        for statement in [*upgrade, sql.upgrade_3_heads, sql.upgrade_3]:
+                        for statement in [*upgrade, sql.upgrade_3_heads, sql.upgrade_3, *sql.upgrade_4]:
+                            connection.execute(statement)
+                        connection.execute(sql.set_format, (SCHEMA_VERSION,))
+                    elif marker["format"] == 4:  # the indexes added since
+                        for statement in sql.upgrade_4:
                             connection.execute(statement)
                         connection.execute(sql.set_format, (SCHEMA_VERSION,))
                     elif marker["format"] > SCHEMA_VERSION:
@@ -580,6 +593,7 @@ class _Statements:
         "upgrade_2",
         "upgrade_3",
         "upgrade_3_heads",
+        "upgrade_4",
     )
 
     def __init__(self, s: str) -> None:
@@ -599,6 +613,7 @@ class _Statements:
         self.upgrade_2 = [statement.format(s=s) for statement in _UPGRADE_2.split(";")]
         self.upgrade_3_heads = _UPGRADE_3_HEADS.format(s=s)
         self.upgrade_3 = _UPGRADE_3.format(s=s)
+        self.upgrade_4 = [statement.format(s=s) for statement in _UPGRADE_4.split(";")]
         self.mark = f"INSERT INTO {s}.journal (application, format) VALUES (%s, %s)"  # noqa: S608 - as above
         self.marker_format = f"SELECT application, format FROM {s}.journal"  # noqa: S608 - as above
         self.marker = f"SELECT application, format, legacy_until FROM {s}.journal"  # noqa: S608 - as above

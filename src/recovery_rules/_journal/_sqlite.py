@@ -63,7 +63,7 @@ from ._store import CaseEnd, CaseHead, LedgerHead, Record, Scope, Store, checked
 __all__ = ["SQLiteJournal"]
 
 APPLICATION_ID: Final = 0x52524A4C  # "RRJL": recovery-rules journal
-SCHEMA_VERSION: Final = 4
+SCHEMA_VERSION: Final = 5
 _FIRST_PAUSE: Final = 0.0002  # seconds
 _LONGEST_PAUSE: Final = 0.005
 _BUSY: Final = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
@@ -99,7 +99,8 @@ CREATE TABLE IF NOT EXISTS events (
 _LEDGER_COLUMNS: Final = ("ledger", "ledger_at", "incident")
 # What schema 2 lacks: the columns of event format 3 (added by ALTER TABLE in an upgrade from schema 1 or 2).
 _WHO_COLUMNS: Final = ("employee", "policy_revision")
-# What the heads of schema 2 and 3 lack: a sealed head's columns (see _seal.py).
+# What the heads of schema 2 and 3 lack: a sealed head's columns (see _seal.py). (Schema 4 lacks only the last three
+# indexes of _LEDGER: those a check resumed from a saved head reads the table of cases and the heads by.)
 _SEAL_COLUMNS: Final = ("grant_amount", "grant_currency", "ledger", "seal")
 _LEDGER: Final = """
 CREATE INDEX IF NOT EXISTS events_guest_grants ON events (customer_id, seq) WHERE grant_amount IS NOT NULL;
@@ -137,6 +138,9 @@ CREATE TABLE IF NOT EXISTS cases (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS cases_callbacks ON cases (callback_due) WHERE callback_due IS NOT NULL;
 CREATE INDEX IF NOT EXISTS cases_opened ON cases (opened_at);
+CREATE INDEX IF NOT EXISTS cases_last_seq ON cases (last_seq);
+CREATE INDEX IF NOT EXISTS ledger_heads_seq ON ledger_heads (seq);
+CREATE INDEX IF NOT EXISTS ledger_heads_sealed ON ledger_heads (seq) WHERE seal IS NOT NULL;
 INSERT OR IGNORE INTO journal_settings (name, value) SELECT 'legacy_until', COALESCE(MAX(seq), 0) FROM events
 """
 
@@ -539,10 +543,10 @@ class SQLiteJournal(Journal):
                 f"the journal has format {version}, newer than this recovery-rules reads ({SCHEMA_VERSION}); "
                 "upgrade recovery-rules"
             )
-        elif version in (1, 2, 3):  # an earlier layout: add the columns it lacks; the events stay as written
+        elif version in (1, 2, 3, 4):  # an earlier layout: add what it lacks; the events stay as written
             for column in (*_LEDGER_COLUMNS, *_WHO_COLUMNS) if version == 1 else _WHO_COLUMNS if version == 2 else ():
                 connection.execute(f"ALTER TABLE events ADD COLUMN {column} TEXT")
-            for column in _SEAL_COLUMNS if version > 1 else ():  # schema 1 has no heads: made below, whole
+            for column in _SEAL_COLUMNS if 1 < version < 4 else ():  # schema 1 has no heads: made below, whole
                 connection.execute(f"ALTER TABLE ledger_heads ADD COLUMN {column} TEXT")
         elif version != SCHEMA_VERSION:
             raise JournalError(f"the journal has format {version}, which this recovery-rules does not read")
