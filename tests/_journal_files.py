@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import sqlite3
 from contextlib import closing
 from pathlib import Path
 from typing import Any
+
+from recovery_rules import Case, ChainHead, Complaint, Customer, Money, Remedy, SQLiteJournal, presets
 
 from ._cli import EXAMPLES, NOW
 from ._journal_backends import SQLiteHarness, rehash
@@ -57,3 +60,22 @@ def rewrite_from(harness: SQLiteHarness, seq: int, grant: dict[str, str]) -> Non
         "UPDATE ledger_heads SET hash = (SELECT e.hash FROM events e WHERE e.seq = ledger_heads.seq) WHERE seq >= ?",
         seq,
     )
+
+
+def one_case_journal(path: Path, steps: int) -> ChainHead:
+    """A new SQLite journal at ``path`` of one case's first ``steps`` events (1 or 2: opened, listened to).
+
+    Returns its head."""
+    start = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
+    policy = presets.retail()
+    complaint = Complaint(
+        customer=Customer(id="c-1"),
+        category="defective_item",
+        requested=Remedy(kind="refund", amount=Money("20.00", "USD")),
+        received_at=start,
+    )
+    with SQLiteJournal(path) as journal:
+        case = Case.open(journal, policy, complaint, by=policy.levels[0].name, now=start)
+        if steps > 1:
+            case.listen(now=start)
+        return journal.head()

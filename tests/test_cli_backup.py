@@ -14,7 +14,7 @@ from recovery_rules import MemoryJournal, SQLiteJournal
 from recovery_rules.cli import _journal_reader
 
 from ._cli import ROOT, run
-from ._journal_files import JOURNAL, copy_journal
+from ._journal_files import JOURNAL, copy_journal, one_case_journal
 
 PAGE = ROOT / "docs" / "cli" / "backup.md"
 SCHEMA_3 = ROOT / "tests" / "data" / "journal-schema-3.sqlite3"  # written by the release before
@@ -108,3 +108,12 @@ def test_the_verify_command_to_run_later_is_shell_quoted(
     words = shlex.split(line.removeprefix("  (check it later: ").removesuffix(")"))
     assert words[:3] == ["recovery-rules", "verify", str(target)]
     assert run(capsys, *words[1:]).code == 0
+
+
+def test_a_journal_of_one_event_is_said_in_the_singular(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Before: "copied to ...: 1 events"."""
+    one_case_journal(tmp_path / "one.sqlite3", 1)
+    target = tmp_path / "copy.sqlite3"
+    result = run(capsys, "backup", str(tmp_path / "one.sqlite3"), str(target))
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[0] == f"journal {tmp_path / 'one.sqlite3'} copied to {target}: 1 event", result.out

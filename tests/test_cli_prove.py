@@ -670,6 +670,20 @@ def test_a_save_that_cannot_be_written_is_refused_before_the_proof(
     assert sorted(path.name for path in tmp_path.iterdir()) == ["file.txt"]
 
 
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_an_empty_save_is_refused_as_empty_not_as_a_directory(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, empty: str
+) -> None:
+    """Before: "--save:  is a directory" (an empty name is the current folder), which did not say what was wrong."""
+    monkeypatch.setattr("recovery_rules.cli._verbs.prove.prove", _not_proved)
+    result = run(capsys, "prove", POLICY, "--save", empty)
+    assert result.code == 2, result.err
+    assert result.err.startswith(
+        "Error: --save: the file name is empty; give the file to write the counterexample to "
+        "(--save counterexample.json)"
+    ), result.err
+
+
 def _one_cent_beyond(monkeypatch: pytest.MonkeyPatch) -> None:
     original = engine_module.CompiledLevel.limit_for
 

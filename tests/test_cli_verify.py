@@ -24,7 +24,7 @@ from recovery_rules.files import read_ledger_key
 from . import _postgres
 from ._cli import ROOT, run
 from ._journal_backends import LEDGER_KEY, SQLiteHarness
-from ._journal_files import JOURNAL, copy_journal, execute, rewrite_from, tamper
+from ._journal_files import JOURNAL, copy_journal, execute, one_case_journal, rewrite_from, tamper
 from ._ledger_scenario import Grant, append
 
 EVENTS = 322  # the sample journal's
@@ -410,3 +410,20 @@ def test_a_journal_the_user_may_not_write_is_read_as_it_is(
     result = run(capsys, "verify", str(copy))
     assert result.code == 2
     assert "a write was cut off" in result.err
+
+
+def test_a_count_of_one_is_said_in_the_singular(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Before: "1 events, chain intact", "(1 events)" and "the 1 events before it are intact"."""
+    one = tmp_path / "one.sqlite3"
+    head = one_case_journal(one, 1)
+    shown = run(capsys, "verify", str(one))
+    assert (shown.code, shown.out.splitlines()[0]) == (0, f"journal {one}: 1 event, chain intact"), shown.out
+    resumed = run(capsys, "verify", str(one), "--resume-from", str(head))
+    assert "no event after the saved head (1 event), which is still there" in resumed.out, resumed.out
+    two = tmp_path / "two.sqlite3"
+    one_case_journal(two, 2)
+    execute(two, "UPDATE events SET actor = 'mallory' WHERE seq = 2")
+    bad = run(capsys, "verify", str(two))
+    assert bad.code == 1
+    assert "  the event before it is intact; head 1:" in bad.out, bad.out
+    assert not re.search(r"\b1 events\b", shown.out + resumed.out + bad.out)

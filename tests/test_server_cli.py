@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import secrets
 import socket
@@ -473,3 +474,89 @@ def test_a_server_that_fails_to_start_for_another_reason_keeps_uvicorns_exit_cod
     with pytest.raises(SystemExit) as stopped:
         _serve_at(capsys, tmp_path, "--port", "0")
     assert stopped.value.code == 3
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+needs_ipv6 = pytest.mark.skipif(not _ipv6_loopback(), reason="this machine has no IPv6 loopback (::1)")
+
+
+@needs_ipv6
+def test_an_ipv6_port_in_use_is_shown_in_brackets(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(uvicorn, "run", _not_started)
+    with socket.socket(socket.AF_INET6) as taken:
+        taken.bind(("::1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _serve_at(capsys, tmp_path, "--host", "::1", "--port", str(port))
+    assert result.code == 2, result.err
+    assert result.err.startswith(f"Error: --port: [::1]:{port} is already in use"), result.err
+    assert list(tmp_path.iterdir()) == []
+
+
+@needs_ipv6
+def test_an_ipv6_address_of_another_machine_is_answered_with_ipv6_addresses(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, an IPv6 host was told to listen on 127.0.0.1 or 0.0.0.0 instead. 2001:db8::1 is of the
+    documentation prefix, no machine's."""
+    monkeypatch.setattr(uvicorn, "run", _not_started)
+    result = _serve_at(capsys, tmp_path, "--host", "2001:db8::1", "--port", "0")
+    assert result.code == 2, result.err
+    assert result.err.startswith("Error: --host: '2001:db8::1' is not an address of this machine"), result.err
+    assert "give one of its addresses: ::1 for this machine alone, :: for every network interface" in result.err
+    assert "127.0.0.1" not in result.err
+
+
+def test_an_ipv6_address_in_brackets_is_told_to_drop_them(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``[::1]`` is how a URL writes an address; the resolver does not read it (uvicorn neither). Before, the
+    message said to check its spelling and offered 127.0.0.1."""
+    monkeypatch.setattr(uvicorn, "run", _not_started)
+    monkeypatch.setattr(socket, "getaddrinfo", _unknown_name)
+    result = _serve_at(capsys, tmp_path, "--host", "[::1]", "--port", "0")
+    assert result.code == 2, result.err
+    assert result.err.startswith(
+        "Error: --host: '[::1]' is not an address to listen on (Name or service not known); "
+        "write the address without its brackets (--host ::1)"
+    ), result.err
+
+
+class _Refused(socket.socket):
+    """A socket this user may not bind, whatever the port: as a security policy (or a raised
+    net.ipv4.ip_unprivileged_port_start) refuses it."""
+
+    def bind(self, address: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+
+@pytest.mark.parametrize(
+    ("port", "message"),
+    [
+        ("80", "--port: this user may not listen on port 80 (Permission denied); ports below 1024 need privileges"),
+        ("8000", "--port: this user may not listen on 127.0.0.1:8000 (Permission denied): the system reserves"),
+    ],
+)
+def test_a_port_this_user_may_not_take_says_why_for_its_range(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, port: str, message: str
+) -> None:
+    """Before, port 8000 refused was said to be below 1024 (pick one from 1024 up: --port 8000, itself)."""
+    monkeypatch.setattr(uvicorn, "run", _not_started)
+    monkeypatch.setattr(socket, "socket", _Refused)
+    result = _serve_at(capsys, tmp_path, "--port", port)
+    assert result.code == 2, result.err
+    assert result.err.startswith(f"Error: {message}"), result.err
+    if port == "8000":
+        assert "pick another --port" in result.err
+        assert "below 1024" not in result.err
+    assert list(tmp_path.iterdir()) == []

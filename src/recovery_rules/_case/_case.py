@@ -593,9 +593,9 @@ class Case:
             return chosen
         zone = ZoneInfo(policy.timezone)
         while_open = "" if policy.business_hours is None else ", while the business is open"
-        closed = [] if hours is None else _closed_days(hours, earliest, latest, zone)
+        closed = None if hours is None else _closed_days(hours, earliest, latest, zone)
         if closed:
-            while_open += f" (closed all day on {', '.join(closed)})"
+            while_open += f" (closed all day on {closed})"
         raise InvalidInputError.at(
             "callback",
             "callback_at",
@@ -1661,18 +1661,19 @@ def _open_request(
     return request
 
 
-def _closed_days(hours: Schedule, start: dt.datetime, end: dt.datetime, zone: ZoneInfo) -> list[str]:
-    """The closed dates from ``start`` to ``end`` on the wall clock of ``zone`` (``Thu 2026-12-24``), the first
-    few of them (and how many more)."""
+def _closed_days(hours: Schedule, start: dt.datetime, end: dt.datetime, zone: ZoneInfo) -> str:
+    """The closed dates from ``start`` to ``end`` on the wall clock of ``zone``, the first few of them and how
+    many more: ``Thu 2026-12-24, Fri 2026-12-25 and 3 more dates`` (empty when there are none)."""
     day, last = start.astimezone(zone).date(), end.astimezone(zone).date()
     found = []
     while day <= last:
         if hours.is_closed_day(day):
             found.append(f"{day:%a %Y-%m-%d}")
         day += dt.timedelta(days=1)
-    if len(found) > _CLOSED_SHOWN:
-        return [*found[:_CLOSED_SHOWN], f"{len(found) - _CLOSED_SHOWN:,} more"]
-    return found
+    more = len(found) - _CLOSED_SHOWN
+    if more > 0:
+        return f"{', '.join(found[:_CLOSED_SHOWN])} and {more:,} more {'date' if more == 1 else 'dates'}"
+    return ", ".join(found)
 
 
 _CLOSED_SHOWN: Final = 5

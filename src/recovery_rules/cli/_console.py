@@ -85,6 +85,12 @@ def echo(message: str = "", *, err: bool = False) -> None:
     click.echo(neutralise(message), err=err)
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 case``, ``2 cases``, ``0 cases``, ``1,200 cases``: a count and its noun (the plural adds an s), in the
+    singular for one."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
 def show_error(error: click.ClickException) -> None:
     """``Error: ...`` on standard error, with the usage line for a usage error, neutralised.
 

@@ -48,7 +48,7 @@ def command(*, journal: str, target: str, as_json: bool) -> int:
     if as_json:
         _console.echo_json({"journal": shown(journal), "backup": target, "head": str(head)})
     else:
-        _console.echo(f"journal {shown(journal)} copied to {target}: {head.count:,} events")
+        _console.echo(f"journal {shown(journal)} copied to {target}: {_console.counted(head.count, 'event')}")
         _console.echo(f"  head {head}")
         verify = shlex.join(["recovery-rules", "verify", target, "--expected-head", str(head)])  # ready to paste
         _console.echo(f"  (check it later: {verify})")

@@ -132,6 +132,10 @@ def _check_save(save: str) -> None:
     """Refuse a ``--save`` that cannot be written before the proof runs: a directory, a file in a folder that
     does not exist, or is not a folder, or this user may not write in. What only writing can tell (a full disk)
     is said after the proof, with the counterexample shown first."""
+    if not save.strip():  # Path("") is the current folder: "--save:  is a directory" would not say what is wrong
+        raise CliInputError(
+            "--save: the file name is empty; give the file to write the counterexample to (--save counterexample.json)"
+        )
     path = Path(save)
     folder = path.parent
     try:

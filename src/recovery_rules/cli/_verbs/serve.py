@@ -185,10 +185,11 @@ def _check_address(host: str, port: int) -> None:
         found = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except (OSError, UnicodeError) as error:  # socket.gaierror is an OSError
         reason = error.strerror if isinstance(error, OSError) and error.strerror else "not a host name"
-        raise CliInputError(
-            f"--host: {host!r} is not an address to listen on ({reason}); check its spelling, or give an IP "
-            "address of this machine: 127.0.0.1 for this machine alone, 0.0.0.0 for every network interface"
-        ) from None
+        if host.startswith("[") and host.endswith("]"):  # as a URL writes an IPv6 address; --host takes it bare
+            fix = f"write the address without its brackets (--host {host[1:-1]})"
+        else:
+            fix = f"check its spelling, or give an IP address of this machine: {_this_machine(host)}"
+        raise CliInputError(f"--host: {host!r} is not an address to listen on ({reason}); {fix}") from None
     sockets: list[socket.socket] = []
     try:
         unavailable = OSError(errno.EADDRNOTAVAIL, "no address")
@@ -227,14 +228,31 @@ def _address_problem(host: str, port: int, shown: str, error: OSError) -> str:
     if error.errno == errno.EADDRNOTAVAIL:
         return (
             f"--host: {host!r} is not an address of this machine ({reason}), so nothing can listen on it; give "
-            "one of its addresses: 127.0.0.1 for this machine alone, 0.0.0.0 for every network interface"
+            f"one of its addresses: {_this_machine(host)}"
         )
     if error.errno == errno.EACCES:
+        if port < _FIRST_UNPRIVILEGED_PORT:
+            return (
+                f"--port: this user may not listen on port {port} ({reason}); ports below 1024 need privileges: "
+                "pick one from 1024 up (--port 8000)"
+            )
         return (
-            f"--port: this user may not listen on port {port} ({reason}); ports below 1024 need privileges: "
-            "pick one from 1024 up (--port 8000)"
+            f"--port: this user may not listen on {shown} ({reason}): the system reserves that port or keeps this "
+            "program from listening (a security policy, or net.ipv4.ip_unprivileged_port_start); pick another "
+            "--port, or ask the machine's administrator which ports a service may take"
         )
     return f"--host, --port: cannot listen on {shown} ({reason}); check --host and --port"
+
+
+_FIRST_UNPRIVILEGED_PORT: Final = 1024
+"""The first port a user without privileges may listen on, on most systems."""
+
+
+def _this_machine(host: str) -> str:
+    """The addresses to suggest instead of ``host``: IPv6 ones for an IPv6 address (it has a colon), else IPv4."""
+    if ":" in host:
+        return "::1 for this machine alone, :: for every network interface"
+    return "127.0.0.1 for this machine alone, 0.0.0.0 for every network interface"
 
 
 def _check_journal_and_keys(journal: str, ledger_key_file: str, session_key_file: str) -> None:

@@ -116,18 +116,21 @@ def _render(
     key_given: bool,
 ) -> None:
     if checked.ok and resumed is not None and checked.count == resumed.count:
-        what = f"no event after the saved head ({resumed.count:,} events), which is still there"
+        what = f"no event after the saved head ({_console.counted(resumed.count, 'event')}), which is still there"
     elif checked.ok and resumed is not None:
         what = f"events {resumed.count + 1:,} to {checked.count:,} checked after the saved head, chain intact"
     else:
-        what = f"{checked.count:,} events, chain intact"
+        what = f"{_console.counted(checked.count, 'event')}, chain intact"
     if checked.ok:
         _console.echo(f"journal {address}: {what}")
         _console.echo(f"  head {checked.head}")
         _console.echo("  (save it: --expected-head finds a cut-off tail later, --resume-from checks only what follows)")
     else:
         _console.echo(f"journal {address}: event {checked.first_bad:,} is bad: {checked.problem}")
-        before = f"the {checked.count:,} events before it are intact" if checked.count else "no event before it"
+        if checked.count > 1:
+            before = f"the {checked.count:,} events before it are intact"
+        else:
+            before = "the event before it is intact" if checked.count else "no event before it"
         _console.echo(f"  {before}; head {checked.head}" if checked.count else f"  {before}")
     if heads_checked:
         _console.echo("  ledger sealed: every head's seal and the grant it names checked")

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from recovery_rules import CaseOutcome, ChainHead, Outcome, RecoveryRulesError
 from recovery_rules.cli import _console
+from recovery_rules.cli._console import counted
 from recovery_rules.cli._errors import CliInputError, ExitCode
 from recovery_rules.cli._inputs import load_policy, parse_chain_head, parse_time, show_time, within_range
 from recovery_rules.cli._journal_reader import open_journal, shown
@@ -28,7 +29,7 @@ from recovery_rules.metrics import (
     report,
 )
 
-__all__ = ["command", "counted"]
+__all__ = ["command"]
 
 _SHOWN_OVERDUE = 10
 _SHOWN_EMPLOYEES = 10
@@ -165,11 +166,6 @@ def _duration(delta: dt.timedelta) -> str:
 
 def _table(title: str) -> Table:
     return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
-
-
-def counted(count: int, noun: str) -> str:
-    """``1 case``, ``2 cases``, ``0 cases``: a count and its noun (the plural adds an s), in the singular for one."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _columns(table: Table, first: str, *rest: str) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from recovery_rules import CaseOutcome, MissingDependencyError, Outcome
+from recovery_rules.cli._console import counted
 from recovery_rules.cli._errors import CliInputError, why_unusable
 from recovery_rules.cli._inputs import show_time
 from recovery_rules.metrics import CAP_BANDS, Report, percent
@@ -99,8 +100,6 @@ def _title(report: Report) -> str:
         for word, moment in (("opened from", report.period.since), ("until", report.period.until))
         if moment is not None
     )
-    from recovery_rules.cli._verbs.report import counted  # noqa: PLC0415 - the package that imports this module
-
     return f"{policies}: {counted(report.cases.total, 'case')}{period}, as of {now:%Y-%m-%d %H:%M %Z}"
 
 
