@@ -788,7 +788,7 @@ LEDGER_HEAD_EDITS: dict[str, tuple[Callable[[Harness], None], int]] = {
     "incident's head deleted": (lambda backend: backend.set_head("incident", str(A), None), 4),
     "incidents' heads swapped": (
         _swap_incident_heads,
-        8,  # B's latest grant, which its head does not name; A's head names it, a later event than A's latest
+        4,  # A's grant, which B's head names: a head naming another's grant (8, B's, is also unheaded)
     ),
     "a head for a guest with no grant": (lambda backend: backend.set_head("guest", "77", _head_of(backend, 4)), 4),
     "a head naming no event": (lambda backend: backend.set_head("guest", "77", (99, "f" * 64)), EVENTS + 1),
@@ -813,6 +813,23 @@ def test_verify_finds_a_ledger_head_that_the_ledger_would_refuse_on_an_unsealed_
     assert (resumed.ok, resumed.first_bad) == (False, reported)  # the grants are after that head: looked at
     backend.rewrite_heads()  # every head made to name its latest grant again
     assert journal.verify().ok
+
+
+@pytest.mark.parametrize(
+    ("scope", "key"), [("guest", "10442"), ("incident", str(B))], ids=["guest's head", "incident's head"]
+)
+def test_a_resumed_check_finds_a_head_moved_on_past_its_latest_grant(backend: Harness, scope: str, key: str) -> None:
+    """A head moved on to a later event that is no grant, when the guest's (or incident's) latest grant is at or
+    before the saved head: no grant of it comes after, yet the head names an event after the saved head, which is
+    looked at (the ledger would refuse every decision for that guest)."""
+    journal = backend.journal()
+    fill(journal, EVENTS)
+    saved = ChainHead(count=8, hash=backend.record(8)["hash"])  # guest 10442's and incident B's latest grant: 8
+    backend.set_head(scope, key, _head_of(backend, 9))  # the case's next event, which grants nothing
+    resumed = journal.verify(resume_from=saved)
+    assert (resumed.ok, resumed.first_bad) == (False, 9)
+    assert "a ledger head names it, but it is not a grant of that head's guest or incident" in (resumed.problem or "")
+    assert journal.verify().first_bad == 9
 
 
 def test_a_decision_for_a_guest_whose_head_was_rewound_is_refused_and_verify_says_where(backend: Harness) -> None:

@@ -134,6 +134,19 @@ def checked_version(latest: CaseEnd | None, entry: CaseEnd | None) -> int:
     )
 
 
+def _grant_owner(scope: Scope, record: Record) -> str | None:
+    """Whose grant stored ``record`` is under ``scope``: its guest's customer number (read from its complaint
+    number), its incident, or, for a grant's own seal, its position; ``None`` when it is no grant with a ledger
+    entry."""
+    incident = _incident_of(record.get("ledger"))
+    if incident is None:
+        return None
+    if scope == "guest":
+        number = str(record.get("number"))  # date-customer, and /sequence after the first complaint of a day
+        return number[number.find("-") + 1 :].partition("/")[0]
+    return incident if scope == "incident" else str(record.get("seq"))
+
+
 def _incident_of(ledger: object) -> str | None:
     """The incident a stored ledger entry (its canonical text, or an object) counts against, if it names one."""
     if isinstance(ledger, str):
@@ -405,11 +418,9 @@ class Store(abc.ABC):
         latest: dict[tuple[Scope, str], Record] = {}
         seq = after + 1
         while (record := self.record_at(seq)) is not None:
-            incident = _incident_of(record.get("ledger"))
-            if incident is not None:
-                number = str(record.get("number"))
-                latest[("guest", number[number.find("-") + 1 :].partition("/")[0])] = record
-                latest[("incident", incident)] = record
+            guest, incident = _grant_owner("guest", record), _grant_owner("incident", record)
+            if guest is not None and incident is not None:
+                latest[("guest", guest)] = latest[("incident", incident)] = record
             seq += 1
         found: int | None = None
         for (scope, key), record in latest.items():
@@ -423,9 +434,11 @@ class Store(abc.ABC):
         return found
 
     def stray_ledger_head(self, after: int) -> object | None:
-        """The lowest position after ``after`` that a ledger head names, whose guest or incident has no grant
-        (``None``: none). A head for a guest with no grant makes the ledger refuse every decision for that guest;
-        :meth:`unheaded_grant`, which looks at the guests with grants, cannot see it.
+        """The lowest position after ``after`` that a ledger head names, where there is no grant of that head's
+        guest or incident (or no grant, for a sealed grant's own seal) with the hash the head names (``None``:
+        none). The ledger refuses every decision for that guest; :meth:`unheaded_grant`, which looks at the
+        latest grants, cannot see a head of a guest with no grant, nor, in a check resumed after the guest's
+        latest grant, a head moved on to a later event.
 
         This default reads the heads a page at a time (:meth:`ledger_heads_page`); a backend that cannot list
         them answers ``None``.
@@ -441,12 +454,9 @@ class Store(abc.ABC):
                 seq = head.seq
                 if type(seq) is int and seq <= after:
                     continue
-                if scope in ("guest", "incident") and self.later_grant(scope, key, 0) is not None:
-                    continue  # a guest or an incident with grants: unheaded_grant checks its head
-                if scope == "grant" and type(seq) is int:  # one grant's seal: its grant must be where it says
-                    record = self.record_at(seq)
-                    if record is not None and record.get("hash") == head.hash and record.get("ledger") is not None:
-                        continue
+                record = self.record_at(seq) if type(seq) is int else None
+                if record is not None and record.get("hash") == head.hash and _grant_owner(scope, record) == key:
+                    continue
                 stray.append(seq)
             if len(page) < 1000:
                 break
