@@ -204,7 +204,56 @@ def test_applies_to_names_must_be_known() -> None:
     data = policy_data()
     data["catalog"][4]["applies_to"] = ["room_not_redy"]
     (problem,) = problems_of(data)
-    assert problem.startswith("catalog[4].applies_to: 'room_not_redy' is neither a category")
+    assert problem == (
+        "catalog[4].applies_to: 'room_not_redy' is neither a category of the policy nor a remedy kind (did you mean "
+        "'room_not_ready'?); add it to categories or remedy_kinds, or fix the spelling"
+    )
+
+
+def test_each_unknown_name_in_applies_to_gets_its_closest_name() -> None:
+    """With several unknown names, each is followed by the closest category or remedy kind, when one is close."""
+    data = policy_data()
+    data["catalog"][4]["applies_to"] = ["out_of_stok", "zzz", "refnd"]
+    (problem,) = problems_of(data)
+    assert problem.startswith(
+        "catalog[4].applies_to: 'out_of_stok' (did you mean 'out_of_stock'?), 'refnd' (did you mean 'refund'?), "
+        "'zzz' is neither a category of the policy nor a remedy kind;"
+    )
+
+
+def test_a_level_name_with_a_typo_is_refused_with_the_closest_level() -> None:
+    """denials_delivered_by and a level's delegates name levels: a typo gets the closest one, then every name."""
+    data = policy_data(denials_delivered_by="manger")
+    data["levels"][3]["delegates"] = ["managr"]
+    assert problems_of(data) == [
+        "levels[3].delegates: 'managr' names no level (did you mean 'manager'?); use one of: staff, supervisor, "
+        "manager, owner",
+        "denials_delivered_by: names no level (did you mean 'manager'?); use one of: staff, supervisor, manager, owner",
+    ]
+
+
+def test_a_name_close_to_nothing_gets_no_suggestion() -> None:
+    data = policy_data(denials_delivered_by="xyzzy")
+    data["levels"][0]["may_grant"] = ["qqq"]
+    assert problems_of(data) == [
+        "levels[0].may_grant: 'qqq' is not a remedy kind of the policy",
+        "denials_delivered_by: names no level; use one of: staff, supervisor, manager, owner",
+    ]
+
+
+def test_suggestions_stop_after_their_budget_of_comparisons() -> None:
+    """Thousands of misspelt names against thousands of known ones: past the budget, no suggestion is made
+    (each is still refused), so the error comes as quickly as for one typo."""
+    from recovery_rules._values._base import _SUGGESTION_WORK, Suggestions  # noqa: PLC0415
+
+    known = [f"alternative-{i:05d}" for i in range(10_000)]
+    suggestions = Suggestions(known)
+    hints = [suggestions.did_you_mean(f"alternative-{i:05d}x") for i in range(_SUGGESTION_WORK // 10_000 + 5)]
+    assert hints[0] == "did you mean 'alternative-00000'?"
+    assert all(hints[: _SUGGESTION_WORK // 10_000])
+    assert hints[-1] == ""
+    assert Suggestions(["refund"]).did_you_mean("refund") == ""  # a known name needs none
+    assert Suggestions(["refund"]).did_you_mean("Refund", " (", ")") == " (did you mean 'refund'?)"
 
 
 def test_without_listed_categories_the_catalog_s_names_are_the_categories() -> None:
@@ -367,7 +416,9 @@ def test_a_limit_above_the_cap_does_not_hide_a_gap_in_the_plan_b() -> None:
 def test_a_problem_that_follows_from_another_is_not_listed() -> None:
     data = policy_data()
     data["levels"][0]["may_grant"] = ["refnd"]  # a typo: the gap it would open in the Plan B is not another problem
-    assert problems_of(data) == ["levels[0].may_grant: 'refnd' is not a remedy kind of the policy"]
+    assert problems_of(data) == [
+        "levels[0].may_grant: 'refnd' is not a remedy kind of the policy; did you mean 'refund'?"
+    ]
     assert problems_of(policy_data(remedy_kinds="refund")) == [
         'remedy_kinds: must be a list of remedy kinds, such as ["refund"]'
     ]

@@ -28,6 +28,7 @@ from recovery_rules._values._base import (
     ReadOnly,
     ReadOnlyDict,
     RecoveryModel,
+    Suggestions,
     Text,
     Word,
     located_problems,
@@ -632,6 +633,8 @@ def _problems(parts: _Parts) -> Iterator[Problem]:
     vocabulary = None if kinds is None else set(kinds)
     categories = set(parts.categories) if parts.has("categories") else None
     seen: set[str] = set()
+    kind_names = Suggestions(kinds or ())
+    level_names = Suggestions(names)
     for i, level in parts.levels:
         at = f"levels[{i}]"
         if level.name in seen:
@@ -644,12 +647,14 @@ def _problems(parts: _Parts) -> Iterator[Problem]:
             )
         for kind in level.may_grant or ():
             if vocabulary is not None and kind not in vocabulary:
-                yield Problem(f"{at}.may_grant", f"{kind!r} is not a remedy kind of the policy")
+                hint = kind_names.did_you_mean(kind, "; ")
+                yield Problem(f"{at}.may_grant", f"{kind!r} is not a remedy kind of the policy{hint}")
         for delegate in level.delegates:
             if delegate == level.name:
                 yield Problem(f"{at}.delegates", f"{level.name!r} cannot delegate to itself; name other levels")
             elif every_name is not None and delegate not in every_name:
-                yield Problem(f"{at}.delegates", f"{delegate!r} names no level; use one of: {', '.join(names)}")
+                hint = level_names.did_you_mean(delegate, " (", ")")
+                yield Problem(f"{at}.delegates", f"{delegate!r} names no level{hint}; use one of: {', '.join(names)}")
     for i, alternative in parts.catalog:
         for message in forbidden_phrases(alternative.description):
             yield Problem(f"catalog[{i}].description", message)
@@ -661,7 +666,8 @@ def _problems(parts: _Parts) -> Iterator[Problem]:
         )
     yield from _hours_problems(parts)
     if parts.has("denials_delivered_by") and every_name is not None and parts.denials_delivered_by not in names:
-        yield Problem("denials_delivered_by", f"names no level; use one of: {', '.join(names)}")
+        hint = level_names.did_you_mean(parts.denials_delivered_by, " (", ")")
+        yield Problem("denials_delivered_by", f"names no level{hint}; use one of: {', '.join(names)}")
     if parts.has("strict_categories", "categories") and parts.strict_categories and not categories:
         yield Problem("strict_categories", "needs the policy's categories: list them in categories, or leave it out")
     overlap = categories & vocabulary if categories is not None and vocabulary is not None else set()
@@ -902,6 +908,7 @@ def _catalog_problems(
     refused = set(parts.refused_remedies) if parts.has("refused_remedies") else set()
     # A policy that lists no categories speaks of them only in its catalog: any name there is one of them.
     known = None if vocabulary is None or not categories else vocabulary | categories
+    names = Suggestions(sorted(categories or ()) + sorted(vocabulary or ()))  # a category's name first
     for i, alternative in parts.catalog:
         at = f"catalog[{i}]"
         if alternative.id in ids:
@@ -913,8 +920,12 @@ def _catalog_problems(
             yield Problem(f"{at}.value", f"is above {which}, so no one could ever offer it")
         unknown = [name for name in alternative.applies_to if name != ANY and known is not None and name not in known]
         if unknown:
+            if len(unknown) == 1:  # the closest name after what is wrong with it; with several, after each
+                said, hint = repr(unknown[0]), names.did_you_mean(unknown[0], " (", ")")
+            else:
+                said, hint = ", ".join(f"{name!r}{names.did_you_mean(name, ' (', ')')}" for name in unknown), ""
             yield Problem(
                 f"{at}.applies_to",
-                f"{', '.join(map(repr, unknown))} is neither a category of the policy nor a remedy kind; "
+                f"{said} is neither a category of the policy nor a remedy kind{hint}; "
                 "add it to categories or remedy_kinds, or fix the spelling",
             )

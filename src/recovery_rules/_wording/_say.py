@@ -16,7 +16,6 @@ process's locale or ``TZ``.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import zoneinfo
 from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
@@ -26,6 +25,7 @@ from recovery_rules._engine._resolution import Outcome, Resolution, checked_reso
 from recovery_rules._journal import Event
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._policy._policy import Policy
+from recovery_rules._values._base import Suggestions
 from recovery_rules._values._currencies import MINOR_UNITS, SYMBOLS
 from recovery_rules._values._exported import show_loaded
 from recovery_rules._values._models import Remedy
@@ -311,8 +311,7 @@ class Wording:
         format = _check_format(format)
         spec = MESSAGES.get(message) if isinstance(message, str) else None
         if spec is None:
-            close = difflib.get_close_matches(message, MESSAGES, n=1) if isinstance(message, str) else []
-            hint = f"did you mean {close[0]!r}?" if close else "the guide Customize the wording lists every message"
+            hint = Suggestions(MESSAGES).did_you_mean(message) or "the guide Customize the wording lists every message"
             raise InvalidInputError.at("wording", "message", f"is not a message; {hint}")
         values: dict[str, Value] = {}
         for name, value in slots.items():
