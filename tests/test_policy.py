@@ -413,6 +413,48 @@ def test_a_limit_above_the_cap_does_not_hide_a_gap_in_the_plan_b() -> None:
     assert [problem.split(":")[0] for problem in problems[1:]] == ["catalog", "catalog"]
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("callback_within", "2 hours"), ("limit", "abc"), ("may_grant", "refund"), ("name", "Super Visor")],
+)
+def test_an_invalid_level_does_not_hide_a_gap_in_the_plan_b(field: str, value: object) -> None:
+    """The Plan B gap at the valid levels is listed beside an invalid level's problem (each valid level's Plan B
+    is checked on its own), so the author sees both at once."""
+    data = policy_data()
+    data["catalog"] = [entry for entry in data["catalog"] if entry["id"] != "tips"]
+    data["levels"][1][field] = value
+    problems = problems_of(data)
+    assert problems[0].startswith(f"levels[1].{field}:"), problems
+    assert len(problems) == 3, problems
+    first, second = problems[1:]
+    assert first.startswith("catalog: a complaint of category 'room_not_ready' asking for refund (2 found)")
+    assert "which is what the lowest level, staff, must be able to offer with nothing left to grant" in first
+    assert second.startswith("catalog: a complaint of a category the policy does not list asking for refund")
+
+
+def test_with_the_lowest_level_invalid_the_gap_names_the_valid_level_it_was_found_at() -> None:
+    """The lowest level is not valid: the gap is found at the next, which is not called the lowest."""
+    data = policy_data()
+    data["catalog"] = [entry for entry in data["catalog"] if entry["id"] != "tips"]
+    data["levels"][0]["limit"] = "abc"
+    problems = problems_of(data)
+    assert problems[0].startswith("levels[0].limit:"), problems
+    assert "which is what supervisor must be able to offer" in problems[1]
+    assert not any("the lowest level" in problem for problem in problems)
+
+
+def test_an_invalid_level_invents_no_gap() -> None:
+    """A gap is never listed that only the invalid level's fixing could tell: a catalog that is enough for every
+    valid level gives nothing beside the level's own problem, and an invalid alternative still stops the check."""
+    data = policy_data()
+    data["levels"][1]["limit"] = "abc"
+    assert problems_of(data) == [problems_of(data)[0]]
+    assert problems_of(data)[0].startswith("levels[1].limit:")
+    data["catalog"] = [entry for entry in data["catalog"] if entry["id"] != "tips"]
+    data["catalog"][0]["value"] = "abc"  # an alternative that is not valid may be the one that fills the gap
+    assert [problem.split(":")[0] for problem in problems_of(data)] == ["levels[1].limit", "catalog[0].value"]
+
+
 def test_a_problem_that_follows_from_another_is_not_listed() -> None:
     data = policy_data()
     data["levels"][0]["may_grant"] = ["refnd"]  # a typo: the gap it would open in the Plan B is not another problem

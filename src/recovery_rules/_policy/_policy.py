@@ -731,10 +731,14 @@ _UNSETTLING: Final = re.compile(r"levels\[\d+\]\.may_grant|catalog\[\d+\]\.(?:ki
 
 def _plan_b_checkable(parts: _Parts, problems: list[Problem]) -> bool:
     """Whether the Plan B check can tell anything about ``parts``: every part it reads is known, and no
-    problem found so far changes what it would find (a gap it found would only follow from that problem)."""
+    problem found so far changes what it would find (a gap it found would only follow from that problem).
+
+    Every alternative must be valid: one that is not might fill a gap. The levels need not all be: each valid
+    level's Plan B is checked on its own (its limit, its ``may_grant``, the caps and the catalog), so a gap
+    found at one is there whatever the levels that are not valid turn out to be; those are checked once fixed.
+    """
     return (
-        parts.every_level
-        and parts.every_alternative
+        parts.every_alternative
         and parts.has("remedy_kinds", "refused_remedies", "categories", "hard_cap", "caps", "min_alternatives")
         and not any(_UNSETTLING.fullmatch(problem.location) for problem in problems)
     )
@@ -745,7 +749,9 @@ def _plan_b_gaps(parts: _Parts, index: CatalogIndex) -> Iterator[Problem]:
 
     The worst case for a level is having nothing left to grant: then only free alternatives (value zero) fit,
     unless the level has no limit and there is no cap; and it offers no alternative of a remedy kind it may not
-    grant (``may_grant``). Levels alike in both are checked once, under the lowest's name.
+    grant (``may_grant``). Levels alike in both are checked once, under the lowest's name. Only the valid
+    levels (``parts.levels``) are checked: a policy with a level that is not valid has its gaps at the others
+    reported beside that level's problem.
 
     Every listed category is checked, and one the policy does not list, unless ``strict_categories`` refuses
     such complaints (never deciding them): then that part is left out. When ``strict_categories`` is not
@@ -756,7 +762,8 @@ def _plan_b_gaps(parts: _Parts, index: CatalogIndex) -> Iterator[Problem]:
     vocabulary = frozenset(kinds)
     need = parts.min_alternatives
     checked: set[tuple[bool, frozenset[str]]] = set()
-    lowest = parts.levels[0][1] if parts.levels else None
+    # The lowest level, when it is valid (the first valid one is not the lowest when the lowest is not valid).
+    lowest = parts.levels[0][1] if parts.levels and parts.levels[0][0] == 0 else None
     # A complaint of a category the policy does not list is decided, and must get its Plan B too; unless the
     # policy refuses it (strict_categories with the categories listed; without them that is a problem of its own).
     unlisted = not (parts.categories and (parts.strict_categories or not parts.has("strict_categories")))
