@@ -13,6 +13,7 @@ from recovery_rules import (
     AuthorityLevel,
     Complaint,
     Customer,
+    InvalidInputError,
     Money,
     Outcome,
     Policy,
@@ -141,6 +142,55 @@ def test_foreign_currency_amounts_are_refused() -> None:
     data = policy_data()
     data["catalog"][3]["value"] = "15.00 EUR"
     assert problems_of(data) == ["catalog[3].value: is in EUR but the policy's currency is USD"]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"amount": "12.50"}, 'needs both keys: {"amount": "12.50", "currency": "EUR"}'),
+        (True, 'must be {"amount": "12.50", "currency": "EUR"} or "12.50 EUR", not true or false'),
+        (["100"], 'must be {"amount": "12.50", "currency": "EUR"} or "12.50 EUR", not a list'),
+    ],
+)
+def test_an_amount_s_example_is_in_the_policy_s_currency(value: object, message: str) -> None:
+    """A euro policy's author is shown an amount in euros, not dollars; in the currency's decimal places."""
+    data = policy_data(currency="EUR")
+    data["levels"][0]["limit"] = value
+    assert problems_of(data) == [f"levels[0].limit: {message}"]
+    data = policy_data(currency="JPY", hard_cap="5000")
+    data["levels"][0]["limit"] = value
+    expected = message.replace('"12.50"', '"1250"').replace("12.50 EUR", "1250 JPY").replace("EUR", "JPY")
+    assert f"levels[0].limit: {expected}" in problems_of(data)
+
+
+def test_without_a_valid_currency_an_amount_s_example_is_left_as_it_is() -> None:
+    """No policy currency is known: the example stays in dollars, and the currency's own problem is listed."""
+    data = policy_data(currency="euro")
+    data["levels"][0]["limit"] = {"amount": "12.50"}
+    problems = problems_of(data)
+    assert 'levels[0].limit: needs both keys: {"amount": "12.50", "currency": "USD"}' in problems
+    assert any(problem.startswith("currency: must be an ISO 4217 currency code") for problem in problems)
+
+
+def test_decide_gives_an_amount_s_example_in_the_policy_s_currency() -> None:
+    """What decide refuses in ``granted`` is shown with an example in the policy's currency."""
+    policy = Policy.model_validate(policy_data(currency="EUR"))
+    asked = Complaint(
+        customer=Customer(id="10442"),
+        category="room_not_ready",
+        requested=Remedy(kind="refund", amount=Money("50.00", "EUR")),
+        received_at=dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC),
+    )
+    with pytest.raises(InvalidInputError) as refused:
+        policy.decide(asked, by="staff", granted="12.50 EUR", now=asked.received_at)  # type: ignore[arg-type]
+    assert [str(problem) for problem in refused.value.problems] == [
+        "granted: must be a Money, such as Money('12.50', 'EUR'), not str"
+    ]
+    odd = Money("1.00", "EUR")
+    object.__setattr__(odd, "currency", "EURO")  # changed behind its back: checked as it is
+    with pytest.raises(InvalidInputError) as refused:
+        policy.decide(asked, by="staff", granted=odd, now=asked.received_at)
+    assert "granted.currency: is not an ISO 4217 currency code such as 'EUR'" in str(refused.value)
 
 
 def test_a_catalog_without_enough_free_alternatives_does_not_load() -> None:

@@ -37,7 +37,7 @@ from recovery_rules._values._base import (
 )
 from recovery_rules._values._currencies import MINOR_UNITS
 from recovery_rules._values._models import Complaint, NonNegativeMoney
-from recovery_rules._values._money import Money
+from recovery_rules._values._money import Money, in_currency
 from recovery_rules._values._time import Duration, TimeZoneName, Window, format_duration
 from recovery_rules._wording._locale import LocaleTag, LocaleWording, wording_problems
 from recovery_rules._wording._phrases import forbidden_phrases
@@ -271,9 +271,13 @@ class Policy(RecoveryModel):
             return handler(data)
         except ValidationError as error:
             found = _problems_beside(cls, data, error)
-            if not found:
+            given = problems_from(error, model=cls)
+            # An amount's problem gives its example in the policy's currency, when the policy has a valid one.
+            currency = data.get("currency") if isinstance(data, dict) else None
+            shown = [replace(problem, message=in_currency(problem.message, currency)) for problem in given]
+            if not found and shown == given:
                 raise
-            raise located_problems([*problems_from(error, model=cls), *found]) from None
+            raise located_problems([*shown, *found]) from None
 
     def __eq__(self, other: object) -> bool:
         # Two policies are equal when their fields are; the compiled indexes follow from them.
