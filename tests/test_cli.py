@@ -292,8 +292,8 @@ def test_check_reports_every_problem_with_its_line(capsys: pytest.CaptureFixture
         f"{path}:27:1: levels[1].limit: supervisor's limit ($50.00) is below front_desk's ($100.00); levels are "
         "listed lowest first and a higher level may grant at least what a lower one may",
         f"{path}:33:1: levels[2].limit: $3,500.00 is above the hard cap of $3,000.00",
-        f"{path}:41:1: catalog[0].applies_to: 'nosie' is neither a category of the policy nor a remedy kind; add it "
-        "to categories or remedy_kinds, or fix the spelling",
+        f"{path}:41:1: catalog[0].applies_to: 'nosie' is neither a category of the policy nor a remedy kind (did "
+        "you mean 'noise'?); add it to categories or remedy_kinds, or fix the spelling",
         f"{path}: 4 problems; the policy does not load",
     ]
     text = Path(path).read_text(encoding="utf-8").splitlines()

@@ -13,6 +13,7 @@ from recovery_rules import (
     AuthorityLevel,
     Complaint,
     Customer,
+    InvalidInputError,
     Money,
     Outcome,
     Policy,
@@ -143,6 +144,55 @@ def test_foreign_currency_amounts_are_refused() -> None:
     assert problems_of(data) == ["catalog[3].value: is in EUR but the policy's currency is USD"]
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"amount": "12.50"}, 'needs both keys: {"amount": "12.50", "currency": "EUR"}'),
+        (True, 'must be {"amount": "12.50", "currency": "EUR"} or "12.50 EUR", not true or false'),
+        (["100"], 'must be {"amount": "12.50", "currency": "EUR"} or "12.50 EUR", not a list'),
+    ],
+)
+def test_an_amount_s_example_is_in_the_policy_s_currency(value: object, message: str) -> None:
+    """A euro policy's author is shown an amount in euros, not dollars; in the currency's decimal places."""
+    data = policy_data(currency="EUR")
+    data["levels"][0]["limit"] = value
+    assert problems_of(data) == [f"levels[0].limit: {message}"]
+    data = policy_data(currency="JPY", hard_cap="5000")
+    data["levels"][0]["limit"] = value
+    expected = message.replace('"12.50"', '"1250"').replace("12.50 EUR", "1250 JPY").replace("EUR", "JPY")
+    assert f"levels[0].limit: {expected}" in problems_of(data)
+
+
+def test_without_a_valid_currency_an_amount_s_example_is_left_as_it_is() -> None:
+    """No policy currency is known: the example stays in dollars, and the currency's own problem is listed."""
+    data = policy_data(currency="euro")
+    data["levels"][0]["limit"] = {"amount": "12.50"}
+    problems = problems_of(data)
+    assert 'levels[0].limit: needs both keys: {"amount": "12.50", "currency": "USD"}' in problems
+    assert any(problem.startswith("currency: must be an ISO 4217 currency code") for problem in problems)
+
+
+def test_decide_gives_an_amount_s_example_in_the_policy_s_currency() -> None:
+    """What decide refuses in ``granted`` is shown with an example in the policy's currency."""
+    policy = Policy.model_validate(policy_data(currency="EUR"))
+    asked = Complaint(
+        customer=Customer(id="10442"),
+        category="room_not_ready",
+        requested=Remedy(kind="refund", amount=Money("50.00", "EUR")),
+        received_at=dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC),
+    )
+    with pytest.raises(InvalidInputError) as refused:
+        policy.decide(asked, by="staff", granted="12.50 EUR", now=asked.received_at)  # type: ignore[arg-type]
+    assert [str(problem) for problem in refused.value.problems] == [
+        "granted: must be a Money, such as Money('12.50', 'EUR'), not str"
+    ]
+    odd = Money("1.00", "EUR")
+    object.__setattr__(odd, "currency", "EURO")  # changed behind its back: checked as it is
+    with pytest.raises(InvalidInputError) as refused:
+        policy.decide(asked, by="staff", granted=odd, now=asked.received_at)
+    assert "granted.currency: is not an ISO 4217 currency code such as 'EUR'" in str(refused.value)
+
+
 def test_a_catalog_without_enough_free_alternatives_does_not_load() -> None:
     data = policy_data()
     data["catalog"] = [entry for entry in data["catalog"] if entry["id"] != "tips"]
@@ -204,7 +254,56 @@ def test_applies_to_names_must_be_known() -> None:
     data = policy_data()
     data["catalog"][4]["applies_to"] = ["room_not_redy"]
     (problem,) = problems_of(data)
-    assert problem.startswith("catalog[4].applies_to: 'room_not_redy' is neither a category")
+    assert problem == (
+        "catalog[4].applies_to: 'room_not_redy' is neither a category of the policy nor a remedy kind (did you mean "
+        "'room_not_ready'?); add it to categories or remedy_kinds, or fix the spelling"
+    )
+
+
+def test_each_unknown_name_in_applies_to_gets_its_closest_name() -> None:
+    """With several unknown names, each is followed by the closest category or remedy kind, when one is close."""
+    data = policy_data()
+    data["catalog"][4]["applies_to"] = ["out_of_stok", "zzz", "refnd"]
+    (problem,) = problems_of(data)
+    assert problem.startswith(
+        "catalog[4].applies_to: 'out_of_stok' (did you mean 'out_of_stock'?), 'refnd' (did you mean 'refund'?), "
+        "'zzz' is neither a category of the policy nor a remedy kind;"
+    )
+
+
+def test_a_level_name_with_a_typo_is_refused_with_the_closest_level() -> None:
+    """denials_delivered_by and a level's delegates name levels: a typo gets the closest one, then every name."""
+    data = policy_data(denials_delivered_by="manger")
+    data["levels"][3]["delegates"] = ["managr"]
+    assert problems_of(data) == [
+        "levels[3].delegates: 'managr' names no level (did you mean 'manager'?); use one of: staff, supervisor, "
+        "manager, owner",
+        "denials_delivered_by: names no level (did you mean 'manager'?); use one of: staff, supervisor, manager, owner",
+    ]
+
+
+def test_a_name_close_to_nothing_gets_no_suggestion() -> None:
+    data = policy_data(denials_delivered_by="xyzzy")
+    data["levels"][0]["may_grant"] = ["qqq"]
+    assert problems_of(data) == [
+        "levels[0].may_grant: 'qqq' is not a remedy kind of the policy",
+        "denials_delivered_by: names no level; use one of: staff, supervisor, manager, owner",
+    ]
+
+
+def test_suggestions_stop_after_their_budget_of_comparisons() -> None:
+    """Thousands of misspelt names against thousands of known ones: past the budget, no suggestion is made
+    (each is still refused), so the error comes as quickly as for one typo."""
+    from recovery_rules._values._base import _SUGGESTION_WORK, Suggestions  # noqa: PLC0415
+
+    known = [f"alternative-{i:05d}" for i in range(10_000)]
+    suggestions = Suggestions(known)
+    hints = [suggestions.did_you_mean(f"alternative-{i:05d}x") for i in range(_SUGGESTION_WORK // 10_000 + 5)]
+    assert hints[0] == "did you mean 'alternative-00000'?"
+    assert all(hints[: _SUGGESTION_WORK // 10_000])
+    assert hints[-1] == ""
+    assert Suggestions(["refund"]).did_you_mean("refund") == ""  # a known name needs none
+    assert Suggestions(["refund"]).did_you_mean("Refund", " (", ")") == " (did you mean 'refund'?)"
 
 
 def test_without_listed_categories_the_catalog_s_names_are_the_categories() -> None:
@@ -364,10 +463,54 @@ def test_a_limit_above_the_cap_does_not_hide_a_gap_in_the_plan_b() -> None:
     assert [problem.split(":")[0] for problem in problems[1:]] == ["catalog", "catalog"]
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("callback_within", "2 hours"), ("limit", "abc"), ("may_grant", "refund"), ("name", "Super Visor")],
+)
+def test_an_invalid_level_does_not_hide_a_gap_in_the_plan_b(field: str, value: object) -> None:
+    """The Plan B gap at the valid levels is listed beside an invalid level's problem (each valid level's Plan B
+    is checked on its own), so the author sees both at once."""
+    data = policy_data()
+    data["catalog"] = [entry for entry in data["catalog"] if entry["id"] != "tips"]
+    data["levels"][1][field] = value
+    problems = problems_of(data)
+    assert problems[0].startswith(f"levels[1].{field}:"), problems
+    assert len(problems) == 3, problems
+    first, second = problems[1:]
+    assert first.startswith("catalog: a complaint of category 'room_not_ready' asking for refund (2 found)")
+    assert "which is what the lowest level, staff, must be able to offer with nothing left to grant" in first
+    assert second.startswith("catalog: a complaint of a category the policy does not list asking for refund")
+
+
+def test_with_the_lowest_level_invalid_the_gap_names_the_valid_level_it_was_found_at() -> None:
+    """The lowest level is not valid: the gap is found at the next, which is not called the lowest."""
+    data = policy_data()
+    data["catalog"] = [entry for entry in data["catalog"] if entry["id"] != "tips"]
+    data["levels"][0]["limit"] = "abc"
+    problems = problems_of(data)
+    assert problems[0].startswith("levels[0].limit:"), problems
+    assert "which is what supervisor must be able to offer" in problems[1]
+    assert not any("the lowest level" in problem for problem in problems)
+
+
+def test_an_invalid_level_invents_no_gap() -> None:
+    """A gap is never listed that only the invalid level's fixing could tell: a catalog that is enough for every
+    valid level gives nothing beside the level's own problem, and an invalid alternative still stops the check."""
+    data = policy_data()
+    data["levels"][1]["limit"] = "abc"
+    assert problems_of(data) == [problems_of(data)[0]]
+    assert problems_of(data)[0].startswith("levels[1].limit:")
+    data["catalog"] = [entry for entry in data["catalog"] if entry["id"] != "tips"]
+    data["catalog"][0]["value"] = "abc"  # an alternative that is not valid may be the one that fills the gap
+    assert [problem.split(":")[0] for problem in problems_of(data)] == ["levels[1].limit", "catalog[0].value"]
+
+
 def test_a_problem_that_follows_from_another_is_not_listed() -> None:
     data = policy_data()
     data["levels"][0]["may_grant"] = ["refnd"]  # a typo: the gap it would open in the Plan B is not another problem
-    assert problems_of(data) == ["levels[0].may_grant: 'refnd' is not a remedy kind of the policy"]
+    assert problems_of(data) == [
+        "levels[0].may_grant: 'refnd' is not a remedy kind of the policy; did you mean 'refund'?"
+    ]
     assert problems_of(policy_data(remedy_kinds="refund")) == [
         'remedy_kinds: must be a list of remedy kinds, such as ["refund"]'
     ]

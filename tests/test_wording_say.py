@@ -664,3 +664,37 @@ def test_a_wording_is_immutable(ritz: Policy) -> None:
         wording.locale = "fr"  # type: ignore[misc]  # the misuse under test
     with pytest.raises(AttributeError, match="Wording is immutable"):
         wording._zone = zoneinfo.ZoneInfo("Asia/Tokyo")
+
+
+def test_untranslated_lists_the_levels_and_remedy_kinds_a_locale_does_not_name(ritz: Policy) -> None:
+    """A locale of another language that does not name a level says its title (or its name) in the policy's
+    words, and a remedy kind its name: ``untranslated`` lists each as ``names.<name>``, after the messages
+    and before the catalog's alternatives, the levels in the policy's order, then the remedy kinds."""
+    data = ritz.model_dump(mode="json")
+    data["levels"][1]["title"] = "Duty Manager"  # a title, in English: said as it is when not named
+    german = {
+        "messages": every_message("[de]"),
+        "weekdays": ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"],
+        "months": SPANISH_MONTHS,
+        "names": {"staff": "Mitarbeiter", "refund": "die Erstattung"},
+    }
+    data["wording"] = {"de": german}
+    policy = Policy.model_validate(data)
+    wording = Wording(policy, "de")
+    unnamed = [name for name in wording.untranslated if name.startswith("names.")]
+    levels = [f"names.{level.name}" for level in policy.levels if level.name != "staff"]
+    kinds = [f"names.{kind}" for kind in policy.vocabulary if kind != "refund"]
+    assert unnamed == levels + kinds
+    assert f"names.{policy.levels[1].name}" in unnamed  # the level whose title is in English
+    assert "names.staff" not in unnamed
+    assert "names.refund" not in unnamed
+    catalog = [name for name in wording.untranslated if name.startswith("alternatives.")]
+    assert list(wording.untranslated) == unnamed + catalog, "the messages (none here), the names, the catalog's"
+    escalated = policy.decide(hotel_complaint("2500.00"), by="staff", now=NOW)
+    assert "Duty Manager" in wording.say(escalated), "a level the locale does not name: its title, as listed"
+    # Every level and remedy kind named: none is left; English lists none.
+    german["names"] = {name: f"[de] {name}" for name in (*(level.name for level in policy.levels), *policy.vocabulary)}
+    complete = Policy.model_validate(data)
+    assert not [name for name in Wording(complete, "de").untranslated if name.startswith("names.")]
+    assert Wording(policy).untranslated == ()
+    assert Wording(policy, "en-GB").untranslated == ()

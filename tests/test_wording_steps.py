@@ -431,10 +431,18 @@ STEP_MESSAGES = [name for name in ADDED_LATER if name.startswith("step_")]
 def test_a_locale_written_before_the_steps_still_loads_and_says_them_in_english() -> None:
     policy = spanish()
     wording = Wording(policy, "es")
-    messages = [name for name in wording.untranslated if not name.startswith("alternatives.")]
+    messages = [name for name in wording.untranslated if "." not in name]
     assert sorted(messages) == ADDED_LATER
-    # It words no alternative either: each is listed after the messages, said in the catalog's (English) words.
-    assert wording.untranslated[len(messages) :] == tuple(f"alternatives.{each.id}" for each in policy.catalog)
+    # It names the manager and refunds only: the other levels and remedy kinds are listed after the messages.
+    unnamed = [name.removeprefix("names.") for name in wording.untranslated if name.startswith("names.")]
+    assert wording.untranslated[len(messages) : len(messages) + len(unnamed)] == tuple(f"names.{n}" for n in unnamed)
+    assert unnamed == [
+        *(level.name for level in policy.levels if level.name != "manager"),
+        *(kind for kind in policy.vocabulary if kind != "refund"),
+    ]
+    # It words no alternative either: each is listed last, said in the catalog's (English) words.
+    first = len(messages) + len(unnamed)
+    assert wording.untranslated[first:] == tuple(f"alternatives.{each.id}" for each in policy.catalog)
     assert Wording(policy).untranslated == ()
     case = start(open_case("3000.00", policy=policy))
     promise = only(wording.say_next(case)).text

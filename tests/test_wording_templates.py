@@ -180,13 +180,27 @@ def test_the_same_locale_twice_is_refused() -> None:
 
 def test_names_must_be_levels_or_remedy_kinds_of_the_policy() -> None:
     (problem,) = problems_of(with_wording({"en": {"names": {"manager": "duty manager", "refnud": "money back"}}}))
-    assert problem == "wording.en.names.refnud: is neither a level nor a remedy kind of the policy"
+    assert problem == (
+        "wording.en.names.refnud: is neither a level nor a remedy kind of the policy; did you mean 'refund'?"
+    )
+
+
+def test_a_misspelt_level_in_names_is_refused_with_the_closest_level() -> None:
+    """A level's name (the key its title is said under) is suggested as a remedy kind is; a name close to
+    nothing gets no suggestion."""
+    problems = problems_of(with_wording({"en": {"names": {"supervsor": "shift lead", "zzz": "nothing"}}}))
+    assert problems == [
+        "wording.en.names.supervsor: is neither a level nor a remedy kind of the policy; did you mean 'supervisor'?",
+        "wording.en.names.zzz: is neither a level nor a remedy kind of the policy",
+    ]
 
 
 def test_alternatives_in_a_locales_words_must_be_in_the_catalog() -> None:
     alternatives = {"callback": {"description": "We call you back by 5:00."}, "call-back": {"description": "Hi"}}
     (problem,) = problems_of(with_wording({"en": {"alternatives": alternatives}}))
-    assert problem == "wording.en.alternatives.call-back: is not the id of an alternative in the catalog"
+    assert problem == (
+        "wording.en.alternatives.call-back: is not the id of an alternative in the catalog; did you mean 'callback'?"
+    )
 
 
 def test_alternatives_in_a_locales_words_pass_the_phrase_check() -> None:

@@ -64,7 +64,14 @@ from recovery_rules._values._models import (
     business_number,
     check_complaint,
 )
-from recovery_rules._values._money import DECIMAL_CONTEXT, MAX_AMOUNT, Money, checked_money, trusted_money
+from recovery_rules._values._money import (
+    DECIMAL_CONTEXT,
+    MAX_AMOUNT,
+    Money,
+    checked_money,
+    in_currency,
+    trusted_money,
+)
 from recovery_rules._values._time import EARLIEST_INPUT_TIME, LATEST_INPUT_TIME, Window, later, utc
 from recovery_rules.exceptions import (
     CurrencyMismatchError,
@@ -774,7 +781,11 @@ def _by_window(policy: CompiledPolicy, granted: Mapping[Any, object]) -> tuple[M
 def _check_granted(granted: object, currency: str, location: str = "granted") -> Money:
     """``granted`` as exactly a :class:`Money` of the values checked: a valid, non-negative amount in the
     policy's ``currency``; else the error saying what is wrong."""
-    money = checked_money(granted, location, non_negative=True)
+    try:
+        money = checked_money(granted, location, non_negative=True)
+    except InvalidInputError as error:  # its examples in the policy's currency
+        shown = [Problem(problem.location, in_currency(problem.message, currency)) for problem in error.problems]
+        raise InvalidInputError(error.what, shown) from None
     if money.currency != currency:
         raise _foreign(money.currency, currency, location)
     return money
@@ -783,7 +794,9 @@ def _check_granted(granted: object, currency: str, location: str = "granted") ->
 def _foreign(code: object, currency: str, location: str) -> InvalidInputError:
     """The error for an amount at ``location`` in the currency ``code`` rather than the policy's ``currency``."""
     if not isinstance(code, str) or code not in MINOR_UNITS:  # never repeat what is not a currency code
-        return InvalidInputError.at("amount", f"{location}.currency", "is not an ISO 4217 currency code such as 'USD'")
+        return InvalidInputError.at(
+            "amount", f"{location}.currency", f"is not an ISO 4217 currency code; the policy's currency is {currency}"
+        )
     return CurrencyMismatchError(currency, code, location=location, policy=True)
 
 

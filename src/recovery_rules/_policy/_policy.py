@@ -28,6 +28,7 @@ from recovery_rules._values._base import (
     ReadOnly,
     ReadOnlyDict,
     RecoveryModel,
+    Suggestions,
     Text,
     Word,
     located_problems,
@@ -36,7 +37,7 @@ from recovery_rules._values._base import (
 )
 from recovery_rules._values._currencies import MINOR_UNITS
 from recovery_rules._values._models import Complaint, NonNegativeMoney
-from recovery_rules._values._money import Money
+from recovery_rules._values._money import Money, in_currency
 from recovery_rules._values._time import Duration, TimeZoneName, Window, format_duration
 from recovery_rules._wording._locale import LocaleTag, LocaleWording, wording_problems
 from recovery_rules._wording._phrases import forbidden_phrases
@@ -270,9 +271,13 @@ class Policy(RecoveryModel):
             return handler(data)
         except ValidationError as error:
             found = _problems_beside(cls, data, error)
-            if not found:
+            given = problems_from(error, model=cls)
+            # An amount's problem gives its example in the policy's currency, when the policy has a valid one.
+            currency = data.get("currency") if isinstance(data, dict) else None
+            shown = [replace(problem, message=in_currency(problem.message, currency)) for problem in given]
+            if not found and shown == given:
                 raise
-            raise located_problems([*problems_from(error, model=cls), *found]) from None
+            raise located_problems([*shown, *found]) from None
 
     def __eq__(self, other: object) -> bool:
         # Two policies are equal when their fields are; the compiled indexes follow from them.
@@ -632,6 +637,8 @@ def _problems(parts: _Parts) -> Iterator[Problem]:
     vocabulary = None if kinds is None else set(kinds)
     categories = set(parts.categories) if parts.has("categories") else None
     seen: set[str] = set()
+    kind_names = Suggestions(kinds or ())
+    level_names = Suggestions(names)
     for i, level in parts.levels:
         at = f"levels[{i}]"
         if level.name in seen:
@@ -644,12 +651,14 @@ def _problems(parts: _Parts) -> Iterator[Problem]:
             )
         for kind in level.may_grant or ():
             if vocabulary is not None and kind not in vocabulary:
-                yield Problem(f"{at}.may_grant", f"{kind!r} is not a remedy kind of the policy")
+                hint = kind_names.did_you_mean(kind, "; ")
+                yield Problem(f"{at}.may_grant", f"{kind!r} is not a remedy kind of the policy{hint}")
         for delegate in level.delegates:
             if delegate == level.name:
                 yield Problem(f"{at}.delegates", f"{level.name!r} cannot delegate to itself; name other levels")
             elif every_name is not None and delegate not in every_name:
-                yield Problem(f"{at}.delegates", f"{delegate!r} names no level; use one of: {', '.join(names)}")
+                hint = level_names.did_you_mean(delegate, " (", ")")
+                yield Problem(f"{at}.delegates", f"{delegate!r} names no level{hint}; use one of: {', '.join(names)}")
     for i, alternative in parts.catalog:
         for message in forbidden_phrases(alternative.description):
             yield Problem(f"catalog[{i}].description", message)
@@ -661,7 +670,8 @@ def _problems(parts: _Parts) -> Iterator[Problem]:
         )
     yield from _hours_problems(parts)
     if parts.has("denials_delivered_by") and every_name is not None and parts.denials_delivered_by not in names:
-        yield Problem("denials_delivered_by", f"names no level; use one of: {', '.join(names)}")
+        hint = level_names.did_you_mean(parts.denials_delivered_by, " (", ")")
+        yield Problem("denials_delivered_by", f"names no level{hint}; use one of: {', '.join(names)}")
     if parts.has("strict_categories", "categories") and parts.strict_categories and not categories:
         yield Problem("strict_categories", "needs the policy's categories: list them in categories, or leave it out")
     overlap = categories & vocabulary if categories is not None and vocabulary is not None else set()
@@ -725,10 +735,14 @@ _UNSETTLING: Final = re.compile(r"levels\[\d+\]\.may_grant|catalog\[\d+\]\.(?:ki
 
 def _plan_b_checkable(parts: _Parts, problems: list[Problem]) -> bool:
     """Whether the Plan B check can tell anything about ``parts``: every part it reads is known, and no
-    problem found so far changes what it would find (a gap it found would only follow from that problem)."""
+    problem found so far changes what it would find (a gap it found would only follow from that problem).
+
+    Every alternative must be valid: one that is not might fill a gap. The levels need not all be: each valid
+    level's Plan B is checked on its own (its limit, its ``may_grant``, the caps and the catalog), so a gap
+    found at one is there whatever the levels that are not valid turn out to be; those are checked once fixed.
+    """
     return (
-        parts.every_level
-        and parts.every_alternative
+        parts.every_alternative
         and parts.has("remedy_kinds", "refused_remedies", "categories", "hard_cap", "caps", "min_alternatives")
         and not any(_UNSETTLING.fullmatch(problem.location) for problem in problems)
     )
@@ -739,7 +753,9 @@ def _plan_b_gaps(parts: _Parts, index: CatalogIndex) -> Iterator[Problem]:
 
     The worst case for a level is having nothing left to grant: then only free alternatives (value zero) fit,
     unless the level has no limit and there is no cap; and it offers no alternative of a remedy kind it may not
-    grant (``may_grant``). Levels alike in both are checked once, under the lowest's name.
+    grant (``may_grant``). Levels alike in both are checked once, under the lowest's name. Only the valid
+    levels (``parts.levels``) are checked: a policy with a level that is not valid has its gaps at the others
+    reported beside that level's problem.
 
     Every listed category is checked, and one the policy does not list, unless ``strict_categories`` refuses
     such complaints (never deciding them): then that part is left out. When ``strict_categories`` is not
@@ -750,7 +766,8 @@ def _plan_b_gaps(parts: _Parts, index: CatalogIndex) -> Iterator[Problem]:
     vocabulary = frozenset(kinds)
     need = parts.min_alternatives
     checked: set[tuple[bool, frozenset[str]]] = set()
-    lowest = parts.levels[0][1] if parts.levels else None
+    # The lowest level, when it is valid (the first valid one is not the lowest when the lowest is not valid).
+    lowest = parts.levels[0][1] if parts.levels and parts.levels[0][0] == 0 else None
     # A complaint of a category the policy does not list is decided, and must get its Plan B too; unless the
     # policy refuses it (strict_categories with the categories listed; without them that is a problem of its own).
     unlisted = not (parts.categories and (parts.strict_categories or not parts.has("strict_categories")))
@@ -902,6 +919,7 @@ def _catalog_problems(
     refused = set(parts.refused_remedies) if parts.has("refused_remedies") else set()
     # A policy that lists no categories speaks of them only in its catalog: any name there is one of them.
     known = None if vocabulary is None or not categories else vocabulary | categories
+    names = Suggestions(sorted(categories or ()) + sorted(vocabulary or ()))  # a category's name first
     for i, alternative in parts.catalog:
         at = f"catalog[{i}]"
         if alternative.id in ids:
@@ -913,8 +931,12 @@ def _catalog_problems(
             yield Problem(f"{at}.value", f"is above {which}, so no one could ever offer it")
         unknown = [name for name in alternative.applies_to if name != ANY and known is not None and name not in known]
         if unknown:
+            if len(unknown) == 1:  # the closest name after what is wrong with it; with several, after each
+                said, hint = repr(unknown[0]), names.did_you_mean(unknown[0], " (", ")")
+            else:
+                said, hint = ", ".join(f"{name!r}{names.did_you_mean(name, ' (', ')')}" for name in unknown), ""
             yield Problem(
                 f"{at}.applies_to",
-                f"{', '.join(map(repr, unknown))} is neither a category of the policy nor a remedy kind; "
+                f"{said} is neither a category of the policy nor a remedy kind{hint}; "
                 "add it to categories or remedy_kinds, or fix the spelling",
             )

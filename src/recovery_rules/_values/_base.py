@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, NoReturn, Self, TypeVar, Union, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
@@ -28,6 +28,7 @@ __all__ = [
     "ReadOnly",
     "ReadOnlyDict",
     "RecoveryModel",
+    "Suggestions",
     "Text",
     "Word",
     "check_employee",
@@ -231,13 +232,52 @@ def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> tuple[str,
     return ()
 
 
+_SUGGESTION_WORK: Final = 100_000
+"""The most names one :class:`Suggestions` compares, in all (a few tenths of a second)."""
+
+
+class Suggestions:
+    """The known name closest to one that is not known, for an error to suggest: "did you mean 'refund'?".
+
+    One for each set of known names (the policy's levels, its remedy kinds, its alternatives' ids...): every
+    message that refuses a name looked up in a set says the closest name in it the same way. Names are
+    compared as :func:`difflib.get_close_matches` does (a ratio of at least 0.6), then case-folded. Each name
+    looked up costs a comparison with every known name: past :data:`_SUGGESTION_WORK` comparisons no more
+    suggestions are made (the errors still say what is wrong), so a file of thousands of misspelt names
+    against a catalog of thousands of ids is refused as quickly as one with a single typo.
+    """
+
+    __slots__ = ("_known", "_left")
+
+    def __init__(self, known: Iterable[str]) -> None:
+        self._known = dict.fromkeys(known)  # in order, each once
+        self._left = _SUGGESTION_WORK
+
+    def closest(self, name: object) -> str | None:
+        """The known name closest to ``name``, when one is close enough; ``None`` otherwise."""
+        if not isinstance(name, str) or not name or len(name) > _LONGEST_KEY or name in self._known:
+            return None  # no name this long is known; and a known name needs no suggestion
+        if self._left < len(self._known):
+            return None
+        self._left -= len(self._known)
+        close = difflib.get_close_matches(name, self._known, n=1, cutoff=0.6)
+        if not close and name.casefold() != name:
+            close = difflib.get_close_matches(name.casefold(), self._known, n=1, cutoff=0.6)
+        return close[0] if close else None
+
+    def did_you_mean(self, name: object, before: str = "", after: str = "") -> str:
+        """``"did you mean 'refund'?"`` for the known name closest to ``name``, between ``before`` and ``after``
+        (``"; "``, say); ``""`` when none is close."""
+        close = self.closest(name)
+        return f"{before}did you mean {close!r}?{after}" if close is not None else ""
+
+
 def _closest_field(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str | None:
     """The field of ``model`` at ``loc[:-1]`` closest to the unknown name ``loc[-1]``, when one is close."""
     name = loc[-1] if loc else None
     if model is None or not isinstance(name, str) or len(name) > _LONGEST_KEY:  # no field name is that long
         return None
-    close = difflib.get_close_matches(name.casefold(), _fields_at(model, loc[:-1]), n=1, cutoff=0.6)
-    return close[0] if close else None
+    return Suggestions(_fields_at(model, loc[:-1])).closest(name)
 
 
 def _unknown_field(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str:

@@ -29,6 +29,7 @@ __all__ = [
     "Money",
     "canonical_money",
     "checked_money",
+    "in_currency",
     "money_problems",
     "read_money",
     "trusted_money",
@@ -164,6 +165,37 @@ def _check_written_amount(amount: object) -> None:
 def _as_text(value: float) -> str:
     """A float as the amount text a person probably meant (``100.5`` as ``100.50``), for an example in a message."""
     return f"{value:.2f}" if math.isfinite(value) and abs(value) < 1e15 else "12.50"  # else any example will do
+
+
+_EXAMPLE_CURRENCY: Final = "USD"
+"""The currency of the examples this module's messages give (``"12.50 USD"``), where no other is known."""
+
+
+def _example_forms(currency: str) -> tuple[str, ...]:
+    """The examples this module's messages give, in ``currency`` (12.50 in its decimal places: 1250 yen)."""
+    amount = f"{Decimal(1250).scaleb(-MINOR_UNITS[currency]):f}"
+    return (
+        f'{{"amount": "{amount}", "currency": "{currency}"}}',
+        f'"{amount} {currency}"',
+        f"'{amount} {currency}'",
+        f"Money('{amount}', '{currency}')",
+        f"currency code such as '{currency}'",
+    )
+
+
+_USUAL_EXAMPLES: Final = _example_forms(_EXAMPLE_CURRENCY)
+
+
+def in_currency(message: str, currency: object) -> str:
+    """``message`` with the examples of an amount that this module's messages give (``"12.50 USD"``,
+    ``{"amount": "12.50", "currency": "USD"}``, ``Money('12.50', 'USD')``, a currency code such as ``'USD'``)
+    in ``currency``: for a message about an amount of a policy whose currency is known, so that a euro
+    policy's author is shown euros. ``message`` as it is when ``currency`` is no currency code."""
+    if not isinstance(currency, str) or currency not in MINOR_UNITS or currency == _EXAMPLE_CURRENCY:
+        return message
+    for usual, example in zip(_USUAL_EXAMPLES, _example_forms(currency), strict=True):
+        message = message.replace(usual, example)
+    return message
 
 
 class Money:

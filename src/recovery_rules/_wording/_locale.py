@@ -19,7 +19,6 @@ is refused with its location.
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from collections.abc import Collection, Iterator, Mapping
@@ -30,7 +29,16 @@ from typing import Annotated, Any, ClassVar, Final, Literal, Self
 
 from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 
-from recovery_rules._values._base import Identifier, ReadOnly, ReadOnlyDict, RecoveryModel, Text, Word, located_problems
+from recovery_rules._values._base import (
+    Identifier,
+    ReadOnly,
+    ReadOnlyDict,
+    RecoveryModel,
+    Suggestions,
+    Text,
+    Word,
+    located_problems,
+)
 from recovery_rules.exceptions import Problem
 
 from ._phrases import forbidden_phrases
@@ -449,13 +457,13 @@ class LocaleWording(RecoveryModel):
     def _templates_are_sound(self) -> Self:
         templates: dict[str, Template] = {}
         problems: list[Problem] = []
+        messages = Suggestions(MESSAGES)
         for name, text in self.messages.items():
             at = f"messages.{name}"
             spec = MESSAGES.get(name)
             if spec is None:
-                close = difflib.get_close_matches(name, MESSAGES, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else "; see the list of messages in the docs"
-                problems.append(Problem(at, f"is not a message{hint}"))
+                hint = messages.did_you_mean(name) or "see the list of messages in the docs"
+                problems.append(Problem(at, f"is not a message; {hint}"))
                 continue
             try:
                 template = parse_template(text)
@@ -587,6 +595,8 @@ def wording_problems(
     they are not all known (a policy with other problems), which leaves out the checks against them.
     """
     seen: dict[str, str] = {}
+    known_names = Suggestions(names or ())
+    known_ids = Suggestions(ids or ())
     for tag, locale in wording.items():
         at = f"wording.{tag}"
         if tag.casefold() in seen:
@@ -595,10 +605,14 @@ def wording_problems(
         seen[tag.casefold()] = tag
         for word in locale.names:
             if names is not None and word not in names:
-                yield Problem(f"{at}.names.{word}", "is neither a level nor a remedy kind of the policy")
+                hint = known_names.did_you_mean(word, "; ")
+                yield Problem(f"{at}.names.{word}", f"is neither a level nor a remedy kind of the policy{hint}")
         for alternative_id in locale.alternatives:
             if ids is not None and alternative_id not in ids:
-                yield Problem(f"{at}.alternatives.{alternative_id}", "is not the id of an alternative in the catalog")
+                hint = known_ids.did_you_mean(alternative_id, "; ")
+                yield Problem(
+                    f"{at}.alternatives.{alternative_id}", f"is not the id of an alternative in the catalog{hint}"
+                )
         merged = merged_wording(wording, tag)
         missing = merged.missing() if merged is not None else []
         if missing:

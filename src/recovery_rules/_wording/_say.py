@@ -16,7 +16,6 @@ process's locale or ``TZ``.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import zoneinfo
 from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
@@ -26,6 +25,7 @@ from recovery_rules._engine._resolution import Outcome, Resolution, checked_reso
 from recovery_rules._journal import Event
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._policy._policy import Policy
+from recovery_rules._values._base import Suggestions
 from recovery_rules._values._currencies import MINOR_UNITS, SYMBOLS
 from recovery_rules._values._exported import show_loaded
 from recovery_rules._values._models import Remedy
@@ -85,6 +85,15 @@ def _part_of_day(hour: int) -> str:
     return "night"
 
 
+def _left_unnamed(policy: Policy, names: Mapping[str, str]) -> Iterator[str]:
+    """The levels and remedy kinds a locale with the ``names`` does not name, said in the policy's words (a
+    level's title, or its name with spaces; a remedy kind's name with spaces): ``names.<name>``, the levels in
+    the policy's order, then the remedy kinds in its vocabulary's."""
+    for name in dict.fromkeys((*(level.name for level in policy.levels), *policy.vocabulary)):
+        if name not in names:
+            yield f"names.{name}"
+
+
 def _left_to_the_catalog(catalog: Sequence[Alternative], words: Mapping[str, AlternativeWording]) -> Iterator[str]:
     """The catalog's alternatives, and directions, that a locale with the alternatives ``words`` does not word:
     ``alternatives.<id>`` and ``alternatives.<id>.directions``, in the catalog's order."""
@@ -119,7 +128,8 @@ class Wording:
     A locale of a language that is not built in may leave out the messages of
     a case's steps (``step_*``): a step whose messages it does not write is
     said in English, whole (:attr:`untranslated` lists them). It may also leave
-    out catalog alternatives (``alternatives``): one it does not give in its
+    out the names of levels and remedy kinds (``names``), said in the policy's
+    words, and catalog alternatives (``alternatives``): one it does not give in its
     words is said in the catalog's (:attr:`untranslated` lists those too).
 
     Immutable and safe to share between threads.
@@ -152,6 +162,7 @@ class Wording:
             for name, spec in MESSAGES.items()
             if spec.english_fallback and not spec.for_the_record and name not in spoken.templates
         )
+        names = () if english else tuple(_left_unnamed(policy, spoken.names))
         catalog = () if english else tuple(_left_to_the_catalog(policy.catalog, spoken.alternatives))
         for name, value in (
             ("_merged", spoken),
@@ -159,7 +170,7 @@ class Wording:
             ("_policy_name", policy.name),
             ("_customer", policy.customer_noun),
             ("_levels", MappingProxyType(levels)),
-            ("_untranslated", messages + catalog),
+            ("_untranslated", messages + names + catalog),
             ("_english", Wording(policy, "en") if messages else None),
         ):
             object.__setattr__(self, name, value)
@@ -175,12 +186,17 @@ class Wording:
     @property
     def untranslated(self) -> tuple[str, ...]:
         """What this locale leaves to English: first the messages (a case step that uses one is said in
-        English), then the catalog's alternatives it does not give in its own words, which are said in the
-        catalog's: ``alternatives.<id>`` for one it does not word at all, ``alternatives.<id>.directions`` for
-        one whose directions it leaves to the catalog's (a contact, a name and a number, is not listed).
+        English), then the levels and remedy kinds it does not name in ``names``, which are said in the
+        policy's words (a level's ``title``, or its name with spaces; a remedy kind's name with spaces):
+        ``names.<name>``, the levels first, in the policy's order, then the remedy kinds (``remedy_kinds``,
+        then ``refused_remedies``); then the catalog's alternatives it does not give in its own words, which
+        are said in the catalog's: ``alternatives.<id>`` for one it does not word at all,
+        ``alternatives.<id>.directions`` for one whose directions it leaves to the catalog's (a contact, a
+        name and a number, is not listed).
 
-        Empty for English (the catalog's words are taken as its own) and for a locale that writes every
-        message and every alternative; a policy's tests can assert that it is empty, to keep a locale complete.
+        Empty for English (the policy's and the catalog's words are taken as its own) and for a locale that
+        writes every message, names every level and remedy kind, and words every alternative; a policy's
+        tests can assert that it is empty, to keep a locale complete.
         """
         return self._untranslated
 
@@ -311,8 +327,7 @@ class Wording:
         format = _check_format(format)
         spec = MESSAGES.get(message) if isinstance(message, str) else None
         if spec is None:
-            close = difflib.get_close_matches(message, MESSAGES, n=1) if isinstance(message, str) else []
-            hint = f"did you mean {close[0]!r}?" if close else "the guide Customize the wording lists every message"
+            hint = Suggestions(MESSAGES).did_you_mean(message) or "the guide Customize the wording lists every message"
             raise InvalidInputError.at("wording", "message", f"is not a message; {hint}")
         values: dict[str, Value] = {}
         for name, value in slots.items():
