@@ -788,7 +788,7 @@ LEDGER_HEAD_EDITS: dict[str, tuple[Callable[[Harness], None], int]] = {
     "incident's head deleted": (lambda backend: backend.set_head("incident", str(A), None), 4),
     "incidents' heads swapped": (
         _swap_incident_heads,
-        4,  # A's grant, which B's head names: a head naming another's grant (8, B's, is also unheaded)
+        8,  # B's latest grant, which its head does not name; A's head names it, a later event than A's latest
     ),
     "a head for a guest with no grant": (lambda backend: backend.set_head("guest", "77", _head_of(backend, 4)), 4),
     "a head naming no event": (lambda backend: backend.set_head("guest", "77", (99, "f" * 64)), EVENTS + 1),

@@ -263,7 +263,7 @@ _RESUMED_CHECKS = (  # the journal's own statements a check resumed from a saved
     ("the table of cases' last position", _CASES["last"], (), "cases_last_seq"),
     ("the entries since the head", _CASES["unmatched"], (9, 10), "cases_last_seq"),
     ("the openings of the entries since", _CASES["misopened"], (9, 10), "cases_last_seq"),
-    ("the heads naming a position since", _HEADS_CHECK["stray"], (9,), "ledger_heads_seq"),
+    ("the heads naming a position since", _HEADS_CHECK["stray"], (9, 9, 9), "ledger_heads_seq"),
     ("a sealed head", "SELECT seq FROM ledger_heads WHERE seal IS NOT NULL LIMIT 1", (), "ledger_heads_sealed"),
 )
 

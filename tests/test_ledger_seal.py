@@ -726,7 +726,7 @@ def test_verify_without_the_key_checks_where_the_heads_point_not_their_seals(tmp
         assert not journal.verify().ok  # with the key: the head names no such grant
         with SQLiteJournal(harness.path) as keyless:  # type: ignore[attr-defined]  # a SQLiteHarness
             checked = keyless.verify()  # without it too: each head must name its guest's latest grant
-            assert (checked.ok, checked.first_bad) == (False, 2)  # the event its head names, no grant with that hash
+            assert (checked.ok, checked.first_bad) == (False, 4)  # the guest's latest grant, its head naming 2
             assert "the ledger refuses every decision for that guest" in str(checked.problem)
         harness.set_head("guest", GUEST, (*sealed[:2], "0.01", *sealed[3:]))  # the sealed amount lowered
         assert not journal.verify().ok  # with the key: its seal no longer matches

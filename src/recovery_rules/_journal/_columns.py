@@ -244,10 +244,11 @@ def ledger_head_statements(heads: str, events: str, mark: str, *, differs: str =
     position and hash), by its position, or the head's when the head names a later one (a grant cut off, or
     another event). The latest grants are read from the ledger's own indexes (``customer_id, ledger_at, seq``
     and ``incident, seq``, whole), each then looked up by position, and its head by its key. Grants release 0.1.0
-    wrote have no ledger entry, and no head: they are not among them. ``stray`` (values: a position): the first
-    head naming a position after it where there is no grant of its guest or incident (or, for a sealed journal's
-    seal of one grant, scope ``grant``, no grant) with the hash it names: one looked up by position each.
-    ``differs``: as for :func:`case_statements`.
+    wrote have no ledger entry, and no head: they are not among them. ``stray`` (values: a position, three
+    times): the first head naming a position after it whose guest or incident has no grant after it (one with a
+    grant after it is checked by ``unheaded_since``, or, from the start, by ``unheaded``: so a head for a guest
+    with no grant, or moved on past its latest grant), or whose grant (a sealed journal's seal of one grant:
+    scope ``grant``) is not at its position with its hash. ``differs``: as for :func:`case_statements`.
     """
     # Built from constants and the backend's own table names only; values are always bound as parameters.
     since = (
@@ -270,10 +271,12 @@ def ledger_head_statements(heads: str, events: str, mark: str, *, differs: str =
         "unheaded": unheaded("", ""),
         "unheaded_since": unheaded(*since),
         "stray": (
-            f"SELECT h.seq FROM {heads} h WHERE h.seq > {mark} AND NOT EXISTS (SELECT 1 FROM {events} e "  # noqa: S608 - as above
-            "WHERE e.seq = h.seq AND e.hash = h.hash AND e.ledger IS NOT NULL AND CASE h.scope "
-            "WHEN 'guest' THEN e.customer_id = h.key WHEN 'incident' THEN e.incident = h.key "
-            "WHEN 'grant' THEN h.key = CAST(e.seq AS TEXT) ELSE FALSE END) ORDER BY h.seq LIMIT 1"
+            f"SELECT h.seq FROM {heads} h WHERE h.seq > {mark} AND CASE h.scope "  # noqa: S608 - as above
+            f"WHEN 'guest' THEN NOT EXISTS (SELECT 1 FROM {events} e WHERE e.customer_id = h.key "
+            f"AND e.ledger_at IS NOT NULL AND e.seq > {mark}) WHEN 'incident' THEN NOT EXISTS (SELECT 1 FROM "
+            f"{events} e WHERE e.incident = h.key AND e.seq > {mark}) WHEN 'grant' THEN NOT EXISTS (SELECT 1 FROM "
+            f"{events} e WHERE e.seq = h.seq AND e.hash = h.hash AND e.ledger IS NOT NULL) ELSE TRUE END "
+            "ORDER BY h.seq LIMIT 1"
         ),
     }
 

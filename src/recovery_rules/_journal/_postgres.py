@@ -872,7 +872,7 @@ class _PostgresStore(SQLKeys, Store):
         return None if row is None else row["seq"]
 
     def stray_ledger_head(self, after: int) -> object | None:
-        row = self._one(self._sql.heads_check["stray"], (after,))
+        row = self._one(self._sql.heads_check["stray"], (after, after, after))
         return None if row is None else row["seq"]
 
     def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:

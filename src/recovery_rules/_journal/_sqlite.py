@@ -846,7 +846,7 @@ class _SQLiteStore(SQLKeys, Store):
         return None if row is None else row[0]
 
     def stray_ledger_head(self, after: int) -> object | None:
-        row = self._one(_HEADS_CHECK["stray"], (after,))
+        row = self._one(_HEADS_CHECK["stray"], (after, after, after))
         return None if row is None else row[0]
 
     def set_case_head(self, record: Mapping[str, object], *, open_callback: str | None) -> None:

@@ -434,11 +434,11 @@ class Store(abc.ABC):
         return found
 
     def stray_ledger_head(self, after: int) -> object | None:
-        """The lowest position after ``after`` that a ledger head names, where there is no grant of that head's
-        guest or incident (or no grant, for a sealed grant's own seal) with the hash the head names (``None``:
-        none). The ledger refuses every decision for that guest; :meth:`unheaded_grant`, which looks at the
-        latest grants, cannot see a head of a guest with no grant, nor, in a check resumed after the guest's
-        latest grant, a head moved on to a later event.
+        """The lowest position after ``after`` that a ledger head names, whose guest or incident has no grant
+        after ``after``, or whose grant (a sealed grant's own seal) is not at that position with that hash
+        (``None``: none). The ledger refuses every decision for that guest; :meth:`unheaded_grant`, which looks at
+        the guests and incidents with a grant after ``after``, cannot see a head of a guest with no grant, nor, in
+        a check resumed after the guest's latest grant, a head moved on to a later event.
 
         This default reads the heads a page at a time (:meth:`ledger_heads_page`); a backend that cannot list
         them answers ``None``.
@@ -454,9 +454,11 @@ class Store(abc.ABC):
                 seq = head.seq
                 if type(seq) is int and seq <= after:
                     continue
-                record = self.record_at(seq) if type(seq) is int else None
+                if scope != "grant" and self.later_grant(scope, key, after) is not None:
+                    continue  # a grant of this guest or incident after `after`: unheaded_grant checks its head
+                record = self.record_at(seq) if scope == "grant" and type(seq) is int else None
                 if record is not None and record.get("hash") == head.hash and _grant_owner(scope, record) == key:
-                    continue
+                    continue  # one grant's seal: its grant is where it says
                 stray.append(seq)
             if len(page) < 1000:
                 break
