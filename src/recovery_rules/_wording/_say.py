@@ -52,6 +52,7 @@ from ._step_words import (
     Verbatim,
     history_plans,
     next_plans,
+    spoken,
 )
 from ._template import Slot
 
@@ -209,7 +210,7 @@ class Wording:
             raise InvalidInputError.at("wording", "customer_name", "must be a string")
         number: Segments = (str(resolution.complaint_number),)
         blocks: list[Block] = []
-        if customer_name.strip():
+        if spoken(customer_name).strip():
             blocks += self._fill("apology_named", customer_name=(customer_name,), complaint_number=number)
         else:
             blocks += self._fill("apology", complaint_number=number)
@@ -295,6 +296,10 @@ class Wording:
         customer (deciding, a manager's decision, the customer declining,
         closing). Times are said as at each step: a callback time relative to
         when it was promised.
+
+        A customer's field erased from the journal (it reads back as ``"[erased]"``) is never said, here or in
+        any of the words: an erased name as no name (as ``customer_name=""``), an erased manager's reason or
+        request as an empty slot.
         """
         format = _check_format(format)
         record = self._check_case(case)
@@ -416,12 +421,21 @@ class Wording:
         return tuple(out)
 
     @staticmethod
+    @staticmethod
     def _segments(line: tuple[str | Slot, ...], values: Mapping[str, Value]) -> Segments:
+        """A line of a template with its slots filled: a field erased from the record is left out (:func:`spoken`),
+        and a slot that says nothing at the end of the line, or before a space, leaves no space behind."""
         out: list[str | Link] = []
         last = len(line) - 1
         for i, part in enumerate(line):
             if isinstance(part, Slot):
-                out += values[part.name]  # type: ignore[arg-type]  # inline slots hold segments
+                filled: Segments = values[part.name]  # type: ignore[assignment]  # inline slots hold segments
+                said = [spoken(value) if isinstance(value, str) else value for value in filled]
+                said = [value for value in said if isinstance(value, Link) or value]
+                out += said
+                after = line[i + 1] if i < last else " "
+                if not said and isinstance(after, str) and after[:1].isspace() and out and isinstance(out[-1], str):
+                    out[-1] = out[-1].rstrip()
                 continue
             text = part.lstrip() if i == 0 else part
             out.append(text.rstrip() if i == last else text)
