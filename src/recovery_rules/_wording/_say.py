@@ -191,7 +191,11 @@ class Wording:
 
         An apology first (by name when ``customer_name`` is given), then the
         outcome in positive form with the reason when something is refused,
-        the callback time and the alternatives, and a thank-you.
+        the callback time and the alternatives, and a thank-you. A manager's
+        counter-offer (what :meth:`Case.manager_approves <recovery_rules.Case.manager_approves>` returns for
+        less than asked: its trace ends with a ``counter_offer`` entry) is said
+        as an offer the customer may accept (``step_deliver_offer``), as the
+        case's own words deliver it, never as granted.
 
         ``resolution`` is checked however it was made (``object.__setattr__`` reaches past a frozen model,
         ``model_construct`` does not validate): every field must hold what a Resolution holds when built (the
@@ -215,7 +219,10 @@ class Wording:
         else:
             blocks += self._fill("apology", complaint_number=number)
         asked = self._asked(resolution)
-        if resolution.outcome is Outcome.APPROVED:
+        offer = self._counter_offer(resolution)
+        if offer is not None:  # approved as an offer: said as one, granted only once the customer accepts
+            blocks += offer
+        elif resolution.outcome is Outcome.APPROVED:
             blocks += self._fill("approved", **asked)
             if resolution.suggestions:
                 blocks += self._fill("suggestions", suggestions=self._items(resolution.suggestions))
@@ -464,6 +471,33 @@ class Wording:
             "employee": (self._level(resolution.acting_level),),
             "complaint_number": (str(resolution.complaint_number),),
         }
+
+    def _counter_offer(self, resolution: Resolution) -> list[Block] | None:
+        """A manager's counter-offer (``Case.manager_approves`` with less than asked: its trace's
+        ``counter_offer`` entry), as the case's words deliver it (``step_deliver_offer``), asking whether the
+        customer accepts it; ``None`` for any other resolution."""
+        entry = next((entry for entry in resolution.trace if entry.rule == "counter_offer"), None)
+        if entry is None or resolution.outcome is not Outcome.APPROVED:
+            return None
+        offered, asked = resolution.remedy, entry.figures.get("asked")
+        if asked is None or asked.currency != offered.amount.currency or not offered.amount < asked:
+            raise InvalidInputError.at(
+                "wording",
+                "resolution",
+                "has a counter_offer trace entry without the amount asked (figures['asked'], more than the offer, "
+                "in its currency); word the Resolution Case.manager_approves returned",
+            )
+        speaking = self if "step_deliver_offer" in self._merged.templates else self._english or self
+        values = speaking._asked(resolution)
+        values.update(
+            remedy=speaking._phrase(offered.model_copy(update={"amount": asked})),  # what was asked
+            amount=speaking._money(asked),
+            employee=(speaking._level(resolution.delivered_by),),  # the employee who delivers it, as in a case
+        )
+        approver = resolution.authorized_by or resolution.acting_level
+        return speaking._fill(
+            "step_deliver_offer", **values, approved_by=(speaking._level(approver),), offer=speaking._phrase(offered)
+        )
 
     def _reason(self, resolution: Resolution) -> Segments:
         failed = [entry for entry in resolution.trace if not entry.passed]
