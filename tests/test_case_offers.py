@@ -93,8 +93,13 @@ def kinds(case: Case) -> list[str]:
 def test_a_counter_offer_accepted_is_granted_when_the_customer_accepts(journal: Journal, ritz: Policy) -> None:
     case = escalated(journal, ritz)
     offer = case.manager_approves(by="manager", amount=usd("2000.00"))
-    assert offer.approved
+    assert offer.approved  # the offer, approved with the manager's authority: granted when the customer accepts
     assert offer.remedy == Remedy(kind="refund", amount=usd("2000.00"))
+    assert offer.reason == "$2,000.00 offered of the $3,000.00 asked: granted when the guest accepts"
+    marked = offer.trace[-1]  # what marks it an offer, with the figures it compares
+    assert (marked.rule, marked.passed, marked.message) == ("counter_offer", True, offer.reason)
+    assert dict(marked.figures) == {"asked": usd("3000.00"), "offer": usd("2000.00")}
+    assert [entry.rule for entry in offer.trace].count("counter_offer") == 1
     assert (offer.authorized_by, offer.delivered_by) == ("manager", "staff")  # the employee delivers it
     assert state(case) is CaseState.COUNTER_OFFERED
     assert case.counter_offer == Remedy(kind="refund", amount=usd("2000.00"))

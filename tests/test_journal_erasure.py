@@ -31,11 +31,14 @@ from recovery_rules import (
     JournalIntegrityError,
     MemoryJournal,
     Money,
+    Policy,
     PostgresJournal,
     Remedy,
     SQLiteJournal,
     Window,
+    Wording,
     presets,
+    say,
 )
 from recovery_rules._journal import canonical_json
 from recovery_rules._journal._privacy import ERASED, is_personal
@@ -495,3 +498,54 @@ def test_a_counter_offer_keeps_the_customer_s_words_sealed_and_erasable(tmp_path
         assert erased.counter_offer.description == ERASED
         assert erased.report is not None
         assert erased.report["counter_offer_declined"]["description"] == ERASED
+
+
+REASON = "The suite was already promised to a wedding party for the whole weekend."
+
+
+def test_the_words_to_the_customer_never_say_the_erasure_marker() -> None:
+    """After erasure, the name, a manager's reason and the customer's own words read back as "[erased]" for the
+    record; the words to the customer leave them out, as they leave out what was never given."""
+    data = presets.ritz_carlton().model_dump(mode="json")
+    data["wording"] = {"en": {"messages": {"step_restate": "So: {request} - the {remedy}. Is that correct?"}}}
+    policy = Policy.model_validate(data)
+    wording = Wording(policy)
+    journal = MemoryJournal(clock=_clock, encrypt_personal_data=True)
+    asked = _complaint().model_copy(
+        update={"requested": Remedy(kind="refund", amount=Money("3000.00", "USD"), description=WISH)}
+    )
+    case = Case.open(journal, policy, asked, by="staff", now=AT)
+    case.listen(notes=NOTES, now=AT)
+    case.apologize(now=AT)
+    case.ask_preferred_solution(now=AT)
+    decision = case.decide(now=AT)
+    case.escalate(now=AT)
+    case.manager_denies(by="manager", reason=REASON, now=AT)
+    before = [words.text for words in wording.say_history(case)]
+    assert f"I'm so sorry, {NAME} - let's figure this out!" in before[1]
+    assert f"So: {WISH} - the $3,000.00 refund." in before[3]
+    assert REASON in wording.say_next(case)[0].text
+    journal.erase_customer("10442", employee="E-0007", now=CLOCK)
+    erased = Case.load(journal, policy, case.number)
+    assert (erased.complaint.customer.name, erased.denial_reason) == (ERASED, ERASED)  # the record says so
+
+    history = wording.say_history(erased)
+    (explained,) = wording.say_next(erased)  # the manager is about to give the reason: it is gone
+    erased.explain_denial(by="manager", now=CLOCK)
+    said = [words.text for words in (*history, explained, *wording.say_history(erased))]
+    assert not [text for text in said if ERASED in text]
+    assert history[1].text.startswith("I'm so sorry - let's figure this out!\n\n")  # as with customer_name=""
+    assert history[1] == wording.say_history(erased, customer_name="")[1]
+    assert "So: - the $3,000.00 refund. Is that correct?" in history[3].text  # the slot left empty
+    assert explained.text.startswith("I'm sorry, but we can't give you the $3,000.00 refund.\n\nBut here is")
+    assert wording.say_history(erased)[-1].text == explained.text  # the reason recorded after erasure, left out
+    for format in ("markdown", "html"):
+        assert not [words for words in wording.say_history(erased, format=format) if ERASED in words.text]
+    # The decision recorded the customer's words too; said with the erased name, neither is spoken.
+    recorded = erased.decision
+    assert recorded is not None
+    assert recorded.remedy.description == ERASED
+    assert decision.remedy.description == WISH
+    told = say(recorded, policy, customer_name=erased.complaint.customer.name)
+    assert ERASED not in told
+    assert told.startswith("I'm so sorry - let's figure this out!")

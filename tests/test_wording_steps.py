@@ -166,6 +166,45 @@ def test_a_managers_approval_is_delivered_by_the_employee() -> None:
     assert (history[-1].step, history[-1].speaker, history[-1].text) == ("manager_approves", "manager", "")
 
 
+OFFERED = (
+    "Our duty manager reviewed your request for the $3,000.00 refund. We can offer you the $2,000.00 refund right now, "
+    "and I'll take care of it myself. Would you like to accept that?"
+)
+
+
+def test_a_counter_offer_is_said_as_an_offer_to_accept_never_as_granted() -> None:
+    wording = Wording(RITZ)
+    case = start(open_case("3000.00"))
+    case.escalate()
+    offer = case.manager_approves(by="manager", amount=Money("2000.00", "USD"))
+    assert only(wording.say_next(case)).text == OFFERED
+    said = wording.say(offer)
+    assert said.split("\n\n") == [
+        "I'm so sorry - let's figure this out!",
+        OFFERED,  # as the case delivers it: not "Good news: I can give you the $2,000.00 refund right now"
+        "Thank you for letting us know, and for giving us the chance to make it right. Your complaint number is "
+        f"{case.number}.",
+    ]
+    assert "Good news" not in said
+    recorded = Case.load(case.journal, RITZ, case.number).resolution  # the same, read back from the journal
+    assert recorded == offer
+    assert wording.say(recorded, format="html").count("<p>") == 3
+    # A locale that does not word the step says the offer in English, and the rest in its own words.
+    policy = spanish()
+    spoken = Wording(policy, "es").say(offer.model_copy(update={"policy": policy.name}))
+    assert spoken.startswith("ES I'm so sorry")
+    assert OFFERED in spoken
+    # An approval of what was asked is still good news, and an offer without the amount asked is not worded.
+    case = start(open_case("3000.00"))
+    case.escalate()
+    assert "Good news: I can give you the $3,000.00 refund" in wording.say(case.manager_approves(by="manager"))
+    entry = offer.trace[-1]
+    for figures in ({"offer": entry.figures["offer"]}, {"asked": Money("2000.00", "USD")}):
+        broken = offer.model_copy(update={"trace": (*offer.trace[:-1], entry.model_copy(update={"figures": figures}))})
+        with pytest.raises(InvalidInputError, match="counter_offer trace entry without the amount asked"):
+            wording.say(broken)
+
+
 def test_a_managers_denial_is_delivered_by_the_manager_with_the_reason_and_two_alternatives() -> None:
     wording = Wording(RITZ)
     case = start(open_case("3000.00"))

@@ -623,7 +623,13 @@ class Case:
         (:meth:`decline_offer`, which grants nothing and leads on to the
         alternatives, as a denial does). More than asked, or another currency, is
         refused (:class:`~recovery_rules.InvalidInputError` at ``amount``); the
-        amount asked, or none, approves what was asked.
+        amount asked, or none, approves what was asked. The resolution returned
+        for a counter-offer approves the offer (``remedy``) with ``by``'s
+        authority; its ``reason``, and the ``counter_offer`` entry that ends its
+        trace (figures ``offer`` and ``asked``), say what was offered of what
+        was asked, granted when the customer accepts ("$2,000.00 offered of the
+        $3,000.00 asked: granted when the guest accepts"), and
+        :func:`~recovery_rules.say` words it as an offer.
 
         The approval is a decision with level ``by``'s authority and the ledger
         as it stands now: a level that could not grant it cannot approve it
@@ -715,6 +721,10 @@ class Case:
                 CaseStep.MANAGER_APPROVES, view, level=delegate or level, needed=needed, detail=resolution.reason
             )
         resolution = self._delivered_by_employee(resolution, view)
+        # Approved as an offer: its reason and last trace entry say what was offered of what was asked, and that
+        # it is granted when the customer accepts (say() words it as an offer, never as granted).
+        offered = compiled_policy(self._policy).counter_offered(offer.amount, _required(view.preferred).amount)
+        resolution = resolution.model_copy(update={"reason": offered.message, "trace": (*resolution.trace, offered)})
         return _draft(
             CaseStep.MANAGER_APPROVES,
             CaseState.COUNTER_OFFERED,

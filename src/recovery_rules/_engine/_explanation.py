@@ -68,6 +68,7 @@ class Explanation:
     reason_no_level_most: Filler
     reason_over_authority: Filler
     reason_not_mine: Filler
+    counter_offer: Filler
     days: Filler
     day: Filler
     hours: Filler

@@ -114,6 +114,7 @@ RULES: Final = {
     "alternatives.offered": "every denial and escalation offers alternatives the acting level can authorize now",
     "suggestions.offered": "an approval comes with the policy's extra-mile suggestions for the complaint",
     "delivery": "the employee delivers approvals and callbacks; a manager delivers denials",
+    "counter_offer": "a manager's counter-offer, less than the customer asked, is granted only when they accept it",
 }
 """Every rule id that can appear in a trace, with what the rule says."""
 
@@ -296,6 +297,13 @@ class CompiledPolicy:
             approver=by_name[approver].display_name, level=by_name[deliverer].display_name
         )
         return _entry("delivery", True, message, NO_FIGURES)
+
+    def counter_offered(self, offer: Money, asked: Money) -> TraceEntry:
+        """The trace's entry of a counter-offer: ``offer`` of the ``asked`` amount, which approving the offer grants
+        only once the customer accepts it (its message is also the resolution's reason)."""
+        show = self.show
+        message = self.words.counter_offer(offer=show(offer.amount), asked=show(asked.amount), customer=self.customer)
+        return _entry("counter_offer", True, message, _Figures(asked=asked, offer=offer))
 
     def rungs_for(self, tier: str, kind: str) -> _GrantingLevels:
         by_tier = self.rungs[kind]

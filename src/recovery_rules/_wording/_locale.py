@@ -267,6 +267,12 @@ def _explanation_messages() -> dict[str, MessageSpec]:
             "remedy_kind",
             "escalate_to",
         ),
+        "explain_counter_offer": explain(
+            "a manager's counter-offer, less than asked: granted only once the customer accepts it (also its reason)",
+            "offer",
+            "asked",
+            "customer",
+        ),
         **{
             f"explain_{unit}": explain(f"a callback time span, in {unit}", "count")
             for unit in ("days", "day", "hours", "hour", "minutes")

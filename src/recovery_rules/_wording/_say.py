@@ -52,6 +52,7 @@ from ._step_words import (
     Verbatim,
     history_plans,
     next_plans,
+    spoken,
 )
 from ._template import Slot
 
@@ -206,7 +207,11 @@ class Wording:
 
         An apology first (by name when ``customer_name`` is given), then the
         outcome in positive form with the reason when something is refused,
-        the callback time and the alternatives, and a thank-you.
+        the callback time and the alternatives, and a thank-you. A manager's
+        counter-offer (what :meth:`Case.manager_approves <recovery_rules.Case.manager_approves>` returns for
+        less than asked: its trace ends with a ``counter_offer`` entry) is said
+        as an offer the customer may accept (``step_deliver_offer``), as the
+        case's own words deliver it, never as granted.
 
         ``resolution`` is checked however it was made (``object.__setattr__`` reaches past a frozen model,
         ``model_construct`` does not validate): every field must hold what a Resolution holds when built (the
@@ -225,12 +230,15 @@ class Wording:
             raise InvalidInputError.at("wording", "customer_name", "must be a string")
         number: Segments = (str(resolution.complaint_number),)
         blocks: list[Block] = []
-        if customer_name.strip():
+        if spoken(customer_name).strip():
             blocks += self._fill("apology_named", customer_name=(customer_name,), complaint_number=number)
         else:
             blocks += self._fill("apology", complaint_number=number)
         asked = self._asked(resolution)
-        if resolution.outcome is Outcome.APPROVED:
+        offer = self._counter_offer(resolution)
+        if offer is not None:  # approved as an offer: said as one, granted only once the customer accepts
+            blocks += offer
+        elif resolution.outcome is Outcome.APPROVED:
             blocks += self._fill("approved", **asked)
             if resolution.suggestions:
                 blocks += self._fill("suggestions", suggestions=self._items(resolution.suggestions))
@@ -311,6 +319,10 @@ class Wording:
         customer (deciding, a manager's decision, the customer declining,
         closing). Times are said as at each step: a callback time relative to
         when it was promised.
+
+        A customer's field erased from the journal (it reads back as ``"[erased]"``) is never said, here or in
+        any of the words: an erased name as no name (as ``customer_name=""``), an erased manager's reason or
+        request as an empty slot.
         """
         format = _check_format(format)
         record = self._check_case(case)
@@ -431,12 +443,21 @@ class Wording:
         return tuple(out)
 
     @staticmethod
+    @staticmethod
     def _segments(line: tuple[str | Slot, ...], values: Mapping[str, Value]) -> Segments:
+        """A line of a template with its slots filled: a field erased from the record is left out (:func:`spoken`),
+        and a slot that says nothing at the end of the line, or before a space, leaves no space behind."""
         out: list[str | Link] = []
         last = len(line) - 1
         for i, part in enumerate(line):
             if isinstance(part, Slot):
-                out += values[part.name]  # type: ignore[arg-type]  # inline slots hold segments
+                filled: Segments = values[part.name]  # type: ignore[assignment]  # inline slots hold segments
+                said = [spoken(value) if isinstance(value, str) else value for value in filled]
+                said = [value for value in said if isinstance(value, Link) or value]
+                out += said
+                after = line[i + 1] if i < last else " "
+                if not said and isinstance(after, str) and after[:1].isspace() and out and isinstance(out[-1], str):
+                    out[-1] = out[-1].rstrip()
                 continue
             text = part.lstrip() if i == 0 else part
             out.append(text.rstrip() if i == last else text)
@@ -465,6 +486,33 @@ class Wording:
             "employee": (self._level(resolution.acting_level),),
             "complaint_number": (str(resolution.complaint_number),),
         }
+
+    def _counter_offer(self, resolution: Resolution) -> list[Block] | None:
+        """A manager's counter-offer (``Case.manager_approves`` with less than asked: its trace's
+        ``counter_offer`` entry), as the case's words deliver it (``step_deliver_offer``), asking whether the
+        customer accepts it; ``None`` for any other resolution."""
+        entry = next((entry for entry in resolution.trace if entry.rule == "counter_offer"), None)
+        if entry is None or resolution.outcome is not Outcome.APPROVED:
+            return None
+        offered, asked = resolution.remedy, entry.figures.get("asked")
+        if asked is None or asked.currency != offered.amount.currency or not offered.amount < asked:
+            raise InvalidInputError.at(
+                "wording",
+                "resolution",
+                "has a counter_offer trace entry without the amount asked (figures['asked'], more than the offer, "
+                "in its currency); word the Resolution Case.manager_approves returned",
+            )
+        speaking = self if "step_deliver_offer" in self._merged.templates else self._english or self
+        values = speaking._asked(resolution)
+        values.update(
+            remedy=speaking._phrase(offered.model_copy(update={"amount": asked})),  # what was asked
+            amount=speaking._money(asked),
+            employee=(speaking._level(resolution.delivered_by),),  # the employee who delivers it, as in a case
+        )
+        approver = resolution.authorized_by or resolution.acting_level
+        return speaking._fill(
+            "step_deliver_offer", **values, approved_by=(speaking._level(approver),), offer=speaking._phrase(offered)
+        )
 
     def _reason(self, resolution: Resolution) -> Segments:
         failed = [entry for entry in resolution.trace if not entry.passed]

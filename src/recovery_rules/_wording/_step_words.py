@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, ClassVar, Final, Protocol, TypeVar, runtime_ch
 
 from recovery_rules._case._path import OFFERED_WITH_A_DENIAL, OPENED_KIND, CaseStep, event_kind
 from recovery_rules._engine._resolution import Resolution
-from recovery_rules._journal import Event
+from recovery_rules._journal import ERASED, Event
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._values._base import RecoveryModel
 from recovery_rules._values._exported import show_loaded
@@ -66,6 +66,7 @@ __all__ = [
     "Verbatim",
     "history_plans",
     "next_plans",
+    "spoken",
 ]
 
 STEP_OF_KIND: Final[Mapping[str, str]] = {OPENED_KIND: "open", **{event_kind(step): step.value for step in CaseStep}}
@@ -97,6 +98,19 @@ class StepWords(RecoveryModel):
 
 
 # -- facts: what fills a slot, before a locale says it ------------------------------------------
+
+
+def spoken(text: str) -> str:
+    """``text`` as the words say it: nothing for a personal field erased with its customer's data.
+
+    Once a customer is erased (:meth:`Journal.erase_customer <recovery_rules.Journal.erase_customer>`), each
+    personal field of their events (a name, a manager's reason, what they asked for in their words) reads back as
+    ``ERASED``, ``"[erased]"`` (defined once, with the journal's privacy): right for the record, never to be said
+    to a customer. The words leave such a field out as they leave out one that was never given (an apology
+    without a name, an empty slot). Every slot of every message is filled through this (``Wording._segments``),
+    and the apology asks it whether there is a name to say.
+    """
+    return "" if text == ERASED else text
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -460,7 +474,7 @@ def _story(case: CaseRecord, customer_name: str | None) -> _CaseSoFar:
         policy=case.policy,
         complaint=complaint,
         level=case.level,
-        customer_name=complaint.customer.name if customer_name is None else customer_name,
+        customer_name=spoken(complaint.customer.name if customer_name is None else customer_name),
     )
 
 
