@@ -443,7 +443,6 @@ class Wording:
         return tuple(out)
 
     @staticmethod
-    @staticmethod
     def _segments(line: tuple[str | Slot, ...], values: Mapping[str, Value]) -> Segments:
         """A line of a template with its slots filled: a field erased from the record is left out (:func:`spoken`),
         and a slot that says nothing at the end of the line, or before a space, leaves no space behind."""
