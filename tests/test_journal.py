@@ -258,6 +258,59 @@ def test_a_time_whose_tzinfo_raises_is_refused_as_a_time_without_a_zone(backend:
     assert journal.head() == head
 
 
+@pytest.mark.parametrize("name", ["at", "callback_due"])
+@pytest.mark.parametrize("year", [1, 999, 1899, 9000])
+def test_a_draft_dated_outside_the_years_of_every_input_is_refused_and_nothing_written(
+    backend: Harness, name: str, year: int
+) -> None:
+    """Audit 35: a draft of year 999 was written (its time unpadded, which no reader accepts), verify() passed,
+    and every read of the journal's cases raised from then on. A time is now refused unless it is within the
+    years every input time is (1900 to 8999 in UTC), before anything is written."""
+    journal = backend.journal()
+    fill(journal, 2)
+    head = journal.head()
+    moment = dt.datetime(year, 1, 5, tzinfo=dt.UTC)
+    at, due = (moment, None) if name == "at" else (T0, moment)
+    bad = Draft(kind="noted", state="noted", actor="staff", at=at, callback_due=due)
+    with pytest.raises(InvalidInputError, match=f"^invalid append: {name}: is out of range: a time must be from"):
+        journal.append(A, bad, expected_version=journal.version(A), key="old", request={})
+    assert journal.head() == head
+    assert [summary.number for summary in journal.cases()]  # the journal's cases are still read
+
+
+def test_journal_arguments_are_refused_at_their_names_with_how_to_fix_them(backend: Harness) -> None:
+    """Audit 35: naive times in cases() and overdue_callbacks() were refused at no location; a customer id that
+    is not text was looked up as its text; a version or a start beyond any position leaked an OverflowError or
+    quoted hundreds of digits; a step dated ahead was located at the case step's "now" in a bare append."""
+    journal = backend.journal()
+    fill(journal, 2)
+    naive = dt.datetime(2026, 11, 23, 9, 30)  # noqa: DTZ001 - a time without a zone, refused
+    calls: tuple[tuple[Callable[[], object], str], ...] = (
+        (lambda: journal.cases(since=naive), "since"),
+        (lambda: journal.cases(until=naive), "until"),
+        (lambda: journal.overdue_callbacks(naive), "now"),
+    )
+    for call, location in calls:
+        with pytest.raises(InvalidInputError, match=r"must be a timezone-aware datetime, such as datetime\(") as caught:
+            call()
+        assert [problem.location for problem in caught.value.problems] == [location]
+    with pytest.raises(InvalidInputError, match="customer_id: must be a string"):
+        journal.erasure(None)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match=r"number: must be a ComplaintNumber, such as ComplaintNumber\.parse"):
+        journal.events(7)  # type: ignore[arg-type]
+    assert list(journal.iter_events(10**400)) == []
+    assert [event.seq for event in journal.iter_events(-(10**400))] == [1, 2]
+    with pytest.raises(InvalidInputError, match=r"^invalid append: expected_version: must be an integer of 0 or more"):
+        journal.append(A, draft(), expected_version=10**400, key="far", request={})
+    ahead = Draft(kind="noted", state="noted", actor="staff", at=dt.datetime.now(dt.UTC) + dt.timedelta(days=3650))
+    with pytest.raises(InvalidInputError, match="ahead of the journal's clock") as caught:
+        journal.append(A, ahead, expected_version=journal.version(A), key="ahead", request={})
+    assert [problem.location for problem in caught.value.problems] == ["at"]
+    journal.close()
+    with pytest.raises(JournalError, match=r"the journal is closed \(close\(\) was called.*open it again"):
+        journal.head()
+
+
 WRONG_WRITES: dict[str, tuple[Callable[[Journal], object], str]] = {
     "a request of None": (
         lambda journal: journal.append(A, draft(), expected_version=0, key="w", request=None),  # type: ignore[arg-type]

@@ -224,6 +224,8 @@ class Case:
             )
             try:
                 event = journal.append(number, draft, expected_version=0, key=key, request=request)
+            except InvalidInputError as error:
+                raise _at_now(error) from None
             except StaleCaseError:
                 if explicit:
                     raise InvalidInputError.at(
@@ -1336,6 +1338,8 @@ class Case:
                         key=key,
                         request=request,
                     )
+                except InvalidInputError as error:
+                    raise _at_now(error) from None
                 except StaleCaseError:
                     self.refresh()  # another writer recorded a step first: read it, then check again
                     continue
@@ -1754,6 +1758,14 @@ def _required(value: _T | None) -> _T:
     if value is None:  # the path guarantees it; reaching this is a bug, not a caller's mistake
         raise AssertionError("the case path lacks a value it guarantees at this step")
     return value
+
+
+def _at_now(error: InvalidInputError) -> InvalidInputError:
+    """``error``, raised by the journal, as the case step says it: the journal refuses a step's time (too far
+    ahead of its clock) at its draft's ``at``, which is the step's ``now``."""
+    if error.what == "time" and [problem.location for problem in error.problems] == ["at"]:
+        return InvalidInputError.at("time", "now", error.problems[0].message)
+    return error
 
 
 def _moment(now: dt.datetime | None, clock: Clock) -> dt.datetime:

@@ -28,7 +28,7 @@ from pydantic import TypeAdapter, ValidationError
 from recovery_rules._values._base import Identifier, check_employee, problems_from
 from recovery_rules._values._models import MAX_SEQUENCE, ComplaintNumber, canonical_number
 from recovery_rules._values._money import Money, checked_money, valid_money
-from recovery_rules._values._time import Window, is_aware
+from recovery_rules._values._time import EARLIEST_INPUT_TIME, LATEST_INPUT_TIME, Window, is_aware
 from recovery_rules.exceptions import (
     IdempotencyConflictError,
     InvalidInputError,
@@ -47,10 +47,23 @@ from ._seal import check_key, checked_ledger_key, grant_seal, key_check, same_se
 from ._store import NUMBERS_A_QUERY, CaseEnd, CaseHead, LedgerHead, Record, Scope, Store, checked_version
 from ._verify import EMPTY_HEAD_PROBLEM, ChainCheck
 
-__all__ = ["CLOSED", "ERASED", "MAX_AHEAD", "READ_ONLY_REFUSAL", "Clock", "Journal", "Record", "Store"]
+__all__ = [
+    "CLOSED",
+    "CLOSED_REFUSAL",
+    "ERASED",
+    "MAX_AHEAD",
+    "READ_ONLY_REFUSAL",
+    "Clock",
+    "Journal",
+    "Record",
+    "Store",
+]
 
 Clock: TypeAlias = Callable[[], dt.datetime]
 """A function giving the time now, timezone-aware."""
+
+LAST_POSITION: Final = 2**63 - 1
+"""The highest position (and version) a journal can hold: SQLite's and PostgreSQL's largest integer."""
 
 MAX_AHEAD: Final = dt.timedelta(minutes=5)
 """How far ahead of the journal's clock a step may be dated by default (clocks of servers differ a little)."""
@@ -191,7 +204,7 @@ class Journal(abc.ABC):
         if at.astimezone(dt.UTC) > latest:
             raise InvalidInputError.at(
                 "time",
-                "now",
+                "at",  # the draft's; a case's step says its own "now" (Case re-locates it)
                 f"is {at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC, more than "
                 f"{_minutes(self._max_ahead)} ahead of the journal's clock "
                 f"({now.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC): a step is recorded when it happens; "
@@ -275,8 +288,14 @@ class Journal(abc.ABC):
         through ``Case``.
         """
         _checked_number(number, "append")
-        if isinstance(expected_version, bool) or not isinstance(expected_version, int) or expected_version < 0:
-            raise InvalidInputError.at("append", "expected_version", "must be an integer of 0 or more")
+        if (
+            isinstance(expected_version, bool)
+            or not isinstance(expected_version, int)
+            or not 0 <= expected_version <= LAST_POSITION
+        ):
+            raise InvalidInputError.at(
+                "append", "expected_version", "must be an integer of 0 or more: the case's version (its events)"
+            )
         checked_key = _checked_key(key)
         request_hash = _request_digest(request, "append")
         with self._write() as store:
@@ -310,7 +329,9 @@ class Journal(abc.ABC):
                 raise InvalidInputError.at("append_many", "entries", "must be BulkEntry items")
             _checked_number(entry.number, "append_many")
             expected = entry.expected_version
-            if expected is not None and (isinstance(expected, bool) or not isinstance(expected, int) or expected < 0):
+            if expected is not None and (
+                isinstance(expected, bool) or not isinstance(expected, int) or not 0 <= expected <= LAST_POSITION
+            ):
                 raise InvalidInputError.at(
                     "append_many", "expected_version", "must be an integer of 0 or more, or None"
                 )
@@ -600,7 +621,9 @@ class Journal(abc.ABC):
         """Every event of the journal from position ``start``, in order; each event's own hash is checked."""
         if isinstance(start, bool) or not isinstance(start, int):
             raise InvalidInputError.at("iter_events", "start", "must be an integer position, 1 for the first event")
-        return self._iter_events(start)
+        if start > LAST_POSITION:
+            return iter(())  # after any position a journal can hold: no event
+        return self._iter_events(max(start, 1))
 
     def _iter_events(self, start: int) -> Iterator[Event]:
         keys: dict[str, bytes | None] = {}
@@ -685,8 +708,8 @@ class Journal(abc.ABC):
         out of the range is not among what the index gives: only :meth:`verify`
         finds it.
         """
-        opened_since = None if since is None else canonical_time(since)
-        opened_until = None if until is None else canonical_time(until)
+        opened_since = None if since is None else _time_of("cases", "since", since)
+        opened_until = None if until is None else _time_of("cases", "until", until)
         summaries = self._summaries(opened_since=opened_since, opened_until=opened_until)
         if open_only:
             summaries = [summary for summary in summaries if summary.state != CLOSED]
@@ -704,7 +727,7 @@ class Journal(abc.ABC):
         The cases are found through an index of the callbacks still owed, so a
         poll costs what it finds, however large the journal.
         """
-        summaries = self._summaries(callback_before=canonical_time(now))
+        summaries = self._summaries(callback_before=_time_of("overdue_callbacks", "now", now))
         overdue = [s for s in summaries if s.callback_by is not None and s.callback_by < now]
         return sorted(overdue, key=lambda summary: (summary.callback_by, str(summary.number)))
 
@@ -754,7 +777,11 @@ class Journal(abc.ABC):
         who = check_employee(employee)
         at = (self._clock or _system_clock)() if now is None else now
         if not isinstance(at, dt.datetime) or not is_aware(at):
-            raise InvalidInputError.at("erase_customer", "now", "must be a timezone-aware datetime")
+            raise InvalidInputError.at(
+                "erase_customer",
+                "now",
+                "must be a timezone-aware datetime, such as datetime(2026, 11, 23, 9, 30, tzinfo=UTC)",
+            )
         with self._write() as store:
             done = store.erasure(checked)
             records = store.customer_records(checked)
@@ -782,8 +809,12 @@ class Journal(abc.ABC):
 
     def erasure(self, customer_id: str) -> Erasure | None:
         """The record of the customer's erasure, if their data was erased (see :meth:`erase_customer`)."""
+        try:
+            checked = _CUSTOMER.validate_python(customer_id)
+        except ValidationError as error:
+            raise InvalidInputError("customer", problems_from(error, "customer_id")) from None
         with self._read() as store:
-            done = store.erasure(str(customer_id))
+            done = store.erasure(checked)
         return None if done is None else Erasure.model_validate(done)
 
     def _after_erasure(self) -> None:  # noqa: B027 - optional: a memory journal has no files to clean
@@ -1134,9 +1165,23 @@ class Journal(abc.ABC):
         self.close()
 
 
+def _time_of(what: str, name: str, moment: object) -> str:
+    """:func:`canonical_time` of argument ``name`` of ``what``, refused at ``name`` when it is no aware time."""
+    if not isinstance(moment, dt.datetime) or not is_aware(moment):
+        raise InvalidInputError.at(
+            what, name, "must be a timezone-aware datetime, such as datetime(2026, 11, 23, 9, 30, tzinfo=UTC)"
+        )
+    try:
+        return canonical_time(moment)
+    except InvalidInputError as error:  # beyond the years a journal records
+        raise InvalidInputError.at(what, name, error.problems[0].message) from None
+
+
 def _checked_number(number: object, what: str) -> None:
     if not isinstance(number, ComplaintNumber):  # a number as text would read as another case's events
-        raise InvalidInputError.at(what, "number", "must be a ComplaintNumber")
+        raise InvalidInputError.at(
+            what, "number", "must be a ComplaintNumber, such as ComplaintNumber.parse('20261123-10442')"
+        )
 
 
 def legacy_problem(store: Store, *, check_hash: bool = True) -> tuple[int, str] | None:
@@ -1232,10 +1277,28 @@ def _system_clock() -> dt.datetime:
 
 
 def _check_draft_times(draft: Draft) -> None:
+    """Refuse a draft whose ``at`` (or ``callback_due``, when given) is not a timezone-aware time within the
+    years every time given to the library is (:data:`EARLIEST_INPUT_TIME` to :data:`LATEST_INPUT_TIME`): a
+    journal writes no time that it could not read back."""
     for name in ("at", "callback_due"):
         moment = getattr(draft, name)
-        if (name == "at" or moment is not None) and (not isinstance(moment, dt.datetime) or not is_aware(moment)):
-            raise InvalidInputError.at("append", name, "must be a timezone-aware datetime")
+        if name == "callback_due" and moment is None:
+            continue
+        if not isinstance(moment, dt.datetime) or not is_aware(moment):
+            raise InvalidInputError.at(
+                "append", name, "must be a timezone-aware datetime, such as datetime(2026, 11, 23, 9, 30, tzinfo=UTC)"
+            )
+        try:
+            within = EARLIEST_INPUT_TIME <= moment.astimezone(dt.UTC) < LATEST_INPUT_TIME
+        except OverflowError:  # the first hours of year 1 west of UTC, or the last of 9999 east of it
+            within = False
+        if not within:
+            raise InvalidInputError.at(
+                "append",
+                name,
+                f"is out of range: a time must be from the year {EARLIEST_INPUT_TIME.year} to "
+                f"{LATEST_INPUT_TIME.year - 1} (in UTC); check the date",
+            )
 
 
 def _with_checked_grant(draft: Draft, grant: object) -> Draft:
@@ -1333,6 +1396,12 @@ _STRAY_HEAD: Final = (
     "from a backup)"
 )
 _CUT_OFF_OR_EDITED: Final = "it names a case's latest event by something other than its position (it was edited)"
+
+CLOSED_REFUSAL: Final = (
+    "the journal is closed (close() was called, or its with-block ended): open it again, such as "
+    "SQLiteJournal(path), or keep it open while it is used"
+)
+"""What every use of a closed journal raises (a :class:`~recovery_rules.JournalError`)."""
 
 READ_ONLY_REFUSAL: Final = (
     "the journal was opened read-only (read_only=True): it records nothing; open it without read_only to write "

@@ -83,7 +83,9 @@ def grant_query(
 ) -> GrantQuery:
     """The grants that count for a decision on ``number`` (of ``incident``, itself by default) at ``now``."""
     if not isinstance(number, ComplaintNumber):
-        raise InvalidInputError.at("number", "number", "must be a ComplaintNumber")
+        raise InvalidInputError.at(
+            "number", "number", "must be a ComplaintNumber, such as ComplaintNumber.parse('20261123-10442')"
+        )
     if incident is not None and (
         not isinstance(incident, ComplaintNumber) or incident.customer_id != number.customer_id
     ):
@@ -97,7 +99,9 @@ def grant_query(
     except ValidationError as error:
         raise InvalidInputError("timezone", problems_from(error, "timezone")) from None
     if not isinstance(now, dt.datetime) or not is_aware(now):
-        raise InvalidInputError.at("time", "now", "must be a timezone-aware datetime")
+        raise InvalidInputError.at(
+            "time", "now", "must be a timezone-aware datetime, such as datetime(2026, 11, 23, 9, 30, tzinfo=UTC)"
+        )
     customer = number.customer_id
     if window.kind == "incident":
         return GrantQuery(customer, number=incident or number)

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from recovery_rules.exceptions import JournalError, JournalIntegrityError, MissingDependencyError
 
-from ._base import MAX_AHEAD, Clock, Journal, legacy_problem
+from ._base import CLOSED_REFUSAL, MAX_AHEAD, Clock, Journal, legacy_problem
 from ._canonical import GENESIS, JSONValue
 from ._columns import (
     COLUMNS,
@@ -336,7 +336,7 @@ class PostgresJournal(Journal):
         """A connection, and whether it was idle (it may have died since) rather than new."""
         with self._lock:
             if self._closed:
-                raise JournalError("the journal is closed")
+                raise JournalError(CLOSED_REFUSAL)
             if os.getpid() != self._pid:  # a forked child: the parent's connections are not ours to use
                 self._inherited.extend(self._idle)
                 self._idle, self._pid = [], os.getpid()

@@ -37,7 +37,7 @@ from typing import Final
 
 from recovery_rules.exceptions import JournalError, JournalIntegrityError
 
-from ._base import MAX_AHEAD, READ_ONLY_REFUSAL, Clock, Journal, legacy_problem
+from ._base import CLOSED_REFUSAL, MAX_AHEAD, READ_ONLY_REFUSAL, Clock, Journal, legacy_problem
 from ._canonical import GENESIS, JSONValue
 from ._columns import (
     COLUMNS,
@@ -366,7 +366,7 @@ class SQLiteJournal(Journal):
     # -- connections ------------------------------------------------------------
     def _connection(self) -> sqlite3.Connection:
         if self._closed:
-            raise JournalError("the journal is closed")
+            raise JournalError(CLOSED_REFUSAL)
         if os.getpid() != self._pid:  # a forked child: the parent's connections are not ours to use
             with self._lock:
                 self._pid, self._connections, self._local = os.getpid(), [], threading.local()
@@ -382,7 +382,7 @@ class SQLiteJournal(Journal):
                     self._connections.append(connection)
             if closed:
                 connection.close()
-                raise JournalError("the journal is closed")
+                raise JournalError(CLOSED_REFUSAL)
             self._local.connection = connection
         return connection
 
