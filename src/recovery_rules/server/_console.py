@@ -69,7 +69,7 @@ from ._auth import Employee, hash_token
 from ._problems import ApiProblem
 from ._service import Service
 
-__all__ = ["COOKIE", "csrf_token", "router", "session_cookie", "session_holder"]
+__all__ = ["COOKIE", "csrf_token", "is_console", "problem_page", "router", "session_cookie", "session_holder"]
 
 COOKIE: Final = "rr_console"
 """The session cookie (:func:`session_cookie`), HttpOnly, SameSite=Strict, Secure over https."""
@@ -252,6 +252,58 @@ def _page(
 
 def _error_page(request: Request, session: Session | None, status: int, what: str, todo: str) -> HTMLResponse:
     return _page(request, "error.html", session, status=status, what=what, todo=todo, status_code=status)
+
+
+def is_console(path: str) -> bool:
+    """Whether ``path`` is one of the console's (under ``/console``): answered with HTML pages, never JSON."""
+    return path == router.prefix or path.startswith(router.prefix + "/")
+
+
+_STEP_ADDRESS: Final = re.compile(r"/console/step/[^/]+/(.+)")
+
+
+def _form_page(path: str) -> str | None:
+    """The page a form that posts to ``path`` is on, when ``path`` is such a form's address."""
+    if path in {"/console/cases", "/console/sign-out"}:
+        return "/console"
+    found = _STEP_ADDRESS.fullmatch(path)
+    return None if found is None else _case_url(found.group(1))
+
+
+_PROBLEM_WORDS: Final = {
+    404: ("There is no page at {path}.", "Check the address, or start again from the console's front page."),
+    500: ("The console failed to answer; it was logged.", "Try again; if it fails again, tell who runs the service."),
+}
+"""The words of a problem page whose problem's own (the API's) do not fit a console page."""
+
+
+def problem_page(request: Request, problem: Response) -> Response:
+    """The console's answer where the app answered ``problem`` (``application/problem+json``, for the API): an
+    HTML page of the same status, keeping its ``Allow`` and ``Retry-After`` headers; for a GET of a form's
+    address (the address bar after a refused form, opened again), a redirect to the page the form is on."""
+    import json  # noqa: PLC0415 - only a problem reads its JSON body
+
+    status = problem.status_code
+    if status == 405 and request.method in {"GET", "HEAD"} and (form_page := _form_page(request.url.path)):
+        return _see(form_page)
+    if status in _PROBLEM_WORDS:
+        what, todo = (words.format(path=request.url.path) for words in _PROBLEM_WORDS[status])
+    else:
+        try:
+            detail = json.loads(bytes(problem.body)).get("detail")
+        except (ValueError, AttributeError):
+            detail = None
+        what = f"{detail}." if isinstance(detail, str) and detail else "The console cannot answer this request."
+        todo = "Go back, reload the page and try again."
+    try:
+        session = _session(request, _service(request).policy)
+    except Exception:  # the page of an error says what it can: signed in or not
+        session = None
+    page = _error_page(request, session, status, what, todo)
+    for name in ("allow", "retry-after"):
+        if name in problem.headers:
+            page.headers[name] = problem.headers[name]
+    return page
 
 
 def _to_sign_in() -> RedirectResponse:
