@@ -46,6 +46,7 @@ from recovery_rules import (
     CaseView,
     Complaint,
     ComplaintNumber,
+    Event,
     IdempotencyConflictError,
     InvalidInputError,
     JournalError,
@@ -550,6 +551,7 @@ def _open_case(request: Request, service: Service, policy: Policy, session: Sess
     form = OpenForm(**{field.name: _text(data, field.name).strip() for field in dataclasses.fields(OpenForm)})
     now = service.now()
     key = _journal_key(session.employee, "console-open", "", _text(data, "key") or None)
+    complaint: Complaint | None = None
     try:
         amount = _amount(form.amount, policy.currency, "requested.amount")
         complaint = Complaint.model_validate(
@@ -573,6 +575,11 @@ def _open_case(request: Request, service: Service, policy: Policy, session: Sess
         )
     except IdempotencyConflictError:
         first = service.journal.find(key)
+        if first is not None and complaint is not None and _typed_the_same(first, complaint):
+            # A copy of the form sent at once with the first (a double click, a resent request): it read the
+            # journal before the first was written, so its complaint was received at another moment. The
+            # clerk typed the same: answered as the first was.
+            return _see(_case_url(first.number) + "?done=open")
         opened = "" if first is None else f" case {first.number}"
         said = (
             f"This form was already sent, with other details, and opened{opened}; nothing new was recorded. "
@@ -585,6 +592,23 @@ def _open_case(request: Request, service: Service, policy: Policy, session: Sess
     except RecoveryRulesError as error:
         return _home(request, session, policy, form, {"form": str(error)}, status=_status(error))
     return _see(_case_url(case.number) + "?done=open")
+
+
+_TYPED: Final = ("customer", "category", "requested", "description")
+"""What the clerk types in the open form: a complaint's fields but the moment it was received and its number."""
+
+
+def _typed_the_same(first: Event, complaint: Complaint) -> bool:
+    """Whether ``first``, the event recorded under an open form's key, opened a case of what ``complaint`` says
+    (what the clerk typed, whatever the moment each copy of the form was received at)."""
+    if first.kind != "opened":
+        return False
+    try:
+        recorded = CaseView.replay((first,)).complaint
+    except RecoveryRulesError:  # erased, or not readable with this policy: not known to be the same, so refused
+        return False
+    typed = set(_TYPED)
+    return recorded.model_dump(mode="json", include=typed) == complaint.model_dump(mode="json", include=typed)
 
 
 def _received_at(service: Service, key: str, now: dt.datetime) -> dt.datetime:
