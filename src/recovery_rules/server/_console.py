@@ -500,16 +500,32 @@ def _amount(text: str, currency: str, field: str) -> Money:
     if _GROUPED.fullmatch(written):
         written = written.replace(",", "")
     if not _PLAIN.fullmatch(written):
-        raise InvalidInputError.at(
-            "form",
-            field,
-            f"must be an amount such as 250.00 ({currency}): digits, with a '.' before the cents and a comma only "
-            "between thousands (1,500.00)",
-        )
+        raise InvalidInputError.at("form", field, _amount_wanted(currency))
     try:
         return Money(written, currency)
     except InvalidInputError as error:  # too many decimal places, too large: said at the field
         raise InvalidInputError.at("form", field, error.problems[0].message) from None
+
+
+def _amount_wanted(currency: str) -> str:
+    """What an amount field holds, its examples in ``currency``'s decimal places: ``250.00`` and ``1,500.00``
+    for dollars, ``250`` and ``1,500`` for yen (a yen field refuses ``250.00``)."""
+    try:
+        unit = Money.from_minor_units(1, currency).amount  # 0.01 for dollars, 1 for yen
+    except InvalidInputError:  # no currency code: the usual examples
+        unit = Decimal("0.01")
+    places = -int(unit.as_tuple().exponent)
+    small, large = (f"{Decimal(value).quantize(unit):,f}" for value in (250, 1500))
+    if places == 0:
+        return (
+            f"must be an amount such as {small} ({currency}): whole digits ({currency} has no decimal places), "
+            f"with a comma only between thousands ({large})"
+        )
+    decimals = "the cents" if places == 2 else f"the {places} decimal places"
+    return (
+        f"must be an amount such as {small} ({currency}): digits, with a '.' before {decimals} and a comma only "
+        f"between thousands ({large})"
+    )
 
 
 def _granted(text: str, policy: Policy) -> Money | dict[Window, Money]:
