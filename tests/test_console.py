@@ -637,7 +637,8 @@ def test_a_counterexample_at_another_moment_says_when_and_the_form_decides_it_th
     assert "Outcome: <strong>" in fixed.text
     wrong = client.post("/console/policy", data={**form, **fields, "now": "21:29", "action": "try"})
     assert wrong.status_code == 422
-    assert "now: must be blank (now) or a time with its UTC offset" in html.unescape(wrong.text)
+    said = '<span id="now-error" class="field-error">must be blank (now) or a time with its UTC offset'
+    assert said in html.unescape(wrong.text)
 
 
 def _form_fields(page: str, names: tuple[str, ...]) -> dict[str, str]:

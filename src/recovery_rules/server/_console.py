@@ -1042,6 +1042,21 @@ class TryForm:
     """When it is decided: blank for now, or a time with its offset (a proof's counterexample at another moment)."""
 
 
+_TRY_FIELDS: Final = {
+    "customer.tier": "tier",
+    "category": "category",
+    "requested.kind": "kind",
+    "requested.amount": "amount",
+    "requested": "amount",
+    "granted": "granted",
+    "by": "level",
+    "level": "level",
+    "now": "now",
+    "received_at": "now",
+}
+"""The "Try a complaint" form's field of each place a problem is found at (the rest are said under its button)."""
+
+
 def _served_text(service: Service) -> tuple[str, str]:
     """The served policy's own file, when it came from one; else the policy as JSON."""
     source = service.policy_source
@@ -1216,9 +1231,7 @@ def _check_policy(request: Request, service: Service, session: Session, form: Fo
         granted = _granted(trial.granted, checked)
         resolution = checked.decide(complaint, by=trial.level or checked.levels[0].name, granted=granted, now=now)
     except InvalidInputError as error:
-        try_errors = _field_errors(
-            error, {**_OPEN_FIELDS, "granted": "granted", "by": "level", "level": "level", "now": "now"}, "try"
-        )
+        try_errors = _field_errors(error, _TRY_FIELDS, "try")
         return page(status=422, checked=checked, try_errors=try_errors)
     wording = Wording(checked)
     return page(
