@@ -19,6 +19,7 @@ from recovery_rules._policy import _policy as policy_module
 from recovery_rules.server import Tokens, create_app, mint_token
 from recovery_rules.server._console import COOKIE, csrf_token
 
+from ._helpers import policy_data
 from ._server import NOW, Served, serve
 from ._server import complaint as served_complaint
 
@@ -637,7 +638,8 @@ def test_a_counterexample_at_another_moment_says_when_and_the_form_decides_it_th
     assert "Outcome: <strong>" in fixed.text
     wrong = client.post("/console/policy", data={**form, **fields, "now": "21:29", "action": "try"})
     assert wrong.status_code == 422
-    assert "now: must be blank (now) or a time with its UTC offset" in html.unescape(wrong.text)
+    said = '<span id="now-error" class="field-error">must be blank (now) or a time with its UTC offset'
+    assert said in html.unescape(wrong.text)
 
 
 def _form_fields(page: str, names: tuple[str, ...]) -> dict[str, str]:
@@ -740,7 +742,8 @@ def test_sign_in_reads_little_of_a_body_from_someone_not_yet_known() -> None:
     for data, why in (({"token": "x" * 10_000}, "maximum size"), ({f"f{index}": "x" for index in range(10)}, "fields")):
         refused = client.post("/console/sign-in", data=data)
         assert refused.status_code == 422, data.keys()  # before any token is looked at (that would be a 401)
-        assert why in refused.json()["detail"]
+        assert refused.headers["content-type"].startswith("text/html")  # a page, as every console answer is
+        assert why in refused.text
 
 
 def test_a_decision_form_sent_twice_is_one_decision_in_the_log() -> None:
@@ -892,3 +895,178 @@ def test_an_amount_with_commas_between_its_thousands_is_read_as_written() -> Non
     assert str(case.number) == number
     [opened] = served.journal.events(ComplaintNumber.parse(number))
     assert Complaint.model_validate(opened.data["complaint"]).requested.amount == Money("1500.00", "USD")
+
+
+class _LateJournal(MemoryJournal):
+    """A journal whose next look-up of a key misses: the form's copy read the journal before the first copy of it
+    was written (two copies sent at once), and the first is written before this one is."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.misses = 0
+
+    def find(self, key: str) -> Any:
+        if self.misses:
+            self.misses -= 1
+            return None
+        return super().find(key)
+
+
+def test_a_copy_of_the_open_form_sent_at_once_is_answered_as_the_first() -> None:
+    """The copies of a form sent at once (a double click, a browser resending it) each look for the form's key
+    before any is written, so each complaint is received at its own moment: the copy is still the same form (the
+    clerk typed the same), answered with the case the first opened; the same key with other details is refused."""
+    now = [NOW]
+    journal = _LateJournal(clock=lambda: now[0])
+    served = serve(journal=journal, clock=lambda: now[0])
+    clerk = _client(served, "staff")
+    form = {**_open_form(clerk), "amount": "100.00", "customer_name": "Ada Guest", "description": "Noisy pipes."}
+    first = clerk.post("/console/cases", data=form)
+    assert first.status_code == 303
+    now[0] = NOW + dt.timedelta(milliseconds=40)
+    journal.misses = 1
+    copy = clerk.post("/console/cases", data=form)
+    assert (copy.status_code, copy.headers.get("location")) == (303, first.headers["location"]), copy.text
+    assert len(served.journal.cases()) == 1
+    for changed in ({"amount": "100.01"}, {"description": "Noisy pipes!"}, {"tier": "gold"}):
+        journal.misses = 1
+        other = clerk.post("/console/cases", data={**form, **changed})
+        assert other.status_code == 409, changed
+        assert "already sent, with other details" in other.text
+    assert len(served.journal.cases()) == 1
+
+
+def test_a_console_address_answers_with_a_page_never_the_api_s_json() -> None:
+    """No page, a method a page does not take, a failure: an HTML page under /console, its status kept; a form's
+    address opened (the address bar after a refused form) goes to the page the form is on. /v1 keeps its JSON."""
+    served = serve()
+    client = _client(served, "staff")
+    for path in ("/console/nope", "/console/case/20261123-10442"):
+        missing = client.get(path)
+        assert missing.status_code == 404
+        assert missing.headers["content-type"].startswith("text/html")
+        assert f"There is no page at {path}." in missing.text
+        assert 'href="/console/policy"' in missing.text  # signed in: the console's links
+    forms = {
+        "/console/cases": "/console",
+        "/console/sign-out": "/console",
+        "/console/step/listen/20261123-10442": "/console/cases/20261123-10442",
+        "/console/step/manager_denies/20261123-10442/2": "/console/cases/20261123-10442/2",
+    }
+    for path, page in forms.items():
+        for method in ("GET", "HEAD"):
+            opened = client.request(method, path)
+            assert (opened.status_code, opened.headers.get("location")) == (303, page), (method, path)
+    wrong = client.post("/console/queue", data={"csrf": _csrf(client)})
+    assert wrong.status_code == 405
+    assert wrong.headers["content-type"].startswith("text/html")
+    assert wrong.headers["allow"] == "GET, HEAD, OPTIONS"
+    assert "<p>/console/queue does not take POST: it takes GET.</p>" in wrong.text
+    outsider = TestClient(served.app).get("/console/nope")
+    assert outsider.status_code == 404
+    assert outsider.headers["content-type"].startswith("text/html")
+    assert 'href="/console/sign-in"' in outsider.text
+    assert served.client.get("/v1/nope").headers["content-type"] == "application/problem+json"
+    assert served.client.get("/v1/decisions").headers["content-type"] == "application/problem+json"
+    assert served.client.get("/consoles").headers["content-type"] == "application/problem+json"
+
+
+def test_a_console_page_that_fails_is_an_html_page() -> None:
+    served = serve()
+
+    def broken(now: dt.datetime) -> list[Any]:
+        raise RuntimeError("the disk is on fire")
+
+    served.journal.overdue_callbacks = broken  # type: ignore[method-assign]
+    manager = TestClient(served.app, raise_server_exceptions=False)
+    assert manager.post("/console/sign-in", data={"token": served.tokens["manager"]}).status_code == 200
+    failed = manager.get("/console/queue")
+    assert failed.status_code == 500
+    assert failed.headers["content-type"].startswith("text/html")
+    assert "The console failed to answer; it was logged." in failed.text
+    assert "on fire" not in failed.text
+
+
+def _alert(page: str) -> str:
+    found = re.search(r'<div role="alert"[^>]*>(.*?)</div>', page, re.S)
+    assert found is not None, page
+    words = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", found.group(1)))).strip()
+    return re.sub(r" ([:.])", r"\1", words)
+
+
+def test_a_refused_open_form_says_so_in_its_title_an_alert_and_the_focus() -> None:
+    """As the sign-in and the steps do: an alert sums the refusal up, each field named by its label; the first
+    wrong field has the focus (``autofocus``: the pages run no script), and the title begins with "Error"."""
+    served = serve()
+    client = _client(served, "staff")
+    data = {"csrf": _csrf(client), "customer_id": "10442", "category": "noise", "kind": "refund", "amount": "lots"}
+    refused = client.post("/console/cases", data=data)
+    assert refused.status_code == 422
+    assert "<title>Error: New case" in refused.text
+    assert _alert(refused.text).startswith("The case was not opened: check this field. Amount (USD): must be")
+    assert re.findall(r'<input id="(\w+)"[^>]* autofocus', refused.text) == ["amount"]
+    both = client.post(
+        "/console/cases", data={**data, "customer_id": "x" * 300, "description": "x" * 10_001, "amount": "9"}
+    )
+    assert both.status_code == 422
+    assert re.search(r"check these fields\. Customer number: .* In their words: ", _alert(both.text))
+    assert re.findall(r'id="(\w+)"[^>]* autofocus', both.text) == ["customer_id"]
+    fine = client.get("/console").text
+    assert "<title>New case" in fine
+    assert "autofocus" not in fine
+    assert 'role="alert"' not in fine
+
+
+def test_a_trial_s_problems_are_each_at_its_field_named_by_its_label() -> None:
+    served = serve()
+    client = _client(served, "staff")
+    page = client.get("/console/policy").text
+    found = re.search(r'<textarea id="policy"[^>]*>(.*?)</textarea>', page, re.S)
+    assert found is not None
+    data = {"csrf": _csrf(client), "format": "json", "policy": html.unescape(found.group(1)), "action": "try"}
+    trial = {"level": "staff", "tier": "gold", "category": "noise", "kind": "refund", "amount": "10.00"}
+    wrong = {
+        "level": ("bogus", "Decided by", "the policy has no level named 'bogus'"),
+        "granted": ("xyz", "Granted before", "must be an amount such as 250.00 (USD)"),
+        "now": ("tomorrow", "Decided at", "must be blank (now) or a time with its UTC offset"),
+        "kind": ("teleport", "Remedy", "'teleport' is not a remedy kind of this policy"),
+        "amount": ("ten", "Amount", "must be an amount such as 250.00 (USD)"),
+    }
+    for name, (value, label, said) in wrong.items():
+        refused = client.post("/console/policy", data={**data, **trial, name: value})
+        assert refused.status_code == 422
+        field = re.search(rf'<input id="{name}"[^>]*>', refused.text)
+        assert field is not None
+        assert 'aria-invalid="true"' in field.group()
+        assert f"{name}-error" in field.group()
+        error = re.search(rf'<span id="{name}-error" class="field-error">(.*?)</span>', refused.text, re.S)
+        assert error is not None
+        assert html.unescape(error.group(1)).startswith(said)
+        status = re.findall(r'<p class="error">(.*?)</p>', refused.text)
+        assert status == [f"Not decided: check {label}."], status
+        assert "<title>Error: Policy" in refused.text
+    decided = client.post("/console/policy", data={**data, **trial})
+    assert decided.status_code == 200
+    assert "aria-invalid" not in decided.text
+
+
+def test_an_amount_of_a_currency_without_cents_is_asked_for_in_whole_units() -> None:
+    """A yen policy's amount field refuses 250.00: its examples are 250 and 1,500."""
+    data = policy_data(currency="JPY", hard_cap="5000")
+    for level in data["levels"]:
+        level["limit"] = level["limit"].removesuffix(".00")
+        level["tier_limits"] = {tier: limit.removesuffix(".00") for tier, limit in level.get("tier_limits", {}).items()}
+    served = serve(Policy.model_validate(data))
+    client = _client(served, "staff")
+    form = {"csrf": _csrf(client), "customer_id": "10442", "category": "noise", "kind": "refund", "amount": "1,50"}
+    refused = client.post("/console/cases", data=form)
+    assert refused.status_code == 422
+    error = re.search(r'id="amount-error"[^>]*>(.*?)<', refused.text, re.S)
+    assert error is not None
+    said = html.unescape(error.group(1))
+    assert said == (
+        "must be an amount such as 250 (JPY): whole digits (JPY has no decimal places), with a comma only between "
+        "thousands (1,500)"
+    )
+    for example in ("250", "1,500"):
+        assert client.post("/console/cases", data={**form, "amount": example}).status_code == 303

@@ -205,3 +205,51 @@ def test_the_api_page_works_without_internet_access(site: tuple[Served, str, Any
     assert page.locator(".opblock-summary-path").count() >= 10
     assert outside == []
     context.close()
+
+
+def _open_the_form(page: Any, customer: str, amount: str) -> None:
+    page.goto("/console")
+    page.get_by_label("Customer number").fill(customer)
+    page.get_by_label("What it is about").fill("noise")
+    page.get_by_label("Amount (USD)").fill(amount)
+
+
+def test_back_after_opening_a_case_gives_an_empty_form_that_opens_no_second_case(
+    site: tuple[Served, str, Any],
+) -> None:
+    """Back after "Open the case" loads the form again (the pages are never cached) with a new key: had the browser
+    filled it in again, pressing the button would open a second case of the same complaint."""
+    served, url, browser = site
+    clerk = _signed_in(browser, url, served.tokens["staff"])
+    _open_the_form(clerk, "61001", "20.00")
+    _press(clerk, "Open the case")
+    assert "/console/cases/" in clerk.url
+    opened = len(served.journal.cases())
+    clerk.go_back()
+    assert clerk.url == url + "/console"
+    fields = ("Customer number", "What it is about", "Amount (USD)")
+    assert [clerk.get_by_label(label).input_value() for label in fields] == ["", "", ""]
+    _press(clerk, "Open the case")  # the browser asks for the fields first: nothing is sent
+    assert len(served.journal.cases()) == opened
+    clerk.context.close()
+
+
+def test_a_refused_open_form_is_announced_and_its_address_opened_again_is_the_form(
+    site: tuple[Served, str, Any],
+) -> None:
+    """The form refused: the title says so, an alert sums it up and the first wrong field has the focus. The
+    address bar then reads /console/cases, the form's address: opened again, it is the form, not a 405 in JSON."""
+    served, url, browser = site
+    clerk = _signed_in(browser, url, served.tokens["staff"])
+    _open_the_form(clerk, "61002", "abc")
+    _press(clerk, "Open the case")
+    assert clerk.url == url + "/console/cases"
+    assert clerk.title().startswith("Error: ")
+    assert "Amount (USD): must be an amount such as 250.00" in clerk.get_by_role("alert").inner_text()
+    assert clerk.evaluate("document.activeElement.id") == "amount"
+    answer = clerk.goto(clerk.url)
+    assert answer is not None
+    assert answer.headers["content-type"].startswith("text/html")
+    assert clerk.url == url + "/console"
+    assert clerk.get_by_role("heading", name="Open a case").is_visible()
+    clerk.context.close()

@@ -165,6 +165,7 @@ def create_app(
     )
     app.state.service = service
     _handle_errors(app)
+    _console_pages(app)
     app.add_middleware(Methods)  # HEAD and OPTIONS on every route; the first added is the innermost
     _measure(app, service)
     if allow_origins:
@@ -543,6 +544,26 @@ def _handle_errors(app: FastAPI) -> None:
     async def internal(request: Request, error: Exception) -> Response:
         logging.getLogger("recovery_rules.server").exception("unexpected error answering %s", request.url.path)
         return problem_response("internal", "the service failed to answer; it was logged", request.url.path)
+
+
+def _console_pages(app: FastAPI) -> None:
+    """Every error handler of ``app`` answers a console path (under ``/console``) with an HTML page, not the
+    API's ``application/problem+json``: a browser shows the page (a 404, a 405, a failure), never raw JSON."""
+    from ._console import is_console, problem_page  # noqa: PLC0415 - as the routes: imported only when an app is made
+
+    def in_pages(
+        handler: Callable[[Request, Any], Response | Awaitable[Response]],
+    ) -> Callable[[Request, Exception], Awaitable[Response]]:
+        async def answer(request: Request, error: Exception) -> Response:
+            response = handler(request, error)
+            if not isinstance(response, Response):
+                response = await response
+            return problem_page(request, response) if is_console(request.url.path) else response
+
+        return answer
+
+    for kind, handler in list(app.exception_handlers.items()):
+        app.exception_handlers[kind] = in_pages(handler)
 
 
 def _by_refused(problem: FieldProblem) -> FieldProblem:

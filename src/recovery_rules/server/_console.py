@@ -46,6 +46,7 @@ from recovery_rules import (
     CaseView,
     Complaint,
     ComplaintNumber,
+    Event,
     IdempotencyConflictError,
     InvalidInputError,
     JournalError,
@@ -69,7 +70,7 @@ from ._auth import Employee, hash_token
 from ._problems import ApiProblem
 from ._service import Service
 
-__all__ = ["COOKIE", "csrf_token", "router", "session_cookie", "session_holder"]
+__all__ = ["COOKIE", "csrf_token", "is_console", "problem_page", "router", "session_cookie", "session_holder"]
 
 COOKIE: Final = "rr_console"
 """The session cookie (:func:`session_cookie`), HttpOnly, SameSite=Strict, Secure over https."""
@@ -252,6 +253,58 @@ def _page(
 
 def _error_page(request: Request, session: Session | None, status: int, what: str, todo: str) -> HTMLResponse:
     return _page(request, "error.html", session, status=status, what=what, todo=todo, status_code=status)
+
+
+def is_console(path: str) -> bool:
+    """Whether ``path`` is one of the console's (under ``/console``): answered with HTML pages, never JSON."""
+    return path == router.prefix or path.startswith(router.prefix + "/")
+
+
+_STEP_ADDRESS: Final = re.compile(r"/console/step/[^/]+/(.+)")
+
+
+def _form_page(path: str) -> str | None:
+    """The page a form that posts to ``path`` is on, when ``path`` is such a form's address."""
+    if path in {"/console/cases", "/console/sign-out"}:
+        return "/console"
+    found = _STEP_ADDRESS.fullmatch(path)
+    return None if found is None else _case_url(found.group(1))
+
+
+_PROBLEM_WORDS: Final = {
+    404: ("There is no page at {path}.", "Check the address, or start again from the console's front page."),
+    500: ("The console failed to answer; it was logged.", "Try again; if it fails again, tell who runs the service."),
+}
+"""The words of a problem page whose problem's own (the API's) do not fit a console page."""
+
+
+def problem_page(request: Request, problem: Response) -> Response:
+    """The console's answer where the app answered ``problem`` (``application/problem+json``, for the API): an
+    HTML page of the same status, keeping its ``Allow`` and ``Retry-After`` headers; for a GET of a form's
+    address (the address bar after a refused form, opened again), a redirect to the page the form is on."""
+    import json  # noqa: PLC0415 - only a problem reads its JSON body
+
+    status = problem.status_code
+    if status == 405 and request.method in {"GET", "HEAD"} and (form_page := _form_page(request.url.path)):
+        return _see(form_page)
+    if status in _PROBLEM_WORDS:
+        what, todo = (words.format(path=request.url.path) for words in _PROBLEM_WORDS[status])
+    else:
+        try:
+            detail = json.loads(bytes(problem.body)).get("detail")
+        except (ValueError, AttributeError):
+            detail = None
+        what = f"{detail}." if isinstance(detail, str) and detail else "The console cannot answer this request."
+        todo = "Go back, reload the page and try again."
+    try:
+        session = _session(request, _service(request).policy)
+    except Exception:  # the page of an error says what it can: signed in or not
+        session = None
+    page = _error_page(request, session, status, what, todo)
+    for name in ("allow", "retry-after"):
+        if name in problem.headers:
+            page.headers[name] = problem.headers[name]
+    return page
 
 
 def _to_sign_in() -> RedirectResponse:
@@ -447,16 +500,32 @@ def _amount(text: str, currency: str, field: str) -> Money:
     if _GROUPED.fullmatch(written):
         written = written.replace(",", "")
     if not _PLAIN.fullmatch(written):
-        raise InvalidInputError.at(
-            "form",
-            field,
-            f"must be an amount such as 250.00 ({currency}): digits, with a '.' before the cents and a comma only "
-            "between thousands (1,500.00)",
-        )
+        raise InvalidInputError.at("form", field, _amount_wanted(currency))
     try:
         return Money(written, currency)
     except InvalidInputError as error:  # too many decimal places, too large: said at the field
         raise InvalidInputError.at("form", field, error.problems[0].message) from None
+
+
+def _amount_wanted(currency: str) -> str:
+    """What an amount field holds, its examples in ``currency``'s decimal places: ``250.00`` and ``1,500.00``
+    for dollars, ``250`` and ``1,500`` for yen (a yen field refuses ``250.00``)."""
+    try:
+        unit = Money.from_minor_units(1, currency).amount  # 0.01 for dollars, 1 for yen
+    except InvalidInputError:  # no currency code: the usual examples
+        unit = Decimal("0.01")
+    places = -int(unit.as_tuple().exponent)
+    small, large = (f"{Decimal(value).quantize(unit):,f}" for value in (250, 1500))
+    if places == 0:
+        return (
+            f"must be an amount such as {small} ({currency}): whole digits ({currency} has no decimal places), "
+            f"with a comma only between thousands ({large})"
+        )
+    decimals = "the cents" if places == 2 else f"the {places} decimal places"
+    return (
+        f"must be an amount such as {small} ({currency}): digits, with a '.' before {decimals} and a comma only "
+        f"between thousands ({large})"
+    )
 
 
 def _granted(text: str, policy: Policy) -> Money | dict[Window, Money]:
@@ -498,6 +567,7 @@ def _open_case(request: Request, service: Service, policy: Policy, session: Sess
     form = OpenForm(**{field.name: _text(data, field.name).strip() for field in dataclasses.fields(OpenForm)})
     now = service.now()
     key = _journal_key(session.employee, "console-open", "", _text(data, "key") or None)
+    complaint: Complaint | None = None
     try:
         amount = _amount(form.amount, policy.currency, "requested.amount")
         complaint = Complaint.model_validate(
@@ -521,6 +591,11 @@ def _open_case(request: Request, service: Service, policy: Policy, session: Sess
         )
     except IdempotencyConflictError:
         first = service.journal.find(key)
+        if first is not None and complaint is not None and _typed_the_same(first, complaint):
+            # A copy of the form sent at once with the first (a double click, a resent request): it read the
+            # journal before the first was written, so its complaint was received at another moment. The
+            # clerk typed the same: answered as the first was.
+            return _see(_case_url(first.number) + "?done=open")
         opened = "" if first is None else f" case {first.number}"
         said = (
             f"This form was already sent, with other details, and opened{opened}; nothing new was recorded. "
@@ -533,6 +608,23 @@ def _open_case(request: Request, service: Service, policy: Policy, session: Sess
     except RecoveryRulesError as error:
         return _home(request, session, policy, form, {"form": str(error)}, status=_status(error))
     return _see(_case_url(case.number) + "?done=open")
+
+
+_TYPED: Final = ("customer", "category", "requested", "description")
+"""What the clerk types in the open form: a complaint's fields but the moment it was received and its number."""
+
+
+def _typed_the_same(first: Event, complaint: Complaint) -> bool:
+    """Whether ``first``, the event recorded under an open form's key, opened a case of what ``complaint`` says
+    (what the clerk typed, whatever the moment each copy of the form was received at)."""
+    if first.kind != "opened":
+        return False
+    try:
+        recorded = CaseView.replay((first,)).complaint
+    except RecoveryRulesError:  # erased, or not readable with this policy: not known to be the same, so refused
+        return False
+    typed = set(_TYPED)
+    return recorded.model_dump(mode="json", include=typed) == complaint.model_dump(mode="json", include=typed)
 
 
 def _received_at(service: Service, key: str, now: dt.datetime) -> dt.datetime:
@@ -950,6 +1042,21 @@ class TryForm:
     """When it is decided: blank for now, or a time with its offset (a proof's counterexample at another moment)."""
 
 
+_TRY_FIELDS: Final = {
+    "customer.tier": "tier",
+    "category": "category",
+    "requested.kind": "kind",
+    "requested.amount": "amount",
+    "requested": "amount",
+    "granted": "granted",
+    "by": "level",
+    "level": "level",
+    "now": "now",
+    "received_at": "now",
+}
+"""The "Try a complaint" form's field of each place a problem is found at (the rest are said under its button)."""
+
+
 def _served_text(service: Service) -> tuple[str, str]:
     """The served policy's own file, when it came from one; else the policy as JSON."""
     source = service.policy_source
@@ -1124,9 +1231,7 @@ def _check_policy(request: Request, service: Service, session: Session, form: Fo
         granted = _granted(trial.granted, checked)
         resolution = checked.decide(complaint, by=trial.level or checked.levels[0].name, granted=granted, now=now)
     except InvalidInputError as error:
-        try_errors = _field_errors(
-            error, {**_OPEN_FIELDS, "granted": "granted", "by": "level", "level": "level", "now": "now"}, "try"
-        )
+        try_errors = _field_errors(error, _TRY_FIELDS, "try")
         return page(status=422, checked=checked, try_errors=try_errors)
     wording = Wording(checked)
     return page(
