@@ -224,8 +224,6 @@ class Case:
             )
             try:
                 event = journal.append(number, draft, expected_version=0, key=key, request=request)
-            except InvalidInputError as error:
-                raise _at_now(error) from None
             except StaleCaseError:
                 if explicit:
                     raise InvalidInputError.at(
@@ -242,6 +240,8 @@ class Case:
                 if existing is None or not journal.same_request(existing, request):
                     raise
                 return cls.load(journal, policy, existing.number, clock=clock)
+            except InvalidInputError as error:  # after its subclass IdempotencyConflictError, caught above
+                raise _at_now(error) from None
             if event.number != number:  # the same request, recorded by an earlier call
                 return cls.load(journal, policy, event.number, clock=clock)
             return cls(journal, policy, start(event), clock)
