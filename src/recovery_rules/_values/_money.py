@@ -8,7 +8,6 @@ cannot move a limit, and an inexact result raises instead of passing quietly.
 
 from __future__ import annotations
 
-import contextlib
 import decimal
 import math
 import re
@@ -125,10 +124,13 @@ def _parse_amount(amount: object, currency: str) -> Decimal:
     if value.copy_abs() >= MAX_AMOUNT:
         raise _amount_problem(TOO_LARGE)
     places = MINOR_UNITS[currency]
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent >= -places:  # zero too: "0.000" has as many places as "1.000"
-        with contextlib.suppress(decimal.DecimalException):
+    # Quantizing refuses more places than the currency has (the context traps rounding), but not of a zero:
+    # "0.000" has as many places as "1.000", so a zero's are counted (only a zero's: as_tuple costs).
+    if not value.is_zero() or value.as_tuple().exponent >= -places:  # type: ignore[operator]  # finite: an int
+        try:
             return value.quantize(_QUANTA[places], context=DECIMAL_CONTEXT)
+        except decimal.DecimalException:
+            pass
     raise _amount_problem(
         f"{currency} amounts have {places} decimal places and {value} has more; "
         "recovery-rules never rounds silently, so round it yourself first"
