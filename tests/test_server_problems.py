@@ -613,3 +613,25 @@ def test_the_librarys_money_still_takes_a_whole_number() -> None:
         complaint(requested={"kind": "refund", "amount": {"amount": 150, "currency": "USD"}})
     )
 
+
+# -- a policy's syntax errors ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "media", "where"),
+    [
+        ("{", "application/json", "line 1, column 2"),
+        ('{"name": "x",\n "name": "y"', "application/json", "line 2"),
+        ("name = \n", "application/toml", "line 1, column 8"),
+        ("name: [", "application/yaml", "line 1, column 8"),
+        ("name: a\nname: b\n", "application/yaml", "line 2, column 1"),
+    ],
+)
+def test_a_policy_with_a_syntax_error_is_a_problem_of_the_body_as_a_whole(
+    served: Served, text: str, media: str, where: str
+) -> None:
+    """A syntax error has no field to point at: its pointer is '' (the body as a whole), never the text
+    ``/line 1, column 2``, and its line and column are in the detail, in every format alike."""
+    found = problem(
+        served.post("/v1/policy/check", content=text, headers={"Content-Type": media}), 422, "invalid-policy"
+    )
+    assert [(item["pointer"], item["field"]) for item in found["errors"]] == [("", "")], found
+    assert where in found["errors"][0]["detail"]
