@@ -156,7 +156,11 @@ def create_app(
         description=(
             "Decide complaints against the served policy, and walk each case along its path, every step "
             "recorded in the journal. Authenticate with a bearer token; its employee and level act. Errors "
-            "are RFC 9457 problem details (`application/problem+json`)."
+            'are RFC 9457 problem details (`application/problem+json`). Amounts are strings (`"150.00 USD"` or '
+            '`{"amount": "150.00", "currency": "USD"}`); a JSON number is refused. Outside the operations listed '
+            "here, the server answers on its own: a path it does not have is a 404 `not-found` problem, a method "
+            "a path does not take a 405 `method-not-allowed` problem whose `Allow` header names those it does; "
+            "`HEAD` (where there is a `GET`) and `OPTIONS` are answered on every path and are not listed."
         ),
         lifespan=lifespan,
         openapi_url="/v1/openapi.json",
