@@ -552,6 +552,23 @@ def test_an_amount_written_as_a_json_number_is_refused_at_its_place(
         assert f"as a string, such as {example}" in detail, detail
 
 
+@settings(max_examples=examples(50))
+@given(number=st.integers(-(10**17), 10**17) | st.floats(allow_nan=False, allow_infinity=False))
+def test_any_json_number_as_an_amount_is_refused_at_the_number_with_it_written_as_text(
+    served: Served, number: float
+) -> None:
+    """Whole or not, large or small, signed or not: a 422 at the number, showing it written as a string; the
+    example is the number's own digits when it is an amount of the currency's places."""
+    found = problem(
+        served.post("/v1/decisions", json=_requested({"amount": number, "currency": "USD"})), 422, "invalid-input"
+    )
+    assert pointers(found) == ["/complaint/requested/amount/amount"], found
+    example = re.search(r'as a string, such as "([^"]*)"', found["errors"][0]["detail"])
+    assert example is not None, found
+    if isinstance(number, int) and abs(number) < Money.MAX_AMOUNT:
+        assert Money(example[1], "USD") == Money(number, "USD")
+
+
 @pytest.mark.parametrize(
     ("step", "level", "body", "place"),
     [

@@ -1,8 +1,10 @@
 """The request and response bodies of the ``/v1`` API.
 
-Requests are :class:`~recovery_rules.RecoveryModel` subclasses, so they refuse unknown fields and report
-problems in the library's words. None has a ``by`` field: the acting level is the bearer token's, and a body
-that sends ``by`` is refused (422), so a client cannot believe it chose a level.
+Requests are :class:`ServiceRequest` subclasses (a :class:`~recovery_rules.RecoveryModel`), so they refuse
+unknown fields and report problems in the library's words, and refuse an amount written as a JSON number where
+the OpenAPI document says a string (``{"amount": 150, ...}``: write ``"150.00"``). None has a ``by`` field: the
+acting level is the bearer token's, and a body that sends ``by`` is refused (422), so a client cannot believe it
+chose a level.
 """
 
 from __future__ import annotations
@@ -224,7 +226,7 @@ def _numbers_in(
 def _location(place: JsonPlace) -> str:
     """A place as the library locates a problem: ``complaint.requested.amount``, ``granted['30d'].amount``."""
     parts = [
-        f"[{part}]" if isinstance(part, int) else f".{part}" if _NAME.fullmatch(part) else f"[{part!r}]"
+        f"[{part}]" if isinstance(part, int) else f".{part}" if _NAME.fullmatch(str(part)) else f"[{part!r}]"
         for part in place
     ]
     return "".join(parts).removeprefix(".")
