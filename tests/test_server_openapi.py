@@ -156,3 +156,40 @@ def test_the_api_page_loads_nothing_from_another_host() -> None:
         assert answer.status_code == 200, address
         assert len(answer.content) > 1000, address
     assert "SwaggerUIBundle" in client.get("/v1/docs/static/swagger-ui-bundle.js").text
+
+
+def test_a_step_body_with_a_required_field_is_required_and_the_others_optional(document: dict[str, Any]) -> None:
+    """``manager_denies`` needs a reason and ``accept_alternative`` an alternative: their bodies are required in the
+    document (no ``null``), as the service requires them; every other step's body may be left out."""
+    for step, model in STEP_BODIES.items():
+        body = document["paths"][f"/v1/cases/{{number}}/{step}"]["post"]["requestBody"]
+        schema = body["content"]["application/json"]["schema"]
+        required = any(field.is_required() for field in model.model_fields.values())
+        assert body.get("required", False) is required, step
+        if required:
+            assert schema == {"$ref": f"#/components/schemas/{model.__name__}"}, step
+        else:
+            assert {"type": "null"} in schema["anyOf"], step
+    assert {
+        step
+        for step, model in STEP_BODIES.items()
+        if document["paths"][f"/v1/cases/{{number}}/{step}"]["post"]["requestBody"].get("required")
+    } == {"manager_denies", "accept_alternative"}
+
+
+@pytest.mark.parametrize(("step", "field"), [("manager_denies", "reason"), ("accept_alternative", "alternative_id")])
+def test_a_required_step_body_left_out_is_a_422_naming_its_field(step: str, field: str) -> None:
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
+    walk(served, number, SEED_STEPS)
+    sending: list[dict[str, Any]] = [
+        {},
+        {"content": b"null", "headers": {"Content-Type": "application/json"}},
+        {"json": {}},
+    ]
+    for sent in sending:
+        answer = served.post(f"/v1/cases/{number}/{step}", "manager", **sent)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["errors"] == [{"pointer": f"/{field}", "field": field, "detail": "is required"}]
+    unsigned = served.client.post(f"/v1/cases/{number}/{step}")  # the token first, as on every route
+    assert unsigned.status_code == 401

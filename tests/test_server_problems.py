@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from recovery_rules import Complaint, InvalidInputError, Money, StaleCaseError
 from recovery_rules._case._path import check_agreed, check_answers
+from recovery_rules.server._models import DecideRequest
 from recovery_rules.server._problems import for_http
 
 from ._helpers import examples
@@ -513,3 +514,141 @@ def test_a_callback_time_the_policy_does_not_allow_is_located(served: Served) ->
     assert pointers(problem(naive, 422, "invalid-input")) == ["/callback_at"]
     too_late = served.post(f"/v1/cases/{number}/escalate", json={"callback_at": "2026-11-30T12:30:00-05:00"})
     assert pointers(problem(too_late, 422, "invalid-input")) == ["/callback_at"]
+
+
+# -- amounts as JSON numbers ---------------------------------------------------------------------------------------
+def _requested(amount: object) -> dict[str, Any]:
+    return {"complaint": complaint(requested={"kind": "refund", "amount": amount})}
+
+
+@pytest.mark.parametrize(
+    ("body", "place", "example"),
+    [
+        (_requested({"amount": 150, "currency": "USD"}), "/complaint/requested/amount/amount", '"150.00"'),
+        (_requested({"amount": 150.5, "currency": "USD"}), "/complaint/requested/amount/amount", '"150.50"'),
+        (_requested({"amount": 0, "currency": "USD"}), "/complaint/requested/amount/amount", '"0.00"'),
+        (_requested({"amount": 1500, "currency": "JPY"}), "/complaint/requested/amount/amount", '"1500"'),
+        (_requested({"amount": 12.5, "currency": "KWD"}), "/complaint/requested/amount/amount", '"12.500"'),
+        ({"complaint": complaint(), "granted": {"amount": 150, "currency": "USD"}}, "/granted/amount", '"150.00"'),
+        (
+            {"complaint": complaint(), "granted": {"incident": "0.00 USD", "30d": {"amount": 900, "currency": "USD"}}},
+            "/granted/30d/amount",
+            '"900.00"',
+        ),
+    ],
+)
+def test_an_amount_written_as_a_json_number_is_refused_at_its_place(
+    served: Served, body: dict[str, Any], place: str, example: str
+) -> None:
+    """The document says an amount is a string with a pattern: a JSON number, whole or not, is refused at the
+    number's place, saying to write it as a string (in the amount's currency), on every route that takes one."""
+    for route in ("/v1/decisions", "/v1/cases"):
+        if route == "/v1/cases" and "granted" in body:
+            continue  # a case reads what was granted from its journal
+        found = problem(served.post(route, json=body), 422, "invalid-input")
+        assert pointers(found) == [place], found
+        detail = found["errors"][0]["detail"]
+        assert "JSON number" in detail, detail
+        assert f"as a string, such as {example}" in detail, detail
+
+
+@settings(max_examples=examples(50))
+@given(number=st.integers(-(10**17), 10**17) | st.floats(allow_nan=False, allow_infinity=False))
+def test_any_json_number_as_an_amount_is_refused_at_the_number_with_it_written_as_text(
+    served: Served, number: float
+) -> None:
+    """Whole or not, large or small, signed or not: a 422 at the number, showing it written as a string; the
+    example is the number's own digits when it is an amount of the currency's places."""
+    found = problem(
+        served.post("/v1/decisions", json=_requested({"amount": number, "currency": "USD"})), 422, "invalid-input"
+    )
+    assert pointers(found) == ["/complaint/requested/amount/amount"], found
+    example = re.search(r'as a string, such as "([^"]*)"', found["errors"][0]["detail"])
+    assert example is not None, found
+    if isinstance(number, int) and abs(number) < Money.MAX_AMOUNT:
+        assert Money(example[1], "USD") == Money(number, "USD")
+
+
+@pytest.mark.parametrize(
+    ("step", "level", "body", "place"),
+    [
+        (
+            "ask_preferred_solution",
+            "staff",
+            {"remedy": {"kind": "refund", "amount": {"amount": 250, "currency": "USD"}}},
+            "/remedy/amount/amount",
+        ),
+        ("manager_approves", "manager", {"amount": {"amount": 1500, "currency": "USD"}}, "/amount/amount"),
+    ],
+)
+def test_a_step_refuses_an_amount_written_as_a_json_number_and_records_nothing(
+    step: str, level: str, body: dict[str, Any], place: str
+) -> None:
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
+    before = SEED_STEPS[:2] if step == "ask_preferred_solution" else SEED_STEPS
+    walk(served, number, before)
+    version = served.get(f"/v1/cases/{number}").json()["case"]["version"]
+    found = problem(served.post(f"/v1/cases/{number}/{step}", level, json=body), 422, "invalid-input")
+    assert pointers(found) == [place]
+    assert "as a string, such as" in found["errors"][0]["detail"]
+    assert served.get(f"/v1/cases/{number}").json()["case"]["version"] == version  # nothing recorded
+    text = {**body, "amount": {"amount": "1500.00", "currency": "USD"}} if step == "manager_approves" else body
+    if step == "ask_preferred_solution":
+        text = {"remedy": {"kind": "refund", "amount": {"amount": "250.00", "currency": "USD"}}}
+    assert served.post(f"/v1/cases/{number}/{step}", level, json=text).status_code == 200  # as a string: taken
+
+
+def test_an_amount_as_a_number_is_listed_with_the_bodys_other_problems(served: Served) -> None:
+    body = _requested({"amount": 150, "currency": "usd"})
+    body["complaint"]["received_at"] = "2026-11-23T09:30:00"
+    body["grantd"] = "1.00 USD"
+    found = problem(served.post("/v1/decisions", json=body), 422, "invalid-input")
+    assert set(pointers(found)) == {
+        "/complaint/requested/amount/amount",  # the number
+        "/complaint/requested/amount/currency",  # its currency, in capitals
+        "/complaint/received_at",
+        "/grantd",
+    }, found
+
+
+def test_the_request_models_refuse_an_amount_as_a_number_in_python_too() -> None:
+    """The check is the request models' own (not a route's): validating one from Python refuses it at its place."""
+    with pytest.raises(InvalidInputError) as raised:
+        DecideRequest.model_validate(_requested({"amount": 150, "currency": "USD"}))
+    assert [problem.location for problem in raised.value.problems] == ["complaint.requested.amount.amount"]
+    with pytest.raises(InvalidInputError, match=r"complaint\.requested\.amount\.amount: is the JSON number 150"):
+        DecideRequest(**_requested({"amount": 150, "currency": "USD"}))
+    assert DecideRequest.model_validate(_requested({"amount": "150", "currency": "USD"}))
+
+
+def test_the_librarys_money_still_takes_a_whole_number() -> None:
+    """Only the API's wire format refuses numbers: Python callers of the library keep writing ``Money(150, ...)``."""
+    assert Money(150, "USD") == Money("150.00", "USD")
+    assert Money.validate({"amount": 150, "currency": "USD"}) == Money("150.00", "USD")
+    assert Complaint.model_validate(
+        complaint(requested={"kind": "refund", "amount": {"amount": 150, "currency": "USD"}})
+    )
+
+
+# -- a policy's syntax errors ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "media", "where"),
+    [
+        ("{", "application/json", "line 1, column 2"),
+        ('{"name": "x",\n "name": "y"', "application/json", "line 2"),
+        ("name = \n", "application/toml", "line 1, column 8"),
+        ("name: [", "application/yaml", "line 1, column 8"),
+        ("name: a\nname: b\n", "application/yaml", "line 2, column 1"),
+    ],
+)
+def test_a_policy_with_a_syntax_error_is_a_problem_of_the_body_as_a_whole(
+    served: Served, text: str, media: str, where: str
+) -> None:
+    """A syntax error has no field to point at: its pointer is '' (the body as a whole), never the text
+    ``/line 1, column 2``, and its line and column are in the detail, in every format alike."""
+    found = problem(
+        served.post("/v1/policy/check", content=text, headers={"Content-Type": media}), 422, "invalid-policy"
+    )
+    assert [(item["pointer"], item["field"]) for item in found["errors"]] == [("", "")], found
+    assert where in found["errors"][0]["detail"]

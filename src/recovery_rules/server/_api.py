@@ -266,40 +266,32 @@ _SUMMARIES: Final = {
 
 
 def _step_route(step: str, model: type[Any]) -> None:
-    def take_step(
-        number: str,
-        employee: CurrentEmployee,
-        service: CurrentService,
-        idempotency_key: IdempotencyKey = None,
-        body: Annotated[model | None, Body()] = None,  # type: ignore[valid-type]  # a model class, chosen per step
-    ) -> StepResponse:
-        policy = service.policy
-        case = _load(service, policy, number)
-        _check_actor(case, step, employee, policy)
-        key = _journal_key(employee, step, str(case.number), idempotency_key)
-        before = case.version
-        try:
-            result = _take(
-                case, step, body if body is not None else model(), employee=employee, key=key, now=service.now()
+    """The route of ``step``, whose body is a ``model``: required (so the OpenAPI document says so) when the model
+    has a required field (``manager_denies``'s ``reason``), else optional (``{}`` when left out). A required body
+    left out is answered as ``{}`` is: a 422 naming each required field."""
+    if any(field.is_required() for field in model.model_fields.values()):
+
+        def take_step(
+            number: str,
+            employee: CurrentEmployee,
+            service: CurrentService,
+            body: Annotated[model, Body()],  # type: ignore[valid-type]  # a model class, chosen per step
+            idempotency_key: IdempotencyKey = None,
+        ) -> StepResponse:
+            return _take_step(step, number, employee, service, body, client_key=idempotency_key)
+
+    else:
+
+        def take_step(  # type: ignore[misc]  # the same route, its body optional
+            number: str,
+            employee: CurrentEmployee,
+            service: CurrentService,
+            idempotency_key: IdempotencyKey = None,
+            body: Annotated[model | None, Body()] = None,  # type: ignore[valid-type]  # a model class, chosen per step
+        ) -> StepResponse:
+            return _take_step(
+                step, number, employee, service, model() if body is None else body, client_key=idempotency_key
             )
-        except AuthorityError as error:
-            raise _refused(error) from None
-        event = service.journal.find(key)
-        if event is None:  # recorded just now under this key: the journal must find it
-            raise ApiProblem("internal", "the step was recorded but cannot be read back; read the case")
-        if isinstance(result, Resolution) and event.version > before:  # a retry's decision was logged the first time
-            _count(service, policy, result, employee, step, recorded=True)
-        elif step == "manager_denies" and event.version > before:  # a decision too, though it returns its event
-            service.metrics.decisions.labels(outcome=Outcome.DENIED.value, level=employee.level).inc()
-        events = service.journal.events(case.number)[: event.version]
-        view = CaseView.replay(events)
-        return StepResponse(
-            policy_revision=policy.revision,
-            complaint_number=str(case.number),
-            step=step,
-            event=EventBody.of(event),
-            case=_body(view, policy, service, employee.level, event.at),  # the offers at the step's time
-        )
 
     take_step.__name__ = f"step_{step}"
     router.add_api_route(
@@ -310,6 +302,38 @@ def _step_route(step: str, model: type[Any]) -> None:
         summary=_SUMMARIES[step],
         operation_id=f"case_{step}",
         responses=_problems(400, 404, 409, 415, 503),
+    )
+
+
+def _take_step(
+    step: str, number: str, employee: Employee, service: Service, body: Any, *, client_key: str | None
+) -> StepResponse:
+    """Take ``step`` on case ``number`` with its ``body``, as the token's ``employee``, under the client's
+    Idempotency-Key ``client_key``: the answer of its route."""
+    policy = service.policy
+    case = _load(service, policy, number)
+    _check_actor(case, step, employee, policy)
+    key = _journal_key(employee, step, str(case.number), client_key)
+    before = case.version
+    try:
+        result = _take(case, step, body, employee=employee, key=key, now=service.now())
+    except AuthorityError as error:
+        raise _refused(error) from None
+    event = service.journal.find(key)
+    if event is None:  # recorded just now under this key: the journal must find it
+        raise ApiProblem("internal", "the step was recorded but cannot be read back; read the case")
+    if isinstance(result, Resolution) and event.version > before:  # a retry's decision was logged the first time
+        _count(service, policy, result, employee, step, recorded=True)
+    elif step == "manager_denies" and event.version > before:  # a decision too, though it returns its event
+        service.metrics.decisions.labels(outcome=Outcome.DENIED.value, level=employee.level).inc()
+    events = service.journal.events(case.number)[: event.version]
+    view = CaseView.replay(events)
+    return StepResponse(
+        policy_revision=policy.revision,
+        complaint_number=str(case.number),
+        step=step,
+        event=EventBody.of(event),
+        case=_body(view, policy, service, employee.level, event.at),  # the offers at the step's time
     )
 
 

@@ -33,6 +33,7 @@ from recovery_rules import (
     JournalIntegrityError,
     Policy,
     PolicyError,
+    Problem,
     RecoveryModel,
     StaleCaseError,
     WorkflowError,
@@ -43,7 +44,7 @@ from ._auth import Tokens
 from ._extra import without_extra
 from ._methods import Methods, allow, declared_methods
 from ._observe import DecisionLog
-from ._problems import ApiProblem, FieldProblem, field_problem, problem_response, summary
+from ._problems import ApiProblem, FieldProblem, field_problem, for_http, problem_response, summary
 from ._service import LOG, MIN_SESSION_KEY, SESSION_LIFETIME, Clock, Service
 from ._settings import (
     MAX_SESSION_HOURS,
@@ -155,7 +156,11 @@ def create_app(
         description=(
             "Decide complaints against the served policy, and walk each case along its path, every step "
             "recorded in the journal. Authenticate with a bearer token; its employee and level act. Errors "
-            "are RFC 9457 problem details (`application/problem+json`)."
+            'are RFC 9457 problem details (`application/problem+json`). Amounts are strings (`"150.00 USD"` or '
+            '`{"amount": "150.00", "currency": "USD"}`); a JSON number is refused. Outside the operations listed '
+            "here, the server answers on its own: a path it does not have is a 404 `not-found` problem, a method "
+            "a path does not take a 405 `method-not-allowed` problem whose `Allow` header names those it does; "
+            "`HEAD` (where there is a `GET`) and `OPTIONS` are answered on every path and are not listed."
         ),
         lifespan=lifespan,
         openapi_url="/v1/openapi.json",
@@ -461,8 +466,8 @@ def _handle_errors(app: FastAPI) -> None:
         body_errors = [item for item in raw if item.get("loc", ("",))[0] == "body"]
         model = _body_model(request)
         if body_errors and model is not None:
-            try:
-                model.model_validate(error.body)
+            try:  # a required body left out (or null) is answered as {} is: each required field named
+                model.model_validate({} if error.body is None else error.body)
             except InvalidInputError as invalid:
                 problems.extend(field_problem(problem.location, problem.message) for problem in invalid.problems)
         if not problems:
@@ -503,7 +508,7 @@ def _handle_errors(app: FastAPI) -> None:
 
     @app.exception_handler(PolicyError)
     async def policy_error(request: Request, error: PolicyError) -> Response:
-        problems = [field_problem(problem.location, problem.message) for problem in error.problems]
+        problems = [_policy_problem(problem) for problem in error.problems]
         return problem_response(
             "invalid-policy", summary(problems, "the policy does not load"), request.url.path, problems
         )
@@ -564,6 +569,17 @@ def _console_pages(app: FastAPI) -> None:
 
     for kind, handler in list(app.exception_handlers.items()):
         app.exception_handlers[kind] = in_pages(handler)
+
+
+def _policy_problem(problem: Problem) -> FieldProblem:
+    """A problem of a policy sent to be checked, at its place in the body: a field of the policy
+    (``/levels/1/limit``), or, for a syntax error (located by its line and column, not by a field), the body as a
+    whole (pointer ``''``) with the line and column in ``detail``, as every syntax error is (JSON, TOML, YAML)."""
+    if problem.line is None or problem.location != f"line {problem.line}, column {problem.column}":
+        return field_problem(problem.location, problem.message)
+    place = f"line {problem.line}, column {problem.column}"
+    detail = problem.message if place in problem.message else f"{problem.message} (at {place})"
+    return FieldProblem(pointer="", field="", detail=for_http(detail))
 
 
 def _by_refused(problem: FieldProblem) -> FieldProblem:

@@ -1,15 +1,19 @@
 """The request and response bodies of the ``/v1`` API.
 
-Requests are :class:`~recovery_rules.RecoveryModel` subclasses, so they refuse unknown fields and report
-problems in the library's words. None has a ``by`` field: the acting level is the bearer token's, and a body
-that sends ``by`` is refused (422), so a client cannot believe it chose a level.
+Requests are :class:`ServiceRequest` subclasses (a :class:`~recovery_rules.RecoveryModel`), so they refuse
+unknown fields and report problems in the library's words, and refuse an amount written as a JSON number where
+the OpenAPI document says a string (``{"amount": 150, ...}``: write ``"150.00"``). None has a ``by`` field: the
+acting level is the bearer token's, and a body that sends ``by`` is refused (422), so a client cannot believe it
+chose a level.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Final
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Final, Self
 
 from pydantic import (
     BaseModel,
@@ -21,6 +25,7 @@ from pydantic import (
     StrictInt,
     TypeAdapter,
     WithJsonSchema,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -60,8 +65,10 @@ __all__ = [
     "PreferredRequest",
     "ReportRequest",
     "ReportResponse",
+    "ServiceRequest",
     "ServiceTime",
     "StepResponse",
+    "json_number_amounts",
 ]
 
 _Notes = Field(default="", description="What was said or done, for the record (kept in the journal, never logged).")
@@ -175,7 +182,158 @@ Granted = Annotated[
 """What a customer was already granted: one amount for every window, or an amount per window."""
 
 
-class DecideRequest(RecoveryModel):
+JsonPlace = tuple[str | int, ...]
+"""A place in a JSON document: the keys and indexes from its root (``("granted", "30d", "amount")``)."""
+
+_MONEY_FORMS: Final = _MONEY_SCHEMA["anyOf"]
+"""The forms of an amount the OpenAPI document gives: an object whose ``amount`` is a string, or a string."""
+_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _is_json_number(value: object) -> bool:
+    return type(value) is int or type(value) is float  # not true or false, which Python counts as numbers
+
+
+def _numbers_in(
+    schema: Mapping[str, Any], defs: Mapping[str, Any], value: object, place: JsonPlace
+) -> Iterator[tuple[JsonPlace, Mapping[str, Any]]]:
+    """Each amount of ``value`` (read from JSON) written as a number where ``schema`` takes Money: its place, and
+    the amount's object. Only the places the schema describes are read, so its depth bounds the walk."""
+    while "$ref" in schema:
+        schema = defs[str(schema["$ref"]).rsplit("/", 1)[-1]]
+    if schema.get("anyOf") == _MONEY_FORMS:
+        if isinstance(value, dict) and _is_json_number(value.get("amount")):
+            yield (*place, "amount"), value
+        return
+    for branch in (*schema.get("anyOf", ()), *schema.get("oneOf", ()), *schema.get("allOf", ())):
+        yield from _numbers_in(branch, defs, value, place)
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        others = schema.get("additionalProperties")
+        for key, item in value.items():
+            inner = properties.get(key, others)
+            if isinstance(inner, dict):
+                yield from _numbers_in(inner, defs, item, (*place, key))
+    elif isinstance(value, list):
+        first = schema.get("prefixItems", ())
+        rest = schema.get("items")
+        for index, item in enumerate(value):
+            inner = first[index] if index < len(first) else rest
+            if isinstance(inner, dict):
+                yield from _numbers_in(inner, defs, item, (*place, index))
+
+
+def _location(place: JsonPlace) -> str:
+    """A place as the library locates a problem: ``complaint.requested.amount``, ``granted['30d'].amount``."""
+    parts = [
+        f"[{part}]" if isinstance(part, int) else f".{part}" if _NAME.fullmatch(str(part)) else f"[{part!r}]"
+        for part in place
+    ]
+    return "".join(parts).removeprefix(".")
+
+
+def _amount_example(number: int | float, currency: object) -> str:
+    """``number`` written as the text of an amount in ``currency`` (``150`` as ``150.00`` in dollars, ``1500`` in
+    yen): what the client meant, to show them; ``12.50`` (in the currency's places) for a number no amount is."""
+    try:
+        zero = Money.zero(currency if isinstance(currency, str) else "USD").amount
+    except InvalidInputError:  # no currency code: the example is in dollars
+        zero = Money.zero("USD").amount
+    places = len(str(zero).partition(".")[2])  # "0.00": 2
+    value = Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
+    if not value.is_finite() or value.copy_abs() >= Money.MAX_AMOUNT:
+        value = Decimal(1250).scaleb(-places)
+    if value.is_zero():
+        value = zero
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -places:
+        value = value.quantize(Decimal(1).scaleb(-places))
+    return f"{value:f}"
+
+
+def json_number_amounts(model: type[ServiceRequest], body: object) -> list[Problem]:
+    """Each amount in ``body`` (a request for ``model``, read from JSON) written as a JSON number, not a string,
+    where the OpenAPI document takes Money (``{"amount": 150, "currency": "USD"}``): a problem at the number's
+    place saying to write it as a string, such as ``"150.00"``.
+
+    A client that sends numbers works on whole dollars and fails on the first amount with cents (a JSON number
+    may reach the service as ``150.09999999999999``), so every number is refused, whole or not, as the document's
+    pattern says. The library's own :class:`~recovery_rules.Money` takes ``int`` amounts from Python callers."""
+    return list(_number_places(model, body).values())
+
+
+def _number_places(model: type[ServiceRequest], body: object) -> dict[JsonPlace, Problem]:
+    """:func:`json_number_amounts`, each problem by its place."""
+    schema = model.request_schema
+    found: dict[JsonPlace, Problem] = {}
+    for place, money in _numbers_in(schema, schema.get("$defs", {}), body, ()):
+        number = money["amount"]
+        example = _amount_example(number, money.get("currency"))
+        found.setdefault(
+            place,
+            Problem(
+                _location(place),
+                f'is the JSON number {number!r}; write the amount as a string, such as "{example}": a JSON number '
+                "may not hold an amount's cents exactly",
+            ),
+        )
+    return found
+
+
+def _amounts_as_text(value: object, places: set[JsonPlace], place: JsonPlace = ()) -> object:
+    """``value`` with the numbers at ``places`` replaced by ``"0"``: to find the request's other problems."""
+    if place in places:
+        return "0"
+    if not any(len(found) > len(place) and found[: len(place)] == place for found in places):
+        return value
+    if isinstance(value, dict):
+        return {key: _amounts_as_text(item, places, (*place, key)) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_amounts_as_text(item, places, (*place, index)) for index, item in enumerate(value)]
+    return value
+
+
+class ServiceRequest(RecoveryModel):
+    """The base of the API's request bodies: an amount written as a JSON number is refused wherever the body takes
+    Money (see :func:`json_number_amounts`), as the OpenAPI document says (a string with a pattern).
+
+    :meth:`model_validate` places each such number at its place in the body with the body's other problems;
+    validating the model another way (FastAPI's) refuses it as a whole, naming the places."""
+
+    request_schema: ClassVar[dict[str, Any]] = {}
+    """The model's JSON schema (validation mode): where its bodies take Money."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls.request_schema = cls.model_json_schema()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _amounts_are_text(cls, data: Any) -> Any:
+        numbers = json_number_amounts(cls, data)
+        if numbers:
+            raise PydanticCustomError(
+                "json_number_amount", "{problems}", {"problems": "; ".join(str(problem) for problem in numbers)}
+            )
+        return data
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Self:
+        """As the library's: :class:`~recovery_rules.InvalidInputError` listing every problem at its place, each
+        amount written as a JSON number included."""
+        numbers = _number_places(cls, obj)
+        if not numbers:
+            return super().model_validate(obj, **kwargs)
+        problems = list(numbers.values())
+        try:
+            super().model_validate(_amounts_as_text(obj, set(numbers)), **kwargs)
+        except InvalidInputError as error:
+            problems += error.problems
+        raise InvalidInputError(cls.__name__, problems)
+
+
+class DecideRequest(ServiceRequest):
     """A complaint to decide with the token's authority."""
 
     complaint: Complaint
@@ -188,7 +346,7 @@ class DecideRequest(RecoveryModel):
     )
 
 
-class OpenRequest(RecoveryModel):
+class OpenRequest(ServiceRequest):
     """A complaint to open a case for; the token's employee handles it."""
 
     complaint: Complaint
@@ -199,17 +357,17 @@ class OpenRequest(RecoveryModel):
     )
 
 
-class EmptyRequest(RecoveryModel):
+class EmptyRequest(ServiceRequest):
     """A step that takes nothing but the token (the body may be left out, or ``{}``)."""
 
 
-class NotesRequest(RecoveryModel):
+class NotesRequest(ServiceRequest):
     """A step that records what was said."""
 
     notes: str = _Notes
 
 
-class EscalateRequest(RecoveryModel):
+class EscalateRequest(ServiceRequest):
     """The escalation: what was said, and the callback time the customer chose, if they chose one."""
 
     notes: str = _Notes
@@ -220,7 +378,7 @@ class EscalateRequest(RecoveryModel):
     )
 
 
-class PreferredRequest(RecoveryModel):
+class PreferredRequest(ServiceRequest):
     """The remedy the customer would prefer (the complaint's request when left out)."""
 
     remedy: Remedy | None = None
@@ -232,7 +390,7 @@ class PreferredRequest(RecoveryModel):
     )
 
 
-class AnswersRequest(RecoveryModel):
+class AnswersRequest(ServiceRequest):
     """The customer's answers, when they gave them: satisfied or not, and a score from 1 to 5."""
 
     satisfied: StrictBool | None = Field(
@@ -247,7 +405,7 @@ class NotesAnswersRequest(AnswersRequest):
     notes: str = _Notes
 
 
-class ApproveRequest(RecoveryModel):
+class ApproveRequest(ServiceRequest):
     """An approval: of the remedy asked, or, with ``amount``, of less (a counter-offer the customer then accepts
     or declines)."""
 
@@ -257,7 +415,7 @@ class ApproveRequest(RecoveryModel):
     )
 
 
-class DenyRequest(RecoveryModel):
+class DenyRequest(ServiceRequest):
     """Why the escalated remedy is denied: what the customer will be told (the phrase check reads it)."""
 
     reason: str
@@ -269,7 +427,7 @@ class AlternativeRequest(AnswersRequest):
     alternative_id: str
 
 
-class ReportRequest(RecoveryModel):
+class ReportRequest(ServiceRequest):
     """The written report to a manager."""
 
     summary: str = ""
