@@ -106,7 +106,7 @@ def _policy(policy: object) -> Policy:
 
 def _now(policy: Policy, now: object) -> dt.datetime:
     """``now``, or :func:`default_now`: a timezone-aware time that complaints may be received at, a year of
-    :func:`moments` after it included (the years 1900 to 8997)."""
+    :func:`moments` after it included (1900-01-03 to 8998-11-27, in UTC)."""
     if now is None:
         return default_now(policy)
     moment = utc(now, field="now")  # a naive time is refused naming now, not the complaint it would be put in
@@ -114,8 +114,9 @@ def _now(policy: Policy, now: object) -> dt.datetime:
         raise InvalidInputError.at(
             "time",
             "now",
-            f"must be from the year {_FIRST_NOW.year} to {_LAST_NOW.year}, as complaints decided at it and a year "
-            "after it are; for example datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)",
+            f"must be from {_FIRST_NOW:%Y-%m-%d} to {_LAST_NOW:%Y-%m-%d} (in UTC), so that complaints received "
+            "at it and in the year after it can be decided; "
+            "for example datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)",
         )
     return now  # type: ignore[return-value]  # a datetime: utc checked it
 
@@ -552,18 +553,19 @@ def _closed_in_year(policy: Policy, first: dt.date) -> list[dt.date]:
 
 
 def check(
-    policy: Policy, complaint: Complaint, by: str, granted: Money | Mapping[Window, Money], now: dt.datetime
+    policy: Policy, complaint: Complaint, by: str, granted: Money | Mapping[Window, Money] | None, now: dt.datetime
 ) -> tuple[list[str], Outcome | None]:
     """Every promise the decision of ``complaint`` breaks, and its outcome (``None`` if deciding raised).
 
-    ``granted``: what was already granted, as :meth:`Policy.decide` takes it (one amount, or one per window).
+    ``granted``: what was already granted, as :meth:`Policy.decide` takes it (one amount, or one per window;
+    ``None``: nothing).
     """
     problems, resolution = _checked(_policy(policy), complaint, by, granted, now)
     return problems, None if resolution is None else resolution.outcome
 
 
 def _checked(
-    policy: Policy, complaint: Complaint, by: str, granted: Money | Mapping[Window, Money], now: dt.datetime
+    policy: Policy, complaint: Complaint, by: str, granted: Money | Mapping[Window, Money] | None, now: dt.datetime
 ) -> tuple[list[str], Resolution | None]:
     try:
         resolution = policy.decide(complaint, by=by, granted=granted, now=now)
@@ -575,12 +577,17 @@ def _checked(
 
 
 def suggestion_violations(
-    policy: Policy, complaint: Complaint, by: str, granted: Money | Mapping[Window, Money], resolution: Resolution
+    policy: Policy,
+    complaint: Complaint,
+    by: str,
+    granted: Money | Mapping[Window, Money] | None,
+    resolution: Resolution,
 ) -> list[str]:
     """The promises about extra-mile suggestions: only with approvals, from the catalog, relevant, affordable, and
     of kinds the acting level may grant.
 
-    ``granted``: what was already granted, as :meth:`Policy.decide` takes it (one amount, or one per window).
+    ``granted``: what was already granted, as :meth:`Policy.decide` takes it (one amount, or one per window;
+    ``None``: nothing).
     """
     if not isinstance(resolution, Resolution):
         raise InvalidInputError.at(
