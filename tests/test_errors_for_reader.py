@@ -276,9 +276,13 @@ FIXES: dict[str, tuple[Callable[[], object], str]] = {
         lambda: say(POLICY.decide(complaint("10.00"), by="staff", now=NOW), POLICY, customer_name=7),  # type: ignore[arg-type]
         "customer_name: must be a string, the name the apology uses, such as 'Ann', or '' for none, not 7",
     ),
+    "say(customer_name=None)": (
+        lambda: say(POLICY.decide(complaint("10.00"), by="staff", now=NOW), POLICY, customer_name=None),  # type: ignore[arg-type]
+        "customer_name: must be a string, the name the apology uses, such as 'Ann', or '' for none, not None",
+    ),
     "Wording.say_next(customer_name=7)": (
         lambda: Wording(POLICY).say_next(listened_case(), customer_name=7),  # type: ignore[arg-type]
-        "such as 'Ann', or '' for none or None (the complaint's), not 7",
+        "such as 'Ann', or '' for none or None for the complaint's, not 7",
     ),
     "ComplaintNumber(customer_id=bad)": (
         lambda: ComplaintNumber(dt.date(2026, 11, 23), "a b"),

@@ -113,13 +113,14 @@ def _check_format(format: object) -> Format:
     return format
 
 
-def _check_name(customer_name: object, *, none: str = " or None (the complaint's)") -> str | None:
-    if customer_name is not None and not isinstance(customer_name, str):
+def _check_name(customer_name: object, *, none: bool = True) -> str | None:
+    """``customer_name`` checked: a string, or ``None`` (the complaint's name) where ``none`` allows it."""
+    if not isinstance(customer_name, str) and (customer_name is not None or not none):
+        allowed = "'' for none or None for the complaint's" if none else "'' for none"
         raise InvalidInputError.at(
             "wording",
             "customer_name",
-            f"must be a string, the name the apology uses, such as 'Ann', or '' for none{none}, "
-            f"not {shown(customer_name)}",
+            f"must be a string, the name the apology uses, such as 'Ann', or {allowed}, not {shown(customer_name)}",
         )
     return customer_name
 
@@ -232,8 +233,7 @@ class Wording:
             raise InvalidInputError.at(
                 "wording", "resolution", "was decided under another policy; word it with that policy"
             )
-        if not isinstance(customer_name, str):
-            _check_name(customer_name, none="")
+        _check_name(customer_name, none=False)
         number: Segments = (str(resolution.complaint_number),)
         blocks: list[Block] = []
         if spoken(customer_name).strip():
