@@ -175,7 +175,7 @@ def test_a_preset_is_found_by_its_name_or_its_functions_name() -> None:
     [
         ("themepark", "there is no preset 'themepark'; did you mean 'theme-park'? The presets are: ritz-carlton"),
         ("bank", "there is no preset 'bank'; use one of: ritz-carlton, retail, theme-park"),
-        (None, "there is no preset None; use one of"),
+        (None, "must be the name of a preset, a string, not None; use one of"),
     ],
 )
 def test_an_unknown_preset_is_refused_with_the_names_there_are(name: Any, message: str) -> None:

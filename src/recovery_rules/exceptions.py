@@ -37,6 +37,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from recovery_rules._shown import shown as _shown
+
 __all__ = [
     "AuthorityError",
     "CurrencyMismatchError",
@@ -59,6 +61,8 @@ __all__ = [
 
 
 _LINE_COLUMN: Final = re.compile(r"line \d+, column \d+")
+_LONGEST_SOURCE: Final = 256
+"""The most characters of a policy file's name a message quotes (its end, which names the file)."""
 
 
 class RecoveryRulesError(Exception):
@@ -171,8 +175,7 @@ class UnknownLevelError(InvalidInputError):
         self.known = tuple(known)
         listed = ", ".join(self.known)
         if isinstance(name, str):
-            shown = repr(name) if len(name) <= 64 else repr(name[:61]) + "..."  # a name, not a document
-            message = f"the policy has no level named {shown}; use one of: {listed}"
+            message = f"the policy has no level named {_shown(name)}; use one of: {listed}"  # cut at 64 characters
         else:  # not a name at all: what it is, not its class's name as if it were a level's ('NoneType')
             given = "None" if name is None else type(name).__name__
             message = f"must be the name of one of the policy's levels, a string, not {given}; use one of: {listed}"
@@ -180,22 +183,21 @@ class UnknownLevelError(InvalidInputError):
 
 
 class UnknownLocaleError(InvalidInputError):
-    """A locale that neither the built-in wording nor the policy's ``wording`` speaks."""
+    """A locale that neither the built-in wording nor the policy's ``wording`` speaks.
 
-    def __init__(self, locale: str, known: Iterable[str]) -> None:
+    ``locale`` is what was given; when it is no string at all (``None``, bytes), the message says so.
+    """
+
+    def __init__(self, locale: object, known: Iterable[str]) -> None:
         self.locale = locale
         self.known = tuple(known)
-        shown = locale if len(locale) <= 35 and locale.isprintable() else locale[:32] + "..."
-        super().__init__(
-            "locale",
-            [
-                Problem(
-                    "locale",
-                    f"there is no wording for {shown!r}; use one of: {', '.join(self.known)} "
-                    f"(or add a [wording.<tag>] table to the policy)",
-                )
-            ],
-        )
+        listed = ", ".join(self.known)
+        if isinstance(locale, str):
+            message = f"there is no wording for {_shown(locale, longest=35)}; use one of: {listed}"
+        else:  # not a tag at all: what it is, not its class's name as if it were a locale's ('NoneType')
+            given = "None" if locale is None else type(locale).__name__
+            message = f"must be a locale tag, a string such as 'en', not {given}; use one of: {listed}"
+        super().__init__("locale", [Problem("locale", f"{message} (or add a [wording.<tag>] table to the policy)")])
 
 
 class UnknownRemedyError(InvalidInputError):
@@ -230,6 +232,8 @@ class PolicyError(RecoveryRulesError, ValueError):
     def __init__(self, problems: Iterable[Problem], *, source: str | None = None) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems) or (Problem("", "invalid policy"),)
         self.source = source
+        if source and len(source) > _LONGEST_SOURCE:  # a path, not a document: its end names the file
+            source = "..." + source[-(_LONGEST_SOURCE - 3) :]
         headline = f"policy {source} does not load" if source else "the policy does not load"
         super().__init__(_render(headline, self.problems))
 

@@ -41,6 +41,7 @@ from collections.abc import Iterable
 from typing import BinaryIO, Final
 
 from recovery_rules._policy._locate import parse_location, source_map
+from recovery_rules._shown import shown
 from recovery_rules.exceptions import InvalidInputError, Problem
 
 __all__ = [
@@ -74,7 +75,7 @@ def _refused(message: str) -> InvalidInputError:
 
 def _argument(name: str, value: object, wanted: str) -> InvalidInputError:
     """The error for an argument a caller passed wrong: what to pass instead, and what was passed."""
-    given = repr(value) if type(value) in (int, float) else type(value).__name__
+    given = shown(value) if type(value) in (int, float) else type(value).__name__
     return InvalidInputError.at("argument", name, f"must be {wanted}; not {given}")
 
 
@@ -94,7 +95,7 @@ def _format(format: object) -> str:
     if not isinstance(format, str):
         raise _argument("format", format, "a str, one of: " + ", ".join(_FORMATS))
     if format not in _FORMATS:
-        raise InvalidInputError.at("file format", "format", f"{format!r} is not one of: {', '.join(_FORMATS)}")
+        raise InvalidInputError.at("file format", "format", f"{shown(format)} is not one of: {', '.join(_FORMATS)}")
     return format
 
 
@@ -245,11 +246,17 @@ def parse_problem(error: BaseException, text: str, format: str) -> Problem:
     :class:`~recovery_rules.InvalidInputError` otherwise).
     """
     text = _text(text)
-    name = format.upper() if format in ("toml", "json", "yaml") else format
+    name = _format(format).upper()
+    if not isinstance(error, BaseException):
+        raise _argument("error", error, "the exception the parser raised, such as a ValueError")
     if isinstance(error, RecursionError):
         return Problem("", "is nested too deeply")
+    try:
+        said = str(error)
+    except Exception:  # an exception of the caller's whose __str__ fails: named by its type
+        said = ""
     most = sys.get_int_max_str_digits()
-    if isinstance(error, ValueError) and "integer string conversion" in str(error) and most:
+    if isinstance(error, ValueError) and "integer string conversion" in said and most:
         for match in _DIGITS.finditer(text):
             digits = len(match[0]) - match[0].count("_")
             if digits > most:
@@ -259,9 +266,8 @@ def parse_problem(error: BaseException, text: str, format: str) -> Problem:
                     "and no amount or count is that long",
                 )
         return Problem("", f"holds a number of more than {most:,} digits; no amount or count is that long")
-    if isinstance(error, TypeError) and "unhashable" in str(error):
+    if isinstance(error, TypeError) and "unhashable" in said:
         return Problem("", f"is not valid {name} for this file: a key must be a name, not a list or a table")
-    said = str(error)
     said = said if len(said) <= _QUOTED_LIMIT else said[: _QUOTED_LIMIT - 3] + "..."
     return Problem("", f"is not valid {name}: {said or type(error).__name__}")
 

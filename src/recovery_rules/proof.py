@@ -63,11 +63,14 @@ from zoneinfo import ZoneInfo
 
 from recovery_rules._engine._invariants import resolution_violations, wall_instant
 from recovery_rules._engine._resolution import Outcome, Resolution
+from recovery_rules._engine._rules import check_inputs
 from recovery_rules._policy._parts import Alternative, AuthorityLevel
-from recovery_rules._policy._policy import Policy
+from recovery_rules._policy._policy import Policy, compiled_policy
+from recovery_rules._shown import shown
 from recovery_rules._values._models import Complaint, Customer, Remedy
 from recovery_rules._values._money import Money
-from recovery_rules._values._time import Window, clock_changes
+from recovery_rules._values._time import EARLIEST_INPUT_TIME, LATEST_INPUT_TIME, Window, clock_changes, utc
+from recovery_rules.exceptions import InvalidInputError
 
 __all__ = [
     "Counterexample",
@@ -88,6 +91,34 @@ __all__ = [
 _UNLISTED_CATEGORY: Final = "unlisted_category"
 _UNMENTIONED_TIER: Final = "unmentioned_tier"
 _CUSTOMER: Final = "counterexample"
+_FIRST_NOW: Final = EARLIEST_INPUT_TIME + dt.timedelta(days=2)
+_LAST_NOW: Final = LATEST_INPUT_TIME - dt.timedelta(days=400)  # the year of moments after it, and a complaint's range
+
+
+def _policy(policy: object) -> Policy:
+    """``policy``, checked to be a :class:`Policy`: every function here reads one."""
+    if not isinstance(policy, Policy):
+        raise InvalidInputError.at(
+            "proof", "policy", f"must be a Policy, such as Policy.from_file(path), not {shown(policy)}"
+        )
+    return policy
+
+
+def _now(policy: Policy, now: object) -> dt.datetime:
+    """``now``, or :func:`default_now`: a timezone-aware time that complaints may be received at, a year of
+    :func:`moments` after it included (1900-01-03 to 8998-11-27, in UTC)."""
+    if now is None:
+        return default_now(policy)
+    moment = utc(now, field="now")  # a naive time is refused naming now, not the complaint it would be put in
+    if not _FIRST_NOW <= moment <= _LAST_NOW:
+        raise InvalidInputError.at(
+            "time",
+            "now",
+            f"must be from {_FIRST_NOW:%Y-%m-%d} to {_LAST_NOW:%Y-%m-%d} (in UTC), so that complaints received "
+            "at it and in the year after it can be decided; "
+            "for example datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)",
+        )
+    return now  # type: ignore[return-value]  # a datetime: utc checked it
 
 
 def _minor(amount: Money) -> int:
@@ -191,6 +222,7 @@ def _unused(name: str, taken: set[str]) -> str:
 
 def tiers(policy: Policy) -> list[str]:
     """Every tier a limit mentions, then one that none mentions (``standard`` when free)."""
+    policy = _policy(policy)
     mentioned = sorted({tier for level in policy.levels for tier in level.tier_limits})
     other = "standard" if "standard" not in mentioned else _unused(_UNMENTIONED_TIER, set(mentioned))
     return [*mentioned, other]
@@ -199,6 +231,7 @@ def tiers(policy: Policy) -> list[str]:
 def categories(policy: Policy) -> list[str]:
     """Every listed category, then one the policy has never heard of; for a policy with ``strict_categories``,
     which refuses a complaint of a category it does not list, only the listed ones."""
+    policy = _policy(policy)
     if policy.strict_categories:  # never without categories: such a policy does not load
         return list(policy.categories)
     return [*policy.categories, _unused(_UNLISTED_CATEGORY, {*policy.categories, *policy.vocabulary})]
@@ -207,12 +240,14 @@ def categories(policy: Policy) -> list[str]:
 def grant_windows(policy: Policy) -> list[Window | None]:
     """The ways :func:`slices` counts the amount already granted: ``None`` (in every window), then, for a policy
     with more than one window, each window alone (nothing granted in the others), the policy's own first."""
+    policy = _policy(policy)
     counted = policy.windows
     return [None, *counted] if len(counted) > 1 else [None]
 
 
 def slices(policy: Policy) -> list[Slice]:
     """Every slice of ``policy``'s input space, with its regions' thresholds, in a fixed order."""
+    policy = _policy(policy)
     ceiling = int(Money.MAX_AMOUNT) * Money(1, policy.currency).to_minor_units()  # MAX_AMOUNT in minor units
     # Every cap with the window it counts in: ``hard_cap`` in the policy's own, each of ``caps`` in its own.
     caps = [(_minor(policy.hard_cap), policy.window)] if policy.hard_cap is not None else []
@@ -365,6 +400,7 @@ class Proof:
 
 def default_now(policy: Policy) -> dt.datetime:
     """The fixed time every region is decided at: 23 November 2026, 09:30 in the policy's time zone."""
+    policy = _policy(policy)
     return dt.datetime(2026, 11, 23, 9, 30, tzinfo=ZoneInfo(policy.timezone))
 
 
@@ -385,9 +421,19 @@ def prove(
     a clock change. ``advance`` is called with the number of regions each slice
     had, for a progress bar; ``planned`` reuses slices already computed with
     :func:`slices`.
+
+    A ``policy`` that is not a :class:`~recovery_rules.Policy`, or a ``now`` that is naive or outside the years
+    complaints may be received in (a year after it included), raises :class:`~recovery_rules.InvalidInputError`.
     """
-    now = now or default_now(policy)
+    policy = _policy(policy)
+    now = _now(policy, now)
     planned = slices(policy) if planned is None else planned
+    if not isinstance(planned, list) or not all(isinstance(part, Slice) for part in planned):
+        raise InvalidInputError.at(
+            "proof", "planned", f"must be a list of Slice, from slices(policy), not {shown(planned)}"
+        )
+    if advance is not None and not callable(advance):
+        raise InvalidInputError.at("proof", "advance", f"must be a function of a count, or None, not {shown(advance)}")
     currency = policy.currency
     regions = 0
     kinds: dict[tuple[str, str, Outcome, str | None], tuple[Complaint, Slice, Money]] = {}
@@ -445,10 +491,11 @@ def moments(policy: Policy, now: dt.datetime | None = None) -> list[dt.datetime]
     day's openings and closings; and around each closed date of the business hours in the year from ``now``
     (a listed date, or the next of a month-day closed every year): the day before, the date itself and the day
     after. In the policy's time zone, in time order (by the instant, not the wall clock),
-    each once; ``now`` itself is left out.
+    each once; ``now`` itself is left out. ``now`` is checked as :func:`prove` checks it.
     """
+    policy = _policy(policy)
     zone = ZoneInfo(policy.timezone)
-    start = (now or default_now(policy)).astimezone(zone)
+    start = _now(policy, now).astimezone(zone)
     minute = dt.timedelta(minutes=1)
     withins = sorted({level.callback_within for level in policy.levels if level.callback_within is not None})
     found: set[dt.datetime] = set()
@@ -506,18 +553,19 @@ def _closed_in_year(policy: Policy, first: dt.date) -> list[dt.date]:
 
 
 def check(
-    policy: Policy, complaint: Complaint, by: str, granted: Money | Mapping[Window, Money], now: dt.datetime
+    policy: Policy, complaint: Complaint, by: str, granted: Money | Mapping[Window, Money] | None, now: dt.datetime
 ) -> tuple[list[str], Outcome | None]:
     """Every promise the decision of ``complaint`` breaks, and its outcome (``None`` if deciding raised).
 
-    ``granted``: what was already granted, as :meth:`Policy.decide` takes it (one amount, or one per window).
+    ``granted``: what was already granted, as :meth:`Policy.decide` takes it (one amount, or one per window;
+    ``None``: nothing).
     """
-    problems, resolution = _checked(policy, complaint, by, granted, now)
+    problems, resolution = _checked(_policy(policy), complaint, by, granted, now)
     return problems, None if resolution is None else resolution.outcome
 
 
 def _checked(
-    policy: Policy, complaint: Complaint, by: str, granted: Money | Mapping[Window, Money], now: dt.datetime
+    policy: Policy, complaint: Complaint, by: str, granted: Money | Mapping[Window, Money] | None, now: dt.datetime
 ) -> tuple[list[str], Resolution | None]:
     try:
         resolution = policy.decide(complaint, by=by, granted=granted, now=now)
@@ -528,18 +576,23 @@ def _checked(
     return problems, resolution
 
 
-def _in_window(granted: Money | Mapping[Window, Money], window: Window) -> Money:
-    return granted if isinstance(granted, Money) else granted[window]
-
-
 def suggestion_violations(
-    policy: Policy, complaint: Complaint, by: str, granted: Money | Mapping[Window, Money], resolution: Resolution
+    policy: Policy,
+    complaint: Complaint,
+    by: str,
+    granted: Money | Mapping[Window, Money] | None,
+    resolution: Resolution,
 ) -> list[str]:
     """The promises about extra-mile suggestions: only with approvals, from the catalog, relevant, affordable, and
     of kinds the acting level may grant.
 
-    ``granted``: what was already granted, as :meth:`Policy.decide` takes it (one amount, or one per window).
+    ``granted``: what was already granted, as :meth:`Policy.decide` takes it (one amount, or one per window;
+    ``None``: nothing).
     """
+    if not isinstance(resolution, Resolution):
+        raise InvalidInputError.at(
+            "resolution", "resolution", f"must be a Resolution from Policy.decide, not {shown(resolution)}"
+        )
     suggestions = resolution.suggestions
     if not suggestions:
         return []
@@ -547,12 +600,14 @@ def suggestion_violations(
         outcome = resolution.outcome.value
         return [f"{'an' if outcome[0] in 'aeiou' else 'a'} {outcome} resolution carries extra-mile suggestions"]
     problems = []
+    # what was granted in each window, checked as decide checks it (None: nothing; one amount; one per window)
+    given = check_inputs(compiled_policy(policy), complaint, by, granted, None).granted
     catalog: dict[str, Alternative] = {alternative.id: alternative for alternative in policy.catalog}
     actor = policy.level(by)
     own = actor.tier_limits.get(complaint.customer.tier, actor.limit)
     asked = complaint.requested.amount
     bounds = [(own, policy.window), (policy.hard_cap, policy.window), *((cap.limit, cap.window) for cap in policy.caps)]
-    rooms = [bound - (_in_window(granted, window) + asked) for bound, window in bounds if bound is not None]
+    rooms = [bound - (given[window] + asked) for bound, window in bounds if bound is not None]
     left = None if not rooms else max(min(rooms), Money.zero(policy.currency))
     if len({suggestion.kind for suggestion in suggestions}) != len(suggestions):
         problems.append("extra-mile suggestions are not of distinct kinds")

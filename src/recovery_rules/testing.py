@@ -41,10 +41,11 @@ from typing import Any, Final
 from recovery_rules._engine._invariants import resolution_violations
 from recovery_rules._engine._resolution import Outcome, Resolution
 from recovery_rules._policy._policy import Policy
+from recovery_rules._shown import shown
 from recovery_rules._values._currencies import MINOR_UNITS
 from recovery_rules._values._models import Complaint, Customer, Remedy
 from recovery_rules._values._money import DECIMAL_CONTEXT, Money
-from recovery_rules._values._time import Window, clock_changes
+from recovery_rules._values._time import Window, clock_changes, utc
 
 from .exceptions import InvalidInputError, MissingDependencyError, PolicyCheckError
 
@@ -94,6 +95,23 @@ _CLOCK_CHANGES: Final = _zone_and_changes()
 """Per time zone, the instants its clocks change in the year of ``_NOW`` (and ``_NOW``)."""
 
 
+def _argument(what: str, name: str, value: object, wanted: str) -> InvalidInputError:
+    """The error for an argument passed wrong, raised when a strategy is made, not when Hypothesis draws from it."""
+    return InvalidInputError.at(what, name, f"must be {wanted}, not {shown(value)}")
+
+
+def _policy(policy: object, what: str) -> Policy:
+    if not isinstance(policy, Policy):
+        raise _argument(what, "policy", policy, "a Policy, such as Policy.from_file(path)")
+    return policy
+
+
+def _count(value: object, what: str, name: str, least: int, example: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise _argument(what, name, value, f"an integer of {least} or more, such as {example}")
+    return value
+
+
 @st.composite
 def _moments(draw: st.DrawFn) -> dt.datetime:
     """Decision times near the moments clocks change, in UTC, a fixed offset or a zone's wall time, ``fold`` either way.
@@ -133,9 +151,14 @@ def money(currency: str = "USD", *, max_minor_units: int = 10**9) -> st.SearchSt
     what a :class:`Money` holds is refused here, with :class:`~recovery_rules.InvalidInputError`, not when drawn.
     """
     Money.zero(currency)  # InvalidInputError for a currency Money does not know, saying which to write
-    if isinstance(max_minor_units, bool) or not isinstance(max_minor_units, int) or max_minor_units < 0:
-        raise InvalidInputError.at("money strategy", "max_minor_units", "must be an integer of 0 or more")
-    _amount(max_minor_units, currency)  # InvalidInputError when the largest amount is more than Money holds
+    _count(max_minor_units, "money strategy", "max_minor_units", 0, "10**9")
+    most = int(Money.MAX_AMOUNT) * 10 ** MINOR_UNITS[currency]
+    if max_minor_units >= most:  # more than a Money holds (checked before any Decimal is made of it)
+        raise InvalidInputError.at(
+            "money strategy",
+            "max_minor_units",
+            f"is too large: it must be less than {most:,}, the minor units of {Money.MAX_AMOUNT:,} {currency}",
+        )
     return st.integers(0, max_minor_units).map(lambda minor: _amount(minor, currency))
 
 
@@ -220,10 +243,9 @@ def _possible(windows: tuple[Window, ...], amounts: list[int]) -> list[int]:
     return amounts
 
 
-@st.composite
 def decisions(
-    draw: st.DrawFn, policy: Policy, *, now: dt.datetime | None = None, per_window: bool = False
-) -> DecisionInput:
+    policy: Policy, *, now: dt.datetime | None = None, per_window: bool = False
+) -> st.SearchStrategy[DecisionInput]:
     """Decision inputs for ``policy``, aimed at its limits, caps and catalog values.
 
     Categories and tiers include ones the policy never mentions; remedy kinds
@@ -241,7 +263,20 @@ def decisions(
     as much. Pass :attr:`DecisionInput.granted_per_window` wherever you decide
     or check such a decision yourself; :meth:`DecisionInput.run` and
     :func:`check_policy` do.
+
+    A ``policy`` that is not a :class:`~recovery_rules.Policy`, or a ``now`` that is not a timezone-aware
+    ``datetime``, is refused here, with :class:`~recovery_rules.InvalidInputError`, not when drawn.
     """
+    _policy(policy, "decisions strategy")
+    if now is not None:
+        utc(now, field="now")  # a naive time, or no time at all, is refused now, naming now
+    if type(per_window) is not bool:
+        raise _argument("decisions strategy", "per_window", per_window, "True or False")
+    return _decisions(policy, now, per_window)
+
+
+@st.composite
+def _decisions(draw: st.DrawFn, policy: Policy, now: dt.datetime | None, per_window: bool) -> DecisionInput:
     tiers = sorted({tier for level in policy.levels for tier in level.tier_limits} | {"standard", UNKNOWN_TIER})
     tier = draw(st.sampled_from(tiers))
     boundaries = _boundaries(policy, tier)
@@ -281,7 +316,8 @@ def _categories(policy: Policy) -> list[str]:
 def complaints(policy: Policy) -> st.SearchStrategy[Complaint]:
     """Complaints for ``policy``: the complaints of :func:`decisions` (aimed at its limits, caps and catalog
     values; categories and tiers it never mentions included, unlisted categories only when the policy does
-    not refuse them with ``strict_categories``; every remedy kind of its vocabulary)."""
+    not refuse them with ``strict_categories``; every remedy kind of its vocabulary). A ``policy`` that is not
+    a :class:`~recovery_rules.Policy` is refused here, with :class:`~recovery_rules.InvalidInputError`."""
     return decisions(policy).map(lambda decision: decision.complaint)
 
 
@@ -290,21 +326,33 @@ _REMEDIES: Final = ("refund", "credit", "upgrade", "voucher", "comp", "replaceme
 _CATEGORIES: Final = ("room_not_ready", "out_of_stock", "rained_out", "noise", "billing_error")
 
 
-@st.composite
 def policies(
-    draw: st.DrawFn,
     *,
     max_levels: int = 5,
     max_catalog: int = 12,
     currencies: tuple[str, ...] = ("USD", "EUR", "JPY", "KWD"),
-) -> Policy:
+) -> st.SearchStrategy[Policy]:
     """Valid policies of every shape: ladders of 1 to ``max_levels`` levels, tier
     overrides, restricted remedy kinds, optional caps (a ``hard_cap``, and a cap of
     another window, below some levels' limits or not), catalogs of free and paid
     alternatives (at least enough free ones that the policy loads), and a third
     of them business hours in a time zone whose clock changes (or does not), half
     of those closed on dates around the clock changes :func:`decisions` draws
-    times near (a date, or the same day every year)."""
+    times near (a date, or the same day every year).
+
+    ``max_levels`` is 1 or more, ``max_catalog`` 0 or more, ``currencies`` ISO 4217 codes such as ``("USD",)``;
+    anything else is refused here, with :class:`~recovery_rules.InvalidInputError`, not when drawn."""
+    _count(max_levels, "policies strategy", "max_levels", 1, "5")
+    _count(max_catalog, "policies strategy", "max_catalog", 0, "12")
+    if isinstance(currencies, str) or not isinstance(currencies, tuple | list) or not currencies:
+        raise _argument("policies strategy", "currencies", currencies, "a tuple of currency codes, such as ('USD',)")
+    for currency in currencies:
+        Money.zero(currency)  # InvalidInputError for a currency Money does not know, saying which to write
+    return _policies(max_levels, max_catalog, tuple(currencies))
+
+
+@st.composite
+def _policies(draw: st.DrawFn, max_levels: int, max_catalog: int, currencies: tuple[str, ...]) -> Policy:
     currency = draw(st.sampled_from(currencies))
     count = draw(st.integers(1, max_levels))
     top = 10**7
@@ -441,6 +489,11 @@ def decision_violations(policy: Policy, decision: DecisionInput, *, raise_by: Mo
     changed, and asking ``raise_by`` more never gives a better outcome
     (approved < escalated < denied).
     """
+    _policy(policy, "decision")
+    if not isinstance(decision, DecisionInput):
+        raise _argument("decision", "decision", decision, "a DecisionInput, such as one drawn from decisions(policy)")
+    if raise_by is not None and not isinstance(raise_by, Money):
+        raise _argument("decision", "raise_by", raise_by, "a Money, such as Money('1.00', 'USD'), or None")
     before = decision.complaint.model_dump()
     resolution = decision.run(policy)
     problems = resolution_violations(
@@ -477,8 +530,14 @@ def check_policy(policy: Policy, *, max_examples: int = 300, seed: int | None = 
     deterministic, the same for one instant in any time zone, leave their
     inputs alone, and never improve when more is asked.
 
-    Pass ``seed`` to explore the same examples on every run (reproducible CI).
+    Pass ``seed`` to explore the same examples on every run (reproducible CI). A ``policy`` that is not a
+    :class:`~recovery_rules.Policy`, ``max_examples`` under 1 or a ``seed`` that is not an ``int`` raise
+    :class:`~recovery_rules.InvalidInputError` before any example runs.
     """
+    _policy(policy, "policy check")
+    _count(max_examples, "policy check", "max_examples", 1, "300")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise _argument("policy check", "seed", seed, "an int, such as 1234, or None")
 
     @settings(
         max_examples=max_examples,

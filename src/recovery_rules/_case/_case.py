@@ -31,6 +31,7 @@ from recovery_rules._engine._resolution import Outcome, Resolution
 from recovery_rules._journal import Draft, Event, Journal, JSONValue, Ledger
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._policy._policy import Policy, compiled_policy
+from recovery_rules._shown import shown
 from recovery_rules._values._base import EMPLOYEE_EXAMPLE, Text, check_employee, problems_from
 from recovery_rules._values._exported import show_loaded
 from recovery_rules._values._hours import Schedule
@@ -178,7 +179,11 @@ class Case:
         _check_parts(journal, policy)
         employee = _employee(policy, employee)
         if not isinstance(complaint, Complaint):
-            raise InvalidInputError.at("complaint", "complaint", "must be a Complaint")
+            raise InvalidInputError.at(
+                "complaint",
+                "complaint",
+                "must be a Complaint; build one with Complaint(...) or Complaint.model_validate(data)",
+            )
         # model_copy(update=...) does not validate: check the complaint again, or the journal could
         # record a case that can never be read back; what follows uses the checked copy only.
         complaint = _validated(complaint)
@@ -260,6 +265,13 @@ class Case:
         _check_parts(journal, policy)
         if isinstance(number, str):
             number = ComplaintNumber.parse(number)
+        if not isinstance(number, ComplaintNumber):
+            raise InvalidInputError.at(
+                "case",
+                "number",
+                f"must be a ComplaintNumber, such as ComplaintNumber.parse('20261123-10442'), or its text, "
+                f"not {shown(number)}",
+            )
         events = journal.events(number)
         if not events:
             raise InvalidInputError.at("case", "number", "the journal has no case with this complaint number")
@@ -468,7 +480,9 @@ class Case:
         agreed = check_agreed(customer_agreed)
         preferred = self._view.complaint.requested if remedy is None else remedy
         if not isinstance(preferred, Remedy):
-            raise InvalidInputError.at("remedy", "remedy", "must be a Remedy")
+            raise InvalidInputError.at(
+                "remedy", "remedy", "must be a Remedy, such as Remedy(kind='refund', amount=Money('25.00', 'USD'))"
+            )
         notes = _text(notes, "notes")
         asked = self._view.complaint.model_copy(update={"requested": preferred})
         decided = self._policy.decide(asked, by=self._view.level, now=self._moment(now))  # refuses a foreign remedy

@@ -41,6 +41,7 @@ from typing import Any, Final
 from recovery_rules._engine._resolution import Outcome, Resolution
 from recovery_rules._journal import Event
 from recovery_rules._policy._parts import Alternative
+from recovery_rules._shown import shown
 from recovery_rules._values._exported import show_loaded
 from recovery_rules._values._models import Complaint, ComplaintNumber, Remedy
 from recovery_rules._values._money import Money
@@ -347,8 +348,18 @@ class CaseView:
         state before it), and :class:`~recovery_rules.InvalidInputError` when
         there are none.
         """
+        if isinstance(events, str | bytes) or not isinstance(events, Iterable):
+            raise InvalidInputError.at(
+                "case", "events", f"must be the case's events, such as journal.events(number), not {shown(events)}"
+            )
         view: CaseView | None = None
         for event in events:
+            if not isinstance(event, Event):
+                raise InvalidInputError.at(
+                    "case",
+                    "events",
+                    f"must hold Event values, such as journal.events(number) gives, not {shown(event)}",
+                )
             view = start(event) if view is None else view.after(event)
         if view is None:
             raise InvalidInputError.at("case", "events", "there are none; a case has at least its 'opened' event")
@@ -552,7 +563,7 @@ def check_answers(satisfied: object, satisfaction: object) -> dict[str, bool | i
     if satisfied is not None:
         if not isinstance(satisfied, bool):
             raise InvalidInputError.at(
-                "satisfaction", "satisfied", f"must be True, False or None (not asked), not {satisfied!r}"
+                "satisfaction", "satisfied", f"must be True, False or None (not asked), not {shown(satisfied)}"
             )
         answers["satisfied"] = satisfied
     if satisfaction is not None:
@@ -565,7 +576,7 @@ def check_answers(satisfied: object, satisfaction: object) -> dict[str, bool | i
                 "satisfaction",
                 "satisfaction",
                 f"must be a whole number from 1 (not at all satisfied) to 5 (fully satisfied), "
-                f"or None (not given), not {satisfaction!r}",
+                f"or None (not given), not {shown(satisfaction)}",
             )
         answers["satisfaction"] = satisfaction
     return answers
@@ -577,7 +588,7 @@ def check_agreed(customer_agreed: object) -> bool | None:
         raise InvalidInputError.at(
             "restatement",
             "customer_agreed",
-            f"must be True (the customer said it is correct), False (it is not) or None, not {customer_agreed!r}",
+            f"must be True (the customer said it is correct), False (it is not) or None, not {shown(customer_agreed)}",
         )
     return customer_agreed
 

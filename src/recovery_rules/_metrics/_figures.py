@@ -15,8 +15,10 @@ from typing import Annotated, Any, Final, TypeVar
 from pydantic import AwareDatetime, BeforeValidator, Field, PlainSerializer
 
 from recovery_rules._journal import ChainHead
+from recovery_rules._shown import shown
 from recovery_rules._values._base import RecoveryModel
 from recovery_rules._values._money import Money
+from recovery_rules.exceptions import InvalidInputError
 
 __all__ = [
     "CAP_BANDS",
@@ -87,17 +89,44 @@ def rounded(ratio: Decimal) -> Decimal:
 
 
 def percent(ratio: Decimal) -> str:
-    """A ratio as a percentage with one decimal, ``33.3%``, the same whatever the calling thread's decimal context."""
-    return f"{RATIOS.multiply(ratio, 100).quantize(_TENTH, context=RATIOS):f}%"
+    """A ratio as a percentage with one decimal, ``33.3%``, the same whatever the calling thread's decimal context.
+
+    ``ratio`` is a finite ``Decimal`` (or an ``int``); anything else raises :class:`~recovery_rules.InvalidInputError`.
+    """
+    if isinstance(ratio, bool) or not isinstance(ratio, Decimal | int):
+        raise InvalidInputError.at(
+            "ratio", "ratio", f"must be a Decimal, such as Decimal('0.3333') for 33.3%, not {type(ratio).__name__}"
+        )
+    try:
+        if not Decimal(ratio).is_finite():
+            raise InvalidInputError.at(
+                "ratio", "ratio", f"must be a finite Decimal, such as Decimal('0.3333'), not {shown(ratio)}"
+            )
+        return f"{RATIOS.multiply(ratio, 100).quantize(_TENTH, context=RATIOS):f}%"
+    except ArithmeticError:  # more digits than a percentage is written with
+        raise InvalidInputError.at(
+            "ratio", "ratio", "is too large to write as a percentage; pass a share such as Decimal('0.3333')"
+        ) from None
 
 
 _T = TypeVar("_T")
 
 
 def nearest_rank(values: list[_T] | tuple[_T, ...], percent: int) -> _T:
-    """The nearest-rank ``percent`` percentile of sorted ``values``: at least that share of them is at or below it."""
-    if not values:
-        raise ValueError("no values")
+    """The nearest-rank ``percent`` percentile of sorted ``values``: at least that share of them is at or below it.
+
+    ``values`` is a list or tuple of at least one value, ``percent`` an ``int`` from 0 to 100; else
+    :class:`~recovery_rules.InvalidInputError`.
+    """
+    if not isinstance(values, list | tuple) or not values:
+        given = "an empty " + type(values).__name__ if isinstance(values, list | tuple) else shown(values)
+        raise InvalidInputError.at(
+            "percentile", "values", f"must be a sorted list or tuple of at least one value, not {given}"
+        )
+    if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100:
+        raise InvalidInputError.at(
+            "percentile", "percent", f"must be an int from 0 to 100, such as 50 for the median, not {shown(percent)}"
+        )
     rank = -(-percent * len(values) // 100)  # ceil(percent / 100 * n), in integers
     return values[max(rank, 1) - 1]
 

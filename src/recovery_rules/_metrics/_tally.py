@@ -43,6 +43,7 @@ from recovery_rules._case._path import CaseOutcome, CaseState, CaseView
 from recovery_rules._engine._resolution import Outcome, Resolution
 from recovery_rules._journal import ChainHead, Event, Journal
 from recovery_rules._policy._policy import Policy
+from recovery_rules._shown import shown
 from recovery_rules._values._money import Money
 from recovery_rules._values._time import is_aware
 from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, Problem
@@ -237,8 +238,18 @@ def group_figures(
     brings in before its steps: the level an escalation goes to). Amounts are summed
     in ``currency`` (``None``: no amounts, every ``granted`` is ``None``).
     """
+    if isinstance(views, str | bytes) or not isinstance(views, Iterable):
+        raise InvalidInputError.at(
+            "grouping",
+            "views",
+            f"must be an iterable of CaseView, such as [CaseView.replay(journal.events(number))], not {shown(views)}",
+        )
+    if not callable(key):
+        raise InvalidInputError.at("grouping", "key", f"must be a function such as metrics.by_level, not {shown(key)}")
     grouping = Grouping(key, first_decisions=first_decisions, names=names, seeds=seeds)
     for view in views:
+        if not isinstance(view, CaseView):
+            raise InvalidInputError.at("grouping", "views", f"must hold CaseView values only, not {shown(view)}")
         grouping.add(view)
     return grouping.figures(currency)
 

@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from recovery_rules._shown import shown
 from recovery_rules.exceptions import InvalidInputError, MissingDependencyError, PolicyError, Problem
 from recovery_rules.files import parse_problem, read_regular_file
 
@@ -52,7 +53,7 @@ def read_policy_text(path: str | os.PathLike[str]) -> tuple[str, Literal["toml",
     format = _FORMATS.get(file.suffix.lower())
     if format is None:
         raise PolicyError(
-            [Problem("", f"cannot tell the format from the extension {file.suffix!r}; use .toml, .json or .yaml")],
+            [Problem("", f"cannot tell the format from the extension {shown(file.suffix)}; use .toml, .json or .yaml")],
             source=source,
         )
     try:
@@ -90,7 +91,7 @@ def parse_policy_text(text: str, format: Literal["toml", "json", "yaml"], *, sou
         raise PolicyError(error.problems, source=source) from None
     except (ValueError, TypeError, OverflowError) as error:  # beside syntax: a huge integer, a list as a key...
         raise PolicyError([parse_problem(error, text, format)], source=source) from None
-    raise PolicyError([Problem("", f"unknown format {format!r}; use toml, json or yaml")], source=source)
+    raise PolicyError([Problem("", f"unknown format {shown(format)}; use toml, json or yaml")], source=source)
 
 
 def _toml(text: str) -> Any:

@@ -24,6 +24,7 @@ from pydantic_core import PydanticCustomError
 
 from recovery_rules._engine._resolution import Resolution
 from recovery_rules._engine._rules import INFINITY, CompiledPolicy, compile_policy, decide
+from recovery_rules._shown import shown
 from recovery_rules._values._base import (
     ReadOnly,
     ReadOnlyDict,
@@ -52,6 +53,7 @@ from ._schema import for_validation, with_file_shorthands
 __all__ = ["Policy"]
 
 _MOST_CATEGORIES: Final = 1000
+_TEXT_FORMATS: Final = ("toml", "json", "yaml")
 
 
 def _currency_code(value: str) -> str:
@@ -225,6 +227,12 @@ class Policy(RecoveryModel):
         A :class:`PolicyError` gives each problem its ``line`` and ``column`` in
         ``text``, where they can be found.
         """
+        if not isinstance(text, str):  # the type first: bytes, None or a dict would fail deep in a parser
+            decode = "; decode it first: text.decode('utf-8')" if isinstance(text, bytes | bytearray) else ""
+            said = f"the text must be a str, the policy file's text, not {shown(text)}{decode}"
+            raise PolicyError([Problem("", said)])
+        if type(format) is not str or format not in _TEXT_FORMATS:
+            raise PolicyError([Problem("", f"unknown format {shown(format)}; use toml, json or yaml")])
         return cls._from_text(text, format, None)
 
     @classmethod

@@ -85,10 +85,18 @@ class ComplaintNumber:
             raise InvalidInputError.at("complaint number", "date", "must be a datetime.date")
         if isinstance(sequence, bool) or not isinstance(sequence, int) or not 1 <= sequence <= MAX_SEQUENCE:
             raise InvalidInputError.at("complaint number", "sequence", "must be an integer from 1 to 999999")
-        text = f"{date.year:04d}{date.month:02d}{date.day:02d}-{customer_id}" + (f"/{sequence}" if sequence > 1 else "")
-        if not isinstance(customer_id, str) or not _NUMBER_TEXT.fullmatch(text):
+        # the type first: formatting a caller's value into the text calls its own code (a nested dict recurses)
+        text = (
+            f"{date.year:04d}{date.month:02d}{date.day:02d}-{str.__str__(customer_id)}"
+            + (f"/{sequence}" if sequence > 1 else "")
+            if isinstance(customer_id, str)
+            else ""
+        )
+        if not _NUMBER_TEXT.fullmatch(text):
             raise InvalidInputError.at(
-                "complaint number", "customer_id", "must be a customer number of ASCII letters, digits, '_', '.' or '-'"
+                "complaint number",
+                "customer_id",
+                "must be a customer number of ASCII letters, digits, '_', '.' or '-', such as '10442'",
             )
         object.__setattr__(self, "date", date)
         object.__setattr__(self, "customer_id", customer_id)

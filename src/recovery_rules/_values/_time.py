@@ -31,6 +31,7 @@ from pydantic_core import PydanticCustomError, core_schema
 from recovery_rules.exceptions import InvalidInputError
 
 __all__ = [
+    "AWARE",
     "EARLIEST",
     "EARLIEST_INPUT_TIME",
     "LATEST",
@@ -57,7 +58,8 @@ _SHORT: Final = re.compile(
 _ISO: Final = TypeAdapter(dt.timedelta)
 _MAX: Final = dt.timedelta(days=3660)
 _HINT: Final = "write a duration such as '2h', '30m', '1d', '1h30m' or ISO 8601 'PT2H'"
-_AWARE: Final = "must be a timezone-aware datetime; pass tzinfo, for example datetime(..., tzinfo=timezone.utc)"
+AWARE: Final = "must be a timezone-aware datetime; pass tzinfo, for example datetime(..., tzinfo=timezone.utc)"
+"""What a message says of a time that is not timezone-aware: how to give it a time zone."""
 _NO_OFFSET: Final = (
     "must be a timezone-aware datetime, and its tzinfo failed to give its offset from UTC; pass a tzinfo that "
     "does, for example datetime(..., tzinfo=timezone.utc) or tzinfo=ZoneInfo('America/New_York')"
@@ -81,12 +83,12 @@ def utc(moment: object, *, field: str = "now") -> dt.datetime:
     instant outside the years 1 to 9999 once in UTC.
     """
     if not isinstance(moment, dt.datetime):
-        raise InvalidInputError.at("time", field, _AWARE)
+        raise InvalidInputError.at("time", field, AWARE)
     if moment.tzinfo is dt.UTC:
         return moment
     try:
         if moment.utcoffset() is None:
-            raise InvalidInputError.at("time", field, _AWARE)
+            raise InvalidInputError.at("time", field, AWARE)
         return moment.astimezone(dt.UTC)
     except OverflowError:
         raise InvalidInputError.at("time", field, "is outside the years 1 to 9999 once in UTC") from None

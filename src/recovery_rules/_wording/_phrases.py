@@ -55,6 +55,9 @@ import re
 import unicodedata
 from typing import Final
 
+from recovery_rules._shown import shown
+from recovery_rules.exceptions import InvalidInputError
+
 __all__ = ["forbidden_phrases"]
 
 _POSITIVE_NO: Final = '"We can\'t do that, but we CAN do this..."'
@@ -212,7 +215,11 @@ def forbidden_phrases(text: str) -> tuple[str, ...]:
     An empty tuple means the text passes. Each message quotes the phrase and
     suggests a positive form: ``forbidden_phrases("Sorry, that's our policy.")``
     is one message, which starts with ``says "that's our policy": reciting policy``.
+    A ``text`` that is not a ``str`` raises :class:`~recovery_rules.InvalidInputError`.
     """
+    if not isinstance(text, str):
+        said = f"must be a str, the wording to check, such as 'Sorry, that is our policy.', not {shown(text)}"
+        raise InvalidInputError.at("text", "text", said)
     normal = _normal(text)
     found: list[str] = []
     for pattern, advice in _RULES:

@@ -25,12 +25,13 @@ from recovery_rules._engine._resolution import Outcome, Resolution, checked_reso
 from recovery_rules._journal import Event
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._policy._policy import Policy
+from recovery_rules._shown import shown
 from recovery_rules._values._base import Suggestions
 from recovery_rules._values._currencies import MINOR_UNITS, SYMBOLS
 from recovery_rules._values._exported import show_loaded
 from recovery_rules._values._models import Remedy
-from recovery_rules._values._money import Money
-from recovery_rules._values._time import Window, is_aware
+from recovery_rules._values._money import Money, read_money
+from recovery_rules._values._time import AWARE, Window, is_aware
 from recovery_rules._values._time import local as wall_clock
 from recovery_rules.exceptions import InvalidInputError, Problem, UnknownLevelError, UnknownLocaleError
 
@@ -112,9 +113,15 @@ def _check_format(format: object) -> Format:
     return format
 
 
-def _check_name(customer_name: object) -> str | None:
-    if customer_name is not None and not isinstance(customer_name, str):
-        raise InvalidInputError.at("wording", "customer_name", "must be a string")
+def _check_name(customer_name: object, *, none: bool = True) -> str | None:
+    """``customer_name`` checked: a string, or ``None`` (the complaint's name) where ``none`` allows it."""
+    if not isinstance(customer_name, str) and (customer_name is not None or not none):
+        allowed = "'' for none or None for the complaint's" if none else "'' for none"
+        raise InvalidInputError.at(
+            "wording",
+            "customer_name",
+            f"must be a string, the name the apology uses, such as 'Ann', or {allowed}, not {shown(customer_name)}",
+        )
     return customer_name
 
 
@@ -152,7 +159,7 @@ class Wording:
         spoken = merged_wording(policy.wording, locale) if isinstance(locale, str) and TAG.fullmatch(locale) else None
         if spoken is None:
             known = sorted({*BUILT_IN, *policy.wording})
-            raise UnknownLocaleError(str(locale) if isinstance(locale, str) else type(locale).__name__, known)
+            raise UnknownLocaleError(locale, known)
         english = locale.split("-", maxsplit=1)[0].casefold() == "en"
         levels = {
             level.name: spoken.names.get(level.name) or _in_a_sentence(level.display_name, english)
@@ -226,8 +233,7 @@ class Wording:
             raise InvalidInputError.at(
                 "wording", "resolution", "was decided under another policy; word it with that policy"
             )
-        if not isinstance(customer_name, str):
-            raise InvalidInputError.at("wording", "customer_name", "must be a string")
+        _check_name(customer_name, none=False)
         number: Segments = (str(resolution.complaint_number),)
         blocks: list[Block] = []
         if spoken(customer_name).strip():
@@ -298,11 +304,9 @@ class Wording:
         format = _check_format(format)
         record = self._check_case(case)
         if now is not None and (not isinstance(now, dt.datetime) or not is_aware(now)):
-            raise InvalidInputError.at("wording", "now", "must be a timezone-aware datetime")
+            raise InvalidInputError.at("wording", "now", AWARE)
         if by is not None:
-            if not isinstance(by, str):
-                raise InvalidInputError.at("wording", "by", "must be the name of a level of the policy")
-            try:
+            try:  # a level's name; anything else is refused as UnknownLevelError says it, with the levels to use
                 by = record.policy.level(by).name
             except UnknownLevelError as error:
                 raise UnknownLevelError(error.name, error.known, location="by") from None
@@ -364,13 +368,16 @@ class Wording:
 
     def money(self, amount: Money) -> str:
         """``amount`` as this locale writes it: ``$2,000.00``, ``2.000,00 US$``."""
-        return "".join(str(part) for part in self._money(amount))
+        checked, problems = read_money(amount, "amount")
+        if checked is None:
+            raise InvalidInputError("amount", problems)
+        return "".join(str(part) for part in self._money(checked))
 
     def time(self, when: dt.datetime, *, now: dt.datetime) -> str:
         """``when`` as said at ``now``, in the policy's time zone: ``5:00 this afternoon``."""
         for name, value in (("when", when), ("now", now)):
             if not isinstance(value, dt.datetime) or not is_aware(value):
-                raise InvalidInputError.at("wording", name, "must be a timezone-aware datetime")
+                raise InvalidInputError.at("wording", name, AWARE)
         return "".join(str(part) for part in self._time(when, now))
 
     # -- the steps of a case ---------------------------------------------------------

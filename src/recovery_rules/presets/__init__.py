@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Final
 
 from recovery_rules._policy._policy import Policy
+from recovery_rules._shown import LONGEST, shown
 from recovery_rules.exceptions import InvalidInputError
 
 __all__ = ["NAMES", "load", "path", "retail", "ritz_carlton", "theme_park"]
@@ -34,9 +35,14 @@ def path(name: str) -> Path:
     """
     known = name.replace("_", "-") if isinstance(name, str) else ""
     if known not in NAMES:
-        close = difflib.get_close_matches(known, NAMES, n=1)
+        close = difflib.get_close_matches(known, NAMES, n=1) if len(known) <= LONGEST else []
         hint = f"did you mean {close[0]!r}? The presets are" if close else "use one of"
-        raise InvalidInputError.at("preset", "name", f"there is no preset {name!r}; {hint}: {', '.join(NAMES)}")
+        given = (
+            f"there is no preset {shown(name)}"
+            if isinstance(name, str)
+            else f"must be the name of a preset, a string, not {shown(name)}"
+        )
+        raise InvalidInputError.at("preset", "name", f"{given}; {hint}: {', '.join(NAMES)}")
     return Path(str(resources.files(__name__).joinpath(known.replace("-", "_") + ".toml")))
 
 
