@@ -37,7 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from recovery_rules._shown import shown as _shown
+from recovery_rules._values._shown import shown as _shown
 
 __all__ = [
     "AuthorityError",

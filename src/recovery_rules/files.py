@@ -41,7 +41,7 @@ from collections.abc import Iterable
 from typing import BinaryIO, Final
 
 from recovery_rules._policy._locate import parse_location, source_map
-from recovery_rules._shown import shown
+from recovery_rules._values._shown import shown
 from recovery_rules.exceptions import InvalidInputError, Problem
 
 __all__ = [

@@ -41,7 +41,7 @@ from typing import Any, Final
 from recovery_rules._engine._invariants import resolution_violations
 from recovery_rules._engine._resolution import Outcome, Resolution
 from recovery_rules._policy._policy import Policy
-from recovery_rules._shown import shown
+from recovery_rules._values._shown import shown
 from recovery_rules._values._currencies import MINOR_UNITS
 from recovery_rules._values._models import Complaint, Customer, Remedy
 from recovery_rules._values._money import DECIMAL_CONTEXT, Money

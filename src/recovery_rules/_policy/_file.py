@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from recovery_rules._shown import shown
+from recovery_rules._values._shown import shown
 from recovery_rules.exceptions import InvalidInputError, MissingDependencyError, PolicyError, Problem
 from recovery_rules.files import parse_problem, read_regular_file
 

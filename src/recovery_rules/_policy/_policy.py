@@ -24,7 +24,7 @@ from pydantic_core import PydanticCustomError
 
 from recovery_rules._engine._resolution import Resolution
 from recovery_rules._engine._rules import INFINITY, CompiledPolicy, compile_policy, decide
-from recovery_rules._shown import shown
+from recovery_rules._values._shown import shown
 from recovery_rules._values._base import (
     ReadOnly,
     ReadOnlyDict,

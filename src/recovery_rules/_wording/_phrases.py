@@ -55,7 +55,7 @@ import re
 import unicodedata
 from typing import Final
 
-from recovery_rules._shown import shown
+from recovery_rules._values._shown import shown
 from recovery_rules.exceptions import InvalidInputError
 
 __all__ = ["forbidden_phrases"]

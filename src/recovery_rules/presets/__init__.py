@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Final
 
 from recovery_rules._policy._policy import Policy
-from recovery_rules._shown import LONGEST, shown
+from recovery_rules._values._shown import LONGEST, shown
 from recovery_rules.exceptions import InvalidInputError
 
 __all__ = ["NAMES", "load", "path", "retail", "ritz_carlton", "theme_park"]
