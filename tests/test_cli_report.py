@@ -264,7 +264,7 @@ def test_nearest_rank_by_hand() -> None:
     assert nearest_rank([1, 2], 50) == 1  # at least half are at or below 1
     assert nearest_rank([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90) == 9
     assert nearest_rank([7], 90) == 7
-    with pytest.raises(ValueError, match="no values"):
+    with pytest.raises(ValueError, match="values: must be a sorted list or tuple of at least one value"):
         nearest_rank([], 50)
 
 

@@ -66,9 +66,9 @@ from recovery_rules._engine._resolution import Outcome, Resolution
 from recovery_rules._engine._rules import check_inputs
 from recovery_rules._policy._parts import Alternative, AuthorityLevel
 from recovery_rules._policy._policy import Policy, compiled_policy
-from recovery_rules._values._shown import shown
 from recovery_rules._values._models import Complaint, Customer, Remedy
 from recovery_rules._values._money import Money
+from recovery_rules._values._shown import shown
 from recovery_rules._values._time import EARLIEST_INPUT_TIME, LATEST_INPUT_TIME, Window, clock_changes, utc
 from recovery_rules.exceptions import InvalidInputError
 

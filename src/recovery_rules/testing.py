@@ -41,10 +41,10 @@ from typing import Any, Final
 from recovery_rules._engine._invariants import resolution_violations
 from recovery_rules._engine._resolution import Outcome, Resolution
 from recovery_rules._policy._policy import Policy
-from recovery_rules._values._shown import shown
 from recovery_rules._values._currencies import MINOR_UNITS
 from recovery_rules._values._models import Complaint, Customer, Remedy
 from recovery_rules._values._money import DECIMAL_CONTEXT, Money
+from recovery_rules._values._shown import shown
 from recovery_rules._values._time import Window, clock_changes, utc
 
 from .exceptions import InvalidInputError, MissingDependencyError, PolicyCheckError

@@ -31,12 +31,12 @@ from recovery_rules._engine._resolution import Outcome, Resolution
 from recovery_rules._journal import Draft, Event, Journal, JSONValue, Ledger
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._policy._policy import Policy, compiled_policy
-from recovery_rules._values._shown import shown
 from recovery_rules._values._base import EMPLOYEE_EXAMPLE, Text, check_employee, problems_from
 from recovery_rules._values._exported import show_loaded
 from recovery_rules._values._hours import Schedule
 from recovery_rules._values._models import Complaint, ComplaintNumber, Remedy, business_number
 from recovery_rules._values._money import Money, checked_money
+from recovery_rules._values._shown import shown
 from recovery_rules._values._time import Window, format_duration, instant
 from recovery_rules._wording._phrases import forbidden_phrases
 from recovery_rules.exceptions import (

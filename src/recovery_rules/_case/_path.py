@@ -41,10 +41,10 @@ from typing import Any, Final
 from recovery_rules._engine._resolution import Outcome, Resolution
 from recovery_rules._journal import Event
 from recovery_rules._policy._parts import Alternative
-from recovery_rules._values._shown import shown
 from recovery_rules._values._exported import show_loaded
 from recovery_rules._values._models import Complaint, ComplaintNumber, Remedy
 from recovery_rules._values._money import Money
+from recovery_rules._values._shown import shown
 from recovery_rules.exceptions import InvalidInputError, JournalIntegrityError
 
 __all__ = [

@@ -15,9 +15,9 @@ from typing import Annotated, Any, Final, TypeVar
 from pydantic import AwareDatetime, BeforeValidator, Field, PlainSerializer
 
 from recovery_rules._journal import ChainHead
-from recovery_rules._values._shown import shown
 from recovery_rules._values._base import RecoveryModel
 from recovery_rules._values._money import Money
+from recovery_rules._values._shown import shown
 from recovery_rules.exceptions import InvalidInputError
 
 __all__ = [

@@ -43,8 +43,8 @@ from recovery_rules._case._path import CaseOutcome, CaseState, CaseView
 from recovery_rules._engine._resolution import Outcome, Resolution
 from recovery_rules._journal import ChainHead, Event, Journal
 from recovery_rules._policy._policy import Policy
-from recovery_rules._values._shown import shown
 from recovery_rules._values._money import Money
+from recovery_rules._values._shown import shown
 from recovery_rules._values._time import is_aware
 from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, Problem
 

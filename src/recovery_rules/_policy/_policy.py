@@ -24,7 +24,6 @@ from pydantic_core import PydanticCustomError
 
 from recovery_rules._engine._resolution import Resolution
 from recovery_rules._engine._rules import INFINITY, CompiledPolicy, compile_policy, decide
-from recovery_rules._values._shown import shown
 from recovery_rules._values._base import (
     ReadOnly,
     ReadOnlyDict,
@@ -39,6 +38,7 @@ from recovery_rules._values._base import (
 from recovery_rules._values._currencies import MINOR_UNITS
 from recovery_rules._values._models import Complaint, NonNegativeMoney
 from recovery_rules._values._money import Money, in_currency
+from recovery_rules._values._shown import shown
 from recovery_rules._values._time import Duration, TimeZoneName, Window, format_duration
 from recovery_rules._wording._locale import LocaleTag, LocaleWording, wording_problems
 from recovery_rules._wording._phrases import forbidden_phrases

@@ -25,12 +25,12 @@ from recovery_rules._engine._resolution import Outcome, Resolution, checked_reso
 from recovery_rules._journal import Event
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._policy._policy import Policy
-from recovery_rules._values._shown import shown
 from recovery_rules._values._base import Suggestions
 from recovery_rules._values._currencies import MINOR_UNITS, SYMBOLS
 from recovery_rules._values._exported import show_loaded
 from recovery_rules._values._models import Remedy
 from recovery_rules._values._money import Money, read_money
+from recovery_rules._values._shown import shown
 from recovery_rules._values._time import AWARE, Window, is_aware
 from recovery_rules._values._time import local as wall_clock
 from recovery_rules.exceptions import InvalidInputError, Problem, UnknownLevelError, UnknownLocaleError
