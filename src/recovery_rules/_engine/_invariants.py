@@ -95,6 +95,17 @@ def resolution_violations(
     ``granted`` is what was already granted, as :meth:`Policy.decide <recovery_rules.Policy.decide>` takes it:
     one amount for every window, or one per window.
 
+    The resolutions a case's steps return are judged too. A counter-offer
+    (:meth:`Case.manager_approves <recovery_rules.Case.manager_approves>` with ``amount``), whose trace ends
+    with a ``counter_offer`` entry, is checked at its offer: when the entry is well formed (its ``asked`` is
+    the complaint's amount asked, its ``offer`` the amount of ``remedy``, of the kind asked and less than
+    asked), the total is ``granted`` plus the offer, within ``by``'s authority and the caps; otherwise each
+    way it is not is a violation, and the resolution is checked at the amount asked. An approval a higher level
+    made in a case is delivered by the case's employee: ``delivered_by`` another level than ``by`` keeps the
+    promise only when the trace's ``delivery`` entry says so, in the policy's words (its English
+    ``explain_good_news_handed``, else the built-in one, with ``by``'s and ``delivered_by``'s display names:
+    "Duty manager grants it; Staff member delivers the good news").
+
     The inputs are checked as :meth:`Policy.decide <recovery_rules.Policy.decide>` checks them, with the same
     errors, since a resolution can only be judged against a decision that could be made: ``policy`` must be a
     :class:`~recovery_rules.Policy`; ``complaint`` a :class:`~recovery_rules.Complaint` keeping the models'
