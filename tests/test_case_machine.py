@@ -393,17 +393,20 @@ class CasePath(RuleBasedStateMachine):
                 if event.kind in {"manager_approved", "offer_accepted"} and offer is not None:
                     # The counter-offer's decision, when made and when accepted, keeps every promise the
                     # independent oracle states, and grants no more than it approved.
-                    # The employee of the case delivers it (seed 002): the oracle checks the decision the
-                    # approving level made, as ``Policy.decide`` would deliver it itself.
+                    # The employee of the case delivers it (seed 002), as its delivery entry says. The offer
+                    # (its trace ends with the counter_offer entry) is checked as it is stored, against what
+                    # was asked; the accepted offer's decision is the approving level's on the offer.
                     resolution = Resolution.model_validate(event.data["resolution"])
                     assert resolution.delivered_by == case.level
-                    asked = case.complaint.model_copy(update={"requested": offer})
+                    offered = event.kind == "manager_approved"
+                    assert (resolution.trace[-1].rule == "counter_offer") is offered
+                    asked = case.complaint.model_copy(update={"requested": case.preferred if offered else offer})
                     problems = resolution_violations(
                         POLICY,
                         asked,
                         resolution.acting_level,
                         resolution.granted_before,
-                        resolution.model_copy(update={"delivered_by": resolution.acting_level}),
+                        resolution,
                         now=resolution.decided_at,
                     )
                     assert problems == [], problems

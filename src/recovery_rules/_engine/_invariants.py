@@ -19,8 +19,10 @@ from recovery_rules._policy._policy import Policy, compiled_policy
 from recovery_rules._values._models import CheckedComplaint, Complaint, ComplaintNumber
 from recovery_rules._values._money import DECIMAL_CONTEXT, Money
 from recovery_rules._values._time import Window
+from recovery_rules._wording._locale import BUILT_IN
+from recovery_rules._wording._template import Slot, parse_template
 
-from ._resolution import Outcome, Resolution, checked_resolution
+from ._resolution import Outcome, Resolution, TraceEntry, checked_resolution
 from ._rules import check_inputs
 
 __all__ = ["RANKING", "open_intervals", "open_time", "resolution_violations", "wall_instant"]
@@ -93,6 +95,17 @@ def resolution_violations(
     ``granted`` is what was already granted, as :meth:`Policy.decide <recovery_rules.Policy.decide>` takes it:
     one amount for every window, or one per window.
 
+    The resolutions a case's steps return are judged too. A counter-offer
+    (:meth:`Case.manager_approves <recovery_rules.Case.manager_approves>` with ``amount``), whose trace ends
+    with a ``counter_offer`` entry, is checked at its offer: when the entry is well formed (its ``asked`` is
+    the complaint's amount asked, its ``offer`` the amount of ``remedy``, of the kind asked and less than
+    asked), the total is ``granted`` plus the offer, within ``by``'s authority and the caps; otherwise each
+    way it is not is a violation, and the resolution is checked at the amount asked. An approval a higher level
+    made in a case is delivered by the case's employee: ``delivered_by`` another level than ``by`` keeps the
+    promise only when the trace's ``delivery`` entry says so, in the policy's words (its English
+    ``explain_good_news_handed``, else the built-in one, with ``by``'s and ``delivered_by``'s display names:
+    "Duty manager grants it; Staff member delivers the good news").
+
     The inputs are checked as :meth:`Policy.decide <recovery_rules.Policy.decide>` checks them, with the same
     errors, since a resolution can only be judged against a decision that could be made: ``policy`` must be a
     :class:`~recovery_rules.Policy`; ``complaint`` a :class:`~recovery_rules.Complaint` keeping the models'
@@ -108,6 +121,9 @@ def resolution_violations(
     inputs = check_inputs(compiled_policy(policy), complaint, by, granted, now)
     resolution = checked_resolution(resolution, "resolution", rules=False)  # a broken rule is a violation
     checked, by, now = inputs.complaint, inputs.by, inputs.now
+    problems = _counter_offer_violations(checked, resolution)
+    if not problems and _counter_offer(resolution) is not None:  # a well-formed offer: it is what is granted
+        checked = checked._replace(requested=resolution.remedy, amount=resolution.remedy.amount)
     before = inputs.granted[policy.window].amount
     caps = [(policy.hard_cap.amount, before)] if policy.hard_cap is not None else []
     caps.extend((cap.limit.amount, inputs.granted[cap.window].amount) for cap in policy.caps)
@@ -121,7 +137,6 @@ def resolution_violations(
         total=DECIMAL_CONTEXT.add(before, checked.amount.amount),
         caps=tuple(caps),
     )
-    problems: list[str] = []
     outcome = resolution.outcome
     if resolution.policy_revision != policy.revision:
         problems.append(
@@ -158,9 +173,66 @@ def _approval_violations(case: _Case, resolution: Resolution) -> list[str]:
         problems.append(f"approved by {resolution.authorized_by!r}, not by the acting level {case.by!r}")
     if not case.grantable(case.actor):
         problems.append(f"approved {case.total} for '{case.kind}' beyond {case.by}'s authority")
-    if resolution.delivered_by != case.by:
-        problems.append("an approval is delivered by the employee who grants it")
+    if resolution.delivered_by != case.by and not _handed_over(case.policy, resolution, case.by):
+        problems.append(
+            "an approval is delivered by the employee who grants it, or by the case's employee when its delivery "
+            "entry says so"
+        )
     return problems
+
+
+COUNTER_OFFER = "counter_offer"
+"""The rule of the trace entry that ends a counter-offer's resolution (figures ``offer`` and ``asked``)."""
+
+
+def _counter_offer(resolution: Resolution) -> TraceEntry | None:
+    """The ``counter_offer`` entry that ends the trace of a counter-offer's resolution; ``None`` for any other."""
+    trace = resolution.trace
+    return trace[-1] if trace and trace[-1].rule == COUNTER_OFFER else None
+
+
+def _counter_offer_violations(complaint: CheckedComplaint, resolution: Resolution) -> list[str]:
+    """A counter-offer approves ``offer``, less than the complaint ``asked``, of the kind asked: the entry that
+    ends its trace says so, with the figures of the remedy and the complaint. Anything else is forged."""
+    problems = []
+    if any(entry.rule == COUNTER_OFFER for entry in resolution.trace[:-1]):
+        problems.append(f"a {COUNTER_OFFER} trace entry is not the last of the trace")
+    entry = _counter_offer(resolution)
+    if entry is None:
+        return problems
+    offer, asked = entry.figures.get("offer"), entry.figures.get("asked")
+    if resolution.outcome is not Outcome.APPROVED or not entry.passed:
+        problems.append(f"a {COUNTER_OFFER} ends the trace of a resolution that does not approve the offer")
+    if offer is None or asked is None:
+        return [*problems, f"the {COUNTER_OFFER} entry does not have the figures offer and asked"]
+    if asked != complaint.amount:
+        problems.append(
+            f"the counter-offer's asked is {asked}, not the amount the complaint asked ({complaint.amount})"
+        )
+    if offer != resolution.remedy.amount:
+        problems.append(f"the counter-offer's offer is {offer}, not the remedy's amount ({resolution.remedy.amount})")
+    if resolution.remedy.kind != complaint.kind:
+        problems.append(f"the counter-offer is a {resolution.remedy.kind!r}, not the {complaint.kind!r} asked")
+    if offer.currency != asked.currency or not offer.amount < asked.amount:
+        problems.append(f"the counter-offer's offer ({offer}) is not less than what was asked ({asked})")
+    return problems
+
+
+def _handed_over(policy: Policy, resolution: Resolution, approver: str) -> bool:
+    """Whether the resolution's ``delivery`` entry says ``approver`` approved it and the level it names as
+    ``delivered_by`` delivers it (an escalated case's employee tells the customer), in the policy's words:
+    its own English ``explain_good_news_handed``, else the built-in one, with the levels' display names."""
+    names = {level.name: level.display_name for level in policy.levels}
+    deliverer = resolution.delivered_by
+    if deliverer not in names or deliverer == approver:
+        return False
+    english = policy.wording.get("en")
+    key = "explain_good_news_handed"
+    template = english.messages.get(key) if english is not None else None
+    slots = {"approver": names[approver], "level": names[deliverer]}
+    (line,) = parse_template(template or BUILT_IN["en"].messages[key]).lines
+    expected = "".join(slots[part.name] if isinstance(part, Slot) else part for part in line)
+    return any(entry.rule == "delivery" and entry.passed and entry.message == expected for entry in resolution.trace)
 
 
 def _escalation_violations(case: _Case, resolution: Resolution) -> list[str]:
