@@ -291,7 +291,9 @@ def test_journal_arguments_are_refused_at_their_names_with_how_to_fix_them(backe
         (lambda: journal.overdue_callbacks(naive), "now"),
     )
     for call, location in calls:
-        with pytest.raises(InvalidInputError, match=r"must be a timezone-aware datetime, such as datetime\(") as caught:
+        with pytest.raises(
+            InvalidInputError, match=r"must be a timezone-aware datetime; pass tzinfo, for example"
+        ) as caught:
             call()
         assert [problem.location for problem in caught.value.problems] == [location]
     with pytest.raises(InvalidInputError, match="customer_id: must be a string"):

@@ -28,7 +28,7 @@ from pydantic import TypeAdapter, ValidationError
 from recovery_rules._values._base import Identifier, check_employee, problems_from
 from recovery_rules._values._models import MAX_SEQUENCE, ComplaintNumber, canonical_number
 from recovery_rules._values._money import Money, checked_money, valid_money
-from recovery_rules._values._time import EARLIEST_INPUT_TIME, LATEST_INPUT_TIME, Window, is_aware
+from recovery_rules._values._time import AWARE, EARLIEST_INPUT_TIME, LATEST_INPUT_TIME, Window, is_aware
 from recovery_rules.exceptions import (
     IdempotencyConflictError,
     InvalidInputError,
@@ -780,7 +780,7 @@ class Journal(abc.ABC):
             raise InvalidInputError.at(
                 "erase_customer",
                 "now",
-                "must be a timezone-aware datetime, such as datetime(2026, 11, 23, 9, 30, tzinfo=UTC)",
+                AWARE,
             )
         with self._write() as store:
             done = store.erasure(checked)
@@ -1168,9 +1168,7 @@ class Journal(abc.ABC):
 def _time_of(what: str, name: str, moment: object) -> str:
     """:func:`canonical_time` of argument ``name`` of ``what``, refused at ``name`` when it is no aware time."""
     if not isinstance(moment, dt.datetime) or not is_aware(moment):
-        raise InvalidInputError.at(
-            what, name, "must be a timezone-aware datetime, such as datetime(2026, 11, 23, 9, 30, tzinfo=UTC)"
-        )
+        raise InvalidInputError.at(what, name, AWARE)
     try:
         return canonical_time(moment)
     except InvalidInputError as error:  # beyond the years a journal records
@@ -1285,9 +1283,7 @@ def _check_draft_times(draft: Draft) -> None:
         if name == "callback_due" and moment is None:
             continue
         if not isinstance(moment, dt.datetime) or not is_aware(moment):
-            raise InvalidInputError.at(
-                "append", name, "must be a timezone-aware datetime, such as datetime(2026, 11, 23, 9, 30, tzinfo=UTC)"
-            )
+            raise InvalidInputError.at("append", name, AWARE)
         try:
             within = EARLIEST_INPUT_TIME <= moment.astimezone(dt.UTC) < LATEST_INPUT_TIME
         except OverflowError:  # the first hours of year 1 west of UTC, or the last of 9999 east of it

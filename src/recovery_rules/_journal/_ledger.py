@@ -42,7 +42,7 @@ from pydantic import TypeAdapter, ValidationError
 from recovery_rules._values._base import problems_from
 from recovery_rules._values._models import ComplaintNumber
 from recovery_rules._values._money import Money
-from recovery_rules._values._time import TimeZoneName, Window, is_aware
+from recovery_rules._values._time import AWARE, TimeZoneName, Window, is_aware
 from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, JournalIntegrityError
 
 from ._canonical import GENESIS, canonical_time
@@ -99,9 +99,7 @@ def grant_query(
     except ValidationError as error:
         raise InvalidInputError("timezone", problems_from(error, "timezone")) from None
     if not isinstance(now, dt.datetime) or not is_aware(now):
-        raise InvalidInputError.at(
-            "time", "now", "must be a timezone-aware datetime, such as datetime(2026, 11, 23, 9, 30, tzinfo=UTC)"
-        )
+        raise InvalidInputError.at("time", "now", AWARE)
     customer = number.customer_id
     if window.kind == "incident":
         return GrantQuery(customer, number=incident or number)

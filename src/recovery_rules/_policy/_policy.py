@@ -282,10 +282,10 @@ class Policy(RecoveryModel):
             given = problems_from(error, model=cls)
             # An amount's problem gives its example in the policy's currency, when the policy has a valid one.
             currency = data.get("currency") if isinstance(data, dict) else None
-            shown = [replace(problem, message=in_currency(problem.message, currency)) for problem in given]
-            if not found and shown == given:
+            said = [replace(problem, message=in_currency(problem.message, currency)) for problem in given]
+            if not found and said == given:
                 raise
-            raise located_problems([*shown, *found]) from None
+            raise located_problems([*said, *found]) from None
 
     def __eq__(self, other: object) -> bool:
         # Two policies are equal when their fields are; the compiled indexes follow from them.
