@@ -132,6 +132,14 @@ class Policy(RecoveryModel):
 
     A policy that cannot keep its promises does not load: every problem is
     reported at once in a :class:`~recovery_rules.PolicyError`.
+
+    A policy is a frozen value: ``==`` compares its fields, and it is hashable,
+    so it can be a dict key, a member of a set, or an argument of a function
+    cached with :func:`functools.cache` or :func:`functools.lru_cache`. Its hash
+    is that of its :attr:`revision`, computed once when it is checked: equal
+    policies hash equal, and so does a policy read back from its file or JSON
+    form. (A copy changed without validation, with ``model_copy(update=...)``,
+    is checked when first hashed, as when it first decides.)
     """
 
     _what: ClassVar[str] = "policy"
@@ -293,7 +301,11 @@ class Policy(RecoveryModel):
             return NotImplemented
         return type(self) is type(other) and self.__dict__ == other.__dict__
 
-    __hash__ = None  # type: ignore[assignment]  # policies hold dicts; they are values, but not hashable
+    def __hash__(self) -> int:
+        # Equal policies have equal fields, and the revision is a hash of the fields as validated (every value
+        # in one spelling: amounts in their currency's places, durations in ISO 8601), so equal policies have
+        # one revision. It was computed when the policy was checked: hashing costs a lookup, not a dump.
+        return hash(compiled_policy(self).revision)
 
     def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
         # A policy travels (to a worker process, say) as its fields, and is checked and compiled again there.
