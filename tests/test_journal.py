@@ -300,10 +300,53 @@ def test_journal_arguments_are_refused_at_their_names_with_how_to_fix_them(backe
         journal.erasure(None)  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match=r"number: must be a ComplaintNumber, such as ComplaintNumber\.parse"):
         journal.events(7)  # type: ignore[arg-type]
-    assert list(journal.iter_events(10**400)) == []
-    assert [event.seq for event in journal.iter_events(-(10**400))] == [1, 2]
-    with pytest.raises(InvalidInputError, match=r"^invalid append: expected_version: must be an integer of 0 or more"):
+    assert [event.seq for event in journal.iter_events(0)] == [1, 2]
+    assert list(journal.iter_events(3)) == []  # one past the last event: none yet
+    assert list(journal.iter_events(LAST)) == []
+    with pytest.raises(InvalidInputError, match=r"^invalid append: expected_version: must be an integer " + RANGE):
         journal.append(A, draft(), expected_version=10**400, key="far", request={})
+    assert journal.head().count == 2
+
+
+LAST = 2**63 - 1
+RANGE = re.escape("from 0 to 9223372036854775807 (2**63 - 1, the highest position a journal can hold)")
+PAST_ANY_POSITION = (LAST + 1, 10**400, -1, -(10**400))
+
+
+@pytest.mark.parametrize("position", PAST_ANY_POSITION, ids=["2**63", "10**400", "-1", "-10**400"])
+def test_a_position_no_journal_can_reach_is_refused_naming_the_argument_and_the_range(
+    backend: Harness, position: int
+) -> None:
+    """An audit: iter_events(10**400) yielded nothing, as if the journal had no event there; a saved head past any
+    position made SQLite's verify raise OverflowError. Each is the caller's mistake, refused as expected_version is."""
+    journal = backend.journal()
+    fill(journal, 2)
+    head = journal.head()
+
+    def saved(count: int) -> ChainHead:
+        return ChainHead.model_construct(count=count, hash=head.hash)  # as any count: a ChainHead is not checked
+
+    def entry(version: int) -> BulkEntry:
+        return BulkEntry(A, draft(), expected_version=version, key="y")
+
+    calls: tuple[tuple[Callable[[], object], str, str], ...] = (
+        (lambda: journal.iter_events(position), "iter_events", "start"),
+        (
+            lambda: journal.append(A, draft(), expected_version=position, key="x", request={}),
+            "append",
+            "expected_version",
+        ),
+        (lambda: journal.append_many([entry(position)]), "append_many", "expected_version"),
+        (lambda: journal.verify(expected_head=saved(position)), "chain head", "expected_head.count"),
+        (lambda: journal.verify(resume_from=saved(position)), "chain head", "resume_from.count"),
+    )
+    for call, what, location in calls:
+        with pytest.raises(
+            InvalidInputError, match=rf"^invalid {what}: {re.escape(location)}: must be an integer {RANGE}"
+        ):
+            call()
+    assert journal.head() == head  # nothing was written
+    assert journal.verify(expected_head=head).ok
     ahead = Draft(kind="noted", state="noted", actor="staff", at=dt.datetime.now(dt.UTC) + dt.timedelta(days=3650))
     with pytest.raises(InvalidInputError, match="ahead of the journal's clock") as caught:
         journal.append(A, ahead, expected_version=journal.version(A), key="ahead", request={})

@@ -505,6 +505,56 @@ def test_an_invalid_level_invents_no_gap() -> None:
     assert [problem.split(":")[0] for problem in problems_of(data)] == ["levels[1].limit", "catalog[0].value"]
 
 
+def _only_level(limit: object, **changes: object) -> dict[str, Any]:
+    """A policy whose only level, the manager, has ``limit``; no catalog unless ``changes`` gives one."""
+    return policy_data(**{"levels": [{"name": "manager", "limit": limit}], "catalog": [], **changes})
+
+
+@pytest.mark.parametrize("limit", ["abc", "-5", "1.001"])
+def test_with_the_only_level_invalid_a_gap_that_no_limit_could_close_is_listed_beside_it(limit: str) -> None:
+    """An audit: with no catalog at all, the only level's bad limit was reported alone, and the Plan B gap only once
+    it was fixed. No limit (nor may_grant) can close that gap, so it is listed beside the level's problem."""
+    capped = problems_of(_only_level(limit))
+    assert capped[0].startswith("levels[0].limit:"), capped
+    assert capped[1:] == [
+        "catalog: a complaint of category 'out_of_stock' asking for refund (0 found), credit (0 found), "
+        "replacement (0 found), repair (0 found), exchange (0 found), upgrade (0 found), comp (0 found), "
+        "discount (0 found), voucher (0 found), apology (0 found) would get fewer than 3 free (value 0) "
+        "alternatives of distinct kinds, which is what the lowest level, manager, must be able to offer with "
+        "nothing left to grant; add free (value 0) alternatives whose applies_to includes 'out_of_stock' or \"*\"",
+        *capped[2:],
+    ]
+    assert [problem.split(":")[0] for problem in capped] == ["levels[0].limit", "catalog", "catalog", "catalog"]
+    # Without a cap the level's limit decides whether paid alternatives count: the gap is said as the most any
+    # limit could leave (alternatives of any value), and once the limit is fixed it is the same problem's words.
+    uncapped = problems_of(_only_level(limit, hard_cap=None))
+    assert uncapped[0] == capped[0]
+    assert [problem.replace("free (value 0) ", "") for problem in capped[1:]] == uncapped[1:]
+    fixed = problems_of(_only_level("unlimited", hard_cap=None))
+    assert fixed == uncapped[1:]
+
+
+def test_with_the_only_level_invalid_no_gap_is_listed_that_its_limit_may_close() -> None:
+    """Paid alternatives are enough for a level without a limit, and not for one with a limit: with the only
+    level's limit not valid, whether there is a gap is not known, and none is listed; without its name either,
+    a gap that is there whatever the level is named is listed, without the name."""
+    paid = [
+        {"id": kind, "kind": kind, "description": f"A {kind}", "value": "10", "applies_to": ["*"]}
+        for kind in ("voucher", "credit", "upgrade")
+    ]
+    assert problems_of(_only_level("abc", hard_cap=None, catalog=paid)) == [
+        "levels[0].limit: 'abc' is not a plain decimal number; write digits with an optional '.' and sign, no "
+        "thousands separators or exponent, for example '1000.00'"
+    ]
+    assert problems_of(_only_level("100.00", hard_cap=None, catalog=paid))[0].startswith("catalog: ")
+    assert Policy.model_validate(_only_level("unlimited", hard_cap=None, catalog=paid)).levels[0].limit is None
+    nameless = _only_level("abc")
+    nameless["levels"][0]["name"] = "Man Ager"
+    problems = problems_of(nameless)
+    assert [problem.split(":")[0] for problem in problems][:3] == ["levels[0].name", "levels[0].limit", "catalog"]
+    assert "which is what the lowest level must be able to offer" in problems[2]
+
+
 def test_a_problem_that_follows_from_another_is_not_listed() -> None:
     data = policy_data()
     data["levels"][0]["may_grant"] = ["refnd"]  # a typo: the gap it would open in the Plan B is not another problem

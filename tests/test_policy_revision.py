@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import collections.abc
+import copy
+import functools
+import itertools
 import json
+import pickle
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -12,7 +17,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recovery_rules import Policy, presets
+from recovery_rules import Policy, PolicyError, presets
+from recovery_rules.testing import policies
+
+from ._helpers import examples
 
 SMALL = """
 name = "Small shop"
@@ -195,3 +203,56 @@ def test_a_closed_day_has_one_revision_however_the_week_is_written() -> None:
 )
 def test_other_hours_on_any_day_change_the_revision(table: str) -> None:
     assert _ritz_with_hours(table).revision != presets.ritz_carlton().revision
+
+
+# -- hashing: a policy hashes as its revision, consistently with == ----------------------------------------------
+
+
+@settings(max_examples=examples(50))
+@given(policy=policies(), other=policies(max_levels=1, max_catalog=0, currencies=("USD",)), data=st.data())
+def test_equal_policies_hash_equal_however_they_were_made(policy: Policy, other: Policy, data: st.DataObject) -> None:
+    as_json = json.dumps(policy.model_dump(mode="json"))
+    shuffled = json.dumps(_shuffled(json.loads(as_json), data))
+    copies = [
+        Policy.model_validate(policy.model_dump()),
+        Policy.from_text(as_json, format="json"),  # its file/JSON form, read back
+        Policy.from_text(shuffled, format="json"),
+        Policy.from_text(yaml.safe_dump(json.loads(as_json)), format="yaml"),
+        policy.model_copy(),  # no compiled indexes: checked when hashed
+        copy.deepcopy(policy),
+        pickle.loads(pickle.dumps(policy)),  # noqa: S301 - our own bytes, just made
+    ]
+    for again in copies:
+        assert again == policy
+        assert hash(again) == hash(policy)
+    for one, two in itertools.combinations([policy, other, *copies], 2):
+        if one == two:  # what == compares, the hash covers
+            assert hash(one) == hash(two)
+    assert hash(policy) == hash(policy.revision)
+    assert len({policy, *copies}) == 1
+    assert {policy: "kept"}[copies[1]] == "kept"
+
+
+def test_a_policy_is_hashable_and_works_with_functools_cache() -> None:
+    calls: list[str] = []
+
+    @functools.lru_cache(maxsize=8)
+    def levels_of(policy: Policy) -> tuple[str, ...]:
+        calls.append(policy.name)
+        return tuple(level.name for level in policy.levels)
+
+    small = Policy.from_text(SMALL)
+    assert isinstance(small, collections.abc.Hashable)
+    assert levels_of(small) == ("clerk", "manager")
+    assert levels_of(Policy.from_text(json.dumps(tomllib.loads(SMALL)), format="json")) == ("clerk", "manager")
+    renamed = small.model_copy(update={"name": "Small shop 2"})
+    assert levels_of(renamed) == ("clerk", "manager")
+    assert calls == ["Small shop", "Small shop 2"]  # the JSON copy was the same policy: the cache answered
+    assert len({small, renamed, presets.ritz_carlton(), presets.ritz_carlton()}) == 3
+
+
+def test_a_copy_changed_into_a_policy_that_does_not_load_does_not_hash() -> None:
+    # Fail closed: its hash is its revision, and a policy nobody checked has none (as it cannot decide).
+    broken = Policy.from_text(SMALL).model_copy(update={"min_alternatives": 1})
+    with pytest.raises(PolicyError, match="min_alternatives"):
+        hash(broken)

@@ -309,7 +309,8 @@ def test_frozen_values_hash_as_they_compare_or_say_they_do_not() -> None:
     draft = recovery_rules.Draft(kind="opened", state="open", actor="staff", at=now)
     event = journal.append(number, draft, expected_version=0, key="k1", request={})
     assert hash(event) == hash(pickle.loads(pickle.dumps(event)))  # noqa: S301 - our own bytes, just made
-    for unhashable in (policy, draft, recovery_rules.BulkEntry(number, draft, key="k2")):
+    assert hash(policy) == hash(pickle.loads(pickle.dumps(policy)))  # noqa: S301 - a policy is a value too
+    for unhashable in (draft, recovery_rules.BulkEntry(number, draft, key="k2")):
         assert not isinstance(unhashable, collections.abc.Hashable)
         with pytest.raises(TypeError, match=f"unhashable type: '{type(unhashable).__name__}'"):
             hash(unhashable)

@@ -65,6 +65,20 @@ Clock: TypeAlias = Callable[[], dt.datetime]
 LAST_POSITION: Final = 2**63 - 1
 """The highest position (and version) a journal can hold: SQLite's and PostgreSQL's largest integer."""
 
+_POSITIONS: Final = f"from 0 to {LAST_POSITION} (2**63 - 1, the highest position a journal can hold)"
+"""The range of a position, a version or a count given to a journal, as its messages say it."""
+
+
+def _checked_position(value: object, what: str, location: str, meaning: str) -> int:
+    """``value``, an ``int`` (not a ``bool``) from 0 to :data:`LAST_POSITION`; else the
+    :class:`InvalidInputError` of ``what`` at ``location``, saying the range and ``meaning`` (what the number is).
+
+    A number past any position no journal can reach is the caller's mistake: refused, never read as "none"."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= LAST_POSITION:
+        raise InvalidInputError.at(what, location, f"must be an integer {_POSITIONS}: {meaning}")
+    return value
+
+
 MAX_AHEAD: Final = dt.timedelta(minutes=5)
 """How far ahead of the journal's clock a step may be dated by default (clocks of servers differ a little)."""
 
@@ -288,14 +302,7 @@ class Journal(abc.ABC):
         through ``Case``.
         """
         _checked_number(number, "append")
-        if (
-            isinstance(expected_version, bool)
-            or not isinstance(expected_version, int)
-            or not 0 <= expected_version <= LAST_POSITION
-        ):
-            raise InvalidInputError.at(
-                "append", "expected_version", "must be an integer of 0 or more: the case's version (its events)"
-            )
+        _checked_position(expected_version, "append", "expected_version", "the case's version (its events)")
         checked_key = _checked_key(key)
         request_hash = _request_digest(request, "append")
         with self._write() as store:
@@ -329,11 +336,9 @@ class Journal(abc.ABC):
                 raise InvalidInputError.at("append_many", "entries", "must be BulkEntry items")
             _checked_number(entry.number, "append_many")
             expected = entry.expected_version
-            if expected is not None and (
-                isinstance(expected, bool) or not isinstance(expected, int) or not 0 <= expected <= LAST_POSITION
-            ):
-                raise InvalidInputError.at(
-                    "append_many", "expected_version", "must be an integer of 0 or more, or None"
+            if expected is not None:
+                _checked_position(
+                    expected, "append_many", "expected_version", "the case's version (its events), or None"
                 )
             request_hash = _request_digest(entry.request, "append_many")
             pending.append((entry.number, entry.build, expected, _checked_key(entry.key), request_hash))
@@ -618,11 +623,13 @@ class Journal(abc.ABC):
         return found is not None and event.request == keyed_digest(found[1], plain)
 
     def iter_events(self, start: int = 1) -> Iterator[Event]:
-        """Every event of the journal from position ``start``, in order; each event's own hash is checked."""
-        if isinstance(start, bool) or not isinstance(start, int):
-            raise InvalidInputError.at("iter_events", "start", "must be an integer position, 1 for the first event")
-        if start > LAST_POSITION:
-            return iter(())  # after any position a journal can hold: no event
+        """Every event of the journal from position ``start``, in order; each event's own hash is checked.
+
+        ``start`` is a position from 0 to ``2**63 - 1``, the highest a journal can hold (1, or 0, for the
+        first event; one past the last event for none); a number outside that range is a mistake, refused
+        with :class:`~recovery_rules.InvalidInputError` at ``start``, not read as "no events".
+        """
+        _checked_position(start, "iter_events", "start", "the position to read from, 1 for the first event")
         return self._iter_events(max(start, 1))
 
     def _iter_events(self, start: int) -> Iterator[Event]:
@@ -871,6 +878,9 @@ class Journal(abc.ABC):
         ``progress``: called with how many more events were read, every
         10,000 events and once at the end (a progress bar's ``advance``); a
         resumed check counts only the events after ``resume_from``.
+
+        A head whose ``count`` no journal can reach (below 0 or past ``2**63 - 1``) is a mistake, not a cut-off
+        tail: :class:`~recovery_rules.InvalidInputError` at ``expected_head.count`` or ``resume_from.count``.
         """
         if progress is not None and not callable(progress):
             raise InvalidInputError.at("verify", "progress", "must be a function of one int, or None")
@@ -879,6 +889,8 @@ class Journal(abc.ABC):
                 raise InvalidInputError.at(
                     "chain head", name, "must be a ChainHead; read a saved count:hash with ChainHead.parse"
                 )
+            if head is not None:  # a count no journal can reach is no saved head (SQLite cannot even look it up)
+                _checked_position(head.count, "chain head", f"{name}.count", "the number of events it names")
         start = None
         if resume_from is not None and not resume_from.count and resume_from.hash != GENESIS:
             return Verification(  # as expected_head= reports it (ChainCheck)

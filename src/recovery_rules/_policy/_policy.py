@@ -132,6 +132,14 @@ class Policy(RecoveryModel):
 
     A policy that cannot keep its promises does not load: every problem is
     reported at once in a :class:`~recovery_rules.PolicyError`.
+
+    A policy is a frozen value: ``==`` compares its fields, and it is hashable,
+    so it can be a dict key, a member of a set, or an argument of a function
+    cached with :func:`functools.cache` or :func:`functools.lru_cache`. Its hash
+    is that of its :attr:`revision`, computed once when it is checked: equal
+    policies hash equal, and so does a policy read back from its file or JSON
+    form. (A copy changed without validation, with ``model_copy(update=...)``,
+    is checked when first hashed, as when it first decides.)
     """
 
     _what: ClassVar[str] = "policy"
@@ -293,7 +301,11 @@ class Policy(RecoveryModel):
             return NotImplemented
         return type(self) is type(other) and self.__dict__ == other.__dict__
 
-    __hash__ = None  # type: ignore[assignment]  # policies hold dicts; they are values, but not hashable
+    def __hash__(self) -> int:
+        # Equal policies have equal fields, and the revision is a hash of the fields as validated (every value
+        # in one spelling: amounts in their currency's places, durations in ISO 8601), so equal policies have
+        # one revision. It was computed when the policy was checked: hashing costs a lookup, not a dump.
+        return hash(compiled_policy(self).revision)
 
     def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
         # A policy travels (to a worker process, say) as its fields, and is checked and compiled again there.
@@ -507,6 +519,9 @@ class _Parts:
     level_names: tuple[str, ...] | None = None
     """The name of every level, valid or not, when each has a valid one (a level whose ``callback_within`` is
     not valid still has its name); ``None`` when some name cannot be read. Only set when not every level is."""
+    levels_written: int = 0
+    """How many levels the policy lists, valid or not, when the list itself is valid (it may have too many, or be
+    no list at all); only set when not every level is."""
 
     @property
     def every_name(self) -> list[str] | None:
@@ -545,6 +560,7 @@ _CHECKED_FIELDS: Final = frozenset(name for name in _Parts.__dataclass_fields__ 
     "every_level",
     "every_alternative",
     "level_names",
+    "levels_written",
 }
 """The fields of a policy the load-time checks compare."""
 
@@ -578,6 +594,7 @@ def _problems_beside(model: type[Policy], data: Any, error: ValidationError) -> 
     }
     values: dict[str, Any] = {}
     level_names: tuple[str, ...] | None = None
+    levels_written = 0
     entries: dict[str, tuple[tuple[int, Any], ...]] = {}
     whole: dict[str, bool] = {}
     for name in _CHECKED_FIELDS:
@@ -603,6 +620,7 @@ def _problems_beside(model: type[Policy], data: Any, error: ValidationError) -> 
             entries[name], whole[name] = tuple(valid), False
             if name == "levels" and isinstance(raw, (list, tuple)) and (name,) not in locations:
                 level_names = _level_names(raw, dict(valid))  # a list refused as a whole names no level
+                levels_written = len(raw)
     parts = _Parts(
         known=frozenset(values),
         levels=entries.get("levels", ()),
@@ -610,6 +628,7 @@ def _problems_beside(model: type[Policy], data: Any, error: ValidationError) -> 
         catalog=entries.get("catalog", ()),
         every_alternative=whole.get("catalog", False),
         level_names=level_names,
+        levels_written=levels_written,
         **values,
     )
     problems = list(_problems(parts))
@@ -763,7 +782,10 @@ def _plan_b_gaps(parts: _Parts, index: CatalogIndex) -> Iterator[Problem]:
     unless the level has no limit and there is no cap; and it offers no alternative of a remedy kind it may not
     grant (``may_grant``). Levels alike in both are checked once, under the lowest's name. Only the valid
     levels (``parts.levels``) are checked: a policy with a level that is not valid has its gaps at the others
-    reported beside that level's problem.
+    reported beside that level's problem. When no level is valid (the only one has a bad limit, say), the gap is
+    checked once as the most any level could offer: no limit unless a cap bounds it, every remedy kind allowed.
+    A gap found so is there whatever the levels turn out to be once fixed (a limit or ``may_grant`` only ever
+    narrows what fits), so it is reported beside their problems; one that depends on them is not.
 
     Every listed category is checked, and one the policy does not list, unless ``strict_categories`` refuses
     such complaints (never deciding them): then that part is left out. When ``strict_categories`` is not
@@ -780,9 +802,15 @@ def _plan_b_gaps(parts: _Parts, index: CatalogIndex) -> Iterator[Problem]:
     # policy refuses it (strict_categories with the categories listed; without them that is a problem of its own).
     unlisted = not (parts.categories and (parts.strict_categories or not parts.has("strict_categories")))
     categories: tuple[str | None, ...] = (*parts.categories, None) if unlisted else parts.categories
+    levels: list[tuple[bool, frozenset[str], str]] = []  # each level's Plan B: unbounded, barred kinds, who
     for _, level in parts.levels:
         unbounded = not capped and level.limit is None and not level.tier_limits
         barred = frozenset() if level.may_grant is None else vocabulary.difference(level.may_grant)
+        levels.append((unbounded, barred, f"the lowest level, {level.name}," if level is lowest else level.name))
+    if not parts.levels and parts.levels_written:  # none is valid: the most any of them could offer
+        names = parts.level_names
+        levels.append((not capped, frozenset(), "the lowest level" + (f", {names[0]}," if names else "")))
+    for unbounded, barred, who in levels:
         if (unbounded, barred) in checked:
             continue
         checked.add((unbounded, barred))
@@ -797,7 +825,6 @@ def _plan_b_gaps(parts: _Parts, index: CatalogIndex) -> Iterator[Problem]:
                 what = "a category the policy does not list" if category is None else f"category {category!r}"
                 free = "" if unbounded else "free (value 0) "
                 where = '"*"' if category is None else f'{category!r} or "*"'
-                who = f"the lowest level, {level.name}," if level is lowest else level.name
                 may = "" if not barred else f" of kinds it may grant (not {', '.join(sorted(barred))})"
                 yield Problem(
                     "catalog",
