@@ -394,13 +394,13 @@ class CasePath(RuleBasedStateMachine):
                     # The counter-offer's decision, when made and when accepted, keeps every promise the
                     # independent oracle states, and grants no more than it approved.
                     # The employee of the case delivers it (seed 002), as its delivery entry says. The offer
-                    # (its trace ends with the counter_offer entry) is checked as it is stored, against what
-                    # was asked; the accepted offer's decision is the approving level's on the offer.
+                    # (its trace ends with the counter_offer entry) and the offer accepted (counter_offer_accepted)
+                    # are checked as they are stored, against what was asked.
                     resolution = Resolution.model_validate(event.data["resolution"])
                     assert resolution.delivered_by == case.level
-                    offered = event.kind == "manager_approved"
-                    assert (resolution.trace[-1].rule == "counter_offer") is offered
-                    asked = case.complaint.model_copy(update={"requested": case.preferred if offered else offer})
+                    marker = "counter_offer" if event.kind == "manager_approved" else "counter_offer_accepted"
+                    assert resolution.trace[-1].rule == marker
+                    asked = case.complaint.model_copy(update={"requested": case.preferred})
                     problems = resolution_violations(
                         POLICY,
                         asked,

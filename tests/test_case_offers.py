@@ -32,9 +32,11 @@ from recovery_rules import (
     Money,
     Policy,
     Remedy,
+    Resolution,
     SQLiteJournal,
     Wording,
     WorkflowError,
+    say,
 )
 
 from ._cli import run
@@ -380,8 +382,9 @@ def test_the_employee_says_the_offer_its_acceptance_and_the_decline(journal: Jou
     assert [words.step for words in told] == ["decline_offer", "explain_denial"]
     assert "I understand" in told[0].text
     assert told[1].speaker == "manager"
-    assert "the most our" in told[1].text
-    assert "$1,500.00" in told[1].text
+    # The manager chose to offer $1,500 (they could approve $5,000): said as the offer the customer declined.
+    assert "Our duty manager offered $1,500.00 instead, which you declined." in told[1].text
+    assert "the most our" not in told[1].text
     other.explain_denial()
     said = {words.step: words.text for words in wording.say_history(other)}
     assert said["explain_denial"] == told[1].text
@@ -416,3 +419,139 @@ def test_the_report_counts_a_counter_offer_once_resolved_and_only_what_was_grant
     assert report["time_to_resolution"]["all"]["cases"] == 2  # each resolved case once, when it was resolved
     assert report["granted"] == "2000.00 USD"  # the accepted counter-offer, never the declined one
     assert run(capsys, "report", str(path), "--now", "2026-11-24T00:00:00Z").code == 0
+
+
+def declined(case: Case, amount: str, *, by: str = "manager") -> Case:
+    """``case`` with a counter-offer of ``amount`` by ``by``, delivered and declined."""
+    case.manager_approves(by=by, amount=usd(amount))
+    case.deliver()
+    case.decline_offer()
+    return case
+
+
+@pytest.mark.parametrize(
+    ("by", "said_by"),
+    [("manager", "duty manager"), ("general_manager", "general manager")],  # a limit of $5,000, and none at all
+)
+def test_a_declined_offer_below_what_the_manager_could_approve_is_said_as_the_offer_declined(
+    journal: Journal, ritz: Policy, by: str, said_by: str
+) -> None:
+    """Issue 13 section 1: a counter-offer is the manager's choice, so after the customer declines it the reason
+    is that offer, declined, never "the most our manager could approve" (untrue: they could approve more)."""
+    wording = Wording(ritz)
+    case = declined(escalated(journal, ritz), "2500.00", by=by)
+    sentence = f"Our {said_by} offered $2,500.00 instead, which you declined."
+    (_, explaining) = wording.say_next(case)
+    assert explaining.step == "explain_denial"
+    assert sentence in explaining.text
+    assert "the most" not in explaining.text
+    case.explain_denial()
+    assert case.denial_reason == f"our {by} offered $2,500.00, which you declined"
+    assert wording.say_history(case)[-1].text == explaining.text  # the same words once recorded
+
+
+def test_a_declined_offer_that_was_the_most_the_manager_could_approve_is_said_so(journal: Journal) -> None:
+    """The old sentence stays where it is true: the offer was all the level could still grant this guest."""
+    policy = Policy.model_validate(policy_data(window="day", timezone="America/New_York"))
+    case = escalated(journal, policy, "1500.00")
+    assert case.escalated_to == "manager"  # $2,000 a day
+    other = Case.open(journal, policy, complaint("1200.00"), by="staff", clock=clock)
+    other.listen()
+    other.apologize()
+    other.ask_preferred_solution()
+    assert other.decide(by="manager").approved  # the guest was granted $1,200 today: $800 left to the manager
+    with pytest.raises(AuthorityError):
+        case.manager_approves(by="manager")
+    declined(case, "800.00")
+    (_, explaining) = Wording(policy).say_next(case)
+    assert "That's because the most our manager could approve was $800.00." in explaining.text
+    assert "which you declined" not in explaining.text
+    case.explain_denial()
+    assert case.denial_reason == "the most our manager could approve was $800.00"
+
+
+def test_the_findings_of_a_counter_offer_name_the_offer_not_what_was_asked(journal: Journal, ritz: Policy) -> None:
+    """Issue 13 section 1: the authority and cap entries of a counter-offer compare the offer, and say so; a
+    full approval's entries are unchanged."""
+    offer = escalated(journal, ritz).manager_approves(by="manager", amount=usd("2000.00"))
+    compared = [entry.message for entry in offer.trace if entry.rule in {"cap.hard", "limit.authority"}]
+    assert compared
+    assert all(message.startswith("$2,000.00 offered is within ") for message in compared), compared
+    assert "$2,000.00 offered is within Duty manager's authority of $5,000.00" in compared
+    full = escalated(journal, ritz, customer="77").manager_approves(by="manager")
+    assert "$3,000.00 asked is within Duty manager's authority of $5,000.00" in [e.message for e in full.trace]
+    assert not any("offered is" in entry.message for entry in full.trace)
+
+
+def test_the_findings_of_an_offer_on_what_was_granted_before_name_both(journal: Journal) -> None:
+    policy = Policy.model_validate(policy_data(window="day", timezone="America/New_York"))
+    case = escalated(journal, policy, "1500.00")
+    other = Case.open(journal, policy, complaint("300.00"), by="staff", clock=clock)
+    other.listen()
+    other.apologize()
+    other.ask_preferred_solution()
+    assert other.decide(by="manager").approved
+    offer = case.manager_approves(by="manager", amount=usd("1000.00"))
+    authority = next(entry for entry in offer.trace if entry.rule == "limit.authority")
+    expected = "$1,300.00 in total ($300.00 already granted + $1,000.00 offered) is within manager's authority of "
+    expected += "$2,000.00"
+    assert authority.message == expected
+
+
+def test_the_accepted_offer_resolution_is_marked_and_names_the_offer(journal: Journal, ritz: Policy) -> None:
+    """Issue 13 section 1: what accept_offer stores says it grants the offer accepted, of what was asked."""
+    case = escalated(journal, ritz)
+    case.manager_approves(by="manager", amount=usd("2000.00"))
+    case.deliver()
+    accepted = Resolution.model_validate(case.accept_offer().data["resolution"])
+    assert case.resolution == accepted
+    marked = accepted.trace[-1]
+    assert (marked.rule, marked.passed) == ("counter_offer_accepted", True)
+    assert dict(marked.figures) == {"asked": usd("3000.00"), "offer": usd("2000.00")}
+    assert accepted.reason == marked.message
+    assert accepted.reason == "$2,000.00 offered of the $3,000.00 asked, and accepted by the guest: granted now"
+    assert "$2,000.00 offered is within Duty manager's authority of $5,000.00" in [e.message for e in accepted.trace]
+    assert "Good news: I can give you the $2,000.00 refund right now" in say(accepted, ritz)  # granted, not offered
+
+
+def test_a_counter_offer_pending_in_an_older_journal_is_worded_as_an_offer(journal: Journal, ritz: Policy) -> None:
+    """Issue 13 section 1, issue 8: a journal written before the counter_offer entry existed stores the offer's
+    resolution without it, as the manager's plain approval of the offer. The case knows the offer and what was
+    asked: its resolution (Case, CaseView, the service's case) carries the marker, so say() words it as an offer,
+    never as granted; the stored resolution alone cannot tell, and reads as an approval."""
+    case = escalated(journal, ritz)
+    offer = Remedy(kind="refund", amount=usd("2000.00"))
+    # What the release before stored: the manager's decision on the offer, delivered by the case's employee.
+    decision = ritz.decide(complaint("2000.00"), by="manager", now=NOW)
+    handed = "Duty manager grants it; Staff member delivers the good news"
+    trace = tuple(
+        entry.model_copy(update={"message": handed}) if entry.rule == "delivery" else entry for entry in decision.trace
+    )
+    stored = decision.model_copy(update={"delivered_by": "staff", "trace": trace})
+    assert stored.reason == "$2,000.00 asked is within Duty manager's authority of $5,000.00"
+    assert all(entry.rule != "counter_offer" for entry in stored.trace)
+    old = Draft(
+        kind="manager_approved",
+        state="counter_offered",
+        actor="manager",
+        at=NOW,
+        data={"resolution": stored.model_dump(mode="json"), "offer": offer.model_dump(mode="json"), "notes": ""},
+        callback_due=case.callback_by,
+    )
+    journal.append(case.number, old, expected_version=case.version, key="older-release-1", request={})
+    loaded = Case.load(journal, ritz, case.number)
+    assert loaded.state is CaseState.COUNTER_OFFERED
+    assert loaded.counter_offer == offer
+    view = CaseView.replay(journal.events(case.number))
+    for resolution in (loaded.resolution, view.resolution):
+        assert resolution is not None
+        marked = resolution.trace[-1]
+        assert marked.rule == "counter_offer"
+        assert dict(marked.figures) == {"asked": usd("3000.00"), "offer": usd("2000.00")}
+        words = say(resolution, ritz)
+        assert "We can offer you the $2,000.00 refund right now" in words
+        assert "Good news" not in words
+    assert "Good news: I can give you the $2,000.00 refund right now" in say(stored, ritz)  # alone: cannot know
+    (delivering,) = Wording(ritz).say_next(loaded)  # the case's words were right already
+    assert "We can offer you the $2,000.00 refund right now" in delivering.text
+    assert journal.verify().ok

@@ -147,3 +147,43 @@ def test_a_counter_offer_entry_must_end_the_trace_and_have_its_figures() -> None
 def test_a_counter_offer_is_still_within_the_approver_authority() -> None:
     problems = resolution_violations(RITZ, complaint(), "staff", usd("500.00"), counter_offer(), now=NOW)
     assert "approved 2500.00 for 'refund' beyond staff's authority" in problems
+
+
+def accepted_offer(policy: Policy = RITZ) -> Resolution:
+    """The resolution Case.accept_offer stores for a $2,000 counter-offer of the $3,000 asked."""
+    case = escalated(policy)
+    case.manager_approves(by="manager", amount=usd("2000.00"), employee="E-2")
+    case.deliver(employee="E-1")
+    case.accept_offer(employee="E-1")
+    resolution = case.resolution
+    assert resolution is not None
+    return resolution
+
+
+def test_an_accepted_offer_is_judged_on_its_own_against_what_was_asked() -> None:
+    """The offer accepted ends its trace with a counter_offer_accepted entry (offer and asked): judged at the
+    offer with the complaint as asked, no need to pass the offer as the amount asked."""
+    accepted = accepted_offer()
+    assert accepted.trace[-1].rule == "counter_offer_accepted"
+    assert dict(accepted.trace[-1].figures) == {"asked": usd("3000.00"), "offer": usd("2000.00")}
+    assert resolution_violations(RITZ, complaint(), "manager", NONE, accepted, now=NOW) == []
+
+
+def test_a_forged_accepted_offer_is_a_violation() -> None:
+    accepted = accepted_offer()
+    forged = with_last_entry(accepted, offer=usd("1500.00"), asked=usd("3000.00"))
+    problems = resolution_violations(RITZ, complaint(), "manager", NONE, forged, now=NOW)
+    assert "the counter-offer's offer is 1500.00 USD, not the remedy's amount (2000.00 USD)" in problems
+    forged = with_last_entry(accepted, offer=usd("2000.00"), asked=usd("2500.00"))
+    problems = resolution_violations(RITZ, complaint(), "manager", NONE, forged, now=NOW)
+    assert "the counter-offer's asked is 2500.00 USD, not the amount the complaint asked (3000.00 USD)" in problems
+    bare = with_last_entry(accepted)
+    problems = resolution_violations(RITZ, complaint(), "manager", NONE, bare, now=NOW)
+    assert "the counter_offer_accepted entry does not have the figures offer and asked" in problems
+    moved = accepted.model_copy(update={"trace": (accepted.trace[-1], *accepted.trace[:-1])})
+    problems = resolution_violations(RITZ, complaint(), "manager", NONE, moved, now=NOW)
+    assert "a counter_offer_accepted trace entry is not the last of the trace" in problems
+    unmarked = accepted.model_copy(update={"trace": accepted.trace[:-1]})  # as an older release stored it
+    problems = resolution_violations(RITZ, complaint(), "manager", NONE, unmarked, now=NOW)
+    assert "total is 2000.00 USD but granted + asked is 3000.00" in problems  # judged at what was asked
+    assert resolution_violations(RITZ, complaint("2000.00"), "manager", NONE, unmarked, now=NOW) == []

@@ -703,6 +703,25 @@ def all_cases() -> Iterator[Case]:
         else:
             countered.decline_offer()
         yield countered
+    # A counter-offer that was all the manager could still grant the guest today, declined: said as the most.
+    daily = Policy.model_validate(policy_data(window="day", timezone="America/New_York"))
+    journal = MemoryJournal()
+    refund = Remedy(kind="refund", amount=Money("1500.00", "USD"))
+
+    def asked() -> Complaint:
+        return Complaint(customer=Customer(id="10442"), category="room_not_ready", requested=refund, received_at=NOW)
+
+    most = Case.open(journal, daily, asked(), by="staff", clock=lambda: NOW)
+    start(most).escalate()
+    other = Case.open(journal, daily, asked(), by="staff", clock=lambda: NOW)
+    other.listen()
+    other.apologize()
+    other.ask_preferred_solution()
+    other.decide(by="manager")  # $1,500 granted today: $500 left to the manager
+    most.manager_approves(by="manager", amount=Money("500.00", "USD"))
+    most.deliver()
+    most.decline_offer()
+    yield most
 
 
 def test_every_step_message_is_said_somewhere_and_every_line_fills_exactly_its_slots() -> None:

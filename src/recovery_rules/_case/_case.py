@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from pydantic import TypeAdapter, ValidationError
 
 from recovery_rules._engine._resolution import Outcome, Resolution
+from recovery_rules._engine._rules import decide
 from recovery_rules._journal import Draft, Event, Journal, JSONValue, Ledger
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._policy._policy import Policy, compiled_policy
@@ -62,6 +63,7 @@ from ._path import (
     check_agreed,
     check_answers,
     event_kind,
+    offer_was_the_most,
     start,
 )
 
@@ -342,7 +344,12 @@ class Case:
 
     @property
     def resolution(self) -> Resolution | None:
-        """The latest decision: the employee's, or the manager's approval."""
+        """The latest decision: the employee's, or the manager's approval.
+
+        A counter-offer's ends with its ``counter_offer`` trace entry, also when a journal written before that
+        entry existed stored it without one (see :attr:`CaseView.resolution <recovery_rules.CaseView.resolution>`),
+        so :func:`~recovery_rules.say` words it as an offer; the offer accepted ends with ``counter_offer_accepted``.
+        """
         return self._view.resolution
 
     @property
@@ -644,7 +651,8 @@ class Case:
         authority; its ``reason``, and the ``counter_offer`` entry that ends its
         trace (figures ``offer`` and ``asked``), say what was offered of what
         was asked, granted when the customer accepts ("$2,000.00 offered of the
-        $3,000.00 asked: granted when the guest accepts"), and
+        $3,000.00 asked: granted when the guest accepts"); its other findings
+        name the offer ("$2,000.00 offered is within ..."), and
         :func:`~recovery_rules.say` words it as an offer.
 
         The approval is a decision with level ``by``'s authority and the ledger
@@ -1106,6 +1114,12 @@ class Case:
         offer leave no room for it, :class:`~recovery_rules.AuthorityError` and
         nothing is recorded (the customer may still :meth:`decline_offer`).
         ``satisfied`` and ``satisfaction`` as for :meth:`deliver`.
+
+        The resolution it stores (:attr:`resolution`) is that decision on the offer: its findings name the
+        offer ("$2,000.00 offered is within ..."), and its trace ends with a ``counter_offer_accepted`` entry
+        (figures ``offer`` and ``asked``) whose message is its ``reason`` ("$2,000.00 offered of the $3,000.00
+        asked, and accepted by the guest: granted now"), so
+        :func:`~recovery_rules.resolution_violations` judges it against the complaint as asked.
         """
         given: dict[str, JSONValue] = dict(check_answers(satisfied, satisfaction))
         employee = _employee(self._policy, employee)
@@ -1128,6 +1142,14 @@ class Case:
                     detail=resolution.reason,
                 )
             resolution = self._delivered_by_employee(resolution, view)
+            # Granted as the offer accepted: its reason and last trace entry say what was offered of what was
+            # asked, so the resolution is judged at the offer on its own (resolution_violations).
+            accepted = compiled_policy(self._policy).counter_offer_accepted(
+                offer.amount, _required(view.preferred).amount
+            )
+            resolution = resolution.model_copy(
+                update={"reason": accepted.message, "trace": (*resolution.trace, accepted)}
+            )
             draft = _draft(
                 CaseStep.ACCEPT_OFFER,
                 CaseState.RESOLVED,
@@ -1463,11 +1485,15 @@ class Case:
         *,
         remedy: Remedy | None = None,
     ) -> Resolution:
-        """``level``'s decision on the preferred remedy (or ``remedy``, a counter-offer), with the ledger now."""
+        """``level``'s decision on the preferred remedy, with the ledger now; or on ``remedy``, a counter-offer,
+        whose findings then name its amount as offered ("$2,000.00 offered is within ..."), not asked."""
         policy = self._policy
         granted = _granted(policy, ledger, view, at)
-        asked = view.complaint.model_copy(update={"requested": remedy or _required(view.preferred)})
-        return policy.decide(asked, by=level, granted=granted, now=at, employee=employee)
+        if remedy is None:
+            asked = view.complaint.model_copy(update={"requested": _required(view.preferred)})
+            return policy.decide(asked, by=level, granted=granted, now=at, employee=employee)
+        offer = view.complaint.model_copy(update={"requested": remedy})
+        return decide(compiled_policy(policy), offer, level, granted, at, employee=employee, offered=True)
 
     def _delivered_by_employee(self, resolution: Resolution, view: CaseView) -> Resolution:
         """A higher level's approval (or counter-offer), as the employee of the case delivers it (:meth:`deliver`):
@@ -1632,11 +1658,15 @@ def _counter_offer(asked: Remedy, amount: Money | None) -> Remedy | None:
 
 
 def _offer_reason(view: CaseView) -> str | None:
-    """Why a declined counter-offer was all there was (what the customer is told with the alternatives)."""
+    """Why a declined counter-offer was all there was (what the customer is told with the alternatives): the
+    most the level could approve, when the offer was that; else the offer the manager chose, declined."""
     offer = view.counter_offer
     if offer is None:
         return None
-    return f"the most our {_required(view.counter_offered_by)} could approve was {offer.amount.display()}"
+    level, amount = _required(view.counter_offered_by), offer.amount.display()
+    if offer_was_the_most(_required(view.resolution), offer):
+        return f"the most our {level} could approve was {amount}"
+    return f"our {level} offered {amount}, which you declined"
 
 
 def _employee(policy: Policy, employee: object) -> str | None:

@@ -38,7 +38,8 @@ import enum
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
-from recovery_rules._engine._resolution import Outcome, Resolution
+from recovery_rules._engine._explanation import ENGLISH
+from recovery_rules._engine._resolution import Outcome, Resolution, TraceEntry
 from recovery_rules._journal import Event
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._values._exported import show_loaded
@@ -64,6 +65,7 @@ __all__ = [
     "check_agreed",
     "check_answers",
     "event_kind",
+    "offer_was_the_most",
     "start",
 ]
 
@@ -281,7 +283,10 @@ class CaseView:
     decision: Resolution | None = None
     """The decision of the employee's ``decide`` step, with its Plan B."""
     resolution: Resolution | None = None
-    """The latest decision: the employee's, or the manager's approval."""
+    """The latest decision: the employee's, or the manager's approval. A pending counter-offer's ends with its
+    ``counter_offer`` trace entry: one a journal stored without it (written before the entry existed) gets it
+    here, from the event's offer and the remedy asked (its message in the built-in English), so that
+    :func:`~recovery_rules.say` words it as an offer, not as granted."""
     escalated_to: str | None = None
     """The level the case was escalated to, if it was."""
     callback_by: dt.datetime | None = None
@@ -479,10 +484,33 @@ def _manager_approved(view: CaseView, event: Event) -> dict[str, Any]:
         raise JournalIntegrityError(event.seq, "its counter-offer is not less than what the customer asked for")
     return {
         "state": CaseState.COUNTER_OFFERED,
-        "resolution": _resolution(event),
+        "resolution": _marked_offer(_resolution(event), counter.amount, asked.amount),
         "counter_offer": counter,
         "counter_offered_by": event.actor,
     }
+
+
+COUNTER_OFFER: Final = "counter_offer"
+"""The rule of the trace entry that ends a counter-offer's resolution (figures ``offer`` and ``asked``)."""
+
+
+def _marked_offer(resolution: Resolution, offer: Money, asked: Money) -> Resolution:
+    """A counter-offer's resolution as a case shows it: marked as an offer by the ``counter_offer`` entry that
+    ends its trace. A journal written before that entry existed stores the resolution without it (a resolution
+    alone then reads as an approval of the offer); the case knows the offer and what was asked, so its view
+    adds the entry, in the built-in English, as a case records it today. Its stored reason is left as it was."""
+    if any(entry.rule == COUNTER_OFFER for entry in resolution.trace):
+        return resolution
+    message = ENGLISH.counter_offer(offer=offer.display(), asked=asked.display(), customer="customer")
+    entry = TraceEntry(rule=COUNTER_OFFER, passed=True, message=message, figures={"asked": asked, "offer": offer})
+    return resolution.model_copy(update={"trace": (*resolution.trace, entry)})
+
+
+def offer_was_the_most(resolution: Resolution, offer: Remedy) -> bool:
+    """Whether a counter-offer (``offer``, approved by ``resolution``) was the most the level that made it could
+    approve this customer then: what it could still grant (``actor_can_grant``, ``None`` for no limit) was
+    exactly the offer. Otherwise the manager chose to offer less than they could."""
+    return resolution.actor_can_grant == offer.amount
 
 
 def _delivered(view: CaseView, event: Event) -> dict[str, Any]:

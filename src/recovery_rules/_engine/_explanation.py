@@ -43,6 +43,8 @@ class Explanation:
     tier_authority: Filler
     asked: Filler
     asked_with_granted: Filler
+    offered: Filler
+    offered_with_granted: Filler
     unlisted: Filler
     unlisted_closest: Filler
     grantable: Filler
@@ -69,6 +71,7 @@ class Explanation:
     reason_over_authority: Filler
     reason_not_mine: Filler
     counter_offer: Filler
+    counter_offer_accepted: Filler
     days: Filler
     day: Filler
     hours: Filler

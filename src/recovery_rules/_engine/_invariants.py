@@ -97,7 +97,9 @@ def resolution_violations(
 
     The resolutions a case's steps return are judged too. A counter-offer
     (:meth:`Case.manager_approves <recovery_rules.Case.manager_approves>` with ``amount``), whose trace ends
-    with a ``counter_offer`` entry, is checked at its offer: when the entry is well formed (its ``asked`` is
+    with a ``counter_offer`` entry, and the offer accepted (the resolution :meth:`Case.accept_offer
+    <recovery_rules.Case.accept_offer>` stores, whose trace ends with a ``counter_offer_accepted`` entry) are
+    checked at the offer, against the complaint as asked: when the entry is well formed (its ``asked`` is
     the complaint's amount asked, its ``offer`` the amount of ``remedy``, of the kind asked and less than
     asked), the total is ``granted`` plus the offer, within ``by``'s authority and the caps; otherwise each
     way it is not is a violation, and the resolution is checked at the amount asked. An approval a higher level
@@ -183,28 +185,34 @@ def _approval_violations(case: _Case, resolution: Resolution) -> list[str]:
 
 COUNTER_OFFER = "counter_offer"
 """The rule of the trace entry that ends a counter-offer's resolution (figures ``offer`` and ``asked``)."""
+COUNTER_OFFER_ACCEPTED = "counter_offer_accepted"
+"""The rule of the trace entry that ends the resolution of a counter-offer accepted (figures as a counter-offer's)."""
+_OFFER_RULES = frozenset({COUNTER_OFFER, COUNTER_OFFER_ACCEPTED})
 
 
 def _counter_offer(resolution: Resolution) -> TraceEntry | None:
-    """The ``counter_offer`` entry that ends the trace of a counter-offer's resolution; ``None`` for any other."""
+    """The ``counter_offer`` (or ``counter_offer_accepted``) entry that ends the trace of a counter-offer's
+    resolution (or of the offer accepted); ``None`` for any other."""
     trace = resolution.trace
-    return trace[-1] if trace and trace[-1].rule == COUNTER_OFFER else None
+    return trace[-1] if trace and trace[-1].rule in _OFFER_RULES else None
 
 
 def _counter_offer_violations(complaint: CheckedComplaint, resolution: Resolution) -> list[str]:
     """A counter-offer approves ``offer``, less than the complaint ``asked``, of the kind asked: the entry that
-    ends its trace says so, with the figures of the remedy and the complaint. Anything else is forged."""
+    ends its trace says so, with the figures of the remedy and the complaint (the offer accepted likewise, by
+    its ``counter_offer_accepted`` entry). Anything else is forged."""
     problems = []
-    if any(entry.rule == COUNTER_OFFER for entry in resolution.trace[:-1]):
-        problems.append(f"a {COUNTER_OFFER} trace entry is not the last of the trace")
+    for rule in sorted({entry.rule for entry in resolution.trace[:-1]} & _OFFER_RULES):
+        problems.append(f"a {rule} trace entry is not the last of the trace")
     entry = _counter_offer(resolution)
     if entry is None:
         return problems
+    rule = entry.rule
     offer, asked = entry.figures.get("offer"), entry.figures.get("asked")
     if resolution.outcome is not Outcome.APPROVED or not entry.passed:
-        problems.append(f"a {COUNTER_OFFER} ends the trace of a resolution that does not approve the offer")
+        problems.append(f"a {rule} ends the trace of a resolution that does not approve the offer")
     if offer is None or asked is None:
-        return [*problems, f"the {COUNTER_OFFER} entry does not have the figures offer and asked"]
+        return [*problems, f"the {rule} entry does not have the figures offer and asked"]
     if asked != complaint.amount:
         problems.append(
             f"the counter-offer's asked is {asked}, not the amount the complaint asked ({complaint.amount})"

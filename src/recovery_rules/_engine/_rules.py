@@ -115,6 +115,7 @@ RULES: Final = {
     "suggestions.offered": "an approval comes with the policy's extra-mile suggestions for the complaint",
     "delivery": "the employee delivers approvals and callbacks; a manager delivers denials",
     "counter_offer": "a manager's counter-offer, less than the customer asked, is granted only when they accept it",
+    "counter_offer_accepted": "a manager's counter-offer the customer accepted is granted: the offer, not the ask",
 }
 """Every rule id that can appear in a trace, with what the rule says."""
 
@@ -304,6 +305,15 @@ class CompiledPolicy:
         show = self.show
         message = self.words.counter_offer(offer=show(offer.amount), asked=show(asked.amount), customer=self.customer)
         return _entry("counter_offer", True, message, _Figures(asked=asked, offer=offer))
+
+    def counter_offer_accepted(self, offer: Money, asked: Money) -> TraceEntry:
+        """The trace's entry of a counter-offer the customer accepted: ``offer`` of the ``asked`` amount, granted
+        now (its message is also the resolution's reason; figures as :meth:`counter_offered`'s)."""
+        show = self.show
+        message = self.words.counter_offer_accepted(
+            offer=show(offer.amount), asked=show(asked.amount), customer=self.customer
+        )
+        return _entry("counter_offer_accepted", True, message, _Figures(asked=asked, offer=offer))
 
     def rungs_for(self, tier: str, kind: str) -> _GrantingLevels:
         by_tier = self.rungs[kind]
@@ -554,6 +564,7 @@ def decide(
     *,
     employee: str | None = None,
     rules: Callable[[_Decision], Verdict] | None = None,
+    offered: bool = False,
 ) -> Resolution:
     """Decide ``complaint`` for an employee of level ``by``; see the module docstring.
 
@@ -563,7 +574,8 @@ def decide(
 
     ``employee`` is the id of who asks (``"E-0042"``), carried into the resolution.
     ``rules`` is another engine's way to reach the verdict (the durable-rules
-    backend); by default the rules are applied here.
+    backend); by default the rules are applied here. ``offered``: the remedy is a manager's counter-offer (a
+    case's), so the findings name its amount as offered ("$2,000.00 offered is within ..."), not asked.
     """
     if employee is not None:
         check_employee(employee)
@@ -630,6 +642,7 @@ def decide(
     decision = _Decision(
         policy, complaint, level, given, now, requested, asked, amount, kind, tier, category, number, employee
     )
+    decision.offered = offered
     if unlisted is not None:
         decision.trace.append(unlisted)
     return decision.resolve() if rules is None else decision.conclude(rules(decision))
@@ -828,6 +841,7 @@ class _Decision:
         "kind",
         "now",
         "number",
+        "offered",
         "policy",
         "requested",
         "tier",
@@ -878,6 +892,8 @@ class _Decision:
         self.kind = kind
         self.tier = tier
         self.trace: list[TraceEntry] = []
+        self.offered = False
+        """Whether the remedy is a counter-offer: the findings then say its amount was offered, not asked."""
         self._totals: str | None = None
         self._total_text: str | None = None
         self._budget: Decimal | None = None
@@ -898,14 +914,22 @@ class _Decision:
         text = self._totals
         if text is None:
             if self.before.is_zero():
-                text = self.policy.words.asked(total=self.total_text())
+                text = self.total_words(self.total_text())
             else:
                 show = self.policy.show
-                text = self.policy.words.asked_with_granted(
-                    total=self.total_text(), granted=show(self.before), asked=show(self.asked)
-                )
+                text = self.total_words(self.total_text(), show(self.before), show(self.asked))
             self._totals = text
         return text
+
+    def total_words(self, total: str, granted: str | None = None, asked: str | None = None) -> str:
+        """A total in words, with what was ``granted`` before and ``asked`` when given: "asked", or "offered"
+        for a counter-offer."""
+        words = self.policy.words
+        if granted is None or asked is None:
+            return words.offered(total=total) if self.offered else words.asked(total=total)
+        if self.offered:
+            return words.offered_with_granted(total=total, granted=granted, offer=asked)
+        return words.asked_with_granted(total=total, granted=granted, asked=asked)
 
     def authority(self, limit: Decimal) -> tuple[str, Money]:
         """The acting level's ``limit`` in words and as money."""
@@ -986,12 +1010,10 @@ class _Decision:
         if before is self.before_money:
             return self.totals(), self.total_money
         total = trusted_money(_ADD(before.amount, self.asked), self.policy.currency)
-        show, words = self.policy.show, self.policy.words
+        show = self.policy.show
         if before.amount.is_zero():
-            return words.asked(total=show(total.amount)), total
-        return words.asked_with_granted(
-            total=show(total.amount), granted=show(before.amount), asked=show(self.asked)
-        ), total
+            return self.total_words(show(total.amount)), total
+        return self.total_words(show(total.amount), show(before.amount), show(self.asked)), total
 
     def over_cap(self, bound: CompiledCap) -> Resolution:
         self.trace.append(self.policy.grantable[self.kind])

@@ -145,7 +145,12 @@ def _step_messages() -> dict[str, MessageSpec]:
             ("delivered_by", "complaint_number"),
         ),
         "step_offer_reason": step(
-            "explain a declined counter-offer: the most the manager could approve, as a sentence",
+            "explain a declined counter-offer that was the most the manager could approve, as a sentence",
+            ("offered_by", "offer_amount"),
+            {"offer_amount": "it is the reason"},
+        ),
+        "step_offer_declined": step(
+            "explain a declined counter-offer the manager chose (less than they could approve), as a sentence",
             ("offered_by", "offer_amount"),
             {"offer_amount": "it is the reason"},
         ),
@@ -217,6 +222,10 @@ def _explanation_messages() -> dict[str, MessageSpec]:
         ),
         "explain_asked": explain("the total, when nothing was granted before", "total"),
         "explain_asked_with_granted": explain("the total, with what was granted before", "total", "granted", "asked"),
+        "explain_offered": explain("the total of a counter-offer, when nothing was granted before", "total"),
+        "explain_offered_with_granted": explain(
+            "the total of a counter-offer, with what was granted before", "total", "granted", "offer"
+        ),
         "explain_unlisted": explain("a category the policy does not list (a warning)"),
         "explain_unlisted_closest": explain("a category the policy does not list, with the closest it does", "closest"),
         "explain_grantable": explain("the remedy kind is one the policy grants", "remedy_kind"),
@@ -269,6 +278,12 @@ def _explanation_messages() -> dict[str, MessageSpec]:
         ),
         "explain_counter_offer": explain(
             "a manager's counter-offer, less than asked: granted only once the customer accepts it (also its reason)",
+            "offer",
+            "asked",
+            "customer",
+        ),
+        "explain_counter_offer_accepted": explain(
+            "a manager's counter-offer the customer accepted: granted now (also its reason)",
             "offer",
             "asked",
             "customer",

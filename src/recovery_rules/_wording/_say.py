@@ -218,7 +218,11 @@ class Wording:
         counter-offer (what :meth:`Case.manager_approves <recovery_rules.Case.manager_approves>` returns for
         less than asked: its trace ends with a ``counter_offer`` entry) is said
         as an offer the customer may accept (``step_deliver_offer``), as the
-        case's own words deliver it, never as granted.
+        case's own words deliver it, never as granted. A resolution alone cannot
+        say it is an offer any other way (the amount asked is in that entry
+        only): one a journal stored without the entry, before it existed, is
+        said as an approval; word it from its case (``case.resolution``, which
+        has the entry, or :meth:`say_next` and :meth:`say_history`).
 
         ``resolution`` is checked however it was made (``object.__setattr__`` reaches past a frozen model,
         ``model_construct`` does not validate): every field must hold what a Resolution holds when built (the

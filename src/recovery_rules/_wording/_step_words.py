@@ -34,7 +34,7 @@ import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar, Final, Protocol, TypeVar, runtime_checkable
 
-from recovery_rules._case._path import OFFERED_WITH_A_DENIAL, OPENED_KIND, CaseStep, event_kind
+from recovery_rules._case._path import OFFERED_WITH_A_DENIAL, OPENED_KIND, CaseStep, event_kind, offer_was_the_most
 from recovery_rules._engine._resolution import Resolution
 from recovery_rules._journal import ERASED, Event
 from recovery_rules._policy._parts import Alternative
@@ -414,9 +414,14 @@ def _denial(story: _CaseSoFar, event: Event | None) -> Line:
         offered = (decision.alternatives if upcoming is None else upcoming)[:OFFERED_WITH_A_DENIAL]
         speaker = _denial_speaker(story)
     reason: Fact
-    if story.denied_by is None and story.offer is not None:  # a declined counter-offer: the most there was
-        offered_by = Level(_required(story.offer_by))
-        reason = Nested("step_offer_reason", {"offered_by": offered_by, "offer_amount": Amount(story.offer.amount)})
+    if story.denied_by is None and story.offer is not None:  # a declined counter-offer
+        offer: dict[str, Fact] = {
+            "offered_by": Level(_required(story.offer_by)),
+            "offer_amount": Amount(story.offer.amount),
+        }
+        # the most the manager could approve, when it was that; else the offer they chose, which was declined
+        most = offer_was_the_most(_required(story.approval), story.offer)
+        reason = Nested("step_offer_reason" if most else "step_offer_declined", offer)
     elif story.denied_by is None:  # the rules denied it: their reason, in the locale's words
         reason = Nested("step_reason", {"reason": DecisionReason(decision)})
     else:  # a manager denied it: their reason, as they gave it
