@@ -197,9 +197,28 @@ def test_a_catalog_without_enough_free_alternatives_does_not_load() -> None:
     data = policy_data()
     data["catalog"] = [entry for entry in data["catalog"] if entry["id"] != "tips"]
     first, second = problems_of(data)
-    assert first.startswith("catalog: a complaint of category 'room_not_ready' asking for refund (2 found)")
+    assert first.startswith("catalog: a complaint of category 'room_not_ready' asking for any remedy (2 found)")
     assert "fewer than 3 free (value 0) alternatives" in first
-    assert second.startswith("catalog: a complaint of a category the policy does not list asking for refund (2 found)")
+    unlisted = "catalog: a complaint of a category the policy does not list"
+    assert second.startswith(f"{unlisted} asking for any remedy (2 found)")
+
+
+def test_a_plan_b_gap_names_the_kinds_asked_for_grouped_by_what_they_would_get() -> None:
+    """A gap for every remedy kind, each getting as few, is said once ("any remedy"), not kind by kind (a policy
+    without a catalog listed ten kinds, each "(0 found)"); kinds that get different numbers are grouped by it."""
+    data = policy_data()
+    data["catalog"] = [entry for entry in data["catalog"] if entry["id"] != "tips"]
+    assert all("asking for any remedy (2 found) would get" in problem for problem in problems_of(data))
+    data["catalog"] = [entry for entry in data["catalog"] if entry["id"] != "follow"]
+    tips = {"id": "v", "kind": "local_tips", "description": "Tips", "value": "0", "applies_to": ["refund"]}
+    data["catalog"] += [tips]
+    others = "credit, replacement, repair, exchange, upgrade, comp, discount, voucher or apology"
+    assert [problem.split(" would get")[0] for problem in problems_of(data)] == [
+        f"catalog: a complaint of category 'out_of_stock' asking for {others} (2 found for each)",
+        f"catalog: a complaint of category 'room_not_ready' asking for refund (2 found), {others} (1 found for each)",
+        f"catalog: a complaint of a category the policy does not list asking for refund (2 found), {others} (1 found "
+        "for each)",
+    ]
 
 
 def test_unknown_categories_are_covered_by_the_check() -> None:
@@ -223,7 +242,7 @@ def test_a_strict_policy_needs_no_plan_b_for_categories_it_refuses() -> None:
     tips = next(entry for entry in data["catalog"] if entry["id"] == "tips")
     tips["applies_to"] = ["out_of_stock"]
     (problem,) = problems_of(data)
-    assert problem.startswith("catalog: a complaint of category 'room_not_ready' asking for refund (2 found)")
+    assert problem.startswith("catalog: a complaint of category 'room_not_ready' asking for any remedy (2 found)")
 
 
 def test_a_strict_categories_that_is_not_valid_leaves_the_unlisted_categories_unchecked() -> None:
@@ -477,9 +496,9 @@ def test_an_invalid_level_does_not_hide_a_gap_in_the_plan_b(field: str, value: o
     assert problems[0].startswith(f"levels[1].{field}:"), problems
     assert len(problems) == 3, problems
     first, second = problems[1:]
-    assert first.startswith("catalog: a complaint of category 'room_not_ready' asking for refund (2 found)")
+    assert first.startswith("catalog: a complaint of category 'room_not_ready' asking for any remedy (2 found)")
     assert "which is what the lowest level, staff, must be able to offer with nothing left to grant" in first
-    assert second.startswith("catalog: a complaint of a category the policy does not list asking for refund")
+    assert second.startswith("catalog: a complaint of a category the policy does not list asking for any remedy")
 
 
 def test_with_the_lowest_level_invalid_the_gap_names_the_valid_level_it_was_found_at() -> None:
@@ -517,9 +536,8 @@ def test_with_the_only_level_invalid_a_gap_that_no_limit_could_close_is_listed_b
     capped = problems_of(_only_level(limit))
     assert capped[0].startswith("levels[0].limit:"), capped
     assert capped[1:] == [
-        "catalog: a complaint of category 'out_of_stock' asking for refund (0 found), credit (0 found), "
-        "replacement (0 found), repair (0 found), exchange (0 found), upgrade (0 found), comp (0 found), "
-        "discount (0 found), voucher (0 found), apology (0 found) would get fewer than 3 free (value 0) "
+        "catalog: a complaint of category 'out_of_stock' asking for any remedy (0 found) would get fewer than 3 "
+        "free (value 0) "
         "alternatives of distinct kinds, which is what the lowest level, manager, must be able to offer with "
         "nothing left to grant; add free (value 0) alternatives whose applies_to includes 'out_of_stock' or \"*\"",
         *capped[2:],

@@ -816,11 +816,11 @@ def _plan_b_gaps(parts: _Parts, index: CatalogIndex) -> Iterator[Problem]:
         checked.add((unbounded, barred))
         budget = None if unbounded else Decimal(0)
         for category in categories:
-            short = []
+            short: dict[int, list[str]] = {}  # the kinds asked for that would get too few, by how many they get
             for kind in kinds:
                 found = index.shelf(category, kind).kinds_within(budget, barred)
                 if len(found) < need:
-                    short.append(f"{kind} ({len(found)} found)")
+                    short.setdefault(len(found), []).append(kind)
             if short:
                 what = "a category the policy does not list" if category is None else f"category {category!r}"
                 free = "" if unbounded else "free (value 0) "
@@ -828,10 +828,26 @@ def _plan_b_gaps(parts: _Parts, index: CatalogIndex) -> Iterator[Problem]:
                 may = "" if not barred else f" of kinds it may grant (not {', '.join(sorted(barred))})"
                 yield Problem(
                     "catalog",
-                    f"a complaint of {what} asking for {', '.join(short)} would get fewer than {need} {free}"
+                    f"a complaint of {what} asking for {_short_kinds(short, len(kinds))} would get fewer than "
+                    f"{need} {free}"
                     f"alternatives of distinct kinds, which is what {who} must be able to offer with "
                     f"nothing left to grant; add {free}alternatives{may} whose applies_to includes {where}",
                 )
+
+
+def _short_kinds(short: dict[int, list[str]], every: int) -> str:
+    """The remedy kinds a Plan B gap is found for, grouped by how many alternatives each would get: ``refund,
+    credit or repair (1 found for each), voucher (0 found)``, or ``any remedy (0 found)`` when that is all
+    ``every`` kind the policy knows (a policy without a catalog would otherwise list ten kinds)."""
+    if len(short) == 1 and every > 1:
+        ((count, kinds),) = short.items()
+        if len(kinds) == every:
+            return f"any remedy ({count} found)"
+    groups = []
+    for count, kinds in short.items():
+        named = kinds[0] if len(kinds) == 1 else f"{', '.join(kinds[:-1])} or {kinds[-1]}"
+        groups.append(f"{named} ({count} found{'' if len(kinds) == 1 else ' for each'})")
+    return ", ".join(groups)
 
 
 def _amounts(parts: _Parts) -> Iterator[tuple[str, Money]]:
