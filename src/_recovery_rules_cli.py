@@ -5,7 +5,9 @@ imports this module rather than ``recovery_rules.cli``, because importing that p
 first (pydantic and the policy engine), then click, rich and the verbs: over half a second in which a Ctrl-C
 raised ``KeyboardInterrupt`` before any handler of the command line was in place, and Python printed a
 traceback. This module imports nothing that is not already loaded when Python starts, so the handler below is
-in place as soon as the console script runs; the command line then answers Ctrl-C itself (click's ``Abort``),
+in place as soon as the console script imports it (before that, in the first few tens of milliseconds, come
+Python's start-up and the launcher pip writes, which imports ``re``: an interrupt there ends the process as
+Python ends it); the command line then answers Ctrl-C itself (click's ``Abort``),
 with the same line and status.
 """
 

@@ -505,6 +505,8 @@ class Walk:
             (self.service.folder / words[2]).write_text(command.stdin, encoding="utf-8")
         elif words[0] == "python":
             self.python(command)
+        elif words[0].startswith("TOKEN="):  # the reader keeps the staff token in $TOKEN: the test sends its own
+            assert words[0] == "TOKEN=rr_...", f"{command.id}: $TOKEN is set to a placeholder of the printed token"
         elif command.text == """kill -HUP "$(pgrep -f 'recovery-rules serve' | head -n 1)\"""":
             self.reload(command)
         else:
