@@ -132,3 +132,28 @@ def test_a_name_that_is_both_a_category_and_a_remedy_kind_keeps_both_groups() ->
     index = CatalogIndex(catalog, ("noise", "refund"))
     assert [item.id for item in index.shelf("noise", "refund").select(Decimal(0), None, 5)] == ["a2", "a0", "a1"]
     assert [item.id for item in index.shelf("refund", "credit").select(Decimal(0), None, 5)] == ["a0", "a1"]
+
+
+def test_a_large_shelf_looks_at_a_later_group_only_for_what_the_earlier_ones_left() -> None:
+    """The category's own alternatives fill the Plan B: the generic ones (1,000 of them, every kind) are not
+    searched at all, so a decision costs the same however large the general catalog grows."""
+    general = [alternative(i, KINDS[i % len(KINDS)], f"{i % 200}.00", ("*",)) for i in range(1000)]
+    own = [alternative(1000 + i, kind, "30.00", ("noise",)) for i, kind in enumerate(KINDS[:3])]
+    shelf = CatalogIndex([*general, *own], CATEGORIES).shelf("noise", "refund")
+    assert shelf.walk is None
+    asked = []
+    real_best = _catalog._Row.best
+
+    def best(row: _catalog._Row, rank: int, amount: Decimal, budget: Decimal | None) -> object:
+        asked.append(rank)
+        return real_best(row, rank, amount, budget)
+
+    with mock.patch.object(_catalog._Row, "best", best):
+        chosen = shelf.select(Decimal(25), None, 3)
+    assert [item.id for item in chosen] == ["a1000", "a1001", "a1002"]
+    assert asked == [_catalog.FOR_CATEGORY] * 3
+    # one kind short: the generic group fills the last place, with the closest of a kind not chosen yet (dinner)
+    catalog = [*general, *own]
+    four = shelf.select(Decimal(25), None, 4)
+    assert four == rule(catalog, "noise", "refund", Decimal(25), budget=None, count=4)
+    assert [item.id for item in four] == ["a1000", "a1001", "a1002", "a24"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +127,29 @@ def test_a_filled_message_keeps_what_its_slots_hold_as_text() -> None:
     assert filled == "{0.__class__} is over f'{x}' %s: a { and 'quotes' \\\\ kept"
     with pytest.raises(TypeError):
         words.over_cap(totals="a")  # every slot, by name
+
+
+def test_the_built_in_wording_is_made_on_first_use_once_for_every_thread() -> None:
+    # Importing the library neither reads the built-in locale nor compiles the phrase check's patterns: a
+    # program that never speaks to a customer does not pay for them. The first use makes each once, and
+    # threads that all ask at once get the very same values.
+    code = (
+        "import threading\n"
+        "import recovery_rules\n"
+        "from recovery_rules._engine import _explanation\n"
+        "from recovery_rules._wording import _locale, _phrases\n"
+        "made = [f for f in (_locale.built_in, _explanation.built_in_explanation, _phrases._rules)"
+        " if f.cache_info().currsize]\n"
+        "assert not made, made\n"
+        "barrier, seen = threading.Barrier(8), []\n"
+        "def use():\n"
+        "    barrier.wait()\n"
+        "    seen.append((_explanation.built_in_explanation().reason_refused(remedy_kind='cash'),"
+        " _phrases.forbidden_phrases('No.'), _locale.BUILT_IN['en'].messages == _locale.built_in()['en'].messages))\n"
+        "threads = [threading.Thread(target=use) for _ in range(8)]\n"
+        "for thread in threads: thread.start()\n"
+        "for thread in threads: thread.join()\n"
+        "assert len(seen) == 8 and len(set(seen)) == 1 and seen[0][1] and seen[0][2], seen\n"
+        "assert _explanation.ENGLISH is _explanation.built_in_explanation()\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -38,7 +38,7 @@ import enum
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
-from recovery_rules._engine._explanation import ENGLISH
+from recovery_rules._engine._explanation import built_in_explanation
 from recovery_rules._engine._resolution import Outcome, Resolution, TraceEntry
 from recovery_rules._journal import Event
 from recovery_rules._policy._parts import Alternative
@@ -501,7 +501,7 @@ def _marked_offer(resolution: Resolution, offer: Money, asked: Money) -> Resolut
     adds the entry, in the built-in English, as a case records it today. Its stored reason is left as it was."""
     if any(entry.rule == COUNTER_OFFER for entry in resolution.trace):
         return resolution
-    message = ENGLISH.counter_offer(offer=offer.display(), asked=asked.display(), customer="customer")
+    message = built_in_explanation().counter_offer(offer=offer.display(), asked=asked.display(), customer="customer")
     entry = TraceEntry(rule=COUNTER_OFFER, passed=True, message=message, figures={"asked": asked, "offer": offer})
     return resolution.model_copy(update={"trace": (*resolution.trace, entry)})
 

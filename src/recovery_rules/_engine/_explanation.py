@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping
-from typing import Final
 
-from recovery_rules._wording._locale import BUILT_IN
+from recovery_rules._wording._locale import built_in
 from recovery_rules._wording._template import Slot, parse_template
 
-__all__ = ["ENGLISH", "Explanation", "Filler", "explanation", "span"]
+__all__ = ["Explanation", "Filler", "built_in_explanation", "explanation", "span"]
 
 Filler = Callable[..., str]
 """A message's words with its slots filled in: ``filler(slot=text, ...)``."""
@@ -97,14 +97,22 @@ def _filler(text: str) -> Filler:
 
 def explanation(overrides: Mapping[str, str]) -> Explanation:
     """The English of every finding: the built-in ``explain_*`` messages, with a policy's ``overrides`` (by name)."""
-    messages = {**BUILT_IN["en"].messages, **overrides}
+    messages = {**built_in()["en"].messages, **overrides}
     return Explanation(
         **{field.name: _filler(messages[f"explain_{field.name}"]) for field in dataclasses.fields(Explanation)}
     )
 
 
-ENGLISH: Final = explanation({})
-"""The built-in English of every finding."""
+@functools.cache
+def built_in_explanation() -> Explanation:
+    """The built-in English of every finding (made on first use, not at import; the same object every time)."""
+    return explanation({})
+
+
+def __getattr__(name: str) -> Explanation:
+    if name == "ENGLISH":  # the built-in English of every finding, made on first use: see built_in_explanation()
+        return built_in_explanation()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def span(words: Explanation, duration: dt.timedelta) -> str:

@@ -19,7 +19,7 @@ from recovery_rules._policy._policy import Policy, compiled_policy
 from recovery_rules._values._models import CheckedComplaint, Complaint, ComplaintNumber
 from recovery_rules._values._money import DECIMAL_CONTEXT, Money
 from recovery_rules._values._time import Window
-from recovery_rules._wording._locale import BUILT_IN
+from recovery_rules._wording._locale import built_in
 from recovery_rules._wording._template import Slot, parse_template
 
 from ._resolution import Outcome, Resolution, TraceEntry, checked_resolution
@@ -238,7 +238,7 @@ def _handed_over(policy: Policy, resolution: Resolution, approver: str) -> bool:
     key = "explain_good_news_handed"
     template = english.messages.get(key) if english is not None else None
     slots = {"approver": names[approver], "level": names[deliverer]}
-    (line,) = parse_template(template or BUILT_IN["en"].messages[key]).lines
+    (line,) = parse_template(template or built_in()["en"].messages[key]).lines
     expected = "".join(slots[part.name] if isinstance(part, Slot) else part for part in line)
     return any(entry.rule == "delivery" and entry.passed and entry.message == expected for entry in resolution.trace)
 

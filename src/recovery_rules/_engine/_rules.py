@@ -81,7 +81,7 @@ from recovery_rules.exceptions import (
     UnknownRemedyError,
 )
 
-from ._explanation import ENGLISH, Explanation, explanation, span
+from ._explanation import Explanation, built_in_explanation, explanation, span
 from ._resolution import NO_FIGURES, Outcome, Resolution, TraceEntry, trusted_resolution
 from ._resolution import trusted_trace_entry as _entry
 
@@ -389,7 +389,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     customer = policy.customer_noun.replace("_", " ")
     english = policy.wording.get("en")
     overrides = {} if english is None else {k: v for k, v in english.messages.items() if k.startswith("explain_")}
-    words = explanation(overrides) if overrides else ENGLISH
+    words = explanation(overrides) if overrides else built_in_explanation()
     vocabulary = frozenset(policy.vocabulary)
     levels = tuple(
         _compile_level(rank, level, show, customer, words, vocabulary) for rank, level in enumerate(policy.levels)

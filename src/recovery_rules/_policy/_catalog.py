@@ -228,18 +228,29 @@ class Shelf:
         """
         if self.walk is not None:
             return self.walk.select(asked, budget, count, without)
-        best: dict[str, _Candidate] = {}
+        # The groups come in the order of their rank, the first thing a candidate is ranked by: every kind
+        # a group offers (within the budget) outranks every kind only a later group offers. So the groups are
+        # taken in turn, each kind's best of a group ranked against the others', and the first ``count`` end
+        # the search; a later group is looked at only for what the earlier ones could not fill.
+        chosen: list[Alternative] = []
+        taken = set(without)
         for rank, group in self.groups:
+            found = []
             for kind, row in group.items():
-                if kind in without:
-                    continue
-                candidate = row.best(rank, asked, budget)
-                if candidate is not None:
-                    known = best.get(kind)
-                    if known is None or candidate[:5] < known[:5]:
-                        best[kind] = candidate
-        ranked = sorted(best.values(), key=lambda candidate: candidate[:5])
-        return tuple(candidate[5] for candidate in ranked[:count])
+                if kind not in taken:
+                    candidate = row.best(rank, asked, budget)
+                    if candidate is not None:
+                        found.append(candidate)
+            # Whole candidates compare as their first five parts do: two of one group differ by the last of
+            # those at least (the place in the catalog), so the alternative itself is never compared.
+            found.sort()
+            for candidate in found:
+                alternative = candidate[5]
+                chosen.append(alternative)
+                taken.add(alternative.kind)
+                if len(chosen) >= count:
+                    return tuple(chosen)
+        return tuple(chosen)
 
     def kinds_within(self, budget: Decimal | None, without: frozenset[str] = frozenset()) -> set[str]:
         """The distinct kinds among alternatives worth at most ``budget``, but for those in ``without``."""

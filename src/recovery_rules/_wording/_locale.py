@@ -19,6 +19,7 @@ is refused with its location.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Collection, Iterator, Mapping
@@ -45,7 +46,6 @@ from ._phrases import forbidden_phrases
 from ._template import Slot, Template, TemplateSyntaxError, parse_template
 
 __all__ = [
-    "BUILT_IN",
     "MESSAGES",
     "TAG",
     "AlternativeWording",
@@ -53,6 +53,7 @@ __all__ = [
     "LocaleWording",
     "MergedWording",
     "MessageSpec",
+    "built_in",
     "merged_wording",
     "wording_problems",
 ]
@@ -527,7 +528,13 @@ def _template_problems(template: Template, spec: MessageSpec) -> Iterator[str]:
     yield from forbidden_phrases(template.literal_text(" X "))
 
 
-def _load_built_in() -> Mapping[str, LocaleWording]:
+@functools.cache
+def built_in() -> Mapping[str, LocaleWording]:
+    """The built-in locales, by tag: English (``en``).
+
+    Read and checked (the phrase check included) on first use, not at import: a program that imports the
+    library without speaking to a customer does not pay for it. Every call gives the same read-only mapping.
+    """
     folder = resources.files(__package__).joinpath("locales")
     built_in = {}
     for entry in folder.iterdir():
@@ -538,8 +545,10 @@ def _load_built_in() -> Mapping[str, LocaleWording]:
     return MappingProxyType(built_in)
 
 
-BUILT_IN: Final = _load_built_in()
-"""The built-in locales, by tag: English (``en``)."""
+def __getattr__(name: str) -> Mapping[str, LocaleWording]:
+    if name == "BUILT_IN":  # the built-in locales, by tag, read on first use: see built_in()
+        return built_in()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # -- merging the layers of a locale --------------------------------------------------------------
@@ -578,7 +587,7 @@ def merged_wording(own: Mapping[str, LocaleWording], tag: str) -> MergedWording 
     layers: list[LocaleWording] = []
     for candidate in _chain(tag):
         folded = candidate.casefold()
-        layers += [wording for key, wording in BUILT_IN.items() if key.casefold() == folded]
+        layers += [wording for key, wording in built_in().items() if key.casefold() == folded]
         if folded in by_folded:
             layers.append(by_folded[folded])
     if not layers:

@@ -51,6 +51,7 @@ them is text. The check is deliberately strict about "no" quoted as a word
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Final
@@ -103,9 +104,9 @@ _RECITES: Final = (
 )
 """What a recited policy does: says, states, requires, forbids, doesn't allow, won't permit, allows no..."""
 
-_RULES: Final = (
+_PHRASES: Final = (  # each pattern, as source, with its advice
     (
-        re.compile(
+        (
             r"\b(?:that|this|it)(?:'s|\s+is|\s+was)(?:\s+just)?"
             r"(?:\s+(?:our|the|company|store|shop|hotel|park|house)){0,3}\s+polic(?:y|ies)\b"
             r"|\b(?:against|per)\s+(?:our\s+|the\s+|company\s+)?policy\b"
@@ -121,7 +122,7 @@ _RULES: Final = (
         _RECITAL,
     ),
     (
-        re.compile(
+        (
             r"\brules?\s+(?:are|is|were|was)\s+(?:the\s+|a\s+)?rules?\b"
             r"|\bpolic(?:y|ies)\s+(?:are|is|were|was)\s+polic(?:y|ies)\b"
             r"|\b(?:that|this|it|those|these|them)(?:'?s|'?re|\s+is|\s+are|\s+was|\s+were)(?:\s+just)?"
@@ -135,7 +136,7 @@ _RULES: Final = (
         _RULES_ARE_RULES,
     ),
     (
-        re.compile(
+        (
             r"\bnothing\s+(?:(?:more|else|at\s+all)\s+)?(?:that\s+)?(?:i|we|anyone|anybody|one)\s+(?:can|could|(?:am|are)\s+able"
             r"\s+to)\s+do\b"
             r"|\bthere(?:'?s|\s+is|\s+was)\s+nothing\s+(?:(?:more|else)\s+)?to\s+be\s+done\b"
@@ -148,7 +149,7 @@ _RULES: Final = (
         _HELPLESS,
     ),
     (
-        re.compile(
+        (
             r"\balways\s+been\s+done\b"
             r"|\bwe(?:'ve|\s+have)\s+always\s+done\s+it\b"
             r"|\bthe\s+way\s+(?:it|things)(?:'s|\s+has|\s+have)\s+always\s+been\b"
@@ -159,7 +160,7 @@ _RULES: Final = (
         'suggest an alternative that will achieve the same for you."',
     ),
     (
-        re.compile(
+        (
             r"(?<![\w'-])(?<!\bo )(?<!\bor )(?<!\boder )(?:no|nein)"
             + _END_OF_CLAUSE
             + r"|(?<![\w'-])no\s+(?:way|can\s+do|chance)"
@@ -167,15 +168,23 @@ _RULES: Final = (
             + r"|(?<![\w'-])(?:absolutely|certainly|definitely|of\s+course)\s+not"
             + _END_OF_CLAUSE
             + r"|(?<![\w'-])not\s+a\s+chance"
-            + _END_OF_CLAUSE,
+            + _END_OF_CLAUSE
         ),
         _BARE_NO,
     ),
     (
-        re.compile(r"(?<![\w'-])(?:nope|nah)(?![\w'-])"),
+        (r"(?<![\w'-])(?:nope|nah)(?![\w'-])"),
         _BARE_NO,
     ),
 )
+
+
+@functools.cache
+def _rules() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """:data:`_PHRASES` compiled, on the first check rather than at import: compiling them takes several
+    milliseconds, which every program importing the library would pay, whether or not it checks a phrase."""
+    return tuple((re.compile(source), advice) for source, advice in _PHRASES)
+
 
 _QUOTES: Final = str.maketrans(
     {
@@ -222,7 +231,7 @@ def forbidden_phrases(text: str) -> tuple[str, ...]:
         raise InvalidInputError.at("text", "text", said)
     normal = _normal(text)
     found: list[str] = []
-    for pattern, advice in _RULES:
+    for pattern, advice in _rules():
         for match in pattern.finditer(normal):
             found.append(f'says "{match.group().strip()}": {advice}')
     return tuple(found)

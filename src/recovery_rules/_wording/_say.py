@@ -36,7 +36,7 @@ from recovery_rules._values._time import local as wall_clock
 from recovery_rules.exceptions import InvalidInputError, Problem, UnknownLevelError, UnknownLocaleError
 
 from ._document import FORMATS, Block, Format, Item, ItemList, Link, Paragraph, Segments, write
-from ._locale import BUILT_IN, MESSAGES, TAG, AlternativeWording, MergedWording, merged_wording
+from ._locale import MESSAGES, TAG, AlternativeWording, MergedWording, built_in, merged_wording
 from ._step_words import (
     Amount,
     Asked,
@@ -158,7 +158,7 @@ class Wording:
             raise InvalidInputError.at("wording", "policy", "must be a Policy, such as Policy.from_file(path)")
         spoken = merged_wording(policy.wording, locale) if isinstance(locale, str) and TAG.fullmatch(locale) else None
         if spoken is None:
-            known = sorted({*BUILT_IN, *policy.wording})
+            known = sorted({*built_in(), *policy.wording})
             raise UnknownLocaleError(locale, known)
         english = locale.split("-", maxsplit=1)[0].casefold() == "en"
         levels = {
