@@ -482,6 +482,14 @@ def test_the_amounts_per_window_are_the_ones_decide_takes() -> None:
                 "cases[0].granted.30d: must be an amount such as '150.00' or '150.00 USD'",
             ],
         ),
+        (
+            {"incident": 100.0, "30d": 0.1 + 0.2},
+            [
+                "cases[0].granted.incident: a float cannot hold money exactly; write the amount as a string such as "
+                "'100'",  # a whole number, which every currency takes (the policy's is not known yet)
+                "cases[0].granted.30d: a float cannot hold money exactly; write the amount as a string such as '0.30'",
+            ],
+        ),
         ({"incident": "0.00", "30d": "9000.00 EUR"}, ["cases[0].granted.30d: is in EUR but the policy's currency"]),
         ({"incident": "-1", "30d": "0"}, ["cases[0].granted.incident: must not be negative"]),
         ({"incident": "0", "720h": "1", "30d": "2"}, ["cases[0].granted.30d: gives the window 30d a second time"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -53,6 +54,25 @@ def test_one_instant_in_any_zone_gets_one_complaint_number_the_businesss_date(ri
     decided = ritz.decide(received("250.00", instant.astimezone(ZoneInfo(zone))), by="staff", now=NOW)
     assert str(decided.complaint_number) == "20261122-10442"
     assert decided == ritz.decide(received("250.00", instant), by="staff", now=NOW)  # one instant, one resolution
+
+
+def test_a_number_given_as_none_is_left_out_numbered_by_the_businesss_date(ritz: Policy) -> None:
+    """An audit: ``number=None`` (JSON ``"number": null``), the documented default said out loud, counted as a
+    number the host set, so the complaint kept the date of the zone it was given in (22 November in UTC, the
+    hotel's 21 November), and two equal complaints were numbered apart: decide was no longer pure."""
+    instant = dt.datetime(2026, 11, 22, 2, 30, tzinfo=dt.UTC)  # 21:30 on 21 November at the New York hotel
+    left_out = received("250.00", instant)
+    fields = {**left_out.model_dump(mode="json", exclude={"number"}), "number": None}
+    for given in (
+        Complaint(**{**dict(left_out), "number": None}),
+        Complaint.model_validate(fields),
+        Complaint.model_validate_json(json.dumps(fields)),
+    ):
+        assert not given.number_set
+        assert given == left_out
+        decided = ritz.decide(given, by="staff", now=NOW)
+        assert str(decided.complaint_number) == "20261121-10442"
+        assert decided == ritz.decide(left_out, by="staff", now=NOW)
 
 
 def test_the_repeated_hour_is_two_instants_with_two_business_dates() -> None:

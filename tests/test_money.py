@@ -77,6 +77,33 @@ def test_bad_amounts_are_refused_with_a_clear_message(amount: object, expected: 
     assert len(str(caught.value)) < 300
 
 
+@pytest.mark.parametrize(
+    ("amount", "currency", "example"),
+    [
+        (1500.0, "JPY", "Decimal('1500') or '1500'"),
+        (12.5, "USD", "Decimal('12.50') or '12.50'"),
+        (0.1 + 0.2, "USD", "Decimal('0.30') or '0.30'"),
+        (1.5, "KWD", "Decimal('1.500') or '1.500'"),
+        ("1,500", "JPY", "for example '1000'"),
+        ("1,500", "EUR", "for example '1000.00'"),
+        ("¥1500", "JPY", "for example '1000'"),
+    ],
+)
+def test_the_example_of_a_refused_amount_is_in_its_currencys_decimal_places(
+    amount: object, currency: str, example: str
+) -> None:
+    """An audit of a Tokyo business: the examples were in dollars' two places, so following the advice for yen
+    ("pass '1500.00'") was refused again; and a whole float read as the same whole number in any currency."""
+    with pytest.raises(InvalidInputError) as caught:
+        Money(amount, currency)  # type: ignore[arg-type]
+    assert example in str(caught.value)
+    data = {"amount": 1500.0, "currency": "JPY"}
+    with pytest.raises(InvalidInputError, match='in quotes: "1500"'):
+        Money.validate(data)
+    with pytest.raises(InvalidInputError, match='in quotes: "2000"'):
+        Money.validate({"amount": 2000.0, "currency": "no code"})  # no currency to follow: whole, as every one takes
+
+
 def test_float_message_says_what_to_pass_instead() -> None:
     with pytest.raises(ValueError, match=r"pass a Decimal or a string"):
         Money(12.5, "USD")  # type: ignore[arg-type]

@@ -36,6 +36,19 @@ def test_a_decision_carries_the_policy_revision_and_the_complaint_number() -> No
     assert answer["resolution"]["employee"] == "e-staff"  # the token's employee, never the body's
 
 
+def test_a_number_sent_as_null_is_numbered_by_the_businesss_date() -> None:
+    """An audit: ``"number": null`` counted as a number the client set, so a complaint received at 02:30 UTC
+    was numbered by the UTC date, not the New York hotel's (the day before), as when the number is left out."""
+    served = serve()
+    late = complaint(received_at="2026-11-22T02:30:00Z", number=None)
+    decided = served.post("/v1/decisions", json={"complaint": late})
+    assert decided.status_code == 200, decided.json()
+    assert decided.json()["complaint_number"] == "20261121-10442"
+    opened = served.post("/v1/cases", json={"complaint": late})
+    assert opened.status_code == 201, opened.json()
+    assert opened.json()["complaint_number"] == "20261121-10442"
+
+
 def test_the_level_that_decides_is_the_tokens() -> None:
     served = serve()
     body = {"complaint": complaint("3000.00")}

@@ -529,6 +529,8 @@ def _requested(amount: object) -> dict[str, Any]:
         (_requested({"amount": 0, "currency": "USD"}), "/complaint/requested/amount/amount", '"0.00"'),
         (_requested({"amount": 1500, "currency": "JPY"}), "/complaint/requested/amount/amount", '"1500"'),
         (_requested({"amount": 12.5, "currency": "KWD"}), "/complaint/requested/amount/amount", '"12.500"'),
+        (_requested({"amount": 1500.0, "currency": "JPY"}), "/complaint/requested/amount/amount", '"1500"'),
+        (_requested({"amount": 0.1 + 0.2, "currency": "USD"}), "/complaint/requested/amount/amount", '"0.30"'),
         ({"complaint": complaint(), "granted": {"amount": 150, "currency": "USD"}}, "/granted/amount", '"150.00"'),
         (
             {"complaint": complaint(), "granted": {"incident": "0.00 USD", "30d": {"amount": 900, "currency": "USD"}}},

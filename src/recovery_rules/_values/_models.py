@@ -339,7 +339,7 @@ class Complaint(RecoveryModel):
 
     ``number`` is the complaint number the paper trail is filed under: the
     date followed by the customer number (``"20261123-10442"``; its customer
-    part must be ``customer.id``). Left out, it is made from the date of
+    part must be ``customer.id``). Left out (or ``None``, JSON ``null``), it is made from the date of
     ``received_at`` in the zone it was given in. But a complaint has no policy,
     so it cannot know the business's date: where the policy is known, a
     complaint that did not *set* its number is numbered the same way
@@ -362,6 +362,15 @@ class Complaint(RecoveryModel):
     received_at: InputTime
     description: Text = ""
     number: ComplaintNumber = Field(default=None, validate_default=True)  # filled in by _fill_number
+
+    @model_validator(mode="before")
+    @classmethod
+    def _number_none_is_left_out(cls, data: Any) -> Any:
+        # ``number=None`` (JSON ``"number": null``) is the default said out loud: the complaint did not set its
+        # number, and a policy numbers it by the business's date. Kept, pydantic would count the field as set.
+        if type(data) is dict and "number" in data and data["number"] is None:
+            return {name: value for name, value in data.items() if name != "number"}
+        return data
 
     @field_validator("number", mode="before")
     @classmethod

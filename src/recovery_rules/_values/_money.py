@@ -89,11 +89,10 @@ def _parse_amount(amount: object, currency: str) -> Decimal:
     if isinstance(amount, bool):
         raise _amount_problem("must be a Decimal, int or string, not a bool")
     if isinstance(amount, float):
+        example = _as_text(amount, MINOR_UNITS[currency])
         raise _amount_problem(
             f"a float cannot hold money exactly ({amount!r}); pass a Decimal or a string, "
-            f"for example Decimal('{amount:.2f}') or '{amount:.2f}'"
-            if math.isfinite(amount) and abs(amount) < 1e15
-            else "a float cannot hold money exactly; pass a Decimal or a string such as '12.50'"
+            f"for example Decimal('{example}') or '{example}'"
         )
     if isinstance(amount, int):
         if abs(amount) >= MAX_AMOUNT:
@@ -108,7 +107,7 @@ def _parse_amount(amount: object, currency: str) -> Decimal:
                 shown = amount if len(amount) <= 24 and amount.isprintable() else amount[:24] + "..."
                 raise _amount_problem(
                     f"{shown!r} is not a plain decimal number; write digits with an optional "
-                    "'.' and sign, no thousands separators or exponent, for example '1000.00'"
+                    f"'.' and sign, no thousands separators or exponent, for example '{_in_places(1000, currency)}'"
                     if plain is None
                     else f"{shown!r} has more decimal places than any currency; write the amount to the cent"
                 )
@@ -146,27 +145,54 @@ _WRITTEN_TYPES: Final = {
 }
 
 
-def _check_written_amount(amount: object) -> None:
+def _check_written_amount(amount: object, currency: object = None) -> None:
     """Refuse an amount that cannot be one, in words for whoever wrote it: as data (JSON, a file) or in Python.
 
     The ``{"amount": ..., "currency": ...}`` form is how files and JSON write an amount; its messages give
-    no Python advice (a Python caller writes the amount as text as well).
+    no Python advice (a Python caller writes the amount as text as well). ``currency``: the amount's, when
+    it is a currency code, for an example in its decimal places.
     """
     if isinstance(amount, float):
+        places = MINOR_UNITS.get(currency) if isinstance(currency, str) else None
         raise InvalidInputError.at(
             "amount",
             "",
             f"is the floating-point number {amount!r}, which cannot hold money exactly; write the amount as "
-            f'text, in quotes: "{_as_text(amount)}"',
+            f'text, in quotes: "{_as_text(amount, places)}"',
         )
     if isinstance(amount, bool) or not isinstance(amount, (str, int, Decimal)):
         kind = _WRITTEN_TYPES.get(type(amount).__name__, type(amount).__name__)
         raise InvalidInputError.at("amount", "", f'must be an amount written as text, such as "12.50", not {kind}')
 
 
-def _as_text(value: float) -> str:
-    """A float as the amount text a person probably meant (``100.5`` as ``100.50``), for an example in a message."""
-    return f"{value:.2f}" if math.isfinite(value) and abs(value) < 1e15 else "12.50"  # else any example will do
+def _as_text(value: float, places: int | None = None) -> str:
+    """A float as the amount text a person probably meant, for an example in a message: in ``places`` decimal
+    places, those of the amount's currency (``100.5`` as ``100.50`` in dollars, ``1500.0`` as ``1500`` in yen),
+    rounded as it was probably meant (``0.1 + 0.2`` as ``0.30``).
+
+    Without a currency (``places`` ``None``), a whole number is written without decimals, which every currency
+    takes (``1500.0`` as ``1500``), and another in two places (``100.5`` as ``100.50``). A value no amount is
+    (NaN, too large) gives a usual example instead.
+    """
+    if not math.isfinite(value) or abs(value) >= 1e15:
+        return _in_places(1250, places, scale=True)  # any example will do
+    exact = Decimal(repr(value))
+    if places is None:
+        places = 0 if exact == exact.to_integral_value() else 2
+    # Rounded to the currency's places, as the float was probably meant (0.1 + 0.2 as 0.30): only an example.
+    return f"{exact.quantize(_QUANTA[places], rounding=decimal.ROUND_HALF_EVEN):f}"
+
+
+def _in_places(units: int, places_or_currency: int | str | None, *, scale: bool = False) -> str:
+    """An example amount in a currency's decimal places (a code, or its places; ``None``: two, as dollars):
+    ``units`` itself written in them (``1000`` as ``1000.00``), or with ``scale``, ``units`` of its smallest unit
+    (``1250`` as ``12.50``, or ``1250`` yen)."""
+    if isinstance(places_or_currency, str):
+        places = MINOR_UNITS.get(places_or_currency, 2)
+    else:
+        places = 2 if places_or_currency is None else places_or_currency
+    value = Decimal(units).scaleb(-places) if scale else Decimal(units).quantize(_QUANTA[places])
+    return f"{value:f}"
 
 
 _EXAMPLE_CURRENCY: Final = "USD"
@@ -462,14 +488,14 @@ class Money:
                 )
             if "amount" not in value or "currency" not in value:
                 raise InvalidInputError.at("amount", "", 'needs both keys: {"amount": "12.50", "currency": "USD"}')
-            _check_written_amount(value["amount"])
+            _check_written_amount(value["amount"], value["currency"])
             return cls(value["amount"], value["currency"])
         if isinstance(value, float):  # both problems at once: a float rounds, and an amount needs its currency
             raise InvalidInputError.at(
                 "amount",
                 "",
                 f"is the floating-point number {value!r}, which cannot hold an exact amount, and has no "
-                f'currency: write it as text with its currency, such as "{_as_text(value)} USD"',
+                f'currency: write it as text with its currency, such as "{_as_text(value, 2)} {_EXAMPLE_CURRENCY}"',
             )
         if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
             raise InvalidInputError.at(

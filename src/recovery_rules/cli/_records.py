@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -70,7 +71,9 @@ def amount_or_money(value: object) -> object:
         return value
     if isinstance(value, float):
         raise PydanticCustomError(
-            "float", "a float cannot hold money exactly; write the amount as a string such as '150.00'"
+            "float",
+            "a float cannot hold money exactly; write the amount as a string such as '{example}'",
+            {"example": _written(value)},
         )
     if isinstance(value, dict) or (isinstance(value, str) and " " in value.strip()):
         try:
@@ -82,6 +85,15 @@ def amount_or_money(value: object) -> object:
     if isinstance(value, str):
         return value.strip()
     raise PydanticCustomError("amount", "must be an amount such as '150.00' or '150.00 USD'")
+
+
+def _written(value: float) -> str:
+    """A float as the text of the amount it probably means, before the policy's currency is known: a whole number
+    without decimals, which every currency takes (``1500.0`` as ``1500``), another in two places (``150.5`` as
+    ``150.50``); ``150.00`` for one that is no amount (NaN, an infinity)."""
+    if not math.isfinite(value):
+        return "150.00"
+    return f"{value:.0f}" if value.is_integer() else f"{value:.2f}"
 
 
 Amount = Annotated[Money | str | None, BeforeValidator(amount_or_money)]

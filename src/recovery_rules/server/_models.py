@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Any, ClassVar, Final, Self
 
 from pydantic import (
@@ -245,10 +245,8 @@ def _amount_example(number: int | float, currency: object) -> str:
         value = Decimal(1250).scaleb(-places)
     if value.is_zero():
         value = zero
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent > -places:
-        value = value.quantize(Decimal(1).scaleb(-places))
-    return f"{value:f}"
+    # 150 as 150.00 in dollars, 1500.0 as 1500 in yen, 0.1 + 0.2 as 0.30: rounded as probably meant (an example).
+    return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN):f}"
 
 
 def json_number_amounts(model: type[ServiceRequest], body: object) -> list[Problem]:
@@ -274,7 +272,7 @@ def _number_places(model: type[ServiceRequest], body: object) -> dict[JsonPlace,
             Problem(
                 _location(place),
                 f'is the JSON number {number!r}; write the amount as a string, such as "{example}": a JSON number '
-                "may not hold an amount's cents exactly",
+                "may not hold an amount exactly",
             ),
         )
     return found
