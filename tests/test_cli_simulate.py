@@ -69,6 +69,15 @@ def test_the_figures_are_what_deciding_each_record_twice_gives(capsys: pytest.Ca
     }
 
 
+def test_one_recorded_complaint_is_said_in_the_singular(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """An audit: "1 recorded complaints from one.jsonl"."""
+    one = tmp_path / "one.jsonl"
+    one.write_text(Path(RECORDS).read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    result = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, str(one))
+    assert result.code == 0, result.err
+    assert result.out.startswith(f"1 recorded complaint from {one}\n"), result.out
+
+
 def test_the_table_reads_well(capsys: pytest.CaptureFixture[str]) -> None:
     result = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, RECORDS)
     assert result.code == 0

@@ -438,6 +438,42 @@ def test_a_host_that_cannot_be_listened_on_is_bad_input(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("host", ["", " "])
+def test_an_empty_host_is_refused_not_read_as_every_interface(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, host: str
+) -> None:
+    """An audit: ``--host ''`` (an unset ``--host "$HOST"``) passed the address check, which reads no name as every
+    interface, and the service listened on 0.0.0.0 and ::, open to every network, having made its files."""
+    monkeypatch.setattr(uvicorn, "run", _not_started)
+    result = _serve_at(capsys, tmp_path, "--host", host, "--port", "0")
+    assert result.code == 2, result.err
+    assert result.err.startswith("Error: --host: is empty; give the address to listen on: 127.0.0.1"), result.err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"x = [\n", "is not valid TOML: Invalid value (at end of document)"),
+        (b"\xff\xfe", "is not UTF-8 text (a bad byte at offset 0): it is no token file"),
+        (b"tokens = 3\n", "tokens: must be a list of tables with sha256, employee, level"),
+    ],
+)
+def test_a_token_file_that_does_not_read_is_said_at_tokens_before_anything_is_made(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, problem: str
+) -> None:
+    """An audit: a bad token file was "invalid token file: cannot be read: ..." without the option or the file, and
+    the journal had been made already. The token file is read before the journal is opened."""
+    monkeypatch.setattr(uvicorn, "run", _not_started)
+    (tmp_path / "t.toml").write_bytes(content)
+    result = _serve_at(capsys, tmp_path, "--port", "0")
+    assert result.code == 2, result.err
+    assert result.err.startswith(f"Error: --tokens: {tmp_path / 't.toml'}: {problem}; fix it, or move it away"), (
+        result.err
+    )
+    assert [path.name for path in tmp_path.iterdir()] == ["t.toml"]
+
+
 def test_a_port_taken_after_it_was_checked_is_bad_input_too(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

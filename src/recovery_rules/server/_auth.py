@@ -108,11 +108,18 @@ class Tokens:
     @classmethod
     def from_file(cls, path: str | Path) -> Tokens:
         """The tokens of a TOML or JSON token file (by its extension)."""
-        text = read_regular_file(path, limit=_MAX_FILE).decode("utf-8", errors="replace")
+        raw = read_regular_file(path, limit=_MAX_FILE)
+        kind = "JSON" if str(path).endswith(".json") else "TOML"
         try:
-            data = json.loads(text) if str(path).endswith(".json") else tomllib.loads(text)
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InvalidInputError.at(
+                "token file", "", f"is not UTF-8 text (a bad byte at offset {error.start}): it is no token file"
+            ) from None
+        try:
+            data = json.loads(text) if kind == "JSON" else tomllib.loads(text)
         except (ValueError, tomllib.TOMLDecodeError) as error:
-            raise InvalidInputError.at("token file", "", f"cannot be read: {error}") from None
+            raise InvalidInputError.at("token file", "", f"is not valid {kind}: {error}") from None
         entries = data.get("tokens") if isinstance(data, dict) else None
         if not isinstance(entries, list):
             raise InvalidInputError.at("token file", "tokens", "must be a list of tables with sha256, employee, level")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import socket
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import click
 
@@ -126,10 +126,16 @@ def command(
         raise click.UsageError(f"serve needs {' and '.join(missing)}")
     if policy is None or journal is None or loaded is None:  # checked just above; this tells the type checker
         raise click.UsageError("serve needs --policy and --journal")
+    if not host.strip():  # getaddrinfo reads no name as every interface: an unset $HOST must not expose the service
+        raise CliInputError(
+            "--host: is empty; give the address to listen on: 127.0.0.1 for this machine alone (the default), "
+            "0.0.0.0 for every network interface"
+        )
     _check_address(host, port)  # first: a port in use leaves no journal or token file behind
-    _check_journal_and_keys(journal, ledger_key_file, session_key_file)
     token_file = Path(tokens)
-    if not token_file.exists():
+    tokens_read = _read_tokens(server, token_file) if token_file.exists() else None  # before the journal is made
+    _check_journal_and_keys(journal, ledger_key_file, session_key_file)
+    if tokens_read is None:
         if token_file.suffix == ".json":
             raise CliInputError(f"--tokens: there is no token file {tokens}; make one with --mint-token EMPLOYEE LEVEL")
         made = server.demo_tokens(token_file, loaded)
@@ -138,10 +144,7 @@ def command(
         )
         for employee, level, token in made:
             _console.echo(f"  {level:<12} {employee:<24} {token}", err=True)
-    try:
-        tokens_read = server.Tokens.from_file(token_file)
-    except InvalidInputError as error:
-        raise CliInputError(str(error)) from None
+        tokens_read = _read_tokens(server, token_file)
     unknown = sorted(tokens_read.levels - {level.name for level in loaded.levels})
     if unknown:  # a typo when the token was made, or a token file of another policy: said before anyone is refused
         _console.echo(
@@ -253,6 +256,19 @@ def _this_machine(host: str) -> str:
     if ":" in host:
         return "::1 for this machine alone, :: for every network interface"
     return "127.0.0.1 for this machine alone, 0.0.0.0 for every network interface"
+
+
+def _read_tokens(server: Any, path: Path) -> Any:
+    """The token file at ``path``, read: a file that does not read is said at ``--tokens``, naming it."""
+    try:
+        return server.Tokens.from_file(path)
+    except InvalidInputError as error:
+        problem = error.problems[0]
+        where = f" {problem.location}:" if problem.location else ""
+        raise CliInputError(
+            f"--tokens: {path}:{where} {problem.message}; fix it, or move it away to have a new one made "
+            "with a token for each level"
+        ) from None
 
 
 def _check_journal_and_keys(journal: str, ledger_key_file: str, session_key_file: str) -> None:

@@ -66,11 +66,7 @@ def command(*, records: str, policy: str, candidate: str, skip_invalid: bool, as
     if result.invalid and not skip_invalid:
         shown = "\n".join(f"  {source.name}: {invalid}" for invalid in result.invalid[:_SHOWN_INVALID])
         more = len(result.invalid) - _SHOWN_INVALID
-        count = (
-            "1 recorded complaint cannot"
-            if len(result.invalid) == 1
-            else f"{len(result.invalid)} recorded complaints cannot"
-        )
+        count = f"{_console.counted(len(result.invalid), 'recorded complaint')} cannot"
         raise CliInputError(
             f"{count} be replayed:\n{shown}"
             + (f"\n  ... and {more} more" if more > 0 else "")
@@ -110,7 +106,7 @@ def _problems_json(invalid: Invalid) -> list[dict[str, object]]:
 def _render(result: Simulation, policy: str, candidate: str) -> None:
     console = _console.stdout()
     skipped = f" ({len(result.invalid)} skipped as invalid)" if result.invalid else ""
-    console.print(f"{result.decisions:,} recorded complaints from {result.source}{skipped}")
+    console.print(f"{_console.counted(result.decisions, 'recorded complaint')} from {result.source}{skipped}")
     revisions = result.revisions
     console.print(f"  current:   {policy} (revision {revisions['current'][:_REVISION_DIGITS]})")
     console.print(f"  candidate: {candidate} (revision {revisions['candidate'][:_REVISION_DIGITS]})")
