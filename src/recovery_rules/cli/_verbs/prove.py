@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from recovery_rules.cli import _console
-from recovery_rules.cli._errors import CliInputError, ExitCode, why_unusable
+from recovery_rules.cli._errors import CliInputError, ExitCode, about_argument, why_unusable
 from recovery_rules.cli._inputs import load_policy
 from recovery_rules.proof import Counterexample, categories, grant_windows, prove, slices, tiers
 
@@ -56,7 +56,8 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
     """
     if save is not None:  # before the work, as a usage error would be
         _check_save(save)
-    loaded = load_policy(policy, option=None)
+    with about_argument("policy"):  # a policy that does not load keeps each problem's place in the file
+        loaded = load_policy(policy, option=None)
     rules = loaded.policy
     planned = slices(rules)
     total = sum(sum(1 for _ in part.points()) for part in planned)
