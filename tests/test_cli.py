@@ -659,7 +659,11 @@ def test_json_errors_about_an_option_are_located_at_the_option(
         (["decide", "--policy", POLICY, "--by", "front_desk"], "COMPLAINT.json", "Missing argument 'COMPLAINT.json'."),
         (["check"], "POLICY", "Missing argument 'POLICY'."),
         (["decide", COMPLAINT, "--policy", POLICY, "--by", "front_desk", "--bogus"], "--bogus", "No such option"),
-        (["decide", "missing.json", "--policy", POLICY, "--by", "front_desk"], "COMPLAINT.json", "there is no complaint"),
+        (
+            ["decide", "missing.json", "--policy", POLICY, "--by", "front_desk"],
+            "COMPLAINT.json",
+            "there is no complaint",
+        ),
     ],
 )
 def test_json_errors_locate_every_problem_with_an_option_or_argument_and_only_those(
@@ -684,9 +688,13 @@ def test_json_errors_locate_every_problem_with_an_option_or_argument_and_only_th
         (["test", "{missing}.toml", CASES], "POLICY", "there is no policy file {missing}.toml"),
         (["test", POLICY, "{missing}.toml"], "CASES", "there is no test cases file {missing}.toml"),
         (["test", POLICY, "{missing}.txt"], "CASES", "the test cases file {missing}.txt must be .toml or .json"),
-        (["decide", "{missing}.json", "-p", POLICY, "--by", "front_desk"], "COMPLAINT.json", "there is no complaint file"),
-        (["decide", "{folder}", "-p", POLICY, "--by", "front_desk"], "COMPLAINT.json", "the complaint file {folder} is not"),
-        (["decide", "{not_utf8}", "-p", POLICY, "--by", "front_desk"], "COMPLAINT.json", "the complaint file {not_utf8} is"),
+        (["decide", "{missing}.json", "-p", POLICY, "--by", "front_desk"], "COMPLAINT.json", "there is no complaint"),
+        (["decide", "{folder}", "-p", POLICY, "--by", "front_desk"], "COMPLAINT.json", "the complaint file {folder}"),
+        (
+            ["decide", "{not_utf8}", "-p", POLICY, "--by", "front_desk"],
+            "COMPLAINT.json",
+            "the complaint file {not_utf8}",
+        ),
         (["verify", "{missing}.sqlite3"], "JOURNAL", "there is no journal file {missing}.sqlite3"),
         (["verify", "{folder}"], "JOURNAL", "{folder} is not a file"),
         (["report", "{missing}.sqlite3"], "JOURNAL", "there is no journal file {missing}.sqlite3"),
@@ -728,7 +736,8 @@ def test_json_errors_of_a_file_argument_that_does_not_load_keep_each_problem_in_
         result = run(capsys, *verb, "--json")
         assert result.code == 2
         problems = json.loads(result.out)["error"]["problems"]
-        assert problems and all(problem["location"].startswith("levels[") for problem in problems), problems
+        assert problems
+        assert all(problem["location"].startswith("levels[") for problem in problems), problems
 
 
 @pytest.mark.parametrize(
