@@ -35,6 +35,12 @@ def command(*, journal: str, target: str, as_json: bool) -> int:
     journal cannot be read or the copy cannot be written.
     """
     target = target.removeprefix("sqlite:")  # written as the journal's address may be
+    if not target.strip():  # said of the journal's path by SQLite's backup
+        with about_argument("target"):
+            raise CliInputError(
+                "the backup's file name is empty; give the new file to copy the journal to "
+                "(recovery-rules backup JOURNAL copy.sqlite3)"
+            )
     with about_argument("journal"):
         opened = open_journal(journal, read_only=True)  # a backup leaves the journal as it is
     with opened:

@@ -65,7 +65,7 @@ def command(
     journal's.
     """
     key = read_key_file(ledger_key_file, option="--ledger-key-file")
-    new_key = read_key_file(new_key_file, option="--new-key-file") if new_key_file else None
+    new_key = read_key_file(new_key_file, option="--new-key-file") if new_key_file is not None else None
     head = parse_chain_head(expected_head, option="--expected-head") if expected_head else None
     resumed = parse_chain_head(resume_from, option="--resume-from") if resume_from else None
     check_head_order(head, resumed)

@@ -65,7 +65,7 @@ def command(
     expected = parse_chain_head(expected_head, option="--expected-head") if expected_head else None
     resumed = parse_chain_head(resume_from, option="--resume-from") if resume_from else None
     check_head_order(expected, resumed)
-    key = read_key_file(ledger_key_file, option="--ledger-key-file") if ledger_key_file else None
+    key = read_key_file(ledger_key_file, option="--ledger-key-file") if ledger_key_file is not None else None
     with about_argument("journal"):
         opened, keyed = open_journal(journal), False  # looked at without the key first: a check never seals a journal
     if key is not None and opened.ledger_sealed:

@@ -94,6 +94,10 @@ def command(
         raise CliInputError("--since must be earlier than --until")
     head = parse_chain_head(expected_head, option="--expected-head") if expected_head else None
     against = load_policy(policy).policy if policy is not None else None
+    if chart is not None:  # before the journal is read, as a usage error would be
+        from recovery_rules.cli._verbs.report._chart import chart_file  # noqa: PLC0415 - with the chart it checks
+
+        chart_file(chart)
     with about_argument("journal"):
         opened = open_journal(journal)
     with opened:
