@@ -290,20 +290,37 @@ def read_text(path: str, what: str, *, limit: int = MAX_INPUT_BYTES) -> str:
 
 
 def read_data_file(path: str, what: str) -> tuple[Any, str, str]:
-    """The parsed content of a TOML or JSON file, with its text and format (``-``: JSON from stdin)."""
+    """The parsed content of a TOML or JSON file, with its text and format.
+
+    ``-`` reads standard input, which has no name to tell its format by: JSON when its first character (after
+    white space) is ``{``, as every JSON file of data begins, else TOML, which never begins so; an error in
+    it says which format it was read as, and why.
+    """
     _named(path, what, stdin=True)
-    format = "json" if path == "-" else file_format(Path(path))
-    if format not in ("toml", "json"):
+    if path == "-":
+        text = read_text(path, what)
+        format = "json" if text.lstrip().startswith("{") else "toml"
+        return _parse(text, format, path, what, read_as=_STDIN_READ_AS[format]), text, format
+    named = file_format(Path(path))
+    if named not in ("toml", "json"):
         raise CliInputError(f"the {what} file {path} must be .toml or .json")
     text = read_text(path, what)
-    return _parse(text, format, path, what), text, format
+    return _parse(text, named, path, what), text, named
 
 
-def _parse(text: str, format: str, path: str, what: str) -> Any:
+_STDIN_READ_AS: Final = {
+    "json": "standard input that begins with '{' is read as JSON",
+    "toml": "standard input is read as TOML unless it begins with '{', as JSON does",
+}
+"""Why standard input was read in the format it was: said in the error of one that does not parse."""
+
+
+def _parse(text: str, format: str, path: str, what: str, *, read_as: str = "") -> Any:
     """The data of ``text``, a ``format`` file; else an error saying where it breaks, as a policy's does.
 
     The message reads ``cases.toml:2:9: the test cases file is not valid TOML: ...``, and with ``--json``
-    the problem has that line and column.
+    the problem has that line and column. ``read_as``: why ``text`` was read as ``format``, said after it
+    (standard input's, which has no name to tell it by).
     """
     try:
         return tomllib.loads(text) if format == "toml" else json.loads(text)
@@ -315,18 +332,21 @@ def _parse(text: str, format: str, path: str, what: str) -> Any:
         problem = Problem("", "is nested too deeply")
     except (ValueError, TypeError, OverflowError) as error:  # beside syntax: an integer of 5,000 digits
         problem = parse_problem(error, text, format)
-    raise _syntax_error(problem, path, what) from None
+    raise _syntax_error(problem, path, what, read_as=read_as) from None
 
 
-def _syntax_error(problem: Problem, path: str, what: str) -> CliInputError:
+def _syntax_error(problem: Problem, path: str, what: str, *, read_as: str = "") -> CliInputError:
     """The error of a file that does not parse: ``path:line:column: the WHAT file MESSAGE``, the place
-    taken from the problem's location or message (``line 2, column 9``), as the policy's syntax errors are."""
+    taken from the problem's location or message (``line 2, column 9``), as the policy's syntax errors are;
+    standard input's (``path`` ``-``) is ``-:line:column: standard input (the WHAT) MESSAGE (READ_AS)``."""
     said = _LINE_COLUMN.fullmatch(problem.location) or _LINE_COLUMN.search(problem.message)
     if said:
         problem = dataclasses.replace(problem, line=int(said[1]), column=int(said[2]))
     (located,) = locate_problems([problem], None, None)
     where = f"{path}:{located.position}" if located.position else path
-    return CliInputError(f"{where}: the {what} file {located.message}", problems=[located.to_json()])
+    source = f"standard input (the {what})" if path == "-" else f"the {what} file"
+    message = f"{located.message} ({read_as})" if read_as else located.message
+    return CliInputError(f"{where}: {source} {message}", problems=[located.to_json()])
 
 
 # -- policies -------------------------------------------------------------------

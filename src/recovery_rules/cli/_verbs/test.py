@@ -25,6 +25,7 @@ _FROM_DEFAULTS = (r"^cases\[\d+\]\.", "defaults.")
 def command(*, policy: str, cases_file: str, as_json: bool) -> int:
     """Run the test cases in CASES (.toml or .json) against POLICY.
 
+    CASES may be - for standard input: JSON when it begins with {, else TOML.
     Each case is a complaint, the acting level, what was already granted and
     when, and what is expected: the outcome and any of escalate_to,
     delivered_by, authorized_by, grantable_by, callback_by, alternatives,
