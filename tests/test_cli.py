@@ -17,7 +17,7 @@ from recovery_rules import Outcome, Policy, PolicyError, Problem, Resolution, SQ
 from recovery_rules.cli import _console, main
 from recovery_rules.cli._app import _input_error
 
-from ._cli import CANDIDATE, COMPLAINT, EXAMPLES, NOW, POLICY, RECORDS, ROOT, run
+from ._cli import CANDIDATE, CASES, COMPLAINT, EXAMPLES, NOW, POLICY, RECORDS, ROOT, run
 
 
 def write(path: Path, text: str) -> str:
@@ -659,7 +659,11 @@ def test_json_errors_about_an_option_are_located_at_the_option(
         (["decide", "--policy", POLICY, "--by", "front_desk"], "COMPLAINT.json", "Missing argument 'COMPLAINT.json'."),
         (["check"], "POLICY", "Missing argument 'POLICY'."),
         (["decide", COMPLAINT, "--policy", POLICY, "--by", "front_desk", "--bogus"], "--bogus", "No such option"),
-        (["decide", "missing.json", "--policy", POLICY, "--by", "front_desk"], "", "there is no complaint file"),
+        (
+            ["decide", "missing.json", "--policy", POLICY, "--by", "front_desk"],
+            "COMPLAINT.json",
+            "there is no complaint",
+        ),
     ],
 )
 def test_json_errors_locate_every_problem_with_an_option_or_argument_and_only_those(
@@ -672,6 +676,68 @@ def test_json_errors_locate_every_problem_with_an_option_or_argument_and_only_th
     (problem,) = json.loads(result.out)["error"]["problems"]
     assert problem["location"] == location
     assert problem["message"].startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("argv", "location", "message"),
+    [
+        (["check", "{missing}.toml"], "POLICY", "there is no policy file {missing}.toml"),
+        (["check", "{missing}"], "POLICY", "there is no policy '{missing}': give a policy file"),
+        (["check", "{folder}"], "POLICY", "the policy file {folder} is not a regular file"),
+        (["prove", "{missing}.toml"], "POLICY", "there is no policy file {missing}.toml"),
+        (["test", "{missing}.toml", CASES], "POLICY", "there is no policy file {missing}.toml"),
+        (["test", POLICY, "{missing}.toml"], "CASES", "there is no test cases file {missing}.toml"),
+        (["test", POLICY, "{missing}.txt"], "CASES", "the test cases file {missing}.txt must be .toml or .json"),
+        (["decide", "{missing}.json", "-p", POLICY, "--by", "front_desk"], "COMPLAINT.json", "there is no complaint"),
+        (["decide", "{folder}", "-p", POLICY, "--by", "front_desk"], "COMPLAINT.json", "the complaint file {folder}"),
+        (
+            ["decide", "{not_utf8}", "-p", POLICY, "--by", "front_desk"],
+            "COMPLAINT.json",
+            "the complaint file {not_utf8}",
+        ),
+        (["verify", "{missing}.sqlite3"], "JOURNAL", "there is no journal file {missing}.sqlite3"),
+        (["verify", "{folder}"], "JOURNAL", "{folder} is not a file"),
+        (["report", "{missing}.sqlite3"], "JOURNAL", "there is no journal file {missing}.sqlite3"),
+        (["backup", "{missing}.sqlite3", "{missing}.copy"], "JOURNAL", "there is no journal file {missing}.sqlite3"),
+        (["backup", "{journal}", "{journal}"], "TARGET", "'{journal}' exists already"),
+        (["seal", "{missing}.sqlite3", "--ledger-key-file", "{key}"], "JOURNAL", "there is no journal file"),
+        (
+            ["seal", "{missing}.sqlite3", "--ledger-key-file", "{key}", "--new-key-file", "{key}"],
+            "JOURNAL",
+            "there is no journal file {missing}.sqlite3",
+        ),
+    ],
+)
+def test_json_errors_locate_a_file_argument_that_cannot_be_read_at_the_argument_in_every_verb(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], location: str, message: str
+) -> None:
+    """docs/cli/index.md: a missing or bad argument is located at "the argument as the usage line names it", as
+    ``decide --policy nope.toml`` is at ``--policy``; ``check nope.toml --json`` was located at ``""``."""
+    places = {"missing": str(tmp_path / "nope"), "folder": str(tmp_path), "journal": str(tmp_path / "j.sqlite3")}
+    places |= {"key": str(tmp_path / "ledger.key"), "not_utf8": str(tmp_path / "latin1.json")}
+    SQLiteJournal(places["journal"]).close()
+    Path(places["key"]).write_text("ab" * 32 + "\n", encoding="utf-8")
+    Path(places["not_utf8"]).write_bytes(b'{"name": "Jos\xe9"}')
+    result = run(capsys, *(part.format(**places) for part in argv), "--json")
+    assert result.code == 2, result.err
+    (problem,) = json.loads(result.out)["error"]["problems"]
+    assert problem["location"] == location
+    assert problem["message"].startswith(message.format(**places))
+    assert result.err.startswith(f"Error: {problem['message']}")  # said the same way for people
+
+
+def test_json_errors_of_a_file_argument_that_does_not_load_keep_each_problem_in_the_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Only what is wrong with the argument as a whole is located at it: a policy's problems keep their field."""
+    policy = tmp_path / "broken.toml"
+    policy.write_text(Path(POLICY).read_text(encoding="utf-8").replace('"1h"', '"one hour"'), encoding="utf-8")
+    for verb in (["prove", str(policy)], ["test", str(policy), CASES]):
+        result = run(capsys, *verb, "--json")
+        assert result.code == 2
+        problems = json.loads(result.out)["error"]["problems"]
+        assert problems
+        assert all(problem["location"].startswith("levels[") for problem in problems), problems
 
 
 @pytest.mark.parametrize(

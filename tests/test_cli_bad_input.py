@@ -147,6 +147,49 @@ def test_names_no_file_can_have_are_input_errors(
     assert "unexpectedly" not in result.err
 
 
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["report", "{journal}", "--chart", ""], "--chart: the file name is empty; give the PNG file to draw"),
+        (["report", "{journal}", "--chart", "  "], "--chart: the file name is empty; give the PNG file"),
+        (["prove", POLICY, "--save", ""], "--save: the file name is empty; give the file to write the counterexample"),
+        (["verify", "{journal}", "--ledger-key-file", ""], "--ledger-key-file: the file name is empty; give the file"),
+        (["seal", "{journal}", "--ledger-key-file", ""], "--ledger-key-file: the file name is empty; give the file"),
+        (
+            ["seal", "{journal}", "--ledger-key-file", "{key}", "--new-key-file", ""],
+            "--new-key-file: the file name is empty; give the file holding",
+        ),
+        (["backup", "{journal}", ""], "the backup's file name is empty; give the new file to copy the journal to"),
+        (["check", ""], "the policy is empty: give a policy file (.toml, .json or .yaml) or the name of a preset"),
+        (["prove", ""], "the policy is empty: give a policy file"),
+        (["decide", COMPLAINT, "-p", "", "--by", "front_desk"], "the policy is empty: give a policy file"),
+        (["test", POLICY, ""], "the test cases file name is empty; give the path of the test cases file, or -"),
+        (["decide", "", "-p", POLICY, "--by", "front_desk"], "the complaint file name is empty; give the path"),
+        (["simulate", "-p", POLICY, "-c", CANDIDATE, ""], "the recorded-complaints file name is empty; give the path"),
+    ],
+)
+def test_an_empty_file_name_is_refused_as_empty(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str], said: str
+) -> None:
+    """As ``prove --save ''`` is: ``report --chart ''`` said ``--chart:  must be a .png file`` (the name missing), an
+    empty policy was the current folder (``the policy file . is not a regular file``), ``decide ''`` said ``there
+    is no complaint file `` and nothing more; ``--ledger-key-file ''`` checked without the key, and ``seal
+    --new-key-file ''`` sealed with the old key instead of changing it. Nothing is done: the journal is unchanged."""
+    monkeypatch.chdir(tmp_path)
+    journal = tmp_path / "j.sqlite3"
+    journal.write_bytes(Path(JOURNAL).read_bytes())
+    key = tmp_path / "ledger.key"
+    key.write_text("ab" * 32 + "\n", encoding="utf-8")
+    before = journal.read_bytes()
+    result = run(capsys, *(part.format(journal=journal, key=key) for part in argv))
+    assert result.code == 2, result.err
+    assert result.out == ""
+    assert result.err.startswith(f"Error: {said}"), result.err
+    assert "  " not in result.err.split(":", 2)[-1].strip(), "no name left out"
+    assert journal.read_bytes() == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["j.sqlite3", "ledger.key"]
+
+
 @pytest.mark.parametrize("name", ["bad\x00name.json", "x" * 5000 + ".json"], ids=["nul", "long"])
 def test_a_counterexample_saved_under_a_name_no_file_can_have_is_an_input_error(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str
@@ -194,3 +237,13 @@ def test_standard_input_replaced_by_the_host_is_read_or_missing(
     missing = run(capsys, *argv)
     assert missing.code == 2
     assert missing.err.startswith("Error: there is no standard input to read the complaint from")
+
+
+def test_report_checks_the_chart_file_before_it_reads_the_journal(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """As ``prove --save`` is checked before the proof: a chart that cannot be written is said before the work."""
+    for chart, said in (("", "--chart: the file name is empty"), ("report.svg", "--chart: report.svg must be a .png")):
+        result = run(capsys, "report", str(tmp_path / "nope.sqlite3"), "--chart", chart)
+        assert result.code == 2
+        assert result.err.startswith(f"Error: {said}"), result.err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import sys
 import tomllib
@@ -659,3 +660,67 @@ def test_a_strict_policys_category_from_the_defaults_is_placed_there(
     (problem,) = json.loads(result.out)["error"]["problems"]
     assert problem["location"] == "defaults.complaint.category"
     assert problem["line"] is not None
+
+
+# -- the cases on standard input -----------------------------------------------------------------------------
+
+
+def piped(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    """``data`` on standard input, as a shell pipes it."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+
+
+def as_json(value: object) -> object:
+    """The TOML example's data as a JSON file writes it: its times as ISO 8601 text."""
+    if isinstance(value, dict):
+        return {key: as_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [as_json(item) for item in value]
+    return value.isoformat() if isinstance(value, dt.datetime) else value
+
+
+@pytest.mark.parametrize("form", ["toml", "json", "json after white space"])
+def test_cases_on_standard_input_are_read_as_toml_or_json(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, form: str
+) -> None:
+    """``test POLICY -`` read standard input as JSON only, said nowhere: the TOML example piped in was
+    ``the test cases file is not valid JSON: Expecting value``. JSON begins with ``{``; TOML never does."""
+    expected = run(capsys, "test", POLICY, CASES, "--json")
+    toml = Path(CASES).read_bytes()
+    if form == "toml":
+        piped(monkeypatch, toml)
+    else:
+        text = json.dumps(as_json(tomllib.loads(toml.decode("utf-8"))), indent=2)
+        piped(monkeypatch, (text if form == "json" else "\n  " + text).encode("utf-8"))
+    result = run(capsys, "test", POLICY, "-", "--json")
+    assert result.code == expected.code == 0, result.err
+    assert json.loads(result.out) == json.loads(expected.out)
+
+
+@pytest.mark.parametrize(
+    ("data", "said", "place"),
+    [
+        (
+            b"[defaults]\nby = \n",
+            "-:2:6: standard input (the test cases) is not valid TOML: Invalid value "
+            "(standard input is read as TOML unless it begins with '{', as JSON does)",
+            [2, 6],
+        ),
+        (
+            b'{"cases": [\n  {"name": }]}',
+            "-:2:12: standard input (the test cases) is not valid JSON: Expecting value "
+            "(standard input that begins with '{' is read as JSON)",
+            [2, 12],
+        ),
+    ],
+    ids=["toml", "json"],
+)
+def test_cases_on_standard_input_that_do_not_parse_say_which_format_was_read_and_why(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, data: bytes, said: str, place: list[int]
+) -> None:
+    piped(monkeypatch, data)
+    result = run(capsys, "test", POLICY, "-", "--json")
+    assert result.code == 2
+    assert result.err == f"Error: {said}\n"
+    (problem,) = json.loads(result.out)["error"]["problems"]
+    assert [problem["line"], problem["column"]] == place

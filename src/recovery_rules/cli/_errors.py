@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Final
 
 import click
 
-__all__ = ["CliInputError", "ExitCode", "error_problems", "problem_json", "why_unusable"]
+__all__ = ["CliInputError", "ExitCode", "about_argument", "error_problems", "problem_json", "why_unusable"]
 
 
 class ExitCode(enum.IntEnum):
@@ -98,10 +99,43 @@ def error_problems(error: click.ClickException, options: Collection[str]) -> lis
         if error.param.param_type_name == "option":
             return [problem_json(max(error.param.opts, key=len), message)]
         if error.param.param_type_name == "argument":  # as the usage line names it: POLICY, COMPLAINT.json
-            return [problem_json(error.param.human_readable_name.strip("[.]"), message)]
+            return [problem_json(_usage_name(error.param), message)]
     if (found := _OPTION_FIRST.fullmatch(message)) and found[1] in options:
         return [problem_json(found[1], found[2])]
     return [problem_json("", message)]
+
+
+def _usage_name(parameter: click.Parameter) -> str:
+    """An argument as the usage line names it: ``POLICY``, ``COMPLAINT.json``, ``WHAT`` (for ``[WHAT]``)."""
+    return parameter.human_readable_name.strip("[.]")
+
+
+@contextlib.contextmanager
+def about_argument(name: str) -> Iterator[None]:
+    """Locate at the command's argument ``name`` (its parameter: ``policy``, ``cases_file``) the errors raised
+    inside about it: a file it names that is missing, unreadable, not a regular file, of the wrong kind.
+
+    With ``--json`` such an error is then a problem at the argument as the usage line names it
+    (``"location": "POLICY"``), as a missing argument is, and as ``--policy nope.toml`` is at ``--policy``. An
+    error that holds problems of its own (a file's, each at its line and field) keeps them.
+    """
+    try:
+        yield
+    except CliInputError as error:
+        if error.problems:
+            raise
+        raise CliInputError(
+            error.message, problems=[problem_json(_argument_name(name), error.message)], details=error.details
+        ) from None
+
+
+def _argument_name(name: str) -> str:
+    """The usage line's name of the running command's argument ``name``; ``NAME`` outside a command."""
+    context = click.get_current_context(silent=True)
+    for parameter in context.command.params if context is not None else ():
+        if parameter.name == name and isinstance(parameter, click.Argument):
+            return _usage_name(parameter)
+    return name.upper()
 
 
 def why_unusable(error: OSError | ValueError) -> str:

@@ -45,6 +45,7 @@ __all__ = [
     "LoadedPolicy",
     "LocatedProblem",
     "file_format",
+    "file_name_given",
     "load_complaint",
     "load_policy",
     "locate_problems",
@@ -185,6 +186,31 @@ def problems_error(headline: str, problems: list[LocatedProblem], source: str, *
 # -- files ----------------------------------------------------------------------
 
 
+def file_name_given(name: str, option: str, purpose: str) -> None:
+    """Refuse the empty name (or one of spaces alone) an ``option`` that writes a file is given, saying so.
+
+    ``Path("")`` is the current folder: the error that would follow (``--chart:  must be a .png file``, a folder
+    that is not a file) would not say what is wrong. ``purpose`` ends the message: ``give the file to ...``.
+    """
+    if not name.strip():
+        raise CliInputError(f"{option}: the file name is empty; {purpose}")
+
+
+def _named(path: str, what: str, *, stdin: bool = False) -> None:
+    """Refuse an empty file name (or one of spaces alone that names no file) as empty: read as a path, it would
+    be the current folder, or the file ``''`` that is not there (``there is no complaint file `` and nothing)."""
+    if not path.strip() and not _lexists(path):
+        alternative = ", or - to read it from standard input" if stdin else ""
+        raise CliInputError(f"the {what} file name is empty; give the path of the {what} file{alternative}")
+
+
+def _lexists(path: str) -> bool:
+    try:
+        return os.path.lexists(path)
+    except (OSError, ValueError):
+        return False
+
+
 def _unreadable(path: str, what: str, error: OSError | ValueError) -> CliInputError:
     if isinstance(error, FileNotFoundError):
         return CliInputError(f"there is no {what} file {path}")
@@ -203,8 +229,9 @@ def regular_file(path: str, what: str) -> Path:
 
     Directories, named pipes, devices (``/dev/zero``) and sockets are refused
     before anything opens them: one could hang the command, another feed it
-    without end.
+    without end. An empty name is refused as empty.
     """
+    _named(path, what)
     try:
         check_regular_file(path)
     except InvalidInputError as error:
@@ -218,6 +245,7 @@ def open_input(path: str, what: str) -> IO[bytes]:
     It is opened non-blocking, so a named pipe swapped in after the first
     check cannot hang the command, and checked again on the open file.
     """
+    _named(path, what)
     try:
         return open_regular_file(path)
     except InvalidInputError as error:
@@ -242,6 +270,7 @@ def read_text(path: str, what: str, *, limit: int = MAX_INPUT_BYTES) -> str:
     + 1 bytes of it, whatever the file claims to be: a FIFO, a device or a
     directory is refused without waiting on it.
     """
+    _named(path, what, stdin=True)
     if path == "-":
         try:
             raw = _read_stdin(what, limit + 1)
@@ -261,19 +290,37 @@ def read_text(path: str, what: str, *, limit: int = MAX_INPUT_BYTES) -> str:
 
 
 def read_data_file(path: str, what: str) -> tuple[Any, str, str]:
-    """The parsed content of a TOML or JSON file, with its text and format (``-``: JSON from stdin)."""
-    format = "json" if path == "-" else file_format(Path(path))
-    if format not in ("toml", "json"):
+    """The parsed content of a TOML or JSON file, with its text and format.
+
+    ``-`` reads standard input, which has no name to tell its format by: JSON when its first character (after
+    white space) is ``{``, as every JSON file of data begins, else TOML, which never begins so; an error in
+    it says which format it was read as, and why.
+    """
+    _named(path, what, stdin=True)
+    if path == "-":
+        text = read_text(path, what)
+        format = "json" if text.lstrip().startswith("{") else "toml"
+        return _parse(text, format, path, what, read_as=_STDIN_READ_AS[format]), text, format
+    named = file_format(Path(path))
+    if named not in ("toml", "json"):
         raise CliInputError(f"the {what} file {path} must be .toml or .json")
     text = read_text(path, what)
-    return _parse(text, format, path, what), text, format
+    return _parse(text, named, path, what), text, named
 
 
-def _parse(text: str, format: str, path: str, what: str) -> Any:
+_STDIN_READ_AS: Final = {
+    "json": "standard input that begins with '{' is read as JSON",
+    "toml": "standard input is read as TOML unless it begins with '{', as JSON does",
+}
+"""Why standard input was read in the format it was: said in the error of one that does not parse."""
+
+
+def _parse(text: str, format: str, path: str, what: str, *, read_as: str = "") -> Any:
     """The data of ``text``, a ``format`` file; else an error saying where it breaks, as a policy's does.
 
     The message reads ``cases.toml:2:9: the test cases file is not valid TOML: ...``, and with ``--json``
-    the problem has that line and column.
+    the problem has that line and column. ``read_as``: why ``text`` was read as ``format``, said after it
+    (standard input's, which has no name to tell it by).
     """
     try:
         return tomllib.loads(text) if format == "toml" else json.loads(text)
@@ -285,18 +332,21 @@ def _parse(text: str, format: str, path: str, what: str) -> Any:
         problem = Problem("", "is nested too deeply")
     except (ValueError, TypeError, OverflowError) as error:  # beside syntax: an integer of 5,000 digits
         problem = parse_problem(error, text, format)
-    raise _syntax_error(problem, path, what) from None
+    raise _syntax_error(problem, path, what, read_as=read_as) from None
 
 
-def _syntax_error(problem: Problem, path: str, what: str) -> CliInputError:
+def _syntax_error(problem: Problem, path: str, what: str, *, read_as: str = "") -> CliInputError:
     """The error of a file that does not parse: ``path:line:column: the WHAT file MESSAGE``, the place
-    taken from the problem's location or message (``line 2, column 9``), as the policy's syntax errors are."""
+    taken from the problem's location or message (``line 2, column 9``), as the policy's syntax errors are;
+    standard input's (``path`` ``-``) is ``-:line:column: standard input (the WHAT) MESSAGE (READ_AS)``."""
     said = _LINE_COLUMN.fullmatch(problem.location) or _LINE_COLUMN.search(problem.message)
     if said:
         problem = dataclasses.replace(problem, line=int(said[1]), column=int(said[2]))
     (located,) = locate_problems([problem], None, None)
     where = f"{path}:{located.position}" if located.position else path
-    return CliInputError(f"{where}: the {what} file {located.message}", problems=[located.to_json()])
+    source = f"standard input (the {what})" if path == "-" else f"the {what} file"
+    message = f"{located.message} ({read_as})" if read_as else located.message
+    return CliInputError(f"{where}: {source} {message}", problems=[located.to_json()])
 
 
 # -- policies -------------------------------------------------------------------
@@ -322,6 +372,11 @@ def is_preset(spec: str) -> bool:
 
 def policy_path(spec: str) -> Path:
     """The file of a policy given as a path or a preset name (``ritz-carlton``)."""
+    if not spec.strip() and not _lexists(spec):  # Path("") is the current folder: "the policy file . is not a file"
+        raise CliInputError(
+            "the policy is empty: give a policy file (.toml, .json or .yaml) "
+            f"or the name of a preset: {', '.join(presets.NAMES)}"
+        )
     if is_preset(spec):
         return presets.path(spec)
     path = Path(spec)
@@ -491,6 +546,7 @@ def check_head_order(expected: ChainHead | None, resumed: ChainHead | None) -> N
 
 def read_key_file(path: str, *, option: str) -> bytes:
     """A ledger key from the file an option names (hexadecimal text); the key never appears in a message."""
+    file_name_given(path, option, f"give the file holding the ledger key as hexadecimal text ({option} ledger.key)")
     try:
         return read_ledger_key(path)
     except InvalidInputError as error:

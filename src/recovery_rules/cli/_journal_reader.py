@@ -30,7 +30,7 @@ from typing import Final
 
 from recovery_rules import Journal, JournalError, JournalIntegrityError, PostgresJournal, SQLiteJournal
 
-from ._errors import CliInputError, why_unusable
+from ._errors import CliInputError, about_argument, why_unusable
 
 __all__ = ["JOURNALS", "JournalOpener", "open_journal", "open_sealed_journal", "shown"]
 
@@ -150,14 +150,17 @@ def open_journal(address: str, *, ledger_key: bytes | None = None, read_only: bo
     return _open_sqlite(address, ledger_key=ledger_key, read_only=read_only)
 
 
-def open_sealed_journal(address: str, ledger_key: bytes, *, not_sealed: str) -> Journal:
+def open_sealed_journal(address: str, ledger_key: bytes, *, not_sealed: str, argument: str) -> Journal:
     """The journal ``address`` names, opened with ``ledger_key``, once it is seen to be sealed.
 
     It is looked at without the key first: opened with a key, a journal with no ledger heads yet would be
     sealed with it, which only ``seal`` may do. ``not_sealed``: the message when its ledger is not sealed
-    (the journal's address is put before it).
+    (the journal's address is put before it). ``argument``: the command's argument that gave the address
+    (``journal``), at which an error opening it is located for ``--json`` (not one of the key's: another key).
     """
-    with open_journal(address) as journal:
+    with about_argument(argument):
+        looked = open_journal(address)
+    with looked as journal:
         sealed = journal.ledger_sealed
     if not sealed:
         raise CliInputError(f"--ledger-key-file: the ledger of {shown(address)} is not sealed: {not_sealed}")

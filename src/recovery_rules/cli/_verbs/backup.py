@@ -8,7 +8,7 @@ import click
 
 from recovery_rules import RecoveryRulesError, SQLiteJournal
 from recovery_rules.cli import _console
-from recovery_rules.cli._errors import CliInputError, ExitCode
+from recovery_rules.cli._errors import CliInputError, ExitCode, about_argument
 from recovery_rules.cli._journal_reader import open_journal, shown
 from recovery_rules.cli._verbs import options
 
@@ -35,16 +35,26 @@ def command(*, journal: str, target: str, as_json: bool) -> int:
     journal cannot be read or the copy cannot be written.
     """
     target = target.removeprefix("sqlite:")  # written as the journal's address may be
-    with open_journal(journal, read_only=True) as opened:  # a backup leaves the journal as it is
-        if not isinstance(opened, SQLiteJournal):
+    if not target.strip():  # said of the journal's path by SQLite's backup
+        with about_argument("target"):
             raise CliInputError(
-                f"{shown(journal)} is not an SQLite journal: back up a PostgreSQL journal with pg_dump "
-                "(pg_dump --schema=recovery_rules)"
+                "the backup's file name is empty; give the new file to copy the journal to "
+                "(recovery-rules backup JOURNAL copy.sqlite3)"
             )
+    with about_argument("journal"):
+        opened = open_journal(journal, read_only=True)  # a backup leaves the journal as it is
+    with opened:
+        if not isinstance(opened, SQLiteJournal):
+            with about_argument("journal"):
+                raise CliInputError(
+                    f"{shown(journal)} is not an SQLite journal: back up a PostgreSQL journal with pg_dump "
+                    "(pg_dump --schema=recovery_rules)"
+                )
         try:
             head = opened.backup(target)
-        except RecoveryRulesError as error:
-            raise CliInputError(str(error)) from None
+        except RecoveryRulesError as error:  # TARGET exists already, or cannot be written
+            with about_argument("target"):
+                raise CliInputError(str(error)) from None
     if as_json:
         _console.echo_json({"journal": shown(journal), "backup": target, "head": str(head)})
     else:

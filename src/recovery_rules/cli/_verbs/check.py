@@ -9,7 +9,7 @@ import click
 
 from recovery_rules import InvalidInputError, Policy
 from recovery_rules.cli import _console
-from recovery_rules.cli._errors import CliInputError, ExitCode
+from recovery_rules.cli._errors import CliInputError, ExitCode, about_argument
 from recovery_rules.cli._inputs import file_format, is_preset, policy_path, policy_problems, regular_file
 
 from . import options
@@ -27,13 +27,14 @@ def command(*, policy: str, as_json: bool) -> int:
     location: message), all of them at once. Exit code 0 when the policy is
     valid, 1 when it has problems, 2 when the file cannot be read at all.
     """
-    path = regular_file(str(policy_path(policy)), "policy")
-    if file_format(path) is None:
-        raise CliInputError(f"{policy}: a policy file is .toml, .json or .yaml")
-    try:
-        loaded, problems = policy_problems(path)
-    except (InvalidInputError, ImportError) as error:  # YAML without its extra
-        raise CliInputError(f"{policy}: {error}") from None
+    with about_argument("policy"):  # missing, unreadable, of another kind: at POLICY for --json
+        path = regular_file(str(policy_path(policy)), "policy")
+        if file_format(path) is None:
+            raise CliInputError(f"{policy}: a policy file is .toml, .json or .yaml")
+        try:
+            loaded, problems = policy_problems(path)
+        except (InvalidInputError, ImportError) as error:  # YAML without its extra
+            raise CliInputError(f"{policy}: {error}") from None
     source = policy if is_preset(policy) else str(path)
     if as_json:
         _console.echo_json(

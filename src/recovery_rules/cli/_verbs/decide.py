@@ -10,7 +10,7 @@ from rich.text import Text
 
 from recovery_rules import Alternative, InvalidInputError, Outcome, Policy, Resolution
 from recovery_rules.cli import _console
-from recovery_rules.cli._errors import CliInputError, ExitCode
+from recovery_rules.cli._errors import CliInputError, ExitCode, about_argument
 from recovery_rules.cli._inputs import (
     load_policy,
     locate_problems,
@@ -77,7 +77,8 @@ def command(
         raise CliInputError(f"--by: {error.problems[0].message}") from None
     before = parse_granted(granted, rules, option="--granted")
     moment = parse_time(now, option="--now") if now is not None else dt.datetime.now(dt.UTC)
-    complaint, text = read_complaint(complaint_file)
+    with about_argument("complaint_file"):  # a complaint that is not valid keeps each problem's place in the file
+        complaint, text = read_complaint(complaint_file)
     try:
         resolution = rules.decide(complaint, by=by, granted=before, now=moment, employee=employee)
     except InvalidInputError as error:

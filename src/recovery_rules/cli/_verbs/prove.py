@@ -11,8 +11,8 @@ from typing import Any
 import click
 
 from recovery_rules.cli import _console
-from recovery_rules.cli._errors import CliInputError, ExitCode, why_unusable
-from recovery_rules.cli._inputs import load_policy
+from recovery_rules.cli._errors import CliInputError, ExitCode, about_argument, why_unusable
+from recovery_rules.cli._inputs import file_name_given, load_policy
 from recovery_rules.proof import Counterexample, categories, grant_windows, prove, slices, tiers
 
 from . import options
@@ -56,7 +56,8 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
     """
     if save is not None:  # before the work, as a usage error would be
         _check_save(save)
-    loaded = load_policy(policy, option=None)
+    with about_argument("policy"):  # a policy that does not load keeps each problem's place in the file
+        loaded = load_policy(policy, option=None)
     rules = loaded.policy
     planned = slices(rules)
     total = sum(sum(1 for _ in part.points()) for part in planned)
@@ -132,10 +133,8 @@ def _check_save(save: str) -> None:
     """Refuse a ``--save`` that cannot be written before the proof runs: a directory, a file in a folder that
     does not exist, or is not a folder, or this user may not write in. What only writing can tell (a full disk)
     is said after the proof, with the counterexample shown first."""
-    if not save.strip():  # Path("") is the current folder: "--save:  is a directory" would not say what is wrong
-        raise CliInputError(
-            "--save: the file name is empty; give the file to write the counterexample to (--save counterexample.json)"
-        )
+    # Path("") is the current folder: "--save:  is a directory" would not say what is wrong
+    file_name_given(save, "--save", "give the file to write the counterexample to (--save counterexample.json)")
     path = Path(save)
     folder = path.parent
     try:

@@ -6,7 +6,7 @@ import click
 
 from recovery_rules import ChainHead, Journal, JournalIntegrityError, RecoveryRulesError
 from recovery_rules.cli import _console
-from recovery_rules.cli._errors import CliInputError, ExitCode
+from recovery_rules.cli._errors import CliInputError, ExitCode, about_argument
 from recovery_rules.cli._inputs import check_head_order, parse_chain_head, read_key_file
 from recovery_rules.cli._journal_reader import open_journal, open_sealed_journal, shown
 from recovery_rules.cli._verbs import options
@@ -65,18 +65,22 @@ def command(
     journal's.
     """
     key = read_key_file(ledger_key_file, option="--ledger-key-file")
-    new_key = read_key_file(new_key_file, option="--new-key-file") if new_key_file else None
+    new_key = read_key_file(new_key_file, option="--new-key-file") if new_key_file is not None else None
     head = parse_chain_head(expected_head, option="--expected-head") if expected_head else None
     resumed = parse_chain_head(resume_from, option="--resume-from") if resume_from else None
     check_head_order(head, resumed)
     integrity: JournalIntegrityError | None = None
     count = 0
     if new_key is None:
-        opened = open_journal(journal)
+        with about_argument("journal"):
+            opened = open_journal(journal)
     else:
         try:
             opened = open_sealed_journal(
-                journal, key, not_sealed="seal it first: recovery-rules seal JOURNAL --ledger-key-file FILE"
+                journal,
+                key,
+                not_sealed="seal it first: recovery-rules seal JOURNAL --ledger-key-file FILE",
+                argument="journal",
             )
         except JournalIntegrityError as error:  # its heads are sealed but its key check is gone
             opened, integrity = open_journal(journal), error

@@ -7,7 +7,7 @@ import click
 from recovery_rules import InvalidInputError
 from recovery_rules.cli import _console
 from recovery_rules.cli._cases import CaseResult, CasesFile, CaseValue, case_problems, case_problems_beside, run_case
-from recovery_rules.cli._errors import ExitCode
+from recovery_rules.cli._errors import ExitCode, about_argument
 from recovery_rules.cli._inputs import load_policy, locate_problems, problems_error, read_data_file
 
 from . import options
@@ -25,6 +25,7 @@ _FROM_DEFAULTS = (r"^cases\[\d+\]\.", "defaults.")
 def command(*, policy: str, cases_file: str, as_json: bool) -> int:
     """Run the test cases in CASES (.toml or .json) against POLICY.
 
+    CASES may be - for standard input: JSON when it begins with {, else TOML.
     Each case is a complaint, the acting level, what was already granted and
     when, and what is expected: the outcome and any of escalate_to,
     delivered_by, authorized_by, grantable_by, callback_by, alternatives,
@@ -32,8 +33,10 @@ def command(*, policy: str, cases_file: str, as_json: bool) -> int:
     each case and a summary. Exit code 0 when every case passes, 1 when one
     fails, 2 when the cases file is not valid for the policy.
     """
-    loaded = load_policy(policy, option=None)
-    data, text, format = read_data_file(cases_file, "test cases")
+    with about_argument("policy"):  # a policy that does not load keeps each problem's place in the file
+        loaded = load_policy(policy, option=None)
+    with about_argument("cases_file"):  # so does a cases file that does not parse
+        data, text, format = read_data_file(cases_file, "test cases")
     try:
         cases = CasesFile.model_validate(data)
     except InvalidInputError as error:

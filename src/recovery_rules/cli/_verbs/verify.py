@@ -8,7 +8,7 @@ import click
 
 from recovery_rules import ChainHead, JournalIntegrityError, RecoveryRulesError, Verification
 from recovery_rules.cli import _console
-from recovery_rules.cli._errors import CliInputError, ExitCode
+from recovery_rules.cli._errors import CliInputError, ExitCode, about_argument
 from recovery_rules.cli._inputs import check_head_order, parse_chain_head, read_key_file
 from recovery_rules.cli._journal_reader import open_journal, shown
 from recovery_rules.cli._verbs import options
@@ -65,11 +65,12 @@ def command(
     expected = parse_chain_head(expected_head, option="--expected-head") if expected_head else None
     resumed = parse_chain_head(resume_from, option="--resume-from") if resume_from else None
     check_head_order(expected, resumed)
-    key = read_key_file(ledger_key_file, option="--ledger-key-file") if ledger_key_file else None
-    opened, keyed = open_journal(journal), False  # looked at without the key first: a check never seals a journal
+    key = read_key_file(ledger_key_file, option="--ledger-key-file") if ledger_key_file is not None else None
+    with about_argument("journal"):
+        opened, keyed = open_journal(journal), False  # looked at without the key first: a check never seals a journal
     if key is not None and opened.ledger_sealed:
         try:
-            with_key = open_journal(journal, ledger_key=key)
+            with_key = open_journal(journal, ledger_key=key)  # refused with another key: about --ledger-key-file
         except JournalIntegrityError:  # its heads are sealed but its key check is gone: the check without it says so
             pass
         except BaseException:  # another key, say: refused, and the journal opened without it closed first

@@ -13,7 +13,7 @@ from rich.table import Table
 from recovery_rules import CaseOutcome, ChainHead, Outcome, RecoveryRulesError
 from recovery_rules.cli import _console
 from recovery_rules.cli._console import counted
-from recovery_rules.cli._errors import CliInputError, ExitCode
+from recovery_rules.cli._errors import CliInputError, ExitCode, about_argument
 from recovery_rules.cli._inputs import load_policy, parse_chain_head, parse_time, show_time, within_range
 from recovery_rules.cli._journal_reader import open_journal, shown
 from recovery_rules.cli._verbs import options
@@ -94,7 +94,13 @@ def command(
         raise CliInputError("--since must be earlier than --until")
     head = parse_chain_head(expected_head, option="--expected-head") if expected_head else None
     against = load_policy(policy).policy if policy is not None else None
-    with open_journal(journal) as opened:
+    if chart is not None:  # before the journal is read, as a usage error would be
+        from recovery_rules.cli._verbs.report._chart import chart_file  # noqa: PLC0415 - with the chart it checks
+
+        chart_file(chart)
+    with about_argument("journal"):
+        opened = open_journal(journal)
+    with opened:
         try:
             total = opened.head().count
             with _console.progress("reading the journal", total, unit="events") as advance:

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any, Final
 from recovery_rules import CaseOutcome, MissingDependencyError, Outcome
 from recovery_rules.cli._console import counted
 from recovery_rules.cli._errors import CliInputError, why_unusable
-from recovery_rules.cli._inputs import show_time
+from recovery_rules.cli._inputs import file_name_given, show_time
 from recovery_rules.metrics import CAP_BANDS, Report, percent
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["SIZE", "write_chart"]
+__all__ = ["SIZE", "chart_file", "write_chart"]
 
 SIZE: Final = (1500, 1000)
 """The image's width and height in pixels."""
@@ -46,15 +46,7 @@ def write_chart(report: Report, path: str) -> None:
     Text is drawn as written: a ``$`` in a policy's name is a dollar sign, not
     the start of a formula (matplotlib's mathtext is off).
     """
-    target = Path(path)
-    if target.suffix.lower() != ".png":
-        raise CliInputError(f"--chart: {path} must be a .png file")
-    try:
-        folder = target.parent.is_dir()
-    except (OSError, ValueError):  # a name too long, or with a NUL in it
-        folder = False
-    if not folder:
-        raise CliInputError(f"--chart: there is no folder {target.parent} to write {target.name} in")
+    target = chart_file(path)
     try:
         import matplotlib  # noqa: PLC0415 - the chart extra, only when a chart is asked for
         from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 - the chart extra, when asked
@@ -74,6 +66,22 @@ def write_chart(report: Report, path: str) -> None:
         _cap_share(grid[1][1], report)
         _callbacks(grid[1][2], report)
         _save(figure, target, path)
+
+
+def chart_file(path: str) -> Path:
+    """The PNG file ``--chart`` names, once it is seen that it can be written there: an error otherwise (an empty
+    name, another kind of file, a folder that is not there). Needs no matplotlib: checked before the report."""
+    file_name_given(path, "--chart", "give the PNG file to draw the report in (--chart report.png)")
+    target = Path(path)
+    if target.suffix.lower() != ".png":
+        raise CliInputError(f"--chart: {path} must be a .png file")
+    try:
+        folder = target.parent.is_dir()
+    except (OSError, ValueError):  # a name too long, or with a NUL in it
+        folder = False
+    if not folder:
+        raise CliInputError(f"--chart: there is no folder {target.parent} to write {target.name} in")
+    return target
 
 
 def _save(figure: Any, target: Path, path: str) -> None:
