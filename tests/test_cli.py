@@ -698,6 +698,11 @@ def test_json_errors_locate_every_problem_with_an_option_or_argument_and_only_th
         (["verify", "{missing}.sqlite3"], "JOURNAL", "there is no journal file {missing}.sqlite3"),
         (["verify", "{folder}"], "JOURNAL", "{folder} is not a file"),
         (["report", "{missing}.sqlite3"], "JOURNAL", "there is no journal file {missing}.sqlite3"),
+        (
+            ["simulate", "-p", POLICY, "-c", POLICY, "{missing}.jsonl"],
+            "COMPLAINTS.jsonl",
+            "there is no recorded-complaints file {missing}.jsonl",
+        ),
         (["backup", "{missing}.sqlite3", "{missing}.copy"], "JOURNAL", "there is no journal file {missing}.sqlite3"),
         (["backup", "{journal}", "{journal}"], "TARGET", "'{journal}' exists already"),
         (["seal", "{missing}.sqlite3", "--ledger-key-file", "{key}"], "JOURNAL", "there is no journal file"),

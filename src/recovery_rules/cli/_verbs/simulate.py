@@ -10,7 +10,7 @@ from rich.text import Text
 
 from recovery_rules import Money, Outcome
 from recovery_rules.cli import _console
-from recovery_rules.cli._errors import CliInputError, ExitCode, problem_json
+from recovery_rules.cli._errors import CliInputError, ExitCode, about_argument, problem_json
 from recovery_rules.cli._inputs import load_policy
 from recovery_rules.cli._records import open_source
 from recovery_rules.cli._simulation import NOT_RECORDED, OUTCOMES, Invalid, Side, Simulation, simulate
@@ -60,7 +60,8 @@ def command(*, records: str, policy: str, candidate: str, skip_invalid: bool, as
             f"the policies are in different currencies ({current.policy.currency} and "
             f"{proposed.policy.currency}); recovery-rules never converts currencies"
         )
-    source = open_source(records)
+    with about_argument("records"):  # a file that cannot be read: at COMPLAINTS.jsonl, as --json says it
+        source = open_source(records)
     with _console.progress("replaying", source.total, unit=source.unit) as advance:
         result = simulate(current.policy, proposed.policy, source, advance=advance)
     if result.invalid and not skip_invalid:
