@@ -813,3 +813,22 @@ def test_shell_completion_scripts_and_answers_come_from_the_installed_command() 
         check=True,
     )
     assert answer.stdout.split() == ["plain,report"]
+
+
+def test_check_of_a_yen_policy_with_a_float_limit_is_bad_input_with_a_yen_example(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """An audit of a Tokyo business: ``limit = 3000.0`` made ``check`` exit 3 ("a bug"): the example of the float,
+    made in the library's decimal context, which traps rounding, raised. It is bad input, shown whole."""
+    policy = tmp_path / "tokyo.toml"
+    policy.write_text(
+        'name = "Tokyo"\ncurrency = "JPY"\nwindow = "incident"\ndenials_delivered_by = "manager"\n'
+        '[[levels]]\nname = "staff"\nlimit = 3000.0\n'
+        '[[levels]]\nname = "manager"\nlimit = "unlimited"\ncallback_within = "2h"\n',
+        encoding="utf-8",
+    )
+    result = run(capsys, "check", str(policy))
+    assert result.code == 1, result.err  # check found problems: the policy's, said as such
+    said = result.out + result.err
+    assert "levels[0].limit: is the floating-point number 3000.0, which cannot hold money exactly" in said, said
+    assert 'write the amount as text, in quotes: "3000"' in said, said

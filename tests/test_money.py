@@ -104,6 +104,18 @@ def test_the_example_of_a_refused_amount_is_in_its_currencys_decimal_places(
         Money.validate({"amount": 2000.0, "currency": "no code"})  # no currency to follow: whole, as every one takes
 
 
+def test_an_example_is_made_whatever_decimal_context_the_caller_runs_in() -> None:
+    """An audit: under a context that traps rounding (the library's own, which the command line runs in), making
+    the example of a refused float raised decimal.Rounded, and ``recovery-rules check`` said it was a bug (exit 3)."""
+    with decimal.localcontext(Money.decimal_context()):
+        with pytest.raises(InvalidInputError, match="'1500'"):
+            Money(1500.0, "JPY")  # type: ignore[arg-type]
+        with pytest.raises(InvalidInputError, match='"1500"'):
+            Money.validate({"amount": 1500.0, "currency": "JPY"})
+        with pytest.raises(InvalidInputError, match=r"'0\.30'"):
+            Money(0.1 + 0.2, "USD")  # type: ignore[arg-type]
+
+
 def test_float_message_says_what_to_pass_instead() -> None:
     with pytest.raises(ValueError, match=r"pass a Decimal or a string"):
         Money(12.5, "USD")  # type: ignore[arg-type]

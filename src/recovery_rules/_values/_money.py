@@ -180,7 +180,9 @@ def _as_text(value: float, places: int | None = None) -> str:
     if places is None:
         places = 0 if exact == exact.to_integral_value() else 2
     # Rounded to the currency's places, as the float was probably meant (0.1 + 0.2 as 0.30): only an example.
-    return f"{exact.quantize(_QUANTA[places], rounding=decimal.ROUND_HALF_EVEN):f}"
+    # A context of its own: the caller's (or the library's, which traps rounding) must not make an example raise.
+    rounding = decimal.Context(prec=40, rounding=decimal.ROUND_HALF_EVEN)
+    return f"{exact.quantize(_QUANTA[places], context=rounding):f}"
 
 
 def _in_places(units: int, places_or_currency: int | str | None, *, scale: bool = False) -> str:
@@ -191,7 +193,8 @@ def _in_places(units: int, places_or_currency: int | str | None, *, scale: bool 
         places = MINOR_UNITS.get(places_or_currency, 2)
     else:
         places = 2 if places_or_currency is None else places_or_currency
-    value = Decimal(units).scaleb(-places) if scale else Decimal(units).quantize(_QUANTA[places])
+    value = Decimal(units)
+    value = value.scaleb(-places) if scale else value.quantize(_QUANTA[places], context=DECIMAL_CONTEXT)
     return f"{value:f}"
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from typing import Annotated, Any, ClassVar, Final, Self
 
 from pydantic import (
@@ -246,7 +246,8 @@ def _amount_example(number: int | float, currency: object) -> str:
     if value.is_zero():
         value = zero
     # 150 as 150.00 in dollars, 1500.0 as 1500 in yen, 0.1 + 0.2 as 0.30: rounded as probably meant (an example).
-    return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN):f}"
+    rounding = Context(prec=40, rounding=ROUND_HALF_EVEN)  # its own: a host's context may trap rounding
+    return f"{value.quantize(Decimal(1).scaleb(-places), context=rounding):f}"
 
 
 def json_number_amounts(model: type[ServiceRequest], body: object) -> list[Problem]:
