@@ -106,8 +106,8 @@ def _parse_amount(amount: object, currency: str) -> Decimal:
             if plain is None or len(amount) > _LONGEST_NUMBER:
                 shown = amount if len(amount) <= 24 and amount.isprintable() else amount[:24] + "..."
                 raise _amount_problem(
-                    f"{shown!r} is not a plain decimal number; write digits with an optional "
-                    f"'.' and sign, no thousands separators or exponent, for example '{_in_places(1000, currency)}'"
+                    f"{shown!r} is not a plain decimal number; write digits with an optional '.' and sign, "
+                    f"no thousands separators or exponent, for example '{_in_places(1000, MINOR_UNITS[currency])}'"
                     if plain is None
                     else f"{shown!r} has more decimal places than any currency; write the amount to the cent"
                 )
@@ -185,14 +185,11 @@ def _as_text(value: float, places: int | None = None) -> str:
     return f"{exact.quantize(_QUANTA[places], context=rounding):f}"
 
 
-def _in_places(units: int, places_or_currency: int | str | None, *, scale: bool = False) -> str:
-    """An example amount in a currency's decimal places (a code, or its places; ``None``: two, as dollars):
-    ``units`` itself written in them (``1000`` as ``1000.00``), or with ``scale``, ``units`` of its smallest unit
-    (``1250`` as ``12.50``, or ``1250`` yen)."""
-    if isinstance(places_or_currency, str):
-        places = MINOR_UNITS.get(places_or_currency, 2)
-    else:
-        places = 2 if places_or_currency is None else places_or_currency
+def _in_places(units: int, places: int | None, *, scale: bool = False) -> str:
+    """An example amount in a currency's decimal ``places`` (``None``: two, as dollars): ``units`` itself
+    written in them (``1000`` as ``1000.00``), or with ``scale``, ``units`` of its smallest unit (``1250`` as
+    ``12.50``, or ``1250`` yen)."""
+    places = 2 if places is None else places
     value = Decimal(units)
     value = value.scaleb(-places) if scale else value.quantize(_QUANTA[places], context=DECIMAL_CONTEXT)
     return f"{value:f}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import socket
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final
 
 import click
 
@@ -14,6 +14,9 @@ from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
 
 from . import options
+
+if TYPE_CHECKING:
+    from recovery_rules.server import Tokens
 
 __all__ = ["command"]
 
@@ -133,7 +136,7 @@ def command(
         )
     _check_address(host, port)  # first: a port in use leaves no journal or token file behind
     token_file = Path(tokens)
-    tokens_read = _read_tokens(server, token_file) if token_file.exists() else None  # before the journal is made
+    tokens_read = _read_tokens(token_file) if token_file.exists() else None  # before the journal is made
     _check_journal_and_keys(journal, ledger_key_file, session_key_file)
     if tokens_read is None:
         if token_file.suffix == ".json":
@@ -144,7 +147,7 @@ def command(
         )
         for employee, level, token in made:
             _console.echo(f"  {level:<12} {employee:<24} {token}", err=True)
-        tokens_read = _read_tokens(server, token_file)
+        tokens_read = _read_tokens(token_file)
     unknown = sorted(tokens_read.levels - {level.name for level in loaded.levels})
     if unknown:  # a typo when the token was made, or a token file of another policy: said before anyone is refused
         _console.echo(
@@ -258,10 +261,12 @@ def _this_machine(host: str) -> str:
     return "127.0.0.1 for this machine alone, 0.0.0.0 for every network interface"
 
 
-def _read_tokens(server: Any, path: Path) -> Any:
+def _read_tokens(path: Path) -> Tokens:
     """The token file at ``path``, read: a file that does not read is said at ``--tokens``, naming it."""
+    from recovery_rules.server import Tokens  # noqa: PLC0415 - the server extra, imported only to serve
+
     try:
-        return server.Tokens.from_file(path)
+        return Tokens.from_file(path)
     except InvalidInputError as error:
         problem = error.problems[0]
         where = f" {problem.location}:" if problem.location else ""
