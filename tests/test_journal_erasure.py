@@ -369,7 +369,8 @@ def test_the_report_is_the_same_after_erasure(tmp_path: Path, capsys: pytest.Cap
 
 def test_a_reader_holding_the_log_delays_its_emptying_until_erasing_again(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite3"
-    with SQLiteJournal(path, clock=_clock, encrypt_personal_data=True) as journal:
+    # A short timeout: erasing waits that long for the reader to let the log be emptied, then says so.
+    with SQLiteJournal(path, clock=_clock, encrypt_personal_data=True, timeout=0.5) as journal:
         _run_case(journal)
         with contextlib.closing(sqlite3.connect(path)) as connection:
             (key,) = connection.execute("SELECT key FROM data_keys").fetchone()
