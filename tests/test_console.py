@@ -1073,16 +1073,18 @@ def test_an_amount_of_a_currency_without_cents_is_asked_for_in_whole_units() -> 
 
 
 def test_the_same_details_from_a_new_form_after_opening_go_to_the_case_opened() -> None:
-    """Back after opening a case, and the button pressed again: the browser fills the form in again (the form no
-    longer says ``autocomplete="off"``) but the page is a new one, under a new key. What this browser's last form
-    opened minutes ago, sent again the same, goes to that case (the page says so and offers a second case all the
-    same); other details, or the same after the window, open a case. Nothing is stored on the server for it: a
-    cookie names the last form's key, and the journal has the case."""
+    """Back after opening a case, and the button pressed again: the browser fills the form in again (only the
+    customer's name says ``autocomplete="off"``) but the page is a new one, under a new key. What this browser's
+    last form opened minutes ago, sent again the same (the name left out or the same), goes to that case (the page
+    says so and offers a second case all the same); other details, or the same after the window, open a case.
+    Nothing is stored on the server for it: a cookie names the last form's key, and the journal has the case."""
     now = [NOW]
     served = serve(clock=lambda: now[0])
     clerk = _client(served, "staff")
     page = clerk.get("/console").text
-    assert 'autocomplete="off"' not in page
+    assert re.findall(r'<(?:form|input)[^>]*autocomplete="off"', page) == [
+        '<input id="customer_name" name="customer_name" value="" autocomplete="off"'
+    ]
     form = {**_open_form(clerk), "amount": "100.00", "customer_name": "Ada Guest", "description": "Loud party"}
     first = clerk.post("/console/cases", data=form)
     assert first.headers["location"] == "/console/cases/20261123-4242?done=open"
@@ -1096,6 +1098,10 @@ def test_the_same_details_from_a_new_form_after_opening_go_to_the_case_opened() 
     again = clerk.post("/console/cases", data={**form, **_open_form(clerk)} | {"customer_id": "4242"})
     assert again.status_code == 303
     assert again.headers["location"] == "/console/cases/20261123-4242?done=again"
+    unnamed = clerk.post(
+        "/console/cases", data={**form, **_open_form(clerk), "customer_id": "4242", "customer_name": ""}
+    )
+    assert unnamed.headers["location"] == "/console/cases/20261123-4242?done=again"  # the name is not filled in again
     assert len(served.journal.cases()) == 1
     said = clerk.get(again.headers["location"]).text
     assert "Nothing new was opened" in said
@@ -1106,10 +1112,14 @@ def test_the_same_details_from_a_new_form_after_opening_go_to_the_case_opened() 
     assert anyway.headers["location"] == "/console/cases/20261123-4242/2?done=open"
     other = clerk.post("/console/cases", data={**form, **_open_form(clerk), "amount": "120.00"})
     assert other.headers["location"] == "/console/cases/20261123-4242/3?done=open"
+    renamed = clerk.post(
+        "/console/cases", data={**form, **_open_form(clerk), "amount": "120.00", "customer_name": "Bo"}
+    )
+    assert renamed.headers["location"] == "/console/cases/20261123-4242/4?done=open"  # another name is another case
     now[0] += SENT_AGAIN + dt.timedelta(seconds=1)
-    later = clerk.post("/console/cases", data={**form, **_open_form(clerk), "amount": "120.00"})
-    assert later.headers["location"] == "/console/cases/20261123-4242/4?done=open"
-    assert len(served.journal.cases()) == 4
+    later = clerk.post("/console/cases", data={**form, **_open_form(clerk), "amount": "120.00", "customer_name": "Bo"})
+    assert later.headers["location"] == "/console/cases/20261123-4242/5?done=open"
+    assert len(served.journal.cases()) == 5
 
 
 def test_the_last_opened_form_is_each_employee_s_own_and_forgotten_at_sign_out() -> None:

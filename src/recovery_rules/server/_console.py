@@ -631,7 +631,7 @@ def _open_case(request: Request, service: Service, policy: Policy, session: Sess
             # opening (the browser fills the form in again, under a new key) and the button pressed again.
             # It goes to that case; the case page says so, and offers to open a second case all the same.
             last = _last_opened(request, service, session)
-            if last is not None and _typed_the_same(last, complaint):
+            if last is not None and _typed_the_same(last, complaint, name_left_out=True):
                 return _see(_case_url(last.number) + "?done=again")
         case = Case.open(
             service.journal,
@@ -668,9 +668,14 @@ _TYPED: Final = ("customer", "category", "requested", "description")
 """What the clerk types in the open form: a complaint's fields but the moment it was received and its number."""
 
 
-def _typed_the_same(first: Event, complaint: Complaint) -> bool:
+def _typed_the_same(first: Event, complaint: Complaint, *, name_left_out: bool = False) -> bool:
     """Whether ``first``, the event recorded under an open form's key, opened a case of what ``complaint`` says
-    (what the clerk typed, whatever the moment each copy of the form was received at)."""
+    (what the clerk typed, whatever the moment each copy of the form was received at).
+
+    With ``name_left_out``, a ``complaint`` without the customer's name matches whatever name was recorded: the
+    form after Back, whose name field the browser does not fill in again (``autocomplete="off"``: a customer's
+    name is not kept in a shared desk's browser).
+    """
     if first.kind != "opened":
         return False
     try:
@@ -678,7 +683,10 @@ def _typed_the_same(first: Event, complaint: Complaint) -> bool:
     except RecoveryRulesError:  # erased, or not readable with this policy: not known to be the same, so refused
         return False
     typed = set(_TYPED)
-    return recorded.model_dump(mode="json", include=typed) == complaint.model_dump(mode="json", include=typed)
+    was, now = recorded.model_dump(mode="json", include=typed), complaint.model_dump(mode="json", include=typed)
+    if name_left_out and not now["customer"].get("name"):
+        was["customer"]["name"] = now["customer"].get("name")
+    return was == now
 
 
 def _received_at(service: Service, key: str, now: dt.datetime) -> dt.datetime:
