@@ -17,7 +17,7 @@ from recovery_rules import Case, CaseView, Complaint, ComplaintNumber, MemoryJou
 from recovery_rules._engine import _rules as rules_module
 from recovery_rules._policy import _policy as policy_module
 from recovery_rules.server import Tokens, create_app, mint_token
-from recovery_rules.server._console import COOKIE, csrf_token
+from recovery_rules.server._console import COOKIE, OPENED, SENT_AGAIN, csrf_token
 
 from ._helpers import policy_data
 from ._server import NOW, Served, serve
@@ -1070,3 +1070,79 @@ def test_an_amount_of_a_currency_without_cents_is_asked_for_in_whole_units() -> 
     )
     for example in ("250", "1,500"):
         assert client.post("/console/cases", data={**form, "amount": example}).status_code == 303
+
+
+def test_the_same_details_from_a_new_form_after_opening_go_to_the_case_opened() -> None:
+    """Back after opening a case, and the button pressed again: the browser fills the form in again (only the
+    customer's name says ``autocomplete="off"``) but the page is a new one, under a new key. What this browser's
+    last form opened minutes ago, sent again the same (the name left out or the same), goes to that case (the page
+    says so and offers a second case all the same); other details, or the same after the window, open a case.
+    Nothing is stored on the server for it: a cookie names the last form's key, and the journal has the case."""
+    now = [NOW]
+    served = serve(clock=lambda: now[0])
+    clerk = _client(served, "staff")
+    page = clerk.get("/console").text
+    assert re.findall(r'<(?:form|input)[^>]*autocomplete="off"', page) == [
+        '<input id="customer_name" name="customer_name" value="" autocomplete="off"'
+    ]
+    form = {**_open_form(clerk), "amount": "100.00", "customer_name": "Ada Guest", "description": "Loud party"}
+    first = clerk.post("/console/cases", data=form)
+    assert first.headers["location"] == "/console/cases/20261123-4242?done=open"
+    cookie = first.headers["set-cookie"]
+    assert cookie.startswith(f"rr_opened={form['key']};")
+    for attribute in ("HttpOnly", "Max-Age=900", "Path=/console", "SameSite=strict"):
+        assert attribute in cookie, attribute
+    home = clerk.get("/console").text
+    assert 'You opened case <a href="/console/cases/20261123-4242">20261123-4242</a>' in home
+    now[0] = NOW + dt.timedelta(minutes=3)
+    again = clerk.post("/console/cases", data={**form, **_open_form(clerk)} | {"customer_id": "4242"})
+    assert again.status_code == 303
+    assert again.headers["location"] == "/console/cases/20261123-4242?done=again"
+    unnamed = clerk.post(
+        "/console/cases", data={**form, **_open_form(clerk), "customer_id": "4242", "customer_name": ""}
+    )
+    assert unnamed.headers["location"] == "/console/cases/20261123-4242?done=again"  # the name is not filled in again
+    assert len(served.journal.cases()) == 1
+    said = clerk.get(again.headers["location"]).text
+    assert "Nothing new was opened" in said
+    second = {name: html.unescape(value) for name, value in re.findall(r'name="([a-z_]+)" value="([^"]*)"', said)}
+    assert second["again"] == "1"
+    assert (second["customer_name"], second["description"], second["amount"]) == ("Ada Guest", "Loud party", "100.00")
+    anyway = clerk.post("/console/cases", data={name: second[name] for name in second if name != "number"})
+    assert anyway.headers["location"] == "/console/cases/20261123-4242/2?done=open"
+    other = clerk.post("/console/cases", data={**form, **_open_form(clerk), "amount": "120.00"})
+    assert other.headers["location"] == "/console/cases/20261123-4242/3?done=open"
+    renamed = clerk.post(
+        "/console/cases", data={**form, **_open_form(clerk), "amount": "120.00", "customer_name": "Bo"}
+    )
+    assert renamed.headers["location"] == "/console/cases/20261123-4242/4?done=open"  # another name is another case
+    now[0] += SENT_AGAIN + dt.timedelta(seconds=1)
+    later = clerk.post("/console/cases", data={**form, **_open_form(clerk), "amount": "120.00", "customer_name": "Bo"})
+    assert later.headers["location"] == "/console/cases/20261123-4242/5?done=open"
+    assert len(served.journal.cases()) == 5
+
+
+def test_the_last_opened_form_is_each_employee_s_own_and_forgotten_at_sign_out() -> None:
+    """Another employee's session never finds the form the cookie names (the journal's key is the employee's
+    own), sign-out forgets it, and the open form's first field is named for the session: a browser restores what
+    was typed (Back) only into a form of the same fields, so never into the next employee's form."""
+    served = serve()
+    clerk = _client(served, "staff")
+    form = {**_open_form(clerk), "amount": "100.00"}
+    sent = clerk.post("/console/cases", data=form)
+    assert sent.headers["location"].endswith("?done=open")
+    other = _client(served, "staff-2")
+    other.cookies.set(OPENED, form["key"], path="/console")
+    assert "You opened case" not in other.get("/console").text
+    repeated = other.post("/console/cases", data={**form, **_open_form(other), "customer_id": "4242"})
+    assert repeated.headers["location"] == "/console/cases/20261123-4242/2?done=open"
+    tags = [
+        re.findall(r'action="/console/cases"[^>]*>\s*<input type="hidden" name="([^"]+)"', client.get("/console").text)[
+            0
+        ]
+        for client in (clerk, other)
+    ]
+    assert all(tag.startswith("desk-") for tag in tags)
+    assert tags[0] != tags[1]
+    signed_out = clerk.post("/console/sign-out", data={"csrf": _csrf(clerk)})
+    assert 'rr_opened=""' in signed_out.headers["set-cookie"]

@@ -193,3 +193,57 @@ def test_a_required_step_body_left_out_is_a_422_naming_its_field(step: str, fiel
         assert answer.json()["errors"] == [{"pointer": f"/{field}", "field": field, "detail": "is required"}]
     unsigned = served.client.post(f"/v1/cases/{number}/{step}")  # the token first, as on every route
     assert unsigned.status_code == 401
+
+
+def test_every_operation_lists_the_405_of_its_path_with_the_allow_the_service_sends() -> None:
+    """A method a path does not take is a 405 problem with ``Allow``: the document lists it on every operation of
+    every path (OpenAPI has no place for a path's other methods), with its header and the ``Allow`` it holds, so
+    a client generated from the document has a type for it."""
+    served = serve()
+    document = served.client.get("/v1/openapi.json").json()
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
+    for template, operations in document["paths"].items():
+        path = template.replace("{number}", "20261123-10442")
+        taken = {method.upper() for method in operations}
+        refused = next(method for method in ("DELETE", "PUT", "PATCH") if method not in taken)
+        answer = served.client.request(refused, path, headers=served.auth())
+        assert answer.status_code == 405, (refused, template, answer.text)
+        assert answer.headers["content-type"] == "application/problem+json", template
+        for method, operation in operations.items():
+            listed = operation["responses"].get("405")
+            assert listed is not None, f"{method.upper()} {template}: no 405"
+            assert listed["content"] == problem, template
+            allow = listed["headers"]["Allow"]
+            assert allow["required"] is True, template
+            assert allow["schema"] == {"type": "string"}, template
+            assert allow["example"] == answer.headers["allow"], template
+
+
+@pytest.mark.parametrize("step", sorted(STEP_BODIES))
+def test_an_unknown_case_is_a_404_whatever_the_body_holds(step: str) -> None:
+    """The case in the path is looked up before the body is checked, on every route with a case number and a
+    body: no body (where the step needs one), a body of another media type, a field that is not one, a header
+    too long are all a 404 on a case that does not exist. The token comes first (a 401), and a body that is not
+    JSON at all is a 400 before anything (FastAPI reads it first)."""
+    served = serve()
+    path = f"/v1/cases/20261123-nobody/{step}"
+    sent: list[dict[str, Any]] = [
+        {},
+        {"json": {}},
+        {"json": {"by": "general_manager", "no_such_field": 1}},
+        {"content": b"x=1", "headers": {"Content-Type": "application/x-www-form-urlencoded"}},
+        {"headers": {"Idempotency-Key": "k" * 201}},
+    ]
+    for request in sent:
+        answer = served.post(path, "general_manager", **request)
+        assert answer.status_code == 404, (request, answer.text)
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["errors"] == [
+            {"pointer": "", "field": "number", "detail": "no case has this complaint number"}
+        ]
+    assert served.client.post(path, json={}).status_code == 401
+    unreadable = served.post(path, "general_manager", content=b"{", headers={"Content-Type": "application/json"})
+    assert unreadable.status_code == 400, unreadable.text
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    on_a_case = served.post(f"/v1/cases/{number}/{step}", "general_manager", json={"no_such_field": 1})
+    assert on_a_case.status_code == 422, on_a_case.text  # the body is still checked on a case that exists

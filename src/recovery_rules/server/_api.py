@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Body, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
 
@@ -83,7 +83,9 @@ def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
         400: "The body cannot be read: it is not JSON, not UTF-8 text, or nests arrays and objects too deeply.",
         401: "No valid bearer token.",
         403: "The token's level may not take this step, or is not a level of the policy served.",
-        404: "No case has this complaint number.",
+        404: "No case has this complaint number. The case is looked up before the request's headers and body are "
+        "checked, so an unknown case is a 404 whatever they hold; only a body that is not JSON at all (a 400) is "
+        "refused before.",
         409: "The case does not allow this step now, the policy does not allow its grant now (a cap), or the "
         "Idempotency-Key was used for another request.",
         415: "The body is not in a media type this route reads: JSON, sent with Content-Type: application/json "
@@ -193,15 +195,37 @@ _CASE_PATH: Final = re.compile(r"/v1/cases/(?P<number>.*)/(?P<step>[^/]*[^/0-9][
 """A path naming a step of a case: the last part is not a sequence (not all digits)."""
 
 
+def known_case(number: str, service: CurrentService) -> ComplaintNumber:
+    """The complaint number in the path, of a case the journal holds; else a 422 (not a complaint number) or a
+    404 (no such case).
+
+    The dependency of every route with a case number in its path, after the token's (a 401 comes first: who has
+    no token learns nothing of the cases). FastAPI solves dependencies before it validates the headers and the
+    body, so a case that does not exist is a 404 whatever the request holds (a body left out, of another media
+    type, with a field wrong): the resource is looked up before the request to it is checked. Only a body that
+    cannot be read at all (a 400: not JSON, not UTF-8) is refused before, as FastAPI reads it before anything."""
+    parsed = _number(number, "number", "the path does not hold a complaint number")
+    if not service.journal.version(parsed):
+        raise ApiProblem(
+            "not-found",
+            f"the journal has no case {parsed}; open one with POST /v1/cases",
+            [FieldProblem(pointer="", field="number", detail="no case has this complaint number")],
+        )
+    return parsed
+
+
+KnownCase = Annotated[ComplaintNumber, Depends(known_case)]
+
+
 @router.get(
     "/cases/{number:case_number}",
     tags=["cases"],
     summary="Read a case: its state, the steps allowed next, its decisions and every event",
     responses=_problems(404, 503),
 )
-def read_case(number: str, employee: CurrentEmployee, service: CurrentService) -> CaseResponse:
+def read_case(employee: CurrentEmployee, number: KnownCase, service: CurrentService) -> CaseResponse:
     policy = service.policy
-    case = _load(service, policy, number)
+    case = Case.load(service.journal, policy, number, clock=service.clock)
     view = CaseView.replay(case.history)
     return CaseResponse(
         policy_revision=policy.revision,
@@ -268,12 +292,13 @@ _SUMMARIES: Final = {
 def _step_route(step: str, model: type[Any]) -> None:
     """The route of ``step``, whose body is a ``model``: required (so the OpenAPI document says so) when the model
     has a required field (``manager_denies``'s ``reason``), else optional (``{}`` when left out). A required body
-    left out is answered as ``{}`` is: a 422 naming each required field."""
+    left out is answered as ``{}`` is: a 422 naming each required field, on a case the journal holds (the case
+    is looked up first: see :func:`known_case`)."""
     if any(field.is_required() for field in model.model_fields.values()):
 
         def take_step(
-            number: str,
             employee: CurrentEmployee,
+            number: KnownCase,
             service: CurrentService,
             body: Annotated[model, Body()],  # type: ignore[valid-type]  # a model class, chosen per step
             idempotency_key: IdempotencyKey = None,
@@ -283,8 +308,8 @@ def _step_route(step: str, model: type[Any]) -> None:
     else:
 
         def take_step(  # type: ignore[misc]  # the same route, its body optional
-            number: str,
             employee: CurrentEmployee,
+            number: KnownCase,
             service: CurrentService,
             idempotency_key: IdempotencyKey = None,
             body: Annotated[model | None, Body()] = None,  # type: ignore[valid-type]  # a model class, chosen per step
@@ -306,12 +331,12 @@ def _step_route(step: str, model: type[Any]) -> None:
 
 
 def _take_step(
-    step: str, number: str, employee: Employee, service: Service, body: Any, *, client_key: str | None
+    step: str, number: ComplaintNumber, employee: Employee, service: Service, body: Any, *, client_key: str | None
 ) -> StepResponse:
-    """Take ``step`` on case ``number`` with its ``body``, as the token's ``employee``, under the client's
-    Idempotency-Key ``client_key``: the answer of its route."""
+    """Take ``step`` on case ``number`` (one the journal holds) with its ``body``, as the token's ``employee``,
+    under the client's Idempotency-Key ``client_key``: the answer of its route."""
     policy = service.policy
-    case = _load(service, policy, number)
+    case = Case.load(service.journal, policy, number, clock=service.clock)
     _check_actor(case, step, employee, policy)
     key = _journal_key(employee, step, str(case.number), client_key)
     before = case.version
@@ -601,17 +626,6 @@ def _number(text: str, field: str, detail: str) -> ComplaintNumber:
         raise ApiProblem(
             "invalid-input", detail, [FieldProblem(pointer=where, field=field, detail=error.problems[0].message)]
         ) from None
-
-
-def _load(service: Service, policy: Policy, number: str) -> Case:
-    parsed = _number(number, "number", "the path does not hold a complaint number")
-    if not service.journal.version(parsed):
-        raise ApiProblem(
-            "not-found",
-            f"the journal has no case {parsed}; open one with POST /v1/cases",
-            [FieldProblem(pointer="", field="number", detail="no case has this complaint number")],
-        )
-    return Case.load(service.journal, policy, parsed, clock=service.clock)
 
 
 def _rank(policy: Policy, level: str) -> int:

@@ -42,7 +42,7 @@ from recovery_rules import (
 
 from ._auth import Tokens
 from ._extra import without_extra
-from ._methods import Methods, allow, declared_methods
+from ._methods import PROBED, Methods, allow, declared_methods
 from ._observe import DecisionLog
 from ._problems import ApiProblem, FieldProblem, field_problem, for_http, problem_response, summary
 from ._service import LOG, MIN_SESSION_KEY, SESSION_LIFETIME, Clock, Service
@@ -158,9 +158,11 @@ def create_app(
             "recorded in the journal. Authenticate with a bearer token; its employee and level act. Errors "
             'are RFC 9457 problem details (`application/problem+json`). Amounts are strings (`"150.00 USD"` or '
             '`{"amount": "150.00", "currency": "USD"}`); a JSON number is refused. Outside the operations listed '
-            "here, the server answers on its own: a path it does not have is a 404 `not-found` problem, a method "
-            "a path does not take a 405 `method-not-allowed` problem whose `Allow` header names those it does; "
-            "`HEAD` (where there is a `GET`) and `OPTIONS` are answered on every path and are not listed."
+            "here, the server answers on its own: a path it does not have is a 404 `not-found` problem (OpenAPI "
+            "has no place to list what a path that does not exist answers); a method a path does not take is a 405 "
+            "`method-not-allowed` problem whose `Allow` header names those it does (listed on each operation of "
+            "the path); `HEAD` (where there is a `GET`) and `OPTIONS` are answered on every path and are not "
+            "listed as operations."
         ),
         lifespan=lifespan,
         openapi_url="/v1/openapi.json",
@@ -198,7 +200,13 @@ def openapi_document() -> dict[str, Any]:
 
 
 def _problems_in_openapi(app: FastAPI) -> None:
-    """Describe every error response of the API as ``application/problem+json`` with the ProblemDetails schema."""
+    """Describe every error response of the API as ``application/problem+json`` with the ProblemDetails schema,
+    and, on every operation of every path, the 405 the server answers to a method the path does not take.
+
+    OpenAPI lists responses per operation only (there is no place for what a path answers to a method it has no
+    operation for), so the 405 of a path is listed on each of its operations, with its ``Allow`` header: a client
+    generated from the document has a type for it. A path the service does not have has no place at all in the
+    document; its 404 is said in the document's description and in the reference."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -207,16 +215,37 @@ def _problems_in_openapi(app: FastAPI) -> None:
         document = generate()
         problem = {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
         for path, operations in document.get("paths", {}).items():
-            if not path.startswith("/v1/"):
-                continue
+            if path.startswith("/v1/"):
+                for operation in operations.values():
+                    for status, response in operation.get("responses", {}).items():
+                        if status.isdigit() and int(status) >= 400:
+                            response["content"] = {"application/problem+json": problem}
+            allowed = allow([method for method in PROBED if method.lower() in operations])
             for operation in operations.values():
-                for status, response in operation.get("responses", {}).items():
-                    if status.isdigit() and int(status) >= 400:
-                        response["content"] = {"application/problem+json": problem}
+                operation.setdefault("responses", {})["405"] = _method_not_allowed(allowed, problem)
         app.openapi_schema = document
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the document
+
+
+def _method_not_allowed(allowed: str, problem: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI response of a 405 on a path whose ``Allow`` header is ``allowed``."""
+    return {
+        "description": (
+            "The path does not take the request's method (nor `HEAD` where it takes no `GET`): a "
+            "`method-not-allowed` problem, with no body for a `HEAD`. `Allow` names the methods the path takes."
+        ),
+        "headers": {
+            "Allow": {
+                "description": "The methods the path takes, with `HEAD` where it takes `GET`, and `OPTIONS`.",
+                "required": True,
+                "schema": {"type": "string"},
+                "example": allowed,
+            }
+        },
+        "content": {"application/problem+json": problem},
+    }
 
 
 def app_from_environment() -> FastAPI:

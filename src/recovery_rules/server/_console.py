@@ -74,6 +74,13 @@ __all__ = ["COOKIE", "csrf_token", "is_console", "problem_page", "router", "sess
 
 COOKIE: Final = "rr_console"
 """The session cookie (:func:`session_cookie`), HttpOnly, SameSite=Strict, Secure over https."""
+OPENED: Final = "rr_opened"
+"""The cookie naming the open form that last opened a case in this browser: its idempotency key (random, no
+personal data), for :data:`SENT_AGAIN`. HttpOnly, SameSite=Strict, Secure over https; gone at sign-out."""
+SENT_AGAIN: Final = dt.timedelta(minutes=15)
+"""How long after opening a case the same details sent again from a new form (Back, then the button again)
+go to that case instead of opening a second one."""
+_FORM_KEY: Final = re.compile(r"[0-9a-f]{32}")
 MAX_FORM_FIELD: Final = 5_000_000
 """The most a field of the policy page's form holds: a policy pasted whole (what ``/v1/policy/check`` takes)."""
 MAX_TEXT_FIELD: Final = 65_536
@@ -411,6 +418,7 @@ async def sign_out(request: Request) -> Response:
         return refused.response
     response = _see("/console/sign-in")
     response.delete_cookie(COOKIE, path="/console", httponly=True, samesite="strict")
+    response.delete_cookie(OPENED, path="/console", httponly=True, samesite="strict")
     return response
 
 
@@ -447,6 +455,11 @@ def home(request: Request) -> Response:
 def _home(
     request: Request, session: Session, policy: Policy, form: OpenForm, errors: Mapping[str, str], *, status: int = 200
 ) -> HTMLResponse:
+    service = _service(request)
+    try:
+        last = _last_opened(request, service, session)
+    except RecoveryRulesError:  # the journal cannot say now: the form is shown without the reminder
+        last = None
     return _page(
         request,
         "home.html",
@@ -454,6 +467,10 @@ def _home(
         status=status,
         form=form,
         form_key=secrets.token_hex(16),  # this form's idempotency key: sent twice, it opens one case
+        # The name of the form's first field, the session's own: a browser restores what was typed in a form
+        # (Back) only into a form of the same fields, so never into the form of someone who signed in after.
+        form_tag="desk-" + hashlib.sha256(session.csrf.encode("ascii")).hexdigest()[:16],
+        last_opened=None if last is None else (str(last.number), _case_url(last.number), _when(last.at, policy)),
         errors=errors,
         tiers=_tiers(policy),
         categories=sorted(policy.categories),
@@ -563,10 +580,40 @@ async def open_case(request: Request) -> Response:
     return await run_in_threadpool(_open_case, request, service, policy, session, data)
 
 
+def _last_opened(request: Request, service: Service, session: Session) -> Event | None:
+    """The case the open form named by the :data:`OPENED` cookie opened, if this employee opened it less than
+    :data:`SENT_AGAIN` ago."""
+    sent = request.cookies.get(OPENED, "")
+    if not _FORM_KEY.fullmatch(sent):
+        return None
+    first = service.journal.find(_journal_key(session.employee, "console-open", "", sent))
+    if first is None or first.kind != "opened" or not dt.timedelta(0) <= service.now() - first.at <= SENT_AGAIN:
+        return None
+    return first
+
+
+def _opened(request: Request, number: ComplaintNumber, done: str, client_key: str) -> Response:
+    """The answer to an open form that opened case ``number`` (or found it opened): its page, with the
+    :data:`OPENED` cookie naming the form."""
+    response = _see(_case_url(number) + f"?done={done}")
+    if _FORM_KEY.fullmatch(client_key):
+        response.set_cookie(
+            OPENED,
+            client_key,
+            max_age=int(SENT_AGAIN.total_seconds()),
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/console",
+        )
+    return response
+
+
 def _open_case(request: Request, service: Service, policy: Policy, session: Session, data: FormData) -> Response:
     form = OpenForm(**{field.name: _text(data, field.name).strip() for field in dataclasses.fields(OpenForm)})
     now = service.now()
-    key = _journal_key(session.employee, "console-open", "", _text(data, "key") or None)
+    client_key = _text(data, "key")
+    key = _journal_key(session.employee, "console-open", "", client_key or None)
     complaint: Complaint | None = None
     try:
         amount = _amount(form.amount, policy.currency, "requested.amount")
@@ -579,6 +626,13 @@ def _open_case(request: Request, service: Service, policy: Policy, session: Sess
                 "description": form.description,
             }
         )
+        if not _text(data, "again") and service.journal.find(key) is None:
+            # A new form with what the last form of this browser opened a case of, minutes ago: Back after
+            # opening (the browser fills the form in again, under a new key) and the button pressed again.
+            # It goes to that case; the case page says so, and offers to open a second case all the same.
+            last = _last_opened(request, service, session)
+            if last is not None and _typed_the_same(last, complaint, name_left_out=True):
+                return _see(_case_url(last.number) + "?done=again")
         case = Case.open(
             service.journal,
             policy,
@@ -595,7 +649,7 @@ def _open_case(request: Request, service: Service, policy: Policy, session: Sess
             # A copy of the form sent at once with the first (a double click, a resent request): it read the
             # journal before the first was written, so its complaint was received at another moment. The
             # clerk typed the same: answered as the first was.
-            return _see(_case_url(first.number) + "?done=open")
+            return _opened(request, first.number, "open", client_key)
         opened = "" if first is None else f" case {first.number}"
         said = (
             f"This form was already sent, with other details, and opened{opened}; nothing new was recorded. "
@@ -607,16 +661,21 @@ def _open_case(request: Request, service: Service, policy: Policy, session: Sess
         return _home(request, session, policy, form, errors, status=422)
     except RecoveryRulesError as error:
         return _home(request, session, policy, form, {"form": str(error)}, status=_status(error))
-    return _see(_case_url(case.number) + "?done=open")
+    return _opened(request, case.number, "open", client_key)
 
 
 _TYPED: Final = ("customer", "category", "requested", "description")
 """What the clerk types in the open form: a complaint's fields but the moment it was received and its number."""
 
 
-def _typed_the_same(first: Event, complaint: Complaint) -> bool:
+def _typed_the_same(first: Event, complaint: Complaint, *, name_left_out: bool = False) -> bool:
     """Whether ``first``, the event recorded under an open form's key, opened a case of what ``complaint`` says
-    (what the clerk typed, whatever the moment each copy of the form was received at)."""
+    (what the clerk typed, whatever the moment each copy of the form was received at).
+
+    With ``name_left_out``, a ``complaint`` without the customer's name matches whatever name was recorded: the
+    form after Back, whose name field the browser does not fill in again (``autocomplete="off"``: a customer's
+    name is not kept in a shared desk's browser).
+    """
     if first.kind != "opened":
         return False
     try:
@@ -624,7 +683,10 @@ def _typed_the_same(first: Event, complaint: Complaint) -> bool:
     except RecoveryRulesError:  # erased, or not readable with this policy: not known to be the same, so refused
         return False
     typed = set(_TYPED)
-    return recorded.model_dump(mode="json", include=typed) == complaint.model_dump(mode="json", include=typed)
+    was, now = recorded.model_dump(mode="json", include=typed), complaint.model_dump(mode="json", include=typed)
+    if name_left_out and not now["customer"].get("name"):
+        was["customer"]["name"] = now["customer"].get("name")
+    return was == now
 
 
 def _received_at(service: Service, key: str, now: dt.datetime) -> dt.datetime:
@@ -805,6 +867,7 @@ def _case(
         resolution=view.resolution,
         steps=steps,
         done=_STEP_LABELS.get(done, "Case opened" if done == "open" else ""),
+        again=None if done != "again" else _again(view, policy, session),
         error=error,
         field_errors=field_errors or {},
         values={"kind": preferred.kind, "amount": str(preferred.amount.amount), **(values or {})},
@@ -813,6 +876,25 @@ def _case(
         form_key=secrets.token_hex(16),
         history=[(event.version, event.kind, _when(event.at, policy)) for event in view.history],
     )
+
+
+def _again(view: CaseView, policy: Policy, session: Session) -> dict[str, Any]:
+    """What the case page says when the open form was sent again with what opened this case (``done=again``):
+    when it was opened, and the form that opens a second case of the same complaint all the same."""
+    complaint = view.complaint
+    return {
+        "opened_at": _when(view.history[0].at, policy),
+        "form": OpenForm(
+            customer_id=complaint.customer.id,
+            customer_name=complaint.customer.name or "",
+            tier=complaint.customer.tier,
+            category=complaint.category,
+            kind=complaint.requested.kind,
+            amount=str(complaint.requested.amount.amount),
+            description=complaint.description or "",
+        ),
+        "form_key": secrets.token_hex(16),
+    }
 
 
 _STEP_FIELDS: Final = {

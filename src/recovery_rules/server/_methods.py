@@ -22,9 +22,9 @@ from starlette.routing import BaseRoute, Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["Methods", "allow", "declared_methods"]
+__all__ = ["PROBED", "Methods", "allow", "declared_methods"]
 
-_PROBED: Final = ("GET", "POST", "PUT", "PATCH", "DELETE")
+PROBED: Final = ("GET", "POST", "PUT", "PATCH", "DELETE")
 """The methods a route may be declared with, in the order ``Allow`` lists them (``HEAD`` after ``GET``)."""
 
 
@@ -82,7 +82,7 @@ def declared_methods(scope: Scope) -> list[str]:
 
 
 def _matched(scope: Scope) -> tuple[list[str], BaseRoute | None]:
-    """The methods (of :data:`_PROBED`) the app's routes take at the scope's path, and the first route that
+    """The methods (of :data:`PROBED`) the app's routes take at the scope's path, and the first route that
     matched; a mount of static files takes ``GET`` (and so ``HEAD``).
 
     Each method is matched as the router matches a request, on a scope of its own: nothing is run.
@@ -90,7 +90,7 @@ def _matched(scope: Scope) -> tuple[list[str], BaseRoute | None]:
     routes = scope["app"].router.routes
     allowed: list[str] = []
     first: BaseRoute | None = None
-    for method in _PROBED:
+    for method in PROBED:
         probe = {key: scope[key] for key in ("type", "path", "root_path", "headers", "query_string") if key in scope}
         probe["method"] = method
         for route in routes:
