@@ -517,7 +517,10 @@ def parse_granted(texts: Iterable[str], policy: Policy, *, option: str) -> Money
         if window is None or window not in windows:
             raise CliInputError(f"{option}: {name.strip()!r} is not a window of the policy; its windows are: {known}")
         if window in found:
-            raise CliInputError(f"{option}: gives the window {window} twice")
+            raise CliInputError(
+                f"{option}: gives the window {window} twice; give each window once, with the total already "
+                f"granted in it ({option} {window}=AMOUNT)"
+            )
         found[window] = parse_amount(amount, policy.currency, option=f"{option} {window}")
     missing = [str(window) for window in windows if window not in found]
     if missing:
