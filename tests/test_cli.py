@@ -336,6 +336,51 @@ def test_check_syntax_errors_show_line_and_column(
     assert expected in result.out
 
 
+@pytest.mark.parametrize(
+    ("content", "place", "said"),
+    [
+        (
+            "name: x\n  currency: [\n",
+            (2, 11),
+            "is not valid YAML: mapping values are not allowed here; check the indentation of the line, and quote "
+            "a value that holds ': '",
+        ),
+        (
+            "name: x\nlevels: {a: 1\n",
+            (3, 1),
+            "is not valid YAML: while parsing a flow mapping on line 2: expected ',' or '}', but got '<stream end>'; "
+            "the file ends before a list [ ], a table { } or a quoted text is closed: close it",
+        ),
+        (
+            "name: x\nlevels:\n\t- a\n",
+            (3, 1),
+            "is not valid YAML: while scanning for the next token: found character '\\t' that cannot start any token; "
+            "indent with spaces: YAML does not allow a tab there",
+        ),
+        ("name: x\x07\n", (1, 8), "is not valid YAML: the character '\\x07' is not allowed in YAML; remove it"),
+    ],
+)
+def test_a_yaml_syntax_error_reads_like_a_toml_or_json_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str, place: tuple[int, int], said: str
+) -> None:
+    """PyYAML's own text (``in "<unicode string>", line 3, column 5`` and a caret excerpt quoting the file) was
+    the message: it is now the file's name, the line and column of the YAML mark, what is wrong and, for the
+    usual mistakes, how to fix it; ``--json`` has the line and column, as a TOML or JSON syntax error's."""
+    pytest.importorskip("yaml", reason="PyYAML is in the dev extra; this runs in CI")
+    path = write(tmp_path / "p.yaml", content)
+    result = run(capsys, "check", path)
+    assert result.code == 1
+    assert result.out.splitlines()[0] == f"{path}:{place[0]}:{place[1]}: {said}"
+    assert "<unicode string>" not in result.out
+    assert "^" not in result.out
+    (problem,) = json.loads(run(capsys, "check", path, "--json").out)["problems"]
+    assert problem == {"location": "", "line": place[0], "column": place[1], "message": said}
+    loaded = run(capsys, "decide", COMPLAINT, "--policy", path, "--by", "front_desk", "--json")
+    assert loaded.code == 2
+    assert json.loads(loaded.out)["error"]["problems"] == [problem]
+    assert loaded.err.startswith(f"Error: --policy: the policy {path} does not load (1 problem):\n  {path}:")
+
+
 def test_check_locates_problems_in_json_and_yaml(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     yaml = pytest.importorskip("yaml", reason="PyYAML is in the dev extra; this runs in CI")
     data = Policy.from_file(POLICY).model_dump(mode="json")
