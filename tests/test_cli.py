@@ -735,11 +735,6 @@ def test_json_errors_locate_every_problem_with_an_option_or_argument_and_only_th
         (["test", POLICY, "{missing}.txt"], "CASES", "the test cases file {missing}.txt must be .toml or .json"),
         (["decide", "{missing}.json", "-p", POLICY, "--by", "front_desk"], "COMPLAINT.json", "there is no complaint"),
         (["decide", "{folder}", "-p", POLICY, "--by", "front_desk"], "COMPLAINT.json", "the complaint file {folder}"),
-        (
-            ["decide", "{not_utf8}", "-p", POLICY, "--by", "front_desk"],
-            "COMPLAINT.json",
-            "the complaint file {not_utf8}",
-        ),
         (["verify", "{missing}.sqlite3"], "JOURNAL", "there is no journal file {missing}.sqlite3"),
         (["verify", "{folder}"], "JOURNAL", "{folder} is not a file"),
         (["report", "{missing}.sqlite3"], "JOURNAL", "there is no journal file {missing}.sqlite3"),
@@ -764,10 +759,9 @@ def test_json_errors_locate_a_file_argument_that_cannot_be_read_at_the_argument_
     """docs/cli/index.md: a missing or bad argument is located at "the argument as the usage line names it", as
     ``decide --policy nope.toml`` is at ``--policy``; ``check nope.toml --json`` was located at ``""``."""
     places = {"missing": str(tmp_path / "nope"), "folder": str(tmp_path), "journal": str(tmp_path / "j.sqlite3")}
-    places |= {"key": str(tmp_path / "ledger.key"), "not_utf8": str(tmp_path / "latin1.json")}
+    places |= {"key": str(tmp_path / "ledger.key")}
     SQLiteJournal(places["journal"]).close()
     Path(places["key"]).write_text("ab" * 32 + "\n", encoding="utf-8")
-    Path(places["not_utf8"]).write_bytes(b'{"name": "Jos\xe9"}')
     result = run(capsys, *(part.format(**places) for part in argv), "--json")
     assert result.code == 2, result.err
     (problem,) = json.loads(result.out)["error"]["problems"]

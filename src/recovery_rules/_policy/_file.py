@@ -15,7 +15,7 @@ from typing import Any, Final, Literal
 
 from recovery_rules._values._shown import shown
 from recovery_rules.exceptions import InvalidInputError, MissingDependencyError, PolicyError, Problem
-from recovery_rules.files import _position, parse_problem, read_regular_file
+from recovery_rules.files import _position, decode_text, parse_problem, read_regular_file
 
 __all__ = ["MAX_POLICY_BYTES", "parse_policy_text", "read_policy_file", "read_policy_text"]
 
@@ -61,11 +61,9 @@ def read_policy_text(path: str | os.PathLike[str]) -> tuple[str, Literal["toml",
     except InvalidInputError as error:
         raise PolicyError(error.problems, source=source) from None
     try:
-        text = raw.decode("utf-8").removeprefix(BYTE_ORDER_MARK)  # as some Windows editors save UTF-8
-    except UnicodeDecodeError as error:
-        raise PolicyError(
-            [Problem("", f"is not UTF-8 text (bad byte at offset {error.start})")], source=source
-        ) from None
+        text = decode_text(raw)  # without a byte-order mark, as some Windows editors save UTF-8
+    except InvalidInputError as error:  # placed at the line and column of the byte
+        raise PolicyError(error.problems, source=source) from None
     return text, format, source
 
 

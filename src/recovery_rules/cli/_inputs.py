@@ -32,6 +32,7 @@ from recovery_rules import (
 from recovery_rules.files import (
     SourceMap,
     check_regular_file,
+    decode_text,
     open_regular_file,
     parse_problem,
     read_ledger_key,
@@ -284,9 +285,9 @@ def read_text(path: str, what: str, *, limit: int = MAX_INPUT_BYTES) -> str:
         except InvalidInputError as error:
             raise _refused(path, what, error) from None
     try:
-        return raw.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark, as some Windows editors save UTF-8
-    except UnicodeDecodeError as error:
-        raise CliInputError(f"the {what} file {path} is not UTF-8 text (bad byte at offset {error.start})") from None
+        return decode_text(raw)  # without a byte-order mark, as some Windows editors save UTF-8
+    except InvalidInputError as error:  # "path:3:7: the WHAT file is not UTF-8 text: the byte 0xe9 ..."
+        raise _syntax_error(error.problems[0], path, what) from None
 
 
 def read_data_file(path: str, what: str) -> tuple[Any, str, str]:
