@@ -336,6 +336,51 @@ def test_check_syntax_errors_show_line_and_column(
     assert expected in result.out
 
 
+@pytest.mark.parametrize(
+    ("content", "place", "said"),
+    [
+        (
+            "name: x\n  currency: [\n",
+            (2, 11),
+            "is not valid YAML: mapping values are not allowed here; check the indentation of the line, and quote "
+            "a value that holds ': '",
+        ),
+        (
+            "name: x\nlevels: {a: 1\n",
+            (3, 1),
+            "is not valid YAML: while parsing a flow mapping on line 2: expected ',' or '}', but got '<stream end>'; "
+            "the file ends before a list [ ], a table { } or a quoted text is closed: close it",
+        ),
+        (
+            "name: x\nlevels:\n\t- a\n",
+            (3, 1),
+            "is not valid YAML: while scanning for the next token: found character '\\t' that cannot start any token; "
+            "indent with spaces: YAML does not allow a tab there",
+        ),
+        ("name: x\x07\n", (1, 8), "is not valid YAML: the character '\\x07' is not allowed in YAML; remove it"),
+    ],
+)
+def test_a_yaml_syntax_error_reads_like_a_toml_or_json_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str, place: tuple[int, int], said: str
+) -> None:
+    """PyYAML's own text (``in "<unicode string>", line 3, column 5`` and a caret excerpt quoting the file) was
+    the message: it is now the file's name, the line and column of the YAML mark, what is wrong and, for the
+    usual mistakes, how to fix it; ``--json`` has the line and column, as a TOML or JSON syntax error's."""
+    pytest.importorskip("yaml", reason="PyYAML is in the dev extra; this runs in CI")
+    path = write(tmp_path / "p.yaml", content)
+    result = run(capsys, "check", path)
+    assert result.code == 1
+    assert result.out.splitlines()[0] == f"{path}:{place[0]}:{place[1]}: {said}"
+    assert "<unicode string>" not in result.out
+    assert "^" not in result.out
+    (problem,) = json.loads(run(capsys, "check", path, "--json").out)["problems"]
+    assert problem == {"location": "", "line": place[0], "column": place[1], "message": said}
+    loaded = run(capsys, "decide", COMPLAINT, "--policy", path, "--by", "front_desk", "--json")
+    assert loaded.code == 2
+    assert json.loads(loaded.out)["error"]["problems"] == [problem]
+    assert loaded.err.startswith(f"Error: --policy: the policy {path} does not load (1 problem):\n  {path}:")
+
+
 def test_check_locates_problems_in_json_and_yaml(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     yaml = pytest.importorskip("yaml", reason="PyYAML is in the dev extra; this runs in CI")
     data = Policy.from_file(POLICY).model_dump(mode="json")
@@ -690,11 +735,6 @@ def test_json_errors_locate_every_problem_with_an_option_or_argument_and_only_th
         (["test", POLICY, "{missing}.txt"], "CASES", "the test cases file {missing}.txt must be .toml or .json"),
         (["decide", "{missing}.json", "-p", POLICY, "--by", "front_desk"], "COMPLAINT.json", "there is no complaint"),
         (["decide", "{folder}", "-p", POLICY, "--by", "front_desk"], "COMPLAINT.json", "the complaint file {folder}"),
-        (
-            ["decide", "{not_utf8}", "-p", POLICY, "--by", "front_desk"],
-            "COMPLAINT.json",
-            "the complaint file {not_utf8}",
-        ),
         (["verify", "{missing}.sqlite3"], "JOURNAL", "there is no journal file {missing}.sqlite3"),
         (["verify", "{folder}"], "JOURNAL", "{folder} is not a file"),
         (["report", "{missing}.sqlite3"], "JOURNAL", "there is no journal file {missing}.sqlite3"),
@@ -719,10 +759,9 @@ def test_json_errors_locate_a_file_argument_that_cannot_be_read_at_the_argument_
     """docs/cli/index.md: a missing or bad argument is located at "the argument as the usage line names it", as
     ``decide --policy nope.toml`` is at ``--policy``; ``check nope.toml --json`` was located at ``""``."""
     places = {"missing": str(tmp_path / "nope"), "folder": str(tmp_path), "journal": str(tmp_path / "j.sqlite3")}
-    places |= {"key": str(tmp_path / "ledger.key"), "not_utf8": str(tmp_path / "latin1.json")}
+    places |= {"key": str(tmp_path / "ledger.key")}
     SQLiteJournal(places["journal"]).close()
     Path(places["key"]).write_text("ab" * 32 + "\n", encoding="utf-8")
-    Path(places["not_utf8"]).write_bytes(b'{"name": "Jos\xe9"}')
     result = run(capsys, *(part.format(**places) for part in argv), "--json")
     assert result.code == 2, result.err
     (problem,) = json.loads(result.out)["error"]["problems"]

@@ -482,6 +482,26 @@ def test_decide_granted_per_window_is_checked(
     assert message in result.err
 
 
+@pytest.mark.parametrize("given", [["incident=1", "incident=2"], ["incident=1 30d=5 incident=2"]])
+def test_decide_granted_a_window_twice_says_how_to_fix_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, given: list[str]
+) -> None:
+    """The same window given twice was refused without saying what to do: give each window once, with the
+    total already granted in it."""
+    file, complaint = _decide_files(tmp_path, _two_windows())
+    flags = [word for text in given for word in ("--granted", text)]
+    argv = ["decide", "--policy", str(file), str(complaint), "--by", "front_desk", *flags]
+    said = (
+        "gives the window incident twice; give each window once, with the total already granted in it "
+        "(--granted incident=AMOUNT)"
+    )
+    result = run(capsys, *argv)
+    assert result.code == 2
+    assert result.err == f"Error: --granted: {said}\n"
+    document = json.loads(run(capsys, *argv, "--json").out)
+    assert document["error"]["problems"] == [{"location": "--granted", "line": None, "column": None, "message": said}]
+
+
 def test_decide_granted_per_window_decides_with_each_windows_amount(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -178,6 +178,31 @@ def test_bad_heads_are_usage_errors(capsys: pytest.CaptureFixture[str], args: li
     assert message in result.err
 
 
+@pytest.mark.parametrize("option", ["--expected-head", "--resume-from"])
+@pytest.mark.parametrize("count", [str(2**63), "99999999999999999999", "0" * 30 + str(2**63), "9" * 5000])
+def test_a_heads_count_past_any_position_is_said_to_be_out_of_range(
+    capsys: pytest.CaptureFixture[str], option: str, count: str
+) -> None:
+    """A count past 2**63 - 1 got the generic "write it as count:hash": it is said to be out of range, with the
+    range, as the journal's own check of a position says it."""
+    said = (
+        "count: is out of range: the count of events is an integer from 0 to 9223372036854775807 (2**63 - 1, the "
+        "highest position a journal can hold); give the head as it was saved"
+    )
+    result = run(capsys, "verify", JOURNAL, option, f"{count}:{'0' * 64}")
+    assert result.code == 2
+    assert result.err == f"Error: {option}: {said}\n"
+    document = json.loads(run(capsys, "verify", JOURNAL, option, f"{count}:{'0' * 64}", "--json").out)
+    assert document["error"]["problems"] == [{"location": option, "line": None, "column": None, "message": said}]
+
+
+def test_a_heads_count_of_19_digits_within_range_is_read(capsys: pytest.CaptureFixture[str]) -> None:
+    """Counts of 19 digits up to 2**63 - 1 were refused as not count:hash; they are counts like any other."""
+    result = run(capsys, "verify", JOURNAL, "--expected-head", f"{2**63 - 1}:{'0' * 64}")
+    assert result.code == 1
+    assert f"the journal ends after {EVENTS} events but the saved head says {2**63 - 1}" in result.out
+
+
 def test_a_missing_journal_is_an_input_error_and_nothing_is_created(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from recovery_rules import InvalidInputError, Policy, PolicyError, presets
+from recovery_rules import InvalidInputError, Policy, PolicyError, files, presets
 from recovery_rules._policy._file import MAX_POLICY_BYTES
 from recovery_rules._policy._locate import source_map
 from recovery_rules.files import read_regular_file
@@ -293,6 +293,70 @@ def test_files_saved_with_a_byte_order_mark_read_as_without_it(
     assert plain.code == 0
     tested = run(capsys, "test", str(marked[POLICY]), str(marked[CASES]))
     assert tested.code == run(capsys, "test", POLICY, CASES).code == 0, tested.err
+
+
+NOT_UTF8 = "is not UTF-8 text: the byte 0xe9 cannot be read as UTF-8; save the file as UTF-8"
+"""What a file in Latin-1 ("Jos\\xe9", as Windows-1252 writes "José") is said to be, at the byte's line and column."""
+
+
+@pytest.mark.parametrize(
+    ("argv", "slot", "said"),
+    [
+        (["decide", "{file}", "-p", POLICY, "--by", "front_desk", "--now", NOW], "c.json", "the complaint file "),
+        (["decide", COMPLAINT, "-p", "{file}", "--by", "front_desk", "--now", NOW], "p.toml", ""),
+        (["check", "{file}"], "p.toml", ""),
+        (["prove", "{file}"], "p.json", ""),
+        (["test", "{file}", CASES], "p.toml", ""),
+        (["test", POLICY, "{file}"], "cases.toml", "the test cases file "),
+        (["simulate", "{file}", "-p", POLICY, "-c", POLICY], "records.jsonl", ""),
+        (["simulate", RECORDS, "-p", POLICY, "-c", "{file}"], "p.toml", ""),
+    ],
+    ids=["complaint", "policy", "check", "prove", "test-policy", "cases", "records", "candidate"],
+)
+def test_a_file_that_is_not_utf8_is_placed_at_the_line_and_column_of_the_byte(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], slot: str, said: str
+) -> None:
+    """Every file a verb reads as text was said to be "not UTF-8 text (bad byte at offset 15)": the byte is
+    now placed at its line and column (lines counted in the bytes before it), and the message says to save
+    the file as UTF-8; with ``--json`` the problem has that line and column."""
+    path = tmp_path / slot
+    first = Path(RECORDS).read_bytes().splitlines()[0] if slot.endswith(".jsonl") else b"# a first line"
+    path.write_bytes(first + b'\n"Jos\xe9"\n')  # the byte: line 2, column 5
+    command = [str(path) if part == "{file}" else part for part in argv]
+    result = run(capsys, *command)
+    assert result.code == (1 if argv[0] == "check" else 2)
+    if slot.endswith(".jsonl"):  # each line of recorded complaints is read on its own: the column in the line
+        assert f"{path}: line 2: {NOT_UTF8} (column 5)" in result.err
+        expected = {"location": "", "line": 2, "column": 5, "message": f"{NOT_UTF8} (column 5)"}
+    else:
+        assert f"{path}:2:5: {said}{NOT_UTF8}" in (result.out if argv[0] == "check" else result.err)
+        expected = {"location": "", "line": 2, "column": 5, "message": NOT_UTF8}
+    assert "offset" not in result.out + result.err
+    document = json.loads(run(capsys, *command, "--json").out)
+    assert (document if argv[0] == "check" else document["error"])["problems"] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("raw", "place", "said"),
+    [
+        (b"caf\xc3\xa9 \xe9", (1, 6), "the byte 0xe9 cannot be read as UTF-8"),  # columns count characters
+        (b"\xef\xbb\xbfab\xff", (1, 3), "the byte 0xff cannot be read as UTF-8"),  # not the byte-order mark
+        (b"a\r\nb\n\ncd\x80", (4, 3), "the byte 0x80 cannot be read as UTF-8"),
+        (
+            b"\xff\xfe{\x00}\x00",
+            (1, 1),
+            "it is UTF-16 text (it begins with UTF-16's byte-order mark, the bytes 0xff 0xfe)",
+        ),
+    ],
+)
+def test_decode_text_places_the_first_byte_that_is_not_utf8(raw: bytes, place: tuple[int, int], said: str) -> None:
+    with pytest.raises(InvalidInputError) as raised:
+        files.decode_text(raw)
+    (problem,) = raised.value.problems
+    assert problem.location == f"line {place[0]}, column {place[1]}"
+    assert (problem.line, problem.column) == place
+    assert problem.message == f"is not UTF-8 text: {said}; save the file as UTF-8"
+    assert files.decode_text(b"\xef\xbb\xbfcaf\xc3\xa9") == "café"
 
 
 @pytest.mark.slow

@@ -995,6 +995,14 @@ def test_chain_head_text_form() -> None:
     for text in ("12", "x:" + "9f" * 32, "12:xyz", ""):
         with pytest.raises(InvalidInputError):
             ChainHead.parse(text)
+    assert ChainHead.parse(f"{2**63 - 1}:{'9f' * 32}").count == 2**63 - 1  # 19 digits: was refused
+    assert ChainHead.parse(f"{'0' * 40}12:{'9f' * 32}") == head
+    for count in (str(2**63), "9" * 5000):  # out of range, said so (was "write it as count:hash")
+        with pytest.raises(
+            InvalidInputError, match=r"count: is out of range: .* from 0 to 9223372036854775807"
+        ) as raised:
+            ChainHead.parse(f"{count}:{'9f' * 32}")
+        assert raised.value.problems[0].location == "count"
 
 
 # -- verify: the fast way, and resuming from a saved head -----------------------------------------------------

@@ -47,6 +47,7 @@ from recovery_rules.exceptions import InvalidInputError, Problem
 __all__ = [
     "SourceMap",
     "check_regular_file",
+    "decode_text",
     "locate",
     "open_regular_file",
     "parse_problem",
@@ -234,6 +235,40 @@ def _position(text: str, offset: int) -> str:
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
     return f"line {line}, column {column}"
+
+
+_BYTE_ORDER_MARK: Final = "\ufeff"
+_UTF16_MARKS: Final = (b"\xff\xfe", b"\xfe\xff")
+
+
+def decode_text(raw: bytes) -> str:
+    """The text of a file's bytes, read as UTF-8, without the byte-order mark some editors (Windows Notepad) put
+    first; else an :class:`~recovery_rules.InvalidInputError` placing the first byte that is not UTF-8.
+
+    Its one problem is located at ``line N, column M`` (also its ``line`` and ``column``: the line counted in
+    the bytes before it, the column in characters, as an editor counts them) and names the byte:
+    ``is not UTF-8 text: the byte 0xe9 cannot be read as UTF-8; save the file as UTF-8``; a file in
+    UTF-16 (which begins with its byte-order mark) is said to be. ``raw`` must be ``bytes`` (an
+    :class:`~recovery_rules.InvalidInputError` otherwise).
+    """
+    if not isinstance(raw, bytes | bytearray | memoryview):
+        raise _argument("raw", raw, "the file's bytes")
+    raw = bytes(raw)
+    try:
+        return raw.decode("utf-8").removeprefix(_BYTE_ORDER_MARK)
+    except UnicodeDecodeError as error:
+        start = error.start
+    line_start = raw.rfind(b"\n", 0, start) + 1
+    line = raw.count(b"\n", 0, start) + 1
+    before = raw[line_start:start].decode("utf-8")  # valid: the error is at the first byte that is not
+    column = len(before.removeprefix(_BYTE_ORDER_MARK) if line_start == 0 else before) + 1
+    if raw.startswith(_UTF16_MARKS):
+        said = f"it is UTF-16 text (it begins with UTF-16's byte-order mark, the bytes 0x{raw[0]:02x} 0x{raw[1]:02x})"
+    else:
+        said = f"the byte 0x{raw[start]:02x} cannot be read as UTF-8"
+    where = f"line {line}, column {column}"
+    problem = Problem(where, f"is not UTF-8 text: {said}; save the file as UTF-8", line, column)
+    raise InvalidInputError("file", [problem])
 
 
 def parse_problem(error: BaseException, text: str, format: str) -> Problem:

@@ -40,7 +40,18 @@ from recovery_rules.exceptions import (
 from ._batch import BatchStore
 from ._canonical import GENESIS, JSONValue, canonical_time, digest
 from ._columns import LEGACY_UNTIL
-from ._events import BulkEntry, CaseSummary, ChainHead, Draft, Event, IdempotencyKey, Verification, ledger_text
+from ._events import (
+    LAST_POSITION,
+    POSITIONS,
+    BulkEntry,
+    CaseSummary,
+    ChainHead,
+    Draft,
+    Event,
+    IdempotencyKey,
+    Verification,
+    ledger_text,
+)
 from ._ledger import Ledger, StoreLedger, VerifiedGrants
 from ._privacy import ERASED, Erasure, KeyRing, key_ids, keyed_digest, open_data, personal_texts, seal_data
 from ._seal import check_key, checked_ledger_key, grant_seal, key_check, same_seal, sealed_head
@@ -62,12 +73,6 @@ __all__ = [
 Clock: TypeAlias = Callable[[], dt.datetime]
 """A function giving the time now, timezone-aware."""
 
-LAST_POSITION: Final = 2**63 - 1
-"""The highest position (and version) a journal can hold: SQLite's and PostgreSQL's largest integer."""
-
-_POSITIONS: Final = f"from 0 to {LAST_POSITION} (2**63 - 1, the highest position a journal can hold)"
-"""The range of a position, a version or a count given to a journal, as its messages say it."""
-
 
 def _checked_position(value: object, what: str, location: str, meaning: str) -> int:
     """``value``, an ``int`` (not a ``bool``) from 0 to :data:`LAST_POSITION`; else the
@@ -75,7 +80,7 @@ def _checked_position(value: object, what: str, location: str, meaning: str) -> 
 
     A number past any position no journal can reach is the caller's mistake: refused, never read as "none"."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= LAST_POSITION:
-        raise InvalidInputError.at(what, location, f"must be an integer {_POSITIONS}: {meaning}")
+        raise InvalidInputError.at(what, location, f"must be an integer {POSITIONS}: {meaning}")
     return value
 
 

@@ -889,6 +889,13 @@ _LEDGER_TEXT: Final = re.compile(
 :func:`canonical_money`; the counts and hashes by this pattern)."""
 
 
+LAST_POSITION: Final = 2**63 - 1
+"""The highest position (and version) a journal can hold: SQLite's and PostgreSQL's largest integer."""
+
+POSITIONS: Final = f"from 0 to {LAST_POSITION} (2**63 - 1, the highest position a journal can hold)"
+"""The range of a position, a version or a count given to a journal, as its messages say it."""
+
+
 def _first_line(error: Exception) -> str:
     return str(error).splitlines()[0]
 
@@ -920,9 +927,16 @@ class ChainHead(RecoveryModel):
     def parse(cls, text: str) -> Self:
         """Read the ``count:hash`` form."""
         count, _, hash_ = text.partition(":") if isinstance(text, str) else ("", "", "")
-        if not count.isdigit() or not count.isascii() or len(count) > 18 or not hash_:
+        if not count.isdigit() or not count.isascii() or not hash_:
             raise InvalidInputError.at("chain head", "", "write it as count:hash, such as 12:9f86d0...")
-        return cls(count=int(count), hash=hash_)
+        digits = count.lstrip("0") or "0"  # never more digits than a position has turned into an int
+        if len(digits) > len(str(LAST_POSITION)) or int(digits) > LAST_POSITION:  # as Journal.verify says it
+            raise InvalidInputError.at(
+                "chain head",
+                "count",
+                f"is out of range: the count of events is an integer {POSITIONS}; give the head as it was saved",
+            )
+        return cls(count=int(digits), hash=hash_)
 
     def __str__(self) -> str:
         return f"{self.count}:{self.hash}"

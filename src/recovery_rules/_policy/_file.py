@@ -15,7 +15,7 @@ from typing import Any, Final, Literal
 
 from recovery_rules._values._shown import shown
 from recovery_rules.exceptions import InvalidInputError, MissingDependencyError, PolicyError, Problem
-from recovery_rules.files import parse_problem, read_regular_file
+from recovery_rules.files import _position, decode_text, parse_problem, read_regular_file
 
 __all__ = ["MAX_POLICY_BYTES", "parse_policy_text", "read_policy_file", "read_policy_text"]
 
@@ -61,11 +61,9 @@ def read_policy_text(path: str | os.PathLike[str]) -> tuple[str, Literal["toml",
     except InvalidInputError as error:
         raise PolicyError(error.problems, source=source) from None
     try:
-        text = raw.decode("utf-8").removeprefix(BYTE_ORDER_MARK)  # as some Windows editors save UTF-8
-    except UnicodeDecodeError as error:
-        raise PolicyError(
-            [Problem("", f"is not UTF-8 text (bad byte at offset {error.start})")], source=source
-        ) from None
+        text = decode_text(raw)  # without a byte-order mark, as some Windows editors save UTF-8
+    except InvalidInputError as error:  # placed at the line and column of the byte
+        raise PolicyError(error.problems, source=source) from None
     return text, format, source
 
 
@@ -150,4 +148,38 @@ def _yaml(text: str) -> Any:
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
-        raise PolicyError([Problem("", f"is not valid YAML: {error}")]) from None
+        raise PolicyError([_yaml_problem(error, text)]) from None
+
+
+_YAML_HINTS: Final = (
+    ("'\\t'", "indent with spaces: YAML does not allow a tab there"),
+    ("mapping values are not allowed", "check the indentation of the line, and quote a value that holds ': '"),
+    ("<stream end>", "the file ends before a list [ ], a table { } or a quoted text is closed: close it"),
+    ("end of stream", "the file ends before a list [ ], a table { } or a quoted text is closed: close it"),
+    ("constructor for the tag", "remove the tag: a policy is plain YAML (tables, lists, texts and numbers)"),
+)
+"""How to fix the syntax errors people make most, by a phrase of PyYAML's problem."""
+
+
+def _yaml_problem(error: Exception, text: str) -> Problem:
+    """A YAML syntax error as the TOML and JSON ones are: at ``line N, column M`` (from PyYAML's mark), saying
+    what is wrong and, for the common mistakes, how to fix it; never PyYAML's own ``in "<unicode string>"``
+    lines and caret excerpt, which repeat the place and quote the file."""
+    problem, context = getattr(error, "problem", None), getattr(error, "context", None)
+    context_mark = getattr(error, "context_mark", None)
+    mark = getattr(error, "problem_mark", None) or context_mark
+    character, position = getattr(error, "character", None), getattr(error, "position", None)
+    location = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    if isinstance(character, int) and isinstance(position, int):  # a ReaderError: a character YAML refuses
+        location = _position(text, position)
+        said = f"the character {shown(chr(character))} is not allowed in YAML; remove it"
+    elif problem or context:
+        said = str(problem or context)
+        hint = next((fix for phrase, fix in _YAML_HINTS if phrase in said), None)
+        if problem and context:  # "while parsing a flow mapping" and the line it began on: first, as PyYAML says it
+            began = f" on line {context_mark.line + 1}" if context_mark is not None else ""
+            said = f"{context}{began}: {said}"
+        said = f"{said}; {hint}" if hint else said
+    else:
+        said = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return Problem(location, f"is not valid YAML: {said}")

@@ -32,6 +32,7 @@ from recovery_rules import (
 from recovery_rules.files import (
     SourceMap,
     check_regular_file,
+    decode_text,
     open_regular_file,
     parse_problem,
     read_ledger_key,
@@ -284,9 +285,9 @@ def read_text(path: str, what: str, *, limit: int = MAX_INPUT_BYTES) -> str:
         except InvalidInputError as error:
             raise _refused(path, what, error) from None
     try:
-        return raw.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark, as some Windows editors save UTF-8
-    except UnicodeDecodeError as error:
-        raise CliInputError(f"the {what} file {path} is not UTF-8 text (bad byte at offset {error.start})") from None
+        return decode_text(raw)  # without a byte-order mark, as some Windows editors save UTF-8
+    except InvalidInputError as error:  # "path:3:7: the WHAT file is not UTF-8 text: the byte 0xe9 ..."
+        raise _syntax_error(error.problems[0], path, what) from None
 
 
 def read_data_file(path: str, what: str) -> tuple[Any, str, str]:
@@ -517,7 +518,10 @@ def parse_granted(texts: Iterable[str], policy: Policy, *, option: str) -> Money
         if window is None or window not in windows:
             raise CliInputError(f"{option}: {name.strip()!r} is not a window of the policy; its windows are: {known}")
         if window in found:
-            raise CliInputError(f"{option}: gives the window {window} twice")
+            raise CliInputError(
+                f"{option}: gives the window {window} twice; give each window once, with the total already "
+                f"granted in it ({option} {window}=AMOUNT)"
+            )
         found[window] = parse_amount(amount, policy.currency, option=f"{option} {window}")
     missing = [str(window) for window in windows if window not in found]
     if missing:

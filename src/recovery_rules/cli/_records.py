@@ -39,7 +39,7 @@ from recovery_rules import (
     Window,
     metrics,
 )
-from recovery_rules.files import parse_problem
+from recovery_rules.files import decode_text, parse_problem
 
 from ._errors import CliInputError
 from ._fields import InputTime, Word
@@ -316,10 +316,13 @@ class JsonLinesSource:
         if length > MAX_LINE_BYTES:
             return Recorded(where, read, None, (Problem("", f"is longer than {MAX_LINE_BYTES:,} bytes"),))
         try:  # without its line break, which is no part of the line: a value cut short there breaks at its column
-            text = raw.removesuffix(b"\n").removesuffix(b"\r").decode("utf-8")
+            text = decode_text(raw.removesuffix(b"\n").removesuffix(b"\r"))
             data: Any = json.loads(text)
-        except UnicodeDecodeError:
-            return Recorded(where, read, None, (Problem("", "is not UTF-8 text"),))
+        except InvalidInputError as error:  # not UTF-8: the byte, and its column in the line
+            bad = error.problems[0]
+            return Recorded(
+                where, read, None, (Problem("", f"{bad.message} (column {bad.column})", number, bad.column),)
+            )
         except json.JSONDecodeError as error:
             message = f"is not valid JSON: {error.msg} (column {error.colno})"
             return Recorded(where, read, None, (Problem("", message, number, error.colno),))
