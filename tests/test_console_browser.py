@@ -230,10 +230,10 @@ def _typed(page: Any) -> list[str]:
 def test_back_after_opening_a_case_shows_what_was_typed_and_the_button_opens_nothing_twice(
     site: tuple[Served, str, Any],
 ) -> None:
-    """Back after "Open the case": the form shows what was typed but the name (the browser fills it in again) and says which
-    case it opened; pressing the button again goes to that case, opening nothing (the page is a new form, under a
-    new key, but the same details from this browser minutes later are the same complaint); the case page says so
-    and offers a second case all the same."""
+    """Back after "Open the case": the form shows what was typed but the name (the browser fills it in again) and
+    says which case it opened; pressing the button again goes to that case, opening nothing (the page is a new
+    form, under a new key, but the same details from this browser minutes later are the same complaint); the case
+    page says so and offers a second case all the same."""
     served, url, browser = site
     clerk = _signed_in(browser, url, served.tokens["staff"])
     for label, value in _TYPED.items():
