@@ -804,17 +804,23 @@ def _validate(value: object, info: ValidationInfo | None, context: object = None
     try:
         return Money._checked(value, info, context)
     except InvalidInputError as error:
-        currency = _example_currency(info, context)
-        if currency == _EXAMPLE_CURRENCY:
-            raise
-        shown = [Problem(problem.location, in_currency(problem.message, currency)) for problem in error.problems]
-        raise InvalidInputError(error.what, shown) from None
+        raise _in_context_currency(error, info, context) from None
+
+
+def _in_context_currency(error: InvalidInputError, info: ValidationInfo | None, context: object) -> InvalidInputError:
+    """``error``, its examples in the currency of the validation context (see :func:`_example_currency`)."""
+    currency = _example_currency(info, context)
+    if currency == _EXAMPLE_CURRENCY:
+        return error
+    shown = [Problem(problem.location, in_currency(problem.message, currency)) for problem in error.problems]
+    return InvalidInputError(error.what, shown)
 
 
 def _validate_for_pydantic(value: object, info: ValidationInfo) -> Money:
     try:
-        return _validate(value, info)
-    except InvalidInputError as error:
+        return Money._checked(value, info, None)  # not through _validate: one call fewer, on the hottest path
+    except InvalidInputError as caught:
+        error = _in_context_currency(caught, info, None)
         message = "; ".join(
             problem.message if problem.location in ("", "amount") else str(problem) for problem in error.problems
         )
