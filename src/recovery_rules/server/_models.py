@@ -133,7 +133,11 @@ def _granted(value: object, info: ValidationInfo) -> Money | dict[str, object] |
         return _one_amount(value, info.context)  # an empty object is one with no window given: each is then required
     if {"amount", "currency"} & set(value):
         currency = context_currency(info.context)
-        one, zero, most = (Money.example(number, currency) for number in (12.5, 0, 900))
+        one, zero, most = (
+            Money.from_minor_units(1250, currency).amount,
+            Money.example(0, currency),
+            Money.example(900, currency),
+        )
         raise PydanticCustomError(
             "money",
             f'must be one amount ({{"amount": "{one}", "currency": "{currency}"}} or "{one} {currency}") or an object '
