@@ -487,7 +487,7 @@ def test_the_amounts_per_window_are_the_ones_decide_takes() -> None:
             {"incident": 100.0, "30d": 0.1 + 0.2},
             [
                 "cases[0].granted.incident: a float cannot hold money exactly; write the amount as a string such as "
-                "'100'",  # a whole number, which every currency takes (the policy's is not known yet)
+                "'100.00'",  # in the policy's currency (dollars), which the command knows
                 "cases[0].granted.30d: a float cannot hold money exactly; write the amount as a string such as '0.30'",
             ],
         ),

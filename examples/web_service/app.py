@@ -79,7 +79,7 @@ def create_app(policy: Policy | None = None, *, clock: Clock | None = None) -> F
         },
     )
     def decide(payload: Annotated[Any, Body()]) -> Resolution:
-        complaint, by, granted = read_request(payload)
+        complaint, by, granted = read_request(payload, policy.currency)
         now = clock() if clock is not None else None
         try:
             return policy.decide(complaint, by=by, granted=granted, now=now)
@@ -100,8 +100,9 @@ def create_app(policy: Policy | None = None, *, clock: Clock | None = None) -> F
     return app
 
 
-def read_request(payload: object) -> tuple[Complaint, str, Money | None]:
-    """The complaint, the acting level and the earlier grants of a request body, validated by the library."""
+def read_request(payload: object, currency: str) -> tuple[Complaint, str, Money | None]:
+    """The complaint, the acting level and the earlier grants of a request body, validated by the library; the
+    examples in the messages of a refused amount are in the policy's ``currency``."""
     if not isinstance(payload, dict):
         raise InvalidInputError("request", [Problem("", "must be a JSON object with 'by' and 'complaint'")])
     unknown = sorted(set(payload) - {"by", "granted", "complaint"})
@@ -112,13 +113,14 @@ def read_request(payload: object) -> tuple[Complaint, str, Money | None]:
         problems.append(Problem("complaint", "is required"))
     if problems:
         raise InvalidInputError("request", problems)
+    context = {"currency": currency}  # "write an amount and its currency, for example '12.50 EUR'" in a euro shop
     try:
-        complaint = Complaint.model_validate(payload["complaint"])
+        complaint = Complaint.model_validate(payload["complaint"], context=context)
     except InvalidInputError as error:
         raise _in_body(error, "complaint") from None
     granted = payload.get("granted")
     try:
-        return complaint, payload["by"], None if granted is None else Money.validate(granted)
+        return complaint, payload["by"], None if granted is None else Money.validate(granted, context=context)
     except InvalidInputError as error:
         raise _in_body(error, "granted") from None
 

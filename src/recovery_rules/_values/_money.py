@@ -9,12 +9,12 @@ cannot move a limit, and an inexact result raises instead of passing quietly.
 from __future__ import annotations
 
 import decimal
-import math
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, ClassVar, Final, Self
 
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationInfo
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
@@ -23,6 +23,7 @@ from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, 
 from ._currencies import MINOR_UNITS, SYMBOLS
 
 __all__ = [
+    "CURRENCY_CONTEXT",
     "DECIMAL_CONTEXT",
     "MAX_AMOUNT",
     "Money",
@@ -89,7 +90,7 @@ def _parse_amount(amount: object, currency: str) -> Decimal:
     if isinstance(amount, bool):
         raise _amount_problem("must be a Decimal, int or string, not a bool")
     if isinstance(amount, float):
-        example = _as_text(amount, MINOR_UNITS[currency])
+        example = _as_text(amount, currency)
         raise _amount_problem(
             f"a float cannot hold money exactly ({amount!r}); pass a Decimal or a string, "
             f"for example Decimal('{example}') or '{example}'"
@@ -153,36 +154,46 @@ def _check_written_amount(amount: object, currency: object = None) -> None:
     it is a currency code, for an example in its decimal places.
     """
     if isinstance(amount, float):
-        places = MINOR_UNITS.get(currency) if isinstance(currency, str) else None
         raise InvalidInputError.at(
             "amount",
             "",
             f"is the floating-point number {amount!r}, which cannot hold money exactly; write the amount as "
-            f'text, in quotes: "{_as_text(amount, places)}"',
+            f'text, in quotes: "{_as_text(amount, currency)}"',
         )
     if isinstance(amount, bool) or not isinstance(amount, (str, int, Decimal)):
         kind = _WRITTEN_TYPES.get(type(amount).__name__, type(amount).__name__)
-        raise InvalidInputError.at("amount", "", f'must be an amount written as text, such as "12.50", not {kind}')
+        places = MINOR_UNITS.get(currency) if isinstance(currency, str) else None
+        example = _in_places(1250, places, scale=True)
+        raise InvalidInputError.at("amount", "", f'must be an amount written as text, such as "{example}", not {kind}')
 
 
-def _as_text(value: float, places: int | None = None) -> str:
-    """A float as the amount text a person probably meant, for an example in a message: in ``places`` decimal
-    places, those of the amount's currency (``100.5`` as ``100.50`` in dollars, ``1500.0`` as ``1500`` in yen),
-    rounded as it was probably meant (``0.1 + 0.2`` as ``0.30``).
+def _as_text(value: object, currency: object = None) -> str:
+    """A number as the amount text a person probably meant, for an example in a message (what
+    :meth:`Money.example` gives): in the decimal places of ``currency`` when it is a currency code (``100.5`` as
+    ``100.50`` in dollars, ``1500.0`` as ``1500`` in yen), rounded as it was probably meant (``0.1 + 0.2`` as
+    ``0.30``).
 
-    Without a currency (``places`` ``None``), a whole number is written without decimals, which every currency
-    takes (``1500.0`` as ``1500``), and another in two places (``100.5`` as ``100.50``). A value no amount is
-    (NaN, too large) gives a usual example instead.
+    Without a currency, a whole number is written without decimals, which every currency takes (``1500.0`` as
+    ``1500``), and another in two places (``100.5`` as ``100.50``). A value no amount is (NaN, an infinity, too
+    large, not a number at all) gives a usual example instead: 12.50 in the currency's places. Zero is written
+    without a sign (``-0.0`` as ``0.00``): an amount is never negative zero. So the text is always an amount
+    :class:`Money` takes in ``currency``.
     """
-    if not math.isfinite(value) or abs(value) >= 1e15:
+    places = MINOR_UNITS.get(currency) if isinstance(currency, str) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return _in_places(1250, places, scale=True)
+    exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not exact.is_finite() or exact.copy_abs() >= MAX_AMOUNT:
         return _in_places(1250, places, scale=True)  # any example will do
-    exact = Decimal(repr(value))
+    if exact.is_zero():
+        exact = exact.copy_abs()
     if places is None:
         places = 0 if exact == exact.to_integral_value() else 2
-    # Rounded to the currency's places, as the float was probably meant (0.1 + 0.2 as 0.30): only an example.
+    # Rounded to the currency's places, as the number was probably meant (0.1 + 0.2 as 0.30): only an example.
     # A context of its own: the caller's (or the library's, which traps rounding) must not make an example raise.
     rounding = decimal.Context(prec=40, rounding=decimal.ROUND_HALF_EVEN)
-    return f"{exact.quantize(_QUANTA[places], context=rounding):f}"
+    text = f"{exact.quantize(_QUANTA[places], context=rounding):f}"
+    return text.removeprefix("-") if Decimal(text).is_zero() else text  # -0.004 rounds to 0.00, never -0.00
 
 
 def _in_places(units: int, places: int | None, *, scale: bool = False) -> str:
@@ -198,6 +209,20 @@ def _in_places(units: int, places: int | None, *, scale: bool = False) -> str:
 _EXAMPLE_CURRENCY: Final = "USD"
 """The currency of the examples this module's messages give (``"12.50 USD"``), where no other is known."""
 
+CURRENCY_CONTEXT: Final = "currency"
+"""The key of a pydantic validation context that names the currency amounts should be in: the examples of
+:class:`Money`'s messages are then in it (``Complaint.model_validate(data, context={"currency": "EUR"})``)."""
+
+
+def context_currency(context: object) -> str | None:
+    """The currency a validation ``context`` says amounts should be in: its :data:`CURRENCY_CONTEXT` entry when
+    that is a currency code, else ``None``."""
+    if isinstance(context, Mapping):
+        currency = context.get(CURRENCY_CONTEXT)
+        if isinstance(currency, str) and currency in MINOR_UNITS:
+            return currency
+    return None
+
 
 def _example_forms(currency: str) -> tuple[str, ...]:
     """The examples this module's messages give, in ``currency`` (12.50 in its decimal places: 1250 yen)."""
@@ -208,6 +233,7 @@ def _example_forms(currency: str) -> tuple[str, ...]:
         f"'{amount} {currency}'",
         f"Money('{amount}', '{currency}')",
         f"currency code such as '{currency}'",
+        f"ISO 4217 code such as '{currency}' (a string)",
     )
 
 
@@ -463,7 +489,7 @@ class Money:
 
     # -- pydantic -----------------------------------------------------------
     @classmethod
-    def validate(cls, value: object) -> Money:
+    def validate(cls, value: object, *, context: object = None) -> Money:
         """Build a :class:`Money` from any accepted form (used by pydantic models).
 
         A Money is checked as it is, whichever way it was made: one whose amount or
@@ -471,7 +497,44 @@ class Money:
         ``object.__new__``, is refused unless it holds a valid amount. What comes
         back is always exactly a :class:`Money` (a subclass's amount and currency,
         read once, in a Money of their own), so a model never holds anything else.
+
+        ``context`` is a pydantic validation context, as a model passes it on
+        (``Complaint.model_validate(data, context={"currency": "EUR"})``): its
+        ``"currency"`` entry, a currency code, is the currency the examples of the
+        error's messages are written in (``write an amount and its currency, for
+        example '12.50 EUR'``). Without one they are in dollars. It changes nothing
+        else: an amount in another currency is accepted here, as ever, and refused
+        where amounts are compared with a policy's (``decide``).
+
+        >>> Money.validate({"amount": "1500"}, context={"currency": "JPY"})
+        Traceback (most recent call last):
+        ...
+        recovery_rules.InvalidInputError: invalid amount: needs both keys: {"amount": "1250", "currency": "JPY"}
         """
+        return _validate(value, None, context)
+
+    @classmethod
+    def example(cls, number: object, currency: str | None = None) -> str:
+        """The text of the amount a refused ``number`` probably means, in ``currency``, for a message that asks
+        for the amount written as text: ``"150.50"`` for ``150.5`` in dollars or euros, ``"1500"`` for
+        ``1500.0`` in yen, ``"0.30"`` for ``0.1 + 0.2`` in dollars (rounded to the currency's places, as the
+        number was probably meant).
+
+        >>> Money.example(150.5, "EUR"), Money.example(1500.0, "JPY"), Money.example(150, "USD")
+        ('150.50', '1500', '150.00')
+
+        ``currency`` is the ISO 4217 code the amount is, or should be, in; without one (``None``, or a text
+        that is no currency code), a whole number is written without decimals, which every currency takes,
+        and another in two places. A number no amount is (NaN, an infinity, too large) gives ``12.50`` in
+        the currency's places. The text is always one :class:`Money` accepts in ``currency``: an example
+        copied back is read. Never raises.
+        """
+        return _as_text(number, currency)
+
+    @classmethod
+    def _checked(cls, value: object, info: ValidationInfo | None, context: object) -> Money:
+        """:meth:`validate`; its messages' examples in dollars but those made from a float, in the currency of
+        the validation context (``info``'s, else ``context``), which :func:`_validate` gives the others."""
         if type(value) is Money:
             if _valid(value.amount, value.currency):
                 return value
@@ -488,14 +551,18 @@ class Money:
                 )
             if "amount" not in value or "currency" not in value:
                 raise InvalidInputError.at("amount", "", 'needs both keys: {"amount": "12.50", "currency": "USD"}')
-            _check_written_amount(value["amount"], value["currency"])
-            return cls(value["amount"], value["currency"])
+            amount, written = value["amount"], value["currency"]
+            if isinstance(amount, bool) or not isinstance(amount, (str, int, Decimal)):
+                known = isinstance(written, str) and written in MINOR_UNITS  # its example in it, else the context's
+                _check_written_amount(amount, written if known else _context_code(info, context))
+            return cls(amount, written)
         if isinstance(value, float):  # both problems at once: a float rounds, and an amount needs its currency
+            currency = _example_currency(info, context)
             raise InvalidInputError.at(
                 "amount",
                 "",
                 f"is the floating-point number {value!r}, which cannot hold an exact amount, and has no "
-                f'currency: write it as text with its currency, such as "{_as_text(value, 2)} {_EXAMPLE_CURRENCY}"',
+                f'currency: write it as text with its currency, such as "{_as_text(value, currency)} {currency}"',
             )
         if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
             raise InvalidInputError.at(
@@ -508,7 +575,7 @@ class Money:
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: type[Any], handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
-        return core_schema.no_info_plain_validator_function(
+        return core_schema.with_info_plain_validator_function(
             _validate_for_pydantic,
             serialization=core_schema.plain_serializer_function_ser_schema(
                 Money._json_form, when_used="json-unless-none"
@@ -718,10 +785,42 @@ def _split_text(text: str) -> tuple[str, str]:
     return match["amount"], match["currency"]
 
 
-def _validate_for_pydantic(value: object) -> Money:
+def _context_code(info: ValidationInfo | None, context: object) -> str | None:
+    """The currency of the validation context, ``info``'s (a model's validation) else ``context``, if it names
+    one (see :func:`context_currency`)."""
+    return context_currency(info.context if info is not None else context)
+
+
+def _example_currency(info: ValidationInfo | None, context: object) -> str:
+    """The currency of the examples in a message: the validation context's (:func:`_context_code`), else
+    dollars."""
+    return _context_code(info, context) or _EXAMPLE_CURRENCY
+
+
+def _validate(value: object, info: ValidationInfo | None, context: object = None) -> Money:
+    """:meth:`Money.validate`, the examples of its messages in the currency of the validation context: ``info``'s
+    (a model's validation), else ``context``. The context is read only when the value is refused: validating
+    an amount costs no more with one than without."""
     try:
-        return Money.validate(value)
+        return Money._checked(value, info, context)
     except InvalidInputError as error:
+        raise _in_context_currency(error, info, context) from None
+
+
+def _in_context_currency(error: InvalidInputError, info: ValidationInfo | None, context: object) -> InvalidInputError:
+    """``error``, its examples in the currency of the validation context (see :func:`_example_currency`)."""
+    currency = _example_currency(info, context)
+    if currency == _EXAMPLE_CURRENCY:
+        return error
+    shown = [Problem(problem.location, in_currency(problem.message, currency)) for problem in error.problems]
+    return InvalidInputError(error.what, shown)
+
+
+def _validate_for_pydantic(value: object, info: ValidationInfo) -> Money:
+    try:
+        return Money._checked(value, info, None)  # not through _validate: one call fewer, on the hottest path
+    except InvalidInputError as caught:
+        error = _in_context_currency(caught, info, None)
         message = "; ".join(
             problem.message if problem.location in ("", "amount") else str(problem) for problem in error.problems
         )

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Final, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from recovery_rules import RULES, InvalidInputError, Money, Outcome, Policy, Problem, RecoveryModel, Resolution
@@ -60,8 +60,8 @@ def _level_or_false(value: object) -> object:
     raise PydanticCustomError("level", "must be the name of a level of the policy, or false for none")
 
 
-def _amount_or_false(value: object) -> object:
-    return value if value is False else amount_or_money(value)
+def _amount_or_false(value: object, info: ValidationInfo) -> object:
+    return value if value is False else amount_or_money(value, info)
 
 
 LevelOrNone = Annotated[str | Literal[False] | None, BeforeValidator(_level_or_false)]

@@ -444,18 +444,19 @@ def load_policy(spec: str, *, option: str | None = "--policy") -> LoadedPolicy:
 # -- complaints, amounts, times --------------------------------------------------
 
 
-def load_complaint(path: str) -> Complaint:
+def load_complaint(path: str, *, currency: str | None = None) -> Complaint:
     """The complaint in the JSON file ``path`` (``-``: standard input)."""
-    return read_complaint(path)[0]
+    return read_complaint(path, currency=currency)[0]
 
 
-def read_complaint(path: str) -> tuple[Complaint, str]:
+def read_complaint(path: str, *, currency: str | None = None) -> tuple[Complaint, str]:
     """The complaint in the JSON file ``path`` (``-``: standard input), with the file's text: to place the
-    problems a policy finds in it (a remedy kind it does not have) at their line and column."""
+    problems a policy finds in it (a remedy kind it does not have) at their line and column. ``currency``: the
+    policy's, the currency of the examples of an amount's problems (else dollars)."""
     text = read_text(path, "complaint")
     data = _parse(text, "json", path, "complaint")
     try:
-        return Complaint.model_validate(data), text
+        return Complaint.model_validate(data, context={"currency": currency}), text
     except InvalidInputError as error:
         problems = locate_problems(error.problems, text, "json")
         raise problems_error(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -21,7 +20,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Annotated, Any, Final, Protocol
 
-from pydantic import BeforeValidator, GetCoreSchemaHandler, GetPydanticSchema, TypeAdapter, WithJsonSchema
+from pydantic import (
+    BeforeValidator,
+    GetCoreSchemaHandler,
+    GetPydanticSchema,
+    TypeAdapter,
+    ValidationInfo,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError, core_schema
 
 from recovery_rules import (
@@ -65,35 +71,50 @@ _COLUMN: Final = re.compile(r"line 1, column (\d+)")
 """Where a parser placed a problem in the text of one line."""
 
 
-def amount_or_money(value: object) -> object:
-    """``"150.00 USD"`` and ``{"amount": ..., "currency": ...}`` are Money; a bare amount waits for the policy."""
+def amount_or_money(value: object, info: ValidationInfo | None) -> object:
+    """``"150.00 USD"`` and ``{"amount": ..., "currency": ...}`` are Money; a bare amount waits for the policy.
+
+    The examples of its messages are in the currency of the validation context (``{"currency": "EUR"}``, as the
+    library's models read it: the policy's, when the command has one), else in dollars.
+    """
     if value is None or isinstance(value, Money):
         return value
     if isinstance(value, float):
         raise PydanticCustomError(
             "float",
             "a float cannot hold money exactly; write the amount as a string such as '{example}'",
-            {"example": _written(value)},
+            {"example": Money.example(value, _currency(info))},
         )
     if isinstance(value, dict) or (isinstance(value, str) and " " in value.strip()):
         try:
-            return Money.validate(value)
+            return Money.validate(value, context=None if info is None else info.context)
         except InvalidInputError as error:
             raise PydanticCustomError("amount", error.problems[0].message) from None
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, str):
         return value.strip()
-    raise PydanticCustomError("amount", "must be an amount such as '150.00' or '150.00 USD'")
+    raise PydanticCustomError("amount", _AN_AMOUNT.format(*_examples(info)))
 
 
-def _written(value: float) -> str:
-    """A float as the text of the amount it probably means, before the policy's currency is known: a whole number
-    without decimals, which every currency takes (``1500.0`` as ``1500``), another in two places (``150.5`` as
-    ``150.50``); ``150.00`` for one that is no amount (NaN, an infinity)."""
-    if not math.isfinite(value):
-        return "150.00"
-    return f"{value:.0f}" if value.is_integer() else f"{value:.2f}"
+_AN_AMOUNT: Final = "must be an amount such as '{0}' or '{0} {1}'"
+
+
+def _currency(info: ValidationInfo | None) -> str:
+    """The currency amounts are in, for the examples of a message: the validation context's (the policy's, when
+    the command has one), else dollars."""
+    context = None if info is None else info.context
+    currency = context.get("currency") if isinstance(context, dict) else None
+    try:
+        return Money.zero(currency).currency if isinstance(currency, str) else "USD"
+    except InvalidInputError:  # no currency code: the examples are in dollars
+        return "USD"
+
+
+def _examples(info: ValidationInfo | None) -> tuple[str, str]:
+    """An example amount (150 in the context's currency, in its decimal places) and its currency."""
+    currency = _currency(info)
+    return Money.example(150, currency), currency
 
 
 Amount = Annotated[Money | str | None, BeforeValidator(amount_or_money)]
@@ -102,35 +123,37 @@ Amount = Annotated[Money | str | None, BeforeValidator(amount_or_money)]
 _MONEY_KEYS: Final = frozenset({"amount", "currency"})
 
 
-def _window_amount(value: object) -> object:
+def _window_amount(value: object, info: ValidationInfo) -> object:
     """One window's amount in a table of amounts per window: as :func:`amount_or_money` reads one, never empty."""
     if value is None:
-        raise PydanticCustomError("amount", "must be an amount such as '150.00' or '150.00 USD'")
-    return amount_or_money(value)
+        raise PydanticCustomError("amount", _AN_AMOUNT.format(*_examples(info)))
+    return amount_or_money(value, info)
 
 
 WindowAmount = Annotated[Money | str, BeforeValidator(_window_amount)]
 
 
-def _one_or_per_window(value: object, per_window: Callable[[object], object]) -> object:
+def _one_or_per_window(value: object, per_window: Callable[[object], object], info: ValidationInfo) -> object:
     """One amount (counted in every window), or a table of one amount per window (``{"30d": "900.00", ...}``).
 
     A table whose keys are ``amount`` and ``currency`` is one amount; one that mixes them with windows is
     refused. A table of windows is read by ``per_window`` (each amount's problem placed at its window).
     """
     if not isinstance(value, dict) or (value and set(value) <= _MONEY_KEYS):
-        return amount_or_money(value)  # an empty table is one with no window given: each window is then required
+        return amount_or_money(value, info)  # an empty table is one with no window given: each window is required
     if set(value) & _MONEY_KEYS:
+        amount, currency = _examples(info)
+        zero = Money.zero(currency).amount
         raise PydanticCustomError(
             "amount",
-            "mixes 'amount' or 'currency' with windows; write one amount ('150.00 USD'), or one amount for each of "
-            'the policy\'s windows ({"incident": "0.00", "30d": "900.00"})',
+            f"mixes 'amount' or 'currency' with windows; write one amount ('{amount} {currency}'), or one amount "
+            f'for each of the policy\'s windows ({{"incident": "{zero}", "30d": "{Money.example(900, currency)}"}})',
         )
     return per_window(value)
 
 
 def _granted_schema(source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
-    return core_schema.no_info_wrap_validator_function(
+    return core_schema.with_info_wrap_validator_function(
         _one_or_per_window, handler.generate_schema(dict[str, WindowAmount])
     )
 
@@ -281,8 +304,10 @@ class RecordSource(Protocol):
 class JsonLinesSource:
     """A JSON Lines file: one recorded decision per line; blank lines are skipped."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, currency: str | None = None) -> None:
         self.path = regular_file(path, "recorded-complaints")
+        self.currency = currency
+        """The currency of the policy the records are replayed against: the examples of their problems are in it."""
 
     @property
     def name(self) -> str:
@@ -304,12 +329,12 @@ class JsonLinesSource:
                     read += length
                     if not raw.strip():
                         continue
-                    yield self._parse(raw, number, read, length)
+                    yield self._parse(raw, number, read, length, self.currency)
         except OSError as error:
             raise CliInputError(f"cannot read {self.path}: {error.strerror or error}") from None
 
     @staticmethod
-    def _parse(raw: bytes, number: int, read: int, length: int) -> Recorded:
+    def _parse(raw: bytes, number: int, read: int, length: int, currency: str | None = None) -> Recorded:
         """The record on line ``number``; a line that is not a JSON object says so, with its column when the
         parser gives one (``--json`` lists it)."""
         where = f"line {number}"
@@ -334,7 +359,7 @@ class JsonLinesSource:
             message = f"{problem.message} (column {column[1]})" if column else problem.message
             return Recorded(where, read, None, (Problem("", message, number, int(column[1]) if column else None),))
         try:
-            return Recorded(where, read, DecisionRecord.model_validate(data))
+            return Recorded(where, read, DecisionRecord.model_validate(data, context={"currency": currency}))
         except InvalidInputError as error:
             return Recorded(where, read, None, error.problems)
 
@@ -511,9 +536,12 @@ SOURCES: Final[dict[str, Callable[[str], RecordSource]]] = {"jsonl": JsonLinesSo
 _DEFAULT_SCHEME: Final = "jsonl"
 
 
-def open_source(spec: str) -> RecordSource:
-    """The record source ``spec`` names: ``PATH`` (JSON Lines) or ``SCHEME:ADDRESS``."""
+def open_source(spec: str, *, currency: str | None = None) -> RecordSource:
+    """The record source ``spec`` names: ``PATH`` (JSON Lines) or ``SCHEME:ADDRESS``. ``currency``: the policy's,
+    for the examples of the problems of a record written by hand (a JSON Lines file's)."""
     scheme, colon, address = spec.partition(":")
+    if colon and scheme == _DEFAULT_SCHEME:
+        return JsonLinesSource(address, currency=currency)
     if colon and scheme in SOURCES:
         return SOURCES[scheme](address)
     if colon and len(scheme) > 1 and scheme.isalpha() and not Path(spec).exists():
@@ -521,4 +549,4 @@ def open_source(spec: str) -> RecordSource:
             f"unknown source {scheme!r} in {spec!r}; give a JSON Lines file or one of: "
             + ", ".join(f"{name}:..." for name in SOURCES)
         )
-    return SOURCES[_DEFAULT_SCHEME](spec)
+    return JsonLinesSource(spec, currency=currency)

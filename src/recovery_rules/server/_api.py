@@ -121,7 +121,7 @@ def decide(body: DecideRequest, employee: CurrentEmployee, service: CurrentServi
     policy = service.policy
     now = service.now()
     with _placed(_in_complaint):
-        granted = granted_amounts(body.granted)
+        granted = granted_amounts(body.granted, policy.currency)
         resolution = policy.decide(body.complaint, by=employee.level, granted=granted, now=now, employee=employee.id)
     _count(service, policy, resolution, employee, "decide", recorded=False)
     return DecisionResponse(

@@ -496,7 +496,9 @@ def _handle_errors(app: FastAPI) -> None:
         model = _body_model(request)
         if body_errors and model is not None:
             try:  # a required body left out (or null) is answered as {} is: each required field named
-                model.model_validate({} if error.body is None else error.body)
+                # The examples of an amount's problems in the policy's currency (the library's validation context).
+                context = {"currency": request.app.state.service.policy.currency}
+                model.model_validate({} if error.body is None else error.body, context=context)
             except InvalidInputError as invalid:
                 problems.extend(field_problem(problem.location, problem.message) for problem in invalid.problems)
         if not problems:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
-from decimal import ROUND_HALF_EVEN, Context, Decimal
 from typing import Annotated, Any, ClassVar, Final, Self
 
 from pydantic import (
@@ -24,6 +23,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     TypeAdapter,
+    ValidationInfo,
     WithJsonSchema,
     model_validator,
 )
@@ -123,40 +123,63 @@ ServiceTime = Annotated[dt.datetime, BeforeValidator(_not_a_number)]
 _MONEY_SCHEMA: Final = TypeAdapter(Money).json_schema()
 
 
-def _granted(value: object) -> Money | dict[str, object] | None:
+def _granted(value: object, info: ValidationInfo) -> Money | dict[str, object] | None:
     """One amount (``"150.00 USD"`` or ``{"amount": ..., "currency": ...}``), or an object of amounts by window,
     told apart by their keys. The amounts of an object are read by :func:`granted_amounts`, which places a problem
     at its window (``/granted/30d``); pydantic's errors cannot be placed inside a value read whole."""
     if value is None:
         return None
     if not isinstance(value, dict) or (value and set(value) <= {"amount", "currency"}):
-        return _one_amount(value)  # an empty object is one with no window given: each window is then required
+        return _one_amount(value, info.context)  # an empty object is one with no window given: each is then required
     if {"amount", "currency"} & set(value):
+        currency = context_currency(info.context)
+        one, zero, most = (
+            Money.from_minor_units(1250, currency).amount,
+            Money.example(0, currency),
+            Money.example(900, currency),
+        )
         raise PydanticCustomError(
             "money",
-            'must be one amount ({"amount": "12.50", "currency": "USD"} or "12.50 USD") or an object of an amount '
-            'for each of the policy\'s windows ({"incident": "0.00 USD", "30d": "900.00 USD"}), not both',
+            f'must be one amount ({{"amount": "{one}", "currency": "{currency}"}} or "{one} {currency}") or an object '
+            f'of an amount for each of the policy\'s windows ({{"incident": "{zero} {currency}", "30d": "{most} '
+            f'{currency}"}}), not both',
         )
     return dict(value)
 
 
-def _one_amount(value: object) -> Money:
+def context_currency(context: object, written: object = None) -> str:
+    """The currency of the examples in a message about an amount: ``written`` (the amount's own) when it is a
+    currency code, else that of the validation ``context`` (``{"currency": "EUR"}``: the policy's, as the
+    service validates a request), else dollars, as the library's messages."""
+    for currency in (written, context.get("currency") if isinstance(context, dict) else None):
+        if isinstance(currency, str):
+            try:
+                return Money.zero(currency).currency
+            except InvalidInputError:  # not a currency code
+                continue
+    return "USD"
+
+
+def _one_amount(value: object, context: object) -> Money:
     try:
-        return Money.validate(value)
+        return Money.validate(value, context=context)
     except InvalidInputError as error:
         raise PydanticCustomError("money", "{message}", {"message": error.problems[0].message}) from None
 
 
-def granted_amounts(granted: Money | dict[str, object] | None) -> Money | dict[str, Money] | None:
+def granted_amounts(
+    granted: Money | dict[str, object] | None, currency: str | None = None
+) -> Money | dict[str, Money] | None:
     """A request's ``granted``, its amounts per window read: :class:`~recovery_rules.InvalidInputError` placing
-    each one that is not an amount at its window (``granted['30d']``, answered at ``/granted/30d``)."""
+    each one that is not an amount at its window (``granted['30d']``, answered at ``/granted/30d``). ``currency``:
+    the policy's, that of the examples in the problems."""
     if not isinstance(granted, dict):
         return granted
     amounts: dict[str, Money] = {}
     problems: list[Problem] = []
     for window, value in granted.items():
         try:
-            amounts[window] = Money.validate(value)
+            amounts[window] = Money.validate(value, context={"currency": currency})
         except InvalidInputError as error:
             problems.append(Problem(f"granted[{window!r}]", error.problems[0].message))
     if problems:
@@ -232,42 +255,25 @@ def _location(place: JsonPlace) -> str:
     return "".join(parts).removeprefix(".")
 
 
-def _amount_example(number: int | float, currency: object) -> str:
-    """``number`` written as the text of an amount in ``currency`` (``150`` as ``150.00`` in dollars, ``1500`` in
-    yen): what the client meant, to show them; ``12.50`` (in the currency's places) for a number no amount is."""
-    try:
-        zero = Money.zero(currency if isinstance(currency, str) else "USD").amount
-    except InvalidInputError:  # no currency code: the example is in dollars
-        zero = Money.zero("USD").amount
-    places = len(str(zero).partition(".")[2])  # "0.00": 2
-    value = Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
-    if not value.is_finite() or value.copy_abs() >= Money.MAX_AMOUNT:
-        value = Decimal(1250).scaleb(-places)
-    if value.is_zero():
-        value = zero
-    # 150 as 150.00 in dollars, 1500.0 as 1500 in yen, 0.1 + 0.2 as 0.30: rounded as probably meant (an example).
-    rounding = Context(prec=40, rounding=ROUND_HALF_EVEN)  # its own: a host's context may trap rounding
-    return f"{value.quantize(Decimal(1).scaleb(-places), context=rounding):f}"
-
-
-def json_number_amounts(model: type[ServiceRequest], body: object) -> list[Problem]:
+def json_number_amounts(model: type[ServiceRequest], body: object, context: object = None) -> list[Problem]:
     """Each amount in ``body`` (a request for ``model``, read from JSON) written as a JSON number, not a string,
     where the OpenAPI document takes Money (``{"amount": 150, "currency": "USD"}``): a problem at the number's
-    place saying to write it as a string, such as ``"150.00"``.
+    place saying to write it as a string, such as ``"150.00"``: in the amount's currency, else that of the
+    validation ``context`` (see :func:`context_currency`).
 
     A client that sends numbers works on whole dollars and fails on the first amount with cents (a JSON number
     may reach the service as ``150.09999999999999``), so every number is refused, whole or not, as the document's
     pattern says. The library's own :class:`~recovery_rules.Money` takes ``int`` amounts from Python callers."""
-    return list(_number_places(model, body).values())
+    return list(_number_places(model, body, context).values())
 
 
-def _number_places(model: type[ServiceRequest], body: object) -> dict[JsonPlace, Problem]:
+def _number_places(model: type[ServiceRequest], body: object, context: object) -> dict[JsonPlace, Problem]:
     """:func:`json_number_amounts`, each problem by its place."""
     schema = model.request_schema
     found: dict[JsonPlace, Problem] = {}
     for place, money in _numbers_in(schema, schema.get("$defs", {}), body, ()):
         number = money["amount"]
-        example = _amount_example(number, money.get("currency"))
+        example = Money.example(number, context_currency(context, money.get("currency")))
         found.setdefault(
             place,
             Problem(
@@ -309,8 +315,8 @@ class ServiceRequest(RecoveryModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _amounts_are_text(cls, data: Any) -> Any:
-        numbers = json_number_amounts(cls, data)
+    def _amounts_are_text(cls, data: Any, info: ValidationInfo) -> Any:
+        numbers = json_number_amounts(cls, data, info.context)
         if numbers:
             raise PydanticCustomError(
                 "json_number_amount", "{problems}", {"problems": "; ".join(str(problem) for problem in numbers)}
@@ -321,7 +327,7 @@ class ServiceRequest(RecoveryModel):
     def model_validate(cls, obj: Any, **kwargs: Any) -> Self:
         """As the library's: :class:`~recovery_rules.InvalidInputError` listing every problem at its place, each
         amount written as a JSON number included."""
-        numbers = _number_places(cls, obj)
+        numbers = _number_places(cls, obj, kwargs.get("context"))
         if not numbers:
             return super().model_validate(obj, **kwargs)
         problems = list(numbers.values())

@@ -78,7 +78,7 @@ def command(
     before = parse_granted(granted, rules, option="--granted")
     moment = parse_time(now, option="--now") if now is not None else dt.datetime.now(dt.UTC)
     with about_argument("complaint_file"):  # a complaint that is not valid keeps each problem's place in the file
-        complaint, text = read_complaint(complaint_file)
+        complaint, text = read_complaint(complaint_file, currency=rules.currency)
     try:
         resolution = rules.decide(complaint, by=by, granted=before, now=moment, employee=employee)
     except InvalidInputError as error:

@@ -61,7 +61,7 @@ def command(*, records: str, policy: str, candidate: str, skip_invalid: bool, as
             f"{proposed.policy.currency}); recovery-rules never converts currencies"
         )
     with about_argument("records"):  # a file that cannot be read: at COMPLAINTS.jsonl, as --json says it
-        source = open_source(records)
+        source = open_source(records, currency=current.policy.currency)
     with _console.progress("replaying", source.total, unit=source.unit) as advance:
         result = simulate(current.policy, proposed.policy, source, advance=advance)
     if result.invalid and not skip_invalid:

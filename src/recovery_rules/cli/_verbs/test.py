@@ -38,7 +38,7 @@ def command(*, policy: str, cases_file: str, as_json: bool) -> int:
     with about_argument("cases_file"):  # so does a cases file that does not parse
         data, text, format = read_data_file(cases_file, "test cases")
     try:
-        cases = CasesFile.model_validate(data)
+        cases = CasesFile.model_validate(data, context={"currency": loaded.policy.currency})
     except InvalidInputError as error:
         found = [*error.problems, *case_problems_beside(loaded.policy, data)]  # every case's, in one run
         problems = locate_problems(found, text, format, inherited=_FROM_DEFAULTS)
