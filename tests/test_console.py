@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recovery_rules import Case, CaseView, Complaint, ComplaintNumber, MemoryJournal, Money, Policy, presets
+from recovery_rules import Case, CaseView, Complaint, ComplaintNumber, MemoryJournal, Money, Policy, presets, proof
 from recovery_rules._engine import _rules as rules_module
 from recovery_rules._policy import _policy as policy_module
 from recovery_rules.server import Tokens, create_app, mint_token
@@ -689,6 +689,68 @@ def test_the_policy_page_proves_no_policy_too_large_for_a_worker_and_one_at_a_ti
         busy = client.post("/console/policy", data={"csrf": csrf, "format": "toml", "policy": text, "action": "prove"})
     assert busy.status_code == 503
     assert "another proof is running" in busy.text
+
+
+def _ritz_in_one_window_with_alternatives(count: int) -> str:
+    """The Ritz-Carlton preset without its cap in any 30 days (one grant window: a third of the slices), with
+    ``count`` cheap alternatives applying to every complaint: few slices, but each cut into thousands of regions."""
+    data = presets.ritz_carlton().model_dump(mode="json", exclude_defaults=True)
+    data.pop("caps", None)
+    data["catalog"] += [
+        {
+            "id": f"alt-{index}",
+            "kind": "credit",
+            "description": "A credit at the shop.",
+            "value": {"amount": f"{index + 1}.{index % 100:02d}", "currency": "USD"},
+            "applies_to": ["*"],
+        }
+        for index in range(count)
+    ]
+    return Policy.model_validate(data).model_dump_json()
+
+
+def test_the_policy_page_bounds_a_proof_by_its_regions_not_its_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The work of a proof is its regions (one decision each): 336 slices of the preset in one window with 80
+    alternatives are some 44 million regions, hours of a worker's thread. Refused before any proof runs, with
+    how many regions and where to prove it; the preset itself (308,576 regions, about 35 seconds) is still
+    proved (the proof is replaced here, to take no 35 seconds)."""
+    from recovery_rules.server import _console as console_module  # noqa: PLC0415 - its prove is replaced
+
+    proved: list[Policy] = []
+
+    def recorded(policy: Policy, **_: Any) -> proof.Proof:
+        proved.append(policy)
+        return proof.Proof(slices=1, regions=1, counterexample=None)
+
+    monkeypatch.setattr(console_module, "prove", recorded)
+    served = serve()
+    client = _client(served, "staff")
+    csrf = _csrf(client, "/console/policy")
+    text = _ritz_in_one_window_with_alternatives(80)
+    assert len(proof.slices(Policy.from_text(text, format="json"))) <= 1_200  # the old bound let it through
+    large = client.post("/console/policy", data={"csrf": csrf, "format": "json", "policy": text, "action": "prove"})
+    assert large.status_code == 422
+    said = html.unescape(large.text)
+    assert "Not proved here: this policy has more than 400,000 regions to decide" in said
+    assert "Prove it from the shell, which has no bound: recovery-rules prove FILE" in said
+    assert proved == []  # refused before proving
+    ritz = presets.path("ritz-carlton").read_text(encoding="utf-8")
+    admitted = client.post("/console/policy", data={"csrf": csrf, "format": "toml", "policy": ritz, "action": "prove"})
+    assert admitted.status_code == 200, admitted.text
+    assert len(proved) == 1
+    assert proved[0].name == presets.ritz_carlton().name
+
+
+def test_count_regions_counts_what_prove_decides_and_stops_at_its_bound() -> None:
+    planned = proof.slices(presets.theme_park())
+    regions = proof.count_regions(planned)
+    assert regions == proof.prove(presets.theme_park(), planned=planned).regions
+    assert proof.count_regions(planned, at_most=regions) == regions
+    assert proof.count_regions(planned, at_most=regions - 1) == regions  # "more than regions - 1"
+    assert proof.count_regions(planned, at_most=10) == 11
+    assert proof.count_regions([], at_most=0) == 0
+    huge = proof.slices(Policy.from_text(_ritz_in_one_window_with_alternatives(80), format="json"))
+    assert proof.count_regions(huge, at_most=400_000) == 400_001  # stopped: the whole count is some 44 million
 
 
 def test_the_console_writes_the_journal_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -138,6 +138,11 @@ HELPERS: dict[str, tuple[Callable[[], object], str]] = {
     "CaseView.replay([None])": (lambda: CaseView.replay([None]), "events: must hold Event values"),  # type: ignore[list-item]
     "proof.prove(None)": (lambda: proof.prove(None), "policy: must be a Policy"),  # type: ignore[arg-type]
     "proof.slices(None)": (lambda: proof.slices(None), "policy: must be a Policy"),  # type: ignore[arg-type]
+    "proof.count_regions(None)": (lambda: proof.count_regions(None), "planned: must be a list of Slice"),  # type: ignore[arg-type]
+    "proof.count_regions(at_most=-1)": (
+        lambda: proof.count_regions([], at_most=-1),
+        "at_most: must be a whole number from 0 up",
+    ),
     "proof.tiers(None)": (lambda: proof.tiers(None), "policy: must be a Policy"),  # type: ignore[arg-type]
     "proof.categories(None)": (lambda: proof.categories(None), "policy: must be a Policy"),  # type: ignore[arg-type]
     "proof.default_now(None)": (lambda: proof.default_now(None), "policy: must be a Policy"),  # type: ignore[arg-type]

@@ -596,3 +596,62 @@ def test_a_port_this_user_may_not_take_says_why_for_its_range(
         assert "pick another --port" in result.err
         assert "below 1024" not in result.err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("host", "warned"),
+    [("0.0.0.0", True), ("127.0.0.1", False), ("localhost", False)],  # noqa: S104 - what serve is told, no bind
+)
+def test_serve_on_an_address_other_machines_reach_warns_that_tokens_travel_in_clear(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, host: str, warned: bool
+) -> None:
+    """Bearer tokens must only travel over HTTPS: served on the network over plain http, serve says so (and how
+    to put a TLS proxy in front), but serves: the PostgreSQL example serves 0.0.0.0 behind a proxy."""
+    for name in _SETTINGS_NAMES:
+        monkeypatch.setenv(name, "")
+    started: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *_, **options: started.append(options["host"]))
+    tokens = tmp_path / "tokens.toml"
+    run(capsys, "serve", "--mint-token", "e-1", "staff", "--tokens", str(tokens))
+    journal = f"sqlite:{tmp_path / 'cases.sqlite3'}"
+    served = run(
+        capsys, "serve", "--policy", "ritz-carlton", "--journal", journal, "--tokens", str(tokens), "--host", host,
+        "--port", "0",
+    )  # fmt: skip
+    assert served.code == 0, served.err
+    assert started == [host]
+    said = f"Warning: --host {host} is not a loopback address"
+    assert (said in served.err) is warned
+    if warned:
+        assert "bearer tokens and session cookies travel in clear unless a proxy that terminates TLS" in served.err
+        assert "run-the-decision-service/#behind-a-proxy" in served.err
+
+
+def test_serve_hands_its_workers_the_body_limit(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in _SETTINGS_NAMES:
+        monkeypatch.setenv(name, "")
+    seen: list[str | None] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *_, **__: seen.append(os.environ.get("RECOVERY_RULES_MAX_BODY_BYTES")))
+    tokens = tmp_path / "tokens.toml"
+    run(capsys, "serve", "--mint-token", "e-1", "staff", "--tokens", str(tokens))
+    journal = f"sqlite:{tmp_path / 'cases.sqlite3'}"
+    common = ("serve", "--policy", "ritz-carlton", "--journal", journal, "--tokens", str(tokens), "--port", "0")
+    assert run(capsys, *common).code == 0
+    assert run(capsys, *common, "--max-body-bytes", "65536").code == 0
+    assert seen == ["5000000", "65536"]
+    refused = run(capsys, *common, "--max-body-bytes", "0")
+    assert refused.code != 0
+    assert "--max-body-bytes" in refused.err
+    for name, value in Settings(policy="ritz-carlton", journal=journal, tokens=str(tokens)).to_environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("RECOVERY_RULES_MAX_BODY_BYTES", "100")
+    app = app_from_environment()
+    try:
+        response = TestClient(app).post(
+            "/v1/decisions", content=b" " * 101, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 413
+    finally:
+        app.state.service.journal.close()

@@ -435,8 +435,13 @@ def test_an_idempotency_key_too_long_says_what_a_key_is_in_words_for_an_http_cli
 
 
 def test_a_policy_over_the_size_limit_is_refused_unread(served: Served) -> None:
+    """Over the service's body limit (5,000,000 bytes, the most a policy is), a 413 before anything is read; with
+    a larger limit, the route's own: a policy is never read past 5,000,000 bytes."""
     huge = b"#" * 5_000_001
     response = served.post("/v1/policy/check", content=huge, headers={"Content-Type": "application/toml"})
+    problem(response, 413, "body-too-large")
+    larger = serve(max_body_bytes=6_000_000)
+    response = larger.post("/v1/policy/check", content=huge, headers={"Content-Type": "application/toml"})
     problem(response, 422, "invalid-input")
 
 

@@ -72,6 +72,7 @@ from ._models import (
 )
 from ._problems import ApiProblem, FieldProblem, ProblemDetails, query_problems
 from ._service import Service
+from ._settings import DEFAULT_MAX_BODY_BYTES
 
 __all__ = ["STEP_BODIES", "no_such_step", "router"]
 
@@ -519,7 +520,7 @@ _POLICY_FORMATS: Final = {
     "text/yaml": "yaml",
     "text/toml": "toml",
 }
-MAX_POLICY_BYTES: Final = 5_000_000
+MAX_POLICY_BYTES: Final = DEFAULT_MAX_BODY_BYTES
 
 
 @router.post(

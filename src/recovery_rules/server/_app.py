@@ -42,6 +42,7 @@ from recovery_rules import (
 
 from ._auth import Tokens
 from ._extra import without_extra
+from ._guards import DEFAULT_MAX_BODY_BYTES, BodyLimit, SecurityHeaders, check_body_limit
 from ._methods import PROBED, Methods, allow, declared_methods
 from ._observe import DecisionLog
 from ._problems import ApiProblem, FieldProblem, field_problem, for_http, problem_response, summary
@@ -79,6 +80,7 @@ def create_app(
     logger: logging.Logger | None = None,
     session_key: bytes | None = None,
     session_lifetime: dt.timedelta = SESSION_LIFETIME,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> FastAPI:
     """The decision service: ``policy`` decides, ``journal`` records the cases, ``tokens`` say who may act.
 
@@ -94,9 +96,19 @@ def create_app(
     ``session_key`` (at least 32 bytes) signs the console's sessions, and ``session_lifetime`` is how long one
     lasts (12 hours by default, at most 30 days). Every worker serving one console needs the same key
     (``recovery-rules serve`` makes one per run, or reads ``--session-key-file``); without one, this app makes
-    its own, so its sessions end when it stops and no other process accepts them. Raises
-    :class:`~recovery_rules.InvalidInputError` for a shorter key or a lifetime out of range.
+    its own, so its sessions end when it stops and no other process accepts them.
+
+    ``max_body_bytes`` is the largest request body the service reads (5,000,000 by default: a policy to check
+    is at most that, a complaint a few hundred bytes); a larger one is refused with a 413 ``body-too-large``
+    problem before anything reads it, a token included (the console's forms, under ``/console``, bound their
+    own fields). Every ``/v1`` answer carries ``Cache-Control: no-store`` and ``X-Content-Type-Options:
+    nosniff``, the ``/v1/docs`` page a Content-Security-Policy, and every answer to a request that came over
+    https ``Strict-Transport-Security``.
+
+    Raises :class:`~recovery_rules.InvalidInputError` for a shorter key, a lifetime out of range or a body
+    limit that is not a whole number of bytes from 1 up.
     """
+    max_body_bytes = check_body_limit(max_body_bytes)
     if session_key is not None and (not isinstance(session_key, bytes) or len(session_key) < MIN_SESSION_KEY):
         raise InvalidInputError.at(
             "service settings",
@@ -174,6 +186,7 @@ def create_app(
     _handle_errors(app)
     _console_pages(app)
     app.add_middleware(Methods)  # HEAD and OPTIONS on every route; the first added is the innermost
+    app.add_middleware(BodyLimit, limit=max_body_bytes)  # counted by the metrics, answered with CORS headers
     _measure(app, service)
     if allow_origins:
         app.add_middleware(
@@ -184,6 +197,7 @@ def create_app(
             expose_headers=["Location", "WWW-Authenticate"],
             allow_credentials=False,
         )
+    app.add_middleware(SecurityHeaders)  # the outermost: every answer, a CORS preflight's and a 413 included
     app.include_router(router)
     app.include_router(console_router)  # the front-desk console's HTML pages, under /console
     _operations(app, service)
@@ -217,6 +231,8 @@ def _problems_in_openapi(app: FastAPI) -> None:
         for path, operations in document.get("paths", {}).items():
             if path.startswith("/v1/"):
                 for operation in operations.values():
+                    if "requestBody" in operation:  # a body is read: one too large is refused first
+                        operation.setdefault("responses", {})["413"] = dict(_BODY_TOO_LARGE)
                     for status, response in operation.get("responses", {}).items():
                         if status.isdigit() and int(status) >= 400:
                             response["content"] = {"application/problem+json": problem}
@@ -227,6 +243,15 @@ def _problems_in_openapi(app: FastAPI) -> None:
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the document
+
+
+_BODY_TOO_LARGE: Final = {
+    "description": (
+        "The body is larger than the service reads (`--max-body-bytes`, 5,000,000 bytes by default: a policy "
+        "to check is at most that): a `body-too-large` problem, answered before anything is read or checked, the "
+        "token included; the connection is closed."
+    )
+}
 
 
 def _method_not_allowed(allowed: str, problem: dict[str, Any]) -> dict[str, Any]:
@@ -278,6 +303,7 @@ def app_from_environment() -> FastAPI:
         allow_origins=settings.allow_origins,
         session_key=session_key,
         session_lifetime=dt.timedelta(hours=settings.session_hours),
+        max_body_bytes=settings.max_body_bytes,
     )
 
 

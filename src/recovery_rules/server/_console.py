@@ -63,7 +63,7 @@ from recovery_rules import (
     WorkflowError,
     forbidden_phrases,
 )
-from recovery_rules.proof import Counterexample, Proof, prove, slices
+from recovery_rules.proof import Counterexample, Proof, categories, count_regions, grant_windows, prove, slices, tiers
 
 from ._api import _check_actor, _count, _explaining_level, _journal_key, _token_level_refused
 from ._auth import Employee, hash_token
@@ -89,9 +89,13 @@ MAX_FIELDS: Final = 40
 """The most fields a console form has (the policy page's, the largest, has about a dozen)."""
 MAX_SIGN_IN_FIELD: Final = 4_096
 """The most the sign-in form's token field holds: it is read before anyone is known, so it is read little."""
-MAX_PROOF_SLICES: Final = 1_200
-"""The most slices the policy page proves (the Ritz-Carlton preset has 1,008, about 35 seconds): a larger
-policy is proved from the shell (``recovery-rules prove``), not by a worker of the service."""
+MAX_PROOF_REGIONS: Final = 400_000
+"""The most regions the policy page proves: a proof decides one complaint per region, so its time grows with
+them, not with its slices (a slice has a handful of regions or millions). The Ritz-Carlton preset has 308,576
+(1,008 slices, about 35 seconds); 400,000 admits it with a margin of about 30% and holds a thread for at most
+about 45 seconds. A larger policy is proved from the shell (``recovery-rules prove``), which has no bound, not
+by a worker of the service. Counted up to the bound only (:func:`recovery_rules.proof.count_regions`): a
+policy of millions of regions is refused in a few tenths of a second."""
 """The longest form field accepted (a pasted policy)."""
 
 _CSRF_PURPOSE: Final = b"recovery-rules console form v1"
@@ -1238,14 +1242,23 @@ def _trial_of(found: Counterexample) -> TryForm:
 
 
 def _proved(service: Service, policy: Policy) -> tuple[Proof | None, str | None, int]:
-    """The proof of ``policy``, or why the console does not prove it: too large to prove here (the shell proves
-    it), or another proof running in this process (one at a time: each holds a thread for seconds)."""
-    planned = slices(policy)
-    if len(planned) > MAX_PROOF_SLICES:
+    """The proof of ``policy``, or why the console does not prove it: too large to prove here (more than
+    :data:`MAX_PROOF_REGIONS` regions: the shell proves it), or another proof running in this process (one at a
+    time: each holds a thread for seconds)."""
+    # Every slice has a region at least: more slices than the bound are refused before they are made.
+    planned_slices = len(grant_windows(policy)) * len(policy.levels) * len(tiers(policy))
+    planned_slices *= len(policy.vocabulary) * len(categories(policy))
+    regions = MAX_PROOF_REGIONS + 1
+    planned = []
+    if planned_slices <= MAX_PROOF_REGIONS:
+        planned = slices(policy)
+        regions = count_regions(planned, at_most=MAX_PROOF_REGIONS)
+    if regions > MAX_PROOF_REGIONS:
         return (
             None,
-            f"Not proved here: this policy has {len(planned):,} slices to prove, more than the console proves "
-            f"({MAX_PROOF_SLICES:,}). Prove it from the shell: recovery-rules prove FILE.",
+            f"Not proved here: this policy has more than {MAX_PROOF_REGIONS:,} regions to decide, the most the "
+            "console proves (a proof decides one complaint per region; the Ritz-Carlton preset has about 310,000, "
+            "about 35 seconds). Prove it from the shell, which has no bound: recovery-rules prove FILE.",
             422,
         )
     if not service.proving.acquire(blocking=False):

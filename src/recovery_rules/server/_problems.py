@@ -39,6 +39,7 @@ PROBLEM_TYPES: Final = {
     "forbidden": ("The token's level may not do this", 403),
     "not-found": ("There is no such resource", 404),
     "method-not-allowed": ("The method is not allowed here", 405),
+    "body-too-large": ("The request body is larger than the service reads", 413),
     "unsupported-media-type": ("The body is not of a media type this route reads", 415),
     "step-not-allowed": ("The case does not allow this step now", 409),
     "grant-refused": ("The policy does not allow this grant now", 409),

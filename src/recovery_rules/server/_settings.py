@@ -17,7 +17,9 @@ from recovery_rules import InvalidInputError, Journal, Policy, PostgresJournal, 
 from recovery_rules.files import read_ledger_key
 
 __all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
     "ENVIRONMENT",
+    "MAX_BODY_BYTES",
     "MIN_SESSION_KEY",
     "Settings",
     "load_ledger_key",
@@ -26,6 +28,12 @@ __all__ = [
     "open_journal",
 ]
 
+DEFAULT_MAX_BODY_BYTES: Final = 5_000_000
+"""The largest request body the API reads by default: a policy to check (``POST /v1/policy/check``), the
+largest body any route takes, is at most this many bytes (as the library reads a policy file); a complaint or a
+step is a few hundred."""
+MAX_BODY_BYTES: Final = 1_000_000_000
+"""The largest request body limit ``max_body_bytes`` may be set to: a gigabyte."""
 MIN_SESSION_KEY: Final = 32
 """The fewest bytes a session key has."""
 SESSION_KEY: Final = "RECOVERY_RULES_SESSION_KEY"
@@ -42,6 +50,7 @@ ENVIRONMENT: Final = {
     "ledger_key_file": "RECOVERY_RULES_LEDGER_KEY_FILE",
     "session_key_file": "RECOVERY_RULES_SESSION_KEY_FILE",
     "session_hours": "RECOVERY_RULES_SESSION_HOURS",
+    "max_body_bytes": "RECOVERY_RULES_MAX_BODY_BYTES",
 }
 """The environment variable of each setting."""
 
@@ -56,6 +65,8 @@ class Settings:
     changes (SIGHUP always does). ``decision_log`` is where the decision log's JSON lines go: a file, ``-``
     for standard output, or empty for none. ``allow_origins`` are the web origins
     (``https://desk.example.com``) whose pages may call the API from a browser (CORS); none by default.
+    ``max_body_bytes`` is the largest request body the API reads (a policy to check is at most 5,000,000 bytes,
+    the default); a larger one is refused with a 413 before anything reads it.
     """
 
     policy: str
@@ -67,6 +78,7 @@ class Settings:
     ledger_key_file: str = ""
     session_key_file: str = ""
     session_hours: int = 12
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -91,6 +103,7 @@ class Settings:
             ledger_key_file=environ.get(ENVIRONMENT["ledger_key_file"], ""),
             session_key_file=environ.get(ENVIRONMENT["session_key_file"], ""),
             session_hours=_hours(environ.get(ENVIRONMENT["session_hours"], "") or "12"),
+            max_body_bytes=_bytes(environ.get(ENVIRONMENT["max_body_bytes"], "") or str(DEFAULT_MAX_BODY_BYTES)),
         )
 
     def to_environment(self) -> dict[str, str]:
@@ -105,6 +118,7 @@ class Settings:
             ENVIRONMENT["ledger_key_file"]: self.ledger_key_file,
             ENVIRONMENT["session_key_file"]: self.session_key_file,
             ENVIRONMENT["session_hours"]: str(self.session_hours),
+            ENVIRONMENT["max_body_bytes"]: str(self.max_body_bytes),
         }
 
 
@@ -118,6 +132,17 @@ def _hours(text: str) -> int:
             "service settings",
             ENVIRONMENT["session_hours"],
             f"must be a whole number of hours from 1 to {MAX_SESSION_HOURS}, not {text[:20]!r}",
+        )
+    return int(text)
+
+
+def _bytes(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) <= 10) or not 1 <= int(text) <= MAX_BODY_BYTES:
+        raise InvalidInputError.at(
+            "service settings",
+            ENVIRONMENT["max_body_bytes"],
+            f"must be a whole number of bytes from 1 to {MAX_BODY_BYTES:,} ({DEFAULT_MAX_BODY_BYTES:,} by default), "
+            f"not {text[:20]!r}",
         )
     return int(text)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import ipaddress
 import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -81,6 +82,14 @@ _UVICORN_STARTUP_FAILURE: Final = 3
     help="How long a console session lasts before its employee signs in again.",
 )
 @click.option(
+    "--max-body-bytes",
+    default=5_000_000,
+    show_default=True,
+    type=click.IntRange(1, 1_000_000_000),
+    help="The largest request body the API reads; a larger one is refused with a 413 before anything reads it "
+    "(a policy to check is at most 5,000,000 bytes, a complaint a few hundred).",
+)
+@click.option(
     "--mint-token",
     nargs=2,
     metavar="EMPLOYEE LEVEL",
@@ -101,6 +110,7 @@ def command(
     ledger_key_file: str,
     session_key_file: str,
     session_hours: int,
+    max_body_bytes: int,
     mint_token: tuple[str, str] | None,
 ) -> int:
     """Serve the decision service: the versioned JSON API under /v1 (OpenAPI at /v1/openapi.json).
@@ -165,7 +175,15 @@ def command(
         ledger_key_file=str(Path(ledger_key_file).resolve()) if ledger_key_file else "",
         session_key_file=str(Path(session_key_file).resolve()) if session_key_file else "",
         session_hours=session_hours,
+        max_body_bytes=max_body_bytes,
     )
+    if not _loopback(host):
+        _console.echo(
+            f"Warning: --host {host} is not a loopback address: the service listens on the network over plain "
+            "http, so bearer tokens and session cookies travel in clear unless a proxy that terminates TLS (https) "
+            f"is in front of it; see {_BEHIND_A_PROXY}",
+            err=True,
+        )
     try:
         server.run(settings, host=host, port=port, workers=workers)
     except InvalidInputError as error:
@@ -175,6 +193,21 @@ def command(
             _check_address(host, port)  # taken since it was checked: said as it would have been then
         raise
     return ExitCode.OK
+
+
+_BEHIND_A_PROXY: Final = "https://recovery-rules.example.org/how-to/run-the-decision-service/#behind-a-proxy"
+"""Where the documentation says how to serve behind a proxy that terminates TLS."""
+
+
+def _loopback(host: str) -> bool:
+    """Whether every address ``host`` listens on is a loopback one (``127.0.0.1``, ``::1``, ``localhost``): only
+    this machine can reach it, so a token never crosses a network in clear."""
+    try:
+        found = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError):  # checked already by _check_address: an address this machine listens on
+        return False
+    addresses = [ipaddress.ip_address(str(address[0]).split("%")[0]) for *_, address in found]
+    return bool(addresses) and all(address.is_loopback for address in addresses)
 
 
 def _check_address(host: str, port: int) -> None:

@@ -1,0 +1,211 @@
+"""Two ASGI middlewares of the service against what a client may send it and what a cache or browser may keep.
+
+:class:`BodyLimit` refuses a request body over a size before anything reads it (a token is checked only once the
+body was read and parsed: without a limit, a client with no token could make a worker hold several times a body
+of any size). :class:`SecurityHeaders` adds the headers an answer of personal data needs (``Cache-Control:
+no-store``, ``X-Content-Type-Options: nosniff`` on ``/v1``), a Content-Security-Policy for the ``/v1/docs``
+page, and ``Strict-Transport-Security`` on every answer to a request that came over https.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from typing import Final
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from recovery_rules import InvalidInputError
+
+from ._problems import problem_response
+from ._settings import DEFAULT_MAX_BODY_BYTES
+
+__all__ = [
+    "CONSOLE",
+    "DEFAULT_MAX_BODY_BYTES",
+    "HSTS",
+    "BodyLimit",
+    "SecurityHeaders",
+    "check_body_limit",
+    "docs_policy",
+]
+
+CONSOLE: Final = "/console"
+"""The console's pages, whose forms bound each field themselves, after the session is checked; not limited
+here (a policy pasted whole in a form, percent-encoded, takes up to three times its size)."""
+HSTS: Final = "max-age=31536000"
+"""``Strict-Transport-Security`` on an answer over https: a year of https only for this host."""
+
+_DOCS: Final = "/v1/docs"
+_INLINE_SCRIPT: Final = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
+
+
+class BodyLimit:
+    """Refuses a request body over ``limit`` bytes with a 413 ``body-too-large`` problem, without reading it.
+
+    A ``Content-Length`` over the limit is answered at once (the route never runs, so no token is checked and
+    nothing is read); a body sent without one (chunked) is counted as the route reads it, and refused as soon
+    as it passes the limit, the rest left unread: the route is told the client left, and what it answers is
+    dropped. The 413 closes the connection. Paths under ``/console`` are left alone (see :data:`CONSOLE`).
+    """
+
+    def __init__(self, app: ASGIApp, *, limit: int = DEFAULT_MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or _under(scope["path"], CONSOLE):
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.limit:
+            await self._refuse(scope, send, f"its Content-Length is {declared:,} bytes")
+            return
+        received = 0
+        started = False
+        refused = False
+
+        async def counted_receive() -> Message:
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    refused = True
+                    if not started:
+                        await self._refuse(scope, send, f"more than {self.limit:,} bytes were sent")
+                    return {"type": "http.disconnect"}  # the route stops reading: the client is gone, to it
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if refused:  # answered already: whatever the route says about the body it could not read is dropped
+                return
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, guarded_send)
+        except Exception:
+            if not refused:
+                raise
+            # The route failed to read the body this middleware cut short: the 413 has been answered.
+
+    async def _refuse(self, scope: Scope, send: Send, why: str) -> None:
+        response = problem_response(
+            "body-too-large",
+            f"the request body is too large: {why}, and this service reads at most {self.limit:,} bytes of a body "
+            "(a complaint or a step is a few hundred bytes, a policy to check at most 5,000,000); send a smaller "
+            "body",
+            scope["path"],
+            headers={"Connection": "close"},
+        )
+        await response(scope, _nothing, send)
+
+
+async def _nothing() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            text = value.decode("latin-1").strip()
+            return int(text) if text.isascii() and text.isdigit() else None
+    return None
+
+
+def check_body_limit(limit: object) -> int:
+    """``limit``, checked to be a whole number of bytes from 1 up; raises
+    :class:`~recovery_rules.InvalidInputError` otherwise."""
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise InvalidInputError.at(
+            "service settings",
+            "max_body_bytes",
+            f"must be a whole number of bytes from 1 up ({DEFAULT_MAX_BODY_BYTES:,} by default: a policy to check "
+            f"is at most that), not {limit!r}"[:300],
+        )
+    return limit
+
+
+class SecurityHeaders:
+    """Adds the headers every answer of the API and its documentation page should carry.
+
+    - ``/v1``: ``Cache-Control: no-store`` (answers hold names, descriptions and notes: no cache or browser
+      keeps them; the Swagger UI's own files under ``/v1/docs/static`` excepted) and
+      ``X-Content-Type-Options: nosniff``.
+    - ``/v1/docs``: a Content-Security-Policy that lets the page load its scripts, styles and images from the
+      service only (Swagger UI is served locally), run its one inline script (allowed by its SHA-256 hash,
+      computed from the page itself), and fetch ``/v1/openapi.json``; no frames, no other site.
+    - Every answer to a request that came over https (the scheme uvicorn reports, from ``X-Forwarded-Proto``
+      when the proxy is trusted, as the console's ``Secure`` cookies decide it): ``Strict-Transport-Security``
+      (:data:`HSTS`).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        api = _under(path, "/v1")
+        cached = _under(path, _DOCS + "/static")
+        https = scope.get("scheme") == "https"
+        docs = path == _DOCS
+        if not (api or https):
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        body = bytearray()
+        head = docs and scope["method"] == "HEAD"
+        if head:  # answered as GET, for the hash of the page's script, and sent without the body
+            scope = {**scope, "method": "GET"}
+
+        async def with_headers(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if api:
+                    headers["X-Content-Type-Options"] = "nosniff"
+                    if not cached:
+                        headers["Cache-Control"] = "no-store"
+                if https:
+                    headers["Strict-Transport-Security"] = HSTS
+                if docs:  # the page is held until its body is known: its inline script's hash goes in the header
+                    start = message
+                    return
+            elif start is not None and message["type"] == "http.response.body":
+                body.extend(message.get("body", b""))
+                if message.get("more_body", False):
+                    return
+                MutableHeaders(scope=start)["Content-Security-Policy"] = docs_policy(bytes(body))
+                await send(start)
+                start = None
+                message = {**message, "body": b"" if head else bytes(body)}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def docs_policy(page: bytes) -> str:
+    """The Content-Security-Policy of the ``/v1/docs`` page ``page``: its own files, and its inline scripts by
+    their hashes."""
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(script).digest()).decode('ascii')}'"
+        for script in _INLINE_SCRIPT.findall(page)
+    )
+    return (
+        f"default-src 'none'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    ).replace("  ", " ")
