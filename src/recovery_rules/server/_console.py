@@ -402,16 +402,28 @@ async def sign_in(request: Request) -> Response:
         )
     lifetime = service.session_lifetime
     response = _see("/console")
-    response.set_cookie(
+    _set_cookie(
+        request,
+        response,
         COOKIE,
         session_cookie(service.session_key, hash_token(token), service.now() + lifetime),
+        lifetime,
+    )
+    return response
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str, lifetime: dt.timedelta) -> None:
+    """Set one of the console's cookies on ``response``: HttpOnly, SameSite=Strict, Secure over https, for
+    ``/console`` only, kept for ``lifetime``."""
+    response.set_cookie(
+        name,
+        value,
         max_age=int(lifetime.total_seconds()),
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
         path="/console",
     )
-    return response
 
 
 @router.post("/sign-out")
@@ -601,15 +613,7 @@ def _opened(request: Request, number: ComplaintNumber, done: str, client_key: st
     :data:`OPENED` cookie naming the form."""
     response = _see(_case_url(number) + f"?done={done}")
     if _FORM_KEY.fullmatch(client_key):
-        response.set_cookie(
-            OPENED,
-            client_key,
-            max_age=int(SENT_AGAIN.total_seconds()),
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-            path="/console",
-        )
+        _set_cookie(request, response, OPENED, client_key, SENT_AGAIN)
     return response
 
 
