@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -107,3 +109,28 @@ def walk(served: Served, number: str, steps: list[tuple[str, str]], **bodies: An
         response = served.post(f"/v1/cases/{number}/{step}", level, json=bodies.get(step))
         assert response.status_code == 200, (step, response.json())
     return response
+
+
+class Running:
+    """uvicorn serving ``app`` on a free loopback port, in a thread: ``with Running(app) as url: ...``."""
+
+    def __init__(self, app: FastAPI) -> None:
+        import uvicorn  # noqa: PLC0415 - only the tests that serve on a real socket need it
+
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start within 15 s")
+            self.thread.join(0.01)  # wait for readiness, a little at a time, up to the deadline
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)

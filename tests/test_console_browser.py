@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ._server import Served, serve
+from ._server import Running, Served, serve
 
 uvicorn = pytest.importorskip("uvicorn", reason="the console needs the server extra, which dev installs")
 sync_api = pytest.importorskip("playwright.sync_api", reason="the browser tests need playwright, which dev installs")
@@ -48,33 +46,10 @@ if BROWSER is None:
     pytest.skip(_why, allow_module_level=True)
 
 
-class _Server:
-    """uvicorn serving ``served.app`` on a free loopback port, in a thread."""
-
-    def __init__(self, served: Served) -> None:
-        config = uvicorn.Config(served.app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start within 15 s")
-            self.thread.join(0.01)  # wait for readiness, a little at a time, up to the deadline
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
 @pytest.fixture(scope="module")
 def site() -> Iterator[tuple[Served, str, Any]]:
     served = serve(reload_on_sighup=False)
-    with _Server(served) as url, sync_api.sync_playwright() as playwright:
+    with Running(served.app) as url, sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=BROWSER)
         try:
             yield served, url, browser

@@ -8,6 +8,8 @@ import asyncio
 import base64
 import hashlib
 import re
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,7 +24,7 @@ from recovery_rules import InvalidInputError, MemoryJournal, presets
 from recovery_rules.server import Settings, Tokens, create_app
 from recovery_rules.server._guards import BodyLimit
 
-from ._server import complaint, serve
+from ._server import Running, complaint, serve
 
 _JSON = {"Content-Type": "application/json"}
 
@@ -64,9 +66,10 @@ def test_a_body_sent_without_a_length_is_counted_and_refused_past_the_limit() ->
 
 
 def test_the_limit_reads_no_more_than_it_must() -> None:
-    """At the ASGI level: a Content-Length over the limit is answered without the route running or any of the
-    body being received; a chunked body is read until it passes the limit, and not a chunk more, and what the
-    route answers after is dropped."""
+    """At the ASGI level: a Content-Length over the limit is answered without the route running; a chunked body
+    is given to the route until it passes the limit, and not a chunk more, and what the route answers after is
+    dropped. What is left of the body is read and thrown away first, up to the drain's bound, so that a client
+    sending its whole body before reading reads the 413 rather than a connection reset."""
     calls: list[str] = []
 
     async def route(scope: Scope, receive: Receive, send: Send) -> None:
@@ -82,7 +85,7 @@ def test_the_limit_reads_no_more_than_it_must() -> None:
         await send({"type": "http.response.start", "status": status, "headers": []})
         await send({"type": "http.response.body", "body": b"ROUTE-ANSWER"})
 
-    def exchange(headers: list[tuple[bytes, bytes]], chunks: int) -> tuple[int, list[Message]]:
+    def exchange(headers: list[tuple[bytes, bytes]], chunks: int, drain: int = 10_000) -> tuple[int, list[Message]]:
         received = 0
         answered: list[Message] = []
 
@@ -95,14 +98,31 @@ def test_the_limit_reads_no_more_than_it_must() -> None:
             answered.append(message)
 
         scope = {"type": "http", "method": "POST", "path": "/v1/decisions", "headers": headers}
-        asyncio.run(BodyLimit(route, limit=1_000)(scope, receive, send))
+        asyncio.run(BodyLimit(route, limit=1_000, drain=drain)(scope, receive, send))
         return received, answered
 
     received, answered = exchange([(b"content-length", b"4000")], 10)
-    assert (received, calls) == (0, [])
+    assert (received, calls) == (10, [])  # read to its end, and thrown away
     assert [message.get("status") for message in answered if message["type"] == "http.response.start"] == [413]
+    received, answered = exchange([(b"content-length", b"40000")], 100, drain=2_000)
+    assert (received, calls) == (6, [])  # past the drain's bound the body is cut off: 2,400 bytes read, no more
+    assert [message.get("status") for message in answered if message["type"] == "http.response.start"] == [413]
+    seen: list[int] = []
+    original = route
+
+    async def counting(scope: Scope, receive: Receive, send: Send) -> None:
+        async def counted() -> Message:
+            message = await receive()
+            seen.append(len(message.get("body", b"")))
+            return message
+
+        await original(scope, counted, send)
+
+    route = counting
     received, answered = exchange([], 10)
-    assert received == 3  # 1,200 bytes: past the limit at the third chunk
+    route = original
+    assert seen == [400, 400, 0]  # the route gets 800 bytes, then "the client left": never the chunk past 1,000
+    assert received == 10  # the rest drained before the 413
     assert calls == ["route"]
     assert [message.get("status") for message in answered if message["type"] == "http.response.start"] == [413]
     assert b"ROUTE-ANSWER" not in b"".join(message.get("body", b"") for message in answered)
@@ -208,3 +228,18 @@ def test_hsts_is_sent_over_https_only() -> None:
         assert response.headers["strict-transport-security"] == "max-age=31536000", response.url
     for response in (served.client.get("/healthz"), served.get("/v1/policy"), served.client.get("/console/sign-in")):
         assert "strict-transport-security" not in response.headers
+
+
+def test_a_client_sending_a_body_over_the_limit_whole_reads_the_413() -> None:
+    """On a real socket: a client that sends its whole body before reading the answer (urllib, most clients) gets
+    the 413 problem, not a connection reset (the rest of the body is read and thrown away before the answer)."""
+    app = create_app(presets.ritz_carlton(), MemoryJournal(), Tokens.from_entries([]), max_body_bytes=1_000)
+    with Running(app) as url:
+        request = urllib.request.Request(  # noqa: S310 - a loopback URL the test made
+            url + "/v1/policy/check", data=b"a" * 8_000_000, headers={"Content-Type": "application/toml"}, method="POST"
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)  # noqa: S310 - a loopback URL the test made
+    assert refused.value.code == 413
+    assert refused.value.headers["content-type"] == "application/problem+json"
+    assert b"body-too-large" in refused.value.read()

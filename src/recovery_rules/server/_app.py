@@ -248,8 +248,9 @@ def _problems_in_openapi(app: FastAPI) -> None:
 _BODY_TOO_LARGE: Final = {
     "description": (
         "The body is larger than the service reads (`--max-body-bytes`, 5,000,000 bytes by default: a policy "
-        "to check is at most that): a `body-too-large` problem, answered before anything is read or checked, the "
-        "token included; the connection is closed."
+        "to check is at most that): a `body-too-large` problem, answered before anything is parsed or checked, the "
+        "token included (the rest of the body is read and thrown away first, so that the client reads this "
+        "answer); the connection is closed."
     )
 }
 

@@ -25,6 +25,7 @@ from ._settings import DEFAULT_MAX_BODY_BYTES
 __all__ = [
     "CONSOLE",
     "DEFAULT_MAX_BODY_BYTES",
+    "DRAINED_AT_MOST",
     "HSTS",
     "BodyLimit",
     "SecurityHeaders",
@@ -42,18 +43,27 @@ _DOCS: Final = "/v1/docs"
 _INLINE_SCRIPT: Final = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 
 
-class BodyLimit:
-    """Refuses a request body over ``limit`` bytes with a 413 ``body-too-large`` problem, without reading it.
+DRAINED_AT_MOST: Final = 64_000_000
+"""How many bytes of a body over the limit are read and thrown away before the 413 is sent: most clients send
+the whole body before they read an answer, and a server that closes the connection on a body not yet read makes
+theirs fail with a connection reset, not the 413. Nothing is kept; a larger body is cut off unread."""
 
-    A ``Content-Length`` over the limit is answered at once (the route never runs, so no token is checked and
-    nothing is read); a body sent without one (chunked) is counted as the route reads it, and refused as soon
-    as it passes the limit, the rest left unread: the route is told the client left, and what it answers is
-    dropped. The 413 closes the connection. Paths under ``/console`` are left alone (see :data:`CONSOLE`).
+
+class BodyLimit:
+    """Refuses a request body over ``limit`` bytes with a 413 ``body-too-large`` problem, without keeping it.
+
+    A ``Content-Length`` over the limit is refused without the route running (so no token is checked and
+    nothing is parsed); a body sent without one (chunked) is counted as the route reads it, and refused as soon
+    as it passes the limit: the route is told the client left, and what it answers is dropped. Either way what
+    is left of the body, up to ``drain`` bytes, is read and thrown away first, so that a client that sends its
+    whole body before reading reads the 413 (see :data:`DRAINED_AT_MOST`); the 413 closes the connection.
+    Paths under ``/console`` are left alone (see :data:`CONSOLE`).
     """
 
-    def __init__(self, app: ASGIApp, *, limit: int = DEFAULT_MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, *, limit: int = DEFAULT_MAX_BODY_BYTES, drain: int = DRAINED_AT_MOST) -> None:
         self.app = app
         self.limit = limit
+        self.drain = drain
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or _under(scope["path"], CONSOLE):
@@ -61,6 +71,7 @@ class BodyLimit:
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.limit:
+            await _drain(receive, self.drain)
             await self._refuse(scope, send, f"its Content-Length is {declared:,} bytes")
             return
         received = 0
@@ -77,6 +88,8 @@ class BodyLimit:
                 if received > self.limit:
                     refused = True
                     if not started:
+                        if message.get("more_body", False):
+                            await _drain(receive, self.drain)
                         await self._refuse(scope, send, f"more than {self.limit:,} bytes were sent")
                     return {"type": "http.disconnect"}  # the route stops reading: the client is gone, to it
             return message
@@ -106,6 +119,16 @@ class BodyLimit:
             headers={"Connection": "close"},
         )
         await response(scope, _nothing, send)
+
+
+async def _drain(receive: Receive, most: int) -> None:
+    """Read what is left of the request's body, up to about ``most`` bytes, keeping none of it."""
+    drained = 0
+    while drained <= most:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
+        drained += len(message.get("body", b""))
 
 
 async def _nothing() -> Message:
