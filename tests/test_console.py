@@ -1208,3 +1208,35 @@ def test_the_last_opened_form_is_each_employee_s_own_and_forgotten_at_sign_out()
     assert tags[0] != tags[1]
     signed_out = clerk.post("/console/sign-out", data={"csrf": _csrf(clerk)})
     assert 'rr_opened=""' in signed_out.headers["set-cookie"]
+
+
+def test_a_clerk_cannot_make_the_final_offer_the_manager_who_offered_the_alternatives_makes() -> None:
+    served = serve()
+    clerk = _client(served, "staff")
+    number = _to_escalation(served, clerk)
+    manager = _client(served, "manager")
+    _step(manager, number, "manager_denies", reason="a full refund is more than one night's delay calls for")
+    _step(manager, number, "explain_denial")
+    _step(manager, number, "decline_alternatives")
+    assert _state(served, number) == "alternatives_declined"
+    page = clerk.get(f"/console/cases/{number}").text
+    assert 'action="/console/step/make_final_offer/' not in page
+    _step(clerk, number, "make_final_offer", 403)
+    assert _state(served, number) == "alternatives_declined"
+    _step(manager, number, "make_final_offer")
+    assert _state(served, number) == "final_offer_made"
+
+
+def test_a_form_posted_from_another_port_of_the_same_host_is_refused() -> None:
+    """Another port is another origin (another service on the same machine): its forms are cross-site."""
+    served = serve()
+    client = _client(served, "staff")
+    data = {"csrf": _csrf(client), "customer_id": "10442", "category": "noise", "kind": "refund", "amount": "40"}
+    for origin in ("http://testserver:8081", "https://testserver:8443"):
+        response = client.post("/console/cases", data=data, headers={"Origin": origin})
+        assert response.status_code == 403, origin
+        signing_in = client.post("/console/sign-in", data={"token": served.tokens["staff"]}, headers={"Origin": origin})
+        assert signing_in.status_code == 403, origin
+    assert served.journal.cases() == []
+    here = client.post("/console/cases", data=data, headers={"Origin": "http://testserver", "Host": "testserver"})
+    assert here.status_code == 303

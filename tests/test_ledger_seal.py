@@ -841,3 +841,34 @@ def test_any_value_in_any_column_of_a_sealed_head_ends_in_a_typed_error_or_the_s
             assert checked.ok or checked.first_bad is not None
         finally:
             harness.close()
+
+
+@pytest.mark.parametrize("name", sorted(set(SEALED) - {"postgres"}))
+def test_a_sealed_heads_currency_changed_seal_kept_is_refused(tmp_path: Path, name: str) -> None:
+    sealed = SEALED[name](tmp_path)
+    journal = sealed.journal()
+    append(journal, Grant("second", 0, "100.00"))
+    append(journal, Grant("first", 30, "50.00"))
+    assert ledger(journal, "day", NOW) == Money("150.00", "USD")
+    _edit_head(sealed, 3, lambda _: "EUR")
+    assert _head(sealed, "guest", GUEST)[3] == "EUR"
+    for reader in (sealed.journal(), journal):
+        with pytest.raises(JournalIntegrityError):
+            ledger(reader, "day", NOW)
+    sealed.close()
+
+
+@pytest.mark.parametrize("name", sorted(set(SEALED) - {"postgres"}))
+def test_a_sealed_heads_seal_right_only_in_its_first_characters_is_refused(tmp_path: Path, name: str) -> None:
+    sealed = SEALED[name](tmp_path)
+    journal = sealed.journal()
+    append(journal, Grant("first", 0, "100.00"))
+    append(journal, Grant("first", 30, "50.00"))
+    assert ledger(journal, "day", NOW) == Money("150.00", "USD")
+    # A seal edited in its last digits only (its head's content as sealed) no longer matches: the whole
+    # 256-bit HMAC is compared, not a prefix (a prefix of 16 hex digits is a 64-bit MAC).
+    _edit_head(sealed, 5, lambda seal: seal[:32] + ("0" if seal[32] != "0" else "1") + seal[33:])
+    for reader in (sealed.journal(), journal):
+        with pytest.raises(JournalIntegrityError):
+            ledger(reader, "day", NOW)
+    sealed.close()
