@@ -26,6 +26,7 @@ from recovery_rules import (
     presets,
 )
 from recovery_rules._engine import _rules as _engine
+from recovery_rules._policy._policy import compiled_policy
 from recovery_rules.testing import resolution_violations
 
 from ._helpers import NOW, complaint, policy_data, usd
@@ -465,6 +466,29 @@ def test_an_unlisted_category_is_decided_with_a_warning_naming_the_closest(ritz:
     strict = Policy.model_validate({**ritz.model_dump(mode="json"), "strict_categories": True})
     with pytest.raises(InvalidInputError, match=r"category: is not one of the policy's categories \(did you mean"):
         strict.decide(typo, by="staff", now=now)
+
+
+def test_an_unlisted_categorys_warning_is_the_same_each_time_and_few_are_kept(ritz: Policy) -> None:
+    """Finding the closest category is the slowest step of a decision, so each compiled policy keeps the warning
+    it built for a category, at most ``UNLISTED_KEPT`` of them: a later decision gets the same words, however
+    many other categories came in between, and a strict policy refuses every time."""
+
+    def warning(category: str) -> str:
+        asked = complaint("50.00").model_copy(update={"category": category})
+        (entry,) = [entry for entry in ritz.decide(asked, by="staff", now=NOW).trace if entry.rule == "category.listed"]
+        return entry.message
+
+    first = warning("room_not_redy")
+    assert "did you mean 'room_not_ready'?" in first
+    others = [warning(f"unheard-of-{n}") for n in range(_engine.UNLISTED_KEPT + 10)]
+    assert len(compiled_policy(ritz).unlisted) == _engine.UNLISTED_KEPT
+    assert warning("room_not_redy") == first
+    assert others[-1] == warning(f"unheard-of-{_engine.UNLISTED_KEPT + 9}")  # one never kept, built again
+    assert "did you mean" not in others[-1]
+    strict = Policy.model_validate({**ritz.model_dump(mode="json"), "strict_categories": True})
+    for _ in range(2):
+        with pytest.raises(InvalidInputError, match=r"categories \(did you mean 'room_not_ready'\?\)"):
+            strict.decide(complaint("50.00").model_copy(update={"category": "room_not_redy"}), by="staff", now=NOW)
 
 
 def test_strict_categories_needs_categories() -> None:

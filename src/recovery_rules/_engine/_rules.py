@@ -43,7 +43,7 @@ import hashlib
 import json
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 from zoneinfo import ZoneInfo
@@ -283,6 +283,10 @@ class CompiledPolicy:
     """The policy's time zone: a complaint's number is the business's date there."""
     hours: Schedule | None = None
     """The business hours callbacks are promised within (``None``: always open)."""
+    unlisted: dict[str, TraceEntry] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    """The warning already built for a category the policy does not list, per category: finding the closest
+    listed one is the slowest step of a decision. At most :data:`UNLISTED_KEPT` are kept; a dictionary's single
+    reads and writes are atomic, and the entry for a category is always the same value, so threads may share it."""
 
     def promise(self, now: dt.datetime, within: dt.timedelta, field: str = "now") -> dt.datetime:
         """The time ``within`` after ``now`` counted in business hours (in absolute time without them), in UTC."""
@@ -649,9 +653,10 @@ def decide(
 
 
 def _checked_request(
-    policy: CompiledPolicy, by: object, asked_in: str, kind: str, category: str
+    policy: CompiledPolicy, by: object, asked_in: str, kind: str, category: str, *, warn: bool = True
 ) -> tuple[CompiledLevel, TraceEntry | None]:
-    """The level ``by`` names, and the warning for a category the policy does not list (``None``: listed).
+    """The level ``by`` names, and the warning for a category the policy does not list (``None``: listed, or
+    not ``warn``).
 
     Refuses a level the policy does not have, an amount asked in another currency, a remedy kind outside the
     vocabulary, and (with ``strict_categories``) a category the policy does not list.
@@ -664,7 +669,7 @@ def _checked_request(
     if kind not in policy.vocabulary:
         raise UnknownRemedyError(kind, sorted(policy.vocabulary))
     unlisted = None
-    if policy.categories and category not in policy.categories:
+    if policy.categories and category not in policy.categories and (warn or policy.strict_categories):
         unlisted = _unlisted(category, policy)  # raises with strict_categories
     return level, unlisted
 
@@ -697,15 +702,29 @@ def check_inputs(policy: CompiledPolicy, complaint: object, by: object, granted:
             "must be a Complaint; build one with Complaint(...) or Complaint.model_validate(data)",
         )
     checked = check_complaint(complaint)
-    level, _ = _checked_request(policy, by, checked.amount.currency, checked.kind, checked.category)
+    level, _ = _checked_request(policy, by, checked.amount.currency, checked.kind, checked.category, warn=False)
     given = _given(policy, granted, policy.currency)  # type: ignore[arg-type]  # checked there, whatever it is
     amounts = tuple(given) if isinstance(given, _Apart) else (given,) * len(policy.windows)
     moment = None if now is None else utc(now)
     return CheckedInputs(checked, level.name, dict(zip(policy.windows, amounts, strict=True)), moment)
 
 
+UNLISTED_KEPT: Final = 256
+"""How many unlisted categories' warnings a compiled policy keeps (a service may be sent any number)."""
+
+
 def _unlisted(category: str, policy: CompiledPolicy) -> TraceEntry:
     """The warning for a ``category`` the policy does not list; with ``strict_categories``, the refusal."""
+    kept = policy.unlisted.get(category)
+    if kept is not None:
+        return kept
+    entry = _unlisted_entry(category, policy)
+    if len(policy.unlisted) < UNLISTED_KEPT:
+        policy.unlisted[category] = entry
+    return entry
+
+
+def _unlisted_entry(category: str, policy: CompiledPolicy) -> TraceEntry:
     close = difflib.get_close_matches(category, sorted(policy.categories), n=1, cutoff=0.6) if category else []
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     if policy.strict_categories:
