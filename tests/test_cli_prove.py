@@ -34,7 +34,7 @@ from recovery_rules.proof import Slice, default_now, grant_windows, moments, mon
 from recovery_rules.testing import policies
 
 from ._cli import POLICY, run
-from ._helpers import examples, late_at_night, policy_data
+from ._helpers import examples, late_at_night, policy_data, small_policy, small_theme_park
 
 
 def signature(resolution: Resolution) -> tuple[Any, ...]:
@@ -336,25 +336,13 @@ def _two_windows(cap: str = "3000.00") -> Policy:
     return Policy.model_validate(data)
 
 
-def _small(data: dict[str, Any]) -> Policy:
-    """``data``'s policy cut to one category, two remedy kinds and no tiers: a sweep of a few thousand regions."""
-    data = {**data, "categories": ["noise"], "remedy_kinds": ["refund", "credit"]}
-    data["levels"] = [{key: value for key, value in level.items() if key != "tier_limits"} for level in data["levels"]]
-    data["catalog"] = [
-        {**option, "applies_to": [where for where in option["applies_to"] if where in ("*", "noise")]}
-        for option in data["catalog"]
-        if {"*", "noise"} & set(option["applies_to"])
-    ]
-    return Policy.model_validate(data)
-
-
 def _small_two_windows() -> Policy:
-    """:func:`_two_windows`, cut as :func:`_small` cuts a policy (the tests that prove it whole, several times)."""
-    return _small(_two_windows().model_dump(mode="json", exclude_defaults=True))
+    """:func:`_two_windows`, cut as :func:`small_policy` cuts a policy (for the tests that prove it several times)."""
+    return small_policy(_two_windows().model_dump(mode="json", exclude_defaults=True))
 
 
 def test_a_policy_with_a_cap_of_another_window_is_proved_in_that_window_alone_too() -> None:
-    one = _small(Policy.from_file(POLICY).model_dump(mode="json", exclude_defaults=True))
+    one = small_policy(Policy.from_file(POLICY).model_dump(mode="json", exclude_defaults=True))
     two = _small_two_windows()
     assert grant_windows(one) == [None]
     assert grant_windows(two) == [None, Window.parse("incident"), Window.parse("30d")]
@@ -423,10 +411,13 @@ def test_an_engine_ignoring_a_cap_of_the_same_limit_in_another_window_is_found(
     assert as_json["counterexample"]["granted"] == str(found.granted)
 
 
-def test_a_single_window_policy_shows_no_grant_windows(capsys: pytest.CaptureFixture[str]) -> None:
-    result = run(capsys, "prove", "theme-park")
+def test_a_single_window_policy_shows_no_grant_windows(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    file = tmp_path / "policy.json"
+    file.write_text(small_theme_park().model_dump_json(), encoding="utf-8")
+    result = run(capsys, "prove", str(file))
+    assert result.code == 0
     assert "grant windows" not in result.out
-    assert json.loads(run(capsys, "prove", "theme-park", "--json").out)["shape"]["grant_windows"] == ["all"]
+    assert json.loads(run(capsys, "prove", str(file), "--json").out)["shape"]["grant_windows"] == ["all"]
 
 
 @settings(max_examples=examples(40))
@@ -538,7 +529,7 @@ def test_the_moments_cover_the_business_hours_and_the_clock_changes() -> None:
 def test_an_engine_late_only_at_night_is_found_at_another_moment(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    policy = presets.load("theme-park")
+    policy = small_theme_park()
     assert prove(policy).moments == len(moments(policy))
     late_at_night(monkeypatch)
     proof = prove(policy)
@@ -550,10 +541,12 @@ def test_an_engine_late_only_at_night_is_found_at_another_moment(
     assert found.outcome is Outcome.ESCALATED
     assert any("business hours" in violation for violation in found.violations)
 
+    file = tmp_path / "policy.json"
+    file.write_text(policy.model_dump_json(), encoding="utf-8")
     saved = tmp_path / "counterexample.json"
-    result = run(capsys, "prove", "theme-park", "--save", str(saved))
+    result = run(capsys, "prove", str(file), "--save", str(saved))
     assert result.code == 1
-    assert "all 17,712 regions hold at the first moment; counterexample at another of the" in result.out
+    assert f"all {proof.regions:,} regions hold at the first moment; counterexample at another of the" in result.out
     command = result.out.splitlines()[-1].strip()
     assert f"--now {found.now.isoformat()}" in command
     monkeypatch.undo()
@@ -568,7 +561,7 @@ def test_an_engine_adding_callback_hours_on_the_wall_clock_is_found_at_a_clock_c
 ) -> None:
     """Without business hours a callback is ``callback_within`` after the decision in absolute time: an engine
     that adds it on the wall clock is wrong only across a clock change."""
-    policy = Policy.from_file(POLICY)
+    policy = small_policy(Policy.from_file(POLICY).model_dump(mode="json", exclude_defaults=True))
     assert policy.business_hours is None
     original = engine_module.decide
 
@@ -593,7 +586,7 @@ def test_an_engine_numbering_complaints_by_the_utc_date_is_found_in_the_evening(
 ) -> None:
     """A complaint is filed under the business's date, in the policy's time zone: in New York after 19:00 in
     winter, the date in UTC is already the next day."""
-    policy = presets.load("theme-park")
+    policy = small_theme_park()
     original = engine_module.decide
 
     def by_utc_date(compiled: Any, complaint: Complaint, *args: Any, **kwargs: Any) -> Resolution:
@@ -615,7 +608,7 @@ def test_an_engine_ignoring_the_policys_own_window_in_amounts_per_window_is_foun
 ) -> None:
     """A case decides with an amount per window on a policy with stacked caps: an engine that reads the policy's
     own window as nothing granted then approves beyond authority, and only the sweep of that window alone says so."""
-    policy = _two_windows("3000.00")
+    policy = _small_two_windows()
     original = engine_module.decide
 
     def forgetting(compiled: Any, complaint: Complaint, by: str, granted: Any, *args: Any, **kwargs: Any) -> Any:

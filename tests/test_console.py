@@ -19,7 +19,7 @@ from recovery_rules._policy import _policy as policy_module
 from recovery_rules.server import Tokens, create_app, mint_token
 from recovery_rules.server._console import COOKIE, OPENED, SENT_AGAIN, csrf_token
 
-from ._helpers import policy_data
+from ._helpers import policy_data, small_theme_park
 from ._server import NOW, Served, serve
 from ._server import complaint as served_complaint
 
@@ -579,8 +579,8 @@ def test_the_policy_page_proves_a_policy() -> None:
     served = serve()
     client = _client(served, "staff")
     csrf = _csrf(client, "/console/policy")
-    text = presets.path("theme_park").read_text(encoding="utf-8")
-    proved = client.post("/console/policy", data={"csrf": csrf, "format": "toml", "policy": text, "action": "prove"})
+    text = small_theme_park().model_dump_json()
+    proved = client.post("/console/policy", data={"csrf": csrf, "format": "json", "policy": text, "action": "prove"})
     assert proved.status_code == 200, proved.text
     assert "Proved: every promise holds in all" in proved.text
     assert served.journal.cases() == []  # nothing recorded
@@ -596,9 +596,7 @@ def test_the_policy_page_shows_a_counterexample_per_window_and_fills_the_form_wi
     served = serve()
     client = _client(served, "staff")
     csrf = _csrf(client, "/console/policy")
-    data = presets.load("theme-park").model_dump(mode="json", exclude_defaults=True)
-    data["caps"] = [{"limit": data["hard_cap"], "window": "30d"}]
-    text = Policy.model_validate(data).model_dump_json()
+    text = small_theme_park(caps=[{"limit": presets.theme_park().hard_cap, "window": "30d"}]).model_dump_json()
     monkeypatch.setattr(engine_module._Decision, "cap_before", lambda self, cap: self.before_money)
     form = {"csrf": csrf, "format": "json", "policy": text, "action": "prove"}
     proved = client.post("/console/policy", data=form)
@@ -625,9 +623,9 @@ def test_a_counterexample_at_another_moment_says_when_and_the_form_decides_it_th
     served = serve()
     client = _client(served, "staff")
     csrf = _csrf(client, "/console/policy")
-    text = presets.path("theme_park").read_text(encoding="utf-8")
+    text = small_theme_park().model_dump_json()
     monkeypatch.setattr(policy_module, "decide", _raising_at_night(rules_module.decide))
-    form = {"csrf": csrf, "format": "toml", "policy": text, "action": "prove"}
+    form = {"csrf": csrf, "format": "json", "policy": text, "action": "prove"}
     page = html.unescape(client.post("/console/policy", data=form).text)
     assert "A promise breaks" in page
     assert "(every region held at the first moment; this is another)" in page
@@ -748,9 +746,11 @@ def test_the_policy_page_bounds_a_proof_by_its_regions_not_its_slices(monkeypatc
 
 
 def test_count_regions_counts_what_prove_decides_and_stops_at_its_bound() -> None:
-    planned = proof.slices(presets.theme_park())
+    policy = small_theme_park()
+    planned = proof.slices(policy)
     regions = proof.count_regions(planned)
-    assert regions == proof.prove(presets.theme_park(), planned=planned).regions
+    assert regions == proof.prove(policy, planned=planned).regions
+    assert proof.count_regions(proof.slices(presets.theme_park())) == 17_712  # as `prove theme-park` says
     assert proof.count_regions(planned, at_most=regions) == regions
     assert proof.count_regions(planned, at_most=regions - 1) == regions  # "more than regions - 1"
     assert proof.count_regions(planned, at_most=10) == 11
