@@ -243,3 +243,31 @@ def test_a_client_sending_a_body_over_the_limit_whole_reads_the_413() -> None:
     assert refused.value.code == 413
     assert refused.value.headers["content-type"] == "application/problem+json"
     assert b"body-too-large" in refused.value.read()
+
+
+def test_an_unexpected_error_is_answered_with_the_same_headers() -> None:
+    """Starlette answers an unexpected error from outside every middleware: the API's 500 and the console's error
+    page carry the headers all other answers carry all the same (no cache keeps it, https only)."""
+    served = serve()
+
+    def broken(now: Any) -> list[Any]:
+        raise RuntimeError("the disk is on fire")
+
+    served.journal.overdue_callbacks = broken  # type: ignore[method-assign]
+    token = {"Authorization": f"Bearer {served.tokens['manager']}"}
+    for base in ("http://testserver", "https://testserver"):
+        client = TestClient(served.app, base_url=base, raise_server_exceptions=False)
+        failed = client.get("/v1/callbacks/overdue", headers=token)
+        assert failed.status_code == 500
+        assert failed.json()["detail"] == "the service failed to answer; it was logged"
+        assert failed.headers["cache-control"] == "no-store"
+        assert failed.headers["x-content-type-options"] == "nosniff"
+        assert client.post("/console/sign-in", data={"token": served.tokens["manager"]}).status_code == 200
+        page = client.get("/console/queue")
+        assert page.status_code == 500
+        assert "no-store" in page.headers["cache-control"]
+        for response in (failed, page):
+            if base.startswith("https"):
+                assert response.headers["strict-transport-security"] == "max-age=31536000", response.url
+            else:
+                assert "strict-transport-security" not in response.headers, response.url

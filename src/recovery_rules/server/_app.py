@@ -42,7 +42,7 @@ from recovery_rules import (
 
 from ._auth import Tokens
 from ._extra import without_extra
-from ._guards import DEFAULT_MAX_BODY_BYTES, BodyLimit, SecurityHeaders, check_body_limit
+from ._guards import DEFAULT_MAX_BODY_BYTES, BodyLimit, SecurityHeaders, answer_headers, check_body_limit
 from ._methods import PROBED, Methods, allow, declared_methods
 from ._observe import DecisionLog
 from ._problems import ApiProblem, FieldProblem, field_problem, for_http, problem_response, summary
@@ -606,7 +606,12 @@ def _handle_errors(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def internal(request: Request, error: Exception) -> Response:
         logging.getLogger("recovery_rules.server").exception("unexpected error answering %s", request.url.path)
-        return problem_response("internal", "the service failed to answer; it was logged", request.url.path)
+        return problem_response(
+            "internal",
+            "the service failed to answer; it was logged",
+            request.url.path,
+            headers=answer_headers(request.scope),  # sent from outside SecurityHeaders: its headers set here
+        )
 
 
 def _console_pages(app: FastAPI) -> None:

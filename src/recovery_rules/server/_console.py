@@ -312,7 +312,7 @@ def problem_page(request: Request, problem: Response) -> Response:
     except Exception:  # the page of an error says what it can: signed in or not
         session = None
     page = _error_page(request, session, status, what, todo)
-    for name in ("allow", "retry-after"):
+    for name in ("allow", "retry-after", "strict-transport-security"):  # HSTS: an unexpected error sets its own
         if name in problem.headers:
             page.headers[name] = problem.headers[name]
     return page

@@ -29,6 +29,7 @@ __all__ = [
     "HSTS",
     "BodyLimit",
     "SecurityHeaders",
+    "answer_headers",
     "check_body_limit",
     "docs_policy",
 ]
@@ -181,12 +182,9 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
-        api = _under(path, "/v1")
-        cached = _under(path, _DOCS + "/static")
-        https = scope.get("scheme") == "https"
-        docs = path == _DOCS
-        if not (api or https):
+        added = answer_headers(scope)
+        docs = scope["path"] == _DOCS
+        if not added:
             await self.app(scope, receive, send)
             return
         start: Message | None = None
@@ -198,13 +196,7 @@ class SecurityHeaders:
         async def with_headers(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                if api:
-                    headers["X-Content-Type-Options"] = "nosniff"
-                    if not cached:
-                        headers["Cache-Control"] = "no-store"
-                if https:
-                    headers["Strict-Transport-Security"] = HSTS
+                MutableHeaders(scope=message).update(added)
                 if docs:  # the page is held until its body is known: its inline script's hash goes in the header
                     start = message
                     return
@@ -219,6 +211,21 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+def answer_headers(scope: Scope) -> dict[str, str]:
+    """The headers :class:`SecurityHeaders` adds to the answer of the request ``scope`` (but the ``/v1/docs``
+    page's Content-Security-Policy, which depends on the page): also set by the app's answer to an unexpected
+    error, which Starlette sends from outside every middleware."""
+    path: str = scope["path"]
+    headers = {}
+    if _under(path, "/v1"):
+        headers["X-Content-Type-Options"] = "nosniff"
+        if not _under(path, _DOCS + "/static"):
+            headers["Cache-Control"] = "no-store"
+    if scope.get("scheme") == "https":
+        headers["Strict-Transport-Security"] = HSTS
+    return headers
 
 
 def docs_policy(page: bytes) -> str:
