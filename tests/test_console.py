@@ -6,7 +6,10 @@ import asyncio
 import datetime as dt
 import html
 import re
+import socket
+import threading
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,7 +23,7 @@ from recovery_rules.server import Tokens, create_app, mint_token
 from recovery_rules.server._console import COOKIE, OPENED, SENT_AGAIN, csrf_token
 
 from ._helpers import policy_data, small_theme_park
-from ._server import NOW, Served, serve
+from ._server import NOW, Running, Served, serve
 from ._server import complaint as served_complaint
 
 _CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
@@ -743,6 +746,70 @@ def test_the_policy_page_bounds_a_proof_by_its_regions_not_its_slices(monkeypatc
     assert admitted.status_code == 200, admitted.text
     assert len(proved) == 1
     assert proved[0].name == presets.ritz_carlton().name
+
+
+def test_a_proof_stops_when_its_client_leaves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A proof holds a thread, and the one proof a server runs at a time, for up to 45 seconds: once its client
+    has closed the connection, it stops at its next slice, and the next proof may start."""
+    from recovery_rules.server import _console as console_module  # noqa: PLC0415 - only this test watches it
+
+    served = serve()
+    noticed = threading.Event()
+    watching = console_module._watch_for_leaving
+
+    async def watch(request: Any, left: threading.Event) -> None:
+        await watching(request, left)
+        noticed.set()
+
+    proving = console_module.prove
+    slices_done: list[int] = []
+    ended: list[str] = []
+    started, finished = threading.Event(), threading.Event()
+
+    def watched_prove(policy: Policy, *, planned: Any, advance: Any) -> proof.Proof:
+        def after_a_slice(count: int) -> None:
+            if not slices_done:  # the first slice is decided: the client leaves now, if it has not yet
+                assert noticed.wait(30), "the client's leaving was not noticed"
+            slices_done.append(count)
+            advance(count)
+
+        started.set()
+        try:
+            found = proving(policy, planned=planned, advance=after_a_slice)
+        except Exception as error:
+            ended.append(type(error).__name__)
+            raise
+        finally:
+            finished.set()
+        ended.append("the whole proof")
+        return found
+
+    monkeypatch.setattr(console_module, "_watch_for_leaving", watch)
+    monkeypatch.setattr(console_module, "prove", watched_prove)
+    client = _client(served, "staff")
+    form = {"csrf": _csrf(client, "/console/policy"), "format": "json", "action": "prove"}
+    body = urlencode({**form, "policy": small_theme_park().model_dump_json()}).encode("ascii")
+    cookies = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+    with Running(served.app) as url:
+        address = urlsplit(url)
+        assert address.hostname is not None
+        assert address.port is not None
+        with socket.create_connection((address.hostname, address.port), timeout=30) as connection:
+            head = (
+                f"POST /console/policy HTTP/1.1\r\nHost: {address.netloc}\r\nCookie: {cookies}\r\n"
+                f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n\r\n"
+            )
+            connection.sendall(head.encode("ascii") + body)
+        assert started.wait(30), "the proof did not start"
+        assert finished.wait(30), "the proof still runs"
+    assert served.app.state.service.proving.acquire(blocking=False), "the proof's turn was not given back"
+    served.app.state.service.proving.release()
+    assert ended == ["_ClientLeftError"]
+    assert len(slices_done) == 1  # of the 12 slices of the policy
+    # A proof whose client stays is proved whole, as ever.
+    monkeypatch.undo()
+    proved = client.post("/console/policy", data={**form, "policy": small_theme_park().model_dump_json()})
+    assert "Proved: every promise holds in all" in proved.text
 
 
 def test_count_regions_counts_what_prove_decides_and_stops_at_its_bound() -> None:

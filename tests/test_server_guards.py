@@ -271,3 +271,5 @@ def test_an_unexpected_error_is_answered_with_the_same_headers() -> None:
                 assert response.headers["strict-transport-security"] == "max-age=31536000", response.url
             else:
                 assert "strict-transport-security" not in response.headers, response.url
+    counted = served.client.get("/metrics").text  # counted as answered, by the route's template
+    assert 'recovery_rules_http_requests_total{method="GET",route="/v1/callbacks/overdue",status="500"} 2.0' in counted

@@ -23,6 +23,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from recovery_rules import (
     AuthorityError,
@@ -44,7 +45,7 @@ from ._auth import Tokens
 from ._extra import without_extra
 from ._guards import DEFAULT_MAX_BODY_BYTES, BodyLimit, SecurityHeaders, answer_headers, check_body_limit
 from ._methods import PROBED, Methods, allow, declared_methods
-from ._observe import DecisionLog
+from ._observe import DecisionLog, Metrics
 from ._problems import ApiProblem, FieldProblem, field_problem, for_http, problem_response, summary
 from ._service import LOG, MIN_SESSION_KEY, SESSION_LIFETIME, Clock, Service
 from ._settings import (
@@ -337,17 +338,41 @@ async def _watch(service: Service) -> None:
 
 
 def _measure(app: FastAPI, service: Service) -> None:
-    metrics = service.metrics
+    app.add_middleware(Measured, metrics=service.metrics)
 
-    @app.middleware("http")
-    async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+
+class Measured:
+    """Counts every request by its route's template, method and status, and times it to its answer's last byte.
+
+    A plain ASGI middleware, not ``@app.middleware("http")``: Starlette's ``BaseHTTPMiddleware`` keeps a route
+    from seeing its client leave (``Request.is_disconnected`` waits for ever behind it), which the console's
+    proof relies on. A request whose route raised is counted with the status 500 it is answered with.
+    """
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")
-        metrics.requests.labels(route=template, method=request.method, status=str(response.status_code)).inc()
-        metrics.latency.labels(route=template).observe(time.perf_counter() - started)
-        return response
+        status = 500
+
+        async def noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noting_status)
+        finally:
+            template = getattr(scope.get("route"), "path", "unmatched")
+            metrics = self.metrics
+            metrics.requests.labels(route=template, method=scope["method"], status=str(status)).inc()
+            metrics.latency.labels(route=template).observe(time.perf_counter() - started)
 
 
 def _operations(app: FastAPI, service: Service) -> None:

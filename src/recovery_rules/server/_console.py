@@ -27,12 +27,14 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
 import zoneinfo
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
+import anyio
 import jinja2
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -1245,10 +1247,30 @@ def _trial_of(found: Counterexample) -> TryForm:
     )
 
 
-def _proved(service: Service, policy: Policy) -> tuple[Proof | None, str | None, int]:
+class _ClientLeftError(Exception):
+    """The client closed its connection while its proof ran."""
+
+
+WATCH_EVERY: Final = 0.25
+"""How often, in seconds, the policy page looks whether the client of a proof running has left: then the proof
+stops after the slice it is deciding (a fraction of a second), and the thread and the one proof a server runs
+at a time are free again."""
+
+
+async def _watch_for_leaving(request: Request, left: threading.Event) -> None:
+    """Set ``left`` once the client of ``request`` (whose body has been read) has closed its connection."""
+    while not await request.is_disconnected():
+        await anyio.sleep(WATCH_EVERY)
+    left.set()
+
+
+def _proved(
+    service: Service, policy: Policy, left: threading.Event | None = None
+) -> tuple[Proof | None, str | None, int]:
     """The proof of ``policy``, or why the console does not prove it: too large to prove here (more than
-    :data:`MAX_PROOF_REGIONS` regions: the shell proves it), or another proof running in this process (one at a
-    time: each holds a thread for seconds)."""
+    :data:`MAX_PROOF_REGIONS` regions: the shell proves it), another proof running in this process (one at a
+    time: each holds a thread for seconds), or the client left while it ran (``left`` set: the proof stops at
+    its next slice, and the answer is read by nobody)."""
     # Every slice has a region at least: more slices than the bound are refused before they are made.
     planned_slices = len(grant_windows(policy)) * len(policy.levels) * len(tiers(policy))
     planned_slices *= len(policy.vocabulary) * len(categories(policy))
@@ -1267,8 +1289,15 @@ def _proved(service: Service, policy: Policy) -> tuple[Proof | None, str | None,
         )
     if not service.proving.acquire(blocking=False):
         return None, "Not proved: another proof is running on this server. Try again in a minute.", 503
+
+    def stop_if_left(count: int) -> None:
+        if left is not None and left.is_set():
+            raise _ClientLeftError
+
     try:
-        return prove(policy, planned=planned), None, 200
+        return prove(policy, planned=planned, advance=stop_if_left), None, 200
+    except _ClientLeftError:
+        return None, "Not proved: the request was closed before the proof ended.", 503
     finally:
         service.proving.release()
 
@@ -1281,10 +1310,19 @@ async def check_policy(request: Request) -> Response:
     except _RefusedError as refused:
         return refused.response
     # Reading a policy of megabytes and proving it are work of seconds: in a worker thread, off the event loop.
-    return await run_in_threadpool(_check_policy, request, service, session, form)
+    if _text(form, "action") != "prove":
+        return await run_in_threadpool(_check_policy, request, service, session, form)
+    left = threading.Event()  # a proof stops if its client leaves: nobody would read it
+    async with anyio.create_task_group() as watching:
+        watching.start_soon(_watch_for_leaving, request, left)
+        response = await run_in_threadpool(_check_policy, request, service, session, form, left)
+        watching.cancel_scope.cancel()
+    return response
 
 
-def _check_policy(request: Request, service: Service, session: Session, form: FormData) -> Response:
+def _check_policy(
+    request: Request, service: Service, session: Session, form: FormData, left: threading.Event | None = None
+) -> Response:
     text = _text(form, "policy")
     format = _text(form, "format", "toml")
     trial = TryForm(**{field.name: _text(form, field.name).strip() for field in dataclasses.fields(TryForm)})
@@ -1309,7 +1347,7 @@ def _check_policy(request: Request, service: Service, session: Session, form: Fo
     if checked is None:
         return page(status=422, problems=problems, checked=False)
     if _text(form, "action") == "prove":  # seconds: one decision per region of the policy's input space
-        verdict, refused, status = _proved(service, checked)
+        verdict, refused, status = _proved(service, checked, left)
         found = None if verdict is None else verdict.counterexample
         if found is not None:  # the form below is filled with it: "Decide" runs it again
             trial = _trial_of(found)
