@@ -702,8 +702,9 @@ def test_cases_on_standard_input_are_read_as_toml_or_json(
     [
         (
             b"[defaults]\nby = \n",
-            "-:2:6: standard input (the test cases) is not valid TOML: Invalid value "
-            "(standard input is read as TOML unless it begins with '{', as JSON does)",
+            "-:2:6: standard input (the test cases) is not valid TOML: Invalid value; write a value after the = "
+            "sign: a text in quotes, a number, true or false, a list [ ] or a table { } (standard input is read as "
+            "TOML unless it begins with '{', as JSON does)",
             [2, 6],
         ),
         (

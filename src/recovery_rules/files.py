@@ -26,6 +26,10 @@ TOML, JSON and YAML raise plain ``ValueError``, ``TypeError`` or
 more digits than Python converts, a YAML key that is a list); it turns any of
 them into a located problem, so no untyped exception leaves a parse.
 
+:func:`syntax_hint` says how to fix the usual TOML and JSON syntax errors (a text not in quotes, a trailing
+comma, single quotes, a comment in JSON), which the parsers place but do not explain; the policy's and the
+command line's syntax errors end with it.
+
 :func:`read_ledger_key` reads a journal's ledger key from a file the same safe
 way (hexadecimal text), as ``recovery-rules serve`` and ``verify`` take it.
 """
@@ -33,14 +37,17 @@ way (hexadecimal text), as ``recovery-rules serve`` and ``verify`` take it.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import stat
 import sys
+import tomllib
 from collections.abc import Iterable
 from typing import BinaryIO, Final
 
 from recovery_rules._policy._locate import parse_location, source_map
+from recovery_rules._policy._syntax import json_hint, toml_hint
 from recovery_rules._values._shown import shown
 from recovery_rules.exceptions import InvalidInputError, Problem
 
@@ -53,6 +60,7 @@ __all__ = [
     "parse_problem",
     "read_ledger_key",
     "read_regular_file",
+    "syntax_hint",
 ]
 
 _NONBLOCK: Final[int] = getattr(os, "O_NONBLOCK", 0)
@@ -269,6 +277,30 @@ def decode_text(raw: bytes) -> str:
     where = f"line {line}, column {column}"
     problem = Problem(where, f"is not UTF-8 text: {said}; save the file as UTF-8", line, column)
     raise InvalidInputError("file", [problem])
+
+
+def syntax_hint(text: str, error: Exception) -> str | None:
+    """How to fix the syntax error ``error`` that :mod:`tomllib` or :mod:`json` raised on ``text``, or ``None``.
+
+    The usual mistakes get a fix, said as the policy's other messages are: a text not in quotes (``quote a
+    text: "hello"``), ``True`` for ``true``, a key set twice, ``key: value`` in TOML, an amount with its
+    currency not in quotes, a trailing comma, single quotes or a comment in JSON, a backslash not doubled, a
+    file of the other format. Any other error, or an exception of another kind, gives ``None``: the parser's
+    own words stand alone. ``text`` must be a ``str`` (an :class:`~recovery_rules.InvalidInputError` otherwise).
+
+    >>> import tomllib
+    >>> try:
+    ...     tomllib.loads("name = Harbour")
+    ... except tomllib.TOMLDecodeError as error:
+    ...     print(f"{error}; {syntax_hint('name = Harbour', error)}")
+    Invalid value (at line 1, column 8); quote a text: "Harbour"
+    """
+    text = _text(text)
+    if isinstance(error, json.JSONDecodeError):
+        return json_hint(text, error)
+    if isinstance(error, tomllib.TOMLDecodeError):
+        return toml_hint(text, str(error))
+    return None
 
 
 def parse_problem(error: BaseException, text: str, format: str) -> Problem:

@@ -49,7 +49,7 @@ from recovery_rules.files import decode_text, parse_problem
 
 from ._errors import CliInputError
 from ._fields import InputTime, Word
-from ._inputs import open_input, regular_file
+from ._inputs import hinted, open_input, regular_file
 from ._journal_reader import open_journal, shown
 
 __all__ = [
@@ -349,7 +349,7 @@ class JsonLinesSource:
                 where, read, None, (Problem("", f"{bad.message} (column {bad.column})", number, bad.column),)
             )
         except json.JSONDecodeError as error:
-            message = f"is not valid JSON: {error.msg} (column {error.colno})"
+            message = hinted(f"is not valid JSON: {error.msg} (column {error.colno})", text, error)
             return Recorded(where, read, None, (Problem("", message, number, error.colno),))
         except RecursionError:
             return Recorded(where, read, None, (Problem("", "is nested too deeply"),))
