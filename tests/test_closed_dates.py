@@ -427,3 +427,53 @@ def test_check_lists_the_closed_dates(capsys: pytest.CaptureFixture[str], tmp_pa
     many = [(dt.date(2027, 1, 1) + dt.timedelta(days=day)).isoformat() for day in range(10)]
     path.write_text(_restaurant_file(f'default = "11:00-23:00"\nclosed = {json.dumps(many)}\n'), encoding="utf-8")
     assert "2027-01-06 and 4 more" in run(capsys, "check", str(path)).out
+
+
+_CLOCK_ZONES = ("America/New_York", "Europe/London", "America/Havana", "Australia/Lord_Howe", "Asia/Kolkata", "UTC")
+_CHANGES = [  # a zone, the day its clock changes, and the minute of that day it changes at (wall clock)
+    ("America/New_York", dt.date(2026, 3, 8), 120),  # skips 2:00 to 3:00
+    ("America/New_York", dt.date(2026, 11, 1), 60),  # repeats 1:00 to 2:00
+    ("Europe/London", dt.date(2026, 3, 29), 60),  # skips 1:00 to 2:00
+    ("Europe/London", dt.date(2026, 10, 25), 60),  # repeats 1:00 to 2:00
+    ("America/Havana", dt.date(2026, 3, 8), 0),  # skips midnight to 1:00
+    ("America/Havana", dt.date(2026, 11, 1), 0),  # repeats midnight to 1:00
+    ("Australia/Lord_Howe", dt.date(2026, 4, 5), 90),  # goes back half an hour at 2:00
+    ("Australia/Lord_Howe", dt.date(2026, 10, 4), 120),  # goes forward half an hour
+]
+
+
+def _wall_instant_by_search(day: dt.date, minute: int, zone: ZoneInfo, *, first: bool) -> dt.datetime:
+    """What ``wall_instant`` means, found by trying every minute of the day and a half around it."""
+    naive = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minute)
+    start = naive.replace(tzinfo=dt.UTC) - dt.timedelta(hours=15)
+    tried = [start + dt.timedelta(minutes=step) for step in range(30 * 60)]
+    shown = [moment for moment in tried if moment.astimezone(zone).replace(tzinfo=None) == naive]
+    if shown:
+        return min(shown) if first else max(shown)
+    return min(moment for moment in tried if moment.astimezone(zone).replace(tzinfo=None) > naive)  # the jump
+
+
+@st.composite
+def _wall_times(draw: st.DrawFn) -> tuple[str, dt.date, int]:
+    """A zone, a day and a minute of it: half of them within 90 minutes of a clock change."""
+    if draw(st.booleans()):
+        zone, day, change = draw(st.sampled_from(_CHANGES))
+        return zone, day, min(max(change + draw(st.integers(-90, 90)), 0), 24 * 60)
+    return (
+        draw(st.sampled_from(_CLOCK_ZONES)),
+        draw(st.dates(dt.date(2026, 1, 1), dt.date(2028, 12, 31))),
+        draw(st.integers(0, 24 * 60)),
+    )
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(wall_time=_wall_times(), first=st.booleans())
+def test_wall_instant_is_the_first_or_last_instant_the_wall_clock_shows_it(
+    wall_time: tuple[str, dt.date, int], first: bool
+) -> None:
+    """The instant an opening or a closing time names, on any day, a clock change's too: the first (or last) that
+    the wall clock shows, or the jump when the clock skips it."""
+    zone, day, minute = wall_time
+    found = wall_instant(day, minute, ZoneInfo(zone), first=first)
+    assert found.tzinfo is dt.UTC
+    assert found == _wall_instant_by_search(day, minute, ZoneInfo(zone), first=first)

@@ -372,6 +372,9 @@ def open_time(intervals: list[tuple[dt.datetime, dt.datetime]], start: dt.dateti
 def wall_instant(day: dt.date, minute: int, zone: ZoneInfo, *, first: bool) -> dt.datetime:
     """The first (or last) instant the wall clock of ``zone`` shows ``minute`` after midnight on ``day``."""
     naive = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minute)
+    offset = zone.utcoffset(naive)
+    if offset is not None and offset == zone.utcoffset(naive.replace(fold=1)):
+        return (naive - offset).replace(tzinfo=dt.UTC)  # neither skipped nor repeated: the one instant showing it
     readings = [naive.replace(tzinfo=zone, fold=fold).astimezone(dt.UTC) for fold in (0, 1)]
     shown = [moment for moment in readings if moment.astimezone(zone).replace(tzinfo=None) == naive]
     if shown:
