@@ -219,6 +219,7 @@ def test_an_empty_journal_has_no_figures(capsys: pytest.CaptureFixture[str], tmp
         (["--now", "2026-11-23T15:20:00"], "--now: needs a time zone"),
         (["--now", "yesterday"], "--now: is not an ISO 8601 time"),
         (["--since", "2026-11-01", "--until", "2026-10-01"], "--since must be earlier than --until"),
+        (["--since", "2026-11-01", "--until", "2026-11-01"], "--since must be earlier than --until"),  # an empty period
         (["--since", "last week"], "--since: is neither a date nor an ISO 8601 time; write it like 2026-09-01"),
         (["--until", "2026-13-01"], "--until: is neither a date nor an ISO 8601 time"),
         (["--since", "2026-11-01T00:00"], "--since: needs a time zone"),
@@ -264,6 +265,8 @@ def test_nearest_rank_by_hand() -> None:
     assert nearest_rank([1, 2], 50) == 1  # at least half are at or below 1
     assert nearest_rank([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90) == 9
     assert nearest_rank([7], 90) == 7
+    assert nearest_rank([1, 2, 3, 4], 100) == 4  # every percent from 0 to 100 is taken
+    assert nearest_rank([1, 2, 3, 4], 0) == 1
     with pytest.raises(ValueError, match="values: must be a sorted list or tuple of at least one value"):
         nearest_rank([], 50)
 

@@ -69,6 +69,36 @@ def test_the_figures_are_what_deciding_each_record_twice_gives(capsys: pytest.Ca
     }
 
 
+def test_an_escalation_sent_to_another_level_is_counted_as_rerouted(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A decision escalated under both policies, but to another level, is a change: counted as rerouted. Here the
+    candidate's supervisor may grant only $300, so a $400 refund goes past the supervisor to the manager."""
+    data = Policy.from_file(POLICY).model_dump(mode="json")
+    for level in data["levels"]:
+        if level["name"] == "supervisor":
+            level["limit"], level["tier_limits"] = "300.00", {"gold": "300.00"}
+    candidate = tmp_path / "candidate.json"
+    candidate.write_text(json.dumps(data), encoding="utf-8")
+    complaint = {
+        "customer": {"id": "401"},
+        "category": "noise",
+        "requested": {"kind": "refund", "amount": "400.00 USD"},
+        "received_at": "2026-10-01T14:00:00Z",
+    }
+    path = write_records(tmp_path / "r.jsonl", [json.dumps({"complaint": complaint, "by": "front_desk"})])
+    result = run(capsys, "simulate", "--policy", POLICY, "--candidate", str(candidate), path, "--json")
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    assert report["matrix"]["escalated"]["escalated"] == 1
+    assert report["escalations"]["rerouted"] == 1
+    (change,) = report["changes"]
+    assert (change["current"], change["candidate"]) == (
+        {"outcome": "escalated", "escalate_to": "supervisor"},
+        {"outcome": "escalated", "escalate_to": "manager"},
+    )
+
+
 def test_one_recorded_complaint_is_said_in_the_singular(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """An audit: "1 recorded complaints from one.jsonl"."""
     one = tmp_path / "one.jsonl"

@@ -170,6 +170,10 @@ def test_resume_from_checks_only_the_events_after_the_saved_head(
             ["--expected-head", "1:" + "0" * 64, "--resume-from", HEAD],
             "--expected-head: must not be before --resume-from",
         ),
+        (
+            [f"--expected-head={EVENTS - 1}:" + "0" * 64, "--resume-from", HEAD],  # one event before it
+            "--expected-head: must not be before --resume-from",
+        ),
     ],
 )
 def test_bad_heads_are_usage_errors(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:

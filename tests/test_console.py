@@ -16,7 +16,18 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recovery_rules import Case, CaseView, Complaint, ComplaintNumber, MemoryJournal, Money, Policy, presets, proof
+from recovery_rules import (
+    Case,
+    CaseView,
+    Complaint,
+    ComplaintNumber,
+    MemoryJournal,
+    Money,
+    Policy,
+    Wording,
+    presets,
+    proof,
+)
 from recovery_rules._engine import _rules as rules_module
 from recovery_rules._policy import _policy as policy_module
 from recovery_rules.server import Tokens, create_app, mint_token
@@ -341,6 +352,12 @@ def test_the_queue_puts_the_most_overdue_first_then_the_larger_amount() -> None:
     queue = manager.get("/console/queue").text
     assert queue.index(numbers[1]) < queue.index(numbers[0])  # the same callback time: the larger amount first
     assert "overdue</strong>" not in queue
+    due = served.journal.events(ComplaintNumber.parse(numbers[0]))[-1].callback_due
+    assert due is not None
+    now[0] = due  # due at this very moment: not overdue yet, and said as still to come, "... (12:00 ...)"
+    queue = html.unescape(_client(served, "general_manager").get("/console/queue").text)
+    assert "overdue</strong>" not in queue
+    assert f"({Wording(presets.ritz_carlton()).time(due, now=due)})" in queue  # serve()'s policy
     now[0] = NOW.replace(year=2027)  # both callbacks overdue now
     assert manager.get("/console/queue").status_code == 303  # and the session long over: sign in again
     queue = _client(served, "general_manager").get("/console/queue").text

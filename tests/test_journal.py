@@ -461,6 +461,14 @@ def test_cases_and_overdue_callbacks(backend: Harness) -> None:
     summaries = journal.cases()
     assert [str(summary.number) for summary in summaries] == ["20261123-10442", "20261123-10442/2", "20261123-77"]
     assert [summary.state for summary in journal.cases(open_only=True)] == ["escalated", "escalated"]
+    # A period holds the cases opened at or after its start and before its end: B, opened at 14:01, is in the
+    # period that starts then and not in the one that ends then.
+    b_opened = T0 + dt.timedelta(minutes=1)
+    assert [str(summary.number) for summary in journal.cases(since=T0, until=b_opened)] == ["20261123-10442"]
+    assert [str(summary.number) for summary in journal.cases(until=b_opened)] == ["20261123-10442"]
+    assert [str(s.number) for s in journal.cases(since=b_opened, until=b_opened + dt.timedelta(microseconds=1))] == [
+        "20261123-10442/2"
+    ]
     a = summaries[0]
     assert (a.version, a.opened_at, a.last_at, a.callback_by) == (2, T0, T0, T0 + dt.timedelta(hours=2))
     assert journal.overdue_callbacks(T0 + dt.timedelta(hours=2)) == []  # due at 16:00 is not overdue at 16:00

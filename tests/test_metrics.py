@@ -65,20 +65,26 @@ HANDMADE = [
 """
 
 
-def handmade(journal: Journal, rows: list[Any] = HANDMADE) -> Journal:
-    policy = Policy.from_file(POLICY)
+def handmade(journal: Journal, rows: list[Any] = HANDMADE, policy: Policy | None = None) -> Journal:
+    policy = policy or Policy.from_file(POLICY)
     for index, row in enumerate(rows, start=1):
         MAKE_JOURNAL["_record"](journal, policy, index, row)
     return journal
 
 
 @pytest.fixture(params=["memory", "sqlite"])
-def journal(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Journal]:
+def blank(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Journal]:
+    """An empty journal, in memory and in SQLite."""
     if request.param == "memory":
-        yield handmade(MemoryJournal())
+        yield MemoryJournal()
     else:
         with SQLiteJournal(tmp_path / "cases.sqlite3") as opened:
-            yield handmade(opened)
+            yield opened
+
+
+@pytest.fixture
+def journal(blank: Journal) -> Journal:
+    return handmade(blank)
 
 
 def usd(amount: str) -> Money:
@@ -200,6 +206,54 @@ def test_events_later_than_now_are_left_out(journal: Journal) -> None:
     assert report.journal.later_than_now == journal.head().count - 24
     assert report.escalations.waiting == 1
     assert report.callbacks.pending == 1
+
+    # What happened at the very moment of now counts: case 1 opened at 14:05, delivered at 14:16, thanked at 14:17.
+    opened = dt.datetime(2026, 10, 1, 14, 5, tzinfo=dt.UTC)
+    for since in (None, opened - dt.timedelta(days=1)):  # the whole journal, and a period
+        at_opening = metrics.report(journal, since=since, now=opened)
+        assert at_opening.cases == metrics.CaseCounts(total=1, open=1, closed=0), since
+        assert at_opening.journal.later_than_now == journal.head().count - 1
+    delivered = metrics.report(journal, now=opened + dt.timedelta(minutes=11))
+    assert delivered.outcomes["remedy_delivered"] == 1
+    assert delivered.cases == metrics.CaseCounts(total=1, open=1, closed=0)  # resolved, but open until closed
+
+
+def test_a_callback_due_exactly_now_is_pending_not_yet_overdue(journal: Journal) -> None:
+    """A callback is overdue once its promised time has passed: at that very instant it is still pending, as
+    ``Journal.overdue_callbacks`` says."""
+    due = dt.datetime(2026, 10, 6, 15, 11, tzinfo=dt.UTC)  # case 6's callback
+    report = metrics.report(journal, now=due)
+    assert report.callbacks == metrics.CallbackFigures(kept=1, late=1, overdue=0, pending=1)
+    assert report.overdue_callbacks == ()
+    later = metrics.report(journal, now=due + dt.timedelta(seconds=1))
+    assert later.callbacks == metrics.CallbackFigures(kept=1, late=1, overdue=1, pending=0)
+
+
+def test_a_callback_answered_at_the_very_instant_promised_is_kept(blank: Journal) -> None:
+    """A callback is kept when the customer hears back (here: the remedy delivered) at or before the promised
+    time; a minute after, it is late."""
+    on_time = ROW("2026-10-02 10:00", "202", "standard", "room_not_ready", "refund", "300.00", "approve", 54)
+    handmade(blank, [on_time, on_time._replace(received="2026-10-03 10:00", answer=55)])
+    promised = [event.callback_due for event in blank.iter_events() if event.kind == "escalated"]
+    answered = [event.at for event in blank.iter_events() if event.kind == "delivered"]
+    assert promised == [answered[0], answered[1] - dt.timedelta(minutes=1)]
+    report = metrics.report(blank, now=NOW)
+    assert (report.callbacks.kept, report.callbacks.late) == (1, 1)
+
+
+def test_the_cap_share_under_a_cap_of_zero_is_reported(blank: Journal) -> None:
+    """A policy that grants only free remedies (a hard cap of $0.00) is reported: every guest used 0% of it."""
+    data = Policy.from_file(POLICY).model_dump(mode="json")
+    for level in data["levels"]:
+        level["limit"], level["tier_limits"] = "0.00", {}
+    data["hard_cap"] = "0.00"
+    data["catalog"] = [item for item in data["catalog"] if Decimal(item["value"]["amount"]) == 0]
+    free = Policy.model_validate(data)
+    handmade(blank, [ROW("2026-10-01 10:00", "330", "standard", "noise", "voucher", "0.00", "deliver", 5)], free)
+    for against in (free, None):
+        report = metrics.report(blank, now=NOW, policy=against)
+        assert report.outcomes["remedy_delivered"] == 1
+        assert (report.cap_share.guests, report.cap_share.bands["0%"]) == (1, 1)
 
 
 def test_the_policy_gives_the_currency_the_levels_and_the_cap() -> None:

@@ -245,6 +245,20 @@ def test_a_call_made_after_the_case_closed_counts_and_does_not_break_the_report(
     assert (period.cases.total, period.personal_calls.made, period.personal_calls.kept) == (1, 1, 1)
 
 
+def test_a_report_under_a_policy_without_a_personal_call_promises_none(journal: Journal) -> None:
+    """Only a report written under a policy with ``personal_call_within`` promises the manager's call: one written
+    under a policy without it counts as a report, not as a call promised."""
+    assert BASE.personal_call_within is None
+    eight = Desk(journal, BASE, 7, "308", "3300.00", who=cleo_and_dan)
+    eight.heard()
+    for step in ("explain_denial", "decline_alternatives", "make_final_offer", "decline_final_offer"):
+        eight.step(step)
+    eight.step("write_report", summary="Nothing we offered was enough.")
+    calls = metrics.report(journal, now=NOW).personal_calls
+    assert (calls.reports, calls.promised, calls.made) == (4, 3, 2)
+    assert (calls.kept, calls.late, calls.overdue, calls.pending) == (1, 1, 1, 0)
+
+
 def test_a_call_not_made_yet_is_pending_before_its_time() -> None:
     journal = handmade(MemoryJournal())
     before = START + dt.timedelta(days=5, minutes=11)  # case 6's report was written, its call not yet due
