@@ -203,6 +203,8 @@ def _alternative_problems(alternative: object, location: str) -> list[Problem]:
     if not isinstance(alternative, Alternative):
         return [Problem(location, f"must be an Alternative of the policy's catalog, not {type(alternative).__name__}")]
     fields = alternative.__dict__
+    if _well_formed_alternative(fields):
+        return []  # the careful look below would find nothing: it is only needed to say what is wrong
     problems = [
         Problem(f"{location}.{name}", "must be a str")
         for name in ("id", "kind", "description")
@@ -225,10 +227,44 @@ def _alternative_problems(alternative: object, location: str) -> list[Problem]:
     return problems
 
 
+def _well_formed_alternative(fields: dict[str, Any]) -> bool:
+    """Whether an alternative's fields hold what :func:`_alternative_problems` looks for, in one look."""
+    applies_to = fields.get("applies_to")
+    return (
+        isinstance(fields.get("id"), str)
+        and isinstance(fields.get("kind"), str)
+        and isinstance(fields.get("description"), str)
+        and all(fields.get(name) is None or isinstance(fields.get(name), str) for name in _ALTERNATIVE_OPTIONAL)
+        and type(fields.get("refers_elsewhere")) is bool
+        and type(fields.get("extra_mile")) is bool
+        and type(applies_to) is tuple
+        and all(isinstance(word, str) for word in applies_to)
+        and valid_money(fields.get("value"), non_negative=True)
+    )
+
+
+_ALTERNATIVE_OPTIONAL: Final = ("contact", "url", "directions")
+
+
+def _well_formed_entry(fields: dict[str, Any]) -> bool:
+    """Whether a trace entry's fields hold what :func:`_entry_problems` looks for, in one look."""
+    window, figures = fields.get("window"), fields.get("figures")
+    return (
+        isinstance(fields.get("rule"), str)
+        and isinstance(fields.get("message"), str)
+        and type(fields.get("passed")) is bool
+        and (window is None or type(window) is Window)
+        and isinstance(figures, Mapping)
+        and all(isinstance(name, str) and valid_money(money) for name, money in figures.items())
+    )
+
+
 def _entry_problems(entry: object, location: str) -> list[Problem]:
     if not isinstance(entry, TraceEntry):
         return [Problem(location, f"must be a TraceEntry, not {type(entry).__name__}")]
     fields = entry.__dict__
+    if _well_formed_entry(fields):
+        return []  # the careful look below would find nothing: it is only needed to say what is wrong
     problems = [
         Problem(f"{location}.{name}", "must be a str") for name in ("rule", "message") if not _is_text(fields.get(name))
     ]
