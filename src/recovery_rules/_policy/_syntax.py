@@ -18,6 +18,33 @@ __all__ = ["json_hint", "toml_hint"]
 _AT: Final = re.compile(r"\(at line (\d+), column (\d+)\)")
 _WORD: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _CLOSE: Final = {"}": "table (})", "]": "list (])"}
+_TOML_FIXES: Final = (
+    ("Cannot overwrite a value", "this key is set twice: keep one"),
+    (
+        "Cannot declare",
+        "this table is declared twice: write [name] once, or [[name]] before each item of a list of tables",
+    ),
+    (
+        "Illegal character '\\n'",
+        'close the text with its quote on the same line (a text of several lines goes between """ and """)',
+    ),
+    (
+        "Unescaped '\\' in a string",
+        "write a backslash as \\\\, or put the text in single quotes, which take it as it is: 'C:\\files'",
+    ),
+    ("Unclosed array", "close the list with ] (or the table with }) before the end of the file"),
+    ("Unclosed inline table", "close the list with ] (or the table with }) before the end of the file"),
+    ("Invalid date or datetime", "write a real date as 2026-12-25, or quote the text"),
+)
+"""The fix of a TOML error that its message alone tells, by the message's start."""
+_JSON_FIXES: Final = (
+    ("Expecting ':' delimiter", 'put a colon between a name and its value: "name": value'),
+    ("Extra data", "remove what follows the end of the policy (its last }), or put both in one table"),
+    ("Unterminated string", 'close the text with a double quote "'),
+    ("Invalid control character", "a text holds no line break or tab as it is: write \\n or \\t"),
+    ("Invalid \\escape", "write a backslash in a text as \\\\ (C:\\\\files)"),
+)
+"""The fix of a JSON error that its message alone tells, by the message's start."""
 
 
 def _offset(text: str, line: int, column: int) -> int:
@@ -49,16 +76,10 @@ def toml_hint(text: str, message: str) -> str | None:
         if word:
             return f'quote a text: "{word}"'
         return "write a value after the = sign: a text in quotes, a number, true or false, a list [ ] or a table { }"
-    if message.startswith("Cannot overwrite a value"):
-        return "this key is set twice: keep one"
-    if message.startswith("Cannot declare"):
-        return "this table is declared twice: write [name] once, or [[name]] before each item of a list of tables"
     if message.startswith("Expected '=' after a key"):
         if here == ":":
             return "write key = value (key: value is YAML: a YAML policy is read as YAML, from a file named .yaml)"
         return 'write key = value, and quote a text that holds spaces: key = "two words"'
-    if message.startswith("Illegal character '\\n'"):
-        return 'close the text with its quote on the same line (a text of several lines goes between """ and """)'
     if message.startswith("Invalid initial character for a key part") and _before(text, offset) == ",":
         if here in {"\n", "\r"}:
             return "write a table { } on one line, or as a [table] of its own"
@@ -69,13 +90,7 @@ def toml_hint(text: str, message: str) -> str | None:
         return 'put each key = value on a line of its own, and quote a text that holds spaces: key = "two words"'
     if message.startswith("Invalid statement") and here in {"{", "["}:
         return "this looks like JSON: a JSON policy is read as JSON, from a file named .json"
-    if message.startswith("Unescaped '\\' in a string"):
-        return "write a backslash as \\\\, or put the text in single quotes, which take it as it is: 'C:\\files'"
-    if message.startswith(("Unclosed array", "Unclosed inline table")):
-        return "close the list with ] (or the table with }) before the end of the file"
-    if message.startswith("Invalid date or datetime"):
-        return "write a real date as 2026-12-25, or quote the text"
-    return None
+    return next((fix for start, fix in _TOML_FIXES if message.startswith(start)), None)
 
 
 def json_hint(text: str, error: json.JSONDecodeError) -> str | None:
@@ -106,14 +121,4 @@ def json_hint(text: str, error: json.JSONDecodeError) -> str | None:
         if offset >= len(text.rstrip()):
             return "the file ends before a table { or a list [ is closed: close it"
         return "put a comma after the value before this one"
-    if message.startswith("Expecting ':' delimiter"):
-        return 'put a colon between a name and its value: "name": value'
-    if message.startswith("Extra data"):
-        return "remove what follows the end of the policy (its last }), or put both in one table"
-    if message.startswith("Unterminated string"):
-        return 'close the text with a double quote "'
-    if message.startswith("Invalid control character"):
-        return "a text holds no line break or tab as it is: write \\n or \\t"
-    if message.startswith("Invalid \\escape"):
-        return "write a backslash in a text as \\\\ (C:\\\\files)"
-    return None
+    return next((fix for start, fix in _JSON_FIXES if message.startswith(start)), None)
