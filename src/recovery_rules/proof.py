@@ -516,11 +516,12 @@ def moments(policy: Policy, now: dt.datetime | None = None) -> list[dt.datetime]
     and, with business hours, each opening and closing, the minute before each, and the middle of each open
     period; with callbacks promised (each level's ``callback_within``), each closing less each of them, and the
     minute before. Then the same around each clock change of the policy's time zone in the year from ``now``:
-    the change, the minutes on either side, the change less each callback time, and that day's and the next
-    day's openings and closings; and around each closed date of the business hours in the year from ``now``
-    (a listed date, or the next of a month-day closed every year): the day before, the date itself and the day
-    after. In the policy's time zone, in time order (by the instant, not the wall clock),
-    each once; ``now`` itself is left out. ``now`` is checked as :func:`prove` checks it.
+    the change, the minutes on either side, the change less each callback time, and the openings and closings
+    of the day before it and of its own day (a callback promised the evening before runs across the change;
+    one promised the day after does not); and around each closed date of the business hours in the year from
+    ``now`` (a listed date, or the next of a month-day closed every year): the day before, the date itself and
+    the day after. In the policy's time zone, in time order (by the instant, not the wall clock), each once;
+    ``now`` itself is left out. ``now`` is checked as :func:`prove` checks it.
     """
     policy = _policy(policy)
     zone = ZoneInfo(policy.timezone)
