@@ -287,6 +287,23 @@ def test_a_promise_that_would_come_due_beyond_ten_years_is_refused() -> None:
     assert "beyond the ten years" in refused.value.problems[0].message
 
 
+def test_the_ten_years_a_promise_may_reach_count_the_week_it_starts_in() -> None:
+    """Open one hour a week, a callback within 521 hours may come due 522 weeks on (3,654 days, the week it starts
+    in counted): it loads; within 522 hours it may come due 3,661 days on, beyond ten years, and is refused."""
+    hours = {"default": "closed", "monday": "09:00-10:00"}
+    levels = policy_data()["levels"]
+
+    def within(duration: str) -> dict[str, Any]:
+        supervisor = {**levels[1], "callback_within": duration}
+        return policy_data(business_hours=hours, levels=[levels[0], supervisor], denials_delivered_by="supervisor")
+
+    Policy.model_validate(within("521h"))
+    with pytest.raises(PolicyError) as refused:
+        Policy.model_validate(within("522h"))
+    assert [problem.location for problem in refused.value.problems] == ["levels[1].callback_within"]
+    assert "beyond the ten years" in refused.value.problems[0].message
+
+
 def test_hours_from_a_policy_file_with_its_line() -> None:
     text = (Path(presets.path("ritz-carlton")).read_text(encoding="utf-8")).replace(
         'default = "07:00-22:00"', 'default = "22:00-07:00"'

@@ -138,6 +138,18 @@ def test_a_catalog_value_above_any_cap_is_refused() -> None:
         Policy.model_validate(data)
 
 
+def test_an_alternative_worth_exactly_the_lowest_cap_loads() -> None:
+    """Only a catalog value above a cap is refused: an alternative worth exactly the hard cap, or exactly a cap of
+    another window, may be offered."""
+    upgrade = {"id": "stay", "kind": "upgrade", "description": "A free stay", "applies_to": ["*"]}
+    data = policy_data()
+    data["catalog"] = [*data["catalog"], {**upgrade, "value": "5000"}]
+    assert Policy.model_validate(data).catalog[-1].value == usd("5000.00")
+    data = policy_data(caps=[{"limit": "900.00", "window": "30d"}])
+    data["catalog"] = [*data["catalog"], {**upgrade, "value": "900"}]
+    assert Policy.model_validate(data).catalog[-1].value == usd("900.00")
+
+
 def test_a_cap_below_a_level_limit_is_allowed_and_binds_that_level() -> None:
     policy = Policy.model_validate(policy_data(caps=[{"limit": "300.00", "window": "day"}]))
     resolution = policy.decide(complaint("400.00"), by="supervisor", now=NOW)  # within the supervisor's $500

@@ -157,3 +157,18 @@ def test_a_large_shelf_looks_at_a_later_group_only_for_what_the_earlier_ones_lef
     four = shelf.select(Decimal(25), None, 4)
     assert four == rule(catalog, "noise", "refund", Decimal(25), budget=None, count=4)
     assert [item.id for item in four] == ["a1000", "a1001", "a1002", "a24"]
+
+
+def test_an_alternative_worth_exactly_the_budget_is_within_it() -> None:
+    """What a level may still grant is an upper bound it may reach: an alternative worth exactly that is offered,
+    from a small catalog laid out in advance and from a large one searched kind by kind."""
+    for size in (5, _catalog.SMALL + 1):
+        general = [alternative(i, "voucher", f"{i + 1}.00", ("*",)) for i in range(size)]
+        exact = alternative(size, "upgrade", "100.00", ("noise",))
+        catalog = [*general, exact]
+        shelf = CatalogIndex(catalog, CATEGORIES).shelf("noise", "refund")
+        assert (shelf.walk is None) == (size > _catalog.SMALL)
+        chosen = shelf.select(Decimal(150), Decimal(100), 1)
+        assert [item.id for item in chosen] == [exact.id], size
+        assert chosen == rule(catalog, "noise", "refund", Decimal(150), budget=Decimal(100), count=1)
+        assert "upgrade" in shelf.kinds_within(Decimal(100))

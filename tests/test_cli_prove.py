@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import shlex
 from decimal import Decimal
@@ -30,7 +31,16 @@ from recovery_rules._engine import _rules as engine_module
 from recovery_rules._engine._invariants import RANKING
 from recovery_rules._policy import _catalog as catalog_module
 from recovery_rules._policy import _policy as policy_module
-from recovery_rules.proof import Slice, default_now, grant_windows, moments, money, prove, slices
+from recovery_rules.proof import (
+    Slice,
+    default_now,
+    grant_windows,
+    moments,
+    money,
+    prove,
+    slices,
+    suggestion_violations,
+)
 from recovery_rules.testing import policies
 
 from ._cli import POLICY, run
@@ -109,6 +119,11 @@ def test_every_region_is_counted_once_and_covers_every_slice() -> None:
         found = list(part.points())
         assert len(found) == len(set(found))
         assert all(part.region(*point) == point for point in found), "each point stands for its own region"
+    for part in planned:  # every axis is cut into cells from 0 up, each starting where the one before ends
+        for cells in (part.granted, part.asked, part.total):
+            assert cells[0][0] == 0
+            assert cells[-1][1] is None
+            assert all(hi is not None and lo <= hi == after - 1 for (lo, hi), (after, _) in itertools.pairwise(cells))
 
 
 # -- soundness: one point per region stands for all of it ----------------------------
@@ -135,6 +150,35 @@ def test_preset_points_decide_like_their_regions_point(name: str, data: st.DataO
     granted, asked = data.draw(points(part))
     standing = part.region(granted, asked)
     assert signature(decide(policy, part, granted, asked)) == signature(decide(policy, part, *standing))
+
+
+def test_the_midpoint_of_two_values_that_are_not_neighbours_is_a_threshold() -> None:
+    """$10 (a voucher), $12 (a credit) and $40 (an upgrade): asked $24.99 for a refused cash refund offers the credit
+    and the voucher, asked $25.01 the credit and the upgrade (closest to the midpoint of $10 and $40, which are not
+    neighbours): the amounts on either side are in regions of their own, each deciding like its point."""
+    policy = Policy.model_validate(
+        policy_data(
+            hard_cap=None,
+            categories=["noise"],
+            levels=[{"name": "owner", "limit": "unlimited"}],
+            denials_delivered_by="owner",
+            min_alternatives=2,
+            refused_remedies=["cash"],
+            catalog=[
+                {"id": "a", "kind": "voucher", "description": "A voucher", "value": "10", "applies_to": ["*"]},
+                {"id": "b", "kind": "credit", "description": "A credit", "value": "12", "applies_to": ["*"]},
+                {"id": "c", "kind": "upgrade", "description": "An upgrade", "value": "40", "applies_to": ["*"]},
+            ],
+        )
+    )
+    part = next(part for part in slices(policy) if part.kind == "cash" and part.category == "noise")
+    below, above = decide(policy, part, 0, 2499), decide(policy, part, 0, 2501)
+    assert [alternative.id for alternative in below.alternatives] == ["b", "a"]
+    assert [alternative.id for alternative in above.alternatives] == ["b", "c"]
+    for asked in (2499, 2500, 2501):
+        standing = part.region(0, asked)
+        assert standing in set(part.points())
+        assert signature(decide(policy, part, 0, asked)) == signature(decide(policy, part, *standing)), asked
 
 
 # -- teeth: a broken engine gives a counterexample --------------------------------------
@@ -256,6 +300,46 @@ def test_suggestions_beyond_what_is_left_are_found(monkeypatch: pytest.MonkeyPat
     assert found is not None
     assert "suggestion 'dinner' is worth more than staff may still grant after the approval" in found.violations
     assert found.outcome is Outcome.APPROVED
+
+
+@pytest.mark.parametrize(
+    ("suggested", "problem"),
+    [
+        (["cake", "wine"], "extra-mile suggestions are not of distinct kinds"),
+        (["shop"], "suggestion 'shop' does not apply to this complaint"),
+        (["spa"], "suggestion 'spa' is a 'credit', which manager may not grant"),
+    ],
+)
+def test_suggestions_that_break_a_promise_about_them_are_found(suggested: list[str], problem: str) -> None:
+    """Suggestions with an approval are of distinct kinds, apply to the complaint, and are of kinds the acting level
+    may grant: a resolution that suggests otherwise is a violation the proof reports."""
+    data = policy_data()
+    data["levels"][2]["may_grant"] = ["refund", "voucher"]
+    extra = {"description": "A gift", "applies_to": ["*"], "extra_mile": True}
+    data["catalog"] += [
+        {**extra, "id": "cake", "kind": "voucher", "value": "10"},
+        {**extra, "id": "wine", "kind": "voucher", "value": "12"},
+        {**extra, "id": "spa", "kind": "credit", "value": "20"},
+        {**extra, "id": "shop", "kind": "voucher", "value": "5", "applies_to": ["out_of_stock"]},
+    ]
+    policy = Policy.model_validate(data)
+    now = default_now(policy)
+    complaint = Complaint(
+        customer=Customer(id="x"),
+        category="room_not_ready",
+        requested=Remedy(kind="refund", amount=Money("10.00", "USD")),
+        received_at=now,
+    )
+    resolution = policy.decide(complaint, by="manager", now=now)
+    assert resolution.outcome is Outcome.APPROVED
+    by_id = {alternative.id: alternative for alternative in policy.catalog}
+
+    def suggesting(*ids: str) -> Resolution:
+        return resolution.model_copy(update={"suggestions": tuple(by_id[id_] for id_ in ids)})
+
+    assert suggestion_violations(policy, complaint, "manager", None, suggesting("cake")) == []
+    found = suggestion_violations(policy, complaint, "manager", None, suggesting(*suggested))
+    assert found == [problem]
 
 
 def test_an_exception_while_deciding_is_a_counterexample(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -523,6 +607,8 @@ def test_the_moments_cover_the_business_hours_and_the_clock_changes() -> None:
     assert {"2027-03-14 03:00", "2027-03-14 01:59", "2027-11-07 01:00"} <= {
         moment.strftime("%Y-%m-%d %H:%M") for moment in changes
     }
+    for date in ("2027-03-14", "2027-11-07"):  # the day of each change opens and closes as every day does
+        assert {f"{date} 06:59", f"{date} 07:00", f"{date} 21:59", f"{date} 22:00"} <= shown, date
     assert default_now(policy) not in found  # the regions were decided there already
 
 
@@ -637,6 +723,13 @@ def test_where_the_room_left_in_the_window_swept_meets_the_others_is_a_threshold
     below, above = decide(policy, part, 80_000, 1_000), decide(policy, part, 95_000, 1_000)
     assert part.region(80_000, 1_000) != part.region(95_000, 1_000)
     assert [entry.message for entry in below.trace] != [entry.message for entry in above.trace]
+
+
+def test_the_earliest_now_allowed_is_accepted() -> None:
+    """``now`` may be as early as 1900-01-03 in UTC, the first moment allowed included."""
+    found = moments(Policy.model_validate(policy_data()), dt.datetime(1900, 1, 3, tzinfo=dt.UTC))
+    assert found
+    assert found[0] > dt.datetime(1900, 1, 2, tzinfo=dt.UTC)
 
 
 def test_the_moments_are_in_time_order_when_the_clocks_go_back() -> None:

@@ -203,6 +203,14 @@ def test_prove_decides_again_around_the_closed_dates() -> None:
     assert berlin(12, 23, 23) not in set(moments(restaurant(), berlin(11, 1, 12)))
 
 
+def test_prove_decides_again_the_day_before_a_closed_date_that_is_today() -> None:
+    """A closed date on now's own day gets its neighbours too: the opening the day before, which the week's own
+    moments (from now on) do not reach."""
+    now = berlin(11, 25, 12)  # Wednesday 25 November, closed
+    assert berlin(11, 24, 11) in set(moments(restaurant(["2026-11-25"]), now))
+    assert berlin(11, 24, 11) not in set(moments(restaurant(), now))
+
+
 # -- the property ----------------------------------------------------------------------------------------
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

@@ -73,6 +73,28 @@ def test_limits_must_not_fall_as_levels_rise() -> None:
     assert problem.startswith("levels[1].limit: supervisor's limit ($50.00) is below staff's ($100.00)")
 
 
+def test_a_level_limit_equal_to_the_hard_cap_loads() -> None:
+    """The hard cap bounds a level's limit from above only: a level may grant exactly the cap."""
+    data = policy_data()
+    data["levels"][2]["limit"] = "5000.00"
+    assert Policy.model_validate(data).levels[2].limit == Money("5000.00", "USD")
+
+
+def test_a_tier_limit_above_the_hard_cap_is_refused_where_it_is() -> None:
+    """A tier limit is bounded by the hard cap like the level's own limit, on the top level too."""
+    data = policy_data()
+    data["levels"][3]["tier_limits"] = {"gold": "6000.00"}
+    assert problems_of(data) == ["levels[3].tier_limits.gold: $6,000.00 is above the hard cap of $5,000.00"]
+
+
+def test_an_unlimited_level_below_a_limited_one_is_refused() -> None:
+    """Unlimited is the highest limit of all: a limited level above an unlimited one falls as levels rise."""
+    data = policy_data(hard_cap=None, denials_delivered_by="supervisor")
+    data["levels"] = [{"name": "staff", "limit": "unlimited"}, {**data["levels"][1], "tier_limits": {}}]
+    (problem,) = problems_of(data)
+    assert problem.startswith("levels[1].limit: supervisor's limit ($500.00) is below staff's (unlimited)")
+
+
 def test_tier_limits_must_not_fall_as_levels_rise() -> None:
     data = policy_data()
     del data["levels"][1]["tier_limits"]
@@ -350,6 +372,13 @@ def test_without_listed_categories_the_catalog_s_names_are_the_categories() -> N
     assert resolution.outcome is not Outcome.APPROVED
     assert "out_of_stock" in resolution.alternatives[0].applies_to  # the category's own first
     assert Policy.model_validate(policy.model_dump()) == policy  # the same policy, written out and read back
+
+
+def test_a_level_may_not_delegate_to_itself() -> None:
+    """A level's delegates act for it when it is absent, so the level itself is refused among them."""
+    data = policy_data()
+    data["levels"][3]["delegates"] = ["manager", "owner"]
+    assert problems_of(data) == ["levels[3].delegates: 'owner' cannot delegate to itself; name other levels"]
 
 
 def test_refused_remedies_cannot_be_offered_as_alternatives() -> None:

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from recovery_rules import Policy, PolicyError, presets
 from recovery_rules.testing import policies
 
-from ._helpers import examples
+from ._helpers import examples, policy_data
 
 SMALL = """
 name = "Small shop"
@@ -133,6 +133,47 @@ def test_any_change_changes_the_revision(old: str, new: str) -> None:
     changed = SMALL.replace(old, new, 1)
     assert changed != SMALL
     assert Policy.from_text(changed).revision != Policy.from_text(SMALL).revision
+
+
+# One change to each field of a policy (of tests/_helpers.py's policy_data), every field listed.
+FIELD_CHANGES: dict[str, Any] = {
+    "name": "Test hotel 2",
+    "description": "The hotel by the station",
+    "currency": "EUR",
+    "timezone": "Europe/Berlin",
+    "window": "30d",
+    "levels": [
+        {**level, "limit": "101.00"} if level["name"] == "staff" else level for level in policy_data()["levels"]
+    ],
+    "hard_cap": "4000.00",
+    "caps": [{"limit": "3000.00", "window": "30d"}],
+    "min_alternatives": 2,
+    "denials_delivered_by": "supervisor",
+    "catalog": [{**entry, "value": "16"} if entry["id"] == "drink" else entry for entry in policy_data()["catalog"]],
+    "refused_remedies": ["cash"],
+    "remedy_kinds": ["refund", "credit", "voucher"],
+    "categories": ["room_not_ready", "out_of_stock", "noise"],
+    "strict_categories": True,
+    "customer_noun": "customer",
+    "require_employee": True,
+    "wording": {"en": {"messages": {"apology": "So sorry!"}}},
+    "business_hours": {"default": "09:00-17:00"},
+    "personal_call_within": "2d",
+}
+
+
+def test_every_field_of_a_policy_is_listed_with_a_change() -> None:
+    """The test below changes every field: a field added to the policy must be added to it."""
+    assert set(FIELD_CHANGES) == set(Policy.model_fields)
+
+
+@pytest.mark.parametrize("field", sorted(FIELD_CHANGES))
+def test_a_change_to_any_field_changes_the_revision(field: str) -> None:
+    """Every field of a policy is part of what its revision hashes: a policy changed in any one field has another
+    revision (a record naming the revision names the policy that decided)."""
+    changed = policy_data(**{field: FIELD_CHANGES[field]})
+    assert changed != policy_data()
+    assert Policy.model_validate(changed).revision != Policy.model_validate(policy_data()).revision
 
 
 def test_a_copy_changed_without_validation_has_the_revision_of_its_own_content() -> None:
