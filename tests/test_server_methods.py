@@ -238,3 +238,14 @@ def test_the_swagger_ui_files_answer_options_and_their_405s_allow_it() -> None:
     refused = served.client.delete(path)
     assert (refused.status_code, refused.headers["allow"]) == (405, "GET, HEAD, OPTIONS")
     assert served.client.head(path).status_code == 200
+
+
+def test_a_method_a_client_makes_up_is_counted_as_other() -> None:
+    """A label per method name a client sends would grow the metrics, and every worker's memory, without bound:
+    the standard methods are counted by name, any other as ``other``."""
+    served = serve()
+    for number in range(20):
+        assert served.client.request(f"MADEUP{number}", "/v1/policy").status_code == 405
+    metrics = served.client.get("/metrics").text
+    assert "MADEUP" not in metrics
+    assert 'recovery_rules_http_requests_total{method="other",route="/v1/policy",status="405"} 20.0' in metrics

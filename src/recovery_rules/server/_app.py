@@ -341,6 +341,11 @@ def _measure(app: FastAPI, service: Service) -> None:
     app.add_middleware(Measured, metrics=service.metrics)
 
 
+COUNTED_METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+"""The methods the request metrics count by name; any other a client sends is counted as ``other``: a label per
+method a client makes up would grow the metrics (and every worker's memory) without bound."""
+
+
 class Measured:
     """Counts every request by its route's template, method and status, and times it to its answer's last byte.
 
@@ -370,8 +375,9 @@ class Measured:
             await self.app(scope, receive, noting_status)
         finally:
             template = getattr(scope.get("route"), "path", "unmatched")
+            method = scope["method"] if scope["method"] in COUNTED_METHODS else "other"
             metrics = self.metrics
-            metrics.requests.labels(route=template, method=scope["method"], status=str(status)).inc()
+            metrics.requests.labels(route=template, method=method, status=str(status)).inc()
             metrics.latency.labels(route=template).observe(time.perf_counter() - started)
 
 
