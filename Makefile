@@ -65,7 +65,7 @@ test: lint
 
 check: lint
 	HYPOTHESIS_PROFILE=quick $(BIN)/python -m pytest -n auto -p no:cacheprovider -q \
-		--ignore=tests/reliability -m "not slow and not postgres"
+		--ignore=tests/reliability -m "not slow and not postgres and not browser"
 
 # The full sizes take several minutes; each test prints its figures (listed again at the end of the run).
 reliability: $(VENV)/.installed-dev

@@ -425,6 +425,7 @@ def _small_two_windows() -> Policy:
     return small_policy(_two_windows().model_dump(mode="json", exclude_defaults=True))
 
 
+@pytest.mark.slow  # a whole proof, several times: seconds
 def test_a_policy_with_a_cap_of_another_window_is_proved_in_that_window_alone_too() -> None:
     one = small_policy(Policy.from_file(POLICY).model_dump(mode="json", exclude_defaults=True))
     two = _small_two_windows()
@@ -450,6 +451,7 @@ def _ignoring_the_30_day_cap(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine_module._Decision, "cap_before", lambda self, cap: self.before_money)
 
 
+@pytest.mark.slow  # a whole proof, several times: seconds
 def test_an_engine_ignoring_a_cap_of_the_same_limit_in_another_window_is_found(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -740,6 +742,7 @@ def test_the_moments_are_in_time_order_when_the_clocks_go_back() -> None:
     assert len(back) >= 3
 
 
+@pytest.mark.slow  # a whole proof, several times: seconds
 def test_a_dimension_of_one_is_said_in_the_singular(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     data = Policy.from_file(POLICY).model_dump(mode="json", exclude_defaults=True)
     for level in data["levels"]:

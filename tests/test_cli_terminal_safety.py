@@ -183,6 +183,11 @@ VERBS: dict[str, Callable[[dict[str, str]], list[str]]] = {
 }
 
 
+def _slow_if_proving(verb: str) -> Any:
+    """``verb`` as a parameter, marked ``slow`` for ``prove``: a whole proof takes seconds."""
+    return pytest.param(verb, marks=pytest.mark.slow) if verb == "prove" else verb
+
+
 def _assert_neutralised(result: Result) -> None:
     for name, stream in (("stdout", result.out), ("stderr", result.err)):
         _assert_no_control_bytes(name, stream.encode("utf-8", "surrogateescape"))
@@ -198,7 +203,7 @@ def _assert_no_control_bytes(name: str, raw: bytes) -> None:
     assert re.search(rb"\xc2[\x80-\x9f]", raw) is None, f"a C1 control in {name}"
 
 
-@pytest.mark.parametrize("verb", list(VERBS))
+@pytest.mark.parametrize("verb", [_slow_if_proving(verb) for verb in VERBS])
 def test_text_output_shows_control_characters_as_escapes(
     capsys: pytest.CaptureFixture[str], files: dict[str, str], verb: str
 ) -> None:
@@ -229,7 +234,9 @@ def test_decide_shows_every_text_of_its_inputs_whole_with_its_escapes(
     assert result.out.count("TITLE") == result.out.count(shown) > 5  # every text whole: the reasons, the trace
 
 
-@pytest.mark.parametrize("verb", [verb for verb in VERBS if verb not in ("schema", "decide-escalated")])
+@pytest.mark.parametrize(
+    "verb", [_slow_if_proving(verb) for verb in VERBS if verb not in ("schema", "decide-escalated")]
+)
 def test_json_output_keeps_the_text_exact(capsys: pytest.CaptureFixture[str], files: dict[str, str], verb: str) -> None:
     result = run(capsys, *VERBS[verb](files), "--json")
     assert result.code in (0, 1), result.err

@@ -119,9 +119,11 @@ def run_session(page: Path, workdir: Path) -> doctest.TestResults:
 
 @pytest.mark.parametrize(
     "block",
-    # a block that runs check_policy explores hundreds of decisions: seconds a block
+    # a block that runs check_policy or prove explores hundreds of decisions or more: seconds a block
     [
-        pytest.param(block, marks=pytest.mark.slow) if "check_policy(" in block.code else block
+        pytest.param(block, marks=pytest.mark.slow)
+        if "check_policy(" in block.code or "prove(" in block.code
+        else block
         for block in python_blocks()
     ],
     ids=lambda block: block.id,
