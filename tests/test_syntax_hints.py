@@ -33,6 +33,7 @@ TOML_MISTAKES = [
     ('{"name": "Harbour"}\n', "this looks like JSON: a JSON policy is read as JSON"),
     ('name = "C:\\path"\n', "write a backslash as \\\\, or put the text in single quotes"),
     ('remedy_kinds = ["refund", "credit"\n', "close the list with ]"),
+    ('hard_cap = {amount = "1.00"', "close the list with ] (or the table with })"),
     ("opened = 2026-02-30\n", "write a real date as 2026-12-25, or quote the text"),
 ]
 
@@ -105,6 +106,9 @@ def test_syntax_hint_is_public_and_says_nothing_of_other_errors() -> None:
         json.loads("{'a': 1}")
     assert files.syntax_hint("{'a': 1}", json_error.value) == "quote with double quotes: JSON takes no single quotes"
     assert files.syntax_hint(text, ValueError("Invalid value (at line 1, column 8)")) is None
+    said = f"is not valid TOML: {toml_error.value}"
+    assert files.with_syntax_hint(said, text, toml_error.value) == f'{said}; quote a text: "Harbour"'
+    assert files.with_syntax_hint("is not valid", text, ValueError("x")) == "is not valid"
     with pytest.raises(InvalidInputError, match="text"):
         files.syntax_hint(b"name = Harbour", toml_error.value)  # type: ignore[arg-type]  # not a str
 

@@ -26,9 +26,9 @@ TOML, JSON and YAML raise plain ``ValueError``, ``TypeError`` or
 more digits than Python converts, a YAML key that is a list); it turns any of
 them into a located problem, so no untyped exception leaves a parse.
 
-:func:`syntax_hint` says how to fix the usual TOML and JSON syntax errors (a text not in quotes, a trailing
-comma, single quotes, a comment in JSON), which the parsers place but do not explain; the policy's and the
-command line's syntax errors end with it.
+:func:`syntax_hint` says how to fix the usual TOML and JSON syntax errors (a text not in quotes, a
+trailing comma, single quotes, a comment in JSON), which the parsers place but do not explain;
+:func:`with_syntax_hint` ends a syntax error's message with it, as the policy's and the command line's are.
 
 :func:`read_ledger_key` reads a journal's ledger key from a file the same safe
 way (hexadecimal text), as ``recovery-rules serve`` and ``verify`` take it.
@@ -61,6 +61,7 @@ __all__ = [
     "read_ledger_key",
     "read_regular_file",
     "syntax_hint",
+    "with_syntax_hint",
 ]
 
 _NONBLOCK: Final[int] = getattr(os, "O_NONBLOCK", 0)
@@ -301,6 +302,13 @@ def syntax_hint(text: str, error: Exception) -> str | None:
     if isinstance(error, tomllib.TOMLDecodeError):
         return toml_hint(text, str(error))
     return None
+
+
+def with_syntax_hint(said: str, text: str, error: Exception) -> str:
+    """``said`` (``is not valid TOML: ...``), followed by ``; `` and :func:`syntax_hint`'s fix when there is one:
+    how the library and the command line word every TOML and JSON syntax error."""
+    hint = syntax_hint(text, error)
+    return f"{said}; {hint}" if hint else said
 
 
 def parse_problem(error: BaseException, text: str, format: str) -> Problem:

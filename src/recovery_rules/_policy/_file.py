@@ -15,7 +15,7 @@ from typing import Any, Final, Literal
 
 from recovery_rules._values._shown import shown
 from recovery_rules.exceptions import InvalidInputError, MissingDependencyError, PolicyError, Problem
-from recovery_rules.files import _position, decode_text, parse_problem, read_regular_file, syntax_hint
+from recovery_rules.files import _position, decode_text, parse_problem, read_regular_file, with_syntax_hint
 
 __all__ = ["MAX_POLICY_BYTES", "parse_policy_text", "read_policy_file", "read_policy_text"]
 
@@ -84,7 +84,7 @@ def parse_policy_text(text: str, format: Literal["toml", "json", "yaml"], *, sou
             [
                 Problem(
                     f"line {error.lineno}, column {error.colno}",
-                    _hinted(f"is not valid JSON: {error.msg}", text, error),
+                    with_syntax_hint(f"is not valid JSON: {error.msg}", text, error),
                 )
             ],
             source=source,
@@ -102,13 +102,7 @@ def _toml(text: str) -> Any:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise PolicyError([Problem("", _hinted(f"is not valid TOML: {error}", text, error))]) from None
-
-
-def _hinted(said: str, text: str, error: Exception) -> str:
-    """``said``, and how to fix the usual syntax error ``error`` after ``; `` (see :func:`syntax_hint`)."""
-    hint = syntax_hint(text, error)
-    return f"{said}; {hint}" if hint else said
+        raise PolicyError([Problem("", with_syntax_hint(f"is not valid TOML: {error}", text, error))]) from None
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -32,8 +32,10 @@ _TOML_FIXES: Final = (
         "Unescaped '\\' in a string",
         "write a backslash as \\\\, or put the text in single quotes, which take it as it is: 'C:\\files'",
     ),
-    ("Unclosed array", "close the list with ] (or the table with }) before the end of the file"),
-    ("Unclosed inline table", "close the list with ] (or the table with }) before the end of the file"),
+    (
+        ("Unclosed array", "Unclosed inline table"),
+        "close the list with ] (or the table with }) before the end of the file",
+    ),
     ("Invalid date or datetime", "write a real date as 2026-12-25, or quote the text"),
 )
 """The fix of a TOML error that its message alone tells, by the message's start."""
@@ -114,7 +116,7 @@ def json_hint(text: str, error: json.JSONDecodeError) -> str | None:
     if message.startswith("Expecting property name") and word:
         return f'quote the name: "{word}"'
     if message.startswith("Expecting value") and word:
-        if not before and word and text[offset + len(word) :].lstrip().startswith("="):
+        if not before and text[offset + len(word) :].lstrip().startswith("="):
             return "this looks like TOML: a TOML policy is read as TOML, from a file named .toml"
         return f'quote a text: "{word}"'
     if message.startswith("Expecting ',' delimiter"):

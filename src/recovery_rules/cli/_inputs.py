@@ -37,7 +37,7 @@ from recovery_rules.files import (
     parse_problem,
     read_ledger_key,
     read_regular_file,
-    syntax_hint,
+    with_syntax_hint,
 )
 
 from ._errors import CliInputError, problem_json, why_unusable
@@ -48,7 +48,6 @@ __all__ = [
     "LocatedProblem",
     "file_format",
     "file_name_given",
-    "hinted",
     "load_complaint",
     "load_policy",
     "locate_problems",
@@ -328,22 +327,17 @@ def _parse(text: str, format: str, path: str, what: str, *, read_as: str = "") -
     try:
         return tomllib.loads(text) if format == "toml" else json.loads(text)
     except tomllib.TOMLDecodeError as error:  # it says where: "... (at line 2, column 9)"
-        problem = Problem("", hinted(f"is not valid TOML: {error}", text, error))
+        problem = Problem("", with_syntax_hint(f"is not valid TOML: {error}", text, error))
     except json.JSONDecodeError as error:
         problem = Problem(
-            f"line {error.lineno}, column {error.colno}", hinted(f"is not valid JSON: {error.msg}", text, error)
+            f"line {error.lineno}, column {error.colno}",
+            with_syntax_hint(f"is not valid JSON: {error.msg}", text, error),
         )
     except RecursionError:
         problem = Problem("", "is nested too deeply")
     except (ValueError, TypeError, OverflowError) as error:  # beside syntax: an integer of 5,000 digits
         problem = parse_problem(error, text, format)
     raise _syntax_error(problem, path, what, read_as=read_as) from None
-
-
-def hinted(said: str, text: str, error: Exception) -> str:
-    """``said``, and how to fix the usual syntax error ``error`` after ``; `` (see ``files.syntax_hint``)."""
-    hint = syntax_hint(text, error)
-    return f"{said}; {hint}" if hint else said
 
 
 def _syntax_error(problem: Problem, path: str, what: str, *, read_as: str = "") -> CliInputError:

@@ -45,11 +45,11 @@ from recovery_rules import (
     Window,
     metrics,
 )
-from recovery_rules.files import decode_text, parse_problem
+from recovery_rules.files import decode_text, parse_problem, with_syntax_hint
 
 from ._errors import CliInputError
 from ._fields import InputTime, Word
-from ._inputs import hinted, open_input, regular_file
+from ._inputs import open_input, regular_file
 from ._journal_reader import open_journal, shown
 
 __all__ = [
@@ -349,7 +349,7 @@ class JsonLinesSource:
                 where, read, None, (Problem("", f"{bad.message} (column {bad.column})", number, bad.column),)
             )
         except json.JSONDecodeError as error:
-            message = hinted(f"is not valid JSON: {error.msg} (column {error.colno})", text, error)
+            message = with_syntax_hint(f"is not valid JSON: {error.msg} (column {error.colno})", text, error)
             return Recorded(where, read, None, (Problem("", message, number, error.colno),))
         except RecursionError:
             return Recorded(where, read, None, (Problem("", "is nested too deeply"),))
