@@ -381,6 +381,7 @@ def test_the_employee_says_the_offer_its_acceptance_and_the_decline(journal: Jou
     told = wording.say_next(other)
     assert [words.step for words in told] == ["decline_offer", "explain_denial"]
     assert "I understand" in told[0].text
+    assert "Our duty manager will explain why" in told[0].text  # the manager explains, as told[1] says
     assert told[1].speaker == "manager"
     # The manager chose to offer $1,500 (they could approve $5,000): said as the offer the customer declined.
     assert "Our duty manager offered $1,500.00 instead, which you declined." in told[1].text

@@ -182,6 +182,7 @@ ACCEPTED = [
     "Noon is when the lounge opens.",
     "The 4-D theatre runs every half hour, llueva o no.",
     "Would you like a receipt, yes or no?",
+    "Would you like a receipt, yes or  no?",  # spacing does not matter
     "Ob ja oder nein, wir helfen Ihnen gern.",
 ]
 

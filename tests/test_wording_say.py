@@ -66,6 +66,30 @@ def test_an_approval_is_good_news_from_the_employee(ritz: Policy) -> None:
     )
 
 
+def test_a_line_that_says_nothing_leaves_no_empty_paragraph(ritz: Policy) -> None:
+    """A template line whose only slot is empty (no request was written down), indented as a TOML multi-line
+    string may indent it, is left out whole: no blank paragraph between the good news and the thanks."""
+    data = ritz.model_dump(mode="json")
+    approved = "Good news: I can give you the {remedy} right now.\n    {request}"
+    data["wording"] = {"en": {"messages": {"approved": approved}}}
+    policy = Policy.model_validate(data)
+    said = say(policy.decide(hotel_complaint("250.00"), by="staff", now=NOW), policy)
+    assert said.split("\n\n") == [
+        APOLOGY,
+        "Good news: I can give you the $250.00 refund right now.",
+        f"{THANKS} Your complaint number is 20261123-10442.",
+    ]
+
+
+def test_a_remedy_without_an_amount_is_said_without_one(ritz: Policy) -> None:
+    """What costs nothing is said by its kind alone (``remedy_free``): "the upgrade", never "the $0.00 upgrade"."""
+    resolution = ritz.decide(hotel_complaint("0.00", kind="upgrade"), by="staff", now=NOW)
+    assert resolution.outcome is Outcome.APPROVED
+    said = say(resolution, ritz)
+    assert "Good news: I can give you the upgrade right now, and I'll take care of it myself." in said
+    assert "$0.00" not in said
+
+
 def test_an_escalation_promises_a_callback_at_a_concrete_time(ritz: Policy) -> None:
     resolution = ritz.decide(hotel_complaint("2000.01"), by="staff", now=NOW)
     assert resolution.outcome is Outcome.ESCALATED
@@ -105,6 +129,18 @@ def test_a_denial_is_the_positive_no_with_the_reason_and_plan_b(ritz: Policy) ->
     )
 
 
+def test_a_denial_names_the_manager_who_delivers_it_not_the_employee(ritz: Policy) -> None:
+    """Denials are delivered by the policy's ``denials_delivered_by`` level: a ``denied`` template that names who
+    delivers it says the duty manager, not the staff member who took the complaint."""
+    data = ritz.model_dump(mode="json")
+    denied = "Our {delivered_by} is sorry: we can't give you the {remedy}, because {reason}.\n{alternatives}"
+    data["wording"] = {"en": {"messages": {"denied": denied}}}
+    policy = Policy.model_validate(data)
+    resolution = policy.decide(hotel_complaint("20.00", kind="cash_payment"), by="staff", now=NOW)
+    assert (resolution.acting_level, resolution.delivered_by) == ("staff", "manager")
+    assert "\n\nOur duty manager is sorry: we can't give you the $20.00 cash payment" in say(resolution, policy)
+
+
 def test_a_denial_over_the_cap_says_so(ritz: Policy) -> None:
     resolution = ritz.decide(hotel_complaint("2500.00"), by="staff", granted=Money("8000.00", "USD"), now=NOW)
     assert resolution.outcome is Outcome.DENIED
@@ -139,6 +175,7 @@ def test_a_denial_by_a_cap_of_another_window_says_which_window(ritz: Policy) -> 
         ("7d", "in any 7 days"),
         ("1d", "in any 24 hours"),
         ("36h", "in any 36 hours"),
+        ("1h", "in any 60 minutes"),
         ("90m", "in any 90 minutes"),
     ],
 )
@@ -356,6 +393,9 @@ def test_amounts_are_written_the_locales_way(ritz: Policy) -> None:
     assert Wording(policy).money(Money("1500", "CHF")) == "1,500.00 CHF"
     assert Wording(policy).money(Money("1500", "JPY")) == "¥1,500"
     assert Wording(policy).money(Money("-2.5", "KWD")) == "-2.500 KWD"
+    assert Wording(policy).money(Money("0", "USD")) == "$0.00"  # nothing owed is never minus nothing
+    data["wording"] = {"en-IN": {"group_separator": ""}}  # no separator between the groups at all
+    assert Wording(Policy.model_validate(data), "en-IN").money(Money("12345.60", "USD")) == "$12345.60"
 
 
 # -- locales -------------------------------------------------------------------------------
@@ -393,6 +433,24 @@ def test_a_policy_can_add_a_locale_and_a_regional_variant(ritz: Policy) -> None:
     assert Wording(policy, "es-mx").locale == "es-mx"
 
 
+def test_a_language_that_is_not_built_in_says_times_on_a_24_hour_clock_unless_it_says_otherwise(
+    ritz: Policy,
+) -> None:
+    """Only the built-in English writes a 12-hour clock; a language a policy adds without a ``clock`` setting
+    says a callback at 15:00, and one that asks for ``clock = "12h"`` says 3:00."""
+    data = ritz.model_dump(mode="json")
+    spanish = {
+        "messages": every_message("[es]"),
+        "weekdays": ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"],
+        "months": SPANISH_MONTHS,
+    }
+    data["wording"] = {"es": spanish, "es-US": {"clock": "12h"}}
+    policy = Policy.model_validate(data)
+    afternoon = dt.datetime(2026, 11, 23, 20, 0, tzinfo=dt.UTC)  # 15:00 in New York
+    assert Wording(policy, "es").time(afternoon, now=NOW) == "[es] 15:00 this afternoon"
+    assert Wording(policy, "es-US").time(afternoon, now=NOW) == "[es] 3:00 this afternoon"
+
+
 def test_a_regional_english_falls_back_to_english(ritz: Policy) -> None:
     resolution = ritz.decide(hotel_complaint("25.00"), by="staff", now=NOW)
     assert say(resolution, ritz, locale="en-US") == say(resolution, ritz)
@@ -412,6 +470,18 @@ def test_names_say_levels_and_remedies_the_policys_way(ritz: Policy) -> None:
     policy = Policy.model_validate(data)
     resolution = policy.decide(hotel_complaint("2000.01"), by="staff", now=NOW)
     assert "The $2,000.01 money-back needs approval from our Manager on Duty" in say(resolution, policy)
+
+
+def test_a_level_title_keeps_its_capitals_where_they_are_not_a_sentence_start(ritz: Policy) -> None:
+    """English says a title mid-sentence in lower case ("our duty manager"), but an acronym stays as written:
+    "our VIP host", never "our vIP host"."""
+    data = ritz.model_dump(mode="json")
+    data["levels"][1]["title"] = "VIP host"
+    policy = Policy.model_validate(data)
+    escalated = policy.decide(hotel_complaint("2000.01"), by="staff", now=NOW)
+    assert "The $2,000.01 refund needs approval from our VIP host, because" in say(escalated, policy)
+    duty = ritz.decide(hotel_complaint("2000.01"), by="staff", now=NOW)
+    assert "needs approval from our duty manager, because" in say(duty, ritz)  # a title starting a word: lower
 
 
 def test_alternatives_are_said_in_the_locales_words(ritz: Policy) -> None:
@@ -435,6 +505,16 @@ def test_alternatives_are_said_in_the_locales_words(ritz: Policy) -> None:
         "   How to get there: Two blocks north on Park Avenue"
     ) in say(denied, policy, locale="en-GB")
     assert "2. A room tonight at our sister hotel two blocks away" in say(denied, policy)
+    # A locale that words an alternative's description alone keeps the catalog's contact, directions and link.
+    data["wording"] = {"en-AU": {"alternatives": {"sister-hotel": {"description": "A room at our sister hotel."}}}}
+    australian = Policy.model_validate(data)
+    denied = australian.decide(hotel_complaint("20.00", kind="cash_payment"), by="staff", now=NOW)
+    assert (
+        "2. A room at our sister hotel. (another business we're happy to recommend)\n"
+        "   Contact: Front desk of the Harbour Hotel, +1 212 555 0142\n"
+        "   How to get there: Two blocks north on Park Avenue, on the corner of 61st Street.\n"
+        "   More information: https://example.com/harbour-hotel\n"
+    ) in say(denied, australian, locale="en-AU")
 
 
 def test_untranslated_lists_the_alternatives_a_locale_leaves_to_the_catalogs_words(ritz: Policy) -> None:

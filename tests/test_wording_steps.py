@@ -148,8 +148,9 @@ def test_beyond_authority_the_employee_promises_a_callback_by_a_time() -> None:
     )
     later = only(wording.say_next(case, now=NOW - dt.timedelta(days=1)))
     assert "call you back by 3:00 tomorrow afternoon" in later.text
-    case.escalate()
+    case.escalate(callback_at=NOW + dt.timedelta(hours=1))  # the customer would rather hear back by 2:00
     assert wording.say_next(case) == ()  # the manager decides; the customer waits for the callback
+    assert "call you back by 2:00 this afternoon." in wording.say_history(case)[-1].text  # the time promised
 
 
 def test_a_managers_approval_is_delivered_by_the_employee() -> None:
@@ -228,6 +229,16 @@ def test_a_managers_denial_is_delivered_by_the_manager_with_the_reason_and_two_a
     assert third.description not in denial.text  # kept for the final back-up offer
 
 
+def test_a_denial_by_a_manager_above_the_policys_deliverer_is_explained_by_that_manager() -> None:
+    """Denials are delivered by the policy's ``denials_delivered_by`` level or higher: the general manager who
+    denied it explains it, not the duty manager."""
+    case = start(open_case("3000.00"))
+    case.escalate()
+    case.manager_denies(by="general_manager", reason=REASON)
+    denial = only(Wording(RITZ).say_next(case))
+    assert (denial.step, denial.speaker) == ("explain_denial", "general_manager")
+
+
 def test_an_accepted_alternative_is_confirmed_by_the_manager_then_the_employee_thanks() -> None:
     wording = Wording(RITZ)
     case = escalate_and_deny(open_case("3000.00"))
@@ -266,6 +277,8 @@ def test_declined_offers_lead_to_the_final_offer_then_the_report_and_the_persona
         "I understand your position, and I'm sorry we could not resolve this to your satisfaction. I will submit "
         "a written report on the situation to our duty manager, who will personally call you by 5:00 this evening."
     )
+    evening = only(wording.say_next(case, now=dt.datetime(2026, 11, 24, 1, 0, tzinfo=dt.UTC)))  # 20:00 there
+    assert evening.text.endswith("who will personally call you by 9:00 tomorrow morning.")  # 2h by 22:00, 2h from 7:00
     case.write_report(to="general_manager")
     assert "to our general manager, who will personally call you by 5:00" in wording.say_history(case)[-1].text
     thanks, call = wording.say_next(case)  # thanking does not wait for the manager's call
@@ -412,6 +425,27 @@ def test_a_policy_overrides_the_words_of_a_step() -> None:
     assert texts(wording.say_next(case)) == [
         "Our duty manager can approve the $3,000.00 refund; I'll call you by 3:00 this afternoon."
     ]
+
+
+def test_a_counter_offer_is_delivered_by_the_employee_in_a_case_and_in_its_resolution() -> None:
+    """The manager approves the counter-offer; the employee who has the case delivers it: a template that names
+    the employee says the staff member, whether the case's words or the Resolution's say it."""
+    policy = with_messages(
+        {
+            "step_deliver_offer": "Our {approved_by} reviewed your request for the {remedy}. As your {employee}, I can "
+            "offer you the {offer} right now. Would you like to accept that?"
+        }
+    )
+    wording = Wording(policy)
+    case = start(open_case("3000.00", policy=policy))
+    case.escalate()
+    offer = case.manager_approves(by="manager", amount=Money("2000.00", "USD"))
+    said = (
+        "Our duty manager reviewed your request for the $3,000.00 refund. As your staff member, I can offer you the "
+        "$2,000.00 refund right now. Would you like to accept that?"
+    )
+    assert only(wording.say_next(case)).text == said
+    assert wording.say(offer).split("\n\n")[1] == said
 
 
 @pytest.mark.parametrize(

@@ -72,6 +72,8 @@ def test_a_slot_between_literal_braces_is_a_slot() -> None:
         ("${remedy}", "is a ${...} placeholder"),
         ("%(remedy)s", "is a printf-style placeholder"),
         ("We can offer %s", "is a printf-style placeholder"),
+        ("We can offer %f", "is a printf-style placeholder"),
+        ("We can offer %(total)r", "is a printf-style placeholder"),
         ("a { b", "opens a slot it never closes"),
         ("a {b {c}", "opens a slot it never closes"),
         ("a } b", "a lone '}' (at character 3) closes no slot"),
@@ -141,6 +143,8 @@ def test_a_template_that_leaves_out_a_required_slot_is_refused(message: str, tem
 
 def test_a_list_must_stand_on_a_line_of_its_own() -> None:
     (problem,) = problems_of(english(denied="Because {reason}, here are options: {alternatives}"))
+    assert problem == "wording.en.messages.denied: {alternatives} is a list, so it must stand on a line of its own"
+    (problem,) = problems_of(english(denied="Because {reason}:\nHere are options: {alternatives}"))  # its slot alone
     assert problem == "wording.en.messages.denied: {alternatives} is a list, so it must stand on a line of its own"
 
 
