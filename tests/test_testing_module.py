@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -25,9 +27,20 @@ from recovery_rules import (
     Resolution,
     UnknownLevelError,
     presets,
+    testing,
 )
 from recovery_rules._engine import _rules as engine_module
-from recovery_rules.testing import check_policy, complaints, decisions, money, resolution_violations
+from recovery_rules._values._time import clock_changes
+from recovery_rules.testing import (
+    DecisionInput,
+    check_policy,
+    complaints,
+    decision_violations,
+    decisions,
+    money,
+    policies,
+    resolution_violations,
+)
 
 from ._helpers import examples, policy_data
 
@@ -105,6 +118,158 @@ def test_check_policy_catches_an_engine_ignoring_a_cap_of_another_window(
     with pytest.raises(PolicyCheckError, match="over the cap, but the outcome is approved") as caught:
         check_policy(ritz, max_examples=300, seed=1)
     assert "granted={'incident': Money(" in caught.value.example
+
+
+def test_check_policy_catches_an_outcome_that_improves_when_more_is_asked(
+    monkeypatch: pytest.MonkeyPatch, ritz: Policy
+) -> None:
+    """Asking more never gives a better outcome: check_policy asks more than each drawn decision and says so when
+    the outcome improves, a promise of its own, checked even where no single resolution breaks a rule."""
+    monkeypatch.setattr(testing, "resolution_violations", lambda *args, **kwargs: [])  # each resolution alone: fine
+    original = Policy.decide
+
+    def decide(self: Policy, complaint: Complaint, **kwargs: Any) -> Resolution:
+        if complaint.requested.amount > Money("5000.00", "USD"):  # a big ask decided as if the top level took it
+            kwargs["by"] = "general_manager"
+        return original(self, complaint, **kwargs)
+
+    monkeypatch.setattr(Policy, "decide", decide)
+    with pytest.raises(PolicyCheckError, match=r"more turned (escalated|denied) into approved"):
+        check_policy(ritz, max_examples=30, seed=1)
+
+
+def _decision(ritz: Policy) -> DecisionInput:
+    """A decision at 10:00 in New York, given as the wall time there."""
+    new_york = dt.datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("America/New_York"))
+    return DecisionInput(complaint=_noise("3000.00"), by="staff", granted=Money("0.00", "USD"), now=new_york)
+
+
+def test_decision_violations_catch_a_decision_that_depends_on_the_time_zone_it_is_given_in(
+    monkeypatch: pytest.MonkeyPatch, ritz: Policy
+) -> None:
+    """One instant is one decision, whichever time zone it is given in: a resolution that changes when the same
+    instant is given in UTC is reported."""
+    decision = _decision(ritz)
+    assert decision_violations(ritz, decision) == []
+    original = Policy.decide
+
+    def decide(self: Policy, complaint: Complaint, *, now: dt.datetime, **kwargs: Any) -> Resolution:
+        resolution = original(self, complaint, now=now, **kwargs)
+        if now.utcoffset() == dt.timedelta(0):  # read as if UTC were the business's own clock
+            return resolution.model_copy(update={"callback_by": now + dt.timedelta(hours=9)})
+        return resolution
+
+    monkeypatch.setattr(Policy, "decide", decide)
+    assert "the same instant given in UTC gave a different resolution" in decision_violations(ritz, decision)
+
+
+def test_decision_violations_catch_a_decision_that_is_not_the_same_twice(
+    monkeypatch: pytest.MonkeyPatch, ritz: Policy
+) -> None:
+    """Deciding is deterministic: the same input decided twice giving two resolutions is reported."""
+    decision = _decision(ritz)
+    original = Policy.decide
+    calls: list[int] = []
+
+    def decide(self: Policy, complaint: Complaint, **kwargs: Any) -> Resolution:
+        calls.append(1)
+        resolution = original(self, complaint, **kwargs)
+        return resolution.model_copy(update={"reason": f"{resolution.reason} ({len(calls)})"})  # a counter leaks in
+
+    monkeypatch.setattr(Policy, "decide", decide)
+    assert "deciding the same input twice gave different resolutions" in decision_violations(ritz, decision)
+
+
+def test_decision_violations_catch_a_decision_that_changes_its_complaint(
+    monkeypatch: pytest.MonkeyPatch, ritz: Policy
+) -> None:
+    """Deciding leaves its inputs alone: a complaint changed by deciding it is reported."""
+    decision = _decision(ritz)
+    original = Policy.decide
+
+    def decide(self: Policy, complaint: Complaint, **kwargs: Any) -> Resolution:
+        resolution = original(self, complaint, **kwargs)
+        object.__setattr__(complaint.customer, "tier", "gold")  # past the frozen model
+        return resolution
+
+    monkeypatch.setattr(Policy, "decide", decide)
+    assert "deciding changed the complaint" in decision_violations(ritz, decision)
+
+
+def test_decisions_draw_every_tier_and_category_the_policy_names_and_ones_it_never_heard_of(ritz: Policy) -> None:
+    """Tier limits are promises too: the decisions drawn include customers of each tier the policy gives a limit
+    of its own (the Ritz's gold guests), besides the standard tier and one it never heard of; and complaints of
+    each category it lists and of one it does not (which must still get a Plan B)."""
+    drawn: set[str] = set()
+    categories: set[str] = set()
+
+    @settings(max_examples=100, database=None, derandomize=True)  # cheap: nothing decided
+    @given(decision=decisions(ritz))
+    def collect(decision: DecisionInput) -> None:
+        drawn.add(decision.complaint.customer.tier)
+        categories.add(decision.complaint.category)
+
+    collect()
+    assert categories == {*ritz.categories, "category_never_heard_of"}
+    named = {tier for level in ritz.levels for tier in level.tier_limits}
+    assert named == {"gold"}
+    assert drawn == {*named, "standard", "tier_never_heard_of"}
+
+
+def test_decisions_give_wall_times_with_the_other_fold(ritz: Policy) -> None:
+    """A decision must hold whichever instant a wall time names: besides UTC, fixed offsets and a zone's own wall
+    times, the decision times drawn include wall times given with the other ``fold`` (not the form the zone
+    itself gives that instant)."""
+    other_fold: list[dt.datetime] = []
+
+    @settings(max_examples=200, database=None, derandomize=True)  # cheap: nothing decided
+    @given(decision=decisions(ritz))
+    def collect(decision: DecisionInput) -> None:
+        now = decision.now
+        if now.astimezone(dt.UTC).astimezone(now.tzinfo).fold != now.fold:
+            other_fold.append(now)
+
+    collect()
+    assert other_fold, "no wall time with the other fold drawn"
+
+
+def test_policies_close_on_the_days_next_to_a_clock_change_too() -> None:
+    """The decision times drawn reach three hours either side of a clock change, into the day before or after it:
+    the generated closed dates include those days, not only the day the clock changes."""
+    beside: list[str] = []
+
+    @settings(max_examples=120, database=None, derandomize=True)  # cheap: nothing decided
+    @given(policy=policies())
+    def collect(policy: Policy) -> None:
+        hours = policy.business_hours
+        if hours is None:
+            return
+        zone = ZoneInfo(policy.timezone)
+        changes = [
+            change.astimezone(zone).date() for change in clock_changes(zone, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        ]
+        days = {f"{change + dt.timedelta(days=offset):%m-%d}" for change in changes for offset in (-1, 1)}
+        beside.extend(day for day in hours.closed if day[-5:] in days)  # '2026-03-07' or '--03-07'
+
+    collect()
+    assert beside, "no closed date beside a clock change generated"
+
+
+def test_policies_include_tier_limits_and_extra_mile_suggestions() -> None:
+    """The generated policies give some customer tiers limits of their own and offer some extra-mile
+    suggestions, so the promises about tiers and about an approval's suggestions are checked too."""
+    tiers: set[str] = set()
+    extra_mile: list[str] = []
+
+    @settings(max_examples=50, database=None, derandomize=True)  # cheap: nothing decided
+    @given(policy=policies())
+    def collect(policy: Policy) -> None:
+        tiers.update(tier for level in policy.levels for tier in level.tier_limits)
+        extra_mile.extend(alternative.id for alternative in policy.catalog if alternative.extra_mile)
+
+    collect()
+    assert tiers, "no policy with a tier limit generated"
+    assert extra_mile, "no policy with an extra-mile suggestion generated"
 
 
 @settings(max_examples=examples(50))
