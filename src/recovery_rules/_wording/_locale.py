@@ -453,7 +453,8 @@ class LocaleWording(RecoveryModel):
     - ``names``: how to say the policy's level names and remedy kinds
       (``{"refund": "un reembolso", "manager": "gerente"}``).
     - ``alternatives``: the catalog's alternatives in this locale's words, by id.
-    - ``clock``: ``"12h"`` (``5:00``) or ``"24h"`` (``17:00``).
+    - ``clock``: ``"12h"`` (``5:00``) or ``"24h"`` (``17:00``); unset in every layer, ``"24h"`` (the built-in
+      English sets ``"12h"``).
     - ``weekdays``: the seven names from Monday; ``months``: the twelve from January.
     - ``decimal_mark`` and ``group_separator``: how to write ``1,234.50``.
     """
