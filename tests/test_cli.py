@@ -456,6 +456,7 @@ def test_schema_of_the_other_inputs(capsys: pytest.CaptureFixture[str], what: st
     result = run(capsys, "schema", what)
     assert result.code == 0
     assert json.loads(result.out)["type"] == "object"
+    assert next(iter(json.loads(result.out))) == "$schema"  # the dialect first, as a schema file begins
 
 
 def test_schema_of_something_unknown_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -51,6 +51,8 @@ CANNOT = {
     "a PostgreSQL journal": ("postgresql://reports@db.invalid/hotel", "b.sqlite3", "pg_dump"),
     "a folder that is not there": (JOURNAL, "missing-folder/b.sqlite3", "could not be copied"),
     "no journal": ("none.sqlite3", "b.sqlite3", "there is no journal file"),
+    "an empty name": (JOURNAL, "", "the backup's file name is empty"),
+    "a name of spaces only": (JOURNAL, "   ", "the backup's file name is empty"),
 }
 
 
@@ -117,3 +119,7 @@ def test_a_journal_of_one_event_is_said_in_the_singular(capsys: pytest.CaptureFi
     result = run(capsys, "backup", str(tmp_path / "one.sqlite3"), str(target))
     assert result.code == 0, result.err
     assert result.out.splitlines()[0] == f"journal {tmp_path / 'one.sqlite3'} copied to {target}: 1 event", result.out
+    SQLiteJournal(tmp_path / "none.sqlite3").close()  # and none: "0 events", as any count but one
+    result = run(capsys, "backup", str(tmp_path / "none.sqlite3"), str(tmp_path / "none-copy.sqlite3"))
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[0].endswith(": 0 events"), result.out

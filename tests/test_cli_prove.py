@@ -489,7 +489,9 @@ def test_an_engine_ignoring_a_cap_of_the_same_limit_in_another_window_is_found(
     assert Resolution.model_validate_json(fixed.out).outcome is Outcome.DENIED
 
     _ignoring_the_30_day_cap(monkeypatch)  # the policy holds with the engine fixed: proved in the test above
-    as_json = json.loads(run(capsys, "prove", str(file), "--json").out)
+    broken_proof = run(capsys, "prove", str(file), "--json")
+    assert broken_proof.code == 1  # a promise breaks: exit 1, with --json as without
+    as_json = json.loads(broken_proof.out)
     assert as_json["holds"] is False
     assert as_json["shape"]["grant_windows"] == ["all", "incident", "30d"]
     assert as_json["counterexample"]["window"] == "30d"

@@ -84,7 +84,8 @@ def test_a_journal_that_fails_its_check_is_not_sealed(capsys: pytest.CaptureFixt
     key = key_file(tmp_path, "ledger.key", KEY)
     result = run(capsys, "seal", str(path), "--ledger-key-file", key, "--json")
     assert result.code == 1
-    assert json.loads(result.out)["first_bad"] == 5
+    document = json.loads(result.out)
+    assert (document["first_bad"], document["sealed"], document["already_sealed"]) == (5, False, False)
     shown = run(capsys, "seal", str(path), "--ledger-key-file", key)
     assert shown.code == 1
     assert "not sealed, nothing written: event 5 is bad" in shown.out
@@ -176,6 +177,11 @@ def test_a_failed_check_before_a_new_key_keeps_the_old_one(capsys: pytest.Captur
     )
     assert result.code == 1
     assert "key not changed, nothing written: event 1 is bad" in result.out
+    arguments = ("--ledger-key-file", key, "--new-key-file", new, "--expected-head", "1:" + "0" * 64, "--json")
+    found = run(capsys, "seal", str(path), *arguments)
+    assert found.code == 1
+    document = json.loads(found.out)  # the JSON says the same: sealed still, with the old key, not rotated
+    assert (document["sealed"], document["rotated"], document["first_bad"]) == (True, False, 1)
     with SQLiteJournal(path, ledger_key=KEY) as journal:  # still the old key
         assert journal.verify().ok
 

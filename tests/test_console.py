@@ -21,9 +21,11 @@ from recovery_rules import (
     CaseView,
     Complaint,
     ComplaintNumber,
+    InvalidInputError,
     MemoryJournal,
     Money,
     Policy,
+    Problem,
     Wording,
     presets,
     proof,
@@ -31,7 +33,7 @@ from recovery_rules import (
 from recovery_rules._engine import _rules as rules_module
 from recovery_rules._policy import _policy as policy_module
 from recovery_rules.server import Tokens, create_app, mint_token
-from recovery_rules.server._console import COOKIE, OPENED, SENT_AGAIN, csrf_token
+from recovery_rules.server._console import _OPEN_FIELDS, COOKIE, OPENED, SENT_AGAIN, _field_errors, csrf_token
 
 from ._helpers import policy_data, small_theme_park
 from ._server import NOW, Running, Served, serve
@@ -124,6 +126,8 @@ def test_every_page_needs_a_sign_in() -> None:
         response = client.get(page)
         assert response.status_code == 303, page
         assert response.headers["location"] == "/console/sign-in"
+        assert response.headers["cache-control"] == "no-store"  # the console's headers on its redirects too
+        assert response.headers["x-frame-options"] == "DENY"
     for form in ("/console/cases", "/console/step/listen/20261123-10442", "/console/policy", "/console/sign-out"):
         response = client.post(form, data={"csrf": "0" * 64})
         assert response.status_code == 401, form
@@ -205,12 +209,32 @@ def test_a_bad_field_is_shown_in_the_form_never_a_traceback() -> None:
     assert response.status_code == 422
     assert 'id="amount-error"' in response.text
     assert "such as 250.00" in response.text
+    kept = _form_fields(response.text, ("customer_id", "category", "amount"))
+    assert kept == {"customer_id": "10442", "category": "noise", "amount": "lots"}  # the form comes back as typed
     assert "Traceback" not in response.text
     data["amount"], data["kind"] = "40.00", "a kind nobody has"
     response = client.post("/console/cases", data=data)
     assert response.status_code == 422
     assert 'id="kind-error"' in response.text
     assert served.journal.cases() == []
+
+
+def test_every_problem_of_a_field_is_said_at_it() -> None:
+    """Two problems placed at one field (or two without a field of their own, said under the button) are both
+    shown there, one after the other: the second never hides the first."""
+    error = InvalidInputError(
+        "complaint",
+        [
+            Problem("complaint.requested", "must be a remedy"),
+            Problem("complaint.requested.amount", "must not be negative"),
+            Problem("complaint.incident", "is not a case"),
+            Problem("complaint.customer", "is refused"),
+        ],
+    )
+    assert _field_errors(error, _OPEN_FIELDS, "form") == {
+        "amount": "must be a remedy must not be negative",
+        "form": "is not a case is refused",
+    }
 
 
 def test_a_case_page_escapes_what_the_customer_said() -> None:
@@ -228,9 +252,14 @@ def test_an_unknown_case_is_a_404_page() -> None:
     assert response.status_code == 404
     assert "no case has the complaint number" in response.text
     assert client.get("/console/cases/not-a-number").status_code == 422
+    number = _open(client, "40.00")
+    made_up = client.post(f"/console/step/fly_away/{number}", data={"csrf": _csrf(client)})
+    assert made_up.status_code == 404  # no such step: no such address, as the API answers it
+    assert "is not a step of a case" in made_up.text
     assert client.get("/console/find", params={"number": "nonsense"}).status_code == 422
-    found = client.get("/console/find", params={"number": "20261123-10442"})
-    assert found.headers["location"] == "/console/cases/20261123-10442"
+    for typed in ("20261123-10442", " 20261123-10442 "):  # pasted with the spaces around it: found all the same
+        found = client.get("/console/find", params={"number": typed})
+        assert found.headers["location"] == "/console/cases/20261123-10442"
 
 
 def _to_escalation(served: Served, client: TestClient) -> str:
@@ -251,6 +280,8 @@ def test_a_clerk_cannot_use_the_managers_buttons() -> None:
     page = clerk.get(f"/console/cases/{number}").text
     assert 'action="/console/step/manager_denies/' not in page  # hidden, and the server refuses it anyway:
     assert "waiting for" in page
+    assert 'href="/console/queue"' not in clerk.get("/console").text  # the queue is a manager's: not offered
+    assert 'href="/console/queue"' in _client(served, "manager").get("/console").text
     for step, fields in (
         ("manager_denies", {"reason": "a full refund is beyond one night's delay"}),
         ("manager_approves", {}),
@@ -348,9 +379,12 @@ def test_the_queue_puts_the_most_overdue_first_then_the_larger_amount() -> None:
         _step(clerk, number, "decide")
         _step(clerk, number, "escalate")
         numbers.append(number)
+    listened = _open(clerk, "40.00", customer_id="10003")  # open, with nothing waiting and no callback owed
+    _step(clerk, listened, "listen")
     manager = _client(served, "general_manager")
     queue = manager.get("/console/queue").text
     assert queue.index(numbers[1]) < queue.index(numbers[0])  # the same callback time: the larger amount first
+    assert listened not in queue  # the queue holds what waits for a manager, not every open case
     assert "overdue</strong>" not in queue
     due = served.journal.events(ComplaintNumber.parse(numbers[0]))[-1].callback_due
     assert due is not None
@@ -362,6 +396,31 @@ def test_the_queue_puts_the_most_overdue_first_then_the_larger_amount() -> None:
     assert manager.get("/console/queue").status_code == 303  # and the session long over: sign in again
     queue = _client(served, "general_manager").get("/console/queue").text
     assert queue.count("overdue</strong>") == 2
+
+
+def test_the_queue_puts_a_missed_callback_before_one_still_to_come() -> None:
+    """A callback already missed comes first, before one still to come, even when the one to come asks more."""
+    now = [NOW]
+    served = serve(clock=lambda: now[0])
+    clerk = _client(served, "staff")
+    numbers = []
+    for customer, amount, hours in (("10001", "2500.00", 0), ("10002", "6000.00", 2)):
+        now[0] = NOW + dt.timedelta(hours=hours)  # escalated two hours apart: promised two hours apart
+        number = _open(clerk, amount, customer_id=customer)
+        for step in ("listen", "apologize"):
+            _step(clerk, number, step)
+        _step(clerk, number, "ask_preferred_solution", kind="refund", amount=amount)
+        _step(clerk, number, "decide")
+        _step(clerk, number, "escalate")
+        numbers.append(number)
+    first, second = (served.journal.events(ComplaintNumber.parse(number))[-1].callback_due for number in numbers)
+    assert first is not None
+    assert second is not None
+    assert first < second
+    now[0] = first + (second - first) / 2  # the first is missed, the second still to come
+    queue = _client(served, "general_manager").get("/console/queue").text
+    assert queue.count("overdue</strong>") == 1
+    assert queue.index(numbers[0]) < queue.index(numbers[1])
 
 
 def test_the_policy_page_shows_problems_by_path_and_tries_a_complaint() -> None:
@@ -465,6 +524,9 @@ def test_a_trial_with_an_unknown_level_or_a_bad_amount_is_shown_in_the_form() ->
     bad = client.post("/console/policy", data={**data, **trial, "level": "staff", "amount": "ten"})
     assert bad.status_code == 422
     assert 'id="amount-error"' in bad.text
+    kept = _form_fields(bad.text, ("level", "tier", "category", "amount"))  # both forms come back as sent
+    assert kept == {"level": "staff", "tier": "gold", "category": "room_not_ready", "amount": "ten"}
+    assert "<option selected>json</option>" in bad.text
     assert client.get("/console/").headers["location"] == "/console"
 
 
@@ -593,6 +655,20 @@ def test_the_policy_page_shows_each_problem_on_its_line() -> None:
     bad = client.post("/console/policy", data={"csrf": csrf, "format": "toml", "policy": text})
     assert bad.status_code == 422
     assert "<strong>line 5</strong>: <code>levels</code>" in bad.text
+
+
+def test_a_journal_that_cannot_be_used_is_a_503_and_the_open_form_comes_back_as_typed() -> None:
+    """When the journal cannot be used now (a database down, a file gone), the console answers as the API does,
+    503 (try again later), not a 500 or a 4xx that would say the clerk typed something wrong; the form comes
+    back as typed."""
+    served = serve()
+    clerk = _client(served, "staff")
+    form = {**_open_form(clerk), "amount": "40.00", "customer_name": "Ada Guest"}
+    served.journal.close()
+    refused = clerk.post("/console/cases", data=form)
+    assert refused.status_code == 503
+    assert "the journal is closed" in refused.text
+    assert _form_fields(refused.text, ("customer_id", "amount")) == {"customer_id": "4242", "amount": "40.00"}
 
 
 def test_the_policy_page_proves_a_policy() -> None:
@@ -763,6 +839,28 @@ def test_the_policy_page_bounds_a_proof_by_its_regions_not_its_slices(monkeypatc
     assert admitted.status_code == 200, admitted.text
     assert len(proved) == 1
     assert proved[0].name == presets.ritz_carlton().name
+
+
+def test_the_policy_page_proves_a_policy_of_exactly_as_many_regions_as_it_admits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The bound is the most regions the page proves: a policy of exactly that many is proved, one more is
+    refused (the bound is lowered to the theme park's own count here, and the proof replaced)."""
+    from recovery_rules.server import _console as console_module  # noqa: PLC0415 - its bound is changed
+
+    monkeypatch.setattr(
+        console_module, "prove", lambda policy, **_: proof.Proof(slices=1, regions=1, counterexample=None)
+    )
+    text = presets.path("theme_park").read_text(encoding="utf-8")
+    regions = proof.count_regions(proof.slices(Policy.from_text(text, format="toml")), at_most=10**9)
+    client = _client(serve(), "staff")
+    data = {"csrf": _csrf(client, "/console/policy"), "format": "toml", "policy": text, "action": "prove"}
+    monkeypatch.setattr(console_module, "MAX_PROOF_REGIONS", regions)
+    assert client.post("/console/policy", data=data).status_code == 200
+    monkeypatch.setattr(console_module, "MAX_PROOF_REGIONS", regions - 1)
+    refused = client.post("/console/policy", data=data)
+    assert refused.status_code == 422
+    assert "Not proved here" in refused.text
 
 
 def test_a_proof_stops_when_its_client_leaves(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1268,7 +1366,10 @@ def test_the_same_details_from_a_new_form_after_opening_go_to_the_case_opened() 
         "/console/cases", data={**form, **_open_form(clerk), "amount": "120.00", "customer_name": "Bo"}
     )
     assert renamed.headers["location"] == "/console/cases/20261123-4242/4?done=open"  # another name is another case
-    now[0] += SENT_AGAIN + dt.timedelta(seconds=1)
+    now[0] += SENT_AGAIN  # the window's last moment: still the same form sent again
+    edge = clerk.post("/console/cases", data={**form, **_open_form(clerk), "amount": "120.00", "customer_name": "Bo"})
+    assert edge.headers["location"] == "/console/cases/20261123-4242/4?done=again"
+    now[0] += dt.timedelta(seconds=1)
     later = clerk.post("/console/cases", data={**form, **_open_form(clerk), "amount": "120.00", "customer_name": "Bo"})
     assert later.headers["location"] == "/console/cases/20261123-4242/5?done=open"
     assert len(served.journal.cases()) == 5

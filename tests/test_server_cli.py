@@ -84,9 +84,14 @@ def test_the_preset_name_works_with_a_hyphen_or_an_underscore() -> None:
     assert load_policy(str(presets.path("retail"))).revision == presets.retail().revision
 
 
-def test_journal_addresses(tmp_path: Path) -> None:
+def test_journal_addresses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with open_journal(f"sqlite:{tmp_path / 'cases.sqlite3'}") as journal:
         assert isinstance(journal, SQLiteJournal)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "journals").mkdir()
+    with open_journal("sqlite://journals/url.sqlite3") as journal:  # written as a URL: the same relative path
+        assert isinstance(journal, SQLiteJournal)
+    assert (tmp_path / "journals" / "url.sqlite3").is_file()
     for address in ("sqlite:", "cases.sqlite3", "memory:"):
         with pytest.raises(InvalidInputError):
             open_journal(address)
@@ -122,6 +127,9 @@ def test_settings_travel_through_the_environment_to_each_worker(
     )
     environment = settings.to_environment()
     assert Settings.from_environment(environment) == settings
+    for said, watched in (("1", True), ("true", True), ("yes", True), ("0", False), ("", False), ("no", False)):
+        changed = {**environment, "RECOVERY_RULES_WATCH_POLICY": said}  # as a host's own process manager sets it
+        assert Settings.from_environment(changed).watch_policy is watched, said
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     app = app_from_environment()
@@ -325,6 +333,9 @@ def test_the_session_settings_travel_to_each_worker(tmp_path: Path, monkeypatch:
     service = app_from_environment().state.service
     assert service.session_key == handed
     service.journal.close()
+    for hours in ("1", "720"):  # an hour at least, 30 days at most
+        changed = {**settings.to_environment(), "RECOVERY_RULES_SESSION_HOURS": hours}
+        assert Settings.from_environment(changed).session_hours == int(hours)
     for hours in ("0", "721", "twelve", "-1", "\u00b2"):
         with pytest.raises(InvalidInputError, match="RECOVERY_RULES_SESSION_HOURS"):
             Settings.from_environment({**settings.to_environment(), "RECOVERY_RULES_SESSION_HOURS": hours})
@@ -655,3 +666,44 @@ def test_serve_hands_its_workers_the_body_limit(
         assert response.status_code == 413
     finally:
         app.state.service.journal.close()
+
+
+def test_serve_hands_its_workers_every_option_it_was_given(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each option of serve reaches the workers (through the environment they build their app from), and
+    ``--workers`` uvicorn: none is left at its default when it was given."""
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    for name in _SETTINGS_NAMES:
+        monkeypatch.setenv(name, "")
+    seen: list[tuple[Settings, object]] = []
+    monkeypatch.setattr(
+        uvicorn, "run", lambda *_, **options: seen.append((Settings.from_environment(), options["workers"]))
+    )
+    tokens = tmp_path / "tokens.toml"
+    run(capsys, "serve", "--mint-token", "e-1", "staff", "--tokens", str(tokens))
+    journal = f"sqlite:{tmp_path / 'cases.sqlite3'}"
+    key_file = _key_file(tmp_path, secrets.token_hex(32))
+    served = run(
+        capsys, "serve", "--policy", "ritz-carlton", "--journal", journal, "--tokens", str(tokens), "--port", "0",
+        "--watch-policy", "--decision-log", "", "--allow-origin", "https://desk.example.com",
+        "--allow-origin", "https://till.example.com", "--session-key-file", str(key_file), "--session-hours", "8",
+        "--max-body-bytes", "65536", "--workers", "3",
+    )  # fmt: skip
+    assert served.code == 0, served.err
+    assert seen == [
+        (
+            Settings(
+                policy="ritz-carlton",
+                journal=journal,
+                tokens=str(tokens.resolve()),
+                watch_policy=True,
+                decision_log="",
+                allow_origins=("https://desk.example.com", "https://till.example.com"),
+                session_key_file=str(key_file.resolve()),
+                session_hours=8,
+                max_body_bytes=65536,
+            ),
+            3,
+        )
+    ]

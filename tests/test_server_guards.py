@@ -153,6 +153,8 @@ def test_the_console_bounds_its_own_forms() -> None:
     text = presets.path("theme_park").read_text(encoding="utf-8")
     checked = browser.post("/console/policy", data={"csrf": csrf[1], "format": "toml", "policy": text})
     assert checked.status_code == 200
+    for path in ("/consoles", "/console-admin/policy"):  # beginning with the console's name is not being under it
+        _problem_of(browser.post(path, content=b" " * 101, headers=_JSON), 413, "body-too-large")
 
 
 def test_the_body_limit_is_a_setting_of_the_app_and_of_serve(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -164,6 +166,10 @@ def test_the_body_limit_is_a_setting_of_the_app_and_of_serve(monkeypatch: pytest
     assert environment["RECOVERY_RULES_MAX_BODY_BYTES"] == "20000"
     assert Settings.from_environment(environment) == settings
     assert Settings.from_environment({**environment, "RECOVERY_RULES_MAX_BODY_BYTES": ""}).max_body_bytes == 5_000_000
+    for bound in ("1", "1000000000"):  # the least and the most it may be set to
+        assert Settings.from_environment({**environment, "RECOVERY_RULES_MAX_BODY_BYTES": bound}).max_body_bytes == int(
+            bound
+        )
     for wrong_text in ("0", "lots", "-5", "1000000001", "9" * 5000):
         with pytest.raises(InvalidInputError, match="RECOVERY_RULES_MAX_BODY_BYTES"):
             Settings.from_environment({**environment, "RECOVERY_RULES_MAX_BODY_BYTES": wrong_text})

@@ -249,3 +249,14 @@ def test_a_method_a_client_makes_up_is_counted_as_other() -> None:
     metrics = served.client.get("/metrics").text
     assert "MADEUP" not in metrics
     assert 'recovery_rules_http_requests_total{method="other",route="/v1/policy",status="405"} 20.0' in metrics
+
+
+def test_requests_to_addresses_no_route_has_are_counted_as_unmatched() -> None:
+    """A label per path a client makes up (a scanner probing addresses) would grow the metrics without bound as
+    well: a request no route matched is counted under the route ``unmatched``, never its path."""
+    served = serve()
+    for number in range(20):
+        assert served.client.get(f"/wp-admin/probe-{number}.php").status_code == 404
+    metrics = served.client.get("/metrics").text
+    assert "probe-" not in metrics
+    assert 'recovery_rules_http_requests_total{method="GET",route="unmatched",status="404"} 20.0' in metrics

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recovery_rules import Complaint, InvalidInputError, Money, StaleCaseError
+from recovery_rules import Complaint, InvalidInputError, JournalIntegrityError, Money, StaleCaseError
 from recovery_rules._case._path import check_agreed, check_answers
 from recovery_rules.server._models import DecideRequest
 from recovery_rules.server._problems import for_http
@@ -73,6 +73,16 @@ def test_unknown_fields_are_refused_by_name(served: Served) -> None:
         served.post("/v1/decisions", json={"complaint": complaint(), "grantd": "1 USD"}), 422, "invalid-input"
     )
     assert pointers(found) == ["/grantd"]
+
+
+def test_a_pointer_escapes_a_tilde_before_a_slash(served: Served) -> None:
+    """A JSON pointer writes ``~`` as ``~0`` and then ``/`` as ``~1`` (RFC 6901, 3), never the other way round,
+    which would turn the ``~1`` of a slash into ``~01``: a key ``x~1/y`` is at ``/x~01~1y``."""
+    body = complaint()
+    body["customer"]["a/b~c"] = 1
+    found = problem(served.post("/v1/decisions", json={"complaint": body, "x~1/y": 2}), 422, "invalid-input")
+    assert sorted(pointers(found)) == ["/complaint/customer/a~1b~0c", "/x~01~1y"]
+    assert sorted(item["field"] for item in found["errors"]) == ["complaint.customer.a/b~c", "x~1/y"]
 
 
 def test_a_level_in_the_body_is_refused_the_token_decides_it(served: Served) -> None:
@@ -659,3 +669,24 @@ def test_a_policy_with_a_syntax_error_is_a_problem_of_the_body_as_a_whole(
     )
     assert [(item["pointer"], item["field"]) for item in found["errors"]] == [("", "")], found
     assert where in found["errors"][0]["detail"]
+
+
+def test_a_journal_that_cannot_be_used_now_and_one_that_does_not_verify_are_told_apart() -> None:
+    """A journal that cannot be used now (closed, a database down) is a 503 with ``Retry-After``: the same request
+    may succeed in a moment. One whose record does not verify is a 500 ``journal-integrity``: no retry mends it,
+    and the client is not told to try again."""
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+
+    def tampered(*_: Any, **__: Any) -> Any:
+        raise JournalIntegrityError(1, "its hash does not match its content")
+
+    served.journal.events = tampered  # type: ignore[method-assign]
+    broken = served.get(f"/v1/cases/{number}")
+    problem(broken, 500, "journal-integrity")
+    assert "retry-after" not in broken.headers
+    del served.journal.events
+    served.journal.close()
+    unavailable = served.get(f"/v1/cases/{number}")
+    problem(unavailable, 503, "journal-unavailable")
+    assert unavailable.headers["retry-after"] == "1"
