@@ -82,7 +82,11 @@ class Settings:
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """The settings in ``environ`` (``os.environ`` by default); every missing one is named at once."""
+        """The settings in ``environ`` (``os.environ`` by default); every missing one is named at once.
+
+        ``RECOVERY_RULES_WATCH_POLICY`` turns watching on when it is ``1``, ``true`` or ``yes`` (lower case, as
+        :meth:`to_environment` writes ``1``); any other value, or none, leaves it off.
+        """
         environ = os.environ if environ is None else environ
         missing = [
             Problem(variable, "is not set")
