@@ -214,6 +214,7 @@ def _service_details(currency: str, body: dict[str, Any]) -> list[str]:
     return [error["detail"] for error in response.json()["errors"]]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("currency", ["EUR", "JPY"])
 def test_the_service_gives_the_examples_in_its_policys_currency(currency: str) -> None:
     for shape, amount in REFUSED.items():
@@ -247,6 +248,7 @@ NUMBERS = st.one_of(
 )
 
 
+@pytest.mark.slow
 @given(number=NUMBERS, currency=st.sampled_from(sorted(MINOR_UNITS)))
 def test_money_example_is_always_an_amount_in_its_currency(number: object, currency: str) -> None:
     text = Money.example(number, currency)

@@ -245,6 +245,7 @@ def test_a_links_address_cannot_leave_its_href_attribute_in_html() -> None:
 
 
 # -- verify reads every row, past its first batch of 5000 -------------------------------------------------------------
+@pytest.mark.slow
 def test_verify_reads_past_a_full_batch_of_rows_on_sqlite(tmp_path: Path) -> None:
     from recovery_rules import BulkEntry, ComplaintNumber  # noqa: PLC0415
     from recovery_rules._journal._columns import _ROW_BATCH  # noqa: PLC0415

@@ -495,6 +495,7 @@ def test_caps_hold_for_any_interleaving_of_incidents_and_levels_in_memory(plan: 
     run_steps(MemoryJournal(), plan)
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(25))
 @given(st.lists(steps, min_size=1, max_size=10))
 def test_caps_hold_for_any_interleaving_of_incidents_and_levels_in_sqlite(plan: list[Step]) -> None:

@@ -313,6 +313,7 @@ def test_the_next_case_fills_the_first_free_sequence() -> None:
     assert str(last.number) == "20261123-10442/5"
 
 
+@pytest.mark.slow
 def test_a_customers_many_cases_of_one_day_are_numbered_in_order_on_every_backend(backend: Harness) -> None:
     journal = backend.journal()
     numbers = [

@@ -591,6 +591,7 @@ def test_a_closed_pipe_is_not_a_traceback(tmp_path: Path) -> None:
     assert "BrokenPipeError" not in err.decode()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("argv", "code"),
     [
@@ -839,6 +840,7 @@ def test_json_errors_keep_the_place_of_a_library_error_no_verb_caught() -> None:
     assert problem == {"location": "levels[0].limit", "line": 7, "column": 9, "message": "must not be negative"}
 
 
+@pytest.mark.slow
 def test_shell_completion_scripts_and_answers_come_from_the_installed_command() -> None:
     command = Path(sys.executable).parent / "recovery-rules"
     script = subprocess.run(

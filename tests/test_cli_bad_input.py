@@ -207,6 +207,7 @@ def test_a_counterexample_saved_under_a_name_no_file_can_have_is_an_input_error(
     assert result.err.startswith("Error: --save: cannot write ")
 
 
+@pytest.mark.slow
 def test_a_dollar_sign_in_a_policy_name_is_charted_as_written(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -106,6 +106,7 @@ def _outputs(capsys: pytest.CaptureFixture[str], argv: list[str]) -> dict[str, t
     return results
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("verb", list(VERBS))
 def test_every_verb_prints_the_same_under_a_hostile_context(capsys: pytest.CaptureFixture[str], verb: str) -> None:
     results = _outputs(capsys, VERBS[verb])

@@ -97,6 +97,7 @@ def test_the_console_script_starts_in_a_module_that_imports_nothing_new() -> Non
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module", EARLY)
 def test_ctrl_c_while_the_command_line_is_imported_says_aborted_and_exits_130(module: str) -> None:
     result = interrupted(CTRL_C_AT_IMPORT.format(module=module))
@@ -109,6 +110,7 @@ def test_ctrl_c_once_the_verb_runs_says_the_same() -> None:
     assert (result.returncode, result.stdout, result.stderr) == (130, "", ABORTED)
 
 
+@pytest.mark.slow
 def test_without_an_interrupt_the_console_script_runs_the_command() -> None:
     result = interrupted("")
     assert result.returncode == 0, result.stderr

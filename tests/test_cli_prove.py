@@ -141,6 +141,7 @@ def test_every_point_decides_like_its_regions_point(policy: Policy, data: st.Dat
         assert signature(decide(policy, part, granted, asked)) == signature(decide(policy, part, *standing))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", presets.NAMES)
 @settings(max_examples=examples(40))
 @given(data=st.data())
@@ -281,6 +282,7 @@ def test_generic_alternatives_before_the_categorys_own_are_found(monkeypatch: py
     assert any("where the Plan B ranking picks" in violation for violation in found.violations), found.violations
 
 
+@pytest.mark.slow
 def test_suggestions_beyond_what_is_left_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
     data = policy_data(categories=["room_not_ready"], remedy_kinds=["refund", "credit"])
     data["levels"] = [data["levels"][0], data["levels"][2]]
@@ -342,6 +344,7 @@ def test_suggestions_that_break_a_promise_about_them_are_found(suggested: list[s
     assert found == [problem]
 
 
+@pytest.mark.slow
 def test_an_exception_while_deciding_is_a_counterexample(monkeypatch: pytest.MonkeyPatch) -> None:
     original = engine_module._Decision.resolve
 
@@ -357,6 +360,7 @@ def test_an_exception_while_deciding_is_a_counterexample(monkeypatch: pytest.Mon
     assert found.outcome is None
 
 
+@pytest.mark.slow
 def test_a_strict_categories_policy_is_proved_on_the_categories_it_lists(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -387,6 +391,7 @@ def test_the_first_counterexample_is_always_the_same(monkeypatch: pytest.MonkeyP
     assert first.now == dt.datetime.fromisoformat("2026-11-23T09:30:00-05:00")
 
 
+@pytest.mark.slow
 def test_alternatives_of_a_kind_the_level_may_not_grant_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
     """Plan B offers only what the acting level can authorize now: a kind its ``may_grant`` leaves out is not."""
     data = policy_data(categories=["room_not_ready"], remedy_kinds=["refund", "credit"])
@@ -498,6 +503,7 @@ def test_an_engine_ignoring_a_cap_of_the_same_limit_in_another_window_is_found(
     assert as_json["counterexample"]["granted"] == str(found.granted)
 
 
+@pytest.mark.slow
 def test_a_single_window_policy_shows_no_grant_windows(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     file = tmp_path / "policy.json"
     file.write_text(small_theme_park().model_dump_json(), encoding="utf-8")
@@ -615,6 +621,7 @@ def test_the_moments_cover_the_business_hours_and_the_clock_changes() -> None:
     assert default_now(policy) not in found  # the regions were decided there already
 
 
+@pytest.mark.slow
 def test_an_engine_late_only_at_night_is_found_at_another_moment(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -645,6 +652,7 @@ def test_an_engine_late_only_at_night_is_found_at_another_moment(
     assert resolution.outcome is Outcome.ESCALATED
 
 
+@pytest.mark.slow
 def test_an_engine_adding_callback_hours_on_the_wall_clock_is_found_at_a_clock_change(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -692,6 +700,7 @@ def test_an_engine_numbering_complaints_by_the_utc_date_is_found_in_the_evening(
     assert any("complaint_number is" in violation for violation in found.violations), found.violations
 
 
+@pytest.mark.slow
 def test_an_engine_ignoring_the_policys_own_window_in_amounts_per_window_is_found(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -61,6 +61,7 @@ def smallest_within(values: list[Any], share: Decimal) -> Any:
 # -- the figures ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_sample_journal_is_what_the_script_builds(tmp_path: Path) -> None:
     built = runpy.run_path(str(EXAMPLES / "make_journal.py"))["build"](tmp_path / "rebuilt.sqlite3")
     with SQLiteJournal(JOURNAL) as journal:
@@ -154,6 +155,7 @@ def test_the_table_reads_well(capsys: pytest.CaptureFixture[str]) -> None:
     assert "  12 guests; median 10.0%, 90% at most 31.7%, highest 60.0%" in lines
 
 
+@pytest.mark.slow
 def test_periods_split_the_cases(capsys: pytest.CaptureFixture[str]) -> None:
     whole = report_json(capsys, JOURNAL, "--now", REPORT_NOW)
     for boundary in ("2026-10-01", "2026-10-14T14:45:00-04:00", "2026-11-23"):

@@ -204,6 +204,7 @@ def test_removed_and_reordered_events_are_refused(
     assert message in simulated.err
 
 
+@pytest.mark.slow
 def test_a_saved_head_finds_a_journal_rewritten_from_an_event_on(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

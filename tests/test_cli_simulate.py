@@ -312,6 +312,7 @@ def test_a_journal_is_replayed_with_what_its_ledger_counted_in_every_window(
     assert (matrix["approved"]["approved"], matrix["approved"]["denied"], matrix["denied"]["denied"]) == (2, 3, 1)
 
 
+@pytest.mark.slow
 def test_the_replayed_ledger_counts_what_the_journals_ledger_counts(tmp_path: Path) -> None:
     """A guest's grants over 41 days, in several incidents: for each decision, the grants recorded before it counted
     in a day, a 30-day and an incident window are what the journal's own ledger counted then."""

@@ -376,6 +376,7 @@ def test_a_postgres_journal_is_verified_with_and_without_its_ledger_key(
 # -- the nightly job of docs/cli/verify.md ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("jq") is None or shutil.which("bash") is None, reason="the script needs bash and jq")
 def test_the_nightly_script_keeps_the_head_while_intact_and_alerts_when_not(tmp_path: Path) -> None:
     page = (ROOT / "docs" / "cli" / "verify.md").read_text(encoding="utf-8")

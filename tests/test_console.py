@@ -592,6 +592,7 @@ def test_a_manager_approves_and_the_employee_delivers() -> None:
 _SHARED: list[TestClient] = []
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(name=st.text(min_size=1, max_size=40).filter(str.strip), description=st.text(max_size=80))
 def test_whatever_the_customer_said_is_escaped_on_the_case_page(name: str, description: str) -> None:
@@ -671,6 +672,7 @@ def test_a_journal_that_cannot_be_used_is_a_503_and_the_open_form_comes_back_as_
     assert _form_fields(refused.text, ("customer_id", "amount")) == {"customer_id": "4242", "amount": "40.00"}
 
 
+@pytest.mark.slow
 def test_the_policy_page_proves_a_policy() -> None:
     served = serve()
     client = _client(served, "staff")
@@ -682,6 +684,7 @@ def test_the_policy_page_proves_a_policy() -> None:
     assert served.journal.cases() == []  # nothing recorded
 
 
+@pytest.mark.slow
 def test_the_policy_page_shows_a_counterexample_per_window_and_fills_the_form_with_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -771,6 +774,7 @@ def _with_categories(count: int) -> str:
     return changed
 
 
+@pytest.mark.slow
 def test_the_policy_page_proves_no_policy_too_large_for_a_worker_and_one_at_a_time() -> None:
     """A proof holds a thread for seconds a few hundred slices: a larger policy is proved from the shell, and a
     second proof while one runs is told to wait, rather than each taking a worker of the service."""
@@ -809,6 +813,7 @@ def _ritz_in_one_window_with_alternatives(count: int) -> str:
     return Policy.model_validate(data).model_dump_json()
 
 
+@pytest.mark.slow
 def test_the_policy_page_bounds_a_proof_by_its_regions_not_its_slices(monkeypatch: pytest.MonkeyPatch) -> None:
     """The work of a proof is its regions (one decision each): 336 slices of the preset in one window with 80
     alternatives are some 44 million regions, hours of a worker's thread. Refused before any proof runs, with
@@ -863,6 +868,7 @@ def test_the_policy_page_proves_a_policy_of_exactly_as_many_regions_as_it_admits
     assert "Not proved here" in refused.text
 
 
+@pytest.mark.slow
 def test_a_proof_stops_when_its_client_leaves(monkeypatch: pytest.MonkeyPatch) -> None:
     """A proof holds a thread, and the one proof a server runs at a time, for up to 45 seconds: once its client
     has closed the connection, it stops at its next slice, and the next proof may start."""
@@ -927,6 +933,7 @@ def test_a_proof_stops_when_its_client_leaves(monkeypatch: pytest.MonkeyPatch) -
     assert "Proved: every promise holds in all" in proved.text
 
 
+@pytest.mark.slow
 def test_count_regions_counts_what_prove_decides_and_stops_at_its_bound() -> None:
     policy = small_theme_park()
     planned = proof.slices(policy)

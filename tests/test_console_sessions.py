@@ -103,6 +103,7 @@ def test_a_session_ends_after_its_lifetime() -> None:
     assert response.headers["location"] == "/console/sign-in"
 
 
+@pytest.mark.slow
 def test_workers_with_one_key_share_sessions_until_the_token_leaves_the_token_file() -> None:
     token, digest = mint_token()
     other, other_digest = mint_token()

@@ -25,6 +25,7 @@ def test_readme_python_blocks_run(capsys: pytest.CaptureFixture[str]) -> None:
     assert "limit.authority True" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_demo_prints_every_example_complaint() -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "examples" / "demo.py")], capture_output=True, text=True, check=True, timeout=120

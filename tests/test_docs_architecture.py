@@ -139,6 +139,7 @@ def test_the_page_lists_every_module_of_the_package() -> None:
     assert not gone, f"{PAGE.relative_to(ROOT)} lists modules that no longer exist: {gone}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", sources(), ids=lambda path: str(path.relative_to(PACKAGE)))
 def test_modules_import_only_from_layers_below_their_own(source: Path) -> None:
     own = module_of(source)
@@ -158,6 +159,7 @@ def test_modules_import_only_from_layers_below_their_own(source: Path) -> None:
             )
 
 
+@pytest.mark.slow
 def test_optional_dependencies_are_imported_inside_functions_or_by_their_own_module() -> None:
     for source in sources():
         for found in imports_of(source):
@@ -167,6 +169,7 @@ def test_optional_dependencies_are_imported_inside_functions_or_by_their_own_mod
                 assert module_of(source) == "testing", f"{source.name} imports hypothesis"
 
 
+@pytest.mark.slow
 def test_nothing_in_the_library_imports_testing() -> None:
     for source in sources():
         if module_of(source) != "testing":

@@ -60,6 +60,7 @@ def package() -> Any:
     return griffe.load("recovery_rules", search_paths=[str(ROOT / "src")], extensions=extensions)
 
 
+@pytest.mark.slow
 def test_the_extension_rewrites_the_packages_docstrings(package: Any) -> None:
     policy = package["Policy"]
     assert ":class:" not in policy.docstring.value

@@ -93,6 +93,7 @@ def _totals(ledger: object) -> object:
     return ledger
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(batch=batches())
 def test_a_batch_records_what_appending_each_event_records(

@@ -143,6 +143,7 @@ def test_a_journal_read_through_a_link_is_read_with_the_log_beside_the_file(tmp_
         SQLiteJournal(link, read_only=True)
 
 
+@pytest.mark.slow
 def test_a_reader_opened_before_a_writer_reads_what_the_writer_writes(tmp_path: Path) -> None:
     """Opened while nothing had the file open, a reader reads it as immutable; once a writer has it open, each
     thread's next read follows the log, before and after the writer copies it into the file."""

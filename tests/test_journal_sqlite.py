@@ -29,6 +29,7 @@ def test_the_file_uses_write_ahead_logging_and_full_sync(tmp_path: Path) -> None
         assert connection.execute("PRAGMA user_version").fetchone()[0] == 5
 
 
+@pytest.mark.slow
 def test_many_threads_opening_a_new_file_together_each_get_the_journal(tmp_path: Path) -> None:
     """The first opening switches a new file to write-ahead logging, which SQLite refuses at once ("database is
     locked") while another connection holds a lock, without waiting: the switch is tried again until it is done.

@@ -88,6 +88,7 @@ def two_grants(harness: Harness) -> Journal:
 # -- a sealed ledger counts what an unsealed one counts ----------------------------------------------------------
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(40), deadline=None)
 @given(history=histories, window=st.sampled_from(list(WINDOWS)), now=nows, case=st.sampled_from(["first", "second"]))
 def test_a_sealed_ledger_counts_what_its_window_means(
@@ -281,6 +282,7 @@ def _heads(harness: Harness) -> list[tuple[object, ...]]:
         return list(connection.execute("SELECT scope, key, seq FROM ledger_heads"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["sqlite", "postgres"])
 def test_no_tampering_with_one_row_makes_a_sealed_ledger_count_less(name: str) -> None:
     check_no_tampering_counts_less(SEALED[name], examples(40 if name == "sqlite" else 15))
@@ -812,6 +814,7 @@ def test_a_head_edited_into_any_value_is_refused_with_a_typed_error(tmp_path: Pa
         harness.close()
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(60), deadline=None)
 @given(
     column=st.integers(0, 5),

@@ -69,6 +69,7 @@ def test_the_ledger_counts_what_its_window_means(
 SQL = ["sqlite", "postgres"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SQL)
 def test_no_tampering_with_one_row_makes_the_ledger_count_less(name: str) -> None:
     check_no_tampering_counts_less(BACKENDS[name], examples(60 if name == "sqlite" else 25))

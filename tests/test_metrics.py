@@ -335,6 +335,7 @@ def test_the_report_is_a_frozen_model_that_reads_its_own_json_back(journal: Jour
     assert type(report).__module__ == "recovery_rules.metrics"
 
 
+@pytest.mark.slow
 def test_the_report_is_the_document_report_json_prints(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     policy = Policy.from_file(POLICY)
     now = dt.datetime.fromisoformat(REPORT_NOW)

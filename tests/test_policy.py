@@ -332,6 +332,7 @@ def test_a_name_close_to_nothing_gets_no_suggestion() -> None:
     ]
 
 
+@pytest.mark.slow
 def test_suggestions_stop_after_their_budget_of_comparisons() -> None:
     """Thousands of misspelt names against thousands of known ones: past the budget, no suggestion is made
     (each is still refused), so the error comes as quickly as for one typo."""

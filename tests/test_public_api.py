@@ -72,6 +72,7 @@ def test_py_typed_is_shipped() -> None:
     assert importlib.resources.files("recovery_rules").joinpath("py.typed").is_file()
 
 
+@pytest.mark.slow
 def test_the_core_imports_without_optional_dependencies() -> None:
     code = (
         "import sys\n"
@@ -316,6 +317,7 @@ def test_frozen_values_hash_as_they_compare_or_say_they_do_not() -> None:
             hash(unhashable)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("missing", ["fastapi", "jinja2", "prometheus_client", "starlette"])
 def test_the_decision_service_without_its_extra_says_which_extra_to_install(missing: str) -> None:
     """As every optional part does: a MissingDependencyError naming the extra, not a bare ModuleNotFoundError.

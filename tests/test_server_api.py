@@ -308,6 +308,7 @@ def test_the_report_is_the_metrics_of_the_period_read_against_the_policy_served(
     assert empty["report"]["cases"]["total"] == 0
 
 
+@pytest.mark.slow
 def test_the_customer_may_choose_the_callback_time_and_the_manager_calls_after_a_report() -> None:
     served = serve()
     number = served.post("/v1/cases", json={"complaint": complaint("3000.00", category="noise")}).json()
@@ -557,6 +558,7 @@ def test_a_counter_offer_the_cap_no_longer_allows_is_a_409_naming_the_cap_for_an
     walk(served, number, [("decline_offer", "staff")])
 
 
+@pytest.mark.slow
 def test_an_approval_over_the_cap_is_a_409_and_one_over_the_managers_authority_a_403() -> None:
     served = serve()
     body = {"complaint": complaint("3000.00", customer={"id": "557", "tier": "standard"})}

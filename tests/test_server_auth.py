@@ -35,6 +35,7 @@ def test_a_wrong_token_is_a_401(header: str) -> None:
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
+@pytest.mark.slow
 def test_every_v1_route_needs_a_token() -> None:
     served = serve()
     spec = served.client.get("/v1/openapi.json").json()

@@ -182,6 +182,7 @@ def test_the_ledger_key_file_is_read_as_hexadecimal_text(tmp_path: Path) -> None
         load_ledger_key(tmp_path)  # a directory
 
 
+@pytest.mark.slow
 def test_a_service_with_the_key_grants_in_a_sealed_journal_and_one_without_it_cannot(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -73,6 +73,7 @@ def _scraped(folder: Path | None, revisions: list[str]) -> dict[str, Any]:
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="the workers are forked (POSIX)")
 
 
+@pytest.mark.slow
 @needs_fork
 def test_a_scrape_counts_every_worker_and_shows_the_live_ones(tmp_path: Path) -> None:
     found = _scraped(tmp_path, ["r1"])
@@ -83,6 +84,7 @@ def test_a_scrape_counts_every_worker_and_shows_the_live_ones(tmp_path: Path) ->
     assert live == [f"gauge_liveall_{found['pid']}.db"]  # the stopped workers' live gauges removed
 
 
+@pytest.mark.slow
 @needs_fork
 def test_a_worker_that_reloads_shows_its_old_revision_as_0(tmp_path: Path) -> None:
     found = _scraped(tmp_path, ["r1", "r2"])
@@ -90,6 +92,7 @@ def test_a_worker_that_reloads_shows_its_old_revision_as_0(tmp_path: Path) -> No
     assert sorted(found["served"]) == [[pid, "r1", 0.0], [pid, "r2", 1.0]]
 
 
+@pytest.mark.slow
 @needs_fork
 def test_without_the_folder_each_process_counts_alone(tmp_path: Path) -> None:
     found = _scraped(None, ["r1"])

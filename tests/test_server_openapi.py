@@ -92,6 +92,7 @@ def test_the_document_is_json(document: dict[str, Any]) -> None:
     assert json.loads(json.dumps(document)) == document
 
 
+@pytest.mark.slow
 def test_the_statuses_the_service_answers_are_the_documented_ones() -> None:
     """Each answer below is one the service really gives; the document must list its status for the route."""
     served = serve()
@@ -195,6 +196,7 @@ def test_a_required_step_body_left_out_is_a_422_naming_its_field(step: str, fiel
     assert unsigned.status_code == 401
 
 
+@pytest.mark.slow
 def test_every_operation_lists_the_405_of_its_path_with_the_allow_the_service_sends() -> None:
     """A method a path does not take is a 405 problem with ``Allow``: the document lists it on every operation of
     every path (OpenAPI has no place for a path's other methods), with its header and the ``Allow`` it holds, so

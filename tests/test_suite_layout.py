@@ -11,6 +11,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 TESTS = Path(__file__).resolve().parent
 
 
@@ -30,6 +32,7 @@ def is_test_module(name: str) -> bool:
     return name.rsplit(".", 1)[-1].startswith("test_")
 
 
+@pytest.mark.slow
 def test_no_test_module_imports_another() -> None:
     offenders = {
         path.relative_to(TESTS).as_posix(): [name for name in imported_modules(path) if is_test_module(name)]

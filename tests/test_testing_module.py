@@ -53,6 +53,7 @@ def test_presets_pass_check_policy(name: str) -> None:
     check_policy(presets.load(name), max_examples=examples(150))
 
 
+@pytest.mark.slow
 def test_a_strict_categories_policy_passes_check_policy() -> None:
     """A policy with ``strict_categories`` refuses a complaint of a category it does not list, by design: the
     strategies draw only the categories it lists, and check_policy passes (no raw InvalidInputError)."""
