@@ -14,13 +14,14 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
@@ -73,13 +74,30 @@ def test_a_pydantic_with_other_slots_turns_the_fast_builders_off(monkeypatch: py
     assert builder(dict(sample)) == RunningTotal(**sample)
 
 
-def test_a_builder_that_makes_something_else_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+def _other_values(setters: tuple[Any, ...]) -> tuple[Any, ...]:  # as if pydantic kept the fields somewhere else
+    return (lambda model, values: setters[0](model, {**values, "count": 2}), *setters[1:])
+
+
+def _other_order(setters: tuple[Any, ...]) -> tuple[Any, ...]:  # the same values, in another order
+    return (lambda model, values: setters[0](model, dict(reversed(values.items()))), *setters[1:])
+
+
+def _other_fields_set(setters: tuple[Any, ...]) -> tuple[Any, ...]:  # as if pydantic kept the field set elsewhere
+    return (setters[0], lambda model, names: setters[1](model, set()), *setters[2:])
+
+
+@pytest.mark.parametrize("differently", [_other_values, _other_order, _other_fields_set])
+def test_a_builder_that_makes_something_else_is_not_used(
+    monkeypatch: pytest.MonkeyPatch, differently: Callable[[tuple[Any, ...]], tuple[Any, ...]]
+) -> None:
+    """A fast builder is used only if it makes what model_construct makes: the same values, in the same order,
+    reporting the same fields as set."""
     original = _trusted.slot_setters
 
-    def wrong() -> tuple[Any, ...] | None:  # as if pydantic kept the fields somewhere else
+    def wrong() -> tuple[Any, ...] | None:
         setters = original()
         assert setters is not None
-        return (lambda model, values: setters[0](model, {**values, "count": 2}), *setters[1:])
+        return differently(setters)
 
     monkeypatch.setattr(_trusted, "slot_setters", wrong)
     sample = {"count": 1, "total": Money("1.00", USD), "prev_seq": 0, "prev_hash": GENESIS}
@@ -179,6 +197,36 @@ def test_a_sealed_event_is_the_validated_one_with_the_same_bytes_and_hash(draft:
     assert Event.from_record(record, position=2) == event  # and it reads back, checked whole
 
 
+class Unsaid(dt.tzinfo):
+    """A time zone class whose ``utcoffset`` is ``None``: a time in it names no instant, whatever its tzinfo."""
+
+    def utcoffset(self, moment: dt.datetime | None) -> None:
+        return None
+
+    def dst(self, moment: dt.datetime | None) -> None:
+        return None
+
+    def tzname(self, moment: dt.datetime | None) -> None:
+        return None
+
+
+UNSAID = dt.datetime(2026, 11, 23, 9, 30, tzinfo=Unsaid())
+
+
+class Code(str):
+    """A currency code that is a subclass of str: Money holds exactly a str, so it is not a currency code."""
+
+    __slots__ = ()
+
+
+def unchecked(amount: str, currency: str = USD) -> Money:
+    """A Money that never went through Money's checks (as ``model_construct`` can make one)."""
+    money = object.__new__(Money)
+    object.__setattr__(money, "amount", Decimal(amount))
+    object.__setattr__(money, "currency", currency)
+    return money
+
+
 BAD_DRAFTS: dict[str, dict[str, Any]] = {
     "a kind that is not a word": {"kind": "Decided!"},
     "a naive time": {"at": dt.datetime(2026, 11, 23, 9, 30)},  # noqa: DTZ001 - the point: naive
@@ -191,6 +239,18 @@ BAD_DRAFTS: dict[str, dict[str, Any]] = {
     "a revision that is not a hash": {"policy_revision": "v2"},
     "a naive callback": {"callback_due": dt.datetime(2026, 11, 23, 12)},  # noqa: DTZ001 - the point: naive
     "a grant without its ledger entry": {"grant": Money("5.00", USD)},
+    "a kind that begins as a word": {"kind": "decided!"},
+    "a time whose tzinfo gives no offset": {"at": UNSAID},
+    "a callback whose tzinfo gives no offset": {"callback_due": UNSAID},
+    "a revision one digit short of a hash": {"policy_revision": "d" * 63},
+    "a revision in upper case": {"policy_revision": "D" * 64},
+    "an employee id of 65 characters": {"employee": "E" * 65},
+    "a key in the data that is a lone surrogate": {"data": {"\udc80": 1}},
+    "an integer one beyond the safe range": {"data": {"n": 2**53}},
+    "a negative integer one beyond the safe range": {"data": {"n": -(2**53)}},
+    "a grant of a tenth of a cent": {"grant": unchecked("1.005")},
+    "a grant of negative zero": {"grant": unchecked("-0.00")},
+    "a grant beyond Money's range": {"grant": unchecked("1000000000000000.00")},
 }
 
 
@@ -213,6 +273,70 @@ def test_a_journal_refuses_a_bad_draft_and_writes_nothing(tmp_path: Path) -> Non
             with pytest.raises(InvalidInputError):
                 journal.append(NUMBER, draft, expected_version=0, key=f"k-{len(how)}", request={})
         assert journal.head().count == 0
+
+
+SEALING: dict[str, Any] = {
+    "seq": 2,
+    "number": NUMBER,
+    "version": 1,
+    "key": "k-1",
+    "request": "b" * 64,
+    "prev": "c" * 64,
+}
+BAD_SEALINGS: dict[str, dict[str, Any]] = {
+    "position 0": {"seq": 0},
+    "version 0": {"version": 0},
+    "an empty key": {"key": ""},
+    "a key of 201 characters": {"key": "k" * 201},
+    "a request hash one digit short": {"request": "b" * 63},
+    "a previous hash in upper case": {"prev": "C" * 64},
+}
+
+
+@pytest.mark.parametrize("how", list(BAD_SEALINGS))
+def test_a_bad_position_key_or_hash_is_refused_as_validation_refuses_it(how: str) -> None:
+    """What the journal passes to seal a draft is checked as an Event checks it, with the same message."""
+    values: dict[str, Any] = SEALING | BAD_SEALINGS[how]
+    draft = Draft(kind="noted", state="noted", actor="staff", at=T0)
+    with pytest.raises(InvalidInputError) as validated:
+        Event(**values, kind="noted", state="noted", actor="staff", at=T0, data={}, hash=GENESIS)
+    with pytest.raises(InvalidInputError) as sealed:
+        Event.sealed(draft, **values)
+    assert str(sealed.value) == str(validated.value)
+
+
+BAD_RUNNING_TOTALS: dict[str, dict[str, Any]] = {
+    "a count of 0": {"count": 0},
+    "a previous position before the first": {"prev_seq": -1},
+    "a previous hash one digit short": {"prev_hash": "a" * 63},
+    "a previous hash in upper case": {"prev_hash": "A" * 64},
+    "a total of a tenth of a cent": {"total": unchecked("1.005")},
+    "a total of negative zero": {"total": unchecked("-0.00")},
+    "a total beyond Money's range": {"total": unchecked("1000000000000000.00")},
+    "a total whose currency code is a subclass of str": {"total": unchecked("1.00", Code(USD))},
+}
+
+
+@pytest.mark.parametrize("how", list(BAD_RUNNING_TOTALS))
+def test_a_running_total_is_refused_as_validation_refuses_it(how: str) -> None:
+    """The quick way to make a running total accepts only what RunningTotal(...) accepts."""
+    values: dict[str, Any] = {"count": 1, "total": Money("1.00", USD), "prev_seq": 0, "prev_hash": GENESIS}
+    values |= BAD_RUNNING_TOTALS[how]
+    with pytest.raises(InvalidInputError) as validated:
+        RunningTotal(**values)
+    with pytest.raises(InvalidInputError) as quick:
+        _events.running_total(**values)
+    assert str(quick.value) == str(validated.value)
+
+
+@pytest.mark.parametrize("at", [UNSAID, dt.datetime(2026, 11, 23, 9, 30)], ids=["no offset", "naive"])  # noqa: DTZ001
+def test_a_ledger_entry_at_a_time_without_an_offset_is_refused_as_validation_refuses_it(at: dt.datetime) -> None:
+    running = RunningTotal(count=1, total=Money("1.00", USD), prev_seq=0, prev_hash=GENESIS)
+    with pytest.raises(InvalidInputError) as validated:
+        LedgerEntry(at=at, incident=NUMBER, guest=running, incident_total=running)
+    with pytest.raises(InvalidInputError) as quick:
+        _events.ledger_entry(at, NUMBER, running, running)
+    assert str(quick.value) == str(validated.value)
 
 
 # -- the canonical helpers: each quick way agrees with the exact one -------------------------------------------------
@@ -264,6 +388,12 @@ def test_the_quick_json_check_knows_the_depth_limit() -> None:
     for _ in range(31):
         shallow = {"k": shallow}
     assert _quick(shallow) == _exact(shallow) == "ok"
+    for nest in (lambda inner: {"k": inner}, lambda inner: [inner]):
+        deepest: Any = "x"
+        for _ in range(32):
+            deepest = nest(deepest)
+        assert _quick(deepest) == _exact(deepest) == "ok"  # 32 levels: the most the journal stores
+        assert _quick(nest(deepest)) == _exact(nest(deepest)) != "ok"
 
 
 @settings(max_examples=examples(200), deadline=None)
@@ -335,6 +465,8 @@ def test_canonical_money_is_money_written_back_the_same(text: str, currency: str
     text=st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z", fullmatch=True)
     | st.datetimes(timezones=st.just(dt.UTC)).map(canonical_time)
 )
+@example(text="0999-12-31T23:59:59.000000Z")  # a year before 1000: written back without its leading 0
+@example(text="1000-01-01T00:00:00.000000Z")
 def test_canonical_time_of_is_the_time_written_back_the_same(text: str) -> None:
     try:
         moment = _canonical.parse_canonical_time(text)
@@ -363,6 +495,33 @@ def test_the_ledger_text_is_the_canonical_json_of_the_entry(draft: Draft) -> Non
     assert entry is not None
     assert _events.ledger_text(entry) == dumps(entry.body()).decode("utf-8")
     assert _events.ledger_text(entry, canonical_time(entry.at)) == dumps(entry.body()).decode("utf-8")
+
+
+class Noted(Event):
+    """A host's subclass of Event."""
+
+
+def test_a_subclass_of_event_seals_events_of_its_own_class() -> None:
+    """Event.sealed makes an event of the class it is called on, with the values and hash an Event has."""
+    draft = Draft(kind="noted", state="noted", actor="staff", at=T0)
+    event, record = Noted.sealed(draft, **SEALING)
+    assert type(event) is Noted
+    assert event.model_dump() == Event.sealed(draft, **SEALING)[0].model_dump()
+    assert record["hash"] == event.hash == event.computed_hash()
+
+
+class Respelt(LedgerEntry):
+    """A subclass of LedgerEntry that writes its body otherwise (here: without its time)."""
+
+    def body(self) -> dict[str, JSONValue]:
+        return {name: value for name, value in super().body().items() if name != "at"}
+
+
+def test_the_ledger_text_of_a_subclass_is_its_own_body() -> None:
+    """Only exactly a LedgerEntry is written out the quick way: a subclass's text is the JSON of its own body."""
+    running = RunningTotal(count=1, total=Money("1.00", USD), prev_seq=0, prev_hash=GENESIS)
+    entry = Respelt(at=T0, incident=NUMBER, guest=running, incident_total=running)
+    assert _events.ledger_text(entry) == dumps(entry.body()).decode("utf-8")
 
 
 @settings(max_examples=examples(150), deadline=None)

@@ -100,6 +100,12 @@ class Shifty(Money):
         Money.__dict__["amount"].__set__(self, value)
 
 
+class Code(str):
+    """A currency code that is a subclass of str: Money holds exactly a str, so it is not a currency code."""
+
+    __slots__ = ()
+
+
 def trusted(amount: object, currency: object = "USD") -> Money:
     """A Money that never went through Money's checks (as a model_construct'ed remedy can hold)."""
     money = object.__new__(Money)
@@ -238,6 +244,14 @@ BAD_COMPLAINTS: dict[str, tuple[Callable[[], Complaint], str]] = {
         lambda: _changed(received_at=dt.datetime(9500, 1, 1, tzinfo=dt.UTC)),
         "received_at: is out of range",
     ),
+    "received_at at the first instant of the year 9000": (
+        lambda: _changed(received_at=dt.datetime(9000, 1, 1, tzinfo=dt.UTC)),
+        "received_at: is out of range",
+    ),
+    "a currency code that is a subclass of str": (
+        lambda: asking(trusted(Decimal("10.00"), Code("USD"))),
+        r"requested\.amount\.currency: is not an ISO 4217 currency code",
+    ),
     "an amount changed to NaN after it was checked": (
         lambda: asking(changed(Decimal("NaN"))),
         r"requested\.amount: must be a finite number",
@@ -315,6 +329,11 @@ BAD_GRANTED: dict[str, tuple[object, type[InvalidInputError], str]] = {
     "a float inside": (trusted(0.5), InvalidInputError, "granted: must hold a Decimal amount, not float"),
     "a tenth of a cent": (trusted(Decimal("0.001")), InvalidInputError, "granted: USD amounts have exactly 2"),
     "too large": (trusted(MAX_AMOUNT), InvalidInputError, "granted: must be smaller than"),
+    "too large, in cents": (
+        trusted(MAX_AMOUNT.quantize(Decimal("0.01"))),
+        InvalidInputError,
+        "granted: must be smaller than",
+    ),
     "no currency code": (trusted(Decimal("1.00"), "XYZ"), InvalidInputError, r"granted\.currency: is not an ISO 4217"),
     "another currency": (Money("1.00", "EUR"), CurrencyMismatchError, "granted: is in EUR"),
     "a float": (0.5, InvalidInputError, "granted: must be a Money"),
@@ -500,13 +519,64 @@ def test_words_that_are_subclasses_of_str_are_decided_as_the_words_they_hold(rit
     wordy = base.model_copy(
         update={
             "category": Wordy("room_not_ready"),
-            "customer": base.customer.model_copy(update={"tier": Wordy("standard")}),
+            "customer": base.customer.model_copy(update={"tier": Wordy("standard"), "id": Wordy("10442")}),
             "requested": base.requested.model_copy(update={"kind": Wordy("refund")}),
         }
     )
     resolution = ritz.decide(wordy, by="staff", now=NOW)
     assert resolution == usual
     assert type(resolution.remedy.kind) is str
+    assert type(resolution.complaint_number.customer_id) is str
+    assert str(resolution.complaint_number) == "20261123-10442"
+
+
+class Numbered(ComplaintNumber):
+    """A subclass of ComplaintNumber: unusual, but it holds a complaint number."""
+
+    __slots__ = ()
+
+
+def test_a_number_of_a_subclass_is_decided_as_the_complaint_number_it_holds(ritz: Policy) -> None:
+    """The resolution is filed under exactly a ComplaintNumber, whatever class the complaint's number was."""
+    usual = ritz.decide(_changed(number=ComplaintNumber.parse("20261123-10442/2")), by="staff", now=NOW)
+    resolution = ritz.decide(_changed(number=Numbered(dt.date(2026, 11, 23), "10442", 2)), by="staff", now=NOW)
+    assert type(resolution.complaint_number) is ComplaintNumber
+    assert resolution == usual
+
+
+class Wavering(dt.tzinfo):
+    """A host's time zone class that gives UTC-5 ``answers`` times, then raises (a table it reads went away)."""
+
+    def __init__(self, answers: int) -> None:
+        self.answers = answers
+
+    def utcoffset(self, moment: dt.datetime | None) -> dt.timedelta:
+        if self.answers <= 0:
+            raise RuntimeError("zone")
+        self.answers -= 1
+        return dt.timedelta(hours=-5)
+
+    def dst(self, moment: dt.datetime | None) -> dt.timedelta:
+        return dt.timedelta(0)
+
+    def tzname(self, moment: dt.datetime | None) -> str:
+        return "EST"
+
+
+@pytest.mark.parametrize("answers", range(6))
+def test_a_received_at_whose_tzinfo_fails_later_is_read_once_and_never_lets_its_error_out(
+    ritz: Policy, answers: int
+) -> None:
+    """issue 11: a host's time zone is asked for received_at's instant while the complaint is checked, never
+    again; however many times it answers before it fails, decide refuses at received_at or decides on what it
+    answered, and the host's own exception never leaves decide."""
+    wavering = _changed(received_at=dt.datetime(2026, 11, 23, 4, 30, tzinfo=Wavering(answers)))
+    usual = ritz.decide(complaint("100.00"), by="staff", granted=usd("10.00"), now=NOW)
+    try:
+        outcome: object = ritz.decide(wavering, by="staff", granted=usd("10.00"), now=NOW)
+    except InvalidInputError as refused:
+        outcome = [problem.location for problem in refused.problems]
+    assert outcome in (["received_at"], usual)
 
 
 def test_a_complaint_built_without_a_number_is_numbered_by_the_businesss_date(ritz: Policy) -> None:

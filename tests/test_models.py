@@ -10,7 +10,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from recovery_rules import Complaint, ComplaintNumber, Customer, InvalidInputError, Money, RecoveryModel, Remedy
+from recovery_rules import (
+    Complaint,
+    ComplaintNumber,
+    Customer,
+    InvalidInputError,
+    Money,
+    Policy,
+    RecoveryModel,
+    Remedy,
+)
 from recovery_rules._values._models import canonical_number
 
 from ._helpers import NOW, complaint
@@ -42,6 +51,17 @@ def test_the_business_number_is_the_date_in_the_policys_zone_whatever_zone_recei
     assert str(ComplaintNumber.for_complaint("10442", instant, 2, timezone="UTC")) == "20261123-10442/2"
     with pytest.raises(InvalidInputError, match="timezone: must be an IANA time zone name"):
         ComplaintNumber.for_complaint("10442", instant, timezone="Mars/Olympus")
+
+
+def test_the_repeated_hour_of_the_complaints_zone_is_numbered_by_each_instant_it_names(ritz: Policy) -> None:
+    """01:00 on 1 November 2026 in St. John's comes twice: at 03:30 UTC (23:30 on 31 October in New York) and at
+    04:30 UTC (00:30 on 1 November). The two readings compare equal, but each is numbered by its own instant."""
+    first = dt.datetime(2026, 11, 1, 1, 0, tzinfo=ZoneInfo("America/St_Johns"))
+    second = first.replace(fold=1)
+    assert first == second  # the same wall time of one zone: equal, whatever instant each names
+    for received, day in ((first, "20261031"), (second, "20261101"), (first, "20261031")):
+        resolution = ritz.decide(complaint("10.00").model_copy(update={"received_at": received}), by="staff", now=NOW)
+        assert str(resolution.complaint_number) == f"{day}-10442"
 
 
 def test_complaint_number_parses_back() -> None:

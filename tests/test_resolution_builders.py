@@ -81,6 +81,8 @@ def test_a_trace_entrys_figures_are_read_only_however_the_resolution_was_made() 
         assert any(entry.figures for entry in resolution.trace)  # the figures of some entry were tried
     built = _resolution._constructed_trace_entry("limit.authority", True, "a sample", {"total": Money("1.00", "USD")})
     assert type(built.figures) is ReadOnlyDict  # the slower builder keeps them read-only too
+    fast = _resolution._fast_trace_entry("limit.authority", True, "a sample", {"total": Money("1.00", "USD")})
+    assert type(fast.figures) is ReadOnlyDict  # so does the fast one, given a dict
     assert type(TraceEntry(rule="r", passed=True, message="m").figures) is ReadOnlyDict
 
 

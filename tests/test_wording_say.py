@@ -636,7 +636,62 @@ CHANGED_RESOLUTIONS: dict[str, tuple[str, Callable[[Resolution], Resolution], st
         lambda r: _changed(r, decided_at=NOW.replace(tzinfo=None)),
         "decided_at: must be a timezone-aware datetime",
     ),
+    "a total of negative zero": (
+        "3000.00",
+        lambda r: _changed(r, total=_dollars(Decimal("-0.00"))),
+        "total: negative zero is not an amount",
+    ),
+    "a trace entry passed of 1": (
+        "3000.00",
+        lambda r: _changed(r, trace=(_set_on(r.trace[0], passed=1), *r.trace[1:])),
+        r"trace\[0\]\.passed: must be True or False",
+    ),
+    "a trace entry's window of text": (
+        "3000.00",
+        lambda r: _changed(r, trace=(_set_on(r.trace[0], window="30d"), *r.trace[1:])),
+        r"trace\[0\]\.window: must be a Window or None, not str",
+    ),
+    "a figure named by a number": (
+        "3000.00",
+        lambda r: _changed(r, trace=(_set_on(r.trace[0], figures={7: Money("1.00", "USD")}), *r.trace[1:])),
+        r"trace\[0\]\.figures: must be a mapping of names \(str\) to Money",
+    ),
+    "an alternative's value below zero": (
+        "3000.00",
+        lambda r: _changed(r, alternatives=(_set_on(r.alternatives[0], value=_dollars(Decimal("-1.00"))),)),
+        r"alternatives\[0\]\.value: must not be negative",
+    ),
+    "an alternative's contact of a number": (
+        "3000.00",
+        lambda r: _changed(r, alternatives=(_set_on(r.alternatives[0], contact=5),)),
+        r"alternatives\[0\]\.contact: must be a str or None",
+    ),
+    "an alternative's refers_elsewhere of 1": (
+        "3000.00",
+        lambda r: _changed(r, alternatives=(_set_on(r.alternatives[0], refers_elsewhere=1),)),
+        r"alternatives\[0\]\.refers_elsewhere: must be True or False",
+    ),
+    "an alternative applying to a number": (
+        "3000.00",
+        lambda r: _changed(r, alternatives=(_set_on(r.alternatives[0], applies_to=(7,)),)),
+        r"alternatives\[0\]\.applies_to: must be a tuple of str",
+    ),
 }
+
+
+def _dollars(amount: Decimal) -> Money:
+    """A Money in USD holding ``amount``, set behind its checks' back."""
+    money = Money("1.00", "USD")
+    object.__setattr__(money, "amount", amount)
+    return money
+
+
+def _set_on(model: Any, **fields: object) -> Any:
+    """A copy of the frozen ``model`` with ``fields`` set behind its back."""
+    copy = model.model_copy()
+    for name, value in fields.items():
+        object.__setattr__(copy, name, value)
+    return copy
 
 
 def _changed_alternative(alternative: Alternative) -> Alternative:
