@@ -106,6 +106,18 @@ class Code(str):
     __slots__ = ()
 
 
+class Agreeable(str):
+    """A currency code that says it equals any other: compared with the policy's, it answers "the same"."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __hash__(self) -> int:
+        return str.__hash__(self)
+
+
 def trusted(amount: object, currency: object = "USD") -> Money:
     """A Money that never went through Money's checks (as a model_construct'ed remedy can hold)."""
     money = object.__new__(Money)
@@ -335,6 +347,16 @@ BAD_GRANTED: dict[str, tuple[object, type[InvalidInputError], str]] = {
         "granted: must be smaller than",
     ),
     "no currency code": (trusted(Decimal("1.00"), "XYZ"), InvalidInputError, r"granted\.currency: is not an ISO 4217"),
+    "a code that is a str subclass": (
+        trusted(Decimal("1.00"), Code("USD")),
+        InvalidInputError,
+        r"granted\.currency: is not an ISO 4217",
+    ),
+    "a code that says it equals any other": (
+        trusted(Decimal("1.00"), Agreeable("EUR")),  # euros counted as the policy's dollars, were it believed
+        InvalidInputError,
+        r"granted\.currency: is not an ISO 4217",
+    ),
     "another currency": (Money("1.00", "EUR"), CurrencyMismatchError, "granted: is in EUR"),
     "a float": (0.5, InvalidInputError, "granted: must be a Money"),
     "a Decimal": (Decimal("0.50"), InvalidInputError, "granted: must be a Money"),

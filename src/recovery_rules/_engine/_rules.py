@@ -764,13 +764,15 @@ def _given(policy: CompiledPolicy, granted: Granted | None, currency: str) -> Mo
 def _trusted(granted: Money, currency: str, quantum: Decimal) -> bool:
     """Whether ``granted`` (exactly a ``Money``) is valid as it is and in ``currency`` (whose quantum is ``quantum``).
 
-    Exactly a Decimal with the currency's decimal places, neither negative nor -0, within Money's range.
+    Exactly a Decimal with the currency's decimal places, neither negative nor -0, within Money's range; the
+    currency exactly a ``str`` (a subclass's ``__eq__`` could answer "the same" to any code) equal to ``currency``.
     """
     try:
-        amount = granted.amount
+        amount, code = granted.amount, granted.currency
         return (
             type(amount) is Decimal
-            and granted.currency == currency  # exactly a str: the policy's own currency is one
+            and type(code) is str
+            and code == currency
             and amount.same_quantum(quantum)
             and not amount.is_signed()
             and amount < MAX_AMOUNT
