@@ -45,6 +45,17 @@ def test_decide_prints_the_resolution_readably(capsys: pytest.CaptureFixture[str
     assert "\x1b[" not in out, "no colour codes when writing to a pipe or file"
 
 
+def test_nothing_granted_before_may_be_given_as_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--granted 0`` says nothing was granted before: an amount like any other, deciding as no --granted does."""
+    argv = ["decide", "--policy", POLICY, COMPLAINT, "--by", "front_desk", "--now", NOW, "--json"]
+    without = run(capsys, *argv)
+    assert without.code == 0, without.err
+    for zero in ("0", "0.00 USD", "incident=0"):
+        given = run(capsys, *argv, "--granted", zero)
+        assert given.code == 0, given.err
+        assert given.out == without.out
+
+
 def test_decide_shows_contact_details_of_the_alternatives(capsys: pytest.CaptureFixture[str]) -> None:
     result = run(
         capsys, "decide", "-p", POLICY, COMPLAINT, "--by", "front_desk", "--granted", "250.00 USD", "--now", NOW
@@ -299,6 +310,34 @@ def test_check_reports_every_problem_with_its_line(capsys: pytest.CaptureFixture
     text = Path(path).read_text(encoding="utf-8").splitlines()
     assert text[26] == 'limit = "50.00"'
     assert text[40].startswith('applies_to = ["room_not_ready", "nosie"]')
+
+
+def test_check_lists_a_problem_with_no_line_after_those_with_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Problems are listed in the order of the file, as a reader fixes them; a field missing from the whole
+    policy has no place in it and comes last, before the count."""
+    text = (EXAMPLES / "draft-policy.toml").read_text(encoding="utf-8")
+    path = write(tmp_path / "draft.toml", text.replace('denials_delivered_by = "manager"\n', ""))
+    result = run(capsys, "check", path)
+    assert result.code == 1
+    lines = result.out.splitlines()
+    assert [line.split(": ")[0] for line in lines[:4]] == [f"{path}:{line}:1" for line in (23, 26, 32, 40)]
+    assert lines[4:] == [f"{path}: denials_delivered_by: is required", f"{path}: 5 problems; the policy does not load"]
+
+
+def test_a_policy_that_does_not_load_counts_the_problems_it_lists(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The headline of a policy that does not load counts the problems listed under it: two are "2 problems"."""
+    text = Path(POLICY).read_text(encoding="utf-8").replace('denials_delivered_by = "manager"\n', "")
+    path = write(tmp_path / "two.toml", text.replace('callback_within = "1h"', 'callback_within = "soon"'))
+    result = run(capsys, "decide", COMPLAINT, "--policy", path, "--by", "front_desk")
+    assert result.code == 2
+    lines = result.err.splitlines()
+    assert lines[0] == f"Error: --policy: the policy {path} does not load (2 problems):"
+    assert lines[1].startswith(f"  {path}:29:1: levels[1].callback_within: write a duration")
+    assert lines[2] == f"  {path}: denials_delivered_by: is required"
 
 
 def test_check_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -703,6 +742,7 @@ def test_json_errors_about_an_option_are_located_at_the_option(
         (["report", "{journal}", "--since", "2026-11-02", "--until", "2026-11-01"], "--since", "must be earlier than"),
         (["decide", COMPLAINT, "--policy", POLICY, "--by", "front_desk", "--granted", "incident=-5"], "--granted", ""),
         (["decide", COMPLAINT, "--policy", POLICY], "--by", "Missing option '--by'."),
+        (["decide", COMPLAINT, "--by", "front_desk"], "--policy", "Missing option '--policy' / '-p'."),
         (["decide", "--policy", POLICY, "--by", "front_desk"], "COMPLAINT.json", "Missing argument 'COMPLAINT.json'."),
         (["check"], "POLICY", "Missing argument 'POLICY'."),
         (["decide", COMPLAINT, "--policy", POLICY, "--by", "front_desk", "--bogus"], "--bogus", "No such option"),

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 
 from recovery_rules._engine import _rules as engine_module
+from recovery_rules.cli._inputs import MAX_INPUT_BYTES
+from recovery_rules.cli._records import MAX_LINE_BYTES
 
 from ._cli import CANDIDATE, CASES, COMPLAINT, NOW, POLICY, RECORDS, run
 from ._journal_files import JOURNAL, REPORT_NOW
@@ -101,6 +103,21 @@ def test_a_recorded_complaints_line_is_read_with_a_bound(capsys: pytest.CaptureF
     assert json.loads(result.out)["skipped"] == ["line 1: is longer than 1,000,000 bytes"]
 
 
+def test_a_recorded_complaints_line_of_the_most_bytes_is_read(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A record of 1,000,000 bytes, its line break counted, is decided like any other; one byte more is skipped."""
+    first = Path(RECORDS).read_bytes().splitlines()[0]
+    at_most = first + b" " * (MAX_LINE_BYTES - len(first) - 1) + b"\n"
+    records = tmp_path / "records.jsonl"
+    records.write_bytes(at_most + b" " + at_most)
+    result = run(capsys, "simulate", str(records), "-p", POLICY, "-c", CANDIDATE, "--skip-invalid", "--json")
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    assert report["decisions"] == 1
+    assert report["skipped"] == ["line 2: is longer than 1,000,000 bytes"]
+
+
 @pytest.mark.parametrize(
     "argv",
     [
@@ -109,13 +126,29 @@ def test_a_recorded_complaints_line_is_read_with_a_bound(capsys: pytest.CaptureF
         ["report", JOURNAL, "--now", "9999-12-31T23:59:59-12:00"],
         ["report", JOURNAL, "--since", "0001-01-01T00:00:00+14:00"],
         ["report", JOURNAL, "--until", "9999-12-31"],
+        ["report", JOURNAL, "--until", "9000-01-01T00:00:00Z"],
+        ["report", JOURNAL, "--since", "1899-12-31T23:59:59Z"],
     ],
-    ids=["decide-year-1", "decide-year-9999", "report-now", "report-since", "report-until"],
+    ids=[
+        "decide-year-1",
+        "decide-year-9999",
+        "report-now",
+        "report-since",
+        "report-until",
+        "report-until-the-first-moment-of-9000",
+        "report-since-the-last-moment-of-1899",
+    ],
 )
 def test_times_outside_the_calendar_are_refused(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
     result = run(capsys, *argv)
     assert result.code == 2, result.err
     assert "is out of range; give a time between the years 1900 and 8999" in result.err
+
+
+def test_the_first_and_the_last_moment_of_the_range_are_read(capsys: pytest.CaptureFixture[str]) -> None:
+    """The range is 1900 to 8999 whole: its first moment and its last are times like any other."""
+    result = run(capsys, "report", JOURNAL, "--since", "1900-01-01T00:00:00Z", "--until", "8999-12-31T23:59:59Z")
+    assert result.code == 0, result.err
 
 
 @pytest.mark.parametrize(
@@ -165,6 +198,7 @@ def test_names_no_file_can_have_are_input_errors(
         (["decide", COMPLAINT, "-p", "", "--by", "front_desk"], "the policy is empty: give a policy file"),
         (["test", POLICY, ""], "the test cases file name is empty; give the path of the test cases file, or -"),
         (["decide", "", "-p", POLICY, "--by", "front_desk"], "the complaint file name is empty; give the path"),
+        (["decide", "  ", "-p", POLICY, "--by", "front_desk"], "the complaint file name is empty; give the path"),
         (["simulate", "-p", POLICY, "-c", CANDIDATE, ""], "the recorded-complaints file name is empty; give the path"),
     ],
 )
@@ -238,6 +272,22 @@ def test_standard_input_replaced_by_the_host_is_read_or_missing(
     missing = run(capsys, *argv)
     assert missing.code == 2
     assert missing.err.startswith("Error: there is no standard input to read the complaint from")
+
+
+def test_standard_input_of_the_most_bytes_is_read_and_one_more_is_refused(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A complaint on standard input may be as long as a complaint file (5,000,000 bytes): at the cap it is
+    decided; one byte more is refused, saying the most."""
+    argv = ["decide", "-", "-p", POLICY, "--by", "front_desk", "--now", NOW, "--json"]
+    complaint = Path(COMPLAINT).read_bytes()
+    at_most = complaint + b" " * (MAX_INPUT_BYTES - len(complaint))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(at_most)))
+    assert run(capsys, *argv).code == 0
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(at_most + b" ")))
+    refused = run(capsys, *argv)
+    assert refused.code == 2
+    assert "the complaint on standard input is larger than 5,000,000 bytes" in refused.err
 
 
 def test_report_checks_the_chart_file_before_it_reads_the_journal(

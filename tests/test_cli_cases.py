@@ -79,6 +79,7 @@ def test_json_results(capsys: pytest.CaptureFixture[str]) -> None:
         ({"actor_can_grant": "99.99 USD"}, "actor_can_grant"),
         ({"actor_can_grant": False}, "actor_can_grant"),
         ({"reason_contains": "within"}, "reason_contains"),
+        ({"reason_contains": "x" * 10_000}, "reason_contains"),  # the longest text a case may hold
         ({"failed_rules": []}, "failed_rules"),
     ],
 )
@@ -125,6 +126,18 @@ _REASON = "$100.01 asked is above Front-desk agent's authority of $100.00; Shift
             ["callback", "breakfast", "bar-credit"],
             ["sister-hotel", "late-checkout", "callback"],
         ),
+        (  # the ids offered, in another order: the order is part of what is expected
+            {"expect": {"alternatives": ["callback", "late-checkout", "sister-hotel"]}},
+            "alternatives",
+            ["callback", "late-checkout", "sister-hotel"],
+            ["sister-hotel", "late-checkout", "callback"],
+        ),
+        (  # one second later than promised: a time is compared whole
+            {"expect": {"callback_by": "2026-11-23T16:20:01-05:00"}},
+            "callback_by",
+            "2026-11-23T16:20:01-05:00",
+            "2026-11-23T21:20:00+00:00",
+        ),
         (  # every id the case lists, not only the missing one the text output names
             {"expect": {"alternatives_include": ["late-checkout", "folio-review"]}},
             "alternatives_include",
@@ -137,6 +150,12 @@ _REASON = "$100.01 asked is above Front-desk agent's authority of $100.00; Shift
         ({"expect": {"actor_can_grant": "99.99 USD"}}, "actor_can_grant", "99.99", "100.00"),
         ({"expect": {"actor_can_grant": False}}, "actor_can_grant", None, "100.00"),
         ({"expect": {"reason_contains": "within"}}, "reason_contains", "within", _REASON),
+        (  # the words as written: "Front-desk" is not "front-desk"
+            {"expect": {"reason_contains": "front-desk agent's authority"}},
+            "reason_contains",
+            "front-desk agent's authority",
+            _REASON,
+        ),
         ({"expect": {"failed_rules": []}}, "failed_rules", [], ["limit.authority"]),
         ({**_APPROVED, "expect": {"failed_rules": ["cap.hard"]}}, "failed_rules", ["cap.hard"], []),
     ],
@@ -242,10 +261,35 @@ def test_a_case_overrides_defaults_key_by_key(capsys: pytest.CaptureFixture[str]
         ({"name": "x", "expect": {}}, "cases[0].expect: expects nothing"),
         ({"name": "x"}, "cases[0].expect: is required"),
         ({"name": "x", "by": "janitor", "expect": {"outcome": "approved"}}, "cases[0].by: the policy has no level"),
+        (  # the first moment after the range: times run to the end of 8999 in UTC
+            {"name": "x", "now": "9000-01-01T00:00:00Z", "expect": {"outcome": "approved"}},
+            "cases[0].now: is out of range: a time must be from the year 1900 to 8999 (in UTC)",
+        ),
+        (  # still 8999 on its own clock, but 9000 in UTC
+            {"name": "x", "now": "8999-12-31T23:00:00-05:00", "expect": {"outcome": "approved"}},
+            "cases[0].now: is out of range: a time must be from the year 1900 to 8999 (in UTC)",
+        ),
+        (  # a number with a fraction is no more a time than a whole one
+            {"name": "x", "now": "1795000000.5", "expect": {"outcome": "approved"}},
+            "cases[0].now: must be a date and time with a time zone",
+        ),
+        (
+            {"name": "x", "expect": {"reason_contains": "room\x00ready"}},
+            "cases[0].expect.reason_contains: must not contain NUL characters",
+        ),
+        (  # the longest name a level may have: a word, looked up in the policy
+            {"name": "x", "by": "a" * 64, "expect": {"outcome": "approved"}},
+            "cases[0].by: the policy has no level",
+        ),
+        (
+            {"name": "x", "by": "a" * 65, "expect": {"outcome": "approved"}},
+            "cases[0].by: is 65 characters long; the most is 64",
+        ),
         ({"name": "x", "expect": {"escalate_to": "boss"}}, "cases[0].expect.escalate_to: the policy has no level"),
         ({"name": "x", "granted": "1 EUR", "expect": {"outcome": "approved"}}, "cases[0].granted: is in EUR"),
         ({"name": "x", "granted": 1.5, "expect": {"outcome": "approved"}}, "cases[0].granted: a float cannot"),
         ({"name": "x", "expect": {"total": "1.001"}}, "cases[0].expect.total: USD amounts have 2 decimal places"),
+        ({"name": "x", "expect": {"total": "100.01 EUR"}}, "cases[0].expect.total: is in EUR but the policy"),
         (
             {"name": "x", "complaint": {"requested": {"kind": "massage"}}, "expect": {"outcome": "denied"}},
             "cases[0].complaint.requested.kind: 'massage' is not a remedy kind of the policy",

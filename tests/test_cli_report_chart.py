@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import shutil
 import struct
 import sys
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from recovery_rules import SQLiteJournal
-from recovery_rules.cli._verbs.report._chart import SIZE
+from recovery_rules.cli._verbs.report._chart import SIZE, _hours, chart_file
 
 from ._cli import ROOT, run
 from ._journal_files import JOURNAL, REPORT_NOW
@@ -136,3 +139,47 @@ def test_the_documentation_shows_the_chart(capsys: pytest.CaptureFixture[str], t
         shutil.copyfile(drawn, DOCS_CHART)
     check_png(DOCS_CHART.read_bytes())
     assert f"]({DOCS_CHART.name})" in (ROOT / "docs" / "cli" / "report.md").read_text(encoding="utf-8")
+
+
+def test_the_chart_draws_what_the_report_says(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chart's title gives the period in the time zone of --now, as the table does, and its rates are
+    percentages: each bar as long as the rate the report gives."""
+    from matplotlib.axes import Axes  # noqa: PLC0415 - only once the chart extra is known to be installed
+    from matplotlib.figure import Figure  # noqa: PLC0415 - only once the chart extra is known to be installed
+
+    titles: list[str] = []
+    bars: list[list[float]] = []
+    suptitle, barh = Figure.suptitle, Axes.barh
+
+    def record_title(self: Figure, text: str, **options: Any) -> Any:
+        titles.append(text)
+        return suptitle(self, text, **options)
+
+    def record_bars(self: Axes, y: Any, width: Any, *more: Any, **options: Any) -> Any:
+        bars.append([float(value) for value in width])
+        return barh(self, y, width, *more, **options)
+
+    monkeypatch.setattr(Figure, "suptitle", record_title)
+    monkeypatch.setattr(Axes, "barh", record_bars)
+    argv = ["report", JOURNAL, "--now", REPORT_NOW, "--since", "2026-11-01"]
+    assert run(capsys, *argv, "--chart", str(tmp_path / "report.png")).code == 0
+    rates = json.loads(run(capsys, *argv, "--json").out)["rates"]
+    (title,) = titles
+    assert " opened from 2026-11-01 00:00, as of 2026-11-23 15:20 " in title  # midnight at -05:00, not in UTC
+    names = ("escalation", "denial", "alternative_accepted", "final_offer_accepted", "callback_kept")
+    assert bars[0] == pytest.approx([rates[name]["rate"] * 100 for name in names], abs=0.01)
+
+
+def test_a_time_to_resolution_of_an_hour_or_more_is_in_hours_and_minutes() -> None:
+    """The chart writes a duration under an hour in minutes, and one of an hour or more (60 minutes included,
+    rounded or not) in hours and minutes."""
+    minutes = [0, 59, 60, 61, 125]
+    assert [_hours(dt.timedelta(minutes=count)) for count in minutes] == ["0m", "59m", "1h 00m", "1h 01m", "2h 05m"]
+    assert _hours(dt.timedelta(minutes=59, seconds=45)) == "1h 00m"
+
+
+def test_the_chart_file_may_end_in_png_in_capitals(tmp_path: Path) -> None:
+    """``--chart REPORT.PNG`` is a PNG file as ``report.png`` is: the extension is read in any case."""
+    assert chart_file(str(tmp_path / "REPORT.PNG")) == tmp_path / "REPORT.PNG"

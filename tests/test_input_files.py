@@ -139,6 +139,17 @@ def test_a_huge_sparse_policy_file_is_refused_without_reading_it(tmp_path: Path)
     assert peak < 8 * 2**20
 
 
+def test_a_policy_text_of_the_most_characters_loads_and_one_more_is_refused() -> None:
+    """``Policy.from_text`` takes a text as long as a policy file may be (5,000,000 characters, a comment
+    filling it up) and refuses one character more, saying the most."""
+    padded = RITZ_TEXT + "# " + "x" * (MAX_POLICY_BYTES - len(RITZ_TEXT) - 3) + "\n"
+    assert len(padded) == MAX_POLICY_BYTES
+    assert Policy.from_text(padded).name == Policy.from_text(RITZ_TEXT).name
+    with pytest.raises(PolicyError) as raised:
+        Policy.from_text(padded + " ")
+    assert [problem.message for problem in raised.value.problems] == ["is longer than 5,000,000 characters"]
+
+
 def test_at_most_the_cap_is_read_whatever_the_size_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A size that lies (``/proc`` files say 0; a file can grow after the check) does not lift the cap."""
     path = tmp_path / "growing.toml"
@@ -346,6 +357,11 @@ def test_a_file_that_is_not_utf8_is_placed_at_the_line_and_column_of_the_byte(
             b"\xff\xfe{\x00}\x00",
             (1, 1),
             "it is UTF-16 text (it begins with UTF-16's byte-order mark, the bytes 0xff 0xfe)",
+        ),
+        (  # big-endian UTF-16 is named as such too, not as a byte that cannot be read
+            b"\xfe\xff\x00{\x00}",
+            (1, 1),
+            "it is UTF-16 text (it begins with UTF-16's byte-order mark, the bytes 0xfe 0xff)",
         ),
     ],
 )

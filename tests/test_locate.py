@@ -70,21 +70,23 @@ def test_toml_tables_arrays_inline_tables_strings_and_dotted_keys() -> None:
             "[levels.tier_limits]",  # 5
             "gold = 1",  # 6
             "[[levels]]",  # 7
-            'name = "y"',  # 8
+            'name = "y \\"quoted\\""',  # 8: a basic string with escaped quotes
             "arr = [ 1, # c",  # 9
             "  {p = 2, q = [3, 4]},",  # 10
             "]",  # 11
             '"b.c".d = 1979-05-27 07:32:00Z',  # 12
             "e.f = '''lit",  # 13
-            "eral'''",  # 14
-            "[table]",  # 15
-            "k = 0",  # 16
+            "eral\\'''",  # 14: a literal string takes a backslash as it is, even at its end
+            "e.g = 2",  # 15
+            "[table]",  # 16
+            "k = 0",  # 17
         ]
     )
     data = tomllib.loads(text)
     found = source_map(text, "toml")
     expected = {
         ("a",): (1, 1),
+        ("levels",): (3, 1),  # a list of tables, and a dotted key's table: where first written
         ("levels", 0): (3, 1),
         ("levels", 0, "name"): (4, 1),
         ("levels", 0, "tier_limits"): (5, 1),
@@ -95,7 +97,9 @@ def test_toml_tables_arrays_inline_tables_strings_and_dotted_keys() -> None:
         ("levels", 1, "arr", 1, "q", 1): (10, 19),
         ("levels", 1, "b.c", "d"): (12, 7),
         ("levels", 1, "e", "f"): (13, 3),
-        ("table", "k"): (16, 1),
+        ("levels", 1, "e", "g"): (15, 3),
+        ("levels", 1, "e"): (13, 1),
+        ("table", "k"): (17, 1),
     }
     for path, (line, column) in expected.items():
         hit = found.find(path)
@@ -375,6 +379,8 @@ def test_a_host_places_a_complaints_problems_in_its_own_text() -> None:
     assert [problem.location for problem in located] == [problem.location for problem in caught.value.problems]
     assert all(problem.line == 4 for problem in located if problem.location.startswith("requested"))
     assert str(caught.value) == before  # an InvalidInputError's message is not changed by placing its problems
+    placed = Problem("category", "is placed by the host", 9, 7)  # a problem that has a line keeps it
+    assert files.SourceMap(text, "json").locate([placed]) == (placed,)
 
 
 def test_a_problem_without_a_line_reads_as_before() -> None:

@@ -19,7 +19,9 @@ from ._cli import run
 
 TOML_MISTAKES = [
     ("name = Harbour\n", 'quote a text: "Harbour"'),
+    ('name = "Harbour"\ncurrency = USD\n', 'quote a text: "USD"'),  # the word found on the line the parser names
     ("strict_categories = True\n", "write true, in lower case"),
+    ("strict_categories = False\n", "write false, in lower case"),
     ("currency =\n", "write a value after the = sign"),
     ('name = "a"\nname = "b"\n', "this key is set twice: keep one"),
     ("[business_hours]\n[business_hours]\n", "this table is declared twice: write [name] once"),
@@ -28,8 +30,10 @@ TOML_MISTAKES = [
     ('name = "Harbour\n', "close the text with its quote on the same line"),
     ('hard_cap = {amount = "1", currency = "USD",}\n', "remove the comma before the closing }: a table { } takes"),
     ('hard_cap = {amount = "1",\n currency = "USD"}\n', "write a table { } on one line, or as a [table] of its own"),
+    ('hard_cap = {amount = "1",\r\n currency = "USD"}\r\n', "write a table { } on one line, or as a [table] of"),
     ("hard_cap = 2000.00 USD\n", 'quote an amount written with its currency: "150.00 USD"'),
     ('name = "a", currency = "USD"\n', "put each key = value on a line of its own"),
+    ('name = "Harbour" Hotel\n', "put each key = value on a line of its own"),  # a word, but no amount before it
     ('{"name": "Harbour"}\n', "this looks like JSON: a JSON policy is read as JSON"),
     ('name = "C:\\path"\n', "write a backslash as \\\\, or put the text in single quotes"),
     ('remedy_kinds = ["refund", "credit"\n', "close the list with ]"),
@@ -43,9 +47,11 @@ JSON_MISTAKES = [
     ("{'name': 'Harbour'}", "quote with double quotes: JSON takes no single quotes"),
     ('{"name": "Harbour" // the hotel\n}', "remove the comment: JSON has none"),
     ('# the hotel\n{"name": "Harbour"}', "remove the comment: JSON has none"),
+    ('{"name": "Harbour" /* the hotel */}', "remove the comment: JSON has none"),
     ('{"name": "Harbour"\n "currency": "USD"}', "put a comma after the value before this one"),
     ('{name: "Harbour"}', 'quote the name: "name"'),
     ('{"name": Harbour}', 'quote a text: "Harbour"'),
+    ('{"hard_cap": amount = 5}', 'quote a text: "amount"'),  # not TOML: it is inside a JSON table
     ('{"strict_categories": True}', "write true, in lower case"),
     ('{"hard_cap": None}', "write null"),
     ('{"name": "Harbour"} {"name": "Pier"}', "remove what follows the end of the policy"),
@@ -55,6 +61,7 @@ JSON_MISTAKES = [
     ('{"name" "Harbour"}', 'put a colon between a name and its value: "name": value'),
     ('{"name": "Harbour"', "the file ends before a table { or a list [ is closed: close it"),
     ("", "the file is empty: a policy is a table { ... }"),
+    (" \n\n", "the file is empty: a policy is a table { ... }"),  # blank lines alone are empty too
     ('name = "Harbour"', "this looks like TOML: a TOML policy is read as TOML"),
 ]
 
@@ -82,6 +89,20 @@ def test_a_usual_json_mistake_says_how_to_fix_it(text: str, hint: str) -> None:
     assert "; " not in said  # the parser's words, then the fix
 
 
+@pytest.mark.parametrize(
+    ("text", "message", "hint"),
+    [
+        ('{"name": "Harbour",}', "Illegal trailing comma before end of object", "the table (})"),
+        ('{"remedy_kinds": ["refund",]}', "Illegal trailing comma before end of array", "the list (])"),
+    ],
+)
+def test_a_trailing_comma_python_3_13_names_itself_gets_the_same_fix(text: str, message: str, hint: str) -> None:
+    """Python 3.13 names a trailing comma and places it at the comma, not at what closes: the fix still names
+    the table or the list that the comma ends, as on 3.11 and 3.12."""
+    error = json.JSONDecodeError(message, text, text.rindex(","))
+    assert files.syntax_hint(text, error) == f"remove the comma before the end of {hint}"
+
+
 def test_the_fix_follows_the_parsers_words_and_place() -> None:
     assert _message("name = Harbour\n", "toml") == (
         'is not valid TOML: Invalid value (at line 1, column 8); quote a text: "Harbour"'
@@ -91,6 +112,9 @@ def test_the_fix_follows_the_parsers_words_and_place() -> None:
 def test_another_syntax_error_keeps_the_parsers_words_alone() -> None:
     assert _message('[[levels]\nname = "x"\n', "toml") == (
         "is not valid TOML: Expected ']]' at the end of an array declaration (at line 1, column 9)"
+    )
+    assert _message("[]\n", "toml") == (  # no comma before: not the mistake of a comma closing a table
+        "is not valid TOML: Invalid initial character for a key part (at line 1, column 2)"
     )
     assert (
         _message('{"name": "x", 1}', "json") == "is not valid JSON: Expecting property name enclosed in double quotes"
