@@ -37,7 +37,7 @@ from recovery_rules._values._hours import parse_periods
 from recovery_rules._values._time import later
 from recovery_rules.testing import resolution_violations
 
-from ._helpers import always_open, examples, policy_data
+from ._helpers import FailingZone, always_open, examples, policy_data
 from ._journal_backends import BACKENDS, Harness
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -403,6 +403,19 @@ def test_a_callback_time_must_be_timezone_aware() -> None:
     case = escalated_case(MemoryJournal(), ny(23, 12, 0))
     with pytest.raises(InvalidInputError, match="callback_at: must be a timezone-aware datetime"):
         case.escalate(callback_at=dt.datetime(2026, 11, 23, 13, 0), now=ny(23, 12, 0))  # noqa: DTZ001 - the mistake under test
+
+
+def test_a_callback_time_whose_time_zone_fails_is_refused_and_nothing_is_promised() -> None:
+    """issue 11, fail closed: a host's tzinfo whose utcoffset raises gives no instant to promise; the customer's
+    chosen time is refused at callback_at with a typed error, never the host's own exception."""
+    case = escalated_case(MemoryJournal(), ny(23, 12, 0))
+    head = case.journal.head()
+    broken = dt.datetime(2026, 11, 23, 13, 0, tzinfo=FailingZone(RuntimeError("no zone table")))
+    with pytest.raises(InvalidInputError, match=r"callback_at: .*its tzinfo failed") as caught:
+        case.escalate(callback_at=broken, now=ny(23, 12, 0))
+    assert [problem.location for problem in caught.value.problems] == ["callback_at"]
+    assert case.journal.head() == head  # nothing recorded: the case still waits for its escalation
+    assert case.history[-1].kind == "decided"
 
 
 def test_without_hours_the_range_is_now_to_callback_within() -> None:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from recovery_rules import (
     AuthorityError,
     Case,
+    CaseState,
     Complaint,
     Customer,
     Event,
@@ -259,6 +260,35 @@ MANAGER_STEPS: dict[str, Callable[..., object]] = {
         by="manager", reason="It is over the limit.", now=NOW, **who
     ),
 }
+
+
+class Unlike(str):
+    """An employee id that says it differs from every other, itself included."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return False
+
+    def __ne__(self, other: object) -> bool:
+        return True
+
+    def __hash__(self) -> int:
+        return str.__hash__(self)
+
+
+@pytest.mark.parametrize("step", sorted(MANAGER_STEPS))
+def test_an_employee_id_that_says_it_is_someone_else_cannot_decide_its_own_escalation(step: str) -> None:
+    """No self-approval, whatever the id compares like: an id is exactly a str, so a subclass that says it
+    differs from the escalating employee is refused, and nothing is recorded under the id it holds."""
+    journal = MemoryJournal()
+    case = escalated(Case.open(journal, RITZ, complaint(), by="staff", now=NOW, employee="E-0001"))
+    head = journal.head()
+    with pytest.raises(InvalidInputError, match="never a name") as caught:
+        MANAGER_STEPS[step](case, employee=Unlike("E-0001"))
+    assert caught.value.problems[0].location == "employee"
+    assert journal.head() == head  # nothing recorded
+    assert case.state is CaseState.ESCALATED
 
 
 @pytest.mark.parametrize("step", sorted(MANAGER_STEPS))
