@@ -279,7 +279,7 @@ def test_the_policy_gives_the_currency_the_levels_and_the_cap() -> None:
 
 
 def test_a_case_in_another_currency_is_refused() -> None:
-    euros = Policy.from_file(POLICY).model_copy(update={"currency": "EUR"})
+    euros = Policy.from_text(Path(POLICY).read_text(encoding="utf-8").replace("USD", "EUR"), format="toml")
     with pytest.raises(CurrencyMismatchError, match="a report sums one currency") as caught:
         metrics.report(handmade(MemoryJournal(), HANDMADE[:1]), now=NOW, policy=euros)
     assert caught.value.currencies == ("EUR", "USD")

@@ -102,7 +102,8 @@ def resolution_violations(
     checked at the offer, against the complaint as asked: when the entry is well formed (its ``asked`` is
     the complaint's amount asked, its ``offer`` the amount of ``remedy``, of the kind asked and less than
     asked), the total is ``granted`` plus the offer, within ``by``'s authority and the caps; otherwise each
-    way it is not is a violation, and the resolution is checked at the amount asked. An approval a higher level
+    way it is not is a violation, and the resolution is checked at the amount asked. Any other resolution's
+    ``remedy`` is the one the complaint asks, its kind and amount: another is a violation. An approval a higher level
     made in a case is delivered by the case's employee: ``delivered_by`` another level than ``by`` keeps the
     promise only when the trace's ``delivery`` entry says so, in the policy's words (its English
     ``explain_good_news_handed``, else the built-in one, with ``by``'s and ``delivered_by``'s display names:
@@ -126,6 +127,11 @@ def resolution_violations(
     problems = _counter_offer_violations(checked, resolution)
     if not problems and _counter_offer(resolution) is not None:  # a well-formed offer: it is what is granted
         checked = checked._replace(requested=resolution.remedy, amount=resolution.remedy.amount)
+    elif (resolution.remedy.kind, resolution.remedy.amount) != (checked.kind, checked.amount):
+        problems.append(  # what is granted is the remedy: one nobody asked was never decided
+            f"the remedy is {resolution.remedy.amount} of {resolution.remedy.kind}, not the {checked.amount} of "
+            f"{checked.kind} the complaint asks"
+        )
     before = inputs.granted[policy.window].amount
     caps = [(policy.hard_cap.amount, before)] if policy.hard_cap is not None else []
     caps.extend((cap.limit.amount, inputs.granted[cap.window].amount) for cap in policy.caps)

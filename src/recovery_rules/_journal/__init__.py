@@ -26,6 +26,7 @@ from ._events import (
     LedgerEntry,
     RunningTotal,
     Verification,
+    well_formed_head,
 )
 from ._ledger import GrantQuery, Ledger, grant_query
 from ._memory import MemoryJournal
@@ -65,6 +66,7 @@ __all__ = [
     "canonical_time",
     "digest",
     "grant_query",
+    "well_formed_head",
 ]
 
 show_loaded(__name__, globals())  # its exported names are recovery_rules.X from now on

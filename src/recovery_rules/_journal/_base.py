@@ -28,7 +28,14 @@ from pydantic import TypeAdapter, ValidationError
 from recovery_rules._values._base import Identifier, check_employee, problems_from
 from recovery_rules._values._models import MAX_SEQUENCE, ComplaintNumber, canonical_number
 from recovery_rules._values._money import Money, checked_money, valid_money
-from recovery_rules._values._time import AWARE, EARLIEST_INPUT_TIME, LATEST_INPUT_TIME, Window, is_aware
+from recovery_rules._values._time import (
+    AWARE,
+    EARLIEST_INPUT_TIME,
+    LATEST_INPUT_TIME,
+    Window,
+    exact_datetime,
+    is_aware,
+)
 from recovery_rules.exceptions import (
     IdempotencyConflictError,
     InvalidInputError,
@@ -51,6 +58,7 @@ from ._events import (
     IdempotencyKey,
     Verification,
     ledger_text,
+    well_formed_head,
 )
 from ._ledger import Ledger, StoreLedger, VerifiedGrants
 from ._privacy import ERASED, Erasure, KeyRing, key_ids, keyed_digest, open_data, personal_texts, seal_data
@@ -740,6 +748,7 @@ class Journal(abc.ABC):
         poll costs what it finds, however large the journal.
         """
         summaries = self._summaries(callback_before=_time_of("overdue_callbacks", "now", now))
+        now = exact_datetime(now)  # checked above: a datetime; a subclass's comparisons are its own
         overdue = [s for s in summaries if s.callback_by is not None and s.callback_by < now]
         return sorted(overdue, key=lambda summary: (summary.callback_by, str(summary.number)))
 
@@ -895,7 +904,14 @@ class Journal(abc.ABC):
                     "chain head", name, "must be a ChainHead; read a saved count:hash with ChainHead.parse"
                 )
             if head is not None:  # a count no journal can reach is no saved head (SQLite cannot even look it up)
-                _checked_position(head.count, "chain head", f"{name}.count", "the number of events it names")
+                count = getattr(head, "count", None)  # built past validation, it may lack its fields
+                _checked_position(count, "chain head", f"{name}.count", "the number of events it names")
+                if not well_formed_head(head):  # a hash that says it equals any other would pass every check
+                    raise InvalidInputError.at(
+                        "chain head",
+                        f"{name}.hash",
+                        "must be 64 lower-case hexadecimal digits, as ChainHead.parse reads",
+                    )
         start = None
         if resume_from is not None and not resume_from.count and resume_from.hash != GENESIS:
             return Verification(  # as expected_head= reports it (ChainCheck)

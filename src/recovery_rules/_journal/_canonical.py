@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final, TypeAlias
 
-from recovery_rules._values._time import is_aware
+from recovery_rules._values._time import exact_datetime, is_aware
 from recovery_rules.exceptions import InvalidInputError, Problem
 
 try:
@@ -72,7 +72,7 @@ def canonical_time(moment: dt.datetime) -> str:
     if not isinstance(moment, dt.datetime) or not is_aware(moment):
         raise InvalidInputError.at("time", "", "must be a timezone-aware datetime")
     try:
-        utc = moment.astimezone(dt.UTC)
+        utc = exact_datetime(moment).astimezone(dt.UTC)  # a subclass's own astimezone or isoformat may lie
         if utc.year >= 1000:  # isoformat writes the same text, sooner: "+00:00" in place of "Z"
             return utc.isoformat(timespec="microseconds")[:-6] + "Z"
         return utc.strftime(_TIME_FORMAT)  # an earlier year, as it was always written (not padded to 4 digits)

@@ -37,6 +37,7 @@ from pydantic_core import PydanticCustomError
 from recovery_rules._values._base import WORD, EmployeeId, RecoveryModel, Word
 from recovery_rules._values._models import ComplaintNumber, NonNegativeMoney, canonical_number
 from recovery_rules._values._money import Money, canonical_money, valid_money
+from recovery_rules._values._time import exact_datetime
 from recovery_rules._values._trusted import trusted_builder
 from recovery_rules.exceptions import InvalidInputError, JournalIntegrityError
 
@@ -80,7 +81,7 @@ _STORED: Final = "recovery_rules.stored"
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(dt.UTC)
+    return exact_datetime(value).astimezone(dt.UTC)  # the time it holds: a subclass may write itself otherwise
 
 
 def _hex64(value: str) -> str:
@@ -940,6 +941,17 @@ class ChainHead(RecoveryModel):
 
     def __str__(self) -> str:
         return f"{self.count}:{self.hash}"
+
+
+def well_formed_head(head: ChainHead) -> bool:
+    """Whether ``head`` holds what a :class:`ChainHead` holds when built: a count, exactly an ``int`` of 0 or
+    more, and a hash of exactly 64 lower-case hexadecimal digits.
+
+    One built past validation (``model_construct``, ``object.__setattr__``) may lack a field, or hold a ``str``
+    subclass that says it equals any hash: a check against it would pass for a head the journal never had.
+    """
+    count, hash_ = getattr(head, "count", None), getattr(head, "hash", None)
+    return type(count) is int and count >= 0 and _is_hash(hash_)
 
 
 class Verification(RecoveryModel):

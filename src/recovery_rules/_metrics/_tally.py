@@ -41,11 +41,11 @@ from typing import Final
 
 from recovery_rules._case._path import CaseOutcome, CaseState, CaseView
 from recovery_rules._engine._resolution import Outcome, Resolution
-from recovery_rules._journal import ChainHead, Event, Journal
-from recovery_rules._policy._policy import Policy
+from recovery_rules._journal import ChainHead, Event, Journal, well_formed_head
+from recovery_rules._policy._policy import Policy, compiled_policy
 from recovery_rules._values._money import Money
 from recovery_rules._values._shown import shown
-from recovery_rules._values._time import is_aware
+from recovery_rules._values._time import exact_datetime, is_aware
 from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, Problem
 
 from ._figures import (
@@ -622,7 +622,7 @@ def _aware(moment: dt.datetime | dt.date | None, name: str, zone: dt.tzinfo = dt
         raise InvalidInputError.at("report", name, f"must be {kind}, not {type(moment).__name__}")
     if not is_aware(moment):  # naive, or a tzinfo whose utcoffset fails: the instant is unknown
         raise InvalidInputError.at("report", name, "needs a time zone: give an aware datetime, such as one in UTC")
-    return moment
+    return exact_datetime(moment)  # a subclass's comparisons are its own: compared as the time it holds
 
 
 def build(
@@ -638,6 +638,8 @@ def build(
 ) -> Report:
     """The report of ``journal``'s cases opened within ``[since, until)``, as they stood at ``now``."""
     _check_kinds(journal, policy, expected_head, source, progress)
+    if policy is not None:  # one changed past validation is checked now, as deciding checks it: PolicyError
+        compiled_policy(policy)
     zone = zoneinfo.ZoneInfo(policy.timezone) if policy is not None else dt.UTC
     since, until = _aware(since, "since", zone), _aware(until, "until", zone)
     moment = _aware(now, "now") or dt.datetime.now(dt.UTC)
@@ -735,7 +737,11 @@ def _check_kinds(journal: object, policy: object, head: object, source: object, 
     checks = (
         ("journal", isinstance(journal, Journal), "a Journal (MemoryJournal, SQLiteJournal, PostgresJournal)"),
         ("policy", policy is None or isinstance(policy, Policy), "a Policy, such as Policy.from_file(...)"),
-        ("expected_head", head is None or isinstance(head, ChainHead), "a ChainHead, such as ChainHead.parse(...)"),
+        (
+            "expected_head",
+            head is None or (isinstance(head, ChainHead) and well_formed_head(head)),
+            "a ChainHead, such as ChainHead.parse(...)",
+        ),
         ("source", source is None or isinstance(source, str), "a str"),
         ("progress", progress is None or callable(progress), "a function of one int"),
     )

@@ -42,6 +42,7 @@ __all__ = [
     "Window",
     "clock_changes",
     "earlier",
+    "exact_datetime",
     "format_duration",
     "instant",
     "is_aware",
@@ -76,14 +77,27 @@ _FIRST_DAY: Final = EARLIEST.date().isoformat()  # strftime writes the year 1 as
 _LAST_DAY: Final = LATEST.date().isoformat()
 
 
+def exact_datetime(moment: dt.datetime) -> dt.datetime:
+    """``moment`` as exactly a ``datetime``: its date, time, ``fold`` and ``tzinfo``, read by ``datetime``'s own code.
+
+    A subclass's arithmetic, comparisons and text are its own and may say anything (a step dated 2000 that
+    subtracts as 2026, a time that writes itself as another): the library computes only with what it holds.
+    """
+    if type(moment) is _DATETIME:
+        return moment
+    return _DATETIME.combine(_DATETIME.date(moment), _DATETIME.timetz(moment))
+
+
 def utc(moment: object, *, field: str = "now") -> dt.datetime:
     """``moment`` as the same instant in UTC, the form every computation on time uses.
 
     Refuses, naming ``field``, anything but a timezone-aware ``datetime`` and an
-    instant outside the years 1 to 9999 once in UTC.
+    instant outside the years 1 to 9999 once in UTC. A subclass of ``datetime`` is read as the
+    ``datetime`` it holds (:func:`exact_datetime`).
     """
     if not isinstance(moment, dt.datetime):
         raise InvalidInputError.at("time", field, AWARE)
+    moment = exact_datetime(moment)
     if moment.tzinfo is dt.UTC:
         return moment
     try:

@@ -1,0 +1,270 @@
+"""Values built past validation, fed to the case, the journal, the report and the checks: each is refused, or
+read as the plain value it holds; none is approved, recorded or reported as something it is not.
+
+``tests/test_decide_untrusted_inputs.py`` does this for ``Policy.decide``. Here: a ``datetime`` subclass whose
+arithmetic, comparisons or text lie (a case's steps stay in order, the journal records the time of the event it
+returns, a report and a scheduler poll compare with the time it holds); a chain head built with
+``model_construct`` (refused, never trusted, with a hash that says it equals any other); a policy changed past
+validation given to a report (refused as a case refuses it); and a resolution of another remedy than the one
+asked, which ``resolution_violations`` reports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recovery_rules import (
+    Case,
+    ChainHead,
+    Complaint,
+    ComplaintNumber,
+    Customer,
+    Draft,
+    InvalidInputError,
+    Journal,
+    JournalIntegrityError,
+    MemoryJournal,
+    Money,
+    Outcome,
+    Policy,
+    PolicyError,
+    Remedy,
+    SQLiteJournal,
+    metrics,
+)
+from recovery_rules.testing import resolution_violations
+
+NOW = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)
+POLICY_DATA = {
+    "name": "Test hotel",
+    "currency": "USD",
+    "window": "incident",
+    "hard_cap": "5000.00",
+    "denials_delivered_by": "supervisor",
+    "categories": ["room_not_ready"],
+    "levels": [
+        {"name": "staff", "limit": "100.00"},
+        {"name": "supervisor", "limit": "500.00", "callback_within": "1h"},
+        {"name": "owner", "limit": "unlimited", "callback_within": "1d"},
+    ],
+    "catalog": [
+        {"id": "callback", "kind": "callback", "description": "Call back by 5 pm", "value": "0", "applies_to": ["*"]},
+        {"id": "follow", "kind": "follow_up", "description": "Manager calls", "value": "0", "applies_to": ["*"]},
+        {"id": "tips", "kind": "local_tips", "description": "What to do nearby", "value": "0", "applies_to": ["*"]},
+        {"id": "drink", "kind": "voucher", "description": "A drink", "value": "15", "applies_to": ["*"]},
+    ],
+}
+
+
+class RSubLies(dt.datetime):
+    """A time that says any other time minus it is zero: never "before the case's last step"."""
+
+    def __rsub__(self, other: object) -> dt.timedelta:
+        return dt.timedelta(0)
+
+    def __sub__(self, other: object) -> dt.timedelta:  # type: ignore[override]  # the point: it answers anything
+        return dt.timedelta(0)
+
+
+class IsoLies(dt.datetime):
+    """A time that writes itself as 2000-01-01 00:00 UTC, whatever it holds."""
+
+    def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+        return "2000-01-01T00:00:00.000000+00:00"
+
+
+class NeverAfter(dt.datetime):
+    """A time that says it is neither before nor after any other."""
+
+    def __lt__(self, other: object) -> bool:
+        return False
+
+    def __gt__(self, other: object) -> bool:
+        return False
+
+    def __le__(self, other: object) -> bool:
+        return True
+
+    def __ge__(self, other: object) -> bool:
+        return True
+
+
+class SameHash(str):
+    """A hash that says it equals any other."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __ne__(self, other: object) -> bool:
+        return False
+
+    def __hash__(self) -> int:
+        return str.__hash__(self)
+
+
+def policy() -> Policy:
+    return Policy.model_validate(POLICY_DATA)
+
+
+def complaint(amount: str) -> Complaint:
+    return Complaint(
+        customer=Customer(id="10442", name="Ada"),
+        category="room_not_ready",
+        requested=Remedy(kind="refund", amount=Money(amount, "USD")),
+        received_at=NOW,
+    )
+
+
+JOURNALS: dict[str, Callable[[Path], Journal]] = {
+    "memory": lambda _: MemoryJournal(),
+    "sqlite": lambda path: SQLiteJournal(path / "j.sqlite3"),
+}
+
+
+@pytest.fixture(params=sorted(JOURNALS))
+def journal(request: pytest.FixtureRequest, tmp_path: Path) -> Journal:
+    return JOURNALS[request.param](tmp_path)
+
+
+def asked(journal: Journal, amount: str = "50.00") -> Case:
+    case = Case.open(journal, policy(), complaint(amount), by="staff", now=NOW)
+    case.listen(now=NOW)
+    case.apologize(now=NOW)
+    case.ask_preferred_solution(now=NOW)
+    return case
+
+
+# -- a case's steps in order ---------------------------------------------------------------------------------------
+
+
+def test_a_step_dated_before_the_last_one_is_refused_even_when_its_subtraction_lies(journal: Journal) -> None:
+    """Steps are recorded in the order they happen: a time subclass cannot talk its way past the check."""
+    case = asked(journal)
+    head = journal.head()
+    with pytest.raises(InvalidInputError, match="before the case's last step"):
+        case.decide(now=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))  # the careful path
+    with pytest.raises(InvalidInputError, match="before the case's last step"):
+        case.decide(now=RSubLies(2000, 1, 1, tzinfo=dt.UTC))
+    assert journal.head() == head  # nothing recorded
+
+
+# -- the time recorded ---------------------------------------------------------------------------------------------
+
+
+def test_the_journal_records_the_time_of_the_event_it_returns(journal: Journal) -> None:
+    """What append returns is what the journal holds: the time read back is the time the Event says."""
+    number = ComplaintNumber.parse("20261123-10442")
+    draft = Draft(kind="noted", state="noted", actor="staff", at=IsoLies(2026, 11, 23, 14, tzinfo=dt.UTC))
+    event = journal.append(number, draft, expected_version=0, key="k-1", request={})
+    (stored,) = journal.events(number)
+    assert stored.at == event.at == NOW
+
+
+def test_a_case_step_is_recorded_at_the_time_it_was_checked_at(journal: Journal) -> None:
+    case = asked(journal)
+    case.decide(now=IsoLies(2026, 11, 23, 15, tzinfo=dt.UTC))
+    recorded = Case.load(journal, policy(), case.number).history[-1].at
+    assert recorded == dt.datetime(2026, 11, 23, 15, tzinfo=dt.UTC)  # not 2000, before the case's last step
+
+
+# -- the remedy judged ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "remedy",
+    [
+        Remedy(kind="refund", amount=Money("5000.00", "USD")),  # beyond staff's $100.00, and not what was asked
+        Remedy(kind="voucher", amount=Money("50.00", "USD")),  # another kind than asked
+    ],
+    ids=["another amount", "another kind"],
+)
+def test_an_approval_of_another_remedy_than_asked_is_a_violation(remedy: Remedy) -> None:
+    """resolution_violations never says "fine" for a resolution that grants what nobody decided."""
+    rules = policy()
+    asked_for = complaint("50.00")
+    honest = rules.decide(asked_for, by="staff", now=NOW)
+    assert honest.outcome is Outcome.APPROVED
+    assert resolution_violations(rules, asked_for, "staff", None, honest, now=NOW) == []
+    changed = honest.model_copy(update={"remedy": remedy})
+    validated = type(honest).model_validate(changed.model_dump())  # not even past validation
+    assert resolution_violations(rules, asked_for, "staff", None, changed, now=NOW) != []
+    assert resolution_violations(rules, asked_for, "staff", None, validated, now=NOW) != []
+
+
+# -- reports and polls as of a time --------------------------------------------------------------------------------
+
+
+def test_a_report_as_of_a_time_leaves_out_later_events_however_the_time_compares(journal: Journal) -> None:
+    asked(journal).decide(now=NOW)
+    honest = metrics.report(journal, now=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+    assert honest.cases.total == 0
+    lying = metrics.report(journal, now=NeverAfter(2000, 1, 1, tzinfo=dt.UTC))
+    assert (lying.cases.total, lying.journal.later_than_now) == (honest.cases.total, honest.journal.later_than_now)
+
+
+def test_an_overdue_callback_is_listed_however_now_compares(journal: Journal) -> None:
+    case = asked(journal, "300.00")
+    case.decide(now=NOW)
+    case.escalate(now=NOW)
+    later = NOW + dt.timedelta(days=1)
+    honest = [summary.number for summary in journal.overdue_callbacks(later)]
+    assert honest == [case.number]
+    lying = NeverAfter(later.year, later.month, later.day, later.hour, tzinfo=dt.UTC)
+    assert [summary.number for summary in journal.overdue_callbacks(lying)] == honest
+
+
+# -- chain heads ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["expected_head", "resume_from"])
+def test_a_chain_head_without_its_fields_is_refused_with_a_typed_error(journal: Journal, name: str) -> None:
+    asked(journal)
+    for head in (ChainHead.model_construct(), ChainHead.model_construct(count=1)):  # type: ignore[call-arg]  # the point: no fields
+        arguments: dict[str, Any] = {name: head}
+        with pytest.raises(InvalidInputError, match=name):
+            journal.verify(**arguments)
+
+
+@pytest.mark.parametrize("name", ["expected_head", "resume_from"])
+def test_a_chain_head_whose_hash_equals_anything_is_not_trusted(journal: Journal, name: str) -> None:
+    """A tamper check fails closed: a head the journal never had is never "ok"."""
+    asked(journal)
+    count = journal.head().count
+    careful: dict[str, Any] = {name: ChainHead(count=count, hash="0" * 64)}
+    assert not journal.verify(**careful).ok  # the careful path
+    forged = ChainHead.model_construct(count=count, hash=SameHash("0" * 64))
+    try:
+        arguments: dict[str, Any] = {name: forged}
+        verification = journal.verify(**arguments)
+    except InvalidInputError:
+        return
+    assert not verification.ok
+
+
+def test_a_report_does_not_trust_an_expected_head_whose_hash_equals_anything(journal: Journal) -> None:
+    asked(journal)
+    count = journal.head().count
+    forged = ChainHead.model_construct(count=count, hash=SameHash("0" * 64))
+    with pytest.raises((InvalidInputError, JournalIntegrityError)):
+        metrics.report(journal, expected_head=forged)
+
+
+# -- a report's policy ---------------------------------------------------------------------------------------------
+
+
+def test_a_report_refuses_a_policy_changed_past_validation_as_a_case_does(journal: Journal) -> None:
+    asked(journal)
+    moved = policy().model_copy()
+    object.__setattr__(moved, "timezone", "Mars/Base")
+    for changed in (Policy.model_construct(), moved):  # type: ignore[call-arg]  # the point: no fields at all
+        with pytest.raises(PolicyError):
+            Case.open(MemoryJournal(), changed, complaint("10.00"), by="staff", now=NOW)
+        with pytest.raises(PolicyError):
+            metrics.report(journal, policy=changed)
