@@ -151,6 +151,29 @@ def test_the_alternatives_fit_the_remedy_the_customer_said_they_prefer(journal: 
     assert ident(case.backup) == "credit"
 
 
+def test_the_offering_level_chooses_within_its_limit_for_the_customers_tier(journal: Journal) -> None:
+    """The offering level's authority is its limit for the customer's tier: a supervisor who may grant a gold
+    guest $700 offers that guest the $600 suite, which it never offers a standard guest ($500)."""
+    levels = policy_data()["levels"]
+    levels[1]["tier_limits"] = {"gold": "700.00"}
+    policy = Policy.model_validate(policy_data(levels=levels))
+    gold = complaint("800.00", "The room was not ready").model_copy(
+        update={"customer": Customer(id=GUEST, tier="gold")}
+    )
+    case = Case.open(journal, policy, gold, by="staff", clock=clock)
+    case.listen()
+    case.apologize()
+    case.ask_preferred_solution()
+    assert not case.decide().approved
+    case.escalate()
+    case.manager_denies(by="manager", reason="The stay itself went ahead as booked.")
+    case.explain_denial(by="supervisor")
+    assert ids(case) == ["suite", "dinner"]
+    standard = denied(journal, policy)
+    standard.explain_denial(by="supervisor")
+    assert ids(standard) == ["dinner", "credit"]
+
+
 def test_grants_made_since_the_decision_are_counted_when_the_denial_is_explained(journal: Journal) -> None:
     case = denied(journal)
     decided = case.decision
