@@ -216,6 +216,23 @@ def test_the_label_names_the_cap_and_plan_b_names_the_cap_that_bounds_it() -> No
     assert "($50.00 left to grant under the daily guest cap of $600.00)" in offered
 
 
+def test_extra_mile_suggestions_fit_what_every_cap_leaves_after_the_approved_remedy() -> None:
+    """Suggestions are what the acting level may still grant once the approved remedy is granted too, under
+    every cap: $500 granted today and $90 approved leave $10 of the $600 daily cap, so a $15 drink does not fit;
+    $80 approved leaves $20, and it does."""
+    catalog = policy_data()["catalog"]
+    for entry in catalog:
+        if entry["id"] == "drink":  # $15, for every complaint
+            entry["extra_mile"] = True
+    policy = stacked(catalog=catalog)
+    granted = {"incident": usd("0.00"), "30d": usd("500.00"), "day": usd("500.00")}
+    tight = policy.decide(complaint("90.00"), by="manager", granted=granted, now=NOW)
+    assert tight.outcome is Outcome.APPROVED
+    assert [suggestion.id for suggestion in tight.suggestions] == []
+    roomy = policy.decide(complaint("80.00"), by="manager", granted=granted, now=NOW)
+    assert [suggestion.id for suggestion in roomy.suggestions] == ["drink"]
+
+
 def test_one_amount_counts_in_every_window() -> None:
     policy = stacked()
     resolution = policy.decide(complaint("100.00"), by="supervisor", granted=usd("750.00"), now=NOW)

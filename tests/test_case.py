@@ -191,6 +191,9 @@ def test_the_manager_denies_then_alternatives_final_offer_and_report(journal: Jo
     assert case.allowed_steps() == ("make_final_offer",)
     case.make_final_offer()
     assert case.final_offer == plan_b[2]
+    assert case.allowed_steps() == ("accept_final_offer", "decline_final_offer")  # the final offer is made once
+    with pytest.raises(WorkflowError):
+        case.make_final_offer()
     case.decline_final_offer()
     assert case.allowed_steps() == ("write_report",)
     case.write_report(summary="The guest insists on a full refund of the stay.", to="general_manager")
@@ -216,6 +219,13 @@ def test_the_manager_denies_then_alternatives_final_offer_and_report(journal: Jo
         "thanked",
         "closed",
     ]
+    # The customer's answers to the manager's offers, and the report, are recorded as the offering manager's.
+    actors = {event.kind: event.actor for event in case.history}
+    assert [actors[kind] for kind in ("alternatives_declined", "final_offer_declined", "report_written")] == [
+        "manager",
+        "manager",
+        "manager",
+    ]
 
 
 def test_an_accepted_alternative_is_granted_by_the_manager_who_offered_it(journal: Journal, ritz: Policy) -> None:
@@ -227,6 +237,10 @@ def test_an_accepted_alternative_is_granted_by_the_manager_who_offered_it(journa
     offered = case.alternatives_offered[0]
     with pytest.raises(InvalidInputError, match="is not one of the alternatives offered"):
         case.accept_alternative("no-such-alternative")
+    backup = case.backup
+    assert backup is not None
+    with pytest.raises(InvalidInputError, match="is not one of the alternatives offered"):
+        case.accept_alternative(backup.id)  # the back-up is kept for the final offer, not offered yet
     case.accept_alternative(offered.id)
     assert case.accepted == offered
     assert case.outcome is CaseOutcome.ALTERNATIVE_ACCEPTED

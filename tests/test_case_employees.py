@@ -120,6 +120,25 @@ def test_without_employees_the_events_say_none_and_still_carry_the_revision() ->
     assert [event.policy_revision for event in case.history] == [RITZ.revision] * 2
 
 
+def test_a_step_taken_under_a_revised_policy_records_the_revision_that_took_it(backend: Harness) -> None:
+    """Each event records the revision of the policy its step was taken with: a case opened under one revision
+    and carried on after the policy was revised (same name, a changed limit) records the new revision on the
+    new steps and keeps the old one on the earlier steps, so a pilot compares what each revision decided."""
+    journal = backend.journal()
+    case = Case.open(journal, RITZ, complaint(), by="staff", now=NOW, employee="E-0001")
+    case.listen(now=NOW, employee="E-0001")
+    revised = policy_with(personal_call_within="2h")
+    assert (revised.name, revised.revision != RITZ.revision) == (RITZ.name, True)
+    later = Case.load(backend.journal(), revised, case.number)
+    later.apologize(now=NOW, employee="E-0001")
+    later.ask_preferred_solution(now=NOW, employee="E-0001")
+    decision = later.decide(now=NOW, employee="E-0001")
+    assert decision.policy_revision == revised.revision
+    assert [event.policy_revision for event in backend.journal().events(case.number)] == [RITZ.revision] * 2 + [
+        revised.revision
+    ] * 3
+
+
 def test_policy_decide_carries_the_employee_and_the_revision() -> None:
     resolution = RITZ.decide(complaint(), by="staff", now=NOW, employee="E-0042")
     assert (resolution.employee, resolution.policy_revision) == ("E-0042", RITZ.revision)
@@ -385,6 +404,20 @@ def test_a_delegate_acts_with_the_absent_levels_authority_and_the_event_says_so(
     assert (approval.acting_level, approval.authorized_by) == ("general_manager", "general_manager")
     event = Case.load(backend.journal(), policy, case.number).history[-1]
     assert (event.actor, event.data["acting_for"], event.employee) == ("manager", "general_manager", "M-0002")
+
+
+def test_a_delegates_counter_offer_is_granted_with_the_absent_levels_authority(backend: Harness) -> None:
+    """A delegate's counter-offer made for an absent level is granted, when the customer accepts it, with that
+    level's authority (more than the delegate's own), and the grant records whom the delegate acted for."""
+    policy = delegating(["manager"])
+    journal = backend.journal()
+    case = escalated(Case.open(journal, policy, complaint("6000.00"), by="staff", now=NOW, employee="E-0001"))
+    offer = Money("5500.00", "USD")  # more than a manager may grant on their own ($5,000)
+    case.manager_approves(by="manager", acting_for="general_manager", amount=offer, now=NOW, employee="M-0002")
+    case.deliver(now=NOW, employee="E-0001")
+    event = case.accept_offer(now=NOW, employee="E-0001")
+    assert (event.actor, event.grant, event.data["acting_for"]) == ("manager", offer, "general_manager")
+    assert Case.load(backend.journal(), policy, case.number).granted == offer
 
 
 def test_a_delegate_may_deny_and_explain_for_the_absent_level(backend: Harness) -> None:

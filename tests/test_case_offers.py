@@ -140,6 +140,21 @@ def test_a_counter_offer_accepted_is_granted_when_the_customer_accepts(journal: 
     assert totals == [usd("2000.00")]
 
 
+def test_the_customers_answers_to_a_counter_offer_wait_until_they_answer_it(journal: Journal, ritz: Policy) -> None:
+    """Delivering a counter-offer is not the customer's answer to it: satisfaction given at that delivery is
+    refused and nothing is recorded; it is recorded when the customer accepts the offer."""
+    case = escalated(journal, ritz)
+    case.manager_approves(by="manager", amount=usd("2000.00"))
+    head = journal.head()
+    with pytest.raises(InvalidInputError, match="has not answered the counter-offer yet"):
+        case.deliver(satisfied=True, satisfaction=4)
+    assert journal.head() == head
+    assert state(case) is CaseState.COUNTER_OFFERED
+    case.deliver()
+    case.accept_offer(satisfied=True, satisfaction=4)
+    assert (case.satisfied, case.satisfaction) == (True, 4)
+
+
 def test_a_declined_counter_offer_grants_nothing_and_leads_to_the_alternatives(journal: Journal, ritz: Policy) -> None:
     case = escalated(journal, ritz)
     plan_b = case.decision.alternatives if case.decision else ()
@@ -346,6 +361,29 @@ def test_an_offer_accepted_after_the_ledger_filled_up_is_refused(journal: Journa
     case.decline_offer()  # the customer may still decline it
 
 
+def test_a_counter_offer_beyond_what_the_manager_may_still_grant_is_refused(journal: Journal) -> None:
+    """A counter-offer is decided with the manager's authority and the ledger as it stands when it is made: an
+    offer the manager could not grant this guest now is refused (naming the level that could), and nothing is
+    recorded, so the employee never delivers an offer that cannot be granted."""
+    policy = Policy.model_validate(policy_data(window="day", timezone="America/New_York"))
+    case = escalated(journal, policy, "1500.00")
+    assert case.escalated_to == "manager"  # $2,000 a day
+    # Meanwhile the same guest was granted nearly everything the manager may grant today.
+    other = Case.open(journal, policy, complaint("1995.00"), by="staff", clock=clock)
+    other.listen()
+    other.apologize()
+    other.ask_preferred_solution()
+    assert other.decide(by="manager").approved
+    head = journal.head()
+    with pytest.raises(AuthorityError) as caught:
+        case.manager_approves(by="manager", amount=usd("1000.00"))
+    assert caught.value.needed == "owner"
+    assert journal.head() == head
+    assert state(case) is CaseState.ESCALATED
+    assert case.counter_offer is None
+    assert case.manager_approves(by="manager", amount=usd("5.00")).approved  # what is left may be offered
+
+
 def test_a_forged_grant_on_a_counter_offer_is_refused_when_read(journal: Journal, ritz: Policy) -> None:
     case = escalated(journal, ritz)
     approval = case.manager_approves(by="manager", amount=usd("2000.00"))
@@ -370,6 +408,29 @@ def test_a_forged_grant_on_a_counter_offer_is_refused_when_read(journal: Journal
     with pytest.raises(JournalIntegrityError, match="does not grant the counter-offer"):
         CaseView.replay(journal.events(case.number))
     assert before.grant is None
+
+
+def test_a_forged_counter_offer_of_all_that_was_asked_is_refused_when_read(journal: Journal, ritz: Policy) -> None:
+    """A counter-offer is less than what was asked: a journal holding an "offer" of the full amount (an approval
+    that grants nothing until accepted, so the ledger would not count it) is refused when the case is read."""
+    case = escalated(journal, ritz)
+    decision = case.decision
+    assert decision is not None
+    forged = Draft(
+        kind="manager_approved",
+        state="counter_offered",
+        actor="manager",
+        at=NOW,
+        data={
+            "resolution": decision.model_dump(mode="json"),
+            "offer": Remedy(kind="refund", amount=usd("3000.00")).model_dump(mode="json"),  # all that was asked
+            "notes": "",
+        },
+        callback_due=case.callback_by,
+    )
+    journal.append(case.number, forged, expected_version=case.version, key="forged-1", request={})
+    with pytest.raises(JournalIntegrityError, match="not less than what the customer asked for"):
+        CaseView.replay(journal.events(case.number))
 
 
 def test_the_employee_says_the_offer_its_acceptance_and_the_decline(journal: Journal, ritz: Policy) -> None:
@@ -464,6 +525,7 @@ def test_a_declined_offer_below_what_the_manager_could_approve_is_said_as_the_of
     assert sentence in explaining.text
     assert "the most" not in explaining.text
     case.explain_denial()
+    assert case.history[-1].actor == by  # the manager who made the offer explains and offers the rest
     assert case.denial_reason == f"our {by} offered $2,500.00, which you declined"
     assert wording.say_history(case)[-1].text == explaining.text  # the same words once recorded
 

@@ -134,6 +134,46 @@ def test_the_offering_level_chooses_within_its_own_authority(journal: Journal) -
     assert by_supervisor.granted == usd("200.00")
 
 
+def test_the_alternatives_fit_the_remedy_the_customer_said_they_prefer(journal: Journal) -> None:
+    """Plan B is ranked by closeness to the preferred remedy as restated, not the complaint's first request:
+    asked $300 back but preferring $900, the guest is offered the $600 suite and the $200 dinner (the closest to
+    $900), never the dinner and the $50 credit (the closest to $300)."""
+    case = Case.open(journal, POLICY, complaint("300.00", "The room was not ready"), by="staff", clock=clock)
+    case.listen()
+    case.apologize()
+    case.ask_preferred_solution(Remedy(kind="refund", amount=usd("900.00")))
+    assert not case.decide().approved
+    case.escalate()
+    case.manager_denies(by="manager", reason="The stay itself went ahead as booked.")
+    assert ids_of(case.offers(by="manager")) == ["suite", "dinner", "credit"]
+    case.explain_denial(by="manager")
+    assert ids(case) == ["suite", "dinner"]
+    assert ident(case.backup) == "credit"
+
+
+def test_the_offering_level_chooses_within_its_limit_for_the_customers_tier(journal: Journal) -> None:
+    """The offering level's authority is its limit for the customer's tier: a supervisor who may grant a gold
+    guest $700 offers that guest the $600 suite, which it never offers a standard guest ($500)."""
+    levels = policy_data()["levels"]
+    levels[1]["tier_limits"] = {"gold": "700.00"}
+    policy = Policy.model_validate(policy_data(levels=levels))
+    gold = complaint("800.00", "The room was not ready").model_copy(
+        update={"customer": Customer(id=GUEST, tier="gold")}
+    )
+    case = Case.open(journal, policy, gold, by="staff", clock=clock)
+    case.listen()
+    case.apologize()
+    case.ask_preferred_solution()
+    assert not case.decide().approved
+    case.escalate()
+    case.manager_denies(by="manager", reason="The stay itself went ahead as booked.")
+    case.explain_denial(by="supervisor")
+    assert ids(case) == ["suite", "dinner"]
+    standard = denied(journal, policy)
+    standard.explain_denial(by="supervisor")
+    assert ids(standard) == ["dinner", "credit"]
+
+
 def test_grants_made_since_the_decision_are_counted_when_the_denial_is_explained(journal: Journal) -> None:
     case = denied(journal)
     decided = case.decision
@@ -238,6 +278,26 @@ def test_the_decisions_plan_b_leaves_out_kinds_the_deciding_level_may_not_grant(
     assert [alternative.id for alternative in resolution.alternatives] == ["callback", "follow", "tips"]
     plain = POLICY.decide(complaint("300.00", "No room"), by="staff", now=NOW)
     assert [alternative.id for alternative in plain.alternatives] == ["credit", "callback", "follow"]
+
+
+def test_the_extra_mile_suggests_only_kinds_the_approving_level_may_grant() -> None:
+    """An approval's extra-mile suggestions are what the approving level could give on top: a supervisor who
+    gives no credits is never told to suggest the $50 credit, which one who may is."""
+    catalog = priced_catalog()
+    for entry in catalog:
+        if entry["id"] == "credit":
+            entry["extra_mile"] = True
+    plain = Policy.model_validate(policy_data(catalog=catalog))
+    levels = policy_data()["levels"]
+    levels[1]["may_grant"] = ["refund", "comp"]  # a supervisor gives no credits and no upgrades
+    barred = Policy.model_validate(policy_data(catalog=catalog, levels=levels))
+    asked = complaint("300.00", "No room")
+    suggested = plain.decide(asked, by="supervisor", now=NOW)
+    assert suggested.approved
+    assert [alternative.id for alternative in suggested.suggestions] == ["credit"]
+    refused = barred.decide(asked, by="supervisor", now=NOW)
+    assert refused.approved
+    assert [alternative.id for alternative in refused.suggestions] == []
 
 
 def test_a_level_left_without_enough_alternatives_it_may_grant_does_not_load() -> None:

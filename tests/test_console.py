@@ -571,6 +571,13 @@ def test_a_clerk_cannot_take_the_steps_recorded_as_the_managers_after_a_denial()
     assert _state(served, number) == "alternatives_declined"
     _step(manager, number, "make_final_offer")
     assert _state(served, number) == "final_offer_made"
+    _step(clerk, number, "accept_final_offer", 403)  # the grant of the final offer is the offering manager's
+    _step(clerk, number, "decline_final_offer", 403)
+    _step(manager, number, "decline_final_offer")
+    _step(clerk, number, "write_report", 403)  # recorded as written by the manager who made the offers
+    assert _state(served, number) == "final_offer_declined"
+    _step(manager, number, "write_report")
+    assert _state(served, number) == "reported"
 
 
 def test_a_manager_approves_and_the_employee_delivers() -> None:

@@ -77,6 +77,7 @@ def test_the_report_promises_the_call_in_business_hours(backend: Harness) -> Non
     event = case.write_report()
     # four hours of the hotel's 07:00-22:00: two tonight, two from 7:00 tomorrow
     assert event.callback_due == case.callback_by == ny(24, 9, 0)
+    assert event.actor == "manager"  # written by the manager who offered the alternatives, not the employee
     assert case.allowed_steps() == ("thank", "manager_calls")
 
 
@@ -156,6 +157,16 @@ def test_the_call_is_a_managers() -> None:
         case.manager_calls(by="general_manager", employee="  ")
     assert case.callback_by is not None  # nothing recorded
     assert case.version == 12
+
+
+def test_a_report_goes_to_the_level_that_delivers_denials_or_above() -> None:
+    """The written report goes to a manager: ``to`` below the policy's ``denials_delivered_by`` is refused at
+    ``to`` and nothing is recorded, so no employee below it is ever promised as the one who calls."""
+    case = reported(MemoryJournal(), ny(23, 12, 0))
+    with pytest.raises(InvalidInputError, match="a report goes to manager or above") as caught:
+        case.write_report(to="staff")
+    assert [problem.location for problem in caught.value.problems] == ["to"]
+    assert (case.state, case.version) == (CaseState.FINAL_OFFER_DECLINED, 11)
 
 
 def test_the_call_follows_a_report_only() -> None:

@@ -337,6 +337,36 @@ def test_the_customer_may_choose_the_callback_time_and_the_manager_calls_after_a
     assert called["event"]["employee"] == "e-manager"
 
 
+def test_the_report_goes_to_the_level_the_body_names_and_the_call_is_recorded_as_the_callers() -> None:
+    """``write_report``'s ``to`` decides who owes the personal call: a report to the general manager is not the
+    manager's to call (403); and a call made by a level above the one the report went to is recorded as that
+    level's, the token's, not the report's."""
+    served = serve()
+    steps = [
+        ("manager_denies", "manager"),
+        ("explain_denial", "manager"),
+        ("decline_alternatives", "manager"),
+        ("make_final_offer", "manager"),
+        ("decline_final_offer", "manager"),
+    ]
+    reason = {"reason": "a refund that size is beyond what one night's noise calls for"}
+    up = served.post("/v1/cases", json={"complaint": complaint("3000.00", category="noise")}).json()
+    up = up["complaint_number"]
+    walk(served, up, [*SEED_003, *steps], manager_denies=reason)
+    reported = walk(served, up, [("write_report", "manager")], write_report={"to": "general_manager"}).json()
+    assert reported["case"]["report"]["to"] == "general_manager"
+    assert served.post(f"/v1/cases/{up}/manager_calls", "manager", json={"notes": "called"}).status_code == 403
+    called = walk(served, up, [("manager_calls", "general_manager")]).json()
+    assert (called["event"]["actor"], called["event"]["employee"]) == ("general_manager", "e-general_manager")
+
+    guest = {"id": "77", "tier": "gold"}
+    other = served.post("/v1/cases", json={"complaint": complaint("3000.00", category="noise", customer=guest)})
+    other = other.json()["complaint_number"]
+    walk(served, other, [*SEED_003, *steps, ("write_report", "manager")], manager_denies=reason)
+    above = walk(served, other, [("manager_calls", "general_manager")]).json()  # the report went to the manager
+    assert above["event"]["actor"] == "general_manager"
+
+
 def test_health_readiness_and_metrics() -> None:
     served = serve()
     assert served.client.get("/healthz").json() == {"status": "ok"}
