@@ -337,6 +337,7 @@ def test_the_customer_may_choose_the_callback_time_and_the_manager_calls_after_a
     assert called["event"]["employee"] == "e-manager"
 
 
+@pytest.mark.slow
 def test_the_report_goes_to_the_level_the_body_names_and_the_call_is_recorded_as_the_callers() -> None:
     """``write_report``'s ``to`` decides who owes the personal call: a report to the general manager is not the
     manager's to call (403); and a call made by a level above the one the report went to is recorded as that

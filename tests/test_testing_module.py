@@ -121,6 +121,7 @@ def test_check_policy_catches_an_engine_ignoring_a_cap_of_another_window(
     assert "granted={'incident': Money(" in caught.value.example
 
 
+@pytest.mark.slow
 def test_check_policy_catches_an_outcome_that_improves_when_more_is_asked(
     monkeypatch: pytest.MonkeyPatch, ritz: Policy
 ) -> None:
@@ -217,6 +218,7 @@ def test_decisions_draw_every_tier_and_category_the_policy_names_and_ones_it_nev
     assert drawn == {*named, "standard", "tier_never_heard_of"}
 
 
+@pytest.mark.slow
 def test_decisions_give_wall_times_with_the_other_fold(ritz: Policy) -> None:
     """A decision must hold whichever instant a wall time names: besides UTC, fixed offsets and a zone's own wall
     times, the decision times drawn include wall times given with the other ``fold`` (not the form the zone
@@ -234,6 +236,7 @@ def test_decisions_give_wall_times_with_the_other_fold(ritz: Policy) -> None:
     assert other_fold, "no wall time with the other fold drawn"
 
 
+@pytest.mark.slow
 def test_policies_close_on_the_days_next_to_a_clock_change_too() -> None:
     """The decision times drawn reach three hours either side of a clock change, into the day before or after it:
     the generated closed dates include those days, not only the day the clock changes."""
