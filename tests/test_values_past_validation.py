@@ -12,7 +12,7 @@ asked, which ``resolution_violations`` reports.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -129,8 +129,10 @@ JOURNALS: dict[str, Callable[[Path], Journal]] = {
 
 
 @pytest.fixture(params=sorted(JOURNALS))
-def journal(request: pytest.FixtureRequest, tmp_path: Path) -> Journal:
-    return JOURNALS[request.param](tmp_path)
+def journal(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Journal]:
+    opened = JOURNALS[request.param](tmp_path)
+    yield opened
+    opened.close()  # an SQLite journal's connections (Python 3.13 warns of one left open)
 
 
 def asked(journal: Journal, amount: str = "50.00") -> Case:
