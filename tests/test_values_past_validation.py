@@ -12,6 +12,7 @@ asked, which ``resolution_violations`` reports.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from recovery_rules import (
     ComplaintNumber,
     Customer,
     Draft,
+    DurableEngine,
     InvalidInputError,
     Journal,
     JournalIntegrityError,
@@ -33,9 +35,15 @@ from recovery_rules import (
     Outcome,
     Policy,
     PolicyError,
+    RecoveryRulesError,
     Remedy,
     SQLiteJournal,
+    UnknownLevelError,
+    Wording,
     metrics,
+    presets,
+    proof,
+    testing,
 )
 from recovery_rules.testing import resolution_violations
 
@@ -270,3 +278,149 @@ def test_a_report_refuses_a_policy_changed_past_validation_as_a_case_does(journa
             Case.open(MemoryJournal(), changed, complaint("10.00"), by="staff", now=NOW)
         with pytest.raises(PolicyError):
             metrics.report(journal, policy=changed)
+
+
+LATER = dt.datetime(2026, 11, 23, 15, tzinfo=dt.UTC)
+
+
+class ActsAsGeneralManager(str):
+    """A level name that hashes as "general_manager" and says it equals any name."""
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __ne__(self, other: object) -> bool:
+        return False
+
+    def __hash__(self) -> int:
+        return hash("general_manager")
+
+
+class NoEscape(str):
+    """A text whose ``replace`` leaves it as it is (what html.escape calls)."""
+
+    def replace(self, *args: object, **kwargs: object) -> str:
+        return self
+
+
+def _complaint(amount: str = "5000.00") -> Complaint:
+    return Complaint(
+        customer=Customer(id="10442", tier="gold"),
+        category="room_not_ready",
+        requested=Remedy(kind="refund", amount=Money(amount, "USD")),
+        received_at=LATER,
+    )
+
+
+def _without_levels() -> Policy:
+    policy = presets.ritz_carlton()
+    object.__setattr__(policy, "levels", ())
+    return policy
+
+
+def _unknown_zone() -> Policy:
+    return presets.ritz_carlton().model_copy(update={"timezone": "Mars/Base"})
+
+
+# -- a level named by a str subclass
+@pytest.mark.parametrize("name", ["staff", "nobody"])
+def test_a_level_name_that_lies_about_its_hash_does_not_decide_as_another_level(name: str) -> None:
+    policy = presets.ritz_carlton()
+    assert policy.decide(_complaint(), by="staff", now=LATER).outcome is Outcome.ESCALATED
+    if name == "nobody":
+        with pytest.raises(UnknownLevelError):
+            policy.decide(_complaint(), by=ActsAsGeneralManager(name), now=LATER)
+        return
+    assert policy.decide(_complaint(), by=ActsAsGeneralManager(name), now=LATER).outcome is Outcome.ESCALATED
+
+
+def test_the_durable_engine_does_not_let_a_lying_level_name_act_as_another_level() -> None:
+    with DurableEngine(presets.ritz_carlton()) as engine:
+        resolution = engine.decide(_complaint(), by=ActsAsGeneralManager("staff"), now=LATER)
+        assert resolution.outcome is Outcome.ESCALATED  # decided as the staff member it says it is
+
+
+def test_policy_level_does_not_return_a_level_for_a_name_it_does_not_have() -> None:
+    with pytest.raises(UnknownLevelError):
+        presets.ritz_carlton().level(ActsAsGeneralManager("nobody"))
+
+
+# -- a slot rendered as HTML
+def test_a_slot_rendered_as_html_is_escaped_whatever_its_replace_does() -> None:
+    words = Wording(presets.ritz_carlton())
+    html = words.render(
+        "denied", format="html", remedy="refund", reason=NoEscape("<script>alert(1)</script>"), alternatives=()
+    )
+    assert "<script>" not in html
+
+
+# -- a proof of a policy changed past validation
+def test_a_proof_does_not_hold_for_a_policy_changed_past_validation() -> None:
+    with pytest.raises(PolicyError):
+        proof.prove(_without_levels())
+    changed = presets.ritz_carlton()
+    object.__setattr__(changed, "hard_cap", Money("100000.00", "USD"))  # loads, but is not the policy checked
+    with pytest.raises(PolicyError, match="was changed after it was checked"):
+        proof.prove(changed)
+
+
+@pytest.mark.parametrize("entry", ["prove", "slices", "moments", "default_now"])
+@pytest.mark.parametrize("policy", [Policy.model_construct, _unknown_zone], ids=["model_construct", "unknown zone"])
+def test_the_proof_refuses_a_policy_changed_past_validation_with_a_typed_error(entry: str, policy: object) -> None:
+    with pytest.raises(RecoveryRulesError):
+        getattr(proof, entry)(policy())  # type: ignore[operator]
+
+
+# -- the wording, a case loaded and the strategies, given such a policy
+@pytest.mark.parametrize("policy", [Policy.model_construct, _unknown_zone], ids=["model_construct", "unknown zone"])
+def test_wording_refuses_a_policy_changed_past_validation_with_a_typed_error(policy: object) -> None:
+    with pytest.raises(RecoveryRulesError):
+        Wording(policy())  # type: ignore[operator]
+
+
+def test_loading_a_case_with_a_policy_changed_past_validation_is_refused_with_a_typed_error() -> None:
+    journal = MemoryJournal()
+    case = Case.open(journal, presets.ritz_carlton(), _complaint(), by="staff", now=LATER)
+    with pytest.raises(RecoveryRulesError):
+        Case.load(journal, Policy.model_construct(), str(case.number))  # type: ignore[call-arg]  # no fields
+
+
+def test_the_complaints_strategy_refuses_a_policy_changed_past_validation_with_a_typed_error() -> None:
+    with pytest.raises(RecoveryRulesError):
+        testing.complaints(Policy.model_construct())  # type: ignore[call-arg]  # the point: no fields at all
+
+
+# -- Money built past validation
+@pytest.mark.parametrize("operation", [operator.add, operator.sub, operator.lt, operator.ge])
+def test_arithmetic_with_an_empty_money_is_refused_with_a_typed_error(operation: Callable[[Any, Any], Any]) -> None:
+    """A Money with no amount or currency (``object.__new__``) is refused by arithmetic and comparisons."""
+    empty = object.__new__(Money)
+    with pytest.raises(RecoveryRulesError):
+        operation(Money("5.00", "USD"), empty)
+
+
+class AnyCode(str):
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __hash__(self) -> int:
+        return hash("USD")
+
+
+def test_five_dollars_is_not_equal_to_a_money_whose_currency_says_eur() -> None:
+    euros = Money("5.00", "USD")
+    object.__setattr__(euros, "currency", AnyCode("EUR"))
+    try:
+        equal = Money("5.00", "USD") == euros
+    except RecoveryRulesError:
+        return
+    assert not equal
+
+
+def test_money_refuses_or_normalizes_a_currency_that_lies_about_its_hash() -> None:
+    try:
+        made = Money("5.00", AnyCode("EUR"))
+    except RecoveryRulesError:
+        return
+    assert type(made.currency) is str
+    made.display()  # a Money the constructor accepted is usable

@@ -70,7 +70,7 @@ from recovery_rules._values._models import Complaint, Customer, Remedy
 from recovery_rules._values._money import Money
 from recovery_rules._values._shown import shown
 from recovery_rules._values._time import EARLIEST_INPUT_TIME, LATEST_INPUT_TIME, Window, clock_changes, utc
-from recovery_rules.exceptions import InvalidInputError
+from recovery_rules.exceptions import InvalidInputError, PolicyError, Problem
 
 __all__ = [
     "Counterexample",
@@ -96,12 +96,25 @@ _FIRST_NOW: Final = EARLIEST_INPUT_TIME + dt.timedelta(days=2)
 _LAST_NOW: Final = LATEST_INPUT_TIME - dt.timedelta(days=400)  # the year of moments after it, and a complaint's range
 
 
-def _policy(policy: object) -> Policy:
-    """``policy``, checked to be a :class:`Policy`: every function here reads one."""
+def _policy(policy: object, *, whole: bool = True) -> Policy:
+    """``policy``, checked to be a :class:`Policy`: every function here reads one.
+
+    ``whole``: its fields are read as they are now (a proof reads its levels, tiers and catalog): a policy changed
+    past validation (``object.__setattr__``) is checked again, and refused unless it is the policy it decides with
+    (:class:`PolicyError`); otherwise a proof could hold for levels nobody checked. ``check``, called once per
+    region, only makes sure the policy was checked (:func:`compiled_policy`), as deciding does.
+    """
     if not isinstance(policy, Policy):
         raise InvalidInputError.at(
             "proof", "policy", f"must be a Policy, such as Policy.from_file(path), not {shown(policy)}"
         )
+    compiled = compiled_policy(policy)  # one never checked (model_construct) is checked now: PolicyError
+    if whole:
+        now = compiled_policy(type(policy).model_validate(policy.model_dump()))  # PolicyError if it no longer loads
+        if now.revision != compiled.revision:
+            raise PolicyError(
+                [Problem("", "was changed after it was checked; load it again (Policy.model_validate) to prove it")]
+            )
     return policy
 
 
@@ -590,7 +603,7 @@ def check(
     ``granted``: what was already granted, as :meth:`Policy.decide` takes it (one amount, or one per window;
     ``None``: nothing).
     """
-    problems, resolution = _checked(_policy(policy), complaint, by, granted, now)
+    problems, resolution = _checked(_policy(policy, whole=False), complaint, by, granted, now)
     return problems, None if resolution is None else resolution.outcome
 
 

@@ -40,7 +40,7 @@ from typing import Any, Final
 
 from recovery_rules._engine._invariants import resolution_violations
 from recovery_rules._engine._resolution import Outcome, Resolution
-from recovery_rules._policy._policy import Policy
+from recovery_rules._policy._policy import Policy, compiled_policy
 from recovery_rules._values._currencies import MINOR_UNITS
 from recovery_rules._values._models import Complaint, Customer, Remedy
 from recovery_rules._values._money import DECIMAL_CONTEXT, Money
@@ -103,6 +103,7 @@ def _argument(what: str, name: str, value: object, wanted: str) -> InvalidInputE
 def _policy(policy: object, what: str) -> Policy:
     if not isinstance(policy, Policy):
         raise _argument(what, "policy", policy, "a Policy, such as Policy.from_file(path)")
+    compiled_policy(policy)  # a policy changed past validation is checked now: PolicyError, not AttributeError
     return policy
 
 

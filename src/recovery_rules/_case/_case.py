@@ -1748,6 +1748,7 @@ def _check_parts(journal: object, policy: object) -> None:
         raise InvalidInputError.at("case", "journal", "must be a Journal, such as SQLiteJournal(path)")
     if not isinstance(policy, Policy):
         raise InvalidInputError.at("case", "policy", "must be a Policy, such as Policy.from_file(path)")
+    compiled_policy(policy)  # a policy changed past validation is checked now: PolicyError, not AttributeError
 
 
 def _names(steps: tuple[CaseStep, ...]) -> tuple[str, ...]:

@@ -342,7 +342,7 @@ class Policy(RecoveryModel):
     def level(self, name: str) -> AuthorityLevel:
         """The level called ``name``; :class:`~recovery_rules.UnknownLevelError` if there is none."""
         for level in self.levels:
-            if level.name == name:
+            if isinstance(name, str) and level.name == str.__str__(name):
                 return level
         raise UnknownLevelError(name, [level.name for level in self.levels], location="name")
 

@@ -75,6 +75,7 @@ def _amount_problem(message: str) -> InvalidInputError:
 def _parse_currency(currency: object) -> str:
     if not isinstance(currency, str):
         raise InvalidInputError.at("amount", "currency", "must be an ISO 4217 code such as 'USD' (a string)")
+    currency = str.__str__(currency)  # its text: a subclass's hash or equality is never asked
     if currency not in MINOR_UNITS:
         hint = (
             f"write it in capitals: {currency.upper()!r}"
@@ -377,12 +378,12 @@ class Money:
     # TypeError or a decimal signal, nor carried on quietly (NaN + 1 is NaN without a signal).
     def _amounts(self, other: Money) -> tuple[Decimal, Decimal]:
         """Both amounts, each checked (see :func:`valid_amount`), in one currency: else the error."""
-        mine, theirs = self.amount, other.amount
-        if not (_valid(mine, self.currency) and _valid(theirs, other.currency)):
+        (mine, currency), (theirs, other_currency) = _stored(self), _stored(other)  # None for a slot never set
+        if not (_valid(mine, currency) and _valid(theirs, other_currency)):  # each code exactly a str
             raise _unusable(self, other)
-        if other.currency != self.currency:
-            raise CurrencyMismatchError(self.currency, other.currency)
-        return mine, theirs
+        if other_currency != currency:
+            raise CurrencyMismatchError(currency, other_currency)  # type: ignore[arg-type]  # str: checked just above
+        return mine, theirs  # type: ignore[return-value]  # Decimals: checked just above
 
     def _amount(self) -> Decimal:
         """The amount, checked (see :func:`valid_amount`): else the error saying what is wrong."""
@@ -416,7 +417,10 @@ class Money:
         if not isinstance(other, Money):
             return NotImplemented
         try:
-            return self.currency == other.currency and self.amount == other.amount
+            (mine, currency), (theirs, other_currency) = _stored(self), _stored(other)
+            if type(currency) is not str or type(other_currency) is not str:  # a code that says it equals any
+                raise _unusable(self, other)
+            return currency == other_currency and mine == theirs
         except _BROKEN:  # a signalling NaN, say
             raise _unusable(self, other) from None
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Final
 from recovery_rules._engine._resolution import Outcome, Resolution, checked_resolution
 from recovery_rules._journal import Event
 from recovery_rules._policy._parts import Alternative
-from recovery_rules._policy._policy import Policy
+from recovery_rules._policy._policy import Policy, compiled_policy
 from recovery_rules._values._base import Suggestions
 from recovery_rules._values._currencies import MINOR_UNITS, SYMBOLS
 from recovery_rules._values._exported import show_loaded
@@ -156,6 +156,7 @@ class Wording:
     def __init__(self, policy: Policy, locale: str = "en") -> None:
         if not isinstance(policy, Policy):
             raise InvalidInputError.at("wording", "policy", "must be a Policy, such as Policy.from_file(path)")
+        compiled_policy(policy)  # a policy changed past validation is checked now: PolicyError, not AttributeError
         spoken = merged_wording(policy.wording, locale) if isinstance(locale, str) and TAG.fullmatch(locale) else None
         if spoken is None:
             known = sorted({*built_in(), *policy.wording})
@@ -360,7 +361,7 @@ class Wording:
                     raise InvalidInputError.at("wording", name, "must be a sequence of Alternative")
                 values[name] = self._items(value)
             elif isinstance(value, str):
-                values[name] = (value,)
+                values[name] = (str.__str__(value),)  # its text: a subclass's replace or __str__ is never called
             else:
                 raise InvalidInputError.at("wording", name, "must be a string")
         missing = sorted(self._merged.templates[message].slots - values.keys())
