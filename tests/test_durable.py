@@ -30,6 +30,7 @@ from recovery_rules import (
     Money,
     Outcome,
     Policy,
+    PolicyError,
     Remedy,
     Resolution,
     UnknownLevelError,
@@ -520,3 +521,34 @@ def test_the_differential_test_catches_a_rule_one_cent_off(monkeypatch: pytest.M
     # conclude OVER_CAP for a total within every cap: both are the broken threshold.
     with pytest.raises(AssertionError, match=r"core:|OVER_CAP for a total within every cap"):
         search()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"timezone": "Mars/Base"},
+        {"levels": ()},
+        {"hard_cap": Money("-1.00", "USD")},
+    ],
+    ids=["unknown time zone", "no levels", "negative cap"],
+)
+def test_the_backend_refuses_a_policy_changed_past_validation_as_decide_does(
+    ritz: Policy, change: dict[str, Any]
+) -> None:
+    """A policy copied with ``model_copy(update=...)`` (which skips validation) is checked before any rule is
+    built: the backend refuses it with the PolicyError ``Policy.decide`` raises, never loads rules nobody
+    checked, and never lets an untyped error out."""
+    changed = ritz.model_copy(update=change)
+    complaint = Complaint(
+        customer=Customer(id="10442", tier="gold"),
+        category="room_not_ready",
+        requested=Remedy(kind="refund", amount=Money("50.00", "USD")),
+        received_at=dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC),
+    )
+    with pytest.raises(PolicyError) as decided:
+        changed.decide(complaint, by="staff", now=complaint.received_at)
+    with pytest.raises(PolicyError) as built:
+        DurableEngine(changed)
+    assert [problem.location for problem in built.value.problems] == [
+        problem.location for problem in decided.value.problems
+    ]
