@@ -41,6 +41,7 @@ from recovery_rules import (
 
 from ._cli import run
 from ._helpers import policy_data, usd
+from ._hostile import SmallerThanAnything
 from ._journal_backends import BACKENDS, Harness
 
 NOW = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)  # 9:00 in New York
@@ -223,22 +224,6 @@ def test_an_amount_that_is_not_money_is_refused(journal: Journal, ritz: Policy) 
         case.manager_approves(by="manager", amount="2000.00")  # type: ignore[arg-type]  # the wrong type on purpose
 
 
-class Smallest(Decimal):
-    """An amount that says it is smaller than anything: "less than asked", so a counter-offer, and within any limit."""
-
-    def __lt__(self, other: object) -> bool:
-        return True
-
-    def __le__(self, other: object) -> bool:
-        return True
-
-    def __gt__(self, other: object) -> bool:
-        return False
-
-    def __ge__(self, other: object) -> bool:
-        return False
-
-
 def _changed(amount: object) -> Money:
     """A Money whose amount was changed behind its back, with ``object.__setattr__``."""
     money = usd("1000.00")
@@ -255,7 +240,7 @@ def _changed(amount: object) -> Money:
         (None, "must hold a Decimal amount, not NoneType"),
         (Decimal("-1.00"), "must not be negative"),
         (Decimal("1000.001"), "USD amounts have exactly 2 decimal places"),
-        (Smallest("9000.00"), "must hold a Decimal amount, not a subclass of Decimal"),
+        (SmallerThanAnything("9000.00"), "must hold a Decimal amount, not a subclass of Decimal"),
     ],
     ids=repr,
 )

@@ -40,6 +40,7 @@ from recovery_rules._engine import _rules as _engine
 from recovery_rules._values._money import MAX_AMOUNT
 
 from ._helpers import NOW, FailingZone, complaint, examples, usd
+from ._hostile import EqualToAnything, SmallerThanAnything
 
 _Model = TypeVar("_Model", bound=BaseModel)
 
@@ -61,22 +62,6 @@ def _set(model: _Model, **fields: object) -> _Model:
     for name, value in fields.items():
         object.__setattr__(model, name, value)
     return model
-
-
-class LyingDecimal(Decimal):
-    """An amount that says it is smaller than anything: every limit would let it through."""
-
-    def __lt__(self, other: object) -> bool:
-        return True
-
-    def __le__(self, other: object) -> bool:
-        return True
-
-    def __gt__(self, other: object) -> bool:
-        return False
-
-    def __ge__(self, other: object) -> bool:
-        return False
 
 
 class Shifty(Money):
@@ -104,18 +89,6 @@ class Code(str):
     """A currency code that is a subclass of str: Money holds exactly a str, so it is not a currency code."""
 
     __slots__ = ()
-
-
-class Agreeable(str):
-    """A currency code that says it equals any other: compared with the policy's, it answers "the same"."""
-
-    __slots__ = ()
-
-    def __eq__(self, other: object) -> bool:
-        return True
-
-    def __hash__(self) -> int:
-        return str.__hash__(self)
 
 
 def trusted(amount: object, currency: object = "USD") -> Money:
@@ -281,7 +254,7 @@ BAD_COMPLAINTS: dict[str, tuple[Callable[[], Complaint], str]] = {
         r"requested\.amount: must hold a Decimal amount, not NoneType",
     ),
     "a Decimal subclass with lying compares": (
-        lambda: asking(changed(LyingDecimal("9000000.00"))),
+        lambda: asking(changed(SmallerThanAnything("9000000.00"))),
         r"requested\.amount: must hold a Decimal amount, not a subclass of Decimal",
     ),
     "a subclass of Money that redefines its amount": (
@@ -353,7 +326,7 @@ BAD_GRANTED: dict[str, tuple[object, type[InvalidInputError], str]] = {
         r"granted\.currency: is not an ISO 4217",
     ),
     "a code that says it equals any other": (
-        trusted(Decimal("1.00"), Agreeable("EUR")),  # euros counted as the policy's dollars, were it believed
+        trusted(Decimal("1.00"), EqualToAnything("EUR")),  # euros counted as the policy's dollars, were it believed
         InvalidInputError,
         r"granted\.currency: is not an ISO 4217",
     ),
@@ -424,7 +397,7 @@ def test_validating_a_model_checks_a_money_its_constructor_did_not_make(ritz: Po
         (Decimal("sNaN"), "must be a finite number"),
         ("12", "must hold a Decimal amount, not str"),
         (None, "must hold a Decimal amount, not NoneType"),
-        (LyingDecimal("9000000.00"), "must hold a Decimal amount, not a subclass of Decimal"),
+        (SmallerThanAnything("9000000.00"), "must hold a Decimal amount, not a subclass of Decimal"),
     ],
     ids=repr,
 )
@@ -530,7 +503,7 @@ def test_a_subclass_is_decided_on_what_its_money_holds_and_the_resolution_shows_
     assert type(resolution.remedy.amount) is Money
     assert resolution.remedy.amount == usd("900000.00") == resolution.total
     with pytest.raises(InvalidInputError, match=r"granted: must hold a Decimal amount, not a subclass of Decimal"):
-        ritz.decide(complaint("100.00"), by="staff", granted=changed(LyingDecimal("0.00")), now=NOW)
+        ritz.decide(complaint("100.00"), by="staff", granted=changed(SmallerThanAnything("0.00")), now=NOW)
     with pytest.raises(InvalidInputError, match=r"granted: is a Shifty, a subclass of Money that redefines"):
         ritz.decide(complaint("100.00"), by="staff", granted=Shifty("0.00", "USD"), now=NOW)
 

@@ -47,6 +47,8 @@ from recovery_rules import (
 )
 from recovery_rules.testing import resolution_violations
 
+from ._hostile import EqualToAnything
+
 NOW = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)
 POLICY_DATA = {
     "name": "Test hotel",
@@ -100,21 +102,6 @@ class NeverAfter(dt.datetime):
 
     def __ge__(self, other: object) -> bool:
         return True
-
-
-class SameHash(str):
-    """A hash that says it equals any other."""
-
-    __slots__ = ()
-
-    def __eq__(self, other: object) -> bool:
-        return True
-
-    def __ne__(self, other: object) -> bool:
-        return False
-
-    def __hash__(self) -> int:
-        return str.__hash__(self)
 
 
 def policy() -> Policy:
@@ -249,7 +236,7 @@ def test_a_chain_head_whose_hash_equals_anything_is_not_trusted(journal: Journal
     count = journal.head().count
     careful: dict[str, Any] = {name: ChainHead(count=count, hash="0" * 64)}
     assert not journal.verify(**careful).ok  # the careful path
-    forged = ChainHead.model_construct(count=count, hash=SameHash("0" * 64))
+    forged = ChainHead.model_construct(count=count, hash=EqualToAnything("0" * 64))
     try:
         arguments: dict[str, Any] = {name: forged}
         verification = journal.verify(**arguments)
@@ -261,7 +248,7 @@ def test_a_chain_head_whose_hash_equals_anything_is_not_trusted(journal: Journal
 def test_a_report_does_not_trust_an_expected_head_whose_hash_equals_anything(journal: Journal) -> None:
     asked(journal)
     count = journal.head().count
-    forged = ChainHead.model_construct(count=count, hash=SameHash("0" * 64))
+    forged = ChainHead.model_construct(count=count, hash=EqualToAnything("0" * 64))
     with pytest.raises((InvalidInputError, JournalIntegrityError)):
         metrics.report(journal, expected_head=forged)
 
@@ -402,9 +389,10 @@ def test_arithmetic_with_an_empty_money_is_refused_with_a_typed_error(operation:
         operation(Money("5.00", "USD"), empty)
 
 
-class AnyCode(str):
-    def __eq__(self, other: object) -> bool:
-        return True
+class AnyCode(EqualToAnything):
+    """A currency code that says it equals any other and hashes as "USD", whatever it holds."""
+
+    __slots__ = ()
 
     def __hash__(self) -> int:
         return hash("USD")
