@@ -661,7 +661,10 @@ def _checked_request(
     Refuses a level the policy does not have, an amount asked in another currency, a remedy kind outside the
     vocabulary, and (with ``strict_categories``) a category the policy does not list.
     """
-    level = policy.by_name.get(str.__str__(by)) if isinstance(by, str) else None  # the text, not its hash
+    if type(by) is str:
+        level = policy.by_name.get(by)
+    else:  # a subclass is looked up by its text, never by its own hash and equality
+        level = policy.by_name.get(str.__str__(by)) if isinstance(by, str) else None
     if level is None:
         raise UnknownLevelError(str(by) if isinstance(by, str) else by, policy.by_name)  # a plain str: no subclass repr
     if asked_in != policy.currency:
