@@ -61,10 +61,10 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
 test: lint
-	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -n auto -p no:cacheprovider
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest -n auto --dist worksteal -p no:cacheprovider
 
 check: lint
-	HYPOTHESIS_PROFILE=quick $(BIN)/python -m pytest -n auto -p no:cacheprovider -q \
+	HYPOTHESIS_PROFILE=quick $(BIN)/python -m pytest -n auto --dist worksteal -p no:cacheprovider -q \
 		--ignore=tests/reliability -m "not slow and not postgres and not browser"
 
 # The full sizes take several minutes; each test prints its figures (listed again at the end of the run).
@@ -94,7 +94,7 @@ test-pythons:
 		test -x $$venv/bin/python || $$python -m venv $$venv || exit 1; \
 		$$venv/bin/python -m pip install --quiet --upgrade pip && \
 		$$venv/bin/python -m pip install --quiet -e '.[dev]' && \
-		HYPOTHESIS_PROFILE=dev $$venv/bin/python -m pytest -q -n auto -p no:cacheprovider \
+		HYPOTHESIS_PROFILE=dev $$venv/bin/python -m pytest -q -n auto --dist worksteal -p no:cacheprovider \
 			--ignore=tests/reliability || exit 1; \
 	done
 # NO_MKDOCS_2_WARNING: mkdocs-material prints a banner about MkDocs 2 on every build; the pin is mkdocs<2.

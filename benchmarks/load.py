@@ -38,7 +38,7 @@ What it does, all on this machine (loopback and a unix socket only):
 
 It prints a table and writes the figures as JSON. The exit status is 1 when a
 cap was broken, an acknowledged step is missing or the chain does not verify.
-``tests/test_load_smoke.py`` runs ``--smoke`` (marked slow and postgres).
+``tests/test_load_benchmark.py`` runs ``--smoke`` (marked slow and postgres).
 """
 
 from __future__ import annotations
@@ -699,7 +699,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results" / "load.json")
     arguments = parser.parse_args(argv)
-    seconds = 6.0 if arguments.smoke else arguments.seconds
+    seconds = 3.0 if arguments.smoke else arguments.seconds
     clients = 10 if arguments.smoke else arguments.clients
     policy = presets.ritz_carlton()
     with tempfile.TemporaryDirectory(prefix="rr-load-") as scratch, journal_address(arguments.dsn) as journal_url:

@@ -122,7 +122,7 @@ def _now(policy: Policy, now: object) -> dt.datetime:
     """``now``, or :func:`default_now`: a timezone-aware time that complaints may be received at, a year of
     :func:`moments` after it included (1900-01-03 to 8998-11-27, in UTC)."""
     if now is None:
-        return default_now(policy)
+        return _default_now(policy)
     moment = utc(now, field="now")  # a naive time is refused naming now, not the complaint it would be put in
     if not _FIRST_NOW <= moment <= _LAST_NOW:
         raise InvalidInputError.at(
@@ -236,7 +236,10 @@ def _unused(name: str, taken: set[str]) -> str:
 
 def tiers(policy: Policy) -> list[str]:
     """Every tier a limit mentions, then one that none mentions (``standard`` when free)."""
-    policy = _policy(policy)
+    return _tiers(_policy(policy))
+
+
+def _tiers(policy: Policy) -> list[str]:
     mentioned = sorted({tier for level in policy.levels for tier in level.tier_limits})
     other = "standard" if "standard" not in mentioned else _unused(_UNMENTIONED_TIER, set(mentioned))
     return [*mentioned, other]
@@ -245,7 +248,10 @@ def tiers(policy: Policy) -> list[str]:
 def categories(policy: Policy) -> list[str]:
     """Every listed category, then one the policy has never heard of; for a policy with ``strict_categories``,
     which refuses a complaint of a category it does not list, only the listed ones."""
-    policy = _policy(policy)
+    return _categories(_policy(policy))
+
+
+def _categories(policy: Policy) -> list[str]:
     if policy.strict_categories:  # never without categories: such a policy does not load
         return list(policy.categories)
     return [*policy.categories, _unused(_UNLISTED_CATEGORY, {*policy.categories, *policy.vocabulary})]
@@ -254,24 +260,32 @@ def categories(policy: Policy) -> list[str]:
 def grant_windows(policy: Policy) -> list[Window | None]:
     """The ways :func:`slices` counts the amount already granted: ``None`` (in every window), then, for a policy
     with more than one window, each window alone (nothing granted in the others), the policy's own first."""
-    policy = _policy(policy)
+    return _grant_windows(_policy(policy))
+
+
+def _grant_windows(policy: Policy) -> list[Window | None]:
     counted = policy.windows
     return [None, *counted] if len(counted) > 1 else [None]
 
 
 def slices(policy: Policy) -> list[Slice]:
     """Every slice of ``policy``'s input space, with its regions' thresholds, in a fixed order."""
-    policy = _policy(policy)
+    return _slices(_policy(policy))
+
+
+def _slices(policy: Policy) -> list[Slice]:
+    """:func:`slices` of a policy :func:`_policy` has checked."""
     ceiling = int(Money.MAX_AMOUNT) * Money(1, policy.currency).to_minor_units()  # MAX_AMOUNT in minor units
     # Every cap with the window it counts in: ``hard_cap`` in the policy's own, each of ``caps`` in its own.
     caps = [(_minor(policy.hard_cap), policy.window)] if policy.hard_cap is not None else []
     caps.extend((_minor(cap.limit), cap.window) for cap in policy.caps)
     counted = policy.windows
     result = []
-    for swept in grant_windows(policy):
-        for actor, tier in itertools.product(policy.levels, tiers(policy)):
+    every_tier, every_category = _tiers(policy), _categories(policy)
+    for swept in _grant_windows(policy):
+        for actor, tier in itertools.product(policy.levels, every_tier):
             bounds = _Bounds(policy, caps, swept, actor, tier)
-            for kind, category in itertools.product(policy.vocabulary, categories(policy)):
+            for kind, category in itertools.product(policy.vocabulary, every_category):
                 relevant = [alternative for alternative in policy.catalog if alternative.relevant_to(category, kind)]
                 values = sorted({_minor(alternative.value) for alternative in relevant})
                 extra = {_minor(alternative.value) for alternative in relevant if alternative.extra_mile}
@@ -442,7 +456,10 @@ class Proof:
 
 def default_now(policy: Policy) -> dt.datetime:
     """The fixed time every region is decided at: 23 November 2026, 09:30 in the policy's time zone."""
-    policy = _policy(policy)
+    return _default_now(_policy(policy))
+
+
+def _default_now(policy: Policy) -> dt.datetime:
     return dt.datetime(2026, 11, 23, 9, 30, tzinfo=ZoneInfo(policy.timezone))
 
 
@@ -469,7 +486,7 @@ def prove(
     """
     policy = _policy(policy)
     now = _now(policy, now)
-    planned = slices(policy) if planned is None else planned
+    planned = _slices(policy) if planned is None else planned
     if not isinstance(planned, list) or not all(isinstance(part, Slice) for part in planned):
         raise InvalidInputError.at(
             "proof", "planned", f"must be a list of Slice, from slices(policy), not {shown(planned)}"
@@ -507,7 +524,7 @@ def prove(
         regions += count
         if advance is not None:
             advance(count)
-    later = moments(policy, now)
+    later = _moments(policy, now)
     for complaint, part, granted in kinds.values():
         given = _granted_as(granted, part.window, part.windows)
         for moment in later:
@@ -536,7 +553,11 @@ def moments(policy: Policy, now: dt.datetime | None = None) -> list[dt.datetime]
     the day after. In the policy's time zone, in time order (by the instant, not the wall clock), each once;
     ``now`` itself is left out. ``now`` is checked as :func:`prove` checks it.
     """
-    policy = _policy(policy)
+    return _moments(_policy(policy), now)
+
+
+def _moments(policy: Policy, now: dt.datetime | None) -> list[dt.datetime]:
+    """:func:`moments` of a policy :func:`_policy` has checked."""
     zone = ZoneInfo(policy.timezone)
     start = _now(policy, now).astimezone(zone)
     minute = dt.timedelta(minutes=1)
