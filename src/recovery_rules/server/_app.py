@@ -86,13 +86,15 @@ def create_app(
     """The decision service: ``policy`` decides, ``journal`` records the cases, ``tokens`` say who may act.
 
     ``clock`` gives the time of each decision and step (the system clock by default; tests pass a fixed
-    one). ``policy_source`` (a file or a preset's name) is where a reload reads the policy again: on SIGHUP
-    (with ``reload_on_sighup``, while the app runs under a server) and, with ``watch_policy``, when the
-    file changes; ``tokens_source``, the token file, is read again at each reload. ``decision_log``
-    receives one JSON line per decision (none when ``None``). ``allow_origins`` are the web origins whose
-    pages may call the API from a browser (CORS: the bearer token, ``Content-Type`` and ``Idempotency-Key``
-    headers; no cookies). Every route that answers ``GET`` answers ``HEAD`` too, and every route ``OPTIONS``
-    (a 204 with ``Allow``), as RFC 9110 asks; a CORS preflight is the CORS rules' to answer.
+    one): a timezone-aware ``datetime`` (a subclass, such as pendulum's, is read as the datetime it holds). A time
+    it gives that is naive, or not a datetime, is the service's fault: the request is answered 500 ``internal``
+    and logged, and nothing is recorded. ``policy_source`` (a file or a preset's name) is where a reload reads
+    the policy again: on SIGHUP (with ``reload_on_sighup``, while the app runs under a server) and, with
+    ``watch_policy``, when the file changes; ``tokens_source``, the token file, is read again at each reload.
+    ``decision_log`` receives one JSON line per decision (none when ``None``). ``allow_origins`` are the web
+    origins whose pages may call the API from a browser (CORS: the bearer token, ``Content-Type`` and
+    ``Idempotency-Key`` headers; no cookies). Every route that answers ``GET`` answers ``HEAD`` too, and every
+    route ``OPTIONS`` (a 204 with ``Allow``), as RFC 9110 asks; a CORS preflight is the CORS rules' to answer.
 
     ``session_key`` (at least 32 bytes) signs the console's sessions, and ``session_lifetime`` is how long one
     lasts (12 hours by default, at most 30 days). Every worker serving one console needs the same key

@@ -17,6 +17,7 @@ from recovery_rules import Journal, Policy, PolicyError, RecoveryRulesError
 
 from ._auth import Tokens
 from ._observe import DecisionLog, Metrics
+from ._problems import ApiProblem
 from ._settings import MIN_SESSION_KEY, load_policy, policy_file
 
 __all__ = ["MIN_SESSION_KEY", "SESSION_LIFETIME", "Clock", "ReloadResult", "Service"]
@@ -96,7 +97,20 @@ class Service:
         return self._tokens
 
     def now(self) -> dt.datetime:
-        return self.clock()
+        """The clock's time, checked: a fault of the service's own clock (a naive time, or not a time) is a 500
+        answered as ``internal`` and logged, never blamed on the request (a 422) nor recorded."""
+        moment = self.clock()
+        if isinstance(moment, dt.datetime):
+            # read as the datetime it holds: a subclass's own methods (pendulum's, or one that lies) are not asked
+            moment = dt.datetime.combine(dt.datetime.date(moment), dt.datetime.timetz(moment))
+            if moment.utcoffset() is not None:
+                return moment
+        self.log.error(
+            "the service's clock gave %s, not a timezone-aware datetime; pass create_app a clock such as "
+            "lambda: datetime.now(timezone.utc)",
+            type(moment).__name__ if not isinstance(moment, dt.datetime) else "a naive datetime",
+        )
+        raise ApiProblem("internal", "the service failed to answer; it was logged")
 
     def reload(self) -> ReloadResult:
         """Read the policy again from its source; serve it if it loads, else keep the old one and log why.
