@@ -415,3 +415,44 @@ def test_money_refuses_or_normalizes_a_currency_that_lies_about_its_hash() -> No
         return
     assert type(made.currency) is str
     made.display()  # a Money the constructor accepted is usable
+
+
+class LyingDate(dt.date):
+    """A date that says it is before and equal to every other."""
+
+    def __lt__(self, other: object) -> bool:
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __hash__(self) -> int:
+        return dt.date.__hash__(self)
+
+
+class LyingSequence(int):
+    """A sequence number that says it is within any bounds."""
+
+    def __ge__(self, other: object) -> bool:
+        return True
+
+    def __le__(self, other: object) -> bool:
+        return True
+
+
+def test_a_complaint_number_keeps_what_its_parts_hold_not_what_they_answer() -> None:
+    """The journal compares customer ids when it counts a guest's grants, and sorts cases by date, customer and
+    sequence: a complaint number keeps exactly a ``date``, a ``str`` and an ``int``, so none of them lies there."""
+    number = ComplaintNumber(LyingDate(2026, 11, 23), EqualToAnything("10442"), 2)
+    assert (type(number.date), type(number.customer_id), type(number.sequence)) == (dt.date, str, int)
+    assert number.customer_id != "99999"
+    assert number.date != dt.date(2026, 11, 24)
+    assert not number.date < dt.date(2026, 11, 22)
+    assert number == ComplaintNumber.parse("20261123-10442/2")
+    assert number != ComplaintNumber.parse("20261123-99999/2")
+
+
+def test_a_complaint_number_refuses_a_sequence_out_of_range_however_it_compares() -> None:
+    with pytest.raises(InvalidInputError, match="sequence: must be an integer from 1 to 999999"):
+        ComplaintNumber(dt.date(2026, 11, 23), "10442", LyingSequence(10**9))
+    assert type(ComplaintNumber(dt.date(2026, 11, 23), "10442", LyingSequence(3)).sequence) is int

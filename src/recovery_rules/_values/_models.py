@@ -86,7 +86,10 @@ class ComplaintNumber:
     def __init__(self, date: dt.date, customer_id: str, sequence: int = 1) -> None:
         if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
             raise InvalidInputError.at("complaint number", "date", "must be a datetime.date")
-        if isinstance(sequence, bool) or not isinstance(sequence, int) or not 1 <= sequence <= MAX_SEQUENCE:
+        if isinstance(sequence, bool) or not isinstance(sequence, int):
+            raise InvalidInputError.at("complaint number", "sequence", "must be an integer from 1 to 999999")
+        sequence = int.__int__(sequence)  # the number it holds: a subclass's comparisons are its own
+        if not 1 <= sequence <= MAX_SEQUENCE:
             raise InvalidInputError.at("complaint number", "sequence", "must be an integer from 1 to 999999")
         # the type first: formatting a caller's value into the text calls its own code (a nested dict recurses)
         # YYYYMMDD from the date's own value (datetime.date.isoformat itself, not a method a subclass could
@@ -102,8 +105,10 @@ class ComplaintNumber:
                 "customer_id",
                 "must be a customer number of ASCII letters, digits, '_', '.' or '-', such as '10442'",
             )
-        _set_date(self, date)
-        _set_customer_id(self, customer_id)
+        # kept as exactly a date and a str: a subclass's own comparisons and hash (the journal compares customer
+        # ids when it counts a guest's grants) could say anything; its text was read by str's and date's own code
+        _set_date(self, date if type(date) is dt.date else dt.date.fromordinal(dt.date.toordinal(date)))
+        _set_customer_id(self, customer_id if type(customer_id) is str else str.__str__(customer_id))
         _set_sequence(self, sequence)
         _set_text(self, text)  # the text form, made once: it is written into every record
 
