@@ -189,7 +189,7 @@ def crash_server(writer_program: list[str], crashes: int, *, slow_wal: bool = Fa
     """Stop a cluster of our own dead while a writer appends, ``crashes`` times; acknowledged, lost, chain breaks."""
     pytest.importorskip("psycopg", reason="the postgres extra is not installed (the dev extra includes it)")
     try:
-        cluster = _postgres.Cluster.create()
+        cluster = _postgres.Cluster.create(durable=True)  # fsync: as in production
     except _postgres.ClusterError as error:
         _postgres.unavailable(str(error))
     chance = random.Random(SEED)  # noqa: S311 - a reproducible schedule of kills, not a secret
