@@ -381,7 +381,7 @@ def test_the_complaints_strategy_refuses_a_policy_changed_past_validation_with_a
 
 
 # -- Money built past validation
-@pytest.mark.parametrize("operation", [operator.add, operator.sub, operator.lt, operator.ge])
+@pytest.mark.parametrize("operation", [operator.add, operator.sub, operator.lt, operator.ge, operator.eq, operator.ne])
 def test_arithmetic_with_an_empty_money_is_refused_with_a_typed_error(operation: Callable[[Any, Any], Any]) -> None:
     """A Money with no amount or currency (``object.__new__``) is refused by arithmetic and comparisons."""
     empty = object.__new__(Money)

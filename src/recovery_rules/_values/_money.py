@@ -416,8 +416,18 @@ class Money:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Money):
             return NotImplemented
+        mine: object
+        currency: object
+        theirs: object
+        other_currency: object
         try:
-            (mine, currency), (theirs, other_currency) = _stored(self), _stored(other)
+            if type(self) is Money and type(other) is Money:  # Money's own slots: plain reads say what they hold
+                try:
+                    mine, currency, theirs, other_currency = self.amount, self.currency, other.amount, other.currency
+                except AttributeError:  # a slot never set (model_construct past the constructor)
+                    (mine, currency), (theirs, other_currency) = _stored(self), _stored(other)
+            else:
+                (mine, currency), (theirs, other_currency) = _stored(self), _stored(other)
             if type(currency) is not str or type(other_currency) is not str:  # a code that says it equals any
                 raise _unusable(self, other)
             return currency == other_currency and mine == theirs
