@@ -25,6 +25,7 @@ from recovery_rules import (
     Case,
     Complaint,
     Customer,
+    Draft,
     Event,
     InvalidInputError,
     Journal,
@@ -36,6 +37,7 @@ from recovery_rules import (
     PostgresJournal,
     Remedy,
     SQLiteJournal,
+    StaleCaseError,
     Window,
     Wording,
     presets,
@@ -654,3 +656,35 @@ def test_the_plan_b_alternatives_of_a_decision_stay_readable_after_the_erasure()
     after = _resolution(journal.events(case.number))
     assert after["alternatives"] == alternatives
     assert after["remedy"]["description"] == ERASED  # the customer's words, erased
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            "memory",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="bug: MemoryJournal's failed write keeps the data key it made (SQL rolls it back), so erasing "
+                "again records a new erasure of a key that encrypted nothing",
+            ),
+        ),
+        "sqlite",
+    ],
+)
+def test_a_failed_step_after_an_erasure_leaves_nothing_new_to_erase(name: str, tmp_path: Path) -> None:
+    """A step of an erased customer that is refused (here: another writer was first) writes nothing, not even the
+    data key it would have sealed with: erasing again returns the earlier record."""
+    journal: Journal = (
+        MemoryJournal(clock=_clock, encrypt_personal_data=True)
+        if name == "memory"
+        else SQLiteJournal(tmp_path / "journal.sqlite3", clock=_clock, encrypt_personal_data=True)
+    )
+    with journal:
+        case = _run_case(journal)
+        first = journal.erase_customer("10442", employee="E-0007", now=CLOCK)
+        late = Draft(kind="noted", state="noted", actor="staff", at=CLOCK, data={"notes": NOTES})
+        with pytest.raises(StaleCaseError):
+            journal.append(case.number, late, expected_version=3, key="late-note", request={})
+        assert journal.version(case.number) == 8
+        assert journal.erase_customer("10442", employee="E-0008", now=CLOCK + dt.timedelta(hours=1)) == first
