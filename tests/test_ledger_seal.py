@@ -922,6 +922,11 @@ def test_sealing_and_rotating_reach_every_head_and_every_grant_past_the_first_pa
             assert _head(harness, scope, key)[5] != sealed_once[key][5], (scope, key)
         assert journal.verify().ok
         assert {window: ledger(journal, window, NOW) for window in WINDOWS} == before
+        last = ("incident", str(CASES["other guest"]))  # the last head by scope and key: on the last page
+        head = _head(harness, *last)
+        harness.set_head(*last, (*head[:2], "0.01", *head[3:]))  # its sealed amount lowered, its seal kept
+        checked = journal.verify()
+        assert (checked.ok, checked.first_bad) == (False, head[0])
     finally:
         harness.close()
 
@@ -943,3 +948,13 @@ def test_a_sealed_head_whose_position_only_equals_the_sealed_one_is_refused_with
     harness.set_head("guest", GUEST, (4.0, *head[1:]))
     with pytest.raises(JournalIntegrityError):
         ledger(journal, "day", NOW)
+
+
+def test_verify_resumed_from_a_saved_head_still_checks_the_seals_of_the_heads_after_it(sealed: Harness) -> None:
+    journal = two_grants(sealed)
+    saved = journal.verify().head
+    append(journal, Grant("first", 40, "10.00"))  # events 5 and 6, after the saved head
+    _edit_head(sealed, 2, lambda _: "0.01")  # the guest's latest grant's sealed amount lowered, its seal kept
+    checked = journal.verify(resume_from=saved)
+    assert (checked.ok, checked.first_bad) == (False, 6)
+    assert "does not match" in str(checked.problem)
