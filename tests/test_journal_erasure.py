@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import hmac
 import json
 import sqlite3
 import sys
@@ -688,3 +690,18 @@ def test_a_failed_step_after_an_erasure_leaves_nothing_new_to_erase(name: str, t
             journal.append(case.number, late, expected_version=3, key="late-note", request={})
         assert journal.version(case.number) == 8
         assert journal.erase_customer("10442", employee="E-0008", now=CLOCK + dt.timedelta(hours=1)) == first
+
+
+def test_a_request_digest_is_keyed_with_a_subkey_of_its_own_use() -> None:
+    """The stored digest of a request is HMAC-SHA256 under a subkey derived from the data key for this use alone
+    (never the data key itself), and stays so: journals written before compare their replays with it. Private:
+    no public route reaches it with a known data key (each journal draws its own)."""
+    from recovery_rules._journal._privacy import keyed_digest  # noqa: PLC0415 - the module under test
+
+    key = bytes(range(32))
+    plain = hashlib.sha256(b'{"step":"listen"}').hexdigest()
+    subkey = hmac.new(key, b"recovery-rules request digest", hashlib.sha256).digest()
+    expected = hmac.new(subkey, bytes.fromhex(plain), hashlib.sha256).hexdigest()
+    assert keyed_digest(key, plain) == expected
+    assert expected == "e54bfaa3be5389af352ffb70d1627ded2de2dc081508af801de6bae31f2ba809"
+    assert keyed_digest(key, plain) != hmac.new(key, bytes.fromhex(plain), hashlib.sha256).hexdigest()
