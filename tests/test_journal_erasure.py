@@ -578,7 +578,8 @@ def test_the_engines_own_reason_for_a_decision_is_not_sealed_nor_erased(tmp_path
 
 
 def test_personal_texts_in_a_list_open_in_their_own_place_only() -> None:
-    from recovery_rules._journal._privacy import KeyRing, new_key, open_data, seal_data  # noqa: PLC0415 - private
+    # private: no public route seals data with a known key, nor puts personal text in a list
+    from recovery_rules._journal._privacy import KeyRing, new_key, open_data, seal_data  # noqa: PLC0415
 
     key = new_key()
     data: dict[str, Any] = {"steps": [{"notes": "the first thing said"}, {"notes": "the second thing said"}]}
