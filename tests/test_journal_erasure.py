@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import hmac
 import json
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,8 @@ from recovery_rules import (
     Case,
     Complaint,
     Customer,
+    Draft,
+    Event,
     InvalidInputError,
     Journal,
     JournalError,
@@ -35,6 +39,7 @@ from recovery_rules import (
     PostgresJournal,
     Remedy,
     SQLiteJournal,
+    StaleCaseError,
     Window,
     Wording,
     presets,
@@ -550,3 +555,154 @@ def test_the_words_to_the_customer_never_say_the_erasure_marker() -> None:
     told = say(recorded, policy, customer_name=erased.complaint.customer.name)
     assert ERASED not in told
     assert told.startswith("I'm so sorry - let's figure this out!")
+
+
+def _resolution(events: Sequence[Event]) -> dict[str, Any]:
+    """The resolution the case's decision recorded."""
+    resolution = next(event for event in events if event.kind == "decided").data["resolution"]
+    assert isinstance(resolution, dict)
+    return resolution
+
+
+def test_the_engines_own_reason_for_a_decision_is_not_sealed_nor_erased(tmp_path: Path) -> None:
+    """A manager's ``reason`` at the top of an event is personal; a decision's ``resolution.reason`` is the engine's
+    wording, stored in the clear and still readable after the erasure."""
+    with SQLiteJournal(tmp_path / "journal.sqlite3", clock=_clock, encrypt_personal_data=True) as journal:
+        case = _run_case(journal)
+        reason = _resolution(case.history)["reason"]
+        assert isinstance(reason, str)
+        assert "authority" in reason
+        journal.erase_customer("10442", now=CLOCK)
+        assert _resolution(journal.events(case.number))["reason"] == reason
+    assert reason.encode() in _raw(tmp_path / "journal.sqlite3")
+
+
+def test_personal_texts_in_a_list_open_in_their_own_place_only() -> None:
+    # private: no public route seals data with a known key, nor puts personal text in a list
+    from recovery_rules._journal._privacy import KeyRing, new_key, open_data, seal_data  # noqa: PLC0415
+
+    key = new_key()
+    data: dict[str, Any] = {"steps": [{"notes": "the first thing said"}, {"notes": "the second thing said"}]}
+    sealed = seal_data(data, "k1", key)
+    assert sealed is not None
+    ring = KeyRing({"k1": key})
+    assert open_data(sealed, ring, seq=1) == data
+    steps = sealed["steps"]
+    assert isinstance(steps, list)
+    steps[0], steps[1] = steps[1], steps[0]  # each sealed value moved to the other's place in the list
+    with pytest.raises(JournalIntegrityError, match="does not open"):
+        open_data(sealed, ring, seq=1)
+
+
+def test_a_sealed_value_moved_where_no_personal_data_goes_is_refused_also_after_the_erasure() -> None:
+    from recovery_rules._journal._privacy import KeyRing, open_data  # noqa: PLC0415 - the module under test
+
+    journal = MemoryJournal(clock=_clock, encrypt_personal_data=True)
+    _run_case(journal)
+    sealed = json.loads(str(journal._records[0]["data"]))
+    sealed["complaint"]["category"] = sealed["complaint"]["customer"]["name"]  # the sealed name, as the category
+    keys = {key_id: key for key_id, (_, key) in journal._data_keys.items()}
+    for ring in (KeyRing(keys), KeyRing(dict.fromkeys(keys))):  # with the key, and with it destroyed
+        with pytest.raises(JournalIntegrityError, match="where no personal data goes"):
+            open_data(sealed, ring, seq=1)
+
+
+def test_a_second_erasure_of_a_returning_customer_is_recorded_as_its_own(backend: tuple[Any, Any]) -> None:
+    _, make = backend
+    journal = make()
+    _run_case(journal)
+    first = journal.erase_customer("10442", employee="E-0007", now=CLOCK)
+    Case.open(journal, presets.ritz_carlton(), _complaint(), by="staff", now=AT + dt.timedelta(hours=2))
+    later = CLOCK + dt.timedelta(hours=1)
+    second = journal.erase_customer("10442", employee="E-0008", now=later)
+    assert (second.erased_at, second.employee, second.keys_destroyed) == (later, "E-0008", 1)
+    assert second != first
+    assert make().erasure("10442") == second
+
+
+def test_a_customer_with_personal_text_in_the_clear_only_after_the_first_event_is_not_erased(tmp_path: Path) -> None:
+    """Every event of the customer is looked at, not the first one: here the complaint names nobody and describes
+    nothing, and only the notes of the conversation, two steps later, are in the clear."""
+    path = tmp_path / "journal.sqlite3"
+    with SQLiteJournal(path, clock=_clock) as journal:
+        complaint = Complaint(
+            customer=Customer(id="10442", tier="gold"),
+            category="room_not_ready",
+            requested=Remedy(kind="refund", amount=Money("250.00", "USD")),
+            received_at=AT,
+        )
+        case = Case.open(journal, presets.ritz_carlton(), complaint, by="staff", now=AT)
+        case.listen(notes=NOTES, now=AT + dt.timedelta(minutes=1))
+        with pytest.raises(JournalError, match="1 event"):
+            journal.erase_customer("10442", now=CLOCK)
+        assert journal.erasure("10442") is None
+        assert journal.events(case.number)[1].data["notes"] == NOTES
+
+
+def test_the_plan_b_alternatives_of_a_decision_stay_readable_after_the_erasure() -> None:
+    """An alternative's description is the business's catalog wording, not the customer's: only a description
+    under the complaint, the request, the remedy or an offer is personal."""
+    journal = MemoryJournal(clock=_clock, encrypt_personal_data=True)
+    complaint = _complaint().model_copy(
+        update={"requested": Remedy(kind="refund", amount=Money("9000.00", "USD"), description=WISH)}
+    )
+    case = Case.open(journal, presets.ritz_carlton(), complaint, by="staff", now=AT)
+    case.listen(notes=NOTES, now=AT + dt.timedelta(minutes=1))
+    case.apologize(notes=APOLOGY, now=AT + dt.timedelta(minutes=2))
+    case.ask_preferred_solution(now=AT + dt.timedelta(minutes=3))
+    case.decide(now=AT + dt.timedelta(minutes=4))
+    alternatives = _resolution(case.history)["alternatives"]
+    assert isinstance(alternatives, list)
+    assert alternatives
+    assert all(WISH not in json.dumps(item) for item in alternatives)
+    journal.erase_customer("10442", now=CLOCK)
+    after = _resolution(journal.events(case.number))
+    assert after["alternatives"] == alternatives
+    assert after["remedy"]["description"] == ERASED  # the customer's words, erased
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            "memory",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="bug: MemoryJournal's failed write keeps the data key it made (SQL rolls it back), so erasing "
+                "again records a new erasure of a key that encrypted nothing",
+            ),
+        ),
+        "sqlite",
+    ],
+)
+def test_a_failed_step_after_an_erasure_leaves_nothing_new_to_erase(name: str, tmp_path: Path) -> None:
+    """A step of an erased customer that is refused (here: another writer was first) writes nothing, not even the
+    data key it would have sealed with: erasing again returns the earlier record."""
+    journal: Journal = (
+        MemoryJournal(clock=_clock, encrypt_personal_data=True)
+        if name == "memory"
+        else SQLiteJournal(tmp_path / "journal.sqlite3", clock=_clock, encrypt_personal_data=True)
+    )
+    with journal:
+        case = _run_case(journal)
+        first = journal.erase_customer("10442", employee="E-0007", now=CLOCK)
+        late = Draft(kind="noted", state="noted", actor="staff", at=CLOCK, data={"notes": NOTES})
+        with pytest.raises(StaleCaseError):
+            journal.append(case.number, late, expected_version=3, key="late-note", request={})
+        assert journal.version(case.number) == 8
+        assert journal.erase_customer("10442", employee="E-0008", now=CLOCK + dt.timedelta(hours=1)) == first
+
+
+def test_a_request_digest_is_keyed_with_a_subkey_of_its_own_use() -> None:
+    """The stored digest of a request is HMAC-SHA256 under a subkey derived from the data key for this use alone
+    (never the data key itself), and stays so: journals written before compare their replays with it. Private:
+    no public route reaches it with a known data key (each journal draws its own)."""
+    from recovery_rules._journal._privacy import keyed_digest  # noqa: PLC0415 - the module under test
+
+    key = bytes(range(32))
+    plain = hashlib.sha256(b'{"step":"listen"}').hexdigest()
+    subkey = hmac.new(key, b"recovery-rules request digest", hashlib.sha256).digest()
+    expected = hmac.new(subkey, bytes.fromhex(plain), hashlib.sha256).hexdigest()
+    assert keyed_digest(key, plain) == expected
+    assert expected == "e54bfaa3be5389af352ffb70d1627ded2de2dc081508af801de6bae31f2ba809"
+    assert keyed_digest(key, plain) != hmac.new(key, bytes.fromhex(plain), hashlib.sha256).hexdigest()

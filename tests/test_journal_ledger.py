@@ -141,3 +141,44 @@ def test_grants_in_another_currency_are_refused(backend: Harness) -> None:
 def test_now_must_be_timezone_aware(ledger: Journal) -> None:
     with pytest.raises(InvalidInputError, match="timezone-aware"):
         granted(ledger, "20261123-1", Window.day(), dt.datetime(2026, 11, 23))  # noqa: DTZ001 - naive on purpose
+
+
+def test_the_incident_of_another_customer_is_refused(ledger: Journal) -> None:
+    with pytest.raises(InvalidInputError, match="same customer"):
+        ledger.granted(
+            ComplaintNumber.parse("20261124-10442"),
+            window=Window.incident(),
+            timezone=NEW_YORK,
+            currency="USD",
+            now=MIDNIGHT,
+            incident=ComplaintNumber.parse("20261123-555"),  # another guest's incident, with its $999
+        )
+
+
+def test_a_grant_filed_under_another_customers_incident_is_refused_and_nothing_is_recorded(backend: Harness) -> None:
+    journal = backend.journal()
+    grant(journal, "20261123-555", "999.00", MIDNIGHT)
+    case = ComplaintNumber.parse("20261124-10442")
+    draft = Draft(
+        kind="granted",
+        state="granted",
+        actor="staff",
+        at=MIDNIGHT,
+        grant=Money("10.00", "USD"),
+        incident=ComplaintNumber.parse("20261123-555"),
+    )
+    with pytest.raises(InvalidInputError, match="same customer"):
+        journal.append(case, draft, expected_version=0, key="other", request={})
+    assert journal.head().count == 1
+    other = ComplaintNumber.parse("20261123-555")
+    assert journal.granted(other, window=Window.incident(), timezone=NEW_YORK, currency="USD", now=MIDNIGHT) == Money(
+        "999.00", "USD"
+    )
+
+
+def test_a_grant_in_another_currency_than_the_guests_earlier_ones_is_not_recorded(backend: Harness) -> None:
+    journal = backend.journal()
+    grant(journal, "20261123-1", "10.00", MIDNIGHT, currency="EUR")
+    with pytest.raises(CurrencyMismatchError, match="policies that share a journal must use one currency"):
+        grant(journal, "20261123-1", "5.00", MIDNIGHT + dt.timedelta(minutes=1))
+    assert journal.head().count == 1

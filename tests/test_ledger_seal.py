@@ -40,6 +40,7 @@ from recovery_rules import (
     SQLiteJournal,
     presets,
 )
+from recovery_rules._journal import _base
 
 from . import _postgres
 from ._helpers import examples
@@ -875,3 +876,85 @@ def test_a_sealed_heads_seal_right_only_in_its_first_characters_is_refused(tmp_p
         with pytest.raises(JournalIntegrityError):
             ledger(reader, "day", NOW)
     sealed.close()
+
+
+# -- more holes found by mutation testing -----------------------------------------------------------------------------
+
+
+def test_a_window_start_rewritten_and_stripped_of_its_own_seal_is_refused(sealed: Harness) -> None:
+    """Deleting the grant's own seal as well as rewriting it does not make a sealed ledger take the row as written."""
+    journal = _window_start_raised(sealed)
+    sealed.set_head("grant", "2", None)
+    for reader in (sealed.journal(), journal):
+        with pytest.raises(JournalIntegrityError, match="no seal of this grant"):
+            ledger(reader, "6 hours", T0 + dt.timedelta(hours=7, minutes=10))
+
+
+@pytest.mark.parametrize("name", sorted(BACKENDS))
+def test_sealing_and_rotating_reach_every_head_and_every_grant_past_the_first_page(
+    tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The heads are read a thousand at a time; two here, so that five grants fill three pages. A private constant:
+    # no public argument sets the page, and a thousand grants per test would be slow.
+    monkeypatch.setattr(_base, "_HEADS_A_PAGE", 2)
+    harness = BACKENDS[name](tmp_path)
+    try:
+        journal = harness.journal()
+        for grant in (
+            Grant("first", 0, "100.00"),
+            Grant("second", 5, "20.00"),
+            Grant("follow-up", 10, "3.00"),
+            Grant("other guest", 15, "9.00"),
+            Grant("first", 20, "1.00"),
+        ):
+            append(journal, grant)
+        grants = [str(event.seq) for event in journal.iter_events() if event.grant is not None]
+        owners = [("guest", GUEST), ("guest", "555"), ("incident", INCIDENT), ("incident", EARLIER)]
+        owners += [("incident", str(CASES["other guest"]))]
+        before = {window: ledger(journal, window, NOW) for window in WINDOWS}
+        assert journal.seal_ledger(LEDGER_KEY) == 5  # two guests, three incidents
+        sealed_once = {key: _head(harness, scope, key) for scope, key in [*owners, *(("grant", g) for g in grants)]}
+        assert all(head[5] is not None for head in sealed_once.values())
+        assert journal.verify().ok
+        assert {window: ledger(journal, window, NOW) for window in WINDOWS} == before
+        assert journal.rotate_ledger_key(secrets.token_bytes(32)) == 5
+        for scope, key in [*owners, *(("grant", g) for g in grants)]:
+            assert _head(harness, scope, key)[5] != sealed_once[key][5], (scope, key)
+        assert journal.verify().ok
+        assert {window: ledger(journal, window, NOW) for window in WINDOWS} == before
+        last = ("incident", str(CASES["other guest"]))  # the last head by scope and key: on the last page
+        head = _head(harness, *last)
+        harness.set_head(*last, (*head[:2], "0.01", *head[3:]))  # its sealed amount lowered, its seal kept
+        checked = journal.verify()
+        assert (checked.ok, checked.first_bad) == (False, head[0])
+    finally:
+        harness.close()
+
+
+def test_verify_finds_a_grants_own_seal_moved_under_another_grant(sealed: Harness) -> None:
+    journal = two_grants(sealed)
+    sealed.set_head("grant", "2", _head(sealed, "grant", "4"))  # the second grant's seal, filed as the first's
+    checked = journal.verify()
+    assert (checked.ok, checked.first_bad) == (False, 4)
+    assert "names another grant" in str(checked.problem)
+
+
+def test_a_sealed_head_whose_position_only_equals_the_sealed_one_is_refused_with_the_memo_warm(tmp_path: Path) -> None:
+    """The memo keeps heads by value, and ``4.0 == 4``: a head edited to hold a position of another type is not
+    the head the journal sealed, even for the journal object that sealed it."""
+    harness = SEALED["memory"](tmp_path)
+    journal = two_grants(harness)  # this object sealed (and read) the guest's head at position 4
+    head = _head(harness, "guest", GUEST)
+    harness.set_head("guest", GUEST, (4.0, *head[1:]))
+    with pytest.raises(JournalIntegrityError):
+        ledger(journal, "day", NOW)
+
+
+def test_verify_resumed_from_a_saved_head_still_checks_the_seals_of_the_heads_after_it(sealed: Harness) -> None:
+    journal = two_grants(sealed)
+    saved = journal.verify().head
+    append(journal, Grant("first", 40, "10.00"))  # events 5 and 6, after the saved head
+    _edit_head(sealed, 2, lambda _: "0.01")  # the guest's latest grant's sealed amount lowered, its seal kept
+    checked = journal.verify(resume_from=saved)
+    assert (checked.ok, checked.first_bad) == (False, 6)
+    assert "does not match" in str(checked.problem)

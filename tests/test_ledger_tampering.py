@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recovery_rules import (
+    Draft,
     JournalIntegrityError,
     MemoryJournal,
     Money,
@@ -29,6 +30,7 @@ from recovery_rules import (
 from ._helpers import examples
 from ._journal_backends import BACKENDS, Harness
 from ._ledger_scenario import (
+    CASES,
     GUEST,
     T0,
     TAMPERINGS,
@@ -130,3 +132,21 @@ def test_an_untouched_journal_escalates_the_second_150(tmp_path: Path) -> None:
         assert park_case(journal, "G7", now).decide(now=now).outcome is Outcome.APPROVED
         second = park_case(journal, "G7", now + dt.timedelta(minutes=10))
         assert second.decide(now=now + dt.timedelta(minutes=11)).outcome is Outcome.ESCALATED
+
+
+@pytest.mark.parametrize("scope", ["guest", "incident"])
+def test_a_head_rewound_past_a_grant_stored_right_after_it_is_refused(backend: Harness, scope: str) -> None:
+    """Two grants back to back, no other event between them: a head rewound to the first one is still found out
+    (the grant after it is looked for from the very next position on)."""
+    journal = backend.journal()
+    number = CASES["first"]
+    for version, (minutes, amount) in enumerate([(0, "100.00"), (5, "50.00")]):
+        at = T0 + dt.timedelta(minutes=minutes)
+        draft = Draft(kind="granted", state="granted", actor="staff", at=at, grant=Money(amount, "USD"))
+        journal.append(number, draft, expected_version=version, key=f"grant-{version}", request={})
+    first = next(journal.iter_events())
+    assert ledger(journal, "day", T0 + dt.timedelta(hours=1)) == Money("150.00", "USD")
+    backend.set_head(scope, GUEST if scope == "guest" else str(number), (first.seq, first.hash))
+    window = "day" if scope == "guest" else "incident"
+    with pytest.raises(JournalIntegrityError, match="rewound"):
+        ledger(backend.journal(), window, T0 + dt.timedelta(hours=1))
