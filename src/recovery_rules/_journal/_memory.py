@@ -83,12 +83,15 @@ class MemoryJournal(Journal):
         """A write that fails leaves nothing: what it stored is taken out again, and the indexes rebuilt."""
         with self._session() as store:
             before, heads, key_check = len(self._records), dict(self._heads), self._key_check
+            keys, current, erasures = dict(self._data_keys), dict(self._current_key), dict(self._erasures)
             try:
                 yield store
             except BaseException:
                 if len(self._records) > before:
                     self._rebuild(self._records[:before])
                 self._heads, self._key_check = heads, key_check  # as they were (sealed or not)
+                # a data key made (or destroyed) by the failed write, as SQL's rollback undoes it
+                self._data_keys, self._current_key, self._erasures = keys, current, erasures
                 raise
 
     def _rebuild(self, records: list[dict[str, object]]) -> None:
