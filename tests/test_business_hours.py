@@ -295,6 +295,17 @@ def test_the_oracle_sees_a_callback_outside_the_hours() -> None:
     assert any("not 2:00:00" in problem for problem in resolution_violations(RITZ, complaint, "staff", None, late))
 
 
+def test_the_oracle_sees_a_callback_promised_before_callback_within_of_open_time() -> None:
+    """8:00 the next morning is inside the hours, but only one of the manager's two hours of open time after a
+    decision at 23:30: the promise was made too soon, and the oracle says so."""
+    complaint = ask("3000.00", ny(23, 23, 30))
+    resolution = RITZ.decide(complaint, by="staff", now=ny(23, 23, 30))
+    early = resolution.model_copy(update={"callback_by": ny(24, 8, 0).astimezone(dt.UTC)})
+    problems = resolution_violations(RITZ, complaint, "staff", None, early)
+    assert any("is 1:00:00 of business hours after the decision" in problem for problem in problems), problems
+    assert not any("not in business hours" in problem for problem in problems), problems
+
+
 def test_the_durable_rules_engine_promises_the_same_callback() -> None:
     pytest.importorskip("durable", reason="durable-rules is not installed (extra 'durable', Python 3.11 and 3.12)")
     from recovery_rules import DurableEngine  # noqa: PLC0415 - after the skip: the durable extra may be missing
