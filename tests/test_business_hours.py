@@ -130,6 +130,17 @@ def test_a_period_that_starts_in_the_skipped_hour_opens_when_the_clock_jumps() -
     assert resolution.callback_by == dt.datetime(2026, 3, 8, 4, 0, tzinfo=NEW_YORK)  # opens at 3:00 EDT, +1h
 
 
+def test_a_period_that_starts_in_a_jump_of_minutes_and_seconds_opens_at_the_second_the_clock_jumps() -> None:
+    """Monrovia's clock jumped 44 minutes 30 seconds at midnight on 7 January 1972 (from GMT-0:44:30 to GMT): the
+    00:30 opening that night is 00:44:30 UTC, to the second, for the engine and for the oracle alike."""
+    policy = hours_policy({"default": "00:30-05:00"}, timezone="Africa/Monrovia")
+    now = dt.datetime(1972, 1, 6, 23, 0, tzinfo=dt.UTC)  # 22:15:30 on the 6th, after closing
+    complaint = ask("400.00", now)
+    resolution = policy.decide(complaint, by="staff", now=now)
+    assert resolution.callback_by == dt.datetime(1972, 1, 7, 1, 44, 30, tzinfo=dt.UTC)  # an hour after the jump
+    assert resolution_violations(policy, complaint, "staff", None, resolution, now=now) == []
+
+
 # Sunday 1 November 2026: New York's clock goes back from 2:00 EDT to 1:00 EST, so 1:00-2:00 shows twice.
 FIRST_0100 = dt.datetime(2026, 11, 1, 5, 0, tzinfo=dt.UTC)  # 1:00 EDT, the first time round
 
