@@ -160,15 +160,6 @@ def test_distinct_kinds_keep_the_best_ranked_of_each_kind() -> None:
     assert ids(policy, "500.00") == ["branch-callback", "follow", "tips"]
 
 
-def test_a_category_the_policy_does_not_list_is_not_ranked_by_a_remedy_kind_of_the_same_name() -> None:
-    """A complaint of category "credit" (not listed; the policy decides it) asking for a refund: the cheque written
-    for credits asked is neither written for its category nor for the refund asked, so it is not offered."""
-    policy = ranked_policy(entry("cheque", "cheque", "0", ["credit"]), strict_categories=False)
-    assert "credit" not in policy.categories
-    assert ids(policy, "500.00", category="credit") == ["callback", "follow", "tips"]
-    assert ids(policy, "500.00", kind="credit") == ["cheque", "callback", "follow"]  # a credit asked: it is
-
-
 @settings(max_examples=examples(60), deadline=None)
 @given(
     asked=st.integers(1, 400).map(lambda cents: f"{cents * 5}.00"),
