@@ -130,6 +130,61 @@ def test_a_period_that_starts_in_the_skipped_hour_opens_when_the_clock_jumps() -
     assert resolution.callback_by == dt.datetime(2026, 3, 8, 4, 0, tzinfo=NEW_YORK)  # opens at 3:00 EDT, +1h
 
 
+def test_a_period_that_starts_in_a_jump_of_minutes_and_seconds_opens_at_the_second_the_clock_jumps() -> None:
+    """Monrovia's clock jumped 44 minutes 30 seconds at midnight on 7 January 1972 (from GMT-0:44:30 to GMT): the
+    00:30 opening that night is 00:44:30 UTC, to the second, for the engine and for the oracle alike."""
+    policy = hours_policy({"default": "00:30-05:00"}, timezone="Africa/Monrovia")
+    now = dt.datetime(1972, 1, 6, 23, 0, tzinfo=dt.UTC)  # 22:15:30 on the 6th, after closing
+    complaint = ask("400.00", now)
+    resolution = policy.decide(complaint, by="staff", now=now)
+    assert resolution.callback_by == dt.datetime(1972, 1, 7, 1, 44, 30, tzinfo=dt.UTC)  # an hour after the jump
+    assert resolution_violations(policy, complaint, "staff", None, resolution, now=now) == []
+
+
+# Sunday 1 November 2026: New York's clock goes back from 2:00 EDT to 1:00 EST, so 1:00-2:00 shows twice.
+FIRST_0100 = dt.datetime(2026, 11, 1, 5, 0, tzinfo=dt.UTC)  # 1:00 EDT, the first time round
+
+
+def test_a_period_that_starts_in_the_repeated_hour_opens_at_its_first_pass() -> None:
+    policy = hours_policy({"default": "01:30-23:00"})
+    complaint = ask("400.00", FIRST_0100)
+    resolution = policy.decide(complaint, by="staff", now=FIRST_0100)
+    assert resolution.escalate_to == "supervisor"  # calls back within 1h
+    # opens at 1:30 EDT (05:30 UTC), not at 1:30 EST an hour later; an hour on is 1:30 EST
+    assert resolution.callback_by == dt.datetime(2026, 11, 1, 6, 30, tzinfo=dt.UTC)
+    assert resolution_violations(policy, complaint, "staff", None, resolution, now=FIRST_0100) == []
+
+
+# Havana's clock goes back at 1:00 on Sunday 1 November 2026, to 0:00: the hour after midnight shows twice, so
+# a Saturday period to 24:00 runs until the second midnight, an hour into Sunday's first pass.
+HAVANA = "America/Havana"
+HAVANA_FIRST_0030 = dt.datetime(2026, 11, 1, 4, 30, tzinfo=dt.UTC)  # Sunday 0:30 CDT, the first time round
+
+
+def test_a_saturday_open_to_midnight_is_open_in_the_hour_after_it_when_the_clock_goes_back_then() -> None:
+    policy = hours_policy({"default": "09:00-17:00", "saturday": "18:00-24:00"}, timezone=HAVANA)
+    complaint = ask("400.00", HAVANA_FIRST_0030)
+    resolution = policy.decide(complaint, by="staff", now=HAVANA_FIRST_0030)
+    assert resolution.escalate_to == "supervisor"
+    # Saturday's period is still open: 30 minutes until the second midnight (05:00 UTC), 30 from Sunday's 9:00 CST
+    assert resolution.callback_by == dt.datetime(2026, 11, 1, 14, 30, tzinfo=dt.UTC)
+    assert resolution_violations(policy, complaint, "staff", None, resolution, now=HAVANA_FIRST_0030) == []
+    case = escalated_case(MemoryJournal(), HAVANA_FIRST_0030, policy, "400.00")
+    assert case.escalate(callback_at=HAVANA_FIRST_0030, now=HAVANA_FIRST_0030).callback_due == HAVANA_FIRST_0030
+
+
+def test_open_time_in_the_hour_two_days_both_hold_is_counted_once() -> None:
+    """Open around the clock in Havana: Saturday's 00:00-24:00 ends at the second midnight, Sunday's starts at
+    the first, so the two days' periods overlap by an hour; a callback within 1h is one real hour later, and the
+    oracle counts that hour of open time once."""
+    policy = hours_policy({"default": "00:00-24:00"}, timezone=HAVANA)
+    now = dt.datetime(2026, 11, 1, 3, 30, tzinfo=dt.UTC)  # Saturday 23:30 CDT
+    complaint = ask("400.00", now)
+    resolution = policy.decide(complaint, by="staff", now=now)
+    assert resolution.callback_by == now + dt.timedelta(hours=1)
+    assert resolution_violations(policy, complaint, "staff", None, resolution, now=now) == []
+
+
 def test_a_policy_without_hours_decides_exactly_as_before() -> None:
     policy = Policy.model_validate(policy_data())
     assert policy.business_hours is None
@@ -240,6 +295,17 @@ def test_the_oracle_sees_a_callback_outside_the_hours() -> None:
     assert any("not in business hours" in problem for problem in problems), problems
     late = resolution.model_copy(update={"callback_by": ny(24, 10, 0).astimezone(dt.UTC)})
     assert any("not 2:00:00" in problem for problem in resolution_violations(RITZ, complaint, "staff", None, late))
+
+
+def test_the_oracle_sees_a_callback_promised_before_callback_within_of_open_time() -> None:
+    """8:00 the next morning is inside the hours, but only one of the manager's two hours of open time after a
+    decision at 23:30: the promise was made too soon, and the oracle says so."""
+    complaint = ask("3000.00", ny(23, 23, 30))
+    resolution = RITZ.decide(complaint, by="staff", now=ny(23, 23, 30))
+    early = resolution.model_copy(update={"callback_by": ny(24, 8, 0).astimezone(dt.UTC)})
+    problems = resolution_violations(RITZ, complaint, "staff", None, early)
+    assert any("is 1:00:00 of business hours after the decision" in problem for problem in problems), problems
+    assert not any("not in business hours" in problem for problem in problems), problems
 
 
 def test_the_durable_rules_engine_promises_the_same_callback() -> None:
@@ -397,6 +463,16 @@ def test_a_callback_time_outside_the_bounds_is_refused_saying_the_range(backend:
 def test_a_callback_time_during_the_day_may_be_right_away(backend: Harness) -> None:
     case = escalated_case(backend.journal(), ny(23, 12, 0))
     assert case.escalate(callback_at=ny(23, 12, 0), now=ny(23, 12, 0)).callback_due == ny(23, 12, 0)
+
+
+def test_a_callback_time_at_the_very_closing_is_not_right_away_but_from_the_next_opening() -> None:
+    """An escalation at 22:00, the instant the Ritz closes, has no open time left tonight: the earliest the
+    manager can call is 7:00 the next morning, so a callback "now, at closing" is refused."""
+    case = escalated_case(MemoryJournal(), ny(23, 22, 0))
+    with pytest.raises(InvalidInputError) as refused:
+        case.escalate(callback_at=ny(23, 22, 0), now=ny(23, 22, 0))
+    assert "callback_at: must be from Tue 2026-11-24 07:00 to Tue 2026-11-24 09:00" in str(refused.value)
+    assert case.escalate(callback_at=ny(24, 7, 0), now=ny(23, 22, 0)).callback_due == ny(24, 7, 0)
 
 
 def test_a_callback_time_must_be_timezone_aware() -> None:

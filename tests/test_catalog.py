@@ -172,3 +172,15 @@ def test_an_alternative_worth_exactly_the_budget_is_within_it() -> None:
         assert [item.id for item in chosen] == [exact.id], size
         assert chosen == rule(catalog, "noise", "refund", Decimal(150), budget=Decimal(100), count=1)
         assert "upgrade" in shelf.kinds_within(Decimal(100))
+
+
+def test_an_amount_asked_above_the_budget_never_brings_an_alternative_worth_more_than_the_budget() -> None:
+    """Asked $150 with $10 left: the closest to what was asked *within the budget* is the $10 voucher, from a small
+    catalog laid out in advance and from a large one searched kind by kind (never the $33 one, closer to $150)."""
+    for size in (20, _catalog.SMALL + 1):
+        catalog = [alternative(i, "voucher", f"{i + 1}.00", ("*",)) for i in range(size)]
+        shelf = CatalogIndex(catalog, CATEGORIES).shelf("noise", "refund")
+        assert (shelf.walk is None) == (size > _catalog.SMALL)
+        chosen = shelf.select(Decimal(150), Decimal(10), 1)
+        assert [item.value.amount for item in chosen] == [Decimal(10)], size
+        assert chosen == rule(catalog, "noise", "refund", Decimal(150), budget=Decimal(10), count=1)

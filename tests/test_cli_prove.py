@@ -621,6 +621,15 @@ def test_the_moments_cover_the_business_hours_and_the_clock_changes() -> None:
     assert default_now(policy) not in found  # the regions were decided there already
 
 
+def test_the_moments_hold_each_clock_change_and_the_minutes_either_side() -> None:
+    """New York's clocks change at 07:00 UTC on 14 March 2027 and at 06:00 UTC on 7 November 2027: the instant of
+    each change is a moment, with the minute before it and the minute after it."""
+    found = {moment.astimezone(dt.UTC) for moment in moments(presets.load("ritz-carlton"))}
+    for change in (dt.datetime(2027, 3, 14, 7, 0, tzinfo=dt.UTC), dt.datetime(2027, 11, 7, 6, 0, tzinfo=dt.UTC)):
+        minute = dt.timedelta(minutes=1)
+        assert {change - minute, change, change + minute} <= found, change
+
+
 @pytest.mark.slow
 def test_an_engine_late_only_at_night_is_found_at_another_moment(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path

@@ -144,6 +144,34 @@ def test_only_what_the_acting_level_can_authorize_now_is_offered() -> None:
     assert ids(policy, "5000.00", by="manager") == ["suite", "callback", "follow"]  # the manager may grant $2,000
 
 
+def test_an_employee_already_past_their_limit_has_nothing_left_to_grant_not_less_than_nothing() -> None:
+    """$150 granted this incident (by a manager) is past the staff's $100: the staff may still offer the free
+    alternatives, with $0.00 left to grant, never a negative amount said to the employee."""
+    policy = Policy.model_validate(policy_data())
+    request = complaint("20.00")
+    resolution = policy.decide(request, by="staff", granted=usd("150.00"), now=NOW)
+    assert resolution.escalate_to == "supervisor"
+    assert [alternative.id for alternative in resolution.alternatives] == ["callback", "follow", "tips"]
+    (offered,) = [entry for entry in resolution.trace if entry.rule == "alternatives.offered"]
+    assert offered.figures == {"budget": usd("0.00")}
+    assert "($0.00 left to grant)" in offered.message
+    assert resolution_violations(policy, request, "staff", usd("150.00"), resolution, now=NOW) == []
+
+
+def test_extra_mile_suggestions_are_the_cheapest_first_not_the_closest_to_what_was_approved() -> None:
+    """Suggestions come on top of an approval, so they are ranked as a Plan B for nothing asked: free before paid,
+    then the cheapest. With $100 approved, the $15 drink and the $40 spa hour, not the $80 dinner."""
+    data = policy_data(min_alternatives=2)
+    for option in data["catalog"]:
+        if option["id"] in ("drink", "dinner"):  # $15 and $80, for every complaint
+            option["extra_mile"] = True
+    data["catalog"].append({**entry("spa", "spa", "40", ["*"]), "extra_mile": True})
+    policy = Policy.model_validate(data)
+    resolution = policy.decide(complaint("100.00"), by="manager", now=NOW)
+    assert resolution.approved
+    assert [suggestion.id for suggestion in resolution.suggestions] == ["drink", "spa"]
+
+
 def test_an_alternative_written_for_a_category_and_for_everything_ranks_as_the_categorys() -> None:
     policy = ranked_policy(entry("backorder", "backorder", "0", ["out_of_stock", "*"]))
     assert ids(policy, "500.00", category="out_of_stock") == ["backorder", "callback", "follow"]

@@ -130,6 +130,24 @@ def test_resolution_violations_sees_a_callback_added_on_the_wall_clock(theme_par
     assert any("in absolute time" in problem for problem in problems), problems
 
 
+def test_resolution_violations_judges_times_given_on_the_wall_clock_in_absolute_time(theme_park: Policy) -> None:
+    """decided_at and callback_by given in the policy's own zone, across the night its clock goes back: 30 real
+    minutes after 1:50 PDT is 1:20 PST (the wall clock shows half an hour *earlier*), and 2:20 PST, which the
+    wall clock shows 30 minutes on, is 90 real minutes on."""
+    now = dt.datetime(2026, 11, 1, 1, 50, tzinfo=LOS_ANGELES)  # 1:50 PDT, the first time round: 08:50 UTC
+    complaint = ask("200.00", now)
+    resolution = theme_park.decide(complaint, by="ticket_agent", now=now)
+    assert resolution.escalate_to == "guest_relations"  # calls back within 30 minutes
+    in_zone = resolution.model_copy(
+        update={"decided_at": now, "callback_by": dt.datetime(2026, 11, 1, 1, 20, fold=1, tzinfo=LOS_ANGELES)}
+    )
+    assert absolute(in_zone.callback_by or now) == absolute(resolution.callback_by or now)
+    assert resolution_violations(theme_park, complaint, "ticket_agent", None, in_zone, now=now) == []
+    wall_clock = in_zone.model_copy(update={"callback_by": dt.datetime(2026, 11, 1, 2, 20, tzinfo=LOS_ANGELES)})
+    problems = resolution_violations(theme_park, complaint, "ticket_agent", None, wall_clock, now=now)
+    assert any("in absolute time" in problem for problem in problems), problems
+
+
 # -- the ledger's rolling window ---------------------------------------------------------------------------
 
 
@@ -184,6 +202,26 @@ def test_a_case_step_at_the_end_of_the_calendar_is_a_typed_error(theme_park: Pol
     now = dt.datetime(9999, 12, 31, 12, 0, tzinfo=dt.UTC)
     with pytest.raises(InvalidInputError, match="now: must be between 0001-01-03 and 9999-12-29 UTC"):
         Case.open(MemoryJournal(), theme_park, ask("20.00", RECEIVED), by="ticket_agent", now=now)
+
+
+LAST_INSTANT = dt.datetime(9999, 12, 29, 23, 59, 59, 999999, tzinfo=dt.UTC)
+"""The last instant recovery-rules can show in every time zone (two days before the calendar ends)."""
+
+
+def test_a_callback_may_fall_due_at_the_last_instant_the_calendar_shows(ritz: Policy) -> None:
+    complaint = ask("2500.00", RECEIVED, category="room_not_ready")  # the manager calls back within 2h
+    now = LAST_INSTANT - dt.timedelta(hours=2)
+    assert ritz.decide(complaint, by="staff", now=now).callback_by == LAST_INSTANT
+    with pytest.raises(InvalidInputError, match="now: is too far in the future to promise a callback 2h later"):
+        ritz.decide(complaint, by="staff", now=now + dt.timedelta(microseconds=1))
+
+
+def test_the_wording_shows_the_last_instant_the_calendar_shows(ritz: Policy) -> None:
+    complaint = ask("2500.00", RECEIVED, category="room_not_ready")
+    resolution = ritz.decide(complaint, by="staff", now=LAST_INSTANT - dt.timedelta(hours=2))
+    assert "call you back by 6:59 this evening" in Wording(ritz).say(resolution)  # 18:59 in New York
+    with pytest.raises(InvalidInputError, match="when: must be between"):
+        Wording(ritz).time(LAST_INSTANT + dt.timedelta(microseconds=1), now=LAST_INSTANT)
 
 
 @pytest.mark.parametrize(
