@@ -2,7 +2,7 @@
 and time arithmetic.
 
 Every duration the library adds or subtracts is added in absolute time: the
-moment is converted to UTC first (:func:`later`, :func:`earlier`), and only
+moment is converted to UTC first (:func:`later`), and only
 shown on the policy's wall clock (:func:`local`). Adding two hours to a local
 wall-clock time would give one or three real hours across a daylight-saving
 change, and a time before the decision in the hour a clock repeats.
@@ -41,7 +41,6 @@ __all__ = [
     "TimeZoneName",
     "Window",
     "clock_changes",
-    "earlier",
     "exact_datetime",
     "format_duration",
     "instant",
@@ -151,22 +150,6 @@ def later(
         f"is too far in the future to {purpose} {format_duration(duration)} later: that would fall after "
         f"{_LAST_DAY} UTC, the last day recovery-rules can show; pass the current time",
     )
-
-
-def earlier(
-    moment: dt.datetime, duration: dt.timedelta, *, field: str = "now", purpose: str = "look back"
-) -> dt.datetime:
-    """The instant ``duration`` before ``moment``, in UTC: the duration is subtracted in absolute time."""
-    start = utc(moment, field=field)
-    try:
-        return start - duration
-    except OverflowError:
-        raise InvalidInputError.at(
-            "time",
-            field,
-            f"is too far in the past to {purpose} {format_duration(duration)}: "
-            "that would fall before the year 1; pass the current time",
-        ) from None
 
 
 def instant(moment: object, *, field: str = "now") -> dt.datetime:
