@@ -564,19 +564,6 @@ def _resolution(events: Sequence[Event]) -> dict[str, Any]:
     return resolution
 
 
-def test_the_engines_own_reason_for_a_decision_is_not_sealed_nor_erased(tmp_path: Path) -> None:
-    """A manager's ``reason`` at the top of an event is personal; a decision's ``resolution.reason`` is the engine's
-    wording, stored in the clear and still readable after the erasure."""
-    with SQLiteJournal(tmp_path / "journal.sqlite3", clock=_clock, encrypt_personal_data=True) as journal:
-        case = _run_case(journal)
-        reason = _resolution(case.history)["reason"]
-        assert isinstance(reason, str)
-        assert "authority" in reason
-        journal.erase_customer("10442", now=CLOCK)
-        assert _resolution(journal.events(case.number))["reason"] == reason
-    assert reason.encode() in _raw(tmp_path / "journal.sqlite3")
-
-
 def test_personal_texts_in_a_list_open_in_their_own_place_only() -> None:
     # private: no public route seals data with a known key, nor puts personal text in a list
     from recovery_rules._journal._privacy import KeyRing, new_key, open_data, seal_data  # noqa: PLC0415
