@@ -104,7 +104,8 @@ class Cluster:
         ``durable``: every commit is flushed to disk before it is acknowledged (``fsync``), as in production;
         the crash tests, which stop the server dead, ask for it. The session's shared cluster does not: a
         commit written to the operating system survives its server process being killed, and only a power
-        cut, which no test makes, would need the flush (without it, the PostgreSQL tests take about a third less time).
+        cut, which no test makes, would need the flush (without it, the PostgreSQL-heavy test files, run
+        alone, took a third less time).
         """
         bin_dir = binaries()
         if bin_dir is None:
