@@ -200,8 +200,51 @@ def test_a_time_that_is_no_instant_in_utc_is_a_typed_error(ritz: Policy) -> None
 
 def test_a_case_step_at_the_end_of_the_calendar_is_a_typed_error(theme_park: Policy) -> None:
     now = dt.datetime(9999, 12, 31, 12, 0, tzinfo=dt.UTC)
-    with pytest.raises(InvalidInputError, match="now: must be between 0001-01-03 and 9999-12-29 UTC"):
+    with pytest.raises(InvalidInputError, match="now: is out of range: a time must be from the year 1900 to 8999"):
         Case.open(MemoryJournal(), theme_park, ask("20.00", RECEIVED), by="ticket_agent", now=now)
+
+
+LAST_RECORDED = dt.datetime(8999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC)
+"""The last instant a journal records (every time given to the library is before the year 9000 in UTC)."""
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        LAST_RECORDED + dt.timedelta(microseconds=1),
+        dt.datetime(9500, 6, 1, tzinfo=dt.UTC),
+        dt.datetime(1899, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC),
+    ],
+    ids=["year 9000", "year 9500", "year 1899"],
+)
+def test_a_case_step_at_a_time_no_journal_records_is_refused_at_now(theme_park: Policy, now: dt.datetime) -> None:
+    """Told about the step's ``now``, the argument the caller gave, not the journal's ``append`` it never called."""
+    with MemoryJournal() as journal:
+        case = Case.open(journal, theme_park, ask("20.00", RECEIVED), by="ticket_agent", now=RECEIVED)
+        with pytest.raises(InvalidInputError, match=r"^invalid time: now: is out of range") as refused:
+            case.listen(now=now)
+        assert [problem.location for problem in refused.value.problems] == ["now"]
+        assert journal.version(case.number) == 1  # nothing written
+        assert case.listen(now=RECEIVED + dt.timedelta(minutes=1)).kind == "listened"
+
+
+def test_a_case_step_may_be_dated_at_the_last_instant_a_journal_records(theme_park: Policy) -> None:
+    with MemoryJournal(clock=lambda: LAST_RECORDED) as journal:  # a step may not be ahead of the journal's clock
+        case = Case.open(journal, theme_park, ask("20.00", RECEIVED), by="ticket_agent", now=RECEIVED)
+        assert case.listen(now=LAST_RECORDED).at == LAST_RECORDED
+
+
+def test_a_chosen_callback_no_journal_records_is_refused_at_callback_at(ritz: Policy) -> None:
+    with MemoryJournal() as journal:
+        case = Case.open(journal, ritz, ask("2500.00", RECEIVED, category="room_not_ready"), by="staff", now=RECEIVED)
+        case.listen(now=RECEIVED)
+        case.apologize(now=RECEIVED)
+        case.ask_preferred_solution(now=RECEIVED)
+        assert not case.decide(now=RECEIVED).approved
+        version = journal.version(case.number)
+        with pytest.raises(InvalidInputError, match=r"^invalid time: callback_at: is out of range"):
+            case.escalate(callback_at=LAST_RECORDED + dt.timedelta(microseconds=1), now=RECEIVED)
+        assert journal.version(case.number) == version  # nothing written
 
 
 LAST_INSTANT = dt.datetime(9999, 12, 29, 23, 59, 59, 999999, tzinfo=dt.UTC)

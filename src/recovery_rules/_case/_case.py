@@ -38,7 +38,7 @@ from recovery_rules._values._hours import Schedule
 from recovery_rules._values._models import Complaint, ComplaintNumber, Remedy, business_number
 from recovery_rules._values._money import Money, checked_money
 from recovery_rules._values._shown import shown
-from recovery_rules._values._time import Window, format_duration, instant
+from recovery_rules._values._time import Window, format_duration, recorded_instant
 from recovery_rules._wording._phrases import forbidden_phrases
 from recovery_rules.exceptions import (
     AuthorityError,
@@ -110,7 +110,8 @@ class Case:
       with the same key returns the first result without writing again, and the
       same key with different content raises
       :class:`~recovery_rules.IdempotencyConflictError`;
-    - takes ``now`` (timezone-aware; the case's clock when omitted);
+    - takes ``now`` (timezone-aware, from the year 1900 to 8999 in UTC, the years
+      a journal records; the case's clock when omitted);
     - takes ``employee``, the id of the employee who takes the step
       (``"E-0042"``: an id, never a name), recorded in its event
       (:attr:`Event.employee <recovery_rules.Event.employee>`); required when the
@@ -579,7 +580,7 @@ class Case:
         """
         employee = _employee(self._policy, employee)
         notes = _text(notes, "notes")
-        chosen = None if callback_at is None else instant(callback_at, field="callback_at")
+        chosen = None if callback_at is None else recorded_instant(callback_at, field="callback_at")
         args: dict[str, JSONValue] = {"notes": notes}
         if chosen is not None:
             args["callback_at"] = chosen.isoformat()
@@ -1814,7 +1815,7 @@ def _at_now(error: InvalidInputError) -> InvalidInputError:
 
 
 def _moment(now: dt.datetime | None, clock: Clock) -> dt.datetime:
-    return instant(clock() if now is None else now)
+    return recorded_instant(clock() if now is None else now)
 
 
 def _out_of_order(view: CaseView, at: dt.datetime) -> bool:

@@ -32,6 +32,7 @@ from recovery_rules._values._time import (
     AWARE,
     EARLIEST_INPUT_TIME,
     LATEST_INPUT_TIME,
+    OUT_OF_INPUT_RANGE,
     Window,
     exact_datetime,
     is_aware,
@@ -1322,12 +1323,7 @@ def _check_draft_times(draft: Draft) -> None:
         except OverflowError:  # the first hours of year 1 west of UTC, or the last of 9999 east of it
             within = False
         if not within:
-            raise InvalidInputError.at(
-                "append",
-                name,
-                f"is out of range: a time must be from the year {EARLIEST_INPUT_TIME.year} to "
-                f"{LATEST_INPUT_TIME.year - 1} (in UTC); check the date",
-            )
+            raise InvalidInputError.at("append", name, OUT_OF_INPUT_RANGE)
 
 
 def _with_checked_grant(draft: Draft, grant: object) -> Draft:

@@ -272,6 +272,26 @@ EARLIEST_INPUT_TIME: Final = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 LATEST_INPUT_TIME: Final = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
 """Input times must be before this (the year 9000, UTC): far from where adding a duration overflows."""
 
+OUT_OF_INPUT_RANGE: Final = (
+    f"is out of range: a time must be from the year {EARLIEST_INPUT_TIME.year} "
+    f"to {LATEST_INPUT_TIME.year - 1} (in UTC); check the date"
+)
+"""What a time outside :data:`EARLIEST_INPUT_TIME` to :data:`LATEST_INPUT_TIME` is told, wherever it is given."""
+
+
+def recorded_instant(moment: object, *, field: str = "now") -> dt.datetime:
+    """``moment`` in UTC (as :func:`utc`), refused, naming ``field``, unless a journal can record it.
+
+    A case step's ``now`` and a chosen callback time are written into the journal, which records only
+    times from :data:`EARLIEST_INPUT_TIME` to before :data:`LATEST_INPUT_TIME`: refused here, the caller
+    is told about the argument it gave, before anything is decided or written.
+    """
+    moment = utc(moment, field=field)
+    if not EARLIEST_INPUT_TIME <= moment < LATEST_INPUT_TIME:
+        raise InvalidInputError.at("time", field, OUT_OF_INPUT_RANGE)
+    return moment
+
+
 _NUMBER_TEXT: Final = re.compile(r"\s*[-+]?[0-9]+(?:\.[0-9]*)?\s*")
 _TIME_HINT: Final = "must be a date and time with a time zone, such as 2026-11-23T09:30:00+00:00"
 
@@ -294,11 +314,7 @@ def _in_range(value: dt.datetime) -> dt.datetime:
     except OverflowError:  # 0001-01-01T00:00:00+05:00 is before the first time Python can hold in UTC
         utc = None
     if utc is None or not EARLIEST_INPUT_TIME <= utc < LATEST_INPUT_TIME:
-        raise PydanticCustomError(
-            "datetime_range",
-            f"is out of range: a time must be from the year {EARLIEST_INPUT_TIME.year} "
-            f"to {LATEST_INPUT_TIME.year - 1} (in UTC); check the date",
-        )
+        raise PydanticCustomError("datetime_range", OUT_OF_INPUT_RANGE)
     return value
 
 
