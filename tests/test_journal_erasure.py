@@ -15,7 +15,7 @@ import hmac
 import json
 import sqlite3
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from recovery_rules import (
     Customer,
     Draft,
     Event,
+    IdempotencyConflictError,
     InvalidInputError,
     Journal,
     JournalError,
@@ -352,6 +353,44 @@ def test_request_digests_are_keyed_and_replays_still_work(backend: tuple[Any, An
     journal.erase_customer("10442", now=CLOCK)
     erased = journal.events(case.number)[1]
     assert not journal.same_request(erased, {"step": "listen", "notes": NOTES})
+
+
+def test_a_replay_after_an_erasure_is_refused_saying_the_erasure_not_another_request(
+    backend: tuple[Any, Any],
+) -> None:
+    """After an erasure the journal cannot tell a repeat of an earlier request from another one: it says so."""
+    _, make = backend
+    journal = make()
+    policy = presets.ritz_carlton()
+    case = Case.open(journal, policy, _complaint(), by="staff", now=AT, key="open-10442")
+    listened = case.listen(notes=NOTES, now=AT + dt.timedelta(minutes=1), key="listen-10442")
+    other = Case.open(journal, policy, _complaint("20001"), by="staff", now=AT, key="open-20001")
+    with pytest.raises(IdempotencyConflictError, match="was already used for a different request") as before:
+        other.listen(notes=NOTES, now=AT + dt.timedelta(minutes=1), key="open-20001")
+    assert before.value.erased is False
+    journal.erase_customer("10442", now=CLOCK)
+    version = journal.version(case.number)
+    replays: dict[str, Callable[[], object]] = {
+        "open": lambda: Case.open(journal, policy, _complaint(), by="staff", now=AT, key="open-10442"),
+        "listen": lambda: case.listen(notes=NOTES, now=AT + dt.timedelta(minutes=1), key="listen-10442"),
+        "append": lambda: journal.append(
+            case.number,
+            Draft(kind="noted", state="listened", actor="staff", at=AT + dt.timedelta(minutes=1)),
+            expected_version=version,
+            key="listen-10442",
+            request={"step": "note"},
+        ),
+    }
+    for name, replay in replays.items():
+        with pytest.raises(IdempotencyConflictError, match="for a customer whose personal data was erased") as refused:
+            replay()
+        assert refused.value.erased is True, name
+        assert refused.value.seq == (1 if name == "open" else listened.seq), name
+        assert "different request (" not in str(refused.value), name
+    assert journal.version(case.number) == version  # nothing written
+    # The other customer's keys are whole: their replays and conflicts are told as before.
+    with pytest.raises(IdempotencyConflictError, match="was already used for a different request"):
+        other.listen(notes=NOTES, now=AT + dt.timedelta(minutes=1), key="open-20001")
 
 
 def test_the_report_is_the_same_after_erasure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

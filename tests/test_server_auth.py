@@ -162,6 +162,19 @@ def test_the_same_key_with_another_body_is_a_409() -> None:
     assert other.status_code == 201
 
 
+def test_a_retry_after_the_customers_data_was_erased_is_a_409_that_says_so() -> None:
+    served = serve(journal=MemoryJournal(clock=lambda: NOW, encrypt_personal_data=True))
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    assert served.post(f"/v1/cases/{number}/listen", key="k", json={"notes": "a"}).status_code == 200
+    served.journal.erase_customer("10442", now=NOW)
+    retried = served.post(f"/v1/cases/{number}/listen", key="k", json={"notes": "a"})
+    assert retried.status_code == 409
+    assert retried.json()["type"].endswith("#idempotency-conflict")
+    assert "personal data was erased" in retried.json()["detail"]
+    assert "different request" not in retried.json()["detail"].split(":")[0]
+    assert retried.json()["errors"][0]["detail"] == "was used before the customer's personal data was erased"
+
+
 def test_the_employee_recorded_is_the_tokens() -> None:
     served = serve()
     number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]

@@ -272,21 +272,27 @@ class IdempotencyConflictError(InvalidInputError):
     because it means two different requests were given one key. ``seq`` is the
     journal position of the event first recorded under the key and ``recorded``
     its kind. The key itself is not repeated in the message.
+
+    ``erased`` is true when the event's customer had their personal data erased
+    (:meth:`Journal.erase_customer <recovery_rules.Journal.erase_customer>`): the
+    digest of a request recorded before the erasure was keyed with the customer's
+    destroyed key, so a repeat of it can no longer be told from a different
+    request, and the message says so rather than call it a different request.
     """
 
-    def __init__(self, *, seq: int, recorded: str) -> None:
+    def __init__(self, *, seq: int, recorded: str, erased: bool = False) -> None:
         self.seq = seq
         self.recorded = recorded
-        super().__init__(
-            "idempotency key",
-            [
-                Problem(
-                    "key",
-                    f"was already used for a different request (a {recorded!r} event, journal event {seq}); "
-                    "use a new key for a new request, and the same key only to repeat the same request",
-                )
-            ],
+        self.erased = erased
+        event = f"a {recorded!r} event, journal event {seq}"
+        said = (
+            f"was already used ({event}) for a customer whose personal data was erased: a repeat of a request "
+            "made before the erasure can no longer be told from a different request; use a new key"
+            if erased
+            else f"was already used for a different request ({event}); "
+            "use a new key for a new request, and the same key only to repeat the same request"
         )
+        super().__init__("idempotency key", [Problem("key", said)])
 
 
 class WorkflowError(RecoveryRulesError, RuntimeError):

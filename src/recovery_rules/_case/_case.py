@@ -203,7 +203,7 @@ class Case:
             existing = journal.find(key)
             if existing is not None:
                 if not journal.same_request(existing, request):
-                    raise IdempotencyConflictError(seq=existing.seq, recorded=existing.kind)
+                    raise _conflict(journal, existing)
                 return cls.load(journal, policy, existing.number, clock=clock)
         key = key or uuid.uuid4().hex
         number = complaint.number
@@ -1391,7 +1391,7 @@ class Case:
 
     def _repeat(self, existing: Event, request: dict[str, JSONValue]) -> Event:
         if not self._journal.same_request(existing, request) or existing.number != self.number:
-            raise IdempotencyConflictError(seq=existing.seq, recorded=existing.kind)
+            raise _conflict(self._journal, existing)
         if existing.version > self._view.version:
             self.refresh()
         return existing
@@ -1798,6 +1798,12 @@ def _build_with_ledger(
         )
 
     return bound
+
+
+def _conflict(journal: Journal, existing: Event) -> IdempotencyConflictError:
+    """The refusal of a key already used for ``existing``, saying when its customer's data was erased since."""
+    erased = journal.erasure(existing.customer_id) is not None
+    return IdempotencyConflictError(seq=existing.seq, recorded=existing.kind, erased=erased)
 
 
 def _required(value: _T | None) -> _T:

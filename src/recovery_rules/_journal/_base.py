@@ -396,7 +396,8 @@ class Journal(abc.ABC):
         if existing is not None:
             event = Event.from_record(existing, position=0)
             if event.request not in (request_hash, plain_hash) or event.number != number:
-                raise IdempotencyConflictError(seq=event.seq, recorded=event.kind)
+                erased = self._encrypts and store.erasure(event.customer_id) is not None
+                raise IdempotencyConflictError(seq=event.seq, recorded=event.kind, erased=erased)
             return _revealed([event], store, {})[0] if self._encrypts else event
         found = store.version(str(number))
         if expected_version is not None and found != expected_version:

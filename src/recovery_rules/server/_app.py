@@ -528,6 +528,18 @@ def _not_this_method(request: Request, headers: dict[str, str]) -> str:
     return f"{request.url.path} does not take {request.method}: it takes {' or '.join(allowed)}"
 
 
+_CONFLICT: Final = (
+    "this Idempotency-Key was already used for a different request; use a new key for a new request, "
+    "and the same key only to repeat the same request",
+    "was used for another request",
+)
+_CONFLICT_ERASED: Final = (  # the journal can no longer tell a repeat from another request: said so, not "different"
+    "this Idempotency-Key was already used for a customer whose personal data was erased: a repeat of "
+    "a request made before the erasure can no longer be told from a different request; use a new key",
+    "was used before the customer's personal data was erased",
+)
+
+
 def _handle_errors(app: FastAPI) -> None:
     from ._api import no_such_step  # noqa: PLC0415 - as the routes: imported only when an app is made
 
@@ -589,12 +601,12 @@ def _handle_errors(app: FastAPI) -> None:
 
     @app.exception_handler(IdempotencyConflictError)
     async def conflict(request: Request, error: IdempotencyConflictError) -> Response:
+        detail, said = _CONFLICT_ERASED if error.erased else _CONFLICT
         return problem_response(
             "idempotency-conflict",
-            "this Idempotency-Key was already used for a different request; use a new key for a new request, "
-            "and the same key only to repeat the same request",
+            detail,
             request.url.path,
-            [FieldProblem(pointer="", field="Idempotency-Key", detail="was used for another request")],
+            [FieldProblem(pointer="", field="Idempotency-Key", detail=said)],
         )
 
     @app.exception_handler(PolicyError)
