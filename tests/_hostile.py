@@ -3,6 +3,7 @@ and check that it reads what they hold (or refuses them), never what they answer
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 
@@ -35,3 +36,26 @@ class EqualToAnything(str):
 
     def __hash__(self) -> int:
         return str.__hash__(self)
+
+
+class LyingDate(dt.date):
+    """A date that says it is before and equal to every other."""
+
+    def __lt__(self, other: object) -> bool:
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __hash__(self) -> int:
+        return dt.date.__hash__(self)
+
+
+class LyingSequence(int):
+    """A sequence number that says it is within any bounds."""
+
+    def __ge__(self, other: object) -> bool:
+        return True
+
+    def __le__(self, other: object) -> bool:
+        return True

@@ -47,7 +47,7 @@ from recovery_rules import (
 )
 from recovery_rules.testing import resolution_violations
 
-from ._hostile import EqualToAnything
+from ._hostile import EqualToAnything, LyingDate, LyingSequence
 
 NOW = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)
 POLICY_DATA = {
@@ -415,29 +415,6 @@ def test_money_refuses_or_normalizes_a_currency_that_lies_about_its_hash() -> No
         return
     assert type(made.currency) is str
     made.display()  # a Money the constructor accepted is usable
-
-
-class LyingDate(dt.date):
-    """A date that says it is before and equal to every other."""
-
-    def __lt__(self, other: object) -> bool:
-        return True
-
-    def __eq__(self, other: object) -> bool:
-        return True
-
-    def __hash__(self) -> int:
-        return dt.date.__hash__(self)
-
-
-class LyingSequence(int):
-    """A sequence number that says it is within any bounds."""
-
-    def __ge__(self, other: object) -> bool:
-        return True
-
-    def __le__(self, other: object) -> bool:
-        return True
 
 
 def test_a_complaint_number_keeps_what_its_parts_hold_not_what_they_answer() -> None:

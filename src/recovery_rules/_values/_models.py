@@ -86,9 +86,8 @@ class ComplaintNumber:
     def __init__(self, date: dt.date, customer_id: str, sequence: int = 1) -> None:
         if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
             raise InvalidInputError.at("complaint number", "date", "must be a datetime.date")
-        if isinstance(sequence, bool) or not isinstance(sequence, int):
-            raise InvalidInputError.at("complaint number", "sequence", "must be an integer from 1 to 999999")
-        sequence = int.__int__(sequence)  # the number it holds: a subclass's comparisons are its own
+        # the number it holds (int's own conversion): a subclass's comparisons are its own
+        sequence = int.__int__(sequence) if isinstance(sequence, int) and not isinstance(sequence, bool) else 0
         if not 1 <= sequence <= MAX_SEQUENCE:
             raise InvalidInputError.at("complaint number", "sequence", "must be an integer from 1 to 999999")
         # the type first: formatting a caller's value into the text calls its own code (a nested dict recurses)
