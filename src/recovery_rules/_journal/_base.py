@@ -520,8 +520,10 @@ class Journal(abc.ABC):
         :class:`~recovery_rules.JournalIntegrityError` (nothing written) if any check fails. This journal object
         uses ``new_key`` afterwards; stop every other process that writes to the journal first, and start them
         again with the new key (one still holding the old key is refused when it opens, and a head it wrote
-        meanwhile would be refused by the ledger). ``resume_from``: as for :meth:`seal_ledger` (every head's seal
-        is still checked before it is sealed again).
+        meanwhile would be refused by the ledger). ``resume_from``: as for :meth:`seal_ledger`. Every head's seal
+        is still checked before it is sealed again, so every head rotated is one the key holder wrote; the grant
+        a head names before the saved head is not read again (a row rewritten there since is reported by
+        :meth:`verify` from the start).
         """
         current = self._ledger_secret
         if current is None:
