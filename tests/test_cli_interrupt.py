@@ -60,10 +60,15 @@ def console_script() -> str:
     return f"import sys\nfrom {module} import {function}\nsys.argv[0] = 'recovery-rules'\nsys.exit({function}())\n"
 
 
+AS_FROM_A_TERMINAL = "import signal\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+"""Ctrl-C raising ``KeyboardInterrupt``, as in a process started from a terminal. A process that starts with SIGINT
+ignored (a shell's background job: ``make test &``) keeps it ignored, and no Ctrl-C would reach the command."""
+
+
 def interrupted(hook: str) -> subprocess.CompletedProcess[str]:
     """``recovery-rules check POLICY`` with ``hook`` run first, in a subprocess of its own."""
     return subprocess.run(
-        [sys.executable, "-c", hook + console_script(), "check", POLICY],
+        [sys.executable, "-c", AS_FROM_A_TERMINAL + hook + console_script(), "check", POLICY],
         capture_output=True,
         text=True,
         timeout=120,
