@@ -1023,6 +1023,26 @@ def test_a_decision_form_sent_twice_is_one_decision_in_the_log() -> None:
     assert _state(served, number) == "beyond_authority"
 
 
+def test_a_form_sent_again_after_the_customers_data_was_erased_says_so() -> None:
+    served = serve(journal=MemoryJournal(clock=lambda: NOW, encrypt_personal_data=True))
+    clerk = _client(served, "staff")
+    number = _open(clerk)
+    _step(clerk, number, "listen", key="form-1", notes="She waited an hour.")
+    served.journal.erase_customer("10442", now=NOW)
+    again = _step(clerk, number, "listen", 409, key="form-1", notes="She waited an hour.")
+    assert "sent before the customer's personal data was erased" in html.unescape(again.text)
+    assert "other details" not in again.text
+    assert _state(served, number) == "listened"  # nothing new recorded
+    form = {"csrf": _csrf(clerk), "customer_id": "10442", "category": "room_not_ready", "kind": "refund"}
+    form |= {"amount": "20.00", "customer_name": "Ada Guest", "key": "open-form-1"}
+    assert clerk.post("/console/cases", data=form).status_code == 303
+    served.journal.erase_customer("10442", now=NOW)
+    reopened = clerk.post("/console/cases", data=form)
+    assert reopened.status_code == 409
+    assert "sent before the customer's personal data was erased" in html.unescape(reopened.text)
+    assert len(served.journal.cases()) == 2  # the case the form opened, and no other
+
+
 def test_before_a_denial_is_explained_the_page_shows_what_will_be_offered() -> None:
     served = serve()
     policy = presets.ritz_carlton()

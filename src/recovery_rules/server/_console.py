@@ -653,8 +653,10 @@ def _open_case(request: Request, service: Service, policy: Policy, session: Sess
             now=now,
             clock=service.clock,
         )
-    except IdempotencyConflictError:
+    except IdempotencyConflictError as error:
         first = service.journal.find(key)
+        if error.erased:
+            return _home(request, session, policy, form, {"form": _SENT_BEFORE_ERASURE}, status=409)
         if first is not None and complaint is not None and _typed_the_same(first, complaint):
             # A copy of the form sent at once with the first (a double click, a resent request): it read the
             # journal before the first was written, so its complaint was received at another moment. The
@@ -673,6 +675,12 @@ def _open_case(request: Request, service: Service, policy: Policy, session: Sess
         return _home(request, session, policy, form, {"form": str(error)}, status=_status(error))
     return _opened(request, case.number, "open", client_key)
 
+
+_SENT_BEFORE_ERASURE: Final = (
+    "This form was sent before the customer's personal data was erased, and can no longer be told from another "
+    "form; nothing new was recorded. To go on, send the form again now: it is a new form."
+)
+"""What a form sent again after an erasure is told (its first sending's digest was keyed with the erased key)."""
 
 _TYPED: Final = ("customer", "category", "requested", "description")
 """What the clerk types in the open form: a complaint's fields but the moment it was received and its number."""
@@ -969,9 +977,13 @@ def _take_step(
         return _case(
             request, session, service, policy, case, status=_STATUS_OF.get(problem.kind, 400), error=problem.detail
         )
-    except IdempotencyConflictError:
+    except IdempotencyConflictError as error:
         case.refresh()
-        said = "This form was already sent with other details; nothing new was recorded. The case as it stands:"
+        said = (
+            _SENT_BEFORE_ERASURE + " The case as it stands:"
+            if error.erased
+            else "This form was already sent with other details; nothing new was recorded. The case as it stands:"
+        )
         return _case(request, session, service, policy, case, status=409, error=said)
     except InvalidInputError as error:
         case.refresh()
