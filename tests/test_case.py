@@ -174,6 +174,20 @@ def test_a_managers_reason_that_the_seeds_forbid_is_refused_and_nothing_is_writt
     assert case.manager_denies(by="manager", reason="A full refund is over what we can grant for a delay.").kind
 
 
+@pytest.mark.parametrize("reason", ["", "   ", "\n\t"])
+def test_a_managers_reason_that_says_nothing_is_refused_and_nothing_is_written(
+    journal: Journal, ritz: Policy, reason: str
+) -> None:
+    case = opened(journal, ritz, "3000.00")
+    case.decide()
+    case.escalate()
+    version = case.version
+    with pytest.raises(InvalidInputError, match="must say why, so the customer can be told") as caught:
+        case.manager_denies(by="manager", reason=reason)
+    assert [problem.location for problem in caught.value.problems] == ["reason"]
+    assert case.version == version == journal.version(case.number)
+
+
 def test_the_manager_denies_then_alternatives_final_offer_and_report(journal: Journal, ritz: Policy) -> None:
     case = opened(journal, ritz, "3000.00")
     plan_b = case.decide().alternatives

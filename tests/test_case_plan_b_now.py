@@ -214,6 +214,22 @@ def test_a_back_up_offer_that_still_fits_is_made_as_kept(journal: Journal) -> No
     assert case.granted == usd("50.00")
 
 
+def test_a_back_up_offer_worth_exactly_what_is_left_is_made_as_kept(journal: Journal) -> None:
+    """The $50 credit kept as the back-up still fits when the guest's other grants leave exactly $50 under the cap."""
+    case = denied(journal)
+    case.explain_denial(by="manager")
+    assert ident(case.backup) == "credit"
+    other = escalated(journal, "950.00", "The spa was closed")
+    other.manager_approves(by="manager")
+    case.decline_alternatives()
+    assert ids_of(case.offers()) == ["credit"]
+    event = case.make_final_offer()
+    assert ident(case.final_offer) == "credit"
+    assert "instead_of" not in event.data
+    case.accept_final_offer()
+    assert case.granted == usd("50.00")
+
+
 def test_no_back_up_offer_left_to_make_is_refused_and_nothing_is_written(journal: Journal) -> None:
     """Only a policy read with other alternatives than the case was offered under can leave none: refused."""
     case = denied(journal)
