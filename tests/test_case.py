@@ -18,6 +18,7 @@ from recovery_rules import (
     CurrencyMismatchError,
     Customer,
     Draft,
+    Event,
     IdempotencyConflictError,
     InvalidInputError,
     Journal,
@@ -525,6 +526,29 @@ def test_a_retry_from_another_process_catches_up(backend: Harness, ritz: Policy)
     assert there.listen(key="listen-1") == event  # the same request, answered from the journal
     assert there.state is CaseState.LISTENED
     assert there.version == 2
+
+
+class _LateFindJournal(MemoryJournal):
+    """A journal whose look-ups of a key miss: a retry read the journal just before another process recorded the
+    same request (and then more), so the append itself answers it with the event recorded."""
+
+    def find(self, key: str) -> Event | None:
+        return None
+
+
+def test_a_retry_answered_by_the_append_reads_the_steps_recorded_after_it() -> None:
+    journal = _LateFindJournal(clock=clock)
+    ritz = presets.ritz_carlton()
+    here = Case.open(journal, ritz, complaint("250.00"), by="staff", clock=clock)
+    here.listen()
+    here.apologize()
+    there = Case.load(journal, ritz, here.number, clock=clock)
+    here.ask_preferred_solution(customer_agreed=False)  # "Is that correct?" - "No": asked again next
+    event = here.ask_preferred_solution(key="ask-again", customer_agreed=True)
+    here.decide()
+    assert there.version == 3
+    assert there.ask_preferred_solution(key="ask-again", customer_agreed=True) == event
+    assert (there.version, there.state) == (here.version, here.state) == (6, CaseState.APPROVED)
 
 
 # -- many writers, rebuilding --------------------------------------------------------------------
