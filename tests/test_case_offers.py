@@ -620,13 +620,3 @@ def test_a_counter_offer_pending_in_an_older_journal_is_worded_as_an_offer(journ
     (delivering,) = Wording(ritz).say_next(loaded)  # the case's words were right already
     assert "We can offer you the $2,000.00 refund right now" in delivering.text
     assert journal.verify().ok
-
-
-def test_a_counter_offer_read_back_is_marked_once_as_the_manager_made_it(journal: Journal, ritz: Policy) -> None:
-    """The offer's resolution already ends with its ``counter_offer`` entry: reading the case adds no second one."""
-    case = escalated(journal, ritz)
-    offer = case.manager_approves(by="manager", amount=usd("2000.00"))
-    for resolution in (case.resolution, CaseView.replay(journal.events(case.number)).resolution):
-        assert resolution == offer
-        assert resolution is not None
-        assert [entry.rule for entry in resolution.trace].count("counter_offer") == 1
