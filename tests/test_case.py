@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -234,13 +234,11 @@ def test_the_manager_denies_then_alternatives_final_offer_and_report(journal: Jo
         "thanked",
         "closed",
     ]
-    # The customer's answers to the manager's offers, and the report, are recorded as the offering manager's.
+    # The final offer, the customer's answers to the manager's offers, and the report are recorded as the offering
+    # manager's.
     actors = {event.kind: event.actor for event in case.history}
-    assert [actors[kind] for kind in ("alternatives_declined", "final_offer_declined", "report_written")] == [
-        "manager",
-        "manager",
-        "manager",
-    ]
+    offering = ("alternatives_declined", "final_offer_made", "final_offer_declined", "report_written")
+    assert [actors[kind] for kind in offering] == ["manager"] * 4
 
 
 def test_an_accepted_alternative_is_granted_by_the_manager_who_offered_it(journal: Journal, ritz: Policy) -> None:
@@ -529,15 +527,22 @@ def test_a_retry_from_another_process_catches_up(backend: Harness, ritz: Policy)
 
 
 class _LateFindJournal(MemoryJournal):
-    """A journal whose look-ups of a key miss: a retry read the journal just before another process recorded the
-    same request (and then more), so the append itself answers it with the event recorded."""
+    """A journal whose first ``misses`` look-ups of a key miss: a retry read the journal just before another
+    process recorded the same request (and then more), so the append itself meets the event recorded."""
+
+    def __init__(self, *, misses: int, clock: Callable[[], dt.datetime]) -> None:
+        super().__init__(clock=clock)
+        self.misses = misses
 
     def find(self, key: str) -> Event | None:
-        return None
+        if self.misses:
+            self.misses -= 1
+            return None
+        return super().find(key)
 
 
 def test_a_retry_answered_by_the_append_reads_the_steps_recorded_after_it() -> None:
-    journal = _LateFindJournal(clock=clock)
+    journal = _LateFindJournal(misses=1_000, clock=clock)
     ritz = presets.ritz_carlton()
     here = Case.open(journal, ritz, complaint("250.00"), by="staff", clock=clock)
     here.listen()
@@ -549,6 +554,21 @@ def test_a_retry_answered_by_the_append_reads_the_steps_recorded_after_it() -> N
     assert there.version == 3
     assert there.ask_preferred_solution(key="ask-again", customer_agreed=True) == event
     assert (there.version, there.state) == (here.version, here.state) == (6, CaseState.APPROVED)
+
+
+def test_an_opening_retried_after_the_first_went_on_is_answered_with_the_case_as_it_stands() -> None:
+    """A retry of an opening that read the journal before the first call recorded it (its key not found yet)
+    chooses the next number; the append meets the key under the first call's number, and the retry is answered
+    with the first call's case, read whole."""
+    journal = _LateFindJournal(misses=0, clock=clock)
+    ritz = presets.ritz_carlton()
+    first = Case.open(journal, ritz, complaint("250.00"), by="staff", clock=clock, key="open-1")
+    first.listen()
+    journal.misses = 1  # the retry's own look-up misses; the append finds the first call's event
+    again = Case.open(journal, ritz, complaint("250.00"), by="staff", clock=clock, key="open-1")
+    assert again.number == first.number
+    assert (again.version, again.state) == (2, CaseState.LISTENED)
+    assert len(journal.events(first.number)) == 2  # nothing written
 
 
 # -- many writers, rebuilding --------------------------------------------------------------------
