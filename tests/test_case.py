@@ -406,6 +406,20 @@ def test_policies_sharing_a_journal_and_a_customer_must_share_a_currency(journal
     assert case.version == version == journal.version(case.number)
 
 
+def test_deciding_by_a_level_the_policy_does_not_have_is_refused_at_by_whatever_the_state(
+    journal: Journal, ritz: Policy
+) -> None:
+    """The level is an argument, checked before the step is judged against the path: refused at ``by`` even
+    when the case is not yet at its decision."""
+    case = Case.open(journal, ritz, complaint("250.00"), by="staff", clock=clock)
+    for step in (lambda: None, case.listen, case.apologize, case.ask_preferred_solution):
+        step()
+        with pytest.raises(UnknownLevelError) as caught:
+            case.decide(by="night_porter")
+        assert [problem.location for problem in caught.value.problems] == ["by"]
+    assert case.version == 4  # nothing recorded
+
+
 def test_a_case_needs_a_journal_and_a_policy(ritz: Policy) -> None:
     journal = MemoryJournal()
     with pytest.raises(InvalidInputError, match="journal: must be a Journal"):
