@@ -28,7 +28,6 @@ from recovery_rules import (
     Money,
     Policy,
     Remedy,
-    UnknownLevelError,
     WorkflowError,
     presets,
 )
@@ -229,11 +228,3 @@ def test_a_level_above_the_one_the_report_went_to_may_call_and_is_recorded_as_th
     event = case.manager_calls(by="general_manager", employee="G-1")
     assert (event.actor, event.employee) == ("general_manager", "G-1")
     assert CaseView.replay(journal.events(case.number)).called_by == "general_manager"
-
-
-def test_a_report_to_a_level_the_policy_does_not_have_is_refused_at_to() -> None:
-    case = reported(MemoryJournal(), ny(23, 12, 0))
-    with pytest.raises(UnknownLevelError) as caught:
-        case.write_report(to="night_porter")
-    assert [problem.location for problem in caught.value.problems] == ["to"]
-    assert (case.state, case.version) == (CaseState.FINAL_OFFER_DECLINED, 11)  # nothing recorded
