@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from recovery_rules import (
     CurrencyMismatchError,
     Customer,
     Draft,
+    Event,
     IdempotencyConflictError,
     InvalidInputError,
     Journal,
@@ -172,6 +173,20 @@ def test_a_managers_reason_that_the_seeds_forbid_is_refused_and_nothing_is_writt
     assert quoted in str(caught.value).casefold()
     assert case.version == version == journal.version(case.number)
     assert case.manager_denies(by="manager", reason="A full refund is over what we can grant for a delay.").kind
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "\n\t"])
+def test_a_managers_reason_that_says_nothing_is_refused_and_nothing_is_written(
+    journal: Journal, ritz: Policy, reason: str
+) -> None:
+    case = opened(journal, ritz, "3000.00")
+    case.decide()
+    case.escalate()
+    version = case.version
+    with pytest.raises(InvalidInputError, match="must say why, so the customer can be told") as caught:
+        case.manager_denies(by="manager", reason=reason)
+    assert [problem.location for problem in caught.value.problems] == ["reason"]
+    assert case.version == version == journal.version(case.number)
 
 
 def test_the_manager_denies_then_alternatives_final_offer_and_report(journal: Journal, ritz: Policy) -> None:
@@ -393,6 +408,20 @@ def test_policies_sharing_a_journal_and_a_customer_must_share_a_currency(journal
     assert case.version == version == journal.version(case.number)
 
 
+def test_deciding_by_a_level_the_policy_does_not_have_is_refused_at_by_whatever_the_state(
+    journal: Journal, ritz: Policy
+) -> None:
+    """The level is an argument, checked before the step is judged against the path: refused at ``by`` even
+    when the case is not yet at its decision."""
+    case = Case.open(journal, ritz, complaint("250.00"), by="staff", clock=clock)
+    for step in (lambda: None, case.listen, case.apologize, case.ask_preferred_solution):
+        step()
+        with pytest.raises(UnknownLevelError) as caught:
+            case.decide(by="night_porter")
+        assert [problem.location for problem in caught.value.problems] == ["by"]
+    assert case.version == 4  # nothing recorded
+
+
 def test_a_case_needs_a_journal_and_a_policy(ritz: Policy) -> None:
     journal = MemoryJournal()
     with pytest.raises(InvalidInputError, match="journal: must be a Journal"):
@@ -511,6 +540,51 @@ def test_a_retry_from_another_process_catches_up(backend: Harness, ritz: Policy)
     assert there.listen(key="listen-1") == event  # the same request, answered from the journal
     assert there.state is CaseState.LISTENED
     assert there.version == 2
+
+
+class _LateFindJournal(MemoryJournal):
+    """A journal whose first ``misses`` look-ups of a key miss: a retry read the journal just before another
+    process recorded the same request (and then more), so the append itself meets the event recorded."""
+
+    def __init__(self, *, misses: int, clock: Callable[[], dt.datetime]) -> None:
+        super().__init__(clock=clock)
+        self.misses = misses
+
+    def find(self, key: str) -> Event | None:
+        if self.misses:
+            self.misses -= 1
+            return None
+        return super().find(key)
+
+
+def test_a_retry_answered_by_the_append_reads_the_steps_recorded_after_it() -> None:
+    journal = _LateFindJournal(misses=1_000, clock=clock)
+    ritz = presets.ritz_carlton()
+    here = Case.open(journal, ritz, complaint("250.00"), by="staff", clock=clock)
+    here.listen()
+    here.apologize()
+    there = Case.load(journal, ritz, here.number, clock=clock)
+    here.ask_preferred_solution(customer_agreed=False)  # "Is that correct?" - "No": asked again next
+    event = here.ask_preferred_solution(key="ask-again", customer_agreed=True)
+    here.decide()
+    assert there.version == 3
+    assert there.ask_preferred_solution(key="ask-again", customer_agreed=True) == event
+    assert (there.version, there.state) == (here.version, here.state) == (6, CaseState.APPROVED)
+
+
+def test_an_opening_retried_after_the_first_went_on_is_answered_with_the_case_as_it_stands() -> None:
+    """A retry of an opening that read the journal before the first call recorded it (its key not found yet)
+    chooses the next number; the append meets the key under the first call's number, and the retry is answered
+    with the first call's case, read whole."""
+    journal = _LateFindJournal(misses=0, clock=clock)
+    ritz = presets.ritz_carlton()
+    first = Case.open(journal, ritz, complaint("250.00"), by="staff", clock=clock, key="open-1")
+    first.listen()
+    journal.misses = 1  # the retry's own look-up misses; the append finds the first call's event
+    again = Case.open(journal, ritz, complaint("250.00"), by="staff", clock=clock, key="open-1")
+    assert again.number == first.number
+    assert (again.version, again.state) == (2, CaseState.LISTENED)
+    assert len(journal.events(first.number)) == 2  # nothing written
 
 
 # -- many writers, rebuilding --------------------------------------------------------------------

@@ -581,3 +581,20 @@ def test_an_event_of_format_3_refuses_a_name_for_an_employee() -> None:
     event = Case.open(MemoryJournal(), RITZ, complaint(), by="staff", now=NOW, employee="E-0001").history[0]
     with pytest.raises(InvalidInputError, match="E-0042"):
         Event.model_validate({**dict(event), "employee": "Jane Smith"})
+
+
+def test_a_level_below_the_escalation_that_may_now_approve_is_the_level_named_for_a_colleague() -> None:
+    """Read with a policy under which the escalating employee's own level could approve it: another employee of
+    that level may (the lower of it and the level escalated to), and the refusal names it, not the manager."""
+    journal = MemoryJournal()
+    case = escalated(Case.open(journal, RITZ, complaint(), by="staff", now=NOW, employee="E-0001"))
+    assert case.escalated_to == "manager"
+    data = RITZ.model_dump(mode="json")
+    for entry in data["levels"]:
+        if entry["name"] == "staff":
+            entry["limit"] = "4000.00"  # staff may grant the $3,000 now
+    reread = Case.load(journal, Policy.model_validate(data), case.number)
+    own = functools.partial(reread.manager_approves, by="staff", now=NOW, employee="E-0001")
+    assert needed_level(own) == "staff"
+    assert reread.version == 6  # nothing recorded
+    assert reread.manager_approves(by="staff", now=NOW, employee="E-0002").approved  # the advice works

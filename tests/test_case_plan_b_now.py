@@ -203,6 +203,21 @@ def test_a_back_up_offer_that_no_longer_fits_is_replaced_by_one_that_does(journa
     assert case.granted == usd("0.00")
 
 
+def test_the_report_names_the_final_offer_declined_when_it_replaced_the_back_up(journal: Journal) -> None:
+    case = denied(journal)
+    case.explain_denial(by="manager")
+    assert ident(case.backup) == "credit"
+    use_up_the_cap(journal)
+    case.decline_alternatives()
+    case.make_final_offer()
+    assert ident(case.final_offer) == "callback"
+    case.decline_final_offer()
+    case.write_report()
+    assert case.report is not None
+    assert case.report["final_offer_declined"] == "callback"  # the offer made, not the back-up it replaced
+    assert case.report["alternatives_declined"] == ["suite", "dinner"]
+
+
 def test_a_back_up_offer_that_still_fits_is_made_as_kept(journal: Journal) -> None:
     case = denied(journal)
     case.explain_denial(by="manager")

@@ -171,6 +171,26 @@ def test_a_follow_up_counts_against_the_earlier_incident(backend: Harness) -> No
     assert reloaded.decision.outcome is Outcome.ESCALATED
 
 
+def test_a_follow_up_opened_again_joins_the_incident_it_follows_up(backend: Harness) -> None:
+    """The second case of a follow-up joins the first case's incident, the earlier complaint it follows up: not
+    the first case itself, which would give the incident a fresh cap."""
+    journal = backend.journal()
+    first = at_decision(Case.open(journal, RITZ, complaint("1500.00"), by="staff", now=NOW))
+    assert first.decide(now=NOW).outcome is Outcome.APPROVED
+    later = NOW + dt.timedelta(days=1)
+    follow_up = Complaint(
+        customer=Customer(id="10442"),
+        category="room_not_ready",
+        requested=Remedy(kind="refund", amount=Money("600.00", "USD")),
+        received_at=later,
+    )
+    Case.open(journal, RITZ, follow_up, by="staff", now=later, incident=first.number)
+    again = at_decision(Case.open(journal, RITZ, follow_up, by="staff", now=later), later)
+    assert str(again.number) == "20261124-10442/2"
+    assert again.history[0].data["incident"] == str(first.number)
+    assert again.decide(now=later).outcome is Outcome.ESCALATED  # $1,500 + $600 is beyond staff's $2,000
+
+
 @pytest.mark.parametrize(
     ("incident", "problem"),
     [

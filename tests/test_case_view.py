@@ -182,3 +182,104 @@ def test_a_view_keeps_personal_data_out_of_its_repr_and_travels_whole(ritz: Poli
         assert personal not in str(view)
     assert pickle.loads(pickle.dumps(view)) == view  # noqa: S301 - our own bytes, just made
     assert b"recovery_rules._" not in pickle.dumps(view)
+
+
+def _escalated(journal: MemoryJournal, policy: Policy) -> Case:
+    """A case of $3,000.00 (over the staff's $2,000.00), escalated to the manager."""
+    case = Case.open(journal, policy, _complaint("3000.00"), by="staff", clock=_clock)
+    case.listen()
+    case.apologize()
+    case.ask_preferred_solution()
+    case.decide()
+    case.escalate()
+    return case
+
+
+def _with_last(events: tuple[Event, ...], **changes: object) -> list[Event]:
+    """``events`` with the last one changed as a forger (or a bug in a writer) would change it, hash unchecked."""
+    return [*events[:-1], events[-1].model_copy(update=changes)]
+
+
+def test_a_first_event_that_is_not_version_one_is_refused(ritz: Policy) -> None:
+    journal = MemoryJournal(clock=_clock)
+    case = Case.open(journal, ritz, _complaint("120.00"), by="staff", clock=_clock)
+    events = journal.events(case.number)
+    with pytest.raises(JournalIntegrityError, match="must be an 'opened' event"):
+        CaseView.replay(_with_last(events, version=2))
+
+
+@pytest.mark.parametrize(
+    ("incident", "why"),
+    [("own", "its own complaint number"), ("20261120-77", "another customer's complaint")],
+)
+def test_an_opening_whose_incident_is_not_an_earlier_case_of_the_customer_is_refused(
+    ritz: Policy, incident: str, why: str
+) -> None:
+    journal = MemoryJournal(clock=_clock)
+    case = Case.open(journal, ritz, _complaint("120.00"), by="staff", clock=_clock)
+    events = journal.events(case.number)
+    named = str(case.number) if incident == "own" else incident
+    forged = _with_last(events, data={**events[0].data, "incident": named})
+    with pytest.raises(JournalIntegrityError, match="its incident is not an earlier complaint of the same customer"):
+        CaseView.replay(forged)
+
+
+def test_an_event_that_skips_a_version_is_refused(ritz: Policy) -> None:
+    journal = MemoryJournal(clock=_clock)
+    case = Case.open(journal, ritz, _complaint("120.00"), by="staff", clock=_clock)
+    case.listen()
+    events = journal.events(case.number)
+    with pytest.raises(JournalIntegrityError, match="it is version 3 of its case, not 2"):
+        CaseView.replay(_with_last(events, version=3))
+
+
+def test_a_step_that_grants_nothing_is_refused_when_it_records_a_grant(ritz: Policy) -> None:
+    journal = MemoryJournal(clock=_clock)
+    case = Case.open(journal, ritz, _complaint("120.00"), by="staff", clock=_clock)
+    case.listen()
+    events = journal.events(case.number)
+    with pytest.raises(JournalIntegrityError, match="a 'listened' event cannot grant anything"):
+        CaseView.replay(_with_last(events, grant=usd("50.00")))
+
+
+def test_an_event_that_records_a_callback_the_case_does_not_owe_is_refused(ritz: Policy) -> None:
+    journal = MemoryJournal(clock=_clock)
+    case = Case.open(journal, ritz, _complaint("120.00"), by="staff", clock=_clock)
+    case.listen()
+    events = journal.events(case.number)
+    with pytest.raises(JournalIntegrityError, match="the callback it records is not the one the case owes"):
+        CaseView.replay(_with_last(events, callback_due=NOW + dt.timedelta(hours=2)))
+
+
+def test_a_manager_call_that_records_another_state_is_refused(ritz: Policy) -> None:
+    journal = MemoryJournal(clock=_clock)
+    case = _denied_and_reported(journal, ritz)
+    case.manager_calls()
+    events = journal.events(case.number)
+    assert CaseView.replay(events).state is CaseState.CLOSED  # the call leaves the state as it was
+    with pytest.raises(JournalIntegrityError, match="it records state 'thanked' where the path leads to closed"):
+        CaseView.replay(_with_last(events, state="thanked"))
+
+
+def test_a_counter_offer_that_records_a_grant_is_refused(ritz: Policy) -> None:
+    journal = MemoryJournal(clock=_clock)
+    case = _escalated(journal, ritz)
+    case.manager_approves(by="manager", amount=usd("2000.00"))
+    events = journal.events(case.number)
+    assert CaseView.replay(events).granted == usd("0.00")
+    with pytest.raises(JournalIntegrityError, match="a counter-offer grants nothing until the customer accepts it"):
+        CaseView.replay(_with_last(events, grant=usd("2000.00")))
+
+
+def test_replaying_text_instead_of_events_says_what_to_pass(ritz: Policy) -> None:
+    with pytest.raises(InvalidInputError, match=r"must be the case's events, such as journal.events\(number\)"):
+        CaseView.replay("opened")  # type: ignore[arg-type]  # what a careless caller passes
+
+
+def test_a_higher_level_that_denies_an_escalation_is_the_one_that_denied_and_explains(ritz: Policy) -> None:
+    journal = MemoryJournal(clock=_clock)
+    case = _escalated(journal, ritz)
+    assert case.escalated_to == "manager"
+    case.manager_denies(by="general_manager", reason="More than we can do for one night.")
+    assert CaseView.replay(journal.events(case.number)).denied_by == "general_manager"
+    assert case.explain_denial().actor == "general_manager"  # by default, the level that denied it explains

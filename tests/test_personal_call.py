@@ -219,3 +219,12 @@ def test_every_preset_promises_the_call(policy: Policy, expected: tuple[int, int
     case.write_report()
     day, hour = expected
     assert case.callback_by == dt.datetime(2026, 11, day, hour, 0, tzinfo=zone)
+
+
+def test_a_level_above_the_one_the_report_went_to_may_call_and_is_recorded_as_the_caller() -> None:
+    journal = MemoryJournal()
+    case = reported(journal, ny(23, 12, 0))
+    case.write_report()  # to the manager, by default
+    event = case.manager_calls(by="general_manager", employee="G-1")
+    assert (event.actor, event.employee) == ("general_manager", "G-1")
+    assert CaseView.replay(journal.events(case.number)).called_by == "general_manager"

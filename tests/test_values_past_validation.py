@@ -152,6 +152,20 @@ def test_a_step_dated_before_the_last_one_is_refused_even_when_its_subtraction_l
     assert journal.head() == head  # nothing recorded
 
 
+def test_a_preferred_remedy_changed_past_validation_is_refused_and_nothing_is_recorded(journal: Journal) -> None:
+    """ask_preferred_solution records the remedy as validated: a copy holding what a Remedy never holds is refused
+    before anything is written, never recorded as an event the case could not read back."""
+    case = Case.open(journal, policy(), complaint("50.00"), by="staff", now=NOW)
+    case.listen(now=NOW)
+    case.apologize(now=NOW)
+    head = journal.head()
+    changed = Remedy(kind="refund", amount=Money("50.00", "USD")).model_copy(update={"description": None})
+    with pytest.raises(InvalidInputError, match="description: must be a string"):
+        case.ask_preferred_solution(changed, now=NOW)
+    assert journal.head() == head  # nothing recorded
+    assert Case.load(journal, policy(), case.number).version == 3
+
+
 # -- the time recorded ---------------------------------------------------------------------------------------------
 
 
