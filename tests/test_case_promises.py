@@ -191,6 +191,25 @@ def test_a_follow_up_opened_again_joins_the_incident_it_follows_up(backend: Harn
     assert again.decide(now=later).outcome is Outcome.ESCALATED  # $1,500 + $600 is beyond staff's $2,000
 
 
+def test_a_follow_up_of_a_follow_up_joins_the_first_incident(backend: Harness) -> None:
+    """Naming a follow-up as the incident is naming the incident it follows up: the chain never starts afresh,
+    which would give the guest a new cap with each follow-up."""
+    journal = backend.journal()
+    first = at_decision(Case.open(journal, RITZ, complaint("1500.00"), by="staff", now=NOW))
+    assert first.decide(now=NOW).outcome is Outcome.APPROVED
+    later = NOW + dt.timedelta(days=1)
+    asked = Complaint(
+        customer=Customer(id="10442"),
+        category="room_not_ready",
+        requested=Remedy(kind="refund", amount=Money("600.00", "USD")),
+        received_at=later,
+    )
+    second = Case.open(journal, RITZ, asked, by="staff", now=later, incident=first.number)
+    third = at_decision(Case.open(journal, RITZ, asked, by="staff", now=later, incident=second.number), later)
+    assert third.history[0].data["incident"] == str(first.number)
+    assert third.decide(now=later).outcome is Outcome.ESCALATED  # $1,500 + $600 is beyond staff's $2,000
+
+
 @pytest.mark.parametrize(
     ("incident", "problem"),
     [
