@@ -1,0 +1,226 @@
+"""Who may grant what, who is named, and what a resolution may hold: holes hand mutation testing of the decision's
+authority rules found (2026-12-07).
+
+Each test's docstring names the small, realistic bug it catches, which every other (non-slow) test let pass: a
+tier's limit ignored in one place, the lowest level that could grant it confused with the level escalated to, a
+cap's figures counted in the policy's window, a resolution's rule left unchecked.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from recovery_rules import (
+    InvalidInputError,
+    Outcome,
+    Policy,
+    Resolution,
+    TraceEntry,
+    resolution_violations,
+    say,
+)
+
+from ._helpers import NOW, complaint, policy_data, usd
+
+
+def hotel(**changes: object) -> Policy:
+    """The tests' hotel: staff $100 (gold $300), supervisor $500 (gold $800), manager $2,000, owner unlimited;
+    $5,000 per incident; denials delivered by the manager."""
+    return Policy.model_validate(policy_data(**changes))
+
+
+def entries(resolution: Resolution, rule: str) -> list[TraceEntry]:
+    return [entry for entry in resolution.trace if entry.rule == rule]
+
+
+# -- who could grant it ----------------------------------------------------------------------------------------------
+
+
+def test_an_approval_names_the_lowest_level_that_could_have_granted_it() -> None:
+    """The bug it catches: an approval's ``grantable_by`` set to the level that approved it, not the lowest that
+    could have."""
+    resolution = hotel().decide(complaint("50.00"), by="manager", now=NOW)
+    assert resolution.outcome is Outcome.APPROVED
+    assert resolution.authorized_by == "manager"
+    assert resolution.grantable_by == "staff"  # $50.00 is within staff's $100.00
+
+
+def test_an_escalation_past_a_level_that_may_not_grant_the_kind_names_the_lower_level_that_could() -> None:
+    """The bug it catches: an escalation's ``grantable_by`` set to the level it goes to. A supervisor who may
+    not grant refunds escalates a $50.00 refund to the manager, but staff could grant it."""
+    data = policy_data()
+    data["levels"][1]["may_grant"] = ["voucher"]
+    resolution = Policy.model_validate(data).decide(complaint("50.00"), by="supervisor", now=NOW)
+    assert resolution.outcome is Outcome.ESCALATED
+    assert resolution.escalate_to == "manager"  # escalation goes up, never down
+    assert resolution.grantable_by == "staff"
+
+
+# -- a tier's limits, everywhere they are named ----------------------------------------------------------------------
+
+
+def test_an_escalations_trace_names_the_targets_limit_for_the_guests_tier() -> None:
+    """The bug it catches: the escalation entry's ``limit`` figure is the target's default limit ($500.00), not
+    its limit for the guest's tier ($800.00 for gold), though the decision went by the latter."""
+    resolution = hotel().decide(complaint("400.00", tier="gold"), by="staff", now=NOW)
+    assert resolution.escalate_to == "supervisor"
+    (escalation,) = entries(resolution, "escalation.path")
+    assert dict(escalation.figures) == {"total": usd("400.00"), "limit": usd("800.00")}
+
+
+def test_a_denial_names_the_most_any_level_may_grant_a_guest_of_that_tier() -> None:
+    """The bug it catches: the "most any level may grant" in a denial's reason is the top level's default limit,
+    not its limit for the guest's tier."""
+    data = policy_data()
+    data["levels"] = data["levels"][:3]  # the manager is the top: $2,000, $3,000 for gold guests
+    data["levels"][2]["tier_limits"] = {"gold": "3000.00"}
+    policy = Policy.model_validate(data)
+    gold = policy.decide(complaint("4000.00", tier="gold"), by="staff", now=NOW)
+    assert gold.outcome is Outcome.DENIED
+    assert gold.reason.endswith("the most any level may grant this guest is $3,000.00")
+    standard = policy.decide(complaint("4000.00"), by="staff", now=NOW)
+    assert standard.reason.endswith("the most any level may grant this guest is $2,000.00")
+
+
+def test_a_denial_by_a_level_above_every_one_that_may_grant_the_kind_names_no_most_figure() -> None:
+    """The bug it catches: the reason names a "most any level may grant" even when a level that may grant the kind
+    has no limit (it then shows an infinite amount). Here the owner may not grant refunds, the unlimited manager
+    below may, and no level above the owner can."""
+    data = policy_data(hard_cap=None)
+    data["levels"][2]["limit"] = "unlimited"
+    data["levels"][3]["may_grant"] = ["voucher", "credit"]
+    resolution = Policy.model_validate(data).decide(complaint("100.00"), by="owner", now=NOW)
+    assert resolution.outcome is Outcome.DENIED
+    assert resolution.reason == "no one here can grant $100.00 for 'refund'"
+    assert resolution.grantable_by == "staff"
+
+
+def test_the_durable_engine_approves_within_the_acting_levels_limit_for_the_guests_tier() -> None:
+    """The bug it catches: another engine's approval explained with the acting level's default limit, not its
+    limit for the guest's tier (only the slow differential tests met it)."""
+    pytest.importorskip("durable_rules_engine")
+    from recovery_rules import DurableEngine  # noqa: PLC0415 - needs durable-rules, imported after the skip
+
+    policy = hotel()
+    gold = complaint("250.00", tier="gold")  # within staff's $300.00 for gold guests, over their $100.00
+    with DurableEngine(policy) as engine:
+        durable = engine.decide(gold, by="staff", now=NOW)
+    core = policy.decide(gold, by="staff", now=NOW)
+    assert durable.outcome is Outcome.APPROVED
+    assert durable.reason == core.reason == "$250.00 asked is within staff's authority of $300.00 for a gold guest"
+    assert durable == core
+
+
+# -- a cap in a window of its own ------------------------------------------------------------------------------------
+
+
+def test_the_one_cap_in_another_window_than_the_policys_counts_its_figures_in_its_own_window() -> None:
+    """The bug it catches: a policy's only cap, counted in another window than the policy's (no ``hard_cap``, one
+    of ``caps``), traced the old way: with the totals of the policy's window, and no window named. The decision
+    was right; its trace said $300.00 asked was over a cap of $800.00."""
+    policy = hotel(hard_cap=None, caps=[{"limit": "800.00", "window": "30d"}])
+    granted = {"incident": usd("0.00"), "30d": usd("700.00")}
+    within = policy.decide(complaint("50.00"), by="manager", granted=granted, now=NOW)
+    over = policy.decide(complaint("300.00"), by="manager", granted=granted, now=NOW)
+    assert within.outcome is Outcome.APPROVED
+    assert over.outcome is Outcome.DENIED
+    for resolution, total, passed, words in (
+        (within, "750.00", True, "$750.00 in total ($700.00 already granted + $50.00 asked) is within"),
+        (over, "1000.00", False, "$1,000.00 in total ($700.00 already granted + $300.00 asked) is over"),
+    ):
+        (cap,) = entries(resolution, "cap.hard")
+        assert cap.passed is passed
+        assert str(cap.window) == "30d"
+        assert cap.figures["granted"] == usd("700.00")
+        assert cap.figures["total"] == usd(total)
+        assert cap.message == f"{words} the per-guest cap of $800.00 in any 30 days"
+
+
+# -- the inputs a resolution is judged against ----------------------------------------------------------------------
+
+
+def test_a_resolution_is_not_judged_against_a_category_a_strict_policy_does_not_list() -> None:
+    """The bug it catches: ``resolution_violations`` (``check_inputs``) accepting a category a policy with
+    ``strict_categories`` refuses, where ``Policy.decide`` raises; a decision that could not be made was judged."""
+    policy = hotel(strict_categories=True)
+    resolution = policy.decide(complaint("50.00"), by="staff", now=NOW)
+    unlisted = complaint("50.00", category="parking")
+    with pytest.raises(InvalidInputError, match="is not one of the policy's categories"):
+        policy.decide(unlisted, by="staff", now=NOW)
+    with pytest.raises(InvalidInputError, match="is not one of the policy's categories"):
+        resolution_violations(policy, unlisted, "staff", None, resolution)
+    assert resolution_violations(policy, complaint("50.00"), "staff", None, resolution) == []
+
+
+# -- what a resolution may hold ----------------------------------------------------------------------------------------
+
+
+def _fields(resolution: Resolution) -> dict[str, Any]:
+    return resolution.model_dump()
+
+
+def test_an_approval_with_an_escalation_target_cannot_be_constructed() -> None:
+    """The bug it catches: the approval rule checking only ``authorized_by``, so an approval that also escalates
+    was valid."""
+    approved = hotel().decide(complaint("50.00"), by="staff", now=NOW)
+    with pytest.raises(InvalidInputError, match="an approved resolution names authorized_by and has no escalate_to"):
+        Resolution.model_validate({**_fields(approved), "escalate_to": "manager"})
+    with pytest.raises(InvalidInputError, match="an approved resolution names authorized_by"):
+        approved.model_copy(update={"escalate_to": "manager"})
+
+
+def test_a_denial_with_an_escalation_target_cannot_be_constructed() -> None:
+    """The bug it catches: the denial rule checking only ``authorized_by``, so a denial that also escalates was
+    valid."""
+    denied = hotel().decide(complaint("6000.00"), by="staff", now=NOW)
+    assert denied.outcome is Outcome.DENIED
+    with pytest.raises(InvalidInputError, match="a denied resolution has neither authorized_by nor escalate_to"):
+        Resolution.model_validate({**_fields(denied), "escalate_to": "owner"})
+
+
+def test_two_alternatives_of_one_kind_among_others_cannot_be_constructed() -> None:
+    """The bug it catches: the distinct-kinds rule counting only a kind repeated more than once over (one pair of
+    the same kind among three passed)."""
+    denied = hotel().decide(complaint("6000.00"), by="staff", now=NOW)
+    first, second, *_ = _fields(denied)["alternatives"]
+    assert first["kind"] != second["kind"]
+    with pytest.raises(InvalidInputError, match="alternatives must be of distinct kinds"):
+        Resolution.model_validate({**_fields(denied), "alternatives": [first, second, first]})
+
+
+def _changed(resolution: Resolution, **fields: object) -> Resolution:
+    """A copy of ``resolution`` with ``fields`` set behind its back (``object.__setattr__`` reaches past frozen)."""
+    copy = resolution.model_copy()
+    for name, value in fields.items():
+        object.__setattr__(copy, name, value)
+    return copy
+
+
+def _nan_dollars() -> Any:
+    money = usd("1.00")
+    object.__setattr__(money, "amount", Decimal("NaN"))
+    return money
+
+
+@pytest.mark.parametrize(
+    ("amount", "fields", "problem"),
+    [
+        ("50.00", {"delivered_by": None}, "delivered_by: must be a str"),
+        ("600.00", {"actor_can_grant": _nan_dollars()}, r"actor_can_grant: must be a finite number"),
+        ("600.00", {"callback_by": NOW.replace(tzinfo=None)}, "callback_by: must be a timezone-aware datetime or None"),
+    ],
+    ids=["a deliverer of None", "what the actor can grant of NaN", "a naive callback time"],
+)
+def test_a_resolution_changed_behind_its_back_in_its_delivery_fields_is_refused_not_worded(
+    amount: str, fields: dict[str, object], problem: str
+) -> None:
+    """The bug it catches: ``resolution_problems`` leaving out a field that is worded (``delivered_by``,
+    ``actor_can_grant``, ``callback_by``), so ``say`` words a value no resolution holds, or fails on it."""
+    policy = hotel()
+    resolution = policy.decide(complaint(amount), by="staff", now=NOW)
+    assert say(resolution, policy)  # as decided, it is worded
+    with pytest.raises(InvalidInputError, match=problem):
+        say(_changed(resolution, **fields), policy)
