@@ -8,6 +8,7 @@ cap's figures counted in the policy's window, a resolution's rule left unchecked
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -114,6 +115,38 @@ def test_the_durable_engine_approves_within_the_acting_levels_limit_for_the_gues
     assert durable == core
 
 
+# -- the trace: every rule that decided ------------------------------------------------------------------------------
+
+
+def rules_of(resolution: Resolution) -> list[tuple[str, bool]]:
+    return [(entry.rule, entry.passed) for entry in resolution.trace]
+
+
+def test_an_escalation_and_a_denial_by_no_level_trace_every_rule_that_decided_in_order() -> None:
+    """The bug it catches: a decision beyond the acting level's authority leaving the cap it passed out of its
+    trace (only an approval's and a denial over the cap's were checked entry by entry)."""
+    escalated = hotel().decide(complaint("600.00"), by="staff", now=NOW)
+    assert rules_of(escalated) == [
+        ("remedy.refused", True),
+        ("cap.hard", True),
+        ("limit.authority", False),
+        ("escalation.path", True),
+        ("delivery", True),
+        ("alternatives.offered", True),
+    ]
+    data = policy_data()
+    data["levels"] = data["levels"][:3]  # the manager's $2,000.00 is the most
+    denied = Policy.model_validate(data).decide(complaint("3000.00"), by="staff", now=NOW)
+    assert rules_of(denied) == [
+        ("remedy.refused", True),
+        ("cap.hard", True),
+        ("limit.authority", False),
+        ("escalation.path", False),
+        ("alternatives.offered", True),
+        ("delivery", True),
+    ]
+
+
 # -- a cap in a window of its own ------------------------------------------------------------------------------------
 
 
@@ -191,36 +224,56 @@ def test_two_alternatives_of_one_kind_among_others_cannot_be_constructed() -> No
         Resolution.model_validate({**_fields(denied), "alternatives": [first, second, first]})
 
 
-def _changed(resolution: Resolution, **fields: object) -> Resolution:
-    """A copy of ``resolution`` with ``fields`` set behind its back (``object.__setattr__`` reaches past frozen)."""
-    copy = resolution.model_copy()
+def _changed(model: Any, **fields: object) -> Any:
+    """A copy of the frozen ``model`` with ``fields`` set behind its back (``object.__setattr__`` reaches past
+    frozen)."""
+    copy = model.model_copy()
     for name, value in fields.items():
         object.__setattr__(copy, name, value)
     return copy
 
 
-def _nan_dollars() -> Any:
+def _dollars(amount: str) -> Any:
+    """A Money in USD holding ``amount``, set behind its checks' back."""
     money = usd("1.00")
-    object.__setattr__(money, "amount", Decimal("NaN"))
+    object.__setattr__(money, "amount", Decimal(amount))
     return money
 
 
-@pytest.mark.parametrize(
-    ("amount", "fields", "problem"),
-    [
-        ("50.00", {"delivered_by": None}, "delivered_by: must be a str"),
-        ("600.00", {"actor_can_grant": _nan_dollars()}, r"actor_can_grant: must be a finite number"),
-        ("600.00", {"callback_by": NOW.replace(tzinfo=None)}, "callback_by: must be a timezone-aware datetime or None"),
-    ],
-    ids=["a deliverer of None", "what the actor can grant of NaN", "a naive callback time"],
-)
-def test_a_resolution_changed_behind_its_back_in_its_delivery_fields_is_refused_not_worded(
-    amount: str, fields: dict[str, object], problem: str
+CHANGED: dict[str, tuple[str, Callable[[Resolution], Resolution], str]] = {
+    "a deliverer of None": ("50.00", lambda r: _changed(r, delivered_by=None), "delivered_by: must be a str"),
+    "what the actor can grant of NaN": (
+        "600.00",
+        lambda r: _changed(r, actor_can_grant=_dollars("NaN")),
+        "actor_can_grant: must be a finite number",
+    ),
+    "a naive callback time": (
+        "600.00",
+        lambda r: _changed(r, callback_by=NOW.replace(tzinfo=None)),
+        "callback_by: must be a timezone-aware datetime or None",
+    ),
+    "an amount asked below zero": (
+        "600.00",
+        lambda r: _changed(r, remedy=_changed(r.remedy, amount=_dollars("-600.00"))),
+        r"remedy\.amount: must not be negative",
+    ),
+    "alternatives in a list": (
+        "600.00",
+        lambda r: _changed(r, alternatives=list(r.alternatives)),
+        "alternatives: must be a tuple of Alternative, not list",
+    ),
+}
+
+
+@pytest.mark.parametrize(("amount", "change", "problem"), CHANGED.values(), ids=CHANGED.keys())
+def test_a_resolution_changed_behind_its_back_is_refused_not_worded(
+    amount: str, change: Callable[[Resolution], Resolution], problem: str
 ) -> None:
-    """The bug it catches: ``resolution_problems`` leaving out a field that is worded (``delivered_by``,
-    ``actor_can_grant``, ``callback_by``), so ``say`` words a value no resolution holds, or fails on it."""
+    """The bug it catches: ``resolution_problems`` leaving out a check of a field that is worded (``delivered_by``,
+    ``actor_can_grant``, ``callback_by``, the amount asked, the alternatives), so ``say`` words a value no
+    resolution holds, or fails on it. (tests/test_wording_say.py checks the other fields.)"""
     policy = hotel()
     resolution = policy.decide(complaint(amount), by="staff", now=NOW)
     assert say(resolution, policy)  # as decided, it is worded
     with pytest.raises(InvalidInputError, match=problem):
-        say(_changed(resolution, **fields), policy)
+        say(change(resolution), policy)
