@@ -122,9 +122,16 @@ def rules_of(resolution: Resolution) -> list[tuple[str, bool]]:
     return [(entry.rule, entry.passed) for entry in resolution.trace]
 
 
-def test_an_escalation_and_a_denial_by_no_level_trace_every_rule_that_decided_in_order() -> None:
-    """The bug it catches: a decision beyond the acting level's authority leaving the cap it passed out of its
-    trace (only an approval's and a denial over the cap's were checked entry by entry)."""
+def test_an_escalation_and_a_denial_trace_every_rule_that_decided_in_order() -> None:
+    """The bugs it catches: a decision beyond the acting level's authority leaving the cap it passed out of its
+    trace, and a denial over the cap leaving out that the remedy kind is one the policy grants."""
+    over_cap = hotel().decide(complaint("6000.00"), by="staff", now=NOW)
+    assert rules_of(over_cap) == [
+        ("remedy.refused", True),
+        ("cap.hard", False),
+        ("alternatives.offered", True),
+        ("delivery", True),
+    ]
     escalated = hotel().decide(complaint("600.00"), by="staff", now=NOW)
     assert rules_of(escalated) == [
         ("remedy.refused", True),
@@ -186,6 +193,19 @@ def test_a_resolution_is_not_judged_against_a_category_a_strict_policy_does_not_
     with pytest.raises(InvalidInputError, match="is not one of the policy's categories"):
         resolution_violations(policy, unlisted, "staff", None, resolution)
     assert resolution_violations(policy, complaint("50.00"), "staff", None, resolution) == []
+
+
+def test_a_policy_that_lists_no_categories_decides_any_category_without_a_warning() -> None:
+    """The bug it catches: the category check run for a policy that lists none, so every complaint it decides
+    carries an "unlisted category" warning (a policy without categories takes any category as its own)."""
+    data = policy_data()
+    del data["categories"]
+    data["catalog"] = [alternative for alternative in data["catalog"] if alternative["applies_to"] == ["*"]]
+    policy = Policy.model_validate(data)
+    assert policy.categories == ()
+    resolution = policy.decide(complaint("50.00", category="anything_at_all"), by="staff", now=NOW)
+    assert resolution.outcome is Outcome.APPROVED
+    assert "category.listed" not in [entry.rule for entry in resolution.trace]
 
 
 # -- what a resolution may hold ----------------------------------------------------------------------------------------
