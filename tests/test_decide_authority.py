@@ -99,6 +99,43 @@ def test_a_denial_by_a_level_above_every_one_that_may_grant_the_kind_names_no_mo
     assert resolution.grantable_by == "staff"
 
 
+def test_a_tier_named_with_underscores_is_written_with_spaces_in_the_reasons() -> None:
+    """The bug it catches: a level's authority for a tier, written once when the policy is compiled, naming the
+    tier as it is spelled in the policy file ("gold_plus guest")."""
+    data = policy_data()
+    data["levels"][0]["tier_limits"] = {"gold_plus": "300.00"}
+    data["levels"][1]["tier_limits"] = {"gold_plus": "800.00"}
+    policy = Policy.model_validate(data)
+    approved = policy.decide(complaint("250.00", tier="gold_plus"), by="staff", now=NOW)
+    assert approved.reason == "$250.00 asked is within staff's authority of $300.00 for a gold plus guest"
+    escalated = policy.decide(complaint("400.00", tier="gold_plus"), by="staff", now=NOW)
+    assert escalated.reason == (
+        "$400.00 asked is above staff's authority of $300.00 for a gold plus guest; supervisor can approve it"
+    )
+
+
+def test_a_verdict_whose_finding_and_escalation_target_disagree_is_never_explained() -> None:
+    """The bug it catches: another engine's verdict "no level may grant it" that names an escalation target
+    explained as an escalation to that target (the check kept only for an escalation without a target).
+
+    Private imports: the verdict of another engine (``rules=``) is reachable only through the engine's own
+    ``decide``; the durable-rules backend always gives a consistent one."""
+    from recovery_rules._engine._rules import Finding, Verdict, decide  # noqa: PLC0415 - private, see above
+    from recovery_rules._policy._policy import compiled_policy  # noqa: PLC0415 - private, see above
+
+    compiled = compiled_policy(hotel())
+    asked = complaint("600.00")
+
+    def engine(verdict: Verdict) -> Callable[[object], Verdict]:
+        return lambda _: verdict
+
+    for verdict in (Verdict(Finding.NO_LEVEL, 2, 2), Verdict(Finding.ESCALATED, 2, None)):
+        with pytest.raises(AssertionError, match="escalation target"):
+            decide(compiled, asked, "staff", now=NOW, rules=engine(verdict))
+    agreed = decide(compiled, asked, "staff", now=NOW, rules=engine(Verdict(Finding.ESCALATED, 2, 2)))
+    assert agreed == hotel().decide(asked, by="staff", now=NOW)
+
+
 def test_the_durable_engine_approves_within_the_acting_levels_limit_for_the_guests_tier() -> None:
     """The bug it catches: another engine's approval explained with the acting level's default limit, not its
     limit for the guest's tier (only the slow differential tests met it)."""
