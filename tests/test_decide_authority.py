@@ -217,6 +217,21 @@ def test_the_one_cap_in_another_window_than_the_policys_counts_its_figures_in_it
         assert cap.message == f"{words} the per-guest cap of $800.00 in any 30 days"
 
 
+def test_a_policy_whose_one_cap_is_listed_in_caps_in_its_own_window_holds_the_cap() -> None:
+    """The bug it catches: a policy taken as stacked only when its caps count in more than one window, so the only
+    cap of a policy without ``hard_cap``, listed in ``caps`` in the policy's own window, was never compared: $900.00
+    approved over a cap of $800.00 per incident."""
+    policy = hotel(hard_cap=None, caps=[{"limit": "800.00", "window": "incident"}])
+    over = policy.decide(complaint("900.00"), by="manager", now=NOW)
+    assert over.outcome is Outcome.DENIED
+    assert over.reason == "$900.00 asked is over the per-guest cap of $800.00 per incident"
+    cumulative = policy.decide(complaint("300.00"), by="supervisor", granted=usd("600.00"), now=NOW)
+    assert cumulative.outcome is Outcome.DENIED
+    assert cumulative.actor_can_grant == usd("0.00")
+    within = policy.decide(complaint("200.00"), by="manager", granted=usd("600.00"), now=NOW)
+    assert within.outcome is Outcome.APPROVED  # exactly the cap
+
+
 # -- the inputs a resolution is judged against ----------------------------------------------------------------------
 
 
