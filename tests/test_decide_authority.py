@@ -86,6 +86,19 @@ def test_a_denial_names_the_most_any_level_may_grant_a_guest_of_that_tier() -> N
     assert standard.reason.endswith("the most any level may grant this guest is $2,000.00")
 
 
+def test_a_denial_names_the_most_when_one_level_alone_may_grant_the_kind() -> None:
+    """The bug it catches: the "most any level may grant" left out when a single level may grant the kind (the
+    ladder of one was taken for no ladder)."""
+    data = policy_data(denials_delivered_by="supervisor")
+    data["levels"] = data["levels"][:2]
+    data["levels"][1]["may_grant"] = ["voucher"]  # refunds: staff alone, up to $100.00
+    resolution = Policy.model_validate(data).decide(complaint("200.00"), by="staff", now=NOW)
+    assert resolution.outcome is Outcome.DENIED
+    assert resolution.reason == (
+        "no one here can grant $200.00 for 'refund'; the most any level may grant this guest is $100.00"
+    )
+
+
 def test_a_denial_by_a_level_above_every_one_that_may_grant_the_kind_names_no_most_figure() -> None:
     """The bug it catches: the reason names a "most any level may grant" even when a level that may grant the kind
     has no limit (it then shows an infinite amount). Here the owner may not grant refunds, the unlimited manager
