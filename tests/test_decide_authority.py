@@ -175,7 +175,8 @@ def rules_of(resolution: Resolution) -> list[tuple[str, bool]]:
 
 def test_an_escalation_and_a_denial_trace_every_rule_that_decided_in_order() -> None:
     """The bugs it catches: a decision beyond the acting level's authority leaving the cap it passed out of its
-    trace, and a denial over the cap leaving out that the remedy kind is one the policy grants."""
+    trace, a denial over the cap leaving out that the remedy kind is one the policy grants, and a denial's
+    delivery entry naming the employee who asked rather than the manager who delivers it."""
     over_cap = hotel().decide(complaint("6000.00"), by="staff", now=NOW)
     assert rules_of(over_cap) == [
         ("remedy.refused", True),
@@ -183,6 +184,8 @@ def test_an_escalation_and_a_denial_trace_every_rule_that_decided_in_order() -> 
         ("alternatives.offered", True),
         ("delivery", True),
     ]
+    assert over_cap.delivered_by == "manager"  # staff asked; the manager tells the guest, and the trace says so
+    assert over_cap.trace[-1].message == "manager delivers the news, with the reason and the alternatives"
     escalated = hotel().decide(complaint("600.00"), by="staff", now=NOW)
     assert rules_of(escalated) == [
         ("remedy.refused", True),
