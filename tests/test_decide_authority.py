@@ -65,7 +65,8 @@ def test_an_escalation_past_a_level_that_may_not_grant_the_kind_names_the_lower_
 
 def test_an_escalations_trace_names_the_targets_limit_for_the_guests_tier() -> None:
     """The bug it catches: the escalation entry's ``limit`` figure is the target's default limit ($500.00), not
-    its limit for the guest's tier ($800.00 for gold), though the decision went by the latter."""
+    its limit for the guest's tier ($800.00 for gold), though the decision went by the latter. (The rest of the
+    suite caught it only through a stored journal's hash, which any change of any stored word breaks.)"""
     resolution = hotel().decide(complaint("400.00", tier="gold"), by="staff", now=NOW)
     assert resolution.escalate_to == "supervisor"
     (escalation,) = entries(resolution, "escalation.path")
