@@ -391,6 +391,18 @@ def test_a_replay_after_an_erasure_is_refused_saying_the_erasure_not_another_req
     # The other customer's keys are whole: their replays and conflicts are told as before.
     with pytest.raises(IdempotencyConflictError, match="was already used for a different request"):
         other.listen(notes=NOTES, now=AT + dt.timedelta(minutes=1), key="open-20001")
+    # A key of the erased customer's used for another case is a different request, erased or not.
+    with pytest.raises(IdempotencyConflictError, match="was already used for a different request") as another:
+        other.listen(notes=NOTES, now=AT + dt.timedelta(minutes=1), key="listen-10442")
+    assert another.value.erased is False
+    with pytest.raises(IdempotencyConflictError, match="was already used for a different request"):
+        journal.append(
+            other.number,
+            Draft(kind="noted", state="listened", actor="staff", at=AT + dt.timedelta(minutes=1)),
+            expected_version=journal.version(other.number),
+            key="listen-10442",
+            request={"step": "note"},
+        )
 
 
 def test_the_report_is_the_same_after_erasure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

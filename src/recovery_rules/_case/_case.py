@@ -1390,7 +1390,9 @@ class Case:
             )
 
     def _repeat(self, existing: Event, request: dict[str, JSONValue]) -> Event:
-        if not self._journal.same_request(existing, request) or existing.number != self.number:
+        if existing.number != self.number:  # another case's key: a different request, whatever was erased
+            raise IdempotencyConflictError(seq=existing.seq, recorded=existing.kind)
+        if not self._journal.same_request(existing, request):
             raise _conflict(self._journal, existing)
         if existing.version > self._view.version:
             self.refresh()

@@ -396,7 +396,7 @@ class Journal(abc.ABC):
         if existing is not None:
             event = Event.from_record(existing, position=0)
             if event.request not in (request_hash, plain_hash) or event.number != number:
-                erased = self._encrypts and store.erasure(event.customer_id) is not None
+                erased = event.number == number and self._encrypts and store.erasure(event.customer_id) is not None
                 raise IdempotencyConflictError(seq=event.seq, recorded=event.kind, erased=erased)
             return _revealed([event], store, {})[0] if self._encrypts else event
         found = store.version(str(number))
