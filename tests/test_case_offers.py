@@ -482,6 +482,8 @@ def test_the_report_counts_a_counter_offer_once_resolved_and_only_what_was_grant
     assert report["outcomes"]["unresolved"] == 1  # the offer delivered to guest 78 is not answered yet
     assert report["time_to_resolution"]["all"]["cases"] == 2  # each resolved case once, when it was resolved
     assert report["granted"] == "2000.00 USD"  # the accepted counter-offer, never the declined one
+    # a counter-offer answers the escalation (approved as an offer), whatever the customer says: none is waiting
+    assert report["escalations"] == {"total": 3, "approved": 3, "denied": 0, "waiting": 0}
     assert run(capsys, "report", str(path), "--now", "2026-11-24T00:00:00Z").code == 0
 
 

@@ -535,3 +535,54 @@ def test_an_accepted_alternative_counts_the_customers_earlier_grants_in_the_cap_
     share = metrics.report(journal, policy=policy, now=NOW).cap_share
     assert (share.guests, share.max, share.median) == (1, Decimal("0.7167"), Decimal("0.7167"))
     assert share.bands["50-75%"] == 1
+
+
+def test_the_alternative_accepted_counts_for_the_employee_who_recorded_it() -> None:
+    """Dan explains the denial (offering the alternatives), Cleo records the one the guest accepted."""
+    journal = MemoryJournal()
+    case = Desk(journal, CURRENT, 0, "409", "3300.00", who=cleo_and_dan)
+    case.heard()
+    case.step("explain_denial")
+    (first, *_) = case.case.alternatives_offered
+    case.step("accept_alternative", alternative_id=first.id)
+    case.done()
+    people = metrics.report(journal, now=NOW).per_employee
+    assert (people["E-DAN"].alternatives_offered, people["E-DAN"].alternatives_accepted) == (1, 0)
+    assert (people["E-CLEO"].alternatives_offered, people["E-CLEO"].alternatives_accepted) == (0, 1)
+
+
+def test_employees_with_as_many_cases_are_listed_by_name() -> None:
+    journal = MemoryJournal()
+    Desk(journal, CURRENT, 0, "410", "80.00", who=lambda step: "E-ZOE", kind="voucher").heard()
+    Desk(journal, CURRENT, 1, "411", "80.00", who=lambda step: "E-AMY", kind="voucher").heard()
+    Desk(journal, CURRENT, 2, "412", "80.00", who=lambda step: None, kind="voucher").heard()
+    assert list(metrics.report(journal, now=NOW).per_employee) == ["E-AMY", "E-ZOE", NOT_RECORDED]
+
+
+def test_the_cap_share_is_of_the_cap_each_decision_saw_not_the_one_the_report_is_given() -> None:
+    """The cases were decided under a $3,000 cap; a report given the same policy with its cap lowered since to
+    $2,500 still lists and divides by the cap the decisions saw."""
+    journal = MemoryJournal()
+    case = Desk(journal, CURRENT, 0, "413", "1500.00", who=anna_and_ben)
+    case.heard()
+    case.step("escalate")
+    case.step("manager_approves", 10, by="manager")
+    case.step("deliver")
+    case.done()
+    lowered = Policy.model_validate({**CURRENT.model_dump(), "hard_cap": "2500.00"})
+    share = metrics.report(journal, policy=lowered, now=NOW).cap_share
+    assert share.caps == {CURRENT.name: usd("3000.00")}
+    assert share.max == Decimal("0.5")
+
+
+def test_journals_of_policies_that_name_their_customers_differently_report_customers() -> None:
+    """Without a policy the noun comes from the decisions' traces: one policy's guests are guests; when a second
+    policy calls them clients, the report says customers."""
+    spa = Policy.model_validate({**CURRENT.model_dump(), "name": "Harbour Spa", "customer_noun": "client"})
+    journal = MemoryJournal()
+    Desk(journal, CURRENT, 0, "414", "80.00", who=anna_and_ben, kind="voucher").heard()
+    assert metrics.report(journal, now=NOW).cap_share.customer_noun == "guest"
+    Desk(journal, spa, 1, "415", "80.00", who=anna_and_ben, kind="voucher").heard()
+    share = metrics.report(journal, now=NOW).cap_share
+    assert set(share.caps) == {CURRENT.name, spa.name}
+    assert share.customer_noun == "customer"
