@@ -36,6 +36,7 @@ from recovery_rules import (
     SQLiteJournal,
     Wording,
     WorkflowError,
+    metrics,
     say,
 )
 
@@ -482,7 +483,20 @@ def test_the_report_counts_a_counter_offer_once_resolved_and_only_what_was_grant
     assert report["outcomes"]["unresolved"] == 1  # the offer delivered to guest 78 is not answered yet
     assert report["time_to_resolution"]["all"]["cases"] == 2  # each resolved case once, when it was resolved
     assert report["granted"] == "2000.00 USD"  # the accepted counter-offer, never the declined one
+    # a counter-offer answers the escalation (approved as an offer), whatever the customer says: none is waiting
+    assert report["escalations"] == {"total": 3, "approved": 3, "denied": 0, "waiting": 0}
     assert run(capsys, "report", str(path), "--now", "2026-11-24T00:00:00Z").code == 0
+
+
+def test_an_escalation_answered_with_a_counter_offer_is_not_waiting_even_before_delivery(
+    journal: Journal, ritz: Policy
+) -> None:
+    """The manager's counter-offer answers the escalation (approved, as an offer) the moment it is recorded."""
+    case = escalated(journal, ritz)
+    case.manager_approves(by="manager", amount=usd("2000.00"))
+    assert state(case) is CaseState.COUNTER_OFFERED
+    report = metrics.report(journal, now=NOW)
+    assert report.escalations == metrics.Escalations(total=1, approved=1, denied=0, waiting=0)
 
 
 def declined(case: Case, amount: str, *, by: str = "manager") -> Case:

@@ -587,6 +587,26 @@ def test_a_period_reads_only_its_cases_through_the_index(journal: Journal, monke
     assert sorted(read) == ["20261005-204", "20261006-205"]
 
 
+def test_a_period_with_an_end_reads_none_of_the_cases_opened_after_it(
+    journal: Journal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``until`` bounds the read too: the cases opened on or after it are not read, only left out."""
+    read: list[str] = []
+    events = journal.events
+
+    def counted(number: Any) -> Any:
+        read.append(str(number))
+        return events(number)
+
+    monkeypatch.setattr(journal, "events", counted)
+    seen: list[int] = []
+    until = dt.datetime(2026, 10, 2, 23, 0, tzinfo=dt.UTC)
+    report = metrics.report(journal, since=dt.date(2026, 9, 1), until=until, now=NOW, progress=seen.append)
+    assert report.cases.total == 2
+    assert sorted(read) == ["20261001-201", "20261002-202"]
+    assert sum(seen) < journal.head().count  # the reading stopped at the period's last event
+
+
 def test_report_policy_on_the_command_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     text = Path(POLICY).read_text(encoding="utf-8").replace('currency = "USD"', 'currency = "EUR"')
     euros = tmp_path / "euros.toml"

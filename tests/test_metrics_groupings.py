@@ -4,7 +4,10 @@ A handmade journal under two revisions of the Harbour Hotel's policy (the second
 up to $300), with named employees, whose figures are worked out by hand; the same figures from Memory and
 SQLite journals, in the JSON ``report --json`` prints and in its table; a property: where every step names
 an employee, the per-employee counts add up to the report's totals; ``simulate`` labels each side with its
-revision and groups a journal's decisions by the revision that recorded them.
+revision and groups a journal's decisions by the revision that recorded them. Then a few scenarios of the
+report's other figures that the handmade journals do not reach (cases ending out of the order they opened in,
+two cases read out of journal order, an escalation waiting without a policy, an alternative on top of earlier
+grants).
 """
 
 from __future__ import annotations
@@ -434,3 +437,152 @@ def test_simulate_of_records_without_revisions_shows_no_revision_table(capsys: p
     assert document["per_revision"][NOT_RECORDED]["decisions"] == document["decisions"]
     table = run(capsys, *args, str(EXAMPLES / "complaints.jsonl"))
     assert "per recorded revision" not in table.out
+
+
+def test_a_report_without_a_policy_lists_the_level_an_escalation_waits_on() -> None:
+    """Without a policy no level is known ahead; a case escalated to the manager, not answered yet, still brings
+    the manager's level into ``per_level`` (with nothing counted there), beside the front desk's."""
+    journal = MemoryJournal()
+    waiting = Desk(journal, CURRENT, 0, "401", "1500.00", who=anna_and_ben)
+    assert waiting.heard().escalate_to == "manager"
+    waiting.step("escalate")
+    report = metrics.report(journal, now=NOW)
+    assert list(report.per_level) == ["front_desk", "manager"]
+    manager = report.per_level["manager"]
+    assert (manager.cases, manager.decisions, manager.grants, manager.granted) == (0, 0, 0, usd("0.00"))
+    assert report.escalations.waiting == 1
+
+
+def test_a_revision_is_in_force_from_its_earliest_step_to_its_latest_whatever_order_cases_end_in() -> None:
+    """``first_at`` and ``last_at`` are the earliest and latest steps under a revision, across its cases: a case
+    opened first and still open, counted once the journal is read, does not hide the later case's steps."""
+    journal = MemoryJournal()
+    early = Desk(journal, CURRENT, 0, "402", "80.00", who=anna_and_ben, kind="voucher")
+    early.step("listen")  # left open: its steps span day 0, 14:00-14:01
+    late = Desk(journal, CURRENT, 1, "403", "80.00", who=anna_and_ben, kind="voucher")
+    late.heard()
+    late.step("deliver", 5)
+    late.done()  # closed on day 1, 14:11
+    report = metrics.report(journal, now=NOW)
+    (revision,) = report.per_revision.values()
+    assert revision.cases == 2
+    assert revision.first_at == START
+    assert revision.last_at == START + dt.timedelta(days=1, minutes=11)
+
+
+def test_overdue_callbacks_are_listed_oldest_promise_first_not_in_the_order_cases_were_opened() -> None:
+    """The first case opened waits on the manager (callback within 4h), the second on the supervisor (within 1h):
+    the second's promise is the older one, so it is listed first."""
+    journal = MemoryJournal()
+    to_manager = Desk(journal, CURRENT, 0, "404", "1500.00", who=anna_and_ben)
+    to_supervisor = Desk(journal, CURRENT, 0, "405", "250.00", who=anna_and_ben)
+    assert to_manager.heard().escalate_to == "manager"
+    assert to_supervisor.heard().escalate_to == "supervisor"
+    to_manager.step("escalate")
+    to_supervisor.step("escalate")
+    report = metrics.report(journal, now=NOW)
+    assert report.callbacks.overdue == 2
+    assert [owed.escalated_to for owed in report.overdue_callbacks] == ["supervisor", "manager"]
+    assert [owed.callback_by for owed in report.overdue_callbacks] == sorted(
+        owed.callback_by for owed in report.overdue_callbacks
+    )
+
+
+def test_a_period_report_tells_progress_only_of_events_further_on() -> None:
+    """A period's cases are read one case at a time, so the events come out of journal order (two cases whose
+    steps alternate): ``progress`` is told only how much further the reading got, never zero or a step back."""
+    journal = MemoryJournal()
+    first = Desk(journal, CURRENT, 0, "406", "80.00", who=anna_and_ben, kind="voucher")
+    second = Desk(journal, CURRENT, 0, "407", "80.00", who=anna_and_ben, kind="voucher")
+    for step in ("listen", "apologize", "ask_preferred_solution", "decide", "deliver", "thank", "close"):
+        first.step(step)
+        second.step(step)
+    seen: list[int] = []
+    report = metrics.report(journal, since=START, now=NOW, progress=seen.append)
+    assert report.cases.total == 2
+    assert all(count > 0 for count in seen), seen
+    assert sum(seen) == journal.head().count
+
+
+def test_an_accepted_alternative_counts_the_customers_earlier_grants_in_the_cap_share() -> None:
+    """Under a 30-day window the guest was granted $2,000 on day 0; on day 1 a $1,500 refund is over the $3,000
+    cap, denied, and the guest accepts a $150 alternative: their grants reached $2,150 of the cap (71.67%), not
+    the $2,000 alone, nor the $150 alone."""
+    # The free alternatives for any complaint, and two paid ones of the room's own (offered first, so one is paid).
+    free = [entry.model_dump() for entry in CURRENT.catalog if entry.applies_to == ("*",) and entry.value.amount == 0]
+    (upgrade,) = [entry.model_dump() for entry in CURRENT.catalog if entry.id == "harbour-view"]
+    spa = {**upgrade, "id": "spa", "kind": "comp", "value": "60.00", "description": "A spa afternoon."}
+    policy = Policy.model_validate({**CURRENT.model_dump(), "window": "30d", "catalog": [*free, upgrade, spa]})
+    journal = MemoryJournal()
+
+    def who(step: str) -> str:
+        return "E-MIA" if step == "manager_approves" else "E-ANNA"
+
+    earlier = Desk(journal, policy, 0, "408", "2000.00", who=who)
+    earlier.heard()
+    earlier.step("escalate")
+    earlier.step("manager_approves", 10, by="manager")
+    earlier.step("deliver")
+    earlier.done()
+    later = Desk(journal, policy, 1, "408", "1500.00", who=who)
+    assert later.heard().granted_before == usd("2000.00")
+    later.step("explain_denial")
+    (harbour_view,) = [
+        alternative for alternative in later.case.alternatives_offered if alternative.id == "harbour-view"
+    ]
+    later.step("accept_alternative", alternative_id=harbour_view.id)
+    later.done()
+    share = metrics.report(journal, policy=policy, now=NOW).cap_share
+    assert (share.guests, share.max, share.median) == (1, Decimal("0.7167"), Decimal("0.7167"))
+    assert share.bands["50-75%"] == 1
+
+
+def test_the_alternative_accepted_counts_for_the_employee_who_recorded_it() -> None:
+    """Dan explains the denial (offering the alternatives), Cleo records the one the guest accepted."""
+    journal = MemoryJournal()
+    case = Desk(journal, CURRENT, 0, "409", "3300.00", who=cleo_and_dan)
+    case.heard()
+    case.step("explain_denial")
+    (first, *_) = case.case.alternatives_offered
+    case.step("accept_alternative", alternative_id=first.id)
+    case.done()
+    people = metrics.report(journal, now=NOW).per_employee
+    assert (people["E-DAN"].alternatives_offered, people["E-DAN"].alternatives_accepted) == (1, 0)
+    assert (people["E-CLEO"].alternatives_offered, people["E-CLEO"].alternatives_accepted) == (0, 1)
+
+
+def test_employees_with_as_many_cases_are_listed_by_name() -> None:
+    journal = MemoryJournal()
+    Desk(journal, CURRENT, 0, "410", "80.00", who=lambda step: "E-ZOE", kind="voucher").heard()
+    Desk(journal, CURRENT, 1, "411", "80.00", who=lambda step: "E-AMY", kind="voucher").heard()
+    Desk(journal, CURRENT, 2, "412", "80.00", who=lambda step: None, kind="voucher").heard()
+    assert list(metrics.report(journal, now=NOW).per_employee) == ["E-AMY", "E-ZOE", NOT_RECORDED]
+
+
+def test_the_cap_share_is_of_the_cap_each_decision_saw_not_the_one_the_report_is_given() -> None:
+    """The cases were decided under a $3,000 cap; a report given the same policy with its cap lowered since to
+    $2,500 still lists and divides by the cap the decisions saw."""
+    journal = MemoryJournal()
+    case = Desk(journal, CURRENT, 0, "413", "1500.00", who=anna_and_ben)
+    case.heard()
+    case.step("escalate")
+    case.step("manager_approves", 10, by="manager")
+    case.step("deliver")
+    case.done()
+    lowered = Policy.model_validate({**CURRENT.model_dump(), "hard_cap": "2500.00"})
+    share = metrics.report(journal, policy=lowered, now=NOW).cap_share
+    assert share.caps == {CURRENT.name: usd("3000.00")}
+    assert share.max == Decimal("0.5")
+
+
+def test_journals_of_policies_that_name_their_customers_differently_report_customers() -> None:
+    """Without a policy the noun comes from the decisions' traces: one policy's guests are guests; when a second
+    policy calls them clients, the report says customers."""
+    spa = Policy.model_validate({**CURRENT.model_dump(), "name": "Harbour Spa", "customer_noun": "client"})
+    journal = MemoryJournal()
+    Desk(journal, CURRENT, 0, "414", "80.00", who=anna_and_ben, kind="voucher").heard()
+    assert metrics.report(journal, now=NOW).cap_share.customer_noun == "guest"
+    Desk(journal, spa, 1, "415", "80.00", who=anna_and_ben, kind="voucher").heard()
+    share = metrics.report(journal, now=NOW).cap_share
+    assert set(share.caps) == {CURRENT.name, spa.name}
+    assert share.customer_noun == "customer"
