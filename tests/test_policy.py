@@ -700,3 +700,70 @@ def test_read_only_mappings_travel_and_compare_as_dicts() -> None:
         assert type(again.levels[1].tier_limits) is ReadOnlyDict
     assert type(AuthorityLevel(name="staff", limit=None).tier_limits) is ReadOnlyDict  # the default too
     assert Policy.model_json_schema()["$defs"]["AuthorityLevel"]["properties"]["tier_limits"]["type"] == "object"
+
+
+def test_an_unlimited_level_with_a_tier_limit_needs_free_alternatives_for_that_tier() -> None:
+    """A level without a limit but with a limit for a tier is bounded for that tier's guests: with that limit
+    used up it can offer only free alternatives, so paid ones do not fill its Plan B (without the tier limit
+    they do, as nothing bounds what it may grant)."""
+    paid = [
+        {"id": kind, "kind": kind, "description": f"A {kind}", "value": "10", "applies_to": ["*"]}
+        for kind in ("voucher", "credit", "upgrade")
+    ]
+    unbounded = _only_level("unlimited", hard_cap=None, catalog=paid)
+    assert Policy.model_validate(unbounded).levels[0].tier_limits == {}
+    tiered = _only_level("unlimited", hard_cap=None, catalog=paid)
+    tiered["levels"][0]["tier_limits"] = {"gold": "300.00"}
+    problems = problems_of(tiered)
+    assert problems, problems
+    assert all(
+        problem.startswith("catalog: ") and "fewer than 3 free (value 0) alternatives" in problem
+        for problem in problems
+    ), problems
+
+
+def test_a_category_named_like_a_refused_remedy_is_refused() -> None:
+    """A refused remedy is a remedy kind a complaint may ask for (``vocabulary``), so a category of that name is
+    ambiguous just as one named like a remedy kind granted."""
+    problems = problems_of(policy_data(refused_remedies=["cash_payment"], categories=["cash_payment", "noise"]))
+    assert "categories: cash_payment is both a category and a remedy kind; rename one of them" in problems
+
+
+@pytest.mark.parametrize(
+    "url", ["https://example.com/branch javascript:alert(1)", "https://example.com/\nmore", "http://"]
+)
+def test_an_alternative_url_must_be_one_address_and_nothing_more(url: str) -> None:
+    data = policy_data()
+    data["catalog"][0]["url"] = url
+    (problem,) = problems_of(data)
+    assert problem.startswith("catalog[0].url: must be an http:// or https:// address"), problem
+
+
+@pytest.mark.parametrize("name", ["out-of-stock", "room_not_ready!", "noise "])
+def test_an_applies_to_entry_must_be_a_whole_word(name: str) -> None:
+    data = policy_data()
+    data["catalog"][0]["applies_to"] = [name]
+    (problem,) = problems_of(data)
+    assert problem.startswith("catalog[0].applies_to: each entry is a category or remedy kind"), problem
+
+
+def test_an_alternative_that_applies_to_nothing_is_refused() -> None:
+    data = policy_data()
+    data["catalog"][0]["applies_to"] = []
+    (problem,) = problems_of(data)
+    assert problem == 'catalog[0].applies_to: must name at least one category or remedy kind, or "*" for all'
+
+
+@pytest.mark.parametrize("limit", ["", " ", "none", "Unlimited"])
+def test_only_the_word_unlimited_leaves_a_level_without_a_limit(limit: str) -> None:
+    data = policy_data()
+    data["levels"][3]["limit"] = limit
+    problems = problems_of(data)
+    assert [problem.split(":")[0] for problem in problems] == ["levels[3].limit"], problems
+
+
+@pytest.mark.parametrize("limit", ["", "none", "Unlimited"])
+def test_an_authority_level_built_in_code_is_unlimited_only_by_the_word_unlimited(limit: str) -> None:
+    assert AuthorityLevel.model_validate({"name": "owner", "limit": "unlimited"}).limit is None
+    with pytest.raises(InvalidInputError):
+        AuthorityLevel.model_validate({"name": "owner", "limit": limit})
