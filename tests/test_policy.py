@@ -160,6 +160,14 @@ def test_field_errors_are_all_reported_with_locations() -> None:
     assert "levels[0].limit: is the floating-point number 100.5, which cannot hold money exactly" in "\n".join(problems)
 
 
+@pytest.mark.parametrize("currency", ["usd", "XYZ", "dollars"])
+def test_a_bad_currency_is_one_problem_not_one_per_bare_amount(currency: str) -> None:
+    """Bare amounts are in the policy's currency: when it is not valid, its own problem is the only one, not
+    repeated at every amount written without a currency."""
+    (problem,) = problems_of(policy_data(currency=currency))
+    assert problem.startswith("currency: must be an ISO 4217 currency code"), problem
+
+
 def test_foreign_currency_amounts_are_refused() -> None:
     data = policy_data()
     data["catalog"][3]["value"] = "15.00 EUR"
