@@ -168,6 +168,16 @@ def test_a_bad_currency_is_one_problem_not_one_per_bare_amount(currency: str) ->
     assert problem.startswith("currency: must be an ISO 4217 currency code"), problem
 
 
+def test_with_a_bad_currency_and_amounts_in_two_currencies_no_amounts_are_compared() -> None:
+    """Which of two currencies is the policy's is not known while its own is not valid: no amount is compared
+    (levels below levels, limits above the hard cap) until it is fixed, so the problems listed never depend on
+    which of the two a check happened to pick."""
+    data = policy_data(currency="usd", hard_cap="10.00 EUR")
+    data["levels"][1]["limit"] = "50.00"  # bare: in the stand-in, below staff's 100.00
+    data["levels"][2]["limit"] = "2000.00 EUR"  # above the hard cap, in EUR
+    assert problems_of(data) == ["currency: must be an ISO 4217 currency code in capitals, such as 'USD'"]
+
+
 def test_foreign_currency_amounts_are_refused() -> None:
     data = policy_data()
     data["catalog"][3]["value"] = "15.00 EUR"
@@ -621,6 +631,15 @@ def test_a_problem_that_follows_from_another_is_not_listed() -> None:
         'remedy_kinds: must be a list of remedy kinds, such as ["refund"]'
     ]
     assert problems_of(policy_data(levels=[])) == ["levels: must list at least one authority level"]
+
+
+def test_a_misspelt_applies_to_is_listed_without_the_plan_b_gap_it_opens() -> None:
+    """An alternative whose ``applies_to`` names no category (a typo) reaches fewer complaints, so the Plan B
+    check would find a gap; the gap follows from the typo and is not listed beside it."""
+    data = policy_data()
+    next(entry for entry in data["catalog"] if entry["id"] == "tips")["applies_to"] = ["room_not_redy"]
+    (problem,) = problems_of(data)
+    assert problem.startswith("catalog[2].applies_to: 'room_not_redy' is neither a category"), problem
 
 
 @pytest.mark.parametrize(
