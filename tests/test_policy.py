@@ -103,6 +103,21 @@ def test_tier_limits_must_not_fall_as_levels_rise() -> None:
     assert "supervisor's limit for the gold tier ($500.00) is below staff's ($600.00)" in problem
 
 
+def test_a_falling_tier_limit_is_placed_at_the_tier_limit_when_the_level_has_one() -> None:
+    """The supervisor's own gold limit is below staff's: the problem is at that tier limit, where it is fixed; a
+    level without a limit for the tier falls back to its plain limit, and the problem is there."""
+    data = policy_data()
+    data["levels"][1]["tier_limits"] = {"gold": "250.00"}
+    (problem,) = problems_of(data)
+    assert problem.startswith(
+        "levels[1].tier_limits.gold: supervisor's limit for the gold tier ($250.00) is below staff's ($300.00)"
+    ), problem
+    del data["levels"][1]["tier_limits"]
+    data["levels"][0]["tier_limits"] = {"gold": "600.00"}
+    (problem,) = problems_of(data)
+    assert problem.startswith("levels[1].limit: supervisor's limit for the gold tier"), problem
+
+
 def test_every_problem_is_reported_at_once() -> None:
     data = policy_data(denials_delivered_by="boss")
     data["levels"][1]["callback_within"] = None
