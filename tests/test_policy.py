@@ -324,6 +324,14 @@ def test_min_alternatives_can_be_lowered() -> None:
     assert Policy.model_validate(data).min_alternatives == 2
 
 
+@pytest.mark.parametrize("value", ["4", 4.0, True])
+def test_min_alternatives_is_a_whole_number_written_as_one(value: object) -> None:
+    """``min_alternatives = "4"`` (a string), ``4.0`` or ``true`` in a file is a mistake, not a number of
+    alternatives: it is refused, never read as 4 (or true as 1)."""
+    (problem,) = problems_of(policy_data(min_alternatives=value))
+    assert problem.startswith("min_alternatives: must be an integer"), problem
+
+
 def test_applies_to_names_must_be_known() -> None:
     data = policy_data()
     data["catalog"][4]["applies_to"] = ["room_not_redy"]
