@@ -193,6 +193,23 @@ def test_with_a_bad_currency_and_amounts_in_two_currencies_no_amounts_are_compar
     assert problems_of(data) == ["currency: must be an ISO 4217 currency code in capitals, such as 'USD'"]
 
 
+def test_a_hard_cap_in_a_foreign_currency_is_not_compared_with_the_limits() -> None:
+    """A hard cap in another currency is its own problem; the limits are not measured against its amount as if
+    it were in the policy's currency (that would invent "above the hard cap" at every level)."""
+    assert problems_of(policy_data(hard_cap="50.00 EUR")) == ["hard_cap: is in EUR but the policy's currency is USD"]
+
+
+def test_without_listed_categories_a_field_problem_does_not_make_the_catalog_s_categories_unknown() -> None:
+    """A policy that lists no categories has the names in its catalog's applies_to as categories; another field
+    that is not valid does not turn them into "neither a category nor a remedy kind" problems."""
+    data = policy_data(colour="red")
+    del data["categories"]
+    data["catalog"][0]["applies_to"] = ["room_not_ready"]
+    problems = problems_of(data)
+    assert problems[0] == "colour: is not a field here; check the spelling", problems
+    assert not any("applies_to" in problem for problem in problems), problems
+
+
 def test_foreign_currency_amounts_are_refused() -> None:
     data = policy_data()
     data["catalog"][3]["value"] = "15.00 EUR"
