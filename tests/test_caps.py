@@ -539,3 +539,19 @@ FIXED_PLAN = [
 
 def test_caps_hold_for_an_interleaving_on_every_backend(backend: Harness) -> None:
     run_steps(backend.journal(), FIXED_PLAN)
+
+
+def test_a_cap_of_its_own_window_bounds_an_unlimited_level_s_plan_b() -> None:
+    """Without a hard cap, a cap in ``caps`` alone bounds an unlimited level: with that cap used up it can offer
+    only free alternatives, so paid ones do not fill its Plan B (with no cap at all they do)."""
+    paid = [
+        {"id": kind, "kind": kind, "description": f"A {kind}", "value": "10", "applies_to": ["*"]}
+        for kind in ("voucher", "credit", "upgrade")
+    ]
+    data = policy_data(hard_cap=None, levels=[{"name": "manager", "limit": "unlimited"}], catalog=paid)
+    assert Policy.model_validate(data).caps == ()
+    with pytest.raises(PolicyError) as caught:
+        Policy.model_validate({**data, "caps": [{"limit": "1000.00", "window": "30d"}]})
+    problems = [str(problem) for problem in caught.value.problems]
+    assert problems, problems
+    assert all("fewer than 3 free (value 0) alternatives" in problem for problem in problems), problems

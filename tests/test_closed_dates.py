@@ -393,6 +393,24 @@ def test_closed_dates_count_toward_the_ten_years_a_promise_may_reach() -> None:
     Policy.model_validate({**data, "business_hours": {**hours, "closed": mondays[:300]}})
 
 
+def test_a_date_closed_every_year_counts_once_for_each_year_a_promise_may_span() -> None:
+    """A month-day every year takes its hours away in each of the eleven years a promise may span: open one hour
+    on Mondays, ``--01-04`` costs up to 11 hours, which push a 515-hour callback past ten years (one hour would
+    not)."""
+    hours = {"default": "closed", "monday": "09:00-10:00"}
+    levels = policy_data()["levels"]
+    data = policy_data(
+        business_hours=hours, levels=[levels[0], {**levels[1], "callback_within": "515h"}], hard_cap=None
+    )
+    data["denials_delivered_by"] = "supervisor"
+    Policy.model_validate(data)
+    Policy.model_validate({**data, "business_hours": {**hours, "closed": ["2027-01-04"]}})  # once: 516 weeks
+    with pytest.raises(PolicyError) as refused:
+        Policy.model_validate({**data, "business_hours": {**hours, "closed": ["--01-04"]}})
+    assert [problem.location for problem in refused.value.problems] == ["levels[1].callback_within"]
+    assert "less up to 11h on the closed dates" in refused.value.problems[0].message
+
+
 # -- revision, schema, check -------------------------------------------------------------------------------
 
 

@@ -438,6 +438,22 @@ def test_a_yaml_key_that_is_a_list_or_a_table_is_a_located_policy_error(text: st
     assert caught.value.problems[0].location.startswith("line ")
 
 
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [("name: p\n? [a, b]\n: 1\n", 2, 3), ("name: p\nlevels:\n  - name: staff\n    ? {a: 1}\n    : 2\n", 4, 7)],
+)
+def test_a_yaml_key_that_is_a_list_or_a_table_is_placed_at_the_key(text: str, line: int, column: int) -> None:
+    """The problem is placed where the key is written, not where the table holding it starts."""
+    pytest.importorskip("yaml", reason="PyYAML is in the dev extra; this runs in CI")
+    with pytest.raises(PolicyError) as caught:
+        Policy.from_text(text, format="yaml")
+    (problem,) = caught.value.problems
+    assert (problem.location, problem.message) == (
+        f"line {line}, column {column}",
+        "a key must be a name, not a list or a table",
+    )
+
+
 def test_a_yaml_value_python_cannot_build_is_a_located_policy_error() -> None:
     with pytest.raises(PolicyError) as caught:
         Policy.from_text("name: p\nsince: 2026-02-30\n", format="yaml")

@@ -276,6 +276,19 @@ def test_a_field_missing_from_the_whole_policy_has_no_line() -> None:
     assert (problems["window"].line, problems["window"].column) == (3, 1)
 
 
+def test_policy_from_text_lists_problems_in_the_order_of_the_text_those_with_no_line_last() -> None:
+    """A reader fixes a file top to bottom: ``from_text`` lists the problems by line and column, and a field
+    missing from the whole policy, which has no place in it, after them."""
+    with pytest.raises(PolicyError) as caught:
+        Policy.from_text(BAD_TOML)
+    places = [(problem.line, problem.column) for problem in caught.value.problems]
+    placed = [place for place in places if place[0] is not None]
+    assert placed == sorted(placed, key=lambda place: (place[0] or 0, place[1] or 0)), places
+    assert places[len(placed) :] == [(None, None)] * (len(places) - len(placed)), places
+    assert len(placed) >= 3, places
+    assert len(places) > len(placed), places
+
+
 def test_a_policy_file_that_does_not_load_names_its_file_and_lines(tmp_path: pathlib.Path) -> None:
     file = tmp_path / "policy.toml"
     file.write_text(BAD_TOML, encoding="utf-8")

@@ -103,6 +103,21 @@ def test_tier_limits_must_not_fall_as_levels_rise() -> None:
     assert "supervisor's limit for the gold tier ($500.00) is below staff's ($600.00)" in problem
 
 
+def test_a_falling_tier_limit_is_placed_at_the_tier_limit_when_the_level_has_one() -> None:
+    """The supervisor's own gold limit is below staff's: the problem is at that tier limit, where it is fixed; a
+    level without a limit for the tier falls back to its plain limit, and the problem is there."""
+    data = policy_data()
+    data["levels"][1]["tier_limits"] = {"gold": "250.00"}
+    (problem,) = problems_of(data)
+    assert problem.startswith(
+        "levels[1].tier_limits.gold: supervisor's limit for the gold tier ($250.00) is below staff's ($300.00)"
+    ), problem
+    del data["levels"][1]["tier_limits"]
+    data["levels"][0]["tier_limits"] = {"gold": "600.00"}
+    (problem,) = problems_of(data)
+    assert problem.startswith("levels[1].limit: supervisor's limit for the gold tier"), problem
+
+
 def test_every_problem_is_reported_at_once() -> None:
     data = policy_data(denials_delivered_by="boss")
     data["levels"][1]["callback_within"] = None
@@ -158,6 +173,41 @@ def test_field_errors_are_all_reported_with_locations() -> None:
     locations = {p.split(":")[0] for p in problems}
     assert {"currency", "min_alternatives", "colour", "catalog[0].url"} <= locations
     assert "levels[0].limit: is the floating-point number 100.5, which cannot hold money exactly" in "\n".join(problems)
+
+
+@pytest.mark.parametrize("currency", ["usd", "XYZ", "dollars"])
+def test_a_bad_currency_is_one_problem_not_one_per_bare_amount(currency: str) -> None:
+    """Bare amounts are in the policy's currency: when it is not valid, its own problem is the only one, not
+    repeated at every amount written without a currency."""
+    (problem,) = problems_of(policy_data(currency=currency))
+    assert problem.startswith("currency: must be an ISO 4217 currency code"), problem
+
+
+def test_with_a_bad_currency_and_amounts_in_two_currencies_no_amounts_are_compared() -> None:
+    """Which of two currencies is the policy's is not known while its own is not valid: no amount is compared
+    (levels below levels, limits above the hard cap) until it is fixed, so the problems listed never depend on
+    which of the two a check happened to pick."""
+    data = policy_data(currency="usd", hard_cap="10.00 EUR")
+    data["levels"][1]["limit"] = "50.00"  # bare: in the stand-in, below staff's 100.00
+    data["levels"][2]["limit"] = "2000.00 EUR"  # above the hard cap, in EUR
+    assert problems_of(data) == ["currency: must be an ISO 4217 currency code in capitals, such as 'USD'"]
+
+
+def test_a_hard_cap_in_a_foreign_currency_is_not_compared_with_the_limits() -> None:
+    """A hard cap in another currency is its own problem; the limits are not measured against its amount as if
+    it were in the policy's currency (that would invent "above the hard cap" at every level)."""
+    assert problems_of(policy_data(hard_cap="50.00 EUR")) == ["hard_cap: is in EUR but the policy's currency is USD"]
+
+
+def test_without_listed_categories_a_field_problem_does_not_make_the_catalog_s_categories_unknown() -> None:
+    """A policy that lists no categories has the names in its catalog's applies_to as categories; another field
+    that is not valid does not turn them into "neither a category nor a remedy kind" problems."""
+    data = policy_data(colour="red")
+    del data["categories"]
+    data["catalog"][0]["applies_to"] = ["room_not_ready"]
+    problems = problems_of(data)
+    assert problems[0] == "colour: is not a field here; check the spelling", problems
+    assert not any(".applies_to:" in problem for problem in problems), problems
 
 
 def test_foreign_currency_amounts_are_refused() -> None:
@@ -289,6 +339,14 @@ def test_min_alternatives_can_be_lowered() -> None:
     data = policy_data(min_alternatives=2)
     data["catalog"] = [entry for entry in data["catalog"] if entry["id"] != "tips"]
     assert Policy.model_validate(data).min_alternatives == 2
+
+
+@pytest.mark.parametrize("value", ["4", 4.0, True])
+def test_min_alternatives_is_a_whole_number_written_as_one(value: object) -> None:
+    """``min_alternatives = "4"`` (a string), ``4.0`` or ``true`` in a file is a mistake, not a number of
+    alternatives: it is refused, never read as 4 (or true as 1)."""
+    (problem,) = problems_of(policy_data(min_alternatives=value))
+    assert problem.startswith("min_alternatives: must be an integer"), problem
 
 
 def test_applies_to_names_must_be_known() -> None:
@@ -615,6 +673,15 @@ def test_a_problem_that_follows_from_another_is_not_listed() -> None:
     assert problems_of(policy_data(levels=[])) == ["levels: must list at least one authority level"]
 
 
+def test_a_misspelt_applies_to_is_listed_without_the_plan_b_gap_it_opens() -> None:
+    """An alternative whose ``applies_to`` names no category (a typo) reaches fewer complaints, so the Plan B
+    check would find a gap; the gap follows from the typo and is not listed beside it."""
+    data = policy_data()
+    next(entry for entry in data["catalog"] if entry["id"] == "tips")["applies_to"] = ["room_not_redy"]
+    (problem,) = problems_of(data)
+    assert problem.startswith("catalog[2].applies_to: 'room_not_redy' is neither a category"), problem
+
+
 @pytest.mark.parametrize(
     ("data", "problem"),
     [
@@ -700,3 +767,70 @@ def test_read_only_mappings_travel_and_compare_as_dicts() -> None:
         assert type(again.levels[1].tier_limits) is ReadOnlyDict
     assert type(AuthorityLevel(name="staff", limit=None).tier_limits) is ReadOnlyDict  # the default too
     assert Policy.model_json_schema()["$defs"]["AuthorityLevel"]["properties"]["tier_limits"]["type"] == "object"
+
+
+def test_an_unlimited_level_with_a_tier_limit_needs_free_alternatives_for_that_tier() -> None:
+    """A level without a limit but with a limit for a tier is bounded for that tier's guests: with that limit
+    used up it can offer only free alternatives, so paid ones do not fill its Plan B (without the tier limit
+    they do, as nothing bounds what it may grant)."""
+    paid = [
+        {"id": kind, "kind": kind, "description": f"A {kind}", "value": "10", "applies_to": ["*"]}
+        for kind in ("voucher", "credit", "upgrade")
+    ]
+    unbounded = _only_level("unlimited", hard_cap=None, catalog=paid)
+    assert Policy.model_validate(unbounded).levels[0].tier_limits == {}
+    tiered = _only_level("unlimited", hard_cap=None, catalog=paid)
+    tiered["levels"][0]["tier_limits"] = {"gold": "300.00"}
+    problems = problems_of(tiered)
+    assert problems, problems
+    assert all(
+        problem.startswith("catalog: ") and "fewer than 3 free (value 0) alternatives" in problem
+        for problem in problems
+    ), problems
+
+
+def test_a_category_named_like_a_refused_remedy_is_refused() -> None:
+    """A refused remedy is a remedy kind a complaint may ask for (``vocabulary``), so a category of that name is
+    ambiguous just as one named like a remedy kind granted."""
+    problems = problems_of(policy_data(refused_remedies=["cash_payment"], categories=["cash_payment", "noise"]))
+    assert "categories: cash_payment is both a category and a remedy kind; rename one of them" in problems
+
+
+@pytest.mark.parametrize(
+    "url", ["https://example.com/branch javascript:alert(1)", "https://example.com/\nmore", "http://"]
+)
+def test_an_alternative_url_must_be_one_address_and_nothing_more(url: str) -> None:
+    data = policy_data()
+    data["catalog"][0]["url"] = url
+    (problem,) = problems_of(data)
+    assert problem.startswith("catalog[0].url: must be an http:// or https:// address"), problem
+
+
+@pytest.mark.parametrize("name", ["out-of-stock", "room_not_ready!", "noise "])
+def test_an_applies_to_entry_must_be_a_whole_word(name: str) -> None:
+    data = policy_data()
+    data["catalog"][0]["applies_to"] = [name]
+    (problem,) = problems_of(data)
+    assert problem.startswith("catalog[0].applies_to: each entry is a category or remedy kind"), problem
+
+
+def test_an_alternative_that_applies_to_nothing_is_refused() -> None:
+    data = policy_data()
+    data["catalog"][0]["applies_to"] = []
+    (problem,) = problems_of(data)
+    assert problem == 'catalog[0].applies_to: must name at least one category or remedy kind, or "*" for all'
+
+
+@pytest.mark.parametrize("limit", ["", " ", "none", "Unlimited"])
+def test_only_the_word_unlimited_leaves_a_level_without_a_limit(limit: str) -> None:
+    data = policy_data()
+    data["levels"][3]["limit"] = limit
+    problems = problems_of(data)
+    assert [problem.split(":")[0] for problem in problems] == ["levels[3].limit"], problems
+
+
+@pytest.mark.parametrize("limit", ["", "none", "Unlimited"])
+def test_an_authority_level_built_in_code_is_unlimited_only_by_the_word_unlimited(limit: str) -> None:
+    assert AuthorityLevel.model_validate({"name": "owner", "limit": "unlimited"}).limit is None
+    with pytest.raises(InvalidInputError):
+        AuthorityLevel.model_validate({"name": "owner", "limit": limit})

@@ -183,3 +183,16 @@ def test_an_unknown_preset_is_refused_with_the_names_there_are(name: Any, messag
         presets.path(name)
     assert caught.value.problems[0].location == "name"
     assert message in caught.value.problems[0].message
+
+
+@pytest.mark.parametrize("suffix", [".TOML", ".Json", ".YML"])
+def test_the_format_is_told_from_the_extension_whatever_its_case(tmp_path: Path, suffix: str) -> None:
+    """A file saved as ``POLICY.TOML`` (Windows keeps the case people type) is read by its extension all the same."""
+    if suffix == ".YML":
+        pytest.importorskip("yaml", reason="PyYAML is in the dev extra; this runs in CI")
+    data = policy_data()
+    text = presets.path("ritz-carlton").read_text(encoding="utf-8") if suffix == ".TOML" else json.dumps(data)
+    path = tmp_path / f"POLICY{suffix}"
+    path.write_text(text, encoding="utf-8")
+    expected = presets.ritz_carlton() if suffix == ".TOML" else Policy.model_validate(data)
+    assert Policy.from_file(path) == expected
