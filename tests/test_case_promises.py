@@ -48,12 +48,18 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
     harness.close()
 
 
-def complaint(amount: str = "2000.00", *, customer: str = "10442", category: str = "room_not_ready") -> Complaint:
+def complaint(
+    amount: str = "2000.00",
+    *,
+    customer: str = "10442",
+    category: str = "room_not_ready",
+    received_at: dt.datetime = NOW,
+) -> Complaint:
     return Complaint(
         customer=Customer(id=customer),
         category=category,
         requested=Remedy(kind="refund", amount=Money(amount, "USD")),
-        received_at=NOW,
+        received_at=received_at,
     )
 
 
@@ -153,12 +159,7 @@ def test_a_follow_up_counts_against_the_earlier_incident(backend: Harness) -> No
     first = at_decision(Case.open(journal, RITZ, complaint("1500.00"), by="staff", now=NOW))
     assert first.decide(now=NOW).outcome is Outcome.APPROVED
     later = NOW + dt.timedelta(days=1)
-    follow_up = Complaint(
-        customer=Customer(id="10442"),
-        category="room_not_ready",
-        requested=Remedy(kind="refund", amount=Money("600.00", "USD")),
-        received_at=later,
-    )
+    follow_up = complaint("600.00", received_at=later)
     case = at_decision(Case.open(journal, RITZ, follow_up, by="staff", now=later, incident=first.number), later)
     assert str(case.number) == "20261124-10442"
     assert case.decide(now=later).outcome is Outcome.ESCALATED  # $1,500 + $600 is beyond staff's $2,000
@@ -178,12 +179,7 @@ def test_a_follow_up_opened_again_joins_the_incident_it_follows_up(backend: Harn
     first = at_decision(Case.open(journal, RITZ, complaint("1500.00"), by="staff", now=NOW))
     assert first.decide(now=NOW).outcome is Outcome.APPROVED
     later = NOW + dt.timedelta(days=1)
-    follow_up = Complaint(
-        customer=Customer(id="10442"),
-        category="room_not_ready",
-        requested=Remedy(kind="refund", amount=Money("600.00", "USD")),
-        received_at=later,
-    )
+    follow_up = complaint("600.00", received_at=later)
     Case.open(journal, RITZ, follow_up, by="staff", now=later, incident=first.number)
     again = at_decision(Case.open(journal, RITZ, follow_up, by="staff", now=later), later)
     assert str(again.number) == "20261124-10442/2"
@@ -198,12 +194,7 @@ def test_a_follow_up_of_a_follow_up_joins_the_first_incident(backend: Harness) -
     first = at_decision(Case.open(journal, RITZ, complaint("1500.00"), by="staff", now=NOW))
     assert first.decide(now=NOW).outcome is Outcome.APPROVED
     later = NOW + dt.timedelta(days=1)
-    asked = Complaint(
-        customer=Customer(id="10442"),
-        category="room_not_ready",
-        requested=Remedy(kind="refund", amount=Money("600.00", "USD")),
-        received_at=later,
-    )
+    asked = complaint("600.00", received_at=later)
     second = Case.open(journal, RITZ, asked, by="staff", now=later, incident=first.number)
     third = at_decision(Case.open(journal, RITZ, asked, by="staff", now=later, incident=second.number), later)
     assert third.history[0].data["incident"] == str(first.number)
