@@ -61,6 +61,7 @@ Pero esto es lo que SÍ podemos hacer por usted, ahora mismo:
 reason_refused = "{remedy_kind} no es algo que podamos ofrecer"
 reason_over_cap = "el total llegaría a {total}, más de los {cap} que podemos ofrecer a un mismo visitante"
 reason_no_level = "asciende a {total}, más de lo que nadie aquí puede aprobar"
+reason_no_level_above = "no puedo aprobarlo yo, ni nadie por encima de mí"
 reason_over_limit = "asciende a {total}, más de los {limit} que puedo aprobar yo"
 reason_not_mine = "no puedo aprobarlo yo"
 reason_other = "{reason}"

@@ -18,6 +18,7 @@ from recovery_rules.cli import _console, main
 from recovery_rules.cli._app import _input_error
 
 from ._cli import CANDIDATE, CASES, COMPLAINT, EXAMPLES, NOW, POLICY, RECORDS, ROOT, run
+from ._helpers import policy_data
 
 
 def write(path: Path, text: str) -> str:
@@ -277,6 +278,27 @@ def test_check_explains_business_hours_the_personal_call_and_employees(
     hotel = run(capsys, "check", "ritz-carlton").out
     assert "business hours (America/New_York): every day 07:00-22:00" in hotel
     assert "require_employee" not in hotel
+
+
+def test_check_notes_a_level_barred_from_a_kind_only_levels_below_it_may_grant(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Escalation goes up only: a refund asked of an owner who may not grant refunds is denied, though staff may
+    grant it. The policy loads; ``check`` says so, so that the writer sees it was meant (or was not)."""
+    data = policy_data()
+    data["levels"][3]["may_grant"] = ["voucher", "credit"]
+    result = run(capsys, "check", write(tmp_path / "barred.json", json.dumps(data)))
+    assert result.code == 0, result.out
+    notes = [line.strip() for line in result.out.splitlines() if line.strip().startswith("note:")]
+    barred = ", ".join(kind for kind in Policy.model_validate(data).vocabulary if kind not in ("voucher", "credit"))
+    assert notes == [
+        f"note: owner may not grant {barred}, which a level below may and none above may: asked of owner, each is "
+        "denied, not escalated"
+    ]
+    data["levels"][2]["may_grant"] = ["voucher", "credit"]  # the manager too; the owner is still the top
+    data["levels"][3]["may_grant"] = None
+    result = run(capsys, "check", write(tmp_path / "escalates.json", json.dumps(data)))
+    assert "note:" not in result.out  # a refund asked of the manager escalates to the owner
 
 
 @pytest.mark.parametrize("name", presets.NAMES)

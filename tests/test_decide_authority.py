@@ -100,18 +100,60 @@ def test_a_denial_names_the_most_when_one_level_alone_may_grant_the_kind() -> No
     )
 
 
+def owner_barred_from_refunds() -> Policy:
+    """The tests' hotel without a cap, an unlimited manager, and an owner who may not grant refunds."""
+    data = policy_data(hard_cap=None)
+    data["levels"][2]["limit"] = "unlimited"
+    data["levels"][3]["may_grant"] = ["voucher", "credit"]
+    return Policy.model_validate(data)
+
+
+def test_a_denial_by_a_level_barred_from_the_kind_says_a_level_below_may_grant_it() -> None:
+    """The owner may not grant refunds, the manager and staff below may, and no level above the owner can: the
+    refund is denied (escalation goes up only), and the reason says so. It used to say "no one here can grant
+    $100.00", which the resolution's own ``grantable_by`` contradicted."""
+    resolution = owner_barred_from_refunds().decide(complaint("100.00"), by="owner", now=NOW)
+    assert resolution.outcome is Outcome.DENIED
+    assert resolution.grantable_by == "staff"
+    assert resolution.reason == "owner may not grant 'refund', and no level above may; staff can grant $100.00"
+    assert [(entry.rule, entry.passed) for entry in resolution.trace if not entry.passed] == [
+        ("authority.kind", False),
+        ("escalation.path", False),
+    ]
+
+
+def test_a_level_barred_from_the_kind_tells_the_customer_no_one_above_it_can_approve_it() -> None:
+    """Not "more than anyone here is able to approve": staff could."""
+    policy = owner_barred_from_refunds()
+    resolution = policy.decide(complaint("100.00"), by="owner", now=NOW)
+    said = say(resolution, policy)
+    assert "because I'm not able to approve it, and neither is anyone above me." in said
+    assert "anyone here" not in said
+
+
+def test_a_denial_beyond_every_level_that_may_grant_the_kind_still_says_no_one_here_can() -> None:
+    """The same barred owner, asked for more than any level may grant a guest: then no one here can, truly, and
+    the reason names the most any level may grant."""
+    data = policy_data(hard_cap=None)
+    data["levels"][3]["may_grant"] = ["voucher", "credit"]  # refunds: up to the manager's $2,000.00
+    policy = Policy.model_validate(data)
+    resolution = policy.decide(complaint("2500.00"), by="owner", now=NOW)
+    assert resolution.outcome is Outcome.DENIED
+    assert resolution.grantable_by is None
+    assert resolution.reason == (
+        "no one here can grant $2,500.00 for 'refund'; the most any level may grant this guest is $2,000.00"
+    )
+    assert "more than anyone here is able to approve" in say(resolution, policy)
+
+
 def test_a_denial_by_a_level_above_every_one_that_may_grant_the_kind_names_no_most_figure() -> None:
     """The bug it catches: the reason names a "most any level may grant" even when a level that may grant the kind
     has no limit (it then shows an infinite amount). Here the owner may not grant refunds, the unlimited manager
     below may, and no level above the owner can."""
-    data = policy_data(hard_cap=None)
-    data["levels"][2]["limit"] = "unlimited"
-    data["levels"][3]["may_grant"] = ["voucher", "credit"]
-    resolution = Policy.model_validate(data).decide(complaint("100.00"), by="owner", now=NOW)
+    resolution = owner_barred_from_refunds().decide(complaint("2500.00"), by="owner", now=NOW)
     assert resolution.outcome is Outcome.DENIED
-    assert resolution.reason.startswith("no one here can grant $100.00 for 'refund'")
     assert "the most any level may grant" not in resolution.reason  # the manager's authority has no most
-    assert resolution.grantable_by == "staff"
+    assert resolution.grantable_by == "manager"
 
 
 def test_a_tier_named_with_underscores_is_written_with_spaces_in_the_reasons() -> None:

@@ -187,6 +187,36 @@ def test_each_kind_of_window_is_said_in_words(ritz: Policy, window: str, words: 
     assert f"more than the $3,000.00 we can offer any one guest {words}." in say(denied, policy)
 
 
+def written_before_the_caps_of_several_windows(policy: Policy) -> Policy:
+    """``policy`` with a locale of another language that writes only the messages of the first release, its apology
+    marked: the messages added since (``reason_over_cap_window``, ``window_*``...) it leaves to English."""
+    english = BUILT_IN["en"].messages
+    messages = {name: english[name] for name, spec in MESSAGES.items() if not spec.english_fallback}
+    messages["apology"] = "ES I'm so sorry - let's figure this out!"
+    locale = {
+        "messages": messages,
+        "weekdays": [f"día {i}" for i in range(7)],
+        "months": [f"mes {i}" for i in range(12)],
+    }
+    return Policy.model_validate({**policy.model_dump(mode="json"), "wording": {"es": locale}})
+
+
+def test_a_denial_whose_reason_a_locale_leaves_out_is_said_in_english_whole(ritz: Policy) -> None:
+    """A locale written before caps of several windows existed still loads; a denial by the 30-day cap, whose reason
+    it does not word, is said in English, whole (no sentence mixes two languages). It used to raise KeyError."""
+    policy = written_before_the_caps_of_several_windows(ritz)
+    wording = Wording(policy, "es")
+    assert {"reason_over_cap_window", "window_in_any_days"} <= set(wording.untranslated)
+    granted = {"incident": Money("0", "USD"), "30d": Money("9000", "USD")}
+    denied = policy.decide(hotel_complaint("1500.00"), by="staff", granted=granted, now=NOW)
+    said = wording.say(denied, customer_name="Ann")
+    assert said == Wording(policy).say(denied, customer_name="Ann")
+    assert said.startswith("I'm so sorry, Ann")
+    assert "we can offer any one guest in any 30 days." in said
+    approved = policy.decide(hotel_complaint("100.00"), by="staff", now=NOW)
+    assert wording.say(approved).startswith("ES I'm so sorry")  # what it words, it says in its own words
+
+
 def test_a_policy_words_the_window_of_its_cap_its_own_way(ritz: Policy) -> None:
     data = ritz.model_dump(mode="json", exclude_defaults=True)
     messages = {

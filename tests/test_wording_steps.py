@@ -558,6 +558,44 @@ def test_a_step_falls_back_whole_when_a_message_inside_it_is_missing() -> None:
     assert only(Wording(policy, "es").say_next(case)).text.startswith(f"ES {REASON}")
 
 
+def barred_from_refunds_above_staff(policy: Policy) -> Policy:
+    """``policy`` with every level above staff barred from refunds: a refund asked of the manager is denied."""
+    data = policy.model_dump(mode="json")
+    for level in data["levels"][1:]:
+        level["may_grant"] = [kind for kind in policy.remedy_kinds if kind != "refund"]
+    return Policy.model_validate(data)
+
+
+def test_a_reason_a_locale_leaves_out_says_the_decisions_step_in_english_whole() -> None:
+    """A message added after the first release, said inside a step's reason (a level barred from the kind, with a
+    level below that may grant it), is said in English with the whole step, as a step's own message is."""
+    policy = barred_from_refunds_above_staff(
+        spanish(step_explain_denial="ES {remedy}. {reason}\n{alternatives}", step_reason="ES {reason}.")
+    )
+    complaint = Complaint(
+        customer=Customer(id="10442", name="Ms. Okafor"),
+        category="room_not_ready",
+        requested=Remedy(kind="refund", amount=Money("100.00", "USD")),
+        received_at=NOW,
+    )
+    case = start(Case.open(MemoryJournal(), policy, complaint, by="manager", clock=lambda: NOW))
+    assert case.decision is not None
+    assert case.decision.grantable_by == "staff"
+    wording = Wording(policy, "es")
+    assert "reason_no_level_above" in wording.untranslated
+    denial = only(wording.say_next(case)).text
+    assert denial == only(Wording(policy).say_next(case)).text
+    assert "That's because I'm not able to approve it, and neither is anyone above me." in denial
+    assert "ES" not in denial
+
+
+def test_a_message_a_locale_leaves_out_is_rendered_in_english() -> None:
+    wording = Wording(spanish(), "es")
+    assert "step_listen" in wording.untranslated
+    assert wording.render("step_listen") == Wording(RITZ).render("step_listen")
+    assert wording.render("apology") == "ES I'm so sorry - let's figure this out!"  # one it writes: its own
+
+
 def test_a_locale_of_another_language_must_still_write_the_outcomes() -> None:
     with pytest.raises(ValueError, match=r"wording\.es: does not say apology,"):
         with_messages(

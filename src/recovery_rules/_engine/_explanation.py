@@ -68,6 +68,7 @@ class Explanation:
     reason_refused: Filler
     reason_no_level: Filler
     reason_no_level_most: Filler
+    reason_no_level_above: Filler
     reason_over_authority: Filler
     reason_not_mine: Filler
     counter_offer: Filler

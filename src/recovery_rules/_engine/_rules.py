@@ -1138,7 +1138,14 @@ class _Decision:
         )
         limits = policy.rungs_for(self.tier, kind).limits
         top = limits[-1] if limits else None
-        if top is None or top is INFINITY:
+        if grantable_by is not None:  # a level below may grant it; the acting one may not grant the kind, none above
+            reason = self.policy.words.reason_no_level_above(
+                level=self.actor.display_name,
+                remedy_kind=kind,
+                total=total,
+                grantable_by=policy.by_name[grantable_by].display_name,
+            )
+        elif top is None or top is INFINITY:
             reason = self.policy.words.reason_no_level(total=total, remedy_kind=kind)
         else:
             reason = self.policy.words.reason_no_level_most(

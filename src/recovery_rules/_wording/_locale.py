@@ -268,6 +268,13 @@ def _explanation_messages() -> dict[str, MessageSpec]:
             "customer",
             "most",
         ),
+        "explain_reason_no_level_above": explain(
+            "the reason of a denial: the acting level may not grant the kind, no level above may, a level below may",
+            "level",
+            "remedy_kind",
+            "total",
+            "grantable_by",
+        ),
         "explain_reason_over_authority": explain(
             "the reason of an escalation: over the acting level's authority", "totals", "authority", "escalate_to"
         ),
@@ -350,6 +357,11 @@ MESSAGES: Final[Mapping[str, MessageSpec]] = MappingProxyType(
             "a cap's rolling window in minutes", ("count",), {"count": "it is how long"}, english_fallback=True
         ),
         "reason_no_level": MessageSpec("why: no level may grant the total", ("remedy", "remedy_kind", "total")),
+        "reason_no_level_above": MessageSpec(
+            "why: the employee may not grant this kind of remedy, and no level above may (a level below may)",
+            ("remedy", "remedy_kind", "total"),
+            english_fallback=True,
+        ),
         "reason_over_limit": MessageSpec(
             "why: the total is over the employee's authority", ("remedy", "remedy_kind", "total", "limit")
         ),

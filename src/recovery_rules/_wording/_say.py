@@ -55,7 +55,7 @@ from ._step_words import (
     next_plans,
     spoken,
 )
-from ._template import Slot
+from ._template import Slot, Template
 
 if TYPE_CHECKING:
     from recovery_rules._case._case import Case
@@ -71,6 +71,11 @@ _REASONS: Final = {
     Outcome.ESCALATED: {"limit.authority": "reason_over_limit", "authority.kind": "reason_not_mine"},
 }
 """The message that gives the reason, by outcome and the rule that decided (the last one that failed)."""
+
+
+class _Untranslated(Exception):  # noqa: N818 - not an error: the signal to say the whole text in English
+    """A message this locale leaves out (one added after the first release) is needed: the text that uses it is
+    said in English, whole, so that no sentence mixes two languages."""
 
 
 Value = Segments | tuple[Item, ...]
@@ -239,6 +244,14 @@ class Wording:
                 "wording", "resolution", "was decided under another policy; word it with that policy"
             )
         _check_name(customer_name, none=False)
+        try:
+            return self._said(resolution, format, customer_name)
+        except _Untranslated:
+            if self._english is None:  # English has every message
+                raise
+            return self._english._said(resolution, format, customer_name)
+
+    def _said(self, resolution: Resolution, format: Format, customer_name: str) -> str:
         number: Segments = (str(resolution.complaint_number),)
         blocks: list[Block] = []
         if spoken(customer_name).strip():
@@ -343,7 +356,8 @@ class Wording:
 
         For wording a step of a case, say: ``render("apology")``, or
         ``render("denied", remedy="refund", reason="...", alternatives=resolution.alternatives)``.
-        Every slot the template uses must be given; a slot the message does not have is refused.
+        Every slot the template uses must be given; a slot the message does not have is refused. A message this
+        locale leaves out (one :attr:`untranslated` lists) is rendered in English.
         """
         format = _check_format(format)
         spec = MESSAGES.get(message) if isinstance(message, str) else None
@@ -364,12 +378,13 @@ class Wording:
                 values[name] = (str.__str__(value),)  # its text: a subclass's replace or __str__ is never called
             else:
                 raise InvalidInputError.at("wording", name, "must be a string")
-        missing = sorted(self._merged.templates[message].slots - values.keys())
+        speaking = self if message in self._merged.templates else self._english or self  # left out: in English
+        missing = sorted(speaking._template(message).slots - values.keys())
         if missing:
             raise InvalidInputError(
                 "wording", [Problem(name, f"is used by the {message!r} template; pass it") for name in missing]
             )
-        return write(self._fill(message, **values), format)
+        return write(speaking._fill(message, **values), format)
 
     def money(self, amount: Money) -> str:
         """``amount`` as this locale writes it: ``$2,000.00``, ``2.000,00 US$``."""
@@ -401,10 +416,19 @@ class Wording:
         speaking = self
         if self._english is not None and any(message not in self._merged.templates for message in plan.messages()):
             speaking = self._english
+        try:
+            blocks = speaking._blocks(plan)
+        except _Untranslated:  # a message said inside a fact (the reason of a decision, its cap's window)
+            if self._english is None:  # English has every message
+                raise
+            blocks = self._english._blocks(plan)
+        return StepWords(step=plan.step, speaker=plan.speaker, text=write(blocks, format), version=plan.version)
+
+    def _blocks(self, plan: Plan) -> list[Block]:
         blocks: list[Block] = []
         for line in plan.lines:
-            blocks += speaking._fill(line.message, **{slot: speaking._fact(fact) for slot, fact in line.facts.items()})
-        return StepWords(step=plan.step, speaker=plan.speaker, text=write(blocks, format), version=plan.version)
+            blocks += self._fill(line.message, **{slot: self._fact(fact) for slot, fact in line.facts.items()})
+        return blocks
 
     def _fact(self, fact: Fact) -> Value:
         """What fills a slot, said in this locale."""
@@ -429,10 +453,16 @@ class Wording:
                 return self._inline(message, **{slot: self._fact(inner) for slot, inner in facts.items()})
 
     # -- the pieces -------------------------------------------------------------
+    def _template(self, message: str) -> Template:
+        template = self._merged.templates.get(message)
+        if template is None:  # only a message a locale may leave out: every other one is checked at load
+            raise _Untranslated(message)
+        return template
+
     def _fill(self, message: str, **values: Value) -> list[Block]:
         spec = MESSAGES[message]
         blocks: list[Block] = []
-        for line in self._merged.templates[message].lines:
+        for line in self._template(message).lines:
             slots = [part.name for part in line if isinstance(part, Slot)]
             if len(slots) == 1 and slots[0] in spec.lists:
                 items = values[slots[0]]
@@ -447,7 +477,7 @@ class Wording:
     def _inline(self, message: str, **values: Value) -> Segments:
         """A message used inside another one: its lines joined by spaces."""
         out: list[str | Link] = []
-        for line in self._merged.templates[message].lines:
+        for line in self._template(message).lines:
             segments = self._segments(line, values)
             if segments:
                 out += [" "] if out else []
@@ -540,6 +570,8 @@ class Wording:
                 if figure in figures:
                     values[figure] = self._money(figures[figure])
             window = decisive.window
+            if message == "reason_no_level" and resolution.grantable_by is not None:  # a level below may grant it
+                message = "reason_no_level_above"
             if message == "reason_over_cap" and window is not None:  # stacked caps: which cap it was
                 message, values["window"] = "reason_over_cap_window", self._window(window)
             needs = {"reason_over_cap": "cap", "reason_over_cap_window": "cap", "reason_over_limit": "limit"}.get(

@@ -88,10 +88,35 @@ def summary(policy: Policy) -> list[str]:
         )
     if policy.require_employee:
         lines.append("every step of a case names the employee who takes it (require_employee)")
+    lines.extend(_barred_lines(policy))
     lines.append(
         f"Plan B: {len(policy.catalog)} alternatives, {policy.min_alternatives} offered with every denial "
         f"and escalation; {len(policy.categories)} categories, {len(policy.vocabulary)} remedy kinds"
     )
+    return lines
+
+
+def _barred_lines(policy: Policy) -> list[str]:
+    """A note per level barred from remedy kinds that a level below it may grant and none above it may: asked of
+    that level, such a kind is denied (escalation goes up only), which is seldom what the policy meant."""
+    lines = []
+    levels = policy.levels
+    for rank, level in enumerate(levels):
+        if level.may_grant is None:
+            continue
+        kinds = [
+            kind
+            for kind in policy.vocabulary
+            if kind not in level.may_grant
+            and kind not in policy.refused_remedies
+            and any(lower.may_grant is None or kind in lower.may_grant for lower in levels[:rank])
+            and not any(upper.may_grant is None or kind in upper.may_grant for upper in levels[rank + 1 :])
+        ]
+        if kinds:
+            lines.append(
+                f"note: {level.name} may not grant {', '.join(kinds)}, which a level below may and none above "
+                f"may: asked of {level.name}, {'it is' if len(kinds) == 1 else 'each is'} denied, not escalated"
+            )
     return lines
 
 
