@@ -295,6 +295,8 @@ def test_check_notes_a_level_barred_from_a_kind_only_levels_below_it_may_grant(
         f"note: owner may not grant {barred}, which a level below may and none above may: asked of owner, each is "
         "denied, not escalated"
     ]
+    path = write(tmp_path / "barred.json", json.dumps(data))
+    assert json.loads(run(capsys, "check", path, "--json").out)["notes"] == [notes[0].removeprefix("note: ")]
     data["levels"][2]["may_grant"] = ["voucher", "credit"]  # the manager too; the owner is still the top
     data["levels"][3]["may_grant"] = None
     result = run(capsys, "check", write(tmp_path / "escalates.json", json.dumps(data)))
@@ -374,7 +376,7 @@ def test_check_json(capsys: pytest.CaptureFixture[str]) -> None:
         "message": "$3,500.00 is above the hard cap of $3,000.00",
     }
     valid = json.loads(run(capsys, "check", POLICY, "--json").out)
-    assert valid == {"policy": POLICY, "file": POLICY, "valid": True, "problems": []}
+    assert valid == {"policy": POLICY, "file": POLICY, "valid": True, "problems": [], "notes": []}
 
 
 @pytest.mark.parametrize(

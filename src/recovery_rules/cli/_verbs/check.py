@@ -43,6 +43,7 @@ def command(*, policy: str, as_json: bool) -> int:
                 "file": str(path),
                 "valid": loaded is not None,
                 "problems": [problem.to_json() for problem in problems],
+                "notes": [] if loaded is None else [line.removeprefix("note: ") for line in _barred_lines(loaded)],
             }
         )
     elif loaded is None:
