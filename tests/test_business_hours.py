@@ -130,6 +130,18 @@ def test_a_period_that_starts_in_the_skipped_hour_opens_when_the_clock_jumps() -
     assert resolution.callback_by == dt.datetime(2026, 3, 8, 4, 0, tzinfo=NEW_YORK)  # opens at 3:00 EDT, +1h
 
 
+def test_where_the_clock_skips_midnight_a_period_from_00_00_opens_when_the_clock_jumps() -> None:
+    """Santiago's clock went from 00:00 to 01:00 on 6 September 2026: midnight was never shown. A period from 00:00
+    opens at the jump (04:00 UTC), not an hour early at 23:00 the evening before, read with the new offset."""
+    santiago = ZoneInfo("America/Santiago")
+    policy = hours_policy({"default": "00:00-08:00"}, timezone="America/Santiago")
+    noon = dt.datetime(2026, 9, 5, 12, 0, tzinfo=santiago)
+    resolution = policy.decide(ask("400.00", noon), by="staff", now=noon)
+    # the supervisor's hour, from the jump: 05:00 UTC, 02:00 on the new clock
+    assert resolution.callback_by == dt.datetime(2026, 9, 6, 5, 0, tzinfo=dt.UTC)
+    assert resolution.callback_by.astimezone(santiago).strftime("%Y-%m-%d %H:%M %z") == "2026-09-06 02:00 -0300"
+
+
 def test_a_period_that_starts_in_a_jump_of_minutes_and_seconds_opens_at_the_second_the_clock_jumps() -> None:
     """Monrovia's clock jumped 44 minutes 30 seconds at midnight on 7 January 1972 (from GMT-0:44:30 to GMT): the
     00:30 opening that night is 00:44:30 UTC, to the second, for the engine and for the oracle alike."""

@@ -182,6 +182,20 @@ def test_a_refused_callback_time_names_the_first_closed_dates_and_counts_the_res
     assert f", while the business is open (closed all day on {closed} and 3 more dates): " in message, message
 
 
+def test_one_closed_date_past_the_first_five_is_counted_as_one_more_date() -> None:
+    """The count past the first five reads in the singular when it is one: "and 1 more date", never "1 more dates"."""
+    policy = restaurant(["2026-12-24", "--12-25", "--12-26", "2026-12-27", "2026-12-29", "2026-12-30"])
+    evening = berlin(12, 23, 22)
+    case = Case.open(MemoryJournal(clock=lambda: evening), policy, ask(evening), by="staff", clock=lambda: evening)
+    for step in (case.listen, case.apologize, case.ask_preferred_solution, case.decide):
+        step()
+    with pytest.raises(InvalidInputError) as refused:
+        case.escalate(callback_at=berlin(12, 24, 12))
+    message = refused.value.problems[0].message
+    closed = "Thu 2026-12-24, Fri 2026-12-25, Sat 2026-12-26, Sun 2026-12-27, Tue 2026-12-29"
+    assert f"(closed all day on {closed} and 1 more date): " in message, message
+
+
 def test_the_durable_rules_engine_gives_the_same_decisions() -> None:
     pytest.importorskip("durable", reason="durable-rules is not installed (extra 'durable', Python 3.11 and 3.12)")
     from recovery_rules import DurableEngine  # noqa: PLC0415 - after the skip: the durable extra may be missing
