@@ -18,11 +18,6 @@ def _problem_of(data: dict[str, Any]) -> str:
     return f"{problem.location}: {problem.message}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an optional text with a length limit of its own (a catalog contact, a cap's label) that is too long "
-    "is said to list too many 'items', as a list would, not to be too many characters long",
-)
 def test_a_contact_or_cap_label_too_long_is_said_to_be_too_many_characters_long() -> None:
     """The reference: contacts are at most 500 characters, a cap's label at most 100; said as for a title."""
     data = policy_data()
@@ -35,12 +30,6 @@ def test_a_contact_or_cap_label_too_long_is_said_to_be_too_many_characters_long(
     assert _problem_of(data) == "caps[0].label: must be at most 100 characters long"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: with one [[caps]] entry (no hard_cap) and granted given as one amount or left out, the engine takes "
-    "it for the one hard_cap of the policy's window: its trace entry names no window, so the employee says the cap "
-    "without it ('any one guest'), while the reason and a per-window granted say 'in any 30 days'",
-)
 @pytest.mark.parametrize("granted", [None, usd("0")], ids=["no granted", "one amount"])
 def test_a_cap_of_its_own_window_is_said_with_its_window_however_granted_is_given(granted: Money | None) -> None:
     """customize-wording: a policy with caps of several windows says reason_over_cap_window; the reference: "with

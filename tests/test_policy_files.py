@@ -198,11 +198,6 @@ def test_the_format_is_told_from_the_extension_whatever_its_case(tmp_path: Path,
     assert Policy.from_file(path) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Policy.from_text strips a byte-order mark to parse, but places the problems in the text with "
-    "the mark, so no problem of a TOML or JSON text saved by Windows Notepad gets its line",
-)
 @pytest.mark.parametrize("format", ["toml", "json"])
 def test_a_text_with_a_byte_order_mark_that_does_not_load_names_the_line_of_each_problem(format: str) -> None:
     """``from_text`` reads a text with the mark as without it (see above); its problems keep their lines too."""

@@ -1048,7 +1048,7 @@ class _Decision:
     def check_cap(self, within: bool, bound: CompiledCap | None = None) -> None:
         """A trace entry per cap, in the policy's order; the cap the total is over (``bound``) last."""
         caps = self.policy.caps
-        if len(caps) == 1 and self.by_window is None:  # one cap (hard_cap) in the policy's window: the old way
+        if len(caps) == 1 and not self.policy.stacked and self.by_window is None:  # hard_cap alone: the old way
             cap = caps[0]
             words = self.policy.words
             self.trace.append(

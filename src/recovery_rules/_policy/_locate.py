@@ -77,7 +77,11 @@ class SourceMap:
 
 
 def source_map(text: str, format: str) -> SourceMap:
-    """Map the paths of ``text`` (a policy file in ``format``: toml, json or yaml) to positions."""
+    """Map the paths of ``text`` (a policy file in ``format``: toml, json or yaml) to positions.
+
+    A byte-order mark first (a file saved by Windows Notepad) is read as nothing, as the parsers read it.
+    """
+    text = text.removeprefix("\ufeff")
     offsets: dict[Path, int] = {}
     try:
         if format == "toml":

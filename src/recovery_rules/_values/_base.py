@@ -188,7 +188,14 @@ def _is_text(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> bool:
     """Whether the value at ``loc`` inside ``model`` is text (or text or nothing)."""
     annotation = _annotation_at(model, loc)
     options = get_args(annotation) if get_origin(annotation) in (Union, types.UnionType) else (annotation,)
-    return str in options
+    return any(_bare(option) is str for option in options)  # an option may be Annotated: ``Text | None``
+
+
+def _bare(annotation: Any) -> Any:
+    """``annotation`` without its ``Annotated`` metadata."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
 
 
 def _list_items(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> tuple[str, str, str]:
