@@ -37,11 +37,6 @@ def _journal_with_one_open_case() -> MemoryJournal:
     return journal
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a second iteration of a CaseReplay refuses an intact journal as one whose events "
-    "do not follow the case path (the cases read by the first iteration are kept)",
-)
 def test_a_case_replay_iterated_again_reads_the_same_events_from_an_intact_journal() -> None:
     replay = metrics.CaseReplay(_journal_with_one_open_case(), "the front desk's journal")
     first = [replayed.event.seq for replayed in replay]
@@ -65,11 +60,6 @@ def _granted_case(journal: MemoryJournal, policy: Policy, customer: str, amount:
     return CaseView.replay(journal.events(case.number))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: group_figures leaves a grant in another currency out of granted in silence, while "
-    "counting it in grants, where report refuses it with CurrencyMismatchError",
-)
 def test_group_figures_refuses_a_grant_in_another_currency_rather_than_leave_it_out() -> None:
     dollars = presets.ritz_carlton()
     euros = Policy.model_validate_json(dollars.model_dump_json().replace('"USD"', '"EUR"'))

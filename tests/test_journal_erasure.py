@@ -733,11 +733,6 @@ def test_a_request_digest_is_keyed_with_a_subkey_of_its_own_use() -> None:
     assert keyed_digest(key, plain) != hmac.new(key, bytes.fromhex(plain), hashlib.sha256).hexdigest()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a Case object read before the erasure writes the customer's words into its next events, "
-    "sealed with a new key, so they read back in the clear after the erasure",
-)
 def test_a_case_held_across_an_erasure_does_not_write_the_erased_words_back() -> None:
     journal = MemoryJournal(encrypt_personal_data=True, clock=_clock)
     case = Case.open(journal, presets.ritz_carlton(), _complaint(), by="staff", now=AT)

@@ -30,6 +30,7 @@ from pydantic import TypeAdapter, ValidationError
 from recovery_rules._engine._resolution import Outcome, Resolution
 from recovery_rules._engine._rules import decide
 from recovery_rules._journal import Draft, Event, Journal, JSONValue, Ledger
+from recovery_rules._journal._privacy import personal_texts
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._policy._policy import Policy, compiled_policy
 from recovery_rules._values._base import EMPLOYEE_EXAMPLE, Text, check_employee, problems_from
@@ -486,6 +487,7 @@ class Case:
         """
         employee = _employee(self._policy, employee)
         agreed = check_agreed(customer_agreed)
+        self._forget_erased()
         preferred = self._view.complaint.requested if remedy is None else remedy
         if not isinstance(preferred, Remedy):
             raise InvalidInputError.at(
@@ -1355,6 +1357,7 @@ class Case:
             key = key or uuid.uuid4().hex
             at = self._moment(now)
             revision = self._policy.revision
+            self._forget_erased()
             refreshed = False
             for _ in range(_RETRIES):
                 view = self._view
@@ -1388,6 +1391,22 @@ class Case:
                 _names(allowed_steps(self._view)),
                 detail=f"{step.value} gave up: other writers kept changing the case first",
             )
+
+    def _forget_erased(self) -> None:
+        """Read the case again when its customer's data was erased since this object read it.
+
+        Otherwise a step would copy the words it still holds (the remedy asked, a manager's reason copied into
+        the report) into a new event, sealed with a new key: readable again after the erasure. (An erasure between
+        this look and the step's append is not seen: the step then still writes what it holds.)
+        """
+        if not self._journal.encrypts_personal_data:
+            return
+        with self._lock:
+            if not any(personal_texts(event.data) for event in self._view.history):
+                return  # nothing readable held: nothing a step could copy back
+            erasure = self._journal.erasure(self.number.customer_id)
+            if erasure is not None and self._view.history[0].at <= erasure.erased_at:
+                self._view = CaseView.replay(self._journal.events(self.number))
 
     def _repeat(self, existing: Event, request: dict[str, JSONValue]) -> Event:
         if existing.number != self.number:  # another case's key: a different request, whatever was erased

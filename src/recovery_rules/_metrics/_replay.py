@@ -55,10 +55,11 @@ class CaseReplay:
     - ``expected_head``: a chain head saved earlier; the journal must still
       hold its events unchanged (see :meth:`Journal.verify`).
 
-    Iterate once. Afterwards :attr:`head` is the chain head of the events read
-    and :meth:`unfinished` the cases that were not finished. A case is finished
-    when it is closed and no step may follow (:func:`finished`): a closed case
-    whose manager's personal call is still owed may yet record it.
+    After an iteration :attr:`head` is the chain head of the events read
+    and :meth:`unfinished` the cases that were not finished (iterating again
+    reads the journal again). A case is finished when it is closed and no step
+    may follow (:func:`finished`): a closed case whose manager's personal call
+    is still owed may yet record it.
     """
 
     walked = True
@@ -82,6 +83,7 @@ class CaseReplay:
         self._open: dict[str, CaseView] = {}
 
     def __iter__(self) -> Iterator[Replayed]:
+        self._open, self.later = {}, 0  # each iteration replays the journal afresh
         hash_, count, at_head = ChainHead.empty().hash, 0, None
         finished: set[str] = set()
         versions: dict[str, int] = {}
@@ -195,6 +197,7 @@ class PeriodReplay(CaseReplay):
 
     def __iter__(self) -> Iterator[Replayed]:
         unchanged = "Figures from a journal that was changed cannot be trusted, so none are reported"
+        self._open, self.later = {}, 0  # each iteration replays the period afresh
         try:
             if self.expected_head is not None:
                 checked = self.journal.verify(resume_from=self.expected_head)

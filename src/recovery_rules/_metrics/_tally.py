@@ -236,7 +236,8 @@ def group_figures(
     first, in their order, even without a step (a policy's levels); the other groups
     follow in the order they first appear (``seeds(view)`` names groups a case
     brings in before its steps: the level an escalation goes to). Amounts are summed
-    in ``currency`` (``None``: no amounts, every ``granted`` is ``None``).
+    in ``currency`` (``None``: no amounts, every ``granted`` is ``None``); a grant in another currency raises
+    :class:`~recovery_rules.CurrencyMismatchError`, never left out of the sum nor converted.
     """
     if isinstance(views, str | bytes) or not isinstance(views, Iterable):
         raise InvalidInputError.at(
@@ -262,7 +263,13 @@ def _add(sums: dict[str, Money], money: Money) -> None:
 def _sum(sums: dict[str, Money], currency: str | None) -> Money | None:
     if currency is None:
         return None
-    return sums.get(currency, Money.zero(currency))
+    zero = Money.zero(currency)  # a currency that is not one is refused as such first
+    for other in sums:
+        if other != currency:  # never dropped from the sum in silence, nor converted
+            raise CurrencyMismatchError(
+                currency, other, location="currency", message=f"a grant is in {other}, but the figures sum {currency}"
+            )
+    return sums.get(currency, zero)
 
 
 @dataclass
