@@ -703,3 +703,13 @@ def test_a_managers_approval_is_counted_at_the_managers_level() -> None:
     assert approved.status_code == 200, approved.json()
     text = served.client.get("/metrics").text
     assert 'recovery_rules_decisions_total{level="manager",outcome="approved"} 1.0' in text
+
+
+def test_a_step_that_grants_names_its_grant_in_its_event() -> None:
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    walk(served, number, SEED_003[:3])
+    decided = walk(served, number, [("decide", "staff")]).json()
+    delivered = walk(served, number, [("deliver", "staff")]).json()
+    grants = [answer["event"]["grant"] for answer in (decided, delivered)]
+    assert {"amount": "250.00", "currency": "USD"} in grants
