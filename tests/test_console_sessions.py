@@ -177,3 +177,9 @@ def test_a_session_ends_at_its_next_request_once_its_token_leaves_the_token_file
     assert (_front_page(app, cookie), _front_page(app, kept)) == (200, 200)
     path.write_text(token_entry(other_digest, "e-2", "staff") + "\n", encoding="utf-8")
     assert (_front_page(app, cookie), _front_page(app, kept)) == (303, 200)
+
+
+@pytest.mark.parametrize("lifetime", [dt.timedelta(minutes=1), dt.timedelta(days=30)])
+def test_a_lifetime_at_either_bound_is_accepted(lifetime: dt.timedelta) -> None:
+    with MemoryJournal() as journal:  # no error: 1 minute and 30 days are lifetimes a service may have
+        create_app(presets.ritz_carlton(), journal, Tokens({}), session_lifetime=lifetime)

@@ -627,3 +627,89 @@ def test_a_retried_step_answers_as_the_first_time_after_the_case_moved_on() -> N
     again = served.post(f"/v1/cases/{number}/manager_denies", "manager", json=reason, key="deny-1")
     assert again.status_code == 200
     assert again.content == first.content
+
+
+def _denied_and_both_alternatives_declined(served: Served) -> str:
+    """A case a manager denied and offered the alternatives of, both declined: the final offer comes next."""
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
+    walk(served, number, SEED_003)
+    reason = {"reason": "a refund that size is beyond what one night's delay calls for"}
+    walk(served, number, [("manager_denies", "manager")], manager_denies=reason)
+    walk(served, number, [("explain_denial", "manager"), ("decline_alternatives", "manager")])
+    return str(number)
+
+
+def test_the_customers_answers_to_the_final_offer_are_recorded() -> None:
+    served = serve()
+    number = _denied_and_both_alternatives_declined(served)
+    walk(served, number, [("make_final_offer", "manager")])
+    answers = {"satisfied": True, "satisfaction": 4}
+    accepted = served.post(f"/v1/cases/{number}/accept_final_offer", "manager", json=answers)
+    assert accepted.status_code == 200, accepted.json()
+    assert (accepted.json()["case"]["satisfied"], accepted.json()["case"]["satisfaction"]) == (True, 4)
+
+
+def test_the_notes_a_step_is_sent_are_recorded_in_the_journal() -> None:
+    """Notes are kept in the journal, not in the answer: each step that takes them records what it was sent."""
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
+    parsed = ComplaintNumber.parse(number)
+    walk(served, number, [("listen", "staff")], listen={"notes": "heard it all"})
+    assert served.journal.events(parsed)[-1].data["notes"] == "heard it all"
+    walk(served, number, SEED_003[1:])
+    reason = {"reason": "a refund that size is beyond what one night's delay calls for"}
+    walk(served, number, [("manager_denies", "manager")], manager_denies=reason)
+    walk(served, number, [("explain_denial", "manager")], explain_denial={"notes": "said why, offered two"})
+    assert served.journal.events(parsed)[-1].data["notes"] == "said why, offered two"
+
+
+@pytest.mark.parametrize("media", ["Application/TOML", "application/toml; charset=UTF-8", "TEXT/TOML"])
+def test_a_policys_media_type_is_read_whatever_its_case_and_parameters(media: str) -> None:
+    """Media types are case-insensitive (RFC 9110, 8.3.1), and a charset parameter changes nothing."""
+    text = presets.path("retail").read_text(encoding="utf-8")
+    answer = serve().post("/v1/policy/check", content=text, headers={"Content-Type": media})
+    assert answer.status_code == 200, answer.json()
+    assert answer.json()["revision"] == presets.retail().revision
+
+
+def test_a_browser_page_may_read_where_the_case_it_opened_is_and_why_a_token_is_refused() -> None:
+    """CORS hides every answer header but a few from a page's script unless the answer exposes it: a page must
+    read a new case's ``Location`` and a 401's ``WWW-Authenticate``."""
+    served = serve(allow_origins=("https://desk.example.com",))
+    origin = {"Origin": "https://desk.example.com"}
+    opened = served.post("/v1/cases", json={"complaint": complaint()}, headers=origin)
+    assert opened.status_code == 201, opened.json()
+    exposed = {name.strip().lower() for name in opened.headers["access-control-expose-headers"].split(",")}
+    assert {"location", "www-authenticate"} <= exposed
+
+
+def test_a_case_names_the_employee_who_escalated_it() -> None:
+    """The employee who escalated a case may not decide it: the case says who they are."""
+    served = serve()
+    number = served.post("/v1/cases", "staff-2", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
+    walk(served, number, [("listen", "staff-2"), ("apologize", "staff-2"), ("ask_preferred_solution", "staff-2")])
+    escalated = walk(served, number, [("decide", "staff"), ("escalate", "staff")]).json()["case"]
+    assert (escalated["employee"], escalated["escalating_employee"]) == ("e-staff-2", "e-staff")
+    assert served.get(f"/v1/cases/{number}").json()["case"]["escalating_employee"] == "e-staff"
+
+
+def test_a_managers_approval_is_counted_at_the_managers_level() -> None:
+    """The decisions metric counts a decision at the level of the token that made it, not the level that will
+    deliver it (the employee who opened the case delivers a manager's approval)."""
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
+    walk(served, number, SEED_STEPS)
+    approved = served.post(f"/v1/cases/{number}/manager_approves", "manager")
+    assert approved.status_code == 200, approved.json()
+    text = served.client.get("/metrics").text
+    assert 'recovery_rules_decisions_total{level="manager",outcome="approved"} 1.0' in text
+
+
+def test_a_step_that_grants_names_its_grant_in_its_event() -> None:
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    walk(served, number, SEED_003[:3])
+    decided = walk(served, number, [("decide", "staff")]).json()
+    delivered = walk(served, number, [("deliver", "staff")]).json()
+    grants = [answer["event"]["grant"] for answer in (decided, delivered)]
+    assert {"amount": "250.00", "currency": "USD"} in grants

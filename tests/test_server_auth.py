@@ -244,3 +244,50 @@ def test_a_token_added_to_or_removed_from_the_token_file_counts_at_the_next_requ
     assert log.getvalue().count("token file reload refused") == 2
     path.write_text(token_entry(first_digest, "e-1", "staff") + "\n", encoding="utf-8")
     assert (status(first), status(second)) == (200, 401)
+
+
+def test_a_report_after_a_managers_alternatives_is_refused_to_a_clerk() -> None:
+    """The report after the final offer is declined is recorded as the offering manager's: a clerk's token may
+    not write it (a 403 naming the manager's level), the manager's may."""
+    served = serve()
+    number = served.post("/v1/cases", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
+    walk(served, number, SEED_STEPS)
+    reason = {"reason": "a refund that size is beyond what one night's delay calls for"}
+    walk(served, number, [("manager_denies", "manager")], manager_denies=reason)
+    offering = ("explain_denial", "decline_alternatives", "make_final_offer", "decline_final_offer")
+    walk(served, number, [(step, "manager") for step in offering])
+    refused = served.post(f"/v1/cases/{number}/write_report", "staff", json={"summary": "Call the guest."})
+    assert refused.status_code == 403, refused.json()
+    assert refused.json()["needed_level"] == "manager"
+    reported = walk(served, number, [("write_report", "manager")], write_report={"summary": "Call the guest."})
+    assert reported.json()["event"]["actor"] == "manager"
+
+
+def test_a_token_of_up_to_256_characters_is_read_and_a_longer_one_never() -> None:
+    longest, longer = "rr_" + "x" * 253, "rr_" + "x" * 254
+    entries = [
+        {"sha256": hash_token(token), "employee": f"e-{len(token)}", "level": "staff"} for token in (longest, longer)
+    ]
+    tokens = Tokens.from_entries(entries)
+    found = tokens.employee(longest)
+    assert found is not None
+    assert found.id == "e-256"
+    assert tokens.employee(longer) is None  # not even hashed: no token is that long
+
+
+def test_an_employee_or_level_name_is_at_most_64_characters() -> None:
+    _, digest = mint_token()
+    Tokens.from_entries([{"sha256": digest, "employee": "e" * 64, "level": "l" * 64}])
+    with pytest.raises(InvalidInputError) as caught:
+        Tokens.from_entries([{"sha256": digest, "employee": "e" * 65, "level": "l" * 65}])
+    assert [problem.location for problem in caught.value.problems] == ["tokens[0].employee", "tokens[0].level"]
+
+
+def test_an_unknown_token_is_challenged_as_invalid_and_a_missing_one_is_not() -> None:
+    """RFC 6750, 3.1: ``error="invalid_token"`` for a token the service does not know; no error code when the
+    request sent none."""
+    served = serve()
+    unknown = served.client.get("/v1/policy", headers={"Authorization": "Bearer rr_not-a-token"})
+    assert unknown.headers["www-authenticate"] == 'Bearer realm="recovery-rules", error="invalid_token"'
+    missing = served.client.get("/v1/policy")
+    assert missing.headers["www-authenticate"] == 'Bearer realm="recovery-rules"'

@@ -137,6 +137,7 @@ def test_the_default_limit_takes_the_largest_policy_and_no_more() -> None:
     largest = b"#" * 5_000_000  # the most a policy is: read by the route (a policy of comments only)
     response = served.post("/v1/policy/check", content=largest, headers={"Content-Type": "application/toml"})
     assert response.status_code != 413
+    assert response.json()["type"].endswith("#invalid-policy"), response.json()  # read as a policy, not refused
     over = served.client.post("/v1/decisions", content=b" " * 5_000_001, headers=_JSON)
     _problem_of(over, 413, "body-too-large")
 

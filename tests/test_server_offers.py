@@ -7,6 +7,7 @@ else the manager the case would choose.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from typing import Any
 
@@ -105,3 +106,33 @@ def test_the_console_page_of_a_case_whose_level_a_reload_removed_still_shows() -
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert served.get(f"/v1/cases/{number}", "manager").status_code == 200
+
+
+def test_a_retried_steps_offers_are_those_of_the_steps_time_not_the_retrys() -> None:
+    """A grant to the guest 29 days before the step fills the cap then, and has left the window two days later:
+    the step's answer, and its retry's, name the offers as they stood when the step was taken."""
+    moment = [NOW - dt.timedelta(days=29)]
+    journal = MemoryJournal(clock=lambda: moment[0])
+    earlier = Complaint(
+        customer=Customer(id="10442"),
+        category="room_not_ready",
+        requested=Remedy(kind="refund", amount=usd("600.00")),
+        received_at=moment[0],
+    )
+    granted = Case.open(journal, POLICY, earlier, by="general_manager", clock=lambda: moment[0])
+    for step in ("listen", "apologize", "ask_preferred_solution", "decide", "deliver"):
+        getattr(granted, step)()
+    moment[0] = NOW
+    now = earlier.model_copy(update={"requested": Remedy(kind="refund", amount=usd("800.00")), "received_at": NOW})
+    case = Case.open(journal, POLICY, now, by="staff", clock=lambda: moment[0])
+    for step in ("listen", "apologize", "ask_preferred_solution"):
+        getattr(case, step)()
+    served = serve(POLICY, journal=journal, clock=lambda: moment[0])
+    first = served.post(f"/v1/cases/{case.number}/decide", key="decide-1")
+    assert first.status_code == 200, first.json()
+    moment[0] = NOW + dt.timedelta(days=2)
+    read_now = served.get(f"/v1/cases/{case.number}").json()["case"]
+    assert ids(read_now["offers"]) != ids(first.json()["case"]["offers"])  # the cap has room again
+    again = served.post(f"/v1/cases/{case.number}/decide", key="decide-1")
+    assert again.content == first.content
+    journal.close()
