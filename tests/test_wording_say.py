@@ -297,6 +297,8 @@ def test_every_resolution_can_be_said(case: tuple[Policy, DecisionInput], format
         ("2026-11-23T09:30", "2026-11-23T12:00", "12:00 this afternoon"),
         ("2026-11-23T09:30", "2026-11-23T17:00", "5:00 this evening"),
         ("2026-11-23T09:30", "2026-11-23T16:59:59", "4:59 this afternoon"),  # seconds dropped: never later
+        ("2026-11-23T09:30", "2026-11-23T20:59", "8:59 this evening"),
+        ("2026-11-23T09:30", "2026-11-23T21:00", "9:00 tonight"),  # from 9:00 in the evening, it is night
         ("2026-11-23T21:30", "2026-11-23T23:30", "11:30 tonight"),
         ("2026-11-23T22:30", "2026-11-24T00:30", "12:30 tonight"),  # after midnight, still tonight
         ("2026-11-23T23:30", "2026-11-24T04:59", "4:59 tonight"),
@@ -431,6 +433,7 @@ def test_a_policy_can_add_a_locale_and_a_regional_variant(ritz: Policy) -> None:
     mexican = say(resolution, policy, locale="es-MX")
     assert mexican.startswith("¡Cuánto lo siento! Vamos a resolverlo.\n\n[es] I want to get this right")
     assert Wording(policy, "es-mx").locale == "es-mx"
+    assert say(resolution, policy, locale="es-mx") == mexican  # the policy's "es-MX", whatever the tag's case
 
 
 def test_a_language_that_is_not_built_in_says_times_on_a_24_hour_clock_unless_it_says_otherwise(
@@ -454,6 +457,7 @@ def test_a_language_that_is_not_built_in_says_times_on_a_24_hour_clock_unless_it
 def test_a_regional_english_falls_back_to_english(ritz: Policy) -> None:
     resolution = ritz.decide(hotel_complaint("25.00"), by="staff", now=NOW)
     assert say(resolution, ritz, locale="en-US") == say(resolution, ritz)
+    assert say(resolution, ritz, locale="en-Latn-US") == say(resolution, ritz)  # a script and a region
 
 
 def test_a_policy_can_change_one_english_message(ritz: Policy) -> None:
@@ -515,6 +519,13 @@ def test_alternatives_are_said_in_the_locales_words(ritz: Policy) -> None:
         "   How to get there: Two blocks north on Park Avenue, on the corner of 61st Street.\n"
         "   More information: https://example.com/harbour-hotel\n"
     ) in say(denied, australian, locale="en-AU")
+
+
+def test_an_alternatives_web_address_is_a_link_in_markdown_and_html(ritz: Policy) -> None:
+    denied = ritz.decide(hotel_complaint("20.00", kind="cash_payment"), by="staff", now=NOW)
+    url = "https://example.com/harbour-hotel"
+    assert f"More information: [{url}](<{url}>)" in say(denied, ritz, format="markdown")
+    assert f'More information: <a href="{url}">{url}</a>' in say(denied, ritz, format="html")
 
 
 def test_untranslated_lists_the_alternatives_a_locale_leaves_to_the_catalogs_words(ritz: Policy) -> None:
