@@ -844,3 +844,11 @@ def test_untranslated_lists_the_levels_and_remedy_kinds_a_locale_does_not_name(r
     assert not [name for name in Wording(complete, "de").untranslated if name.startswith("names.")]
     assert Wording(policy).untranslated == ()
     assert Wording(policy, "en-GB").untranslated == ()
+
+
+def test_spaces_around_a_templates_line_are_not_said(ritz: Policy) -> None:
+    data = ritz.model_dump(mode="json")
+    data["wording"] = {"en": {"messages": {"approved": "  Good news: the {remedy} is yours.  \n  See you soon.  "}}}
+    policy = Policy.model_validate(data)
+    said = say(policy.decide(hotel_complaint("250.00"), by="staff", now=NOW), policy)
+    assert said.split("\n\n")[1:3] == ["Good news: the $250.00 refund is yours.", "See you soon."]
