@@ -15,6 +15,7 @@ from recovery_rules._wording._locale import BUILT_IN
 from ._helpers import NOW, complaint, examples, policy_data
 
 REFUSED = [
+    "Company policy doesn\u00b4t allow it.",  # an acute accent typed for the apostrophe
     # the bare no, in its forms
     "No.",
     "No!",
@@ -162,6 +163,7 @@ PASSED = [
 ]
 
 ACCEPTED = [
+    "Would you like a receipt, yes or\nno?",  # a line break is a space: "or no" is still a choice
     "We can't do that for you, but we CAN do this...",
     "Late check-out until 4 p.m. at no charge.",
     "No one here can approve it, but here is what I can do.",
@@ -267,6 +269,12 @@ def test_the_message_quotes_the_phrase_and_suggests_a_positive_form() -> None:
     assert "we CAN do this" in message
     (message,) = forbidden_phrases("That's the way it's always been done here.")
     assert "I can suggest an alternative that will achieve the same for you" in message
+
+
+def test_each_phrase_found_is_its_own_message() -> None:
+    """Two recitals in one text are two messages, each quoting its own phrase."""
+    found = forbidden_phrases("That's our policy. Also, it is against policy.")
+    assert [message.split(":")[0] for message in found] == ['says "that\'s our policy"', 'says "against policy"']
 
 
 def test_a_slot_counts_as_a_word() -> None:

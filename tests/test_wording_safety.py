@@ -261,3 +261,23 @@ def test_stand_ins_differ_from_every_value() -> None:
     stand_ins = Fields.stand_ins()
     assert len(set(dict(stand_ins.items()).values())) == len(fields(Fields))
     assert replace(stand_ins, reason="x").reason == "x"
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("a | b", "a \\| b"),  # a table's cell separator
+        ("+ one", "\\+ one"),  # a bulleted list
+        ("10. one", "10\\. one"),  # a numbered list, from more than one digit
+        ("123456789) one", "123456789\\) one"),
+    ],
+)
+def test_markdown_escapes_what_would_make_a_table_or_a_list(value: str, written: str) -> None:
+    wording = Wording(Policy.model_validate(policy_data()))
+    assert wording.render("reason_other", reason=value, format="markdown") == written
+
+
+def test_markdown_writes_a_run_of_spaces_between_values_and_words_as_one() -> None:
+    wording = Wording(Policy.model_validate(policy_data()))
+    said = wording.render("apology_named", customer_name="  Ann  ", format="markdown")
+    assert said == "I'm so sorry, Ann - let's figure this out!"

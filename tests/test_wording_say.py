@@ -327,6 +327,8 @@ def test_every_resolution_can_be_said(case: tuple[Policy, DecisionInput], format
         ("2026-11-23T09:30", "2026-11-23T12:00", "12:00 this afternoon"),
         ("2026-11-23T09:30", "2026-11-23T17:00", "5:00 this evening"),
         ("2026-11-23T09:30", "2026-11-23T16:59:59", "4:59 this afternoon"),  # seconds dropped: never later
+        ("2026-11-23T09:30", "2026-11-23T20:59", "8:59 this evening"),
+        ("2026-11-23T09:30", "2026-11-23T21:00", "9:00 tonight"),  # from 9:00 in the evening, it is night
         ("2026-11-23T21:30", "2026-11-23T23:30", "11:30 tonight"),
         ("2026-11-23T22:30", "2026-11-24T00:30", "12:30 tonight"),  # after midnight, still tonight
         ("2026-11-23T23:30", "2026-11-24T04:59", "4:59 tonight"),
@@ -461,6 +463,7 @@ def test_a_policy_can_add_a_locale_and_a_regional_variant(ritz: Policy) -> None:
     mexican = say(resolution, policy, locale="es-MX")
     assert mexican.startswith("¡Cuánto lo siento! Vamos a resolverlo.\n\n[es] I want to get this right")
     assert Wording(policy, "es-mx").locale == "es-mx"
+    assert say(resolution, policy, locale="es-mx") == mexican  # the policy's "es-MX", whatever the tag's case
 
 
 def test_a_language_that_is_not_built_in_says_times_on_a_24_hour_clock_unless_it_says_otherwise(
@@ -484,6 +487,7 @@ def test_a_language_that_is_not_built_in_says_times_on_a_24_hour_clock_unless_it
 def test_a_regional_english_falls_back_to_english(ritz: Policy) -> None:
     resolution = ritz.decide(hotel_complaint("25.00"), by="staff", now=NOW)
     assert say(resolution, ritz, locale="en-US") == say(resolution, ritz)
+    assert say(resolution, ritz, locale="en-Latn-US") == say(resolution, ritz)  # a script and a region
 
 
 def test_a_policy_can_change_one_english_message(ritz: Policy) -> None:
@@ -545,6 +549,13 @@ def test_alternatives_are_said_in_the_locales_words(ritz: Policy) -> None:
         "   How to get there: Two blocks north on Park Avenue, on the corner of 61st Street.\n"
         "   More information: https://example.com/harbour-hotel\n"
     ) in say(denied, australian, locale="en-AU")
+
+
+def test_an_alternatives_web_address_is_a_link_in_markdown_and_html(ritz: Policy) -> None:
+    denied = ritz.decide(hotel_complaint("20.00", kind="cash_payment"), by="staff", now=NOW)
+    url = "https://example.com/harbour-hotel"
+    assert f"More information: [{url}](<{url}>)" in say(denied, ritz, format="markdown")
+    assert f'More information: <a href="{url}">{url}</a>' in say(denied, ritz, format="html")
 
 
 def test_untranslated_lists_the_alternatives_a_locale_leaves_to_the_catalogs_words(ritz: Policy) -> None:
@@ -863,3 +874,11 @@ def test_untranslated_lists_the_levels_and_remedy_kinds_a_locale_does_not_name(r
     assert not [name for name in Wording(complete, "de").untranslated if name.startswith("names.")]
     assert Wording(policy).untranslated == ()
     assert Wording(policy, "en-GB").untranslated == ()
+
+
+def test_spaces_around_a_templates_line_are_not_said(ritz: Policy) -> None:
+    data = ritz.model_dump(mode="json")
+    data["wording"] = {"en": {"messages": {"approved": "  Good news: the {remedy} is yours.  \n  See you soon.  "}}}
+    policy = Policy.model_validate(data)
+    said = say(policy.decide(hotel_complaint("250.00"), by="staff", now=NOW), policy)
+    assert said.split("\n\n")[1:3] == ["Good news: the $250.00 refund is yours.", "See you soon."]

@@ -823,3 +823,22 @@ def test_one_wording_serves_many_threads() -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         said = list(pool.map(lambda _: wording.say_history(case, format="markdown"), range(64)))
     assert said == [expected] * 64
+
+
+def test_a_declined_counter_offer_names_who_explains_it_at_least_the_policys_deliverer() -> None:
+    """The duty manager offered less; the policy has denials delivered by the general manager, so the words
+    after the customer declines name the general manager, who then explains it (as Case.explain_denial chooses)."""
+    policy = Policy.model_validate({**RITZ.model_dump(), "denials_delivered_by": "general_manager"})
+    wording = Wording(policy)
+    case = start(open_case("3000.00", policy=policy))
+    case.escalate()
+    case.manager_approves(by="manager", amount=Money("2000.00", "USD"))
+    case.deliver()
+    case.decline_offer()
+    declined, explained = wording.say_next(case)
+    assert declined.text == (
+        "I understand, and I'm sorry it isn't what you hoped for. Our general manager will explain why, and what "
+        "else we can do for you right now."
+    )
+    assert explained.speaker == "general_manager"
+    assert wording.say_history(case)[-1].text == declined.text

@@ -73,6 +73,7 @@ def test_a_slot_between_literal_braces_is_a_slot() -> None:
         ("%(remedy)s", "is a printf-style placeholder"),
         ("We can offer %s", "is a printf-style placeholder"),
         ("We can offer %f", "is a printf-style placeholder"),
+        ("We can offer %d", "is a printf-style placeholder"),
         ("We can offer %(total)r", "is a printf-style placeholder"),
         ("a { b", "opens a slot it never closes"),
         ("a {b {c}", "opens a slot it never closes"),
@@ -180,6 +181,11 @@ def test_a_regional_locale_builds_on_its_language() -> None:
 def test_the_same_locale_twice_is_refused() -> None:
     problems = problems_of(with_wording({"en-GB": {}, "en-gb": {}}))
     assert any("is the same locale as 'en-GB'" in problem for problem in problems)
+
+
+def test_the_same_locale_twice_is_refused_whichever_case_comes_first() -> None:
+    problems = problems_of(with_wording({"en-gb": {}, "en-GB": {}}))
+    assert any("is the same locale as 'en-gb'" in problem for problem in problems)
 
 
 def test_names_must_be_levels_or_remedy_kinds_of_the_policy() -> None:
