@@ -137,6 +137,20 @@ def test_an_approval_with_suggestions_lists_them() -> None:
     assert f"1. {case.decision.suggestions[0].description}" in text
 
 
+def test_an_approval_after_an_escalation_lists_the_approvals_suggestions() -> None:
+    """The good news after a manager's approval is that approval's: its extra-mile suggestions are listed (the
+    escalated decision, which the case also holds, has none)."""
+    case = start(open_case("300.00", policy=PARK, kind="rain_check", category="weather_closure"))
+    case.escalate()
+    approval = case.manager_approves(by="guest_relations")
+    assert approval.suggestions
+    assert case.decision is not None
+    assert not case.decision.suggestions  # the escalation
+    text = only(Wording(PARK).say_next(case)).text
+    assert "And if you like, here are a few ideas for what you could do instead:" in text
+    assert f"1. {approval.suggestions[0].description}" in text
+
+
 def test_beyond_authority_the_employee_promises_a_callback_by_a_time() -> None:
     wording = Wording(RITZ)
     case = start(open_case("3000.00"))
