@@ -73,3 +73,20 @@ def test_a_callback_is_overdue_only_once_its_promised_time_has_passed() -> None:
     now[0] = promised + dt.timedelta(microseconds=1)
     overdue = served.get("/v1/callbacks/overdue").json()["cases"]
     assert [case["complaint_number"] for case in overdue] == [number]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: a route's path with a trailing slash is a bare 307 redirect (Starlette's redirect_slashes), "
+    "not the 404 not-found problem the docs promise",
+)
+@pytest.mark.parametrize(("method", "path"), [("GET", "/v1/policy/"), ("POST", "/v1/decisions/"), ("GET", "/healthz/")])
+def test_a_path_the_service_does_not_have_is_a_404_problem_even_with_a_trailing_slash(method: str, path: str) -> None:
+    """http-api.md: "A path the service does not have (`/v1/cses`, a misspelt step) is a 404 `not-found`
+    problem". ``/v1/policy/`` is not a path of the document; it is not redirected elsewhere either."""
+    served = serve()
+    served.client.follow_redirects = False
+    answer = served.client.request(method, path, headers=served.auth(), json={"complaint": complaint()})
+    assert answer.status_code == 404, answer.headers.get("location")
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["type"].endswith("#not-found")
