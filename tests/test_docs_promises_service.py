@@ -15,10 +15,6 @@ from recovery_rules.cli import main
 from ._server import NOW, SEED_STEPS, complaint, serve, walk
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a GET (or /healthz...) with a body over the limit is a 413 the OpenAPI document does not list",
-)
 @pytest.mark.parametrize("path", ["/v1/cases/{number}", "/v1/policy", "/healthz"])
 def test_the_openapi_document_lists_the_413_every_operation_answers(path: str) -> None:
     """run-the-decision-service.md: "The OpenAPI document lists every status an operation answers". The body
@@ -75,11 +71,6 @@ def test_a_callback_is_overdue_only_once_its_promised_time_has_passed() -> None:
     assert [case["complaint_number"] for case in overdue] == [number]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a route's path with a trailing slash is a bare 307 redirect (Starlette's redirect_slashes), "
-    "not the 404 not-found problem the docs promise",
-)
 @pytest.mark.parametrize(("method", "path"), [("GET", "/v1/policy/"), ("POST", "/v1/decisions/"), ("GET", "/healthz/")])
 def test_a_path_the_service_does_not_have_is_a_404_problem_even_with_a_trailing_slash(method: str, path: str) -> None:
     """http-api.md: "A path the service does not have (`/v1/cses`, a misspelt step) is a 404 `not-found`

@@ -674,13 +674,13 @@ def test_a_policys_media_type_is_read_whatever_its_case_and_parameters(media: st
 
 def test_a_browser_page_may_read_where_the_case_it_opened_is_and_why_a_token_is_refused() -> None:
     """CORS hides every answer header but a few from a page's script unless the answer exposes it: a page must
-    read a new case's ``Location`` and a 401's ``WWW-Authenticate``."""
+    read a new case's ``Location``, a 401's ``WWW-Authenticate``, a 503's ``Retry-After`` and a 405's ``Allow``."""
     served = serve(allow_origins=("https://desk.example.com",))
     origin = {"Origin": "https://desk.example.com"}
     opened = served.post("/v1/cases", json={"complaint": complaint()}, headers=origin)
     assert opened.status_code == 201, opened.json()
     exposed = {name.strip().lower() for name in opened.headers["access-control-expose-headers"].split(",")}
-    assert {"location", "www-authenticate"} <= exposed
+    assert {"location", "www-authenticate", "retry-after", "allow"} <= exposed
 
 
 def test_a_case_names_the_employee_who_escalated_it() -> None:

@@ -184,6 +184,9 @@ def create_app(
         docs_url="/v1/docs",
         redoc_url=None,
         static_url=DOCS_FILES,
+        # A path with a slash too many is a path the service does not have: a 404 problem (a console page's: a
+        # 404 page), never a bare redirect that neither the document nor the console describes.
+        redirect_slashes=False,
     )
     app.state.service = service
     _handle_errors(app)
@@ -197,7 +200,7 @@ def create_app(
             allow_origins=list(allow_origins),
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
-            expose_headers=["Location", "WWW-Authenticate"],
+            expose_headers=["Location", "WWW-Authenticate", "Retry-After", "Allow"],
             allow_credentials=False,
         )
     app.add_middleware(SecurityHeaders)  # the outermost: every answer, a CORS preflight's and a 413 included
@@ -232,10 +235,13 @@ def _problems_in_openapi(app: FastAPI) -> None:
         document = generate()
         problem = {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
         for path, operations in document.get("paths", {}).items():
+            for operation in operations.values():  # BodyLimit refuses a body too large on every route, first
+                operation.setdefault("responses", {})["413"] = {
+                    **_BODY_TOO_LARGE,
+                    "content": {"application/problem+json": problem},
+                }
             if path.startswith("/v1/"):
                 for operation in operations.values():
-                    if "requestBody" in operation:  # a body is read: one too large is refused first
-                        operation.setdefault("responses", {})["413"] = dict(_BODY_TOO_LARGE)
                     for status, response in operation.get("responses", {}).items():
                         if status.isdigit() and int(status) >= 400:
                             response["content"] = {"application/problem+json": problem}

@@ -519,8 +519,9 @@ def _field_errors(error: InvalidInputError, fields: Mapping[str, str], fallback:
     return errors
 
 
-_GROUPED: Final = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
-"""An amount written with commas between its thousands (``1,500.00``): the one comma a form accepts."""
+_GROUPED: Final = re.compile(r"[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+"""An amount written with commas between its thousands (``1,500.00``): the one comma a form accepts. Its first
+group does not start with 0: ``0,500`` is a decimal comma (half a dinar), not five hundred."""
 
 _PLAIN: Final = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
