@@ -135,3 +135,38 @@ def test_the_suggested_verify_command_checks_a_copy_whose_name_begins_with_a_das
     pasted = run(capsys, *words[1:])
     assert pasted.code == 0, pasted.err
     assert "chain intact" in pasted.out
+
+
+# -- syntax errors: the fix a message suggests is about the file that was read ---------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: the CLI words syntax errors with the library's hints for a policy file, so an empty complaint "
+    "is told 'a policy is a table { ... }' and a complaint written as TOML 'a TOML policy is read as TOML'",
+)
+@pytest.mark.parametrize(
+    ("text", "verb"),
+    [
+        ("", "decide"),
+        ('customer = "10442"\n', "decide"),
+        ("", "test"),
+        ('cases = "none"\n', "test"),
+        ('complaint = "none"\n', "simulate"),
+    ],
+    ids=["empty complaint", "complaint as TOML", "empty cases", "cases as TOML in .json", "record as TOML"],
+)
+def test_a_syntax_error_in_a_file_that_is_no_policy_does_not_speak_of_a_policy(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, verb: str
+) -> None:
+    path = tmp_path / ("records.jsonl" if verb == "simulate" else "input.json")
+    path.write_text(text, encoding="utf-8")
+    argv = {
+        "decide": ["decide", "--policy", POLICY, str(path), "--by", "front_desk", "--now", NOW],
+        "test": ["test", POLICY, str(path)],
+        "simulate": ["simulate", "--policy", POLICY, "--candidate", POLICY, str(path)],
+    }[verb]
+    result = run(capsys, *argv)
+    assert result.code == 2
+    assert "not valid JSON" in result.err
+    assert "policy" not in result.err.replace(f"--policy {POLICY}", "").replace(POLICY, ""), result.err
