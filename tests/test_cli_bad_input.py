@@ -142,7 +142,7 @@ def test_a_recorded_complaints_line_of_the_most_bytes_is_read(
 def test_times_outside_the_calendar_are_refused(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
     result = run(capsys, *argv)
     assert result.code == 2, result.err
-    assert "is out of range; give a time between the years 1900 and 8999" in result.err
+    assert "is out of range; give a time between the years 1900 and 8999 (in UTC)" in result.err
 
 
 def test_the_first_and_the_last_moment_of_the_range_are_read(capsys: pytest.CaptureFixture[str]) -> None:

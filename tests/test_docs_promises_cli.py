@@ -23,11 +23,6 @@ def _digest(path: Path) -> str:
 # -- a check asked for with an empty head is refused, never skipped ---------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: report, verify and seal take --expected-head '' as not given (`if expected_head`): the check a "
-    "script asked for ($HEAD empty) is silently skipped, exit 0, and seal seals the ledger unchecked",
-)
 @pytest.mark.parametrize("verb", ["report", "verify", "seal"])
 def test_an_empty_expected_head_is_refused_not_taken_for_no_head(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, verb: str
@@ -43,10 +38,6 @@ def test_an_empty_expected_head_is_refused_not_taken_for_no_head(
     assert _digest(journal) == before, "nothing is written after a refusal"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: verify and seal take --resume-from '' as not given: the option is silently dropped",
-)
 @pytest.mark.parametrize("verb", ["verify", "seal"])
 def test_an_empty_resume_from_is_refused_not_taken_for_no_head(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, verb: str
@@ -60,11 +51,6 @@ def test_an_empty_resume_from_is_refused_not_taken_for_no_head(
     assert _digest(journal) == before, "nothing is written after a refusal"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: report takes --now '' as not given (`if now`) and reports as of the current time, where decide "
-    "refuses the same value as not an ISO 8601 time",
-)
 def test_report_refuses_an_empty_now_as_decide_does(capsys: pytest.CaptureFixture[str]) -> None:
     decided = run(capsys, "decide", "--policy", POLICY, COMPLAINT, "--by", "front_desk", "--now", "")
     assert decided.code == 2
@@ -96,11 +82,6 @@ def test_a_refused_amount_in_a_yen_complaint_shows_a_yen_example(
     assert "requested.amount: write an amount and its currency, for example '1250 JPY'" in result.err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: decide --granted reads an amount with Money(text), without the policy's currency as context, so "
-    "the example of a refused one is '12.50 USD' for a yen policy, where test and simulate say '1250 JPY'",
-)
 def test_a_refused_granted_amount_shows_an_example_in_the_policys_currency(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -116,11 +97,6 @@ def test_a_refused_granted_amount_shows_an_example_in_the_policys_currency(
 # -- backup: the verify command it suggests can be pasted as it is -------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: backup suggests `recovery-rules verify -copy.sqlite3 --expected-head ...` for a copy whose name "
-    "begins with '-': shlex quotes it for the shell, but click reads it as options (No such option '-c'), exit 2",
-)
 def test_the_suggested_verify_command_checks_a_copy_whose_name_begins_with_a_dash(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -140,11 +116,6 @@ def test_the_suggested_verify_command_checks_a_copy_whose_name_begins_with_a_das
 # -- syntax errors: the fix a message suggests is about the file that was read ---------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the CLI words syntax errors with the library's hints for a policy file, so an empty complaint "
-    "is told 'a policy is a table { ... }' and a complaint written as TOML 'a TOML policy is read as TOML'",
-)
 @pytest.mark.parametrize(
     ("text", "verb"),
     [
@@ -172,11 +143,6 @@ def test_a_syntax_error_in_a_file_that_is_no_policy_does_not_speak_of_a_policy(
     assert "policy" not in result.err.replace(f"--policy {POLICY}", "").replace(POLICY, ""), result.err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: decide takes --granted '' (a script's empty $GRANTED) as nothing granted before and decides as if "
-    "the guest had been granted nothing, where every other bad amount is refused",
-)
 @pytest.mark.parametrize("granted", ["", " "])
 def test_an_empty_granted_amount_is_refused_not_taken_for_nothing_granted(
     capsys: pytest.CaptureFixture[str], granted: str

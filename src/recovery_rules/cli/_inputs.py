@@ -48,6 +48,7 @@ __all__ = [
     "LocatedProblem",
     "file_format",
     "file_name_given",
+    "hint_for",
     "load_complaint",
     "load_policy",
     "locate_problems",
@@ -327,17 +328,38 @@ def _parse(text: str, format: str, path: str, what: str, *, read_as: str = "") -
     try:
         return tomllib.loads(text) if format == "toml" else json.loads(text)
     except tomllib.TOMLDecodeError as error:  # it says where: "... (at line 2, column 9)"
-        problem = Problem("", with_syntax_hint(f"is not valid TOML: {error}", text, error))
+        problem = Problem("", hint_for(with_syntax_hint(f"is not valid TOML: {error}", text, error), what))
     except json.JSONDecodeError as error:
         problem = Problem(
             f"line {error.lineno}, column {error.colno}",
-            with_syntax_hint(f"is not valid JSON: {error.msg}", text, error),
+            hint_for(with_syntax_hint(f"is not valid JSON: {error.msg}", text, error), what),
         )
     except RecursionError:
         problem = Problem("", "is nested too deeply")
     except (ValueError, TypeError, OverflowError) as error:  # beside syntax: an integer of 5,000 digits
         problem = parse_problem(error, text, format)
     raise _syntax_error(problem, path, what, read_as=read_as) from None
+
+
+_POLICY_HINTS: Final = (
+    ("the file is empty: a policy is a table { ... }", "the file is empty: write the {what} as a table {{ ... }}"),
+    ("a TOML policy is read as TOML, from a file named .toml", "{toml}"),
+    ("a JSON policy is read as JSON, from a file named .json", "{json}"),
+)
+"""The library's syntax hints that speak of a policy file, and what they say of another (``{what}``)."""
+
+
+def hint_for(message: str, what: str) -> str:
+    """``message``, a syntax error worded with the library's hints for a policy file, said of the ``what`` file
+    read instead (a complaint, test cases, recorded complaints): a complaint and recorded complaints are JSON alone."""
+    toml = {
+        "complaint": "a complaint is read as JSON alone",
+        "recorded complaints": "recorded complaints are JSON Lines alone: one JSON object a line",
+    }.get(what, f"{what} in TOML are read from a .toml file")
+    json_ = f"{what} in JSON are read from a .json file"
+    for said, instead in _POLICY_HINTS:
+        message = message.replace(said, instead.format(what=what, toml=toml, json=json_))
+    return message
 
 
 def _syntax_error(problem: Problem, path: str, what: str, *, read_as: str = "") -> CliInputError:
@@ -474,7 +496,11 @@ def read_complaint(path: str, *, currency: str | None = None) -> tuple[Complaint
 def parse_amount(text: str, currency: str, *, option: str) -> Money:
     """An amount from the command line: ``150``, ``150.00`` (in ``currency``) or ``150.00 USD``."""
     try:
-        money = Money(text) if " " in text.strip() else Money(text.strip(), currency)
+        money = (
+            Money.validate(text, context={"currency": currency})
+            if " " in text.strip()
+            else Money(text.strip(), currency)
+        )
     except InvalidInputError as error:
         raise CliInputError(f"{option}: {error.problems[0].message}") from None
     if money.currency != currency:
@@ -497,6 +523,10 @@ def parse_granted(texts: Iterable[str], policy: Policy, *, option: str) -> Money
     # Several windows may come in one option too, as the console's form takes them: "incident=0 30d=900".
     given = [part for text in texts for part in _WINDOW_PARTS.split(text.strip()) if part] if texts else []
     if not given:
+        if texts:  # given, but empty ("$GRANTED" unset): not the same as leaving the option out
+            raise CliInputError(
+                f"{option}: is empty; give what was already granted (0 for nothing), or leave {option} out"
+            )
         return None
     windows = policy.windows
     known = ", ".join(str(window) for window in windows)
@@ -582,7 +612,7 @@ def within_range(moment: dt.datetime, *, option: str) -> dt.datetime:
     if not EARLIEST <= moment < LATEST:
         raise CliInputError(
             f"{option}: {moment.isoformat()} is out of range; give a time between the years "
-            f"{EARLIEST.year} and {LATEST.year - 1}"
+            f"{EARLIEST.year} and {LATEST.year - 1} (in UTC)"
         )
     return moment
 

@@ -49,7 +49,7 @@ from recovery_rules.files import decode_text, parse_problem, with_syntax_hint
 
 from ._errors import CliInputError
 from ._fields import InputTime, Word
-from ._inputs import open_input, regular_file
+from ._inputs import hint_for, open_input, regular_file
 from ._journal_reader import open_journal, shown
 
 __all__ = [
@@ -349,7 +349,8 @@ class JsonLinesSource:
                 where, read, None, (Problem("", f"{bad.message} (column {bad.column})", number, bad.column),)
             )
         except json.JSONDecodeError as error:
-            message = with_syntax_hint(f"is not valid JSON: {error.msg} (column {error.colno})", text, error)
+            said = f"is not valid JSON: {error.msg} (column {error.colno})"
+            message = hint_for(with_syntax_hint(said, text, error), "recorded complaints")
             return Recorded(where, read, None, (Problem("", message, number, error.colno),))
         except RecursionError:
             return Recorded(where, read, None, (Problem("", "is nested too deeply"),))

@@ -60,6 +60,8 @@ def command(*, journal: str, target: str, as_json: bool) -> int:
     else:
         _console.echo(f"journal {shown(journal)} copied to {target}: {_console.counted(head.count, 'event')}")
         _console.echo(f"  head {head}")
-        verify = shlex.join(["recovery-rules", "verify", target, "--expected-head", str(head)])  # ready to paste
+        # ready to paste: quoted for the shell, and never read as options (a name beginning with "-" is relative)
+        named = f"./{target}" if target.startswith("-") else target
+        verify = shlex.join(["recovery-rules", "verify", named, "--expected-head", str(head)])
         _console.echo(f"  (check it later: {verify})")
     return ExitCode.OK

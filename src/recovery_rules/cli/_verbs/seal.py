@@ -66,8 +66,8 @@ def command(
     """
     key = read_key_file(ledger_key_file, option="--ledger-key-file")
     new_key = read_key_file(new_key_file, option="--new-key-file") if new_key_file is not None else None
-    head = parse_chain_head(expected_head, option="--expected-head") if expected_head else None
-    resumed = parse_chain_head(resume_from, option="--resume-from") if resume_from else None
+    head = parse_chain_head(expected_head, option="--expected-head") if expected_head is not None else None
+    resumed = parse_chain_head(resume_from, option="--resume-from") if resume_from is not None else None
     check_head_order(head, resumed)
     integrity: JournalIntegrityError | None = None
     count = 0

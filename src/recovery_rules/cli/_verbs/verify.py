@@ -62,8 +62,8 @@ def command(
     again. Exit code 0 when the journal is intact, 1 when an event is bad (the
     first one is named), 2 when the journal or the key cannot be read.
     """
-    expected = parse_chain_head(expected_head, option="--expected-head") if expected_head else None
-    resumed = parse_chain_head(resume_from, option="--resume-from") if resume_from else None
+    expected = parse_chain_head(expected_head, option="--expected-head") if expected_head is not None else None
+    resumed = parse_chain_head(resume_from, option="--resume-from") if resume_from is not None else None
     check_head_order(expected, resumed)
     key = read_key_file(ledger_key_file, option="--ledger-key-file") if ledger_key_file is not None else None
     with about_argument("journal"):

@@ -87,12 +87,12 @@ def command(
     figures are recovery_rules.metrics.report's: --json prints its document.
     Exit code 0, or 2 when the journal cannot be read or fails its check.
     """
-    moment = parse_time(now, option="--now") if now else dt.datetime.now(dt.UTC)
+    moment = parse_time(now, option="--now") if now is not None else dt.datetime.now(dt.UTC)
     start = _boundary(since, "--since", moment)
     end = _boundary(until, "--until", moment)
     if start is not None and end is not None and start >= end:
         raise CliInputError("--since must be earlier than --until")
-    head = parse_chain_head(expected_head, option="--expected-head") if expected_head else None
+    head = parse_chain_head(expected_head, option="--expected-head") if expected_head is not None else None
     against = load_policy(policy).policy if policy is not None else None
     if chart is not None:  # before the journal is read, as a usage error would be
         from recovery_rules.cli._verbs.report._chart import chart_file  # noqa: PLC0415 - with the chart it checks
