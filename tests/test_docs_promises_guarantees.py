@@ -91,10 +91,6 @@ def _draft(**fields: Any) -> Draft:
     return Draft(kind="opened", state="opened", actor="staff", at=NOW, **fields)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Journal.append reads a Draft's incident as a ComplaintNumber unchecked: a text raises AttributeError",
-)
 def test_a_draft_whose_incident_is_not_a_complaint_number_is_refused_and_nothing_is_written(journal: Journal) -> None:
     draft = _draft(incident="20261123-10442", grant=Money("10.00", "USD"))
     with pytest.raises(InvalidInputError) as raised:
@@ -103,9 +99,6 @@ def test_a_draft_whose_incident_is_not_a_complaint_number_is_refused_and_nothing
     assert journal.head().count == 0
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: Journal.append copies a Draft's data with dict() unchecked: None raises TypeError"
-)
 def test_a_draft_whose_data_is_not_a_mapping_is_refused_and_nothing_is_written(journal: Journal) -> None:
     draft = _draft(data=None)
     with pytest.raises(InvalidInputError) as raised:
@@ -114,9 +107,6 @@ def test_a_draft_whose_data_is_not_a_mapping_is_refused_and_nothing_is_written(j
     assert journal.head().count == 0
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: Case.open and Case.load take any clock, and a step calls it: TypeError, not callable"
-)
 @pytest.mark.parametrize("clock", ["now", 5, object()], ids=["text", "number", "object"])
 def test_a_case_clock_that_is_not_a_function_is_refused_naming_clock(clock: object) -> None:
     with MemoryJournal(clock=lambda: NOW) as journal:

@@ -191,7 +191,7 @@ class Case:
         # model_copy(update=...) does not validate: check the complaint again, or the journal could
         # record a case that can never be read back; what follows uses the checked copy only.
         complaint = _validated(complaint)
-        clock = clock or _system_clock
+        clock = _checked_clock(clock)
         at = _moment(now, clock)
         policy.decide(complaint, by=by, now=at)  # refuses an unknown level, a foreign currency or remedy kind now
         explicit = complaint.number_set
@@ -286,7 +286,7 @@ class Case:
             raise InvalidInputError.at(
                 "case", "policy", f"the case was opened under the policy {view.policy!r}; load it with that policy"
             )
-        return cls(journal, policy, view, clock or _system_clock)
+        return cls(journal, policy, view, _checked_clock(clock))
 
     # -- reading --------------------------------------------------------------------
     @property
@@ -1771,6 +1771,15 @@ def _check_parts(journal: object, policy: object) -> None:
     if not isinstance(policy, Policy):
         raise InvalidInputError.at("case", "policy", "must be a Policy, such as Policy.from_file(path)")
     compiled_policy(policy)  # a policy changed past validation is checked now: PolicyError, not AttributeError
+
+
+def _checked_clock(clock: object) -> Clock:
+    """``clock``, or the system clock when it is ``None``; anything that cannot be called is refused at ``clock``."""
+    if clock is None:
+        return _system_clock
+    if not callable(clock):
+        raise InvalidInputError.at("case", "clock", "must be a function returning the time now, or None")
+    return clock  # a callable: what it returns is checked at each step
 
 
 def _names(steps: tuple[CaseStep, ...]) -> tuple[str, ...]:

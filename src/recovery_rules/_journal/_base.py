@@ -72,6 +72,7 @@ __all__ = [
     "CLOSED_REFUSAL",
     "ERASED",
     "MAX_AHEAD",
+    "MEMORY_CLOSED_REFUSAL",
     "READ_ONLY_REFUSAL",
     "Clock",
     "Journal",
@@ -408,6 +409,7 @@ class Journal(abc.ABC):
         if not isinstance(draft, Draft):
             raise InvalidInputError.at("append", "build", "must be a Draft or return one")
         _check_draft_times(draft)
+        _check_draft_parts(draft)
         grant = draft.grant
         if grant is not None and not valid_money(grant, non_negative=True):  # exactly a valid Money: no more to do
             draft = _with_checked_grant(draft, grant)
@@ -1329,6 +1331,17 @@ def _check_draft_times(draft: Draft) -> None:
             raise InvalidInputError.at("append", name, OUT_OF_INPUT_RANGE)
 
 
+def _check_draft_parts(draft: Draft) -> None:
+    """Refuse a draft whose ``incident`` is not a :class:`ComplaintNumber` (or ``None``), or whose ``data`` is not
+    a mapping: a plain dataclass holds whatever it was given, and both are read before the event is checked."""
+    if draft.incident is not None and not isinstance(draft.incident, ComplaintNumber):
+        raise InvalidInputError.at(
+            "append", "incident", "must be a ComplaintNumber, such as ComplaintNumber.parse('20261123-10442'), or None"
+        )
+    if not isinstance(draft.data, Mapping):
+        raise InvalidInputError.at("append", "data", "must be a mapping of JSON values, such as {} or {'notes': ''}")
+
+
 def _with_checked_grant(draft: Draft, grant: object) -> Draft:
     """``draft`` with its grant, which is not exactly a :class:`Money`, checked as a non-negative Money.
 
@@ -1430,6 +1443,12 @@ CLOSED_REFUSAL: Final = (
     "SQLiteJournal(path), or keep it open while it is used"
 )
 """What every use of a closed journal raises (a :class:`~recovery_rules.JournalError`)."""
+
+MEMORY_CLOSED_REFUSAL: Final = (
+    "the journal is closed (close() was called, or its with-block ended): a MemoryJournal cannot be opened again; "
+    "keep it open while it is used, or record in an SQLiteJournal(path) to keep the events"
+)
+"""What every use of a closed :class:`~recovery_rules.MemoryJournal` raises: its events live and end with it."""
 
 READ_ONLY_REFUSAL: Final = (
     "the journal was opened read-only (read_only=True): it records nothing; open it without read_only to write "

@@ -19,7 +19,7 @@ from typing import Any
 from recovery_rules._values._models import ComplaintNumber
 from recovery_rules.exceptions import JournalError
 
-from ._base import CLOSED_REFUSAL, MAX_AHEAD, Clock, Journal
+from ._base import MAX_AHEAD, MEMORY_CLOSED_REFUSAL, Clock, Journal
 from ._canonical import GENESIS, JSONValue, dumps
 from ._ledger import GrantQuery
 from ._privacy import check_encrypt_flag, new_key, new_key_id
@@ -75,7 +75,7 @@ class MemoryJournal(Journal):
     def _session(self) -> Iterator[Store]:
         with self._lock:
             if self._closed:
-                raise JournalError(CLOSED_REFUSAL)
+                raise JournalError(MEMORY_CLOSED_REFUSAL)
             yield _MemoryStore(self)
 
     @contextmanager
