@@ -113,7 +113,7 @@ def test_a_case_opened_on_the_journals_clock_writes_no_erased_words_back(kind: s
 def test_case_view_after_refuses_a_value_that_is_not_an_event_as_replay_does(journal: Journal, value: object) -> None:
     case = Case.open(journal, POLICY, complaint("50.00"), by="staff", now=NOW)
     view = CaseView.replay(journal.events(case.number))
-    with pytest.raises(InvalidInputError, match="events"):
+    with pytest.raises(InvalidInputError, match="event"):
         view.after(value)  # type: ignore[arg-type]
 
 
