@@ -238,3 +238,19 @@ def test_a_counter_offer_in_a_currency_of_zero_or_three_decimals_is_worded_and_g
     case.accept_offer(now=NOW)
     assert case.granted == Money(offered, currency)
     assert case.state is CaseState.RESOLVED
+
+
+# -- Case.open / Case.load: "clock gives the time of each step whose now is omitted" ------------------------------
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: a clock that returns a naive time (or no datetime) is refused as if the caller had passed now=",
+)
+@pytest.mark.parametrize("returned", [dt.datetime(2026, 11, 23, 9, 40), "2026-11-23T09:40:00Z"])  # noqa: DTZ001
+def test_a_clock_returning_no_aware_time_is_refused_at_clock_not_at_now(journal: Journal, returned: object) -> None:
+    case = Case.open(journal, POLICY, complaint("50.00"), by="staff", now=NOW)
+    loaded = Case.load(journal, POLICY, case.number, clock=lambda: returned)  # type: ignore[arg-type, return-value]
+    head = journal.head()
+    with pytest.raises(InvalidInputError) as caught:
+        loaded.listen()
+    assert [problem.location for problem in caught.value.problems] == ["clock"]
+    assert journal.head() == head
