@@ -69,14 +69,6 @@ def _escalated(journal: Journal, policy: Policy, at: dt.datetime, *, employee: s
 
 
 # -- Case._forget_erased: a step re-reads the case when its customer was erased since it opened -------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: Case._forget_erased re-reads the case only when the erasure's time is at or after the case's opening "
-        "time, two times from different clocks: a case opened with now= up to max_ahead ahead of the journal's "
-        "clock, erased at the journal's clock, keeps the words it held and writes them back readable"
-    ),
-)
 def test_a_case_opened_on_a_clock_ahead_of_the_journals_writes_no_erased_words_back(kind: str, tmp_path: Path) -> None:
     journal = _open(kind, tmp_path, encrypt=True)
     try:
@@ -105,10 +97,6 @@ def test_a_case_opened_on_the_journals_clock_writes_no_erased_words_back(kind: s
 
 
 # -- CaseView.after: "Raises JournalIntegrityError as replay does" -------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: CaseView.after given a value that is not an Event raises AttributeError, not InvalidInputError",
-)
 @pytest.mark.parametrize("value", ["20261123-10442", None, {"kind": "listened"}])
 def test_case_view_after_refuses_a_value_that_is_not_an_event_as_replay_does(journal: Journal, value: object) -> None:
     case = Case.open(journal, POLICY, complaint("50.00"), by="staff", now=NOW)
@@ -128,13 +116,6 @@ def test_case_view_replay_refuses_an_event_of_another_case_naming_its_position(j
 
 
 # -- AuthorityError.level: "the level that tried" -----------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: the refusal of a delegate's approval of their own escalation names the absent level it acted for "
-        "as the level that tried ('manager_approves by manager is refused'), not the delegate"
-    ),
-)
 @pytest.mark.parametrize("step", ["manager_approves", "manager_denies"])
 def test_a_delegate_refused_their_own_escalation_is_named_as_the_level_that_tried(journal: Journal, step: str) -> None:
     data = policy_data()
@@ -169,7 +150,6 @@ def test_a_delegate_who_did_not_escalate_denies_for_the_absent_level(journal: Jo
 
 
 # -- messages that name an event kind -----------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="bug: the message says \"a 'opened' event\", not \"an 'opened' event\"")
 def test_a_key_reused_for_another_opening_is_refused_naming_an_opened_event(journal: Journal) -> None:
     Case.open(journal, POLICY, complaint("50.00"), by="staff", now=NOW, key="open-1")
     with pytest.raises(IdempotencyConflictError) as caught:
@@ -177,7 +157,6 @@ def test_a_key_reused_for_another_opening_is_refused_naming_an_opened_event(jour
     assert "(an 'opened' event, journal event 1)" in str(caught.value)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the message says \"a 'apologized' event\", not \"an 'apologized' event\"")
 def test_an_event_out_of_order_is_refused_naming_an_apologized_event(journal: Journal) -> None:
     case = Case.open(journal, POLICY, complaint("50.00"), by="staff", now=NOW)
     case.listen(now=NOW)
@@ -241,10 +220,6 @@ def test_a_counter_offer_in_a_currency_of_zero_or_three_decimals_is_worded_and_g
 
 
 # -- Case.open / Case.load: "clock gives the time of each step whose now is omitted" ------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a clock that returns a naive time (or no datetime) is refused as if the caller had passed now=",
-)
 @pytest.mark.parametrize("returned", [dt.datetime(2026, 11, 23, 9, 40), "2026-11-23T09:40:00Z"])  # noqa: DTZ001
 def test_a_clock_returning_no_aware_time_is_refused_at_clock_not_at_now(journal: Journal, returned: object) -> None:
     case = Case.open(journal, POLICY, complaint("50.00"), by="staff", now=NOW)

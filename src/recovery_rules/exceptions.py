@@ -37,6 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from recovery_rules._values._shown import an_event
 from recovery_rules._values._shown import shown as _shown
 
 __all__ = [
@@ -284,7 +285,7 @@ class IdempotencyConflictError(InvalidInputError):
         self.seq = seq
         self.recorded = recorded
         self.erased = erased
-        event = f"a {recorded!r} event, journal event {seq}"
+        event = f"{an_event(recorded)}, journal event {seq}"
         said = (
             f"was already used ({event}) for a customer whose personal data was erased: a repeat of a request "
             "made before the erasure can no longer be told from a different request; use a new key"

@@ -110,7 +110,9 @@ class Case:
     - takes ``key``, an idempotency key (a new one is made when omitted): a repeat
       with the same key returns the first result without writing again, and the
       same key with different content raises
-      :class:`~recovery_rules.IdempotencyConflictError`;
+      :class:`~recovery_rules.IdempotencyConflictError` (so does a repeat, after
+      the customer's personal data was erased, of a step taken before: its
+      ``erased`` is true, and a new key is needed);
     - takes ``now`` (timezone-aware, from the year 1900 to 8999 in UTC, the years
       a journal records; the case's clock when omitted);
     - takes ``employee``, the id of the employee who takes the step
@@ -173,8 +175,10 @@ class Case:
         ``incident`` files a follow-up under an earlier case of the same
         customer: its grants count against that incident's authority (under the
         policy's ``incident`` window). A complaint opened again while its first
-        case exists (the same complaint, number left out) joins the first
-        case's incident by itself, so opening it twice never gives it two caps.
+        case exists (the same complaint, filed each time with its number left
+        out) joins the first case's incident by itself, so opening it twice never
+        gives it two caps. (A first case whose number was set by hand is not
+        found so: name it in ``incident``.)
 
         ``employee`` is the id of the employee who opens it (``"E-0042"``), which
         :attr:`employee` returns; a policy with ``require_employee`` refuses an
@@ -676,7 +680,12 @@ class Case:
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             return self._unless_own_escalation(
-                CaseStep.MANAGER_APPROVES, view, level, employee, lambda: approve(view, ledger, at)
+                CaseStep.MANAGER_APPROVES,
+                view,
+                level,
+                delegate=delegate,
+                employee=employee,
+                take=lambda: approve(view, ledger, at),
             )
 
         def approve(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
@@ -791,7 +800,14 @@ class Case:
             raise InvalidInputError("reason", [Problem("reason", message) for message in said_wrong])
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
-            return self._unless_own_escalation(CaseStep.MANAGER_DENIES, view, level, employee, lambda: deny(view, at))
+            return self._unless_own_escalation(
+                CaseStep.MANAGER_DENIES,
+                view,
+                level,
+                delegate=delegate,
+                employee=employee,
+                take=lambda: deny(view, at),
+            )
 
         def deny(view: CaseView, at: dt.datetime) -> Draft:
             target = _required(view.escalated_to)
@@ -1397,15 +1413,20 @@ class Case:
 
         Otherwise a step would copy the words it still holds (the remedy asked, a manager's reason copied into
         the report) into a new event, sealed with a new key: readable again after the erasure. (An erasure between
-        this look and the step's append is not seen: the step then still writes what it holds.)
+        this look and the step's append is not seen: the step then still writes what it holds.) Whether the
+        erasure reached the words held is read from the journal, never judged by comparing times: the case's
+        steps and the erasure are timed by different clocks (a step's ``now`` may run ahead of the journal's).
         """
         if not self._journal.encrypts_personal_data:
             return
         with self._lock:
-            if not any(personal_texts(event.data) for event in self._view.history):
+            held = next((event for event in self._view.history if personal_texts(event.data)), None)
+            if held is None:
                 return  # nothing readable held: nothing a step could copy back
-            erasure = self._journal.erasure(self.number.customer_id)
-            if erasure is not None and self._view.history[0].at <= erasure.erased_at:
+            if self._journal.erasure(self.number.customer_id) is None:
+                return
+            again = self._journal.find(held.key)  # the event as the journal reads it now
+            if again is None or personal_texts(again.data) != personal_texts(held.data):
                 self._view = CaseView.replay(self._journal.events(self.number))
 
     def _repeat(self, existing: Event, request: dict[str, JSONValue]) -> Event:
@@ -1457,7 +1478,14 @@ class Case:
         return absent, level
 
     def _unless_own_escalation(
-        self, step: CaseStep, view: CaseView, level: str, employee: str | None, take: Callable[[], Draft]
+        self,
+        step: CaseStep,
+        view: CaseView,
+        level: str,
+        *,
+        delegate: str | None,
+        employee: str | None,
+        take: Callable[[], Draft],
     ) -> Draft:
         """``take()``, the draft of ``step`` with ``level``'s authority, unless ``employee`` escalated the case.
 
@@ -1467,7 +1495,8 @@ class Case:
         member who escalated to the manager is told "manager", not "staff"), else the lower of ``level`` and
         the level the case was escalated to. When no level may take it (over the per-guest cap), that refusal
         is the one raised. Without the employee's id on both steps there is nothing to compare, and the check
-        cannot apply (a policy with ``require_employee`` has both, always).
+        cannot apply (a policy with ``require_employee`` has both, always). The refusal names the level that
+        tried: ``delegate``, when one acts for ``level``.
         """
         if employee is None or employee != view.escalating_employee:
             return take()
@@ -1483,7 +1512,7 @@ class Case:
         raise _refusal(
             step,
             view,
-            level=level,
+            level=delegate or level,
             needed=needed,
             detail=(
                 f"{employee} escalated this case and may not decide their own escalation; "
@@ -1851,7 +1880,10 @@ def _at_now(error: InvalidInputError) -> InvalidInputError:
 
 
 def _moment(now: dt.datetime | None, clock: Clock) -> dt.datetime:
-    return recorded_instant(clock() if now is None else now)
+    """``now``, or the time ``clock`` returns when it is omitted: refused naming the one it came from."""
+    if now is None:
+        return recorded_instant(clock(), field="clock")
+    return recorded_instant(now)
 
 
 def _out_of_order(view: CaseView, at: dt.datetime) -> bool:

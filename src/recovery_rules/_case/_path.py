@@ -45,7 +45,7 @@ from recovery_rules._policy._parts import Alternative
 from recovery_rules._values._exported import show_loaded
 from recovery_rules._values._models import Complaint, ComplaintNumber, Remedy
 from recovery_rules._values._money import Money
-from recovery_rules._values._shown import shown
+from recovery_rules._values._shown import an_event, shown
 from recovery_rules.exceptions import InvalidInputError, JournalIntegrityError
 
 __all__ = [
@@ -373,8 +373,13 @@ class CaseView:
     def after(self, event: Event) -> CaseView:
         """The case after one more of its events: the next version, which the path must allow from this state.
 
-        Raises :class:`~recovery_rules.JournalIntegrityError` as :meth:`replay` does.
+        Raises :class:`~recovery_rules.JournalIntegrityError` as :meth:`replay` does, and
+        :class:`~recovery_rules.InvalidInputError` for a value that is not an :class:`~recovery_rules.Event`.
         """
+        if not isinstance(event, Event):
+            raise InvalidInputError.at(
+                "case", "event", f"must be an Event, such as journal.events(number) gives, not {shown(event)}"
+            )
         if event.number != self.complaint.number:
             raise JournalIntegrityError(event.seq, "it belongs to another case")
         return apply(self, event)
@@ -425,7 +430,7 @@ def apply(view: CaseView, event: Event) -> CaseView:
     if step is None:
         raise JournalIntegrityError(event.seq, f"{event.kind!r} is not a kind of case event")
     if step not in allowed_steps(view):
-        raise JournalIntegrityError(event.seq, f"a {event.kind!r} event cannot follow state {view.state.value!r}")
+        raise JournalIntegrityError(event.seq, f"{an_event(event.kind)} cannot follow state {view.state.value!r}")
     if event.version != view.version + 1:
         raise JournalIntegrityError(event.seq, f"it is version {event.version} of its case, not {view.version + 1}")
     try:
@@ -434,7 +439,7 @@ def apply(view: CaseView, event: Event) -> CaseView:
         raise JournalIntegrityError(event.seq, f"its data cannot be read ({_short(error)})") from None
     if event.grant is not None:
         if step not in GRANTING:
-            raise JournalIntegrityError(event.seq, f"a {event.kind!r} event cannot grant anything")
+            raise JournalIntegrityError(event.seq, f"{an_event(event.kind)} cannot grant anything")
         if event.grant.currency != view.granted.currency:
             raise JournalIntegrityError(event.seq, "its grant is not in the currency of the case")
         changes["granted"] = view.granted + event.grant

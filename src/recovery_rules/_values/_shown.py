@@ -36,3 +36,8 @@ def shown(value: object, *, longest: int = LONGEST) -> str:
             return "an int too large to show"
         return text if len(text) <= longest else text[: max(longest - 3, 1)] + "..."
     return kind.__name__
+
+
+def an_event(kind: str) -> str:
+    """An event of ``kind`` as a message names it, with its article: ``a 'listened' event``, ``an 'opened' event``."""
+    return f"{'an' if kind[:1].lower() in set('aeiou') else 'a'} {kind!r} event"
