@@ -49,7 +49,6 @@ def _step(**changes: object) -> Draft:
 # -- append: "An argument of the wrong type raises InvalidInputError naming it" -------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a Draft whose data is not a mapping escapes as TypeError/ValueError")
 @pytest.mark.parametrize("data", [["notes"], "notes", None], ids=["list", "text", "none"])
 def test_a_draft_whose_data_is_not_a_json_object_is_refused_as_invalid_input(backend: Harness, data: object) -> None:
     journal = backend.journal()
@@ -60,7 +59,6 @@ def test_a_draft_whose_data_is_not_a_json_object_is_refused_as_invalid_input(bac
     assert journal.verify().ok
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a grant's incident given as text escapes as AttributeError")
 @pytest.mark.parametrize("incident", [str(A), 10442], ids=["text", "number"])
 def test_a_grant_whose_incident_is_not_a_complaint_number_is_refused_as_invalid_input(
     backend: Harness, incident: object
@@ -73,7 +71,6 @@ def test_a_grant_whose_incident_is_not_a_complaint_number_is_refused_as_invalid_
     assert journal.head().count == 1
 
 
-@pytest.mark.xfail(strict=True, reason="bug: append_many lets a Draft's data of the wrong type escape as TypeError")
 def test_append_many_refuses_a_draft_whose_data_is_not_a_json_object_and_records_none_of_its_transaction(
     backend: Harness,
 ) -> None:
@@ -84,7 +81,6 @@ def test_append_many_refuses_a_draft_whose_data_is_not_a_json_object_and_records
     assert journal.head().count == 0
 
 
-@pytest.mark.xfail(strict=True, reason="bug: append checks build's type only after the idempotency and version checks")
 @pytest.mark.parametrize(("version", "key"), [(5, "new-key"), (0, "A-1")], ids=["stale version", "key recorded"])
 def test_append_refuses_a_build_that_is_no_draft_nor_function_whatever_the_journal_holds(
     backend: Harness, version: int, key: str
@@ -98,7 +94,6 @@ def test_append_refuses_a_build_that_is_no_draft_nor_function_whatever_the_journ
 # -- times before the year 1000: the journal compares times as text --------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="bug: cases() compares a year before 1000 as unpadded text")
 def test_cases_since_a_time_before_the_year_1000_lists_every_case_and_until_it_none(backend: Harness) -> None:
     journal = backend.journal()
     add(journal, A)
@@ -106,7 +101,6 @@ def test_cases_since_a_time_before_the_year_1000_lists_every_case_and_until_it_n
     assert journal.cases(until=EARLY) == []
 
 
-@pytest.mark.xfail(strict=True, reason="bug: granted() as of a year before 1000 reports an intact grant as edited")
 def test_granted_as_of_a_time_before_the_year_1000_is_no_false_tampering_alarm(backend: Harness) -> None:
     journal = backend.journal()
     add(journal, A, grant="10.00")
@@ -115,7 +109,6 @@ def test_granted_as_of_a_time_before_the_year_1000_is_no_false_tampering_alarm(b
         assert journal.granted(A, window=Window.day(), timezone="UTC", currency="USD", now=EARLY) == Money("0", "USD")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the day window of the last day there is counts every grant ever made")
 def test_granted_within_the_last_day_there_is_counts_no_grant_of_another_day(backend: Harness) -> None:
     journal = backend.journal()
     add(journal, A, grant="10.00")
@@ -134,7 +127,6 @@ def _encrypting_sqlite(tmp_path: Path) -> Journal:
     return SQLiteJournal(tmp_path / "journal.sqlite3", encrypt_personal_data=True)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an erasure dated before 1000 is recorded, then cannot be read back")
 @pytest.mark.parametrize("make", [_encrypting_memory, _encrypting_sqlite], ids=["memory", "sqlite"])
 def test_an_erasure_is_either_refused_or_read_back_whatever_its_time(
     tmp_path: Path, make: Callable[[Path], Journal]
@@ -154,7 +146,6 @@ def test_an_erasure_is_either_refused_or_read_back_whatever_its_time(
 # -- rotate_ledger_key ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a too-short new key is reported at ledger_key, not at new_key")
 def test_rotate_ledger_key_names_new_key_when_the_new_key_is_too_short() -> None:
     with MemoryJournal(ledger_key=bytes(range(32))) as journal:
         with pytest.raises(InvalidInputError) as raised:

@@ -275,7 +275,8 @@ class Journal(abc.ABC):
 
     @abc.abstractmethod
     def close(self) -> None:
-        """Release the journal's resources; it cannot be used afterwards."""
+        """Release the journal's resources; it cannot be used afterwards (every method that reads or writes
+        raises :class:`~recovery_rules.JournalError`)."""
 
     # -- writing ----------------------------------------------------------------
     def append(
@@ -307,8 +308,10 @@ class Journal(abc.ABC):
 
         ``request`` is what identifies the request for idempotency: a mapping of
         the step and its arguments (not the time) to JSON values; only its SHA-256
-        is stored. An argument of the wrong type raises
-        :class:`~recovery_rules.InvalidInputError` naming it, before anything is read.
+        is stored. An argument of the wrong type (``number``, ``expected_version``,
+        ``key``, ``request``, ``build``) raises :class:`~recovery_rules.InvalidInputError`
+        naming it, before anything is read; the draft's own fields are checked
+        inside the transaction, and refused the same way, nothing written.
 
         :class:`~recovery_rules.Case` appends through this method. The journal
         records any event, but events that do not follow the case path make
@@ -320,6 +323,7 @@ class Journal(abc.ABC):
         _checked_position(expected_version, "append", "expected_version", "the case's version (its events)")
         checked_key = _checked_key(key)
         request_hash = _request_digest(request, "append")
+        _checked_build(build, "append")
         with self._write() as store:
             return self._append_in(store, number, build, expected_version, key=checked_key, request_hash=request_hash)
 
@@ -333,7 +337,9 @@ class Journal(abc.ABC):
         is ``None`` becomes the next event of its case, whatever that is. Each
         transaction is all or nothing: when an entry fails, the error is raised,
         the entries of its transaction are not recorded, and those of the
-        transactions before it are. Returns the chain head after the last entry.
+        transactions before it are. Returns the chain head once the last
+        transaction is committed (a later head than its last entry's when
+        another writer appended in between).
 
         On SQLite and PostgreSQL a transaction reads its entries' idempotency
         keys and case versions in one query each and sends its writes together;
@@ -356,6 +362,7 @@ class Journal(abc.ABC):
                     expected, "append_many", "expected_version", "the case's version (its events), or None"
                 )
             request_hash = _request_digest(entry.request, "append_many")
+            _checked_build(entry.build, "append_many")
             pending.append((entry.number, entry.build, expected, _checked_key(entry.key), request_hash))
             if len(pending) == per_transaction:
                 self._append_batch(pending)
@@ -530,7 +537,10 @@ class Journal(abc.ABC):
         current = self._ledger_secret
         if current is None:
             raise JournalError("rotate_ledger_key needs the journal opened with its current ledger_key")
-        secret = checked_ledger_key(new_key)
+        try:
+            secret = checked_ledger_key(new_key)
+        except InvalidInputError as error:  # said of ledger_key: here it is new_key that is wrong
+            raise InvalidInputError.at("journal", "new_key", error.problems[0].message) from None
         if secret is None:
             raise InvalidInputError.at("journal", "new_key", "must be the new ledger key's bytes, not None")
         if self._read_only:
@@ -722,7 +732,8 @@ class Journal(abc.ABC):
     def cases(
         self, *, open_only: bool = False, since: dt.datetime | None = None, until: dt.datetime | None = None
     ) -> list[CaseSummary]:
-        """A summary of every case, by complaint number.
+        """A summary of every case, in the order of their complaint numbers' text (date, customer number,
+        sequence; customer numbers compared as text: ``-10442`` before ``-9``).
 
         ``open_only``: only the cases not closed; ``since`` and ``until``: only
         the cases opened at or after ``since`` and before ``until``, found through
@@ -809,6 +820,12 @@ class Journal(abc.ABC):
                 "now",
                 AWARE,
             )
+        try:  # an erasure records its time: within the years every time given to the library is, read back so
+            within = EARLIEST_INPUT_TIME <= exact_datetime(at).astimezone(dt.UTC) < LATEST_INPUT_TIME
+        except OverflowError:
+            within = False
+        if not within:
+            raise InvalidInputError.at("erase_customer", "now", OUT_OF_INPUT_RANGE)
         with self._write() as store:
             done = store.erasure(checked)
             records = store.customer_records(checked)
@@ -896,7 +913,7 @@ class Journal(abc.ABC):
         guest's or an incident's latest, without a saved head.
 
         ``progress``: called with how many more events were read, every
-        10,000 events and once at the end (a progress bar's ``advance``); a
+        10,000 events and once at the end when any was (a progress bar's ``advance``); a
         resumed check counts only the events after ``resume_from``.
 
         A head whose ``count`` no journal can reach (below 0 or past ``2**63 - 1``) is a mistake, not a cut-off
@@ -1209,9 +1226,12 @@ def _time_of(what: str, name: str, moment: object) -> str:
     if not isinstance(moment, dt.datetime) or not is_aware(moment):
         raise InvalidInputError.at(what, name, AWARE)
     try:
-        return canonical_time(moment)
+        text = canonical_time(moment)
     except InvalidInputError as error:  # beyond the years a journal records
         raise InvalidInputError.at(what, name, error.problems[0].message) from None
+    # Stored times are compared as text, and every one is from EARLIEST_INPUT_TIME on: an earlier bound selects
+    # what that one does, and a year before 1000 (written with fewer digits) would sort after them all.
+    return canonical_time(EARLIEST_INPUT_TIME) if exact_datetime(moment) < EARLIEST_INPUT_TIME else text
 
 
 def _checked_number(number: object, what: str) -> None:
@@ -1260,6 +1280,13 @@ def legacy_problem(store: Store, *, check_hash: bool = True) -> tuple[int, str] 
                 f"the events up to {until}: the setting was edited"
             )
     return None
+
+
+def _checked_build(build: object, what: str) -> None:
+    """Refuse a ``build`` that is neither a :class:`Draft` nor a function (one returning a Draft), before anything
+    is read: a retry or a stale version must not hide the mistake."""
+    if not isinstance(build, Draft) and not callable(build):
+        raise InvalidInputError.at(what, "build", "must be a Draft or return one")
 
 
 def _request_digest(request: object, what: str) -> str:

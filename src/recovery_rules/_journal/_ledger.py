@@ -42,7 +42,7 @@ from pydantic import TypeAdapter, ValidationError
 from recovery_rules._values._base import problems_from
 from recovery_rules._values._models import ComplaintNumber
 from recovery_rules._values._money import Money
-from recovery_rules._values._time import AWARE, TimeZoneName, Window, is_aware
+from recovery_rules._values._time import AWARE, EARLIEST_INPUT_TIME, TimeZoneName, Window, is_aware
 from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, JournalIntegrityError
 
 from ._canonical import GENESIS, canonical_time
@@ -108,15 +108,23 @@ def grant_query(
             zone = zoneinfo.ZoneInfo(timezone)
             day = now.astimezone(zone).date()
             start = dt.datetime.combine(day, dt.time(0), tzinfo=zone)
+            if day == dt.date.max:  # the last day there is: no grant is counted after it
+                return GrantQuery(customer, since=_stored_range(start))
             end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
-            return GrantQuery(customer, since=start.astimezone(dt.UTC), until=end.astimezone(dt.UTC))
+            return GrantQuery(customer, since=_stored_range(start), until=_stored_range(end))
         if window.duration is None:  # pragma: no cover - a rolling Window always has a duration
             raise AssertionError("a rolling window without a duration")
         # "later than now - d", in absolute time: the smallest stored time step is a microsecond
         since = now.astimezone(dt.UTC) - window.duration + dt.timedelta(microseconds=1)
     except OverflowError:  # a window reaching before year 1: every grant counts
         return GrantQuery(customer)
-    return GrantQuery(customer, since=since)
+    return GrantQuery(customer, since=_stored_range(since))
+
+
+def _stored_range(moment: dt.datetime) -> dt.datetime:
+    """``moment`` in UTC, moved up to :data:`EARLIEST_INPUT_TIME` if earlier: no stored time is earlier, so the
+    window holds the same grants, and its bound's text (compared with the stored texts) has a four-digit year."""
+    return max(moment.astimezone(dt.UTC), EARLIEST_INPUT_TIME)
 
 
 def total(grants: Iterable[Money], currency: str) -> Money:
