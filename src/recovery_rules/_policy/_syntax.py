@@ -122,5 +122,7 @@ def json_hint(text: str, error: json.JSONDecodeError) -> str | None:
     if message.startswith("Expecting ',' delimiter"):
         if offset >= len(text.rstrip()):
             return "the file ends before a table { or a list [ is closed: close it"
+        if before.isdigit() and word.isalpha():  # 1500.00 USD: a number, then a word on the same value
+            return 'quote an amount written with its currency: "150.00 USD"'
         return "put a comma after the value before this one"
     return next((fix for start, fix in _JSON_FIXES if message.startswith(start)), None)

@@ -193,7 +193,10 @@ def _as_text(value: object, currency: object = None) -> str:
     # Rounded to the currency's places, as the number was probably meant (0.1 + 0.2 as 0.30): only an example.
     # A context of its own: the caller's (or the library's, which traps rounding) must not make an example raise.
     rounding = decimal.Context(prec=40, rounding=decimal.ROUND_HALF_EVEN)
-    text = f"{exact.quantize(_QUANTA[places], context=rounding):f}"
+    value = exact.quantize(_QUANTA[places], context=rounding)
+    if value.copy_abs() >= MAX_AMOUNT:  # rounded up to the bound no amount reaches: the largest amount below it
+        value = exact.quantize(_QUANTA[places], rounding=decimal.ROUND_DOWN, context=rounding)
+    text = f"{value:f}"
     return text.removeprefix("-") if Decimal(text).is_zero() else text  # -0.004 rounds to 0.00, never -0.00
 
 
@@ -265,7 +268,8 @@ class Money:
     digits. A ``float`` is refused, as are NaN, infinities, negative zero and
     more decimal places than the currency has: nothing is ever rounded
     silently. ``+``, ``-`` and ordering work only between amounts of the same
-    currency; anything else raises :class:`~recovery_rules.CurrencyMismatchError`.
+    currency: between two currencies they raise :class:`~recovery_rules.CurrencyMismatchError`, and with
+    anything but a :class:`Money`, :class:`TypeError`.
     ``==`` between different currencies is simply ``False``.
 
     In JSON an amount is ``{"amount": "12.50", "currency": "USD"}``; the string
@@ -275,9 +279,11 @@ class Money:
     __slots__ = ("_json", "amount", "currency")
 
     MAX_AMOUNT: ClassVar[Decimal] = MAX_AMOUNT
-    """Every amount is smaller than this in absolute value: 10**15, a million billion in any currency.
+    """Every amount made is smaller than this in absolute value: 10**15, a million billion in any currency.
 
-    :class:`Money` refuses a larger amount, and so does every model with an amount in it.
+    :class:`Money` refuses a larger amount, and so does every model with an amount in it. A sum may reach it
+    (``Money(10**15 - 1, "USD") + Money(1, "USD")``); such a sum is refused by every later use (a comparison,
+    ``Money(str(...))``, unpickling), never carried on.
     """
 
     amount: Decimal
@@ -479,7 +485,7 @@ class Money:
         return f"{self.amount} {self.currency}"
 
     def display(self) -> str:
-        """The amount written for people: ``$2,000.00``, ``€12.50``, ``1,500 CHF``."""
+        """The amount written for people: ``$2,000.00``, ``€12.50``, ``¥1,500``, ``1,500.00 CHF``."""
         amount, currency = self._amount(), self.currency
         places = MINOR_UNITS[currency]
         sign = "-" if amount.is_signed() else ""

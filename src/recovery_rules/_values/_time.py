@@ -196,6 +196,8 @@ def parse_duration(value: object) -> dt.timedelta:
         raise InvalidInputError.at("duration", "", _HINT)
     if result <= dt.timedelta(0):
         raise InvalidInputError.at("duration", "", "must be longer than zero")
+    if result % dt.timedelta(seconds=1):  # its text (format_duration, a window's JSON form) is in whole seconds
+        raise InvalidInputError.at("duration", "", "must be a whole number of seconds, such as '90s' or 'PT1M30S'")
     if result > _MAX:
         raise InvalidInputError.at("duration", "", "must be at most about ten years (3660 days)")
     return result
