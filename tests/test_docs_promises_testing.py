@@ -1,0 +1,87 @@
+"""Promises of the docstrings of ``recovery_rules.metrics``, ``recovery_rules.testing`` and ``recovery_rules.proof``
+checked against edge cases their examples do not show."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from recovery_rules import (
+    Case,
+    CaseView,
+    Complaint,
+    Customer,
+    InvalidInputError,
+    MemoryJournal,
+    Money,
+    Remedy,
+    metrics,
+    presets,
+)
+
+NOW = dt.datetime(2026, 11, 23, 18, 0, tzinfo=dt.UTC)
+RITZ = presets.ritz_carlton()
+
+
+def two_case_views() -> list[CaseView]:
+    """Two decided cases of the Ritz, as they stand: one approved ($100.00), one escalated ($3,000.00)."""
+    journal = MemoryJournal()
+    for number, amount in enumerate(("100.00", "3000.00"), start=1):
+        complaint = Complaint(
+            customer=Customer(id=f"C-{number}"),
+            category="room_not_ready",
+            requested=Remedy(kind="refund", amount=Money(amount, "USD")),
+            received_at=NOW,
+        )
+        case = Case.open(journal, RITZ, complaint, by="staff", clock=lambda: NOW)
+        case.listen()
+        case.apologize()
+        case.ask_preferred_solution()
+        case.decide()
+    last: dict[str, CaseView] = {}
+    for replayed in metrics.CaseReplay(journal):
+        last[str(replayed.event.number)] = replayed.case
+    return list(last.values())
+
+
+@pytest.mark.xfail(strict=True, reason="bug: group_figures' seeds and names are not checked: TypeError from inside")
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        {"seeds": "manager"},  # not a function
+        {"names": 5},  # not a sequence of names
+        {"names": "manager"},  # a string: one group per letter, in silence
+    ],
+    ids=["seeds", "names", "names-as-a-string"],
+)
+def test_group_figures_refuses_seeds_or_names_of_the_wrong_kind_with_a_library_error(wrong: dict[str, Any]) -> None:
+    """``group_figures`` checks ``views`` and ``key`` (a string for ``views`` is refused: not an iterable of
+    views); ``seeds`` (a function of a view) and ``names`` (group names, in order) get no such check."""
+    views = two_case_views()
+    with pytest.raises(InvalidInputError):
+        metrics.group_figures(views, metrics.by_level, currency="USD", **wrong)
+
+
+@pytest.mark.xfail(strict=True, reason="bug: a key that names a group with a non-string raises TypeError from inside")
+def test_group_figures_refuses_a_key_that_names_no_group_with_a_library_error() -> None:
+    """``key(view, event)`` "names the group a step of a case counts in (None: none)"; a key returning a list
+    escapes as ``TypeError: unhashable type``."""
+    views = two_case_views()
+    with pytest.raises(InvalidInputError, match="key"):
+        metrics.group_figures(views, lambda view, event: [view.level], currency="USD")  # type: ignore[arg-type,return-value]
+
+
+def test_group_figures_names_come_first_in_their_order_even_without_a_step() -> None:
+    """``names`` come first, in their order, even without a step; the other groups follow as they first appear."""
+    views = two_case_views()
+    figures = metrics.group_figures(
+        views, metrics.by_level, currency="USD", names=["general_manager", "manager"], seeds=lambda view: ["owner"]
+    )
+    assert list(figures) == ["general_manager", "manager", "owner", "staff"]
+    assert figures["general_manager"].cases == 0
+    assert figures["owner"].cases == 0  # a seed is a group, with no step in it
+    staff = figures["staff"]
+    assert (staff.cases, staff.decisions, staff.approved, staff.escalated) == (2, 2, 1, 1)
+    assert staff.granted == Money("100.00", "USD")
