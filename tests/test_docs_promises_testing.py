@@ -19,6 +19,7 @@ from recovery_rules import (
     Remedy,
     metrics,
     presets,
+    proof,
 )
 
 NOW = dt.datetime(2026, 11, 23, 18, 0, tzinfo=dt.UTC)
@@ -85,3 +86,16 @@ def test_group_figures_names_come_first_in_their_order_even_without_a_step() -> 
     staff = figures["staff"]
     assert (staff.cases, staff.decisions, staff.approved, staff.escalated) == (2, 2, 1, 1)
     assert staff.granted == Money("100.00", "USD")
+
+
+@pytest.mark.xfail(
+    strict=True, reason="bug: prove with planned slices of another policy reports a false counterexample"
+)
+def test_prove_refuses_planned_slices_of_another_policy_rather_than_report_a_broken_promise() -> None:
+    """``prove``: "``planned`` reuses slices already computed with :func:`slices`" (its refusal says "from
+    slices(policy)"). Slices of another policy are taken, and their levels make ``Policy.decide`` raise
+    ``UnknownLevelError``: the Ritz is reported as breaking a promise it keeps."""
+    planned = proof.slices(presets.retail())[:1]
+    with pytest.raises(InvalidInputError, match="planned"):
+        found = proof.prove(RITZ, planned=planned)
+        assert found.holds, found.counterexample
