@@ -97,5 +97,4 @@ def test_prove_refuses_planned_slices_of_another_policy_rather_than_report_a_bro
     ``UnknownLevelError``: the Ritz is reported as breaking a promise it keeps."""
     planned = proof.slices(presets.retail())[:1]
     with pytest.raises(InvalidInputError, match="planned"):
-        found = proof.prove(RITZ, planned=planned)
-        assert found.holds, found.counterexample
+        proof.prove(RITZ, planned=planned)
