@@ -3,6 +3,7 @@ checked against edge cases their examples do not show."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -20,6 +21,7 @@ from recovery_rules import (
     metrics,
     presets,
     proof,
+    testing,
 )
 
 NOW = dt.datetime(2026, 11, 23, 18, 0, tzinfo=dt.UTC)
@@ -98,3 +100,40 @@ def test_prove_refuses_planned_slices_of_another_policy_rather_than_report_a_bro
     planned = proof.slices(presets.retail())[:1]
     with pytest.raises(InvalidInputError, match="planned"):
         proof.prove(RITZ, planned=planned)
+
+
+def over_the_cap() -> testing.DecisionInput:
+    """A $20,000.00 refund asked of the Ritz's staff: over its $10,000.00 cap, so denied."""
+    complaint = Complaint(
+        customer=Customer(id="10442"),
+        category="room_not_ready",
+        requested=Remedy(kind="refund", amount=Money("20000.00", "USD")),
+        received_at=NOW,
+    )
+    return testing.DecisionInput(complaint=complaint, by="staff", granted=Money("0", "USD"), now=NOW)
+
+
+def test_decision_violations_finds_none_in_a_denial_over_the_cap_asked_more() -> None:
+    """``decision_violations``: asking ``raise_by`` more never gives a better outcome; a denial stays one."""
+    assert testing.decision_violations(RITZ, over_the_cap(), raise_by=Money("1.00", "USD")) == []
+
+
+@pytest.mark.xfail(
+    strict=True, reason="bug: decision_violations takes a negative raise_by and reports a promise broken"
+)
+def test_decision_violations_refuses_a_negative_raise_by_rather_than_report_a_broken_promise() -> None:
+    """``decision_violations``: "asking ``raise_by`` more never gives a better outcome". A negative ``raise_by``
+    asks less, and a smaller refund approved is then reported as "asking -19000.00 USD more turned denied into
+    approved", a promise the policy never made."""
+    with pytest.raises(InvalidInputError, match="raise_by"):
+        testing.decision_violations(RITZ, over_the_cap(), raise_by=Money("-19000.00", "USD"))
+
+
+@pytest.mark.xfail(strict=True, reason="bug: a DecisionInput holding no Complaint raises AttributeError from inside")
+def test_decision_violations_refuses_a_decision_input_without_a_complaint_with_a_library_error() -> None:
+    """``decision_violations`` refuses what is not a ``DecisionInput`` with ``InvalidInputError``; a
+    ``DecisionInput`` (a plain dataclass, unchecked) holding a string for its complaint escapes as
+    ``AttributeError: 'str' object has no attribute 'model_dump'``."""
+    wrong = dataclasses.replace(over_the_cap(), complaint="a complaint")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="complaint"):
+        testing.decision_violations(RITZ, wrong)
