@@ -163,7 +163,8 @@ def report(
       ``journal.head``); the journal must still hold those events unchanged.
     - ``source``: how the report names the journal (default: an SQLite journal's
       file, else the journal's class name).
-    - ``progress``: called with the number of events read since its last call.
+    - ``progress``: called with how much further through the journal the read got since its last call, in
+      events (for a period, the other cases' events it passed over count too).
 
     Raises :class:`~recovery_rules.JournalIntegrityError` when the journal fails
     its check (or the expected head), naming the first bad event;

@@ -491,6 +491,12 @@ def prove(
         raise InvalidInputError.at(
             "proof", "planned", f"must be a list of Slice, from slices(policy), not {shown(planned)}"
         )
+    if planned:  # slices of another policy (or of this one before a change) would prove, or refute, nothing
+        own = set(_slices(policy))
+        if not all(part in own for part in planned):
+            raise InvalidInputError.at(
+                "proof", "planned", "holds a slice that is not one of this policy's: compute it with slices(policy)"
+            )
     if advance is not None and not callable(advance):
         raise InvalidInputError.at("proof", "advance", f"must be a function of a count, or None, not {shown(advance)}")
     currency = policy.currency

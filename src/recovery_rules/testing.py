@@ -342,7 +342,9 @@ def policies(
     times near (a date, or the same day every year).
 
     ``max_levels`` is 1 or more, ``max_catalog`` 0 or more, ``currencies`` ISO 4217 codes such as ``("USD",)``;
-    anything else is refused here, with :class:`~recovery_rules.InvalidInputError`, not when drawn."""
+    anything else is refused here, with :class:`~recovery_rules.InvalidInputError`, not when drawn.
+    ``max_catalog`` bounds the extra alternatives: every catalog also holds the 2 to 4 free ones its
+    ``min_alternatives`` needs."""
     _count(max_levels, "policies strategy", "max_levels", 1, "5")
     _count(max_catalog, "policies strategy", "max_catalog", 0, "12")
     if isinstance(currencies, str) or not isinstance(currencies, tuple | list) or not currencies:
@@ -493,8 +495,16 @@ def decision_violations(policy: Policy, decision: DecisionInput, *, raise_by: Mo
     _policy(policy, "decision")
     if not isinstance(decision, DecisionInput):
         raise _argument("decision", "decision", decision, "a DecisionInput, such as one drawn from decisions(policy)")
-    if raise_by is not None and not isinstance(raise_by, Money):
-        raise _argument("decision", "raise_by", raise_by, "a Money, such as Money('1.00', 'USD'), or None")
+    if not isinstance(decision.complaint, Complaint) or not isinstance(decision.by, str):
+        raise _argument(
+            "decision", "complaint", decision.complaint, "a DecisionInput of a Complaint and a level's name (by)"
+        )
+    if raise_by is not None and (
+        not isinstance(raise_by, Money) or raise_by.currency != policy.currency or raise_by.amount < 0
+    ):
+        raise _argument(
+            "decision", "raise_by", raise_by, f"an amount of 0 or more in {policy.currency}, such as 1.00, or None"
+        )
     before = decision.complaint.model_dump()
     resolution = decision.run(policy)
     problems = resolution_violations(

@@ -247,7 +247,24 @@ def group_figures(
         )
     if not callable(key):
         raise InvalidInputError.at("grouping", "key", f"must be a function such as metrics.by_level, not {shown(key)}")
-    grouping = Grouping(key, first_decisions=first_decisions, names=names, seeds=seeds)
+    if isinstance(names, str | bytes) or not isinstance(names, Sequence) or not all(isinstance(n, str) for n in names):
+        raise InvalidInputError.at(
+            "grouping", "names", f"must be a sequence of group names, such as ['staff', 'manager'], not {shown(names)}"
+        )
+    if seeds is not None and not callable(seeds):
+        raise InvalidInputError.at(
+            "grouping", "seeds", f"must be a function of a CaseView giving group names, or None, not {shown(seeds)}"
+        )
+
+    def named(view: CaseView, event: Event) -> str | None:
+        name = key(view, event)
+        if name is not None and not isinstance(name, str):
+            raise InvalidInputError.at(
+                "grouping", "key", f"must name a group with a string, or None for none, not {shown(name)}"
+            )
+        return name
+
+    grouping = Grouping(named, first_decisions=first_decisions, names=names, seeds=seeds)
     for view in views:
         if not isinstance(view, CaseView):
             raise InvalidInputError.at("grouping", "views", f"must hold CaseView values only, not {shown(view)}")

@@ -192,6 +192,9 @@ class Wording:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Wording is immutable")
 
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Wording is immutable")
+
     @property
     def locale(self) -> str:
         """The locale tag this wording speaks."""
@@ -364,6 +367,7 @@ class Wording:
         if spec is None:
             hint = Suggestions(MESSAGES).did_you_mean(message) or "the guide Customize the wording lists every message"
             raise InvalidInputError.at("wording", "message", f"is not a message; {hint}")
+        speaking = self if message in self._merged.templates else self._english or self  # left out: in English
         values: dict[str, Value] = {}
         for name, value in slots.items():
             if name not in spec.slots:
@@ -371,14 +375,14 @@ class Wording:
                     "wording", name, f"is not a slot of {message!r}; its slots are {', '.join(spec.slots)}"
                 )
             if name in spec.lists:
-                if isinstance(value, str) or not all(isinstance(item, Alternative) for item in value):
+                items = tuple(value) if isinstance(value, Sequence) and not isinstance(value, str) else None
+                if items is None or not all(isinstance(item, Alternative) for item in items):
                     raise InvalidInputError.at("wording", name, "must be a sequence of Alternative")
-                values[name] = self._items(value)
+                values[name] = speaking._items(items)  # in the words of the locale that says the message
             elif isinstance(value, str):
                 values[name] = (str.__str__(value),)  # its text: a subclass's replace or __str__ is never called
             else:
                 raise InvalidInputError.at("wording", name, "must be a string")
-        speaking = self if message in self._merged.templates else self._english or self  # left out: in English
         missing = sorted(speaking._template(message).slots - values.keys())
         if missing:
             raise InvalidInputError(
