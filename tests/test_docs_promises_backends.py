@@ -93,11 +93,6 @@ def _grant(dsn: str, statements: tuple[str, ...], schema: str, role: str) -> Non
 # -- SQLite: one file
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: SQLiteJournal opens each thread's connection by the path as given, so a relative path names "
-    "another file once the working directory changed: a new thread reads (and writes) a new, empty journal there",
-)
 def test_a_journal_opened_by_a_relative_path_stays_one_file_for_a_thread_started_after_a_change_of_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -139,17 +134,7 @@ def _open(kind: str, tmp_path: Path, request: pytest.FixtureRequest, timeout: fl
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "kind",
-    [
-        pytest.param(
-            "sqlite",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: a thread of an SQLiteJournal waits for another thread of the same handle that is "
-                "writing without any limit (its lock is taken without the timeout), not timeout seconds",
-            ),
-        ),
-        "postgres",
-    ],
+    ["sqlite", "postgres"],
 )
 def test_a_writer_gives_up_after_its_timeout_while_another_thread_of_the_same_journal_writes(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest
@@ -230,11 +215,6 @@ def test_the_grants_the_how_to_lists_let_a_user_of_fewer_rights_record_cases_and
         assert reader.head().count == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: PostgresJournal.erase_customer returns as done when VACUUM of the keys table was skipped "
-    "(PostgreSQL only warns when the user does not own the table), so the deleted key stays in its pages",
-)
 def test_an_erasure_on_postgresql_that_could_not_vacuum_the_keys_table_says_so(
     postgres_dsn: str, schema: str, role: str
 ) -> None:
@@ -259,11 +239,6 @@ def test_an_erasure_on_postgresql_that_could_not_vacuum_the_keys_table_says_so(
         assert desk.events(A)[0].data["notes"] == "[erased]"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: PostgresJournal takes any value as create (bool(value)): create='no' creates the schema, "
-    "where SQLiteJournal's read_only must be True or False",
-)
 def test_postgresql_create_must_be_true_or_false_and_nothing_is_created_otherwise(
     postgres_dsn: str, schema: str
 ) -> None:

@@ -259,7 +259,9 @@ class PostgresJournal(Journal):
         self.schema = schema
         self._conninfo = _checked_conninfo(self._psycopg, conninfo)
         self._timeout = float(timeout)
-        self._create = bool(create)
+        if not isinstance(create, bool):
+            raise JournalError("create must be True or False")
+        self._create = create
         # The setting legacy_until and what is wrong with it, if anything (see legacy_problem), and the stored value
         # that was checked for: checked again only when it changes (read with the write lock of every append).
         self._legacy: tuple[int, tuple[int, str] | None] = (0, None)
@@ -434,11 +436,26 @@ class PostgresJournal(Journal):
 
     def _after_erasure(self) -> None:
         """Vacuum the keys table, so the deleted keys' tuples are pruned from its pages."""
+        skipped: list[str] = []  # PostgreSQL skips a table the user does not own with a warning, not an error
+
+        def warned(diagnostic: Any) -> None:
+            if diagnostic.severity_nonlocalized == "WARNING":
+                skipped.append(str(diagnostic.sqlstate or ""))
+
         try:
             with self._connection() as connection:  # autocommit: VACUUM runs outside a transaction
-                connection.execute(f"VACUUM {self._sql.schema}.data_keys")
+                connection.add_notice_handler(warned)
+                try:
+                    connection.execute(f"VACUUM {self._sql.schema}.data_keys")
+                finally:
+                    connection.remove_notice_handler(warned)
         except self._psycopg.Error as error:
             raise _failure(error, "the erasure is recorded, but the keys table could not be vacuumed") from None
+        if skipped:
+            raise JournalError(
+                "the erasure is recorded, but the keys table could not be vacuumed: PostgreSQL skipped it (only "
+                f"the table's owner may vacuum it): run VACUUM {self._sql.schema}.data_keys as its owner"
+            )
 
     # -- transactions -----------------------------------------------------------
     def _begin(self, begin: str) -> tuple[psycopg.Connection[Any], dict[str, Any] | None]:

@@ -243,6 +243,8 @@ class SQLiteJournal(Journal):
             )
         # Read-only: the file itself, a link followed (SQLite reads the file it points to, with that file's log).
         self._real_path = os.path.realpath(self.path)
+        # Every thread's connection opens the same file, whatever the working directory is when it opens it.
+        self._open_path = os.path.abspath(self.path)
         self._read_only = read_only
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 86_400:
             raise JournalError("the timeout must be a number of seconds above 0 (and at most a day)")
@@ -391,7 +393,7 @@ class SQLiteJournal(Journal):
             return self._open_read_only()
         try:
             connection = sqlite3.connect(
-                self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
+                self._open_path, timeout=self._timeout, isolation_level=None, check_same_thread=False
             )
         except sqlite3.Error as error:
             raise JournalError(f"cannot open the journal file: {error}") from None
@@ -617,8 +619,14 @@ class SQLiteJournal(Journal):
 
     @contextmanager
     def _writing(self) -> Iterator[Store]:
-        with self._writer, self._transaction(write=True) as store:  # this handle's threads take turns
-            yield store
+        writer = self._writer  # this handle's threads take turns, each waiting as long as the timeout, as for others
+        if not writer.acquire(timeout=self._timeout):
+            raise JournalError(f"the journal stayed busy for {self._timeout:g} seconds: another writer holds it")
+        try:
+            with self._transaction(write=True) as store:
+                yield store
+        finally:
+            writer.release()
 
     def _write(self) -> AbstractContextManager[Store]:
         return self._writing()
