@@ -2,8 +2,9 @@
 
 - The journal lives in a schema of its own (``recovery_rules`` by default): a
   one-row table ``journal`` that marks the schema as a recovery-rules journal
-  and carries its format, the table ``events`` and the ledger's heads
-  (``ledger_heads``). They are created on first use; a schema holding anything
+  and carries its format, the table ``events``, the ledger's heads
+  (``ledger_heads``) and where each case stands (``cases``); a journal that encrypts personal data adds
+  ``data_keys`` and ``erasures``. They are created on first use; a schema holding anything
   else, or a journal of a newer format, is refused. A journal of format 1 (the
   first release) is upgraded in place when opened: the ledger's columns, indexes
   and heads are added, and its events stay exactly as they were. A journal of

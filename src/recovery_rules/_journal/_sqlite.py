@@ -197,7 +197,8 @@ class SQLiteJournal(Journal):
     ``read_only=True`` opens a journal file to read and verify it where the caller
     may not, or must not, write (an auditor's access, a backup, a copy on
     read-only media): the file must exist and be a journal of this release's
-    schema, nothing is created or written beside it, and every write raises
+    schema, nothing is created beside it and the journal and its log are never written (SQLite may update the
+    log's index, ``-shm``, when the log is there), and every write raises
     :class:`~recovery_rules.JournalError`.
     A journal a process is writing (its write-ahead log and the log's index,
     ``-wal`` and ``-shm``, beside it) is read with its log, as any reader reads
