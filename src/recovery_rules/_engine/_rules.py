@@ -451,7 +451,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         caps=caps,
         stacked=stacked,
         revision=policy_revision(policy),
-        quantum=Decimal(1).scaleb(-MINOR_UNITS[policy.currency]),
+        quantum=Decimal(1).scaleb(-MINOR_UNITS[policy.currency], context=DECIMAL_CONTEXT),
         zone=ZoneInfo(policy.timezone),
         hours=None if policy.business_hours is None else policy.business_hours.schedule(policy.timezone),
     )
@@ -756,8 +756,8 @@ def _given(policy: CompiledPolicy, granted: Granted | None, currency: str) -> Mo
 
     What comes back is exactly a :class:`Money` (or a tuple of them) holding the values checked.
     """
-    if granted is None:
-        return policy.zero_money
+    if granted is None:  # a new zero each time: a resolution holds it, and its holder could change it
+        return Money._trusted(policy.zero, currency)
     if isinstance(granted, Mapping):
         by_window = _by_window(policy, granted)
         return by_window[0] if len(by_window) == 1 else _Apart(by_window)

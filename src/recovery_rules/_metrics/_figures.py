@@ -15,7 +15,7 @@ from typing import Annotated, Any, Final, TypeVar
 from pydantic import AwareDatetime, BeforeValidator, Field, PlainSerializer
 
 from recovery_rules._journal import ChainHead
-from recovery_rules._values._base import RecoveryModel
+from recovery_rules._values._base import ReadOnly, RecoveryModel
 from recovery_rules._values._money import Money
 from recovery_rules._values._shown import shown
 from recovery_rules.exceptions import InvalidInputError
@@ -414,7 +414,7 @@ class PersonalCallFigures(RecoveryModel):
 class CapShare(RecoveryModel):
     """For each customer, the most of the per-customer cap their grants reached within the policy's window."""
 
-    caps: dict[str, Amount]
+    caps: Annotated[dict[str, Amount], ReadOnly]
     """The cap of each policy (by name)."""
     guests: Count
     """Customers of a policy with a cap."""
@@ -423,7 +423,7 @@ class CapShare(RecoveryModel):
     median: Ratio | None
     p90: Ratio | None
     max: Ratio | None
-    bands: dict[str, Count]
+    bands: Annotated[dict[str, Count], ReadOnly]
     """Customers per band of :data:`CAP_BANDS`."""
     customer_noun: str = "customer"
     """What the policy calls its customers ("guest"); ``customer`` when the policies differ or do not say."""
@@ -477,13 +477,13 @@ class Satisfaction(RecoveryModel):
 
     overall: SatisfactionFigures
     """Every case counted."""
-    per_outcome: dict[str, SatisfactionFigures]
+    per_outcome: Annotated[dict[str, SatisfactionFigures], ReadOnly]
     """Per :class:`~recovery_rules.CaseOutcome`, and ``unresolved``."""
-    per_level: dict[str, SatisfactionFigures]
+    per_level: Annotated[dict[str, SatisfactionFigures], ReadOnly]
     """Per level of the employee who opened the case and delivers the good news."""
-    per_category: dict[str, SatisfactionFigures]
+    per_category: Annotated[dict[str, SatisfactionFigures], ReadOnly]
     """Per complaint category."""
-    per_employee: dict[str, SatisfactionFigures]
+    per_employee: Annotated[dict[str, SatisfactionFigures], ReadOnly]
     """Per employee who opened the case (``(unnamed)``: the opening named none)."""
 
 
@@ -497,7 +497,7 @@ class Report(RecoveryModel):
     """The journal, as the report names it."""
     journal: JournalRead
     period: Period
-    policies: dict[str, Count]
+    policies: Annotated[dict[str, Count], ReadOnly]
     """Cases per policy name."""
     cases: CaseCounts
     first_decisions: FirstDecisions
@@ -507,25 +507,25 @@ class Report(RecoveryModel):
     callbacks: CallbackFigures
     overdue_callbacks: tuple[OverdueCallback, ...]
     """Oldest promise first."""
-    time_to_resolution: dict[str, Spread]
+    time_to_resolution: Annotated[dict[str, Spread], ReadOnly]
     """``all``, and each :class:`~recovery_rules.CaseOutcome`."""
-    outcomes: dict[str, Count]
+    outcomes: Annotated[dict[str, Count], ReadOnly]
     """Cases per :class:`~recovery_rules.CaseOutcome`, and ``unresolved``."""
     currency: str | None
     """The report's currency: the policy's, or that of the cases (``None``: no cases and no policy)."""
     granted: Amount | None
     """Everything granted (``None`` only when no currency is known)."""
-    per_level: dict[str, GroupFigures]
+    per_level: Annotated[dict[str, GroupFigures], ReadOnly]
     """Per authority level, by who took the step; in the policy's order when there is one."""
-    per_category: dict[str, GroupFigures]
+    per_category: Annotated[dict[str, GroupFigures], ReadOnly]
     """Per complaint category, the first decisions; most cases first."""
     cap_share: CapShare
     satisfaction: Satisfaction
     """The customers' satisfaction answers, in all and per outcome, level, category and employee."""
-    per_employee: dict[str, EmployeeFigures]
+    per_employee: Annotated[dict[str, EmployeeFigures], ReadOnly]
     """Per employee id, by who took each step; most cases first, steps that named no employee last, under
     :data:`NOT_RECORDED`."""
-    per_revision: dict[str, RevisionFigures]
+    per_revision: Annotated[dict[str, RevisionFigures], ReadOnly]
     """Per policy revision (its full hash), the first decisions; earliest first, steps of journals written before
     revisions were recorded (event format 3) last, under :data:`NOT_RECORDED`."""
     personal_calls: PersonalCallFigures

@@ -299,7 +299,13 @@ class Policy(RecoveryModel):
         # Two policies are equal when their fields are; the compiled indexes follow from them.
         if not isinstance(other, Policy):
             return NotImplemented
-        return type(self) is type(other) and self.__dict__ == other.__dict__
+        # ... and when they decide alike: one changed past validation (object.__setattr__) still decides with the
+        # indexes it was compiled into, and hashes by their revision, so it equals only a policy of that revision.
+        return (
+            type(self) is type(other)
+            and self.__dict__ == other.__dict__
+            and compiled_policy(self).revision == compiled_policy(other).revision
+        )
 
     def __hash__(self) -> int:
         # Equal policies have equal fields, and the revision is a hash of the fields as validated (every value

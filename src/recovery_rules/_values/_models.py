@@ -252,20 +252,40 @@ def business_date(received_at: dt.datetime, zone: dt.tzinfo) -> dt.date:
         ) from None
 
 
+_Parts = tuple[dt.date, str, int, str]
+
+
 @functools.lru_cache(maxsize=4096)
+def _number_parts(day: dt.date, customer_id: str) -> _Parts:
+    # Remembered as its parts, which nobody can change: a shared ComplaintNumber could be changed past validation
+    # (object.__setattr__) by one caller, and every later complaint of that guest that day would carry it.
+    number = ComplaintNumber(day, customer_id)
+    return (number.date, number.customer_id, number.sequence, number._text)
+
+
+def _from_parts(parts: _Parts) -> ComplaintNumber:
+    number = object.__new__(ComplaintNumber)
+    day, customer_id, sequence, text = parts
+    _set_date(number, day)
+    _set_customer_id(number, customer_id)
+    _set_sequence(number, sequence)
+    _set_text(number, text)
+    return number
+
+
 def numbered(day: dt.date, customer_id: str) -> ComplaintNumber:
-    """``ComplaintNumber(day, customer_id)``, remembered: a customer's complaints of one day share it.
+    """``ComplaintNumber(day, customer_id)``, its parts remembered: a customer's complaints of one day share them.
 
     Only for exactly a ``date`` and a ``str`` (a subclass could answer anything to the look-up).
     """
-    return ComplaintNumber(day, customer_id)
+    return _from_parts(_number_parts(day, customer_id))
 
 
 @functools.lru_cache(maxsize=4096)
-def _received(zone: dt.tzinfo, received_at: dt.datetime, fold: int, customer_id: str) -> ComplaintNumber:
+def _received(zone: dt.tzinfo, received_at: dt.datetime, fold: int, customer_id: str) -> _Parts:
     # Remembered by the instant: a complaint is decided again at each step of its case. ``fold`` is part of
     # the key because two times of one zone that differ only by it (the repeated hour) compare equal.
-    return numbered(business_date(received_at, zone), customer_id)
+    return _number_parts(business_date(received_at, zone), customer_id)
 
 
 _HONEST_ZONES: Final = frozenset({dt.timezone, ZoneInfo, TzInfo})
@@ -281,7 +301,7 @@ def business_number(customer_id: str, received_at: dt.datetime, zone: dt.tzinfo)
     honest = type(received_at) is dt.datetime and type(received_at.tzinfo) in _HONEST_ZONES
     if honest and type(customer_id) is str:
         try:
-            return _received(zone, received_at, received_at.fold, customer_id)
+            return _from_parts(_received(zone, received_at, received_at.fold, customer_id))
         except InvalidInputError:
             pass  # worked out again below, to say which part is wrong
     day = business_date(received_at, zone)

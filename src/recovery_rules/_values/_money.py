@@ -65,7 +65,7 @@ _LONGEST_NUMBER: Final = 100
 """A plain number longer than this, but not too large, has too many decimal places to be read at all."""
 TOO_LARGE: Final = f"is too large: it must be smaller than {MAX_AMOUNT:,} in absolute value"
 _MONEY_TEXT: Final = re.compile(r"(?P<amount>\S{1,40}) (?P<currency>\S{1,8})")
-_QUANTA: Final = {places: Decimal(1).scaleb(-places) for places in range(5)}
+_QUANTA: Final = {places: Decimal(1).scaleb(-places, context=DECIMAL_CONTEXT) for places in range(5)}
 
 
 def _amount_problem(message: str) -> InvalidInputError:
@@ -115,9 +115,9 @@ def _parse_amount(amount: object, currency: str) -> Decimal:
                 )
         value = Decimal(amount)
     elif isinstance(amount, Decimal):
-        if not amount.is_finite():
+        value = amount if type(amount) is Decimal else Decimal(amount)  # a subclass: the number it holds
+        if not value.is_finite():
             raise _amount_problem("must be a finite number, not NaN or infinity")
-        value = amount
     else:
         raise _amount_problem(f"must be a Decimal, int or string, not {type(amount).__name__}")
     if value.is_zero() and value.is_signed():
@@ -206,7 +206,11 @@ def _in_places(units: int, places: int | None, *, scale: bool = False) -> str:
     ``12.50``, or ``1250`` yen)."""
     places = 2 if places is None else places
     value = Decimal(units)
-    value = value.scaleb(-places) if scale else value.quantize(_QUANTA[places], context=DECIMAL_CONTEXT)
+    value = (
+        value.scaleb(-places, context=DECIMAL_CONTEXT)
+        if scale
+        else value.quantize(_QUANTA[places], context=DECIMAL_CONTEXT)
+    )
     return f"{value:f}"
 
 
@@ -230,7 +234,7 @@ def context_currency(context: object) -> str | None:
 
 def _example_forms(currency: str) -> tuple[str, ...]:
     """The examples this module's messages give, in ``currency`` (12.50 in its decimal places: 1250 yen)."""
-    amount = f"{Decimal(1250).scaleb(-MINOR_UNITS[currency]):f}"
+    amount = f"{Decimal(1250).scaleb(-MINOR_UNITS[currency], context=DECIMAL_CONTEXT):f}"
     return (
         f'{{"amount": "{amount}", "currency": "{currency}"}}',
         f'"{amount} {currency}"',

@@ -369,9 +369,18 @@ def _option(alternative: Alternative, wording: Wording) -> OptionView:
     )
 
 
+_WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS: Final = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
 def _when(moment: dt.datetime, policy: Policy) -> str:
+    # In English whatever the process locale: strftime's %A and %B would follow LC_TIME.
     local = moment.astimezone(zoneinfo.ZoneInfo(policy.timezone))
-    return local.strftime("%A %d %B %Y, %H:%M ") + (local.tzname() or policy.timezone)
+    day = f"{_WEEKDAYS[local.weekday()]} {local.day:02d} {_MONTHS[local.month - 1]} {local.year}"
+    return f"{day}, {local.hour:02d}:{local.minute:02d} " + (local.tzname() or policy.timezone)
 
 
 # -- signing in ----------------------------------------------------------------------------------------------
