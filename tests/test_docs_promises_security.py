@@ -47,11 +47,6 @@ def _open_fields(csrf: str) -> dict[str, str]:
 _FORMS = ["/console/cases", "/console/step/listen/20261123-10442", "/console/policy", "/console/sign-out"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a form token with a character outside ASCII makes hmac.compare_digest raise TypeError: a 500 "
-    "page and a logged traceback instead of the 403 'out of date' page",
-)
 @pytest.mark.parametrize("form", _FORMS)
 def test_a_form_token_outside_ascii_is_refused_as_out_of_date_not_a_failure(form: str) -> None:
     served = serve()
@@ -77,11 +72,6 @@ def test_the_form_token_of_another_session_is_refused_even_the_same_employees() 
 
 
 # -- what the console reads of a body --------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the console's forms bound fields but not file parts of a multipart/form-data body (Starlette's "
-    "max_part_size and max_fields skip files): a sign-in carrying 300 KB is read and signs in",
-)
 def test_a_sign_in_carrying_a_large_file_part_signs_nobody_in() -> None:
     served = serve()
     client = _browser(served)
@@ -92,11 +82,6 @@ def test_a_sign_in_carrying_a_large_file_part_signs_nobody_in() -> None:
     assert _COOKIE not in response.headers.get("set-cookie", "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the sign-in form is bounded by field, not by bytes: 100 KB of empty fields ('&') from someone "
-    "not yet known is read whole, and the token after them signs in",
-)
 def test_sign_in_reads_no_more_than_a_few_kb_from_someone_not_yet_known() -> None:
     served = serve()
     client = _browser(served)
@@ -108,11 +93,6 @@ def test_sign_in_reads_no_more_than_a_few_kb_from_someone_not_yet_known() -> Non
     assert _COOKIE not in response.headers.get("set-cookie", "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: file parts of a multipart/form-data body escape the 40 fields and 64 KB a field of every "
-    "signed-in form: a case is opened from a form of 41 parts, one of them 100 KB",
-)
 def test_a_signed_in_form_of_more_parts_or_larger_parts_than_it_reads_opens_nothing() -> None:
     served = serve()
     client = _browser(served, "staff")

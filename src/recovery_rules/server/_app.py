@@ -656,7 +656,7 @@ def _handle_errors(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def internal(request: Request, error: Exception) -> Response:
-        logging.getLogger("recovery_rules.server").exception("unexpected error answering %s", request.url.path)
+        logging.getLogger("recovery_rules.server").exception("unexpected error answering %r", request.url.path)
         return problem_response(
             "internal",
             "the service failed to answer; it was logged",

@@ -40,6 +40,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import FormParser, MultiPartException
 
 from recovery_rules import (
     Alternative,
@@ -91,6 +93,11 @@ MAX_FIELDS: Final = 40
 """The most fields a console form has (the policy page's, the largest, has about a dozen)."""
 MAX_SIGN_IN_FIELD: Final = 4_096
 """The most the sign-in form's token field holds: it is read before anyone is known, so it is read little."""
+MAX_SIGN_IN_BODY: Final = 6 * MAX_SIGN_IN_FIELD
+"""The most bytes of a sign-in form read, whatever it holds (empty fields too): a few KB."""
+FORM_MEDIA: Final = "application/x-www-form-urlencoded"
+"""The media type of every console form (no form of the console sends files: multipart/form-data is refused, as
+Starlette bounds neither the size nor the number of its file parts)."""
 MAX_PROOF_REGIONS: Final = 400_000
 """The most regions the policy page proves: a proof decides one complaint per region, so its time grows with
 them, not with its slices (a slice has a handful of regions or millions). The Ritz-Carlton preset has 308,576
@@ -206,9 +213,17 @@ def _same_origin(request: Request) -> bool:
     return bool(host) and urlsplit(origin).netloc.lower() == host.lower()
 
 
+def _check_form_media(request: Request) -> None:
+    """Refuse (a 415 page) a body that is not a form as the console's pages send one (:data:`FORM_MEDIA`)."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in ("", FORM_MEDIA):
+        raise StarletteHTTPException(415, f"a console form is sent as {FORM_MEDIA}, as the console's pages send it")
+
+
 async def _form(request: Request, *, largest: int = MAX_TEXT_FIELD) -> FormData:
     """The form of ``request``, each field at most ``largest`` bytes, at most :data:`MAX_FIELDS` fields (more is a
     400): what the server reads of a body it was sent."""
+    _check_form_media(request)
     return await request.form(max_part_size=largest, max_fields=MAX_FIELDS)
 
 
@@ -236,7 +251,8 @@ async def _signed_in_post(
     if session is None:
         raise _RefusedError(_error_page(request, None, 401, "You are not signed in.", "Sign in with your token again."))
     form = await _form(request, largest=largest)
-    if not hmac.compare_digest(_text(form, "csrf"), session.csrf):
+    # Compared as bytes: hmac.compare_digest refuses str with characters outside ASCII (a TypeError, not a 403).
+    if not hmac.compare_digest(_text(form, "csrf").encode("utf-8"), session.csrf.encode("ascii")):
         raise _RefusedError(
             _error_page(
                 request,
@@ -399,7 +415,22 @@ def sign_in_page(request: Request) -> Response:
 async def sign_in(request: Request) -> Response:
     if not _same_origin(request):
         return _error_page(request, None, 403, "This form came from another site.", "Open the console again.")
-    form = await request.form(max_part_size=MAX_SIGN_IN_FIELD, max_fields=5)  # read before anyone is known
+    _check_form_media(request)
+    body = bytearray()  # read before anyone is known: a few KB at most
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > MAX_SIGN_IN_BODY:
+            return _error_page(
+                request, None, 413, "The sign-in form was larger than a sign-in form is.", "Sign in with your token."
+            )
+
+    async def sent() -> Any:
+        yield bytes(body)
+
+    try:
+        form = await FormParser(request.headers, sent(), max_fields=5, max_part_size=MAX_SIGN_IN_FIELD).parse()
+    except MultiPartException as error:
+        raise StarletteHTTPException(400, error.message) from None
     token = _text(form, "token").strip()
     service = _service(request)
     employee = service.tokens.employee(token) if token and len(token) <= 1000 else None
