@@ -33,11 +33,6 @@ def _json_text(value: object) -> str:
 # -- decide.md: a problem in the complaint file is said at its line and column -----------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a complaint number of another customer is not placed at `number` (location '', 'number:' in the "
-    "message), so decide gives it no line and column",
-)
 def test_a_complaint_number_of_another_customer_is_said_at_its_line_and_column(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -72,10 +67,6 @@ def test_a_complaint_number_of_the_customer_is_kept(capsys: pytest.CaptureFixtur
 # -- the syntax hints of files that are not a policy no longer speak of a policy ----------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: 'Extra data' in a complaint is told to 'remove what follows the end of the policy'",
-)
 def test_a_complaint_with_two_objects_is_not_told_of_a_policy(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -88,10 +79,6 @@ def test_a_complaint_with_two_objects_is_not_told_of_a_policy(
     assert "policy" not in result.err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: 'Extra data' in a JSON cases file is told to 'remove what follows the end of the policy'",
-)
 def test_a_json_cases_file_with_two_objects_is_not_told_of_a_policy(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -103,11 +90,6 @@ def test_a_json_cases_file_with_two_objects_is_not_told_of_a_policy(
     assert "policy" not in result.err.replace(f"the policy {POLICY}", "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a recorded complaint with two objects on its line is told to 'remove what follows the end of the "
-    "policy'",
-)
 def test_a_recorded_complaint_with_two_objects_is_not_told_of_a_policy(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -120,11 +102,6 @@ def test_a_recorded_complaint_with_two_objects_is_not_told_of_a_policy(
     assert "policy" not in problem["message"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a TOML cases file written 'key: value' is told 'a YAML policy is read as YAML, from a file named "
-    ".yaml', though test reads no YAML cases",
-)
 def test_a_cases_file_written_as_yaml_is_not_told_of_a_yaml_policy(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -416,15 +416,18 @@ class Complaint(RecoveryModel):
         """Whether the host set :attr:`number` (else it was made, and a policy numbers the complaint itself)."""
         return "number" in self.model_fields_set
 
-    @model_validator(mode="after")
-    def _number_matches_customer(self) -> Self:
-        if self.number.customer_id != self.customer.id:
+    @field_validator("number", mode="after")
+    @classmethod
+    def _number_matches_customer(cls, number: ComplaintNumber, info: ValidationInfo) -> ComplaintNumber:
+        # A field validator, so the problem is placed at ``number`` (a file's line and column, a form's field).
+        customer = info.data.get("customer")
+        if customer is not None and number.customer_id != customer.id:
             raise PydanticCustomError(
                 "complaint_number",
-                "number: the complaint number's customer part does not match customer.id; "
+                "the complaint number's customer part does not match customer.id; "
                 "leave number out to have it made for you",
             )
-        return self
+        return number
 
 
 _UNVALIDATED: Final = (

@@ -345,6 +345,8 @@ _POLICY_HINTS: Final = (
     ("the file is empty: a policy is a table { ... }", "the file is empty: write the {what} as a table {{ ... }}"),
     ("a TOML policy is read as TOML, from a file named .toml", "{toml}"),
     ("a JSON policy is read as JSON, from a file named .json", "{json}"),
+    ("a YAML policy is read as YAML, from a file named .yaml", "{yaml}"),
+    ("remove what follows the end of the policy (its last }), or put both in one table", "{extra}"),
 )
 """The library's syntax hints that speak of a policy file, and what they say of another (``{what}``)."""
 
@@ -357,8 +359,16 @@ def hint_for(message: str, what: str) -> str:
         "recorded complaints": "recorded complaints are JSON Lines alone: one JSON object a line",
     }.get(what, f"{what} in TOML are read from a .toml file")
     json_ = f"{what} in JSON are read from a .json file"
+    yaml = f"{what} are never read as YAML"
+    extra = (
+        "one JSON object a line: put the second on a line of its own"
+        if what == "recorded complaints"
+        else "remove what follows the end of the complaint (its last }): a file holds one complaint"
+        if what == "complaint"
+        else f"remove what follows the end of the {what} (its last }}), or put both in one table"
+    )
     for said, instead in _POLICY_HINTS:
-        message = message.replace(said, instead.format(what=what, toml=toml, json=json_))
+        message = message.replace(said, instead.format(what=what, toml=toml, json=json_, yaml=yaml, extra=extra))
     return message
 
 
