@@ -166,17 +166,21 @@ def test_the_customers_callback_time_may_not_fall_on_a_closed_date() -> None:
     assert case.callback_by == berlin(12, 27, 11, 15)
 
 
-def test_a_refused_callback_time_names_the_first_closed_dates_and_counts_the_rest() -> None:
-    """Before: "closed all day on Thu 2026-12-24, ..., Tue 2026-12-29, 3 more", as if "3 more" were a date."""
-    between = ["2026-12-24", "--12-25", "--12-26", "2026-12-27", "2026-12-29", "2026-12-30", "2026-12-31", "--01-01"]
-    policy = restaurant(between)
+def refused_callback_at_noon_on_christmas_eve(policy: Policy) -> str:
+    """The message refusing a callback at noon on Dec 24, for a case escalated at 22:00 on Dec 23 in Berlin."""
     evening = berlin(12, 23, 22)
     case = Case.open(MemoryJournal(clock=lambda: evening), policy, ask(evening), by="staff", clock=lambda: evening)
     for step in (case.listen, case.apologize, case.ask_preferred_solution, case.decide):
         step()
     with pytest.raises(InvalidInputError) as refused:
         case.escalate(callback_at=berlin(12, 24, 12))
-    message = refused.value.problems[0].message
+    return refused.value.problems[0].message
+
+
+def test_a_refused_callback_time_names_the_first_closed_dates_and_counts_the_rest() -> None:
+    """Before: "closed all day on Thu 2026-12-24, ..., Tue 2026-12-29, 3 more", as if "3 more" were a date."""
+    between = ["2026-12-24", "--12-25", "--12-26", "2026-12-27", "2026-12-29", "2026-12-30", "2026-12-31", "--01-01"]
+    message = refused_callback_at_noon_on_christmas_eve(restaurant(between))
     assert message.startswith("must be from Wed 2026-12-23 22:00 to Sat 2027-01-02 12:00 (Europe/Berlin)"), message
     closed = "Thu 2026-12-24, Fri 2026-12-25, Sat 2026-12-26, Sun 2026-12-27, Tue 2026-12-29"
     assert f", while the business is open (closed all day on {closed} and 3 more dates): " in message, message
@@ -185,13 +189,7 @@ def test_a_refused_callback_time_names_the_first_closed_dates_and_counts_the_res
 def test_one_closed_date_past_the_first_five_is_counted_as_one_more_date() -> None:
     """The count past the first five reads in the singular when it is one: "and 1 more date", never "1 more dates"."""
     policy = restaurant(["2026-12-24", "--12-25", "--12-26", "2026-12-27", "2026-12-29", "2026-12-30"])
-    evening = berlin(12, 23, 22)
-    case = Case.open(MemoryJournal(clock=lambda: evening), policy, ask(evening), by="staff", clock=lambda: evening)
-    for step in (case.listen, case.apologize, case.ask_preferred_solution, case.decide):
-        step()
-    with pytest.raises(InvalidInputError) as refused:
-        case.escalate(callback_at=berlin(12, 24, 12))
-    message = refused.value.problems[0].message
+    message = refused_callback_at_noon_on_christmas_eve(policy)
     closed = "Thu 2026-12-24, Fri 2026-12-25, Sat 2026-12-26, Sun 2026-12-27, Tue 2026-12-29"
     assert f"(closed all day on {closed} and 1 more date): " in message, message
 

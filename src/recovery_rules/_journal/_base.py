@@ -36,6 +36,7 @@ from recovery_rules._values._time import (
     Window,
     exact_datetime,
     is_aware,
+    recorded_instant,
 )
 from recovery_rules.exceptions import (
     IdempotencyConflictError,
@@ -814,18 +815,10 @@ class Journal(abc.ABC):
             raise InvalidInputError("customer", problems_from(error, "customer_id")) from None
         who = check_employee(employee)
         at = (self._clock or _system_clock)() if now is None else now
-        if not isinstance(at, dt.datetime) or not is_aware(at):
-            raise InvalidInputError.at(
-                "erase_customer",
-                "now",
-                AWARE,
-            )
-        try:  # an erasure records its time: within the years every time given to the library is, read back so
-            within = EARLIEST_INPUT_TIME <= exact_datetime(at).astimezone(dt.UTC) < LATEST_INPUT_TIME
-        except OverflowError:
-            within = False
-        if not within:
-            raise InvalidInputError.at("erase_customer", "now", OUT_OF_INPUT_RANGE)
+        try:  # an erasure records its time: a time a journal records, so that it reads back
+            recorded_instant(at, field="now")
+        except InvalidInputError as error:
+            raise InvalidInputError.at("erase_customer", "now", error.problems[0].message) from None
         with self._write() as store:
             done = store.erasure(checked)
             records = store.customer_records(checked)
