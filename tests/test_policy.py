@@ -524,6 +524,18 @@ def test_a_policy_changed_without_validation_is_checked_before_it_decides() -> N
     assert copy.deepcopy(policy).decide(complaint, by="staff", now=now) == policy.decide(complaint, by="staff", now=now)
 
 
+def test_the_vocabulary_of_a_policy_changed_without_validation_is_refused_with_its_problem() -> None:
+    policy = presets.ritz_carlton()
+    for field, message in (
+        ("remedy_kinds", 'remedy_kinds: must be a list of remedy kinds, such as \\["refund"\\]'),
+        ("refused_remedies", "refused_remedies: must be a list of remedy kinds"),
+    ):
+        broken = policy.model_copy(update={field: None})
+        with pytest.raises(PolicyError, match=message):
+            broken.vocabulary  # noqa: B018 - the property is what is tested
+    assert "refund" in policy.vocabulary
+
+
 # -- every problem at once, one per root cause (issues 2 and 16) -----------------------------------------------
 
 

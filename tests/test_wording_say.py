@@ -612,6 +612,20 @@ def test_an_unknown_locale_is_refused_with_the_known_ones(ritz: Policy) -> None:
         Wording(ritz, "not a tag")
 
 
+def test_a_locale_tag_is_found_whatever_its_case(ritz: Policy) -> None:
+    resolution = ritz.decide(hotel_complaint("25.00"), by="staff", now=NOW)
+    said = Wording(ritz, "en").say(resolution)
+    for tag in ("EN", "En", "EN-gb", "en-GB"):
+        assert Wording(ritz, tag).say(resolution) == said, tag
+        assert Wording(ritz, tag).locale == tag  # the tag as given
+
+
+def test_a_posix_locale_name_is_refused_with_how_to_write_a_tag(ritz: Policy) -> None:
+    for name in ("en_GB", "en_US.UTF-8"):
+        with pytest.raises(UnknownLocaleError, match="a locale tag is written with '-', such as 'en-GB'"):
+            Wording(ritz, name)
+
+
 # -- misuse and the generic message ---------------------------------------------------------------
 
 

@@ -193,7 +193,12 @@ class UnknownLocaleError(InvalidInputError):
         self.locale = locale
         self.known = tuple(known)
         listed = ", ".join(self.known)
-        if isinstance(locale, str):
+        if isinstance(locale, str) and "_" in locale:  # a POSIX locale name, such as 'en_GB.UTF-8'
+            message = (
+                f"there is no wording for {_shown(locale, longest=35)}: a locale tag is written with '-', "
+                f"such as 'en-GB', and without an encoding; use one of: {listed}"
+            )
+        elif isinstance(locale, str):
             message = f"there is no wording for {_shown(locale, longest=35)}; use one of: {listed}"
         else:  # not a tag at all: what it is, not its class's name as if it were a locale's ('NoneType')
             given = "None" if locale is None else type(locale).__name__

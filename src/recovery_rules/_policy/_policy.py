@@ -321,7 +321,11 @@ class Policy(RecoveryModel):
     @property
     def vocabulary(self) -> tuple[str, ...]:
         """Every remedy kind a complaint may ask for: ``remedy_kinds`` plus ``refused_remedies``."""
-        return self.remedy_kinds + tuple(kind for kind in self.refused_remedies if kind not in self.remedy_kinds)
+        kinds, refused = self.remedy_kinds, self.refused_remedies
+        if not (isinstance(kinds, tuple) and isinstance(refused, tuple)):  # a copy changed past validation
+            compiled_policy(self)  # checked now: PolicyError with its problems, not a TypeError from here
+            kinds, refused = tuple(kinds), tuple(refused)
+        return kinds + tuple(kind for kind in refused if kind not in kinds)
 
     @property
     def windows(self) -> tuple[Window, ...]:

@@ -16,6 +16,7 @@ process's locale or ``TZ``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
@@ -130,12 +131,16 @@ def _check_name(customer_name: object, *, none: bool = True) -> str | None:
     return customer_name
 
 
+_ANY_CASE: Final = re.compile(TAG.pattern, re.IGNORECASE)
+
+
 class Wording:
     """What the employee says, in one locale, with one policy's wording and time zone.
 
     ``Wording(policy, "es")`` merges the built-in wording of the locale's
     language (if any) with the policy's own, from the most general tag to the
-    most specific (``es``, then ``es-MX``).
+    most specific (``es``, then ``es-MX``); a tag is found whatever its case
+    (``"EN-gb"`` speaks ``en-GB``).
     :class:`~recovery_rules.UnknownLocaleError` if neither speaks it.
 
     A locale of a language that is not built in may leave out the messages of
@@ -162,7 +167,10 @@ class Wording:
         if not isinstance(policy, Policy):
             raise InvalidInputError.at("wording", "policy", "must be a Policy, such as Policy.from_file(path)")
         compiled_policy(policy)  # a policy changed past validation is checked now: PolicyError, not AttributeError
-        spoken = merged_wording(policy.wording, locale) if isinstance(locale, str) and TAG.fullmatch(locale) else None
+        # A tag is found whatever its case, as BCP 47 says ('EN-gb' is 'en-GB'); merged_wording compares folded.
+        spoken = (
+            merged_wording(policy.wording, locale) if isinstance(locale, str) and _ANY_CASE.fullmatch(locale) else None
+        )
         if spoken is None:
             known = sorted({*built_in(), *policy.wording})
             raise UnknownLocaleError(locale, known)
