@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from recovery_rules import Complaint, ComplaintNumber, Money, Outcome, Policy, presets
+from recovery_rules import Complaint, ComplaintNumber, Money, Outcome, Policy, SQLiteJournal, presets
 from recovery_rules.cli._records import JsonLinesSource, open_source
 from recovery_rules.cli._simulation import simulate
 
@@ -223,7 +223,20 @@ def test_sources(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     unknown = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, "ledger:cases.sqlite3")
     assert unknown.code == 2
     assert "unknown source 'ledger'" in unknown.err
-    no_journal = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, f"journal:{tmp_path / 'cases.sqlite3'}")
+    database = tmp_path / "cases.sqlite3"
+    with SQLiteJournal(database):  # a case journal given without journal: is named, not read as 257 bad lines
+        pass
+    bare = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, str(database))
+    assert bare.code == 2
+    assert bare.err == (
+        f"Error: {database} is an SQLite database, not a JSON Lines file of recorded complaints; "
+        f"to replay the cases of a case journal, write journal:{database}\n"
+    )
+    address = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, "postgresql://ann:secret@db.example/cases")
+    assert address.code == 2
+    assert "is a PostgreSQL journal; to replay its cases, write journal:postgresql://ann:***@db" in address.err
+    assert "secret" not in address.err
+    no_journal = run(capsys, "simulate", "-p", POLICY, "-c", CANDIDATE, f"journal:{tmp_path / 'none.sqlite3'}")
     assert no_journal.code == 2
     assert "there is no journal file" in no_journal.err
 
@@ -269,7 +282,7 @@ def test_a_line_cut_short_breaks_at_its_end_not_on_the_next_line(
 
 def _ritz_guest_journal(path: Path) -> Policy:
     """A Ritz guest granted $2,000 five times in ten minutes (its 30-day cap of $10,000 reached), then asking $100."""
-    from recovery_rules import Case, Customer, Remedy, SQLiteJournal  # noqa: PLC0415 - this scenario only
+    from recovery_rules import Case, Customer, Remedy  # noqa: PLC0415 - this scenario only
 
     policy = presets.ritz_carlton()
     start = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)

@@ -545,9 +545,31 @@ def open_source(spec: str, *, currency: str | None = None) -> RecordSource:
         return JsonLinesSource(address, currency=currency)
     if colon and scheme in SOURCES:
         return SOURCES[scheme](address)
+    if colon and scheme in {"postgres", "postgresql"}:  # a journal's address without its scheme
+        raise CliInputError(f"{shown(spec)} is a PostgreSQL journal; to replay its cases, write journal:{shown(spec)}")
     if colon and len(scheme) > 1 and scheme.isalpha() and not Path(spec).exists():
         raise CliInputError(
             f"unknown source {scheme!r} in {spec!r}; give a JSON Lines file or one of: "
             + ", ".join(f"{name}:..." for name in SOURCES)
         )
-    return JsonLinesSource(spec, currency=currency)
+    source = JsonLinesSource(spec, currency=currency)
+    _not_a_database(source.path, spec)
+    return source
+
+
+_SQLITE_HEADER: Final = b"SQLite format 3\x00"
+
+
+def _not_a_database(path: Path, spec: str) -> None:
+    """Refuse an SQLite file given as JSON Lines (a case journal without ``journal:``), saying how to give it,
+    rather than a problem for every 'line' of its bytes."""
+    try:
+        with path.open("rb") as stream:
+            header = stream.read(len(_SQLITE_HEADER))
+    except OSError:
+        return  # reading it fails again, with its own message, when it is replayed
+    if header == _SQLITE_HEADER:
+        raise CliInputError(
+            f"{spec} is an SQLite database, not a JSON Lines file of recorded complaints; "
+            f"to replay the cases of a case journal, write journal:{spec}"
+        )
