@@ -613,7 +613,10 @@ def test_report_policy_on_the_command_line(capsys: pytest.CaptureFixture[str], t
     euros.write_text(text, encoding="utf-8")
     refused = run(capsys, "report", JOURNAL, "--now", REPORT_NOW, "--policy", str(euros))
     assert refused.code == 2
-    assert "a report sums one currency" in refused.err
+    assert refused.err == (
+        "Error: case 20260901-10106: the case is in USD, but the policy's currency is EUR; a report sums one "
+        "currency (recovery-rules never converts currencies itself)\n"
+    )  # named as a case, not as an 'invalid amount'
     assert "Traceback" not in refused.err
     missing = run(capsys, "report", JOURNAL, "--now", REPORT_NOW, "--policy", str(tmp_path / "none.toml"))
     assert missing.code == 2

@@ -10,7 +10,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from recovery_rules import CaseOutcome, ChainHead, Outcome, RecoveryRulesError
+from recovery_rules import CaseOutcome, ChainHead, CurrencyMismatchError, Outcome, RecoveryRulesError
 from recovery_rules.cli import _console
 from recovery_rules.cli._console import counted
 from recovery_rules.cli._errors import CliInputError, ExitCode, about_argument
@@ -114,6 +114,9 @@ def command(
                     source=shown(journal),
                     progress=advance,
                 )
+        except CurrencyMismatchError as error:  # a case in another currency: named as a case, not as an 'amount'
+            problem = error.problems[0]
+            raise CliInputError(f"case {problem.location}: {problem.message}") from None
         except RecoveryRulesError as error:
             raise CliInputError(str(error)) from None
     if chart is not None:
