@@ -115,6 +115,19 @@ def test_money_is_written_with_its_currencys_own_decimal_places(amount: Money, w
     assert Wording(RITZ).money(amount) == written
 
 
+def test_a_time_on_an_earlier_day_is_said_with_its_day_not_as_this_morning() -> None:
+    """``Wording.time``: a time before today (an overdue callback's) is said with its day."""
+    wording = Wording(RITZ)
+    now = dt.datetime(2026, 12, 7, 20, 0, tzinfo=dt.UTC)  # 15:00 in New York, on Monday
+    yesterday = now - dt.timedelta(days=1)
+    assert wording.time(yesterday, now=now) == "3:00 in the afternoon on Sunday, December 6"
+    assert wording.time(now - dt.timedelta(days=8), now=now) == "3:00 in the afternoon on Sunday, November 29"
+    assert wording.time(now - dt.timedelta(hours=5), now=now) == "10:00 this morning"  # earlier today: still today
+    one_am = dt.datetime(2026, 12, 7, 6, 0, tzinfo=dt.UTC)  # 1:00 on Monday: still Sunday's night
+    assert wording.time(one_am - dt.timedelta(hours=2), now=one_am) == "11:00 tonight"
+    assert wording.time(one_am - dt.timedelta(hours=26), now=one_am) == "11:00 at night on Saturday, December 5"
+
+
 def test_a_time_after_a_clock_change_is_said_on_the_policys_wall_clock() -> None:
     """``Wording.time``: "in the policy's time zone". New York's clocks go forward at 2:00 on 8 March 2026; until
     5:00 in the morning it is still the night of the day before."""

@@ -343,7 +343,8 @@ def test_every_resolution_can_be_said(case: tuple[Policy, DecisionInput], format
         ("2026-11-23T09:30", "2026-11-27T15:00", "3:00 in the afternoon on Friday, November 27"),
         ("2026-11-23T09:30", "2026-11-28T18:45", "6:45 in the evening on Saturday, November 28"),
         ("2026-11-23T09:30", "2026-12-31T23:00", "11:00 at night on Thursday, December 31"),
-        ("2026-11-23T09:30", "2026-11-23T00:00", "12:00 tonight"),  # a time in the past still reads
+        ("2026-11-23T09:30", "2026-11-23T00:00", "12:00 at night on Monday, November 23"),  # past: with its day
+        ("2026-11-23T09:30", "2026-11-23T08:00", "8:00 this morning"),  # earlier today: still today
         # the night the clocks go forward: 1:30 EST plus two hours is 4:30 EDT
         ("2026-03-08T01:30", "2026-03-08T04:30", "4:30 tonight"),
     ],

@@ -406,7 +406,11 @@ class Wording:
         return "".join(str(part) for part in self._money(checked))
 
     def time(self, when: dt.datetime, *, now: dt.datetime) -> str:
-        """``when`` as said at ``now``, in the policy's time zone: ``5:00 this afternoon``."""
+        """``when`` as said at ``now``, in the policy's time zone: ``5:00 this afternoon``.
+
+        A time on a later day than tomorrow, or on an earlier day than today (an overdue callback's), is said with
+        its day: ``10:00 in the morning on Sunday, December 6``.
+        """
         for name, value in (("when", when), ("now", now)):
             if not isinstance(value, dt.datetime) or not is_aware(value):
                 raise InvalidInputError.at("wording", name, AWARE)
@@ -641,9 +645,11 @@ class Wording:
         Both are instants, shown on the policy's wall clock (``names``: the fields they came from, for an error).
         """
         local = wall_clock(when, self._zone, field=names[0])
-        today = wall_clock(now, self._zone, field=names[1]).date()
+        present = wall_clock(now, self._zone, field=names[1])
+        today = present.date()
         # Until 5:00 in the morning, it is still "tonight" of the day before.
         evening_of = local.date() - dt.timedelta(days=1) if local.hour < 5 else local.date()
+        tonight_of = today - dt.timedelta(days=1) if present.hour < 5 else today
         days = (evening_of - today).days
         part = _part_of_day(local.hour)
         if self._merged.clock == "12h":
@@ -651,6 +657,8 @@ class Wording:
         else:
             clock = f"{local.hour:02d}:{local.minute:02d}"
         time = (clock,)
+        if evening_of < tonight_of:  # an earlier day (an overdue callback's): said with its date, not "this morning"
+            days = 2
         if days <= 0:
             return self._inline(f"time_today_{part}", time=time)
         if days == 1:
