@@ -108,12 +108,6 @@ def _hotel_complaint(amount: str) -> Complaint:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a case opened again with its number left out is matched to its first case by comparing the whole "
-    "complaint, personal fields included; after erase_customer those read '[erased]', so the same complaint opened "
-    "again becomes a new incident with the whole of the employee's authority again",
-)
 def test_the_same_complaint_opened_again_after_an_erasure_still_joins_its_first_incident(
     kind: str, tmp_path: Path
 ) -> None:

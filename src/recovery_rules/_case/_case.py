@@ -30,7 +30,7 @@ from pydantic import TypeAdapter, ValidationError
 from recovery_rules._engine._resolution import Outcome, Resolution
 from recovery_rules._engine._rules import decide
 from recovery_rules._journal import Draft, Event, Journal, JSONValue, Ledger
-from recovery_rules._journal._privacy import personal_texts
+from recovery_rules._journal._privacy import ERASED, personal_texts
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._policy._policy import Policy, compiled_policy
 from recovery_rules._values._base import EMPLOYEE_EXAMPLE, Text, check_employee, problems_from
@@ -645,7 +645,11 @@ class Case:
         acting_for: str | None = None,
         amount: Money | None = None,
     ) -> Resolution:
-        """A higher level approves the escalated remedy; the employee then delivers the good news.
+        """A level that may grant it now approves the escalated remedy; the employee then delivers the good news.
+
+        That is the level the case was escalated to or a higher one, or a lower level whose own authority
+        covers it by now (its window has room again); a denial or a counter-offer needs the level escalated
+        to or a higher one.
 
         ``amount`` approves less than the customer asked for: a counter-offer of
         the same kind of remedy. The employee delivers it (:meth:`deliver`) and the
@@ -1960,9 +1964,22 @@ def _first_free_number(
             continue
         earlier = view.complaint.model_dump(mode="json")
         earlier.pop("number")
-        if earlier == wanted:
+        if _without_erased(earlier, earlier) == _without_erased(wanted, earlier):
             same = view.incident or number
     raise InvalidInputError.at("complaint", "number", "this customer has too many complaints on one day")
+
+
+def _without_erased(complaint: dict[str, Any], earlier: dict[str, Any]) -> dict[str, Any]:
+    """``complaint`` without the fields that read :data:`ERASED` in ``earlier`` (an erased customer's name and
+    words, which an erased case can no longer compare); the rest still identifies it: the customer, the category,
+    the remedy asked and the exact time received. Leaving out more only joins more complaints: never a new cap."""
+    kept: dict[str, Any] = {}
+    for name, value in complaint.items():
+        was = earlier.get(name)
+        if was == ERASED:
+            continue
+        kept[name] = _without_erased(value, was) if isinstance(value, dict) and isinstance(was, dict) else value
+    return kept
 
 
 show_loaded(__name__, globals())  # its exported names are recovery_rules.X from now on
