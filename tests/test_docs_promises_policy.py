@@ -73,7 +73,7 @@ def test_an_unlimited_level_of_a_policy_without_any_cap_is_not_said_to_be_bounde
     resolution = policy.decide(complaint("9000.00"), by="owner", now=NOW)
     assert resolution.outcome is Outcome.APPROVED
     assert resolution.actor_can_grant is None  # no limit, and no cap: nothing bounds it
-    assert "cap" not in resolution.reason
+    assert "per-guest cap" not in resolution.reason
 
 
 def test_every_cap_is_checked_and_the_one_that_failed_is_traced_last_whichever_window_it_counts() -> None:
