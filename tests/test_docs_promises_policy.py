@@ -17,7 +17,6 @@ from ._helpers import NOW, complaint, examples, policy_data
 # -- the revision -------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a level's title written as its default changes the policy's revision")
 def test_a_level_title_written_as_its_default_keeps_the_policy_revision() -> None:
     """The reference: a level's ``title`` defaults to "the name, with spaces"; ``Policy.revision``: the same policy has
     the same revision "whether settings at their defaults are written out or left out". A level ``general_manager``
@@ -60,9 +59,6 @@ def test_a_policy_with_caps_hours_closed_dates_and_a_personal_call_reads_back_fr
 # -- caps ---------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: an unlimited level of a policy without any cap is said to be bounded by the per-guest cap"
-)
 def test_an_unlimited_level_of_a_policy_without_any_cap_is_not_said_to_be_bounded_by_one() -> None:
     """The reference: ``hard_cap`` is optional ("no cap" by default) and ``caps`` too. A policy with neither has no
     cap at all, so the reason of its unlimited level's approval must not name one ("only the per-guest cap

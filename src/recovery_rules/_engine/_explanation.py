@@ -54,6 +54,7 @@ class Explanation:
     within_authority: Filler
     over_authority: Filler
     no_limit: Filler
+    no_limit_uncapped: Filler
     not_mine: Filler
     no_level: Filler
     escalation: Filler

@@ -395,8 +395,10 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     overrides = {} if english is None else {k: v for k, v in english.messages.items() if k.startswith("explain_")}
     words = explanation(overrides) if overrides else built_in_explanation()
     vocabulary = frozenset(policy.vocabulary)
+    capped = policy.hard_cap is not None or bool(policy.caps)
     levels = tuple(
-        _compile_level(rank, level, show, customer, words, vocabulary) for rank, level in enumerate(policy.levels)
+        _compile_level(rank, level, show, customer, words, vocabulary, capped=capped)
+        for rank, level in enumerate(policy.levels)
     )
     tiers: set[str | None] = {None}
     for level in levels:
@@ -462,15 +464,19 @@ def policy_revision(policy: Policy) -> str:
 
     Computed over the policy's canonical JSON: its fields as validated (amounts
     with their currency's decimal places, durations in ISO 8601, sets sorted),
-    keys sorted, settings left at their defaults omitted, business hours as the
-    week they mean (see ``BusinessHours.canonical``). The same policy
-    therefore has the same revision whether it was written in TOML, JSON or
-    YAML, in any key order, with defaults spelled out or left out, and a
-    release that adds a setting (with a default) does not change the revision
-    of a policy that does not use it. Any change that can change a decision or
+    keys sorted, settings left at their defaults omitted (a level's title that
+    is its name with spaces too), business hours as the week they mean (see
+    ``BusinessHours.canonical``). The same policy therefore has the same
+    revision whether it was written in TOML, JSON or YAML, in any key order,
+    with defaults spelled out or left out, and a release that adds a setting
+    (with a default) does not change the revision of a policy that does not
+    use it. Any change that can change a decision or
     its words changes the revision.
     """
     content = policy.model_dump(mode="json", exclude_defaults=True)
+    for level, dumped in zip(policy.levels, content["levels"], strict=True):
+        if dumped.get("title") == level.name.replace("_", " "):  # its default (the name, with spaces) written out
+            del dumped["title"]
     if policy.business_hours is not None:  # the week they mean, however the days were written
         content["business_hours"] = policy.business_hours.canonical()
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -527,6 +533,8 @@ def _compile_level(  # noqa: PLR0917 - the parts compile_policy has at hand, pas
     customer: str,
     words: Explanation,
     vocabulary: frozenset[str],
+    *,
+    capped: bool,
 ) -> CompiledLevel:
     who = level.display_name
     limit = _limit(level.limit)
@@ -552,7 +560,8 @@ def _compile_level(  # noqa: PLR0917 - the parts compile_policy has at hand, pas
         callback_span="" if level.callback_within is None else span(words, level.callback_within),
         good_news=_entry("delivery", True, words.good_news(level=who), NO_FIGURES),
         bad_news=_entry("delivery", True, words.bad_news(level=who), NO_FIGURES),
-        no_limit=words.no_limit(level=who, customer=customer),
+        # with no cap at all, an unlimited level is bounded by nothing: the reason must not name a cap
+        no_limit=words.no_limit(level=who, customer=customer) if capped else words.no_limit_uncapped(level=who),
     )
 
 

@@ -238,6 +238,9 @@ def _explanation_messages() -> dict[str, MessageSpec]:
         ),
         "explain_over_authority": explain("the total is over the acting level's authority", "totals", "authority"),
         "explain_no_limit": explain("the acting level has no limit of its own (also the reason)", "level", "customer"),
+        "explain_no_limit_uncapped": explain(
+            "the acting level has no limit of its own, in a policy without any cap (also the reason)", "level"
+        ),
         "explain_not_mine": explain("the acting level may not grant this kind of remedy", "level", "remedy_kind"),
         "explain_no_level": explain("no level above the acting one can grant the total", "level", "total"),
         "explain_escalation": explain(
