@@ -12,7 +12,6 @@ import re
 import zoneinfo
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from recovery_rules import CaseView, ComplaintNumber, MemoryJournal, Money, Policy
@@ -90,10 +89,6 @@ def _title(page: str) -> str:
 
 
 # -- a refused form announced: its title -------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a refused step's page (the case page) keeps the title 'Case N'; only the open form's says 'Error'",
-)
 def test_a_refused_step_says_error_in_the_page_title_and_focuses_its_field() -> None:
     """The page: "A refused form says so as the sign-in and the steps do: an alert sums it up ..., the first wrong
     field has the focus, and the page's title begins with "Error"."""
@@ -107,9 +102,6 @@ def test_a_refused_step_says_error_in_the_page_title_and_focuses_its_field() -> 
     assert _state(served, number) == "escalated"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: a refused sign-in keeps the title 'Sign in' and puts no focus on the token"
-)
 def test_a_refused_sign_in_says_error_in_the_page_title_and_focuses_the_token() -> None:
     served = serve()
     refused = TestClient(served.app).post("/console/sign-in", data={"token": "not-a-token"})
@@ -132,10 +124,6 @@ def _reported(served: Served) -> tuple[str, TestClient]:
     return number, manager
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the queue lists a case at 'reported' as owed a personal call even once the call was made",
-)
 def test_the_queue_no_longer_lists_a_report_whose_personal_call_was_made() -> None:
     """The page: a manager's queue lists "the reports that are owed a personal call" ... "until the call is
     made". The call may be made while the case still waits at ``reported`` (before the thanks): it is then
@@ -151,11 +139,6 @@ def test_the_queue_no_longer_lists_a_report_whose_personal_call_was_made() -> No
 
 
 # -- who delivers a denial ----------------------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: after a higher level's denial the case page tells the denials_delivered_by manager to wait, "
-    "though the server takes their explain_denial",
-)
 def test_the_level_that_delivers_denials_gets_the_button_after_a_higher_levels_denial() -> None:
     """The page: each page shows "the steps allowed next as buttons". A denial is delivered by "at least the
     policy's ``denials_delivered_by``" (docs/explanation/case-path.md), the manager in the preset, and the
@@ -189,11 +172,6 @@ def test_the_manager_explains_a_higher_levels_denial_when_sent_the_form() -> Non
 
 
 # -- the back button: a stale form ---------------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a stale denial form (the case approved since) is told to rephrase its reason (422), not that the "
-    "case moved on (409), and no form or positive phrasing is shown",
-)
 def test_a_stale_denial_form_after_the_case_moved_on_says_the_case_moved_on() -> None:
     """The page: a refused reason is "shown back in the form with the positive phrasing to use instead". A denial
     form loaded before another manager approved the case (Back, a second tab) has no form to be shown back in:
@@ -243,11 +221,6 @@ def test_a_stale_step_form_sent_again_after_the_case_moved_on_records_nothing() 
 
 
 # -- an erased customer ------------------------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: after an erasure the 'Open a second case' form sends '[erased]' as the name and the customer's "
-    "words, and a new case records them",
-)
 def test_a_second_case_opened_after_an_erasure_records_no_erased_placeholder() -> None:
     """The page: the case page "has a button to open a second case of the same details all the same". Once the
     customer's personal data is erased, their name and words read back as a placeholder; a new case must not
@@ -280,7 +253,6 @@ def test_a_second_case_opened_after_an_erasure_records_no_erased_placeholder() -
 
 
 # -- error pages ---------------------------------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="bug: a form too large is said with two full stops ('of 64KB..')")
 def test_a_form_too_large_is_said_in_a_sentence_with_one_full_stop() -> None:
     served = serve()
     clerk = _signed_in(served, "staff")

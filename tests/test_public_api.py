@@ -225,7 +225,9 @@ def test_every_module_loaded_on_first_use_shows_its_names_as_public_when_it_load
         "    loaded = importlib.import_module('recovery_rules.' + module)\n"
         "    for name, home in LOADED_ON_FIRST_USE.items():\n"
         "        if home == module:\n"
-        "            assert getattr(loaded, name).__module__ == 'recovery_rules', name\n"
+        "            value = getattr(loaded, name)\n"
+        "            if isinstance(value, type) or callable(value):  # a constant (ERASED) has no module\n"
+        "                assert value.__module__ == 'recovery_rules', name\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 

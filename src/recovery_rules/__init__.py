@@ -68,6 +68,7 @@ if TYPE_CHECKING:
     from recovery_rules._wording._step_words import StepWords
 
     from ._journal import (
+        ERASED,
         BulkEntry,
         CaseSummary,
         ChainHead,
@@ -103,6 +104,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "ERASED",
     "RULES",
     "Alternative",
     "AlternativeWording",

@@ -27,6 +27,7 @@ LOADED_ON_FIRST_USE: Final = {
     "ChainHead": "_journal",
     "Draft": "_journal",
     "DurableEngine": "_engine._durable",
+    "ERASED": "_journal",
     "Erasure": "_journal",
     "Event": "_journal",
     "Journal": "_journal",

@@ -44,9 +44,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import FormParser, MultiPartException
 
 from recovery_rules import (
+    ERASED,
     Alternative,
     AuthorityError,
     Case,
+    CaseState,
     CaseView,
     Complaint,
     ComplaintNumber,
@@ -323,7 +325,8 @@ def problem_page(request: Request, problem: Response) -> Response:
             detail = json.loads(bytes(problem.body)).get("detail")
         except (ValueError, AttributeError):
             detail = None
-        what = f"{detail}." if isinstance(detail, str) and detail else "The console cannot answer this request."
+        said = detail.rstrip(".") if isinstance(detail, str) else ""  # Starlette's own end with one already
+        what = f"{said}." if said else "The console cannot answer this request."
         todo = "Go back, reload the page and try again."
     try:
         session = _session(request, _service(request).policy)
@@ -825,8 +828,8 @@ def _needed_level(step: str, view: CaseView, policy: Policy) -> str:
     """The lowest level that may take ``step`` now (as the server will check it)."""
     if step in {"manager_approves", "manager_denies"}:
         return view.escalated_to or view.level
-    if step == "explain_denial":
-        return view.denied_by or policy.denials_delivered_by
+    if step == "explain_denial":  # at least denials_delivered_by, whoever denied it (a higher level, say)
+        return policy.denials_delivered_by
     if step in {"accept_alternative", "decline_alternatives", "make_final_offer", "accept_final_offer"}:
         return view.offered_by or view.level
     if step in {"decline_final_offer", "write_report"}:
@@ -945,15 +948,21 @@ def _again(view: CaseView, policy: Policy, session: Session) -> dict[str, Any]:
         "opened_at": _when(view.history[0].at, policy),
         "form": OpenForm(
             customer_id=complaint.customer.id,
-            customer_name=complaint.customer.name or "",
+            customer_name=_unless_erased(complaint.customer.name),
             tier=complaint.customer.tier,
             category=complaint.category,
             kind=complaint.requested.kind,
             amount=str(complaint.requested.amount.amount),
-            description=complaint.description or "",
+            description=_unless_erased(complaint.description),
         ),
         "form_key": secrets.token_hex(16),
     }
+
+
+def _unless_erased(text: str | None) -> str:
+    """A personal field of a recorded complaint, to send again: empty when erased (its placeholder is no name, no
+    words of the customer's, for a new case to record)."""
+    return "" if text is None or text == ERASED else text
 
 
 _STEP_FIELDS: Final = {
@@ -988,6 +997,14 @@ def _take_step(
         status = _STATUS_OF.get(problem.kind, 400)
         return _error_page(request, session, status, problem.detail, "Check the number and try again.")
     values = {name: _text(form, name) for name in ("notes", "reason", "kind", "amount", "alternative_id", "summary")}
+    key = _journal_key(session.employee, "console-" + step, str(case.number), _text(form, "key") or None)
+    if step not in case.allowed_steps() and service.journal.find(key) is None:
+        # A form of a step the case has moved past (Back, another tab), not a copy of one recorded: said before
+        # what the form holds is read, since nothing it holds can be recorded now.
+        moved_on = WorkflowError(step, case.state.value, case.allowed_steps())
+        return _case(
+            request, session, service, policy, case, status=409, error=f"The step was not recorded: {moved_on}"
+        )
     if step == "manager_denies" and (said_wrong := forbidden_phrases(values["reason"])):
         return _case(
             request,
@@ -1003,7 +1020,6 @@ def _take_step(
     before = case.version
     try:
         _check_actor(case, step, session.employee, policy)
-        key = _journal_key(session.employee, "console-" + step, str(case.number), _text(form, "key") or None)
         result = _take(
             case,
             step,
@@ -1135,6 +1151,8 @@ def queue(request: Request) -> Response:
         if not waiting and number not in overdue:
             continue
         view = CaseView.replay(service.journal.events(summary.number))
+        if view.state is CaseState.REPORTED and view.called_by is not None and number not in overdue:
+            continue  # the personal call the report promised is made: it waits for no manager now
         if view.state.value == "escalated":
             target = view.escalated_to or view.level
             if target in {level.name for level in policy.levels} and _rank(policy, target) > session.rank:
