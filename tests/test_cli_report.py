@@ -143,7 +143,7 @@ def test_the_table_reads_well(capsys: pytest.CaptureFixture[str]) -> None:
     lines = result.out.splitlines()
     assert lines[0] == f"36 cases from {JOURNAL}, under Harbour Hotel"
     assert lines[1] == "  opened any time; as of 2026-11-23 15:20 UTC-05:00"
-    assert lines[2].startswith("  journal: 322 events, chain intact, head 322:9ec45a0b")
+    assert lines[2].startswith("  journal: 322 events, chain intact, head 322:c60f7790")
     assert "first decisions: 13 approved, 17 escalated, 5 denied; 1 not decided yet" in lines
     assert " escalation rate        48.6%   17 of 35 decided" in [line.rstrip() for line in lines]
     assert " 20261120-11024     2026-11-20 18:16 UTC-05:00       2d 21h   approved    manager" in [

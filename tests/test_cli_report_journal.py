@@ -146,7 +146,7 @@ def test_another_backend_plugs_in_with_one_line(
     code, out, err = report(capsys, "memory://harbour", "--json")
     assert code == 0, err
     assert json.loads(out)["cases"]["total"] == 36
-    assert json.loads(out)["journal"]["head"].startswith("322:9ec45a0b")
+    assert json.loads(out)["journal"]["head"].startswith("322:c60f7790")
 
 
 # -- integrity --------------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from ._journal_files import JOURNAL, copy_journal, execute, one_case_journal, re
 from ._ledger_scenario import Grant, append
 
 EVENTS = 322  # the sample journal's
-HEAD = "322:9ec45a0b08d5b1d0120df0e4277dedeec80412885c6817a544fcf7764b67d8e1"
+HEAD = "322:c60f77906b516a7a913c2d2c5d6e4cd07c348b651147e97824c5f7a32f7b5d83"
 
 
 def verify(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any], str]:

@@ -164,7 +164,7 @@ def test_a_tier_named_with_underscores_is_written_with_spaces_in_the_reasons() -
     data["levels"][1]["tier_limits"] = {"gold_plus": "800.00"}
     policy = Policy.model_validate(data)
     approved = policy.decide(complaint("250.00", tier="gold_plus"), by="staff", now=NOW)
-    assert approved.reason == "$250.00 asked is within staff's authority of $300.00 for a gold plus guest"
+    assert approved.reason == "$250.00 asked is within staff's authority of $300.00 for a guest of the gold plus tier"
     escalated = policy.decide(complaint("400.00", tier="gold_plus"), by="staff", now=NOW)
     assert escalated.reason == (
         "$400.00 asked is above staff's authority of $300.00 for a gold plus guest; supervisor can approve it"
@@ -205,7 +205,8 @@ def test_the_durable_engine_approves_within_the_acting_levels_limit_for_the_gues
         durable = engine.decide(gold, by="staff", now=NOW)
     core = policy.decide(gold, by="staff", now=NOW)
     assert durable.outcome is Outcome.APPROVED
-    assert durable.reason == core.reason == "$250.00 asked is within staff's authority of $300.00 for a gold guest"
+    said = "$250.00 asked is within staff's authority of $300.00 for a guest of the gold tier"
+    assert durable.reason == core.reason == said
     assert durable == core
 
 

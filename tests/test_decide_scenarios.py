@@ -149,7 +149,7 @@ def test_gold_guests_get_more_from_the_manager(ritz: Policy) -> None:
     assert standard.outcome is Outcome.ESCALATED
     assert standard.escalate_to == "general_manager"
     assert gold.outcome is Outcome.APPROVED
-    assert "for a gold guest" in gold.reason
+    assert "for a guest of the gold tier" in gold.reason
 
 
 def test_over_the_hard_cap_is_denied_by_the_manager_with_alternatives(ritz: Policy) -> None:
@@ -250,11 +250,11 @@ def test_the_reasons_call_customers_what_the_policy_calls_them() -> None:
 
     assert reasons() == [
         "$6,000.00 asked is over the per-guest cap of $5,000.00",
-        "$300.00 asked is within staff's authority of $300.00 for a gold guest",
+        "$300.00 asked is within staff's authority of $300.00 for a guest of the gold tier",
     ]
     assert reasons(customer_noun="visitor") == [
         "$6,000.00 asked is over the per-visitor cap of $5,000.00",
-        "$300.00 asked is within staff's authority of $300.00 for a gold visitor",
+        "$300.00 asked is within staff's authority of $300.00 for a visitor of the gold tier",
     ]
     assert "per-customer cap" in presets.retail().decide(complaint("50000.00"), by="associate", now=NOW).reason
 

@@ -14,7 +14,7 @@ from ._journal_backends import LEDGER_KEY, SQLiteHarness
 from ._journal_files import copy_journal
 from ._ledger_scenario import Grant, append
 
-HEAD = ChainHead.parse("322:9ec45a0b08d5b1d0120df0e4277dedeec80412885c6817a544fcf7764b67d8e1")
+HEAD = ChainHead.parse("322:c60f77906b516a7a913c2d2c5d6e4cd07c348b651147e97824c5f7a32f7b5d83")
 AT = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
 
 

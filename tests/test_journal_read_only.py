@@ -34,7 +34,7 @@ from ._journal_files import JOURNAL, copy_journal, execute
 from ._ledger_scenario import CASES, GUEST, T0, Grant, append
 
 SCHEMA_3 = Path(__file__).parent / "data" / "journal-schema-3.sqlite3"
-HEAD = ChainHead.parse("322:9ec45a0b08d5b1d0120df0e4277dedeec80412885c6817a544fcf7764b67d8e1")
+HEAD = ChainHead.parse("322:c60f77906b516a7a913c2d2c5d6e4cd07c348b651147e97824c5f7a32f7b5d83")
 
 
 def state(folder: Path) -> dict[str, str]:

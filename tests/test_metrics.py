@@ -339,7 +339,7 @@ def test_the_report_is_a_frozen_model_that_reads_its_own_json_back(journal: Jour
 def test_the_report_is_the_document_report_json_prints(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     policy = Policy.from_file(POLICY)
     now = dt.datetime.fromisoformat(REPORT_NOW)
-    head = "322:9ec45a0b08d5b1d0120df0e4277dedeec80412885c6817a544fcf7764b67d8e1"
+    head = "322:c60f77906b516a7a913c2d2c5d6e4cd07c348b651147e97824c5f7a32f7b5d83"
     variants: list[tuple[list[str], dict[str, Any]]] = [
         ([], {}),
         (["--since", "2026-11-01"], {"since": dt.datetime(2026, 11, 1, tzinfo=now.tzinfo)}),
