@@ -8,6 +8,7 @@ SQLite journals on ``tmp_path`` edited behind the library's back with ``sqlite3`
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import secrets
 import sqlite3
@@ -129,6 +130,35 @@ def test_a_journal_object_opened_before_its_ledger_was_sealed_records_no_grant_w
         assert _rows(path) == before
     with SQLiteJournal(path, ledger_key=key) as keyed:
         assert keyed.verify().ok
+
+
+# -- a grant's own seal removed from a sealed journal -----------------------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="bug: verify() with the key passes a grant whose own seal was deleted")
+def test_verify_with_the_key_finds_a_grant_whose_own_seal_was_deleted_which_the_ledger_refuses(tmp_path: Path) -> None:
+    """journal.md: "`seal_ledger` seals every grant already stored, and `verify()` with the key checks these seals
+    as it checks the other heads", and of the heads: "the check says what the ledger would refuse". A grant's own
+    seal deleted (scope ``grant``) makes the ledger refuse a window that starts after it; ``verify`` must say so."""
+    path = tmp_path / "journal.sqlite3"
+    key = secrets.token_bytes(32)
+    day = dt.timedelta(days=1)
+    with SQLiteJournal(path, ledger_key=key) as journal:
+        journal.append_many(
+            [
+                BulkEntry(number, draft("granted", grant="10.00", minutes=minutes), key=f"g-{minutes}")
+                for minutes, number in ((-3 * 24 * 60, A), (-2 * 24 * 60, B), (0, C))
+            ]
+        )
+    _execute(path, "DELETE FROM ledger_heads WHERE scope = 'grant' AND key = '1'")
+    with SQLiteJournal(path, ledger_key=key) as journal:
+        with pytest.raises(JournalIntegrityError, match="no seal of this grant"):  # the window starts after event 1
+            journal.granted(
+                A, window=Window.rolling(day), timezone="UTC", currency="USD", now=T0 - 2 * day + dt.timedelta(hours=2)
+            )
+        checked = journal.verify()
+    assert not checked.ok
+    assert checked.first_bad == 1
 
 
 # -- promises that hold ---------------------------------------------------------------------------------------------
