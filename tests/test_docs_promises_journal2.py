@@ -53,7 +53,6 @@ def _two_events(path: Path) -> None:
 # -- a last event whose stored hash was edited into no SHA-256 --------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an edited head hash escapes as InvalidInputError, blaming the caller")
 def test_appending_after_a_last_event_whose_hash_is_no_sha256_is_refused_as_tampering(tmp_path: Path) -> None:
     """ "a plainly edited event is refused on first use" (journal.md), with ``JournalIntegrityError`` (errors.md:
     "treat the record as tampered with"), not ``InvalidInputError`` ("a value the library was given is not
@@ -73,7 +72,6 @@ def test_appending_after_a_last_event_whose_hash_is_no_sha256_is_refused_as_tamp
     assert _rows(path) == before
 
 
-@pytest.mark.xfail(strict=True, reason="bug: verify(resume_from=...) raises InvalidInputError on an edited head hash")
 def test_a_check_resumed_past_the_end_of_a_journal_whose_last_hash_was_edited_reports_it(tmp_path: Path) -> None:
     """ "journal.verify() ... returns a Verification" (journal.md): a resumed check of a damaged journal says
     what is wrong, as the whole check does, rather than raising an error about the head it was given."""
@@ -90,7 +88,6 @@ def test_a_check_resumed_past_the_end_of_a_journal_whose_last_hash_was_edited_re
     assert resumed.first_bad <= 3
 
 
-@pytest.mark.xfail(strict=True, reason="bug: `verify` exits 2 with 'invalid chain head' when no head was given")
 def test_the_verify_command_names_a_last_event_whose_hash_is_no_sha256_with_exit_code_1(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -109,7 +106,6 @@ def test_the_verify_command_names_a_last_event_whose_hash_is_no_sha256_with_exit
 # -- a handle opened before the ledger was sealed ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a handle opened before seal_ledger keeps recording unsealed grants")
 def test_a_journal_object_opened_before_its_ledger_was_sealed_records_no_grant_without_the_key(
     tmp_path: Path,
 ) -> None:

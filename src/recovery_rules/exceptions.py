@@ -277,7 +277,11 @@ class IdempotencyConflictError(InvalidInputError):
     result without writing; the same key with different content is refused,
     because it means two different requests were given one key. ``seq`` is the
     journal position of the event first recorded under the key and ``recorded``
-    its kind. The key itself is not repeated in the message.
+    its kind (for a key given twice in one transaction of
+    :meth:`Journal.append_many <recovery_rules.Journal.append_many>`, the position
+    its first entry would have had: that transaction is not recorded, so the
+    journal holds no such event, or later another one there). The key itself is
+    not repeated in the message.
 
     ``erased`` is true when the event's customer had their personal data erased
     (:meth:`Journal.erase_customer <recovery_rules.Journal.erase_customer>`): the

@@ -422,16 +422,13 @@ class Journal(abc.ABC):
         if grant is not None and not valid_money(grant, non_negative=True):  # exactly a valid Money: no more to do
             draft = _with_checked_grant(draft, grant)
         self._check_not_ahead(draft.at)
-        if draft.grant is not None and self._ledger_sealed and self._ledger_secret is None:
-            raise JournalError(
-                "this journal's ledger is sealed: open it with its ledger_key to record a grant (without the key "
-                "it can be read, not granted from)"
-            )
+        if draft.grant is not None:
+            self._check_may_grant(store)
         entry = ledger.entry(draft, number)
         stored_data = None
         if data_key is not None:
             stored_data = seal_data(draft.data, *data_key)
-        seq, prev = store.head()
+        seq, prev = _chain_end(store)
         event, record = Event.sealed(
             draft,
             seq=seq + 1,
@@ -461,6 +458,16 @@ class Journal(abc.ABC):
             if secret is not None:
                 verified.keep_head(head, event)
         return event
+
+    def _check_may_grant(self, store: Store) -> None:
+        """Refuse a grant without the key of a sealed ledger, sealed since this object opened too (by another)."""
+        if not self._ledger_sealed and store.ledger_key_check() is not None:
+            self._ledger_sealed = True  # sealed since this object was opened (seal_ledger, by another one)
+        if self._ledger_sealed and self._ledger_secret is None:
+            raise JournalError(
+                "this journal's ledger is sealed: open it with its ledger_key to record a grant (without the key "
+                "it can be read, not granted from)"
+            )
 
     def seal_ledger(
         self, ledger_key: bytes, *, expected_head: ChainHead | None = None, resume_from: ChainHead | None = None
@@ -683,7 +690,7 @@ class Journal(abc.ABC):
     def head(self) -> ChainHead:
         """The chain head now: the number of events and the last event's hash."""
         with self._read() as store:
-            count, hash_ = store.head()
+            count, hash_ = _chain_end(store)
         return ChainHead(count=count, hash=hash_)
 
     def granted(
@@ -1181,6 +1188,8 @@ class Journal(abc.ABC):
         problem = None
         if end is not None and end[0] < head.count:  # reported where the journal ends, as a cut-off tail is
             count, last = end
+            if not _is_sha256(last):  # no head can be made of it: the last event itself is the bad one
+                return None, _unhashed_at(count)
             problem = f"the journal ends after {count} events but the saved head says {head.count}: " + _CUT_OFF
             return None, Verification(
                 ok=False, count=count, head=ChainHead(count=count, hash=last), first_bad=count + 1, problem=problem
@@ -1198,6 +1207,8 @@ class Journal(abc.ABC):
         if problem is not None:
             count = head.count - 1
             last = GENESIS if before is None else str(before.get("hash"))
+            if not _is_sha256(last):
+                return None, _unhashed_at(count)
             return None, Verification(
                 ok=False, count=count, head=ChainHead(count=count, hash=last), first_bad=head.count, problem=problem
             )
@@ -1212,6 +1223,26 @@ class Journal(abc.ABC):
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.close()
+
+
+_UNHASHED: Final = "its stored hash is not a SHA-256 (64 lower-case hexadecimal digits): it was edited"
+
+
+def _is_sha256(value: object) -> bool:
+    return type(value) is str and len(value) == 64 and not value.strip("0123456789abcdef")
+
+
+def _chain_end(store: Store) -> tuple[int, str]:
+    """``store.head()``, refused as tampered with when the last event's stored hash is no SHA-256 at all."""
+    count, hash_ = store.head()
+    if not _is_sha256(hash_):
+        raise JournalIntegrityError(count, _UNHASHED)
+    return count, hash_
+
+
+def _unhashed_at(seq: int) -> Verification:
+    """A check's failure at event ``seq``, whose stored hash is no SHA-256 (nothing before it counted as checked)."""
+    return Verification(ok=False, count=0, head=ChainHead.empty(), first_bad=seq, problem=_UNHASHED)
 
 
 def _time_of(what: str, name: str, moment: object) -> str:

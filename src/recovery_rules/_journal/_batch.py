@@ -85,6 +85,9 @@ class BatchStore(Store):
         self._versions[str(record["number"])] = int(record["version"])  # type: ignore[arg-type]  # as above
         self._new_keys.add(str(record["key"]))
 
+    def ledger_key_check(self) -> str | None:
+        return self._store.ledger_key_check()  # a table the batch does not write: nothing to send first
+
     def stored_form(self, record: Mapping[str, object]) -> Record | None:
         return self._store.stored_form(record)
 

@@ -82,7 +82,10 @@ def command(
     not_sealed = key is not None and not opened.ledger_sealed  # said once the chain is checked, if it is whole
     with opened:
         try:
-            total = opened.head().count - (resumed.count if resumed is not None else 0)
+            try:
+                total = opened.head().count - (resumed.count if resumed is not None else 0)
+            except JournalIntegrityError:  # the last event is damaged: the check below says where and how
+                total = 0
             with _console.progress("verifying the journal", max(total, 0), unit="events") as advance:
                 checked = opened.verify(expected_head=expected, resume_from=resumed, progress=advance)
         except RecoveryRulesError as error:
