@@ -131,7 +131,6 @@ def test_a_journal_object_opened_before_its_ledger_was_sealed_records_no_grant_w
 # -- a grant's own seal removed from a sealed journal -----------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="bug: verify() with the key passes a grant whose own seal was deleted")
 def test_verify_with_the_key_finds_a_grant_whose_own_seal_was_deleted_which_the_ledger_refuses(tmp_path: Path) -> None:
     """journal.md: "`seal_ledger` seals every grant already stored, and `verify()` with the key checks these seals
     as it checks the other heads", and of the heads: "the check says what the ledger would refuse". A grant's own

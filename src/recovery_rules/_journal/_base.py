@@ -1175,6 +1175,10 @@ class Journal(abc.ABC):
             if len(page) < _HEADS_A_PAGE:
                 break
             where = page[-1][:2]
+        with self._read() as store:  # every grant has its own seal, which the ledger checks a window's first against
+            unsealed = store.unsealed_grant(after)
+        if unsealed is not None and (first_bad is None or unsealed < first_bad[0]):
+            first_bad = (unsealed, _GRANT_UNSEALED)
         if first_bad is None:
             return None
         return self._failure_at(checked, *first_bad)  # beyond the chain: the grant's tail was cut off
@@ -1243,6 +1247,12 @@ def _chain_end(store: Store) -> tuple[int, str]:
 def _unhashed_at(seq: int) -> Verification:
     """A check's failure at event ``seq``, whose stored hash is no SHA-256 (nothing before it counted as checked)."""
     return Verification(ok=False, count=0, head=ChainHead.empty(), first_bad=seq, problem=_UNHASHED)
+
+
+_GRANT_UNSEALED: Final = (
+    "the ledger holds no seal of this grant: it was removed, or the grant was written without the key, so the "
+    "ledger refuses a window that starts after it"
+)
 
 
 def _time_of(what: str, name: str, moment: object) -> str:

@@ -249,6 +249,8 @@ def ledger_head_statements(heads: str, events: str, mark: str, *, differs: str =
     grant after it is checked by ``unheaded_since``, or, from the start, by ``unheaded``: so a head for a guest
     with no grant, or moved on past its latest grant), or whose grant (a sealed journal's seal of one grant:
     scope ``grant``) is not at its position with its hash. ``differs``: as for :func:`case_statements`.
+    ``unsealed`` (values: a position): the first grant the ledger counts after it with no seal of its own (a head of
+    scope ``grant`` keyed by its position), which a sealed ledger refuses a window starting after it for.
     """
     # Built from constants and the backend's own table names only; values are always bound as parameters.
     since = (
@@ -270,6 +272,11 @@ def ledger_head_statements(heads: str, events: str, mark: str, *, differs: str =
     return {
         "unheaded": unheaded("", ""),
         "unheaded_since": unheaded(*since),
+        "unsealed": (
+            f"SELECT e.seq FROM {events} e WHERE e.seq > {mark} AND e.grant_amount IS NOT NULL "  # noqa: S608 - as above
+            f"AND e.ledger IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {heads} h WHERE h.scope = 'grant' "
+            "AND h.key = CAST(e.seq AS TEXT)) ORDER BY e.seq LIMIT 1"
+        ),
         "stray": (
             f"SELECT h.seq FROM {heads} h WHERE h.seq > {mark} AND CASE h.scope "  # noqa: S608 - as above
             f"WHEN 'guest' THEN NOT EXISTS (SELECT 1 FROM {events} e WHERE e.customer_id = h.key "

@@ -889,6 +889,10 @@ class _PostgresStore(SQLKeys, Store):
             row = self._one(self._sql.heads_check["unheaded"], ())
         return None if row is None else row["seq"]
 
+    def unsealed_grant(self, after: int) -> int | None:
+        row = self._one(self._sql.heads_check["unsealed"], (after,))
+        return None if row is None else int(row["seq"])
+
     def stray_ledger_head(self, after: int) -> object | None:
         row = self._one(self._sql.heads_check["stray"], (after, after, after))
         return None if row is None else row["seq"]

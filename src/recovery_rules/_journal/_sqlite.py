@@ -854,6 +854,10 @@ class _SQLiteStore(SQLKeys, Store):
             row = self._one(_HEADS_CHECK["unheaded"], ())
         return None if row is None else row[0]
 
+    def unsealed_grant(self, after: int) -> int | None:
+        row = self._one(_HEADS_CHECK["unsealed"], (after,))
+        return None if row is None else int(row[0])
+
     def stray_ledger_head(self, after: int) -> object | None:
         row = self._one(_HEADS_CHECK["stray"], (after, after, after))
         return None if row is None else row[0]

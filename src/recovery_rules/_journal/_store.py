@@ -267,6 +267,18 @@ class Store(abc.ABC):
         :meth:`Journal.seal_ledger` seals each so, a page at a time."""
         raise JournalError("this journal cannot seal its ledger")
 
+    def unsealed_grant(self, after: int) -> int | None:
+        """The first position after ``after`` of a grant the ledger counts that has no seal of its own (a head of
+        scope ``grant`` keyed by its position); ``None`` when each has one. Asked of a sealed journal only, by
+        :meth:`Journal.verify` with the key. A SQL backend answers in one statement; this default reads the grants
+        a page at a time."""
+        while page := self.grants_page(after, 1000):
+            for head in page:
+                if self.ledger_head("grant", str(head.seq)) is None:
+                    return int(head.seq)
+            after = int(page[-1].seq)
+        return None
+
     def has_ledger_heads(self) -> bool:
         """Whether the journal has any ledger head (any grant counted by the ledger)."""
         return bool(self.ledger_heads_page(None, 1))
