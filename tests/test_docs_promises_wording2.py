@@ -103,7 +103,8 @@ def test_a_locale_that_sets_both_marks_writes_amounts_with_them_in_every_currenc
 
 
 @pytest.mark.xfail(
-    strict=True, reason="bug: invisible format characters (bidi marks, word joiner in a word) hide a forbidden phrase"
+    strict=True,
+    reason="bug: invisible format characters (direction marks, embeddings, isolates) hide a forbidden phrase",
 )
 @pytest.mark.parametrize(
     "text",
@@ -111,8 +112,6 @@ def test_a_locale_that_sets_both_marks_writes_amounts_with_them_in_every_currenc
         "That's our \u200epolicy.",  # a left-to-right mark, as a bilingual keyboard types it
         "That's our \u200fpolicy.",  # a right-to-left mark
         "That's our \u2066policy\u2069.",  # a left-to-right isolate
-        "That's our po\u200blicy.",  # a zero-width space inside the word
-        "That's our po\u2060licy.",  # a word joiner inside the word
         "Rules are\u202c rules.",  # a pop directional formatting
     ],
 )
