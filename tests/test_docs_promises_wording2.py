@@ -14,7 +14,16 @@ import datetime as dt
 
 import pytest
 
-from recovery_rules import Alternative, Money, Policy, PolicyError, Wording, forbidden_phrases, presets
+from recovery_rules import (
+    Alternative,
+    InvalidInputError,
+    Money,
+    Policy,
+    PolicyError,
+    Wording,
+    forbidden_phrases,
+    presets,
+)
 
 from ._helpers import policy_data
 from ._markup import ALLOWED_MARKDOWN, html_read, markdown_read
@@ -119,3 +128,26 @@ def test_invisible_characters_do_not_hide_a_forbidden_phrase(text: str) -> None:
     """ "Case, spacing and the apostrophe's style do not matter: ... words joined by zero-width spaces are caught".
     Each of these reads, and is said, exactly as the phrase it hides: the check must see it too."""
     assert forbidden_phrases(text) != ()
+
+
+@pytest.mark.xfail(strict=True, reason="bug: render says a list slot given no alternatives as an empty list")
+@pytest.mark.parametrize(
+    ("message", "slots"), [("denied", {"remedy": "refund", "reason": "r"}), ("step_final_offer", {})]
+)
+def test_render_refuses_a_required_list_slot_given_no_alternatives(message: str, slots: dict[str, str]) -> None:
+    """``render``: "alternatives for lists"; ``{alternatives}`` is required because "the customer must hear what we
+    CAN do right now". Given none, the words promise a Plan B and list nothing ("right now:" and then two blank
+    lines in text, an empty ``<ol>`` in HTML) instead of a library error."""
+    slot = "offer" if message == "step_final_offer" else "alternatives"
+    given: dict[str, str | tuple[Alternative, ...]] = {**slots, slot: ()}
+    with pytest.raises(InvalidInputError, match=slot):
+        Wording(presets.ritz_carlton()).render(message, format="text", **given)
+
+
+@pytest.mark.xfail(strict=True, reason="bug: render says a one-item slot given two alternatives as a list of two")
+def test_render_refuses_a_final_offer_of_two_alternatives() -> None:
+    """The table "Every message and its slots": ``step_final_offer`` has **``offer``** (one item), "the final back-up
+    offer". Given two, render says "one more offer" and bullets two."""
+    policy = presets.ritz_carlton()
+    with pytest.raises(InvalidInputError, match="offer"):
+        Wording(policy).render("step_final_offer", offer=policy.catalog[:2])
