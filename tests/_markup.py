@@ -116,9 +116,9 @@ def web_address(text: str) -> str:
 def _fits(name: str) -> st.SearchStrategy[str]:
     """Nasty text within what the field accepts: contacts are at most 500 characters, descriptions and names
     not blank."""
-    if name.startswith("contact"):
-        return nasty.map(lambda text: text[:500])
-    if name.startswith("description"):
+    if name.startswith("contact"):  # a blank contact or directions is no contact, left out as if not given
+        return nasty.map(lambda text: text[:500]).filter(str.strip)
+    if name.startswith(("description", "directions")):
         return nasty.filter(str.strip)
     if name == "customer_name":
         return nasty.filter(str.strip)  # a blank name is no name: the apology is then not addressed to anyone

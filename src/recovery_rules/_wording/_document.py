@@ -89,7 +89,9 @@ def _lines(blocks: Sequence[Block], inline: Callable[[Segments], str], detail_ma
         for number, item in enumerate(block.items, start=1):
             marker = f"{number}. " if block.numbered else "- "
             lines.append(marker + inline(item.text))
-            lines.extend(" " * len(marker) + detail_marker + inline(detail) for detail in item.details)
+            # A detail that writes nothing is left out: "   - " alone would underline the item as a heading.
+            details = (inline(detail) for detail in item.details)
+            lines.extend(" " * len(marker) + detail_marker + said for said in details if said.strip())
         out.append("\n".join(lines))
     return "\n\n".join(out)
 

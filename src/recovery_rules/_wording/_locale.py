@@ -619,6 +619,13 @@ def merged_wording(own: Mapping[str, LocaleWording], tag: str) -> MergedWording 
     def last(setting: str) -> Any:
         return next((value for layer in reversed(layers) if (value := getattr(layer, setting)) is not None), None)
 
+    def nearest(setting: str) -> int:  # how specific the layer that sets it is (-1: none does)
+        return max((index for index, layer in enumerate(layers) if getattr(layer, setting) is not None), default=-1)
+
+    decimal_mark = last("decimal_mark") or "."
+    group = last("group_separator")
+    if group is None or (group == decimal_mark and nearest("group_separator") < nearest("decimal_mark")):
+        group = "." if decimal_mark == "," else ","  # a group mark left to a more general layer: never the decimal's
     return MergedWording(
         tag=tag,
         templates=MappingProxyType(templates),
@@ -627,8 +634,8 @@ def merged_wording(own: Mapping[str, LocaleWording], tag: str) -> MergedWording 
         clock=last("clock") or "24h",
         weekdays=last("weekdays"),
         months=last("months"),
-        decimal_mark=last("decimal_mark") or ".",
-        group_separator=last("group_separator") if last("group_separator") is not None else ",",
+        decimal_mark=decimal_mark,
+        group_separator=group,
     )
 
 
@@ -660,6 +667,13 @@ def wording_problems(
                     f"{at}.alternatives.{alternative_id}", f"is not the id of an alternative in the catalog{hint}"
                 )
         merged = merged_wording(wording, tag)
+        if merged is not None and (mark := merged.decimal_mark) == merged.group_separator:
+            yield Problem(
+                at,
+                f"writes {mark!r} both as its decimal_mark and as its group_separator, so an amount such as "
+                f"1{mark}234{mark}50 could be read either way; set another group_separator, such as "
+                f"{'.' if mark == ',' else ','!r} or ' '",
+            )
         missing = merged.missing() if merged is not None else []
         if missing:
             yield Problem(

@@ -203,6 +203,16 @@ _QUOTES: Final = str.maketrans(
         "\u00ad": None,  # a soft hyphen, zero-width joiners: nothing
         "\u200c": None,
         "\u200d": None,
+        # Invisible format characters: direction marks, embeddings, overrides and isolates, invisible operators,
+        # the Mongolian vowel separator, the combining grapheme joiner, tags. Nothing a reader sees or hears.
+        **dict.fromkeys(
+            (
+                "\u034f\u061c\u180e\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2061\u2062\u2063\u2064"
+                "\u2066\u2067\u2068\u2069\u206a\u206b\u206c\u206d\u206e\u206f"
+            ),
+            None,
+        ),
+        **{chr(code): None for code in range(0xE0000, 0xE0080)},
     }
 )
 

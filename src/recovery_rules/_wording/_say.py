@@ -386,6 +386,10 @@ class Wording:
                 items = tuple(value) if isinstance(value, Sequence) and not isinstance(value, str) else None
                 if items is None or not all(isinstance(item, Alternative) for item in items):
                     raise InvalidInputError.at("wording", name, "must be a sequence of Alternative")
+                if name in spec.one_item and len(items) != 1:
+                    raise InvalidInputError.at("wording", name, f"must be one Alternative, not {len(items)}")
+                if not items and name in spec.required:
+                    raise InvalidInputError.at("wording", name, f"must hold an Alternative: {spec.required[name]}")
                 values[name] = speaking._items(items)  # in the words of the locale that says the message
             elif isinstance(value, str):
                 values[name] = (str.__str__(value),)  # its text: a subclass's replace or __str__ is never called
@@ -606,9 +610,9 @@ class Wording:
             contact = alternative.contact if words is None or words.contact is None else words.contact
             directions = alternative.directions if words is None or words.directions is None else words.directions
             details = []
-            if contact:
+            if contact and spoken(contact).strip():  # white space is no contact: nothing to say, no empty line
                 details.append(self._inline("contact", contact=(contact,)))
-            if directions:
+            if directions and spoken(directions).strip():
                 details.append(self._inline("directions", directions=(directions,)))
             if alternative.url:
                 details.append(self._inline("link", url=(Link(alternative.url),)))
