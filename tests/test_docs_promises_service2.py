@@ -95,6 +95,38 @@ def test_two_services_on_one_sqlite_file_racing_one_step_record_it_once(tmp_path
             assert _kinds(one, number).count("escalated") == 1
 
 
+@pytest.mark.slow
+def test_two_managers_on_two_services_approving_at_once_never_grant_over_the_customers_cap(tmp_path: Path) -> None:
+    """run-the-decision-service.md: "A grant's ledger check ... is read inside the transaction that records the
+    step, so every limit and the per-customer cap hold across workers and servers". Two cases of one guest, each
+    asking $6,000 (the cap is $10,000), approved at the same moment by managers on two services on one file: one
+    is granted, the other is a 409 ``grant-refused``, and the ledger holds $6,000."""
+    path = tmp_path / "cases.sqlite3"
+    with SQLiteJournal(path, clock=lambda: NOW) as first, SQLiteJournal(path, clock=lambda: NOW) as second:
+        one, two = serve(journal=first), serve(journal=second)
+        numbers = [
+            one.post("/v1/cases", json={"complaint": complaint("6000.00")}).json()["complaint_number"] for _ in "ab"
+        ]
+        for number in numbers:
+            walk(one, number, SEED_STEPS)
+        start = threading.Barrier(2)
+        answers: list[tuple[int, str]] = []
+
+        def approve(served: Served, number: str) -> None:
+            start.wait()
+            answer = served.post(f"/v1/cases/{number}/manager_approves", "manager")
+            answers.append((answer.status_code, _kind(answer)))
+
+        racing = [threading.Thread(target=approve, args=pair) for pair in zip((one, two), numbers, strict=True)]
+        for thread in racing:
+            thread.start()
+        for thread in racing:
+            thread.join(30)
+        assert sorted(answers) == [(200, ""), (409, "grant-refused")], answers
+        granted = [one.get(f"/v1/cases/{number}").json()["case"]["granted"]["amount"] for number in numbers]
+        assert sorted(granted) == ["0.00", "6000.00"]
+
+
 # -- the OpenAPI document against real answers ---------------------------------------------------------------
 class _Document:
     """The service's OpenAPI document, checking a real answer against the schema of its operation and status."""
