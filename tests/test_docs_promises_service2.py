@@ -246,11 +246,6 @@ def _raw(served: Served, path: str, text: str, level: str = "staff") -> Any:
 _LONE = "\\ud800"  # a JSON escape of half a surrogate pair: valid JSON syntax, not text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a lone surrogate in a text field is refused at the journal's place for it (/data/args/notes, "
-    "/data/complaint/customer/name), not at its place in the request body",
-)
 @pytest.mark.parametrize(
     ("step", "level", "taken", "body", "pointer"),
     [
@@ -289,11 +284,6 @@ def test_text_that_is_not_unicode_is_refused_at_its_place_in_the_body(
     assert len(served.journal.cases()) == 1  # nothing recorded: the case opened above only
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a lone surrogate in a step's body is found only when the journal writes the step, so a step the "
-    "case does not allow now is answered 409 step-not-allowed, not the 422 of the body",
-)
 def test_text_that_is_not_unicode_is_a_422_before_the_cases_state_is_checked() -> None:
     """http-api.md: "A request is checked in this order ... the headers and the body's fields (415, 422); the
     case's state (409 `step-not-allowed`)", as a note of 10,001 characters is: a 422 whatever the case's state."""
@@ -328,10 +318,6 @@ _TEXTS = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the OpenAPI document gives no maxLength for the texts the service refuses over 10,000 characters",
-)
 @pytest.mark.parametrize(("schema", "field"), _TEXTS)
 def test_the_document_says_the_most_characters_a_text_of_a_request_takes(schema: str, field: str) -> None:
     """http-api.md: the OpenAPI document is the file "a client generator ... reads", and it "lists every status an

@@ -353,7 +353,11 @@ def test_policy_level_does_not_return_a_level_for_a_name_it_does_not_have() -> N
 def test_a_slot_rendered_as_html_is_escaped_whatever_its_replace_does() -> None:
     words = Wording(presets.ritz_carlton())
     html = words.render(
-        "denied", format="html", remedy="refund", reason=NoEscape("<script>alert(1)</script>"), alternatives=()
+        "denied",
+        format="html",
+        remedy="refund",
+        reason=NoEscape("<script>alert(1)</script>"),
+        alternatives=presets.ritz_carlton().catalog[:1],
     )
     assert "<script>" not in html
 

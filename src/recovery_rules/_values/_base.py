@@ -13,8 +13,9 @@ import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, NoReturn, Self, TypeVar, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
-from pydantic_core import ErrorDetails, PydanticCustomError
+from pydantic import AfterValidator, BaseModel, ConfigDict, GetJsonSchemaHandler, ValidationError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, ErrorDetails, PydanticCustomError
 
 from recovery_rules.exceptions import InvalidInputError, Problem
 
@@ -581,10 +582,28 @@ def _text_check(max_length: int) -> Callable[[str], str]:
             raise PydanticCustomError("too_long", f"is {len(value):,} characters long; the most is {max_length:,}")
         if "\x00" in value:
             raise PydanticCustomError("nul", "must not contain NUL characters")
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:  # JSON's "\ud800": valid JSON, no text; refused here, where it was given
+                raise PydanticCustomError("surrogate", "contains a lone surrogate, which is not text") from None
         return value
 
     return check
 
 
-Text = Annotated[str, AfterValidator(_text_check(10_000))]
+class _MostCharacters:
+    """The JSON schema of text checked to at most ``most`` characters says so (``maxLength``), unless a tighter
+    bound (``Field(max_length=500)``) already does."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+
+    def __get_pydantic_json_schema__(self, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["maxLength"] = min(schema.get("maxLength", self.most), self.most)
+        return schema
+
+
+Text = Annotated[str, AfterValidator(_text_check(10_000)), _MostCharacters(10_000)]
 """Free text written by people (descriptions, directions), at most 10,000 characters."""

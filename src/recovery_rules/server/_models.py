@@ -27,6 +27,7 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from recovery_rules import (
@@ -71,7 +72,17 @@ __all__ = [
     "json_number_amounts",
 ]
 
-_Notes = Field(default="", description="What was said or done, for the record (kept in the journal, never logged).")
+
+def _most_characters() -> JsonDict:
+    """What the library's text fields take (it checks them, with its own message): said in the OpenAPI document."""
+    return {"maxLength": 10_000}
+
+
+_Notes = Field(
+    default="",
+    description="What was said or done, for the record (kept in the journal, never logged).",
+    json_schema_extra=_most_characters(),
+)
 
 LOWEST_SCORE: Final = 1
 HIGHEST_SCORE: Final = 5
@@ -423,7 +434,7 @@ class ApproveRequest(ServiceRequest):
 class DenyRequest(ServiceRequest):
     """Why the escalated remedy is denied: what the customer will be told (the phrase check reads it)."""
 
-    reason: str
+    reason: str = Field(json_schema_extra=_most_characters())
 
 
 class AlternativeRequest(AnswersRequest):
@@ -435,7 +446,7 @@ class AlternativeRequest(AnswersRequest):
 class ReportRequest(ServiceRequest):
     """The written report to a manager."""
 
-    summary: str = ""
+    summary: str = Field(default="", json_schema_extra=_most_characters())
     to: str | None = Field(default=None, description="The level the report goes to (the policy's default if left out).")
 
 
