@@ -167,7 +167,8 @@ def test_a_tier_named_with_underscores_is_written_with_spaces_in_the_reasons() -
     assert approved.reason == "$250.00 asked is within staff's authority of $300.00 for a guest of the gold plus tier"
     escalated = policy.decide(complaint("400.00", tier="gold_plus"), by="staff", now=NOW)
     assert escalated.reason == (
-        "$400.00 asked is above staff's authority of $300.00 for a gold plus guest; supervisor can approve it"
+        "$400.00 asked is above staff's authority of $300.00 for a guest of the gold plus tier; "
+        "supervisor can approve it"
     )
 
 
