@@ -123,7 +123,8 @@ def _state(served: Served, number: str) -> str:
 @pytest.fixture(scope="module")
 def unchanged() -> Iterator[Served]:
     """One app for the tests of pages and forms that record nothing (a session is a signed cookie: the app keeps no
-    state of it); none reads the journal, the log or the metrics."""
+    state of it; a policy checked or tried on the policy page is not recorded, nor a refused form); none reads the
+    journal, the log or the metrics."""
     yield from serving()
 
 
@@ -516,8 +517,8 @@ def test_the_templates_ship_inside_the_package() -> None:
     assert names | {"sign_in.html"} <= {item.name for item in shipped.iterdir()}
 
 
-def test_a_trial_with_an_unknown_level_or_a_bad_amount_is_shown_in_the_form() -> None:
-    served = serve()
+def test_a_trial_with_an_unknown_level_or_a_bad_amount_is_shown_in_the_form(unchanged: Served) -> None:
+    served = unchanged
     client = _client(served, "staff")
     page = client.get("/console/policy").text
     found = re.search(r'<textarea id="policy"[^>]*>(.*?)</textarea>', page, re.S)
@@ -663,8 +664,8 @@ def test_a_manager_counter_offers_and_the_customer_accepts() -> None:
     assert case[-1].employee is not None
 
 
-def test_the_policy_page_shows_each_problem_on_its_line() -> None:
-    served = serve()
+def test_the_policy_page_shows_each_problem_on_its_line(unchanged: Served) -> None:
+    served = unchanged
     client = _client(served, "staff")
     csrf = _csrf(client, "/console/policy")
     text = 'name = "x"\ncurrency = "USD"\nwindow = "incident"\ndenials_delivered_by = "manager"\nlevels = []\n'
@@ -1286,10 +1287,10 @@ def _alert(page: str) -> str:
     return re.sub(r" ([:.])", r"\1", words)
 
 
-def test_a_refused_open_form_says_so_in_its_title_an_alert_and_the_focus() -> None:
+def test_a_refused_open_form_says_so_in_its_title_an_alert_and_the_focus(unchanged: Served) -> None:
     """As the sign-in and the steps do: an alert sums the refusal up, each field named by its label; the first
     wrong field has the focus (``autofocus``: the pages run no script), and the title begins with "Error"."""
-    served = serve()
+    served = unchanged
     client = _client(served, "staff")
     data = {"csrf": _csrf(client), "customer_id": "10442", "category": "noise", "kind": "refund", "amount": "lots"}
     refused = client.post("/console/cases", data=data)
@@ -1309,8 +1310,8 @@ def test_a_refused_open_form_says_so_in_its_title_an_alert_and_the_focus() -> No
     assert 'role="alert"' not in fine
 
 
-def test_a_trial_s_problems_are_each_at_its_field_named_by_its_label() -> None:
-    served = serve()
+def test_a_trial_s_problems_are_each_at_its_field_named_by_its_label(unchanged: Served) -> None:
+    served = unchanged
     client = _client(served, "staff")
     page = client.get("/console/policy").text
     found = re.search(r'<textarea id="policy"[^>]*>(.*?)</textarea>', page, re.S)
