@@ -7,7 +7,7 @@ import datetime as dt
 import io
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -78,6 +78,25 @@ def serve(
         **options,
     )
     return Served(app, TestClient(app), journal, log, tokens)
+
+
+def serving(policy: Policy | None = None, **options: Any) -> Iterator[Served]:
+    """:func:`serve`, its journal closed afterwards: the body of a fixture of a wider scope than a test's (an app is
+    costly to build: FastAPI builds its routes' state at its first request), for tests that may share one app.
+
+    Tests share an app only if none changes what another reads: they record nothing, or each records cases of a
+    customer of its own, and none counts the journal's events, reads the decision log or the metrics as a whole, nor
+    depends on which test ran first (xdist runs a module's tests in any order, on any worker)."""
+    served = serve(policy, **options)
+    try:
+        yield served
+    finally:
+        served.journal.close()
+
+
+def customer(name: str) -> dict[str, str]:
+    """The customer of :func:`complaint` but numbered ``name``: a customer, and cases, of a test's own."""
+    return {"id": name, "tier": "gold", "name": "Ada Guest"}
 
 
 def complaint(amount: str = "250.00", **changes: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import html
 import re
 import socket
 import threading
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -36,7 +37,7 @@ from recovery_rules.server import Tokens, create_app, mint_token
 from recovery_rules.server._console import _OPEN_FIELDS, COOKIE, OPENED, SENT_AGAIN, _field_errors, csrf_token
 
 from ._helpers import policy_data, small_theme_park
-from ._server import NOW, Running, Served, serve
+from ._server import NOW, Running, Served, serve, serving
 from ._server import complaint as served_complaint
 
 _CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
@@ -119,8 +120,16 @@ def _state(served: Served, number: str) -> str:
     return CaseView.replay(served.journal.events(ComplaintNumber.parse(number))).state.value
 
 
-def test_every_page_needs_a_sign_in() -> None:
-    served = serve()
+@pytest.fixture(scope="module")
+def unchanged() -> Iterator[Served]:
+    """One app for the tests of pages and forms that record nothing (a session is a signed cookie: the app keeps no
+    state of it; a policy checked or tried on the policy page is not recorded, nor a refused form); none reads the
+    journal, the log or the metrics."""
+    yield from serving()
+
+
+def test_every_page_needs_a_sign_in(unchanged: Served) -> None:
+    served = unchanged
     client = _client(served)
     for page in ("/console", "/console/queue", "/console/policy", "/console/cases/20261123-10442", "/console/find"):
         response = client.get(page)
@@ -134,8 +143,8 @@ def test_every_page_needs_a_sign_in() -> None:
         assert "not signed in" in response.text
 
 
-def test_the_sign_in_page_is_a_labelled_form() -> None:
-    page = _client(serve()).get("/console/sign-in")
+def test_the_sign_in_page_is_a_labelled_form(unchanged: Served) -> None:
+    page = _client(unchanged).get("/console/sign-in")
     assert page.status_code == 200
     assert '<label for="token">' in page.text
     assert '<main id="main"' in page.text
@@ -143,16 +152,16 @@ def test_the_sign_in_page_is_a_labelled_form() -> None:
     assert page.headers["x-frame-options"] == "DENY"
 
 
-def test_a_wrong_token_is_refused_in_the_form() -> None:
-    client = _client(serve())
+def test_a_wrong_token_is_refused_in_the_form(unchanged: Served) -> None:
+    client = _client(unchanged)
     response = client.post("/console/sign-in", data={"token": "rr_not-a-token"})
     assert response.status_code == 401
     assert 'aria-invalid="true"' in response.text
     assert COOKIE not in response.headers.get("set-cookie", "")
 
 
-def test_the_session_cookie_is_httponly_and_strict() -> None:
-    served = serve()
+def test_the_session_cookie_is_httponly_and_strict(unchanged: Served) -> None:
+    served = unchanged
     client = TestClient(served.app, follow_redirects=False)
     cookie = client.post("/console/sign-in", data={"token": served.tokens["staff"]}).headers["set-cookie"]
     assert cookie.startswith(f"{COOKIE}=")
@@ -163,8 +172,8 @@ def test_the_session_cookie_is_httponly_and_strict() -> None:
     assert "Secure" in secure.post("/console/sign-in", data={"token": served.tokens["staff"]}).headers["set-cookie"]
 
 
-def test_sign_out_forgets_the_session() -> None:
-    served = serve()
+def test_sign_out_forgets_the_session(unchanged: Served) -> None:
+    served = unchanged
     client = _client(served, "staff")
     response = client.post("/console/sign-out", data={"csrf": _csrf(client)})
     assert response.status_code == 303
@@ -508,8 +517,8 @@ def test_the_templates_ship_inside_the_package() -> None:
     assert names | {"sign_in.html"} <= {item.name for item in shipped.iterdir()}
 
 
-def test_a_trial_with_an_unknown_level_or_a_bad_amount_is_shown_in_the_form() -> None:
-    served = serve()
+def test_a_trial_with_an_unknown_level_or_a_bad_amount_is_shown_in_the_form(unchanged: Served) -> None:
+    served = unchanged
     client = _client(served, "staff")
     page = client.get("/console/policy").text
     found = re.search(r'<textarea id="policy"[^>]*>(.*?)</textarea>', page, re.S)
@@ -655,8 +664,8 @@ def test_a_manager_counter_offers_and_the_customer_accepts() -> None:
     assert case[-1].employee is not None
 
 
-def test_the_policy_page_shows_each_problem_on_its_line() -> None:
-    served = serve()
+def test_the_policy_page_shows_each_problem_on_its_line(unchanged: Served) -> None:
+    served = unchanged
     client = _client(served, "staff")
     csrf = _csrf(client, "/console/policy")
     text = 'name = "x"\ncurrency = "USD"\nwindow = "incident"\ndenials_delivered_by = "manager"\nlevels = []\n'
@@ -1000,8 +1009,8 @@ def test_the_console_writes_the_journal_off_the_event_loop(monkeypatch: pytest.M
     assert loops == [False, False, False]
 
 
-def test_sign_in_reads_little_of_a_body_from_someone_not_yet_known() -> None:
-    served = serve()
+def test_sign_in_reads_little_of_a_body_from_someone_not_yet_known(unchanged: Served) -> None:
+    served = unchanged
     client = TestClient(served.app)
     for data, why in (({"token": "x" * 10_000}, "maximum size"), ({f"f{index}": "x" for index in range(10)}, "fields")):
         refused = client.post("/console/sign-in", data=data)
@@ -1220,10 +1229,10 @@ def test_a_copy_of_the_open_form_sent_at_once_is_answered_as_the_first() -> None
     assert len(served.journal.cases()) == 1
 
 
-def test_a_console_address_answers_with_a_page_never_the_api_s_json() -> None:
+def test_a_console_address_answers_with_a_page_never_the_api_s_json(unchanged: Served) -> None:
     """No page, a method a page does not take, a failure: an HTML page under /console, its status kept; a form's
     address opened (the address bar after a refused form) goes to the page the form is on. /v1 keeps its JSON."""
-    served = serve()
+    served = unchanged
     client = _client(served, "staff")
     for path in ("/console/nope", "/console/case/20261123-10442"):
         missing = client.get(path)
@@ -1278,10 +1287,10 @@ def _alert(page: str) -> str:
     return re.sub(r" ([:.])", r"\1", words)
 
 
-def test_a_refused_open_form_says_so_in_its_title_an_alert_and_the_focus() -> None:
+def test_a_refused_open_form_says_so_in_its_title_an_alert_and_the_focus(unchanged: Served) -> None:
     """As the sign-in and the steps do: an alert sums the refusal up, each field named by its label; the first
     wrong field has the focus (``autofocus``: the pages run no script), and the title begins with "Error"."""
-    served = serve()
+    served = unchanged
     client = _client(served, "staff")
     data = {"csrf": _csrf(client), "customer_id": "10442", "category": "noise", "kind": "refund", "amount": "lots"}
     refused = client.post("/console/cases", data=data)
@@ -1301,8 +1310,8 @@ def test_a_refused_open_form_says_so_in_its_title_an_alert_and_the_focus() -> No
     assert 'role="alert"' not in fine
 
 
-def test_a_trial_s_problems_are_each_at_its_field_named_by_its_label() -> None:
-    served = serve()
+def test_a_trial_s_problems_are_each_at_its_field_named_by_its_label(unchanged: Served) -> None:
+    served = unchanged
     client = _client(served, "staff")
     page = client.get("/console/policy").text
     found = re.search(r'<textarea id="policy"[^>]*>(.*?)</textarea>', page, re.S)

@@ -5,6 +5,7 @@ hostile policy text, cross-site reads."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from recovery_rules import CaseView, ComplaintNumber, Policy, presets
 
-from ._server import SEED_STEPS, Served, complaint, serve, walk
+from ._server import SEED_STEPS, Served, complaint, serve, serving, walk
 
 _CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 _COOKIE = "rr_console"
@@ -72,8 +73,14 @@ def test_the_form_token_of_another_session_is_refused_even_the_same_employees() 
 
 
 # -- what the console reads of a body --------------------------------------------------------------------------
-def test_a_sign_in_carrying_a_large_file_part_signs_nobody_in() -> None:
-    served = serve()
+@pytest.fixture(scope="module")
+def unchanged() -> Iterator[Served]:
+    """One app for the sign-ins refused below: nothing is recorded, and neither test reads the journal."""
+    yield from serving()
+
+
+def test_a_sign_in_carrying_a_large_file_part_signs_nobody_in(unchanged: Served) -> None:
+    served = unchanged
     client = _browser(served)
     response = client.post(
         "/console/sign-in", data={"token": served.tokens["staff"]}, files={"junk": ("junk.bin", b"A" * 300_000)}
@@ -82,8 +89,8 @@ def test_a_sign_in_carrying_a_large_file_part_signs_nobody_in() -> None:
     assert _COOKIE not in response.headers.get("set-cookie", "")
 
 
-def test_sign_in_reads_no_more_than_a_few_kb_from_someone_not_yet_known() -> None:
-    served = serve()
+def test_sign_in_reads_no_more_than_a_few_kb_from_someone_not_yet_known(unchanged: Served) -> None:
+    served = unchanged
     client = _browser(served)
     body = b"&" * 100_000 + b"token=" + served.tokens["staff"].encode("ascii")
     response = client.post(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from recovery_rules import SQLiteJournal
 from recovery_rules.cli import main
 
-from ._server import NOW, SEED_STEPS, complaint, serve, walk
+from ._server import NOW, SEED_STEPS, Served, complaint, serve, serving, walk
 
 
 @pytest.mark.parametrize("path", ["/v1/cases/{number}", "/v1/policy", "/healthz"])
@@ -71,13 +72,23 @@ def test_a_callback_is_overdue_only_once_its_promised_time_has_passed() -> None:
     assert [case["complaint_number"] for case in overdue] == [number]
 
 
+@pytest.fixture(scope="module")
+def unchanged() -> Iterator[Served]:
+    """One app for the tests of paths it does not have: nothing is recorded, and none reads the journal, the log or
+    the metrics."""
+    yield from serving()
+
+
 @pytest.mark.parametrize(("method", "path"), [("GET", "/v1/policy/"), ("POST", "/v1/decisions/"), ("GET", "/healthz/")])
-def test_a_path_the_service_does_not_have_is_a_404_problem_even_with_a_trailing_slash(method: str, path: str) -> None:
+def test_a_path_the_service_does_not_have_is_a_404_problem_even_with_a_trailing_slash(
+    unchanged: Served, method: str, path: str
+) -> None:
     """http-api.md: "A path the service does not have (`/v1/cses`, a misspelt step) is a 404 `not-found`
     problem". ``/v1/policy/`` is not a path of the document; it is not redirected elsewhere either."""
-    served = serve()
-    served.client.follow_redirects = False
-    answer = served.client.request(method, path, headers=served.auth(), json={"complaint": complaint()})
+    served = unchanged
+    answer = served.client.request(
+        method, path, headers=served.auth(), json={"complaint": complaint()}, follow_redirects=False
+    )
     assert answer.status_code == 404, answer.headers.get("location")
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["type"].endswith("#not-found")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from recovery_rules import Complaint, ComplaintNumber, MemoryJournal, Money, Policy, Resolution, presets
 
 from ._helpers import examples
-from ._server import NOW, SEED_STEPS, Served, complaint, serve, walk
+from ._server import NOW, SEED_STEPS, Served, complaint, serve, serving, walk
 
 SEED_003 = [
     ("listen", "staff"),
@@ -23,8 +24,15 @@ SEED_003 = [
 ]
 
 
-def test_a_decision_carries_the_policy_revision_and_the_complaint_number() -> None:
-    served = serve()
+@pytest.fixture(scope="module")
+def shared() -> Iterator[Served]:
+    """One app for the tests that record nothing: decisions (pure: the journal is not written), policies checked
+    (the policy served is unchanged), problems and the policy read. None reads the decision log or the metrics."""
+    yield from serving()
+
+
+def test_a_decision_carries_the_policy_revision_and_the_complaint_number(shared: Served) -> None:
+    served = shared
     response = served.post("/v1/decisions", json={"complaint": complaint()})
     assert response.status_code == 200, response.json()
     answer = response.json()
@@ -49,24 +57,24 @@ def test_a_number_sent_as_null_is_numbered_by_the_businesss_date() -> None:
     assert opened.json()["complaint_number"] == "20261121-10442"
 
 
-def test_the_level_that_decides_is_the_tokens() -> None:
-    served = serve()
+def test_the_level_that_decides_is_the_tokens(shared: Served) -> None:
+    served = shared
     body = {"complaint": complaint("3000.00")}
     assert served.post("/v1/decisions", "staff", json=body).json()["resolution"]["outcome"] == "escalated"
     assert served.post("/v1/decisions", "manager", json=body).json()["resolution"]["outcome"] == "approved"
 
 
-def test_granted_counts_in_a_decision_outside_a_case() -> None:
-    served = serve()
+def test_granted_counts_in_a_decision_outside_a_case(shared: Served) -> None:
+    served = shared
     body = {"complaint": complaint("150.00"), "granted": "1900.00 USD"}
     answer = served.post("/v1/decisions", json=body).json()["resolution"]
     assert (answer["outcome"], answer["escalate_to"]) == ("escalated", "manager")
 
 
-def test_granted_per_window_counts_each_window_apart() -> None:
+def test_granted_per_window_counts_each_window_apart(shared: Served) -> None:
     """The Ritz preset caps $10,000 an incident and $10,000 in any 30 days: $9,000 granted in the 30 days (none
     in this incident) leaves $1,000 to grant, which one amount for every window cannot say."""
-    served = serve()
+    served = shared
     policy = presets.ritz_carlton()
     body = {"complaint": complaint("1500.00"), "granted": {"incident": "0.00 USD", "30d": "9000.00 USD"}}
     answer = served.post("/v1/decisions", "manager", json=body).json()["resolution"]
@@ -95,8 +103,8 @@ def test_granted_per_window_counts_each_window_apart() -> None:
         (["1.00 USD"], "/granted", 'must be {"amount": "12.50", "currency": "USD"} or "12.50 USD", not an array'),
     ],
 )
-def test_granted_per_window_is_checked(granted: object, pointer: str, detail: str) -> None:
-    served = serve()
+def test_granted_per_window_is_checked(shared: Served, granted: object, pointer: str, detail: str) -> None:
+    served = shared
     response = served.post("/v1/decisions", json={"complaint": complaint(), "granted": granted})
     assert response.status_code == 422
     [problem] = response.json()["errors"]
@@ -104,9 +112,9 @@ def test_granted_per_window_is_checked(granted: object, pointer: str, detail: st
     assert detail in problem["detail"]
 
 
-def test_a_denial_by_another_windows_cap_carries_that_windows_figures_in_its_trace() -> None:
+def test_a_denial_by_another_windows_cap_carries_that_windows_figures_in_its_trace(shared: Served) -> None:
     """``granted_before`` and ``total`` are the policy's own window's; the 30-day cap's are in its trace entry."""
-    served = serve()
+    served = shared
     body = {"complaint": complaint("1500.00"), "granted": {"incident": "0.00 USD", "30d": "9000.00 USD"}}
     resolution = served.post("/v1/decisions", "manager", json=body).json()["resolution"]
     assert (resolution["granted_before"]["amount"], resolution["total"]["amount"]) == ("0.00", "1500.00")
@@ -120,15 +128,15 @@ def test_a_denial_by_another_windows_cap_carries_that_windows_figures_in_its_tra
     assert "($9,000.00 already granted + $1,500.00 asked)" in resolution["reason"]
 
 
-def test_a_problem_per_window_names_its_field_as_a_dotted_path() -> None:
-    served = serve()
+def test_a_problem_per_window_names_its_field_as_a_dotted_path(shared: Served) -> None:
+    served = shared
     body = {"complaint": complaint(), "granted": {"incident": "0.00 USD", "30d": 12.5}}
     [problem] = served.post("/v1/decisions", json=body).json()["errors"]
     assert (problem["pointer"], problem["field"]) == ("/granted/30d", "granted.30d")
 
 
-def test_an_empty_granted_object_asks_for_each_window() -> None:
-    served = serve()
+def test_an_empty_granted_object_asks_for_each_window(shared: Served) -> None:
+    served = shared
     errors = served.post("/v1/decisions", json={"complaint": complaint(), "granted": {}}).json()["errors"]
     assert [(error["pointer"], error["field"]) for error in errors] == [
         ("/granted/incident", "granted.incident"),
@@ -137,8 +145,8 @@ def test_an_empty_granted_object_asks_for_each_window() -> None:
     assert all(error["detail"].startswith("is required: give what was granted in each") for error in errors)
 
 
-def test_every_amount_per_window_that_is_not_one_is_placed_at_its_window() -> None:
-    served = serve()
+def test_every_amount_per_window_that_is_not_one_is_placed_at_its_window(shared: Served) -> None:
+    served = shared
     body = {"complaint": complaint(), "granted": {"incident": 0.5, "30d": "1.001 USD"}}
     errors = served.post("/v1/decisions", json=body).json()["errors"]
     assert [(error["pointer"], error["detail"][:40]) for error in errors] == [
@@ -274,14 +282,14 @@ def test_overdue_callbacks_are_listed_once_the_promised_time_passes() -> None:
     assert overdue["cases"][0]["callback_by"] == "2026-11-23T18:00:00Z"
 
 
-def test_the_policy_route_names_the_levels_a_token_may_have() -> None:
-    answer = serve().get("/v1/policy").json()
+def test_the_policy_route_names_the_levels_a_token_may_have(shared: Served) -> None:
+    answer = shared.get("/v1/policy").json()
     assert answer["levels"] == ["staff", "manager", "general_manager"]
     assert answer["revision"] == answer["policy_revision"] == presets.ritz_carlton().revision
 
 
-def test_a_valid_policy_checks_with_its_revision_in_every_format() -> None:
-    served = serve()
+def test_a_valid_policy_checks_with_its_revision_in_every_format(shared: Served) -> None:
+    served = shared
     text = presets.path("retail").read_text(encoding="utf-8")
     answer = served.post("/v1/policy/check", content=text, headers={"Content-Type": "application/toml"})
     assert answer.status_code == 200, answer.json()
@@ -409,11 +417,6 @@ def test_readiness_fails_when_the_journal_cannot_be_used() -> None:
     ready = served.client.get("/readyz")
     assert ready.status_code == 503
     assert served.client.get("/healthz").status_code == 200
-
-
-@pytest.fixture(scope="module")
-def shared() -> Served:
-    return serve()
 
 
 @settings(max_examples=examples(40))
@@ -664,10 +667,10 @@ def test_the_notes_a_step_is_sent_are_recorded_in_the_journal() -> None:
 
 
 @pytest.mark.parametrize("media", ["Application/TOML", "application/toml; charset=UTF-8", "TEXT/TOML"])
-def test_a_policys_media_type_is_read_whatever_its_case_and_parameters(media: str) -> None:
+def test_a_policys_media_type_is_read_whatever_its_case_and_parameters(shared: Served, media: str) -> None:
     """Media types are case-insensitive (RFC 9110, 8.3.1), and a charset parameter changes nothing."""
     text = presets.path("retail").read_text(encoding="utf-8")
-    answer = serve().post("/v1/policy/check", content=text, headers={"Content-Type": media})
+    answer = shared.post("/v1/policy/check", content=text, headers={"Content-Type": media})
     assert answer.status_code == 200, answer.json()
     assert answer.json()["revision"] == presets.retail().revision
 

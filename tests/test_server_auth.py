@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,18 @@ from fastapi.testclient import TestClient
 from recovery_rules import InvalidInputError, MemoryJournal, presets
 from recovery_rules.server import Tokens, create_app, hash_token, mint_token, token_entry
 
-from ._server import NOW, SEED_STEPS, complaint, serve, walk
+from ._server import NOW, SEED_STEPS, Served, complaint, serve, serving, walk
 
 
-def test_a_missing_token_is_a_401_with_a_bearer_challenge() -> None:
-    served = serve()
+@pytest.fixture(scope="module")
+def refusing() -> Iterator[Served]:
+    """One app for the tests of requests refused for their token: nothing is recorded, and none of them reads the
+    journal, the log or the metrics."""
+    yield from serving()
+
+
+def test_a_missing_token_is_a_401_with_a_bearer_challenge(refusing: Served) -> None:
+    served = refusing
     response = served.client.post("/v1/decisions", json={"complaint": complaint()})
     assert response.status_code == 401
     assert response.headers["www-authenticate"].startswith("Bearer")
@@ -28,8 +36,8 @@ def test_a_missing_token_is_a_401_with_a_bearer_challenge() -> None:
     "header",
     ["Bearer rr_not-a-token", "Bearer ", "Basic dXNlcjpwYXNz", "rr_no-scheme", "Bearer " + "x" * 5000],
 )
-def test_a_wrong_token_is_a_401(header: str) -> None:
-    served = serve()
+def test_a_wrong_token_is_a_401(refusing: Served, header: str) -> None:
+    served = refusing
     response = served.client.get("/v1/policy", headers={"Authorization": header})
     assert response.status_code == 401, response.text
     assert response.headers["www-authenticate"].startswith("Bearer")
@@ -283,10 +291,10 @@ def test_an_employee_or_level_name_is_at_most_64_characters() -> None:
     assert [problem.location for problem in caught.value.problems] == ["tokens[0].employee", "tokens[0].level"]
 
 
-def test_an_unknown_token_is_challenged_as_invalid_and_a_missing_one_is_not() -> None:
+def test_an_unknown_token_is_challenged_as_invalid_and_a_missing_one_is_not(refusing: Served) -> None:
     """RFC 6750, 3.1: ``error="invalid_token"`` for a token the service does not know; no error code when the
     request sent none."""
-    served = serve()
+    served = refusing
     unknown = served.client.get("/v1/policy", headers={"Authorization": "Bearer rr_not-a-token"})
     assert unknown.headers["www-authenticate"] == 'Bearer realm="recovery-rules", error="invalid_token"'
     missing = served.client.get("/v1/policy")

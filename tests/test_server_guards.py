@@ -24,7 +24,7 @@ from recovery_rules import InvalidInputError, MemoryJournal, presets
 from recovery_rules.server import Settings, Tokens, create_app
 from recovery_rules.server._guards import BodyLimit
 
-from ._server import Running, complaint, serve
+from ._server import Running, Served, complaint, serve, serving
 
 _JSON = {"Content-Type": "application/json"}
 
@@ -132,8 +132,15 @@ def test_the_limit_reads_no_more_than_it_must() -> None:
     assert answered[0]["status"] == 200
 
 
-def test_the_default_limit_takes_the_largest_policy_and_no_more() -> None:
-    served = serve()
+@pytest.fixture(scope="module")
+def unchanged() -> Iterator[Served]:
+    """One app for the tests that record nothing (policies checked, bodies refused, pages and headers read); none
+    reads the journal, the log or the metrics."""
+    yield from serving()
+
+
+def test_the_default_limit_takes_the_largest_policy_and_no_more(unchanged: Served) -> None:
+    served = unchanged
     largest = b"#" * 5_000_000  # the most a policy is: read by the route (a policy of comments only)
     response = served.post("/v1/policy/check", content=largest, headers={"Content-Type": "application/toml"})
     assert response.status_code != 413
@@ -202,8 +209,8 @@ def test_api_answers_are_not_kept_by_caches_nor_sniffed() -> None:
     assert static.headers["x-content-type-options"] == "nosniff"
 
 
-def test_the_docs_page_has_a_content_security_policy_allowing_its_own_script_only() -> None:
-    served = serve()
+def test_the_docs_page_has_a_content_security_policy_allowing_its_own_script_only(unchanged: Served) -> None:
+    served = unchanged
     page = served.client.get("/v1/docs")
     policy = page.headers["content-security-policy"]
     scripts = re.findall(r"<script>(.*?)</script>", page.text, flags=re.DOTALL)
@@ -218,10 +225,10 @@ def test_the_docs_page_has_a_content_security_policy_allowing_its_own_script_onl
     assert head.content == b""
 
 
-def test_hsts_is_sent_over_https_only() -> None:
+def test_hsts_is_sent_over_https_only(unchanged: Served) -> None:
     """Over https (the scheme the server reports: uvicorn reads X-Forwarded-Proto from a trusted proxy, as the
     console's Secure cookies are decided), every answer says to use https only; over plain http, none does."""
-    served = serve()
+    served = unchanged
     secure = TestClient(served.app, base_url="https://testserver")
     browser = TestClient(served.app, base_url="https://testserver")
     browser.post("/console/sign-in", data={"token": served.tokens["staff"]})

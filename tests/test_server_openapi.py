@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from recovery_rules.server import openapi_document
 from recovery_rules.server._api import STEP_BODIES
 
 from ._docs import load_tool
-from ._server import SEED_STEPS, complaint, serve, walk
+from ._server import SEED_STEPS, Served, complaint, customer, serve, serving, walk
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 OPENAPI_TOOL = load_tool("openapi")
@@ -178,10 +179,18 @@ def test_a_step_body_with_a_required_field_is_required_and_the_others_optional(d
     } == {"manager_denies", "accept_alternative"}
 
 
+@pytest.fixture(scope="module")
+def steps_served() -> Iterator[Served]:
+    """One app for the tests of each step below: each opens cases of a customer of its own (``r-<step>``,
+    ``c-<step>``) or none; none reads another's case, counts the journal's events, or reads the log or the metrics."""
+    yield from serving()
+
+
 @pytest.mark.parametrize(("step", "field"), [("manager_denies", "reason"), ("accept_alternative", "alternative_id")])
-def test_a_required_step_body_left_out_is_a_422_naming_its_field(step: str, field: str) -> None:
-    served = serve()
-    number = served.post("/v1/cases", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
+def test_a_required_step_body_left_out_is_a_422_naming_its_field(steps_served: Served, step: str, field: str) -> None:
+    served = steps_served
+    opened = served.post("/v1/cases", json={"complaint": complaint("3000.00", customer=customer(f"r-{step}"))})
+    number = opened.json()["complaint_number"]
     walk(served, number, SEED_STEPS)
     sending: list[dict[str, Any]] = [
         {},
@@ -222,12 +231,12 @@ def test_every_operation_lists_the_405_of_its_path_with_the_allow_the_service_se
 
 
 @pytest.mark.parametrize("step", sorted(STEP_BODIES))
-def test_an_unknown_case_is_a_404_whatever_the_body_holds(step: str) -> None:
+def test_an_unknown_case_is_a_404_whatever_the_body_holds(steps_served: Served, step: str) -> None:
     """The case in the path is looked up before the body is checked, on every route with a case number and a
     body: no body (where the step needs one), a body of another media type, a field that is not one, a header
     too long are all a 404 on a case that does not exist. The token comes first (a 401), and a body that is not
     JSON at all is a 400 before anything (FastAPI reads it first)."""
-    served = serve()
+    served = steps_served
     path = f"/v1/cases/20261123-nobody/{step}"
     sent: list[dict[str, Any]] = [
         {},
@@ -246,6 +255,7 @@ def test_an_unknown_case_is_a_404_whatever_the_body_holds(step: str) -> None:
     assert served.client.post(path, json={}).status_code == 401
     unreadable = served.post(path, "general_manager", content=b"{", headers={"Content-Type": "application/json"})
     assert unreadable.status_code == 400, unreadable.text
-    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    opened = served.post("/v1/cases", json={"complaint": complaint(customer=customer(f"c-{step}"))})
+    number = opened.json()["complaint_number"]
     on_a_case = served.post(f"/v1/cases/{number}/{step}", "general_manager", json={"no_such_field": 1})
     assert on_a_case.status_code == 422, on_a_case.text  # the body is still checked on a case that exists

@@ -70,13 +70,17 @@ from ._models import (
     StepResponse,
     granted_amounts,
 )
-from ._problems import ApiProblem, FieldProblem, ProblemDetails, query_problems
+from ._problems import ApiProblem, FieldProblem, query_problems
 from ._service import Service
 from ._settings import DEFAULT_MAX_BODY_BYTES
 
 __all__ = ["STEP_BODIES", "no_such_step", "router"]
 
-_PROBLEM: Final = {"model": ProblemDetails}
+_PROBLEM: Final[dict[str, Any]] = {}
+"""What an error response of a route declares besides its description: nothing. Its content (``application/
+problem+json``, the ``ProblemDetails`` schema) is written into the OpenAPI document by the app, which adds the
+schema to the components (``_problems_in_openapi``): a ``model`` here would make FastAPI build a serializer of the
+problem for each error status of each route of each app (about 200 an app), which only the document reads."""
 
 
 def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:

@@ -18,10 +18,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import IO, Any, Final
 
 from fastapi import FastAPI, Request, Response
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.models import Schema
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic.json_schema import GenerateJsonSchema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -46,7 +49,15 @@ from ._extra import without_extra
 from ._guards import DEFAULT_MAX_BODY_BYTES, BodyLimit, SecurityHeaders, answer_headers, check_body_limit
 from ._methods import PROBED, Methods, allow, declared_methods
 from ._observe import DecisionLog, Metrics
-from ._problems import ApiProblem, FieldProblem, field_problem, for_http, problem_response, summary
+from ._problems import (
+    ApiProblem,
+    FieldProblem,
+    ProblemDetails,
+    field_problem,
+    for_http,
+    problem_response,
+    summary,
+)
 from ._service import LOG, MIN_SESSION_KEY, SESSION_LIFETIME, Clock, Service
 from ._settings import (
     MAX_SESSION_HOURS,
@@ -234,6 +245,9 @@ def _problems_in_openapi(app: FastAPI) -> None:
             return app.openapi_schema
         document = generate()
         problem = {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        schemas.update(_problem_schemas())  # the routes name no model for their problems: see _api._PROBLEM
+        document["components"]["schemas"] = {name: schemas[name] for name in sorted(schemas)}
         for path, operations in document.get("paths", {}).items():
             for operation in operations.values():  # BodyLimit refuses a body too large on every route, first
                 operation.setdefault("responses", {})["413"] = {
@@ -252,6 +266,20 @@ def _problems_in_openapi(app: FastAPI) -> None:
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the document
+
+
+def _problem_schemas() -> dict[str, Any]:
+    """The JSON schemas of :class:`ProblemDetails` and of the :class:`FieldProblem` it holds, by name, as FastAPI
+    lists a response model's in the document's components: generated as it does, then read by its ``Schema`` (which
+    gives the keys their order in the document)."""
+    generator = GenerateJsonSchema(ref_template="#/components/schemas/{model}")
+    _, definitions = generator.generate_definitions(
+        [(ProblemDetails, "serialization", ProblemDetails.__pydantic_core_schema__)]
+    )
+    return {
+        name: jsonable_encoder(Schema(**definition), by_alias=True, exclude_none=True)
+        for name, definition in definitions.items()
+    }
 
 
 _BODY_TOO_LARGE: Final = {
