@@ -468,8 +468,8 @@ class Satisfaction(RecoveryModel):
     """What customers answered to "Does that resolve this to your satisfaction?", in all and per group.
 
     The answers are those :class:`~recovery_rules.Case` records (``satisfied`` and
-    ``satisfaction`` at ``deliver``, ``accept_alternative``, ``accept_final_offer``
-    or ``thank``). Each case counts in one group of each grouping: its outcome
+    ``satisfaction`` at ``deliver``, ``accept_offer``, ``accept_alternative``,
+    ``accept_final_offer`` or ``thank``). Each case counts in one group of each grouping: its outcome
     (``unresolved`` while it has none), its level (of the employee who opened it),
     its complaint category and its employee (the id the opening named,
     ``(unnamed)`` when none). Groups are sorted by name.

@@ -264,7 +264,18 @@ def group_figures(
             )
         return name
 
-    grouping = Grouping(named, first_decisions=first_decisions, names=names, seeds=seeds)
+    def seeded(view: CaseView) -> Iterable[str]:
+        given = seeds(view) if seeds is not None else ()
+        if isinstance(given, str | bytes) or not isinstance(given, Iterable):
+            raise InvalidInputError.at(
+                "grouping", "seeds", f"must give an iterable of group names, such as ['manager'], not {shown(given)}"
+            )
+        given = list(given)
+        if not all(isinstance(name, str) for name in given):
+            raise InvalidInputError.at("grouping", "seeds", f"must name groups with strings, not {shown(given)}")
+        return given
+
+    grouping = Grouping(named, first_decisions=first_decisions, names=names, seeds=seeded)
     for view in views:
         if not isinstance(view, CaseView):
             raise InvalidInputError.at("grouping", "views", f"must hold CaseView values only, not {shown(view)}")
@@ -316,8 +327,9 @@ class _Tally:
     granted: dict[str, Money] = field(default_factory=dict)
     caps: dict[str, Money] = field(default_factory=dict)
     nouns: dict[str, str] = field(default_factory=dict)
-    guests: dict[str, tuple[str, list[tuple[str, Money]]]] = field(default_factory=dict)
-    """Each customer's policy and, for each grant, the policy and the customer's total within the window after it."""
+    guests: dict[str, tuple[str, list[tuple[str, Money | None, Money]]]] = field(default_factory=dict)
+    """Each customer's policy and, for each grant, the policy, the cap its decision saw (``None``: none in its trace)
+    and the customer's total within the window after it."""
     satisfaction: SatisfactionTally = field(default_factory=SatisfactionTally)
 
     def __post_init__(self) -> None:
@@ -361,7 +373,9 @@ class _Tally:
             if event.grant is not None:
                 _add(self.granted, event.grant)
                 before = decision.granted_before if decision is not None else Money.zero(event.grant.currency)
-                totals.append((view.policy, resolution.total if resolution is not None else before + event.grant))
+                seen = resolution if resolution is not None else decision
+                total = resolution.total if resolution is not None else before + event.grant
+                totals.append((view.policy, _cap_in(seen) if seen is not None else None, total))
             if event.kind == "report_written":
                 self.calls["reports"] += 1
                 self.calls["promised"] += event.callback_due is not None
@@ -395,6 +409,8 @@ class _Tally:
         if kind == "manager_approved":
             self.escalations["approved"] += 1
             return self._decided(view.resolution)
+        if kind == "offer_accepted":  # decided again against the ledger when accepted: its total is the guest's
+            return view.resolution
         if kind == "manager_denied":
             self.escalations["denied"] += 1
         elif kind in _ALTERNATIVES:
@@ -446,8 +462,8 @@ class _Tally:
             if self.caps.get(policy) is None:
                 continue
             share = Decimal(0)
-            for grant_policy, total in totals:
-                grant_cap = self.caps.get(grant_policy)
+            for grant_policy, seen, total in totals:
+                grant_cap = seen if seen is not None else self.caps.get(grant_policy)
                 if grant_cap is not None and grant_cap.amount > 0:
                     share = max(share, RATIOS.divide(total.amount, grant_cap.amount))
             shares.append(share)
@@ -481,6 +497,15 @@ class _Tally:
     def categories(self) -> dict[str, GroupFigures]:
         groups = self.per_category.figures(self.currency)
         return dict(sorted(groups.items(), key=lambda item: (-item[1].cases, item[0])))
+
+
+def _cap_in(resolution: Resolution) -> Money | None:
+    """The per-customer cap a decision saw, as its trace states it (``None``: its trace names none)."""
+    for entry in resolution.trace:
+        cap = entry.figures.get("cap") if entry.rule == "cap.hard" else None
+        if isinstance(cap, Money):
+            return cap
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -641,12 +666,19 @@ def _aware(moment: dt.datetime | dt.date | None, name: str, zone: dt.tzinfo = dt
         return None
     if not isinstance(moment, dt.datetime):
         if isinstance(moment, dt.date) and name != "now":
-            return dt.datetime(moment.year, moment.month, moment.day, tzinfo=zone)
+            return _fixed(dt.datetime(moment.year, moment.month, moment.day, tzinfo=zone))
         kind = "an aware datetime or a date" if name != "now" else "an aware datetime"
         raise InvalidInputError.at("report", name, f"must be {kind}, not {type(moment).__name__}")
     if not is_aware(moment):  # naive, or a tzinfo whose utcoffset fails: the instant is unknown
         raise InvalidInputError.at("report", name, "needs a time zone: give an aware datetime, such as one in UTC")
-    return exact_datetime(moment)  # a subclass's comparisons are its own: compared as the time it holds
+    return _fixed(exact_datetime(moment))  # a subclass's comparisons are its own: compared as the time it holds
+
+
+def _fixed(moment: dt.datetime) -> dt.datetime:
+    """``moment`` at its own offset, as a fixed one: the instant and wall time JSON writes and reads back. A time in
+    a zone's DST gap or fold never compares equal to one in another tzinfo, so a report would not equal its JSON."""
+    offset = moment.utcoffset()
+    return moment if offset is None else moment.replace(tzinfo=dt.timezone(offset), fold=0)
 
 
 def build(

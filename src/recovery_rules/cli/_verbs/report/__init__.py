@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from typing import Final
 
 import click
@@ -88,12 +89,14 @@ def command(
     Exit code 0, or 2 when the journal cannot be read or fails its check.
     """
     moment = parse_time(now, option="--now") if now is not None else dt.datetime.now(dt.UTC)
-    start = _boundary(since, "--since", moment)
-    end = _boundary(until, "--until", moment)
+    against = load_policy(policy).policy if policy is not None else None
+    # A date is its midnight in the policy's zone, as the API reads it; without --policy, in the zone of --now.
+    zone = zoneinfo.ZoneInfo(against.timezone) if against is not None else moment.tzinfo
+    start = _boundary(since, "--since", zone)
+    end = _boundary(until, "--until", zone)
     if start is not None and end is not None and start >= end:
         raise CliInputError("--since must be earlier than --until")
     head = parse_chain_head(expected_head, option="--expected-head") if expected_head is not None else None
-    against = load_policy(policy).policy if policy is not None else None
     if chart is not None:  # before the journal is read, as a usage error would be
         from recovery_rules.cli._verbs.report._chart import chart_file  # noqa: PLC0415 - with the chart it checks
 
@@ -132,8 +135,8 @@ def command(
     return ExitCode.OK
 
 
-def _boundary(text: str | None, option: str, now: dt.datetime) -> dt.datetime | None:
-    """A time, or a date: midnight in the time zone of --now."""
+def _boundary(text: str | None, option: str, zone: dt.tzinfo | None) -> dt.datetime | None:
+    """A time, or a date: its midnight in ``zone`` (the policy's, or that of --now)."""
     if text is None:
         return None
     try:
@@ -141,7 +144,7 @@ def _boundary(text: str | None, option: str, now: dt.datetime) -> dt.datetime | 
     except ValueError:
         pass
     else:
-        return within_range(dt.datetime(day.year, day.month, day.day, tzinfo=now.tzinfo), option=option)
+        return within_range(dt.datetime(day.year, day.month, day.day, tzinfo=zone), option=option)
     try:
         dt.datetime.fromisoformat(text)
     except ValueError:
