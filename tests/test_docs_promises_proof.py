@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, find, given, settings
 
 from recovery_rules import Complaint, Customer, Money, Outcome, Policy, Remedy, Resolution, presets, proof, testing
+from recovery_rules._values import _hours as hours_module
 from recovery_rules.testing import resolution_violations
 
 NOW = dt.datetime(2026, 11, 23, 14, 30, tzinfo=dt.UTC)
@@ -153,3 +155,107 @@ def test_check_policy_passes_a_good_policy_whose_cap_is_above_half_the_largest_a
 @given(testing.complaints(_policy_near_the_largest_amount(hard_cap="600000000000000.00")))
 def test_complaints_of_a_policy_with_a_large_cap_are_valid_complaints(complaint: Complaint) -> None:
     assert complaint.requested.amount <= Money(LARGEST, "USD")
+
+
+# -- closed dates: an engine that promises a callback on a holiday is found --------------------------------------
+
+
+def _closed_on(closed: str) -> Policy:
+    """Open 09:00-17:00 on weekdays in Paris, closed on ``closed``; the owner calls back within 1h30m of open time."""
+    return Policy.model_validate(
+        {
+            "name": "Closed on a holiday",
+            "currency": "EUR",
+            "timezone": "Europe/Paris",
+            "window": "incident",
+            "business_hours": {
+                "default": "09:00-17:00",
+                "saturday": "closed",
+                "sunday": "closed",
+                "closed": [closed],
+            },
+            "levels": [
+                {"name": "staff", "limit": "10.00"},
+                {"name": "owner", "limit": "unlimited", "callback_within": "1h30m"},
+            ],
+            "denials_delivered_by": "owner",
+            "catalog": [
+                {"id": "call", "kind": "callback", "description": "A call", "value": "0", "applies_to": ["*"]},
+                {"id": "refer", "kind": "referral", "description": "Next door", "value": "0", "applies_to": ["*"]},
+            ],
+            "min_alternatives": 2,
+        }
+    )
+
+
+def _open_every_weekday(schedule: hours_module.Schedule, day: dt.date, zone: dt.tzinfo) -> Any:
+    """A broken engine's day: the week's periods, whatever the closed dates say (and nothing kept)."""
+    return tuple(
+        (
+            hours_module.wall_instant(day, start, zone, last=False),
+            hours_module.wall_instant(day, end, zone, last=True),
+        )
+        for start, end in schedule.week[day.weekday()]
+    )
+
+
+@pytest.mark.parametrize(
+    ("closed", "evening_before"),
+    [
+        ("2026-11-24", dt.datetime(2026, 11, 23, 16, 59, tzinfo=ZoneInfo("Europe/Paris"))),  # the day after now
+        ("--07-14", dt.datetime(2027, 7, 13, 16, 59, tzinfo=ZoneInfo("Europe/Paris"))),  # every year, next July
+    ],
+    ids=["a-date", "a-day-every-year"],
+)
+def test_prove_finds_an_engine_that_promises_a_callback_on_a_closed_date(
+    monkeypatch: pytest.MonkeyPatch, closed: str, evening_before: dt.datetime
+) -> None:
+    policy = _closed_on(closed)
+    assert proof.prove(policy).holds
+    monkeypatch.setattr(hours_module.Schedule, "_day", _open_every_weekday)
+    found = proof.prove(policy).counterexample
+    assert found is not None
+    assert found.now == evening_before  # the minute before closing, the day before the holiday
+    assert any("is not in business hours" in violation for violation in found.violations)
+    rerun, _ = proof.check(policy, found.complaint, found.by, found.granted_per_window, found.now)
+    assert list(found.violations) == rerun  # the counterexample reproduces
+
+
+# -- decisions per window: a calendar day is not always held by the last 24 hours --------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: decisions(per_window=True) takes the last 24 hours to hold the calendar day, but a day the clocks "
+    "go back on lasts 25 hours, so a guest's history with more granted today than in the last 24 hours is never drawn",
+)
+def test_decisions_per_window_draw_more_granted_today_than_in_the_last_24_hours() -> None:
+    # A grant at 00:30 on 25 October 2026 in London (clocks go back at 02:00) counts in that day's window at 23:45,
+    # 24 h 15 min later, but no longer in the last 24 hours: such a guest has more granted today.
+    policy = Policy.model_validate(
+        {
+            "name": "A day and the last 24 hours",
+            "currency": "GBP",
+            "timezone": "Europe/London",
+            "window": "day",
+            "caps": [{"limit": "100.00", "window": "24h"}],
+            "levels": [
+                {"name": "staff", "limit": "50.00"},
+                {"name": "owner", "limit": "unlimited", "callback_within": "1h"},
+            ],
+            "denials_delivered_by": "owner",
+            "catalog": [
+                {"id": "call", "kind": "callback", "description": "A call", "value": "0", "applies_to": ["*"]},
+                {"id": "refer", "kind": "referral", "description": "Next door", "value": "0", "applies_to": ["*"]},
+            ],
+            "min_alternatives": 2,
+        }
+    )
+    day, last_24_hours = policy.windows
+
+    def more_today(decision: testing.DecisionInput) -> bool:
+        amounts = dict(decision.windows or ())
+        return bool(amounts) and amounts[day] > amounts[last_24_hours]
+
+    find(testing.decisions(policy, per_window=True), more_today, settings=settings(max_examples=2000, database=None))
