@@ -9,9 +9,24 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, find, given, settings
+from hypothesis import find, settings
 
-from recovery_rules import Complaint, Customer, Money, Outcome, Policy, Remedy, Resolution, presets, proof, testing
+from recovery_rules import (
+    Complaint,
+    ComplaintNumber,
+    Customer,
+    Money,
+    Outcome,
+    Policy,
+    PolicyCheckError,
+    Remedy,
+    Resolution,
+    presets,
+    proof,
+    testing,
+)
+from recovery_rules._engine import _rules as engine_module
+from recovery_rules._policy import _policy as policy_module
 from recovery_rules._values import _hours as hours_module
 from recovery_rules.testing import resolution_violations
 
@@ -145,16 +160,8 @@ def test_a_policy_whose_cap_or_limit_is_the_largest_amount_is_proved(figures: di
     reason="bug: decisions and complaints draw amounts beyond what a Money holds when a policy's cap is above "
     "half of Money.MAX_AMOUNT, so check_policy raises InvalidInputError on a good policy",
 )
-def test_check_policy_passes_a_good_policy_whose_cap_is_above_half_the_largest_amount() -> None:
-    testing.check_policy(_policy_near_the_largest_amount(hard_cap="600000000000000.00"), max_examples=100, seed=93)
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="bug: complaints draws amounts beyond what a Money holds (see above)")
-@settings(max_examples=100, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
-@given(testing.complaints(_policy_near_the_largest_amount(hard_cap="600000000000000.00")))
-def test_complaints_of_a_policy_with_a_large_cap_are_valid_complaints(complaint: Complaint) -> None:
-    assert complaint.requested.amount <= Money(LARGEST, "USD")
+def test_check_policy_passes_a_good_policy_whose_cap_is_the_largest_amount() -> None:
+    testing.check_policy(_policy_near_the_largest_amount(hard_cap=LARGEST), max_examples=100, seed=93)
 
 
 # -- closed dates: an engine that promises a callback on a holiday is found --------------------------------------
@@ -259,3 +266,28 @@ def test_decisions_per_window_draw_more_granted_today_than_in_the_last_24_hours(
         return bool(amounts) and amounts[day] > amounts[last_24_hours]
 
     find(testing.decisions(policy, per_window=True), more_today, settings=settings(max_examples=2000, database=None))
+
+
+# -- check_policy: the complaint's number, by the date it was received in the policy's time zone ------------------
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: decisions draws every complaint received at 09:30 UTC on 23 November 2026 (only the decision's "
+    "time varies), so check_policy never sees a complaint received on another date in UTC than in the policy's "
+    "zone, and passes an engine that files complaints under the UTC date",
+)
+def test_check_policy_finds_an_engine_that_files_complaints_under_the_utc_date(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    original = engine_module.decide
+
+    def by_utc_date(compiled: Any, complaint: Complaint, *args: Any, **kwargs: Any) -> Resolution:
+        resolution = original(compiled, complaint, *args, **kwargs)
+        number = ComplaintNumber(complaint.received_at.astimezone(dt.UTC).date(), complaint.customer.id)
+        return resolution.model_copy(update={"complaint_number": number})
+
+    monkeypatch.setattr(policy_module, "decide", by_utc_date)
+    with pytest.raises(PolicyCheckError, match="complaint_number is"):
+        testing.check_policy(RITZ, max_examples=300, seed=93)
