@@ -182,7 +182,8 @@ class Slice:
     asked: tuple[Cell, ...]
     total: tuple[Cell, ...]
     ceiling: int
-    """No amount reaches this many minor units: :class:`Money` refuses it."""
+    """No amount reaches this many minor units: :class:`Money` refuses it. Nor does the total of the amount
+    already granted and the amount asked: a decision of such a total is no resolution."""
     window: Window | None = None
     """The one window the amount already granted was granted in (nothing in the policy's other windows);
     ``None``: the amount counts in every window."""
@@ -208,7 +209,7 @@ class Slice:
                 if high is not None and t_cell[0] > high:
                     break
                 point = _point(g_cell, a_cell, t_cell)
-                if point[0] < self.ceiling and point[1] < self.ceiling:
+                if point[0] + point[1] < self.ceiling:  # the total is an amount too: Money refuses it beyond
                     yield point
 
     def region(self, granted: int, asked: int) -> tuple[int, int]:

@@ -43,7 +43,7 @@ from recovery_rules._engine._resolution import Outcome, Resolution
 from recovery_rules._policy._policy import Policy, compiled_policy
 from recovery_rules._values._currencies import MINOR_UNITS
 from recovery_rules._values._models import Complaint, Customer, Remedy
-from recovery_rules._values._money import DECIMAL_CONTEXT, Money
+from recovery_rules._values._money import DECIMAL_CONTEXT, MAX_AMOUNT, Money
 from recovery_rules._values._shown import shown
 from recovery_rules._values._time import Window, clock_changes, utc
 
@@ -141,6 +141,11 @@ def _amount(minor_units: int, currency: str) -> Money:
     return Money(Decimal(minor_units).scaleb(-places, context=DECIMAL_CONTEXT), currency)
 
 
+def _most(currency: str) -> int:
+    """The most minor units a :class:`Money` in ``currency`` holds."""
+    return int(MAX_AMOUNT.scaleb(MINOR_UNITS[currency], context=DECIMAL_CONTEXT)) - 1
+
+
 def _minor(money: Money) -> int:
     return int(money.amount.scaleb(MINOR_UNITS[money.currency], context=DECIMAL_CONTEXT))
 
@@ -218,11 +223,16 @@ def _boundaries(policy: Policy, tier: str) -> list[int]:
     return sorted({max(point + step, 0) for point in points for step in (-1, 0, 1)})
 
 
+_LONGEST_DAY: Final = dt.timedelta(hours=25)
+"""The longest a calendar day lasts on a wall clock (the day clocks go back by an hour)."""
+
+
 def _contains(outer: Window, inner: Window) -> bool:
     """Whether every grant counted in ``inner`` is counted in ``outer`` too (the last 30 days hold today's)."""
     if outer.kind != "rolling" or outer.duration is None or inner.kind == "incident":
         return False
-    reach = dt.timedelta(days=1) if inner.kind == "day" else inner.duration
+    # a calendar day lasts 25 hours when the clocks go back (24.5 on Lord Howe): the last 24 hours may not hold it
+    reach = _LONGEST_DAY if inner.kind == "day" else inner.duration
     return reach is not None and outer.duration >= reach
 
 
@@ -280,28 +290,34 @@ def decisions(
 def _decisions(draw: st.DrawFn, policy: Policy, now: dt.datetime | None, per_window: bool) -> DecisionInput:
     tiers = sorted({tier for level in policy.levels for tier in level.tier_limits} | {"standard", UNKNOWN_TIER})
     tier = draw(st.sampled_from(tiers))
-    boundaries = _boundaries(policy, tier)
-    top = boundaries[-1] * 2 + 100
+    currency = policy.currency
+    most = _most(currency)  # no amount, nor a total of granted and asked, goes beyond what a Money holds
+    boundaries = [point for point in _boundaries(policy, tier) if point <= most]
+    top = min(boundaries[-1] * 2 + 100, most)
     total = draw(st.one_of(st.sampled_from(boundaries), st.integers(0, top)))
     granted = draw(st.one_of(st.just(0), st.integers(0, total)))
-    currency = policy.currency
+    moment = now or draw(st.one_of(st.just(_NOW), _moments()))
     complaint = Complaint(
         customer=Customer(id=draw(st.sampled_from(["10442", "C-7", "guest.1"])), tier=tier),
         category=draw(st.sampled_from(_categories(policy))),
         requested=Remedy(kind=draw(st.sampled_from(policy.vocabulary)), amount=_amount(total - granted, currency)),
-        received_at=_NOW,
+        received_at=moment,  # received when it is decided: the business's date changes with the time drawn
     )
     windows = policy.windows
     apart = None
     if per_window and len(windows) > 1 and draw(st.booleans()):  # each window its own amount: a cap binds alone
-        others = [draw(st.one_of(st.just(0), st.sampled_from(boundaries), st.integers(0, top))) for _ in windows[1:]]
+        asked = total - granted  # each window's amount plus the amount asked is a total too
+        others = [
+            min(draw(st.one_of(st.just(0), st.sampled_from(boundaries), st.integers(0, top))), most - asked)
+            for _ in windows[1:]
+        ]
         amounts = _possible(windows, [granted, *others])
         apart = tuple(zip(windows, (_amount(amount, currency) for amount in amounts), strict=True))
     return DecisionInput(
         complaint=complaint,
         by=draw(st.sampled_from([level.name for level in policy.levels])),
         granted=_amount(granted, currency),
-        now=now or draw(st.one_of(st.just(_NOW), _moments())),
+        now=moment,
         windows=apart,
     )
 
@@ -535,7 +551,9 @@ def check_policy(policy: Policy, *, max_examples: int = 300, seed: int | None = 
     in value); no approval beyond authority or the cap;
     every escalation goes to the lowest higher level that can grant it, with a
     callback promised exactly that level's ``callback_within`` after the
-    decision in absolute time (so after it, across clock changes too); denials
+    decision in absolute time (so after it, across clock changes too), or
+    counted in business hours when the policy has them (never on a closed
+    date); denials
     are delivered by the policy's ``denials_delivered_by`` level (or by the
     acting employee, when theirs is that high or higher); decisions are
     deterministic, the same for one instant in any time zone, leave their
@@ -558,6 +576,10 @@ def check_policy(policy: Policy, *, max_examples: int = 300, seed: int | None = 
     )
     @given(decision=decisions(policy, per_window=True), raise_by=st.integers(1, 10**6))
     def run(decision: DecisionInput, raise_by: int) -> None:
+        # asking more stays within what a Money holds, in every window: the most already granted in one, plus asked
+        amounts = [decision.granted] if decision.windows is None else [amount for _, amount in decision.windows]
+        highest = max(_minor(amount) for amount in amounts) + _minor(decision.complaint.requested.amount)
+        raise_by = min(raise_by, _most(policy.currency) - highest)
         problems = decision_violations(policy, decision, raise_by=_amount(raise_by, policy.currency))
         if problems:
             raise PolicyCheckError(problems, str(decision))

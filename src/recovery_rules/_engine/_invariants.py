@@ -146,6 +146,7 @@ def resolution_violations(
         caps=tuple(caps),
     )
     outcome = resolution.outcome
+    problems.extend(_field_violations(case, resolution))
     if resolution.policy_revision != policy.revision:
         problems.append(
             f"policy_revision is {resolution.policy_revision!r}, not the revision of the policy that decided "
@@ -172,6 +173,27 @@ def resolution_violations(
         problems.extend(_denial_violations(case, resolution))
     if outcome is not Outcome.APPROVED:
         problems.extend(_alternative_violations(case, resolution))
+    return problems
+
+
+def _field_violations(case: _Case, resolution: Resolution) -> list[str]:
+    """The fields that say who asked and what was granted before, and those only one outcome has: ``authorized_by``
+    (``APPROVED`` only), ``escalate_to`` and ``callback_by`` (``ESCALATED`` only)."""
+    problems = []
+    outcome = resolution.outcome
+    if resolution.acting_level != case.by:
+        problems.append(f"acting_level is {resolution.acting_level!r}, not {case.by!r}, the level that asked")
+    if resolution.granted_before.amount != case.before:
+        problems.append(
+            f"granted_before is {resolution.granted_before}, not {case.before}, what was granted in the policy's window"
+        )
+    article = "an" if outcome.value[0] in "aeiou" else "a"
+    if outcome is not Outcome.APPROVED and resolution.authorized_by is not None:
+        problems.append(f"{article} {outcome.value} resolution names authorized_by ({resolution.authorized_by!r})")
+    if outcome is not Outcome.ESCALATED:
+        for field in ("escalate_to", "callback_by"):
+            if getattr(resolution, field) is not None:
+                problems.append(f"{article} {outcome.value} resolution names {field}, which only an escalation has")
     return problems
 
 

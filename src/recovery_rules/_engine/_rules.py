@@ -646,6 +646,14 @@ def decide(
         given: Money | _Apart = granted  # the common case: one valid amount
     else:
         given = _given(policy, granted, currency)
+    most = given.amount if isinstance(given, Money) else max(money.amount for money in given)
+    if most + amount >= MAX_AMOUNT:  # the total is an amount too: no resolution can hold it
+        raise InvalidInputError.at(
+            "amount",
+            "granted",
+            f"plus the amount asked is {most + amount:,}, beyond the largest amount (it must be smaller than "
+            f"{MAX_AMOUNT:,}); check the amounts",
+        )
     if now is None:
         now = dt.datetime.now(dt.UTC)
     elif type(now) is not _DATETIME or now.tzinfo is not _UTC:
