@@ -647,11 +647,11 @@ def decide(
     else:
         given = _given(policy, granted, currency)
     most = given.amount if isinstance(given, Money) else max(money.amount for money in given)
-    if most + amount >= MAX_AMOUNT:  # the total is an amount too: no resolution can hold it
+    if (total := _ADD(most, amount)) >= MAX_AMOUNT:  # the total is an amount too: no resolution can hold it
         raise InvalidInputError.at(
             "amount",
             "granted",
-            f"plus the amount asked is {most + amount:,}, beyond the largest amount (it must be smaller than "
+            f"plus the amount asked is {total:,}, beyond the largest amount (it must be smaller than "
             f"{MAX_AMOUNT:,}); check the amounts",
         )
     if now is None:
