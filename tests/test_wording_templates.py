@@ -257,3 +257,12 @@ def test_a_policy_with_wording_round_trips_through_json(name: str) -> None:
     again = Policy.model_validate_json(policy.model_dump_json())
     assert again == policy
     assert again.wording["en"].messages["apology"] == "So sorry - let's fix this!"
+
+
+def test_a_dollar_placeholder_is_refused_with_what_to_write_instead() -> None:
+    with pytest.raises(TemplateSyntaxError) as refused:
+        parse_template("We refund US${remedy} today.")
+    assert str(refused.value) == (
+        "'${' (at character 13) is a ${...} placeholder, not a slot; templates use named slots only, such as "
+        "{remedy}; an amount is said with its currency already"
+    )  # not "write {{ and }} for a literal brace", which '$' before '{{' cannot follow either

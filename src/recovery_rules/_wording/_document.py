@@ -17,7 +17,7 @@ every word they are given:
   the alternatives' web addresses, and only ``http``/``https`` ones (a
   renderer that turns every bare web address into a link, as GitHub's does,
   still does so in complaint text, as it would in any plain text).
-- ``"html"``: every word is HTML-escaped, quotes included.
+- ``"html"``: every word is HTML-escaped (``<``, ``>``, ``&``; quotes too inside a link's ``href``).
 """
 
 from __future__ import annotations

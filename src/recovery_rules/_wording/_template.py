@@ -31,11 +31,12 @@ __all__ = ["Slot", "Template", "TemplateSyntaxError", "parse_template"]
 SLOT_NAME: Final = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _BRACE: Final = re.compile(r"\{\{|\}\}|\{|\}")
 _JINJA: Final = "is a Jinja-style expression"
+_DOLLAR: Final = "is a ${...} placeholder"
 _FOREIGN: Final = (
     # "{{ name }}" alone; "{{{name}}}" is a literal brace, a slot and a literal brace, as "{{" and "}}" write.
     (re.compile(r"(?<!\{)\{\{[^{}]+\}\}(?!\})"), _JINJA),
     (re.compile(r"\{%|%\}"), "is a Jinja-style statement"),
-    (re.compile(r"\$\{"), "is a ${...} placeholder"),
+    (re.compile(r"\$\{"), _DOLLAR),
     (re.compile(r"(?<![\w%])%(?:\([^)]{0,40}\))?[sdifrx](?!\w)"), "is a printf-style placeholder"),
 )
 _HINT: Final = "templates use named slots only, such as {remedy}; write {{ and }} for a literal brace"
@@ -105,7 +106,12 @@ def parse_template(text: str) -> Template:
     for pattern, what in _FOREIGN:
         found = pattern.search(text)
         if found:
-            hint = _HINT if what != _JINJA else "templates use named slots only: write {name} for a slot"
+            hint = _HINT
+            if what == _JINJA:
+                hint = "templates use named slots only: write {name} for a slot"
+            elif what == _DOLLAR:  # '$' right before a brace is refused even before '{{': say what to write instead
+                hint = "templates use named slots only, such as {remedy}; an amount is said with its currency already"
+
             raise TemplateSyntaxError(
                 f"{_snippet(found.group())!r} ({_where(text, found.start())}) {what}, not a slot; {hint}"
             )
