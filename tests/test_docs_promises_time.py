@@ -251,3 +251,34 @@ def test_the_complaint_number_is_the_business_date_either_side_of_midnight_on_a_
         for moment in (first - MICROSECOND, first, last, last + MICROSECOND)
     ]
     assert numbers == ["20261031-77", "20261101-77", "20261101-77/2", "20261102-77"]
+
+
+@pytest.mark.slow
+def test_the_service_lists_a_closed_case_whose_personal_call_is_late_from_the_microsecond_after_it_is_due() -> None:
+    """case-path.md: the journal lists the case, "closed or not, among ``overdue_callbacks(now)`` once the time has
+    passed"; ``GET /v1/callbacks/overdue`` answers what the journal lists at the service's clock (http-api.md says
+    "open cases", which a closed case owed a personal call is not)."""
+    from ._server import NOW, serve  # noqa: PLC0415 - the server extra: only this test skips without it
+
+    clock = [NOW]
+    served = serve(clock=lambda: clock[0])
+    try:
+        case = Case.open(served.journal, RITZ, _complaint("10442", NOW, "30000.00"), by="staff", clock=lambda: NOW)
+        for step in (case.listen, case.apologize, case.ask_preferred_solution, case.decide, case.explain_denial):
+            step()
+        case.decline_alternatives()
+        case.make_final_offer()
+        case.decline_final_offer()
+        case.write_report(summary="The guest wanted the whole stay refunded.")
+        case.thank()
+        case.close()
+        due = case.callback_by
+        assert due is not None
+        clock[0] = due.astimezone(NEW_YORK)
+        assert served.get("/v1/callbacks/overdue").json()["cases"] == []
+        clock[0] = (due + MICROSECOND).astimezone(TOKYO)
+        (listed,) = served.get("/v1/callbacks/overdue").json()["cases"]
+        assert (listed["complaint_number"], listed["state"]) == (str(case.number), "closed")
+        assert dt.datetime.fromisoformat(listed["callback_by"]) == due
+    finally:
+        served.journal.close()
