@@ -113,11 +113,6 @@ applies_to = ["*"]
 # -- Wording: a time after midnight -----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: at 1:00 a callback at 2:00 the NEXT night (25 hours later) is said '2:00 tonight', the words "
-    "Wording.time says for 2:00 the same night; the night's day is compared with the calendar date of now",
-)
 def test_a_callback_the_next_night_said_after_midnight_is_not_tonight() -> None:
     """customize-wording.md: "the night until 5:00 the next morning (so a callback at 0:30 is still 'tonight')".
     Said at 1:00 on Tuesday, Tuesday 3:00 is tonight; Wednesday 2:00 is the next night, not "2:00 tonight"."""
@@ -131,11 +126,6 @@ def test_a_callback_the_next_night_said_after_midnight_is_not_tonight() -> None:
     assert wording.time(next_night, now=one_am) == "2:00 tomorrow night"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a decision at 1:00 whose callback is due at 2:00 the next night promises 'call you back by 2:00 "
-    "tonight', 24 hours before the promise it records",
-)
 def test_an_escalation_after_midnight_does_not_promise_a_callback_a_day_early() -> None:
     """guarantees.md §6: the promise is said on the policy's wall clock; here 25 hours of absolute time."""
     policy = _always_open("25h")

@@ -654,7 +654,8 @@ class Wording:
         # Until 5:00 in the morning, it is still "tonight" of the day before.
         evening_of = local.date() - dt.timedelta(days=1) if local.hour < 5 else local.date()
         tonight_of = today - dt.timedelta(days=1) if present.hour < 5 else today
-        days = (evening_of - today).days
+        # A night's time is counted from the night it is now ("tonight" is one night), a day's from today's date.
+        days = (evening_of - tonight_of).days if local.hour < 5 else (evening_of - today).days
         part = _part_of_day(local.hour)
         if self._merged.clock == "12h":
             clock = f"{local.hour % 12 or 12}:{local.minute:02d}"

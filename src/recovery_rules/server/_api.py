@@ -446,7 +446,7 @@ def no_such_step(path: str) -> str | None:
 @router.get(
     "/callbacks/overdue",
     tags=["cases"],
-    summary="Open cases whose promised callback time has passed, most overdue first",
+    summary="Cases whose promised callback or personal call is overdue, most overdue first",
     responses=_problems(503),
 )
 def overdue_callbacks(employee: CurrentEmployee, service: CurrentService) -> CaseList:
