@@ -69,6 +69,24 @@ def test_policy_from_text_places_a_toml_syntax_error_at_the_end_of_the_text() ->
     assert "(at line 3, column 11)" in problem.message, problem.message  # as a syntax error elsewhere says it
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: a key written twice in one object of a JSON policy has no line or column; in TOML and YAML it has",
+)
+def test_check_places_a_key_written_twice_in_a_json_policy_where_it_is_written_again(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """check.md: TOML says "a key or a table set twice" at its line and column, YAML too (`p.yaml:2:1: the key 'name'
+    appears twice`); index.md: `check` lists every problem "with its line and column"."""
+    path = tmp_path / "policy.json"
+    path.write_text('{"name": "Harbour Hotel",\n "currency": "USD",\n "name": "Quay Hotel"}', encoding="utf-8")
+    result = run(capsys, "check", str(path), "--json")
+    assert result.code == 1
+    (problem,) = json.loads(result.out)["problems"]
+    assert (problem["line"], problem["column"]) == (3, 2), problem
+    assert "the key 'name' appears twice" in problem["message"]
+
+
 # -- serve: file options checked before anything is made -----------------------------------------------------
 
 uvicorn = pytest.importorskip("uvicorn", reason="the decision service needs the server extra, which dev installs")
