@@ -194,7 +194,7 @@ def test_serve_refuses_a_missing_json_token_file_before_the_journal_is_made_with
     assert result.code == 2, result.err
     assert result.err.startswith(f"Error: --tokens: there is no token file {tokens}"), result.err
     assert list(tmp_path.iterdir()) == [], "the journal was made before the token file was found missing"
-    if "--mint-token" in result.err:  # the advice given works
+    if "make one with --mint-token" in result.err:  # the advice given works
         minted = run(capsys, "serve", "--mint-token", "e-1042", "staff", "--tokens", tokens)
         assert minted.code == 0, minted.err
 
