@@ -1,6 +1,7 @@
 """Promises of docs/cli/check.md, test.md, schema.md, serve.md and index.md checked at their edges (a second
-audit): a TOML syntax error at the very end of a file, serve's file options given as empty names or naming a
-folder that does not exist, and the schemas the command line prints against the files it reads."""
+audit): a TOML syntax error at the very end of a file and a key written twice in a JSON policy placed in the file,
+serve's file options given as empty names, a decision log it cannot write and a missing JSON token file refused
+before anything is made, and the schemas the command line prints against the files it reads."""
 
 from __future__ import annotations
 
