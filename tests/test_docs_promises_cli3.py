@@ -20,11 +20,6 @@ _UNFINISHED = 'name = "Harbour Hotel"\ncurrency = "USD"\nlevels = ['
 """A TOML policy cut off on its last line: tomllib says "(at end of document)", not a line and column."""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a TOML syntax error tomllib reports 'at end of document' gets no line or column, "
-    "though JSON and YAML errors at the end of the file do",
-)
 def test_check_places_a_toml_syntax_error_at_the_end_of_the_file_at_its_line_and_column(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -40,10 +35,6 @@ def test_check_places_a_toml_syntax_error_at_the_end_of_the_file_at_its_line_and
     assert text.out.startswith(f"{path}:3:11: is not valid TOML: "), text.out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a TOML syntax error tomllib reports 'at end of document' gets no line or column in a cases file",
-)
 def test_test_places_a_toml_syntax_error_at_the_end_of_a_cases_file_at_its_line_and_column(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -56,10 +47,6 @@ def test_test_places_a_toml_syntax_error_at_the_end_of_a_cases_file_at_its_line_
     assert run(capsys, "test", POLICY, str(cases)).err.startswith(f"Error: {cases}:3:18: the test cases file is not")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Policy.from_text gives a TOML syntax error 'at end of document' no line, though it can be found",
-)
 def test_policy_from_text_places_a_toml_syntax_error_at_the_end_of_the_text() -> None:
     """errors.md: a PolicyError from Policy.from_text gives each problem its line and column "wherever they can be
     found"; the end of the text is always found."""
@@ -70,10 +57,6 @@ def test_policy_from_text_places_a_toml_syntax_error_at_the_end_of_the_text() ->
     assert "(at line 3, column 11)" in problem.message, problem.message  # as a syntax error elsewhere says it
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a key written twice in one object of a JSON policy has no line or column; in TOML and YAML it has",
-)
 def test_check_places_a_key_written_twice_in_a_json_policy_where_it_is_written_again(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -117,11 +100,6 @@ def _serve(capsys: pytest.CaptureFixture[str], folder: Path, *options: str) -> t
     return result.code, result.err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: serve takes an empty --ledger-key-file or --session-key-file for the option not given, and "
-    "makes an unsealed journal",
-)
 @pytest.mark.parametrize("option", ["--ledger-key-file", "--session-key-file"])
 def test_serve_refuses_an_empty_key_file_name_as_empty_before_anything_is_made(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, option: str
@@ -137,7 +115,6 @@ def test_serve_refuses_an_empty_key_file_name_as_empty_before_anything_is_made(
     assert list(tmp_path.iterdir()) == []  # no journal, no token file
 
 
-@pytest.mark.xfail(strict=True, reason="bug: serve reads an empty --tokens as the current folder, '.'")
 def test_serve_refuses_an_empty_token_file_name_as_empty_not_as_the_current_folder(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -150,11 +127,6 @@ def test_serve_refuses_an_empty_token_file_name_as_empty_not_as_the_current_fold
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a --decision-log that cannot be opened is not checked before serving: the worker fails with "
-    "FileNotFoundError, exit code 3 ('a bug'), after the journal and the token file were made",
-)
 @pytest.mark.parametrize("where", ["missing-folder", "folder"])
 def test_serve_refuses_a_decision_log_it_cannot_write_before_anything_is_made(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
@@ -168,11 +140,6 @@ def test_serve_refuses_a_decision_log_it_cannot_write_before_anything_is_made(
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a missing JSON token file is said after the journal was made, and the advice it gives "
-    "(--mint-token) is refused for a JSON token file",
-)
 def test_serve_refuses_a_missing_json_token_file_before_the_journal_is_made_with_advice_that_works(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

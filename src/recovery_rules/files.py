@@ -47,7 +47,7 @@ from collections.abc import Iterable
 from typing import BinaryIO, Final
 
 from recovery_rules._policy._locate import parse_location, source_map
-from recovery_rules._policy._syntax import json_hint, toml_hint
+from recovery_rules._policy._syntax import json_hint, placed_at_end, toml_hint
 from recovery_rules._values._shown import shown
 from recovery_rules.exceptions import InvalidInputError, Problem
 
@@ -306,7 +306,10 @@ def syntax_hint(text: str, error: Exception) -> str | None:
 
 def with_syntax_hint(said: str, text: str, error: Exception) -> str:
     """``said`` (``is not valid TOML: ...``), followed by ``; `` and :func:`syntax_hint`'s fix when there is one:
-    how the library and the command line word every TOML and JSON syntax error."""
+    how the library and the command line word every TOML and JSON syntax error. A TOML error ``tomllib`` says is
+    "(at end of document)" is placed there, at the line and column of the end of ``text``, as every other is."""
+    if isinstance(error, tomllib.TOMLDecodeError) and isinstance(text, str):
+        said = placed_at_end(said, text)
     hint = syntax_hint(text, error)
     return f"{said}; {hint}" if hint else said
 

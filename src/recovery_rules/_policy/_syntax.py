@@ -13,7 +13,7 @@ import json
 import re
 from typing import Final
 
-__all__ = ["json_hint", "toml_hint"]
+__all__ = ["json_hint", "placed_at_end", "toml_hint", "toml_message"]
 
 _AT: Final = re.compile(r"\(at line (\d+), column (\d+)\)")
 _WORD: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
@@ -64,6 +64,24 @@ def _before(text: str, offset: int) -> str:
 def _word(text: str, offset: int) -> str:
     found = _WORD.match(text, offset)
     return found[0] if found else ""
+
+
+_END_OF_DOCUMENT: Final = "(at end of document)"
+
+
+def toml_message(text: str, error: Exception) -> str:
+    """``tomllib``'s message of ``error`` on ``text``, always placed: one it says is "(at end of document)" (a file
+    cut off in a value, a list or a text) gets the line and column of the end of ``text``, as every other has."""
+    return placed_at_end(str(error), text)
+
+
+def placed_at_end(message: str, text: str) -> str:
+    """``message`` with ``tomllib``'s "(at end of document)" replaced by the line and column of the end of ``text``."""
+    if _END_OF_DOCUMENT not in message:
+        return message
+    line = text.count("\n") + 1
+    column = len(text) - (text.rfind("\n") + 1) + 1
+    return message.replace(_END_OF_DOCUMENT, f"(at line {line}, column {column})")
 
 
 def toml_hint(text: str, message: str) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import ipaddress
+import os
 import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -13,6 +14,7 @@ import click
 from recovery_rules import InvalidInputError, JournalError, MissingDependencyError, Policy, PolicyError
 from recovery_rules.cli import _console
 from recovery_rules.cli._errors import CliInputError, ExitCode
+from recovery_rules.cli._inputs import file_name_given
 
 from . import options
 
@@ -61,7 +63,7 @@ _UVICORN_STARTUP_FAILURE: Final = 3
 @click.option(
     "--ledger-key-file",
     metavar="FILE",
-    default="",
+    default=None,
     help="A file holding the journal's ledger key as hexadecimal text (python -c 'import secrets; "
     "print(secrets.token_hex(32))'): seals the ledger of a new journal, and is needed to record grants in a "
     "journal whose ledger is sealed.",
@@ -69,7 +71,7 @@ _UVICORN_STARTUP_FAILURE: Final = 3
 @click.option(
     "--session-key-file",
     metavar="FILE",
-    default="",
+    default=None,
     help="A file holding the key that signs the console's sessions, as hexadecimal text (made like a ledger "
     "key): sessions then outlive a restart, and several services behind one address accept each other's. "
     "Without it, each run makes its own key, and a restart signs everyone out.",
@@ -107,8 +109,8 @@ def command(
     watch_policy: bool,
     decision_log: str,
     allow_origins: tuple[str, ...],
-    ledger_key_file: str,
-    session_key_file: str,
+    ledger_key_file: str | None,
+    session_key_file: str | None,
     session_hours: int,
     max_body_bytes: int,
     mint_token: tuple[str, str] | None,
@@ -131,6 +133,7 @@ def command(
     except ImportError as error:
         extra = MissingDependencyError("recovery-rules serve", "server", error.name or "fastapi")
         raise CliInputError(str(extra)) from None
+    _file_names_given(tokens=tokens, ledger_key_file=ledger_key_file, session_key_file=session_key_file)
     loaded = _policy(policy) if policy else None
     if mint_token is not None:
         return _mint(Path(tokens), mint_token[0], mint_token[1], loaded)
@@ -145,12 +148,16 @@ def command(
             "0.0.0.0 for every network interface"
         )
     _check_address(host, port)  # first: a port in use leaves no journal or token file behind
+    _check_decision_log(decision_log)
     token_file = Path(tokens)
     tokens_read = _read_tokens(token_file) if token_file.exists() else None  # before the journal is made
-    _check_journal_and_keys(journal, ledger_key_file, session_key_file)
+    if tokens_read is None and token_file.suffix == ".json":  # made only as TOML: said before the journal is made
+        raise CliInputError(
+            f"--tokens: there is no token file {tokens}; a JSON token file is written by its owner: name a .toml "
+            "file to have one made with a token for each level, or to add tokens with --mint-token EMPLOYEE LEVEL"
+        )
+    _check_journal_and_keys(journal, ledger_key_file or "", session_key_file or "")
     if tokens_read is None:
-        if token_file.suffix == ".json":
-            raise CliInputError(f"--tokens: there is no token file {tokens}; make one with --mint-token EMPLOYEE LEVEL")
         made = server.demo_tokens(token_file, loaded)
         _console.echo(
             f"No token file {tokens}: made one with a token for each level. The tokens, shown once:", err=True
@@ -197,6 +204,34 @@ def command(
 
 _BEHIND_A_PROXY: Final = "https://recovery-rules.example.org/how-to/run-the-decision-service/#behind-a-proxy"
 """Where the documentation says how to serve behind a proxy that terminates TLS."""
+
+
+def _file_names_given(**options: str | None) -> None:
+    """Refuse an empty file name given to an option, as every verb does: never the current folder (``--tokens ''``),
+    nor the option not given (an unset ``--ledger-key-file "$KEY_FILE"`` would make a journal left unsealed)."""
+    for name, value in options.items():
+        if value is not None:
+            option = "--" + name.replace("_", "-")
+            file_name_given(value, option, f"give the path of a file, or leave {option} out")
+
+
+def _check_decision_log(decision_log: str) -> None:
+    """Open the decision log for appending, as each worker will: a folder that does not exist, a folder given
+    for a file, a file this user may not write is said here, at ``--decision-log``, before anything is made."""
+    if decision_log in ("", "-"):
+        return
+    path = Path(decision_log)
+    fix = "give a file in a folder that exists, - for standard output, or '' for none"
+    if path.exists():
+        try:
+            with path.open("a", encoding="utf-8"):  # a file that exists: nothing is made
+                pass
+        except OSError as error:
+            raise CliInputError(f"--decision-log: cannot write {decision_log} ({error.strerror}); {fix}") from None
+    elif not path.parent.is_dir():
+        raise CliInputError(f"--decision-log: there is no folder {path.parent} to write {decision_log} in; {fix}")
+    elif not os.access(path.parent, os.W_OK):
+        raise CliInputError(f"--decision-log: this user may not write in the folder {path.parent}; {fix}")
 
 
 def _loopback(host: str) -> bool:
