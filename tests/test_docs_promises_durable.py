@@ -30,10 +30,6 @@ def _with_tier(tier: str, amount: str) -> Complaint:
     return complaint(amount).model_copy(update={"customer": Customer.model_construct(id="10442", tier=tier)})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: DurableEngine raises EngineError for a customer tier that is not a word, which Policy.decide decides",
-)
 @pytest.mark.parametrize("tier", ["Gold", "", "göld", 'go"ld'], ids=["capitals", "empty", "unicode", "quote"])
 def test_a_customer_tier_that_is_not_a_word_is_decided_as_the_core_decides_it(ritz: Policy, tier: str) -> None:
     """``Policy.decide`` checks the finer rules of words only when a complaint is validated, and decides such a
@@ -72,10 +68,6 @@ class _Spy:
         monkeypatch.setattr(durable_rules_engine, "delete_ruleset", delete_ruleset)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: close() deletes the rulesets but not their sessions, whose memory durable-rules then never frees",
-)
 def test_closing_an_engine_frees_every_session_it_decided_in(ritz: Policy, monkeypatch: pytest.MonkeyPatch) -> None:
     """durable-rules' ``delete_ruleset`` leaves a session's state allocated (about 320 kB each, measured with
     durable-rules 2.0.28: 300 engines made, used once and closed grow the process by 95 MB); deleting the

@@ -251,8 +251,12 @@ def _rulebook(policy: CompiledPolicy, kind: str, places: int) -> _Rulebook:
     return book
 
 
-def _delete(engine: Any, handles: tuple[int, ...]) -> None:
+def _delete(engine: Any, handles: tuple[int, ...], sessions: list[str] | None = None) -> None:
     for handle in handles:
+        # durable-rules' delete_ruleset leaves each session's state allocated: delete them first.
+        for sid in sessions or ():
+            with contextlib.suppress(Exception):  # a session may never have decided with this ruleset
+                engine.delete_state(handle, sid)
         engine.delete_ruleset(handle)
 
 
@@ -285,6 +289,7 @@ class DurableEngine:
         "_places",
         "_sessions",
         "_sids",
+        "_started",
     )
 
     def __init__(self, policy: Policy) -> None:
@@ -316,8 +321,9 @@ class DurableEngine:
         self._handles = handles
         self._sessions: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._sids = itertools.count(1)
+        self._started: list[str] = []  # every session made, to delete with the rulesets
         self._ids = itertools.count(1, 2)
-        self._finalizer = weakref.finalize(self, _delete, engine, tuple(handles.values()))
+        self._finalizer = weakref.finalize(self, _delete, engine, tuple(handles.values()), self._started)
 
     # -- use ------------------------------------------------------------------
     def decide(
@@ -359,8 +365,10 @@ class DurableEngine:
     # -- the verdict ------------------------------------------------------------
     def _verdict(self, decision: _Decision) -> Verdict:
         kind, tier = decision.kind, decision.tier
-        if WORD.fullmatch(tier) is None:  # a validated Complaint's tier always is a word
-            raise EngineError("the customer tier is not a word of the policy's vocabulary")
+        if WORD.fullmatch(tier) is None:
+            # Only a complaint built past validation gets here. Such a tier names no tier of the policy (its tiers
+            # are words), so Policy.decide gives it the base limits; an empty tier, unlike every named one, does too.
+            tier = ""
         # Every limit is below the largest integer durable-rules holds (checked when the rules are
         # written), so a larger total compares with each of them as that integer does.
         total = min(_minor_units(decision.total, self._places), _MAX_INTEGER)
@@ -368,6 +376,7 @@ class DurableEngine:
             sid = self._sessions.get_nowait()
         except queue.Empty:
             sid = str(next(self._sids))
+            self._started.append(sid)
         first = next(self._ids)
         fields = f'"sid":"{sid}","kind":"{kind}","tier":"{tier}","rank":{decision.actor.rank},"total":{total}'
         if self._compiled.stacked:  # each cap's total, in its own window
