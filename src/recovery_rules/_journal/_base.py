@@ -59,6 +59,7 @@ from ._events import (
     Event,
     IdempotencyKey,
     Verification,
+    is_hash,
     ledger_text,
     well_formed_head,
 )
@@ -1192,7 +1193,7 @@ class Journal(abc.ABC):
         problem = None
         if end is not None and end[0] < head.count:  # reported where the journal ends, as a cut-off tail is
             count, last = end
-            if not _is_sha256(last):  # no head can be made of it: the last event itself is the bad one
+            if not is_hash(last):  # no head can be made of it: the last event itself is the bad one
                 return None, _unhashed_at(count)
             problem = f"the journal ends after {count} events but the saved head says {head.count}: " + _CUT_OFF
             return None, Verification(
@@ -1211,7 +1212,7 @@ class Journal(abc.ABC):
         if problem is not None:
             count = head.count - 1
             last = GENESIS if before is None else str(before.get("hash"))
-            if not _is_sha256(last):
+            if not is_hash(last):
                 return None, _unhashed_at(count)
             return None, Verification(
                 ok=False, count=count, head=ChainHead(count=count, hash=last), first_bad=head.count, problem=problem
@@ -1232,14 +1233,10 @@ class Journal(abc.ABC):
 _UNHASHED: Final = "its stored hash is not a SHA-256 (64 lower-case hexadecimal digits): it was edited"
 
 
-def _is_sha256(value: object) -> bool:
-    return type(value) is str and len(value) == 64 and not value.strip("0123456789abcdef")
-
-
 def _chain_end(store: Store) -> tuple[int, str]:
     """``store.head()``, refused as tampered with when the last event's stored hash is no SHA-256 at all."""
     count, hash_ = store.head()
-    if not _is_sha256(hash_):
+    if not is_hash(hash_):
         raise JournalIntegrityError(count, _UNHASHED)
     return count, hash_
 

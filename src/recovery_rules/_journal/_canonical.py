@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final, TypeAlias
 
+from recovery_rules._values._base import encodes
 from recovery_rules._values._time import exact_datetime, is_aware
 from recovery_rules.exceptions import InvalidInputError, Problem
 
@@ -122,7 +123,7 @@ def _plain(value: object, depth: int) -> bool:
             return False
         mapping: dict[Any, Any] = value  # type: ignore[assignment]  # a dict: its type was just checked
         for key in mapping:
-            if type(key) is not str or not (key.isascii() or _encodes(key)):
+            if type(key) is not str or not (key.isascii() or encodes(key)):
                 return False
         items = mapping.values()
     elif kind is list:
@@ -135,7 +136,7 @@ def _plain(value: object, depth: int) -> bool:
     for item in items:
         kind = type(item)
         if kind is str:
-            if not (item.isascii() or _encodes(item)):
+            if not (item.isascii() or encodes(item)):
                 return False
         elif kind is dict or kind is list:
             if not _plain(item, depth + 1):
@@ -145,15 +146,6 @@ def _plain(value: object, depth: int) -> bool:
                 return False
         elif item is not None and kind is not bool:
             return False
-    return True
-
-
-def _encodes(text: str) -> bool:
-    """Whether ``text`` (not ASCII) is text UTF-8 can write: no lone surrogate."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
     return True
 
 

@@ -577,7 +577,8 @@ def _is_word(value: object) -> bool:
     return type(value) is str and WORD.fullmatch(value) is not None
 
 
-def _is_hash(value: object) -> bool:
+def is_hash(value: object) -> bool:
+    """Whether ``value`` is a SHA-256 as the journal writes it: 64 lower-case hexadecimal digits."""
     return type(value) is str and len(value) == 64 and not value.strip(_HEX)
 
 
@@ -615,13 +616,13 @@ def _checked_event(fields: dict[str, Any]) -> Event | None:
         and _is_word(fields["actor"])
         and _is_aware(fields["at"])
         and _is_text_id(fields["key"], 200)
-        and _is_hash(fields["request"])
-        and _is_hash(fields["prev"])
+        and is_hash(fields["request"])
+        and is_hash(fields["prev"])
         and (callback is None or _is_aware(callback))
         and (grant is None or valid_money(grant, non_negative=True))
         and (ledger is None or type(ledger) is LedgerEntry)
         and (employee is None or _is_text_id(employee, 64))
-        and (revision is None or _is_hash(revision))
+        and (revision is None or is_hash(revision))
     ):
         return None
     try:
@@ -718,7 +719,7 @@ def _is_amount(value: object) -> bool:
 def running_total(count: int, total: Money, prev_seq: int, prev_hash: str) -> RunningTotal:
     """``RunningTotal(...)`` of these values: built without validating them again when they pass its checks."""
     valid = type(count) is int and count >= 1 and type(prev_seq) is int and prev_seq >= 0
-    if valid and _is_hash(prev_hash) and _is_amount(total):
+    if valid and is_hash(prev_hash) and _is_amount(total):
         return _trusted_running({"count": count, "total": total, "prev_seq": prev_seq, "prev_hash": prev_hash})
     return RunningTotal(count=count, total=total, prev_seq=prev_seq, prev_hash=prev_hash)
 
@@ -783,16 +784,16 @@ def _grant_row(record: Mapping[str, object]) -> GrantRow | None:
         return None
     if type(ledger_text_stored) is not str or type(record["data"]) is not str or type(grant) is not dict:
         return None
-    if not _is_hash(hash_) or hashlib.sha256(dumps_body(record)).hexdigest() != hash_:
+    if not is_hash(hash_) or hashlib.sha256(dumps_body(record)).hexdigest() != hash_:
         return None
     if not all(_is_word(record[name]) for name in _ROW_TEXTS) or not _is_text_id(record["key"], 200):
         return None
-    if not (_is_hash(record["request"]) and _is_hash(record["prev"])):
+    if not (is_hash(record["request"]) and is_hash(record["prev"])):
         return None
     employee, revision = record.get("employee"), record.get("policy_revision")
     if format_ < WHO_AND_WHICH and (employee is not None or revision is not None):
         return None
-    if not (employee is None or _is_text_id(employee, 64)) or not (revision is None or _is_hash(revision)):
+    if not (employee is None or _is_text_id(employee, 64)) or not (revision is None or is_hash(revision)):
         return None
     callback = record["callback_due"]
     if canonical_time_of(record["at"]) is None or (callback is not None and canonical_time_of(callback) is None):
@@ -824,7 +825,7 @@ def sealed_grant_row(seq: int, hash_: str, amount_text: str, currency: str, ledg
     an event's row; the customer is the incident's.
     """
     amount = canonical_money(amount_text, currency)
-    if amount is None or type(seq) is not int or seq < 1 or not _is_hash(hash_):
+    if amount is None or type(seq) is not int or seq < 1 or not is_hash(hash_):
         return None
     read = _entry_of(ledger, seq, amount, currency, None)
     if read is None:
@@ -951,7 +952,7 @@ def well_formed_head(head: ChainHead) -> bool:
     subclass that says it equals any hash: a check against it would pass for a head the journal never had.
     """
     count, hash_ = getattr(head, "count", None), getattr(head, "hash", None)
-    return type(count) is int and count >= 0 and _is_hash(hash_)
+    return type(count) is int and count >= 0 and is_hash(hash_)
 
 
 class Verification(RecoveryModel):

@@ -8,15 +8,12 @@ knows it, the line and column.
 from __future__ import annotations
 
 import json
-import json.decoder
-import json.scanner
 import os
-import re
 import tomllib
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from recovery_rules._policy._syntax import toml_message
+from recovery_rules._policy._locate import repeated_json_key
 from recovery_rules._values._shown import shown
 from recovery_rules.exceptions import InvalidInputError, MissingDependencyError, PolicyError, Problem
 from recovery_rules.files import _position, decode_text, parse_problem, read_regular_file, with_syntax_hint
@@ -107,7 +104,7 @@ def _toml(text: str) -> Any:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise PolicyError(
-            [Problem("", with_syntax_hint(f"is not valid TOML: {toml_message(text, error)}", text, error))]
+            [Problem("", with_syntax_hint(f"is not valid TOML: {error}", text, error))]  # placed, also at the end
         ) from None
 
 
@@ -115,7 +112,7 @@ def _json(text: str) -> Any:
     try:
         return json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except PolicyError:
-        repeated = _first_repeated_key(text)
+        repeated = repeated_json_key(text)
         if repeated is None:
             raise
         key, offset = repeated
@@ -127,45 +124,6 @@ def _json(text: str) -> Any:
                 )
             ]
         ) from None
-
-
-_WHITESPACE: Final = re.compile(r"[ \t\n\r]*")
-
-
-def _first_repeated_key(text: str) -> tuple[str, int] | None:
-    """The first key, in the order of ``text`` (valid JSON), that an object holds twice, and the offset where it is
-    written the second time; ``None`` when none is (or the text cannot be read again)."""
-    found: list[tuple[str, int]] = []
-
-    def space(s: str, end: int) -> int:
-        matched: Any = _WHITESPACE.match(s, end)
-        return int(matched.end())
-
-    def parse_object(s_and_end: tuple[str, int], strict: bool, scan_once: Any, *_: Any) -> tuple[dict[str, Any], int]:
-        s, end = s_and_end
-        seen: set[str] = set()
-        end = space(s, end)
-        while s[end] != "}":
-            start = end  # the key's opening quote
-            key, end = json.decoder.scanstring(s, end + 1, strict)  # type: ignore[attr-defined]
-            if key in seen and not found:
-                found.append((key, start))
-            seen.add(key)
-            end = space(s, space(s, end) + 1)  # past the ':'
-            _, end = scan_once(s, end)
-            end = space(s, end)
-            if s[end] == ",":
-                end = space(s, end + 1)
-        return {}, end + 1
-
-    decoder = json.JSONDecoder()
-    decoder.parse_object = parse_object  # type: ignore[attr-defined]
-    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
-    try:
-        decoder.decode(text)
-    except (ValueError, IndexError, RecursionError):
-        return None
-    return found[0] if found else None
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

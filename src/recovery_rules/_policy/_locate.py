@@ -18,12 +18,13 @@ location without a line is shown without one, never a crash.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import re
 from dataclasses import dataclass
 from typing import Any, Final
 
-__all__ = ["Path", "Position", "SourceMap", "parse_location", "source_map"]
+__all__ = ["Path", "Position", "SourceMap", "parse_location", "repeated_json_key", "source_map"]
 
 Path = tuple[str | int, ...]
 """A location as a tuple: ``("levels", 1, "limit")``."""
@@ -316,6 +317,8 @@ class _JsonScanner:
     def __init__(self, text: str, offsets: dict[Path, int]) -> None:
         self.text = text
         self.offsets = offsets
+        self.repeated: tuple[str, int] | None = None
+        """The first key an object holds twice, in the order of the text, and where it is written again."""
 
     def space(self, at: int) -> int:
         return _JSON_SPACE.match(self.text, at).end()  # type: ignore[union-attr]  # always matches
@@ -335,10 +338,14 @@ class _JsonScanner:
             at = self.space(at + 1)
             if text[at] == "}":
                 return at + 1
+            seen: set[str] = set()
             while True:
                 key, end = _DECODER.raw_decode(text, at)
                 if not isinstance(key, str):  # text the parser refused: a key that is not a string
                     raise ValueError("not JSON")
+                if key in seen and self.repeated is None:
+                    self.repeated = (key, at)
+                seen.add(key)
                 self.offsets.setdefault((*path, key), at)
                 at = self.space(end)
                 at = self.space(at + 1)  # the ':'
@@ -361,6 +368,15 @@ class _JsonScanner:
         if match is None:
             raise ValueError("not JSON")
         return match.end()
+
+
+def repeated_json_key(text: str) -> tuple[str, int] | None:
+    """The first key an object of ``text`` (JSON) holds twice, and the offset where it is written again; ``None``
+    when none is, or when the text cannot be read so far."""
+    scanner = _JsonScanner(text, {})
+    with contextlib.suppress(IndexError, ValueError, KeyError, RecursionError, TypeError):  # a repeat found first
+        scanner.document()
+    return scanner.repeated
 
 
 # -- YAML -----------------------------------------------------------------------

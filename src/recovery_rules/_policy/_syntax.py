@@ -13,7 +13,7 @@ import json
 import re
 from typing import Final
 
-__all__ = ["json_hint", "placed_at_end", "toml_hint", "toml_message"]
+__all__ = ["json_hint", "placed_at_end", "toml_hint"]
 
 _AT: Final = re.compile(r"\(at line (\d+), column (\d+)\)")
 _WORD: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
@@ -69,14 +69,9 @@ def _word(text: str, offset: int) -> str:
 _END_OF_DOCUMENT: Final = "(at end of document)"
 
 
-def toml_message(text: str, error: Exception) -> str:
-    """``tomllib``'s message of ``error`` on ``text``, always placed: one it says is "(at end of document)" (a file
-    cut off in a value, a list or a text) gets the line and column of the end of ``text``, as every other has."""
-    return placed_at_end(str(error), text)
-
-
 def placed_at_end(message: str, text: str) -> str:
-    """``message`` with ``tomllib``'s "(at end of document)" replaced by the line and column of the end of ``text``."""
+    """``message`` with ``tomllib``'s "(at end of document)" (a text cut off in a value, a list or a string) replaced
+    by the line and column of the end of ``text``, as every other TOML error is placed."""
     if _END_OF_DOCUMENT not in message:
         return message
     line = text.count("\n") + 1

@@ -33,6 +33,7 @@ __all__ = [
     "Text",
     "Word",
     "check_employee",
+    "encodes",
     "located_problems",
     "non_empty",
     "problems_from",
@@ -576,17 +577,23 @@ def non_empty(value: str) -> str:
     return value
 
 
+def encodes(text: str) -> bool:
+    """Whether ``text`` is text UTF-8 can write: no lone surrogate (JSON's ``"\ud800"`` reads as one)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _text_check(max_length: int) -> Callable[[str], str]:
     def check(value: str) -> str:
         if len(value) > max_length:
             raise PydanticCustomError("too_long", f"is {len(value):,} characters long; the most is {max_length:,}")
         if "\x00" in value:
             raise PydanticCustomError("nul", "must not contain NUL characters")
-        if not value.isascii():
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:  # JSON's "\ud800": valid JSON, no text; refused here, where it was given
-                raise PydanticCustomError("surrogate", "contains a lone surrogate, which is not text") from None
+        if not (value.isascii() or encodes(value)):  # JSON's "\ud800": valid JSON, no text; refused where given
+            raise PydanticCustomError("surrogate", "contains a lone surrogate, which is not text")
         return value
 
     return check

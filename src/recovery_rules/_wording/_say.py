@@ -656,15 +656,14 @@ class Wording:
         tonight_of = today - dt.timedelta(days=1) if present.hour < 5 else today
         # A night's time is counted from the night it is now ("tonight" is one night), a day's from today's date.
         days = (evening_of - tonight_of).days if local.hour < 5 else (evening_of - today).days
+        earlier = evening_of < tonight_of  # an earlier day (an overdue callback's): said with its date, as a later one
         part = _part_of_day(local.hour)
         if self._merged.clock == "12h":
             clock = f"{local.hour % 12 or 12}:{local.minute:02d}"
         else:
             clock = f"{local.hour:02d}:{local.minute:02d}"
         time = (clock,)
-        if evening_of < tonight_of:  # an earlier day (an overdue callback's): said with its date, not "this morning"
-            days = 2
-        if days <= 0:
+        if days <= 0 and not earlier:
             return self._inline(f"time_today_{part}", time=time)
         if days == 1:
             return self._inline(f"time_tomorrow_{part}", time=time)

@@ -156,7 +156,7 @@ def command(
             f"--tokens: there is no token file {tokens}; a JSON token file is written by its owner: name a .toml "
             "file to have one made with a token for each level, or to add tokens with --mint-token EMPLOYEE LEVEL"
         )
-    _check_journal_and_keys(journal, ledger_key_file or "", session_key_file or "")
+    _check_journal_and_keys(journal, ledger_key_file, session_key_file)
     if tokens_read is None:
         made = server.demo_tokens(token_file, loaded)
         _console.echo(
@@ -344,7 +344,7 @@ def _read_tokens(path: Path) -> Tokens:
         ) from None
 
 
-def _check_journal_and_keys(journal: str, ledger_key_file: str, session_key_file: str) -> None:
+def _check_journal_and_keys(journal: str, ledger_key_file: str | None, session_key_file: str | None) -> None:
     """Open the journal once, with its ledger key, and read the session key: a bad address, an unreadable file
     or another ledger key fails here, in the shell's words, not in a worker."""
     from recovery_rules import server  # noqa: PLC0415 - the server extra
