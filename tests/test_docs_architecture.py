@@ -188,3 +188,17 @@ def test_the_checks_see_a_wall_being_broken(tmp_path: Path) -> None:
     assert broken, "with the engine moved to layer 1, its imports of _money and _catalog break the rule"
     type_checking = [found.target for found in imports_of(engine) if found.type_checking_only]
     assert type_checking == ["_policy._policy"]
+
+
+def test_no_text_in_the_source_holds_a_lone_surrogate() -> None:
+    """A docstring with ``"\\ud800"`` written unescaped holds a lone surrogate: Python 3.13 then fails to import the
+    module (it cannot encode the docstring), though 3.11 and 3.12 import it. Write it escaped: ``"\\\\ud800"``."""
+    found = []
+    for path in sorted((ROOT / "src" / "recovery_rules").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                try:
+                    node.value.encode("utf-8")
+                except UnicodeEncodeError:
+                    found.append(f"{path}:{node.lineno}")
+    assert not found

@@ -578,7 +578,7 @@ def non_empty(value: str) -> str:
 
 
 def encodes(text: str) -> bool:
-    """Whether ``text`` is text UTF-8 can write: no lone surrogate (JSON's ``"\ud800"`` reads as one)."""
+    """Whether ``text`` is text UTF-8 can write: no lone surrogate (JSON's ``"\\ud800"`` reads as one)."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
