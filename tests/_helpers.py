@@ -7,6 +7,7 @@ import importlib.util
 import sys
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from hypothesis import settings
 
 from recovery_rules import Complaint, Customer, Money, Policy, Remedy, presets
+from recovery_rules._engine import _rules as engine_module  # misjudge_limits breaks the engine on purpose
 
 NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
 
@@ -199,3 +201,24 @@ def small_theme_park(**changes: Any) -> Policy:
     :func:`small_policy` cuts a policy: 984 regions, where the preset has 17,712."""
     data = presets.load("theme-park").model_dump(mode="json", exclude_defaults=True)
     return small_policy({**data, **changes})
+
+
+def misjudge_limits(monkeypatch: Any, change: Callable[[Decimal], Decimal]) -> None:
+    """Break the engine in one way only: it decides as if each finite limit of a level were ``change(limit)``,
+    while what it says the level may still grant (``actor_can_grant``, Plan B's budget) stays the true figure."""
+    original_limit, original_binding = engine_module.CompiledLevel.limit_for, engine_module.CompiledPolicy.binding
+    honest = threading.local()
+
+    def generous(self: Any, tier: str) -> Decimal:
+        limit = original_limit(self, tier)
+        return limit if getattr(honest, "on", False) or not limit.is_finite() else change(limit)
+
+    def binding(self: Any, level: Any, tier: str, before: Any) -> Any:
+        honest.on = True
+        try:
+            return original_binding(self, level, tier, before)
+        finally:
+            honest.on = False
+
+    monkeypatch.setattr(engine_module.CompiledLevel, "limit_for", generous)
+    monkeypatch.setattr(engine_module.CompiledPolicy, "binding", binding)

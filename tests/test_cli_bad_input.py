@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from recovery_rules._engine import _rules as engine_module
 from recovery_rules.cli._inputs import MAX_INPUT_BYTES
 from recovery_rules.cli._records import MAX_LINE_BYTES
 
 from ._cli import CANDIDATE, CASES, COMPLAINT, NOW, POLICY, RECORDS, run
+from ._helpers import misjudge_limits
 from ._journal_files import JOURNAL, REPORT_NOW
 
 HUGE = "9" * 5000
@@ -228,13 +228,7 @@ def test_an_empty_file_name_is_refused_as_empty(
 def test_a_counterexample_saved_under_a_name_no_file_can_have_is_an_input_error(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str
 ) -> None:
-    original = engine_module.CompiledLevel.limit_for
-
-    def generous(self: engine_module.CompiledLevel, tier: str) -> Decimal:  # a broken engine: one cent more
-        limit = original(self, tier)
-        return limit + Decimal("0.01") if limit.is_finite() else limit
-
-    monkeypatch.setattr(engine_module.CompiledLevel, "limit_for", generous)
+    misjudge_limits(monkeypatch, lambda limit: limit + Decimal("0.01"))  # a broken engine: one cent more
     monkeypatch.chdir(tmp_path)
     result = run(capsys, "prove", POLICY, "--save", name)
     assert result.code == 2, result.err

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,11 +29,10 @@ from pathlib import Path
 
 import pytest
 
-from recovery_rules._engine import _rules as engine_module
 from recovery_rules.cli import main
 
 from ._cli import ROOT
-from ._helpers import late_at_night
+from ._helpers import late_at_night, misjudge_limits
 
 DOCS = ROOT / "docs" / "cli"
 PAGES = sorted(DOCS.glob("*.md"))
@@ -56,16 +55,6 @@ def commands(page: Path) -> Iterator[Command]:
             yield Command(page.name, line, output, block["note"])
 
 
-def _generous_limits() -> Callable[[engine_module.CompiledLevel, str], Decimal]:
-    original = engine_module.CompiledLevel.limit_for
-
-    def generous(self: engine_module.CompiledLevel, tier: str) -> Decimal:
-        limit = original(self, tier)
-        return limit + Decimal("0.01") if limit.is_finite() else limit
-
-    return generous
-
-
 @contextmanager
 def engine(note: str | None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     if note is None or not note.startswith("broken engine"):
@@ -76,7 +65,7 @@ def engine(note: str | None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             late_at_night(patch)
         else:
             assert "one cent beyond" in note, f"unknown broken engine: {note}"
-            patch.setattr(engine_module.CompiledLevel, "limit_for", _generous_limits())
+            misjudge_limits(patch, lambda limit: limit + Decimal("0.01"))
         yield
 
 

@@ -44,7 +44,7 @@ from recovery_rules.proof import (
 from recovery_rules.testing import policies
 
 from ._cli import POLICY, run
-from ._helpers import examples, late_at_night, policy_data, small_policy, small_theme_park
+from ._helpers import examples, late_at_night, misjudge_limits, policy_data, small_policy, small_theme_park
 
 
 def signature(resolution: Resolution) -> tuple[Any, ...]:
@@ -188,13 +188,7 @@ def test_the_midpoint_of_two_values_that_are_not_neighbours_is_a_threshold() -> 
 def test_an_approval_one_cent_beyond_authority_is_found(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    original = engine_module.CompiledLevel.limit_for
-
-    def generous(self: engine_module.CompiledLevel, tier: str) -> Decimal:
-        limit = original(self, tier)
-        return limit + Decimal("0.01") if limit.is_finite() else limit
-
-    monkeypatch.setattr(engine_module.CompiledLevel, "limit_for", generous)
+    misjudge_limits(monkeypatch, lambda limit: limit + Decimal("0.01"))
     saved = tmp_path / "counterexample.json"
     result = run(capsys, "prove", POLICY, "--save", str(saved))
     assert result.code == 1
@@ -214,13 +208,8 @@ def test_an_approval_one_cent_beyond_authority_is_found(
 
 
 def test_an_escalation_exactly_at_the_limit_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = engine_module.CompiledLevel.limit_for
-
-    def strict(self: engine_module.CompiledLevel, tier: str) -> Decimal:  # as if the rule were total < limit
-        limit = original(self, tier)
-        return limit - Decimal("0.01") if limit.is_finite() and limit > 0 else limit
-
-    monkeypatch.setattr(engine_module.CompiledLevel, "limit_for", strict)
+    # as if the rule were total < limit
+    misjudge_limits(monkeypatch, lambda limit: limit - Decimal("0.01") if limit > 0 else limit)
     found = prove(Policy.from_file(POLICY)).counterexample
     assert found is not None
     assert any(
@@ -831,13 +820,7 @@ def test_an_empty_save_is_refused_as_empty_not_as_a_directory(
 
 
 def _one_cent_beyond(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = engine_module.CompiledLevel.limit_for
-
-    def generous(self: engine_module.CompiledLevel, tier: str) -> Decimal:
-        limit = original(self, tier)
-        return limit + Decimal("0.01") if limit.is_finite() else limit
-
-    monkeypatch.setattr(engine_module.CompiledLevel, "limit_for", generous)
+    misjudge_limits(monkeypatch, lambda limit: limit + Decimal("0.01"))
 
 
 def test_a_counterexample_that_cannot_be_saved_is_shown_before_the_error(

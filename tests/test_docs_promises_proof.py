@@ -106,6 +106,39 @@ def test_a_resolution_that_misstates_who_asked_or_what_was_granted_is_a_broken_p
     assert resolution_violations(RITZ, _complaint(amount), "staff", NOTHING, altered, now=NOW) != []
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("actor_can_grant", Money("2500.00", "USD"), "actor_can_grant is 2500.00 USD, not 2000.00"),
+        ("actor_can_grant", None, "actor_can_grant is None, not 2000.00"),
+        ("grantable_by", "general_manager", "grantable_by is 'general_manager', not "),
+    ],
+    ids=["budget-too-high", "budget-unlimited", "grantable-by-too-high"],
+)
+@pytest.mark.parametrize("outcome", [Outcome.APPROVED, Outcome.ESCALATED], ids=["approved", "escalated"])
+def test_a_resolution_that_misstates_what_the_level_may_still_grant_or_who_could_grant_it_is_a_broken_promise(
+    outcome: Outcome, field: str, value: object, says: str
+) -> None:
+    """``actor_can_grant`` and ``grantable_by`` are what a host shows staff ("you may still grant...", "a
+    supervisor could grant this"): a resolution that says otherwise breaks a promise."""
+    amount = _DECIDED[outcome]
+    decided = RITZ.decide(_complaint(amount), by="staff", now=NOW)
+    assert (decided.actor_can_grant, decided.grantable_by) == (
+        Money("2000.00", "USD"),
+        "staff" if outcome is Outcome.APPROVED else "manager",
+    )
+    problems = resolution_violations(RITZ, _complaint(amount), "staff", NOTHING, _altered(decided, **{field: value}))
+    assert any(says in problem for problem in problems), problems
+
+
+def test_a_denial_over_the_cap_names_no_level_that_could_grant_it() -> None:
+    decided = RITZ.decide(_complaint(_DECIDED[Outcome.DENIED]), by="staff", now=NOW)
+    assert decided.grantable_by is None
+    altered = _altered(decided, grantable_by="manager")
+    problems = resolution_violations(RITZ, _complaint(_DECIDED[Outcome.DENIED]), "staff", NOTHING, altered, now=NOW)
+    assert problems == ["grantable_by is 'manager', not None, the lowest level that may grant what was asked"], problems
+
+
 # -- a good policy whose figures reach the largest amounts -------------------------------------------------------
 
 LARGEST = "999999999999999.99"

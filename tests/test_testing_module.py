@@ -42,7 +42,7 @@ from recovery_rules.testing import (
     resolution_violations,
 )
 
-from ._helpers import examples, policy_data
+from ._helpers import examples, misjudge_limits, policy_data
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 
@@ -83,13 +83,7 @@ def test_check_policy_catches_a_missing_plan_b(monkeypatch: pytest.MonkeyPatch, 
 
 @pytest.mark.slow
 def test_check_policy_catches_an_approval_beyond_authority(monkeypatch: pytest.MonkeyPatch, ritz: Policy) -> None:
-    original = engine_module.CompiledLevel.limit_for
-
-    def generous(self: engine_module.CompiledLevel, tier: str) -> object:
-        limit = original(self, tier)
-        return limit * 2 + 1 if limit.is_finite() else limit  # wide enough that generated amounts land in it
-
-    monkeypatch.setattr(engine_module.CompiledLevel, "limit_for", generous)
+    misjudge_limits(monkeypatch, lambda limit: limit * 2 + 1)  # wide enough that generated amounts land in it
     with pytest.raises(PolicyCheckError, match=r"beyond (staff|manager)'s authority"):
         check_policy(ritz, max_examples=300, seed=1)
 

@@ -80,6 +80,22 @@ class _Case:
         """Refused remedy or over a cap: nobody may grant it."""
         return self.kind in self.policy.refused_remedies or self.over_a_cap
 
+    @property
+    def budget(self) -> Decimal | None:
+        """What the acting level may still grant this guest (``None``: no limit): the least of its own room in the
+        policy's window and every cap's room in its own, never below zero."""
+        own = _limit(self.actor, self.tier)
+        room = [] if own is None else [DECIMAL_CONTEXT.subtract(own, self.before)]
+        room.extend(DECIMAL_CONTEXT.subtract(limit, before) for limit, before in self.caps)
+        return None if not room else max(min(room), Decimal(0))
+
+    @property
+    def lowest_granting(self) -> str | None:
+        """The lowest level that may grant what was asked; ``None`` when it is refused, over a cap, or beyond all."""
+        if self.barred:
+            return None
+        return next((level.name for level in self.policy.levels if self.grantable(level)), None)
+
 
 def resolution_violations(
     policy: Policy,
@@ -177,8 +193,9 @@ def resolution_violations(
 
 
 def _field_violations(case: _Case, resolution: Resolution) -> list[str]:
-    """The fields that say who asked and what was granted before, and those only one outcome has: ``authorized_by``
-    (``APPROVED`` only), ``escalate_to`` and ``callback_by`` (``ESCALATED`` only)."""
+    """The fields that say who asked, what was granted before, what the acting level may still grant
+    (``actor_can_grant``) and who could grant what was asked (``grantable_by``), and those only one outcome has:
+    ``authorized_by`` (``APPROVED`` only), ``escalate_to`` and ``callback_by`` (``ESCALATED`` only)."""
     problems = []
     outcome = resolution.outcome
     if resolution.acting_level != case.by:
@@ -186,6 +203,17 @@ def _field_violations(case: _Case, resolution: Resolution) -> list[str]:
     if resolution.granted_before.amount != case.before:
         problems.append(
             f"granted_before is {resolution.granted_before}, not {case.before}, what was granted in the policy's window"
+        )
+    budget, can = case.budget, resolution.actor_can_grant
+    if (None if can is None else can.amount) != budget:
+        problems.append(
+            f"actor_can_grant is {can}, not {'no limit' if budget is None else budget}, what {case.by} may still "
+            "grant this guest"
+        )
+    if resolution.grantable_by != case.lowest_granting:
+        problems.append(
+            f"grantable_by is {resolution.grantable_by!r}, not {case.lowest_granting!r}, the lowest level that may "
+            "grant what was asked"
         )
     article = "an" if outcome.value[0] in "aeiou" else "a"
     if outcome is not Outcome.APPROVED and resolution.authorized_by is not None:
@@ -480,10 +508,7 @@ def _alternative_violations(case: _Case, resolution: Resolution) -> list[str]:
         )
     if len({alternative.kind for alternative in alternatives}) != len(alternatives):
         problems.append("alternatives are not of distinct kinds")
-    own = _limit(actor, complaint.tier)
-    room = [] if own is None else [DECIMAL_CONTEXT.subtract(own, case.before)]
-    room.extend(DECIMAL_CONTEXT.subtract(limit, before) for limit, before in case.caps)
-    budget = None if not room else max(min(room), Decimal(0))
+    budget = case.budget
     catalog = {alternative.id: alternative for alternative in policy.catalog}
     for alternative in alternatives:
         if catalog.get(alternative.id) != alternative:
