@@ -132,8 +132,9 @@ def _parse_amount(amount: object, currency: str) -> Decimal:
             return value.quantize(_QUANTA[places], context=DECIMAL_CONTEXT)
         except decimal.DecimalException:
             pass
+    written = str.__str__(amount) if isinstance(amount, str) else value  # as written: 0.00000001, never 1E-8
     raise _amount_problem(
-        f"{currency} amounts have {places} decimal places and {value} has more; "
+        f"{currency} amounts have {places} decimal places and {written} has more; "
         "recovery-rules never rounds silently, so round it yourself first"
     )
 
@@ -286,8 +287,9 @@ class Money:
     """Every amount made is smaller than this in absolute value: 10**15, a million billion in any currency.
 
     :class:`Money` refuses a larger amount, and so does every model with an amount in it. A sum may reach it
-    (``Money(10**15 - 1, "USD") + Money(1, "USD")``); such a sum is refused by every later use (a comparison,
-    ``Money(str(...))``, unpickling), never carried on.
+    (``Money(10**15 - 1, "USD") + Money(1, "USD")``); such a sum is refused by every later use that
+    carries it on (an ordering comparison such as ``<``, its JSON form, ``Money(str(...))``, unpickling, a model);
+    only ``==`` and ``hash`` still take it, so that it can be found and reported.
     """
 
     amount: Decimal
@@ -498,7 +500,11 @@ class Money:
         return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits} {currency}"
 
     def to_json(self) -> dict[str, str]:
-        """The JSON form: ``{"amount": "12.50", "currency": "USD"}``."""
+        """The JSON form: ``{"amount": "12.50", "currency": "USD"}``.
+
+        Only of a valid amount: a sum that reached :attr:`MAX_AMOUNT` is refused, as by every later use.
+        """
+        self._amount()  # the InvalidInputError saying what is wrong, never a form Money refuses to read back
         return dict(self._json_form())
 
     def _json_form(self) -> dict[str, str]:

@@ -636,12 +636,13 @@ class Wording:
         places = MINOR_UNITS[money.currency]
         digits = f"{money.amount.copy_abs():,.{places}f}"  # "," and "." here never depend on the process locale
         digits = digits.replace(",", "\x00").replace(".", self._merged.decimal_mark)
-        digits = ("-" if money.amount < 0 else "") + digits.replace("\x00", self._merged.group_separator)
+        digits = digits.replace("\x00", self._merged.group_separator)
+        sign: Segments = ("-",) if money.amount < 0 else ()  # before the whole amount, symbol too: -$5.00
         symbol = SYMBOLS.get(money.currency)
         currency = (money.currency,)
         if symbol is None:
-            return self._inline("money_code", amount=(digits,), currency=currency)
-        return self._inline("money", amount=(digits,), symbol=(symbol,), currency=currency)
+            return sign + self._inline("money_code", amount=(digits,), currency=currency)
+        return sign + self._inline("money", amount=(digits,), symbol=(symbol,), currency=currency)
 
     def _time(self, when: dt.datetime, now: dt.datetime, names: tuple[str, str] = ("when", "now")) -> Segments:
         """``when`` said at ``now``; seconds are dropped, so the promise is never later than the deadline.

@@ -38,7 +38,15 @@ class Side:
         self.outcomes[outcome] += 1
         if resolution.escalate_to is not None:
             self.escalations_to[resolution.escalate_to] += 1
-        self.amounts[outcome] = self.amount(outcome) + resolution.remedy.amount
+        total = self.amount(outcome) + resolution.remedy.amount
+        if total.amount.copy_abs() >= Money.MAX_AMOUNT:  # a sum no amount is: refused here, before any report
+            raise InvalidInputError.at(
+                "records",
+                "amounts",
+                f"what was asked in the {outcome.value} decisions adds up to {total.amount:,}, beyond the largest "
+                f"amount (it must be smaller than {Money.MAX_AMOUNT:,}); simulate fewer records at once",
+            )
+        self.amounts[outcome] = total
 
     def amount(self, outcome: Outcome) -> Money:
         """The sum of what was asked in decisions with ``outcome`` (for approvals: granted on the spot)."""
