@@ -263,3 +263,17 @@ def test_a_lone_surrogate_in_an_alternatives_url_is_refused_at_the_field() -> No
         Policy.model_validate(data)
     assert [problem.location for problem in refused.value.problems] == ["catalog[0].url"]
     assert "codec" not in str(refused.value)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: a web address over 2,000 characters is refused as not an http:// or https:// address, not as too long",
+)
+def test_a_too_long_url_is_refused_as_too_long() -> None:
+    data = _shop([])
+    data["catalog"][0]["url"] = "https://example.com/" + "a" * 1981  # 2,001 characters
+    with pytest.raises(PolicyError) as refused:
+        Policy.model_validate(data)
+    (problem,) = refused.value.problems
+    assert problem.location == "catalog[0].url"
+    assert "2,001 characters long; the most is 2,000" in problem.message
