@@ -73,11 +73,6 @@ def _complaint(category: str, amount: Money, customer: str = "C-1") -> Complaint
 # -- the ranking, whatever the catalog's size ---------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: with more than 1,000 category names in applies_to and no categories listed, none is a category, "
-    "so no complaint gets the alternatives written for its category",
-)
 def test_a_catalog_naming_over_a_thousand_categories_offers_each_categorys_own_first_or_does_not_load() -> None:
     # "Left out, [categories] are the names in the catalog's applies_to that are not remedy kinds", and "the
     # alternatives written for the complaint's category" rank first. A chain with one free option per store.
@@ -194,11 +189,6 @@ def _escalated(served: Any, policy: Policy) -> Case:
     return case
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: before explain_denial the console lists the back-up as a third alternative to offer, though the "
-    "step offers two and keeps the third for the final offer",
-)
 def test_the_alternatives_the_console_lists_to_offer_are_the_ones_explaining_the_denial_offers() -> None:
     policy = presets.ritz_carlton()
     served = _served(policy)
@@ -212,11 +202,6 @@ def test_the_alternatives_the_console_lists_to_offer_are_the_ones_explaining_the
     assert listed == [alternative.description for alternative in case.alternatives_offered]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the console drops an alternative's web address when it holds an apostrophe, a valid URL character "
-    "the policy accepts",
-)
 def test_the_console_shows_every_alternatives_web_address() -> None:
     data = presets.ritz_carlton().model_dump(mode="json")
     for alternative in data["catalog"]:
@@ -232,11 +217,6 @@ def test_the_console_shows_every_alternatives_web_address() -> None:
     assert "Macy&#39;s" in section
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the console never says that an alternative sends the customer to another business "
-    "(refers_elsewhere), which Wording and the CLI say",
-)
 def test_the_console_says_when_an_alternative_sends_the_customer_to_another_business() -> None:
     policy = presets.ritz_carlton()
     served = _served(policy)
@@ -251,11 +231,6 @@ def test_the_console_says_when_an_alternative_sends_the_customer_to_another_busi
 # -- a bad alternative is refused where it is wrong ---------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a lone surrogate in an alternative's url is refused with the UTF-8 codec's message and no place, "
-    "where the same in its description is refused at the field",
-)
 def test_a_lone_surrogate_in_an_alternatives_url_is_refused_at_the_field() -> None:
     data = _shop([])
     data["catalog"][0]["url"] = "https://example.com/\ud800"
@@ -265,10 +240,6 @@ def test_a_lone_surrogate_in_an_alternatives_url_is_refused_at_the_field() -> No
     assert "codec" not in str(refused.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a web address over 2,000 characters is refused as not an http:// or https:// address, not as too long",
-)
 def test_a_too_long_url_is_refused_as_too_long() -> None:
     data = _shop([])
     data["catalog"][0]["url"] = "https://example.com/" + "a" * 1981  # 2,001 characters

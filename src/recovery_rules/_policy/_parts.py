@@ -18,6 +18,7 @@ from recovery_rules._values._base import (
     RecoveryModel,
     Text,
     Word,
+    encodes,
     located_problems,
     non_empty,
 )
@@ -63,7 +64,11 @@ def _unlimited(value: object) -> object:
 
 
 def _url(value: str) -> str:
-    if len(value) > 2000 or not _URL.fullmatch(value):
+    if not (value.isascii() or encodes(value)):  # as for text: a policy's revision and its journal need UTF-8
+        raise PydanticCustomError("surrogate", "contains a lone surrogate, which is not text")
+    if len(value) > 2000:
+        raise PydanticCustomError("too_long", f"is {len(value):,} characters long; the most is 2,000")
+    if not _URL.fullmatch(value):
         raise PydanticCustomError("url", "must be an http:// or https:// address, such as 'https://example.com/stores'")
     return value
 

@@ -261,13 +261,23 @@ class Policy(RecoveryModel):
 
     @model_validator(mode="after")
     def _keeps_its_promises(self) -> Self:
+        crowded: list[Problem] = []
         if not self.categories:  # none listed: the catalog's own names that are not remedy kinds are categories
             vocabulary = set(self.vocabulary)
             named = {name for item in self.catalog for name in item.applies_to if name != ANY}
-            if 0 < len(named - vocabulary) <= _MOST_CATEGORIES:
-                object.__setattr__(self, "categories", tuple(sorted(named - vocabulary)))  # still being built
+            derived = named - vocabulary
+            if len(derived) > _MOST_CATEGORIES:  # none would be a category: their own alternatives never offered
+                crowded.append(
+                    Problem(
+                        "catalog",
+                        f"applies_to names {len(derived)} categories, more than the {_MOST_CATEGORIES} a policy may "
+                        "have; write alternatives for fewer categories (or for remedy kinds, or \"*\")",
+                    )
+                )
+            elif derived:
+                object.__setattr__(self, "categories", tuple(sorted(derived)))  # still being built
         parts = _Parts.of(self)
-        problems = list(_problems(parts))
+        problems = [*crowded, *_problems(parts)]
         if not problems:
             compiled = compile_policy(self)
             problems = list(_plan_b_gaps(parts, compiled.catalog))

@@ -69,6 +69,7 @@ from recovery_rules import (
     WorkflowError,
     forbidden_phrases,
 )
+from recovery_rules._case._path import OFFERED_WITH_A_DENIAL
 from recovery_rules.proof import Counterexample, Proof, categories, count_regions, grant_windows, prove, slices, tiers
 
 from ._api import _check_actor, _count, _explaining_level, _journal_key, _token_level_refused
@@ -363,6 +364,9 @@ class OptionView:
     directions: str | None
     map: str | None
     url: str | None
+    """The web address as a link, when it is one the page links to."""
+    address: str | None
+    """The web address as the policy writes it: shown as text when it is not linked."""
     refers_elsewhere: bool
 
 
@@ -384,6 +388,7 @@ def _option(alternative: Alternative, wording: Wording) -> OptionView:
         directions=alternative.directions,
         map=None if not alternative.directions else _MAP_SEARCH + quote(alternative.directions, safe=""),
         url=url,
+        address=alternative.url,
         refers_elsewhere=alternative.refers_elsewhere,
     )
 
@@ -882,6 +887,7 @@ def _case(
     explainer = _explaining_level(policy, session.employee.level) if "explain_denial" in case.allowed_steps() else None
     words = [item for item in wording.say_next(case, now=now, by=explainer) if item.text.strip()]
     said = [] if words else [item for item in wording.say_history(case)[-1:] if item.text.strip()]
+    backup: tuple[Alternative, ...] = ()
     if view.alternatives_offered and view.state.value == "alternatives_offered":
         plan_b, plan_b_title = view.alternatives_offered, "The two alternatives offered"
     elif view.final_offer is not None:
@@ -891,7 +897,9 @@ def _case(
     elif view.alternatives_offered:
         plan_b, plan_b_title = view.alternatives_offered, "The alternatives offered"
     elif "explain_denial" in case.allowed_steps():  # chosen now, for whoever will explain it, as the step will
-        plan_b, plan_b_title = _offers(case, now, explainer), "The alternatives to offer"
+        coming = _offers(case, now, explainer)  # the two the step offers, then the back-up it keeps
+        plan_b, plan_b_title = coming[:OFFERED_WITH_A_DENIAL], "The alternatives to offer"
+        backup = coming[OFFERED_WITH_A_DENIAL:][:1]
     elif view.decision is not None:
         plan_b, plan_b_title = view.decision.alternatives, "Plan B"
     else:
@@ -921,6 +929,7 @@ def _case(
         said=said,
         plan_b=[_option(item, wording) for item in plan_b],
         plan_b_title=plan_b_title,
+        plan_b_backup=[_option(item, wording) for item in backup],
         callback=None if view.callback_by is None else _when(view.callback_by, policy),
         callback_words=None if view.callback_by is None else wording.time(view.callback_by, now=now),
         overdue=view.callback_by is not None and view.callback_by < now,
