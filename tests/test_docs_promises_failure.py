@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from recovery_rules import BulkEntry, ChainHead, ComplaintNumber, Draft, SQLiteJournal
+from recovery_rules import BulkEntry, ChainHead, ComplaintNumber, Draft, JournalIntegrityError, SQLiteJournal
 
 from ._cli import run
 from ._journal_events import T0, A, B, C, draft, fill
@@ -162,3 +162,41 @@ def test_a_batch_cut_off_in_its_third_transaction_and_sent_again_records_every_e
         assert [event.key for event in journal.iter_events()] == [f"k{index}" for index in range(10)]
         assert sum(event.grant.amount for event in journal.iter_events() if event.grant is not None) == 50
         assert journal.verify(expected_head=head).ok
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: verify() checks only the entries of the table of cases naming a position after 0: an entry "
+    "rewound to position 0 or below passes, though reading or listing its case refuses it",
+)
+@pytest.mark.parametrize("position", [0, -1])
+def test_verify_finds_an_entry_of_the_table_of_cases_rewound_before_the_chain(tmp_path: Path, position: int) -> None:
+    path = tmp_path / "cases.sqlite3"
+    with SQLiteJournal(path) as journal:
+        fill(journal, 6)
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        connection.execute("UPDATE cases SET last_seq = ? WHERE number = ?", (position, str(A)))
+        connection.commit()
+    with SQLiteJournal(path) as journal:
+        with pytest.raises(JournalIntegrityError):
+            journal.events(A)  # what every reader of the case finds
+        assert not journal.verify().ok
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: recovery-rules verify says 'chain intact' (exit 0) for a journal whose table of cases names "
+    "position 0 for a case, which reading the case refuses",
+)
+def test_the_verify_command_finds_an_entry_of_the_table_of_cases_rewound_to_position_0(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "cases.sqlite3"
+    with SQLiteJournal(path) as journal:
+        fill(journal, 6)
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        connection.execute("UPDATE cases SET last_seq = 0 WHERE number = ?", (str(A),))
+        connection.commit()
+    result = run(capsys, "verify", str(path))
+    assert result.code == 1
+    assert "is bad" in result.out
