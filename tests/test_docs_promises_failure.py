@@ -11,12 +11,21 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from recovery_rules import BulkEntry, ChainHead, ComplaintNumber, Draft, JournalIntegrityError, SQLiteJournal
+from recovery_rules import (
+    BulkEntry,
+    ChainHead,
+    ComplaintNumber,
+    Draft,
+    JournalError,
+    JournalIntegrityError,
+    SQLiteJournal,
+)
 
 from ._cli import run
 from ._journal_backends import BACKENDS, Harness
@@ -207,3 +216,41 @@ def test_the_verify_command_finds_an_entry_of_the_table_of_cases_rewound_to_posi
     result = run(capsys, "verify", str(path))
     assert result.code == 1
     assert "is bad" in result.out
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: a step under way when another thread closes the journal raises sqlite3.ProgrammingError "
+    "(_transaction reads connection.in_transaction of the closed connection), not a JournalError",
+)
+def test_a_step_under_way_when_another_thread_closes_the_journal_ends_in_a_journal_error_and_records_nothing(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "cases.sqlite3"
+    journal = SQLiteJournal(path)
+    inside, closed = threading.Event(), threading.Event()
+    outcome: list[object] = []
+
+    def build(_ledger: object) -> Draft:  # inside the write transaction: the service is shutting down meanwhile
+        inside.set()
+        closed.wait()
+        return draft()
+
+    def step() -> None:
+        try:
+            outcome.append(journal.append(A, build, expected_version=0, key="k", request={}))
+        except Exception as error:  # what escapes is what is checked
+            outcome.append(error)
+
+    worker = threading.Thread(target=step)
+    worker.start()
+    try:
+        assert inside.wait(timeout=30)
+        journal.close()
+    finally:
+        closed.set()
+        worker.join()
+    assert isinstance(outcome[0], JournalError), repr(outcome[0])
+    with SQLiteJournal(path) as reopened:
+        assert reopened.head().count == 0
+        assert reopened.verify().ok
