@@ -72,22 +72,12 @@ def test_a_journal_whose_checkpoint_a_full_disk_cut_off_is_read_whole_from_its_l
         assert journal.verify(expected_head=head).ok  # every acknowledged event is there
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: is_journal reads the file as immutable, without its write-ahead log, and a file a cut-off "
-    "checkpoint left short is malformed read so: a whole journal is said not to be one",
-)
 def test_is_journal_sees_a_journal_whose_checkpoint_a_full_disk_cut_off(tmp_path: Path) -> None:
     path = tmp_path / "cases.sqlite3"
     _checkpoint_cut_off_by_a_full_disk(path)
     assert SQLiteJournal.is_journal(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the command line looks with is_journal first, and calls a whole journal whose checkpoint was "
-    "cut off 'a damaged SQLite file: restore it from a backup' (exit 2), which would lose its latest events",
-)
 def test_the_verify_command_finds_intact_a_journal_whose_checkpoint_a_full_disk_cut_off(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -111,11 +101,6 @@ def _forge_a_case_before_the_chain(path: Path, seq: int) -> None:
         connection.commit()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: verify() raises InvalidInputError 'invalid chain head: count: must be at least 0' "
-    "(_failure_at makes a head of count seq - 1) for a row stored at a position before the chain",
-)
 @pytest.mark.parametrize("seq", [0, -3])
 def test_verify_reports_a_case_forged_before_the_chain_as_a_bad_journal(tmp_path: Path, seq: int) -> None:
     path = tmp_path / "cases.sqlite3"
@@ -129,11 +114,6 @@ def test_verify_reports_a_case_forged_before_the_chain_as_a_bad_journal(tmp_path
     assert result.problem
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: recovery-rules verify exits 2 with 'invalid chain head: count: must be at least 0', "
-    "though no head was given, for a row stored at a position before the chain",
-)
 def test_the_verify_command_finds_a_case_forged_before_the_chain_with_exit_code_1(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -183,11 +163,6 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
     harness.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: verify() checks only the entries of the table of cases naming a position after 0: an entry "
-    "rewound to position 0 or below passes, though reading or listing its case refuses it",
-)
 @pytest.mark.parametrize("position", [0, -1])
 def test_verify_finds_an_entry_of_the_table_of_cases_rewound_before_the_chain(backend: Harness, position: int) -> None:
     with backend.journal() as journal:
@@ -199,11 +174,6 @@ def test_verify_finds_an_entry_of_the_table_of_cases_rewound_before_the_chain(ba
         assert not journal.verify().ok
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: recovery-rules verify says 'chain intact' (exit 0) for a journal whose table of cases names "
-    "position 0 for a case, which reading the case refuses",
-)
 def test_the_verify_command_finds_an_entry_of_the_table_of_cases_rewound_to_position_0(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -218,11 +188,6 @@ def test_the_verify_command_finds_an_entry_of_the_table_of_cases_rewound_to_posi
     assert "is bad" in result.out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a step under way when another thread closes the journal raises sqlite3.ProgrammingError "
-    "(_transaction reads connection.in_transaction of the closed connection), not a JournalError",
-)
 def test_a_step_under_way_when_another_thread_closes_the_journal_ends_in_a_journal_error_and_records_nothing(
     tmp_path: Path,
 ) -> None:

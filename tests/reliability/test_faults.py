@@ -1,9 +1,9 @@
 """Faults: the store failing at each write point of a decision, and what the caller and the journal are left with.
 
-A decision's append touches the store at six points, in order: the idempotency
-key (``find``), the case's version, the ledger (``grants``), the chain's head,
-the ``insert``, and the commit; and the acknowledgement can be lost after the
-commit. At each point the store raises what a driver raises when the disk is
+A decision's append touches the store at eight points, in order: the idempotency
+key (``find``), the case's version, the ledger's head, the chain's head, the
+``insert``, the case's entry in the table of cases, the ledger's head again,
+and the commit; and the acknowledgement can be lost after the commit. At each point the store raises what a driver raises when the disk is
 full, the connection is lost or a lock wait times out. Whatever the point:
 
 - the caller gets a typed :class:`~recovery_rules.JournalError`, never the

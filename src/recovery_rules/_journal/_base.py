@@ -1035,8 +1035,8 @@ class Journal(abc.ABC):
         table (as :meth:`_cut_off`'s), each entry after ``after`` looked up by position: a check resumed from
         a saved head looks up only the entries of the cases written since.
         """
-        with self._read() as store:
-            found = store.unmatched_case(after, checked.count)
+        with self._read() as store:  # a whole check takes every entry, one naming a position before the chain too
+            found = store.unmatched_case(after or _BEFORE_EVERY_POSITION, checked.count)
         if found is None:
             return None
         seq, same_case = found
@@ -1057,7 +1057,7 @@ class Journal(abc.ABC):
         customer. Reported at the case's opening event, found by its number (or at its latest event, if it has
         none). One pass over the table, as :meth:`_unmatched_case`'s."""
         with self._read() as store:
-            found = store.misopened_case(after, checked.count)
+            found = store.misopened_case(after or _BEFORE_EVERY_POSITION, checked.count)
         if found is None:
             return None
         seq = found if type(found) is int else None
@@ -1141,9 +1141,10 @@ class Journal(abc.ABC):
     def _failure_at(self, checked: Verification, seq: int | None, problem: str) -> Verification:
         """``checked`` (a whole chain) failed at position ``seq``: the events before it are the good ones.
 
-        A position beyond the chain's end (or none) is reported just after it, as a cut-off tail is.
+        A position beyond the chain's end (or none) is reported just after it, as a cut-off tail is; so is one
+        before its start (a row stored at position 0 or below, outside the chain), which no event comes after.
         """
-        if seq is None or seq > checked.count:
+        if seq is None or seq < 1 or seq > checked.count:
             return checked.model_copy(update={"ok": False, "first_bad": checked.count + 1, "problem": problem})
         with self._read() as store:
             before = store.record_at(seq - 1) if seq > 1 else None
@@ -1231,6 +1232,11 @@ class Journal(abc.ABC):
 
 
 _UNHASHED: Final = "its stored hash is not a SHA-256 (64 lower-case hexadecimal digits): it was edited"
+
+
+_BEFORE_EVERY_POSITION: Final = -(2**63)
+"""The lower bound of a whole check's range of positions in the table of cases: an entry edited to name position 0
+or below (where no event of the chain is) is in it too, and found."""
 
 
 def _chain_end(store: Store) -> tuple[int, str]:

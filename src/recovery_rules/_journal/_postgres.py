@@ -200,7 +200,8 @@ _MEANINGS: Final = {
 }
 _UNKNOWN_OUTCOME: Final = (
     "; whether the step was recorded is not known: repeat it with the same idempotency key, which records it "
-    "at most once"
+    "at most once (a ledger's sealing, a key rotation or an erasure, which take no key: see whether it took "
+    "effect, with ledger_sealed or verify, before repeating it)"
 )
 
 

@@ -362,8 +362,11 @@ class SQLiteJournal(Journal):
         try:
             with contextlib.closing(sqlite3.connect(address, uri=True)) as connection:
                 application_id = connection.execute("PRAGMA application_id").fetchone()[0]
-        except sqlite3.Error:  # not a database, or one SQLite cannot read
-            return False
+        except sqlite3.Error:  # not a database, or one SQLite cannot read (as immutable: without its log)
+            # A checkpoint cut off (a full disk, a crash) leaves the file short, its first page already telling
+            # the new size: read without its write-ahead log it is malformed, yet the log holds it whole. The mark
+            # is written when the file is made, before any log exists: read it from the file's header then.
+            return os.path.lexists(f"{Path(text).resolve()}-wal") and _header_marked(Path(text).resolve())
         return bool(application_id == APPLICATION_ID)
 
     # -- connections ------------------------------------------------------------
@@ -572,25 +575,30 @@ class SQLiteJournal(Journal):
         if write and self._read_only:
             raise JournalError(READ_ONLY_REFUSAL)
         connection = self._connection()
-        if write:
-            self._begin_immediate(connection)
-        else:
-            connection.execute("BEGIN")
+        try:
+            if write:
+                self._begin_immediate(connection)
+            else:
+                connection.execute("BEGIN")
+        except sqlite3.Error as error:  # closed by another thread since (close()), or the file failed
+            raise self._failed(error, "the journal cannot be " + ("written" if write else "read")) from None
         try:
             yield _SQLiteStore(connection, self._legacy_until, self._legacy_damage)
         except BaseException as error:
-            if connection.in_transaction:
-                with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back by itself already
-                    connection.execute("ROLLBACK")
+            _roll_back(connection)
             if isinstance(error, sqlite3.Error):  # a full disk, an I/O error: a JournalError, nothing written
-                raise JournalError(f"the journal cannot be {'written' if write else 'read'}: {error}") from None
+                raise self._failed(error, f"the journal cannot be {'written' if write else 'read'}") from None
             raise
         try:
             connection.execute("COMMIT")
         except sqlite3.Error as error:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise JournalError(f"the journal could not commit: {error}") from None
+            _roll_back(connection)
+            raise self._failed(error, "the journal could not commit") from None
+
+    def _failed(self, error: sqlite3.Error, doing: str) -> JournalError:
+        """The :class:`~recovery_rules.JournalError` for ``error``, raised while ``doing``: the closed journal's
+        refusal when another thread closed it meanwhile (its connections with it)."""
+        return JournalError(CLOSED_REFUSAL) if self._closed else JournalError(f"{doing}: {error}")
 
     def _begin_immediate(self, connection: sqlite3.Connection) -> None:
         """Take SQLite's write lock, waiting for other writers in short, growing, jittered pauses.
@@ -888,6 +896,14 @@ def _parts(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:
     return [values[start : start + size] for start in range(0, len(values), size)]
 
 
+def _roll_back(connection: sqlite3.Connection) -> None:
+    """Roll back ``connection``'s transaction, if it is still in one: SQLite may have rolled it back by itself (a
+    full disk), and a connection another thread closed (``close()``) is in none, and cannot even be asked."""
+    with contextlib.suppress(sqlite3.Error):
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+
+
 def _run(connection: sqlite3.Connection, script: str) -> None:
     for statement in script.split(";"):
         if statement.strip():
@@ -953,6 +969,17 @@ def _read_only_query(path: str) -> str:
         "and only a writer can recover it. Open it once without read_only, with write access, or read a copy "
         "made with SQLite's backup (sqlite3 FILE '.backup COPY')"
     )
+
+
+def _header_marked(path: Path) -> bool:
+    """Whether the header of the SQLite file ``path`` carries the journal's mark (its application id, bytes 68 to
+    71: https://www.sqlite.org/fileformat.html), read from the file's bytes."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(72)
+    except OSError:
+        return False
+    return header[:16] == b"SQLite format 3\x00" and int.from_bytes(header[68:72], "big") == APPLICATION_ID
 
 
 def _marks(connection: sqlite3.Connection) -> tuple[int, int]:
