@@ -21,8 +21,11 @@ from recovery_rules import (
     Complaint,
     ComplaintNumber,
     Customer,
+    Draft,
+    InvalidInputError,
     Journal,
     JournalIntegrityError,
+    MemoryJournal,
     Money,
     Remedy,
     SQLiteJournal,
@@ -115,3 +118,30 @@ def test_a_backup_taken_after_an_erasure_holds_neither_the_key_nor_the_words(tmp
         assert json.dumps(opened.data).count(ERASED) == 1  # the name: the complaint has no other words
         assert listened.data["notes"] == ERASED
         assert copy.erasure("10442") is not None
+
+
+SEALED_LOOKING = {"sealed": "aes-256-gcm", "key": "5f0c9e2d41a7b3c8e6d2f1a09b8c7d6e", "box": "q3JkX"}
+"""The spelling journal.md gives of a sealed value, as a caller's data could hold it (a webhook's payload...)."""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: append records data holding a mapping spelled as a sealed value; every later read of the case "
+    "then raises JournalIntegrityError ('journal event 1 is bad') or says '[erased]' though nothing was erased",
+)
+@pytest.mark.parametrize("place", ["x", "notes"], ids=["where no personal data goes", "at a personal place"])
+def test_data_spelled_as_a_sealed_value_is_refused_before_anything_is_written(place: str) -> None:
+    """journal.md: a stored event's personal fields are sealed values (``{"box": ..., "key": ..., "sealed":
+    "aes-256-gcm"}``), and "a sealed value moved ... where no personal data goes" is refused when read as an
+    edit. A caller's own data spelled that way was never sealed: recorded, it makes an intact event read as
+    tampered with (``verify()`` passes, ``journal.events`` raises "journal event 1 is bad") or as erased when no
+    erasure took place. ``append`` must refuse it with :class:`InvalidInputError`, writing nothing."""
+    journal = MemoryJournal(encrypt_personal_data=True)
+    number = ComplaintNumber.parse("20261123-10442")
+    draft = Draft(kind="noted", state="noted", actor="staff", at=AT, data={place: dict(SEALED_LOOKING)})
+    try:
+        with pytest.raises(InvalidInputError):
+            journal.append(number, draft, expected_version=0, key="note-1", request={})
+        assert journal.version(number) == 0
+    finally:
+        journal.close()
