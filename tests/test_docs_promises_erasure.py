@@ -145,3 +145,29 @@ def test_data_spelled_as_a_sealed_value_is_refused_before_anything_is_written(pl
         assert journal.version(number) == 0
     finally:
         journal.close()
+
+
+def test_words_recorded_in_a_case_still_open_after_an_erasure_are_erased_by_the_next_one(tmp_path: Path) -> None:
+    """erase-customer-data.md: "Erasing again is harmless: it returns the same record, unless the customer has
+    come back and opened new cases since, whose new key it then destroys." A case that was open at the erasure
+    and goes on records the customer's words again, under a new key: those are erasable too. The next erasure
+    destroys that key and is recorded as its own; the words are in no byte of the file after it, and the chain
+    still holds the head saved before the first erasure."""
+    path = tmp_path / "journal.sqlite3"
+    later = "The guest came back to the desk and told us about her flight home."
+    with SQLiteJournal(path, encrypt_personal_data=True) as journal:
+        number = _opened(journal, "10442", "Ms. Okafor", CONFIDED)
+        head = journal.head()
+        first = journal.erase_customer("10442", employee="E-0042", now=AT + dt.timedelta(hours=1))
+        case = Case.load(journal, presets.ritz_carlton(), number)
+        case.decide(now=AT + dt.timedelta(hours=2))
+        case.deliver(notes=later, now=AT + dt.timedelta(hours=2, minutes=5))
+        assert journal.events(number)[-1].data["notes"] == later  # readable: not erased yet
+        again = journal.erase_customer("10442", employee="E-0043", now=AT + dt.timedelta(hours=3))
+        assert (again.keys_destroyed, again.employee) == (1, "E-0043")
+        assert again != first
+        assert journal.erasure("10442") == again
+        assert journal.events(number)[-1].data["notes"] == ERASED
+        assert journal.verify(expected_head=head).ok
+    raw = b"".join(part.read_bytes() for part in tmp_path.iterdir())
+    assert later.encode() not in raw
