@@ -57,11 +57,6 @@ def _opened(journal: Journal, customer_id: str, name: str, notes: str) -> Compla
     return case.number
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a sealed value's associated data is its key id and its place in data only, so a value copied "
-    "into another event at the same place (and the event re-hashed) opens there",
-)
 @pytest.mark.parametrize("into", ["another event of the case", "another customer's event"])
 def test_a_sealed_value_moved_into_another_event_does_not_open_there(into: str, tmp_path: Path) -> None:
     """journal.md: the key id and the value's place in ``data`` are the associated data, "so that a sealed value
@@ -124,11 +119,6 @@ SEALED_LOOKING = {"sealed": "aes-256-gcm", "key": "5f0c9e2d41a7b3c8e6d2f1a09b8c7
 """The spelling journal.md gives of a sealed value, as a caller's data could hold it (a webhook's payload...)."""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: append records data holding a mapping spelled as a sealed value; every later read of the case "
-    "then raises JournalIntegrityError ('journal event 1 is bad') or says '[erased]' though nothing was erased",
-)
 @pytest.mark.parametrize("place", ["x", "notes"], ids=["where no personal data goes", "at a personal place"])
 def test_data_spelled_as_a_sealed_value_is_refused_before_anything_is_written(place: str) -> None:
     """journal.md: a stored event's personal fields are sealed values (``{"box": ..., "key": ..., "sealed":

@@ -3,8 +3,9 @@
 A decision's append touches the store at eight points, in order: the idempotency
 key (``find``), the case's version, the ledger's head, the chain's head, the
 ``insert``, the case's entry in the table of cases, the ledger's head again,
-and the commit; and the acknowledgement can be lost after the commit. At each point the store raises what a driver raises when the disk is
-full, the connection is lost or a lock wait times out. Whatever the point:
+and the commit; and the acknowledgement can be lost after the commit. At each
+point the store raises what a driver raises when the disk is full, the
+connection is lost or a lock wait times out. Whatever the point:
 
 - the caller gets a typed :class:`~recovery_rules.JournalError`, never the
   driver's exception, and never an approval whose event is not recorded;

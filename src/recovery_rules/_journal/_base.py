@@ -64,7 +64,7 @@ from ._events import (
     well_formed_head,
 )
 from ._ledger import Ledger, StoreLedger, VerifiedGrants
-from ._privacy import ERASED, Erasure, KeyRing, key_ids, keyed_digest, open_data, personal_texts, seal_data
+from ._privacy import ALGORITHM, ERASED, Erasure, KeyRing, key_ids, keyed_digest, open_data, personal_texts, seal_data
 from ._seal import check_key, checked_ledger_key, grant_seal, key_check, same_seal, sealed_head
 from ._store import NUMBERS_A_QUERY, CaseEnd, CaseHead, LedgerHead, Record, Scope, Store, checked_version
 from ._verify import EMPTY_HEAD_PROBLEM, ChainCheck
@@ -428,7 +428,7 @@ class Journal(abc.ABC):
         entry = ledger.entry(draft, number)
         stored_data = None
         if data_key is not None:
-            stored_data = seal_data(draft.data, *data_key)
+            stored_data = seal_data(draft.data, *data_key, event=(str(number), found + 1))
         seq, prev = _chain_end(store)
         event, record = Event.sealed(
             draft,
@@ -1369,7 +1369,10 @@ def _revealed(events: list[Event], store: Store | None, keys: dict[str, bytes | 
         return events
     ring = KeyRing({key_id: keys.get(key_id) for key_id in set().union(*wanted.values())})
     return [
-        event.with_data(open_data(event.data, ring, seq=event.seq)) if wanted[event.seq] else event for event in events
+        event.with_data(open_data(event.data, ring, seq=event.seq, event=(str(event.number), event.version)))
+        if wanted[event.seq]
+        else event
+        for event in events
     ]
 
 
@@ -1404,6 +1407,13 @@ def _check_draft_parts(draft: Draft) -> None:
         )
     if not isinstance(draft.data, Mapping):
         raise InvalidInputError.at("append", "data", "must be a mapping of JSON values, such as {} or {'notes': ''}")
+    if key_ids(draft.data):  # the journal's own spelling of an encrypted value: never a caller's to write
+        raise InvalidInputError.at(
+            "append",
+            "data",
+            f'must not hold a mapping with "sealed": "{ALGORITHM}": that is how the journal stores an '
+            "encrypted personal value, and it would be read as one; send the text itself",
+        )
 
 
 def _with_checked_grant(draft: Draft, grant: object) -> Draft:

@@ -151,13 +151,24 @@ def keyed_digest(key: bytes, plain: str) -> str:
     return hmac.new(subkey, bytes.fromhex(plain), hashlib.sha256).hexdigest()
 
 
-def _aad(key_id: str, path: tuple[str, ...]) -> bytes:
-    return "\x1f".join((ALGORITHM, key_id, *path)).encode("utf-8")
+Place = tuple[str, int]
+"""The event a sealed value belongs to: its complaint number and its version in the case."""
 
 
-def seal_data(data: Mapping[str, JSONValue], key_id: str, key: bytes) -> dict[str, JSONValue] | None:
+def _aad(key_id: str, path: tuple[str, ...], event: Place | None = None) -> bytes:
+    if event is None:  # values sealed before the event was bound in: they still open, where they were written
+        return "\x1f".join((ALGORITHM, key_id, *path)).encode("utf-8")
+    number, version = event  # "\x1e" never in a key id: no value of the older spelling has this associated data
+    return "\x1f".join((ALGORITHM, key_id + "\x1e" + number + "\x1e" + str(version), *path)).encode("utf-8")
+
+
+def seal_data(
+    data: Mapping[str, JSONValue], key_id: str, key: bytes, *, event: Place | None = None
+) -> dict[str, JSONValue] | None:
     """``data`` with every non-empty personal text replaced by its sealed value (one encryption each).
 
+    ``event`` (the complaint number and version of the event ``data`` is for) is bound into each value's
+    associated data, so that a value copied into another event does not open there.
     ``None`` when ``data`` holds no personal text: the event is stored as it is.
     """
     cipher = _aesgcm()(key)
@@ -172,7 +183,7 @@ def seal_data(data: Mapping[str, JSONValue], key_id: str, key: bytes) -> dict[st
             nonlocal sealed
             sealed += 1
             nonce = secrets.token_bytes(_NONCE)
-            box = nonce + cipher.encrypt(nonce, value.encode("utf-8"), _aad(key_id, place))
+            box = nonce + cipher.encrypt(nonce, value.encode("utf-8"), _aad(key_id, place, event))
             return {"sealed": ALGORITHM, "key": key_id, "box": base64.urlsafe_b64encode(box).decode("ascii")}
         return value
 
@@ -199,7 +210,9 @@ def key_ids(data: Mapping[str, JSONValue]) -> set[str]:
     return found
 
 
-def open_data(data: Mapping[str, JSONValue], keys: KeyRing, *, seq: int) -> dict[str, JSONValue]:
+def open_data(
+    data: Mapping[str, JSONValue], keys: KeyRing, *, seq: int, event: Place | None = None
+) -> dict[str, JSONValue]:
     """``data`` with every sealed value opened, or :data:`ERASED` where its key was destroyed.
 
     A sealed value that does not open with its key (changed, or moved from another place) raises
@@ -217,7 +230,7 @@ def open_data(data: Mapping[str, JSONValue], keys: KeyRing, *, seq: int) -> dict
             cipher = keys.cipher(key_id)
             if cipher is None:
                 return ERASED
-            return _decrypt(cipher, key_id, box, place, seq)
+            return _decrypt(cipher, key_id, box, place, seq, event=event)
         if isinstance(value, Mapping):
             return {name: open_(item, (*path, name), (*place, name)) for name, item in value.items()}
         if isinstance(value, list):
@@ -227,11 +240,18 @@ def open_data(data: Mapping[str, JSONValue], keys: KeyRing, *, seq: int) -> dict
     return open_(dict(data), (), ())  # type: ignore[return-value]  # a mapping opens to a dict
 
 
-def _decrypt(cipher: AESGCM, key_id: str, box: str, place: tuple[str, ...], seq: int) -> str:
+def _decrypt(
+    cipher: AESGCM, key_id: str, box: str, place: tuple[str, ...], seq: int, *, event: Place | None = None
+) -> str:
     from cryptography.exceptions import InvalidTag  # noqa: PLC0415 - an optional extra, present with the cipher
 
     try:
         raw = base64.urlsafe_b64decode(box.encode("ascii"))
+        if event is not None:
+            try:
+                return cipher.decrypt(raw[:_NONCE], raw[_NONCE:], _aad(key_id, place, event)).decode("utf-8")
+            except InvalidTag:
+                pass  # sealed before values were bound to their event: opened as it was written
         return cipher.decrypt(raw[:_NONCE], raw[_NONCE:], _aad(key_id, place)).decode("utf-8")
     except (InvalidTag, ValueError, UnicodeError):
         raise JournalIntegrityError(seq, "a sealed personal value does not open with its key: it was changed") from None

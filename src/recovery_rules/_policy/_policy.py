@@ -271,7 +271,7 @@ class Policy(RecoveryModel):
                     Problem(
                         "catalog",
                         f"applies_to names {len(derived)} categories, more than the {_MOST_CATEGORIES} a policy may "
-                        "have; write alternatives for fewer categories (or for remedy kinds, or \"*\")",
+                        'have; write alternatives for fewer categories (or for remedy kinds, or "*")',
                     )
                 )
             elif derived:
