@@ -81,7 +81,9 @@ class Resolution(RecoveryModel):
     - ``authorized_by``: the level that grants it (``APPROVED`` only).
     - ``escalate_to`` and ``callback_by``: who decides next and by when the
       customer hears back (``ESCALATED`` only): the level's ``callback_within``
-      after ``decided_at`` in real time, in UTC.
+      after ``decided_at``, in UTC: in real time, or counted in the policy's
+      ``business_hours`` when it has them (at a hotel whose callback hours end
+      at 22:00, an escalation at 21:30 is called back the next morning).
     - ``delivered_by``: the level that tells the customer; the employee for good
       news and a promised callback, a manager for a denial.
     - ``alternatives``: what the acting employee can authorize right now instead,

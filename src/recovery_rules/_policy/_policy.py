@@ -384,7 +384,8 @@ class Policy(RecoveryModel):
         (a :class:`~recovery_rules.Case` reads them from the journal); ``now`` is the time of the decision (the
         current time when omitted; pass it for reproducible results). Only the
         instant counts: the resolution's ``decided_at`` and ``callback_by`` are
-        in UTC, the callback ``callback_within`` after ``now`` in real time.
+        in UTC, the callback ``callback_within`` after ``now``: in real time, or
+        counted in open time when the policy has ``business_hours``.
 
         Returns a :class:`~recovery_rules.Resolution`; raises
         :class:`~recovery_rules.InvalidInputError` only for misuse: an unknown

@@ -221,7 +221,7 @@ def _inside(annotation: Any, part: int | str) -> Any:
         found = (_inside(arg, part) for arg in get_args(annotation) if arg is not type(None))
         return next((inner for inner in found if inner is not None), None)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        field = annotation.model_fields.get(part) if isinstance(part, str) else None
+        field = _input_fields(annotation).get(part) if isinstance(part, str) else None
         return None if field is None else field.annotation
     if isinstance(origin, type) and isinstance(part, int) and issubclass(origin, Sequence):
         return get_args(annotation)[0] if get_args(annotation) else None
@@ -230,14 +230,27 @@ def _inside(annotation: Any, part: int | str) -> Any:
     return None
 
 
+def _input_fields(model: type[BaseModel]) -> dict[str, Any]:
+    """The fields of ``model`` by the name its input gives them: a field's alias when it has one (a host's model
+    of camelCase names), which is what validation reads and what an error's location says."""
+    by_name = model.model_config.get("validate_by_name") or model.model_config.get("populate_by_name")
+    fields: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        alias = field.validation_alias if isinstance(field.validation_alias, str) else field.alias
+        fields[alias or name] = field
+        if by_name or not alias:
+            fields.setdefault(name, field)
+    return fields
+
+
 def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> tuple[str, ...]:
-    """The field names of the model at ``loc`` inside ``model``; empty when there is none."""
+    """The names the input may give the fields of the model at ``loc`` inside ``model``; empty when there is none."""
     annotation: Any = model
     for part in loc:
         annotation = _inside(annotation, part)
     for candidate in (annotation, *get_args(annotation)):
         if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-            return tuple(candidate.model_fields)
+            return tuple(_input_fields(candidate))
     return ()
 
 

@@ -98,7 +98,9 @@ class ComplaintNumber:
             if isinstance(customer_id, str)
             else ""
         )
-        if not _NUMBER_TEXT.fullmatch(text):
+        matched = _NUMBER_TEXT.fullmatch(text)
+        # its text must read back as this customer's: an id holding '/' ("10/442") reads as customer 10's 442nd
+        if matched is None or matched["customer"] != str.__str__(customer_id):
             raise InvalidInputError.at(
                 "complaint number",
                 "customer_id",
@@ -376,6 +378,10 @@ class Complaint(RecoveryModel):
     sequence, ``/2``, for the customer's next complaint that day);
     ``ComplaintNumber.for_complaint(customer.id, received_at, timezone=policy.timezone)``
     gives it too. A number the host sets is kept as given.
+
+    A dump writes the made number like any other (:attr:`number_set` tells them apart), so a complaint read back
+    from ``model_dump()`` or its JSON has set it; read back from ``model_dump(exclude_unset=True)`` (or
+    ``model_dump_json(exclude_unset=True)``) it has not, and is numbered by the business's date as before.
     """
 
     _what: ClassVar[str] = "complaint"
@@ -432,7 +438,7 @@ class Complaint(RecoveryModel):
 
 _UNVALIDATED: Final = (
     "model_copy(update=...) and model_construct do not validate; build the complaint with Complaint(...) "
-    "or check a changed one with Complaint.model_validate(complaint.model_dump())"
+    "or check a changed one with Complaint.model_validate(complaint.model_dump(exclude_unset=True))"
 )
 
 

@@ -93,7 +93,7 @@ def _parse_amount(amount: object, currency: str) -> Decimal:
     if isinstance(amount, float):
         example = _as_text(amount, currency)
         raise _amount_problem(
-            f"a float cannot hold money exactly ({amount!r}); pass a Decimal or a string, "
+            f"a float cannot hold money exactly ({float.__repr__(amount)}); pass a Decimal or a string, "
             f"for example Decimal('{example}') or '{example}'"
         )
     if isinstance(amount, int):
@@ -159,8 +159,8 @@ def _check_written_amount(amount: object, currency: object = None) -> None:
         raise InvalidInputError.at(
             "amount",
             "",
-            f"is the floating-point number {amount!r}, which cannot hold money exactly; write the amount as "
-            f'text, in quotes: "{_as_text(amount, currency)}"',
+            f"is the floating-point number {float.__repr__(amount)}, which cannot hold money exactly; "
+            f'write the amount as text, in quotes: "{_as_text(amount, currency)}"',
         )
     if isinstance(amount, bool) or not isinstance(amount, (str, int, Decimal)):
         kind = _WRITTEN_TYPES.get(type(amount).__name__, type(amount).__name__)
@@ -184,7 +184,8 @@ def _as_text(value: object, currency: object = None) -> str:
     places = MINOR_UNITS.get(currency) if isinstance(currency, str) else None
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         return _in_places(1250, places, scale=True)
-    exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    # float.__repr__: the shortest text of the number itself, whatever a subclass (numpy's float64) says it is
+    exact = Decimal(float.__repr__(value)) if isinstance(value, float) else Decimal(value)
     if not exact.is_finite() or exact.copy_abs() >= MAX_AMOUNT:
         return _in_places(1250, places, scale=True)  # any example will do
     if exact.is_zero():
@@ -555,9 +556,9 @@ class Money:
 
         ``currency`` is the ISO 4217 code the amount is, or should be, in; without one (``None``, or a text
         that is no currency code), a whole number is written without decimals, which every currency takes,
-        and another in two places. A number no amount is (NaN, an infinity, too large) gives ``12.50`` in
-        the currency's places. The text is always one :class:`Money` accepts in ``currency``: an example
-        copied back is read. Never raises.
+        and another in two places. A number no amount is (NaN, an infinity, too large) gives 1,250 of the
+        currency's smallest unit: ``12.50`` in dollars, ``1250`` in yen, ``1.250`` in dinars. The text is always
+        one :class:`Money` accepts in ``currency``: an example copied back is read. Never raises.
         """
         return _as_text(number, currency)
 
@@ -591,8 +592,8 @@ class Money:
             raise InvalidInputError.at(
                 "amount",
                 "",
-                f"is the floating-point number {value!r}, which cannot hold an exact amount, and has no "
-                f'currency: write it as text with its currency, such as "{_as_text(value, currency)} {currency}"',
+                f"is the floating-point number {float.__repr__(value)}, which cannot hold an exact amount, and has "
+                f'no currency: write it as text with its currency, such as "{_as_text(value, currency)} {currency}"',
             )
         if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
             raise InvalidInputError.at(

@@ -69,7 +69,6 @@ from recovery_rules import (
     WorkflowError,
     forbidden_phrases,
 )
-from recovery_rules._case._path import OFFERED_WITH_A_DENIAL
 from recovery_rules.proof import Counterexample, Proof, categories, count_regions, grant_windows, prove, slices, tiers
 
 from ._api import _check_actor, _count, _explaining_level, _journal_key, _token_level_refused
@@ -820,6 +819,11 @@ def case_page(request: Request, number: str, done: str = "") -> Response:
     return _case(request, session, service, policy, case, done=done)
 
 
+_OFFERED_WITH_A_DENIAL: Final = 2
+"""How many of :meth:`Case.offers <recovery_rules.Case.offers>` explaining a denial offers: "the two alternatives to
+offer, then the back-up to keep"."""
+
+
 def _offers(case: Case, now: dt.datetime, by: str | None) -> tuple[Alternative, ...]:
     """``case.offers``, or none when the case's levels are not the policy's any more (a reload removed one: the
     step says so when pressed)."""
@@ -898,8 +902,8 @@ def _case(
         plan_b, plan_b_title = view.alternatives_offered, "The alternatives offered"
     elif "explain_denial" in case.allowed_steps():  # chosen now, for whoever will explain it, as the step will
         coming = _offers(case, now, explainer)  # the two the step offers, then the back-up it keeps
-        plan_b, plan_b_title = coming[:OFFERED_WITH_A_DENIAL], "The alternatives to offer"
-        backup = coming[OFFERED_WITH_A_DENIAL:][:1]
+        plan_b, plan_b_title = coming[:_OFFERED_WITH_A_DENIAL], "The alternatives to offer"
+        backup = coming[_OFFERED_WITH_A_DENIAL:][:1]
     elif view.decision is not None:
         plan_b, plan_b_title = view.decision.alternatives, "Plan B"
     else:
