@@ -14,6 +14,7 @@ Threads are lined up with a ``threading.Barrier``, never with sleeps; what is as
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -205,3 +206,31 @@ def test_a_journal_closed_by_another_thread_during_an_append_refuses_it_with_jou
     with SQLiteJournal(path) as again:
         assert again.head().count == 0  # nothing written
         assert again.verify().ok
+
+
+# -- threads that come and go -------------------------------------------------------------------------------------
+
+
+def _open_files() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: an SQLiteJournal keeps the connection of every thread that ever used it open until close(): "
+    "a host (or the service's thread pool, whose idle workers end) leaks two file descriptors a thread",
+)
+def test_threads_that_used_a_journal_and_ended_leave_no_open_file_behind(tmp_path: Path) -> None:
+    """run-a-case.md: "Use one SQLiteJournal per process (it is safe from many threads)". A process serving each
+    request in a thread of its own, or a pool whose idle threads end (anyio's, under the decision service), must
+    not run out of file descriptors."""
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("counts the open files in /proc/self/fd (Linux)")
+    with SQLiteJournal(tmp_path / "journal.sqlite3") as journal:
+        journal.head()  # this thread's connection, open before the count
+        before = _open_files()
+        for _ in range(100):
+            request = threading.Thread(target=journal.head)  # one request, in a thread of its own
+            request.start()
+            request.join()
+        assert _open_files() - before < 10
