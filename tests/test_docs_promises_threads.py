@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -43,6 +43,8 @@ from recovery_rules import (
 )
 
 from ._helpers import NOW, complaint, load_script
+from ._server import complaint as service_case
+from ._server import serve
 
 T = TypeVar("T")
 THREADS = 6
@@ -285,3 +287,30 @@ def test_the_next_words_of_a_case_another_thread_is_stepping_are_those_of_one_of
     finally:
         sys.setswitchinterval(switching)
     assert failures == []
+
+
+# -- the decision service under concurrent requests ---------------------------------------------------------------
+
+
+def test_concurrent_requests_with_one_idempotency_key_get_one_answer_and_record_once() -> None:
+    """run-the-decision-service.md: "A retry with the same key, on any worker, records nothing new and returns the
+    first answer", here sent six times at once; and six different keys for one step: one is taken."""
+    served = serve()
+    try:
+        opened = _at_once(THREADS, lambda _: served.post("/v1/cases", key="open-1", json={"complaint": service_case()}))
+        assert {response.status_code for response in opened} == {201}
+        assert len({response.text for response in opened}) == 1
+        number = opened[0].json()["complaint_number"]
+        for step in ("listen", "apologize", "ask_preferred_solution", "decide"):
+
+            def retry(_: int, step: str = step) -> Any:
+                return served.post(f"/v1/cases/{number}/{step}", key=step)
+
+            answers = _at_once(THREADS, retry)
+            assert {(answer.status_code, answer.text) for answer in answers} == {(200, answers[0].text)}, step
+        delivered = _at_once(THREADS, lambda index: served.post(f"/v1/cases/{number}/deliver", key=f"deliver-{index}"))
+        assert sorted(response.status_code for response in delivered) == [200] + [409] * (THREADS - 1)
+        assert len(served.journal.events(ComplaintNumber.parse(number))) == 6
+        assert served.journal.verify().ok
+    finally:
+        served.journal.close()
