@@ -186,11 +186,6 @@ def test_wordings_of_two_locales_used_by_many_threads_at_once_give_the_sequentia
 # -- closing a journal another thread is using --------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an SQLiteJournal closed by another thread during an append raises sqlite3.ProgrammingError, "
-    "not JournalError (_transaction reads connection.in_transaction on the closed connection)",
-)
 def test_a_journal_closed_by_another_thread_during_an_append_refuses_it_with_journal_error(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite3"
     number = ComplaintNumber.parse("20261123-10442")
@@ -219,11 +214,6 @@ def _open_files() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an SQLiteJournal keeps the connection of every thread that ever used it open until close(): "
-    "a host (or the service's thread pool, whose idle workers end) leaks two file descriptors a thread",
-)
 def test_threads_that_used_a_journal_and_ended_leave_no_open_file_behind(tmp_path: Path) -> None:
     """run-a-case.md: "Use one SQLiteJournal per process (it is safe from many threads)". A process serving each
     request in a thread of its own, or a pool whose idle threads end (anyio's, under the decision service), must
@@ -257,11 +247,6 @@ def _step_through_a_reported_denial(case: Case) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Wording.say_next reads a shared Case's history and allowed steps in two calls; a step taken by "
-    "another thread in between raises AssertionError ('the case lacks a value its path guarantees')",
-)
 def test_the_next_words_of_a_case_another_thread_is_stepping_are_those_of_one_of_its_states(ritz: Policy) -> None:
     """``Case``: "A Case object may be shared between threads". A front desk's screen says the next words while
     the employee's step is recorded: the words are those of the case before or after the step, never an error."""

@@ -30,6 +30,7 @@ import sqlite3
 import stat
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -390,6 +391,11 @@ class SQLiteJournal(Journal):
                 connection.close()
                 raise JournalError(CLOSED_REFUSAL)
             self._local.connection = connection
+            # Closed when this thread ends (its locals are dropped then), not kept open until close(): a host that
+            # serves each request in a thread, or a pool whose idle threads end, would run out of file descriptors.
+            ending = _ThreadEnd()
+            weakref.finalize(ending, _release, connection, self._connections, self._lock, os.getpid())
+            self._local.ending = ending
         return connection
 
     def _open(self) -> sqlite3.Connection:
@@ -683,6 +689,26 @@ class SQLiteJournal(Journal):
                 f"the erasure is recorded, but the write-ahead log could not be emptied{reason}: "
                 "call erase_customer again when no other connection is in the middle of reading the journal"
             )
+
+
+class _ThreadEnd:
+    """Held in a thread's locals only: collected when the thread ends, which closes the thread's connection."""
+
+    __slots__ = ("__weakref__",)
+
+
+def _release(
+    connection: sqlite3.Connection, connections: list[sqlite3.Connection], lock: threading.Lock, pid: int
+) -> None:
+    """Close the connection of a thread that ended (in the process that opened it only: a forked child never
+    closes its parent's connections, whose close could checkpoint the file under the parent)."""
+    if os.getpid() != pid:
+        return
+    with lock:
+        if connection in connections:
+            connections.remove(connection)
+    with contextlib.suppress(sqlite3.Error):
+        connection.close()
 
 
 class _SQLiteStore(SQLKeys, Store):

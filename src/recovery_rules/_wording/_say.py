@@ -15,6 +15,7 @@ process's locale or ``TZ``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import zoneinfo
@@ -339,7 +340,8 @@ class Wording:
                 by = record.policy.level(by).name
             except UnknownLevelError as error:
                 raise UnknownLevelError(error.name, error.known, location="by") from None
-        plans = next_plans(record, _check_name(customer_name), now, by)
+        with _as_of_one_step(record):
+            plans = next_plans(record, _check_name(customer_name), now, by)
         return tuple(self._words(plan, format) for plan in plans)
 
     def say_history(
@@ -359,7 +361,8 @@ class Wording:
         """
         format = _check_format(format)
         record = self._check_case(case)
-        plans = history_plans(record, _check_name(customer_name))
+        with _as_of_one_step(record):
+            plans = history_plans(record, _check_name(customer_name))
         return tuple(self._words(plan, format) for plan in plans)
 
     def render(self, message: str, /, *, format: Format = "text", **slots: SlotValue) -> str:
@@ -678,6 +681,13 @@ class Wording:
             month=(months[local.month - 1],),
             year=(str(local.year),),
         )
+
+
+def _as_of_one_step(case: object) -> contextlib.AbstractContextManager[object]:
+    """The lock of a ``Case`` (held while it records a step): the words read its history, allowed steps and
+    offers as of one step, while another thread steps the case it shares. A case of another kind reads as it is."""
+    lock = getattr(case, "_lock", None)
+    return lock if isinstance(lock, contextlib.AbstractContextManager) else contextlib.nullcontext()
 
 
 def _in_a_sentence(title: str, english: bool) -> str:
