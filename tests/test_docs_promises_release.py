@@ -175,3 +175,12 @@ def test_the_landing_pages_install_command_says_how_to_install_before_publicatio
         assert "$ pip install recovery-rules\n" in text, page
         assert "published on PyPI" in text, page
         assert "checkout" in text, page
+
+
+def test_the_readme_lists_every_extra_a_user_installs() -> None:
+    """README's install block: "Once it is published, the extras are the same", one line each. ``docs`` and
+    ``dev`` are the project's own (``make docs``, ``make test``), not a user's."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^pip install 'recovery-rules\[(\w+)\]'\s+# \S", readme, flags=re.MULTILINE))
+    extras = set(_pyproject()["project"]["optional-dependencies"]) - {"docs", "dev"}
+    assert listed == extras
