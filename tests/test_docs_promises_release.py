@@ -38,11 +38,6 @@ def _in_sdist(path: str) -> bool:
 # -- the version ----------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the package still calls itself 0.1.0, the release whose journals the CHANGELOG and the docs say "
-    "this one upgrades; the CHANGELOG has no 0.1.0 entry, only [Unreleased]",
-)
 def test_the_version_is_a_release_the_changelog_records_or_a_development_version() -> None:
     """``recovery-rules --version`` and the wheel's name tell a user which release they run.
 
@@ -78,11 +73,6 @@ def test_the_classifiers_name_every_python_the_project_supports() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: fastapi_offline is not among the server extra's modules: without it (the examples extra brings "
-    "FastAPI, not fastapi-offline) `import recovery_rules.server` raises a bare ModuleNotFoundError",
-)
 def test_the_decision_service_without_fastapi_offline_says_which_extra_to_install() -> None:
     """docs/reference/errors.md: MissingDependencyError when "an optional feature is used without its extra";
     the server package's docstring: "Needs the ``server`` extra". fastapi-offline is in that extra (it serves
@@ -114,10 +104,6 @@ def test_the_sdist_ships_what_the_test_suite_reads() -> None:
         assert _in_sdist(path), path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the sdist ships the Makefile but not the .ci/ scripts its `make postgres` and `make browser` run",
-)
 def test_every_script_the_shipped_makefile_runs_is_in_the_sdist() -> None:
     """README: "`make postgres` installs them from Debian's packages"; the Makefile is in the sdist, so the
     scripts its recipes run must be too."""
@@ -132,11 +118,6 @@ def test_every_script_the_shipped_makefile_runs_is_in_the_sdist() -> None:
 # -- the API reference ----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="doc: docs/reference/api/index.md lists the public modules without recovery_rules.proof, which has "
-    "its own page there",
-)
 def test_the_api_index_names_every_public_module_with_a_page() -> None:
     """docs/reference/api/index.md: "The public API is what `recovery_rules` exports, plus the ... modules"."""
     index = (DOCS / "reference" / "api" / "index.md").read_text(encoding="utf-8")
@@ -162,11 +143,6 @@ def test_the_readmes_wheel_is_the_one_pip_wheel_builds() -> None:
     assert set(re.findall(r"dist/recovery_rules-[^\s'\[]+\.whl", readme)) == {wheel}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="doc: docs/index.md shows `pip install recovery-rules`, which finds nothing until the package is "
-    "published, without the tutorial's and the README's note on installing from a checkout",
-)
 def test_the_landing_pages_install_command_says_how_to_install_before_publication() -> None:
     """README: "recovery-rules is not published on PyPI yet, so `pip install recovery-rules` does not find it";
     docs/tutorial/first-decision.md says so next to the command. The landing page shows the command alone."""

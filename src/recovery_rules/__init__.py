@@ -85,7 +85,7 @@ if TYPE_CHECKING:
         Verification,
     )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 
 # Cases, journals, wording and the durable-rules engine are loaded on first use (LOADED_ON_FIRST_USE), so that

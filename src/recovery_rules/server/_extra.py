@@ -7,7 +7,16 @@ from typing import Final
 from recovery_rules.exceptions import MissingDependencyError
 
 _EXTRA: Final = frozenset(
-    {"fastapi", "jinja2", "multipart", "prometheus_client", "python_multipart", "starlette", "uvicorn"}
+    {
+        "fastapi",
+        "fastapi_offline",
+        "jinja2",
+        "multipart",
+        "prometheus_client",
+        "python_multipart",
+        "starlette",
+        "uvicorn",
+    }
 )
 """The top-level modules of the ``server`` extra that this package imports, itself or through them."""
 
