@@ -23,6 +23,7 @@ from recovery_rules import (
     Resolution,
     UnknownLevelError,
     UnknownRemedyError,
+    Wording,
     presets,
 )
 from recovery_rules._engine import _rules as _engine
@@ -257,6 +258,17 @@ def test_the_reasons_call_customers_what_the_policy_calls_them() -> None:
         "$300.00 asked is within staff's authority of $300.00 for a visitor of the gold tier",
     ]
     assert "per-customer cap" in presets.retail().decide(complaint("50000.00"), by="associate", now=NOW).reason
+    assert reasons(customer_noun="walk_in") == [  # a compound after "per-" is hyphenated; elsewhere its words
+        "$6,000.00 asked is over the per-walk-in cap of $5,000.00",
+        "$300.00 asked is within staff's authority of $300.00 for a walk in of the gold tier",
+    ]
+
+
+def test_the_wording_says_a_customer_noun_of_two_words_with_a_space() -> None:
+    policy = Policy.model_validate(policy_data(customer_noun="walk_in"))
+    words = str(Wording(policy).say(policy.decide(complaint("6000.00"), by="staff", now=NOW)))
+    assert "any one walk in" in words
+    assert "walk_in" not in words
 
 
 # -- the theme park: a day lost to rain ----------------------------------------

@@ -90,11 +90,22 @@ def _filler(text: str) -> Filler:
     """
     (line,) = parse_template(text).lines
     names = sorted({part.name for part in line if isinstance(part, Slot)})
-    pieces = [f"f'{{{part.name}}}'" if isinstance(part, Slot) else repr(part) for part in line] or ["''"]
+    pieces = [_piece(part, line[at - 1] if at else None) for at, part in enumerate(line)] or ["''"]
     arguments = "".join(f", {name}" for name in names)
     source = f"lambda *{arguments}: " + " ".join(pieces) if names else "lambda: " + " ".join(pieces)
     filler: Filler = eval(source, {"__builtins__": {}})  # noqa: S307 - literals as repr(), slots as checked identifiers
     return filler
+
+
+def _piece(part: str | Slot, before: str | Slot | None) -> str:
+    """The expression of one part of a template: a literal's ``repr``, or a slot's value. The customer noun right
+    after a hyphen is the end of a compound ("the per-{customer} cap"), so its words are joined by hyphens there
+    too: "the per-walk-in cap", never "the per-walk in cap"."""
+    if not isinstance(part, Slot):
+        return repr(part)
+    if part.name == "customer" and isinstance(before, str) and before.endswith("-"):
+        return f"f\"{{{part.name}.replace(' ', '-')}}\""
+    return f"f'{{{part.name}}}'"
 
 
 def explanation(overrides: Mapping[str, str]) -> Explanation:

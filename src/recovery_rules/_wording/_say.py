@@ -191,7 +191,7 @@ class Wording:
             ("_merged", spoken),
             ("_zone", zoneinfo.ZoneInfo(policy.timezone)),
             ("_policy_name", policy.name),
-            ("_customer", policy.customer_noun),
+            ("_customer", policy.customer_noun.replace("_", " ")),  # a word of the policy: walk_in is "walk in"
             ("_levels", MappingProxyType(levels)),
             ("_untranslated", messages + names + catalog),
             ("_english", Wording(policy, "en") if messages else None),

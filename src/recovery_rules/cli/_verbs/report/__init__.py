@@ -448,7 +448,7 @@ def _cap_share(console: Console, report: Report) -> None:
             else "no cap known"
         )
     console.print()
-    noun = share.customer_noun
+    noun = share.customer_noun.replace("_", " ")  # a word of the policy: walk_in is "walk in"
     console.print(f"share of the cap used per {noun}, within the policy's window ({cap})")
     if share.guests and share.median is not None and share.p90 is not None and share.max is not None:
         console.print("  " + ", ".join(f"{name}: {share.bands[name]}" for name, _ in CAP_BANDS))
@@ -478,7 +478,7 @@ _SATISFACTION_GROUPS: Final = {
 def _satisfaction(console: Console, report: Report) -> None:
     satisfaction = report.satisfaction
     overall = satisfaction.overall
-    title = f"{report.cap_share.customer_noun} satisfaction"  # the policy's word: guest, customer...
+    title = f"{report.cap_share.customer_noun.replace('_', ' ')} satisfaction"  # the policy's word: guest, walk in...
     console.print()
     if not overall.answered and not overall.scored:
         console.print(f"{title}: no answers recorded")

@@ -225,7 +225,7 @@ def _granted(axes: Axes, report: Report) -> None:
 
 def _cap_share(axes: Axes, report: Report) -> None:
     share = report.cap_share
-    noun = share.customer_noun
+    noun = share.customer_noun.replace("_", " ")  # a word of the policy: walk_in is "walk in"
     if not share.guests or share.max is None:
         _empty(axes, f"Share of the cap used per {noun}")
         return
