@@ -189,6 +189,18 @@ def test_the_405s_allow_every_method_the_path_takes_and_their_message_names_the_
         assert served.client.options(path).headers["allow"] == allow  # the same list OPTIONS gives
 
 
+def test_a_405_whose_method_the_path_takes_with_or_without_its_last_slash_says_so(served: Served) -> None:
+    """The list of cases is ``GET /v1/cases/`` and opening one ``POST /v1/cases``: a slash one way or the other
+    is the usual mistake, and the 405 names the path that takes the method."""
+    opened = served.client.post("/v1/cases/", headers=served.auth(), json={})
+    assert opened.status_code == 405
+    assert opened.json()["detail"] == "/v1/cases/ does not take POST: it takes GET; did you mean POST /v1/cases?"
+    listed = served.client.get("/v1/cases", headers=served.auth())
+    assert listed.json()["detail"] == "/v1/cases does not take GET: it takes POST; did you mean GET /v1/cases/?"
+    deleted = served.client.delete("/v1/cases/", headers=served.auth())
+    assert deleted.json()["detail"] == "/v1/cases/ does not take DELETE: it takes GET"  # no path takes DELETE
+
+
 def test_a_cors_preflight_is_still_the_cors_middlewares() -> None:
     served = serve(allow_origins=("https://desk.example.com",))
     preflight = {

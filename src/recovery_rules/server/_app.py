@@ -26,6 +26,7 @@ from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic.json_schema import GenerateJsonSchema
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from recovery_rules import (
@@ -557,9 +558,18 @@ def _not_this_method(request: Request, headers: dict[str, str]) -> str:
     """A 405's detail: the route exists, and the methods it takes (its ``Allow`` header)."""
     given = next((value for name, value in headers.items() if name.lower() == "allow"), "")
     allowed = [method.strip() for method in given.split(",") if method.strip() not in ("", "HEAD", "OPTIONS")]
-    if not allowed:
-        return f"{request.url.path} does not take {request.method}"
-    return f"{request.url.path} does not take {request.method}: it takes {' or '.join(allowed)}"
+    path = request.url.path
+    said = f"{path} does not take {request.method}" + (f": it takes {' or '.join(allowed)}" if allowed else "")
+    other = path.removesuffix("/") if path.endswith("/") else path + "/"
+    if other and _takes(request, other):  # POST /v1/cases/ for POST /v1/cases: the slash is the mistake
+        said += f"; did you mean {request.method} {other}?"
+    return said
+
+
+def _takes(request: Request, path: str) -> bool:
+    """Whether a route of the app takes ``request``'s method at ``path``."""
+    scope = {**request.scope, "path": path, "raw_path": path.encode("latin-1")}
+    return any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes)
 
 
 _CONFLICT: Final = (
