@@ -211,3 +211,24 @@ def test_simulate_refuses_amounts_that_add_up_beyond_the_largest_before_printing
     assert "1200000000000000" not in result.out
     assert "outcomes" not in result.out  # no half report
     assert "largest amount" in result.err
+
+
+def test_a_report_whose_grants_add_up_beyond_the_largest_amount_says_so() -> None:
+    """Before, the report raised "invalid GroupFigures", naming a model of its own, not what to do."""
+    policy = Policy.model_validate(policy_data(hard_cap=None))  # the owner may grant any amount
+    now = dt.datetime(2026, 11, 23, 14, tzinfo=dt.UTC)
+    with MemoryJournal() as journal:
+        for customer in ("c1", "c2"):
+            complaint = Complaint(
+                customer=Customer(id=customer),
+                category="room_not_ready",
+                requested=Remedy(kind="refund", amount=Money("600000000000000.00", "USD")),
+                received_at=now,
+            )
+            case = Case.open(journal, policy, complaint, by="owner", now=now)
+            case.listen(now=now)
+            case.apologize(now=now)
+            case.ask_preferred_solution(now=now)
+            case.decide(now=now)
+        with pytest.raises(InvalidInputError, match=r"granted: adds up to 1,200,000,000,000,000\.00 USD, beyond"):
+            metrics.report(journal, policy=policy, now=now)

@@ -285,7 +285,15 @@ def group_figures(
 
 def _add(sums: dict[str, Money], money: Money) -> None:
     previous = sums.get(money.currency)
-    sums[money.currency] = money if previous is None else previous + money
+    total = money if previous is None else previous + money
+    if total.amount.copy_abs() >= Money.MAX_AMOUNT:  # a sum no figure can hold: said so, never carried on
+        raise InvalidInputError.at(
+            "report",
+            "granted",
+            f"adds up to {total.amount:,} {total.currency}, beyond the largest amount a figure holds (it must be "
+            f"smaller than {Money.MAX_AMOUNT:,}); report a shorter period (since and until)",
+        )
+    sums[money.currency] = total
 
 
 def _sum(sums: dict[str, Money], currency: str | None) -> Money | None:
