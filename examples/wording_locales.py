@@ -1,7 +1,9 @@
 """What the employee says, for every outcome, in English (built in) and in Spanish (added by the policy).
 
-The theme park's preset, with a [wording.es] table added: every message, the
-park's level titles and remedy kinds, and its alternatives, in Spanish. Each
+The theme park's preset, with a [wording.es] table added: every message of the
+outcomes, the park's level titles and remedy kinds, and its alternatives, in
+Spanish (a case's steps and the messages added later are said in English:
+``Wording(policy, "es").untranslated`` lists them). Each
 outcome is printed in both languages, and the denial once more as Markdown.
 
     python examples/wording_locales.py

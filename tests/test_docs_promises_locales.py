@@ -13,8 +13,6 @@ import zoneinfo
 from importlib import resources
 from typing import Any
 
-import pytest
-
 from recovery_rules import (
     Complaint,
     Customer,
@@ -64,11 +62,6 @@ def hotel_complaint(amount: str) -> Complaint:
 # -- a message a locale may leave out is said in English ----------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: render() of an explain_* message a locale leaves out raises the private _Untranslated "
-    "when the locale writes every step message",
-)
 def test_rendering_a_decisions_finding_a_complete_locale_leaves_out_is_said_in_english() -> None:
     """The guide: "a locale of another language may leave them [the explain_* messages] out"; render: "A message
     this locale leaves out ... is rendered in English"."""
@@ -89,9 +82,6 @@ def test_rendering_a_decisions_finding_is_said_in_english_when_the_locale_also_l
 # -- numbers are written the locale's way ---------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: the count of a cap's window is grouped with ',' whatever the locale's group_separator"
-)
 def test_the_count_of_a_caps_window_is_grouped_with_the_locales_separator() -> None:
     """A locale with ``decimal_mark = ","`` writes $10.000,00; the window of the same sentence must not say
     "1,500 days", which such a reader takes for one and a half."""
@@ -131,10 +121,6 @@ def test_a_right_to_left_locale_is_said_as_written_with_its_direction_marks() ->
 # -- times -----------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: after midnight (before 5:00) a time of the day before is said as 'this afternoon', as if to come",
-)
 def test_an_overdue_callback_of_yesterday_afternoon_is_said_with_its_day_after_midnight() -> None:
     """The guide: "an earlier day (an overdue callback)" is said with its date; ``Wording.time``: a time "on an
     earlier day than today (an overdue callback's), is said with its day"."""

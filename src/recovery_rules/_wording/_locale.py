@@ -5,9 +5,10 @@ A locale's wording is a set of named *messages*, each a template (see
 (the clock, weekday and month names, number separators) and ``names``: how to
 say the policy's level names and remedy kinds. English is built in
 (``locales/en.toml``); a policy overrides any message per locale, or adds a
-locale by writing every message (the case steps' ``step_*`` messages may be
-left out: such a step is then said in English, so a locale written before
-they existed keeps loading).
+locale by writing every message (the case steps' ``step_*`` messages, the
+messages added after the first release and the decisions' ``explain_*`` ones
+may be left out: such a message is then said in English, so a locale written
+before they existed keeps loading).
 
 Everything is checked when the policy loads, so saying a resolution never
 fails on wording: a template that is not text with named slots, uses a slot
@@ -461,8 +462,9 @@ class LocaleWording(RecoveryModel):
     Every field may be left out where a built-in locale of the same language
     provides it (English, ``en``, is built in); a locale of another language
     writes every message and the weekday and month names, except the messages
-    of a case's steps (``step_*``): a step whose messages it leaves out is said
-    in English, whole (see :attr:`MessageSpec.english_fallback`).
+    of a case's steps (``step_*``), those added after the first release and the
+    decisions' ``explain_*`` ones: a step or an outcome whose message it leaves
+    out is said in English, whole (see :attr:`MessageSpec.english_fallback`).
 
     - ``messages``: templates by message name (see :data:`MESSAGES`).
     - ``names``: how to say the policy's level names and remedy kinds

@@ -194,7 +194,7 @@ class Wording:
             ("_customer", policy.customer_noun.replace("_", " ")),  # a word of the policy: walk_in is "walk in"
             ("_levels", MappingProxyType(levels)),
             ("_untranslated", messages + names + catalog),
-            ("_english", Wording(policy, "en") if messages else None),
+            ("_english", Wording(policy, "en") if _leaves_out_any(spoken) else None),
         ):
             object.__setattr__(self, name, value)
 
@@ -211,8 +211,8 @@ class Wording:
 
     @property
     def untranslated(self) -> tuple[str, ...]:
-        """What this locale leaves to English: first the messages (a case step that uses one is said in
-        English), then the levels and remedy kinds it does not name in ``names``, which are said in the
+        """What this locale leaves to English: first the messages (a case step or an outcome that uses one is
+        said in English, whole), then the levels and remedy kinds it does not name in ``names``, which are said in the
         policy's words (a level's ``title``, or its name with spaces; a remedy kind's name with spaces):
         ``names.<name>``, the levels first, in the policy's order, then the remedy kinds (``remedy_kinds``,
         then ``refused_remedies``); then the catalog's alternatives it does not give in its own words, which
@@ -630,10 +630,14 @@ class Wording:
             return self._inline("window_per_day")
         minutes = int(window.duration.total_seconds() // 60)
         if minutes % (24 * 60) == 0 and minutes > 24 * 60:
-            return self._inline("window_in_any_days", count=(f"{minutes // (24 * 60):,}",))
+            return self._inline("window_in_any_days", count=(self._count(minutes // (24 * 60)),))
         if minutes % 60 == 0 and minutes > 60:
-            return self._inline("window_in_any_hours", count=(f"{minutes // 60:,}",))
-        return self._inline("window_in_any_minutes", count=(f"{minutes:,}",))
+            return self._inline("window_in_any_hours", count=(self._count(minutes // 60),))
+        return self._inline("window_in_any_minutes", count=(self._count(minutes),))
+
+    def _count(self, count: int) -> str:
+        """A whole number grouped with the locale's ``group_separator``, as its amounts are: ``1.500`` in German."""
+        return f"{count:,}".replace(",", self._merged.group_separator)
 
     def _money(self, money: Money) -> Segments:
         places = MINOR_UNITS[money.currency]
@@ -660,8 +664,10 @@ class Wording:
         tonight_of = today - dt.timedelta(days=1) if present.hour < 5 else today
         # A night's time is counted from the night it is now ("tonight" is one night), a day's from today's date.
         days = (evening_of - tonight_of).days if local.hour < 5 else (evening_of - today).days
-        earlier = evening_of < tonight_of  # an earlier day (an overdue callback's): said with its date, as a later one
         part = _part_of_day(local.hour)
+        # An earlier day (an overdue callback's): said with its date, as a later one. A night's time is earlier than
+        # tonight's night; a day's time earlier than today's date (at 2:00, yesterday afternoon is past, not to come).
+        earlier = evening_of < (tonight_of if part == "night" else today)
         if self._merged.clock == "12h":
             clock = f"{local.hour % 12 or 12}:{local.minute:02d}"
         else:
@@ -688,6 +694,12 @@ def _as_of_one_step(case: object) -> contextlib.AbstractContextManager[object]:
     offers as of one step, while another thread steps the case it shares. A case of another kind reads as it is."""
     lock = getattr(case, "_lock", None)
     return lock if isinstance(lock, contextlib.AbstractContextManager) else contextlib.nullcontext()
+
+
+def _leaves_out_any(spoken: MergedWording) -> bool:
+    """Whether the locale leaves out a message it may leave out (a step's, a later one, a decision's ``explain_*``):
+    such a message is said (or rendered) in English."""
+    return any(spec.english_fallback and name not in spoken.templates for name, spec in MESSAGES.items())
 
 
 def _in_a_sentence(title: str, english: bool) -> str:
