@@ -56,11 +56,6 @@ def _kind(answer: Any) -> str:
 
 
 # -- the headers the service sends ---------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the 201 of POST /v1/cases sends Location (http-api.md: '201, Location: /v1/cases/{number}'), "
-    "but the OpenAPI document names no header for it: a generated client cannot read it",
-)
 def test_the_document_names_the_location_header_of_a_new_case(served: Served, document: dict[str, Any]) -> None:
     opened = served.post("/v1/cases", json={"complaint": complaint(customer=customer("oa-location"))})
     assert opened.status_code == 201
@@ -69,11 +64,6 @@ def test_the_document_names_the_location_header_of_a_new_case(served: Served, do
     assert "Location" in created.get("headers", {})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: every 401 carries WWW-Authenticate (run-the-decision-service.md: 'a 401 with WWW-Authenticate: "
-    "Bearer'), but no 401 of the OpenAPI document names the header",
-)
 def test_every_401_of_the_document_names_the_www_authenticate_header_the_service_sends(
     served: Served, document: dict[str, Any]
 ) -> None:
@@ -90,11 +80,6 @@ def test_every_401_of_the_document_names_the_www_authenticate_header_the_service
     assert missing == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: every 503 journal-unavailable carries Retry-After (run-the-decision-service.md: 'the journal "
-    "cannot be used now (Retry-After)'), but no 503 of the OpenAPI document names the header",
-)
 def test_every_503_of_the_document_names_the_retry_after_header_the_service_sends(document: dict[str, Any]) -> None:
     served = serve()
     served.journal.close()
@@ -111,11 +96,6 @@ def test_every_503_of_the_document_names_the_retry_after_header_the_service_send
 
 
 # -- the problems' extension members -------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a 403 holds needed_level and allowed_steps, a 409 step-not-allowed state and allowed_steps "
-    "(run-the-decision-service.md's table of problems), but the document's ProblemDetails describes none of them",
-)
 def test_the_problem_schema_describes_every_member_a_403_or_a_409_holds(
     served: Served, document: dict[str, Any]
 ) -> None:
@@ -132,11 +112,6 @@ def test_the_problem_schema_describes_every_member_a_403_or_a_409_holds(
 
 
 # -- a report the journal's currency refuses -----------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: GET /v1/report over a case in another currency than the policy served is a 422 whose errors[].field "
-    "is the case's complaint number, not a query parameter's name as the document's FieldProblem says",
-)
 def test_a_report_refused_for_a_case_in_another_currency_names_no_field_the_request_does_not_have() -> None:
     """The document's ``FieldProblem.field``: "The same place as a dotted path (`complaint.received_at`), or a
     parameter's name". ``GET /v1/report`` has no body and two parameters, ``since`` and ``until``: a problem the

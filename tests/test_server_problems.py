@@ -437,7 +437,7 @@ def test_an_idempotency_key_too_long_says_what_a_key_is_in_words_for_an_http_cli
         {
             "pointer": "",
             "field": "Idempotency-Key",
-            "detail": "is 201 characters long; the most is 200; send a key of yours naming this request, such as a "
+            "detail": "is 201 bytes long; the most is 200; send a key of yours naming this request, such as a "
             'UUID ("0b7e3c5e-8f1d-4c1a-9e0a-2f6d1c9b7a41")',
         }
     ]

@@ -109,8 +109,8 @@ IdempotencyKey = Annotated[
     Header(
         alias="Idempotency-Key",
         max_length=200,
-        description="Any string of yours naming this request (a UUID): a retry with the same key returns the first "
-        "answer; the same key with another body is a 409.",
+        description="Any string of yours naming this request (a UUID), at most 200 bytes: a retry with the same key "
+        "returns the first answer; the same key with another body is a 409.",
     ),
 ]
 
@@ -489,7 +489,14 @@ def report(
     try:
         figures = metrics.report(service.journal, since=since, until=until, policy=policy, now=service.now())
     except InvalidInputError as invalid:  # since not before until: a query parameter's problem, not the body's
-        raise query_problems((problem.location, problem.message) for problem in invalid.problems) from None
+        # A problem the report found in the journal (a case in another currency than the policy's) is at no
+        # parameter: named by its case in the detail, with no field the request does not have.
+        raise query_problems(
+            (problem.location, problem.message)
+            if problem.location in ("since", "until", "")
+            else ("", f"case {problem.location}: {problem.message}")
+            for problem in invalid.problems
+        ) from None
     return ReportResponse(policy_revision=policy.revision, report=figures)
 
 

@@ -260,6 +260,8 @@ def _problems_in_openapi(app: FastAPI) -> None:
                     for status, response in operation.get("responses", {}).items():
                         if status.isdigit() and int(status) >= 400:
                             response["content"] = {"application/problem+json": problem}
+                        if status in _HEADERS:
+                            response["headers"] = {**response.get("headers", {}), **_HEADERS[status]}
             allowed = allow([method for method in PROBED if method.lower() in operations])
             for operation in operations.values():
                 operation.setdefault("responses", {})["405"] = _method_not_allowed(allowed, problem)
@@ -291,6 +293,36 @@ _BODY_TOO_LARGE: Final = {
         "answer); the connection is closed."
     )
 }
+
+
+_HEADERS: Final = {
+    "201": {
+        "Location": {
+            "description": "The new case's address: `/v1/cases/{number}`.",
+            "required": True,
+            "schema": {"type": "string"},
+            "example": "/v1/cases/20261123-10442",
+        }
+    },
+    "401": {
+        "WWW-Authenticate": {
+            "description": 'The bearer challenge (RFC 6750), with `error="invalid_token"` for a token the service '
+            "does not know.",
+            "required": True,
+            "schema": {"type": "string"},
+            "example": 'Bearer realm="recovery-rules"',
+        }
+    },
+    "503": {
+        "Retry-After": {
+            "description": "Seconds to wait before retrying (with the same Idempotency-Key).",
+            "required": True,
+            "schema": {"type": "string"},
+            "example": "1",
+        }
+    },
+}
+"""The headers the service sends with these statuses on every ``/v1`` operation that lists them."""
 
 
 def _method_not_allowed(allowed: str, problem: dict[str, Any]) -> dict[str, Any]:
@@ -786,6 +818,8 @@ def _pydantic_message(item: Any, name: str = "") -> str:
     send = f"; send {example}" if example else ""
     if kind in ("string_too_long", "too_long"):
         unit = "characters" if kind == "string_too_long" else "items"
+        if item.get("loc", ("",))[0] == "header":  # a header is read as Latin-1: one character a byte
+            unit = "bytes"
         most = context.get("max_length")
         return f"is {_length(given)}{unit} long; the most is {most:,}{send or '; send a shorter one'}"
     if kind in ("string_too_short", "too_short"):

@@ -1,6 +1,6 @@
 """What a route asks FastAPI for: the service, and the employee signed in with the request's bearer token.
 
-``employee`` is the dependency every ``/v1`` route but ``/v1/policy/check`` takes: the level comes from the
+``employee`` is the dependency every ``/v1`` operation takes (``/v1/policy/check`` too): the level comes from the
 token, never from the body.
 """
 

@@ -66,10 +66,29 @@ class FieldProblem(BaseModel):
     detail: str = Field(description="What is wrong there and how to fix it.")
 
 
+def _extension_members(schema: dict[str, Any]) -> None:
+    """The extension members some problems hold, in the schema only: a problem that has none leaves them out."""
+    schema["properties"].update(
+        {
+            "needed_level": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "description": "`forbidden` (403): the level that may take the step.",
+            },
+            "allowed_steps": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "`forbidden` (403), `step-not-allowed` and `grant-refused` (409): the steps the case "
+                "allows now.",
+            },
+            "state": {"type": "string", "description": "`step-not-allowed` (409): the state the case is in."},
+        }
+    )
+
+
 class ProblemDetails(BaseModel):
     """An RFC 9457 problem details object."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", json_schema_extra=_extension_members)
 
     type: str = Field(description="A URI naming the kind of problem; its page says what to do.")
     title: str = Field(description="The kind of problem, in words; the same for every problem of the type.")
