@@ -195,6 +195,7 @@ _FORMAT = re.compile(r"<option selected>(\w+)</option>")
 _FORMATS: dict[str, Literal["toml", "json", "yaml"]] = {"toml": "toml", "json": "json", "yaml": "yaml"}
 
 
+@pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
     reason="bug: after a refused reload the console's policy page holds the edited file (which does not load), "
