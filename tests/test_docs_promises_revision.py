@@ -93,11 +93,6 @@ def test_another_spelling_of_the_same_value_keeps_the_revision(old: str, new: st
     assert Policy.from_text(respelled).revision == Policy.from_text(SMALL).revision
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the revision hashes a wording locale tag as written, so [wording.en-gb] and [wording.en-GB] (one "
-    "locale to Wording and to the duplicate check) give two revisions",
-)
 def test_a_locale_tag_written_in_another_case_keeps_the_revision() -> None:
     """``Policy.revision``: the same policy has the same revision whatever the "spelling of its values". A locale's
     tag is matched without regard to case: ``Wording(policy, "en-GB")`` says the words of ``[wording.en-gb]``, and a
@@ -114,11 +109,6 @@ def test_a_locale_tag_written_in_another_case_keeps_the_revision() -> None:
     assert lower.revision == upper.revision
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a remedy kind listed twice in remedy_kinds is kept twice (vocabulary holds it twice) and gives "
-    "the policy another revision than the list written once, though it decides and says the same",
-)
 def test_a_remedy_kind_listed_twice_is_refused_or_is_the_same_policy() -> None:
     """``Policy.revision``: one policy, one revision, however its values are written. ``refused_remedies``,
     ``categories``, ``may_grant`` and ``delegates`` are sets (a word written twice is the same set); a closed date,
@@ -196,11 +186,6 @@ _FORMATS: dict[str, Literal["toml", "json", "yaml"]] = {"toml": "toml", "json": 
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: after a refused reload the console's policy page holds the edited file (which does not load), "
-    "not the policy being served, while it says which revision is served",
-)
 def test_the_console_policy_page_holds_the_served_policy_after_a_refused_reload(tmp_path: Path) -> None:
     """The console: "The policy page holds the served policy's file"; the decision service: a policy that does not
     load "is refused ... and the old one keeps serving". After a refused reload the page should hold the policy
@@ -237,16 +222,9 @@ def _with_blank(field: str) -> dict[str, Any]:
     return policy_data(catalog=catalog)
 
 
-_BLANK_TEXT_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="bug: an empty contact or directions of an alternative is never said, as one left out, but gives the "
-    "policy another revision",
-)
-
-
 @pytest.mark.parametrize(
     "field",
-    ["title", pytest.param("contact", marks=_BLANK_TEXT_BUG), pytest.param("directions", marks=_BLANK_TEXT_BUG)],
+    ["title", "contact", "directions"],
 )
 def test_an_empty_optional_text_is_the_same_policy_as_one_left_out(field: str) -> None:
     """``Policy.revision``: one revision "whether settings at their defaults are written out or left out"; "any

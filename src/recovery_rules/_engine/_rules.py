@@ -479,8 +479,32 @@ def policy_revision(policy: Policy) -> str:
             del dumped["title"]
     if policy.business_hours is not None:  # the week they mean, however the days were written
         content["business_hours"] = policy.business_hours.canonical()
+    if "wording" in content:  # a locale's tag in any case is one locale (two that fold alike are refused)
+        content["wording"] = {_canonical_tag(tag): words for tag, words in content["wording"].items()}
+    for dumped in content.get("catalog", ()):  # an empty contact or directions is never said: as one left out
+        for name in ("contact", "directions"):
+            if dumped.get(name) == "":
+                del dumped[name]
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _canonical_tag(tag: str) -> str:
+    """``tag`` in BCP 47's conventional case: ``en-gb`` is ``en-GB``, ``zh-hant-tw`` is ``zh-Hant-TW``.
+
+    The language is lower case (as every tag a policy holds already is), a script (four letters) title case, a
+    region (two letters) upper case, the rest lower case: a tag written the usual way keeps its spelling, so a
+    policy written with ``en-GB`` keeps the revision it had."""
+    language, *rest = tag.split("-")
+    parts = [language.lower()]
+    for part in rest:
+        if len(part) == 4 and part.isalpha():  # a script subtag
+            parts.append(part.title())
+        elif len(part) == 2 and part.isalpha():  # a region subtag
+            parts.append(part.upper())
+        else:
+            parts.append(part.lower())
+    return "-".join(parts)
 
 
 class _CapFields(NamedTuple):

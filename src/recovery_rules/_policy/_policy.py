@@ -75,6 +75,15 @@ MIN_ALTERNATIVES: Final = 2
 """The fewest alternatives a policy may promise: "attempt to offer two alternative solutions" with a denial."""
 
 
+def _each_once(value: tuple[str, ...]) -> tuple[str, ...]:
+    twice = sorted({word for word in value if value.count(word) > 1})
+    if twice:
+        raise PydanticCustomError(
+            "remedy_kinds", "lists {words} more than once; list each remedy kind once", {"words": ", ".join(twice)}
+        )
+    return value
+
+
 def _at_least_two(value: int) -> int:
     if value < MIN_ALTERNATIVES:
         raise PydanticCustomError(
@@ -167,7 +176,9 @@ class Policy(RecoveryModel):
     denials_delivered_by: Word
     catalog: Annotated[tuple[Alternative, ...], Field(max_length=10_000)] = ()
     refused_remedies: WordSet = ()
-    remedy_kinds: Annotated[tuple[Word, ...], Field(min_length=1, max_length=100)] = DEFAULT_REMEDY_KINDS
+    remedy_kinds: Annotated[tuple[Word, ...], Field(min_length=1, max_length=100), AfterValidator(_each_once)] = (
+        DEFAULT_REMEDY_KINDS
+    )
     categories: Annotated[WordSet, Field(max_length=_MOST_CATEGORIES)] = ()
     strict_categories: StrictBool = False
     customer_noun: Word = "guest"
@@ -352,8 +363,13 @@ class Policy(RecoveryModel):
         ``"2000.00"``; ``"2h"`` and ``"120m"``), whether settings at their
         defaults are written out or left out, and whether business hours are
         written day by day or with a ``default`` (they count as the week they
-        mean: each day's periods, touching ones joined); any change to what it decides or
-        says changes it. Every :class:`~recovery_rules.Resolution` and journal
+        mean: each day's periods, touching ones joined), a locale tag's case
+        (``en-gb`` is ``en-GB``), or an empty ``contact`` or ``directions``
+        (never said, as one left out); any change to what it decides or
+        says changes it. Texts are hashed as written: the same word in
+        another Unicode normalization (NFC, NFD), another name of one time
+        zone (``UTC``, ``Etc/UTC``) or a built-in setting written out in a
+        locale (``clock = "12h"`` in English) gives another revision. Every :class:`~recovery_rules.Resolution` and journal
         event records the revision that decided it, so a pilot can compare
         revisions of a policy.
         """

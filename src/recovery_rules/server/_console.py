@@ -1234,9 +1234,10 @@ _TRY_FIELDS: Final = {
 
 
 def _served_text(service: Service) -> tuple[str, str]:
-    """The served policy's own file, when it came from one; else the policy as JSON."""
+    """The served policy's own file, when it came from one and holds it still; else the policy as JSON (a file
+    edited since, by a reload refused or none yet, holds another policy than the one the page's note names)."""
     source = service.policy_source
-    if source:
+    if source and service.file_holds_the_served_policy():
         try:
             from pathlib import Path  # noqa: PLC0415 - only this page reads the policy's file
 

@@ -74,6 +74,7 @@ class Service:
         self._reading_tokens = threading.Lock()
         self.proving = threading.Lock()  # the console proves one policy at a time (each holds a thread for seconds)
         self._stamp = self._file_stamp()
+        self._served_stamp = self._stamp  # the file's stamp when the policy served was read from it
         self._tokens_stamp = _stamp_of(tokens_source)
         self.metrics.serving(policy.revision)
 
@@ -134,6 +135,7 @@ class Service:
                 )
                 self.metrics.reloads.labels(result="refused").inc()
                 return ReloadResult("refused", old.revision, problems)
+            self._served_stamp = self._stamp  # the file holds the policy served (the same one, or the new one)
             if new.revision == old.revision:
                 self.metrics.reloads.labels(result="unchanged").inc()
                 return ReloadResult("unchanged", old.revision)
@@ -164,6 +166,11 @@ class Service:
     def policy_changed(self) -> bool:
         """Whether the policy's file changed since it was last read (its size, time or inode)."""
         return self.policy_source is not None and self._file_stamp() != self._stamp
+
+    def file_holds_the_served_policy(self) -> bool:
+        """Whether the policy's file is as it was when the policy served was read from it (not edited since: a
+        reload refused, or none yet, leaves another policy in it than the one served)."""
+        return self._served_stamp is not None and self._file_stamp() == self._served_stamp
 
     def _file_stamp(self) -> tuple[int, int, int] | None:
         if self.policy_source is None:
