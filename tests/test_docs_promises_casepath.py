@@ -261,11 +261,6 @@ def _denied(journal: MemoryJournal) -> Case:
     return case
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: say_next on a case another desk moved on words explain_denial with no alternatives (offers() "
-    "refreshes the case in the middle of say_next)",
-)
 def test_the_words_to_say_next_on_a_case_another_desk_moved_on_name_no_step_it_no_longer_allows() -> None:
     journal = MemoryJournal(clock=lambda: START)
     try:
@@ -343,11 +338,6 @@ def test_the_service_lists_the_librarys_allowed_steps_and_refuses_every_other_st
         served.journal.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a step the case does not allow now is a 403 (the token's level) instead of the 409 "
-    "step-not-allowed the documented order of problems puts first, when a lower token sends a manager's step",
-)
 @pytest.mark.parametrize("step", ["make_final_offer", "write_report"])
 def test_a_step_the_case_does_not_allow_is_a_409_before_the_tokens_level_is_considered(step: str) -> None:
     served = serve()

@@ -369,9 +369,9 @@ class Policy(RecoveryModel):
         says changes it. Texts are hashed as written: the same word in
         another Unicode normalization (NFC, NFD), another name of one time
         zone (``UTC``, ``Etc/UTC``) or a built-in setting written out in a
-        locale (``clock = "12h"`` in English) gives another revision. Every :class:`~recovery_rules.Resolution` and journal
-        event records the revision that decided it, so a pilot can compare
-        revisions of a policy.
+        locale (``clock = "12h"`` in English) gives another revision. Every
+        :class:`~recovery_rules.Resolution` and journal event records the
+        revision that decided it, so a pilot can compare revisions of a policy.
         """
         return compiled_policy(self).revision
 

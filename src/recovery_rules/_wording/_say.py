@@ -341,6 +341,9 @@ class Wording:
             except UnknownLevelError as error:
                 raise UnknownLevelError(error.name, error.known, location="by") from None
         with _as_of_one_step(record):
+            refresh = getattr(record, "refresh", None)
+            if callable(refresh):  # what the case's offers() reads: the step the case is at, not a stale one
+                refresh()
             plans = next_plans(record, _check_name(customer_name), now, by)
         return tuple(self._words(plan, format) for plan in plans)
 

@@ -648,6 +648,8 @@ def _check_actor(case: Case, step: str, employee: Employee, policy: Policy) -> N
     """Refuse a step the journal would record as taken by a level above the token's (a clerk acting as a manager)."""
     if step in _BY_TOKEN:
         return  # the library checks the token's level itself
+    if step not in case.allowed_steps():
+        return  # the step is not allowed now: the library's 409 step-not-allowed comes first
     view = CaseView.replay(case.history)
     if step in _BY_OFFERER:
         actor = view.offered_by
