@@ -250,8 +250,8 @@ def test_a_policy_check_with_problems_is_announced_as_a_refused_form(served: Ser
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="bug: a note refused as too long is said only in the summary ('is 20,000 characters long'), not at the "
-    "Notes field: no aria-invalid, no aria-describedby, no focus, and the field is emptied",
+    reason="bug: a note refused as too long is said only in the summary ('is 12,000 characters long; the most "
+    "is 10,000'), not at the Notes field: no aria-invalid, no aria-describedby, no focus, and the field is emptied",
 )
 def test_a_note_refused_as_too_long_is_shown_at_the_notes_field(served: Served) -> None:
     """ "Errors are shown in the page, by the field that was wrong with what to do": a note over 10,000 characters
