@@ -272,6 +272,30 @@ def test_a_note_refused_as_too_long_is_shown_at_the_notes_field(served: Served) 
     assert html.escape(long_note, quote=True) in field.group()
 
 
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: a report refused as too long is said only in the summary, not at the report's field: no "
+    "aria-invalid, no aria-describedby, no focus on it (the alert has the focus)",
+)
+def test_a_report_refused_as_too_long_is_shown_at_its_field(served: Served) -> None:
+    clerk, manager = _signed_in(served, "staff"), _signed_in(served, "manager")
+    number = _escalated(clerk)
+    _step(manager, number, "manager_denies", reason=_GOOD_REASON)
+    for step in ("explain_denial", "decline_alternatives", "make_final_offer", "decline_final_offer"):
+        _step(manager, number, step)
+    refused = _step(manager, number, "write_report", 422, summary="Declined every offer. " * 500).text
+    field = re.search(r'<textarea id="summary"[^>]*>', refused)
+    assert field is not None
+    assert 'aria-invalid="true"' in field.group()
+    assert " autofocus" in field.group()
+    described = re.search(r'aria-describedby="([^"]+)"', field.group())
+    assert described is not None
+    said = re.search(rf'id="{described.group(1)}"[^>]*>([^<]*)<', refused)
+    assert said is not None
+    assert "the most is 10,000" in said.group(1)
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="bug: a refused counter-offer (a wrong amount) empties the Notes field the manager typed; WCAG 2.2 "
