@@ -211,11 +211,6 @@ def test_an_overdue_callback_and_a_denial_are_said_in_words_not_only_in_colour()
 
 
 # -- what breaks -------------------------------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the case page's <time> elements (callback, history, 'opened at') have no datetime attribute, and "
-    "their text ('Monday 23 November 2026, 15:00 EST') is no valid HTML date: no machine-readable time",
-)
 def test_every_time_element_carries_a_machine_readable_datetime(served: Served) -> None:
     clerk = _signed_in(served, "staff")
     number = _escalated(clerk)
@@ -227,11 +222,6 @@ def test_every_time_element_carries_a_machine_readable_datetime(served: Served) 
             assert moment.utcoffset() is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a policy Check that finds problems (a 422) keeps the title 'Policy' and moves the focus nowhere, "
-    "though a refused form's title begins with 'Error' and its wrong field has the focus",
-)
 def test_a_policy_check_with_problems_is_announced_as_a_refused_form(served: Served) -> None:
     """ "A refused form says so as the sign-in and the steps do: ... the first wrong field has the focus, and the
     page's title begins with "Error"." A checked policy that does not load is answered 422, its problems tied to the
@@ -248,11 +238,6 @@ def test_a_policy_check_with_problems_is_announced_as_a_refused_form(served: Ser
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a note refused as too long is said only in the summary ('is 12,000 characters long; the most "
-    "is 10,000'), not at the Notes field: no aria-invalid, no aria-describedby, no focus, and the field is emptied",
-)
 def test_a_note_refused_as_too_long_is_shown_at_the_notes_field(served: Served) -> None:
     """ "Errors are shown in the page, by the field that was wrong with what to do": a note over 10,000 characters
     is refused at the Notes field, which has the focus and keeps what was typed."""
@@ -273,11 +258,6 @@ def test_a_note_refused_as_too_long_is_shown_at_the_notes_field(served: Served) 
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a report refused as too long is said only in the summary, not at the report's field: no "
-    "aria-invalid, no aria-describedby, no focus on it (the alert has the focus)",
-)
 def test_a_report_refused_as_too_long_is_shown_at_its_field(served: Served) -> None:
     clerk, manager = _signed_in(served, "staff"), _signed_in(served, "manager")
     number = _escalated(clerk)
@@ -296,11 +276,6 @@ def test_a_report_refused_as_too_long_is_shown_at_its_field(served: Served) -> N
     assert "the most is 10,000" in said.group(1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a refused counter-offer (a wrong amount) empties the Notes field the manager typed; WCAG 2.2 "
-    "3.3.7 Redundant Entry",
-)
 def test_a_refused_counter_offer_keeps_the_notes_typed(served: Served) -> None:
     clerk, manager = _signed_in(served, "staff"), _signed_in(served, "manager")
     number = _escalated(clerk)
@@ -309,10 +284,6 @@ def test_a_refused_counter_offer_keeps_the_notes_typed(served: Served) -> None:
     assert re.search(r'<input id="notes-manager_approves" name="notes" value="half now, half at checkout"', refused)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a refused 'Find a case' empties the Complaint number field; WCAG 2.2 3.3.7 Redundant Entry",
-)
 def test_a_refused_find_keeps_the_number_typed(served: Served) -> None:
     clerk = _signed_in(served, "staff")
     refused = clerk.get("/console/find?number=2026-1123-10442").text
@@ -322,11 +293,6 @@ def test_a_refused_find_keeps_the_number_typed(served: Served) -> None:
     assert 'value="2026-1123-10442"' in field.group()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: after Decide on the policy page the outcome, half-way down the page, has no focus: the page "
-    "loads with the focus at its top and the live region is not read on a new page",
-)
 def test_a_trial_decided_on_the_policy_page_has_the_focus_on_its_outcome(served: Served) -> None:
     manager = _signed_in(served, "manager")
     page = manager.get("/console/policy").text
@@ -354,11 +320,6 @@ def _contrast(first: str, second: str) -> float:
     return (lighter + 0.05) / (darker + 0.05)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the focus outline (#f5a300) has a contrast of about 2:1 with the white cards and the page's "
-    "background, under the 3:1 WCAG 1.4.11 asks of a focus indicator",
-)
 def test_the_focus_outline_contrasts_three_to_one_with_what_surrounds_it() -> None:
     css = _CSS.read_text(encoding="utf-8")
     outline = re.search(r":focus-visible \{ outline: 3px solid (#[0-9a-f]{6})", css)
@@ -425,11 +386,6 @@ def test_the_tab_key_reaches_every_control_of_the_open_form_in_order_and_leaves_
     page.context.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Enter in a field of 'Try a complaint against it' presses the form's first button, Check, not "
-    "Decide: the complaint typed is not decided",
-)
 @pytest.mark.browser
 @pytest.mark.slow
 def test_enter_in_a_trial_field_decides_the_complaint_typed(site: tuple[Served, str, Any]) -> None:

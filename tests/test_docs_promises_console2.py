@@ -279,7 +279,8 @@ def test_a_callback_promised_across_the_change_from_summer_time_is_shown_in_the_
     due = served.journal.events(ComplaintNumber.parse(number))[-1].callback_due
     assert due == dt.datetime(2026, 11, 1, 9, 0, tzinfo=_NEW_YORK)  # business hours open at 07:00, plus 2 hours
     page = clerk.get(f"/console/cases/{number}").text
-    assert "By <time>Sunday 01 November 2026, 09:00 EST</time> (9:00 this morning)" in page
+    said = 'By <time datetime="2026-11-01T09:00-05:00">Sunday 01 November 2026, 09:00 EST</time> (9:00 this morning)'
+    assert said in page
     queue = _signed_in(served, "manager").get("/console/queue").text
     assert "callback by Sunday 01 November 2026, 09:00 EST (9:00 this morning)" in queue
     assert "As of Sunday 01 November 2026, 00:30 EDT." in queue

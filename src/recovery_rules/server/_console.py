@@ -406,6 +406,11 @@ def _when(moment: dt.datetime, policy: Policy) -> str:
     return f"{day}, {local.hour:02d}:{local.minute:02d} " + (local.tzname() or policy.timezone)
 
 
+def _iso(moment: dt.datetime, policy: Policy) -> str:
+    """``moment`` as a ``<time datetime>`` holds it: ISO 8601 with its offset, in the policy's time zone."""
+    return moment.astimezone(zoneinfo.ZoneInfo(policy.timezone)).isoformat(timespec="minutes")
+
+
 # -- signing in ----------------------------------------------------------------------------------------------
 @router.get("/console.css")
 def stylesheet() -> Response:
@@ -518,7 +523,14 @@ def home(request: Request) -> Response:
 
 
 def _home(
-    request: Request, session: Session, policy: Policy, form: OpenForm, errors: Mapping[str, str], *, status: int = 200
+    request: Request,
+    session: Session,
+    policy: Policy,
+    form: OpenForm,
+    errors: Mapping[str, str],
+    *,
+    status: int = 200,
+    number: str = "",
 ) -> HTMLResponse:
     service = _service(request)
     try:
@@ -535,12 +547,15 @@ def _home(
         # The name of the form's first field, the session's own: a browser restores what was typed in a form
         # (Back) only into a form of the same fields, so never into the form of someone who signed in after.
         form_tag="desk-" + hashlib.sha256(session.csrf.encode("ascii")).hexdigest()[:16],
-        last_opened=None if last is None else (str(last.number), _case_url(last.number), _when(last.at, policy)),
+        last_opened=None
+        if last is None
+        else (str(last.number), _case_url(last.number), _when(last.at, policy), _iso(last.at, policy)),
         errors=errors,
         tiers=_tiers(policy),
         categories=sorted(policy.categories),
         kinds=policy.remedy_kinds,
         currency=policy.currency,
+        number=number,  # what the Find form was sent with, shown back when it is refused
     )
 
 
@@ -774,7 +789,9 @@ def find_case(request: Request, number: str = "") -> Response:
     try:
         parsed = ComplaintNumber.parse(number.strip())
     except InvalidInputError as error:
-        return _home(request, session, policy, OpenForm(), {"number": error.problems[0].message}, status=422)
+        return _home(
+            request, session, policy, OpenForm(), {"number": error.problems[0].message}, status=422, number=number
+        )
     return _see(_case_url(parsed))
 
 
@@ -935,6 +952,7 @@ def _case(
         plan_b_title=plan_b_title,
         plan_b_backup=[_option(item, wording) for item in backup],
         callback=None if view.callback_by is None else _when(view.callback_by, policy),
+        callback_iso=None if view.callback_by is None else _iso(view.callback_by, policy),
         callback_words=None if view.callback_by is None else wording.time(view.callback_by, now=now),
         overdue=view.callback_by is not None and view.callback_by < now,
         requested=wording.money(view.complaint.requested.amount),
@@ -949,7 +967,9 @@ def _case(
         kinds=policy.remedy_kinds,
         levels=[level.name for level in policy.levels],
         form_key=secrets.token_hex(16),
-        history=[(event.version, event.kind, _when(event.at, policy)) for event in view.history],
+        history=[
+            (event.version, event.kind, _when(event.at, policy), _iso(event.at, policy)) for event in view.history
+        ],
     )
 
 
@@ -959,6 +979,7 @@ def _again(view: CaseView, policy: Policy, session: Session) -> dict[str, Any]:
     complaint = view.complaint
     return {
         "opened_at": _when(view.history[0].at, policy),
+        "opened_at_iso": _iso(view.history[0].at, policy),
         "form": OpenForm(
             customer_id=complaint.customer.id,
             customer_name=_unless_erased(complaint.customer.name),
@@ -984,6 +1005,7 @@ _STEP_FIELDS: Final = {
     "amount": "amount",
     "reason": "reason",
     "notes": "notes",
+    "summary": "summary",
 }
 
 
@@ -1010,6 +1032,7 @@ def _take_step(
         status = _STATUS_OF.get(problem.kind, 400)
         return _error_page(request, session, status, problem.detail, "Check the number and try again.")
     values = {name: _text(form, name) for name in ("notes", "reason", "kind", "amount", "alternative_id", "summary")}
+    values["step"] = step  # which form a refused one's values and errors are shown back in
     key = _journal_key(session.employee, "console-" + step, str(case.number), _text(form, "key") or None)
     if step not in case.allowed_steps() and service.journal.find(key) is None:
         # A form of a step the case has moved past (Back, another tab), not a copy of one recorded: said before
