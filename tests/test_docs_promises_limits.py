@@ -30,10 +30,6 @@ NOW = dt.datetime(2026, 11, 23, 21, 0, tzinfo=dt.UTC)
 # -- Policy.from_text: the length limit --------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a text over 5,000,000 characters is refused, then parsed whole anyway to place the refusal",
-)
 def test_a_policy_text_over_the_limit_is_refused_without_being_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
     """policy-file.md: a policy larger than 5 MB is refused. The refusal is a problem with no place in the text,
     so nothing needs to read the text: placing it (``SourceMap``) parsed all of it, seconds of work for a text of
@@ -80,11 +76,6 @@ def test_event_data_nested_past_the_limit_is_refused_at_data_and_nothing_is_writ
         journal.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: data nested thousands deep escapes Journal.append as a RecursionError (the sealed-value walk "
-    "recurses before the depth is checked)",
-)
 def test_event_data_nested_thousands_deep_is_an_input_error_not_a_recursion_error() -> None:
     """errors.md: a dict nested 10,000 deep is refused like any other wrong value, with an ``InvalidInputError``;
     ``Draft.data`` nested 100 deep is; 5,000 deep raised ``RecursionError`` from ``key_ids``."""
@@ -129,11 +120,6 @@ def _comparisons_deciding_unlisted(policy: Policy, monkeypatch: pytest.MonkeyPat
     return len(compared)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: each decision of an unlisted category compares it with every listed category (difflib), so its "
-    "cost grows with the policy: guarantees.md says a decision does a few look-ups whatever the policy's size",
-)
 def test_deciding_an_unlisted_category_does_not_grow_with_the_number_of_categories(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -150,10 +136,6 @@ def test_deciding_an_unlisted_category_does_not_grow_with_the_number_of_categori
 
 
 @pytest.mark.slow  # building the app: FastAPI builds its routes' state at the first request
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a Content-Length of more than 4,300 digits raises ValueError in BodyLimit: a 500, not the 413",
-)
 def test_a_content_length_of_thousands_of_digits_is_refused_as_too_large() -> None:
     """http-api.md: a body larger than the service reads is a 413 ``body-too-large``, "a ``Content-Length`` over it
     is refused without the route running". A length of 5,000 nines is over it; ``int()`` refuses to read it
@@ -178,11 +160,6 @@ def test_a_content_length_of_thousands_of_digits_is_refused_as_too_large() -> No
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: each unknown field gets a Suggestions of its own, twice, so the bound of 100,000 comparisons that "
-    "Suggestions keeps never applies: a 5 MB policy of unknown keys took three minutes to refuse",
-)
 def test_the_search_for_close_field_names_is_bounded_however_many_fields_are_unknown(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -283,6 +283,9 @@ class CompiledPolicy:
     """The policy's time zone: a complaint's number is the business's date there."""
     hours: Schedule | None = None
     """The business hours callbacks are promised within (``None``: always open)."""
+    close_to: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    """The listed categories an unlisted one is compared with, by its first three letters (``<roo``) and by its last
+    three (``>ady``), at most :data:`FEW_CATEGORIES` of each (see :func:`category_index`)."""
     unlisted: dict[str, TraceEntry] = field(default_factory=dict, compare=False, hash=False, repr=False)
     """The warning already built for a category the policy does not list, per category: finding the closest
     listed one is the slowest step of a decision. At most :data:`UNLISTED_KEPT` are kept; a dictionary's single
@@ -447,6 +450,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
             for kind in vocabulary - refused
         },
         categories=frozenset(policy.categories),
+        close_to=category_index(policy.categories),
         strict_categories=policy.strict_categories,
         words=words,
         windows=windows,
@@ -768,8 +772,35 @@ def _unlisted(category: str, policy: CompiledPolicy) -> TraceEntry:
     return entry
 
 
+FEW_CATEGORIES: Final = 64
+"""Up to this many categories, an unlisted category is compared with each for the closest; beyond, only with those
+sharing its first or its last three letters, at most this many of each: a decision's work does not grow with the
+number of categories (a typo keeps one end of the word)."""
+
+
+def category_index(categories: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """The categories by their first three letters (``<roo``) and by their last three (``>ady``), at most
+    :data:`FEW_CATEGORIES` under each."""
+    index: dict[str, list[str]] = {}
+    for name in sorted(categories):
+        for key in ("<" + name[:3], ">" + name[-3:]):
+            bucket = index.setdefault(key, [])
+            if len(bucket) < FEW_CATEGORIES:
+                bucket.append(name)
+    return {key: tuple(names) for key, names in index.items()}
+
+
+def _close_candidates(category: str, policy: CompiledPolicy) -> list[str]:
+    if len(policy.categories) <= FEW_CATEGORIES:
+        return sorted(policy.categories)
+    near = policy.close_to
+    return sorted({*near.get("<" + category[:3], ()), *near.get(">" + category[-3:], ())})
+
+
 def _unlisted_entry(category: str, policy: CompiledPolicy) -> TraceEntry:
-    close = difflib.get_close_matches(category, sorted(policy.categories), n=1, cutoff=0.6) if category else []
+    close = (
+        difflib.get_close_matches(category, _close_candidates(category, policy), n=1, cutoff=0.6) if category else []
+    )
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     if policy.strict_categories:
         raise InvalidInputError.at(

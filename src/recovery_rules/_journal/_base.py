@@ -47,7 +47,7 @@ from recovery_rules.exceptions import (
 )
 
 from ._batch import BatchStore
-from ._canonical import GENESIS, JSONValue, canonical_time, digest
+from ._canonical import GENESIS, JSONValue, canonical_time, check_json, digest
 from ._columns import LEGACY_UNTIL
 from ._events import (
     LAST_POSITION,
@@ -1407,6 +1407,7 @@ def _check_draft_parts(draft: Draft) -> None:
         )
     if not isinstance(draft.data, Mapping):
         raise InvalidInputError.at("append", "data", "must be a mapping of JSON values, such as {} or {'notes': ''}")
+    check_json(dict(draft.data))  # its shape first, depth included: the walk below (key_ids) is recursive
     if key_ids(draft.data):  # the journal's own spelling of an encrypted value: never a caller's to write
         raise InvalidInputError.at(
             "append",

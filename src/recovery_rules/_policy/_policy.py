@@ -46,7 +46,7 @@ from recovery_rules.exceptions import InvalidInputError, PolicyError, Problem, U
 from recovery_rules.files import SourceMap
 
 from ._catalog import CatalogIndex
-from ._file import parse_policy_text, read_policy_text
+from ._file import MAX_POLICY_BYTES, parse_policy_text, read_policy_text
 from ._parts import ANY, DEFAULT_REMEDY_KINDS, Alternative, AuthorityLevel, BusinessHours, Cap, WordSet
 from ._schema import for_validation, with_file_shorthands
 
@@ -259,6 +259,8 @@ class Policy(RecoveryModel):
         try:
             return cls.model_validate(parse_policy_text(text, format, source=source or f"<{format} text>"))
         except PolicyError as error:
+            if len(text) > MAX_POLICY_BYTES:  # refused for its length: nothing to place, and nothing to parse
+                raise
             # Only a policy that does not load pays for placing its problems in the text; they are listed in
             # the order of the text, as a reader fixes them (those with no place in it last).
             located = sorted(SourceMap(text, format).locate(error.problems), key=_in_text_order)

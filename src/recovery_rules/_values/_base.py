@@ -294,17 +294,29 @@ class Suggestions:
         return f"{before}did you mean {close!r}?{after}" if close is not None else ""
 
 
-def _closest_field(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str | None:
-    """The field of ``model`` at ``loc[:-1]`` closest to the unknown name ``loc[-1]``, when one is close."""
+def _closest_field(
+    model: type[BaseModel] | None,
+    loc: tuple[int | str, ...],
+    shared: dict[tuple[str, ...], Suggestions] | None = None,
+) -> str | None:
+    """The field of ``model`` at ``loc[:-1]`` closest to the unknown name ``loc[-1]``, when one is close.
+
+    ``shared`` keeps one :class:`Suggestions` per set of field names, so that the work of all the unknown names of
+    one error is bounded (:data:`_SUGGESTION_WORK`), however many there are."""
     name = loc[-1] if loc else None
     if model is None or not isinstance(name, str) or len(name) > _LONGEST_KEY:  # no field name is that long
         return None
-    return Suggestions(_fields_at(model, loc[:-1])).closest(name)
+    fields = _fields_at(model, loc[:-1])
+    if shared is None:
+        return Suggestions(fields).closest(name)
+    suggestions = shared.get(fields)
+    if suggestions is None:
+        suggestions = shared[fields] = Suggestions(fields)
+    return suggestions.closest(name)
 
 
-def _unknown_field(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str:
-    """The message for a field ``model`` does not have at ``loc``: the closest known name, when one is close."""
-    close = _closest_field(model, loc)
+def _unknown_field(close: str | None) -> str:
+    """The message for a field the model does not have: the closest known name ``close``, when one is close."""
     return f"is not a field here; did you mean {close!r}?" if close else _FRIENDLY["extra_forbidden"]
 
 
@@ -319,10 +331,12 @@ def problems_from(error: ValidationError, prefix: str = "", model: type[BaseMode
     details = error.errors(include_url=False, include_input=False, include_context=True)
     failed_items = {tuple(detail["loc"][:-1]) for detail in details if len(detail["loc"]) > 1}
     misspelt = set()
+    shared: dict[tuple[str, ...], Suggestions] = {}
+    closest: dict[tuple[int | str, ...], str | None] = {}  # each unknown name looked up once
     for detail in details:
         if detail["type"] == "extra_forbidden":
             loc = tuple(detail["loc"])
-            close = _closest_field(model, loc)
+            close = closest[loc] = _closest_field(model, loc, shared)
             if close is not None:
                 misspelt.add((*loc[:-1], close))
     problems: dict[tuple[str, str], Problem] = {}  # in order, each once
@@ -347,7 +361,7 @@ def problems_from(error: ValidationError, prefix: str = "", model: type[BaseMode
         if prefix:
             location = f"{prefix}.{location}" if location else prefix
         if detail["type"] == "extra_forbidden":
-            add(location, _unknown_field(model, loc))
+            add(location, _unknown_field(closest.get(loc)))
             continue
         add(location, _message(detail, model))
     return list(problems.values())

@@ -73,7 +73,8 @@ class BodyLimit:
         declared = _content_length(scope)
         if declared is not None and declared > self.limit:
             await _drain(receive, self.drain)
-            await self._refuse(scope, send, f"its Content-Length is {declared:,} bytes")
+            said = f"{declared:,} bytes" if declared < _LONGEST_LENGTH else "a number of more than 18 digits"
+            await self._refuse(scope, send, f"its Content-Length is {said}")
             return
         received = 0
         started = False
@@ -140,11 +141,19 @@ def _under(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix + "/")
 
 
+_LONGEST_LENGTH: Final = 10**18
+"""A ``Content-Length`` of more digits than this one's 18 is read as this: over any limit, and never given to
+``int()``, which refuses more than 4,300 digits."""
+
+
 def _content_length(scope: Scope) -> int | None:
     for name, value in scope["headers"]:
         if name == b"content-length":
             text = value.decode("latin-1").strip()
-            return int(text) if text.isascii() and text.isdigit() else None
+            if not (text.isascii() and text.isdigit()):
+                return None
+            digits = text.lstrip("0") or "0"
+            return int(digits) if len(digits) <= 18 else _LONGEST_LENGTH
     return None
 
 
