@@ -40,11 +40,6 @@ def _beyond_authority(journal: MemoryJournal, amount: str = "3000.00", customer:
 
 
 # -- what the employee says about the callback --------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: say_next words the decision's callback time even once it has passed, while escalate promises "
-    "a time counted again from the escalation",
-)
 def test_the_promise_said_before_escalating_late_is_the_time_escalate_records() -> None:
     """run-a-case.md: ``say_next(case)`` is "what the employee says now (... the promise with its callback time
     before escalating ...)", ``now`` being "when the words are said ..., for the callback time"; case-path.md: the

@@ -63,6 +63,7 @@ from ._path import (
     apply,
     check_agreed,
     check_answers,
+    escalation_callback,
     event_kind,
     offer_was_the_most,
     start,
@@ -593,12 +594,11 @@ class Case:
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             decision = _required(view.decision)
-            promised = decision.callback_by
+            promised: dt.datetime | None
             if chosen is not None:
                 promised = self._chosen_callback(_required(decision.escalate_to), at, chosen)
-            elif promised is not None and promised <= at:  # the decision's promise lapsed before it was made:
-                within = _required(self._policy.level(_required(decision.escalate_to)).callback_within)
-                promised = compiled_policy(self._policy).promise(at, within)  # counted from the escalation
+            else:  # the decision's, or counted from the escalation when it lapsed before it was made
+                promised = escalation_callback(self._policy, decision, at)
             return _draft(
                 CaseStep.ESCALATE,
                 CaseState.ESCALATED,

@@ -34,7 +34,14 @@ import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar, Final, Protocol, TypeVar, runtime_checkable
 
-from recovery_rules._case._path import OFFERED_WITH_A_DENIAL, OPENED_KIND, CaseStep, event_kind, offer_was_the_most
+from recovery_rules._case._path import (
+    OFFERED_WITH_A_DENIAL,
+    OPENED_KIND,
+    CaseStep,
+    escalation_callback,
+    event_kind,
+    offer_was_the_most,
+)
 from recovery_rules._engine._resolution import Resolution
 from recovery_rules._journal import ERASED, Event
 from recovery_rules._policy._parts import Alternative
@@ -340,7 +347,12 @@ def _lead(step: str, story: _CaseSoFar, event: Event | None, now: dt.datetime) -
                 "escalate_to": Level(_required(decision.escalate_to)),
                 "reason": DecisionReason(decision),
                 # once recorded, the callback promised (the time the customer chose, if they did)
-                "callback_time": Time(_required(decision.callback_by if event is None else event.callback_due), now),
+                "callback_time": Time(
+                    _required(
+                        escalation_callback(story.policy, decision, now) if event is None else event.callback_due
+                    ),
+                    now,
+                ),
             }
             return (Line("step_escalate", facts),)
         case "deliver" if story.offer is not None:  # a counter-offer: asking whether the customer accepts it
