@@ -181,3 +181,23 @@ def test_a_timeout_under_a_millisecond_still_gives_up_on_a_busy_journal(postgres
             with pytest.raises(JournalError, match=r"stayed busy.*55P03"):
                 _noted(journal, 0, "Zoë")
         assert journal.head().count == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: a handle opened before another made the journal encrypt personal data keeps writing them in "
+    "the clear, so that customer can never be erased",
+)
+def test_a_handle_already_open_when_the_journal_is_made_to_encrypt_personal_data_encrypts_too(
+    postgres_dsn: str, schema: str
+) -> None:
+    words = "Zoë Müller, room 1208"
+    with (
+        PostgresJournal(postgres_dsn, schema=schema) as desk,  # a server already running
+        PostgresJournal(postgres_dsn, schema=schema, encrypt_personal_data=True),  # "from then on ... the journal"
+    ):
+        _noted(desk, 0, words)
+        assert desk.encrypts_personal_data
+    with _admin(postgres_dsn) as connection:
+        stored = connection.execute(f'SELECT data FROM "{schema}".events').fetchall()
+    assert words not in str(stored)
