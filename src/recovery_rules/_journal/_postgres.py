@@ -256,6 +256,11 @@ class PostgresJournal(Journal):
                 "the schema name must be 1 to 63 lower-case ASCII letters, digits and '_', starting with a "
                 "letter or '_', such as 'recovery_rules'"
             )
+        if schema.startswith("pg_"):
+            raise JournalError(
+                f"the schema name {schema!r} starts with 'pg_', which PostgreSQL reserves for its own schemas; "
+                "choose another, such as 'recovery_rules'"
+            )
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 86_400:
             raise JournalError("the timeout must be a number of seconds above 0 (and at most a day)")
         self.schema = schema
@@ -305,11 +310,12 @@ class PostgresJournal(Journal):
                 autocommit=True,
                 connect_timeout=max(1, round(self._timeout)),
                 row_factory=driver.rows.dict_row,
+                client_encoding="UTF8",  # whatever the address or PGCLIENTENCODING says: customers' words are Unicode
             )
         except driver.Error as error:
             raise JournalError(f"cannot connect to the journal's database: {self._reason(error)}") from None
         try:
-            timeout = f"{round(self._timeout * 1000)}ms"
+            timeout = f"{max(1, round(self._timeout * 1000))}ms"  # 0ms would be no timeout at all
             connection.execute("SELECT set_config('lock_timeout', %s, false)", (timeout,))
             # A writer that stalls inside a transaction would hold the chain's head from every other server.
             connection.execute("SELECT set_config('idle_in_transaction_session_timeout', %s, false)", ("60s",))
@@ -377,6 +383,14 @@ class PostgresJournal(Journal):
             with connection.transaction():
                 # Two servers starting at once must not both create the tables: one waits for the other.
                 connection.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{APPLICATION} {self.schema}",))
+                encoding = connection.execute("SHOW server_encoding").fetchone()
+                if encoding is None or encoding["server_encoding"] != "UTF8":
+                    found = "unknown" if encoding is None else encoding["server_encoding"]
+                    raise JournalError(
+                        f"the journal's database uses the encoding {found}, which cannot hold every customer's "
+                        "words: the journal needs a database in UTF8 (CREATE DATABASE ... ENCODING 'UTF8' "
+                        "TEMPLATE template0)"
+                    )
                 if connection.execute(sql.has_marker, (self.schema,)).fetchone() is None:
                     if not self._create:
                         raise JournalError(f"the database has no recovery-rules journal in the schema {self.schema!r}")

@@ -43,8 +43,10 @@ an opener of a backend without sealed ledgers can take the address alone."""
 
 
 def _open_sqlite(address: str, /, *, ledger_key: bytes | None = None, read_only: bool = False) -> Journal:
-    path = address.removeprefix("sqlite:")
-    file = Path(path)
+    file = Path(address.removeprefix("sqlite:"))
+    path = shown(
+        address.removeprefix("sqlite:")
+    )  # as messages name it: a database's address mistaken for a file keeps no password
     try:
         mode = file.stat().st_mode
     except FileNotFoundError:
