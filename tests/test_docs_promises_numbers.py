@@ -57,11 +57,6 @@ def _decided(case: Case) -> Outcome:
 # -- one complaint, one incident ------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the same complaint opened again is matched by the text of received_at, so the same instant "
-    "written in another zone is taken for another complaint and gets an incident (and a cap) of its own",
-)
 def test_the_same_complaint_opened_again_with_its_time_in_another_zone_joins_the_first_incident(
     journal: Journal,
 ) -> None:
@@ -107,11 +102,6 @@ def test_the_journal_lists_a_customers_tenth_case_after_the_ninth_and_the_custom
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: report's table of overdue callbacks cuts a complaint number longer than its column (a customer id "
-    "such as a UUID) with an ellipsis when written to a file or pipe, so the case cannot be found by it",
-)
 def test_the_report_names_an_overdue_case_by_its_whole_complaint_number(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

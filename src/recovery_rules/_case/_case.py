@@ -179,7 +179,8 @@ class Case:
         case exists (the same complaint, filed each time with its number left
         out) joins the first case's incident by itself, so opening it twice never
         gives it two caps. (A first case whose number was set by hand is not
-        found so: name it in ``incident``.)
+        found so, nor one filed under another date by a policy with another
+        ``timezone`` before a reload: name it in ``incident``.)
 
         ``employee`` is the id of the employee who opens it (``"E-0042"``), which
         :attr:`employee` returns; a policy with ``require_employee`` refuses an
@@ -1950,8 +1951,7 @@ def _first_free_number(
     sequences are handed out one after another, and a number chosen by hand can leave a gap, which
     the next case fills.
     """
-    wanted = complaint.model_dump(mode="json")
-    wanted.pop("number")
+    wanted = _identity(complaint)
     same = None
     for number, opened in journal._openings(first):
         if opened is None:
@@ -1962,11 +1962,19 @@ def _first_free_number(
             view = start(opened)
         except JournalIntegrityError:  # events recorded without Case under that number: not a case of this complaint
             continue
-        earlier = view.complaint.model_dump(mode="json")
-        earlier.pop("number")
+        earlier = _identity(view.complaint)
         if _without_erased(earlier, earlier) == _without_erased(wanted, earlier):
             same = view.incident or number
     raise InvalidInputError.at("complaint", "number", "this customer has too many complaints on one day")
+
+
+def _identity(complaint: Complaint) -> dict[str, Any]:
+    """What identifies ``complaint`` as the same complaint opened again: its fields but its number, the instant it
+    was received written in UTC (the same instant in any zone is one complaint, as it is one complaint number)."""
+    data = complaint.model_dump(mode="json")
+    data.pop("number")
+    data["received_at"] = complaint.received_at.astimezone(dt.UTC).isoformat()
+    return data
 
 
 def _without_erased(complaint: dict[str, Any], earlier: dict[str, Any]) -> dict[str, Any]:

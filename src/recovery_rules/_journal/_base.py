@@ -741,8 +741,8 @@ class Journal(abc.ABC):
     def cases(
         self, *, open_only: bool = False, since: dt.datetime | None = None, until: dt.datetime | None = None
     ) -> list[CaseSummary]:
-        """A summary of every case, in the order of their complaint numbers' text (date, customer number,
-        sequence; customer numbers compared as text: ``-10442`` before ``-9``).
+        """A summary of every case, in the order of their complaint numbers: by date, then customer number
+        (compared as text: ``-10442`` before ``-9``), then sequence (as a number: ``/10`` after ``/9``).
 
         ``open_only``: only the cases not closed; ``since`` and ``until``: only
         the cases opened at or after ``since`` and before ``until``, found through

@@ -255,6 +255,11 @@ def _decisions(console: Console, report: Report) -> None:
     console.print(rates)
 
 
+_NUMBER_IN_TABLE: Final = 48
+"""The longest complaint number the table of overdue callbacks shows beside the other columns (a UUID customer id's:
+45 characters); longer ones are listed one a line, whole."""
+
+
 def _callbacks(console: Console, report: Report) -> None:
     now = report.period.now
     callbacks = report.callbacks
@@ -265,24 +270,36 @@ def _callbacks(console: Console, report: Report) -> None:
         f"{callbacks.overdue} overdue, {callbacks.pending} not yet due"
     )
     if overdue:
-        late = _table(f"overdue callbacks at {_when(now, now)}")
-        for name, justify in (
-            ("complaint number", "left"),
-            ("callback by", "left"),
-            ("overdue by", "right"),
-            ("state", "left"),
-            ("escalated to", "left"),
-        ):
-            late.add_column(name, justify=justify)  # type: ignore[arg-type]  # the literals are valid justify values
-        for owed in overdue[:_SHOWN_OVERDUE]:
-            late.add_row(
-                owed.number,
-                _when(owed.callback_by, now),
-                _duration(now - owed.callback_by),
-                owed.state,
-                owed.escalated_to,
-            )
-        console.print(late)
+        shown = overdue[:_SHOWN_OVERDUE]
+        longest = max(len(owed.number) for owed in shown)
+        if longest > _NUMBER_IN_TABLE:  # a number the table cannot show whole beside the rest: one line each
+            console.print(f"overdue callbacks at {_when(now, now)}")
+            for owed in shown:
+                console.print(
+                    f"  {owed.number}: callback by {_when(owed.callback_by, now)}, overdue by "
+                    f"{_duration(now - owed.callback_by)}, {owed.state}"
+                    + (f", escalated to {owed.escalated_to}" if owed.escalated_to else "")
+                )
+        else:
+            late = _table(f"overdue callbacks at {_when(now, now)}")
+            # the number is how someone finds the case: shown whole, never cut to fit the width
+            late.add_column("complaint number", no_wrap=True, min_width=longest)
+            for name, justify in (
+                ("callback by", "left"),
+                ("overdue by", "right"),
+                ("state", "left"),
+                ("escalated to", "left"),
+            ):
+                late.add_column(name, justify=justify)  # type: ignore[arg-type]  # the literals are valid justify values
+            for owed in shown:
+                late.add_row(
+                    owed.number,
+                    _when(owed.callback_by, now),
+                    _duration(now - owed.callback_by),
+                    owed.state,
+                    owed.escalated_to,
+                )
+            console.print(late)
         if len(overdue) > _SHOWN_OVERDUE:
             console.print(f"  ... and {len(overdue) - _SHOWN_OVERDUE} more (--json lists all)")
 
