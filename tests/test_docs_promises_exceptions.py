@@ -89,7 +89,6 @@ def test_each_drawing_of_the_exception_tree_names_every_class_with_its_real_base
         assert error.__bases__ == bases, name
 
 
-@pytest.mark.xfail(strict=True, reason="bug: UnknownRemedyError quotes the remedy kind whole, with repr, never cut")
 def test_an_unknown_remedy_kind_is_quoted_briefly_in_the_message() -> None:
     """errors.md: "What was given is quoted briefly: a string or a number cut to 64 characters", also for a
     complaint changed with ``model_copy(update=...)``, which the page names among the inputs ``decide`` checks."""
@@ -103,7 +102,6 @@ def test_an_unknown_remedy_kind_is_quoted_briefly_in_the_message() -> None:
     assert "is not a remedy kind of this policy" in message
 
 
-@pytest.mark.xfail(strict=True, reason="bug: fewer events than expected is blamed on 'another writer' who never wrote")
 def test_a_stale_case_error_for_fewer_events_than_expected_does_not_blame_another_writer() -> None:
     """A case's events are never taken back, so a journal holding fewer events than ``expected_version`` is the
     caller's mistake (a wrong version, a wrong case), not another writer's step: the message must not say
@@ -119,7 +117,6 @@ def test_a_stale_case_error_for_fewer_events_than_expected_does_not_blame_anothe
     assert "3" in str(raised.value)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an UnknownLevelError keeps the value given, which may not pickle")
 def test_an_unknown_level_error_for_a_value_of_any_kind_still_pickles_and_copies() -> None:
     """RecoveryRulesError: "Every one pickles and copies with its message and its fields ... so that a host may
     send it from a worker process to another". ``decide(by=...)`` of the wrong kind is refused with an
@@ -133,7 +130,6 @@ def test_an_unknown_level_error_for_a_value_of_any_kind_still_pickles_and_copies
         assert again.problems == error.problems
 
 
-@pytest.mark.xfail(strict=True, reason="bug: Policy.from_file('') calls the empty path '.' and asks for an extension")
 def test_an_empty_policy_path_is_refused_as_empty() -> None:
     """errors.md: messages "say what was wrong and how to fix it". An empty path is no file at all; it is not
     the current folder ('.') and has no extension to fix (the command line refuses it "as empty", cli/index.md)."""
@@ -145,7 +141,6 @@ def test_an_empty_policy_path_is_refused_as_empty() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="bug: a YAML policy sent to a service without the yaml extra is a 500 'bug'")
 def test_a_yaml_policy_sent_to_a_service_without_the_yaml_extra_is_not_an_internal_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -203,7 +198,6 @@ def test_every_error_the_library_raises_for_a_case_step_crosses_a_process_bounda
             assert vars(again) == vars(error)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a case missing its first event is named by its number, the customer id")
 def test_a_case_missing_its_first_event_is_reported_without_the_customer_id_at_its_own_event(tmp_path: Path) -> None:
     """errors.md: messages "never repeat personal data a caller passed in (a customer's name, a description, an
     id), so they are safe to log and to return to a client" (the service returns a ``journal-integrity`` detail

@@ -32,6 +32,7 @@ personal data a caller passed in (names, descriptions, customer ids).
 
 from __future__ import annotations
 
+import pickle
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -76,7 +77,23 @@ class RecoveryRulesError(Exception):
     def __reduce__(self) -> tuple[Any, ...]:
         # Each subclass builds its message from arguments of its own, which ``self.args`` (the message) are not:
         # rebuilt from the message and the fields as they are, without calling ``__init__`` again.
-        return _rebuilt, (type(self), self.args, dict(self.__dict__))
+        # A field holding what a caller gave (UnknownLevelError.name: any object) is sent as it is when it can be,
+        # else as the message names it (its type's name): the error itself always crosses.
+        return _rebuilt, (type(self), self.args, {name: _sendable(value) for name, value in self.__dict__.items()})
+
+
+_PLAIN: Final = (str, int, float, bool, type(None), bytes)
+
+
+def _sendable(value: object) -> object:
+    """``value`` if it pickles (a plain value at once), else how a message quotes it (:func:`_shown`)."""
+    if type(value) in _PLAIN:
+        return value
+    try:
+        pickle.dumps(value)
+    except Exception:  # whatever pickling a caller's object raises, it is not sent
+        return _shown(value)
+    return value
 
 
 def _rebuilt(cls: type[RecoveryRulesError], args: tuple[object, ...], fields: dict[str, object]) -> RecoveryRulesError:
@@ -100,8 +117,9 @@ class Problem:
     text a host app has; otherwise they are ``None``.
 
     ``str(problem)`` is ``location: message``, led by ``line N: `` when the
-    line is known and the location does not already say it (a syntax error's
-    location is ``line 3, column 9`` itself).
+    line is known and the location does not already say it (a JSON or YAML
+    syntax error's location is ``line 3, column 9`` itself; a TOML one's is
+    empty, its line and column in the message).
     """
 
     location: str
@@ -217,7 +235,7 @@ class UnknownRemedyError(InvalidInputError):
             [
                 Problem(
                     "requested.kind",
-                    f"{kind!r} is not a remedy kind of this policy; use one of: "
+                    f"{_shown(kind)} is not a remedy kind of this policy; use one of: "
                     f"{', '.join(self.known)} (or add it to the policy's remedy_kinds)",
                 )
             ],
@@ -340,11 +358,12 @@ class AuthorityError(WorkflowError):
 
 
 class StaleCaseError(WorkflowError):
-    """The case has more events in the journal than the writer expected.
+    """The case has another number of events in the journal than the writer expected.
 
-    Another writer recorded a step first. :class:`~recovery_rules.Case` reloads
-    and re-checks the step by itself; a caller appending to a journal directly
-    sees this error and should read the case again.
+    Another writer recorded a step first (or, with fewer events than expected,
+    the version given is wrong). :class:`~recovery_rules.Case` reloads and
+    re-checks the step by itself; a caller appending to a journal directly sees
+    this error and should read the case again.
     """
 
     def __init__(self, *, expected: int, found: int) -> None:
@@ -353,11 +372,18 @@ class StaleCaseError(WorkflowError):
         self.step = "append"
         self.state = ""
         self.allowed = ()
-        RuntimeError.__init__(
-            self,
-            f"another writer recorded a step of this case first: the journal holds {found} events of it, "
-            f"not {expected}; read the case again and re-check the step",
-        )
+        if found < expected:  # a case's events are never taken back: no writer made this, the version is wrong
+            message = (
+                f"the journal holds only {found} events of this case, not the {expected} expected: "
+                "expected_version is the number of events the case has (journal.version(number)); "
+                "read the case again and re-check the step"
+            )
+        else:
+            message = (
+                f"another writer recorded a step of this case first: the journal holds {found} events of it, "
+                f"not {expected}; read the case again and re-check the step"
+            )
+        RuntimeError.__init__(self, message)
 
 
 class JournalError(RecoveryRulesError, RuntimeError):
@@ -367,8 +393,8 @@ class JournalError(RecoveryRulesError, RuntimeError):
     the journal is closed; or the storage refused or failed the operation: the
     database cannot be reached, another writer held the journal past the
     timeout, the disk is full, the user may only read. The message says which
-    (with the SQLSTATE, for PostgreSQL) and never repeats the database's own
-    text, which can quote stored values. A step that raised recorded nothing,
+    (with the SQLSTATE, for PostgreSQL) and never repeats PostgreSQL's own
+    text, which can quote stored values (SQLite's, which never does, is kept). A step that raised recorded nothing,
     unless the message says that is not known: then repeat it with the same
     idempotency key.
     """

@@ -220,9 +220,7 @@ class Case:
             if number is None or not explicit:
                 number, same = _first_free_number(journal, complaint, _business_day(complaint, policy))
                 if number == taken:  # events under it, but no first event: never loop, refuse
-                    raise JournalIntegrityError(
-                        journal.head().count, f"case {number} has events but not its first one: it was deleted"
-                    )
+                    raise _first_event_missing(journal, number)
             filed = complaint.model_copy(update={"number": number})
             joins = earlier if earlier is not None else same
             data: dict[str, JSONValue] = {"complaint": _json(filed), "policy": policy.name}
@@ -1940,6 +1938,18 @@ def _validated(complaint: Complaint) -> Complaint:
     if "number" not in complaint.model_fields_set:
         data.pop("number", None)
     return Complaint.model_validate(data)
+
+
+def _first_event_missing(journal: Journal, number: ComplaintNumber) -> JournalIntegrityError:
+    """The error of case ``number``, whose events the journal holds without its first: at the case's first bad
+    event, and without its number, which holds the customer's id (personal data is never in a message)."""
+    try:
+        journal.events(number)  # reading the case finds the event that is not its first
+    except JournalIntegrityError as error:
+        return error
+    return JournalIntegrityError(  # pragma: no cover - events() refuses a case without its first event
+        journal.head().count, "a case of this customer has events but not its first one: it was deleted"
+    )
 
 
 def _first_free_number(

@@ -46,6 +46,8 @@ def read_policy_text(path: str | os.PathLike[str]) -> tuple[str, Literal["toml",
     :data:`MAX_POLICY_BYTES` of it: a FIFO, a device, a directory or a file too
     large is a :class:`PolicyError`.
     """
+    if isinstance(path, str) and not path:  # Path("") is ".", the current folder: no file was named
+        raise PolicyError([Problem("", "the path is empty; give the path of a policy file (.toml, .json or .yaml)")])
     try:
         file = Path(path)
     except TypeError:  # not a path at all, or an os.PathLike of bytes

@@ -34,6 +34,7 @@ from recovery_rules import (
     Event,
     InvalidInputError,
     Journal,
+    MissingDependencyError,
     Outcome,
     Policy,
     Resolution,
@@ -573,7 +574,14 @@ async def check_policy(request: Request, employee: CurrentEmployee, service: Cur
     except UnicodeDecodeError:
         raise ApiProblem("malformed-request", "the policy must be UTF-8 text") from None
     # Reading a policy of megabytes is work of seconds: in a worker thread, never on the event loop.
-    policy = await run_in_threadpool(Policy.from_text, text, format=form)  # type: ignore[arg-type]  # one of the three
+    try:
+        policy = await run_in_threadpool(Policy.from_text, text, format=form)  # type: ignore[arg-type]  # one of the three
+    except MissingDependencyError as error:  # YAML without the yaml extra (the server extra does not bring it)
+        raise ApiProblem(
+            "unsupported-media-type",
+            f"this service cannot read {media}: {error}",
+            [FieldProblem(pointer="", field="Content-Type", detail=f"must be one of: {', '.join(_POLICY_FORMATS)}")],
+        ) from None
     return PolicyCheckResponse(
         policy_revision=service.policy.revision,
         valid=True,
