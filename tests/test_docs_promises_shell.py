@@ -173,3 +173,48 @@ def test_a_misspelt_option_or_verb_gets_a_did_you_mean(capsys: pytest.CaptureFix
     as_json = run(capsys, "check", POLICY, "--jsn", "--json")
     assert as_json.code == 2
     assert json.loads(as_json.out)["error"]["problems"][0]["location"] == "--jsn"
+
+
+def test_ctrl_c_during_a_backup_says_aborted_exits_130_and_leaves_no_file(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def interrupted(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt  # Ctrl-C just as the whole copy is about to be named TARGET
+
+    monkeypatch.setattr(os, "link", interrupted)
+    result = run(capsys, "backup", str(EXAMPLES / "journal.sqlite3"), str(tmp_path / "copy.sqlite3"))
+    assert result.code == 130
+    assert result.err.strip() == "Aborted."
+    assert result.out == ""
+    assert list(tmp_path.iterdir()) == []  # neither the copy nor its temporary file
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+_COLOUR = re.compile(r"^(3[0-9]|4[0-9]|9[0-7]|10[0-7])$")
+"""The SGR parameters that set a colour (foreground, background, bright); bold and dim are not colours."""
+
+
+def test_no_color_turns_the_colours_off_on_a_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    screen = _Terminal()
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setattr(sys, "stdout", screen)
+    decide = ("decide", "--policy", POLICY, COMPLAINT, "--by", "front_desk", "--now", NOW)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert run(capsys, *decide).code == 0
+    coloured = [part for found in re.findall(r"\x1b\[([0-9;]*)m", screen.getvalue()) for part in found.split(";")]
+    assert any(_COLOUR.match(part) for part in coloured)  # a terminal: the outcome is in colour
+
+    screen.seek(0)
+    screen.truncate()
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert run(capsys, *decide).code == 0
+    shown = screen.getvalue()
+    assert shown.startswith(("ESCALATED", "\x1b["))
+    plain = [part for found in re.findall(r"\x1b\[([0-9;]*)m", shown) for part in found.split(";")]
+    assert not any(_COLOUR.match(part) for part in plain), plain
