@@ -54,11 +54,6 @@ def _euro_complaint(tmp_path: Path) -> Path:
     return file
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: on a standard output that only speaks ASCII (PYTHONIOENCODING=ascii) decide's text fails with "
-    "UnicodeEncodeError at its trace's ✓ and exits 3, 'a bug in recovery-rules', printing no decision",
-)
 def test_decide_prints_its_decision_on_an_ascii_only_standard_output(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -70,11 +65,6 @@ def test_decide_prints_its_decision_on_an_ascii_only_standard_output(
     assert "remedy.refused" in written.decode("ascii", errors="replace")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: on a Latin-1 standard output a policy named with the euro sign makes check print 'ok' and then "
-    "exit 3 (UnicodeEncodeError), and decide --json exit 3 instead of printing the resolution",
-)
 def test_a_euro_policy_is_checked_and_decided_on_a_latin_1_standard_output(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -90,11 +80,6 @@ def test_a_euro_policy_is_checked_and_decided_on_a_latin_1_standard_output(
     assert json.loads(written.decode("latin-1"))["policy"] == "Hôtel du Café €"  # one JSON document, exact
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: --json writes a file name that is not UTF-8 (a Latin-1 name on a UTF-8 system) as its raw byte, "
-    "so the document is not UTF-8 and does not parse; in process, writing it fails with exit 3",
-)
 def test_json_output_names_a_file_whose_name_is_not_utf8_in_valid_json(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -106,11 +91,6 @@ def test_json_output_names_a_file_whose_name_is_not_utf8_in_valid_json(
     assert json.loads(document)["file"] == str(file)  # the same characters come back when parsed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: prove --save writes FILE in place: a full disk (or Ctrl-C) while writing leaves it cut short, "
-    "an earlier file already overwritten, though the page says the file asked for was not written",
-)
 def test_a_save_that_fills_the_disk_leaves_the_earlier_file_as_it_was(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -137,11 +117,6 @@ def _names_on_page(page: str) -> set[str]:
     return set(re.findall(r"(?<![\w-])(--?[a-zA-Z][a-z0-9-]*)", page))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="docs: simulate.md names neither -p nor -c (the short forms of --policy and --candidate), report.md "
-    "not -p, though decide.md and serve.md list theirs",
-)
 def test_every_option_of_each_verb_is_on_its_page() -> None:
     missing = {}
     for verb in VERBS:

@@ -6,11 +6,13 @@ adding one is writing its module and listing its command in :data:`VERBS`.
 
 from __future__ import annotations
 
+import contextlib
 import decimal
+import io
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -107,6 +109,31 @@ def run(argv: Sequence[str] | None = None) -> int:
     """
     arguments = list(argv) if argv is not None else sys.argv[1:]
     as_json = "--json" in arguments[: arguments.index("--")] if "--" in arguments else "--json" in arguments
+    with _writable_anywhere():
+        return _run(arguments, as_json=as_json)
+
+
+@contextlib.contextmanager
+def _writable_anywhere() -> Iterator[None]:
+    """Standard output and error that write what their encoding cannot (a euro sign, a check mark on an ASCII or
+    Latin-1 terminal) as a visible escape (``\\u20ac``), not fail with UnicodeEncodeError; put back after."""
+    changed = [
+        stream
+        for stream in (sys.stdout, sys.stderr)
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict"
+    ]
+    for stream in changed:
+        with contextlib.suppress(OSError, ValueError):
+            stream.reconfigure(errors="backslashreplace")
+    try:
+        yield
+    finally:
+        for stream in changed:
+            with contextlib.suppress(OSError, ValueError):
+                stream.reconfigure(errors="strict")
+
+
+def _run(arguments: list[str], *, as_json: bool) -> int:
     try:
         with decimal.localcontext(Money.decimal_context()):
             result = app.main(args=arguments, prog_name="recovery-rules", standalone_mode=False)

@@ -69,6 +69,30 @@ def _json_escape(match: re.Match[str]) -> str:
     return f"\\u{ord(match[0]):04x}"
 
 
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+"""A lone surrogate: how Python reads a byte of a file name that is not UTF-8 (``\\udce9`` for 0xe9)."""
+
+_NOT_ASCII: Final = re.compile("[^\x00-\x7f]")
+
+
+def _json_code_units(match: re.Match[str]) -> str:
+    """A character as JSON's ``\\u`` escapes: one, or a surrogate pair beyond the Basic Multilingual Plane."""
+    code = ord(match[0])
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def _encodable(text: str) -> bool:
+    """Whether standard output can write ``text`` as it is (a Latin-1 or ASCII one cannot write a euro sign)."""
+    try:
+        text.encode(getattr(sys.stdout, "encoding", None) or "utf-8")
+    except (UnicodeError, LookupError):
+        return False
+    return True
+
+
 def neutralise(text: str) -> str:
     """``text`` safe to show on a terminal: each :data:`UNSAFE` character as a visible escape (``\\x1b``).
 
@@ -124,7 +148,10 @@ def echo_json_text(document: str) -> None:
     to exactly the same values. Its new lines are the layout's: a new line
     inside a string is always written ``\\n``.
     """
-    click.echo(UNSAFE.sub(_json_escape, document))
+    document = _SURROGATE.sub(_json_code_units, UNSAFE.sub(_json_escape, document))
+    if not _encodable(document):  # a terminal that is not UTF-8: every character outside ASCII as an escape
+        document = _NOT_ASCII.sub(_json_code_units, document)
+    click.echo(document)
 
 
 def echo_json(data: Any) -> None:

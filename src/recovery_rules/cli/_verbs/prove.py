@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +76,7 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
     unsaved = None  # why --save could not write the counterexample, found after all that work: it is shown still
     if found is not None and save is not None:
         try:
-            Path(save).write_text(json.dumps(found.complaint_json(), indent=2) + "\n", encoding="utf-8")
+            _write_whole(Path(save), json.dumps(found.complaint_json(), indent=2) + "\n")
         except (OSError, ValueError) as error:  # ValueError: a NUL in the name
             unsaved = (
                 f"--save: cannot write {save}: {why_unusable(error)}; the counterexample is shown with this error: "
@@ -127,6 +129,19 @@ def command(*, policy: str, save: str | None, as_json: bool) -> int:
     if unsaved is not None:
         raise CliInputError(unsaved)
     return ExitCode.FAILED
+
+
+def _write_whole(target: Path, text: str) -> None:
+    """Write ``text`` to ``target`` whole or not at all: beside it under a temporary name, then renamed, so a
+    full disk or a Ctrl-C while writing leaves no file cut short and an earlier one as it was."""
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")  # a name of its own (a UUID): no other file is written over
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError, ValueError):
+            temporary.unlink(missing_ok=True)
+        raise
 
 
 def _check_save(save: str) -> None:
