@@ -597,7 +597,7 @@ class Case:
             if chosen is not None:
                 promised = self._chosen_callback(_required(decision.escalate_to), at, chosen)
             else:  # the decision's, or counted from the escalation when it lapsed before it was made
-                promised = escalation_callback(self._policy, decision, at)
+                promised = escalation_callback(compiled_policy(self._policy), decision, at)
             return _draft(
                 CaseStep.ESCALATE,
                 CaseState.ESCALATED,

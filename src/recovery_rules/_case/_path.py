@@ -40,9 +40,9 @@ from typing import Any, Final
 
 from recovery_rules._engine._explanation import built_in_explanation
 from recovery_rules._engine._resolution import Outcome, Resolution, TraceEntry
+from recovery_rules._engine._rules import CompiledPolicy
 from recovery_rules._journal import Event
 from recovery_rules._policy._parts import Alternative
-from recovery_rules._policy._policy import Policy, compiled_policy
 from recovery_rules._values._exported import show_loaded
 from recovery_rules._values._models import Complaint, ComplaintNumber, Remedy
 from recovery_rules._values._money import Money
@@ -513,15 +513,16 @@ def _marked_offer(resolution: Resolution, offer: Money, asked: Money) -> Resolut
     return resolution.model_copy(update={"trace": (*resolution.trace, entry)})
 
 
-def escalation_callback(policy: Policy, decision: Resolution, at: dt.datetime) -> dt.datetime | None:
+def escalation_callback(policy: CompiledPolicy, decision: Resolution, at: dt.datetime) -> dt.datetime | None:
     """The callback an escalation made at ``at`` promises, when the customer chose no time: the decision's
     ``callback_by``, or, once that has passed, the escalated-to level's ``callback_within`` counted again from
     ``at`` (a promise is never made in the past). What :meth:`Case.escalate` records and the words before it say."""
     promised = decision.callback_by
     if promised is None or promised > at or decision.escalate_to is None:
         return promised
-    within = policy.level(decision.escalate_to).callback_within
-    return promised if within is None else compiled_policy(policy).promise(at, within)
+    level = policy.by_name.get(decision.escalate_to)
+    within = None if level is None else level.callback_within
+    return promised if within is None else policy.promise(at, within)
 
 
 def offer_was_the_most(resolution: Resolution, offer: Remedy) -> bool:

@@ -348,9 +348,7 @@ def _lead(step: str, story: _CaseSoFar, event: Event | None, now: dt.datetime) -
                 "reason": DecisionReason(decision),
                 # once recorded, the callback promised (the time the customer chose, if they did)
                 "callback_time": Time(
-                    _required(
-                        escalation_callback(story.policy, decision, now) if event is None else event.callback_due
-                    ),
+                    _required(_callback_promised(story.policy, decision, now) if event is None else event.callback_due),
                     now,
                 ),
             }
@@ -396,6 +394,13 @@ def _lead(step: str, story: _CaseSoFar, event: Event | None, now: dt.datetime) -
         case "thank":
             return (Line("thanks", number),)
     return ()
+
+
+def _callback_promised(policy: Policy, decision: Resolution, now: dt.datetime) -> dt.datetime | None:
+    """What escalating ``now`` would promise (:func:`escalation_callback`): the words say the time it records."""
+    from recovery_rules._policy._policy import compiled_policy  # noqa: PLC0415 - a layer below, imported when used
+
+    return escalation_callback(compiled_policy(policy), decision, now)
 
 
 def _personal_call_by(policy: Policy, now: dt.datetime) -> dt.datetime | None:

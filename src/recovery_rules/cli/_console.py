@@ -69,7 +69,7 @@ def _json_escape(match: re.Match[str]) -> str:
     return f"\\u{ord(match[0]):04x}"
 
 
-_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+_SURROGATE: Final = re.compile(r"[\ud800-\udfff]")
 """A lone surrogate: how Python reads a byte of a file name that is not UTF-8 (``\\udce9`` for 0xe9)."""
 
 _NOT_ASCII: Final = re.compile("[^\x00-\x7f]")
