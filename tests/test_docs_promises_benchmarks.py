@@ -125,7 +125,7 @@ def test_each_verify_row_is_the_median_of_several_runs_of_each_side_in_alternati
     "ValueError (invalid literal for int()) instead of printing how to run it",
 )
 def test_cli_report_benchmark_answers_help_with_its_usage() -> None:
-    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+    result = subprocess.run(
         [sys.executable, str(BENCHMARKS / "cli_report.py"), "--help"],
         capture_output=True,
         text=True,
