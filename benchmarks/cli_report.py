@@ -10,6 +10,7 @@ it reads, in that one pass; the rows after the baseline say what that costs.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import io
 import runpy
@@ -106,4 +107,6 @@ def main_(cases: int) -> None:
 
 
 if __name__ == "__main__":
-    main_(int(sys.argv[1]) if len(sys.argv) > 1 else 720)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("cases", nargs="?", type=int, default=720, help="how many cases to record (default 720)")
+    main_(parser.parse_args().cases)

@@ -2,9 +2,10 @@
 
 Run it with ``python benchmarks/erasure.py`` (``--cases N`` for more or fewer). Each case is opened with
 a customer's name and description and walked through listen, apologize, ask, decide, deliver, thank and
-close with notes: eight events, six of them with personal text. The rows are the time per event on a
-memory journal and on an SQLite file (``synchronous=FULL``), plain and encrypting; the last row is one
-``erase_customer`` on the SQLite file (the key deleted with ``secure_delete``, the log checkpointed).
+close, with notes at most steps: eight events, seven of them with personal text (the name and description
+when opened, the notes, and the remedy's description in the question and the decision). The rows are the
+time per event on a memory journal and on an SQLite file (``synchronous=FULL``), plain and encrypting; the
+last row is one ``erase_customer`` on the SQLite file (the key deleted with ``secure_delete``, the log checkpointed).
 """
 
 from __future__ import annotations

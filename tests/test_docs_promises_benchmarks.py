@@ -84,11 +84,6 @@ class _Journal:
         return iter([SimpleNamespace(hash="a" * 64)])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: scale.py's verify rows time the floor and the library once each, the floor always first, so "
-    "a row is one sample of each and the library always runs on a cache the floor has just warmed",
-)
 def test_each_verify_row_is_the_median_of_several_runs_of_each_side_in_alternating_order(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -119,11 +114,6 @@ def test_each_verify_row_is_the_median_of_several_runs_of_each_side_in_alternati
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: benchmarks/cli_report.py reads sys.argv[1] as a number of cases, so --help fails with a bare "
-    "ValueError (invalid literal for int()) instead of printing how to run it",
-)
 def test_cli_report_benchmark_answers_help_with_its_usage() -> None:
     result = subprocess.run(
         [sys.executable, str(BENCHMARKS / "cli_report.py"), "--help"],
