@@ -23,11 +23,6 @@ from ._helpers import NOW, complaint, usd
 STOCK_OPTIONS = {"backorder-callback", "comparable-item", "other-branch", "competitor-referral", "free-delivery"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the retail preset answers a billing error with a backorder callback and a comparable item in "
-    "stock: its only alternatives for every complaint are written for an out-of-stock item",
-)
 @pytest.mark.parametrize(
     ("kind", "amount", "granted", "outcome"),
     [
