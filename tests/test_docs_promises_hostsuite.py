@@ -77,11 +77,6 @@ def _pasted(decision: DecisionInput, policy: Policy) -> Resolution:
 # -- a failing example, copied into a plain test, decides the same ----------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: str(DecisionInput) writes the number the complaint made for itself (the date it was received at, "
-    "as given) into the JSON, so the pasted call files it under that number, not the business's date",
-)
 def test_a_decision_input_pasted_as_printed_decides_as_the_decision_itself() -> None:
     """how-to: "A DecisionInput prints as the Python call that decides it, ready to paste into a plain test"."""
     decision = _late_decision()
@@ -90,11 +85,6 @@ def test_a_decision_input_pasted_as_printed_decides_as_the_decision_itself() -> 
     assert _pasted(decision, RITZ) == decision.run(RITZ)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Hypothesis prints a dataclass field by field (DecisionInput(complaint=Complaint(...), ...)), not "
-    "with its __str__: the falsifying example a host sees is not the call that decides it",
-)
 def test_hypothesis_prints_a_failing_decision_input_as_the_call_that_decides_it() -> None:
     """how-to: "When a property fails, Hypothesis shrinks the input ... and prints it. A DecisionInput prints as the
     Python call that decides it, ready to paste into a plain test"."""
@@ -110,7 +100,6 @@ def test_hypothesis_prints_a_failing_decision_input_as_the_call_that_decides_it(
     assert "=policy.decide(Complaint.model_validate_json(" in printed, printed
 
 
-@pytest.mark.xfail(strict=True, reason="bug: str(DecisionInput) raises ValueError for windows given as a dict")
 def test_a_decision_input_whose_windows_are_a_dict_prints_as_the_same_call_as_with_pairs() -> None:
     """``windows`` given as ``Policy.decide`` takes ``granted`` (a dict of amounts by window): ``run`` and
     ``decision_violations`` accept it; printing it raised ``ValueError: too many values to unpack``."""
@@ -123,11 +112,6 @@ def test_a_decision_input_whose_windows_are_a_dict_prints_as_the_same_call_as_wi
     assert str(as_dict) == str(as_pairs)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a raise_by that takes the amount asked past the largest amount is blamed on the complaint "
-    "('invalid complaint: requested.amount ... model_copy(update=...) and model_construct do not validate')",
-)
 def test_decision_violations_refuses_a_raise_by_past_the_largest_amount_naming_raise_by() -> None:
     """The host built neither the complaint with ``model_copy`` nor ``model_construct``: ``raise_by`` is the argument
     to change, so the error names it, as it names a negative ``raise_by``."""

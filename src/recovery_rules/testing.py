@@ -199,14 +199,22 @@ class DecisionInput:
     def __str__(self) -> str:
         if self.windows is None:
             granted = f"Money({str(self.granted)!r})"
-        else:
+        else:  # pairs, or a dict as Policy.decide takes it
             granted = (
-                "{" + ", ".join(f"{str(window)!r}: Money({str(amount)!r})" for window, amount in self.windows) + "}"
+                "{"
+                + ", ".join(f"{str(window)!r}: Money({str(amount)!r})" for window, amount in dict(self.windows).items())
+                + "}"
             )
+        # exclude_unset: a number the complaint made for itself is left out, so the call numbers it as decide did
+        # (by the business's date); written out, it would read back as a number the host set, and be kept
         return (
-            f"policy.decide(Complaint.model_validate_json({self.complaint.model_dump_json()!r}), "
+            f"policy.decide(Complaint.model_validate_json({self.complaint.model_dump_json(exclude_unset=True)!r}), "
             f"by={self.by!r}, granted={granted}, now={self.now!r})"
         )
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """How Hypothesis (and IPython) print it, in a falsifying example: the call that decides it."""
+        printer.text(str(self))
 
 
 def _boundaries(policy: Policy, tier: str) -> list[int]:
@@ -359,8 +367,8 @@ def policies(
 
     ``max_levels`` is 1 or more, ``max_catalog`` 0 or more, ``currencies`` ISO 4217 codes such as ``("USD",)``;
     anything else is refused here, with :class:`~recovery_rules.InvalidInputError`, not when drawn.
-    ``max_catalog`` bounds the extra alternatives: every catalog also holds the 2 to 4 free ones its
-    ``min_alternatives`` needs."""
+    ``max_catalog`` bounds the whole catalog, the 2 to 4 free alternatives its ``min_alternatives`` needs
+    included (so at most ``max_catalog`` minus those are extra)."""
     _count(max_levels, "policies strategy", "max_levels", 1, "5")
     _count(max_catalog, "policies strategy", "max_catalog", 0, "12")
     if isinstance(currencies, str) or not isinstance(currencies, tuple | list) or not currencies:
@@ -533,7 +541,18 @@ def decision_violations(policy: Policy, decision: DecisionInput, *, raise_by: Mo
         problems.append("the same instant given in UTC gave a different resolution")
     if decision.complaint.model_dump() != before:
         problems.append("deciding changed the complaint")
-    if raise_by is not None:
+    if raise_by is not None:  # the decision itself was checked by deciding it
+        # asking raise_by more must stay within what a Money holds, with the most already granted in a window
+        amounts = [decision.granted] if decision.windows is None else list(dict(decision.windows).values())
+        most = max((amount.amount for amount in amounts if isinstance(amount, Money)), default=Decimal(0))
+        if most + decision.complaint.requested.amount.amount + raise_by.amount >= Money.MAX_AMOUNT:
+            raise _argument(
+                "decision",
+                "raise_by",
+                raise_by,
+                f"small enough that what was granted, the amount asked and it add up to less than "
+                f"{Money.MAX_AMOUNT:,} {policy.currency}",
+            )
         higher = decision.with_asked(decision.complaint.requested.amount + raise_by).run(policy)
         if _RANK[higher.outcome] < _RANK[resolution.outcome]:
             problems.append(f"asking {raise_by} more turned {resolution.outcome.value} into {higher.outcome.value}")
