@@ -277,7 +277,6 @@ class Agree(RuleBasedStateMachine):
     def reopen(self) -> None:
         self._open()
 
-    @precondition(lambda self: self.encrypted)
     @rule(customer=st.sampled_from((*CUSTOMERS, "999")))
     def erase(self, customer: str) -> None:
         self.same(f"erase {customer}", lambda journal, _: journal.erase_customer(customer, employee="E-1", now=CLOCK))
@@ -387,11 +386,6 @@ def test_erasing_a_customer_without_personal_data_from_a_journal_that_does_not_e
         assert journal.erasure("10442") == erased
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: PostgresJournal.erase_customer vacuums a keys table a journal that does not encrypt never made, "
-    "and raises 'the journal's tables are missing: was the schema dropped? (SQLSTATE 42P01)' at every call",
-)
 def test_erasing_a_customer_without_personal_data_from_a_journal_that_does_not_encrypt_returns_its_record_on_postgresql(
     postgres_dsn: str,
 ) -> None:
@@ -409,10 +403,6 @@ def test_erasing_a_customer_without_personal_data_from_a_journal_that_does_not_e
         _postgres.drop_schema(postgres_dsn, schema)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a closed PostgresJournal tells its user to open it again 'such as SQLiteJournal(path)'",
-)
 def test_a_closed_postgresql_journal_says_how_to_open_a_postgresql_journal_again(postgres_dsn: str) -> None:
     """Journal.close: "every method that reads or writes raises JournalError"; its message says how to open the
     journal again, and for a PostgreSQL journal that is PostgresJournal(conninfo), not an SQLite file."""

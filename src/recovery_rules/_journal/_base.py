@@ -75,6 +75,7 @@ __all__ = [
     "ERASED",
     "MAX_AHEAD",
     "MEMORY_CLOSED_REFUSAL",
+    "POSTGRES_CLOSED_REFUSAL",
     "READ_ONLY_REFUSAL",
     "Clock",
     "Journal",
@@ -116,8 +117,9 @@ _PROGRESS_STEP: Final = 10_000
 class Journal(abc.ABC):
     """An append-only record of every event of every case, each event chained to the one before.
 
-    Use :class:`MemoryJournal` (tests, one process) or :class:`SQLiteJournal` (one
-    file, many threads and processes). Every method is safe to call from many
+    Use :class:`MemoryJournal` (tests, one process), :class:`SQLiteJournal` (one
+    file, many threads and processes) or :class:`PostgresJournal` (a database
+    server, many hosts). Every method is safe to call from many
     threads at once. A journal is a context manager that closes itself.
 
     Writing: :meth:`append` (what :class:`~recovery_rules.Case` uses). Reading:
@@ -148,6 +150,8 @@ class Journal(abc.ABC):
 
         A journal opened with its key counts every guest's grants from heads the key seals; a sealed journal
         opened without it reads (events, :meth:`verify`, :meth:`granted`) but refuses to record a grant.
+        As this object last saw it: one opened before another sealed the ledger says ``False`` until it records
+        a grant (which it then refuses without the key) or is opened again.
         """
         return self._ledger_sealed
 
@@ -1518,6 +1522,12 @@ CLOSED_REFUSAL: Final = (
     "SQLiteJournal(path), or keep it open while it is used"
 )
 """What every use of a closed journal raises (a :class:`~recovery_rules.JournalError`)."""
+
+POSTGRES_CLOSED_REFUSAL: Final = (
+    "the journal is closed (close() was called, or its with-block ended): open it again, such as "
+    "PostgresJournal(conninfo), or keep it open while it is used"
+)
+"""What every use of a closed :class:`~recovery_rules.PostgresJournal` raises."""
 
 MEMORY_CLOSED_REFUSAL: Final = (
     "the journal is closed (close() was called, or its with-block ended): a MemoryJournal cannot be opened again; "

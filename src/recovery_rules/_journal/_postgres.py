@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from recovery_rules.exceptions import JournalError, JournalIntegrityError, MissingDependencyError
 
-from ._base import CLOSED_REFUSAL, MAX_AHEAD, Clock, Journal, legacy_problem
+from ._base import MAX_AHEAD, POSTGRES_CLOSED_REFUSAL, Clock, Journal, legacy_problem
 from ._canonical import GENESIS, JSONValue
 from ._columns import (
     COLUMNS,
@@ -346,7 +346,7 @@ class PostgresJournal(Journal):
         """A connection, and whether it was idle (it may have died since) rather than new."""
         with self._lock:
             if self._closed:
-                raise JournalError(CLOSED_REFUSAL)
+                raise JournalError(POSTGRES_CLOSED_REFUSAL)
             if os.getpid() != self._pid:  # a forked child: the parent's connections are not ours to use
                 self._inherited.extend(self._idle)
                 self._idle, self._pid = [], os.getpid()
@@ -460,6 +460,11 @@ class PostgresJournal(Journal):
 
         try:
             with self._connection() as connection:  # autocommit: VACUUM runs outside a transaction
+                found = connection.execute(
+                    "SELECT to_regclass(%s) AS found", (f"{self._sql.schema}.data_keys",)
+                ).fetchone()
+                if found is None or found["found"] is None:  # a journal that never encrypted holds no keys
+                    return
                 connection.add_notice_handler(warned)
                 try:
                     connection.execute(f"VACUUM {self._sql.schema}.data_keys")
