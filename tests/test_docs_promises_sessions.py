@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from fastapi.testclient import TestClient
 from recovery_rules import CaseView, ComplaintNumber, MemoryJournal, presets
 from recovery_rules.server import Tokens, create_app, mint_token, token_entry
 
-from ._server import NOW, Served, serve
+from ._server import NOW, Running, Served, serve
 
 _CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 _FORM_KEY = re.compile(r'name="key" value="([0-9a-f]{32})"')
@@ -135,7 +136,7 @@ def _signed_in_under_an_earlier_session(served: Served) -> tuple[TestClient, str
 @pytest.mark.xfail(
     strict=True,
     reason="bug: Sign out pressed in a tab loaded under an earlier session is refused as out of date (403) and "
-    "leaves the employee signed in now signed in",
+    "leaves whoever is signed in now signed in",
 )
 def test_sign_out_from_a_tab_loaded_before_a_shift_change_signs_out_who_is_signed_in_now() -> None:
     """The page: "**Sign out** makes the browser forget the session". At a shared desk the next employee may press
@@ -260,3 +261,53 @@ def test_a_shorter_session_lifetime_ends_the_sessions_signed_for_longer() -> Non
         fresh = _browser(short)
         _sign_in(fresh, token)  # a session signed now lasts the new hour, as before
         assert fresh.get("/console").status_code == 200
+
+
+# -- in a real browser: tabs share the session -----------------------------------------------------------------------
+@pytest.mark.browser
+@pytest.mark.slow
+def test_in_a_browser_the_session_cookie_is_kept_as_documented_and_sign_out_in_one_tab_signs_out_the_others() -> None:
+    """The page: the session is "kept in an `HttpOnly`, `SameSite=Strict` cookie ..., scoped to `/console`", and
+    "**Sign out** makes the browser forget the session". Chromium keeps the cookie so (no script can read it), and
+    after Sign out in one tab, the other tab of the same browser, its form sent or the console opened again, is signed
+    out too."""
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="the browser tests need playwright, which dev installs"
+    )
+    browser_path = shutil.which("chromium-headless-shell")
+    if browser_path is None:
+        pytest.skip("chromium-headless-shell is not installed (apt-get install -y chromium-headless-shell)")
+    served = serve(reload_on_sighup=False)
+    with Running(served.app) as url, sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=browser_path)
+        try:
+            context = browser.new_context(base_url=url)
+            first = context.new_page()
+            first.set_default_timeout(5000)
+            first.goto("/console")
+            first.get_by_label("Your token").fill(served.tokens["staff"])
+            first.keyboard.press("Enter")
+            first.wait_for_url("**/console")
+            (cookie,) = [cookie for cookie in context.cookies() if cookie["name"] == _COOKIE]
+            assert (cookie["httpOnly"], cookie["sameSite"], cookie["path"]) == (True, "Strict", "/console")
+            assert cookie["secure"] is False  # plain http on loopback: a Secure cookie would never come back
+            assert first.evaluate("document.cookie") == ""  # no script of the page reads it
+            second = context.new_page()
+            second.set_default_timeout(5000)
+            second.goto("/console")
+            second.get_by_label("Customer number").fill("10442")  # a form being filled in the other tab
+            second.get_by_label("What it is about").fill("room_not_ready")
+            second.get_by_label("Amount (USD)").fill("40.00")
+            first.get_by_role("button", name="Sign out").click()
+            first.wait_for_url("**/console/sign-in")
+            assert [cookie for cookie in context.cookies() if cookie["name"] == _COOKIE] == []
+            second.get_by_role("button", name="Open the case").click()
+            second.wait_for_load_state()
+            assert "You are not signed in" in second.get_by_role("alert").inner_text()
+            second.goto("/console")
+            assert second.url == url + "/console/sign-in"
+            assert served.journal.cases() == []
+            context.close()
+        finally:
+            browser.close()
+            served.journal.close()
