@@ -45,7 +45,7 @@ def _open_fields(csrf: str) -> dict[str, str]:
 
 
 # -- forged form tokens ----------------------------------------------------------------------------------------
-_FORMS = ["/console/cases", "/console/step/listen/20261123-10442", "/console/policy", "/console/sign-out"]
+_FORMS = ["/console/cases", "/console/step/listen/20261123-10442", "/console/policy"]
 
 
 @pytest.mark.parametrize("form", _FORMS)

@@ -173,15 +173,25 @@ def session_cookie(key: bytes, digest: str, expires: dt.datetime) -> str:
     return f"{body}.{_signature(key, body)}"
 
 
-def session_holder(key: bytes, cookie: str, now: dt.datetime) -> str | None:
-    """The token hash a session ``cookie`` names, if ``key`` signed it and it has not expired at ``now``."""
+_CLOCK_SLACK: Final = dt.timedelta(minutes=5)
+"""How much later than a session of ``longest`` signed now a session may end: the clocks of services that share a
+session key differ a little."""
+
+
+def session_holder(key: bytes, cookie: str, now: dt.datetime, longest: dt.timedelta | None = None) -> str | None:
+    """The token hash a session ``cookie`` names, if ``key`` signed it and it has not expired at ``now``; with
+    ``longest`` (the service's session lifetime), nor would it end later than a session signed now: one signed
+    for longer (``--session-hours`` shortened since, the key kept) ends at once."""
     found = _SESSION.fullmatch(cookie)
     if found is None:
         return None
     body = cookie[: found.start(4) - 1]
     if not hmac.compare_digest(found.group(4), _signature(key, body)):
         return None
-    if int(found.group(2)) <= now.timestamp():
+    expires = int(found.group(2))
+    if expires <= now.timestamp():
+        return None
+    if longest is not None and expires > (now + longest + _CLOCK_SLACK).timestamp():
         return None
     return found.group(1)
 
@@ -195,7 +205,7 @@ def _session(request: Request, policy: Policy) -> Session | None:
     if not cookie or len(cookie) > 1000:
         return None
     service = _service(request)
-    digest = session_holder(service.session_key, cookie, service.now())
+    digest = session_holder(service.session_key, cookie, service.now(), service.session_lifetime)
     employee = None if digest is None else service.tokens.holder(digest)
     if employee is None or employee.level not in {level.name for level in policy.levels}:
         return None
@@ -482,10 +492,14 @@ def _set_cookie(request: Request, response: Response, name: str, value: str, lif
 
 @router.post("/sign-out")
 async def sign_out(request: Request) -> Response:
-    try:
-        await _signed_in_post(request, _service(request).policy)
-    except _RefusedError as refused:
-        return refused.response
+    """Forget this browser's session, whichever it is: a sign-out from this site is never refused. A tab loaded
+    under an earlier session (another employee's, before a shift change) carries that session's form token, and a
+    session that no longer holds (its token out of the token file) has none that matches: refusing either would
+    leave the browser signed in, the second until the token is back in the file. Only a form from another site is
+    refused; forgetting a session is nothing another site could misuse."""
+    if not _same_origin(request):
+        return _error_page(request, None, 403, "This form came from another site.", "Open the console again.")
+    _check_form_media(request)
     response = _see("/console/sign-in")
     response.delete_cookie(COOKIE, path="/console", httponly=True, samesite="strict")
     response.delete_cookie(OPENED, path="/console", httponly=True, samesite="strict")
