@@ -79,10 +79,6 @@ def test_every_metric_the_docs_name_has_its_documented_type_and_labels(tmp_path:
         served.journal.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the OpenAPI document, the Swagger UI's files and a 413 on a route are counted as route 'unmatched'",
-)
 def test_a_path_a_route_serves_is_never_counted_as_unmatched() -> None:
     """The docs: requests by route, "its template; `unmatched` for a path no route serves". The document at
     /v1/openapi.json, the Swagger UI's files and a body too large for /v1/decisions are all on paths a route
@@ -99,7 +95,6 @@ def test_a_path_a_route_serves_is_never_counted_as_unmatched() -> None:
         served.journal.close()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a CORS preflight is answered outside the metrics and never counted")
 def test_a_cors_preflight_is_counted_as_an_options_request() -> None:
     """The docs count requests by method, "`HEAD` and `OPTIONS` too"; with --allow-origin, a browser's preflight
     is an OPTIONS request like any other, answered 200 (or a 400 for an origin not allowed)."""
@@ -126,10 +121,6 @@ class _FullDisk:
         raise OSError(errno.ENOSPC, "No space left on device")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a decision log that cannot be written turns a recorded decision into a 500 'internal' (a bug)",
-)
 def test_a_decision_log_that_cannot_be_written_does_not_fail_a_recorded_decision(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -162,7 +153,6 @@ def test_a_decision_log_that_cannot_be_written_does_not_fail_a_recorded_decision
         journal.close()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a manager's denial in the console is not counted as a decision")
 def test_a_managers_denial_in_the_console_is_counted_as_the_apis_is() -> None:
     """``recovery_rules_decisions_total`` counts "decisions by outcome and level"; the API counts a manager's
     denial (outcome ``denied``), and the console's ``decide`` and ``manager_approves`` are counted as the API's
@@ -185,9 +175,6 @@ def test_a_managers_denial_in_the_console_is_counted_as_the_apis_is() -> None:
         served.journal.close()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: the service logs an unexpected error with the request's path, the customer number in it"
-)
 def test_the_log_of_an_unexpected_error_does_not_name_the_customer_number(caplog: pytest.LogCaptureFixture) -> None:
     """guarantees-under-failure.md, 9: "No error message, `repr` or log record carries a customer's name,
     customer number, ...". A case's path holds its complaint number, which holds the customer number."""
@@ -307,7 +294,6 @@ def running(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[_Serve]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="bug: uvicorn's access log prints each case's path, its customer number in it")
 def test_the_access_log_of_a_real_server_does_not_carry_the_customer_number(running: _Serve) -> None:
     """guarantees-under-failure.md, 9: no log record carries a customer number; the how-to's "Logs" names
     uvicorn's access log as one of the service's logs, which ``serve`` writes to standard error."""
@@ -320,7 +306,6 @@ def test_the_access_log_of_a_real_server_does_not_carry_the_customer_number(runn
 
 @pytest.mark.slow
 @pytest.mark.parametrize("running", [("--decision-log", "-")], indirect=True)
-@pytest.mark.xfail(strict=True, reason="bug: uvicorn's access log goes to standard output, amid the decision log")
 def test_the_default_decision_log_on_standard_output_is_json_lines_only(running: _Serve) -> None:
     """serve.md: ``--decision-log`` defaults to ``-`` (standard output), "where the decision log's JSON lines go";
     the how-to: "one JSON line per decision". A program reading the service's standard output reads JSON lines."""
@@ -338,7 +323,6 @@ def test_the_default_decision_log_on_standard_output_is_json_lines_only(running:
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="SIGHUP is a POSIX signal")
 @pytest.mark.parametrize("running", [("--workers", "2")], indirect=True)
-@pytest.mark.xfail(strict=True, reason="bug: with several workers a reload is never counted in policy_reloads")
 def test_a_refused_reload_is_counted_with_several_workers_too(running: _Serve) -> None:
     """The docs list "policy reloads by result" among the metrics, and with --workers N "a scrape ... shows every
     worker's figures": a SIGHUP whose policy does not load is a reload refused, whoever refuses it."""

@@ -48,7 +48,7 @@ from recovery_rules import (
 from ._auth import Tokens
 from ._extra import without_extra
 from ._guards import DEFAULT_MAX_BODY_BYTES, BodyLimit, SecurityHeaders, answer_headers, check_body_limit
-from ._methods import PROBED, Methods, allow, declared_methods
+from ._methods import PROBED, Methods, _matched, allow, declared_methods
 from ._observe import DecisionLog, Metrics
 from ._problems import (
     ApiProblem,
@@ -205,7 +205,6 @@ def create_app(
     _console_pages(app)
     app.add_middleware(Methods)  # HEAD and OPTIONS on every route; the first added is the innermost
     app.add_middleware(BodyLimit, limit=max_body_bytes)  # counted by the metrics, answered with CORS headers
-    _measure(app, service)
     if allow_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -215,6 +214,7 @@ def create_app(
             expose_headers=["Location", "WWW-Authenticate", "Retry-After", "Allow"],
             allow_credentials=False,
         )
+    _measure(app, service)  # outside CORS: a preflight it answers is a request counted too
     app.add_middleware(SecurityHeaders)  # the outermost: every answer, a CORS preflight's and a 413 included
     app.include_router(router)
     app.include_router(console_router)  # the front-desk console's HTML pages, under /console
@@ -360,6 +360,9 @@ def app_from_environment() -> FastAPI:
         # A new worker (uvicorn replaces every worker on SIGHUP) of a policy that does not load: it does not
         # start, so uvicorn keeps the old workers, which keep serving the old policy.
         logging.getLogger(LOG).error("policy reload refused; this worker does not start: %s", error)
+        refused = Metrics()
+        if refused.folder is not None:  # several workers: counted with theirs (a dead worker's counts stay)
+            refused.reloads.labels(result="refused").inc()
         raise SystemExit(3) from None
     ledger_key = load_ledger_key(settings.ledger_key_file) if settings.ledger_key_file else None
     session_key = load_session_key(settings.session_key_file) if settings.session_key_file else _handed_key()
@@ -433,6 +436,7 @@ class Measured:
             return
         started = time.perf_counter()
         status = 500
+        asked = {**scope}  # the request as it came: a mount changes the scope's root_path
 
         async def noting_status(message: Message) -> None:
             nonlocal status
@@ -443,7 +447,10 @@ class Measured:
         try:
             await self.app(scope, receive, noting_status)
         finally:
-            template = getattr(scope.get("route"), "path", "unmatched")
+            route = scope.get("route")
+            if getattr(route, "path", None) is None and status != 404:  # a plain route, a mount, a middleware (413)
+                route = _matched(asked)[1]
+            template = getattr(route, "path", "unmatched")
             method = scope["method"] if scope["method"] in COUNTED_METHODS else "other"
             metrics = self.metrics
             metrics.requests.labels(route=template, method=method, status=str(status)).inc()
@@ -616,6 +623,12 @@ _CONFLICT_ERASED: Final = (  # the journal can no longer tell a repeat from anot
 )
 
 
+def _where(request: Request) -> str:
+    """The request as a log line names it: its method and its route's template, never the path (a case's path
+    holds its complaint number, and so the customer number, which no log line carries)."""
+    return f"{request.method} {getattr(request.scope.get('route'), 'path', 'a path no route serves')}"
+
+
 def _handle_errors(app: FastAPI) -> None:
     from ._api import no_such_step  # noqa: PLC0415 - as the routes: imported only when an app is made
 
@@ -726,7 +739,7 @@ def _handle_errors(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def internal(request: Request, error: Exception) -> Response:
-        logging.getLogger("recovery_rules.server").exception("unexpected error answering %r", request.url.path)
+        logging.getLogger("recovery_rules.server").exception("unexpected error answering %s", _where(request))
         return problem_response(
             "internal",
             "the service failed to answer; it was logged",

@@ -57,6 +57,7 @@ from recovery_rules import (
     InvalidInputError,
     JournalError,
     Money,
+    Outcome,
     Policy,
     PolicyError,
     RecoveryRulesError,
@@ -1112,6 +1113,8 @@ def _take_step(
         )
     if isinstance(result, Resolution) and case.version > before:  # a form sent twice was logged the first time
         _count(service, policy, result, session.employee, "console-" + step, recorded=True)
+    elif step == "manager_denies" and case.version > before:  # a decision too, as the API counts it
+        service.metrics.decisions.labels(outcome=Outcome.DENIED.value, level=session.employee.level).inc()
     return _see(_case_url(case.number) + "?done=" + step)
 
 

@@ -18,6 +18,7 @@ import contextlib
 import datetime as dt
 import glob
 import json
+import logging
 import os
 import re
 import threading
@@ -68,9 +69,14 @@ class DecisionLog:
             },
             sort_keys=True,
         )
-        with self._lock:
-            self._stream.write(line + "\n")
-            self._stream.flush()
+        try:
+            with self._lock:
+                self._stream.write(line + "\n")
+                self._stream.flush()
+        except (OSError, ValueError) as error:  # a full disk, a closed file: the decision stands, said in the log
+            logging.getLogger("recovery_rules.server").error(
+                "decision log write failed (the decision stands, recorded if a case's step): %s", error
+            )
 
 
 class Metrics:

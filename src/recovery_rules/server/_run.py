@@ -13,14 +13,17 @@ for this run.
 from __future__ import annotations
 
 import contextlib
+import copy
+import logging
 import os
+import re
 import secrets
 import shutil
 import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from recovery_rules import InvalidInputError, Policy
 
@@ -55,7 +58,34 @@ def run(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, worker
             proxy_headers=True,
             forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
             log_level="info",
+            log_config=_log_config(),
         )
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging, its access log on standard error with its other lines: standard output is the decision
+    log's (``--decision-log -``, the default), one JSON line per decision and nothing else."""
+    from uvicorn.config import LOGGING_CONFIG  # noqa: PLC0415 - only needed to serve
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["handlers"]["access"]["stream"] = "ext://sys.stderr"
+    config.setdefault("filters", {})["case_numbers"] = {"()": CaseNumbersElided}
+    config["handlers"]["access"]["filters"] = ["case_numbers"]
+    return config
+
+
+_CASE_NUMBER: Final = re.compile(r"[0-9]{8}-[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+class CaseNumbersElided(logging.Filter):
+    """Writes each complaint number in an access log line's path as ``{number}``: it holds the customer number,
+    which no log line carries (uvicorn's access record's arguments: client, method, path, version, status)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
+            record.args = (*args[:2], _CASE_NUMBER.sub("{number}", args[2]), *args[3:])
+        return True
 
 
 @contextlib.contextmanager
