@@ -4,7 +4,7 @@
 ``tests/test_cli_docs.py`` and ``tests/test_docs_service_commands.py`` run the console blocks. What they leave
 unchecked, checked here as a reader would use it:
 
-- the README's shell blocks (its fences name no language): the command lines run in a copy of
+- the README's shell blocks: the command lines run in a copy of
   ``examples/cli/``, as the README says to try them, and the ``make`` targets and ``pip`` extras it names exist;
 - a block a page says *is* a file of the repository (`` `examples/cli/complaint.json`: ``, "This is
   ``examples/cli/cases.toml``, shortened:") is that file, or a part of it;
@@ -41,10 +41,10 @@ def _readme_blocks() -> list[Block]:
 
 
 def _readme_lines() -> list[str]:
-    """The lines of the README's shell blocks (its fences name no language), without their comments."""
+    """The lines of the README's shell blocks (fences naming no language, or bash), without their comments."""
     lines = []
     for block in _readme_blocks():
-        if block.language:
+        if block.language not in ("", "bash", "sh", "console"):
             continue
         for line in block.code.splitlines():
             command = re.sub(r"\s+#\s.*$", "", line).strip()
@@ -325,3 +325,23 @@ def test_a_report_piped_to_head_shows_the_lines_head_prints(
     [(line, output)] = [(line, output) for line, output in commands if "--since 2026-11-01 | head" in line]
     printed = [row.rstrip(" ") for row in _printed(line, capsys).splitlines()]  # (trailing spaces: the bug above)
     assert printed == output.splitlines(), f"report.md: $ {line}"
+
+
+@pytest.mark.parametrize("page", sorted(path.name for path in (DOCS / "cli").glob("*.md") if path.stem != "index"))
+def test_the_synopsis_a_cli_page_shows_names_only_options_of_its_verb(
+    page: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    synopses = [
+        line
+        for block in blocks(DOCS / "cli" / page)
+        if block.language == "text"
+        for line in block.code.splitlines()
+        if line.startswith(f"recovery-rules {page.removesuffix('.md')} ")
+    ]
+    assert synopses, f"{page} shows how its verb is called"
+    capsys.readouterr()
+    assert main([page.removesuffix(".md"), "--help"]) == 0
+    options = set(re.findall(r"^\s+(?:-\w, )?(--[\w-]+)", capsys.readouterr().out.split("Options:", 1)[1], re.M))
+    for synopsis in synopses:
+        named = set(re.findall(r"(?<![\w-])--[a-z][\w-]*", synopsis))
+        assert named <= options, f"{page}: {synopsis} names options the verb lacks: {sorted(named - options)}"
