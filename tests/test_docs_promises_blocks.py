@@ -296,11 +296,6 @@ def _printed(line: str, capsys: pytest.CaptureFixture[str]) -> str:
     return out + captured.err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: simulate and report end every table row with a space (rich's cell padding), which the pages, "
-    "like any page, do not show: the output is not the page's byte for byte",
-)
 @pytest.mark.parametrize("page", ["simulate.md", "report.md"])
 def test_the_tables_the_cli_pages_show_are_printed_byte_for_byte(
     page: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
@@ -312,11 +307,6 @@ def test_the_tables_the_cli_pages_show_are_printed_byte_for_byte(
         assert _printed(line, capsys) == output, f"{page}: $ {line}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (docs): report.md pipes the report to head -n 16 but shows 15 lines; the 16th line head prints is "
-    "an empty one, which the page cannot show at the end of a block (head -n 15 prints what it shows)",
-)
 def test_a_report_piped_to_head_shows_the_lines_head_prints(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

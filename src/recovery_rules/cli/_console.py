@@ -195,11 +195,24 @@ class _NeutralisingConsole(Console):
     def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Iterable[Segment]:
         if isinstance(renderable, Text) and UNSAFE.search(renderable.plain):
             renderable = self._neutralised(renderable)
-        for segment in super().render(renderable, options):
+        # The segments of the line so far, in a pipe or a file: a line there ends at its last character (as the
+        # documentation shows it), not after a table's padding.
+        line: list[Segment] = []
+        for rendered in super().render(renderable, options):
+            segment = rendered
             if segment.control is None and UNSAFE.search(segment.text):
-                yield Segment(neutralise(segment.text), segment.style)
-            else:
+                segment = Segment(neutralise(segment.text), segment.style)
+            if self.is_terminal or segment.control is not None:
+                yield from line
+                line.clear()
                 yield segment
+            elif segment.text.startswith("\n"):
+                yield from _without_trailing_spaces(line)
+                line.clear()
+                yield segment
+            else:
+                line.append(segment)
+        yield from line
 
     def on_broken_pipe(self) -> None:
         """What reads the output went away: stop, as :func:`echo` would (rich's own way exits with 1, which
@@ -213,6 +226,17 @@ class _NeutralisingConsole(Console):
         for segment in text.render(self, end=""):
             safe.append(neutralise(segment.text), segment.style)
         return safe
+
+
+def _without_trailing_spaces(line: list[Segment]) -> list[Segment]:
+    """``line`` without the spaces it ends with."""
+    line = list(line)
+    while line and not line[-1].text.rstrip(" "):
+        line.pop()
+    if line:
+        last = line[-1]
+        line[-1] = Segment(last.text.rstrip(" "), last.style, last.control)
+    return line
 
 
 def _console(stream: Any) -> Console:
