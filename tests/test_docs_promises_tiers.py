@@ -52,11 +52,6 @@ def test_a_tier_limit_written_unlimited_is_refused_at_the_tier_when_the_policy_l
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the console's open form, refused for another field, comes back with no tier option selected when "
-    "the tier sent is one the policy does not list, so the browser shows and sends the first option (gold)",
-)
 def test_a_refused_open_form_comes_back_with_the_tier_it_was_sent_even_one_the_policy_does_not_list() -> None:
     """limits-per-tier.md: a tier is "a word your application chooses", and one the policy does not mention gets
     the base limits. The console's open form, refused for its amount, must come back as typed (as

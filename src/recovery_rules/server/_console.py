@@ -519,8 +519,10 @@ class OpenForm:
     description: str = ""
 
 
-def _tiers(policy: Policy) -> list[str]:
-    return sorted({tier for level in policy.levels for tier in level.tier_limits} | {"standard"})
+def _tiers(policy: Policy, sent: str = "") -> list[str]:
+    """The tier select's options: every tier a limit mentions, ``standard``, and the tier the form was sent with (one
+    the policy does not list stays selected when the form comes back, never turning into the first option)."""
+    return sorted({tier for level in policy.levels for tier in level.tier_limits} | {"standard"} | ({sent} - {""}))
 
 
 @router.get("/", include_in_schema=False)
@@ -566,7 +568,7 @@ def _home(
         if last is None
         else (str(last.number), _case_url(last.number), _when(last.at, policy), _iso(last.at, policy)),
         errors=errors,
-        tiers=_tiers(policy),
+        tiers=_tiers(policy, form.tier),
         categories=sorted(policy.categories),
         kinds=policy.remedy_kinds,
         currency=policy.currency,
