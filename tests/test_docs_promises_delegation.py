@@ -25,6 +25,7 @@ from recovery_rules import (
     Remedy,
     UnknownLevelError,
     Wording,
+    metrics,
     presets,
 )
 
@@ -232,3 +233,20 @@ def test_the_services_case_view_shows_on_whose_behalf_a_delegate_acted() -> None
     denied = answer.json()["case"]["events"][-1]
     assert (denied["kind"], denied["actor"]) == ("manager_denied", "manager")
     assert denied.get("acting_for") == "general_manager"
+
+
+# -- the metrics -------------------------------------------------------------------------------------------------
+
+
+def test_a_delegated_approval_counts_in_the_metrics_for_the_level_that_took_the_step() -> None:
+    """read-the-metrics.md: ``per_level`` is ``by_level``, "by who took the step": a manager approving for the
+    absent general manager counts as the manager's decision and grant (more than the manager's own limit)."""
+    journal = MemoryJournal()
+    case = _escalated(journal, DELEGATING, "6000.00")
+    case.manager_approves(by="manager", acting_for="general_manager", now=NOW, employee="M-0002")
+    case.deliver(now=NOW)
+    figures = metrics.report(journal, policy=DELEGATING, now=NOW)
+    manager, general_manager = figures.per_level["manager"], figures.per_level["general_manager"]
+    assert (manager.decisions, manager.granted) == (1, Money("6000.00", "USD"))
+    assert general_manager.decisions == 0
+    assert figures.escalations.approved == 1
