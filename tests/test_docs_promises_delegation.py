@@ -123,11 +123,6 @@ def test_delegates_must_be_a_list_of_level_names_in_a_policy_file() -> None:
 # -- what the words say ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Wording.say_next takes no acting_for, so a delegate's explanation cannot be worded before it is "
-    "taken: say_next(by=the delegate's level) names the delegate's own Plan B, not the one the step records",
-)
 def test_say_next_names_the_alternatives_a_delegate_will_offer_for_the_absent_level() -> None:
     journal = MemoryJournal()
     case = _denied_by_a_delegate_with_less_room_of_its_own(journal)
@@ -155,11 +150,6 @@ def test_say_history_words_a_delegated_explanation_with_the_alternatives_it_reco
 # -- what the journal records ------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the final offer of alternatives a delegate offered for an absent level is made with that "
-    "level's authority, but its make_final_offer event does not name acting_for",
-)
 def test_a_final_offer_made_with_an_absent_levels_authority_records_acting_for() -> None:
     journal = MemoryJournal()
     case = _denied_by_a_delegate_with_less_room_of_its_own(journal)
@@ -192,11 +182,6 @@ def test_a_delegates_counter_offer_is_decided_as_the_absent_levels() -> None:
 # -- retries -----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a retry of a delegated step with the same key, after a policy reload that removed the "
-    "delegation, raises AuthorityError instead of returning the recorded event",
-)
 @pytest.mark.parametrize("step", ["manager_approves", "manager_denies"])
 def test_a_retried_delegated_step_returns_the_first_result_after_the_delegation_is_removed(step: str) -> None:
     journal = MemoryJournal()
@@ -215,11 +200,6 @@ def test_a_retried_delegated_step_returns_the_first_result_after_the_delegation_
 # -- the decision service ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the service's case view (EventBody) leaves out acting_for, so a delegated denial reads as a "
-    "manager deciding a case escalated to the general manager",
-)
 def test_the_services_case_view_shows_on_whose_behalf_a_delegate_acted() -> None:
     pytest.importorskip("fastapi", reason="the decision service needs the server extra, which dev installs")
     from ._server import serve  # noqa: PLC0415 - it skips the module's other tests without the server extra

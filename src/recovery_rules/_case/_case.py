@@ -676,12 +676,13 @@ class Case:
         with that level's authority, and its event records ``acting_for``.
         """
         employee = _employee(self._policy, employee)
-        level, delegate = self._authority(CaseStep.MANAGER_APPROVES, by, acting_for)
+        level, delegate = self._authority(CaseStep.MANAGER_APPROVES, by, acting_for, check=False)
         notes = _text(notes, "notes")
         if amount is not None:  # exactly a Money of the values checked, however it was made
             amount = checked_money(amount, "amount")
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            self._check_delegate(CaseStep.MANAGER_APPROVES, view, level, delegate)
             return self._unless_own_escalation(
                 CaseStep.MANAGER_APPROVES,
                 view,
@@ -795,7 +796,7 @@ class Case:
         ``employee`` and ``acting_for`` as for :meth:`manager_approves`.
         """
         employee = _employee(self._policy, employee)
-        level, delegate = self._authority(CaseStep.MANAGER_DENIES, by, acting_for)
+        level, delegate = self._authority(CaseStep.MANAGER_DENIES, by, acting_for, check=False)
         reason = _text(reason, "reason")
         if not reason.strip():
             raise InvalidInputError.at("reason", "reason", "must say why, so the customer can be told")
@@ -803,6 +804,7 @@ class Case:
             raise InvalidInputError("reason", [Problem("reason", message) for message in said_wrong])
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            self._check_delegate(CaseStep.MANAGER_DENIES, view, level, delegate)
             return self._unless_own_escalation(
                 CaseStep.MANAGER_DENIES,
                 view,
@@ -897,9 +899,10 @@ class Case:
         """
         employee = _employee(self._policy, employee)
         notes = _text(notes, "notes")
-        level, delegate = self._explainer(by, acting_for)
+        level, delegate = self._explainer(by, acting_for, check=False)
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
+            self._check_delegate(CaseStep.EXPLAIN_DENIAL, view, level, delegate)
             plan_b = self._denial_offers(view, ledger, at, level, delegate)
             reason = view.denial_reason or _offer_reason(view) or _required(view.decision).reason
             return _draft(
@@ -1009,10 +1012,10 @@ class Case:
             )
         return self._plan_b_now(view, ledger, at, level)[0][: OFFERED_WITH_A_DENIAL + 1]
 
-    def _explainer(self, by: str | None, acting_for: str | None) -> tuple[str, str | None]:
+    def _explainer(self, by: str | None, acting_for: str | None, *, check: bool = True) -> tuple[str, str | None]:
         """The level whose authority explains the denial, and the delegate's own when one acts for it."""
         if by is not None:
-            return self._authority(CaseStep.EXPLAIN_DENIAL, by, acting_for)
+            return self._authority(CaseStep.EXPLAIN_DENIAL, by, acting_for, check=check)
         if acting_for is not None:
             raise InvalidInputError.at("case", "acting_for", "needs by=, the level of the delegate who acts")
         if CaseStep.EXPLAIN_DENIAL not in allowed_steps(self._view):
@@ -1070,13 +1073,15 @@ class Case:
 
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             offer, instead_of = self._final_offer_now(view, ledger, at)
+            offerer, authority = _required(view.offered_by), _offer_authority(view)
             draft = _draft(
                 CaseStep.MAKE_FINAL_OFFER,
                 CaseState.FINAL_OFFER_MADE,
-                _required(view.offered_by),
+                offerer,
                 at,
                 alternative=_json(offer),
                 notes=notes,
+                acting_for=None if authority == offerer else authority,  # made with the absent level's authority
             )
             return draft if instead_of is None else _with_data(draft, {"instead_of": instead_of})
 
@@ -1457,7 +1462,9 @@ class Case:
         except UnknownLevelError as error:
             raise UnknownLevelError(error.name, error.known, location=location) from None
 
-    def _authority(self, step: CaseStep, by: str, acting_for: str | None) -> tuple[str, str | None]:
+    def _authority(
+        self, step: CaseStep, by: str, acting_for: str | None, *, check: bool = True
+    ) -> tuple[str, str | None]:
         """The level whose authority a step by level ``by`` has, and ``by`` itself when it acts for another.
 
         Without ``acting_for``: ``by``'s own, and no delegate. With it: the absent
@@ -1468,17 +1475,25 @@ class Case:
         if acting_for is None:
             return level, None
         absent = self._level(acting_for, location="acting_for")
-        delegates = self._policy.level(absent).delegates
-        if level not in delegates:
+        if check:
+            self._check_delegate(step, self._view, absent, level)
+        return absent, level
+
+    def _check_delegate(self, step: CaseStep, view: CaseView, level: str, delegate: str | None) -> None:
+        """:class:`~recovery_rules.AuthorityError` unless the policy names ``delegate`` among ``level``'s
+        ``delegates`` (checked when the step is built, so that a retry of a recorded step replays it first)."""
+        if delegate is None:
+            return
+        delegates = self._policy.level(level).delegates
+        if delegate not in delegates:
             named = ", ".join(delegates) if delegates else "none"
             raise _refusal(
                 step,
-                self._view,
-                level=level,
-                needed=absent,
-                detail=f"{level} may not act for {absent}: the policy names its delegates ({named})",
+                view,
+                level=delegate,
+                needed=level,
+                detail=f"{delegate} may not act for {level}: the policy names its delegates ({named})",
             )
-        return absent, level
 
     def _unless_own_escalation(
         self,

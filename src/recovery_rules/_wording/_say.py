@@ -308,6 +308,7 @@ class Wording:
         customer_name: str | None = None,
         now: dt.datetime | None = None,
         by: str | None = None,
+        acting_for: str | None = None,
     ) -> tuple[StepWords, ...]:
         """What the employee says now in ``case``: the rest of the last step, then the next step's words.
 
@@ -329,7 +330,8 @@ class Wording:
         :meth:`Case.explain_denial <recovery_rules.Case.explain_denial>` takes it (by default the one it
         chooses): the alternatives named are the ones that step would offer now (:meth:`Case.offers
         <recovery_rules.Case.offers>`), and a level below ``denials_delivered_by`` is refused as the step
-        refuses it (:class:`~recovery_rules.AuthorityError`).
+        refuses it (:class:`~recovery_rules.AuthorityError`). ``acting_for`` names the absent level a delegate
+        ``by`` explains it for, as the step takes it: the alternatives named are then the absent level's.
         """
         format = _check_format(format)
         record = self._check_case(case)
@@ -340,11 +342,16 @@ class Wording:
                 by = record.policy.level(by).name
             except UnknownLevelError as error:
                 raise UnknownLevelError(error.name, error.known, location="by") from None
+        if acting_for is not None:
+            try:
+                acting_for = record.policy.level(acting_for).name
+            except UnknownLevelError as error:
+                raise UnknownLevelError(error.name, error.known, location="acting_for") from None
         with _as_of_one_step(record):
             refresh = getattr(record, "refresh", None)
             if callable(refresh):  # what the case's offers() reads: the step the case is at, not a stale one
                 refresh()
-            plans = next_plans(record, _check_name(customer_name), now, by)
+            plans = next_plans(record, _check_name(customer_name), now, by, acting_for)
         return tuple(self._words(plan, format) for plan in plans)
 
     def say_history(

@@ -512,17 +512,23 @@ def history_plans(case: CaseRecord, customer_name: str | None) -> list[Plan]:
     return plans
 
 
-def _upcoming(case: CaseRecord, by: str | None, now: dt.datetime | None) -> tuple[Alternative, ...] | None:
+def _upcoming(
+    case: CaseRecord, by: str | None, now: dt.datetime | None, acting_for: str | None = None
+) -> tuple[Alternative, ...] | None:
     """What the next offering step would offer (``None``: the case's levels are not the policy's any more, so
     the words fall back on what was recorded)."""
     try:
-        return case.offers(by=by, now=now)
+        return case.offers(by=by, acting_for=acting_for, now=now)
     except UnknownLevelError:
         return None
 
 
 def next_plans(
-    case: CaseRecord, customer_name: str | None, now: dt.datetime | None, by: str | None = None
+    case: CaseRecord,
+    customer_name: str | None,
+    now: dt.datetime | None,
+    by: str | None = None,
+    acting_for: str | None = None,
 ) -> list[Plan]:
     """What is said now: the reply of the last recorded step, then the lead of each step allowed next."""
     history: Sequence[Event] = case.history
@@ -532,9 +538,9 @@ def next_plans(
     last = history[-1]
     allowed = case.allowed_steps()
     if "explain_denial" not in allowed:
-        by = None  # only who explains a denial is the host's to say
+        by = acting_for = None  # only who explains a denial (and for whom) is the host's to say
     if "explain_denial" in allowed or "make_final_offer" in allowed:  # named as the step would choose them now
-        story = dataclasses.replace(story, upcoming=_upcoming(case, by, now), explainer=by)
+        story = dataclasses.replace(story, upcoming=_upcoming(case, by, now, acting_for), explainer=by)
     plans = []
     step = STEP_OF_KIND.get(last.kind, last.kind)
     reply = _reply(step, story, last)

@@ -466,6 +466,9 @@ class EventBody(BaseModel):
     kind: str
     state: str
     actor: str = Field(description="The level that acted.")
+    acting_for: str | None = Field(
+        default=None, description="The absent level a delegate acted for, with its authority (the policy's delegates)."
+    )
     employee: str | None = Field(default=None, description="The id of the employee who acted (the token's).")
     policy_revision: str | None = Field(default=None, description="The revision of the policy that recorded it.")
     at: dt.datetime
@@ -480,12 +483,19 @@ class EventBody(BaseModel):
             kind=event.kind,
             state=event.state,
             actor=event.actor,
+            acting_for=_acting_for(event),
             employee=event.employee,
             policy_revision=event.policy_revision,
             at=event.at,
             grant=event.grant,
             callback_due=event.callback_due,
         )
+
+
+def _acting_for(event: Event) -> str | None:
+    """The absent level the event's delegate acted for (its data's ``acting_for``), if one did."""
+    acting_for = event.data.get("acting_for")
+    return acting_for if isinstance(acting_for, str) else None
 
 
 class CaseBody(BaseModel):
