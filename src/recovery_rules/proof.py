@@ -80,6 +80,7 @@ __all__ = [
     "check",
     "count_regions",
     "default_now",
+    "each_slice",
     "grant_windows",
     "moments",
     "money",
@@ -276,12 +277,17 @@ def slices(policy: Policy) -> list[Slice]:
 
 def _slices(policy: Policy) -> list[Slice]:
     """:func:`slices` of a policy :func:`_policy` has checked."""
+    return list(each_slice(policy))
+
+
+def each_slice(policy: Policy) -> Iterator[Slice]:
+    """The slices of :func:`slices`, made one at a time: a caller that stops early (a bound on the regions
+    passed) does not make the rest."""
     ceiling = int(Money.MAX_AMOUNT) * Money(1, policy.currency).to_minor_units()  # MAX_AMOUNT in minor units
     # Every cap with the window it counts in: ``hard_cap`` in the policy's own, each of ``caps`` in its own.
     caps = [(_minor(policy.hard_cap), policy.window)] if policy.hard_cap is not None else []
     caps.extend((_minor(cap.limit), cap.window) for cap in policy.caps)
     counted = policy.windows
-    result = []
     every_tier, every_category = _tiers(policy), _categories(policy)
     for swept in _grant_windows(policy):
         for actor, tier in itertools.product(policy.levels, every_tier):
@@ -292,19 +298,16 @@ def _slices(policy: Policy) -> list[Slice]:
                 extra = {_minor(alternative.value) for alternative in relevant if alternative.extra_mile}
                 granted, asked, total = bounds.thresholds(values, extra)
                 cells = (_cells(granted), _cells(asked), _cells(total))
-                result.append(
-                    Slice(
-                        actor.name,
-                        tier,
-                        kind,
-                        category,
-                        *cells,
-                        ceiling,
-                        window=swept,
-                        windows=() if swept is None else counted,
-                    )
+                yield Slice(
+                    actor.name,
+                    tier,
+                    kind,
+                    category,
+                    *cells,
+                    ceiling,
+                    window=swept,
+                    windows=() if swept is None else counted,
                 )
-    return result
 
 
 def count_regions(planned: list[Slice], *, at_most: int | None = None) -> int:

@@ -29,7 +29,7 @@ import re
 import secrets
 import threading
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Final
 from urllib.parse import quote, urlsplit
@@ -70,7 +70,16 @@ from recovery_rules import (
     WorkflowError,
     forbidden_phrases,
 )
-from recovery_rules.proof import Counterexample, Proof, categories, count_regions, grant_windows, prove, slices, tiers
+from recovery_rules.proof import (
+    Counterexample,
+    Proof,
+    categories,
+    count_regions,
+    each_slice,
+    grant_windows,
+    prove,
+    tiers,
+)
 
 from ._api import _check_actor, _count, _explaining_level, _journal_key, _token_level_refused
 from ._auth import Employee, hash_token
@@ -1403,9 +1412,13 @@ def _proved(
     planned_slices *= len(policy.vocabulary) * len(categories(policy))
     regions = MAX_PROOF_REGIONS + 1
     planned = []
-    if planned_slices <= MAX_PROOF_REGIONS:
-        planned = slices(policy)
-        regions = count_regions(planned, at_most=MAX_PROOF_REGIONS)
+    if planned_slices <= MAX_PROOF_REGIONS:  # made one at a time, and no more once the bound is passed
+        regions = 0
+        for part in each_slice(policy):
+            planned.append(part)
+            regions += count_regions([part], at_most=MAX_PROOF_REGIONS - regions)
+            if regions > MAX_PROOF_REGIONS:
+                break
     if regions > MAX_PROOF_REGIONS:
         return (
             None,
@@ -1433,7 +1446,9 @@ def _proved(
 async def check_policy(request: Request) -> Response:
     service = _service(request)
     try:
-        session, form = await _signed_in_post(request, service.policy, largest=MAX_FORM_FIELD)
+        # A browser sends the form URL-encoded, each byte outside ASCII (and most punctuation) as three: read up to
+        # three times the bound, then bound the policy itself, as /v1/policy/check does, by its UTF-8 bytes.
+        session, form = await _signed_in_post(request, service.policy, largest=3 * MAX_FORM_FIELD + 64)
     except _RefusedError as refused:
         return refused.response
     # Reading a policy of megabytes and proving it are work of seconds: in a worker thread, off the event loop.
@@ -1458,6 +1473,10 @@ def _check_policy(
     page = functools.partial(_policy, request, session, service, text=text, format=format, trial=trial)
     problems: list[dict[str, str]] = []
     checked: Policy | None = None
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FORM_FIELD:
+        said = f"is {size:,} bytes; the most the page reads is {MAX_FORM_FIELD:,}: check it with recovery-rules check"
+        return page(status=422, problems=[{"line": "", "path": "(the whole policy)", "message": said}], checked=False)
     try:
         checked = Policy.from_text(text, format=format)  # type: ignore[arg-type]  # one of _FORMATS
     except PolicyError as error:
@@ -1481,21 +1500,37 @@ def _check_policy(
         return page(status=status, checked=checked, proof=verdict, proof_refused=refused, trial=trial)
     if _text(form, "action") != "try":
         return page(checked=checked)
-    try:
-        now = _moment(trial.now) if trial.now else service.now()
-        amount = _amount(trial.amount, checked.currency, "requested.amount")
-        complaint = Complaint.model_validate(
-            {
-                "customer": {"id": "trial", "tier": trial.tier or "standard"},
-                "category": trial.category,
-                "requested": {"kind": trial.kind, "amount": amount},
-                "received_at": now,
-            }
-        )
-        granted = _granted(trial.granted, checked)
-        resolution = checked.decide(complaint, by=trial.level or checked.levels[0].name, granted=granted, now=now)
-    except InvalidInputError as error:
-        try_errors = _field_errors(error, _TRY_FIELDS, "try")
+    # Every field is read, each problem kept, so that a trial with several wrong fields says each at its field
+    # (a field that is wrong is read as a stand-in, so that the others are still checked).
+    wrong: list[InvalidInputError] = []
+
+    def read(reading: Callable[[], Any], stand_in: Any) -> Any:
+        try:
+            return reading()
+        except InvalidInputError as error:
+            wrong.append(error)
+            return stand_in
+
+    service_now = service.now()
+    now = read(lambda: _moment(trial.now) if trial.now else service_now, service_now)
+    amount = read(lambda: _amount(trial.amount, checked.currency, "requested.amount"), Money.zero(checked.currency))
+    granted = read(lambda: _granted(trial.granted, checked), Money.zero(checked.currency))
+    body = {
+        "customer": {"id": "trial", "tier": trial.tier or "standard"},
+        "category": trial.category,
+        "requested": {"kind": trial.kind, "amount": amount},
+        "received_at": now,
+    }
+    complaint = read(lambda: Complaint.model_validate(body), None)
+    by = trial.level or checked.levels[0].name
+    if complaint is not None:
+        resolution = read(lambda: checked.decide(complaint, by=by, granted=granted, now=now), None)
+    elif by not in {level.name for level in checked.levels}:  # said by decide, which has no complaint to read
+        names = ", ".join(level.name for level in checked.levels)
+        wrong.append(InvalidInputError.at("form", "by", f"the policy has no level named {by!r}; use one of: {names}"))
+    if wrong:
+        trial_problems = InvalidInputError("trial", [problem for each in wrong for problem in each.problems])
+        try_errors = _field_errors(trial_problems, _TRY_FIELDS, "try")
         return page(status=422, checked=checked, try_errors=try_errors)
     wording = Wording(checked)
     return page(
