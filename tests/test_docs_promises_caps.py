@@ -12,7 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from recovery_rules import Case, Complaint, Customer, Journal, MemoryJournal, Outcome, Policy, Remedy, metrics
+from recovery_rules import (
+    Case,
+    Complaint,
+    Customer,
+    Journal,
+    MemoryJournal,
+    Outcome,
+    Policy,
+    PolicyError,
+    Remedy,
+    metrics,
+)
 
 from ._helpers import policy_data, usd
 from ._journal_backends import BACKENDS, Harness
@@ -145,3 +156,21 @@ def test_an_alternative_accepted_after_a_hard_cap_denial_counts_its_share_of_the
     ).cap_share
     assert share.caps == {"Test hotel": usd("5000.00")}
     assert share.max == Decimal("0.9930")
+
+
+# -- the policy file: a cap's window --------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: a window of a duration longer than 3660 days is refused as if it were no duration at all "
+    "('must be ... a duration such as 30d'), not saying it is too long",
+)
+def test_a_cap_window_longer_than_the_longest_duration_is_refused_saying_why() -> None:
+    """policy-file.md, Durations: "Longer than zero, at most 3660 days." A cap counted in any 3,661 days is a
+    duration too long, and the message should say so, as it does for ``callback_within``, instead of asking for
+    "a duration such as '30d'"."""
+    with pytest.raises(PolicyError) as caught:
+        Policy.model_validate(policy_data(caps=[{"limit": "900.00", "window": "3661d"}]))
+    problems = {problem.location: problem.message for problem in caught.value.problems}
+    assert problems == {"caps[0].window": "must be at most about ten years (3660 days)"}
