@@ -100,11 +100,6 @@ def test_a_day_cap_resets_at_the_first_instant_of_a_day_that_has_no_midnight(bac
 # -- the report's share of the cap ----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: with stacked caps the report lists the last cap.hard entry of the trace (the daily cap) as the "
-    "policy's cap, not hard_cap",
-)
 def test_the_report_lists_the_hard_cap_of_a_policy_with_stacked_caps() -> None:
     """read-the-metrics.md: "its cap (hard_cap) is listed there"; report.md: "share of the cap used per guest,
     within the policy's window (cap $3,000.00)". With a $600 daily cap beside the $5,000 hard cap, the report said
@@ -118,11 +113,6 @@ def test_the_report_lists_the_hard_cap_of_a_policy_with_stacked_caps() -> None:
         assert share.caps == {"Test hotel": usd("5000.00")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an alternative accepted after a denial by hard_cap counts its share against the first cap of "
-    "the trace (a cap of another window), not the cap of the policy's window",
-)
 def test_an_alternative_accepted_after_a_hard_cap_denial_counts_its_share_of_the_hard_cap() -> None:
     """cli/report.md: the share is "the most their grants brought their total within the policy's window to, as
     a share of the per-guest cap ... (for an accepted alternative: what the guest had before the decision, plus
@@ -161,11 +151,6 @@ def test_an_alternative_accepted_after_a_hard_cap_denial_counts_its_share_of_the
 # -- the policy file: a cap's window --------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a window of a duration longer than 3660 days is refused as if it were no duration at all "
-    "('must be ... a duration such as 30d'), not saying it is too long",
-)
 def test_a_cap_window_longer_than_the_longest_duration_is_refused_saying_why() -> None:
     """policy-file.md, Durations: "Longer than zero, at most 3660 days." A cap counted in any 3,661 days is a
     duration too long, and the message should say so, as it does for ``callback_within``, instead of asking for

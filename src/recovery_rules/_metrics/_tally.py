@@ -40,12 +40,12 @@ from decimal import Decimal
 from typing import Final
 
 from recovery_rules._case._path import CaseOutcome, CaseState, CaseView
-from recovery_rules._engine._resolution import Outcome, Resolution
+from recovery_rules._engine._resolution import Outcome, Resolution, TraceEntry
 from recovery_rules._journal import ChainHead, Event, Journal, well_formed_head
 from recovery_rules._policy._policy import Policy, compiled_policy
 from recovery_rules._values._money import Money
 from recovery_rules._values._shown import shown
-from recovery_rules._values._time import exact_datetime, is_aware
+from recovery_rules._values._time import Window, exact_datetime, is_aware
 from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, Problem
 
 from ._figures import (
@@ -383,7 +383,7 @@ class _Tally:
                 before = decision.granted_before if decision is not None else Money.zero(event.grant.currency)
                 seen = resolution if resolution is not None else decision
                 total = resolution.total if resolution is not None else before + event.grant
-                totals.append((view.policy, _cap_in(seen) if seen is not None else None, total))
+                totals.append((view.policy, _cap_in(seen, self._window(seen)) if seen is not None else None, total))
             if event.kind == "report_written":
                 self.calls["reports"] += 1
                 self.calls["promised"] += event.callback_due is not None
@@ -430,14 +430,19 @@ class _Tally:
     def _decided(self, resolution: Resolution | None) -> Resolution:
         if resolution is None:  # the case path guarantees it; reaching this is a bug
             raise AssertionError("a decision event without its resolution")
-        for entry in resolution.trace:
-            cap = entry.figures.get("cap") if entry.rule == "cap.hard" else None
-            if cap is not None:
-                self.caps[resolution.policy] = cap
-                noun = _NOUN.search(entry.message)
-                if noun is not None:
-                    self.nouns[resolution.policy] = noun[1]
+        entry = _window_cap(resolution, self._window(resolution))
+        cap = entry.figures.get("cap") if entry is not None else None
+        if entry is not None and isinstance(cap, Money):
+            self.caps[resolution.policy] = cap
+            noun = _NOUN.search(entry.message)
+            if noun is not None:
+                self.nouns[resolution.policy] = noun[1]
         return resolution
+
+    def _window(self, resolution: Resolution) -> Window | None:
+        """The window of the policy that decided ``resolution``, when it is the policy the report is read against."""
+        policy = self.policy
+        return policy.window if policy is not None and policy.name == resolution.policy else None
 
     # -- figures ------------------------------------------------------------------
     def rates(self, decided: int) -> Rates:
@@ -507,13 +512,30 @@ class _Tally:
         return dict(sorted(groups.items(), key=lambda item: (-item[1].cases, item[0])))
 
 
-def _cap_in(resolution: Resolution) -> Money | None:
-    """The per-customer cap a decision saw, as its trace states it (``None``: its trace names none)."""
-    for entry in resolution.trace:
-        cap = entry.figures.get("cap") if entry.rule == "cap.hard" else None
-        if isinstance(cap, Money):
-            return cap
+def _window_cap(resolution: Resolution, window: Window | None) -> TraceEntry | None:
+    """The ``cap.hard`` entry of the cap counted in the policy's own window (``hard_cap``), or ``None``.
+
+    With stacked caps the trace holds one entry per cap (the one that bound last), each naming its window: the
+    policy's ``window`` when known, else the one whose figures are the resolution's own (``granted_before`` and
+    ``total``); of equals, the first in the trace.
+    """
+    entries = [entry for entry in resolution.trace if entry.rule == "cap.hard"]
+    if len(entries) == 1 and entries[0].window is None:
+        return entries[0]
+    if window is not None:
+        return next((entry for entry in entries if entry.window == window), None)
+    for entry in entries:
+        figures = entry.figures
+        if figures.get("granted") == resolution.granted_before and figures.get("total") == resolution.total:
+            return entry
     return None
+
+
+def _cap_in(resolution: Resolution, window: Window | None) -> Money | None:
+    """The per-customer cap a decision saw, as its trace states it (``None``: its trace names none)."""
+    entry = _window_cap(resolution, window)
+    cap = entry.figures.get("cap") if entry is not None else None
+    return cap if isinstance(cap, Money) else None
 
 
 @dataclass(frozen=True, slots=True)

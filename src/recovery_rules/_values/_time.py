@@ -58,6 +58,7 @@ _SHORT: Final = re.compile(
 _ISO: Final = TypeAdapter(dt.timedelta)
 _MAX: Final = dt.timedelta(days=3660)
 _HINT: Final = "write a duration such as '2h', '30m', '1d', '1h30m' or ISO 8601 'PT2H'"
+_TOO_LONG: Final = "must be at most about ten years (3660 days)"
 AWARE: Final = "must be a timezone-aware datetime; pass tzinfo, for example datetime(..., tzinfo=timezone.utc)"
 """What a message says of a time that is not timezone-aware: how to give it a time zone."""
 _NO_OFFSET: Final = (
@@ -199,7 +200,7 @@ def parse_duration(value: object) -> dt.timedelta:
     if result % dt.timedelta(seconds=1):  # its text (format_duration, a window's JSON form) is in whole seconds
         raise InvalidInputError.at("duration", "", "must be a whole number of seconds, such as '90s' or 'PT1M30S'")
     if result > _MAX:
-        raise InvalidInputError.at("duration", "", "must be at most about ten years (3660 days)")
+        raise InvalidInputError.at("duration", "", _TOO_LONG)
     return result
 
 
@@ -368,10 +369,11 @@ class Window:
             return cls(text)
         try:
             return cls("rolling", parse_duration(text))
-        except InvalidInputError:
-            raise InvalidInputError.at(
-                "window", "window", "must be 'incident', 'day' or a duration such as '30d' or 'P30D'"
-            ) from None
+        except InvalidInputError as error:
+            message = error.problems[0].message
+            if message != _TOO_LONG:  # a duration too long says so; anything else is told what a window is
+                message = "must be 'incident', 'day' or a duration such as '30d' or 'P30D'"
+            raise InvalidInputError.at("window", "window", message) from None
 
     def __str__(self) -> str:
         return self.kind if self.duration is None else format_duration(self.duration)
