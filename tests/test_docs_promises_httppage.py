@@ -16,11 +16,6 @@ def served() -> Iterator[Served]:
     yield from serving()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: FastAPI's Swagger UI OAuth2 redirect page is served at /docs/oauth2-redirect, outside /v1 and "
-    "on no page, without the headers every other docs file carries",
-)
 def test_the_service_serves_no_swagger_page_outside_v1_docs(served: Served) -> None:
     """http-api.md: the service "answers under /v1", its document at /v1/openapi.json, "an interactive page at
     /v1/docs" and Swagger UI's own files "under /v1/docs/static"; nothing of Swagger UI lies outside /v1/docs."""
@@ -53,11 +48,6 @@ def test_the_pages_list_every_api_path_and_operation_the_app_serves(served: Serv
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the 405 of GET /v1/cases says 'did you mean GET /v1/cases/?', a path that is no list of cases "
-    "but a 422 (the path does not hold a complaint number)",
-)
 def test_a_405_suggests_only_a_path_that_answers_the_method(served: Served) -> None:
     """http-api.md: "A method a path does not take is a 405 method-not-allowed problem"; a path its detail
     suggests instead must take the request, not refuse it as holding no complaint number."""

@@ -200,6 +200,11 @@ def create_app(
         # 404 page), never a bare redirect that neither the document nor the console describes.
         redirect_slashes=False,
     )
+    # FastAPI serves Swagger UI's OAuth2 redirect page at its own default, /docs/oauth2-redirect, outside /v1/docs:
+    # the service's tokens are bearer tokens, with no OAuth2 flow to redirect, so the page is not served at all.
+    app.router.routes[:] = [
+        route for route in app.router.routes if getattr(route, "path", None) != app.swagger_ui_oauth2_redirect_url
+    ]
     app.state.service = service
     _handle_errors(app)
     _console_pages(app)
@@ -599,7 +604,9 @@ def _not_this_method(request: Request, headers: dict[str, str]) -> str:
     allowed = [method.strip() for method in given.split(",") if method.strip() not in ("", "HEAD", "OPTIONS")]
     path = request.url.path
     said = f"{path} does not take {request.method}" + (f": it takes {' or '.join(allowed)}" if allowed else "")
-    other = path.removesuffix("/") if path.endswith("/") else path + "/"
+    # Only a slash too many is suggested away: a path with one added (GET /v1/cases/) leaves a case's number empty,
+    # which matches the route's template but is no resource (a 422).
+    other = path.removesuffix("/") if path.endswith("/") else ""
     if other and _takes(request, other):  # POST /v1/cases/ for POST /v1/cases: the slash is the mistake
         said += f"; did you mean {request.method} {other}?"
     return said
