@@ -156,10 +156,6 @@ def test_the_cli_decide_output_lists_the_extra_mile_suggestions_with_their_detai
     assert "suggestions.offered" in after
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the trace says '1 extra-mile suggestions' for one suggestion (explain_suggestions has no singular)",
-)
 def test_the_trace_says_one_suggestion_in_the_singular() -> None:
     policy = _hotel("USD", 1, 2)
     complaint, _ = _ask("10.00", "USD")
@@ -170,11 +166,6 @@ def test_the_trace_says_one_suggestion_in_the_singular() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: after a manager's approval the console shows the escalation's stale Plan B, not the approval's "
-    "extra-mile suggestions with their links",
-)
 def test_the_console_shows_a_managers_approval_with_its_suggestions_not_the_escalations_plan_b() -> None:
     """After a manager approves an escalated case, the employee's page lists what to offer now: the approval's
     extra-mile suggestions (each contact a tel: link), not the Plan B of the escalation, which was what the

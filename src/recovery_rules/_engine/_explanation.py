@@ -66,6 +66,7 @@ class Explanation:
     alternatives_unlimited: Filler
     alternatives_capped: Filler
     suggestions: Filler
+    suggestion: Filler
     reason_refused: Filler
     reason_no_level: Filler
     reason_no_level_most: Filler

@@ -1345,7 +1345,9 @@ class _Decision:
         budget = None if left is INFINITY else left
         chosen = shelf.select(policy.zero, budget, policy.min_alternatives, self.actor.barred)
         if chosen:
-            self.trace.append(_entry("suggestions.offered", True, self.policy.words.suggestions(count=len(chosen))))
+            words = self.policy.words
+            offered = (words.suggestion if len(chosen) == 1 else words.suggestions)(count=len(chosen))
+            self.trace.append(_entry("suggestions.offered", True, offered))
         return chosen
 
     def build(

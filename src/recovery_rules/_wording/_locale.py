@@ -263,6 +263,7 @@ def _explanation_messages() -> dict[str, MessageSpec]:
             "cap",
         ),
         "explain_suggestions": explain("the extra-mile suggestions offered", "count"),
+        "explain_suggestion": explain("the one extra-mile suggestion offered", "count"),
         "explain_reason_refused": explain("the reason of a denial: the remedy kind is refused", "remedy_kind"),
         "explain_reason_no_level": explain("the reason of a denial: no level may grant it", "total", "remedy_kind"),
         "explain_reason_no_level_most": explain(

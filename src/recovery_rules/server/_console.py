@@ -947,6 +947,10 @@ def _case(
         coming = _offers(case, now, explainer)  # the two the step offers, then the back-up it keeps
         plan_b, plan_b_title = coming[:_OFFERED_WITH_A_DENIAL], "The alternatives to offer"
         backup = coming[_OFFERED_WITH_A_DENIAL:][:1]
+    elif view.resolution is not None and view.resolution.outcome is Outcome.APPROVED:
+        # approved (by the employee or, after an escalation, by a manager): the approval's extra-mile ideas, never
+        # the escalation's Plan B, which was what the employee could authorize before the approval
+        plan_b, plan_b_title = view.resolution.suggestions, "Also suggest (extra mile)"
     elif view.decision is not None:
         plan_b, plan_b_title = view.decision.alternatives, "Plan B"
     else:
