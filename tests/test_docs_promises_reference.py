@@ -104,22 +104,12 @@ def test_a_documented_count_limit_accepts_exactly_the_limit_and_refuses_one_more
 # -- the shipped JSON Schema states the same limits --------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the schema gives categories (an array) 'maxLength': 1000, a string keyword validators ignore "
-    "on arrays; the page's 'at most 1,000' categories needs 'maxItems'",
-)
 def test_the_schema_bounds_the_listed_categories_with_max_items_like_every_other_list() -> None:
     categories = _schema()["properties"]["categories"]
     assert categories.get("maxItems") == 1000
     assert "maxLength" not in categories
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the page says words and ids are at most 64 characters and the code refuses 65, but the "
-    "schema gives no maxLength, so an editor accepts a name the library refuses",
-)
 def test_the_schema_gives_the_64_character_limit_of_words_and_alternative_ids() -> None:
     schema = _schema()
     level = schema["$defs"]["AuthorityLevel"]["properties"]
@@ -134,11 +124,6 @@ def test_the_schema_gives_the_64_character_limit_of_words_and_alternative_ids() 
         assert node.get("maxLength") == 64, where
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the page says a url is at most 2,000 characters and the code refuses 2,001, but the schema "
-    "gives the url no maxLength",
-)
 def test_the_schema_gives_the_2000_character_limit_of_an_alternatives_url() -> None:
     url = _schema()["$defs"]["Alternative"]["properties"]["url"]
     assert {"maxLength": 2000, "type": "string"} in url["anyOf"]
@@ -147,11 +132,6 @@ def test_the_schema_gives_the_2000_character_limit_of_an_alternatives_url() -> N
 # -- a zero duration as a window -------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a zero window ('0d', 'PT0S') is told 'must be ... a duration such as 30d', not that a duration "
-    "must be longer than zero as callback_within is",
-)
 @pytest.mark.parametrize(
     "changes", [{"window": "0d"}, {"caps": [{"limit": "800.00", "window": "0d"}]}], ids=["window", "caps"]
 )

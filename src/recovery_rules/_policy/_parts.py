@@ -18,6 +18,7 @@ from recovery_rules._values._base import (
     RecoveryModel,
     Text,
     Word,
+    _MostCharacters,
     encodes,
     located_problems,
     non_empty,
@@ -73,7 +74,7 @@ def _url(value: str) -> str:
     return value
 
 
-Url = Annotated[str, AfterValidator(_url)]
+Url = Annotated[str, AfterValidator(_url), _MostCharacters(2000)]
 
 
 def _applies_to(value: Any) -> Any:

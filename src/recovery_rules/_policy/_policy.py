@@ -47,7 +47,7 @@ from recovery_rules.files import SourceMap
 
 from ._catalog import CatalogIndex
 from ._file import MAX_POLICY_BYTES, parse_policy_text, read_policy_text
-from ._parts import ANY, DEFAULT_REMEDY_KINDS, Alternative, AuthorityLevel, BusinessHours, Cap, WordSet
+from ._parts import ANY, DEFAULT_REMEDY_KINDS, Alternative, AuthorityLevel, BusinessHours, Cap, WordSet, _sorted_unique
 from ._schema import for_validation, with_file_shorthands
 
 __all__ = ["Policy"]
@@ -179,7 +179,7 @@ class Policy(RecoveryModel):
     remedy_kinds: Annotated[tuple[Word, ...], Field(min_length=1, max_length=100), AfterValidator(_each_once)] = (
         DEFAULT_REMEDY_KINDS
     )
-    categories: Annotated[WordSet, Field(max_length=_MOST_CATEGORIES)] = ()
+    categories: Annotated[tuple[Word, ...], Field(max_length=_MOST_CATEGORIES), AfterValidator(_sorted_unique)] = ()
     strict_categories: StrictBool = False
     customer_noun: Word = "guest"
     require_employee: Annotated[

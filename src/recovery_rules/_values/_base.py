@@ -521,6 +521,19 @@ ReadOnly = AfterValidator(read_only)
 """Put in ``Annotated[dict[...], ReadOnly]``: the validated mapping is a :class:`ReadOnlyDict`."""
 
 
+class _MostCharacters:
+    """The JSON schema of text checked to at most ``most`` characters says so (``maxLength``), unless a tighter
+    bound (``Field(max_length=500)``) already does."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+
+    def __get_pydantic_json_schema__(self, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["maxLength"] = min(schema.get("maxLength", self.most), self.most)
+        return schema
+
+
 def _pattern_check(pattern: str, max_length: int, description: str, example: str) -> Callable[[str], str]:
     compiled = re.compile(pattern)
 
@@ -549,6 +562,7 @@ Word = Annotated[
             "room_not_ready",
         )
     ),
+    _MostCharacters(64),
 ]
 """A name from a policy's vocabulary: a level, tier, category or remedy kind."""
 
@@ -562,6 +576,7 @@ Identifier = Annotated[
             "10442",
         )
     ),
+    _MostCharacters(64),
 ]
 """An identifier chosen by the host app (customer number, alternative id)."""
 
@@ -624,19 +639,6 @@ def _text_check(max_length: int) -> Callable[[str], str]:
         return value
 
     return check
-
-
-class _MostCharacters:
-    """The JSON schema of text checked to at most ``most`` characters says so (``maxLength``), unless a tighter
-    bound (``Field(max_length=500)``) already does."""
-
-    def __init__(self, most: int) -> None:
-        self.most = most
-
-    def __get_pydantic_json_schema__(self, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
-        schema = handler(core_schema)
-        schema["maxLength"] = min(schema.get("maxLength", self.most), self.most)
-        return schema
 
 
 Text = Annotated[str, AfterValidator(_text_check(10_000)), _MostCharacters(10_000)]

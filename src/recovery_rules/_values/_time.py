@@ -59,6 +59,7 @@ _ISO: Final = TypeAdapter(dt.timedelta)
 _MAX: Final = dt.timedelta(days=3660)
 _HINT: Final = "write a duration such as '2h', '30m', '1d', '1h30m' or ISO 8601 'PT2H'"
 _TOO_LONG: Final = "must be at most about ten years (3660 days)"
+_NOT_POSITIVE: Final = "must be longer than zero"
 AWARE: Final = "must be a timezone-aware datetime; pass tzinfo, for example datetime(..., tzinfo=timezone.utc)"
 """What a message says of a time that is not timezone-aware: how to give it a time zone."""
 _NO_OFFSET: Final = (
@@ -196,7 +197,7 @@ def parse_duration(value: object) -> dt.timedelta:
     else:
         raise InvalidInputError.at("duration", "", _HINT)
     if result <= dt.timedelta(0):
-        raise InvalidInputError.at("duration", "", "must be longer than zero")
+        raise InvalidInputError.at("duration", "", _NOT_POSITIVE)
     if result % dt.timedelta(seconds=1):  # its text (format_duration, a window's JSON form) is in whole seconds
         raise InvalidInputError.at("duration", "", "must be a whole number of seconds, such as '90s' or 'PT1M30S'")
     if result > _MAX:
@@ -371,7 +372,9 @@ class Window:
             return cls("rolling", parse_duration(text))
         except InvalidInputError as error:
             message = error.problems[0].message
-            if message != _TOO_LONG:  # a duration too long says so; anything else is told what a window is
+            if message == _NOT_POSITIVE:  # a duration, but of nothing: the window says what it must be
+                message = "must be 'incident', 'day' or a duration longer than zero, such as '30d' or 'P30D'"
+            elif message != _TOO_LONG:  # a duration too long says so; anything else is told what a window is
                 message = "must be 'incident', 'day' or a duration such as '30d' or 'P30D'"
             raise InvalidInputError.at("window", "window", message) from None
 
