@@ -450,7 +450,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
             for kind in vocabulary - refused
         },
         categories=frozenset(policy.categories),
-        close_to=category_index(policy.categories),
+        close_to=category_index(policy.categories) if len(policy.categories) > FEW_CATEGORIES else {},
         strict_categories=policy.strict_categories,
         words=words,
         windows=windows,

@@ -1238,6 +1238,15 @@ class Journal(abc.ABC):
 _UNHASHED: Final = "its stored hash is not a SHA-256 (64 lower-case hexadecimal digits): it was edited"
 
 
+_SEALED_SPELLING: Final = (
+    "sealed",
+    ALGORITHM,
+    f'must not hold a mapping with "sealed": "{ALGORITHM}": that is how the journal stores an encrypted personal '
+    "value, and it would be read as one; send the text itself",
+)
+"""The journal's own spelling of an encrypted value: never a caller's to write."""
+
+
 _BEFORE_EVERY_POSITION: Final = -(2**63)
 """The lower bound of a whole check's range of positions in the table of cases: an entry edited to name position 0
 or below (where no event of the chain is) is in it too, and found."""
@@ -1411,14 +1420,7 @@ def _check_draft_parts(draft: Draft) -> None:
         )
     if not isinstance(draft.data, Mapping):
         raise InvalidInputError.at("append", "data", "must be a mapping of JSON values, such as {} or {'notes': ''}")
-    check_json(dict(draft.data))  # its shape first, depth included: the walk below (key_ids) is recursive
-    if key_ids(draft.data):  # the journal's own spelling of an encrypted value: never a caller's to write
-        raise InvalidInputError.at(
-            "append",
-            "data",
-            f'must not hold a mapping with "sealed": "{ALGORITHM}": that is how the journal stores an '
-            "encrypted personal value, and it would be read as one; send the text itself",
-        )
+    check_json(dict(draft.data), refused=_SEALED_SPELLING)  # its shape, depth included, in one walk
 
 
 def _with_checked_grant(draft: Draft, grant: object) -> Draft:

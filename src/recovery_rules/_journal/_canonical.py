@@ -102,14 +102,19 @@ def canonical_time_of(text: object) -> dt.datetime | None:
         return None
 
 
-def check_json(value: object, *, location: str = "data") -> JSONValue:
-    """``value`` itself, once checked to be a :data:`JSONValue` (no floats, string keys, not too deep)."""
-    if not _plain(value, 0):  # something to report, or a type the quick walk does not know: the exact walk says
-        _check(value, location, 0)
+Mark = tuple[str, str, str]
+"""A spelling data may not hold: a mapping whose ``mark[0]`` is ``mark[1]`` is refused, saying ``mark[2]``."""
+
+
+def check_json(value: object, *, location: str = "data", refused: Mark | None = None) -> JSONValue:
+    """``value`` itself, once checked to be a :data:`JSONValue` (no floats, string keys, not too deep), and, with
+    ``refused``, holding no mapping of that spelling (found in the same walk)."""
+    if not _plain(value, 0, refused):  # something to report, or a type the quick walk does not know: the exact
+        _check(value, location, 0, refused)  # walk says
     return value  # type: ignore[return-value]  # checked just above
 
 
-def _plain(value: object, depth: int) -> bool:
+def _plain(value: object, depth: int, refused: Mark | None = None) -> bool:
     """Whether ``value`` is a :data:`JSONValue` made only of the built-in types themselves (no subclasses).
 
     The quick walk of :func:`check_json`: no location is written out unless there is a problem. ``False``
@@ -122,6 +127,8 @@ def _plain(value: object, depth: int) -> bool:
         if depth >= _MAX_DEPTH:
             return False
         mapping: dict[Any, Any] = value  # type: ignore[assignment]  # a dict: its type was just checked
+        if refused is not None and mapping.get(refused[0]) == refused[1]:
+            return False
         for key in mapping:
             if type(key) is not str or not (key.isascii() or encodes(key)):
                 return False
@@ -139,7 +146,7 @@ def _plain(value: object, depth: int) -> bool:
             if not (item.isascii() or encodes(item)):
                 return False
         elif kind is dict or kind is list:
-            if not _plain(item, depth + 1):
+            if not _plain(item, depth + 1, refused):
                 return False
         elif kind is int:
             if not -_SAFE_INTEGER <= item <= _SAFE_INTEGER:
@@ -149,7 +156,7 @@ def _plain(value: object, depth: int) -> bool:
     return True
 
 
-def _check(value: object, location: str, depth: int) -> None:
+def _check(value: object, location: str, depth: int, refused: Mark | None = None) -> None:
     if isinstance(value, str):
         if not value.isascii():
             _check_text(value, location)
@@ -164,15 +171,17 @@ def _check(value: object, location: str, depth: int) -> None:
         raise InvalidInputError.at("event data", location, f"is nested more than {_MAX_DEPTH} levels deep")
     if isinstance(value, list):
         for i, item in enumerate(value):
-            _check(item, f"{location}[{i}]", depth + 1)
+            _check(item, f"{location}[{i}]", depth + 1, refused)
         return
     if isinstance(value, Mapping):
+        if refused is not None and value.get(refused[0]) == refused[1]:
+            raise InvalidInputError.at("append", location, refused[2])
         for key, item in value.items():
             if not isinstance(key, str):
                 raise InvalidInputError.at("event data", location, "has a key that is not a string")
             if not key.isascii():
                 _check_text(key, location)
-            _check(item, f"{location}.{key}", depth + 1)
+            _check(item, f"{location}.{key}", depth + 1, refused)
         return
     hint = " (write amounts as strings such as '12.50')" if isinstance(value, float) else ""
     raise InvalidInputError.at(
