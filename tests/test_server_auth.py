@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +14,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from recovery_rules import InvalidInputError, MemoryJournal, presets
-from recovery_rules.server import Tokens, create_app, hash_token, mint_token, token_entry
+from recovery_rules.server import (
+    Tokens,
+    add_token,
+    create_app,
+    demo_tokens,
+    hash_token,
+    mint_token,
+    token_entry,
+)
 
 from ._server import NOW, SEED_STEPS, Served, complaint, serve, serving, walk
 
@@ -299,3 +309,41 @@ def test_an_unknown_token_is_challenged_as_invalid_and_a_missing_one_is_not(refu
     assert unknown.headers["www-authenticate"] == 'Bearer realm="recovery-rules", error="invalid_token"'
     missing = served.client.get("/v1/policy")
     assert missing.headers["www-authenticate"] == 'Bearer realm="recovery-rules"'
+
+
+def _disk_full_after(monkeypatch: pytest.MonkeyPatch, count: int) -> None:
+    """Make ``os.write`` write ``count`` bytes, then fail as a full disk does."""
+    real = os.write
+
+    def write(descriptor: int, data: bytes | memoryview) -> int:
+        real(descriptor, bytes(data[:count]))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", write)
+
+
+def test_a_token_file_cut_off_by_a_full_disk_is_not_left_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "tokens.toml"
+    _disk_full_after(monkeypatch, 40)
+    with pytest.raises(OSError, match="No space"):
+        demo_tokens(path, presets.load("ritz-carlton"))
+    assert not path.exists()  # no half a file, which the next start would read as the token file
+    monkeypatch.undo()
+    made = demo_tokens(path, presets.load("ritz-carlton"))
+    assert len(Tokens.from_file(path)) == len(made)
+
+
+def test_a_token_added_to_a_full_disk_leaves_the_file_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "tokens.toml"
+    add_token(path, "ana", "frontline")
+    before = path.read_bytes()
+    _disk_full_after(monkeypatch, 20)
+    with pytest.raises(OSError, match="No space"):
+        add_token(path, "ben", "manager")
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert len(Tokens.from_file(path)) == 1

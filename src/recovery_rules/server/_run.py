@@ -138,11 +138,25 @@ def demo_tokens(path: Path, policy: Policy) -> list[tuple[str, str, str]]:
         employee = f"demo-{level.name}-{secrets.token_hex(2)}"
         made.append((employee, level.name, token))
         entries.append(token_entry(digest, employee, level.name))
+    text = "# Bearer tokens of the decision service: SHA-256 hashes only (recovery-rules serve).\n\n"
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-        stream.write("# Bearer tokens of the decision service: SHA-256 hashes only (recovery-rules serve).\n\n")
-        stream.write("\n".join(entries))
+    try:
+        _write_whole(descriptor, (text + "\n".join(entries)).encode("utf-8"))
+    except BaseException:  # a full disk: no half a token file, which the next start would read as one
+        path.unlink(missing_ok=True)
+        raise
     return made
+
+
+def _write_whole(descriptor: int, data: bytes) -> None:
+    """Write ``data`` at ``descriptor``'s end and flush it to the disk; close the descriptor either way."""
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view) :]
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def add_token(path: Path, employee: str, level: str) -> str:
@@ -161,6 +175,11 @@ def add_token(path: Path, employee: str, level: str) -> str:
         Tokens.from_file(path)  # add only to a file that reads as a token file
         prefix = "\n" if path.read_text(encoding="utf-8").endswith("\n") else "\n\n"
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, stat.S_IRUSR | stat.S_IWUSR)
-    with os.fdopen(descriptor, "a", encoding="utf-8") as stream:
-        stream.write(prefix + token_entry(digest, employee, level))
+    size = os.fstat(descriptor).st_size
+    try:
+        _write_whole(descriptor, (prefix + token_entry(digest, employee, level)).encode("utf-8"))
+    except BaseException:  # a full disk: the file as it was, not with half an entry that stops the service
+        with contextlib.suppress(OSError):
+            os.truncate(path, size)
+        raise
     return token
