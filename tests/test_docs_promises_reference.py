@@ -138,3 +138,54 @@ def test_the_schema_gives_the_2000_character_limit_of_an_alternatives_url() -> N
 def test_a_zero_window_is_refused_saying_a_duration_must_be_longer_than_zero(changes: dict[str, Any]) -> None:
     data = policy_data(**changes)
     assert "longer than zero" in _refusal(data)
+
+
+@pytest.mark.parametrize(
+    ("field", "most", "listed", "noun"),
+    [
+        ("levels", 1000, "at least one and at most 1,000", "authority levels"),
+        ("catalog", 10_000, "at most 10,000", "alternatives"),
+        ("remedy_kinds", 100, "At least one and at most 100", "remedy kinds"),
+        ("categories", 1000, "At most 1,000", "categories"),
+        ("wording", 100, "at most 100 locales", "locales"),
+    ],
+)
+def test_the_reference_gives_each_list_s_most_and_the_model_refuses_one_more(
+    field: str, most: int, listed: str, noun: str
+) -> None:
+    row = next(
+        line
+        for line in (DOCS / "reference" / "policy-file.md").read_text().splitlines()
+        if line.startswith(f"| `{field}` |")
+    )
+    assert listed in row
+    data = policy_data()
+    many: Any = {
+        "levels": [{"name": f"l{i}", "limit": "10.00", "callback_within": "1h"} for i in range(most + 1)],
+        "catalog": [
+            {"id": f"a{i}", "kind": f"k{i}", "description": "x", "value": "0.00", "applies_to": ["*"]}
+            for i in range(most + 1)
+        ],
+        "remedy_kinds": [f"kind{i}" for i in range(most + 1)],
+        "categories": sorted(f"cat{i:04}" for i in range(most + 1)),
+        "wording": {chr(97 + i // 26) + chr(97 + i % 26): {} for i in range(most + 1)},
+    }[field]
+    data[field] = many
+    with pytest.raises(PolicyError) as refused:
+        Policy.model_validate(data)
+    assert any(p.location == field and f"the most is {most:,}" in p.message for p in refused.value.problems), (
+        refused.value.problems[:3]
+    )
+
+
+def test_a_table_of_wording_too_long_is_refused_in_words_not_with_a_type_error() -> None:
+    data = policy_data()
+    data["wording"] = {"en": {"alternatives": {f"a{i}": {"description": "x"} for i in range(10_001)}}}
+    with pytest.raises(PolicyError) as refused:
+        Policy.model_validate(data)
+    assert [(p.location, p.message) for p in refused.value.problems] == [
+        ("wording.en.alternatives", "has more than 10,000 alternative ids; the most is 10,000")
+    ]
+    data["wording"] = {chr(97 + i // 26) + chr(97 + i % 26): {} for i in range(101)}
+    with pytest.raises(PolicyError, match="has more than 100 locales; the most is 100"):
+        Policy.model_validate(data)

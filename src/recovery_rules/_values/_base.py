@@ -104,6 +104,7 @@ _ITEMS: Final[dict[str, tuple[str, str, str]]] = {
     "alternatives_include": ("alternative id", "alternative ids", ', such as ["callback"]'),
     "suggestions": ("alternative id", "alternative ids", ', such as ["callback"]'),
     "failed_rules": ("rule id", "rule ids", ', such as ["limit.level"]'),
+    "wording": ("locale", "locales", ""),
 }
 """What a list field of words holds, by field name: one, several, and an example of the list (as the end of a
 sentence)."""
@@ -157,7 +158,10 @@ def _message(error: ErrorDetails, model: type[BaseModel] | None = None) -> str:
         if kind == "too_short":
             least = int(ctx.get("min_length", 1))
             return f"must list at least one {one}" if least == 1 else f"must list at least {least:,} {several}"
-        return f"lists {int(ctx.get('actual_length', 0)):,} {several}; the most is {int(ctx.get('max_length', 0)):,}"
+        most, actual = int(ctx.get("max_length", 0)), ctx.get("actual_length")
+        if actual is None:  # a table's (a mapping's) length: pydantic does not give it
+            return f"has more than {most:,} {several}; the most is {most:,}"
+        return f"lists {int(actual):,} {several}; the most is {most:,}"
     if kind in ("enum", "literal_error"):
         return f"must be one of {_expected(error)}"
     if kind == "string_too_short":
