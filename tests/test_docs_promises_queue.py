@@ -150,3 +150,31 @@ def test_the_queue_lists_the_escalations_to_the_managers_level_or_a_lower_one() 
         assert f'href="/console/cases/{to_general_manager}"' in queues["general_manager"]
     finally:
         served.journal.close()
+
+
+def test_a_report_to_a_higher_level_is_on_that_level_s_queue_not_a_lower_manager_s() -> None:
+    """the-front-desk-console.md: a manager's queue holds what waits for "their level or a lower one": a report
+    written to the general manager, whose personal call a manager may not make (a 403), is on the general
+    manager's queue only; one written to the manager is on both."""
+    served = serve()
+    try:
+        to_manager, to_general_manager = _opened(served, "701"), _opened(served, "702")
+        for number, to in ((to_manager, "manager"), (to_general_manager, "general_manager")):
+            walk(served, number, SEED_STEPS)
+            walk(served, number, [("manager_denies", "manager")], manager_denies={"reason": _REASON})
+            steps = ("explain_denial", "decline_alternatives", "make_final_offer", "decline_final_offer")
+            walk(served, number, [(step, "manager") for step in steps])
+            walk(served, number, [("write_report", "manager")], write_report={"to": to})
+        queues = {}
+        for level in ("manager", "general_manager"):
+            browser = TestClient(served.app, follow_redirects=False)
+            assert browser.post("/console/sign-in", data={"token": served.tokens[level]}).status_code == 303
+            queues[level] = browser.get("/console/queue").text
+        assert f'href="/console/cases/{to_manager}"' in queues["manager"]
+        assert f'href="/console/cases/{to_general_manager}"' not in queues["manager"]
+        assert f'href="/console/cases/{to_manager}"' in queues["general_manager"]
+        assert f'href="/console/cases/{to_general_manager}"' in queues["general_manager"]
+        refused = served.post(f"/v1/cases/{to_general_manager}/manager_calls", "manager")
+        assert refused.status_code == 403, refused.json()
+    finally:
+        served.journal.close()

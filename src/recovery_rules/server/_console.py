@@ -1213,6 +1213,7 @@ def queue(request: Request) -> Response:
     overdue = {str(summary.number) for summary in late}
     listed = {str(summary.number): summary for summary in service.journal.cases(open_only=True)}
     listed.update((str(summary.number), summary) for summary in late)
+    levels = {level.name for level in policy.levels}
     items: list[QueueItem] = []
     for number, summary in listed.items():
         waiting = summary.state in {"escalated", "reported"}
@@ -1221,22 +1222,22 @@ def queue(request: Request) -> Response:
         view = CaseView.replay(service.journal.events(summary.number))
         if view.state is CaseState.REPORTED and view.called_by is not None and number not in overdue:
             continue  # the personal call the report promised is made: it waits for no manager now
+        waits_for: str | None = None  # the level that approves, denies or calls: managers above it are not shown it
         if view.state.value == "escalated":
-            target = view.escalated_to or view.level
-            if target in {level.name for level in policy.levels} and _rank(policy, target) > session.rank:
-                continue  # escalated above this manager
-            why = f"Escalated to {target}: approve or deny"
-            level = target
+            level = waits_for = view.escalated_to or view.level
+            why = f"Escalated to {level}: approve or deny"
         elif view.state.value == "reported":
             why = "Report written: a manager calls the customer personally"
-            level = str((view.report or {}).get("to") or policy.denials_delivered_by)
+            level = waits_for = str((view.report or {}).get("to") or policy.denials_delivered_by)
         elif view.report is not None and view.called_by is None:  # thanked or closed, the call still owed
-            level = str(view.report.get("to") or policy.denials_delivered_by)
-            who = policy.level(level).display_name if level in {known.name for known in policy.levels} else level
+            level = waits_for = str(view.report.get("to") or policy.denials_delivered_by)
+            who = policy.level(level).display_name if level in levels else level
             why = f"Personal call overdue (the case is {view.state.value}): {who} calls the customer"
         else:
             why = "Callback overdue"
             level = view.level
+        if waits_for in levels and _rank(policy, level) > session.rank:
+            continue  # escalated or reported above this manager: theirs to approve, deny or call
         amount = (view.preferred or view.complaint.requested).amount
         due = summary.callback_by
         items.append(
