@@ -80,7 +80,7 @@ def test_other_categories_of_the_retail_preset_get_their_own_options_first(retai
     ]
     # with nothing left to grant, only the free ones
     late = ids(retail, "300.00", category="late_delivery", by="associate", granted=usd("50.00"))
-    assert late == ["backorder-callback", "comparable-item", "manager-call"]
+    assert late == ["backorder-callback", "comparable-item", "follow-up-call"]
 
 
 def test_the_ritz_offers_the_noisy_rooms_own_options(ritz: Policy) -> None:
