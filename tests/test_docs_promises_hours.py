@@ -149,10 +149,6 @@ def test_a_chosen_callback_may_be_either_end_of_the_lunch_break_but_not_inside_i
         assert len(journal.events(case.number)) == 5  # nothing recorded for the refused time
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a refused callback_at's range shows a bound in a repeated hour without saying which pass it is",
-)
 def test_a_refused_callback_time_says_which_pass_of_a_repeated_hour_its_range_ends_in() -> None:
     """On 1 November 2026 New York's wall clock shows 1:00-2:00 twice. Open around the clock, one hour from 0:30
     EDT ends at 1:30 EDT (the first pass). 1:20 EST (the second pass, 50 minutes later) is refused, rightly, but
@@ -170,11 +166,6 @@ def test_a_refused_callback_time_says_which_pass_of_a_repeated_hour_its_range_en
 # -- the words said at the edges of the night ---------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: said after midnight, a time from 21:00 on of the coming night is worded 'tonight', the word for "
-    "the night it is now",
-)
 def test_after_midnight_a_later_hour_of_the_coming_night_is_not_tonight() -> None:
     """customize-wording.md: the night runs "until 5:00 the next morning (so a callback at 0:30 is still
     'tonight')", and audit 95 made 2:00 the next night "tomorrow night" when said at 1:00. Said at 1:00 on Tuesday,
@@ -187,11 +178,6 @@ def test_after_midnight_a_later_hour_of_the_coming_night_is_not_tonight() -> Non
     assert wording.time(ny(11, 24, 23), now=one_am) == "11:00 tomorrow night"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: said at 1:00, a callback at 22:00 the same date (the next night) is worded '10:00 tonight', "
-    "the same 'tonight' as 3:00 (this night)",
-)
 def test_an_escalation_after_midnight_promising_the_closing_does_not_say_tonight() -> None:
     """Escalated at 1:00 on Tuesday with 15h of 07:00-22:00: the manager calls by 22:00 Tuesday, the closing of the
     day after this night; "10:00 tonight" names this night, as "3:00 tonight" does."""

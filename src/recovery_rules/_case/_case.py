@@ -1808,8 +1808,13 @@ _CLOSED_SHOWN: Final = 5
 
 
 def _wall(moment: dt.datetime, zone: ZoneInfo) -> str:
-    """``moment`` on the wall clock of ``zone``, as an error message shows it: ``Mon 2026-11-23 07:00``."""
-    return f"{moment.astimezone(zone):%a %Y-%m-%d %H:%M}"
+    """``moment`` on the wall clock of ``zone``, as an error message shows it: ``Mon 2026-11-23 07:00``; in the hour
+    the clock repeats, with its UTC offset, so the two passes differ: ``Sun 2026-11-01 01:30 -04:00``."""
+    local = moment.astimezone(zone)
+    shown = f"{local:%a %Y-%m-%d %H:%M}"
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():  # the wall clock shows it twice
+        shown += f" {local.isoformat(timespec='minutes')[16:]}"
+    return shown
 
 
 def _check_parts(journal: object, policy: object) -> None:

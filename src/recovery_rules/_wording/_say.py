@@ -673,8 +673,8 @@ class Wording:
         evening_of = local.date() - dt.timedelta(days=1) if local.hour < 5 else local.date()
         tonight_of = today - dt.timedelta(days=1) if present.hour < 5 else today
         # A night's time is counted from the night it is now ("tonight" is one night), a day's from today's date.
-        days = (evening_of - tonight_of).days if local.hour < 5 else (evening_of - today).days
         part = _part_of_day(local.hour)
+        days = (evening_of - tonight_of).days if part == "night" else (evening_of - today).days
         # An earlier day (an overdue callback's): said with its date, as a later one. A night's time is earlier than
         # tonight's night; a day's time earlier than today's date (at 2:00, yesterday afternoon is past, not to come).
         earlier = evening_of < (tonight_of if part == "night" else today)
