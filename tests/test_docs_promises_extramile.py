@@ -22,6 +22,8 @@ from recovery_rules import (
     Policy,
     Remedy,
     presets,
+    proof,
+    resolution_violations,
 )
 
 from ._cli import run
@@ -126,6 +128,13 @@ def test_a_counter_offer_carries_the_suggestions_that_fit_after_the_offer_not_af
         case.escalate()
         offer = case.manager_approves(by="guest_relations", amount=Money("140.00", "USD"))
         assert [suggestion.id for suggestion in offer.suggestions] == ["vip-return"]
+        # the checks judge the offer's suggestions after the offer too, not after the amount asked
+        assert proof.suggestion_violations(park, complaint, "guest_relations", None, offer) == []
+        assert resolution_violations(park, complaint, "guest_relations", None, offer) == []
+        beyond = offer.model_copy(update={"suggestions": (*offer.suggestions, park.catalog[0])})
+        assert resolution_violations(park, complaint, "guest_relations", None, beyond) == [
+            f"suggestion {park.catalog[0].id!r} is not one of the policy's extra-mile alternatives"
+        ]
     finally:
         journal.close()
 

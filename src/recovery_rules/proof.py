@@ -62,9 +62,9 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from recovery_rules._engine._invariants import resolution_violations, wall_instant
+from recovery_rules._engine._invariants import suggestion_violations as _suggestion_violations
 from recovery_rules._engine._resolution import Outcome, Resolution
-from recovery_rules._engine._rules import check_inputs
-from recovery_rules._policy._parts import Alternative, AuthorityLevel
+from recovery_rules._policy._parts import AuthorityLevel
 from recovery_rules._policy._policy import Policy, compiled_policy
 from recovery_rules._values._models import Complaint, Customer, Remedy
 from recovery_rules._values._money import Money
@@ -645,9 +645,7 @@ def _checked(
         resolution = policy.decide(complaint, by=by, granted=granted, now=now)
     except Exception as error:  # any exception while deciding valid input is a finding
         return [f"deciding raised {type(error).__name__}: {error}"], None
-    problems = resolution_violations(policy, complaint, by, granted, resolution, now=now)
-    problems.extend(suggestion_violations(policy, complaint, by, granted, resolution))
-    return problems, resolution
+    return resolution_violations(policy, complaint, by, granted, resolution, now=now), resolution
 
 
 def suggestion_violations(
@@ -658,44 +656,10 @@ def suggestion_violations(
     resolution: Resolution,
 ) -> list[str]:
     """The promises about extra-mile suggestions: only with approvals, from the catalog, relevant, affordable, and
-    of kinds the acting level may grant.
+    of kinds the acting level may grant. :func:`~recovery_rules.resolution_violations` checks them too, with the
+    rest; this is that part alone.
 
     ``granted``: what was already granted, as :meth:`Policy.decide` takes it (one amount, or one per window;
-    ``None``: nothing).
+    ``None``: nothing). A counter-offer's suggestions are checked against what is left after the offer.
     """
-    if not isinstance(resolution, Resolution):
-        raise InvalidInputError.at(
-            "resolution", "resolution", f"must be a Resolution from Policy.decide, not {shown(resolution)}"
-        )
-    suggestions = resolution.suggestions
-    if not suggestions:
-        return []
-    if resolution.outcome is not Outcome.APPROVED:
-        outcome = resolution.outcome.value
-        return [f"{'an' if outcome[0] in 'aeiou' else 'a'} {outcome} resolution carries extra-mile suggestions"]
-    problems = []
-    # what was granted in each window, checked as decide checks it (None: nothing; one amount; one per window)
-    given = check_inputs(compiled_policy(policy), complaint, by, granted, None).granted
-    catalog: dict[str, Alternative] = {alternative.id: alternative for alternative in policy.catalog}
-    actor = policy.level(by)
-    own = actor.tier_limits.get(complaint.customer.tier, actor.limit)
-    asked = complaint.requested.amount
-    bounds = [(own, policy.window), (policy.hard_cap, policy.window), *((cap.limit, cap.window) for cap in policy.caps)]
-    rooms = [bound - (given[window] + asked) for bound, window in bounds if bound is not None]
-    left = None if not rooms else max(min(rooms), Money.zero(policy.currency))
-    if len({suggestion.kind for suggestion in suggestions}) != len(suggestions):
-        problems.append("extra-mile suggestions are not of distinct kinds")
-    for suggestion in suggestions:
-        if catalog.get(suggestion.id) != suggestion or not suggestion.extra_mile:
-            problems.append(f"suggestion {suggestion.id!r} is not one of the policy's extra-mile alternatives")
-        if not suggestion.relevant_to(complaint.category, complaint.requested.kind):
-            problems.append(f"suggestion {suggestion.id!r} does not apply to this complaint")
-        if left is not None and suggestion.value > left:
-            problems.append(f"suggestion {suggestion.id!r} is worth more than {by} may still grant after the approval")
-        if (
-            actor.may_grant is not None
-            and suggestion.kind in policy.vocabulary
-            and suggestion.kind not in actor.may_grant
-        ):
-            problems.append(f"suggestion {suggestion.id!r} is a {suggestion.kind!r}, which {by} may not grant")
-    return problems
+    return _suggestion_violations(policy, complaint, by, granted, resolution)

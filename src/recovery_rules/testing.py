@@ -567,7 +567,9 @@ def check_policy(policy: Policy, *, max_examples: int = 300, seed: int | None = 
     offers at least ``min_alternatives`` alternatives of distinct kinds that the
     acting employee can authorize now, the ones the Plan B ranking picks, in its
     order (written for the complaint's category first, then free, then closest
-    in value); no approval beyond authority or the cap;
+    in value); no approval beyond authority or the cap; extra-mile suggestions
+    only with approvals, relevant, of distinct kinds the employee may grant and
+    within what they may still grant after it;
     every escalation goes to the lowest higher level that can grant it, with a
     callback promised exactly that level's ``callback_within`` after the
     decision in absolute time (so after it, across clock changes too), or

@@ -25,7 +25,7 @@ from recovery_rules._wording._template import Slot, parse_template
 from ._resolution import Outcome, Resolution, TraceEntry, checked_resolution
 from ._rules import check_inputs
 
-__all__ = ["RANKING", "open_intervals", "open_time", "resolution_violations", "wall_instant"]
+__all__ = ["RANKING", "open_intervals", "open_time", "resolution_violations", "suggestion_violations", "wall_instant"]
 
 RANKING = (
     "of the Plan B ranking: written for the complaint's category first, then for the remedy kind asked, then "
@@ -106,7 +106,8 @@ def resolution_violations(
     *,
     now: dt.datetime | None = None,
 ) -> list[str]:
-    """Every way ``resolution`` breaks the policy's promises; empty when it keeps them all.
+    """Every way ``resolution`` breaks the policy's promises; empty when it keeps them all (its extra-mile
+    suggestions' too, as :func:`recovery_rules.proof.suggestion_violations` checks them alone).
 
     ``granted`` is what was already granted, as :meth:`Policy.decide <recovery_rules.Policy.decide>` takes it:
     one amount for every window, or one per window.
@@ -137,30 +138,9 @@ def resolution_violations(
     without alternatives, is a violation, not an error). Anything else raises
     :class:`~recovery_rules.InvalidInputError` naming what is wrong.
     """
-    inputs = check_inputs(compiled_policy(policy), complaint, by, granted, now)
     resolution = checked_resolution(resolution, "resolution", rules=False)  # a broken rule is a violation
-    checked, by, now = inputs.complaint, inputs.by, inputs.now
-    problems = _counter_offer_violations(checked, resolution)
-    if not problems and _counter_offer(resolution) is not None:  # a well-formed offer: it is what is granted
-        checked = checked._replace(requested=resolution.remedy, amount=resolution.remedy.amount)
-    elif (resolution.remedy.kind, resolution.remedy.amount) != (checked.kind, checked.amount):
-        problems.append(  # what is granted is the remedy: one nobody asked was never decided
-            f"the remedy is {resolution.remedy.amount} of {resolution.remedy.kind}, not the {checked.amount} of "
-            f"{checked.kind} the complaint asks"
-        )
-    before = inputs.granted[policy.window].amount
-    caps = [(policy.hard_cap.amount, before)] if policy.hard_cap is not None else []
-    caps.extend((cap.limit.amount, inputs.granted[cap.window].amount) for cap in policy.caps)
-    case = _Case(
-        policy=policy,
-        complaint=checked,
-        by=by,
-        actor=policy.level(by),
-        ranks={level.name: rank for rank, level in enumerate(policy.levels)},
-        before=before,
-        total=DECIMAL_CONTEXT.add(before, checked.amount.amount),
-        caps=tuple(caps),
-    )
+    case, problems, now = _judged(policy, complaint, by, granted, resolution, now=now)
+    checked, by = case.complaint, case.by
     outcome = resolution.outcome
     problems.extend(_field_violations(case, resolution))
     if resolution.policy_revision != policy.revision:
@@ -175,6 +155,7 @@ def resolution_violations(
         problems.append(
             f"'{case.kind}' for {case.total} is refused or over the cap, but the outcome is {outcome.value}"
         )
+    problems.extend(_suggestion_violations(case, resolution))
     if outcome is Outcome.APPROVED:
         problems.extend(_approval_violations(case, resolution))
     elif case.grantable(case.actor) and not case.barred:
@@ -189,6 +170,89 @@ def resolution_violations(
         problems.extend(_denial_violations(case, resolution))
     if outcome is not Outcome.APPROVED:
         problems.extend(_alternative_violations(case, resolution))
+    return problems
+
+
+def _judged(
+    policy: Policy,
+    complaint: Complaint,
+    by: str,
+    granted: Money | Mapping[str, Money] | Mapping[Window, Money] | None,
+    resolution: Resolution,
+    *,
+    now: dt.datetime | None,
+) -> tuple[_Case, list[str], dt.datetime | None]:
+    """The figures ``resolution`` is judged by (at a well-formed counter-offer's offer, else at the amount asked),
+    the violations found on the way (a malformed offer, a remedy nobody asked), and ``now`` as checked."""
+    inputs = check_inputs(compiled_policy(policy), complaint, by, granted, now)
+    checked = inputs.complaint
+    problems = _counter_offer_violations(checked, resolution)
+    if not problems and _counter_offer(resolution) is not None:  # a well-formed offer: it is what is granted
+        checked = checked._replace(requested=resolution.remedy, amount=resolution.remedy.amount)
+    elif (resolution.remedy.kind, resolution.remedy.amount) != (checked.kind, checked.amount):
+        problems.append(  # what is granted is the remedy: one nobody asked was never decided
+            f"the remedy is {resolution.remedy.amount} of {resolution.remedy.kind}, not the {checked.amount} of "
+            f"{checked.kind} the complaint asks"
+        )
+    before = inputs.granted[policy.window].amount
+    caps = [(policy.hard_cap.amount, before)] if policy.hard_cap is not None else []
+    caps.extend((cap.limit.amount, inputs.granted[cap.window].amount) for cap in policy.caps)
+    case = _Case(
+        policy=policy,
+        complaint=checked,
+        by=inputs.by,
+        actor=policy.level(inputs.by),
+        ranks={level.name: rank for rank, level in enumerate(policy.levels)},
+        before=before,
+        total=DECIMAL_CONTEXT.add(before, checked.amount.amount),
+        caps=tuple(caps),
+    )
+    return case, problems, inputs.now
+
+
+def suggestion_violations(
+    policy: Policy,
+    complaint: Complaint,
+    by: str,
+    granted: Money | Mapping[str, Money] | Mapping[Window, Money] | None,
+    resolution: Resolution,
+) -> list[str]:
+    """The promises about ``resolution``'s extra-mile suggestions alone, as :func:`resolution_violations` checks
+    them with the rest (a counter-offer's at the offer)."""
+    resolution = checked_resolution(resolution, "resolution", rules=False)
+    return _suggestion_violations(_judged(policy, complaint, by, granted, resolution, now=None)[0], resolution)
+
+
+def _suggestion_violations(case: _Case, resolution: Resolution) -> list[str]:
+    """Suggestions come only with approvals, from the policy's extra-mile alternatives, of distinct kinds, relevant
+    to the complaint, of kinds the acting level may grant, and each worth at most what it may still grant this
+    customer after the approval."""
+    suggestions = resolution.suggestions
+    if not suggestions:
+        return []
+    if resolution.outcome is not Outcome.APPROVED:
+        outcome = resolution.outcome.value
+        return [f"{'an' if outcome[0] in 'aeiou' else 'a'} {outcome} resolution carries extra-mile suggestions"]
+    policy, actor, by = case.policy, case.actor, case.by
+    problems = []
+    budget = case.budget
+    left = None if budget is None else max(DECIMAL_CONTEXT.subtract(budget, case.complaint.amount.amount), Decimal(0))
+    if len({suggestion.kind for suggestion in suggestions}) != len(suggestions):
+        problems.append("extra-mile suggestions are not of distinct kinds")
+    catalog = {alternative.id: alternative for alternative in policy.catalog}
+    for suggestion in suggestions:
+        if catalog.get(suggestion.id) != suggestion or not suggestion.extra_mile:
+            problems.append(f"suggestion {suggestion.id!r} is not one of the policy's extra-mile alternatives")
+        if not suggestion.relevant_to(case.complaint.category, case.kind):
+            problems.append(f"suggestion {suggestion.id!r} does not apply to this complaint")
+        if left is not None and suggestion.value.amount > left:
+            problems.append(f"suggestion {suggestion.id!r} is worth more than {by} may still grant after the approval")
+        if (
+            actor.may_grant is not None
+            and suggestion.kind in policy.vocabulary
+            and suggestion.kind not in actor.may_grant
+        ):
+            problems.append(f"suggestion {suggestion.id!r} is a {suggestion.kind!r}, which {by} may not grant")
     return problems
 
 
