@@ -100,7 +100,7 @@ def test_a_recorded_complaints_line_is_read_with_a_bound(capsys: pytest.CaptureF
         stream.write(b"\n" + Path(RECORDS).read_bytes())
     result = run(capsys, "simulate", str(records), "-p", POLICY, "-c", CANDIDATE, "--skip-invalid", "--json")
     assert result.code == 0, result.err
-    assert json.loads(result.out)["skipped"] == ["line 1: is longer than 1,000,000 bytes"]
+    assert json.loads(result.out)["skipped"] == ["line 1: is longer than 1,000,000 bytes, its line break included"]
 
 
 def test_a_recorded_complaints_line_of_the_most_bytes_is_read(
@@ -115,7 +115,7 @@ def test_a_recorded_complaints_line_of_the_most_bytes_is_read(
     assert result.code == 0, result.err
     report = json.loads(result.out)
     assert report["decisions"] == 1
-    assert report["skipped"] == ["line 2: is longer than 1,000,000 bytes"]
+    assert report["skipped"] == ["line 2: is longer than 1,000,000 bytes, its line break included"]
 
 
 @pytest.mark.parametrize(

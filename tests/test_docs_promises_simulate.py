@@ -45,12 +45,6 @@ def _decided_case(journal: SQLiteJournal, policy: Policy, *, category: str, amou
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: simulate replays a back-dated decision with the grants counted in its own day, not in the window "
-    "the journal's ledger counted them in (as of the guest's latest grant), so the policy that decided it decides "
-    "it otherwise",
-)
 def test_a_decision_dated_before_the_guests_latest_grant_is_replayed_as_the_journal_decided_it(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -107,11 +101,6 @@ def test_the_example_journal_replayed_under_the_policy_in_force_gives_its_record
     assert report["changes"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a problem the policy finds in a recorded complaint is located at requested.kind, a path of the "
-    "complaint, not of the record (complaint.requested.kind) as the record's own field problems are",
-)
 def test_a_remedy_kind_the_policy_lacks_is_located_at_its_field_in_the_record(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -127,11 +116,6 @@ def test_a_remedy_kind_the_policy_lacks_is_located_at_its_field_in_the_record(
     assert (problem["location"], problem["line"]) == ("complaint.requested.kind", 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: only a bare path to a journal is refused with the address to write; sqlite:PATH is an 'unknown "
-    "source' and jsonl:PATH is read as hundreds of lines that are not UTF-8",
-)
 @pytest.mark.parametrize("scheme", ["sqlite:", "jsonl:"])
 def test_a_journal_given_without_journal_prefix_is_refused_with_the_address_to_write(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, scheme: str

@@ -396,7 +396,7 @@ def test_one_endless_line_of_recorded_complaints_is_refused_without_holding_it(
     assert results[0].code == 0, results[0].err
     report = json.loads(results[0].out)
     assert report["decisions"] == 1
-    assert report["skipped"] == ["line 2: is longer than 1,000,000 bytes"]
+    assert report["skipped"] == ["line 2: is longer than 1,000,000 bytes, its line break included"]
 
 
 # -- values the parsers cannot build ------------------------------------------------------------

@@ -339,7 +339,9 @@ class JsonLinesSource:
         parser gives one (``--json`` lists it)."""
         where = f"line {number}"
         if length > MAX_LINE_BYTES:
-            return Recorded(where, read, None, (Problem("", f"is longer than {MAX_LINE_BYTES:,} bytes"),))
+            return Recorded(
+                where, read, None, (Problem("", f"is longer than {MAX_LINE_BYTES:,} bytes, its line break included"),)
+            )
         try:  # without its line break, which is no part of the line: a value cut short there breaks at its column
             text = decode_text(raw.removesuffix(b"\n").removesuffix(b"\r"))
             data: Any = json.loads(text)
@@ -459,13 +461,18 @@ class GrantsBefore:
         if event.grant is None:
             return
         incident = None if event.ledger is None or event.ledger.incident == event.number else event.ledger.incident
-        self._grants.setdefault(event.number.customer_id, []).append((event.number, incident, event.at, event.grant))
+        # when the ledger counts it: never before the guest's earlier grants
+        at = event.at if event.ledger is None else event.ledger.at
+        self._grants.setdefault(event.number.customer_id, []).append((event.number, incident, at, event.grant))
 
     def counter(
         self, number: ComplaintNumber, incident: ComplaintNumber | None, at: dt.datetime
     ) -> Callable[[Policy], dict[Window, Money]]:
         """What the customer of ``number`` had been granted before now, per window of a policy, as of ``at``."""
         earlier = tuple(self._grants.get(number.customer_id, ()))
+        # As the journal's ledger read it when the decision was appended: a day or rolling window as of the guest's
+        # latest grant when that is later than the decision (a step dated earlier, a clock behind).
+        at = max([at, *(grant[2] for grant in earlier)])
 
         def granted(policy: Policy) -> dict[Window, Money]:
             windows = policy.windows
@@ -542,11 +549,15 @@ def open_source(spec: str, *, currency: str | None = None) -> RecordSource:
     for the examples of the problems of a record written by hand (a JSON Lines file's)."""
     scheme, colon, address = spec.partition(":")
     if colon and scheme == _DEFAULT_SCHEME:
-        return JsonLinesSource(address, currency=currency)
+        source = JsonLinesSource(address, currency=currency)
+        _not_a_database(source.path, address)
+        return source
     if colon and scheme in SOURCES:
         return SOURCES[scheme](address)
     if colon and scheme in {"postgres", "postgresql"}:  # a journal's address without its scheme
         raise CliInputError(f"{shown(spec)} is a PostgreSQL journal; to replay its cases, write journal:{shown(spec)}")
+    if colon and scheme == "sqlite":  # an SQLite journal's address, sqlite:PATH, without journal:
+        raise CliInputError(f"{shown(spec)} is an SQLite journal; to replay its cases, write journal:{shown(spec)}")
     if colon and len(scheme) > 1 and scheme.isalpha() and not Path(spec).exists():
         raise CliInputError(
             f"unknown source {scheme!r} in {spec!r}; give a JSON Lines file or one of: "

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from recovery_rules import InvalidInputError, Money, Outcome, Policy, Problem, Resolution, Window
+from recovery_rules import Complaint, InvalidInputError, Money, Outcome, Policy, Problem, Resolution, Window
 from recovery_rules.metrics import NOT_RECORDED
 
 from ._records import DecisionRecord, RecordSource
@@ -239,5 +239,18 @@ def _decide(
     except InvalidInputError as error:
         raise InvalidInputError(
             "recorded decision",
-            [Problem(problem.location, f"{problem.message} (in the {which} policy)") for problem in error.problems],
+            [
+                Problem(_in_record(problem.location), f"{problem.message} (in the {which} policy)")
+                for problem in error.problems
+            ],
         ) from None
+
+
+_COMPLAINT_FIELDS = frozenset(Complaint.model_fields)
+
+
+def _in_record(location: str) -> str:
+    """A problem's location in the recorded complaint: one ``decide`` placed in the complaint
+    (``requested.kind``) is under the record's ``complaint`` (``complaint.requested.kind``)."""
+    head = location.split(".", 1)[0].split("[", 1)[0]
+    return f"complaint.{location}" if head in _COMPLAINT_FIELDS else location

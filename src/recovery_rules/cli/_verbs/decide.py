@@ -38,8 +38,8 @@ _LABEL = 15
     metavar="AMOUNT",
     multiple=True,
     help="What this customer was already granted within the policy's window: 150.00 or '150.00 USD'; for a policy "
-    "with caps of other windows, once per window as WINDOW=AMOUNT (incident=150.00 --granted 30d=900.00), or one "
-    "amount counted in every window. Default 0.",
+    "with caps of other windows, once per window as WINDOW=AMOUNT (--granted incident=150.00 --granted "
+    "30d=900.00), or one amount counted in every window. Default 0.",
 )
 @click.option(
     "--now",

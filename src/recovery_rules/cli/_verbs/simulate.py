@@ -44,8 +44,8 @@ def command(*, records: str, policy: str, candidate: str, skip_invalid: bool, as
     """Replay the recorded complaints in COMPLAINTS.jsonl under --policy and --candidate and compare.
 
     Each line is a JSON object: {"complaint": {...}, "by": LEVEL, "granted":
-    AMOUNT, "now": TIME}; granted defaults to 0 and now to when the complaint
-    was received, and may give an amount per window ({"incident": AMOUNT,
+    AMOUNT, "now": TIME}; now defaults to when the complaint was received, and
+    granted to 0; granted may give an amount per window ({"incident": AMOUNT,
     "30d": AMOUNT}) for policies with caps of other windows. journal:JOURNAL instead replays the first decision of every
     case recorded in a case journal (journal:cases.sqlite3, or
     journal:postgresql://user@host/db). Reports the outcomes moved (a from -> to
