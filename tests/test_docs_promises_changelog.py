@@ -167,3 +167,28 @@ def test_every_version_heading_of_the_changelog_has_its_link_at_the_bottom() -> 
     assert versions
     defined = {name.lower() for name in re.findall(r"^\[([^\]]+)\]: \S+", text, flags=re.MULTILINE)}
     assert [version for version in versions if version.lower() not in defined] == []
+
+
+# -- "files.decode_text(raw) ... (a UTF-16 file is named as such)" -------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="bug: a UTF-32 file is named UTF-16 (LE), or only its byte 0xfe (BE)")
+@pytest.mark.parametrize("encoding", ["utf-32", "utf-32-le", "utf-32-be"])
+def test_a_utf_32_file_is_named_utf_32_not_utf_16(encoding: str) -> None:
+    raw = 'name = "Harbour"\n'.encode(encoding)
+    if encoding != "utf-32":  # the BOM the plain codec writes; the others write none
+        raw = "\ufeff".encode(encoding) + raw
+    with pytest.raises(InvalidInputError) as refused:
+        files.decode_text(raw)
+    (problem,) = refused.value.problems
+    assert (problem.line, problem.column) == (1, 1)
+    assert "it is UTF-32 text" in problem.message
+
+
+def test_a_utf_16_file_is_named_as_such_at_its_first_byte() -> None:
+    for encoding in ("utf-16-le", "utf-16-be"):
+        with pytest.raises(InvalidInputError) as refused:
+            files.decode_text("\ufeffname = 'Harbour'\n".encode(encoding))
+        (problem,) = refused.value.problems
+        assert (problem.line, problem.column) == (1, 1)
+        assert "it is UTF-16 text" in problem.message
