@@ -1,6 +1,6 @@
 """The CHANGELOG's [Unreleased] promises (its Added and Changed entries) held against today's code (audit 143).
 
-Each test quotes the entry it checks. The ``xfail(strict=True)`` ones are bugs: they fail now and pass once fixed.
+Each test quotes the entry it checks.
 """
 
 from __future__ import annotations
@@ -47,10 +47,6 @@ def _json_hint(text: str) -> str | None:
 # -- "TOML and JSON syntax errors say how to fix the usual mistakes" ----------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the hint's word is ASCII only: 'city = São' is told to quote \"S\", 'name = Ærø' to write a value",
-)
 @pytest.mark.parametrize(
     ("text", "hint"),
     [
@@ -65,7 +61,6 @@ def test_a_toml_text_not_in_quotes_is_quoted_whole_when_it_has_letters_outside_a
     assert _toml_hint(text) == hint
 
 
-@pytest.mark.xfail(strict=True, reason='bug: the hint\'s word is ASCII only: {café: 1} is told to quote the name "caf"')
 @pytest.mark.parametrize(
     ("text", "hint"),
     [
@@ -117,9 +112,6 @@ def test_a_follow_up_of_a_follow_up_counts_against_the_first_incident() -> None:
     assert "$300.00 already granted" in decided.reason
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: a text incident that is no complaint number is refused at 'number', an argument not given"
-)
 def test_an_incident_that_is_not_a_complaint_number_is_refused_at_incident() -> None:
     policy, journal = _small_policy(), MemoryJournal()
     with pytest.raises(InvalidInputError) as refused:
@@ -156,9 +148,6 @@ def test_a_policy_rewords_the_caps_and_their_windows_in_a_decisions_trace() -> N
 # -- Keep a Changelog 1.1.0 ---------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: '## [Unreleased]' is a link with no definition: the changelog has no links at its bottom"
-)
 def test_every_version_heading_of_the_changelog_has_its_link_at_the_bottom() -> None:
     # "The format is based on Keep a Changelog 1.1.0": each version's heading links to its comparison,
     # "[unreleased]: https://.../compare/v1.1.1...HEAD", defined at the bottom of the file.
@@ -172,7 +161,6 @@ def test_every_version_heading_of_the_changelog_has_its_link_at_the_bottom() -> 
 # -- "files.decode_text(raw) ... (a UTF-16 file is named as such)" -------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a UTF-32 file is named UTF-16 (LE), or only its byte 0xfe (BE)")
 @pytest.mark.parametrize("encoding", ["utf-32", "utf-32-le", "utf-32-be"])
 def test_a_utf_32_file_is_named_utf_32_not_utf_16(encoding: str) -> None:
     raw = 'name = "Harbour"\n'.encode(encoding)

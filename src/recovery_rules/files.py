@@ -248,6 +248,7 @@ def _position(text: str, offset: int) -> str:
 
 _BYTE_ORDER_MARK: Final = "\ufeff"
 _UTF16_MARKS: Final = (b"\xff\xfe", b"\xfe\xff")
+_UTF32_MARKS: Final = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")  # UTF-32 LE's begins with UTF-16 LE's
 
 
 def decode_text(raw: bytes) -> str:
@@ -271,7 +272,11 @@ def decode_text(raw: bytes) -> str:
     line = raw.count(b"\n", 0, start) + 1
     before = raw[line_start:start].decode("utf-8")  # valid: the error is at the first byte that is not
     column = len(before.removeprefix(_BYTE_ORDER_MARK) if line_start == 0 else before) + 1
-    if raw.startswith(_UTF16_MARKS):
+    if raw.startswith(_UTF32_MARKS):
+        line, column = 1, 1
+        marks = " ".join(f"0x{byte:02x}" for byte in raw[:4])
+        said = f"it is UTF-32 text (it begins with UTF-32's byte-order mark, the bytes {marks})"
+    elif raw.startswith(_UTF16_MARKS):
         said = f"it is UTF-16 text (it begins with UTF-16's byte-order mark, the bytes 0x{raw[0]:02x} 0x{raw[1]:02x})"
     else:
         said = f"the byte 0x{raw[start]:02x} cannot be read as UTF-8"

@@ -1932,7 +1932,15 @@ def _incident_of(
     """The incident a follow-up names (the first case of it, if that one joined another), checked."""
     if incident is None:
         return None
-    number = ComplaintNumber.parse(incident) if isinstance(incident, str) else incident
+    if isinstance(incident, str):
+        try:
+            number = ComplaintNumber.parse(incident)
+        except InvalidInputError as error:  # the number's own problem, placed at the argument that held it
+            raise InvalidInputError(
+                "case", [Problem("incident", problem.message) for problem in error.problems]
+            ) from None
+    else:
+        number = incident
     if not isinstance(number, ComplaintNumber):
         raise InvalidInputError.at("case", "incident", "must be the ComplaintNumber of an earlier case")
     if number.customer_id != complaint.customer.id:

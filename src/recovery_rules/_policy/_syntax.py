@@ -16,7 +16,7 @@ from typing import Final
 __all__ = ["json_hint", "placed_at_end", "toml_hint"]
 
 _AT: Final = re.compile(r"\(at line (\d+), column (\d+)\)")
-_WORD: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+_WORD: Final = re.compile(r"[^\W\d][\w.-]*")  # a letter of any script (or _), then letters, digits, _ . -
 _CLOSE: Final = {"}": "table (})", "]": "list (])"}
 _TOML_FIXES: Final = (
     ("Cannot overwrite a value", "this key is set twice: keep one"),
