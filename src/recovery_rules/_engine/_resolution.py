@@ -93,7 +93,8 @@ class Resolution(RecoveryModel):
     - ``suggestions``: with an approval, the policy's "extra mile" ideas for
       this kind of complaint (what to do instead, where else to go).
     - ``actor_can_grant``: the most the acting level can still grant this guest
-      now (``None``: no limit); ``grantable_by``: the lowest level that could grant
+      now, in the remedy kinds it may grant (``None``: no limit; a kind it may
+      not grant does not make it zero); ``grantable_by``: the lowest level that could grant
       what was asked (``None``: none can).
     - ``trace``: every rule that decided, with the figures it compared.
     - ``employee``: the id of the employee who asked (``"E-0042"``, the
