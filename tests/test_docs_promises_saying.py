@@ -13,6 +13,7 @@ durations are "days, hours, minutes, seconds".
 from __future__ import annotations
 
 import datetime as dt
+import importlib.resources
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -232,3 +233,31 @@ def test_a_caps_window_of_seconds_is_refused_rather_than_said_as_nothing() -> No
     A window is said in whole minutes; one that is not a whole number of minutes should be refused at load."""
     with pytest.raises(PolicyError, match=r"caps\[0\]\.window: .*minute"):
         Policy.model_validate(policy_data(caps=[{"limit": "120.00", "window": "30s"}]))
+
+
+# -- a region's clock, from its language --------------------------------------------------------------------------
+
+
+def _english_copy(tag: str, settings: str) -> str:
+    """customize-wording.md: "Start from a copy of the built-in English, recovery_rules/_wording/locales/en.toml in
+    the installed package": its messages under ``[wording.<tag>]``, with ``settings`` instead of its own."""
+    english = (importlib.resources.files("recovery_rules") / "_wording" / "locales" / "en.toml").read_text("utf-8")
+    body = english.split("[messages]", 1)[1]
+    weekdays = 'weekdays = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]\n'
+    months = "months = [" + ", ".join(f'"M{n}"' for n in range(1, 13)) + "]\n"
+    return f"\n[wording.{tag}]\n{settings}{weekdays}{months}\n[wording.{tag}.messages]{body}"
+
+
+def test_a_region_takes_its_clock_from_its_language_and_a_language_without_one_writes_24_hours() -> None:
+    """customize-wording.md: "A locale takes its clock from the nearest layer that sets one (es-US from es) ...
+    a language a policy adds without clock writes a 24-hour one"; English variants write a 12-hour clock."""
+    text = RITZ_TEXT + _english_copy("xx", 'clock = "12h"\n') + _english_copy("yy", "")
+    text += '\n[wording.xx-US.messages]\nthanks = "Thanks. {complaint_number}"\n'
+    text += '\n[wording.en-GB.messages]\nthanks = "Cheers. {complaint_number}"\n'
+    policy = Policy.from_text(text)
+    new_york = ZoneInfo("America/New_York")
+    now = dt.datetime(2026, 11, 23, 9, 30, tzinfo=new_york)
+    evening = dt.datetime(2026, 11, 23, 17, 0, tzinfo=new_york)
+    assert Wording(policy, "xx-US").time(evening, now=now) == "5:00 this evening"
+    assert Wording(policy, "en-GB").time(evening, now=now) == "5:00 this evening"
+    assert Wording(policy, "yy").time(evening, now=now) == "17:00 this evening"
