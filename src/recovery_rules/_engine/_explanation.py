@@ -16,11 +16,12 @@ import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Callable, Mapping
+from typing import Final
 
 from recovery_rules._wording._locale import built_in
 from recovery_rules._wording._template import Slot, parse_template
 
-__all__ = ["Explanation", "Filler", "built_in_explanation", "explanation", "span"]
+__all__ = ["Explanation", "Filler", "built_in_explanation", "explanation", "span", "with_article"]
 
 Filler = Callable[..., str]
 """A message's words with its slots filled in: ``filler(slot=text, ...)``."""
@@ -80,10 +81,12 @@ class Explanation:
     hours: Filler
     hour: Filler
     minutes: Filler
+    minute: Filler
 
 
-def _filler(text: str) -> Filler:
-    """The function that fills a one-line template: its slots are its keyword arguments.
+def _filler(text: str, *, optional: bool = False) -> Filler:
+    """The function that fills a one-line template: its slots are its keyword arguments (with ``optional``, the
+    message's slots the template leaves out are taken and ignored too).
 
     It is made from the template as an f-string expression, the way :mod:`dataclasses` makes methods:
     each piece of literal text goes in as a string literal (``repr``), each slot as its name, which
@@ -92,8 +95,8 @@ def _filler(text: str) -> Filler:
     (line,) = parse_template(text).lines
     names = sorted({part.name for part in line if isinstance(part, Slot)})
     pieces = [_piece(part, line[at - 1] if at else None) for at, part in enumerate(line)] or ["''"]
-    arguments = "".join(f", {name}" for name in names)
-    source = f"lambda *{arguments}: " + " ".join(pieces) if names else "lambda: " + " ".join(pieces)
+    arguments = "".join(f", {name}" for name in names) + (", **_left_out" if optional else "")
+    source = f"lambda *{arguments}: " + " ".join(pieces) if arguments else "lambda: " + " ".join(pieces)
     filler: Filler = eval(source, {"__builtins__": {}})  # noqa: S307 - literals as repr(), slots as checked identifiers
     return filler
 
@@ -113,8 +116,26 @@ def explanation(overrides: Mapping[str, str]) -> Explanation:
     """The English of every finding: the built-in ``explain_*`` messages, with a policy's ``overrides`` (by name)."""
     messages = {**built_in()["en"].messages, **overrides}
     return Explanation(
-        **{field.name: _filler(messages[f"explain_{field.name}"]) for field in dataclasses.fields(Explanation)}
+        **{
+            field.name: _filler(messages[f"explain_{field.name}"], optional=field.name in _OPTIONAL_SLOTS)
+            for field in dataclasses.fields(Explanation)
+        }
     )
+
+
+_OPTIONAL_SLOTS: Final = frozenset({"tier_authority"})
+"""The findings whose template may leave some of its slots out (the customer, with or without its article)."""
+
+
+def with_article(noun: str) -> str:
+    """``noun`` after the English indefinite article its sound takes, as far as its spelling tells: "a guest",
+    "an owner", "an hour", "a user", "a one-day visitor"."""
+    folded = noun.casefold()
+    if folded.startswith(("hour", "heir", "honest", "honor", "honour")):
+        return f"an {noun}"
+    if folded.startswith(("one", "once", "eu", "ewe", "uni", "use", "usu", "uti", "ura", "ure", "uro")):
+        return f"a {noun}"
+    return f"{'an' if folded[:1] in ('a', 'e', 'i', 'o', 'u') else 'a'} {noun}"
 
 
 @functools.cache
@@ -130,12 +151,15 @@ def __getattr__(name: str) -> Explanation:
 
 
 def span(words: Explanation, duration: dt.timedelta) -> str:
-    """A callback's time span in ``words``: ``2 hours``, ``1 day``, ``90 minutes``."""
-    minutes = int(duration.total_seconds() // 60)
+    """A callback's time span in ``words``: ``2 hours``, ``1 day``, ``90 minutes``, ``1 minute``.
+
+    Said in whole minutes rounded up, so that "within" it holds: a callback within 90 seconds is "within 2 minutes"
+    (a cap's window is always whole minutes: see :class:`~recovery_rules.Window`)."""
+    minutes = -(-int(duration.total_seconds()) // 60)
     if minutes % (24 * 60) == 0:
         days = minutes // (24 * 60)
         return (words.day if days == 1 else words.days)(count=days)
     if minutes % 60 == 0:
         hours = minutes // 60
         return (words.hour if hours == 1 else words.hours)(count=hours)
-    return words.minutes(count=minutes)
+    return (words.minute if minutes == 1 else words.minutes)(count=minutes)

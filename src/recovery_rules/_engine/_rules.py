@@ -81,7 +81,7 @@ from recovery_rules.exceptions import (
     UnknownRemedyError,
 )
 
-from ._explanation import Explanation, built_in_explanation, explanation, span
+from ._explanation import Explanation, built_in_explanation, explanation, span, with_article
 from ._resolution import NO_FIGURES, Outcome, Resolution, TraceEntry, trusted_resolution
 from ._resolution import trusted_trace_entry as _entry
 
@@ -579,7 +579,11 @@ def _compile_level(  # noqa: PLR0917 - the parts compile_policy has at hand, pas
         authority=authority,
         tier_authority={
             tier: words.tier_authority(
-                level=who, amount=show(money.amount), tier=tier.replace("_", " "), customer=customer
+                level=who,
+                amount=show(money.amount),
+                tier=tier.replace("_", " "),
+                customer=customer,
+                a_customer=with_article(customer),
             )
             for tier, money in level.tier_limits.items()
         },
@@ -1041,6 +1045,7 @@ class _Decision:
                 amount=self.policy.show(limit),
                 tier=tier.replace("_", " "),
                 customer=self.policy.customer,
+                a_customer=with_article(self.policy.customer),
             )
         return words, self.money(limit)
 

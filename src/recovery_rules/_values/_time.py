@@ -176,6 +176,9 @@ def local(moment: object, zone: dt.tzinfo, *, field: str) -> dt.datetime:
     return instant(moment, field=field).astimezone(zone)
 
 
+_WHOLE_MINUTES: Final = "must be a whole number of minutes, such as '90m' or '30d': its reasons say it in minutes"
+
+
 def parse_duration(value: object) -> dt.timedelta:
     """Read a positive duration: a ``timedelta``, ``"2h"``, ``"1h30m"``, ``"3d"`` or ISO 8601 ``"PT2H"``."""
     if isinstance(value, dt.timedelta):
@@ -345,8 +348,11 @@ class Window:
             raise InvalidInputError.at("window", "window", "must be 'incident', 'day' or a duration such as '30d'")
         if (kind == "rolling") != (duration is not None):
             raise InvalidInputError.at("window", "window", "a rolling window, and only it, has a duration")
+        checked = None if duration is None else parse_duration(duration)
+        if checked is not None and checked % dt.timedelta(minutes=1):  # its reasons say it in whole minutes
+            raise InvalidInputError.at("window", "window", _WHOLE_MINUTES)
         object.__setattr__(self, "kind", kind)
-        object.__setattr__(self, "duration", None if duration is None else parse_duration(duration))
+        object.__setattr__(self, "duration", checked)
 
     @classmethod
     def incident(cls) -> Self:
@@ -374,7 +380,7 @@ class Window:
             message = error.problems[0].message
             if message == _NOT_POSITIVE:  # a duration, but of nothing: the window says what it must be
                 message = "must be 'incident', 'day' or a duration longer than zero, such as '30d' or 'P30D'"
-            elif message != _TOO_LONG:  # a duration too long says so; anything else is told what a window is
+            elif message not in (_TOO_LONG, _WHOLE_MINUTES):  # these say so; anything else is told what a window is
                 message = "must be 'incident', 'day' or a duration such as '30d' or 'P30D'"
             raise InvalidInputError.at("window", "window", message) from None
 

@@ -219,8 +219,12 @@ def _explanation_messages() -> dict[str, MessageSpec]:
         "explain_per_day": explain("the window of a cap counting a calendar day's grants"),
         "explain_in_any": explain("the window of a cap counting a rolling period's grants", "span"),
         "explain_authority": explain("a level's authority, named in a finding", "level", "amount"),
-        "explain_tier_authority": explain(
-            "a level's authority for a customer tier, named in a finding", "level", "amount", "tier", "customer"
+        "explain_tier_authority": MessageSpec(
+            "a level's authority for a customer tier, named in a finding",
+            ("level", "amount", "tier", "customer", "a_customer"),
+            dict.fromkeys(("level", "amount", "tier"), "it is what the rule compared"),
+            english_fallback=True,
+            for_the_record=True,
         ),
         "explain_asked": explain("the total, when nothing was granted before", "total"),
         "explain_asked_with_granted": explain("the total, with what was granted before", "total", "granted", "asked"),
@@ -303,7 +307,7 @@ def _explanation_messages() -> dict[str, MessageSpec]:
         ),
         **{
             f"explain_{unit}": explain(f"a callback time span, in {unit}", "count")
-            for unit in ("days", "day", "hours", "hour", "minutes")
+            for unit in ("days", "day", "hours", "hour", "minutes", "minute")
         },
     }
 
@@ -360,6 +364,9 @@ MESSAGES: Final[Mapping[str, MessageSpec]] = MappingProxyType(
         ),
         "window_in_any_minutes": MessageSpec(
             "a cap's rolling window in minutes", ("count",), {"count": "it is how long"}, english_fallback=True
+        ),
+        "window_in_any_minute": MessageSpec(
+            "a cap's rolling window of one minute", ("count",), {"count": "it is how long"}, english_fallback=True
         ),
         "reason_no_level": MessageSpec("why: no level may grant the total", ("remedy", "remedy_kind", "total")),
         "reason_no_level_above": MessageSpec(

@@ -643,7 +643,8 @@ class Wording:
             return self._inline("window_in_any_days", count=(self._count(minutes // (24 * 60)),))
         if minutes % 60 == 0 and minutes > 60:
             return self._inline("window_in_any_hours", count=(self._count(minutes // 60),))
-        return self._inline("window_in_any_minutes", count=(self._count(minutes),))
+        message = "window_in_any_minute" if minutes == 1 else "window_in_any_minutes"
+        return self._inline(message, count=(self._count(minutes),))
 
     def _count(self, count: int) -> str:
         """A whole number grouped with the locale's ``group_separator``, as its amounts are: ``1.500`` in German."""
