@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -197,8 +198,9 @@ def case_at_decision() -> Iterator[Case]:
 def test_the_mappings_of_a_metrics_report_are_read_only(case_at_decision: Case) -> None:
     report = metrics.report(case_at_decision.journal, now=NOW)
     for mapping in (report.outcomes, report.policies, report.cap_share.bands):
+        writable: Any = mapping  # a Mapping to mypy: changing it is the point
         with pytest.raises(TypeError):
-            mapping["forged"] = 1
+            writable["forged"] = 1
 
 
 # -- the process locale -----------------------------------------------------------------------------------------

@@ -110,34 +110,18 @@ def test_a_hosts_mypy_finds_the_packages_own_types(host_mypy: list[str]) -> None
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: every model's constructor is (**data: Any) to a host's mypy without the pydantic plugin (and Any "
-    "to pyright): the metaclass's __call__ (-> Any) hides the fields and mypy reads dataclass_transform only on "
-    "the metaclass itself, not on its base; a misspelt field passes --strict",
-)
 def test_a_hosts_mypy_refuses_a_misspelt_field_of_a_library_model(host_mypy: list[str]) -> None:
     lines = _lines_about(host_mypy, "host_misspelt_field.py")
     assert any("error" in line and '"idd"' in line for line in lines), lines
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a host's own RecoveryModel subclass (the reference's DecideRequest) takes (**data: Any) to a "
-    "host's mypy: its field types are not checked",
-)
 def test_a_hosts_mypy_checks_the_fields_of_its_own_recovery_model(host_mypy: list[str]) -> None:
     lines = _lines_about(host_mypy, "host_own_model.py")
     assert any("error" in line and '"by"' in line for line in lines), lines
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Case.report and CaseView.report are Mapping[str, Any]: Any leaks into the host's code, though "
-    "the report is a JSON object (the library builds it as dict[str, JSONValue])",
-)
 def test_a_cases_written_report_reaches_a_host_without_any(host_mypy: list[str]) -> None:
     revealed = [line for line in _lines_about(host_mypy, "host_case_report.py") if "Revealed type" in line]
     assert len(revealed) == 1, host_mypy
@@ -145,23 +129,11 @@ def test_a_cases_written_report_reaches_a_host_without_any(host_mypy: list[str])
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: JSONValue, the type of Event.data, Draft.data, BulkEntry.request and Journal.append's request in "
-    "the public signatures and the reference, lives in recovery_rules._journal._canonical: no public module exports "
-    "it, so a host cannot name the type of what it passes or reads",
-)
 def test_a_host_can_name_the_json_type_of_an_events_data(host_mypy: list[str]) -> None:
     assert not _lines_about(host_mypy, "host_names_event_data.py")
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="docs: blocks a host copies fail mypy --strict: errors.md (lambdas: no-untyped-call), "
-    "write-a-policy-file.md (hard_cap may be None), plan-b-catalog.md (actor_can_grant may be None), "
-    "read-the-metrics.md (callback_by and decision may be None; a loop variable `tier` redefined as a function)",
-)
 def test_every_python_block_of_the_docs_type_checks_as_a_hosts_strict_mypy_sees_it(host_mypy: list[str]) -> None:
     errors = [line for line in host_mypy if line.startswith(("block_", "app.py")) and ": error:" in line]
     assert not errors, "\n".join(errors)
@@ -181,11 +153,6 @@ def _classes_in(annotation: object) -> Iterator[type]:
         yield from _classes_in(argument)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Policy.business_hours is a BusinessHours, a model of recovery_rules._policy._parts that no public "
-    "module exports and the API reference never shows: a host cannot name the type of a public field",
-)
 def test_every_library_type_a_public_models_field_holds_is_exported_by_its_name() -> None:
     exported = {id(getattr(module, name)) for module in _public_modules() for name in module.__all__}
     hidden = set()
@@ -211,12 +178,6 @@ def _read_only_fields(model: pydantic.BaseModel, path: str) -> Iterator[tuple[st
             yield from _read_only_fields(value, f"{path}.{name}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the metrics report's mappings (per_category, per_level, per_employee, outcomes, cap_share.bands...) "
-    "are typed dict but hold a ReadOnlyDict: report.per_category[name] = ... passes mypy --strict and raises "
-    "TypeError; the library types its other read-only mappings (tier_limits, wording, figures) as Mapping",
-)
 def test_a_metrics_reports_read_only_mappings_are_typed_as_mappings_a_host_cannot_change() -> None:
     journal = MemoryJournal()
     try:

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 import recovery_rules
-from recovery_rules import RULES, AuthorityLevel, Policy, PolicyError, exceptions, presets, testing
-from recovery_rules._policy._parts import BusinessHours
+from recovery_rules import RULES, AuthorityLevel, BusinessHours, Policy, PolicyError, exceptions, presets, testing
 
 from ._docs import DOCS, blocks, load_tool, pages
 from ._helpers import examples

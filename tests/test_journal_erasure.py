@@ -554,7 +554,9 @@ def test_a_counter_offer_keeps_the_customer_s_words_sealed_and_erasable(tmp_path
         assert erased.counter_offer is not None
         assert erased.counter_offer.description == ERASED
         assert erased.report is not None
-        assert erased.report["counter_offer_declined"]["description"] == ERASED
+        declined = erased.report["counter_offer_declined"]
+        assert isinstance(declined, dict)
+        assert declined["description"] == ERASED
 
 
 REASON = "The suite was already promised to a wedding party for the whole weekend."

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from recovery_rules._engine._invariants import resolution_violations
 from recovery_rules._engine._resolution import Outcome, Resolution, TraceEntry
 from recovery_rules._engine._rules import RULES
-from recovery_rules._policy._parts import Alternative, AuthorityLevel, Cap
+from recovery_rules._policy._parts import Alternative, AuthorityLevel, BusinessHours, Cap
 from recovery_rules._policy._policy import Policy
 from recovery_rules._values._base import ReadOnlyDict, RecoveryModel
 from recovery_rules._values._exported import LOADED_ON_FIRST_USE, public
@@ -76,6 +76,7 @@ if TYPE_CHECKING:
         Erasure,
         Event,
         Journal,
+        JSONValue,
         Ledger,
         LedgerEntry,
         MemoryJournal,
@@ -111,6 +112,7 @@ __all__ = [
     "AuthorityError",
     "AuthorityLevel",
     "BulkEntry",
+    "BusinessHours",
     "Cap",
     "Case",
     "CaseOutcome",
@@ -130,6 +132,7 @@ __all__ = [
     "Event",
     "IdempotencyConflictError",
     "InvalidInputError",
+    "JSONValue",
     "Journal",
     "JournalError",
     "JournalIntegrityError",

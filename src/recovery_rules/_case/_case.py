@@ -416,7 +416,7 @@ class Case:
         return self._view.outcome
 
     @property
-    def report(self) -> Mapping[str, Any] | None:
+    def report(self) -> Mapping[str, JSONValue] | None:
         """The written report, if one went to a manager."""
         return self._view.report
 

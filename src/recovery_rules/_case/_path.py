@@ -41,7 +41,7 @@ from typing import Any, Final
 from recovery_rules._engine._explanation import built_in_explanation
 from recovery_rules._engine._resolution import Outcome, Resolution, TraceEntry
 from recovery_rules._engine._rules import CompiledPolicy
-from recovery_rules._journal import Event
+from recovery_rules._journal import Event, JSONValue
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._values._exported import show_loaded
 from recovery_rules._values._models import Complaint, ComplaintNumber, Remedy
@@ -309,7 +309,7 @@ class CaseView:
     """The alternative or final offer the customer accepted, if any."""
     outcome: CaseOutcome | None = None
     """How the case was resolved, once it was."""
-    report: Mapping[str, Any] | None = None
+    report: Mapping[str, JSONValue] | None = None
     """The written report, if one went to a manager."""
     incident: ComplaintNumber | None = None
     """The incident the case's grants count against, when not its own complaint number."""

@@ -9,6 +9,7 @@ is the same report.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 from typing import Annotated, Any, Final, TypeVar
 
@@ -414,7 +415,7 @@ class PersonalCallFigures(RecoveryModel):
 class CapShare(RecoveryModel):
     """For each customer, the most of the per-customer cap their grants reached within the policy's window."""
 
-    caps: Annotated[dict[str, Amount], ReadOnly]
+    caps: Annotated[Mapping[str, Amount], ReadOnly]
     """The cap of each policy (by name)."""
     guests: Count
     """Customers of a policy with a cap."""
@@ -423,7 +424,7 @@ class CapShare(RecoveryModel):
     median: Ratio | None
     p90: Ratio | None
     max: Ratio | None
-    bands: Annotated[dict[str, Count], ReadOnly]
+    bands: Annotated[Mapping[str, Count], ReadOnly]
     """Customers per band of :data:`CAP_BANDS`."""
     customer_noun: str = "customer"
     """What the policy calls its customers ("guest"); ``customer`` when the policies differ or do not say."""
@@ -477,13 +478,13 @@ class Satisfaction(RecoveryModel):
 
     overall: SatisfactionFigures
     """Every case counted."""
-    per_outcome: Annotated[dict[str, SatisfactionFigures], ReadOnly]
+    per_outcome: Annotated[Mapping[str, SatisfactionFigures], ReadOnly]
     """Per :class:`~recovery_rules.CaseOutcome`, and ``unresolved``."""
-    per_level: Annotated[dict[str, SatisfactionFigures], ReadOnly]
+    per_level: Annotated[Mapping[str, SatisfactionFigures], ReadOnly]
     """Per level of the employee who opened the case and delivers the good news."""
-    per_category: Annotated[dict[str, SatisfactionFigures], ReadOnly]
+    per_category: Annotated[Mapping[str, SatisfactionFigures], ReadOnly]
     """Per complaint category."""
-    per_employee: Annotated[dict[str, SatisfactionFigures], ReadOnly]
+    per_employee: Annotated[Mapping[str, SatisfactionFigures], ReadOnly]
     """Per employee who opened the case (``(unnamed)``: the opening named none)."""
 
 
@@ -497,7 +498,7 @@ class Report(RecoveryModel):
     """The journal, as the report names it."""
     journal: JournalRead
     period: Period
-    policies: Annotated[dict[str, Count], ReadOnly]
+    policies: Annotated[Mapping[str, Count], ReadOnly]
     """Cases per policy name."""
     cases: CaseCounts
     first_decisions: FirstDecisions
@@ -507,25 +508,25 @@ class Report(RecoveryModel):
     callbacks: CallbackFigures
     overdue_callbacks: tuple[OverdueCallback, ...]
     """Oldest promise first."""
-    time_to_resolution: Annotated[dict[str, Spread], ReadOnly]
+    time_to_resolution: Annotated[Mapping[str, Spread], ReadOnly]
     """``all``, and each :class:`~recovery_rules.CaseOutcome`."""
-    outcomes: Annotated[dict[str, Count], ReadOnly]
+    outcomes: Annotated[Mapping[str, Count], ReadOnly]
     """Cases per :class:`~recovery_rules.CaseOutcome`, and ``unresolved``."""
     currency: str | None
     """The report's currency: the policy's, or that of the cases (``None``: no cases and no policy)."""
     granted: Amount | None
     """Everything granted (``None`` only when no currency is known)."""
-    per_level: Annotated[dict[str, GroupFigures], ReadOnly]
+    per_level: Annotated[Mapping[str, GroupFigures], ReadOnly]
     """Per authority level, by who took the step; in the policy's order when there is one."""
-    per_category: Annotated[dict[str, GroupFigures], ReadOnly]
+    per_category: Annotated[Mapping[str, GroupFigures], ReadOnly]
     """Per complaint category, the first decisions; most cases first."""
     cap_share: CapShare
     satisfaction: Satisfaction
     """The customers' satisfaction answers, in all and per outcome, level, category and employee."""
-    per_employee: Annotated[dict[str, EmployeeFigures], ReadOnly]
+    per_employee: Annotated[Mapping[str, EmployeeFigures], ReadOnly]
     """Per employee id, by who took each step; most cases first, steps that named no employee last, under
     :data:`NOT_RECORDED`."""
-    per_revision: Annotated[dict[str, RevisionFigures], ReadOnly]
+    per_revision: Annotated[Mapping[str, RevisionFigures], ReadOnly]
     """Per policy revision (its full hash), the first decisions; earliest first, steps of journals written before
     revisions were recorded (event format 3) last, under :data:`NOT_RECORDED`."""
     personal_calls: PersonalCallFigures

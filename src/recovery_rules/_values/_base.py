@@ -11,9 +11,22 @@ import difflib
 import re
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, NoReturn, Self, TypeVar, Union, get_args, get_origin
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    ClassVar,
+    Final,
+    NoReturn,
+    Self,
+    TypeVar,
+    Union,
+    dataclass_transform,
+    get_args,
+    get_origin,
+)
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, GetJsonSchemaHandler, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetJsonSchemaHandler, PrivateAttr, ValidationError
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, ErrorDetails, PydanticCustomError
 
@@ -377,6 +390,9 @@ else:
     _PydanticMetaclass = type(BaseModel)
 
 
+# Repeated from pydantic's own metaclass: mypy reads ``dataclass_transform`` on a model's metaclass itself, not on
+# the metaclass's bases, so without it every model's constructor would be ``(**data: Any)`` to a host's mypy.
+@dataclass_transform(kw_only_default=True, field_specifiers=(Field, PrivateAttr))
 class _TypedErrors(_PydanticMetaclass):
     """Calling a model class (``Complaint(...)``) raises an ``InvalidInputError``, never pydantic's error.
 
@@ -385,11 +401,13 @@ class _TypedErrors(_PydanticMetaclass):
     keeps pydantic's own ``__init__`` (a model that overrides it is validated more slowly, nested or not).
     """
 
-    def __call__(cls, /, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - a metaclass's self is a class
-        try:
-            return super().__call__(*args, **kwargs)
-        except ValidationError as error:
-            raise cls._invalid(error) from None  # type: ignore[attr-defined]  # cls is a RecoveryModel subclass
+    if not TYPE_CHECKING:  # a type checker reads the model's own fields as its constructor, not ``(**kwargs) -> Any``
+
+        def __call__(cls, /, *args, **kwargs):  # noqa: N805 - a metaclass's self is a class
+            try:
+                return super().__call__(*args, **kwargs)
+            except ValidationError as error:
+                raise cls._invalid(error) from None
 
 
 class RecoveryModel(BaseModel, metaclass=_TypedErrors):

@@ -30,6 +30,7 @@ LOADED_ON_FIRST_USE: Final = {
     "ERASED": "_journal",
     "Erasure": "_journal",
     "Event": "_journal",
+    "JSONValue": "_journal",
     "Journal": "_journal",
     "Ledger": "_journal",
     "LedgerEntry": "_journal",
