@@ -199,6 +199,13 @@ def test_unlimited_in_tier_limits_says_it_is_for_limit_only() -> None:
     assert "limit" in problem.message
 
 
+@pytest.mark.xfail(strict=True, reason="bug: hard_cap = 'unlimited' is said 'write an amount and its currency'")
+def test_an_unlimited_hard_cap_says_to_leave_it_out() -> None:
+    problem = _only(_edited(CAFE, 'hard_cap = "100.00"', 'hard_cap = "unlimited"'))
+    assert problem.location == "hard_cap"
+    assert "leave hard_cap out" in problem.message
+
+
 @pytest.mark.xfail(strict=True, reason="bug: a tier name in capitals is located at pydantic's '.[key]'")
 def test_a_tier_written_in_capitals_is_located_at_its_name_with_the_lower_case_one() -> None:
     problems = _problems(_edited(CAFE, 'limit = "15.00"', 'limit = "15.00"\ntier_limits = { Gold = "20.00" }'))
