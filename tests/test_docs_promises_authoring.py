@@ -230,6 +230,15 @@ def test_a_misspelt_unlimited_limit_gets_unlimited(written: str) -> None:
     assert "'unlimited'" in problem.message
 
 
+@pytest.mark.xfail(strict=True, reason="bug: a decimal comma or a currency sign is said a thousands separator")
+@pytest.mark.parametrize(("written", "meant"), [("15,00", "15.00"), ("€15.00", "15.00"), ("$15.00", "15.00")])
+def test_an_amount_with_a_decimal_comma_or_a_currency_sign_is_shown_as_meant(written: str, meant: str) -> None:
+    # '15,00' is told "no thousands separators", which is not what the author wrote.
+    problem = _only(_edited(CAFE, 'limit = "15.00"', f'limit = "{written}"'))
+    assert problem.location == "levels[0].limit"
+    assert f"write '{meant}'" in problem.message
+
+
 @pytest.mark.xfail(strict=True, reason="bug: a lower-case policy currency is not shown in capitals, as an amount's is")
 def test_a_lower_case_policy_currency_is_shown_in_capitals() -> None:
     # An amount's "15.00 eur" gets "write it in capitals: 'EUR'"; the policy's own currency = "eur" does not.
