@@ -3,6 +3,8 @@ file (docs/how-to/write-a-policy-file.md, docs/reference/policy-file.md, docs/cl
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
@@ -124,6 +126,7 @@ def test_a_usual_mistake_is_said_at_its_field_with_the_fix(old: str, new: str, l
     assert "pydantic" not in problem.message
 
 
+@pytest.mark.slow
 def test_the_same_mistake_is_said_the_same_by_from_file_from_text_and_check(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -256,3 +259,35 @@ def test_the_check_summary_counts_one_category_in_the_singular(
     checked = run(capsys, "check", str(path))
     assert checked.code == 0, checked.out
     assert "; 1 category, 10 remedy kinds" in checked.out
+
+
+@pytest.mark.slow
+def test_the_console_check_and_a_reload_say_a_mistake_as_the_library_does(tmp_path: Path) -> None:
+    # The brief of the policy pages: the same mistake gets the same words on every path an author may use.
+    from fastapi.testclient import TestClient  # noqa: PLC0415
+
+    from ._server import serve  # noqa: PLC0415
+
+    good = tmp_path / "policy.toml"
+    good.write_text(CAFE, encoding="utf-8")
+    wrong = _edited(_edited(CAFE, 'hard_cap = "100.00"', 'hardcap = "100.00"'), '"Europe/Paris"', '"Europe/Pariss"')
+    expected = _problems(wrong)
+    assert [problem.location for problem in expected] == ["timezone", "hardcap"]
+    served = serve(policy_source=str(good))
+    client = TestClient(served.app, follow_redirects=False)
+    assert client.post("/console/sign-in", data={"token": served.tokens["manager"]}).status_code == 303
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get("/console/policy").text)
+    assert csrf is not None
+    page = client.post(
+        "/console/policy",
+        data={"csrf": csrf.group(1), "format": "toml", "policy": wrong.replace("\n", "\r\n"), "action": "check"},
+    )
+    assert page.status_code == 422
+    shown = html.unescape(page.text)
+    for problem in expected:
+        assert f"line {problem.line}" in shown
+        assert problem.message in shown
+    good.write_text(wrong, encoding="utf-8")
+    refused = served.app.state.service.reload()
+    assert refused.result == "refused"
+    assert refused.problems == tuple(str(problem) for problem in expected)
