@@ -86,7 +86,7 @@ def test_bad_amounts_are_refused_with_a_clear_message(amount: object, expected: 
         (1.5, "KWD", "Decimal('1.500') or '1.500'"),
         ("1,500", "JPY", "for example '1000'"),
         ("1,500", "EUR", "for example '1000.00'"),
-        ("¥1500", "JPY", "for example '1000'"),
+        ("¥1500", "JPY", "write '1500'"),
     ],
 )
 def test_the_example_of_a_refused_amount_is_in_its_currencys_decimal_places(

@@ -190,7 +190,7 @@ def test_with_a_bad_currency_and_amounts_in_two_currencies_no_amounts_are_compar
     data = policy_data(currency="usd", hard_cap="10.00 EUR")
     data["levels"][1]["limit"] = "50.00"  # bare: in the stand-in, below staff's 100.00
     data["levels"][2]["limit"] = "2000.00 EUR"  # above the hard cap, in EUR
-    assert problems_of(data) == ["currency: must be an ISO 4217 currency code in capitals, such as 'USD'"]
+    assert problems_of(data) == ["currency: must be an ISO 4217 currency code in capitals: 'USD'"]
 
 
 def test_a_hard_cap_in_a_foreign_currency_is_not_compared_with_the_limits() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -106,8 +107,17 @@ def _toml(text: str) -> Any:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise PolicyError(
-            [Problem("", with_syntax_hint(f"is not valid TOML: {error}", text, error))]  # placed, also at the end
+            [Problem("", with_syntax_hint(f"is not valid TOML: {_keys_as_written(str(error))}", text, error))]
         ) from None
+
+
+_KEY_TUPLE: Final = re.compile(r"\(((?:'[^'\\]*'(?:, )?)+,?)\)")
+"""tomllib's key as a Python tuple, ``('business_hours',)`` or ``('levels', 'name')``."""
+
+
+def _keys_as_written(message: str) -> str:
+    """tomllib's message with a key it names as a Python tuple written as in the file: ``[business_hours]``."""
+    return _KEY_TUPLE.sub(lambda found: "[" + ".".join(re.findall(r"'([^']*)'", found[1])) + "]", message)
 
 
 def _json(text: str) -> Any:
@@ -186,6 +196,13 @@ _YAML_HINTS: Final = (
     ("<stream end>", "the file ends before a list [ ], a table { } or a quoted text is closed: close it"),
     ("end of stream", "the file ends before a list [ ], a table { } or a quoted text is closed: close it"),
     ("constructor for the tag", "remove the tag: a policy is plain YAML (tables, lists, texts and numbers)"),
+    ("while scanning an alias", "quote the *: unquoted, * starts a YAML alias; write '*' (applies_to: ['*'])"),
+    (
+        "while parsing a flow",
+        "a list [ or a table { opened there is not closed: close it with ] or } on its line, and quote a text that "
+        "holds a comma",
+    ),
+    ("could not find expected ':'", "write key: value, with a space after the colon (window: day)"),
 )
 """How to fix the syntax errors people make most, by a phrase of PyYAML's problem."""
 
@@ -204,7 +221,10 @@ def _yaml_problem(error: Exception, text: str) -> Problem:
         said = f"the character {shown(chr(character))} is not allowed in YAML; remove it"
     elif problem or context:
         said = str(problem or context)
-        hint = next((fix for phrase, fix in _YAML_HINTS if phrase in said), None)
+        both = f"{said} {context or ''}"  # the hint of what PyYAML found, else of what it was reading
+        hint = next((fix for phrase, fix in _YAML_HINTS if phrase in said), None) or next(
+            (fix for phrase, fix in _YAML_HINTS if phrase in both), None
+        )
         if problem and context:  # "while parsing a flow mapping" and the line it began on: first, as PyYAML says it
             began = f" on line {context_mark.line + 1}" if context_mark is not None else ""
             said = f"{context}{began}: {said}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Final, Self
@@ -61,7 +62,38 @@ _URL: Final = re.compile(r"https?://[^\s/?#]+[^\s]*")
 
 
 def _unlimited(value: object) -> object:
-    return None if value == "unlimited" else value
+    if value == "unlimited":
+        return None
+    written = value.get("amount") if isinstance(value, dict) else value
+    if (
+        isinstance(written, str)
+        and len(written) < 20
+        and any(character.isalpha() for character in written)  # an amount has no letter: never compared
+        and difflib.SequenceMatcher(None, written.strip().casefold(), "unlimited").ratio() >= 0.8
+    ):
+        raise PydanticCustomError(
+            "unlimited",
+            "{written} is not an amount; did you mean 'unlimited' (in lower case: no limit of its own, only the caps)?",
+            {"written": repr(written)},
+        )
+    return value
+
+
+def _not_unlimited(value: object, instead: str = "leave the tier out and it gets the level's limit") -> object:
+    """A tier's limit or a cap: an amount; "unlimited" is said to be for a level's ``limit`` only."""
+    written = value.get("amount") if isinstance(value, dict) else value
+    if isinstance(written, str) and written.strip().casefold() == "unlimited":
+        raise PydanticCustomError(
+            "unlimited",
+            "'unlimited' is for a level's limit only: this is an amount, such as '7500.00' ({instead})",
+            {"instead": instead},
+        )
+    return value
+
+
+def no_unlimited_cap(value: object) -> object:
+    """``hard_cap``: an amount; no cap is written by leaving it out."""
+    return _not_unlimited(value, "for no cap, leave hard_cap out")
 
 
 def _url(value: str) -> str:
@@ -124,7 +156,9 @@ class AuthorityLevel(RecoveryModel):
     name: Word
     title: Annotated[Text, Field(max_length=200)] = ""
     limit: Annotated[NonNegativeMoney | None, BeforeValidator(_unlimited)]
-    tier_limits: Annotated[Mapping[Word, NonNegativeMoney], ReadOnly] = Field(default_factory=ReadOnlyDict)
+    tier_limits: Annotated[Mapping[Word, Annotated[NonNegativeMoney, BeforeValidator(_not_unlimited)]], ReadOnly] = (
+        Field(default_factory=ReadOnlyDict)
+    )
     callback_within: Duration | None = None
     may_grant: WordSet | None = None
     delegates: WordSet = ()

@@ -13,6 +13,7 @@ from typing import Annotated, Any, ClassVar, Final, Literal, Self
 
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
     Field,
     StrictBool,
     TypeAdapter,
@@ -47,7 +48,17 @@ from recovery_rules.files import SourceMap
 
 from ._catalog import CatalogIndex
 from ._file import MAX_POLICY_BYTES, parse_policy_text, read_policy_text
-from ._parts import ANY, DEFAULT_REMEDY_KINDS, Alternative, AuthorityLevel, BusinessHours, Cap, WordSet, _sorted_unique
+from ._parts import (
+    ANY,
+    DEFAULT_REMEDY_KINDS,
+    Alternative,
+    AuthorityLevel,
+    BusinessHours,
+    Cap,
+    WordSet,
+    _sorted_unique,
+    no_unlimited_cap,
+)
 from ._schema import for_validation, with_file_shorthands
 
 __all__ = ["Policy"]
@@ -58,6 +69,12 @@ _TEXT_FORMATS: Final = ("toml", "json", "yaml")
 
 def _currency_code(value: str) -> str:
     if value not in MINOR_UNITS:
+        if isinstance(value, str) and value.strip().upper() in MINOR_UNITS:
+            raise PydanticCustomError(
+                "currency",
+                "must be an ISO 4217 currency code in capitals: {meant}",
+                {"meant": repr(value.strip().upper())},
+            )
         raise PydanticCustomError("currency", "must be an ISO 4217 currency code in capitals, such as 'USD'")
     return value
 
@@ -159,7 +176,7 @@ class Policy(RecoveryModel):
     timezone: TimeZoneName = "UTC"
     window: Window
     levels: Annotated[tuple[AuthorityLevel, ...], Field(min_length=1, max_length=1000)]
-    hard_cap: NonNegativeMoney | None = None
+    hard_cap: Annotated[NonNegativeMoney | None, BeforeValidator(no_unlimited_cap)] = None
     caps: Annotated[
         tuple[Cap, ...],
         Field(

@@ -332,6 +332,29 @@ def _closest_field(
     return suggestions.closest(name)
 
 
+def _field_elsewhere(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str | None:
+    """What to say of an unknown name ``loc[-1]`` that is a field, but of another part of ``model``: a top-level
+    field written after a TOML table (where it belongs to that table), or a list entry's field indented out of its
+    entry in YAML. ``None`` when it is no field of those parts."""
+    name = loc[-1] if loc else None
+    if model is None or not isinstance(name, str) or name in _fields_at(model, loc[:-1]):
+        return None
+    whole = getattr(model, "_what", "") or "input"
+    if len(loc) > 1 and name in _fields_at(model, ()):
+        return (
+            f"is not a field here but of the {whole} itself: move it above the first [table] or [[table]] "
+            "(in TOML a key belongs to the table whose header is above it; in YAML, check its indentation)"
+        )
+    if len(loc) == 1:
+        owners = [field for field in _fields_at(model, ()) if name in _fields_at(model, (field, 0))]
+        if owners:
+            return (
+                f"is not a field of the {whole} but of each entry of {owners[0]}: check its indentation, "
+                f"or move it into the {owners[0]} entry it belongs to"
+            )
+    return None
+
+
 def _unknown_field(close: str | None) -> str:
     """The message for a field the model does not have: the closest known name ``close``, when one is close."""
     return f"is not a field here; did you mean {close!r}?" if close else _FRIENDLY["extra_forbidden"]
@@ -378,7 +401,13 @@ def problems_from(error: ValidationError, prefix: str = "", model: type[BaseMode
         if prefix:
             location = f"{prefix}.{location}" if location else prefix
         if detail["type"] == "extra_forbidden":
-            add(location, _unknown_field(closest.get(loc)))
+            add(location, _field_elsewhere(model, loc) or _unknown_field(closest.get(loc)))
+            continue
+        if len(loc) > 1 and loc[-1] == "[key]":  # pydantic's place for a mapping's key: the key is the name at fault
+            key = loc[-2]
+            location = location.removesuffix(".[key]")
+            lower = f"; did you mean {key.lower()!r}?" if isinstance(key, str) and key.lower() != key else ""
+            add(location, f"the name {key!r} {_message(detail, model)}{lower}")
             continue
         add(location, _message(detail, model))
     return list(problems.values())

@@ -87,6 +87,20 @@ def _parse_currency(currency: object) -> str:
     return currency
 
 
+_DECIMAL_COMMA: Final = re.compile(r"(-?\d+),(\d{1,2})")
+"""An amount written with a decimal comma, ``15,00`` or ``15,5`` (never ``1,000``, a thousands separator)."""
+_CURRENCY_SIGNS: Final = "$€£¥₹"
+
+
+def _meant_amount(written: str) -> str | None:
+    """The plain amount a text written with a currency sign or a decimal comma means (``€15,00``: ``15.00``)."""
+    text = written.strip().strip(_CURRENCY_SIGNS).strip()
+    comma = _DECIMAL_COMMA.fullmatch(text)
+    if comma is not None:
+        text = f"{comma[1]}.{comma[2]}"
+    return text if text != written and _AMOUNT_TEXT.fullmatch(text) else None
+
+
 def _parse_amount(amount: object, currency: str) -> Decimal:
     if isinstance(amount, bool):
         raise _amount_problem("must be a Decimal, int or string, not a bool")
@@ -107,8 +121,11 @@ def _parse_amount(amount: object, currency: str) -> Decimal:
                 raise _amount_problem(TOO_LARGE)  # digits it is, but too many of them
             if plain is None or len(amount) > _LONGEST_NUMBER:
                 shown = amount if len(amount) <= 24 and amount.isprintable() else amount[:24] + "..."
+                meant = _meant_amount(amount)
                 raise _amount_problem(
-                    f"{shown!r} is not a plain decimal number; write digits with an optional '.' and sign, "
+                    f"{shown!r} is not a plain decimal number; write {meant!r}"
+                    if plain is None and meant is not None
+                    else f"{shown!r} is not a plain decimal number; write digits with an optional '.' and sign, "
                     f"no thousands separators or exponent, for example '{_in_places(1000, MINOR_UNITS[currency])}'"
                     if plain is None
                     else f"{shown!r} has more decimal places than any currency; write the amount to the cent"

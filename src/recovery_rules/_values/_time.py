@@ -263,10 +263,32 @@ def _time_zone(value: object) -> str:
         raise PydanticCustomError("time_zone", "must be an IANA time zone name such as 'America/New_York' or 'UTC'")
     text = value if type(value) is str else str.__str__(value)
     if known_zone(text) is None:
+        meant = _meant_zone(text)
+        if meant is None:
+            raise PydanticCustomError(
+                "time_zone", "is not a known IANA time zone; use a name such as 'America/New_York' or 'UTC'"
+            )
         raise PydanticCustomError(
-            "time_zone", "is not a known IANA time zone; use a name such as 'America/New_York' or 'UTC'"
+            "time_zone", "is not a known IANA time zone; did you mean {meant}?", {"meant": repr(meant)}
         )
     return text
+
+
+@functools.cache
+def _zones_by_folded_name() -> dict[str, str]:
+    """Each IANA zone by its name case-folded, and by its last part (``paris``) when only one zone ends so."""
+    zones = {name.casefold(): name for name in _iana_names()}
+    last: dict[str, list[str]] = {}
+    for name in _iana_names():
+        last.setdefault(name.rsplit("/", 1)[-1].casefold(), []).append(name)
+    return {**{part: names[0] for part, names in last.items() if len(names) == 1}, **zones}
+
+
+def _meant_zone(text: str) -> str | None:
+    """The zone ``text`` means when it is one written with spaces around it, in other capitals, or without its
+    area (``"Europe/Paris "``, ``"europe/paris"``, ``"Paris"``): what an author's slip gets as "did you mean"."""
+    meant = _zones_by_folded_name().get(text.strip().replace(" ", "_").casefold())
+    return meant if meant != text else None
 
 
 TimeZoneName = Annotated[str, BeforeValidator(_time_zone)]

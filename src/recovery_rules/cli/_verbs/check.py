@@ -90,9 +90,11 @@ def summary(policy: Policy) -> list[str]:
     if policy.require_employee:
         lines.append("every step of a case names the employee who takes it (require_employee)")
     lines.extend(_barred_lines(policy))
+    alternatives, categories, kinds = len(policy.catalog), len(policy.categories), len(policy.vocabulary)
     lines.append(
-        f"Plan B: {len(policy.catalog)} alternatives, {policy.min_alternatives} offered with every denial "
-        f"and escalation; {len(policy.categories)} categories, {len(policy.vocabulary)} remedy kinds"
+        f"Plan B: {alternatives} alternative{'s' * (alternatives != 1)}, {policy.min_alternatives} offered with "
+        f"every denial and escalation; {categories} categor{'ies' if categories != 1 else 'y'}, "
+        f"{kinds} remedy kind{'s' * (kinds != 1)}"
     )
     return lines
 
