@@ -297,3 +297,15 @@ def test_a_copy_changed_into_a_policy_that_does_not_load_does_not_hash() -> None
     broken = Policy.from_text(SMALL).model_copy(update={"min_alternatives": 1})
     with pytest.raises(PolicyError, match="min_alternatives"):
         hash(broken)
+
+
+def test_a_level_that_may_grant_every_kind_has_the_revision_of_one_that_names_none() -> None:
+    """A ``may_grant`` listing every remedy kind, refused ones too, means what leaving it out means: it keeps
+    the revision; one kind fewer changes what the level may grant, and the revision."""
+    base = Policy.model_validate(policy_data())
+    every = policy_data()
+    every["levels"][0]["may_grant"] = list(reversed(base.vocabulary))
+    assert Policy.model_validate(every).revision == base.revision
+    fewer = policy_data()
+    fewer["levels"][0]["may_grant"] = list(base.vocabulary[1:])
+    assert Policy.model_validate(fewer).revision != base.revision

@@ -478,9 +478,12 @@ def policy_revision(policy: Policy) -> str:
     its words changes the revision.
     """
     content = policy.model_dump(mode="json", exclude_defaults=True)
+    every_kind = set(policy.vocabulary)
     for level, dumped in zip(policy.levels, content["levels"], strict=True):
         if dumped.get("title") == level.name.replace("_", " "):  # its default (the name, with spaces) written out
             del dumped["title"]
+        if level.may_grant is not None and every_kind <= set(level.may_grant):  # every kind: as one left out
+            del dumped["may_grant"]
     if policy.business_hours is not None:  # the week they mean, however the days were written
         content["business_hours"] = policy.business_hours.canonical()
     if "wording" in content:  # a locale's tag in any case is one locale (two that fold alike are refused)

@@ -383,8 +383,9 @@ class Policy(RecoveryModel):
         defaults are written out or left out, and whether business hours are
         written day by day or with a ``default`` (they count as the week they
         mean: each day's periods, touching ones joined), a locale tag's case
-        (``en-gb`` is ``en-GB``), or an empty ``contact`` or ``directions``
-        (never said, as one left out); any change to what it decides or
+        (``en-gb`` is ``en-GB``), an empty ``contact`` or ``directions``
+        (never said, as one left out), or a level's ``may_grant`` listing
+        every remedy kind, refused ones included (as one left out); any change to what it decides or
         says changes it. Texts are hashed as written: the same word in
         another Unicode normalization (NFC, NFD), another name of one time
         zone (``UTC``, ``Etc/UTC``) or a built-in setting written out in a
