@@ -51,7 +51,8 @@ def main() -> None:
         requested=Remedy(kind="refund", amount=Money("3000.00", "USD"), description="My money back for the stay"),
         received_at=ARRIVAL,
     )
-    case = Case.open(MemoryJournal(), policy, complaint, by="staff", now=at(0))
+    journal = MemoryJournal(clock=lambda: at(24 * 60))  # the story's clock: its steps are dated 2026-11-23
+    case = Case.open(journal, policy, complaint, by="staff", now=at(0))
     print(f"Case {case.number} opened")
     say_now(wording, case)
 

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from recovery_rules import Complaint, Money, Resolution, presets
 
 COMPLAINTS = Path(__file__).parent / "complaints"
-NOW = dt.datetime(2026, 11, 23, 16, 0, tzinfo=dt.UTC)
+ANSWERED_AFTER = dt.timedelta(minutes=10)
+"""How long after a complaint was received it is decided: each is decided at its own time."""
 
 
 def describe(resolution: Resolution, time_zone: str) -> str:
@@ -48,7 +49,12 @@ def main() -> None:
         example = json.loads(path.read_text(encoding="utf-8"))
         policy = presets.load(example["policy"])
         complaint = Complaint.model_validate(example["complaint"])
-        resolution = policy.decide(complaint, by=example["by"], granted=Money(example["granted"]), now=NOW)
+        resolution = policy.decide(
+            complaint,
+            by=example["by"],
+            granted=Money(example["granted"]),
+            now=complaint.received_at + ANSWERED_AFTER,
+        )
         print(f"== {path.name} ({policy.name}, decided by {example['by']})")
         print(describe(resolution, policy.timezone))
         print()

@@ -29,7 +29,12 @@ def at(minutes: int) -> dt.datetime:
 
 def main() -> None:
     policy = presets.ritz_carlton()
-    with tempfile.TemporaryDirectory() as folder, SQLiteJournal(Path(folder) / "journal.sqlite3") as journal:
+    # The journal's clock is the story's, not the machine's: it refuses a step dated ahead of its clock.
+    story_clock = lambda: at(24 * 60)  # noqa: E731 - a clock is a function
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        SQLiteJournal(Path(folder) / "journal.sqlite3", clock=story_clock) as journal,
+    ):
         complaint = Complaint(
             customer=Customer(id="10442", tier="gold", name="Ms. Okafor"),
             category="room_not_ready",

@@ -1,9 +1,10 @@
 """A shop whose answer to "it's out of stock" is never a bare no.
 
-The associate cannot grant a refund, and the customer has used up what an
-associate may grant this month, so the answer is a Plan B: call the other
-branch, take details and call back, or send the customer to a competitor who
-has it, with the phone number, directions and web address to act on.
+The associate may grant the discount asked, but the customer was already
+granted $1,500 in the last 30 days, the most anyone may grant one customer, so
+the answer, delivered by the store manager, is a Plan B: call the other branch,
+take details and call back, or send the customer to a competitor who has it,
+with the phone number, directions and web address to act on.
 """
 
 from __future__ import annotations

@@ -26,6 +26,8 @@ from recovery_rules import Case, ChainHead, Complaint, Customer, Money, Policy, 
 
 HERE: Final = Path(__file__).resolve().parent
 HOTEL: Final = zoneinfo.ZoneInfo("America/New_York")
+AUTUMN_ENDS: Final = dt.datetime(2026, 11, 24, tzinfo=HOTEL)
+"""After the last step of the last case: the clock the journal is built by."""
 
 
 class Row(NamedTuple):
@@ -92,7 +94,8 @@ def build(path: Path) -> ChainHead:
     for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         stale.unlink(missing_ok=True)
     policy = Policy.from_file(HERE / "policy.toml")
-    with SQLiteJournal(path) as journal:
+    # The journal's clock is the autumn's end, not the machine's: it refuses a step dated ahead of its clock.
+    with SQLiteJournal(path, clock=lambda: AUTUMN_ENDS) as journal:
         for index, row in enumerate(CASES, start=1):
             _record(journal, policy, index, row)
         return journal.head()

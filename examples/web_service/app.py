@@ -13,7 +13,8 @@ Needs the ``examples`` extra: ``pip install 'recovery-rules[examples]'`` (FastAP
   and ``granted`` from its own records, never from what the client says.
 - Input the library refuses becomes a 422 whose ``message`` is the library's own, and whose
   ``detail`` lists each problem with its location in the request body, as FastAPI does. Neither
-  repeats what the caller sent: a customer's name never ends up in an error response or a log.
+  repeats personal data: a customer's name never ends up in an error response or a log (a level, remedy
+  kind or currency the policy does not have is quoted, to say what to fix).
 
 The request::
 
@@ -208,7 +209,7 @@ EXAMPLES: Final = (
             "customer": {"id": "10442", "tier": "gold"},
             "category": "noise",
             "requested": {"kind": "credit", "amount": "150.00 USD"},
-            "received_at": "2026-11-23T23:10:00-05:00",
+            "received_at": "2026-11-23T10:55:00-05:00",
         },
     },
     {
