@@ -515,11 +515,6 @@ def test_the_auditor_finds_two_customers_data_keys_swapped(journals: dict[str, P
     assert _audit(path) == (1, "a data key is recorded as another customer's than the events it seals")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a data key's customer is never checked against the events it opens, so with two customers' "
-    "keys swapped in data_keys, erase_customer destroys the other customer's key and leaves this one's words readable",
-)
 def test_erasing_a_customer_whose_key_was_swapped_with_anothers_never_leaves_their_words_readable(
     journals: dict[str, Path], tmp_path: Path
 ) -> None:

@@ -838,13 +838,15 @@ class Journal(abc.ABC):
                 raise InvalidInputError.at(
                     "erase_customer", "customer_id", "the journal has no case of this customer: check the number"
                 )
-            clear = sum(1 for record in records if personal_texts(Event.from_record(record, position=0).data))
+            events = [Event.from_record(record, position=int(str(record["seq"]))) for record in records]
+            clear = sum(1 for event in events if personal_texts(event.data))
             if clear:
                 raise JournalError(
                     f"{clear} event(s) of this customer hold personal data in the clear (written by a journal "
                     "that did not encrypt personal data): they cannot be erased without rewriting the hash "
                     "chain, which would break it. Nothing was erased. New journals: encrypt_personal_data=True"
                 )
+            _check_keys_are_their_own(store, checked, events)
             destroyed = store.destroy_keys(checked)
             if done is not None and destroyed == 0:  # erased before, nothing new since: the same record
                 erasure = Erasure.model_validate(done)
@@ -1439,6 +1441,24 @@ def _with_checked_grant(draft: Draft, grant: object) -> Draft:
 def _minutes(span: dt.timedelta) -> str:
     minutes = span.total_seconds() / 60
     return f"{minutes:g} minute{'' if minutes == 1 else 's'}"
+
+
+def _check_keys_are_their_own(store: Store, customer_id: str, events: list[Event]) -> None:
+    """Every key that seals this customer's personal data is theirs, or gone already: a key recorded as another
+    customer's (the table of data keys edited; it is outside the chain) would have erasure destroy that other
+    customer's key and leave this one's words readable. Nothing is erased then."""
+    sealing = [(event, key_ids(event.data)) for event in events]
+    if not any(keys for _, keys in sealing):
+        return
+    own = store.data_key(customer_id, create=False)
+    for event, keys in sealing:
+        others = sorted(keys - ({own[0]} if own is not None else set()))
+        if others and store.data_keys(others):
+            raise JournalIntegrityError(
+                event.seq,
+                "a data key that seals this customer's personal data is recorded as another customer's: the "
+                "table of data keys was edited. Nothing was erased",
+            )
 
 
 def _sealed_head(secret: bytes, record: Mapping[str, object], event: Event) -> LedgerHead:
