@@ -5,13 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from recovery_rules import Complaint, Customer, InvalidInputError, Money, Remedy, Resolution, Wording, presets
+from recovery_rules import (
+    Complaint,
+    Customer,
+    InvalidInputError,
+    Money,
+    Policy,
+    PolicyError,
+    Remedy,
+    Resolution,
+    Wording,
+    presets,
+)
 
 from ._cli import CANDIDATE, COMPLAINT, run
 from ._server import complaint, serve
@@ -125,3 +137,27 @@ def test_a_customer_name_that_is_not_text_is_refused_by_say() -> None:
     wording = Wording(presets.ritz_carlton())
     with pytest.raises(InvalidInputError, match="customer_name"):
         wording.say(_escalation(), customer_name="Ada\ud800")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: a catalog url holding a bidi override or a control character is taken as a web address; the "
+    "console links it with its text reversed (https://example.com\\u202e/moc.elgoog reads .../google.com)",
+)
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.com\u202e/moc.elgoog",
+        "https://example.com/\u2066x",
+        "https://example.com/\x1b]8;;x",
+        "https://\x07a",
+    ],
+    ids=["override", "isolate", "escape", "bell"],
+)
+def test_a_catalog_url_with_a_control_or_bidi_character_is_no_web_address(url: str) -> None:
+    text = Path(CANDIDATE).read_text(encoding="utf-8")
+    written = json.dumps(url)  # a TOML basic string takes JSON's escapes
+    changed = text.replace('url = "https://example.com/quay-hotel"', f"url = {written}", 1)
+    assert changed != text
+    with pytest.raises(PolicyError, match=r"catalog\[0\]\.url: must be an http:// or https:// address"):
+        Policy.from_text(changed, format="toml")
