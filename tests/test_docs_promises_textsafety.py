@@ -7,6 +7,7 @@ import datetime as dt
 import html
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -137,7 +138,7 @@ def test_a_bidi_override_in_a_customers_name_ends_with_the_name_in_the_console()
 def test_a_customer_name_that_is_not_text_is_refused_by_the_wording(how: str) -> None:
     wording = Wording(presets.ritz_carlton())
     resolution = _escalation()
-    words = {
+    words: Callable[[], str] = {
         "say": lambda: wording.say(resolution, customer_name="Ada\ud800"),
         "render": lambda: wording.render("apology_named", customer_name="Ada\ud800"),
     }[how]
