@@ -168,3 +168,19 @@ def test_a_catalog_url_with_a_control_or_bidi_character_is_no_web_address(url: s
     assert changed != text
     with pytest.raises(PolicyError, match=r"catalog\[0\]\.url: must be an http:// or https:// address"):
         Policy.from_text(changed, format="toml")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: two levels may have titles that read the same (the same words, or one with a zero-width space), so "
+    "'Escalated to Hotel manager' does not say which level a case went to",
+)
+@pytest.mark.parametrize(
+    "title", ["Hotel manager", "hotel  MANAGER", "Hotel\u200b manager"], ids=["same", "case", "zwsp"]
+)
+def test_two_levels_cannot_have_titles_that_read_the_same(title: str) -> None:
+    text = Path(CANDIDATE).read_text(encoding="utf-8")
+    changed = text.replace('title = "Shift supervisor"', f"title = {json.dumps(title)}", 1)
+    assert changed != text
+    with pytest.raises(PolicyError, match=r"levels\[[12]\]\.title"):
+        Policy.from_text(changed, format="toml")
