@@ -109,8 +109,8 @@ class Fields:
 
 
 def web_address(text: str) -> str:
-    """The web address an alternative gets for ``text``: ``URL`` and ``text`` without its white space."""
-    return URL + re.sub(r"\s", "", text)[:1900] or "x"
+    """The web address an alternative gets for ``text``: ``URL`` and ``text`` without its white space and controls."""
+    return URL + re.sub("[\\s\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]", "", text)[:1900] or "x"
 
 
 def _fits(name: str) -> st.SearchStrategy[str]:

@@ -67,11 +67,6 @@ def _escalation() -> Resolution:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the command line writes the bidi marks U+200E, U+200F and U+061C raw, though they reorder the "
-    "text around them as U+202E does (docs/cli/index.md)",
-)
 @pytest.mark.parametrize("json", [False, True], ids=["text", "json"])
 def test_the_command_line_shows_every_bidi_control_as_an_escape(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, json: bool
@@ -105,11 +100,6 @@ def _case_page_words(name: str) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a customer's name with blank lines shows as paragraphs of its own in the console's words to say "
-    "(white-space: pre-line), one of them a grant that was never made",
-)
 def test_a_customers_name_adds_no_paragraph_to_the_consoles_words() -> None:
     words = _case_page_words(MULTI_LINE_NAME)
     assert words.startswith("I'm so sorry, Ada")
@@ -118,22 +108,12 @@ def test_a_customers_name_adds_no_paragraph_to_the_consoles_words() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a right-to-left override in a customer's name stays open after the name in the console's words, so "
-    "the rest of the apology reads reversed",
-)
 def test_a_bidi_override_in_a_customers_name_ends_with_the_name_in_the_console() -> None:
     words = _case_page_words("Ada\u202e Guest")
     assert "Ada\u202e Guest" in words  # the name, as given
     assert _open_bidi(words[: words.index(" - let's figure this out!")]) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: say() and render() take a name with a lone surrogate, which Customer.name refuses as not text, and "
-    "return words UTF-8 cannot write",
-)
 @pytest.mark.parametrize("how", ["say", "render"])
 def test_a_customer_name_that_is_not_text_is_refused_by_the_wording(how: str) -> None:
     wording = Wording(presets.ritz_carlton())
@@ -146,11 +126,6 @@ def test_a_customer_name_that_is_not_text_is_refused_by_the_wording(how: str) ->
         words()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a catalog url holding a bidi override or a control character is taken as a web address; the "
-    "console links it with its text reversed (https://example.com\\u202e/moc.elgoog reads .../google.com)",
-)
 @pytest.mark.parametrize(
     "url",
     [
@@ -170,11 +145,6 @@ def test_a_catalog_url_with_a_control_or_bidi_character_is_no_web_address(url: s
         Policy.from_text(changed, format="toml")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: two levels may have titles that read the same (the same words, or one with a zero-width space), so "
-    "'Escalated to Hotel manager' does not say which level a case went to",
-)
 @pytest.mark.parametrize(
     "title", ["Hotel manager", "hotel  MANAGER", "Hotel\u200b manager"], ids=["same", "case", "zwsp"]
 )

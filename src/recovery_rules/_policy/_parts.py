@@ -58,7 +58,9 @@ DEFAULT_REMEDY_KINDS: Final = (
 )
 """The remedy vocabulary a policy has unless it declares its own ``remedy_kinds``."""
 
-_URL: Final = re.compile(r"https?://[^\s/?#]+[^\s]*")
+_NOT_IN_URL: Final = "\\s\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+"""White space, C0 and C1 controls, and the bidi controls, which would reorder how the address reads."""
+_URL: Final = re.compile(f"https?://[^{_NOT_IN_URL}/?#]+[^{_NOT_IN_URL}]*")
 
 
 def _unlimited(value: object) -> object:

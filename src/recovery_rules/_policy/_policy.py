@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import os
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -714,6 +715,12 @@ _LEVEL_NAME: Final[TypeAdapter[str]] = TypeAdapter(Word)
 """What a level's name must be, to read the name of a level whose other fields are not valid."""
 
 
+def _read_as(title: str) -> str:
+    """A level's title as a reader tells it from another: case, width, spacing and invisible characters aside."""
+    folded = unicodedata.normalize("NFKC", title).casefold()
+    return " ".join("".join(c for c in folded if unicodedata.category(c) != "Cf").split())
+
+
 def _problems(parts: _Parts) -> Iterator[Problem]:
     every_name = parts.every_name  # None: a level that is not valid may have any name
     names = every_name or [level.name for _, level in parts.levels]
@@ -721,6 +728,7 @@ def _problems(parts: _Parts) -> Iterator[Problem]:
     vocabulary = None if kinds is None else set(kinds)
     categories = set(parts.categories) if parts.has("categories") else None
     seen: set[str] = set()
+    titles: dict[str, str] = {}
     kind_names = Suggestions(kinds or ())
     level_names = Suggestions(names)
     for i, level in parts.levels:
@@ -728,6 +736,14 @@ def _problems(parts: _Parts) -> Iterator[Problem]:
         if level.name in seen:
             yield Problem(f"{at}.name", f"{level.name!r} is used by more than one level; level names are unique")
         seen.add(level.name)
+        read_as = _read_as(level.display_name)
+        if read_as in titles:
+            yield Problem(
+                f"{at}.title",
+                f"reads as the title of level {titles[read_as]!r}; give each level a title of its own, "
+                "so that staff can tell which level a case went to",
+            )
+        titles.setdefault(read_as, level.name)
         if i > 0 and level.callback_within is None:
             yield Problem(
                 f"{at}.callback_within",

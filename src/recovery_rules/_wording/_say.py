@@ -27,7 +27,7 @@ from recovery_rules._engine._resolution import Outcome, Resolution, checked_reso
 from recovery_rules._journal import Event
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._policy._policy import Policy, compiled_policy
-from recovery_rules._values._base import Suggestions
+from recovery_rules._values._base import Suggestions, encodes
 from recovery_rules._values._currencies import MINOR_UNITS, SYMBOLS
 from recovery_rules._values._exported import show_loaded
 from recovery_rules._values._models import Remedy
@@ -128,6 +128,10 @@ def _check_name(customer_name: object, *, none: bool = True) -> str | None:
             "wording",
             "customer_name",
             f"must be a string, the name the apology uses, such as 'Ann', or {allowed}, not {shown(customer_name)}",
+        )
+    if customer_name is not None and not (customer_name.isascii() or encodes(customer_name)):
+        raise InvalidInputError.at(
+            "wording", "customer_name", "contains a lone surrogate, which is not text (as a customer's name may not)"
         )
     return customer_name
 
@@ -405,6 +409,8 @@ class Wording:
                     raise InvalidInputError.at("wording", name, f"must hold an Alternative: {spec.required[name]}")
                 values[name] = speaking._items(items)  # in the words of the locale that says the message
             elif isinstance(value, str):
+                if not (value.isascii() or encodes(value)):
+                    raise InvalidInputError.at("wording", name, "contains a lone surrogate, which is not text")
                 values[name] = (str.__str__(value),)  # its text: a subclass's replace or __str__ is never called
             else:
                 raise InvalidInputError.at("wording", name, "must be a string")

@@ -52,12 +52,12 @@ __all__ = [
 WIDTH: Final = 100
 """Output width when not writing to a terminal, so that files and pipes get the same text everywhere."""
 
-UNSAFE: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+UNSAFE: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 """The characters a terminal may act on instead of showing: the C0 controls but new line and tab (ESC
 starts the CSI and OSC sequences that move the cursor, recolour, retitle the window or plant a hyperlink;
 carriage return and backspace overwrite what was printed), DEL, the C1 controls (0x9b and 0x9d are CSI
-and OSC on their own), and the bidirectional embeddings, overrides and isolates that reorder the text
-around them (U+202A-U+202E, U+2066-U+2069)."""
+and OSC on their own), and the bidirectional controls that reorder the text around them: the embeddings,
+overrides and isolates (U+202A-U+202E, U+2066-U+2069) and the marks (U+200E, U+200F, U+061C)."""
 
 
 def _escape(match: re.Match[str]) -> str:

@@ -188,6 +188,18 @@ _CLOCK_SLACK: Final = dt.timedelta(minutes=5)
 session key differ a little."""
 
 
+_LINE_BREAKS: Final = re.compile("[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
+_BIDI_CONTROLS: Final = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _name_in_line(name: str) -> str:
+    """A customer's name as the words on a page say it: on one line (the words are shown a paragraph a line, so a name
+    never adds one), and, holding bidi controls, isolated (U+2068 ... U+2069): an override in it ends with it, and
+    cannot reverse the words after it."""
+    name = _LINE_BREAKS.sub(" ", name)
+    return f"\u2068{name}\u2069" if _BIDI_CONTROLS.search(name) else name
+
+
 def session_holder(key: bytes, cookie: str, now: dt.datetime, longest: dt.timedelta | None = None) -> str | None:
     """The token hash a session ``cookie`` names, if ``key`` signed it and it has not expired at ``now``; with
     ``longest`` (the service's session lifetime), nor would it end later than a session signed now: one signed
@@ -932,8 +944,9 @@ def _case(
     wording = Wording(policy)
     now = service.now()
     explainer = _explaining_level(policy, session.employee.level) if "explain_denial" in case.allowed_steps() else None
-    words = [item for item in wording.say_next(case, now=now, by=explainer) if item.text.strip()]
-    said = [] if words else [item for item in wording.say_history(case)[-1:] if item.text.strip()]
+    name = _name_in_line(case.complaint.customer.name)
+    words = [item for item in wording.say_next(case, now=now, by=explainer, customer_name=name) if item.text.strip()]
+    said = [] if words else [item for item in wording.say_history(case, customer_name=name)[-1:] if item.text.strip()]
     backup: tuple[Alternative, ...] = ()
     if view.alternatives_offered and view.state.value == "alternatives_offered":
         plan_b, plan_b_title = view.alternatives_offered, "The two alternatives offered"
