@@ -677,18 +677,21 @@ def decide(
         amount, asked_in = asked.amount, asked.currency
     level, unlisted = _checked_request(policy, by, asked_in, kind, category)
     currency = policy.currency
-    if type(granted) is Money and _trusted(granted, currency, policy.quantum):
-        given: Money | _Apart = granted  # the common case: one valid amount
+    if granted is None:  # a zero of its own (a resolution holds it); the total is the amount asked, checked above
+        given: Money | _Apart = trusted_money(policy.zero, currency)
     else:
-        given = _given(policy, granted, currency)
-    most = given.amount if isinstance(given, Money) else max(money.amount for money in given)
-    if (total := _ADD(most, amount)) >= MAX_AMOUNT:  # the total is an amount too: no resolution can hold it
-        raise InvalidInputError.at(
-            "amount",
-            "granted",
-            f"plus the amount asked is {total:,}, beyond the largest amount (it must be smaller than "
-            f"{MAX_AMOUNT:,}); check the amounts",
-        )
+        if type(granted) is Money and _trusted(granted, currency, policy.quantum):
+            given = granted  # the common case: one valid amount
+        else:
+            given = _given(policy, granted, currency)
+        most = given.amount if isinstance(given, Money) else max(money.amount for money in given)
+        if (total := _ADD(most, amount)) >= MAX_AMOUNT:  # the total is an amount too: no resolution can hold it
+            raise InvalidInputError.at(
+                "amount",
+                "granted",
+                f"plus the amount asked is {total:,}, beyond the largest amount (it must be smaller than "
+                f"{MAX_AMOUNT:,}); check the amounts",
+            )
     if now is None:
         now = dt.datetime.now(dt.UTC)
     elif type(now) is not _DATETIME or now.tzinfo is not _UTC:
@@ -836,7 +839,7 @@ def _given(policy: CompiledPolicy, granted: Granted | None, currency: str) -> Mo
     What comes back is exactly a :class:`Money` (or a tuple of them) holding the values checked.
     """
     if granted is None:  # a new zero each time: a resolution holds it, and its holder could change it
-        return Money._trusted(policy.zero, currency)
+        return trusted_money(policy.zero, currency)
     if isinstance(granted, Mapping):
         by_window = _by_window(policy, granted)
         return by_window[0] if len(by_window) == 1 else _Apart(by_window)

@@ -303,9 +303,16 @@ def business_number(customer_id: str, received_at: dt.datetime, zone: dt.tzinfo)
     honest = type(received_at) is dt.datetime and type(received_at.tzinfo) in _HONEST_ZONES
     if honest and type(customer_id) is str:
         try:
-            return _from_parts(_received(zone, received_at, received_at.fold, customer_id))
+            day, known_id, sequence, text = _received(zone, received_at, received_at.fold, customer_id)
         except InvalidInputError:
             pass  # worked out again below, to say which part is wrong
+        else:  # _from_parts, written out: a decision makes one
+            number = _new_number(ComplaintNumber)
+            _set_date(number, day)
+            _set_customer_id(number, known_id)
+            _set_sequence(number, sequence)
+            _set_text(number, text)
+            return number
     day = business_date(received_at, zone)
     try:
         return numbered(day, customer_id) if type(customer_id) is str else ComplaintNumber(day, customer_id)
