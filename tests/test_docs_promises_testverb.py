@@ -167,3 +167,43 @@ def test_amounts_in_a_currency_of_three_decimal_places_are_written_in_them(
     right = {"name": "right", "granted": "60", "expect": {"total": "110.001", "actor_can_grant": "40.000"}}
     result = run(capsys, "test", str(policy), cases_file(tmp_path, right, base=base, name="right.json"))
     assert result.code == 0, result.out
+
+
+# -- granted, merged over the defaults ---------------------------------------------------------------------------
+
+RITZ: dict[str, Any] = {
+    "defaults": {
+        "by": "staff",
+        "now": "2026-11-23T15:00:00Z",
+        "granted": {"incident": "0.00", "30d": "1000.00"},
+        "complaint": {
+            "customer": {"id": "10442"},
+            "category": "room_not_ready",
+            "requested": {"kind": "refund", "amount": "1500.00 USD"},
+            "received_at": "2026-11-23T09:30:00-05:00",
+        },
+    },
+}
+"""The Ritz-Carlton preset's windows (incident, 30d), the defaults giving each its amount."""
+
+
+@pytest.mark.xfail(strict=True, reason="bug: a case's granted is merged key by key into the defaults' windows")
+@pytest.mark.parametrize(
+    ("granted", "outcome"),
+    [
+        ({"amount": "600.00", "currency": "USD"}, "escalated"),  # one amount, counted in both windows
+        ({"720h": "9000.00"}, "denied"),  # "30d and 720h are one window"
+    ],
+    ids=["one amount as a table", "a window by another name"],
+)
+def test_a_cases_granted_replaces_what_the_defaults_give_for_the_same_windows(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, granted: dict[str, Any], outcome: str
+) -> None:
+    """ "Each case is merged over the defaults ... so it writes only what differs"; ``granted`` is one amount
+    ("counted in every window") or a table of windows, "`30d` and `720h` are one window". Over defaults with a
+    table of windows, a case's one amount written as a table was refused as one that "mixes 'amount' or
+    'currency' with windows", and a case's ``720h`` as one that "gives the window 30d a second time": neither
+    case does; the merge made them so."""
+    path = cases_file(tmp_path, {"name": "granted", "granted": granted, "expect": {"outcome": outcome}}, base=RITZ)
+    result = run(capsys, "test", "ritz-carlton", path)
+    assert result.code == 0, result.err + result.out
