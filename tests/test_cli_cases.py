@@ -558,7 +558,7 @@ def test_the_schema_of_a_cases_file_takes_amounts_per_window(capsys: pytest.Capt
     validator = jsonschema.Draft202012Validator(json.loads(run(capsys, "schema", "test-cases").out))
     case = {"name": "x", "by": "staff", "expect": {"outcome": "approved"}}
     assert not list(validator.iter_errors({"cases": [{**case, "granted": {"incident": "0.00", "30d": "9000.00"}}]}))
-    assert list(validator.iter_errors({"cases": [{**case, "granted": {"incident": 1}}]}))
+    assert list(validator.iter_errors({"cases": [{**case, "granted": {"incident": 1.5}}]}))  # a float
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,6 @@ def cases_file(tmp_path: Path, *cases: dict[str, Any], base: dict[str, Any] = BA
 # -- null in an expectation --------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an expectation written as null checks nothing and the case passes")
 @pytest.mark.parametrize(
     "expect",
     [
@@ -69,7 +68,6 @@ def _validator(capsys: pytest.CaptureFixture[str]) -> Any:
     return jsonschema.Draft202012Validator(json.loads(run(capsys, "schema", "test-cases").out))
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the test-cases schema refuses whole-number amounts and takes any text")
 def test_the_schema_of_a_cases_file_reads_a_bare_amount_as_the_verb_does(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -85,7 +83,6 @@ def test_the_schema_of_a_cases_file_reads_a_bare_amount_as_the_verb_does(
     assert [error.message for error in validator.iter_errors({**BASE, "cases": [text]})]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: test takes a name in defaults, which the test-cases schema refuses")
 def test_a_name_in_the_defaults_is_refused_as_the_schema_refuses_it(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -103,7 +100,6 @@ def test_a_name_in_the_defaults_is_refused_as_the_schema_refuses_it(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="bug: the summary writes 1,000 cases but 1000 passed")
 def test_the_summary_of_a_thousand_cases_writes_every_count_alike(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -187,7 +183,6 @@ RITZ: dict[str, Any] = {
 """The Ritz-Carlton preset's windows (incident, 30d), the defaults giving each its amount."""
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a case's granted is merged key by key into the defaults' windows")
 @pytest.mark.parametrize(
     ("granted", "outcome"),
     [

@@ -31,10 +31,20 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Final, Literal
 
-from pydantic import BeforeValidator, Field, ValidationInfo, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from recovery_rules import RULES, InvalidInputError, Money, Outcome, Policy, Problem, RecoveryModel, Resolution
+from recovery_rules import (
+    RULES,
+    InvalidInputError,
+    Money,
+    Outcome,
+    Policy,
+    Problem,
+    RecoveryModel,
+    Resolution,
+    Window,
+)
 
 from ._fields import WORD, FreeText, InputTime, Word
 from ._records import Amount, DecisionRecord, amount_or_money
@@ -71,6 +81,10 @@ AmountOrNone = Annotated[Money | str | Literal[False] | None, BeforeValidator(_a
 """An amount, or ``false``: no limit."""
 
 
+_FALSE_FOR_NONE: Final = frozenset({"authorized_by", "escalate_to", "grantable_by", "actor_can_grant"})
+"""The fields of :class:`Expectation` that take ``false`` for none."""
+
+
 class Expectation(RecoveryModel):
     """What a case expects; every field left out is not checked.
 
@@ -99,6 +113,17 @@ class Expectation(RecoveryModel):
     actor_can_grant: AmountOrNone = None
     reason_contains: FreeText | None = None
     failed_rules: tuple[str, ...] | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: object, info: ValidationInfo) -> object:
+        """A field written as ``null`` would check nothing, silently: it is refused, saying what to write."""
+        if value is None:
+            none = ", or false for none" if info.field_name in _FALSE_FOR_NONE else ""
+            raise PydanticCustomError(
+                "null", f"is null, which checks nothing; leave the field out not to check it{none}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _expects_something(self) -> Expectation:
@@ -137,6 +162,17 @@ class CasesFile(RecoveryModel):
         schema = super().model_json_schema(*args, **kwargs)
         return _as_written(schema) if _for_validation(args, kwargs) else schema
 
+    @field_validator("defaults")
+    @classmethod
+    def _no_name(cls, defaults: dict[str, Any]) -> dict[str, Any]:
+        """A name is each case's own (the schema's ``Defaults`` has none): a default one would name every case
+        that leaves its name out alike."""
+        if "name" in defaults:
+            raise PydanticCustomError(
+                "name_default", "gives 'name', which is each case's own; give every case its name"
+            )
+        return defaults
+
     @model_validator(mode="before")
     @classmethod
     def _apply_defaults(cls, data: Any) -> Any:
@@ -150,8 +186,34 @@ def _with_defaults(data: Any) -> Any:
     defaults = data.get("defaults", {})
     cases = data.get("cases")
     if defaults and isinstance(cases, list):
-        data = {**data, "cases": [_merge(defaults, case) if isinstance(case, dict) else case for case in cases]}
+        data = {**data, "cases": [_merged_case(defaults, case) if isinstance(case, dict) else case for case in cases]}
     return data
+
+
+_MONEY_KEYS: Final = frozenset({"amount", "currency"})
+
+
+def _merged_case(defaults: dict[str, Any], case: dict[str, Any]) -> Any:
+    """``case`` merged over ``defaults``; its ``granted`` over theirs as amounts are: one amount replaces a table
+    of windows (and the other way round), and a window replaces the same window by any name (``720h``, ``30d``)."""
+    merged = _merge(defaults, case)
+    base, override = defaults.get("granted"), case.get("granted")
+    if isinstance(base, dict) and isinstance(override, dict) and isinstance(merged, dict):
+        one_amount = [bool(table) and set(table) <= _MONEY_KEYS for table in (base, override)]
+        if one_amount[0] != one_amount[1]:
+            merged["granted"] = override
+        elif not one_amount[1]:
+            given = {_window(name) for name in override} - {None}
+            kept = {name: value for name, value in base.items() if _window(name) not in given}
+            merged["granted"] = {**kept, **override}
+    return merged
+
+
+def _window(name: object) -> Window | None:
+    try:
+        return Window.parse(name) if isinstance(name, str) else None
+    except InvalidInputError:
+        return None
 
 
 def _for_validation(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
@@ -196,7 +258,32 @@ def _as_written(schema: dict[str, Any]) -> dict[str, Any]:
         "properties": {name: field for name, field in case["properties"].items() if name != "name"},
     }
     schema["properties"]["defaults"] = {"$ref": "#/$defs/Defaults"}
-    return schema
+    written: dict[str, Any] = _with_bare_amounts(schema)
+    return written
+
+
+_BARE_AMOUNTS: Final[list[dict[str, Any]]] = [
+    {"type": "string", "pattern": r"^-?[0-9]{1,16}(\.[0-9]{1,8})?$"},
+    {"type": "integer"},
+]
+"""An amount in the policy's currency, as a test case may write it beside the forms of ``Money``: ``"60.00"``,
+``60``."""
+
+
+def _with_bare_amounts(node: Any) -> Any:
+    """``node`` with each bare amount beside a ``Money`` (any text, in pydantic's schema) as a case writes it."""
+    if isinstance(node, list):
+        return [_with_bare_amounts(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _with_bare_amounts(value) for key, value in node.items()}
+    choices = out.get("anyOf")
+    if isinstance(choices, list) and any(isinstance(c, dict) and c.get("title") == "Money" for c in choices):
+        bare = [choice for choice in choices if choice == {"type": "string"}]
+        if bare:
+            at = choices.index(bare[0])
+            out["anyOf"] = [*choices[:at], *copy.deepcopy(_BARE_AMOUNTS), *choices[at + 1 :]]
+    return out
 
 
 # -- running --------------------------------------------------------------------

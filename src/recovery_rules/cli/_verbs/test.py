@@ -65,7 +65,7 @@ def command(*, policy: str, cases_file: str, as_json: bool) -> int:
             console.print(f"  {result.name}")
             for mismatch in result.mismatches:
                 console.print(f"        {mismatch.field}: expected {mismatch.expected}, got {mismatch.actual}")
-        console.print(f"{_console.counted(len(results), 'case')}: {len(results) - failed} passed, {failed} failed")
+        console.print(f"{_console.counted(len(results), 'case')}: {len(results) - failed:,} passed, {failed:,} failed")
     return ExitCode.FAILED if failed else ExitCode.OK
 
 
