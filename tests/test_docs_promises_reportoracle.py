@@ -29,7 +29,10 @@ events (``Journal.cases``, ``Journal.events`` and the fields of ``Event``):
   the employee who took it (``(not recorded)``), listed with the most cases first, ties by id;
 - the personal call a written report promises (its ``callback_due``): kept at or before it (the
   ``manager_called`` step), late after, overdue when not made and due before ``now``, or pending;
-- ``per_revision``: each revision's first decisions, the first and last step under it.
+- ``per_revision``: each revision's first decisions, the first and last step under it; a level's and a
+  revision's ``cases`` (and ``open``) are the cases it took a step in (``group_figures``: "puts each step of
+  each case in the group its key names");
+- ``cap_share``: every guest of the cases counted has a share (0% without a grant).
 
 Two findings of this comparison are strict-xfail tests below (a step dated a few minutes before the one
 before it, which the case path allows): a period's report calls the journal changed when ``now`` falls
@@ -316,6 +319,17 @@ class Oracle:
                 if resolves and number not in outcome:
                     outcome[number] = RESOLVING[e.kind]
                     seconds[number] = int((e.at - opened.at).total_seconds())
+        stepped: dict[str, dict[str, set[str]]] = {"level": defaultdict(set), "revision": defaultdict(set)}
+        for number, events in self.cases.items():
+            for e in events:
+                stepped["level"][e.actor].add(number)
+                stepped["revision"][e.policy_revision or NOT_RECORDED].add(number)
+        for group, named in stepped.items():  # a level's or revision's cases: those it took any step in
+            f[f"{group}_cases"] = {
+                name: (len(numbers), sum(self.cases[n][-1].state != "closed" for n in numbers))
+                for name, numbers in named.items()
+            }
+        f["guests"] = len({events[0].number.customer_id for events in self.cases.values()})
         total = len(self.cases)
         closed = sum(events[-1].state == "closed" for events in self.cases.values())
         decided = sum(first.values())
@@ -482,6 +496,9 @@ def reported(report: metrics.Report) -> dict[str, Any]:
         for name, g in report.per_revision.items()
         if g.decisions  # a revision whose cases of the period made no first decision yet
     }
+    f["level_cases"] = {name: (g.cases, g.open) for name, g in report.per_level.items() if g.cases}
+    f["revision_cases"] = {name: (g.cases, g.open) for name, g in report.per_revision.items() if g.cases}
+    f["guests"] = report.cap_share.guests + report.cap_share.without_cap  # each guest of the cases counted
     return f
 
 
