@@ -34,7 +34,7 @@ events (``Journal.cases``, ``Journal.events`` and the fields of ``Event``):
   each case in the group its key names");
 - ``cap_share``: every guest of the cases counted has a share (0% without a grant).
 
-Two findings of this comparison are strict-xfail tests below (a step dated a few minutes before the one
+Two findings of this comparison (fixed) are tests of their own below (a step dated a few minutes before the one
 before it, which the case path allows): a period's report calls the journal changed when ``now`` falls
 between the two, and a case resolved before the time it was opened makes ``report`` raise about its own
 ``Spread`` model. The property keeps clear of both so that it checks everything else.
@@ -129,7 +129,7 @@ def run_case(draw: Draw[Any], journal: MemoryJournal, numbers: list[ComplaintNum
         if promised is not None and promised >= clock and draw("at the promise", (False, True)):
             clock = promised + dt.timedelta(seconds=draw("seconds after", (0, 1)))
         # One step a case may be dated a little before the one before it, once the case is ten minutes
-        # old (earlier, it could be resolved before its opening: the xfail test below).
+        # old (earlier, it could be resolved before its opening: a test of its own below).
         elif not went_back and clock - opened >= dt.timedelta(minutes=10) and draw("back", (False, True)):
             clock, went_back = clock - BACK, True
         else:
@@ -513,7 +513,7 @@ def _without_empty(figures: dict[str, Any]) -> dict[str, Any]:
 
 
 def straddles(journal: MemoryJournal, now: dt.datetime) -> bool:
-    """Whether ``now`` falls between a step and the one after it dated before it (the xfail test below)."""
+    """Whether ``now`` falls between a step and the one after it dated before it (a test of its own below)."""
     for summary in journal.cases():
         events = journal.events(summary.number)
         for before, after in itertools.pairwise(events):
@@ -583,10 +583,6 @@ def _a_case_with_a_step_back(journal: MemoryJournal, at: dt.datetime) -> Case:
     return case
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a period's report keeps a step dated before now after one later than now, calls the journal changed",
-)
 def test_a_periods_report_leaves_out_the_rest_of_a_case_after_an_event_later_than_now() -> None:
     journal = MemoryJournal()
     at = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)
@@ -600,10 +596,6 @@ def test_a_periods_report_leaves_out_the_rest_of_a_case_after_an_event_later_tha
     assert period.first_decisions == whole.first_decisions
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a case resolved before the time it was opened makes report raise InvalidInputError about Spread",
-)
 def test_a_case_resolved_before_the_time_it_was_opened_is_reported() -> None:
     journal = MemoryJournal()
     at = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)
@@ -652,10 +644,6 @@ def test_a_report_of_a_whole_journal_of_raw_events_says_they_do_not_follow_the_c
     assert "changed" not in str(raised.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a period's report of a journal of raw events says it was changed, though it verifies",
-)
 def test_a_periods_report_of_raw_events_does_not_say_the_journal_was_changed() -> None:
     journal = _raw_journal()
     assert journal.verify().ok
@@ -665,10 +653,6 @@ def test_a_periods_report_of_raw_events_does_not_say_the_journal_was_changed() -
     assert "changed" not in str(raised.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: progress is not told of the events later than now, though a whole report reads them all",
-)
 def test_a_whole_reports_progress_counts_the_events_later_than_now_it_read() -> None:
     """report's docstring: ``progress`` is "called with how much further through the journal the read got". A
     report of the whole journal walks the whole chain (``journal.events`` is the head's count), later events too."""

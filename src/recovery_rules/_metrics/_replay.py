@@ -227,13 +227,20 @@ class PeriodReplay(CaseReplay):
 
     def _case(self, number: ComplaintNumber) -> Iterator[Replayed]:
         view: CaseView | None = None
+        later = False  # an event later than now: it and the rest of its case are left out
         for event in self.journal.events(number):
-            if self.now is not None and event.at > self.now:
+            if later or (self.now is not None and event.at > self.now):
+                later = True
                 self.later += 1
                 continue
-            if view is not None and is_finished(view):
-                raise JournalIntegrityError(event.seq, "its case was already closed")
-            view = _after(view, event)
+            try:
+                if view is not None and is_finished(view):
+                    raise JournalIntegrityError(event.seq, "its case was already closed")
+                view = _after(view, event)
+            except JournalIntegrityError as error:
+                # Off the case path: a journal changed, or one written by something other than Case. Only the
+                # whole chain tells them apart, as a report of the whole journal does (a refusal's cost only).
+                raise self._refusal(error) from None
             yield Replayed(event, view)
         if view is not None and not is_finished(view):
             self._open[str(number)] = view

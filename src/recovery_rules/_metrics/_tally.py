@@ -377,7 +377,11 @@ class _Tally:
             resolution = self._step(event.kind, view)
             if not resolved and event.state in _RESOLVING and view.outcome is not None:
                 resolved = True
-                self.resolved.setdefault(view.outcome, []).append(event.at - opened_at)
+                self.resolved.setdefault(view.outcome, []).append(
+                    # a step may be dated up to five minutes before the one before it (clocks differ), so a case
+                    # can be resolved at a time before its opening: at once, never in a negative time
+                    max(event.at - opened_at, dt.timedelta(0))
+                )
             if event.grant is not None:
                 _add(self.granted, event.grant)
                 before = decision.granted_before if decision is not None else Money.zero(event.grant.currency)
@@ -751,6 +755,8 @@ def build(
             reached = seq
         if is_finished(replayed.case) and counted(replayed.case):
             tally.add(replayed.case)
+    if progress is not None and replay.walked and replay.head.count > reached:
+        progress(replay.head.count - reached)  # the events later than now, read and checked all the same
     for view in replay.unfinished():
         if counted(view):
             tally.add(view)

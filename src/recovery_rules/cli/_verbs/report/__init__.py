@@ -81,8 +81,9 @@ def command(
     overdue, the time to resolution, what each level granted, the share of the
     per-customer cap used, the cases per category, per employee and per policy
     revision, and the manager's personal calls kept or late, for the cases opened
-    between --since and --until. Times are shown, and dates read, in the time
-    zone of --now (UTC by default). The journal is verified as it is read: one
+    between --since and --until. Times are shown in the time zone of --now
+    (UTC by default); dates are read in the policy's time zone with --policy,
+    otherwise in that of --now. The journal is verified as it is read: one
     that was changed is refused. With --policy, the figures are read against
     that policy: its currency, all its levels in its order, its cap. The
     figures are recovery_rules.metrics.report's: --json prints its document.
