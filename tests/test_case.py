@@ -477,7 +477,7 @@ def test_a_step_dated_before_the_cases_last_step_is_refused_beyond_clock_skew(jo
     first = case.listen(now=NOW + dt.timedelta(hours=1), key="listen-1")
     version = case.version
     with pytest.raises(
-        InvalidInputError, match=r"before the case's last step \(listened at 2026-11-23 15:00:00"
+        InvalidInputError, match=r"before the case's latest step \(listened at 2026-11-23 15:00:00"
     ) as caught:
         case.apologize(now=NOW)  # an hour earlier: a wrong clock or time zone, not skew
     assert [problem.location for problem in caught.value.problems] == ["now"]

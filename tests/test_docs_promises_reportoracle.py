@@ -62,6 +62,7 @@ from recovery_rules import (
     Customer,
     Draft,
     Event,
+    InvalidInputError,
     JournalIntegrityError,
     MemoryJournal,
     Money,
@@ -71,7 +72,8 @@ from recovery_rules import (
     metrics,
     presets,
 )
-from tests._helpers import examples
+
+from ._helpers import examples
 
 T = TypeVar("T")
 Draw = Callable[[str, Sequence[T]], T]
@@ -606,12 +608,13 @@ def test_a_case_resolved_before_the_time_it_was_opened_is_reported() -> None:
         received_at=at,
     )
     case = Case.open(journal, POLICY_A, complaint, by="staff", now=at)
-    # Each step four minutes before the one before it: each is within the five minutes the case allows.
-    case.listen(now=at - dt.timedelta(minutes=4))
-    case.apologize(now=at - dt.timedelta(minutes=8))
-    case.ask_preferred_solution(now=at - dt.timedelta(minutes=12))
-    case.decide(now=at - dt.timedelta(minutes=16))
-    case.deliver(now=at - dt.timedelta(minutes=20))
+    # Each step a minute before the one before it, the last five minutes before the opening: all within the five
+    # minutes a case allows before its latest step (steps cannot walk further back: each is refused then).
+    for minutes, step in enumerate((case.listen, case.apologize, case.ask_preferred_solution, case.decide), 1):
+        step(now=at - dt.timedelta(minutes=minutes))
+    with pytest.raises(InvalidInputError, match="before the case's latest step"):
+        case.deliver(now=at - dt.timedelta(minutes=6))
+    case.deliver(now=at - dt.timedelta(minutes=5))
     assert journal.verify().ok
     report = metrics.report(journal, policy=POLICY_A, now=at + dt.timedelta(hours=1))
     assert report.outcomes["remedy_delivered"] == 1

@@ -176,7 +176,7 @@ def test_a_step_exactly_max_ahead_of_the_journals_clock_is_recorded_and_a_micros
 
 
 def test_a_step_exactly_five_minutes_before_the_last_is_recorded_and_a_microsecond_more_is_not() -> None:
-    """run-a-case.md: "a step dated more than five minutes before the case's last step ... is refused with
+    """run-a-case.md: "a step dated more than five minutes before the case's latest step ... is refused with
     ``InvalidInputError`` at ``now``, and nothing is recorded"."""
     now = dt.datetime(2026, 11, 23, 20, 0, tzinfo=dt.UTC)
     journal = MemoryJournal(clock=lambda: now)
@@ -187,6 +187,18 @@ def test_a_step_exactly_five_minutes_before_the_last_is_recorded_and_a_microseco
         too_far.listen(now=now - dt.timedelta(minutes=5) - MICROSECOND)
     assert refused.value.problems[0].location == "now"
     assert [event.kind for event in journal.events(too_far.number)] == ["opened"]
+
+
+def test_steps_each_dated_a_little_before_the_one_before_cannot_walk_a_case_back_in_time() -> None:
+    """run-a-case.md: counted from the case's latest step, not its last: opened at 20:00, a step at 19:56 is
+    recorded, and one at 19:54 (within five minutes of 19:56, but not of 20:00) is refused."""
+    now = dt.datetime(2026, 11, 23, 20, 0, tzinfo=dt.UTC)
+    journal = MemoryJournal(clock=lambda: now)
+    case = Case.open(journal, RITZ, _complaint("3", now), by="staff", now=now)
+    case.listen(now=now - dt.timedelta(minutes=4))
+    with pytest.raises(InvalidInputError, match="before the case's latest step \\(opened at 2026-11-23 20:00:00"):
+        case.apologize(now=now - dt.timedelta(minutes=6))
+    assert [event.kind for event in journal.events(case.number)] == ["opened", "listened"]
 
 
 # -- a chosen callback time on the nights Lord Howe's clocks move by 30 minutes ---------------------------------

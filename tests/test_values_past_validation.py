@@ -72,7 +72,7 @@ POLICY_DATA = {
 
 
 class RSubLies(dt.datetime):
-    """A time that says any other time minus it is zero: never "before the case's last step"."""
+    """A time that says any other time minus it is zero: never "before the case's latest step"."""
 
     def __rsub__(self, other: object) -> dt.timedelta:
         return dt.timedelta(0)
@@ -145,9 +145,9 @@ def test_a_step_dated_before_the_last_one_is_refused_even_when_its_subtraction_l
     """Steps are recorded in the order they happen: a time subclass cannot talk its way past the check."""
     case = asked(journal)
     head = journal.head()
-    with pytest.raises(InvalidInputError, match="before the case's last step"):
+    with pytest.raises(InvalidInputError, match="before the case's latest step"):
         case.decide(now=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))  # the careful path
-    with pytest.raises(InvalidInputError, match="before the case's last step"):
+    with pytest.raises(InvalidInputError, match="before the case's latest step"):
         case.decide(now=RSubLies(2000, 1, 1, tzinfo=dt.UTC))
     assert journal.head() == head  # nothing recorded
 
@@ -182,7 +182,7 @@ def test_a_case_step_is_recorded_at_the_time_it_was_checked_at(journal: Journal)
     case = asked(journal)
     case.decide(now=IsoLies(2026, 11, 23, 15, tzinfo=dt.UTC))
     recorded = Case.load(journal, policy(), case.number).history[-1].at
-    assert recorded == dt.datetime(2026, 11, 23, 15, tzinfo=dt.UTC)  # not 2000, before the case's last step
+    assert recorded == dt.datetime(2026, 11, 23, 15, tzinfo=dt.UTC)  # not 2000, before the case's latest step
 
 
 # -- the remedy judged ---------------------------------------------------------------------------------------------

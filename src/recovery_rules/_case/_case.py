@@ -79,7 +79,8 @@ _T = TypeVar("_T")
 
 _TEXT: Final = TypeAdapter(Text)
 CLOCK_SKEW: Final = dt.timedelta(minutes=5)
-"""How far before a case's last step a new step's time may be (servers' clocks differ a little); more is refused."""
+"""How far before a case's latest step a new step's time may be (servers' clocks differ a little); more is
+refused."""
 _RETRIES: Final = 1000  # writers that overtake this one; each retry means another step was recorded
 
 
@@ -1909,18 +1910,25 @@ def _moment(now: dt.datetime | None, clock: Clock) -> dt.datetime:
     return recorded_instant(now)
 
 
+def _latest(view: CaseView) -> Event:
+    """The case's step of the latest time: its last, unless that one was dated a little before another."""
+    return max(reversed(view.history), key=lambda event: event.at)
+
+
 def _out_of_order(view: CaseView, at: dt.datetime) -> bool:
-    return view.history[-1].at - at > CLOCK_SKEW  # both UTC: an absolute difference, which cannot overflow
+    """Whether ``at`` is more than :data:`CLOCK_SKEW` before the case's latest step: counted from the latest, not
+    the last, so steps each a few minutes before the one before cannot walk the case back in time."""
+    return _latest(view).at - at > CLOCK_SKEW  # both UTC: an absolute difference, which cannot overflow
 
 
 def _check_in_order(view: CaseView, at: dt.datetime) -> None:
-    """Refuse a step dated well before the case's last one: a wrong ``now`` would falsify the record."""
-    last = view.history[-1]
+    """Refuse a step dated well before the case's latest one: a wrong ``now`` would falsify the record."""
+    last = _latest(view)
     if _out_of_order(view, at):
         raise InvalidInputError.at(
             "time",
             "now",
-            f"is {at:%Y-%m-%d %H:%M:%S} UTC, before the case's last step ({last.kind} at "
+            f"is {at:%Y-%m-%d %H:%M:%S} UTC, before the case's latest step ({last.kind} at "
             f"{last.at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC); steps are recorded in the order they "
             "happen: pass the current time, with its time zone",
         )
