@@ -8,21 +8,36 @@ takes"; "The ``with`` block deletes the rulesets from durable-rules' memory when
 from __future__ import annotations
 
 import gc
+import inspect
 import json
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 durable_rules_engine = pytest.importorskip(
     "durable_rules_engine", reason="durable-rules is not installed: it builds on Python 3.11 and 3.12 only"
 )
 
-from recovery_rules import Complaint, Customer, DurableEngine, Policy  # noqa: E402 - after the importorskip
+from recovery_rules import (  # noqa: E402 - after the importorskip
+    Complaint,
+    Customer,
+    DurableEngine,
+    InvalidInputError,
+    Money,
+    Outcome,
+    Policy,
+    Remedy,
+    Resolution,
+)
+from recovery_rules.testing import DecisionInput, decisions, policies  # noqa: E402
 
-from ._helpers import NOW, complaint  # noqa: E402
+from ._helpers import NOW, complaint, examples  # noqa: E402
 
 
 def _with_tier(tier: str, amount: str) -> Complaint:
@@ -122,3 +137,131 @@ def test_two_engines_of_one_policy_share_threads_and_each_gets_the_cores_answers
             )
         )
     assert got == expected
+
+
+# -- audit 151: the differential promise field by field, misuse, a reloaded policy, sessions over many decisions --
+
+_CURRENCIES = ("USD", "JPY", "BHD", "CLF")
+"""Two, zero, three and four decimal places: amounts reach durable-rules as whole numbers of minor units."""
+
+
+@st.composite
+def _policy_and_decisions(draw: st.DrawFn) -> tuple[Policy, list[DecisionInput]]:
+    policy = draw(policies(max_levels=8, max_catalog=10, currencies=_CURRENCIES))
+    return policy, draw(st.lists(decisions(policy, per_window=True), min_size=5, max_size=15))
+
+
+@pytest.mark.slow  # each example builds the rulesets of a new policy
+@settings(
+    max_examples=examples(40),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(_policy_and_decisions())
+def test_every_field_of_the_durable_resolution_is_the_cores_in_currencies_of_zero_to_four_decimals(
+    case: tuple[Policy, list[DecisionInput]],
+) -> None:
+    """The page: ``decide`` "returns the same ``Resolution`` as ``policy.decide``, trace, reason and Plan B
+    included". Compared field by field (so a difference names its field), then as a whole and as JSON."""
+    policy, inputs = case
+    with DurableEngine(policy) as engine:
+        for decision in inputs:
+            core = decision.run(policy)
+            durable = engine.decide(
+                decision.complaint, by=decision.by, granted=decision.granted_per_window, now=decision.now
+            )
+            for field in type(core).model_fields:
+                assert getattr(durable, field) == getattr(core, field), f"{field} differs for {decision}"
+            assert durable == core
+            assert durable.model_dump_json() == core.model_dump_json()
+
+
+def _misuse() -> list[tuple[str, dict[str, Any]]]:
+    asked = complaint("10.00")
+    remedy = Remedy.model_construct(kind="refund", amount=Money._trusted(Decimal("10.005"), "USD"))
+    return [
+        ("negative granted", {"granted": Money("-1.00", "USD")}),
+        ("a window left out", {"granted": {"incident": Money("1.00", "USD")}}),
+        ("an unknown window", {"granted": {"incident": Money("1.00", "USD"), "7d": Money("1.00", "USD")}}),
+        ("granted as a string", {"granted": "1.00"}),
+        ("by not a string", {"by": 3}),
+        ("granted plus asked beyond Money", {"granted": Money("999999999999999.00", "USD")}),
+        ("an amount with three places", {"complaint": asked.model_copy(update={"requested": remedy})}),
+        ("a customer that is not one", {"complaint": asked.model_copy(update={"customer": None})}),
+        ("an employee name", {"employee": "Jane Smith"}),
+    ]
+
+
+def test_misuse_the_core_refuses_is_refused_with_the_same_error_and_words(ritz: Policy) -> None:
+    """``DurableEngine.decide`` "takes what ``Policy.decide`` takes": what the core refuses, it refuses alike,
+    with a library error (never a KeyError or a durable-rules failure from deep inside)."""
+    assert (
+        inspect.signature(DurableEngine.decide).parameters.keys() == inspect.signature(Policy.decide).parameters.keys()
+    )
+    with DurableEngine(ritz) as engine:
+        for what, change in _misuse():
+            arguments: dict[str, Any] = {"complaint": complaint("10.00"), "by": "staff", "now": NOW, **change}
+            with pytest.raises(InvalidInputError) as core:
+                ritz.decide(**arguments)
+            with pytest.raises(InvalidInputError) as durable:
+                engine.decide(**arguments)
+            assert (type(durable.value), str(durable.value)) == (type(core.value), str(core.value)), what
+        assert engine.decide(complaint("10.00"), by="staff", now=NOW) == ritz.decide(
+            complaint("10.00"), by="staff", now=NOW
+        )
+
+
+def test_an_engine_decides_with_the_policy_it_was_built_for_after_a_new_revision_is_loaded(ritz: Policy) -> None:
+    """ "Build one engine per policy": an engine keeps deciding, and naming the revision of, the policy it was built
+    for; the new revision's own engine decides as the new revision does."""
+    data = ritz.model_dump(mode="json")
+    data["levels"][0]["limit"] = "50.00"  # staff may now grant less
+    data["levels"][0]["tier_limits"] = {}
+    reloaded = Policy.model_validate(data)
+    assert reloaded.revision != ritz.revision
+    ask = complaint("100.00")
+    with DurableEngine(ritz) as old, DurableEngine(reloaded) as new:
+        before, after = old.decide(ask, by="staff", now=NOW), new.decide(ask, by="staff", now=NOW)
+    assert before == ritz.decide(ask, by="staff", now=NOW)
+    assert after == reloaded.decide(ask, by="staff", now=NOW)
+    assert (before.outcome, after.outcome) == (Outcome.APPROVED, Outcome.ESCALATED)
+    assert (before.policy_revision, after.policy_revision) == (ritz.revision, reloaded.revision)
+
+
+@pytest.mark.slow  # ten thousand decisions
+def test_ten_thousand_decisions_in_a_row_use_one_session_and_closing_deletes_it(
+    ritz: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sessions are reused, not made per decision: durable-rules' memory does not grow with the decisions made
+    (measured: no growth of the process over 20,000 decisions), and closing deletes the one session used."""
+    spy = _Spy(monkeypatch)
+    levels = ("staff", "manager", "general_manager")
+    with DurableEngine(ritz) as engine:
+        for index in range(10_000):
+            ask = complaint(f"{index % 12_000}.00", kind=("refund", "credit", "comp")[index % 3])
+            engine.decide(ask, by=levels[index % 3], now=NOW)
+    assert set().union(*spy.used.values()) == {"1"}
+    assert {handle: sids for handle, sids in spy.left_behind.items() if sids} == {}
+
+
+def _decide_from_four_threads(engine: DurableEngine, asks: list[Complaint]) -> list[Resolution]:
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(lambda ask: engine.decide(ask, by="staff", now=NOW), asks))
+
+
+@pytest.mark.usefixtures("switch_often")
+def test_collecting_an_engine_never_closed_frees_every_session_it_decided_in(
+    ritz: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "so does garbage collection of an engine that was never closed": its rulesets and, as ``close()`` does,
+    the state of every session (here several, made by threads deciding at once)."""
+    spy = _Spy(monkeypatch)
+    engine = DurableEngine(ritz)
+    asks = [complaint(f"{amount}.00") for amount in range(0, 12_000, 97)]
+    got = _decide_from_four_threads(engine, asks)
+    assert got == [ritz.decide(ask, by="staff", now=NOW) for ask in asks]
+    del engine  # never closed
+    gc.collect()
+    assert spy.used
+    assert set(spy.left_behind) >= set(spy.used)
+    assert {handle: sids for handle, sids in spy.left_behind.items() if sids} == {}
