@@ -28,6 +28,7 @@ from recovery_rules import (  # noqa: E402 - after the importorskip
     Complaint,
     Customer,
     DurableEngine,
+    EngineError,
     InvalidInputError,
     Money,
     Outcome,
@@ -37,7 +38,7 @@ from recovery_rules import (  # noqa: E402 - after the importorskip
 )
 from recovery_rules.testing import DecisionInput, decisions, policies  # noqa: E402
 
-from ._helpers import NOW, complaint, examples  # noqa: E402
+from ._helpers import NOW, complaint, examples, policy_data  # noqa: E402
 
 
 def _with_tier(tier: str, amount: str) -> Complaint:
@@ -265,3 +266,15 @@ def test_collecting_an_engine_never_closed_frees_every_session_it_decided_in(
     assert spy.used
     assert set(spy.left_behind) >= set(spy.used)
     assert {handle: sids for handle, sids in spy.left_behind.items() if sids} == {}
+
+
+@pytest.mark.slow
+def test_a_ladder_too_large_for_durable_rules_because_of_its_tiers_says_so() -> None:
+    """use-durable-rules.md: three rules a level, and three more a level for each tier with limits of its own;
+    beyond 4,096 ``EngineError`` says so. Levels of 1,400 tiers each are too many: the message names the tiers,
+    not only the levels."""
+    data = policy_data()
+    for rank, level in enumerate(data["levels"][:3]):  # a limit of each tier's own at each level, rising
+        level["tier_limits"] = {f"tier_{i:04}": f"{(rank + 1) * 100 + i / 100:.2f}" for i in range(1400)}
+    with pytest.raises(EngineError, match="4 levels, 1,400 customer tiers with limits of their own"):
+        DurableEngine(Policy.model_validate(data))

@@ -260,6 +260,17 @@ def _delete(engine: Any, handles: tuple[int, ...], sessions: list[str] | None = 
         engine.delete_ruleset(handle)
 
 
+def _ladder_size(compiled: CompiledPolicy) -> str:
+    """The policy's ladder as its rule count grows with it: ``3 levels, 1,000 customer tiers with limits of
+    their own``."""
+    levels = len(compiled.levels)
+    tiers = len({tier for level in compiled.levels for tier in level.tier_limits})
+    said = f"{levels:,} level{'s' * (levels != 1)}"
+    if tiers:
+        said += f", {tiers:,} customer tier{'s' * (tiers != 1)} with limits of {'their' if tiers != 1 else 'its'} own"
+    return said
+
+
 class DurableEngine:
     """Decides with durable-rules what :meth:`Policy.decide <recovery_rules.Policy.decide>` decides.
 
@@ -274,8 +285,8 @@ class DurableEngine:
     threads at once. Its rulesets live in durable-rules' memory until
     :meth:`close` (or a ``with`` block, or garbage collection) deletes them;
     close it only when no decision is running. A policy too large for
-    durable-rules (more than 4,096 rules for one remedy kind: a ladder of
-    several hundred levels) raises :class:`~recovery_rules.EngineError`.
+    durable-rules (more than 4,096 rules for one remedy kind: about three a
+    level, and three more a level for each tier with limits of its own) raises :class:`~recovery_rules.EngineError`.
     """
 
     __slots__ = (
@@ -303,7 +314,7 @@ class DurableEngine:
             if len(book.rules) > MAX_RULES:
                 raise EngineError(
                     f"durable-rules holds at most {MAX_RULES:,} rules in a ruleset, and complaints asking for "
-                    f"{kind!r} need {len(book.rules):,} with this policy ({len(compiled.levels)} levels); "
+                    f"{kind!r} need {len(book.rules):,} with this policy ({_ladder_size(compiled)}); "
                     "decide with Policy.decide, which has no such limit"
                 )
         name = f"recovery-rules-{uuid.uuid4().hex[:12]}"
