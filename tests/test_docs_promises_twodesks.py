@@ -253,3 +253,32 @@ def test_a_report_written_while_the_customer_is_erased_holds_no_readable_copy_of
         assert _REASON["reason"] not in json.dumps(report.data)
     finally:
         served.journal.close()
+
+
+def test_the_thanks_and_the_personal_call_after_a_report_taken_at_once_are_each_recorded_once() -> None:
+    """http-api.md: ``manager_calls`` is a step "after a written report", and the call stays owed while the case
+    is thanked and closed; the clerk thanking the customer and two managers making the call at the same moment
+    record the thanks once and the call once (the second manager is told the call is no longer a step)."""
+    journal = _LinedUp()
+    served = serve(journal=journal)
+    try:
+        number = _opened(served, "3000.00", SEED_STEPS)
+        steps = ["manager_denies", "explain_denial", "decline_alternatives", "make_final_offer", "decline_final_offer"]
+        walk(served, number, [(step, "manager") for step in steps], manager_denies=_REASON)
+        walk(served, number, [("write_report", "manager")], write_report={"summary": "Declined every offer."})
+        desks = [("thank", "staff"), ("manager_calls", "manager"), ("manager_calls", "general_manager")]
+        answers = _at_once(
+            journal, 3, lambda index: served.post(f"/v1/cases/{number}/{desks[index][0]}", desks[index][1])
+        )
+        statuses = [answer.status_code for answer in answers]
+        assert statuses[0] == 200
+        assert sorted(statuses[1:]) == [200, 409]
+        refused = next(answer.json() for answer in answers if answer.status_code == 409)
+        assert refused["type"].endswith("#step-not-allowed")
+        assert "manager_calls" not in refused["allowed_steps"]
+        kinds = _kinds(served, number)
+        assert (kinds.count("thanked"), kinds.count("manager_called")) == (1, 1)
+        assert served.get(f"/v1/cases/{number}").json()["case"]["allowed_steps"] == ["close"]
+        assert served.journal.verify().ok
+    finally:
+        served.journal.close()
