@@ -16,10 +16,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-import pytest
 from fastapi.testclient import TestClient
 
-from recovery_rules import ComplaintNumber, Event, MemoryJournal
+from recovery_rules import Case, Complaint, ComplaintNumber, Customer, Event, MemoryJournal, Money, Remedy, presets
 
 from ._server import NOW, SEED_STEPS, Served, complaint, serve, walk
 
@@ -119,12 +118,6 @@ def test_a_manager_approving_while_another_denies_leaves_one_decision_and_a_409_
         served.journal.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a retry sent while the first request is in flight (same Idempotency-Key) logs and counts the "
-    "decision twice: the service counts a decision when the event's version is past the case it loaded, which a "
-    "retry that lost the race also sees",
-)
 def test_a_decision_retried_with_its_key_while_the_first_is_in_flight_is_logged_and_counted_once() -> None:
     """run-the-decision-service.md: "A retry with the same key, on any worker, records nothing new and returns the
     first answer"; the decision log is "one JSON line per decision", and the metrics count decisions by outcome.
@@ -162,11 +155,6 @@ def _form(client: TestClient, number: str, step: str) -> dict[str, str]:
     return {"csrf": csrf.group(1), "key": key.group(1)}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the decide form sent twice at once (a double click) is one event in the journal but two lines in "
-    "the decision log and two decisions in the metrics",
-)
 def test_a_decide_form_double_clicked_is_one_decision_in_the_journal_the_log_and_the_metrics() -> None:
     """the-front-desk-console.md: "A form sent twice (a double click, a reload) records its step ... once: each
     form carries its own idempotency key. Copies sent at once are answered alike"; run-the-decision-service.md: the
@@ -229,11 +217,6 @@ class _ErasedAsTheStepWaits(MemoryJournal):
         return super().append(number, build, **options)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a step waiting for the journal while the customer's data is erased records the words it read "
-    "before (a report's copy of the denial's reason) under a new key: readable again after erase_customer returned",
-)
 def test_a_report_written_while_the_customer_is_erased_holds_no_readable_copy_of_the_denial_reason() -> None:
     """erase-customer-data.md: erased are "a manager's reason for a denial, a written report's summary and its copy
     of the denial's reason"; a step taken after the erasure copies nothing erased back. An operator's erasure that
@@ -282,3 +265,29 @@ def test_the_thanks_and_the_personal_call_after_a_report_taken_at_once_are_each_
         assert served.journal.verify().ok
     finally:
         served.journal.close()
+
+
+def test_a_case_says_whether_its_last_step_recorded_its_event_or_returned_one_recorded_before() -> None:
+    """``Case.last_step_recorded``: what a host counts once per step (a decision) it counts when it is true; a
+    retry with the same key returns the event recorded the first time, and says so."""
+    journal = MemoryJournal(clock=lambda: NOW)
+    try:
+        case = Case.open(journal, presets.ritz_carlton(), _library_complaint(), by="staff", now=NOW)
+        assert not case.last_step_recorded  # no step taken through this object yet
+        case.listen(now=NOW, key="listen-1")
+        assert case.last_step_recorded
+        again = Case.load(journal, presets.ritz_carlton(), case.number)
+        again.listen(now=NOW, key="listen-1")
+        assert not again.last_step_recorded
+        assert [event.kind for event in journal.events(case.number)] == ["opened", "listened"]
+    finally:
+        journal.close()
+
+
+def _library_complaint() -> Complaint:
+    return Complaint(
+        customer=Customer(id="20442"),
+        category="room_not_ready",
+        requested=Remedy(kind="refund", amount=Money("300.00", "USD")),
+        received_at=NOW,
+    )

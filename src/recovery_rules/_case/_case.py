@@ -29,7 +29,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from recovery_rules._engine._resolution import Outcome, Resolution
 from recovery_rules._engine._rules import decide
-from recovery_rules._journal import Draft, Event, Journal, JSONValue, Ledger
+from recovery_rules._journal import Draft, Erasure, Event, Journal, JSONValue, Ledger
 from recovery_rules._journal._privacy import ERASED, personal_texts
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._policy._policy import Policy, compiled_policy
@@ -134,7 +134,7 @@ class Case:
     events first and checks again.
     """
 
-    __slots__ = ("_clock", "_journal", "_lock", "_policy", "_view")
+    __slots__ = ("_clock", "_journal", "_lock", "_policy", "_view", "_written")
 
     def __init__(self, journal: Journal, policy: Policy, view: CaseView, clock: Clock) -> None:
         """Use :meth:`open` or :meth:`load`."""
@@ -143,6 +143,7 @@ class Case:
         self._view = view
         self._clock = clock
         self._lock = threading.RLock()
+        self._written: int | None = None  # the seq of the event this object's last step wrote, if it wrote one
 
     # -- opening and loading ------------------------------------------------------
     @classmethod
@@ -333,6 +334,14 @@ class Case:
     def version(self) -> int:
         """How many events the case has."""
         return self._view.version
+
+    @property
+    def last_step_recorded(self) -> bool:
+        """Whether this object's latest step call recorded its event itself: ``False`` when it returned the
+        event recorded before under the same idempotency ``key`` (a retry, or the same request sent twice at
+        once, whose copy found the other's event), or before any step. What a host counts or logs once per
+        step (a decision) it counts when this is ``True``."""
+        return self._written is not None
 
     @property
     def history(self) -> tuple[Event, ...]:
@@ -1375,6 +1384,7 @@ class Case:
             request: dict[str, JSONValue] = {"step": step.value, "number": str(self.number), "args": args}
             if employee is not None:
                 request["employee"] = employee
+            self._written = None
             if key is not None:
                 existing = self._journal.find(key)
                 if existing is not None:
@@ -1383,6 +1393,7 @@ class Case:
             at = self._moment(now)
             revision = self._policy.revision
             self._forget_erased()
+            erasure = self._erasure_seen()
             refreshed = False
             for _ in range(_RETRIES):
                 view = self._view
@@ -1395,19 +1406,27 @@ class Case:
                     if step not in allowed:
                         raise WorkflowError(step.value, view.state.value, _names(allowed))
                     _check_in_order(view, at)
+                built: list[bool] = []  # the journal builds the draft only when it writes it (not for a key it holds)
+                bound = _build_with_ledger(build, view, at, employee, revision, erasure, self.number.customer_id)
+
+                def building(
+                    ledger: Ledger, bound: Callable[[Ledger], Draft] = bound, built: list[bool] = built
+                ) -> Draft:
+                    built.append(True)
+                    return bound(ledger)
+
                 try:
                     event = self._journal.append(
-                        self.number,
-                        _build_with_ledger(build, view, at, employee, revision),
-                        expected_version=view.version,
-                        key=key,
-                        request=request,
+                        self.number, building, expected_version=view.version, key=key, request=request
                     )
                 except InvalidInputError as error:
                     raise _at_now(error) from None
                 except StaleCaseError:
-                    self.refresh()  # another writer recorded a step first: read it, then check again
+                    self.refresh()  # another writer (or an erasure) came first: read the case, then check again
+                    self._forget_erased()
+                    erasure = self._erasure_seen()
                     continue
+                self._written = event.seq if built else None
                 self._advance(event)
                 return event
             raise WorkflowError(
@@ -1417,12 +1436,19 @@ class Case:
                 detail=f"{step.value} gave up: other writers kept changing the case first",
             )
 
+    def _erasure_seen(self) -> Erasure | bool | None:
+        """The customer's erasure as this object's view reflects it (``False``: the journal does not encrypt)."""
+        if not self._journal.encrypts_personal_data:
+            return False
+        return self._journal.erasure(self.number.customer_id)
+
     def _forget_erased(self) -> None:
         """Read the case again when its customer's data was erased since this object read it.
 
         Otherwise a step would copy the words it still holds (the remedy asked, a manager's reason copied into
         the report) into a new event, sealed with a new key: readable again after the erasure. (An erasure between
-        this look and the step's append is not seen: the step then still writes what it holds.) Whether the
+        this look and the step's append is seen inside the append's transaction, which then reads the case again
+        and retries.) Whether the
         erasure reached the words held is read from the journal, never judged by comparing times: the case's
         steps and the erasure are timed by different clocks (a step's ``now`` may run ahead of the journal's).
         """
@@ -1864,14 +1890,19 @@ def _granted(policy: Policy, ledger: Ledger, view: CaseView, at: dt.datetime) ->
     }
 
 
-def _build_with_ledger(
+def _build_with_ledger(  # noqa: PLR0917 - private, called in one place
     build: Callable[[CaseView, Ledger, dt.datetime], Draft],
     view: CaseView,
     at: dt.datetime,
     employee: str | None,
     revision: str,
+    erasure: Erasure | bool | None = False,
+    customer_id: str = "",
 ) -> Callable[[Ledger], Draft]:
     def bound(ledger: Ledger) -> Draft:
+        if erasure is not False and ledger.erasure(customer_id) != erasure:
+            # the customer's erasure committed since the view was read: it may hold erased words; read it again
+            raise StaleCaseError(expected=view.version, found=view.version)
         draft = build(view, ledger, at)
         return dataclasses.replace(
             draft,

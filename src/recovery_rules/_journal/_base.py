@@ -1621,3 +1621,6 @@ class _AppendingView:
         return self._journal._granted(
             number, window=window, timezone=timezone, currency=currency, now=now, incident=incident, writing=True
         )
+
+    def erasure(self, customer_id: str) -> Erasure | None:
+        return self._journal.erasure(customer_id)

@@ -47,6 +47,7 @@ from recovery_rules.exceptions import CurrencyMismatchError, InvalidInputError, 
 
 from ._canonical import GENESIS, canonical_time
 from ._events import Draft, Event, GrantRow, LedgerEntry, RunningTotal, grant_row, ledger_entry, running_total
+from ._privacy import Erasure
 from ._seal import grant_of_head
 
 if TYPE_CHECKING:
@@ -177,6 +178,11 @@ class Ledger(Protocol):
         by a step dated earlier (a clock behind) is counted at that grant's time,
         and is checked against the window it is counted in.
         """
+        ...
+
+    def erasure(self, customer_id: str) -> Erasure | None:
+        """The customer's erasure as the journal holds it in this transaction (``None``: not erased): a step
+        that read the case before an erasure committed sees it here, and reads the case again."""
         ...
 
 
@@ -360,6 +366,11 @@ class StoreLedger:
         self._writing = writing  # an append's ledger: a window is the one the grant appended would be counted in
         self._latest: dict[tuple[Scope, str], Grant | None] = {}  # read once per transaction, before any insert
         self._read: dict[int, Grant] = {}  # each grant read once: a guest's latest is often its incident's too
+
+    def erasure(self, customer_id: str) -> Erasure | None:
+        """The customer's erasure as the store holds it now, in this transaction."""
+        record = self._store.erasure(customer_id)
+        return None if record is None else Erasure.model_validate(record)
 
     def granted(
         self,

@@ -345,7 +345,6 @@ def _take_step(
     case = Case.load(service.journal, policy, number, clock=service.clock)
     _check_actor(case, step, employee, policy)
     key = _journal_key(employee, step, str(case.number), client_key)
-    before = case.version
     try:
         result = _take(case, step, body, employee=employee, key=key, now=service.now())
     except AuthorityError as error:
@@ -353,9 +352,10 @@ def _take_step(
     event = service.journal.find(key)
     if event is None:  # recorded just now under this key: the journal must find it
         raise ApiProblem("internal", "the step was recorded but cannot be read back; read the case")
-    if isinstance(result, Resolution) and event.version > before:  # a retry's decision was logged the first time
+    written = case.last_step_recorded  # a retry's decision was logged the first time, if sent at once too
+    if isinstance(result, Resolution) and written:
         _count(service, policy, result, employee, step, recorded=True)
-    elif step == "manager_denies" and event.version > before:  # a decision too, though it returns its event
+    elif step == "manager_denies" and written:  # a decision too, though it returns its event
         service.metrics.decisions.labels(outcome=Outcome.DENIED.value, level=employee.level).inc()
     events = service.journal.events(case.number)[: event.version]
     view = CaseView.replay(events)

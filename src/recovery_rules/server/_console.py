@@ -1096,7 +1096,6 @@ def _take_step(
             field_errors={"reason": "\n".join(said_wrong)},
             values=values,
         )
-    before = case.version
     try:
         _check_actor(case, step, session.employee, policy)
         result = _take(
@@ -1139,9 +1138,10 @@ def _take_step(
         return _case(
             request, session, service, policy, case, status=_status(error), error=f"The step was not recorded: {error}"
         )
-    if isinstance(result, Resolution) and case.version > before:  # a form sent twice was logged the first time
+    written = case.last_step_recorded
+    if isinstance(result, Resolution) and written:  # a form sent twice was logged the first time, if at once too
         _count(service, policy, result, session.employee, "console-" + step, recorded=True)
-    elif step == "manager_denies" and case.version > before:  # a decision too, as the API counts it
+    elif step == "manager_denies" and written:  # a decision too, as the API counts it
         service.metrics.decisions.labels(outcome=Outcome.DENIED.value, level=session.employee.level).inc()
     return _see(_case_url(case.number) + "?done=" + step)
 
