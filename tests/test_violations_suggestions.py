@@ -1,7 +1,7 @@
 """resolution_violations and proof.suggestion_violations over a resolution's extra-mile suggestions, and the
 outcome a complaint nobody may grant must have.
 
-Suggestions come only with approvals, from the policy's extra-mile alternatives, of distinct kinds, each worth
+Suggestions come only with approvals, from the policy's extra-mile alternatives, each worth
 at most what the acting level may still grant after the approval, of kinds it may grant (a kind outside the
 policy's remedy kinds is no remedy anyone grants: any level may suggest it).
 """
@@ -62,21 +62,6 @@ def test_a_suggestion_worth_more_than_the_room_left_after_the_approval_is_a_viol
     expected = ["suggestion 'drink' is worth more than staff may still grant after the approval"]
     assert proof.suggestion_violations(policy, complaint, "staff", None, forged) == expected
     assert resolution_violations(policy, complaint, "staff", None, forged, now=NOW) == expected
-
-
-def test_two_suggestions_of_one_kind_are_a_violation_though_their_ids_differ() -> None:
-    data = policy_data()
-    data["catalog"].append(
-        {"id": "coffee", "kind": "voucher", "description": "A coffee", "value": "5", "applies_to": ["*"]}
-    )
-    policy = _policy(catalog=data["catalog"])
-    complaint = _complaint("50.00")
-    resolution = policy.decide(complaint, by="staff", now=NOW)
-    assert resolution.outcome is Outcome.APPROVED
-    assert len({suggestion.kind for suggestion in resolution.suggestions}) == len(resolution.suggestions)
-    forged = _with_suggestions(resolution, "drink", "coffee", policy=policy)
-    problems = proof.suggestion_violations(policy, complaint, "staff", None, forged)
-    assert "extra-mile suggestions are not of distinct kinds" in problems
 
 
 def test_an_escalation_carrying_suggestions_is_a_violation() -> None:
