@@ -434,6 +434,46 @@ def test_the_queue_puts_a_missed_callback_before_one_still_to_come() -> None:
     assert queue.index(numbers[0]) < queue.index(numbers[1])
 
 
+def test_the_queue_says_a_callback_due_tomorrow_as_tomorrow() -> None:
+    """Escalated at 21:30 in New York, half an hour before the hotel's callback hours end: the manager's two hours
+    run to 8:30 the next morning, which the queue says as tomorrow's, seen from now, not as the callback's own day."""
+    evening = dt.datetime(2026, 11, 24, 2, 30, tzinfo=dt.UTC)  # 21:30 on November 23 in New York
+    served = serve(clock=lambda: evening)
+    try:
+        clerk = _client(served, "staff")
+        number = _open(clerk, "2500.00", customer_id="10003")
+        for step in ("listen", "apologize"):
+            _step(clerk, number, step)
+        _step(clerk, number, "ask_preferred_solution", kind="refund", amount="2500.00")
+        _step(clerk, number, "decide")
+        _step(clerk, number, "escalate")
+        queue = _client(served, "manager").get("/console/queue").text
+        assert "(8:30 tomorrow morning)" in queue
+        assert "this morning" not in queue
+    finally:
+        served.journal.close()
+
+
+def test_the_queue_shows_the_amount_the_customer_prefers_not_the_one_first_asked() -> None:
+    """Opened for $1,500.00, within the staff's authority; the guest then prefers $3,000.00, which is escalated:
+    the queue shows what the manager is asked to approve."""
+    served = serve()
+    try:
+        clerk = _client(served, "staff")
+        number = _open(clerk, "1500.00", customer_id="10004")
+        for step in ("listen", "apologize"):
+            _step(clerk, number, step)
+        _step(clerk, number, "ask_preferred_solution", kind="refund", amount="3000.00")
+        _step(clerk, number, "decide")
+        _step(clerk, number, "escalate")
+        queue = _client(served, "manager").get("/console/queue").text
+        assert number in queue
+        assert "$3,000.00" in queue
+        assert "$1,500.00" not in queue
+    finally:
+        served.journal.close()
+
+
 def test_the_policy_page_shows_problems_by_path_and_tries_a_complaint() -> None:
     served = serve()
     client = _client(served, "staff")
