@@ -256,6 +256,7 @@ def test_a_follow_up_of_a_follow_up_joins_the_first_incident(backend: Harness) -
         ("20261123-77", "an earlier case of the same customer"),
         ("20261120-10442", "the journal has no case with this complaint number"),
         (42, "must be the ComplaintNumber of an earlier case"),
+        (" 20261123-10442", "must be the date as YYYYMMDD"),  # a number is read as written: no space around it
     ],
 )
 def test_a_follow_up_of_no_such_incident_is_refused(incident: object, problem: str) -> None:
