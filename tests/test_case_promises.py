@@ -220,22 +220,6 @@ def test_a_complaint_received_half_a_second_later_is_another_complaint() -> None
         journal.close()
 
 
-def test_a_complaint_opened_again_after_its_customer_was_erased_joins_the_first_incident() -> None:
-    """An erased case can no longer compare the customer's name: the rest (the customer, the category, the remedy,
-    the instant received) still identifies the complaint, which joins the first case's incident."""
-    journal = MemoryJournal(encrypt_personal_data=True)
-    try:
-        named = complaint("1500.00").model_copy(update={"customer": Customer(id="10442", name="Ada Guest")})
-        first = at_decision(Case.open(journal, RITZ, named, by="staff", now=NOW))
-        assert first.decide(now=NOW).outcome is Outcome.APPROVED
-        journal.erase_customer("10442", now=NOW)
-        again = at_decision(Case.open(journal, RITZ, named, by="staff", now=NOW))
-        assert str(again.number) == "20261123-10442/2"
-        assert again.history[0].data.get("incident") == "20261123-10442"
-    finally:
-        journal.close()
-
-
 def test_a_follow_up_of_a_follow_up_joins_the_first_incident(backend: Harness) -> None:
     """Naming a follow-up as the incident is naming the incident it follows up: the chain never starts afresh,
     which would give the guest a new cap with each follow-up."""
