@@ -187,6 +187,39 @@ def test_a_follow_up_opened_again_joins_the_incident_it_follows_up(backend: Harn
     assert again.decide(now=later).outcome is Outcome.ESCALATED  # $1,500 + $600 is beyond staff's $2,000
 
 
+def test_a_complaint_opened_again_joins_its_first_case_filed_under_a_later_sequence() -> None:
+    """What identifies a complaint opened again is its fields but its number: the guest's second complaint of the
+    day, filed as ``/2`` after another one, opened again (as ``/3``) joins the incident of ``/2``."""
+    journal = MemoryJournal()
+    try:
+        other = complaint("100.00", category="out_of_stock")
+        assert str(Case.open(journal, RITZ, other, by="staff", now=NOW).number) == "20261123-10442"
+        first = at_decision(Case.open(journal, RITZ, complaint("1500.00"), by="staff", now=NOW))
+        assert str(first.number) == "20261123-10442/2"
+        assert first.decide(now=NOW).outcome is Outcome.APPROVED
+        again = at_decision(Case.open(journal, RITZ, complaint("1500.00"), by="staff", now=NOW))
+        assert str(again.number) == "20261123-10442/3"
+        assert again.history[0].data.get("incident") == "20261123-10442/2"
+        assert again.decide(now=NOW).outcome is Outcome.ESCALATED  # $1,500 twice is beyond staff's $2,000
+    finally:
+        journal.close()
+
+
+def test_a_complaint_received_half_a_second_later_is_another_complaint() -> None:
+    """The instant received identifies a complaint to the microsecond: one received half a second after another,
+    alike in every other field, is a complaint of its own, with an incident of its own."""
+    journal = MemoryJournal()
+    try:
+        first = at_decision(Case.open(journal, RITZ, complaint("1500.00"), by="staff", now=NOW))
+        assert first.decide(now=NOW).outcome is Outcome.APPROVED
+        later = complaint("1500.00", received_at=NOW + dt.timedelta(milliseconds=500))
+        second = Case.open(journal, RITZ, later, by="staff", now=NOW + dt.timedelta(seconds=1))
+        assert str(second.number) == "20261123-10442/2"
+        assert second.history[0].data.get("incident") is None
+    finally:
+        journal.close()
+
+
 def test_a_follow_up_of_a_follow_up_joins_the_first_incident(backend: Harness) -> None:
     """Naming a follow-up as the incident is naming the incident it follows up: the chain never starts afresh,
     which would give the guest a new cap with each follow-up."""
@@ -207,6 +240,7 @@ def test_a_follow_up_of_a_follow_up_joins_the_first_incident(backend: Harness) -
         ("20261123-77", "an earlier case of the same customer"),
         ("20261120-10442", "the journal has no case with this complaint number"),
         (42, "must be the ComplaintNumber of an earlier case"),
+        (" 20261123-10442", "must be the date as YYYYMMDD"),  # a number is read as written: no space around it
     ],
 )
 def test_a_follow_up_of_no_such_incident_is_refused(incident: object, problem: str) -> None:

@@ -22,11 +22,13 @@ from recovery_rules import (
     CaseView,
     Complaint,
     ComplaintNumber,
+    Customer,
     InvalidInputError,
     MemoryJournal,
     Money,
     Policy,
     Problem,
+    Remedy,
     Wording,
     presets,
     proof,
@@ -432,6 +434,76 @@ def test_the_queue_puts_a_missed_callback_before_one_still_to_come() -> None:
     queue = _client(served, "general_manager").get("/console/queue").text
     assert queue.count("overdue</strong>") == 1
     assert queue.index(numbers[0]) < queue.index(numbers[1])
+
+
+def test_the_queue_says_a_callback_due_tomorrow_as_tomorrow() -> None:
+    """Escalated at 21:30 in New York, half an hour before the hotel's callback hours end: the manager's two hours
+    run to 8:30 the next morning, which the queue says as tomorrow's, seen from now, not as the callback's own day."""
+    evening = dt.datetime(2026, 11, 24, 2, 30, tzinfo=dt.UTC)  # 21:30 on November 23 in New York
+    served = serve(clock=lambda: evening)
+    try:
+        clerk = _client(served, "staff")
+        number = _open(clerk, "2500.00", customer_id="10003")
+        for step in ("listen", "apologize"):
+            _step(clerk, number, step)
+        _step(clerk, number, "ask_preferred_solution", kind="refund", amount="2500.00")
+        _step(clerk, number, "decide")
+        _step(clerk, number, "escalate")
+        queue = _client(served, "manager").get("/console/queue").text
+        assert "(8:30 tomorrow morning)" in queue
+        assert "this morning" not in queue
+    finally:
+        served.journal.close()
+
+
+def test_the_queue_shows_the_amount_the_customer_prefers_not_the_one_first_asked() -> None:
+    """Opened for $1,500.00, within the staff's authority; the guest then prefers $3,000.00, which is escalated:
+    the queue shows what the manager is asked to approve."""
+    served = serve()
+    try:
+        clerk = _client(served, "staff")
+        number = _open(clerk, "1500.00", customer_id="10004")
+        for step in ("listen", "apologize"):
+            _step(clerk, number, step)
+        _step(clerk, number, "ask_preferred_solution", kind="refund", amount="3000.00")
+        _step(clerk, number, "decide")
+        _step(clerk, number, "escalate")
+        queue = _client(served, "manager").get("/console/queue").text
+        assert number in queue
+        assert "$3,000.00" in queue
+        assert "$1,500.00" not in queue
+    finally:
+        served.journal.close()
+
+
+def test_a_missed_callback_is_on_every_managers_queue_whatever_the_level_of_the_cases_employee() -> None:
+    """A callback missed after the approval (the customer not told yet) waits for no one level: a general
+    manager's case, escalated to the owner and approved, is on the duty manager's queue once its callback is missed,
+    though the general manager who opened it ranks above the duty manager."""
+    data = presets.ritz_carlton().model_dump(mode="json", exclude_defaults=True)
+    data["levels"][2]["limit"] = "9000.00"
+    data["levels"].append({"name": "owner", "title": "Owner", "limit": "unlimited", "callback_within": "2h"})
+    policy = Policy.model_validate(data)
+    now = [NOW]
+    served = serve(policy, clock=lambda: now[0])
+    try:
+        complaint = Complaint(
+            customer=Customer(id="10005"),
+            category="room_not_ready",
+            requested=Remedy(kind="refund", amount=Money("9500.00", "USD")),
+            received_at=NOW,
+        )
+        case = Case.open(served.journal, policy, complaint, by="general_manager", clock=lambda: now[0])
+        for step in (case.listen, case.apologize, case.ask_preferred_solution, case.decide, case.escalate):
+            step()
+        case.manager_approves(by="owner")
+        now[0] = NOW + dt.timedelta(days=1)
+        assert [summary.number for summary in served.journal.overdue_callbacks(now[0])] == [case.number]
+        queue = _client(served, "manager").get("/console/queue").text
+        assert f'href="/console/cases/{case.number}"' in queue
+        assert "Callback overdue" in queue
+    finally:
+        served.journal.close()
 
 
 def test_the_policy_page_shows_problems_by_path_and_tries_a_complaint() -> None:

@@ -103,6 +103,17 @@ def test_a_session_ends_after_its_lifetime() -> None:
     assert response.headers["location"] == "/console/sign-in"
 
 
+def test_a_session_from_a_service_whose_clock_is_a_few_minutes_ahead_still_holds() -> None:
+    """Services sharing a session key differ a little in their clocks: a session signed for the lifetime by one
+    four minutes ahead holds here; one that would end more than the lifetime and five minutes from now does not."""
+    _, digest = mint_token()
+    lifetime = dt.timedelta(hours=2)
+    ahead = session_cookie(KEY, digest, NOW + lifetime + dt.timedelta(minutes=4))
+    assert session_holder(KEY, ahead, NOW, lifetime) == digest
+    too_long = session_cookie(KEY, digest, NOW + lifetime + dt.timedelta(minutes=6))
+    assert session_holder(KEY, too_long, NOW, lifetime) is None
+
+
 @pytest.mark.slow
 def test_workers_with_one_key_share_sessions_until_the_token_leaves_the_token_file() -> None:
     token, digest = mint_token()

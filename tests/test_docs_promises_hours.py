@@ -163,6 +163,19 @@ def test_a_refused_callback_time_says_which_pass_of_a_repeated_hour_its_range_en
         assert "-04:00" in message or "EDT" in message, message
 
 
+def test_a_refused_callback_time_says_the_second_pass_of_a_repeated_hour_its_range_ends_in() -> None:
+    """One hour from 1:10 EDT (the first pass of New York's repeated hour on 1 November 2026) ends at 1:10 EST,
+    the second pass: the range a refused callback time is told names each end with its offset, the first -04:00
+    and the second -05:00, or the two ends read alike."""
+    policy = harbor('default = "00:00-24:00"', callback_within="1h")
+    with MemoryJournal(clock=lambda: ny(11, 1, 1, 10)) as journal:
+        case = decided_case(journal, policy, ny(11, 1, 1, 10))
+        with pytest.raises(InvalidInputError) as refused:
+            case.escalate(callback_at=ny(11, 1, 1, 30, fold=1))
+        message = refused.value.problems[0].message
+        assert "Sun 2026-11-01 01:10 -04:00 to Sun 2026-11-01 01:10 -05:00" in message, message
+
+
 # -- the words said at the edges of the night ---------------------------------------------------------------------
 
 

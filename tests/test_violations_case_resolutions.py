@@ -187,3 +187,43 @@ def test_a_forged_accepted_offer_is_a_violation() -> None:
     problems = resolution_violations(RITZ, complaint(), "manager", NONE, unmarked, now=NOW)
     assert "total is 2000.00 USD but granted + asked is 3000.00" in problems  # judged at what was asked
     assert resolution_violations(RITZ, complaint("2000.00"), "manager", NONE, unmarked, now=NOW) == []
+
+
+def test_a_counter_offer_entry_that_did_not_pass_is_a_violation() -> None:
+    offer = counter_offer()
+    last = offer.trace[-1]
+    failed = TraceEntry(rule=last.rule, passed=False, message=last.message, figures=last.figures)
+    forged = offer.model_copy(update={"trace": (*offer.trace[:-1], failed)})
+    problems = resolution_violations(RITZ, complaint(), "manager", NONE, forged, now=NOW)
+    assert "a counter_offer ends the trace of a resolution that does not approve the offer" in problems
+
+
+def test_a_counter_offer_of_another_kind_than_asked_is_a_violation() -> None:
+    offer = counter_offer()
+    forged = offer.model_copy(update={"remedy": Remedy(kind="comp", amount=usd("2000.00"))})
+    problems = resolution_violations(RITZ, complaint(), "manager", NONE, forged, now=NOW)
+    assert "the counter-offer is a 'comp', not the 'refund' asked" in problems
+
+
+def test_a_counter_offer_in_another_currency_than_asked_is_a_violation() -> None:
+    offer = counter_offer()
+    euros = Money("2000.00", "EUR")
+    forged = with_last_entry(
+        offer.model_copy(update={"remedy": Remedy(kind="refund", amount=euros)}), offer=euros, asked=usd("3000.00")
+    )
+    problems = resolution_violations(RITZ, complaint(), "manager", NONE, forged, now=NOW)
+    assert "the counter-offer's offer (2000.00 EUR) is not less than what was asked (3000.00 USD)" in problems
+
+
+def test_a_delivery_entry_that_did_not_pass_does_not_hand_the_approval_over() -> None:
+    approval = escalated().manager_approves(by="manager", employee="E-2")
+    assert approval.delivered_by == "staff"
+    trace = tuple(
+        TraceEntry(rule=entry.rule, passed=False, message=entry.message, figures=entry.figures)
+        if entry.rule == "delivery"
+        else entry
+        for entry in approval.trace
+    )
+    forged = approval.model_copy(update={"trace": trace})
+    problems = resolution_violations(RITZ, complaint(), "manager", NONE, forged, now=NOW)
+    assert any(problem.startswith("an approval is delivered by the employee who grants it") for problem in problems)

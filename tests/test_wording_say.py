@@ -335,6 +335,7 @@ def test_every_resolution_can_be_said(case: tuple[Policy, DecisionInput], format
         ("2026-11-23T23:30", "2026-11-24T05:00", "5:00 tomorrow morning"),
         ("2026-11-24T02:00", "2026-11-24T04:00", "4:00 tonight"),
         ("2026-11-24T02:00", "2026-11-24T10:00", "10:00 this morning"),
+        ("2026-11-24T04:30", "2026-11-24T04:45", "4:45 tonight"),  # at 4:30 it is still the night before
         ("2026-11-23T09:30", "2026-11-24T09:30", "9:30 tomorrow morning"),
         ("2026-11-23T09:30", "2026-11-24T13:15", "1:15 tomorrow afternoon"),
         ("2026-11-23T09:30", "2026-11-24T19:00", "7:00 tomorrow evening"),
@@ -366,6 +367,32 @@ def test_the_clock_and_the_day_names_come_from_the_locale(ritz: Policy) -> None:
     when = dt.datetime(2026, 11, 27, 20, 0, tzinfo=dt.UTC)  # 15:00 in New York
     assert Wording(policy, "en-GB").time(when, now=NOW) == "15:00 on Friday 27 November"
     assert Wording(policy, "en-GB").time(NOW + dt.timedelta(hours=2), now=NOW) == "11:30 this morning"
+
+
+def test_a_24_hour_clock_writes_the_hour_with_two_digits(ritz: Policy) -> None:
+    data = ritz.model_dump(mode="json")
+    data["wording"] = {"en-GB": {"clock": "24h"}}
+    policy = Policy.model_validate(data)
+    when = dt.datetime(2026, 11, 24, 14, 5, tzinfo=dt.UTC)  # 9:05 the next morning in New York
+    assert Wording(policy, "en-GB").time(when, now=NOW) == "09:05 tomorrow morning"
+    assert Wording(policy, "en-GB").time(NOW + dt.timedelta(hours=14, minutes=30), now=NOW) == "00:00 tonight"
+
+
+def test_a_later_day_is_said_with_its_own_year(ritz: Policy) -> None:
+    data = ritz.model_dump(mode="json")
+    data["wording"] = {"en": {"messages": {"time_later_morning": "{time} on {month} {day}, {year}"}}}
+    policy = Policy.model_validate(data)
+    new_years_eve = dt.datetime(2026, 12, 31, 15, 0, tzinfo=dt.UTC)  # 10:00 in the morning in New York
+    when = dt.datetime(2027, 1, 2, 15, 0, tzinfo=dt.UTC)
+    assert Wording(policy).time(when, now=new_years_eve) == "10:00 on January 2, 2027"
+
+
+def test_a_time_not_timezone_aware_is_refused_as_the_wordings_either_way(ritz: Policy) -> None:
+    naive = dt.datetime(2026, 11, 23, 9, 30)  # noqa: DTZ001 - the naive time under test
+    for when, now in ((naive, NOW), (NOW, naive), (NOW, "2026-11-23T09:30")):
+        with pytest.raises(InvalidInputError) as caught:
+            Wording(ritz).time(when, now=now)  # type: ignore[arg-type]  # the wrong type under test
+        assert str(caught.value).startswith("invalid wording: ")
 
 
 def test_times_must_be_timezone_aware(ritz: Policy) -> None:
