@@ -557,6 +557,11 @@ def _ledger_problem(event: Event) -> str | None:
     if event.format == 1:
         return None if event.ledger is None else "an event of format 1 has no ledger entry"
     if (event.grant is None) != (event.ledger is None):
+        if event.ledger is None:  # a grant sealed by hand (release 0.1.0's docs did): its entry is the ledger's
+            return (
+                "a grant event, and only a grant event, has a ledger entry: append it through Journal.append, whose "
+                "ledger writes the entry (running totals), or pass ledger= from that ledger to Event.seal"
+            )
         return "a grant event, and only a grant event, has a ledger entry"
     if event.ledger is not None and event.grant is not None:
         ledger = event.ledger

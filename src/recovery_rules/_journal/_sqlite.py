@@ -145,6 +145,17 @@ CREATE INDEX IF NOT EXISTS ledger_heads_sealed ON ledger_heads (seq) WHERE seal 
 INSERT OR IGNORE INTO journal_settings (name, value) SELECT 'legacy_until', COALESCE(MAX(seq), 0) FROM events
 """
 
+# Release 0.1.0 checks an SQLite journal's schema only when it opens a connection: a process of it that had the
+# journal open before the upgrade would go on appending events of format 1 after legacy_until, which the ledger
+# must then refuse (the setting looks edited). The upgrade from schema 1 makes such an append fail instead.
+_UPGRADED_FROM_0_1_0: Final = (
+    "this journal was upgraded by a later recovery-rules release: release 0.1.0 may no longer write to it; "
+    "restart every process that uses it with the new release"
+)
+_NO_LATE_FORMAT_1: Final = (
+    "CREATE TRIGGER IF NOT EXISTS events_upgraded_from_0_1_0 BEFORE INSERT ON events WHEN NEW.format = 1 "
+    f"BEGIN SELECT RAISE(ABORT, '{_UPGRADED_FROM_0_1_0}'); END"
+)
 _COLUMNS: Final = ", ".join(COLUMNS)
 # Every statement is built from these constants; values are always bound as parameters.
 _SELECT: Final = "SELECT " + _COLUMNS + " FROM events"  # noqa: S608 - constants only
@@ -565,6 +576,7 @@ class SQLiteJournal(Journal):
         _run(connection, _LEDGER)
         if version == 1:
             connection.execute(_CASES["fill"])
+            connection.execute(_NO_LATE_FORMAT_1)
         connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
