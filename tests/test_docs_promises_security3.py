@@ -29,7 +29,7 @@ pytest.importorskip("fastapi", reason="the decision service needs the server ext
 from fastapi.testclient import TestClient
 
 from recovery_rules import presets
-from recovery_rules.server import mint_token, token_entry
+from recovery_rules.server import Tokens, mint_token, token_entry
 
 from ._server import Served, serving
 
@@ -165,3 +165,19 @@ def test_the_policy_pages_fields_but_the_policy_are_read_up_to_64_kb_each(shared
     response = client.post("/console/policy", data=fields)
     assert response.status_code >= 400
     assert "Field exceeded maximum size of 64KB" in response.text
+
+
+# -- the token check -----------------------------------------------------------------------------------------
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: Tokens.employee hashes a presented token as UTF-8 before anything else: a lone surrogate raises "
+    "UnicodeEncodeError, a token that is not text TypeError or AttributeError, where the answer is no employee",
+)
+@pytest.mark.parametrize("presented", ["\ud800", "rr_\udcff" + "A" * 40, 1042, b"rr_token"])
+def test_a_presented_token_that_is_no_token_text_names_no_employee(presented: object) -> None:
+    """``Tokens.employee``: "The employee whose token this is, or ``None``". A host app hands it what a client
+    sent (a JSON string may hold a lone surrogate, ``"\\ud800"``); no token of the file is one of these."""
+    token, digest = mint_token()
+    tokens = Tokens.from_entries([{"sha256": digest, "employee": "e-1042", "level": "staff"}])
+    assert tokens.employee(token) is not None
+    assert tokens.employee(presented) is None  # type: ignore[arg-type]  # what a client sent, unchecked
