@@ -9,6 +9,7 @@ section 9 (no log record carries a customer number).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import queue
 import re
@@ -20,7 +21,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pytest
 
@@ -31,7 +32,7 @@ from fastapi.testclient import TestClient
 from recovery_rules import presets
 from recovery_rules.server import Tokens, mint_token, token_entry
 
-from ._server import Served, serving
+from ._server import Served, serve, serving
 
 _CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 
@@ -181,3 +182,65 @@ def test_a_presented_token_that_is_no_token_text_names_no_employee(presented: ob
     tokens = Tokens.from_entries([{"sha256": digest, "employee": "e-1042", "level": "staff"}])
     assert tokens.employee(token) is not None
     assert tokens.employee(presented) is None  # type: ignore[arg-type]  # what a client sent, unchecked
+
+
+# -- every console answer: no script, no frame, no cache ------------------------------------------------------
+_PAGE_HEADERS = {
+    "x-frame-options": "DENY",
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+}
+
+
+def _assert_a_console_page(response: Any, status: int) -> None:
+    assert response.status_code == status, response.text
+    for name, value in _PAGE_HEADERS.items():
+        assert response.headers.get(name) == value, (name, response.headers)
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'none'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "script-src" not in policy  # nothing allows a script: default-src 'none' holds for scripts
+
+
+def test_every_refused_or_failed_console_answer_allows_no_script_no_frame_and_no_cache() -> None:
+    """the-front-desk-console.md: "Every console page is sent with Cache-Control: no-store"; "the pages send a
+    Content-Security-Policy that allows no script at all, and cannot be framed by another site"; "Every address
+    under /console answers with a page ... a 404 page, a method a page does not take a 405 page, a failure a 500
+    page". The refusals a browser meets too: another media type (415), a sign-in larger than one (413), a form token
+    out of date (403), a form from another site (403)."""
+    served = serve()
+    try:
+        client, csrf = _signed_in(served, "manager")
+        _assert_a_console_page(client.get("/console/no-such-page"), 404)
+        _assert_a_console_page(client.put("/console/queue"), 405)
+        _assert_a_console_page(
+            client.post("/console/cases", content=b"{}", headers={"content-type": "text/plain"}), 415
+        )
+        _assert_a_console_page(client.post("/console/sign-in", data={"token": "A" * 30_000}), 413)
+        _assert_a_console_page(client.post("/console/cases", data={"csrf": "0" * 64}), 403)
+        foreign = client.post("/console/cases", data={"csrf": csrf}, headers={"Origin": "https://evil.example"})
+        _assert_a_console_page(foreign, 403)
+
+        def broken(now: dt.datetime) -> list[Any]:
+            raise RuntimeError("the disk is on fire")
+
+        served.journal.overdue_callbacks = broken  # type: ignore[method-assign]
+        _assert_a_console_page(client.get("/console/queue"), 500)
+    finally:
+        served.journal.close()
+
+
+@pytest.mark.parametrize(
+    "origin", ["http://desk.testserver", "http://testserver.evil.example", "http://testserver:8443"]
+)
+@pytest.mark.parametrize("form", ["/console/sign-in", "/console/cases", "/console/policy", "/console/sign-out"])
+def test_a_form_from_a_same_site_subdomain_or_another_port_is_refused(shared: Served, form: str, origin: str) -> None:
+    """ "a form posted from another site (its Origin header names another host) is refused too": the session
+    cookie is SameSite=Strict, which a browser sends with a form posted from a subdomain of the same site or from
+    another port of the same host; the Origin check is what refuses those."""
+    client, csrf = _signed_in(shared)
+    data = {"csrf": csrf, "token": shared.tokens["staff"], "customer_id": "c-security3-subdomain", "amount": "40"}
+    response = client.post(form, data=data, headers={"Origin": origin})
+    assert response.status_code == 403
+    assert "This form came from another site." in response.text
+    assert "set-cookie" not in response.headers
