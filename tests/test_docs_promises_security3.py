@@ -244,3 +244,20 @@ def test_a_form_from_a_same_site_subdomain_or_another_port_is_refused(shared: Se
     assert response.status_code == 403
     assert "This form came from another site." in response.text
     assert "set-cookie" not in response.headers
+
+
+def test_a_form_through_a_proxy_on_another_port_is_accepted_when_the_host_is_passed_on_with_its_port(
+    shared: Served,
+) -> None:
+    """Behind a proxy, "pass the Host header on": a browser's Origin names the port the proxy listens on when it is
+    not the scheme's default (``https://desk.example.com:8443``), so the Host passed on must keep it (nginx's
+    ``$http_host``; its ``$host`` drops the port, and every form would be refused as from another site)."""
+    client, csrf = _signed_in(shared)
+    data = {"csrf": csrf, "action": "check", "format": "toml", "policy": "name = 1"}
+    origin = {"Origin": "https://desk.example.com:8443"}
+    assert (
+        client.post("/console/policy", data=data, headers={**origin, "Host": "desk.example.com:8443"}).status_code
+        == 422
+    )
+    port_dropped = client.post("/console/policy", data=data, headers={**origin, "Host": "desk.example.com"})
+    assert port_dropped.status_code == 403
