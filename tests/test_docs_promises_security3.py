@@ -118,11 +118,6 @@ def running(tmp_path: Path) -> Iterator[_Serve]:
 
 # -- the access log ----------------------------------------------------------------------------------------------
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the access log writes the console's Find query as sent: a customer number typed in the Complaint "
-    "number field (or a number mistyped) is logged, though no log record carries a customer number",
-)
 @pytest.mark.parametrize("typed", ["cust-73519", "2026-11-23-cust-73519", "20261123%20cust-73519"])
 def test_a_customer_number_typed_in_the_consoles_find_field_is_not_in_the_access_log(
     running: _Serve, typed: str
@@ -150,11 +145,6 @@ def shared() -> Iterator[Served]:
     yield from serving()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the policy page reads every field of its form up to the pasted policy's bound (15 MB as sent, 40 "
-    "fields), not only the policy: a signed-in employee makes a worker hold about 600 MB a request",
-)
 @pytest.mark.parametrize("field", ["format", "level", "amount", "unlisted"])
 def test_the_policy_pages_fields_but_the_policy_are_read_up_to_64_kb_each(shared: Served, field: str) -> None:
     """the-front-desk-console.md, "Work off the request loop": "every other form up to 64 KB a field as sent,
@@ -169,11 +159,6 @@ def test_the_policy_pages_fields_but_the_policy_are_read_up_to_64_kb_each(shared
 
 
 # -- the token check -----------------------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Tokens.employee hashes a presented token as UTF-8 before anything else: a lone surrogate raises "
-    "UnicodeEncodeError, a token that is not text TypeError or AttributeError, where the answer is no employee",
-)
 @pytest.mark.parametrize("presented", ["\ud800", "rr_\udcff" + "A" * 40, 1042, b"rr_token"])
 def test_a_presented_token_that_is_no_token_text_names_no_employee(presented: object) -> None:
     """``Tokens.employee``: "The employee whose token this is, or ``None``". A host app hands it what a client

@@ -135,14 +135,18 @@ class Tokens:
 
     def employee(self, token: str) -> Employee | None:
         """The employee whose token this is, or ``None``: compared with every entry, in constant time."""
-        if not token or len(token) > _MAX_TOKEN:
+        if not isinstance(token, str) or not token or len(token) > _MAX_TOKEN:
             return None
-        return self.holder(hash_token(token))
+        try:
+            digest = hash_token(token)
+        except UnicodeEncodeError:  # a lone surrogate: no token's text
+            return None
+        return self.holder(digest)
 
     def holder(self, digest: str) -> Employee | None:
         """The employee whose token has SHA-256 ``digest`` (as the token file writes it), or ``None``: what a
         console session, which names the token by its hash, is checked against at every request."""
-        if not _HASH.fullmatch(digest):
+        if not isinstance(digest, str) or not _HASH.fullmatch(digest):
             return None
         presented = digest.encode("ascii")
         found = None

@@ -258,7 +258,28 @@ async def _form(request: Request, *, largest: int = MAX_TEXT_FIELD) -> FormData:
     """The form of ``request``, each field at most ``largest`` bytes, at most :data:`MAX_FIELDS` fields (more is a
     400): what the server reads of a body it was sent."""
     _check_form_media(request)
-    return await request.form(max_part_size=largest, max_fields=MAX_FIELDS)
+    if largest <= MAX_TEXT_FIELD:
+        return await request.form(max_part_size=largest, max_fields=MAX_FIELDS)
+    # The policy page's: one field (the policy) up to ``largest``, the others 64 KB each, so the body is bounded as
+    # a whole before it is parsed (Starlette bounds each field alike).
+    most = largest + MAX_FIELDS * 3 * MAX_TEXT_FIELD
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > most:
+            raise StarletteHTTPException(413, f"The form was larger than the {most:,} bytes this page reads")
+
+    async def sent() -> Any:
+        yield bytes(body)
+
+    try:
+        form = await FormParser(request.headers, sent(), max_fields=MAX_FIELDS, max_part_size=largest).parse()
+    except MultiPartException as error:
+        raise StarletteHTTPException(400, error.message) from None
+    for name, value in form.multi_items():  # the policy is the one field read up to its bound
+        if name != "policy" and isinstance(value, str) and len(value.encode("utf-8", "surrogatepass")) > MAX_TEXT_FIELD:
+            raise StarletteHTTPException(400, f"Field exceeded maximum size of {MAX_TEXT_FIELD // 1024}KB.")
+    return form
 
 
 def _text(form: FormData, name: str, default: str = "") -> str:

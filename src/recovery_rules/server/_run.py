@@ -77,6 +77,16 @@ def _log_config() -> dict[str, Any]:
 _CASE_NUMBER: Final = re.compile(r"[0-9]{8}-[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
+def _elided(path: str) -> str:
+    """``path`` with each complaint number written ``{number}`` and each query value ``{value}``: a query holds what
+    a client typed (the console's Find field: a customer number, a number mistyped), which no rule can tell apart."""
+    path, mark, query = path.partition("?")
+    values = "&".join(
+        name + "={value}" if sep else "{value}" for name, sep, _ in (p.partition("=") for p in query.split("&"))
+    )
+    return _CASE_NUMBER.sub("{number}", path) + mark + (values if query else "")
+
+
 class CaseNumbersElided(logging.Filter):
     """Writes each complaint number in an access log line's path as ``{number}``: it holds the customer number,
     which no log line carries (uvicorn's access record's arguments: client, method, path, version, status)."""
@@ -84,7 +94,7 @@ class CaseNumbersElided(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
         if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
-            record.args = (*args[:2], _CASE_NUMBER.sub("{number}", args[2]), *args[3:])
+            record.args = (*args[:2], _elided(args[2]), *args[3:])
         return True
 
 
