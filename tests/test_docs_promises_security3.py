@@ -246,3 +246,13 @@ def test_a_form_through_a_proxy_on_another_port_is_accepted_when_the_host_is_pas
     )
     port_dropped = client.post("/console/policy", data=data, headers={**origin, "Host": "desk.example.com"})
     assert port_dropped.status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/", "/metrics", "/healthz", "/readyz", "/v1/openapi.json"])
+def test_every_answer_tells_the_browser_not_to_sniff_its_type(path: str) -> None:
+    served = serve()
+    try:
+        answer = TestClient(served.app).get(path)
+        assert answer.headers.get("x-content-type-options") == "nosniff", (path, answer.status_code)
+    finally:
+        served.journal.close()

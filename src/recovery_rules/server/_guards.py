@@ -173,9 +173,9 @@ def check_body_limit(limit: object) -> int:
 class SecurityHeaders:
     """Adds the headers every answer of the API and its documentation page should carry.
 
+    - Every answer: ``X-Content-Type-Options: nosniff`` (the root, ``/metrics`` and the health checks too).
     - ``/v1``: ``Cache-Control: no-store`` (answers hold names, descriptions and notes: no cache or browser
-      keeps them; the Swagger UI's own files under ``/v1/docs/static`` excepted) and
-      ``X-Content-Type-Options: nosniff``.
+      keeps them; the Swagger UI's own files under ``/v1/docs/static`` excepted).
     - ``/v1/docs``: a Content-Security-Policy that lets the page load its scripts, styles and images from the
       service only (Swagger UI is served locally), run its one inline script (allowed by its SHA-256 hash,
       computed from the page itself), and fetch ``/v1/openapi.json``; no frames, no other site.
@@ -227,11 +227,9 @@ def answer_headers(scope: Scope) -> dict[str, str]:
     page's Content-Security-Policy, which depends on the page): also set by the app's answer to an unexpected
     error, which Starlette sends from outside every middleware."""
     path: str = scope["path"]
-    headers = {}
-    if _under(path, "/v1"):
-        headers["X-Content-Type-Options"] = "nosniff"
-        if not _under(path, _DOCS + "/static"):
-            headers["Cache-Control"] = "no-store"
+    headers = {"X-Content-Type-Options": "nosniff"}  # every answer: a browser reads each as its type says
+    if _under(path, "/v1") and not _under(path, _DOCS + "/static"):
+        headers["Cache-Control"] = "no-store"
     if scope.get("scheme") == "https":
         headers["Strict-Transport-Security"] = HSTS
     return headers
