@@ -154,3 +154,19 @@ def test_the_service_refuses_a_forbidden_reason_at_reason_and_records_nothing() 
     ]
     assert all("CAN do" in error["detail"] for error in errors)
     assert len(served.journal.events(ComplaintNumber.parse(number))) == before
+
+
+@pytest.mark.xfail(strict=True, reason="bug: a reason of only invisible characters passes the blank-reason check")
+@pytest.mark.parametrize("invisible", ["\u200b", "\u2060\u200b", "\u00ad"])
+def test_a_managers_reason_of_only_invisible_characters_is_refused(invisible: str) -> None:
+    """The manager "explains the reason to the customer" ("The reason why"), and a blank reason is refused ("must
+    say why, so the customer can be told"); a zero-width space or a soft hyphen alone is as blank to the customer,
+    who would hear "I'm sorry, but we can't give you the $900.00 refund." and no reason at all."""
+    with MemoryJournal(clock=lambda: NOW) as journal:
+        case = _escalated_case(journal)
+        before = len(journal.events(case.number))
+        with pytest.raises(InvalidInputError, match="must say why"):
+            case.manager_denies(by="manager", reason="   ")
+        with pytest.raises(InvalidInputError, match="must say why"):
+            case.manager_denies(by="manager", reason=invisible)
+        assert len(journal.events(case.number)) == before
