@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
+import unicodedata
 import uuid
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -808,7 +809,8 @@ class Case:
         employee = _employee(self._policy, employee)
         level, delegate = self._authority(CaseStep.MANAGER_DENIES, by, acting_for, check=False)
         reason = _text(reason, "reason")
-        if not reason.strip():
+        if all(char.isspace() or unicodedata.category(char) == "Cf" for char in reason):
+            # blank, or only invisible format characters (a zero-width space, a soft hyphen): nothing to be told
             raise InvalidInputError.at("reason", "reason", "must say why, so the customer can be told")
         if said_wrong := forbidden_phrases(reason):
             raise InvalidInputError("reason", [Problem("reason", message) for message in said_wrong])

@@ -551,7 +551,12 @@ def _template_problems(template: Template, spec: MessageSpec) -> Iterator[str]:
         for name in spec.lists.intersection(slots):
             if not alone:
                 yield f"{{{name}}} is a list, so it must stand on a line of its own"
-    yield from forbidden_phrases(template.literal_text(" X "))
+    # Each line is a paragraph, so a line's end ends a clause ("No" alone on a line is a bare "no"); the whole
+    # text is read too, for a phrase a template wraps over two lines.
+    text = template.literal_text(" X ")
+    yield from dict.fromkeys(
+        [*forbidden_phrases(text), *(message for line in text.split("\n") for message in forbidden_phrases(line))]
+    )
 
 
 @functools.cache

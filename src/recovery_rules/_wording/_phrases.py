@@ -24,7 +24,7 @@ denial reason, and says which positive form to use instead. It finds:
 
 Case, spacing and the apostrophe's style (' or ’ or ´) do not matter: the
 text is compared in one case, with its whitespace collapsed (a zero-width
-space counts as a space) and its apostrophes made plain. "Policy is policy",
+space counts as a space between words, and as nothing inside one) and its apostrophes made plain. "Policy is policy",
 "out of my hands", "there isn't anything I can do", "under our policy" and
 a hyphenated "company-policy" are caught too. Ordinary sentences that only look alike pass: "your insurance
 policy covers it", "we changed our refund policy last year", "nothing is more
@@ -78,7 +78,13 @@ _HELPLESS: Final = (
     "saying you can do nothing leaves the customer nowhere to go, when you can always offer a Plan B; say what "
     "you CAN do: " + _POSITIVE_NO
 )
-_END_OF_CLAUSE: Final = r"(?![\w'-])(?!\.\s*\d)(?=\s*(?:$|[^\w\s]))"
+_BEFORE_WORD: Final = r"(?<![^\W_])(?<!-)(?<![^\W_]')(?<![^\W_]_)"
+"""Not joined to a word before it: a letter, digit, hyphen, or an apostrophe or underscore after a letter ("o'no",
+"reason_no") joins; a quote mark opening a quotation ('no', ‘no’) or Markdown's underscore (_no_) does not."""
+_AFTER_WORD: Final = r"(?![^\W_])(?!-)(?!'[^\W_])(?!_[^\W_])"
+"""Not joined to a word after it: "no-show", "no's", "no_level" are other words; "no'" closing a quotation and
+"no_" are not."""
+_END_OF_CLAUSE: Final = _AFTER_WORD + r"(?!\.\s*\d)(?=\s*(?:$|[^\w\s]|_))"
 
 _NOT: Final = r"(?:\s*n'?t|\s+not|not)"
 """The negation that ends a verb: doesn't, does not, doesnt; with ``wo`` and ``ca``: won't, can't; cannot."""
@@ -161,19 +167,26 @@ _PHRASES: Final = (  # each pattern, as source, with its advice
     ),
     (
         (
-            r"(?<![\w'-])(?<!\bo )(?<!\bor )(?<!\boder )(?:no|nein)"
+            _BEFORE_WORD
+            + r"(?<!\bo )(?<!\bor )(?<!\boder )(?:no|nein)"
             + _END_OF_CLAUSE
-            + r"|(?<![\w'-])no\s+(?:way|can\s+do|chance)"
+            + r"|"
+            + _BEFORE_WORD
+            + r"no\s+(?:way|can\s+do|chance)"
             + _END_OF_CLAUSE
-            + r"|(?<![\w'-])(?:absolutely|certainly|definitely|of\s+course)\s+not"
+            + r"|"
+            + _BEFORE_WORD
+            + r"(?:absolutely|certainly|definitely|of\s+course)\s+not"
             + _END_OF_CLAUSE
-            + r"|(?<![\w'-])not\s+a\s+chance"
+            + r"|"
+            + _BEFORE_WORD
+            + r"not\s+a\s+chance"
             + _END_OF_CLAUSE
         ),
         _BARE_NO,
     ),
     (
-        (r"(?<![\w'-])(?:nope|nah)(?![\w'-])"),
+        (_BEFORE_WORD + r"(?:nope|nah)" + _AFTER_WORD),
         _BARE_NO,
     ),
 )
@@ -240,8 +253,16 @@ def forbidden_phrases(text: str) -> tuple[str, ...]:
         said = f"must be a str, the wording to check, such as 'Sorry, that is our policy.', not {shown(text)}"
         raise InvalidInputError.at("text", "text", said)
     normal = _normal(text)
+    # A zero-width space (word joiner, byte-order mark) is invisible: between words it reads as a space, inside a
+    # word ("pol\u200bicy") as nothing. A phrase rule that finds nothing in the first reading looks in the second;
+    # not the bare "no" (in "yes\u200bor no" the second reading would make "or no" a bare "no").
+    joined = _normal(text.translate(_INVISIBLE_SPACES))
     found: list[str] = []
     for pattern, advice in _rules():
-        for match in pattern.finditer(normal):
-            found.append(f'says "{match.group().strip()}": {advice}')
+        second = joined != normal and advice is not _BARE_NO
+        matches = list(pattern.finditer(normal)) or (list(pattern.finditer(joined)) if second else [])
+        found.extend(f'says "{match.group().strip()}": {advice}' for match in matches)
     return tuple(found)
+
+
+_INVISIBLE_SPACES: Final = str.maketrans(dict.fromkeys("\u200b\u2060\ufeff"))
