@@ -143,12 +143,6 @@ def test_the_form_takes_a_comma_between_thousands_which_the_api_refuses(currency
         served.journal.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an amount with more decimal places than the currency has is refused with Money's programmer "
-    "message ('... recovery-rules never rounds silently, so round it yourself first', or 'write the amount to "
-    "the cent' for yen), without the examples in the policy's currency the page promises",
-)
 @pytest.mark.parametrize(
     ("currency", "typed", "example"),
     [

@@ -653,25 +653,36 @@ def _amount(text: str, currency: str, field: str) -> Money:
     A comma is read only between groups of three digits (``1,500.00``): ``1,50`` is refused, never read as
     150 (nor as 1.50), as are exponents, underscores and digits of other scripts.
     """
-    written = text.strip()
-    if _GROUPED.fullmatch(written):
-        written = written.replace(",", "")
+    typed = text.strip()
+    written = typed.replace(",", "") if _GROUPED.fullmatch(typed) else typed
     if not _PLAIN.fullmatch(written):
         raise InvalidInputError.at("form", field, _amount_wanted(currency))
+    places = _places(currency)
+    _, dot, fraction = written.partition(".")
+    if dot and len(fraction) > places:  # said with the currency's examples, never Money's "round it yourself"
+        shown = typed if len(typed) <= 24 else typed[:24] + "..."
+        said = f"{currency} amounts have {places} decimal places and {shown} has more; {_amount_wanted(currency)}"
+        raise InvalidInputError.at("form", field, said)
     try:
         return Money(written, currency)
     except InvalidInputError as error:  # too many decimal places, too large: said at the field
         raise InvalidInputError.at("form", field, error.problems[0].message) from None
 
 
+def _places(currency: str) -> int:
+    """The decimal places of ``currency``'s amounts (2 for dollars, 0 for yen; 2 for no currency code)."""
+    try:
+        unit = Money.from_minor_units(1, currency).amount
+    except InvalidInputError:  # no currency code: the usual examples
+        return 2
+    return -int(unit.as_tuple().exponent)
+
+
 def _amount_wanted(currency: str) -> str:
     """What an amount field holds, its examples in ``currency``'s decimal places: ``250.00`` and ``1,500.00``
     for dollars, ``250`` and ``1,500`` for yen (a yen field refuses ``250.00``)."""
-    try:
-        unit = Money.from_minor_units(1, currency).amount  # 0.01 for dollars, 1 for yen
-    except InvalidInputError:  # no currency code: the usual examples
-        unit = Decimal("0.01")
-    places = -int(unit.as_tuple().exponent)
+    places = _places(currency)
+    unit = Decimal(1).scaleb(-places)  # 0.01 for dollars, 1 for yen
     small, large = (f"{Decimal(value).quantize(unit):,f}" for value in (250, 1500))
     if places == 0:
         return (
