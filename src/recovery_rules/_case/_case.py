@@ -1431,12 +1431,9 @@ class Case:
                 self._written = event.seq if built else None
                 self._advance(event)
                 return event
-            raise WorkflowError(
-                step.value,
-                self._view.state.value,
-                _names(allowed_steps(self._view)),
-                detail=f"{step.value} gave up: other writers kept changing the case first",
-            )
+            # Other writers kept changing the case first: the step could not be checked again. A StaleCaseError
+            # (a WorkflowError) says so; the caller reads the case again (the service answers 409 stale-case).
+            raise StaleCaseError(expected=view.version, found=max(self._view.version, view.version + 1))
 
     def _erasure_seen(self) -> Erasure | bool | None:
         """The customer's erasure as this object's view reflects it (``False``: the journal does not encrypt)."""

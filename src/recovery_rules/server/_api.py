@@ -18,6 +18,7 @@ import hashlib
 import re
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
@@ -488,7 +489,9 @@ def report(
         )
     policy = service.policy
     try:
-        figures = metrics.report(service.journal, since=since, until=until, policy=policy, now=service.now())
+        figures = metrics.report(
+            service.journal, since=since, until=until, policy=policy, now=service.now(), source=_named(service.journal)
+        )
     except InvalidInputError as invalid:  # since not before until: a query parameter's problem, not the body's
         # A problem the report found in the journal (a case in another currency than the policy's) is at no
         # parameter: named by its case in the detail, with no field the request does not have.
@@ -535,6 +538,13 @@ _POLICY_FORMATS: Final = {
 MAX_POLICY_BYTES: Final = DEFAULT_MAX_BODY_BYTES
 
 
+def _named(journal: object) -> str:
+    """How the report names the service's journal to a client: its file's name, never the folder it is in on the
+    server (an SQLite journal), else its kind."""
+    path = getattr(journal, "path", None)
+    return Path(str(path)).name if path is not None else type(journal).__name__
+
+
 @router.post(
     "/policy/check",
     tags=["policy"],
@@ -553,12 +563,13 @@ MAX_POLICY_BYTES: Final = DEFAULT_MAX_BODY_BYTES
     },
 )
 async def check_policy(request: Request, employee: CurrentEmployee, service: CurrentService) -> PolicyCheckResponse:
-    media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     form = _POLICY_FORMATS.get(media)
-    if form is None:
+    if form is None:  # no Content-Type names no format: refused as on every other route, not read as JSON
+        named = f"this request's Content-Type is {media[:100]}" if media else "this request has no Content-Type"
         raise ApiProblem(
             "unsupported-media-type",
-            "send the policy as application/json, application/toml or application/yaml",
+            f"send the policy as application/json, application/toml or application/yaml ({named})",
             [FieldProblem(pointer="", field="Content-Type", detail=f"must be one of: {', '.join(_POLICY_FORMATS)}")],
         )
     chunks: list[bytes] = []
