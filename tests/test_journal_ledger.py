@@ -210,3 +210,15 @@ def test_a_latest_grant_at_the_very_start_of_a_window_is_counted(backend: Harnes
     )
     assert granted(journal, "20261124-1", hour, MIDNIGHT + dt.timedelta(hours=1)) == Money("0.00", "USD")
     assert granted(journal, "20261124-1", Window.day(), MIDNIGHT + dt.timedelta(hours=2)) == Money("7.00", "USD")
+
+
+def test_a_grant_dated_before_the_guests_latest_is_counted_at_the_latest_ones_time(backend: Harness) -> None:
+    journal = backend.journal()
+    grant(journal, "20261124-10442", "10.00", MIDNIGHT + dt.timedelta(hours=1))
+    grant(journal, "20261123-10442", "5.00", MIDNIGHT - dt.timedelta(minutes=1))  # a clock behind: on the 23rd
+    latest = journal.events(ComplaintNumber.parse("20261123-10442"))[-1]
+    assert latest.ledger is not None
+    assert latest.ledger.at == MIDNIGHT + dt.timedelta(hours=1)  # counted no earlier than the guest's latest
+    on_the_24th = MIDNIGHT + dt.timedelta(hours=2)
+    assert granted(journal, "20261124-10442", Window.day(), on_the_24th) == Money("15.00", "USD")
+    assert granted(journal, "20261123-10442", Window.day(), MIDNIGHT - dt.timedelta(seconds=1)) == Money("0.00", "USD")
