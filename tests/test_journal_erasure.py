@@ -330,6 +330,23 @@ def test_a_step_recorded_before_the_journal_encrypted_is_replayed_not_refused(tm
             journal.append(case, draft, expected_version=1, key="note-1", request={"step": "other"})
 
 
+def test_erasing_a_customer_whose_only_key_was_given_to_another_is_refused_and_erases_nothing(
+    tmp_path: Path,
+) -> None:
+    """The table of data keys is outside the chain: a customer's key recorded as another customer's (not swapped:
+    the customer is left with no key of their own) would have the erasure destroy nothing of theirs."""
+    path = tmp_path / "journal.sqlite3"
+    with SQLiteJournal(path, clock=_clock, encrypt_personal_data=True) as journal:
+        case = _run_case(journal)
+    with contextlib.closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("UPDATE data_keys SET customer_id = '20001' WHERE customer_id = '10442'")
+    with SQLiteJournal(path, clock=_clock) as journal:
+        with pytest.raises(JournalIntegrityError, match="recorded as another customer's"):
+            journal.erase_customer("10442", now=CLOCK)
+        assert journal.erasure("10442") is None
+        assert journal.events(case.number)[1].data["notes"] == NOTES
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     notes=st.text(
