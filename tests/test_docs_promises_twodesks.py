@@ -9,6 +9,7 @@ still waiting for the journal's lock.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import threading
@@ -231,6 +232,31 @@ def test_a_report_written_while_the_customer_is_erased_holds_no_readable_copy_of
         written = served.post(f"/v1/cases/{number}/write_report", "manager", json={"summary": "Declined all."})
         assert written.status_code == 200, written.json()
         assert journal.erasure("10442") is not None
+        report = journal.events(ComplaintNumber.parse(number))[-1]
+        assert report.kind == "report_written"
+        assert _REASON["reason"] not in json.dumps(report.data)
+    finally:
+        served.journal.close()
+
+
+def test_a_report_written_while_a_returning_customer_is_erased_again_holds_no_readable_copy_of_the_reason() -> None:
+    """The same, for a customer erased before, who came back: the desk read the case under the first erasure, and
+    the second one, committed while ``write_report`` waits, must be seen too (not only "erased or not")."""
+    journal = _ErasedAsTheStepWaits()
+    served = serve(journal=journal)
+    try:
+        _opened(served, "250.00", [])  # the customer's earlier case
+        first = journal.erase_customer("10442", now=NOW - dt.timedelta(hours=1))
+        opened = served.post("/v1/cases", json={"complaint": complaint("3000.00")}, key="open-2")
+        assert opened.status_code == 201, opened.json()
+        number: str = opened.json()["complaint_number"]
+        walk(served, number, SEED_STEPS)
+        steps = ["manager_denies", "explain_denial", "decline_alternatives", "make_final_offer", "decline_final_offer"]
+        walk(served, number, [(step, "manager") for step in steps], manager_denies=_REASON)
+        journal.erase_before_next_append = True
+        written = served.post(f"/v1/cases/{number}/write_report", "manager", json={"summary": "Declined all."})
+        assert written.status_code == 200, written.json()
+        assert journal.erasure("10442") not in (None, first)
         report = journal.events(ComplaintNumber.parse(number))[-1]
         assert report.kind == "report_written"
         assert _REASON["reason"] not in json.dumps(report.data)

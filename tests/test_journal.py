@@ -145,6 +145,18 @@ def test_a_stale_writer_is_refused_and_nothing_is_written(backend: Harness) -> N
     assert journal.find("late") is None
 
 
+def test_an_expected_version_ahead_of_the_case_is_refused_and_nothing_is_written(backend: Harness) -> None:
+    journal = backend.journal()
+    fill(journal, 3)  # case A holds one event
+    with pytest.raises(StaleCaseError, match="holds only 1 events of this case, not the 2 expected"):
+        journal.append(A, draft(), expected_version=2, key="ahead", request={})
+    with pytest.raises(StaleCaseError, match="holds only 0 events of this case, not the 1 expected"):
+        journal.append(ComplaintNumber.parse("20261130-9"), draft(), expected_version=1, key="new", request={})
+    assert journal.head().count == 3
+    assert journal.find("ahead") is None
+    assert journal.find("new") is None
+
+
 def test_a_build_that_raises_writes_nothing(backend: Harness) -> None:
     journal = backend.journal()
     fill(journal, 2)

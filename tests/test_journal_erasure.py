@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from recovery_rules import (
     Case,
     Complaint,
+    ComplaintNumber,
     Customer,
     Draft,
     Event,
@@ -34,6 +35,7 @@ from recovery_rules import (
     Journal,
     JournalError,
     JournalIntegrityError,
+    JSONValue,
     MemoryJournal,
     Money,
     Policy,
@@ -311,6 +313,38 @@ def test_a_journal_that_does_not_encrypt_refuses_to_erase(tmp_path: Path) -> Non
         journal.erase_customer("20001")
         assert journal.verify().ok
     assert b"lobby" in _raw(path)  # the first customer's, written in the clear before
+
+
+def test_a_step_recorded_before_the_journal_encrypted_is_replayed_not_refused(tmp_path: Path) -> None:
+    """Its request digest is the plain SHA-256 of its request, not keyed: a retry of it still returns it."""
+    path = tmp_path / "journal.sqlite3"
+    case = ComplaintNumber.parse("20261123-10442")
+    draft = Draft(kind="noted", state="noted", actor="staff", at=AT)
+    request: dict[str, JSONValue] = {"step": "note", "args": {"text": "the lobby was cold"}}
+    with SQLiteJournal(path, clock=_clock) as journal:
+        recorded = journal.append(case, draft, expected_version=0, key="note-1", request=request)
+    with SQLiteJournal(path, clock=_clock, encrypt_personal_data=True) as journal:
+        assert journal.append(case, draft, expected_version=0, key="note-1", request=request) == recorded
+        assert journal.head().count == 1  # nothing written
+        with pytest.raises(IdempotencyConflictError):  # another request under the same key is still refused
+            journal.append(case, draft, expected_version=1, key="note-1", request={"step": "other"})
+
+
+def test_erasing_a_customer_whose_only_key_was_given_to_another_is_refused_and_erases_nothing(
+    tmp_path: Path,
+) -> None:
+    """The table of data keys is outside the chain: a customer's key recorded as another customer's (not swapped:
+    the customer is left with no key of their own) would have the erasure destroy nothing of theirs."""
+    path = tmp_path / "journal.sqlite3"
+    with SQLiteJournal(path, clock=_clock, encrypt_personal_data=True) as journal:
+        case = _run_case(journal)
+    with contextlib.closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("UPDATE data_keys SET customer_id = '20001' WHERE customer_id = '10442'")
+    with SQLiteJournal(path, clock=_clock) as journal:
+        with pytest.raises(JournalIntegrityError, match="recorded as another customer's"):
+            journal.erase_customer("10442", now=CLOCK)
+        assert journal.erasure("10442") is None
+        assert journal.events(case.number)[1].data["notes"] == NOTES
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -182,3 +182,43 @@ def test_a_grant_in_another_currency_than_the_guests_earlier_ones_is_not_recorde
     with pytest.raises(CurrencyMismatchError, match="policies that share a journal must use one currency"):
         grant(journal, "20261123-1", "5.00", MIDNIGHT + dt.timedelta(minutes=1))
     assert journal.head().count == 1
+
+
+def test_the_incident_window_of_a_follow_up_case_counts_its_incidents_grants(ledger: Journal) -> None:
+    follow_up = ComplaintNumber.parse("20261125-10442")
+    now = MIDNIGHT + dt.timedelta(days=1)
+    for incident, expected in (("20261123-10442", "100.00"), ("20261124-10442", "10.00")):
+        counted = ledger.granted(
+            follow_up,
+            window=Window.incident(),
+            timezone=NEW_YORK,
+            currency="USD",
+            now=now,
+            incident=ComplaintNumber.parse(incident),
+        )
+        assert counted == Money(expected, "USD")  # the incident's grants, not the follow-up's own (none)
+
+
+def test_a_latest_grant_at_the_very_start_of_a_window_is_counted(backend: Harness) -> None:
+    journal = backend.journal()
+    grant(journal, "20261123-1", "30.00", MIDNIGHT - dt.timedelta(hours=1))
+    grant(journal, "20261124-1", "7.00", MIDNIGHT)  # the guest's latest, at 00:00:00 local on the 24th
+    hour = Window.rolling(dt.timedelta(hours=1))
+    # an hour later less a microsecond, the window starts at the latest grant's very time: it counts
+    assert granted(journal, "20261124-1", hour, MIDNIGHT + dt.timedelta(hours=1, microseconds=-1)) == Money(
+        "7.00", "USD"
+    )
+    assert granted(journal, "20261124-1", hour, MIDNIGHT + dt.timedelta(hours=1)) == Money("0.00", "USD")
+    assert granted(journal, "20261124-1", Window.day(), MIDNIGHT + dt.timedelta(hours=2)) == Money("7.00", "USD")
+
+
+def test_a_grant_dated_before_the_guests_latest_is_counted_at_the_latest_ones_time(backend: Harness) -> None:
+    journal = backend.journal()
+    grant(journal, "20261124-10442", "10.00", MIDNIGHT + dt.timedelta(hours=1))
+    grant(journal, "20261123-10442", "5.00", MIDNIGHT - dt.timedelta(minutes=1))  # a clock behind: on the 23rd
+    latest = journal.events(ComplaintNumber.parse("20261123-10442"))[-1]
+    assert latest.ledger is not None
+    assert latest.ledger.at == MIDNIGHT + dt.timedelta(hours=1)  # counted no earlier than the guest's latest
+    on_the_24th = MIDNIGHT + dt.timedelta(hours=2)
+    assert granted(journal, "20261124-10442", Window.day(), on_the_24th) == Money("15.00", "USD")
+    assert granted(journal, "20261123-10442", Window.day(), MIDNIGHT - dt.timedelta(seconds=1)) == Money("0.00", "USD")

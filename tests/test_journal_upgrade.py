@@ -128,6 +128,22 @@ def test_the_old_grants_count_in_the_ledger(opened: Callable[[], Journal]) -> No
         ) == Money(amount, "USD")
 
 
+def test_an_old_grant_that_is_the_journals_last_event_counts_in_the_ledger(tmp_path: Path) -> None:
+    """The old journal cut after its last grant (event 19, guest 555's), as if the old release stopped there: the
+    upgrade records 19 as the last event of format 1, and that grant is read the 0.1.0 way like the others."""
+    path = tmp_path / "journal.sqlite3"
+    shutil.copy(LEGACY, path)
+    with contextlib.closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("DELETE FROM events WHERE seq > 19")
+    journal = SQLiteJournal(path)
+    try:
+        assert journal.head().count == 19
+        assert day_ledger(journal, "555") == Money("100.00", "USD")
+        assert day_ledger(journal, "10442") == Money("190.00", "USD")
+    finally:
+        journal.close()
+
+
 def test_new_cases_count_old_and_new_grants_together(opened: Callable[[], Journal]) -> None:
     journal = opened()
     complaint = Complaint(

@@ -958,3 +958,25 @@ def test_verify_resumed_from_a_saved_head_still_checks_the_seals_of_the_heads_af
     checked = journal.verify(resume_from=saved)
     assert (checked.ok, checked.first_bad) == (False, 6)
     assert "does not match" in str(checked.problem)
+
+
+@pytest.mark.parametrize("name", ["sqlite", "postgres"])
+def test_a_journal_opened_before_another_sealed_the_ledger_records_no_grant_without_the_key(
+    tmp_path: Path, name: str
+) -> None:
+    harness = BACKENDS[name](tmp_path)
+    try:
+        stale = harness.journal()  # opened without the key, before the ledger was sealed
+        append(stale, Grant("first", 0, "100.00"))
+        assert not stale.ledger_sealed
+        assert harness.journal().seal_ledger(LEDGER_KEY) == 2  # sealed by another object
+        number = CASES["first"]
+        version = stale.version(number)
+        draft = Draft(kind="granted", state="granted", actor="staff", at=NOW, grant=Money("5.00", "USD"))
+        with pytest.raises(JournalError, match="open it with its ledger_key to record a grant"):
+            stale.append(number, draft, expected_version=version, key="late-grant", request={})
+        assert stale.ledger_sealed  # it saw the seal in the append's transaction
+        assert stale.find("late-grant") is None
+        assert ledger(keyed(harness), "incident", NOW) == Money("100.00", "USD")
+    finally:
+        harness.close()
