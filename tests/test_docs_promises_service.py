@@ -30,7 +30,7 @@ def test_the_openapi_document_lists_the_413_every_operation_answers(path: str) -
 
 
 def test_the_report_route_answers_what_recovery_rules_report_json_prints(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """http-api.md: ``GET /v1/report`` is "the service metrics of the cases opened in the period ... what
     `recovery-rules report --json` prints, read against the policy served"."""
@@ -47,8 +47,9 @@ def test_the_report_route_answers_what_recovery_rules_report_json_prints(
         assert answer.status_code == 200, answer.json()
         from_api = answer.json()["report"]
     capsys.readouterr()
+    monkeypatch.chdir(tmp_path)  # the service names its journal by the file's name: so does the command, given it
     code = main(
-        ["report", str(path), "--json", "--now", NOW.isoformat(), "--policy", "ritz-carlton"]
+        ["report", path.name, "--json", "--now", NOW.isoformat(), "--policy", "ritz-carlton"]
         + [f"--{name}={value}" for name, value in period.items()]
     )
     printed = capsys.readouterr().out
