@@ -72,11 +72,6 @@ def _policy(timezone: str, **extra: Any) -> Policy:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: policies() draws min_alternatives from 2 to 4 whatever max_catalog says, so max_catalog=2 or 3 "
-    "gives catalogs of 3 or 4 alternatives though the docstring says max_catalog bounds the whole catalog",
-)
 @pytest.mark.parametrize("max_catalog", [2, 3])
 def test_policies_keep_the_whole_catalog_within_max_catalog(max_catalog: int) -> None:
     sizes = {len(policy.catalog) for policy in _drawn_policies(100, max_catalog=max_catalog)}
@@ -92,11 +87,6 @@ SHAPES: dict[str, Callable[[Policy], bool]] = {
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: policies() promises valid policies of every shape (and decisions() documents how it handles "
-    "strict_categories), but never generates strict_categories, delegates, a locale or personal_call_within",
-)
 @pytest.mark.parametrize("shape", sorted(SHAPES))
 def test_policies_generate_every_documented_shape_within_300_examples(shape: str) -> None:
     assert any(SHAPES[shape](policy) for policy in _drawn_policies(300)), f"no policy with {shape} in 300"
@@ -140,11 +130,6 @@ def test_decisions_ask_exactly_a_tier_s_limit_and_one_minor_unit_over_for_listed
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (gap): decisions() draws times near the clock changes of five fixed zones, never the policy's "
-    "own: the hour before New York's clock change is never drawn for a New York policy",
-)
 def test_decisions_of_a_new_york_policy_include_the_hour_before_its_clock_changes() -> None:
     zone = ZoneInfo("America/New_York")
     changes = [
@@ -158,11 +143,6 @@ def test_decisions_of_a_new_york_policy_include_the_hour_before_its_clock_change
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (gap): decisions() almost never draws midnight in the policy's zone (0 of 2,000 for Jerusalem, "
-    "3 of 2,000 for Paris), where the business's date, closed dates and a calendar day's window turn",
-)
 def test_decisions_include_midnight_in_the_policy_s_own_zone() -> None:
     zone = ZoneInfo("Europe/Paris")
     drawn = _drawn_decisions(_policy("Europe/Paris"), 300)

@@ -344,7 +344,10 @@ def escalations(draw: st.DrawFn) -> tuple[Policy, Complaint, str, dt.datetime]:
     now = draw(instants())
     complaint = Complaint(
         customer=Customer(id="G7"),
-        category=draw(st.sampled_from([*policy.categories, "never_heard_of"])),
+        # an unlisted category too, but for a policy that refuses one (strict_categories)
+        category=draw(
+            st.sampled_from([*policy.categories, *(() if policy.strict_categories else ("never_heard_of",))])
+        ),
         requested=Remedy(kind=draw(st.sampled_from(policy.vocabulary)), amount=limit + over),
         received_at=now,
     )

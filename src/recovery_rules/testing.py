@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import itertools
 import zoneinfo
 from dataclasses import dataclass
@@ -113,8 +114,18 @@ def _count(value: object, what: str, name: str, least: int, example: str) -> int
     return value
 
 
+@functools.lru_cache(maxsize=64)
+def _own_changes(zone_name: str) -> tuple[tuple[zoneinfo.ZoneInfo, tuple[dt.datetime, ...]], ...]:
+    """The policy's own zone, with the instants its clocks change and the midnights of the days around them."""
+    zone = zoneinfo.ZoneInfo(zone_name)
+    changes = (_NOW, *clock_changes(zone, dt.datetime(_NOW.year, 1, 1, tzinfo=dt.UTC)))
+    days = {moment.astimezone(zone).date() + dt.timedelta(days=offset) for moment in changes for offset in (-1, 0, 1)}
+    midnights = (dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC) for day in sorted(days))
+    return (zone, changes), (zone, tuple(midnights))
+
+
 @st.composite
-def _moments(draw: st.DrawFn) -> dt.datetime:
+def _moments(draw: st.DrawFn, zone_name: str = "UTC") -> dt.datetime:
     """Decision times near the moments clocks change, in UTC, a fixed offset or a zone's wall time, ``fold`` either way.
 
     The wall time with the other ``fold`` names the other instant of an hour the clock repeats, or a time that
@@ -122,7 +133,8 @@ def _moments(draw: st.DrawFn) -> dt.datetime:
     """
     if not _CLOCK_CHANGES:  # pragma: no cover - a system without a time zone database
         return _NOW
-    zone, changes = draw(st.sampled_from(_CLOCK_CHANGES))
+    # half the time the policy's own zone: its clock changes, or its midnights around them
+    zone, changes = draw(st.one_of(st.sampled_from(_CLOCK_CHANGES), st.sampled_from(_own_changes(zone_name))))
     moment = draw(st.sampled_from(changes)) + dt.timedelta(minutes=draw(st.integers(-180, 180)))
     wall = moment.astimezone(zone)
     form = draw(st.sampled_from(("wall", "other fold", "utc", "fixed offset")))
@@ -273,7 +285,8 @@ def decisions(
     (:class:`~recovery_rules.InvalidInputError`: no valid input), so for it only
     the categories it lists are drawn. Without ``now``, the
     decision times include the hours around daylight-saving changes in several
-    time zones, given as wall times (with either ``fold``), fixed offsets or UTC.
+    time zones and the policy's own (and its midnights around them), given as wall
+    times (with either ``fold``), fixed offsets or UTC.
 
     With ``per_window=True``, half the decisions of a policy with stacked caps
     (caps of other windows than its ``window``) give each window its own amount
@@ -304,7 +317,7 @@ def _decisions(draw: st.DrawFn, policy: Policy, now: dt.datetime | None, per_win
     top = min(boundaries[-1] * 2 + 100, most)
     total = draw(st.one_of(st.sampled_from(boundaries), st.integers(0, top)))
     granted = draw(st.one_of(st.just(0), st.integers(0, total)))
-    moment = now or draw(st.one_of(st.just(_NOW), _moments()))
+    moment = now or draw(st.one_of(st.just(_NOW), _moments(policy.timezone)))
     complaint = Complaint(
         customer=Customer(id=draw(st.sampled_from(["10442", "C-7", "guest.1"])), tier=tier),
         category=draw(st.sampled_from(_categories(policy))),
@@ -360,15 +373,17 @@ def policies(
     """Valid policies of every shape: ladders of 1 to ``max_levels`` levels, tier
     overrides, restricted remedy kinds, optional caps (a ``hard_cap``, and a cap of
     another window, below some levels' limits or not), catalogs of free and paid
-    alternatives (at least enough free ones that the policy loads), and a third
+    alternatives (at least enough free ones that the policy loads), and about half
     of them business hours in a time zone whose clock changes (or does not), half
     of those closed on dates around the clock changes :func:`decisions` draws
-    times near (a date, or the same day every year).
+    times near (a date, or the same day every year), some with a personal call promised after a written report;
+    some with delegates, ``strict_categories`` or a locale of their own.
 
     ``max_levels`` is 1 or more, ``max_catalog`` 0 or more, ``currencies`` ISO 4217 codes such as ``("USD",)``;
     anything else is refused here, with :class:`~recovery_rules.InvalidInputError`, not when drawn.
     ``max_catalog`` bounds the whole catalog, the 2 to 4 free alternatives its ``min_alternatives`` needs
-    included (so at most ``max_catalog`` minus those are extra)."""
+    included (so at most ``max_catalog`` minus those are extra); under 2, the catalog still holds the 2 free
+    alternatives every policy needs to load."""
     _count(max_levels, "policies strategy", "max_levels", 1, "5")
     _count(max_catalog, "policies strategy", "max_catalog", 0, "12")
     if isinstance(currencies, str) or not isinstance(currencies, tuple | list) or not currencies:
@@ -418,8 +433,11 @@ def _policies(draw: st.DrawFn, max_levels: int, max_catalog: int, currencies: tu
             level["callback_within"] = draw(st.sampled_from(("30m", "1h", "2h", "1d")))
         if draw(st.integers(0, 3)) == 0:
             level["may_grant"] = draw(st.lists(st.sampled_from(vocabulary), unique=True))
+        if count > 1 and draw(st.integers(0, 3)) == 0:  # others may act for it in its absence
+            others = [f"level_{other}" for other in range(count) if other != rank]
+            level["delegates"] = draw(st.lists(st.sampled_from(others), min_size=1, unique=True))
         levels.append(level)
-    min_alternatives = draw(st.integers(2, 4))
+    min_alternatives = draw(st.integers(2, max(2, min(4, max_catalog))))  # within max_catalog, where it can be
     catalog: list[dict[str, Any]] = [
         {
             "id": f"free-{i}",
@@ -456,15 +474,28 @@ def _policies(draw: st.DrawFn, max_levels: int, max_catalog: int, currencies: tu
     }
     if cap is not None:
         data["hard_cap"] = str(_amount(cap, currency).amount)
-    if stacked is not None:
-        data["caps"] = [{"limit": str(_amount(stacked[0], currency).amount), "window": stacked[1]}]
-    if draw(st.integers(0, 2)) == 0:  # a third keep business hours, in a zone whose clock changes, or not
+    caps = None if stacked is None else [{"limit": str(_amount(stacked[0], currency).amount), "window": stacked[1]}]
+    return Policy.model_validate(_with_settings(draw, data, caps))
+
+
+def _with_settings(draw: st.DrawFn, data: dict[str, Any], caps: list[dict[str, str]] | None) -> dict[str, Any]:
+    """``data`` with the optional settings a policy may have, each some of the time: strict categories, a locale
+    of its own, business hours (with closed dates and the personal call's promise); and its ``caps``."""
+    if data["categories"] and draw(st.integers(0, 3)) == 0:  # a complaint of another category is refused
+        data["strict_categories"] = True
+    if draw(st.integers(0, 3)) == 0:  # a locale of its own, beside the built-in English
+        data["wording"] = {"en-GB": {"clock": "24h", "decimal_mark": ",", "group_separator": "."}}
+    if caps is not None:
+        data["caps"] = caps
+    if draw(st.integers(0, 2)) == 0:  # about half keep business hours, in a zone whose clock changes, or not
         data["timezone"] = draw(st.sampled_from(_ZONES))
         data["business_hours"] = draw(_business_hours())
         closed = draw(_closed_dates(data["timezone"]))
         if closed:
             data["business_hours"]["closed"] = closed
-    return Policy.model_validate(data)
+        if draw(st.booleans()):  # the manager's call after a written report, counted in business hours
+            data["personal_call_within"] = draw(st.sampled_from(("30m", "4h", "1d")))
+    return data
 
 
 _DAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
