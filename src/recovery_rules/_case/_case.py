@@ -1394,8 +1394,7 @@ class Case:
             key = key or uuid.uuid4().hex
             at = self._moment(now)
             revision = self._policy.revision
-            self._forget_erased()
-            erasure = self._erasure_seen()
+            erasure = self._forget_erased()
             refreshed = False
             for _ in range(_RETRIES):
                 view = self._view
@@ -1425,8 +1424,7 @@ class Case:
                     raise _at_now(error) from None
                 except StaleCaseError:
                     self.refresh()  # another writer (or an erasure) came first: read the case, then check again
-                    self._forget_erased()
-                    erasure = self._erasure_seen()
+                    erasure = self._forget_erased()
                     continue
                 self._written = event.seq if built else None
                 self._advance(event)
@@ -1435,33 +1433,30 @@ class Case:
             # (a WorkflowError) says so; the caller reads the case again (the service answers 409 stale-case).
             raise StaleCaseError(expected=view.version, found=max(self._view.version, view.version + 1))
 
-    def _erasure_seen(self) -> Erasure | bool | None:
-        """The customer's erasure as this object's view reflects it (``False``: the journal does not encrypt)."""
-        if not self._journal.encrypts_personal_data:
-            return False
-        return self._journal.erasure(self.number.customer_id)
-
-    def _forget_erased(self) -> None:
-        """Read the case again when its customer's data was erased since this object read it.
+    def _forget_erased(self) -> Erasure | bool | None:
+        """Read the case again when its customer's data was erased since this object read it; return the erasure
+        the view now reflects (``None``: none; ``False``: the journal does not encrypt), which the step's append
+        compares inside its transaction.
 
         Otherwise a step would copy the words it still holds (the remedy asked, a manager's reason copied into
         the report) into a new event, sealed with a new key: readable again after the erasure. (An erasure between
         this look and the step's append is seen inside the append's transaction, which then reads the case again
-        and retries.) Whether the
-        erasure reached the words held is read from the journal, never judged by comparing times: the case's
-        steps and the erasure are timed by different clocks (a step's ``now`` may run ahead of the journal's).
+        and retries.) Whether the erasure reached the words held is read from the journal, never judged by
+        comparing times: the case's steps and the erasure are timed by different clocks (a step's ``now`` may run
+        ahead of the journal's).
         """
         if not self._journal.encrypts_personal_data:
-            return
+            return False
         with self._lock:
+            erasure = self._journal.erasure(self.number.customer_id)
+            if erasure is None:
+                return None
             held = next((event for event in self._view.history if personal_texts(event.data)), None)
-            if held is None:
-                return  # nothing readable held: nothing a step could copy back
-            if self._journal.erasure(self.number.customer_id) is None:
-                return
-            again = self._journal.find(held.key)  # the event as the journal reads it now
-            if again is None or personal_texts(again.data) != personal_texts(held.data):
-                self._view = CaseView.replay(self._journal.events(self.number))
+            if held is not None:  # readable words held: read the case again if the erasure reached them
+                again = self._journal.find(held.key)  # the event as the journal reads it now
+                if again is None or personal_texts(again.data) != personal_texts(held.data):
+                    self._view = CaseView.replay(self._journal.events(self.number))
+            return erasure
 
     def _repeat(self, existing: Event, request: dict[str, JSONValue]) -> Event:
         if existing.number != self.number:  # another case's key: a different request, whatever was erased

@@ -554,8 +554,9 @@ def _template_problems(template: Template, spec: MessageSpec) -> Iterator[str]:
     # Each line is a paragraph, so a line's end ends a clause ("No" alone on a line is a bare "no"); the whole
     # text is read too, for a phrase a template wraps over two lines.
     text = template.literal_text(" X ")
+    lines = text.split("\n") if "\n" in text else []  # a one-line template is read once
     yield from dict.fromkeys(
-        [*forbidden_phrases(text), *(message for line in text.split("\n") for message in forbidden_phrases(line))]
+        [*forbidden_phrases(text), *(message for line in lines for message in forbidden_phrases(line))]
     )
 
 

@@ -256,12 +256,16 @@ def forbidden_phrases(text: str) -> tuple[str, ...]:
     # A zero-width space (word joiner, byte-order mark) is invisible: between words it reads as a space, inside a
     # word ("pol\u200bicy") as nothing. A phrase rule that finds nothing in the first reading looks in the second;
     # not the bare "no" (in "yes\u200bor no" the second reading would make "or no" a bare "no").
-    joined = _normal(text.translate(_INVISIBLE_SPACES))
+    visible = text.translate(_INVISIBLE_SPACES)
+    joined = normal if visible == text else _normal(visible)  # read twice only when there is something invisible
     found: list[str] = []
     for pattern, advice in _rules():
-        second = joined != normal and advice is not _BARE_NO
-        matches = list(pattern.finditer(normal)) or (list(pattern.finditer(joined)) if second else [])
-        found.extend(f'says "{match.group().strip()}": {advice}' for match in matches)
+        phrases = [match.group() for match in pattern.finditer(normal)]
+        if not phrases and joined != normal and advice is not _BARE_NO:
+            # only a phrase an invisible character split: one the first reading holds whole was judged there, in
+            # its context ("the rule of\u200bthumb" is no "that's the rule")
+            phrases = [match.group() for match in pattern.finditer(joined) if match.group() not in normal]
+        found.extend(f'says "{phrase.strip()}": {advice}' for phrase in phrases)
     return tuple(found)
 
 
