@@ -84,6 +84,21 @@ def test_a_zero_width_space_inside_a_word_does_not_hide_a_recital(invisible: str
     assert forbidden_phrases(f"Sorry, that's our pol{invisible}icy.") != ()
 
 
+@pytest.mark.parametrize("text", ["N\u200bo.", "N\u2060o!", "I know. N\ufeffo.", "N\u200bope", "Absolutely n\u200bot."])
+def test_a_zero_width_space_inside_the_word_no_does_not_hide_a_bare_no(text: str) -> None:
+    """A zero-width space counts "as nothing inside" a word: "N\u200bo." reads "No." and is a bare "no" (it passed,
+    while the same character inside "policy" was caught)."""
+    (message,) = forbidden_phrases(text)
+    assert 'a bare "no" leaves the customer two options' in message
+
+
+@pytest.mark.parametrize("text", ["Yes\u200bor no?", "There is n\u200bo need to wait.", "No\u200bah will call you."])
+def test_a_zero_width_space_that_makes_no_bare_no_passes(text: str) -> None:
+    """Between words a zero-width space is a space: "yes\u200bor no" is the choice "yes or no", "n\u200bo need"
+    is "no need", and "No\u200bah" is a name."""
+    assert forbidden_phrases(text) == ()
+
+
 def test_a_managers_reason_quoting_no_in_single_quotes_is_refused_and_nothing_is_recorded() -> None:
     """``manager_denies``: "a bare "no" is refused with ``InvalidInputError`` at ``reason``, and nothing is
     recorded"; 'The answer is "no".' is, and the curly-quoted answer must be too."""

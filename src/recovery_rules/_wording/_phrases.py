@@ -24,7 +24,8 @@ denial reason, and says which positive form to use instead. It finds:
 
 Case, spacing and the apostrophe's style (' or ’ or ´) do not matter: the
 text is compared in one case, with its whitespace collapsed (a zero-width
-space counts as a space between words, and as nothing inside one) and its apostrophes made plain. "Policy is policy",
+space counts as a space between words, and as nothing inside one: "N\u200bo." is a
+bare "no") and its apostrophes made plain. "Policy is policy",
 "out of my hands", "there isn't anything I can do", "under our policy" and
 a hyphenated "company-policy" are caught too. Ordinary sentences that only look alike pass: "your insurance
 policy covers it", "we changed our refund policy last year", "nothing is more
@@ -261,12 +262,29 @@ def forbidden_phrases(text: str) -> tuple[str, ...]:
     found: list[str] = []
     for pattern, advice in _rules():
         phrases = [match.group() for match in pattern.finditer(normal)]
-        if not phrases and joined != normal and advice is not _BARE_NO:
-            # only a phrase an invisible character split: one the first reading holds whole was judged there, in
-            # its context ("the rule of\u200bthumb" is no "that's the rule")
-            phrases = [match.group() for match in pattern.finditer(joined) if match.group() not in normal]
+        if joined == normal:
+            pass
+        elif advice is not _BARE_NO:
+            if not phrases:
+                # only a phrase an invisible character split: one the first reading holds whole was judged there,
+                # in its context ("the rule of\u200bthumb" is no "that's the rule")
+                phrases = [match.group() for match in pattern.finditer(joined) if match.group() not in normal]
+        else:
+            # a bare "no" whose own word an invisible character split ("N\u200bo."), not one that joining two words
+            # made ("yes\u200bor no" reads "yes or no")
+            phrases += sorted(
+                {match.group() for match in pattern.finditer(joined) if _split_in(match.group(), normal)} - set(phrases)
+            )
         found.extend(f'says "{phrase.strip()}": {advice}' for phrase in phrases)
     return tuple(found)
 
 
 _INVISIBLE_SPACES: Final = str.maketrans(dict.fromkeys("\u200b\u2060\ufeff"))
+
+
+def _split_in(phrase: str, normal: str) -> bool:
+    """Whether ``normal`` (the first reading) holds ``phrase`` with a space inside one of its words: where a
+    zero-width space split the word ("n o" for "no")."""
+    words = phrase.split()
+    spaced = r"\s".join(" ?".join(map(re.escape, word)) for word in words)
+    return any(match.group().count(" ") > len(words) - 1 for match in re.finditer(rf"(?<!\w){spaced}(?!\w)", normal))
