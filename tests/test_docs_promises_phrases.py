@@ -99,6 +99,32 @@ def test_a_zero_width_space_that_makes_no_bare_no_passes(text: str) -> None:
     assert forbidden_phrases(text) == ()
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["N\u043e.", "\u039d\u039f!", "That\u2019s \u043eur p\u043elicy.", "N\u0435in.", "Absolutely n\u03bft."],
+    ids=["cyrillic-o", "greek-capitals", "recital", "nein", "greek-omicron"],
+)
+def test_look_alike_letters_of_another_script_do_not_hide_a_forbidden_phrase(text: str) -> None:
+    """A Cyrillic "о" in "Nо." is drawn as the Latin "o": the customer reads "No.", so the check reads it so."""
+    assert forbidden_phrases(text) != ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u041d\u043e \u043c\u044b \u043c\u043e\u0436\u0435\u043c \u043f\u043e\u043c\u043e\u0447\u044c.",
+        "\u03bd\u03bf.",
+        "\u041d\u0435\u0442 \u043f\u0440\u043e\u0431\u043b\u0435\u043c.",
+    ],
+    ids=["russian-but", "greek-small-nu", "russian-no-problem"],
+)
+def test_words_of_another_script_keep_their_own_letters(text: str) -> None:
+    """Russian "Но мы можем помочь" (but we can help) is not the English "No": a word of another script is read in
+    its own letters; only a word mixing look-alikes with Latin letters, or drawn in look-alikes alone, is read as
+    Latin (a small Greek nu looks like a v, so "\u03bd\u03bf" is no "no")."""
+    assert forbidden_phrases(text) == ()
+
+
 def test_a_managers_reason_quoting_no_in_single_quotes_is_refused_and_nothing_is_recorded() -> None:
     """``manager_denies``: "a bare "no" is refused with ``InvalidInputError`` at ``reason``, and nothing is
     recorded"; 'The answer is "no".' is, and the curly-quoted answer must be too."""

@@ -25,7 +25,8 @@ denial reason, and says which positive form to use instead. It finds:
 Case, spacing and the apostrophe's style (' or ’ or ´) do not matter: the
 text is compared in one case, with its whitespace collapsed (a zero-width
 space counts as a space between words, and as nothing inside one: "N\u200bo." is a
-bare "no") and its apostrophes made plain. "Policy is policy",
+bare "no"), its apostrophes made plain and a word's Cyrillic or Greek letters drawn like Latin ones read as
+those ("Nо." with a Cyrillic o is a bare "no"; a Russian or Greek word keeps its own letters). "Policy is policy",
 "out of my hands", "there isn't anything I can do", "under our policy" and
 a hyphenated "company-policy" are caught too. Ordinary sentences that only look alike pass: "your insurance
 policy covers it", "we changed our refund policy last year", "nothing is more
@@ -231,9 +232,36 @@ _QUOTES: Final = str.maketrans(
 )
 
 
+_LOOK_ALIKES: Final = str.maketrans(
+    dict(
+        zip(
+            # Cyrillic, then Greek letters drawn like Latin ones (before casefolding: a Greek capital nu is an N,
+            # its small letter a v)
+            "АВЕКМНОРСТУХІЈЅаеорсухіјѕԁԛԝ" "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧοιρκχ",
+            "ABEKMHOPCTYXIJSaeopcyxijsdqw" "ABEZHIKMNOPTYXoipkx",
+            strict=True,
+        )
+    )
+)
+_WORD: Final = re.compile(r"[^\W\d_]+")
+
+
+def _latin_look_alikes(word: re.Match[str]) -> str:
+    """A word read as the Latin letters it looks like ("Nо" with a Cyrillic o is "No"), when it mixes them with
+    Latin letters or is drawn in look-alikes alone; a word of another script keeps its letters (Russian "но")."""
+    text = word.group()
+    folded = text.translate(_LOOK_ALIKES)
+    if folded == text or not (folded.isascii() or any("a" <= char.casefold() <= "z" for char in text)):
+        return text
+    return folded
+
+
 def _normal(text: str) -> str:
     # Translated before NFKC too, which would make an acute accent a space and a combining mark.
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text.translate(_QUOTES)).translate(_QUOTES).casefold())
+    text = unicodedata.normalize("NFKC", text.translate(_QUOTES)).translate(_QUOTES)
+    if not text.isascii():
+        text = _WORD.sub(_latin_look_alikes, text)
+    return re.sub(r"\s+", " ", text.casefold())
 
 
 def forbidden_phrases(text: str) -> tuple[str, ...]:
