@@ -516,20 +516,25 @@ class Case:
 
         answer: dict[str, JSONValue] = {} if agreed is None else {"customer_agreed": agreed}
 
+        def restated(view: CaseView) -> Remedy:
+            # The complaint's request as the view the step is written on holds it (not as read before the write
+            # transaction): an erasure seen inside it makes the step read the case again, and restate the erased.
+            return view.complaint.requested if remedy is None else preferred
+
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             draft = _draft(
                 CaseStep.ASK_PREFERRED_SOLUTION,
                 CaseState.SOLUTION_ASKED,
                 view.level,
                 at,
-                remedy=_json(preferred),
+                remedy=_json(restated(view)),
                 notes=notes,
             )
             return _with_data(draft, answer)
 
         return self._record(
             CaseStep.ASK_PREFERRED_SOLUTION,
-            {"remedy": _json(preferred), "notes": notes, **answer},
+            lambda view: {"remedy": _json(restated(view)), "notes": notes, **answer},
             build,
             key,
             now,
@@ -1374,18 +1379,32 @@ class Case:
     def _record(
         self,
         step: CaseStep,
-        args: dict[str, JSONValue],
+        args: dict[str, JSONValue] | Callable[[CaseView], dict[str, JSONValue]],
         build: Callable[[CaseView, Ledger, dt.datetime], Draft],
         key: str | None,
         now: dt.datetime | None,
         *,
         employee: str | None,
     ) -> Event:
-        """Record ``step``: ``employee`` was checked by the step (:func:`_employee`) before anything else."""
-        with self._lock:
-            request: dict[str, JSONValue] = {"step": step.value, "number": str(self.number), "args": args}
+        """Record ``step``: ``employee`` was checked by the step (:func:`_employee`) before anything else.
+
+        ``args``: the step's arguments, or how to read them from the view the step is written on (when they copy
+        words of the case, which an erasure seen inside the write transaction changes: the step then reads the
+        case again, and the request's digest is of the words as they read now).
+        """
+
+        def requested(view: CaseView) -> dict[str, JSONValue]:
+            request: dict[str, JSONValue] = {
+                "step": step.value,
+                "number": str(self.number),
+                "args": args(view) if callable(args) else args,
+            }
             if employee is not None:
                 request["employee"] = employee
+            return request
+
+        with self._lock:
+            request = requested(self._view)
             self._written = None
             if key is not None:
                 existing = self._journal.find(key)
@@ -1418,7 +1437,7 @@ class Case:
 
                 try:
                     event = self._journal.append(
-                        self.number, building, expected_version=view.version, key=key, request=request
+                        self.number, building, expected_version=view.version, key=key, request=requested(view)
                     )
                 except InvalidInputError as error:
                     raise _at_now(error) from None
