@@ -359,3 +359,26 @@ def test_the_request_restated_while_the_customer_is_erased_holds_no_readable_cop
         assert again == event
     finally:
         journal.close()
+
+
+def test_a_second_erasure_equal_to_the_first_under_a_fixed_clock_is_seen_by_a_step_waiting_as_it_commits() -> None:
+    """The same, for a returning customer erased twice at the same moment (a fixed clock), by the same employee,
+    each erasure destroying one key: the two records are equal values, and the step that read the case under the
+    first must still see the second, committed while it waits, and restate the request as erased."""
+    journal = _ErasedAsTheStepWaits()
+    try:
+        words = "Refund the nights of the suite we never slept in."
+        asked = Remedy(kind="refund", amount=Money("300.00", "USD"), description=words)
+        complaint = _library_complaint().model_copy(update={"requested": asked})
+        Case.open(journal, presets.ritz_carlton(), complaint, by="staff", now=NOW)  # the customer's earlier case
+        first = journal.erase_customer("20442", now=NOW)
+        case = Case.open(journal, presets.ritz_carlton(), complaint, by="staff", now=NOW)
+        case.listen(now=NOW)
+        case.apologize(now=NOW)
+        journal.erase_before_next_append = True
+        event = case.ask_preferred_solution(now=NOW)
+        assert journal.erasure("20442") == first  # a second erasure, recorded as an equal value
+        assert words not in json.dumps(event.data)
+        assert event.data["remedy"]["description"] == ERASED  # type: ignore[index,call-overload]
+    finally:
+        journal.close()

@@ -30,7 +30,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from recovery_rules._engine._resolution import Outcome, Resolution
 from recovery_rules._engine._rules import decide
-from recovery_rules._journal import Draft, Erasure, Event, Journal, JSONValue, Ledger
+from recovery_rules._journal import Draft, Event, Journal, JSONValue, Ledger
+from recovery_rules._journal._ledger import ErasureMark, MarksErasures
 from recovery_rules._journal._privacy import ERASED, personal_texts
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._policy._policy import Policy, compiled_policy
@@ -1452,10 +1453,11 @@ class Case:
             # (a WorkflowError) says so; the caller reads the case again (the service answers 409 stale-case).
             raise StaleCaseError(expected=view.version, found=max(self._view.version, view.version + 1))
 
-    def _forget_erased(self) -> Erasure | bool | None:
+    def _forget_erased(self) -> ErasureMark | None:
         """Read the case again when its customer's data was erased since this object read it; return the erasure
-        the view now reflects (``None``: none; ``False``: the journal does not encrypt), which the step's append
-        compares inside its transaction.
+        the view now reflects, with the customer's key (``None``: the journal does not encrypt), which the step's
+        append compares inside its transaction (:class:`ErasureMark`: the key tells a second erasure from the
+        first, which may be an equal record).
 
         Otherwise a step would copy the words it still holds (the remedy asked, a manager's reason copied into
         the report) into a new event, sealed with a new key: readable again after the erasure. (An erasure between
@@ -1465,17 +1467,17 @@ class Case:
         ahead of the journal's).
         """
         if not self._journal.encrypts_personal_data:
-            return False
+            return None
         with self._lock:
-            erasure = self._journal.erasure(self.number.customer_id)
-            if erasure is None:
-                return None
+            mark = self._journal._erasure_mark(self.number.customer_id)
+            if mark.erasure is None:
+                return mark
             held = next((event for event in self._view.history if personal_texts(event.data)), None)
             if held is not None:  # readable words held: read the case again if the erasure reached them
                 again = self._journal.find(held.key)  # the event as the journal reads it now
                 if again is None or personal_texts(again.data) != personal_texts(held.data):
                     self._view = CaseView.replay(self._journal.events(self.number))
-            return erasure
+            return mark
 
     def _repeat(self, existing: Event, request: dict[str, JSONValue]) -> Event:
         if existing.number != self.number:  # another case's key: a different request, whatever was erased
@@ -1909,11 +1911,11 @@ def _build_with_ledger(  # noqa: PLR0917 - private, called in one place
     at: dt.datetime,
     employee: str | None,
     revision: str,
-    erasure: Erasure | bool | None = False,
+    erasure: ErasureMark | None = None,
     customer_id: str = "",
 ) -> Callable[[Ledger], Draft]:
     def bound(ledger: Ledger) -> Draft:
-        if erasure is not False and ledger.erasure(customer_id) != erasure:
+        if erasure is not None and not erasure.holds(_erasure_now(ledger, customer_id, erasure)):
             # the customer's erasure committed since the view was read: it may hold erased words; read it again
             raise StaleCaseError(expected=view.version, found=view.version)
         draft = build(view, ledger, at)
@@ -1925,6 +1927,14 @@ def _build_with_ledger(  # noqa: PLR0917 - private, called in one place
         )
 
     return bound
+
+
+def _erasure_now(ledger: Ledger, customer_id: str, before: ErasureMark) -> ErasureMark:
+    """The customer's :class:`ErasureMark` in the append's transaction; a ledger not the library's (a journal
+    that wraps another) says the erasure's record alone, compared alone."""
+    if isinstance(ledger, MarksErasures):
+        return ledger.erasure_mark(customer_id)
+    return ErasureMark(ledger.erasure(customer_id), before.key_id)
 
 
 def _conflict(journal: Journal, existing: Event) -> IdempotencyConflictError:
