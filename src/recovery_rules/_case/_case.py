@@ -16,12 +16,13 @@ and every cap hold at once across employees, shifts, threads and processes.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import threading
 import unicodedata
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from zoneinfo import ZoneInfo
@@ -465,6 +466,20 @@ class Case:
         with self._lock:
             for event in self._journal.events(self.number)[self._view.version :]:
                 self._view = apply(self._view, event)
+
+    @contextlib.contextmanager
+    def steady(self) -> Iterator[Case]:
+        """Hold the case at one step while several of its properties are read together: ``with case.steady():``.
+
+        A ``Case`` shared between threads records another thread's step when that thread takes it, so two reads
+        (:attr:`history`, then :meth:`allowed_steps`) may fall either side of it. Inside the ``with``, a step sent
+        through this object by another thread waits until the block ends, so what is read is the case at one
+        step (:class:`~recovery_rules.Wording` reads a case so); the thread inside may take steps itself. Events
+        another ``Case`` object records (another process) are read when this one reads the journal again
+        (:meth:`refresh`, :meth:`offers`, a step). Keep the block short: other threads' steps wait for it.
+        """
+        with self._lock:
+            yield self
 
     def __repr__(self) -> str:
         # The complaint number holds the customer number: keep it out of reprs, which end up in logs.
