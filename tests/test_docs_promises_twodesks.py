@@ -19,7 +19,18 @@ from typing import Any, TypeVar
 
 from fastapi.testclient import TestClient
 
-from recovery_rules import Case, Complaint, ComplaintNumber, Customer, Event, MemoryJournal, Money, Remedy, presets
+from recovery_rules import (
+    ERASED,
+    Case,
+    Complaint,
+    ComplaintNumber,
+    Customer,
+    Event,
+    MemoryJournal,
+    Money,
+    Remedy,
+    presets,
+)
 
 from ._server import NOW, SEED_STEPS, Served, complaint, serve, walk
 
@@ -317,3 +328,57 @@ def _library_complaint() -> Complaint:
         requested=Remedy(kind="refund", amount=Money("300.00", "USD")),
         received_at=NOW,
     )
+
+
+def test_the_request_restated_while_the_customer_is_erased_holds_no_readable_copy_of_it() -> None:
+    """erase-customer-data.md: a step taken after the erasure copies nothing erased back. ``ask_preferred_solution``
+    without a remedy restates the complaint's request: an erasure that commits while the step waits for the journal
+    must not leave the request's words readable in the step's event (nor its request's digest match them)."""
+    journal = _ErasedAsTheStepWaits()
+    try:
+        words = "Refund the nights of the suite we never slept in."
+        asked = Remedy(kind="refund", amount=Money("300.00", "USD"), description=words)
+        case = Case.open(
+            journal,
+            presets.ritz_carlton(),
+            _library_complaint().model_copy(update={"requested": asked}),
+            by="staff",
+            now=NOW,
+        )
+        case.listen(now=NOW)
+        case.apologize(now=NOW)
+        journal.erase_before_next_append = True
+        event = case.ask_preferred_solution(now=NOW, key="ask-1")
+        assert journal.erasure("20442") is not None
+        assert event.kind == "solution_asked"
+        assert words not in json.dumps(event.data)
+        assert event.data["remedy"]["description"] == ERASED  # type: ignore[index,call-overload]
+        # a retry with the key, by a desk that read the case after the erasure, is the same request: the step's
+        # request was taken as the case reads now, not with the erased words
+        again = Case.load(journal, presets.ritz_carlton(), case.number).ask_preferred_solution(now=NOW, key="ask-1")
+        assert again == event
+    finally:
+        journal.close()
+
+
+def test_a_second_erasure_equal_to_the_first_under_a_fixed_clock_is_seen_by_a_step_waiting_as_it_commits() -> None:
+    """The same, for a returning customer erased twice at the same moment (a fixed clock), by the same employee,
+    each erasure destroying one key: the two records are equal values, and the step that read the case under the
+    first must still see the second, committed while it waits, and restate the request as erased."""
+    journal = _ErasedAsTheStepWaits()
+    try:
+        words = "Refund the nights of the suite we never slept in."
+        asked = Remedy(kind="refund", amount=Money("300.00", "USD"), description=words)
+        complaint = _library_complaint().model_copy(update={"requested": asked})
+        Case.open(journal, presets.ritz_carlton(), complaint, by="staff", now=NOW)  # the customer's earlier case
+        first = journal.erase_customer("20442", now=NOW)
+        case = Case.open(journal, presets.ritz_carlton(), complaint, by="staff", now=NOW)
+        case.listen(now=NOW)
+        case.apologize(now=NOW)
+        journal.erase_before_next_append = True
+        event = case.ask_preferred_solution(now=NOW)
+        assert journal.erasure("20442") == first  # a second erasure, recorded as an equal value
+        assert words not in json.dumps(event.data)
+        assert event.data["remedy"]["description"] == ERASED  # type: ignore[index,call-overload]
+    finally:
+        journal.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -856,3 +857,38 @@ def test_a_declined_counter_offer_names_who_explains_it_at_least_the_policys_del
     )
     assert explained.speaker == "general_manager"
     assert wording.say_history(case)[-1].text == declined.text
+
+
+class _Watched(Case):
+    """A case that counts how often it is held steady (``Case.steady``) for a reader."""
+
+    __slots__ = ("steadied",)
+    steadied: int
+
+    @contextlib.contextmanager
+    def steady(self) -> Iterator[Case]:
+        with super().steady() as held:
+            self.steadied += 1
+            yield held
+
+
+def test_the_words_read_a_shared_case_as_it_holds_itself_steady() -> None:
+    """``Case.steady()`` is the public way to read a case at one step: ``Wording`` reads a case's history, allowed
+    steps and offers inside it (so a step another thread sends through the same case waits), not through the
+    case's private lock; and the thread holding the case steady may still step it."""
+    case = open_case("3000.00")
+    try:
+        watched = _Watched.load(case.journal, RITZ, case.number, clock=lambda: NOW)
+        assert isinstance(watched, _Watched)
+        watched.steadied = 0
+        (listen,) = Wording(RITZ).say_next(watched)
+        assert listen.step == "listen"
+        assert watched.steadied == 1
+        assert [words.step for words in Wording(RITZ).say_history(watched)] == ["open"]
+        assert watched.steadied == 2
+        with watched.steady() as held:
+            assert held is watched
+            held.listen(notes="Two hours in the lobby.")  # the thread holding it steps it: no deadlock
+            assert [event.kind for event in held.history] == ["opened", "listened"]
+    finally:
+        case.journal.close()

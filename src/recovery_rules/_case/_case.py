@@ -16,12 +16,13 @@ and every cap hold at once across employees, shifts, threads and processes.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import threading
 import unicodedata
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from zoneinfo import ZoneInfo
@@ -30,7 +31,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from recovery_rules._engine._resolution import Outcome, Resolution
 from recovery_rules._engine._rules import decide
-from recovery_rules._journal import Draft, Erasure, Event, Journal, JSONValue, Ledger
+from recovery_rules._journal import Draft, Event, Journal, JSONValue, Ledger
+from recovery_rules._journal._ledger import ErasureMark, MarksErasures
 from recovery_rules._journal._privacy import ERASED, personal_texts
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._policy._policy import Policy, compiled_policy
@@ -465,6 +467,20 @@ class Case:
             for event in self._journal.events(self.number)[self._view.version :]:
                 self._view = apply(self._view, event)
 
+    @contextlib.contextmanager
+    def steady(self) -> Iterator[Case]:
+        """Hold the case at one step while several of its properties are read together: ``with case.steady():``.
+
+        A ``Case`` shared between threads records another thread's step when that thread takes it, so two reads
+        (:attr:`history`, then :meth:`allowed_steps`) may fall either side of it. Inside the ``with``, a step sent
+        through this object by another thread waits until the block ends, so what is read is the case at one
+        step (:class:`~recovery_rules.Wording` reads a case so); the thread inside may take steps itself. Events
+        another ``Case`` object records (another process) are read when this one reads the journal again
+        (:meth:`refresh`, :meth:`offers`, a step). Keep the block short: other threads' steps wait for it.
+        """
+        with self._lock:
+            yield self
+
     def __repr__(self) -> str:
         # The complaint number holds the customer number: keep it out of reprs, which end up in logs.
         return f"<Case {self._view.state.value}, {self._view.version} events>"
@@ -516,20 +532,25 @@ class Case:
 
         answer: dict[str, JSONValue] = {} if agreed is None else {"customer_agreed": agreed}
 
+        def restated(view: CaseView) -> Remedy:
+            # The complaint's request as the view the step is written on holds it (not as read before the write
+            # transaction): an erasure seen inside it makes the step read the case again, and restate the erased.
+            return view.complaint.requested if remedy is None else preferred
+
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             draft = _draft(
                 CaseStep.ASK_PREFERRED_SOLUTION,
                 CaseState.SOLUTION_ASKED,
                 view.level,
                 at,
-                remedy=_json(preferred),
+                remedy=_json(restated(view)),
                 notes=notes,
             )
             return _with_data(draft, answer)
 
         return self._record(
             CaseStep.ASK_PREFERRED_SOLUTION,
-            {"remedy": _json(preferred), "notes": notes, **answer},
+            lambda view: {"remedy": _json(restated(view)), "notes": notes, **answer},
             build,
             key,
             now,
@@ -1374,18 +1395,32 @@ class Case:
     def _record(
         self,
         step: CaseStep,
-        args: dict[str, JSONValue],
+        args: dict[str, JSONValue] | Callable[[CaseView], dict[str, JSONValue]],
         build: Callable[[CaseView, Ledger, dt.datetime], Draft],
         key: str | None,
         now: dt.datetime | None,
         *,
         employee: str | None,
     ) -> Event:
-        """Record ``step``: ``employee`` was checked by the step (:func:`_employee`) before anything else."""
-        with self._lock:
-            request: dict[str, JSONValue] = {"step": step.value, "number": str(self.number), "args": args}
+        """Record ``step``: ``employee`` was checked by the step (:func:`_employee`) before anything else.
+
+        ``args``: the step's arguments, or how to read them from the view the step is written on (when they copy
+        words of the case, which an erasure seen inside the write transaction changes: the step then reads the
+        case again, and the request's digest is of the words as they read now).
+        """
+
+        def requested(view: CaseView) -> dict[str, JSONValue]:
+            request: dict[str, JSONValue] = {
+                "step": step.value,
+                "number": str(self.number),
+                "args": args(view) if callable(args) else args,
+            }
             if employee is not None:
                 request["employee"] = employee
+            return request
+
+        with self._lock:
+            request = requested(self._view)
             self._written = None
             if key is not None:
                 existing = self._journal.find(key)
@@ -1418,7 +1453,7 @@ class Case:
 
                 try:
                     event = self._journal.append(
-                        self.number, building, expected_version=view.version, key=key, request=request
+                        self.number, building, expected_version=view.version, key=key, request=requested(view)
                     )
                 except InvalidInputError as error:
                     raise _at_now(error) from None
@@ -1433,10 +1468,11 @@ class Case:
             # (a WorkflowError) says so; the caller reads the case again (the service answers 409 stale-case).
             raise StaleCaseError(expected=view.version, found=max(self._view.version, view.version + 1))
 
-    def _forget_erased(self) -> Erasure | bool | None:
+    def _forget_erased(self) -> ErasureMark | None:
         """Read the case again when its customer's data was erased since this object read it; return the erasure
-        the view now reflects (``None``: none; ``False``: the journal does not encrypt), which the step's append
-        compares inside its transaction.
+        the view now reflects, with the customer's key (``None``: the journal does not encrypt), which the step's
+        append compares inside its transaction (:class:`ErasureMark`: the key tells a second erasure from the
+        first, which may be an equal record).
 
         Otherwise a step would copy the words it still holds (the remedy asked, a manager's reason copied into
         the report) into a new event, sealed with a new key: readable again after the erasure. (An erasure between
@@ -1446,17 +1482,17 @@ class Case:
         ahead of the journal's).
         """
         if not self._journal.encrypts_personal_data:
-            return False
+            return None
         with self._lock:
-            erasure = self._journal.erasure(self.number.customer_id)
-            if erasure is None:
-                return None
+            mark = self._journal._erasure_mark(self.number.customer_id)
+            if mark.erasure is None:
+                return mark
             held = next((event for event in self._view.history if personal_texts(event.data)), None)
             if held is not None:  # readable words held: read the case again if the erasure reached them
                 again = self._journal.find(held.key)  # the event as the journal reads it now
                 if again is None or personal_texts(again.data) != personal_texts(held.data):
                     self._view = CaseView.replay(self._journal.events(self.number))
-            return erasure
+            return mark
 
     def _repeat(self, existing: Event, request: dict[str, JSONValue]) -> Event:
         if existing.number != self.number:  # another case's key: a different request, whatever was erased
@@ -1890,11 +1926,11 @@ def _build_with_ledger(  # noqa: PLR0917 - private, called in one place
     at: dt.datetime,
     employee: str | None,
     revision: str,
-    erasure: Erasure | bool | None = False,
+    erasure: ErasureMark | None = None,
     customer_id: str = "",
 ) -> Callable[[Ledger], Draft]:
     def bound(ledger: Ledger) -> Draft:
-        if erasure is not False and ledger.erasure(customer_id) != erasure:
+        if erasure is not None and not erasure.holds(_erasure_now(ledger, customer_id, erasure)):
             # the customer's erasure committed since the view was read: it may hold erased words; read it again
             raise StaleCaseError(expected=view.version, found=view.version)
         draft = build(view, ledger, at)
@@ -1906,6 +1942,14 @@ def _build_with_ledger(  # noqa: PLR0917 - private, called in one place
         )
 
     return bound
+
+
+def _erasure_now(ledger: Ledger, customer_id: str, before: ErasureMark) -> ErasureMark:
+    """The customer's :class:`ErasureMark` in the append's transaction; a ledger not the library's (a journal
+    that wraps another) says the erasure's record alone, compared alone."""
+    if isinstance(ledger, MarksErasures):
+        return ledger.erasure_mark(customer_id)
+    return ErasureMark(ledger.erasure(customer_id), before.key_id)
 
 
 def _conflict(journal: Journal, existing: Event) -> IdempotencyConflictError:

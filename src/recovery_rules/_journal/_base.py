@@ -63,7 +63,7 @@ from ._events import (
     ledger_text,
     well_formed_head,
 )
-from ._ledger import Ledger, StoreLedger, VerifiedGrants
+from ._ledger import ErasureMark, Ledger, MarksErasures, StoreLedger, VerifiedGrants, erasure_mark
 from ._privacy import ALGORITHM, ERASED, Erasure, KeyRing, key_ids, keyed_digest, open_data, personal_texts, seal_data
 from ._seal import check_key, checked_ledger_key, grant_seal, key_check, same_seal, sealed_head
 from ._store import NUMBERS_A_QUERY, CaseEnd, CaseHead, LedgerHead, Record, Scope, Store, checked_version
@@ -868,6 +868,12 @@ class Journal(abc.ABC):
             done = store.erasure(checked)
         return None if done is None else Erasure.model_validate(done)
 
+    def _erasure_mark(self, customer_id: str) -> ErasureMark:
+        """The customer's erasure and data key, read together (a journal that encrypts): what a case step compares
+        inside its write transaction (:class:`ErasureMark`)."""
+        with self._read() as store:
+            return erasure_mark(store, customer_id)
+
     def _after_erasure(self) -> None:  # noqa: B027 - optional: a memory journal has no files to clean
         """After the erasure committed: make the destroyed keys' bytes unreadable in the storage's files."""
 
@@ -1600,7 +1606,7 @@ def _rewrite_heads(
         where = page[-1][:2]
 
 
-class _AppendingView:
+class _AppendingView(MarksErasures):
     """:meth:`Journal._as_appending`: each read in a read view of its own, as an append's ledger reads it."""
 
     __slots__ = ("_journal",)
@@ -1624,3 +1630,6 @@ class _AppendingView:
 
     def erasure(self, customer_id: str) -> Erasure | None:
         return self._journal.erasure(customer_id)
+
+    def erasure_mark(self, customer_id: str) -> ErasureMark:
+        return self._journal._erasure_mark(customer_id)

@@ -28,6 +28,7 @@ are found and summed as the earlier release did (see :meth:`Store.legacy_grants`
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import os
 import threading
@@ -35,7 +36,7 @@ import zoneinfo
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Final, NamedTuple, Protocol, TypeAlias
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -53,7 +54,17 @@ from ._seal import grant_of_head
 if TYPE_CHECKING:
     from ._store import LedgerHead, Scope, Store
 
-__all__ = ["GrantQuery", "Ledger", "StoreLedger", "VerifiedGrants", "grant_query", "total"]
+__all__ = [
+    "ErasureMark",
+    "GrantQuery",
+    "Ledger",
+    "MarksErasures",
+    "StoreLedger",
+    "VerifiedGrants",
+    "erasure_mark",
+    "grant_query",
+    "total",
+]
 
 Grant: TypeAlias = Event | GrantRow
 """A grant event as the ledger reads it: the whole :class:`Event` (one the journal sealed, or a row checked
@@ -184,6 +195,41 @@ class Ledger(Protocol):
         """The customer's erasure as the journal holds it in this transaction (``None``: not erased): a step
         that read the case before an erasure committed sees it here, and reads the case again."""
         ...
+
+
+class ErasureMark(NamedTuple):
+    """A customer's erasure as a step read it, to compare inside the step's write transaction: the erasure's record
+    and the customer's data key then (in a journal that encrypts personal data).
+
+    The record alone cannot tell a second erasure from the first: two erasures of one customer at the same time
+    (a fixed clock), by the same employee, destroying as many keys, are equal values. Every erasure that records
+    itself destroys the customer's key, so the key read with it tells one from the next.
+    """
+
+    erasure: Erasure | None
+    key_id: str | None  # the customer's data key: ``None`` when they have none (no readable words to guard)
+
+    def holds(self, now: ErasureMark) -> bool:
+        """Whether ``now`` (read later) shows no erasure since this mark: the same record, and the key read with it
+        still the customer's. Without a key there were no readable words to erase: any key since is new."""
+        return now.erasure == self.erasure and (self.key_id is None or now.key_id == self.key_id)
+
+
+def erasure_mark(store: Store, customer_id: str) -> ErasureMark:
+    """The :class:`ErasureMark` of ``customer_id`` as ``store`` holds it (a journal that encrypts personal data)."""
+    record = store.erasure(customer_id)
+    key = store.data_key(customer_id, create=False)
+    return ErasureMark(None if record is None else Erasure.model_validate(record), None if key is None else key[0])
+
+
+class MarksErasures(abc.ABC):
+    """A :class:`Ledger` of the library's own, which reads an :class:`ErasureMark` in its transaction."""
+
+    __slots__ = ()
+
+    @abc.abstractmethod
+    def erasure_mark(self, customer_id: str) -> ErasureMark:
+        """The customer's :class:`ErasureMark` as the journal holds it in this transaction."""
 
 
 class VerifiedGrants:
@@ -347,7 +393,7 @@ def _same_values(kept: Mapping[str, object], record: Mapping[str, object]) -> bo
     return True
 
 
-class StoreLedger:
+class StoreLedger(MarksErasures):
     """The :class:`Ledger` of one transaction, and the running totals of the next grant."""
 
     __slots__ = ("_latest", "_read", "_secret", "_store", "_verified", "_writing")
@@ -371,6 +417,9 @@ class StoreLedger:
         """The customer's erasure as the store holds it now, in this transaction."""
         record = self._store.erasure(customer_id)
         return None if record is None else Erasure.model_validate(record)
+
+    def erasure_mark(self, customer_id: str) -> ErasureMark:
+        return erasure_mark(self._store, customer_id)
 
     def granted(
         self,

@@ -15,7 +15,6 @@ process's locale or ``TZ``.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
 import zoneinfo
@@ -47,12 +46,14 @@ from ._step_words import (
     Fact,
     Kind,
     Level,
+    LiveCaseRecord,
     Nested,
     Offers,
     Plan,
     StepWords,
     Time,
     Verbatim,
+    as_of_one_step,
     history_plans,
     next_plans,
     spoken,
@@ -184,11 +185,8 @@ class Wording:
             level.name: spoken.names.get(level.name) or _in_a_sentence(level.display_name, english)
             for level in policy.levels
         }
-        messages = tuple(
-            name
-            for name, spec in MESSAGES.items()
-            if spec.english_fallback and not spec.for_the_record and name not in spoken.templates
-        )
+        left_out = _left_out(spoken)  # said (or rendered) in English
+        messages = tuple(name for name in left_out if not MESSAGES[name].for_the_record)
         names = () if english else tuple(_left_unnamed(policy, spoken.names))
         catalog = () if english else tuple(_left_to_the_catalog(policy.catalog, spoken.alternatives))
         for name, value in (
@@ -198,7 +196,7 @@ class Wording:
             ("_customer", policy.customer_noun.replace("_", " ")),  # a word of the policy: walk_in is "walk in"
             ("_levels", MappingProxyType(levels)),
             ("_untranslated", messages + names + catalog),
-            ("_english", Wording(policy, "en") if _leaves_out_any(spoken) else None),
+            ("_english", Wording(policy, "en") if left_out else None),
         ):
             object.__setattr__(self, name, value)
 
@@ -351,10 +349,9 @@ class Wording:
                 acting_for = record.policy.level(acting_for).name
             except UnknownLevelError as error:
                 raise UnknownLevelError(error.name, error.known, location="acting_for") from None
-        with _as_of_one_step(record):
-            refresh = getattr(record, "refresh", None)
-            if callable(refresh):  # what the case's offers() reads: the step the case is at, not a stale one
-                refresh()
+        with as_of_one_step(record):  # its history, allowed steps and offers at one step, as another thread steps it
+            if isinstance(record, LiveCaseRecord):  # what the case's offers() reads: the step it is at, not a stale one
+                record.refresh()
             plans = next_plans(record, _check_name(customer_name), now, by, acting_for)
         return tuple(self._words(plan, format) for plan in plans)
 
@@ -375,7 +372,7 @@ class Wording:
         """
         format = _check_format(format)
         record = self._check_case(case)
-        with _as_of_one_step(record):
+        with as_of_one_step(record):
             plans = history_plans(record, _check_name(customer_name))
         return tuple(self._words(plan, format) for plan in plans)
 
@@ -706,17 +703,10 @@ class Wording:
         )
 
 
-def _as_of_one_step(case: object) -> contextlib.AbstractContextManager[object]:
-    """The lock of a ``Case`` (held while it records a step): the words read its history, allowed steps and
-    offers as of one step, while another thread steps the case it shares. A case of another kind reads as it is."""
-    lock = getattr(case, "_lock", None)
-    return lock if isinstance(lock, contextlib.AbstractContextManager) else contextlib.nullcontext()
-
-
-def _leaves_out_any(spoken: MergedWording) -> bool:
-    """Whether the locale leaves out a message it may leave out (a step's, a later one, a decision's ``explain_*``):
-    such a message is said (or rendered) in English."""
-    return any(spec.english_fallback and name not in spoken.templates for name, spec in MESSAGES.items())
+def _left_out(spoken: MergedWording) -> tuple[str, ...]:
+    """The messages the locale leaves out of those it may leave out (a step's, a later one, a decision's
+    ``explain_*``): such a message is said (or rendered) in English."""
+    return tuple(name for name, spec in MESSAGES.items() if spec.english_fallback and name not in spoken.templates)
 
 
 def _in_a_sentence(title: str, english: bool) -> str:

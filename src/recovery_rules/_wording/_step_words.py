@@ -29,6 +29,7 @@ events recorded.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
@@ -65,12 +66,14 @@ __all__ = [
     "Kind",
     "Level",
     "Line",
+    "LiveCaseRecord",
     "Nested",
     "Offers",
     "Plan",
     "StepWords",
     "Time",
     "Verbatim",
+    "as_of_one_step",
     "history_plans",
     "next_plans",
     "spoken",
@@ -241,6 +244,22 @@ class CaseRecord(Protocol):
     def offers(
         self, *, by: str | None = None, acting_for: str | None = None, now: dt.datetime | None = None
     ) -> tuple[Alternative, ...]: ...
+
+
+@runtime_checkable
+class LiveCaseRecord(CaseRecord, Protocol):
+    """A :class:`CaseRecord` that other threads may step, as a :class:`~recovery_rules.Case` is: it is read
+    again first (``refresh``), then inside ``steady`` (:meth:`Case.steady <recovery_rules.Case.steady>`), at one
+    step. A record of another kind (a copy frozen at one version) is read as it is."""
+
+    def refresh(self) -> None: ...
+
+    def steady(self) -> contextlib.AbstractContextManager[object]: ...
+
+
+def as_of_one_step(record: CaseRecord) -> contextlib.AbstractContextManager[object]:
+    """Where ``record`` reads as of one step: inside its ``steady`` (a :class:`LiveCaseRecord`), or as it is."""
+    return record.steady() if isinstance(record, LiveCaseRecord) else contextlib.nullcontext()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
