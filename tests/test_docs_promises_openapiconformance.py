@@ -440,4 +440,5 @@ def test_the_documents_400_of_a_policy_check_says_what_the_route_answers_400_for
         answer = served.post("/v1/policy/check", content=content, headers={"Content-Type": "application/json"})
         assert (answer.status_code, answer.json()["type"].rsplit("#", 1)[-1]) == (422, "invalid-policy")
     said = document["paths"]["/v1/policy/check"]["post"]["responses"]["400"]["description"]
-    assert re.search(r"not JSON|too deeply", said) is None, said
+    claimed = said.split("(", 1)[0]  # the causes it gives, before any aside on what is not a 400
+    assert re.search(r"not JSON|too deeply", claimed) is None, said
