@@ -233,11 +233,6 @@ def test_the_service_and_the_console_say_no_word_of_an_erased_customer(tmp_path:
     assert {word for word in history.kept if "name" in word or "description" in word} <= found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a key reused after an erasure, for a step recorded after it under the live key, is said to be "
-    "refused because of the erasure (erased=True) though the journal can tell it is another request",
-)
 def test_a_key_reused_for_another_request_after_the_erasure_is_an_ordinary_conflict() -> None:
     now = [AT]
 
@@ -257,11 +252,6 @@ def test_a_key_reused_for_another_request_after_the_erasure_is_an_ordinary_confl
         assert "erased" not in str(refused.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: in a journal that does not encrypt, a key reused for another request is said to be refused because "
-    "of an erasure (erased=True) once erase_customer recorded one (it erased nothing: no key, no sealed word)",
-)
 def test_a_journal_that_does_not_encrypt_never_blames_an_erasure_for_a_reused_key() -> None:
     with MemoryJournal(clock=lambda: AT + dt.timedelta(days=1)) as journal:
         complaint = Complaint(

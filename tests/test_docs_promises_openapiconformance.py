@@ -386,11 +386,6 @@ def test_a_body_over_the_limit_is_a_documented_413_on_every_route(
 
 
 # -- what the problems say -------------------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a second answer to the customer's satisfaction is refused with Python advice "
-    "(satisfied=None, satisfaction=4; call thank without satisfied= and satisfaction=)",
-)
 def test_a_second_satisfaction_answer_is_refused_in_json_terms_not_pythons(served: Served) -> None:
     """run-the-decision-service.md#errors: each problem's ``detail`` is "written for an HTTP client: an example
     JSON value, never Python advice". A customer's answer is recorded once; a second one is a 422 whose words a
@@ -408,11 +403,6 @@ def test_a_second_satisfaction_answer_is_refused_in_json_terms_not_pythons(serve
 
 
 # -- what the document says of the order of the checks ------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="doc bug: the document's 404 says only a 400 is answered before the case is looked up; "
-    "a 413, a 401 and a 403 (a level the policy lacks) are too",
-)
 def test_the_documents_404_names_every_answer_given_before_the_case_is_looked_up(
     served: Served, document: dict[str, Any]
 ) -> None:
@@ -425,11 +415,6 @@ def test_the_documents_404_names_every_answer_given_before_the_case_is_looked_up
     assert {"401", "413"} <= set(re.findall(r"\b[45]\d\d\b", said)), said
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="doc bug: POST /v1/policy/check's 400 is said to be for a body that is not JSON or is nested too "
-    "deeply; the route answers both with a 422 invalid-policy (only a body not UTF-8 is a 400)",
-)
 def test_the_documents_400_of_a_policy_check_says_what_the_route_answers_400_for(
     served: Served, document: dict[str, Any]
 ) -> None:

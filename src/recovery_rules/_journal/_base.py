@@ -410,7 +410,12 @@ class Journal(abc.ABC):
         if existing is not None:
             event = Event.from_record(existing, position=0)
             if event.request not in (request_hash, plain_hash) or event.number != number:
-                erased = event.number == number and self._encrypts and store.erasure(event.customer_id) is not None
+                erased = (  # readable words: sealed under the live key, so told apart from another request
+                    event.number == number
+                    and self._encrypts
+                    and store.erasure(event.customer_id) is not None
+                    and not personal_texts(_revealed([event], store, {})[0].data)
+                )
                 raise IdempotencyConflictError(seq=event.seq, recorded=event.kind, erased=erased)
             return _revealed([event], store, {})[0] if self._encrypts else event
         found = store.version(str(number))

@@ -237,8 +237,8 @@ _LOOK_ALIKES: Final = str.maketrans(
         zip(
             # Cyrillic, then Greek letters drawn like Latin ones (before casefolding: a Greek capital nu is an N,
             # its small letter a v)
-            "АВЕКМНОРСТУХІЈЅаеорсухіјѕԁԛԝ" "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧοιρκχ",
-            "ABEKMHOPCTYXIJSaeopcyxijsdqw" "ABEZHIKMNOPTYXoipkx",
+            "АВЕКМНОРСТУХІЈЅаеорсухіјѕԁԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧοιρκχ",
+            "ABEKMHOPCTYXIJSaeopcyxijsdqwABEZHIKMNOPTYXoipkx",
             strict=True,
         )
     )

@@ -91,8 +91,9 @@ def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
         401: "No valid bearer token.",
         403: "The token's level may not take this step, or is not a level of the policy served.",
         404: "No case has this complaint number. The case is looked up before the request's headers and body are "
-        "checked, so an unknown case is a 404 whatever they hold; only a body that is not JSON at all (a 400) is "
-        "refused before.",
+        "checked, so an unknown case is a 404 whatever they hold; only a body too large (a 413), a body that is "
+        "not JSON at all (a 400) and the bearer token (a 401, or a 403 for a level the policy does not have) are "
+        "answered before.",
         409: "The case does not allow this step now, the policy does not allow its grant now (a cap), or the "
         "Idempotency-Key was used for another request.",
         415: "The body is not in a media type this route reads: JSON, sent with Content-Type: application/json "
@@ -549,7 +550,14 @@ def _named(journal: object) -> str:
     "/policy/check",
     tags=["policy"],
     summary="Check a policy: does it load (every promise kept)? Nothing is changed on the service",
-    responses=_problems(400, 415),
+    responses={
+        **_problems(400, 415),
+        400: {
+            **_PROBLEM,
+            "description": "The body is not UTF-8 text. (A policy that is not valid JSON, TOML or YAML, or that nests "
+            "arrays and tables too deeply, does not load: a 422 `invalid-policy`, its line and column in `detail`.)",
+        },
+    },
     openapi_extra={
         "requestBody": {
             "required": True,

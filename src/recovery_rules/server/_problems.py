@@ -213,6 +213,7 @@ _JSON_TYPES: Final = {
     "Decimal": "a number",
     "str": "a string",
 }
+_JSON_ANSWER: Final = {"True": "true", "False": "false", "None": "null"}
 _PYTHON_TYPE: Final = re.compile(r"(, not )(?:an? )?(" + "|".join(_JSON_TYPES) + r")\b")
 
 
@@ -245,6 +246,18 @@ _REWRITES: Final[tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], .
     (
         re.compile(r"must be True \(([^)]*)\), False \(([^)]*)\) or None, not .*"),
         lambda m: f"must be true ({m[1]}), false ({m[2]}) or left out",
+    ),
+    # A second answer of the customer's: the library names the answers recorded as Python values and advises
+    # leaving out keyword arguments; a JSON client leaves out members.
+    (
+        re.compile(
+            r"\(satisfied=(True|False|None), satisfaction=(\d|None)\); "
+            r"call (\w+) without satisfied= and satisfaction="
+        ),
+        lambda m: (
+            f'("satisfied": {_JSON_ANSWER[m[1]]}, "satisfaction": {_JSON_ANSWER.get(m[2], m[2])}); '
+            f'send {m[3]} without "satisfied" and "satisfaction"'
+        ),
     ),
     # Keys named as a Python list: a JSON array.
     (re.compile(r"unknown keys \[([^\]]*)\]"), lambda m: "unknown keys [" + m[1].replace("'", '"') + "]"),
