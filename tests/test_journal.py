@@ -139,7 +139,7 @@ def test_the_same_key_with_different_content_is_refused(backend: Harness) -> Non
 def test_a_stale_writer_is_refused_and_nothing_is_written(backend: Harness) -> None:
     journal = backend.journal()
     fill(journal, 3)
-    with pytest.raises(StaleCaseError, match="holds 1 events of it, not 0"):
+    with pytest.raises(StaleCaseError, match="holds 1 event of it, not 0"):
         journal.append(A, draft(), expected_version=0, key="late", request={})
     assert journal.head().count == 3
     assert journal.find("late") is None
@@ -148,7 +148,7 @@ def test_a_stale_writer_is_refused_and_nothing_is_written(backend: Harness) -> N
 def test_an_expected_version_ahead_of_the_case_is_refused_and_nothing_is_written(backend: Harness) -> None:
     journal = backend.journal()
     fill(journal, 3)  # case A holds one event
-    with pytest.raises(StaleCaseError, match="holds only 1 events of this case, not the 2 expected"):
+    with pytest.raises(StaleCaseError, match="holds only 1 event of this case, not the 2 expected"):
         journal.append(A, draft(), expected_version=2, key="ahead", request={})
     with pytest.raises(StaleCaseError, match="holds only 0 events of this case, not the 1 expected"):
         journal.append(ComplaintNumber.parse("20261130-9"), draft(), expected_version=1, key="new", request={})

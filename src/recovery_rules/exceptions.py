@@ -372,15 +372,16 @@ class StaleCaseError(WorkflowError):
         self.step = "append"
         self.state = ""
         self.allowed = ()
+        events = f"{found} event" if found == 1 else f"{found} events"
         if found < expected:  # a case's events are never taken back: no writer made this, the version is wrong
             message = (
-                f"the journal holds only {found} events of this case, not the {expected} expected: "
+                f"the journal holds only {events} of this case, not the {expected} expected: "
                 "expected_version is the number of events the case has (journal.version(number)); "
                 "read the case again and re-check the step"
             )
         else:
             message = (
-                f"another writer recorded a step of this case first: the journal holds {found} events of it, "
+                f"another writer recorded a step of this case first: the journal holds {events} of it, "
                 f"not {expected}; read the case again and re-check the step"
             )
         RuntimeError.__init__(self, message)
