@@ -34,6 +34,7 @@ How the rules are written, and why:
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import importlib
 import itertools
 import json
@@ -50,18 +51,15 @@ from recovery_rules._policy._policy import Policy, compiled_policy
 from recovery_rules._values._base import WORD
 from recovery_rules._values._currencies import MINOR_UNITS
 from recovery_rules._values._exported import show_loaded
+from recovery_rules._values._models import Complaint
 from recovery_rules._values._money import DECIMAL_CONTEXT
 from recovery_rules.exceptions import EngineError, InvalidInputError, MissingDependencyError
 
-from ._rules import INFINITY, CompiledPolicy, Finding, Verdict, decide
+from ._resolution import Resolution
+from ._rules import INFINITY, CompiledPolicy, Finding, Granted, Verdict, decide
 
 if TYPE_CHECKING:
-    import datetime as dt
-
-    from recovery_rules._values._models import Complaint
-
-    from ._resolution import Resolution
-    from ._rules import Granted, _Decision, _GrantingLevels
+    from ._rules import _Decision, _GrantingLevels
 
 __all__ = ["DurableEngine"]
 
