@@ -726,6 +726,43 @@ def test_json_errors_are_one_json_object(capsys: pytest.CaptureFixture[str], arg
     assert result.err.startswith("Error: ")  # and for people, on standard error as ever
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["decide", COMPLAINT, "-p", POLICY, "--by", "--json"],  # parsed: --json is the level, which is not one
+        ["decide", COMPLAINT, "-p", POLICY, "--by", "staff", "--employee", "--json"],  # parsed: not an employee id
+        ["decide", COMPLAINT, "--by", "--json"],  # not parsed (no --policy): --json stands where --by's value does
+        ["decide", COMPLAINT, "--by", "--json", "--now"],  # not parsed: --now has no value
+        ["report", "-p", "--json", "no-such-journal.sqlite3"],  # a file named --json
+        ["decide", COMPLAINT, "--by", "staff", "--", "--json"],  # after --, an argument
+    ],
+)
+def test_an_option_value_that_reads_json_does_not_make_errors_json(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    result = run(capsys, *argv)
+    assert result.code == 2
+    assert result.out == ""
+    assert "Error: " in result.err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["decide", COMPLAINT, "--json", "--by", "staff"],  # not parsed (no --policy): --json where an option is
+        ["decide", COMPLAINT, "--by", "staff", "--json", "--now"],  # not parsed: --now has no value
+        ["decide", "--json", COMPLAINT, "-p", POLICY, "--by", "--json"],  # parsed; the level --json is not one
+    ],
+)
+def test_json_in_an_option_place_makes_errors_json_even_when_the_line_does_not_parse(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    result = run(capsys, *argv)
+    assert result.code == 2
+    assert json.loads(result.out)["error"]["exit_code"] == 2
+    assert "Error: " in result.err
+
+
 def test_json_errors_give_each_problem_its_place(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     cases = tmp_path / "cases.toml"
     cases.write_text(

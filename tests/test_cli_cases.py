@@ -769,3 +769,53 @@ def test_cases_on_standard_input_that_do_not_parse_say_which_format_was_read_and
     assert result.err == f"Error: {said}\n"
     (problem,) = json.loads(result.out)["error"]["problems"]
     assert [problem["line"], problem["column"]] == place
+
+
+def test_a_name_two_cases_share_is_refused_at_the_second(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    text = Path(CASES).read_text(encoding="utf-8")
+    first = "the front desk grants up to $100 and delivers the good news"
+    second = "one cent more goes to the shift supervisor, with a callback within the hour"
+    path = tmp_path / "cases.toml"
+    path.write_text(text.replace(second, first), encoding="utf-8")
+    line = next(number for number, row in enumerate(text.splitlines(), 1) if second in row)
+    result = run(capsys, "test", POLICY, str(path))
+    assert result.code == 2, result.out
+    assert f"{path}:{line}:1: cases[1].name: is the name of cases[0] too; give each case a name of its own" in (
+        result.err
+    )
+    assert "PASS" not in result.out  # nothing ran: the report would have shown both under one name
+    broken = text.replace(second, first).replace('expect.escalate_to = "supervisor"', "expect.escalate_to = 7")
+    path.write_text(broken, encoding="utf-8")
+    result = run(capsys, "test", POLICY, str(path), "--json")
+    assert result.code == 2
+    problems = json.loads(result.out)["error"]["problems"]
+    assert {(problem["location"], problem["line"]) for problem in problems} >= {("cases[1].name", line)}
+    assert "cases[1].expect.escalate_to" in {problem["location"] for problem in problems}  # listed in one run
+
+
+def test_names_that_differ_are_each_a_case(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    expect = {"expect": {"outcome": "escalated"}}
+    path = cases_file(tmp_path, {"name": "over", **expect}, {"name": "over ", **expect}, {"name": "Over", **expect})
+    result = run(capsys, "test", POLICY, path)
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[-1] == "3 cases: 3 passed, 0 failed"
+
+
+@pytest.mark.parametrize(("field", "most"), [("name", 500), ("reason_contains", 10_000)])
+def test_a_cases_names_and_reason_contains_lengths_are_bounded_in_the_schema_and_the_verb(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, field: str, most: int
+) -> None:
+    schema = json.loads(run(capsys, "schema", "test-cases").out)
+    part = schema["$defs"]["Case" if field == "name" else "Expectation"]["properties"][field]
+    assert part.get("maxLength", max(item.get("maxLength", 0) for item in part.get("anyOf", [{}]))) == most
+    for length, code in ((most, 1), (most + 1, 2)):
+        case: dict[str, Any] = {"name": "a case", "expect": {"outcome": "approved"}}  # 100.01 escalates: fails
+        if field == "name":
+            case["name"] = "n" * length
+        else:
+            case["expect"]["reason_contains"] = "r" * length
+        result = run(capsys, "test", POLICY, cases_file(tmp_path, case))
+        assert result.code == code, result.err
+        if code == 2:
+            assert f"{field}: " in result.err
+            assert f"{most:,}" in result.err or f"{most}" in result.err

@@ -309,6 +309,11 @@ def test_the_command_lines_field_types_accept_and_refuse_as_the_librarys_do(
     assert _verdict(TypeAdapter(cli_type), value) == _verdict(TypeAdapter(library_type), value), name
 
 
+def test_the_command_lines_free_text_has_the_librarys_schema() -> None:
+    assert TypeAdapter(cli_fields.FreeText).json_schema() == TypeAdapter(library_base.Text).json_schema()
+    assert TypeAdapter(cli_fields.FreeText).json_schema()["maxLength"] == 10_000
+
+
 def test_the_command_lines_word_pattern_is_the_librarys() -> None:
     assert cli_fields.WORD.pattern == library_base.WORD.pattern
 

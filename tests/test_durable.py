@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
+import pickle
 import sys
 import threading
 from collections.abc import Iterator
@@ -561,3 +563,20 @@ def test_the_backend_refuses_a_policy_changed_past_validation_as_decide_does(
     assert [problem.location for problem in built.value.problems] == [
         problem.location for problem in decided.value.problems
     ]
+
+
+def test_an_engine_is_not_copied_or_pickled_and_says_to_build_another(ritz: Policy) -> None:
+    with DurableEngine(ritz) as engine:
+        for how, attempt in (
+            ("copied", lambda: copy.copy(engine)),
+            ("copied", lambda: copy.deepcopy(engine)),
+            ("copied", lambda: copy.deepcopy({"engine": engine})),
+            ("pickled", lambda: pickle.dumps(engine)),
+            ("pickled", lambda: pickle.dumps(engine, protocol=0)),
+        ):
+            with pytest.raises(EngineError, match=rf"cannot be {how}.*build another DurableEngine\(policy\)"):
+                attempt()
+        # The engine refused rather than sharing its clean-up: it still decides, and closes only when it ends.
+        asked = complaint("50.00")
+        assert engine.decide(asked, by="staff", now=NOW) == ritz.decide(asked, by="staff", now=NOW)
+    assert "closed" in repr(engine)

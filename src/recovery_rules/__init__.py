@@ -33,6 +33,7 @@ from recovery_rules._policy._parts import Alternative, AuthorityLevel, BusinessH
 from recovery_rules._policy._policy import Policy
 from recovery_rules._values._base import ReadOnlyDict, RecoveryModel
 from recovery_rules._values._exported import LOADED_ON_FIRST_USE, public
+from recovery_rules._values._json import JSONValue
 from recovery_rules._values._models import Complaint, ComplaintNumber, Customer, Remedy
 from recovery_rules._values._money import Money
 from recovery_rules._values._time import Window
@@ -76,7 +77,6 @@ if TYPE_CHECKING:
         Erasure,
         Event,
         Journal,
-        JSONValue,
         Ledger,
         LedgerEntry,
         MemoryJournal,

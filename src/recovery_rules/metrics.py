@@ -37,10 +37,9 @@ built on: every event in journal order with its case as it stands after it
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+from recovery_rules._journal import ChainHead, Journal
 from recovery_rules._metrics._figures import (
     CAP_BANDS,
     NOT_RECORDED,
@@ -78,10 +77,8 @@ from recovery_rules._metrics._tally import (
     by_revision,
     group_figures,
 )
-
-if TYPE_CHECKING:
-    from recovery_rules._journal import ChainHead, Journal
-    from recovery_rules._policy._policy import Policy
+from recovery_rules._policy._policy import Policy
+from recovery_rules._values._exported import public
 
 __all__ = [
     "CAP_BANDS",
@@ -187,6 +184,4 @@ def report(
 
 
 for _name in __all__:
-    _value = globals()[_name]
-    if isinstance(_value, type) or inspect.isfunction(_value):
-        _value.__module__ = __name__
+    public(globals()[_name], __name__)

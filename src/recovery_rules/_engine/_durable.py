@@ -34,6 +34,7 @@ How the rules are written, and why:
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import importlib
 import itertools
 import json
@@ -44,24 +45,21 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final, NoReturn, Self, SupportsIndex
 
 from recovery_rules._policy._policy import Policy, compiled_policy
 from recovery_rules._values._base import WORD
 from recovery_rules._values._currencies import MINOR_UNITS
 from recovery_rules._values._exported import show_loaded
+from recovery_rules._values._models import Complaint
 from recovery_rules._values._money import DECIMAL_CONTEXT
 from recovery_rules.exceptions import EngineError, InvalidInputError, MissingDependencyError
 
-from ._rules import INFINITY, CompiledPolicy, Finding, Verdict, decide
+from ._resolution import Resolution
+from ._rules import INFINITY, CompiledPolicy, Finding, Granted, Verdict, decide
 
 if TYPE_CHECKING:
-    import datetime as dt
-
-    from recovery_rules._values._models import Complaint
-
-    from ._resolution import Resolution
-    from ._rules import Granted, _Decision, _GrantingLevels
+    from ._rules import _Decision, _GrantingLevels
 
 __all__ = ["DurableEngine"]
 
@@ -271,6 +269,15 @@ def _ladder_size(compiled: CompiledPolicy) -> str:
     return said
 
 
+def _not_copied(how: str) -> EngineError:
+    """What copying or pickling a :class:`DurableEngine` raises: its rulesets live in this process's durable-rules,
+    deleted when the engine closes, so a copy would close them under the original."""
+    return EngineError(
+        f"a DurableEngine cannot be {how}: its rulesets are loaded into durable-rules in this process and "
+        "deleted when it closes; build another DurableEngine(policy) from the policy (a Policy copies and pickles)"
+    )
+
+
 class DurableEngine:
     """Decides with durable-rules what :meth:`Policy.decide <recovery_rules.Policy.decide>` decides.
 
@@ -284,7 +291,8 @@ class DurableEngine:
     :class:`~recovery_rules.MissingDependencyError`. Safe to use from many
     threads at once. Its rulesets live in durable-rules' memory until
     :meth:`close` (or a ``with`` block, or garbage collection) deletes them;
-    close it only when no decision is running. A policy too large for
+    close it only when no decision is running. It is not copied or pickled (an
+    :class:`~recovery_rules.EngineError`): build another from the policy. A policy too large for
     durable-rules (more than 4,096 rules for one remedy kind: about three a
     level, and three more a level for each tier with limits of its own) raises :class:`~recovery_rules.EngineError`.
     """
@@ -367,6 +375,19 @@ class DurableEngine:
     def rulesets(self) -> Mapping[str, dict[str, Any]]:
         """Per remedy kind, the ruleset definition durable-rules runs (its JSON form, as a copy)."""
         return {kind: json.loads(json.dumps(book.rules)) for kind, book in self._books.items()}
+
+    # -- not copied ------------------------------------------------------------
+    def __copy__(self) -> NoReturn:
+        raise _not_copied("copied")
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> NoReturn:
+        raise _not_copied("copied")
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
+        raise _not_copied("pickled")
+
+    def __reduce__(self) -> NoReturn:
+        raise _not_copied("pickled")
 
     def __repr__(self) -> str:
         rules = sum(len(book.rules) for book in self._books.values())

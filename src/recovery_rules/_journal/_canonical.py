@@ -19,9 +19,10 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, TypeAlias
+from typing import Any, Final
 
 from recovery_rules._values._base import encodes
+from recovery_rules._values._json import JSONValue
 from recovery_rules._values._time import exact_datetime, is_aware
 from recovery_rules.exceptions import InvalidInputError, Problem
 
@@ -42,9 +43,6 @@ __all__ = [
     "dumps_body",
     "parse_canonical_time",
 ]
-
-JSONValue: TypeAlias = "str | int | bool | list[JSONValue] | dict[str, JSONValue] | None"
-"""A JSON value the journal can store and hash: no floats."""
 
 GENESIS: Final = "0" * 64
 """The ``prev`` hash of the first event of a journal."""

@@ -10,7 +10,11 @@ it: an :class:`~recovery_rules.Event` read from a journal pickles as
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import inspect
+import sys
+from collections import ChainMap
 from collections.abc import Mapping
 from typing import Final
 
@@ -30,7 +34,6 @@ LOADED_ON_FIRST_USE: Final = {
     "ERASED": "_journal",
     "Erasure": "_journal",
     "Event": "_journal",
-    "JSONValue": "_journal",
     "Journal": "_journal",
     "Ledger": "_journal",
     "LedgerEntry": "_journal",
@@ -47,11 +50,36 @@ LOADED_ON_FIRST_USE: Final = {
 for cases, journals, wording and the durable-rules engine when it imports the library), and its module."""
 
 
-def public(value: object, module: str = PACKAGE) -> object:
-    """``value`` shown as ``module.X`` when it is a class or a function (other values have no module)."""
+def public(value: object, module: str = PACKAGE, namespace: Mapping[str, object] | None = None) -> object:
+    """``value`` shown as ``module.X`` when it is a class or a function (other values have no module).
+
+    A class's annotations are read first where its code lives, and ``namespace`` (:func:`resolve_annotations`):
+    once its ``__module__`` is ``module``, ``typing.get_type_hints`` would look their names up there.
+    """
     if isinstance(value, type) or inspect.isfunction(value):
+        if isinstance(value, type) and value.__module__ != module:
+            resolve_annotations(value, namespace or {})
         value.__module__ = module
     return value
+
+
+def resolve_annotations(cls: type, namespace: Mapping[str, object]) -> None:
+    """Replace each of ``cls``'s own annotations written as text (``from __future__ import annotations``) by
+    what it names, read as ``typing.get_type_hints`` would, in the module that defines ``cls`` and the class
+    body, then in ``namespace`` (a package's, for a name its module cannot import without an import cycle);
+    one that names nothing there is left as text. A dataclass's ``__init__`` has the same annotations."""
+    home = sys.modules.get(cls.__module__)
+    if home is None:
+        return
+    names = ChainMap(dict(vars(cls)), dict(namespace))
+    init = cls.__dict__.get("__init__") if dataclasses.is_dataclass(cls) else None
+    own = cls.__dict__.get("__annotations__")  # noqa: RUF063 - the dict itself (get_annotations gives a copy)
+    for written in (own, getattr(init, "__annotations__", None)):
+        if isinstance(written, dict):
+            for name, text in written.items():
+                if isinstance(text, str):
+                    with contextlib.suppress(NameError):
+                        written[name] = eval(text, vars(home), names)  # noqa: S307 - the package's own annotations
 
 
 def show_loaded(module: str, namespace: Mapping[str, object]) -> None:
@@ -60,4 +88,4 @@ def show_loaded(module: str, namespace: Mapping[str, object]) -> None:
     inner = module.removeprefix(PACKAGE + ".")
     for name, home in LOADED_ON_FIRST_USE.items():
         if home == inner:
-            public(namespace[name])
+            public(namespace[name], namespace=namespace)

@@ -7,14 +7,16 @@ adding one is writing its module and listing its command in :data:`VERBS`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import decimal
+import functools
 import io
 import os
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, ParamSpec, TypeVar
 
 import click
 
@@ -40,6 +42,33 @@ VERBS: Final[tuple[click.Command, ...]] = (
     serve.command,
 )
 """Every verb, in the order ``--help`` lists them."""
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+@dataclasses.dataclass
+class _Parsed:
+    """What one run learnt from its command line (its root context's ``obj``): ``as_json``, the verb's ``--json``
+    as click parsed it, is ``None`` until the verb's options have all been parsed, and stays so when they could
+    not be."""
+
+    as_json: bool | None = None
+
+
+def _noting_options(callback: Callable[_P, _R]) -> Callable[_P, _R]:
+    """A verb's ``callback`` that first notes its parsed ``--json`` in the run's :class:`_Parsed`, so that an
+    error the verb raises is shown as JSON only when the verb's own option asked for it."""
+
+    @functools.wraps(callback)
+    def verb(*args: _P.args, **params: _P.kwargs) -> _R:
+        parsed = click.get_current_context().find_object(_Parsed)
+        if parsed is not None:
+            parsed.as_json = params.get("as_json") is True
+        return callback(*args, **params)
+
+    return verb
 
 
 class _OutputClosed(Exception):  # noqa: N818 - not an error: the reader of the output went away
@@ -92,6 +121,8 @@ def app() -> None:
 
 
 for _verb in VERBS:
+    if _verb.callback is not None:
+        _verb.callback = _noting_options(_verb.callback)
     app.add_command(_verb)
 
 
@@ -108,9 +139,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     command a closed pipe stopped (never 1, which means "found what it looks for").
     """
     arguments = list(argv) if argv is not None else sys.argv[1:]
-    as_json = "--json" in arguments[: arguments.index("--")] if "--" in arguments else "--json" in arguments
     with _writable_anywhere():
-        return _run(arguments, as_json=as_json)
+        return _run(arguments)
 
 
 @contextlib.contextmanager
@@ -133,26 +163,62 @@ def _writable_anywhere() -> Iterator[None]:
                 stream.reconfigure(errors="strict")
 
 
-def _run(arguments: list[str], *, as_json: bool) -> int:
+def _run(arguments: list[str]) -> int:
+    parsed = _Parsed()
     try:
         with decimal.localcontext(Money.decimal_context()):
-            result = app.main(args=arguments, prog_name="recovery-rules", standalone_mode=False)
+            result = app.main(args=arguments, prog_name="recovery-rules", standalone_mode=False, obj=parsed)
     except _OutputClosed:
         _discard_output()
         return ExitCode.OUTPUT_CLOSED
     except click.ClickException as error:
-        _show(error, as_json=as_json)
+        _show(error, as_json=_as_json(parsed, arguments))
         return error.exit_code
     except click.Abort:
         _console.echo("Aborted.", err=True)
         return ExitCode.INTERRUPTED
     except RecoveryRulesError as error:  # raised outside a verb (while parsing the command line): still input
-        _show(_input_error(error), as_json=as_json)
+        _show(_input_error(error), as_json=_as_json(parsed, arguments))
         return ExitCode.INPUT
     except Exception as error:  # the last net: a bug still gets one paragraph, not a traceback
+        as_json = _as_json(parsed, arguments)
         _show(click.ClickException(_internal(error)), as_json=as_json, exit_code=ExitCode.INTERNAL)
         return ExitCode.INTERNAL
     return int(result) if isinstance(result, int) else ExitCode.OK
+
+
+def _as_json(parsed: _Parsed, arguments: list[str]) -> bool:
+    """Whether an error is also shown as JSON: as the verb's ``--json`` was parsed; when the command line could
+    not be parsed, whether ``--json`` stands where an option does (not as another option's value, nor after
+    ``--``)."""
+    if parsed.as_json is not None:
+        return parsed.as_json
+    verb: click.Command | None = None
+    takes_value: set[str] = set()
+    expecting_value = False
+    for argument in arguments:
+        if expecting_value:
+            expecting_value = False
+        elif argument == "--":
+            return False
+        elif argument == "--json":
+            return True
+        elif argument in takes_value:
+            expecting_value = True
+        elif verb is None and not argument.startswith("-"):
+            verb = app.commands.get(argument)
+            takes_value = _options_taking_a_value(verb) if verb is not None else set()
+    return False
+
+
+def _options_taking_a_value(command: click.Command) -> set[str]:
+    """The names of ``command``'s options that take the next argument as their value (``--by``, ``-p``)."""
+    return {
+        name
+        for parameter in command.params
+        if isinstance(parameter, click.Option) and not parameter.is_flag and not parameter.count
+        for name in parameter.opts
+    }
 
 
 def _input_error(error: RecoveryRulesError) -> CliInputError:

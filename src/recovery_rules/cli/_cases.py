@@ -58,6 +58,7 @@ __all__ = [
     "PolicyTestCase",
     "case_problems",
     "case_problems_beside",
+    "duplicate_names",
     "run_case",
 ]
 
@@ -96,7 +97,8 @@ class Expectation(RecoveryModel):
       ``alternatives_include``: ids that must be among them.
     - ``suggestions``: the ids of the extra-mile suggestions, in order.
     - ``total``, ``actor_can_grant``: amounts (``actor_can_grant = false``: no limit).
-    - ``reason_contains``: words the reason must contain.
+    - ``reason_contains``: words the reason must contain (at most 10,000 characters, as any free text of a
+      policy file).
     - ``failed_rules``: the ids of the rules that did not pass, in trace order.
     """
 
@@ -132,12 +134,24 @@ class Expectation(RecoveryModel):
         return self
 
 
+NAME_LONGEST: Final = 500
+"""The most characters of a test case's name (as a policy's contacts: more is a paragraph, not a name)."""
+
+
 class PolicyTestCase(DecisionRecord):
     """One policy test case: a decision and what is expected of it."""
 
     _what: ClassVar[str] = "test case"
 
-    name: Annotated[FreeText, Field(min_length=1, max_length=500)]
+    name: Annotated[
+        FreeText,
+        Field(
+            min_length=1,
+            max_length=NAME_LONGEST,
+            description="What the case pins, in words: at most 500 characters, and each case's own (a name two "
+            "cases of a file share is refused: the report tells the cases apart by name).",
+        ),
+    ]
     expect: Expectation
 
 
@@ -322,6 +336,25 @@ class CaseResult:
     @property
     def passed(self) -> bool:
         return not self.mismatches
+
+
+def duplicate_names(data: object) -> Iterator[Problem]:
+    """A problem at the name of each case of a test-cases file's ``data`` (as read, valid or not) that an earlier
+    case has already: the report would show both under one name, the second hiding the first."""
+    cases = data.get("cases") if isinstance(data, dict) else None
+    first: dict[str, int] = {}
+    for i, case in enumerate(cases if isinstance(cases, list) else ()):
+        name = case.get("name") if isinstance(case, dict) else None
+        if not isinstance(name, str):
+            continue
+        if name in first:
+            yield Problem(
+                f"cases[{i}].name",
+                f"is the name of cases[{first[name]}] too; give each case a name of its own, so that the report "
+                "tells them apart",
+            )
+        else:
+            first[name] = i
 
 
 def case_problems(policy: Policy, cases: CasesFile) -> Iterator[Problem]:

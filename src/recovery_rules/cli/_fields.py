@@ -17,8 +17,9 @@ import re
 from decimal import Decimal
 from typing import Annotated, Final
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 from ._inputs import EARLIEST, LATEST
 
@@ -83,7 +84,21 @@ def _in_range(value: dt.datetime) -> dt.datetime:
 Word = Annotated[str, AfterValidator(_word)]
 """A name from a policy's vocabulary: a level, tier, category or remedy kind."""
 
-FreeText = Annotated[str, AfterValidator(_text)]
+
+class _MostCharacters:
+    """The JSON schema of text checked to at most ``most`` characters says so (``maxLength``), unless a tighter
+    bound (``Field(max_length=500)``) already does: the library's ``Text`` schema, restated."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+
+    def __get_pydantic_json_schema__(self, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["maxLength"] = min(schema.get("maxLength", self.most), self.most)
+        return schema
+
+
+FreeText = Annotated[str, AfterValidator(_text), _MostCharacters(_TEXT_LONGEST)]
 """Free text written by people, at most 10,000 characters."""
 
 InputTime = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_in_range)]

@@ -6,7 +6,15 @@ import click
 
 from recovery_rules import InvalidInputError
 from recovery_rules.cli import _console
-from recovery_rules.cli._cases import CaseResult, CasesFile, CaseValue, case_problems, case_problems_beside, run_case
+from recovery_rules.cli._cases import (
+    CaseResult,
+    CasesFile,
+    CaseValue,
+    case_problems,
+    case_problems_beside,
+    duplicate_names,
+    run_case,
+)
 from recovery_rules.cli._errors import ExitCode, about_argument
 from recovery_rules.cli._inputs import load_policy, locate_problems, problems_error, read_data_file
 
@@ -37,12 +45,17 @@ def command(*, policy: str, cases_file: str, as_json: bool) -> int:
         loaded = load_policy(policy, option=None)
     with about_argument("cases_file"):  # so does a cases file that does not parse
         data, text, format = read_data_file(cases_file, "test cases")
+    twice = list(duplicate_names(data))
     try:
         cases = CasesFile.model_validate(data, context={"currency": loaded.policy.currency})
     except InvalidInputError as error:
-        found = [*error.problems, *case_problems_beside(loaded.policy, data)]  # every case's, in one run
+        found = [*error.problems, *twice, *case_problems_beside(loaded.policy, data)]  # every case's, in one run
         problems = locate_problems(found, text, format, inherited=_FROM_DEFAULTS)
         raise problems_error(f"{cases_file} has invalid test cases", problems, cases_file) from None
+    if twice:
+        found = [*twice, *case_problems(loaded.policy, cases)]
+        problems = locate_problems(found, text, format, inherited=_FROM_DEFAULTS)
+        raise problems_error(f"{cases_file} has invalid test cases", problems, cases_file)
     problems = locate_problems(list(case_problems(loaded.policy, cases)), text, format, inherited=_FROM_DEFAULTS)
     if problems:
         raise problems_error(f"{cases_file} has test cases the policy {policy} cannot decide", problems, cases_file)
