@@ -26,6 +26,7 @@ from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -52,6 +53,7 @@ from recovery_rules import (
 
 from . import _postgres
 from ._helpers import examples, policy_data
+from ._journal_backends import LEDGER_KEY
 
 KOLKATA = dt.timezone(dt.timedelta(hours=5, minutes=30))
 NEW_YORK_FALL_BACK = dt.datetime(2026, 11, 1, 5, 30, tzinfo=dt.UTC)
@@ -379,10 +381,18 @@ def _snapshot(run: Run) -> dict[str, object]:
             },
             "case": _outcome(partial(_case, run, number)),
         }
-    report = _outcome(lambda: metrics.report(journal, policy=policy, now=now + dt.timedelta(days=3)))
-    if report[0] == "raised":  # a refusal names the journal (its file, its schema): the rest must agree
-        report = (*report[:2], re.sub(r"^the journal .+? holds", "the journal JOURNAL holds", str(report[2])))
-    found["report"] = report if report[0] != "ok" else _without_source(report, encrypts)
+    later = now + dt.timedelta(days=3)
+    day = now.astimezone(ZoneInfo(policy.timezone)).date()
+    reports = {
+        "whole": partial(metrics.report, journal, policy=policy, now=later),
+        "the day": partial(metrics.report, journal, policy=policy, now=later, since=day, until=day + dt.timedelta(1)),
+        "to now": partial(metrics.report, journal, policy=policy, now=later, until=now),
+    }
+    for name, make in reports.items():
+        report = _outcome(make)
+        if report[0] == "raised":  # a refusal names the journal (its file, its schema): the rest must agree
+            report = (*report[:2], re.sub(r"^the journal .+? holds", "the journal JOURNAL holds", str(report[2])))
+        found[f"report {name}"] = report if report[0] != "ok" else _without_source(report, encrypts)
     return found
 
 
@@ -436,21 +446,26 @@ def _first_difference(left: object, right: object, path: str = "") -> str | None
 
 
 @contextlib.contextmanager
-def _journals(names: tuple[str, ...], encrypts: bool, clock: Callable[[], dt.datetime]) -> Iterator[list[Journal]]:
+def _journals(
+    names: tuple[str, ...], encrypts: bool, sealed: bool, clock: Callable[[], dt.datetime]
+) -> Iterator[list[Journal]]:
+    key = LEDGER_KEY if sealed else None
     opened: list[Journal] = []
     schemas: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory() as folder:
         try:
             for name in names:
                 if name == "memory":
-                    opened.append(MemoryJournal(clock=clock, encrypt_personal_data=encrypts))
+                    opened.append(MemoryJournal(clock=clock, encrypt_personal_data=encrypts, ledger_key=key))
                 elif name == "sqlite":
                     path = Path(folder) / "journal.sqlite3"
-                    opened.append(SQLiteJournal(path, clock=clock, encrypt_personal_data=encrypts))
+                    opened.append(SQLiteJournal(path, clock=clock, encrypt_personal_data=encrypts, ledger_key=key))
                 else:
                     dsn, schema = _postgres.dsn(), _postgres.new_schema()
                     schemas.append((dsn, schema))
-                    opened.append(PostgresJournal(dsn, schema=schema, clock=clock, encrypt_personal_data=encrypts))
+                    opened.append(
+                        PostgresJournal(dsn, schema=schema, clock=clock, encrypt_personal_data=encrypts, ledger_key=key)
+                    )
             yield opened
         finally:
             for journal in opened:
@@ -469,10 +484,12 @@ class _Clock:
         return self.now
 
 
-def _compare(names: tuple[str, ...], currency: str, encrypts: bool, start: dt.datetime, ops: list[Any]) -> None:
+def _compare(
+    names: tuple[str, ...], currency: str, *, encrypts: bool, sealed: bool, start: dt.datetime, ops: list[Any]
+) -> None:
     setting = SETTINGS[currency]()
     clock = _Clock()
-    with _journals(names, encrypts, clock) as journals:
+    with _journals(names, encrypts, sealed, clock) as journals:
         seen = []
         for journal in journals:
             clock.now = start
@@ -519,28 +536,28 @@ _CASES = st.tuples(opening, st.lists(op, max_size=10)).map(lambda drawn: [drawn[
 @_PROPERTY
 @given(
     currency=st.sampled_from(sorted(SETTINGS)),
-    encrypts=st.booleans(),
+    options=st.fixed_dictionaries({"encrypts": st.booleans(), "sealed": st.booleans()}),
     start=st.sampled_from(STARTS),
     ops=_CASES,
 )
 def test_memory_and_sqlite_journals_answer_every_read_alike(
-    currency: str, encrypts: bool, start: dt.datetime, ops: list[Any]
+    currency: str, options: dict[str, bool], start: dt.datetime, ops: list[Any]
 ) -> None:
-    _compare(("memory", "sqlite"), currency, encrypts, start, ops)
+    _compare(("memory", "sqlite"), currency, **options, start=start, ops=ops)
 
 
 @pytest.mark.slow  # about 0.2 s an example a backend: 2 to 5 s with the quick profile
 @_PROPERTY
 @given(
     currency=st.sampled_from(sorted(SETTINGS)),
-    encrypts=st.booleans(),
+    options=st.fixed_dictionaries({"encrypts": st.booleans(), "sealed": st.booleans()}),
     start=st.sampled_from(STARTS),
     ops=_CASES,
 )
 def test_memory_and_postgres_journals_answer_every_read_alike(
-    postgres_dsn: str, currency: str, encrypts: bool, start: dt.datetime, ops: list[Any]
+    postgres_dsn: str, currency: str, options: dict[str, bool], start: dt.datetime, ops: list[Any]
 ) -> None:
-    _compare(("memory", "postgres"), currency, encrypts, start, ops)
+    _compare(("memory", "postgres"), currency, **options, start=start, ops=ops)
 
 
 def test_a_batch_whose_build_raises_keeps_the_transactions_before_it_alike_on_memory_and_sqlite(
