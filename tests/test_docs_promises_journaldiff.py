@@ -532,7 +532,7 @@ _PROPERTY = settings(
 _CASES = st.tuples(opening, st.lists(op, max_size=10)).map(lambda drawn: [drawn[0], *drawn[1]])
 
 
-@pytest.mark.slow  # about 0.2 s an example a backend: 2 to 5 s with the quick profile
+@pytest.mark.slow  # about 0.1 to 0.5 s an example a backend: 2 s (SQLite) to 6 s (PostgreSQL) with the quick profile
 @_PROPERTY
 @given(
     currency=st.sampled_from(sorted(SETTINGS)),
@@ -546,7 +546,7 @@ def test_memory_and_sqlite_journals_answer_every_read_alike(
     _compare(("memory", "sqlite"), currency, **options, start=start, ops=ops)
 
 
-@pytest.mark.slow  # about 0.2 s an example a backend: 2 to 5 s with the quick profile
+@pytest.mark.slow  # about 0.1 to 0.5 s an example a backend: 2 s (SQLite) to 6 s (PostgreSQL) with the quick profile
 @_PROPERTY
 @given(
     currency=st.sampled_from(sorted(SETTINGS)),
