@@ -1,7 +1,7 @@
 """The five source articles (``/work/shared/seeds``) against the library: the rules they state, in the presets,
 the policy's defaults, the case path and the built-in English words (audit 180).
 
-Each test quotes the article's sentence it checks. The ``xfail`` tests are rules the library contradicts today.
+Each test quotes the article's sentence it checks.
 """
 
 from __future__ import annotations
@@ -145,11 +145,6 @@ def _case_beyond_authority() -> Case:
     return case
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the case's escalate step words none of the three options the employee can authorize (seed 002); "
-    "say() of the same escalated resolution does",
-)
 def test_beyond_authority_the_case_words_offer_the_options_the_employee_can_authorize_with_the_callback() -> None:
     """Seed 002: "If the customer's demands are beyond the authority of the customer contact staff, train them
     to offer three other options that they can authorize that do not require management involvement. [...] Once
@@ -174,11 +169,6 @@ def test_beyond_authority_the_case_words_offer_the_options_the_employee_can_auth
         assert alternative.description in wording.say_history(case)[-1].text  # what was said, as recorded
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: say() of an approval never asks whether it resolves the complaint to the customer's satisfaction "
-    "(seed 003); the case's deliver step does",
-)
 def test_the_words_of_an_approval_ask_whether_the_customer_is_satisfied() -> None:
     """Seed 003: "If the suggested resolution is possible, agree with the customer and ask if he or she is
     satisfied." The case's ``deliver`` words ask it ("Does that resolve this to your satisfaction?"); ``say`` of

@@ -61,7 +61,8 @@ def test_an_approval_is_good_news_from_the_employee(ritz: Policy) -> None:
     assert resolution.outcome is Outcome.APPROVED
     assert say(resolution, ritz) == (
         f"{APOLOGY}\n\n"
-        "Good news: I can give you the $250.00 refund right now, and I'll take care of it myself.\n\n"
+        "Good news: I can give you the $250.00 refund right now, and I'll take care of it myself. "
+        "Does that resolve this to your satisfaction?\n\n"
         f"{THANKS} Your complaint number is 20261123-10442."
     )
 

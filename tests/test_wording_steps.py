@@ -157,10 +157,11 @@ def test_beyond_authority_the_employee_promises_a_callback_by_a_time() -> None:
     case = start(open_case("3000.00"))
     promise = only(wording.say_next(case))
     assert (promise.step, promise.speaker) == ("escalate", "staff")
-    assert promise.text == (
+    assert promise.text.split("\n\n")[:2] == [
         "I'm sorry, but that resolution is above my level of authority. I'll be happy to propose this to our "
-        "duty manager and call you back by 3:00 this afternoon. Would that be all right?"
-    )
+        "duty manager and call you back by 3:00 this afternoon. Would that be all right?",
+        "In the meantime, here is what I can do for you right now:",
+    ]
     later = only(wording.say_next(case, now=NOW - dt.timedelta(days=1)))
     assert "call you back by 3:00 tomorrow afternoon" in later.text
     case.escalate(callback_at=NOW + dt.timedelta(hours=1))  # the customer would rather hear back by 2:00

@@ -118,9 +118,11 @@ def _step_messages() -> dict[str, MessageSpec]:
             {"remedy": "the customer must hear what they asked for, to say whether it is right"},
         ),
         "step_escalate": step(
-            "escalate: above the employee's authority, proposed to a manager, with the promised callback",
-            (*_ASKED, "escalate_to", "reason", "callback_time"),
+            "escalate: above the employee's authority, proposed to a manager, with the promised callback and "
+            "the options the employee can authorize right now",
+            (*_ASKED, "escalate_to", "reason", "callback_time", "alternatives"),
             {"callback_time": "the customer must hear when they will hear back"},
+            lists=frozenset({"alternatives"}),
         ),
         "step_deliver": step(
             "deliver: the good news, by the employee who approved it",

@@ -426,7 +426,7 @@ class Wording:
         return "".join(str(part) for part in self._money(checked))
 
     def time(self, when: dt.datetime, *, now: dt.datetime) -> str:
-        """``when`` as said at ``now``, in the policy's time zone: ``5:00 this afternoon``.
+        """``when`` as said at ``now``, in the policy's time zone: ``3:00 this afternoon``.
 
         A time on a later day than tomorrow, or on an earlier day than today (an overdue callback's), is said with
         its day: ``10:00 in the morning on Sunday, December 6``.

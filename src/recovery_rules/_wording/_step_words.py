@@ -365,6 +365,8 @@ def _lead(step: str, story: _CaseSoFar, event: Event | None, now: dt.datetime) -
                 **story.asked(decision.remedy),
                 "escalate_to": Level(_required(decision.escalate_to)),
                 "reason": DecisionReason(decision),
+                # beyond their authority, the employee still offers what they can authorize now (seed 002)
+                "alternatives": Offers(decision.alternatives),
                 # once recorded, the callback promised (the time the customer chose, if they did)
                 "callback_time": Time(
                     _required(_callback_promised(story.policy, decision, now) if event is None else event.callback_due),
