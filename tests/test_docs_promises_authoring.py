@@ -277,3 +277,16 @@ def test_the_console_check_and_a_reload_say_a_mistake_as_the_library_does(tmp_pa
     refused = served.app.state.service.reload()
     assert refused.result == "refused"
     assert refused.problems == tuple(str(problem) for problem in expected)
+
+
+def test_a_time_zone_written_with_a_space_for_its_underscore_gets_the_one_meant() -> None:
+    problem = _only(_edited(CAFE, '"Europe/Paris"', '"America/New York"'))
+    assert problem.location == "timezone"
+    assert "did you mean 'America/New_York'?" in problem.message
+
+
+def test_a_time_zones_last_part_two_zones_share_gets_no_guess() -> None:
+    # "West" ends both Australia/West and Brazil/West, hours apart: no zone is the one meant.
+    problem = _only(_edited(CAFE, '"Europe/Paris"', '"West"'))
+    assert problem.location == "timezone"
+    assert "did you mean" not in problem.message

@@ -60,6 +60,18 @@ def test_an_expectation_written_as_null_is_refused_not_passed_unchecked(
     assert problem["location"] == f"cases[0].expect.{next(iter(expect))}"
 
 
+@pytest.mark.parametrize(("field", "false_for_none"), [("escalate_to", True), ("outcome", False)])
+def test_a_null_expectation_says_false_for_none_only_where_false_is_taken(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, field: str, *, false_for_none: bool
+) -> None:
+    path = cases_file(tmp_path, {"name": "null checks nothing", "expect": {field: None}})
+    result = run(capsys, "test", POLICY, path, "--json")
+    assert result.code == 2, result.out
+    (problem,) = json.loads(result.out)["error"]["problems"]
+    assert "leave the field out" in problem["message"]
+    assert ("or false for none" in problem["message"]) is false_for_none, problem["message"]
+
+
 # -- the schema of a test-cases file and what the verb reads ---------------------------------------------------
 
 

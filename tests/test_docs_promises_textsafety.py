@@ -133,8 +133,12 @@ def test_a_customer_name_that_is_not_text_is_refused_by_the_wording(how: str) ->
         "https://example.com/\u2066x",
         "https://example.com/\x1b]8;;x",
         "https://\x07a",
+        "https://example.com/\x9b31m",
+        "https://example.com/\u200fx",
+        "https://example.com/\u061cx",
+        "https://example.com/\u2069x",
     ],
-    ids=["override", "isolate", "escape", "bell"],
+    ids=["override", "isolate", "escape", "bell", "c1-csi", "rlm", "alm", "pop-isolate"],
 )
 def test_a_catalog_url_with_a_control_or_bidi_character_is_no_web_address(url: str) -> None:
     text = Path(CANDIDATE).read_text(encoding="utf-8")
@@ -146,7 +150,15 @@ def test_a_catalog_url_with_a_control_or_bidi_character_is_no_web_address(url: s
 
 
 @pytest.mark.parametrize(
-    "title", ["Hotel manager", "hotel  MANAGER", "Hotel\u200b manager"], ids=["same", "case", "zwsp"]
+    "title",
+    [
+        "Hotel manager",
+        "hotel  MANAGER",
+        "Hotel\u200b manager",
+        "\uff28otel manager",
+        "Hotel man\u00adager",
+    ],
+    ids=["same", "case", "zwsp", "fullwidth", "soft-hyphen"],
 )
 def test_two_levels_cannot_have_titles_that_read_the_same(title: str) -> None:
     text = Path(CANDIDATE).read_text(encoding="utf-8")
@@ -154,3 +166,26 @@ def test_two_levels_cannot_have_titles_that_read_the_same(title: str) -> None:
     assert changed != text
     with pytest.raises(PolicyError, match=r"levels\[[12]\]\.title"):
         Policy.from_text(changed, format="toml")
+
+
+def test_titles_that_differ_only_as_ss_and_sharp_s_read_the_same() -> None:
+    """Case aside, as a reader tells them apart: "STRASSE" is "Straße" in capitals (casefold, not lower)."""
+    text = Path(CANDIDATE).read_text(encoding="utf-8")
+    changed = text.replace('title = "Shift supervisor"', 'title = "Stra\u00dfe desk"', 1)
+    changed = changed.replace('title = "Hotel manager"', 'title = "STRASSE DESK"', 1)
+    assert changed.count("DESK") == 1
+    assert "Stra\u00dfe" in changed
+    with pytest.raises(PolicyError, match=r"levels\[[12]\]\.title"):
+        Policy.from_text(changed, format="toml")
+
+
+def test_a_title_read_as_anothers_names_the_level_that_had_it_first() -> None:
+    text = Path(CANDIDATE).read_text(encoding="utf-8")
+    changed = text.replace('title = "Shift supervisor"', 'title = "Hotel manager"', 1)
+    changed = changed.replace('title = "Front-desk agent"', 'title = "Hotel manager"', 1)
+    with pytest.raises(PolicyError) as raised:
+        Policy.from_text(changed, format="toml")
+    problems = [problem for problem in raised.value.problems if problem.location.endswith(".title")]
+    assert [problem.location for problem in problems] == ["levels[1].title", "levels[2].title"]
+    for problem in problems:  # each the first level's, not the one just before it
+        assert "reads as the title of level 'front_desk'" in problem.message, problem.message

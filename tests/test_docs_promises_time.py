@@ -201,6 +201,20 @@ def test_steps_each_dated_a_little_before_the_one_before_cannot_walk_a_case_back
     assert [event.kind for event in journal.events(case.number)] == ["opened", "listened"]
 
 
+def test_a_step_refused_as_too_early_names_the_last_of_the_steps_dated_latest() -> None:
+    """Opened and listened to at the same 20:00: a step at 19:50 is before the case's latest step, which is the
+    listening (the later of the two recorded at that time), as the refusal says."""
+    now = dt.datetime(2026, 11, 23, 20, 0, tzinfo=dt.UTC)
+    journal = MemoryJournal(clock=lambda: now)
+    try:
+        case = Case.open(journal, RITZ, _complaint("3", now), by="staff", now=now)
+        case.listen(now=now)
+        with pytest.raises(InvalidInputError, match="before the case's latest step \\(listened at 2026-11-23 20:00:00"):
+            case.apologize(now=now - dt.timedelta(minutes=10))
+    finally:
+        journal.close()
+
+
 # -- a chosen callback time on the nights Lord Howe's clocks move by 30 minutes ---------------------------------
 
 

@@ -382,3 +382,18 @@ def test_a_second_erasure_equal_to_the_first_under_a_fixed_clock_is_seen_by_a_st
         assert event.data["remedy"]["description"] == ERASED  # type: ignore[index,call-overload]
     finally:
         journal.close()
+
+
+def test_a_step_returned_from_its_key_by_the_same_object_says_it_recorded_nothing() -> None:
+    """``Case.last_step_recorded`` is about this object's latest step call: after one that recorded its event,
+    the same call repeated with its key returns that event and records nothing, and says so."""
+    journal = MemoryJournal(clock=lambda: NOW)
+    try:
+        case = Case.open(journal, presets.ritz_carlton(), _library_complaint(), by="staff", now=NOW)
+        first = case.listen(now=NOW, key="listen-1")
+        assert case.last_step_recorded
+        again = case.listen(now=NOW, key="listen-1")
+        assert again == first
+        assert not case.last_step_recorded
+    finally:
+        journal.close()

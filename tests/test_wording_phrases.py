@@ -186,6 +186,11 @@ ACCEPTED = [
     "Would you like a receipt, yes or no?",
     "Would you like a receipt, yes or  no?",  # spacing does not matter
     "Ob ja oder nein, wir helfen Ihnen gern.",
+    "Would you like a receipt, yes\u200bor no?",  # invisible, the space is still there: "or no" is a choice
+    "That's the rule of\u200bthumb we go by.",  # "the rule" is whole in the first reading, and no recital there
+    "To call us back, quote your ref_no.",  # an underscore after a letter joins "no" to the word before
+    "The no_show list is cleared at noon.",  # and to the word after
+    "Sorry, losing your bag was a no-no.",  # a hyphen joins "no" to the word before
 ]
 
 
@@ -326,3 +331,9 @@ def test_the_built_in_wording_passes() -> None:
     for locale in BUILT_IN.values():
         for text in locale.messages.values():
             assert forbidden_phrases(text.replace("{", "X").replace("}", "")) == (), text
+
+
+@pytest.mark.parametrize("text", ["Abso\u200blutely not.", "Na\u200bh, sorry.", "Not a cha\u200bnce."])
+def test_a_bare_refusal_split_by_a_zero_width_space_inside_a_word_is_refused(text: str) -> None:
+    # The module's documentation: a zero-width space "counts as nothing inside" a word, as "pol\u200bicy" is read.
+    assert forbidden_phrases(text), text
