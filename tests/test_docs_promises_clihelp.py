@@ -50,11 +50,6 @@ def test_every_default_serve_shows_in_its_help_is_the_default_its_page_gives() -
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a bare `recovery-rules` shows click's NoArgsIsHelpError as 'Usage: ... Error: Usage: ...' "
-    "(the usage twice and the whole help inside an Error: paragraph), not the help",
-)
 def test_recovery_rules_without_a_verb_prints_its_help_not_an_error_holding_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -115,8 +115,8 @@ def app() -> None:
 
     Exit codes: 0 the verb did its job; 1 it found what it looks for (check: a
     problem, prove: a counterexample, test: a failing case, verify and seal: a bad event);
-    2 bad usage or input; 3 a bug in recovery-rules (please report it); 141 what
-    read the output went away (a closed pipe: `... | head`).
+    2 bad usage or input; 3 a bug in recovery-rules (please report it); 130 stopped
+    with Ctrl-C; 141 what read the output went away (a closed pipe: `... | head`).
     """
 
 

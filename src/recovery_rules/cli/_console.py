@@ -125,6 +125,9 @@ def show_error(error: click.ClickException) -> None:
     terminal (``nope\\x1b[2Jname.toml`` would read ``nopename.toml`` in a pipe,
     another file's name), so it must never get a raw one.
     """
+    if type(error).__name__ == "NoArgsIsHelpError":  # click 8.2+: a group called bare shows its help, no error
+        click.echo(neutralise(error.format_message()), err=True)
+        return
     paragraph = f"Error: {error.format_message()}"
     if isinstance(error, click.UsageError) and error.ctx is not None:
         context = error.ctx

@@ -32,7 +32,8 @@ _UVICORN_STARTUP_FAILURE: Final = 3
 @click.option(
     "--journal",
     metavar="JOURNAL",
-    help="Where cases are recorded: sqlite:PATH (sqlite:cases.sqlite3) or postgresql://user@host/db.",
+    help="Where cases are recorded: sqlite:PATH (sqlite:cases.sqlite3) or postgresql://user@host/db. Needed to "
+    "serve, as --policy is.",
 )
 @click.option(
     "--tokens",
@@ -40,7 +41,7 @@ _UVICORN_STARTUP_FAILURE: Final = 3
     default="tokens.toml",
     show_default=True,
     help="The token file (TOML or JSON: SHA-256 hashes of bearer tokens, each with an employee and a level). "
-    "When it does not exist, one is made with a token for each level, printed once.",
+    "When a .toml one does not exist, one is made with a token for each level, printed once.",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="The port.")
