@@ -265,10 +265,6 @@ def test_the_words_at_every_step_keep_the_pages_promises(data: st.DataObject) ->
 # -- a manager's reason that reads like an erased one ---------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a manager's reason of '[erased]' is recorded, then left out of the denial's words: no reason is said",
-)
 def test_a_managers_reason_that_reads_as_erased_is_refused_not_silently_left_out() -> None:
     """customize-wording.md: a manager's reason "is said as given" and the denial gives "the reason, two
     alternatives"; erase-customer-data.md: the words leave out a field that reads back as ``"[erased]"``. A reason

@@ -833,6 +833,13 @@ class Case:
         if all(char.isspace() or unicodedata.category(char) == "Cf" for char in reason):
             # blank, or only invisible format characters (a zero-width space, a soft hyphen): nothing to be told
             raise InvalidInputError.at("reason", "reason", "must say why, so the customer can be told")
+        if reason.strip() == ERASED:
+            # what an erased reason reads back as: the words would leave it out, and say no reason at all
+            raise InvalidInputError.at(
+                "reason",
+                "reason",
+                f"must say why, so the customer can be told ({ERASED!r} is what an erased reason reads as)",
+            )
         if said_wrong := forbidden_phrases(reason):
             raise InvalidInputError("reason", [Problem("reason", message) for message in said_wrong])
 

@@ -428,8 +428,9 @@ class Wording:
     def time(self, when: dt.datetime, *, now: dt.datetime) -> str:
         """``when`` as said at ``now``, in the policy's time zone: ``3:00 this afternoon``.
 
-        A time on a later day than tomorrow, or on an earlier day than today (an overdue callback's), is said with
-        its day: ``10:00 in the morning on Sunday, December 6``.
+        A time on a later day than tomorrow, or on an earlier day than today (an overdue callback's; an hour of
+        the night it is now, before 5:00, counts as tonight), is said with its day: ``10:00 in the morning on
+        Sunday, December 6``.
         """
         for name, value in (("when", when), ("now", now)):
             if not isinstance(value, dt.datetime) or not is_aware(value):
