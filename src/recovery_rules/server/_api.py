@@ -114,8 +114,10 @@ IdempotencyKey = Annotated[
     Header(
         alias="Idempotency-Key",
         max_length=200,
-        description="Any string of yours naming this request (a UUID), at most 200 bytes: a retry with the same key "
-        "returns the first answer; the same key with another body is a 409.",
+        description="Any string of yours naming this request (a UUID), at most 200 bytes as sent. `maxLength` counts "
+        "characters, which is the same for ASCII; a character outside ASCII counts as the bytes it is sent in (2 to 4 "
+        "in UTF-8), so a key of 101 such characters is refused: keep keys to ASCII. A retry with the same key returns "
+        "the first answer; the same key with another body is a 409.",
     ),
 ]
 
