@@ -395,6 +395,29 @@ def test_a_key_twice_in_a_json_policy_is_placed_at_its_line(served: Served) -> N
     )
 
 
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        ({"satisfaction": 3}, "/satisfaction"),
+        ({"satisfied": True}, "/satisfied"),
+        ({"satisfied": False, "satisfaction": 2}, "/satisfied"),
+    ],
+)
+def test_a_second_answer_is_placed_at_the_field_sent(served: Served, body: dict[str, Any], pointer: str) -> None:
+    """An audit: after a case recorded the customer's answer, ``thank`` with only ``{"satisfaction": 3}`` was a
+    422 pointing at ``/satisfied``, a field the request did not send."""
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    walk(served, number, [("listen", "staff"), ("apologize", "staff"), ("ask_preferred_solution", "staff")])
+    walk(served, number, [("decide", "staff"), ("deliver", "staff")], deliver={"satisfaction": 4})
+    found = problem(served.post(f"/v1/cases/{number}/thank", json=body), 422, "invalid-input")
+    assert pointers(found) == [pointer]
+    assert found["errors"][0]["field"] == pointer[1:]
+    assert found["errors"][0]["detail"] == (
+        'the case already records the customer\'s answer ("satisfied": null, "satisfaction": 4); '
+        'send thank without "satisfied" and "satisfaction"'
+    )
+
+
 def test_a_number_too_long_to_read_is_a_422_at_its_place(served: Served) -> None:
     """Python reads whole numbers of at most 4,300 digits: a longer one is named where it is, not a parse error."""
     body = json.dumps({"complaint": {**complaint(), "requested": {"kind": "refund", "amount": "AMOUNT"}}})

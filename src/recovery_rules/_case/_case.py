@@ -1748,11 +1748,12 @@ def _with_data(draft: Draft, more: Mapping[str, JSONValue]) -> Draft:
 
 
 def _check_not_answered(step: CaseStep, view: CaseView, answers: Mapping[str, JSONValue]) -> None:
-    """A case records the customer's satisfaction answers once: refuse a second answer, recording nothing."""
+    """A case records the customer's satisfaction answers once: refuse a second answer, recording nothing. The
+    problem is placed at the first answer given (``satisfaction`` when only a score is)."""
     if answers and (view.satisfied is not None or view.satisfaction is not None):
         raise InvalidInputError.at(
             "satisfaction",
-            "satisfied",
+            "satisfied" if "satisfied" in answers else "satisfaction",
             f"the case already records the customer's answer (satisfied={view.satisfied}, "
             f"satisfaction={view.satisfaction}); call {step.value} without satisfied= and satisfaction=",
         )
