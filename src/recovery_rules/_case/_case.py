@@ -1019,8 +1019,11 @@ class Case:
         view = self._view
         allowed = allowed_steps(view)
         if CaseStep.EXPLAIN_DENIAL in allowed:
-            level, delegate = self._explainer(by, acting_for)
-            return self._denial_offers(view, self._journal._as_appending(), at, level, delegate)
+            try:
+                level, delegate = self._explainer(by, acting_for)
+                return self._denial_offers(view, self._journal._as_appending(), at, level, delegate)
+            except AuthorityError as error:  # refused as the step refuses it, said as what offers() was asked
+                raise _offers_refused(error, by=by, acting_for=acting_for) from None
         if CaseStep.MAKE_FINAL_OFFER in allowed:
             try:
                 offer, _ = self._final_offer_now(view, self._journal._as_appending(), at)
@@ -1894,6 +1897,22 @@ def _checked_clock(clock: object) -> Clock:
 
 def _names(steps: tuple[CaseStep, ...]) -> tuple[str, ...]:
     return tuple(step.value for step in steps)
+
+
+def _offers_refused(error: AuthorityError, *, by: str | None, acting_for: str | None) -> AuthorityError:
+    """``error``, the refusal of the step :meth:`Case.offers` describes, as the refusal of the call made:
+    ``offers(by="staff"): the next step that offers alternatives, explain_denial, is the manager's: ...``."""
+    given = ", ".join(f'{name}="{value}"' for name, value in (("by", by), ("acting_for", acting_for)) if value)
+    whose = "refused" if error.needed is None else f"the {error.needed}'s"
+    return AuthorityError(
+        error.step,
+        error.state,
+        error.allowed,
+        level=error.level,
+        needed=error.needed,
+        detail=error.detail,
+        lead=f"offers({given}): the next step that offers alternatives, {error.step}, is {whose}",
+    )
 
 
 def _refusal(step: CaseStep, view: CaseView, *, level: str, needed: str | None, detail: str) -> AuthorityError:
