@@ -233,8 +233,12 @@ def test_a_case_records_one_answer(backend: Harness) -> None:
     case.decide(now=NOW)
     case.deliver(now=NOW, satisfied=True)
     head = journal.head()
-    with pytest.raises(InvalidInputError, match="already records the customer's answer"):
+    with pytest.raises(InvalidInputError, match="already records the customer's answer") as refused:
         case.thank(now=NOW, satisfaction=2)
+    assert [problem.location for problem in refused.value.problems] == ["satisfaction"]  # the answer given
+    with pytest.raises(InvalidInputError, match="already records the customer's answer") as refused:
+        case.thank(now=NOW, satisfied=False, satisfaction=2)
+    assert [problem.location for problem in refused.value.problems] == ["satisfied"]  # the first of those given
     assert journal.head() == head
     case.thank(now=NOW)
     assert (case.satisfied, case.satisfaction) == (True, None)

@@ -437,6 +437,28 @@ def test_offers_refuses_a_level_the_step_refuses_and_names_only_what_the_step_re
     assert (many.alternatives_offered, many.backup) == (coming[:2], coming[2])
 
 
+def test_a_refused_offers_names_the_call_made_not_the_step(journal: Journal) -> None:
+    """An audit: ``offers(by="staff")`` was refused as "explain_denial by staff is refused: ...", as if the caller
+    had taken the step; it names the call, and the step it describes, with the same attributes as the step's."""
+    case = denied(journal)
+    with pytest.raises(AuthorityError) as refused:
+        case.offers(by="staff")
+    assert str(refused.value) == (
+        'offers(by="staff"): the next step that offers alternatives, explain_denial, is the supervisor\'s: '
+        "denials are delivered by supervisor or above, never by staff; the steps allowed next are: explain_denial"
+    )
+    assert (refused.value.step, refused.value.level, refused.value.needed) == ("explain_denial", "staff", "supervisor")
+    with pytest.raises(AuthorityError) as refused:
+        case.offers(by="staff", acting_for="manager")
+    assert str(refused.value).startswith(
+        'offers(by="staff", acting_for="manager"): the next step that offers alternatives, explain_denial, is the '
+        "manager's: staff may not act for manager: the policy names its delegates (supervisor); "
+    )
+    with pytest.raises(AuthorityError, match=r"^explain_denial by staff is refused: denials are delivered"):
+        case.explain_denial(by="staff")  # the step itself is named as before
+    assert journal.version(case.number) == case.version
+
+
 def test_offers_reads_the_case_again_first(journal: Journal) -> None:
     case = denied(journal)
     other = Case.load(journal, POLICY, case.number, clock=clock)

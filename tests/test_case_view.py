@@ -22,6 +22,7 @@ from recovery_rules import (
     MemoryJournal,
     Policy,
     Remedy,
+    metrics,
 )
 
 from ._helpers import usd
@@ -269,6 +270,40 @@ def test_a_counter_offer_that_records_a_grant_is_refused(ritz: Policy) -> None:
     assert CaseView.replay(events).granted == usd("0.00")
     with pytest.raises(JournalIntegrityError, match="a counter-offer grants nothing until the customer accepts it"):
         CaseView.replay(_with_last(events, grant=usd("2000.00")))
+
+
+def test_an_opening_without_its_complaint_names_what_it_lacks(ritz: Policy) -> None:
+    """An audit: a raw 'opened' event without its complaint was "its data cannot be read ('complaint')", the bare
+    text of a KeyError, in the report and in Case.load."""
+    journal = MemoryJournal(clock=_clock)
+    number = _complaint("120.00").number
+    opened = Draft(kind="opened", state="opened", actor="staff", at=NOW, data={"policy": ritz.name})
+    journal.append(number, opened, expected_version=0, key="raw", request={})
+    with pytest.raises(JournalIntegrityError, match=r"event 1: its data has no complaint\. Only journals"):
+        metrics.report(journal, now=NOW)
+    with pytest.raises(JournalIntegrityError, match=r"^journal event 1 is bad: its data has no complaint$"):
+        Case.load(journal, ritz, number)
+
+
+def test_an_invalid_value_in_an_event_is_named_by_its_first_problem(ritz: Policy) -> None:
+    """An audit: an invalid complaint was "its data cannot be read (invalid complaint (2 problems):)", the list of
+    problems cut off after the colon; the first problem is kept, and how many more there are."""
+    journal = MemoryJournal(clock=_clock)
+    case = Case.open(journal, ritz, _complaint("120.00"), by="staff", clock=_clock)
+    events = journal.events(case.number)
+    complaint = dict(events[0].data["complaint"])  # type: ignore[arg-type]  # an object in the journal
+    one = _with_last(events, data={**events[0].data, "complaint": {**complaint, "category": 7}})
+    with pytest.raises(JournalIntegrityError, match=r"its data cannot be read \(invalid complaint: category: .+\)$"):
+        CaseView.replay(one)
+    two = _with_last(events, data={**events[0].data, "complaint": {**complaint, "category": 7, "description": 8}})
+    with pytest.raises(JournalIntegrityError, match=r"\(invalid complaint: category: .+, and 1 more problem\)$"):
+        CaseView.replay(two)
+    case.listen()
+    case.apologize()
+    case.ask_preferred_solution()
+    events = journal.events(case.number)
+    with pytest.raises(JournalIntegrityError, match=r"^journal event 4 is bad: its data has no remedy$"):
+        CaseView.replay(_with_last(events, data={}))
 
 
 def test_replaying_text_instead_of_events_says_what_to_pass(ritz: Policy) -> None:

@@ -319,6 +319,29 @@ def test_lines_in_a_toml_cases_file(capsys: pytest.CaptureFixture[str], tmp_path
     assert f"{path}:{line}:8: cases[1].expect.escalate_to: must be the name of a level of the policy" in result.err
 
 
+def test_an_empty_reason_contains_is_refused_at_its_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """An audit: ``reason_contains = ""`` was accepted and checked nothing (every reason contains the empty text),
+    as a ``null`` expectation did; it is refused at its place, and the schema says so (``minLength`` 1)."""
+    text = (
+        Path(CASES)
+        .read_text(encoding="utf-8")
+        .replace('reason_contains = "not a remedy we can grant"', 'reason_contains = ""')
+    )
+    path = tmp_path / "cases.toml"
+    path.write_text(text, encoding="utf-8")
+    result = run(capsys, "test", POLICY, str(path))
+    assert result.code == 2, result.out
+    line = next(number for number, row in enumerate(text.splitlines(), 1) if 'reason_contains = ""' in row)
+    column = text.splitlines()[line - 1].index("reason_contains") + 1
+    assert (
+        f"{path}:{line}:{column}: cases[6].expect.reason_contains: is empty, which checks nothing; write the words "
+        "the reason must contain, or leave it out"
+    ) in result.err
+    schema = json.loads(run(capsys, "schema", "test-cases").out)
+    (text_form, _) = schema["$defs"]["Expectation"]["properties"]["reason_contains"]["anyOf"]
+    assert text_form == {"type": "string", "minLength": 1, "maxLength": 10_000}
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [

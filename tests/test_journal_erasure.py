@@ -45,6 +45,7 @@ from recovery_rules import (
     StaleCaseError,
     Window,
     Wording,
+    metrics,
     presets,
     say,
 )
@@ -328,6 +329,28 @@ def test_a_step_recorded_before_the_journal_encrypted_is_replayed_not_refused(tm
         assert journal.head().count == 1  # nothing written
         with pytest.raises(IdempotencyConflictError):  # another request under the same key is still refused
             journal.append(case, draft, expected_version=1, key="note-1", request={"step": "other"})
+
+
+def test_a_handle_opened_before_the_journal_encrypted_says_to_open_it_again(tmp_path: Path) -> None:
+    """A handle opened before another turned encryption on reads the sealed values as they are stored. An audit:
+    Case.load and the report said "its data cannot be read (invalid complaint (3 problems):)", the problems cut
+    off and nothing about encryption; they now name the first problem and say to open the journal again."""
+    path = tmp_path / "journal.sqlite3"
+    with SQLiteJournal(path, clock=_clock) as old:
+        assert not old.encrypts_personal_data
+        with SQLiteJournal(path, clock=_clock, encrypt_personal_data=True) as new:
+            case = _run_case(new)
+        expected = (
+            r"^journal event 1 is bad: its data cannot be read \(invalid complaint: customer\.name: .+, and 2 more "
+            r"problems\); it holds personal data sealed by a journal that encrypts it \(encrypt_personal_data\), "
+            r"which this handle does not open: .+ open the journal again$"
+        )
+        with pytest.raises(JournalIntegrityError, match=expected):
+            Case.load(old, presets.ritz_carlton(), case.number)
+        with pytest.raises(JournalIntegrityError, match=r"encrypt_personal_data.+open the journal again"):
+            metrics.report(old, now=CLOCK)
+    with SQLiteJournal(path, clock=_clock) as again:  # opened again: it reads the case
+        assert Case.load(again, presets.ritz_carlton(), case.number).complaint.customer.name == NAME
 
 
 def test_erasing_a_customer_whose_only_key_was_given_to_another_is_refused_and_erases_nothing(

@@ -143,6 +143,25 @@ def test_the_customers_answers_are_documented_with_their_types_and_bounds(docume
     assert {"type": "boolean"} in schemas["PreferredRequest"]["properties"]["customer_agreed"]["anyOf"]
 
 
+def test_the_idempotency_key_is_documented_in_bytes_as_the_service_counts_it(document: dict[str, Any]) -> None:
+    """An audit: the header's schema said ``maxLength`` 200, which JSON Schema counts in characters, while the
+    service counts the bytes sent: a key of 101 characters outside ASCII passed the schema and was refused. The
+    document now says what the limit counts."""
+    served = serve()
+    for path in ("/v1/cases", "/v1/cases/{number}/listen"):
+        (parameter,) = (item for item in document["paths"][path]["post"]["parameters"] if item["in"] == "header")
+        assert parameter["name"] == "Idempotency-Key"
+        assert {"type": "string", "maxLength": 200} in parameter["schema"]["anyOf"]
+        said = parameter["description"]
+        assert "at most 200 bytes as sent" in said
+        assert "a character outside ASCII counts as the bytes it is sent in" in said, said
+    for key, status in (("k" * 200, 201), ("\u00e9" * 100, 201), ("\u00e9" * 101, 422)):  # the bytes, as said
+        sent = {name.encode(): value.encode() for name, value in served.auth().items()}
+        sent[b"Idempotency-Key"] = key.encode("utf-8")  # the bytes, as a client sends a key outside ASCII
+        answer = served.client.post("/v1/cases", json={"complaint": complaint()}, headers=sent)
+        assert answer.status_code == status, answer.text
+
+
 def test_the_api_page_loads_nothing_from_another_host() -> None:
     """``/v1/docs`` is Swagger UI served by the service itself (fastapi-offline), not loaded from a public CDN."""
     client = serve(reload_on_sighup=False).client

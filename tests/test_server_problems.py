@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recovery_rules import Complaint, InvalidInputError, JournalIntegrityError, Money, StaleCaseError
+from recovery_rules import Complaint, InvalidInputError, JournalIntegrityError, Money, StaleCaseError, presets
 from recovery_rules._case._path import check_agreed, check_answers
 from recovery_rules.server._models import DecideRequest
 from recovery_rules.server._problems import for_http, problem_response
@@ -345,6 +345,77 @@ def test_json_nested_too_deep_to_read_is_a_400_that_says_so(served: Served) -> N
     found = problem(response, 400, "malformed-request")
     assert "too deeply" in found["detail"]
     assert [(item["pointer"], item["detail"]) for item in found["errors"]] == [("", "is nested too deeply")]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "key", "once"),
+    [
+        ("/v1/cases", '{"complaint": COMPLAINT, "complaint": COMPLAINT}', "complaint", '{"complaint": COMPLAINT}'),
+        ("/v1/decisions", '{"complaint": {"customer": {"id": "10442", "id": "77"}}}', "id", '{"complaint": {}}'),
+        ("/v1/cases/NUMBER/listen", '{"notes": "a", "notes": "b"}', "notes", '{"notes": "b"}'),
+        ("/v1/cases/NUMBER/listen", '{"notes": "a", "n\\u006ftes": "b"}', "notes", '{"n\\u006ftes": "b"}'),
+    ],
+)
+def test_a_key_twice_in_one_object_is_a_400_not_the_last_value(
+    served: Served, path: str, body: str, key: str, once: str
+) -> None:
+    """An audit: ``{"reason": "a", "reason": "b"}`` was taken, the last value winning; a proxy or a log that
+    reads the first acts on another request than the service. It is refused as a body that is not valid JSON,
+    before the token is checked (as that one is), and nothing is recorded."""
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    count = served.journal.head().count
+
+    def sent(text: str) -> str:
+        return text.replace("COMPLAINT", json.dumps(complaint())).replace("NUMBER", number)
+
+    for headers in (served.auth(), {}):  # with a token and without one: the body is read first
+        response = served.client.post(
+            sent(path), content=sent(body), headers={**headers, "Content-Type": "application/json"}
+        )
+        found = problem(response, 400, "malformed-request")
+        said = f'names the key "{key}" twice in one object'
+        assert said in found["detail"]
+        assert found["detail"].startswith("the body is not valid JSON for this service: ")
+        assert [(item["pointer"], item["field"], item["detail"]) for item in found["errors"]] == [("", "", said)]
+    assert served.journal.head().count == count
+    answer = served.post(sent(path), content=sent(once), headers={"Content-Type": "application/json"})
+    assert answer.status_code in (200, 201, 422), answer.text  # each key once: read (and valid or not)
+
+
+def test_a_key_twice_in_a_json_policy_is_placed_at_its_line(served: Served) -> None:
+    """``/v1/policy/check`` reads a JSON policy with the policy loader, which refuses a key twice at its line."""
+    text = json.dumps(presets.retail().model_dump(mode="json"), indent=2).replace(
+        '\n  "name": ', '\n  "name": "twice",\n  "name": ', 1
+    )
+    response = served.post("/v1/policy/check", content=text, headers={"Content-Type": "application/json"})
+    found = problem(response, 422, "invalid-policy")
+    assert [(item["pointer"], item["field"]) for item in found["errors"]] == [("", "")]
+    assert found["errors"][0]["detail"] == (
+        "is not valid JSON for a policy: the key 'name' appears twice in one object; keep one (at line 3, column 3)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        ({"satisfaction": 3}, "/satisfaction"),
+        ({"satisfied": True}, "/satisfied"),
+        ({"satisfied": False, "satisfaction": 2}, "/satisfied"),
+    ],
+)
+def test_a_second_answer_is_placed_at_the_field_sent(served: Served, body: dict[str, Any], pointer: str) -> None:
+    """An audit: after a case recorded the customer's answer, ``thank`` with only ``{"satisfaction": 3}`` was a
+    422 pointing at ``/satisfied``, a field the request did not send."""
+    number = served.post("/v1/cases", json={"complaint": complaint()}).json()["complaint_number"]
+    walk(served, number, [("listen", "staff"), ("apologize", "staff"), ("ask_preferred_solution", "staff")])
+    walk(served, number, [("decide", "staff"), ("deliver", "staff")], deliver={"satisfaction": 4})
+    found = problem(served.post(f"/v1/cases/{number}/thank", json=body), 422, "invalid-input")
+    assert pointers(found) == [pointer]
+    assert found["errors"][0]["field"] == pointer[1:]
+    assert found["errors"][0]["detail"] == (
+        'the case already records the customer\'s answer ("satisfied": null, "satisfaction": 4); '
+        'send thank without "satisfied" and "satisfaction"'
+    )
 
 
 def test_a_number_too_long_to_read_is_a_422_at_its_place(served: Served) -> None:

@@ -346,15 +346,28 @@ class AuthorityError(WorkflowError):
 
     ``level`` is the level that tried; ``needed`` the lowest level that could
     (``None`` when no level can, for instance over the per-guest cap).
-    Nothing was recorded; the steps in ``allowed`` are still open.
+    Nothing was recorded; the steps in ``allowed`` are still open. ``detail`` is
+    why, and the message ``"{step} by {level} is refused: {detail}"``, or ``lead``
+    in place of its words before the colon when the call was another than the
+    step's own (:meth:`Case.offers <recovery_rules.Case.offers>` names the call).
     """
 
     def __init__(
-        self, step: str, state: str, allowed: Iterable[str], *, level: str, needed: str | None, detail: str
+        self,
+        step: str,
+        state: str,
+        allowed: Iterable[str],
+        *,
+        level: str,
+        needed: str | None,
+        detail: str,
+        lead: str | None = None,
     ) -> None:
         self.level = level
         self.needed = needed
-        super().__init__(step, state, allowed, detail=f"{step} by {level} is refused: {detail}")
+        self.detail = detail
+        said = f"{step} by {level} is refused" if lead is None else lead
+        super().__init__(step, state, allowed, detail=f"{said}: {detail}")
 
 
 class StaleCaseError(WorkflowError):

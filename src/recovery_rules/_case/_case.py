@@ -1026,8 +1026,11 @@ class Case:
         view = self._view
         allowed = allowed_steps(view)
         if CaseStep.EXPLAIN_DENIAL in allowed:
-            level, delegate = self._explainer(by, acting_for)
-            return self._denial_offers(view, self._journal._as_appending(), at, level, delegate)
+            try:
+                level, delegate = self._explainer(by, acting_for)
+                return self._denial_offers(view, self._journal._as_appending(), at, level, delegate)
+            except AuthorityError as error:  # refused as the step refuses it, said as what offers() was asked
+                raise _offers_refused(error, by=by, acting_for=acting_for) from None
         if CaseStep.MAKE_FINAL_OFFER in allowed:
             try:
                 offer, _ = self._final_offer_now(view, self._journal._as_appending(), at)
@@ -1755,11 +1758,12 @@ def _with_data(draft: Draft, more: Mapping[str, JSONValue]) -> Draft:
 
 
 def _check_not_answered(step: CaseStep, view: CaseView, answers: Mapping[str, JSONValue]) -> None:
-    """A case records the customer's satisfaction answers once: refuse a second answer, recording nothing."""
+    """A case records the customer's satisfaction answers once: refuse a second answer, recording nothing. The
+    problem is placed at the first answer given (``satisfaction`` when only a score is)."""
     if answers and (view.satisfied is not None or view.satisfaction is not None):
         raise InvalidInputError.at(
             "satisfaction",
-            "satisfied",
+            "satisfied" if "satisfied" in answers else "satisfaction",
             f"the case already records the customer's answer (satisfied={view.satisfied}, "
             f"satisfaction={view.satisfaction}); call {step.value} without satisfied= and satisfaction=",
         )
@@ -1900,6 +1904,22 @@ def _checked_clock(clock: object) -> Clock:
 
 def _names(steps: tuple[CaseStep, ...]) -> tuple[str, ...]:
     return tuple(step.value for step in steps)
+
+
+def _offers_refused(error: AuthorityError, *, by: str | None, acting_for: str | None) -> AuthorityError:
+    """``error``, the refusal of the step :meth:`Case.offers` describes, as the refusal of the call made:
+    ``offers(by="staff"): the next step that offers alternatives, explain_denial, is the manager's: ...``."""
+    given = ", ".join(f'{name}="{value}"' for name, value in (("by", by), ("acting_for", acting_for)) if value)
+    whose = "refused" if error.needed is None else f"the {error.needed}'s"
+    return AuthorityError(
+        error.step,
+        error.state,
+        error.allowed,
+        level=error.level,
+        needed=error.needed,
+        detail=error.detail,
+        lead=f"offers({given}): the next step that offers alternatives, {error.step}, is {whose}",
+    )
 
 
 def _refusal(step: CaseStep, view: CaseView, *, level: str, needed: str | None, detail: str) -> AuthorityError:

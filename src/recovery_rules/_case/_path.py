@@ -42,6 +42,7 @@ from recovery_rules._engine._explanation import built_in_explanation
 from recovery_rules._engine._resolution import Outcome, Resolution, TraceEntry
 from recovery_rules._engine._rules import CompiledPolicy
 from recovery_rules._journal import Event, JSONValue
+from recovery_rules._journal._privacy import key_ids
 from recovery_rules._policy._parts import Alternative
 from recovery_rules._values._exported import show_loaded
 from recovery_rules._values._models import Complaint, ComplaintNumber, Remedy
@@ -409,7 +410,7 @@ def start(event: Event) -> CaseView:
         incident_text = event.data.get("incident")
         incident = None if incident_text is None else ComplaintNumber.parse(incident_text)  # type: ignore[arg-type]
     except (KeyError, InvalidInputError) as error:
-        raise JournalIntegrityError(event.seq, f"its data cannot be read ({_short(error)})") from None
+        raise JournalIntegrityError(event.seq, _unreadable(event, error)) from None
     if complaint.number != event.number or not isinstance(policy, str):
         raise JournalIntegrityError(event.seq, "its complaint does not match its complaint number")
     if incident is not None and (incident.customer_id != event.customer_id or incident == event.number):
@@ -438,7 +439,7 @@ def apply(view: CaseView, event: Event) -> CaseView:
     try:
         changes = _CHANGES[step](view, event)
     except (KeyError, TypeError, InvalidInputError) as error:
-        raise JournalIntegrityError(event.seq, f"its data cannot be read ({_short(error)})") from None
+        raise JournalIntegrityError(event.seq, _unreadable(event, error)) from None
     if event.grant is not None:
         if step not in GRANTING:
             raise JournalIntegrityError(event.seq, f"{an_event(event.kind)} cannot grant anything")
@@ -453,8 +454,28 @@ def apply(view: CaseView, event: Event) -> CaseView:
     return new
 
 
-def _short(error: Exception) -> str:
-    return str(error).splitlines()[0][:200]
+def _unreadable(event: Event, error: Exception) -> str:
+    """What is wrong with ``event``'s data, which ``error`` was raised reading: a key it lacks by its name, an
+    invalid value by its first problem, and, when the data holds sealed values, why they were not opened."""
+    if isinstance(error, KeyError) and len(error.args) == 1 and isinstance(error.args[0], str):
+        detail = f"its data has no {error.args[0]}"
+    elif isinstance(error, InvalidInputError):
+        more = len(error.problems) - 1
+        others = "" if more == 0 else f", and {more} more problem{'s' if more > 1 else ''}"
+        detail = f"its data cannot be read (invalid {error.what}: {_short(str(error.problems[0]))}{others})"
+    else:
+        detail = f"its data cannot be read ({_short(str(error)) or type(error).__name__})"
+    if key_ids(event.data):
+        detail += (
+            "; it holds personal data sealed by a journal that encrypts it (encrypt_personal_data), which this "
+            "handle does not open: it was opened before encryption was turned on; close it and open the journal again"
+        )
+    return detail
+
+
+def _short(text: str) -> str:
+    lines = text.splitlines()
+    return lines[0][:200] if lines else ""
 
 
 def _resolution(event: Event) -> Resolution:

@@ -97,8 +97,8 @@ class Expectation(RecoveryModel):
       ``alternatives_include``: ids that must be among them.
     - ``suggestions``: the ids of the extra-mile suggestions, in order.
     - ``total``, ``actor_can_grant``: amounts (``actor_can_grant = false``: no limit).
-    - ``reason_contains``: words the reason must contain (at most 10,000 characters, as any free text of a
-      policy file).
+    - ``reason_contains``: words the reason must contain (at least one character, at most 10,000, as any free
+      text of a policy file).
     - ``failed_rules``: the ids of the rules that did not pass, in trace order.
     """
 
@@ -113,7 +113,7 @@ class Expectation(RecoveryModel):
     suggestions: tuple[str, ...] | None = None
     total: Amount = None
     actor_can_grant: AmountOrNone = None
-    reason_contains: FreeText | None = None
+    reason_contains: Annotated[FreeText, Field(min_length=1)] | None = None
     failed_rules: tuple[str, ...] | None = None
 
     @field_validator("*", mode="before")
@@ -124,6 +124,10 @@ class Expectation(RecoveryModel):
             none = ", or false for none" if info.field_name in _FALSE_FOR_NONE else ""
             raise PydanticCustomError(
                 "null", f"is null, which checks nothing; leave the field out not to check it{none}"
+            )
+        if info.field_name == "reason_contains" and value == "":  # every reason contains the empty text
+            raise PydanticCustomError(
+                "empty", "is empty, which checks nothing; write the words the reason must contain, or leave it out"
             )
         return value
 

@@ -44,6 +44,7 @@ from recovery_rules import (
 )
 
 from ._auth import Employee
+from ._body import OneValuePerKeyRoute
 from ._deps import CurrentEmployee, CurrentService
 from ._models import (
     TIME_EXAMPLE,
@@ -87,7 +88,8 @@ problem for each error status of each route of each app (about 200 an app), whic
 
 def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
     words = {
-        400: "The body cannot be read: it is not JSON, not UTF-8 text, or nests arrays and objects too deeply.",
+        400: "The body cannot be read: it is not JSON, not UTF-8 text, nests arrays and objects too deeply, or names "
+        "a key twice in one object (which JSON readers take differently).",
         401: "No valid bearer token.",
         403: "The token's level may not take this step, or is not a level of the policy served.",
         404: "No case has this complaint number. The case is looked up before the request's headers and body are "
@@ -105,15 +107,17 @@ def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {**_PROBLEM, "description": words[code]} for code in codes}
 
 
-router = APIRouter(prefix="/v1", responses=_problems(401, 403, 422, 500))
+router = APIRouter(prefix="/v1", responses=_problems(401, 403, 422, 500), route_class=OneValuePerKeyRoute)
 
 IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
         max_length=200,
-        description="Any string of yours naming this request (a UUID), at most 200 bytes: a retry with the same key "
-        "returns the first answer; the same key with another body is a 409.",
+        description="Any string of yours naming this request (a UUID), at most 200 bytes as sent. `maxLength` counts "
+        "characters, which is the same for ASCII; a character outside ASCII counts as the bytes it is sent in (2 to 4 "
+        "in UTF-8), so a key of 101 such characters is refused: keep keys to ASCII. A retry with the same key returns "
+        "the first answer; the same key with another body is a 409.",
     ),
 ]
 

@@ -46,6 +46,7 @@ from recovery_rules import (
 )
 
 from ._auth import Tokens
+from ._body import DuplicateKeyError, read_body
 from ._extra import without_extra
 from ._guards import DEFAULT_MAX_BODY_BYTES, BodyLimit, SecurityHeaders, answer_headers, check_body_limit
 from ._methods import PROBED, Methods, _matched, allow, declared_methods
@@ -573,11 +574,21 @@ async def _unreadable(request: Request, cause: Exception) -> Response:
             path,
             [whole.model_copy(update={"detail": "is not UTF-8 text"})],
         )
+    if isinstance(cause, DuplicateKeyError):  # a parser differential: a proxy or a log may read the other value
+        return problem_response(
+            "malformed-request",
+            f"the body is not valid JSON for this service: it {cause}, which JSON readers take differently (the "
+            "first value, the last, or neither); send each key of an object once",
+            path,
+            [whole.model_copy(update={"detail": str(cause)})],
+        )
     if isinstance(cause, ValueError) and "integer string conversion" in str(cause):
-        try:
-            body = await request.body()  # read already, and kept: FastAPI read it to parse it
-        except RuntimeError:  # the stream was read another way: the places of the numbers are not named
-            body = b""
+        body = read_body(request)  # read already, and kept: the route read it to parse it
+        if body is None:
+            try:
+                body = await request.body()
+            except RuntimeError:  # the stream was read another way: the places of the numbers are not named
+                body = b""
         problems = _long_numbers(body) or [
             whole.model_copy(update={"detail": "holds a whole number too long to be read"})
         ]
