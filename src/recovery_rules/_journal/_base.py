@@ -422,7 +422,7 @@ class Journal(abc.ABC):
         if not isinstance(draft, Draft):
             raise InvalidInputError.at("append", "build", "must be a Draft or return one")
         _check_draft_times(draft)
-        _check_draft_parts(draft)
+        data = _check_draft_parts(draft)
         grant = draft.grant
         if grant is not None and not valid_money(grant, non_negative=True):  # exactly a valid Money: no more to do
             draft = _with_checked_grant(draft, grant)
@@ -444,6 +444,7 @@ class Journal(abc.ABC):
             prev=prev,
             ledger=entry,
             stored_data=stored_data,
+            checked_data=data,
         )
         store.insert(record)
         secret = self._ledger_secret
@@ -1413,16 +1414,21 @@ def _check_draft_times(draft: Draft) -> None:
             raise InvalidInputError.at("append", name, OUT_OF_INPUT_RANGE)
 
 
-def _check_draft_parts(draft: Draft) -> None:
+def _check_draft_parts(draft: Draft) -> dict[str, JSONValue]:
     """Refuse a draft whose ``incident`` is not a :class:`ComplaintNumber` (or ``None``), or whose ``data`` is not
-    a mapping: a plain dataclass holds whatever it was given, and both are read before the event is checked."""
+    a mapping: a plain dataclass holds whatever it was given, and both are read before the event is checked.
+
+    Returns a copy of the draft's ``data`` checked to be JSON (:func:`check_json`), which the event is sealed
+    with (``Event.sealed(checked_data=...)``), so that it is not walked twice."""
     if draft.incident is not None and not isinstance(draft.incident, ComplaintNumber):
         raise InvalidInputError.at(
             "append", "incident", "must be a ComplaintNumber, such as ComplaintNumber.parse('20261123-10442'), or None"
         )
     if not isinstance(draft.data, Mapping):
         raise InvalidInputError.at("append", "data", "must be a mapping of JSON values, such as {} or {'notes': ''}")
-    check_json(dict(draft.data), refused=_SEALED_SPELLING)  # its shape, depth included, in one walk
+    data = dict(draft.data)
+    check_json(data, refused=_SEALED_SPELLING)  # its shape, depth included, in one walk
+    return data  # a mapping checked to be JSON: a JSON object
 
 
 def _with_checked_grant(draft: Draft, grant: object) -> Draft:

@@ -452,6 +452,7 @@ class Event(RecoveryModel):
         prev: str,
         ledger: LedgerEntry | None = None,
         stored_data: Mapping[str, JSONValue] | None = None,
+        checked_data: dict[str, JSONValue] | None = None,
     ) -> tuple[Self, dict[str, JSONValue]]:
         """:meth:`seal`, and the record a backend stores, each value serialized once.
 
@@ -459,6 +460,8 @@ class Event(RecoveryModel):
         its hash is computed over the body put together from those texts: the
         very bytes :meth:`Journal.verify` puts together again from what is stored.
         ``stored_data``: ``data`` as stored (personal fields sealed), when it differs from the draft's.
+        ``checked_data``: a copy of ``draft.data`` that :func:`check_json` accepted (the journal checks the draft's
+        data first), which becomes the event's ``data`` without being walked again.
         """
         fields: dict[str, Any] = {
             "seq": seq,
@@ -470,7 +473,7 @@ class Event(RecoveryModel):
             "at": draft.at,
             "key": key,
             "request": request,
-            "data": dict(draft.data),
+            "data": dict(draft.data) if checked_data is None else checked_data,
             "grant": draft.grant,
             "callback_due": draft.callback_due,
             "ledger": ledger,
@@ -482,7 +485,7 @@ class Event(RecoveryModel):
         # Each value is checked once, here, as validating the model would check it; the model is then built
         # from the checked values without validating them again. Anything the quick checks do not accept
         # (a problem to report, an unusual type) goes the validating way, which says exactly what is wrong.
-        checked = _checked_event(dict(fields)) if cls is Event else None
+        checked = _checked_event(dict(fields), data_checked=checked_data is not None) if cls is Event else None
         unsealed = cls(**fields) if checked is None else cast("Self", checked)
         if stored_data is not None:
             unsealed._stored_data = dict(stored_data)
@@ -599,7 +602,7 @@ def _is_text_id(value: object, longest: int) -> bool:
     return type(value) is str and 1 <= len(value) <= longest and not value.strip(_PRINTABLE)
 
 
-def _checked_event(fields: dict[str, Any]) -> Event | None:
+def _checked_event(fields: dict[str, Any], *, data_checked: bool = False) -> Event | None:
     """The :class:`Event` of ``fields`` (those :meth:`Event.sealed` gives) if they pass every check validating
     an :class:`Event` makes; else ``None``.
 
@@ -608,7 +611,8 @@ def _checked_event(fields: dict[str, Any]) -> Event | None:
     :class:`Money` holding a valid amount, not negative, the ledger entry one the journal built (a :class:`LedgerEntry`,
     which pydantic does not validate again either), and grant, ledger and format must agree. ``None`` when
     any check fails, or a value is of a type (a subclass) the model would convert: the caller then validates.
-    ``fields`` becomes the event's own: the caller must not use it again.
+    ``fields`` becomes the event's own: the caller must not use it again. ``data_checked``: ``fields["data"]``
+    is a copy :func:`check_json` already accepted (not walked again).
     """
     grant, callback = fields["grant"], fields["callback_due"]
     ledger, employee, revision = fields["ledger"], fields["employee"], fields["policy_revision"]
@@ -631,7 +635,8 @@ def _checked_event(fields: dict[str, Any]) -> Event | None:
     ):
         return None
     try:
-        check_json(fields["data"])
+        if not data_checked:
+            check_json(fields["data"])
         fields["at"] = fields["at"].astimezone(dt.UTC)
         if callback is not None:
             fields["callback_due"] = callback.astimezone(dt.UTC)
