@@ -379,6 +379,24 @@ def test_the_quick_json_check_says_what_the_exact_one_says(value: object) -> Non
     assert _quick(value) == _exact(value)
 
 
+_HEX_DIGITS = "0123456789abcdef"
+_PRINTABLE_ASCII = "".join(chr(code) for code in range(0x21, 0x7F))
+_NEAR_HASHES = st.text(alphabet=st.sampled_from([*_HEX_DIGITS, "A", "g", " ", "\n", "\u0660", "\uff10"]), max_size=66)
+_NEAR_KEYS = st.text(alphabet=st.sampled_from([*"az09-_~!", " ", "\t", "\x7f", "\x80", "\u00e9", "\n"]), max_size=8)
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(text=st.one_of(_NEAR_HASHES, st.text(max_size=66), st.just("a" * 64), st.just("a" * 63 + "\n")))
+def test_is_hash_accepts_exactly_64_lower_case_hexadecimal_digits(text: str) -> None:
+    assert _events.is_hash(text) == (len(text) == 64 and not text.strip(_HEX_DIGITS))
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(text=st.one_of(_NEAR_KEYS, st.text(max_size=8)), longest=st.integers(1, 6))
+def test_a_text_id_is_what_stripping_printable_ascii_leaves_nothing_of(text: str, longest: int) -> None:
+    assert _events._is_text_id(text, longest) == (1 <= len(text) <= longest and not text.strip(_PRINTABLE_ASCII))
+
+
 def test_the_quick_json_check_knows_the_depth_limit() -> None:
     deep: Any = "x"
     for _ in range(40):

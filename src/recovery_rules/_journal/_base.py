@@ -59,6 +59,7 @@ from ._events import (
     Event,
     IdempotencyKey,
     Verification,
+    _is_text_id,
     is_hash,
     ledger_text,
     well_formed_head,
@@ -106,7 +107,6 @@ CLOSED: Final = "closed"
 """The state of a closed case: a case is open until an event leaves it in this state."""
 
 _KEY: Final = TypeAdapter(IdempotencyKey)
-_PRINTABLE: Final = "".join(chr(code) for code in range(0x21, 0x7F))
 _CUSTOMER: Final = TypeAdapter(Identifier)
 
 
@@ -1352,7 +1352,7 @@ def _request_digest(request: object, what: str) -> str:
 
 
 def _checked_key(key: object) -> str:
-    if type(key) is str and 1 <= len(key) <= 200 and not key.strip(_PRINTABLE):  # what IdempotencyKey accepts
+    if type(key) is str and _is_text_id(key, 200):  # what IdempotencyKey accepts
         return key
     try:
         return _KEY.validate_python(key)
