@@ -47,8 +47,8 @@ from recovery_rules._journal._canonical import (
     dumps,
     dumps_body,
 )
-from recovery_rules._values import _trusted
-from recovery_rules._values._money import canonical_money
+from recovery_rules._values import _money, _trusted
+from recovery_rules._values._money import canonical_money, valid_amount
 
 from ._helpers import examples
 
@@ -377,6 +377,61 @@ def _quick(value: object) -> str:
 @given(value=anything)
 def test_the_quick_json_check_says_what_the_exact_one_says(value: object) -> None:
     assert _quick(value) == _exact(value)
+
+
+_HEX_DIGITS = "0123456789abcdef"
+_PRINTABLE_ASCII = "".join(chr(code) for code in range(0x21, 0x7F))
+_NEAR_HASHES = st.text(alphabet=st.sampled_from([*_HEX_DIGITS, "A", "g", " ", "\n", "\u0660", "\uff10"]), max_size=66)
+_NEAR_KEYS = st.text(alphabet=st.sampled_from([*"az09-_~!", " ", "\t", "\x7f", "\x80", "\u00e9", "\n"]), max_size=8)
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(text=st.one_of(_NEAR_HASHES, st.text(max_size=66), st.just("a" * 64), st.just("a" * 63 + "\n")))
+def test_is_hash_accepts_exactly_64_lower_case_hexadecimal_digits(text: str) -> None:
+    assert _events.is_hash(text) == (len(text) == 64 and not text.strip(_HEX_DIGITS))
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(text=st.one_of(_NEAR_KEYS, st.text(max_size=8)), longest=st.integers(1, 6))
+def test_a_text_id_is_what_stripping_printable_ascii_leaves_nothing_of(text: str, longest: int) -> None:
+    assert _events._is_text_id(text, longest) == (1 <= len(text) <= longest and not text.strip(_PRINTABLE_ASCII))
+
+
+_AMOUNTS = st.one_of(
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.decimals(places=2, min_value=-(10**17), max_value=10**17),
+    st.decimals(places=3, min_value=-(10**17), max_value=10**17),
+    st.builds(
+        lambda digits, exponent, negative: Decimal((int(negative), digits, exponent)),
+        st.lists(st.integers(0, 9), min_size=1, max_size=20).map(tuple),
+        st.integers(-8, 4),
+        st.booleans(),
+    ),
+    st.sampled_from(
+        [
+            Decimal("-0"),
+            Decimal("-0.00"),
+            Decimal("-0.000"),
+            Decimal("0E+2"),
+            Decimal("1E+2"),
+            Decimal("-sNaN"),
+            Decimal("sNaN"),
+            Decimal("-Infinity"),
+            Decimal("999999999999999.99"),
+            Decimal("1000000000000000.00"),
+            Decimal("-999999999999999.999"),
+            Decimal("0.001"),
+        ]
+    ),
+)
+
+
+@settings(max_examples=examples(500), deadline=None)
+@given(amount=_AMOUNTS, places=st.sampled_from([None, 0, 2, 3, 1, 4]), non_negative=st.booleans())
+def test_valid_amount_reads_the_text_as_the_digits_say(amount: Decimal, places: int | None, non_negative: bool) -> None:
+    """valid_amount reads an amount's text; what it says is what the amount's digits say."""
+    expected = places is not None and _money._valid_digits(amount, places, non_negative=non_negative)
+    assert valid_amount(amount, places, non_negative=non_negative) == expected
 
 
 def test_the_quick_json_check_knows_the_depth_limit() -> None:

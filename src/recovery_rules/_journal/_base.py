@@ -59,6 +59,7 @@ from ._events import (
     Event,
     IdempotencyKey,
     Verification,
+    _is_text_id,
     is_hash,
     ledger_text,
     well_formed_head,
@@ -106,7 +107,6 @@ CLOSED: Final = "closed"
 """The state of a closed case: a case is open until an event leaves it in this state."""
 
 _KEY: Final = TypeAdapter(IdempotencyKey)
-_PRINTABLE: Final = "".join(chr(code) for code in range(0x21, 0x7F))
 _CUSTOMER: Final = TypeAdapter(Identifier)
 
 
@@ -427,7 +427,7 @@ class Journal(abc.ABC):
         if not isinstance(draft, Draft):
             raise InvalidInputError.at("append", "build", "must be a Draft or return one")
         _check_draft_times(draft)
-        _check_draft_parts(draft)
+        data = _check_draft_parts(draft)
         grant = draft.grant
         if grant is not None and not valid_money(grant, non_negative=True):  # exactly a valid Money: no more to do
             draft = _with_checked_grant(draft, grant)
@@ -449,6 +449,7 @@ class Journal(abc.ABC):
             prev=prev,
             ledger=entry,
             stored_data=stored_data,
+            checked_data=data,
         )
         store.insert(record)
         secret = self._ledger_secret
@@ -1362,7 +1363,7 @@ def _request_digest(request: object, what: str) -> str:
 
 
 def _checked_key(key: object) -> str:
-    if type(key) is str and 1 <= len(key) <= 200 and not key.strip(_PRINTABLE):  # what IdempotencyKey accepts
+    if type(key) is str and _is_text_id(key, 200):  # what IdempotencyKey accepts
         return key
     try:
         return _KEY.validate_python(key)
@@ -1424,16 +1425,21 @@ def _check_draft_times(draft: Draft) -> None:
             raise InvalidInputError.at("append", name, OUT_OF_INPUT_RANGE)
 
 
-def _check_draft_parts(draft: Draft) -> None:
+def _check_draft_parts(draft: Draft) -> dict[str, JSONValue]:
     """Refuse a draft whose ``incident`` is not a :class:`ComplaintNumber` (or ``None``), or whose ``data`` is not
-    a mapping: a plain dataclass holds whatever it was given, and both are read before the event is checked."""
+    a mapping: a plain dataclass holds whatever it was given, and both are read before the event is checked.
+
+    Returns a copy of the draft's ``data`` checked to be JSON (:func:`check_json`), which the event is sealed
+    with (``Event.sealed(checked_data=...)``), so that it is not walked twice."""
     if draft.incident is not None and not isinstance(draft.incident, ComplaintNumber):
         raise InvalidInputError.at(
             "append", "incident", "must be a ComplaintNumber, such as ComplaintNumber.parse('20261123-10442'), or None"
         )
     if not isinstance(draft.data, Mapping):
         raise InvalidInputError.at("append", "data", "must be a mapping of JSON values, such as {} or {'notes': ''}")
-    check_json(dict(draft.data), refused=_SEALED_SPELLING)  # its shape, depth included, in one walk
+    data = dict(draft.data)
+    check_json(data, refused=_SEALED_SPELLING)  # its shape, depth included, in one walk
+    return data  # a mapping checked to be JSON: a JSON object
 
 
 def _with_checked_grant(draft: Draft, grant: object) -> Draft:
