@@ -215,3 +215,30 @@ def test_a_failed_rotation_keeps_the_old_key_and_a_failed_seal_writes_nothing(tm
         SQLiteJournal(path, ledger_key=new)
     with SQLiteJournal(path, ledger_key=old) as journal:
         assert journal.verify().ok
+
+
+# -- a journal object left open across a key rotation ----------------------------------------------------------------
+
+
+def test_a_journal_object_left_open_across_a_key_rotation_records_no_grant_and_says_why(tmp_path: Path) -> None:
+    """journal.md, changing the key: a journal object still open with the old key after another ran
+    ``rotate_ledger_key`` is refused a grant, for a guest who has one and for a guest's first alike, and nothing is
+    written. A first grant sealed with the old key was recorded before, and that guest's ledger then read as edited
+    for good; a repeat guest's grant was refused as if the journal had been edited."""
+    path = tmp_path / "journal.sqlite3"
+    old, new = secrets.token_bytes(32), secrets.token_bytes(32)
+    with SQLiteJournal(path, ledger_key=old) as journal:
+        journal.append_many([BulkEntry(A, draft("granted", grant="10.00"), key="a-1")])
+    with SQLiteJournal(path, ledger_key=old) as stale:
+        with SQLiteJournal(path, ledger_key=old) as rotator:
+            assert rotator.rotate_ledger_key(new) == 2
+        before = _rows(path)
+        for number, key in ((A, "a-2"), (C, "c-1")):  # the guest's second grant, another guest's first
+            with pytest.raises(JournalError, match="sealed again with another ledger_key") as refused:
+                stale.append_many([BulkEntry(number, draft("granted", minutes=1, grant="5.00"), key=key)])
+            assert not isinstance(refused.value, JournalIntegrityError)  # nothing was edited
+        assert _rows(path) == before
+        stale.append_many([BulkEntry(B, draft("noted", minutes=1), key="b-1")])  # no grant: no seal to write
+    with SQLiteJournal(path, ledger_key=new) as keyed:
+        keyed.append_many([BulkEntry(C, draft("granted", minutes=2, grant="5.00"), key="c-1")])
+        assert keyed.verify().ok

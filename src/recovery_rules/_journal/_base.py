@@ -143,6 +143,7 @@ class Journal(abc.ABC):
     _ledger_sealed: bool = False  # whether the journal's ledger is sealed (with or without the key at hand)
     _read_only: bool = False  # opened to read only (SQLiteJournal(read_only=True)): every write refused
     _key_check_gone: bool = False  # its heads are sealed but it holds no key check: the check was removed
+    _known_key_check: tuple[bytes, str] | None = None  # the ledger key's key check, worked out once (_key_check_of)
 
     @property
     def ledger_sealed(self) -> bool:
@@ -423,7 +424,7 @@ class Journal(abc.ABC):
             raise StaleCaseError(expected=expected_version, found=found)
         verified = self._verified_grants
         ledger = StoreLedger(store, verified, self._ledger_secret, writing=True)
-        draft = build(ledger) if callable(build) else build
+        draft = self._built(build, ledger, store)
         if not isinstance(draft, Draft):
             raise InvalidInputError.at("append", "build", "must be a Draft or return one")
         _check_draft_times(draft)
@@ -471,14 +472,47 @@ class Journal(abc.ABC):
         return event
 
     def _check_may_grant(self, store: Store) -> None:
-        """Refuse a grant without the key of a sealed ledger, sealed since this object opened too (by another)."""
-        if not self._ledger_sealed and store.ledger_key_check() is not None:
+        """Refuse a grant without the key of a sealed ledger, sealed since this object opened too (by another), or
+        with a key the ledger was sealed again without since (:meth:`rotate_ledger_key` by another object): its
+        seal would make that guest's ledger read as edited from then on."""
+        stored = store.ledger_key_check()
+        if not self._ledger_sealed and stored is not None:
             self._ledger_sealed = True  # sealed since this object was opened (seal_ledger, by another one)
-        if self._ledger_sealed and self._ledger_secret is None:
+        secret = self._ledger_secret
+        if self._ledger_sealed and secret is None:
             raise JournalError(
                 "this journal's ledger is sealed: open it with its ledger_key to record a grant (without the key "
                 "it can be read, not granted from)"
             )
+        if secret is not None and stored is not None:
+            self._check_key_not_changed(secret, stored)
+
+    def _built(self, build: Draft | Callable[[Ledger], Draft], ledger: StoreLedger, store: Store) -> object:
+        """``build`` called with the append's ``ledger`` (or the draft given)."""
+        try:
+            return build(ledger) if callable(build) else build
+        except JournalIntegrityError:
+            # a guest's head sealed with another key reads as edited: say so when the ledger was sealed again
+            # since this object opened the journal (its key is stale), rather than that the journal was edited
+            if self._ledger_secret is not None and (stored := store.ledger_key_check()) is not None:
+                self._check_key_not_changed(self._ledger_secret, stored)
+            raise
+
+    def _check_key_not_changed(self, secret: bytes, stored: str) -> None:
+        """Refuse to write with a ledger key the journal's ledger is no longer sealed with (``stored``: its check)."""
+        if not same_seal(self._key_check_of(secret), stored):
+            raise JournalError(
+                "this journal's ledger was sealed again with another ledger_key since this journal object opened "
+                "it (rotate_ledger_key, by another): open the journal again with the new ledger_key to record a "
+                "grant; nothing was recorded"
+            )
+
+    def _key_check_of(self, secret: bytes) -> str:
+        """:func:`key_check` of ``secret``, worked out once per key (an HMAC a grant would otherwise compute)."""
+        known = self._known_key_check
+        if known is None or known[0] is not secret:
+            known = self._known_key_check = (secret, key_check(secret))
+        return known[1]
 
     def seal_ledger(
         self, ledger_key: bytes, *, expected_head: ChainHead | None = None, resume_from: ChainHead | None = None
