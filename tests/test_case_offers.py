@@ -525,7 +525,9 @@ def test_a_declined_offer_below_what_the_manager_could_approve_is_said_as_the_of
     assert "the most" not in explaining.text
     case.explain_denial()
     assert case.history[-1].actor == by  # the manager who made the offer explains and offers the rest
-    assert case.denial_reason == f"our {by} offered $2,500.00, which you declined"
+    # what the case records is said to the customer too: the level by its title, as the words say it (an audit:
+    # it was "our general_manager offered ...", the level's name)
+    assert case.denial_reason == f"our {said_by} offered $2,500.00, which you declined"
     assert wording.say_history(case)[-1].text == explaining.text  # the same words once recorded
 
 
