@@ -525,7 +525,9 @@ def test_a_declined_offer_below_what_the_manager_could_approve_is_said_as_the_of
     assert "the most" not in explaining.text
     case.explain_denial()
     assert case.history[-1].actor == by  # the manager who made the offer explains and offers the rest
-    assert case.denial_reason == f"our {by} offered $2,500.00, which you declined"
+    # what the case records is said to the customer too: the level by its title, as the words say it (an audit:
+    # it was "our general_manager offered ...", the level's name)
+    assert case.denial_reason == f"our {said_by} offered $2,500.00, which you declined"
     assert wording.say_history(case)[-1].text == explaining.text  # the same words once recorded
 
 
@@ -634,3 +636,50 @@ def test_a_counter_offer_pending_in_an_older_journal_is_worded_as_an_offer(journ
     (delivering,) = Wording(ritz).say_next(loaded)  # the case's words were right already
     assert "We can offer you the $2,000.00 refund right now" in delivering.text
     assert journal.verify().ok
+
+
+def test_a_counter_offer_is_delivered_without_the_extra_mile_suggestions_a_plain_approval_says(
+    journal: Journal, theme_park: Policy
+) -> None:
+    """An audit: customize-wording.md said a delivery says the extra-mile suggestions, and a delivered counter-offer
+    did not, unsaid. It is meant (plan-b-catalog.md, the extra mile): a counter-offer's words end on whether the
+    customer accepts it, so its resolution's suggestions are not said after that question; a full approval's
+    delivery says them."""
+    at = dt.datetime(2026, 7, 4, 20, 0, tzinfo=dt.UTC)  # 13:00 in Los Angeles
+    wording = Wording(theme_park)
+
+    def escalated_park(customer: str) -> Case:
+        rained_out = Complaint(
+            customer=Customer(id=customer),
+            category="weather_closure",
+            requested=Remedy(kind="credit", amount=usd("400.00")),
+            received_at=at,
+        )
+        case = Case.open(journal, theme_park, rained_out, by="ticket_agent", clock=lambda: at)
+        case.listen()
+        case.apologize()
+        case.ask_preferred_solution()
+        case.decide()
+        case.escalate()
+        return case
+
+    offered, approved = escalated_park("G-77"), escalated_park("G-78")
+    offer = offered.manager_approves(by="guest_relations", amount=usd("200.00"))
+    full = approved.manager_approves(by="guest_relations")
+    assert offer.suggestions
+    assert [s.id for s in offer.suggestions] == [s.id for s in full.suggestions]
+    ideas = "here are a few ideas for what you could do instead"
+    (delivering_offer,) = wording.say_next(offered)
+    (delivering_full,) = wording.say_next(approved)
+    assert delivering_offer.text.endswith("Would you like to accept that?")
+    assert ideas not in delivering_offer.text
+    assert ideas in delivering_full.text
+    for suggestion in full.suggestions:
+        assert suggestion.description in delivering_full.text
+        assert suggestion.description not in delivering_offer.text
+    assert ideas not in say(offer, theme_park)
+    assert ideas in say(full, theme_park)
+    offered.deliver()
+    offered.accept_offer()  # what the pages tell a host to read after a "yes"
+    assert offered.resolution is not None
+    assert offered.resolution.suggestions == offer.suggestions

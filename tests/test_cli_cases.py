@@ -338,8 +338,51 @@ def test_an_empty_reason_contains_is_refused_at_its_line(capsys: pytest.CaptureF
         "the reason must contain, or leave it out"
     ) in result.err
     schema = json.loads(run(capsys, "schema", "test-cases").out)
-    (text_form, _) = schema["$defs"]["Expectation"]["properties"]["reason_contains"]["anyOf"]
-    assert text_form == {"type": "string", "minLength": 1, "maxLength": 10_000}
+    text_form = schema["$defs"]["Expectation"]["properties"]["reason_contains"]
+    assert text_form == {"type": "string", "minLength": 1, "maxLength": 10_000, "title": "Reason Contains"}
+
+
+EXPECT_FIELDS = (
+    "outcome",
+    "authorized_by",
+    "escalate_to",
+    "delivered_by",
+    "grantable_by",
+    "callback_by",
+    "alternatives",
+    "alternatives_include",
+    "suggestions",
+    "total",
+    "actor_can_grant",
+    "reason_contains",
+    "failed_rules",
+)
+
+
+def test_every_expect_field_is_listed(capsys: pytest.CaptureFixture[str]) -> None:
+    schema = json.loads(run(capsys, "schema", "test-cases").out)
+    assert tuple(schema["$defs"]["Expectation"]["properties"]) == EXPECT_FIELDS
+
+
+@pytest.mark.parametrize("field", EXPECT_FIELDS)
+def test_the_schema_refuses_a_null_expectation_as_the_verb_does(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, field: str
+) -> None:
+    """An audit: the verb refuses a ``null`` in an ``expect`` field (it would check nothing), but the schema of a
+    test-cases file still allowed one in each (``"default": null`` too); an editor checking a file against it
+    passed what ``test`` then refused. Both refuse it now, at the field."""
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is in the dev extra; this runs in CI")
+    schema = json.loads(run(capsys, "schema", "test-cases").out)
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    case = {"name": "a null", "expect": {"outcome": "escalated", field: None}}
+    errors = list(validator.iter_errors({**BASE, "cases": [case]}))
+    assert errors
+    assert {tuple(error.absolute_path) for error in errors} == {("cases", 0, "expect", field)}
+    assert "null" not in json.dumps(schema["$defs"]["Expectation"])
+    result = run(capsys, "test", POLICY, cases_file(tmp_path, case))
+    assert result.code == 2, result.out
+    assert f"cases[0].expect.{field}: is null, which checks nothing" in result.err
+    assert not list(validator.iter_errors({**BASE, "cases": [{**case, "expect": {"outcome": "escalated"}}]}))
 
 
 @pytest.mark.parametrize(

@@ -143,6 +143,38 @@ def test_a_bad_token_file_names_every_problem(tmp_path: Path) -> None:
         Tokens.from_file(path)
 
 
+@pytest.mark.parametrize(
+    ("second", "key", "column"),
+    [('"level": "general_manager"', "level", 41), ('"lev\\u0065l": "general_manager"', "level", 41)],
+)
+def test_a_json_token_file_naming_a_key_twice_is_refused_at_its_line(
+    tmp_path: Path, second: str, key: str, column: int
+) -> None:
+    """An audit: a JSON token file's entry naming ``level`` twice was read with the last value, silently (the
+    employee got the general manager's authority); the TOML parser refuses a key set twice, at its line. Both do
+    now, the JSON one in the same words as its other syntax problems."""
+    _, digest = mint_token()
+    path = tmp_path / "tokens.json"
+    path.write_text(
+        f'{{"tokens": [\n  {{"sha256": "{digest}", "employee": "e-1", "level": "staff"}},\n'
+        f'  {{"sha256": "{digest[::-1]}",\n   "employee": "e-2", "level": "staff", {second}}}\n]}}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInputError) as caught:
+        Tokens.from_file(path)
+    assert [problem.location for problem in caught.value.problems] == [""]
+    assert caught.value.problems[0].message == (
+        f'is not valid JSON: the key "{key}" appears twice in one object (at line 4, column {column}); keep one'
+    )
+    path.write_text(path.read_text(encoding="utf-8").replace(f", {second}", ""), encoding="utf-8")
+    assert len(Tokens.from_file(path)) == 2  # the same keys in two entries are each entry's own
+    toml = tmp_path / "tokens.toml"
+    toml.write_text(token_entry(digest, "e-1", "staff") + 'level = "general_manager"\n', encoding="utf-8")
+    with pytest.raises(InvalidInputError) as caught:
+        Tokens.from_file(toml)
+    assert caught.value.problems[0].message.startswith("is not valid TOML: Cannot overwrite a value (at line 5")
+
+
 # -- idempotency ----------------------------------------------------------------------------------------------
 def test_a_retried_open_returns_the_first_answer_and_opens_one_case() -> None:
     served = serve()

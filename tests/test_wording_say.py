@@ -20,9 +20,11 @@ from hypothesis import strategies as st
 
 from recovery_rules import (
     Alternative,
+    Case,
     Complaint,
     Customer,
     InvalidInputError,
+    MemoryJournal,
     Money,
     Outcome,
     Policy,
@@ -283,6 +285,29 @@ def test_the_customer_is_apologized_to_by_name(ritz: Policy) -> None:
         "I'm so sorry, Ms. Okafor - let's figure this out!\n\n"
     )
     assert say(resolution, ritz, customer_name="  ").startswith(APOLOGY + "\n\n")
+
+
+@pytest.mark.parametrize("name", ["  Ana Lima ", "Ana \t Lima", "\nAna  \u00a0Lima\n"])
+def test_a_customers_name_is_said_without_the_white_space_around_or_doubled_in_it(ritz: Policy, name: str) -> None:
+    """An audit: a name with spaces around it was said with them, in text and in a case's words
+    ("I'm so sorry,   Ana  - let's ..."); every place the wording says a name says it stripped, each run of
+    white space inside it one space."""
+    resolution = ritz.decide(hotel_complaint("25.00"), by="staff", now=NOW)
+    apology = "I'm so sorry, Ana Lima - let's figure this out!"
+    for format in ("text", "markdown", "html"):
+        assert apology in say(resolution, ritz, customer_name=name, format=format)
+    complaint = hotel_complaint("25.00").model_copy(update={"customer": Customer(id="10442", name=name)})
+    journal = MemoryJournal()
+    try:
+        case = Case.open(journal, ritz, complaint, by="staff", clock=lambda: NOW)
+        wording = Wording(ritz)
+        for said in (wording.say_next(case), wording.say_next(case, customer_name=name)):
+            assert said[0].text.startswith(apology + "\n"), said[0].text
+        case.listen()
+        said_then = {words.step: words.text for words in wording.say_history(case)}
+        assert said_then["listen"].startswith(apology + "\n")
+    finally:
+        journal.close()
 
 
 def test_a_rule_without_a_message_of_its_own_gives_the_resolutions_reason(ritz: Policy) -> None:

@@ -944,7 +944,7 @@ class Case:
         def build(view: CaseView, ledger: Ledger, at: dt.datetime) -> Draft:
             self._check_delegate(CaseStep.EXPLAIN_DENIAL, view, level, delegate)
             plan_b = self._denial_offers(view, ledger, at, level, delegate)
-            reason = view.denial_reason or _offer_reason(view) or _required(view.decision).reason
+            reason = view.denial_reason or _offer_reason(view, self._policy) or _required(view.decision).reason
             return _draft(
                 CaseStep.EXPLAIN_DENIAL,
                 CaseState.ALTERNATIVES_OFFERED,
@@ -1794,16 +1794,28 @@ def _counter_offer(asked: Remedy, amount: Money | None) -> Remedy | None:
     return Remedy.model_validate({**asked.model_dump(mode="json"), "amount": amount.to_json()})
 
 
-def _offer_reason(view: CaseView) -> str | None:
+def _offer_reason(view: CaseView, policy: Policy) -> str | None:
     """Why a declined counter-offer was all there was (what the customer is told with the alternatives): the
-    most the level could approve, when the offer was that; else the offer the manager chose, declined."""
+    most the level could approve, when the offer was that; else the offer the manager chose, declined. The level
+    is said as the wording says it, by its title (``our duty manager``), never by its name (``general_manager``)."""
     offer = view.counter_offer
     if offer is None:
         return None
-    level, amount = _required(view.counter_offered_by), offer.amount.display()
+    level, amount = _level_in_a_sentence(policy, _required(view.counter_offered_by)), offer.amount.display()
     if offer_was_the_most(_required(view.resolution), offer):
         return f"the most our {level} could approve was {amount}"
     return f"our {level} offered {amount}, which you declined"
+
+
+def _level_in_a_sentence(policy: Policy, name: str) -> str:
+    """The level called ``name`` as an English sentence says it: its title, or its name with spaces, not
+    capitalized mid-sentence (``Duty manager`` -> ``duty manager``); a level the policy no longer has by its name
+    with spaces."""
+    found = next((level for level in policy.levels if level.name == name), None)
+    title = found.display_name if found is not None else name.replace("_", " ")
+    if len(title) > 1 and title[0].isupper() and title[1].islower():
+        return title[0].lower() + title[1:]
+    return title
 
 
 def _employee(policy: Policy, employee: object) -> str | None:

@@ -56,6 +56,7 @@ from ._step_words import (
     as_of_one_step,
     history_plans,
     next_plans,
+    said_name,
     spoken,
 )
 from ._template import Slot, Template
@@ -268,8 +269,9 @@ class Wording:
     def _said(self, resolution: Resolution, format: Format, customer_name: str) -> str:
         number: Segments = (str(resolution.complaint_number),)
         blocks: list[Block] = []
-        if spoken(customer_name).strip():
-            blocks += self._fill("apology_named", customer_name=(customer_name,), complaint_number=number)
+        name = said_name(customer_name)
+        if name:
+            blocks += self._fill("apology_named", customer_name=(name,), complaint_number=number)
         else:
             blocks += self._fill("apology", complaint_number=number)
         asked = self._asked(resolution)

@@ -76,6 +76,7 @@ __all__ = [
     "as_of_one_step",
     "history_plans",
     "next_plans",
+    "said_name",
     "spoken",
 ]
 
@@ -121,6 +122,12 @@ def spoken(text: str) -> str:
     and the apology asks it whether there is a name to say.
     """
     return "" if text == ERASED else text
+
+
+def said_name(name: str) -> str:
+    """A customer's ``name`` as the apology says it: :func:`spoken`, without the white space around it, each run
+    of white space inside it one space (``" Ana  Lima "`` -> ``"Ana Lima"``: never ``Hello,  Ana .``)."""
+    return " ".join(spoken(name).split())
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -517,7 +524,7 @@ def _story(case: CaseRecord, customer_name: str | None) -> _CaseSoFar:
         policy=case.policy,
         complaint=complaint,
         level=case.level,
-        customer_name=spoken(complaint.customer.name if customer_name is None else customer_name),
+        customer_name=said_name(complaint.customer.name if customer_name is None else customer_name),
     )
 
 

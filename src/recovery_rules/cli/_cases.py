@@ -276,8 +276,22 @@ def _as_written(schema: dict[str, Any]) -> dict[str, Any]:
         "properties": {name: field for name, field in case["properties"].items() if name != "name"},
     }
     schema["properties"]["defaults"] = {"$ref": "#/$defs/Defaults"}
+    _without_null(defs["Expectation"])
     written: dict[str, Any] = _with_bare_amounts(schema)
     return written
+
+
+def _without_null(expectation: dict[str, Any]) -> None:
+    """``expectation``'s schema without ``null`` in its fields, which ``test`` refuses (it would check nothing):
+    a field left out is not checked, so none has a default to write."""
+    for name, field in expectation["properties"].items():
+        field.pop("default", None)
+        choices = [choice for choice in field.get("anyOf", ()) if choice != {"type": "null"}]
+        if len(choices) == 1:
+            del field["anyOf"]
+            expectation["properties"][name] = {**choices[0], **field}
+        elif choices:
+            field["anyOf"] = choices
 
 
 _BARE_AMOUNTS: Final[list[dict[str, Any]]] = [

@@ -35,6 +35,9 @@ _NAME: Final = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 TOKEN_PREFIX: Final = "rr_"  # noqa: S105 - the prefix that marks a token, not a secret
 _MAX_TOKEN: Final = 256
 _MAX_FILE: Final = 5_000_000
+_SPACE: Final = re.compile(r"[ \t\n\r]*")
+_SHOWN_KEY: Final = 64
+"""The most characters of a key a message shows."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -59,6 +62,68 @@ def mint_token() -> tuple[str, str]:
 def token_entry(digest: str, employee: str, level: str) -> str:
     """The token file's TOML entry for a token's hash, an employee and a level."""
     return f'[[tokens]]\nsha256 = "{digest}"\nemployee = "{employee}"\nlevel = "{level}"\n'
+
+
+class _RepeatedKeyError(Exception):
+    """An object of a JSON token file names ``key`` twice (not a ``ValueError``: it is said apart from those)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _one_value_per_key(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """A JSON object of a token file, refused when it names a key twice: Python's ``json`` would keep the last
+    value silently (a second ``level`` would win over the first)."""
+    found: dict[str, object] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _RepeatedKeyError(key)
+        found[key] = value
+    return found
+
+
+def _repeated_key_said(text: str, key: str) -> str:
+    """The problem of a JSON token file whose object names ``key`` twice, placed where it is written again (as
+    the TOML parser places a key set twice) when it can be found."""
+    shown = json.dumps(key if len(key) <= _SHOWN_KEY else key[:_SHOWN_KEY] + "...")
+    said = f"is not valid JSON: the key {shown} appears twice in one object"
+    offset = _repeated_key_offset(text)
+    if offset is not None:
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        said += f" (at line {line}, column {column})"
+    return said + "; keep one"
+
+
+def _repeated_key_offset(text: str) -> int | None:
+    """Where the first key an object of ``text`` (JSON) names twice is written again; ``None`` when none is, or
+    the text does not read so far."""
+    decoder = json.JSONDecoder()
+    objects: list[set[str] | None] = []  # the keys of each open object, None for an array
+    at = 0
+    while at < len(text):
+        char = text[at]
+        if char == '"':
+            try:
+                value, end = decoder.raw_decode(text, at)
+            except ValueError:
+                return None
+            after = _SPACE.match(text, end)
+            is_key = after is not None and text.startswith(":", after.end())
+            keys = objects[-1] if objects else None
+            if is_key and keys is not None and isinstance(value, str):
+                if value in keys:
+                    return at
+                keys.add(value)
+            at = end
+            continue
+        if char in "{[":
+            objects.append(set() if char == "{" else None)
+        elif char in "}]" and objects:
+            objects.pop()
+        at += 1
+    return None
 
 
 class Tokens:
@@ -117,7 +182,9 @@ class Tokens:
                 "token file", "", f"is not UTF-8 text (a bad byte at offset {error.start}): it is no token file"
             ) from None
         try:
-            data = json.loads(text) if kind == "JSON" else tomllib.loads(text)
+            data = json.loads(text, object_pairs_hook=_one_value_per_key) if kind == "JSON" else tomllib.loads(text)
+        except _RepeatedKeyError as error:
+            raise InvalidInputError.at("token file", "", _repeated_key_said(text, error.key)) from None
         except (ValueError, tomllib.TOMLDecodeError) as error:
             raise InvalidInputError.at("token file", "", f"is not valid {kind}: {error}") from None
         entries = data.get("tokens") if isinstance(data, dict) else None
