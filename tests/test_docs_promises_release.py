@@ -189,3 +189,22 @@ def test_the_cli_extra_allows_no_click_under_which_a_bare_command_exits_zero() -
     click = [requirement for requirement in extras["cli"] if re.match(r"click\b", requirement)]
     assert len(click) == 1, extras["cli"]
     assert _lowest(click[0]) >= (8, 2), click[0]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: the server extra allows starlette 1.2, whose FormParser takes no max_fields: every console form "
+    "(sign-in included) is a 500 with TypeError under it",
+)
+def test_the_server_extra_allows_no_starlette_without_the_form_limits_the_console_passes() -> None:
+    """docs/how-to/the-front-desk-console.md: the console comes with ``pip install 'recovery-rules[server]'``.
+
+    The console reads its forms with ``starlette.formparsers.FormParser(..., max_fields=...)`` and
+    ``request.form(max_part_size=..., max_fields=...)``; starlette's FormParser takes ``max_fields`` from 1.4.0
+    on. Under starlette 1.2.0, which the extra allows, ``POST /console/sign-in`` fails with "FormParser.__init__()
+    got an unexpected keyword argument 'max_fields'" (found by installing the wheel with ``starlette==1.2.0``).
+    """
+    server = _pyproject()["project"]["optional-dependencies"]["server"]
+    starlette = [requirement for requirement in server if re.match(r"starlette\b", requirement)]
+    assert len(starlette) == 1, server
+    assert _lowest(starlette[0]) >= (1, 4), starlette[0]
