@@ -172,11 +172,6 @@ def _lowest(requirement: str) -> tuple[int, ...]:
     return tuple(int(part) for part in found.group(1).split("."))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the cli extra allows click 8.1.7, under which a bare `recovery-rules` shows its help and exits 0 "
-    "(click 8.2 made no_args_is_help a usage error, exit 2, as the command line's tests expect)",
-)
 def test_the_cli_extra_allows_no_click_under_which_a_bare_command_exits_zero() -> None:
     """docs/cli/index.md: "Exit codes scripts can rely on, the same for every verb": 0 "the verb did its job", 2
     "bad usage or input"; tests/test_cli.py holds ``recovery-rules`` without a verb to be a usage error (2).
@@ -191,11 +186,6 @@ def test_the_cli_extra_allows_no_click_under_which_a_bare_command_exits_zero() -
     assert _lowest(click[0]) >= (8, 2), click[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the server extra allows starlette 1.2, whose FormParser takes no max_fields: every console form "
-    "(sign-in included) is a 500 with TypeError under it",
-)
 def test_the_server_extra_allows_no_starlette_without_the_form_limits_the_console_passes() -> None:
     """docs/how-to/the-front-desk-console.md: the console comes with ``pip install 'recovery-rules[server]'``.
 
