@@ -73,7 +73,8 @@ MODEL: Final[dict[str, set[str]]] = {
     "counter_offered": {"deliver"},
     "offer_delivered": {"accept_offer", "decline_offer"},
     "offer_declined": {"explain_denial"},
-    "beyond_authority": {"escalate"},
+    # instead of escalating, the customer may take one of the decision's alternatives (seed 002)
+    "beyond_authority": {"escalate", "accept_alternative"},
     "escalated": {"manager_approves", "manager_denies"},
     "denied": {"explain_denial"},
     "alternatives_offered": {"accept_alternative", "decline_alternatives"},
@@ -278,7 +279,11 @@ class CasePath(RuleBasedStateMachine):
         if step == "explain_denial":
             return {"by": data.draw(st.sampled_from([None, level]), label="by")}
         if step == "accept_alternative":
-            ids = [alternative.id for alternative in case.alternatives_offered] or ["no-such-alternative"]
+            choices = case.alternatives_offered
+            if case.state.value == "beyond_authority":  # the decision's: what the employee can authorize now
+                assert case.decision is not None
+                choices = case.decision.alternatives
+            ids = [alternative.id for alternative in choices] or ["no-such-alternative"]
             return {"alternative_id": data.draw(st.sampled_from([*ids, "no-such-alternative"]), label="id")}
         if step == "write_report":
             return {"summary": "The guest wants more."}
@@ -321,13 +326,19 @@ class CasePath(RuleBasedStateMachine):
             assert arguments["by"] is not None
             assert rank(arguments["by"]) < rank(str(case.report["to"]))
         elif step in {"accept_alternative", "accept_final_offer"}:
+            # beyond the employee's authority, the decision's alternatives, granted by the level that decided;
+            # else the ones the manager who explained the denial offered, granted by that manager
+            beyond = case.state.value == "beyond_authority"
+            assert case.decision is not None
+            choices = case.decision.alternatives if beyond else case.alternatives_offered
             chosen = (
                 case.final_offer
                 if step == "accept_final_offer"
-                else next(a for a in case.alternatives_offered if a.id == arguments["alternative_id"])
+                else next(a for a in choices if a.id == arguments["alternative_id"])
             )
             assert chosen is not None
-            offerer = next(event.actor for event in reversed(case.history) if event.kind == "denial_explained")
+            granting = "decided" if beyond else "denial_explained"
+            offerer = next(event.actor for event in reversed(case.history) if event.kind == granting)
             room = [m for m in (limit(offerer, case.complaint.customer.tier), POLICY.hard_cap) if m is not None]
             assert room
             assert self.granted_today(case.complaint.customer.id) + chosen.value > min(room)
@@ -431,6 +442,13 @@ class CasePath(RuleBasedStateMachine):
             decision = case.decision
             assert decision is not None
             denied = decision.outcome is Outcome.DENIED or bool({"manager_denied", "offer_declined"} & set(kinds))
+            if "alternative_accepted" in kinds and "denial_explained" not in kinds:  # instead of the escalation
+                assert decision.outcome is Outcome.ESCALATED
+                assert "escalated" not in kinds
+                accepted = case.history[kinds.index("alternative_accepted")]
+                assert accepted.data["alternative"] in [a.model_dump(mode="json") for a in decision.alternatives]
+                assert accepted.actor == decision.acting_level
+                assert accepted.callback_due is None
             if denied:
                 explained = case.history[kinds.index("denial_explained")]
                 assert len(explained.data["alternatives"]) == min(2, len(decision.alternatives))  # type: ignore[arg-type]

@@ -1533,3 +1533,34 @@ def test_a_form_posted_from_another_port_of_the_same_host_is_refused() -> None:
     assert served.journal.cases() == []
     here = client.post("/console/cases", data=data, headers={"Origin": "http://testserver", "Host": "testserver"})
     assert here.status_code == 303
+
+
+def test_beyond_authority_the_console_offers_the_decisions_alternatives_as_choices_to_take_instead() -> None:
+    """Seed 002: the escalating page lists the options the employee can authorize now, with a form to record the
+    one the customer takes (``accept_alternative``), as the page does for the alternatives a denial offers."""
+    served = serve()
+    try:
+        clerk = _client(served, "staff")
+        number = _open(clerk)
+        for step in ("listen", "apologize"):
+            _step(clerk, number, step)
+        _step(clerk, number, "ask_preferred_solution", kind="refund", amount="3000.00")
+        _step(clerk, number, "decide")
+        assert _state(served, number) == "beyond_authority"
+        decision = CaseView.replay(served.journal.events(ComplaintNumber.parse(number))).decision
+        assert decision is not None
+        page = clerk.get(f"/console/cases/{number}").text
+        assert 'action="/console/step/escalate/' in page
+        assert f'action="/console/step/accept_alternative/{number}"' in page
+        assert page.count('name="alternative_id"') == len(decision.alternatives)
+        for option in decision.alternatives:
+            assert f'value="{option.id}"' in page
+        chosen = decision.alternatives[-1]
+        _step(clerk, number, "accept_alternative", alternative_id=chosen.id)
+        view = CaseView.replay(served.journal.events(ComplaintNumber.parse(number)))
+        assert (view.state.value, view.accepted, view.granted) == ("resolved", chosen, chosen.value)
+        assert view.history[-1].actor == "staff"
+        assert view.callback_by is None
+        assert 'action="/console/step/thank/' in clerk.get(f"/console/cases/{number}").text
+    finally:
+        served.journal.close()

@@ -126,6 +126,7 @@ class Model:
     satisfaction: int | None = None
     alternatives: tuple[str, ...] = ()
     backup: str | None = None
+    decided_alternatives: bool = False  # model.alternatives are the decision's (before an escalation)
     keys: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
     def allowed(self) -> set[str]:
@@ -136,7 +137,8 @@ class Model:
             "apologized": {"ask_preferred_solution"},
             "solution_asked": {"ask_preferred_solution"} if self.agreed is False else {"decide"},
             "approved": {"deliver"},
-            "beyond_authority": {"escalate"},
+            # "accept_alternative ... instead of escalating": one of the decision's alternatives (case-path.md)
+            "beyond_authority": {"escalate", "accept_alternative"},
             "escalated": {"manager_approves", "manager_denies"},
             "counter_offered": {"deliver"},
             "offer_delivered": {"accept_offer", "decline_offer"},
@@ -221,7 +223,7 @@ def content(call: Call) -> tuple[object, ...]:
         call.amount if step == "manager_approves" else None,
         (call.satisfied, call.satisfaction) if step in ANSWERING else None,
         (call.agreed, call.remedy) if step == "ask_preferred_solution" else None,
-        min(call.pick, 2) if step == "accept_alternative" else None,
+        call.pick if step == "accept_alternative" else None,
     )
 
 
@@ -353,6 +355,8 @@ class CasePath(RuleBasedStateMachine):
             changes["granted"] = None
             if state == "alternatives_offered" and call.pick >= 2:
                 refusals.add(InvalidInputError)  # the back-up, or no alternative: not offered
+            if state == "beyond_authority" and call.pick >= len(model.alternatives):
+                refusals.add(InvalidInputError)  # not one of the decision's alternatives
         elif step == "decline_alternatives":
             changes["state"] = "alternatives_declined"
         elif step == "make_final_offer":
@@ -427,11 +431,14 @@ class CasePath(RuleBasedStateMachine):
             kwargs["to"] = call.by
             kwargs["summary"] = "Guest insists on a full refund."
         if step == "accept_alternative":
-            # the ids the explanation offered, as the model keeps them (a handle behind has not read them yet)
+            # the ids the explanation offered, as the model keeps them (a handle behind has not read them yet);
+            # before an escalation, the decision's alternatives (what the employee can authorize now)
             model = self.model
             assert model is not None
             offered = model.alternatives
             choices = [*offered[:2], model.backup or "none", "none"]
+            if model.decided_alternatives:
+                return case.accept_alternative([*offered, "none", "none", "none", "none"][call.pick], **kwargs)
             return case.accept_alternative(choices[min(call.pick, 3)] if len(offered) >= 2 else "none", **kwargs)
         return getattr(case, step)(**kwargs)
 
@@ -500,7 +507,14 @@ class CasePath(RuleBasedStateMachine):
         assert (last.callback_due is not None) == owed, "every event carries the callback owed, and only then"
         if call.step == "manager_calls":
             assert last.actor == (call.by or model.reported_to)
+        if model.state == "beyond_authority" and call.step == "decide":
+            model.decided_alternatives = True
+            decision = case.decision
+            assert decision is not None
+            model.alternatives = tuple(alternative.id for alternative in decision.alternatives)
+            assert model.alternatives, "beyond the employee's authority, a decision carries alternatives"
         if model.state == "alternatives_offered" and call.step == "explain_denial":
+            model.decided_alternatives = False
             model.alternatives = tuple(alternative.id for alternative in case.alternatives_offered)
             assert len(model.alternatives) == 2
             backup = case.backup

@@ -50,7 +50,7 @@ PAGE: Final[dict[str, dict[str, set[str]]]] = {
         "ask_preferred_solution": {"solution_asked"},  # instead of decide, after "not correct"
     },
     "approved": {"deliver": {"resolved"}},
-    "beyond_authority": {"escalate": {"escalated"}},
+    "beyond_authority": {"escalate": {"escalated"}, "accept_alternative": {"resolved"}},  # instead of escalating
     "escalated": {"manager_approves": {"approved", "counter_offered"}, "manager_denies": {"denied"}},
     "counter_offered": {"deliver": {"offer_delivered"}},
     "offer_delivered": {"accept_offer": {"resolved"}, "decline_offer": {"offer_declined"}},
@@ -153,7 +153,11 @@ class PagePath(RuleBasedStateMachine):
         if step == "manager_denies":
             return {"by": level, "reason": "A full refund is beyond what we grant for a late room."}
         if step == "accept_alternative":
-            ids = [alternative.id for alternative in case.alternatives_offered] or ["no-such-alternative"]
+            # before an escalation, the decision's alternatives; after a denial, the two offered with it
+            offered = case.alternatives_offered
+            if case.state.value == "beyond_authority" and case.decision is not None:
+                offered = case.decision.alternatives
+            ids = [alternative.id for alternative in offered] or ["no-such-alternative"]
             return {"alternative_id": data.draw(st.sampled_from(ids), label="alternative")}
         if step == "write_report":
             required = self.levels.index(self.policy.denials_delivered_by)

@@ -118,8 +118,11 @@ class History:
             options["reason"] = self.marker(who, "reason")
         if name == "write_report":
             options["summary"] = self.marker(who, "summary")
-        if name == "accept_alternative":
-            args = (draw(st.sampled_from([alternative.id for alternative in case.alternatives_offered])),)
+        if name == "accept_alternative":  # the decision's alternatives before an escalation, else the two offered
+            offered = case.alternatives_offered
+            if case.state.value == "beyond_authority" and case.decision is not None:
+                offered = case.decision.alternatives
+            args = (draw(st.sampled_from([alternative.id for alternative in offered])),)
         before = set(self.since_erasure), set(self.kept)
         try:
             getattr(case, name)(*args, **options)

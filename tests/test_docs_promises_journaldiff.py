@@ -190,8 +190,11 @@ def _step_arguments(run: Run, case: Case, step: str, text: str) -> dict[str, Any
         arguments["by"] = case.escalated_to or policy.levels[-1].name
     if step == "manager_denies":
         arguments["reason"] = "Over what we may grant for this; " + (text[:200] or "see the notes")
-    if step == "accept_alternative":
-        arguments = {"alternative_id": case.alternatives_offered[0].id, **arguments}
+    if step == "accept_alternative":  # the decision's alternatives before an escalation, else the two offered
+        offered = case.alternatives_offered
+        if case.state.value == "beyond_authority" and case.decision is not None:
+            offered = case.decision.alternatives
+        arguments = {"alternative_id": offered[0].id, **arguments}
     if step == "write_report":
         arguments["summary"] = text or "The guest wants more than we could give."
     return arguments

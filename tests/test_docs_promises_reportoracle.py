@@ -56,6 +56,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recovery_rules import (
+    AuthorityError,
     Case,
     Complaint,
     ComplaintNumber,
@@ -162,9 +163,15 @@ def run_case(draw: Draw[Any], journal: MemoryJournal, numbers: list[ComplaintNum
                 case.manager_denies(by=draw("denier", (case.escalated_to, "general_manager")), reason=REASON, **options)
             except RecoveryRulesError:  # one's own escalation: nothing recorded
                 continue
-        elif step == "accept_alternative":
-            offered = case.alternatives_offered
-            case.accept_alternative(offered[draw("alternative", range(len(offered)))].id, **options)
+        elif step == "accept_alternative":  # the decision's alternatives before an escalation, else the two offered
+            beyond = case.state.value == "beyond_authority" and case.decision is not None
+            offered = case.decision.alternatives if beyond and case.decision is not None else case.alternatives_offered
+            try:
+                case.accept_alternative(offered[draw("alternative", range(len(offered)))].id, **options)
+            except AuthorityError:  # another case's grants since the decision left no room for it: nothing recorded
+                if not beyond:
+                    raise
+                continue
         else:
             getattr(case, step)(**options)
 

@@ -716,3 +716,56 @@ def test_a_step_that_grants_names_its_grant_in_its_event() -> None:
     delivered = walk(served, number, [("deliver", "staff")]).json()
     grants = [answer["event"]["grant"] for answer in (decided, delivered)]
     assert {"amount": "250.00", "currency": "USD"} in grants
+
+
+def test_beyond_the_employees_authority_the_customer_may_take_one_of_the_decisions_alternatives() -> None:
+    """Seed 002: instead of the escalation, the customer takes one of the options the employee can authorize now:
+    ``accept_alternative`` is allowed in ``beyond_authority``, a grant by the level that decided, the case resolved
+    with no callback owed; an id that is not one of the decision's is a 422 naming them."""
+    served = serve()
+    try:
+        number = served.post("/v1/cases", json={"complaint": complaint("3000.00")}).json()["complaint_number"]
+        decided = walk(served, number, SEED_STEPS[:4]).json()["case"]
+        assert decided["state"] == "beyond_authority"
+        assert decided["allowed_steps"] == ["escalate", "accept_alternative"]
+        options = [option["id"] for option in decided["decision"]["alternatives"]]
+        unknown = served.post(f"/v1/cases/{number}/accept_alternative", json={"alternative_id": "no-such-one"})
+        assert unknown.status_code == 422, unknown.json()
+        assert all(option in unknown.json()["detail"] for option in options)
+        priced = next(o for o in decided["decision"]["alternatives"] if o["value"]["amount"] != "0.00")
+        taken = served.post(f"/v1/cases/{number}/accept_alternative", json={"alternative_id": priced["id"]})
+        assert taken.status_code == 200, taken.json()
+        body = taken.json()
+        assert (body["event"]["kind"], body["event"]["actor"]) == ("alternative_accepted", "staff")
+        assert body["case"]["state"] == "resolved"
+        assert body["case"]["outcome"] == "alternative_accepted"
+        assert body["case"]["accepted"]["id"] == priced["id"]
+        assert body["case"]["granted"] == body["event"]["grant"] == priced["value"]
+        assert body["case"]["callback_by"] is None
+        assert body["case"]["allowed_steps"] == ["thank"]
+    finally:
+        served.journal.close()
+
+
+def test_an_alternative_taken_instead_of_a_managers_escalation_needs_a_token_of_the_managers_level() -> None:
+    """The grant is the deciding level's: a manager decided $9,000 beyond their authority (a gold guest's: $7,500),
+    so a staff token may not record the customer taking one of the manager's options (403, naming the level), and a
+    manager's token may."""
+    served = serve()
+    try:
+        number = served.post("/v1/cases", json={"complaint": complaint("9000.00")}).json()["complaint_number"]
+        walk(served, number, [*SEED_STEPS[:3], ("decide", "manager")])
+        decided = served.get(f"/v1/cases/{number}").json()["case"]
+        assert decided["state"] == "beyond_authority"
+        assert decided["decision"]["acting_level"] == "manager"
+        chosen = {"alternative_id": decided["decision"]["alternatives"][0]["id"]}
+        head = served.journal.head()
+        refused = served.post(f"/v1/cases/{number}/accept_alternative", "staff", json=chosen)
+        assert refused.status_code == 403, refused.json()
+        assert refused.json()["needed_level"] == "manager"
+        assert served.journal.head() == head
+        taken = served.post(f"/v1/cases/{number}/accept_alternative", "manager", json=chosen)
+        assert taken.status_code == 200, taken.json()
+        assert taken.json()["event"]["actor"] == "manager"
+    finally:
+        served.journal.close()

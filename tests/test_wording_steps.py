@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from recovery_rules import (
     Case,
+    CaseState,
     Complaint,
     Customer,
     InvalidInputError,
@@ -682,8 +683,11 @@ def walk(choose: Choose) -> Iterator[tuple[Case, str]]:
             args["by"] = case.escalated_to
         if step == "manager_denies":
             args["reason"] = REASON
-        if step == "accept_alternative":
-            args["alternative_id"] = choose([offered.id for offered in case.alternatives_offered])
+        if step == "accept_alternative":  # the decision's alternatives before an escalation, else the two offered
+            offered = case.alternatives_offered
+            if case.state is CaseState.BEYOND_AUTHORITY and case.decision is not None:
+                offered = case.decision.alternatives
+            args["alternative_id"] = choose([alternative.id for alternative in offered])
         getattr(case, step)(**args)
         yield case, step
 
@@ -753,9 +757,13 @@ def all_cases() -> Iterator[Case]:
     accepted = escalate_and_deny(open_case("3000.00"))
     accepted.accept_alternative(accepted.alternatives_offered[0].id)
     yield accepted
+    instead = start(open_case("3000.00"))  # one of the employee's own options, instead of the escalation
+    assert instead.decision is not None
+    instead.accept_alternative(instead.decision.alternatives[-1].id)
+    yield instead
     for amount, kind in (("3000.00", "refund"), ("20.00", "cash_payment")):
         case = start(open_case(amount, kind=kind))
-        if case.allowed_steps() == ("escalate",):
+        if "escalate" in case.allowed_steps():
             case.escalate()
             case.manager_denies(by="manager", reason=REASON)
         case.explain_denial()

@@ -970,10 +970,14 @@ class Case:
         satisfied: bool | None = None,
         satisfaction: int | None = None,
     ) -> Event:
-        """The customer accepts one of the two alternatives offered (by its ``id``).
+        """The customer accepts one of the alternatives offered (by its ``id``).
 
-        Its value is granted by the manager who offered it, checked against what
-        that level may still grant the guest (the ledger, in the same transaction).
+        After :meth:`explain_denial`: one of the two alternatives the manager offered, its value granted by that
+        manager. Beyond the employee's authority (state ``beyond_authority``), instead of :meth:`escalate`: one
+        of the decision's alternatives (what the employee can authorize now), its value granted by the level
+        that decided; the case is resolved, and no callback is owed. Either way the grant is checked against
+        what that level may still grant the guest (the ledger, in the same transaction), and an ``id`` that is
+        not one of the alternatives raises :class:`~recovery_rules.InvalidInputError` naming those there are.
         ``satisfied`` and ``satisfaction`` as for :meth:`deliver`.
         """
         employee = _employee(self._policy, employee)
@@ -1673,10 +1677,11 @@ class Case:
 
     def _offered(self, alternative_id: str) -> Callable[[CaseView], Alternative]:
         def chosen(view: CaseView) -> Alternative:
-            for alternative in view.alternatives_offered:
+            choices = _choices(view)
+            for alternative in choices:
                 if alternative.id == alternative_id:
                     return alternative
-            offered = ", ".join(alternative.id for alternative in view.alternatives_offered) or "none yet"
+            offered = ", ".join(alternative.id for alternative in choices) or "none yet"
             raise InvalidInputError.at(
                 "alternative", "alternative_id", f"is not one of the alternatives offered ({offered})"
             )
@@ -1694,8 +1699,7 @@ class Case:
         answers: Mapping[str, bool | int],
     ) -> Draft:
         policy = self._policy
-        offerer = _required(view.offered_by)
-        authority = _offer_authority(view)
+        offerer, authority = _grantor(view)
         granted = _granted(policy, ledger, view, at)
         compiled = compiled_policy(policy)
         level = self._compiled_level(authority)
@@ -1840,6 +1844,24 @@ def _offer_authority(view: CaseView) -> str:
             acting_for = event.data.get("acting_for")
             return acting_for if isinstance(acting_for, str) else offerer
     return offerer
+
+
+def _choices(view: CaseView) -> tuple[Alternative, ...]:
+    """The alternatives the customer may accept now: the decision's, beyond the employee's authority (instead of
+    the escalation); else the two offered with the denial."""
+    if view.state is CaseState.BEYOND_AUTHORITY:
+        return _required(view.decision).alternatives
+    return view.alternatives_offered
+
+
+def _grantor(view: CaseView) -> tuple[str, str]:
+    """Who grants an accepted alternative, and on whose authority: beyond the employee's authority, the level that
+    decided (its alternatives are what it can authorize now); else the manager who offered them (for the absent
+    level a delegate offered them for)."""
+    if view.state is CaseState.BEYOND_AUTHORITY:
+        level = _required(view.decision).acting_level
+        return level, level
+    return _required(view.offered_by), _offer_authority(view)
 
 
 def _acting_for(level: str, delegate: str | None) -> str | None:

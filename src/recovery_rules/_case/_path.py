@@ -11,6 +11,7 @@ The path (the usual flow path for addressing a customer problem)::
     solution_asked ─decide─► approved | beyond_authority | denied
     solution_asked ─ask_preferred_solution─► solution_asked   (only after the customer said the restatement was wrong)
     beyond_authority ─escalate─► escalated (callback promised)
+    beyond_authority ─accept_alternative─► resolved   (one of the decision's alternatives, instead of escalating)
     escalated ─manager_approves─► approved      escalated ─manager_denies─► denied
     escalated ─manager_approves(amount less than asked)─► counter_offered
     approved ─deliver─► resolved                denied ─explain_denial─► alternatives_offered
@@ -93,7 +94,8 @@ class CaseState(enum.StrEnum):
     OFFER_DECLINED = "offer_declined"
     """The customer declined the counter-offer; a manager gives the reason and offers the alternatives."""
     BEYOND_AUTHORITY = "beyond_authority"
-    """The remedy is beyond the employee's authority; they explain and escalate."""
+    """The remedy is beyond the employee's authority; they explain and escalate, or the customer takes one of
+    the alternatives the employee can authorize now (``accept_alternative``)."""
     ESCALATED = "escalated"
     """A higher level decides; the customer was promised a callback by ``callback_by``."""
     DENIED = "denied"
@@ -147,7 +149,8 @@ class CaseOutcome(enum.StrEnum):
     REMEDY_DELIVERED = "remedy_delivered"
     """The remedy asked for was approved and delivered."""
     ALTERNATIVE_ACCEPTED = "alternative_accepted"
-    """The customer accepted one of the two alternatives."""
+    """The customer accepted one of the alternatives: of the two offered with a denial, or of the decision's
+    (what the employee could authorize now), instead of an escalation."""
     FINAL_OFFER_ACCEPTED = "final_offer_accepted"
     """The customer accepted the final back-up offer."""
     REPORTED = "reported"
@@ -165,7 +168,7 @@ STEPS_FROM: Final[Mapping[CaseState, tuple[CaseStep, ...]]] = {
     CaseState.COUNTER_OFFERED: (CaseStep.DELIVER,),
     CaseState.OFFER_DELIVERED: (CaseStep.ACCEPT_OFFER, CaseStep.DECLINE_OFFER),
     CaseState.OFFER_DECLINED: (CaseStep.EXPLAIN_DENIAL,),
-    CaseState.BEYOND_AUTHORITY: (CaseStep.ESCALATE,),
+    CaseState.BEYOND_AUTHORITY: (CaseStep.ESCALATE, CaseStep.ACCEPT_ALTERNATIVE),
     CaseState.ESCALATED: (CaseStep.MANAGER_APPROVES, CaseStep.MANAGER_DENIES),
     CaseState.DENIED: (CaseStep.EXPLAIN_DENIAL,),
     CaseState.ALTERNATIVES_OFFERED: (CaseStep.ACCEPT_ALTERNATIVE, CaseStep.DECLINE_ALTERNATIVES),
@@ -180,7 +183,8 @@ STEPS_FROM: Final[Mapping[CaseState, tuple[CaseStep, ...]]] = {
 """The steps each state allows (from ``alternatives_declined``: the final offer if a back-up
 is left, else the report; from ``solution_asked``: the decision, unless the customer said the
 restatement was not correct, then asking again; after a report, ``manager_calls`` too, once, whatever
-the state: :func:`allowed_steps` applies all three)."""
+the state: :func:`allowed_steps` applies all three). From ``beyond_authority``, ``accept_alternative``
+takes one of the decision's alternatives (what the employee can authorize now) instead of escalating."""
 
 _KINDS: Final[Mapping[CaseStep, str]] = {
     CaseStep.LISTEN: "listened",

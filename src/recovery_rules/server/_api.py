@@ -29,6 +29,7 @@ from recovery_rules import (
     Alternative,
     AuthorityError,
     Case,
+    CaseState,
     CaseView,
     Complaint,
     ComplaintNumber,
@@ -275,7 +276,8 @@ _BY_TOKEN: Final = frozenset({"decide", "manager_approves", "manager_denies", "e
 _BY_OFFERER: Final = frozenset(
     {"accept_alternative", "decline_alternatives", "make_final_offer", "accept_final_offer", "decline_final_offer"}
 )
-"""Steps recorded as taken by the level that offered the alternatives (the manager who explained the denial)."""
+"""Steps recorded as taken by the level that offered the alternatives (the manager who explained the denial; for
+``accept_alternative`` beyond the employee's authority, instead of the escalation, the level that decided)."""
 
 _SUMMARIES: Final = {
     "listen": "Listen to the grievance in its entirety",
@@ -287,7 +289,10 @@ _SUMMARIES: Final = {
     "manager_denies": "The level the case was escalated to (or higher) denies it, saying why",
     "deliver": "The employee delivers the approved remedy",
     "explain_denial": "A manager gives the reason and offers two alternatives",
-    "accept_alternative": "The customer accepts one of the two alternatives",
+    "accept_alternative": (
+        "The customer accepts one of the alternatives: of the two offered with a denial, or, beyond the employee's "
+        "authority, of the decision's instead of the escalation"
+    ),
     "decline_alternatives": "The customer declines both alternatives",
     "make_final_offer": "Make the final back-up offer",
     "accept_final_offer": "The customer accepts the final offer",
@@ -682,7 +687,10 @@ def _check_actor(case: Case, step: str, employee: Employee, policy: Policy) -> N
     if step not in case.allowed_steps():
         return  # the step is not allowed now: the library's 409 step-not-allowed comes first
     view = CaseView.replay(case.history)
-    if step in _BY_OFFERER:
+    actor: str | None
+    if step == "accept_alternative" and view.state is CaseState.BEYOND_AUTHORITY and view.decision is not None:
+        actor = view.decision.acting_level  # instead of the escalation: granted by the level that decided
+    elif step in _BY_OFFERER:
         actor = view.offered_by
     elif step == "write_report":
         actor = view.offered_by or view.level

@@ -926,6 +926,8 @@ def _needed_level(step: str, view: CaseView, policy: Policy) -> str:
         return view.escalated_to or view.level
     if step == "explain_denial":  # at least denials_delivered_by, whoever denied it (a higher level, say)
         return policy.denials_delivered_by
+    if step == "accept_alternative" and view.state is CaseState.BEYOND_AUTHORITY and view.decision is not None:
+        return view.decision.acting_level  # instead of the escalation: granted by the level that decided
     if step in {"accept_alternative", "decline_alternatives", "make_final_offer", "accept_final_offer"}:
         return view.offered_by or view.level
     if step in {"decline_final_offer", "write_report"}:
