@@ -33,6 +33,7 @@ from recovery_rules import (
     SQLiteJournal,
     Wording,
     WorkflowError,
+    metrics,
     presets,
 )
 
@@ -180,3 +181,19 @@ def test_the_words_offer_the_options_with_the_escalation_and_confirm_the_one_tak
     said = wording.say_next(case)
     assert [words.step for words in said] == ["accept_alternative", "thank"]
     assert chosen.description in said[0].text
+
+
+def test_the_report_counts_an_alternative_taken_instead_of_the_escalation_as_neither_plan_b_nor_waiting(
+    journal: Journal, policy: Policy
+) -> None:
+    """The report's Plan B figures are a denial's ("offered with a denial"): an option taken instead of the
+    escalation is not among them (it would count accepted with none offered), and no escalation waits for it."""
+    case = beyond(journal, policy)
+    decision = case.decision
+    assert decision is not None
+    case.accept_alternative(decision.alternatives[0].id, now=NOW)
+    report = metrics.report(journal, now=NOW + dt.timedelta(hours=1))
+    alternatives = report.plan_b.alternatives
+    assert (alternatives.offered, alternatives.accepted, alternatives.declined) == (0, 0, 0)
+    escalations = report.escalations
+    assert (escalations.total, escalations.approved, escalations.denied, escalations.waiting) == (1, 0, 0, 0)

@@ -316,7 +316,10 @@ class Oracle:
                     plan_b["offered"] += 1
                     employee[who]["alternatives_offered"] += 1
                 elif e.kind == "alternative_accepted":
-                    plan_b["accepted"] += 1
+                    # the Plan B of a denial only: not one of the decision's, taken instead of the escalation
+                    denied = any(earlier.kind == "denial_explained" for earlier in events)
+                    plan_b["accepted"] += denied
+                    escalations["instead"] += not denied
                     employee[who]["alternatives_accepted"] += 1
                 elif e.kind == "manager_called":
                     employee[who]["calls_made"] += 1
@@ -347,7 +350,7 @@ class Oracle:
         decided = sum(first.values())
         f["cases"] = (total, total - closed, closed)
         f["first_decisions"] = (decided, total - decided, first["approved"], first["escalated"], first["denied"])
-        waiting = first["escalated"] - escalations["approved"] - escalations["denied"]
+        waiting = first["escalated"] - escalations["approved"] - escalations["denied"] - escalations["instead"]
         f["escalations"] = (first["escalated"], escalations["approved"], escalations["denied"], waiting)
         answered = plan_b["accepted"] + plan_b["alternatives_declined"]
         final = plan_b["final_offer_accepted"] + plan_b["final_offer_declined"]

@@ -211,7 +211,8 @@ class FirstDecisions(RecoveryModel):
 
 
 class Escalations(RecoveryModel):
-    """The escalated cases: approved or denied by the higher level, or still waiting."""
+    """The escalated cases: approved or denied by the higher level, or still waiting. A case whose customer took
+    one of the decision's alternatives instead of the escalation counts in ``total`` only."""
 
     total: Count
     approved: Count
@@ -259,7 +260,8 @@ class Rates(RecoveryModel):
 
 
 class AlternativeFigures(RecoveryModel):
-    """The two alternatives offered with a denial: offered, one accepted, both declined."""
+    """The two alternatives offered with a denial: offered, one accepted, both declined (not one of a decision's
+    alternatives taken instead of an escalation, which is offered with no denial)."""
 
     offered: Count
     accepted: Count

@@ -425,6 +425,10 @@ class _Tally:
             return view.resolution
         if kind == "manager_denied":
             self.escalations["denied"] += 1
+        elif kind == "alternative_accepted" and not view.alternatives_offered:
+            # one of the decision's alternatives, taken instead of the escalation: offered with no denial, so not
+            # among a denial's Plan B (its grant counts in what was granted), and no escalation waits for it
+            self.escalations["instead"] += 1
         elif kind in _ALTERNATIVES:
             self.alternatives[_ALTERNATIVES[kind]] += 1
         elif kind in _FINAL_OFFERS:
@@ -793,7 +797,10 @@ def _report(
             total=escalated,
             approved=tally.escalations["approved"],
             denied=tally.escalations["denied"],
-            waiting=escalated - tally.escalations["approved"] - tally.escalations["denied"],
+            waiting=escalated
+            - tally.escalations["approved"]
+            - tally.escalations["denied"]
+            - tally.escalations["instead"],
         ),
         rates=tally.rates(decided),
         plan_b=PlanB(
