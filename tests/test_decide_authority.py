@@ -8,6 +8,7 @@ cap's figures counted in the policy's window, a resolution's rule left unchecked
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -411,3 +412,14 @@ def test_a_resolution_changed_behind_its_back_is_refused_not_worded(
     assert say(resolution, policy)  # as decided, it is worded
     with pytest.raises(InvalidInputError, match=problem):
         say(change(resolution), policy)
+
+
+# -- holes hand mutation testing of the decision engine found (mut183, 2026-12-07) -----------------------------------
+
+
+def test_an_escalation_promises_the_callback_of_the_level_it_goes_to_not_the_acting_levels() -> None:
+    """The bug it catches: the callback promised within the acting level's ``callback_within`` (the supervisor's
+    hour), not that of the level the case goes to (the manager's four hours)."""
+    resolution = hotel().decide(complaint("900.00"), by="supervisor", now=NOW)
+    assert resolution.escalate_to == "manager"
+    assert resolution.callback_by == NOW + dt.timedelta(hours=4)
