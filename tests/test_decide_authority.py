@@ -8,6 +8,7 @@ cap's figures counted in the policy's window, a resolution's rule left unchecked
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -411,3 +412,25 @@ def test_a_resolution_changed_behind_its_back_is_refused_not_worded(
     assert say(resolution, policy)  # as decided, it is worded
     with pytest.raises(InvalidInputError, match=problem):
         say(change(resolution), policy)
+
+
+# -- holes hand mutation testing of the decision engine found (mut183, 2026-12-07) -----------------------------------
+
+
+def test_an_escalation_promises_the_callback_of_the_level_it_goes_to_not_the_acting_levels() -> None:
+    """The bug it catches: the callback promised within the acting level's ``callback_within`` (the supervisor's
+    hour), not that of the level the case goes to (the manager's four hours)."""
+    resolution = hotel().decide(complaint("900.00"), by="supervisor", now=NOW)
+    assert resolution.escalate_to == "manager"
+    assert resolution.callback_by == NOW + dt.timedelta(hours=4)
+
+
+def test_with_the_hard_cap_alone_the_plan_b_line_keeps_its_words_and_names_no_cap() -> None:
+    """A policy whose one cap is ``hard_cap`` words the Plan B line as every release before stacked caps did, even
+    when the cap, not the level's own authority, bounds what is left (the unlimited owner). The bug it catches:
+    the stacked caps' wording ("left to grant under the per-guest cap of ...") used for a lone hard cap."""
+    denied = hotel().decide(complaint("600.00"), by="owner", granted=usd("4900.00"), now=NOW)
+    assert denied.outcome is Outcome.DENIED
+    assert denied.actor_can_grant == usd("100.00")
+    (offered,) = entries(denied, "alternatives.offered")
+    assert "owner can authorize now ($100.00 left to grant):" in offered.message

@@ -266,3 +266,18 @@ def test_check_says_where_and_why_fewer_than_two_alternatives_is_refused(
 @pytest.mark.parametrize("name", presets.NAMES)
 def test_the_presets_promise_at_least_two(name: str) -> None:
     assert presets.load(name).min_alternatives >= 2
+
+
+# -- holes hand mutation testing of the decision engine found (mut183, 2026-12-07) -----------------------------------
+
+
+def test_closeness_is_to_the_amount_asked_not_to_the_total_with_what_was_granted_before() -> None:
+    """$30 asked with $20 already granted ($50 in total): the $30 drink is the closest to what was asked, before
+    the $50 spa hour. The bug it catches: closeness measured to the total (granted + asked)."""
+    policy = ranked_policy(
+        entry("spa", "spa", "50", ["room_not_ready"]),
+        entry("drink", "drink", "30", ["room_not_ready"]),
+        min_alternatives=2,
+    )
+    assert ids(policy, "30.00", granted=usd("20.00")) == ["drink", "spa"]
+    assert ids(policy, "50.00") == ["spa", "drink"]
