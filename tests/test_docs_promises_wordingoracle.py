@@ -165,7 +165,8 @@ def check_history(case: Case, locale: Wording, name: str | None) -> None:
             assert said.speaker == event.actor, (said, event.actor)
         if said.step in {"accept_alternative", "accept_final_offer"}:
             offerer = offered_by(case.history, index, frozenset({"alternatives_offered", "final_offer_made"}))
-            assert said.speaker == offerer, (said, offerer)
+            # one of the decision's alternatives, taken instead of the escalation: the level that decided offers it
+            assert said.speaker == (offerer or event.actor), (said, offerer)
         if said.step == "accept_offer":
             assert said.speaker == offered_by(case.history, index, frozenset({"counter_offered"})), said
         if said.step == "listen":
@@ -208,7 +209,10 @@ def take(case: Case, step: str, now: dt.datetime, data: st.DataObject) -> None:
     elif step == "manager_denies":
         case.manager_denies(by=data.draw(st.sampled_from(levels)), reason=REASON, now=now)
     elif step == "accept_alternative":
-        case.accept_alternative(data.draw(st.sampled_from(case.alternatives_offered)).id, now=now)
+        decision = case.decision
+        assert decision is not None
+        choices = case.alternatives_offered or decision.alternatives  # beyond authority: instead of escalating
+        case.accept_alternative(data.draw(st.sampled_from(choices)).id, now=now)
     elif step == "write_report":
         case.write_report(now=now, to=data.draw(st.sampled_from([None, *levels])))
     else:
