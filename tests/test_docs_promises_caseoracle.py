@@ -590,7 +590,7 @@ def steps() -> int:
 
 @pytest.mark.slow
 def test_the_case_follows_the_path_the_pages_describe_in_memory() -> None:
-    run_state_machine_as_test(CasePath, settings=settings(max_examples=examples(100), stateful_step_count=steps()))
+    run_state_machine_as_test(CasePath, settings=settings(max_examples=examples(50), stateful_step_count=steps()))
 
 
 @pytest.mark.slow
